@@ -1,0 +1,60 @@
+# mirrorlab — build, test, lint, bench.
+# Privileged tests (namespaces, veth, AF_PACKET) need root; they skip without
+# it unless MIRRORLAB_REQUIRE_PRIVILEGED=1, where a skip is a failure.
+
+GO            ?= go
+BIN           := $(CURDIR)/bin
+STATICCHECK   := $(BIN)/staticcheck
+STATICCHECK_V := v0.8.2
+TEST_FLAGS    ?= -count=1 -timeout 20m
+# Debian packages used by some tests and scenarios: command:package.
+DEB_DEPS      := ip:iproute2 tc:iproute2 tcpdump:tcpdump tshark:tshark
+
+.PHONY: all build test test-unit test-privileged lint bench clean deps
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/...
+
+## deps: install the Debian packages that tests use, when missing (needs root
+## and apt-get; elsewhere it only reports what is missing).
+deps:
+	@missing=""; for pair in $(DEB_DEPS); do \
+		cmd=$${pair%%:*}; pkg=$${pair##*:}; \
+		command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else \
+		echo "warning: missing Debian packages:$$missing (tests that need them fail under MIRRORLAB_REQUIRE_PRIVILEGED=1)"; \
+	fi
+
+## test: every test, unit and privileged (run as root for the privileged ones).
+test: deps
+	$(GO) test $(TEST_FLAGS) ./...
+
+## test-unit: only the tests that need no root.
+test-unit:
+	$(GO) test $(TEST_FLAGS) -short ./...
+
+## test-privileged: only the privileged suites, run as root.
+test-privileged: deps
+	MIRRORLAB_REQUIRE_PRIVILEGED=1 $(GO) test $(TEST_FLAGS) -run 'Privileged|Scenarios' ./...
+
+$(STATICCHECK):
+	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_V)
+
+lint: $(STATICCHECK)
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+## bench: Go benchmarks, five runs each (compare with benchstat).
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee bench.txt
+
+clean:
+	rm -rf $(BIN) bench.txt

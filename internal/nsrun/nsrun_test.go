@@ -1,0 +1,69 @@
+package nsrun
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"testing"
+
+	"github.com/vishvananda/netns"
+
+	"github.com/mirrorlab/mirrorlab/internal/privtest"
+)
+
+func TestRunLeavesCallerInPlace(t *testing.T) {
+	privtest.Require(t)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	orig, err := netns.Get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer orig.Close()
+
+	name := fmt.Sprintf("mlnsruntest%d", runtime.NumGoroutine()%1000)
+	ns, err := netns.NewNamed(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// NewNamed moved this thread into ns: go back before anything else.
+	if err := netns.Set(orig); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ns.Close()
+		if err := netns.DeleteNamed(name); err != nil {
+			t.Errorf("delete namespace %s: %v", name, err)
+		}
+	})
+
+	var inside netns.NsHandle
+	err = RunNamed(name, func() error {
+		h, err := netns.Get()
+		inside = h
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inside.Close()
+	if !inside.Equal(ns) {
+		t.Fatalf("fn ran in %v, want %v", inside, ns)
+	}
+	now, err := netns.Get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer now.Close()
+	if !now.Equal(orig) {
+		t.Fatal("caller's thread left its namespace")
+	}
+
+	want := errors.New("boom")
+	if got := RunNamed(name, func() error { return want }); !errors.Is(got, want) {
+		t.Fatalf("RunNamed error = %v, want %v", got, want)
+	}
+	if err := RunNamed("ml-no-such-namespace", func() error { return nil }); err == nil {
+		t.Fatal("RunNamed on a missing namespace: want an error")
+	}
+}
