@@ -1,0 +1,127 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// WriteMarkdown writes the machine line and one table row per measurement:
+// median, min–max over the runs, and the median ratio to its same-run
+// reference (with the ratios' min–max).
+func WriteMarkdown(w io.Writer, r *Result) error {
+	var b strings.Builder
+	m := r.Machine
+	fmt.Fprintf(&b, "Measured %s on %s (%d cores), kernel %s, %s, commit %s; %d run(s) per figure",
+		m.Date.UTC().Format("2006-01-02 15:04 UTC"), orDash(m.CPUModel), m.Cores, orDash(m.Kernel), orDash(m.GoVersion), orDash(m.Commit), r.Runs)
+	if r.Smoke {
+		b.WriteString(", smoke mode (short trials)")
+	}
+	b.WriteString(".\n")
+	if m.Note != "" {
+		fmt.Fprintf(&b, "%s\n", m.Note)
+	}
+	b.WriteString("\n| group | measurement | parameters | median | min–max | unit | vs reference (median, min–max) | note |\n")
+	b.WriteString("|---|---|---|---:|---:|---|---|---|\n")
+	for i := range r.Measurements {
+		x := &r.Measurements[i]
+		ratio := ""
+		if x.Reference != "" && x.Ratio != nil {
+			ratio = fmt.Sprintf("%s × %s (%s–%s)", fmtNum(x.Ratio.Median), refName(x.Reference),
+				fmtNum(x.Ratio.Min), fmtNum(x.Ratio.Max))
+		} else if x.Reference != "" {
+			ratio = "n/a (" + refName(x.Reference) + " missing)"
+		}
+		note := x.Note
+		median, span := fmtNum(x.Median), fmtNum(x.Min)+"–"+fmtNum(x.Max)
+		if x.Error != "" {
+			median, span = "—", "—"
+			note = strings.TrimSpace("not measured: " + x.Error + " " + note)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", x.Group, x.Name, fmtParams(x.Params),
+			median, span, x.Unit, ratio, cell(note))
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "\n- %s", cell(n))
+	}
+	if len(r.Notes) > 0 {
+		b.WriteString("\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	if err != nil {
+		return fmt.Errorf("write markdown: %w", err)
+	}
+	return nil
+}
+
+func refName(key string) string {
+	if i := strings.IndexByte(key, '{'); i >= 0 {
+		return key[:i]
+	}
+	return key
+}
+
+func fmtParams(p map[string]string) string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + p[k]
+	}
+	return cell(strings.Join(parts, " "))
+}
+
+func cell(s string) string {
+	s = strings.ReplaceAll(s, "|", "\\|")
+	return strings.ReplaceAll(s, "\n", " ")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+// fmtNum prints a figure with three significant digits, grouping large ones.
+func fmtNum(v float64) string {
+	a := v
+	if a < 0 {
+		a = -a
+	}
+	switch {
+	case a == 0:
+		return "0"
+	case a >= 1000:
+		return group(strconv.FormatFloat(v, 'f', 0, 64))
+	case a >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case a >= 10:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	case a >= 0.01:
+		return strconv.FormatFloat(v, 'f', 3, 64)
+	default:
+		return strconv.FormatFloat(v, 'g', 3, 64)
+	}
+}
+
+func group(s string) string {
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var out []byte
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ' ')
+		}
+		out = append(out, s[i])
+	}
+	if neg {
+		return "-" + string(out)
+	}
+	return string(out)
+}
