@@ -1,0 +1,162 @@
+package dataplane
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// HealthCheck configures the TCP health checks of load-balancer targets
+// (as an NLB's target group does): every Interval, a TCP connection to each
+// registered target's Port, from the fabric namespace; Timeout to connect.
+// UnhealthyThreshold consecutive failures take a healthy target out of
+// rotation, HealthyThreshold consecutive successes put it back.
+type HealthCheck struct {
+	// Port is the TCP port checked on every registered target; 0 disables
+	// health checks (every registered target stays healthy).
+	Port               int
+	Interval           time.Duration // default 1s
+	Timeout            time.Duration // default Interval/2
+	HealthyThreshold   int           // default 3
+	UnhealthyThreshold int           // default 2
+}
+
+func (h HealthCheck) withDefaults() HealthCheck {
+	if h.Interval <= 0 {
+		h.Interval = time.Second
+	}
+	if h.Timeout <= 0 || h.Timeout > h.Interval {
+		h.Timeout = h.Interval / 2
+	}
+	if h.HealthyThreshold <= 0 {
+		h.HealthyThreshold = 3
+	}
+	if h.UnhealthyThreshold <= 0 {
+		h.UnhealthyThreshold = 2
+	}
+	return h
+}
+
+// checkTarget is one registered target of one load balancer.
+type checkTarget struct {
+	lb, eni string     // model ids
+	ip      netip.Addr // the target ENI's primary IPv4 address
+	healthy bool
+	streak  int // consecutive results contradicting healthy
+}
+
+// healthRound checks every target once, concurrently, from the calling
+// thread's namespace: one non-blocking connect per target, then poll until
+// all have answered or timeout passes. ok[i] reports target i's result. The
+// sockets carry mark, so the captures never mirror the checks.
+func healthRound(targets []checkTarget, port int, timeout time.Duration, mark uint32, fds []int, pfds []unix.PollFd, ok []bool) error {
+	var errs []error
+	for i := range targets {
+		ok[i] = false
+		fds[i] = -1
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("health check socket: %w", err))
+			continue
+		}
+		fds[i] = fd
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_MARK, int(mark)); err != nil {
+			errs = append(errs, fmt.Errorf("health check SO_MARK: %w", err))
+		}
+		sa := &unix.SockaddrInet4{Port: port, Addr: targets[i].ip.As4()}
+		switch err := unix.Connect(fd, sa); {
+		case err == nil:
+			ok[i] = true
+		case errors.Is(err, unix.EINPROGRESS):
+		default:
+			// Refused at once: the result stays false.
+			unix.Close(fd)
+			fds[i] = -1
+		}
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		pfds = pfds[:0]
+		for i, fd := range fds[:len(targets)] {
+			if fd >= 0 && !ok[i] {
+				pfds = append(pfds, unix.PollFd{Fd: int32(fd), Events: unix.POLLOUT})
+			}
+		}
+		left := time.Until(deadline)
+		if len(pfds) == 0 || left <= 0 {
+			break
+		}
+		n, err := unix.Poll(pfds, int(left/time.Millisecond)+1)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("health check poll: %w", err))
+			break
+		}
+		if n == 0 {
+			break
+		}
+		done := 0
+		for _, p := range pfds {
+			if p.Revents == 0 {
+				continue
+			}
+			i := indexOf(fds[:len(targets)], int(p.Fd))
+			if i < 0 {
+				continue
+			}
+			soerr, err := unix.GetsockoptInt(int(p.Fd), unix.SOL_SOCKET, unix.SO_ERROR)
+			ok[i] = err == nil && soerr == 0
+			unix.Close(int(p.Fd))
+			fds[i] = -1
+			done++
+		}
+		if done == 0 {
+			break
+		}
+	}
+	for i, fd := range fds[:len(targets)] {
+		if fd >= 0 {
+			unix.Close(fd)
+			fds[i] = -1
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func indexOf(fds []int, fd int) int {
+	for i, f := range fds {
+		if f == fd {
+			return i
+		}
+	}
+	return -1
+}
+
+// apply folds one round's results into the targets' states and returns the
+// indexes whose health changed.
+func applyHealth(targets []checkTarget, ok []bool, h HealthCheck, changed []int) []int {
+	changed = changed[:0]
+	for i := range targets {
+		t := &targets[i]
+		if ok[i] == t.healthy {
+			t.streak = 0
+			continue
+		}
+		t.streak++
+		need := h.UnhealthyThreshold
+		if !t.healthy {
+			need = h.HealthyThreshold
+		}
+		if t.streak >= need {
+			t.healthy = ok[i]
+			t.streak = 0
+			changed = append(changed, i)
+		}
+	}
+	return changed
+}

@@ -1,0 +1,116 @@
+package dataplane
+
+import (
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/gopacket/gopacket/afpacket"
+	"golang.org/x/sys/unix"
+)
+
+// RingOptions size the AF_PACKET TPACKET_V3 ring of one capture (there are
+// two per source ENI, one per direction).
+type RingOptions struct {
+	// BlockSize is the ring's block size in bytes, a multiple of the page
+	// size and larger than the biggest frame (default 256 KiB).
+	BlockSize int
+	// Blocks is the number of blocks (default 16: 4 MiB per ring).
+	Blocks int
+	// BlockTimeout is how long the kernel keeps a partly filled block before
+	// handing it over: the capture's added latency at low rates (default
+	// 2ms, granularity 1ms).
+	BlockTimeout time.Duration
+}
+
+func (o RingOptions) withDefaults() RingOptions {
+	if o.BlockSize <= 0 {
+		o.BlockSize = 256 << 10
+	}
+	if o.Blocks <= 0 {
+		o.Blocks = 16
+	}
+	if o.BlockTimeout < time.Millisecond {
+		o.BlockTimeout = 2 * time.Millisecond
+	}
+	return o
+}
+
+// pollTimeout bounds how long a capture goroutine sleeps in poll, hence how
+// long Close waits for it.
+const pollTimeout = 50 * time.Millisecond
+
+// ring is one direction's capture at one fabric-side veth.
+type ring struct {
+	tp      *afpacket.TPacket
+	ifname  string
+	ingress bool
+	drops   atomic.Uint64 // kernel ring drops (tp_drops), accumulated
+	freezes atomic.Uint64 // TPACKET_V3 queue freezes, accumulated
+}
+
+// openRing opens the ring on ifname in the calling thread's network
+// namespace (call it inside nsrun.Run) and attaches captureFilter.
+//
+// afpacket binds before the filter is attached, so a frame of the wrong
+// direction or a marked datagram can slip in during the microseconds in
+// between; the capture loop's MAC check rejects the former, and the
+// service sends nothing before every ring is open.
+func openRing(ifname string, ingress bool, mark uint32, o RingOptions) (*ring, error) {
+	o = o.withDefaults()
+	prog, err := captureFilter(ingress, mark)
+	if err != nil {
+		return nil, err
+	}
+	tp, err := afpacket.NewTPacket(
+		afpacket.OptInterface(ifname),
+		afpacket.TPacketVersion3,
+		afpacket.OptFrameSize(o.BlockSize), // v3 frames are variable: only blocks matter
+		afpacket.OptBlockSize(o.BlockSize),
+		afpacket.OptNumBlocks(o.Blocks),
+		afpacket.OptBlockTimeout(o.BlockTimeout),
+		afpacket.OptPollTimeout(pollTimeout),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("open af_packet ring on %s: %w", ifname, err)
+	}
+	if err := tp.SetBPF(prog); err != nil {
+		tp.Close()
+		return nil, fmt.Errorf("attach capture filter (%s) on %s: %w", filterText(ingress, mark), ifname, err)
+	}
+	return &ring{tp: tp, ifname: ifname, ingress: ingress}, nil
+}
+
+// read returns the next frame, zero-copy: valid until the next read. It
+// returns errTimeout when nothing arrived within pollTimeout.
+func (r *ring) read() ([]byte, int64, error) {
+	data, ci, err := r.tp.ZeroCopyReadPacketData()
+	if err != nil {
+		if errors.Is(err, afpacket.ErrTimeout) || errors.Is(err, unix.EINTR) {
+			return nil, 0, errTimeout
+		}
+		return nil, 0, fmt.Errorf("read af_packet ring on %s: %w", r.ifname, err)
+	}
+	return data, ci.Timestamp.UnixNano(), nil
+}
+
+var errTimeout = errors.New("capture poll timeout")
+
+// updateStats folds the kernel's ring counters (which reset on read) into
+// r.drops and r.freezes.
+func (r *ring) updateStats() error {
+	_, v3, err := r.tp.SocketStats()
+	if err != nil {
+		return fmt.Errorf("read af_packet statistics on %s: %w", r.ifname, err)
+	}
+	// afpacket accumulates itself; store its running totals.
+	r.drops.Store(uint64(v3.Drops()))
+	r.freezes.Store(uint64(v3.QueueFreezes()))
+	return nil
+}
+
+// close releases the ring (the capture goroutine must have returned).
+func (r *ring) close() {
+	r.tp.Close()
+}
