@@ -1,0 +1,11 @@
+// Package httpparse is an incremental HTTP/1.0 and HTTP/1.1 request parser
+// for one direction of a reassembled TCP connection.
+//
+// Bytes are pushed in as they are reassembled; each complete request
+// (request line, headers and a body framed by Content-Length or chunked
+// transfer coding) is emitted once, so keep-alive connections and pipelined
+// requests yield every request in order. The first bytes of a connection
+// classify it: TLS and other non-HTTP protocols are reported once and the
+// rest of the connection is ignored. A gap (lost bytes) drops the request it
+// falls in: a partial or garbled request is never emitted.
+package httpparse

@@ -1,0 +1,303 @@
+package httpparse
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+type recorder struct {
+	reqs  []*Request
+	drops []DropReason
+	kinds []Kind
+}
+
+func (r *recorder) Request(q *Request) { r.reqs = append(r.reqs, q) }
+func (r *recorder) Drop(d DropReason)  { r.drops = append(r.drops, d) }
+func (r *recorder) Classified(k Kind)  { r.kinds = append(r.kinds, k) }
+func (r *recorder) targets() (out []string) {
+	for _, q := range r.reqs {
+		out = append(out, q.Method+" "+q.Target+" "+string(q.Body))
+	}
+	return out
+}
+
+func feed(t testing.TB, chunks ...string) *recorder {
+	t.Helper()
+	rec := &recorder{}
+	p := New(rec, Limits{})
+	for _, c := range chunks {
+		p.Feed([]byte(c))
+	}
+	return rec
+}
+
+func get(path string) string {
+	return "GET " + path + " HTTP/1.1\r\nHost: example.test\r\nUser-Agent: t\r\n\r\n"
+}
+
+func post(path, body string) string {
+	return fmt.Sprintf("POST %s HTTP/1.1\r\nHost: example.test\r\nContent-Length: %d\r\n\r\n%s", path, len(body), body)
+}
+
+func chunked(path string, parts ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "PUT %s HTTP/1.1\r\nHost: example.test\r\nTransfer-Encoding: chunked\r\n\r\n", path)
+	for _, p := range parts {
+		fmt.Fprintf(&b, "%x;ext=1\r\n%s\r\n", len(p), p)
+	}
+	b.WriteString("0\r\nX-Trailer: yes\r\n\r\n")
+	return b.String()
+}
+
+func TestSimpleGet(t *testing.T) {
+	rec := feed(t, get("/a?b=c"))
+	if len(rec.reqs) != 1 {
+		t.Fatalf("got %d requests", len(rec.reqs))
+	}
+	want := &Request{Method: "GET", Target: "/a?b=c", Proto: "HTTP/1.1", Host: "example.test",
+		Header: []Field{{"Host", "example.test"}, {"User-Agent", "t"}}, Size: len(get("/a?b=c"))}
+	if !reflect.DeepEqual(rec.reqs[0], want) {
+		t.Fatalf("got %+v\nwant %+v", rec.reqs[0], want)
+	}
+	if !reflect.DeepEqual(rec.kinds, []Kind{HTTP}) {
+		t.Fatalf("kinds %v", rec.kinds)
+	}
+}
+
+func TestHundredKeepAliveRequests(t *testing.T) {
+	var all strings.Builder
+	var want []string
+	for i := 0; i < 100; i++ {
+		if i%2 == 0 {
+			all.WriteString(get(fmt.Sprintf("/r%d", i)))
+			want = append(want, fmt.Sprintf("GET /r%d ", i))
+		} else {
+			body := fmt.Sprintf("body-%d", i)
+			all.WriteString(post(fmt.Sprintf("/r%d", i), body))
+			want = append(want, fmt.Sprintf("POST /r%d %s", i, body))
+		}
+	}
+	// Whole, byte by byte, and in random pieces: same requests.
+	s := all.String()
+	var bytewise []string
+	for i := range s {
+		bytewise = append(bytewise, s[i:i+1])
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var pieces []string
+	for rest := s; len(rest) > 0; {
+		n := min(len(rest), 1+rng.IntN(700))
+		pieces = append(pieces, rest[:n])
+		rest = rest[n:]
+	}
+	for name, chunks := range map[string][]string{"whole": {s}, "bytewise": bytewise, "random": pieces} {
+		rec := feed(t, chunks...)
+		if !reflect.DeepEqual(rec.targets(), want) || len(rec.drops) != 0 {
+			t.Errorf("%s: got %d requests (drops %v), want 100 in order", name, len(rec.reqs), rec.drops)
+		}
+	}
+}
+
+func TestChunkedAndPipelined(t *testing.T) {
+	s := get("/1") + chunked("/2", "hello, ", "chunked ", strings.Repeat("x", 5000)) + post("/3", "abc") + "\r\n" + get("/4")
+	rec := feed(t, s)
+	want := []string{"GET /1 ", "PUT /2 hello, chunked " + strings.Repeat("x", 5000), "POST /3 abc", "GET /4 "}
+	if !reflect.DeepEqual(rec.targets(), want) {
+		t.Fatalf("got %q", rec.targets())
+	}
+	if !rec.reqs[1].Chunked || rec.reqs[1].Size != len(chunked("/2", "hello, ", "chunked ", strings.Repeat("x", 5000))) {
+		t.Fatalf("chunked request: chunked=%v size=%d", rec.reqs[1].Chunked, rec.reqs[1].Size)
+	}
+}
+
+func TestExpectContinue(t *testing.T) {
+	head := "POST /up HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"
+	rec := &recorder{}
+	p := New(rec, Limits{})
+	p.Feed([]byte(head))
+	if len(rec.reqs) != 0 {
+		t.Fatal("request emitted before its body")
+	}
+	p.Feed([]byte("hello"))
+	if len(rec.reqs) != 1 || string(rec.reqs[0].Body) != "hello" || rec.reqs[0].Get("expect") != "100-continue" {
+		t.Fatalf("got %+v", rec.reqs)
+	}
+}
+
+func TestHTTP10(t *testing.T) {
+	rec := feed(t, "GET / HTTP/1.0\r\n\r\nGET /b HTTP/1.0\nHost: x\n\n")
+	if len(rec.reqs) != 2 || rec.reqs[0].Proto != "HTTP/1.0" || rec.reqs[1].Host != "x" {
+		t.Fatalf("got %+v", rec.reqs)
+	}
+}
+
+// tlsClientHello is the start of a TLS 1.2 ClientHello record.
+var tlsClientHello = []byte{0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03}
+
+func TestTLSAndOtherProtocolsSkipped(t *testing.T) {
+	for name, tc := range map[string]struct {
+		first string
+		kind  Kind
+	}{
+		"tls":   {string(tlsClientHello), TLS},
+		"ssh":   {"SSH-2.0-OpenSSH_9.6 Debian\r\n", NotHTTP},
+		"http2": {"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", NotHTTP},
+		"bin":   {"\x00\x01\x02GET / HTTP/1.1\r\n\r\n", NotHTTP},
+	} {
+		rec := feed(t, tc.first, get("/after"))
+		if len(rec.reqs) != 0 || !reflect.DeepEqual(rec.kinds, []Kind{tc.kind}) {
+			t.Errorf("%s: requests %d kinds %v, want none and %v", name, len(rec.reqs), rec.kinds, tc.kind)
+		}
+	}
+}
+
+func TestGapInBodyKnownLength(t *testing.T) {
+	rec := &recorder{}
+	p := New(rec, Limits{})
+	r2 := post("/2", "0123456789")
+	p.Feed([]byte(get("/1") + r2[:len(r2)-8]))
+	p.Gap(3) // three body bytes lost
+	p.Feed([]byte(r2[len(r2)-5:] + get("/3")))
+	if got := rec.targets(); !reflect.DeepEqual(got, []string{"GET /1 ", "GET /3 "}) {
+		t.Fatalf("got %q", got)
+	}
+	if !reflect.DeepEqual(rec.drops, []DropReason{DropGap}) {
+		t.Fatalf("drops %v", rec.drops)
+	}
+}
+
+func TestGapInHeadResyncs(t *testing.T) {
+	rec := &recorder{}
+	p := New(rec, Limits{})
+	r2 := get("/2")
+	p.Feed([]byte(get("/1") + r2[:10]))
+	p.Gap(7)
+	p.Feed([]byte(r2[17:])) // rest of the lost request: not a request start
+	p.Feed([]byte(post("/3", "ok")))
+	if got := rec.targets(); !reflect.DeepEqual(got, []string{"GET /1 ", "POST /3 ok"}) {
+		t.Fatalf("got %q", got)
+	}
+	if !reflect.DeepEqual(rec.drops, []DropReason{DropGap}) {
+		t.Fatalf("drops %v", rec.drops)
+	}
+}
+
+func TestGapUnknownLengthInChunked(t *testing.T) {
+	rec := &recorder{}
+	p := New(rec, Limits{})
+	c := chunked("/c", "aaaa", "bbbb")
+	p.Feed([]byte(c[:len(c)-20]))
+	p.Gap(-1)
+	p.Feed([]byte(c[len(c)-10:]))
+	p.Feed([]byte(get("/next")))
+	if got := rec.targets(); !reflect.DeepEqual(got, []string{"GET /next "}) {
+		t.Fatalf("got %q", got)
+	}
+	if len(rec.drops) != 1 || rec.drops[0] != DropGap {
+		t.Fatalf("drops %v", rec.drops)
+	}
+}
+
+func TestMidStreamStart(t *testing.T) {
+	rec := &recorder{}
+	p := New(rec, Limits{})
+	p.Gap(-1)
+	p.Feed([]byte("dy-of-something\r\n"))
+	p.Feed([]byte(get("/x")))
+	if got := rec.targets(); !reflect.DeepEqual(got, []string{"GET /x "}) || len(rec.drops) != 0 {
+		t.Fatalf("got %q drops %v", got, rec.drops)
+	}
+}
+
+func TestMalformedAndTooLarge(t *testing.T) {
+	rec := &recorder{}
+	p := New(rec, Limits{MaxBody: 8, MaxHeader: 256})
+	p.Feed([]byte(get("/ok")))
+	p.Feed([]byte("GET /bad HTTP/1.1\r\nBad Header\r\n\r\n"))
+	p.Feed([]byte(get("/after-bad")))
+	p.Feed([]byte(post("/big", "0123456789abcdef")))
+	p.Feed([]byte(post("/small", "0123")))
+	p.Feed([]byte("GET /huge HTTP/1.1\r\nX: " + strings.Repeat("a", 300) + "\r\n\r\n"))
+	p.Feed([]byte(get("/last")))
+	want := []string{"GET /ok ", "GET /after-bad ", "POST /small 0123", "GET /last "}
+	if got := rec.targets(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %q", got)
+	}
+	if !reflect.DeepEqual(rec.drops, []DropReason{DropMalformed, DropTooLarge, DropTooLarge}) {
+		t.Fatalf("drops %v", rec.drops)
+	}
+}
+
+func TestMalformedHeads(t *testing.T) {
+	for _, s := range []string{
+		"GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+		"GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+		"GET / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
+		"GET / HTTP/1.1\r\nX: a\r\n folded\r\n\r\n",
+		"GET / HTTP/1.1\r\nX\x01: a\r\n\r\n",
+		"GET  / HTTP/1.1\r\n\r\n",
+		"GET / HTTP/2.0\r\n\r\n",
+	} {
+		rec := feed(t, get("/first"), s)
+		if len(rec.reqs) != 1 || !reflect.DeepEqual(rec.drops, []DropReason{DropMalformed}) {
+			t.Errorf("%q: requests %d drops %v", s, len(rec.reqs), rec.drops)
+		}
+	}
+}
+
+func TestCloseDropsIncomplete(t *testing.T) {
+	rec := &recorder{}
+	p := New(rec, Limits{})
+	s := post("/p", "0123456789")
+	p.Feed([]byte(s[:len(s)-1]))
+	p.Close()
+	p.Feed([]byte(get("/ignored")))
+	if len(rec.reqs) != 0 || !reflect.DeepEqual(rec.drops, []DropReason{DropIncomplete}) {
+		t.Fatalf("requests %d drops %v", len(rec.reqs), rec.drops)
+	}
+}
+
+func TestTransferEncodingOverridesLength(t *testing.T) {
+	s := "POST /te HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+	rec := feed(t, s+get("/n"))
+	if got := rec.targets(); !reflect.DeepEqual(got, []string{"POST /te hello", "GET /n "}) {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func FuzzParser(f *testing.F) {
+	f.Add([]byte(get("/a")+post("/b", "xyz")+chunked("/c", "12", "345")), uint8(7))
+	f.Add(tlsClientHello, uint8(1))
+	f.Add([]byte("GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffff\r\n"), uint8(3))
+	f.Fuzz(func(t *testing.T, data []byte, step uint8) {
+		whole := &recorder{}
+		p := New(whole, Limits{MaxHeader: 1024, MaxBody: 4096})
+		p.Feed(data)
+		p.Close()
+		split := &recorder{}
+		p = New(split, Limits{MaxHeader: 1024, MaxBody: 4096})
+		n := int(step)%16 + 1
+		for rest := data; len(rest) > 0; {
+			k := min(n, len(rest))
+			p.Feed(rest[:k])
+			rest = rest[k:]
+		}
+		p.Close()
+		if len(whole.reqs) != len(split.reqs) {
+			t.Fatalf("whole gave %d requests, split by %d gave %d", len(whole.reqs), n, len(split.reqs))
+		}
+		for i := range whole.reqs {
+			a, b := whole.reqs[i], split.reqs[i]
+			if a.Method != b.Method || a.Target != b.Target || !bytes.Equal(a.Body, b.Body) || a.Size != b.Size {
+				t.Fatalf("request %d differs: %+v vs %+v", i, a, b)
+			}
+			if len(a.Body) > 4096 || a.Size > len(data) {
+				t.Fatalf("request %d: body %d size %d of %d input bytes", i, len(a.Body), a.Size, len(data))
+			}
+		}
+	})
+}
