@@ -1,0 +1,77 @@
+package gen
+
+import (
+	"context"
+	"math"
+	"testing"
+)
+
+// fakePath loses packets above capacity, and the generator tops out at ceil.
+func fakePath(capacity, ceil float64) TrialFunc {
+	return func(_ context.Context, rate float64) (TrialResult, error) {
+		if rate == 0 || rate > ceil {
+			rate = ceil
+		}
+		sent := uint64(rate)
+		t := TrialResult{Requested: rate, Offered: rate, Sent: sent}
+		if rate > capacity {
+			t.Lost = uint64(rate - capacity)
+			t.Loss = float64(t.Lost) / rate
+		}
+		return t, nil
+	}
+}
+
+func TestSearchFindsTheZeroLossRate(t *testing.T) {
+	var seen int
+	cfg := SearchConfig{Resolution: 0.01, CurvePoints: 3, Progress: func(TrialResult) { seen++ }}
+	res, err := Search(context.Background(), cfg, fakePath(300_000, 1_000_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Found || res.GeneratorLimited {
+		t.Fatalf("found %v, generator-limited %v", res.Found, res.GeneratorLimited)
+	}
+	if res.Best.Offered > 300_000 || res.Best.Offered < 300_000-0.01*1_000_000 {
+		t.Fatalf("zero-loss rate %.0f, want within 1%% of ceiling below 300000", res.Best.Offered)
+	}
+	if len(res.Curve) != 4 || res.Curve[3].Offered != 1_000_000 {
+		t.Fatalf("curve %+v, want 3 paced points and the ceiling", res.Curve)
+	}
+	for i := 1; i < len(res.Curve); i++ {
+		if res.Curve[i].Offered <= res.Curve[i-1].Offered || res.Curve[i].Loss < res.Curve[i-1].Loss {
+			t.Fatalf("curve not rising: %+v", res.Curve)
+		}
+	}
+	if seen != res.Trials {
+		t.Fatalf("progress saw %d trials of %d", seen, res.Trials)
+	}
+}
+
+func TestSearchGeneratorLimited(t *testing.T) {
+	res, err := Search(context.Background(), SearchConfig{}, fakePath(math.Inf(1), 500_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.GeneratorLimited || res.Best.Offered != 500_000 || res.Trials != 1 {
+		t.Fatalf("got %+v, want generator-limited at 500000 after one trial", res)
+	}
+}
+
+func TestSearchNothingLossless(t *testing.T) {
+	res, err := Search(context.Background(), SearchConfig{Resolution: 0.1}, fakePath(0, 1000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Found {
+		t.Fatalf("found a zero-loss rate on a path that loses everything: %+v", res.Best)
+	}
+}
+
+func TestSearchStopsOnCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Search(ctx, SearchConfig{}, fakePath(1, 2)); err == nil {
+		t.Fatal("cancelled search returned no error")
+	}
+}
