@@ -1,0 +1,392 @@
+package cloudmock
+
+import (
+	"fmt"
+	"net/netip"
+	"sync/atomic"
+)
+
+// Reason says why a packet is, or is not, mirrored.
+type Reason uint8
+
+const (
+	// ReasonMirrored: an accept rule of a session matched.
+	ReasonMirrored Reason = iota
+	// ReasonUnknownENI: the ENI is not in the model.
+	ReasonUnknownENI
+	// ReasonMalformed: the frame's IP header is cut short or invalid.
+	ReasonMalformed
+	// ReasonNotIP: neither IPv4 nor IPv6 (and not ARP).
+	ReasonNotIP
+	// ReasonARP: ARP is never mirrored.
+	ReasonARP
+	// ReasonDHCP: DHCP (UDP 67/68, DHCPv6 546/547) is never mirrored.
+	ReasonDHCP
+	// ReasonMetadata: the instance metadata service (169.254.169.254).
+	ReasonMetadata
+	// ReasonTimeService: the time sync service (169.254.169.123).
+	ReasonTimeService
+	// ReasonWindowsActivation: Windows activation (KMS, TCP 1688 to
+	// 169.254.169.250/251).
+	ReasonWindowsActivation
+	// ReasonAmazonDNS: the VPC resolver, and no session's filter has the
+	// amazon-dns network service.
+	ReasonAmazonDNS
+	// ReasonIPv6Unsupported: the profile mirrors no IPv6 (Alibaba).
+	ReasonIPv6Unsupported
+	// ReasonSourceNACL: the source subnet's network ACL drops the packet.
+	ReasonSourceNACL
+	// ReasonSourceSG: the source ENI's security groups drop the packet.
+	ReasonSourceSG
+	// ReasonNoSession: the ENI is the source of no session.
+	ReasonNoSession
+	// ReasonRejected: a reject rule matched (see RuleNumber, SessionNumber).
+	ReasonRejected
+	// ReasonNoRuleMatched: no rule of any session's filter matched.
+	ReasonNoRuleMatched
+)
+
+var reasonCodes = [...]string{
+	ReasonMirrored:          "mirrored",
+	ReasonUnknownENI:        "unknown-eni",
+	ReasonMalformed:         "malformed",
+	ReasonNotIP:             "not-ip",
+	ReasonARP:               "never-mirrored-arp",
+	ReasonDHCP:              "never-mirrored-dhcp",
+	ReasonMetadata:          "never-mirrored-metadata",
+	ReasonTimeService:       "never-mirrored-time-service",
+	ReasonWindowsActivation: "never-mirrored-windows-activation",
+	ReasonAmazonDNS:         "never-mirrored-amazon-dns",
+	ReasonIPv6Unsupported:   "ipv6-unsupported",
+	ReasonSourceNACL:        "dropped-by-source-nacl",
+	ReasonSourceSG:          "dropped-by-source-sg",
+	ReasonNoSession:         "no-session",
+	ReasonRejected:          "rejected-by-rule",
+	ReasonNoRuleMatched:     "no-rule-matched",
+}
+
+// String returns the reason's stable code, e.g. "rejected-by-rule".
+func (r Reason) String() string {
+	if int(r) < len(reasonCodes) {
+		return reasonCodes[r]
+	}
+	return fmt.Sprintf("reason-%d", uint8(r))
+}
+
+// Well-known link-local services.
+var (
+	addrMetadata  = netip.AddrFrom4([4]byte{169, 254, 169, 254})
+	addrTime      = netip.AddrFrom4([4]byte{169, 254, 169, 123})
+	addrDNS       = netip.AddrFrom4([4]byte{169, 254, 169, 253})
+	addrKMS1      = netip.AddrFrom4([4]byte{169, 254, 169, 250})
+	addrKMS2      = netip.AddrFrom4([4]byte{169, 254, 169, 251})
+	addrMetadata6 = netip.MustParseAddr("fd00:ec2::254")
+	addrTime6     = netip.MustParseAddr("fd00:ec2::123")
+	addrDNS6      = netip.MustParseAddr("fd00:ec2::253")
+)
+
+// kmsPort is Windows activation's TCP port.
+const kmsPort = 1688
+
+// Outer is the outer 5-tuple of a mirrored copy (protocol UDP).
+type Outer struct {
+	Src, Dst         netip.Addr
+	SrcPort, DstPort uint16
+}
+
+// Decision is the model's verdict for one packet at a source ENI.
+type Decision struct {
+	Mirrored  bool
+	Reason    Reason
+	ENI       ENIRef
+	ENIId     string
+	Direction Direction
+	Flow      Flow
+	// SessionId and SessionNumber: the session that mirrored or rejected.
+	SessionId     string
+	SessionNumber int
+	// TargetId, VNI: where the copy goes (Mirrored).
+	TargetId string
+	VNI      uint32
+	// RuleNumber: the filter rule that decided (accept or reject), or the
+	// source network ACL rule that dropped (0: its default deny).
+	RuleNumber int
+	// Outer is the copy's outer 5-tuple (Mirrored); Dst is the target's
+	// address (for a load balancer, its own; see Deliver for the receiver).
+	Outer Outer
+	// MaxInner is the most bytes of the inner frame that the copy keeps
+	// (packet length and MTU rule); the encapsulation applies it.
+	MaxInner int
+	// GroupId: the source security group list's first id (ReasonSourceSG).
+	GroupId string
+
+	session *session
+}
+
+// Decide returns what happens to frame (an Ethernet frame) seen at the
+// source ENI in direction dir. It does not allocate. It records flows that
+// the source's security groups allow, so that their return traffic passes
+// (security groups are stateful); Decide is safe for concurrent use.
+func (m *Model) Decide(ref ENIRef, dir Direction, frame []byte) Decision {
+	var d Decision
+	m.DecideInto(&d, ref, dir, frame)
+	return d
+}
+
+// DecideInto is Decide writing into d (every field is overwritten).
+func (m *Model) DecideInto(d *Decision, ref ENIRef, dir Direction, frame []byte) {
+	*d = Decision{ENI: ref, Direction: dir}
+	e := m.eniAt(ref)
+	if e == nil {
+		d.Reason = ReasonUnknownENI
+		return
+	}
+	d.ENIId = e.id
+	f, ok := ParseFlow(frame)
+	d.Flow = f
+	if !ok {
+		d.Reason = ReasonMalformed
+		return
+	}
+	if r, never := m.neverMirrored(&d.Flow); never {
+		d.Reason = r
+		return
+	}
+	if r, rule, group, dropped := m.sourceDrops(e, dir, &d.Flow); dropped {
+		d.Reason, d.RuleNumber, d.GroupId = r, rule, group
+		return
+	}
+	if len(e.sessions) == 0 {
+		d.Reason = ReasonNoSession
+		return
+	}
+	isDNS := m.isAmazonDNS(e, &d.Flow)
+	var rejectS *session
+	var rejectRule int
+	dnsSkipped := false
+	for _, s := range e.sessions {
+		if isDNS && !s.filter.amazonDNS {
+			dnsSkipped = true
+			continue
+		}
+		r := s.filter.match(dir, &d.Flow)
+		if r == nil {
+			continue
+		}
+		if r.accept {
+			m.mirrored(d, e, s, r.number)
+			return
+		}
+		if rejectS == nil {
+			rejectS, rejectRule = s, r.number
+		}
+		if m.reject == RejectStops {
+			break
+		}
+	}
+	switch {
+	case rejectS != nil:
+		d.Reason, d.SessionId, d.SessionNumber, d.RuleNumber = ReasonRejected, rejectS.id, rejectS.number, rejectRule
+		d.session = rejectS
+	case dnsSkipped:
+		d.Reason = ReasonAmazonDNS
+	default:
+		d.Reason = ReasonNoRuleMatched
+	}
+}
+
+func (m *Model) mirrored(d *Decision, e *eni, s *session, rule int) {
+	d.Mirrored, d.Reason = true, ReasonMirrored
+	d.SessionId, d.SessionNumber, d.RuleNumber = s.id, s.number, rule
+	d.TargetId, d.VNI = s.target.id, s.vni
+	d.session = s
+	d.Outer = Outer{Src: e.ip, Dst: s.target.ip, SrcPort: OuterSrcPort(&d.Flow), DstPort: VXLANPort}
+	d.MaxInner = m.maxInner(e, s, &d.Flow)
+}
+
+// neverMirrored classifies the traffic that no session mirrors.
+func (m *Model) neverMirrored(f *Flow) (Reason, bool) {
+	switch f.EtherType {
+	case EtherTypeARP:
+		return ReasonARP, true
+	case EtherTypeIPv4:
+	case EtherTypeIPv6:
+		if !m.profile.IPv6 {
+			return ReasonIPv6Unsupported, true
+		}
+	default:
+		return ReasonNotIP, true
+	}
+	if f.Proto == ProtoUDP && f.HasPorts {
+		sp, dp := f.SrcPort, f.DstPort
+		if (sp == 67 || sp == 68) && (dp == 67 || dp == 68) || (sp == 546 || sp == 547) && (dp == 546 || dp == 547) {
+			return ReasonDHCP, true
+		}
+	}
+	for _, a := range [2]netip.Addr{f.Src, f.Dst} {
+		switch a {
+		case addrMetadata, addrMetadata6:
+			return ReasonMetadata, true
+		case addrTime, addrTime6:
+			return ReasonTimeService, true
+		}
+	}
+	if f.Proto == ProtoTCP && f.HasPorts {
+		if (f.Dst == addrKMS1 || f.Dst == addrKMS2) && f.DstPort == kmsPort ||
+			(f.Src == addrKMS1 || f.Src == addrKMS2) && f.SrcPort == kmsPort {
+			return ReasonWindowsActivation, true
+		}
+	}
+	return 0, false
+}
+
+// isAmazonDNS reports traffic to or from the VPC resolver.
+func (m *Model) isAmazonDNS(e *eni, f *Flow) bool {
+	for _, a := range [2]netip.Addr{f.Src, f.Dst} {
+		if a == addrDNS || a == addrDNS6 || (e.resolver.IsValid() && a == e.resolver) {
+			return true
+		}
+	}
+	return false
+}
+
+// sourceDrops applies the source subnet's network ACL (only to traffic that
+// crosses the subnet's boundary) and the ENI's security groups.
+func (m *Model) sourceDrops(e *eni, dir Direction, f *Flow) (Reason, int, string, bool) {
+	egress := dir == Egress
+	peer := f.Src
+	if egress {
+		peer = f.Dst
+	}
+	if e.nacl != nil && !e.subnet4.Contains(peer) && !e.subnet6.Contains(peer) {
+		if allow, rule := e.nacl.eval(egress, f); !allow {
+			return ReasonSourceNACL, rule, "", true
+		}
+	}
+	if len(e.sgs) == 0 {
+		return 0, 0, "", false
+	}
+	for _, g := range e.sgs {
+		rules := g.in
+		if egress {
+			rules = g.out
+		}
+		if sgAllows(rules, peer, f) {
+			e.conns.add(flowHash(f))
+			return 0, 0, "", false
+		}
+	}
+	if e.conns.has(flowHash(f)) {
+		return 0, 0, "", false
+	}
+	return ReasonSourceSG, 0, e.sgs[0].id, true
+}
+
+// connSlots is the size of an ENI's table of allowed flows.
+const connSlots = 4096
+
+// connTable remembers the flows that a security group let through, so that
+// their return traffic passes. A fixed table of atomic slots: an old flow
+// can be overwritten by a new one that hashes to the same slot, after which
+// its unsolicited return traffic is dropped again.
+type connTable struct {
+	slots [connSlots]atomic.Uint64
+}
+
+func (c *connTable) add(h uint64) {
+	h |= 1
+	if s := &c.slots[h%connSlots]; s.Load() != h {
+		s.Store(h)
+	}
+}
+
+func (c *connTable) has(h uint64) bool {
+	h |= 1
+	return c.slots[h%connSlots].Load() == h
+}
+
+// String is a one-line human explanation of the decision.
+func (d Decision) String() string {
+	flow := d.Flow.String()
+	switch d.Reason {
+	case ReasonMirrored:
+		return fmt.Sprintf("%s %s at %s: mirrored by session %s (number %d, rule %d accept) to target %s, VNI %d, outer %s:%d -> %s:%d",
+			flow, d.Direction, d.ENIId, d.SessionId, d.SessionNumber, d.RuleNumber, d.TargetId, d.VNI,
+			d.Outer.Src, d.Outer.SrcPort, d.Outer.Dst, d.Outer.DstPort)
+	case ReasonRejected:
+		return fmt.Sprintf("%s %s at %s: not mirrored: rejected by rule %d of session %s (number %d)",
+			flow, d.Direction, d.ENIId, d.RuleNumber, d.SessionId, d.SessionNumber)
+	case ReasonSourceNACL:
+		rule := "its default deny"
+		if d.RuleNumber != 0 {
+			rule = fmt.Sprintf("rule %d", d.RuleNumber)
+		}
+		return fmt.Sprintf("%s %s at %s: not mirrored: dropped at the source by the subnet's network ACL (%s)", flow, d.Direction, d.ENIId, rule)
+	case ReasonSourceSG:
+		return fmt.Sprintf("%s %s at %s: not mirrored: dropped at the source by its security groups (%s, ...)", flow, d.Direction, d.ENIId, d.GroupId)
+	}
+	return fmt.Sprintf("%s %s at %s: not mirrored: %s", flow, d.Direction, d.ENIId, d.Reason.text())
+}
+
+func (r Reason) text() string {
+	switch r {
+	case ReasonUnknownENI:
+		return "unknown ENI"
+	case ReasonMalformed:
+		return "malformed IP header"
+	case ReasonNotIP:
+		return "not IP"
+	case ReasonARP:
+		return "ARP is never mirrored"
+	case ReasonDHCP:
+		return "DHCP is never mirrored"
+	case ReasonMetadata:
+		return "the instance metadata service (169.254.169.254) is never mirrored"
+	case ReasonTimeService:
+		return "the time sync service (169.254.169.123) is never mirrored"
+	case ReasonWindowsActivation:
+		return "Windows activation (KMS, 169.254.169.250/251:1688) is never mirrored"
+	case ReasonAmazonDNS:
+		return "Amazon DNS is mirrored only by a filter with the amazon-dns network service"
+	case ReasonIPv6Unsupported:
+		return "the profile does not mirror IPv6"
+	case ReasonNoSession:
+		return "the ENI is the source of no session"
+	case ReasonNoRuleMatched:
+		return "no filter rule of any session matched"
+	}
+	return r.String()
+}
+
+// String renders a flow as "tcp 10.0.0.1:1234 -> 10.0.0.2:80".
+func (f Flow) String() string {
+	switch f.EtherType {
+	case EtherTypeARP:
+		return "arp"
+	case EtherTypeIPv4, EtherTypeIPv6:
+	default:
+		return fmt.Sprintf("ethertype %#04x", f.EtherType)
+	}
+	name := protoName(f.Proto)
+	if f.HasPorts {
+		return fmt.Sprintf("%s %s -> %s", name, netip.AddrPortFrom(f.Src, f.SrcPort), netip.AddrPortFrom(f.Dst, f.DstPort))
+	}
+	if f.HasICMP {
+		return fmt.Sprintf("%s %s -> %s type %d code %d", name, f.Src, f.Dst, f.ICMPType, f.ICMPCode)
+	}
+	return fmt.Sprintf("%s %s -> %s", name, f.Src, f.Dst)
+}
+
+func protoName(p uint8) string {
+	switch p {
+	case ProtoTCP:
+		return "tcp"
+	case ProtoUDP:
+		return "udp"
+	case ProtoICMP:
+		return "icmp"
+	case ProtoICMPv6:
+		return "icmpv6"
+	}
+	return fmt.Sprintf("proto %d", p)
+}

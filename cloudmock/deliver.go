@@ -1,0 +1,182 @@
+package cloudmock
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+// DeliveryReason says whether a copy reaches its receiver, or why not.
+type DeliveryReason uint8
+
+const (
+	// Delivered: the copy reaches the receiver's ENI.
+	Delivered DeliveryReason = iota
+	// DeliveryNotMirrored: the decision mirrored nothing.
+	DeliveryNotMirrored
+	// DroppedByTargetNACL: the receiver subnet's network ACL denies UDP 4789
+	// from the source (inbound, stateless, first match, default deny).
+	DroppedByTargetNACL
+	// DroppedByTargetSG: no security group of the receiver allows inbound
+	// UDP 4789 from the source.
+	DroppedByTargetSG
+	// NoListener: the network load balancer has no UDP 4789 listener (AWS
+	// drops the copies silently).
+	NoListener
+	// NoHealthyTarget: the load balancer has no healthy registered target.
+	NoHealthyTarget
+)
+
+var deliveryCodes = [...]string{
+	Delivered:           "delivered",
+	DeliveryNotMirrored: "not-mirrored",
+	DroppedByTargetNACL: "dropped-by-target-nacl",
+	DroppedByTargetSG:   "dropped-by-target-sg",
+	NoListener:          "no-udp-4789-listener",
+	NoHealthyTarget:     "no-healthy-target",
+}
+
+// String returns the stable code, e.g. "dropped-by-target-nacl".
+func (r DeliveryReason) String() string {
+	if int(r) < len(deliveryCodes) {
+		return deliveryCodes[r]
+	}
+	return fmt.Sprintf("delivery-%d", uint8(r))
+}
+
+// Delivery is what happens to a mirrored copy on its way to the target.
+type Delivery struct {
+	Delivered bool
+	Reason    DeliveryReason
+	// To and ToENI are the receiving ENI (for a load balancer target, the
+	// registered target the outer 5-tuple hash chose); ToId is its id.
+	To    netip.Addr
+	ToENI ENIRef
+	ToId  string
+	// RuleNumber is the network ACL rule that decided (0: the default deny,
+	// or no ACL).
+	RuleNumber int
+	// TargetId is the session's target.
+	TargetId string
+}
+
+// Deliver checks a mirrored copy on its way to the target: for a load
+// balancer, the UDP 4789 listener and the choice of a healthy registered
+// target by a hash of the outer 5-tuple (a flow sticks to one target while
+// it stays healthy); then the receiver subnet's network ACL (inbound) and
+// the receiver's security groups (inbound UDP 4789 from the source ENI). The
+// source side's ACL and groups do not apply. It does not allocate.
+func (m *Model) Deliver(d *Decision) Delivery {
+	var dl Delivery
+	if !d.Mirrored || d.session == nil {
+		dl.Reason, dl.ToENI = DeliveryNotMirrored, NoENI
+		return dl
+	}
+	t := d.session.target
+	dl.TargetId, dl.ToENI = t.id, NoENI
+	recv := t.eni
+	if t.lb != nil {
+		if !t.lb.hasListener {
+			dl.Reason = NoListener
+			return dl
+		}
+		b := t.lb.pick(outerHash(&d.Outer))
+		if b == nil {
+			dl.Reason = NoHealthyTarget
+			return dl
+		}
+		recv = b.eni
+	}
+	dl.To, dl.ToENI, dl.ToId = recv.ip, recv.ref, recv.id
+	f := Flow{EtherType: EtherTypeIPv4, Proto: ProtoUDP, Src: d.Outer.Src, Dst: recv.ip,
+		SrcPort: d.Outer.SrcPort, DstPort: d.Outer.DstPort, HasPorts: true}
+	if recv.nacl != nil && !recv.subnet4.Contains(f.Src) {
+		allow, rule := recv.nacl.eval(false, &f)
+		dl.RuleNumber = rule
+		if !allow {
+			dl.Reason = DroppedByTargetNACL
+			return dl
+		}
+	}
+	if len(recv.sgs) > 0 {
+		ok := false
+		for _, g := range recv.sgs {
+			if sgAllows(g.in, f.Src, &f) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			dl.Reason = DroppedByTargetSG
+			return dl
+		}
+	}
+	dl.Delivered, dl.Reason = true, Delivered
+	return dl
+}
+
+// outerHash hashes the outer 5-tuple (protocol UDP).
+func outerHash(o *Outer) uint64 {
+	h := mixAddr(uint64(ProtoUDP), o.Src)
+	h = mixAddr(h, o.Dst)
+	return mix(h, uint64(o.SrcPort)<<16|uint64(o.DstPort))
+}
+
+// pick chooses a healthy backend by rendezvous hashing: a flow keeps its
+// backend while that backend stays healthy, whatever happens to the others.
+func (lb *loadBalancer) pick(h uint64) *backend {
+	var best *backend
+	var bestScore uint64
+	for i, b := range lb.backends {
+		if !b.healthy.Load() {
+			continue
+		}
+		if s := mix(h, uint64(i)+1); best == nil || s > bestScore {
+			best, bestScore = b, s
+		}
+	}
+	return best
+}
+
+// SetTargetHealth marks a load balancer's registered target (by
+// NetworkInterfaceId) healthy or not; lb is the LoadBalancerArn or, for a
+// Gateway Load Balancer, its VpcEndpointId. Safe for concurrent use.
+func (m *Model) SetTargetHealth(lb, networkInterfaceID string, healthy bool) error {
+	l, ok := m.lbByArn[lb]
+	if !ok {
+		return fmt.Errorf("set target health: unknown load balancer %q", lb)
+	}
+	found := false
+	for _, b := range l.backends {
+		if b.eni.id == networkInterfaceID {
+			b.healthy.Store(healthy)
+			found = true
+		}
+	}
+	if !found {
+		return fmt.Errorf("set target health: %q is not a registered target of %q", networkInterfaceID, lb)
+	}
+	return nil
+}
+
+// String is a one-line human explanation of the delivery.
+func (dl Delivery) String() string {
+	switch dl.Reason {
+	case Delivered:
+		return fmt.Sprintf("delivered to %s (%s) of target %s", dl.ToId, dl.To, dl.TargetId)
+	case DeliveryNotMirrored:
+		return "nothing to deliver: not mirrored"
+	case DroppedByTargetNACL:
+		rule := "its default deny"
+		if dl.RuleNumber != 0 {
+			rule = fmt.Sprintf("rule %d", dl.RuleNumber)
+		}
+		return fmt.Sprintf("dropped before %s (%s): the target subnet's network ACL denies inbound UDP %d from the source (%s)", dl.ToId, dl.To, VXLANPort, rule)
+	case DroppedByTargetSG:
+		return fmt.Sprintf("dropped at %s (%s): no security group allows inbound UDP %d from the source", dl.ToId, dl.To, VXLANPort)
+	case NoListener:
+		return fmt.Sprintf("lost silently: the load balancer of target %s has no UDP %d listener", dl.TargetId, VXLANPort)
+	case NoHealthyTarget:
+		return fmt.Sprintf("lost: the load balancer of target %s has no healthy registered target", dl.TargetId)
+	}
+	return dl.Reason.String()
+}

@@ -1,0 +1,138 @@
+package cloudmock
+
+import (
+	"encoding/binary"
+	"net/netip"
+)
+
+// Encapsulation constants (RFC 7348 and what the AWS capture shows).
+const (
+	// VXLANPort is the outer UDP destination port.
+	VXLANPort = 4789
+	// VXLANFlags is the first byte of the VXLAN header: the I flag (VNI valid).
+	VXLANFlags = 0x08
+	// VXLANHeaderLen, OuterIPv4Len, UDPHeaderLen, EthernetHeaderLen are the
+	// header sizes; OuterOverhead (50) is what the copy adds to the inner IP
+	// packet: outer IPv4 + UDP + VXLAN + inner Ethernet.
+	VXLANHeaderLen    = 8
+	OuterIPv4Len      = 20
+	UDPHeaderLen      = 8
+	EthernetHeaderLen = 14
+	OuterOverhead     = OuterIPv4Len + UDPHeaderLen + VXLANHeaderLen + EthernetHeaderLen
+	// OuterTTL is the outer IPv4 TTL seen in the AWS capture.
+	OuterTTL = 255
+	// outerPortBase: the AWS capture's outer source ports lie in
+	// 65408-65525, i.e. 0xFF80 plus 7 bits of flow hash.
+	outerPortBase = 0xFF80
+	outerPortMask = 0x7F
+)
+
+// OuterSrcPort is the outer UDP source port of a flow's copies: 0xFF80 plus
+// 7 bits of a symmetric hash of the inner 5-tuple (3-tuple for protocols
+// without ports), so both directions of a flow share one port, as in the
+// AWS capture (ports 65408-65525, one per flow).
+func OuterSrcPort(f *Flow) uint16 {
+	return outerPortBase | uint16(flowHash(f)&outerPortMask)
+}
+
+// maxInner is the most inner-frame bytes a copy keeps: the session's packet
+// length, and the profile's MTU rule (AWS: an instance target's MTU, a
+// Gateway Load Balancer's 8500; Alibaba: the source ENI's MTU), less the
+// reserved overhead, plus the inner Ethernet header.
+func (m *Model) maxInner(src *eni, s *session, f *Flow) int {
+	limit := 1<<31 - 1
+	if s.packetLength > 0 {
+		limit = s.packetLength
+	}
+	reserve := m.profile.ReserveIPv4
+	if f.EtherType == EtherTypeIPv6 {
+		reserve = m.profile.ReserveIPv6
+	}
+	mtu := 0
+	switch {
+	case m.profile.Truncation == TruncateSourceMTU:
+		mtu = src.mtu
+	case s.target.kind == targetENI:
+		mtu = s.target.eni.mtu
+	case s.target.kind == targetGWLB:
+		mtu = m.profile.GatewayLBMTU
+	}
+	if mtu > 0 {
+		limit = min(limit, mtu-reserve+EthernetHeaderLen)
+	}
+	return limit
+}
+
+// InnerLen is how many bytes of a frame of frameLen bytes the copy carries.
+func (d *Decision) InnerLen(frameLen int) int {
+	if d.MaxInner > 0 && frameLen > d.MaxInner {
+		return d.MaxInner
+	}
+	return frameLen
+}
+
+// Truncated reports whether a frame of frameLen bytes is cut in the copy.
+func (d *Decision) Truncated(frameLen int) bool { return d.InnerLen(frameLen) < frameLen }
+
+// AppendVXLAN appends the copy's UDP payload to dst: the VXLAN header (flags
+// 0x08, the session's VNI) and the inner frame cut to InnerLen. It does not
+// allocate when dst has room. The inner checksums are left as they are.
+func (d *Decision) AppendVXLAN(dst []byte, frame []byte) []byte {
+	dst = append(dst, VXLANFlags, 0, 0, 0, byte(d.VNI>>16), byte(d.VNI>>8), byte(d.VNI), 0)
+	return append(dst, frame[:d.InnerLen(len(frame))]...)
+}
+
+// FrameHeader gives the parts of the outer frame that the model does not
+// know: the Ethernet addresses, and optionally the outer IPv4 destination
+// (zero: Decision.Outer.Dst; set it to Delivery.To for a load balancer's
+// chosen target).
+type FrameHeader struct {
+	SrcMAC, DstMAC [6]byte
+	Dst            netip.Addr
+}
+
+// AppendFrame appends the whole outer frame to dst, for a pcap: Ethernet,
+// IPv4 (TTL 255, id 0, no DF, correct header checksum), UDP (checksum 0, as
+// AWS sends), VXLAN and the inner frame. It does not allocate when dst has
+// room. Only IPv4 outer addresses are supported (otherwise, as for a
+// decision that is not Mirrored, dst is returned unchanged); the outer IPv4 total length
+// is the inner frame's length + 36 (inner IP length + 50 when untruncated).
+func (d *Decision) AppendFrame(dst []byte, h FrameHeader, frame []byte) []byte {
+	outerDst := d.Outer.Dst
+	if h.Dst.IsValid() {
+		outerDst = h.Dst
+	}
+	if !d.Outer.Src.Is4() || !outerDst.Is4() {
+		return dst // not mirrored, or not IPv4: nothing to frame
+	}
+	inner := d.InnerLen(len(frame))
+	ipLen := OuterIPv4Len + UDPHeaderLen + VXLANHeaderLen + inner
+	dst = append(dst, h.DstMAC[:]...)
+	dst = append(dst, h.SrcMAC[:]...)
+	dst = append(dst, 0x08, 0x00)
+	ip := len(dst)
+	src4, dst4 := d.Outer.Src.As4(), outerDst.As4()
+	dst = append(dst,
+		0x45, 0, byte(ipLen>>8), byte(ipLen), // version/IHL, TOS, total length
+		0, 0, 0, 0, // id, flags/fragment offset
+		OuterTTL, ProtoUDP, 0, 0, // TTL, protocol, checksum
+		src4[0], src4[1], src4[2], src4[3],
+		dst4[0], dst4[1], dst4[2], dst4[3])
+	binary.BigEndian.PutUint16(dst[ip+10:], ipv4Checksum(dst[ip:ip+OuterIPv4Len]))
+	udpLen := ipLen - OuterIPv4Len
+	dst = append(dst,
+		byte(d.Outer.SrcPort>>8), byte(d.Outer.SrcPort), byte(d.Outer.DstPort>>8), byte(d.Outer.DstPort),
+		byte(udpLen>>8), byte(udpLen), 0, 0)
+	return d.AppendVXLAN(dst, frame)
+}
+
+func ipv4Checksum(h []byte) uint16 {
+	var sum uint32
+	for i := 0; i+1 < len(h); i += 2 {
+		sum += uint32(h[i])<<8 | uint32(h[i+1])
+	}
+	for sum > 0xffff {
+		sum = sum>>16 + sum&0xffff
+	}
+	return ^uint16(sum)
+}

@@ -1,0 +1,403 @@
+package cloudmock
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"slices"
+	"sync/atomic"
+)
+
+// Direction is the direction of a packet at a source ENI.
+type Direction uint8
+
+const (
+	// Ingress is towards the instance.
+	Ingress Direction = iota
+	// Egress is from the instance.
+	Egress
+)
+
+// String returns "ingress" or "egress".
+func (d Direction) String() string {
+	if d == Egress {
+		return "egress"
+	}
+	return "ingress"
+}
+
+// ENIRef is a resolved ENI of a Model (an index); see Model.ENI.
+type ENIRef int32
+
+// NoENI is the ENIRef of no ENI.
+const NoENI ENIRef = -1
+
+// Option configures New.
+type Option func(*options)
+
+type options struct {
+	seed    uint64
+	hasSeed bool
+}
+
+// WithSeed makes the VNIs assigned to sessions without one deterministic.
+func WithSeed(seed uint64) Option {
+	return func(o *options) { o.seed, o.hasSeed = seed, true }
+}
+
+// Model is a resolved, validated Spec, ready for the packet path. Its
+// methods are safe for concurrent use.
+type Model struct {
+	profile  Profile
+	reject   RejectBehavior
+	enis     []*eni
+	eniByID  map[string]ENIRef
+	eniByIP  map[netip.Addr]ENIRef
+	sessions []*session
+	targets  []*target
+	lbs      []*loadBalancer
+	lbByArn  map[string]*loadBalancer
+	vnis     map[string]uint32
+}
+
+type eni struct {
+	ref      ENIRef
+	id       string
+	ip, ip6  netip.Addr
+	mtu      int
+	subnet4  netip.Prefix
+	subnet6  netip.Prefix
+	resolver netip.Addr
+	nacl     *nacl // nil: default ACL, allows all
+	sgs      []*securityGroup
+	sessions []*session // as a source, ascending session number
+	groups   []string
+	counters eniCounters
+	conns    connTable
+}
+
+type session struct {
+	idx          int
+	id           string
+	number       int
+	vni          uint32
+	packetLength int // 0: whole packet
+	filter       *filter
+	target       *target
+	counters     sessionCounters
+}
+
+type targetKind uint8
+
+const (
+	targetENI targetKind = iota
+	targetNLB
+	targetGWLB
+)
+
+type target struct {
+	id   string
+	kind targetKind
+	eni  *eni          // targetENI
+	lb   *loadBalancer // targetNLB, targetGWLB
+	ip   netip.Addr    // the address the copies are sent to
+}
+
+type loadBalancer struct {
+	arn         string
+	kind        targetKind
+	ip          netip.Addr
+	hasListener bool
+	backends    []*backend
+}
+
+type backend struct {
+	eni     *eni
+	healthy atomic.Bool
+}
+
+type filter struct {
+	id        string
+	rules     [2][]filterRule // by Direction, ascending rule number
+	amazonDNS bool
+}
+
+type portRange struct{ from, to uint16 }
+
+func (p portRange) has(v uint16) bool { return v >= p.from && v <= p.to }
+
+type filterRule struct {
+	number     int
+	accept     bool
+	proto      uint8 // 0: all
+	src, dst   netip.Prefix
+	sport      portRange
+	dport      portRange
+	hasSport   bool
+	hasDport   bool
+	sourceCIDR string
+}
+
+// New validates spec, resolves its references, assigns missing VNIs (random
+// and unique; deterministic under WithSeed) and precomputes what the packet
+// path needs.
+func New(spec Spec, opts ...Option) (*Model, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if err := spec.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid spec: %w", err)
+	}
+	prof, _ := LookupProfile(spec.Profile)
+	rb, _ := ParseRejectBehavior(spec.RejectBehavior)
+	m := &Model{
+		profile: prof,
+		reject:  rb,
+		eniByID: map[string]ENIRef{},
+		eniByIP: map[netip.Addr]ENIRef{},
+		lbByArn: map[string]*loadBalancer{},
+		vnis:    map[string]uint32{},
+	}
+	r := newResolver(&spec)
+	for i := range spec.NetworkInterfaces {
+		ni := &spec.NetworkInterfaces[i]
+		e := &eni{ref: ENIRef(len(m.enis)), id: ni.NetworkInterfaceId, mtu: ni.Mtu, groups: ni.Groups}
+		if e.mtu == 0 {
+			e.mtu = DefaultMTU
+		}
+		e.ip, _ = netip.ParseAddr(ni.PrivateIpAddress)
+		if ni.Ipv6Address != "" {
+			e.ip6, _ = netip.ParseAddr(ni.Ipv6Address)
+		}
+		sn := r.subnets[ni.SubnetId]
+		e.subnet4, _ = netip.ParsePrefix(sn.CidrBlock)
+		if sn.Ipv6CidrBlock != "" {
+			e.subnet6, _ = netip.ParsePrefix(sn.Ipv6CidrBlock)
+		}
+		vpc := r.vpcs[sn.VpcId]
+		vp, _ := netip.ParsePrefix(vpc.CidrBlock)
+		e.resolver = vpcResolver(vp)
+		m.enis = append(m.enis, e)
+		m.eniByID[e.id] = e.ref
+		m.eniByIP[e.ip] = e.ref
+		if e.ip6.IsValid() {
+			m.eniByIP[e.ip6] = e.ref
+		}
+	}
+	for _, e := range m.enis {
+		if acl := r.aclOfSubnet[spec.NetworkInterfaces[e.ref].SubnetId]; acl != nil {
+			e.nacl = compileNACL(acl)
+		}
+		for _, g := range e.groups {
+			e.sgs = append(e.sgs, compileSG(r.groups[g], m))
+		}
+	}
+	for i := range spec.LoadBalancers {
+		l := &spec.LoadBalancers[i]
+		lb := &loadBalancer{arn: l.LoadBalancerArn, kind: targetNLB}
+		if l.Type == "gateway" {
+			lb.kind = targetGWLB
+		}
+		lb.ip, _ = netip.ParseAddr(l.PrivateIpAddress)
+		for _, li := range l.Listeners {
+			if (li.Protocol == "UDP" || li.Protocol == "udp" || li.Protocol == "TCP_UDP") && li.Port == VXLANPort {
+				lb.hasListener = true
+			}
+		}
+		if lb.kind == targetGWLB {
+			lb.hasListener = true // a GWLB endpoint takes all traffic
+		}
+		for _, t := range l.Targets {
+			b := &backend{eni: m.enis[m.eniByID[t.NetworkInterfaceId]]}
+			b.healthy.Store(true)
+			lb.backends = append(lb.backends, b)
+		}
+		m.lbs = append(m.lbs, lb)
+		m.lbByArn[lb.arn] = lb
+		if l.VpcEndpointId != "" {
+			m.lbByArn[l.VpcEndpointId] = lb
+		}
+	}
+	targets := map[string]*target{}
+	for i := range spec.TrafficMirrorTargets {
+		t := &spec.TrafficMirrorTargets[i]
+		tg := &target{id: t.TrafficMirrorTargetId}
+		switch {
+		case t.NetworkInterfaceId != "":
+			tg.kind = targetENI
+			tg.eni = m.enis[m.eniByID[t.NetworkInterfaceId]]
+			tg.ip = tg.eni.ip
+		case t.NetworkLoadBalancerArn != "":
+			tg.lb = m.lbByArn[t.NetworkLoadBalancerArn]
+			tg.kind, tg.ip = tg.lb.kind, tg.lb.ip
+		default:
+			tg.lb = m.lbByArn[t.GatewayLoadBalancerEndpointId]
+			tg.kind, tg.ip = targetGWLB, tg.lb.ip
+		}
+		m.targets = append(m.targets, tg)
+		targets[tg.id] = tg
+	}
+	filters := map[string]*filter{}
+	for i := range spec.TrafficMirrorFilters {
+		f := compileFilter(&spec.TrafficMirrorFilters[i])
+		filters[f.id] = f
+	}
+	m.assignVNIs(spec.TrafficMirrorSessions, o)
+	for i := range spec.TrafficMirrorSessions {
+		s := &spec.TrafficMirrorSessions[i]
+		ss := &session{
+			idx:    i,
+			id:     s.TrafficMirrorSessionId,
+			number: s.SessionNumber,
+			vni:    m.vnis[s.TrafficMirrorSessionId],
+			filter: filters[s.TrafficMirrorFilterId],
+			target: targets[s.TrafficMirrorTargetId],
+		}
+		if s.PacketLength != nil {
+			ss.packetLength = *s.PacketLength
+		}
+		m.sessions = append(m.sessions, ss)
+		for _, src := range sessionSources(s) {
+			e := m.enis[m.eniByID[src]]
+			e.sessions = append(e.sessions, ss)
+		}
+	}
+	for _, e := range m.enis {
+		slices.SortStableFunc(e.sessions, func(a, b *session) int { return a.number - b.number })
+	}
+	return m, nil
+}
+
+// assignVNIs gives every session without a VirtualNetworkId a random VNI
+// that no other session of the account uses.
+func (m *Model) assignVNIs(ss []TrafficMirrorSession, o options) {
+	used := map[uint32]bool{}
+	for _, s := range ss {
+		if s.VirtualNetworkId != nil {
+			v := uint32(*s.VirtualNetworkId)
+			used[v] = true
+			m.vnis[s.TrafficMirrorSessionId] = v
+		}
+	}
+	var rng *rand.Rand
+	if o.hasSeed {
+		rng = rand.New(rand.NewPCG(o.seed, o.seed^0x9e3779b97f4a7c15))
+	} else {
+		rng = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	}
+	for _, s := range ss {
+		if s.VirtualNetworkId != nil {
+			continue
+		}
+		for {
+			v := uint32(rng.IntN(1<<24-1)) + 1
+			if !used[v] {
+				used[v] = true
+				m.vnis[s.TrafficMirrorSessionId] = v
+				break
+			}
+		}
+	}
+}
+
+// vpcResolver is the Amazon DNS address of a VPC: its base + 2.
+func vpcResolver(p netip.Prefix) netip.Addr {
+	a := p.Masked().Addr()
+	if !a.Is4() {
+		return netip.Addr{}
+	}
+	b := a.As4()
+	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	v += 2
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}
+
+func sessionSources(s *TrafficMirrorSession) []string {
+	out := make([]string, 0, 1+len(s.TrafficMirrorSourceIds))
+	if s.NetworkInterfaceId != "" {
+		out = append(out, s.NetworkInterfaceId)
+	}
+	for _, id := range s.TrafficMirrorSourceIds {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// Profile returns the model's provider profile.
+func (m *Model) Profile() Profile { return m.profile }
+
+// RejectBehavior returns the model's reject behaviour.
+func (m *Model) RejectBehavior() RejectBehavior { return m.reject }
+
+// ENI returns the reference of an ENI by its NetworkInterfaceId.
+func (m *Model) ENI(id string) (ENIRef, bool) {
+	r, ok := m.eniByID[id]
+	return r, ok
+}
+
+// ENIByIP returns the ENI whose primary (or IPv6) address is ip.
+func (m *Model) ENIByIP(ip netip.Addr) (ENIRef, bool) {
+	r, ok := m.eniByIP[ip]
+	return r, ok
+}
+
+// ENIID returns an ENI's NetworkInterfaceId ("" for an unknown ref).
+func (m *Model) ENIID(r ENIRef) string {
+	if e := m.eniAt(r); e != nil {
+		return e.id
+	}
+	return ""
+}
+
+// ENIAddr returns an ENI's primary IPv4 address.
+func (m *Model) ENIAddr(r ENIRef) netip.Addr {
+	if e := m.eniAt(r); e != nil {
+		return e.ip
+	}
+	return netip.Addr{}
+}
+
+// SourceENIs returns the ENIs that are the source of at least one session,
+// in Spec order: the ENIs a data plane must capture on.
+func (m *Model) SourceENIs() []ENIRef {
+	var out []ENIRef
+	for _, e := range m.enis {
+		if len(e.sessions) > 0 {
+			out = append(out, e.ref)
+		}
+	}
+	return out
+}
+
+// SessionVNI returns the VNI of a session (given or assigned) by id.
+func (m *Model) SessionVNI(sessionID string) (uint32, bool) {
+	v, ok := m.vnis[sessionID]
+	return v, ok
+}
+
+// TargetAddrs returns, per TrafficMirrorTargetId, the addresses that
+// receive its copies: the target ENI's address, or the load balancer's
+// registered targets.
+func (m *Model) TargetAddrs() map[string][]netip.Addr {
+	out := map[string][]netip.Addr{}
+	for _, t := range m.targets {
+		if t.eni != nil {
+			out[t.id] = []netip.Addr{t.eni.ip}
+			continue
+		}
+		for _, b := range t.lb.backends {
+			out[t.id] = append(out[t.id], b.eni.ip)
+		}
+	}
+	return out
+}
+
+func (m *Model) eniAt(r ENIRef) *eni {
+	if r < 0 || int(r) >= len(m.enis) {
+		return nil
+	}
+	return m.enis[r]
+}

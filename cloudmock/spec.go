@@ -1,0 +1,230 @@
+package cloudmock
+
+// Spec is the whole account configuration: plain data, deterministic, with
+// the EC2 API's field names so that a later API server maps 1:1. Addresses
+// and CIDRs are strings so that Validate can say which one is malformed.
+type Spec struct {
+	// Profile is the provider: "aws" (default when empty) or "alibaba".
+	Profile string `json:"Profile,omitempty" yaml:"Profile,omitempty"`
+	// RejectBehavior is "reject-stops" (default) or "reject-falls-through":
+	// whether a matching reject rule ends the search or the next session is
+	// tried.
+	RejectBehavior string `json:"RejectBehavior,omitempty" yaml:"RejectBehavior,omitempty"`
+
+	Vpcs                  []Vpc                  `json:"Vpcs,omitempty" yaml:"Vpcs,omitempty"`
+	Subnets               []Subnet               `json:"Subnets,omitempty" yaml:"Subnets,omitempty"`
+	NetworkAcls           []NetworkAcl           `json:"NetworkAcls,omitempty" yaml:"NetworkAcls,omitempty"`
+	SecurityGroups        []SecurityGroup        `json:"SecurityGroups,omitempty" yaml:"SecurityGroups,omitempty"`
+	NetworkInterfaces     []NetworkInterface     `json:"NetworkInterfaces,omitempty" yaml:"NetworkInterfaces,omitempty"`
+	LoadBalancers         []LoadBalancer         `json:"LoadBalancers,omitempty" yaml:"LoadBalancers,omitempty"`
+	TrafficMirrorFilters  []TrafficMirrorFilter  `json:"TrafficMirrorFilters,omitempty" yaml:"TrafficMirrorFilters,omitempty"`
+	TrafficMirrorTargets  []TrafficMirrorTarget  `json:"TrafficMirrorTargets,omitempty" yaml:"TrafficMirrorTargets,omitempty"`
+	TrafficMirrorSessions []TrafficMirrorSession `json:"TrafficMirrorSessions,omitempty" yaml:"TrafficMirrorSessions,omitempty"`
+}
+
+// Vpc is a virtual network. Its resolver (Amazon DNS) is the base of
+// CidrBlock + 2.
+type Vpc struct {
+	VpcId     string `json:"VpcId" yaml:"VpcId"`
+	CidrBlock string `json:"CidrBlock" yaml:"CidrBlock"`
+	// Ipv6CidrBlock is optional.
+	Ipv6CidrBlock string `json:"Ipv6CidrBlock,omitempty" yaml:"Ipv6CidrBlock,omitempty"`
+}
+
+// Subnet is a range of a VPC.
+type Subnet struct {
+	SubnetId      string `json:"SubnetId" yaml:"SubnetId"`
+	VpcId         string `json:"VpcId" yaml:"VpcId"`
+	CidrBlock     string `json:"CidrBlock" yaml:"CidrBlock"`
+	Ipv6CidrBlock string `json:"Ipv6CidrBlock,omitempty" yaml:"Ipv6CidrBlock,omitempty"`
+}
+
+// NetworkAcl is a stateless, numbered rule list per direction, associated
+// with subnets. Rules are evaluated in ascending RuleNumber; the first match
+// decides; no match denies. A subnet with no associated ACL uses the VPC's
+// default ACL, which allows everything (as on AWS).
+type NetworkAcl struct {
+	NetworkAclId string `json:"NetworkAclId" yaml:"NetworkAclId"`
+	VpcId        string `json:"VpcId" yaml:"VpcId"`
+	// Associations lists the subnets that use this ACL.
+	Associations []NetworkAclAssociation `json:"Associations,omitempty" yaml:"Associations,omitempty"`
+	Entries      []NetworkAclEntry       `json:"Entries,omitempty" yaml:"Entries,omitempty"`
+}
+
+// NetworkAclAssociation ties a subnet to a network ACL.
+type NetworkAclAssociation struct {
+	SubnetId string `json:"SubnetId" yaml:"SubnetId"`
+}
+
+// NetworkAclEntry is one numbered rule of a network ACL.
+type NetworkAclEntry struct {
+	RuleNumber int `json:"RuleNumber" yaml:"RuleNumber"`
+	// Egress selects the outbound list (false: inbound).
+	Egress bool `json:"Egress" yaml:"Egress"`
+	// Protocol is "-1" (all), an IANA number ("6") or tcp, udp, icmp, icmpv6.
+	Protocol string `json:"Protocol" yaml:"Protocol"`
+	// RuleAction is "allow" or "deny".
+	RuleAction    string `json:"RuleAction" yaml:"RuleAction"`
+	CidrBlock     string `json:"CidrBlock,omitempty" yaml:"CidrBlock,omitempty"`
+	Ipv6CidrBlock string `json:"Ipv6CidrBlock,omitempty" yaml:"Ipv6CidrBlock,omitempty"`
+	// PortRange applies to TCP and UDP only; nil means all ports.
+	PortRange *PortRange `json:"PortRange,omitempty" yaml:"PortRange,omitempty"`
+}
+
+// PortRange is an inclusive port range of a network ACL entry (EC2 names).
+type PortRange struct {
+	From int `json:"From" yaml:"From"`
+	To   int `json:"To" yaml:"To"`
+}
+
+// SecurityGroup is a stateful allow list. Statefulness is modelled without
+// connection state: a packet passes when the rules of its direction allow it,
+// or when the rules of the opposite direction allow its reverse (it may be
+// the return traffic of an allowed connection).
+type SecurityGroup struct {
+	GroupId             string         `json:"GroupId" yaml:"GroupId"`
+	VpcId               string         `json:"VpcId" yaml:"VpcId"`
+	IpPermissions       []IpPermission `json:"IpPermissions,omitempty" yaml:"IpPermissions,omitempty"`
+	IpPermissionsEgress []IpPermission `json:"IpPermissionsEgress,omitempty" yaml:"IpPermissionsEgress,omitempty"`
+}
+
+// IpPermission is one allow rule of a security group (EC2 names). For TCP
+// and UDP, FromPort..ToPort is a port range; for ICMP, FromPort is the type
+// and ToPort the code (-1: any). For "-1" (all protocols) ports are ignored.
+type IpPermission struct {
+	IpProtocol       string            `json:"IpProtocol" yaml:"IpProtocol"`
+	FromPort         int               `json:"FromPort,omitempty" yaml:"FromPort,omitempty"`
+	ToPort           int               `json:"ToPort,omitempty" yaml:"ToPort,omitempty"`
+	IpRanges         []IpRange         `json:"IpRanges,omitempty" yaml:"IpRanges,omitempty"`
+	Ipv6Ranges       []Ipv6Range       `json:"Ipv6Ranges,omitempty" yaml:"Ipv6Ranges,omitempty"`
+	UserIdGroupPairs []UserIdGroupPair `json:"UserIdGroupPairs,omitempty" yaml:"UserIdGroupPairs,omitempty"`
+}
+
+// IpRange is an IPv4 peer of a security group rule.
+type IpRange struct {
+	CidrIp string `json:"CidrIp" yaml:"CidrIp"`
+}
+
+// Ipv6Range is an IPv6 peer of a security group rule.
+type Ipv6Range struct {
+	CidrIpv6 string `json:"CidrIpv6" yaml:"CidrIpv6"`
+}
+
+// UserIdGroupPair names a security group whose members are the peers.
+type UserIdGroupPair struct {
+	GroupId string `json:"GroupId" yaml:"GroupId"`
+}
+
+// NetworkInterface is an ENI.
+type NetworkInterface struct {
+	NetworkInterfaceId string `json:"NetworkInterfaceId" yaml:"NetworkInterfaceId"`
+	SubnetId           string `json:"SubnetId" yaml:"SubnetId"`
+	PrivateIpAddress   string `json:"PrivateIpAddress" yaml:"PrivateIpAddress"`
+	// Ipv6Address is optional.
+	Ipv6Address string `json:"Ipv6Address,omitempty" yaml:"Ipv6Address,omitempty"`
+	// Mtu defaults to 9001.
+	Mtu int `json:"Mtu,omitempty" yaml:"Mtu,omitempty"`
+	// Groups are the security groups; none means no filtering.
+	Groups []string `json:"Groups,omitempty" yaml:"Groups,omitempty"`
+	// InstanceId is the owning instance (informational).
+	InstanceId string `json:"InstanceId,omitempty" yaml:"InstanceId,omitempty"`
+}
+
+// DefaultMTU is an ENI's MTU when none is given.
+const DefaultMTU = 9001
+
+// LoadBalancer is a Network Load Balancer (Alibaba: private CLB) or a
+// Gateway Load Balancer endpoint, as a mirror target.
+type LoadBalancer struct {
+	LoadBalancerArn string `json:"LoadBalancerArn" yaml:"LoadBalancerArn"`
+	// Type is "network" or "gateway".
+	Type             string `json:"Type" yaml:"Type"`
+	SubnetId         string `json:"SubnetId" yaml:"SubnetId"`
+	PrivateIpAddress string `json:"PrivateIpAddress" yaml:"PrivateIpAddress"`
+	// VpcEndpointId is the Gateway Load Balancer endpoint's id (Type gateway).
+	VpcEndpointId string `json:"VpcEndpointId,omitempty" yaml:"VpcEndpointId,omitempty"`
+	// Listeners: mirror traffic needs UDP 4789 on a network load balancer;
+	// without it the traffic is silently lost.
+	Listeners []Listener `json:"Listeners,omitempty" yaml:"Listeners,omitempty"`
+	// Targets are the registered targets (ENIs), healthy at start.
+	Targets []TargetDescription `json:"Targets,omitempty" yaml:"Targets,omitempty"`
+}
+
+// Listener is a load balancer listener.
+type Listener struct {
+	Protocol string `json:"Protocol" yaml:"Protocol"`
+	Port     int    `json:"Port" yaml:"Port"`
+}
+
+// TargetDescription is a registered target of a load balancer.
+type TargetDescription struct {
+	NetworkInterfaceId string `json:"NetworkInterfaceId" yaml:"NetworkInterfaceId"`
+}
+
+// TrafficMirrorFilter selects what a session mirrors.
+type TrafficMirrorFilter struct {
+	TrafficMirrorFilterId string                    `json:"TrafficMirrorFilterId" yaml:"TrafficMirrorFilterId"`
+	IngressFilterRules    []TrafficMirrorFilterRule `json:"IngressFilterRules,omitempty" yaml:"IngressFilterRules,omitempty"`
+	EgressFilterRules     []TrafficMirrorFilterRule `json:"EgressFilterRules,omitempty" yaml:"EgressFilterRules,omitempty"`
+	// NetworkServices may hold "amazon-dns": mirror the VPC resolver's traffic.
+	NetworkServices []string `json:"NetworkServices,omitempty" yaml:"NetworkServices,omitempty"`
+	Description     string   `json:"Description,omitempty" yaml:"Description,omitempty"`
+}
+
+// NetworkServiceAmazonDNS is the network service that mirrors Amazon DNS.
+const NetworkServiceAmazonDNS = "amazon-dns"
+
+// TrafficMirrorFilterRule is one numbered rule of a filter.
+type TrafficMirrorFilterRule struct {
+	TrafficMirrorFilterRuleId string `json:"TrafficMirrorFilterRuleId,omitempty" yaml:"TrafficMirrorFilterRuleId,omitempty"`
+	RuleNumber                int    `json:"RuleNumber" yaml:"RuleNumber"`
+	// RuleAction is "accept" or "reject".
+	RuleAction string `json:"RuleAction" yaml:"RuleAction"`
+	// Protocol is the IANA protocol number; 0 means all protocols.
+	Protocol             int                     `json:"Protocol,omitempty" yaml:"Protocol,omitempty"`
+	SourceCidrBlock      string                  `json:"SourceCidrBlock" yaml:"SourceCidrBlock"`
+	DestinationCidrBlock string                  `json:"DestinationCidrBlock" yaml:"DestinationCidrBlock"`
+	SourcePortRange      *TrafficMirrorPortRange `json:"SourcePortRange,omitempty" yaml:"SourcePortRange,omitempty"`
+	DestinationPortRange *TrafficMirrorPortRange `json:"DestinationPortRange,omitempty" yaml:"DestinationPortRange,omitempty"`
+	Description          string                  `json:"Description,omitempty" yaml:"Description,omitempty"`
+}
+
+// TrafficMirrorPortRange is an inclusive port range of a filter rule.
+type TrafficMirrorPortRange struct {
+	FromPort int `json:"FromPort" yaml:"FromPort"`
+	ToPort   int `json:"ToPort" yaml:"ToPort"`
+}
+
+// TrafficMirrorTarget is where a session's copies go: exactly one of
+// NetworkInterfaceId, NetworkLoadBalancerArn, GatewayLoadBalancerEndpointId.
+type TrafficMirrorTarget struct {
+	TrafficMirrorTargetId         string `json:"TrafficMirrorTargetId" yaml:"TrafficMirrorTargetId"`
+	NetworkInterfaceId            string `json:"NetworkInterfaceId,omitempty" yaml:"NetworkInterfaceId,omitempty"`
+	NetworkLoadBalancerArn        string `json:"NetworkLoadBalancerArn,omitempty" yaml:"NetworkLoadBalancerArn,omitempty"`
+	GatewayLoadBalancerEndpointId string `json:"GatewayLoadBalancerEndpointId,omitempty" yaml:"GatewayLoadBalancerEndpointId,omitempty"`
+	Description                   string `json:"Description,omitempty" yaml:"Description,omitempty"`
+}
+
+// TrafficMirrorSession copies a source ENI's traffic through a filter to a
+// target.
+type TrafficMirrorSession struct {
+	TrafficMirrorSessionId string `json:"TrafficMirrorSessionId" yaml:"TrafficMirrorSessionId"`
+	// NetworkInterfaceId is the source ENI.
+	NetworkInterfaceId string `json:"NetworkInterfaceId" yaml:"NetworkInterfaceId"`
+	// TrafficMirrorSourceIds are further source ENIs (Alibaba: up to 10
+	// sources per session in all; AWS: must be empty).
+	TrafficMirrorSourceIds []string `json:"TrafficMirrorSourceIds,omitempty" yaml:"TrafficMirrorSourceIds,omitempty"`
+	TrafficMirrorTargetId  string   `json:"TrafficMirrorTargetId" yaml:"TrafficMirrorTargetId"`
+	TrafficMirrorFilterId  string   `json:"TrafficMirrorFilterId" yaml:"TrafficMirrorFilterId"`
+	// SessionNumber 1..32766; 1 is the highest priority.
+	SessionNumber int `json:"SessionNumber" yaml:"SessionNumber"`
+	// VirtualNetworkId 0..16777215; nil: assigned randomly and uniquely.
+	VirtualNetworkId *int `json:"VirtualNetworkId,omitempty" yaml:"VirtualNetworkId,omitempty"`
+	// PacketLength 1..8947 (<= 8500 for load balancer targets); nil: whole
+	// packet.
+	PacketLength *int   `json:"PacketLength,omitempty" yaml:"PacketLength,omitempty"`
+	Description  string `json:"Description,omitempty" yaml:"Description,omitempty"`
+}
+
+// Ptr returns a pointer to v, for the optional fields of a Spec.
+func Ptr[T any](v T) *T { return &v }

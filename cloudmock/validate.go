@@ -1,0 +1,547 @@
+package cloudmock
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+)
+
+// Error codes: the EC2 API's where one exists.
+const (
+	CodeInvalidParameterValue       = "InvalidParameterValue"
+	CodeInvalidParameterCombination = "InvalidParameterCombination"
+	CodeMissingParameter            = "MissingParameter"
+	CodeDuplicateID                 = "InvalidParameterValue.Duplicate"
+	CodeVpcNotFound                 = "InvalidVpcID.NotFound"
+	CodeSubnetNotFound              = "InvalidSubnetID.NotFound"
+	CodeSubnetRange                 = "InvalidSubnet.Range"
+	CodeGroupNotFound               = "InvalidGroup.NotFound"
+	CodeNetworkInterfaceNotFound    = "InvalidNetworkInterfaceID.NotFound"
+	CodeIPAddressInUse              = "InvalidIPAddress.InUse"
+	CodeLoadBalancerNotFound        = "LoadBalancerNotFound"
+	CodeFilterNotFound              = "InvalidTrafficMirrorFilterNotFound"
+	// CodeTargetNotFound is spelt as EC2 spells it.
+	CodeTargetNotFound          = "InvalidTrafficMirrorTargetNoFound"
+	CodeNetworkAclEntryExists   = "NetworkAclEntryAlreadyExists"
+	CodeFilterRuleExists        = "TrafficMirrorFilterRuleAlreadyExists"
+	CodeFilterRuleLimitExceeded = "TrafficMirrorFilterRuleLimitExceeded"
+	CodeSessionLimitExceeded    = "TrafficMirrorSessionLimitExceeded"
+	CodeSourceLimitExceeded     = "TrafficMirrorSourcesPerSessionLimitExceeded"
+	CodeUnsupported             = "UnsupportedOperation"
+)
+
+// ValidationError is one problem of a Spec: the resource (type, id and
+// index in its list), the field (a path such as
+// "IngressFilterRules[1].DestinationPortRange.FromPort"), the provider's
+// error code and a message.
+type ValidationError struct {
+	Resource string
+	ID       string
+	Index    int
+	Field    string
+	Code     string
+	Message  string
+}
+
+func (e *ValidationError) Error() string {
+	id := e.ID
+	if id == "" {
+		id = fmt.Sprintf("#%d", e.Index)
+	}
+	return fmt.Sprintf("%s %s: %s: %s: %s", e.Resource, id, e.Field, e.Code, e.Message)
+}
+
+type validator struct {
+	prof Profile
+	errs []error
+	r    *resolver
+}
+
+func (v *validator) add(res, id string, idx int, field, code, format string, args ...any) {
+	v.errs = append(v.errs, &ValidationError{Resource: res, ID: id, Index: idx, Field: field, Code: code, Message: fmt.Sprintf(format, args...)})
+}
+
+// Validate reports every problem of the spec at once: errors.Join of
+// *ValidationError, nil when there is none.
+func (s *Spec) Validate() error {
+	v := &validator{r: newResolver(s)}
+	prof, err := LookupProfile(s.Profile)
+	if err != nil {
+		v.add("Spec", "", 0, "Profile", CodeInvalidParameterValue, "%v", err)
+		prof = awsProfile()
+	}
+	v.prof = prof
+	if _, err := ParseRejectBehavior(s.RejectBehavior); err != nil {
+		v.add("Spec", "", 0, "RejectBehavior", CodeInvalidParameterValue, "%v", err)
+	}
+	v.vpcs(s)
+	v.subnets(s)
+	v.acls(s)
+	v.groups(s)
+	v.enis(s)
+	v.loadBalancers(s)
+	v.filters(s)
+	v.targets(s)
+	v.sessions(s)
+	return errors.Join(v.errs...)
+}
+
+// unique reports an empty or repeated id.
+func (v *validator) unique(res, idField, id string, idx int, seen map[string]bool) {
+	switch {
+	case id == "":
+		v.add(res, id, idx, idField, CodeMissingParameter, "%s is required", idField)
+	case seen[id]:
+		v.add(res, id, idx, idField, CodeDuplicateID, "%s %q is used twice", idField, id)
+	}
+	seen[id] = true
+}
+
+// prefix parses a CIDR of the wanted family (4 or 6).
+func (v *validator) prefix(res, id string, idx int, field, s string, family int) (netip.Prefix, bool) {
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		v.add(res, id, idx, field, CodeInvalidParameterValue, "%q is not a CIDR block", s)
+		return p, false
+	}
+	if (family == 4) != p.Addr().Is4() {
+		v.add(res, id, idx, field, CodeInvalidParameterValue, "%q is not an IPv%d CIDR block", s, family)
+		return p, false
+	}
+	return p, true
+}
+
+func (v *validator) vpcs(s *Spec) {
+	seen := map[string]bool{}
+	for i, x := range s.Vpcs {
+		v.unique("Vpc", "VpcId", x.VpcId, i, seen)
+		v.prefix("Vpc", x.VpcId, i, "CidrBlock", x.CidrBlock, 4)
+		if x.Ipv6CidrBlock != "" {
+			v.prefix("Vpc", x.VpcId, i, "Ipv6CidrBlock", x.Ipv6CidrBlock, 6)
+		}
+	}
+}
+
+func (v *validator) subnets(s *Spec) {
+	seen := map[string]bool{}
+	for i, x := range s.Subnets {
+		v.unique("Subnet", "SubnetId", x.SubnetId, i, seen)
+		p, ok := v.prefix("Subnet", x.SubnetId, i, "CidrBlock", x.CidrBlock, 4)
+		if x.Ipv6CidrBlock != "" {
+			v.prefix("Subnet", x.SubnetId, i, "Ipv6CidrBlock", x.Ipv6CidrBlock, 6)
+		}
+		vpc := v.r.vpcs[x.VpcId]
+		if vpc == nil {
+			v.add("Subnet", x.SubnetId, i, "VpcId", CodeVpcNotFound, "VPC %q does not exist", x.VpcId)
+			continue
+		}
+		if vp, err := netip.ParsePrefix(vpc.CidrBlock); ok && err == nil && (p.Bits() < vp.Bits() || !vp.Contains(p.Addr())) {
+			v.add("Subnet", x.SubnetId, i, "CidrBlock", CodeSubnetRange, "%s is not inside VPC %s's %s", x.CidrBlock, x.VpcId, vpc.CidrBlock)
+		}
+	}
+}
+
+func (v *validator) portRange(res, id string, idx int, field string, from, to int) {
+	if from < 0 || from > 65535 {
+		v.add(res, id, idx, field+".From", CodeInvalidParameterValue, "port %d is out of range 0-65535", from)
+	}
+	if to < 0 || to > 65535 {
+		v.add(res, id, idx, field+".To", CodeInvalidParameterValue, "port %d is out of range 0-65535", to)
+	}
+	if from > to {
+		v.add(res, id, idx, field, CodeInvalidParameterValue, "port range %d-%d has from > to", from, to)
+	}
+}
+
+func (v *validator) acls(s *Spec) {
+	seen := map[string]bool{}
+	assoc := map[string]string{}
+	for i, a := range s.NetworkAcls {
+		const res = "NetworkAcl"
+		v.unique(res, "NetworkAclId", a.NetworkAclId, i, seen)
+		if v.r.vpcs[a.VpcId] == nil {
+			v.add(res, a.NetworkAclId, i, "VpcId", CodeVpcNotFound, "VPC %q does not exist", a.VpcId)
+		}
+		for j, as := range a.Associations {
+			f := fmt.Sprintf("Associations[%d].SubnetId", j)
+			if v.r.subnets[as.SubnetId] == nil {
+				v.add(res, a.NetworkAclId, i, f, CodeSubnetNotFound, "subnet %q does not exist", as.SubnetId)
+			} else if other, dup := assoc[as.SubnetId]; dup {
+				v.add(res, a.NetworkAclId, i, f, CodeInvalidParameterValue, "subnet %q is already associated with network ACL %q", as.SubnetId, other)
+			}
+			assoc[as.SubnetId] = a.NetworkAclId
+		}
+		nums := [2]map[int]bool{{}, {}}
+		for j, e := range a.Entries {
+			f := fmt.Sprintf("Entries[%d]", j)
+			if e.RuleNumber < 1 || e.RuleNumber > 32766 {
+				v.add(res, a.NetworkAclId, i, f+".RuleNumber", CodeInvalidParameterValue, "rule number %d is out of range 1-32766", e.RuleNumber)
+			}
+			dir := 0
+			if e.Egress {
+				dir = 1
+			}
+			if nums[dir][e.RuleNumber] {
+				v.add(res, a.NetworkAclId, i, f+".RuleNumber", CodeNetworkAclEntryExists, "rule number %d is used twice in the %s entries", e.RuleNumber, [2]string{"inbound", "outbound"}[dir])
+			}
+			nums[dir][e.RuleNumber] = true
+			proto, all, ok := parseProtocol(e.Protocol)
+			if !ok {
+				v.add(res, a.NetworkAclId, i, f+".Protocol", CodeInvalidParameterValue, "protocol %q is not -1, a number 0-255, tcp, udp, icmp or icmpv6", e.Protocol)
+			}
+			if e.RuleAction != "allow" && e.RuleAction != "deny" {
+				v.add(res, a.NetworkAclId, i, f+".RuleAction", CodeInvalidParameterValue, "rule action %q is not allow or deny", e.RuleAction)
+			}
+			switch {
+			case e.CidrBlock != "" && e.Ipv6CidrBlock != "":
+				v.add(res, a.NetworkAclId, i, f+".CidrBlock", CodeInvalidParameterCombination, "give CidrBlock or Ipv6CidrBlock, not both")
+			case e.CidrBlock != "":
+				v.prefix(res, a.NetworkAclId, i, f+".CidrBlock", e.CidrBlock, 4)
+			case e.Ipv6CidrBlock != "":
+				v.prefix(res, a.NetworkAclId, i, f+".Ipv6CidrBlock", e.Ipv6CidrBlock, 6)
+			default:
+				v.add(res, a.NetworkAclId, i, f+".CidrBlock", CodeMissingParameter, "CidrBlock or Ipv6CidrBlock is required")
+			}
+			if e.PortRange != nil {
+				if ok && (all || (proto != ProtoTCP && proto != ProtoUDP)) {
+					v.add(res, a.NetworkAclId, i, f+".PortRange", CodeInvalidParameterCombination, "a port range needs protocol tcp (6) or udp (17), not %q", e.Protocol)
+				}
+				v.portRange(res, a.NetworkAclId, i, f+".PortRange", e.PortRange.From, e.PortRange.To)
+			}
+		}
+	}
+}
+
+func (v *validator) groups(s *Spec) {
+	seen := map[string]bool{}
+	for i, g := range s.SecurityGroups {
+		const res = "SecurityGroup"
+		v.unique(res, "GroupId", g.GroupId, i, seen)
+		if v.r.vpcs[g.VpcId] == nil {
+			v.add(res, g.GroupId, i, "VpcId", CodeVpcNotFound, "VPC %q does not exist", g.VpcId)
+		}
+		for k, list := range [2][]IpPermission{g.IpPermissions, g.IpPermissionsEgress} {
+			name := [2]string{"IpPermissions", "IpPermissionsEgress"}[k]
+			for j, p := range list {
+				v.permission(g.GroupId, i, fmt.Sprintf("%s[%d]", name, j), p)
+			}
+		}
+	}
+}
+
+func (v *validator) permission(id string, idx int, f string, p IpPermission) {
+	const res = "SecurityGroup"
+	proto, all, ok := parseProtocol(p.IpProtocol)
+	switch {
+	case !ok:
+		v.add(res, id, idx, f+".IpProtocol", CodeInvalidParameterValue, "protocol %q is not -1, a number 0-255, tcp, udp, icmp or icmpv6", p.IpProtocol)
+	case all:
+	case proto == ProtoTCP || proto == ProtoUDP:
+		if p.FromPort < 0 || p.FromPort > 65535 || p.ToPort < 0 || p.ToPort > 65535 || p.FromPort > p.ToPort {
+			v.add(res, id, idx, f+".FromPort", CodeInvalidParameterValue, "port range %d-%d is not within 0-65535 with from <= to", p.FromPort, p.ToPort)
+		}
+	case proto == ProtoICMP || proto == ProtoICMPv6:
+		if p.FromPort < -1 || p.FromPort > 255 || p.ToPort < -1 || p.ToPort > 255 {
+			v.add(res, id, idx, f+".FromPort", CodeInvalidParameterValue, "ICMP type %d / code %d is not within -1..255", p.FromPort, p.ToPort)
+		}
+	}
+	for j, r := range p.IpRanges {
+		v.prefix(res, id, idx, fmt.Sprintf("%s.IpRanges[%d].CidrIp", f, j), r.CidrIp, 4)
+	}
+	for j, r := range p.Ipv6Ranges {
+		v.prefix(res, id, idx, fmt.Sprintf("%s.Ipv6Ranges[%d].CidrIpv6", f, j), r.CidrIpv6, 6)
+	}
+	for j, g := range p.UserIdGroupPairs {
+		if v.r.groups[g.GroupId] == nil {
+			v.add(res, id, idx, fmt.Sprintf("%s.UserIdGroupPairs[%d].GroupId", f, j), CodeGroupNotFound, "security group %q does not exist", g.GroupId)
+		}
+	}
+}
+
+// address checks an IPv4 address inside a subnet.
+func (v *validator) address(res, id string, idx int, field, addr, subnetID string) (netip.Addr, bool) {
+	a, err := netip.ParseAddr(addr)
+	if err != nil || !a.Is4() {
+		v.add(res, id, idx, field, CodeInvalidParameterValue, "%q is not an IPv4 address", addr)
+		return a, false
+	}
+	if sn := v.r.subnets[subnetID]; sn != nil {
+		if p, err := netip.ParsePrefix(sn.CidrBlock); err == nil && !p.Contains(a) {
+			v.add(res, id, idx, field, CodeInvalidParameterValue, "%s is not inside subnet %s's %s", addr, subnetID, sn.CidrBlock)
+		}
+	}
+	return a, true
+}
+
+func (v *validator) enis(s *Spec) {
+	seen := map[string]bool{}
+	ips := map[netip.Addr]string{}
+	for i, e := range s.NetworkInterfaces {
+		const res = "NetworkInterface"
+		id := e.NetworkInterfaceId
+		v.unique(res, "NetworkInterfaceId", id, i, seen)
+		if v.r.subnets[e.SubnetId] == nil {
+			v.add(res, id, i, "SubnetId", CodeSubnetNotFound, "subnet %q does not exist", e.SubnetId)
+		}
+		if a, ok := v.address(res, id, i, "PrivateIpAddress", e.PrivateIpAddress, e.SubnetId); ok {
+			if other, dup := ips[a]; dup {
+				v.add(res, id, i, "PrivateIpAddress", CodeIPAddressInUse, "%s is already the address of %s", a, other)
+			}
+			ips[a] = id
+		}
+		if e.Ipv6Address != "" {
+			if a, err := netip.ParseAddr(e.Ipv6Address); err != nil || !a.Is6() || a.Is4In6() {
+				v.add(res, id, i, "Ipv6Address", CodeInvalidParameterValue, "%q is not an IPv6 address", e.Ipv6Address)
+			} else if !v.prof.IPv6 {
+				v.add(res, id, i, "Ipv6Address", CodeUnsupported, "profile %s does not support IPv6", v.prof.Name)
+			}
+		}
+		if e.Mtu != 0 && (e.Mtu < 576 || e.Mtu > DefaultMTU) {
+			v.add(res, id, i, "Mtu", CodeInvalidParameterValue, "MTU %d is out of range 576-%d", e.Mtu, DefaultMTU)
+		}
+		for j, g := range e.Groups {
+			if v.r.groups[g] == nil {
+				v.add(res, id, i, fmt.Sprintf("Groups[%d]", j), CodeGroupNotFound, "security group %q does not exist", g)
+			}
+		}
+	}
+}
+
+func (v *validator) loadBalancers(s *Spec) {
+	seen := map[string]bool{}
+	for i, l := range s.LoadBalancers {
+		const res = "LoadBalancer"
+		id := l.LoadBalancerArn
+		v.unique(res, "LoadBalancerArn", id, i, seen)
+		switch l.Type {
+		case "network":
+		case "gateway":
+			if l.VpcEndpointId == "" {
+				v.add(res, id, i, "VpcEndpointId", CodeMissingParameter, "a gateway load balancer needs its VpcEndpointId")
+			}
+			if v.prof.Name == "alibaba" {
+				v.add(res, id, i, "Type", CodeUnsupported, "profile alibaba has no gateway load balancer targets")
+			}
+		default:
+			v.add(res, id, i, "Type", CodeInvalidParameterValue, "type %q is not network or gateway", l.Type)
+		}
+		if v.r.subnets[l.SubnetId] == nil {
+			v.add(res, id, i, "SubnetId", CodeSubnetNotFound, "subnet %q does not exist", l.SubnetId)
+		}
+		v.address(res, id, i, "PrivateIpAddress", l.PrivateIpAddress, l.SubnetId)
+		for j, li := range l.Listeners {
+			if li.Port < 1 || li.Port > 65535 {
+				v.add(res, id, i, fmt.Sprintf("Listeners[%d].Port", j), CodeInvalidParameterValue, "port %d is out of range 1-65535", li.Port)
+			}
+			switch strings.ToUpper(li.Protocol) {
+			case "UDP", "TCP", "TCP_UDP", "TLS":
+			default:
+				v.add(res, id, i, fmt.Sprintf("Listeners[%d].Protocol", j), CodeInvalidParameterValue, "protocol %q is not UDP, TCP, TCP_UDP or TLS", li.Protocol)
+			}
+		}
+		for j, t := range l.Targets {
+			if v.r.enis[t.NetworkInterfaceId] == nil {
+				v.add(res, id, i, fmt.Sprintf("Targets[%d].NetworkInterfaceId", j), CodeNetworkInterfaceNotFound, "network interface %q does not exist", t.NetworkInterfaceId)
+			}
+		}
+	}
+}
+
+func (v *validator) filters(s *Spec) {
+	seen := map[string]bool{}
+	for i, f := range s.TrafficMirrorFilters {
+		const res = "TrafficMirrorFilter"
+		id := f.TrafficMirrorFilterId
+		v.unique(res, "TrafficMirrorFilterId", id, i, seen)
+		for j, ns := range f.NetworkServices {
+			if ns != NetworkServiceAmazonDNS {
+				v.add(res, id, i, fmt.Sprintf("NetworkServices[%d]", j), CodeInvalidParameterValue, "network service %q is not %s", ns, NetworkServiceAmazonDNS)
+			}
+		}
+		lists := [2][]TrafficMirrorFilterRule{f.IngressFilterRules, f.EgressFilterRules}
+		names := [2]string{"IngressFilterRules", "EgressFilterRules"}
+		total := len(lists[0]) + len(lists[1])
+		if v.prof.RulesPerFilter > 0 && total > v.prof.RulesPerFilter {
+			v.add(res, id, i, "IngressFilterRules", CodeFilterRuleLimitExceeded, "%d rules, profile %s allows %d per filter", total, v.prof.Name, v.prof.RulesPerFilter)
+		}
+		for d, rules := range lists {
+			if v.prof.RulesPerDirection > 0 && len(rules) > v.prof.RulesPerDirection {
+				v.add(res, id, i, names[d], CodeFilterRuleLimitExceeded, "%d rules, profile %s allows %d per direction", len(rules), v.prof.Name, v.prof.RulesPerDirection)
+			}
+			nums := map[int]bool{}
+			for j, r := range rules {
+				fp := fmt.Sprintf("%s[%d]", names[d], j)
+				if nums[r.RuleNumber] {
+					v.add(res, id, i, fp+".RuleNumber", CodeFilterRuleExists, "rule number %d is used twice in %s", r.RuleNumber, names[d])
+				}
+				nums[r.RuleNumber] = true
+				v.filterRule(id, i, fp, r)
+			}
+		}
+	}
+}
+
+func (v *validator) filterRule(id string, idx int, f string, r TrafficMirrorFilterRule) {
+	const res = "TrafficMirrorFilter"
+	if r.RuleNumber < 1 || r.RuleNumber > 32766 {
+		v.add(res, id, idx, f+".RuleNumber", CodeInvalidParameterValue, "rule number %d is out of range 1-32766", r.RuleNumber)
+	}
+	if r.RuleAction != "accept" && r.RuleAction != "reject" {
+		v.add(res, id, idx, f+".RuleAction", CodeInvalidParameterValue, "rule action %q is not accept or reject", r.RuleAction)
+	}
+	if r.Protocol < 0 || r.Protocol > 255 {
+		v.add(res, id, idx, f+".Protocol", CodeInvalidParameterValue, "protocol %d is out of range 0-255", r.Protocol)
+	}
+	var fam [2]int
+	for k, c := range [2]string{r.SourceCidrBlock, r.DestinationCidrBlock} {
+		field := f + [2]string{".SourceCidrBlock", ".DestinationCidrBlock"}[k]
+		if c == "" {
+			v.add(res, id, idx, field, CodeMissingParameter, "a CIDR block is required (0.0.0.0/0 for any)")
+			continue
+		}
+		p, err := netip.ParsePrefix(c)
+		if err != nil {
+			v.add(res, id, idx, field, CodeInvalidParameterValue, "%q is not a CIDR block", c)
+			continue
+		}
+		fam[k] = 4
+		if p.Addr().Is6() {
+			fam[k] = 6
+			if !v.prof.IPv6 {
+				v.add(res, id, idx, field, CodeUnsupported, "profile %s does not support IPv6", v.prof.Name)
+			}
+		}
+	}
+	if fam[0] != 0 && fam[1] != 0 && fam[0] != fam[1] {
+		v.add(res, id, idx, f+".DestinationCidrBlock", CodeInvalidParameterValue, "source %s and destination %s are of different address families", r.SourceCidrBlock, r.DestinationCidrBlock)
+	}
+	for k, p := range [2]*TrafficMirrorPortRange{r.SourcePortRange, r.DestinationPortRange} {
+		if p == nil {
+			continue
+		}
+		field := f + [2]string{".SourcePortRange", ".DestinationPortRange"}[k]
+		if r.Protocol != ProtoTCP && r.Protocol != ProtoUDP {
+			v.add(res, id, idx, field, CodeInvalidParameterCombination, "port ranges need protocol 6 (TCP) or 17 (UDP), not %d", r.Protocol)
+		}
+		if p.FromPort < 0 || p.FromPort > 65535 {
+			v.add(res, id, idx, field+".FromPort", CodeInvalidParameterValue, "port %d is out of range 0-65535", p.FromPort)
+		}
+		if p.ToPort < 0 || p.ToPort > 65535 {
+			v.add(res, id, idx, field+".ToPort", CodeInvalidParameterValue, "port %d is out of range 0-65535", p.ToPort)
+		}
+		if p.FromPort > p.ToPort {
+			v.add(res, id, idx, field, CodeInvalidParameterValue, "port range %d-%d has FromPort > ToPort", p.FromPort, p.ToPort)
+		}
+	}
+}
+
+func (v *validator) targets(s *Spec) {
+	seen := map[string]bool{}
+	for i, t := range s.TrafficMirrorTargets {
+		const res = "TrafficMirrorTarget"
+		id := t.TrafficMirrorTargetId
+		v.unique(res, "TrafficMirrorTargetId", id, i, seen)
+		n := 0
+		for _, x := range [3]string{t.NetworkInterfaceId, t.NetworkLoadBalancerArn, t.GatewayLoadBalancerEndpointId} {
+			if x != "" {
+				n++
+			}
+		}
+		switch {
+		case n == 0:
+			v.add(res, id, i, "NetworkInterfaceId", CodeMissingParameter, "one of NetworkInterfaceId, NetworkLoadBalancerArn, GatewayLoadBalancerEndpointId is required")
+		case n > 1:
+			v.add(res, id, i, "NetworkInterfaceId", CodeInvalidParameterCombination, "give only one of NetworkInterfaceId, NetworkLoadBalancerArn, GatewayLoadBalancerEndpointId")
+		case t.NetworkInterfaceId != "":
+			if v.r.enis[t.NetworkInterfaceId] == nil {
+				v.add(res, id, i, "NetworkInterfaceId", CodeNetworkInterfaceNotFound, "network interface %q does not exist", t.NetworkInterfaceId)
+			}
+		case t.NetworkLoadBalancerArn != "":
+			if lb := v.r.lbs[t.NetworkLoadBalancerArn]; lb == nil || lb.Type != "network" {
+				v.add(res, id, i, "NetworkLoadBalancerArn", CodeLoadBalancerNotFound, "network load balancer %q does not exist", t.NetworkLoadBalancerArn)
+			}
+		default:
+			if v.r.endpoints[t.GatewayLoadBalancerEndpointId] == nil {
+				v.add(res, id, i, "GatewayLoadBalancerEndpointId", CodeLoadBalancerNotFound, "gateway load balancer endpoint %q does not exist", t.GatewayLoadBalancerEndpointId)
+			}
+		}
+	}
+}
+
+func (v *validator) sessions(s *Spec) {
+	const res = "TrafficMirrorSession"
+	seen := map[string]bool{}
+	perSource := map[string][]int{} // session numbers per source ENI
+	perTarget := map[string]int{}
+	targetENIs := map[string]string{}
+	for _, t := range s.TrafficMirrorTargets {
+		if t.NetworkInterfaceId != "" {
+			targetENIs[t.NetworkInterfaceId] = t.TrafficMirrorTargetId
+		}
+	}
+	for i, x := range s.TrafficMirrorSessions {
+		id := x.TrafficMirrorSessionId
+		v.unique(res, "TrafficMirrorSessionId", id, i, seen)
+		if x.NetworkInterfaceId == "" {
+			v.add(res, id, i, "NetworkInterfaceId", CodeMissingParameter, "the source NetworkInterfaceId is required")
+		}
+		if n := len(sessionSources(&x)); n > v.prof.SourcesPerSession {
+			v.add(res, id, i, "TrafficMirrorSourceIds", CodeSourceLimitExceeded, "%d sources, profile %s allows %d per session", n, v.prof.Name, v.prof.SourcesPerSession)
+		}
+		for j, src := range sessionSources(&x) {
+			field := "NetworkInterfaceId"
+			if j > 0 || x.NetworkInterfaceId == "" {
+				field = fmt.Sprintf("TrafficMirrorSourceIds[%d]", slices.Index(x.TrafficMirrorSourceIds, src))
+			}
+			if v.r.enis[src] == nil {
+				v.add(res, id, i, field, CodeNetworkInterfaceNotFound, "network interface %q does not exist", src)
+				continue
+			}
+			if t, ok := targetENIs[src]; ok {
+				v.add(res, id, i, field, CodeInvalidParameterValue, "network interface %q is the ENI of target %s: an ENI cannot be both source and target", src, t)
+			}
+			if slices.Contains(perSource[src], x.SessionNumber) {
+				v.add(res, id, i, "SessionNumber", CodeInvalidParameterValue, "session number %d is already used on source %s", x.SessionNumber, src)
+			}
+			perSource[src] = append(perSource[src], x.SessionNumber)
+			if n := len(perSource[src]); n == v.prof.SessionsPerSource+1 {
+				v.add(res, id, i, field, CodeSessionLimitExceeded, "source %s has more than %d sessions (profile %s)", src, v.prof.SessionsPerSource, v.prof.Name)
+			}
+		}
+		if v.r.filters[x.TrafficMirrorFilterId] == nil {
+			v.add(res, id, i, "TrafficMirrorFilterId", CodeFilterNotFound, "filter %q does not exist", x.TrafficMirrorFilterId)
+		}
+		t := v.r.targets[x.TrafficMirrorTargetId]
+		if t == nil {
+			v.add(res, id, i, "TrafficMirrorTargetId", CodeTargetNotFound, "target %q does not exist", x.TrafficMirrorTargetId)
+		}
+		isLB := t != nil && t.NetworkInterfaceId == ""
+		if t != nil {
+			perTarget[t.TrafficMirrorTargetId]++
+			limit := v.prof.SessionsPerENITarget
+			if isLB {
+				limit = v.prof.SessionsPerLBTarget
+			}
+			if limit > 0 && perTarget[t.TrafficMirrorTargetId] == limit+1 {
+				v.add(res, id, i, "TrafficMirrorTargetId", CodeSessionLimitExceeded, "target %s has more than %d sessions (profile %s)", t.TrafficMirrorTargetId, limit, v.prof.Name)
+			}
+		}
+		if x.SessionNumber < 1 || x.SessionNumber > 32766 {
+			v.add(res, id, i, "SessionNumber", CodeInvalidParameterValue, "session number %d is out of range 1-32766", x.SessionNumber)
+		}
+		if x.VirtualNetworkId != nil && (*x.VirtualNetworkId < 0 || *x.VirtualNetworkId > 1<<24-1) {
+			v.add(res, id, i, "VirtualNetworkId", CodeInvalidParameterValue, "VNI %d is out of range 0-16777215", *x.VirtualNetworkId)
+		}
+		if x.PacketLength != nil {
+			pl, maxPL := *x.PacketLength, v.prof.MaxPacketLength
+			if isLB {
+				maxPL = v.prof.MaxPacketLengthLB
+			}
+			if pl < 1 || pl > maxPL {
+				v.add(res, id, i, "PacketLength", CodeInvalidParameterValue, "packet length %d is out of range 1-%d%s", pl, maxPL, map[bool]string{true: " (load balancer target)"}[isLB])
+			}
+		}
+	}
+}
