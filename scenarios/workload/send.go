@@ -1,0 +1,212 @@
+package workload
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"time"
+)
+
+// Send is a TCP, UDP or ICMP sender.
+type Send struct {
+	Proto      string // tcp | udp | icmp
+	To         netip.Addr
+	Port       int // tcp/udp destination
+	SourcePort int // udp source (0: any)
+	Count      int // default 1
+	Size       int // payload bytes (default 64)
+	Payload    string
+	Rate       float64 // per second, 0: unpaced
+	Timeout    time.Duration
+}
+
+// SendResult counts what a sender did. For TCP a success is a completed
+// connection that took the payload; for UDP a datagram written; for ICMP an
+// echo reply received.
+type SendResult struct {
+	Sent      int64    `json:"sent"`
+	Succeeded int64    `json:"succeeded"`
+	Failed    int64    `json:"failed"`
+	Errors    []string `json:"errors,omitempty"`
+}
+
+func (r *SendResult) fail(err error) {
+	r.Failed++
+	if len(r.Errors) < 5 && !contains(r.Errors, err.Error()) {
+		r.Errors = append(r.Errors, err.Error())
+	}
+}
+
+func (s Send) payload() []byte {
+	if s.Payload != "" {
+		return []byte(s.Payload)
+	}
+	size := s.Size
+	if size == 0 {
+		size = 64
+	}
+	b := make([]byte, size)
+	for i := range b {
+		b[i] = 'a' + byte(i%26)
+	}
+	return b
+}
+
+// RunSend sends through n and reports what happened.
+func RunSend(ctx context.Context, n Net, s Send) SendResult {
+	if s.Count <= 0 {
+		s.Count = 1
+	}
+	if s.Timeout <= 0 {
+		s.Timeout = 2 * time.Second
+	}
+	var res SendResult
+	var tick <-chan time.Time
+	if s.Rate > 0 {
+		t := time.NewTicker(time.Duration(float64(time.Second) / s.Rate))
+		defer t.Stop()
+		tick = t.C
+	}
+	var udp net.Conn
+	if s.Proto == "udp" {
+		c, err := dialUDP(ctx, n, s)
+		if err != nil {
+			res.Sent = int64(s.Count)
+			for range s.Count {
+				res.fail(err)
+			}
+			return res
+		}
+		defer c.Close()
+		udp = c
+	}
+	p := s.payload()
+	for i := range s.Count {
+		if i > 0 && tick != nil {
+			select {
+			case <-ctx.Done():
+				return res
+			case <-tick:
+			}
+		}
+		if ctx.Err() != nil {
+			return res
+		}
+		res.Sent++
+		var err error
+		switch s.Proto {
+		case "tcp":
+			err = sendTCP(ctx, n, s, p)
+		case "udp":
+			_, err = udp.Write(p)
+		case "icmp":
+			err = ping(n, s, p, i)
+		default:
+			err = fmt.Errorf("unknown protocol %q", s.Proto)
+		}
+		if err != nil {
+			res.fail(err)
+		} else {
+			res.Succeeded++
+		}
+	}
+	return res
+}
+
+func dialUDP(ctx context.Context, n Net, s Send) (net.Conn, error) {
+	dst := net.JoinHostPort(s.To.String(), strconv.Itoa(s.Port))
+	if s.SourcePort == 0 {
+		return n.Dial(ctx, "udp", dst)
+	}
+	pc, err := n.ListenPacket("udp", ":"+strconv.Itoa(s.SourcePort))
+	if err != nil {
+		return nil, fmt.Errorf("udp source port %d: %w", s.SourcePort, err)
+	}
+	return &boundUDP{PacketConn: pc, dst: net.UDPAddrFromAddrPort(netip.AddrPortFrom(s.To, uint16(s.Port)))}, nil
+}
+
+// boundUDP writes to one destination from a bound source port.
+type boundUDP struct {
+	net.PacketConn
+	dst net.Addr
+}
+
+func (b *boundUDP) Write(p []byte) (int, error) { return b.WriteTo(p, b.dst) }
+func (b *boundUDP) Read(p []byte) (int, error)  { n, _, err := b.ReadFrom(p); return n, err }
+func (b *boundUDP) RemoteAddr() net.Addr        { return b.dst }
+
+func sendTCP(ctx context.Context, n Net, s Send, p []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, s.Timeout)
+	defer cancel()
+	c, err := n.Dial(ctx, "tcp", net.JoinHostPort(s.To.String(), strconv.Itoa(s.Port)))
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(s.Timeout))
+	if _, err := c.Write(p); err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	return nil
+}
+
+// ping sends one ICMP echo request (type 8) and waits for its reply.
+func ping(n Net, s Send, p []byte, seq int) error {
+	c, err := n.ListenPacket("ip4:icmp", "0.0.0.0")
+	if err != nil {
+		return fmt.Errorf("icmp socket: %w", err)
+	}
+	defer c.Close()
+	const id = 0x6d6c // "ml"
+	msg := EchoRequest(id, uint16(seq), p)
+	dst := &net.IPAddr{IP: s.To.AsSlice()}
+	if _, err := c.WriteTo(msg, dst); err != nil {
+		return fmt.Errorf("icmp echo to %s: %w", s.To, err)
+	}
+	deadline := time.Now().Add(s.Timeout)
+	_ = c.SetReadDeadline(deadline)
+	buf := make([]byte, 65536)
+	for {
+		k, from, err := c.ReadFrom(buf)
+		if err != nil {
+			return fmt.Errorf("icmp echo to %s: no reply: %w", s.To, err)
+		}
+		b := buf[:k]
+		if k >= 20 && b[0]>>4 == 4 { // some kernels hand the IP header too
+			b = b[int(b[0]&0x0f)*4:]
+		}
+		if len(b) >= 8 && b[0] == 0 && binary.BigEndian.Uint16(b[4:]) == id &&
+			binary.BigEndian.Uint16(b[6:]) == uint16(seq) && from.String() == s.To.String() {
+			return nil
+		}
+	}
+}
+
+// EchoRequest builds an ICMP echo request message with its checksum.
+func EchoRequest(id, seq uint16, payload []byte) []byte {
+	b := make([]byte, 8+len(payload))
+	b[0] = 8 // echo request
+	binary.BigEndian.PutUint16(b[4:], id)
+	binary.BigEndian.PutUint16(b[6:], seq)
+	copy(b[8:], payload)
+	binary.BigEndian.PutUint16(b[2:], Checksum(b))
+	return b
+}
+
+// Checksum is the Internet checksum (RFC 1071).
+func Checksum(b []byte) uint16 {
+	var sum uint32
+	for i := 0; i+1 < len(b); i += 2 {
+		sum += uint32(b[i])<<8 | uint32(b[i+1])
+	}
+	if len(b)%2 == 1 {
+		sum += uint32(b[len(b)-1]) << 8
+	}
+	for sum>>16 != 0 {
+		sum = sum&0xffff + sum>>16
+	}
+	return ^uint16(sum)
+}
