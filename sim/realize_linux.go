@@ -1,0 +1,280 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/mirrorlab/mirrorlab/sim/state"
+)
+
+const bridgeAgeing = 30000 // centiseconds (300 s), the usual switch default
+
+// Realize builds the topology on the local kernel and returns the running
+// lab. It validates and resolves the topology first (see Resolve), records
+// the run in Options.StateDir before creating anything, and on any failure
+// removes what it created and returns the failure joined with any clean-up
+// error. Nothing is created in the caller's network namespace.
+func Realize(ctx context.Context, topo Topology, opts Options) (*Lab, error) {
+	topo, err := topo.Resolve()
+	if err != nil {
+		return nil, fmt.Errorf("invalid topology: %w", err)
+	}
+	dir := opts.StateDir
+	if dir == "" {
+		dir = state.DefaultDir
+	}
+	l := &Lab{stateDir: dir, topo: topo, procs: map[*Process]struct{}{}}
+	if err := l.record(opts.RunID); err != nil {
+		return nil, err
+	}
+	if err := l.build(ctx); err != nil {
+		return nil, errors.Join(err, l.Close())
+	}
+	return l, nil
+}
+
+// record picks the run id and writes the state file, listing every
+// namespace the lab is about to create.
+func (l *Lab) record(runID string) error {
+	pid, start, err := state.Self()
+	if err != nil {
+		return fmt.Errorf("identify owner process: %w", err)
+	}
+	for try := 0; ; try++ {
+		id := runID
+		if id == "" {
+			id = state.NewRunID()
+		}
+		if err := state.CheckRunID(id); err != nil {
+			return fmt.Errorf("options: %w", err)
+		}
+		r := &state.Run{RunID: id, PID: pid, StartTime: start, Created: time.Now().UTC(),
+			Namespaces: l.namespaceNames(id)}
+		err := prefixFree(id)
+		if err == nil {
+			err = state.Create(l.stateDir, r)
+		}
+		if err == nil {
+			l.runID, l.rec = id, r
+			return nil
+		}
+		if runID != "" || try == 4 {
+			return fmt.Errorf("start run %s: %w", id, err)
+		}
+	}
+}
+
+// prefixFree fails if some namespace already carries the run's prefix.
+func prefixFree(id string) error {
+	ents, err := os.ReadDir("/run/netns")
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("list namespaces: %w", err)
+	}
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), state.Prefix(id)) {
+			return fmt.Errorf("namespace %s exists: run id %s is in use", e.Name(), id)
+		}
+	}
+	return nil
+}
+
+func fabricNsName(id, vpc string) string    { return state.Prefix(id) + "fabric." + vpc }
+func instanceNsName(id, inst string) string { return state.Prefix(id) + inst }
+
+func (l *Lab) namespaceNames(id string) []string {
+	var out []string
+	for _, v := range l.topo.VPCs {
+		out = append(out, fabricNsName(id, v.Name))
+	}
+	for _, in := range l.topo.Instances {
+		out = append(out, instanceNsName(id, in.Name))
+	}
+	return out
+}
+
+// macFor derives a locally administered unicast MAC from an IPv4 address:
+// kind distinguishes the instance end (0x00), the fabric end (0x01) and the
+// router (0xfe). Within one fabric every address is unique, so are the MACs.
+func macFor(kind byte, ip netip.Addr) net.HardwareAddr {
+	b := ip.As4()
+	return net.HardwareAddr{0x02, kind, b[0], b[1], b[2], b[3]}
+}
+
+func (l *Lab) build(ctx context.Context) error {
+	for _, v := range l.topo.VPCs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := l.buildFabric(v); err != nil {
+			return err
+		}
+	}
+	port := map[string]int{} // vpc -> fabric ports made so far
+	for _, spec := range l.topo.Instances {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		name := instanceNsName(l.runID, spec.Name)
+		ns, h, err := createNamespace(name, commonSysctls, instanceSysctls)
+		if err != nil {
+			return err
+		}
+		l.created = append(l.created, name)
+		in := &Instance{Name: spec.Name, VPC: spec.VPC, Appliance: spec.Appliance, NsName: name, lab: l, ns: ns, nl: h}
+		l.instances = append(l.instances, in)
+		f := l.Fabric(spec.VPC)
+		for j, es := range spec.ENIs {
+			port[spec.VPC]++
+			e, err := l.buildENI(f, in, es, j, port[spec.VPC])
+			if err != nil {
+				return fmt.Errorf("instance %s: eni %s: %w", spec.Name, es.Name, err)
+			}
+			in.ENIs = append(in.ENIs, e)
+			f.enis = append(f.enis, e)
+		}
+	}
+	return nil
+}
+
+// buildFabric creates the VPC's namespace with a bridge per subnet; the
+// bridge holds the subnet's gateway address.
+func (l *Lab) buildFabric(v VPCSpec) error {
+	name := fabricNsName(l.runID, v.Name)
+	ns, h, err := createNamespace(name, commonSysctls, fabricSysctls)
+	if err != nil {
+		return err
+	}
+	l.created = append(l.created, name)
+	f := &Fabric{VPC: v.Name, CIDR: v.CIDR, NsName: name, lab: l, ns: ns, nl: h}
+	l.fabrics = append(l.fabrics, f)
+	for i, s := range v.Subnets {
+		b, err := buildBridge(h, state.Prefix(l.runID)+"b"+strconv.Itoa(i+1), s)
+		if err != nil {
+			return fmt.Errorf("vpc %s: subnet %s: %w", v.Name, s.Name, err)
+		}
+		f.Bridges = append(f.Bridges, b)
+	}
+	return nil
+}
+
+// buildBridge: ip link add NAME address MAC type bridge mcast_snooping 0
+// ageing_time 30000; ip addr add GW/LEN dev NAME; ip link set NAME up.
+func buildBridge(h *netlink.Handle, name string, s SubnetSpec) (*Bridge, error) {
+	gw := Gateway(s.CIDR)
+	off, ageing := false, uint32(bridgeAgeing)
+	la := netlink.NewLinkAttrs()
+	la.Name, la.HardwareAddr = name, macFor(0xfe, gw)
+	br := &netlink.Bridge{LinkAttrs: la, MulticastSnooping: &off, AgeingTime: &ageing}
+	if err := h.LinkAdd(br); err != nil {
+		return nil, fmt.Errorf("add bridge %s: %w", name, err)
+	}
+	link, err := h.LinkByName(name)
+	if err != nil {
+		return nil, fmt.Errorf("bridge %s: %w", name, err)
+	}
+	addr := &netlink.Addr{IPNet: ipNet(netip.PrefixFrom(gw, s.CIDR.Bits()))}
+	if err := h.AddrAdd(link, addr); err != nil {
+		return nil, fmt.Errorf("bridge %s: add address %s: %w", name, gw, err)
+	}
+	if err := h.LinkSetUp(link); err != nil {
+		return nil, fmt.Errorf("bridge %s: up: %w", name, err)
+	}
+	return &Bridge{Subnet: s.Name, CIDR: s.CIDR, Name: name, Index: link.Attrs().Index,
+		Gateway: gw, MAC: la.HardwareAddr}, nil
+}
+
+func ipNet(p netip.Prefix) *net.IPNet {
+	return &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
+}
+
+// buildENI creates the ENI's veth pair from the fabric namespace, the
+// instance end directly inside the instance namespace:
+//
+//	ip -n FABRIC link add PEER mtu MTU address FMAC up master BRIDGE type veth \
+//	    peer name ENI mtu MTU address IMAC netns INSTANCE
+//	bridge -n FABRIC fdb replace IMAC dev PEER master static
+//	ip -n FABRIC neigh replace IP lladdr IMAC dev BRIDGE nud permanent
+//	ip -n INSTANCE link set ENI up; ip -n INSTANCE addr add IP/LEN dev ENI
+//	ip -n INSTANCE neigh replace GW lladdr RMAC dev ENI nud permanent
+//	ip -n INSTANCE route add default via GW dev ENI            (first ENI)
+//
+// A later ENI gets its own routing table (10000 + its position) with the
+// subnet and a default route, selected by a rule for its source address, the
+// way cloud images configure secondary interfaces.
+func (l *Lab) buildENI(f *Fabric, in *Instance, es ENISpec, pos, port int) (*ENI, error) {
+	br := f.Bridge(es.Subnet)
+	sub := l.topo.vpc(f.VPC).subnet(es.Subnet)
+	e := &ENI{Name: es.Name, Instance: in.Name, VPC: f.VPC, Subnet: es.Subnet,
+		IfName: es.Name, MAC: macFor(0x00, es.IP), IP: es.IP,
+		Prefix: netip.PrefixFrom(es.IP, sub.CIDR.Bits()), Gateway: br.Gateway, MTU: es.MTU,
+		PeerName: state.Prefix(l.runID) + "p" + strconv.Itoa(port), PeerMAC: macFor(0x01, es.IP),
+		Bridge: br.Name}
+
+	la := netlink.NewLinkAttrs()
+	la.Name, la.MTU, la.HardwareAddr, la.MasterIndex, la.Flags = e.PeerName, e.MTU, e.PeerMAC, br.Index, net.FlagUp
+	veth := &netlink.Veth{LinkAttrs: la, PeerName: e.IfName, PeerHardwareAddr: e.MAC,
+		PeerNamespace: netlink.NsFd(int(in.ns)), PeerTxQLen: -1}
+	if err := f.nl.LinkAdd(veth); err != nil {
+		return nil, fmt.Errorf("add veth %s (peer %s in %s): %w", e.PeerName, e.IfName, in.NsName, err)
+	}
+	e.PeerIndex = veth.Attrs().Index
+	fdb := &netlink.Neigh{LinkIndex: e.PeerIndex, Family: unix.AF_BRIDGE, Flags: netlink.NTF_MASTER,
+		State: netlink.NUD_NOARP, HardwareAddr: e.MAC}
+	if err := f.nl.NeighSet(fdb); err != nil {
+		return nil, fmt.Errorf("fdb entry %s on %s: %w", e.MAC, e.PeerName, err)
+	}
+	arp := &netlink.Neigh{LinkIndex: br.Index, Family: unix.AF_INET, State: netlink.NUD_PERMANENT,
+		IP: e.IP.AsSlice(), HardwareAddr: e.MAC}
+	if err := f.nl.NeighSet(arp); err != nil {
+		return nil, fmt.Errorf("fabric neighbour %s on %s: %w", e.IP, br.Name, err)
+	}
+
+	link, err := in.nl.LinkByName(e.IfName)
+	if err != nil {
+		return nil, fmt.Errorf("find %s in %s: %w", e.IfName, in.NsName, err)
+	}
+	e.Index = link.Attrs().Index
+	if err := in.nl.LinkSetUp(link); err != nil {
+		return nil, fmt.Errorf("up %s: %w", e.IfName, err)
+	}
+	if err := in.nl.AddrAdd(link, &netlink.Addr{IPNet: ipNet(e.Prefix)}); err != nil {
+		return nil, fmt.Errorf("add address %s: %w", e.Prefix, err)
+	}
+	gw := &netlink.Neigh{LinkIndex: e.Index, Family: unix.AF_INET, State: netlink.NUD_PERMANENT,
+		IP: e.Gateway.AsSlice(), HardwareAddr: br.MAC}
+	if err := in.nl.NeighSet(gw); err != nil {
+		return nil, fmt.Errorf("gateway neighbour %s: %w", e.Gateway, err)
+	}
+	if pos == 0 {
+		if err := in.nl.RouteAdd(&netlink.Route{LinkIndex: e.Index, Gw: e.Gateway.AsSlice()}); err != nil {
+			return nil, fmt.Errorf("default route via %s: %w", e.Gateway, err)
+		}
+		return e, nil
+	}
+	table := 10000 + pos
+	routes := []*netlink.Route{
+		{LinkIndex: e.Index, Dst: ipNet(sub.CIDR), Src: e.IP.AsSlice(), Scope: netlink.SCOPE_LINK, Table: table},
+		{LinkIndex: e.Index, Gw: e.Gateway.AsSlice(), Table: table},
+	}
+	for _, r := range routes {
+		if err := in.nl.RouteAdd(r); err != nil {
+			return nil, fmt.Errorf("route %v in table %d: %w", r, table, err)
+		}
+	}
+	rule := netlink.NewRule()
+	rule.Src, rule.Table, rule.Priority = ipNet(netip.PrefixFrom(e.IP, 32)), table, 1000+pos
+	if err := in.nl.RuleAdd(rule); err != nil {
+		return nil, fmt.Errorf("rule from %s table %d: %w", e.IP, table, err)
+	}
+	return e, nil
+}
