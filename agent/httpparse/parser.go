@@ -359,3 +359,16 @@ func isTLS(b []byte) bool {
 	}
 	return len(b) >= 3 && b[0]&0x80 != 0 && b[2] == 0x01
 }
+
+// Abort drops whatever the parser holds (the caller counts why, e.g. a
+// global memory cap) and waits for the next chunk that starts a request.
+// It reports whether a request was in progress.
+func (p *Parser) Abort() bool {
+	if p.state == stIgnore {
+		return false
+	}
+	pending := p.state == stBody || p.state == stChunked || len(p.buf) > 0
+	p.reset()
+	p.state = stResync
+	return pending
+}

@@ -115,7 +115,7 @@ func results(a *[frame.NumResults]atomic.Uint64) map[string]uint64 {
 }
 
 // DroppedTotal sums the request drops.
-func (s *Snapshot) DroppedTotal() uint64 {
+func (s Snapshot) DroppedTotal() uint64 {
 	var n uint64
 	for _, v := range s.Requests.Dropped {
 		n += v

@@ -1,0 +1,240 @@
+package stream
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/mirrorlab/mirrorlab/agent/frame"
+	"github.com/mirrorlab/mirrorlab/agent/httpparse"
+	"github.com/mirrorlab/mirrorlab/agent/metrics"
+)
+
+type seg struct {
+	seq     uint32
+	syn     bool
+	fin     bool
+	payload []byte
+}
+
+// segments cuts a client byte stream into TCP segments of at most mss
+// bytes, after a SYN with initial sequence isn.
+func segments(isn uint32, data []byte, mss int, fin bool) []seg {
+	out := []seg{{seq: isn, syn: true}}
+	seq := isn + 1
+	for len(data) > 0 {
+		n := min(mss, len(data))
+		out = append(out, seg{seq: seq, payload: data[:n]})
+		seq += uint32(n)
+		data = data[n:]
+	}
+	if fin {
+		out = append(out, seg{seq: seq, fin: true})
+	}
+	return out
+}
+
+func ipPacket(t testing.TB, sport uint16, s seg) []byte {
+	t.Helper()
+	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP,
+		SrcIP: net.IPv4(10, 0, 0, 5), DstIP: net.IPv4(10, 0, 0, 10)}
+	tcp := &layers.TCP{SrcPort: layers.TCPPort(sport), DstPort: 80, Seq: s.seq, SYN: s.syn, FIN: s.fin,
+		ACK: !s.syn, Ack: 1, Window: 65535}
+	if err := tcp.SetNetworkLayerForChecksum(ip); err != nil {
+		t.Fatal(err)
+	}
+	buf := gopacket.NewSerializeBuffer()
+	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true},
+		ip, tcp, gopacket.Payload(s.payload)); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+type harness struct {
+	t     testing.TB
+	c     *metrics.Counters
+	shard *Shard
+	got   []string
+	now   time.Time
+}
+
+func newHarness(t testing.TB, cfg Config) *harness {
+	h := &harness{t: t, c: metrics.New(), now: time.Unix(1_700_000_000, 0)}
+	cfg.Counters = h.c
+	cfg.Sink = func(c Conn, r *httpparse.Request) {
+		h.got = append(h.got, fmt.Sprintf("%d %s %s %s", c.Client.Port(), r.Method, r.Target, r.Body))
+	}
+	h.shard = NewGroup(cfg).NewShard(1)
+	return h
+}
+
+func (h *harness) send(sport uint16, segs []seg) {
+	h.t.Helper()
+	var in frame.Inner
+	for _, s := range segs {
+		if r := in.DecodeIP(ipPacket(h.t, sport, s)); r != frame.OK {
+			h.t.Fatalf("DecodeIP: %v", r)
+		}
+		if r := in.DecodeTCP(); r != frame.OK {
+			h.t.Fatalf("DecodeTCP: %v", r)
+		}
+		h.now = h.now.Add(time.Millisecond)
+		h.shard.Packet(&in, 7, h.now)
+	}
+}
+
+func requests(n int) (string, []string) {
+	var b strings.Builder
+	var want []string
+	for i := 0; i < n; i++ {
+		body := strings.Repeat(fmt.Sprint(i%10), i*37%900)
+		fmt.Fprintf(&b, "POST /r/%d HTTP/1.1\r\nHost: shop.test\r\nContent-Length: %d\r\n\r\n%s", i, len(body), body)
+		want = append(want, fmt.Sprintf("40000 POST /r/%d %s", i, body))
+	}
+	return b.String(), want
+}
+
+func TestInOrderHundredRequests(t *testing.T) {
+	h := newHarness(t, Config{})
+	data, want := requests(100)
+	h.send(40000, segments(1000, []byte(data), 1448, true))
+	if !reflect.DeepEqual(h.got, want) {
+		t.Fatalf("got %d requests, want 100 in order", len(h.got))
+	}
+	h.shard.Close()
+	s := h.c.Snapshot()
+	if s.Streams.Opened != 1 || s.Streams.Closed != 1 || s.DroppedTotal() != 0 || s.Streams.Kinds["http"] != 1 {
+		t.Fatalf("snapshot %+v", s.Streams)
+	}
+}
+
+func TestShuffledAndDuplicatedSegments(t *testing.T) {
+	h := newHarness(t, Config{})
+	data, want := requests(100)
+	segs := segments(0xfffff000, []byte(data), 536, false) // sequence numbers wrap
+	rest := segs[1:]
+	rng := rand.New(rand.NewPCG(7, 9))
+	var mixed []seg
+	for _, s := range rest {
+		mixed = append(mixed, s)
+		if rng.IntN(4) == 0 {
+			mixed = append(mixed, s) // duplicate
+		}
+	}
+	// Shuffle within windows of 16 segments, as a reordering path would.
+	for i := 0; i < len(mixed); i += 16 {
+		w := mixed[i:min(i+16, len(mixed))]
+		rng.Shuffle(len(w), func(a, b int) { w[a], w[b] = w[b], w[a] })
+	}
+	h.send(40000, append([]seg{segs[0]}, mixed...))
+	if !reflect.DeepEqual(h.got, want) {
+		t.Fatalf("got %d requests, want 100 in order", len(h.got))
+	}
+	if d := h.c.Snapshot().DroppedTotal(); d != 0 {
+		t.Fatalf("dropped %d", d)
+	}
+}
+
+func TestMissingSegmentDropsOnlyItsRequest(t *testing.T) {
+	h := newHarness(t, Config{GapTimeout: time.Second})
+	var b strings.Builder
+	for i := 0; i < 3; i++ {
+		fmt.Fprintf(&b, "POST /m/%d HTTP/1.1\r\nContent-Length: 1000\r\n\r\n%s", i, strings.Repeat("b", 1000))
+	}
+	segs := segments(5, []byte(b.String()), 500, false)
+	// Segment 2 (bytes 500..999) lies in request 0's body... make it the
+	// middle request's body instead: each request is 1040 bytes.
+	lost := 4 // bytes 1500..1999: inside request 1
+	kept := append(append([]seg{}, segs[:lost]...), segs[lost+1:]...)
+	h.send(40000, kept)
+	if len(h.got) != 1 {
+		t.Fatalf("before the gap timeout got %q, want only request 0", h.got)
+	}
+	h.shard.Flush(h.now.Add(2 * time.Second))
+	want := []string{"40000 POST /m/0 " + strings.Repeat("b", 1000), "40000 POST /m/2 " + strings.Repeat("b", 1000)}
+	if !reflect.DeepEqual(h.got, want) {
+		t.Fatalf("got %d requests %q..., want requests 0 and 2", len(h.got), h.got)
+	}
+	s := h.c.Snapshot()
+	if s.Streams.Gaps != 1 || s.Requests.Dropped["gap"] != 1 {
+		t.Fatalf("gaps %d dropped %v", s.Streams.Gaps, s.Requests.Dropped)
+	}
+}
+
+func TestTLSConnectionSkipped(t *testing.T) {
+	h := newHarness(t, Config{})
+	hello := append([]byte{0x16, 0x03, 0x01, 0x00, 0x40}, make([]byte, 0x40)...)
+	h.send(40001, segments(1, append(hello, []byte("GET / HTTP/1.1\r\n\r\n")...), 1448, true))
+	data, want := requests(2)
+	h.send(40000, segments(1, []byte(data), 1448, true))
+	if !reflect.DeepEqual(h.got, want) {
+		t.Fatalf("got %q", h.got)
+	}
+	if k := h.c.Snapshot().Streams.Kinds; k["tls"] != 1 || k["http"] != 1 {
+		t.Fatalf("kinds %v", k)
+	}
+}
+
+func TestMidStreamJoin(t *testing.T) {
+	h := newHarness(t, Config{})
+	data, want := requests(4)
+	// The client writes each request on its own (as a keep-alive client
+	// waiting for responses does), in segments of at most 40 bytes.
+	var segs []seg
+	seq := uint32(1)
+	reqs := strings.Split(data, "POST ")[1:]
+	for _, r := range reqs {
+		for _, s := range segments(seq-1, []byte("POST "+r), 40, false)[1:] {
+			segs = append(segs, s)
+		}
+		seq += uint32(len("POST " + r))
+	}
+	// Join at the second segment of request 1: its tail is skipped,
+	// requests 2 and 3 (which start segments) are kept.
+	firstOf1 := (len("POST "+reqs[0]) + 39) / 40
+	h.send(40000, segs[firstOf1+1:])
+	if !reflect.DeepEqual(h.got, want[2:]) {
+		t.Fatalf("got %q, want requests 2 and 3", h.got)
+	}
+	if d := h.c.Snapshot().DroppedTotal(); d != 0 {
+		t.Fatalf("dropped %d (a mid-stream join loses nothing we could have seen)", d)
+	}
+}
+
+func TestStreamCap(t *testing.T) {
+	h := newHarness(t, Config{MaxStreams: 2})
+	data, _ := requests(1)
+	for p := uint16(40000); p < 40004; p++ {
+		h.send(p, segments(1, []byte(data), 1448, false))
+	}
+	s := h.c.Snapshot()
+	if s.Streams.Opened != 2 || s.Streams.Rejected != 2 || len(h.got) != 2 {
+		t.Fatalf("opened %d rejected %d requests %d", s.Streams.Opened, s.Streams.Rejected, len(h.got))
+	}
+	h.shard.Flush(h.now.Add(time.Hour))
+	if a := h.c.Snapshot().Streams.Active; a != 0 {
+		t.Fatalf("active after idle flush = %d", a)
+	}
+}
+
+func TestGlobalBufferCap(t *testing.T) {
+	h := newHarness(t, Config{MaxBufferedBytes: 8 << 10})
+	// Two connections each holding a 3 KiB partial request: the second
+	// pushes the parser total over half the cap and is dropped.
+	for p := uint16(40000); p < 40002; p++ {
+		head := fmt.Sprintf("POST /big HTTP/1.1\r\nContent-Length: 100000\r\n\r\n%s", strings.Repeat("z", 3000))
+		h.send(p, segments(1, []byte(head), 1448, false))
+	}
+	s := h.c.Snapshot()
+	if s.Requests.Dropped["memory"] == 0 || s.Streams.BufferedBytes > 8<<10 {
+		t.Fatalf("dropped %v buffered %d", s.Requests.Dropped, s.Streams.BufferedBytes)
+	}
+}
