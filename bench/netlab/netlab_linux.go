@@ -2,8 +2,6 @@ package netlab
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -11,23 +9,24 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"strconv"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 
 	"github.com/mirrorlab/mirrorlab/internal/nsrun"
+	"github.com/mirrorlab/mirrorlab/sim/state"
 )
-
-// netnsDir is where `ip netns` keeps named namespaces.
-const netnsDir = "/var/run/netns"
 
 // Lab is a set of namespaces made for one bench run.
 type Lab struct {
-	// RunID is "b<pid hex>r<random hex>"; namespace names are ml<RunID>-<role>.
-	RunID string
-	nss   []*NS
+	// RunID names the namespaces: ml<RunID>-<role>.
+	RunID    string
+	stateDir string
+	roles    []string
+	nss      []*NS
 }
 
 // NS is one namespace of the lab.
@@ -36,20 +35,42 @@ type NS struct {
 	Handle netns.NsHandle
 }
 
-// New returns an empty lab with a fresh run id.
-func New() (*Lab, error) {
-	var b [2]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return nil, fmt.Errorf("run id: %w", err)
+// New records a run whose namespaces will be ml<id>-<role> for the given
+// roles in a state file under stateDir (state.DefaultDir when empty), the
+// way package sim does, so `mirrorlab clean` (sim.Sweep) removes what a
+// killed bench left. Nothing is created yet.
+func New(stateDir string, roles ...string) (*Lab, error) {
+	if stateDir == "" {
+		stateDir = state.DefaultDir
 	}
-	return &Lab{RunID: fmt.Sprintf("b%xr%s", os.Getpid(), hex.EncodeToString(b[:]))}, nil
+	pid, start, err := state.Self()
+	if err != nil {
+		return nil, fmt.Errorf("identify owner process: %w", err)
+	}
+	for try := 0; ; try++ {
+		id := state.NewRunID()
+		r := &state.Run{RunID: id, PID: pid, StartTime: start, Created: time.Now().UTC()}
+		for _, role := range roles {
+			r.Namespaces = append(r.Namespaces, state.Prefix(id)+role)
+		}
+		err := state.Create(stateDir, r)
+		if err == nil {
+			return &Lab{RunID: id, stateDir: stateDir, roles: roles}, nil
+		}
+		if try == 4 {
+			return nil, fmt.Errorf("record bench run: %w", err)
+		}
+	}
 }
 
 // AddNS creates the namespace ml<RunID>-<role> (like `ip netns add`), with
 // loopback up and IPv6 off so no router solicitation or neighbour discovery
 // disturbs the counters.
 func (l *Lab) AddNS(role string) (*NS, error) {
-	name := "ml" + l.RunID + "-" + role
+	if !slices.Contains(l.roles, role) {
+		return nil, fmt.Errorf("namespace role %q was not recorded by New", role)
+	}
+	name := state.Prefix(l.RunID) + role
 	var h netns.NsHandle
 	err := make(chan error, 1)
 	go func() {
@@ -227,7 +248,7 @@ func (n *NS) Neigh(ifname string, ip netip.Addr, mac net.HardwareAddr) error {
 }
 
 // Close deletes every namespace of the lab (which removes the interfaces in
-// them) and reports every failure.
+// them), then the state file, and reports every failure.
 func (l *Lab) Close() error {
 	var errs []error
 	for i := len(l.nss) - 1; i >= 0; i-- {
@@ -240,61 +261,11 @@ func (l *Lab) Close() error {
 		}
 	}
 	l.nss = nil
+	if len(errs) == 0 && l.stateDir != "" {
+		if err := state.Remove(l.stateDir, l.RunID); err != nil {
+			errs = append(errs, err)
+		}
+		l.stateDir = ""
+	}
 	return errors.Join(errs...)
-}
-
-// Sweep deletes the namespaces of bench runs whose owner process is gone
-// (names ml b<pid hex> r…-…), and returns their names. Namespaces of live
-// runs, and anything not named like ours, are left alone.
-func Sweep() ([]string, error) {
-	ents, err := os.ReadDir(netnsDir)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("list namespaces: %w", err)
-	}
-	var removed []string
-	var errs []error
-	for _, e := range ents {
-		pid, ok := ownerPID(e.Name())
-		if !ok || alive(pid) {
-			continue
-		}
-		if err := netns.DeleteNamed(e.Name()); err != nil {
-			errs = append(errs, fmt.Errorf("delete stale namespace %s: %w", e.Name(), err))
-			continue
-		}
-		removed = append(removed, e.Name())
-	}
-	return removed, errors.Join(errs...)
-}
-
-// ownerPID parses ml b<pid hex> r<hex> -<role>.
-func ownerPID(name string) (int, bool) {
-	rest, ok := strings.CutPrefix(name, "mlb")
-	if !ok {
-		return 0, false
-	}
-	id, _, ok := strings.Cut(rest, "-")
-	if !ok {
-		return 0, false
-	}
-	p, r, ok := strings.Cut(id, "r")
-	if !ok || len(r) != 4 {
-		return 0, false
-	}
-	if _, err := hex.DecodeString(r); err != nil {
-		return 0, false
-	}
-	pid, err := strconv.ParseInt(p, 16, 32)
-	if err != nil || pid <= 0 {
-		return 0, false
-	}
-	return int(pid), true
-}
-
-func alive(pid int) bool {
-	_, err := os.Stat("/proc/" + strconv.Itoa(pid))
-	return err == nil
 }

@@ -63,9 +63,11 @@ type countSpec struct {
 	ifn  string
 }
 
-// Build creates the namespaces and devices of kind. Close removes them.
-func Build(ctx context.Context, kind Kind) (_ *Setup, err error) {
-	lab, err := netlab.New()
+// Build creates the namespaces and devices of kind, recording them in a
+// state file under stateDir (sim/state's default when empty) so a killed run
+// is swept by `mirrorlab clean`. Close removes them.
+func Build(ctx context.Context, kind Kind, stateDir string) (_ *Setup, err error) {
+	lab, err := netlab.New(stateDir, roles(kind)...)
 	if err != nil {
 		return nil, err
 	}
@@ -234,3 +236,10 @@ func (s *Setup) Close() error {
 
 // Flow is the generator's flow through the reference (packet size unset).
 func (s *Setup) Flow() gen.Flow { return s.flow }
+
+func roles(kind Kind) []string {
+	if kind == TCMirred {
+		return []string{"gen", "sink", "tgt"}
+	}
+	return []string{"gen", "sink"}
+}

@@ -19,7 +19,8 @@ func TestPrivilegedReferences(t *testing.T) {
 	ctx := context.Background()
 	for _, kind := range Kinds {
 		t.Run(string(kind), func(t *testing.T) {
-			s, err := Build(ctx, kind)
+			stateDir := t.TempDir()
+			s, err := Build(ctx, kind, stateDir)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -59,9 +60,16 @@ func TestPrivilegedReferences(t *testing.T) {
 			if _, err := os.Stat(filepath.Join("/var/run/netns", name)); err != nil {
 				t.Fatalf("namespace %s not there while the setup lives: %v", name, err)
 			}
+			stateFile := filepath.Join(stateDir, s.lab.RunID+".json")
+			if _, err := os.Stat(stateFile); err != nil {
+				t.Fatalf("run not recorded for mirrorlab clean: %v", err)
+			}
 			closed = true
 			if err := s.Close(); err != nil {
 				t.Fatal(err)
+			}
+			if _, err := os.Stat(stateFile); !os.IsNotExist(err) {
+				t.Fatalf("state file left after Close: %v", err)
 			}
 			ents, _ := os.ReadDir("/var/run/netns")
 			for _, e := range ents {
