@@ -152,7 +152,8 @@ func (m *Model) DecideInto(d *Decision, ref ENIRef, dir Direction, frame []byte)
 		d.Reason = r
 		return
 	}
-	if r, rule, group, dropped := m.sourceDrops(e, dir, &d.Flow); dropped {
+	hash := flowHash(&d.Flow)
+	if r, rule, group, dropped := m.sourceDrops(e, dir, &d.Flow, hash); dropped {
 		d.Reason, d.RuleNumber, d.GroupId = r, rule, group
 		return
 	}
@@ -174,7 +175,7 @@ func (m *Model) DecideInto(d *Decision, ref ENIRef, dir Direction, frame []byte)
 			continue
 		}
 		if r.accept {
-			m.mirrored(d, e, s, r.number)
+			m.mirrored(d, e, s, r.number, hash)
 			return
 		}
 		if rejectS == nil {
@@ -195,12 +196,12 @@ func (m *Model) DecideInto(d *Decision, ref ENIRef, dir Direction, frame []byte)
 	}
 }
 
-func (m *Model) mirrored(d *Decision, e *eni, s *session, rule int) {
+func (m *Model) mirrored(d *Decision, e *eni, s *session, rule int, hash uint64) {
 	d.Mirrored, d.Reason = true, ReasonMirrored
 	d.SessionId, d.SessionNumber, d.RuleNumber = s.id, s.number, rule
 	d.TargetId, d.VNI = s.target.id, s.vni
 	d.session = s
-	d.Outer = Outer{Src: e.ip, Dst: s.target.ip, SrcPort: OuterSrcPort(&d.Flow), DstPort: VXLANPort}
+	d.Outer = Outer{Src: e.ip, Dst: s.target.ip, SrcPort: outerPort(hash), DstPort: VXLANPort}
 	d.MaxInner = m.maxInner(e, s, &d.Flow)
 }
 
@@ -252,7 +253,7 @@ func (m *Model) isAmazonDNS(e *eni, f *Flow) bool {
 
 // sourceDrops applies the source subnet's network ACL (only to traffic that
 // crosses the subnet's boundary) and the ENI's security groups.
-func (m *Model) sourceDrops(e *eni, dir Direction, f *Flow) (Reason, int, string, bool) {
+func (m *Model) sourceDrops(e *eni, dir Direction, f *Flow, hash uint64) (Reason, int, string, bool) {
 	egress := dir == Egress
 	peer := f.Src
 	if egress {
@@ -272,11 +273,11 @@ func (m *Model) sourceDrops(e *eni, dir Direction, f *Flow) (Reason, int, string
 			rules = g.out
 		}
 		if sgAllows(rules, peer, f) {
-			e.conns.add(flowHash(f))
+			e.conns.add(hash)
 			return 0, 0, "", false
 		}
 	}
-	if e.conns.has(flowHash(f)) {
+	if e.conns.has(hash) {
 		return 0, 0, "", false
 	}
 	return ReasonSourceSG, 0, e.sgs[0].id, true

@@ -31,9 +31,9 @@ const (
 // 7 bits of a symmetric hash of the inner 5-tuple (3-tuple for protocols
 // without ports), so both directions of a flow share one port, as in the
 // AWS capture (ports 65408-65525, one per flow).
-func OuterSrcPort(f *Flow) uint16 {
-	return outerPortBase | uint16(flowHash(f)&outerPortMask)
-}
+func OuterSrcPort(f *Flow) uint16 { return outerPort(flowHash(f)) }
+
+func outerPort(hash uint64) uint16 { return outerPortBase | uint16(hash&outerPortMask) }
 
 // maxInner is the most inner-frame bytes a copy keeps: the session's packet
 // length, and the profile's MTU rule (AWS: an instance target's MTU, a

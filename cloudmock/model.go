@@ -127,15 +127,18 @@ type portRange struct{ from, to uint16 }
 func (p portRange) has(v uint16) bool { return v >= p.from && v <= p.to }
 
 type filterRule struct {
-	number     int
-	accept     bool
-	proto      uint8 // 0: all
-	src, dst   netip.Prefix
-	sport      portRange
-	dport      portRange
-	hasSport   bool
-	hasDport   bool
-	sourceCIDR string
+	number   int
+	accept   bool
+	proto    uint8 // 0: all
+	src, dst netip.Prefix
+	sport    portRange
+	dport    portRange
+	hasSport bool
+	hasDport bool
+	// IPv4 rules as integers: address and mask.
+	v4          bool
+	src4, smask uint32
+	dst4, dmask uint32
 }
 
 // New validates spec, resolves its references, assigns missing VNIs (random

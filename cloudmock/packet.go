@@ -41,6 +41,10 @@ type Flow struct {
 	TCPFlags uint8
 	// Fragment is set for a non-first IP fragment (no transport header).
 	Fragment bool
+
+	// IPv4 addresses as integers, for the fast paths.
+	v4         bool
+	src4, dst4 uint32
 }
 
 // IsIP reports whether the frame carried IPv4 or IPv6.
@@ -86,6 +90,9 @@ func parseIPv4(f *Flow, b []byte) bool {
 	f.Proto = b[9]
 	f.Src = netip.AddrFrom4([4]byte(b[12:16]))
 	f.Dst = netip.AddrFrom4([4]byte(b[16:20]))
+	f.v4 = true
+	f.src4 = binary.BigEndian.Uint32(b[12:])
+	f.dst4 = binary.BigEndian.Uint32(b[16:])
 	if binary.BigEndian.Uint16(b[6:])&0x1fff != 0 {
 		f.Fragment = true
 		return true
@@ -163,11 +170,19 @@ func parseL4(f *Flow, b []byte) {
 // flowHash is a symmetric hash of the flow: the 5-tuple for TCP and UDP,
 // the 3-tuple for other protocols, the same in both directions.
 func flowHash(f *Flow) uint64 {
-	a, b := f.Src, f.Dst
 	pa, pb := f.SrcPort, f.DstPort
 	if !f.HasPorts {
 		pa, pb = 0, 0
 	}
+	if f.v4 {
+		a, b := f.src4, f.dst4
+		if a > b || (a == b && pa > pb) {
+			a, b, pa, pb = b, a, pb, pa
+		}
+		h := mix(uint64(0x6d6972726f726c61)^uint64(f.Proto), uint64(a)<<32|uint64(b))
+		return mix(h, uint64(pa)<<16|uint64(pb))
+	}
+	a, b := f.Src, f.Dst
 	if c := a.Compare(b); c > 0 || (c == 0 && pa > pb) {
 		a, b, pa, pb = b, a, pb, pa
 	}

@@ -244,10 +244,15 @@ func compileFilter(f *TrafficMirrorFilter) *filter {
 	cf := &filter{id: f.TrafficMirrorFilterId, amazonDNS: slices.Contains(f.NetworkServices, NetworkServiceAmazonDNS)}
 	for d, rules := range [2][]TrafficMirrorFilterRule{f.IngressFilterRules, f.EgressFilterRules} {
 		for _, r := range rules {
-			cr := filterRule{number: r.RuleNumber, accept: r.RuleAction == "accept", proto: uint8(r.Protocol), sourceCIDR: r.SourceCidrBlock}
+			cr := filterRule{number: r.RuleNumber, accept: r.RuleAction == "accept", proto: uint8(r.Protocol)}
 			cr.src, _ = netip.ParsePrefix(r.SourceCidrBlock)
 			cr.dst, _ = netip.ParsePrefix(r.DestinationCidrBlock)
 			cr.src, cr.dst = cr.src.Masked(), cr.dst.Masked()
+			if cr.src.Addr().Is4() && cr.dst.Addr().Is4() {
+				cr.v4 = true
+				cr.src4, cr.smask = prefix4(cr.src)
+				cr.dst4, cr.dmask = prefix4(cr.dst)
+			}
 			if p := r.SourcePortRange; p != nil {
 				cr.sport, cr.hasSport = portRange{uint16(p.FromPort), uint16(p.ToPort)}, true
 			}
@@ -269,16 +274,29 @@ func (f *filter) match(dir Direction, fl *Flow) *filterRule {
 		if r.proto != 0 && r.proto != fl.Proto {
 			continue
 		}
-		if !r.src.Contains(fl.Src) || !r.dst.Contains(fl.Dst) {
+		if r.hasDport && (!fl.HasPorts || !r.dport.has(fl.DstPort)) {
 			continue
 		}
 		if r.hasSport && (!fl.HasPorts || !r.sport.has(fl.SrcPort)) {
 			continue
 		}
-		if r.hasDport && (!fl.HasPorts || !r.dport.has(fl.DstPort)) {
+		if fl.v4 {
+			if !r.v4 || fl.src4&r.smask != r.src4 || fl.dst4&r.dmask != r.dst4 {
+				continue
+			}
+		} else if !r.src.Contains(fl.Src) || !r.dst.Contains(fl.Dst) {
 			continue
 		}
 		return r
 	}
 	return nil
+}
+
+func prefix4(p netip.Prefix) (addr, mask uint32) {
+	if p.Bits() <= 0 {
+		return 0, 0
+	}
+	b := p.Masked().Addr().As4()
+	mask = ^uint32(0) << (32 - p.Bits())
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]), mask
 }
