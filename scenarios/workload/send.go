@@ -116,19 +116,17 @@ func RunSend(ctx context.Context, n Net, s Send) SendResult {
 	return res
 }
 
-func dialUDP(ctx context.Context, n Net, s Send) (net.Conn, error) {
-	dst := net.JoinHostPort(s.To.String(), strconv.Itoa(s.Port))
-	if s.SourcePort == 0 {
-		return n.Dial(ctx, "udp", dst)
-	}
-	pc, err := n.ListenPacket("udp", ":"+strconv.Itoa(s.SourcePort))
+// dialUDP opens an unconnected socket (so an ICMP port unreachable from the
+// receiver does not fail the next write) that writes to the destination.
+func dialUDP(_ context.Context, n Net, s Send) (net.Conn, error) {
+	pc, err := n.ListenPacket("udp4", ":"+strconv.Itoa(s.SourcePort))
 	if err != nil {
-		return nil, fmt.Errorf("udp source port %d: %w", s.SourcePort, err)
+		return nil, fmt.Errorf("udp socket (source port %d): %w", s.SourcePort, err)
 	}
 	return &boundUDP{PacketConn: pc, dst: net.UDPAddrFromAddrPort(netip.AddrPortFrom(s.To, uint16(s.Port)))}, nil
 }
 
-// boundUDP writes to one destination from a bound source port.
+// boundUDP writes to one destination from an unconnected socket.
 type boundUDP struct {
 	net.PacketConn
 	dst net.Addr

@@ -212,3 +212,32 @@ func TestEchoRequestChecksum(t *testing.T) {
 		t.Fatalf("checksum over the message is %#x, want 0", Checksum(m))
 	}
 }
+
+func TestSink(t *testing.T) {
+	if _, err := ParseSinkArgs([]string{"-port", "70000"}); err == nil {
+		t.Fatal("port 70000 accepted")
+	}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := StartSink(pc)
+	port := pc.LocalAddr().(*net.UDPAddr).Port
+	res := RunSend(context.Background(), HostNet(), Send{Proto: "udp", To: netip.MustParseAddr("127.0.0.1"), Port: port, Count: 5, Size: 10})
+	if res.Succeeded != 5 {
+		t.Fatalf("send %+v", res)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) {
+		if p, b := s.Counts(); p == 5 && b == 50 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if p, b := s.Counts(); p != 5 || b != 50 {
+		t.Fatalf("sink counted %d packets %d bytes, want 5 and 50", p, b)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,232 @@
+package spec
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Check is the semantic pass over the file itself: names unique, every
+// reference resolves, each program/traffic/expectation has exactly one kind,
+// values in range. It reports every problem at once (Problems). The provider's
+// own rules (quotas, session numbers, VNIs, …) are checked by ModelProblems.
+func (s *Scenario) Check() error {
+	c := &problems{s: s}
+	s.refs = buildRefs(s, c)
+	s.checkProfile(c)
+	s.checkNetwork(c)
+	s.checkMirror(c)
+	s.checkPrograms(c)
+	s.checkTraffic(c)
+	s.checkExpect(c)
+	if err := c.err(); err != nil {
+		return err
+	}
+	if _, err := s.Topology(); err != nil {
+		return err
+	}
+	return nil
+}
+
+func oneOf(v string, allowed ...string) bool { return slices.Contains(allowed, v) }
+
+func (s *Scenario) checkProfile(c *problems) {
+	if !oneOf(s.Profile.Provider, "", "aws", "alibaba") {
+		c.at("profile.provider", "unknown provider %q (want aws or alibaba)", s.Profile.Provider)
+	}
+	if !oneOf(s.Profile.RejectBehaviour, "", "reject-stops", "reject-falls-through") {
+		c.at("profile.rejectBehaviour", "unknown reject behaviour %q (want reject-stops or reject-falls-through)", s.Profile.RejectBehaviour)
+	}
+}
+
+func (s *Scenario) checkNetwork(c *problems) {
+	r := s.refs
+	if len(s.Network.VPCs) == 0 {
+		c.at("network", "no VPC: network.vpcs needs at least one")
+	}
+	for i, v := range s.Network.VPCs {
+		p := fmt.Sprintf("network.vpcs[%d]", i)
+		if !v.CidrBlock.IsValid() {
+			c.at(p+".CidrBlock", "missing CidrBlock")
+		}
+		for j, sn := range v.Subnets {
+			sp := fmt.Sprintf("%s.subnets[%d]", p, j)
+			if !sn.CidrBlock.IsValid() {
+				c.at(sp+".CidrBlock", "missing CidrBlock")
+			} else if v.CidrBlock.IsValid() && !(v.CidrBlock.Contains(sn.CidrBlock.Addr()) && sn.CidrBlock.Bits() >= v.CidrBlock.Bits()) {
+				c.at(sp+".CidrBlock", "subnet %s is not inside VPC %q (%s)", sn.CidrBlock, v.Name, v.CidrBlock)
+			}
+			if sn.NetworkAcl != "" {
+				if acl, ok := r.acls[sn.NetworkAcl]; !ok {
+					c.at(sp+".networkAcl", "no network ACL named %q", sn.NetworkAcl)
+				} else if acl.VpcId != "" && acl.VpcId != v.Name {
+					c.at(sp+".networkAcl", "network ACL %q belongs to VPC %q, not %q", sn.NetworkAcl, acl.VpcId, v.Name)
+				}
+			}
+		}
+	}
+	for i, acl := range s.Network.NetworkAcls {
+		p := fmt.Sprintf("network.networkAcls[%d]", i)
+		s.checkVPCRef(c, p+".VpcId", acl.VpcId)
+		for j, e := range acl.Entries {
+			ep := fmt.Sprintf("%s.entries[%d]", p, j)
+			if !oneOf(e.RuleAction, "allow", "deny") {
+				c.at(ep+".RuleAction", "RuleAction %q: want allow or deny", e.RuleAction)
+			}
+			if !e.CidrBlock.IsValid() {
+				c.at(ep+".CidrBlock", "missing CidrBlock")
+			}
+		}
+	}
+	for i, sg := range s.Network.SecurityGroups {
+		p := fmt.Sprintf("network.securityGroups[%d]", i)
+		s.checkVPCRef(c, p+".VpcId", sg.VpcId)
+		for _, list := range []struct {
+			key   string
+			rules []SGRule
+			peer  func(SGRule) string
+		}{
+			{"SecurityGroupIngress", sg.SecurityGroupIngress, func(r SGRule) string { return r.SourceSecurityGroupId }},
+			{"SecurityGroupEgress", sg.SecurityGroupEgress, func(r SGRule) string { return r.DestinationSecurityGroupId }},
+		} {
+			for j, rule := range list.rules {
+				rp := fmt.Sprintf("%s.%s[%d]", p, list.key, j)
+				peer := list.peer(rule)
+				if peer != "" {
+					if _, ok := r.sgs[peer]; !ok {
+						c.at(rp, "no security group named %q", peer)
+					}
+				}
+				if peer == "" && !rule.CidrIp.IsValid() {
+					c.at(rp, "a rule needs CidrIp or a peer security group")
+				}
+			}
+		}
+	}
+	for i, inst := range s.Network.Instances {
+		p := fmt.Sprintf("network.instances[%d]", i)
+		if len(inst.NetworkInterfaces) == 0 {
+			c.at(p, "instance %q has no networkInterfaces", inst.Name)
+		}
+		vpc := ""
+		for j, eni := range inst.NetworkInterfaces {
+			ep := fmt.Sprintf("%s.networkInterfaces[%d]", p, j)
+			sn, ok := r.subnets[eni.SubnetId]
+			switch {
+			case eni.SubnetId == "":
+				c.at(ep, "missing SubnetId")
+			case !ok:
+				c.at(ep+".SubnetId", "no subnet named %q", eni.SubnetId)
+			default:
+				if vpc == "" {
+					vpc = sn.vpc.Name
+				} else if vpc != sn.vpc.Name {
+					c.at(ep+".SubnetId", "instance %q has interfaces in two VPCs (%s, %s)", inst.Name, vpc, sn.vpc.Name)
+				}
+				if eni.PrivateIpAddress.IsValid() && !sn.sub.CidrBlock.Contains(eni.PrivateIpAddress.Addr) {
+					c.at(ep+".PrivateIpAddress", "%s is not in subnet %q (%s)", eni.PrivateIpAddress, eni.SubnetId, sn.sub.CidrBlock)
+				}
+			}
+			for k, g := range eni.GroupSet {
+				if _, ok := r.sgs[g]; !ok {
+					c.at(fmt.Sprintf("%s.GroupSet[%d]", ep, k), "no security group named %q", g)
+				}
+			}
+			if eni.MTU != 0 && (eni.MTU < 576 || eni.MTU > 9001) {
+				c.at(ep+".mtu", "mtu %d out of range 576-9001", eni.MTU)
+			}
+		}
+		for j, d := range inst.VXLANDevices {
+			dp := fmt.Sprintf("%s.vxlanDevices[%d]", p, j)
+			if d.Name == "" || len(d.Name) > 15 {
+				c.at(dp+".name", "a VXLAN device needs a name of 1-15 bytes")
+			}
+			if d.VNI < 0 || d.VNI > 1<<24-1 {
+				c.at(dp+".vni", "vni %d out of range 0-16777215", d.VNI)
+			}
+			if d.NetworkInterface != "" && !slices.ContainsFunc(inst.NetworkInterfaces, func(e NetworkInterface) bool { return e.Name == d.NetworkInterface }) {
+				c.at(dp+".networkInterface", "instance %q has no interface named %q", inst.Name, d.NetworkInterface)
+			}
+		}
+	}
+	for i, lb := range s.Network.LoadBalancers {
+		p := fmt.Sprintf("network.loadBalancers[%d]", i)
+		if !oneOf(lb.Type, "", "network", "gateway") {
+			c.at(p+".Type", "Type %q: want network or gateway", lb.Type)
+		}
+		sn, ok := r.subnets[lb.SubnetId]
+		switch {
+		case lb.SubnetId == "":
+			c.at(p, "missing SubnetId")
+		case !ok:
+			c.at(p+".SubnetId", "no subnet named %q", lb.SubnetId)
+		case lb.PrivateIpAddress.IsValid() && !sn.sub.CidrBlock.Contains(lb.PrivateIpAddress.Addr):
+			c.at(p+".PrivateIpAddress", "%s is not in subnet %q (%s)", lb.PrivateIpAddress, lb.SubnetId, sn.sub.CidrBlock)
+		}
+		for j, t := range lb.Targets {
+			if _, ok := r.eniOrInstance(t.Id); !ok {
+				c.at(fmt.Sprintf("%s.Targets[%d].Id", p, j), "no network interface or instance named %q", t.Id)
+			}
+		}
+	}
+}
+
+func (s *Scenario) checkVPCRef(c *problems, path, name string) {
+	if name == "" {
+		if len(s.Network.VPCs) > 1 {
+			c.at(path, "missing VpcId (the scenario has several VPCs)")
+		}
+		return
+	}
+	if _, ok := s.refs.vpcs[name]; !ok {
+		c.at(path, "no VPC named %q", name)
+	}
+}
+
+func (s *Scenario) checkMirror(c *problems) {
+	r := s.refs
+	for i, f := range s.Mirror.Filters {
+		p := fmt.Sprintf("mirror.filters[%d]", i)
+		for j, rule := range f.Rules {
+			rp := fmt.Sprintf("%s.rules[%d]", p, j)
+			if !oneOf(rule.TrafficDirection, "ingress", "egress") {
+				c.at(rp+".TrafficDirection", "TrafficDirection %q: want ingress or egress", rule.TrafficDirection)
+			}
+			if !oneOf(rule.RuleAction, "accept", "reject") {
+				c.at(rp+".RuleAction", "RuleAction %q: want accept or reject", rule.RuleAction)
+			}
+		}
+	}
+	for i, t := range s.Mirror.Targets {
+		p := fmt.Sprintf("mirror.targets[%d]", i)
+		if t.NetworkInterfaceId != "" {
+			if _, ok := r.enis[t.NetworkInterfaceId]; !ok {
+				c.at(p+".NetworkInterfaceId", "no network interface named %q", t.NetworkInterfaceId)
+			}
+		}
+		for _, id := range []struct{ key, v string }{{"NetworkLoadBalancerArn", t.NetworkLoadBalancerArn}, {"GatewayLoadBalancerEndpointId", t.GatewayLoadBalancerEndpointId}} {
+			if id.v != "" {
+				if _, ok := r.lbs[id.v]; !ok {
+					c.at(p+"."+id.key, "no load balancer named %q", id.v)
+				}
+			}
+		}
+	}
+	for i, ss := range s.Mirror.Sessions {
+		p := fmt.Sprintf("mirror.sessions[%d]", i)
+		if ss.NetworkInterfaceId != "" {
+			if _, ok := r.enis[ss.NetworkInterfaceId]; !ok {
+				c.at(p+".NetworkInterfaceId", "no network interface named %q", ss.NetworkInterfaceId)
+			}
+		}
+		if ss.TrafficMirrorTargetId != "" {
+			if _, ok := r.targets[ss.TrafficMirrorTargetId]; !ok {
+				c.at(p+".TrafficMirrorTargetId", "no mirror target named %q", ss.TrafficMirrorTargetId)
+			}
+		}
+		if ss.TrafficMirrorFilterId != "" {
+			if _, ok := r.filters[ss.TrafficMirrorFilterId]; !ok {
+				c.at(p+".TrafficMirrorFilterId", "no mirror filter named %q", ss.TrafficMirrorFilterId)
+			}
+		}
+	}
+}

@@ -1,0 +1,12 @@
+// Package spec is the mirrorlab scenario file format: its Go types, a strict
+// loader that keeps every node's file:line, a semantic pass that reports every
+// problem at once, and the conversion into the provider model (cloudmock.Spec)
+// and the emulated topology (sim.Topology).
+//
+// Naming rule of the format: lower-case keys are mirrorlab's own; PascalCase
+// keys are the CloudFormation/EC2 property names of the resource they sit in
+// (TrafficMirrorSession's SessionNumber, VirtualNetworkId, PacketLength, …), so
+// a CloudFormation Properties block can be pasted. Where CloudFormation takes a
+// resource id, a scenario takes the resource's name (a plain string or
+// `!Ref name`).
+package spec

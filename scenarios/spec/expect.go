@@ -1,0 +1,125 @@
+package spec
+
+// Expectation is one check of the run. Exactly one kind is set.
+type Expectation struct {
+	// Name labels the check in reports (default: derived from its kind).
+	Name string `yaml:"name"`
+
+	Mirrored        *MirrorCount     `yaml:"mirrored"`
+	NotMirrored     *NotMirrored     `yaml:"notMirrored"`
+	Arrived         *Arrived         `yaml:"arrived"`
+	Truncated       *MirrorCount     `yaml:"truncated"`
+	Delivered       *TargetCount     `yaml:"delivered"`
+	Dropped         *DropCount       `yaml:"dropped"`
+	Requests        *RequestCount    `yaml:"requests"`
+	SameRequests    *SameRequests    `yaml:"sameRequests"`
+	Metric          *Metric          `yaml:"metric"`
+	Output          *OutputMatch     `yaml:"output"`
+	Traffic         *TrafficResult   `yaml:"traffic"`
+	ValidationError *ValidationMatch `yaml:"validationError"`
+}
+
+// Count bounds an observed number; every bound given must hold (none given:
+// at least 1).
+type Count struct {
+	Min    *int64 `yaml:"min"`
+	Max    *int64 `yaml:"max"`
+	Equals *int64 `yaml:"equals"`
+}
+
+// MirrorCount counts mirrored (or truncated) packets, by session, by target,
+// or by source interface; with none of them, over all sessions.
+type MirrorCount struct {
+	Session          string `yaml:"session"`
+	Target           string `yaml:"target"`
+	NetworkInterface string `yaml:"networkInterface"`
+	// Direction ingress or egress (default both; with networkInterface only).
+	Direction string `yaml:"direction"`
+	Count     `yaml:",inline"`
+}
+
+// NotMirrored counts the packets a source interface saw that were not
+// mirrored, by the model's reason code (rejected-by-rule, no-rule-matched,
+// never-mirrored-amazon-dns, …; empty: every reason).
+type NotMirrored struct {
+	NetworkInterface string `yaml:"networkInterface"`
+	Reason           string `yaml:"reason"`
+	Count            `yaml:",inline"`
+}
+
+// Arrived counts the VXLAN datagrams (UDP 4789) that really arrived at a
+// receiving interface (a target's ENI, or an NLB's registered target), as
+// captured there, optionally only those with a VNI; InnerBytes bounds the
+// largest inner frame seen (truncation made visible on the wire).
+type Arrived struct {
+	NetworkInterface string `yaml:"networkInterface"`
+	VNI              *int   `yaml:"vni"`
+	InnerBytes       *Count `yaml:"innerBytes"`
+	Count            `yaml:",inline"`
+}
+
+// TargetCount counts mirrored datagrams delivered to a target.
+type TargetCount struct {
+	Target string `yaml:"target"`
+	Count  `yaml:",inline"`
+}
+
+// DropCount counts mirrored datagrams dropped on the way to a target.
+type DropCount struct {
+	Target string `yaml:"target"`
+	// By is nacl, security-group, no-listener, no-healthy-target, queue or
+	// any (default).
+	By    string `yaml:"by"`
+	Count `yaml:",inline"`
+}
+
+// Drop causes for DropCount.By.
+var DropCauses = []string{"any", "nacl", "security-group", "no-listener", "no-healthy-target", "queue"}
+
+// RequestCount counts the requests an http-server program received.
+type RequestCount struct {
+	Program string `yaml:"program"`
+	Count   `yaml:",inline"`
+}
+
+// SameRequests checks that the test server received the requests production
+// received (method, path and body), at least Completeness of them (0..1,
+// default 1), and nothing production did not.
+type SameRequests struct {
+	Production   string  `yaml:"production"`
+	Test         string  `yaml:"test"`
+	Completeness float64 `yaml:"completeness"`
+}
+
+// Metric checks a named counter: a provider metric of a source interface
+// (NetworkPacketsMirrorIn, …), or a counter of an agent program's stats.
+type Metric struct {
+	NetworkInterface string `yaml:"networkInterface"`
+	Program          string `yaml:"program"`
+	Name             string `yaml:"name"`
+	Count            `yaml:",inline"`
+}
+
+// OutputMatch counts the output lines of a program that contain a text.
+type OutputMatch struct {
+	Program  string `yaml:"program"`
+	Contains string `yaml:"contains"`
+	Count    `yaml:",inline"`
+}
+
+// TrafficResult checks a traffic step: how many of its requests (or
+// packets) succeeded.
+type TrafficResult struct {
+	Name      string `yaml:"name"`
+	Succeeded *Count `yaml:"succeeded"`
+	Failed    *Count `yaml:"failed"`
+}
+
+// ValidationMatch expects the mirror configuration to be refused: the run
+// passes when validation reports a problem with this code (and resource and
+// field when given), and builds nothing.
+type ValidationMatch struct {
+	Code     string `yaml:"code"`
+	Resource string `yaml:"resource"`
+	Field    string `yaml:"field"`
+}

@@ -1,0 +1,73 @@
+package spec
+
+import (
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// yamlKeys returns, for every struct type of the format by name, its YAML
+// keys (inline structs' keys included).
+func yamlKeys() map[string][]string {
+	out := map[string][]string{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || t.PkgPath() != reflect.TypeOf(Scenario{}).PkgPath() {
+			return
+		}
+		if _, done := out[t.Name()]; done {
+			return
+		}
+		out[t.Name()] = nil
+		out[t.Name()] = structKeys(t, walk)
+	}
+	walk(reflect.TypeOf(Scenario{}))
+	return out
+}
+
+func structKeys(t reflect.Type, walk func(reflect.Type)) []string {
+	var keys []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("yaml")
+		name, opts, _ := strings.Cut(tag, ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if opts == "inline" {
+			keys = append(keys, structKeys(f.Type, walk)...)
+			continue
+		}
+		keys = append(keys, name)
+		walk(f.Type)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+var unknownFieldRE = regexp.MustCompile(`^field (\S+) not found in type \S*\.(\w+)$`)
+
+// explainUnknownField rewrites yaml.v3's "field X not found in type
+// spec.T" into a message that lists the keys allowed there, and a likely
+// intended key (the same but for case, as in cidrBlock for CidrBlock).
+func explainUnknownField(msg string) string {
+	m := unknownFieldRE.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	keys := yamlKeys()[m[2]]
+	out := "unknown field \"" + m[1] + "\""
+	for _, k := range keys {
+		if strings.EqualFold(k, m[1]) {
+			return out + " (did you mean " + k + "?)"
+		}
+	}
+	if len(keys) > 0 {
+		out += " (allowed here: " + strings.Join(keys, ", ") + ")"
+	}
+	return out
+}

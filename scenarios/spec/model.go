@@ -1,0 +1,320 @@
+package spec
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+// ModelSpec is the scenario's account configuration for the provider model.
+// Ids are the scenario's names. Call it on a scenario that passed Check.
+func (s *Scenario) ModelSpec() (cloudmock.Spec, error) {
+	topo, err := s.Topology()
+	if err != nil {
+		return cloudmock.Spec{}, err
+	}
+	addrs := map[string]string{} // instance/ifname -> address
+	for _, in := range topo.Instances {
+		for _, e := range in.ENIs {
+			addrs[in.Name+"/"+e.Name] = e.IP.String()
+		}
+	}
+	m := cloudmock.Spec{Profile: s.Profile.Provider, RejectBehavior: s.Profile.RejectBehaviour}
+	defaultVPC := ""
+	if len(s.Network.VPCs) == 1 {
+		defaultVPC = s.Network.VPCs[0].Name
+	}
+	orVPC := func(v string) string {
+		if v == "" {
+			return defaultVPC
+		}
+		return v
+	}
+	for _, v := range s.Network.VPCs {
+		m.Vpcs = append(m.Vpcs, cloudmock.Vpc{VpcId: v.Name, CidrBlock: v.CidrBlock.String()})
+		for _, sn := range v.Subnets {
+			m.Subnets = append(m.Subnets, cloudmock.Subnet{SubnetId: sn.Name, VpcId: v.Name, CidrBlock: sn.CidrBlock.String()})
+		}
+	}
+	for _, a := range s.Network.NetworkAcls {
+		acl := cloudmock.NetworkAcl{NetworkAclId: a.Name, VpcId: orVPC(a.VpcId)}
+		for _, v := range s.Network.VPCs {
+			for _, sn := range v.Subnets {
+				if sn.NetworkAcl == a.Name {
+					acl.Associations = append(acl.Associations, cloudmock.NetworkAclAssociation{SubnetId: sn.Name})
+				}
+			}
+		}
+		for _, e := range a.Entries {
+			ce := cloudmock.NetworkAclEntry{
+				RuleNumber: e.RuleNumber, Egress: e.Egress, Protocol: strconv.Itoa(int(e.Protocol)),
+				RuleAction: e.RuleAction, CidrBlock: e.CidrBlock.String(),
+			}
+			if e.PortRange != nil {
+				ce.PortRange = &cloudmock.PortRange{From: e.PortRange.From, To: e.PortRange.To}
+			}
+			acl.Entries = append(acl.Entries, ce)
+		}
+		m.NetworkAcls = append(m.NetworkAcls, acl)
+	}
+	for _, g := range s.Network.SecurityGroups {
+		cg := cloudmock.SecurityGroup{GroupId: g.Name, VpcId: orVPC(g.VpcId)}
+		for _, r := range g.SecurityGroupIngress {
+			cg.IpPermissions = append(cg.IpPermissions, permission(r, r.SourceSecurityGroupId))
+		}
+		if g.SecurityGroupEgress == nil { // CloudFormation's default: all outbound
+			cg.IpPermissionsEgress = []cloudmock.IpPermission{{IpProtocol: "-1", IpRanges: []cloudmock.IpRange{{CidrIp: "0.0.0.0/0"}}}}
+		}
+		for _, r := range g.SecurityGroupEgress {
+			cg.IpPermissionsEgress = append(cg.IpPermissionsEgress, permission(r, r.DestinationSecurityGroupId))
+		}
+		m.SecurityGroups = append(m.SecurityGroups, cg)
+	}
+	for _, in := range s.Network.Instances {
+		for j, e := range in.NetworkInterfaces {
+			m.NetworkInterfaces = append(m.NetworkInterfaces, cloudmock.NetworkInterface{
+				NetworkInterfaceId: e.Name, SubnetId: e.SubnetId, PrivateIpAddress: addrs[in.Name+"/"+IfName(j)],
+				Mtu: e.MTU, Groups: e.GroupSet, InstanceId: in.Name,
+			})
+		}
+	}
+	for _, lb := range s.Network.LoadBalancers {
+		cl := cloudmock.LoadBalancer{
+			LoadBalancerArn: lb.Name, Type: lb.Type, SubnetId: lb.SubnetId,
+			PrivateIpAddress: addrs[lb.Name+"/"+IfName(0)],
+		}
+		if cl.Type == "" {
+			cl.Type = "network"
+		}
+		if cl.Type == "gateway" {
+			cl.VpcEndpointId = lb.Name
+		}
+		if lb.Listeners == nil {
+			cl.Listeners = []cloudmock.Listener{{Protocol: "UDP", Port: 4789}}
+		}
+		for _, l := range lb.Listeners {
+			cl.Listeners = append(cl.Listeners, cloudmock.Listener{Protocol: l.Protocol, Port: l.Port})
+		}
+		for _, t := range lb.Targets {
+			id := t.Id
+			if r, ok := s.refs.eniOrInstance(t.Id); ok {
+				id = r.eni.Name
+			}
+			cl.Targets = append(cl.Targets, cloudmock.TargetDescription{NetworkInterfaceId: id})
+		}
+		m.LoadBalancers = append(m.LoadBalancers, cl)
+	}
+	for _, f := range s.Mirror.Filters {
+		cf := cloudmock.TrafficMirrorFilter{TrafficMirrorFilterId: f.Name, NetworkServices: f.NetworkServices, Description: f.Description}
+		for _, r := range f.Rules {
+			cr := cloudmock.TrafficMirrorFilterRule{
+				RuleNumber: r.RuleNumber, RuleAction: r.RuleAction,
+				SourceCidrBlock: prefixString(r.SourceCidrBlock), DestinationCidrBlock: prefixString(r.DestinationCidrBlock),
+				Description: r.Description,
+			}
+			if r.Protocol != nil && *r.Protocol != ProtocolAll {
+				cr.Protocol = int(*r.Protocol)
+			}
+			if p := r.SourcePortRange; p != nil {
+				cr.SourcePortRange = &cloudmock.TrafficMirrorPortRange{FromPort: p.FromPort, ToPort: p.ToPort}
+			}
+			if p := r.DestinationPortRange; p != nil {
+				cr.DestinationPortRange = &cloudmock.TrafficMirrorPortRange{FromPort: p.FromPort, ToPort: p.ToPort}
+			}
+			if r.TrafficDirection == "egress" {
+				cf.EgressFilterRules = append(cf.EgressFilterRules, cr)
+			} else {
+				cf.IngressFilterRules = append(cf.IngressFilterRules, cr)
+			}
+		}
+		m.TrafficMirrorFilters = append(m.TrafficMirrorFilters, cf)
+	}
+	for _, t := range s.Mirror.Targets {
+		m.TrafficMirrorTargets = append(m.TrafficMirrorTargets, cloudmock.TrafficMirrorTarget{
+			TrafficMirrorTargetId: t.Name, NetworkInterfaceId: t.NetworkInterfaceId,
+			NetworkLoadBalancerArn: t.NetworkLoadBalancerArn, GatewayLoadBalancerEndpointId: t.GatewayLoadBalancerEndpointId,
+			Description: t.Description,
+		})
+	}
+	for _, ss := range s.Mirror.Sessions {
+		m.TrafficMirrorSessions = append(m.TrafficMirrorSessions, cloudmock.TrafficMirrorSession{
+			TrafficMirrorSessionId: ss.Name, NetworkInterfaceId: ss.NetworkInterfaceId,
+			TrafficMirrorSourceIds: ss.TrafficMirrorSourceIds,
+			TrafficMirrorTargetId:  ss.TrafficMirrorTargetId, TrafficMirrorFilterId: ss.TrafficMirrorFilterId,
+			SessionNumber: ss.SessionNumber, VirtualNetworkId: ss.VirtualNetworkId, PacketLength: ss.PacketLength,
+			Description: ss.Description,
+		})
+	}
+	return m, nil
+}
+
+func prefixString(p Prefix) string {
+	if !p.IsValid() {
+		return ""
+	}
+	return p.String()
+}
+
+func permission(r SGRule, peer string) cloudmock.IpPermission {
+	p := cloudmock.IpPermission{IpProtocol: strconv.Itoa(int(r.IpProtocol))}
+	if r.FromPort != nil {
+		p.FromPort = *r.FromPort
+	}
+	if r.ToPort != nil {
+		p.ToPort = *r.ToPort
+	}
+	if r.IpProtocol == ProtocolAll || (r.FromPort == nil && r.ToPort == nil && (r.IpProtocol == 6 || r.IpProtocol == 17)) {
+		p.FromPort, p.ToPort = 0, 65535
+	}
+	if r.IpProtocol == 1 && r.FromPort == nil && r.ToPort == nil {
+		p.FromPort, p.ToPort = -1, -1
+	}
+	if r.CidrIp.IsValid() {
+		p.IpRanges = []cloudmock.IpRange{{CidrIp: r.CidrIp.String()}}
+	}
+	if peer != "" {
+		p.UserIdGroupPairs = []cloudmock.UserIdGroupPair{{GroupId: peer}}
+	}
+	return p
+}
+
+// ModelProblems validates the mirror configuration against the provider's
+// rules (cloudmock's Validate) and returns each problem at its place in the
+// file, with the provider's error code; nil when there is none.
+func (s *Scenario) ModelProblems() Problems {
+	ms, err := s.ModelSpec()
+	if err != nil {
+		return AsProblems(err)
+	}
+	verr := ms.Validate()
+	if verr == nil {
+		return nil
+	}
+	var errs []error
+	if j, ok := verr.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	} else {
+		errs = []error{verr}
+	}
+	var out Problems
+	for _, e := range errs {
+		var ve *cloudmock.ValidationError
+		if !errors.As(e, &ve) {
+			out = append(out, &Problem{File: s.File, Message: e.Error()})
+			continue
+		}
+		path := s.modelPath(ve)
+		line, col := s.pos.lookup(path)
+		out = append(out, &Problem{
+			File: s.File, Line: line, Col: col, Path: path, Code: ve.Code,
+			Resource: ve.Resource + " " + ve.ID, Field: ve.Field, Message: ve.Message,
+		})
+	}
+	return out.sorted()
+}
+
+var indexRE = regexp.MustCompile(`^([A-Za-z]+)\[(\d+)\](.*)$`)
+
+// modelPath finds the place in the file of a model validation error.
+func (s *Scenario) modelPath(ve *cloudmock.ValidationError) string {
+	f := ve.Field
+	switch ve.Resource {
+	case "Spec":
+		if f == "RejectBehavior" {
+			return "profile.rejectBehaviour"
+		}
+		return "profile.provider"
+	case "Vpc":
+		return s.refPath(ve.Resource, ve.ID, fmt.Sprintf("network.vpcs[%d]", ve.Index)) + "." + rename(f, map[string]string{"VpcId": "name"})
+	case "Subnet":
+		return s.refPath(ve.Resource, ve.ID, "network.vpcs") + "." + rename(f, map[string]string{"SubnetId": "name", "VpcId": "name"})
+	case "NetworkAcl":
+		p := s.refPath(ve.Resource, ve.ID, fmt.Sprintf("network.networkAcls[%d]", ve.Index))
+		if m := indexRE.FindStringSubmatch(f); m != nil && m[1] == "Entries" {
+			return p + ".entries[" + m[2] + "]" + m[3]
+		}
+		return p + "." + rename(f, map[string]string{"NetworkAclId": "name"})
+	case "SecurityGroup":
+		p := s.refPath(ve.Resource, ve.ID, fmt.Sprintf("network.securityGroups[%d]", ve.Index))
+		if m := indexRE.FindStringSubmatch(f); m != nil {
+			list := map[string]string{"IpPermissions": "SecurityGroupIngress", "IpPermissionsEgress": "SecurityGroupEgress"}[m[1]]
+			rest := m[3]
+			rest = regexp.MustCompile(`^\.IpRanges\[\d+\]`).ReplaceAllString(rest, "")
+			if strings.HasPrefix(rest, ".UserIdGroupPairs") {
+				rest = ".SourceSecurityGroupId"
+				if list == "SecurityGroupEgress" {
+					rest = ".DestinationSecurityGroupId"
+				}
+			}
+			return p + "." + list + "[" + m[2] + "]" + rest
+		}
+		return p + "." + rename(f, map[string]string{"GroupId": "name"})
+	case "NetworkInterface":
+		p := s.refPath(ve.Resource, ve.ID, "network.instances")
+		f = rename(f, map[string]string{"NetworkInterfaceId": "name", "Mtu": "mtu"})
+		if m := indexRE.FindStringSubmatch(f); m != nil && m[1] == "Groups" {
+			f = "GroupSet[" + m[2] + "]"
+		}
+		return p + "." + f
+	case "LoadBalancer":
+		p := s.refPath(ve.Resource, ve.ID, fmt.Sprintf("network.loadBalancers[%d]", ve.Index))
+		f = strings.Replace(f, ".NetworkInterfaceId", ".Id", 1)
+		return p + "." + rename(f, map[string]string{"LoadBalancerArn": "name", "VpcEndpointId": "Type"})
+	case "TrafficMirrorFilter":
+		p := s.refPath(ve.Resource, ve.ID, fmt.Sprintf("mirror.filters[%d]", ve.Index))
+		if m := indexRE.FindStringSubmatch(f); m != nil && (m[1] == "IngressFilterRules" || m[1] == "EgressFilterRules") {
+			k, _ := strconv.Atoi(m[2])
+			if j, ok := s.ruleIndex(ve.ID, m[1] == "EgressFilterRules", k); ok {
+				return fmt.Sprintf("%s.rules[%d]%s", p, j, m[3])
+			}
+			return p + ".rules"
+		}
+		if f == "IngressFilterRules" || f == "EgressFilterRules" {
+			return p + ".rules"
+		}
+		return p + "." + rename(f, map[string]string{"TrafficMirrorFilterId": "name"})
+	case "TrafficMirrorTarget":
+		return s.refPath(ve.Resource, ve.ID, fmt.Sprintf("mirror.targets[%d]", ve.Index)) + "." + rename(f, map[string]string{"TrafficMirrorTargetId": "name"})
+	case "TrafficMirrorSession":
+		return s.refPath(ve.Resource, ve.ID, fmt.Sprintf("mirror.sessions[%d]", ve.Index)) + "." + rename(f, map[string]string{"TrafficMirrorSessionId": "name"})
+	}
+	return ""
+}
+
+// refPath is the path of the resource named id, or fallback.
+func (s *Scenario) refPath(kind, id, fallback string) string {
+	if p, ok := s.refs.resourcePath(kind, id); ok {
+		return p
+	}
+	return fallback
+}
+
+func rename(field string, names map[string]string) string {
+	if n, ok := names[field]; ok {
+		return n
+	}
+	return field
+}
+
+// ruleIndex maps the k-th ingress (or egress) rule of a filter to its index
+// in the scenario's rules list.
+func (s *Scenario) ruleIndex(filter string, egress bool, k int) (int, bool) {
+	f, ok := s.refs.filters[filter]
+	if !ok {
+		return 0, false
+	}
+	n := 0
+	for j, r := range f.Rules {
+		if (r.TrafficDirection == "egress") == egress {
+			if n == k {
+				return j, true
+			}
+			n++
+		}
+	}
+	return 0, false
+}

@@ -1,0 +1,110 @@
+package spec
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Problem is one thing wrong with a scenario file, at a place in it.
+type Problem struct {
+	File string
+	Line int
+	Col  int
+	// Path is the place in the document, like mirror.sessions[0].SessionNumber.
+	Path string
+	// Code is the provider's error code for model validation problems
+	// (InvalidParameterValue, TrafficMirrorSessionLimitExceeded, …), empty
+	// for problems of the file itself.
+	Code string
+	// Resource and Field are set for model validation problems.
+	Resource string
+	Field    string
+	Message  string
+}
+
+func (p *Problem) Error() string {
+	var b strings.Builder
+	b.WriteString(p.File)
+	if p.Line > 0 {
+		fmt.Fprintf(&b, ":%d", p.Line)
+		if p.Col > 0 {
+			fmt.Fprintf(&b, ":%d", p.Col)
+		}
+	}
+	b.WriteString(": ")
+	if p.Path != "" {
+		b.WriteString(p.Path)
+		b.WriteString(": ")
+	}
+	if p.Code != "" {
+		b.WriteString(p.Code)
+		b.WriteString(": ")
+	}
+	b.WriteString(p.Message)
+	return b.String()
+}
+
+// Problems is every problem found, in file order; it is an error.
+type Problems []*Problem
+
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap lets errors.As find each *Problem.
+func (ps Problems) Unwrap() []error {
+	errs := make([]error, len(ps))
+	for i, p := range ps {
+		errs[i] = p
+	}
+	return errs
+}
+
+func (ps Problems) sorted() Problems {
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ps[i].Line != ps[j].Line {
+			return ps[i].Line < ps[j].Line
+		}
+		return ps[i].Col < ps[j].Col
+	})
+	return ps
+}
+
+// AsProblems returns the problems in err (nil when it holds none).
+func AsProblems(err error) Problems {
+	var ps Problems
+	if errors.As(err, &ps) {
+		return ps
+	}
+	var p *Problem
+	if errors.As(err, &p) {
+		return Problems{p}
+	}
+	return nil
+}
+
+// problems collects problems against a scenario's positions.
+type problems struct {
+	s   *Scenario
+	out Problems
+}
+
+// at records a problem at path (the nearest existing node of it gives the
+// line).
+func (c *problems) at(path, format string, args ...any) {
+	line, col := c.s.pos.lookup(path)
+	c.out = append(c.out, &Problem{File: c.s.File, Line: line, Col: col, Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+func (c *problems) err() error {
+	if len(c.out) == 0 {
+		return nil
+	}
+	return c.out.sorted()
+}

@@ -1,0 +1,159 @@
+package spec
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/mirrorlab/mirrorlab/sim"
+)
+
+// IfName is the interface name, inside its instance, of the instance's
+// index-th network interface.
+func IfName(index int) string { return "eth" + strconv.Itoa(index) }
+
+// Topology is the emulated network of the scenario for sim: each instance
+// with its interfaces (eth0, eth1, … in file order), and each load balancer
+// as an appliance instance holding its address. Addresses not given are
+// assigned as AWS would (sim.Topology.Resolve), so the result is complete and
+// deterministic.
+func (s *Scenario) Topology() (sim.Topology, error) {
+	if s.topo != nil {
+		return *s.topo, nil
+	}
+	t := s.rawTopology()
+	rt, err := t.Resolve()
+	if err != nil {
+		return sim.Topology{}, s.simProblems(err)
+	}
+	s.topo = &rt
+	return rt, nil
+}
+
+func (s *Scenario) rawTopology() sim.Topology {
+	var t sim.Topology
+	for _, v := range s.Network.VPCs {
+		vs := sim.VPCSpec{Name: v.Name, CIDR: v.CidrBlock.Prefix}
+		for _, sn := range v.Subnets {
+			vs.Subnets = append(vs.Subnets, sim.SubnetSpec{Name: sn.Name, CIDR: sn.CidrBlock.Prefix})
+		}
+		t.VPCs = append(t.VPCs, vs)
+	}
+	vpcOf := func(subnet string) string {
+		if r, ok := s.refs.subnets[subnet]; ok {
+			return r.vpc.Name
+		}
+		return ""
+	}
+	for _, in := range s.Network.Instances {
+		is := sim.InstanceSpec{Name: in.Name}
+		for j, e := range in.NetworkInterfaces {
+			if j == 0 {
+				is.VPC = vpcOf(e.SubnetId)
+			}
+			is.ENIs = append(is.ENIs, sim.ENISpec{Name: IfName(j), Subnet: e.SubnetId, IP: e.PrivateIpAddress.Addr, MTU: e.MTU})
+		}
+		t.Instances = append(t.Instances, is)
+	}
+	for _, lb := range s.Network.LoadBalancers {
+		t.Instances = append(t.Instances, sim.InstanceSpec{
+			Name: lb.Name, VPC: vpcOf(lb.SubnetId), Appliance: true,
+			ENIs: []sim.ENISpec{{Name: IfName(0), Subnet: lb.SubnetId, IP: lb.PrivateIpAddress.Addr}},
+		})
+	}
+	return t
+}
+
+var simFieldRE = regexp.MustCompile(`^(VPCs|Instances)\[(\d+)\](.*)$`)
+
+// simProblems maps sim's validation errors (fields like
+// Instances[2].ENIs[0].IP) back to places in the file.
+func (s *Scenario) simProblems(err error) error {
+	c := &problems{s: s}
+	var errs []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	} else {
+		errs = []error{err}
+	}
+	for _, e := range errs {
+		var ve *sim.ValidationError
+		if !errors.As(e, &ve) {
+			c.at("network", "%v", e)
+			continue
+		}
+		c.at(s.simPath(ve.Field), "%s", ve.Message)
+	}
+	return c.err()
+}
+
+var simRenames = []struct{ from, to string }{
+	{".ENIs[", ".networkInterfaces["}, {".Subnets[", ".subnets["}, {".CIDR", ".CidrBlock"},
+	{".Name", ".name"}, {".IP", ".PrivateIpAddress"}, {".MTU", ".mtu"}, {".Subnet", ".SubnetId"},
+}
+
+func (s *Scenario) simPath(field string) string {
+	m := simFieldRE.FindStringSubmatch(field)
+	if m == nil {
+		return "network"
+	}
+	i, _ := strconv.Atoi(m[2])
+	var p string
+	switch {
+	case m[1] == "VPCs":
+		p = fmt.Sprintf("network.vpcs[%d]", i)
+	case i < len(s.Network.Instances):
+		p = fmt.Sprintf("network.instances[%d]", i)
+	default:
+		p = fmt.Sprintf("network.loadBalancers[%d]", i-len(s.Network.Instances))
+		m[3] = strings.TrimPrefix(m[3], ".ENIs[0]")
+	}
+	rest := m[3]
+	for _, r := range simRenames {
+		rest = strings.ReplaceAll(rest, r.from, r.to)
+	}
+	return p + rest
+}
+
+// Addr returns the (resolved) address of a network interface or load
+// balancer by name, or of an instance's first interface.
+func (s *Scenario) Addr(name string) (netip.Addr, bool) {
+	if a, err := netip.ParseAddr(name); err == nil {
+		return a, true
+	}
+	t, err := s.Topology()
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	inst, idx := name, 0
+	if r, ok := s.refs.enis[name]; ok {
+		inst, idx = r.inst.Name, r.index
+	}
+	for _, in := range t.Instances {
+		if in.Name == inst && idx < len(in.ENIs) {
+			return in.ENIs[idx].IP, true
+		}
+	}
+	return netip.Addr{}, false
+}
+
+// ENIMTU returns the MTU of a network interface (default applied).
+func (s *Scenario) ENIMTU(name string) int {
+	if r, ok := s.refs.enis[name]; ok && r.eni.MTU != 0 {
+		return r.eni.MTU
+	}
+	return sim.DefaultMTU
+}
+
+// ENILocation returns the instance and interface name (eth<i>) of a network
+// interface.
+func (s *Scenario) ENILocation(name string) (instance, ifname string, ok bool) {
+	r, ok := s.refs.enis[name]
+	if !ok {
+		return "", "", false
+	}
+	return r.inst.Name, IfName(r.index), true
+}

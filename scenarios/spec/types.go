@@ -1,0 +1,207 @@
+package spec
+
+import "github.com/mirrorlab/mirrorlab/sim"
+
+// Scenario is one scenario file: the whole test.
+type Scenario struct {
+	Name        string    `yaml:"name"`
+	Description string    `yaml:"description"`
+	Profile     Profile   `yaml:"profile"`
+	Network     Network   `yaml:"network"`
+	Mirror      Mirror    `yaml:"mirror"`
+	Programs    []Program `yaml:"programs"`
+	Traffic     []Traffic `yaml:"traffic"`
+	// Settle is how long to wait after the traffic before counters are read
+	// (default 1s).
+	Settle Duration      `yaml:"settle"`
+	Expect []Expectation `yaml:"expect"`
+
+	// File is the path the scenario was read from (for messages).
+	File string `yaml:"-"`
+	pos  posIndex
+	refs *refs
+	topo *sim.Topology // resolved by Topology
+}
+
+// Profile selects the provider's semantics.
+type Profile struct {
+	// Provider is "aws" (default) or "alibaba".
+	Provider string `yaml:"provider"`
+	// RejectBehaviour is "reject-stops" (default) or "reject-falls-through".
+	RejectBehaviour string `yaml:"rejectBehaviour"`
+}
+
+// Network is the emulated VPC topology with its NACLs and security groups.
+type Network struct {
+	VPCs           []VPC           `yaml:"vpcs"`
+	NetworkAcls    []NetworkACL    `yaml:"networkAcls"`
+	SecurityGroups []SecurityGroup `yaml:"securityGroups"`
+	Instances      []Instance      `yaml:"instances"`
+	LoadBalancers  []LoadBalancer  `yaml:"loadBalancers"`
+}
+
+// VPC is AWS::EC2::VPC with its subnets.
+type VPC struct {
+	Name      string   `yaml:"name"`
+	CidrBlock Prefix   `yaml:"CidrBlock"`
+	Subnets   []Subnet `yaml:"subnets"`
+}
+
+// Subnet is AWS::EC2::Subnet; NetworkAcl names its network ACL (empty: the
+// VPC's default ACL, which allows everything).
+type Subnet struct {
+	Name       string `yaml:"name"`
+	CidrBlock  Prefix `yaml:"CidrBlock"`
+	NetworkAcl string `yaml:"networkAcl"`
+}
+
+// NetworkACL is AWS::EC2::NetworkAcl with its entries.
+type NetworkACL struct {
+	Name    string            `yaml:"name"`
+	VpcId   string            `yaml:"VpcId"`
+	Entries []NetworkACLEntry `yaml:"entries"`
+}
+
+// NetworkACLEntry is AWS::EC2::NetworkAclEntry.
+type NetworkACLEntry struct {
+	RuleNumber int        `yaml:"RuleNumber"`
+	Protocol   Protocol   `yaml:"Protocol"`
+	RuleAction string     `yaml:"RuleAction"` // allow | deny
+	Egress     bool       `yaml:"Egress"`
+	CidrBlock  Prefix     `yaml:"CidrBlock"`
+	PortRange  *PortRange `yaml:"PortRange"`
+}
+
+// PortRange is the NACL entry's {From, To}.
+type PortRange struct {
+	From int `yaml:"From"`
+	To   int `yaml:"To"`
+}
+
+// SecurityGroup is AWS::EC2::SecurityGroup. A nil SecurityGroupEgress allows
+// all outbound traffic, as on AWS.
+type SecurityGroup struct {
+	Name                 string   `yaml:"name"`
+	VpcId                string   `yaml:"VpcId"`
+	GroupDescription     string   `yaml:"GroupDescription"`
+	SecurityGroupIngress []SGRule `yaml:"SecurityGroupIngress"`
+	SecurityGroupEgress  []SGRule `yaml:"SecurityGroupEgress"`
+}
+
+// SGRule is one SecurityGroupIngress/SecurityGroupEgress entry.
+type SGRule struct {
+	IpProtocol                 Protocol `yaml:"IpProtocol"`
+	FromPort                   *int     `yaml:"FromPort"`
+	ToPort                     *int     `yaml:"ToPort"`
+	CidrIp                     Prefix   `yaml:"CidrIp"`
+	SourceSecurityGroupId      string   `yaml:"SourceSecurityGroupId"`
+	DestinationSecurityGroupId string   `yaml:"DestinationSecurityGroupId"`
+	Description                string   `yaml:"Description"`
+}
+
+// Instance is an emulated EC2 instance: one network namespace.
+type Instance struct {
+	Name              string             `yaml:"name"`
+	NetworkInterfaces []NetworkInterface `yaml:"networkInterfaces"`
+	// VXLANDevices are kernel VXLAN devices made in the instance, for
+	// programs that read decapsulated traffic from them (tcpdump -i vxlan0).
+	VXLANDevices []VXLANDevice `yaml:"vxlanDevices"`
+}
+
+// NetworkInterface is AWS::EC2::NetworkInterface plus its MTU.
+type NetworkInterface struct {
+	Name             string   `yaml:"name"`
+	SubnetId         string   `yaml:"SubnetId"`
+	PrivateIpAddress Addr     `yaml:"PrivateIpAddress"`
+	GroupSet         []string `yaml:"GroupSet"`
+	Description      string   `yaml:"Description"`
+	// MTU of the interface (default 9001).
+	MTU int `yaml:"mtu"`
+}
+
+// LoadBalancer is a network load balancer (AWS NLB, Alibaba private CLB) or
+// a Gateway Load Balancer endpoint, as a mirror target. It spreads flows over
+// its healthy targets.
+type LoadBalancer struct {
+	Name     string `yaml:"name"`
+	Type     string `yaml:"Type"` // network (default) | gateway
+	SubnetId string `yaml:"SubnetId"`
+	// PrivateIpAddress is its own address (default: assigned in SubnetId).
+	PrivateIpAddress Addr `yaml:"PrivateIpAddress"`
+	// Listeners default to UDP 4789; an empty list (Listeners: []) has none,
+	// so mirrored traffic to it is lost silently.
+	Listeners []Listener `yaml:"Listeners"`
+	// Targets are the registered targets.
+	Targets []LBTarget `yaml:"Targets"`
+}
+
+// Listener is a load balancer listener.
+type Listener struct {
+	Protocol string `yaml:"Protocol"`
+	Port     int    `yaml:"Port"`
+}
+
+// LBTarget is one registered target: a network interface name, or an
+// instance name (its first interface).
+type LBTarget struct {
+	Id string `yaml:"Id"`
+	// Unhealthy marks the target as failing its health check from the start.
+	Unhealthy bool `yaml:"unhealthy"`
+}
+
+// Mirror is the Traffic Mirroring configuration.
+type Mirror struct {
+	Filters  []Filter  `yaml:"filters"`
+	Targets  []Target  `yaml:"targets"`
+	Sessions []Session `yaml:"sessions"`
+}
+
+// Filter is AWS::EC2::TrafficMirrorFilter with its rules.
+type Filter struct {
+	Name            string       `yaml:"name"`
+	Description     string       `yaml:"Description"`
+	NetworkServices []string     `yaml:"NetworkServices"`
+	Rules           []FilterRule `yaml:"rules"`
+}
+
+// FilterRule is AWS::EC2::TrafficMirrorFilterRule.
+type FilterRule struct {
+	TrafficDirection     string              `yaml:"TrafficDirection"` // ingress | egress
+	RuleNumber           int                 `yaml:"RuleNumber"`
+	RuleAction           string              `yaml:"RuleAction"` // accept | reject
+	Protocol             *Protocol           `yaml:"Protocol"`   // absent: all
+	SourceCidrBlock      Prefix              `yaml:"SourceCidrBlock"`
+	DestinationCidrBlock Prefix              `yaml:"DestinationCidrBlock"`
+	SourcePortRange      *TrafficMirrorPorts `yaml:"SourcePortRange"`
+	DestinationPortRange *TrafficMirrorPorts `yaml:"DestinationPortRange"`
+	Description          string              `yaml:"Description"`
+}
+
+// TrafficMirrorPorts is TrafficMirrorPortRange {FromPort, ToPort}.
+type TrafficMirrorPorts struct {
+	FromPort int `yaml:"FromPort"`
+	ToPort   int `yaml:"ToPort"`
+}
+
+// Target is AWS::EC2::TrafficMirrorTarget: exactly one of its three ids.
+type Target struct {
+	Name                          string `yaml:"name"`
+	Description                   string `yaml:"Description"`
+	NetworkInterfaceId            string `yaml:"NetworkInterfaceId"`
+	NetworkLoadBalancerArn        string `yaml:"NetworkLoadBalancerArn"`
+	GatewayLoadBalancerEndpointId string `yaml:"GatewayLoadBalancerEndpointId"`
+}
+
+// Session is AWS::EC2::TrafficMirrorSession.
+type Session struct {
+	Name               string `yaml:"name"`
+	Description        string `yaml:"Description"`
+	NetworkInterfaceId string `yaml:"NetworkInterfaceId"`
+	// TrafficMirrorSourceIds are further sources (Alibaba: up to 10 in all).
+	TrafficMirrorSourceIds []string `yaml:"TrafficMirrorSourceIds"`
+	TrafficMirrorTargetId  string   `yaml:"TrafficMirrorTargetId"`
+	TrafficMirrorFilterId  string   `yaml:"TrafficMirrorFilterId"`
+	SessionNumber          int      `yaml:"SessionNumber"`
+	VirtualNetworkId       *int     `yaml:"VirtualNetworkId"`
+	PacketLength           *int     `yaml:"PacketLength"`
+}
