@@ -10,7 +10,6 @@ import (
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
-	"github.com/mirrorlab/mirrorlab/internal/nsrun"
 	"github.com/mirrorlab/mirrorlab/sim/state"
 )
 
@@ -36,14 +35,14 @@ func (l *Lab) enter(ns netns.NsHandle) (netns.NsHandle, func(), error) {
 	return netns.NsHandle(fd), func() { unix.Close(fd) }, nil
 }
 
-// run calls fn on a throwaway thread inside ns (see internal/nsrun).
+// run calls fn on a throwaway thread inside ns (see goThrowaway).
 func (l *Lab) run(ns netns.NsHandle, fn func() error) error {
 	dup, release, err := l.enter(ns)
 	if err != nil {
 		return err
 	}
 	defer release()
-	return nsrun.Run(dup, fn)
+	return runIn(dup, fn)
 }
 
 // Run calls fn on a throwaway OS thread inside the instance's namespace.

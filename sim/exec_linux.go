@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
-	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -69,8 +68,7 @@ func (in *Instance) Exec(ctx context.Context, argv []string, opts ExecOptions) (
 		return nil, fmt.Errorf("exec %s in %s: %w", argv[0], in.Name, err)
 	}
 	started := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread is discarded
+	goThrowaway(func() {
 		defer close(p.done)
 		defer in.lab.removeProc(p)
 		err := netns.Set(ns)
@@ -89,7 +87,7 @@ func (in *Instance) Exec(ctx context.Context, argv []string, opts ExecOptions) (
 		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok {
 			p.state = &ws
 		}
-	}()
+	})
 	if err := <-started; err != nil {
 		return nil, fmt.Errorf("exec %s in %s: %w", argv[0], in.Name, err)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 
 	"github.com/vishvananda/netlink"
@@ -65,7 +64,7 @@ func writeSysctls(list ...[]sysctl) error {
 // createNamespace creates the named namespace (ip netns add), applies the
 // sysctls inside it, brings its loopback up and opens a route netlink
 // handle in it. netns.NewNamed switches the calling thread, so it runs on a
-// locked throwaway thread that dies with its goroutine.
+// throwaway thread (see goThrowaway).
 func createNamespace(name string, sysctls ...[]sysctl) (netns.NsHandle, *netlink.Handle, error) {
 	type result struct {
 		ns  netns.NsHandle
@@ -73,8 +72,7 @@ func createNamespace(name string, sysctls ...[]sysctl) (netns.NsHandle, *netlink
 		err error
 	}
 	c := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread is discarded
+	goThrowaway(func() {
 		ns, err := netns.NewNamed(name)
 		if err != nil {
 			c <- result{ns: netns.None(), err: fmt.Errorf("create namespace %s: %w", name, err)}
@@ -87,7 +85,7 @@ func createNamespace(name string, sysctls ...[]sysctl) (netns.NsHandle, *netlink
 			return
 		}
 		c <- result{ns: ns, nl: h}
-	}()
+	})
 	r := <-c
 	return r.ns, r.nl, r.err
 }
