@@ -78,6 +78,9 @@ type IP struct {
 	// Payload is the transport header and data, trimmed to the length the
 	// IP header announces (Ethernet padding removed).
 	Payload []byte
+	// Len is the length of the packet within the decoded buffer: the
+	// announced length, or the captured length when Short.
+	Len int
 	// Short is true when fewer bytes were captured than the IP header
 	// announces: the mirror session truncated the packet.
 	Short bool
@@ -130,11 +133,8 @@ func (ip *IP) decode4(b []byte) Result {
 	copy(ip.Src[:4], b[12:16])
 	copy(ip.Dst[:4], b[16:20])
 	ip.Short = len(b) < total
-	if ip.Short {
-		ip.Payload = b[ihl:]
-	} else {
-		ip.Payload = b[ihl:total]
-	}
+	ip.Len = min(total, len(b))
+	ip.Payload = b[ihl:ip.Len]
 	return OK
 }
 
@@ -152,6 +152,7 @@ func (ip *IP) decode6(b []byte) Result {
 	if !ip.Short {
 		b = b[:end]
 	}
+	ip.Len = len(b)
 	off := 40
 	// Skip the extension headers that may precede TCP.
 	for {

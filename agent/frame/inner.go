@@ -14,6 +14,9 @@ type Inner struct {
 	TCP layers.TCP
 	// DstPort and SrcPort are the TCP ports, valid after DecodeIP returns OK.
 	SrcPort, DstPort uint16
+	// Packet is the whole IP packet (trimmed to its announced length unless
+	// short), valid after DecodeIP returns OK.
+	Packet []byte
 }
 
 // DecodeEthernet decodes an inner Ethernet frame down to the TCP ports; call
@@ -34,6 +37,7 @@ func (in *Inner) DecodeIP(pkt []byte) Result {
 	if r := in.IP.Decode(pkt); r != OK {
 		return r
 	}
+	in.Packet = pkt[:in.IP.Len]
 	if in.IP.Protocol != protoTCP {
 		return NotTCP
 	}

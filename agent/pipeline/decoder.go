@@ -1,0 +1,131 @@
+package pipeline
+
+import (
+	"time"
+
+	"github.com/mirrorlab/mirrorlab/agent/frame"
+	"github.com/mirrorlab/mirrorlab/agent/metrics"
+	"github.com/mirrorlab/mirrorlab/agent/vxlan"
+)
+
+// FrameKind says what a captured frame holds.
+type FrameKind uint8
+
+// Frame kinds of captured (AF_PACKET, pcap) input.
+const (
+	// FramesVXLAN: outer frames carrying VXLAN in UDP.
+	FramesVXLAN FrameKind = iota
+	// FramesInner: frames the kernel already decapsulated (a vxlan device).
+	FramesInner
+	// FramesAuto: VXLAN when the frame is UDP to the VXLAN port, else inner.
+	FramesAuto
+)
+
+// Decoder decodes packets for an Engine. Use one per input goroutine.
+type Decoder struct {
+	e    *Engine
+	c    *metrics.Counters
+	ip   frame.IP
+	in   frame.Inner
+	vnis *metrics.VNICache
+}
+
+// NewDecoder returns a decoder feeding e.
+func (e *Engine) NewDecoder() *Decoder {
+	return &Decoder{e: e, c: e.cfg.Counters, vnis: metrics.NewVNICache(e.cfg.Counters)}
+}
+
+// Datagram handles one UDP payload (starting with the VXLAN header), as
+// read from a UDP socket.
+func (d *Decoder) Datagram(b []byte, ts time.Time) {
+	d.c.Packets.Add(1)
+	d.c.Bytes.Add(uint64(len(b)))
+	d.vxlan(b, ts)
+}
+
+func (d *Decoder) vxlan(b []byte, ts time.Time) {
+	vni, inner, err := vxlan.Decode(b)
+	switch err {
+	case nil:
+	case vxlan.ErrNoIFlag:
+		d.c.VXLANNoIFlag.Add(1)
+		return
+	default:
+		d.c.VXLANTruncated.Add(1)
+		return
+	}
+	if d.e.vnis != nil {
+		if _, ok := d.e.vnis[vni]; !ok {
+			d.c.VNIRejected.Add(1)
+			return
+		}
+	}
+	d.vnis.Inc(vni)
+	d.inner(vni, inner, ts)
+}
+
+func (d *Decoder) inner(vni uint32, inner []byte, ts time.Time) {
+	if d.e.cfg.Tap != nil {
+		d.e.cfg.Tap(vni, inner, ts)
+	}
+	in := &d.in
+	if r := in.DecodeEthernet(inner); r != frame.OK {
+		d.c.Inner[r].Add(1)
+		return
+	}
+	if r := in.DecodeTCP(); r != frame.OK {
+		d.c.Inner[r].Add(1)
+		return
+	}
+	d.c.Inner[frame.OK].Add(1)
+	if !d.e.watched(in.DstPort) {
+		d.c.OtherPort.Add(1)
+		return
+	}
+	d.e.enqueue(in, vni, ts)
+}
+
+// Frame handles one captured frame (Ethernet when ethernet is true, raw IP
+// otherwise) of the given kind.
+func (d *Decoder) Frame(b []byte, ethernet bool, kind FrameKind, ts time.Time) {
+	d.c.Packets.Add(1)
+	d.c.Bytes.Add(uint64(len(b)))
+	if kind == FramesInner {
+		d.innerFrame(b, ethernet, ts)
+		return
+	}
+	payload, r := frame.OuterVXLAN(&d.ip, b, ethernet, d.e.cfg.VXLANPort)
+	if r == frame.OK {
+		d.vxlan(payload, ts)
+		return
+	}
+	if kind == FramesAuto && (r == frame.NotUDP || r == frame.OtherUDPPort) {
+		d.innerFrame(b, ethernet, ts)
+		return
+	}
+	d.c.Outer[r].Add(1)
+}
+
+func (d *Decoder) innerFrame(b []byte, ethernet bool, ts time.Time) {
+	if ethernet {
+		d.inner(0, b, ts)
+		return
+	}
+	// Raw IP (e.g. a pcap of LINKTYPE_RAW): no Ethernet header, so no tap
+	// (the decapsulated pcapng holds Ethernet frames).
+	in := &d.in
+	if r := in.DecodeIP(b); r != frame.OK {
+		d.c.Inner[r].Add(1)
+		return
+	}
+	if r := in.DecodeTCP(); r != frame.OK {
+		d.c.Inner[r].Add(1)
+		return
+	}
+	d.c.Inner[frame.OK].Add(1)
+	if !d.e.watched(in.DstPort) {
+		d.c.OtherPort.Add(1)
+		return
+	}
+	d.e.enqueue(in, 0, ts)
+}

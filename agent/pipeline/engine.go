@@ -1,0 +1,188 @@
+package pipeline
+
+import (
+	"sync"
+	"time"
+
+	"github.com/mirrorlab/mirrorlab/agent/frame"
+	"github.com/mirrorlab/mirrorlab/agent/metrics"
+	"github.com/mirrorlab/mirrorlab/agent/stream"
+)
+
+// maxPacket is the size of the buffers packets are copied into; larger
+// packets get a buffer of their own.
+const maxPacket = 9216
+
+// Config configures an Engine.
+type Config struct {
+	// Ports are the watched TCP destination ports (the request direction).
+	Ports []uint16
+	// VNIs is the VNI allow-list; empty allows every VNI.
+	VNIs []uint32
+	// VXLANPort is the outer UDP port for captured frames (default 4789).
+	VXLANPort uint16
+	// Workers is the number of reassembly workers (default 1).
+	Workers int
+	// QueueLen is each worker's queue length in packets (default 8192).
+	QueueLen int
+	// Block makes a full queue wait instead of dropping (offline input).
+	Block bool
+	// PacketClock flushes by packet timestamps instead of the wall clock
+	// (offline input, where time is the capture's).
+	PacketClock bool
+	// FlushInterval is how often workers flush (default 500ms).
+	FlushInterval time.Duration
+	// Tap, when set, sees every accepted decapsulated frame (before the
+	// port filter); it runs on the input goroutine and must copy.
+	Tap    func(vni uint32, frame []byte, ts time.Time)
+	Stream stream.Config
+	// Counters is required.
+	Counters *metrics.Counters
+}
+
+type packet struct {
+	buf *[]byte
+	n   int
+	vni uint32
+	ts  time.Time
+}
+
+// Engine runs the reassembly workers.
+type Engine struct {
+	cfg     Config
+	ports   [65536 / 64]uint64
+	vnis    map[uint32]struct{}
+	group   *stream.Group
+	queues  []chan packet
+	bufs    sync.Pool
+	wg      sync.WaitGroup
+	stop    chan struct{}
+	closeMu sync.RWMutex
+	closed  bool
+}
+
+// New returns an engine; call Start, then feed it through Decoders, then
+// Close.
+func New(cfg Config) *Engine {
+	if cfg.VXLANPort == 0 {
+		cfg.VXLANPort = 4789
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 1
+	}
+	if cfg.QueueLen <= 0 {
+		cfg.QueueLen = 8192
+	}
+	if cfg.FlushInterval <= 0 {
+		cfg.FlushInterval = 500 * time.Millisecond
+	}
+	cfg.Stream.Counters = cfg.Counters
+	e := &Engine{cfg: cfg, stop: make(chan struct{})}
+	for _, p := range cfg.Ports {
+		e.ports[p/64] |= 1 << (p % 64)
+	}
+	if len(cfg.VNIs) > 0 {
+		e.vnis = map[uint32]struct{}{}
+		for _, v := range cfg.VNIs {
+			e.vnis[v] = struct{}{}
+		}
+	}
+	e.bufs.New = func() any { b := make([]byte, maxPacket); return &b }
+	e.group = stream.NewGroup(cfg.Stream)
+	e.queues = make([]chan packet, cfg.Workers)
+	for i := range e.queues {
+		e.queues[i] = make(chan packet, cfg.QueueLen)
+	}
+	return e
+}
+
+// Group returns the stream group (for live-stream counts).
+func (e *Engine) Group() *stream.Group { return e.group }
+
+// Start starts the workers.
+func (e *Engine) Start() {
+	for _, q := range e.queues {
+		e.wg.Add(1)
+		go e.worker(q)
+	}
+}
+
+func (e *Engine) watched(port uint16) bool {
+	return e.ports[port/64]&(1<<(port%64)) != 0
+}
+
+// enqueue copies the IP packet of in to the worker of its flow.
+func (e *Engine) enqueue(in *frame.Inner, vni uint32, ts time.Time) {
+	bp := e.bufs.Get().(*[]byte)
+	if len(in.Packet) > len(*bp) {
+		b := make([]byte, len(in.Packet))
+		bp = &b
+	}
+	n := copy(*bp, in.Packet)
+	p := packet{buf: bp, n: n, vni: vni, ts: ts}
+	e.closeMu.RLock()
+	defer e.closeMu.RUnlock()
+	if e.closed {
+		e.cfg.Counters.ShardDrops.Add(1)
+		return
+	}
+	q := e.queues[in.FlowHash()%uint32(len(e.queues))]
+	if e.cfg.Block {
+		q <- p
+		return
+	}
+	select {
+	case q <- p:
+	default:
+		e.cfg.Counters.ShardDrops.Add(1)
+		e.bufs.Put(bp)
+	}
+}
+
+func (e *Engine) worker(q chan packet) {
+	defer e.wg.Done()
+	shard := e.group.NewShard(len(e.queues))
+	tick := time.NewTicker(e.cfg.FlushInterval)
+	defer tick.Stop()
+	var in frame.Inner
+	for {
+		select {
+		case p, ok := <-q:
+			if !ok {
+				shard.Close()
+				return
+			}
+			b := (*p.buf)[:p.n]
+			if in.DecodeIP(b) == frame.OK && in.DecodeTCP() == frame.OK {
+				shard.Packet(&in, p.vni, p.ts)
+			}
+			if cap(*p.buf) == maxPacket {
+				e.bufs.Put(p.buf)
+			}
+		case now := <-tick.C:
+			if e.cfg.PacketClock {
+				now = shard.LastSeen()
+				if now.IsZero() {
+					continue
+				}
+			}
+			shard.Flush(now)
+		}
+	}
+}
+
+// Close stops the workers after they have handled every queued packet;
+// streams are ended (complete requests delivered, partial ones dropped).
+func (e *Engine) Close() {
+	e.closeMu.Lock()
+	if e.closed {
+		e.closeMu.Unlock()
+		return
+	}
+	e.closed = true
+	for _, q := range e.queues {
+		close(q)
+	}
+	e.closeMu.Unlock()
+	e.wg.Wait()
+}
