@@ -1,0 +1,200 @@
+package suite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/mirrorlab/mirrorlab/bench/ref"
+	"github.com/mirrorlab/mirrorlab/bench/report"
+	"github.com/mirrorlab/mirrorlab/bench/vpc"
+)
+
+// bench is one Run's state.
+type bench struct {
+	cfg    Config
+	col    *collector
+	curves map[int]map[string][]curvePoint  // size → label → points
+	replay map[string]map[float64][]float64 // who → load → completeness runs
+	notes  []string
+}
+
+// Run measures everything cfg selects and returns the result (with ratios
+// and plots). A part that cannot run (a missing tool, a package not ready)
+// is recorded as figures with an error, not as a failed run; the error is
+// for setup failures that make the result meaningless and for cancellation.
+func Run(ctx context.Context, cfg Config) (*report.Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("bench config: %w", err)
+	}
+	b := &bench{cfg: cfg, col: newCollector(), curves: map[int]map[string][]curvePoint{}, replay: map[string]map[float64][]float64{}}
+	res := &report.Result{Schema: report.Schema, Smoke: cfg.Smoke, Runs: cfg.Runs}
+	dir := cfg.RepoDir
+	if dir == "" {
+		dir = "."
+	}
+	res.Machine = report.DetectMachine(ctx, dir)
+	res.Machine.Note = cfg.Note
+
+	var targets []*target
+	var closers []func() error
+	defer func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			if err := closers[i](); err != nil {
+				cfg.logf("clean-up: %v", err)
+			}
+		}
+	}()
+	if cfg.wants(PartReferences) {
+		for _, k := range ref.Kinds {
+			t := &target{label: string(k), group: "reference", mirror: k == ref.TCMirred}
+			s, err := ref.Build(ctx, k, cfg.StateDir)
+			if err != nil {
+				t.buildErr = err
+				cfg.logf("reference %s: %v", k, err)
+			} else {
+				t.maker = s
+				closers = append(closers, s.Close)
+			}
+			targets = append(targets, t)
+		}
+	}
+	var env *vpc.Env
+	needVPC := cfg.wants(PartMirror) || cfg.wants(PartHTTP) || cfg.wants(PartAgent) || cfg.wants(PartPeer)
+	var envErr error
+	if needVPC {
+		cfg.logf("building the bench VPC")
+		env, envErr = vpc.Build(ctx, cfg.StateDir)
+		if envErr != nil {
+			cfg.logf("bench vpc: %v", envErr)
+		} else {
+			closers = append(closers, env.Close)
+		}
+	}
+	mirrorErr := envErr
+	if needVPC && envErr == nil {
+		if err := env.StartMirror(ctx); err != nil {
+			mirrorErr = fmt.Errorf("start the mirror data plane: %w", err)
+			cfg.logf("mirror: %v", mirrorErr)
+		}
+	}
+	if cfg.wants(PartMirror) {
+		t := &target{label: labelOurs, group: "ours", mirror: true, buildErr: mirrorErr}
+		if mirrorErr == nil {
+			t.maker = env
+		}
+		targets = append(targets, t)
+	}
+
+	for run := 1; run <= cfg.Runs; run++ {
+		cfg.logf("run %d of %d", run, cfg.Runs)
+		// Interleave by size so run i of ours and of its reference are
+		// measured close in time.
+		for _, size := range cfg.Sizes {
+			for _, t := range targets {
+				if err := b.throughput(ctx, run, t, size); err != nil {
+					if ctx.Err() != nil {
+						return nil, ctx.Err()
+					}
+					cfg.logf("  run %d %s %dB: %v", run, t.label, size, err)
+				}
+			}
+		}
+		if needVPC {
+			if err := b.httpParts(ctx, run, env, envErr, mirrorErr); err != nil {
+				return nil, err
+			}
+		}
+	}
+	b.col.fill(res)
+	if err := res.ComputeRatios(); err != nil {
+		return nil, fmt.Errorf("bench ratios: %w", err)
+	}
+	res.Plots = b.plots(res)
+	res.Notes = append(res.Notes, b.notes...)
+	res.Notes = append(res.Notes,
+		"Packet size is the IP packet length; 8947 is the largest untruncated size at MTU 9001 (AWS reserves 54 bytes).",
+		"Zero-loss rate: RFC 2544-style binary search over the generator's unpaced rate; a path faster than the generator reports the generator's rate, marked generator-limited.",
+		"Ratios are computed run by run against the reference measured in the same run, then summarised.")
+	return res, nil
+}
+
+// plots builds the SVG plots from the collected figures.
+func (b *bench) plots(res *report.Result) []report.Plot {
+	var out []report.Plot
+	tp := report.Plot{ID: "mirror-throughput", Title: "Highest zero-loss rate by packet size", XLabel: "IP packet size (bytes)",
+		YLabel: "zero-loss rate (kpps)", LogX: true}
+	for _, label := range []string{labelOurs, labelTCMirred, string(ref.VXLAN), string(ref.Veth)} {
+		s := report.Series{Label: label}
+		for _, size := range b.cfg.Sizes {
+			m := res.Find(zeroLossSpec(label, "", size).key())
+			if m == nil || m.Error != "" || len(m.Runs) == 0 {
+				continue
+			}
+			s.Points = append(s.Points, report.Point{X: float64(size), Y: m.Median / 1e3, YMin: m.Min / 1e3, YMax: m.Max / 1e3})
+		}
+		if len(s.Points) > 0 {
+			tp.Series = append(tp.Series, s)
+		}
+	}
+	if len(tp.Series) > 0 {
+		out = append(out, tp)
+	}
+	sizes := make([]int, 0, len(b.curves))
+	for s := range b.curves {
+		sizes = append(sizes, s)
+	}
+	slices.Sort(sizes)
+	for _, size := range sizes {
+		p := report.Plot{ID: "loss-curve-" + strconv.Itoa(size), Title: "Loss above the zero-loss rate, " + strconv.Itoa(size) + "-byte packets",
+			XLabel: "offered rate (kpps)", YLabel: "loss (%)"}
+		labels := make([]string, 0, len(b.curves[size]))
+		for l := range b.curves[size] {
+			labels = append(labels, l)
+		}
+		slices.Sort(labels)
+		for _, l := range labels {
+			s := report.Series{Label: l}
+			pts := slices.Clone(b.curves[size][l])
+			slices.SortFunc(pts, func(a, b curvePoint) int { return cmpFloat(a.offered, b.offered) })
+			for _, pt := range pts {
+				s.Points = append(s.Points, report.Point{X: pt.offered / 1e3, Y: 100 * pt.loss, YMin: 100 * pt.loss, YMax: 100 * pt.loss})
+			}
+			p.Series = append(p.Series, s)
+		}
+		out = append(out, p)
+	}
+	rp := report.Plot{ID: "replay-completeness", Title: "Replay completeness by offered HTTP load", XLabel: "offered load on production (req/s)",
+		YLabel: "completeness (%)", LogX: true}
+	for _, who := range []string{labelOurs, labelGoReplay} {
+		s := report.Series{Label: who}
+		for _, load := range b.cfg.HTTPLoads {
+			m := res.Find(report.Key("replay/"+who+"/completeness", loadParams(load)))
+			if m == nil || m.Error != "" || len(m.Runs) == 0 {
+				continue
+			}
+			s.Points = append(s.Points, report.Point{X: load, Y: 100 * m.Median, YMin: 100 * m.Min, YMax: 100 * m.Max})
+		}
+		if len(s.Points) > 0 {
+			rp.Series = append(rp.Series, s)
+		}
+	}
+	if len(rp.Series) > 0 {
+		out = append(out, rp)
+	}
+	return out
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+var errNotReady = errors.New("not available")

@@ -1,0 +1,112 @@
+package suite
+
+import (
+	"fmt"
+	"time"
+)
+
+// Parts of the bench that Config.Parts can select.
+const (
+	PartReferences = "references"
+	PartMirror     = "mirror"
+	PartHTTP       = "http"
+	PartAgent      = "agent"
+	PartPeer       = "peer"
+)
+
+// AllParts is every part, in the order they run.
+var AllParts = []string{PartReferences, PartMirror, PartHTTP, PartAgent, PartPeer}
+
+// Config tunes a bench run.
+type Config struct {
+	Smoke bool
+	// Runs is how many times every figure is measured.
+	Runs int
+	// Sizes are the IP packet sizes of the throughput searches.
+	Sizes []int
+	// Trial is the duration of one throughput trial; Settle the wait after
+	// it before counting.
+	Trial, Settle time.Duration
+	// Resolution of the zero-loss search, as a fraction of the generator's
+	// unpaced rate; CurvePoints paced rates above the zero-loss rate.
+	Resolution  float64
+	CurvePoints int
+	// HTTPLoads are the offered loads on production (requests/s); HTTPTrial
+	// how long each lasts; Drain how long to wait after it for replays.
+	HTTPLoads []float64
+	HTTPTrial time.Duration
+	Drain     time.Duration
+	// HTTPConns is the load's number of keep-alive connections.
+	HTTPConns int
+	// DecodeTrial is how long the agent's decode rate is measured.
+	DecodeTrial time.Duration
+	// Parts selects what runs (AllParts when empty).
+	Parts []string
+	// StateDir records the namespaces for `mirrorlab clean` (sim's default
+	// when empty). RepoDir is where the git commit is read.
+	StateDir, RepoDir string
+	// GoReplay is the peer's binary (looked up when empty).
+	GoReplay string
+	// Progress receives one line per step (nil: silent).
+	Progress func(line string)
+	// Note is added to the machine description (e.g. "shared machine").
+	Note string
+}
+
+// Defaults returns the full bench's settings, or the smoke settings (one
+// run, two sizes, short trials: under two minutes).
+func Defaults(smoke bool) Config {
+	if smoke {
+		return Config{Smoke: true, Runs: 1, Sizes: []int{64, 1400}, Trial: 200 * time.Millisecond, Settle: 50 * time.Millisecond,
+			Resolution: 0.15, CurvePoints: 1, HTTPLoads: []float64{200, 800}, HTTPTrial: time.Second, Drain: 2500 * time.Millisecond,
+			HTTPConns: 8, DecodeTrial: 500 * time.Millisecond}
+	}
+	return Config{Runs: 3, Sizes: []int{64, 512, 1400, 8947}, Trial: time.Second, Settle: 100 * time.Millisecond,
+		Resolution: 0.05, CurvePoints: 3, HTTPLoads: []float64{250, 500, 1000, 2000, 4000}, HTTPTrial: 3 * time.Second,
+		Drain: 3 * time.Second, HTTPConns: 16, DecodeTrial: 2 * time.Second}
+}
+
+// Validate checks the settings.
+func (c *Config) Validate() error {
+	switch {
+	case c.Runs < 1:
+		return fmt.Errorf("runs %d: want at least 1", c.Runs)
+	case len(c.Sizes) == 0:
+		return fmt.Errorf("no packet sizes")
+	case c.Trial <= 0:
+		return fmt.Errorf("trial duration %v: want > 0", c.Trial)
+	}
+	for _, s := range c.Sizes {
+		if s < 28 || s > 8947 {
+			return fmt.Errorf("packet size %d: want 28 to 8947 (the largest untruncated size at MTU 9001)", s)
+		}
+	}
+	for _, p := range c.Parts {
+		ok := false
+		for _, q := range AllParts {
+			ok = ok || p == q
+		}
+		if !ok {
+			return fmt.Errorf("unknown part %q (want one of %v)", p, AllParts)
+		}
+	}
+	return nil
+}
+
+func (c *Config) wants(part string) bool {
+	if len(c.Parts) == 0 {
+		return true
+	}
+	for _, p := range c.Parts {
+		if p == part {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Config) logf(format string, args ...any) {
+	if c.Progress != nil {
+		c.Progress(fmt.Sprintf(format, args...))
+	}
+}

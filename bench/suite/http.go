@@ -1,0 +1,228 @@
+package suite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/mirrorlab/mirrorlab/bench/httpload"
+	"github.com/mirrorlab/mirrorlab/bench/report"
+	"github.com/mirrorlab/mirrorlab/bench/vpc"
+)
+
+const labelGoReplay = "goreplay"
+
+// HTTPPort is where production and the test server listen.
+const HTTPPort = 80
+
+func loadParams(load float64) map[string]string {
+	return map[string]string{"load": strconv.FormatFloat(load, 'f', -1, 64)}
+}
+
+// servers are production's and the test environment's HTTP servers.
+type servers struct {
+	prod, test         *httpload.Server
+	prodURL, testURL   string
+	prodAddr, testAddr netip.Addr
+	nextID             uint64
+}
+
+func startServers(env *vpc.Env) (*servers, error) {
+	s := &servers{prodAddr: vpc.ENI(env.Prod).IP, testAddr: vpc.ENI(env.Test).IP, nextID: 1}
+	s.prodURL = "http://" + netip.AddrPortFrom(s.prodAddr, HTTPPort).String()
+	s.testURL = "http://" + netip.AddrPortFrom(s.testAddr, HTTPPort).String()
+	ln, err := vpc.Listen(env.Prod, ":"+strconv.Itoa(HTTPPort))
+	if err != nil {
+		return nil, err
+	}
+	s.prod = httpload.Serve(ln)
+	ln, err = vpc.Listen(env.Test, ":"+strconv.Itoa(HTTPPort))
+	if err != nil {
+		return nil, errors.Join(err, s.prod.Close())
+	}
+	s.test = httpload.Serve(ln)
+	return s, nil
+}
+
+func (s *servers) Close() error { return errors.Join(s.prod.Close(), s.test.Close()) }
+
+// replayer is a running replay agent (ours or the peer).
+type replayer interface {
+	// Sample returns the agent's CPU time so far and its peak RSS in bytes
+	// (ok false when it cannot be told apart from the bench process).
+	Sample() (cpu time.Duration, peakRSS uint64, ok bool)
+	Stop() error
+}
+
+// httpParts runs the HTTP figures of one run: the direct ceiling, our
+// agent's replay and decode, and the peer's replay.
+func (b *bench) httpParts(ctx context.Context, run int, env *vpc.Env, envErr, mirrorErr error) error {
+	if !b.cfg.wants(PartHTTP) && !b.cfg.wants(PartAgent) && !b.cfg.wants(PartPeer) {
+		return nil
+	}
+	direct := spec{name: "http/direct/max-rate", group: "reference", unit: "req/s", higherIsBetter: true}
+	var srv *servers
+	err := envErr
+	if err == nil {
+		if err = env.ReleaseMirrorPort(); err == nil {
+			srv, err = startServers(env)
+		}
+	}
+	if err != nil {
+		b.col.fail(direct, err)
+		b.failReplay(labelOurs, err)
+		b.failReplay(labelGoReplay, err)
+		return nil
+	}
+	defer func() {
+		if err := srv.Close(); err != nil {
+			b.cfg.logf("close test servers: %v", err)
+		}
+	}()
+	if b.cfg.wants(PartHTTP) {
+		b.cfg.logf("  run %d http: direct load on the test server", run)
+		res, err := httpload.Load{URL: srv.testURL, Duration: b.cfg.HTTPTrial, Conns: b.cfg.HTTPConns, FirstID: srv.take(1 << 30),
+			Dial: vpc.Dialer(env.Client)}.Run(ctx)
+		switch {
+		case err != nil:
+			b.col.fail(direct, err)
+		case res.OK == 0:
+			b.col.fail(direct, fmt.Errorf("no request succeeded: %v", res.FirstErr))
+		default:
+			b.col.add(direct, res.Rate)
+			b.cfg.logf("  run %d http direct: %.0f req/s (%d failed)", run, res.Rate, res.Failed)
+		}
+	}
+	if mirrorErr != nil {
+		// No mirrored stream: neither agent has anything to replay.
+		if b.cfg.wants(PartAgent) {
+			b.failReplay(labelOurs, mirrorErr)
+			b.col.fail(decodeSpec(), mirrorErr)
+		}
+		if b.cfg.wants(PartPeer) {
+			b.failReplay(labelGoReplay, mirrorErr)
+		}
+		return ctx.Err()
+	}
+	if b.cfg.wants(PartAgent) {
+		b.agentPhase(ctx, run, env, srv)
+	}
+	if b.cfg.wants(PartPeer) {
+		b.peerPhase(ctx, run, env, srv)
+	}
+	return ctx.Err()
+}
+
+// take reserves n request ids.
+func (s *servers) take(n uint64) uint64 {
+	id := s.nextID
+	s.nextID += n
+	return id
+}
+
+type replaySpecs struct {
+	completeness, rate, p50, p99, served, cpu, rss spec
+}
+
+func replaySpecsFor(who string, load float64) replaySpecs {
+	group := "ours"
+	if who == labelGoReplay {
+		group = "peer"
+	}
+	lp := loadParams(load)
+	return replaySpecs{
+		completeness: spec{name: "replay/" + who + "/completeness", group: group, unit: "fraction", params: lp, higherIsBetter: true},
+		rate:         spec{name: "replay/" + who + "/replay-rate", group: group, unit: "req/s", params: lp, higherIsBetter: true},
+		p50:          spec{name: "replay/" + who + "/lag-p50", group: group, unit: "ms", params: lp},
+		p99:          spec{name: "replay/" + who + "/lag-p99", group: group, unit: "ms", params: lp},
+		served:       spec{name: "replay/" + who + "/production-served-rate", group: group, unit: "req/s", params: lp, informational: true},
+		cpu:          spec{name: "replay/" + who + "/cpu-per-1k-req", group: group, unit: "cpu-ms/1k req", params: lp},
+		rss:          spec{name: "replay/" + who + "/peak-rss", group: group, unit: "MiB", params: lp},
+	}
+}
+
+func highestLosslessSpec(who string) spec {
+	s := spec{name: "replay/" + who + "/highest-lossless-load", group: "ours", unit: "req/s", higherIsBetter: true}
+	if who == labelGoReplay {
+		s.group = "peer"
+	} else {
+		s.reference = report.Key("replay/"+labelGoReplay+"/highest-lossless-load", nil)
+	}
+	return s
+}
+
+func (b *bench) failReplay(who string, err error) {
+	for _, load := range b.cfg.HTTPLoads {
+		s := replaySpecsFor(who, load)
+		for _, x := range []spec{s.completeness, s.rate, s.p50, s.p99} {
+			b.col.fail(x, err)
+		}
+	}
+	b.col.fail(highestLosslessSpec(who), err)
+}
+
+// Lossless is the completeness that counts as no loss (99.9%).
+const Lossless = 0.999
+
+// replayLoads drives each offered load on production while r replays, and
+// records the figures of who.
+func (b *bench) replayLoads(ctx context.Context, run int, who string, env *vpc.Env, srv *servers, r replayer) {
+	highest := 0.0
+	for _, load := range b.cfg.HTTPLoads {
+		sp := replaySpecsFor(who, load)
+		srv.prod.Reset()
+		srv.test.Reset()
+		cpu0, _, sampled := r.Sample()
+		n := uint64(load*b.cfg.HTTPTrial.Seconds()*2) + 1000
+		lr, err := httpload.Load{URL: srv.prodURL, Rate: load, Duration: b.cfg.HTTPTrial, Conns: b.cfg.HTTPConns,
+			FirstID: srv.take(n), Dial: vpc.Dialer(env.Client)}.Run(ctx)
+		if err != nil {
+			b.failLoad(sp, err)
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(b.cfg.Drain):
+		}
+		cpu1, rss, _ := r.Sample()
+		rep := httpload.CompareArrivals(srv.prod.Arrivals(), srv.test.Arrivals())
+		if rep.Served == 0 {
+			b.failLoad(sp, fmt.Errorf("production served nothing: %v", lr.FirstErr))
+			continue
+		}
+		b.col.add(sp.completeness, rep.Completeness)
+		b.col.add(sp.rate, float64(rep.Replayed)/lr.Elapsed.Seconds())
+		b.col.add(sp.served, float64(rep.Served)/lr.Elapsed.Seconds())
+		if rep.Replayed > 0 {
+			b.col.add(sp.p50, float64(rep.LagP50)/float64(time.Millisecond))
+			b.col.add(sp.p99, float64(rep.LagP99)/float64(time.Millisecond))
+		} else {
+			b.col.fail(sp.p50, errors.New("nothing replayed"))
+			b.col.fail(sp.p99, errors.New("nothing replayed"))
+		}
+		if sampled {
+			b.col.add(sp.cpu, float64(cpu1-cpu0)/float64(time.Millisecond)/(float64(rep.Served)/1000))
+			b.col.add(sp.rss, float64(rss)/(1<<20))
+		}
+		if rep.Completeness >= Lossless && load > highest {
+			highest = load
+		}
+		if b.replay[who] == nil {
+			b.replay[who] = map[float64][]float64{}
+		}
+		b.replay[who][load] = append(b.replay[who][load], rep.Completeness)
+		b.cfg.logf("  run %d %s at %.0f req/s: served %d, replayed %d (%.2f%%), lag p50 %v p99 %v", run, who, load,
+			rep.Served, rep.Replayed, 100*rep.Completeness, rep.LagP50.Round(time.Microsecond), rep.LagP99.Round(time.Microsecond))
+	}
+	b.col.add(highestLosslessSpec(who), highest)
+}
+
+func (b *bench) failLoad(sp replaySpecs, err error) {
+	for _, x := range []spec{sp.completeness, sp.rate, sp.p50, sp.p99} {
+		b.col.fail(x, err)
+	}
+}

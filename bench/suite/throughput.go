@@ -1,0 +1,124 @@
+package suite
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/mirrorlab/mirrorlab/bench/gen"
+	"github.com/mirrorlab/mirrorlab/bench/report"
+)
+
+// Labels of the throughput paths.
+const (
+	labelOurs     = "ours"
+	labelTCMirred = "kernel-tc-mirred"
+)
+
+// pathMaker builds a generator path of a packet size (ref.Setup, vpc.Env).
+type pathMaker interface {
+	Path(size int, trial, settle time.Duration) (*gen.Path, error)
+}
+
+// target is one path the throughput search runs on.
+type target struct {
+	label, group string
+	mirror       bool // it has mirror copies to count
+	maker        pathMaker
+	buildErr     error
+}
+
+type curvePoint struct{ offered, loss float64 }
+
+func sizeParams(size int) map[string]string { return map[string]string{"size": strconv.Itoa(size)} }
+
+func zeroLossSpec(label, group string, size int) spec {
+	s := spec{name: "throughput/" + label + "/zero-loss-rate", group: group, unit: "pps", params: sizeParams(size), higherIsBetter: true}
+	if label == labelOurs {
+		s.reference = report.Key("throughput/"+labelTCMirred+"/zero-loss-rate", sizeParams(size))
+	}
+	return s
+}
+
+// throughput runs the search on t at size and records the figures.
+func (b *bench) throughput(ctx context.Context, run int, t *target, size int) error {
+	zl := zeroLossSpec(t.label, t.group, size)
+	ceilSpec := spec{name: "throughput/" + t.label + "/generator-ceiling", group: t.group, unit: "pps", params: sizeParams(size), informational: true}
+	machSpec := spec{name: "throughput/" + t.label + "/machine-cpu-per-mpkt", group: t.group, unit: "cpu-s/Mpkt", params: sizeParams(size), informational: true}
+	copies := spec{name: "mirror/" + t.label + "/copies-delivered-at-ceiling", group: t.group, unit: "fraction", params: sizeParams(size), higherIsBetter: true}
+	prodLoss := spec{name: "mirror/" + t.label + "/production-loss-at-ceiling", group: t.group, unit: "fraction", params: sizeParams(size)}
+	cpu := spec{name: "mirror/" + t.label + "/cpu-per-mpkt", group: t.group, unit: "cpu-s/Mpkt", params: sizeParams(size)}
+	all := []spec{zl, ceilSpec, machSpec}
+	if t.mirror {
+		all = append(all, copies, prodLoss)
+	}
+	if t.label == labelOurs {
+		all = append(all, cpu)
+	}
+	fail := func(err error) error {
+		for _, s := range all {
+			b.col.fail(s, err)
+		}
+		return err
+	}
+	if t.buildErr != nil {
+		return fail(t.buildErr)
+	}
+	p, err := t.maker.Path(size, b.cfg.Trial, b.cfg.Settle)
+	if err != nil {
+		return fail(err)
+	}
+	defer p.Sender.Close()
+	// Warm-up: neighbour entries, caches, rings.
+	p.Trial = b.cfg.Trial / 4
+	if _, err := p.Run(ctx, 0); err != nil {
+		return fail(fmt.Errorf("warm-up: %w", err))
+	}
+	p.Trial = b.cfg.Trial
+	sc := gen.SearchConfig{Resolution: b.cfg.Resolution, CurvePoints: b.cfg.CurvePoints, Progress: func(tr gen.TrialResult) {
+		b.cfg.logf("    %s %dB: offered %8.0f pps (asked %8.0f) loss %.4f%%", t.label, size, tr.Offered, tr.Requested, 100*tr.Loss)
+	}}
+	res, err := gen.Search(ctx, sc, p.Run)
+	if err != nil {
+		return fail(err)
+	}
+	best := 0.0
+	if res.Found {
+		best = res.Best.Offered
+	} else {
+		b.col.note(zl, "lost packets at every rate tried")
+	}
+	if res.GeneratorLimited {
+		b.col.note(zl, "generator-limited: no loss at the generator's top rate (a lower bound)")
+	}
+	b.col.add(zl, best)
+	b.col.add(ceilSpec, res.Ceiling.Offered)
+	if res.Found {
+		b.col.add(machSpec, res.Best.Extra["machine_cpu_s_per_mpkt"])
+	}
+	if t.mirror {
+		c := res.Ceiling
+		if c.Sent > 0 {
+			b.col.add(copies, min(1, c.Extra["mirrored"]/float64(c.Sent)))
+			b.col.add(prodLoss, max(0, 1-c.Extra["delivered"]/float64(c.Sent)))
+		}
+	}
+	if t.label == labelOurs && res.Found {
+		b.col.add(cpu, res.Best.Extra["proc_cpu_s_per_mpkt"])
+	}
+	// The loss curve of the last run is plotted.
+	pts := []curvePoint{}
+	if res.Found {
+		pts = append(pts, curvePoint{res.Best.Offered, 0})
+	}
+	for _, c := range res.Curve {
+		pts = append(pts, curvePoint{c.Offered, c.Loss})
+	}
+	if b.curves[size] == nil {
+		b.curves[size] = map[string][]curvePoint{}
+	}
+	b.curves[size][t.label] = pts
+	b.cfg.logf("  run %d %s %dB: zero-loss %.0f pps (generator top %.0f pps)", run, t.label, size, best, res.Ceiling.Offered)
+	return nil
+}
