@@ -55,7 +55,7 @@ func TestEncapMatchesAWSCapture(t *testing.T) {
 	const (
 		awsEthernet = "06e2439cff5e 061d3c34d077 0800"
 		awsIPv4     = "4500007e 00000000 ff115086 ac1f00ee ac1f11bc"
-		awsUDPTail  = "12b5 006a 0000"      // dst port 4789, length 106, checksum 0
+		awsUDPTail  = "12b5 006a 0000"    // dst port 4789, length 106, checksum 0
 		awsVXLAN    = "08000000 54fa1100" // flags 0x08, VNI 5569041
 	)
 	m := mustNew(t, awsCaptureSpec())

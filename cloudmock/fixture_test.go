@@ -117,3 +117,5 @@ func validationErrors(tb testing.TB, err error) []*ValidationError {
 	}
 	return out
 }
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }

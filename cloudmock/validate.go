@@ -409,7 +409,7 @@ func (v *validator) filterRule(id string, idx int, f string, r TrafficMirrorFilt
 		fam[k] = 4
 		if p.Addr().Is6() {
 			fam[k] = 6
-			if !v.prof.IPv6 {
+			if !v.prof.IPv6 && (k == 0 || fam[0] != 6) {
 				v.add(res, id, idx, field, CodeUnsupported, "profile %s does not support IPv6", v.prof.Name)
 			}
 		}
@@ -459,7 +459,7 @@ func (v *validator) targets(s *Spec) {
 				v.add(res, id, i, "NetworkInterfaceId", CodeNetworkInterfaceNotFound, "network interface %q does not exist", t.NetworkInterfaceId)
 			}
 		case t.NetworkLoadBalancerArn != "":
-			if lb := v.r.lbs[t.NetworkLoadBalancerArn]; lb == nil || lb.Type != "network" {
+			if lb := v.r.lbs[t.NetworkLoadBalancerArn]; lb == nil || lb.Type == "gateway" {
 				v.add(res, id, i, "NetworkLoadBalancerArn", CodeLoadBalancerNotFound, "network load balancer %q does not exist", t.NetworkLoadBalancerArn)
 			}
 		default:

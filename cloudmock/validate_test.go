@@ -1,0 +1,281 @@
+package cloudmock
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestValidateErrors(t *testing.T) {
+	sess := func(f func(*TrafficMirrorSession)) func(*Spec) {
+		return func(s *Spec) { f(&s.TrafficMirrorSessions[0]) }
+	}
+	rule := func(f func(*TrafficMirrorFilterRule)) func(*Spec) {
+		return func(s *Spec) { f(&s.TrafficMirrorFilters[0].IngressFilterRules[0]) }
+	}
+	entry := func(f func(*NetworkAclEntry)) func(*Spec) {
+		return func(s *Spec) { f(&s.NetworkAcls[0].Entries[0]) }
+	}
+	addSessions := func(n int, target string) func(*Spec) {
+		return func(s *Spec) {
+			for i := 0; i < n; i++ {
+				id := fmt.Sprintf("eni-x%d", i)
+				s.NetworkInterfaces = append(s.NetworkInterfaces, NetworkInterface{NetworkInterfaceId: id, SubnetId: "subnet-test", PrivateIpAddress: fmt.Sprintf("10.0.0.%d", 37+i)})
+				s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, TrafficMirrorSession{TrafficMirrorSessionId: "tms-" + id, NetworkInterfaceId: id,
+					TrafficMirrorTargetId: target, TrafficMirrorFilterId: "tmf-web", SessionNumber: 1})
+			}
+		}
+	}
+	moreSessionsOnWeb := func(n int) func(*Spec) {
+		return func(s *Spec) {
+			for i := 2; i <= n; i++ {
+				s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, TrafficMirrorSession{TrafficMirrorSessionId: fmt.Sprintf("tms-%d", i), NetworkInterfaceId: "eni-web",
+					TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-web", SessionNumber: i})
+			}
+		}
+	}
+	rules := func(n int, egress int) func(*Spec) {
+		return func(s *Spec) {
+			f := &s.TrafficMirrorFilters[0]
+			for i := 2; i <= n; i++ {
+				f.IngressFilterRules = append(f.IngressFilterRules, acceptAll(i))
+			}
+			for i := 1; i <= egress; i++ {
+				f.EgressFilterRules = append(f.EgressFilterRules, acceptAll(i))
+			}
+		}
+	}
+	alibaba := func(f func(*Spec)) func(*Spec) {
+		return func(s *Spec) { s.Profile = "alibaba"; f(s) }
+	}
+	cases := []struct {
+		name           string
+		mod            func(*Spec)
+		res, id, field string
+		code           string
+	}{
+		{"profile", func(s *Spec) { s.Profile = "gcp" }, "Spec", "", "Profile", CodeInvalidParameterValue},
+		{"reject behaviour", func(s *Spec) { s.RejectBehavior = "reject-sometimes" }, "Spec", "", "RejectBehavior", CodeInvalidParameterValue},
+		{"session number 0", sess(func(x *TrafficMirrorSession) { x.SessionNumber = 0 }), "TrafficMirrorSession", "tms-web", "SessionNumber", CodeInvalidParameterValue},
+		{"session number 32767", sess(func(x *TrafficMirrorSession) { x.SessionNumber = 32767 }), "TrafficMirrorSession", "tms-web", "SessionNumber", CodeInvalidParameterValue},
+		{"vni negative", sess(func(x *TrafficMirrorSession) { x.VirtualNetworkId = Ptr(-1) }), "TrafficMirrorSession", "tms-web", "VirtualNetworkId", CodeInvalidParameterValue},
+		{"vni 2^24", sess(func(x *TrafficMirrorSession) { x.VirtualNetworkId = Ptr(1 << 24) }), "TrafficMirrorSession", "tms-web", "VirtualNetworkId", CodeInvalidParameterValue},
+		{"packet length 0", sess(func(x *TrafficMirrorSession) { x.PacketLength = Ptr(0) }), "TrafficMirrorSession", "tms-web", "PacketLength", CodeInvalidParameterValue},
+		{"packet length 8948", sess(func(x *TrafficMirrorSession) { x.PacketLength = Ptr(8948) }), "TrafficMirrorSession", "tms-web", "PacketLength", CodeInvalidParameterValue},
+		{"packet length 8501 to nlb", func(s *Spec) {
+			*s = nlbSpec(true)
+			s.TrafficMirrorSessions[0].PacketLength = Ptr(8501)
+		}, "TrafficMirrorSession", "tms-web", "PacketLength", CodeInvalidParameterValue},
+		{"source not found", sess(func(x *TrafficMirrorSession) { x.NetworkInterfaceId = "eni-nope" }), "TrafficMirrorSession", "tms-web", "NetworkInterfaceId", CodeNetworkInterfaceNotFound},
+		{"source missing", sess(func(x *TrafficMirrorSession) { x.NetworkInterfaceId = "" }), "TrafficMirrorSession", "tms-web", "NetworkInterfaceId", CodeMissingParameter},
+		{"target not found", sess(func(x *TrafficMirrorSession) { x.TrafficMirrorTargetId = "tmt-nope" }), "TrafficMirrorSession", "tms-web", "TrafficMirrorTargetId", CodeTargetNotFound},
+		{"filter not found", sess(func(x *TrafficMirrorSession) { x.TrafficMirrorFilterId = "tmf-nope" }), "TrafficMirrorSession", "tms-web", "TrafficMirrorFilterId", CodeFilterNotFound},
+		{"source is a target", sess(func(x *TrafficMirrorSession) { x.NetworkInterfaceId = "eni-adapter" }), "TrafficMirrorSession", "tms-web", "NetworkInterfaceId", CodeInvalidParameterValue},
+		{"two sources on aws", sess(func(x *TrafficMirrorSession) { x.TrafficMirrorSourceIds = []string{"eni-test"} }), "TrafficMirrorSession", "tms-web", "TrafficMirrorSourceIds", CodeSourceLimitExceeded},
+		{"eleven sources on alibaba", alibaba(func(s *Spec) {
+			addSessions(10, "tmt-adapter")(s)
+			var ids []string
+			for _, x := range s.TrafficMirrorSessions[1:] {
+				ids = append(ids, x.NetworkInterfaceId)
+			}
+			s.TrafficMirrorSessions = s.TrafficMirrorSessions[:1]
+			s.TrafficMirrorSessions[0].TrafficMirrorSourceIds = ids
+		}), "TrafficMirrorSession", "tms-web", "TrafficMirrorSourceIds", CodeSourceLimitExceeded},
+		{"session number twice on a source", func(s *Spec) {
+			moreSessionsOnWeb(2)(s)
+			s.TrafficMirrorSessions[1].SessionNumber = 1
+		}, "TrafficMirrorSession", "tms-2", "SessionNumber", CodeInvalidParameterValue},
+		{"four sessions on an aws source", moreSessionsOnWeb(4), "TrafficMirrorSession", "tms-4", "NetworkInterfaceId", CodeSessionLimitExceeded},
+		{"two sessions on an alibaba source", alibaba(moreSessionsOnWeb(2)), "TrafficMirrorSession", "tms-2", "NetworkInterfaceId", CodeSessionLimitExceeded},
+		{"eleven sessions on an eni target", addSessions(10, "tmt-adapter"), "TrafficMirrorSession", "tms-eni-x9", "TrafficMirrorTargetId", CodeSessionLimitExceeded},
+		{"session id twice", func(s *Spec) {
+			moreSessionsOnWeb(2)(s)
+			s.TrafficMirrorSessions[1].TrafficMirrorSessionId = "tms-web"
+		}, "TrafficMirrorSession", "tms-web", "TrafficMirrorSessionId", CodeDuplicateID},
+		{"rule number 0", rule(func(r *TrafficMirrorFilterRule) { r.RuleNumber = 0 }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].RuleNumber", CodeInvalidParameterValue},
+		{"rule number 32767", rule(func(r *TrafficMirrorFilterRule) { r.RuleNumber = 32767 }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].RuleNumber", CodeInvalidParameterValue},
+		{"rule number twice", func(s *Spec) {
+			s.TrafficMirrorFilters[0].IngressFilterRules = append(s.TrafficMirrorFilters[0].IngressFilterRules, acceptAll(100))
+		}, "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[1].RuleNumber", CodeFilterRuleExists},
+		{"same rule number in both directions is fine, then 11 rules", rules(1, 10), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules", CodeFilterRuleLimitExceeded},
+		{"alibaba 11 per direction", alibaba(rules(11, 0)), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules", CodeFilterRuleLimitExceeded},
+		{"rule action", rule(func(r *TrafficMirrorFilterRule) { r.RuleAction = "drop" }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].RuleAction", CodeInvalidParameterValue},
+		{"protocol 256", rule(func(r *TrafficMirrorFilterRule) { r.Protocol = 256; r.DestinationPortRange = nil }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].Protocol", CodeInvalidParameterValue},
+		{"bad source cidr", rule(func(r *TrafficMirrorFilterRule) { r.SourceCidrBlock = "10.0.0.0/33" }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].SourceCidrBlock", CodeInvalidParameterValue},
+		{"missing destination cidr", rule(func(r *TrafficMirrorFilterRule) { r.DestinationCidrBlock = "" }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].DestinationCidrBlock", CodeMissingParameter},
+		{"mixed families", rule(func(r *TrafficMirrorFilterRule) { r.DestinationCidrBlock = "::/0" }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].DestinationCidrBlock", CodeInvalidParameterValue},
+		{"ipv6 rule on alibaba", alibaba(rule(func(r *TrafficMirrorFilterRule) { r.SourceCidrBlock, r.DestinationCidrBlock = "::/0", "::/0" })),
+			"TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].SourceCidrBlock", CodeUnsupported},
+		{"ports with icmp", rule(func(r *TrafficMirrorFilterRule) { r.Protocol = ProtoICMP }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].DestinationPortRange", CodeInvalidParameterCombination},
+		{"ports with all protocols", rule(func(r *TrafficMirrorFilterRule) { r.Protocol = 0 }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].DestinationPortRange", CodeInvalidParameterCombination},
+		{"port 65536", rule(func(r *TrafficMirrorFilterRule) { r.DestinationPortRange.ToPort = 65536 }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].DestinationPortRange.ToPort", CodeInvalidParameterValue},
+		{"port -1", rule(func(r *TrafficMirrorFilterRule) { r.SourcePortRange = &TrafficMirrorPortRange{FromPort: -1, ToPort: 5} }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].SourcePortRange.FromPort", CodeInvalidParameterValue},
+		{"from > to", rule(func(r *TrafficMirrorFilterRule) { r.DestinationPortRange.FromPort = 81 }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].DestinationPortRange", CodeInvalidParameterValue},
+		{"network service", func(s *Spec) { s.TrafficMirrorFilters[0].NetworkServices = []string{"amazon-ntp"} }, "TrafficMirrorFilter", "tmf-web", "NetworkServices[0]", CodeInvalidParameterValue},
+		{"target eni not found", func(s *Spec) { s.TrafficMirrorTargets[0].NetworkInterfaceId = "eni-nope" }, "TrafficMirrorTarget", "tmt-adapter", "NetworkInterfaceId", CodeNetworkInterfaceNotFound},
+		{"target with nothing", func(s *Spec) { s.TrafficMirrorTargets[0].NetworkInterfaceId = "" }, "TrafficMirrorTarget", "tmt-adapter", "NetworkInterfaceId", CodeMissingParameter},
+		{"target with two", func(s *Spec) { s.TrafficMirrorTargets[0].NetworkLoadBalancerArn = "arn:x" }, "TrafficMirrorTarget", "tmt-adapter", "NetworkInterfaceId", CodeInvalidParameterCombination},
+		{"target nlb not found", func(s *Spec) {
+			s.TrafficMirrorTargets[0] = TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-adapter", NetworkLoadBalancerArn: "arn:nope"}
+		}, "TrafficMirrorTarget", "tmt-adapter", "NetworkLoadBalancerArn", CodeLoadBalancerNotFound},
+		{"target endpoint not found", func(s *Spec) {
+			s.TrafficMirrorTargets[0] = TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-adapter", GatewayLoadBalancerEndpointId: "vpce-nope"}
+		}, "TrafficMirrorTarget", "tmt-adapter", "GatewayLoadBalancerEndpointId", CodeLoadBalancerNotFound},
+		{"lb target not found", func(s *Spec) {
+			*s = nlbSpec(true)
+			s.LoadBalancers[0].Targets[0].NetworkInterfaceId = "eni-nope"
+		}, "LoadBalancer", "arn:nlb", "Targets[0].NetworkInterfaceId", CodeNetworkInterfaceNotFound},
+		{"lb type", func(s *Spec) {
+			*s = nlbSpec(true)
+			s.LoadBalancers[0].Type = "application"
+		}, "LoadBalancer", "arn:nlb", "Type", CodeInvalidParameterValue},
+		{"lb address outside subnet", func(s *Spec) {
+			*s = nlbSpec(true)
+			s.LoadBalancers[0].PrivateIpAddress = "10.0.0.50"
+		}, "LoadBalancer", "arn:nlb", "PrivateIpAddress", CodeInvalidParameterValue},
+		{"eni subnet not found", func(s *Spec) { s.NetworkInterfaces[2].SubnetId = "subnet-nope" }, "NetworkInterface", "eni-test", "SubnetId", CodeSubnetNotFound},
+		{"eni address outside subnet", func(s *Spec) { s.NetworkInterfaces[2].PrivateIpAddress = "10.0.0.5" + "0" }, "NetworkInterface", "eni-test", "PrivateIpAddress", CodeInvalidParameterValue},
+		{"eni address not ipv4", func(s *Spec) { s.NetworkInterfaces[2].PrivateIpAddress = "2001:db8::1" }, "NetworkInterface", "eni-test", "PrivateIpAddress", CodeInvalidParameterValue},
+		{"eni address in use", func(s *Spec) {
+			s.NetworkInterfaces = append(s.NetworkInterfaces, NetworkInterface{NetworkInterfaceId: "eni-dup", SubnetId: "subnet-test", PrivateIpAddress: "10.0.0.36"})
+		}, "NetworkInterface", "eni-dup", "PrivateIpAddress", CodeIPAddressInUse},
+		{"eni mtu", func(s *Spec) { s.NetworkInterfaces[2].Mtu = 9002 }, "NetworkInterface", "eni-test", "Mtu", CodeInvalidParameterValue},
+		{"eni group", func(s *Spec) { s.NetworkInterfaces[2].Groups = []string{"sg-nope"} }, "NetworkInterface", "eni-test", "Groups[0]", CodeGroupNotFound},
+		{"eni ipv6 on alibaba", alibaba(func(s *Spec) { s.NetworkInterfaces[2].Ipv6Address = "2001:db8::36" }), "NetworkInterface", "eni-test", "Ipv6Address", CodeUnsupported},
+		{"eni id twice", func(s *Spec) { s.NetworkInterfaces[2].NetworkInterfaceId = "eni-web" }, "NetworkInterface", "eni-web", "NetworkInterfaceId", CodeDuplicateID},
+		{"subnet vpc", func(s *Spec) { s.Subnets[2].VpcId = "vpc-nope" }, "Subnet", "subnet-test", "VpcId", CodeVpcNotFound},
+		{"subnet outside vpc", func(s *Spec) {
+			s.Subnets = append(s.Subnets, Subnet{SubnetId: "subnet-out", VpcId: "vpc-1", CidrBlock: "10.1.0.0/28"})
+		}, "Subnet", "subnet-out", "CidrBlock", CodeSubnetRange},
+		{"vpc cidr", func(s *Spec) {
+			s.Vpcs = append(s.Vpcs, Vpc{VpcId: "vpc-2", CidrBlock: "banana"})
+		}, "Vpc", "vpc-2", "CidrBlock", CodeInvalidParameterValue},
+		{"acl rule number", entry(func(e *NetworkAclEntry) { e.RuleNumber = 0 }), "NetworkAcl", "acl-adapter", "Entries[0].RuleNumber", CodeInvalidParameterValue},
+		{"acl rule number twice", func(s *Spec) {
+			s.NetworkAcls[0].Entries = append(s.NetworkAcls[0].Entries, NetworkAclEntry{RuleNumber: 100, Protocol: "-1", RuleAction: "deny", CidrBlock: "0.0.0.0/0"})
+		}, "NetworkAcl", "acl-adapter", "Entries[2].RuleNumber", CodeNetworkAclEntryExists},
+		{"acl protocol", entry(func(e *NetworkAclEntry) { e.Protocol = "sctp-ish" }), "NetworkAcl", "acl-adapter", "Entries[0].Protocol", CodeInvalidParameterValue},
+		{"acl action", entry(func(e *NetworkAclEntry) { e.RuleAction = "accept" }), "NetworkAcl", "acl-adapter", "Entries[0].RuleAction", CodeInvalidParameterValue},
+		{"acl ports with all", entry(func(e *NetworkAclEntry) { e.Protocol = "-1" }), "NetworkAcl", "acl-adapter", "Entries[0].PortRange", CodeInvalidParameterCombination},
+		{"acl port range", entry(func(e *NetworkAclEntry) { e.PortRange.From = 5000 }), "NetworkAcl", "acl-adapter", "Entries[0].PortRange", CodeInvalidParameterValue},
+		{"acl no cidr", entry(func(e *NetworkAclEntry) { e.CidrBlock = "" }), "NetworkAcl", "acl-adapter", "Entries[0].CidrBlock", CodeMissingParameter},
+		{"acl subnet", func(s *Spec) { s.NetworkAcls[0].Associations[0].SubnetId = "subnet-nope" }, "NetworkAcl", "acl-adapter", "Associations[0].SubnetId", CodeSubnetNotFound},
+		{"sg group pair", func(s *Spec) { s.SecurityGroups[1].IpPermissions[0].UserIdGroupPairs[0].GroupId = "sg-nope" },
+			"SecurityGroup", "sg-adapter", "IpPermissions[0].UserIdGroupPairs[0].GroupId", CodeGroupNotFound},
+		{"sg ports", func(s *Spec) { s.SecurityGroups[0].IpPermissions[0].ToPort = 70000 }, "SecurityGroup", "sg-web", "IpPermissions[0].FromPort", CodeInvalidParameterValue},
+		{"sg cidr", func(s *Spec) { s.SecurityGroups[0].IpPermissionsEgress[0].IpRanges[0].CidrIp = "::/0" },
+			"SecurityGroup", "sg-web", "IpPermissionsEgress[0].IpRanges[0].CidrIp", CodeInvalidParameterValue},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := walkthroughSpec()
+			c.mod(&s)
+			errs := validationErrors(t, s.Validate())
+			if len(errs) != 1 {
+				t.Fatalf("want exactly one error %s %s %s %s, got %d: %v", c.res, c.id, c.field, c.code, len(errs), errs)
+			}
+			e := errs[0]
+			if e.Resource != c.res || e.ID != c.id || e.Field != c.field || e.Code != c.code {
+				t.Fatalf("got %s %q %s %s (%s)\nwant %s %q %s %s", e.Resource, e.ID, e.Field, e.Code, e.Message, c.res, c.id, c.field, c.code)
+			}
+			if e.Message == "" || !strings.Contains(e.Error(), c.code) {
+				t.Errorf("error text %q", e.Error())
+			}
+			if _, err := New(s); err == nil {
+				t.Error("New accepted an invalid spec")
+			}
+		})
+	}
+}
+
+func TestValidateReportsEverything(t *testing.T) {
+	s := walkthroughSpec()
+	s.TrafficMirrorSessions[0].SessionNumber = 0
+	s.TrafficMirrorSessions[0].PacketLength = Ptr(9000)
+	s.TrafficMirrorFilters[0].IngressFilterRules[0].RuleAction = "maybe"
+	s.NetworkInterfaces[2].SubnetId = "subnet-nope"
+	errs := validationErrors(t, s.Validate())
+	fields := map[string]bool{}
+	for _, e := range errs {
+		fields[e.Resource+"."+e.Field] = true
+	}
+	for _, f := range []string{"TrafficMirrorSession.SessionNumber", "TrafficMirrorSession.PacketLength",
+		"TrafficMirrorFilter.IngressFilterRules[0].RuleAction", "NetworkInterface.SubnetId"} {
+		if !fields[f] {
+			t.Errorf("missing %s in %v", f, errs)
+		}
+	}
+	var ve *ValidationError
+	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "SessionNumber") {
+		t.Errorf("joined error text: %v", err)
+	} else if !errorsAs(err, &ve) {
+		t.Error("errors.As finds no *ValidationError")
+	}
+}
+
+func TestValidateAccepts(t *testing.T) {
+	for name, s := range map[string]Spec{
+		"walk-through": walkthroughSpec(),
+		"nlb":          nlbSpec(true),
+		"bench":        benchSpec(),
+		"aws capture":  awsCaptureSpec(),
+		"alibaba ten sources": func() Spec {
+			s := walkthroughSpec()
+			s.Profile = "alibaba"
+			for i := range 9 {
+				id := fmt.Sprintf("eni-x%d", i)
+				s.NetworkInterfaces = append(s.NetworkInterfaces, NetworkInterface{NetworkInterfaceId: id, SubnetId: "subnet-test", PrivateIpAddress: fmt.Sprintf("10.0.0.%d", 37+i)})
+				s.TrafficMirrorSessions[0].TrafficMirrorSourceIds = append(s.TrafficMirrorSessions[0].TrafficMirrorSourceIds, id)
+			}
+			return s
+		}(),
+		"aws three sessions, ten rules": func() Spec {
+			s := benchSpec()
+			return s
+		}(),
+	} {
+		if err := s.Validate(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func TestVNIAssignment(t *testing.T) {
+	s := benchSpec()
+	s.TrafficMirrorSessions[0].VirtualNetworkId = nil
+	s.TrafficMirrorSessions[1].VirtualNetworkId = nil
+	s.TrafficMirrorSessions[2].VirtualNetworkId = Ptr(7)
+	a := mustNew(t, s, WithSeed(42))
+	b := mustNew(t, s, WithSeed(42))
+	seen := map[uint32]bool{}
+	for _, id := range []string{"tms-1", "tms-2", "tms-3"} {
+		va, _ := a.SessionVNI(id)
+		vb, _ := b.SessionVNI(id)
+		if va != vb {
+			t.Errorf("%s: VNI %d and %d under one seed", id, va, vb)
+		}
+		if seen[va] || va > 1<<24-1 {
+			t.Errorf("%s: VNI %d repeated or out of range", id, va)
+		}
+		seen[va] = true
+	}
+	if v, _ := a.SessionVNI("tms-3"); v != 7 {
+		t.Errorf("given VNI changed to %d", v)
+	}
+	differ := false
+	for seed := range uint64(8) {
+		c := mustNew(t, s, WithSeed(seed+100))
+		v1, _ := a.SessionVNI("tms-1")
+		v2, _ := c.SessionVNI("tms-1")
+		differ = differ || v1 != v2
+	}
+	if !differ {
+		t.Error("eight other seeds all gave the same VNI")
+	}
+	// The decision carries the assigned VNI.
+	ref := mustENI(t, a, "eni-web")
+	d := a.Decide(ref, Ingress, frame(t, tcp("203.0.113.9", "10.0.0.5", 1, 80)))
+	if v, _ := a.SessionVNI(d.SessionId); !d.Mirrored || d.VNI != v {
+		t.Errorf("decision VNI %d, session VNI %d", d.VNI, v)
+	}
+}
