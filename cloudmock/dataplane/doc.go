@@ -2,4 +2,25 @@
 // captures at the fabric end of every source ENI, asks the cloudmock model
 // what to do with each packet, and sends the VXLAN datagrams the model
 // prescribes from the fabric namespace.
+//
+// Per source ENI and direction there is one pipeline:
+//
+//	AF_PACKET TPACKET_V3 ring on the fabric-side veth (afpacket, zero-copy)
+//	  classic BPF: drop our SO_MARK; keep one direction by packet type
+//	  (PACKET_OUTGOING at the fabric end = instance ingress)
+//	→ capture goroutine: Model.DecideInto, Model.Deliver (target NACL/SG,
+//	  NLB choice), Decision.AppendFrame into a preallocated queue slot
+//	→ bounded SPSC queue (full: the copy is skipped and counted as the
+//	  provider's NetworkSkipMirrorIn/Out; the kernel path never waits)
+//	→ sender goroutine: sendmmsg on a raw IPv4 socket (IP_HDRINCL, SO_MARK)
+//	  in the fabric namespace, so the VPC router routes the datagram, outer
+//	  source = the source ENI's address; optional pcapng per target.
+//
+// Load balancer targets are health-checked over TCP from the fabric
+// namespace; the results feed Model.SetTargetHealth.
+//
+// Config is plain data; Start turns it into a running Service; Close stops
+// it. All kernel state the service holds is sockets inside the lab's
+// namespaces, so a crash leaves nothing behind. The per-packet path does
+// not allocate.
 package dataplane

@@ -3,10 +3,15 @@ package dataplane
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/sim"
 )
 
 // HealthCheck configures the TCP health checks of load-balancer targets
@@ -42,10 +47,11 @@ func (h HealthCheck) withDefaults() HealthCheck {
 
 // checkTarget is one registered target of one load balancer.
 type checkTarget struct {
-	lb, eni string     // model ids
-	ip      netip.Addr // the target ENI's primary IPv4 address
-	healthy bool
-	streak  int // consecutive results contradicting healthy
+	lb, eni   string     // model ids
+	ip        netip.Addr // the target ENI's primary IPv4 address
+	healthy   bool
+	streak    int         // consecutive results contradicting healthy
+	published atomic.Bool // healthy, for Snapshot
 }
 
 // healthRound checks every target once, concurrently, from the calling
@@ -159,4 +165,88 @@ func applyHealth(targets []checkTarget, ok []bool, h HealthCheck, changed []int)
 		}
 	}
 	return changed
+}
+
+// healthChecker checks the registered targets of the load balancers that
+// live in one fabric, from a thread inside that fabric's namespace, and
+// feeds the results to the model.
+type healthChecker struct {
+	fabric  *sim.Fabric
+	model   *cloudmock.Model
+	cfg     HealthCheck
+	mark    uint32
+	targets []checkTarget
+	logger  *slog.Logger
+}
+
+// run checks every Interval until done is closed.
+func (h *healthChecker) run(done <-chan struct{}) {
+	err := h.fabric.Run(func() error {
+		n := len(h.targets)
+		fds, ok := make([]int, n), make([]bool, n)
+		pfds := make([]unix.PollFd, 0, n)
+		var changed []int
+		tick := time.NewTicker(h.cfg.Interval)
+		defer tick.Stop()
+		for {
+			if err := healthRound(h.targets, h.cfg.Port, h.cfg.Timeout, h.mark, fds, pfds, ok); err != nil {
+				h.logger.Warn("health check round", "error", err)
+			}
+			changed = applyHealth(h.targets, ok, h.cfg, changed)
+			for _, i := range changed {
+				t := &h.targets[i]
+				t.published.Store(t.healthy)
+				if err := h.model.SetTargetHealth(t.lb, t.eni, t.healthy); err != nil {
+					h.logger.Warn("set target health", "error", err)
+				}
+				h.logger.Info("target health changed", "load_balancer", t.lb, "target", t.eni,
+					"addr", t.ip, "healthy", t.healthy)
+			}
+			select {
+			case <-done:
+				return nil
+			case <-tick.C:
+			}
+		}
+	})
+	if err != nil {
+		h.logger.Warn("health checks stopped", "error", err)
+	}
+}
+
+// buildHealthChecks makes one checker per fabric holding registered
+// targets of the Spec's load balancers.
+func (s *Service) buildHealthChecks() error {
+	if s.cfg.Spec == nil || s.cfg.HealthCheck.Port == 0 {
+		return nil
+	}
+	byFabric := map[*sim.Fabric]*healthChecker{}
+	for _, lb := range s.cfg.Spec.LoadBalancers {
+		for _, td := range lb.Targets {
+			ref, ok := s.model.ENI(td.NetworkInterfaceId)
+			if !ok {
+				return fmt.Errorf("load balancer %s: registered target %s is not in the model", lb.LoadBalancerArn, td.NetworkInterfaceId)
+			}
+			e, err := s.simENI(ref)
+			if err != nil {
+				return fmt.Errorf("load balancer %s: registered target %w", lb.LoadBalancerArn, err)
+			}
+			f := s.cfg.Lab.Fabric(e.VPC)
+			h := byFabric[f]
+			if h == nil {
+				h = &healthChecker{fabric: f, model: s.model, cfg: s.cfg.HealthCheck, mark: s.cfg.Mark,
+					logger: s.cfg.Logger.With("fabric", f.NsName)}
+				byFabric[f] = h
+				s.checks = append(s.checks, h)
+			}
+			h.targets = append(h.targets, checkTarget{lb: lb.LoadBalancerArn, eni: td.NetworkInterfaceId,
+				ip: s.model.ENIAddr(ref), healthy: true})
+		}
+	}
+	for _, h := range s.checks {
+		for i := range h.targets {
+			h.targets[i].published.Store(true)
+		}
+	}
+	return nil
 }

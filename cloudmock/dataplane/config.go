@@ -1,0 +1,66 @@
+package dataplane
+
+import (
+	"log/slog"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/sim"
+)
+
+// DefaultMark is the SO_MARK the service puts on every datagram it sends
+// (mirror copies and health checks); the captures drop frames carrying it.
+const DefaultMark = 0x6d6c6d72 // "mlmr"
+
+// Config describes a mirror service: plain data, no OS state. Start turns
+// it into a running Service.
+type Config struct {
+	// Model is the provider model: it decides, encapsulates, checks
+	// delivery and keeps the provider's counters. Required.
+	Model *cloudmock.Model
+	// Spec is the Spec Model was built from. It is needed only for load
+	// balancer targets (their registered targets are health-checked); nil
+	// disables health checks.
+	Spec *cloudmock.Spec
+	// Lab is the emulated VPC the model's ENIs live in. Required.
+	Lab *sim.Lab
+	// ENIs maps a NetworkInterfaceId to the sim ENI realising it. An ENI
+	// not listed is found by its primary IPv4 address (Lab.ENIByIP).
+	ENIs map[string]*sim.ENI
+
+	// QueueLen is the number of datagram buffers between each capture
+	// (one per source ENI and direction) and its sender; when they are all
+	// in use, copies are skipped and counted (default 1024).
+	QueueLen int
+	// Batch is the most datagrams per sendmmsg (default 64).
+	Batch int
+	// Ring sizes the AF_PACKET rings.
+	Ring RingOptions
+	// Mark is the SO_MARK of the service's own traffic (default DefaultMark).
+	Mark uint32
+	// PcapDir, when set, receives <TrafficMirrorTargetId>.pcapng per target:
+	// every datagram sent to it, as an outer Ethernet frame.
+	PcapDir string
+	// HealthCheck configures the checks of load balancers' targets.
+	HealthCheck HealthCheck
+	// Logger receives start/stop and error messages (never per packet);
+	// nil discards them.
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	if c.QueueLen <= 0 {
+		c.QueueLen = 1024
+	}
+	if c.Batch <= 0 {
+		c.Batch = 64
+	}
+	if c.Mark == 0 {
+		c.Mark = DefaultMark
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	c.Ring = c.Ring.withDefaults()
+	c.HealthCheck = c.HealthCheck.withDefaults()
+	return c
+}

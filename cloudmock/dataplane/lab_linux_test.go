@@ -1,0 +1,336 @@
+package dataplane
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/internal/privtest"
+	"github.com/mirrorlab/mirrorlab/sim"
+)
+
+// The test VPC: 10.0.0.0/24 cut into /28s.
+//
+//	public  10.0.0.0/28   web .5 (the usual source), client .6
+//	adapter 10.0.0.16/28  tgt1 .20, tgt2 .21, agent1 .22, agent2 .23; NLB .24
+//	small   10.0.0.32/28  tgt3 .36 (MTU 1500: AWS target-MTU truncation)
+//	alisrc  10.0.0.48/28  web15 .52 (MTU 1500: Alibaba source-MTU truncation)
+var testENIs = []struct {
+	inst, subnet, ip string
+	mtu              int
+}{
+	{"web", "public", "10.0.0.5", 0},
+	{"client", "public", "10.0.0.6", 0},
+	{"tgt1", "adapter", "10.0.0.20", 0},
+	{"tgt2", "adapter", "10.0.0.21", 0},
+	{"agent1", "adapter", "10.0.0.22", 0},
+	{"agent2", "adapter", "10.0.0.23", 0},
+	{"tgt3", "small", "10.0.0.36", 1500},
+	{"web15", "alisrc", "10.0.0.52", 1500},
+}
+
+var testSubnets = []struct{ name, cidr string }{
+	{"public", "10.0.0.0/28"}, {"adapter", "10.0.0.16/28"}, {"small", "10.0.0.32/28"}, {"alisrc", "10.0.0.48/28"},
+}
+
+func testTopology() sim.Topology {
+	v := sim.VPCSpec{Name: "vpc", CIDR: netip.MustParsePrefix("10.0.0.0/24")}
+	for _, s := range testSubnets {
+		v.Subnets = append(v.Subnets, sim.SubnetSpec{Name: s.name, CIDR: netip.MustParsePrefix(s.cidr)})
+	}
+	topo := sim.Topology{VPCs: []sim.VPCSpec{v}}
+	for _, e := range testENIs {
+		topo.Instances = append(topo.Instances, sim.InstanceSpec{Name: e.inst, VPC: "vpc",
+			ENIs: []sim.ENISpec{{Name: "eth0", Subnet: e.subnet, IP: netip.MustParseAddr(e.ip), MTU: e.mtu}}})
+	}
+	return topo
+}
+
+// baseSpec is the account matching testTopology: ENI ids are "eni-" + the
+// instance name, no security groups or ACLs (all open), no sessions.
+func baseSpec() cloudmock.Spec {
+	s := cloudmock.Spec{Vpcs: []cloudmock.Vpc{{VpcId: "vpc-1", CidrBlock: "10.0.0.0/24"}}}
+	for _, sn := range testSubnets {
+		s.Subnets = append(s.Subnets, cloudmock.Subnet{SubnetId: "subnet-" + sn.name, VpcId: "vpc-1", CidrBlock: sn.cidr})
+	}
+	for _, e := range testENIs {
+		s.NetworkInterfaces = append(s.NetworkInterfaces, cloudmock.NetworkInterface{NetworkInterfaceId: "eni-" + e.inst,
+			SubnetId: "subnet-" + e.subnet, PrivateIpAddress: e.ip, Mtu: e.mtu})
+	}
+	return s
+}
+
+// session adds a target (ENI target "tmt-<inst>" unless it exists), a filter
+// and a session from eni-<src>.
+func addSession(s *cloudmock.Spec, id, src, targetInst string, number, vni int, f cloudmock.TrafficMirrorFilter) {
+	tid := "tmt-" + targetInst
+	found := false
+	for _, t := range s.TrafficMirrorTargets {
+		found = found || t.TrafficMirrorTargetId == tid
+	}
+	if !found && targetInst != "nlb" {
+		s.TrafficMirrorTargets = append(s.TrafficMirrorTargets, cloudmock.TrafficMirrorTarget{TrafficMirrorTargetId: tid, NetworkInterfaceId: "eni-" + targetInst})
+	}
+	f.TrafficMirrorFilterId = "tmf-" + id
+	s.TrafficMirrorFilters = append(s.TrafficMirrorFilters, f)
+	s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, cloudmock.TrafficMirrorSession{
+		TrafficMirrorSessionId: id, NetworkInterfaceId: "eni-" + src, TrafficMirrorTargetId: tid,
+		TrafficMirrorFilterId: f.TrafficMirrorFilterId, SessionNumber: number, VirtualNetworkId: cloudmock.Ptr(vni)})
+}
+
+// rule is a filter rule on protocol proto (0: all) and a destination port
+// range (0, 0: any).
+func rule(n int, action string, proto, dpFrom, dpTo int) cloudmock.TrafficMirrorFilterRule {
+	r := cloudmock.TrafficMirrorFilterRule{RuleNumber: n, RuleAction: action, Protocol: proto,
+		SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0"}
+	if dpFrom != 0 {
+		r.DestinationPortRange = &cloudmock.TrafficMirrorPortRange{FromPort: dpFrom, ToPort: dpTo}
+	}
+	return r
+}
+
+// srule is a filter rule on a source port range (for egress replies).
+func srule(n int, action string, proto, spFrom, spTo int) cloudmock.TrafficMirrorFilterRule {
+	r := rule(n, action, proto, 0, 0)
+	r.SourcePortRange = &cloudmock.TrafficMirrorPortRange{FromPort: spFrom, ToPort: spTo}
+	return r
+}
+
+var (
+	sharedLabOnce sync.Once
+	sharedLab     *sim.Lab
+	sharedLabErr  error
+)
+
+// testLab returns the lab shared by this package's privileged tests; it is
+// closed by TestMain.
+func testLab(t *testing.T) *sim.Lab {
+	t.Helper()
+	privtest.Require(t)
+	sharedLabOnce.Do(func() {
+		sharedLab, sharedLabErr = sim.Realize(context.Background(), testTopology(), sim.Options{StateDir: labStateDir})
+	})
+	if sharedLabErr != nil {
+		t.Fatalf("realize lab: %v", sharedLabErr)
+	}
+	return sharedLab
+}
+
+// startService builds the model from spec and starts the service on lab;
+// Close runs (and must succeed) when the test ends.
+func startService(t *testing.T, lab *sim.Lab, spec cloudmock.Spec, mod func(*Config)) (*Service, *cloudmock.Model) {
+	t.Helper()
+	m, err := cloudmock.New(spec)
+	if err != nil {
+		t.Fatalf("model: %v", err)
+	}
+	cfg := Config{Model: m, Spec: &spec, Lab: lab, Ring: RingOptions{Blocks: 4}}
+	if mod != nil {
+		mod(&cfg)
+	}
+	svc, err := Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := svc.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return svc, m
+}
+
+// arrival is one datagram received by a sink, decoded independently of the
+// service (gopacket's VXLAN, Ethernet, IPv4, UDP layers).
+type arrival struct {
+	from     netip.AddrPort // outer source
+	at       string         // receiving instance
+	raw      []byte         // UDP payload: VXLAN header + inner frame
+	vni      uint32
+	inner    []byte // inner frame
+	innerSrc netip.Addr
+	innerDst netip.Addr
+	sport    uint16 // inner transport ports (UDP/TCP)
+	dport    uint16
+	proto    layers.IPProtocol
+	payload  []byte // inner transport payload
+}
+
+// sink is an independent receiver at a target: a plain UDP socket on
+// <ENI IP>:4789 inside the target's namespace.
+type sink struct {
+	name string
+	conn *net.UDPConn
+	mu   sync.Mutex
+	got  []arrival
+	kick chan struct{}
+}
+
+func newSink(t *testing.T, lab *sim.Lab, inst string) *sink {
+	t.Helper()
+	in := lab.Instance(inst)
+	s := &sink{name: inst, kick: make(chan struct{}, 1)}
+	err := in.Run(func() (err error) {
+		s.conn, err = net.ListenUDP("udp4", &net.UDPAddr{IP: in.ENI("eth0").IP.AsSlice(), Port: 4789})
+		return err
+	})
+	if err != nil {
+		t.Fatalf("sink on %s: %v", inst, err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 65536)
+		for {
+			n, from, err := s.conn.ReadFromUDPAddrPort(buf)
+			if err != nil {
+				return
+			}
+			a := decodeArrival(buf[:n])
+			a.from, a.at = netip.AddrPortFrom(from.Addr().Unmap(), from.Port()), inst
+			s.mu.Lock()
+			s.got = append(s.got, a)
+			s.mu.Unlock()
+			select {
+			case s.kick <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	t.Cleanup(func() { s.conn.Close(); <-done })
+	return s
+}
+
+func decodeArrival(b []byte) arrival {
+	a := arrival{raw: append([]byte(nil), b...)}
+	p := gopacket.NewPacket(a.raw, layers.LayerTypeVXLAN, gopacket.Default)
+	if v, ok := p.Layer(layers.LayerTypeVXLAN).(*layers.VXLAN); ok {
+		a.vni = v.VNI
+		a.inner = v.Payload
+	}
+	if ip, ok := p.Layer(layers.LayerTypeIPv4).(*layers.IPv4); ok {
+		a.innerSrc, _ = netip.AddrFromSlice(ip.SrcIP.To4())
+		a.innerDst, _ = netip.AddrFromSlice(ip.DstIP.To4())
+		a.proto = ip.Protocol
+	}
+	if u, ok := p.Layer(layers.LayerTypeUDP).(*layers.UDP); ok {
+		a.sport, a.dport = uint16(u.SrcPort), uint16(u.DstPort)
+	}
+	if tc, ok := p.Layer(layers.LayerTypeTCP).(*layers.TCP); ok {
+		a.sport, a.dport = uint16(tc.SrcPort), uint16(tc.DstPort)
+	}
+	if app := p.ApplicationLayer(); app != nil {
+		a.payload = app.Payload()
+	}
+	return a
+}
+
+// reset forgets what arrived so far.
+func (s *sink) reset() {
+	s.mu.Lock()
+	s.got = nil
+	s.mu.Unlock()
+}
+
+func (s *sink) snapshot() []arrival {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]arrival(nil), s.got...)
+}
+
+// settle waits until the sinks have together received want datagrams (or
+// 3 s passed), then a quiet period so that extra ones show, and returns
+// everything they received.
+func settle(want int, sinks ...*sink) []arrival {
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		n := 0
+		for _, s := range sinks {
+			n += len(s.snapshot())
+		}
+		if n >= want {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(150 * time.Millisecond)
+	var all []arrival
+	for _, s := range sinks {
+		all = append(all, s.snapshot()...)
+	}
+	return all
+}
+
+// udpPeer is a UDP socket inside an instance.
+type udpPeer struct {
+	conn *net.UDPConn
+}
+
+func listenUDP(t *testing.T, lab *sim.Lab, inst string, port int) *udpPeer {
+	t.Helper()
+	in := lab.Instance(inst)
+	p := &udpPeer{}
+	err := in.Run(func() (err error) {
+		p.conn, err = net.ListenUDP("udp4", &net.UDPAddr{IP: in.ENI("eth0").IP.AsSlice(), Port: port})
+		return err
+	})
+	if err != nil {
+		t.Fatalf("udp socket on %s:%d: %v", inst, port, err)
+	}
+	t.Cleanup(func() { p.conn.Close() })
+	return p
+}
+
+func (p *udpPeer) send(t *testing.T, to netip.AddrPort, payload []byte, n int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		if _, err := p.conn.WriteToUDPAddrPort(payload, to); err != nil {
+			t.Fatalf("send to %s: %v", to, err)
+		}
+	}
+}
+
+// echo answers every datagram it receives, until the test ends.
+func (p *udpPeer) echo() {
+	go func() {
+		buf := make([]byte, 65536)
+		for {
+			n, from, err := p.conn.ReadFromUDPAddrPort(buf)
+			if err != nil {
+				return
+			}
+			p.conn.WriteToUDPAddrPort(buf[:n], from)
+		}
+	}()
+}
+
+// drain reads and discards, so the instance never answers with ICMP.
+func (p *udpPeer) drain() {
+	go func() {
+		buf := make([]byte, 65536)
+		for {
+			if _, _, err := p.conn.ReadFromUDPAddrPort(buf); err != nil {
+				return
+			}
+		}
+	}()
+}
+
+func ap(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
+
+func describe(as []arrival) string {
+	s := ""
+	for _, a := range as {
+		s += fmt.Sprintf("\n  at %s from %s vni %d inner %s:%d -> %s:%d (%d bytes)", a.at, a.from, a.vni,
+			a.innerSrc, a.sport, a.innerDst, a.dport, len(a.inner))
+	}
+	return s
+}

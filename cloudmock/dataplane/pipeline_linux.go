@@ -1,0 +1,214 @@
+package dataplane
+
+import (
+	"log/slog"
+	"net/netip"
+	"sync/atomic"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/sim"
+)
+
+// pipeline is the path of one source ENI in one direction: its ring, the
+// capture goroutine (decide, deliver, encapsulate into the queue), the
+// queue, and the sender goroutine (sendmmsg from the fabric namespace).
+type pipeline struct {
+	svc    *Service
+	model  *cloudmock.Model
+	eni    cloudmock.ENIRef
+	eniID  string
+	sim    *sim.ENI
+	dir    cloudmock.Direction
+	mac    [6]byte // the instance end's MAC
+	ring   *ring
+	q      *queue
+	snd    *rawSender
+	st     pipeStats
+	stop   atomic.Bool // set by Close: the capture goroutine returns
+	logger *slog.Logger
+
+	// Capture-side scratch, reused for every packet.
+	dec cloudmock.Decision
+	// Sender-side scratch.
+	failed []bool
+	onErr  func(i int, err error)
+	errLog errLimiter
+}
+
+// ours reports whether frame belongs to the ENI in the pipeline's
+// direction: what the instance sent carries its MAC as source; what it
+// receives is addressed to its MAC (or to a group). The bridge floods an
+// unknown unicast to every port; a hypervisor would not show those frames
+// to the ENI, so neither do we.
+func (p *pipeline) ours(frame []byte) bool {
+	if len(frame) < 14 {
+		return false
+	}
+	if p.dir == cloudmock.Egress {
+		return [6]byte(frame[6:12]) == p.mac
+	}
+	return frame[0]&1 == 1 || [6]byte(frame[0:6]) == p.mac
+}
+
+// statsEvery is how many frames the capture reads between two reads of
+// the kernel's ring counters (also read at every idle poll timeout).
+const statsEvery = 4096
+
+// capture runs until stop is set. It never blocks on the mirror path: a
+// full queue skips the copy (counted), so the kernel ring keeps draining.
+func (p *pipeline) capture() {
+	var n uint64
+	for !p.stop.Load() {
+		frame, stamp, err := p.ring.read()
+		if err == errTimeout {
+			p.refreshRingStats()
+			continue
+		}
+		if err != nil {
+			p.errLog.log(p.logger, "capture read failed", err)
+			continue
+		}
+		p.handle(frame, stamp)
+		if n++; n%statsEvery == 0 {
+			p.refreshRingStats()
+		}
+	}
+	p.refreshRingStats()
+}
+
+func (p *pipeline) refreshRingStats() {
+	if err := p.ring.updateStats(); err != nil {
+		p.errLog.log(p.logger, "ring statistics", err)
+	}
+}
+
+// handle is the per-packet path: no allocation.
+func (p *pipeline) handle(frame []byte, stamp int64) {
+	p.st.captured.Add(1)
+	if !p.ours(frame) {
+		p.st.foreign.Add(1)
+		return
+	}
+	d := &p.dec
+	p.model.DecideInto(d, p.eni, p.dir, frame)
+	if !d.Mirrored {
+		p.model.CountNotMirrored(d)
+		return
+	}
+	p.st.mirrored.Add(1)
+	dl := p.model.Deliver(d)
+	p.model.CountDelivery(d, &dl)
+	if !dl.Delivered {
+		p.model.CountMirrored(d, len(frame))
+		p.st.dropped[deliveryDrop(dl.Reason)].Add(1)
+		return
+	}
+	t, ok := p.svc.target(d.TargetId, dl.To)
+	if !ok || !dl.To.Is4() || !d.Outer.Src.Is4() {
+		// A receiver the service has no route to (another VPC, IPv6).
+		p.model.CountMirrored(d, len(frame))
+		p.st.dropped[DropOther].Add(1)
+		return
+	}
+	s := p.q.reserve()
+	if s == nil {
+		p.model.CountSkipped(d, len(frame))
+		p.st.dropped[DropQueueFull].Add(1)
+		return
+	}
+	need := EthernetHeaderLen + outerLen + d.InnerLen(len(frame))
+	if need > len(s.buf) {
+		// Bigger than any datagram the VPC carries (a GSO aggregate the
+		// model did not truncate): the kernel would refuse it.
+		p.model.CountMirrored(d, len(frame))
+		p.st.dropped[DropOversize].Add(1)
+		return
+	}
+	b := d.AppendFrame(s.buf[:0], cloudmock.FrameHeader{SrcMAC: t.srcMAC, DstMAC: t.dstMAC, Dst: dl.To}, frame)
+	s.n, s.ipOff, s.dst, s.target, s.stamp = len(b), EthernetHeaderLen, dl.To, t.idx, stamp
+	p.q.commit()
+	p.model.CountMirrored(d, len(frame))
+}
+
+// Header sizes of the outer frame.
+const (
+	EthernetHeaderLen = cloudmock.EthernetHeaderLen
+	outerLen          = cloudmock.OuterIPv4Len + cloudmock.UDPHeaderLen + cloudmock.VXLANHeaderLen
+)
+
+func deliveryDrop(r cloudmock.DeliveryReason) DropReason {
+	switch r {
+	case cloudmock.DroppedByTargetNACL:
+		return DropTargetNACL
+	case cloudmock.DroppedByTargetSG:
+		return DropTargetSG
+	case cloudmock.NoListener:
+		return DropNoListener
+	case cloudmock.NoHealthyTarget:
+		return DropNoHealthyTarget
+	}
+	return DropOther
+}
+
+// send drains the queue in batches until done is closed and the queue is
+// empty.
+func (p *pipeline) send(done <-chan struct{}) {
+	for p.q.wait(done) {
+		first, n := p.q.peek(len(p.failed))
+		for i := 0; i < n; i++ {
+			s := p.q.at(first + uint64(i))
+			p.snd.set(i, s.buf[s.ipOff:s.n], s.dst.As4())
+			p.failed[i] = false
+		}
+		p.snd.flush(n, p.onErr)
+		for i := 0; i < n; i++ {
+			s := p.q.at(first + uint64(i))
+			if p.failed[i] {
+				p.st.dropped[DropSendError].Add(1)
+				continue
+			}
+			size := uint64(s.n - s.ipOff)
+			p.st.sent.Add(1)
+			p.st.sentBytes.Add(size)
+			t := p.svc.targets[s.target]
+			t.st.sent.Add(1)
+			t.st.sentBytes.Add(size)
+			if t.pcap != nil {
+				t.pcap.write(s.buf[:s.n], s.stamp)
+			}
+		}
+		p.q.release(n)
+	}
+}
+
+func (p *pipeline) markFailed(i int, err error) {
+	p.failed[i] = true
+	p.errLog.log(p.logger, "send mirror datagram", err)
+}
+
+// errLimiter logs the first error and then one in 4096, so a persistent
+// failure cannot flood the log from a packet path.
+type errLimiter struct{ n atomic.Uint64 }
+
+func (l *errLimiter) log(logger *slog.Logger, msg string, err error) {
+	if n := l.n.Add(1); n == 1 || n%4096 == 0 {
+		logger.Warn(msg, "error", err, "count", n)
+	}
+}
+
+// targetAddr is one address that receives copies of one target: the ENI
+// target's address, or one registered target of a load balancer.
+type targetAddr struct {
+	idx            int
+	id             string // TrafficMirrorTargetId
+	addr           netip.Addr
+	eniID          string // the receiving ENI
+	srcMAC, dstMAC [6]byte
+	pcap           *pcapWriter // shared by the target's addresses; nil: none
+	st             targetStats
+}
+
+type targetKey struct {
+	id   string
+	addr netip.Addr
+}
