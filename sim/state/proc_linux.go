@@ -20,20 +20,29 @@ func StartTime(pid int) (start uint64, zombie bool, err error) {
 	if err != nil {
 		return 0, false, err
 	}
+	start, zombie, err = parseStat(b)
+	if err != nil {
+		return 0, false, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+	}
+	return start, zombie, nil
+}
+
+// parseStat reads the state and start time out of a /proc/<pid>/stat line.
+func parseStat(b []byte) (start uint64, zombie bool, err error) {
 	// The command name (field 2) may contain spaces and ')'; fields after
 	// the last ')' are plain.
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
-		return 0, false, fmt.Errorf("/proc/%d/stat: malformed", pid)
+		return 0, false, errors.New("malformed")
 	}
 	f := bytes.Fields(b[i+1:])
 	// f[0] is field 3 (state), so field 22 is f[19].
 	if len(f) < 20 {
-		return 0, false, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f)+2)
+		return 0, false, fmt.Errorf("%d fields", len(f)+2)
 	}
 	start, err = strconv.ParseUint(string(f[19]), 10, 64)
 	if err != nil {
-		return 0, false, fmt.Errorf("/proc/%d/stat: start time: %w", pid, err)
+		return 0, false, fmt.Errorf("start time: %w", err)
 	}
 	return start, string(f[0]) == "Z" || string(f[0]) == "X", nil
 }

@@ -1,0 +1,128 @@
+package sim
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func TestTailBufferKeepsTheLastBytes(t *testing.T) {
+	b := newTailBuffer(10, nil)
+	var tee bytes.Buffer
+	b.tee = &tee
+	for _, s := range []string{"0123", "4567", "89ab", "c"} {
+		b.Write([]byte(s))
+	}
+	got, dropped := b.snapshot()
+	if string(got) != "3456789abc" || dropped != 3 {
+		t.Fatalf("kept %q dropped %d, want %q and 3", got, dropped, "3456789abc")
+	}
+	b.Write([]byte("ABCDEFGHIJKLMNOP"))
+	got, dropped = b.snapshot()
+	if string(got) != "GHIJKLMNOP" || dropped != 3+10+6 {
+		t.Fatalf("kept %q dropped %d, want GHIJKLMNOP and 19", got, dropped)
+	}
+	if tee.String() != "0123456789abcABCDEFGHIJKLMNOP" {
+		t.Fatalf("tee got %q", tee.String())
+	}
+}
+
+// nsInode returns the inode of a namespace as /proc/*/ns/net prints it.
+func nsInode(t *testing.T, path string) string {
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("net:[%d]", st.Ino)
+}
+
+func TestPrivilegedExec(t *testing.T) {
+	lab := realize(t, walkthrough())
+	prod := lab.Instance("prod")
+	ctx := context.Background()
+
+	t.Run("output, exit code and namespace", func(t *testing.T) {
+		var tee bytes.Buffer
+		p, err := prod.Exec(ctx, []string{"sh", "-c", "echo out; echo err >&2; readlink /proc/self/ns/net; exit 3"},
+			ExecOptions{Stdout: &tee})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = p.Wait()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || p.ExitCode() != 3 {
+			t.Fatalf("Wait = %v, ExitCode = %d; want exit status 3", err, p.ExitCode())
+		}
+		out, _ := p.Stdout()
+		serr, _ := p.Stderr()
+		want := "out\n" + nsInode(t, "/run/netns/"+prod.NsName) + "\n"
+		if string(out) != want || string(serr) != "err\n" || tee.String() != want {
+			t.Fatalf("stdout %q stderr %q tee %q; want stdout %q", out, serr, tee.String(), want)
+		}
+	})
+
+	t.Run("bounded output", func(t *testing.T) {
+		p, err := prod.Exec(ctx, []string{"printf", "0123456789abcdefghij"}, ExecOptions{MaxOutput: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		out, dropped := p.Stdout()
+		if string(out) != "abcdefghij" || dropped != 10 {
+			t.Fatalf("kept %q, dropped %d; want abcdefghij and 10", out, dropped)
+		}
+	})
+
+	t.Run("context cancel kills the group", func(t *testing.T) {
+		cctx, cancel := context.WithCancel(ctx)
+		p, err := prod.Exec(cctx, []string{"sh", "-c", "sleep 1000 & echo $!; wait"}, ExecOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		line, err := firstLine(p, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gc int
+		fmt.Sscan(line, &gc)
+		child := procOf(t, gc)
+		cancel()
+		select {
+		case <-p.Done():
+		case <-time.After(5 * time.Second):
+			t.Fatal("cancelled program still runs")
+		}
+		waitGone(t, "grandchild after cancel", child)
+	})
+
+	t.Run("stop", func(t *testing.T) {
+		p, err := prod.Exec(ctx, []string{"sleep", "1000"}, ExecOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Stop(time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if ws := p.Wait(); ws == nil || !strings.Contains(ws.Error(), "terminated") {
+			t.Fatalf("Wait after Stop = %v, want killed by SIGTERM", ws)
+		}
+	})
+
+	t.Run("missing program", func(t *testing.T) {
+		if _, err := prod.Exec(ctx, []string{"/nonexistent/program"}, ExecOptions{}); err == nil {
+			t.Fatal("want an error")
+		}
+		if _, err := prod.Exec(ctx, nil, ExecOptions{}); err == nil {
+			t.Fatal("empty argv: want an error")
+		}
+	})
+}
