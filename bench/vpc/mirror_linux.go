@@ -2,17 +2,91 @@ package vpc
 
 import (
 	"context"
-	"errors"
+	"fmt"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/cloudmock/dataplane"
+	"github.com/mirrorlab/mirrorlab/sim"
 )
 
-// mirror is the running mirror data plane, when started.
-type mirror struct{}
+// MirrorSpec is the bench's mirror configuration over the realised lab: a
+// session on production's ENI (number 1, VNI MirrorVNI) to the adapter's
+// ENI, whose filter accepts inbound UDP (the generator's traffic) and
+// inbound TCP to port 80 (the HTTP load), as the reference walk-through
+// does. ENI ids are eni-<instance>.
+func MirrorSpec(lab *sim.Lab) cloudmock.Spec {
+	topo := lab.Topology()
+	spec := cloudmock.Spec{Profile: "aws"}
+	for _, v := range topo.VPCs {
+		spec.Vpcs = append(spec.Vpcs, cloudmock.Vpc{VpcId: "vpc-" + v.Name, CidrBlock: v.CIDR.String()})
+		for _, s := range v.Subnets {
+			spec.Subnets = append(spec.Subnets, cloudmock.Subnet{SubnetId: "subnet-" + s.Name, VpcId: "vpc-" + v.Name, CidrBlock: s.CIDR.String()})
+		}
+	}
+	for _, in := range topo.Instances {
+		for _, e := range in.ENIs {
+			spec.NetworkInterfaces = append(spec.NetworkInterfaces, cloudmock.NetworkInterface{NetworkInterfaceId: "eni-" + in.Name,
+				SubnetId: "subnet-" + e.Subnet, PrivateIpAddress: e.IP.String(), Mtu: e.MTU, InstanceId: "i-" + in.Name})
+		}
+	}
+	spec.TrafficMirrorFilters = []cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "tmf-bench",
+		IngressFilterRules: []cloudmock.TrafficMirrorFilterRule{
+			{RuleNumber: 100, RuleAction: "accept", Protocol: 17, SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0"},
+			{RuleNumber: 200, RuleAction: "accept", Protocol: 6, SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0",
+				DestinationPortRange: &cloudmock.TrafficMirrorPortRange{FromPort: 80, ToPort: 80}},
+		}}}
+	spec.TrafficMirrorTargets = []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-adapter", NetworkInterfaceId: "eni-" + Adapter}}
+	spec.TrafficMirrorSessions = []cloudmock.TrafficMirrorSession{{TrafficMirrorSessionId: "tms-bench", NetworkInterfaceId: "eni-" + Prod,
+		TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-bench", SessionNumber: 1, VirtualNetworkId: cloudmock.Ptr(MirrorVNI)}}
+	return spec
+}
 
-// StartMirror starts the mirror service: production's eth0 mirrored to the
-// adapter's eth0, VNI 1.
+// mirror is the running mirror data plane, when started.
+type mirror struct {
+	svc *dataplane.Service
+}
+
+// StartMirror starts the mirror service (package cloudmock/dataplane) with
+// MirrorSpec: production's traffic copied to the adapter.
 func (e *Env) StartMirror(ctx context.Context) error {
-	return errors.New("the mirror data plane (cloudmock/dataplane) is not available yet")
+	if e.mirror.svc != nil {
+		return nil
+	}
+	spec := MirrorSpec(e.Lab)
+	model, err := cloudmock.New(spec)
+	if err != nil {
+		return fmt.Errorf("mirror model: %w", err)
+	}
+	enis := map[string]*sim.ENI{}
+	for _, in := range e.Lab.Instances() {
+		enis["eni-"+in.Name] = ENI(in)
+	}
+	svc, err := dataplane.Start(ctx, dataplane.Config{Model: model, Spec: &spec, Lab: e.Lab, ENIs: enis})
+	if err != nil {
+		return err
+	}
+	e.mirror.svc = svc
+	return nil
+}
+
+// MirrorSnapshot returns the mirror service's counters (nil when stopped).
+func (e *Env) MirrorSnapshot() *dataplane.Snapshot {
+	if e.mirror.svc == nil {
+		return nil
+	}
+	s := e.mirror.svc.Snapshot()
+	return &s
 }
 
 // StopMirror stops the mirror service, if running.
-func (e *Env) StopMirror() error { return nil }
+func (e *Env) StopMirror() error {
+	if e.mirror.svc == nil {
+		return nil
+	}
+	err := e.mirror.svc.Close()
+	e.mirror.svc = nil
+	if err != nil {
+		return fmt.Errorf("stop the mirror service: %w", err)
+	}
+	return nil
+}
