@@ -24,12 +24,18 @@ type Flow struct {
 	SrcPort        uint16
 	DstPort        uint16
 	IPLen          int
+	// Payload, when set, is the UDP payload (IPLen is then derived from
+	// it); otherwise the payload is filler bytes.
+	Payload []byte
 }
 
 // Frames builds n frames of the flow that differ only in their UDP source
 // port (SrcPort, SrcPort+1, …), so hashing on the 5-tuple sees n flows. The
 // IPv4 and UDP checksums are valid.
 func Frames(f Flow, n int) ([][]byte, error) {
+	if f.Payload != nil {
+		f.IPLen = MinIPLen + len(f.Payload)
+	}
 	if f.IPLen < MinIPLen || f.IPLen > 65535 {
 		return nil, fmt.Errorf("ip packet size %d out of range [%d, 65535]", f.IPLen, MinIPLen)
 	}
@@ -70,8 +76,12 @@ func frame(f Flow, sport uint16) []byte {
 	binary.BigEndian.PutUint16(udp[0:2], sport)
 	binary.BigEndian.PutUint16(udp[2:4], f.DstPort)
 	binary.BigEndian.PutUint16(udp[4:6], uint16(ulen))
-	for i := UDPHeaderLen; i < ulen; i++ {
-		udp[i] = byte(i)
+	if f.Payload != nil {
+		copy(udp[UDPHeaderLen:], f.Payload)
+	} else {
+		for i := UDPHeaderLen; i < ulen; i++ {
+			udp[i] = byte(i)
+		}
 	}
 	// Pseudo-header: addresses, protocol, UDP length.
 	s := sum(src[:], 0)

@@ -52,6 +52,16 @@ func TestFramesDecodeWithValidChecksums(t *testing.T) {
 			}
 		}
 	}
+	f.Payload = []byte("vxlan")
+	frames, err := Frames(f, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := gopacket.NewPacket(frames[0], layers.LayerTypeEthernet, gopacket.Default)
+	if app := p.ApplicationLayer(); app == nil || string(app.Payload()) != "vxlan" {
+		t.Fatalf("payload not carried: %v", p)
+	}
+	f.Payload = nil
 	f.IPLen = 10
 	if _, err := Frames(f, 1); err == nil {
 		t.Fatal("a 10-byte IP packet was accepted")

@@ -65,7 +65,10 @@ func (c *collector) fill(r *report.Result) {
 	for _, k := range c.order {
 		s := c.specs[k]
 		m := report.Measurement{Name: s.name, Group: s.group, Params: s.params, Unit: s.unit, Runs: c.runs[k],
-			HigherIsBetter: s.higherIsBetter, Informational: s.informational, Reference: s.reference, Note: c.notes[k]}
+			HigherIsBetter: s.higherIsBetter,
+			// Only our figures are compared between results: references and
+			// the peer describe the machine, and enter through ratios.
+			Informational: s.informational || s.group != "ours", Reference: s.reference, Note: c.notes[k]}
 		if e := c.errs[k]; e != "" {
 			if len(m.Runs) == 0 {
 				m.Error = e
