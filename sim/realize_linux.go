@@ -143,7 +143,7 @@ func (l *Lab) build(ctx context.Context) error {
 			f.enis = append(f.enis, e)
 		}
 	}
-	return nil
+	return l.awaitReady(ctx)
 }
 
 // buildFabric creates the VPC's namespace with a bridge per subnet; the

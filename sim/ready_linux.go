@@ -1,0 +1,106 @@
+package sim
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// readyTimeout bounds how long Realize waits for the links to carry traffic.
+const readyTimeout = 10 * time.Second
+
+// awaitReady returns once every ENI of every fabric answers an ICMP echo
+// from its subnet's router. A new veth carries nothing until the kernel's
+// link-watch work has activated its queue and told the bridge the port is
+// up, which happens asynchronously and, on a busy machine, late; the probe
+// proves the whole path (router, bridge port, both veth ends, the instance)
+// so that traffic flows as soon as Realize returns. The probes happen before
+// anyone can capture at the ENIs.
+func (l *Lab) awaitReady(ctx context.Context) error {
+	for _, f := range l.fabrics {
+		if len(f.enis) == 0 {
+			continue
+		}
+		if err := l.run(f.ns, func() error { return probe(ctx, f.enis) }); err != nil {
+			return fmt.Errorf("vpc %s: %w", f.VPC, err)
+		}
+	}
+	return nil
+}
+
+const probeID = 0x6d6c // "ml"
+
+func probe(ctx context.Context, enis []*ENI) error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.IPPROTO_ICMP)
+	if err != nil {
+		return fmt.Errorf("readiness probe: %w", err)
+	}
+	defer unix.Close(fd)
+	tv := unix.NsecToTimeval(int64(5 * time.Millisecond))
+	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+		return fmt.Errorf("readiness probe: %w", err)
+	}
+	pending := make(map[uint16]*ENI, len(enis))
+	for i, e := range enis {
+		pending[uint16(i+1)] = e
+	}
+	msg := make([]byte, 8)
+	buf := make([]byte, 1500)
+	deadline := time.Now().Add(readyTimeout)
+	for len(pending) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if time.Now().After(deadline) {
+			var names []string
+			for _, e := range pending {
+				names = append(names, e.Instance+"/"+e.Name+" ("+e.IP.String()+")")
+			}
+			return fmt.Errorf("no traffic through %s after %v", strings.Join(names, ", "), readyTimeout)
+		}
+		for seq, e := range pending {
+			echoRequest(msg, seq)
+			err := unix.Sendto(fd, msg, 0, &unix.SockaddrInet4{Addr: e.IP.As4()})
+			if err != nil && !errors.Is(err, unix.ENOBUFS) && !errors.Is(err, unix.EAGAIN) {
+				return fmt.Errorf("readiness probe to %s: %w", e.IP, err)
+			}
+		}
+		// Collect replies until the socket stays quiet for a while.
+		for len(pending) > 0 {
+			n, _, err := unix.Recvfrom(fd, buf, 0)
+			if err != nil {
+				break // timeout: send again to whoever has not answered
+			}
+			ihl := int(buf[0]&0x0f) * 4
+			if n < ihl+8 || buf[ihl] != 0 || binary.BigEndian.Uint16(buf[ihl+4:]) != probeID {
+				continue
+			}
+			seq := binary.BigEndian.Uint16(buf[ihl+6:])
+			if e, ok := pending[seq]; ok && [4]byte(buf[12:16]) == e.IP.As4() {
+				delete(pending, seq)
+			}
+		}
+	}
+	return nil
+}
+
+// echoRequest fills an 8-byte ICMP echo request.
+func echoRequest(b []byte, seq uint16) {
+	b[0], b[1] = 8, 0
+	binary.BigEndian.PutUint16(b[2:], 0)
+	binary.BigEndian.PutUint16(b[4:], probeID)
+	binary.BigEndian.PutUint16(b[6:], seq)
+	var s uint32
+	for i := 0; i < 8; i += 2 {
+		s += uint32(b[i])<<8 | uint32(b[i+1])
+	}
+	for s>>16 != 0 {
+		s = s&0xffff + s>>16
+	}
+	binary.BigEndian.PutUint16(b[2:], ^uint16(s))
+}
