@@ -1,0 +1,323 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/mirrorlab/mirrorlab/agent/httpparse"
+	"github.com/mirrorlab/mirrorlab/agent/input"
+	"github.com/mirrorlab/mirrorlab/agent/metrics"
+	"github.com/mirrorlab/mirrorlab/agent/pipeline"
+	"github.com/mirrorlab/mirrorlab/agent/replay"
+	"github.com/mirrorlab/mirrorlab/agent/stream"
+)
+
+// Version is the agent's version, set at build time with
+// -ldflags "-X github.com/mirrorlab/mirrorlab/agent.Version=...".
+var Version = "dev"
+
+// Stats is a JSON-able snapshot of the agent's counters.
+type Stats = metrics.Snapshot
+
+// Agent is a configured agent; Run it once.
+type Agent struct {
+	cfg      Config
+	log      *slog.Logger
+	counters *metrics.Counters
+	reg      *prometheus.Registry
+	ready    chan struct{}
+
+	mu      sync.Mutex
+	udpAddr net.Addr
+	addrs   map[string]net.Addr
+	ran     bool
+}
+
+// New checks cfg and returns an agent. Nothing is opened until Run.
+func New(cfg Config) (*Agent, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = withDefaults(cfg)
+	a := &Agent{cfg: cfg, log: cfg.Logger, counters: metrics.New(), reg: prometheus.NewRegistry(),
+		ready: make(chan struct{}), addrs: map[string]net.Addr{}}
+	if err := a.reg.Register(metrics.NewCollector(a.counters)); err != nil {
+		return nil, fmt.Errorf("register metrics: %w", err)
+	}
+	return a, nil
+}
+
+func withDefaults(c Config) Config {
+	n := runtime.GOMAXPROCS(0)
+	if c.Input == "" {
+		c.Input = "udp"
+	}
+	if c.Listen == "" {
+		c.Listen = ":4789"
+	}
+	if c.UDPSockets == 0 {
+		c.UDPSockets = n
+	}
+	if c.Workers == 0 {
+		c.Workers = n
+	}
+	if len(c.Ports) == 0 {
+		c.Ports = []uint16{80}
+	}
+	if c.VXLANPort == 0 {
+		c.VXLANPort = 4789
+	}
+	if c.Frames == "" {
+		c.Frames = "auto"
+	}
+	if c.DrainTimeout == 0 {
+		c.DrainTimeout = 10 * time.Second
+	}
+	if c.SummaryInterval == 0 {
+		c.SummaryInterval = 30 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// Stats returns a snapshot of the counters.
+func (a *Agent) Stats() Stats { return a.counters.Snapshot() }
+
+// Registry returns the agent's own Prometheus registry.
+func (a *Agent) Registry() *prometheus.Registry { return a.reg }
+
+// Ready is closed once every socket is open and packets are being read.
+func (a *Agent) Ready() <-chan struct{} { return a.ready }
+
+// Addr returns the bound address of a listener once Ready: "udp",
+// "health" or "metrics" (nil when not open).
+func (a *Agent) Addr(name string) net.Addr {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.addrs[name]
+}
+
+func (a *Agent) setAddr(name string, addr net.Addr) {
+	a.mu.Lock()
+	a.addrs[name] = addr
+	a.mu.Unlock()
+}
+
+// Run runs the agent until ctx is done (or a pcap input ends), then drains:
+// complete requests are replayed (within DrainTimeout), partial ones
+// dropped, outputs flushed. The error joins every failure.
+func (a *Agent) Run(ctx context.Context) (err error) {
+	a.mu.Lock()
+	if a.ran {
+		a.mu.Unlock()
+		return errors.New("agent: Run called twice")
+	}
+	a.ran = true
+	a.mu.Unlock()
+	cfg := &a.cfg
+	var closers []func() error
+	defer func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			err = errors.Join(err, closers[i]())
+		}
+	}()
+
+	var rp *replay.Replayer
+	if cfg.Destination != "" {
+		rc := cfg.replayConfig()
+		rc.Counters = a.counters
+		rc.Logger = a.log
+		rc.DialContext = cfg.dialer(max(cfg.ReplayTimeout, time.Second))
+		if rp, err = replay.New(rc); err != nil {
+			return err
+		}
+	}
+	var jw *jsonlWriter
+	if cfg.OutputJSONL != "" {
+		if jw, err = openJSONL(cfg.OutputJSONL); err != nil {
+			return err
+		}
+		closers = append(closers, jw.close)
+	}
+	var pw *pcapWriter
+	if cfg.OutputPcap != "" {
+		if pw, err = openPcap(cfg.OutputPcap); err != nil {
+			return err
+		}
+		closers = append(closers, pw.close)
+	}
+
+	offline := cfg.Input == "pcap"
+	pc := pipeline.Config{
+		Ports: cfg.Ports, VNIs: cfg.VNIs, VXLANPort: cfg.VXLANPort, Workers: cfg.Workers,
+		QueueLen: cfg.QueueLen, Block: offline, PacketClock: offline, Counters: a.counters,
+		Stream: stream.Config{
+			MaxStreams: cfg.MaxStreams, MaxBufferedBytes: cfg.MaxBufferedBytes,
+			MaxConnBufferedBytes: cfg.MaxConnBufferedBytes, GapTimeout: cfg.GapTimeout,
+			IdleTimeout: cfg.IdleTimeout,
+			Limits:      httpparse.Limits{MaxHeader: cfg.MaxHeaderBytes, MaxBody: cfg.MaxBodyBytes},
+			Sink: func(c stream.Conn, r *httpparse.Request) {
+				if jw != nil {
+					jw.write(c, r)
+				}
+				if rp != nil {
+					rp.Submit(c, r)
+				}
+			},
+		},
+	}
+	if pw != nil {
+		pc.Tap = pw.write
+	}
+	engine := pipeline.New(pc)
+
+	servers, err := a.startServers()
+	closers = append(closers, servers.close)
+	if err != nil {
+		if rp != nil {
+			_ = rp.Close(context.Background()) // nothing was queued
+		}
+		return err
+	}
+
+	run, err := a.openInput(engine)
+	if err != nil {
+		if rp != nil {
+			_ = rp.Close(context.Background())
+		}
+		return err
+	}
+	engine.Start()
+	a.log.Info("agent started", "version", Version, "input", cfg.Input, "ports", cfg.Ports,
+		"destination", cfg.Destination, "workers", cfg.Workers)
+	close(a.ready)
+
+	sumCtx, stopSummary := context.WithCancel(ctx)
+	var sumWG sync.WaitGroup
+	sumWG.Add(1)
+	go func() {
+		defer sumWG.Done()
+		a.summaries(sumCtx, jw, pw)
+	}()
+
+	inputErr := run(ctx)
+	// Drain.
+	stopSummary()
+	sumWG.Wait()
+	engine.Close()
+	if rp != nil {
+		dctx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
+		if derr := rp.Close(dctx); derr != nil {
+			err = errors.Join(err, derr)
+		}
+		cancel()
+	}
+	s := a.Stats()
+	a.log.Info("agent stopped", "summary", s.Summary())
+	return errors.Join(err, inputErr)
+}
+
+func (a *Agent) summaries(ctx context.Context, jw *jsonlWriter, pw *pcapWriter) {
+	if a.cfg.SummaryInterval < 0 {
+		<-ctx.Done()
+		return
+	}
+	t := time.NewTicker(a.cfg.SummaryInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s := a.Stats()
+			a.log.Info("summary " + s.Summary())
+			if jw != nil {
+				if err := jw.flush(); err != nil {
+					a.log.Error("output-jsonl", "err", err)
+				}
+			}
+			if pw != nil {
+				if err := pw.flush(); err != nil {
+					a.log.Error("output-pcap", "err", err)
+				}
+			}
+		}
+	}
+}
+
+// frameAdapter gives captured frames to a decoder with the frame kind.
+type frameAdapter struct {
+	d    *pipeline.Decoder
+	kind pipeline.FrameKind
+}
+
+func (f frameAdapter) Frame(b []byte, ethernet bool, ts time.Time) {
+	f.d.Frame(b, ethernet, f.kind, ts)
+}
+
+// openInput opens the configured input and returns the function that
+// reads it until ctx is done.
+func (a *Agent) openInput(engine *pipeline.Engine) (func(context.Context) error, error) {
+	cfg := &a.cfg
+	switch cfg.Input {
+	case "pcap":
+		kind := frameKind(cfg.Frames, pipeline.FramesAuto)
+		return func(ctx context.Context) error {
+			return input.ReadPcap(ctx, input.PcapConfig{Path: cfg.PcapFile, Pace: cfg.PcapPace},
+				frameAdapter{engine.NewDecoder(), kind})
+		}, nil
+	case "afpacket":
+		def := pipeline.FramesVXLAN
+		if strings.HasPrefix(cfg.Interface, "vxlan") {
+			def = pipeline.FramesInner
+		}
+		kind := frameKind(cfg.Frames, def)
+		af, err := input.OpenAFPacket(input.AFPacketConfig{Interface: cfg.Interface, RingBytes: cfg.RingBytes,
+			InNamespace: cfg.InNamespace, Drops: &a.counters.InputDrops})
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context) error {
+			defer af.Close()
+			return af.Run(ctx, frameAdapter{engine.NewDecoder(), kind})
+		}, nil
+	default:
+		u, err := input.ListenUDP(context.Background(), input.UDPConfig{Addr: cfg.Listen, Sockets: cfg.UDPSockets,
+			RcvBuf: cfg.RcvBuf, InNamespace: cfg.InNamespace, Drops: &a.counters.InputDrops})
+		if err != nil {
+			return nil, err
+		}
+		a.setAddr("udp", u.LocalAddr())
+		return func(ctx context.Context) error {
+			defer u.Close()
+			return u.Run(ctx, func() input.DatagramHandler { return engine.NewDecoder() })
+		}, nil
+	}
+}
+
+func frameKind(s string, auto pipeline.FrameKind) pipeline.FrameKind {
+	switch s {
+	case "vxlan":
+		return pipeline.FramesVXLAN
+	case "inner":
+		return pipeline.FramesInner
+	}
+	return auto
+}
+
+// Handler serves /metrics (Prometheus), /stats (JSON) and /healthz.
+func (a *Agent) Handler() http.Handler {
+	return a.handler()
+}

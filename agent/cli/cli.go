@@ -1,0 +1,202 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mirrorlab/mirrorlab/agent"
+)
+
+// Main runs the mirror-agent command line with args (without the program
+// name) and returns the exit code: 0 success, 1 runtime failure, 2 usage.
+// SIGINT and SIGTERM stop the agent, which drains before returning.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cfg, opts, err := parse(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "mirror-agent: %v\nmirror-agent: run with -h for the list of flags\n", err)
+		return 2
+	}
+	if opts.version {
+		fmt.Fprintf(stdout, "mirror-agent %s (%s %s/%s)\n", agent.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		return 0
+	}
+	logger, err := newLogger(stderr, opts.logLevel, opts.logFormat)
+	if err != nil {
+		fmt.Fprintf(stderr, "mirror-agent: %v\n", err)
+		return 2
+	}
+	cfg.Logger = logger
+	a, err := agent.New(cfg)
+	if err != nil {
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintf(stderr, "mirror-agent: %s\n", line)
+		}
+		fmt.Fprintln(stderr, "mirror-agent: run with -h for the list of flags")
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	runErr := a.Run(ctx)
+	if opts.statsFile != "" {
+		if err := writeStats(opts.statsFile, a.Stats()); err != nil {
+			logger.Error("stats-file", "err", err)
+			return 1
+		}
+	}
+	if runErr != nil {
+		logger.Error("agent failed", "err", runErr)
+		return 1
+	}
+	return 0
+}
+
+func writeStats(path string, s agent.Stats) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode stats: %w", err)
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write stats: %w", err)
+	}
+	return nil
+}
+
+type options struct {
+	version   bool
+	statsFile string
+	logLevel  string
+	logFormat string
+}
+
+func parse(args []string, stderr io.Writer) (agent.Config, options, error) {
+	var cfg agent.Config
+	var o options
+	fs := flag.NewFlagSet("mirror-agent", flag.ContinueOnError)
+	// Parse errors are reported once, by Main, with a hint; -h prints the
+	// usage.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: mirror-agent -destination URL [flags]\n\n"+
+			"Receives VPC Traffic Mirroring (VXLAN), rebuilds the TCP streams towards the watched\n"+
+			"ports and replays the HTTP/1.x requests to the destination.\n\nFlags:\n")
+		fs.SetOutput(stderr)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	// The reference agent's flags (aws-samples/http-requests-mirroring).
+	fs.StringVar(&cfg.Destination, "destination", "", "replay `URL` base (http:// or https://), e.g. http://10.0.0.40")
+	ports := portList{80}
+	fs.Var(&ports, "filter-request-port", "watched request `port`s, one or a comma list (e.g. 80,8080)")
+	pct := fs.Float64("percentage", 100, "percentage of requests to replay, in (0, 100]")
+	fs.StringVar(&cfg.PercentageBy, "percentage-by", "", "sample consistently by `header` or remoteaddr (empty: each request at random)")
+	fs.StringVar(&cfg.PercentageByHeader, "percentage-by-header", "", "header `name` used when -percentage-by header")
+	fs.BoolVar(&cfg.KeepHostHeader, "keep-host-header", false, "send the original Host header instead of the destination's")
+
+	// Input.
+	fs.StringVar(&cfg.Input, "input", "udp", "input: udp (VXLAN on a UDP socket), afpacket (capture on -interface) or pcap (-pcap-file)")
+	fs.StringVar(&cfg.Listen, "listen", ":4789", "UDP listen `address` for -input udp")
+	fs.IntVar(&cfg.UDPSockets, "udp-sockets", 0, "SO_REUSEPORT sockets for -input udp (0: one per CPU)")
+	rcvbuf := size(8 << 20)
+	fs.Var(&rcvbuf, "rcvbuf", "receive buffer `size` of each UDP socket (e.g. 8M; root may exceed rmem_max)")
+	fs.StringVar(&cfg.Interface, "interface", "", "capture interface for -input afpacket (e.g. eth0, or vxlan0 for kernel-decapsulated frames)")
+	fs.StringVar(&cfg.Frames, "frames", "auto", "what captured frames hold: vxlan, inner (already decapsulated) or auto")
+	ring := size(64 << 20)
+	fs.Var(&ring, "ring-size", "AF_PACKET ring `size`")
+	fs.StringVar(&cfg.PcapFile, "pcap-file", "", "pcap or pcapng `file` for -input pcap")
+	fs.Float64Var(&cfg.PcapPace, "pcap-pace", 0, "pcap replay speed: 0 as fast as possible, 1 the recorded pace, 2 twice as fast")
+	vxport := fs.Uint("vxlan-port", 4789, "outer UDP `port` of VXLAN in captured frames")
+	var vnis vniList
+	fs.Var(&vnis, "vni", "VNI allow-list, comma separated (default: every VNI)")
+
+	// Streams.
+	fs.IntVar(&cfg.Workers, "workers", 0, "reassembly workers (0: one per CPU)")
+	fs.IntVar(&cfg.QueueLen, "queue", 8192, "packets queued per reassembly worker before drops")
+	fs.IntVar(&cfg.MaxStreams, "max-streams", 100_000, "live TCP streams at most")
+	maxBuf := size(256 << 20)
+	fs.Var(&maxBuf, "max-buffered", "memory `size` for out-of-order segments and partial requests, overall")
+	maxConnBuf := size(4 << 20)
+	fs.Var(&maxConnBuf, "max-conn-buffered", "out-of-order `size` per connection")
+	fs.DurationVar(&cfg.GapTimeout, "gap-timeout", 2*time.Second, "wait this long for a missing segment before dropping its request")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", 2*time.Minute, "forget connections silent this long")
+	maxHeader := size(64 << 10)
+	fs.Var(&maxHeader, "max-header", "largest request head `size`")
+	maxBody := size(10 << 20)
+	fs.Var(&maxBody, "max-body", "largest request body `size` replayed")
+
+	// Replay.
+	fs.IntVar(&cfg.ReplayWorkers, "replay-workers", 32, "concurrent replays (and connections to the destination)")
+	fs.IntVar(&cfg.ReplayQueue, "replay-queue", 10_000, "requests waiting for replay before drops")
+	fs.DurationVar(&cfg.ReplayTimeout, "replay-timeout", 10*time.Second, "timeout of one replay, response included")
+	fs.Float64Var(&cfg.RateLimit, "rate-limit", 0, "replays per second at most (0: no limit)")
+	fs.IntVar(&cfg.RateBurst, "rate-burst", 0, "burst of -rate-limit (0: -replay-workers)")
+	fs.BoolVar(&cfg.InsecureSkipVerify, "insecure-skip-verify", false, "accept any certificate from an https destination")
+	fs.DurationVar(&cfg.DrainTimeout, "drain-timeout", 10*time.Second, "on SIGTERM, replay queued requests for at most this long")
+
+	// Outputs and operability.
+	fs.StringVar(&cfg.OutputPcap, "output-pcap", "", "write the decapsulated frames to this pcapng `file`")
+	fs.StringVar(&cfg.OutputJSONL, "output-jsonl", "", "write one JSON line per parsed request to this `file`")
+	fs.IntVar(&cfg.HealthPort, "health-port", 0, "TCP health-check `port` for a load balancer (0: none)")
+	fs.StringVar(&cfg.HealthAddr, "health-addr", "", "health-check listen `address` (overrides -health-port)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve /metrics, /stats and /healthz on this `address` (e.g. :9100)")
+	fs.DurationVar(&cfg.SummaryInterval, "summary-interval", 30*time.Second, "period of the one-line summary log (negative: never)")
+	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&o.statsFile, "stats-file", "", "on exit, write the final counters as JSON to this `file`")
+	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.Usage()
+		}
+		return cfg, o, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, o, fmt.Errorf("unexpected argument %q: every setting is a flag (e.g. -destination %s)", fs.Arg(0), fs.Arg(0))
+	}
+	if *pct == 0 {
+		return cfg, o, errors.New("-percentage 0 would replay nothing: give a value in (0, 100]")
+	}
+	if *vxport == 0 || *vxport > 65535 {
+		return cfg, o, fmt.Errorf("-vxlan-port %d: must be 1..65535", *vxport)
+	}
+	cfg.Percentage = *pct
+	cfg.Ports = ports
+	cfg.VNIs = vnis
+	cfg.VXLANPort = uint16(*vxport)
+	cfg.RcvBuf = int(rcvbuf)
+	cfg.RingBytes = int(ring)
+	cfg.MaxBufferedBytes = int(maxBuf)
+	cfg.MaxConnBufferedBytes = int(maxConnBuf)
+	cfg.MaxHeaderBytes = int(maxHeader)
+	cfg.MaxBodyBytes = int(maxBody)
+	return cfg, o, nil
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("-log-level %q: must be debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("-log-format %q: must be text or json", format)
+}

@@ -1,0 +1,185 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/mirrorlab/mirrorlab/agent/replay"
+)
+
+// Config is the whole agent configuration; every command-line flag is a
+// field. The zero value of a field means its default.
+type Config struct {
+	// Input is "udp" (default), "afpacket" or "pcap".
+	Input string
+	// Listen is the UDP listen address (default ":4789").
+	Listen string
+	// UDPSockets is the number of SO_REUSEPORT sockets (default: GOMAXPROCS).
+	UDPSockets int
+	// RcvBuf is each UDP socket's receive buffer (default 8 MiB).
+	RcvBuf int
+	// Interface is the AF_PACKET capture interface.
+	Interface string
+	// Frames says what captured frames hold: "vxlan", "inner" (a kernel
+	// vxlan device) or "auto" (default: inner on an interface named
+	// vxlan*, else vxlan; per frame for pcap input).
+	Frames string
+	// RingBytes is the AF_PACKET ring size (default 64 MiB).
+	RingBytes int
+	// PcapFile is the pcap or pcapng file to read.
+	PcapFile string
+	// PcapPace is the replay speed of the file: 0 as fast as possible, 1
+	// the recorded pace.
+	PcapPace float64
+	// VXLANPort is the outer UDP port of captured VXLAN (default 4789).
+	VXLANPort uint16
+	// VNIs is the VNI allow-list (empty: all).
+	VNIs []uint32
+
+	// Ports are the watched request ports (default 80).
+	Ports []uint16
+	// Workers is the number of reassembly workers (default: GOMAXPROCS).
+	Workers int
+	// QueueLen is each worker's packet queue (default 8192).
+	QueueLen int
+	// MaxStreams caps live TCP streams (default 100 000).
+	MaxStreams int
+	// MaxBufferedBytes caps reassembly plus parser memory (default 256 MiB).
+	MaxBufferedBytes int
+	// MaxConnBufferedBytes caps out-of-order bytes per connection (4 MiB).
+	MaxConnBufferedBytes int
+	// GapTimeout is how long a missing segment is waited for (default 2s).
+	GapTimeout time.Duration
+	// IdleTimeout closes silent connections (default 2m).
+	IdleTimeout time.Duration
+	// MaxHeaderBytes and MaxBodyBytes bound one request (64 KiB, 10 MiB).
+	MaxHeaderBytes int
+	MaxBodyBytes   int
+
+	// Destination is the replay base URL; empty only when an output file
+	// is given (record without replaying).
+	Destination        string
+	KeepHostHeader     bool
+	Percentage         float64 // (0, 100], 0 means 100
+	PercentageBy       string  // "", "header", "remoteaddr"
+	PercentageByHeader string
+	ReplayWorkers      int           // default 32
+	ReplayQueue        int           // default 10 000
+	ReplayTimeout      time.Duration // default 10s
+	RateLimit          float64       // requests/s, 0: none
+	RateBurst          int
+	InsecureSkipVerify bool
+	// DrainTimeout bounds the replay of queued requests on shutdown
+	// (default 10s).
+	DrainTimeout time.Duration
+
+	// OutputPcap writes the decapsulated frames as pcapng.
+	OutputPcap string
+	// OutputJSONL writes one JSON line per parsed request.
+	OutputJSONL string
+	// HealthPort opens a TCP (and HTTP) health-check listener on every
+	// address (0: none).
+	HealthPort int
+	// HealthAddr, when set, is the health listener's address instead
+	// (e.g. "10.0.0.20:8080" or "127.0.0.1:0").
+	HealthAddr string
+	// MetricsAddr serves /metrics, /stats and /healthz ("": none).
+	MetricsAddr string
+	// SummaryInterval is the period of the one-line summary log (default
+	// 30s; negative: never).
+	SummaryInterval time.Duration
+	Logger          *slog.Logger
+
+	// InNamespace, when set, is used to create every socket (UDP
+	// listeners, AF_PACKET, health and metrics listeners, replay dials),
+	// so the agent can run in-process inside a network namespace.
+	InNamespace func(fn func() error) error
+}
+
+// Validate reports every problem in c at once, each saying what to fix.
+func (c *Config) Validate() error {
+	var errs []error
+	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	switch c.Input {
+	case "", "udp":
+	case "afpacket":
+		if c.Interface == "" {
+			add("input afpacket: give the capture interface with -interface (e.g. eth0 or vxlan0)")
+		}
+	case "pcap":
+		if c.PcapFile == "" {
+			add("input pcap: give the file with -pcap-file")
+		}
+	default:
+		add("input %q: must be udp, afpacket or pcap", c.Input)
+	}
+	switch c.Frames {
+	case "", "auto", "vxlan", "inner":
+	default:
+		add("frames %q: must be auto, vxlan or inner", c.Frames)
+	}
+	if c.PcapPace < 0 {
+		add("pcap-pace %v: must be 0 (as fast as possible) or a positive speed factor", c.PcapPace)
+	}
+	for _, v := range c.VNIs {
+		if v > 1<<24-1 {
+			add("vni %d: VNIs are 24-bit (0..16777215)", v)
+		}
+	}
+	for _, p := range c.Ports {
+		if p == 0 {
+			add("filter-request-port 0: ports are 1..65535")
+		}
+	}
+	if c.HealthPort < 0 || c.HealthPort > 65535 {
+		add("health-port %d: must be 1..65535 (0: no health listener)", c.HealthPort)
+	}
+	for name, v := range map[string]int{"workers": c.Workers, "queue": c.QueueLen, "max-streams": c.MaxStreams,
+		"max-buffered-bytes": c.MaxBufferedBytes, "max-conn-buffered-bytes": c.MaxConnBufferedBytes,
+		"max-header-bytes": c.MaxHeaderBytes, "max-body-bytes": c.MaxBodyBytes, "rcvbuf": c.RcvBuf,
+		"udp-sockets": c.UDPSockets} {
+		if v < 0 {
+			add("%s %d: must not be negative", name, v)
+		}
+	}
+	if c.GapTimeout < 0 || c.IdleTimeout < 0 || c.DrainTimeout < 0 {
+		add("timeouts must not be negative")
+	}
+	if c.Destination == "" && c.OutputJSONL == "" && c.OutputPcap == "" {
+		add("destination: required (e.g. -destination http://10.0.0.40), unless -output-jsonl or -output-pcap records the traffic instead")
+	}
+	rc := c.replayConfig()
+	if rc.Destination == "" {
+		rc.Destination = "http://recording.invalid" // only record: check the other replay settings
+	}
+	if err := rc.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) replayConfig() replay.Config {
+	return replay.Config{
+		Destination:        c.Destination,
+		KeepHostHeader:     c.KeepHostHeader,
+		Percentage:         c.Percentage,
+		PercentageBy:       c.PercentageBy,
+		PercentageByHeader: c.PercentageByHeader,
+		Workers:            c.ReplayWorkers,
+		QueueSize:          c.ReplayQueue,
+		Timeout:            c.ReplayTimeout,
+		RateLimit:          c.RateLimit,
+		Burst:              c.RateBurst,
+		InsecureSkipVerify: c.InsecureSkipVerify,
+	}
+}
+
+// inNS runs fn through InNamespace when set.
+func (c *Config) inNS(fn func() error) error {
+	if c.InNamespace == nil {
+		return fn()
+	}
+	return c.InNamespace(fn)
+}

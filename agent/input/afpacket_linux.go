@@ -1,0 +1,91 @@
+package input
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gopacket/gopacket/afpacket"
+)
+
+// AFPacketConfig configures the capture input.
+type AFPacketConfig struct {
+	// Interface to capture on: the ENI (raw VXLAN) or a kernel vxlan device
+	// (already decapsulated frames).
+	Interface string
+	// RingBytes is the ring size (default 64 MiB), in 1 MiB blocks.
+	RingBytes   int
+	InNamespace InNamespace
+	// Drops receives the ring's drop count.
+	Drops Drops
+}
+
+// AFPacket captures frames with a TPACKET_V3 ring (pure Go, no cgo).
+type AFPacket struct {
+	cfg AFPacketConfig
+	tp  *afpacket.TPacket
+}
+
+const afBlock = 1 << 20
+
+// OpenAFPacket opens the capture socket.
+func OpenAFPacket(cfg AFPacketConfig) (*AFPacket, error) {
+	if cfg.Interface == "" {
+		return nil, errors.New("afpacket: an interface is required (-interface)")
+	}
+	if cfg.RingBytes <= 0 {
+		cfg.RingBytes = 64 << 20
+	}
+	a := &AFPacket{cfg: cfg}
+	err := cfg.InNamespace.run(func() error {
+		tp, err := afpacket.NewTPacket(
+			afpacket.OptInterface(cfg.Interface),
+			afpacket.TPacketVersion3,
+			afpacket.OptFrameSize(65536),
+			afpacket.OptBlockSize(afBlock),
+			afpacket.OptNumBlocks(max(1, cfg.RingBytes/afBlock)),
+			afpacket.OptBlockTimeout(10*time.Millisecond),
+			afpacket.OptPollTimeout(200*time.Millisecond),
+			afpacket.OptAddVLANHeader(true),
+		)
+		a.tp = tp
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("afpacket on %q: %w", cfg.Interface, err)
+	}
+	return a, nil
+}
+
+// Close releases the ring.
+func (a *AFPacket) Close() error {
+	a.tp.Close()
+	return nil
+}
+
+// Run reads frames until ctx is done. The frames are Ethernet.
+func (a *AFPacket) Run(ctx context.Context, h FrameHandler) error {
+	var lastDrops uint
+	statsAt := time.Now()
+	for ctx.Err() == nil {
+		data, ci, err := a.tp.ZeroCopyReadPacketData()
+		switch {
+		case err == nil:
+			h.Frame(data, true, ci.Timestamp)
+		case errors.Is(err, afpacket.ErrTimeout):
+		default:
+			return fmt.Errorf("afpacket read on %q: %w", a.cfg.Interface, err)
+		}
+		if now := time.Now(); now.Sub(statsAt) > time.Second {
+			statsAt = now
+			if _, s3, err := a.tp.SocketStats(); err == nil && a.cfg.Drops != nil {
+				if d := s3.Drops(); d > lastDrops {
+					a.cfg.Drops.Add(uint64(d - lastDrops))
+					lastDrops = d
+				}
+			}
+		}
+	}
+	return nil
+}
