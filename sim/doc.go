@@ -2,4 +2,56 @@
 // namespace per instance, a fabric namespace per VPC with a bridge per subnet
 // and the VPC router, a veth pair per ENI. It knows nothing of mirroring, and
 // never changes the host's own network namespace.
+//
+// # Spec and realisation
+//
+// A Topology is plain data (VPCs, subnets, instances, ENIs). Validate reports
+// every problem at once, each a *ValidationError naming its field
+// ("Instances[2].ENIs[0].IP"); Resolve also assigns missing addresses the AWS
+// way (the lowest free one of the subnet; the first four and the last are
+// reserved) and defaults the MTU to 9001. Realize turns it into a *Lab;
+// Lab.Close removes everything and returns every error, joined.
+//
+// For run id ID, the lab is, in ip(8) terms:
+//
+//	ip netns add mlID-fabric.VPC                  # per VPC; ip_forward=1
+//	ip -n mlID-fabric.VPC link add mlID-bN type bridge mcast_snooping 0   # per subnet
+//	ip -n mlID-fabric.VPC addr add GATEWAY/LEN dev mlID-bN                 # base + 1
+//	ip netns add mlID-INSTANCE                    # per instance
+//	ip -n mlID-fabric.VPC link add mlID-pN mtu MTU master mlID-bM type veth \
+//	    peer name ENI mtu MTU netns mlID-INSTANCE # per ENI, nothing in the host
+//	ip -n mlID-INSTANCE addr add IP/LEN dev ENI
+//	ip -n mlID-INSTANCE route add default via GATEWAY   # first ENI; later ones
+//	                                                    # get a table and a rule
+//
+// Every namespace has IPv6 disabled (so captures hold only what a scenario
+// sends) and rp_filter off; instances answer ARP only on the asking
+// interface. MACs are derived from the addresses (02:00:IP instance end,
+// 02:01:IP fabric end, 02:fe:GATEWAY router), the fabric has permanent
+// neighbour and static FDB entries for every ENI and each instance one for
+// its gateway, so the bridge never floods unicast to other ports. Realize
+// returns once every ENI answers an ICMP echo from its router (a fresh veth
+// carries nothing until the kernel's link-watch work has run): those two
+// packets per ENI are in the interface counters, before anyone captures.
+//
+// # Handles
+//
+// Lab.Instance(name) and Lab.Fabric(vpc) give the namespaces (NsName, NS(),
+// Run(fn) to create sockets inside on a throwaway OS thread); Instance.ENI
+// gives the instance end (IfName, Index, MAC, IP, Prefix, Gateway, MTU) and
+// the fabric end (PeerName, PeerIndex, PeerMAC, Bridge), where a hypervisor
+// would capture. Instance.Exec starts a program inside the instance (output
+// kept in bounded buffers, process group killed on context end, on Close and
+// by a parent-death signal if this process dies). Instance.AddVXLAN adds a
+// kernel VXLAN device like the walk-through's adapter.
+//
+// # Clean-up after a crash
+//
+// Before creating anything, Realize writes a state file (package sim/state)
+// in Options.StateDir (default /run/mirrorlab) naming the run id, the owner
+// PID and its start time, and the namespaces. Sweep (`mirrorlab clean`)
+// removes the runs whose owner is dead, killing what still runs in their
+// namespaces, and touches nothing else. CloseOnSignal closes a lab on SIGINT
+// or SIGTERM; a command that cancels a context on those signals and closes
+// its lab on return needs no more.
 package sim

@@ -3,6 +3,7 @@ package sim
 import (
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 )
 
@@ -33,12 +34,11 @@ func CloseOnSignal(lab *Lab, report func(error)) (stop func()) {
 			}
 		}
 	}()
-	var stopped bool
+	var once sync.Once
 	return func() {
-		if !stopped {
-			stopped = true
+		once.Do(func() {
 			signal.Stop(c)
 			close(quit)
-		}
+		})
 	}
 }
