@@ -311,9 +311,13 @@ func (d Decision) String() string {
 	flow := d.Flow.String()
 	switch d.Reason {
 	case ReasonMirrored:
-		return fmt.Sprintf("%s %s at %s: mirrored by session %s (number %d, rule %d accept) to target %s, VNI %d, outer %s:%d -> %s:%d",
+		s := fmt.Sprintf("%s %s at %s: mirrored by session %s (number %d, rule %d accept) to target %s, VNI %d, outer %s:%d -> %s:%d",
 			flow, d.Direction, d.ENIId, d.SessionId, d.SessionNumber, d.RuleNumber, d.TargetId, d.VNI,
 			d.Outer.Src, d.Outer.SrcPort, d.Outer.Dst, d.Outer.DstPort)
+		if n := d.Flow.L3Offset + d.Flow.IPLen; d.MaxInner > 0 && n > d.MaxInner {
+			s += fmt.Sprintf(", truncated to %d of %d inner frame bytes", d.MaxInner, n)
+		}
+		return s
 	case ReasonRejected:
 		return fmt.Sprintf("%s %s at %s: not mirrored: rejected by rule %d of session %s (number %d)",
 			flow, d.Direction, d.ENIId, d.RuleNumber, d.SessionId, d.SessionNumber)

@@ -3,4 +3,43 @@
 // decision for a packet seen at a source ENI, VXLAN encapsulation, delivery
 // checks at the target, and the provider's counters. It makes no syscalls;
 // the Linux data plane lives in the dataplane sub-package.
+//
+// A Spec is plain data with the EC2 API's field names; Spec.Validate reports
+// every problem at once (errors.Join of *ValidationError naming resource,
+// field and provider error code); New resolves it into a Model whose packet
+// path does not allocate:
+//
+//	m, err := cloudmock.New(spec)
+//	ref, _ := m.ENI("eni-web")
+//	d := m.Decide(ref, cloudmock.Ingress, frame)   // mirrored? why not?
+//	dl := m.Deliver(&d)                             // target NACL/SG, NLB choice
+//	buf = d.AppendFrame(buf[:0], cloudmock.FrameHeader{Dst: dl.To}, frame)
+//	m.CountMirrored(&d, len(frame))
+//
+// The decision follows DESIGN.md section 3: never-mirrored classes (ARP,
+// DHCP, 169.254.169.254, 169.254.169.123, Windows activation at
+// 169.254.169.250/251:1688, Amazon DNS at the VPC base + 2 and
+// 169.254.169.253 unless the filter has amazon-dns, IPv6 on Alibaba), then
+// the source's network ACL and security groups, then the ENI's sessions in
+// ascending session number, each filter's rules of the direction in
+// ascending rule number, first match decides (reject-stops by default,
+// reject-falls-through as a profile option).
+//
+// Choices where the providers' documents leave room, made explicit:
+//   - The outer frame copies what the public AWS capture shows: IPv4 TTL
+//     255, id 0, no DF, UDP checksum 0, source port 0xFF80 plus 7 bits of a
+//     symmetric hash of the inner 5-tuple (3-tuple without ports).
+//   - MTU truncation keeps MTU - reserve bytes of the inner IP packet plus
+//     its 14-byte Ethernet header (AWS: an instance target's MTU, 54 bytes
+//     reserved for an IPv4 mirrored packet and 74 for IPv6; a Gateway Load
+//     Balancer endpoint uses 8500; a Network Load Balancer applies no MTU
+//     rule beyond PacketLength <= 8500. Alibaba: the source ENI's MTU, 50).
+//   - Security groups are stateful through a fixed table of the flows each
+//     ENI's groups allowed (see connTable); an ENI without groups is not
+//     filtered; a subnet without an associated network ACL allows all, and
+//     an ACL applies only to traffic that crosses the subnet's boundary.
+//   - Delivery checks the receiving ENI (for a load balancer, the healthy
+//     registered target chosen by rendezvous hashing of the outer 5-tuple):
+//     its subnet's network ACL inbound and its groups' inbound rules for UDP
+//     4789 from the source ENI's address.
 package cloudmock

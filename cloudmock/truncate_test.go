@@ -2,6 +2,7 @@ package cloudmock
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/gopacket/gopacket"
@@ -100,6 +101,9 @@ func TestTruncation(t *testing.T) {
 			}
 			if d.Truncated(len(f)) != (c.wantIn < len(f)) {
 				t.Errorf("Truncated %v for %d of %d", d.Truncated(len(f)), c.wantIn, len(f))
+			}
+			if got := strings.Contains(d.String(), "truncated to"); got != (c.wantIn < len(f)) {
+				t.Errorf("String says truncated %v: %s", got, d)
 			}
 			if !bytes.Equal(inner, f[:c.wantIn]) {
 				t.Errorf("inner bytes are not the frame's first %d bytes (headers and checksums untouched)", c.wantIn)

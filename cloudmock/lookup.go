@@ -1,0 +1,79 @@
+package cloudmock
+
+import "net/netip"
+
+// Profile returns the model's provider profile.
+func (m *Model) Profile() Profile { return m.profile }
+
+// RejectBehavior returns the model's reject behaviour.
+func (m *Model) RejectBehavior() RejectBehavior { return m.reject }
+
+// ENI returns the reference of an ENI by its NetworkInterfaceId.
+func (m *Model) ENI(id string) (ENIRef, bool) {
+	r, ok := m.eniByID[id]
+	return r, ok
+}
+
+// ENIByIP returns the ENI whose primary (or IPv6) address is ip.
+func (m *Model) ENIByIP(ip netip.Addr) (ENIRef, bool) {
+	r, ok := m.eniByIP[ip]
+	return r, ok
+}
+
+// ENIID returns an ENI's NetworkInterfaceId ("" for an unknown ref).
+func (m *Model) ENIID(r ENIRef) string {
+	if e := m.eniAt(r); e != nil {
+		return e.id
+	}
+	return ""
+}
+
+// ENIAddr returns an ENI's primary IPv4 address.
+func (m *Model) ENIAddr(r ENIRef) netip.Addr {
+	if e := m.eniAt(r); e != nil {
+		return e.ip
+	}
+	return netip.Addr{}
+}
+
+// SourceENIs returns the ENIs that are the source of at least one session,
+// in Spec order: the ENIs a data plane must capture on.
+func (m *Model) SourceENIs() []ENIRef {
+	var out []ENIRef
+	for _, e := range m.enis {
+		if len(e.sessions) > 0 {
+			out = append(out, e.ref)
+		}
+	}
+	return out
+}
+
+// SessionVNI returns the VNI of a session (given or assigned) by id.
+func (m *Model) SessionVNI(sessionID string) (uint32, bool) {
+	v, ok := m.vnis[sessionID]
+	return v, ok
+}
+
+// TargetAddrs returns, per TrafficMirrorTargetId, the addresses that
+// receive its copies: the target ENI's address, or the load balancer's
+// registered targets.
+func (m *Model) TargetAddrs() map[string][]netip.Addr {
+	out := map[string][]netip.Addr{}
+	for _, t := range m.targets {
+		if t.eni != nil {
+			out[t.id] = []netip.Addr{t.eni.ip}
+			continue
+		}
+		for _, b := range t.lb.backends {
+			out[t.id] = append(out[t.id], b.eni.ip)
+		}
+	}
+	return out
+}
+
+func (m *Model) eniAt(r ENIRef) *eni {
+	if r < 0 || int(r) >= len(m.enis) {
+		return nil
+	}
+	return m.enis[r]
+}
