@@ -11,6 +11,7 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+	"golang.org/x/sys/unix"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
@@ -182,6 +183,9 @@ func newSink(t *testing.T, lab *sim.Lab, inst string) *sink {
 		s.conn, err = net.ListenUDP("udp4", &net.UDPAddr{IP: in.ENI("eth0").IP.AsSlice(), Port: 4789})
 		return err
 	})
+	if err == nil {
+		err = setRcvBufForce(s.conn, 8<<20)
+	}
 	if err != nil {
 		t.Fatalf("sink on %s: %v", inst, err)
 	}
@@ -207,6 +211,22 @@ func newSink(t *testing.T, lab *sim.Lab, inst string) *sink {
 	}()
 	t.Cleanup(func() { s.conn.Close(); <-done })
 	return s
+}
+
+// setRcvBufForce enlarges a socket's receive buffer beyond rmem_max (root),
+// so a sink never drops a burst.
+func setRcvBufForce(c *net.UDPConn, n int) error {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, n)
+	}); err != nil {
+		return err
+	}
+	return serr
 }
 
 func decodeArrival(b []byte) arrival {

@@ -35,10 +35,14 @@ type ENIStats struct {
 // PipeStats are the data plane's counters of one source ENI in one
 // direction.
 type PipeStats struct {
-	// Captured frames read from the ring; Foreign ones were not the ENI's
-	// (bridge flooding) and were ignored.
+	// Captured wire frames (GSO aggregates count as their segments);
+	// Foreign ones were not the ENI's (bridge flooding) and were ignored.
 	Captured uint64 `json:"Captured"`
-	Foreign  uint64 `json:"Foreign"`
+	// Aggregates were GSO aggregates cut into wire segments; Uncut ones
+	// could not be cut (not IPv4 TCP/UDP) and were handled whole.
+	Aggregates uint64 `json:"Aggregates"`
+	Uncut      uint64 `json:"Uncut"`
+	Foreign    uint64 `json:"Foreign"`
 	// Mirrored frames the model decided to mirror.
 	Mirrored uint64 `json:"Mirrored"`
 	// Sent datagrams and their bytes (outer IPv4 length).
@@ -79,6 +83,8 @@ type TargetHealth struct {
 func (p *pipeline) stats() PipeStats {
 	ps := PipeStats{
 		Captured:      p.st.captured.Load(),
+		Aggregates:    p.st.aggregates.Load(),
+		Uncut:         p.st.uncut.Load(),
 		Foreign:       p.st.foreign.Load(),
 		Mirrored:      p.st.mirrored.Load(),
 		Sent:          p.st.sent.Load(),
@@ -98,6 +104,8 @@ func (p *pipeline) stats() PipeStats {
 
 func (a *PipeStats) add(b PipeStats) {
 	a.Captured += b.Captured
+	a.Aggregates += b.Aggregates
+	a.Uncut += b.Uncut
 	a.Foreign += b.Foreign
 	a.Mirrored += b.Mirrored
 	a.Sent += b.Sent
@@ -153,11 +161,12 @@ func (s *Service) Handler() http.Handler {
 var (
 	labelsPipe = []string{"eni", "direction"}
 	descs      = struct {
-		captured, foreign, mirrored, sent, sentBytes, dropped, ringDrops, queueDepth, queueCap *prometheus.Desc
-		targetSent, targetBytes, health, providerNot, session, sessionDelivery                 *prometheus.Desc
-		mirrorBytes, mirrorPackets, skipBytes, skipPackets                                     *prometheus.Desc
+		captured, aggregates, foreign, mirrored, sent, sentBytes, dropped, ringDrops, queueDepth, queueCap *prometheus.Desc
+		targetSent, targetBytes, health, providerNot, session, sessionDelivery                             *prometheus.Desc
+		mirrorBytes, mirrorPackets, skipBytes, skipPackets                                                 *prometheus.Desc
 	}{
 		captured:        prometheus.NewDesc("mirrorlab_dataplane_captured_packets_total", "Frames read from the capture ring at a source ENI.", labelsPipe, nil),
+		aggregates:      prometheus.NewDesc("mirrorlab_dataplane_gso_aggregates_total", "GSO aggregates cut into wire segments before mirroring.", labelsPipe, nil),
 		foreign:         prometheus.NewDesc("mirrorlab_dataplane_foreign_packets_total", "Captured frames not addressed to or from the ENI (bridge flooding), ignored.", labelsPipe, nil),
 		mirrored:        prometheus.NewDesc("mirrorlab_dataplane_mirrored_packets_total", "Frames the model decided to mirror.", labelsPipe, nil),
 		sent:            prometheus.NewDesc("mirrorlab_dataplane_sent_packets_total", "VXLAN datagrams sent.", labelsPipe, nil),
@@ -182,7 +191,7 @@ var (
 type collector struct{ s *Service }
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descs.captured, descs.foreign, descs.mirrored, descs.sent,
+	for _, d := range []*prometheus.Desc{descs.captured, descs.aggregates, descs.foreign, descs.mirrored, descs.sent,
 		descs.sentBytes, descs.dropped, descs.ringDrops, descs.queueDepth, descs.queueCap,
 		descs.targetSent, descs.targetBytes, descs.health, descs.providerNot, descs.session,
 		descs.sessionDelivery, descs.mirrorBytes, descs.mirrorPackets, descs.skipBytes, descs.skipPackets} {
@@ -204,6 +213,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 			ps  PipeStats
 		}{{"ingress", es.Ingress}, {"egress", es.Egress}} {
 			counter(descs.captured, x.ps.Captured, id, x.dir)
+			counter(descs.aggregates, x.ps.Aggregates, id, x.dir)
 			counter(descs.foreign, x.ps.Foreign, id, x.dir)
 			counter(descs.mirrored, x.ps.Mirrored, id, x.dir)
 			counter(descs.sent, x.ps.Sent, id, x.dir)

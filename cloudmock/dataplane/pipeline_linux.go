@@ -29,6 +29,7 @@ type pipeline struct {
 
 	// Capture-side scratch, reused for every packet.
 	dec cloudmock.Decision
+	seg segmenter
 	// Sender-side scratch.
 	failed []bool
 	onErr  func(i int, err error)
@@ -59,7 +60,7 @@ const statsEvery = 4096
 func (p *pipeline) capture() {
 	var n uint64
 	for !p.stop.Load() {
-		frame, stamp, err := p.ring.read()
+		frame, vh, stamp, err := p.ring.read()
 		if err == errTimeout {
 			p.refreshRingStats()
 			continue
@@ -68,7 +69,7 @@ func (p *pipeline) capture() {
 			p.errLog.log(p.logger, "capture read failed", err)
 			continue
 		}
-		p.handle(frame, stamp)
+		p.wire(frame, vh, stamp)
 		if n++; n%statsEvery == 0 {
 			p.refreshRingStats()
 		}
@@ -80,6 +81,25 @@ func (p *pipeline) refreshRingStats() {
 	if err := p.ring.updateStats(); err != nil {
 		p.errLog.log(p.logger, "ring statistics", err)
 	}
+}
+
+// wire turns what the ring holds into what the wire would carry (see
+// gso.go) and hands each packet to handle.
+func (p *pipeline) wire(frame []byte, vh vnetHdr, stamp int64) {
+	if vh.gsoType != vnetGSONone && vh.gsoSize != 0 {
+		if p.seg.init(frame, vh) {
+			p.st.aggregates.Add(1)
+			for seg := p.seg.next(); seg != nil; seg = p.seg.next() {
+				p.handle(seg, stamp)
+			}
+			return
+		}
+		p.st.uncut.Add(1)
+	}
+	if vh.flags&vnetNeedsCsum != 0 {
+		completeChecksum(frame, int(vh.csumStart), int(vh.csumOffset))
+	}
+	p.handle(frame, stamp)
 }
 
 // handle is the per-packet path: no allocation.

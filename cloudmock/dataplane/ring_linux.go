@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/gopacket/gopacket/afpacket"
 	"golang.org/x/sys/unix"
@@ -71,6 +72,7 @@ func openRing(ifname string, ingress bool, mark uint32, o RingOptions) (*ring, e
 		afpacket.OptNumBlocks(o.Blocks),
 		afpacket.OptBlockTimeout(o.BlockTimeout),
 		afpacket.OptPollTimeout(pollTimeout),
+		afpacket.OptVNetHdrSize(vnetHdrLen),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("open af_packet ring on %s: %w", ifname, err)
@@ -82,17 +84,25 @@ func openRing(ifname string, ingress bool, mark uint32, o RingOptions) (*ring, e
 	return &ring{tp: tp, ifname: ifname, ingress: ingress}, nil
 }
 
-// read returns the next frame, zero-copy: valid until the next read. It
-// returns errTimeout when nothing arrived within pollTimeout.
-func (r *ring) read() ([]byte, int64, error) {
+// read returns the next frame, zero-copy: valid (and writable) until the
+// next read, with its virtio_net_hdr. It returns errTimeout when nothing
+// arrived within pollTimeout.
+func (r *ring) read() ([]byte, vnetHdr, int64, error) {
 	data, ci, err := r.tp.ZeroCopyReadPacketData()
 	if err != nil {
 		if errors.Is(err, afpacket.ErrTimeout) || errors.Is(err, unix.EINTR) {
-			return nil, 0, errTimeout
+			return nil, vnetHdr{}, 0, errTimeout
 		}
-		return nil, 0, fmt.Errorf("read af_packet ring on %s: %w", r.ifname, err)
+		return nil, vnetHdr{}, 0, fmt.Errorf("read af_packet ring on %s: %w", r.ifname, err)
 	}
-	return data, ci.Timestamp.UnixNano(), nil
+	if len(data) == 0 {
+		return data, vnetHdr{}, ci.Timestamp.UnixNano(), nil
+	}
+	// With PACKET_VNET_HDR_SZ the kernel writes the virtio_net_hdr right
+	// before the frame in the ring (tpacket_rcv: h.raw + macoff - 10);
+	// afpacket does not return it, so read it from the ring memory.
+	hdr := unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(data)), -vnetHdrLen)), vnetHdrLen)
+	return data, parseVnetHdr(hdr), ci.Timestamp.UnixNano(), nil
 }
 
 var errTimeout = errors.New("capture poll timeout")

@@ -136,6 +136,7 @@ func (s *Service) newPipeline(f *sim.Fabric, ref cloudmock.ENIRef, e *sim.ENI, d
 		return nil, fmt.Errorf("source network interface %s %s (fabric %s, %s): %w", p.eniID, dir, f.NsName, e.PeerName, err)
 	}
 	p.q = newQueue(s.cfg.QueueLen, slotSize)
+	p.seg.buf = make([]byte, slotSize)
 	return p, nil
 }
 

@@ -50,12 +50,14 @@ func (r DropReason) String() string {
 // direction). Written by its capture and sender goroutines, read by
 // Snapshot and the Prometheus collector; atomics only.
 type pipeStats struct {
-	captured  atomic.Uint64 // frames read from the ring
-	foreign   atomic.Uint64 // frames not addressed to/from the ENI (bridge flooding), ignored
-	mirrored  atomic.Uint64 // frames the model decided to mirror
-	sent      atomic.Uint64 // datagrams the kernel accepted
-	sentBytes atomic.Uint64 // their IPv4 length
-	dropped   [numDropReasons]atomic.Uint64
+	captured   atomic.Uint64 // wire frames seen (after cutting GSO aggregates)
+	aggregates atomic.Uint64 // GSO aggregates cut into wire segments
+	uncut      atomic.Uint64 // GSO aggregates that could not be cut (handled whole)
+	foreign    atomic.Uint64 // frames not addressed to/from the ENI (bridge flooding), ignored
+	mirrored   atomic.Uint64 // frames the model decided to mirror
+	sent       atomic.Uint64 // datagrams the kernel accepted
+	sentBytes  atomic.Uint64 // their IPv4 length
+	dropped    [numDropReasons]atomic.Uint64
 }
 
 // targetStats count what went to one target address.
