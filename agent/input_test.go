@@ -1,0 +1,167 @@
+package agent
+
+import (
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+
+	"github.com/mirrorlab/mirrorlab/agent/pktgen"
+	"github.com/mirrorlab/mirrorlab/internal/nsrun"
+	"github.com/mirrorlab/mirrorlab/internal/privtest"
+)
+
+var (
+	outerSrc = netip.MustParseAddr("10.0.0.5")
+	outerDst = netip.MustParseAddr("10.0.0.20")
+)
+
+// writePcapng writes tr as outer VXLAN frames (VNI 1) into a pcapng file,
+// one millisecond apart.
+func writePcapng(t *testing.T, tr traffic) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "mirror.pcapng")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := pcapgo.NewNgWriter(f, layers.LinkTypeEthernet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := time.Unix(1_700_000_000, 0)
+	for i, inner := range tr.frames {
+		frame := pktgen.Outer(outerSrc, outerDst, uint16(50000+i%7), pktgen.VXLAN(1, inner))
+		ci := gopacket.CaptureInfo{Timestamp: ts.Add(time.Duration(i) * time.Millisecond), CaptureLength: len(frame), Length: len(frame)}
+		if err := w.WritePacket(ci, frame); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestPcapFileInput(t *testing.T) {
+	srv := newRecorder(t, nil)
+	tr := buildTraffic()
+	a, err := New(Config{Input: "pcap", PcapFile: writePcapng(t, tr), Destination: srv.URL, SummaryInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The file ends: Run drains and returns by itself.
+	if err := a.Run(t.Context()); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	compare(t, srv.wait(t, len(tr.want)), tr.want)
+	if s := a.Stats(); s.Packets != uint64(len(tr.frames)) || s.Requests.Replayed != uint64(len(tr.want)) {
+		t.Errorf("packets %d replayed %d", s.Packets, s.Requests.Replayed)
+	}
+}
+
+func TestPcapFileErrors(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.pcap")
+	if err := os.WriteFile(bad, []byte("not a pcap file at all"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{bad, filepath.Join(t.TempDir(), "missing.pcap")} {
+		a, err := New(Config{Input: "pcap", PcapFile: path, OutputJSONL: filepath.Join(t.TempDir(), "o.jsonl"), SummaryInterval: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Run(t.Context()); err == nil {
+			t.Errorf("%s: Run returned nil", path)
+		}
+	}
+}
+
+// newNetns returns a fresh network namespace with lo up, closed at cleanup.
+func newNetns(t *testing.T) netns.NsHandle {
+	t.Helper()
+	type result struct {
+		ns  netns.NsHandle
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		// This thread enters the new namespace and dies with the goroutine
+		// (never unlocked), so no other goroutine runs there.
+		runtime.LockOSThread()
+		ns, err := netns.New()
+		if err == nil {
+			var lo netlink.Link
+			if lo, err = netlink.LinkByName("lo"); err == nil {
+				err = netlink.LinkSetUp(lo)
+			}
+		}
+		ch <- result{ns, err}
+	}()
+	r := <-ch
+	if r.err != nil {
+		t.Fatalf("create network namespace: %v", r.err)
+	}
+	t.Cleanup(func() { r.ns.Close() })
+	return r.ns
+}
+
+// TestAFPacketInNamespace runs the agent in-process inside a namespace of
+// its own (InNamespace hook): AF_PACKET capture on that namespace's lo,
+// replay to a server listening in the same namespace.
+func TestAFPacketInNamespace(t *testing.T) {
+	privtest.Require(t)
+	ns := newNetns(t)
+	inNS := func(fn func() error) error { return nsrun.Run(ns, fn) }
+	var l net.Listener
+	if err := inNS(func() (err error) { l, err = net.Listen("tcp", "127.0.0.1:0"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	srv := newRecorder(t, l)
+	a, stop := startAgent(t, Config{Input: "afpacket", Interface: "lo", Frames: "vxlan", VXLANPort: 4789,
+		Destination: srv.URL, InNamespace: inNS, SummaryInterval: -1, HealthAddr: "127.0.0.1:0"})
+	tr := buildTraffic()
+	err := inNS(func() error {
+		// Nobody listens on 4789: AF_PACKET sees the datagrams on lo. An
+		// unconnected socket ignores the port-unreachable replies.
+		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		dst := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 4789}
+		for i, f := range tr.frames {
+			if _, err := c.WriteTo(pktgen.VXLAN(1, f), dst); err != nil {
+				return err
+			}
+			if i%32 == 31 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotReqs := srv.wait(t, len(tr.want))
+	// The health listener is in the namespace, not here.
+	if c, err := net.DialTimeout("tcp", a.Addr("health").String(), 200*time.Millisecond); err == nil {
+		c.Close()
+		t.Error("health listener reachable from the host namespace")
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	compare(t, gotReqs, tr.want)
+}
