@@ -37,10 +37,9 @@ type Agent struct {
 	reg      *prometheus.Registry
 	ready    chan struct{}
 
-	mu      sync.Mutex
-	udpAddr net.Addr
-	addrs   map[string]net.Addr
-	ran     bool
+	mu    sync.Mutex
+	addrs map[string]net.Addr
+	ran   bool
 }
 
 // New checks cfg and returns an agent. Nothing is opened until Run.

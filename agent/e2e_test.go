@@ -83,8 +83,6 @@ type traffic struct {
 	want   []want
 }
 
-const serverPort = 80
-
 var serverAddr = netip.MustParseAddrPort("10.0.0.10:80")
 
 type client struct {

@@ -192,9 +192,7 @@ func TestMidStreamJoin(t *testing.T) {
 	seq := uint32(1)
 	reqs := strings.Split(data, "POST ")[1:]
 	for _, r := range reqs {
-		for _, s := range segments(seq-1, []byte("POST "+r), 40, false)[1:] {
-			segs = append(segs, s)
-		}
+		segs = append(segs, segments(seq-1, []byte("POST "+r), 40, false)[1:]...)
 		seq += uint32(len("POST " + r))
 	}
 	// Join at the second segment of request 1: its tail is skipped,
