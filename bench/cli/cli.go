@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,6 +50,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	note := fs.String("note", "", "a note on the conditions, stored with the machine description")
 	stateDir := fs.String("state-dir", "", "where namespaces are recorded for `mirrorlab clean` (default /run/mirrorlab)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
+	sizes := fs.String("sizes", "", "comma-separated IP packet sizes (default 64,512,1400,8947; smoke 64,1400)")
+	loads := fs.String("loads", "", "comma-separated offered HTTP loads on production, requests/s (default 500,1000,2000,4000,8000; smoke 200,800)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: mirrorlab bench [flags]\n       mirrorlab bench compare OLD.json NEW.json [--tolerance F]\n\nflags:\n")
 		fs.PrintDefaults()
@@ -72,6 +75,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		cfg.Parts = strings.Split(*only, ",")
 	}
 	cfg.GoReplay, cfg.Note, cfg.StateDir = *goreplay, *note, *stateDir
+	if *sizes != "" {
+		v, err := numbers(*sizes)
+		if err != nil {
+			fmt.Fprintf(stderr, "mirrorlab bench: --sizes: %v\n", err)
+			return ExitUsage
+		}
+		cfg.Sizes = cfg.Sizes[:0]
+		for _, x := range v {
+			cfg.Sizes = append(cfg.Sizes, int(x))
+		}
+	}
+	if *loads != "" {
+		v, err := numbers(*loads)
+		if err != nil {
+			fmt.Fprintf(stderr, "mirrorlab bench: --loads: %v\n", err)
+			return ExitUsage
+		}
+		cfg.HTTPLoads = v
+	}
 	if err := cfg.Validate(); err != nil {
 		fmt.Fprintf(stderr, "mirrorlab bench: %v\n", err)
 		return ExitUsage
@@ -190,4 +212,17 @@ func compare(args []string, stdout, stderr io.Writer) int {
 		return ExitRegression
 	}
 	return ExitOK
+}
+
+// numbers parses a comma-separated list of positive numbers.
+func numbers(s string) ([]float64, error) {
+	var out []float64
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || v <= 0 {
+			return nil, fmt.Errorf("%q is not a positive number", f)
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }

@@ -86,6 +86,12 @@ func TestBenchUsage(t *testing.T) {
 	if !strings.Contains(errb.String(), `unknown part "nonsense"`) {
 		t.Fatalf("stderr: %s", errb.String())
 	}
+	if code := Main(context.Background(), []string{"--sizes", "64,abc"}, &out, &errb); code != ExitUsage || !strings.Contains(errb.String(), `"abc" is not a positive number`) {
+		t.Fatalf("bad --sizes: exit %d, stderr %s", code, errb.String())
+	}
+	if code := Main(context.Background(), []string{"--sizes", "20000"}, &out, &errb); code != ExitUsage || !strings.Contains(errb.String(), "8947") {
+		t.Fatalf("oversize --sizes: exit %d, stderr %s", code, errb.String())
+	}
 	if code := Main(context.Background(), []string{"extra"}, &out, &errb); code != ExitUsage {
 		t.Fatalf("stray argument: exit %d", code)
 	}

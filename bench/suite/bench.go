@@ -2,7 +2,6 @@ package suite
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -198,5 +197,3 @@ func cmpFloat(a, b float64) int {
 	}
 	return 0
 }
-
-var errNotReady = errors.New("not available")

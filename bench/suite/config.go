@@ -62,7 +62,7 @@ func Defaults(smoke bool) Config {
 			HTTPConns: 8, DecodeTrial: 500 * time.Millisecond}
 	}
 	return Config{Runs: 3, Sizes: []int{64, 512, 1400, 8947}, Trial: time.Second, Settle: 100 * time.Millisecond,
-		Resolution: 0.05, CurvePoints: 3, HTTPLoads: []float64{250, 500, 1000, 2000, 4000}, HTTPTrial: 3 * time.Second,
+		Resolution: 0.05, CurvePoints: 3, HTTPLoads: []float64{500, 1000, 2000, 4000, 8000}, HTTPTrial: 3 * time.Second,
 		Drain: 3 * time.Second, HTTPConns: 16, DecodeTrial: 2 * time.Second}
 }
 

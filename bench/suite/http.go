@@ -55,6 +55,24 @@ type replayer interface {
 	// (ok false when it cannot be told apart from the bench process).
 	Sample() (cpu time.Duration, peakRSS uint64, ok bool)
 	Stop() error
+	// Diag is a one-line summary of the agent's own counters, for the
+	// progress display ("" when it has none).
+	Diag() string
+}
+
+// mirrorLost is the number of copies the mirror service lost so far
+// (decided but not sent, or dropped by a full capture ring).
+func mirrorLost(env *vpc.Env) uint64 {
+	s := env.MirrorSnapshot()
+	if s == nil {
+		return 0
+	}
+	t := s.Totals
+	lost := t.RingDrops
+	if t.Mirrored > t.Sent {
+		lost += t.Mirrored - t.Sent
+	}
+	return lost
 }
 
 // httpParts runs the HTTP figures of one run: the direct ceiling, our
@@ -124,7 +142,7 @@ func (s *servers) take(n uint64) uint64 {
 }
 
 type replaySpecs struct {
-	completeness, rate, p50, p99, served, cpu, rss spec
+	completeness, rate, p50, p99, served, cpu, rss, mirrorLost spec
 }
 
 func replaySpecsFor(who string, load float64) replaySpecs {
@@ -141,6 +159,7 @@ func replaySpecsFor(who string, load float64) replaySpecs {
 		served:       spec{name: "replay/" + who + "/production-served-rate", group: group, unit: "req/s", params: lp, informational: true},
 		cpu:          spec{name: "replay/" + who + "/cpu-per-1k-req", group: group, unit: "cpu-ms/1k req", params: lp},
 		rss:          spec{name: "replay/" + who + "/peak-rss", group: group, unit: "MiB", params: lp},
+		mirrorLost:   spec{name: "replay/" + who + "/mirror-copies-lost", group: group, unit: "packets", params: lp, informational: true},
 	}
 }
 
@@ -176,6 +195,7 @@ func (b *bench) replayLoads(ctx context.Context, run int, who string, env *vpc.E
 		srv.prod.Reset()
 		srv.test.Reset()
 		cpu0, _, sampled := r.Sample()
+		lost0 := mirrorLost(env)
 		n := uint64(load*b.cfg.HTTPTrial.Seconds()*2) + 1000
 		lr, err := httpload.Load{URL: srv.prodURL, Rate: load, Duration: b.cfg.HTTPTrial, Conns: b.cfg.HTTPConns,
 			FirstID: srv.take(n), Dial: vpc.Dialer(env.Client)}.Run(ctx)
@@ -189,6 +209,8 @@ func (b *bench) replayLoads(ctx context.Context, run int, who string, env *vpc.E
 		case <-time.After(b.cfg.Drain):
 		}
 		cpu1, rss, _ := r.Sample()
+		lost := mirrorLost(env) - lost0
+		b.col.add(sp.mirrorLost, float64(lost))
 		rep := httpload.CompareArrivals(srv.prod.Arrivals(), srv.test.Arrivals())
 		if rep.Served == 0 {
 			b.failLoad(sp, fmt.Errorf("production served nothing: %v", lr.FirstErr))
@@ -215,8 +237,8 @@ func (b *bench) replayLoads(ctx context.Context, run int, who string, env *vpc.E
 			b.replay[who] = map[float64][]float64{}
 		}
 		b.replay[who][load] = append(b.replay[who][load], rep.Completeness)
-		b.cfg.logf("  run %d %s at %.0f req/s: served %d, replayed %d (%.2f%%), lag p50 %v p99 %v", run, who, load,
-			rep.Served, rep.Replayed, 100*rep.Completeness, rep.LagP50.Round(time.Microsecond), rep.LagP99.Round(time.Microsecond))
+		b.cfg.logf("  run %d %s at %.0f req/s: served %d, replayed %d (%.2f%%), lag p50 %v p99 %v; mirror lost %d copies %s", run, who, load,
+			rep.Served, rep.Replayed, 100*rep.Completeness, rep.LagP50.Round(time.Microsecond), rep.LagP99.Round(time.Microsecond), lost, r.Diag())
 	}
 	b.col.add(highestLosslessSpec(who), highest)
 }

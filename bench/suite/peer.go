@@ -103,6 +103,8 @@ func (r *procReplayer) Sample() (time.Duration, uint64, bool) {
 	return cpu, rss, err == nil
 }
 
+func (r *procReplayer) Diag() string { return "" }
+
 func (r *procReplayer) Stop() error {
 	err := r.p.Stop(2 * time.Second)
 	var ee *exec.ExitError
