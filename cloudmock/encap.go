@@ -77,7 +77,11 @@ func (d *Decision) Truncated(frameLen int) bool { return d.InnerLen(frameLen) < 
 // AppendVXLAN appends the copy's UDP payload to dst: the VXLAN header (flags
 // 0x08, the session's VNI) and the inner frame cut to InnerLen. It does not
 // allocate when dst has room. The inner checksums are left as they are.
+// A decision that is not Mirrored appends nothing.
 func (d *Decision) AppendVXLAN(dst []byte, frame []byte) []byte {
+	if !d.Mirrored {
+		return dst
+	}
 	dst = append(dst, VXLANFlags, 0, 0, 0, byte(d.VNI>>16), byte(d.VNI>>8), byte(d.VNI), 0)
 	return append(dst, frame[:d.InnerLen(len(frame))]...)
 }

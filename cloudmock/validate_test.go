@@ -279,3 +279,41 @@ func TestVNIAssignment(t *testing.T) {
 		t.Errorf("decision VNI %d, session VNI %d", d.VNI, v)
 	}
 }
+
+// TestValidateLBSessionQuota: Alibaba allows 200 sessions per CLB target;
+// AWS sets no limit per NLB target.
+func TestValidateLBSessionQuota(t *testing.T) {
+	build := func(profile string, n int) Spec {
+		s := nlbSpec(true)
+		s.Profile = profile
+		s.Vpcs[0].CidrBlock = "10.0.0.0/16"
+		s.Subnets = append(s.Subnets, Subnet{SubnetId: "subnet-many", VpcId: "vpc-1", CidrBlock: "10.0.4.0/22"})
+		s.TrafficMirrorSessions = nil
+		s.TrafficMirrorFilters[0].IngressFilterRules = s.TrafficMirrorFilters[0].IngressFilterRules[:1]
+		for i := range n {
+			id := fmt.Sprintf("eni-s%d", i)
+			s.NetworkInterfaces = append(s.NetworkInterfaces, NetworkInterface{NetworkInterfaceId: id, SubnetId: "subnet-many",
+				PrivateIpAddress: fmt.Sprintf("10.0.%d.%d", 4+i/250, 1+i%250)})
+			s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, TrafficMirrorSession{TrafficMirrorSessionId: "tms-" + id,
+				NetworkInterfaceId: id, TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-web", SessionNumber: 1})
+		}
+		return s
+	}
+	for _, c := range []struct {
+		profile string
+		n       int
+		fail    bool
+	}{{"alibaba", 200, false}, {"alibaba", 201, true}, {"aws", 201, false}} {
+		s := build(c.profile, c.n)
+		errs := validationErrors(t, s.Validate())
+		if !c.fail {
+			if len(errs) != 0 {
+				t.Errorf("%s with %d sessions: %v", c.profile, c.n, errs)
+			}
+			continue
+		}
+		if len(errs) != 1 || errs[0].Code != CodeSessionLimitExceeded || errs[0].Field != "TrafficMirrorTargetId" || errs[0].ID != "tms-eni-s200" {
+			t.Errorf("%s with %d sessions: %v", c.profile, c.n, errs)
+		}
+	}
+}
