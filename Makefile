@@ -10,7 +10,7 @@ TEST_FLAGS    ?= -count=1 -timeout 20m
 # Debian packages used by some tests and scenarios: command:package.
 DEB_DEPS      := ip:iproute2 tc:iproute2 tcpdump:tcpdump tshark:tshark
 
-.PHONY: all build test test-unit test-privileged lint bench clean deps
+.PHONY: all build test test-unit test-privileged lint bench bench-deps clean deps
 
 all: build
 
@@ -55,6 +55,17 @@ lint: $(STATICCHECK)
 ## bench: Go benchmarks, five runs each (compare with benchstat).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee bench.txt
+
+## bench-deps: the peer agent of `mirrorlab bench`, GoReplay (needs cgo and
+## Debian's libpcap-dev). Never part of `make test`: without it the bench
+## reports the peer's figures as not measured, with the reason.
+GOREPLAY_V := v1.3.2
+bench-deps:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && ! dpkg -s libpcap-dev >/dev/null 2>&1; then \
+		echo "installing: libpcap-dev gcc"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libpcap-dev gcc >/dev/null; \
+	fi
+	CGO_ENABLED=1 $(GO) install github.com/buger/goreplay@$(GOREPLAY_V)
 
 clean:
 	rm -rf $(BIN) bench.txt
