@@ -7,7 +7,9 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -92,14 +94,48 @@ func TestPrivilegedHostNamespaceUntouched(t *testing.T) {
 	if !slices.ContainsFunc(before, func(s string) bool { return strings.HasPrefix(s, "link 1 lo ") }) {
 		t.Fatalf("host snapshot lacks the loopback: %q", before)
 	}
+	// Watch the host's link events for the whole life of the lab: no
+	// object of ours may appear there, not even for a moment.
+	var stopping atomic.Bool
+	events := make(chan netlink.LinkUpdate, 4096)
+	done := make(chan struct{})
+	if err := netlink.LinkSubscribeWithOptions(events, done, netlink.LinkSubscribeOptions{
+		ErrorCallback: func(err error) {
+			if !stopping.Load() {
+				t.Errorf("host link events: %v", err)
+			}
+		}}); err != nil {
+		t.Fatal(err)
+	}
 	lab, err := Realize(context.Background(), walkthrough(), Options{StateDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer lab.Close()
+	// The same watch inside the adapter does see the VXLAN device appear.
+	adapterNS := lab.Instance("adapter").NS()
+	inLab := make(chan netlink.LinkUpdate, 64)
+	inLabDone := make(chan struct{})
+	if err := netlink.LinkSubscribeWithOptions(inLab, inLabDone, netlink.LinkSubscribeOptions{Namespace: &adapterNS}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := lab.Instance("adapter").AddVXLAN("eth0", "vxlan0", 1); err != nil {
 		t.Fatal(err)
 	}
+	timeout := time.After(2 * time.Second)
+watch:
+	for {
+		select {
+		case ev := <-inLab:
+			if ev.Attrs().Name == "vxlan0" {
+				break watch
+			}
+		case <-timeout:
+			t.Error("the link watch did not see vxlan0 appear in the adapter: it cannot be trusted on the host either")
+			break watch
+		}
+	}
+	close(inLabDone)
 	if _, err := lab.Instance("prod").Exec(context.Background(), []string{"sleep", "1000"}, ExecOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -122,4 +158,12 @@ func TestPrivilegedHostNamespaceUntouched(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("after Close")
+	stopping.Store(true)
+	close(done)
+	for ev := range events {
+		name := ev.Attrs().Name
+		if strings.HasPrefix(name, "ml"+lab.RunID()) || name == "eth0" || name == "vxlan0" {
+			t.Errorf("host namespace saw link %s (%s, message %d)", name, ev.Type(), ev.Header.Type)
+		}
+	}
 }
