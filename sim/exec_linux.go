@@ -161,5 +161,6 @@ func (p *Process) Stop(grace time.Duration) error {
 			<-p.done
 		}
 	})
+	<-p.done // a concurrent second caller waits for the exit too
 	return err
 }
