@@ -21,10 +21,12 @@ func (s *Scenario) Check() error {
 	if err := c.err(); err != nil {
 		return err
 	}
-	if _, err := s.Topology(); err != nil {
+	addrs, err := s.resolveAddrs()
+	if err != nil {
 		return err
 	}
-	return nil
+	s.addrs = addrs
+	return s.checkPlatform()
 }
 
 func oneOf(v string, allowed ...string) bool { return slices.Contains(allowed, v) }

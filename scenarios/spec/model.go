@@ -13,15 +13,12 @@ import (
 // ModelSpec is the scenario's account configuration for the provider model.
 // Ids are the scenario's names. Call it on a scenario that passed Check.
 func (s *Scenario) ModelSpec() (cloudmock.Spec, error) {
-	topo, err := s.Topology()
-	if err != nil {
-		return cloudmock.Spec{}, err
+	if s.addrs == nil {
+		return cloudmock.Spec{}, errors.New("scenario not checked: call Check (or Load) first")
 	}
 	addrs := map[string]string{} // instance/ifname -> address
-	for _, in := range topo.Instances {
-		for _, e := range in.ENIs {
-			addrs[in.Name+"/"+e.Name] = e.IP.String()
-		}
+	for k, a := range s.addrs {
+		addrs[k] = a.String()
 	}
 	m := cloudmock.Spec{Profile: s.Profile.Provider, RejectBehavior: s.Profile.RejectBehaviour}
 	defaultVPC := ""

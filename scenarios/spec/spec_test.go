@@ -33,13 +33,28 @@ func TestDefaultScenarioLoads(t *testing.T) {
 		m.TrafficMirrorFilters[0].IngressFilterRules[0].Protocol != 6 {
 		t.Fatalf("model spec %+v", m)
 	}
-	topo, err := s.Topology()
+}
+
+func TestAddressesAssignedAsAWSDoes(t *testing.T) {
+	src := header + `    - name: third
+      networkInterfaces: [{name: third-eni, SubnetId: a, PrivateIpAddress: 10.0.0.5}]
+    - name: fourth
+      networkInterfaces: [{name: fourth-eni, SubnetId: a}]
+`
+	s, err := Parse("t.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(topo.Instances) != 4 || topo.Instances[2].ENIs[0].Name != "eth0" || topo.Instances[2].ENIs[0].MTU != 9001 {
-		t.Fatalf("topology %+v", topo)
+	// .0-.3 reserved; .5 given explicitly; so src .4, dst .6, fourth .7
+	for name, want := range map[string]string{"src-eni": "10.0.0.4", "dst": "10.0.0.6", "third": "10.0.0.5", "fourth-eni": "10.0.0.7"} {
+		if a, ok := s.Addr(name); !ok || a != netip.MustParseAddr(want) {
+			t.Errorf("Addr(%s) = %v, %v; want %s", name, a, ok, want)
+		}
 	}
+	full := header + `    - {name: c, networkInterfaces: [{name: c-eni, SubnetId: a, PrivateIpAddress: 10.0.0.15}]}
+`
+	got := problemsOf(t, full)
+	wantProblems(t, got, `10.0.0.15 is reserved in subnet "a"`)
 }
 
 // problemsOf parses src and returns the problems as "line: message".

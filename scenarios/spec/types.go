@@ -1,6 +1,6 @@
 package spec
 
-import "github.com/mirrorlab/mirrorlab/sim"
+import "net/netip"
 
 // Scenario is one scenario file: the whole test.
 type Scenario struct {
@@ -17,10 +17,10 @@ type Scenario struct {
 	Expect []Expectation `yaml:"expect"`
 
 	// File is the path the scenario was read from (for messages).
-	File string `yaml:"-"`
-	pos  posIndex
-	refs *refs
-	topo *sim.Topology // resolved by Topology
+	File  string `yaml:"-"`
+	pos   posIndex
+	refs  *refs
+	addrs map[string]netip.Addr // "instance/ifname" -> address, by Check
 }
 
 // Profile selects the provider's semantics.

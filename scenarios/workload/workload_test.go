@@ -6,10 +6,16 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
 )
 
 func startServer(t *testing.T, cfg ServerConfig, log *syncBuf) (*Server, string) {
@@ -239,5 +245,49 @@ func TestSink(t *testing.T) {
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestReadFramesPcapAndPcapng(t *testing.T) {
+	frames := [][]byte{bytes.Repeat([]byte{1}, 60), bytes.Repeat([]byte{2}, 100)}
+	ci := func(b []byte) gopacket.CaptureInfo {
+		return gopacket.CaptureInfo{Timestamp: time.Unix(1, 0), CaptureLength: len(b), Length: len(b)}
+	}
+	var pcap, ng bytes.Buffer
+	w := pcapgo.NewWriter(&pcap)
+	if err := w.WriteFileHeader(65536, layers.LinkTypeEthernet); err != nil {
+		t.Fatal(err)
+	}
+	nw, err := pcapgo.NewNgWriter(&ng, layers.LinkTypeEthernet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fr := range frames {
+		if err := w.WritePacket(ci(fr), fr); err != nil {
+			t.Fatal(err)
+		}
+		if err := nw.WritePacket(ci(fr), fr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := nw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for name, data := range map[string][]byte{"a.pcap": pcap.Bytes(), "a.pcapng": ng.Bytes()} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var got [][]byte
+		if err := ReadFrames(path, func(b []byte) error { got = append(got, bytes.Clone(b)); return nil }); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(got) != 2 || !bytes.Equal(got[0], frames[0]) || !bytes.Equal(got[1], frames[1]) {
+			t.Fatalf("%s: read %d frames, want the 2 written", name, len(got))
+		}
+	}
+	if err := ReadFrames(filepath.Join(dir, "missing"), func([]byte) error { return nil }); err == nil {
+		t.Fatal("missing file read")
 	}
 }

@@ -1,9 +1,10 @@
+//go:build linux
+
 package spec
 
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
@@ -11,25 +12,17 @@ import (
 	"github.com/mirrorlab/mirrorlab/sim"
 )
 
-// IfName is the interface name, inside its instance, of the instance's
-// index-th network interface.
-func IfName(index int) string { return "eth" + strconv.Itoa(index) }
-
 // Topology is the emulated network of the scenario for sim: each instance
 // with its interfaces (eth0, eth1, … in file order), and each load balancer
 // as an appliance instance holding its address. Addresses not given are
 // assigned as AWS would (sim.Topology.Resolve), so the result is complete and
 // deterministic.
 func (s *Scenario) Topology() (sim.Topology, error) {
-	if s.topo != nil {
-		return *s.topo, nil
-	}
 	t := s.rawTopology()
 	rt, err := t.Resolve()
 	if err != nil {
 		return sim.Topology{}, s.simProblems(err)
 	}
-	s.topo = &rt
 	return rt, nil
 }
 
@@ -54,14 +47,14 @@ func (s *Scenario) rawTopology() sim.Topology {
 			if j == 0 {
 				is.VPC = vpcOf(e.SubnetId)
 			}
-			is.ENIs = append(is.ENIs, sim.ENISpec{Name: IfName(j), Subnet: e.SubnetId, IP: e.PrivateIpAddress.Addr, MTU: e.MTU})
+			is.ENIs = append(is.ENIs, sim.ENISpec{Name: IfName(j), Subnet: e.SubnetId, IP: s.addrs[in.Name+"/"+IfName(j)], MTU: e.MTU})
 		}
 		t.Instances = append(t.Instances, is)
 	}
 	for _, lb := range s.Network.LoadBalancers {
 		t.Instances = append(t.Instances, sim.InstanceSpec{
 			Name: lb.Name, VPC: vpcOf(lb.SubnetId), Appliance: true,
-			ENIs: []sim.ENISpec{{Name: IfName(0), Subnet: lb.SubnetId, IP: lb.PrivateIpAddress.Addr}},
+			ENIs: []sim.ENISpec{{Name: IfName(0), Subnet: lb.SubnetId, IP: s.addrs[lb.Name+"/"+IfName(0)]}},
 		})
 	}
 	return t
@@ -116,44 +109,4 @@ func (s *Scenario) simPath(field string) string {
 		rest = strings.ReplaceAll(rest, r.from, r.to)
 	}
 	return p + rest
-}
-
-// Addr returns the (resolved) address of a network interface or load
-// balancer by name, or of an instance's first interface.
-func (s *Scenario) Addr(name string) (netip.Addr, bool) {
-	if a, err := netip.ParseAddr(name); err == nil {
-		return a, true
-	}
-	t, err := s.Topology()
-	if err != nil {
-		return netip.Addr{}, false
-	}
-	inst, idx := name, 0
-	if r, ok := s.refs.enis[name]; ok {
-		inst, idx = r.inst.Name, r.index
-	}
-	for _, in := range t.Instances {
-		if in.Name == inst && idx < len(in.ENIs) {
-			return in.ENIs[idx].IP, true
-		}
-	}
-	return netip.Addr{}, false
-}
-
-// ENIMTU returns the MTU of a network interface (default applied).
-func (s *Scenario) ENIMTU(name string) int {
-	if r, ok := s.refs.enis[name]; ok && r.eni.MTU != 0 {
-		return r.eni.MTU
-	}
-	return sim.DefaultMTU
-}
-
-// ENILocation returns the instance and interface name (eth<i>) of a network
-// interface.
-func (s *Scenario) ENILocation(name string) (instance, ifname string, ok bool) {
-	r, ok := s.refs.enis[name]
-	if !ok {
-		return "", "", false
-	}
-	return r.inst.Name, IfName(r.index), true
 }

@@ -1,0 +1,325 @@
+package explain
+
+import (
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"sort"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/scenarios/spec"
+)
+
+// Options adds to what a scenario says.
+type Options struct {
+	// Packet, when set, is explained instead of the scenario's traffic.
+	Packet *Packet
+	// ENI and Direction restrict the packet to one interface and direction
+	// (default: egress at its source's interface and ingress at its
+	// destination's).
+	ENI       string
+	Direction string
+	// Hours and GB are the cost estimate's month: hours the sessions are on
+	// (default 730) and GB mirrored (Alibaba charges per GB).
+	Hours float64
+	GB    float64
+}
+
+// Report is what explain found.
+type Report struct {
+	Scenario       string `json:"scenario"`
+	File           string `json:"file"`
+	Provider       string `json:"provider"`
+	RejectBehavior string `json:"rejectBehavior"`
+	// Problems are the provider's validation problems; ProblemsExpected says
+	// the scenario expects them (a validationError expectation).
+	Problems         []Problem         `json:"problems,omitempty"`
+	ProblemsExpected bool              `json:"problemsExpected,omitempty"`
+	VNIs             map[string]uint32 `json:"vnis,omitempty"`
+	Flows            []Flow            `json:"flows"`
+	Cost             *cloudmock.Cost   `json:"cost,omitempty"`
+	CostHours        float64           `json:"costHours"`
+	CostGB           float64           `json:"costGB"`
+	PricePerGB       float64           `json:"pricePerGB"`
+	PricePerENIHour  float64           `json:"pricePerENIHour"`
+}
+
+// Problem is one validation problem at its place in the file.
+type Problem struct {
+	Line     int    `json:"line"`
+	Code     string `json:"code"`
+	Resource string `json:"resource"`
+	Field    string `json:"field"`
+	Message  string `json:"message"`
+	Text     string `json:"text"`
+}
+
+// Flow is one traffic step (or the packet given), with what happens to its
+// packets at each interface they pass.
+type Flow struct {
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+	Path string `json:"path"` // client -> web, …
+	Note string `json:"note,omitempty"`
+	Hops []Hop  `json:"hops,omitempty"`
+	// Summary counts a replay's frames by outcome.
+	Summary map[string]int `json:"summary,omitempty"`
+}
+
+// Hop is one packet at one interface.
+type Hop struct {
+	Packet        string `json:"packet"` // request, reply, …
+	Flow          string `json:"flow"`
+	Bytes         int    `json:"bytes"`
+	ENI           string `json:"eni"`
+	Direction     string `json:"direction"`
+	Mirrored      bool   `json:"mirrored"`
+	Reason        string `json:"reason"`
+	Session       string `json:"session,omitempty"`
+	SessionNumber int    `json:"sessionNumber,omitempty"`
+	Rule          int    `json:"rule,omitempty"`
+	Target        string `json:"target,omitempty"`
+	VNI           uint32 `json:"vni,omitempty"`
+	InnerBytes    int    `json:"innerBytes,omitempty"`
+	Truncated     bool   `json:"truncated,omitempty"`
+	Delivered     bool   `json:"delivered,omitempty"`
+	Delivery      string `json:"delivery,omitempty"`
+	// Text is the model's own one-line explanation (decision; delivery).
+	Text string `json:"text"`
+}
+
+// Explain runs the scenario's traffic (or opts.Packet) through the model.
+// s must have loaded without problems.
+func Explain(s *spec.Scenario, opts Options) (*Report, error) {
+	r := &Report{Scenario: s.Name, File: s.File, Provider: s.Profile.Provider, RejectBehavior: s.Profile.RejectBehaviour}
+	if r.Provider == "" {
+		r.Provider = "aws"
+	}
+	if r.RejectBehavior == "" {
+		r.RejectBehavior = cloudmock.RejectStops.String()
+	}
+	prof, err := cloudmock.LookupProfile(r.Provider)
+	if err != nil {
+		return nil, err
+	}
+	r.PricePerGB, r.PricePerENIHour = prof.PricePerGB, prof.PricePerENIHour
+	for _, e := range s.Expect {
+		r.ProblemsExpected = r.ProblemsExpected || e.ValidationError != nil
+	}
+	if ps := s.ModelProblems(); ps != nil {
+		for _, p := range ps {
+			r.Problems = append(r.Problems, Problem{Line: p.Line, Code: p.Code, Resource: p.Resource, Field: p.Field, Message: p.Message, Text: p.Error()})
+		}
+		return r, nil
+	}
+	ms, err := s.ModelSpec()
+	if err != nil {
+		return nil, err
+	}
+	m, err := cloudmock.New(ms, cloudmock.WithSeed(1))
+	if err != nil {
+		return nil, fmt.Errorf("build model: %w", err)
+	}
+	r.VNIs = map[string]uint32{}
+	for _, ss := range s.Mirror.Sessions {
+		r.VNIs[ss.Name], _ = m.SessionVNI(ss.Name)
+	}
+	if opts.Hours <= 0 {
+		opts.Hours = 730
+	}
+	c := m.EstimateCost(opts.Hours, opts.GB)
+	r.Cost, r.CostHours, r.CostGB = &c, opts.Hours, opts.GB
+
+	x := &explainer{s: s, m: m}
+	if opts.Packet != nil {
+		f, err := x.packet(*opts.Packet, opts.ENI, opts.Direction)
+		if err != nil {
+			return nil, err
+		}
+		r.Flows = []Flow{f}
+		return r, nil
+	}
+	for i, t := range s.Traffic {
+		r.Flows = append(r.Flows, x.traffic(i, t))
+	}
+	return r, nil
+}
+
+type explainer struct {
+	s *spec.Scenario
+	m *cloudmock.Model
+}
+
+// hop decides pkt at an interface (by address) in a direction; ok is false
+// when the address is no interface of the model.
+func (x *explainer) hop(label string, pkt Packet, at netip.Addr, dir cloudmock.Direction) (Hop, bool) {
+	ref, ok := x.m.ENIByIP(at)
+	if !ok {
+		return Hop{}, false
+	}
+	return x.hopAt(label, pkt.Frame(), pkt.String(), ref, dir), true
+}
+
+func (x *explainer) hopAt(label string, frame []byte, flow string, ref cloudmock.ENIRef, dir cloudmock.Direction) Hop {
+	d := x.m.Decide(ref, dir, frame)
+	h := Hop{
+		Packet: label, Flow: flow, Bytes: len(frame), ENI: x.m.ENIID(ref), Direction: dir.String(),
+		Mirrored: d.Mirrored, Reason: d.Reason.String(), Text: d.String(),
+	}
+	if d.SessionId != "" {
+		h.Session, h.SessionNumber = d.SessionId, d.SessionNumber
+	}
+	if d.Reason == cloudmock.ReasonMirrored || d.Reason == cloudmock.ReasonRejected {
+		h.Rule = d.RuleNumber
+	}
+	if d.Mirrored {
+		h.Target, h.VNI = d.TargetId, d.VNI
+		h.InnerBytes, h.Truncated = d.InnerLen(len(frame)), d.Truncated(len(frame))
+		dl := x.m.Deliver(&d)
+		h.Delivered, h.Delivery = dl.Delivered, dl.Reason.String()
+		h.Text += "; " + dl.String()
+	}
+	return h
+}
+
+// conversation decides a packet at the sender's interface (egress) and the
+// receiver's (ingress), then the replies the other way.
+func (x *explainer) conversation(f *Flow, steps []step) {
+	for _, st := range steps {
+		if h, ok := x.hop(st.label, st.pkt, st.pkt.Src, cloudmock.Egress); ok {
+			f.Hops = append(f.Hops, h)
+		}
+		if h, ok := x.hop(st.label, st.pkt, st.pkt.Dst, cloudmock.Ingress); ok {
+			f.Hops = append(f.Hops, h)
+		}
+	}
+}
+
+type step struct {
+	label string
+	pkt   Packet
+}
+
+// ephemeral is the client port explain assumes.
+const ephemeral = 49152
+
+func (x *explainer) traffic(i int, t spec.Traffic) Flow {
+	f := Flow{Name: t.Name}
+	if f.Name == "" {
+		f.Name = fmt.Sprintf("traffic[%d]", i)
+	}
+	src, _ := x.s.Addr(t.From)
+	switch {
+	case t.HTTP != nil:
+		f.Kind = "http"
+		dst, _ := x.s.Addr(t.HTTP.To)
+		port := uint16(80)
+		if t.HTTP.Port != 0 {
+			port = uint16(t.HTTP.Port)
+		}
+		f.Path = fmt.Sprintf("%s -> %s", t.From, t.HTTP.To)
+		syn := Packet{Proto: 6, Src: src, Dst: dst, SrcPort: ephemeral, DstPort: port, TCPFlags: flagSYN}
+		req := syn
+		req.TCPFlags, req.Payload = flagPSH|flagACK, requestSize(t.HTTP)
+		x.conversation(&f, []step{
+			{"syn", syn}, {"syn-ack", syn.Reply(0, flagSYN|flagACK)},
+			{"request", req}, {"response", req.Reply(120, flagPSH|flagACK)},
+		})
+	case t.TCP != nil, t.UDP != nil:
+		snd, proto, kind := t.TCP, uint8(6), "tcp"
+		if t.UDP != nil {
+			snd, proto, kind = t.UDP, 17, "udp"
+		}
+		f.Kind = kind
+		dst, _ := x.s.Addr(snd.To)
+		f.Path = fmt.Sprintf("%s -> %s", t.From, snd.To)
+		sport := uint16(ephemeral)
+		if snd.SourcePort != 0 {
+			sport = uint16(snd.SourcePort)
+		}
+		p := Packet{Proto: proto, Src: src, Dst: dst, SrcPort: sport, DstPort: uint16(snd.Port), Payload: payloadSize(snd)}
+		if proto == 6 {
+			syn := p
+			syn.TCPFlags, syn.Payload = flagSYN, 0
+			p.TCPFlags = flagPSH | flagACK
+			x.conversation(&f, []step{{"syn", syn}, {"syn-ack", syn.Reply(0, flagSYN|flagACK)}, {"data", p}})
+		} else {
+			x.conversation(&f, []step{{"datagram", p}})
+		}
+	case t.ICMP != nil:
+		f.Kind = "icmp"
+		dst, _ := x.s.Addr(t.ICMP.To)
+		f.Path = fmt.Sprintf("%s -> %s", t.From, t.ICMP.To)
+		p := Packet{Proto: 1, Src: src, Dst: dst, DstPort: 8, Payload: payloadSize(t.ICMP)}
+		x.conversation(&f, []step{{"echo request", p}, {"echo reply", p.Reply(p.Payload, 0)}})
+	case t.Replay != nil:
+		f.Kind = "replay"
+		f.Path = fmt.Sprintf("%s into %s (%s)", filepath.Base(t.Replay.File), t.Replay.NetworkInterface, orDefault(t.Replay.Direction, "egress"))
+		x.replay(&f, t.Replay)
+	default:
+		f.Kind = "command"
+		f.Path = t.From
+		f.Note = "a command's traffic is not known before it runs; run the scenario to see it"
+	}
+	return f
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func requestSize(h *spec.HTTPLoad) int {
+	body := 0
+	for _, b := range h.Bodies {
+		body = max(body, len(b))
+	}
+	return 80 + body // request line and a few headers
+}
+
+func payloadSize(s *spec.Sender) int {
+	switch {
+	case s.Payload != "":
+		return len(s.Payload)
+	case s.Size > 0:
+		return s.Size
+	}
+	return 64
+}
+
+func (x *explainer) packet(p Packet, eni, dir string) (Flow, error) {
+	f := Flow{Name: "packet", Kind: "packet", Path: p.String()}
+	if eni == "" {
+		x.conversation(&f, []step{{"packet", p}})
+		if len(f.Hops) == 0 {
+			f.Note = "neither address is an interface of the scenario"
+		}
+		return f, nil
+	}
+	ref, ok := x.m.ENI(eni)
+	if !ok {
+		return f, fmt.Errorf("no network interface named %q", eni)
+	}
+	d := cloudmock.Ingress
+	switch dir {
+	case "", "ingress":
+	case "egress":
+		d = cloudmock.Egress
+	default:
+		return f, fmt.Errorf("direction %q: want ingress or egress", dir)
+	}
+	f.Hops = append(f.Hops, x.hopAt("packet", p.Frame(), p.String(), ref, d))
+	return f, nil
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

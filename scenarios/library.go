@@ -1,0 +1,72 @@
+package scenarios
+
+import (
+	"embed"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/mirrorlab/mirrorlab/scenarios/spec"
+)
+
+//go:embed default.yaml schema.json library
+var files embed.FS
+
+// DefaultName is the name under which the embedded default scenario is
+// reported.
+const DefaultName = "default.yaml"
+
+// Default returns the default scenario (the reference walk-through) as
+// embedded in the binary.
+func Default() []byte {
+	b, _ := files.ReadFile("default.yaml") // embedded at build time: cannot fail
+	return b
+}
+
+// Schema returns the JSON Schema of the scenario format.
+func Schema() []byte {
+	b, _ := files.ReadFile("schema.json")
+	return b
+}
+
+// Library returns the embedded library's scenario files by base name
+// ("rule-order.yaml", …), and the names sorted.
+func Library() (map[string][]byte, []string) {
+	out := map[string][]byte{}
+	entries, _ := fs.ReadDir(files, "library")
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".yaml") {
+			continue
+		}
+		b, err := files.ReadFile(path.Join("library", e.Name()))
+		if err == nil {
+			out[e.Name()] = b
+		}
+	}
+	names := make([]string, 0, len(out))
+	for n := range out {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return out, names
+}
+
+// Load reads a scenario by argument: "" is the embedded default scenario; a
+// path that exists is read from disk; otherwise a name of the embedded
+// library ("rule-order" or "rule-order.yaml").
+func Load(arg string) (*spec.Scenario, error) {
+	if arg == "" {
+		return spec.Parse(DefaultName, Default())
+	}
+	if _, err := os.Stat(arg); err == nil || strings.ContainsRune(arg, os.PathSeparator) {
+		return spec.Load(arg)
+	}
+	lib, _ := Library()
+	name := strings.TrimSuffix(arg, ".yaml") + ".yaml"
+	if b, ok := lib[name]; ok {
+		return spec.Parse("library/"+name, b)
+	}
+	return spec.Load(arg) // reports the missing file
+}
