@@ -109,7 +109,7 @@ func parseHead(b []byte, maxHeader int) (head, int, error) {
 	if err != nil {
 		return h, 0, err
 	}
-	h.Request = &Request{Method: method, Target: target, Proto: proto}
+	h.Request = &Request{Method: method, Target: target, Proto: proto, Header: make([]Field, 0, 8)}
 	off := n
 	h.length = -1
 	var te string

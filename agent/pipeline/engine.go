@@ -9,9 +9,13 @@ import (
 	"github.com/mirrorlab/mirrorlab/agent/stream"
 )
 
-// maxPacket is the size of the buffers packets are copied into; larger
-// packets get a buffer of their own.
-const maxPacket = 9216
+// Packets are copied into pooled buffers of two sizes: most mirrored
+// packets fit a small one (Ethernet MTU), jumbo frames (MTU 9001) a large
+// one; anything larger gets a buffer of its own.
+const (
+	smallPacket = 2048
+	largePacket = 9216
+)
 
 // Config configures an Engine.
 type Config struct {
@@ -54,7 +58,8 @@ type Engine struct {
 	vnis    map[uint32]struct{}
 	group   *stream.Group
 	queues  []chan packet
-	bufs    sync.Pool
+	small   sync.Pool
+	large   sync.Pool
 	wg      sync.WaitGroup
 	stop    chan struct{}
 	closeMu sync.RWMutex
@@ -87,7 +92,8 @@ func New(cfg Config) *Engine {
 			e.vnis[v] = struct{}{}
 		}
 	}
-	e.bufs.New = func() any { b := make([]byte, maxPacket); return &b }
+	e.small.New = func() any { b := make([]byte, smallPacket); return &b }
+	e.large.New = func() any { b := make([]byte, largePacket); return &b }
 	e.group = stream.NewGroup(cfg.Stream)
 	e.queues = make([]chan packet, cfg.Workers)
 	for i := range e.queues {
@@ -113,9 +119,14 @@ func (e *Engine) watched(port uint16) bool {
 
 // enqueue copies the IP packet of in to the worker of its flow.
 func (e *Engine) enqueue(in *frame.Inner, vni uint32, ts time.Time) {
-	bp := e.bufs.Get().(*[]byte)
-	if len(in.Packet) > len(*bp) {
-		b := make([]byte, len(in.Packet))
+	var bp *[]byte
+	switch n := len(in.Packet); {
+	case n <= smallPacket:
+		bp = e.small.Get().(*[]byte)
+	case n <= largePacket:
+		bp = e.large.Get().(*[]byte)
+	default:
+		b := make([]byte, n)
 		bp = &b
 	}
 	n := copy(*bp, in.Packet)
@@ -124,6 +135,7 @@ func (e *Engine) enqueue(in *frame.Inner, vni uint32, ts time.Time) {
 	defer e.closeMu.RUnlock()
 	if e.closed {
 		e.cfg.Counters.ShardDrops.Add(1)
+		e.putBuf(bp)
 		return
 	}
 	q := e.queues[in.FlowHash()%uint32(len(e.queues))]
@@ -135,7 +147,16 @@ func (e *Engine) enqueue(in *frame.Inner, vni uint32, ts time.Time) {
 	case q <- p:
 	default:
 		e.cfg.Counters.ShardDrops.Add(1)
-		e.bufs.Put(bp)
+		e.putBuf(bp)
+	}
+}
+
+func (e *Engine) putBuf(bp *[]byte) {
+	switch cap(*bp) {
+	case smallPacket:
+		e.small.Put(bp)
+	case largePacket:
+		e.large.Put(bp)
 	}
 }
 
@@ -156,9 +177,7 @@ func (e *Engine) worker(q chan packet) {
 			if in.DecodeIP(b) == frame.OK && in.DecodeTCP() == frame.OK {
 				shard.Packet(&in, p.vni, p.ts)
 			}
-			if cap(*p.buf) == maxPacket {
-				e.bufs.Put(p.buf)
-			}
+			e.putBuf(p.buf)
 		case now := <-tick.C:
 			if e.cfg.PacketClock {
 				now = shard.LastSeen()

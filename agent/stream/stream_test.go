@@ -42,9 +42,14 @@ func segments(isn uint32, data []byte, mss int, fin bool) []seg {
 }
 
 func ipPacket(t testing.TB, sport uint16, s seg) []byte {
+	return ipPacketFrom(t, 5, sport, s)
+}
+
+// ipPacketFrom builds a client packet from 10.0.1.host.
+func ipPacketFrom(t testing.TB, host byte, sport uint16, s seg) []byte {
 	t.Helper()
 	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP,
-		SrcIP: net.IPv4(10, 0, 0, 5), DstIP: net.IPv4(10, 0, 0, 10)}
+		SrcIP: net.IPv4(10, 0, 1, host), DstIP: net.IPv4(10, 0, 0, 10)}
 	tcp := &layers.TCP{SrcPort: layers.TCPPort(sport), DstPort: 80, Seq: s.seq, SYN: s.syn, FIN: s.fin,
 		ACK: !s.syn, Ack: 1, Window: 65535}
 	if err := tcp.SetNetworkLayerForChecksum(ip); err != nil {
