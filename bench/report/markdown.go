@@ -23,6 +23,21 @@ func WriteMarkdown(w io.Writer, r *Result) error {
 	if m.Note != "" {
 		fmt.Fprintf(&b, "%s\n", m.Note)
 	}
+	for _, t := range r.Summary {
+		fmt.Fprintf(&b, "\n%s\n\n", t.Title)
+		writeRow(&b, t.Header)
+		seps := make([]string, len(t.Header))
+		for i := range seps {
+			seps[i] = "---"
+		}
+		writeRow(&b, seps)
+		for _, row := range t.Rows {
+			writeRow(&b, row)
+		}
+	}
+	if len(r.Summary) > 0 {
+		b.WriteString("\nAll figures:\n")
+	}
 	b.WriteString("\n| group | measurement | parameters | median | min–max | unit | vs reference (median, min–max) | note |\n")
 	b.WriteString("|---|---|---|---:|---:|---|---|---|\n")
 	for i := range r.Measurements {
@@ -54,6 +69,41 @@ func WriteMarkdown(w io.Writer, r *Result) error {
 		return fmt.Errorf("write markdown: %w", err)
 	}
 	return nil
+}
+
+func writeRow(b *strings.Builder, cells []string) {
+	b.WriteString("|")
+	for _, c := range cells {
+		b.WriteString(" " + cell(c) + " |")
+	}
+	b.WriteString("\n")
+}
+
+// FormatNumber prints a figure the way the tables do: three significant
+// digits, thousands grouped.
+func FormatNumber(v float64) string { return fmtNum(v) }
+
+// FormatRange prints "median (min–max)".
+func FormatRange(m *Measurement) string {
+	if m == nil || m.Error != "" || len(m.Runs) == 0 {
+		return "—"
+	}
+	if m.Min == m.Max {
+		return fmtNum(m.Median)
+	}
+	return fmtNum(m.Median) + " (" + fmtNum(m.Min) + "–" + fmtNum(m.Max) + ")"
+}
+
+// FormatRatio prints a measurement's ratio to its reference as "0.91×
+// (0.85–0.97)", or "—".
+func FormatRatio(m *Measurement) string {
+	if m == nil || m.Ratio == nil {
+		return "—"
+	}
+	if m.Ratio.Min == m.Ratio.Max {
+		return fmtNum(m.Ratio.Median) + "×"
+	}
+	return fmtNum(m.Ratio.Median) + "× (" + fmtNum(m.Ratio.Min) + "–" + fmtNum(m.Ratio.Max) + ")"
 }
 
 func refName(key string) string {

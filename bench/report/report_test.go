@@ -97,12 +97,17 @@ func TestMarkdown(t *testing.T) {
 	if err := r.ComputeRatios(); err != nil {
 		t.Fatal(err)
 	}
+	r.Summary = []Table{{Title: "Mirror path", Header: []string{"size", "ours", "vs tc"},
+		Rows: [][]string{{"64", FormatRange(r.Find(Key("mirror/ours/zero-loss-rate", map[string]string{"size": "64"}))),
+			FormatRatio(r.Find(Key("mirror/ours/zero-loss-rate", map[string]string{"size": "64"})))}}}}
 	var b bytes.Buffer
 	if err := WriteMarkdown(&b, r); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
 	for _, want := range []string{
+		"Mirror path\n\n| size | ours | vs tc |\n| --- | --- | --- |\n| 64 | 100 (90.0–400) | 0.900× (0.500–1.000) |\n",
+		"All figures:",
 		"Test CPU (2 cores)",
 		"| ours | mirror/ours/zero-loss-rate | size=64 | 100 | 90.0–400 | pps | 0.900 × mirror/kernel-tc-mirred/zero-loss-rate (0.500–1.000) |",
 		"| peer | peer/goreplay/rate |  | — | — | req/s |  | not measured: goreplay not installed |",

@@ -85,6 +85,14 @@ type Plot struct {
 	Series []Series `json:"series"`
 }
 
+// Table is a summary table shown before the full list of figures: cells
+// are already formatted.
+type Table struct {
+	Title  string     `json:"title"`
+	Header []string   `json:"header"`
+	Rows   [][]string `json:"rows"`
+}
+
 // Result is everything one bench run produced.
 type Result struct {
 	Schema       string        `json:"schema"`
@@ -93,6 +101,7 @@ type Result struct {
 	Runs         int           `json:"runs"`
 	Measurements []Measurement `json:"measurements"`
 	Plots        []Plot        `json:"plots,omitempty"`
+	Summary      []Table       `json:"summary,omitempty"`
 	Notes        []string      `json:"notes,omitempty"`
 }
 

@@ -114,11 +114,14 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 		b.notes = append(b.notes, "no ratio: "+strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
 	res.Plots = b.plots(res)
+	res.Summary = b.summary(res)
 	res.Notes = append(res.Notes, b.notes...)
 	res.Notes = append(res.Notes,
 		"Packet size is the IP packet length; 8947 is the largest untruncated size at MTU 9001 (AWS reserves 54 bytes).",
 		"Zero-loss rate: RFC 2544-style binary search over the generator's unpaced rate; a path faster than the generator reports the generator's rate, marked generator-limited.",
-		"Ratios are computed run by run against the reference measured in the same run, then summarised.")
+		"Ratios are computed run by run against the reference measured in the same run, then summarised.",
+		"≥ marks a generator-limited figure: the path lost nothing at the generator's top rate, so its limit is higher.",
+		"Our agent runs in the bench's own process, so its CPU and memory are not separated; GoReplay's are read from /proc.")
 	return res, nil
 }
 

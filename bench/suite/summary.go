@@ -1,0 +1,74 @@
+package suite
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/mirrorlab/mirrorlab/bench/ref"
+	"github.com/mirrorlab/mirrorlab/bench/report"
+)
+
+// summary builds the headline tables shown before the full list.
+func (b *bench) summary(res *report.Result) []report.Table {
+	runs := fmt.Sprintf("median (min–max) over %d run(s)", b.cfg.Runs)
+	find := func(name string, params map[string]string) *report.Measurement {
+		return res.Find(report.Key(name, params))
+	}
+	var out []report.Table
+	mt := report.Table{Title: "Mirror path — highest zero-loss rate in packets/s, " + runs + "; ratios paired run by run",
+		Header: []string{"IP packet size", "ours", "kernel tc mirred", "ours ÷ tc mirred", "kernel veth", "kernel VXLAN",
+			"ours: copies delivered at generator top", "ours: production loss at generator top", "ours: CPU-s per Mpkt"}}
+	for _, size := range b.cfg.Sizes {
+		sp := sizeParams(size)
+		ours := find("throughput/"+labelOurs+"/zero-loss-rate", sp)
+		mt.Rows = append(mt.Rows, []string{strconv.Itoa(size),
+			withNote(ours), withNote(find("throughput/"+labelTCMirred+"/zero-loss-rate", sp)), report.FormatRatio(ours),
+			withNote(find("throughput/"+string(ref.Veth)+"/zero-loss-rate", sp)), withNote(find("throughput/"+string(ref.VXLAN)+"/zero-loss-rate", sp)),
+			percent(find("mirror/"+labelOurs+"/copies-delivered-at-ceiling", sp)), percent(find("mirror/"+labelOurs+"/production-loss-at-ceiling", sp)),
+			report.FormatRange(find("mirror/"+labelOurs+"/cpu-per-mpkt", sp))})
+	}
+	out = append(out, mt)
+	rt := report.Table{Title: "Replay — by offered HTTP load on production, " + runs,
+		Header: []string{"offered load (req/s)", "ours: completeness", "GoReplay: completeness", "ours: lag p50 / p99 (ms)",
+			"GoReplay: lag p50 / p99 (ms)", "GoReplay: CPU-ms per 1k requests", "GoReplay: peak RSS (MiB)"}}
+	for _, load := range b.cfg.HTTPLoads {
+		lp := loadParams(load)
+		rt.Rows = append(rt.Rows, []string{report.FormatNumber(load),
+			percent(find("replay/"+labelOurs+"/completeness", lp)), percent(find("replay/"+labelGoReplay+"/completeness", lp)),
+			report.FormatRange(find("replay/"+labelOurs+"/lag-p50", lp)) + " / " + report.FormatRange(find("replay/"+labelOurs+"/lag-p99", lp)),
+			report.FormatRange(find("replay/"+labelGoReplay+"/lag-p50", lp)) + " / " + report.FormatRange(find("replay/"+labelGoReplay+"/lag-p99", lp)),
+			report.FormatRange(find("replay/"+labelGoReplay+"/cpu-per-1k-req", lp)), report.FormatRange(find("replay/"+labelGoReplay+"/peak-rss", lp))})
+	}
+	out = append(out, rt)
+	oursHL := find("replay/"+labelOurs+"/highest-lossless-load", nil)
+	ot := report.Table{Title: "Agent and ceilings — " + runs, Header: []string{"figure", "value", "unit"}, Rows: [][]string{
+		{"ours: decode rate on the UDP input", withNote(find("agent/ours/decode-rate", nil)), "packets/s"},
+		{"direct HTTP load on the test server (replay ceiling)", report.FormatRange(find("http/direct/max-rate", nil)), "requests/s"},
+		{"ours: highest offered load replayed ≥ 99.9%", report.FormatRange(oursHL), "requests/s"},
+		{"GoReplay: highest offered load replayed ≥ 99.9%", report.FormatRange(find("replay/"+labelGoReplay+"/highest-lossless-load", nil)), "requests/s"},
+		{"ours ÷ GoReplay, highest lossless load", report.FormatRatio(oursHL), "ratio"},
+	}}
+	out = append(out, ot)
+	return out
+}
+
+// withNote is FormatRange with a marker for generator-limited figures.
+func withNote(m *report.Measurement) string {
+	s := report.FormatRange(m)
+	if m != nil && m.Error == "" && len(m.Runs) > 0 && strings.Contains(m.Note, "generator-limited") {
+		s += " ≥"
+	}
+	return s
+}
+
+func percent(m *report.Measurement) string {
+	if m == nil || m.Error != "" || len(m.Runs) == 0 {
+		return "—"
+	}
+	f := func(v float64) string { return strconv.FormatFloat(100*v, 'f', 2, 64) + "%" }
+	if m.Min == m.Max {
+		return f(m.Median)
+	}
+	return f(m.Median) + " (" + f(m.Min) + "–" + f(m.Max) + ")"
+}
