@@ -2,15 +2,19 @@ package dataplane
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/afpacket"
 	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
 	"golang.org/x/sys/unix"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
@@ -353,4 +357,147 @@ func describe(as []arrival) string {
 			a.innerSrc, a.sport, a.innerDst, a.dport, len(a.inner))
 	}
 	return s
+}
+
+// inject sends raw Ethernet frames out of an instance's eth0 (AF_PACKET),
+// as the instance's stack would.
+func inject(t *testing.T, lab *sim.Lab, inst string, frames ...[]byte) {
+	t.Helper()
+	in := lab.Instance(inst)
+	err := in.Run(func() error {
+		fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		defer unix.Close(fd)
+		sa := &unix.SockaddrLinklayer{Ifindex: in.ENI("eth0").Index, Halen: 6}
+		for _, f := range frames {
+			if err := unix.Sendto(fd, f, 0, sa); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("inject frames at %s: %v", inst, err)
+	}
+}
+
+// wireCapture is an independent AF_PACKET capture (gopacket/afpacket,
+// TPACKET_V3) on an instance's eth0: what arrived on the target's wire.
+type wireCapture struct {
+	mu     sync.Mutex
+	frames [][]byte
+	stamps []time.Time
+}
+
+func captureWire(t *testing.T, lab *sim.Lab, inst string) *wireCapture {
+	t.Helper()
+	in := lab.Instance(inst)
+	var tp *afpacket.TPacket
+	err := in.Run(func() (err error) {
+		tp, err = afpacket.NewTPacket(afpacket.OptInterface("eth0"), afpacket.OptPollTimeout(20*time.Millisecond),
+			afpacket.OptBlockTimeout(time.Millisecond), afpacket.OptNumBlocks(8))
+		return err
+	})
+	if err != nil {
+		t.Fatalf("wire capture on %s: %v", inst, err)
+	}
+	w := &wireCapture{}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			data, ci, err := tp.ReadPacketData()
+			if err != nil {
+				continue
+			}
+			w.mu.Lock()
+			w.frames = append(w.frames, data)
+			w.stamps = append(w.stamps, ci.Timestamp)
+			w.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() { close(stop); <-done; tp.Close() })
+	return w
+}
+
+// vxlan returns the captured frames that are UDP to port 4789.
+func (w *wireCapture) vxlan() [][]byte {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out [][]byte
+	for _, f := range w.frames {
+		p := gopacket.NewPacket(f, layers.LayerTypeEthernet, gopacket.NoCopy)
+		if u, ok := p.Layer(layers.LayerTypeUDP).(*layers.UDP); ok && u.DstPort == 4789 {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// writePcap writes the captured frames to a pcapng file.
+func (w *wireCapture) writePcap(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ng, err := pcapgo.NewNgWriter(f, layers.LinkTypeEthernet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for i, fr := range w.frames {
+		ci := gopacket.CaptureInfo{Timestamp: w.stamps[i], CaptureLength: len(fr), Length: len(fr)}
+		if err := ng.WritePacket(ci, fr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ng.Flush(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tcpListener listens on inst's address:port until the test ends (or
+// close is called), accepting and closing connections: a health-check
+// endpoint.
+type tcpListener struct{ ln net.Listener }
+
+func listenTCP(t *testing.T, lab *sim.Lab, inst string, port int) *tcpListener {
+	t.Helper()
+	in := lab.Instance(inst)
+	l := &tcpListener{}
+	err := in.Run(func() (err error) {
+		l.ln, err = net.Listen("tcp4", netip.AddrPortFrom(in.ENI("eth0").IP, uint16(port)).String())
+		return err
+	})
+	if err != nil {
+		t.Fatalf("tcp listener on %s:%d: %v", inst, port, err)
+	}
+	go func() {
+		for {
+			c, err := l.ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	t.Cleanup(func() { l.ln.Close() })
+	return l
+}
+
+// dumpSnapshot renders the service's counters for a failure message.
+func dumpSnapshot(svc *Service) string {
+	b, _ := json.MarshalIndent(svc.Snapshot(), "", "  ")
+	return string(b)
 }
