@@ -1,0 +1,104 @@
+package input
+
+import (
+	"context"
+	"encoding/binary"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+type counter struct{ n atomic.Int64 }
+
+func (c *counter) Datagram(b []byte, ts time.Time) { c.n.Add(1) }
+
+func TestUDPReusePortSockets(t *testing.T) {
+	u, err := ListenUDP(context.Background(), UDPConfig{Addr: "127.0.0.1:0", Sockets: 3, RcvBuf: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range u.conns[1:] {
+		if c.LocalAddr().String() != u.LocalAddr().String() {
+			t.Fatalf("socket bound to %v, want %v", c.LocalAddr(), u.LocalAddr())
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var mu sync.Mutex
+	var handlers []*counter
+	done := make(chan error, 1)
+	go func() {
+		done <- u.Run(ctx, func() DatagramHandler {
+			mu.Lock()
+			defer mu.Unlock()
+			c := &counter{}
+			handlers = append(handlers, c)
+			return c
+		})
+	}()
+	// Many senders (source ports) spread over the sockets.
+	const senders, each = 16, 20
+	for s := 0; s < senders; s++ {
+		c, err := net.Dial("udp", u.LocalAddr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < each; i++ {
+			if _, err := c.Write([]byte{8, 0, 0, 0, 0, 0, 1, 0}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c.Close()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	total := int64(0)
+	for time.Now().Before(deadline) {
+		total = 0
+		mu.Lock()
+		for _, h := range handlers {
+			total += h.n.Load()
+		}
+		mu.Unlock()
+		if total == senders*each {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if total != senders*each || len(handlers) != 3 {
+		t.Fatalf("received %d of %d datagrams with %d handlers", total, senders*each, len(handlers))
+	}
+}
+
+func TestRxqOverflow(t *testing.T) {
+	const hdr = unix.SizeofCmsghdr
+	b := make([]byte, 64)
+	// A first control message of another type, then SO_RXQ_OVFL = 1234.
+	putHdr := func(off, l int, level, typ int32) {
+		if hdr == 16 {
+			binary.NativeEndian.PutUint64(b[off:], uint64(l))
+			binary.NativeEndian.PutUint32(b[off+8:], uint32(level))
+			binary.NativeEndian.PutUint32(b[off+12:], uint32(typ))
+		} else {
+			binary.NativeEndian.PutUint32(b[off:], uint32(l))
+			binary.NativeEndian.PutUint32(b[off+4:], uint32(level))
+			binary.NativeEndian.PutUint32(b[off+8:], uint32(typ))
+		}
+	}
+	putHdr(0, hdr+4, unix.SOL_IP, unix.IP_TTL)
+	second := (hdr + 4 + hdr - 9) &^ (hdr - 9)
+	putHdr(second, hdr+4, unix.SOL_SOCKET, unix.SO_RXQ_OVFL)
+	binary.NativeEndian.PutUint32(b[second+hdr:], 1234)
+	if v, ok := rxqOverflow(b[:second+hdr+4]); !ok || v != 1234 {
+		t.Fatalf("rxqOverflow = %d, %v", v, ok)
+	}
+	if _, ok := rxqOverflow(b[:hdr-1]); ok {
+		t.Fatal("parsed a truncated header")
+	}
+}
