@@ -71,7 +71,9 @@ type Point struct {
 
 // Series is one line of a plot.
 type Series struct {
-	Label  string  `json:"label"`
+	Label string `json:"label"`
+	// Color is an SVG colour; empty: one from the palette by position.
+	Color  string  `json:"color,omitempty"`
 	Points []Point `json:"points"`
 }
 

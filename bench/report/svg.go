@@ -5,6 +5,7 @@ import (
 	"html"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -13,7 +14,11 @@ const (
 	padL, padR, padT, padB = 80, 200, 40, 60
 )
 
-var palette = []string{"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"}
+var (
+	palette = []string{"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"}
+	// Dashes tell overlapping series apart.
+	dashes = []string{"", "8,4", "3,3", "12,4,3,4"}
+)
 
 // WriteSVG draws p as a line chart: one polyline per series, a vertical bar
 // for each point's min–max over the runs, axes with ticks, and a legend.
@@ -48,7 +53,7 @@ func WriteSVG(w io.Writer, p *Plot) error {
 	for _, yt := range ticks(ymin, ymax, 5) {
 		y := ty(yt)
 		fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ddd"/>`+"\n", padL, y, svgW-padR, y)
-		fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end">%s</text>`+"\n", padL-6, y+4, esc(fmtNum(yt)))
+		fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end">%s</text>`+"\n", padL-6, y+4, esc(tickLabel(yt)))
 	}
 	xt := ticks(xmin, xmax, 6)
 	if p.LogX {
@@ -57,13 +62,20 @@ func WriteSVG(w io.Writer, p *Plot) error {
 	for _, v := range xt {
 		x := tx(v)
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="black"/>`+"\n", x, svgH-padB, x, svgH-padB+5)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`+"\n", x, svgH-padB+18, esc(fmtNum(v)))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`+"\n", x, svgH-padB+18, esc(tickLabel(v)))
 	}
 	fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`+"\n", padL+pw/2, svgH-15, esc(p.XLabel))
 	fmt.Fprintf(&b, `<text x="18" y="%.1f" text-anchor="middle" transform="rotate(-90 18 %.1f)">%s</text>`+"\n", padT+ph/2, padT+ph/2, esc(p.YLabel))
 	// Series.
 	for i, s := range p.Series {
-		color := palette[i%len(palette)]
+		color := s.Color
+		if color == "" {
+			color = palette[i%len(palette)]
+		}
+		dash := ""
+		if d := dashes[i%len(dashes)]; d != "" {
+			dash = ` stroke-dasharray="` + d + `"`
+		}
 		var pts []string
 		for _, pt := range s.Points {
 			x, y := tx(pt.X), ty(pt.Y)
@@ -74,10 +86,10 @@ func WriteSVG(w io.Writer, p *Plot) error {
 			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3" fill="%s"/>`+"\n", x, y, color)
 		}
 		if len(pts) > 1 {
-			fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>`+"\n", color, strings.Join(pts, " "))
+			fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="2"%s points="%s"/>`+"\n", color, dash, strings.Join(pts, " "))
 		}
 		ly := padT + 10 + 20*i
-		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="2"/>`+"\n", svgW-padR+15, ly, svgW-padR+40, ly, color)
+		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="2"%s/>`+"\n", svgW-padR+15, ly, svgW-padR+40, ly, color, dash)
 		fmt.Fprintf(&b, `<text x="%d" y="%d">%s</text>`+"\n", svgW-padR+45, ly+4, esc(s.Label))
 	}
 	b.WriteString("</svg>\n")
@@ -134,4 +146,12 @@ func xticksFromPoints(p *Plot) []float64 {
 		}
 	}
 	return out
+}
+
+// tickLabel prints an axis value without padding zeros: 64, 1 400, 0.5.
+func tickLabel(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return group(strconv.FormatFloat(v, 'f', 0, 64))
+	}
+	return strconv.FormatFloat(v, 'g', 6, 64)
 }

@@ -125,13 +125,17 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 	return res, nil
 }
 
+// colors keeps one colour per path across plots.
+var colors = map[string]string{labelOurs: "#1f77b4", labelTCMirred: "#d62728", string(ref.VXLAN): "#2ca02c",
+	string(ref.Veth): "#ff7f0e", labelGoReplay: "#9467bd"}
+
 // plots builds the SVG plots from the collected figures.
 func (b *bench) plots(res *report.Result) []report.Plot {
 	var out []report.Plot
 	tp := report.Plot{ID: "mirror-throughput", Title: "Highest zero-loss rate by packet size", XLabel: "IP packet size (bytes)",
 		YLabel: "zero-loss rate (kpps)", LogX: true}
 	for _, label := range []string{labelOurs, labelTCMirred, string(ref.VXLAN), string(ref.Veth)} {
-		s := report.Series{Label: label}
+		s := report.Series{Label: label, Color: colors[label]}
 		for _, size := range b.cfg.Sizes {
 			m := res.Find(zeroLossSpec(label, "", size).key())
 			if m == nil || m.Error != "" || len(m.Runs) == 0 {
@@ -158,9 +162,18 @@ func (b *bench) plots(res *report.Result) []report.Plot {
 		for l := range b.curves[size] {
 			labels = append(labels, l)
 		}
-		slices.Sort(labels)
+		// Ours first (solid line), then the references by name.
+		slices.SortFunc(labels, func(a, b string) int {
+			if (a == labelOurs) != (b == labelOurs) {
+				if a == labelOurs {
+					return -1
+				}
+				return 1
+			}
+			return strings.Compare(a, b)
+		})
 		for _, l := range labels {
-			s := report.Series{Label: l}
+			s := report.Series{Label: l, Color: colors[l]}
 			pts := slices.Clone(b.curves[size][l])
 			slices.SortFunc(pts, func(a, b curvePoint) int { return cmpFloat(a.offered, b.offered) })
 			for _, pt := range pts {
@@ -173,7 +186,7 @@ func (b *bench) plots(res *report.Result) []report.Plot {
 	rp := report.Plot{ID: "replay-completeness", Title: "Replay completeness by offered HTTP load", XLabel: "offered load on production (req/s)",
 		YLabel: "completeness (%)", LogX: true}
 	for _, who := range []string{labelOurs, labelGoReplay} {
-		s := report.Series{Label: who}
+		s := report.Series{Label: who, Color: colors[who]}
 		for _, load := range b.cfg.HTTPLoads {
 			m := res.Find(report.Key("replay/"+who+"/completeness", loadParams(load)))
 			if m == nil || m.Error != "" || len(m.Runs) == 0 {

@@ -1,0 +1,115 @@
+package suite
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/mirrorlab/mirrorlab/bench/report"
+)
+
+// fakeBench fills a bench with figures as two runs would, without a kernel.
+func fakeBench(t *testing.T) (*bench, *report.Result) {
+	t.Helper()
+	cfg := Defaults(true)
+	cfg.Runs = 2
+	b := &bench{cfg: cfg, col: newCollector(), curves: map[int]map[string][]curvePoint{}, replay: map[string]map[float64][]float64{}}
+	for run := 0; run < 2; run++ {
+		for _, size := range cfg.Sizes {
+			tc := zeroLossSpec(labelTCMirred, "reference", size)
+			b.col.add(tc, 200_000)
+			b.col.note(tc, "generator-limited: no loss at the generator's top rate (a lower bound)")
+			b.col.add(zeroLossSpec(labelOurs, "ours", size), float64(150_000+run*30_000))
+		}
+		for _, load := range cfg.HTTPLoads {
+			b.col.add(replaySpecsFor(labelOurs, load).completeness, 1)
+			b.col.add(replaySpecsFor(labelGoReplay, load).completeness, 0.99)
+		}
+		b.col.add(highestLosslessSpec(labelGoReplay), 200)
+		b.col.add(highestLosslessSpec(labelOurs), 800)
+	}
+	b.col.fail(decodeSpec(), errors.New("agent missing"))
+	b.curves[64] = map[string][]curvePoint{labelOurs: {{150_000, 0}, {180_000, 0.1}}, labelTCMirred: {{200_000, 0}}}
+	res := &report.Result{Schema: report.Schema, Runs: 2}
+	b.col.fill(res)
+	if err := res.ComputeRatios(); err != nil {
+		t.Fatal(err)
+	}
+	return b, res
+}
+
+func TestSummaryAndPlotsFromFigures(t *testing.T) {
+	b, res := fakeBench(t)
+	if err := res.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	ours := res.Find(zeroLossSpec(labelOurs, "", 64).key())
+	// Pairs: 150k/200k and 180k/200k.
+	if ours == nil || ours.Ratio == nil || ours.Ratio.Min != 0.75 || ours.Ratio.Max != 0.9 {
+		t.Fatalf("ours = %+v", ours)
+	}
+	if m := res.Find(report.Key("throughput/"+labelTCMirred+"/zero-loss-rate", sizeParams(64))); !m.Informational {
+		t.Error("a reference figure must not be compared between results")
+	}
+	if m := res.Find(decodeSpec().key()); m.Error != "agent missing" {
+		t.Errorf("failed figure = %+v", m)
+	}
+	tables := b.summary(res)
+	if len(tables) != 3 {
+		t.Fatalf("%d tables", len(tables))
+	}
+	row := strings.Join(tables[0].Rows[0], " | ")
+	for _, want := range []string{"64 | 165 000 (150 000–180 000) | 200 000 ≥ | 0.825× (0.750–0.900)"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("mirror row %q lacks %q", row, want)
+		}
+	}
+	if got := tables[1].Rows[0][2]; got != "99.00%" {
+		t.Errorf("GoReplay completeness cell %q, want 99.00%%", got)
+	}
+	if got := tables[2].Rows[4][1]; got != "4.000×" {
+		t.Errorf("ours ÷ GoReplay cell %q, want 4.000×", got)
+	}
+	plots := map[string]report.Plot{}
+	for _, p := range b.plots(res) {
+		plots[p.ID] = p
+	}
+	tp, ok := plots["mirror-throughput"]
+	if !ok || len(tp.Series) != 2 || tp.Series[0].Label != labelOurs || len(tp.Series[0].Points) != len(b.cfg.Sizes) {
+		t.Fatalf("throughput plot = %+v", tp)
+	}
+	if p := tp.Series[0].Points[0]; p.Y != 165 || p.YMin != 150 || p.YMax != 180 {
+		t.Errorf("ours at 64 B plotted as %+v, want 165 kpps (150–180)", p)
+	}
+	lc, ok := plots["loss-curve-64"]
+	if !ok || lc.Series[0].Label != labelOurs || lc.Series[0].Points[1].Y != 10 {
+		t.Errorf("loss curve = %+v", lc)
+	}
+	if rc, ok := plots["replay-completeness"]; !ok || len(rc.Series) != 2 {
+		t.Errorf("replay plot = %+v", rc)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	for _, c := range []struct {
+		mod  func(*Config)
+		want string
+	}{
+		{func(c *Config) { c.Runs = 0 }, "runs 0"},
+		{func(c *Config) { c.Sizes = []int{9000} }, "packet size 9000"},
+		{func(c *Config) { c.Parts = []string{"x"} }, `unknown part "x"`},
+		{func(c *Config) { c.Sizes = nil }, "no packet sizes"},
+	} {
+		cfg := Defaults(false)
+		c.mod(&cfg)
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Validate() = %v, want %q", err, c.want)
+		}
+	}
+	for _, smoke := range []bool{false, true} {
+		cfg := Defaults(smoke)
+		if err := cfg.Validate(); err != nil {
+			t.Errorf("defaults (smoke %v) invalid: %v", smoke, err)
+		}
+	}
+}
