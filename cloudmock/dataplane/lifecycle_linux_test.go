@@ -1,0 +1,153 @@
+package dataplane
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
+
+// fabricState is what `ip link`, `ip route`, `ip rule` and `tc qdisc`
+// show in the fabric namespace: the service must change none of it.
+func fabricState(t *testing.T, ns string) string {
+	t.Helper()
+	var all []byte
+	for _, args := range [][]string{
+		{"ip", "-n", ns, "link", "show"}, {"ip", "-n", ns, "route", "show", "table", "all"},
+		{"ip", "-n", ns, "rule", "show"}, {"tc", "-n", ns, "qdisc", "show"},
+	} {
+		out, err := exec.Command(args[0], args[1:]...).Output()
+		if err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		all = append(all, out...)
+	}
+	return string(all)
+}
+
+// TestPrivilegedCloseReleasesEverything: the service's only kernel state is
+// sockets; after Close no descriptor, goroutine or namespace change is
+// left, and a second Close returns the same result.
+func TestPrivilegedCloseReleasesEverything(t *testing.T) {
+	lab := testLab(t)
+	spec := nlbSpec(true)
+	addSession(&spec, "tms-web15", "web15", "tgt1", 1, 15, cloudmock.TrafficMirrorFilter{
+		IngressFilterRules: rules{rule(100, "accept", 17, 0, 0)},
+	})
+	a1, a2 := newSink(t, lab, "agent1"), newSink(t, lab, "agent2")
+	listenTCP(t, lab, "agent1", 8081)
+	listenTCP(t, lab, "agent2", 8081)
+	listenUDP(t, lab, "web", 9000).drain()
+	m, err := cloudmock.New(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var clients []*udpPeer
+	for i := 0; i < 4; i++ {
+		clients = append(clients, listenUDP(t, lab, "client", 46000+i))
+	}
+	ns := lab.Fabric("vpc").NsName
+	before, fds := fabricState(t, ns), openFDs(t)
+	ignore := goleak.IgnoreCurrent()
+
+	svc, err := Start(context.Background(), Config{Model: m, Spec: &spec, Lab: lab, PcapDir: t.TempDir(),
+		HealthCheck: HealthCheck{Port: 8081, Interval: 50 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range clients {
+		c.send(t, ap("10.0.0.5:9000"), []byte("lifecycle"), 2)
+	}
+	if got := settle(8, a1, a2); len(got) != 8 {
+		t.Errorf("%d copies arrived, want 8", len(got))
+	}
+	if during := openFDs(t); during <= fds {
+		t.Errorf("open descriptors while running %d, before %d: the service opened no socket?", during, fds)
+	}
+	err1 := svc.Close()
+	if err1 != nil {
+		t.Fatalf("Close: %v", err1)
+	}
+	if err2 := svc.Close(); err2 != err1 {
+		t.Errorf("second Close returned %v, first %v", err2, err1)
+	}
+	if after := openFDs(t); after != fds {
+		t.Errorf("open descriptors after Close %d, before Start %d", after, fds)
+	}
+	if after := fabricState(t, ns); after != before {
+		t.Errorf("fabric namespace changed:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	goleak.VerifyNone(t, ignore)
+}
+
+// TestPrivilegedSkipWhenSaturated: with a one-slot queue and bursts of
+// captured packets, copies are skipped and counted as the provider's Skip
+// metrics; production traffic is not slowed or lost; every copy sent
+// arrives.
+func TestPrivilegedSkipWhenSaturated(t *testing.T) {
+	lab := testLab(t)
+	spec := baseSpec()
+	addSession(&spec, "tms", "web", "tgt1", 1, 1, cloudmock.TrafficMirrorFilter{
+		IngressFilterRules: rules{rule(100, "accept", 17, 9000, 9000)},
+	})
+	sk := newSink(t, lab, "tgt1")
+	svc, _ := startService(t, lab, spec, func(c *Config) {
+		c.QueueLen, c.Batch = 1, 1
+		c.Ring.BlockTimeout = 50 * time.Millisecond // deliver the capture in bursts
+	})
+	srv := listenUDP(t, lab, "web", 9000)
+	if err := setRcvBufForce(srv.conn, 16<<20); err != nil {
+		t.Fatal(err)
+	}
+	recvd := make(chan int)
+	go func() {
+		buf := make([]byte, 2048)
+		n := 0
+		srv.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		for n < 3000 {
+			if _, _, err := srv.conn.ReadFromUDPAddrPort(buf); err != nil {
+				break
+			}
+			n++
+		}
+		recvd <- n
+	}()
+	c := listenUDP(t, lab, "client", 47000)
+	c.send(t, ap("10.0.0.5:9000"), make([]byte, 1000), 3000)
+	if n := <-recvd; n != 3000 {
+		t.Errorf("production: web received %d of 3000 datagrams", n)
+	}
+	time.Sleep(200 * time.Millisecond) // let the capture finish and the ring stats refresh
+	snap := svc.Snapshot()
+	in := snap.ENIs["eni-web"].Ingress
+	e := snap.Model.ENIs["eni-web"]
+	skipped := in.Dropped["queue_full"]
+	if skipped == 0 || e.NetworkPacketsSkipMirrorIn != skipped {
+		t.Errorf("queue-full drops %d, model NetworkPacketsSkipMirrorIn %d: want equal and > 0", skipped, e.NetworkPacketsSkipMirrorIn)
+	}
+	if e.NetworkSkipMirrorIn != skipped*1042 {
+		t.Errorf("NetworkSkipMirrorIn %d bytes, want %d", e.NetworkSkipMirrorIn, skipped*1042)
+	}
+	if e.NetworkPacketsMirrorIn+skipped != in.Mirrored || in.Mirrored > 3000 || in.Mirrored+in.RingDrops < 3000 {
+		t.Errorf("mirrored %d = model %d + skipped %d? ring drops %d; 3000 sent", in.Mirrored, e.NetworkPacketsMirrorIn, skipped, in.RingDrops)
+	}
+	got := settle(int(in.Sent), sk)
+	if uint64(len(got)) != in.Sent || in.Sent != e.NetworkPacketsMirrorIn {
+		t.Errorf("target received %d, service sent %d, model mirrored %d: want all equal", len(got), in.Sent, e.NetworkPacketsMirrorIn)
+	}
+	t.Logf("3000 packets: %d mirrored, %d skipped (queue of 1), %d ring drops", in.Sent, skipped, in.RingDrops)
+}
