@@ -34,7 +34,8 @@ type Process struct {
 	Argv     []string
 	Instance string
 
-	pid            int
+	pid            int           // set before started is closed; 0 if it never started
+	started        chan struct{} // closed once Start has succeeded or failed
 	stdout, stderr *tailBuffer
 	done           chan struct{}
 	err            error // Wait's result, set before done is closed
@@ -52,7 +53,7 @@ func (in *Instance) Exec(ctx context.Context, argv []string, opts ExecOptions) (
 	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env, cmd.Dir, cmd.Stdin = opts.Env, opts.Dir, opts.Stdin
-	p := &Process{Argv: append([]string(nil), argv...), Instance: in.Name, done: make(chan struct{}),
+	p := &Process{Argv: append([]string(nil), argv...), Instance: in.Name, done: make(chan struct{}), started: make(chan struct{}),
 		stdout: newTailBuffer(opts.MaxOutput, opts.Stdout), stderr: newTailBuffer(opts.MaxOutput, opts.Stderr)}
 	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -67,7 +68,7 @@ func (in *Instance) Exec(ctx context.Context, argv []string, opts ExecOptions) (
 		release()
 		return nil, fmt.Errorf("exec %s in %s: %w", argv[0], in.Name, err)
 	}
-	started := make(chan error, 1)
+	startErr := make(chan error, 1)
 	goThrowaway(func() {
 		defer close(p.done)
 		defer in.lab.removeProc(p)
@@ -78,17 +79,19 @@ func (in *Instance) Exec(ctx context.Context, argv []string, opts ExecOptions) (
 		}
 		if err != nil {
 			p.err = err
-			started <- err
+			close(p.started)
+			startErr <- err
 			return
 		}
 		p.pid = cmd.Process.Pid
-		started <- nil
+		close(p.started)
+		startErr <- nil
 		p.err = cmd.Wait()
 		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok {
 			p.state = &ws
 		}
 	})
-	if err := <-started; err != nil {
+	if err := <-startErr; err != nil {
 		return nil, fmt.Errorf("exec %s in %s: %w", argv[0], in.Name, err)
 	}
 	return p, nil
@@ -131,6 +134,11 @@ func (p *Process) Stderr() ([]byte, int64) { return p.stderr.snapshot() }
 // Signal sends sig to the process's whole group. A group already gone is
 // not an error.
 func (p *Process) Signal(sig syscall.Signal) error {
+	<-p.started
+	if p.pid <= 0 {
+		// Never kill(0) or kill(-0): that would signal our own group.
+		return fmt.Errorf("signal %v to %v: the program never started", sig, p.Argv)
+	}
 	if err := unix.Kill(-p.pid, sig); err != nil && !errors.Is(err, unix.ESRCH) {
 		return fmt.Errorf("signal %v to process group %d: %w", sig, p.pid, err)
 	}
@@ -142,6 +150,10 @@ func (p *Process) Signal(sig syscall.Signal) error {
 // only; the exit status is Wait's.
 func (p *Process) Stop(grace time.Duration) error {
 	var err error
+	if <-p.started; p.pid <= 0 {
+		<-p.done
+		return nil // never started: nothing to stop
+	}
 	p.stopOnce.Do(func() {
 		select {
 		case <-p.done:

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/mirrorlab/mirrorlab/internal/privtest"
 )
 
 func TestTailBufferKeepsTheLastBytes(t *testing.T) {
@@ -125,4 +127,41 @@ func TestPrivilegedExec(t *testing.T) {
 			t.Fatal("empty argv: want an error")
 		}
 	})
+}
+
+// TestSignalNeverTargetsOurGroup: a Process that never started has no
+// process group; signalling it must fail rather than kill(0, sig), which
+// would signal the caller's own group (go test and its shell included).
+func TestSignalNeverTargetsOurGroup(t *testing.T) {
+	p := &Process{Argv: []string{"x"}, started: make(chan struct{}), done: make(chan struct{})}
+	close(p.started)
+	close(p.done)
+	if err := p.Signal(0); err == nil {
+		t.Fatal("Signal on a process that never started succeeded: it signalled pid 0")
+	}
+	if err := p.Stop(time.Millisecond); err != nil {
+		t.Fatalf("Stop on a process that never started: %v", err)
+	}
+}
+
+// TestPrivilegedCloseRacesFailedExec: Close while Execs fail to start must
+// neither hang nor signal anything of ours.
+func TestPrivilegedCloseRacesFailedExec(t *testing.T) {
+	privtest.Require(t)
+	lab, err := Realize(context.Background(), walkthrough(), Options{StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 200 {
+			lab.Instance("prod").Exec(context.Background(), []string{"/nonexistent/program"}, ExecOptions{})
+		}
+	}()
+	time.Sleep(time.Millisecond)
+	if err := lab.Close(); err != nil {
+		t.Fatal(err)
+	}
+	<-done
 }
