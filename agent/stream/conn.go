@@ -12,6 +12,7 @@ import (
 // tcpStream is one connection's request direction.
 type tcpStream struct {
 	g        *Group
+	shard    *Shard
 	conn     Conn
 	parser   *httpparse.Parser
 	accepted bool // a packet was accepted (start known)
@@ -28,6 +29,15 @@ func (t *tcpStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassem
 	if t.done {
 		return false
 	}
+	if dir == reassembly.TCPDirServerToClient {
+		// Only the shard's synthetic reset, after the request direction
+		// ended, is taken on the response direction.
+		if t.shard.closing == t {
+			*start = true
+			return true
+		}
+		return false
+	}
 	if !t.accepted {
 		t.accepted = true
 		if !tcp.SYN && !*start {
@@ -42,8 +52,8 @@ func (t *tcpStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassem
 func (t *tcpStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.AssemblerContext) {
 	c := t.g.cfg.Counters
 	n, _ := sg.Lengths()
-	_, _, end, skip := sg.Info()
-	if t.ended {
+	dir, _, end, skip := sg.Info()
+	if t.ended || dir == reassembly.TCPDirServerToClient {
 		return
 	}
 	if !t.fed {
@@ -68,6 +78,7 @@ func (t *tcpStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Ass
 		// mirrored, so its half never closes), but holds no buffers.
 		t.ended = true
 		t.parser.Close()
+		t.shard.ended = append(t.shard.ended, t)
 	}
 	t.account()
 }

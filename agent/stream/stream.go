@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"sync/atomic"
 	"time"
@@ -104,6 +105,13 @@ type Shard struct {
 	// lastTS is the newest packet timestamp seen (the clock for flushes of
 	// offline input).
 	lastTS time.Time
+	// ended are streams whose request direction ended (FIN/RST) during the
+	// current call; their connection is closed right after it (see
+	// closeEnded).
+	ended   []*tcpStream
+	closing *tcpStream
+	rst     layers.TCP
+	rstHdr  [20]byte
 }
 
 // NewShard returns a shard of g. Shards per group should be few (one per
@@ -135,6 +143,37 @@ func (s *Shard) Packet(in *frame.Inner, vni uint32, ts time.Time) {
 		s.lastTS = ts
 	}
 	s.asm.AssembleWithContext(in.NetFlow(), &in.TCP, &s.ctx)
+	s.closeEnded()
+}
+
+// closeEnded removes from the pool the connections whose request direction
+// ended. The response direction is not mirrored (its half never closes by
+// itself), so without this a closed connection would hold its pool entry
+// and its place under the stream cap until the idle timeout. A reset is
+// fed on the response direction; the stream's Accept lets only that one
+// through.
+func (s *Shard) closeEnded() {
+	for len(s.ended) > 0 {
+		t := s.ended[len(s.ended)-1]
+		s.ended = s.ended[:len(s.ended)-1]
+		c := &t.conn
+		h := s.rstHdr[:]
+		binary.BigEndian.PutUint16(h[0:2], c.Server.Port())
+		binary.BigEndian.PutUint16(h[2:4], c.Client.Port())
+		h[12] = 5 << 4
+		h[13] = 0x14 // RST, ACK
+		if s.rst.DecodeFromBytes(h, gopacket.NilDecodeFeedback) != nil {
+			continue
+		}
+		et := layers.EndpointIPv4
+		if c.Server.Addr().Is6() {
+			et = layers.EndpointIPv6
+		}
+		srv, cli := c.Server.Addr().AsSlice(), c.Client.Addr().AsSlice()
+		s.closing = t
+		s.asm.AssembleWithContext(gopacket.NewFlow(et, srv, cli), &s.rst, &s.ctx)
+		s.closing = nil
+	}
 }
 
 // LastSeen returns the newest packet timestamp this shard has seen.
@@ -148,6 +187,7 @@ func (s *Shard) Flush(now time.Time) {
 		T:  now.Add(-s.g.cfg.GapTimeout),
 		TC: now.Add(-s.g.cfg.IdleTimeout),
 	})
+	s.closeEnded()
 }
 
 // Close ends every connection of the shard: complete requests are
@@ -169,7 +209,8 @@ func (s *Shard) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac reassemb
 	src, _ := netip.AddrFromSlice(netFlow.Src().Raw())
 	dst, _ := netip.AddrFromSlice(netFlow.Dst().Raw())
 	st := &tcpStream{
-		g: g,
+		g:     g,
+		shard: s,
 		conn: Conn{
 			ID:      g.nextID.Add(1),
 			Client:  netip.AddrPortFrom(src, uint16(tcp.SrcPort)),

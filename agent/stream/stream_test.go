@@ -114,10 +114,29 @@ func TestInOrderHundredRequests(t *testing.T) {
 	if !reflect.DeepEqual(h.got, want) {
 		t.Fatalf("got %d requests, want 100 in order", len(h.got))
 	}
+	// The FIN ended the connection at once: no idle timeout to wait for.
+	if s := h.c.Snapshot(); s.Streams.Active != 0 || s.Streams.Closed != 1 {
+		t.Fatalf("after FIN: active %d closed %d", s.Streams.Active, s.Streams.Closed)
+	}
 	h.shard.Close()
 	s := h.c.Snapshot()
 	if s.Streams.Opened != 1 || s.Streams.Closed != 1 || s.DroppedTotal() != 0 || s.Streams.Kinds["http"] != 1 {
 		t.Fatalf("snapshot %+v", s.Streams)
+	}
+}
+
+func TestPortReuseAfterFIN(t *testing.T) {
+	h := newHarness(t, Config{})
+	for i := 0; i < 3; i++ {
+		data := fmt.Sprintf("GET /again/%d HTTP/1.1\r\n\r\n", i)
+		h.send(40000, segments(uint32(i)*100000, []byte(data), 1448, true))
+	}
+	want := []string{"40000 GET /again/0 ", "40000 GET /again/1 ", "40000 GET /again/2 "}
+	if !reflect.DeepEqual(h.got, want) {
+		t.Fatalf("got %q", h.got)
+	}
+	if s := h.c.Snapshot(); s.Streams.Opened != 3 || s.Streams.Active != 0 {
+		t.Fatalf("opened %d active %d", s.Streams.Opened, s.Streams.Active)
 	}
 }
 
