@@ -125,3 +125,12 @@ func (s *Scenario) ENILocation(name string) (instance, ifname string, ok bool) {
 	}
 	return r.inst.Name, IfName(r.index), true
 }
+
+// FirstENI returns the name of an instance's first network interface ("" if
+// none).
+func (s *Scenario) FirstENI(instance string) string {
+	if in, ok := s.refs.instances[instance]; ok && len(in.NetworkInterfaces) > 0 {
+		return in.NetworkInterfaces[0].Name
+	}
+	return ""
+}

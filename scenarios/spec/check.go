@@ -164,6 +164,9 @@ func (s *Scenario) checkNetwork(c *problems) {
 		case lb.PrivateIpAddress.IsValid() && !sn.sub.CidrBlock.Contains(lb.PrivateIpAddress.Addr):
 			c.at(p+".PrivateIpAddress", "%s is not in subnet %q (%s)", lb.PrivateIpAddress, lb.SubnetId, sn.sub.CidrBlock)
 		}
+		if lb.HealthCheckPort != 0 && !validPort(lb.HealthCheckPort) {
+			c.at(p+".healthCheckPort", "port %d out of range 1-65535", lb.HealthCheckPort)
+		}
 		for j, t := range lb.Targets {
 			if _, ok := r.eniOrInstance(t.Id); !ok {
 				c.at(fmt.Sprintf("%s.Targets[%d].Id", p, j), "no network interface or instance named %q", t.Id)

@@ -133,6 +133,9 @@ type LoadBalancer struct {
 	Listeners []Listener `yaml:"Listeners"`
 	// Targets are the registered targets.
 	Targets []LBTarget `yaml:"Targets"`
+	// HealthCheckPort: the targets are health-checked by TCP connections
+	// to this port (an agent's -health-port); 0: no checks, all healthy.
+	HealthCheckPort int `yaml:"healthCheckPort"`
 }
 
 // Listener is a load balancer listener.

@@ -1,0 +1,162 @@
+package runner
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/mirrorlab/mirrorlab/sim"
+)
+
+// arrivalCapture counts the VXLAN datagrams that arrive at a receiving
+// interface, inside its instance: what a target really got, independent of
+// the mirror service's own counters.
+type arrivalCapture struct {
+	fd   int
+	stop func() *Arrival
+}
+
+// receivers returns the receiving interfaces of the scenario's targets:
+// each ENI target's interface and each load balancer's registered targets.
+func (r *run) receivers() []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(eni string) {
+		if eni != "" && !seen[eni] {
+			seen[eni] = true
+			out = append(out, eni)
+		}
+	}
+	for _, t := range r.mspec.TrafficMirrorTargets {
+		add(t.NetworkInterfaceId)
+		for _, lb := range r.mspec.LoadBalancers {
+			if lb.LoadBalancerArn == t.NetworkLoadBalancerArn || lb.VpcEndpointId == t.GatewayLoadBalancerEndpointId {
+				for _, td := range lb.Targets {
+					add(td.NetworkInterfaceId)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func (r *run) startCaptures() error {
+	for _, eniName := range r.receivers() {
+		instName, ifname, ok := r.s.ENILocation(eniName)
+		if !ok {
+			continue
+		}
+		in := r.lab.Instance(instName)
+		c, err := startArrivalCapture(in, in.ENI(ifname), eniName)
+		if err != nil {
+			return fmt.Errorf("capture at %s: %w", eniName, err)
+		}
+		r.captures = append(r.captures, c)
+	}
+	return nil
+}
+
+func htons(v uint16) uint16 { return v<<8 | v>>8 }
+
+func startArrivalCapture(in *sim.Instance, e *sim.ENI, name string) (*arrivalCapture, error) {
+	var fd int
+	err := in.Run(func() (err error) {
+		fd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, int(htons(unix.ETH_P_IP)))
+		if err != nil {
+			return err
+		}
+		if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_IP), Ifindex: e.Index}); err != nil {
+			unix.Close(fd)
+			return err
+		}
+		tv := unix.NsecToTimeval(int64(100 * time.Millisecond))
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<20)
+		return unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("AF_PACKET socket: %w", err)
+	}
+	a := &Arrival{ENI: name, Instance: in.Name, ByVNI: map[uint32]int64{}, MaxInnerByVNI: map[uint32]int{}, MinInnerByVNI: map[uint32]int{}}
+	var (
+		quit atomic.Bool
+		wg   sync.WaitGroup
+		rerr error
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		buf := make([]byte, 65536)
+		for !quit.Load() {
+			n, from, err := unix.Recvfrom(fd, buf, unix.MSG_TRUNC)
+			if err != nil {
+				if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
+					continue
+				}
+				rerr = err
+				return
+			}
+			if ll, ok := from.(*unix.SockaddrLinklayer); ok && ll.Pkttype == unix.PACKET_OUTGOING {
+				continue
+			}
+			if n > len(buf) {
+				n = len(buf)
+			}
+			a.record(buf[:n])
+		}
+	}()
+	c := &arrivalCapture{fd: fd}
+	var once sync.Once
+	c.stop = func() *Arrival {
+		once.Do(func() {
+			quit.Store(true)
+			wg.Wait()
+			unix.Close(fd)
+			if rerr != nil {
+				a.Error = rerr.Error()
+			}
+		})
+		return a
+	}
+	return c, nil
+}
+
+// record counts one received frame if it is VXLAN: Ethernet, IPv4, UDP to
+// 4789, VXLAN header with the I flag.
+func (a *Arrival) record(b []byte) {
+	if len(b) < 14+20 || binary.BigEndian.Uint16(b[12:]) != 0x0800 {
+		return
+	}
+	ip := b[14:]
+	ihl := int(ip[0]&0x0f) * 4
+	if ip[0]>>4 != 4 || ihl < 20 || len(ip) < ihl+8+8 || ip[9] != 17 {
+		return
+	}
+	if binary.BigEndian.Uint16(ip[6:])&0x1fff != 0 { // a later fragment
+		return
+	}
+	udp := ip[ihl:]
+	if binary.BigEndian.Uint16(udp[2:]) != sim.VXLANPort {
+		return
+	}
+	vx := udp[8:]
+	if vx[0]&0x08 == 0 {
+		return
+	}
+	vni := uint32(vx[4])<<16 | uint32(vx[5])<<8 | uint32(vx[6])
+	inner := int(binary.BigEndian.Uint16(udp[4:])) - 8 - 8
+	a.Total++
+	a.ByVNI[vni]++
+	if a.Total == 1 || inner < a.MinInner {
+		a.MinInner = inner
+	}
+	a.MaxInner = max(a.MaxInner, inner)
+	if m, ok := a.MinInnerByVNI[vni]; !ok || inner < m {
+		a.MinInnerByVNI[vni] = inner
+	}
+	a.MaxInnerByVNI[vni] = max(a.MaxInnerByVNI[vni], inner)
+}

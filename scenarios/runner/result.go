@@ -1,0 +1,158 @@
+package runner
+
+import (
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/scenarios/workload"
+)
+
+// Options tune a run.
+type Options struct {
+	// PcapDir, when set, receives a pcapng per mirror target
+	// (<dir>/<scenario>/<target>.pcapng): every datagram sent to it.
+	PcapDir string
+	// Keep leaves the lab up after the run (for debugging); the state file
+	// records it and `mirrorlab down` or `mirrorlab clean` removes it.
+	Keep bool
+	// RunID and StateDir are passed to sim.Realize (empty: defaults).
+	RunID    string
+	StateDir string
+	// Progress receives one line per step while the run goes (nil: none).
+	Progress io.Writer
+	// Logger receives the data plane's and the agents' logs (nil: none).
+	Logger *slog.Logger
+}
+
+// Result is everything a run saw, and the verdicts. It is JSON-able.
+type Result struct {
+	Scenario string        `json:"scenario"`
+	File     string        `json:"file"`
+	Provider string        `json:"provider"`
+	Passed   bool          `json:"passed"`
+	Started  time.Time     `json:"started"`
+	Duration time.Duration `json:"duration"`
+	// Error is what stopped the run before it could judge (build failure,
+	// a program that never got ready, interruption).
+	Error string `json:"error,omitempty"`
+	// Validation holds the provider's validation problems (the run built
+	// nothing when there are some).
+	Validation []Problem `json:"validation,omitempty"`
+	// RunID names the lab (useful with Keep).
+	RunID string `json:"runId,omitempty"`
+
+	Programs []ProgramResult `json:"programs,omitempty"`
+	Traffic  []TrafficResult `json:"traffic,omitempty"`
+	Sessions []SessionResult `json:"sessions,omitempty"`
+	// ENIs are the provider's counters per source interface.
+	ENIs map[string]cloudmock.ENICounters `json:"enis,omitempty"`
+	// Arrivals are what the receiving interfaces captured.
+	Arrivals []Arrival `json:"arrivals,omitempty"`
+	// Comparisons are the sameRequests checks' details.
+	Comparisons  []Comparison `json:"comparisons,omitempty"`
+	Expectations []Verdict    `json:"expectations"`
+	// Losses are mirrored copies that did not reach their receiver, by
+	// target and cause, in words.
+	Losses []string `json:"losses,omitempty"`
+	// PcapFiles written (with PcapDir).
+	PcapFiles []string `json:"pcapFiles,omitempty"`
+}
+
+// Problem is a validation problem at its place in the file.
+type Problem struct {
+	Text     string `json:"text"`
+	Line     int    `json:"line"`
+	Code     string `json:"code"`
+	Resource string `json:"resource"`
+	Field    string `json:"field"`
+}
+
+// ProgramResult is one program of the scenario.
+type ProgramResult struct {
+	Name     string `json:"name"`
+	Instance string `json:"instance"`
+	Kind     string `json:"kind"` // http-server, agent, udp-sink, command
+	Ready    bool   `json:"ready"`
+	Error    string `json:"error,omitempty"`
+	// Requests is how many requests an http-server received.
+	Requests int `json:"requests,omitempty"`
+	// Datagrams is how many datagrams a udp-sink swallowed.
+	Datagrams int64 `json:"datagrams,omitempty"`
+	// Stats are an agent's counters.
+	Stats map[string]float64 `json:"stats,omitempty"`
+	// ExitCode of a command (-1: killed at the end of the run, as expected
+	// of a long-running program).
+	ExitCode int `json:"exitCode,omitempty"`
+	// OutputTail is the last of a command's output.
+	OutputTail string `json:"outputTail,omitempty"`
+}
+
+// TrafficResult is one traffic step.
+type TrafficResult struct {
+	Name      string        `json:"name"`
+	Kind      string        `json:"kind"`
+	From      string        `json:"from,omitempty"`
+	Sent      int64         `json:"sent"`
+	Succeeded int64         `json:"succeeded"`
+	Failed    int64         `json:"failed"`
+	Errors    []string      `json:"errors,omitempty"`
+	Elapsed   time.Duration `json:"elapsed"`
+}
+
+// SessionResult is one mirror session's counters.
+type SessionResult struct {
+	Name   string `json:"name"`
+	Target string `json:"target"`
+	VNI    uint32 `json:"vni"`
+	cloudmock.SessionCounters
+}
+
+// Arrival is what one receiving interface captured: VXLAN datagrams (UDP
+// 4789) by VNI, and the sizes of their inner frames.
+type Arrival struct {
+	ENI      string           `json:"eni"`
+	Instance string           `json:"instance"`
+	Total    int64            `json:"total"`
+	ByVNI    map[uint32]int64 `json:"byVni,omitempty"`
+	MinInner int              `json:"minInner,omitempty"`
+	MaxInner int              `json:"maxInner,omitempty"`
+	// MaxInnerByVNI is the largest inner frame per VNI.
+	MaxInnerByVNI map[uint32]int `json:"maxInnerByVni,omitempty"`
+	MinInnerByVNI map[uint32]int `json:"minInnerByVni,omitempty"`
+	Error         string         `json:"error,omitempty"`
+}
+
+// Comparison is a sameRequests check's detail.
+type Comparison struct {
+	Production string `json:"production"`
+	Test       string `json:"test"`
+	workload.Comparison
+}
+
+// Verdict is one expectation's outcome.
+type Verdict struct {
+	Name     string `json:"name"`
+	Kind     string `json:"kind"`
+	Line     int    `json:"line"`
+	Passed   bool   `json:"passed"`
+	Want     string `json:"want"`
+	Observed string `json:"observed"`
+	// Detail explains a failure (or a notable pass) in a sentence.
+	Detail string `json:"detail,omitempty"`
+}
+
+// LabInfo describes a lab that Up keeps running (mirrorlab up writes it to
+// its state file for exec and down).
+type LabInfo struct {
+	PID      int       `json:"pid"`
+	RunID    string    `json:"runId"`
+	Scenario string    `json:"scenario"`
+	File     string    `json:"file"`
+	Started  time.Time `json:"started"`
+	// Instances maps each instance to its network namespace (/run/netns).
+	Instances map[string]string `json:"instances"`
+	// Addrs maps instance/interface to its address.
+	Addrs map[string]string `json:"addrs"`
+}
