@@ -11,6 +11,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/mirrorlab/mirrorlab/sim/state"
+
+	"github.com/mirrorlab/mirrorlab/internal/nsrun"
 )
 
 // StopGrace is how long Close lets a program run after SIGTERM before it
@@ -35,14 +37,14 @@ func (l *Lab) enter(ns netns.NsHandle) (netns.NsHandle, func(), error) {
 	return netns.NsHandle(fd), func() { unix.Close(fd) }, nil
 }
 
-// run calls fn on a throwaway thread inside ns (see goThrowaway).
+// run calls fn on a throwaway thread inside ns (see nsrun.Go).
 func (l *Lab) run(ns netns.NsHandle, fn func() error) error {
 	dup, release, err := l.enter(ns)
 	if err != nil {
 		return err
 	}
 	defer release()
-	return runIn(dup, fn)
+	return nsrun.Run(dup, fn)
 }
 
 // Run calls fn on a throwaway OS thread inside the instance's namespace.

@@ -12,6 +12,8 @@ import (
 
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	"github.com/mirrorlab/mirrorlab/internal/nsrun"
 )
 
 // ExecOptions tune Instance.Exec.
@@ -69,7 +71,7 @@ func (in *Instance) Exec(ctx context.Context, argv []string, opts ExecOptions) (
 		return nil, fmt.Errorf("exec %s in %s: %w", argv[0], in.Name, err)
 	}
 	startErr := make(chan error, 1)
-	goThrowaway(func() {
+	nsrun.Go(func() {
 		defer close(p.done)
 		defer in.lab.removeProc(p)
 		err := netns.Set(ns)

@@ -10,6 +10,8 @@ import (
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	"github.com/mirrorlab/mirrorlab/internal/nsrun"
 )
 
 // sysctl is one setting under /proc/sys, written inside a namespace.
@@ -64,7 +66,7 @@ func writeSysctls(list ...[]sysctl) error {
 // createNamespace creates the named namespace (ip netns add), applies the
 // sysctls inside it, brings its loopback up and opens a route netlink
 // handle in it. netns.NewNamed switches the calling thread, so it runs on a
-// throwaway thread (see goThrowaway).
+// throwaway thread (see nsrun.Go).
 func createNamespace(name string, sysctls ...[]sysctl) (netns.NsHandle, *netlink.Handle, error) {
 	type result struct {
 		ns  netns.NsHandle
@@ -72,7 +74,7 @@ func createNamespace(name string, sysctls ...[]sysctl) (netns.NsHandle, *netlink
 		err error
 	}
 	c := make(chan result, 1)
-	goThrowaway(func() {
+	nsrun.Go(func() {
 		ns, err := netns.NewNamed(name)
 		if err != nil {
 			c <- result{ns: netns.None(), err: fmt.Errorf("create namespace %s: %w", name, err)}

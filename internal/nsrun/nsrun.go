@@ -5,22 +5,48 @@ import (
 	"runtime"
 
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 )
 
-// Run calls fn on a throwaway OS thread that has entered ns, and returns
-// fn's error. The caller's thread and namespace are never changed.
+// Go runs fn on a new goroutine locked to an OS thread that the Go runtime
+// discards when fn returns, so fn may move the thread into another namespace
+// without any other goroutine ever running there.
+//
+// The runtime discards the thread of a goroutine that exits locked, except
+// the process's main thread, which it parks for ever instead: a main thread
+// left in a lab namespace would keep the namespace, and every link in it,
+// alive after the lab is closed. So if the goroutine lands on the main
+// thread, it holds that thread while a second goroutine (necessarily on
+// another thread, since this one is locked) takes over.
+func Go(fn func()) {
+	go func() {
+		runtime.LockOSThread()
+		if unix.Gettid() != unix.Getpid() {
+			fn()
+			return // still locked: the thread ends here
+		}
+		locked := make(chan struct{})
+		go func() {
+			runtime.LockOSThread()
+			close(locked)
+			fn()
+		}()
+		<-locked
+		runtime.UnlockOSThread() // the main thread never changed namespace
+	}()
+}
+
+// Run calls fn on a throwaway OS thread (see Go) that has entered ns, and
+// returns fn's error. The caller's thread and namespace are never changed.
 func Run(ns netns.NsHandle, fn func() error) error {
 	errc := make(chan error, 1)
-	go func() {
-		// Never unlocked: when this goroutine returns, the runtime
-		// terminates the thread, so no goroutine can inherit the namespace.
-		runtime.LockOSThread()
+	Go(func() {
 		if err := netns.Set(ns); err != nil {
 			errc <- fmt.Errorf("enter network namespace: %w", err)
 			return
 		}
 		errc <- fn()
-	}()
+	})
 	return <-errc
 }
 
