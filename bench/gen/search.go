@@ -37,6 +37,9 @@ type SearchConfig struct {
 	// CurvePoints is how many paced rates between the zero-loss rate and the
 	// unpaced rate are measured for the loss curve.
 	CurvePoints int
+	// Confirmations is how many times the zero-loss rate found may fail a
+	// repeat trial and the search resume below it (0: no repeat trial).
+	Confirmations int
 	// Progress, when set, is told about every trial.
 	Progress func(TrialResult)
 }
@@ -55,12 +58,15 @@ type SearchResult struct {
 	// Curve holds the trials above Best, by offered rate.
 	Curve  []TrialResult `json:"curve"`
 	Trials int           `json:"trials"`
+	// Confirmed counts the rates that passed once and failed their repeat.
+	Confirmed int `json:"failed_confirmations"`
 }
 
 // Search runs the RFC 2544-style search: one unpaced trial gives the
 // generator's ceiling; when it lost packets, a binary search over (0,
-// ceiling] finds the highest lossless offered rate within Resolution; then
-// CurvePoints rates between that and the ceiling give the loss curve.
+// ceiling] finds the highest lossless offered rate within Resolution, and a
+// repeat trial confirms it (see Confirmations); then CurvePoints rates
+// between that and the ceiling give the loss curve.
 func Search(ctx context.Context, cfg SearchConfig, trial TrialFunc) (SearchResult, error) {
 	var res SearchResult
 	run := func(rate float64) (TrialResult, error) {
@@ -94,18 +100,35 @@ func Search(ctx context.Context, cfg SearchConfig, trial TrialFunc) (SearchResul
 		resol = 0.05
 	}
 	lo, hi := 0.0, ceil.Offered
-	for hi-lo > resol*ceil.Offered {
-		mid := (lo + hi) / 2
-		t, err := run(mid)
+	for confirmations := 0; ; confirmations++ {
+		for hi-lo > resol*ceil.Offered {
+			mid := (lo + hi) / 2
+			t, err := run(mid)
+			if err != nil {
+				return res, err
+			}
+			if t.Lossless() {
+				lo = mid
+				res.Best, res.Found = t, true
+			} else {
+				hi = mid
+			}
+		}
+		if !res.Found || confirmations == cfg.Confirmations {
+			break
+		}
+		// A noisy machine can pass one trial by luck: the rate must pass
+		// again, else the search goes on below it.
+		t, err := run(res.Best.Requested)
 		if err != nil {
 			return res, err
 		}
 		if t.Lossless() {
-			lo = mid
-			res.Best, res.Found = t, true
-		} else {
-			hi = mid
+			break
 		}
+		res.Confirmed++
+		hi, lo = res.Best.Requested, 0
+		res.Best, res.Found = TrialResult{}, false
 	}
 	for k := 1; k <= cfg.CurvePoints; k++ {
 		rate := lo + (ceil.Offered-lo)*float64(k)/float64(cfg.CurvePoints+1)

@@ -75,3 +75,25 @@ func TestSearchStopsOnCancel(t *testing.T) {
 		t.Fatal("cancelled search returned no error")
 	}
 }
+
+// flaky passes one trial at 750 by luck; the repeat fails and the search
+// goes on below.
+func TestSearchConfirmsTheRate(t *testing.T) {
+	lucky := true
+	path := fakePath(500, 1000)
+	trial := func(ctx context.Context, rate float64) (TrialResult, error) {
+		r, err := path(ctx, rate)
+		if rate > 700 && rate < 800 && lucky {
+			lucky = false
+			r.Lost, r.Loss = 0, 0
+		}
+		return r, err
+	}
+	res, err := Search(context.Background(), SearchConfig{Resolution: 0.01, Confirmations: 2}, trial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Confirmed != 1 || res.Best.Offered > 500 || res.Best.Offered < 490 {
+		t.Fatalf("best %.0f after %d failed confirmations, want ~500 after 1", res.Best.Offered, res.Confirmed)
+	}
+}

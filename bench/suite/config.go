@@ -31,6 +31,9 @@ type Config struct {
 	// unpaced rate; CurvePoints paced rates above the zero-loss rate.
 	Resolution  float64
 	CurvePoints int
+	// Confirmations: how often a zero-loss rate may fail its repeat trial
+	// before the search settles (see gen.SearchConfig).
+	Confirmations int
 	// HTTPLoads are the offered loads on production (requests/s); HTTPTrial
 	// how long each lasts; Drain how long to wait after it for replays.
 	HTTPLoads []float64
@@ -58,11 +61,11 @@ type Config struct {
 func Defaults(smoke bool) Config {
 	if smoke {
 		return Config{Smoke: true, Runs: 1, Sizes: []int{64, 1400}, Trial: 200 * time.Millisecond, Settle: 50 * time.Millisecond,
-			Resolution: 0.15, CurvePoints: 1, HTTPLoads: []float64{200, 800}, HTTPTrial: time.Second, Drain: 2500 * time.Millisecond,
+			Resolution: 0.15, CurvePoints: 1, Confirmations: 1, HTTPLoads: []float64{200, 800}, HTTPTrial: time.Second, Drain: 2500 * time.Millisecond,
 			HTTPConns: 8, DecodeTrial: 500 * time.Millisecond}
 	}
 	return Config{Runs: 3, Sizes: []int{64, 512, 1400, 8947}, Trial: time.Second, Settle: 100 * time.Millisecond,
-		Resolution: 0.05, CurvePoints: 3, HTTPLoads: []float64{500, 1000, 2000, 4000, 8000}, HTTPTrial: 3 * time.Second,
+		Resolution: 0.05, CurvePoints: 3, Confirmations: 2, HTTPLoads: []float64{500, 1000, 2000, 4000, 8000}, HTTPTrial: 3 * time.Second,
 		Drain: 3 * time.Second, HTTPConns: 16, DecodeTrial: 2 * time.Second}
 }
 
