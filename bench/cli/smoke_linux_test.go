@@ -58,6 +58,8 @@ func TestPrivilegedBenchSmoke(t *testing.T) {
 		report.Key("replay/ours/lag-p99", load),
 		"replay/ours/highest-lossless-load",
 		"agent/ours/decode-rate",
+		"agent/ours/decode-rate-file",
+		"agent/ours/decode-per-cpu-second",
 	}
 	for _, k := range required {
 		m := res.Find(k)

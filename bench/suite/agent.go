@@ -23,6 +23,10 @@ func decodeSpec() spec {
 // 4789 as the walk-through's adapter would, replaying to the test server:
 // first its decode rate, then its replay at each offered load.
 func (b *bench) agentPhase(ctx context.Context, run int, env *vpc.Env, srv *servers) {
+	if err := b.decodeFile(ctx, run); err != nil {
+		b.col.fail(decodeFileSpec(), err)
+		b.col.fail(decodeCPUSpec(), err)
+	}
 	fail := func(err error) {
 		err = fmt.Errorf("our agent: %w", err)
 		b.failReplay(labelOurs, err)

@@ -41,8 +41,10 @@ type Config struct {
 	Drain     time.Duration
 	// HTTPConns is the load's number of keep-alive connections.
 	HTTPConns int
-	// DecodeTrial is how long the agent's decode rate is measured.
-	DecodeTrial time.Duration
+	// DecodeTrial is how long the agent's decode rate on UDP is measured;
+	// DecodePackets how many packets the decode file holds.
+	DecodeTrial   time.Duration
+	DecodePackets int
 	// Parts selects what runs (AllParts when empty).
 	Parts []string
 	// StateDir records the namespaces for `mirrorlab clean` (sim's default
@@ -62,11 +64,11 @@ func Defaults(smoke bool) Config {
 	if smoke {
 		return Config{Smoke: true, Runs: 1, Sizes: []int{64, 1400}, Trial: 200 * time.Millisecond, Settle: 50 * time.Millisecond,
 			Resolution: 0.15, CurvePoints: 1, Confirmations: 1, HTTPLoads: []float64{200, 800}, HTTPTrial: time.Second, Drain: 2500 * time.Millisecond,
-			HTTPConns: 8, DecodeTrial: 500 * time.Millisecond}
+			HTTPConns: 8, DecodeTrial: 500 * time.Millisecond, DecodePackets: 200_000}
 	}
 	return Config{Runs: 3, Sizes: []int{64, 512, 1400, 8947}, Trial: time.Second, Settle: 100 * time.Millisecond,
 		Resolution: 0.05, CurvePoints: 3, Confirmations: 2, HTTPLoads: []float64{500, 1000, 2000, 4000, 8000}, HTTPTrial: 3 * time.Second,
-		Drain: 3 * time.Second, HTTPConns: 16, DecodeTrial: 2 * time.Second}
+		Drain: 3 * time.Second, HTTPConns: 16, DecodeTrial: 2 * time.Second, DecodePackets: 1_000_000}
 }
 
 // Validate checks the settings.

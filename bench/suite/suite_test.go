@@ -67,7 +67,7 @@ func TestSummaryAndPlotsFromFigures(t *testing.T) {
 	if got := tables[1].Rows[0][2]; got != "99.00%" {
 		t.Errorf("GoReplay completeness cell %q, want 99.00%%", got)
 	}
-	if got := tables[2].Rows[4][1]; got != "4.000×" {
+	if got := tables[2].Rows[6][1]; got != "4.000×" {
 		t.Errorf("ours ÷ GoReplay cell %q, want 4.000×", got)
 	}
 	plots := map[string]report.Plot{}

@@ -44,6 +44,8 @@ func (b *bench) summary(res *report.Result) []report.Table {
 	oursHL := find("replay/"+labelOurs+"/highest-lossless-load", nil)
 	ot := report.Table{Title: "Agent and ceilings — " + runs, Header: []string{"figure", "value", "unit"}, Rows: [][]string{
 		{"ours: decode rate on the UDP input", withNote(find("agent/ours/decode-rate", nil)), "packets/s"},
+		{"ours: decode rate from a pcap file (no network)", report.FormatRange(find("agent/ours/decode-rate-file", nil)), "packets/s"},
+		{"ours: decode per CPU-second (per core), pcap file", report.FormatRange(find("agent/ours/decode-per-cpu-second", nil)), "packets/CPU-s"},
 		{"direct HTTP load on the test server (replay ceiling)", report.FormatRange(find("http/direct/max-rate", nil)), "requests/s"},
 		{"ours: highest offered load replayed ≥ 99.9%", report.FormatRange(oursHL), "requests/s"},
 		{"GoReplay: highest offered load replayed ≥ 99.9%", report.FormatRange(find("replay/"+labelGoReplay+"/highest-lossless-load", nil)), "requests/s"},
