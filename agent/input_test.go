@@ -5,7 +5,6 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
@@ -96,10 +95,9 @@ func newNetns(t *testing.T) netns.NsHandle {
 		err error
 	}
 	ch := make(chan result, 1)
-	go func() {
-		// This thread enters the new namespace and dies with the goroutine
-		// (never unlocked), so no other goroutine runs there.
-		runtime.LockOSThread()
+	nsrun.Go(func() {
+		// This thread enters the new namespace and is discarded when fn
+		// returns, so no other goroutine runs there.
 		ns, err := netns.New()
 		if err == nil {
 			var lo netlink.Link
@@ -108,7 +106,7 @@ func newNetns(t *testing.T) netns.NsHandle {
 			}
 		}
 		ch <- result{ns, err}
-	}()
+	})
 	r := <-ch
 	if r.err != nil {
 		t.Fatalf("create network namespace: %v", r.err)
