@@ -32,6 +32,8 @@ type Parser struct {
 	trailer bool // stChunked: in the trailer section
 	discard bool // stChunked: body too large, decode without keeping
 	removed int  // stChunked: wire bytes of chunks already decoded and removed
+	// aliased: buf is the caller's data (during Feed only), not a copy.
+	aliased bool
 	seen    bool // any byte or gap seen
 }
 
@@ -68,9 +70,22 @@ func (p *Parser) Feed(data []byte) {
 			}
 			p.state = stHead
 		}
-		p.buf = append(p.buf, data...)
+		if len(p.buf) == 0 {
+			// Fast path: parse in place; only a tail is copied.
+			p.buf, p.aliased = data, true
+		} else {
+			p.buf = append(p.buf, data...)
+		}
 		data = nil
 		p.parse()
+		if p.aliased {
+			p.aliased = false
+			if len(p.buf) > 0 {
+				p.buf = append([]byte(nil), p.buf...)
+			} else {
+				p.buf = nil
+			}
+		}
 	}
 }
 
@@ -149,7 +164,7 @@ func (p *Parser) Close() {
 }
 
 func (p *Parser) reset() {
-	p.buf = nil
+	p.buf, p.aliased = nil, false
 	p.req = nil
 	p.headLen, p.cl, p.coff, p.skip, p.removed = 0, 0, 0, 0, 0
 	p.trailer, p.discard = false, false
@@ -172,6 +187,10 @@ func (p *Parser) ignore(k Kind) {
 func (p *Parser) consume(n int) {
 	if n >= len(p.buf) {
 		p.buf = nil
+		return
+	}
+	if p.aliased {
+		p.buf = p.buf[n:]
 		return
 	}
 	rest := len(p.buf) - n
@@ -337,7 +356,12 @@ func (p *Parser) parseChunks() bool {
 			p.req.Body = append(p.req.Body, data...)
 		}
 		// Drop the consumed chunk from the buffer so that a long chunked
-		// body is held only once (decoded), not twice.
+		// body is held only once (decoded), not twice. (Not while parsing
+		// the caller's data in place: that is not ours to write.)
+		if p.aliased {
+			p.coff = need
+			continue
+		}
 		p.removed += need - p.coff
 		p.buf = append(p.buf[:p.headLen], p.buf[need:]...)
 		p.coff = p.headLen

@@ -102,6 +102,34 @@ func TestHundredKeepAliveRequests(t *testing.T) {
 	}
 }
 
+// TestFeedDoesNotRetainData feeds every piece through one scratch buffer
+// that is overwritten after each Feed, as reassembly reuses its pages.
+func TestFeedDoesNotRetainData(t *testing.T) {
+	s := get("/a") + post("/b", strings.Repeat("B", 3000)) + chunked("/c", "xx", strings.Repeat("C", 2000)) + get("/d")
+	rec := &recorder{}
+	p := New(rec, Limits{})
+	scratch := make([]byte, 700)
+	for rest := s; len(rest) > 0; {
+		n := copy(scratch, rest)
+		p.Feed(scratch[:n])
+		for i := range scratch {
+			scratch[i] = '#'
+		}
+		rest = rest[n:]
+	}
+	want := []string{"GET /a ", "POST /b " + strings.Repeat("B", 3000), "PUT /c xx" + strings.Repeat("C", 2000), "GET /d "}
+	if got := rec.targets(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %d requests: %.80q", len(got), got)
+	}
+	for _, r := range rec.reqs {
+		for _, f := range r.Header {
+			if strings.Contains(f.Name+f.Value, "#") {
+				t.Fatalf("header %q aliases the caller's buffer", f)
+			}
+		}
+	}
+}
+
 func TestChunkedAndPipelined(t *testing.T) {
 	s := get("/1") + chunked("/2", "hello, ", "chunked ", strings.Repeat("x", 5000)) + post("/3", "abc") + "\r\n" + get("/4")
 	rec := feed(t, s)
