@@ -242,3 +242,24 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestTargetForms(t *testing.T) {
+	srv := newServer(t, nil)
+	rp, cnt := newReplayer(t, Config{Destination: srv.URL + "/prefix/", Workers: 1})
+	c := conn(1, "192.0.2.1:1")
+	for _, target := range []string{"/a?b=1", "http://proxy.example/abs?q=2", "*"} {
+		rp.Submit(c, &httpparse.Request{Method: "OPTIONS", Target: target})
+	}
+	rp.Close(context.Background())
+	var uris []string
+	for _, g := range srv.seen() {
+		uris = append(uris, g.URI)
+	}
+	// net/http answers "OPTIONS *" itself, without the handler: count it.
+	if want := []string{"/prefix/a?b=1", "/prefix/abs?q=2"}; !reflect.DeepEqual(uris, want) {
+		t.Fatalf("server saw %q, want %q", uris, want)
+	}
+	if s := cnt.Snapshot(); s.Requests.Replayed != 3 || s.Requests.Status["2xx"] != 3 {
+		t.Fatalf("replayed %d, status %v", s.Requests.Replayed, s.Requests.Status)
+	}
+}
