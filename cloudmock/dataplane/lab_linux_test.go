@@ -117,7 +117,7 @@ var (
 
 // testLab returns the lab shared by this package's privileged tests; it is
 // closed by TestMain.
-func testLab(t *testing.T) *sim.Lab {
+func testLab(t testing.TB) *sim.Lab {
 	t.Helper()
 	privtest.Require(t)
 	sharedLabOnce.Do(func() {
@@ -179,7 +179,7 @@ type sink struct {
 	kick chan struct{}
 }
 
-func newSink(t *testing.T, lab *sim.Lab, inst string) *sink {
+func newSink(t testing.TB, lab *sim.Lab, inst string) *sink {
 	t.Helper()
 	in := lab.Instance(inst)
 	s := &sink{name: inst, kick: make(chan struct{}, 1)}
@@ -298,7 +298,7 @@ type udpPeer struct {
 	conn *net.UDPConn
 }
 
-func listenUDP(t *testing.T, lab *sim.Lab, inst string, port int) *udpPeer {
+func listenUDP(t testing.TB, lab *sim.Lab, inst string, port int) *udpPeer {
 	t.Helper()
 	in := lab.Instance(inst)
 	p := &udpPeer{}

@@ -40,8 +40,9 @@ func fabricState(t *testing.T, ns string) string {
 }
 
 // TestPrivilegedCloseReleasesEverything: the service's only kernel state is
-// sockets; after Close no descriptor, goroutine or namespace change is
-// left, and a second Close returns the same result.
+// sockets (no link, route, rule or qdisc appears in the fabric namespace
+// even while it runs); after Close no descriptor or goroutine is left, and
+// a second Close returns the same result.
 func TestPrivilegedCloseReleasesEverything(t *testing.T) {
 	lab := testLab(t)
 	spec := nlbSpec(true)
@@ -77,6 +78,11 @@ func TestPrivilegedCloseReleasesEverything(t *testing.T) {
 	}
 	if during := openFDs(t); during <= fds {
 		t.Errorf("open descriptors while running %d, before %d: the service opened no socket?", during, fds)
+	}
+	// While running, the namespace holds nothing of the service but its
+	// sockets: a crash (the kernel closing them) leaves nothing behind.
+	if during := fabricState(t, ns); during != before {
+		t.Errorf("fabric namespace changed while the service runs:\nbefore:\n%s\nduring:\n%s", before, during)
 	}
 	err1 := svc.Close()
 	if err1 != nil {

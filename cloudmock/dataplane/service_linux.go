@@ -72,6 +72,9 @@ func (s *Service) simENI(ref cloudmock.ENIRef) (*sim.ENI, error) {
 		return e, nil
 	}
 	addr := s.model.ENIAddr(ref)
+	if s.cfg.Lab == nil {
+		return nil, fmt.Errorf("network interface %s (%s): no lab", id, addr)
+	}
 	if e := s.cfg.Lab.ENIByIP(addr); e != nil {
 		return e, nil
 	}

@@ -1,0 +1,249 @@
+package dataplane
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"runtime"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/sim"
+)
+
+// The zero-loss mirror rate (RFC 2544 style): the highest rate of UDP
+// frames from client to web at which web receives every frame and tgt1
+// every mirrored copy, for three paths measured in the same run:
+//
+//	none       no mirroring: the generator and veth path's own limit
+//	dataplane  this service (capture, model, raw-socket send)
+//	tc-mirred  the kernel's reference: clsact + u32 match-all + mirred into
+//	           a VXLAN device, on the same fabric port
+//
+// Frame sizes are Ethernet frames without FCS. Counts are the kernel's
+// interface counters on the receivers' eth0 (the receiving sockets are
+// never read, so receivers cannot be the bottleneck).
+
+const (
+	trialDuration = 300 * time.Millisecond
+	rateVNI       = 4242
+)
+
+// generator sends fixed UDP frames from client to web:9000 with sendmmsg.
+type generator struct {
+	fd   int
+	msgs []unix.Mmsghdr
+	iov  unix.Iovec
+}
+
+func newGenerator(tb testing.TB, lab *sim.Lab, size int) *generator {
+	g := &generator{msgs: make([]unix.Mmsghdr, 32)}
+	payload := make([]byte, size-42)
+	err := lab.Instance("client").Run(func() (err error) {
+		g.fd, err = unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		unix.SetsockoptInt(g.fd, unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, 8<<20)
+		if err := unix.Bind(g.fd, &unix.SockaddrInet4{Port: 48000 + size, Addr: [4]byte{10, 0, 0, 6}}); err != nil {
+			return err
+		}
+		return unix.Connect(g.fd, &unix.SockaddrInet4{Port: 9000, Addr: [4]byte{10, 0, 0, 5}})
+	})
+	if err != nil {
+		tb.Fatalf("generator socket: %v", err)
+	}
+	tb.Cleanup(func() { unix.Close(g.fd) })
+	g.iov.Base = &payload[0]
+	g.iov.SetLen(len(payload))
+	for i := range g.msgs {
+		g.msgs[i].Hdr.Iov = &g.iov
+		g.msgs[i].Hdr.Iovlen = 1
+	}
+	return g
+}
+
+// run offers rate frames per second for d; it returns the frames sent and
+// the rate achieved.
+func (g *generator) run(rate float64, d time.Duration) (uint64, float64) {
+	batch := len(g.msgs)
+	interval := time.Duration(float64(time.Second) * float64(batch) / rate)
+	start := time.Now()
+	var sent uint64
+	for k := 0; ; k++ {
+		due := start.Add(time.Duration(k) * interval)
+		if due.Sub(start) >= d {
+			break
+		}
+		for time.Now().Before(due) {
+			if due.Sub(time.Now()) > 200*time.Microsecond {
+				time.Sleep(100 * time.Microsecond)
+			}
+		}
+		for off := 0; off < batch; {
+			n, _, e := unix.Syscall6(unix.SYS_SENDMMSG, uintptr(g.fd), uintptr(unsafe.Pointer(&g.msgs[off])), uintptr(batch-off), 0, 0, 0)
+			if e != 0 {
+				if e == unix.EAGAIN || e == unix.ENOBUFS || e == unix.EINTR {
+					continue
+				}
+				break
+			}
+			off += int(n)
+			sent += uint64(n)
+		}
+	}
+	return sent, float64(sent) / time.Since(start).Seconds()
+}
+
+func rxPackets(tb testing.TB, in *sim.Instance) uint64 {
+	h, err := netlink.NewHandleAt(in.NS())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer h.Close()
+	l, err := h.LinkByName("eth0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return l.Attrs().Statistics.RxPackets
+}
+
+// trial offers rate and reports whether web got every frame and (unless
+// mirrored is false) tgt1 every copy.
+func trial(tb testing.TB, lab *sim.Lab, g *generator, rate float64, mirrored bool) (ok bool, achieved float64, sent uint64) {
+	web, tgt := lab.Instance("web"), lab.Instance("tgt1")
+	p0, m0 := rxPackets(tb, web), rxPackets(tb, tgt)
+	sent, achieved = g.run(rate, trialDuration)
+	time.Sleep(100 * time.Millisecond)
+	p1, m1 := rxPackets(tb, web), rxPackets(tb, tgt)
+	ok = p1-p0 >= sent && (!mirrored || m1-m0 >= sent)
+	return ok, achieved, sent
+}
+
+// search finds the zero-loss rate: a warm-up (so neighbour resolution
+// never counts as loss), doubling from 25 kpps until a loss or until the
+// generator cannot keep up (then the achieved rate is the path's limit:
+// the kernel's own mirror work runs in the sender's context), then
+// bisection. A loss is retried once before it counts, so a lone hiccup of
+// the shared machine does not end the search.
+func search(tb testing.TB, lab *sim.Lab, g *generator, mirrored bool) float64 {
+	g.run(2000, 50*time.Millisecond)
+	time.Sleep(50 * time.Millisecond)
+	try := func(rate float64) (bool, float64) {
+		ok, achieved, _ := trial(tb, lab, g, rate, mirrored)
+		if !ok {
+			ok, achieved, _ = trial(tb, lab, g, rate, mirrored)
+		}
+		return ok, achieved
+	}
+	lo, hi := 0.0, 0.0
+	for rate := 25000.0; ; rate *= 2 {
+		ok, achieved := try(rate)
+		if !ok {
+			hi = rate
+			break
+		}
+		lo = achieved
+		if achieved < 0.9*rate {
+			return lo
+		}
+	}
+	for i := 0; i < 5; i++ {
+		mid := (lo + hi) / 2
+		if ok, achieved := try(mid); ok {
+			lo = max(lo, achieved)
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}
+
+// tcMirred installs the kernel reference on web's fabric port: a VXLAN
+// device to tgt1 and a clsact egress u32 match-all mirred into it.
+func tcMirred(tb testing.TB, lab *sim.Lab) (remove func()) {
+	f := lab.Fabric("vpc")
+	web := lab.Instance("web").ENI("eth0")
+	dev := "ml" + lab.RunID() + "-vx"
+	run := func(args ...string) error {
+		out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("%v: %v: %s", args, err, out)
+		}
+		return nil
+	}
+	steps := [][]string{
+		{"ip", "-n", f.NsName, "link", "add", dev, "type", "vxlan", "id", fmt.Sprint(rateVNI), "remote", "10.0.0.20",
+			"dstport", "4789", "dev", f.Bridge("adapter").Name},
+		{"ip", "-n", f.NsName, "link", "set", dev, "up"},
+		{"tc", "-n", f.NsName, "qdisc", "add", "dev", web.PeerName, "clsact"},
+		{"tc", "-n", f.NsName, "filter", "add", "dev", web.PeerName, "egress", "protocol", "all", "prio", "1",
+			"u32", "match", "u32", "0", "0", "action", "mirred", "egress", "mirror", "dev", dev},
+	}
+	remove = func() {
+		run("tc", "-n", f.NsName, "qdisc", "del", "dev", web.PeerName, "clsact")
+		run("ip", "-n", f.NsName, "link", "del", dev)
+	}
+	for _, s := range steps {
+		if err := run(s...); err != nil {
+			remove()
+			tb.Fatalf("tc mirred reference: %v", err)
+		}
+	}
+	return remove
+}
+
+// BenchmarkPrivilegedMirrorRate reports, per frame size, the zero-loss
+// rates of the three paths (pps), dataplane/tc-mirred, and the data
+// plane's allocations per mirrored packet at its zero-loss rate. Run it
+// once: go test -run '^$' -bench PrivilegedMirrorRate -benchtime 1x -count 5.
+func BenchmarkPrivilegedMirrorRate(b *testing.B) {
+	lab := testLab(b)
+	listenUDP(b, lab, "web", 9000) // never read: no ICMP, no reader limit
+	listenUDP(b, lab, "tgt1", 4789) // never read either
+	spec := baseSpec()
+	addSession(&spec, "tms", "web", "tgt1", 1, rateVNI, cloudmock.TrafficMirrorFilter{
+		IngressFilterRules: rules{rule(100, "accept", 17, 9000, 9000)},
+	})
+	m, err := cloudmock.New(spec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, size := range []int{64, 1400} {
+		b.Run(fmt.Sprintf("%dB", size), func(b *testing.B) {
+			g := newGenerator(b, lab, size)
+			for b.Loop() {
+				none := search(b, lab, g, false)
+
+				svc, err := Start(context.Background(), Config{Model: m, Lab: lab, QueueLen: 4096,
+					Ring: RingOptions{BlockSize: 1 << 20, Blocks: 16}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				dp := search(b, lab, g, true)
+				var ms0, ms1 runtime.MemStats
+				runtime.ReadMemStats(&ms0)
+				_, _, sent := trial(b, lab, g, dp, true)
+				runtime.ReadMemStats(&ms1)
+				if err := svc.Close(); err != nil {
+					b.Fatal(err)
+				}
+
+				remove := tcMirred(b, lab)
+				tc := search(b, lab, g, true)
+				remove()
+
+				b.ReportMetric(none, "none-pps")
+				b.ReportMetric(dp, "dataplane-pps")
+				b.ReportMetric(tc, "tc-mirred-pps")
+				b.ReportMetric(dp/tc, "dataplane/tc")
+				b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/float64(max(sent, 1)), "allocs/pkt")
+			}
+		})
+	}
+}
