@@ -81,7 +81,7 @@ func (g *generator) run(rate float64, d time.Duration) (uint64, float64) {
 			break
 		}
 		for time.Now().Before(due) {
-			if due.Sub(time.Now()) > 200*time.Microsecond {
+			if time.Until(due) > 200*time.Microsecond {
 				time.Sleep(100 * time.Microsecond)
 			}
 		}
@@ -204,7 +204,7 @@ func tcMirred(tb testing.TB, lab *sim.Lab) (remove func()) {
 // once: go test -run '^$' -bench PrivilegedMirrorRate -benchtime 1x -count 5.
 func BenchmarkPrivilegedMirrorRate(b *testing.B) {
 	lab := testLab(b)
-	listenUDP(b, lab, "web", 9000) // never read: no ICMP, no reader limit
+	listenUDP(b, lab, "web", 9000)  // never read: no ICMP, no reader limit
 	listenUDP(b, lab, "tgt1", 4789) // never read either
 	spec := baseSpec()
 	addSession(&spec, "tms", "web", "tgt1", 1, rateVNI, cloudmock.TrafficMirrorFilter{
