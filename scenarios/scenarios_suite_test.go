@@ -1,0 +1,147 @@
+package scenarios_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/mirrorlab/mirrorlab/internal/privtest"
+	"github.com/mirrorlab/mirrorlab/scenarios"
+	"github.com/mirrorlab/mirrorlab/scenarios/runner"
+	"github.com/mirrorlab/mirrorlab/scenarios/spec"
+)
+
+// TestScenarios runs the default scenario and the whole library on the
+// emulated VPC (root needed; see internal/privtest).
+func TestScenarios(t *testing.T) {
+	privtest.Require(t)
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "Scenarios")
+}
+
+// run runs a scenario and returns its result with the summary, for failure
+// messages.
+func run(ctx context.Context, s *spec.Scenario, opts runner.Options) (*runner.Result, string) {
+	r := runner.Run(ctx, s, opts)
+	var b strings.Builder
+	runner.WriteSummary(&b, r)
+	return r, b.String()
+}
+
+func load(name string) *spec.Scenario {
+	s, err := scenarios.Load(name)
+	Expect(err).NotTo(HaveOccurred())
+	return s
+}
+
+func verdict(r *runner.Result, name string) runner.Verdict {
+	for _, v := range r.Expectations {
+		if v.Name == name {
+			return v
+		}
+	}
+	Fail("no verdict named " + name)
+	return runner.Verdict{}
+}
+
+var _ = Describe("the default scenario (the reference walk-through)", Label("privileged"), func() {
+	It("gives the test server the same requests as production", func(ctx SpecContext) {
+		r, sum := run(ctx, load(""), runner.Options{})
+		Expect(r.Error).To(BeEmpty(), sum)
+		Expect(r.Passed).To(BeTrue(), sum)
+		Expect(r.Comparisons).To(HaveLen(1))
+		c := r.Comparisons[0]
+		Expect(c.Matched).To(Equal(100), sum)
+		Expect(c.UnexpectedN).To(BeZero(), sum)
+		Expect(r.Sessions).To(HaveLen(1))
+		Expect(r.Sessions[0].VNI).To(Equal(uint32(1)))
+		// what the adapter's interface really received matches what the
+		// mirror service says it delivered
+		Expect(r.Arrivals).To(HaveLen(1))
+		Expect(r.Arrivals[0].ByVNI[1]).To(BeNumerically("==", r.Sessions[0].Delivery["delivered"]), sum)
+	}, SpecTimeout(time.Minute))
+
+	It("fails when an expectation does not hold", func(ctx SpecContext) {
+		src := strings.Replace(string(scenarios.Default()), "requests: {program: production, equals: 100}", "requests: {program: production, equals: 101}", 1)
+		s, err := spec.Parse("default-broken.yaml", []byte(src))
+		Expect(err).NotTo(HaveOccurred())
+		r, sum := run(ctx, s, runner.Options{})
+		Expect(r.Passed).To(BeFalse(), sum)
+		v := verdict(r, "production served every request")
+		Expect(v.Passed).To(BeFalse())
+		Expect(v.Observed).To(Equal("100"))
+	}, SpecTimeout(time.Minute))
+
+	It("tears the lab down when interrupted", func(ctx SpecContext) {
+		stateDir := GinkgoT().TempDir()
+		rctx, cancel := context.WithTimeout(ctx, 1500*time.Millisecond) // traffic takes 2 s
+		defer cancel()
+		r, sum := run(rctx, load(""), runner.Options{StateDir: stateDir})
+		Expect(r.Passed).To(BeFalse(), sum)
+		Expect(r.Error).To(ContainSubstring("interrupted"), sum)
+		Expect(r.RunID).NotTo(BeEmpty())
+		left, err := filepath.Glob("/run/netns/ml" + r.RunID + "-*")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(left).To(BeEmpty(), "namespaces left behind")
+	}, SpecTimeout(time.Minute))
+})
+
+// libraryChecks are the assertions beyond "passed" that each library
+// scenario must meet.
+var libraryChecks = map[string]func(r *runner.Result, sum string){
+	"nacl-blocks-vxlan.yaml": func(r *runner.Result, sum string) {
+		Expect(r.Losses).To(ContainElement(ContainSubstring("dropped-by-target-nacl")), sum)
+	},
+	"sg-blocks-vxlan.yaml": func(r *runner.Result, sum string) {
+		Expect(r.Losses).To(ContainElement(ContainSubstring("dropped-by-target-sg")), sum)
+	},
+	"quota-violation.yaml": func(r *runner.Result, sum string) {
+		Expect(r.Validation).To(HaveLen(1), sum)
+		Expect(r.Validation[0].Code).To(Equal("TrafficMirrorSessionLimitExceeded"))
+		Expect(r.Validation[0].Line).To(BeNumerically(">", 0))
+		Expect(r.Programs).To(BeEmpty(), "a refused configuration builds nothing")
+	},
+	"nlb-two-agents.yaml": func(r *runner.Result, sum string) {
+		Expect(r.Arrivals).To(HaveLen(2))
+		Expect(r.Arrivals[0].Total+r.Arrivals[1].Total).To(BeNumerically("==", r.Sessions[0].Delivery["delivered"]), sum)
+	},
+	"third-party-tcpdump.yaml": func(r *runner.Result, sum string) {
+		Expect(r.Programs[1].Kind).To(Equal("command"))
+	},
+}
+
+var _ = Describe("the scenario library", Label("privileged"), func() {
+	lib, names := scenarios.Library()
+	for _, name := range names {
+		It("runs "+name, func(ctx SpecContext) {
+			s, err := spec.Parse("library/"+name, lib[name])
+			Expect(err).NotTo(HaveOccurred())
+			r, sum := run(ctx, s, runner.Options{})
+			Expect(r.Error).To(BeEmpty(), sum)
+			Expect(r.Passed).To(BeTrue(), sum)
+			if check, ok := libraryChecks[name]; ok {
+				check(r, sum)
+			}
+		}, SpecTimeout(time.Minute))
+	}
+})
+
+var _ = Describe("pcap replay", Label("privileged"), func() {
+	It("replays a capture into a source interface", func(ctx SpecContext) {
+		dir := GinkgoT().TempDir()
+		Expect(writeUDPCapture(filepath.Join(dir, "in.pcap"), 12)).To(Succeed())
+		file := filepath.Join(dir, "replay.yaml")
+		Expect(os.WriteFile(file, []byte(replayScenario), 0o644)).To(Succeed())
+		s, err := spec.Load(file)
+		Expect(err).NotTo(HaveOccurred())
+		r, sum := run(ctx, s, runner.Options{PcapDir: dir})
+		Expect(r.Passed).To(BeTrue(), sum)
+		Expect(r.PcapFiles).To(ContainElement(HaveSuffix("collector-target.pcapng")), sum)
+	}, SpecTimeout(time.Minute))
+})
