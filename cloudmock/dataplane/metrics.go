@@ -71,8 +71,11 @@ type TargetStats struct {
 	SentBytes uint64 `json:"SentBytes"`
 }
 
-// TargetHealth is the health-check state of a load balancer's registered
-// target.
+// TargetHealth is the health checks' verdict on a load balancer's
+// registered target. Checks start from healthy (a Spec's registered targets
+// are healthy at start) and tell the model only on a change, so a target
+// set unhealthy with Model.SetTargetHealth before Start stays so until its
+// checks fail and pass again.
 type TargetHealth struct {
 	LoadBalancer string `json:"LoadBalancer"`
 	ENIId        string `json:"ENIId"`

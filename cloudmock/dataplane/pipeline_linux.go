@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"sync/atomic"
+	"time"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/sim"
@@ -51,6 +52,9 @@ func (p *pipeline) ours(frame []byte) bool {
 	return frame[0]&1 == 1 || [6]byte(frame[0:6]) == p.mac
 }
 
+// readErrorBackoff is the pause after a failed ring read.
+const readErrorBackoff = 10 * time.Millisecond
+
 // statsEvery is how many frames the capture reads between two reads of
 // the kernel's ring counters (also read at every idle poll timeout).
 const statsEvery = 4096
@@ -66,7 +70,10 @@ func (p *pipeline) capture() {
 			continue
 		}
 		if err != nil {
+			// The interface went away (the lab closed first) or poll
+			// failed: back off instead of spinning until Close.
 			p.errLog.log(p.logger, "capture read failed", err)
+			time.Sleep(readErrorBackoff)
 			continue
 		}
 		p.wire(frame, vh, stamp)
