@@ -19,8 +19,26 @@
 // Load balancer targets are health-checked over TCP from the fabric
 // namespace; the results feed Model.SetTargetHealth.
 //
-// Config is plain data; Start turns it into a running Service; Close stops
-// it. All kernel state the service holds is sockets inside the lab's
-// namespaces, so a crash leaves nothing behind. The per-packet path does
-// not allocate.
+// The fabric end of a veth sees the instance's GSO aggregates with partial
+// checksums; the capture reads the virtio_net_hdr the ring carries and cuts
+// them into the wire segments a hypervisor would see (gso.go), so copies
+// are MTU-sized with valid checksums.
+//
+// API:
+//
+//	Config        plain description: Model, Spec (for NLB health checks), Lab,
+//	              ENIs (NetworkInterfaceId → *sim.ENI; default: by address),
+//	              QueueLen, Batch, Ring, Mark, PcapDir, HealthCheck, Logger
+//	Start         opens the rings and sockets in the fabric namespaces and
+//	              starts mirroring (ctx bounds the start only)
+//	Service.Close stops captures, drains the queues, stops health checks,
+//	              closes every socket and file; returns the joined errors
+//	Service.Snapshot  JSON-able counters: the model's (provider metric names,
+//	              per session) and the data plane's (captured, sent, dropped
+//	              by reason, queue depth, ring drops, per target, health)
+//	Service.Handler   the same as Prometheus metrics, from an own registry
+//
+// All kernel state the service holds is sockets inside the lab's
+// namespaces (no link, route, rule or qdisc), so a crash leaves nothing
+// behind. The per-packet path does not allocate.
 package dataplane
