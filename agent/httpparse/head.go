@@ -92,7 +92,49 @@ func parseRequestLine(line []byte) (method, target, proto string, err error) {
 	default:
 		return "", "", "", errMalformed
 	}
-	return string(line[:sp1]), string(tgt), proto, nil
+	return internMethod(line[:sp1]), string(tgt), proto, nil
+}
+
+// internMethod and internName return shared strings for common methods and
+// header names: one allocation less per request and per header line.
+func internMethod(b []byte) string {
+	switch string(b) { // the compiler does not allocate for this conversion
+	case "GET":
+		return "GET"
+	case "POST":
+		return "POST"
+	case "PUT":
+		return "PUT"
+	case "HEAD":
+		return "HEAD"
+	case "DELETE":
+		return "DELETE"
+	case "PATCH":
+		return "PATCH"
+	case "OPTIONS":
+		return "OPTIONS"
+	}
+	return string(b)
+}
+
+var commonNames = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range []string{"Host", "User-Agent", "Accept", "Accept-Encoding", "Accept-Language",
+		"Content-Type", "Content-Length", "Connection", "Cookie", "Authorization", "Referer", "Origin",
+		"Cache-Control", "Transfer-Encoding", "Expect", "X-Forwarded-For", "X-Forwarded-Proto",
+		"X-Forwarded-Port", "X-Forwarded-Host", "X-Request-Id", "X-Amzn-Trace-Id", "Upgrade", "Pragma",
+		"If-None-Match", "If-Modified-Since", "Range", "Keep-Alive", "Te", "Trailer",
+		"host", "user-agent", "accept", "content-type", "content-length", "connection", "cookie"} {
+		m[n] = n
+	}
+	return m
+}()
+
+func internName(b []byte) string {
+	if s, ok := commonNames[string(b)]; ok { // no allocation for the lookup
+		return s
+	}
+	return string(b)
 }
 
 // parseHead parses the request line and header fields at the start of b.
@@ -146,7 +188,7 @@ func parseHead(b []byte, maxHeader int) (head, int, error) {
 				return h, 0, errMalformed
 			}
 		}
-		f := Field{Name: string(line[:colon]), Value: string(value)}
+		f := Field{Name: internName(line[:colon]), Value: string(value)}
 		h.Header = append(h.Header, f)
 		switch {
 		case strings.EqualFold(f.Name, "Host"):
@@ -183,6 +225,16 @@ func parseHead(b []byte, maxHeader int) (head, int, error) {
 }
 
 func parseContentLength(s string) (int64, error) {
+	if strings.IndexByte(s, ',') < 0 {
+		if s == "" || strings.TrimLeft(s, "0123456789") != "" {
+			return 0, errMalformed
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, errMalformed
+		}
+		return n, nil
+	}
 	// Repeated values in one field ("5, 5") must agree (RFC 9110 8.6).
 	var v int64 = -1
 	for _, part := range strings.Split(s, ",") {
