@@ -157,3 +157,35 @@ func TestPrivilegedSkipWhenSaturated(t *testing.T) {
 	}
 	t.Logf("3000 packets: %d mirrored, %d skipped (queue of 1), %d ring drops", in.Sent, skipped, in.RingDrops)
 }
+
+// TestPrivilegedRingOverrunCounted: a one-block ring that the capture
+// holds while the kernel has more to write overruns; the kernel's drops
+// are counted, production traffic is not affected.
+func TestPrivilegedRingOverrunCounted(t *testing.T) {
+	lab := testLab(t)
+	spec := baseSpec()
+	addSession(&spec, "tms", "web", "tgt1", 1, 1, cloudmock.TrafficMirrorFilter{
+		IngressFilterRules: rules{rule(100, "accept", 17, 9000, 9000)},
+	})
+	listenUDP(t, lab, "tgt1", 4789)
+	svc, _ := startService(t, lab, spec, func(c *Config) {
+		c.Ring = RingOptions{BlockSize: os.Getpagesize(), Blocks: 1, BlockTimeout: 20 * time.Millisecond}
+	})
+	srv := listenUDP(t, lab, "web", 9000)
+	if err := setRcvBufForce(srv.conn, 16<<20); err != nil {
+		t.Fatal(err)
+	}
+	web := lab.Instance("web")
+	before := rxPackets(t, web)
+	c := listenUDP(t, lab, "client", 47100)
+	c.send(t, ap("10.0.0.5:9000"), make([]byte, 200), 2000)
+	time.Sleep(200 * time.Millisecond)
+	if got := rxPackets(t, web) - before; got < 2000 {
+		t.Errorf("production: web's interface received %d of 2000 frames", got)
+	}
+	in := svc.Snapshot().ENIs["eni-web"].Ingress
+	if in.RingDrops == 0 || in.Captured+in.RingDrops < 2000 {
+		t.Errorf("ring drops %d, captured %d: want drops > 0 and captured + drops >= 2000", in.RingDrops, in.Captured)
+	}
+	t.Logf("2000 frames: %d captured, %d dropped by the ring", in.Captured, in.RingDrops)
+}
