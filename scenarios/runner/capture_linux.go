@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -123,40 +122,4 @@ func startArrivalCapture(in *sim.Instance, e *sim.ENI, name string) (*arrivalCap
 		return a
 	}
 	return c, nil
-}
-
-// record counts one received frame if it is VXLAN: Ethernet, IPv4, UDP to
-// 4789, VXLAN header with the I flag.
-func (a *Arrival) record(b []byte) {
-	if len(b) < 14+20 || binary.BigEndian.Uint16(b[12:]) != 0x0800 {
-		return
-	}
-	ip := b[14:]
-	ihl := int(ip[0]&0x0f) * 4
-	if ip[0]>>4 != 4 || ihl < 20 || len(ip) < ihl+8+8 || ip[9] != 17 {
-		return
-	}
-	if binary.BigEndian.Uint16(ip[6:])&0x1fff != 0 { // a later fragment
-		return
-	}
-	udp := ip[ihl:]
-	if binary.BigEndian.Uint16(udp[2:]) != sim.VXLANPort {
-		return
-	}
-	vx := udp[8:]
-	if vx[0]&0x08 == 0 {
-		return
-	}
-	vni := uint32(vx[4])<<16 | uint32(vx[5])<<8 | uint32(vx[6])
-	inner := int(binary.BigEndian.Uint16(udp[4:])) - 8 - 8
-	a.Total++
-	a.ByVNI[vni]++
-	if a.Total == 1 || inner < a.MinInner {
-		a.MinInner = inner
-	}
-	a.MaxInner = max(a.MaxInner, inner)
-	if m, ok := a.MinInnerByVNI[vni]; !ok || inner < m {
-		a.MinInnerByVNI[vni] = inner
-	}
-	a.MaxInnerByVNI[vni] = max(a.MaxInnerByVNI[vni], inner)
 }

@@ -1,0 +1,74 @@
+package runner
+
+import (
+	"encoding/binary"
+	"encoding/json"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+// record counts one received frame if it is VXLAN: Ethernet, IPv4, UDP to
+// 4789, VXLAN header with the I flag.
+func (a *Arrival) record(b []byte) {
+	if len(b) < 14+20 || binary.BigEndian.Uint16(b[12:]) != 0x0800 {
+		return
+	}
+	ip := b[14:]
+	ihl := int(ip[0]&0x0f) * 4
+	if ip[0]>>4 != 4 || ihl < 20 || len(ip) < ihl+8+8 || ip[9] != 17 {
+		return
+	}
+	if binary.BigEndian.Uint16(ip[6:])&0x1fff != 0 { // a later fragment
+		return
+	}
+	udp := ip[ihl:]
+	if binary.BigEndian.Uint16(udp[2:]) != cloudmock.VXLANPort {
+		return
+	}
+	vx := udp[8:]
+	if vx[0]&0x08 == 0 {
+		return
+	}
+	vni := uint32(vx[4])<<16 | uint32(vx[5])<<8 | uint32(vx[6])
+	inner := int(binary.BigEndian.Uint16(udp[4:])) - 8 - 8
+	a.Total++
+	a.ByVNI[vni]++
+	if a.Total == 1 || inner < a.MinInner {
+		a.MinInner = inner
+	}
+	a.MaxInner = max(a.MaxInner, inner)
+	if m, ok := a.MinInnerByVNI[vni]; !ok || inner < m {
+		a.MinInnerByVNI[vni] = inner
+	}
+	a.MaxInnerByVNI[vni] = max(a.MaxInnerByVNI[vni], inner)
+}
+
+// flatten turns a JSON-able value into dotted names and numbers
+// ("requests.replayed": 100).
+func flatten(v any) map[string]float64 {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	var tree any
+	if err := json.Unmarshal(b, &tree); err != nil {
+		return nil
+	}
+	out := map[string]float64{}
+	var walk func(prefix string, t any)
+	walk = func(prefix string, t any) {
+		switch t := t.(type) {
+		case map[string]any:
+			for k, v := range t {
+				if prefix != "" {
+					k = prefix + "." + k
+				}
+				walk(k, v)
+			}
+		case float64:
+			out[prefix] = t
+		}
+	}
+	walk("", tree)
+	return out
+}

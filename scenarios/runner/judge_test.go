@@ -1,0 +1,236 @@
+package runner
+
+import (
+	"bytes"
+	"encoding/xml"
+	"strings"
+	"testing"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/scenarios/spec"
+	"github.com/mirrorlab/mirrorlab/scenarios/workload"
+)
+
+func loadDefault(t *testing.T) *spec.Scenario {
+	t.Helper()
+	s, err := spec.Load("../default.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// goodObservations is what a correct run of the default scenario sees.
+func goodObservations(n int) *Observations {
+	reqs := make([]workload.Request, n)
+	for i := range reqs {
+		reqs[i] = workload.Request{Method: "GET", Path: "/", Body: ""}
+	}
+	return &Observations{
+		Ran: true,
+		Model: cloudmock.Snapshot{
+			Sessions: map[string]cloudmock.SessionCounters{"web-session": {Packets: 105, Delivery: map[string]uint64{"delivered": 105}}},
+			ENIs:     map[string]cloudmock.ENICounters{"web-eni": {NetworkPacketsMirrorIn: 105}},
+		},
+		Requests: map[string][]workload.Request{"production": reqs, "test-server": append([]workload.Request(nil), reqs...)},
+		Traffic:  map[string]TrafficResult{"web-load": {Sent: int64(n), Succeeded: int64(n)}},
+	}
+}
+
+func verdictsByName(vs []Verdict) map[string]Verdict {
+	m := map[string]Verdict{}
+	for _, v := range vs {
+		m[v.Name] = v
+	}
+	return m
+}
+
+func TestJudgeDefaultScenario(t *testing.T) {
+	s := loadDefault(t)
+	vs, cmps := Judge(s, goodObservations(100))
+	for _, v := range vs {
+		if !v.Passed {
+			t.Errorf("%s failed: want %s, got %s (%s)", v.Name, v.Want, v.Observed, v.Detail)
+		}
+		if v.Line == 0 {
+			t.Errorf("%s has no line", v.Name)
+		}
+	}
+	if len(cmps) != 1 || cmps[0].Matched != 100 {
+		t.Fatalf("comparisons %+v", cmps)
+	}
+
+	// the test server missed one request and got one production never saw
+	o := goodObservations(100)
+	o.Requests["test-server"][0] = workload.Request{Method: "POST", Path: "/x", Body: "b"}
+	o.Model.Sessions["web-session"] = cloudmock.SessionCounters{Packets: 99, Delivery: map[string]uint64{"delivered": 90, "dropped-by-target-nacl": 9}}
+	vm := verdictsByName(mustJudge(s, o))
+	same := vm["test server got the same requests as production"]
+	if same.Passed || !strings.Contains(same.Detail, "missing GET /") || !strings.Contains(same.Detail, "unexpected POST /x") {
+		t.Errorf("sameRequests verdict %+v", same)
+	}
+	if v := vm["the session mirrored the inbound HTTP packets"]; v.Passed || v.Observed != "99" {
+		t.Errorf("mirrored verdict %+v", v)
+	}
+	if v := vm["every mirrored packet reached the adapter"]; v.Passed || v.Observed != "9" {
+		t.Errorf("dropped verdict %+v", v)
+	}
+}
+
+func mustJudge(s *spec.Scenario, o *Observations) []Verdict {
+	vs, _ := Judge(s, o)
+	return vs
+}
+
+func TestJudgeNothingRan(t *testing.T) {
+	s := loadDefault(t)
+	for _, v := range mustJudge(s, &Observations{}) {
+		if v.Passed {
+			t.Errorf("%s passed although nothing ran", v.Name)
+		}
+	}
+}
+
+func TestJudgeValidationError(t *testing.T) {
+	s, err := spec.Load("../library/quota-violation.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs := mustJudge(s, &Observations{Validation: s.ModelProblems()})
+	if len(vs) != 1 || !vs[0].Passed {
+		t.Fatalf("verdicts %+v", vs)
+	}
+	// accepted configuration: the expectation fails
+	vs = mustJudge(s, &Observations{})
+	if vs[0].Passed || vs[0].Observed != "the configuration was accepted" {
+		t.Fatalf("verdicts %+v", vs)
+	}
+}
+
+func TestJudgeArrivalsAndMetrics(t *testing.T) {
+	s, err := spec.Load("../library/packet-length.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &Arrival{ByVNI: map[uint32]int64{}, MaxInnerByVNI: map[uint32]int{}, MinInnerByVNI: map[uint32]int{}}
+	for i := range 20 {
+		frame := vxlanFrame(7, 62+66*(i%2)) // 62 or 128 bytes of inner frame
+		a.record(frame)
+	}
+	o := &Observations{Ran: true, Arrivals: map[string]*Arrival{"collector-eni": a},
+		Model:   cloudmock.Snapshot{Sessions: map[string]cloudmock.SessionCounters{"web-session": {Packets: 20, Truncated: 10}}},
+		Traffic: map[string]TrafficResult{"big": {Sent: 10, Succeeded: 10}, "small": {Sent: 10, Succeeded: 10}}}
+	for _, v := range mustJudge(s, o) {
+		if !v.Passed {
+			t.Errorf("%s failed: want %s, got %s", v.Name, v.Want, v.Observed)
+		}
+	}
+	a.record(vxlanFrame(7, 129))
+	vm := verdictsByName(mustJudge(s, o))
+	if v := vm["no copy carries more than 128 bytes of inner frame"]; v.Passed {
+		t.Errorf("a 129-byte inner frame passed: %+v", v)
+	}
+	// a frame that is not VXLAN is not counted
+	before := a.Total
+	f := vxlanFrame(7, 100)
+	f[14+20+2], f[14+20+3] = 0, 53 // UDP destination 53
+	a.record(f)
+	if a.Total != before {
+		t.Fatal("non-VXLAN datagram counted")
+	}
+}
+
+// vxlanFrame builds an outer Ethernet/IPv4/UDP 4789/VXLAN frame carrying an
+// inner frame of inner bytes.
+func vxlanFrame(vni uint32, inner int) []byte {
+	b := make([]byte, 14+20+8+8+inner)
+	b[12], b[13] = 0x08, 0x00
+	ip := b[14:]
+	ip[0], ip[9] = 0x45, 17
+	udp := ip[20:]
+	udp[2], udp[3] = 0x12, 0xb5 // 4789
+	l := 8 + 8 + inner
+	udp[4], udp[5] = byte(l>>8), byte(l)
+	vx := udp[8:]
+	vx[0] = 0x08
+	vx[4], vx[5], vx[6] = byte(vni>>16), byte(vni>>8), byte(vni)
+	return b
+}
+
+func TestSummaryAndJUnit(t *testing.T) {
+	s, err := spec.Load("../library/nacl-blocks-vxlan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &Observations{Ran: true,
+		Model: cloudmock.Snapshot{Sessions: map[string]cloudmock.SessionCounters{
+			"web-session": {Packets: 25, Delivery: map[string]uint64{"dropped-by-target-nacl": 25}}}},
+		Requests: map[string][]workload.Request{"web-server": make([]workload.Request, 20)},
+		Arrivals: map[string]*Arrival{"collector-eni": {}},
+		Traffic:  map[string]TrafficResult{"http": {Sent: 20, Succeeded: 20}}}
+	r := &Result{Scenario: s.Name, File: s.File, Provider: "aws", Passed: true}
+	r.Expectations, r.Comparisons = Judge(s, o)
+	r.Losses = losses(s, o)
+	for _, v := range r.Expectations {
+		r.Passed = r.Passed && v.Passed
+	}
+	if !r.Passed {
+		t.Fatalf("verdicts %+v", r.Expectations)
+	}
+	var b bytes.Buffer
+	WriteSummary(&b, r)
+	for _, want := range []string{"PASS  nacl-blocks-vxlan", "25 mirrored packets LOST: the target subnet's network ACL denies inbound UDP 4789", "ok   every copy was dropped by the nacl"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, b.String())
+		}
+	}
+	// JUnit: one case per expectation, failures carry file:line
+	r.Expectations[0].Passed = false
+	b.Reset()
+	if err := WriteJUnit(&b, []*Result{r, {Scenario: "broken", Error: "build the VPC: boom"}}); err != nil {
+		t.Fatal(err)
+	}
+	var doc junitSuites
+	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatalf("JUnit does not parse: %v\n%s", err, b.String())
+	}
+	if len(doc.Suites) != 2 || doc.Suites[0].Tests != len(r.Expectations) || doc.Suites[0].Failures != 1 || doc.Suites[1].Errors != 1 {
+		t.Fatalf("junit %+v", doc)
+	}
+	if f := doc.Suites[0].Cases[0].Failure; f == nil || !strings.Contains(f.Text, "nacl-blocks-vxlan.yaml:") {
+		t.Fatalf("failure %+v", f)
+	}
+}
+
+func TestLineWatch(t *testing.T) {
+	w := newLineWatch([]string{"Flags [S]", "zz"}, "listening on")
+	select {
+	case <-w.readyCh:
+		t.Fatal("ready before the line")
+	default:
+	}
+	_, _ = w.Write([]byte("tcpdump: verbose output suppressed\nlisten"))
+	_, _ = w.Write([]byte("ing on vxlan0\nIP a > b: Flags [S], seq 1\nIP a > b: Flags [S], seq 2\nzz"))
+	select {
+	case <-w.readyCh:
+	default:
+		t.Fatal("not ready after a line split across writes")
+	}
+	if c := w.Counts(); c["Flags [S]"] != 2 || c["zz"] != 0 {
+		t.Fatalf("counts %v", c)
+	}
+	w.flush()
+	if c := w.Counts(); c["zz"] != 1 {
+		t.Fatalf("last line without newline not counted: %v", c)
+	}
+	if !strings.Contains(w.Tail(), "seq 2") {
+		t.Fatalf("tail %q", w.Tail())
+	}
+}
+
+func TestFlatten(t *testing.T) {
+	got := flatten(map[string]any{"packets": 3, "requests": map[string]any{"replayed": 2, "status": map[string]int{"2xx": 2}}, "name": "x"})
+	if got["packets"] != 3 || got["requests.replayed"] != 2 || got["requests.status.2xx"] != 2 || len(got) != 3 {
+		t.Fatalf("flatten %v", got)
+	}
+}
