@@ -25,7 +25,9 @@ func TestExplainDefault(t *testing.T) {
 	// UDP to port 80 is not allowed by web-sg: the model never mirrors what
 	// the source's security group drops
 	code, out, _ = mainOut(t, "explain", "-json", "-packet", "udp 10.0.0.6:1000 -> 10.0.0.5:80")
-	var r struct{ Flows []struct{ Hops []struct{ Reason string } } }
+	var r struct {
+		Flows []struct{ Hops []struct{ Reason string } }
+	}
 	if code != 0 || json.Unmarshal([]byte(out), &r) != nil || len(r.Flows) != 1 || r.Flows[0].Hops[len(r.Flows[0].Hops)-1].Reason != "dropped-by-source-sg" {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
