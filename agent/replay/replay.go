@@ -28,17 +28,19 @@ type job struct {
 // Replayer replays requests. Submit may be called from several goroutines;
 // Close once, after the last Submit.
 type Replayer struct {
-	cfg     Config
-	dest    *url.URL
-	base    string
-	client  *http.Client
-	limiter *rate.Limiter
-	queues  []chan job
-	wg      sync.WaitGroup
-	ctx     context.Context
-	cancel  context.CancelFunc
-	mu      sync.RWMutex // Submit (read) against Close (write)
-	closed  bool
+	cfg  Config
+	dest *url.URL
+	base string // destination without a trailing slash
+	// destPath is the destination's path prefix without a trailing slash.
+	destPath string
+	client   *http.Client
+	limiter  *rate.Limiter
+	queues   []chan job
+	wg       sync.WaitGroup
+	ctx      context.Context
+	cancel   context.CancelFunc
+	mu       sync.RWMutex // Submit (read) against Close (write)
+	closed   bool
 	// failLog limits error logs to one per second.
 	failLog atomic.Int64
 }
@@ -63,9 +65,10 @@ func New(cfg Config) (*Replayer, error) {
 		TLSClientConfig:       &tls.Config{InsecureSkipVerify: cfg.InsecureSkipVerify}, //nolint:gosec // opt-in flag
 	}
 	rp := &Replayer{
-		cfg:  cfg,
-		dest: dest,
-		base: strings.TrimSuffix(dest.String(), "/"),
+		cfg:      cfg,
+		dest:     dest,
+		base:     strings.TrimSuffix(dest.String(), "/"),
+		destPath: strings.TrimSuffix(dest.EscapedPath(), "/"),
 		client: &http.Client{
 			Transport: tr,
 			Timeout:   cfg.Timeout,

@@ -263,3 +263,28 @@ func TestTargetForms(t *testing.T) {
 		t.Fatalf("replayed %d, status %v", s.Requests.Replayed, s.Requests.Status)
 	}
 }
+
+func TestTargetSentVerbatim(t *testing.T) {
+	var raw []string
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		raw = append(raw, r.RequestURI)
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	rp, cnt := newReplayer(t, Config{Destination: srv.URL, Workers: 1})
+	targets := []string{"/a/../b//c?x=%2F&y=a+b", "/%7Euser/p%20q", "/odd%zzescape"}
+	for _, tg := range targets {
+		rp.Submit(conn(1, "192.0.2.1:1"), &httpparse.Request{Method: "GET", Target: tg})
+	}
+	rp.Close(context.Background())
+	// net/http's server answers 400 to the invalid escape without calling
+	// the handler: it was sent as is (no client-side failure).
+	if !reflect.DeepEqual(raw, targets[:2]) {
+		t.Fatalf("server saw %q, want %q", raw, targets[:2])
+	}
+	if s := cnt.Snapshot(); s.Requests.Status["4xx"] != 1 || s.Requests.Failed != 0 {
+		t.Fatalf("status %v failed %d", s.Requests.Status, s.Requests.Failed)
+	}
+}

@@ -55,15 +55,18 @@ func (rp *Replayer) build(ctx context.Context, c stream.Conn, r *httpparse.Reque
 			target = u.RequestURI()
 		}
 	}
-	var u *url.URL
-	if target == "*" {
-		u = &url.URL{Scheme: rp.dest.Scheme, Host: rp.dest.Host, Opaque: "*"}
-	} else {
-		if !strings.HasPrefix(target, "/") {
-			target = "/" + target
-		}
+	// The target is sent byte for byte (as an opaque URL), so paths that a
+	// URL parser would normalise or reject reach the destination as the
+	// client sent them.
+	u := &url.URL{Scheme: rp.dest.Scheme, Host: rp.dest.Host}
+	switch {
+	case target == "*":
+		u.Opaque = "*"
+	case strings.HasPrefix(target, "/") && !strings.HasPrefix(rp.destPath+target, "//"):
+		u.Opaque = rp.destPath + target
+	default:
 		var err error
-		if u, err = url.Parse(rp.base + target); err != nil {
+		if u, err = url.Parse(rp.base + "/" + strings.TrimLeft(target, "/")); err != nil {
 			return nil, err
 		}
 	}
