@@ -283,8 +283,12 @@ func (a *Agent) openInput(engine *pipeline.Engine) (func(context.Context) error,
 			def = pipeline.FramesInner
 		}
 		kind := frameKind(cfg.Frames, def)
+		var filterPort uint16
+		if kind == pipeline.FramesVXLAN {
+			filterPort = cfg.VXLANPort // the kernel drops the rest
+		}
 		af, err := input.OpenAFPacket(input.AFPacketConfig{Interface: cfg.Interface, RingBytes: cfg.RingBytes,
-			InNamespace: cfg.InNamespace, Drops: &a.counters.InputDrops})
+			VXLANPort: filterPort, InNamespace: cfg.InNamespace, Drops: &a.counters.InputDrops})
 		if err != nil {
 			return nil, err
 		}

@@ -139,6 +139,13 @@ func TestAFPacketInNamespace(t *testing.T) {
 		}
 		defer c.Close()
 		dst := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 4789}
+		// Other UDP traffic on the interface is dropped by the kernel
+		// filter: it never reaches the decoder.
+		for i := 0; i < 10; i++ {
+			if _, err := c.WriteTo([]byte("not vxlan"), &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5000}); err != nil {
+				return err
+			}
+		}
 		for i, f := range tr.frames {
 			if _, err := c.WriteTo(pktgen.VXLAN(1, f), dst); err != nil {
 				return err
@@ -162,4 +169,7 @@ func TestAFPacketInNamespace(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 	compare(t, gotReqs, tr.want)
+	if s := a.Stats(); len(s.Outer) != 0 || s.Packets == 0 {
+		t.Errorf("packets %d, outer skipped %v: want only VXLAN past the kernel filter", s.Packets, s.Outer)
+	}
 }

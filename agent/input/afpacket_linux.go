@@ -15,7 +15,10 @@ type AFPacketConfig struct {
 	// (already decapsulated frames).
 	Interface string
 	// RingBytes is the ring size (default 64 MiB), in 1 MiB blocks.
-	RingBytes   int
+	RingBytes int
+	// VXLANPort, when set, installs a kernel filter that keeps only UDP to
+	// this port (raw VXLAN capture).
+	VXLANPort   uint16
 	InNamespace InNamespace
 	// Drops receives the ring's drop count.
 	Drops Drops
@@ -49,8 +52,22 @@ func OpenAFPacket(cfg AFPacketConfig) (*AFPacket, error) {
 			afpacket.OptPollTimeout(200*time.Millisecond),
 			afpacket.OptAddVLANHeader(true),
 		)
+		if err != nil {
+			return err
+		}
 		a.tp = tp
-		return err
+		if cfg.VXLANPort != 0 {
+			filter, err := vxlanFilter(cfg.VXLANPort)
+			if err != nil {
+				tp.Close()
+				return fmt.Errorf("assemble filter: %w", err)
+			}
+			if err := tp.SetBPF(filter); err != nil {
+				tp.Close()
+				return fmt.Errorf("attach filter: %w", err)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("afpacket on %q: %w", cfg.Interface, err)
