@@ -33,20 +33,17 @@ func Judge(s *spec.Scenario, o *Observations) ([]Verdict, []Comparison) {
 		path := fmt.Sprintf("expect[%d]", i)
 		_, line, _ := s.Position(path)
 		v := Verdict{Name: e.Name, Kind: e.Kind(), Line: line}
+		j := judge{s: s, o: o, v: &v}
+		if v.Name == "" {
+			v.Name = j.defaultName(&e)
+		}
 		if e.ValidationError == nil && !o.Ran {
-			v.Want, v.Observed, v.Detail = "a run", "nothing", "not observed: the run did not get to its traffic"
-			if v.Name == "" {
-				v.Name = e.Kind()
-			}
+			v.Want, v.Observed, v.Detail = "a completed run", "nothing", "not observed: the run stopped before it could collect (see its error)"
 			out = append(out, v)
 			continue
 		}
-		j := judge{s: s, o: o, v: &v}
 		if c := j.expectation(&e); c != nil {
 			cmps = append(cmps, *c)
-		}
-		if v.Name == "" {
-			v.Name = j.defaultName(&e)
 		}
 		out = append(out, v)
 	}
