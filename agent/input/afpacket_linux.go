@@ -16,8 +16,8 @@ type AFPacketConfig struct {
 	Interface string
 	// RingBytes is the ring size (default 64 MiB), in 1 MiB blocks.
 	RingBytes int
-	// VXLANPort, when set, installs a kernel filter that keeps only UDP to
-	// this port (raw VXLAN capture).
+	// VXLANPort, when set, makes the kernel filter keep only UDP to this
+	// port (raw VXLAN capture). Frames the host sends are always dropped.
 	VXLANPort   uint16
 	InNamespace InNamespace
 	// Drops receives the ring's drop count.
@@ -56,16 +56,14 @@ func OpenAFPacket(cfg AFPacketConfig) (*AFPacket, error) {
 			return err
 		}
 		a.tp = tp
-		if cfg.VXLANPort != 0 {
-			filter, err := vxlanFilter(cfg.VXLANPort)
-			if err != nil {
-				tp.Close()
-				return fmt.Errorf("assemble filter: %w", err)
-			}
-			if err := tp.SetBPF(filter); err != nil {
-				tp.Close()
-				return fmt.Errorf("attach filter: %w", err)
-			}
+		filter, err := captureFilter(cfg.VXLANPort)
+		if err != nil {
+			tp.Close()
+			return fmt.Errorf("assemble filter: %w", err)
+		}
+		if err := tp.SetBPF(filter); err != nil {
+			tp.Close()
+			return fmt.Errorf("attach filter: %w", err)
 		}
 		return nil
 	})

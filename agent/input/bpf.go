@@ -4,18 +4,38 @@ import (
 	"golang.org/x/net/bpf"
 )
 
-// vxlanFilter is a classic BPF program that keeps Ethernet frames carrying
-// UDP to port (IPv4 with any header length, or IPv6 without extension
-// headers) and drops everything else in the kernel, before the ring.
-func vxlanFilter(port uint16) ([]bpf.RawInstruction, error) {
+const (
+	bpfKeep        = 0x40000
+	packetOutgoing = 4 // PACKET_OUTGOING, from linux/if_packet.h
+)
+
+// captureFilter is the classic BPF program of a capture: it drops the
+// frames the host itself sends (on lo every frame would otherwise be seen
+// twice) and, when port is not 0, keeps only UDP to port (IPv4 with any
+// header length, or IPv6 without extension headers).
+func captureFilter(port uint16) ([]bpf.RawInstruction, error) {
+	prog := []bpf.Instruction{
+		bpf.LoadExtension{Num: bpf.ExtType},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: packetOutgoing, SkipFalse: 1},
+		bpf.RetConstant{Val: 0},
+	}
+	if port == 0 {
+		prog = append(prog, bpf.RetConstant{Val: bpfKeep})
+	} else {
+		prog = append(prog, udpPortFilter(port)...)
+	}
+	return bpf.Assemble(prog)
+}
+
+// udpPortFilter keeps Ethernet frames carrying UDP to port.
+func udpPortFilter(port uint16) []bpf.Instruction {
 	const (
 		etherType = 12
 		ip4Proto  = 14 + 9
 		ip6Next   = 14 + 6
 		ip6DPort  = 14 + 40 + 2
-		keep      = 0x40000
 	)
-	return bpf.Assemble([]bpf.Instruction{
+	return []bpf.Instruction{
 		/* 0 */ bpf.LoadAbsolute{Off: etherType, Size: 2},
 		/* 1 */ bpf.JumpIf{Cond: bpf.JumpEqual, Val: 0x0800, SkipFalse: 5},
 		/* 2 */ bpf.LoadAbsolute{Off: ip4Proto, Size: 1},
@@ -28,7 +48,7 @@ func vxlanFilter(port uint16) ([]bpf.RawInstruction, error) {
 		/* 9 */ bpf.JumpIf{Cond: bpf.JumpEqual, Val: 17, SkipFalse: 3},
 		/* 10 */ bpf.LoadAbsolute{Off: ip6DPort, Size: 2},
 		/* 11 */ bpf.JumpIf{Cond: bpf.JumpEqual, Val: uint32(port), SkipFalse: 1},
-		/* 12 */ bpf.RetConstant{Val: keep},
+		/* 12 */ bpf.RetConstant{Val: bpfKeep},
 		/* 13 */ bpf.RetConstant{Val: 0},
-	})
+	}
 }

@@ -10,15 +10,13 @@ import (
 )
 
 func TestVXLANFilter(t *testing.T) {
-	raw, err := vxlanFilter(4789)
-	if err != nil {
+	// The VM of x/net/bpf has no packet-type extension: run the port part
+	// (the whole program is checked on a real socket in the agent's
+	// AF_PACKET test).
+	if _, err := captureFilter(4789); err != nil {
 		t.Fatal(err)
 	}
-	insts := make([]bpf.Instruction, len(raw))
-	for i, r := range raw {
-		insts[i] = r.Disassemble()
-	}
-	vm, err := bpf.NewVM(insts)
+	vm, err := bpf.NewVM(udpPortFilter(4789))
 	if err != nil {
 		t.Fatal(err)
 	}
