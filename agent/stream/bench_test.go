@@ -23,7 +23,14 @@ func BenchmarkIdleHalfOpenStreams(b *testing.B) {
 				runtime.GC()
 				var before runtime.MemStats
 				runtime.ReadMemStats(&before)
+				var peak uint64
+				var ms runtime.MemStats
 				for c := 0; c < streams+10_000; c++ {
+					if c%10_000 == 0 {
+						// Sampled peak of the heap in use (garbage included).
+						runtime.ReadMemStats(&ms)
+						peak = max(peak, ms.HeapInuse)
+					}
 					pkts = pkts[:0]
 					// 110 000 distinct clients: vary the port and the last
 					// address byte.
@@ -39,6 +46,8 @@ func BenchmarkIdleHalfOpenStreams(b *testing.B) {
 						h.shard.Packet(&in, 1, h.now)
 					}
 				}
+				runtime.ReadMemStats(&ms)
+				peak = max(peak, ms.HeapInuse)
 				runtime.GC()
 				var after runtime.MemStats
 				runtime.ReadMemStats(&after)
@@ -48,6 +57,7 @@ func BenchmarkIdleHalfOpenStreams(b *testing.B) {
 				}
 				live := float64(after.HeapAlloc) - float64(before.HeapAlloc)
 				b.ReportMetric(live/(1<<20), "MiB-live")
+				b.ReportMetric((float64(peak)-float64(before.HeapInuse))/(1<<20), "MiB-peak-inuse")
 				b.ReportMetric(live/streams, "B/stream")
 				runtime.KeepAlive(h)
 			}
