@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -100,5 +101,19 @@ func TestRxqOverflow(t *testing.T) {
 	}
 	if _, ok := rxqOverflow(b[:hdr-1]); ok {
 		t.Fatal("parsed a truncated header")
+	}
+}
+
+func TestUDPPortInUseSaysWhatToDo(t *testing.T) {
+	// A socket without SO_REUSEPORT (as a kernel vxlan device's) holds the
+	// port.
+	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = ListenUDP(context.Background(), UDPConfig{Addr: c.LocalAddr().String()})
+	if err == nil || !strings.Contains(err.Error(), "-input afpacket -interface vxlan0") {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -92,6 +92,9 @@ func ListenUDP(ctx context.Context, cfg UDPConfig) (*UDP, error) {
 	err = cfg.InNamespace.run(func() error {
 		for i := 0; i < cfg.Sockets; i++ {
 			pc, err := lc.ListenPacket(ctx, network, addr)
+			if errors.Is(err, unix.EADDRINUSE) {
+				return fmt.Errorf("listen udp %s: %w (a kernel vxlan device owns the port? capture on it with -input afpacket -interface vxlan0, or pick another -listen port)", addr, err)
+			}
 			if err != nil {
 				return fmt.Errorf("listen udp %s (socket %d of %d): %w", addr, i+1, cfg.Sockets, err)
 			}
