@@ -175,3 +175,58 @@ func TestAFPacketInNamespace(t *testing.T) {
 		t.Errorf("packets %d (want %d), outer skipped %v", s.Packets, len(tr.frames), s.Outer)
 	}
 }
+
+// TestKernelVXLANDevice reproduces the reference walk-through's adapter: a
+// kernel vxlan0 (VNI 1, port 4789) decapsulates, the agent captures the
+// inner frames on vxlan0 with AF_PACKET (-frames auto picks inner).
+func TestKernelVXLANDevice(t *testing.T) {
+	privtest.Require(t)
+	ns := newNetns(t)
+	inNS := func(fn func() error) error { return nsrun.Run(ns, fn) }
+	err := inNS(func() error {
+		dev := &netlink.Vxlan{LinkAttrs: netlink.LinkAttrs{Name: "vxlan0"}, VxlanId: 1, Port: 4789}
+		if err := netlink.LinkAdd(dev); err != nil {
+			return err
+		}
+		return netlink.LinkSetUp(dev)
+	})
+	if err != nil {
+		t.Fatalf("create vxlan0: %v", err)
+	}
+	var l net.Listener
+	if err := inNS(func() (err error) { l, err = net.Listen("tcp", "127.0.0.1:0"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	srv := newRecorder(t, l)
+	a, stop := startAgent(t, Config{Input: "afpacket", Interface: "vxlan0", Destination: srv.URL,
+		InNamespace: inNS, SummaryInterval: -1})
+	tr := buildTraffic()
+	err = inNS(func() error {
+		c, err := net.Dial("udp", "127.0.0.1:4789")
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		for i, f := range tr.frames {
+			if _, err := c.Write(pktgen.VXLAN(1, f)); err != nil {
+				return err
+			}
+			if i%32 == 31 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotReqs := srv.wait(t, len(tr.want))
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	compare(t, gotReqs, tr.want)
+	// Every inner frame once; no VXLAN header to count (the kernel kept it).
+	if s := a.Stats(); s.Packets != uint64(len(tr.frames)) || len(s.VXLAN.PerVNI) != 0 {
+		t.Errorf("packets %d (want %d), per VNI %v", s.Packets, len(tr.frames), s.VXLAN.PerVNI)
+	}
+}
