@@ -25,6 +25,14 @@ type TrialResult struct {
 // Lossless reports whether nothing was lost.
 func (t TrialResult) Lossless() bool { return t.Sent > 0 && t.Lost == 0 }
 
+// MinPace is the share of a paced trial's requested rate the generator must
+// reach for the trial to count as lossless at that rate.
+const MinPace = 0.9
+
+// Kept reports whether a paced trial offered the rate it was asked for
+// (within MinPace); an unpaced one always does.
+func (t TrialResult) Kept() bool { return t.Requested == 0 || t.Offered >= MinPace*t.Requested }
+
 // TrialFunc sends at rate packets per second (0: unpaced) for the trial
 // duration and reports what was lost.
 type TrialFunc func(ctx context.Context, rate float64) (TrialResult, error)
@@ -60,6 +68,9 @@ type SearchResult struct {
 	Trials int           `json:"trials"`
 	// Confirmed counts the rates that passed once and failed their repeat.
 	Confirmed int `json:"failed_confirmations"`
+	// Unkept counts paced trials that offered less than MinPace of the
+	// rate asked (a busy machine, a blocked generator).
+	Unkept int `json:"unkept_trials"`
 }
 
 // Search runs the RFC 2544-style search: one unpaced trial gives the
@@ -107,10 +118,16 @@ func Search(ctx context.Context, cfg SearchConfig, trial TrialFunc) (SearchResul
 			if err != nil {
 				return res, err
 			}
-			if t.Lossless() {
+			switch {
+			case t.Lossless() && t.Kept():
 				lo = mid
 				res.Best, res.Found = t, true
-			} else {
+			case !t.Kept():
+				// The generator (or the machine) could not keep the pace:
+				// nothing is known of the rate; count it as not passing.
+				res.Unkept++
+				hi = mid
+			default:
 				hi = mid
 			}
 		}
@@ -123,7 +140,7 @@ func Search(ctx context.Context, cfg SearchConfig, trial TrialFunc) (SearchResul
 		if err != nil {
 			return res, err
 		}
-		if t.Lossless() {
+		if t.Lossless() && t.Kept() {
 			break
 		}
 		res.Confirmed++

@@ -97,3 +97,22 @@ func TestSearchConfirmsTheRate(t *testing.T) {
 		t.Fatalf("best %.0f after %d failed confirmations, want ~500 after 1", res.Best.Offered, res.Confirmed)
 	}
 }
+
+// A trial that could not keep its pace proves nothing about the rate.
+func TestSearchIgnoresUnkeptPace(t *testing.T) {
+	path := fakePath(600, 1000)
+	trial := func(ctx context.Context, rate float64) (TrialResult, error) {
+		r, err := path(ctx, rate)
+		if rate > 700 && rate < 800 { // stalled: sent almost nothing, lost nothing
+			r = TrialResult{Requested: rate, Offered: 1, Sent: 1}
+		}
+		return r, err
+	}
+	res, err := Search(context.Background(), SearchConfig{Resolution: 0.01}, trial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Unkept != 1 || res.Best.Offered < 590 || res.Best.Offered > 600 {
+		t.Fatalf("best %.0f with %d unkept trials, want ~600 and 1", res.Best.Offered, res.Unkept)
+	}
+}

@@ -28,6 +28,7 @@ func DetectMachine(ctx context.Context, dir string) Machine {
 		}
 		f.Close()
 	}
+	m.LoadStart = LoadAverage()
 	var u unix.Utsname
 	if unix.Uname(&u) == nil {
 		m.Kernel = unix.ByteSliceToString(u.Release[:])
@@ -41,4 +42,13 @@ func DetectMachine(ctx context.Context, dir string) Machine {
 		}
 	}
 	return m
+}
+
+// LoadAverage is the 1-minute load average (0 when unknown).
+func LoadAverage() float64 {
+	var si unix.Sysinfo_t
+	if unix.Sysinfo(&si) != nil {
+		return 0
+	}
+	return float64(si.Loads[0]) / 65536
 }

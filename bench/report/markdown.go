@@ -20,6 +20,13 @@ func WriteMarkdown(w io.Writer, r *Result) error {
 		b.WriteString(", smoke mode (short trials)")
 	}
 	b.WriteString(".\n")
+	if m.LoadStart > 0 || m.LoadEnd > 0 {
+		fmt.Fprintf(&b, "1-minute load average %.1f at the start, %.1f at the end", m.LoadStart, m.LoadEnd)
+		if m.Cores > 0 && max(m.LoadStart, m.LoadEnd) > float64(m.Cores) {
+			fmt.Fprintf(&b, " (above %d cores: other work shared the machine, figures are noisy)", m.Cores)
+		}
+		b.WriteString(".\n")
+	}
 	if m.Note != "" {
 		fmt.Fprintf(&b, "%s\n", m.Note)
 	}

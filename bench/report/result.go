@@ -21,6 +21,10 @@ type Machine struct {
 	GoVersion string    `json:"go_version"`
 	Commit    string    `json:"commit"`
 	Date      time.Time `json:"date"`
+	// LoadStart and LoadEnd are the 1-minute load averages when the run
+	// started and ended: above the core count, others were using the CPUs.
+	LoadStart float64 `json:"load_avg_start"`
+	LoadEnd   float64 `json:"load_avg_end"`
 	// Note says anything that affects the figures (a shared, busy machine).
 	Note string `json:"note,omitempty"`
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
+	"slices"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -66,23 +67,47 @@ func (b *bench) agentPhase(ctx context.Context, run int, env *vpc.Env, srv *serv
 	if err := b.decodeRate(ctx, run, env, a); err != nil {
 		b.col.fail(decodeSpec(), err)
 	}
-	b.replayLoads(ctx, run, labelOurs, env, srv, inProcess{a})
+	b.replayLoads(ctx, run, labelOurs, env, srv, inProcess{a: a, done: done})
 }
 
 // inProcess is our agent: it shares the bench's process, so its CPU and
 // memory cannot be told apart.
-type inProcess struct{ a *agent.Agent }
+type inProcess struct {
+	a    *agent.Agent
+	done chan error // Run's result (buffered, one value), put back when read
+}
+
+// Exited reports an agent whose Run returned early.
+func (p inProcess) Exited() error {
+	select {
+	case err := <-p.done:
+		p.done <- err
+		return fmt.Errorf("our agent stopped: %v", err)
+	default:
+		return nil
+	}
+}
 
 func (inProcess) Sample() (time.Duration, uint64, bool) { return 0, 0, false }
 func (inProcess) Stop() error                           { return nil }
 
 func (p inProcess) Diag() string {
 	s := p.a.Stats()
-	dropped := uint64(0)
-	for _, v := range s.Requests.Dropped {
-		dropped += v
+	dropped := ""
+	keys := make([]string, 0, len(s.Requests.Dropped))
+	for k, v := range s.Requests.Dropped {
+		if v > 0 {
+			keys = append(keys, k)
+		}
 	}
-	return fmt.Sprintf("(agent: %d packets, %d input drops, %d queue drops, %d gaps, %d parsed, %d replayed, %d failed, %d dropped)",
+	slices.Sort(keys)
+	for _, k := range keys {
+		dropped += fmt.Sprintf(" %s=%d", k, s.Requests.Dropped[k])
+	}
+	if dropped == "" {
+		dropped = " none"
+	}
+	return fmt.Sprintf("(agent so far: %d packets, %d input drops, %d queue drops, %d gaps, %d parsed, %d replayed, %d failed; requests dropped:%s)",
 		s.Packets, s.InputDrops, s.ShardDrops, s.Streams.Gaps, s.Requests.Parsed, s.Requests.Replayed, s.Requests.Failed, dropped)
 }
 

@@ -108,6 +108,7 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 			}
 		}
 	}
+	res.Machine.LoadEnd = report.LoadAverage()
 	b.col.fill(res)
 	if err := res.ComputeRatios(); err != nil {
 		// A reference left out by --only: the figure stands without a ratio.

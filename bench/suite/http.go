@@ -58,6 +58,8 @@ type replayer interface {
 	// Diag is a one-line summary of the agent's own counters, for the
 	// progress display ("" when it has none).
 	Diag() string
+	// Exited reports why the agent is no longer running (nil: running).
+	Exited() error
 }
 
 // mirrorLost is the number of copies the mirror service lost so far
@@ -189,9 +191,14 @@ const Lossless = 0.999
 // replayLoads drives each offered load on production while r replays, and
 // records the figures of who.
 func (b *bench) replayLoads(ctx context.Context, run int, who string, env *vpc.Env, srv *servers, r replayer) {
-	highest := 0.0
+	var hl highestLossless
 	for _, load := range b.cfg.HTTPLoads {
 		sp := replaySpecsFor(who, load)
+		if err := r.Exited(); err != nil {
+			b.failLoad(sp, err)
+			hl.see(load, false)
+			continue
+		}
 		srv.prod.Reset()
 		srv.test.Reset()
 		cpu0, _, sampled := r.Sample()
@@ -209,11 +216,19 @@ func (b *bench) replayLoads(ctx context.Context, run int, who string, env *vpc.E
 		case <-time.After(b.cfg.Drain):
 		}
 		cpu1, rss, _ := r.Sample()
+		if err := r.Exited(); err != nil {
+			// It died during this load: its figures would blame the load.
+			b.failLoad(sp, err)
+			b.cfg.logf("  run %d %s at %.0f req/s: %v", run, who, load, err)
+			hl.see(load, false)
+			continue
+		}
 		lost := mirrorLost(env) - lost0
 		b.col.add(sp.mirrorLost, float64(lost))
 		rep := httpload.CompareArrivals(srv.prod.Arrivals(), srv.test.Arrivals())
 		if rep.Served == 0 {
 			b.failLoad(sp, fmt.Errorf("production served nothing: %v", lr.FirstErr))
+			hl.see(load, false)
 			continue
 		}
 		b.col.add(sp.completeness, rep.Completeness)
@@ -230,9 +245,7 @@ func (b *bench) replayLoads(ctx context.Context, run int, who string, env *vpc.E
 			b.col.add(sp.cpu, float64(cpu1-cpu0)/float64(time.Millisecond)/(float64(rep.Served)/1000))
 			b.col.add(sp.rss, float64(rss)/(1<<20))
 		}
-		if rep.Completeness >= Lossless && load > highest {
-			highest = load
-		}
+		hl.see(load, rep.Completeness >= Lossless)
 		if b.replay[who] == nil {
 			b.replay[who] = map[float64][]float64{}
 		}
@@ -240,11 +253,28 @@ func (b *bench) replayLoads(ctx context.Context, run int, who string, env *vpc.E
 		b.cfg.logf("  run %d %s at %.0f req/s: served %d, replayed %d (%.2f%%), lag p50 %v p99 %v; mirror lost %d copies %s", run, who, load,
 			rep.Served, rep.Replayed, 100*rep.Completeness, rep.LagP50.Round(time.Microsecond), rep.LagP99.Round(time.Microsecond), lost, r.Diag())
 	}
-	b.col.add(highestLosslessSpec(who), highest)
+	b.col.add(highestLosslessSpec(who), hl.highest)
 }
 
 func (b *bench) failLoad(sp replaySpecs, err error) {
 	for _, x := range []spec{sp.completeness, sp.rate, sp.p50, sp.p99} {
 		b.col.fail(x, err)
+	}
+}
+
+// highestLossless tracks the highest load that, with every lower load seen
+// before it (loads rise), replayed without loss.
+type highestLossless struct {
+	highest float64
+	broken  bool
+}
+
+func (h *highestLossless) see(load float64, lossless bool) {
+	if !lossless {
+		h.broken = true
+		return
+	}
+	if !h.broken {
+		h.highest = max(h.highest, load)
 	}
 }

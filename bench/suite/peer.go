@@ -105,6 +105,20 @@ func (r *procReplayer) Sample() (time.Duration, uint64, bool) {
 
 func (r *procReplayer) Diag() string { return "" }
 
+func (r *procReplayer) Exited() error {
+	select {
+	case <-r.p.Done():
+		out, _ := r.p.Stderr()
+		tail := strings.TrimSpace(string(out))
+		if len(tail) > 300 {
+			tail = "…" + tail[len(tail)-300:]
+		}
+		return fmt.Errorf("goreplay exited (code %d): %s", r.p.ExitCode(), tail)
+	default:
+		return nil
+	}
+}
+
 func (r *procReplayer) Stop() error {
 	err := r.p.Stop(2 * time.Second)
 	var ee *exec.ExitError

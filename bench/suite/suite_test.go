@@ -113,3 +113,16 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestHighestLosslessNeedsEveryLowerLoad(t *testing.T) {
+	var h highestLossless
+	for _, c := range []struct {
+		load float64
+		ok   bool
+	}{{500, true}, {1000, true}, {2000, false}, {4000, true}} {
+		h.see(c.load, c.ok)
+	}
+	if h.highest != 1000 {
+		t.Fatalf("highest lossless %v, want 1000 (4000 passed after 2000 lost)", h.highest)
+	}
+}

@@ -119,6 +119,9 @@ func (b *bench) throughput(ctx context.Context, run int, t *target, size int) er
 		b.curves[size] = map[string][]curvePoint{}
 	}
 	b.curves[size][t.label] = pts
+	if res.Unkept > 0 {
+		b.col.note(zl, fmt.Sprintf("%d trial(s) could not keep the asked pace (busy machine) and counted as failed", res.Unkept))
+	}
 	if res.Confirmed > 0 {
 		b.col.note(zl, "a rate that passed once failed its repeat trial (noisy machine); the search went on below it")
 	}
