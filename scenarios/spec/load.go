@@ -27,11 +27,25 @@ func Load(path string) (*Scenario, error) {
 // Parse is Load for a file already read; file names it in messages.
 func Parse(file string, data []byte) (*Scenario, error) {
 	s, err := decode(file, data)
-	if err != nil {
-		return s, err
+	if s == nil || (err != nil && s.pos == nil) {
+		return s, err // not YAML, or not a mapping: nothing more to say
 	}
-	if err := s.Check(); err != nil {
-		return s, err
+	decoded := AsProblems(err)
+	if cerr := s.Check(); cerr != nil {
+		// Report the semantic problems too, except on lines where a value
+		// could not be decoded (its zero value would be reported again).
+		bad := map[int]bool{}
+		for _, p := range decoded {
+			bad[p.Line] = true
+		}
+		for _, p := range AsProblems(cerr) {
+			if !bad[p.Line] {
+				decoded = append(decoded, p)
+			}
+		}
+	}
+	if len(decoded) > 0 {
+		return s, decoded.sorted()
 	}
 	return s, nil
 }

@@ -122,7 +122,9 @@ func TestUnknownFieldsAllReportedWithLines(t *testing.T) {
 bogus: true
 `
 	got := problemsOf(t, src)
+	// the semantic problems come with the decoding ones
 	wantProblems(t, got,
+		`t.yaml:17:7: mirror.sessions[0].TrafficMirrorTargetId: no mirror target named "t"`,
 		`t.yaml:20: unknown field "vni" (allowed here:`,
 		`t.yaml:24: unknown field "sourceCidrBlock" (did you mean SourceCidrBlock?)`,
 		`t.yaml:25: unknown field "bogus" (allowed here: description, expect,`,
