@@ -4,12 +4,14 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/sim"
 )
 
 func openFDs(t *testing.T) int {
@@ -188,4 +190,38 @@ func TestPrivilegedRingOverrunCounted(t *testing.T) {
 		t.Errorf("ring drops %d, captured %d: want drops > 0 and captured + drops >= 2000", in.RingDrops, in.Captured)
 	}
 	t.Logf("2000 frames: %d captured, %d dropped by the ring", in.Captured, in.RingDrops)
+}
+
+// TestPrivilegedStartFailureReleases: a Start that fails half-way names
+// the source ENI and leaves no descriptor behind.
+func TestPrivilegedStartFailureReleases(t *testing.T) {
+	lab := testLab(t)
+	spec := baseSpec()
+	addSession(&spec, "tms-web", "web", "tgt1", 1, 1, cloudmock.TrafficMirrorFilter{
+		IngressFilterRules: rules{rule(100, "accept", 17, 0, 0)},
+	})
+	addSession(&spec, "tms-web15", "web15", "tgt1", 1, 2, cloudmock.TrafficMirrorFilter{
+		IngressFilterRules: rules{rule(100, "accept", 17, 0, 0)},
+	})
+	m, err := cloudmock.New(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bogus := *lab.Instance("web15").ENI("eth0")
+	bogus.PeerName = "ml-no-such-if"
+	fds := openFDs(t)
+	ignore := goleak.IgnoreCurrent()
+	_, err = Start(context.Background(), Config{Model: m, Lab: lab, PcapDir: t.TempDir(),
+		ENIs: map[string]*sim.ENI{"eni-web15": &bogus}})
+	if err == nil || !strings.Contains(err.Error(), "eni-web15") || !strings.Contains(err.Error(), "ml-no-such-if") {
+		t.Fatalf("Start error = %v, want one naming eni-web15 and its interface", err)
+	}
+	t.Logf("Start failed as expected: %v", err)
+	if after := openFDs(t); after != fds {
+		t.Errorf("descriptors after a failed Start %d, before %d", after, fds)
+	}
+	goleak.VerifyNone(t, ignore)
+	if _, err := Start(context.Background(), Config{Lab: lab}); err == nil || !strings.Contains(err.Error(), "Model") {
+		t.Errorf("Start without a model: %v", err)
+	}
 }
