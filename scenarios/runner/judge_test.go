@@ -32,8 +32,9 @@ func goodObservations(n int) *Observations {
 			Sessions: map[string]cloudmock.SessionCounters{"web-session": {Packets: 105, Delivery: map[string]uint64{"delivered": 105}}},
 			ENIs:     map[string]cloudmock.ENICounters{"web-eni": {NetworkPacketsMirrorIn: 105}},
 		},
-		Requests: map[string][]workload.Request{"production": reqs, "test-server": append([]workload.Request(nil), reqs...)},
-		Traffic:  map[string]TrafficResult{"web-load": {Sent: int64(n), Succeeded: int64(n)}},
+		Requests:   map[string][]workload.Request{"production": reqs, "test-server": append([]workload.Request(nil), reqs...)},
+		Traffic:    map[string]TrafficResult{"web-load": {Sent: int64(n), Succeeded: int64(n)}},
+		AgentStats: map[string]map[string]float64{"adapter-agent": {"requests.replayed": float64(n)}},
 	}
 }
 
