@@ -47,6 +47,7 @@ type ring struct {
 	tp      *afpacket.TPacket
 	ifname  string
 	ingress bool
+	vnet    bool          // frames are preceded by a virtio_net_hdr
 	drops   atomic.Uint64 // kernel ring drops (tp_drops), accumulated
 	freezes atomic.Uint64 // TPACKET_V3 queue freezes, accumulated
 }
@@ -64,7 +65,7 @@ func openRing(ifname string, ingress bool, mark uint32, o RingOptions) (*ring, e
 	if err != nil {
 		return nil, err
 	}
-	tp, err := afpacket.NewTPacket(
+	opts := []any{
 		afpacket.OptInterface(ifname),
 		afpacket.TPacketVersion3,
 		afpacket.OptFrameSize(o.BlockSize), // v3 frames are variable: only blocks matter
@@ -72,8 +73,12 @@ func openRing(ifname string, ingress bool, mark uint32, o RingOptions) (*ring, e
 		afpacket.OptNumBlocks(o.Blocks),
 		afpacket.OptBlockTimeout(o.BlockTimeout),
 		afpacket.OptPollTimeout(pollTimeout),
-		afpacket.OptVNetHdrSize(vnetHdrLen),
-	)
+	}
+	vnet := vnetHdrSupported()
+	if vnet {
+		opts = append(opts, afpacket.OptVNetHdrSize(vnetHdrLen))
+	}
+	tp, err := afpacket.NewTPacket(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("open af_packet ring on %s: %w", ifname, err)
 	}
@@ -81,7 +86,19 @@ func openRing(ifname string, ingress bool, mark uint32, o RingOptions) (*ring, e
 		tp.Close()
 		return nil, fmt.Errorf("attach capture filter (%s) on %s: %w", filterText(ingress, mark), ifname, err)
 	}
-	return &ring{tp: tp, ifname: ifname, ingress: ingress}, nil
+	return &ring{tp: tp, ifname: ifname, ingress: ingress, vnet: vnet}, nil
+}
+
+// vnetHdrSupported reports whether the kernel takes PACKET_VNET_HDR_SZ
+// (Linux 6.2+). Without it the rings carry no virtio_net_hdr, and GSO
+// aggregates and partial checksums are mirrored as the ring shows them.
+func vnetHdrSupported() bool {
+	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	return unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_VNET_HDR_SZ, vnetHdrLen) == nil
 }
 
 // read returns the next frame, zero-copy: valid (and writable) until the
@@ -95,7 +112,7 @@ func (r *ring) read() ([]byte, vnetHdr, int64, error) {
 		}
 		return nil, vnetHdr{}, 0, fmt.Errorf("read af_packet ring on %s: %w", r.ifname, err)
 	}
-	if len(data) == 0 {
+	if len(data) == 0 || !r.vnet {
 		return data, vnetHdr{}, ci.Timestamp.UnixNano(), nil
 	}
 	// With PACKET_VNET_HDR_SZ the kernel writes the virtio_net_hdr right

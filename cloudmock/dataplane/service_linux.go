@@ -138,6 +138,9 @@ func (s *Service) newPipeline(f *sim.Fabric, ref cloudmock.ENIRef, e *sim.ENI, d
 		s.pipes = append(s.pipes, p)
 		return nil, fmt.Errorf("source network interface %s %s (fabric %s, %s): %w", p.eniID, dir, f.NsName, e.PeerName, err)
 	}
+	if !p.ring.vnet {
+		p.logger.Warn("kernel lacks PACKET_VNET_HDR_SZ: GSO aggregates and partial checksums are mirrored as captured")
+	}
 	p.q = newQueue(s.cfg.QueueLen, slotSize)
 	p.seg.buf = make([]byte, slotSize)
 	return p, nil
