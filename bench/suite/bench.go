@@ -121,7 +121,8 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 		"Packet size is the IP packet length; 8947 is the largest untruncated size at MTU 9001 (AWS reserves 54 bytes).",
 		"Zero-loss rate: RFC 2544-style binary search over the generator's unpaced rate; a path faster than the generator reports the generator's rate, marked generator-limited.",
 		"Ratios are computed run by run against the reference measured in the same run, then summarised.",
-		"≥ marks a generator-limited figure: the path lost nothing at the generator's top rate, so its limit is higher.",
+		"≥ marks a generator-limited figure: the path lost nothing at the generator's top rate, so its limit is higher; a ratio to such a reference overstates ours against the kernel's true limit.",
+		"The generator's thread also does the kernel's receive-side work (softirq) of what it sends, including copying into our capture rings; CPU per Mpkt for ours is this process's CPU minus the generator thread's, so it leaves that part out.",
 		"Our agent runs in the bench's own process, so its CPU and memory are not separated; GoReplay's are read from /proc.")
 	return res, nil
 }
