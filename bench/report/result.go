@@ -83,8 +83,10 @@ type Series struct {
 
 // Plot is a chart written as an SVG file named ID + ".svg".
 type Plot struct {
-	ID     string   `json:"id"`
-	Title  string   `json:"title"`
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	// Note is a line under the title (a caveat).
+	Note   string   `json:"note,omitempty"`
 	XLabel string   `json:"x_label"`
 	YLabel string   `json:"y_label"`
 	LogX   bool     `json:"log_x,omitempty"`

@@ -11,7 +11,7 @@ import (
 
 const (
 	svgW, svgH             = 720, 420
-	padL, padR, padT, padB = 80, 200, 40, 60
+	padL, padR, padT, padB = 80, 200, 48, 60
 )
 
 var (
@@ -46,7 +46,10 @@ func WriteSVG(w io.Writer, p *Plot) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n", svgW, svgH, svgW, svgH)
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
-	fmt.Fprintf(&b, `<text x="%d" y="22" font-size="15" font-weight="bold">%s</text>`+"\n", padL, esc(p.Title))
+	fmt.Fprintf(&b, `<text x="%d" y="20" font-size="15" font-weight="bold">%s</text>`+"\n", padL, esc(p.Title))
+	if p.Note != "" {
+		fmt.Fprintf(&b, `<text x="%d" y="34" font-size="11" fill="#555">%s</text>`+"\n", padL, esc(p.Note))
+	}
 	// Axes.
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>`+"\n", padL, svgH-padB, svgW-padR, svgH-padB)
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>`+"\n", padL, padT, padL, svgH-padB)

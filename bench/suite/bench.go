@@ -134,7 +134,9 @@ var colors = map[string]string{labelOurs: "#1f77b4", labelTCMirred: "#d62728", s
 // plots builds the SVG plots from the collected figures.
 func (b *bench) plots(res *report.Result) []report.Plot {
 	var out []report.Plot
-	tp := report.Plot{ID: "mirror-throughput", Title: "Highest zero-loss rate by packet size", XLabel: "IP packet size (bytes)",
+	tp := report.Plot{ID: "mirror-throughput", Title: "Highest zero-loss rate by packet size",
+		Note:   "median, bars min–max; a path with no loss at the generator's top rate is plotted at that rate (a lower bound)",
+		XLabel: "IP packet size (bytes)",
 		YLabel: "zero-loss rate (kpps)", LogX: true}
 	for _, label := range []string{labelOurs, labelTCMirred, string(ref.VXLAN), string(ref.Veth)} {
 		s := report.Series{Label: label, Color: colors[label]}
@@ -185,7 +187,9 @@ func (b *bench) plots(res *report.Result) []report.Plot {
 		}
 		out = append(out, p)
 	}
-	rp := report.Plot{ID: "replay-completeness", Title: "Replay completeness by offered HTTP load", XLabel: "offered load on production (req/s)",
+	rp := report.Plot{ID: "replay-completeness", Title: "Replay completeness by offered HTTP load",
+		Note:   "requests the test server received ÷ requests production served; median, bars min–max",
+		XLabel: "offered load on production (req/s)",
 		YLabel: "completeness (%)", LogX: true}
 	for _, who := range []string{labelOurs, labelGoReplay} {
 		s := report.Series{Label: who, Color: colors[who]}
