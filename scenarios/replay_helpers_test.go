@@ -72,3 +72,49 @@ func writeUDPCapture(path string, n int) error {
 	}
 	return nil
 }
+
+// sendersScenario drives the built-in TCP, UDP and ICMP senders.
+const sendersScenario = `name: senders
+network:
+  vpcs:
+    - name: vpc
+      CidrBlock: 10.0.0.0/24
+      subnets:
+        - {name: public, CidrBlock: 10.0.0.0/28}
+        - {name: monitor, CidrBlock: 10.0.0.16/28}
+  instances:
+    - name: web
+      networkInterfaces: [{name: web-eni, SubnetId: public, PrivateIpAddress: 10.0.0.5}]
+    - name: client
+      networkInterfaces: [{name: client-eni, SubnetId: public, PrivateIpAddress: 10.0.0.6}]
+    - name: collector
+      networkInterfaces: [{name: collector-eni, SubnetId: monitor, PrivateIpAddress: 10.0.0.20}]
+mirror:
+  filters:
+    - name: icmp-in
+      rules:
+        - {TrafficDirection: ingress, RuleNumber: 100, RuleAction: accept, Protocol: icmp, SourceCidrBlock: 0.0.0.0/0, DestinationCidrBlock: 0.0.0.0/0}
+        - {TrafficDirection: egress, RuleNumber: 100, RuleAction: accept, Protocol: icmp, SourceCidrBlock: 0.0.0.0/0, DestinationCidrBlock: 0.0.0.0/0}
+  targets:
+    - {name: collector-target, NetworkInterfaceId: collector-eni}
+  sessions:
+    - {name: web-session, NetworkInterfaceId: web-eni, TrafficMirrorTargetId: collector-target, TrafficMirrorFilterId: icmp-in, SessionNumber: 1, VirtualNetworkId: 3}
+programs:
+  - {name: sink, instance: collector, builtin: udp-sink}
+  - {name: web-http, instance: web, builtin: http-server}
+  - {name: web-udp, instance: web, builtin: udp-sink, args: [-port, "9000"]}
+traffic:
+  - {name: ping, from: client, icmp: {to: web, count: 4, size: 56}}
+  - {name: tcp, from: client, tcp: {to: web, port: 80, count: 3, payload: "hello"}}
+  - {name: udp, from: client, udp: {to: web, port: 9000, count: 6, size: 10}}
+  - {name: refused, from: client, tcp: {to: web, port: 81, count: 2}, allowFailure: true}
+expect:
+  - name: every echo request and its reply were mirrored
+    mirrored: {session: web-session, equals: 8}
+  - metric: {networkInterface: web-eni, name: NetworkPacketsMirrorIn, equals: 4}
+  - metric: {networkInterface: web-eni, name: NetworkPacketsMirrorOut, equals: 4}
+  - traffic: {name: ping, succeeded: {equals: 4}}
+  - traffic: {name: tcp, succeeded: {equals: 3}}
+  - traffic: {name: refused, failed: {equals: 2}}
+  - output: {program: web-http, contains: "request", equals: 0}
+`

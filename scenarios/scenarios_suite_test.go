@@ -145,3 +145,17 @@ var _ = Describe("pcap replay", Label("privileged"), func() {
 		Expect(r.PcapFiles).To(ContainElement(HaveSuffix("collector-target.pcapng")), sum)
 	}, SpecTimeout(time.Minute))
 })
+
+var _ = Describe("the built-in senders", Label("privileged"), func() {
+	It("send TCP, UDP and ICMP from an instance's namespace", func(ctx SpecContext) {
+		s, err := spec.Parse("senders.yaml", []byte(sendersScenario))
+		Expect(err).NotTo(HaveOccurred())
+		r, sum := run(ctx, s, runner.Options{})
+		Expect(r.Passed).To(BeTrue(), sum)
+		for _, p := range r.Programs {
+			if p.Name == "web-udp" {
+				Expect(p.Datagrams).To(BeNumerically("==", 6), sum)
+			}
+		}
+	}, SpecTimeout(time.Minute))
+})

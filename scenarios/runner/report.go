@@ -115,6 +115,9 @@ func WriteSummary(w io.Writer, r *Result) {
 	for _, f := range r.PcapFiles {
 		fmt.Fprintf(w, "  pcapng: %s\n", f)
 	}
+	if r.Kept {
+		fmt.Fprintf(w, "  lab kept: namespaces ml%s-* (ip netns exec ml%s-INSTANCE ...); mirrorlab clean removes it\n", r.RunID, r.RunID)
+	}
 }
 
 // Production0 and Test0 are the request counts of a comparison.

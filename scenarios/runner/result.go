@@ -40,8 +40,9 @@ type Result struct {
 	// Validation holds the provider's validation problems (the run built
 	// nothing when there are some).
 	Validation []Problem `json:"validation,omitempty"`
-	// RunID names the lab (useful with Keep).
+	// RunID names the lab; Kept says it was left up (Options.Keep).
 	RunID string `json:"runId,omitempty"`
+	Kept  bool   `json:"kept,omitempty"`
 
 	Programs []ProgramResult `json:"programs,omitempty"`
 	Traffic  []TrafficResult `json:"traffic,omitempty"`

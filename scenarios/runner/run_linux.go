@@ -19,7 +19,7 @@ import (
 // Supported reports whether this system can run scenarios (Linux, as root).
 func Supported() error {
 	if os.Geteuid() != 0 {
-		return errors.New("mirrorlab run needs root: it creates network namespaces, veth pairs and AF_PACKET sockets (try sudo)")
+		return errors.New("needs root: it creates network namespaces, veth pairs and AF_PACKET sockets (try sudo)")
 	}
 	return nil
 }
@@ -238,6 +238,7 @@ func (r *run) teardown() error {
 	}
 	if r.lab != nil {
 		if r.opts.Keep {
+			r.res.Kept = true
 			r.progress("lab %s kept: its namespaces are ml%s-*; `mirrorlab clean` removes it", r.lab.RunID(), r.lab.RunID())
 		} else {
 			errs = append(errs, r.lab.Close())

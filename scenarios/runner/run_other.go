@@ -11,7 +11,7 @@ import (
 )
 
 // errNotLinux: the emulated VPC is made of Linux network namespaces.
-var errNotLinux = errors.New("mirrorlab run needs Linux (network namespaces, veth, AF_PACKET); use `mirrorlab explain` here")
+var errNotLinux = errors.New("needs Linux (network namespaces, veth, AF_PACKET); use `mirrorlab explain` here")
 
 // Supported reports whether this system can run scenarios: never, here.
 func Supported() error { return errNotLinux }
