@@ -102,15 +102,21 @@ var (
 	sharedLabOnce sync.Once
 	sharedLab     *sim.Lab
 	sharedLabErr  error
+	sharedLabStop func() // cancels CloseOnSignal
 )
 
-// testLab returns the lab shared by this package's privileged tests; it is
-// closed by TestMain.
+// testLab returns the lab shared by this package's privileged tests
+// (realising it takes longer than most tests). TestMain closes it; SIGINT
+// and SIGTERM close it too; its state file lives in sim's default state
+// directory, so `mirrorlab clean` removes what a killed test run left.
 func testLab(t testing.TB) *sim.Lab {
 	t.Helper()
 	privtest.Require(t)
 	sharedLabOnce.Do(func() {
-		sharedLab, sharedLabErr = sim.Realize(context.Background(), testTopology(), sim.Options{StateDir: labStateDir})
+		sharedLab, sharedLabErr = sim.Realize(context.Background(), testTopology(), sim.Options{})
+		if sharedLabErr == nil {
+			sharedLabStop = sim.CloseOnSignal(sharedLab, nil)
+		}
 	})
 	if sharedLabErr != nil {
 		t.Fatalf("realize lab: %v", sharedLabErr)
