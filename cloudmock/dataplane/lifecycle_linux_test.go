@@ -153,6 +153,9 @@ func TestPrivilegedSkipWhenSaturated(t *testing.T) {
 	if e.NetworkPacketsMirrorIn+skipped != in.Mirrored || in.Mirrored > 3000 || in.Mirrored+in.RingDrops < 3000 {
 		t.Errorf("mirrored %d = model %d + skipped %d? ring drops %d; 3000 sent", in.Mirrored, e.NetworkPacketsMirrorIn, skipped, in.RingDrops)
 	}
+	if d := snap.Model.Sessions["tms"].Delivery["delivered"]; d != in.Sent {
+		t.Errorf("model: %d copies delivered, the service sent %d (skipped copies are not delivered)", d, in.Sent)
+	}
 	got := settle(int(in.Sent), sk)
 	if uint64(len(got)) != in.Sent || in.Sent != e.NetworkPacketsMirrorIn {
 		t.Errorf("target received %d, service sent %d, model mirrored %d: want all equal", len(got), in.Sent, e.NetworkPacketsMirrorIn)

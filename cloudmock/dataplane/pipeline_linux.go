@@ -124,8 +124,10 @@ func (p *pipeline) handle(frame []byte, stamp int64) {
 	}
 	p.st.mirrored.Add(1)
 	dl := p.model.Deliver(d)
-	p.model.CountDelivery(d, &dl)
 	if !dl.Delivered {
+		// Lost on the way (target ACL/SG, no listener, no healthy
+		// target): the source still mirrored it.
+		p.model.CountDelivery(d, &dl)
 		p.model.CountMirrored(d, len(frame))
 		p.st.dropped[deliveryDrop(dl.Reason)].Add(1)
 		return
@@ -137,23 +139,25 @@ func (p *pipeline) handle(frame []byte, stamp int64) {
 		p.st.dropped[DropOther].Add(1)
 		return
 	}
-	s := p.q.reserve()
-	if s == nil {
-		p.model.CountSkipped(d, len(frame))
-		p.st.dropped[DropQueueFull].Add(1)
-		return
-	}
-	need := EthernetHeaderLen + outerLen + d.InnerLen(len(frame))
-	if need > len(s.buf) {
-		// Bigger than any datagram the VPC carries (a GSO aggregate the
-		// model did not truncate): the kernel would refuse it.
+	if EthernetHeaderLen+outerLen+d.InnerLen(len(frame)) > p.q.slotSize {
+		// Bigger than any datagram the VPC carries (an aggregate that
+		// could not be cut, not truncated by the model): the kernel would
+		// refuse it.
 		p.model.CountMirrored(d, len(frame))
 		p.st.dropped[DropOversize].Add(1)
+		return
+	}
+	s := p.q.reserve()
+	if s == nil {
+		// The mirror path is saturated: production has priority.
+		p.model.CountSkipped(d, len(frame))
+		p.st.dropped[DropQueueFull].Add(1)
 		return
 	}
 	b := d.AppendFrame(s.buf[:0], cloudmock.FrameHeader{SrcMAC: t.srcMAC, DstMAC: t.dstMAC, Dst: dl.To}, frame)
 	s.n, s.ipOff, s.dst, s.target, s.stamp = len(b), EthernetHeaderLen, dl.To, t.idx, stamp
 	p.q.commit()
+	p.model.CountDelivery(d, &dl)
 	p.model.CountMirrored(d, len(frame))
 }
 

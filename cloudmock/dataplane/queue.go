@@ -22,8 +22,9 @@ type slot struct {
 // blocks: when the ring is full, reserve fails and the caller counts the copy
 // as skipped. Nothing is allocated after newQueue.
 type queue struct {
-	slots []slot
-	mask  uint64
+	slots    []slot
+	mask     uint64
+	slotSize int
 
 	// head is the next slot to consume (written by the consumer only);
 	// tail the next slot to fill (written by the producer only).
@@ -46,9 +47,10 @@ func newQueue(n, slotSize int) *queue {
 		size <<= 1
 	}
 	q := &queue{
-		slots: make([]slot, size),
-		mask:  uint64(size - 1),
-		wake:  make(chan struct{}, 1),
+		slots:    make([]slot, size),
+		mask:     uint64(size - 1),
+		slotSize: slotSize,
+		wake:     make(chan struct{}, 1),
 	}
 	backing := make([]byte, size*slotSize)
 	for i := range q.slots {
