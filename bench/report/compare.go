@@ -67,6 +67,9 @@ func change(old, new float64, higherIsBetter bool) float64 {
 	if !higherIsBetter {
 		c = -c
 	}
+	if c == 0 {
+		return 0 // not -0
+	}
 	return c
 }
 
