@@ -95,6 +95,9 @@ var _ = Describe("the default scenario (the reference walk-through)", Label("pri
 // libraryChecks are the assertions beyond "passed" that each library
 // scenario must meet.
 var libraryChecks = map[string]func(r *runner.Result, sum string){
+	"nlb-no-listener.yaml": func(r *runner.Result, sum string) {
+		Expect(r.Losses).To(ContainElement(ContainSubstring("no-udp-4789-listener")), sum)
+	},
 	"nacl-blocks-vxlan.yaml": func(r *runner.Result, sum string) {
 		Expect(r.Losses).To(ContainElement(ContainSubstring("dropped-by-target-nacl")), sum)
 	},
