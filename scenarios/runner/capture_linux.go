@@ -114,6 +114,9 @@ func startArrivalCapture(in *sim.Instance, e *sim.ENI, name string) (*arrivalCap
 		once.Do(func() {
 			quit.Store(true)
 			wg.Wait()
+			if st, err := unix.GetsockoptTpacketStats(fd, unix.SOL_PACKET, unix.PACKET_STATISTICS); err == nil {
+				a.CaptureDrops = int64(st.Drops)
+			}
 			unix.Close(fd)
 			if rerr != nil {
 				a.Error = rerr.Error()

@@ -238,6 +238,11 @@ func (j *judge) arrived(a *spec.Arrived) {
 		j.v.Detail = "capture failed: " + got.Error
 		return
 	}
+	if got.CaptureDrops > 0 {
+		j.v.Passed = false
+		j.v.Detail = fmt.Sprintf("the capture at %s dropped %d frames: the count is not reliable", a.NetworkInterface, got.CaptureDrops)
+		return
+	}
 	if a.InnerBytes != nil {
 		w, ok := bounds(*a.InnerBytes, int64(maxInner))
 		j.v.Want += "; largest inner frame " + w

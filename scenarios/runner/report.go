@@ -91,6 +91,9 @@ func WriteSummary(w io.Writer, r *Result) {
 			if a.Total > 0 {
 				fmt.Fprintf(w, ", inner frames %d..%d bytes", a.MinInner, a.MaxInner)
 			}
+			if a.CaptureDrops > 0 {
+				fmt.Fprintf(w, " (the capture dropped %d more)", a.CaptureDrops)
+			}
 			fmt.Fprintln(w)
 		}
 	}

@@ -122,7 +122,10 @@ type Arrival struct {
 	// MaxInnerByVNI is the largest inner frame per VNI.
 	MaxInnerByVNI map[uint32]int `json:"maxInnerByVni,omitempty"`
 	MinInnerByVNI map[uint32]int `json:"minInnerByVni,omitempty"`
-	Error         string         `json:"error,omitempty"`
+	// CaptureDrops are frames the kernel dropped before the capture read
+	// them (its buffer was full): the counts above are then too low.
+	CaptureDrops int64  `json:"captureDrops,omitempty"`
+	Error        string `json:"error,omitempty"`
 }
 
 // Comparison is a sameRequests check's detail.
