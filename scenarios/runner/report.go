@@ -97,6 +97,9 @@ func WriteSummary(w io.Writer, r *Result) {
 			fmt.Fprintln(w)
 		}
 	}
+	if d := r.DataPlane; d != nil && d.RingDrops > 0 {
+		fmt.Fprintf(w, "  WARNING: the mirror service's captures missed %d frames (kernel ring full): counts are low\n", d.RingDrops)
+	}
 	for _, l := range r.Losses {
 		fmt.Fprintf(w, "  %s\n", l)
 	}

@@ -49,6 +49,8 @@ type Result struct {
 	Sessions []SessionResult `json:"sessions,omitempty"`
 	// ENIs are the provider's counters per source interface.
 	ENIs map[string]cloudmock.ENICounters `json:"enis,omitempty"`
+	// DataPlane sums the mirror service's own counters.
+	DataPlane *DataPlaneStats `json:"dataPlane,omitempty"`
 	// Arrivals are what the receiving interfaces captured.
 	Arrivals []Arrival `json:"arrivals,omitempty"`
 	// Comparisons are the sameRequests checks' details.
@@ -59,6 +61,16 @@ type Result struct {
 	Losses []string `json:"losses,omitempty"`
 	// PcapFiles written (with PcapDir).
 	PcapFiles []string `json:"pcapFiles,omitempty"`
+}
+
+// DataPlaneStats are the mirror service's counters over all source
+// interfaces (see cloudmock/dataplane.PipeStats).
+type DataPlaneStats struct {
+	Captured  uint64            `json:"captured"`
+	Mirrored  uint64            `json:"mirrored"`
+	Sent      uint64            `json:"sent"`
+	RingDrops uint64            `json:"ringDrops"`
+	Dropped   map[string]uint64 `json:"dropped,omitempty"`
 }
 
 // Problem is a validation problem at its place in the file.

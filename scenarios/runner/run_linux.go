@@ -206,6 +206,8 @@ func (r *run) collect() {
 	}
 	r.captures = nil
 	r.obs.Model = r.model.Snapshot()
+	t := r.svc.Snapshot().Totals
+	r.res.DataPlane = &DataPlaneStats{Captured: t.Captured, Mirrored: t.Mirrored, Sent: t.Sent, RingDrops: t.RingDrops, Dropped: t.Dropped}
 	r.res.ENIs = r.obs.Model.ENIs
 	for _, ss := range r.s.Mirror.Sessions {
 		vni, _ := r.model.SessionVNI(ss.Name)
