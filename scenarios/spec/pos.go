@@ -21,20 +21,29 @@ func buildPosIndex(doc *yaml.Node) posIndex {
 		n = n.Content[0]
 	}
 	idx[""] = [2]int{n.Line, n.Column}
-	idx.walk("", n)
+	budget := maxIndexedNodes
+	idx.walk("", n, &budget)
 	return idx
 }
 
-func (idx posIndex) walk(path string, n *yaml.Node) {
-	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
+// maxIndexedNodes bounds the walk: aliases are followed only for merge keys
+// (<<: *base), and a file built to expand exponentially stops being indexed
+// (the strict decoder refuses it anyway).
+const maxIndexedNodes = 200_000
+
+func (idx posIndex) walk(path string, n *yaml.Node, budget *int) {
+	if *budget--; *budget < 0 {
+		return
 	}
 	switch n.Kind {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Value == "<<" { // merge key: its fields sit at this level
-				idx.walk(path, v)
+				if v.Kind == yaml.AliasNode && v.Alias != nil {
+					v = v.Alias
+				}
+				idx.walk(path, v, budget)
 				continue
 			}
 			p := k.Value
@@ -42,13 +51,13 @@ func (idx posIndex) walk(path string, n *yaml.Node) {
 				p = path + "." + k.Value
 			}
 			idx[p] = [2]int{k.Line, k.Column}
-			idx.walk(p, v)
+			idx.walk(p, v, budget)
 		}
 	case yaml.SequenceNode:
 		for i, item := range n.Content {
 			p := path + "[" + strconv.Itoa(i) + "]"
 			idx[p] = [2]int{item.Line, item.Column}
-			idx.walk(p, item)
+			idx.walk(p, item, budget)
 		}
 	}
 }
