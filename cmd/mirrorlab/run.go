@@ -61,9 +61,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mirrorlab run:", err)
 		return 1
 	}
+	// With --json -, stdout carries only the JSON; the rest goes to stderr.
+	human := stdout
+	if *jsonOut == "-" {
+		human = stderr
+	}
 	opts := runner.Options{PcapDir: *pcapDir, Keep: *keep, StateDir: *stateDir}
 	if !*quiet {
-		opts.Progress = stdout
+		opts.Progress = human
 	}
 	if *verbose {
 		opts.Logger = slog.New(slog.NewTextHandler(stderr, nil))
@@ -74,16 +79,16 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if ctx.Err() != nil {
 			break
 		}
-		fmt.Fprintf(stdout, "=== %s (%s)\n", s.Name, s.File)
+		fmt.Fprintf(human, "=== %s (%s)\n", s.Name, s.File)
 		r := runner.Run(ctx, s, opts)
 		results = append(results, r)
-		runner.WriteSummary(stdout, r)
+		runner.WriteSummary(human, r)
 		if r.Passed {
 			passed++
 		}
 	}
 	if len(list) > 1 {
-		fmt.Fprintf(stdout, "\n%d of %d scenarios passed\n", passed, len(list))
+		fmt.Fprintf(human, "\n%d of %d scenarios passed\n", passed, len(list))
 	}
 	code := 0
 	if passed != len(list) {
