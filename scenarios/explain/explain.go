@@ -116,7 +116,7 @@ func Explain(s *spec.Scenario, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := cloudmock.New(ms, cloudmock.WithSeed(1))
+	m, err := cloudmock.New(ms, cloudmock.WithSeed(s.Seed()))
 	if err != nil {
 		return nil, fmt.Errorf("build model: %w", err)
 	}

@@ -103,7 +103,7 @@ func (r *run) execute(ctx context.Context) (err error) {
 	if r.mspec, err = r.s.ModelSpec(); err != nil {
 		return err
 	}
-	if r.model, err = cloudmock.New(r.mspec); err != nil {
+	if r.model, err = cloudmock.New(r.mspec, cloudmock.WithSeed(r.s.Seed())); err != nil {
 		return fmt.Errorf("build the provider model: %w", err)
 	}
 	topo, err := r.s.Topology()

@@ -27,7 +27,7 @@ func Up(ctx context.Context, s *spec.Scenario, opts Options, ready func(LabInfo)
 	if r.mspec, err = s.ModelSpec(); err != nil {
 		return err
 	}
-	if r.model, err = cloudmock.New(r.mspec); err != nil {
+	if r.model, err = cloudmock.New(r.mspec, cloudmock.WithSeed(s.Seed())); err != nil {
 		return fmt.Errorf("build the provider model: %w", err)
 	}
 	topo, err := s.Topology()

@@ -134,3 +134,15 @@ func (s *Scenario) FirstENI(instance string) string {
 	}
 	return ""
 }
+
+// Seed is the seed of the random VNIs the provider model assigns to the
+// scenario's sessions that give none: derived from the scenario's name, so
+// explain and every run agree on them.
+func (s *Scenario) Seed() uint64 {
+	h := uint64(14695981039346656037) // FNV-1a
+	for i := 0; i < len(s.Name); i++ {
+		h ^= uint64(s.Name[i])
+		h *= 1099511628211
+	}
+	return h
+}
