@@ -13,6 +13,7 @@ import (
 
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
 	"github.com/mirrorlab/mirrorlab/scenarios"
+	"github.com/mirrorlab/mirrorlab/scenarios/explain"
 	"github.com/mirrorlab/mirrorlab/scenarios/runner"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
@@ -113,6 +114,15 @@ var libraryChecks = map[string]func(r *runner.Result, sum string){
 	"nlb-two-agents.yaml": func(r *runner.Result, sum string) {
 		Expect(r.Arrivals).To(HaveLen(2))
 		Expect(r.Arrivals[0].Total+r.Arrivals[1].Total).To(BeNumerically("==", r.Sessions[0].Delivery["delivered"]), sum)
+	},
+	"vni.yaml": func(r *runner.Result, sum string) {
+		// explain predicts the VNIs the run used, assigned ones included
+		rep, err := explain.Explain(load("vni"), explain.Options{})
+		Expect(err).NotTo(HaveOccurred())
+		for _, ss := range r.Sessions {
+			Expect(rep.VNIs[ss.Name]).To(Equal(ss.VNI), sum)
+			Expect(r.Arrivals[0].ByVNI[ss.VNI]).To(BeNumerically(">", 0), sum)
+		}
 	},
 	"third-party-tcpdump.yaml": func(r *runner.Result, sum string) {
 		Expect(r.Programs[1].Kind).To(Equal("command"))
