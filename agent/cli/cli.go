@@ -75,6 +75,16 @@ func writeStats(path string, s agent.Stats) error {
 	return nil
 }
 
+// ParseConfig reads mirror-agent flags into an agent.Config, for callers
+// that run the agent in-process (the scenario runner): the same flags, the
+// same defaults and the same errors as the command line. Flags that only
+// concern the command (-version, -stats-file, -log-level, -log-format) are
+// accepted and ignored; the caller sets Config.Logger.
+func ParseConfig(args []string) (agent.Config, error) {
+	cfg, _, err := parse(args, io.Discard)
+	return cfg, err
+}
+
 type options struct {
 	version   bool
 	statsFile string
