@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"time"
 
@@ -257,6 +258,9 @@ func (b *bench) replayLoads(ctx context.Context, run int, who string, env *vpc.E
 			rep.Served, rep.Replayed, 100*rep.Completeness, rep.LagP50.Round(time.Microsecond), rep.LagP99.Round(time.Microsecond), lost, r.Diag())
 	}
 	b.col.add(highestLosslessSpec(who), hl.highest)
+	if len(b.cfg.HTTPLoads) > 0 && hl.highest == slices.Max(b.cfg.HTTPLoads) {
+		b.col.note(highestLosslessSpec(who), "lossless at every load tried: the highest load tried is a lower bound")
+	}
 }
 
 func (b *bench) failLoad(sp replaySpecs, err error) {
