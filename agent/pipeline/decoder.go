@@ -73,6 +73,13 @@ func (d *Decoder) inner(vni uint32, inner []byte, ts time.Time) {
 		d.c.Inner[r].Add(1)
 		return
 	}
+	d.transport(vni, ts)
+}
+
+// transport finishes an inner packet whose IP header is decoded: TCP
+// header, counters, the watched-port check, and the hand-off to reassembly.
+func (d *Decoder) transport(vni uint32, ts time.Time) {
+	in := &d.in
 	if r := in.DecodeTCP(); r != frame.OK {
 		d.c.Inner[r].Add(1)
 		return
@@ -118,14 +125,5 @@ func (d *Decoder) innerFrame(b []byte, ethernet bool, ts time.Time) {
 		d.c.Inner[r].Add(1)
 		return
 	}
-	if r := in.DecodeTCP(); r != frame.OK {
-		d.c.Inner[r].Add(1)
-		return
-	}
-	d.c.Inner[frame.OK].Add(1)
-	if !d.e.watched(in.DstPort) {
-		d.c.OtherPort.Add(1)
-		return
-	}
-	d.e.enqueue(in, 0, ts)
+	d.transport(0, ts)
 }
