@@ -115,10 +115,10 @@ func newNetns(t *testing.T) netns.NsHandle {
 	return r.ns
 }
 
-// TestAFPacketInNamespace runs the agent in-process inside a namespace of
+// TestPrivilegedAFPacketInNamespace runs the agent in-process inside a namespace of
 // its own (InNamespace hook): AF_PACKET capture on that namespace's lo,
 // replay to a server listening in the same namespace.
-func TestAFPacketInNamespace(t *testing.T) {
+func TestPrivilegedAFPacketInNamespace(t *testing.T) {
 	privtest.Require(t)
 	ns := newNetns(t)
 	inNS := func(fn func() error) error { return nsrun.Run(ns, fn) }
@@ -176,10 +176,10 @@ func TestAFPacketInNamespace(t *testing.T) {
 	}
 }
 
-// TestKernelVXLANDevice reproduces the reference walk-through's adapter: a
+// TestPrivilegedKernelVXLANDevice reproduces the reference walk-through's adapter: a
 // kernel vxlan0 (VNI 1, port 4789) decapsulates, the agent captures the
 // inner frames on vxlan0 with AF_PACKET (-frames auto picks inner).
-func TestKernelVXLANDevice(t *testing.T) {
+func TestPrivilegedKernelVXLANDevice(t *testing.T) {
 	privtest.Require(t)
 	ns := newNetns(t)
 	inNS := func(fn func() error) error { return nsrun.Run(ns, fn) }

@@ -11,7 +11,7 @@ import (
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
 )
 
-func TestRunLeavesCallerInPlace(t *testing.T) {
+func TestPrivilegedRunLeavesCallerInPlace(t *testing.T) {
 	privtest.Require(t)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
