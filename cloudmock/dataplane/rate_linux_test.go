@@ -300,8 +300,8 @@ func BenchmarkPrivilegedMirrorRate(b *testing.B) {
 				none, _ := search(b, lab, g, false)
 				noneCPU := cpuPerPacket(b, g)
 
-				svc, err := Start(context.Background(), Config{Model: m, Lab: lab, QueueLen: 4096,
-					Ring: RingOptions{BlockSize: 1 << 20, Blocks: 16}})
+				// The defaults: what the bench and every user get.
+				svc, err := Start(context.Background(), Config{Model: m, Lab: lab})
 				if err != nil {
 					b.Fatal(err)
 				}
