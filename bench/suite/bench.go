@@ -2,6 +2,7 @@ package suite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -86,6 +87,13 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 			t.maker = env
 		}
 		targets = append(targets, t)
+		tc := &target{label: labelTCMirredVPC, group: "reference", mirror: true, buildErr: mirrorErr}
+		if mirrorErr == nil {
+			tc.maker = env
+			tc.setup = func() error { return errors.Join(env.StopMirror(), env.StartTCMirred(ctx)) }
+			tc.teardown = func() error { return errors.Join(env.StopTCMirred(), env.StartMirror(ctx)) }
+		}
+		targets = append(targets, tc)
 	}
 
 	for run := 1; run <= cfg.Runs; run++ {
@@ -128,8 +136,8 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 }
 
 // colors keeps one colour per path across plots.
-var colors = map[string]string{labelOurs: "#1f77b4", labelTCMirred: "#d62728", string(ref.VXLAN): "#2ca02c",
-	string(ref.Veth): "#ff7f0e", labelGoReplay: "#9467bd"}
+var colors = map[string]string{labelOurs: "#1f77b4", labelTCMirred: "#d62728", labelTCMirredVPC: "#8c564b",
+	string(ref.VXLAN): "#2ca02c", string(ref.Veth): "#ff7f0e", labelGoReplay: "#9467bd"}
 
 // plots builds the SVG plots from the collected figures.
 func (b *bench) plots(res *report.Result) []report.Plot {
@@ -138,7 +146,7 @@ func (b *bench) plots(res *report.Result) []report.Plot {
 		Note:   "median, bars min–max; a path with no loss at the generator's top rate is plotted at that rate (a lower bound)",
 		XLabel: "IP packet size (bytes)",
 		YLabel: "zero-loss rate (kpps)", LogX: true}
-	for _, label := range []string{labelOurs, labelTCMirred, string(ref.VXLAN), string(ref.Veth)} {
+	for _, label := range []string{labelOurs, labelTCMirredVPC, labelTCMirred, string(ref.VXLAN), string(ref.Veth)} {
 		s := report.Series{Label: label, Color: colors[label]}
 		for _, size := range b.cfg.Sizes {
 			m := res.Find(zeroLossSpec(label, "", size).key())

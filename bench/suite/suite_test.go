@@ -16,9 +16,11 @@ func fakeBench(t *testing.T) (*bench, *report.Result) {
 	b := &bench{cfg: cfg, col: newCollector(), curves: map[int]map[string][]curvePoint{}, replay: map[string]map[float64][]float64{}}
 	for run := 0; run < 2; run++ {
 		for _, size := range cfg.Sizes {
-			tc := zeroLossSpec(labelTCMirred, "reference", size)
-			b.col.add(tc, 200_000)
-			b.col.note(tc, "generator-limited: no loss at the generator's top rate (a lower bound)")
+			for _, label := range []string{labelTCMirredVPC, labelTCMirred} {
+				tc := zeroLossSpec(label, "reference", size)
+				b.col.add(tc, 200_000)
+				b.col.note(tc, "generator-limited: no loss at the generator's top rate (a lower bound)")
+			}
 			b.col.add(zeroLossSpec(labelOurs, "ours", size), float64(150_000+run*30_000))
 		}
 		for _, load := range cfg.HTTPLoads {
@@ -48,8 +50,13 @@ func TestSummaryAndPlotsFromFigures(t *testing.T) {
 	if ours == nil || ours.Ratio == nil || ours.Ratio.Min != 0.75 || ours.Ratio.Max != 0.9 {
 		t.Fatalf("ours = %+v", ours)
 	}
-	if m := res.Find(report.Key("throughput/"+labelTCMirred+"/zero-loss-rate", sizeParams(64))); !m.Informational {
-		t.Error("a reference figure must not be compared between results")
+	if ours.Reference != report.Key("throughput/"+labelTCMirredVPC+"/zero-loss-rate", sizeParams(64)) {
+		t.Errorf("ours is divided by %s, not by tc mirred on the same VPC path", ours.Reference)
+	}
+	for _, label := range []string{labelTCMirredVPC, labelTCMirred} {
+		if m := res.Find(report.Key("throughput/"+label+"/zero-loss-rate", sizeParams(64))); !m.Informational {
+			t.Errorf("a reference figure (%s) must not be compared between results", label)
+		}
 	}
 	if m := res.Find(decodeSpec().key()); m.Error != "agent missing" {
 		t.Errorf("failed figure = %+v", m)
@@ -75,7 +82,7 @@ func TestSummaryAndPlotsFromFigures(t *testing.T) {
 		plots[p.ID] = p
 	}
 	tp, ok := plots["mirror-throughput"]
-	if !ok || len(tp.Series) != 2 || tp.Series[0].Label != labelOurs || len(tp.Series[0].Points) != len(b.cfg.Sizes) {
+	if !ok || len(tp.Series) != 3 || tp.Series[0].Label != labelOurs || tp.Series[1].Label != labelTCMirredVPC || len(tp.Series[0].Points) != len(b.cfg.Sizes) {
 		t.Fatalf("throughput plot = %+v", tp)
 	}
 	if p := tp.Series[0].Points[0]; p.Y != 165 || p.YMin != 150 || p.YMax != 180 {

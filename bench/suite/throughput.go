@@ -14,6 +14,12 @@ import (
 const (
 	labelOurs     = "ours"
 	labelTCMirred = "kernel-tc-mirred"
+	// labelTCMirredVPC is tc mirred on our own path through the bench VPC
+	// (production's fabric port, copies routed by the fabric to the
+	// adapter): the reference ours is divided by. labelTCMirred runs on two
+	// bare veth pairs (no bridge, router or bridge netfilter), a cheaper
+	// path than any copy in the VPC takes.
+	labelTCMirredVPC = "kernel-tc-mirred-vpc"
 )
 
 // pathMaker builds a generator path of a packet size (ref.Setup, vpc.Env).
@@ -27,6 +33,9 @@ type target struct {
 	mirror       bool // it has mirror copies to count
 	maker        pathMaker
 	buildErr     error
+	// setup, when set, runs before each search on the target and teardown
+	// after it (the in-VPC tc reference swaps itself for our mirror).
+	setup, teardown func() error
 }
 
 type curvePoint struct{ offered, loss float64 }
@@ -36,7 +45,7 @@ func sizeParams(size int) map[string]string { return map[string]string{"size": s
 func zeroLossSpec(label, group string, size int) spec {
 	s := spec{name: "throughput/" + label + "/zero-loss-rate", group: group, unit: "pps", params: sizeParams(size), higherIsBetter: true}
 	if label == labelOurs {
-		s.reference = report.Key("throughput/"+labelTCMirred+"/zero-loss-rate", sizeParams(size))
+		s.reference = report.Key("throughput/"+labelTCMirredVPC+"/zero-loss-rate", sizeParams(size))
 	}
 	return s
 }
@@ -64,6 +73,17 @@ func (b *bench) throughput(ctx context.Context, run int, t *target, size int) er
 	}
 	if t.buildErr != nil {
 		return fail(t.buildErr)
+	}
+	if t.setup != nil {
+		err := t.setup()
+		defer func() {
+			if terr := t.teardown(); terr != nil {
+				b.cfg.logf("  run %d %s %dB: %v", run, t.label, size, terr)
+			}
+		}()
+		if err != nil {
+			return fail(err)
+		}
 	}
 	p, err := t.maker.Path(size, b.cfg.Trial, b.cfg.Settle)
 	if err != nil {

@@ -52,6 +52,38 @@ func TestPrivilegedMirrorPath(t *testing.T) {
 	if snap == nil || snap.Totals.Sent == 0 {
 		t.Fatalf("mirror service sent nothing: %+v", snap)
 	}
+	// The in-VPC kernel reference takes our mirror's place: refused while
+	// ours runs, then one copy of each packet, then removed cleanly.
+	if err := env.StartTCMirred(ctx); err == nil {
+		t.Fatal("tc mirred started beside the running mirror service")
+	}
+	if err := env.StopMirror(); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.StartTCMirred(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p, err := env.Path(64, 300*time.Millisecond, 100*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := p.Run(ctx, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Sender.Close()
+	// A few ARP frames may be mirrored too; a second copy per packet may not.
+	if tr.Sent < 200 || tr.Extra["delivered"] < float64(tr.Sent) || tr.Extra["mirrored"] < float64(tr.Sent) || tr.Extra["mirrored"] > float64(tr.Sent)+20 {
+		t.Errorf("tc mirred at 1000 pps: sent %d, delivered %v, mirrored %v", tr.Sent, tr.Extra["delivered"], tr.Extra["mirrored"])
+	}
+	for i := 0; i < 2; i++ { // the second finds nothing to remove
+		if err := env.StopTCMirred(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := env.StartMirror(ctx); err != nil {
+		t.Fatal(err)
+	}
 	// Port 4789 can be handed to an agent and taken back.
 	if err := env.ReleaseMirrorPort(); err != nil {
 		t.Fatal(err)
