@@ -11,7 +11,8 @@ import (
 type Finding struct {
 	Key string `json:"key"`
 	// Basis is "ratio to <reference>" when both results carry a same-run
-	// ratio (what is compared then), else "absolute".
+	// ratio to the same reference (what is compared then), else "absolute"
+	// (with the reason when the reference changed).
 	Basis string  `json:"basis"`
 	Old   float64 `json:"old"`
 	New   float64 `json:"new"`
@@ -27,7 +28,8 @@ type Finding struct {
 // A figure regresses when it moved the wrong way by more than tolerance (a
 // fraction: 0.1 = 10%); when both sides have a ratio to a same-run reference
 // the ratios are compared instead of the absolute figures, so a slower
-// machine does not read as a regression. A figure measured in old but
+// machine does not read as a regression; ratios to different references
+// are not comparable, so such a figure falls back to its absolute value. A figure measured in old but
 // missing or failed in new also regresses.
 func Compare(old, new *Result, tolerance float64) []Finding {
 	var out []Finding
@@ -45,9 +47,14 @@ func Compare(old, new *Result, tolerance float64) []Finding {
 			f.Regressed, f.Why = true, "not measured in the new result: "+n.Error
 		default:
 			f.New = n.Median
-			if o.Ratio != nil && n.Ratio != nil {
+			switch {
+			case o.Ratio != nil && n.Ratio != nil && o.Reference == n.Reference:
 				f.Basis = "ratio to " + refName(o.Reference)
 				f.Old, f.New = o.Ratio.Median, n.Ratio.Median
+			case o.Ratio != nil && n.Ratio != nil:
+				// Ratios to different references measure different things.
+				f.Basis = "absolute (reference changed from " + refName(o.Reference) +
+					" to " + refName(n.Reference) + ")"
 			}
 			f.Change = change(f.Old, f.New, o.HigherIsBetter)
 			f.Regressed = f.Change < -tolerance

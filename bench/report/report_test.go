@@ -201,6 +201,30 @@ func TestCompare(t *testing.T) {
 	if n != 2 {
 		t.Fatalf("%d regressions, want 2", n)
 	}
+	// A ratio to another reference is not comparable: the absolute figures
+	// are compared instead, and the finding says why.
+	moved := sample()
+	if err := moved.ComputeRatios(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range moved.Measurements {
+		if moved.Measurements[i].Ratio != nil {
+			moved.Measurements[i].Reference = "mirror/kernel-tc-mirred-vpc/zero-loss-rate{size=64}"
+			moved.Measurements[i].Ratio.Median *= 3
+		}
+	}
+	checked := false
+	for _, f := range Compare(old, moved, 0.1) {
+		if f.Key == "mirror/ours/zero-loss-rate{size=64}" {
+			checked = true
+			if !strings.HasPrefix(f.Basis, "absolute (reference changed") || f.Change != 0 || f.Regressed {
+				t.Errorf("finding across references = %+v, want absolute basis, no change and a reason", f)
+			}
+		}
+	}
+	if !checked {
+		t.Fatal("no finding for ours")
+	}
 	// A figure that vanished regresses.
 	gone := sample()
 	gone.Measurements = gone.Measurements[:1]
