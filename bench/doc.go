@@ -8,8 +8,7 @@
 //	mirrorlab bench [--smoke] [--out DIR] [--runs N] [--only PARTS] [--sizes 64,1400] [--loads 500,2000]
 //	mirrorlab bench compare OLD/result.json NEW/result.json [--tolerance 0.1]
 //
-// (or `go run ./bench/cmd/mirrorlab-bench` with the same arguments). The run
-// writes DIR/result.json (the baseline format, package report), results.md
+// The run writes DIR/result.json (the baseline format, package report), results.md
 // and SVG plots, and prints the Markdown on stdout with progress on stderr.
 //
 // What is measured, each part in namespaces of its own:
