@@ -141,21 +141,43 @@ func (lb *loadBalancer) pick(h uint64) *backend {
 // NetworkInterfaceId) healthy or not; lb is the LoadBalancerArn or, for a
 // Gateway Load Balancer, its VpcEndpointId. Safe for concurrent use.
 func (m *Model) SetTargetHealth(lb, networkInterfaceID string, healthy bool) error {
-	l, ok := m.lbByArn[lb]
-	if !ok {
-		return fmt.Errorf("set target health: unknown load balancer %q", lb)
+	bs, err := m.backends(lb, networkInterfaceID)
+	if err != nil {
+		return fmt.Errorf("set target health: %w", err)
 	}
-	found := false
-	for _, b := range l.backends {
-		if b.eni.id == networkInterfaceID {
-			b.healthy.Store(healthy)
-			found = true
-		}
-	}
-	if !found {
-		return fmt.Errorf("set target health: %q is not a registered target of %q", networkInterfaceID, lb)
+	for _, b := range bs {
+		b.healthy.Store(healthy)
 	}
 	return nil
+}
+
+// TargetHealth reports whether a registered target of load balancer lb is
+// healthy, as last set by SetTargetHealth (targets start healthy).
+func (m *Model) TargetHealth(lb, networkInterfaceID string) (bool, error) {
+	bs, err := m.backends(lb, networkInterfaceID)
+	if err != nil {
+		return false, fmt.Errorf("target health: %w", err)
+	}
+	return bs[0].healthy.Load(), nil
+}
+
+// backends returns the registrations of networkInterfaceID with lb (at
+// least one, or an error).
+func (m *Model) backends(lb, networkInterfaceID string) ([]*backend, error) {
+	l, ok := m.lbByArn[lb]
+	if !ok {
+		return nil, fmt.Errorf("unknown load balancer %q", lb)
+	}
+	var out []*backend
+	for _, b := range l.backends {
+		if b.eni.id == networkInterfaceID {
+			out = append(out, b)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%q is not a registered target of %q", networkInterfaceID, lb)
+	}
+	return out, nil
 }
 
 // String is a one-line human explanation of the delivery.

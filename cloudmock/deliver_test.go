@@ -132,6 +132,9 @@ func TestDeliverNLB(t *testing.T) {
 	if len(count) != 3 {
 		t.Fatalf("200 flows reached %d of 3 targets: %v", len(count), count)
 	}
+	if ok, err := m.TargetHealth("arn:nlb", "eni-agent2"); err != nil || !ok {
+		t.Errorf("TargetHealth(agent2) = %v, %v; want true (targets start healthy)", ok, err)
+	}
 	// A target turns unhealthy: its flows move, the others' stay.
 	if err := m.SetTargetHealth("arn:nlb", "eni-agent2", false); err != nil {
 		t.Fatal(err)
@@ -154,6 +157,15 @@ func TestDeliverNLB(t *testing.T) {
 	}
 	if dl := deliver(tcp("203.0.113.9", "10.0.0.5", 1, 80), Ingress); dl.Reason != NoHealthyTarget {
 		t.Errorf("all unhealthy: %s", dl)
+	}
+	if ok, err := m.TargetHealth("arn:nlb", "eni-agent2"); err != nil || ok {
+		t.Errorf("TargetHealth(agent2) = %v, %v; want false after SetTargetHealth(false)", ok, err)
+	}
+	if ok, err := m.TargetHealth("arn:nlb", "eni-agent1"); err != nil || ok {
+		t.Errorf("TargetHealth(agent1) = %v, %v; want false after SetTargetHealth(false)", ok, err)
+	}
+	if _, err := m.TargetHealth("arn:nlb", "eni-web"); err == nil {
+		t.Error("TargetHealth accepted an unregistered target")
 	}
 	if err := m.SetTargetHealth("arn:nlb", "eni-web", true); err == nil {
 		t.Error("SetTargetHealth accepted an unregistered target")

@@ -21,7 +21,7 @@ import (
 // rotation, HealthyThreshold consecutive successes put it back.
 type HealthCheck struct {
 	// Port is the TCP port checked on every registered target; 0 disables
-	// health checks (every registered target stays healthy).
+	// health checks (every target keeps the health the model gives it).
 	Port               int
 	Interval           time.Duration // default 1s
 	Timeout            time.Duration // default Interval/2
@@ -239,13 +239,19 @@ func (s *Service) buildHealthChecks() error {
 				byFabric[f] = h
 				s.checks = append(s.checks, h)
 			}
+			// Start from the model's state, so a target marked unhealthy
+			// before Start stays out until its checks pass.
+			healthy, err := s.model.TargetHealth(lb.LoadBalancerArn, td.NetworkInterfaceId)
+			if err != nil {
+				return fmt.Errorf("load balancer %s: %w", lb.LoadBalancerArn, err)
+			}
 			h.targets = append(h.targets, checkTarget{lb: lb.LoadBalancerArn, eni: td.NetworkInterfaceId,
-				ip: s.model.ENIAddr(ref), healthy: true})
+				ip: s.model.ENIAddr(ref), healthy: healthy})
 		}
 	}
 	for _, h := range s.checks {
 		for i := range h.targets {
-			h.targets[i].published.Store(true)
+			h.targets[i].published.Store(h.targets[i].healthy)
 		}
 	}
 	return nil

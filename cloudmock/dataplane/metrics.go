@@ -72,10 +72,10 @@ type TargetStats struct {
 }
 
 // TargetHealth is the health checks' verdict on a load balancer's
-// registered target. Checks start from healthy (a Spec's registered targets
-// are healthy at start) and tell the model only on a change, so a target
-// set unhealthy with Model.SetTargetHealth before Start stays so until its
-// checks fail and pass again.
+// registered target. Checks start from the model's state
+// (Model.TargetHealth: healthy unless set otherwise before Start) and tell
+// the model only on a change, so a target set unhealthy before Start stays
+// out of rotation until HealthyThreshold checks pass.
 type TargetHealth struct {
 	LoadBalancer string `json:"LoadBalancer"`
 	ENIId        string `json:"ENIId"`

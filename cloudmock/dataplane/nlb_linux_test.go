@@ -145,3 +145,34 @@ func TestPrivilegedNLBWithoutListener(t *testing.T) {
 		t.Errorf("dropped as no_listener: %d, want 8", n)
 	}
 }
+
+// TestPrivilegedNLBStartsFromModelHealth: a target the model already holds
+// unhealthy when the service starts is not put back by the health checker
+// before its checks pass, and gets no copies.
+func TestPrivilegedNLBStartsFromModelHealth(t *testing.T) {
+	lab := testLab(t)
+	a1, a2 := newSink(t, lab, "agent1"), newSink(t, lab, "agent2")
+	listenTCP(t, lab, "agent1", 8081) // agent2 has no health endpoint
+	svc, _ := startService(t, lab, nlbSpec(true), func(c *Config) {
+		if err := c.Model.SetTargetHealth("arn:nlb", "eni-agent2", false); err != nil {
+			t.Fatal(err)
+		}
+		c.HealthCheck = HealthCheck{Port: 8081, Interval: 150 * time.Millisecond, Timeout: 150 * time.Millisecond,
+			HealthyThreshold: 2, UnhealthyThreshold: 3}
+	})
+	if !agentHealthy(svc, "eni-agent2", false) || !agentHealthy(svc, "eni-agent1", true) {
+		t.Fatalf("health at start: %+v, want agent2 unhealthy (as the model says), agent1 healthy", svc.Snapshot().Health)
+	}
+	listenUDP(t, lab, "web", 9000).drain()
+	const flows, per = 8, 2
+	sendFlows(t, lab, 44000, flows, per)
+	got := settle(flows*per, a1, a2)
+	if len(got) != flows*per {
+		t.Fatalf("agents received %d copies, want %d: %s", len(got), flows*per, dumpSnapshot(svc))
+	}
+	for _, a := range got {
+		if a.at != "agent1" {
+			t.Fatalf("a copy reached %s, which the model held unhealthy: %s", a.at, describe(got))
+		}
+	}
+}
