@@ -148,7 +148,7 @@ func TestSignalNeverTargetsOurGroup(t *testing.T) {
 // neither hang nor signal anything of ours.
 func TestPrivilegedCloseRacesFailedExec(t *testing.T) {
 	privtest.Require(t)
-	lab, err := Realize(context.Background(), walkthrough(), Options{StateDir: t.TempDir()})
+	lab, err := Realize(context.Background(), walkthrough(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

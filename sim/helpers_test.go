@@ -27,12 +27,14 @@ func walkthrough() Topology {
 	}
 }
 
-// realize builds topo with a state directory of the test's own, and closes
-// the lab when the test ends (failing the test if Close fails).
+// realize builds topo with the default state directory (so `mirrorlab
+// clean` finds what a killed test binary left; the sweeper only removes runs
+// whose owner is dead), and closes the lab when the test ends (failing the
+// test if Close fails).
 func realize(tb testing.TB, topo Topology) *Lab {
 	tb.Helper()
 	privtest.Require(tb)
-	lab, err := Realize(context.Background(), topo, Options{StateDir: tb.TempDir()})
+	lab, err := Realize(context.Background(), topo, Options{})
 	if err != nil {
 		tb.Fatalf("Realize: %v", err)
 	}

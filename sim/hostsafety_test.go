@@ -107,7 +107,7 @@ func TestPrivilegedHostNamespaceUntouched(t *testing.T) {
 		}}); err != nil {
 		t.Fatal(err)
 	}
-	lab, err := Realize(context.Background(), walkthrough(), Options{StateDir: t.TempDir()})
+	lab, err := Realize(context.Background(), walkthrough(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
