@@ -49,6 +49,7 @@ $(STATICCHECK):
 
 lint: $(STATICCHECK)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@$(GO) mod tidy -diff >/dev/null || { echo "go mod tidy needed:"; $(GO) mod tidy -diff; exit 1; }
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
 
