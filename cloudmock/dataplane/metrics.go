@@ -22,6 +22,9 @@ type Snapshot struct {
 	Targets []TargetStats `json:"Targets"`
 	// Health is the state of the load balancers' registered targets.
 	Health []TargetHealth `json:"Health,omitempty"`
+	// Pcaps are the per-target pcapng files (Config.PcapDir), with the
+	// frames lost to a write error.
+	Pcaps []PcapStats `json:"Pcaps,omitempty"`
 	// Totals sums PipeStats over all pipelines.
 	Totals PipeStats `json:"Totals"`
 }
@@ -143,6 +146,9 @@ func (s *Service) Snapshot() Snapshot {
 		snap.Targets = append(snap.Targets, TargetStats{TargetId: t.id, Addr: t.addr.String(), ENIId: t.eniID,
 			Sent: t.st.sent.Load(), SentBytes: t.st.sentBytes.Load()})
 	}
+	for _, w := range s.pcaps {
+		snap.Pcaps = append(snap.Pcaps, w.stats())
+	}
 	for _, h := range s.checks {
 		for i := range h.targets {
 			t := &h.targets[i]
@@ -167,7 +173,10 @@ var (
 		captured, aggregates, foreign, mirrored, sent, sentBytes, dropped, ringDrops, queueDepth, queueCap *prometheus.Desc
 		targetSent, targetBytes, health, providerNot, session, sessionDelivery                             *prometheus.Desc
 		mirrorBytes, mirrorPackets, skipBytes, skipPackets                                                 *prometheus.Desc
+		pcapWritten, pcapLost                                                                              *prometheus.Desc
 	}{
+		pcapWritten:     prometheus.NewDesc("mirrorlab_dataplane_pcap_written_packets_total", "Frames written to a target's pcapng file.", []string{"target"}, nil),
+		pcapLost:        prometheus.NewDesc("mirrorlab_dataplane_pcap_lost_packets_total", "Frames not written to a target's pcapng file because of an earlier write error.", []string{"target"}, nil),
 		captured:        prometheus.NewDesc("mirrorlab_dataplane_captured_packets_total", "Frames read from the capture ring at a source ENI.", labelsPipe, nil),
 		aggregates:      prometheus.NewDesc("mirrorlab_dataplane_gso_aggregates_total", "GSO aggregates cut into wire segments before mirroring.", labelsPipe, nil),
 		foreign:         prometheus.NewDesc("mirrorlab_dataplane_foreign_packets_total", "Captured frames not addressed to or from the ENI (bridge flooding), ignored.", labelsPipe, nil),
@@ -197,7 +206,8 @@ func (c collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descs.captured, descs.aggregates, descs.foreign, descs.mirrored, descs.sent,
 		descs.sentBytes, descs.dropped, descs.ringDrops, descs.queueDepth, descs.queueCap,
 		descs.targetSent, descs.targetBytes, descs.health, descs.providerNot, descs.session,
-		descs.sessionDelivery, descs.mirrorBytes, descs.mirrorPackets, descs.skipBytes, descs.skipPackets} {
+		descs.sessionDelivery, descs.mirrorBytes, descs.mirrorPackets, descs.skipBytes, descs.skipPackets,
+		descs.pcapWritten, descs.pcapLost} {
 		ch <- d
 	}
 }
@@ -232,6 +242,10 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	for _, t := range snap.Targets {
 		counter(descs.targetSent, t.Sent, t.TargetId, t.Addr)
 		counter(descs.targetBytes, t.SentBytes, t.TargetId, t.Addr)
+	}
+	for _, p := range snap.Pcaps {
+		counter(descs.pcapWritten, p.Written, p.TargetId)
+		counter(descs.pcapLost, p.Lost, p.TargetId)
 	}
 	for _, h := range snap.Health {
 		v := 0.0

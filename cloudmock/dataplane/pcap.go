@@ -3,10 +3,12 @@ package dataplane
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -17,16 +19,42 @@ import (
 // pcapWriter writes what the service sends to one target, as whole outer
 // Ethernet frames, to <dir>/<target id>.pcapng. Senders of several source
 // ENIs share it, hence the mutex.
+//
+// After the first write error (disk full, file gone) later frames are not
+// written: the error is logged once, when it happens, and every frame not
+// written from then on is counted as lost (Snapshot's Pcaps, the
+// mirrorlab_dataplane_pcap_lost_packets_total metric); Close returns it too.
 type pcapWriter struct {
-	mu   sync.Mutex
-	path string
-	f    *os.File
-	w    *pcapgo.NgWriter
-	err  error // first write error; later writes are skipped
+	mu      sync.Mutex
+	id      string // TrafficMirrorTargetId
+	path    string
+	f       *os.File
+	w       *pcapgo.NgWriter
+	logger  *slog.Logger
+	err     error // first write error; later writes are skipped
+	errText atomic.Pointer[string]
+
+	written atomic.Uint64 // frames handed to the file
+	lost    atomic.Uint64 // frames not written because of err
 }
 
-// newPcapWriter creates the file for target id in dir.
-func newPcapWriter(dir, id string) (*pcapWriter, error) {
+// PcapStats are what one target's pcapng file received.
+type PcapStats struct {
+	TargetId string `json:"TargetId"`
+	Path     string `json:"Path"`
+	// Written frames went to the file; Lost ones were not written because
+	// of a write error (Error, the first one), and are missing from it.
+	Written uint64 `json:"Written"`
+	Lost    uint64 `json:"Lost"`
+	Error   string `json:"Error,omitempty"`
+}
+
+// newPcapWriter creates the file for target id in dir; logger receives the
+// first write error (nil: discarded).
+func newPcapWriter(dir, id string, logger *slog.Logger) (*pcapWriter, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	path := filepath.Join(dir, pcapFileName(id))
 	f, err := os.Create(path)
 	if err != nil {
@@ -43,7 +71,7 @@ func newPcapWriter(dir, id string) (*pcapWriter, error) {
 		f.Close()
 		return nil, fmt.Errorf("start pcapng for target %s: %w", id, err)
 	}
-	return &pcapWriter{path: path, f: f, w: w}, nil
+	return &pcapWriter{id: id, path: path, f: f, w: w, logger: logger}, nil
 }
 
 // pcapFileName maps a target id to a file name (ids are safe already; this
@@ -57,6 +85,7 @@ func (p *pcapWriter) write(frame []byte, stamp int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.err != nil {
+		p.lost.Add(1)
 		return
 	}
 	ci := gopacket.CaptureInfo{
@@ -65,8 +94,33 @@ func (p *pcapWriter) write(frame []byte, stamp int64) {
 		Length:        len(frame),
 	}
 	if err := p.w.WritePacket(ci, frame); err != nil {
-		p.err = fmt.Errorf("write %s: %w", p.path, err)
+		// The writer buffers: the frame that met the error, and whatever
+		// was buffered with it, may be missing. Count this frame as lost;
+		// the file's own length tells the rest.
+		p.fail(fmt.Errorf("write %s: %w", p.path, err))
+		p.lost.Add(1)
+		return
 	}
+	p.written.Add(1)
+}
+
+// fail records the first error and logs it, once. p.mu is held.
+func (p *pcapWriter) fail(err error) {
+	p.err = err
+	msg := err.Error()
+	p.errText.Store(&msg)
+	p.logger.Error("pcapng writer failed; later frames to this target are not written and are counted as lost",
+		"target", p.id, "path", p.path, "error", err)
+}
+
+// stats copies the counters (atomics only: no lock on the packet path's
+// mutex).
+func (p *pcapWriter) stats() PcapStats {
+	ps := PcapStats{TargetId: p.id, Path: p.path, Written: p.written.Load(), Lost: p.lost.Load()}
+	if e := p.errText.Load(); e != nil {
+		ps.Error = *e
+	}
+	return ps
 }
 
 // close flushes and closes the file, returning the first error met.

@@ -164,7 +164,7 @@ func (s *Service) buildTargets() error {
 		var w *pcapWriter
 		if s.cfg.PcapDir != "" {
 			var err error
-			if w, err = newPcapWriter(s.cfg.PcapDir, id); err != nil {
+			if w, err = newPcapWriter(s.cfg.PcapDir, id, s.cfg.Logger); err != nil {
 				return err
 			}
 			s.pcaps = append(s.pcaps, w)
