@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -53,9 +54,35 @@ func verdict(r *runner.Result, name string) runner.Verdict {
 
 var _ = Describe("the default scenario (the reference walk-through)", Label("privileged"), func() {
 	It("gives the test server the same requests as production", func(ctx SpecContext) {
-		r, sum := run(ctx, load(""), runner.Options{})
+		var (
+			mu   sync.Mutex
+			live []runner.Live
+		)
+		opts := runner.Options{Live: func(l runner.Live) { mu.Lock(); live = append(live, l); mu.Unlock() }}
+		r, sum := run(ctx, load(""), opts)
 		Expect(r.Error).To(BeEmpty(), sum)
 		Expect(r.Passed).To(BeTrue(), sum)
+		// the timeline has every phase, in order, one after the other
+		var names []string
+		for i, p := range r.Timeline {
+			names = append(names, p.Name)
+			Expect(p.End).NotTo(BeTemporally("<", p.Start), p.Name)
+			if i > 0 {
+				Expect(p.Start).NotTo(BeTemporally("<", r.Timeline[i-1].End), p.Name)
+			}
+		}
+		Expect(names).To(Equal([]string{runner.PhaseBuild, runner.PhaseDataPlane, runner.PhasePrograms,
+			runner.PhaseTraffic, runner.PhaseSettle, runner.PhaseCollect, runner.PhaseTeardown}))
+		// the progress display heard of the traffic step while it ran (100
+		// requests at 50/s: about 2 s, so several ticks) and its last word
+		// counts what the agent replayed by then
+		mu.Lock()
+		Expect(len(live)).To(BeNumerically(">=", 3))
+		last := live[len(live)-1]
+		mu.Unlock()
+		Expect(last.Step).To(Equal("web-load"))
+		Expect(last.Mirrored).To(BeNumerically(">=", 100))
+		Expect(last.Replayed).To(BeNumerically(">", 0))
 		Expect(r.Comparisons).To(HaveLen(1))
 		c := r.Comparisons[0]
 		Expect(c.Matched).To(Equal(100), sum)

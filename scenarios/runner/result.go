@@ -24,6 +24,40 @@ type Options struct {
 	Progress io.Writer
 	// Logger receives the data plane's and the agents' logs (nil: none).
 	Logger *slog.Logger
+	// Live, when set, is called about twice a second during the traffic
+	// steps with what the run has done so far (a progress display).
+	Live func(Live)
+}
+
+// Live is what a run has done so far, while a traffic step goes.
+type Live struct {
+	// Step is the traffic step running; Elapsed is its time so far.
+	Step    string
+	Elapsed time.Duration
+	// Mirrored is how many packets the mirror service has mirrored so far.
+	Mirrored uint64
+	// Replayed is how many requests the agents have replayed so far.
+	Replayed uint64
+}
+
+// The phases of a run, in order, as they appear in Result.Timeline.
+const (
+	PhaseBuild     = "build"      // the VPC's namespaces, links, addresses, VXLAN devices
+	PhaseDataPlane = "data plane" // the mirror service and the receivers' captures
+	PhasePrograms  = "programs"   // the programs started and ready
+	PhaseTraffic   = "traffic"    // every traffic step
+	PhaseSettle    = "settle"     // the wait before the counters are read
+	PhaseCollect   = "collect"    // programs stopped, counters and captures read
+	PhaseTeardown  = "teardown"   // everything the run made removed
+)
+
+// Phase is one phase of a run and when it ran.
+type Phase struct {
+	Name  string    `json:"name"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	// Error is what ended the phase early, when something did.
+	Error string `json:"error,omitempty"`
 }
 
 // Result is everything a run saw, and the verdicts. It is JSON-able.
@@ -61,6 +95,9 @@ type Result struct {
 	Losses []string `json:"losses,omitempty"`
 	// PcapFiles written (with PcapDir).
 	PcapFiles []string `json:"pcapFiles,omitempty"`
+	// Timeline is the run's phases in the order they ran (none when the
+	// provider refused the configuration and nothing was built).
+	Timeline []Phase `json:"timeline,omitempty"`
 }
 
 // DataPlaneStats are the mirror service's counters over all source
@@ -107,6 +144,7 @@ type TrafficResult struct {
 	Name      string        `json:"name"`
 	Kind      string        `json:"kind"`
 	From      string        `json:"from,omitempty"`
+	Started   time.Time     `json:"started"`
 	Sent      int64         `json:"sent"`
 	Succeeded int64         `json:"succeeded"`
 	Failed    int64         `json:"failed"`

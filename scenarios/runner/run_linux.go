@@ -111,35 +111,59 @@ func (r *run) execute(ctx context.Context) (err error) {
 		return err
 	}
 	r.progress("building the VPC: %d VPC(s), %d instance(s)", len(topo.VPCs), len(topo.Instances))
-	if r.lab, err = sim.Realize(ctx, topo, sim.Options{RunID: r.opts.RunID, StateDir: r.opts.StateDir}); err != nil {
-		return fmt.Errorf("build the VPC: %w", err)
+	buildErr := r.timed(PhaseBuild, func() (err error) {
+		if r.lab, err = sim.Realize(ctx, topo, sim.Options{RunID: r.opts.RunID, StateDir: r.opts.StateDir}); err != nil {
+			return fmt.Errorf("build the VPC: %w", err)
+		}
+		r.res.RunID = r.lab.RunID()
+		return r.addVXLANDevices()
+	})
+	if r.lab == nil {
+		return buildErr
 	}
-	r.res.RunID = r.lab.RunID()
-	defer func() { err = errors.Join(err, r.teardown()) }()
-
-	if err := r.addVXLANDevices(); err != nil {
+	defer func() { err = errors.Join(err, r.timed(PhaseTeardown, r.teardown)) }()
+	if buildErr != nil {
+		return buildErr
+	}
+	if err := r.timed(PhaseDataPlane, func() error {
+		if err := r.startDataPlane(ctx); err != nil {
+			return err
+		}
+		return r.startCaptures()
+	}); err != nil {
 		return err
 	}
-	if err := r.startDataPlane(ctx); err != nil {
+	if err := r.timed(PhasePrograms, func() error { return r.startPrograms(ctx) }); err != nil {
 		return err
 	}
-	if err := r.startCaptures(); err != nil {
-		return err
-	}
-	if err := r.startPrograms(ctx); err != nil {
-		return err
-	}
-	r.runTraffic(ctx)
+	_ = r.timed(PhaseTraffic, func() error { r.runTraffic(ctx); return nil })
 	settle := r.s.Settle.Or(time.Second)
 	r.progress("settling for %s", settle)
-	select {
-	case <-ctx.Done():
-		return fmt.Errorf("interrupted: %w", context.Cause(ctx))
-	case <-time.After(settle):
+	if err := r.timed(PhaseSettle, func() error {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("interrupted: %w", context.Cause(ctx))
+		case <-time.After(settle):
+			return nil
+		}
+	}); err != nil {
+		return err
 	}
-	r.collect()
+	_ = r.timed(PhaseCollect, func() error { r.collect(); return nil })
 	r.obs.Ran = true
 	return nil
+}
+
+// timed runs one phase of the run and records it in the timeline.
+func (r *run) timed(name string, f func() error) error {
+	p := Phase{Name: name, Start: time.Now()}
+	err := f()
+	p.End = time.Now()
+	if err != nil {
+		p.Error = err.Error()
+	}
+	r.res.Timeline = append(r.res.Timeline, p)
+	return err
 }
 
 func (r *run) addVXLANDevices() error {

@@ -46,12 +46,58 @@ func (r *run) runTraffic(ctx context.Context) {
 			return
 		}
 		name := trafficName(i, t)
+		stopLive := r.live(name)
 		tr := r.step(ctx, t)
+		stopLive()
 		tr.Name = name
 		r.obs.Traffic[name] = tr
 		r.res.Traffic = append(r.res.Traffic, tr)
 		r.progress("traffic %s (%s): sent %d, succeeded %d, failed %d in %s", name, tr.Kind, tr.Sent, tr.Succeeded, tr.Failed, tr.Elapsed.Round(time.Millisecond))
 	}
+}
+
+// liveInterval is how often Options.Live hears of a traffic step's progress.
+const liveInterval = 500 * time.Millisecond
+
+// live calls Options.Live about twice a second with the counters so far
+// while traffic step name runs, until the returned function is called.
+func (r *run) live(name string) (stop func()) {
+	if r.opts.Live == nil {
+		return func() {}
+	}
+	start := time.Now()
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(liveInterval)
+		defer t.Stop()
+		for {
+			r.opts.Live(r.liveStats(name, time.Since(start)))
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+		r.opts.Live(r.liveStats(name, time.Since(start)))
+	}
+}
+
+func (r *run) liveStats(step string, elapsed time.Duration) Live {
+	l := Live{Step: step, Elapsed: elapsed}
+	if r.svc != nil {
+		l.Mirrored = r.svc.Snapshot().Totals.Mirrored
+	}
+	for _, p := range r.progs {
+		if p.agent != nil {
+			l.Replayed += p.agent.Stats().Requests.Replayed
+		}
+	}
+	return l
 }
 
 func (r *run) addr(to string) netip.Addr {
@@ -61,7 +107,7 @@ func (r *run) addr(to string) netip.Addr {
 
 func (r *run) step(ctx context.Context, t spec.Traffic) TrafficResult {
 	start := time.Now()
-	tr := TrafficResult{From: t.From}
+	tr := TrafficResult{From: t.From, Started: start}
 	var in *sim.Instance
 	if t.From != "" {
 		in = r.lab.Instance(t.From)
