@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,21 +19,6 @@ import (
 	"github.com/mirrorlab/mirrorlab/sim"
 	"github.com/mirrorlab/mirrorlab/sim/state"
 )
-
-// labCommand runs up, exec, down and clean.
-func labCommand(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) (int, bool) {
-	switch cmd {
-	case "up":
-		return cmdUp(ctx, args, stdout, stderr), true
-	case "exec":
-		return cmdExec(ctx, args, stdout, stderr), true
-	case "down":
-		return cmdDown(args, stdout, stderr), true
-	case "clean":
-		return cmdClean(args, stdout, stderr), true
-	}
-	return 0, false
-}
 
 // upFile is where `mirrorlab up` records its lab for exec and down.
 func upFile(stateDir string) string {
@@ -63,28 +46,19 @@ func readUp(stateDir string) (runner.LabInfo, error) {
 	return info, nil
 }
 
-func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("up", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	stateDir := fs.String("state-dir", "", "directory of the labs' state files (default /run/mirrorlab)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() > 1 {
-		fmt.Fprintln(stderr, "usage: mirrorlab up [FILE]")
-		return 2
-	}
-	if info, err := readUp(*stateDir); err == nil {
+func cmdUp(ctx context.Context, a *app, file, stateDir string) int {
+	stdout, stderr := a.stdout, a.stderr
+	if info, err := readUp(stateDir); err == nil {
 		fmt.Fprintf(stderr, "mirrorlab up: lab %s (%s) is already up (pid %d); mirrorlab down first\n", info.RunID, info.Scenario, info.PID)
 		return 1
 	}
-	s, err := scenarios.Load(fs.Arg(0))
+	s, err := scenarios.Load(file)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	path := upFile(*stateDir)
-	err = runner.Up(ctx, s, runner.Options{StateDir: *stateDir, Progress: stdout}, func(info runner.LabInfo) error {
+	path := upFile(stateDir)
+	err = runner.Up(ctx, s, runner.Options{StateDir: stateDir, Progress: stdout}, func(info runner.LabInfo) error {
 		b, _ := json.MarshalIndent(info, "", "  ")
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return err
@@ -113,37 +87,24 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func cmdExec(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("exec", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	stateDir := fs.String("state-dir", "", "directory of the labs' state files (default /run/mirrorlab)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	rest := fs.Args()
-	if len(rest) > 1 && rest[1] == "--" {
-		rest = append(rest[:1], rest[2:]...)
-	}
-	if len(rest) < 2 {
-		fmt.Fprintln(stderr, "usage: mirrorlab exec INSTANCE -- CMD [ARGS...]")
-		return 2
-	}
-	info, err := readUp(*stateDir)
+func cmdExec(ctx context.Context, a *app, instance string, argv []string, stateDir string) int {
+	stdout, stderr := a.stdout, a.stderr
+	info, err := readUp(stateDir)
 	if err != nil {
 		fmt.Fprintln(stderr, "mirrorlab exec:", err)
 		return 1
 	}
-	ns, ok := info.Instances[rest[0]]
+	ns, ok := info.Instances[instance]
 	if !ok {
 		names := make([]string, 0, len(info.Instances))
 		for n := range info.Instances {
 			names = append(names, n)
 		}
 		sort.Strings(names)
-		fmt.Fprintf(stderr, "mirrorlab exec: no instance %q in lab %s (instances: %s)\n", rest[0], info.RunID, strings.Join(names, ", "))
+		fmt.Fprintf(stderr, "mirrorlab exec: no instance %q in lab %s (instances: %s)\n", instance, info.RunID, strings.Join(names, ", "))
 		return 1
 	}
-	cmd := exec.CommandContext(ctx, rest[1], rest[2:]...)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
 	// The child inherits the namespace of the thread that starts it.
 	if err := nsrun.RunNamed(ns, cmd.Start); err != nil {
@@ -161,14 +122,9 @@ func cmdExec(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func cmdDown(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("down", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	stateDir := fs.String("state-dir", "", "directory of the labs' state files (default /run/mirrorlab)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	info, err := readUp(*stateDir)
+func cmdDown(a *app, stateDir string) int {
+	stdout, stderr := a.stdout, a.stderr
+	info, err := readUp(stateDir)
 	if err != nil {
 		fmt.Fprintln(stderr, "mirrorlab down:", err)
 		return 1
@@ -189,14 +145,9 @@ func cmdDown(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func cmdClean(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("clean", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	stateDir := fs.String("state-dir", "", "directory of the labs' state files (default /run/mirrorlab)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	removed, err := sim.Sweep(*stateDir)
+func cmdClean(a *app, stateDir string) int {
+	stdout, stderr := a.stdout, a.stderr
+	removed, err := sim.Sweep(stateDir)
 	for _, id := range removed {
 		fmt.Fprintf(stdout, "removed run %s\n", id)
 	}
@@ -207,8 +158,8 @@ func cmdClean(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mirrorlab clean:", err)
 		return 1
 	}
-	if _, err := readUp(*stateDir); err != nil {
-		_ = os.Remove(upFile(*stateDir)) // its owner is gone
+	if _, err := readUp(stateDir); err != nil {
+		_ = os.Remove(upFile(stateDir)) // its owner is gone
 	}
 	return 0
 }

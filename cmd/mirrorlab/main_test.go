@@ -65,14 +65,16 @@ func TestExplainAndValidateRefusedConfiguration(t *testing.T) {
 }
 
 func TestUsageVersionSchemaLibrary(t *testing.T) {
-	if code, _, errOut := mainOut(t); code != 2 || !strings.Contains(errOut, "usage: mirrorlab") {
+	if code, _, errOut := mainOut(t); code != 2 || !strings.Contains(errOut, "Usage:\n  mirrorlab [command]") {
 		t.Fatalf("no args: %d %s", code, errOut)
 	}
 	if code, _, errOut := mainOut(t, "frobnicate"); code != 2 || !strings.Contains(errOut, `unknown command "frobnicate"`) {
 		t.Fatalf("unknown: %d %s", code, errOut)
 	}
-	if code, out, _ := mainOut(t, "version"); code != 0 || !strings.HasPrefix(out, "mirrorlab ") {
-		t.Fatalf("version: %d %s", code, out)
+	for _, v := range []string{"version", "--version", "-version"} {
+		if code, out, _ := mainOut(t, v); code != 0 || !strings.HasPrefix(out, "mirrorlab ") || strings.Count(out, "\n") != 1 {
+			t.Fatalf("%s: %d %s", v, code, out)
+		}
 	}
 	if code, out, _ := mainOut(t, "schema"); code != 0 || !json.Valid([]byte(out)) {
 		t.Fatalf("schema: %d", code)

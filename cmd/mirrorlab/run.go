@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,30 +11,59 @@ import (
 	"github.com/mirrorlab/mirrorlab/scenarios"
 	"github.com/mirrorlab/mirrorlab/scenarios/runner"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
+	"github.com/spf13/cobra"
 )
 
-func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: mirrorlab run [flags] [FILE...]\n\nRuns each scenario (default: the reference walk-through, embedded; a name of\nthe embedded library such as rule-order also works) and exits 0 only when\nevery expectation of every scenario holds. Needs root on Linux.")
-		fs.PrintDefaults()
+// runOptions are run's flags.
+type runOptions struct {
+	jsonOut, junitOut, pcapDir, stateDir string
+	keep, library, quiet, verbose        bool
+}
+
+func newRunCmd(a *app) *cobra.Command {
+	var o runOptions
+	cmd := &cobra.Command{
+		Use:   "run [FILE...]",
+		Short: "Run scenarios on an emulated VPC and judge them",
+		Long: `Run builds each scenario's VPC out of network namespaces, starts the mirror
+service, the programs and the decap agents, drives the traffic, and checks the
+expectations. It exits 0 only when every expectation of every scenario holds.
+
+A FILE is a scenario file, or the name of a scenario of the embedded library
+(mirrorlab library lists them: "rule-order" or "rule-order.yaml"). With no FILE
+it runs the embedded reference walk-through. Every file is read and checked
+before anything is built. Needs root on Linux.`,
+		Example: `  # the reference walk-through, as root (or prefix with sudo env "PATH=$PATH")
+  mirrorlab run
+
+  # a scenario of the library, with reports for CI
+  mirrorlab run rule-order --junit out.xml --json out.json --pcap-dir pcap
+
+  # the whole library, only the summaries
+  mirrorlab run --library -q
+
+  # JSON on stdout, the summaries on stderr
+  mirrorlab run my-scenario.yaml --json -`,
+		GroupID: groupScenarios,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return exited(cmdRun(cmd.Context(), a, args, o))
+		},
 	}
-	var (
-		jsonOut  = fs.String("json", "", "write the results as JSON to this `file` (- for stdout)")
-		junitOut = fs.String("junit", "", "write the results as JUnit XML to this `file`")
-		pcapDir  = fs.String("pcap-dir", "", "write a pcapng per mirror target under this `directory`")
-		keep     = fs.Bool("keep", false, "leave the lab up after the run (remove it with mirrorlab clean)")
-		library  = fs.Bool("library", false, "run the whole embedded library after the FILEs")
-		quiet    = fs.Bool("q", false, "no progress lines, only the summaries")
-		verbose  = fs.Bool("v", false, "also print the data plane's and the agents' logs")
-		stateDir = fs.String("state-dir", "", "directory of the labs' state files (default /run/mirrorlab)")
-	)
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	names := fs.Args()
-	if *library {
+	f := cmd.Flags()
+	f.StringVar(&o.jsonOut, "json", "", "write the results as JSON to this `file` (- for stdout)")
+	f.StringVar(&o.junitOut, "junit", "", "write the results as JUnit XML to this `file`")
+	f.StringVar(&o.pcapDir, "pcap-dir", "", "write a pcapng per mirror target under this `directory`")
+	f.BoolVar(&o.keep, "keep", false, "leave the lab up after the run (remove it with mirrorlab clean)")
+	f.BoolVar(&o.library, "library", false, "run the whole embedded library after the FILEs")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress lines, only the summaries")
+	f.BoolVarP(&o.verbose, "verbose", "v", false, "also print the data plane's and the agents' logs")
+	f.StringVar(&o.stateDir, "state-dir", "", "`directory` of the labs' state files (default /run/mirrorlab)")
+	return cmd
+}
+
+func cmdRun(ctx context.Context, a *app, names []string, o runOptions) int {
+	stdout, stderr := a.stdout, a.stderr
+	if o.library {
 		_, lib := scenarios.Library()
 		names = append(names, lib...)
 	}
@@ -63,14 +91,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	// With --json -, stdout carries only the JSON; the rest goes to stderr.
 	human := stdout
-	if *jsonOut == "-" {
+	if o.jsonOut == "-" {
 		human = stderr
 	}
-	opts := runner.Options{PcapDir: *pcapDir, Keep: *keep, StateDir: *stateDir}
-	if !*quiet {
+	opts := runner.Options{PcapDir: o.pcapDir, Keep: o.keep, StateDir: o.stateDir}
+	if !o.quiet {
 		opts.Progress = human
 	}
-	if *verbose {
+	if o.verbose {
 		opts.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	}
 	var results []*runner.Result
@@ -94,14 +122,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if passed != len(list) {
 		code = 1
 	}
-	if *jsonOut != "" {
-		if err := writeJSON(*jsonOut, stdout, results); err != nil {
+	if o.jsonOut != "" {
+		if err := writeJSON(o.jsonOut, stdout, results); err != nil {
 			fmt.Fprintln(stderr, "mirrorlab run:", err)
 			code = 1
 		}
 	}
-	if *junitOut != "" {
-		if err := writeFile(*junitOut, func(w io.Writer) error { return runner.WriteJUnit(w, results) }); err != nil {
+	if o.junitOut != "" {
+		if err := writeFile(o.junitOut, func(w io.Writer) error { return runner.WriteJUnit(w, results) }); err != nil {
 			fmt.Fprintln(stderr, "mirrorlab run:", err)
 			code = 1
 		}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/mirrorlab/mirrorlab/scenarios"
+	"github.com/mirrorlab/mirrorlab/scenarios/spec"
+	"github.com/spf13/cobra"
+)
+
+func newValidateCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate [FILE...]",
+		Short: "Check scenario files: strict YAML, references, provider rules",
+		Long: `Validate reads each scenario file as run would, without building anything (no
+root, any OS): strict YAML (an unknown field is an error), the references
+between resources, and the provider's rules (quotas, session numbers, packet
+length, targets). It reports every problem at once, each with its file:line
+and the resource and field, and exits 1 if any file has one. A file whose
+expectations say that the provider refuses it is fine.
+
+FILE is a scenario file or a name of the embedded library; with no FILE, the
+reference walk-through.`,
+		Example: `  mirrorlab validate my-scenario.yaml
+  mirrorlab validate scenarios/library/*.yaml
+  mirrorlab validate quota-violation`,
+		GroupID: groupScenarios,
+		RunE: func(_ *cobra.Command, args []string) error {
+			return exited(cmdValidate(a, args))
+		},
+	}
+}
+
+func cmdValidate(a *app, files []string) int {
+	if len(files) == 0 {
+		files = []string{""}
+	}
+	code := 0
+	for _, f := range files {
+		s, err := scenarios.Load(f)
+		if err != nil {
+			fmt.Fprintln(a.stderr, err)
+			code = 1
+			continue
+		}
+		ps := s.ModelProblems()
+		expected := false
+		for _, e := range s.Expect {
+			expected = expected || e.ValidationError != nil
+		}
+		switch {
+		case ps == nil:
+			fmt.Fprintf(a.stdout, "%s: ok\n", s.File)
+		case expected:
+			fmt.Fprintf(a.stdout, "%s: ok (the provider's refusal is expected):\n%v\n", s.File, ps)
+		default:
+			fmt.Fprintln(a.stderr, spec.Problems(ps))
+			code = 1
+		}
+	}
+	return code
+}
