@@ -1,0 +1,375 @@
+package export
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/scenarios/spec"
+)
+
+// The network section as written: the scenario format's keys, with
+// omitempty where the format has a default.
+type (
+	outNetwork struct {
+		VPCs           []outVPC      `yaml:"vpcs"`
+		NetworkAcls    []outACL      `yaml:"networkAcls,omitempty"`
+		SecurityGroups []outSG       `yaml:"securityGroups,omitempty"`
+		Instances      []outInstance `yaml:"instances,omitempty"`
+		LoadBalancers  []outLB       `yaml:"loadBalancers,omitempty"`
+	}
+	outVPC struct {
+		Name      string      `yaml:"name"`
+		CidrBlock string      `yaml:"CidrBlock"`
+		Subnets   []outSubnet `yaml:"subnets,omitempty"`
+	}
+	outSubnet struct {
+		Name       string `yaml:"name"`
+		CidrBlock  string `yaml:"CidrBlock"`
+		NetworkAcl string `yaml:"networkAcl,omitempty"`
+	}
+	outACL struct {
+		Name    string        `yaml:"name"`
+		VpcId   string        `yaml:"VpcId,omitempty"`
+		Entries []outACLEntry `yaml:"entries,omitempty"`
+	}
+	outACLEntry struct {
+		RuleNumber int           `yaml:"RuleNumber"`
+		Egress     bool          `yaml:"Egress,omitempty"`
+		Protocol   string        `yaml:"Protocol"`
+		RuleAction string        `yaml:"RuleAction"`
+		CidrBlock  string        `yaml:"CidrBlock"`
+		PortRange  *outPortRange `yaml:"PortRange,omitempty"`
+	}
+	outPortRange struct {
+		From int `yaml:"From"`
+		To   int `yaml:"To"`
+	}
+	outSG struct {
+		Name             string      `yaml:"name"`
+		VpcId            string      `yaml:"VpcId,omitempty"`
+		GroupDescription string      `yaml:"GroupDescription,omitempty"`
+		Ingress          []outSGRule `yaml:"SecurityGroupIngress,omitempty"`
+		// Egress: nil is the format's default (all outbound allowed); a
+		// pointer to an empty list is written as [] (nothing allowed).
+		Egress *[]outSGRule `yaml:"SecurityGroupEgress,omitempty"`
+	}
+	outSGRule struct {
+		IpProtocol                 string `yaml:"IpProtocol"`
+		FromPort                   *int   `yaml:"FromPort,omitempty"`
+		ToPort                     *int   `yaml:"ToPort,omitempty"`
+		CidrIp                     string `yaml:"CidrIp,omitempty"`
+		SourceSecurityGroupId      string `yaml:"SourceSecurityGroupId,omitempty"`
+		DestinationSecurityGroupId string `yaml:"DestinationSecurityGroupId,omitempty"`
+		Description                string `yaml:"Description,omitempty"`
+	}
+	outInstance struct {
+		Name              string     `yaml:"name"`
+		NetworkInterfaces []outENI   `yaml:"networkInterfaces"`
+		VXLANDevices      []outVXLAN `yaml:"vxlanDevices,omitempty"`
+	}
+	outENI struct {
+		Name             string   `yaml:"name"`
+		SubnetId         string   `yaml:"SubnetId"`
+		PrivateIpAddress string   `yaml:"PrivateIpAddress,omitempty"`
+		GroupSet         []string `yaml:"GroupSet,omitempty,flow"`
+		Description      string   `yaml:"Description,omitempty"`
+		MTU              int      `yaml:"mtu,omitempty"`
+	}
+	outVXLAN struct {
+		Name             string `yaml:"name"`
+		VNI              int    `yaml:"vni"`
+		NetworkInterface string `yaml:"networkInterface,omitempty"`
+	}
+	outLB struct {
+		Name             string `yaml:"name"`
+		Type             string `yaml:"Type,omitempty"`
+		SubnetId         string `yaml:"SubnetId"`
+		PrivateIpAddress string `yaml:"PrivateIpAddress,omitempty"`
+		// Listeners: nil is the format's default (UDP 4789); a pointer to
+		// an empty list is written as [] (no listener).
+		Listeners       *[]outListener `yaml:"Listeners,omitempty"`
+		Targets         []outLBTarget  `yaml:"Targets,omitempty"`
+		HealthCheckPort int            `yaml:"healthCheckPort,omitempty"`
+	}
+	outListener struct {
+		Protocol string `yaml:"Protocol"`
+		Port     int    `yaml:"Port"`
+	}
+	outLBTarget struct {
+		Id        string `yaml:"Id"`
+		Unhealthy bool   `yaml:"unhealthy,omitempty"`
+	}
+)
+
+// network writes the network section from the state.
+func (c *conv) network() outNetwork {
+	st := &c.st
+	var out outNetwork
+	multiVPC := len(st.Vpcs) > 1
+	vpcRef := func(id string) string {
+		if !multiVPC {
+			return ""
+		}
+		return c.ref(id)
+	}
+	aclOf := map[string]string{} // subnet id -> ACL id
+	for _, a := range st.NetworkAcls {
+		for _, as := range a.Associations {
+			if _, dup := aclOf[as.SubnetId]; !dup {
+				aclOf[as.SubnetId] = a.NetworkAclId
+			}
+		}
+	}
+	for _, v := range st.Vpcs {
+		ov := outVPC{Name: c.ref(v.VpcId), CidrBlock: v.CidrBlock}
+		if v.Ipv6CidrBlock != "" {
+			c.note("VPC %s: its IPv6 CIDR block %s is left out (scenario VPCs are IPv4 only)", ov.Name, v.Ipv6CidrBlock)
+		}
+		for _, sn := range st.Subnets {
+			if sn.VpcId != v.VpcId {
+				continue
+			}
+			os := outSubnet{Name: c.ref(sn.SubnetId), CidrBlock: sn.CidrBlock}
+			if a, ok := aclOf[sn.SubnetId]; ok {
+				os.NetworkAcl = c.ref(a)
+			}
+			ov.Subnets = append(ov.Subnets, os)
+		}
+		out.VPCs = append(out.VPCs, ov)
+	}
+	for _, a := range st.NetworkAcls {
+		oa := outACL{Name: c.ref(a.NetworkAclId), VpcId: vpcRef(a.VpcId)}
+		for _, e := range a.Entries {
+			if e.CidrBlock == "" {
+				c.note("network ACL %s: entry %d (egress %v) on %s is left out (scenario entries are IPv4 only)", oa.Name, e.RuleNumber, e.Egress, e.Ipv6CidrBlock)
+				continue
+			}
+			oe := outACLEntry{RuleNumber: e.RuleNumber, Egress: e.Egress, Protocol: protocolName(e.Protocol), RuleAction: e.RuleAction, CidrBlock: e.CidrBlock}
+			if e.PortRange != nil {
+				oe.PortRange = &outPortRange{From: e.PortRange.From, To: e.PortRange.To}
+			}
+			oa.Entries = append(oa.Entries, oe)
+		}
+		out.NetworkAcls = append(out.NetworkAcls, oa)
+	}
+	for _, g := range st.SecurityGroups {
+		out.SecurityGroups = append(out.SecurityGroups, c.securityGroup(g, vpcRef(g.VpcId)))
+	}
+	out.Instances = c.instances()
+	for _, lb := range st.LoadBalancers {
+		out.LoadBalancers = append(out.LoadBalancers, c.loadBalancer(lb))
+	}
+	return out
+}
+
+// protocolName writes an EC2 protocol string ("6", "-1", "tcp") the way
+// scenario files do (tcp, udp, icmp, all, or the number).
+func protocolName(p string) string {
+	v, err := spec.ParseProtocol(p)
+	if err != nil {
+		return p // the loader reports it, with its line
+	}
+	return v.String()
+}
+
+func (c *conv) securityGroup(g cloudmock.SecurityGroup, vpc string) outSG {
+	og := outSG{Name: c.ref(g.GroupId), VpcId: vpc}
+	orig := c.e.origSG(c.origName(g.GroupId, gSG))
+	if orig != nil {
+		og.GroupDescription = orig.GroupDescription
+	}
+	og.Ingress = c.sgRules(og.Name, g.IpPermissions, false, orig)
+	if !allOutbound(g.IpPermissionsEgress) {
+		eg := c.sgRules(og.Name, g.IpPermissionsEgress, true, orig)
+		if eg == nil {
+			eg = []outSGRule{}
+		}
+		og.Egress = &eg
+	}
+	return og
+}
+
+// allOutbound reports whether egress rules are the format's default: one
+// rule allowing every protocol to 0.0.0.0/0.
+func allOutbound(ps []cloudmock.IpPermission) bool {
+	if len(ps) != 1 {
+		return false
+	}
+	p := ps[0]
+	all := p.IpProtocol == "-1" || p.IpProtocol == "all"
+	return all && len(p.IpRanges) == 1 && p.IpRanges[0].CidrIp == "0.0.0.0/0" && len(p.Ipv6Ranges) == 0 && len(p.UserIdGroupPairs) == 0
+}
+
+// sgRules writes IpPermissions as scenario rules: one rule per peer (CIDR
+// or group). A rule's Description is kept from the original scenario when
+// the same rule was there.
+func (c *conv) sgRules(group string, ps []cloudmock.IpPermission, egress bool, orig *spec.SecurityGroup) []outSGRule {
+	var out []outSGRule
+	for _, p := range ps {
+		base := outSGRule{IpProtocol: protocolName(p.IpProtocol)}
+		proto, err := spec.ParseProtocol(p.IpProtocol)
+		if err != nil || proto != spec.ProtocolAll {
+			base.FromPort, base.ToPort = cloudmock.Ptr(p.FromPort), cloudmock.Ptr(p.ToPort)
+		}
+		for _, r := range p.IpRanges {
+			o := base
+			o.CidrIp = r.CidrIp
+			o.Description = origRuleDescription(orig, egress, proto, p, r.CidrIp, "", c)
+			out = append(out, o)
+		}
+		for _, pair := range p.UserIdGroupPairs {
+			o := base
+			peer := c.ref(pair.GroupId)
+			if egress {
+				o.DestinationSecurityGroupId = peer
+			} else {
+				o.SourceSecurityGroupId = peer
+			}
+			o.Description = origRuleDescription(orig, egress, proto, p, "", pair.GroupId, c)
+			out = append(out, o)
+		}
+		for _, r := range p.Ipv6Ranges {
+			c.note("security group %s: the rule for %s %d-%d from %s is left out (scenario rules are IPv4 only)", group, base.IpProtocol, p.FromPort, p.ToPort, r.CidrIpv6)
+		}
+	}
+	return out
+}
+
+// origRuleDescription finds the Description of the original scenario's rule
+// that equals this one (same protocol, ports and peer).
+func origRuleDescription(orig *spec.SecurityGroup, egress bool, proto spec.Protocol, p cloudmock.IpPermission, cidr, peerID string, c *conv) string {
+	if orig == nil {
+		return ""
+	}
+	rules := orig.SecurityGroupIngress
+	if egress {
+		rules = orig.SecurityGroupEgress
+	}
+	for _, r := range rules {
+		if r.Description == "" || r.IpProtocol != proto {
+			continue
+		}
+		from, to := effectivePorts(r)
+		if proto != spec.ProtocolAll && (from != p.FromPort || to != p.ToPort) {
+			continue
+		}
+		rp := r.SourceSecurityGroupId
+		if egress {
+			rp = r.DestinationSecurityGroupId
+		}
+		switch {
+		case cidr != "" && r.CidrIp.IsValid() && r.CidrIp.String() == cidr:
+			return r.Description
+		case peerID != "" && rp != "" && rp == c.origName(peerID, gSG):
+			return r.Description
+		}
+	}
+	return ""
+}
+
+// effectivePorts are a scenario rule's ports as the model sees them (the
+// loader's defaults: TCP/UDP without ports is 0-65535, ICMP is -1/-1).
+func effectivePorts(r spec.SGRule) (int, int) {
+	if r.FromPort == nil && r.ToPort == nil {
+		switch r.IpProtocol {
+		case 6, 17:
+			return 0, 65535
+		case 1:
+			return -1, -1
+		}
+	}
+	from, to := 0, 0
+	if r.FromPort != nil {
+		from = *r.FromPort
+	}
+	if r.ToPort != nil {
+		to = *r.ToPort
+	}
+	return from, to
+}
+
+// instances groups the network interfaces by instance, in the order of
+// their first interface; an instance keeps its VXLAN devices.
+func (c *conv) instances() []outInstance {
+	var out []outInstance
+	index := map[string]int{}
+	for _, e := range c.st.NetworkInterfaces {
+		iid := c.instanceOf(e)
+		i, ok := index[iid]
+		if !ok {
+			i = len(out)
+			index[iid] = i
+			out = append(out, outInstance{Name: c.ref(iid)})
+		}
+		oe := outENI{
+			Name: c.ref(e.NetworkInterfaceId), SubnetId: c.ref(e.SubnetId), PrivateIpAddress: e.PrivateIpAddress,
+			MTU: e.Mtu,
+		}
+		for _, g := range e.Groups {
+			oe.GroupSet = append(oe.GroupSet, c.ref(g))
+		}
+		if o := c.e.origENI(c.origName(e.NetworkInterfaceId, gHost)); o != nil {
+			oe.Description = o.Description
+		}
+		if e.Ipv6Address != "" {
+			c.note("network interface %s: its IPv6 address %s is left out (scenario interfaces are IPv4 only)", oe.Name, e.Ipv6Address)
+		}
+		out[i].NetworkInterfaces = append(out[i].NetworkInterfaces, oe)
+	}
+	for i := range out {
+		in := c.e.origInstance(c.origInstanceName(out[i].Name))
+		if in == nil {
+			continue
+		}
+		for _, d := range in.VXLANDevices {
+			od := outVXLAN{Name: d.Name, VNI: d.VNI}
+			if d.NetworkInterface != "" {
+				n, ok := c.rename(gHost, d.NetworkInterface)
+				if !ok || !slices.ContainsFunc(out[i].NetworkInterfaces, func(e outENI) bool { return e.Name == n }) {
+					c.note("instance %s: VXLAN device %s is left out (its network interface %s is gone)", out[i].Name, d.Name, d.NetworkInterface)
+					continue
+				}
+				od.NetworkInterface = n
+			}
+			out[i].VXLANDevices = append(out[i].VXLANDevices, od)
+		}
+	}
+	return out
+}
+
+func (c *conv) loadBalancer(lb cloudmock.LoadBalancer) outLB {
+	ol := outLB{Name: c.ref(lb.LoadBalancerArn), SubnetId: c.ref(lb.SubnetId), PrivateIpAddress: lb.PrivateIpAddress}
+	if lb.Type != "" && lb.Type != "network" {
+		ol.Type = lb.Type
+	}
+	if !(len(lb.Listeners) == 1 && lb.Listeners[0] == cloudmock.Listener{Protocol: "UDP", Port: 4789}) {
+		ls := []outListener{}
+		for _, l := range lb.Listeners {
+			ls = append(ls, outListener{Protocol: l.Protocol, Port: l.Port})
+		}
+		ol.Listeners = &ls
+	}
+	orig := c.e.origLB(c.origName(lb.LoadBalancerArn, gHost))
+	for _, t := range lb.Targets {
+		ot := outLBTarget{Id: c.ref(t.NetworkInterfaceId)}
+		if orig != nil {
+			on := c.origName(t.NetworkInterfaceId, gHost)
+			for _, o := range orig.Targets {
+				if o.Unhealthy && c.e.sameENI(o.Id, on) {
+					ot.Unhealthy = true
+				}
+			}
+		}
+		ol.Targets = append(ol.Targets, ot)
+	}
+	if orig != nil {
+		ol.HealthCheckPort = orig.HealthCheckPort
+	}
+	return ol
+}
+
+// note records something of the state that the file cannot say.
+func (c *conv) note(format string, args ...any) {
+	c.notes = append(c.notes, fmt.Sprintf(format, args...))
+}
