@@ -9,3 +9,10 @@
 // rest of the connection is ignored. A gap (lost bytes) drops the request it
 // falls in: a partial or garbled request is never emitted.
 package httpparse
+
+// ResponseParser parses the other direction (the server's responses) and
+// pairs each response, by order on the connection, with the request the
+// caller announced (it needs the method: a HEAD response has no body). A
+// response whose bytes were lost is reported incomplete, never as whole;
+// where lost bytes make the pairing uncertain, the connection's remaining
+// requests are reported unanswered instead of mis-paired.
