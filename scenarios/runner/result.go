@@ -178,10 +178,11 @@ type Arrival struct {
 	Error        string `json:"error,omitempty"`
 }
 
-// Comparison is a sameRequests check's detail.
+// Comparison is a sameRequests check's detail. The programs' names have
+// JSON keys of their own: the embedded counts are "production" and "test".
 type Comparison struct {
-	Production string `json:"production"`
-	Test       string `json:"test"`
+	Production string `json:"productionProgram"`
+	Test       string `json:"testProgram"`
 	workload.Comparison
 }
 
