@@ -8,6 +8,13 @@
 // classify it: TLS and other non-HTTP protocols are reported once and the
 // rest of the connection is ignored. A gap (lost bytes) drops the request it
 // falls in: a partial or garbled request is never emitted.
+//
+// After a gap, a malformed head or a broken chunked body, the parser scans
+// the bytes that follow for the next plausible request line (a method token
+// at a token boundary, SP, target, SP, HTTP/1.0 or HTTP/1.1, then CRLF or
+// LF) and resumes there, wherever it lies in a Feed. What the parser emits
+// and drops depends only on the bytes and the gaps, never on how the bytes
+// are cut into Feeds (FuzzParser checks this).
 package httpparse
 
 // ResponseParser parses the other direction (the server's responses) and

@@ -33,27 +33,129 @@ func nextLine(b []byte) (line []byte, n int) {
 	return line, i + 1
 }
 
-func firstLine(b []byte) ([]byte, bool) {
-	line, n := nextLine(b)
-	return line, n >= 0
-}
-
 func isMethodChar(c byte) bool {
 	return c >= 'A' && c <= 'Z' || c == '-' || c == '_'
 }
 
-// plausibleStart reports whether b can be the start of a request line:
-// an upper-case method then a space (checked as far as b goes).
-func plausibleStart(b []byte) bool {
+// maxMethod is the longest method token a connection may start with, or
+// that resynchronisation accepts.
+const maxMethod = 24
+
+// tri is the answer of a check on a prefix of the stream: it may need more
+// bytes to decide.
+type tri uint8
+
+const (
+	no tri = iota
+	yes
+	maybe
+)
+
+// plausibleStart says whether b can be the start of a request line: an
+// upper-case method then a space (checked as far as b goes).
+func plausibleStart(b []byte) tri {
 	for i, c := range b {
 		if c == ' ' {
-			return i > 0
+			if i > 0 {
+				return yes
+			}
+			return no
 		}
-		if !isMethodChar(c) || i >= 24 {
-			return false
+		if !isMethodChar(c) || i >= maxMethod {
+			return no
 		}
 	}
-	return true
+	return maybe
+}
+
+// requestLineAt says whether b starts with a plausible request line:
+// method token, SP, target, SP, HTTP/1.0 or HTTP/1.1, then CRLF or LF (as
+// parseRequestLine accepts), with the LF within the first maxLine+1 bytes.
+// It answers maybe only when b ends before that LF and is not yet longer.
+func requestLineAt(b []byte, maxLine int) tri {
+	more := func() tri {
+		if len(b) > maxLine {
+			return no
+		}
+		return maybe
+	}
+	i := 0
+	for i < len(b) && isMethodChar(b[i]) {
+		if i++; i > maxMethod {
+			return no
+		}
+	}
+	if i == len(b) {
+		return more()
+	}
+	if i == 0 || b[i] != ' ' {
+		return no
+	}
+	i++
+	t := i
+	for i < len(b) && b[i] > ' ' && b[i] != 0x7f {
+		i++
+	}
+	if i == len(b) {
+		return more()
+	}
+	if i == t || b[i] != ' ' {
+		return no
+	}
+	i++
+	const proto = "HTTP/1."
+	for k := 0; k < len(proto); k++ {
+		if i == len(b) {
+			return more()
+		}
+		if b[i] != proto[k] {
+			return no
+		}
+		i++
+	}
+	if i == len(b) {
+		return more()
+	}
+	if b[i] != '0' && b[i] != '1' {
+		return no
+	}
+	i++
+	if i < len(b) && b[i] == '\r' {
+		i++
+	}
+	if i == len(b) {
+		return more()
+	}
+	if b[i] != '\n' || i > maxLine {
+		return no
+	}
+	return yes
+}
+
+// tlsStart says whether b starts a TLS record: handshake (0x16) or alert
+// (0x15), version 3.x; or an SSLv2 hello (a length byte with the top bit
+// set, then type 1).
+func tlsStart(b []byte) tri {
+	if len(b) == 0 {
+		return maybe
+	}
+	switch {
+	case b[0] == 0x16 || b[0] == 0x15:
+		if len(b) < 2 {
+			return maybe
+		}
+		if b[1] == 0x03 {
+			return yes
+		}
+	case b[0]&0x80 != 0:
+		if len(b) < 3 {
+			return maybe
+		}
+		if b[2] == 0x01 {
+			return yes
+		}
+	}
+	return no
 }
 
 func isTChar(c byte) bool {
@@ -137,36 +239,39 @@ func internName(b []byte) string {
 	return string(b)
 }
 
+// headLine returns the line of b that starts at off. A line whose LF lies
+// beyond b[maxHeader] makes the head too large, whether or not b holds that
+// LF yet: the answer does not depend on how much of the stream is buffered.
+func headLine(b []byte, off, maxHeader int) (line []byte, next int, err error) {
+	line, n := nextLine(b[off:])
+	switch {
+	case n < 0 && len(b) > maxHeader, n >= 0 && off+n-1 > maxHeader:
+		return nil, 0, errTooLarge
+	case n < 0:
+		return nil, 0, errIncomplete
+	}
+	return line, off + n, nil
+}
+
 // parseHead parses the request line and header fields at the start of b.
 func parseHead(b []byte, maxHeader int) (head, int, error) {
 	var h head
-	line, n := nextLine(b)
-	if n < 0 {
-		if len(b) > maxHeader {
-			return h, 0, errTooLarge
-		}
-		return h, 0, errIncomplete
+	line, off, err := headLine(b, 0, maxHeader)
+	if err != nil {
+		return h, 0, err
 	}
 	method, target, proto, err := parseRequestLine(line)
 	if err != nil {
 		return h, 0, err
 	}
 	h.Request = &Request{Method: method, Target: target, Proto: proto, Header: make([]Field, 0, 8)}
-	off := n
 	h.length = -1
 	var te string
 	for {
-		if off > maxHeader {
-			return h, 0, errTooLarge
+		line, off, err = headLine(b, off, maxHeader)
+		if err != nil {
+			return h, 0, err
 		}
-		line, n := nextLine(b[off:])
-		if n < 0 {
-			if len(b) > maxHeader {
-				return h, 0, errTooLarge
-			}
-			return h, 0, errIncomplete
-		}
-		off += n
 		if len(line) == 0 {
 			break
 		}

@@ -11,7 +11,7 @@ const (
 	stBody                 // head parsed, Content-Length body pending
 	stChunked              // head parsed, chunked body pending
 	stSkip                 // skipping the rest of a dropped request
-	stResync               // lost track: waiting for a chunk that starts a request
+	stResync               // lost track: scanning for the next request line
 	stIgnore               // not HTTP: ignore the connection
 )
 
@@ -32,6 +32,14 @@ type Parser struct {
 	trailer bool // stChunked: in the trailer section
 	discard bool // stChunked: body too large, decode without keeping
 	removed int  // stChunked: wire bytes of chunks already decoded and removed
+	tstart  int  // stChunked, in the trailer: offset in buf where it starts
+	// stResync: the byte before buf[0] is a method character (so buf[0]
+	// cannot start a method token); buf[0] follows a gap (the TLS check
+	// of an unclassified connection applies there); buf[0] starts a
+	// candidate request line whose first rsWait bytes hold no LF.
+	rsPrev  bool
+	rsFresh bool
+	rsWait  int
 	// aliased: buf is the caller's data (during Feed only), not a copy.
 	aliased bool
 	seen    bool // any byte or gap seen
@@ -52,56 +60,119 @@ func (p *Parser) Buffered() int { return cap(p.buf) }
 // retained.
 func (p *Parser) Feed(data []byte) {
 	p.seen = true
-	for len(data) > 0 {
-		switch p.state {
-		case stIgnore:
-			return
-		case stSkip:
-			n := min(p.skip, len(data))
-			p.skip -= n
-			data = data[n:]
-			if p.skip == 0 {
-				p.state = stHead
-			}
-			continue
-		case stResync:
-			if !p.resync(data) {
-				return
-			}
-			p.state = stHead
-		}
-		if len(p.buf) == 0 {
-			// Fast path: parse in place; only a tail is copied.
-			p.buf, p.aliased = data, true
+	if p.state == stIgnore || len(data) == 0 {
+		return
+	}
+	if len(p.buf) == 0 {
+		// Fast path: parse in place; only a tail is copied.
+		p.buf, p.aliased = data, true
+	} else {
+		p.buf = append(p.buf, data...)
+	}
+	p.parse()
+	if p.aliased {
+		p.aliased = false
+		if len(p.buf) > 0 {
+			p.buf = append([]byte(nil), p.buf...)
 		} else {
-			p.buf = append(p.buf, data...)
-		}
-		data = nil
-		p.parse()
-		if p.aliased {
-			p.aliased = false
-			if len(p.buf) > 0 {
-				p.buf = append([]byte(nil), p.buf...)
-			} else {
-				p.buf = nil
-			}
+			p.buf = nil
 		}
 	}
 }
 
-// resync reports whether data (the first bytes after a gap) starts a request.
-func (p *Parser) resync(data []byte) bool {
-	if p.kind == Unknown && isTLS(data) {
-		p.classify(TLS)
-		p.state = stIgnore
-		return false
+// resync scans the buffer for the next plausible request line (see
+// requestLineAt) at a token boundary, and reports whether one starts the
+// buffer now. Bytes before it are discarded. The scan depends only on the
+// bytes, never on where one Feed ended: a candidate line cut by the end of
+// the buffer is kept and decided when its LF (or MaxHeader bytes) arrive.
+func (p *Parser) resync() bool {
+	if p.rsFresh {
+		if p.kind == Unknown {
+			switch tlsStart(p.buf) {
+			case maybe:
+				return false
+			case yes:
+				p.ignore(TLS)
+				return false
+			}
+		}
+		p.rsFresh = false
 	}
-	line, ok := firstLine(data)
-	if !ok {
-		return false
+	if p.rsWait > 0 {
+		// The candidate at buf[0] is still cut: look at the new bytes only.
+		if len(p.buf) <= p.lim.MaxHeader && bytes.IndexByte(p.buf[p.rsWait:], '\n') < 0 {
+			p.rsWait = len(p.buf)
+			return false
+		}
+		p.rsWait = 0
 	}
-	_, _, _, err := parseRequestLine(line)
-	return err == nil
+	b := p.buf
+	prev := p.rsPrev
+	for i, c := range b {
+		m := isMethodChar(c)
+		if m && !prev {
+			switch requestLineAt(b[i:], p.lim.MaxHeader) {
+			case yes:
+				p.consume(i + knownMethodSuffix(b[i:]))
+				p.rsPrev = false
+				p.state = stHead
+				return true
+			case maybe:
+				p.consume(i)
+				p.rsPrev = false
+				p.rsWait = len(p.buf)
+				return false
+			}
+		}
+		prev = m
+	}
+	p.consume(len(b))
+	p.rsPrev = prev
+	return false
+}
+
+// knownMethodSuffix returns where a standard method starts in the method
+// token at the start of line when the token is not one itself but ends with
+// one: a request that follows a body ending in upper-case letters or digits
+// of hex ("...ABCDEFPOST /x HTTP/1.1") starts at its own method.
+func knownMethodSuffix(line []byte) int {
+	sp := bytes.IndexByte(line, ' ')
+	if sp < 0 || standardMethod(line[:sp]) {
+		return 0
+	}
+	for k := 1; k < sp; k++ {
+		if standardMethod(line[k:sp]) {
+			return k
+		}
+	}
+	return 0
+}
+
+func standardMethod(m []byte) bool {
+	switch string(m) {
+	case "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH":
+		return true
+	}
+	return false
+}
+
+// resyncFrom drops the request in progress and scans for the next request
+// line from buf[off:] on; prev says whether buf[off-1] is a method character.
+func (p *Parser) resyncFrom(off int, prev bool) {
+	p.req = nil
+	p.headLen, p.cl, p.coff, p.skip, p.removed, p.tstart = 0, 0, 0, 0, 0, 0
+	p.trailer, p.discard = false, false
+	p.consume(off)
+	p.state = stResync
+	p.rsPrev, p.rsFresh, p.rsWait = prev, false, 0
+}
+
+// afterGap drops what the parser holds and scans for the next request line
+// from the first byte after the gap on.
+func (p *Parser) afterGap() {
+	p.reset()
+	p.state = stResync
+	p.rsFresh = true
 }
 
 // Gap reports that n bytes (-1: an unknown number) were lost before the next
@@ -113,6 +184,8 @@ func (p *Parser) Gap(n int) {
 	case stIgnore:
 		return
 	case stResync:
+		// A candidate line cut by the gap cannot complete.
+		p.afterGap()
 		return
 	case stSkip:
 		if n >= 0 && n <= p.skip {
@@ -134,7 +207,7 @@ func (p *Parser) Gap(n int) {
 			}
 			return
 		}
-		p.state = stResync
+		p.afterGap()
 		return
 	case stHead:
 		// A gap at the very start of a capture (connection joined
@@ -145,8 +218,7 @@ func (p *Parser) Gap(n int) {
 	case stChunked:
 		p.h.Drop(DropGap)
 	}
-	p.reset()
-	p.state = stResync
+	p.afterGap()
 }
 
 // Close reports the end of the connection; a request in progress is dropped.
@@ -166,8 +238,9 @@ func (p *Parser) Close() {
 func (p *Parser) reset() {
 	p.buf, p.aliased = nil, false
 	p.req = nil
-	p.headLen, p.cl, p.coff, p.skip, p.removed = 0, 0, 0, 0, 0
+	p.headLen, p.cl, p.coff, p.skip, p.removed, p.tstart = 0, 0, 0, 0, 0, 0
 	p.trailer, p.discard = false, false
+	p.rsPrev, p.rsFresh, p.rsWait = false, false, 0
 }
 
 func (p *Parser) classify(k Kind) {
@@ -229,6 +302,10 @@ func (p *Parser) parse() {
 				return
 			}
 			p.state = stHead
+		case stResync:
+			if !p.resync() {
+				return
+			}
 		default:
 			return
 		}
@@ -262,11 +339,17 @@ func (p *Parser) parseHead() bool {
 		return false
 	}
 	if p.kind == Unknown {
-		if isTLS(p.buf) {
+		switch tlsStart(p.buf) {
+		case maybe:
+			return false
+		case yes:
 			p.ignore(TLS)
 			return false
 		}
-		if !plausibleStart(p.buf) {
+		switch plausibleStart(p.buf) {
+		case maybe:
+			return false
+		case no:
 			p.ignore(NotHTTP)
 			return false
 		}
@@ -285,9 +368,9 @@ func (p *Parser) parseHead() bool {
 		} else {
 			p.h.Drop(DropMalformed)
 		}
-		p.reset()
-		p.state = stResync
-		return false
+		// Look for the next request line after this head's first byte.
+		p.resyncFrom(1, isMethodChar(p.buf[0]))
+		return true
 	}
 	p.classify(HTTP)
 	p.req = req.Request
@@ -313,11 +396,18 @@ func (p *Parser) parseHead() bool {
 // the request completed or failed (progress for the parse loop).
 func (p *Parser) parseChunks() bool {
 	for {
+		// A line whose LF lies beyond MaxHeader bytes (counted from the
+		// trailer's start in the trailer) is too large, decided alike
+		// whether or not its LF is buffered yet.
+		from := p.coff
+		if p.trailer {
+			from = p.tstart
+		}
 		line, n := nextLine(p.buf[p.coff:])
+		if n < 0 && len(p.buf)-from > p.lim.MaxHeader || n >= 0 && p.coff+n-1-from > p.lim.MaxHeader {
+			return p.chunkFail(DropTooLarge)
+		}
 		if n < 0 {
-			if len(p.buf)-p.coff > p.lim.MaxHeader {
-				return p.chunkFail(DropTooLarge)
-			}
 			return false
 		}
 		if p.trailer {
@@ -336,6 +426,7 @@ func (p *Parser) parseChunks() bool {
 		if size == 0 {
 			p.coff += n
 			p.trailer = true
+			p.tstart = p.coff
 			continue
 		}
 		need := p.coff + n + int(size) + 2
@@ -368,31 +459,22 @@ func (p *Parser) parseChunks() bool {
 	}
 }
 
+// chunkFail drops the chunked request and scans for the next request line
+// from the line that failed on (its first byte follows an LF).
 func (p *Parser) chunkFail(r DropReason) bool {
 	p.h.Drop(r)
-	p.reset()
-	p.state = stResync
-	return false
-}
-
-func isTLS(b []byte) bool {
-	// TLS record: handshake (0x16) or alert (0x15), version 3.x; SSLv2
-	// hellos start with a length byte with the top bit set.
-	if len(b) >= 2 && (b[0] == 0x16 || b[0] == 0x15) && b[1] == 0x03 {
-		return true
-	}
-	return len(b) >= 3 && b[0]&0x80 != 0 && b[2] == 0x01
+	p.resyncFrom(p.coff, false)
+	return true
 }
 
 // Abort drops whatever the parser holds (the caller counts why, e.g. a
-// global memory cap) and waits for the next chunk that starts a request.
+// global memory cap) and scans what follows for the next request line.
 // It reports whether a request was in progress.
 func (p *Parser) Abort() bool {
 	if p.state == stIgnore {
 		return false
 	}
-	pending := p.state == stBody || p.state == stChunked || len(p.buf) > 0
-	p.reset()
-	p.state = stResync
+	pending := p.state == stBody || p.state == stChunked || p.state == stHead && len(p.buf) > 0
+	p.afterGap()
 	return pending
 }

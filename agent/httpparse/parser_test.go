@@ -1,7 +1,6 @@
 package httpparse
 
 import (
-	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -297,34 +296,150 @@ func TestTransferEncodingOverridesLength(t *testing.T) {
 	}
 }
 
+// run feeds data to a new parser in pieces: gaps (position, length) are
+// reported before the byte at that position; cuts are extra Feed
+// boundaries that must not change the result.
+func run(data []byte, gaps [][2]int, cuts []int, lim Limits) *recorder {
+	rec := &recorder{}
+	p := New(rec, lim)
+	at := map[int][]int{}
+	bounds := map[int]bool{}
+	for _, g := range gaps {
+		at[g[0]] = append(at[g[0]], g[1])
+		bounds[g[0]] = true
+	}
+	for _, c := range cuts {
+		bounds[c] = true
+	}
+	start := 0
+	for i := 0; i <= len(data); i++ {
+		if !bounds[i] && i < len(data) {
+			continue
+		}
+		if i > start {
+			p.Feed(data[start:i])
+			start = i
+		}
+		for _, n := range at[i] {
+			p.Gap(n)
+		}
+	}
+	p.Close()
+	return rec
+}
+
+// sameOutcome reports how two runs differ ("" when they do not).
+func sameOutcome(a, b *recorder) string {
+	if len(a.reqs) != len(b.reqs) {
+		return fmt.Sprintf("%d requests vs %d", len(a.reqs), len(b.reqs))
+	}
+	for i := range a.reqs {
+		if !reflect.DeepEqual(a.reqs[i], b.reqs[i]) {
+			return fmt.Sprintf("request %d: %+v vs %+v", i, a.reqs[i], b.reqs[i])
+		}
+	}
+	if !reflect.DeepEqual(a.drops, b.drops) {
+		return fmt.Sprintf("drops %v vs %v", a.drops, b.drops)
+	}
+	if !reflect.DeepEqual(a.kinds, b.kinds) {
+		return fmt.Sprintf("kinds %v vs %v", a.kinds, b.kinds)
+	}
+	return ""
+}
+
+// TestSplitInvariantRegression: FuzzParser's finding from issue 12. Whole,
+// the malformed "00000000" line used to stop the parser until a Feed
+// started with a request line, so the request after it was kept only when
+// the bytes happened to be cut right before it.
+func TestSplitInvariantRegression(t *testing.T) {
+	data := []byte("A 0 HTTP/1.0\n0:0\n\n00000000\n000A 0 HTTP/1.0\n\n")
+	whole := run(data, nil, nil, Limits{})
+	if got := whole.targets(); !reflect.DeepEqual(got, []string{"A 0 ", "A 0 "}) ||
+		!reflect.DeepEqual(whole.drops, []DropReason{DropMalformed}) {
+		t.Fatalf("whole: requests %q drops %v", got, whole.drops)
+	}
+	for n := 1; n <= len(data); n++ {
+		var cuts []int
+		for c := n; c < len(data); c += n {
+			cuts = append(cuts, c)
+		}
+		if d := sameOutcome(whole, run(data, nil, cuts, Limits{})); d != "" {
+			t.Errorf("split by %d: %s", n, d)
+		}
+	}
+}
+
+// TestResyncWithinSegment: a gap in one request of a busy keep-alive
+// connection costs that request only, although the next request starts in
+// the middle of a segment (after the lost request's body, not after an LF).
+func TestResyncWithinSegment(t *testing.T) {
+	r2 := post("/2", "0123456789ABCDEF")
+	s := get("/1") + r2 + post("/3", "ok") + get("/4") + chunked("/5", "abc")
+	gapAt := len(get("/1")) + 10 // inside request 2's request line
+	// Cut out the 7 lost bytes: the parser only sees the gap.
+	data := []byte(s[:gapAt] + s[gapAt+7:])
+	rec := run(data, [][2]int{{gapAt, 7}}, nil, Limits{})
+	want := []string{"GET /1 ", "POST /3 ok", "GET /4 ", "PUT /5 abc"}
+	if got := rec.targets(); !reflect.DeepEqual(got, want) || !reflect.DeepEqual(rec.drops, []DropReason{DropGap}) {
+		t.Fatalf("requests %q drops %v, want %q and one gap drop", got, rec.drops, want)
+	}
+	for _, cut := range []int{gapAt + 3, gapAt + 30, len(data) - 5} {
+		if d := sameOutcome(rec, run(data, [][2]int{{gapAt, 7}}, []int{cut}, Limits{})); d != "" {
+			t.Errorf("cut at %d: %s", cut, d)
+		}
+	}
+}
+
+// TestResyncTokenBoundary: the scan starts a method at a token boundary,
+// and a token that ends with a standard method (a body ending in upper-case
+// letters, then the next request) starts at that method.
+func TestResyncTokenBoundary(t *testing.T) {
+	rec := feed(t, get("/ok"), "BAD\r\nXYZGET /glued HTTP/1.1\r\n\r\n\r\nxGET /x HTTP/1.1\r\n\r\nMKCOL /c HTTP/1.1\r\n\r\n")
+	want := []string{"GET /ok ", "GET /glued ", "GET /x ", "MKCOL /c "}
+	// "BAD" and "xGET /x ..." are heads that do not parse; "AD" and "ET"
+	// are not candidates (no token boundary before them).
+	if got := rec.targets(); !reflect.DeepEqual(got, want) || !reflect.DeepEqual(rec.drops, []DropReason{DropMalformed, DropMalformed}) {
+		t.Fatalf("requests %q drops %v, want %q and two malformed", got, rec.drops, want)
+	}
+}
+
+// FuzzParser checks that the outcome (requests, drops and their reasons,
+// connection kind) depends only on the bytes and the gaps, not on how the
+// bytes are cut into Feeds: whole (cut only at gaps), at random offsets,
+// and byte by byte. The seed places up to three gaps and the random cuts.
 func FuzzParser(f *testing.F) {
-	f.Add([]byte(get("/a")+post("/b", "xyz")+chunked("/c", "12", "345")), uint8(7))
-	f.Add(tlsClientHello, uint8(1))
-	f.Add([]byte("GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffff\r\n"), uint8(3))
-	f.Fuzz(func(t *testing.T, data []byte, step uint8) {
-		whole := &recorder{}
-		p := New(whole, Limits{MaxHeader: 1024, MaxBody: 4096})
-		p.Feed(data)
-		p.Close()
-		split := &recorder{}
-		p = New(split, Limits{MaxHeader: 1024, MaxBody: 4096})
-		n := int(step)%16 + 1
-		for rest := data; len(rest) > 0; {
-			k := min(n, len(rest))
-			p.Feed(rest[:k])
-			rest = rest[k:]
-		}
-		p.Close()
-		if len(whole.reqs) != len(split.reqs) {
-			t.Fatalf("whole gave %d requests, split by %d gave %d", len(whole.reqs), n, len(split.reqs))
-		}
-		for i := range whole.reqs {
-			a, b := whole.reqs[i], split.reqs[i]
-			if a.Method != b.Method || a.Target != b.Target || !bytes.Equal(a.Body, b.Body) || a.Size != b.Size {
-				t.Fatalf("request %d differs: %+v vs %+v", i, a, b)
+	f.Add([]byte(get("/a")+post("/b", "xyz")+chunked("/c", "12", "345")), uint64(7))
+	f.Add(tlsClientHello, uint64(1))
+	f.Add([]byte("GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffff\r\n"), uint64(3))
+	f.Add([]byte("A 0 HTTP/1.0\n0:0\n\n00000000\n000A 0 HTTP/1.0\n\n"), uint64(0))
+	f.Add([]byte(get("/1")+post("/2", "0123456789")+get("/3")), uint64(0x1234_5678_9abc))
+	lim := Limits{MaxHeader: 256, MaxBody: 1024}
+	f.Fuzz(func(t *testing.T, data []byte, seed uint64) {
+		rng := rand.New(rand.NewPCG(seed, seed>>32))
+		var gaps [][2]int
+		if len(data) > 0 && seed&1 != 0 {
+			for range 1 + rng.IntN(3) {
+				n := rng.IntN(20) - 1 // -1: unknown length
+				gaps = append(gaps, [2]int{rng.IntN(len(data) + 1), n})
 			}
-			if len(a.Body) > 4096 || a.Size > len(data) {
-				t.Fatalf("request %d: body %d size %d of %d input bytes", i, len(a.Body), a.Size, len(data))
+		}
+		whole := run(data, gaps, nil, lim)
+		var cuts, every []int
+		for i := 1; i < len(data); i++ {
+			every = append(every, i)
+			if rng.IntN(8) == 0 {
+				cuts = append(cuts, i)
+			}
+		}
+		if d := sameOutcome(whole, run(data, gaps, cuts, lim)); d != "" {
+			t.Fatalf("whole vs cut at %v: %s", cuts, d)
+		}
+		if d := sameOutcome(whole, run(data, gaps, every, lim)); d != "" {
+			t.Fatalf("whole vs byte by byte: %s", d)
+		}
+		for i, r := range whole.reqs {
+			if len(r.Body) > lim.MaxBody || r.Size > len(data) {
+				t.Fatalf("request %d: body %d size %d of %d input bytes", i, len(r.Body), r.Size, len(data))
 			}
 		}
 	})

@@ -24,7 +24,7 @@ type tcpStream struct {
 
 // Accept implements reassembly.Stream. A connection first seen after its
 // SYN (agent started late, SYN lost) starts at the first packet; the
-// parser then waits for a chunk that begins a request.
+// parser then scans for the first request line.
 func (t *tcpStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, ac reassembly.AssemblerContext) bool {
 	if t.done {
 		return false
