@@ -48,7 +48,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	only := fs.String("only", "", "comma-separated parts to run: "+strings.Join(suite.AllParts, ","))
 	goreplay := fs.String("goreplay", "", "path of the goreplay binary (default: looked up on PATH and in the Go bin directories)")
 	note := fs.String("note", "", "a note on the conditions, stored with the machine description")
-	stateDir := fs.String("state-dir", "", "where namespaces are recorded for `mirrorlab clean` (default /run/mirrorlab)")
+	stateDir := fs.String("state-dir", "", "`directory` where namespaces are recorded for mirrorlab clean (default /run/mirrorlab)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	sizes := fs.String("sizes", "", "comma-separated IP packet sizes (default 64,512,1400,8947; smoke 64,1400)")
 	loads := fs.String("loads", "", "comma-separated offered HTTP loads on production, requests/s (default 500,1000,2000,4000,8000; smoke 200,800)")

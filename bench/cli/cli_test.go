@@ -96,3 +96,19 @@ func TestBenchUsage(t *testing.T) {
 		t.Fatalf("stray argument: exit %d", code)
 	}
 }
+
+// Go's flag package takes a usage's first backquoted word as the flag's
+// value name: every flag's line must read "-name type-or-name", never a
+// phrase cut out of its description.
+func TestUsageValueNames(t *testing.T) {
+	var out bytes.Buffer
+	run(context.Background(), []string{"-h"}, &out, &out)
+	if !strings.Contains(out.String(), "-state-dir directory\n") {
+		t.Fatalf("bench -h:\n%s", out.String())
+	}
+	for _, line := range strings.Split(out.String(), "\n") {
+		if strings.HasPrefix(line, "  -") && len(strings.Fields(line)) > 2 {
+			t.Errorf("a value name of more than one word: %q", line)
+		}
+	}
+}
