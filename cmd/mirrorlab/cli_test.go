@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mirrorlab/mirrorlab/scenarios"
+	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 	"github.com/spf13/cobra"
 )
 
@@ -69,6 +71,9 @@ func TestHelpPerCommand(t *testing.T) {
 	root := newRootCmd(nil, nil)
 	for _, cmd := range root.Commands() {
 		name := cmd.Name()
+		if cmd.Hidden {
+			continue
+		}
 		if cmd.Long == "" || cmd.Example == "" {
 			t.Errorf("%s: no Long text or no Examples", name)
 		}
@@ -100,6 +105,9 @@ func TestHelpPerCommand(t *testing.T) {
 	// the top-level help lists every command
 	code, out, _ := mainOut(t, "--help")
 	for _, cmd := range append(root.Commands(), &cobra.Command{Use: "completion"}) {
+		if cmd.Hidden {
+			continue
+		}
 		if code != 0 || !strings.Contains(out, "\n  "+cmd.Name()+" ") {
 			t.Errorf("--help: no %s in\n%s", cmd.Name(), out)
 		}
@@ -166,6 +174,27 @@ func TestCommandsAreSorted(t *testing.T) {
 	for _, want := range []string{"run", "explain", "validate", "up", "exec", "down", "clean", "agent", "bench", "schema", "library", "version"} {
 		if !slices.Contains(names, want) {
 			t.Errorf("no command %s", want)
+		}
+	}
+}
+
+// library prints every description whole, wrapped to 80 columns.
+func TestLibraryDescriptionsWhole(t *testing.T) {
+	code, out, _ := mainOut(t, "library")
+	flat := strings.Join(strings.Fields(out), " ")
+	lib, names := scenarios.Library()
+	for _, n := range names {
+		s, err := spec.Parse(n, lib[n])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if desc := strings.Join(strings.Fields(s.Description), " "); code != 0 || !strings.Contains(flat, n+" "+desc) {
+			t.Errorf("%s: description not whole in\n%s", n, out)
+		}
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if len(line) > 80 && strings.Contains(strings.TrimSpace(line), " ") {
+			t.Errorf("line longer than 80: %q", line)
 		}
 	}
 }

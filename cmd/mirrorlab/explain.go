@@ -35,8 +35,9 @@ configuration and the scenario does not expect that.`,
   mirrorlab explain rule-order --json
   mirrorlab explain my.yaml --packet 'tcp 10.0.0.6:40000 -> 10.0.0.5:80' --eni web-eni
   mirrorlab explain --packet 'udp 10.0.0.6:1000 -> 10.0.0.5:53' --size 1400 --direction egress`,
-		GroupID: groupScenarios,
-		Args:    maxArgs(1, "a scenario FILE"),
+		GroupID:           groupScenarios,
+		ValidArgsFunction: completeScenarios(1),
+		Args:              maxArgs(1, "a scenario FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			file := ""
 			if len(args) == 1 {

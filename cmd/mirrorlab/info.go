@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/mirrorlab/mirrorlab/scenarios"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
@@ -30,13 +31,39 @@ completion and checks while writing a scenario.`,
 	}
 }
 
+// libraryIndent is where the library's descriptions start.
+const libraryIndent = 33
+
+// wrap re-flows text into lines of at most width bytes (a longer word gets
+// a line of its own).
+func wrap(text string, width int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		switch {
+		case line == "":
+			line = w
+		case len(line)+1+len(w) <= width:
+			line += " " + w
+		default:
+			lines = append(lines, line)
+			line = w
+		}
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}
+
 func newLibraryCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "library",
 		Short: "List the embedded scenario library",
 		Long: `Library lists the scenarios embedded in the binary, one per mirroring
 semantic, with their descriptions. Any command that takes a FILE also takes
-one of these names ("rule-order" or "rule-order.yaml").`,
+one of these names ("rule-order" or "rule-order.yaml"). The descriptions are
+printed whole, wrapped to 80 columns.`,
 		Example: `  mirrorlab library
   mirrorlab explain rule-order
   sudo mirrorlab run --library`,
@@ -45,15 +72,21 @@ one of these names ("rule-order" or "rule-order.yaml").`,
 		RunE: func(*cobra.Command, []string) error {
 			lib, names := scenarios.Library()
 			for _, n := range names {
-				s, err := spec.Parse("library/"+n, lib[n])
 				desc := ""
-				if err == nil {
+				if s, err := spec.Parse("library/"+n, lib[n]); err != nil {
+					desc = err.Error()
+				} else {
 					desc = s.Description
-					if len(desc) > 90 {
-						desc = desc[:87] + "..."
-					}
 				}
-				fmt.Fprintf(a.stdout, "%-32s %s\n", n, desc)
+				// the whole description, wrapped beside the name
+				lines := wrap(desc, 80-libraryIndent)
+				if len(lines) == 0 {
+					lines = []string{""}
+				}
+				fmt.Fprintf(a.stdout, "%-*s%s\n", libraryIndent, n, lines[0])
+				for _, l := range lines[1:] {
+					fmt.Fprintf(a.stdout, "%*s%s\n", libraryIndent, "", l)
+				}
 			}
 			return nil
 		},
@@ -78,4 +111,23 @@ func newVersionCmd(a *app) *cobra.Command {
 func writeTo(w io.Writer, b []byte) error {
 	_, err := w.Write(b)
 	return err
+}
+
+// completeScenarios completes a FILE argument with the names of the
+// embedded library, and lets the shell complete file names as well.
+func completeScenarios(max int) cobra.CompletionFunc {
+	return func(_ *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if max >= 0 && len(args) >= max {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		_, names := scenarios.Library()
+		var out []cobra.Completion
+		for _, n := range names {
+			n = strings.TrimSuffix(n, ".yaml")
+			if strings.HasPrefix(n, toComplete) {
+				out = append(out, n)
+			}
+		}
+		return out, cobra.ShellCompDirectiveDefault
+	}
 }

@@ -28,8 +28,9 @@ reference walk-through. Needs root on Linux.`,
   # in another terminal:
   mirrorlab exec web -- curl -s http://10.0.0.5/
   mirrorlab down`,
-		GroupID: groupLabs,
-		Args:    maxArgs(1, "a scenario FILE"),
+		GroupID:           groupLabs,
+		Args:              maxArgs(1, "a scenario FILE"),
+		ValidArgsFunction: completeScenarios(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			file := ""
 			if len(args) == 1 {
@@ -112,7 +113,7 @@ It never touches a run whose owner still runs, nor anything it did not create.`,
 }
 
 func newAgentCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "agent [flags]",
 		Short: "Run the decap agent (the same flags as mirror-agent)",
 		Long: `Agent is the decap agent, as the mirror-agent binary: it receives mirrored
@@ -127,10 +128,12 @@ a destination. Its flags are single-dash, a drop-in for the reference agent
 			return exited(runAgent(cmd.Context(), a, args))
 		},
 	}
+	cmd.Flags().BoolP("help", "h", false, "the agent's own help: its flags")
+	return cmd
 }
 
 func newBenchCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "bench [flags] | bench compare OLD.json NEW.json",
 		Short: "Benchmark the mirror path and the agent against kernel references",
 		Long: `Bench measures the mirror path and the decap agent beside kernel references
@@ -145,4 +148,6 @@ fell behind a baseline. mirrorlab bench -h lists its flags. Needs root.`,
 			return exited(runBench(cmd.Context(), a, args))
 		},
 	}
+	cmd.Flags().BoolP("help", "h", false, "the benchmarks' own help: their flags")
+	return cmd
 }

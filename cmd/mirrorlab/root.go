@@ -28,7 +28,7 @@ func commands() []func(*app) *cobra.Command {
 	return []func(*app) *cobra.Command{
 		newRunCmd, newExplainCmd, newValidateCmd, newLibraryCmd, newSchemaCmd,
 		newUpCmd, newExecCmd, newDownCmd, newCleanCmd,
-		newAgentCmd, newBenchCmd, newVersionCmd,
+		newAgentCmd, newBenchCmd, newVersionCmd, newGendocsCmd,
 	}
 }
 

@@ -44,7 +44,8 @@ before anything is built. Needs root on Linux.`,
 
   # JSON on stdout, the summaries on stderr
   mirrorlab run my-scenario.yaml --json -`,
-		GroupID: groupScenarios,
+		GroupID:           groupScenarios,
+		ValidArgsFunction: completeScenarios(-1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return exited(cmdRun(cmd.Context(), a, args, o))
 		},

@@ -24,7 +24,8 @@ reference walk-through.`,
 		Example: `  mirrorlab validate my-scenario.yaml
   mirrorlab validate scenarios/library/*.yaml
   mirrorlab validate quota-violation`,
-		GroupID: groupScenarios,
+		GroupID:           groupScenarios,
+		ValidArgsFunction: completeScenarios(-1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			return exited(cmdValidate(a, args))
 		},
