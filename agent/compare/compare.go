@@ -1,0 +1,199 @@
+package compare
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// Options configure a Comparer.
+type Options struct {
+	// IgnoreHeaders are header names not compared, beyond
+	// DefaultIgnoredHeaders.
+	IgnoreHeaders []string
+	// IgnoreJSON are JSON paths not compared (see ParseJSONPath).
+	IgnoreJSON []string
+	// MaxEndpoints bounds the endpoints tracked (default 1000); further
+	// endpoints are counted under "other".
+	MaxEndpoints int
+	// LearnEntries bounds the production responses kept per endpoint to
+	// learn noise from identical requests (default 64; -1 turns learning
+	// off).
+	LearnEntries int
+}
+
+// Outcome is the verdict on one pair.
+type Outcome uint8
+
+// Outcomes of a comparison.
+const (
+	Identical  Outcome = iota
+	Different          // a regression: a difference not explained by noise
+	Noise              // every difference is a known noisy field
+	Incomplete         // a side was incomplete: not compared
+	NumOutcomes
+)
+
+// String names o.
+func (o Outcome) String() string {
+	switch o {
+	case Identical:
+		return "identical"
+	case Different:
+		return "different"
+	case Noise:
+		return "noise"
+	case Incomplete:
+		return "incomplete"
+	}
+	return "unknown"
+}
+
+// Pair is one request with its responses.
+type Pair struct {
+	Method, Target string
+	// RequestKey identifies identical requests (e.g. a hash of method,
+	// target and body); 0 disables noise learning for this pair.
+	RequestKey uint64
+	Prod, Test *Response
+	// Baseline is the response of the baseline destination (production's
+	// version), or nil.
+	Baseline *Response
+}
+
+// Result is the verdict on one pair.
+type Result struct {
+	Endpoint string
+	Outcome  Outcome
+	// Diffs are the regressions (Different) or the noisy differences
+	// (Noise).
+	Diffs []Diff
+}
+
+// Comparer compares pairs and aggregates them per endpoint. Safe for
+// concurrent use.
+type Comparer struct {
+	ignoreHdr  []string
+	ignoreJSON []pattern
+	maxEP      int
+	learnN     int
+
+	mu        sync.Mutex
+	endpoints map[string]*endpoint
+	other     *endpoint
+	buf       []Diff
+	noiseBuf  []Diff
+}
+
+// New checks opts and returns a Comparer.
+func New(opts Options) (*Comparer, error) {
+	c := &Comparer{maxEP: opts.MaxEndpoints, learnN: opts.LearnEntries, endpoints: map[string]*endpoint{}}
+	if c.maxEP <= 0 {
+		c.maxEP = 1000
+	}
+	if c.learnN == 0 {
+		c.learnN = 64
+	}
+	c.ignoreHdr = append(append(c.ignoreHdr, DefaultIgnoredHeaders...), opts.IgnoreHeaders...)
+	var errs []error
+	for _, h := range opts.IgnoreHeaders {
+		if h == "" || strings.ContainsAny(h, " :\t") {
+			errs = append(errs, fmt.Errorf("ignore header %q: not a header name", h))
+		}
+	}
+	for _, p := range opts.IgnoreJSON {
+		pp, err := ParseJSONPath(p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		c.ignoreJSON = append(c.ignoreJSON, pp)
+	}
+	c.other = newEndpoint("other")
+	return c, errors.Join(errs...)
+}
+
+// Diff returns the differences between two responses, after the ignore
+// lists. It neither classifies nor records them.
+func (c *Comparer) Diff(a, b *Response) []Diff {
+	return c.diff(nil, a, b)
+}
+
+// Compare compares p, records it under its endpoint and returns the
+// verdict. The returned Diffs are valid until the next call.
+func (c *Comparer) Compare(p *Pair) Result {
+	name := Endpoint(p.Method, p.Target)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ep := c.endpoint(name)
+	res := Result{Endpoint: ep.name}
+	if p.Prod.Incomplete || p.Test.Incomplete || p.Baseline != nil && p.Baseline.Incomplete {
+		ep.incomplete++
+		res.Outcome = Incomplete
+		return res
+	}
+	ep.latency(p.Prod, p.Test)
+	if p.Prod.BodyCut || p.Test.BodyCut {
+		ep.bodyUnchecked++
+	}
+	if p.Baseline != nil {
+		c.noiseBuf = c.diff(c.noiseBuf[:0], p.Prod, p.Baseline)
+		for _, d := range c.noiseBuf {
+			ep.learnNoise(d.Key())
+		}
+	}
+	if p.RequestKey != 0 && c.learnN > 0 {
+		c.learnFromProduction(ep, p)
+	}
+	c.buf = c.diff(c.buf[:0], p.Prod, p.Test)
+	res.Outcome, res.Diffs = ep.record(c.buf)
+	return res
+}
+
+func (c *Comparer) endpoint(name string) *endpoint {
+	if ep, ok := c.endpoints[name]; ok {
+		return ep
+	}
+	if len(c.endpoints) >= c.maxEP {
+		return c.other
+	}
+	ep := newEndpoint(name)
+	c.endpoints[name] = ep
+	return ep
+}
+
+// learnFromProduction compares production's response with the last one it
+// gave to an identical request: fields that differ are noise.
+func (c *Comparer) learnFromProduction(ep *endpoint, p *Pair) {
+	if p.Prod.BodyCut {
+		return
+	}
+	if prev, ok := ep.seen[p.RequestKey]; ok {
+		c.noiseBuf = c.diff(c.noiseBuf[:0], prev, p.Prod)
+		for _, d := range c.noiseBuf {
+			ep.learnNoise(d.Key())
+		}
+		return
+	}
+	if len(ep.seen) >= c.learnN {
+		return
+	}
+	kept := &Response{Status: p.Prod.Status, Header: p.Prod.Header, Body: p.Prod.Body}
+	ep.seen[p.RequestKey] = kept
+	ep.keptBytes += int64(len(kept.Body))
+	for _, f := range kept.Header {
+		ep.keptBytes += int64(len(f.Name) + len(f.Value))
+	}
+}
+
+// KeptBytes returns the bytes of production responses kept for learning.
+func (c *Comparer) KeptBytes() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := c.other.keptBytes
+	for _, ep := range c.endpoints {
+		n += ep.keptBytes
+	}
+	return n
+}
