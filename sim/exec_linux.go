@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -29,14 +32,16 @@ type ExecOptions struct {
 	MaxOutput int
 }
 
-// Process is a program started inside an instance namespace, in a process
-// group of its own. It is killed when its context ends, when its owner
-// process dies (parent-death signal) and when the lab closes.
+// Process is a program started inside an instance namespace, under an init
+// of its own (see progInitArg0) in a process group of its own. It is killed
+// when its context ends, when the lab closes, and, with everything it
+// started, when its owner process dies, even if it changed its user.
 type Process struct {
 	Argv     []string
 	Instance string
 
-	pid            int           // set before started is closed; 0 if it never started
+	pid            int           // the program, as this process sees it; set before started is closed
+	pgid           int           // its init, leader of the group; 0 if it never started
 	started        chan struct{} // closed once Start has succeeded or failed
 	stdout, stderr *tailBuffer
 	done           chan struct{}
@@ -45,39 +50,97 @@ type Process struct {
 	stopOnce       sync.Once
 }
 
+// ExitError is Wait's error for a program that exited with a non-zero code
+// or was ended by a signal.
+type ExitError struct {
+	Status syscall.WaitStatus
+}
+
+// Error reads as exec.ExitError's does: "exit status 3", "signal: killed".
+func (e *ExitError) Error() string {
+	switch {
+	case e.Status.Exited():
+		return "exit status " + strconv.Itoa(e.Status.ExitStatus())
+	case e.Status.Signaled():
+		s := "signal: " + e.Status.Signal().String()
+		if e.Status.CoreDump() {
+			s += " (core dumped)"
+		}
+		return s
+	}
+	return fmt.Sprintf("wait status %#x", uint32(e.Status))
+}
+
+// ExitCode is the exit code, -1 when a signal ended the program.
+func (e *ExitError) ExitCode() int { return e.Status.ExitStatus() }
+
 // Exec starts argv (argv[0] looked up in PATH) inside the instance's network
-// namespace: a throwaway OS thread enters the namespace, starts the program
-// (which inherits the namespace) and stays to wait for it, so the program's
-// parent-death signal (SIGKILL) fires only when this process dies.
+// namespace, under an init of its own in a new PID namespace: a throwaway OS
+// thread enters the network namespace, starts the init (which inherits the
+// namespace, starts the program and reports it) and stays to wait for it,
+// so the init's parent-death signal (SIGKILL) fires only when this process
+// dies; the init's death ends the whole PID namespace. The program sees its
+// usual environment (network namespace, files, working directory,
+// environment, standard streams), with a PID of its namespace and a /proc
+// that shows it.
 func (in *Instance) Exec(ctx context.Context, argv []string, opts ExecOptions) (*Process, error) {
 	if len(argv) == 0 {
 		return nil, errors.New("exec: empty command")
 	}
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	path := argv[0]
+	if !strings.Contains(path, "/") {
+		lp, err := exec.LookPath(path)
+		if err != nil {
+			return nil, fmt.Errorf("exec %s in %s: %w", argv[0], in.Name, err)
+		}
+		path = lp
+	}
+	sock, initEnd, err := initSocket()
+	if err != nil {
+		return nil, fmt.Errorf("exec %s in %s: %w", argv[0], in.Name, err)
+	}
+	cmd := exec.CommandContext(ctx, "/proc/self/exe")
+	cmd.Args = append([]string{progInitArg0, path}, argv...)
 	cmd.Env, cmd.Dir, cmd.Stdin = opts.Env, opts.Dir, opts.Stdin
+	cmd.ExtraFiles = []*os.File{initEnd} // fd 3 = progInitFD
 	p := &Process{Argv: append([]string(nil), argv...), Instance: in.Name, done: make(chan struct{}), started: make(chan struct{}),
 		stdout: newTailBuffer(opts.MaxOutput, opts.Stdout), stderr: newTailBuffer(opts.MaxOutput, opts.Stderr)}
 	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL,
+		Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS}
 	cmd.Cancel = func() error { return p.Signal(syscall.SIGKILL) }
 	cmd.WaitDelay = 2 * time.Second
 
 	ns, release, err := in.lab.enter(in.ns)
 	if err != nil {
+		sock.Close()
+		initEnd.Close()
 		return nil, fmt.Errorf("exec %s in %s: %w", argv[0], in.Name, err)
 	}
 	if err := in.lab.addProc(p); err != nil {
 		release()
+		sock.Close()
+		initEnd.Close()
 		return nil, fmt.Errorf("exec %s in %s: %w", argv[0], in.Name, err)
 	}
 	startErr := make(chan error, 1)
 	nsrun.Go(func() {
 		defer close(p.done)
 		defer in.lab.removeProc(p)
+		defer sock.Close()
 		err := netns.Set(ns)
 		release()
 		if err == nil {
 			err = cmd.Start()
+		}
+		initEnd.Close()
+		if err == nil {
+			var pid int
+			if pid, err = sock.started(); err != nil {
+				err = errors.Join(err, initExit(cmd.Wait()))
+			} else {
+				p.pid, p.pgid = pid, cmd.Process.Pid
+			}
 		}
 		if err != nil {
 			p.err = err
@@ -85,11 +148,29 @@ func (in *Instance) Exec(ctx context.Context, argv []string, opts ExecOptions) (
 			startErr <- err
 			return
 		}
-		p.pid = cmd.Process.Pid
 		close(p.started)
 		startErr <- nil
-		p.err = cmd.Wait()
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok {
+		ws, reported := sock.exited()
+		werr := cmd.Wait() // the init ends right after the program
+		if !reported {
+			// The init died before the program (killed with its group):
+			// the program died with it, of the same signal.
+			if st, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok {
+				ws, reported = st, true
+			}
+		}
+		switch {
+		case !reported:
+			p.err = werr
+		case ws.Exited() && ws.ExitStatus() == 0:
+			p.err = nil
+		default:
+			p.err = &ExitError{Status: ws}
+		}
+		if p.err == nil && werr != nil && !isExit(werr) {
+			p.err = werr // output copying failed or timed out
+		}
+		if reported {
 			p.state = &ws
 		}
 	})
@@ -99,14 +180,30 @@ func (in *Instance) Exec(ctx context.Context, argv []string, opts ExecOptions) (
 	return p, nil
 }
 
-// Pid returns the process id (also its process group id).
+func isExit(err error) bool {
+	var ee *exec.ExitError
+	return errors.As(err, &ee)
+}
+
+// initExit describes how an init that failed to report its program ended.
+func initExit(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("program init: %w", err)
+}
+
+// Pid returns the program's process id as this process sees it (inside
+// its PID namespace the program is process 2). Its process group is its
+// init's.
 func (p *Process) Pid() int { return p.pid }
 
 // Done is closed once the process has exited and been reaped.
 func (p *Process) Done() <-chan struct{} { return p.done }
 
-// Wait waits for the process to exit and returns what exec.Cmd.Wait
-// returned (an *exec.ExitError for a non-zero exit or a signal).
+// Wait waits for the process to exit and returns nil for exit code 0, an
+// *ExitError for a non-zero exit or a signal, or another error when the
+// program's output could not be collected.
 func (p *Process) Wait() error {
 	<-p.done
 	return p.err
@@ -133,16 +230,18 @@ func (p *Process) Stdout() ([]byte, int64) { return p.stdout.snapshot() }
 // Stderr is Stdout for standard error.
 func (p *Process) Stderr() ([]byte, int64) { return p.stderr.snapshot() }
 
-// Signal sends sig to the process's whole group. A group already gone is
-// not an error.
+// Signal sends sig to the process's whole group (its init, which passes
+// it on to a program that left the group, the program and what it started).
+// SIGKILL ends the init and so the whole PID namespace. A group already
+// gone is not an error.
 func (p *Process) Signal(sig syscall.Signal) error {
 	<-p.started
-	if p.pid <= 0 {
+	if p.pgid <= 0 {
 		// Never kill(0) or kill(-0): that would signal our own group.
 		return fmt.Errorf("signal %v to %v: the program never started", sig, p.Argv)
 	}
-	if err := unix.Kill(-p.pid, sig); err != nil && !errors.Is(err, unix.ESRCH) {
-		return fmt.Errorf("signal %v to process group %d: %w", sig, p.pid, err)
+	if err := unix.Kill(-p.pgid, sig); err != nil && !errors.Is(err, unix.ESRCH) {
+		return fmt.Errorf("signal %v to process group %d: %w", sig, p.pgid, err)
 	}
 	return nil
 }
@@ -152,7 +251,7 @@ func (p *Process) Signal(sig syscall.Signal) error {
 // only; the exit status is Wait's.
 func (p *Process) Stop(grace time.Duration) error {
 	var err error
-	if <-p.started; p.pid <= 0 {
+	if <-p.started; p.pgid <= 0 {
 		<-p.done
 		return nil // never started: nothing to stop
 	}

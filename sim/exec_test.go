@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -58,8 +57,8 @@ func TestPrivilegedExec(t *testing.T) {
 			t.Fatal(err)
 		}
 		err = p.Wait()
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || p.ExitCode() != 3 {
+		var ee *ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 3 || p.ExitCode() != 3 {
 			t.Fatalf("Wait = %v, ExitCode = %d; want exit status 3", err, p.ExitCode())
 		}
 		out, _ := p.Stdout()
@@ -94,8 +93,12 @@ func TestPrivilegedExec(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var gc int
-		fmt.Sscan(line, &gc)
+		var nsPid int
+		fmt.Sscan(line, &nsPid)
+		gc, err := hostPID(p, nsPid)
+		if err != nil {
+			t.Fatal(err)
+		}
 		child := procOf(t, gc)
 		cancel()
 		select {

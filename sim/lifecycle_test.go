@@ -141,8 +141,12 @@ func TestPrivilegedCloseLeavesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var gcPid int
-	if _, err := fmtSscan(gc, &gcPid); err != nil {
+	var nsPid int
+	if _, err := fmtSscan(gc, &nsPid); err != nil {
+		t.Fatal(err)
+	}
+	gcPid, err := hostPID(p, nsPid)
+	if err != nil {
 		t.Fatal(err)
 	}
 	procs = append(procs, procOf(t, p.Pid()), procOf(t, gcPid))
@@ -197,7 +201,7 @@ func TestPrivilegedCloseLeavesNothing(t *testing.T) {
 
 // startChild starts the test binary as a lab owner (childMain) and waits
 // for it to be ready.
-func startChild(t *testing.T, dir string) (cmd *exec.Cmd, runID string, pid, grandchild proc, stderr *bytes.Buffer) {
+func startChild(t *testing.T, dir string) (cmd *exec.Cmd, runID string, pid, grandchild, stray proc, stderr *bytes.Buffer) {
 	t.Helper()
 	cmd = exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), envChild+"=1", envChildStateDir+"="+dir)
@@ -216,10 +220,10 @@ func startChild(t *testing.T, dir string) (cmd *exec.Cmd, runID string, pid, gra
 			cmd.Wait()
 		}
 	})
-	id, p, gc := readReady(t, bufio.NewReader(out))
+	id, p, gc, st := readReady(t, bufio.NewReader(out))
 	// Anything the child leaves is ours to remove, even if the test fails.
 	t.Cleanup(func() { state.Sweep(dir) })
-	return cmd, id, procOf(t, p), procOf(t, gc), stderr
+	return cmd, id, procOf(t, p), procOf(t, gc), procOf(t, st), stderr
 }
 
 // TestPrivilegedSIGTERMCleansUp: a lab owner that receives SIGTERM closes
@@ -227,7 +231,7 @@ func startChild(t *testing.T, dir string) (cmd *exec.Cmd, runID string, pid, gra
 func TestPrivilegedSIGTERMCleansUp(t *testing.T) {
 	privtest.Require(t)
 	dir := t.TempDir()
-	cmd, id, p, gc, stderr := startChild(t, dir)
+	cmd, id, p, gc, stray, stderr := startChild(t, dir)
 	if got := namespacesOf(t, id); len(got) != 5 {
 		t.Fatalf("child's namespaces %v, want 5", got)
 	}
@@ -248,11 +252,12 @@ func TestPrivilegedSIGTERMCleansUp(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, id+".json")); !os.IsNotExist(err) {
 		t.Errorf("state file left (%v)", err)
 	}
-	waitGone(t, "after SIGTERM", p, gc)
+	waitGone(t, "after SIGTERM", p, gc, stray)
 }
 
-// TestPrivilegedSIGKILLThenSweep: a SIGKILLed owner leaves its lab (and a
-// grandchild program) behind; Sweep removes them, and leaves a live run in
+// TestPrivilegedSIGKILLThenSweep: a SIGKILLed owner's programs die with it
+// (their grandchildren too), but it leaves its lab (and a process started
+// in it without Exec) behind; Sweep removes them, and leaves a live run in
 // the same state directory alone.
 func TestPrivilegedSIGKILLThenSweep(t *testing.T) {
 	privtest.Require(t)
@@ -267,7 +272,7 @@ func TestPrivilegedSIGKILLThenSweep(t *testing.T) {
 			t.Errorf("Close: %v", err)
 		}
 	})
-	cmd, id, p, gc, _ := startChild(t, dir)
+	cmd, id, p, gc, stray, _ := startChild(t, dir)
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -275,9 +280,12 @@ func TestPrivilegedSIGKILLThenSweep(t *testing.T) {
 	if got := namespacesOf(t, id); len(got) != 5 {
 		t.Fatalf("after SIGKILL the child's namespaces are %v, want all 5 still there", got)
 	}
-	waitGone(t, "direct child after its owner's SIGKILL (parent-death signal)", p)
-	if !state.Alive(gc.pid, gc.start) {
-		t.Fatal("the grandchild died with the owner; the test needs it to outlive it")
+	// A program and everything it started die with their init, which
+	// dies with the owner; a process that no init of ours holds (started
+	// in the namespace without Exec) outlives it, for Sweep to kill.
+	waitGone(t, "program and its grandchild after their owner's SIGKILL", p, gc)
+	if !state.Alive(stray.pid, stray.start) {
+		t.Fatal("the stray process died with the owner; the test needs it to outlive it")
 	}
 
 	removed, err := Sweep(dir)
@@ -290,7 +298,7 @@ func TestPrivilegedSIGKILLThenSweep(t *testing.T) {
 	if got := namespacesOf(t, id); len(got) != 0 {
 		t.Errorf("namespaces left after Sweep: %v", got)
 	}
-	waitGone(t, "grandchild after Sweep", gc)
+	waitGone(t, "stray process after Sweep", stray)
 	if _, err := os.Stat(filepath.Join(dir, id+".json")); !os.IsNotExist(err) {
 		t.Errorf("state file left (%v)", err)
 	}

@@ -5,7 +5,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -27,9 +30,9 @@ func TestMain(m *testing.M) {
 }
 
 // childMain realises the walk-through, starts two programs (one of which
-// leaves a grandchild that no parent-death signal reaches), arranges
-// CloseOnSignal, prints "ready RUNID PID GRANDCHILD" and waits to be
-// signalled.
+// leaves a grandchild), starts a stray process in a lab namespace without
+// Exec (so no init of ours holds it), arranges CloseOnSignal, prints
+// "ready RUNID PID GRANDCHILD STRAY" and waits to be signalled.
 func childMain() int {
 	fail := func(err error) int { fmt.Fprintln(os.Stderr, "child:", err); return 1 }
 	lab, err := Realize(context.Background(), walkthrough(), Options{StateDir: os.Getenv(envChildStateDir)})
@@ -46,11 +49,27 @@ func childMain() int {
 	if err != nil {
 		return fail(err)
 	}
-	grandchild, err := firstLine(p2, 5*time.Second)
+	line, err := firstLine(p2, 5*time.Second)
 	if err != nil {
 		return fail(err)
 	}
-	fmt.Printf("ready %s %d %s\n", lab.RunID(), p1.Pid(), grandchild)
+	var nsPid int
+	if _, err := fmt.Sscan(line, &nsPid); err != nil {
+		return fail(err)
+	}
+	grandchild, err := hostPID(p2, nsPid)
+	if err != nil {
+		return fail(err)
+	}
+	var stray *exec.Cmd
+	if err := lab.Instance("testsrv").Run(func() error {
+		stray = exec.Command("sleep", "1000")
+		stray.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		return stray.Start()
+	}); err != nil {
+		return fail(err)
+	}
+	fmt.Printf("ready %s %d %d %d\n", lab.RunID(), p1.Pid(), grandchild, stray.Process.Pid)
 	select {}
 }
 
@@ -67,17 +86,52 @@ func firstLine(p *Process, timeout time.Duration) (string, error) {
 	return "", fmt.Errorf("%v printed no line in %v", p.Argv, timeout)
 }
 
+// hostPID translates nsPid, a PID in the PID namespace of p (what the
+// program prints as $!), into this process's PID namespace.
+func hostPID(p *Process, nsPid int) (int, error) {
+	pidns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", p.Pid()))
+	if err != nil {
+		return 0, err
+	}
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if ns, err := os.Readlink("/proc/" + e.Name() + "/ns/pid"); err != nil || ns != pidns {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/status")
+		if err != nil {
+			continue
+		}
+		for l := range strings.Lines(string(b)) {
+			if f, ok := strings.CutPrefix(l, "NSpid:"); ok {
+				ids := strings.Fields(f)
+				if len(ids) > 0 && ids[len(ids)-1] == strconv.Itoa(nsPid) {
+					return pid, nil
+				}
+			}
+		}
+	}
+	return 0, fmt.Errorf("no process %d in the PID namespace of %v", nsPid, p.Argv)
+}
+
 // readReady reads the child's "ready" line.
-func readReady(t *testing.T, r *bufio.Reader) (runID string, pid, grandchild int) {
+func readReady(t *testing.T, r *bufio.Reader) (runID string, pid, grandchild, stray int) {
 	t.Helper()
 	line, err := r.ReadString('\n')
 	if err != nil {
 		t.Fatalf("child did not get ready: %v", err)
 	}
-	if _, err := fmt.Sscanf(line, "ready %s %d %d", &runID, &pid, &grandchild); err != nil {
+	if _, err := fmt.Sscanf(line, "ready %s %d %d %d", &runID, &pid, &grandchild, &stray); err != nil {
 		t.Fatalf("child said %q: %v", line, err)
 	}
-	return runID, pid, grandchild
+	return runID, pid, grandchild, stray
 }
 
 func fmtSscan(s string, v ...any) (int, error) { return fmt.Sscan(s, v...) }
