@@ -57,6 +57,8 @@ func progInit(path string, argv []string) int {
 		say("err "+err.Error(), nil)
 		return 127
 	}
+	// The program must not inherit this socket.
+	unix.CloseOnExec(progInitFD)
 	// Mounts made here stay here (slave: the host's later mounts still
 	// show), and /proc shows this PID namespace, so the program's own PID
 	// and its children's are the ones it finds there.
