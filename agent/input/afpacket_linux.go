@@ -79,9 +79,19 @@ func (a *AFPacket) Close() error {
 	return nil
 }
 
-// Run reads frames until ctx is done. The frames are Ethernet.
+// Run reads frames until ctx is done. The frames are Ethernet. The ring's
+// drop count is read once a second and once more on the way out.
 func (a *AFPacket) Run(ctx context.Context, h FrameHandler) error {
 	var lastDrops uint
+	drops := func() {
+		if _, s3, err := a.tp.SocketStats(); err == nil && a.cfg.Drops != nil {
+			if d := s3.Drops(); d > lastDrops {
+				a.cfg.Drops.Add(uint64(d - lastDrops))
+				lastDrops = d
+			}
+		}
+	}
+	defer drops()
 	statsAt := time.Now()
 	for ctx.Err() == nil {
 		data, ci, err := a.tp.ZeroCopyReadPacketData()
@@ -94,12 +104,7 @@ func (a *AFPacket) Run(ctx context.Context, h FrameHandler) error {
 		}
 		if now := time.Now(); now.Sub(statsAt) > time.Second {
 			statsAt = now
-			if _, s3, err := a.tp.SocketStats(); err == nil && a.cfg.Drops != nil {
-				if d := s3.Drops(); d > lastDrops {
-					a.cfg.Drops.Add(uint64(d - lastDrops))
-					lastDrops = d
-				}
-			}
+			drops()
 		}
 	}
 	return nil

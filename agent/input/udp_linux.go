@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
@@ -28,7 +30,9 @@ type UDPConfig struct {
 	// Batch is the number of datagrams per recvmmsg (default 64).
 	Batch       int
 	InNamespace InNamespace
-	// Drops receives the kernel's per-socket drop counts (SO_RXQ_OVFL).
+	// Drops receives the kernel's per-socket drop counts (SO_RXQ_OVFL in
+	// each message; SO_MEMINFO once a second and when Run returns, so the
+	// drops at the end of a burst are counted without a later datagram).
 	Drops Drops
 }
 
@@ -131,11 +135,43 @@ type batchReader interface {
 	ReadBatch(ms []ipv4.Message, flags int) (int, error)
 }
 
-// Run reads until ctx is done or the sockets are closed; newHandler is
+// drainTime is how long Run keeps reading, once ctx is done, what the
+// sockets already hold.
+const drainTime = 200 * time.Millisecond
+
+// Run reads until ctx is done (then for drainTime more, so datagrams
+// already received are handled) or the sockets are closed; newHandler is
 // called once per socket (one handler per reader goroutine).
 func (u *UDP) Run(ctx context.Context, newHandler func() DatagramHandler) error {
-	stop := context.AfterFunc(ctx, func() { _ = u.Close() })
+	drops := make([]dropCount, len(u.conns))
+	poll := func() {
+		for i, c := range u.conns {
+			if d, ok := socketDrops(c); ok {
+				drops[i].report(d, u.cfg.Drops)
+			}
+		}
+	}
+	stop := context.AfterFunc(ctx, func() {
+		deadline := time.Now().Add(drainTime)
+		for _, c := range u.conns {
+			_ = c.SetReadDeadline(deadline) // a closed socket needs none
+		}
+	})
 	defer stop()
+	pollStop, pollDone := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(pollDone)
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-pollStop:
+				return
+			case <-t.C:
+				poll()
+			}
+		}
+	}()
 	var wg sync.WaitGroup
 	errs := make([]error, len(u.conns))
 	for i, c := range u.conns {
@@ -148,20 +184,68 @@ func (u *UDP) Run(ctx context.Context, newHandler func() DatagramHandler) error 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = u.read(ctx, br, newHandler())
+			errs[i] = u.read(ctx, br, newHandler(), &drops[i])
 		}()
 	}
 	wg.Wait()
+	close(pollStop)
+	<-pollDone
+	poll() // the drops up to the end, while the sockets are open
 	return errors.Join(errs...)
 }
 
-func (u *UDP) read(ctx context.Context, br batchReader, h DatagramHandler) error {
+// dropCount follows one socket's kernel drop counter (sk_drops, a 32-bit
+// counter seen both in SO_RXQ_OVFL messages, as of each datagram's
+// arrival, and through SO_MEMINFO); each increase is reported once.
+type dropCount struct{ last atomic.Uint32 }
+
+func (d *dropCount) report(now uint32, to Drops) {
+	for {
+		last := d.last.Load()
+		diff := now - last
+		if diff == 0 || diff >= 1<<31 {
+			return // no news, or older than what was reported
+		}
+		if d.last.CompareAndSwap(last, now) {
+			if to != nil {
+				to.Add(uint64(diff))
+			}
+			return
+		}
+	}
+}
+
+// skMeminfoDrops is SK_MEMINFO_DROPS, the index of sk_drops in the
+// SO_MEMINFO array (linux/sock_diag.h).
+const skMeminfoDrops = 8
+
+// socketDrops reads the socket's drop counter with SO_MEMINFO.
+func socketDrops(c net.PacketConn) (uint32, bool) {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return 0, false
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return 0, false
+	}
+	var info [skMeminfoDrops + 1]uint32
+	got := false
+	err = rc.Control(func(fd uintptr) {
+		l := uint32(unsafe.Sizeof(info))
+		_, _, errno := unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.SOL_SOCKET, unix.SO_MEMINFO,
+			uintptr(unsafe.Pointer(&info)), uintptr(unsafe.Pointer(&l)), 0)
+		got = errno == 0 && l >= uint32(unsafe.Sizeof(info))
+	})
+	return info[skMeminfoDrops], err == nil && got
+}
+
+func (u *UDP) read(ctx context.Context, br batchReader, h DatagramHandler, drops *dropCount) error {
 	ms := make([]ipv4.Message, u.cfg.Batch)
 	for i := range ms {
 		ms[i].Buffers = [][]byte{make([]byte, maxDatagram)}
 		ms[i].OOB = make([]byte, 64)
 	}
-	var lastDrops uint32
 	for {
 		n, err := br.ReadBatch(ms, 0)
 		if err != nil {
@@ -173,11 +257,8 @@ func (u *UDP) read(ctx context.Context, br batchReader, h DatagramHandler) error
 		ts := time.Now()
 		for i := 0; i < n; i++ {
 			m := &ms[i]
-			if d, ok := rxqOverflow(m.OOB[:m.NN]); ok && d != lastDrops {
-				if u.cfg.Drops != nil {
-					u.cfg.Drops.Add(uint64(d - lastDrops))
-				}
-				lastDrops = d
+			if d, ok := rxqOverflow(m.OOB[:m.NN]); ok {
+				drops.report(d, u.cfg.Drops)
 			}
 			if m.Flags&unix.MSG_TRUNC != 0 {
 				// Larger than our buffer: cannot be a whole datagram.
