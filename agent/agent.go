@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/mirrorlab/mirrorlab/agent/budget"
 	"github.com/mirrorlab/mirrorlab/agent/httpparse"
 	"github.com/mirrorlab/mirrorlab/agent/input"
 	"github.com/mirrorlab/mirrorlab/agent/metrics"
@@ -50,6 +51,7 @@ func New(cfg Config) (*Agent, error) {
 	cfg = withDefaults(cfg)
 	a := &Agent{cfg: cfg, log: cfg.Logger, counters: metrics.New(), reg: prometheus.NewRegistry(),
 		ready: make(chan struct{}), addrs: map[string]net.Addr{}}
+	a.counters.Memory = budget.New(int64(cfg.MaxBufferedBytes))
 	if err := a.reg.Register(metrics.NewCollector(a.counters)); err != nil {
 		return nil, fmt.Errorf("register metrics: %w", err)
 	}
@@ -81,6 +83,9 @@ func withDefaults(c Config) Config {
 	}
 	if c.DrainTimeout == 0 {
 		c.DrainTimeout = 10 * time.Second
+	}
+	if c.MaxBufferedBytes == 0 {
+		c.MaxBufferedBytes = 256 << 20
 	}
 	if c.SummaryInterval == 0 {
 		c.SummaryInterval = 30 * time.Second
@@ -137,6 +142,7 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 	if cfg.Destination != "" {
 		rc := cfg.replayConfig()
 		rc.Counters = a.counters
+		rc.Budget = a.counters.Memory
 		rc.Logger = a.log
 		rc.DialContext = cfg.dialer(max(cfg.ReplayTimeout, time.Second))
 		if rp, err = replay.New(rc); err != nil {
@@ -163,7 +169,7 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 		Ports: cfg.Ports, VNIs: cfg.VNIs, VXLANPort: cfg.VXLANPort, Workers: cfg.Workers,
 		QueueLen: cfg.QueueLen, Block: offline, PacketClock: offline, Counters: a.counters,
 		Stream: stream.Config{
-			MaxStreams: cfg.MaxStreams, MaxBufferedBytes: cfg.MaxBufferedBytes,
+			MaxStreams: cfg.MaxStreams, MaxBufferedBytes: cfg.MaxBufferedBytes, Budget: a.counters.Memory,
 			MaxConnBufferedBytes: cfg.MaxConnBufferedBytes, GapTimeout: cfg.GapTimeout,
 			IdleTimeout: cfg.IdleTimeout,
 			Limits:      httpparse.Limits{MaxHeader: cfg.MaxHeaderBytes, MaxBody: cfg.MaxBodyBytes},

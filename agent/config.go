@@ -46,7 +46,9 @@ type Config struct {
 	QueueLen int
 	// MaxStreams caps live TCP streams (default 100 000).
 	MaxStreams int
-	// MaxBufferedBytes caps reassembly plus parser memory (default 256 MiB).
+	// MaxBufferedBytes is the memory budget (default 256 MiB): streams,
+	// reassembly, partial requests, decoded bodies, queued packets and
+	// queued replays are all charged to it (see package budget).
 	MaxBufferedBytes int
 	// MaxConnBufferedBytes caps out-of-order bytes per connection (4 MiB).
 	MaxConnBufferedBytes int

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -47,6 +48,14 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(stderr, "mirror-agent: run with -h for the list of flags")
 		return 2
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// The garbage collector keeps the heap within the budget plus
+		// the agent's fixed overhead (the AF_PACKET ring is not heap, but
+		// counting it only loosens the limit).
+		b, o := a.MemoryBound()
+		debug.SetMemoryLimit(b + o)
+		logger.Debug("memory limit", "budget", b, "overhead", o)
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -137,7 +146,7 @@ func parse(args []string, stderr io.Writer) (agent.Config, options, error) {
 	fs.IntVar(&cfg.QueueLen, "queue", 8192, "packets queued per reassembly worker before drops")
 	fs.IntVar(&cfg.MaxStreams, "max-streams", 100_000, "live TCP streams at most")
 	maxBuf := size(256 << 20)
-	fs.Var(&maxBuf, "max-buffered", "memory `size` for out-of-order segments and partial requests, overall")
+	fs.Var(&maxBuf, "max-buffered", "memory budget `size` for everything held for the input: streams, out-of-order segments, partial requests and bodies, queued packets and replays")
 	maxConnBuf := size(4 << 20)
 	fs.Var(&maxConnBuf, "max-conn-buffered", "out-of-order `size` per connection")
 	fs.DurationVar(&cfg.GapTimeout, "gap-timeout", 2*time.Second, "wait this long for a missing segment before dropping its request")

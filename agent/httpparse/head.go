@@ -382,3 +382,27 @@ func parseChunkSize(line []byte) (int64, bool) {
 	}
 	return v, true
 }
+
+// CountRequestLines counts the plausible request lines that start in b
+// (at its start or at a later token boundary, complete within b), as the
+// resynchronising scan finds them. It estimates the requests in a segment
+// that is not parsed (a connection refused for lack of room): a request
+// line cut by the end of b is not counted, a line a body happens to contain
+// is, and so is a retransmitted copy.
+func CountRequestLines(b []byte, maxHeader int) int {
+	n := 0
+	prev := false
+	for i := 0; i < len(b); i++ {
+		m := isMethodChar(b[i])
+		if m && !prev && requestLineAt(b[i:], maxHeader) == yes {
+			n++
+			// Skip the line: its target and protocol are not new starts.
+			j := bytes.IndexByte(b[i:], '\n')
+			i += j
+			prev = false
+			continue
+		}
+		prev = m
+	}
+	return n
+}

@@ -25,6 +25,7 @@ type Parser struct {
 	buf   []byte
 	// Pending request, valid in stBody and stChunked.
 	req     *Request
+	reqMem  int // MemSize of req without its body
 	headLen int
 	cl      int  // stBody: body length
 	skip    int  // stSkip: bytes still to skip
@@ -53,8 +54,15 @@ func New(h Handler, lim Limits) *Parser {
 // Kind returns the connection kind known so far.
 func (p *Parser) Kind() Kind { return p.kind }
 
-// Buffered returns the number of bytes the parser holds.
-func (p *Parser) Buffered() int { return cap(p.buf) }
+// Buffered returns the number of bytes the parser holds: its buffer and
+// the request in progress (head and decoded body). Call it between Feeds.
+func (p *Parser) Buffered() int {
+	n := cap(p.buf)
+	if p.req != nil {
+		n += p.reqMem + cap(p.req.Body)
+	}
+	return n
+}
 
 // Feed pushes the next reassembled bytes of the connection. data is not
 // retained.
@@ -374,6 +382,7 @@ func (p *Parser) parseHead() bool {
 	}
 	p.classify(HTTP)
 	p.req = req.Request
+	p.reqMem = p.req.MemSize()
 	p.headLen = headLen
 	switch {
 	case req.chunked:

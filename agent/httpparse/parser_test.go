@@ -444,3 +444,18 @@ func FuzzParser(f *testing.F) {
 		}
 	})
 }
+
+func TestCountRequestLines(t *testing.T) {
+	for s, want := range map[string]int{
+		get("/a"): 1,
+		get("/a") + post("/b", "xyz") + get("/c"): 3,
+		"junk" + get("/a")[:10]:                   0,
+		"x GET /a HTTP/1.1\r\n":                   1,
+		"GET /a HTTP/1.1":                         0, // cut before its LF
+		"ABCGET /a HTTP/1.1\r\n":                  1,
+	} {
+		if got := CountRequestLines([]byte(s), 1024); got != want {
+			t.Errorf("%q: %d request lines, want %d", s, got, want)
+		}
+	}
+}

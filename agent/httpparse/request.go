@@ -27,6 +27,25 @@ type Request struct {
 	Size int
 }
 
+// Approximate bytes of a Request beyond its strings and body (the struct,
+// allocation rounding), and of each header field beyond its strings.
+const (
+	requestOverhead = 256
+	fieldOverhead   = 48
+)
+
+// MemSize approximates the bytes r holds in memory: its strings, header
+// fields, body (by capacity) and the structures around them. Budgets charge
+// it for a request they keep.
+func (r *Request) MemSize() int {
+	n := requestOverhead + cap(r.Body) + len(r.Method) + len(r.Target) + len(r.Proto) + len(r.Host) +
+		(cap(r.Header)-len(r.Header))*fieldOverhead
+	for _, f := range r.Header {
+		n += len(f.Name) + len(f.Value) + fieldOverhead
+	}
+	return n
+}
+
 // Get returns the first value of header name (case-insensitive).
 func (r *Request) Get(name string) string {
 	for _, f := range r.Header {
@@ -109,6 +128,9 @@ type Limits struct {
 	// bodies are skipped and the request dropped as too large.
 	MaxBody int
 }
+
+// WithDefaults returns l with its zero fields set to their defaults.
+func (l Limits) WithDefaults() Limits { return l.withDefaults() }
 
 func (l Limits) withDefaults() Limits {
 	if l.MaxHeader <= 0 {

@@ -26,6 +26,10 @@ var (
 	dTCP        = desc("tcp_packets_total", "Inner TCP packets decoded.")
 	dOtherPort  = desc("other_port_packets_total", "Inner TCP packets not towards a watched port.")
 	dShardDrops = desc("reassembly_queue_drops_total", "Packets dropped because a reassembly queue was full.")
+	dMemDrops   = desc("memory_drops_total", "Packets dropped because the memory budget could not take them into a reassembly queue.")
+	dReasmPkts  = desc("reassembly_packets_total", "Packets handed to TCP reassembly.")
+	dRefused    = desc("refused_stream_packets_total", "Packets of connections refused a stream (stream cap or memory budget).")
+	dMemory     = desc("memory_budget_bytes", "The memory budget: limit, bytes charged now, and the peak.", "kind")
 	dStreams    = desc("streams_total", "TCP streams, by event.", "event")
 	dActive     = desc("streams_active", "TCP streams being reassembled.")
 	dGaps       = desc("stream_gaps_total", "Gaps (lost or truncated segments) in reassembled streams.")
@@ -51,7 +55,7 @@ func NewCollector(c *Counters) *Collector { return &Collector{c: c} }
 // Describe implements prometheus.Collector.
 func (k *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{dPackets, dBytes, dInputDrops, dOuter, dVXLANErr, dVNI, dInner,
-		dTCP, dOtherPort, dShardDrops, dStreams, dActive, dGaps, dReasm, dBuffered, dKinds, dParsed,
+		dTCP, dOtherPort, dShardDrops, dMemDrops, dReasmPkts, dRefused, dMemory, dStreams, dActive, dGaps, dReasm, dBuffered, dKinds, dParsed,
 		dSampled, dDropped, dReplayed, dFailed, dQueued, dLatency} {
 		ch <- d
 	}
@@ -89,10 +93,17 @@ func (k *Collector) Collect(ch chan<- prometheus.Metric) {
 	counter(ch, dTCP, c.Inner[frame.OK].Load())
 	counter(ch, dOtherPort, c.OtherPort.Load())
 	counter(ch, dShardDrops, c.ShardDrops.Load())
+	counter(ch, dMemDrops, c.MemoryDrops.Load())
+	counter(ch, dReasmPkts, c.ReassemblyPackets.Load())
+	counter(ch, dRefused, c.RefusedPackets.Load())
+	gauge(ch, dMemory, c.Memory.Limit(), "limit")
+	gauge(ch, dMemory, c.Memory.Used(), "used")
+	gauge(ch, dMemory, c.Memory.Peak(), "peak")
 	opened, closed := c.StreamsOpened.Load(), c.StreamsClosed.Load()
 	counter(ch, dStreams, opened, "opened")
 	counter(ch, dStreams, closed, "closed")
 	counter(ch, dStreams, c.StreamsRejected.Load(), "rejected")
+	counter(ch, dStreams, c.StreamsRejectedMemory.Load(), "rejected_memory")
 	gauge(ch, dActive, int64(opened)-int64(closed))
 	counter(ch, dGaps, c.StreamGaps.Load())
 	counter(ch, dReasm, c.ReassembledBytes.Load())

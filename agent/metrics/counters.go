@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mirrorlab/mirrorlab/agent/budget"
 	"github.com/mirrorlab/mirrorlab/agent/frame"
 	"github.com/mirrorlab/mirrorlab/agent/httpparse"
 )
@@ -13,7 +14,7 @@ import (
 // Request drop reasons beyond those of the parser.
 const (
 	DropStreamLimit = int(httpparse.NumDropReasons) + iota // stream over the stream cap
-	DropMemory                                             // global buffer cap reached
+	DropMemory                                             // memory budget reached
 	DropQueueFull                                          // replay queue full
 	DropShutdown                                           // agent stopped before replay
 	NumDropReasons
@@ -53,14 +54,26 @@ type Counters struct {
 	OtherPort atomic.Uint64
 	// ShardDrops counts packets dropped because a reassembly queue was full.
 	ShardDrops atomic.Uint64
+	// MemoryDrops counts packets dropped because the memory budget could
+	// not take them into a reassembly queue.
+	MemoryDrops atomic.Uint64
+	// ReassemblyPackets counts packets handed to reassembly (taken from a
+	// queue): Inner[OK] = OtherPort + ShardDrops + MemoryDrops + these
+	// (+ those still queued).
+	ReassemblyPackets atomic.Uint64
+	// RefusedPackets counts packets of connections refused a stream (over
+	// the stream cap or the memory budget), of which nothing is kept.
+	RefusedPackets atomic.Uint64
 
-	StreamsOpened    atomic.Uint64
-	StreamsClosed    atomic.Uint64
-	StreamsRejected  atomic.Uint64
-	StreamGaps       atomic.Uint64
-	ReassembledBytes atomic.Uint64
-	BufferedBytes    atomic.Int64 // bytes held by request parsers
-	ConnKinds        [4]atomic.Uint64
+	StreamsOpened   atomic.Uint64
+	StreamsClosed   atomic.Uint64
+	StreamsRejected atomic.Uint64 // SYNs over the stream cap
+	// StreamsRejectedMemory counts SYNs refused by the memory budget.
+	StreamsRejectedMemory atomic.Uint64
+	StreamGaps            atomic.Uint64
+	ReassembledBytes      atomic.Uint64
+	BufferedBytes         atomic.Int64 // bytes held by request parsers
+	ConnKinds             [4]atomic.Uint64
 
 	RequestsParsed     atomic.Uint64
 	RequestsSampledOut atomic.Uint64
@@ -71,6 +84,9 @@ type Counters struct {
 	ReplayQueued       atomic.Int64
 
 	Latency *latency
+	// Memory is the agent's memory budget (nil: none), shown with the
+	// counters.
+	Memory *budget.Budget
 
 	vniMu sync.Mutex
 	vnis  map[uint32]*atomic.Uint64

@@ -25,11 +25,22 @@ type Snapshot struct {
 	TCPPackets uint64            `json:"tcp_packets"`
 	OtherPort  uint64            `json:"other_port"`
 	ShardDrops uint64            `json:"shard_queue_drops"`
-	Streams    struct {
+	// MemoryDrops are packets the memory budget kept out of a queue.
+	MemoryDrops       uint64 `json:"memory_drops"`
+	ReassemblyPackets uint64 `json:"reassembly_packets"`
+	Memory            struct {
+		Limit   int64  `json:"limit"`
+		Used    int64  `json:"used"`
+		Peak    int64  `json:"peak"`
+		Refused uint64 `json:"refused"`
+	} `json:"memory"`
+	Streams struct {
 		Opened           uint64            `json:"opened"`
 		Closed           uint64            `json:"closed"`
 		Active           int64             `json:"active"`
 		Rejected         uint64            `json:"rejected"`
+		RejectedMemory   uint64            `json:"rejected_memory"`
+		RefusedPackets   uint64            `json:"refused_packets"`
 		Gaps             uint64            `json:"gaps"`
 		ReassembledBytes uint64            `json:"reassembled_bytes"`
 		BufferedBytes    int64             `json:"buffered_bytes"`
@@ -73,10 +84,18 @@ func (c *Counters) Snapshot() Snapshot {
 	}
 	s.OtherPort = c.OtherPort.Load()
 	s.ShardDrops = c.ShardDrops.Load()
+	s.MemoryDrops = c.MemoryDrops.Load()
+	s.ReassemblyPackets = c.ReassemblyPackets.Load()
+	s.Memory.Limit = c.Memory.Limit()
+	s.Memory.Used = c.Memory.Used()
+	s.Memory.Peak = c.Memory.Peak()
+	s.Memory.Refused = c.Memory.Refused()
 	s.Streams.Opened = c.StreamsOpened.Load()
 	s.Streams.Closed = c.StreamsClosed.Load()
 	s.Streams.Active = int64(s.Streams.Opened) - int64(s.Streams.Closed)
 	s.Streams.Rejected = c.StreamsRejected.Load()
+	s.Streams.RejectedMemory = c.StreamsRejectedMemory.Load()
+	s.Streams.RefusedPackets = c.RefusedPackets.Load()
 	s.Streams.Gaps = c.StreamGaps.Load()
 	s.Streams.ReassembledBytes = c.ReassembledBytes.Load()
 	s.Streams.BufferedBytes = c.BufferedBytes.Load()

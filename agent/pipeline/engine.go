@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mirrorlab/mirrorlab/agent/budget"
 	"github.com/mirrorlab/mirrorlab/agent/frame"
 	"github.com/mirrorlab/mirrorlab/agent/metrics"
 	"github.com/mirrorlab/mirrorlab/agent/stream"
@@ -38,7 +39,11 @@ type Config struct {
 	FlushInterval time.Duration
 	// Tap, when set, sees every accepted decapsulated frame (before the
 	// port filter); it runs on the input goroutine and must copy.
-	Tap    func(vni uint32, frame []byte, ts time.Time)
+	Tap func(vni uint32, frame []byte, ts time.Time)
+	// Stream configures reassembly. Its Budget (made from
+	// MaxBufferedBytes when nil) is also charged for the packets queued
+	// for reassembly, by buffer size: over it they are dropped (counted as
+	// memory drops), or waited for with Block.
 	Stream stream.Config
 	// Counters is required.
 	Counters *metrics.Counters
@@ -57,6 +62,7 @@ type Engine struct {
 	ports   [65536 / 64]uint64
 	vnis    map[uint32]struct{}
 	group   *stream.Group
+	budget  *budget.Budget
 	queues  []chan packet
 	small   sync.Pool
 	large   sync.Pool
@@ -95,6 +101,7 @@ func New(cfg Config) *Engine {
 	e.small.New = func() any { b := make([]byte, smallPacket); return &b }
 	e.large.New = func() any { b := make([]byte, largePacket); return &b }
 	e.group = stream.NewGroup(cfg.Stream)
+	e.budget = e.group.Config().Budget
 	e.queues = make([]chan packet, cfg.Workers)
 	for i := range e.queues {
 		e.queues[i] = make(chan packet, cfg.QueueLen)
@@ -131,11 +138,16 @@ func (e *Engine) enqueue(in *frame.Inner, vni uint32, ts time.Time) {
 	}
 	n := copy(*bp, in.Packet)
 	p := packet{buf: bp, n: n, vni: vni, ts: ts}
+	if !e.charge(bp) {
+		e.cfg.Counters.MemoryDrops.Add(1)
+		e.putBuf(bp)
+		return
+	}
 	e.closeMu.RLock()
 	defer e.closeMu.RUnlock()
 	if e.closed {
 		e.cfg.Counters.ShardDrops.Add(1)
-		e.putBuf(bp)
+		e.release(bp)
 		return
 	}
 	q := e.queues[in.FlowHash()%uint32(len(e.queues))]
@@ -147,8 +159,34 @@ func (e *Engine) enqueue(in *frame.Inner, vni uint32, ts time.Time) {
 	case q <- p:
 	default:
 		e.cfg.Counters.ShardDrops.Add(1)
-		e.putBuf(bp)
+		e.release(bp)
 	}
+}
+
+// charge charges the budget for a queued packet's buffer. With Block it
+// waits for room (the workers release as they go: the in-flight reserve
+// is kept for packets, so room comes) unless the engine is closed.
+func (e *Engine) charge(bp *[]byte) bool {
+	n := int64(cap(*bp))
+	for !e.budget.TryChargeInFlight(n) {
+		if !e.cfg.Block || e.isClosed() {
+			return false
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+	return true
+}
+
+func (e *Engine) isClosed() bool {
+	e.closeMu.RLock()
+	defer e.closeMu.RUnlock()
+	return e.closed
+}
+
+// release gives back a queued packet's charge and buffer.
+func (e *Engine) release(bp *[]byte) {
+	e.budget.Release(int64(cap(*bp)))
+	e.putBuf(bp)
 }
 
 func (e *Engine) putBuf(bp *[]byte) {
@@ -173,11 +211,12 @@ func (e *Engine) worker(q chan packet) {
 				shard.Close()
 				return
 			}
+			e.cfg.Counters.ReassemblyPackets.Add(1)
 			b := (*p.buf)[:p.n]
 			if in.DecodeIP(b) == frame.OK && in.DecodeTCP() == frame.OK {
 				shard.Packet(&in, p.vni, p.ts)
 			}
-			e.putBuf(p.buf)
+			e.release(p.buf)
 		case now := <-tick.C:
 			if e.cfg.PacketClock {
 				now = shard.LastSeen()

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mirrorlab/mirrorlab/agent/budget"
 	"github.com/mirrorlab/mirrorlab/agent/metrics"
 )
 
@@ -46,8 +47,13 @@ type Config struct {
 	// DialContext makes the connections (default net.Dialer); the agent
 	// wraps it to dial inside a network namespace.
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
-	Counters    *metrics.Counters
-	Logger      *slog.Logger
+	// Budget is charged for each request from Submit until its replay is
+	// done (httpparse.Request.MemSize, plus the headers of the request
+	// sent); a request it cannot take is dropped (reason memory). Nil: no
+	// limit but QueueSize.
+	Budget   *budget.Budget
+	Counters *metrics.Counters
+	Logger   *slog.Logger
 }
 
 // Validate checks cfg and says what to fix.

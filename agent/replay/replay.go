@@ -23,6 +23,13 @@ import (
 type job struct {
 	conn stream.Conn
 	req  *httpparse.Request
+	cost int64 // charged to the budget until the replay is done
+}
+
+// jobCost is what a request costs while it waits and is replayed: itself,
+// and the headers of the request built from it.
+func jobCost(r *httpparse.Request) int64 {
+	return int64(r.MemSize() + (r.MemSize() - cap(r.Body)))
 }
 
 // Replayer replays requests. Submit may be called from several goroutines;
@@ -105,11 +112,17 @@ func (rp *Replayer) Submit(c stream.Conn, r *httpparse.Request) {
 		cnt.RequestDrops[metrics.DropShutdown].Add(1)
 		return
 	}
+	cost := jobCost(r)
+	if !rp.cfg.Budget.TryCharge(cost) {
+		cnt.RequestDrops[metrics.DropMemory].Add(1)
+		return
+	}
 	q := rp.queues[c.ID%uint64(len(rp.queues))]
 	select {
-	case q <- job{conn: c, req: r}:
+	case q <- job{conn: c, req: r, cost: cost}:
 		cnt.ReplayQueued.Add(1)
 	default:
+		rp.cfg.Budget.Release(cost)
 		cnt.RequestDrops[metrics.DropQueueFull].Add(1)
 	}
 }
@@ -120,9 +133,10 @@ func (rp *Replayer) worker(q chan job) {
 		rp.cfg.Counters.ReplayQueued.Add(-1)
 		if rp.ctx.Err() != nil {
 			rp.cfg.Counters.RequestDrops[metrics.DropShutdown].Add(1)
-			continue
+		} else {
+			rp.replay(j)
 		}
-		rp.replay(j)
+		rp.cfg.Budget.Release(j.cost)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mirrorlab/mirrorlab/agent/budget"
 	"github.com/mirrorlab/mirrorlab/agent/httpparse"
 	"github.com/mirrorlab/mirrorlab/agent/metrics"
 	"github.com/mirrorlab/mirrorlab/agent/stream"
@@ -161,6 +162,33 @@ func TestQueueFullDrops(t *testing.T) {
 	rp.Close(context.Background())
 	if r := cnt.Snapshot().Requests.Replayed; r+cnt.Snapshot().Requests.Dropped["queue_full"] != 20 {
 		t.Fatalf("replayed %d + dropped != 20", r)
+	}
+}
+
+// TestQueueCountsBytes: the queue is bounded by the memory budget, not
+// only by its length: 1 MiB bodies waiting for a blocked destination fill
+// a 4 MiB budget after three, the rest are dropped (reason memory), and
+// every charge is given back once they are replayed.
+func TestQueueCountsBytes(t *testing.T) {
+	block := make(chan struct{})
+	srv := newServer(t, func(http.ResponseWriter, *http.Request) { <-block })
+	b := budget.New(4 << 20) // 3.5 MiB for state
+	rp, cnt := newReplayer(t, Config{Destination: srv.URL, Workers: 1, QueueSize: 1000, Budget: b})
+	for i := 0; i < 20; i++ {
+		rp.Submit(conn(1, "192.0.2.1:1"), &httpparse.Request{Method: "PUT", Target: "/", Body: make([]byte, 1<<20)})
+		if b.Used() > b.Limit() {
+			t.Fatalf("budget used %d over %d", b.Used(), b.Limit())
+		}
+	}
+	if d := cnt.Snapshot().Requests.Dropped["memory"]; d != 17 {
+		t.Fatalf("memory drops = %d, want 17 (three 1 MiB requests fit)", d)
+	}
+	close(block)
+	if err := rp.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if s := cnt.Snapshot(); s.Requests.Replayed != 3 || b.Used() != 0 {
+		t.Fatalf("replayed %d, budget still used %d", s.Requests.Replayed, b.Used())
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/reassembly"
 
+	"github.com/mirrorlab/mirrorlab/agent/budget"
 	"github.com/mirrorlab/mirrorlab/agent/httpparse"
 	"github.com/mirrorlab/mirrorlab/agent/metrics"
 )
@@ -15,11 +16,11 @@ type tcpStream struct {
 	shard    *Shard
 	conn     Conn
 	parser   *httpparse.Parser
-	accepted bool // a packet was accepted (start known)
-	fed      bool // ReassembledSG was called
-	held     int  // parser bytes accounted in Counters.BufferedBytes
-	ended    bool // FIN or RST reassembled: the parser is closed
-	done     bool // ReassemblyComplete was called
+	accepted bool           // a packet was accepted (start known)
+	fed      bool           // ReassembledSG was called
+	acct     budget.Account // parser bytes, also in Counters.BufferedBytes
+	ended    bool           // FIN or RST reassembled: the parser is closed
+	done     bool           // ReassemblyComplete was called
 }
 
 // Accept implements reassembly.Stream. A connection first seen after its
@@ -83,20 +84,19 @@ func (t *tcpStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Ass
 	t.account()
 }
 
-// account keeps the global count of parser-held bytes and enforces the
-// global cap: over it, this connection's pending request is dropped.
+// account charges the budget for what the parser holds now; when the
+// budget refuses, the parser's pending request is dropped (reason memory)
+// and its bytes released.
 func (t *tcpStream) account() {
 	c := t.g.cfg.Counters
-	now := t.parser.Buffered()
-	total := c.BufferedBytes.Add(int64(now - t.held))
-	t.held = now
-	if total > int64(t.g.cfg.MaxBufferedBytes/2) && now > 0 {
+	before := t.acct.Held()
+	if !t.acct.Set(int64(t.parser.Buffered())) {
 		if t.parser.Abort() {
 			c.RequestDrops[metrics.DropMemory].Add(1)
 		}
-		c.BufferedBytes.Add(int64(-t.held))
-		t.held = 0
+		t.acct.Set(int64(t.parser.Buffered()))
 	}
+	c.BufferedBytes.Add(t.acct.Held() - before)
 }
 
 // ReassemblyComplete implements reassembly.Stream.
@@ -108,6 +108,10 @@ func (t *tcpStream) ReassemblyComplete(ac reassembly.AssemblerContext) bool {
 			t.parser.Close()
 		}
 		t.account()
+		c := t.g.cfg.Counters
+		c.BufferedBytes.Add(-t.acct.Held())
+		t.acct.Release()
+		t.shard.leave()
 		t.g.active.Add(-1)
 		t.g.cfg.Counters.StreamsClosed.Add(1)
 	}

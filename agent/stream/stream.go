@@ -3,21 +3,50 @@ package stream
 import (
 	"encoding/binary"
 	"net/netip"
+	"reflect"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/reassembly"
 
+	"github.com/mirrorlab/mirrorlab/agent/budget"
 	"github.com/mirrorlab/mirrorlab/agent/frame"
 	"github.com/mirrorlab/mirrorlab/agent/httpparse"
 	"github.com/mirrorlab/mirrorlab/agent/metrics"
 )
 
-// pageSize is gopacket/reassembly's page size (bytes of out-of-order data
-// per page).
-const pageSize = 1900
+// pageCost is the memory of one gopacket/reassembly page (1900 bytes of
+// out-of-order data and its links, in a 2 KiB size class).
+const pageCost = 2048
+
+// Memory charged to the budget for reassembly state.
+var (
+	// streamCost is one live stream: its tcpStream and parser (their
+	// buffers are charged as they grow).
+	streamCost = int64(unsafe.Sizeof(tcpStream{}) + unsafe.Sizeof(httpparse.Parser{}) + 2*64)
+	// slotCost is one connection slot of a gopacket StreamPool, which
+	// keeps its slots (and its map) for reuse once allocated: the slot
+	// and an entry of the pool's map (two keys' worth, as the map grows
+	// by doubling).
+	slotCost = int64(poolSlotSize() + 2*(unsafe.Sizeof([2]gopacket.Flow{})+8))
+)
+
+// poolSlotSize returns the size of gopacket/reassembly's connection, the
+// element of StreamPool's slot arrays (an unexported type).
+func poolSlotSize() uintptr {
+	if f, ok := reflect.TypeFor[reassembly.StreamPool]().FieldByName("all"); ok &&
+		f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Slice {
+		return f.Type.Elem().Elem().Size()
+	}
+	return 1024 // a gopacket that changed its layout: a generous guess
+}
+
+// Pool growth of gopacket/reassembly's StreamPool: its first allocation of
+// slots, then doubling.
+const poolFirstAlloc = 1024
 
 // Conn identifies a mirrored connection.
 type Conn struct {
@@ -38,9 +67,14 @@ type Sink func(c Conn, r *httpparse.Request)
 type Config struct {
 	// MaxStreams caps live streams over all shards (default 100 000).
 	MaxStreams int
-	// MaxBufferedBytes caps out-of-order bytes per shard plus request bytes
-	// held by all parsers (default 256 MiB).
+	// MaxBufferedBytes is the memory budget when Budget is nil (default
+	// 256 MiB).
 	MaxBufferedBytes int
+	// Budget is charged for every live stream, the stream pools' slots,
+	// the out-of-order pages (a quarter of the budget, reserved up front)
+	// and what parsers hold; over it, streams are refused and pending
+	// requests dropped (counted, reason "memory").
+	Budget *budget.Budget
 	// MaxConnBufferedBytes caps out-of-order bytes per connection
 	// (default 4 MiB).
 	MaxConnBufferedBytes int
@@ -63,6 +97,10 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxBufferedBytes <= 0 {
 		c.MaxBufferedBytes = 256 << 20
+	}
+	c.Limits = c.Limits.WithDefaults()
+	if c.Budget == nil {
+		c.Budget = budget.New(int64(c.MaxBufferedBytes))
 	}
 	if c.MaxConnBufferedBytes <= 0 {
 		c.MaxConnBufferedBytes = 4 << 20
@@ -112,6 +150,11 @@ type Shard struct {
 	closing *tcpStream
 	rst     layers.TCP
 	rstHdr  [20]byte
+	// The stream pool's slots as the pool grows them (allocated, the next
+	// allocation), the live streams using them, and the budget charged
+	// for slots and out-of-order pages.
+	slots, nextAlloc, live int
+	charged                int64
 }
 
 // NewShard returns a shard of g. Shards per group should be few (one per
@@ -123,8 +166,16 @@ func (g *Group) NewShard(shards int) *Shard {
 	if shards < 1 {
 		shards = 1
 	}
-	s.asm.MaxBufferedPagesPerConnection = max(1, g.cfg.MaxConnBufferedBytes/pageSize)
-	s.asm.MaxBufferedPagesTotal = max(1, g.cfg.MaxBufferedBytes/2/shards/pageSize)
+	s.asm.MaxBufferedPagesPerConnection = max(1, g.cfg.MaxConnBufferedBytes/pageCost)
+	// Out-of-order pages: a quarter of the budget over all shards, charged
+	// up front at the cap (the page cache is not ours to meter).
+	pages := max(1, int(g.cfg.Budget.Limit()/4/int64(shards)/pageCost))
+	for pages > 1 && !g.cfg.Budget.TryCharge(int64(pages*pageCost)) {
+		pages /= 2
+	}
+	s.asm.MaxBufferedPagesTotal = pages
+	s.charged = int64(pages * pageCost)
+	s.nextAlloc = poolFirstAlloc
 	return s
 }
 
@@ -191,18 +242,68 @@ func (s *Shard) Flush(now time.Time) {
 }
 
 // Close ends every connection of the shard: complete requests are
-// delivered, partial ones dropped.
+// delivered, partial ones dropped. The shard's charges are released.
 func (s *Shard) Close() {
 	s.asm.FlushAll()
+	s.g.cfg.Budget.Release(s.charged)
+	s.charged = 0
+}
+
+// admit charges the budget for one more live stream (and the pool slots it
+// makes the pool allocate); it reports whether the budget took it.
+func (s *Shard) admit() bool {
+	need := streamCost
+	grow := 0
+	if s.live >= s.slots {
+		grow = s.nextAlloc
+		need += int64(grow) * slotCost
+	}
+	if !s.g.cfg.Budget.TryCharge(need) {
+		return false
+	}
+	if grow > 0 {
+		s.slots += grow
+		s.nextAlloc *= 2
+		s.charged += int64(grow) * slotCost
+	}
+	s.live++
+	return true
+}
+
+// leave releases a live stream's charge (its pool slot stays charged).
+func (s *Shard) leave() {
+	s.live--
+	s.g.cfg.Budget.Release(streamCost)
+}
+
+// refuse counts a packet of a connection that has no stream: over the
+// stream cap or the memory budget. Nothing is kept for it, so every packet
+// of such a connection comes here; a SYN counts the connection, request
+// lines in the payload count as requests dropped for reason.
+func (s *Shard) refuse(tcp *layers.TCP, conns *atomic.Uint64, reason int) {
+	c := s.g.cfg.Counters
+	c.RefusedPackets.Add(1)
+	if tcp.SYN && !tcp.ACK {
+		conns.Add(1)
+	}
+	if len(tcp.Payload) > 0 {
+		if n := httpparse.CountRequestLines(tcp.Payload, s.g.cfg.Limits.MaxHeader); n > 0 {
+			c.RequestDrops[reason].Add(uint64(n))
+		}
+	}
 }
 
 // New implements reassembly.StreamFactory.
 func (s *Shard) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac reassembly.AssemblerContext) reassembly.Stream {
 	g := s.g
 	c := g.cfg.Counters
-	if g.active.Load() >= int64(g.cfg.MaxStreams) {
-		c.StreamsRejected.Add(1)
-		return rejected{}
+	switch {
+	case g.active.Load() >= int64(g.cfg.MaxStreams):
+		s.refuse(tcp, &c.StreamsRejected, metrics.DropStreamLimit)
+		return nil // no connection state is kept (gopacket: nil Stream)
+	case !s.admit():
+		s.refuse(tcp, &c.StreamsRejectedMemory, metrics.DropMemory)
+		return nil
 	}
 	g.active.Add(1)
 	c.StreamsOpened.Add(1)
@@ -220,15 +321,6 @@ func (s *Shard) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac reassemb
 		},
 	}
 	st.parser = httpparse.New(st, g.cfg.Limits)
+	st.acct = budget.NewAccount(g.cfg.Budget)
 	return st
 }
-
-// rejected is the stream of a connection over the stream cap: it accepts
-// nothing.
-type rejected struct{}
-
-func (rejected) Accept(*layers.TCP, gopacket.CaptureInfo, reassembly.TCPFlowDirection, reassembly.Sequence, *bool, reassembly.AssemblerContext) bool {
-	return false
-}
-func (rejected) ReassembledSG(reassembly.ScatterGather, reassembly.AssemblerContext) {}
-func (rejected) ReassemblyComplete(reassembly.AssemblerContext) bool                 { return true }

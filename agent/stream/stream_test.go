@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -247,16 +248,129 @@ func TestStreamCap(t *testing.T) {
 	}
 }
 
-func TestGlobalBufferCap(t *testing.T) {
-	h := newHarness(t, Config{MaxBufferedBytes: 8 << 10})
-	// Two connections each holding a 3 KiB partial request: the second
-	// pushes the parser total over half the cap and is dropped.
-	for p := uint16(40000); p < 40002; p++ {
-		head := fmt.Sprintf("POST /big HTTP/1.1\r\nContent-Length: 100000\r\n\r\n%s", strings.Repeat("z", 3000))
-		h.send(p, segments(1, []byte(head), 1448, false))
+// TestBudgetDropsDecodedBodies: chunked bodies move out of the parser's
+// buffer into the request as they are decoded; they stay charged, so eight
+// 1 MiB bodies in progress at once under a 4 MiB budget drop some (reason
+// memory) and the budget is never exceeded.
+func TestBudgetDropsDecodedBodies(t *testing.T) {
+	h := newHarness(t, Config{MaxBufferedBytes: 4 << 20})
+	b := h.shard.g.cfg.Budget
+	const flows = 8
+	body := strings.Repeat("c", 64<<10)
+	var in frame.Inner
+	send := func(port uint16, s seg) {
+		if in.DecodeIP(ipPacket(t, port, s)) != frame.OK || in.DecodeTCP() != frame.OK {
+			t.Fatal("decode")
+		}
+		h.now = h.now.Add(time.Millisecond)
+		h.shard.Packet(&in, 7, h.now)
+		if u := b.Used(); u > b.Limit() {
+			t.Fatalf("budget used %d over its limit %d", u, b.Limit())
+		}
+	}
+	seqs := make([]uint32, flows)
+	for f := range flows {
+		head := "PUT /up HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+		send(uint16(41000+f), seg{seq: 0, syn: true})
+		send(uint16(41000+f), seg{seq: 1, payload: []byte(head)})
+		seqs[f] = 1 + uint32(len(head))
+	}
+	chunk := []byte(fmt.Sprintf("%x\r\n%s\r\n", len(body), body))
+	for range 16 { // 16 chunks of 64 KiB per flow, interleaved
+		for f := range flows {
+			for off := 0; off < len(chunk); off += 1400 {
+				send(uint16(41000+f), seg{seq: seqs[f] + uint32(off), payload: chunk[off:min(off+1400, len(chunk))]})
+			}
+			seqs[f] += uint32(len(chunk))
+		}
+	}
+	for f := range flows {
+		send(uint16(41000+f), seg{seq: seqs[f], payload: []byte("0\r\n\r\n"), fin: true})
 	}
 	s := h.c.Snapshot()
-	if s.Requests.Dropped["memory"] == 0 || s.Streams.BufferedBytes > 8<<10 {
-		t.Fatalf("dropped %v buffered %d", s.Requests.Dropped, s.Streams.BufferedBytes)
+	if s.Requests.Dropped["memory"] == 0 || s.Requests.Parsed == 0 ||
+		s.Requests.Parsed+s.Requests.Dropped["memory"] != flows {
+		t.Fatalf("parsed %d dropped %v: want some of each, %d in all", s.Requests.Parsed, s.Requests.Dropped, flows)
 	}
+	if b.Peak() > b.Limit() {
+		t.Fatalf("peak %d over the limit %d", b.Peak(), b.Limit())
+	}
+}
+
+// TestRefusedStreamsKeepNothing: connections over the stream cap keep no
+// reassembly state (the heap does not grow with them), their packets and
+// SYNs are counted, and the requests they carried are counted as dropped
+// (stream_limit).
+func TestRefusedStreamsKeepNothing(t *testing.T) {
+	h := newHarness(t, Config{MaxStreams: 10})
+	var in frame.Inner
+	payload := []byte("GET /refused HTTP/1.1\r\nHost: h\r\n\r\n")
+	const conns = 20_000
+	var pkts [][]byte
+	for c := range conns {
+		sport := uint16(1024 + c%60000)
+		host := byte(c / 60000)
+		pkts = append(pkts, ipPacketFrom(t, host, sport, seg{seq: 1, syn: true}),
+			ipPacketFrom(t, host, sport, seg{seq: 2, payload: payload}))
+	}
+	runtime.GC()
+	runtime.GC() // and the pools' victim caches
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for _, p := range pkts {
+		if in.DecodeIP(p) != frame.OK || in.DecodeTCP() != frame.OK {
+			t.Fatal("decode")
+		}
+		h.shard.Packet(&in, 1, h.now)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	s := h.c.Snapshot()
+	if s.Streams.Opened != 10 || s.Streams.Rejected != conns-10 || s.Streams.RefusedPackets != 2*(conns-10) {
+		t.Fatalf("opened %d rejected %d refused packets %d", s.Streams.Opened, s.Streams.Rejected, s.Streams.RefusedPackets)
+	}
+	if s.Requests.Parsed != 10 || s.Requests.Dropped["stream_limit"] != conns-10 {
+		t.Fatalf("parsed %d dropped %v, want %d stream_limit", s.Requests.Parsed, s.Requests.Dropped, conns-10)
+	}
+	// Kept state would be about 1 KiB per connection (20 MB); allow noise.
+	if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > 2<<20 {
+		t.Fatalf("heap grew by %d bytes for %d refused connections", grew, conns)
+	}
+	runtime.KeepAlive(pkts)
+}
+
+// TestStreamChargeCoversHeap: what idle half-open streams hold on the heap
+// (stream, parser, partial head, the pool's slots and map) is charged to
+// the budget, within a small margin.
+func TestStreamChargeCoversHeap(t *testing.T) {
+	h := newHarness(t, Config{})
+	b := h.shard.g.cfg.Budget
+	var in frame.Inner
+	const conns = 30_000
+	var pkts [][]byte
+	for c := range conns {
+		sport := uint16(1024 + c%60000)
+		pkts = append(pkts, ipPacketFrom(t, 9, sport, seg{seq: 1, syn: true}),
+			ipPacketFrom(t, 9, sport, seg{seq: 2, payload: []byte("GET /a/long/path?with=query HTTP/1.1\r\nHost: idle.example\r\n")}))
+	}
+	runtime.GC()
+	runtime.GC() // and the pools' victim caches
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	used0 := b.Used()
+	for _, p := range pkts {
+		if in.DecodeIP(p) != frame.OK || in.DecodeTCP() != frame.OK {
+			t.Fatal("decode")
+		}
+		h.shard.Packet(&in, 1, h.now)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	heap := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	charged := b.Used() - used0
+	t.Logf("%d streams: heap +%d B (%d B/stream), charged %d B (%d B/stream)", conns, heap, heap/conns, charged, charged/conns)
+	if heap > charged+charged/10 {
+		t.Fatalf("heap grew by %d bytes, only %d charged", heap, charged)
+	}
+	runtime.KeepAlive(pkts)
 }
