@@ -2,12 +2,15 @@ package scenarios
 
 import (
 	"embed"
+	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path"
 	"sort"
 	"strings"
 
+	"github.com/mirrorlab/mirrorlab/internal/suggest"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 
@@ -68,5 +71,30 @@ func Load(arg string) (*spec.Scenario, error) {
 	if b, ok := lib[name]; ok {
 		return spec.Parse("library/"+name, b)
 	}
-	return spec.Load(arg) // reports the missing file
+	_, err := spec.Load(arg)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	// Neither a file nor a name of the library: say both, and the names
+	// that come closest.
+	short := make([]string, 0, len(lib))
+	for n := range lib {
+		short = append(short, strings.TrimSuffix(n, ".yaml"))
+	}
+	sort.Strings(short)
+	msg := fmt.Sprintf("%v; no scenario of the embedded library is named %q either", err, strings.TrimSuffix(arg, ".yaml"))
+	if near := suggest.Closest(strings.TrimSuffix(arg, ".yaml"), short, 3); len(near) > 0 {
+		msg += " (did you mean " + strings.Join(near, ", ") + "?)"
+	}
+	return nil, &notFoundError{msg: msg + "; `mirrorlab library` lists them", err: err}
 }
+
+// notFoundError is Load's error for an argument that is neither a file nor
+// a name of the library; it wraps the file's error (fs.ErrNotExist).
+type notFoundError struct {
+	msg string
+	err error
+}
+
+func (e *notFoundError) Error() string { return e.msg }
+func (e *notFoundError) Unwrap() error { return e.err }

@@ -2,8 +2,11 @@ package scenarios
 
 import (
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -33,7 +36,20 @@ func TestLoad(t *testing.T) {
 			t.Fatalf("Load(%q): %v", name, err)
 		}
 	}
-	if _, err := Load("no-such-scenario"); err == nil {
-		t.Fatal("unknown name loaded")
+	if _, err := Load("no-such-scenario"); err == nil || !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "`mirrorlab library` lists them") {
+		t.Fatalf("unknown name: %v", err)
+	}
+	// a near miss names the scenarios it may have meant
+	_, err = Load("rule-ordr")
+	if err == nil || !strings.Contains(err.Error(), `no scenario of the embedded library is named "rule-ordr" either (did you mean rule-order?)`) {
+		t.Fatalf("near miss: %v", err)
+	}
+	// a file that exists but is broken is not second-guessed
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("name: [\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(bad); err == nil || strings.Contains(err.Error(), "library") {
+		t.Fatalf("broken file: %v", err)
 	}
 }

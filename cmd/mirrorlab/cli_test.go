@@ -198,3 +198,11 @@ func TestLibraryDescriptionsWhole(t *testing.T) {
 		}
 	}
 }
+
+// The JSON reports spell fields as the scenario format does.
+func TestExplainJSONSpelling(t *testing.T) {
+	code, out, _ := mainOut(t, "explain", "reject-falls-through", "--json")
+	if code != 0 || !strings.Contains(out, `"rejectBehaviour": "reject-falls-through"`) || strings.Contains(out, "Behavior") {
+		t.Fatalf("exit %d\n%.400s", code, out)
+	}
+}

@@ -27,10 +27,10 @@ type Options struct {
 
 // Report is what explain found.
 type Report struct {
-	Scenario       string `json:"scenario"`
-	File           string `json:"file"`
-	Provider       string `json:"provider"`
-	RejectBehavior string `json:"rejectBehavior"`
+	Scenario        string `json:"scenario"`
+	File            string `json:"file"`
+	Provider        string `json:"provider"`
+	RejectBehaviour string `json:"rejectBehaviour"`
 	// Problems are the provider's validation problems; ProblemsExpected says
 	// the scenario expects them (a validationError expectation).
 	Problems         []Problem         `json:"problems,omitempty"`
@@ -91,12 +91,12 @@ type Hop struct {
 // Explain runs the scenario's traffic (or opts.Packet) through the model.
 // s must have loaded without problems.
 func Explain(s *spec.Scenario, opts Options) (*Report, error) {
-	r := &Report{Scenario: s.Name, File: s.File, Provider: s.Profile.Provider, RejectBehavior: s.Profile.RejectBehaviour}
+	r := &Report{Scenario: s.Name, File: s.File, Provider: s.Profile.Provider, RejectBehaviour: s.Profile.RejectBehaviour}
 	if r.Provider == "" {
 		r.Provider = "aws"
 	}
-	if r.RejectBehavior == "" {
-		r.RejectBehavior = cloudmock.RejectStops.String()
+	if r.RejectBehaviour == "" {
+		r.RejectBehaviour = cloudmock.RejectStops.String()
 	}
 	prof, err := cloudmock.LookupProfile(r.Provider)
 	if err != nil {

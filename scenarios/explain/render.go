@@ -11,7 +11,7 @@ import (
 // session.
 func (r *Report) Render(w io.Writer, verbose bool) {
 	fmt.Fprintf(w, "scenario %s (%s)\n", r.Scenario, r.File)
-	fmt.Fprintf(w, "profile: %s, %s\n", r.Provider, r.RejectBehavior)
+	fmt.Fprintf(w, "profile: %s, %s\n", r.Provider, r.RejectBehaviour)
 	if len(r.Problems) > 0 {
 		verdict := "the provider would refuse this configuration"
 		if r.ProblemsExpected {

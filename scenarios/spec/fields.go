@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/mirrorlab/mirrorlab/internal/suggest"
 )
 
 // yamlKeys returns, for every struct type of the format by name, its YAML
@@ -53,7 +55,8 @@ var unknownFieldRE = regexp.MustCompile(`^field (\S+) not found in type \S*\.(\w
 
 // explainUnknownField rewrites yaml.v3's "field X not found in type
 // spec.T" into a message that lists the keys allowed there, and a likely
-// intended key (the same but for case, as in cidrBlock for CidrBlock).
+// intended key (the same but for case, as in cidrBlock for CidrBlock, or a
+// spelling away, as in rejectBehavior for rejectBehaviour).
 func explainUnknownField(msg string) string {
 	m := unknownFieldRE.FindStringSubmatch(msg)
 	if m == nil {
@@ -65,6 +68,9 @@ func explainUnknownField(msg string) string {
 		if strings.EqualFold(k, m[1]) {
 			return out + " (did you mean " + k + "?)"
 		}
+	}
+	if near := suggest.Closest(m[1], keys, 1); len(near) == 1 {
+		return out + " (did you mean " + near[0] + "?)"
 	}
 	if len(keys) > 0 {
 		out += " (allowed here: " + strings.Join(keys, ", ") + ")"

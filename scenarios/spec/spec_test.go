@@ -120,6 +120,7 @@ func TestUnknownFieldsAllReportedWithLines(t *testing.T) {
       rules:
         - {TrafficDirection: ingress, RuleNumber: 1, RuleAction: accept, sourceCidrBlock: 0.0.0.0/0}
 bogus: true
+profile: {rejectBehavior: reject-stops}
 `
 	got := problemsOf(t, src)
 	// the semantic problems come with the decoding ones
@@ -128,6 +129,8 @@ bogus: true
 		`t.yaml:20: unknown field "vni" (allowed here:`,
 		`t.yaml:24: unknown field "sourceCidrBlock" (did you mean SourceCidrBlock?)`,
 		`t.yaml:25: unknown field "bogus" (allowed here: description, expect,`,
+		// the American spelling of the British key
+		`t.yaml:26: unknown field "rejectBehavior" (did you mean rejectBehaviour?)`,
 	)
 }
 
