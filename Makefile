@@ -7,8 +7,9 @@ BIN           := $(CURDIR)/bin
 STATICCHECK   := $(BIN)/staticcheck
 STATICCHECK_V := v0.8.2
 TEST_FLAGS    ?= -count=1 -timeout 20m
-# Debian packages used by some tests and scenarios: command:package.
-DEB_DEPS      := ip:iproute2 tc:iproute2 tcpdump:tcpdump tshark:tshark
+# Debian packages used by some tests and scenarios: command:package
+# (chromium: the HTML report is rendered and screenshotted in a test).
+DEB_DEPS      := ip:iproute2 tc:iproute2 tcpdump:tcpdump tshark:tshark chromium:chromium
 
 .PHONY: all build test test-unit test-privileged lint bench bench-deps clean deps
 

@@ -1,0 +1,44 @@
+package htmlreport
+
+import (
+	"encoding/json"
+	"os"
+	"path"
+	"strings"
+	"testing"
+
+	"github.com/mirrorlab/mirrorlab/scenarios"
+	"github.com/mirrorlab/mirrorlab/scenarios/runner"
+)
+
+// fixture is real results (testdata/results.json, written by
+// `mirrorlab run --json` as root on the default scenario and five of the
+// library's: an NLB with two agents, session priority, a NACL that drops
+// the copies, a refused quota, MTU truncation) with their scenarios.
+func fixture(t testing.TB) []Run {
+	t.Helper()
+	b, err := os.ReadFile("testdata/results.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var results []*runner.Result
+	if err := json.Unmarshal(b, &results); err != nil {
+		t.Fatal(err)
+	}
+	var runs []Run
+	for _, r := range results {
+		name := ""
+		if r.File != scenarios.DefaultName {
+			name = strings.TrimSuffix(path.Base(r.File), ".yaml")
+		}
+		s, err := scenarios.Load(name)
+		if err != nil {
+			t.Fatalf("%s: %v", r.File, err)
+		}
+		runs = append(runs, Run{Scenario: s, Result: r})
+	}
+	if len(runs) < 5 {
+		t.Fatalf("fixture has %d runs", len(runs))
+	}
+	return runs
+}

@@ -1,0 +1,279 @@
+package htmlreport
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"github.com/mirrorlab/mirrorlab/scenarios/runner"
+	"github.com/mirrorlab/mirrorlab/scenarios/spec"
+)
+
+func render(t testing.TB, runs []Run) (string, *html.Node) {
+	t.Helper()
+	var b bytes.Buffer
+	if err := Write(&b, runs); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := html.Parse(bytes.NewReader(b.Bytes()))
+	if err != nil {
+		t.Fatalf("the page does not parse: %v", err)
+	}
+	return b.String(), doc
+}
+
+// find returns the elements below n for which match holds, in document order.
+func find(n *html.Node, match func(*html.Node) bool) []*html.Node {
+	var out []*html.Node
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && match(n) {
+			out = append(out, n)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return out
+}
+
+func attr(n *html.Node, key string) (string, bool) {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val, true
+		}
+	}
+	return "", false
+}
+
+func hasClass(n *html.Node, class string) bool {
+	v, _ := attr(n, "class")
+	for _, c := range strings.Fields(v) {
+		if c == class {
+			return true
+		}
+	}
+	return false
+}
+
+func byClass(class string) func(*html.Node) bool {
+	return func(n *html.Node) bool { return hasClass(n, class) }
+}
+
+func text(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return b.String()
+}
+
+// sessionArrows returns the session groups of a run's section by session
+// name.
+func sessionGroups(section *html.Node) map[string]*html.Node {
+	out := map[string]*html.Node{}
+	for _, g := range find(section, byClass("session")) {
+		name, _ := attr(g, "data-session")
+		out[name] = g
+	}
+	return out
+}
+
+func TestWriteDrawsEverySession(t *testing.T) {
+	runs := fixture(t)
+	_, doc := render(t, runs)
+	sections := find(doc, func(n *html.Node) bool { return n.Data == "section" && hasClass(n, "run") })
+	if len(sections) != len(runs) {
+		t.Fatalf("%d sections, want one per run (%d)", len(sections), len(runs))
+	}
+	for i, r := range runs {
+		sec := sections[i]
+		t.Run(r.Result.Scenario, func(t *testing.T) {
+			if h := find(sec, func(n *html.Node) bool { return n.Data == "h2" }); len(h) != 1 || !strings.Contains(text(h[0]), r.Result.Scenario) {
+				t.Fatalf("the section's heading does not name %s", r.Result.Scenario)
+			}
+			groups := sessionGroups(sec)
+			arrows := 0
+			for _, ss := range r.Scenario.Mirror.Sessions {
+				arrows += len(sources(ss))
+			}
+			if got := len(find(sec, byClass("session-arrow"))); got != arrows {
+				t.Errorf("%d session arrows, want %d", got, arrows)
+			}
+			for _, ss := range r.Scenario.Mirror.Sessions {
+				g, ok := groups[ss.Name]
+				if !ok {
+					t.Errorf("no arrow for session %s", ss.Name)
+					continue
+				}
+				path := find(g, byClass("session-arrow"))[0]
+				d, _ := attr(path, "d")
+				if !strings.HasPrefix(d, "M") || !strings.Contains(d, "C") {
+					t.Errorf("session %s: arrow path %q", ss.Name, d)
+				}
+				if m, _ := attr(path, "marker-end"); !strings.HasPrefix(m, "url(#") {
+					t.Errorf("session %s: the arrow has no head (marker-end %q)", ss.Name, m)
+				}
+				label := text(find(g, byClass("arrow-label"))[0])
+				if !strings.Contains(label, "filter "+ss.TrafficMirrorFilterId) || !strings.Contains(label, "VNI ") {
+					t.Errorf("session %s: label %q lacks the VNI or the filter", ss.Name, label)
+				}
+				for _, sr := range r.Result.Sessions {
+					if sr.Name == ss.Name && !strings.Contains(label, fmt.Sprintf("VNI %d", sr.VNI)) {
+						t.Errorf("session %s: label %q, want VNI %d", ss.Name, label, sr.VNI)
+					}
+				}
+			}
+			// every ENI of the scenario is drawn once
+			for _, in := range r.Scenario.Network.Instances {
+				for _, e := range in.NetworkInterfaces {
+					n := find(sec, func(n *html.Node) bool { v, _ := attr(n, "data-eni"); return v == e.Name })
+					if len(n) != 1 {
+						t.Errorf("ENI %s drawn %d times", e.Name, len(n))
+					}
+				}
+			}
+			// the expectations, each with its verdict
+			rows := find(sec, byClass("verdict"))
+			if len(rows) != len(r.Result.Expectations) {
+				t.Fatalf("%d expectation rows, want %d", len(rows), len(r.Result.Expectations))
+			}
+			for j, v := range r.Result.Expectations {
+				if hasClass(rows[j], "pass") != v.Passed || !strings.Contains(text(rows[j]), v.Name) {
+					t.Errorf("expectation row %d %q does not show %q passed=%v", j, text(rows[j]), v.Name, v.Passed)
+				}
+			}
+			// the timeline: a bar per phase and per traffic step
+			want := len(r.Result.Timeline)
+			if want > 0 {
+				want += len(r.Result.Traffic)
+			}
+			if got := len(find(sec, byClass("phase"))); got != want {
+				t.Errorf("timeline has %d bars, want %d", got, want)
+			}
+		})
+	}
+}
+
+func TestWriteShowsCountersAndLosses(t *testing.T) {
+	runs := fixture(t)
+	page, _ := render(t, runs)
+	for _, r := range runs {
+		for _, l := range r.Result.Losses {
+			if !strings.Contains(page, html.EscapeString(l)) {
+				t.Errorf("%s: the loss %q is not on the page", r.Result.Scenario, l)
+			}
+		}
+		for _, c := range r.Result.Comparisons {
+			if !strings.Contains(page, fmt.Sprintf("%d (%.1f%%)", c.Matched, 100*c.Completeness())) {
+				t.Errorf("%s: the requests matched (%d) are not on the page", r.Result.Scenario, c.Matched)
+			}
+		}
+		for _, p := range r.Result.Validation {
+			if !strings.Contains(page, html.EscapeString(p.Text)) {
+				t.Errorf("%s: the refusal %q is not on the page", r.Result.Scenario, p.Text)
+			}
+		}
+	}
+	// a lost session is drawn dashed
+	_, doc := render(t, runs[3:4])
+	lost := find(doc, byClass("lost"))
+	if runs[3].Result.Scenario != "nacl-blocks-vxlan" || len(lost) == 0 {
+		t.Fatalf("%s: no lost marks", runs[3].Result.Scenario)
+	}
+}
+
+// TestWriteFetchesNothing: the page is self-contained.
+func TestWriteFetchesNothing(t *testing.T) {
+	page, doc := render(t, fixture(t))
+	for _, n := range find(doc, func(*html.Node) bool { return true }) {
+		switch n.Data {
+		case "script", "link", "img", "iframe", "object", "embed", "image", "use", "foreignObject":
+			t.Errorf("element <%s> in the page", n.Data)
+		}
+		for _, a := range n.Attr {
+			switch {
+			case a.Key == "src", a.Key == "srcset", a.Key == "xlink:href":
+				t.Errorf("<%s %s=%q>", n.Data, a.Key, a.Val)
+			case a.Key == "href" && !strings.HasPrefix(a.Val, "#"):
+				t.Errorf("<%s href=%q> leaves the page", n.Data, a.Val)
+			case strings.Contains(a.Val, "url(") && !strings.HasPrefix(a.Val, "url(#"):
+				t.Errorf("<%s %s=%q> fetches", n.Data, a.Key, a.Val)
+			}
+		}
+	}
+	for _, bad := range []string{"@import", "@font-face", "url(http", "url(//"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("the page contains %q", bad)
+		}
+	}
+}
+
+// TestWriteEscapesHostileNames: names and texts from a scenario file or a
+// program's output are text on the page, never markup.
+func TestWriteEscapesHostileNames(t *testing.T) {
+	const evil = `"><script>alert(1)</script><img src=x onerror=alert(2)>`
+	eni := func(name, subnet, ip string) spec.NetworkInterface {
+		e := spec.NetworkInterface{Name: name, SubnetId: subnet}
+		if err := e.PrivateIpAddress.UnmarshalText([]byte(ip)); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	vni := 7
+	s := &spec.Scenario{
+		Name: evil, Description: "</style>" + evil,
+		Network: spec.Network{
+			VPCs: []spec.VPC{{Name: "vpc" + evil, Subnets: []spec.Subnet{{Name: "a" + evil}, {Name: "b"}}}},
+			Instances: []spec.Instance{
+				{Name: "src" + evil, NetworkInterfaces: []spec.NetworkInterface{eni("src-eni"+evil, "a"+evil, "10.0.0.5")}},
+				{Name: "dst", NetworkInterfaces: []spec.NetworkInterface{eni("dst-eni", "b", "10.0.0.20")}},
+			},
+		},
+		Mirror: spec.Mirror{
+			Targets:  []spec.Target{{Name: "t" + evil, NetworkInterfaceId: "dst-eni"}},
+			Sessions: []spec.Session{{Name: "sess" + evil, NetworkInterfaceId: "src-eni" + evil, TrafficMirrorTargetId: "t" + evil, TrafficMirrorFilterId: "f" + evil, SessionNumber: 1, VirtualNetworkId: &vni}},
+		},
+	}
+	res := &runner.Result{
+		Scenario: evil, File: "evil.yaml" + evil, Error: evil,
+		Expectations: []runner.Verdict{{Name: evil, Want: evil, Observed: evil, Detail: evil}},
+		Programs:     []runner.ProgramResult{{Name: "p", Kind: "command", OutputTail: "</pre>" + evil}},
+		Losses:       []string{evil},
+	}
+	page, doc := render(t, []Run{{Scenario: s, Result: res}})
+	if n := find(doc, func(n *html.Node) bool { return n.Data == "script" || n.Data == "img" }); len(n) > 0 {
+		t.Fatalf("hostile names became elements: <%s>", n[0].Data)
+	}
+	for _, n := range find(doc, func(*html.Node) bool { return true }) {
+		for _, a := range n.Attr {
+			if strings.HasPrefix(a.Key, "on") {
+				t.Fatalf("hostile names became an attribute: <%s %s>", n.Data, a.Key)
+			}
+		}
+	}
+	g := sessionGroups(doc)
+	if _, ok := g["sess"+evil]; !ok {
+		t.Fatalf("the session's name does not survive as an attribute value; page:\n%s", page)
+	}
+	if !strings.Contains(text(doc), "src-eni"+evil[:10]) {
+		t.Error("the ENI's name is not shown as text")
+	}
+}
+
+func TestWriteNeedsResults(t *testing.T) {
+	if err := Write(&bytes.Buffer{}, []Run{{}}); err == nil {
+		t.Fatal("a run without a result was accepted")
+	}
+}
