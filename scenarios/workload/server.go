@@ -2,6 +2,7 @@ package workload
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -21,6 +23,58 @@ type ServerConfig struct {
 	// MaxBody is how much of each request body is kept (-max-body, default
 	// 1 MiB); the rest is read and counted, not kept.
 	MaxBody int
+	// Routes override status and body per path (-route, repeatable).
+	Routes []Route
+	// NoiseField, when set (-noise-field NAME), adds a field NAME to a JSON
+	// object body, with a value that changes on every response (the time in
+	// nanoseconds): what a timestamp does to a shadow comparison.
+	NoiseField string
+	// Delay is added before every answer (-delay).
+	Delay time.Duration
+}
+
+// Route is one -route PATH=STATUS[:BODY]: requests whose path (query
+// dropped) equals PATH, or starts with it when PATH ends in "*", get STATUS
+// and, when given, BODY.
+type Route struct {
+	Path   string
+	Status int
+	Body   string
+	// HasBody: BODY was given (it may be empty).
+	HasBody bool
+}
+
+// ParseRoute parses PATH=STATUS[:BODY].
+func ParseRoute(s string) (Route, error) {
+	path, rest, ok := strings.Cut(s, "=")
+	if !ok || !strings.HasPrefix(path, "/") {
+		return Route{}, fmt.Errorf("-route %q: want PATH=STATUS[:BODY] with PATH starting with /", s)
+	}
+	st, body, hasBody := strings.Cut(rest, ":")
+	code, err := strconv.Atoi(st)
+	if err != nil || code < 100 || code > 999 {
+		return Route{}, fmt.Errorf("-route %q: status %q is not an HTTP status", s, st)
+	}
+	return Route{Path: path, Status: code, Body: body, HasBody: hasBody}, nil
+}
+
+func (r Route) matches(path string) bool {
+	if p, ok := strings.CutSuffix(r.Path, "*"); ok {
+		return strings.HasPrefix(path, p)
+	}
+	return path == r.Path
+}
+
+type routeFlag struct{ c *ServerConfig }
+
+func (f routeFlag) String() string { return "" }
+func (f routeFlag) Set(s string) error {
+	r, err := ParseRoute(s)
+	if err != nil {
+		return err
+	}
+	f.c.Routes = append(f.c.Routes, r)
+	return nil
 }
 
 // ParseServerArgs reads the http-server's flags.
@@ -32,6 +86,9 @@ func ParseServerArgs(args []string) (ServerConfig, error) {
 	fs.IntVar(&c.Status, "status", http.StatusOK, "status code of every answer")
 	fs.StringVar(&c.Body, "body", "ok\n", "body of every answer")
 	fs.IntVar(&c.MaxBody, "max-body", 1<<20, "bytes of each request body kept")
+	fs.Var(routeFlag{&c}, "route", "PATH=STATUS[:BODY] answer for one path (repeatable)")
+	fs.StringVar(&c.NoiseField, "noise-field", "", "add a JSON field with a value that changes per response")
+	fs.DurationVar(&c.Delay, "delay", 0, "added before every answer")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -46,6 +103,22 @@ func ParseServerArgs(args []string) (ServerConfig, error) {
 	}
 	if c.MaxBody < 0 {
 		return c, errors.New("-max-body cannot be negative")
+	}
+	if c.Delay < 0 {
+		return c, errors.New("-delay cannot be negative")
+	}
+	if c.NoiseField != "" {
+		bodies := []string{c.Body}
+		for _, r := range c.Routes {
+			if r.HasBody {
+				bodies = append(bodies, r.Body)
+			}
+		}
+		for _, b := range bodies {
+			if !isJSONObject(b) {
+				return c, fmt.Errorf("-noise-field %s: body %q is not a JSON object", c.NoiseField, b)
+			}
+		}
 	}
 	return c, nil
 }
@@ -129,7 +202,47 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	n := len(s.reqs)
 	s.mu.Unlock()
 	fmt.Fprintf(s.log, "request %d: %s %s host=%s body=%dB from %s\n", n, req.Method, strconv.Quote(req.Path), req.Host, req.BodySize, req.Remote)
-	w.Header().Set("Content-Type", "text/plain")
-	w.WriteHeader(s.cfg.Status)
-	_, _ = io.WriteString(w, s.cfg.Body)
+	status, out := s.cfg.Status, s.cfg.Body
+	path, _, _ := strings.Cut(r.RequestURI, "?")
+	for _, rt := range s.cfg.Routes {
+		if rt.matches(path) {
+			status = rt.Status
+			if rt.HasBody {
+				out = rt.Body
+			}
+			break
+		}
+	}
+	if s.cfg.NoiseField != "" {
+		out = withField(out, s.cfg.NoiseField, time.Now().UnixNano())
+	}
+	if s.cfg.Delay > 0 {
+		time.Sleep(s.cfg.Delay)
+	}
+	if isJSONObject(out) || strings.HasPrefix(strings.TrimSpace(out), "[") {
+		w.Header().Set("Content-Type", "application/json")
+	} else {
+		w.Header().Set("Content-Type", "text/plain")
+	}
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, out)
+}
+
+func isJSONObject(s string) bool {
+	var m map[string]json.RawMessage
+	return json.Unmarshal([]byte(s), &m) == nil && m != nil
+}
+
+// withField returns the JSON object body with "name": v added first.
+func withField(body, name string, v int64) string {
+	i := strings.IndexByte(body, '{')
+	if i < 0 {
+		return body
+	}
+	k, _ := json.Marshal(name)
+	sep := ","
+	if strings.TrimSpace(body[i+1:]) == "}" {
+		sep = ""
+	}
+	return body[:i+1] + string(k) + ":" + strconv.FormatInt(v, 10) + sep + body[i+1:]
 }
