@@ -62,7 +62,7 @@ func (m *Model) CountMirrored(d *Decision, frameLen int) {
 	}
 	e.counters.mirrorBytes[d.Direction&1].Add(uint64(frameLen))
 	e.counters.mirrorPackets[d.Direction&1].Add(1)
-	s := &d.session.counters
+	s := d.session.counters
 	s.packets.Add(1)
 	s.bytes.Add(uint64(frameLen))
 	if d.Truncated(frameLen) {
@@ -105,7 +105,7 @@ func (m *Model) CountDelivery(d *Decision, dl *Delivery) {
 func (m *Model) Snapshot() Snapshot {
 	s := Snapshot{ENIs: map[string]ENICounters{}, Sessions: map[string]SessionCounters{}}
 	for _, e := range m.enis {
-		c := &e.counters
+		c := e.counters
 		ec := ENICounters{
 			NetworkMirrorIn:             c.mirrorBytes[Ingress].Load(),
 			NetworkMirrorOut:            c.mirrorBytes[Egress].Load(),
@@ -127,7 +127,7 @@ func (m *Model) Snapshot() Snapshot {
 		s.ENIs[e.id] = ec
 	}
 	for _, ss := range m.sessions {
-		c := &ss.counters
+		c := ss.counters
 		sc := SessionCounters{
 			Packets: c.packets.Load(), Bytes: c.bytes.Load(),
 			SkipPackets: c.skipPackets.Load(), SkipBytes: c.skipBytes.Load(),

@@ -38,6 +38,7 @@ type Option func(*options)
 type options struct {
 	seed    uint64
 	hasSeed bool
+	from    *Model
 }
 
 // WithSeed makes the VNIs assigned to sessions without one deterministic.
@@ -72,8 +73,8 @@ type eni struct {
 	sgs      []*securityGroup
 	sessions []*session // as a source, ascending session number
 	groups   []string
-	counters eniCounters
-	conns    connTable
+	counters *eniCounters // shared with the model it was carried over from
+	conns    *connTable   // likewise
 }
 
 type session struct {
@@ -84,7 +85,7 @@ type session struct {
 	packetLength int // 0: whole packet
 	filter       *filter
 	target       *target
-	counters     sessionCounters
+	counters     *sessionCounters // shared with the model it was carried over from
 }
 
 type targetKind uint8
@@ -113,7 +114,7 @@ type loadBalancer struct {
 
 type backend struct {
 	eni     *eni
-	healthy atomic.Bool
+	healthy *atomic.Bool // shared with the model it was carried over from
 }
 
 type filter struct {
@@ -166,6 +167,7 @@ func New(spec Spec, opts ...Option) (*Model, error) {
 	for i := range spec.NetworkInterfaces {
 		ni := &spec.NetworkInterfaces[i]
 		e := &eni{ref: ENIRef(len(m.enis)), id: ni.NetworkInterfaceId, mtu: ni.Mtu, groups: ni.Groups}
+		e.counters, e.conns = o.from.eniState(e.id)
 		if e.mtu == 0 {
 			e.mtu = DefaultMTU
 		}
@@ -213,7 +215,7 @@ func New(spec Spec, opts ...Option) (*Model, error) {
 		}
 		for _, t := range l.Targets {
 			b := &backend{eni: m.enis[m.eniByID[t.NetworkInterfaceId]]}
-			b.healthy.Store(true)
+			b.healthy = o.from.backendHealth(lb.arn, t.NetworkInterfaceId)
 			lb.backends = append(lb.backends, b)
 		}
 		m.lbs = append(m.lbs, lb)
@@ -250,12 +252,13 @@ func New(spec Spec, opts ...Option) (*Model, error) {
 	for i := range spec.TrafficMirrorSessions {
 		s := &spec.TrafficMirrorSessions[i]
 		ss := &session{
-			idx:    i,
-			id:     s.TrafficMirrorSessionId,
-			number: s.SessionNumber,
-			vni:    m.vnis[s.TrafficMirrorSessionId],
-			filter: filters[s.TrafficMirrorFilterId],
-			target: targets[s.TrafficMirrorTargetId],
+			idx:      i,
+			id:       s.TrafficMirrorSessionId,
+			number:   s.SessionNumber,
+			vni:      m.vnis[s.TrafficMirrorSessionId],
+			filter:   filters[s.TrafficMirrorFilterId],
+			target:   targets[s.TrafficMirrorTargetId],
+			counters: o.from.sessionState(s.TrafficMirrorSessionId),
 		}
 		if s.PacketLength != nil {
 			ss.packetLength = *s.PacketLength
@@ -273,12 +276,22 @@ func New(spec Spec, opts ...Option) (*Model, error) {
 }
 
 // assignVNIs gives every session without a VirtualNetworkId a random VNI
-// that no other session of the account uses.
+// that no other session of the account uses; a session carried over (see
+// WithStateFrom) keeps the VNI it had, unless another session now claims it.
 func (m *Model) assignVNIs(ss []TrafficMirrorSession, o options) {
 	used := map[uint32]bool{}
 	for _, s := range ss {
 		if s.VirtualNetworkId != nil {
 			v := uint32(*s.VirtualNetworkId)
+			used[v] = true
+			m.vnis[s.TrafficMirrorSessionId] = v
+		}
+	}
+	for _, s := range ss {
+		if s.VirtualNetworkId != nil || o.from == nil {
+			continue
+		}
+		if v, ok := o.from.vnis[s.TrafficMirrorSessionId]; ok && !used[v] {
 			used[v] = true
 			m.vnis[s.TrafficMirrorSessionId] = v
 		}
@@ -290,7 +303,7 @@ func (m *Model) assignVNIs(ss []TrafficMirrorSession, o options) {
 		rng = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	}
 	for _, s := range ss {
-		if s.VirtualNetworkId != nil {
+		if _, ok := m.vnis[s.TrafficMirrorSessionId]; ok {
 			continue
 		}
 		for {
