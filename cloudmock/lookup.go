@@ -48,6 +48,15 @@ func (m *Model) SourceENIs() []ENIRef {
 	return out
 }
 
+// ENIs returns every ENI of the model, in Spec order.
+func (m *Model) ENIs() []ENIRef {
+	out := make([]ENIRef, len(m.enis))
+	for i, e := range m.enis {
+		out[i] = e.ref
+	}
+	return out
+}
+
 // SessionVNI returns the VNI of a session (given or assigned) by id.
 func (m *Model) SessionVNI(sessionID string) (uint32, bool) {
 	v, ok := m.vnis[sessionID]

@@ -19,13 +19,19 @@ type Config struct {
 	Model *cloudmock.Model
 	// Spec is the Spec Model was built from. It is needed only for load
 	// balancer targets (their registered targets are health-checked); nil
-	// disables health checks.
+	// disables health checks until Apply gives one.
 	Spec *cloudmock.Spec
 	// Lab is the emulated VPC the model's ENIs live in. Required.
 	Lab *sim.Lab
 	// ENIs maps a NetworkInterfaceId to the sim ENI realising it. An ENI
 	// not listed is found by its primary IPv4 address (Lab.ENIByIP).
 	ENIs map[string]*sim.ENI
+	// AllENIs opens captures on every ENI of the model, not only the
+	// sources of its sessions, so that a session created later by Apply
+	// may take any ENI as its source (a served lab). Each ENI costs two
+	// rings and two queues, and its traffic is read and decided (as "no
+	// session") even while no session mirrors it.
+	AllENIs bool
 
 	// QueueLen is the number of datagram buffers between each capture
 	// (one per source ENI and direction) and its sender; when they are all

@@ -28,9 +28,14 @@
 //
 //	Config        plain description: Model, Spec (for NLB health checks), Lab,
 //	              ENIs (NetworkInterfaceId → *sim.ENI; default: by address),
+//	              AllENIs (capture every ENI, not only the sources),
 //	              QueueLen, Batch, Ring, Mark, PcapDir, HealthCheck, Logger
 //	Start         opens the rings and sockets in the fabric namespaces and
 //	              starts mirroring (ctx bounds the start only)
+//	Service.Apply replaces the configuration while it runs: a new model
+//	              (carrying the old one's counters and state over) is
+//	              published atomically; each packet is handled with the old
+//	              or the new one whole; health checks follow the new targets
 //	Service.Close stops captures, drains the queues, stops health checks,
 //	              closes every socket and file; returns the joined errors
 //	Service.Snapshot  JSON-able counters: the model's (provider metric names,

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -214,45 +216,92 @@ func (h *healthChecker) run(done <-chan struct{}) {
 	}
 }
 
-// buildHealthChecks makes one checker per fabric holding registered
-// targets of the Spec's load balancers.
-func (s *Service) buildHealthChecks() error {
-	if s.cfg.Spec == nil || s.cfg.HealthCheck.Port == 0 {
+// healthGen is the set of health checkers of one configuration's load
+// balancers; Apply replaces it when the registered targets change.
+type healthGen struct {
+	checks []*healthChecker
+	keys   []string // "lb|eni|ip" of every checked target, sorted
+	done   chan struct{}
+	wg     sync.WaitGroup
+}
+
+func (g *healthGen) start() {
+	for _, h := range g.checks {
+		g.wg.Add(1)
+		go func() { defer g.wg.Done(); h.run(g.done) }()
+	}
+}
+
+// stop stops the checkers and waits for them; a nil gen does nothing.
+func (g *healthGen) stop() {
+	if g == nil {
+		return
+	}
+	close(g.done)
+	g.wg.Wait()
+}
+
+// moveHealthChecks makes the health checks follow the registered targets
+// of the model in force: when they changed, the old checkers stop and new
+// ones start from the model's health (carried over for targets that stay).
+// Called with mu held.
+func (s *Service) moveHealthChecks(m *cloudmock.Model, spec *cloudmock.Spec) error {
+	g, err := s.buildHealthChecks(m, spec)
+	if err != nil {
+		return err
+	}
+	if slices.Equal(g.keys, s.health.keys) {
 		return nil
 	}
+	s.health.stop()
+	s.health = g
+	g.start()
+	return nil
+}
+
+// buildHealthChecks makes one checker per fabric holding registered
+// targets of the spec's load balancers (nothing without a spec or a port).
+func (s *Service) buildHealthChecks(m *cloudmock.Model, spec *cloudmock.Spec) (*healthGen, error) {
+	g := &healthGen{done: make(chan struct{})}
+	if spec == nil || s.cfg.HealthCheck.Port == 0 {
+		return g, nil
+	}
 	byFabric := map[*sim.Fabric]*healthChecker{}
-	for _, lb := range s.cfg.Spec.LoadBalancers {
+	for _, lb := range spec.LoadBalancers {
 		for _, td := range lb.Targets {
-			ref, ok := s.model.ENI(td.NetworkInterfaceId)
+			ref, ok := m.ENI(td.NetworkInterfaceId)
 			if !ok {
-				return fmt.Errorf("load balancer %s: registered target %s is not in the model", lb.LoadBalancerArn, td.NetworkInterfaceId)
+				return nil, fmt.Errorf("load balancer %s: registered target %s is not in the model", lb.LoadBalancerArn, td.NetworkInterfaceId)
 			}
-			e, err := s.simENI(ref)
+			e, err := s.simENI(m, ref)
 			if err != nil {
-				return fmt.Errorf("load balancer %s: registered target %w", lb.LoadBalancerArn, err)
+				return nil, fmt.Errorf("load balancer %s: registered target %w", lb.LoadBalancerArn, err)
 			}
 			f := s.cfg.Lab.Fabric(e.VPC)
 			h := byFabric[f]
 			if h == nil {
-				h = &healthChecker{fabric: f, model: s.model, cfg: s.cfg.HealthCheck, mark: s.cfg.Mark,
+				h = &healthChecker{fabric: f, model: m, cfg: s.cfg.HealthCheck, mark: s.cfg.Mark,
 					logger: s.cfg.Logger.With("fabric", f.NsName)}
 				byFabric[f] = h
-				s.checks = append(s.checks, h)
+				g.checks = append(g.checks, h)
 			}
 			// Start from the model's state, so a target marked unhealthy
 			// before Start stays out until its checks pass.
-			healthy, err := s.model.TargetHealth(lb.LoadBalancerArn, td.NetworkInterfaceId)
+			healthy, err := m.TargetHealth(lb.LoadBalancerArn, td.NetworkInterfaceId)
 			if err != nil {
-				return fmt.Errorf("load balancer %s: %w", lb.LoadBalancerArn, err)
+				return nil, fmt.Errorf("load balancer %s: %w", lb.LoadBalancerArn, err)
 			}
+			ip := m.ENIAddr(ref)
 			h.targets = append(h.targets, checkTarget{lb: lb.LoadBalancerArn, eni: td.NetworkInterfaceId,
-				ip: s.model.ENIAddr(ref), healthy: healthy})
+				ip: ip, healthy: healthy})
+			g.keys = append(g.keys, lb.LoadBalancerArn+"|"+td.NetworkInterfaceId+"|"+ip.String())
 		}
 	}
-	for _, h := range s.checks {
+	slices.Sort(g.keys)
+	for _, h := range g.checks {
 		for i := range h.targets {
 			h.targets[i].published.Store(h.targets[i].healthy)
 		}
 	}
-	return nil
+	return g, nil
 }

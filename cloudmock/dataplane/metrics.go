@@ -2,6 +2,7 @@ package dataplane
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -130,7 +131,7 @@ func (a *PipeStats) add(b PipeStats) {
 
 // Snapshot copies every counter.
 func (s *Service) Snapshot() Snapshot {
-	snap := Snapshot{Model: s.model.Snapshot(), ENIs: map[string]ENIStats{}, Targets: []TargetStats{}}
+	snap := Snapshot{Model: s.Model().Snapshot(), ENIs: map[string]ENIStats{}, Targets: []TargetStats{}}
 	for _, p := range s.pipes {
 		ps := p.stats()
 		es := snap.ENIs[p.eniID]
@@ -142,14 +143,21 @@ func (s *Service) Snapshot() Snapshot {
 		snap.ENIs[p.eniID] = es
 		snap.Totals.add(ps)
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for _, t := range s.targets {
 		snap.Targets = append(snap.Targets, TargetStats{TargetId: t.id, Addr: t.addr.String(), ENIId: t.eniID,
 			Sent: t.st.sent.Load(), SentBytes: t.st.sentBytes.Load()})
 	}
-	for _, w := range s.pcaps {
-		snap.Pcaps = append(snap.Pcaps, w.stats())
+	ids := make([]string, 0, len(s.pcaps))
+	for id := range s.pcaps {
+		ids = append(ids, id)
 	}
-	for _, h := range s.checks {
+	slices.Sort(ids)
+	for _, id := range ids {
+		snap.Pcaps = append(snap.Pcaps, s.pcaps[id].stats())
+	}
+	for _, h := range s.health.checks {
 		for i := range h.targets {
 			t := &h.targets[i]
 			snap.Health = append(snap.Health, TargetHealth{LoadBalancer: t.lb, ENIId: t.eni, Addr: t.ip.String(),

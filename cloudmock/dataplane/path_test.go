@@ -10,6 +10,33 @@ import (
 // objects: the per-packet capture path in isolation.
 func pathFixture(tb testing.TB, packetLength int) (*pipeline, []byte) {
 	tb.Helper()
+	m, err := cloudmock.New(fixtureSpec(packetLength))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s := &Service{cfg: Config{}.withDefaults(), byKey: map[targetKey]*targetAddr{}, pcaps: map[string]*pcapWriter{},
+		captured: map[string]bool{"eni-src": true}, health: &healthGen{done: make(chan struct{})}}
+	v := &view{model: m, targets: map[targetKey]*targetAddr{}}
+	for id, addrs := range m.TargetAddrs() {
+		for _, a := range addrs {
+			v.targets[targetKey{id, a}] = &targetAddr{id: id, addr: a}
+		}
+	}
+	s.cur.Store(v)
+	ref, _ := m.ENI("eni-src")
+	mac := [6]byte{2, 0, 10, 0, 0, 5}
+	p := &pipeline{svc: s, eni: ref, eniID: "eni-src", dir: cloudmock.Ingress, mac: mac,
+		q: newQueue(64, 9200)}
+	f, err := cloudmock.BuildFrame(cloudmock.Packet{Proto: 17, Src: m.ENIAddr(ref).Prev(), Dst: m.ENIAddr(ref),
+		SrcPort: 40000, DstPort: 9000, PayloadLen: 1358, DstMAC: mac})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p, f
+}
+
+// fixtureSpec is pathFixture's account: eni-src mirrored to eni-dst, VNI 1.
+func fixtureSpec(packetLength int) cloudmock.Spec {
 	spec := cloudmock.Spec{
 		Vpcs:    []cloudmock.Vpc{{VpcId: "vpc-1", CidrBlock: "10.0.0.0/24"}},
 		Subnets: []cloudmock.Subnet{{SubnetId: "s", VpcId: "vpc-1", CidrBlock: "10.0.0.0/24"}},
@@ -26,24 +53,7 @@ func pathFixture(tb testing.TB, packetLength int) (*pipeline, []byte) {
 	if packetLength > 0 {
 		spec.TrafficMirrorSessions[0].PacketLength = cloudmock.Ptr(packetLength)
 	}
-	m, err := cloudmock.New(spec)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	s := &Service{cfg: Config{}.withDefaults(), model: m, byKey: map[targetKey]int{}}
-	if err := s.buildTargets(); err != nil {
-		tb.Fatal(err)
-	}
-	ref, _ := m.ENI("eni-src")
-	mac := [6]byte{2, 0, 10, 0, 0, 5}
-	p := &pipeline{svc: s, model: m, eni: ref, eniID: "eni-src", dir: cloudmock.Ingress, mac: mac,
-		q: newQueue(64, 9200)}
-	f, err := cloudmock.BuildFrame(cloudmock.Packet{Proto: 17, Src: m.ENIAddr(ref).Prev(), Dst: m.ENIAddr(ref),
-		SrcPort: 40000, DstPort: 9000, PayloadLen: 1358, DstMAC: mac})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return p, f
+	return spec
 }
 
 func TestHandleEnqueuesEncapsulated(t *testing.T) {

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/mirrorlab/mirrorlab/sim"
 )
 
 // countingHandler records the messages logged at each level.
@@ -120,16 +122,19 @@ func TestPcapWriterReportsFirstError(t *testing.T) {
 // metrics carry a target's pcapng losses while the service runs.
 func TestPcapLossInSnapshotAndMetrics(t *testing.T) {
 	p, _ := pathFixture(t, 0)
-	m := p.model
+	m := p.svc.Model()
 	h := &countingHandler{}
-	s := &Service{cfg: Config{PcapDir: t.TempDir(), Logger: slog.New(h)}.withDefaults(), model: m, byKey: map[targetKey]int{}}
-	if err := s.buildTargets(); err != nil {
+	s := &Service{cfg: Config{PcapDir: t.TempDir(), Logger: slog.New(h), Lab: &sim.Lab{}}.withDefaults(),
+		byKey: map[targetKey]*targetAddr{}, pcaps: map[string]*pcapWriter{}, health: &healthGen{}}
+	v, err := s.newView(m, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
+	s.cur.Store(v)
 	if len(s.pcaps) != 1 {
 		t.Fatalf("%d pcap writers, want 1", len(s.pcaps))
 	}
-	w := s.pcaps[0]
+	w := s.pcaps["t"]
 	t.Cleanup(func() { _ = w.close() })
 	if err := w.f.Close(); err != nil {
 		t.Fatal(err)

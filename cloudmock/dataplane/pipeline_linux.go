@@ -2,7 +2,6 @@ package dataplane
 
 import (
 	"log/slog"
-	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -14,8 +13,11 @@ import (
 // capture goroutine (decide, deliver, encapsulate into the queue), the
 // queue, and the sender goroutine (sendmmsg from the fabric namespace).
 type pipeline struct {
-	svc    *Service
-	model  *cloudmock.Model
+	svc *Service
+	// view and eni are the configuration the capture goroutine last
+	// loaded and the ENI's ref in its model (re-resolved by id when the
+	// view changes); written by the capture goroutine only.
+	view   *view
 	eni    cloudmock.ENIRef
 	eniID  string
 	sim    *sim.ENI
@@ -109,33 +111,48 @@ func (p *pipeline) wire(frame []byte, vh vnetHdr, stamp int64) {
 	p.handle(frame, stamp)
 }
 
-// handle is the per-packet path: no allocation.
+// current returns the configuration in force and the ENI's ref in it.
+func (p *pipeline) current() (*view, cloudmock.ENIRef) {
+	if v := p.svc.cur.Load(); v != p.view {
+		ref, ok := v.model.ENI(p.eniID)
+		if !ok {
+			ref = cloudmock.NoENI // gone from the model: decided as unknown
+		}
+		p.view, p.eni = v, ref
+	}
+	return p.view, p.eni
+}
+
+// handle is the per-packet path: no allocation. One packet is decided,
+// delivered, queued and counted with one configuration.
 func (p *pipeline) handle(frame []byte, stamp int64) {
 	p.st.captured.Add(1)
 	if !p.ours(frame) {
 		p.st.foreign.Add(1)
 		return
 	}
+	v, ref := p.current()
+	m := v.model
 	d := &p.dec
-	p.model.DecideInto(d, p.eni, p.dir, frame)
+	m.DecideInto(d, ref, p.dir, frame)
 	if !d.Mirrored {
-		p.model.CountNotMirrored(d)
+		m.CountNotMirrored(d)
 		return
 	}
 	p.st.mirrored.Add(1)
-	dl := p.model.Deliver(d)
+	dl := m.Deliver(d)
 	if !dl.Delivered {
 		// Lost on the way (target ACL/SG, no listener, no healthy
 		// target): the source still mirrored it.
-		p.model.CountDelivery(d, &dl)
-		p.model.CountMirrored(d, len(frame))
+		m.CountDelivery(d, &dl)
+		m.CountMirrored(d, len(frame))
 		p.st.dropped[deliveryDrop(dl.Reason)].Add(1)
 		return
 	}
-	t, ok := p.svc.target(d.TargetId, dl.To)
+	t, ok := v.target(d.TargetId, dl.To)
 	if !ok || !dl.To.Is4() || !d.Outer.Src.Is4() {
 		// A receiver the service has no route to (another VPC, IPv6).
-		p.model.CountMirrored(d, len(frame))
+		m.CountMirrored(d, len(frame))
 		p.st.dropped[DropOther].Add(1)
 		return
 	}
@@ -143,22 +160,22 @@ func (p *pipeline) handle(frame []byte, stamp int64) {
 		// Bigger than any datagram the VPC carries (an aggregate that
 		// could not be cut, not truncated by the model): the kernel would
 		// refuse it.
-		p.model.CountMirrored(d, len(frame))
+		m.CountMirrored(d, len(frame))
 		p.st.dropped[DropOversize].Add(1)
 		return
 	}
 	s := p.q.reserve()
 	if s == nil {
 		// The mirror path is saturated: production has priority.
-		p.model.CountSkipped(d, len(frame))
+		m.CountSkipped(d, len(frame))
 		p.st.dropped[DropQueueFull].Add(1)
 		return
 	}
 	b := d.AppendFrame(s.buf[:0], cloudmock.FrameHeader{SrcMAC: t.srcMAC, DstMAC: t.dstMAC, Dst: dl.To}, frame)
-	s.n, s.ipOff, s.dst, s.target, s.stamp = len(b), EthernetHeaderLen, dl.To, t.idx, stamp
+	s.n, s.ipOff, s.dst, s.target, s.stamp = len(b), EthernetHeaderLen, dl.To, t, stamp
 	p.q.commit()
-	p.model.CountDelivery(d, &dl)
-	p.model.CountMirrored(d, len(frame))
+	m.CountDelivery(d, &dl)
+	m.CountMirrored(d, len(frame))
 }
 
 // Header sizes of the outer frame.
@@ -201,7 +218,7 @@ func (p *pipeline) send(done <-chan struct{}) {
 			size := uint64(s.n - s.ipOff)
 			p.st.sent.Add(1)
 			p.st.sentBytes.Add(size)
-			t := p.svc.targets[s.target]
+			t := s.target
 			t.st.sent.Add(1)
 			t.st.sentBytes.Add(size)
 			if t.pcap != nil {
@@ -225,21 +242,4 @@ func (l *errLimiter) log(logger *slog.Logger, msg string, err error) {
 	if n := l.n.Add(1); n == 1 || n%4096 == 0 {
 		logger.Warn(msg, "error", err, "count", n)
 	}
-}
-
-// targetAddr is one address that receives copies of one target: the ENI
-// target's address, or one registered target of a load balancer.
-type targetAddr struct {
-	idx            int
-	id             string // TrafficMirrorTargetId
-	addr           netip.Addr
-	eniID          string // the receiving ENI
-	srcMAC, dstMAC [6]byte
-	pcap           *pcapWriter // shared by the target's addresses; nil: none
-	st             targetStats
-}
-
-type targetKey struct {
-	id   string
-	addr netip.Addr
 }

@@ -10,11 +10,11 @@ import (
 // kernel is buf[ipOff:n].
 type slot struct {
 	buf    []byte
-	n      int        // bytes used in buf
-	ipOff  int        // where the outer IPv4 header starts in buf
-	dst    netip.Addr // outer destination (the target or the NLB's chosen agent)
-	target int        // index into Service.targets (pcap writer, per-target counters)
-	stamp  int64      // capture time, unix nanoseconds (pcapng timestamp)
+	n      int         // bytes used in buf
+	ipOff  int         // where the outer IPv4 header starts in buf
+	dst    netip.Addr  // outer destination (the target or the NLB's chosen agent)
+	target *targetAddr // the receiving address (pcap writer, per-target counters)
+	stamp  int64       // capture time, unix nanoseconds (pcapng timestamp)
 }
 
 // queue is a bounded single-producer single-consumer ring of preallocated

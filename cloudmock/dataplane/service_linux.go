@@ -4,40 +4,45 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"os"
-	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/sim"
 )
 
 // Service is a running mirror service. All its kernel state is sockets (two
-// AF_PACKET rings and two raw sockets per source ENI, short-lived TCP
+// AF_PACKET rings and two raw sockets per captured ENI, short-lived TCP
 // health-check sockets) inside the lab's fabric namespaces: when the process
 // dies, the kernel closes them, and nothing is left behind.
 type Service struct {
-	cfg     Config
-	model   *cloudmock.Model
-	pipes   []*pipeline
-	targets []*targetAddr
-	byKey   map[targetKey]int
-	pcaps   []*pcapWriter
-	checks  []*healthChecker
+	cfg   Config
+	cur   atomic.Pointer[view] // the configuration in force (see Apply)
+	pipes []*pipeline
+	// captured lists the ENIs with pipelines, by NetworkInterfaceId.
+	captured map[string]bool
 
 	done      chan struct{} // closed by Close: senders drain and return
 	captureWG sync.WaitGroup
 	sendWG    sync.WaitGroup
-	healthWG  sync.WaitGroup
+
+	// mu serialises Apply and Close and guards what follows.
+	mu      sync.Mutex
+	closed  bool
+	targets []*targetAddr // every receiving address indexed so far, in order
+	byKey   map[targetKey]*targetAddr
+	pcaps   map[string]*pcapWriter // by TrafficMirrorTargetId
+	health  *healthGen
 
 	closeOnce sync.Once
 	closeErr  error
 }
 
 // Start opens a capture on the fabric end of every source ENI of the model
-// (both directions), the senders and the health checks, and starts
-// mirroring. ctx bounds the start only; Close stops the service.
+// (both directions; every ENI of the model with Config.AllENIs), the
+// senders and the health checks, and starts mirroring. ctx bounds the
+// start only; Close stops the service.
 func Start(ctx context.Context, cfg Config) (*Service, error) {
 	cfg = cfg.withDefaults()
 	if cfg.Model == nil {
@@ -46,7 +51,8 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Lab == nil {
 		return nil, errors.New("start mirror service: config: Lab is nil")
 	}
-	s := &Service{cfg: cfg, model: cfg.Model, byKey: map[targetKey]int{}, done: make(chan struct{})}
+	s := &Service{cfg: cfg, captured: map[string]bool{}, byKey: map[targetKey]*targetAddr{},
+		pcaps: map[string]*pcapWriter{}, done: make(chan struct{})}
 	if err := s.build(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("start mirror service: %w", err), s.release())
 	}
@@ -56,25 +62,19 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		s.sendWG.Add(1)
 		go func() { defer s.sendWG.Done(); p.send(s.done) }()
 	}
-	for _, h := range s.checks {
-		s.healthWG.Add(1)
-		go func() { defer s.healthWG.Done(); h.run(s.done) }()
-	}
+	s.health.start()
 	cfg.Logger.Info("mirror service started", "pipelines", len(s.pipes), "targets", len(s.targets),
-		"health_checks", len(s.checks))
+		"health_checks", len(s.health.checks))
 	return s, nil
 }
 
-// simENI finds the sim ENI realising the model's ENI ref.
-func (s *Service) simENI(ref cloudmock.ENIRef) (*sim.ENI, error) {
-	id := s.model.ENIID(ref)
+// simENI finds the sim ENI realising ENI ref of model m.
+func (s *Service) simENI(m *cloudmock.Model, ref cloudmock.ENIRef) (*sim.ENI, error) {
+	id := m.ENIID(ref)
 	if e, ok := s.cfg.ENIs[id]; ok && e != nil {
 		return e, nil
 	}
-	addr := s.model.ENIAddr(ref)
-	if s.cfg.Lab == nil {
-		return nil, fmt.Errorf("network interface %s (%s): no lab", id, addr)
-	}
+	addr := m.ENIAddr(ref)
 	if e := s.cfg.Lab.ENIByIP(addr); e != nil {
 		return e, nil
 	}
@@ -82,12 +82,24 @@ func (s *Service) simENI(ref cloudmock.ENIRef) (*sim.ENI, error) {
 }
 
 func (s *Service) build(ctx context.Context) error {
-	if err := s.buildTargets(); err != nil {
+	m := s.cfg.Model
+	if s.cfg.PcapDir != "" {
+		if err := os.MkdirAll(s.cfg.PcapDir, 0o755); err != nil {
+			return fmt.Errorf("pcap directory: %w", err)
+		}
+	}
+	v, err := s.newView(m, s.cfg.Spec)
+	if err != nil {
 		return err
 	}
+	s.cur.Store(v)
+	refs := m.SourceENIs()
+	if s.cfg.AllENIs {
+		refs = m.ENIs()
+	}
 	slotSize := 0
-	for _, ref := range s.model.SourceENIs() {
-		e, err := s.simENI(ref)
+	for _, ref := range refs {
+		e, err := s.simENI(m, ref)
 		if err != nil {
 			return fmt.Errorf("source %w", err)
 		}
@@ -95,29 +107,32 @@ func (s *Service) build(ctx context.Context) error {
 		// frame at the source's MTU (with up to two VLAN tags).
 		slotSize = max(slotSize, EthernetHeaderLen+outerLen+EthernetHeaderLen+8+max(e.MTU, cloudmock.DefaultMTU))
 	}
-	for _, ref := range s.model.SourceENIs() {
+	for _, ref := range refs {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		e, _ := s.simENI(ref)
+		e, _ := s.simENI(m, ref)
 		f := s.cfg.Lab.Fabric(e.VPC)
 		if f == nil {
-			return fmt.Errorf("source network interface %s: no fabric for VPC %s", s.model.ENIID(ref), e.VPC)
+			return fmt.Errorf("source network interface %s: no fabric for VPC %s", m.ENIID(ref), e.VPC)
 		}
 		for _, dir := range []cloudmock.Direction{cloudmock.Ingress, cloudmock.Egress} {
-			p, err := s.newPipeline(f, ref, e, dir, slotSize)
+			p, err := s.newPipeline(f, v, ref, e, dir, slotSize)
 			if err != nil {
 				return err
 			}
 			s.pipes = append(s.pipes, p)
 		}
+		s.captured[m.ENIID(ref)] = true
 	}
-	return s.buildHealthChecks()
+	s.health, err = s.buildHealthChecks(m, s.cfg.Spec)
+	return err
 }
 
-func (s *Service) newPipeline(f *sim.Fabric, ref cloudmock.ENIRef, e *sim.ENI, dir cloudmock.Direction, slotSize int) (*pipeline, error) {
-	p := &pipeline{svc: s, model: s.model, eni: ref, eniID: s.model.ENIID(ref), sim: e, dir: dir,
-		mac: [6]byte(e.MAC), logger: s.cfg.Logger.With("eni", s.model.ENIID(ref), "direction", dir.String()),
+func (s *Service) newPipeline(f *sim.Fabric, v *view, ref cloudmock.ENIRef, e *sim.ENI, dir cloudmock.Direction, slotSize int) (*pipeline, error) {
+	id := v.model.ENIID(ref)
+	p := &pipeline{svc: s, view: v, eni: ref, eniID: id, sim: e, dir: dir,
+		mac: [6]byte(e.MAC), logger: s.cfg.Logger.With("eni", id, "direction", dir.String()),
 		failed: make([]bool, s.cfg.Batch)}
 	p.onErr = p.markFailed
 	err := f.Run(func() error {
@@ -146,72 +161,21 @@ func (s *Service) newPipeline(f *sim.Fabric, ref cloudmock.ENIRef, e *sim.ENI, d
 	return p, nil
 }
 
-// buildTargets indexes every address that receives copies, with the MACs
-// of the outer frame (for the pcapng) and the per-target pcapng writer.
-func (s *Service) buildTargets() error {
-	if s.cfg.PcapDir != "" {
-		if err := os.MkdirAll(s.cfg.PcapDir, 0o755); err != nil {
-			return fmt.Errorf("pcap directory: %w", err)
-		}
-	}
-	all := s.model.TargetAddrs()
-	ids := make([]string, 0, len(all))
-	for id := range all {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
-		var w *pcapWriter
-		if s.cfg.PcapDir != "" {
-			var err error
-			if w, err = newPcapWriter(s.cfg.PcapDir, id, s.cfg.Logger); err != nil {
-				return err
-			}
-			s.pcaps = append(s.pcaps, w)
-		}
-		for _, addr := range all[id] {
-			t := &targetAddr{idx: len(s.targets), id: id, addr: addr, pcap: w}
-			if ref, ok := s.model.ENIByIP(addr); ok {
-				t.eniID = s.model.ENIID(ref)
-				if e, err := s.simENI(ref); err == nil {
-					t.dstMAC = [6]byte(e.MAC)
-					if f := s.cfg.Lab.Fabric(e.VPC); f != nil {
-						if b := f.Bridge(e.Subnet); b != nil {
-							t.srcMAC = [6]byte(b.MAC)
-						}
-					}
-				} else {
-					s.cfg.Logger.Warn("mirror target address not realised in the lab", "target", id, "addr", addr)
-				}
-			}
-			s.byKey[targetKey{id, addr}] = t.idx
-			s.targets = append(s.targets, t)
-		}
-	}
-	return nil
-}
-
-// target returns the receiving address of a copy (no allocation).
-func (s *Service) target(id string, addr netip.Addr) (*targetAddr, bool) {
-	i, ok := s.byKey[targetKey{id, addr}]
-	if !ok {
-		return nil, false
-	}
-	return s.targets[i], true
-}
-
 // Close stops the captures, lets the senders drain their queues, stops the
 // health checks, and closes every socket and file. It returns the joined
 // errors; calling it again returns the same result.
 func (s *Service) Close() error {
 	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
 		for _, p := range s.pipes {
 			p.stop.Store(true)
 		}
 		s.captureWG.Wait()
 		close(s.done)
 		s.sendWG.Wait()
-		s.healthWG.Wait()
+		s.health.stop()
 		s.closeErr = s.release()
 		s.cfg.Logger.Info("mirror service stopped", "error", s.closeErr)
 	})
@@ -229,8 +193,11 @@ func (s *Service) release() error {
 			errs = append(errs, p.snd.close())
 		}
 	}
-	for _, w := range s.pcaps {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, w := range s.pcaps {
 		errs = append(errs, w.close())
+		delete(s.pcaps, id)
 	}
 	return errors.Join(errs...)
 }
