@@ -21,9 +21,12 @@ const (
 	CodeNetworkInterfaceNotFound    = "InvalidNetworkInterfaceID.NotFound"
 	CodeIPAddressInUse              = "InvalidIPAddress.InUse"
 	CodeLoadBalancerNotFound        = "LoadBalancerNotFound"
-	CodeFilterNotFound              = "InvalidTrafficMirrorFilterNotFound"
-	// CodeTargetNotFound is spelt as EC2 spells it.
-	CodeTargetNotFound          = "InvalidTrafficMirrorTargetNoFound"
+	// CodeFilterNotFound and CodeTargetNotFound are the codes the EC2
+	// service answers with (the ones the SDKs' waiters and the Terraform
+	// provider match), not the error reference's "InvalidTrafficMirror
+	// FilterNotFound"/"...TargetNoFound" spellings.
+	CodeFilterNotFound          = "InvalidTrafficMirrorFilterId.NotFound"
+	CodeTargetNotFound          = "InvalidTrafficMirrorTargetId.NotFound"
 	CodeNetworkAclEntryExists   = "NetworkAclEntryAlreadyExists"
 	CodeFilterRuleExists        = "TrafficMirrorFilterRuleAlreadyExists"
 	CodeFilterRuleLimitExceeded = "TrafficMirrorFilterRuleLimitExceeded"
