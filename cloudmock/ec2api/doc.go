@@ -1,0 +1,43 @@
+// Package ec2api serves the EC2 Query API (Version 2016-11-15) over the
+// account state of the provider model (cloudmock.Spec), so that the aws
+// CLI, the SDKs and Terraform drive the emulated mirror service.
+//
+// A Server is an http.Handler: form-encoded POST (or GET) at "/", with
+// Action and Version; answers are XML in the namespace
+// http://ec2.amazonaws.com/doc/2016-11-15/, errors as EC2 gives them (HTTP
+// 400, DryRunOperation 412, server errors 500, body
+// <Response><Errors><Error><Code/><Message/></Error></Errors><RequestID/>).
+// GET /mirrorlab/spec answers the state as JSON ({"Spec":…,"Tags":…}),
+// GET /mirrorlab/scenario as a scenario file when Config.Export is set.
+//
+// Every change follows one path (state.go, mutate): copy the Spec, apply
+// the change, validate the whole result with the model (cloudmock.New: the
+// model's rules are the only rules; the server adds none of its own beyond
+// parsing), hand it to Config.Apply synchronously, and commit only when
+// that succeeded. Mutations are serialized. Ids are AWS-shaped
+// (tmf-/tmfr-/tmt-/tms- + 17 hex digits), VNIs that a request leaves out
+// are chosen (random, unique in the account) and stored in the Spec so
+// that the model never re-draws them; Config.Seed makes both repeatable.
+//
+// Security: bodies are capped at MaxBodyBytes (1 MiB); malformed form
+// data, unknown actions (InvalidAction), unsupported versions
+// (NoSuchVersion) and unknown parameters (UnknownParameter) get an EC2
+// error. AWS Signature Version 4 headers (Authorization, X-Amz-Date,
+// X-Amz-Security-Token, and the X-Amz-* query parameters of a presigned
+// request) are accepted and NOT verified: any credentials work. Serve it
+// on loopback, or on a network you trust.
+//
+// Adding actions (for other files of this package): write a register
+// function that fills the service's table (see register.go) and call it
+// from register. An action reads its parameters through params (str,
+// required, int, bool, list for X.N, filters for Filter.N.Name/Value.M,
+// tagSpecs for TagSpecification.N, portRange for nested X.FromPort,
+// removeFields for RemoveField.N, paging for MaxResults/NextToken), calls
+// c.begin() (UnknownParameter, DryRun), then c.read for queries or
+// c.mutate for changes (ClientToken idempotency included), and returns a
+// struct whose xml tags name the response's children. Describe actions
+// use applyFilters (EC2 filter semantics, wildcards, tag:KEY, tag-key,
+// tag-value) and page (answers sorted by id). Errors are *apiError
+// (errorf, errMissing, errInvalid, notFound); the model's validation
+// errors are mapped by fromValidation.
+package ec2api

@@ -1,0 +1,62 @@
+package ec2api
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strings"
+)
+
+// pager is a Describe request's MaxResults/NextToken. Answers are sorted
+// by id and a NextToken is the (encoded) last id of the previous page, so
+// paging stays correct when resources are created or deleted in between.
+type pager struct {
+	max   int // 0: no limit
+	after string
+}
+
+// tokenPrefix marks our tokens, so that a foreign string is refused.
+const tokenPrefix = "ml1:"
+
+// paging reads MaxResults (bounded to lo..hi, as the action's reference
+// documents; out of bounds is InvalidParameterValue) and NextToken.
+func (p *params) paging(lo, hi int) (pager, error) {
+	var pg pager
+	n, err := p.int("MaxResults")
+	if err != nil {
+		return pg, err
+	}
+	if n != nil {
+		if *n < lo || *n > hi {
+			return pg, errInvalid("MaxResults", fmt.Sprint(*n), fmt.Sprintf("It must be between %d and %d.", lo, hi))
+		}
+		pg.max = *n
+	}
+	if tok, ok := p.str("NextToken"); ok && tok != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(tok)
+		after, found := strings.CutPrefix(string(raw), tokenPrefix)
+		if err != nil || !found || after == "" {
+			return pg, errInvalid("NextToken", tok, "It is not a token this server issued.")
+		}
+		pg.after = after
+	}
+	return pg, nil
+}
+
+// page returns the items after the token (items sorted by id) and the
+// next token ("" on the last page).
+func page[T any](pg pager, items []T, id func(T) string) ([]T, string) {
+	sortByID(items, id)
+	start := 0
+	if pg.after != "" {
+		for start < len(items) && id(items[start]) <= pg.after {
+			start++
+		}
+	}
+	items = items[start:]
+	if pg.max == 0 || len(items) <= pg.max {
+		return items, ""
+	}
+	items = items[:pg.max]
+	last := id(items[len(items)-1])
+	return items, base64.RawURLEncoding.EncodeToString([]byte(tokenPrefix + last))
+}

@@ -1,0 +1,12 @@
+package ec2api
+
+// register builds the dispatch tables. Each file of actions has one
+// register function that adds its actions to a service's table; adding a
+// file of actions means adding its call here (and nothing else).
+func (s *Server) register() {
+	ec2 := s.addService("EC2", ec2Version, ec2Namespace, styleEC2)
+	s.registerTrafficMirrorFilters(ec2)
+	s.registerTrafficMirrorFilterRules(ec2)
+	s.registerTrafficMirrorTargets(ec2)
+	s.registerTrafficMirrorSessions(ec2)
+}

@@ -1,0 +1,329 @@
+package ec2api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+// MaxBodyBytes caps a request body; a larger request is refused with an
+// EC2 error before anything past the cap is used.
+const MaxBodyBytes = 1 << 20
+
+// Config configures a Server.
+type Config struct {
+	// Spec is the account's initial state (ids already AWS-shaped, see
+	// AssignIDs). It must pass the model's validation.
+	Spec cloudmock.Spec
+	// Names maps resource ids to their Name tag (AssignIDs returns it).
+	Names map[string]string
+	// Region (default us-east-1) and AccountID (default 123456789012)
+	// appear in ARNs and ownerId.
+	Region    string
+	AccountID string
+	// Apply, when set, receives every accepted state (a copy) before the
+	// server commits it, synchronously; an error keeps the old state and
+	// answers the request with InternalError.
+	Apply func(cloudmock.Spec) error
+	// Export, when set, renders the state as a scenario file for
+	// GET /mirrorlab/scenario.
+	Export func(cloudmock.Spec, map[string]map[string]string) ([]byte, error)
+	// Logger receives one record per request (default: discard).
+	Logger *slog.Logger
+	// Seed makes new ids and assigned VNIs deterministic; 0 picks a
+	// random seed.
+	Seed uint64
+}
+
+// Server serves the EC2 Query API over the account's state. It is an
+// http.Handler; mutations are serialized.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	services map[string]*service // by Version
+
+	mu     sync.RWMutex // guards below; held for writing by mutations
+	spec   cloudmock.Spec
+	tags   tagStore
+	rng    *rand.Rand
+	tokens tokenCache
+
+	reqSeq atomic.Uint64
+	reqKey uint64
+}
+
+// New returns a server over cfg.Spec. Sessions without a VirtualNetworkId
+// get one (random, unique in the account) and filter rules without an id
+// get one, so that the state is complete: a data plane started for this
+// server should start from Spec(), not from cfg.Spec.
+func New(cfg Config) (*Server, error) {
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if cfg.AccountID == "" {
+		cfg.AccountID = "123456789012"
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	seed := cfg.Seed
+	if seed == 0 {
+		seed = rand.Uint64()
+	}
+	s := &Server{
+		cfg:      cfg,
+		log:      log,
+		services: map[string]*service{},
+		tags:     tagStore{},
+		rng:      rand.New(rand.NewPCG(seed, seed^0x6a09e667f3bcc908)),
+		tokens:   newTokenCache(maxTokens),
+		reqKey:   seed,
+	}
+	spec, err := cloneSpec(cfg.Spec)
+	if err != nil {
+		return nil, err
+	}
+	st := &state{spec: spec, tags: s.tags, srv: s}
+	st.complete()
+	if _, err := cloudmock.New(st.spec); err != nil {
+		return nil, fmt.Errorf("initial spec: %w", err)
+	}
+	s.spec = st.spec
+	for id, name := range cfg.Names {
+		s.tags[id] = map[string]string{"Name": name}
+	}
+	s.register()
+	return s, nil
+}
+
+// addService adds an API selected by Version and returns its action table.
+func (s *Server) addService(name, version, namespace string, style protocolStyle) map[string]actionFunc {
+	svc := &service{name: name, version: version, namespace: namespace, style: style, actions: map[string]actionFunc{}}
+	s.services[version] = svc
+	return svc.actions
+}
+
+// Spec returns a deep copy of the current state.
+func (s *Server) Spec() cloudmock.Spec {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c, err := cloneSpec(s.spec)
+	if err != nil {
+		s.log.Error("ec2api: copy state", "err", err)
+	}
+	return c
+}
+
+// Tags returns a copy of a resource's tags (nil when it has none).
+func (s *Server) Tags(id string) map[string]string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if len(s.tags[id]) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(s.tags[id]))
+	for k, v := range s.tags[id] {
+		out[k] = v
+	}
+	return out
+}
+
+// snapshot returns copies of the state and all tags.
+func (s *Server) snapshot() (cloudmock.Spec, tagStore, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	spec, err := cloneSpec(s.spec)
+	return spec, s.tags.clone(), err
+}
+
+// call is one request being served.
+type call struct {
+	s         *Server
+	svc       *service
+	action    string
+	p         *params
+	requestID string
+}
+
+// begin ends the decoding of a request: a parameter no accessor read is
+// UnknownParameter, and DryRun=true answers DryRunOperation. Actions call
+// it after reading their parameters and before touching the state.
+func (c *call) begin() error {
+	dry, err := c.p.bool("DryRun")
+	if err != nil {
+		return err
+	}
+	if un := c.p.unread(); len(un) > 0 {
+		return errorf(codeUnknownParameter, "The parameter %s is not recognized by %s", un[0], c.action)
+	}
+	if dry {
+		return errDryRun()
+	}
+	return nil
+}
+
+// ServeHTTP serves POST (or GET) "/" as the EC2 Query API, and
+// GET /mirrorlab/spec and /mirrorlab/scenario.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	reqID := s.newRequestID()
+	var svc *service
+	action := ""
+	// Last line of defence only: no code path is meant to panic.
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.Error("ec2api: panic serving request", "action", action, "panic", v, "requestId", reqID)
+			writeError(w, svc, reqID, internalError("internal error (request %s)", reqID))
+		}
+	}()
+	switch r.URL.Path {
+	case "/mirrorlab/spec":
+		s.serveSpec(w, r)
+		return
+	case "/mirrorlab/scenario":
+		s.serveScenario(w, r)
+		return
+	case "/":
+	default:
+		writeError(w, nil, reqID, &apiError{Status: http.StatusNotFound, Code: codeInvalidAction, Message: fmt.Sprintf("There is no API at path %q; send requests to /", r.URL.Path)})
+		return
+	}
+	res, svc, action, err := s.dispatch(w, r, reqID)
+	code := "OK"
+	if err != nil {
+		ae := asAPIError(err)
+		code = ae.Code
+		writeError(w, svc, reqID, ae)
+	} else if err := writeResult(w, svc, action, reqID, res); err != nil {
+		s.log.Error("ec2api: write answer", "action", action, "err", err)
+	}
+	s.log.Info("ec2api request", "action", action, "code", code, "requestId", reqID, "duration", time.Since(start))
+}
+
+// dispatch reads, decodes and runs one API request.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, reqID string) (any, *service, string, error) {
+	if r.Method != http.MethodPost && r.Method != http.MethodGet {
+		return nil, nil, "", &apiError{Status: http.StatusMethodNotAllowed, Code: codeInvalidAction, Message: "Use POST (or GET) for the Query API."}
+	}
+	if r.ContentLength > MaxBodyBytes {
+		return nil, nil, "", &apiError{Status: http.StatusRequestEntityTooLarge, Code: codeTooLarge, Message: fmt.Sprintf("The request body exceeds %d bytes.", MaxBodyBytes)}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, nil, "", &apiError{Status: http.StatusRequestEntityTooLarge, Code: codeTooLarge, Message: fmt.Sprintf("The request body exceeds %d bytes.", MaxBodyBytes)}
+		}
+		return nil, nil, "", errorf(codeMalformedQuery, "The request body could not be read: %v", err)
+	}
+	p, err := decodeParams(string(body), r.URL.RawQuery)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	action, _ := p.str("Action")
+	version, _ := p.str("Version")
+	if action == "" {
+		return nil, nil, "", errorf(codeMissingAction, "The request must contain the parameter Action")
+	}
+	if version == "" {
+		return nil, nil, action, errMissing("Version")
+	}
+	svc := s.services[version]
+	if svc == nil {
+		return nil, nil, action, errorf(codeNoSuchVersion, "The requested version (%s) of service EC2 does not exist; this server speaks %s", version, s.versions())
+	}
+	fn := svc.actions[action]
+	if fn == nil {
+		return nil, svc, action, errorf(codeInvalidAction, "The action %s is not valid for this web service (%s, version %s).", action, svc.name, version)
+	}
+	c := &call{s: s, svc: svc, action: action, p: p, requestID: reqID}
+	res, err := fn(c)
+	return res, svc, action, err
+}
+
+func (s *Server) versions() string {
+	var out string
+	for v, svc := range s.services {
+		if out != "" {
+			out += ", "
+		}
+		out += v + " (" + svc.name + ")"
+	}
+	return out
+}
+
+// newRequestID returns a UUID-shaped id, unique per server.
+func (s *Server) newRequestID() string {
+	n := s.reqSeq.Add(1)
+	h := (n ^ s.reqKey) * 0x9e3779b97f4a7c15
+	return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", uint32(h>>32), uint16(h>>16), uint16(h)&0xfff, uint16(n>>48)&0xfff, n&0xffffffffffff)
+}
+
+// specJSON is the body of GET /mirrorlab/spec.
+type specJSON struct {
+	Spec cloudmock.Spec
+	Tags map[string]map[string]string
+}
+
+func (s *Server) serveSpec(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		http.Error(w, "use GET", http.StatusMethodNotAllowed)
+		return
+	}
+	spec, tags, err := s.snapshot()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(specJSON{Spec: spec, Tags: tags}); err != nil {
+		s.log.Error("ec2api: write spec", "err", err)
+	}
+}
+
+func (s *Server) serveScenario(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		http.Error(w, "use GET", http.StatusMethodNotAllowed)
+		return
+	}
+	if s.cfg.Export == nil {
+		http.Error(w, "this server has no scenario exporter", http.StatusNotFound)
+		return
+	}
+	spec, tags, err := s.snapshot()
+	if err == nil {
+		var b []byte
+		if b, err = s.cfg.Export(spec, tags); err == nil {
+			w.Header().Set("Content-Type", "application/yaml")
+			_, _ = w.Write(b) // the client went away: nothing to do
+			return
+		}
+	}
+	http.Error(w, fmt.Sprintf("export: %v", err), http.StatusInternalServerError)
+}
+
+// cloneSpec deep-copies a Spec through its JSON form (every field of the
+// model's types is JSON-tagged, so new fields are copied too).
+func cloneSpec(s cloudmock.Spec) (cloudmock.Spec, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return cloudmock.Spec{}, fmt.Errorf("copy spec: %w", err)
+	}
+	var out cloudmock.Spec
+	if err := json.Unmarshal(b, &out); err != nil {
+		return cloudmock.Spec{}, fmt.Errorf("copy spec: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,215 @@
+package ec2api
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+// state is the account being changed by one mutation: a private copy of
+// the Spec and the tags. Changes are made on it; mutate validates and
+// commits it as a whole.
+type state struct {
+	spec cloudmock.Spec
+	tags tagStore
+	srv  *Server
+}
+
+// newID returns a new AWS-shaped id "<prefix>-" + 17 lowercase hex digits
+// that no resource of the state uses.
+func (st *state) newID(prefix string) string {
+	used := specIDs(&st.spec)
+	for {
+		hi, lo := st.srv.rng.Uint64()&0xf, st.srv.rng.Uint64()
+		id := fmt.Sprintf("%s-%x%016x", prefix, hi, lo)
+		if !used[id] {
+			return id
+		}
+	}
+}
+
+// newVNI returns a VXLAN network id (1..2^24-1) that no session of the
+// account uses, as EC2 assigns one when CreateTrafficMirrorSession gives
+// none. It is stored in the Spec, so the model never picks another.
+func (st *state) newVNI() int {
+	used := map[int]bool{}
+	for _, x := range st.spec.TrafficMirrorSessions {
+		if x.VirtualNetworkId != nil {
+			used[*x.VirtualNetworkId] = true
+		}
+	}
+	for {
+		v := st.srv.rng.IntN(1<<24-1) + 1
+		if !used[v] {
+			return v
+		}
+	}
+}
+
+// complete gives every session a VNI and every filter rule an id.
+func (st *state) complete() {
+	for i := range st.spec.TrafficMirrorSessions {
+		if x := &st.spec.TrafficMirrorSessions[i]; x.VirtualNetworkId == nil {
+			x.VirtualNetworkId = cloudmock.Ptr(st.newVNI())
+		}
+	}
+	for i := range st.spec.TrafficMirrorFilters {
+		f := &st.spec.TrafficMirrorFilters[i]
+		for _, rules := range [2][]cloudmock.TrafficMirrorFilterRule{f.IngressFilterRules, f.EgressFilterRules} {
+			for j := range rules {
+				if rules[j].TrafficMirrorFilterRuleId == "" {
+					rules[j].TrafficMirrorFilterRuleId = st.newID("tmfr")
+				}
+			}
+		}
+	}
+}
+
+// specIDs returns every resource id of a spec.
+func specIDs(s *cloudmock.Spec) map[string]bool {
+	ids := map[string]bool{}
+	for _, x := range s.Vpcs {
+		ids[x.VpcId] = true
+	}
+	for _, x := range s.Subnets {
+		ids[x.SubnetId] = true
+	}
+	for _, x := range s.NetworkAcls {
+		ids[x.NetworkAclId] = true
+	}
+	for _, x := range s.SecurityGroups {
+		ids[x.GroupId] = true
+	}
+	for _, x := range s.NetworkInterfaces {
+		ids[x.NetworkInterfaceId] = true
+		ids[x.InstanceId] = true
+	}
+	for _, x := range s.LoadBalancers {
+		ids[x.LoadBalancerArn] = true
+		ids[x.VpcEndpointId] = true
+	}
+	for _, f := range s.TrafficMirrorFilters {
+		ids[f.TrafficMirrorFilterId] = true
+		for _, r := range append(append([]cloudmock.TrafficMirrorFilterRule(nil), f.IngressFilterRules...), f.EgressFilterRules...) {
+			ids[r.TrafficMirrorFilterRuleId] = true
+		}
+	}
+	for _, x := range s.TrafficMirrorTargets {
+		ids[x.TrafficMirrorTargetId] = true
+	}
+	for _, x := range s.TrafficMirrorSessions {
+		ids[x.TrafficMirrorSessionId] = true
+	}
+	delete(ids, "")
+	return ids
+}
+
+// read runs a query on the current state under the read lock. fn must not
+// change what it is given.
+func (c *call) read(fn func(spec *cloudmock.Spec, tags tagStore) (any, error)) (any, error) {
+	c.s.mu.RLock()
+	defer c.s.mu.RUnlock()
+	return fn(&c.s.spec, c.s.tags)
+}
+
+// mutate applies one change: under the mutation lock it copies the state,
+// runs change on the copy, has the model validate the result
+// (cloudmock.New: the model's rules are the only rules), hands it to
+// Config.Apply and only then commits it. Any error leaves the state as it
+// was. With a ClientToken (token != ""), a repeated request with the same
+// parameters answers the first result again without changing anything,
+// and different parameters answer IdempotentParameterMismatch.
+func (c *call) mutate(token string, change func(st *state) (any, error)) (any, error) {
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key, fingerprint := c.action+"\x00"+token, c.p.canonical("ClientToken", "DryRun")
+	if token != "" {
+		if prev, ok := s.tokens.get(key); ok {
+			if prev.fingerprint != fingerprint {
+				return nil, errorf(codeIdempotentMismatch, "The client token %q was used before with different parameters for %s.", token, c.action)
+			}
+			return prev.result, nil
+		}
+	}
+	spec, err := cloneSpec(s.spec)
+	if err != nil {
+		return nil, internalError("%v", err)
+	}
+	st := &state{spec: spec, tags: s.tags.clone(), srv: s}
+	res, err := change(st)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := cloudmock.New(st.spec); err != nil {
+		var ve *cloudmock.ValidationError
+		if errors.As(err, &ve) {
+			return nil, fromValidation(ve)
+		}
+		return nil, internalError("validate: %v", err)
+	}
+	if s.cfg.Apply != nil {
+		applied, err := cloneSpec(st.spec)
+		if err != nil {
+			return nil, internalError("%v", err)
+		}
+		if err := s.cfg.Apply(applied); err != nil {
+			return nil, internalError("The change was valid but the running lab could not apply it; nothing was changed: %v", err)
+		}
+	}
+	s.spec, s.tags = st.spec, st.tags
+	if token != "" {
+		s.tokens.put(key, tokenEntry{fingerprint: fingerprint, result: res})
+	}
+	return res, nil
+}
+
+// inUse turns the model's "not found" finding on another resource after a
+// deletion into EC2's DependencyViolation: the deleted resource is still
+// referenced (a filter or target by a session).
+func inUse(err error, kind, id string) error {
+	var ae *apiError
+	if errors.As(err, &ae) && ae.cause != nil && ae.cause.ID != id &&
+		(ae.cause.Code == cloudmock.CodeFilterNotFound || ae.cause.Code == cloudmock.CodeTargetNotFound || ae.cause.Code == cloudmock.CodeNetworkInterfaceNotFound) {
+		return errorf(codeDependencyViolation, "The %s '%s' is in use by %s %s.", kind, id, ae.cause.Resource, ae.cause.ID)
+	}
+	return err
+}
+
+// tokenEntry is a remembered ClientToken: the request's parameters and
+// the answer.
+type tokenEntry struct {
+	fingerprint string
+	result      any
+}
+
+// maxTokens bounds the remembered ClientTokens (the oldest are forgotten).
+const maxTokens = 10000
+
+// tokenCache is a bounded FIFO map of ClientTokens.
+type tokenCache struct {
+	m     map[string]tokenEntry
+	order []string
+	max   int
+}
+
+func newTokenCache(max int) tokenCache {
+	return tokenCache{m: map[string]tokenEntry{}, max: max}
+}
+
+func (t *tokenCache) get(k string) (tokenEntry, bool) {
+	e, ok := t.m[k]
+	return e, ok
+}
+
+func (t *tokenCache) put(k string, e tokenEntry) {
+	if _, ok := t.m[k]; !ok {
+		t.order = append(t.order, k)
+	}
+	t.m[k] = e
+	for len(t.order) > t.max {
+		delete(t.m, t.order[0])
+		t.order = t.order[1:]
+	}
+}

@@ -1,0 +1,140 @@
+package ec2api
+
+import (
+	"fmt"
+	"maps"
+	"sort"
+	"strings"
+)
+
+// Tag limits of EC2 (user tags).
+const (
+	maxTagsPerResource = 50
+	maxTagKeyLen       = 127
+	maxTagValueLen     = 255
+)
+
+// tagStore holds the tags of every resource, by resource id. The model has
+// no tags: they are the API's alone (Name tags from Config.Names, tags from
+// TagSpecification.N and, in api2's files, CreateTags/DeleteTags).
+type tagStore map[string]map[string]string
+
+func (t tagStore) clone() tagStore {
+	out := make(tagStore, len(t))
+	for id, m := range t {
+		out[id] = maps.Clone(m)
+	}
+	return out
+}
+
+// set merges tags into a resource's, checking the EC2 limits; param names
+// the request parameter for the error message.
+func (t tagStore) set(id string, tags []tag, param string) error {
+	m := maps.Clone(t[id])
+	if m == nil {
+		m = map[string]string{}
+	}
+	for _, tg := range tags {
+		m[tg.Key] = tg.Value
+	}
+	if len(m) > maxTagsPerResource {
+		return errorf(codeTagLimitExceeded, "The maximum number of tags per resource (%d) would be exceeded on %s (%s).", maxTagsPerResource, id, param)
+	}
+	t[id] = m
+	return nil
+}
+
+// remove drops a resource's tags (on deletion).
+func (t tagStore) remove(id string) { delete(t, id) }
+
+// value returns a resource's tag value and whether it has the key.
+func (t tagStore) value(id, key string) (string, bool) {
+	v, ok := t[id][key]
+	return v, ok
+}
+
+// tag is one Key/Value pair.
+type tag struct {
+	Key   string `xml:"key"`
+	Value string `xml:"value"`
+}
+
+// xmlTags is a resource's tags as EC2's tagSet (sorted by key); nil for
+// none, so that the element is left out.
+func (t tagStore) xml(id string) []tag {
+	m := t[id]
+	if len(m) == 0 {
+		return nil
+	}
+	out := make([]tag, 0, len(m))
+	for k, v := range m {
+		out = append(out, tag{Key: k, Value: v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+// checkTag validates a user tag: a key of 1-127 characters not starting
+// with "aws:", a value of at most 255.
+func checkTag(param string, tg tag) error {
+	switch {
+	case tg.Key == "":
+		return errMissing(param + ".Key")
+	case len([]rune(tg.Key)) > maxTagKeyLen:
+		return errInvalid(param+".Key", tg.Key, fmt.Sprintf("Tag keys can have at most %d characters.", maxTagKeyLen))
+	case strings.HasPrefix(strings.ToLower(tg.Key), "aws:"):
+		return errInvalid(param+".Key", tg.Key, "Tag keys starting with 'aws:' are reserved for internal use.")
+	case len([]rune(tg.Value)) > maxTagValueLen:
+		return errInvalid(param+".Value", tg.Value, fmt.Sprintf("Tag values can have at most %d characters.", maxTagValueLen))
+	}
+	return nil
+}
+
+// tagList decodes "<prefix>.N.Key"/"<prefix>.N.Value" (e.g. "Tag" of
+// CreateTags, "TagSpecification.1.Tag").
+func (p *params) tagList(prefix string) ([]tag, error) {
+	idx, err := p.indexes(prefix)
+	if err != nil {
+		return nil, err
+	}
+	var out []tag
+	for _, n := range idx {
+		pre := fmt.Sprintf("%s.%d", prefix, n)
+		k, _ := p.str(pre + ".Key")
+		v, _ := p.str(pre + ".Value")
+		tg := tag{Key: k, Value: v}
+		if err := checkTag(pre, tg); err != nil {
+			return nil, err
+		}
+		out = append(out, tg)
+	}
+	return out, nil
+}
+
+// tagSpecs decodes TagSpecification.N.ResourceType / .Tag.M.Key / .Value
+// for an action that creates one resource of resourceType (e.g.
+// "traffic-mirror-filter"); another resource type is InvalidParameterValue,
+// as EC2 answers.
+func (p *params) tagSpecs(resourceType string) ([]tag, error) {
+	idx, err := p.indexes("TagSpecification")
+	if err != nil {
+		return nil, err
+	}
+	var out []tag
+	for _, n := range idx {
+		pre := fmt.Sprintf("TagSpecification.%d", n)
+		rt, err := p.required(pre + ".ResourceType")
+		if err != nil {
+			return nil, err
+		}
+		if rt != resourceType {
+			return nil, errInvalid(pre+".ResourceType", rt, fmt.Sprintf("This action creates a %s.", resourceType))
+		}
+		tags, err := p.tagList(pre + ".Tag")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, tags...)
+	}
+	return out, nil
+}

@@ -1,0 +1,174 @@
+package ec2api
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+func (s *Server) registerTrafficMirrorFilters(a map[string]actionFunc) {
+	a["CreateTrafficMirrorFilter"] = s.createTrafficMirrorFilter
+	a["DeleteTrafficMirrorFilter"] = s.deleteTrafficMirrorFilter
+	a["DescribeTrafficMirrorFilters"] = s.describeTrafficMirrorFilters
+	a["ModifyTrafficMirrorFilterNetworkServices"] = s.modifyTrafficMirrorFilterNetworkServices
+}
+
+// findFilter returns the index of a filter, -1 when there is none.
+func findFilter(spec *cloudmock.Spec, id string) int {
+	return slices.IndexFunc(spec.TrafficMirrorFilters, func(f cloudmock.TrafficMirrorFilter) bool { return f.TrafficMirrorFilterId == id })
+}
+
+func filterNotFound(id string) error {
+	return notFound(codeFilterNotFound, "traffic mirror filter", id)
+}
+
+type createFilterResult struct {
+	TrafficMirrorFilter xmlFilter `xml:"trafficMirrorFilter"`
+	ClientToken         string    `xml:"clientToken,omitempty"`
+}
+
+func (s *Server) createTrafficMirrorFilter(c *call) (any, error) {
+	desc, _ := c.p.str("Description")
+	token, _ := c.p.str("ClientToken")
+	tags, err := c.p.tagSpecs("traffic-mirror-filter")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.mutate(token, func(st *state) (any, error) {
+		f := cloudmock.TrafficMirrorFilter{TrafficMirrorFilterId: st.newID("tmf"), Description: desc}
+		st.spec.TrafficMirrorFilters = append(st.spec.TrafficMirrorFilters, f)
+		if err := st.tags.set(f.TrafficMirrorFilterId, tags, "TagSpecification"); err != nil {
+			return nil, err
+		}
+		return createFilterResult{TrafficMirrorFilter: toXMLFilter(&f, st.tags), ClientToken: token}, nil
+	})
+}
+
+type deleteFilterResult struct {
+	TrafficMirrorFilterId string `xml:"trafficMirrorFilterId"`
+}
+
+func (s *Server) deleteTrafficMirrorFilter(c *call) (any, error) {
+	id, err := c.p.required("TrafficMirrorFilterId")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	res, err := c.mutate("", func(st *state) (any, error) {
+		i := findFilter(&st.spec, id)
+		if i < 0 {
+			return nil, filterNotFound(id)
+		}
+		f := st.spec.TrafficMirrorFilters[i]
+		for _, r := range append(slices.Clone(f.IngressFilterRules), f.EgressFilterRules...) {
+			st.tags.remove(r.TrafficMirrorFilterRuleId)
+		}
+		st.tags.remove(id)
+		st.spec.TrafficMirrorFilters = slices.Delete(st.spec.TrafficMirrorFilters, i, i+1)
+		return deleteFilterResult{TrafficMirrorFilterId: id}, nil
+	})
+	return res, inUse(err, "traffic mirror filter", id)
+}
+
+type describeFiltersResult struct {
+	TrafficMirrorFilters []xmlFilter `xml:"trafficMirrorFilterSet>item"`
+	NextToken            string      `xml:"nextToken,omitempty"`
+}
+
+var filterFilters = filterFields[*cloudmock.TrafficMirrorFilter]{
+	"description":              func(f *cloudmock.TrafficMirrorFilter) []string { return one(f.Description) },
+	"traffic-mirror-filter-id": func(f *cloudmock.TrafficMirrorFilter) []string { return one(f.TrafficMirrorFilterId) },
+}
+
+func (s *Server) describeTrafficMirrorFilters(c *call) (any, error) {
+	ids, err := c.p.list("TrafficMirrorFilterId")
+	if err != nil {
+		return nil, err
+	}
+	fs, err := c.p.filters()
+	if err != nil {
+		return nil, err
+	}
+	pg, err := c.p.paging(5, 1000)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
+		var items []*cloudmock.TrafficMirrorFilter
+		for _, id := range ids {
+			i := findFilter(spec, id)
+			if i < 0 {
+				return nil, filterNotFound(id)
+			}
+			items = append(items, &spec.TrafficMirrorFilters[i])
+		}
+		if len(ids) == 0 {
+			for i := range spec.TrafficMirrorFilters {
+				items = append(items, &spec.TrafficMirrorFilters[i])
+			}
+		}
+		id := func(f *cloudmock.TrafficMirrorFilter) string { return f.TrafficMirrorFilterId }
+		items, err := applyFilters(items, fs, filterFilters, id, tags)
+		if err != nil {
+			return nil, err
+		}
+		items, next := page(pg, items, id)
+		out := describeFiltersResult{NextToken: next}
+		for _, f := range items {
+			out.TrafficMirrorFilters = append(out.TrafficMirrorFilters, toXMLFilter(f, tags))
+		}
+		return out, nil
+	})
+}
+
+type modifyFilterResult struct {
+	TrafficMirrorFilter xmlFilter `xml:"trafficMirrorFilter"`
+}
+
+func (s *Server) modifyTrafficMirrorFilterNetworkServices(c *call) (any, error) {
+	id, err := c.p.required("TrafficMirrorFilterId")
+	if err != nil {
+		return nil, err
+	}
+	add, err := c.p.list("AddNetworkService")
+	if err != nil {
+		return nil, err
+	}
+	remove, err := c.p.list("RemoveNetworkService")
+	if err != nil {
+		return nil, err
+	}
+	// An added service is checked by the model; a removed one cannot be,
+	// so it must at least be a service there is.
+	for i, ns := range remove {
+		if ns != cloudmock.NetworkServiceAmazonDNS {
+			return nil, errInvalid(fmt.Sprintf("RemoveNetworkService.%d", i+1), ns, "The only network service is "+cloudmock.NetworkServiceAmazonDNS+".")
+		}
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.mutate("", func(st *state) (any, error) {
+		i := findFilter(&st.spec, id)
+		if i < 0 {
+			return nil, filterNotFound(id)
+		}
+		f := &st.spec.TrafficMirrorFilters[i]
+		for _, ns := range add {
+			if !slices.Contains(f.NetworkServices, ns) {
+				f.NetworkServices = append(f.NetworkServices, ns)
+			}
+		}
+		f.NetworkServices = slices.DeleteFunc(f.NetworkServices, func(ns string) bool { return slices.Contains(remove, ns) })
+		return modifyFilterResult{TrafficMirrorFilter: toXMLFilter(f, st.tags)}, nil
+	})
+}

@@ -1,0 +1,322 @@
+package ec2api
+
+import (
+	"slices"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+func (s *Server) registerTrafficMirrorFilterRules(a map[string]actionFunc) {
+	a["CreateTrafficMirrorFilterRule"] = s.createTrafficMirrorFilterRule
+	a["DeleteTrafficMirrorFilterRule"] = s.deleteTrafficMirrorFilterRule
+	a["ModifyTrafficMirrorFilterRule"] = s.modifyTrafficMirrorFilterRule
+	a["DescribeTrafficMirrorFilterRules"] = s.describeTrafficMirrorFilterRules
+}
+
+// rulesOf returns a filter's rule list of a direction.
+func rulesOf(f *cloudmock.TrafficMirrorFilter, dir string) *[]cloudmock.TrafficMirrorFilterRule {
+	if dir == dirEgress {
+		return &f.EgressFilterRules
+	}
+	return &f.IngressFilterRules
+}
+
+// ruleRef locates a filter rule: the filter's index, the direction and the
+// rule's index in that direction's list.
+type ruleRef struct {
+	filter int
+	dir    string
+	rule   int
+}
+
+// findRule returns where a rule is; ok false when there is none.
+func findRule(spec *cloudmock.Spec, id string) (ruleRef, bool) {
+	for i := range spec.TrafficMirrorFilters {
+		for _, dir := range [2]string{dirIngress, dirEgress} {
+			rules := *rulesOf(&spec.TrafficMirrorFilters[i], dir)
+			if j := slices.IndexFunc(rules, func(r cloudmock.TrafficMirrorFilterRule) bool { return r.TrafficMirrorFilterRuleId == id }); j >= 0 {
+				return ruleRef{filter: i, dir: dir, rule: j}, true
+			}
+		}
+	}
+	return ruleRef{}, false
+}
+
+func ruleNotFound(id string) error {
+	return notFound(codeFilterRuleNotFound, "traffic mirror filter rule", id)
+}
+
+// direction reads TrafficDirection (ingress|egress); "" when absent.
+func (p *params) direction() (string, error) {
+	d, ok := p.str("TrafficDirection")
+	if ok && d != dirIngress && d != dirEgress {
+		return "", errInvalid("TrafficDirection", d, "It must be ingress or egress.")
+	}
+	return d, nil
+}
+
+// rulePortRange reads a rule's nested port range parameter.
+func (p *params) rulePortRange(name string) (*cloudmock.TrafficMirrorPortRange, error) {
+	pr, err := p.portRange(name)
+	if pr == nil || err != nil {
+		return nil, err
+	}
+	return &cloudmock.TrafficMirrorPortRange{FromPort: pr[0], ToPort: pr[1]}, nil
+}
+
+type ruleResult struct {
+	TrafficMirrorFilterRule xmlFilterRule `xml:"trafficMirrorFilterRule"`
+	ClientToken             string        `xml:"clientToken,omitempty"`
+}
+
+func (s *Server) createTrafficMirrorFilterRule(c *call) (any, error) {
+	p := c.p
+	var r cloudmock.TrafficMirrorFilterRule
+	filterID, err := p.required("TrafficMirrorFilterId")
+	if err != nil {
+		return nil, err
+	}
+	dir, err := p.direction()
+	if err != nil {
+		return nil, err
+	}
+	if dir == "" {
+		return nil, errMissing("TrafficDirection")
+	}
+	if r.RuleNumber, err = p.requiredInt("RuleNumber"); err != nil {
+		return nil, err
+	}
+	if r.RuleAction, err = p.required("RuleAction"); err != nil {
+		return nil, err
+	}
+	if r.SourceCidrBlock, err = p.required("SourceCidrBlock"); err != nil {
+		return nil, err
+	}
+	if r.DestinationCidrBlock, err = p.required("DestinationCidrBlock"); err != nil {
+		return nil, err
+	}
+	proto, err := p.int("Protocol")
+	if err != nil {
+		return nil, err
+	}
+	if proto != nil {
+		r.Protocol = *proto
+	}
+	if r.SourcePortRange, err = p.rulePortRange("SourcePortRange"); err != nil {
+		return nil, err
+	}
+	if r.DestinationPortRange, err = p.rulePortRange("DestinationPortRange"); err != nil {
+		return nil, err
+	}
+	r.Description, _ = p.str("Description")
+	token, _ := p.str("ClientToken")
+	tags, err := p.tagSpecs("traffic-mirror-filter-rule")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.mutate(token, func(st *state) (any, error) {
+		i := findFilter(&st.spec, filterID)
+		if i < 0 {
+			return nil, filterNotFound(filterID)
+		}
+		r.TrafficMirrorFilterRuleId = st.newID("tmfr")
+		f := &st.spec.TrafficMirrorFilters[i]
+		rules := rulesOf(f, dir)
+		*rules = append(*rules, r)
+		if err := st.tags.set(r.TrafficMirrorFilterRuleId, tags, "TagSpecification"); err != nil {
+			return nil, err
+		}
+		return ruleResult{TrafficMirrorFilterRule: toXMLRule(filterID, dir, r, st.tags), ClientToken: token}, nil
+	})
+}
+
+type deleteRuleResult struct {
+	TrafficMirrorFilterRuleId string `xml:"trafficMirrorFilterRuleId"`
+}
+
+func (s *Server) deleteTrafficMirrorFilterRule(c *call) (any, error) {
+	id, err := c.p.required("TrafficMirrorFilterRuleId")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.mutate("", func(st *state) (any, error) {
+		ref, ok := findRule(&st.spec, id)
+		if !ok {
+			return nil, ruleNotFound(id)
+		}
+		rules := rulesOf(&st.spec.TrafficMirrorFilters[ref.filter], ref.dir)
+		*rules = slices.Delete(*rules, ref.rule, ref.rule+1)
+		st.tags.remove(id)
+		return deleteRuleResult{TrafficMirrorFilterRuleId: id}, nil
+	})
+}
+
+// Fields ModifyTrafficMirrorFilterRule's RemoveField.N may name.
+var ruleRemovable = []string{"destination-port-range", "source-port-range", "protocol", "description"}
+
+func (s *Server) modifyTrafficMirrorFilterRule(c *call) (any, error) {
+	p := c.p
+	id, err := p.required("TrafficMirrorFilterRuleId")
+	if err != nil {
+		return nil, err
+	}
+	dir, err := p.direction()
+	if err != nil {
+		return nil, err
+	}
+	num, err := p.int("RuleNumber")
+	if err != nil {
+		return nil, err
+	}
+	proto, err := p.int("Protocol")
+	if err != nil {
+		return nil, err
+	}
+	sport, err := p.rulePortRange("SourcePortRange")
+	if err != nil {
+		return nil, err
+	}
+	dport, err := p.rulePortRange("DestinationPortRange")
+	if err != nil {
+		return nil, err
+	}
+	action, src, dst, desc := p.optStr("RuleAction"), p.optStr("SourceCidrBlock"), p.optStr("DestinationCidrBlock"), p.optStr("Description")
+	remove, err := p.removeFields(ruleRemovable...)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.mutate("", func(st *state) (any, error) {
+		ref, ok := findRule(&st.spec, id)
+		if !ok {
+			return nil, ruleNotFound(id)
+		}
+		f := &st.spec.TrafficMirrorFilters[ref.filter]
+		rules := rulesOf(f, ref.dir)
+		r := (*rules)[ref.rule]
+		if num != nil {
+			r.RuleNumber = *num
+		}
+		if action != nil {
+			r.RuleAction = *action
+		}
+		if src != nil {
+			r.SourceCidrBlock = *src
+		}
+		if dst != nil {
+			r.DestinationCidrBlock = *dst
+		}
+		if desc != nil {
+			r.Description = *desc
+		}
+		if proto != nil {
+			r.Protocol = *proto
+		}
+		if sport != nil {
+			r.SourcePortRange = sport
+		}
+		if dport != nil {
+			r.DestinationPortRange = dport
+		}
+		if remove["protocol"] {
+			r.Protocol = 0
+		}
+		if remove["source-port-range"] {
+			r.SourcePortRange = nil
+		}
+		if remove["destination-port-range"] {
+			r.DestinationPortRange = nil
+		}
+		if remove["description"] {
+			r.Description = ""
+		}
+		newDir := ref.dir
+		if dir != "" {
+			newDir = dir
+		}
+		if newDir == ref.dir {
+			(*rules)[ref.rule] = r
+		} else { // the rule moves to the other direction's list
+			*rules = slices.Delete(*rules, ref.rule, ref.rule+1)
+			other := rulesOf(f, newDir)
+			*other = append(*other, r)
+		}
+		return ruleResult{TrafficMirrorFilterRule: toXMLRule(f.TrafficMirrorFilterId, newDir, r, st.tags)}, nil
+	})
+}
+
+type describeRulesResult struct {
+	TrafficMirrorFilterRules []xmlFilterRule `xml:"trafficMirrorFilterRuleSet>item"`
+	NextToken                string          `xml:"nextToken,omitempty"`
+}
+
+var ruleFilters = filterFields[xmlFilterRule]{
+	"traffic-mirror-filter-rule-id": func(r xmlFilterRule) []string { return one(r.TrafficMirrorFilterRuleId) },
+	"traffic-mirror-filter-id":      func(r xmlFilterRule) []string { return one(r.TrafficMirrorFilterId) },
+	"rule-number":                   func(r xmlFilterRule) []string { return num(r.RuleNumber) },
+	"rule-action":                   func(r xmlFilterRule) []string { return one(r.RuleAction) },
+	"traffic-direction":             func(r xmlFilterRule) []string { return one(r.TrafficDirection) },
+	"protocol":                      func(r xmlFilterRule) []string { return num(r.Protocol) },
+	"source-cidr-block":             func(r xmlFilterRule) []string { return one(r.SourceCidrBlock) },
+	"destination-cidr-block":        func(r xmlFilterRule) []string { return one(r.DestinationCidrBlock) },
+	"description":                   func(r xmlFilterRule) []string { return one(r.Description) },
+}
+
+func (s *Server) describeTrafficMirrorFilterRules(c *call) (any, error) {
+	ids, err := c.p.list("TrafficMirrorFilterRuleId")
+	if err != nil {
+		return nil, err
+	}
+	filterID, hasFilter := c.p.str("TrafficMirrorFilterId")
+	fs, err := c.p.filters()
+	if err != nil {
+		return nil, err
+	}
+	pg, err := c.p.paging(5, 1000)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
+		if hasFilter && findFilter(spec, filterID) < 0 {
+			return nil, filterNotFound(filterID)
+		}
+		var all []xmlFilterRule
+		for i := range spec.TrafficMirrorFilters {
+			f := &spec.TrafficMirrorFilters[i]
+			if hasFilter && f.TrafficMirrorFilterId != filterID {
+				continue
+			}
+			x := toXMLFilter(f, tags)
+			all = append(append(all, x.IngressFilterRules...), x.EgressFilterRules...)
+		}
+		items := all
+		if len(ids) > 0 {
+			items = nil
+			for _, id := range ids {
+				j := slices.IndexFunc(all, func(r xmlFilterRule) bool { return r.TrafficMirrorFilterRuleId == id })
+				if j < 0 {
+					return nil, ruleNotFound(id)
+				}
+				items = append(items, all[j])
+			}
+		}
+		id := func(r xmlFilterRule) string { return r.TrafficMirrorFilterRuleId }
+		items, err := applyFilters(items, fs, ruleFilters, id, tags)
+		if err != nil {
+			return nil, err
+		}
+		items, next := page(pg, items, id)
+		return describeRulesResult{TrafficMirrorFilterRules: items, NextToken: next}, nil
+	})
+}

@@ -1,0 +1,234 @@
+package ec2api
+
+import (
+	"slices"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+func (s *Server) registerTrafficMirrorSessions(a map[string]actionFunc) {
+	a["CreateTrafficMirrorSession"] = s.createTrafficMirrorSession
+	a["DeleteTrafficMirrorSession"] = s.deleteTrafficMirrorSession
+	a["ModifyTrafficMirrorSession"] = s.modifyTrafficMirrorSession
+	a["DescribeTrafficMirrorSessions"] = s.describeTrafficMirrorSessions
+}
+
+func findSession(spec *cloudmock.Spec, id string) int {
+	return slices.IndexFunc(spec.TrafficMirrorSessions, func(x cloudmock.TrafficMirrorSession) bool { return x.TrafficMirrorSessionId == id })
+}
+
+func sessionNotFound(id string) error {
+	return notFound(codeSessionNotFound, "traffic mirror session", id)
+}
+
+type sessionResult struct {
+	TrafficMirrorSession xmlSession `xml:"trafficMirrorSession"`
+	ClientToken          string     `xml:"clientToken,omitempty"`
+}
+
+func (s *Server) createTrafficMirrorSession(c *call) (any, error) {
+	p := c.p
+	var x cloudmock.TrafficMirrorSession
+	var err error
+	if x.NetworkInterfaceId, err = p.required("NetworkInterfaceId"); err != nil {
+		return nil, err
+	}
+	if x.TrafficMirrorTargetId, err = p.required("TrafficMirrorTargetId"); err != nil {
+		return nil, err
+	}
+	if x.TrafficMirrorFilterId, err = p.required("TrafficMirrorFilterId"); err != nil {
+		return nil, err
+	}
+	if x.SessionNumber, err = p.requiredInt("SessionNumber"); err != nil {
+		return nil, err
+	}
+	if x.PacketLength, err = p.int("PacketLength"); err != nil {
+		return nil, err
+	}
+	if x.VirtualNetworkId, err = p.int("VirtualNetworkId"); err != nil {
+		return nil, err
+	}
+	x.Description, _ = p.str("Description")
+	token, _ := p.str("ClientToken")
+	tags, err := p.tagSpecs("traffic-mirror-session")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	// References, quotas (sessions per source and per target), session
+	// number and packet length ranges are the model's rules.
+	return c.mutate(token, func(st *state) (any, error) {
+		x.TrafficMirrorSessionId = st.newID("tms")
+		if x.VirtualNetworkId == nil {
+			x.VirtualNetworkId = cloudmock.Ptr(st.newVNI())
+		}
+		st.spec.TrafficMirrorSessions = append(st.spec.TrafficMirrorSessions, x)
+		if err := st.tags.set(x.TrafficMirrorSessionId, tags, "TagSpecification"); err != nil {
+			return nil, err
+		}
+		return sessionResult{TrafficMirrorSession: s.toXMLSession(&x, st.tags), ClientToken: token}, nil
+	})
+}
+
+type deleteSessionResult struct {
+	TrafficMirrorSessionId string `xml:"trafficMirrorSessionId"`
+}
+
+func (s *Server) deleteTrafficMirrorSession(c *call) (any, error) {
+	id, err := c.p.required("TrafficMirrorSessionId")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.mutate("", func(st *state) (any, error) {
+		i := findSession(&st.spec, id)
+		if i < 0 {
+			return nil, sessionNotFound(id)
+		}
+		st.spec.TrafficMirrorSessions = slices.Delete(st.spec.TrafficMirrorSessions, i, i+1)
+		st.tags.remove(id)
+		return deleteSessionResult{TrafficMirrorSessionId: id}, nil
+	})
+}
+
+// Fields ModifyTrafficMirrorSession's RemoveField.N may name.
+var sessionRemovable = []string{"packet-length", "description", "virtual-network-id"}
+
+func (s *Server) modifyTrafficMirrorSession(c *call) (any, error) {
+	p := c.p
+	id, err := p.required("TrafficMirrorSessionId")
+	if err != nil {
+		return nil, err
+	}
+	target, filter, desc := p.optStr("TrafficMirrorTargetId"), p.optStr("TrafficMirrorFilterId"), p.optStr("Description")
+	number, err := p.int("SessionNumber")
+	if err != nil {
+		return nil, err
+	}
+	plen, err := p.int("PacketLength")
+	if err != nil {
+		return nil, err
+	}
+	vni, err := p.int("VirtualNetworkId")
+	if err != nil {
+		return nil, err
+	}
+	remove, err := p.removeFields(sessionRemovable...)
+	if err != nil {
+		return nil, err
+	}
+	for field, given := range map[string]bool{"packet-length": plen != nil, "description": desc != nil, "virtual-network-id": vni != nil} {
+		if given && remove[field] {
+			return nil, errorf(cloudmock.CodeInvalidParameterCombination, "RemoveField %s cannot be combined with a new value for it.", field)
+		}
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.mutate("", func(st *state) (any, error) {
+		i := findSession(&st.spec, id)
+		if i < 0 {
+			return nil, sessionNotFound(id)
+		}
+		x := &st.spec.TrafficMirrorSessions[i]
+		if target != nil {
+			x.TrafficMirrorTargetId = *target
+		}
+		if filter != nil {
+			x.TrafficMirrorFilterId = *filter
+		}
+		if desc != nil {
+			x.Description = *desc
+		}
+		if number != nil {
+			x.SessionNumber = *number
+		}
+		if plen != nil {
+			x.PacketLength = plen
+		}
+		if vni != nil {
+			x.VirtualNetworkId = vni
+		}
+		if remove["packet-length"] {
+			x.PacketLength = nil
+		}
+		if remove["description"] {
+			x.Description = ""
+		}
+		if remove["virtual-network-id"] {
+			// EC2 then chooses a VNI; it is drawn here and stored, so
+			// that the model does not draw its own.
+			x.VirtualNetworkId = nil // not counted as used by newVNI
+			x.VirtualNetworkId = cloudmock.Ptr(st.newVNI())
+		}
+		return sessionResult{TrafficMirrorSession: s.toXMLSession(x, st.tags)}, nil
+	})
+}
+
+type describeSessionsResult struct {
+	TrafficMirrorSessions []xmlSession `xml:"trafficMirrorSessionSet>item"`
+	NextToken             string       `xml:"nextToken,omitempty"`
+}
+
+func (s *Server) sessionFilters() filterFields[*cloudmock.TrafficMirrorSession] {
+	type x = *cloudmock.TrafficMirrorSession
+	return filterFields[x]{
+		"description":               func(v x) []string { return one(v.Description) },
+		"network-interface-id":      func(v x) []string { return one(v.NetworkInterfaceId) },
+		"owner-id":                  func(x) []string { return one(s.cfg.AccountID) },
+		"packet-length":             func(v x) []string { return optNum(v.PacketLength) },
+		"session-number":            func(v x) []string { return num(v.SessionNumber) },
+		"traffic-mirror-filter-id":  func(v x) []string { return one(v.TrafficMirrorFilterId) },
+		"traffic-mirror-session-id": func(v x) []string { return one(v.TrafficMirrorSessionId) },
+		"traffic-mirror-target-id":  func(v x) []string { return one(v.TrafficMirrorTargetId) },
+		"virtual-network-id":        func(v x) []string { return optNum(v.VirtualNetworkId) },
+	}
+}
+
+func (s *Server) describeTrafficMirrorSessions(c *call) (any, error) {
+	ids, err := c.p.list("TrafficMirrorSessionId")
+	if err != nil {
+		return nil, err
+	}
+	fs, err := c.p.filters()
+	if err != nil {
+		return nil, err
+	}
+	pg, err := c.p.paging(5, 1000)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
+		var items []*cloudmock.TrafficMirrorSession
+		for _, id := range ids {
+			i := findSession(spec, id)
+			if i < 0 {
+				return nil, sessionNotFound(id)
+			}
+			items = append(items, &spec.TrafficMirrorSessions[i])
+		}
+		if len(ids) == 0 {
+			for i := range spec.TrafficMirrorSessions {
+				items = append(items, &spec.TrafficMirrorSessions[i])
+			}
+		}
+		id := func(x *cloudmock.TrafficMirrorSession) string { return x.TrafficMirrorSessionId }
+		items, err := applyFilters(items, fs, s.sessionFilters(), id, tags)
+		if err != nil {
+			return nil, err
+		}
+		items, next := page(pg, items, id)
+		out := describeSessionsResult{NextToken: next}
+		for _, x := range items {
+			out.TrafficMirrorSessions = append(out.TrafficMirrorSessions, s.toXMLSession(x, tags))
+		}
+		return out, nil
+	})
+}

@@ -1,0 +1,135 @@
+package ec2api
+
+import (
+	"slices"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+func (s *Server) registerTrafficMirrorTargets(a map[string]actionFunc) {
+	a["CreateTrafficMirrorTarget"] = s.createTrafficMirrorTarget
+	a["DeleteTrafficMirrorTarget"] = s.deleteTrafficMirrorTarget
+	a["DescribeTrafficMirrorTargets"] = s.describeTrafficMirrorTargets
+}
+
+func findTarget(spec *cloudmock.Spec, id string) int {
+	return slices.IndexFunc(spec.TrafficMirrorTargets, func(t cloudmock.TrafficMirrorTarget) bool { return t.TrafficMirrorTargetId == id })
+}
+
+func targetNotFound(id string) error {
+	return notFound(codeTargetNotFound, "traffic mirror target", id)
+}
+
+type createTargetResult struct {
+	TrafficMirrorTarget xmlTarget `xml:"trafficMirrorTarget"`
+	ClientToken         string    `xml:"clientToken,omitempty"`
+}
+
+func (s *Server) createTrafficMirrorTarget(c *call) (any, error) {
+	var t cloudmock.TrafficMirrorTarget
+	t.NetworkInterfaceId, _ = c.p.str("NetworkInterfaceId")
+	t.NetworkLoadBalancerArn, _ = c.p.str("NetworkLoadBalancerArn")
+	t.GatewayLoadBalancerEndpointId, _ = c.p.str("GatewayLoadBalancerEndpointId")
+	t.Description, _ = c.p.str("Description")
+	token, _ := c.p.str("ClientToken")
+	tags, err := c.p.tagSpecs("traffic-mirror-target")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	// Which of the three is given, and whether it exists, is the model's
+	// rule (TrafficMirrorTarget validation).
+	return c.mutate(token, func(st *state) (any, error) {
+		t.TrafficMirrorTargetId = st.newID("tmt")
+		st.spec.TrafficMirrorTargets = append(st.spec.TrafficMirrorTargets, t)
+		if err := st.tags.set(t.TrafficMirrorTargetId, tags, "TagSpecification"); err != nil {
+			return nil, err
+		}
+		return createTargetResult{TrafficMirrorTarget: s.toXMLTarget(&t, st.tags), ClientToken: token}, nil
+	})
+}
+
+type deleteTargetResult struct {
+	TrafficMirrorTargetId string `xml:"trafficMirrorTargetId"`
+}
+
+func (s *Server) deleteTrafficMirrorTarget(c *call) (any, error) {
+	id, err := c.p.required("TrafficMirrorTargetId")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	res, err := c.mutate("", func(st *state) (any, error) {
+		i := findTarget(&st.spec, id)
+		if i < 0 {
+			return nil, targetNotFound(id)
+		}
+		st.spec.TrafficMirrorTargets = slices.Delete(st.spec.TrafficMirrorTargets, i, i+1)
+		st.tags.remove(id)
+		return deleteTargetResult{TrafficMirrorTargetId: id}, nil
+	})
+	return res, inUse(err, "traffic mirror target", id)
+}
+
+type describeTargetsResult struct {
+	TrafficMirrorTargets []xmlTarget `xml:"trafficMirrorTargetSet>item"`
+	NextToken            string      `xml:"nextToken,omitempty"`
+}
+
+func (s *Server) targetFilters() filterFields[*cloudmock.TrafficMirrorTarget] {
+	return filterFields[*cloudmock.TrafficMirrorTarget]{
+		"description":               func(t *cloudmock.TrafficMirrorTarget) []string { return one(t.Description) },
+		"network-interface-id":      func(t *cloudmock.TrafficMirrorTarget) []string { return one(t.NetworkInterfaceId) },
+		"network-load-balancer-arn": func(t *cloudmock.TrafficMirrorTarget) []string { return one(t.NetworkLoadBalancerArn) },
+		"owner-id":                  func(*cloudmock.TrafficMirrorTarget) []string { return one(s.cfg.AccountID) },
+		"traffic-mirror-target-id":  func(t *cloudmock.TrafficMirrorTarget) []string { return one(t.TrafficMirrorTargetId) },
+	}
+}
+
+func (s *Server) describeTrafficMirrorTargets(c *call) (any, error) {
+	ids, err := c.p.list("TrafficMirrorTargetId")
+	if err != nil {
+		return nil, err
+	}
+	fs, err := c.p.filters()
+	if err != nil {
+		return nil, err
+	}
+	pg, err := c.p.paging(5, 1000)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
+		var items []*cloudmock.TrafficMirrorTarget
+		for _, id := range ids {
+			i := findTarget(spec, id)
+			if i < 0 {
+				return nil, targetNotFound(id)
+			}
+			items = append(items, &spec.TrafficMirrorTargets[i])
+		}
+		if len(ids) == 0 {
+			for i := range spec.TrafficMirrorTargets {
+				items = append(items, &spec.TrafficMirrorTargets[i])
+			}
+		}
+		id := func(t *cloudmock.TrafficMirrorTarget) string { return t.TrafficMirrorTargetId }
+		items, err := applyFilters(items, fs, s.targetFilters(), id, tags)
+		if err != nil {
+			return nil, err
+		}
+		items, next := page(pg, items, id)
+		out := describeTargetsResult{NextToken: next}
+		for _, t := range items {
+			out.TrafficMirrorTargets = append(out.TrafficMirrorTargets, s.toXMLTarget(t, tags))
+		}
+		return out, nil
+	})
+}
