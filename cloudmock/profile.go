@@ -69,6 +69,9 @@ type Profile struct {
 	ReserveIPv6  int
 	GatewayLBMTU int
 	IPv6         bool
+	// Quotas of the VPC and the account (network ACL entries, security
+	// group rules, groups per ENI, filters/targets/sessions per account).
+	Quotas Quotas
 	// Prices in USD.
 	PricePerENIHour float64
 	PricePerGB      float64
@@ -89,6 +92,7 @@ func awsProfile() Profile {
 		ReserveIPv6:          74,
 		GatewayLBMTU:         8500,
 		IPv6:                 true,
+		Quotas:               awsQuotas(),
 		PricePerENIHour:      0.015,
 		PricePerGB:           0,
 	}
@@ -109,6 +113,7 @@ func alibabaProfile() Profile {
 		ReserveIPv6:          50,
 		GatewayLBMTU:         8500,
 		IPv6:                 false,
+		Quotas:               alibabaQuotas(),
 		PricePerENIHour:      0.014,
 		PricePerGB:           0.007,
 	}

@@ -39,6 +39,15 @@ const (
 // index in its list), the field (a path such as
 // "IngressFilterRules[1].DestinationPortRange.FromPort"), the provider's
 // error code and a message.
+//
+// Its fields and the Code* constants are a stable interface: the EC2 API
+// server answers with Code and Message, and the scenario loader maps
+// Resource, ID, Index and Field back to a line of the file. Resource is the
+// EC2 type name without a prefix (Vpc, Subnet, NetworkAcl, SecurityGroup,
+// NetworkInterface, LoadBalancer, TrafficMirrorFilter, TrafficMirrorTarget,
+// TrafficMirrorSession, or Spec for the profile); Index is the resource's
+// position in its Spec list; Field uses the Spec's field names with [i]
+// for list items. A quota is reported once, at the first item beyond it.
 type ValidationError struct {
 	Resource string
 	ID       string
@@ -88,6 +97,7 @@ func (s *Spec) Validate() error {
 	v.filters(s)
 	v.targets(s)
 	v.sessions(s)
+	v.quotas(s)
 	return errors.Join(v.errs...)
 }
 
