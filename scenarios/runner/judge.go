@@ -38,7 +38,9 @@ func Judge(s *spec.Scenario, o *Observations) ([]Verdict, []Comparison) {
 			v.Name = j.defaultName(&e)
 		}
 		if e.ValidationError == nil && !o.Ran {
-			v.Want, v.Observed, v.Detail = "a completed run", "nothing", "not observed: the run stopped before it could collect (see its error)"
+			// The run's error says why, once; the verdict only says that
+			// there was nothing to judge.
+			v.NotRun, v.Observed = true, "not run"
 			out = append(out, v)
 			continue
 		}
@@ -375,4 +377,11 @@ func orAll(s, all string) string {
 		return all
 	}
 	return s
+}
+
+// refusal is the error of a run that the provider's validation stopped
+// (and whose scenario does not expect that): every problem, with its
+// file:line, once.
+func refusal(ps spec.Problems) error {
+	return fmt.Errorf("the provider refuses the configuration (%d problem(s)), so nothing was built:\n%w", len(ps), ps)
 }

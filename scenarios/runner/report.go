@@ -58,8 +58,10 @@ func WriteSummary(w io.Writer, r *Result) {
 	if r.Error != "" {
 		fmt.Fprintf(w, "  error: %s\n", indent(r.Error, "         "))
 	}
-	for _, p := range r.Validation {
-		fmt.Fprintf(w, "  refused: %s\n", p.Text)
+	if r.Error == "" { // a refusal that the scenario expects (else Error says it)
+		for _, p := range r.Validation {
+			fmt.Fprintf(w, "  refused: %s\n", p.Text)
+		}
 	}
 	if len(r.Programs) > 0 {
 		fmt.Fprintln(w, "  programs:")
@@ -108,7 +110,12 @@ func WriteSummary(w io.Writer, r *Result) {
 			c.Production, c.Production0(), c.Test, c.Test0(), c.Matched, 100*c.Completeness())
 	}
 	fmt.Fprintln(w, "  expectations:")
+	var notRun []string
 	for _, v := range r.Expectations {
+		if v.NotRun {
+			notRun = append(notRun, v.Name)
+			continue
+		}
 		mark := "ok  "
 		if !v.Passed {
 			mark = "FAIL"
@@ -117,6 +124,9 @@ func WriteSummary(w io.Writer, r *Result) {
 		if v.Detail != "" && !v.Passed {
 			fmt.Fprintf(w, "         %s\n", v.Detail)
 		}
+	}
+	if len(notRun) > 0 {
+		fmt.Fprintf(w, "    not judged, the run stopped first (%d): %s\n", len(notRun), strings.Join(notRun, "; "))
 	}
 	for _, f := range r.PcapFiles {
 		fmt.Fprintf(w, "  pcapng: %s\n", f)
@@ -180,6 +190,7 @@ type junitSuite struct {
 	Tests    int         `xml:"tests,attr"`
 	Failures int         `xml:"failures,attr"`
 	Errors   int         `xml:"errors,attr"`
+	Skipped  int         `xml:"skipped,attr"`
 	Time     float64     `xml:"time,attr"`
 	Cases    []junitCase `xml:"testcase"`
 }
@@ -189,6 +200,11 @@ type junitCase struct {
 	Classname string        `xml:"classname,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
 	Error     *junitFailure `xml:"error,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
 }
 
 type junitFailure struct {
@@ -208,6 +224,13 @@ func WriteJUnit(w io.Writer, results []*Result) error {
 		}
 		for _, v := range r.Expectations {
 			c := junitCase{Name: v.Name, Classname: r.Scenario}
+			if v.NotRun {
+				// not judged: the "run" case above fails with the reason
+				c.Skipped = &junitSkipped{Message: "not judged: the run stopped before it could be observed (the scenario's error says why)"}
+				s.Skipped++
+				s.Cases = append(s.Cases, c)
+				continue
+			}
 			if !v.Passed {
 				s.Failures++
 				text := fmt.Sprintf("%s:%d: want %s, got %s", r.File, v.Line, v.Want, v.Observed)

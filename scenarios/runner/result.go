@@ -196,6 +196,9 @@ type Verdict struct {
 	Observed string `json:"observed"`
 	// Detail explains a failure (or a notable pass) in a sentence.
 	Detail string `json:"detail,omitempty"`
+	// NotRun says the run stopped (Result.Error says why) before this
+	// expectation could be observed: it is not passed, and not judged.
+	NotRun bool `json:"notRun,omitempty"`
 }
 
 // LabInfo describes a lab that Up keeps running (mirrorlab up writes it to

@@ -91,6 +91,9 @@ func (r *run) execute(ctx context.Context) (err error) {
 			r.res.Validation = append(r.res.Validation, Problem{Text: p.Error(), Line: p.Line, Code: p.Code, Resource: p.Resource, Field: p.Field})
 		}
 		r.progress("the provider refuses the configuration (%d problem(s)); nothing is built", len(ps))
+		if !expectRefusal {
+			return refusal(ps)
+		}
 		return nil
 	}
 	if expectRefusal {
