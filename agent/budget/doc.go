@@ -20,19 +20,27 @@
 //     reassembly. They may use the whole limit, so a budget full of state
 //     never stops the packets that complete (and free) that state.
 //
-// A new holder of memory joins the same way. For example the shadow
+// A new holder of memory joins the same way. In the agent the budget is
+// metrics.Counters.Memory (made from -max-buffered by agent.New); the
+// replayer has it as replay.Config.Budget. For example the shadow
 // comparison (pairing each request with production's response and with the
-// replay's) charges a pending response when it starts keeping it and a kept
-// body as it grows, with one Account per pending exchange:
+// replay's) keeps one Account per pending exchange, sets it to what the
+// exchange holds whenever that grows (the request kept for comparison,
+// production's response head and body as they arrive, the replay's
+// response), and releases it when the comparison is done or abandoned:
 //
-//	acct := budget.NewAccount(b)
-//	if !acct.Set(int64(cap(body)) + overhead) {
-//		counters.Drop(reasonMemory) // drop the comparison, not the budget
-//		acct.Release()
+//	ex.acct = budget.NewAccount(b)
+//	...
+//	if !ex.acct.Set(int64(ex.req.MemSize() + len(ex.prodHead) + cap(ex.prodBody))) {
+//		// Count the exchange as dropped for reason memory and forget
+//		// it; never keep what the budget refused.
+//		ex.acct.Release()
 //		return
 //	}
 //	...
-//	acct.Release() // when the comparison is done or abandoned
+//	ex.acct.Release() // compared, timed out or dropped
 //
+// Charges are atomic and allocation-free, so packet paths may charge per
+// packet.
 // A nil *Budget never refuses and holds nothing (tests, tools).
 package budget
