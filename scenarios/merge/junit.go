@@ -1,0 +1,155 @@
+package merge
+
+import (
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+)
+
+// JUnit is a JUnit XML report: test suites and their totals. It reads the
+// common dialect (a <testsuites> root, or a single <testsuite>) and keeps
+// what CI systems show: suites, cases, failures, errors, skips, output.
+type JUnit struct {
+	XMLName  xml.Name `xml:"testsuites"`
+	Name     string   `xml:"name,attr,omitempty"`
+	Tests    int      `xml:"tests,attr"`
+	Failures int      `xml:"failures,attr"`
+	Errors   int      `xml:"errors,attr"`
+	Skipped  int      `xml:"skipped,attr"`
+	Time     float64  `xml:"time,attr"`
+	Suites   []Suite  `xml:"testsuite"`
+}
+
+// Suite is one <testsuite>.
+type Suite struct {
+	Name       string      `xml:"name,attr"`
+	Tests      int         `xml:"tests,attr"`
+	Failures   int         `xml:"failures,attr"`
+	Errors     int         `xml:"errors,attr"`
+	Skipped    int         `xml:"skipped,attr,omitempty"`
+	Time       float64     `xml:"time,attr"`
+	Timestamp  string      `xml:"timestamp,attr,omitempty"`
+	Hostname   string      `xml:"hostname,attr,omitempty"`
+	Properties *Properties `xml:"properties,omitempty"`
+	Cases      []Case      `xml:"testcase"`
+	SystemOut  string      `xml:"system-out,omitempty"`
+	SystemErr  string      `xml:"system-err,omitempty"`
+}
+
+// Properties are a suite's <properties>.
+type Properties struct {
+	Property []Property `xml:"property"`
+}
+
+// Property is one <property name= value=>.
+type Property struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+// Case is one <testcase>.
+type Case struct {
+	Name      string    `xml:"name,attr"`
+	Classname string    `xml:"classname,attr"`
+	Time      float64   `xml:"time,attr,omitempty"`
+	Failures  []Outcome `xml:"failure"`
+	Errors    []Outcome `xml:"error"`
+	Skipped   *Outcome  `xml:"skipped"`
+	SystemOut string    `xml:"system-out,omitempty"`
+	SystemErr string    `xml:"system-err,omitempty"`
+}
+
+// Outcome is a <failure>, <error> or <skipped>.
+type Outcome struct {
+	Message string `xml:"message,attr,omitempty"`
+	Type    string `xml:"type,attr,omitempty"`
+	Text    string `xml:",chardata"`
+}
+
+// ReadJUnit reads one JUnit XML report; name is for messages.
+func ReadJUnit(name string, r io.Reader) (*JUnit, error) {
+	dec := xml.NewDecoder(r)
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: no <testsuites> or <testsuite> element", name)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		var j JUnit
+		switch se.Name.Local {
+		case "testsuites":
+			err = dec.DecodeElement(&j, &se)
+		case "testsuite":
+			var s Suite
+			err = dec.DecodeElement(&s, &se)
+			j.Suites = []Suite{s}
+		default:
+			return nil, fmt.Errorf("%s: the root element is <%s>, want <testsuites> or <testsuite> (JUnit XML)", name, se.Name.Local)
+		}
+		if err != nil {
+			line, _ := dec.InputPos()
+			return nil, fmt.Errorf("%s:%d: %w", name, line, err)
+		}
+		j.total()
+		return &j, nil
+	}
+}
+
+// total counts each suite from its cases (when it has any) and the root
+// from its suites.
+func (j *JUnit) total() {
+	j.Tests, j.Failures, j.Errors, j.Skipped, j.Time = 0, 0, 0, 0, 0
+	for i := range j.Suites {
+		s := &j.Suites[i]
+		if len(s.Cases) > 0 {
+			s.Tests, s.Failures, s.Errors, s.Skipped = len(s.Cases), 0, 0, 0
+			for _, c := range s.Cases {
+				switch {
+				case len(c.Errors) > 0:
+					s.Errors++
+				case len(c.Failures) > 0:
+					s.Failures++
+				case c.Skipped != nil:
+					s.Skipped++
+				}
+			}
+		}
+		j.Tests += s.Tests
+		j.Failures += s.Failures
+		j.Errors += s.Errors
+		j.Skipped += s.Skipped
+		j.Time += s.Time
+	}
+	j.Time = math.Round(j.Time*1000) / 1000
+}
+
+// Add appends o's suites to j and sums the totals.
+func (j *JUnit) Add(o *JUnit) {
+	j.Suites = append(j.Suites, o.Suites...)
+	j.total()
+}
+
+// Passed says that no case failed or erred.
+func (j *JUnit) Passed() bool { return j.Failures == 0 && j.Errors == 0 }
+
+// Write writes j as JUnit XML.
+func (j *JUnit) Write(w io.Writer) error {
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(j); err != nil {
+		return fmt.Errorf("write junit: %w", err)
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
