@@ -2,6 +2,7 @@ package httpparse
 
 import (
 	"strings"
+	"time"
 )
 
 // Field is one header line, in the order and case it arrived.
@@ -25,6 +26,11 @@ type Request struct {
 	Chunked bool
 	// Size is the number of bytes the request occupied on the wire.
 	Size int
+	// Seq is the request's ordinal on its connection (from 1) and Time the
+	// capture time of the packet that completed it; both are set by the
+	// stream layer when responses are paired with requests.
+	Seq  uint64
+	Time time.Time
 }
 
 // Approximate bytes of a Request beyond its strings and body (the struct,

@@ -44,6 +44,7 @@ const (
 	LossMalformed              // the response was not valid HTTP/1.x
 	LossTooLarge               // the response head was over the limit
 	LossUpgraded               // the connection switched protocols (101, CONNECT)
+	LossMemory                 // the memory budget was exhausted
 	NumLosses
 )
 
@@ -62,6 +63,8 @@ func (l Loss) String() string {
 		return "too_large"
 	case LossUpgraded:
 		return "upgraded"
+	case LossMemory:
+		return "memory"
 	}
 	return "unknown"
 }
@@ -305,6 +308,9 @@ func (p *ResponseParser) parseHead() ([]byte, bool) {
 	}
 	rest := b[n:]
 	p.buf = p.buf[:0]
+	if len(rest) == 0 {
+		p.buf = nil // hold nothing between responses
+	}
 	e := p.pending[0]
 	resp := r.Response
 	resp.Size = lead + n
@@ -371,6 +377,9 @@ func (p *ResponseParser) chunkLine(data []byte) ([]byte, bool) {
 	}
 	p.resp.Size += used
 	p.buf = p.buf[:0]
+	if len(data) == 0 {
+		p.buf = nil
+	}
 	switch p.state {
 	case rChunkCRLF:
 		if len(line) != 0 {

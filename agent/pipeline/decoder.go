@@ -85,7 +85,9 @@ func (d *Decoder) transport(vni uint32, ts time.Time) {
 		return
 	}
 	d.c.Inner[frame.OK].Add(1)
-	if !d.e.watched(in.DstPort) {
+	if !d.e.watched(in.DstPort) && (d.e.cfg.Stream.Responses == nil || !d.e.watched(in.SrcPort)) {
+		// With responses on (shadow testing), packets from a watched port
+		// are the responses and go to reassembly too.
 		d.c.OtherPort.Add(1)
 		return
 	}

@@ -100,6 +100,10 @@ func New(cfg Config) *Engine {
 	}
 	e.small.New = func() any { b := make([]byte, smallPacket); return &b }
 	e.large.New = func() any { b := make([]byte, largePacket); return &b }
+	if cfg.Stream.Responses != nil && cfg.Stream.ServerPort == nil {
+		cfg.Stream.ServerPort = e.watched
+		e.cfg.Stream.ServerPort = e.watched
+	}
 	e.group = stream.NewGroup(cfg.Stream)
 	e.budget = e.group.Config().Budget
 	e.queues = make([]chan packet, cfg.Workers)

@@ -1,6 +1,8 @@
 package stream
 
 import (
+	"time"
+
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/reassembly"
@@ -10,12 +12,21 @@ import (
 	"github.com/mirrorlab/mirrorlab/agent/metrics"
 )
 
-// tcpStream is one connection's request direction.
+// tcpStream is one connection: its request direction, and with
+// Config.Responses its response direction.
 type tcpStream struct {
 	g        *Group
 	shard    *Shard
 	conn     Conn
 	parser   *httpparse.Parser
+	reqDir   reassembly.TCPFlowDirection // the direction towards the server
+	resp     *httpparse.ResponseParser   // nil unless responses are on
+	seq      uint64                      // requests parsed
+	now      time.Time                   // capture time of the packet being reassembled
+	respSeen bool                        // a response-direction packet was accepted
+	respMid  bool                        // the response direction joined mid-way
+	respFed  bool
+	respEnd  bool           // the response direction ended: its parser is closed
 	accepted bool           // a packet was accepted (start known)
 	fed      bool           // ReassembledSG was called
 	acct     budget.Account // parser bytes, also in Counters.BufferedBytes
@@ -30,7 +41,17 @@ func (t *tcpStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassem
 	if t.done {
 		return false
 	}
-	if dir == reassembly.TCPDirServerToClient {
+	if dir != t.reqDir {
+		if t.resp != nil {
+			if !t.respSeen {
+				t.respSeen = true
+				if !tcp.SYN && !*start {
+					*start = true
+					t.respMid = true
+				}
+			}
+			return true
+		}
 		// Only the shard's synthetic reset, after the request direction
 		// ended, is taken on the response direction.
 		if t.shard.closing == t {
@@ -54,9 +75,17 @@ func (t *tcpStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Ass
 	c := t.g.cfg.Counters
 	n, _ := sg.Lengths()
 	dir, _, end, skip := sg.Info()
-	if t.ended || dir == reassembly.TCPDirServerToClient {
+	if dir != t.reqDir {
+		if t.resp != nil && !t.respEnd {
+			t.now = ac.GetCaptureInfo().Timestamp
+			t.responses(sg, n, end, skip)
+		}
 		return
 	}
+	if t.ended {
+		return
+	}
+	t.now = ac.GetCaptureInfo().Timestamp
 	if !t.fed {
 		t.fed = true
 		if t.conn.MidStart {
@@ -79,7 +108,33 @@ func (t *tcpStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Ass
 		// mirrored, so its half never closes), but holds no buffers.
 		t.ended = true
 		t.parser.Close()
-		t.shard.ended = append(t.shard.ended, t)
+		if t.resp == nil {
+			t.shard.ended = append(t.shard.ended, t)
+		}
+	}
+	t.account()
+}
+
+// responses feeds the response direction's bytes to its parser.
+func (t *tcpStream) responses(sg reassembly.ScatterGather, n int, end bool, skip int) {
+	c := t.g.cfg.Counters
+	if !t.respFed {
+		t.respFed = true
+		if t.respMid {
+			t.resp.Gap(-1)
+		}
+	}
+	if skip != 0 {
+		c.StreamGaps.Add(1)
+		t.resp.Gap(skip)
+	}
+	if n > 0 {
+		c.ReassembledBytes.Add(uint64(n))
+		t.resp.Feed(sg.Fetch(n))
+	}
+	if end {
+		t.respEnd = true
+		t.resp.Close()
 	}
 	t.account()
 }
@@ -90,13 +145,24 @@ func (t *tcpStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Ass
 func (t *tcpStream) account() {
 	c := t.g.cfg.Counters
 	before := t.acct.Held()
-	if !t.acct.Set(int64(t.parser.Buffered())) {
+	if !t.acct.Set(t.buffered()) {
 		if t.parser.Abort() {
 			c.RequestDrops[metrics.DropMemory].Add(1)
 		}
-		t.acct.Set(int64(t.parser.Buffered()))
+		if t.resp != nil && t.resp.Buffered() > 0 {
+			t.resp.Desync(httpparse.LossMemory)
+		}
+		t.acct.Set(t.buffered())
 	}
 	c.BufferedBytes.Add(t.acct.Held() - before)
+}
+
+func (t *tcpStream) buffered() int64 {
+	n := t.parser.Buffered()
+	if t.resp != nil {
+		n += t.resp.Buffered()
+	}
+	return int64(n)
 }
 
 // ReassemblyComplete implements reassembly.Stream.
@@ -106,6 +172,10 @@ func (t *tcpStream) ReassemblyComplete(ac reassembly.AssemblerContext) bool {
 		if !t.ended {
 			t.ended = true
 			t.parser.Close()
+		}
+		if t.resp != nil && !t.respEnd {
+			t.respEnd = true
+			t.resp.Close()
 		}
 		t.account()
 		c := t.g.cfg.Counters
@@ -121,14 +191,34 @@ func (t *tcpStream) ReassemblyComplete(ac reassembly.AssemblerContext) bool {
 // Request implements httpparse.Handler.
 func (t *tcpStream) Request(r *httpparse.Request) {
 	t.g.cfg.Counters.RequestsParsed.Add(1)
+	t.seq++
+	r.Seq, r.Time = t.seq, t.now
 	if t.g.cfg.Sink != nil {
 		t.g.cfg.Sink(t.conn, r)
+	}
+	if t.resp != nil {
+		// After the sink: a response already waiting is given at once.
+		t.resp.Expect(t.seq, r.Method)
 	}
 }
 
 // Drop implements httpparse.Handler.
 func (t *tcpStream) Drop(reason httpparse.DropReason) {
 	t.g.cfg.Counters.RequestDrops[reason].Add(1)
+	if t.resp != nil {
+		// The lost request's response would be paired with the next one.
+		t.resp.Desync(httpparse.LossDesync)
+	}
+}
+
+// Response implements httpparse.ResponseHandler.
+func (t *tcpStream) Response(r *httpparse.Response) {
+	t.g.cfg.Responses.Response(t.conn, r, t.now)
+}
+
+// Unanswered implements httpparse.ResponseHandler.
+func (t *tcpStream) Unanswered(seq uint64, l httpparse.Loss) {
+	t.g.cfg.Responses.Unanswered(t.conn, seq, l)
 }
 
 // Classified implements httpparse.Handler.

@@ -63,6 +63,16 @@ type Conn struct {
 // and must not block for long (queue and return).
 type Sink func(c Conn, r *httpparse.Request)
 
+// ResponseSink receives the response direction's outcomes (see
+// Config.Responses). Called from the shard's goroutine; must not block.
+type ResponseSink interface {
+	// Response is a response paired with the request of the same Seq;
+	// at is the capture time of the packet that completed it.
+	Response(c Conn, r *httpparse.Response, at time.Time)
+	// Unanswered is a request (by Seq) that gets no response.
+	Unanswered(c Conn, seq uint64, l httpparse.Loss)
+}
+
 // Config configures every shard.
 type Config struct {
 	// MaxStreams caps live streams over all shards (default 100 000).
@@ -87,6 +97,14 @@ type Config struct {
 	// Limits bound each request.
 	Limits httpparse.Limits
 	Sink   Sink
+	// Responses, when set, rebuilds the response direction too (shadow
+	// testing): each connection's responses are parsed, paired by order
+	// with its requests (which then carry Seq and Time) and given to it.
+	// The pipeline then also takes packets from the watched ports.
+	Responses ResponseSink
+	// ServerPort tells a server's port (a watched one) from a client's, for
+	// connections whose first packet seen is the server's.
+	ServerPort func(port uint16) bool
 	// Counters receive every event; required.
 	Counters *metrics.Counters
 }
@@ -319,6 +337,16 @@ func (s *Shard) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac reassemb
 			VNI:     s.vni,
 			Started: ac.GetCaptureInfo().Timestamp,
 		},
+	}
+	st.reqDir = reassembly.TCPDirClientToServer
+	if g.cfg.Responses != nil {
+		st.resp = httpparse.NewResponseParser(st, g.cfg.Limits)
+		if tcp.SYN && tcp.ACK || !tcp.SYN && g.cfg.ServerPort != nil && g.cfg.ServerPort(uint16(tcp.SrcPort)) && !g.cfg.ServerPort(uint16(tcp.DstPort)) {
+			// The first packet seen is the server's: the request direction
+			// is the reverse one.
+			st.reqDir = reassembly.TCPDirServerToClient
+			st.conn.Client, st.conn.Server = st.conn.Server, st.conn.Client
+		}
 	}
 	st.parser = httpparse.New(st, g.cfg.Limits)
 	st.acct = budget.NewAccount(g.cfg.Budget)
