@@ -8,8 +8,10 @@ STATICCHECK   := $(BIN)/staticcheck
 STATICCHECK_V := v0.8.2
 TEST_FLAGS    ?= -count=1 -timeout 20m
 # Debian packages used by some tests and scenarios: command:package
-# (chromium: the HTML report is rendered and screenshotted in a test).
-DEB_DEPS      := ip:iproute2 tc:iproute2 tcpdump:tcpdump tshark:tshark chromium:chromium
+# (chromium: the HTML report is rendered and screenshotted in a test;
+# /usr/bin/aws: Debian's aws CLI v2, for the serve end-to-end test, beside
+# the v1 that pip may have put first on the PATH).
+DEB_DEPS      := ip:iproute2 tc:iproute2 tcpdump:tcpdump tshark:tshark chromium:chromium /usr/bin/aws:awscli
 
 .PHONY: all build test test-unit test-privileged lint bench bench-deps clean deps
 

@@ -46,6 +46,15 @@ func readUp(stateDir string) (runner.LabInfo, error) {
 	return info, nil
 }
 
+// writeUp records a running lab for exec and down.
+func writeUp(path string, info runner.LabInfo) error {
+	b, _ := json.MarshalIndent(info, "", "  ")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
 func cmdUp(ctx context.Context, a *app, file, stateDir string) int {
 	stdout, stderr := a.stdout, a.stderr
 	if info, err := readUp(stateDir); err == nil {
@@ -59,11 +68,7 @@ func cmdUp(ctx context.Context, a *app, file, stateDir string) int {
 	}
 	path := upFile(stateDir)
 	err = runner.Up(ctx, s, runner.Options{StateDir: stateDir, Progress: stdout}, func(info runner.LabInfo) error {
-		b, _ := json.MarshalIndent(info, "", "  ")
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(path, b, 0o644); err != nil {
+		if err := writeUp(path, info); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "lab %s up (%s); instances:\n", info.RunID, s.Name)

@@ -47,6 +47,8 @@ type run struct {
 
 	model    *cloudmock.Model
 	mspec    cloudmock.Spec
+	allENIs  bool              // capture every ENI (a served lab)
+	ids      map[string]string // scenario name → model id, where they differ (a served lab)
 	lab      *sim.Lab
 	svc      *dataplane.Service
 	progs    []*program
@@ -187,7 +189,7 @@ func (r *run) addVXLANDevices() error {
 }
 
 func (r *run) startDataPlane(ctx context.Context) error {
-	cfg := dataplane.Config{Model: r.model, Spec: &r.mspec, Lab: r.lab, Logger: r.log}
+	cfg := dataplane.Config{Model: r.model, Spec: &r.mspec, Lab: r.lab, Logger: r.log, AllENIs: r.allENIs}
 	if r.opts.PcapDir != "" {
 		cfg.PcapDir = filepath.Join(r.opts.PcapDir, r.s.Name)
 		if err := os.MkdirAll(cfg.PcapDir, 0o755); err != nil {
@@ -208,7 +210,7 @@ func (r *run) startDataPlane(ctx context.Context) error {
 			if _, _, ok := r.s.ENILocation(eni); !ok {
 				eni = r.s.FirstENI(t.Id)
 			}
-			if err := r.model.SetTargetHealth(lb.Name, eni, false); err != nil {
+			if err := r.model.SetTargetHealth(r.id(lb.Name), r.id(eni), false); err != nil {
 				return err
 			}
 		}
@@ -220,6 +222,14 @@ func (r *run) startDataPlane(ctx context.Context) error {
 	r.svc = svc
 	r.progress("mirror service started: %d session(s) on %d source interface(s)", len(r.mspec.TrafficMirrorSessions), len(r.model.SourceENIs()))
 	return nil
+}
+
+// id is the model's id of a scenario name.
+func (r *run) id(name string) string {
+	if id, ok := r.ids[name]; ok {
+		return id
+	}
+	return name
 }
 
 // collect reads every counter; programs are stopped first so that agents

@@ -16,7 +16,41 @@ import (
 // calls ready with the lab's description, and keeps it all running until
 // ctx ends; then it tears everything down. No traffic is driven and nothing
 // is judged: the lab is there to be poked at by hand.
-func Up(ctx context.Context, s *spec.Scenario, opts Options, ready func(LabInfo) error) (err error) {
+func Up(ctx context.Context, s *spec.Scenario, opts Options, ready func(LabInfo) error) error {
+	return up(ctx, s, opts, nil, func(info LabInfo, _ *run) error { return ready(info) })
+}
+
+// Serve is Up for a lab whose mirror configuration changes while it runs
+// (mirrorlab serve, driven through the EC2 API): the mirror service starts
+// from cfg.Spec (default: the scenario's own), captures on every ENI of the
+// lab, so that a session created later on any of them mirrors, and ready
+// receives, besides the lab's description, the function that applies a
+// new configuration to the running service (atomically, see
+// dataplane.Service.Apply). It keeps the lab up until ctx ends.
+func Serve(ctx context.Context, s *spec.Scenario, opts Options, cfg ServeConfig, ready func(LabInfo, func(cloudmock.Spec) error) error) error {
+	if cfg.Spec == nil {
+		ms, err := s.ModelSpec()
+		if err != nil {
+			return err
+		}
+		cfg.Spec = &ms
+	}
+	return up(ctx, s, opts, &cfg, func(info LabInfo, r *run) error { return ready(info, r.svc.Apply) })
+}
+
+// ServeConfig is the mirror configuration a served lab starts from.
+type ServeConfig struct {
+	// Spec is the initial configuration (nil: the scenario's ModelSpec).
+	// Its ids may differ from the scenario's names (the EC2 API's
+	// AWS-shaped ids); its ENIs are found in the lab by address.
+	Spec *cloudmock.Spec
+	// Names maps Spec's ids to the scenario's names where they differ, so
+	// that the scenario's settings by name (a load balancer target marked
+	// unhealthy) still apply.
+	Names map[string]string
+}
+
+func up(ctx context.Context, s *spec.Scenario, opts Options, served *ServeConfig, ready func(LabInfo, *run) error) (err error) {
 	if ps := s.ModelProblems(); ps != nil {
 		return ps
 	}
@@ -24,7 +58,13 @@ func Up(ctx context.Context, s *spec.Scenario, opts Options, ready func(LabInfo)
 		return err
 	}
 	r := newRun(s, opts)
-	if r.mspec, err = s.ModelSpec(); err != nil {
+	if served != nil {
+		r.mspec, r.allENIs = *served.Spec, true
+		r.ids = map[string]string{}
+		for id, name := range served.Names {
+			r.ids[name] = id
+		}
+	} else if r.mspec, err = s.ModelSpec(); err != nil {
 		return err
 	}
 	if r.model, err = cloudmock.New(r.mspec, cloudmock.WithSeed(s.Seed())); err != nil {
@@ -55,7 +95,7 @@ func Up(ctx context.Context, s *spec.Scenario, opts Options, ready func(LabInfo)
 			info.Addrs[in.Name+"/"+e.IfName] = e.IP.String()
 		}
 	}
-	if err := ready(info); err != nil {
+	if err := ready(info, r); err != nil {
 		return err
 	}
 	<-ctx.Done()
