@@ -51,7 +51,7 @@ func TestExplainAndValidateRefusedConfiguration(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, errOut = mainOut(t, "validate", bad)
-	if code != 1 || !strings.Contains(errOut, "bad.yaml:35:18: mirror.sessions[3].NetworkInterfaceId: TrafficMirrorSessionLimitExceeded") {
+	if code != 1 || !strings.Contains(errOut, "bad.yaml:35:18: mirror.sessions[s4].NetworkInterfaceId: TrafficMirrorSessionLimitExceeded") {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	code, out, _ := mainOut(t, "explain", bad)

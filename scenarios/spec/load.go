@@ -66,7 +66,7 @@ func decode(file string, data []byte) (*Scenario, error) {
 	if doc.Content[0].Kind != yaml.MappingNode {
 		return nil, Problems{{File: file, Line: doc.Content[0].Line, Message: "a scenario is a mapping (name:, network:, mirror:, …)"}}
 	}
-	s.pos = buildPosIndex(&doc)
+	s.pos, s.names = buildPosIndex(&doc)
 
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)

@@ -207,7 +207,7 @@ func (s *Scenario) ModelProblems() Problems {
 		path := s.modelPath(ve)
 		line, col := s.pos.lookup(path)
 		out = append(out, &Problem{
-			File: s.File, Line: line, Col: col, Path: path, Code: ve.Code,
+			File: s.File, Line: line, Col: col, Path: s.names.named(path), Code: ve.Code,
 			Resource: ve.Resource + " " + ve.ID, Field: ve.Field, Message: ve.Message,
 		})
 	}

@@ -12,7 +12,9 @@ type Problem struct {
 	File string
 	Line int
 	Col  int
-	// Path is the place in the document, like mirror.sessions[0].SessionNumber.
+	// Path is the place in the document, list items named by their name:
+	// mirror.sessions[web-session].SessionNumber (by index for items
+	// without a name: network.networkAcls[0].entries[3]).
 	Path string
 	// Code is the provider's error code for model validation problems
 	// (InvalidParameterValue, TrafficMirrorSessionLimitExceeded, …), empty
@@ -99,7 +101,7 @@ type problems struct {
 // line).
 func (c *problems) at(path, format string, args ...any) {
 	line, col := c.s.pos.lookup(path)
-	c.out = append(c.out, &Problem{File: c.s.File, Line: line, Col: col, Path: path, Message: fmt.Sprintf(format, args...)})
+	c.out = append(c.out, &Problem{File: c.s.File, Line: line, Col: col, Path: c.s.names.named(path), Message: fmt.Sprintf(format, args...)})
 }
 
 func (c *problems) err() error {

@@ -125,7 +125,7 @@ profile: {rejectBehavior: reject-stops}
 	got := problemsOf(t, src)
 	// the semantic problems come with the decoding ones
 	wantProblems(t, got,
-		`t.yaml:17:7: mirror.sessions[0].TrafficMirrorTargetId: no mirror target named "t"`,
+		`t.yaml:17:7: mirror.sessions[s].TrafficMirrorTargetId: no mirror target named "t"`,
 		`t.yaml:20: unknown field "vni" (allowed here:`,
 		`t.yaml:24: unknown field "sourceCidrBlock" (did you mean SourceCidrBlock?)`,
 		`t.yaml:25: unknown field "bogus" (allowed here: description, expect,`,
@@ -168,12 +168,12 @@ expect:
 `
 	got := problemsOf(t, src)
 	wantProblems(t, got,
-		`t.yaml:15:17: mirror.targets[0].NetworkInterfaceId: no network interface named "nope-eni"`,
-		`t.yaml:17:46: mirror.sessions[0].TrafficMirrorTargetId: no mirror target named "t2"`,
-		`mirror.sessions[0].TrafficMirrorFilterId: no mirror filter named "f"`,
-		`t.yaml:19:15: programs[0].instance: no instance named "ghost"`,
-		`programs[0].args: http-server: -port 0 out of range`,
-		`t.yaml:20:5: programs[1]: program "q" needs builtin`,
+		`t.yaml:15:17: mirror.targets[t].NetworkInterfaceId: no network interface named "nope-eni"`,
+		`t.yaml:17:46: mirror.sessions[s].TrafficMirrorTargetId: no mirror target named "t2"`,
+		`mirror.sessions[s].TrafficMirrorFilterId: no mirror filter named "f"`,
+		`t.yaml:19:15: programs[p].instance: no instance named "ghost"`,
+		`programs[p].args: http-server: -port 0 out of range`,
+		`t.yaml:20:5: programs[q]: program "q" needs builtin`,
 		`t.yaml:22:24: traffic[0].http.to: "nowhere" is not an IP address`,
 		`t.yaml:23:5: traffic[1]: a traffic step needs exactly one of`,
 		`t.yaml:25:5: expect[0].mirrored: min 5 is above max 2`,
@@ -197,9 +197,9 @@ network:
 `
 	got := problemsOf(t, src)
 	wantProblems(t, got,
-		`t.yaml:8:21: network.vpcs[0].subnets[1].CidrBlock: subnet 10.0.1.0/28 is not inside VPC "vpc"`,
-		`t.yaml:11:28: network.instances[0].networkInterfaces[0].name: name "x" is already used (line 10)`,
-		`t.yaml:11:50: network.instances[0].networkInterfaces[0].PrivateIpAddress: 10.0.0.40 is not in subnet "a"`,
+		`t.yaml:8:21: network.vpcs[vpc].subnets[b].CidrBlock: subnet 10.0.1.0/28 is not inside VPC "vpc"`,
+		`t.yaml:11:28: network.instances[x].networkInterfaces[x].name: name "x" is already used (line 10)`,
+		`t.yaml:11:50: network.instances[x].networkInterfaces[x].PrivateIpAddress: 10.0.0.40 is not in subnet "a"`,
 	)
 }
 
@@ -237,11 +237,11 @@ func TestModelProblemsMapToLines(t *testing.T) {
 		byCode[p.Code] = p
 	}
 	lim := byCode["TrafficMirrorSessionLimitExceeded"]
-	if lim == nil || lim.Line != 31 || lim.Path != "mirror.sessions[3].NetworkInterfaceId" || lim.Resource != "TrafficMirrorSession s4" {
+	if lim == nil || lim.Line != 31 || lim.Path != "mirror.sessions[s4].NetworkInterfaceId" || lim.Resource != "TrafficMirrorSession s4" {
 		t.Fatalf("session limit problem = %+v (all: %v)", lim, ps)
 	}
 	combo := byCode["InvalidParameterCombination"]
-	if combo == nil || combo.Line != 23 || combo.Path != "mirror.filters[0].rules[1].DestinationPortRange" {
+	if combo == nil || combo.Line != 23 || combo.Path != "mirror.filters[f].rules[1].DestinationPortRange" {
 		t.Fatalf("port range problem = %+v (all: %v)", combo, ps)
 	}
 	if !errors.As(ps, new(*Problem)) {

@@ -25,5 +25,5 @@ network:
         - {name: a, CidrBlock: 10.0.0.0/29}
 `
 	got := problemsOf(t, src)
-	wantProblems(t, got, "t.yaml:7:21: network.vpcs[0].subnets[0].CidrBlock: 10.0.0.0/29: prefix length must be between /16 and /28")
+	wantProblems(t, got, "t.yaml:7:21: network.vpcs[vpc].subnets[a].CidrBlock: 10.0.0.0/29: prefix length must be between /16 and /28")
 }

@@ -19,6 +19,7 @@ type Scenario struct {
 	// File is the path the scenario was read from (for messages).
 	File  string `yaml:"-"`
 	pos   posIndex
+	names nameIndex
 	refs  *refs
 	addrs map[string]netip.Addr // "instance/ifname" -> address, by Check
 }
