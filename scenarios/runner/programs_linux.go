@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/agent"
@@ -160,18 +162,13 @@ func (p *program) waitReady(ctx context.Context) error {
 	}
 	deadline := time.Now().Add(rd.Timeout.Or(10 * time.Second))
 	if rd.TCPPort != 0 {
+		addrs := listenAddrs(p.inst)
 		for {
-			err := p.inst.Run(func() error {
-				c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(rd.TCPPort)), 200*time.Millisecond)
-				if err == nil {
-					c.Close()
-				}
-				return err
-			})
-			if err == nil {
+			if p.inst.Run(func() error { return dialAny(addrs, rd.TCPPort) }) == nil {
 				break
 			}
-			if err := p.notYet(ctx, deadline, fmt.Sprintf("nothing listens on TCP %d", rd.TCPPort)); err != nil {
+			what := fmt.Sprintf("nothing listens on TCP %d (tried %s in %s)", rd.TCPPort, joinAddrs(addrs), p.inst.Name)
+			if err := p.notYet(ctx, deadline, what); err != nil {
 				return err
 			}
 		}
@@ -280,4 +277,39 @@ func (p *program) result(o *Observations) ProgramResult {
 		pr.OutputTail = p.out.Tail()
 	}
 	return pr
+}
+
+// listenAddrs are the addresses a program of the instance can listen on:
+// loopback and the instance's ENI addresses (a server bound to its ENI's
+// address does not answer on 127.0.0.1).
+func listenAddrs(in *sim.Instance) []netip.Addr {
+	addrs := []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.IPv6Loopback()}
+	for _, e := range in.ENIs {
+		if e.IP.IsValid() {
+			addrs = append(addrs, e.IP)
+		}
+	}
+	return addrs
+}
+
+// dialAny connects to port at the first of addrs that accepts (inside the
+// namespace of the calling thread: nothing leaves the instance).
+func dialAny(addrs []netip.Addr, port int) error {
+	var errs []error
+	for _, a := range addrs {
+		c, err := net.DialTimeout("tcp", netip.AddrPortFrom(a, uint16(port)).String(), 200*time.Millisecond)
+		if err == nil {
+			return c.Close()
+		}
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func joinAddrs(addrs []netip.Addr) string {
+	s := make([]string, len(addrs))
+	for i, a := range addrs {
+		s[i] = a.String()
+	}
+	return strings.Join(s, ", ")
 }

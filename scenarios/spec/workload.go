@@ -26,7 +26,8 @@ const (
 // Ready says when a program is ready. Built-ins are ready when they listen;
 // commands are ready when every condition given holds (none: at once).
 type Ready struct {
-	// TCPPort: something listens on this TCP port in the instance.
+	// TCPPort: something listens on this TCP port in the instance, on
+	// loopback or on one of the instance's ENI addresses.
 	TCPPort int `yaml:"tcpPort"`
 	// LogContains: a line of the program's output contains this text.
 	LogContains string `yaml:"logContains"`
