@@ -122,6 +122,10 @@ type Stats struct {
 	Noise      uint64          `json:"noise"`
 	Incomplete uint64          `json:"incomplete"`
 	Endpoints  []EndpointStats `json:"endpoints,omitempty"`
+	// Pending and Dropped are filled by the caller that joins the pairs:
+	// pairs waiting for a response, and pairs never compared by reason.
+	Pending int               `json:"pending"`
+	Dropped map[string]uint64 `json:"dropped,omitempty"`
 }
 
 // Stats returns the figures so far. Differences whose fields have since

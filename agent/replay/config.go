@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/agent/budget"
+	"github.com/mirrorlab/mirrorlab/agent/httpparse"
 	"github.com/mirrorlab/mirrorlab/agent/metrics"
+	"github.com/mirrorlab/mirrorlab/agent/stream"
 )
 
 // Config configures a Replayer.
@@ -51,7 +53,15 @@ type Config struct {
 	// done (httpparse.Request.MemSize, plus the headers of the request
 	// sent); a request it cannot take is dropped (reason memory). Nil: no
 	// limit but QueueSize.
-	Budget   *budget.Budget
+	Budget *budget.Budget
+	// OnResult, when set, is called once for every request given to
+	// Submit, from a worker or from Submit itself, with the destination's
+	// response (status, headers, body up to KeepBody, latency) or why there
+	// is none. Shadow testing compares it with production's.
+	OnResult func(c stream.Conn, r *httpparse.Request, res *Result)
+	// KeepBody is how much of a response body OnResult gets (default
+	// 64 KiB).
+	KeepBody int
 	Counters *metrics.Counters
 	Logger   *slog.Logger
 }
@@ -105,6 +115,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Burst == 0 {
 		c.Burst = c.Workers
+	}
+	if c.KeepBody <= 0 {
+		c.KeepBody = 64 << 10
 	}
 	if c.MaxResponseDrain == 0 {
 		c.MaxResponseDrain = 4 << 20

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -104,17 +105,20 @@ func (rp *Replayer) Submit(c stream.Conn, r *httpparse.Request) {
 	cnt := rp.cfg.Counters
 	if !Sampled(rp.cfg.Percentage, rp.cfg.PercentageBy, rp.cfg.PercentageByHeader, c, r) {
 		cnt.RequestsSampledOut.Add(1)
+		rp.finish(c, r, &Result{Dropped: "sampled_out"})
 		return
 	}
 	rp.mu.RLock()
 	defer rp.mu.RUnlock()
 	if rp.closed {
 		cnt.RequestDrops[metrics.DropShutdown].Add(1)
+		rp.finish(c, r, &Result{Dropped: "shutdown"})
 		return
 	}
 	cost := jobCost(r)
 	if !rp.cfg.Budget.TryCharge(cost) {
 		cnt.RequestDrops[metrics.DropMemory].Add(1)
+		rp.finish(c, r, &Result{Dropped: "memory"})
 		return
 	}
 	q := rp.queues[c.ID%uint64(len(rp.queues))]
@@ -124,6 +128,29 @@ func (rp *Replayer) Submit(c stream.Conn, r *httpparse.Request) {
 	default:
 		rp.cfg.Budget.Release(cost)
 		cnt.RequestDrops[metrics.DropQueueFull].Add(1)
+		rp.finish(c, r, &Result{Dropped: "queue_full"})
+	}
+}
+
+// Result is what became of one submitted request (see Config.OnResult).
+type Result struct {
+	// Dropped names why the request was not replayed or got no response
+	// ("sampled_out", "shutdown", "memory", "queue_full", "failed"); ""
+	// when the fields below hold the destination's response.
+	Dropped string
+	Status  int
+	Header  []httpparse.Field
+	// Body is the response body, at most Config.KeepBody bytes of it;
+	// BodyCut says it was longer.
+	Body    []byte
+	BodyCut bool
+	// Latency is from sending the request to reading the whole response.
+	Latency time.Duration
+}
+
+func (rp *Replayer) finish(c stream.Conn, r *httpparse.Request, res *Result) {
+	if rp.cfg.OnResult != nil {
+		rp.cfg.OnResult(c, r, res)
 	}
 }
 
@@ -133,6 +160,7 @@ func (rp *Replayer) worker(q chan job) {
 		rp.cfg.Counters.ReplayQueued.Add(-1)
 		if rp.ctx.Err() != nil {
 			rp.cfg.Counters.RequestDrops[metrics.DropShutdown].Add(1)
+			rp.finish(j.conn, j.req, &Result{Dropped: "shutdown"})
 		} else {
 			rp.replay(j)
 		}
@@ -145,6 +173,7 @@ func (rp *Replayer) replay(j job) {
 	if rp.limiter != nil {
 		if err := rp.limiter.Wait(rp.ctx); err != nil {
 			cnt.RequestDrops[metrics.DropShutdown].Add(1)
+			rp.finish(j.conn, j.req, &Result{Dropped: "shutdown"})
 			return
 		}
 	}
@@ -152,6 +181,7 @@ func (rp *Replayer) replay(j job) {
 	if err != nil {
 		cnt.ReplayFailed.Add(1)
 		rp.logFailure("build request", j, err)
+		rp.finish(j.conn, j.req, &Result{Dropped: "failed"})
 		return
 	}
 	start := time.Now()
@@ -159,18 +189,46 @@ func (rp *Replayer) replay(j job) {
 	if err != nil {
 		if rp.ctx.Err() != nil {
 			cnt.RequestDrops[metrics.DropShutdown].Add(1)
+			rp.finish(j.conn, j.req, &Result{Dropped: "shutdown"})
 			return
 		}
 		cnt.ReplayFailed.Add(1)
 		rp.logFailure("replay", j, err)
+		rp.finish(j.conn, j.req, &Result{Dropped: "failed"})
 		return
+	}
+	var res *Result
+	if rp.cfg.OnResult != nil {
+		res = &Result{Status: resp.StatusCode, Header: fields(resp)}
+		res.Body, _ = io.ReadAll(io.LimitReader(resp.Body, int64(rp.cfg.KeepBody)))
 	}
 	n, _ := io.Copy(io.Discard, io.LimitReader(resp.Body, rp.cfg.MaxResponseDrain))
 	_ = resp.Body.Close() // the response is discarded; a close error changes nothing
-	cnt.Latency.Observe(time.Since(start))
+	lat := time.Since(start)
+	cnt.Latency.Observe(lat)
 	cnt.ReplayStatus[metrics.StatusClass(resp.StatusCode)].Add(1)
 	cnt.Replayed.Add(1)
-	_ = n
+	if res != nil {
+		res.BodyCut, res.Latency = n > 0, lat
+		rp.finish(j.conn, j.req, res)
+	}
+}
+
+// fields lists a response's header in a stable order (net/http keeps a
+// map), with Content-Length and Transfer-Encoding as they were framed.
+func fields(resp *http.Response) []httpparse.Field {
+	keys := make([]string, 0, len(resp.Header))
+	for k := range resp.Header {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]httpparse.Field, 0, len(keys)+1)
+	for _, k := range keys {
+		for _, v := range resp.Header[k] {
+			out = append(out, httpparse.Field{Name: k, Value: v})
+		}
+	}
+	return out
 }
 
 func (rp *Replayer) logFailure(what string, j job, err error) {
