@@ -26,7 +26,7 @@ const (
 // of the help's command list. Add a new command here (see doc.go).
 func commands() []func(*app) *cobra.Command {
 	return []func(*app) *cobra.Command{
-		newRunCmd, newExplainCmd, newValidateCmd, newExportCmd, newLibraryCmd, newSchemaCmd,
+		newRunCmd, newReportCmd, newExplainCmd, newValidateCmd, newExportCmd, newLibraryCmd, newSchemaCmd,
 		newUpCmd, newExecCmd, newDownCmd, newCleanCmd,
 		newAgentCmd, newBenchCmd, newVersionCmd, newGendocsCmd,
 	}

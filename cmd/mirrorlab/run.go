@@ -18,6 +18,7 @@ import (
 type runOptions struct {
 	jsonOut, junitOut, pcapDir, stateDir string
 	keep, library, quiet, verbose        bool
+	htmlOut, shard                       string
 }
 
 func newRunCmd(a *app) *cobra.Command {
@@ -43,7 +44,13 @@ before anything is built. Needs root on Linux.`,
   mirrorlab run --library -q
 
   # JSON on stdout, the summaries on stderr
-  mirrorlab run my-scenario.yaml --json -`,
+  mirrorlab run my-scenario.yaml --json -
+
+  # a report to look at: topology, sessions, counters, verdicts, timeline
+  mirrorlab run --library --html report.html
+
+  # the second of four shares of the library (one CI runner of four)
+  mirrorlab run --library --shard 2/4 --json shard-2.json --junit shard-2.xml`,
 		GroupID:           groupScenarios,
 		ValidArgsFunction: completeScenarios(-1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -53,6 +60,8 @@ before anything is built. Needs root on Linux.`,
 	f := cmd.Flags()
 	f.StringVar(&o.jsonOut, "json", "", "write the results as JSON to this `file` (- for stdout)")
 	f.StringVar(&o.junitOut, "junit", "", "write the results as JUnit XML to this `file`")
+	f.StringVar(&o.htmlOut, "html", "", "write a self-contained HTML report of the runs to this `file`")
+	f.StringVar(&o.shard, "shard", "", shardFlagHelp)
 	f.StringVar(&o.pcapDir, "pcap-dir", "", "write a pcapng per mirror target under this `directory`")
 	f.BoolVar(&o.keep, "keep", false, "leave the lab up after the run (remove it with mirrorlab clean)")
 	f.BoolVar(&o.library, "library", false, "run the whole embedded library after the FILEs")
@@ -86,18 +95,23 @@ func cmdRun(ctx context.Context, a *app, names []string, o runOptions) int {
 	if bad {
 		return 1
 	}
-	if err := runner.Supported(); err != nil {
-		fmt.Fprintln(stderr, "mirrorlab run:", err)
-		return 1
-	}
 	// With --json -, stdout carries only the JSON; the rest goes to stderr.
 	human := stdout
 	if o.jsonOut == "-" {
 		human = stderr
 	}
+	list, err := selectShard(list, o.shard, human)
+	if err != nil {
+		fmt.Fprintln(stderr, "mirrorlab run:", err)
+		return 2
+	}
+	if err := runner.Supported(); err != nil {
+		fmt.Fprintln(stderr, "mirrorlab run:", err)
+		return 1
+	}
 	opts := runner.Options{PcapDir: o.pcapDir, Keep: o.keep, StateDir: o.stateDir}
 	if !o.quiet {
-		opts.Progress = human
+		defer newProgress(human, &opts).Done()
 	}
 	if o.verbose {
 		opts.Logger = slog.New(slog.NewTextHandler(stderr, nil))
@@ -131,6 +145,12 @@ func cmdRun(ctx context.Context, a *app, names []string, o runOptions) int {
 	}
 	if o.junitOut != "" {
 		if err := writeFile(o.junitOut, func(w io.Writer) error { return runner.WriteJUnit(w, results) }); err != nil {
+			fmt.Fprintln(stderr, "mirrorlab run:", err)
+			code = 1
+		}
+	}
+	if o.htmlOut != "" {
+		if err := writeHTML(o.htmlOut, list, results); err != nil {
 			fmt.Fprintln(stderr, "mirrorlab run:", err)
 			code = 1
 		}

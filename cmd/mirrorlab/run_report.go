@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/mirrorlab/mirrorlab/scenarios"
+	"github.com/mirrorlab/mirrorlab/scenarios/htmlreport"
+	"github.com/mirrorlab/mirrorlab/scenarios/progress"
+	"github.com/mirrorlab/mirrorlab/scenarios/runner"
+	"github.com/mirrorlab/mirrorlab/scenarios/shard"
+	"github.com/mirrorlab/mirrorlab/scenarios/spec"
+)
+
+// shardFlagHelp documents --shard where it is defined and in the docs.
+const shardFlagHelp = "run only share `I/N` of the scenarios (1-based): sorted by name, every N-th from the I-th, so every scenario is in exactly one of the N shares whatever the order of the FILEs"
+
+// selectShard keeps the scenarios of shard text ("" keeps them all) and
+// says which it kept.
+func selectShard(list []*spec.Scenario, text string, w io.Writer) ([]*spec.Scenario, error) {
+	if text == "" {
+		return list, nil
+	}
+	sh, err := shard.Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]shard.Key, len(list))
+	for i, s := range list {
+		keys[i] = shard.Key{Name: s.Name, File: s.File}
+	}
+	var kept []*spec.Scenario
+	var names []string
+	for _, i := range shard.Select(keys, sh) {
+		kept = append(kept, list[i])
+		names = append(names, list[i].Name)
+	}
+	if len(kept) == 0 {
+		fmt.Fprintf(w, "shard %s: none of the %d scenarios falls in this share; nothing to run\n", sh, len(list))
+	} else {
+		fmt.Fprintf(w, "shard %s: %d of %d scenarios: %s\n", sh, len(kept), len(list), strings.Join(names, ", "))
+	}
+	return kept, nil
+}
+
+// newProgress shows the run's progress on w, with a status line during
+// traffic steps when w is a terminal.
+func newProgress(w io.Writer, opts *runner.Options) *progress.Display {
+	d := progress.New(w, progress.IsTerminal(w))
+	opts.Progress = d
+	opts.Live = d.Update
+	return d
+}
+
+// writeHTML writes the runs' report page.
+func writeHTML(file string, list []*spec.Scenario, results []*runner.Result) error {
+	runs := make([]htmlreport.Run, len(results))
+	for i, r := range results {
+		runs[i] = htmlreport.Run{Scenario: list[i], Result: r}
+	}
+	return htmlreport.WriteFile(file, runs)
+}
+
+// scenarioOf finds the scenario a result came from, to draw it (nil when
+// it cannot be read any more, or is no longer the same scenario).
+func scenarioOf(r *runner.Result) *spec.Scenario {
+	arg := r.File
+	_, statErr := os.Stat(r.File)
+	switch {
+	case statErr == nil: // a file that is still there
+	case r.File == scenarios.DefaultName:
+		arg = ""
+	case strings.HasPrefix(r.File, "library/"):
+		arg = path.Base(r.File)
+	}
+	s, err := scenarios.Load(arg)
+	if err != nil || s.Name != r.Scenario {
+		return nil
+	}
+	return s
+}
