@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"time"
 )
 
 // Finding is the comparison of one measurement between two results.
@@ -58,10 +59,30 @@ func Compare(old, new *Result, tolerance float64) []Finding {
 			}
 			f.Change = change(f.Old, f.New, o.HigherIsBetter)
 			f.Regressed = f.Change < -tolerance
+			if f.Regressed && f.Basis == "absolute" && belowLatencyFloor(f.Old, f.New, o.Unit) {
+				f.Regressed, f.Why = false, fmt.Sprintf("within the %v floor for latencies", LatencyFloor)
+			}
 		}
 		out = append(out, f)
 	}
 	return out
+}
+
+// LatencyFloor is the smallest absolute change of a latency that can count
+// as a regression: on the shared 2-core machines a sub-millisecond p50 moves
+// by tenths of a millisecond from run to run (0.8 → 0.96 ms is +20% and
+// means nothing), so a relative tolerance alone flags noise.
+const LatencyFloor = time.Millisecond
+
+// belowLatencyFloor reports whether old and new are durations (by their
+// unit) that differ by less than LatencyFloor.
+func belowLatencyFloor(old, new float64, unit string) bool {
+	scale, ok := map[string]time.Duration{"ns": time.Nanosecond, "us": time.Microsecond, "µs": time.Microsecond,
+		"ms": time.Millisecond, "s": time.Second}[unit]
+	if !ok {
+		return false
+	}
+	return math.Abs(new-old)*float64(scale) < float64(LatencyFloor)
 }
 
 func change(old, new float64, higherIsBetter bool) float64 {

@@ -154,6 +154,27 @@ func TestSVGIsWellFormed(t *testing.T) {
 	}
 }
 
+func TestCompareLatencyFloor(t *testing.T) {
+	lat := func(ms float64) *Result {
+		return &Result{Measurements: []Measurement{{Name: "replay/ours/lag-p50", Unit: "ms", Median: ms, Runs: []float64{ms}}}}
+	}
+	// +20% but 0.16 ms: noise on these machines, not a regression.
+	if fs := Compare(lat(0.8), lat(0.96), 0.1); fs[0].Regressed || fs[0].Why == "" {
+		t.Fatalf("0.8 -> 0.96 ms: %+v, want not regressed, with the floor named", fs[0])
+	}
+	// +100% and 3 ms: a regression.
+	if fs := Compare(lat(3), lat(6), 0.1); !fs[0].Regressed {
+		t.Fatalf("3 -> 6 ms: %+v, want regressed", fs[0])
+	}
+	// The floor applies to durations only: a rate is judged relatively.
+	r := func(v float64) *Result {
+		return &Result{Measurements: []Measurement{{Name: "mirror/ours/zero-loss-rate", Unit: "pps", Median: v, HigherIsBetter: true, Runs: []float64{v}}}}
+	}
+	if fs := Compare(r(1), r(0.5), 0.1); !fs[0].Regressed {
+		t.Fatalf("rate 1 -> 0.5: %+v, want regressed", fs[0])
+	}
+}
+
 func TestCompare(t *testing.T) {
 	old := sample()
 	if err := old.ComputeRatios(); err != nil {
