@@ -13,7 +13,7 @@ TEST_FLAGS    ?= -count=1 -timeout 20m
 # the v1 that pip may have put first on the PATH).
 DEB_DEPS      := ip:iproute2 tc:iproute2 tcpdump:tcpdump tshark:tshark chromium:chromium /usr/bin/aws:awscli
 
-.PHONY: all build test test-unit test-privileged lint bench bench-deps clean deps
+.PHONY: all build test test-unit test-privileged test-terraform lint bench bench-deps clean deps
 
 all: build
 
@@ -46,6 +46,20 @@ test-unit:
 ## test-privileged: only the privileged suites, run as root.
 test-privileged: deps
 	MIRRORLAB_REQUIRE_PRIVILEGED=1 $(GO) test $(TEST_FLAGS) -run 'Privileged|Scenarios' ./...
+
+## test-terraform: the Terraform example (examples/terraform) applied, planned
+## and destroyed for real against mirrorlab serve, with and without a lab
+## (opt-in, not part of make test; the lab part needs root). The AWS provider
+## and OpenTofu are built from the Go module proxy into TF_CACHE when missing
+## (about 30 minutes the first time); TF_TOOL=terraform uses the terraform on
+## the PATH instead of building OpenTofu.
+TF_CACHE      ?= $${XDG_CACHE_HOME:-$$HOME/.cache}/mirrorlab/terraform
+TF_TOOL       ?= tofu
+TF_PROVIDER_V := v1.60.1-0.20260602190131-5f2286d6d836
+TOFU_V        := v1.12.6
+test-terraform: deps
+	@TF_CACHE="$(TF_CACHE)" TF_PROVIDER_V=$(TF_PROVIDER_V) TOFU_V=$(TOFU_V) TF_TOOL=$(TF_TOOL) GO="$(GO)" sh examples/terraform/tools.sh
+	MIRRORLAB_TERRAFORM=1 MIRRORLAB_TF_BIN="$(TF_CACHE)/bin" MIRRORLAB_TF_TOOL=$(TF_TOOL) $(GO) test $(TEST_FLAGS) -v -run '^TestTerraform' ./examples/terraform/
 
 $(STATICCHECK):
 	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_V)
