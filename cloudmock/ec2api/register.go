@@ -9,4 +9,9 @@ func (s *Server) register() {
 	s.registerTrafficMirrorFilterRules(ec2)
 	s.registerTrafficMirrorTargets(ec2)
 	s.registerTrafficMirrorSessions(ec2)
+	s.registerVpcs(ec2)
+	s.registerNetworkInterfaces(ec2)
+	s.registerSecurityGroups(ec2)
+	s.registerNetworkAcls(ec2)
+	s.registerTagging(ec2)
 }

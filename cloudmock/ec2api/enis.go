@@ -1,0 +1,216 @@
+package ec2api
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+func (s *Server) registerNetworkInterfaces(a map[string]actionFunc) {
+	a["DescribeNetworkInterfaces"] = s.describeNetworkInterfaces
+	a["DescribeInstances"] = s.describeInstances
+}
+
+type xmlGroupIdent struct {
+	GroupId   string `xml:"groupId"`
+	GroupName string `xml:"groupName"`
+}
+
+type xmlENIAttachment struct {
+	AttachmentId        string `xml:"attachmentId"`
+	InstanceId          string `xml:"instanceId,omitempty"`
+	InstanceOwnerId     string `xml:"instanceOwnerId,omitempty"`
+	DeviceIndex         int    `xml:"deviceIndex"`
+	NetworkCardIndex    int    `xml:"networkCardIndex"`
+	Status              string `xml:"status"`
+	DeleteOnTermination bool   `xml:"deleteOnTermination"`
+}
+
+type xmlPrivateIP struct {
+	PrivateIpAddress string `xml:"privateIpAddress"`
+	PrivateDnsName   string `xml:"privateDnsName,omitempty"`
+	Primary          bool   `xml:"primary"`
+}
+
+type xmlIPv6Address struct {
+	Ipv6Address string `xml:"ipv6Address"`
+}
+
+type xmlENI struct {
+	NetworkInterfaceId string            `xml:"networkInterfaceId"`
+	SubnetId           string            `xml:"subnetId"`
+	VpcId              string            `xml:"vpcId"`
+	AvailabilityZone   string            `xml:"availabilityZone"`
+	AvailabilityZoneId string            `xml:"availabilityZoneId"`
+	Description        string            `xml:"description"`
+	OwnerId            string            `xml:"ownerId"`
+	RequesterManaged   bool              `xml:"requesterManaged"`
+	Status             string            `xml:"status"`
+	MacAddress         string            `xml:"macAddress"`
+	PrivateIpAddress   string            `xml:"privateIpAddress"`
+	PrivateDnsName     string            `xml:"privateDnsName,omitempty"`
+	SourceDestCheck    bool              `xml:"sourceDestCheck"`
+	InterfaceType      string            `xml:"interfaceType"`
+	Groups             []xmlGroupIdent   `xml:"groupSet>item"`
+	Attachment         *xmlENIAttachment `xml:"attachment"`
+	PrivateIPs         []xmlPrivateIP    `xml:"privateIpAddressesSet>item"`
+	IPv6               []xmlIPv6Address  `xml:"ipv6AddressesSet>item"`
+	Tags               []tag             `xml:"tagSet>item"`
+}
+
+type describeENIsResult struct {
+	NetworkInterfaces []xmlENI `xml:"networkInterfaceSet>item"`
+	NextToken         string   `xml:"nextToken,omitempty"`
+}
+
+// deviceIndex is an ENI's position among its instance's interfaces (the
+// order of the Spec: eth0, eth1, …).
+func deviceIndex(spec *cloudmock.Spec, e *cloudmock.NetworkInterface) int {
+	n := 0
+	for i := range spec.NetworkInterfaces {
+		o := &spec.NetworkInterfaces[i]
+		if o.NetworkInterfaceId == e.NetworkInterfaceId {
+			return n
+		}
+		if e.InstanceId != "" && o.InstanceId == e.InstanceId {
+			n++
+		}
+	}
+	return n
+}
+
+// groupName is a security group's name: its Name tag, else its id (the
+// model keeps no group names).
+func groupName(tags tagStore, id string) string {
+	if v, ok := tags.value(id, "Name"); ok && v != "" {
+		return v
+	}
+	return id
+}
+
+func (s *Server) groupIdents(ids []string, tags tagStore) []xmlGroupIdent {
+	var out []xmlGroupIdent
+	for _, g := range ids {
+		out = append(out, xmlGroupIdent{GroupId: g, GroupName: groupName(tags, g)})
+	}
+	return out
+}
+
+func (s *Server) toXMLENI(spec *cloudmock.Spec, e *cloudmock.NetworkInterface, tags tagStore) xmlENI {
+	x := xmlENI{
+		NetworkInterfaceId: e.NetworkInterfaceId, SubnetId: e.SubnetId, VpcId: subnetVpc(spec, e.SubnetId),
+		AvailabilityZone: s.zone(), AvailabilityZoneId: s.zoneID(), OwnerId: s.cfg.AccountID, Status: "available",
+		MacAddress: macAddress(e.NetworkInterfaceId), PrivateIpAddress: e.PrivateIpAddress,
+		PrivateDnsName: s.privateDNSName(e.PrivateIpAddress), SourceDestCheck: true, InterfaceType: "interface",
+		Groups:     s.groupIdents(e.Groups, tags),
+		PrivateIPs: []xmlPrivateIP{{PrivateIpAddress: e.PrivateIpAddress, PrivateDnsName: s.privateDNSName(e.PrivateIpAddress), Primary: true}},
+		Tags:       tags.xml(e.NetworkInterfaceId),
+	}
+	if e.Ipv6Address != "" {
+		x.IPv6 = []xmlIPv6Address{{Ipv6Address: e.Ipv6Address}}
+	}
+	if e.InstanceId != "" {
+		x.Status = "in-use"
+		x.Attachment = &xmlENIAttachment{
+			AttachmentId: derivedID("eni-attach", e.NetworkInterfaceId), InstanceId: e.InstanceId, InstanceOwnerId: s.cfg.AccountID,
+			DeviceIndex: deviceIndex(spec, e), Status: "attached", DeleteOnTermination: true,
+		}
+	}
+	return x
+}
+
+func (s *Server) eniFilters(spec *cloudmock.Spec, tags tagStore) filterFields[*cloudmock.NetworkInterface] {
+	type E = *cloudmock.NetworkInterface
+	ip := func(e E) []string { return one(e.PrivateIpAddress) }
+	attached := func(f func(E) []string) func(E) []string {
+		return func(e E) []string {
+			if e.InstanceId == "" {
+				return nil
+			}
+			return f(e)
+		}
+	}
+	return filterFields[E]{
+		"addresses.private-ip-address":     ip,
+		"addresses.primary":                func(E) []string { return tf(true) },
+		"attachment.attachment-id":         attached(func(e E) []string { return one(derivedID("eni-attach", e.NetworkInterfaceId)) }),
+		"attachment.instance-id":           func(e E) []string { return one(e.InstanceId) },
+		"attachment.instance-owner-id":     attached(func(E) []string { return one(s.cfg.AccountID) }),
+		"attachment.device-index":          attached(func(e E) []string { return one(strconv.Itoa(deviceIndex(spec, e))) }),
+		"attachment.status":                attached(func(E) []string { return one("attached") }),
+		"attachment.delete-on-termination": attached(func(E) []string { return tf(true) }),
+		"availability-zone":                func(E) []string { return one(s.zone()) },
+		"description":                      func(E) []string { return one("") },
+		"group-id":                         func(e E) []string { return slices.Clone(e.Groups) },
+		"group-name":                       func(e E) []string { return groupNames(e.Groups, tags) },
+		"interface-type":                   func(E) []string { return one("interface") },
+		"ipv6-addresses.ipv6-address":      func(e E) []string { return one(e.Ipv6Address) },
+		"mac-address":                      func(e E) []string { return one(macAddress(e.NetworkInterfaceId)) },
+		"network-interface-id":             func(e E) []string { return one(e.NetworkInterfaceId) },
+		"owner-id":                         func(E) []string { return one(s.cfg.AccountID) },
+		"private-dns-name":                 func(e E) []string { return one(s.privateDNSName(e.PrivateIpAddress)) },
+		"private-ip-address":               ip,
+		"requester-managed":                func(E) []string { return tf(false) },
+		"source-dest-check":                func(E) []string { return tf(true) },
+		"status": func(e E) []string {
+			if e.InstanceId != "" {
+				return one("in-use")
+			}
+			return one("available")
+		},
+		"subnet-id": func(e E) []string { return one(e.SubnetId) },
+		"vpc-id":    func(e E) []string { return one(subnetVpc(spec, e.SubnetId)) },
+	}
+}
+
+func (s *Server) describeNetworkInterfaces(c *call) (any, error) {
+	ids, err := c.p.list("NetworkInterfaceId")
+	if err != nil {
+		return nil, err
+	}
+	fs, err := c.p.filters()
+	if err != nil {
+		return nil, err
+	}
+	pg, err := c.p.paging(5, 1000)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.p.bool("IncludeManagedResources"); err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
+		if err := idsExist(ids, func(id string) bool { return findENI(spec, id) >= 0 }, codeENINotFound, "network interface ID"); err != nil {
+			return nil, err
+		}
+		var items []*cloudmock.NetworkInterface
+		for i := range spec.NetworkInterfaces {
+			if len(ids) == 0 || slices.Contains(ids, spec.NetworkInterfaces[i].NetworkInterfaceId) {
+				items = append(items, &spec.NetworkInterfaces[i])
+			}
+		}
+		id := func(e *cloudmock.NetworkInterface) string { return e.NetworkInterfaceId }
+		items, err := applyFilters(items, fs, s.eniFilters(spec, tags), id, tags)
+		if err != nil {
+			return nil, err
+		}
+		items, next := page(pg, items, id)
+		out := describeENIsResult{NextToken: next}
+		for _, e := range items {
+			out.NetworkInterfaces = append(out.NetworkInterfaces, s.toXMLENI(spec, e, tags))
+		}
+		return out, nil
+	})
+}
+
+func groupNames(ids []string, tags tagStore) []string {
+	var out []string
+	for _, g := range ids {
+		out = append(out, groupName(tags, g))
+	}
+	return out
+}

@@ -1,0 +1,234 @@
+package ec2api
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+func (s *Server) registerSecurityGroups(a map[string]actionFunc) {
+	a["DescribeSecurityGroups"] = s.describeSecurityGroups
+	a["AuthorizeSecurityGroupIngress"] = s.changeRules(false, true)
+	a["AuthorizeSecurityGroupEgress"] = s.changeRules(true, true)
+	a["RevokeSecurityGroupIngress"] = s.changeRules(false, false)
+	a["RevokeSecurityGroupEgress"] = s.changeRules(true, false)
+}
+
+type xmlIpPermission struct {
+	IpProtocol string         `xml:"ipProtocol"`
+	FromPort   *int           `xml:"fromPort"`
+	ToPort     *int           `xml:"toPort"`
+	Groups     []xmlGroupPair `xml:"groups>item"`
+	IpRanges   []xmlCidr      `xml:"ipRanges>item"`
+	Ipv6Ranges []xmlCidr6     `xml:"ipv6Ranges>item"`
+}
+
+type xmlGroupPair struct {
+	GroupId string `xml:"groupId"`
+	UserId  string `xml:"userId"`
+}
+
+type xmlCidr struct {
+	CidrIp string `xml:"cidrIp"`
+}
+
+type xmlCidr6 struct {
+	CidrIpv6 string `xml:"cidrIpv6"`
+}
+
+type xmlSecurityGroup struct {
+	OwnerId          string            `xml:"ownerId"`
+	GroupId          string            `xml:"groupId"`
+	GroupName        string            `xml:"groupName"`
+	GroupDescription string            `xml:"groupDescription"`
+	VpcId            string            `xml:"vpcId"`
+	SecurityGroupArn string            `xml:"securityGroupArn"`
+	IpPermissions    []xmlIpPermission `xml:"ipPermissions>item"`
+	IpPermissionsEg  []xmlIpPermission `xml:"ipPermissionsEgress>item"`
+	Tags             []tag             `xml:"tagSet>item"`
+}
+
+type describeGroupsResult struct {
+	SecurityGroups []xmlSecurityGroup `xml:"securityGroupInfo>item"`
+	NextToken      string             `xml:"nextToken,omitempty"`
+}
+
+func (s *Server) toXMLPermissions(ps []cloudmock.IpPermission) []xmlIpPermission {
+	var out []xmlIpPermission
+	for _, p := range ps {
+		x := xmlIpPermission{IpProtocol: protocolName(p.IpProtocol)}
+		if x.IpProtocol != "-1" {
+			x.FromPort, x.ToPort = cloudmock.Ptr(p.FromPort), cloudmock.Ptr(p.ToPort)
+		}
+		for _, r := range p.IpRanges {
+			x.IpRanges = append(x.IpRanges, xmlCidr{r.CidrIp})
+		}
+		for _, r := range p.Ipv6Ranges {
+			x.Ipv6Ranges = append(x.Ipv6Ranges, xmlCidr6{r.CidrIpv6})
+		}
+		for _, g := range p.UserIdGroupPairs {
+			x.Groups = append(x.Groups, xmlGroupPair{GroupId: g.GroupId, UserId: s.cfg.AccountID})
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+func (s *Server) toXMLGroup(g *cloudmock.SecurityGroup, tags tagStore) xmlSecurityGroup {
+	desc, _ := tags.value(g.GroupId, "Description")
+	return xmlSecurityGroup{
+		OwnerId: s.cfg.AccountID, GroupId: g.GroupId, GroupName: groupName(tags, g.GroupId), GroupDescription: desc,
+		VpcId: g.VpcId, SecurityGroupArn: s.ec2ARN("security-group", g.GroupId),
+		IpPermissions: s.toXMLPermissions(g.IpPermissions), IpPermissionsEg: s.toXMLPermissions(g.IpPermissionsEgress),
+		Tags: tags.xml(g.GroupId),
+	}
+}
+
+func (s *Server) groupFilters(tags tagStore) filterFields[*cloudmock.SecurityGroup] {
+	type G = *cloudmock.SecurityGroup
+	rules := func(egress bool, f func(sgRule) []string) func(G) []string {
+		return func(g G) []string {
+			ps := g.IpPermissions
+			if egress {
+				ps = g.IpPermissionsEgress
+			}
+			var out []string
+			for _, r := range sgRulesOf(ps, egress) {
+				out = append(out, f(r)...)
+			}
+			return out
+		}
+	}
+	port := func(p int, proto string) []string {
+		if proto == "-1" {
+			return nil
+		}
+		return one(strconv.Itoa(p))
+	}
+	ff := filterFields[G]{
+		"description": func(g G) []string { v, _ := tags.value(g.GroupId, "Description"); return one(v) },
+		"group-id":    func(g G) []string { return one(g.GroupId) },
+		"group-name":  func(g G) []string { return one(groupName(tags, g.GroupId)) },
+		"owner-id":    func(G) []string { return one(s.cfg.AccountID) },
+		"vpc-id":      func(g G) []string { return one(g.VpcId) },
+	}
+	for _, dir := range []struct {
+		prefix string
+		egress bool
+	}{{"ip-permission.", false}, {"egress.ip-permission.", true}} {
+		ff[dir.prefix+"cidr"] = rules(dir.egress, func(r sgRule) []string { return one(r.cidr) })
+		ff[dir.prefix+"ipv6-cidr"] = rules(dir.egress, func(r sgRule) []string { return one(r.cidr6) })
+		ff[dir.prefix+"group-id"] = rules(dir.egress, func(r sgRule) []string { return one(r.group) })
+		ff[dir.prefix+"protocol"] = rules(dir.egress, func(r sgRule) []string { return []string{r.proto, protocolNumber(r.proto)} })
+		ff[dir.prefix+"from-port"] = rules(dir.egress, func(r sgRule) []string { return port(r.from, r.proto) })
+		ff[dir.prefix+"to-port"] = rules(dir.egress, func(r sgRule) []string { return port(r.to, r.proto) })
+	}
+	return ff
+}
+
+// groupByName finds a group by its name (see groupName).
+func groupByName(spec *cloudmock.Spec, tags tagStore, name string) (string, bool) {
+	for _, g := range spec.SecurityGroups {
+		if groupName(tags, g.GroupId) == name {
+			return g.GroupId, true
+		}
+	}
+	return "", false
+}
+
+func (s *Server) describeSecurityGroups(c *call) (any, error) {
+	ids, err := c.p.list("GroupId")
+	if err != nil {
+		return nil, err
+	}
+	names, err := c.p.list("GroupName")
+	if err != nil {
+		return nil, err
+	}
+	fs, err := c.p.filters()
+	if err != nil {
+		return nil, err
+	}
+	pg, err := c.p.paging(5, 1000)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
+		if err := idsExist(ids, func(id string) bool { return findGroup(spec, id) >= 0 }, codeGroupNotFound, "security group"); err != nil {
+			return nil, err
+		}
+		for _, n := range names {
+			if _, ok := groupByName(spec, tags, n); !ok {
+				return nil, notFound(codeGroupNotFound, "security group", n)
+			}
+		}
+		var items []*cloudmock.SecurityGroup
+		for i := range spec.SecurityGroups {
+			g := &spec.SecurityGroups[i]
+			if (len(ids) == 0 || slices.Contains(ids, g.GroupId)) && (len(names) == 0 || slices.Contains(names, groupName(tags, g.GroupId))) {
+				items = append(items, g)
+			}
+		}
+		id := func(g *cloudmock.SecurityGroup) string { return g.GroupId }
+		items, err := applyFilters(items, fs, s.groupFilters(tags), id, tags)
+		if err != nil {
+			return nil, err
+		}
+		items, next := page(pg, items, id)
+		out := describeGroupsResult{NextToken: next}
+		for _, g := range items {
+			out.SecurityGroups = append(out.SecurityGroups, s.toXMLGroup(g, tags))
+		}
+		return out, nil
+	})
+}
+
+type xmlGroupRule struct {
+	SecurityGroupRuleId string        `xml:"securityGroupRuleId"`
+	GroupId             string        `xml:"groupId"`
+	GroupOwnerId        string        `xml:"groupOwnerId,omitempty"`
+	IsEgress            bool          `xml:"isEgress"`
+	IpProtocol          string        `xml:"ipProtocol"`
+	FromPort            *int          `xml:"fromPort"`
+	ToPort              *int          `xml:"toPort"`
+	CidrIpv4            string        `xml:"cidrIpv4,omitempty"`
+	CidrIpv6            string        `xml:"cidrIpv6,omitempty"`
+	Referenced          *xmlGroupPair `xml:"referencedGroupInfo"`
+	ReferencedGroupId   string        `xml:"referencedGroupId,omitempty"`
+}
+
+type authorizeResult struct {
+	Return bool           `xml:"return"`
+	Rules  []xmlGroupRule `xml:"securityGroupRuleSet>item"`
+}
+
+type revokeResult struct {
+	Return  bool              `xml:"return"`
+	Unknown []xmlIpPermission `xml:"unknownIpPermissionSet>item"`
+	Revoked []xmlGroupRule    `xml:"revokedSecurityGroupRuleSet>item"`
+}
+
+func (s *Server) toXMLGroupRule(groupID string, r sgRule, revoked bool) xmlGroupRule {
+	x := xmlGroupRule{
+		SecurityGroupRuleId: r.id(groupID), GroupId: groupID, IsEgress: r.egress, IpProtocol: r.proto,
+		CidrIpv4: r.cidr, CidrIpv6: r.cidr6,
+	}
+	if !revoked {
+		x.GroupOwnerId = s.cfg.AccountID
+	}
+	if r.proto != "-1" {
+		x.FromPort, x.ToPort = cloudmock.Ptr(r.from), cloudmock.Ptr(r.to)
+	}
+	if r.group != "" {
+		if revoked {
+			x.ReferencedGroupId = r.group
+		} else {
+			x.Referenced = &xmlGroupPair{GroupId: r.group, UserId: s.cfg.AccountID}
+		}
+	}
+	return x
+}

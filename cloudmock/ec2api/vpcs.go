@@ -1,0 +1,228 @@
+package ec2api
+
+import (
+	"net/netip"
+	"slices"
+	"strconv"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+func (s *Server) registerVpcs(a map[string]actionFunc) {
+	a["DescribeVpcs"] = s.describeVpcs
+	a["DescribeSubnets"] = s.describeSubnets
+}
+
+type xmlVpc struct {
+	VpcId           string           `xml:"vpcId"`
+	OwnerId         string           `xml:"ownerId"`
+	State           string           `xml:"state"`
+	CidrBlock       string           `xml:"cidrBlock"`
+	CidrAssocs      []xmlCidrAssoc   `xml:"cidrBlockAssociationSet>item"`
+	Ipv6CidrAssocs  []xmlIpv6CidrAsc `xml:"ipv6CidrBlockAssociationSet>item"`
+	DhcpOptionsId   string           `xml:"dhcpOptionsId"`
+	InstanceTenancy string           `xml:"instanceTenancy"`
+	IsDefault       bool             `xml:"isDefault"`
+	Tags            []tag            `xml:"tagSet>item"`
+}
+
+type xmlCidrAssoc struct {
+	AssociationId string        `xml:"associationId"`
+	CidrBlock     string        `xml:"cidrBlock"`
+	State         xmlCidrStatus `xml:"cidrBlockState"`
+}
+
+type xmlIpv6CidrAsc struct {
+	AssociationId string        `xml:"associationId"`
+	Ipv6CidrBlock string        `xml:"ipv6CidrBlock"`
+	State         xmlCidrStatus `xml:"ipv6CidrBlockState"`
+}
+
+type xmlCidrStatus struct {
+	State string `xml:"state"`
+}
+
+type describeVpcsResult struct {
+	Vpcs      []xmlVpc `xml:"vpcSet>item"`
+	NextToken string   `xml:"nextToken,omitempty"`
+}
+
+func (s *Server) toXMLVpc(v *cloudmock.Vpc, tags tagStore) xmlVpc {
+	x := xmlVpc{
+		VpcId: v.VpcId, OwnerId: s.cfg.AccountID, State: "available", CidrBlock: v.CidrBlock,
+		CidrAssocs:    []xmlCidrAssoc{{AssociationId: derivedID("vpc-cidr-assoc", v.VpcId), CidrBlock: v.CidrBlock, State: xmlCidrStatus{"associated"}}},
+		DhcpOptionsId: "default", InstanceTenancy: "default", Tags: tags.xml(v.VpcId),
+	}
+	if v.Ipv6CidrBlock != "" {
+		x.Ipv6CidrAssocs = []xmlIpv6CidrAsc{{AssociationId: derivedID("vpc-cidr-assoc", v.VpcId+"/6"), Ipv6CidrBlock: v.Ipv6CidrBlock, State: xmlCidrStatus{"associated"}}}
+	}
+	return x
+}
+
+func (s *Server) vpcFilters() filterFields[*cloudmock.Vpc] {
+	cidr := func(v *cloudmock.Vpc) []string { return one(v.CidrBlock) }
+	return filterFields[*cloudmock.Vpc]{
+		"cidr":                                        cidr,
+		"cidr-block-association.cidr-block":           cidr,
+		"cidr-block-association.association-id":       func(v *cloudmock.Vpc) []string { return one(derivedID("vpc-cidr-assoc", v.VpcId)) },
+		"cidr-block-association.state":                func(*cloudmock.Vpc) []string { return one("associated") },
+		"dhcp-options-id":                             func(*cloudmock.Vpc) []string { return one("default") },
+		"ipv6-cidr-block-association.ipv6-cidr-block": func(v *cloudmock.Vpc) []string { return one(v.Ipv6CidrBlock) },
+		"is-default":                                  func(*cloudmock.Vpc) []string { return tf(false) },
+		"owner-id":                                    func(*cloudmock.Vpc) []string { return one(s.cfg.AccountID) },
+		"state":                                       func(*cloudmock.Vpc) []string { return one("available") },
+		"vpc-id":                                      func(v *cloudmock.Vpc) []string { return one(v.VpcId) },
+	}
+}
+
+func (s *Server) describeVpcs(c *call) (any, error) {
+	ids, err := c.p.list("VpcId")
+	if err != nil {
+		return nil, err
+	}
+	fs, err := c.p.filters()
+	if err != nil {
+		return nil, err
+	}
+	pg, err := c.p.paging(5, 1000)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
+		if err := idsExist(ids, func(id string) bool { return findVpc(spec, id) >= 0 }, codeVpcNotFound, "vpc ID"); err != nil {
+			return nil, err
+		}
+		var items []*cloudmock.Vpc
+		for i := range spec.Vpcs {
+			if len(ids) == 0 || slices.Contains(ids, spec.Vpcs[i].VpcId) {
+				items = append(items, &spec.Vpcs[i])
+			}
+		}
+		id := func(v *cloudmock.Vpc) string { return v.VpcId }
+		items, err := applyFilters(items, fs, s.vpcFilters(), id, tags)
+		if err != nil {
+			return nil, err
+		}
+		items, next := page(pg, items, id)
+		out := describeVpcsResult{NextToken: next}
+		for _, v := range items {
+			out.Vpcs = append(out.Vpcs, s.toXMLVpc(v, tags))
+		}
+		return out, nil
+	})
+}
+
+type xmlSubnet struct {
+	SubnetId                string           `xml:"subnetId"`
+	SubnetArn               string           `xml:"subnetArn"`
+	State                   string           `xml:"state"`
+	VpcId                   string           `xml:"vpcId"`
+	OwnerId                 string           `xml:"ownerId"`
+	CidrBlock               string           `xml:"cidrBlock"`
+	Ipv6CidrAssocs          []xmlIpv6CidrAsc `xml:"ipv6CidrBlockAssociationSet>item"`
+	AvailableIpAddressCount int              `xml:"availableIpAddressCount"`
+	AvailabilityZone        string           `xml:"availabilityZone"`
+	AvailabilityZoneId      string           `xml:"availabilityZoneId"`
+	DefaultForAz            bool             `xml:"defaultForAz"`
+	MapPublicIpOnLaunch     bool             `xml:"mapPublicIpOnLaunch"`
+	AssignIpv6OnCreation    bool             `xml:"assignIpv6AddressOnCreation"`
+	Tags                    []tag            `xml:"tagSet>item"`
+}
+
+type describeSubnetsResult struct {
+	Subnets   []xmlSubnet `xml:"subnetSet>item"`
+	NextToken string      `xml:"nextToken,omitempty"`
+}
+
+// freeAddresses is how many addresses of a subnet are left: its size less
+// the five AWS keeps and the ENIs and load balancers in it.
+func freeAddresses(spec *cloudmock.Spec, sn *cloudmock.Subnet) int {
+	p, err := netip.ParsePrefix(sn.CidrBlock)
+	if err != nil || !p.Addr().Is4() || p.Bits() > 28 {
+		return 0
+	}
+	n := 1<<(32-p.Bits()) - 5
+	for _, e := range spec.NetworkInterfaces {
+		if e.SubnetId == sn.SubnetId {
+			n--
+		}
+	}
+	for _, lb := range spec.LoadBalancers {
+		if lb.SubnetId == sn.SubnetId {
+			n--
+		}
+	}
+	return max(n, 0)
+}
+
+func (s *Server) subnetFilters(spec *cloudmock.Spec) filterFields[*cloudmock.Subnet] {
+	cidr := func(x *cloudmock.Subnet) []string { return one(x.CidrBlock) }
+	return filterFields[*cloudmock.Subnet]{
+		"availability-zone":          func(*cloudmock.Subnet) []string { return one(s.zone()) },
+		"availability-zone-id":       func(*cloudmock.Subnet) []string { return one(s.zoneID()) },
+		"available-ip-address-count": func(x *cloudmock.Subnet) []string { return one(strconv.Itoa(freeAddresses(spec, x))) },
+		"cidr":                       cidr,
+		"cidr-block":                 cidr,
+		"cidrBlock":                  cidr,
+		"default-for-az":             func(*cloudmock.Subnet) []string { return tf(false) },
+		"default-for-zone":           func(*cloudmock.Subnet) []string { return tf(false) },
+		"ipv6-cidr-block-association.ipv6-cidr-block": func(x *cloudmock.Subnet) []string { return one(x.Ipv6CidrBlock) },
+		"map-public-ip-on-launch":                     func(*cloudmock.Subnet) []string { return tf(false) },
+		"owner-id":                                    func(*cloudmock.Subnet) []string { return one(s.cfg.AccountID) },
+		"state":                                       func(*cloudmock.Subnet) []string { return one("available") },
+		"subnet-arn":                                  func(x *cloudmock.Subnet) []string { return one(s.ec2ARN("subnet", x.SubnetId)) },
+		"subnet-id":                                   func(x *cloudmock.Subnet) []string { return one(x.SubnetId) },
+		"vpc-id":                                      func(x *cloudmock.Subnet) []string { return one(x.VpcId) },
+	}
+}
+
+func (s *Server) describeSubnets(c *call) (any, error) {
+	ids, err := c.p.list("SubnetId")
+	if err != nil {
+		return nil, err
+	}
+	fs, err := c.p.filters()
+	if err != nil {
+		return nil, err
+	}
+	pg, err := c.p.paging(5, 1000)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
+		if err := idsExist(ids, func(id string) bool { return findSubnet(spec, id) >= 0 }, codeSubnetNotFound, "subnet ID"); err != nil {
+			return nil, err
+		}
+		var items []*cloudmock.Subnet
+		for i := range spec.Subnets {
+			if len(ids) == 0 || slices.Contains(ids, spec.Subnets[i].SubnetId) {
+				items = append(items, &spec.Subnets[i])
+			}
+		}
+		id := func(x *cloudmock.Subnet) string { return x.SubnetId }
+		items, err := applyFilters(items, fs, s.subnetFilters(spec), id, tags)
+		if err != nil {
+			return nil, err
+		}
+		items, next := page(pg, items, id)
+		out := describeSubnetsResult{NextToken: next}
+		for _, x := range items {
+			xs := xmlSubnet{
+				SubnetId: x.SubnetId, SubnetArn: s.ec2ARN("subnet", x.SubnetId), State: "available", VpcId: x.VpcId,
+				OwnerId: s.cfg.AccountID, CidrBlock: x.CidrBlock, AvailableIpAddressCount: freeAddresses(spec, x),
+				AvailabilityZone: s.zone(), AvailabilityZoneId: s.zoneID(), Tags: tags.xml(x.SubnetId),
+			}
+			if x.Ipv6CidrBlock != "" {
+				xs.Ipv6CidrAssocs = []xmlIpv6CidrAsc{{AssociationId: derivedID("subnet-cidr-assoc", x.SubnetId), Ipv6CidrBlock: x.Ipv6CidrBlock, State: xmlCidrStatus{"associated"}}}
+			}
+			out.Subnets = append(out.Subnets, xs)
+		}
+		return out, nil
+	})
+}
