@@ -249,8 +249,8 @@ func serve(t *testing.T, tl tools, ready time.Duration, args ...string) string {
 
 // served is the part of GET /mirrorlab/spec the test reads.
 type served struct {
-	TrafficMirrorFilters []struct{ TrafficMirrorFilterId string }
-	TrafficMirrorTargets []struct{ TrafficMirrorTargetId, NetworkInterfaceId string }
+	TrafficMirrorFilters  []struct{ TrafficMirrorFilterId string }
+	TrafficMirrorTargets  []struct{ TrafficMirrorTargetId, NetworkInterfaceId string }
 	TrafficMirrorSessions []struct {
 		TrafficMirrorSessionId, NetworkInterfaceId string
 		VirtualNetworkId                           *int
