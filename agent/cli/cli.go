@@ -126,7 +126,7 @@ func parse(args []string, stderr io.Writer) (agent.Config, options, error) {
 	fs.BoolVar(&cfg.KeepHostHeader, "keep-host-header", false, "send the original Host header instead of the destination's")
 
 	// Input.
-	fs.StringVar(&cfg.Input, "input", "udp", "input: udp (VXLAN on a UDP socket), afpacket (capture on -interface) or pcap (-pcap-file)")
+	fs.StringVar(&cfg.Input, "input", "udp", "input: udp (VXLAN on a UDP socket), afpacket (capture on -interface) or pcap (-pcap-file); -interface or -pcap-file alone selects its input")
 	fs.StringVar(&cfg.Listen, "listen", ":4789", "UDP listen `address` for -input udp")
 	fs.IntVar(&cfg.UDPSockets, "udp-sockets", 0, "SO_REUSEPORT sockets for -input udp (0: one per CPU)")
 	rcvbuf := size(8 << 20)
@@ -186,6 +186,9 @@ func parse(args []string, stderr io.Writer) (agent.Config, options, error) {
 	if fs.NArg() > 0 {
 		return cfg, o, fmt.Errorf("unexpected argument %q: every setting is a flag (e.g. -destination %s)", fs.Arg(0), fs.Arg(0))
 	}
+	if err := inputFromFlags(fs, &cfg); err != nil {
+		return cfg, o, err
+	}
 	if *pct == 0 {
 		return cfg, o, errors.New("-percentage 0 would replay nothing: give a value in (0, 100]")
 	}
@@ -203,6 +206,27 @@ func parse(args []string, stderr io.Writer) (agent.Config, options, error) {
 	cfg.MaxHeaderBytes = int(maxHeader)
 	cfg.MaxBodyBytes = int(maxBody)
 	return cfg, o, nil
+}
+
+// inputFromFlags: -pcap-file alone selects -input pcap, -interface alone
+// -input afpacket; a source flag that the chosen input would ignore is
+// refused rather than ignored without a word.
+func inputFromFlags(fs *flag.FlagSet, cfg *agent.Config) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch {
+	case set["pcap-file"] && set["interface"]:
+		return errors.New("-pcap-file and -interface name two inputs: give one (-pcap-file reads a file, -interface captures live)")
+	case !set["input"] && set["pcap-file"]:
+		cfg.Input = "pcap"
+	case !set["input"] && set["interface"]:
+		cfg.Input = "afpacket"
+	case set["pcap-file"] && cfg.Input != "pcap":
+		return fmt.Errorf("-pcap-file %s is read only with -input pcap, not -input %s: drop one of them", cfg.PcapFile, cfg.Input)
+	case set["interface"] && cfg.Input != "afpacket":
+		return fmt.Errorf("-interface %s is captured only with -input afpacket, not -input %s: drop one of them", cfg.Interface, cfg.Input)
+	}
+	return nil
 }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {

@@ -75,6 +75,9 @@ func TestBadFlagsSayWhatToFix(t *testing.T) {
 		{[]string{"-destination", "http://x", "-log-level", "loud"}, "-log-level"},
 		{[]string{"-destination", "http://x", "extra"}, "unexpected argument"},
 		{[]string{"-no-such-flag"}, "flag provided but not defined"},
+		{[]string{"-destination", "http://x", "-input", "udp", "-pcap-file", "f.pcap"}, "-pcap-file f.pcap is read only with -input pcap, not -input udp"},
+		{[]string{"-destination", "http://x", "-input", "pcap", "-pcap-file", "f", "-interface", "eth0"}, "give one"},
+		{[]string{"-destination", "http://x", "-input", "pcap", "-interface", "eth0"}, "-interface eth0 is captured only with -input afpacket"},
 	} {
 		code, _, stderr := run(t, context.Background(), tc.args...)
 		if code != 2 || !strings.Contains(stderr, tc.want) {
@@ -198,5 +201,23 @@ func TestSIGTERMDrains(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("agent did not stop on SIGTERM")
+	}
+}
+
+// A flag that names the input's source is enough to choose the input.
+func TestSourceFlagSelectsInput(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-destination", "http://x"}, "udp"},
+		{[]string{"-destination", "http://x", "-pcap-file", "f.pcap"}, "pcap"},
+		{[]string{"-destination", "http://x", "-interface", "eth0"}, "afpacket"},
+		{[]string{"-destination", "http://x", "-input", "pcap", "-pcap-file", "f.pcap"}, "pcap"},
+	} {
+		cfg, err := ParseConfig(tc.args)
+		if err != nil || cfg.Input != tc.want {
+			t.Errorf("%v: input %q, %v; want %q", tc.args, cfg.Input, err, tc.want)
+		}
 	}
 }
