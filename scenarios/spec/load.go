@@ -8,6 +8,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -52,10 +53,14 @@ func Parse(file string, data []byte) (*Scenario, error) {
 
 var yamlLineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 
-// decode parses the YAML strictly: an unknown field, a wrong type or a bad
-// value is a problem at its line; all of them are reported together.
+// decode parses the YAML strictly: an unknown field, a wrong type, a bad
+// value or a repeated key is a problem at its line; all of them are
+// reported together.
 func decode(file string, data []byte) (*Scenario, error) {
 	s := &Scenario{File: file}
+	if p := badBytes(file, data); p != nil {
+		return nil, Problems{p}
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, Problems{yamlProblem(file, err.Error())}
@@ -66,27 +71,82 @@ func decode(file string, data []byte) (*Scenario, error) {
 	if doc.Content[0].Kind != yaml.MappingNode {
 		return nil, Problems{{File: file, Line: doc.Content[0].Line, Message: "a scenario is a mapping (name:, network:, mirror:, …)"}}
 	}
+	if p := extraDocument(file, data); p != nil {
+		return s, Problems{p}
+	}
+	var ps Problems
+	duplicateKeys(file, &doc, &ps)
 	s.pos, s.names = buildPosIndex(&doc)
 
-	dec := yaml.NewDecoder(bytes.NewReader(data))
+	// With repeated keys, decode the tree without them: re-encoded, its
+	// lines differ, so each problem goes back to the original line through
+	// its document path.
+	src, relocate := data, func(p *Problem) {}
+	if len(ps) > 0 {
+		b, err := yaml.Marshal(&doc)
+		if err != nil {
+			return s, append(ps, &Problem{File: file, Line: 1, Message: fmt.Sprintf("re-encode without the repeated keys: %v", err)})
+		}
+		src, relocate = b, relocator(s, b)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(src))
 	dec.KnownFields(true)
 	err := dec.Decode(s)
 	var te *yaml.TypeError
 	switch {
 	case errors.As(err, &te):
-		ps := make(Problems, 0, len(te.Errors))
 		for _, e := range te.Errors {
-			ps = append(ps, yamlProblem(file, e))
+			p := yamlProblem(file, e)
+			relocate(p)
+			ps = append(ps, p)
 		}
-		return s, ps.sorted()
+	case err != nil && strings.Contains(err.Error(), "excessive aliasing"):
+		// The decoder stopped half-way: what it decoded is no scenario.
+		return nil, append(ps, aliasBomb(file, &doc)).sorted()
 	case err != nil:
-		return s, Problems{yamlProblem(file, err.Error())}
+		p := yamlProblem(file, err.Error())
+		relocate(p)
+		ps = append(ps, p)
 	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return s, Problems{{File: file, Line: extra.Line, Message: "more than one YAML document: a scenario file holds one"}}
+	if len(ps) > 0 {
+		return s, ps.sorted()
 	}
 	return s, nil
+}
+
+// extraDocument reports a second YAML document in the file.
+func extraDocument(file string, data []byte) *Problem {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var first, extra yaml.Node
+	if dec.Decode(&first) != nil {
+		return nil
+	}
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return &Problem{File: file, Line: extra.Line, Message: "more than one YAML document: a scenario file holds one"}
+	}
+	return nil
+}
+
+// relocator maps a problem's line in the re-encoded document b back to the
+// original file, through the document path found at that line.
+func relocator(s *Scenario, b []byte) func(*Problem) {
+	var re yaml.Node
+	byLine := map[int]string{}
+	if yaml.Unmarshal(b, &re) == nil {
+		idx, _ := buildPosIndex(&re)
+		for path, lc := range idx {
+			if cur, ok := byLine[lc[0]]; !ok || len(path) < len(cur) || len(path) == len(cur) && path < cur {
+				byLine[lc[0]] = path
+			}
+		}
+	}
+	return func(p *Problem) {
+		if path, ok := byLine[p.Line]; ok {
+			p.Line, p.Col = s.pos.lookup(path)
+		} else if p.Line > 0 {
+			p.Line, p.Col = 0, 0
+		}
+	}
 }
 
 func yamlProblem(file, msg string) *Problem {
