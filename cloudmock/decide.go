@@ -201,7 +201,11 @@ func (m *Model) mirrored(d *Decision, e *eni, s *session, rule int, hash uint64)
 	d.SessionId, d.SessionNumber, d.RuleNumber = s.id, s.number, rule
 	d.TargetId, d.VNI = s.target.id, s.vni
 	d.session = s
-	d.Outer = Outer{Src: e.ip, Dst: s.target.ip, SrcPort: outerPort(hash), DstPort: VXLANPort}
+	port := outerPort(hash)
+	if m.isResolverReply(e, &d.Flow) {
+		port = outerPortBase
+	}
+	d.Outer = Outer{Src: e.ip, Dst: s.target.ip, SrcPort: port, DstPort: VXLANPort}
 	d.MaxInner = m.maxInner(e, s, &d.Flow)
 }
 
@@ -249,6 +253,15 @@ func (m *Model) isAmazonDNS(e *eni, f *Flow) bool {
 		}
 	}
 	return false
+}
+
+// isResolverReply reports a packet sent by the VPC resolver (Amazon DNS).
+// In the AWS capture every such reply carries the outer source port 65408
+// (0xFF80: the hash bits all zero) while each query has a port of its own
+// flow: the resolver is answered by the hypervisor itself, so its replies
+// do not carry the flow's hash. The model reproduces that observation.
+func (m *Model) isResolverReply(e *eni, f *Flow) bool {
+	return f.Src == addrDNS || f.Src == addrDNS6 || (e.resolver.IsValid() && f.Src == e.resolver)
 }
 
 // sourceDrops applies the source subnet's network ACL (only to traffic that

@@ -222,3 +222,32 @@ func TestOuterSrcPortSymmetric(t *testing.T) {
 		t.Errorf("300 flows used only %d of 128 ports", len(ports))
 	}
 }
+
+// In the AWS capture the VPC resolver's replies (172.31.0.2:53 to the
+// source) all carry the outer source port 65408, while each query keeps a
+// port of its own flow; the model does the same.
+func TestResolverRepliesShareOnePort(t *testing.T) {
+	m := mustNew(t, awsCaptureSpec())
+	src := mustENI(t, m, "eni-src")
+	queryPorts := map[uint16]bool{}
+	for _, cport := range []uint16{47227, 51074, 36901, 55772, 51021, 46556, 48881, 38699} {
+		q := m.Decide(src, Egress, frame(t, udp("172.31.0.238", "172.31.0.2", cport, 53)))
+		r := m.Decide(src, Ingress, frame(t, udp("172.31.0.2", "172.31.0.238", 53, cport)))
+		if !q.Mirrored || !r.Mirrored {
+			t.Fatalf("query %s, reply %s: want both mirrored", q, r)
+		}
+		if r.Outer.SrcPort != 65408 {
+			t.Errorf("reply to port %d: outer source port %d, want 65408", cport, r.Outer.SrcPort)
+		}
+		queryPorts[q.Outer.SrcPort] = true
+	}
+	if len(queryPorts) < 4 {
+		t.Errorf("8 queries used %d outer ports, want one per flow (at least 4 distinct of 128)", len(queryPorts))
+	}
+	// Any other flow keeps one port in both directions.
+	out := m.Decide(src, Egress, frame(t, udp("172.31.0.238", "78.46.93.39", 60631, 123)))
+	back := m.Decide(src, Ingress, frame(t, udp("78.46.93.39", "172.31.0.238", 123, 60631)))
+	if out.Outer.SrcPort != back.Outer.SrcPort {
+		t.Errorf("NTP flow: ports %d and %d, want one", out.Outer.SrcPort, back.Outer.SrcPort)
+	}
+}
