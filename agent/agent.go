@@ -20,6 +20,7 @@ import (
 	"github.com/mirrorlab/mirrorlab/agent/metrics"
 	"github.com/mirrorlab/mirrorlab/agent/pipeline"
 	"github.com/mirrorlab/mirrorlab/agent/replay"
+	"github.com/mirrorlab/mirrorlab/agent/shadow"
 	"github.com/mirrorlab/mirrorlab/agent/stream"
 )
 
@@ -38,9 +39,10 @@ type Agent struct {
 	reg      *prometheus.Registry
 	ready    chan struct{}
 
-	mu    sync.Mutex
-	addrs map[string]net.Addr
-	ran   bool
+	mu     sync.Mutex
+	addrs  map[string]net.Addr
+	ran    bool
+	shadow *shadow.Shadow // with -compare, once running
 }
 
 // New checks cfg and returns an agent. Nothing is opened until Run.
@@ -97,7 +99,17 @@ func withDefaults(c Config) Config {
 }
 
 // Stats returns a snapshot of the counters.
-func (a *Agent) Stats() Stats { return a.counters.Snapshot() }
+func (a *Agent) Stats() Stats {
+	s := a.counters.Snapshot()
+	a.mu.Lock()
+	sh := a.shadow
+	a.mu.Unlock()
+	if sh != nil {
+		cs := sh.Stats()
+		s.Compare = &cs
+	}
+	return s
+}
 
 // Registry returns the agent's own Prometheus registry.
 func (a *Agent) Registry() *prometheus.Registry { return a.reg }
@@ -138,6 +150,13 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 		}
 	}()
 
+	var sh *shadowRun
+	if cfg.Compare {
+		if sh, err = a.startShadow(); err != nil {
+			return err
+		}
+		closers = append(closers, sh.close)
+	}
 	var rp *replay.Replayer
 	if cfg.Destination != "" {
 		rc := cfg.replayConfig()
@@ -145,8 +164,18 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 		rc.Budget = a.counters.Memory
 		rc.Logger = a.log
 		rc.DialContext = cfg.dialer(max(cfg.ReplayTimeout, time.Second))
+		if sh != nil {
+			sh.configure(&rc, false)
+		}
 		if rp, err = replay.New(rc); err != nil {
 			return err
+		}
+		if sh != nil {
+			sh.test = rp
+			if err := sh.startBaseline(cfg); err != nil {
+				_ = rp.Close(context.Background())
+				return err
+			}
 		}
 	}
 	var jw *jsonlWriter
@@ -177,11 +206,17 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 				if jw != nil {
 					jw.write(c, r)
 				}
-				if rp != nil {
+				switch {
+				case sh != nil:
+					sh.submit(c, r)
+				case rp != nil:
 					rp.Submit(c, r)
 				}
 			},
 		},
+	}
+	if sh != nil {
+		pc.Stream.Responses = sh.s
 	}
 	if pw != nil {
 		pc.Tap = pw.write
@@ -227,10 +262,16 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 		if derr := rp.Close(dctx); derr != nil {
 			err = errors.Join(err, derr)
 		}
+		if sh != nil {
+			err = errors.Join(err, sh.drain(dctx))
+		}
 		cancel()
 	}
 	s := a.Stats()
 	a.log.Info("agent stopped", "summary", s.Summary())
+	if sh != nil {
+		a.logCompareSummary(s.Compare)
+	}
 	return errors.Join(err, inputErr)
 }
 

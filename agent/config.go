@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	respcmp "github.com/mirrorlab/mirrorlab/agent/compare"
 	"github.com/mirrorlab/mirrorlab/agent/replay"
 )
 
@@ -76,6 +77,27 @@ type Config struct {
 	// DrainTimeout bounds the replay of queued requests on shutdown
 	// (default 10s).
 	DrainTimeout time.Duration
+
+	// Compare turns on shadow testing: the response direction of each
+	// mirrored connection is rebuilt (the filter must mirror the source's
+	// egress from the watched ports too) and production's responses are
+	// compared with the destination's responses to the replays.
+	Compare bool
+	// CompareBaseline is a second destination running production's
+	// version: every request is replayed to it too, and differences it
+	// shares with production count as noise.
+	CompareBaseline string
+	// CompareIgnoreHeaders and CompareIgnoreJSON add header names and
+	// JSON paths not compared.
+	CompareIgnoreHeaders []string
+	CompareIgnoreJSON    []string
+	// CompareOutput writes one JSON line per differing pair.
+	CompareOutput string
+	// CompareTimeout drops a pair still missing a response (default 30s).
+	CompareTimeout time.Duration
+	// CompareBodyBytes is how much of each response body is kept and
+	// compared (default 64 KiB; longer bodies are not compared).
+	CompareBodyBytes int
 
 	// OutputPcap writes the decapsulated frames as pcapng.
 	OutputPcap string
@@ -151,6 +173,26 @@ func (c *Config) Validate() error {
 	}
 	if c.Destination == "" && c.OutputJSONL == "" && c.OutputPcap == "" {
 		add("destination: required (e.g. -destination http://10.0.0.40), unless -output-jsonl or -output-pcap records the traffic instead")
+	}
+	if c.Compare {
+		if c.Destination == "" {
+			add("compare: needs -destination (the test environment whose responses are compared)")
+		}
+		if c.CompareBaseline != "" {
+			bc := c.replayConfig()
+			bc.Destination = c.CompareBaseline
+			if err := bc.Validate(); err != nil {
+				add("compare-baseline: %v", err)
+			}
+		}
+		if _, err := respcmp.New(respcmp.Options{IgnoreHeaders: c.CompareIgnoreHeaders, IgnoreJSON: c.CompareIgnoreJSON}); err != nil {
+			add("compare-ignore-header/-compare-ignore-json: %v", err)
+		}
+		if c.CompareTimeout < 0 || c.CompareBodyBytes < 0 {
+			add("compare-timeout and compare-body must not be negative")
+		}
+	} else if c.CompareBaseline != "" || c.CompareOutput != "" || len(c.CompareIgnoreHeaders)+len(c.CompareIgnoreJSON) > 0 {
+		add("compare-baseline, -compare-output and -compare-ignore-*: also give -compare")
 	}
 	rc := c.replayConfig()
 	if rc.Destination == "" {

@@ -165,6 +165,16 @@ func parse(args []string, stderr io.Writer) (agent.Config, options, error) {
 	fs.BoolVar(&cfg.InsecureSkipVerify, "insecure-skip-verify", false, "accept any certificate from an https destination")
 	fs.DurationVar(&cfg.DrainTimeout, "drain-timeout", 10*time.Second, "on SIGTERM, replay queued requests for at most this long")
 
+	// Shadow testing: compare production's responses with the destination's.
+	fs.BoolVar(&cfg.Compare, "compare", false, "compare production's responses (the filter must also mirror egress from the watched ports) with the destination's, per endpoint")
+	fs.StringVar(&cfg.CompareBaseline, "compare-baseline", "", "with -compare: also replay to this `URL` running production's version; differences it shares with production are noise")
+	fs.Var(stringList{&cfg.CompareIgnoreHeaders}, "compare-ignore-header", "with -compare: header `name`s not compared, beyond Date, Server, Set-Cookie, ... (repeatable or a comma list)")
+	fs.Var(stringList{&cfg.CompareIgnoreJSON}, "compare-ignore-json", "with -compare: JSON `path`s not compared, e.g. .meta.ts or .items[].updated (repeatable or a comma list)")
+	fs.StringVar(&cfg.CompareOutput, "compare-output", "", "with -compare: write one JSON line per differing pair to this `file`")
+	fs.DurationVar(&cfg.CompareTimeout, "compare-timeout", 30*time.Second, "with -compare: drop a pair still missing a response after this long")
+	var cmpBody size = 64 << 10
+	fs.Var(&cmpBody, "compare-body", "with -compare: response body `size` kept and compared (longer bodies: status and headers only)")
+
 	// Outputs and operability.
 	fs.StringVar(&cfg.OutputPcap, "output-pcap", "", "write the decapsulated frames to this pcapng `file`")
 	fs.StringVar(&cfg.OutputJSONL, "output-jsonl", "", "write one JSON line per parsed request to this `file`")
@@ -205,6 +215,7 @@ func parse(args []string, stderr io.Writer) (agent.Config, options, error) {
 	cfg.MaxConnBufferedBytes = int(maxConnBuf)
 	cfg.MaxHeaderBytes = int(maxHeader)
 	cfg.MaxBodyBytes = int(maxBody)
+	cfg.CompareBodyBytes = int(cmpBody)
 	return cfg, o, nil
 }
 

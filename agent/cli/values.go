@@ -81,3 +81,22 @@ func (s *size) Set(v string) error {
 	*s = size(n * mult)
 	return nil
 }
+
+// stringList collects a repeatable flag; each value may be a comma list.
+type stringList struct{ p *[]string }
+
+func (l stringList) String() string {
+	if l.p == nil {
+		return ""
+	}
+	return strings.Join(*l.p, ",")
+}
+
+func (l stringList) Set(v string) error {
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			*l.p = append(*l.p, f)
+		}
+	}
+	return nil
+}

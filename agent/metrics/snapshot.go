@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"sync/atomic"
 
+	"github.com/mirrorlab/mirrorlab/agent/compare"
 	"github.com/mirrorlab/mirrorlab/agent/frame"
 	"github.com/mirrorlab/mirrorlab/agent/httpparse"
 )
@@ -57,6 +58,8 @@ type Snapshot struct {
 		LatencyP50ms float64           `json:"latency_p50_ms"`
 		LatencyP99ms float64           `json:"latency_p99_ms"`
 	} `json:"requests"`
+	// Compare is the shadow comparison's figures (with -compare).
+	Compare *compare.Stats `json:"compare,omitempty"`
 }
 
 var statusNames = [6]string{"1xx", "2xx", "3xx", "4xx", "5xx", "other"}
