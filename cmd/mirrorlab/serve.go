@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/cloudmock/ec2api"
+	"github.com/mirrorlab/mirrorlab/scenarios"
+	"github.com/mirrorlab/mirrorlab/scenarios/export"
+	"github.com/mirrorlab/mirrorlab/scenarios/spec"
+)
+
+// defaultListen is where serve listens: LocalStack's port, on loopback.
+const defaultListen = "127.0.0.1:4566"
+
+type serveOpts struct {
+	listen   string
+	noLab    bool
+	stateDir string
+	// ready, when set, is called with the endpoint once the API answers
+	// (tests).
+	ready func(endpoint string)
+}
+
+func newServeCmd(a *app) *cobra.Command {
+	var o serveOpts
+	cmd := &cobra.Command{
+		Use:   "serve [FILE]",
+		Short: "Serve the EC2 API over a running lab (the aws CLI, SDKs, Terraform)",
+		Long: `Serve builds the scenario's lab as mirrorlab up does (network, mirror service,
+programs), gives its resources AWS-shaped ids (eni-…, vpc-…, tmf-…; stable for
+a given file) with a Name tag holding the scenario's name, and serves the EC2
+Query API over it, so that the aws CLI, an SDK or Terraform drive the emulated
+mirror service: every change they make is applied to the running data plane
+at once (a session created starts mirroring, a rule changed changes what is
+mirrored, a security group or network ACL changed at the target changes
+delivery). It prints the endpoint, the environment a client needs and the
+network interfaces with their Name tags, and runs until Ctrl-C or mirrorlab
+down; mirrorlab exec works against its lab.
+
+The API listens on ` + defaultListen + ` (loopback) unless --listen names
+another address. Request signatures (SigV4) are accepted and not verified:
+any dummy credentials do. With --no-lab only the API runs (no root needed):
+changes are validated and kept, nothing mirrors.
+
+FILE is a scenario file or a name of the embedded library; with no FILE, the
+reference walk-through. Needs root on Linux, unless --no-lab.`,
+		Example: `  sudo mirrorlab serve
+  # in another terminal:
+  export AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+  aws ec2 describe-network-interfaces --filters Name=tag:Name,Values=web-eni
+  mirrorlab serve --no-lab --listen 127.0.0.1:5000 rule-order`,
+		GroupID:           groupLabs,
+		Args:              maxArgs(1, "a scenario FILE"),
+		ValidArgsFunction: completeScenarios(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			file := ""
+			if len(args) == 1 {
+				file = args[0]
+			}
+			return runServe(cmd.Context(), a, file, o)
+		},
+	}
+	cmd.Flags().StringVar(&o.listen, "listen", defaultListen, "`address:port` of the API (another address than loopback only when named here)")
+	cmd.Flags().BoolVar(&o.noLab, "no-lab", false, "serve the API only: no lab, no root needed")
+	stateDirFlag(cmd, &o.stateDir)
+	return cmd
+}
+
+// checkListen refuses an address serve cannot listen on, and says whether
+// it is outside loopback.
+func checkListen(addr string) (exposed bool, err error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false, usageError{fmt.Errorf("--listen %q: want address:port (e.g. %s): %w", addr, defaultListen, err)}
+	}
+	if port == "" {
+		return false, usageError{fmt.Errorf("--listen %q: no port", addr)}
+	}
+	if host == "localhost" {
+		return false, nil
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		if host == "" {
+			return true, nil // every address
+		}
+		return false, usageError{fmt.Errorf("--listen %q: want an IP address or localhost, got %q", addr, host)}
+	}
+	return !ip.IsLoopback(), nil
+}
+
+func runServe(ctx context.Context, a *app, file string, o serveOpts) error {
+	exposed, err := checkListen(o.listen)
+	if err != nil {
+		return err
+	}
+	s, err := scenarios.Load(file)
+	if err != nil {
+		return failed(err)
+	}
+	if ps := s.ModelProblems(); ps != nil {
+		return failed(ps)
+	}
+	ms, err := s.ModelSpec()
+	if err != nil {
+		return failed(err)
+	}
+	served, names := ec2api.AssignIDs(ms, s.Name) // stable for a given file
+	fwd := &applyForwarder{}
+	cfg := ec2api.Config{Spec: served, Names: names, Apply: fwd.apply, Seed: s.Seed()}
+	if src, err := scenarioSource(s); err == nil {
+		if ex, err := export.New(s.File, src, names); err == nil {
+			cfg.Export = ex.Export
+		}
+	}
+	srv, err := ec2api.New(cfg)
+	if err != nil {
+		return failed(fmt.Errorf("serve %s: %w", s.File, err))
+	}
+	// Bind first, so that a port in use fails before a lab is built.
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return failed(fmt.Errorf("listen on %s: %w", o.listen, err))
+	}
+	defer ln.Close()
+	if exposed {
+		fmt.Fprintf(a.stderr, "warning: the API listens on %s, beyond loopback: anyone who reaches it can change the lab's mirror configuration (signatures are not verified)\n", o.listen)
+	}
+	endpoint := "http://" + ln.Addr().String()
+	start := func() (stop func() error) {
+		hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+		done := make(chan error, 1)
+		go func() { done <- hs.Serve(ln) }()
+		return func() error {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			err := hs.Shutdown(sctx)
+			if serr := <-done; !errors.Is(serr, http.ErrServerClosed) {
+				err = errors.Join(err, serr)
+			}
+			return err
+		}
+	}
+	if o.noLab {
+		fwd.set(func(cloudmock.Spec) error { return nil })
+		stop := start()
+		printServe(a.stdout, endpoint, s, srv.Spec(), names, "API only (--no-lab): changes are validated and kept, nothing mirrors")
+		if o.ready != nil {
+			o.ready(endpoint)
+		}
+		<-ctx.Done()
+		if err := stop(); err != nil {
+			return failed(err)
+		}
+		fmt.Fprintln(a.stdout, "API stopped")
+		return nil
+	}
+	return serveLab(ctx, a, s, srv, names, o, func() func() error {
+		stop := start()
+		printServe(a.stdout, endpoint, s, srv.Spec(), names, "mirrorlab exec INSTANCE -- CMD runs a command inside; Ctrl-C or mirrorlab down ends the lab")
+		if o.ready != nil {
+			o.ready(endpoint)
+		}
+		return stop
+	}, fwd)
+}
+
+// applyForwarder hands the server's accepted states to the running lab,
+// once it runs; before that, a change is refused.
+type applyForwarder struct {
+	mu sync.Mutex
+	fn func(cloudmock.Spec) error
+}
+
+func (f *applyForwarder) set(fn func(cloudmock.Spec) error) {
+	f.mu.Lock()
+	f.fn = fn
+	f.mu.Unlock()
+}
+
+func (f *applyForwarder) apply(s cloudmock.Spec) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fn == nil {
+		return errors.New("the lab is not running")
+	}
+	return f.fn(s)
+}
+
+// scenarioSource returns the bytes the scenario was read from.
+func scenarioSource(s *spec.Scenario) ([]byte, error) {
+	switch {
+	case s.File == scenarios.DefaultName:
+		return scenarios.Default(), nil
+	case strings.HasPrefix(s.File, "library/"):
+		lib, _ := scenarios.Library()
+		if b, ok := lib[strings.TrimPrefix(s.File, "library/")]; ok {
+			return b, nil
+		}
+	}
+	return os.ReadFile(s.File)
+}
+
+// printServe prints the endpoint, the client's environment and the
+// network interfaces with their Name tags.
+func printServe(w io.Writer, endpoint string, s *spec.Scenario, st cloudmock.Spec, names map[string]string, footer string) {
+	fmt.Fprintf(w, "EC2 API for %s (%s) on %s\n", s.Name, s.File, endpoint)
+	fmt.Fprintln(w, "environment for the aws CLI and the SDKs (credentials are not checked):")
+	fmt.Fprintf(w, "  export AWS_ENDPOINT_URL=%s AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test\n", endpoint)
+	fmt.Fprintln(w, "network interfaces:")
+	enis := append([]cloudmock.NetworkInterface(nil), st.NetworkInterfaces...)
+	sort.Slice(enis, func(i, j int) bool { return names[enis[i].NetworkInterfaceId] < names[enis[j].NetworkInterfaceId] })
+	for _, e := range enis {
+		fmt.Fprintf(w, "  %-22s %-16s Name=%s\n", e.NetworkInterfaceId, e.PrivateIpAddress, names[e.NetworkInterfaceId])
+	}
+	fmt.Fprintln(w, footer)
+}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/cloudmock/ec2api"
+	"github.com/mirrorlab/mirrorlab/scenarios/runner"
+	"github.com/mirrorlab/mirrorlab/scenarios/spec"
+)
+
+// serveLab builds the scenario's lab with a live data plane started from
+// the server's state, hands the server's changes to it, records the lab
+// for exec and down, calls start (which serves the API) once it runs, and
+// keeps it up until ctx ends.
+func serveLab(ctx context.Context, a *app, s *spec.Scenario, srv *ec2api.Server, names map[string]string,
+	o serveOpts, start func() (stop func() error), fwd *applyForwarder) error {
+	if info, err := readUp(o.stateDir); err == nil {
+		return failed(fmt.Errorf("lab %s (%s) is already up (pid %d); mirrorlab down first", info.RunID, info.Scenario, info.PID))
+	}
+	path := upFile(o.stateDir)
+	st := srv.Spec()
+	var stop func() error
+	err := runner.Serve(ctx, s, runner.Options{StateDir: o.stateDir, Progress: a.stdout},
+		runner.ServeConfig{Spec: &st, Names: names},
+		func(info runner.LabInfo, apply func(cloudmock.Spec) error) error {
+			fwd.set(apply)
+			if err := writeUp(path, info); err != nil {
+				return err
+			}
+			stop = start()
+			return nil
+		})
+	fwd.set(nil)
+	if stop != nil {
+		err = errors.Join(err, stop())
+	}
+	_ = os.Remove(path)
+	if err != nil {
+		return failed(err)
+	}
+	fmt.Fprintln(a.stdout, "lab down")
+	return nil
+}
