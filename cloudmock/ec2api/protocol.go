@@ -86,6 +86,7 @@ func writeResult(w http.ResponseWriter, svc *service, action, requestID string, 
 	}
 	fmt.Fprintf(&b, "</%sResponse>", action)
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
+	w.Header().Set("X-Amzn-RequestId", requestID) // where the query protocol's SDKs read it
 	w.WriteHeader(http.StatusOK)
 	_, err = w.Write(b.Bytes())
 	return err
@@ -108,6 +109,7 @@ func writeError(w http.ResponseWriter, svc *service, requestID string, e *apiErr
 			escape(e.Code), escape(e.Message), escape(requestID))
 	}
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
+	w.Header().Set("X-Amzn-RequestId", requestID)
 	w.WriteHeader(e.Status)
 	_, _ = w.Write([]byte(b.String())) // the client went away: nothing to do
 }

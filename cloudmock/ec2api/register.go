@@ -14,4 +14,5 @@ func (s *Server) register() {
 	s.registerSecurityGroups(ec2)
 	s.registerNetworkAcls(ec2)
 	s.registerTagging(ec2)
+	s.registerELBv2()
 }

@@ -37,6 +37,11 @@ type Config struct {
 	// Export, when set, renders the state as a scenario file for
 	// GET /mirrorlab/scenario.
 	Export func(cloudmock.Spec, map[string]map[string]string) ([]byte, error)
+	// TargetHealth, when set, says whether a load balancer's registered
+	// target (by LoadBalancerArn and NetworkInterfaceId) passes the running
+	// lab's health checks, for DescribeTargetHealth; without it, registered
+	// targets are healthy, as the model starts them.
+	TargetHealth func(loadBalancerArn, networkInterfaceID string) (bool, error)
 	// Logger receives one record per request (default: discard).
 	Logger *slog.Logger
 	// Seed makes new ids and assigned VNIs deterministic; 0 picks a

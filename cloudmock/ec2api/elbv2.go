@@ -1,0 +1,291 @@
+package ec2api
+
+import (
+	"encoding/base64"
+	"fmt"
+	"hash/fnv"
+	"strings"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+// Elastic Load Balancing v2, on the same endpoint as EC2 (selected by
+// Version), over the model's load balancers: a Network Load Balancer (or a
+// Gateway Load Balancer) as a mirror target, with its listeners and its
+// registered targets. The model has no target groups: each load balancer
+// has exactly one, whose ARN is derived from the load balancer's, with
+// target type ip (targets are named by their ENI's private IP address;
+// RegisterTargets also takes an instance id or, as an extension, an ENI id).
+const (
+	elbVersion   = "2015-12-01"
+	elbNamespace = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/"
+)
+
+// ELBv2 error codes.
+const (
+	codeELBValidation       = "ValidationError"
+	codeLBNotFound          = "LoadBalancerNotFound"
+	codeTGNotFound          = "TargetGroupNotFound"
+	codeListenerNotFound    = "ListenerNotFound"
+	codeInvalidTarget       = "InvalidTarget"
+	codeDuplicateListener   = "DuplicateListener"
+	codeTooManyListeners    = "TooManyListeners"
+	codeUnsupportedProtocol = "UnsupportedProtocol"
+)
+
+// maxListeners is ELBv2's quota of listeners per load balancer.
+const maxListeners = 50
+
+// createdTime is when every load balancer was "created" (the model keeps
+// no time; a fixed one keeps answers repeatable).
+const createdTime = "2026-01-01T00:00:00.000Z"
+
+func (s *Server) registerELBv2() {
+	a := s.addService("ELBv2", elbVersion, elbNamespace, styleQuery)
+	a["DescribeLoadBalancers"] = s.describeLoadBalancers
+	a["DescribeTargetGroups"] = s.describeTargetGroups
+	a["DescribeTargetHealth"] = s.describeTargetHealth
+	a["RegisterTargets"] = s.changeTargets(true)
+	a["DeregisterTargets"] = s.changeTargets(false)
+	a["CreateListener"] = s.createListener
+	a["DeleteListener"] = s.deleteListener
+	a["DescribeListeners"] = s.describeListeners
+}
+
+// elbError is an ELBv2 client error.
+func elbError(code, format string, args ...any) *apiError { return errorf(code, format, args...) }
+
+// elbRequired reads a required ELBv2 parameter.
+func (c *call) elbRequired(name string) (string, error) {
+	v, ok := c.p.str(name)
+	if !ok || v == "" {
+		return "", elbError(codeELBValidation, "1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", name)
+	}
+	return v, nil
+}
+
+// elbList reads an ELBv2 list "<name>.member.N" (an empty list is sent as
+// "<name>=").
+func (c *call) elbList(name string) ([]string, error) {
+	if v, ok := c.p.str(name); ok && v != "" {
+		return nil, elbError(codeELBValidation, "%s is a list: give %s.member.N", name, name)
+	}
+	return c.p.list(name + ".member")
+}
+
+// elbPaging reads PageSize (1-400) and Marker, ELBv2's paging, into the
+// pager Describe actions share (a Marker is a NextToken of this server).
+func (c *call) elbPaging() (pager, error) {
+	var pg pager
+	n, err := c.p.int("PageSize")
+	if err != nil {
+		return pg, elbError(codeELBValidation, "PageSize must be an integer")
+	}
+	if n != nil {
+		if *n < 1 || *n > 400 {
+			return pg, elbError(codeELBValidation, "PageSize %d: it must be between 1 and 400", *n)
+		}
+		pg.max = *n
+	}
+	if m, ok := c.p.str("Marker"); ok && m != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(m)
+		after, found := strings.CutPrefix(string(raw), tokenPrefix)
+		if err != nil || !found || after == "" {
+			return pg, elbError(codeELBValidation, "The marker %q is not one this server issued", m)
+		}
+		pg.after = after
+	}
+	return pg, nil
+}
+
+// arnPrefix is "arn:aws:elasticloadbalancing:REGION:ACCOUNT" of a load
+// balancer's ARN (the server's region and account for other ids).
+func (s *Server) arnPrefix(lbArn string) string {
+	if p, _, ok := strings.Cut(lbArn, ":loadbalancer/"); ok && strings.HasPrefix(p, "arn:") {
+		return p
+	}
+	return fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s", s.cfg.Region, s.cfg.AccountID)
+}
+
+// lbPath is "net/NAME/ID" of a load balancer's ARN (a made-up one for
+// other ids).
+func lbPath(lb *cloudmock.LoadBalancer) string {
+	if _, p, ok := strings.Cut(lb.LoadBalancerArn, ":loadbalancer/"); ok {
+		return p
+	}
+	kind := "net"
+	if lb.Type == "gateway" {
+		kind = "gwy"
+	}
+	return fmt.Sprintf("%s/%s/%016x", kind, sanitizeName(lb.LoadBalancerArn), hash64(lb.LoadBalancerArn))
+}
+
+// lbName is a load balancer's name (the NAME of its ARN).
+func lbName(lb *cloudmock.LoadBalancer) string {
+	parts := strings.Split(lbPath(lb), "/")
+	if len(parts) >= 2 {
+		return parts[1]
+	}
+	return lb.LoadBalancerArn
+}
+
+func sanitizeName(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			b[i] = '-'
+		}
+	}
+	if len(b) > 32 {
+		b = b[:32]
+	}
+	return string(b)
+}
+
+func hash64(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
+}
+
+// tgName and tgArn name the load balancer's target group.
+func tgName(lb *cloudmock.LoadBalancer) string {
+	n := lbName(lb)
+	if len(n) > 29 {
+		n = n[:29]
+	}
+	return n + "-tg"
+}
+
+func (s *Server) tgArn(lb *cloudmock.LoadBalancer) string {
+	return fmt.Sprintf("%s:targetgroup/%s/%016x", s.arnPrefix(lb.LoadBalancerArn), tgName(lb), hash64("tg|"+lb.LoadBalancerArn))
+}
+
+// listenerArn names a listener by its load balancer, protocol and port.
+func (s *Server) listenerArn(lb *cloudmock.LoadBalancer, l cloudmock.Listener) string {
+	return fmt.Sprintf("%s:listener/%s/%016x", s.arnPrefix(lb.LoadBalancerArn), lbPath(lb), hash64(fmt.Sprintf("%s|%s|%d", lb.LoadBalancerArn, strings.ToUpper(l.Protocol), l.Port)))
+}
+
+// tgProtocol is the target group's protocol and port: what the targets
+// receive (VXLAN over UDP 4789; GENEVE 6081 behind a gateway).
+func tgProtocol(lb *cloudmock.LoadBalancer) (string, int) {
+	if lb.Type == "gateway" {
+		return "GENEVE", 6081
+	}
+	return "UDP", 4789
+}
+
+// findLB finds a load balancer by ARN or by its target group's ARN.
+func (s *Server) findLB(spec *cloudmock.Spec, arn string, byTG bool) int {
+	for i := range spec.LoadBalancers {
+		lb := &spec.LoadBalancers[i]
+		if (!byTG && lb.LoadBalancerArn == arn) || (byTG && s.tgArn(lb) == arn) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (s *Server) lbNotFound(arn string) error {
+	return elbError(codeLBNotFound, "Load balancer '%s' not found", arn)
+}
+
+func (s *Server) tgNotFound(arn string) error {
+	return elbError(codeTGNotFound, "Target group '%s' not found", arn)
+}
+
+type xmlLBAddress struct {
+	PrivateIPv4Address string `xml:"PrivateIPv4Address"`
+}
+
+type xmlLBZone struct {
+	ZoneName  string         `xml:"ZoneName"`
+	SubnetId  string         `xml:"SubnetId"`
+	Addresses []xmlLBAddress `xml:"LoadBalancerAddresses>member"`
+}
+
+type xmlLBState struct {
+	Code string `xml:"Code"`
+}
+
+type xmlLoadBalancer struct {
+	LoadBalancerArn       string      `xml:"LoadBalancerArn"`
+	DNSName               string      `xml:"DNSName"`
+	CanonicalHostedZoneId string      `xml:"CanonicalHostedZoneId"`
+	CreatedTime           string      `xml:"CreatedTime"`
+	LoadBalancerName      string      `xml:"LoadBalancerName"`
+	Scheme                string      `xml:"Scheme"`
+	VpcId                 string      `xml:"VpcId"`
+	State                 xmlLBState  `xml:"State"`
+	Type                  string      `xml:"Type"`
+	Zones                 []xmlLBZone `xml:"AvailabilityZones>member"`
+	IpAddressType         string      `xml:"IpAddressType"`
+}
+
+type describeLBsResult struct {
+	LoadBalancers []xmlLoadBalancer `xml:"LoadBalancers>member"`
+	NextMarker    string            `xml:"NextMarker,omitempty"`
+}
+
+func (s *Server) toXMLLB(spec *cloudmock.Spec, lb *cloudmock.LoadBalancer) xmlLoadBalancer {
+	return xmlLoadBalancer{
+		LoadBalancerArn: lb.LoadBalancerArn, LoadBalancerName: lbName(lb),
+		DNSName:               fmt.Sprintf("%s-%016x.elb.%s.amazonaws.com", lbName(lb), hash64(lb.LoadBalancerArn), s.cfg.Region),
+		CanonicalHostedZoneId: "Z26RNL4JYFTOTI", CreatedTime: createdTime, Scheme: "internal",
+		VpcId: subnetVpc(spec, lb.SubnetId), State: xmlLBState{"active"}, Type: lb.Type, IpAddressType: "ipv4",
+		Zones: []xmlLBZone{{ZoneName: s.zone(), SubnetId: lb.SubnetId, Addresses: []xmlLBAddress{{lb.PrivateIpAddress}}}},
+	}
+}
+
+func (s *Server) describeLoadBalancers(c *call) (any, error) {
+	arns, err := c.elbList("LoadBalancerArns")
+	if err != nil {
+		return nil, err
+	}
+	names, err := c.elbList("Names")
+	if err != nil {
+		return nil, err
+	}
+	pg, err := c.elbPaging()
+	if err != nil {
+		return nil, err
+	}
+	if len(arns) > 0 && len(names) > 0 {
+		return nil, elbError(codeELBValidation, "LoadBalancerArns and Names cannot be used together")
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.read(func(spec *cloudmock.Spec, _ tagStore) (any, error) {
+		var items []*cloudmock.LoadBalancer
+		for _, a := range arns {
+			i := s.findLB(spec, a, false)
+			if i < 0 {
+				return nil, s.lbNotFound(a)
+			}
+			items = append(items, &spec.LoadBalancers[i])
+		}
+		for _, n := range names {
+			found := false
+			for i := range spec.LoadBalancers {
+				if lbName(&spec.LoadBalancers[i]) == n {
+					items, found = append(items, &spec.LoadBalancers[i]), true
+				}
+			}
+			if !found {
+				return nil, elbError(codeLBNotFound, "Load balancer named '%s' not found", n)
+			}
+		}
+		if len(arns) == 0 && len(names) == 0 {
+			for i := range spec.LoadBalancers {
+				items = append(items, &spec.LoadBalancers[i])
+			}
+		}
+		items, next := page(pg, items, func(lb *cloudmock.LoadBalancer) string { return lb.LoadBalancerArn })
+		out := describeLBsResult{NextMarker: next}
+		for _, lb := range items {
+			out.LoadBalancers = append(out.LoadBalancers, s.toXMLLB(spec, lb))
+		}
+		return out, nil
+	})
+}

@@ -1,0 +1,215 @@
+package ec2api
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+type xmlAction struct {
+	Type           string `xml:"Type"`
+	TargetGroupArn string `xml:"TargetGroupArn"`
+	Order          int    `xml:"Order"`
+}
+
+type xmlListener struct {
+	ListenerArn     string      `xml:"ListenerArn"`
+	LoadBalancerArn string      `xml:"LoadBalancerArn"`
+	Port            int         `xml:"Port,omitempty"`
+	Protocol        string      `xml:"Protocol,omitempty"`
+	DefaultActions  []xmlAction `xml:"DefaultActions>member"`
+}
+
+type listenersResult struct {
+	Listeners  []xmlListener `xml:"Listeners>member"`
+	NextMarker string        `xml:"NextMarker,omitempty"`
+}
+
+func (s *Server) toXMLListener(lb *cloudmock.LoadBalancer, l cloudmock.Listener) xmlListener {
+	x := xmlListener{
+		ListenerArn: s.listenerArn(lb, l), LoadBalancerArn: lb.LoadBalancerArn,
+		DefaultActions: []xmlAction{{Type: "forward", TargetGroupArn: s.tgArn(lb), Order: 1}},
+	}
+	if lb.Type != "gateway" { // a gateway's listener has no protocol or port
+		x.Port, x.Protocol = l.Port, l.Protocol
+	}
+	return x
+}
+
+// listenerProtocols are those of a Network Load Balancer's listeners.
+var listenerProtocols = []string{"TCP", "UDP", "TCP_UDP", "TLS"}
+
+// gatewayListener is how the model holds a Gateway Load Balancer's one
+// listener: GENEVE, which runs over UDP 6081 (the API shows neither).
+var gatewayListener = cloudmock.Listener{Protocol: "UDP", Port: 6081}
+
+func (s *Server) createListener(c *call) (any, error) {
+	lbArn, err := c.elbRequired("LoadBalancerArn")
+	if err != nil {
+		return nil, err
+	}
+	proto, _ := c.p.str("Protocol")
+	port, err := c.p.int("Port")
+	if err != nil {
+		return nil, elbError(codeELBValidation, "Port must be an integer")
+	}
+	actions, err := c.p.indexes("DefaultActions.member")
+	if err != nil {
+		return nil, err
+	}
+	var tgArns []string
+	for _, n := range actions {
+		pre := fmt.Sprintf("DefaultActions.member.%d", n)
+		typ, err := c.elbRequired(pre + ".Type")
+		if err != nil {
+			return nil, err
+		}
+		c.p.str(pre + ".Order")
+		if typ != "forward" {
+			return nil, elbError(codeELBValidation, "%s.Type %q: a mirror target's listener can only forward to its target group", pre, typ)
+		}
+		tg, err := c.elbRequired(pre + ".TargetGroupArn")
+		if err != nil {
+			return nil, err
+		}
+		tgArns = append(tgArns, tg)
+	}
+	if len(tgArns) == 0 {
+		return nil, elbError(codeELBValidation, "1 validation error detected: Value null at 'defaultActions' failed to satisfy constraint: Member must not be null")
+	}
+	tags, err := c.p.tagList("Tags.member")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.mutate("", func(st *state) (any, error) {
+		i := s.findLB(&st.spec, lbArn, false)
+		if i < 0 {
+			return nil, s.lbNotFound(lbArn)
+		}
+		lb := &st.spec.LoadBalancers[i]
+		for _, tg := range tgArns {
+			if j := s.findLB(&st.spec, tg, true); j < 0 {
+				return nil, s.tgNotFound(tg)
+			} else if j != i {
+				return nil, elbError(codeELBValidation, "Target group '%s' belongs to another load balancer", tg)
+			}
+		}
+		var l cloudmock.Listener
+		if lb.Type == "gateway" {
+			if proto != "" || port != nil {
+				return nil, elbError(codeELBValidation, "A Gateway Load Balancer's listener takes no Protocol or Port")
+			}
+			l = gatewayListener
+		} else {
+			if proto == "" || port == nil {
+				return nil, elbError(codeELBValidation, "A Network Load Balancer's listener needs Protocol and Port")
+			}
+			if !slices.Contains(listenerProtocols, proto) {
+				return nil, elbError(codeUnsupportedProtocol, "Protocol %q is not supported by a network load balancer (%s)", proto, strings.Join(listenerProtocols, ", "))
+			}
+			if *port < 1 || *port > 65535 {
+				return nil, elbError(codeELBValidation, "Port %d is not within 1-65535", *port)
+			}
+			l = cloudmock.Listener{Protocol: proto, Port: *port}
+		}
+		for _, o := range lb.Listeners {
+			switch {
+			case o == l:
+				// the same listener again: EC2's idempotent answer
+				return listenersResult{Listeners: []xmlListener{s.toXMLListener(lb, o)}}, nil
+			case o.Port == l.Port || lb.Type == "gateway":
+				return nil, elbError(codeDuplicateListener, "A listener already exists on port %d of '%s'", o.Port, lbArn)
+			}
+		}
+		if len(lb.Listeners) >= maxListeners {
+			return nil, elbError(codeTooManyListeners, "Load balancer '%s' has the most listeners allowed (%d)", lbArn, maxListeners)
+		}
+		lb.Listeners = append(lb.Listeners, l)
+		if err := st.tags.set(s.listenerArn(lb, l), tags, "Tags"); err != nil {
+			return nil, err
+		}
+		return listenersResult{Listeners: []xmlListener{s.toXMLListener(lb, l)}}, nil
+	})
+}
+
+// findListener finds a listener by ARN: the index of its load balancer and
+// its own.
+func (s *Server) findListener(spec *cloudmock.Spec, arn string) (int, int) {
+	for i := range spec.LoadBalancers {
+		lb := &spec.LoadBalancers[i]
+		for j, l := range lb.Listeners {
+			if s.listenerArn(lb, l) == arn {
+				return i, j
+			}
+		}
+	}
+	return -1, -1
+}
+
+func (s *Server) deleteListener(c *call) (any, error) {
+	arn, err := c.elbRequired("ListenerArn")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	// Without a UDP 4789 listener, mirrored traffic to a Network Load
+	// Balancer is lost silently: the model's rule, effective at once.
+	return c.mutate("", func(st *state) (any, error) {
+		i, j := s.findListener(&st.spec, arn)
+		if i < 0 {
+			return nil, elbError(codeListenerNotFound, "Listener '%s' not found", arn)
+		}
+		lb := &st.spec.LoadBalancers[i]
+		lb.Listeners = slices.Delete(lb.Listeners, j, j+1)
+		st.tags.remove(arn)
+		return struct{}{}, nil
+	})
+}
+
+func (s *Server) describeListeners(c *call) (any, error) {
+	lbArn, _ := c.p.str("LoadBalancerArn")
+	arns, err := c.elbList("ListenerArns")
+	if err != nil {
+		return nil, err
+	}
+	pg, err := c.elbPaging()
+	if err != nil {
+		return nil, err
+	}
+	if (lbArn == "") == (len(arns) == 0) {
+		return nil, elbError(codeELBValidation, "Give LoadBalancerArn or ListenerArns, one of them")
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.read(func(spec *cloudmock.Spec, _ tagStore) (any, error) {
+		var items []xmlListener
+		if lbArn != "" {
+			i := s.findLB(spec, lbArn, false)
+			if i < 0 {
+				return nil, s.lbNotFound(lbArn)
+			}
+			lb := &spec.LoadBalancers[i]
+			for _, l := range lb.Listeners {
+				items = append(items, s.toXMLListener(lb, l))
+			}
+		}
+		for _, a := range arns {
+			i, j := s.findListener(spec, a)
+			if i < 0 {
+				return nil, elbError(codeListenerNotFound, "Listener '%s' not found", a)
+			}
+			lb := &spec.LoadBalancers[i]
+			items = append(items, s.toXMLListener(lb, lb.Listeners[j]))
+		}
+		items, next := page(pg, items, func(x xmlListener) string { return x.ListenerArn })
+		return listenersResult{Listeners: items, NextMarker: next}, nil
+	})
+}
