@@ -66,6 +66,10 @@ func newPcapWriter(dir, id string, logger *slog.Logger) (*pcapWriter, error) {
 	intf.LinkType = layers.LinkTypeEthernet
 	opts := pcapgo.DefaultNgWriterOptions
 	opts.SectionInfo.Application = "mirrorlab cloudmock/dataplane"
+	// Say it in the file itself (tshark -r F, capinfos): this is not a
+	// capture at the target's interface, so no one takes it for wire truth.
+	opts.SectionInfo.Comment = PcapSentLabel + id
+	intf.Comment = PcapSentLabel + id
 	w, err := pcapgo.NewNgWriterInterface(f, intf, opts)
 	if err != nil {
 		f.Close()
@@ -73,6 +77,12 @@ func newPcapWriter(dir, id string, logger *slog.Logger) (*pcapWriter, error) {
 	}
 	return &pcapWriter{id: id, path: path, f: f, w: w, logger: logger}, nil
 }
+
+// PcapSentLabel starts the comment of every pcapng file the service
+// writes: the file records what the mock service sent, before the VPC
+// router, the target's NACL and security group and its interface; the
+// scenario runner's arrival captures record what the target received.
+const PcapSentLabel = "sent by the mirrorlab mock mirror service (not captured at the target; NACL/SG drops after sending are not reflected) to "
 
 // pcapFileName maps a target id to a file name (ids are safe already; this
 // only guards against path separators).

@@ -73,6 +73,11 @@ func TestPcapWriterWritesEveryFrame(t *testing.T) {
 	if got != n {
 		t.Errorf("file holds %d frames, want %d", got, n)
 	}
+	// The file says what it is: sent by the service, not captured at the
+	// target.
+	if c := r.SectionInfo().Comment; !strings.HasPrefix(c, PcapSentLabel) || !strings.HasSuffix(c, "tmt-1") {
+		t.Errorf("section comment %q, want the sent-not-captured label naming tmt-1", c)
+	}
 }
 
 // TestPcapWriterReportsFirstError: when the file fails under the writer
