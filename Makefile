@@ -6,6 +6,8 @@ GO            ?= go
 BIN           := $(CURDIR)/bin
 STATICCHECK   := $(BIN)/staticcheck
 STATICCHECK_V := v0.8.2
+ACTIONLINT    := $(BIN)/actionlint
+ACTIONLINT_V  := v1.7.12
 TEST_FLAGS    ?= -count=1 -timeout 20m
 # Debian packages used by some tests and scenarios: command:package
 # (chromium: the HTML report is rendered and screenshotted in a test;
@@ -13,7 +15,7 @@ TEST_FLAGS    ?= -count=1 -timeout 20m
 # the v1 that pip may have put first on the PATH).
 DEB_DEPS      := ip:iproute2 tc:iproute2 tcpdump:tcpdump tshark:tshark chromium:chromium /usr/bin/aws:awscli
 
-.PHONY: all build test test-unit test-privileged test-terraform lint bench bench-deps clean deps
+.PHONY: all build test test-unit test-privileged test-terraform lint lint-actions bench bench-deps clean deps
 
 all: build
 
@@ -64,11 +66,19 @@ test-terraform: deps
 $(STATICCHECK):
 	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_V)
 
-lint: $(STATICCHECK)
+$(ACTIONLINT):
+	GOBIN=$(BIN) $(GO) install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_V)
+
+lint: $(STATICCHECK) lint-actions
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	@$(GO) mod tidy -diff >/dev/null || { echo "go mod tidy needed:"; $(GO) mod tidy -diff; exit 1; }
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
+
+## lint-actions: the GitHub workflows (and the inputs they pass to action.yml)
+## checked by actionlint.
+lint-actions: $(ACTIONLINT)
+	$(ACTIONLINT) .github/workflows/*.yml
 
 ## bench: Go benchmarks, five runs each (compare with benchstat).
 bench:
