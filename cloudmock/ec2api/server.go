@@ -270,8 +270,16 @@ func (s *Server) versions() string {
 // newRequestID returns a UUID-shaped id, unique per server.
 func (s *Server) newRequestID() string {
 	n := s.reqSeq.Add(1)
-	h := (n ^ s.reqKey) * 0x9e3779b97f4a7c15
+	h := splitmix(n + s.reqKey)
 	return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", uint32(h>>32), uint16(h>>16), uint16(h)&0xfff, uint16(n>>48)&0xfff, n&0xffffffffffff)
+}
+
+// splitmix is the SplitMix64 finaliser: distinct inputs, distinct outputs.
+func splitmix(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
 }
 
 // specJSON is the body of GET /mirrorlab/spec.
