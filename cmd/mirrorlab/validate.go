@@ -39,23 +39,25 @@ func cmdValidate(a *app, files []string) int {
 	code := 0
 	for _, f := range files {
 		s, err := scenarios.Load(f)
-		if err != nil {
-			fmt.Fprintln(a.stderr, err)
+		ps := spec.AllProblems(s, err)
+		if err != nil && ps == nil {
+			fmt.Fprintln(a.stderr, err) // not a problem of the file: unreadable
 			code = 1
 			continue
 		}
-		ps := s.ModelProblems()
 		expected := false
-		for _, e := range s.Expect {
-			expected = expected || e.ValidationError != nil
+		if err == nil {
+			for _, e := range s.Expect {
+				expected = expected || e.ValidationError != nil
+			}
 		}
 		switch {
 		case ps == nil:
 			fmt.Fprintf(a.stdout, "%s: ok\n", s.File)
 		case expected:
-			fmt.Fprintf(a.stdout, "%s: ok (the provider's refusal is expected):\n%v\n", s.File, ps)
+			fmt.Fprintf(a.stdout, "%s: ok (the provider's refusal is expected):\n%s\n", s.File, ps.Report(spec.DefaultReportLimit))
 		default:
-			fmt.Fprintln(a.stderr, spec.Problems(ps))
+			fmt.Fprintln(a.stderr, ps.Report(spec.DefaultReportLimit))
 			code = 1
 		}
 	}

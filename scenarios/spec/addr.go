@@ -18,6 +18,7 @@ const reservedAtStart = 4
 // the one in the file, or, in file order (instances first, then load
 // balancers), the lowest free address of its subnet that AWS would hand out.
 // Addresses are keyed by "instance/ifname" (load balancers: "lb/eth0").
+// The map holds every address it could give, also when it reports problems.
 func (s *Scenario) resolveAddrs() (map[string]netip.Addr, error) {
 	c := &problems{s: s}
 	out := map[string]netip.Addr{}
@@ -72,10 +73,7 @@ func (s *Scenario) resolveAddrs() (map[string]netip.Addr, error) {
 		taken[a] = sl.path
 		out[sl.key] = a
 	}
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return out, c.err()
 }
 
 // reserved reports whether a is one of the addresses AWS keeps in subnet p.

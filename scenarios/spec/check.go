@@ -18,14 +18,15 @@ func (s *Scenario) Check() error {
 	s.checkPrograms(c)
 	s.checkTraffic(c)
 	s.checkExpect(c)
+	// Addresses are resolved whatever else is wrong, so that their own
+	// problems show now and ModelProblems can still check the provider's
+	// rules on every resource whose references resolved.
+	addrs, aerr := s.resolveAddrs()
+	s.addrs = addrs
+	c.out = append(c.out, AsProblems(aerr)...)
 	if err := c.err(); err != nil {
 		return err
 	}
-	addrs, err := s.resolveAddrs()
-	if err != nil {
-		return err
-	}
-	s.addrs = addrs
 	return s.checkPlatform()
 }
 

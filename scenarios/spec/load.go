@@ -46,6 +46,10 @@ func Parse(file string, data []byte) (*Scenario, error) {
 		}
 	}
 	if len(decoded) > 0 {
+		s.fileProblems = map[int]bool{}
+		for _, p := range decoded {
+			s.fileProblems[p.Line] = true
+		}
 		return s, decoded.sorted()
 	}
 	return s, nil

@@ -73,6 +73,9 @@ func (s *Scenario) ModelSpec() (cloudmock.Spec, error) {
 	}
 	for _, in := range s.Network.Instances {
 		for j, e := range in.NetworkInterfaces {
+			if _, ok := addrs[in.Name+"/"+IfName(j)]; !ok {
+				continue // its subnet does not resolve: reported by Check
+			}
 			m.NetworkInterfaces = append(m.NetworkInterfaces, cloudmock.NetworkInterface{
 				NetworkInterfaceId: e.Name, SubnetId: e.SubnetId, PrivateIpAddress: addrs[in.Name+"/"+IfName(j)],
 				Mtu: e.MTU, Groups: e.GroupSet, InstanceId: in.Name,
@@ -80,6 +83,9 @@ func (s *Scenario) ModelSpec() (cloudmock.Spec, error) {
 		}
 	}
 	for _, lb := range s.Network.LoadBalancers {
+		if _, ok := addrs[lb.Name+"/"+IfName(0)]; !ok {
+			continue // its subnet does not resolve: reported by Check
+		}
 		cl := cloudmock.LoadBalancer{
 			LoadBalancerArn: lb.Name, Type: lb.Type, SubnetId: lb.SubnetId,
 			PrivateIpAddress: addrs[lb.Name+"/"+IfName(0)],
@@ -182,6 +188,11 @@ func permission(r SGRule, peer string) cloudmock.IpPermission {
 // ModelProblems validates the mirror configuration against the provider's
 // rules (cloudmock's Validate) and returns each problem at its place in the
 // file, with the provider's error code; nil when there is none.
+//
+// It works on a scenario that Parse returned with problems too: resources
+// whose own references resolved are still checked; problems on lines the
+// file's check already reported, and dangling references (which the file's
+// check reports in its own terms), are left out.
 func (s *Scenario) ModelProblems() Problems {
 	ms, err := s.ModelSpec()
 	if err != nil {
@@ -206,6 +217,11 @@ func (s *Scenario) ModelProblems() Problems {
 		}
 		path := s.modelPath(ve)
 		line, col := s.pos.lookup(path)
+		if s.fileProblems != nil && (s.fileProblems[line] || notFound(ve.Code)) {
+			// The file's own check reported this place, or this dangling
+			// reference, already, in the file's terms.
+			continue
+		}
 		out = append(out, &Problem{
 			File: s.File, Line: line, Col: col, Path: s.names.named(path), Code: ve.Code,
 			Resource: ve.Resource + " " + ve.ID, Field: ve.Field, Message: ve.Message,
@@ -314,4 +330,15 @@ func (s *Scenario) ruleIndex(filter string, egress bool, k int) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// notFound reports the model's codes for a reference to nothing.
+func notFound(code string) bool {
+	switch code {
+	case cloudmock.CodeVpcNotFound, cloudmock.CodeSubnetNotFound, cloudmock.CodeGroupNotFound,
+		cloudmock.CodeNetworkInterfaceNotFound, cloudmock.CodeLoadBalancerNotFound,
+		cloudmock.CodeFilterNotFound, cloudmock.CodeTargetNotFound:
+		return true
+	}
+	return false
 }

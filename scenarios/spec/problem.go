@@ -110,3 +110,73 @@ func (c *problems) err() error {
 	}
 	return c.out.sorted()
 }
+
+// AllProblems is every problem of a scenario that Parse (or Load) returned
+// with err: the file's own and, as far as they can still be checked, the
+// provider's rules (ModelProblems), in file order. A problem of one kind
+// does not hide those of another. nil when err holds no Problems and the
+// model has none.
+func AllProblems(s *Scenario, err error) Problems {
+	ps := append(Problems(nil), AsProblems(err)...)
+	if s != nil && s.pos != nil && s.addrs != nil {
+		ps = append(ps, s.ModelProblems()...)
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	return ps.sorted()
+}
+
+// DefaultReportLimit is how many problems Report lists before it counts
+// the rest.
+const DefaultReportLimit = 50
+
+// Report lists the first limit problems, one a line, then counts the rest
+// by kind: "and 67186 more of these kinds: NetworkAclEntryAlreadyExists
+// (60000), unknown field (7186)". The output stays short whatever the
+// file.
+func (ps Problems) Report(limit int) string {
+	if limit <= 0 || len(ps) <= limit {
+		return ps.Error()
+	}
+	var b strings.Builder
+	b.WriteString(ps[:limit].Error())
+	counts := map[string]int{}
+	var kinds []string
+	for _, p := range ps[limit:] {
+		k := p.kind()
+		if counts[k] == 0 {
+			kinds = append(kinds, k)
+		}
+		counts[k]++
+	}
+	sort.SliceStable(kinds, func(i, j int) bool { return counts[kinds[i]] > counts[kinds[j]] })
+	fmt.Fprintf(&b, "\nand %d more of these kinds: ", len(ps)-limit)
+	for i, k := range kinds {
+		if i == 10 {
+			fmt.Fprintf(&b, ", and %d other kinds", len(kinds)-10)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s (%d)", k, counts[k])
+	}
+	return b.String()
+}
+
+// kind is the provider's code, or the message up to its first quoted or
+// numeric detail ("unknown field", "rule number").
+func (p *Problem) kind() string {
+	if p.Code != "" {
+		return p.Code
+	}
+	m := p.Message
+	if i := strings.IndexAny(m, "\"0123456789(:"); i > 0 {
+		m = m[:i]
+	}
+	if m = strings.TrimSpace(m); m == "" {
+		return "other"
+	}
+	return m
+}

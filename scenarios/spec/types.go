@@ -20,6 +20,8 @@ type Scenario struct {
 	File  string `yaml:"-"`
 	pos   posIndex
 	names nameIndex
+	// fileProblems holds the lines of the problems Parse found (nil: none).
+	fileProblems map[int]bool
 	refs  *refs
 	addrs map[string]netip.Addr // "instance/ifname" -> address, by Check
 }
