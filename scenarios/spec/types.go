@@ -22,8 +22,8 @@ type Scenario struct {
 	names nameIndex
 	// fileProblems holds the lines of the problems Parse found (nil: none).
 	fileProblems map[int]bool
-	refs  *refs
-	addrs map[string]netip.Addr // "instance/ifname" -> address, by Check
+	refs         *refs
+	addrs        map[string]netip.Addr // "instance/ifname" -> address, by Check
 }
 
 // Profile selects the provider's semantics.
