@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
@@ -20,70 +18,31 @@ import (
 	"github.com/mirrorlab/mirrorlab/sim/state"
 )
 
-// upFile is where `mirrorlab up` records its lab for exec and down.
-func upFile(stateDir string) string {
-	if stateDir == "" {
-		stateDir = state.DefaultDir
-	}
-	return filepath.Join(stateDir, "up.json")
-}
+// refreshEvery is how often a lab's owner rewrites its record's counters.
+const refreshEvery = time.Second
 
-func readUp(stateDir string) (runner.LabInfo, error) {
-	var info runner.LabInfo
-	b, err := os.ReadFile(upFile(stateDir))
-	if errors.Is(err, os.ErrNotExist) {
-		return info, errors.New("no lab is up (start one with mirrorlab up FILE)")
-	}
-	if err != nil {
-		return info, err
-	}
-	if err := json.Unmarshal(b, &info); err != nil {
-		return info, fmt.Errorf("read %s: %w", upFile(stateDir), err)
-	}
-	if syscall.Kill(info.PID, 0) != nil {
-		return info, fmt.Errorf("the lab's owner (pid %d) is gone; run mirrorlab clean", info.PID)
-	}
-	return info, nil
-}
-
-// writeUp records a running lab for exec and down.
-func writeUp(path string, info runner.LabInfo) error {
-	b, _ := json.MarshalIndent(info, "", "  ")
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(path, b, 0o644)
-}
-
-func cmdUp(ctx context.Context, a *app, file, stateDir string) int {
+func cmdUp(ctx context.Context, a *app, file string, o labOptions) int {
 	stdout, stderr := a.stdout, a.stderr
-	if info, err := readUp(stateDir); err == nil {
-		fmt.Fprintf(stderr, "mirrorlab up: lab %s (%s) is already up (pid %d); mirrorlab down first\n", info.RunID, info.Scenario, info.PID)
-		return 1
-	}
 	s, err := scenarios.Load(file)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	path := upFile(stateDir)
-	err = runner.Up(ctx, s, runner.Options{StateDir: stateDir, Progress: stdout}, func(info runner.LabInfo) error {
-		if err := writeUp(path, info); err != nil {
+	if o.detach {
+		return upDetached(ctx, a, file, o)
+	}
+	unrecord := func() {}
+	err = runner.Up(ctx, s, runner.Options{StateDir: o.stateDir, Progress: stdout}, func(info runner.LabInfo) error {
+		var err error
+		if unrecord, err = recordLab(ctx, o.stateDir, info, o.daemonLog); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "lab %s up (%s); instances:\n", info.RunID, s.Name)
-		keys := make([]string, 0, len(info.Addrs))
-		for k := range info.Addrs {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			fmt.Fprintf(stdout, "  %-24s %s\n", k, info.Addrs[k])
-		}
-		fmt.Fprintln(stdout, "mirrorlab exec INSTANCE -- CMD runs a command inside; Ctrl-C or mirrorlab down ends the lab")
+		fmt.Fprintf(stdout, "lab %s up (%s)\n", info.RunID, s.Name)
+		writeInstances(stdout, info)
+		fmt.Fprintln(stdout, "mirrorlab exec INSTANCE -- CMD runs a command inside; mirrorlab status shows the counters; Ctrl-C or mirrorlab down ends the lab")
 		return nil
 	})
-	_ = os.Remove(path)
+	unrecord()
 	if err != nil {
 		fmt.Fprintln(stderr, "mirrorlab up:", err)
 		return 1
@@ -92,13 +51,57 @@ func cmdUp(ctx context.Context, a *app, file, stateDir string) int {
 	return 0
 }
 
-func cmdExec(ctx context.Context, a *app, instance string, argv []string, stateDir string) int {
+// recordLab records a lab that this process owns (for exec, status and
+// down) and keeps its counters fresh until ctx ends (when Up and Serve end
+// the lab). Call the function it returns once the lab is down: it waits
+// for the last write and removes the record.
+func recordLab(ctx context.Context, stateDir string, info runner.LabInfo, log string) (func(), error) {
+	rec := &labRecord{LabInfo: info, Log: log}
+	if info.Status != nil {
+		rec.Counters = info.Status()
+	}
+	if err := writeLab(stateDir, rec); err != nil {
+		return func() {}, fmt.Errorf("record the lab: %w", err)
+	}
+	refreshed := make(chan struct{})
+	go func() {
+		defer close(refreshed)
+		if info.Status != nil {
+			refreshLab(ctx, stateDir, rec)
+		}
+	}()
+	return func() {
+		<-refreshed
+		_ = removeLab(stateDir, info.RunID)
+	}, nil
+}
+
+// refreshLab rewrites the lab's record with its counters every second
+// until ctx ends, and once more then (the figures down prints).
+func refreshLab(ctx context.Context, stateDir string, rec *labRecord) {
+	t := time.NewTicker(refreshEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			rec.Counters = rec.Status()
+			_ = writeLab(stateDir, rec)
+			return
+		case <-t.C:
+		}
+		rec.Counters = rec.Status()
+		_ = writeLab(stateDir, rec) // a full disk shows as stale counters
+	}
+}
+
+func cmdExec(ctx context.Context, a *app, instance string, argv []string, o labOptions) int {
 	stdout, stderr := a.stdout, a.stderr
-	info, err := readUp(stateDir)
+	l, err := chooseLab(o.stateDir, o.lab)
 	if err != nil {
 		fmt.Fprintln(stderr, "mirrorlab exec:", err)
 		return 1
 	}
+	info := l.rec.LabInfo
 	ns, ok := info.Instances[instance]
 	if !ok {
 		names := make([]string, 0, len(info.Instances))
@@ -127,34 +130,130 @@ func cmdExec(ctx context.Context, a *app, instance string, argv []string, stateD
 	return 0
 }
 
-func cmdDown(a *app, stateDir string) int {
-	stdout, stderr := a.stdout, a.stderr
-	info, err := readUp(stateDir)
+func cmdStatus(a *app, o labOptions) int {
+	labs, err := listLabs(o.stateDir)
 	if err != nil {
-		fmt.Fprintln(stderr, "mirrorlab down:", err)
+		fmt.Fprintln(a.stderr, "mirrorlab status:", err)
 		return 1
 	}
-	if err := syscall.Kill(info.PID, syscall.SIGTERM); err != nil {
-		fmt.Fprintln(stderr, "mirrorlab down:", err)
-		return 1
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for syscall.Kill(info.PID, 0) == nil {
-		if time.Now().After(deadline) {
-			fmt.Fprintf(stderr, "mirrorlab down: pid %d still runs after 30s\n", info.PID)
+	if o.lab != "" {
+		l, err := chooseLab(o.stateDir, o.lab)
+		if err != nil {
+			fmt.Fprintln(a.stderr, "mirrorlab status:", err)
 			return 1
 		}
-		time.Sleep(100 * time.Millisecond)
+		labs = []liveLab{l}
 	}
-	fmt.Fprintf(stdout, "lab %s (%s) is down\n", info.RunID, info.Scenario)
+	if o.json {
+		out := make([]labStatusJSON, len(labs))
+		for i, l := range labs {
+			out[i] = labStatusJSON{labRecord: l.rec, State: l.state}
+		}
+		if err := writeJSON("-", a.stdout, out); err != nil {
+			fmt.Fprintln(a.stderr, "mirrorlab status:", err)
+			return 1
+		}
+		return 0
+	}
+	if len(labs) == 0 {
+		fmt.Fprintln(a.stdout, "no lab is up")
+		return 0
+	}
+	now := time.Now()
+	for i, l := range labs {
+		if i > 0 {
+			fmt.Fprintln(a.stdout)
+		}
+		writeLabSummary(a.stdout, l, now)
+	}
 	return 0
 }
 
-func cmdClean(a *app, stateDir string) int {
+// labStatusJSON is a lab in status --json.
+type labStatusJSON struct {
+	labRecord
+	State labState `json:"state"`
+}
+
+func cmdDown(a *app, o labOptions) int {
+	var labs []liveLab
+	if o.all {
+		var err error
+		if labs, err = listLabs(o.stateDir); err != nil {
+			fmt.Fprintln(a.stderr, "mirrorlab down:", err)
+			return 1
+		}
+		if len(labs) == 0 {
+			fmt.Fprintln(a.stdout, "no lab is up")
+			return 0
+		}
+	} else {
+		l, err := chooseLab(o.stateDir, o.lab)
+		if err != nil {
+			fmt.Fprintln(a.stderr, "mirrorlab down:", err)
+			return 1
+		}
+		labs = []liveLab{l}
+	}
+	code := 0
+	for _, l := range labs {
+		last, err := takeDown(o.stateDir, l)
+		writeLabSummary(a.stdout, last, time.Now())
+		if err != nil {
+			fmt.Fprintf(a.stderr, "mirrorlab down: lab %s: %v\n", l.rec.RunID, err)
+			code = 1
+			continue
+		}
+		fmt.Fprintf(a.stdout, "lab %s (%s) is down\n", l.rec.RunID, l.rec.Scenario)
+	}
+	return code
+}
+
+// takeDown ends a lab: a running one's owner is asked to stop (SIGTERM)
+// and waited for; a kept or orphaned one is removed here. It returns the
+// lab with its last counters.
+func takeDown(stateDir string, l liveLab) (liveLab, error) {
+	id := l.rec.RunID
+	if l.state != labRunning {
+		run, err := state.Load(stateDirOr(stateDir), id)
+		if err != nil {
+			return l, err
+		}
+		if err := state.Teardown(run); err != nil {
+			return l, err
+		}
+		return l, errors.Join(state.Remove(stateDirOr(stateDir), id), removeLab(stateDir, id))
+	}
+	if err := syscall.Kill(l.rec.PID, syscall.SIGTERM); err != nil {
+		return l, fmt.Errorf("stop its owner (pid %d): %w", l.rec.PID, err)
+	}
+	// The owner writes the lab's last counters before it tears the lab
+	// down, and removes the record when it is done.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		labs, _ := listLabs(stateDir)
+		found := false
+		for _, m := range labs {
+			if m.rec.RunID == id {
+				l.rec, found = m.rec, m.state == labRunning
+			}
+		}
+		if !found {
+			return l, nil
+		}
+		if time.Now().After(deadline) {
+			return l, fmt.Errorf("its owner (pid %d) still runs after 30s", l.rec.PID)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func cmdClean(a *app, o labOptions) int {
 	stdout, stderr := a.stdout, a.stderr
-	removed, err := sim.Sweep(stateDir)
+	removed, err := sim.Sweep(o.stateDir)
 	for _, id := range removed {
 		fmt.Fprintf(stdout, "removed run %s\n", id)
+		_ = removeLab(o.stateDir, id)
 	}
 	if len(removed) == 0 && err == nil {
 		fmt.Fprintln(stdout, "nothing to clean")
@@ -163,8 +262,15 @@ func cmdClean(a *app, stateDir string) int {
 		fmt.Fprintln(stderr, "mirrorlab clean:", err)
 		return 1
 	}
-	if _, err := readUp(stateDir); err != nil {
-		_ = os.Remove(upFile(stateDir)) // its owner is gone
-	}
+	_, _ = listLabs(o.stateDir) // drops the records of labs that are gone
 	return 0
+}
+
+// recordKept records the lab that run --keep left, for exec, status and
+// down.
+func recordKept(stateDir string, r *runner.Result) error {
+	if !r.Kept || r.Lab == nil {
+		return nil
+	}
+	return writeLab(stateDir, &labRecord{LabInfo: *r.Lab, Kept: true, Counters: runner.StatusOf(r)})
 }

@@ -5,6 +5,8 @@ package main
 import (
 	"context"
 	"fmt"
+
+	"github.com/mirrorlab/mirrorlab/scenarios/runner"
 )
 
 // The commands that need Linux (network namespaces) exist everywhere, with
@@ -15,14 +17,18 @@ func needsLinux(a *app, cmd string) int {
 	return 1
 }
 
-func cmdUp(_ context.Context, a *app, _, _ string) int { return needsLinux(a, "up") }
+func cmdUp(_ context.Context, a *app, _ string, _ labOptions) int { return needsLinux(a, "up") }
 
-func cmdExec(_ context.Context, a *app, _ string, _ []string, _ string) int {
+func cmdExec(_ context.Context, a *app, _ string, _ []string, _ labOptions) int {
 	return needsLinux(a, "exec")
 }
 
-func cmdDown(a *app, _ string) int  { return needsLinux(a, "down") }
-func cmdClean(a *app, _ string) int { return needsLinux(a, "clean") }
+func cmdStatus(a *app, _ labOptions) int { return needsLinux(a, "status") }
+func cmdDown(a *app, _ labOptions) int   { return needsLinux(a, "down") }
+func cmdClean(a *app, _ labOptions) int  { return needsLinux(a, "clean") }
+
+// recordKept: run --keep needs Linux; nothing is ever kept here.
+func recordKept(string, *runner.Result) error { return nil }
 
 func runAgent(_ context.Context, a *app, _ []string) int { return needsLinux(a, "agent") }
 func runBench(_ context.Context, a *app, _ []string) int { return needsLinux(a, "bench") }

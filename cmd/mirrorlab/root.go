@@ -27,7 +27,7 @@ const (
 func commands() []func(*app) *cobra.Command {
 	return []func(*app) *cobra.Command{
 		newRunCmd, newReportCmd, newExplainCmd, newValidateCmd, newExportCmd, newLibraryCmd, newSchemaCmd,
-		newUpCmd, newServeCmd, newExecCmd, newDownCmd, newCleanCmd,
+		newUpCmd, newServeCmd, newExecCmd, newStatusCmd, newDownCmd, newCleanCmd,
 		newAgentCmd, newBenchCmd, newVersionCmd, newGendocsCmd,
 	}
 }

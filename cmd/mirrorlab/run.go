@@ -63,7 +63,7 @@ before anything is built. Needs root on Linux.`,
 	f.StringVar(&o.htmlOut, "html", "", "write a self-contained HTML report of the runs to this `file`")
 	f.StringVar(&o.shard, "shard", "", shardFlagHelp)
 	f.StringVar(&o.pcapDir, "pcap-dir", "", "write a pcapng per mirror target under this `directory`")
-	f.BoolVar(&o.keep, "keep", false, "leave the lab up after the run (remove it with mirrorlab clean)")
+	f.BoolVar(&o.keep, "keep", false, "leave the lab up after the run, for exec, status and down (nothing mirrors any more)")
 	f.BoolVar(&o.library, "library", false, "run the whole embedded library after the FILEs")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress lines, only the summaries")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "also print the data plane's and the agents' logs")
@@ -126,6 +126,11 @@ func cmdRun(ctx context.Context, a *app, names []string, o runOptions) int {
 		r := runner.Run(ctx, s, opts)
 		results = append(results, r)
 		runner.WriteSummary(human, r)
+		if err := recordKept(o.stateDir, r); err != nil {
+			fmt.Fprintln(stderr, "mirrorlab run: record the kept lab:", err)
+		} else if r.Kept {
+			fmt.Fprintf(human, "  mirrorlab exec --lab %s INSTANCE -- CMD, status and down reach it\n", r.RunID)
+		}
 		if r.Passed {
 			passed++
 		}

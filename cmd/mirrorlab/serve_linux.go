@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/cloudmock/ec2api"
@@ -14,21 +13,19 @@ import (
 
 // serveLab builds the scenario's lab with a live data plane started from
 // the server's state, hands the server's changes to it, records the lab
-// for exec and down, calls start (which serves the API) once it runs, and
+// for exec, status and down, calls start (which serves the API) once it runs, and
 // keeps it up until ctx ends.
 func serveLab(ctx context.Context, a *app, s *spec.Scenario, srv *ec2api.Server, names map[string]string,
 	o serveOpts, start func() (stop func() error), fwd *applyForwarder) error {
-	if info, err := readUp(o.stateDir); err == nil {
-		return failed(fmt.Errorf("lab %s (%s) is already up (pid %d); mirrorlab down first", info.RunID, info.Scenario, info.PID))
-	}
-	path := upFile(o.stateDir)
 	st := srv.Spec()
+	unrecord := func() {}
 	var stop func() error
 	err := runner.Serve(ctx, s, runner.Options{StateDir: o.stateDir, Progress: a.stdout},
 		runner.ServeConfig{Spec: &st, Names: names},
 		func(info runner.LabInfo, apply func(cloudmock.Spec) error) error {
 			fwd.set(apply)
-			if err := writeUp(path, info); err != nil {
+			var err error
+			if unrecord, err = recordLab(ctx, o.stateDir, info, ""); err != nil {
 				return err
 			}
 			stop = start()
@@ -38,7 +35,7 @@ func serveLab(ctx context.Context, a *app, s *spec.Scenario, srv *ec2api.Server,
 	if stop != nil {
 		err = errors.Join(err, stop())
 	}
-	_ = os.Remove(path)
+	unrecord()
 	if err != nil {
 		return failed(err)
 	}

@@ -77,6 +77,8 @@ type Result struct {
 	// RunID names the lab; Kept says it was left up (Options.Keep).
 	RunID string `json:"runId,omitempty"`
 	Kept  bool   `json:"kept,omitempty"`
+	// Lab describes the kept lab (with Kept), for exec, status and down.
+	Lab *LabInfo `json:"lab,omitempty"`
 
 	Programs []ProgramResult `json:"programs,omitempty"`
 	Traffic  []TrafficResult `json:"traffic,omitempty"`
@@ -213,4 +215,8 @@ type LabInfo struct {
 	Instances map[string]string `json:"instances"`
 	// Addrs maps instance/interface to its address.
 	Addrs map[string]string `json:"addrs"`
+	// Status reads the lab's counters while it runs (Up and Serve; safe
+	// for concurrent use; after the lab starts to come down, the last
+	// figures). Nil for a kept run's lab.
+	Status func() LabStatus `json:"-"`
 }

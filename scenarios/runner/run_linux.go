@@ -278,6 +278,8 @@ func (r *run) teardown() error {
 	if r.lab != nil {
 		if r.opts.Keep {
 			r.res.Kept = true
+			info := r.labInfo()
+			r.res.Lab = &info
 			r.progress("lab %s kept: its namespaces are ml%s-*; `mirrorlab clean` removes it", r.lab.RunID(), r.lab.RunID())
 		} else {
 			errs = append(errs, r.lab.Close())

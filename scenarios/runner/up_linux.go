@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
@@ -87,14 +86,13 @@ func up(ctx context.Context, s *spec.Scenario, opts Options, served *ServeConfig
 	if err := r.startPrograms(ctx); err != nil {
 		return err
 	}
-	info := LabInfo{PID: os.Getpid(), RunID: r.lab.RunID(), Scenario: s.Name, File: s.File, Started: time.Now(),
-		Instances: map[string]string{}, Addrs: map[string]string{}}
-	for _, in := range r.lab.Instances() {
-		info.Instances[in.Name] = in.NsName
-		for _, e := range in.ENIs {
-			info.Addrs[in.Name+"/"+e.IfName] = e.IP.String()
-		}
-	}
+	info := r.labInfo()
+	info.Started = time.Now()
+	// Deferred after the teardown, so it runs before: the last status is
+	// read while everything still runs.
+	g := &statusGuard{r: r}
+	defer g.close()
+	info.Status = g.get
 	if err := ready(info, r); err != nil {
 		return err
 	}
