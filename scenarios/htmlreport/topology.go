@@ -39,9 +39,11 @@ type box struct{ X, Y, W, H int }
 // topoView is the drawing of one scenario's network.
 type topoView struct {
 	Width, Height int
-	VPCs          []vpcBox
-	Arrows        []arrowView
-	Links         []linkView
+	// OffsetY shifts the drawing down to make room for labels above it.
+	OffsetY int
+	VPCs    []vpcBox
+	Arrows  []arrowView
+	Links   []linkView
 }
 
 type vpcBox struct {
@@ -168,6 +170,15 @@ func layout(s *spec.Scenario, res *runner.Result) topoView {
 	v.Height = y - vpcGap + margin
 	v.Links = lbLinks(s, anchors)
 	v.Arrows = sessionArrows(s, res, anchors)
+	// labels stacked above the first box or below the last one enlarge
+	// the drawing (and shift it down)
+	top, bottom := 0, v.Height
+	for _, a := range v.Arrows {
+		top = min(top, a.LY-labelLine)
+		bottom = max(bottom, a.LY+2*labelLine+6)
+	}
+	v.OffsetY = -top
+	v.Height = bottom - top
 	// arrows that swing out of the last column need room on the right
 	for _, a := range v.Arrows {
 		if a.Anchor == "start" {
@@ -409,9 +420,17 @@ func placeLabels(arrows []arrowView) {
 		g := groups[k]
 		sort.SliceStable(g, func(x, y int) bool { return arrows[g[x]].to.y < arrows[g[y]].to.y })
 		above := (len(g) + 1) / 2
+		same, seen := map[anchor]int{}, map[anchor]int{}
+		for _, i := range g {
+			same[arrows[i].to]++
+		}
 		for j, i := range g {
 			av := &arrows[i]
-			av.Path, av.LX, av.Anchor = route(av.from, av.to, j)
+			// fan out the arrows between the same two interfaces, so that
+			// two sessions are two arrows
+			bend := (2*seen[av.to] - (same[av.to] - 1)) * fanOut / 2
+			seen[av.to]++
+			av.Path, av.LX, av.Anchor = route(av.from, av.to, j, bend)
 			if j < above { // ly is the first line's baseline
 				av.LY = av.from.y - 8 - (above-1-j)*labelBlock - 2*labelLine
 			} else {
@@ -426,7 +445,7 @@ const arrowTip = 10
 
 // route is an arrow's path from a to b and its label's x; k is its place
 // among the arrows that leave a the same way.
-func route(a, b anchor, k int) (path string, lx int, textAnchor string) {
+func route(a, b anchor, k, bend int) (path string, lx int, textAnchor string) {
 	var sx, ex, c1, c2 int
 	switch direction(a, b) {
 	case toRight:
@@ -443,5 +462,8 @@ func route(a, b anchor, k int) (path string, lx int, textAnchor string) {
 		c1, c2 = sx+reach, ex+reach
 		lx, textAnchor = max(sx, ex)+reach*3/4+6, "start"
 	}
-	return fmt.Sprintf("M%d,%d C%d,%d %d,%d %d,%d", sx, a.y, c1, a.y, c2, b.y, ex, b.y), lx, textAnchor
+	return fmt.Sprintf("M%d,%d C%d,%d %d,%d %d,%d", sx, a.y, c1, a.y+bend, c2, b.y+bend, ex, b.y), lx, textAnchor
 }
+
+// fanOut is how far apart the arrows of one group bend.
+const fanOut = 16
