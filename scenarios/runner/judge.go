@@ -1,6 +1,8 @@
 package runner
 
 import (
+	"github.com/mirrorlab/mirrorlab/agent/compare"
+
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -21,6 +23,7 @@ type Observations struct {
 	Arrivals   map[string]*Arrival           // by receiving ENI name
 	Requests   map[string][]workload.Request // by http-server program
 	AgentStats map[string]map[string]float64 // by agent program
+	Compare    map[string]*compare.Stats     // by agent program (with -compare)
 	Output     map[string]map[string]int64   // program -> text -> matching lines
 	Traffic    map[string]TrafficResult      // by traffic name
 }
@@ -115,6 +118,10 @@ func (j *judge) expectation(e *spec.Expectation) *Comparison {
 		j.count(e.Requests.Count, int64(len(j.o.Requests[e.Requests.Program])))
 	case e.SameRequests != nil:
 		return j.sameRequests(e.SameRequests)
+	case e.SameResponses != nil:
+		j.sameResponses(e.SameResponses)
+	case e.ResponseLatency != nil:
+		j.responseLatency(e.ResponseLatency)
 	case e.Metric != nil:
 		got, ok := j.metric(e.Metric)
 		j.count(e.Metric.Count, got)
@@ -348,6 +355,10 @@ func (j *judge) defaultName(e *spec.Expectation) string {
 		return "requests received by " + e.Requests.Program
 	case e.SameRequests != nil:
 		return fmt.Sprintf("%s received the same requests as %s", e.SameRequests.Test, e.SameRequests.Production)
+	case e.SameResponses != nil:
+		return fmt.Sprintf("%s answered as %s", e.SameResponses.Test, e.SameResponses.Production)
+	case e.ResponseLatency != nil:
+		return fmt.Sprintf("%s answers about as fast as production", e.ResponseLatency.Test)
 	case e.Metric != nil:
 		return "metric " + e.Metric.Name
 	case e.Output != nil:

@@ -31,6 +31,7 @@ type program struct {
 	agentStop  context.CancelFunc
 	agentDone  chan error
 	agentStats agent.Stats
+	cmp        compareOpts // response comparison the expectations ask of an agent
 
 	proc *sim.Process
 
@@ -53,6 +54,7 @@ func (r *run) needles(name string) []string {
 func (r *run) startPrograms(ctx context.Context) error {
 	for _, ps := range r.s.Programs {
 		p := &program{spec: ps, kind: ps.Builtin, inst: r.lab.Instance(ps.Instance)}
+		p.cmp = compareSettings(r.s, ps.Name)
 		if p.kind == "" {
 			p.kind = "command"
 		}
@@ -119,6 +121,7 @@ func (p *program) start(ctx context.Context, log *slog.Logger) error {
 		if err != nil {
 			return err
 		}
+		p.cmp.apply(&cfg)
 		cfg.InNamespace = p.inst.Run
 		cfg.Logger = slog.New(slog.NewTextHandler(p.out, &slog.HandlerOptions{Level: slog.LevelInfo}))
 		a, err := agent.New(cfg)
@@ -272,6 +275,10 @@ func (p *program) result(o *Observations) ProgramResult {
 	case p.agent != nil:
 		pr.Stats = flatten(p.agentStats)
 		o.AgentStats[p.spec.Name] = pr.Stats
+		if p.agentStats.Compare != nil {
+			pr.Compare = p.agentStats.Compare
+			o.Compare[p.spec.Name] = p.agentStats.Compare
+		}
 	case p.proc != nil:
 		pr.ExitCode = p.proc.ExitCode()
 		pr.OutputTail = p.out.Tail()

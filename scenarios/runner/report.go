@@ -109,6 +109,13 @@ func WriteSummary(w io.Writer, r *Result) {
 		fmt.Fprintf(w, "  requests: production (%s) served %d, test (%s) received %d, matched %d (%.1f%%)\n",
 			c.Production, c.Production0(), c.Test, c.Test0(), c.Matched, 100*c.Completeness())
 	}
+	for _, p := range r.Programs {
+		if p.Compare != nil {
+			for _, l := range compareLines(p.Compare) {
+				fmt.Fprintf(w, "  %s\n", l)
+			}
+		}
+	}
 	fmt.Fprintln(w, "  expectations:")
 	var notRun []string
 	for _, v := range r.Expectations {
@@ -193,6 +200,8 @@ type junitSuite struct {
 	Skipped  int         `xml:"skipped,attr"`
 	Time     float64     `xml:"time,attr"`
 	Cases    []junitCase `xml:"testcase"`
+	// SystemOut holds the agents' per-endpoint response comparison.
+	SystemOut string `xml:"system-out,omitempty"`
 }
 
 type junitCase struct {
@@ -242,6 +251,11 @@ func WriteJUnit(w io.Writer, results []*Result) error {
 			s.Cases = append(s.Cases, c)
 		}
 		s.Tests = len(s.Cases)
+		for _, p := range r.Programs {
+			if p.Compare != nil {
+				s.SystemOut += p.Name + " " + strings.Join(compareLines(p.Compare), "\n") + "\n"
+			}
+		}
 		doc.Suites = append(doc.Suites, s)
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {

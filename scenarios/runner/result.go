@@ -1,6 +1,8 @@
 package runner
 
 import (
+	"github.com/mirrorlab/mirrorlab/agent/compare"
+
 	"io"
 	"log/slog"
 	"time"
@@ -134,6 +136,9 @@ type ProgramResult struct {
 	Datagrams int64 `json:"datagrams,omitempty"`
 	// Stats are an agent's counters.
 	Stats map[string]float64 `json:"stats,omitempty"`
+	// Compare is an agent's response comparison (shadow testing), with
+	// its per-endpoint table.
+	Compare *compare.Stats `json:"compare,omitempty"`
 	// ExitCode of a command (-1: killed at the end of the run, as expected
 	// of a long-running program).
 	ExitCode int `json:"exitCode,omitempty"`

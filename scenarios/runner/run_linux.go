@@ -1,6 +1,8 @@
 package runner
 
 import (
+	"github.com/mirrorlab/mirrorlab/agent/compare"
+
 	"context"
 	"errors"
 	"fmt"
@@ -69,7 +71,7 @@ func newRun(s *spec.Scenario, opts Options) *run {
 		res: &Result{Scenario: s.Name, File: s.File, Provider: provider, Started: time.Now()},
 		obs: &Observations{
 			Arrivals: map[string]*Arrival{}, Requests: map[string][]workload.Request{},
-			AgentStats: map[string]map[string]float64{}, Output: map[string]map[string]int64{},
+			AgentStats: map[string]map[string]float64{}, Compare: map[string]*compare.Stats{}, Output: map[string]map[string]int64{},
 			Traffic: map[string]TrafficResult{},
 		},
 	}

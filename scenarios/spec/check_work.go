@@ -152,7 +152,7 @@ func (s *Scenario) checkExpect(c *problems) {
 		p := fmt.Sprintf("expect[%d]", i)
 		kind, n := e.kind()
 		if n != 1 {
-			c.at(p, "an expectation needs exactly one kind (mirrored, notMirrored, arrived, truncated, delivered, dropped, requests, sameRequests, metric, output, traffic, validationError); it has %d", n)
+			c.at(p, "an expectation needs exactly one kind (mirrored, notMirrored, arrived, truncated, delivered, dropped, requests, sameRequests, sameResponses, responseLatency, metric, output, traffic, validationError); it has %d", n)
 			continue
 		}
 		kp := p + "." + kind
@@ -216,6 +216,30 @@ func (s *Scenario) checkExpect(c *problems) {
 			s.needServer(c, kp+".test", sr.Test)
 			if sr.Completeness < 0 || sr.Completeness > 1 {
 				c.at(kp+".completeness", "completeness %v: want 0..1", sr.Completeness)
+			}
+		case e.SameResponses != nil:
+			sr := e.SameResponses
+			s.needServer(c, kp+".production", sr.Production)
+			s.needServer(c, kp+".test", sr.Test)
+			s.needCompareAgent(c, kp+".agent", sr.Agent)
+			if sr.MinIdentical < 0 || sr.MinIdentical > 1 {
+				c.at(kp+".minIdentical", "minIdentical %v: want 0..1", sr.MinIdentical)
+			}
+			if err := CheckCompareIgnores(sr.IgnoreHeaders, sr.IgnoreJSON); err != nil {
+				c.at(kp, "%v", err)
+			}
+		case e.ResponseLatency != nil:
+			rl := e.ResponseLatency
+			s.needServer(c, kp+".test", rl.Test)
+			s.needCompareAgent(c, kp+".agent", rl.Agent)
+			if rl.MaxRatio < 0 {
+				c.at(kp+".maxRatio", "maxRatio %v: must be positive", rl.MaxRatio)
+			}
+			if !oneOfFloat(rl.Percentile, 0, 50, 90, 99) {
+				c.at(kp+".percentile", "percentile %v: want 50, 90 or 99", rl.Percentile)
+			}
+			if rl.SlackMs != nil && *rl.SlackMs < 0 {
+				c.at(kp+".slackMs", "slackMs %v: must not be negative", *rl.SlackMs)
 			}
 		case e.Metric != nil:
 			m := e.Metric
@@ -301,6 +325,7 @@ func (e *Expectation) kind() (string, int) {
 	}{
 		{"mirrored", e.Mirrored != nil}, {"notMirrored", e.NotMirrored != nil}, {"arrived", e.Arrived != nil}, {"truncated", e.Truncated != nil}, {"delivered", e.Delivered != nil},
 		{"dropped", e.Dropped != nil}, {"requests", e.Requests != nil}, {"sameRequests", e.SameRequests != nil},
+		{"sameResponses", e.SameResponses != nil}, {"responseLatency", e.ResponseLatency != nil},
 		{"metric", e.Metric != nil}, {"output", e.Output != nil}, {"traffic", e.Traffic != nil},
 		{"validationError", e.ValidationError != nil},
 	} {
@@ -313,3 +338,48 @@ func (e *Expectation) kind() (string, int) {
 
 // Kind names the expectation's kind (mirrored, dropped, …).
 func (e *Expectation) Kind() string { k, _ := e.kind(); return k }
+
+func oneOfFloat(v float64, set ...float64) bool {
+	for _, x := range set {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// CompareAgent returns the agent program that compares responses for an
+// expectation: the one named, or the scenario's only built-in agent.
+func (s *Scenario) CompareAgent(name string) string {
+	if name != "" {
+		return name
+	}
+	only := ""
+	for _, p := range s.Programs {
+		if p.Builtin == BuiltinAgent {
+			if only != "" {
+				return ""
+			}
+			only = p.Name
+		}
+	}
+	return only
+}
+
+func (s *Scenario) needCompareAgent(c *problems, path, name string) {
+	got := s.CompareAgent(name)
+	if got == "" {
+		if name == "" {
+			c.at(path, "the scenario has several built-in agents (or none): name the one that compares responses")
+		}
+		return
+	}
+	pr, ok := s.refs.programs[got]
+	if !ok {
+		c.at(path, "no program %q", got)
+		return
+	}
+	if pr.Builtin != BuiltinAgent {
+		c.at(path, "program %q is not the built-in agent", got)
+	}
+}

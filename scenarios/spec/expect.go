@@ -13,6 +13,8 @@ type Expectation struct {
 	Dropped         *DropCount       `yaml:"dropped"`
 	Requests        *RequestCount    `yaml:"requests"`
 	SameRequests    *SameRequests    `yaml:"sameRequests"`
+	SameResponses   *SameResponses   `yaml:"sameResponses"`
+	ResponseLatency *ResponseLatency `yaml:"responseLatency"`
 	Metric          *Metric          `yaml:"metric"`
 	Output          *OutputMatch     `yaml:"output"`
 	Traffic         *TrafficResult   `yaml:"traffic"`
@@ -89,6 +91,35 @@ type SameRequests struct {
 	Production   string  `yaml:"production"`
 	Test         string  `yaml:"test"`
 	Completeness float64 `yaml:"completeness"`
+}
+
+// SameResponses checks, by the agent's response comparison (shadow
+// testing), that the test server answered as production did: at least
+// MinIdentical (0..1, default 1) of the compared pairs are identical or
+// differ only in noise, and at least one pair was compared. Its presence
+// turns on -compare in the agent (Agent, or the scenario's only built-in
+// agent) with IgnoreHeaders and IgnoreJSON added to its ignore lists. The
+// mirror filter must also mirror production's egress from the port.
+type SameResponses struct {
+	Production    string   `yaml:"production"`
+	Test          string   `yaml:"test"`
+	Agent         string   `yaml:"agent"`
+	MinIdentical  float64  `yaml:"minIdentical"`
+	IgnoreHeaders []string `yaml:"ignoreHeaders"`
+	IgnoreJSON    []string `yaml:"ignoreJson"`
+}
+
+// ResponseLatency checks the test server's response latency against
+// production's at a percentile (50, 90 or 99; default 99): test <=
+// production x MaxRatio (default 1.5) + SlackMs (default 5: production's
+// latency is seen from the mirror, the test's from the replaying client,
+// which adds its own overhead). Turns on -compare like SameResponses.
+type ResponseLatency struct {
+	Test       string   `yaml:"test"`
+	Agent      string   `yaml:"agent"`
+	MaxRatio   float64  `yaml:"maxRatio"`
+	Percentile float64  `yaml:"percentile"`
+	SlackMs    *float64 `yaml:"slackMs"`
 }
 
 // Metric checks a named counter: a provider metric of a source interface
