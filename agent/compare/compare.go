@@ -84,6 +84,8 @@ type Comparer struct {
 	other     *endpoint
 	buf       []Diff
 	noiseBuf  []Diff
+	prodAll   hist // over every endpoint
+	testAll   hist
 }
 
 // New checks opts and returns a Comparer.
@@ -134,6 +136,8 @@ func (c *Comparer) Compare(p *Pair) Result {
 		return res
 	}
 	ep.latency(p.Prod, p.Test)
+	c.prodAll.add(p.Prod.Latency)
+	c.testAll.add(p.Test.Latency)
 	if p.Prod.BodyCut || p.Test.BodyCut {
 		ep.bodyUnchecked++
 	}

@@ -122,6 +122,13 @@ type Stats struct {
 	Noise      uint64          `json:"noise"`
 	Incomplete uint64          `json:"incomplete"`
 	Endpoints  []EndpointStats `json:"endpoints,omitempty"`
+	// Latency percentiles over every endpoint, in milliseconds.
+	ProdP50ms float64 `json:"prodP50ms"`
+	ProdP90ms float64 `json:"prodP90ms"`
+	ProdP99ms float64 `json:"prodP99ms"`
+	TestP50ms float64 `json:"testP50ms"`
+	TestP90ms float64 `json:"testP90ms"`
+	TestP99ms float64 `json:"testP99ms"`
 	// Pending and Dropped are filled by the caller that joins the pairs:
 	// pairs waiting for a response, and pairs never compared by reason.
 	Pending int               `json:"pending"`
@@ -151,6 +158,8 @@ func (c *Comparer) Stats() Stats {
 		s.Endpoints = append(s.Endpoints, es)
 	}
 	sort.Slice(s.Endpoints, func(i, j int) bool { return s.Endpoints[i].Endpoint < s.Endpoints[j].Endpoint })
+	s.ProdP50ms, s.ProdP90ms, s.ProdP99ms = c.prodAll.quantile(0.5), c.prodAll.quantile(0.9), c.prodAll.quantile(0.99)
+	s.TestP50ms, s.TestP90ms, s.TestP99ms = c.testAll.quantile(0.5), c.testAll.quantile(0.9), c.testAll.quantile(0.99)
 	return s
 }
 
