@@ -4,14 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"slices"
 	"strconv"
 	"time"
 
-	"github.com/mirrorlab/mirrorlab/bench/httpload"
-	"github.com/mirrorlab/mirrorlab/bench/report"
+		"github.com/mirrorlab/mirrorlab/bench/report"
 	"github.com/mirrorlab/mirrorlab/bench/vpc"
+	"github.com/mirrorlab/mirrorlab/scenarios/workload"
 )
 
 const labelGoReplay = "goreplay"
@@ -25,7 +26,7 @@ func loadParams(load float64) map[string]string {
 
 // servers are production's and the test environment's HTTP servers.
 type servers struct {
-	prod, test         *httpload.Server
+	prod, test         *workload.Server
 	prodURL, testURL   string
 	prodAddr, testAddr netip.Addr
 	nextID             uint64
@@ -39,13 +40,29 @@ func startServers(env *vpc.Env) (*servers, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.prod = httpload.Serve(ln)
+	s.prod = serve(ln)
 	ln, err = vpc.Listen(env.Test, ":"+strconv.Itoa(HTTPPort))
 	if err != nil {
 		return nil, errors.Join(err, s.prod.Close())
 	}
-	s.test = httpload.Serve(ln)
+	s.test = serve(ln)
 	return s, nil
+}
+
+// serve starts the built-in http-server (200 "ok\n", no log) on ln.
+func serve(ln net.Listener) *workload.Server {
+	s := workload.NewServer(workload.DefaultServerConfig(), nil)
+	s.Start(ln)
+	return s
+}
+
+// load runs a numbered keep-alive load over b.cfg.HTTPConns connections
+// from the client instance for b.cfg.HTTPTrial (rate 0: unpaced).
+func (b *bench) load(ctx context.Context, env *vpc.Env, url string, rate float64, firstID uint64) (workload.LoadResult, error) {
+	res := workload.RunHTTPLoad(ctx, workload.Net{Dial: vpc.Dialer(env.Client)}, workload.HTTPLoad{
+		URL: url, Rate: rate, Duration: b.cfg.HTTPTrial, Connections: b.cfg.HTTPConns, KeepAlive: true,
+		Numbered: true, FirstID: firstID})
+	return res, ctx.Err()
 }
 
 func (s *servers) Close() error { return errors.Join(s.prod.Close(), s.test.Close()) }
@@ -105,16 +122,15 @@ func (b *bench) httpParts(ctx context.Context, run int, env *vpc.Env, envErr, mi
 	}()
 	if b.cfg.wants(PartHTTP) {
 		b.cfg.logf("  run %d http: direct load on the test server", run)
-		res, err := httpload.Load{URL: srv.testURL, Duration: b.cfg.HTTPTrial, Conns: b.cfg.HTTPConns, FirstID: srv.take(1 << 30),
-			Dial: vpc.Dialer(env.Client)}.Run(ctx)
+		res, err := b.load(ctx, env, srv.testURL, 0, srv.take(1<<30))
 		switch {
 		case err != nil:
 			b.col.fail(direct, err)
-		case res.OK == 0:
-			b.col.fail(direct, fmt.Errorf("no request succeeded: %v", res.FirstErr))
+		case res.Succeeded == 0:
+			b.col.fail(direct, fmt.Errorf("no request succeeded: %s", res.FirstError()))
 		default:
-			b.col.add(direct, res.Rate)
-			b.cfg.logf("  run %d http direct: %.0f req/s (%d failed)", run, res.Rate, res.Failed)
+			b.col.add(direct, res.Rate())
+			b.cfg.logf("  run %d http direct: %.0f req/s (%d failed)", run, res.Rate(), res.Failed)
 		}
 	}
 	if mirrorErr != nil {
@@ -208,8 +224,7 @@ func (b *bench) replayLoads(ctx context.Context, run int, who string, env *vpc.E
 		cpu0, _, sampled := r.Sample()
 		lost0 := mirrorLost(env)
 		n := uint64(load*b.cfg.HTTPTrial.Seconds()*2) + 1000
-		lr, err := httpload.Load{URL: srv.prodURL, Rate: load, Duration: b.cfg.HTTPTrial, Conns: b.cfg.HTTPConns,
-			FirstID: srv.take(n), Dial: vpc.Dialer(env.Client)}.Run(ctx)
+		lr, err := b.load(ctx, env, srv.prodURL, load, srv.take(n))
 		if err != nil {
 			b.failLoad(sp, err)
 			return
@@ -229,9 +244,9 @@ func (b *bench) replayLoads(ctx context.Context, run int, who string, env *vpc.E
 		}
 		lost := mirrorLost(env) - lost0
 		b.col.add(sp.mirrorLost, float64(lost))
-		rep := httpload.CompareArrivals(srv.prod.Arrivals(), srv.test.Arrivals())
+		rep := workload.CompareArrivals(srv.prod.Arrivals(), srv.test.Arrivals())
 		if rep.Served == 0 {
-			b.failLoad(sp, fmt.Errorf("production served nothing: %v", lr.FirstErr))
+			b.failLoad(sp, fmt.Errorf("production served nothing: %s", lr.FirstError()))
 			hl.see(load, false)
 			continue
 		}

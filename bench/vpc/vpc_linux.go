@@ -12,7 +12,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/mirrorlab/mirrorlab/bench/gen"
-	"github.com/mirrorlab/mirrorlab/bench/httpload"
 	"github.com/mirrorlab/mirrorlab/sim"
 )
 
@@ -178,7 +177,7 @@ func Listen(in *sim.Instance, addr string) (net.Listener, error) {
 
 // Dialer dials from inside an instance (each connection's socket is made
 // there).
-func Dialer(in *sim.Instance) httpload.DialFunc {
+func Dialer(in *sim.Instance) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		var c net.Conn
 		err := in.Run(func() error {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -31,6 +32,11 @@ type HTTPLoad struct {
 	KeepAlive   bool
 	Connections int           // concurrent clients (default 1)
 	Timeout     time.Duration // per request (default 5s)
+	// Numbered sends request i to IDPath+(FirstID+i) instead of Paths, so
+	// that a Server records its arrival by id (the bench's replay lag and
+	// completeness).
+	Numbered bool
+	FirstID  uint64
 }
 
 // LoadResult is what a load run did.
@@ -41,6 +47,22 @@ type LoadResult struct {
 	// Errors holds the first few distinct failure messages.
 	Errors  []string      `json:"errors,omitempty"`
 	Elapsed time.Duration `json:"elapsed"`
+}
+
+// Rate is the succeeded requests per second.
+func (r LoadResult) Rate() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Succeeded) / r.Elapsed.Seconds()
+}
+
+// FirstError is the first failure's message ("" when none failed).
+func (r LoadResult) FirstError() string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	return r.Errors[0]
 }
 
 // RunHTTPLoad sends the load through n (dials happen inside the sender's
@@ -58,8 +80,10 @@ func RunHTTPLoad(ctx context.Context, n Net, l HTTPLoad) LoadResult {
 	tr := &http.Transport{
 		DialContext:         n.Dial,
 		DisableKeepAlives:   !l.KeepAlive,
+		DisableCompression:  true, // the answers are tiny: no gzip header to send
 		MaxIdleConnsPerHost: l.Connections,
 		MaxConnsPerHost:     l.Connections,
+		IdleConnTimeout:     30 * time.Second,
 		Proxy:               nil, // never a proxy: traffic stays in the lab
 	}
 	defer tr.CloseIdleConnections()
@@ -73,52 +97,70 @@ func RunHTTPLoad(ctx context.Context, n Net, l HTTPLoad) LoadResult {
 		defer cancel()
 	}
 	var (
-		next   atomic.Int64 // index of the next request
-		res    LoadResult
-		mu     sync.Mutex
-		wg     sync.WaitGroup
-		ticker <-chan time.Time
+		sent, ok, failed atomic.Int64
+		mu               sync.Mutex
+		errs             []string
+		wg               sync.WaitGroup
 	)
-	if l.Rate > 0 {
-		t := time.NewTicker(time.Duration(float64(time.Second) / l.Rate))
-		defer t.Stop()
-		ticker = t.C
-	}
+	tickets := make(chan int, l.Connections)
 	start := time.Now()
 	for range l.Connections {
 		wg.Go(func() {
-			for {
-				if ticker != nil {
-					select {
-					case <-stop.Done():
-						return
-					case <-ticker:
-					}
-				} else if stop.Err() != nil {
-					return
+			for i := range tickets {
+				err := doRequest(ctx, client, l, i)
+				sent.Add(1)
+				if err == nil {
+					ok.Add(1)
+					continue
 				}
-				i := next.Add(1) - 1
-				if l.Count > 0 && i >= int64(l.Count) {
-					return
-				}
-				err := doRequest(ctx, client, l, int(i))
+				failed.Add(1)
 				mu.Lock()
-				res.Sent++
-				if err != nil {
-					res.Failed++
-					if len(res.Errors) < 5 && !contains(res.Errors, err.Error()) {
-						res.Errors = append(res.Errors, err.Error())
-					}
-				} else {
-					res.Succeeded++
+				if len(errs) < 5 && !contains(errs, err.Error()) {
+					errs = append(errs, err.Error())
 				}
 				mu.Unlock()
 			}
 		})
 	}
+	dispatch(stop, tickets, l.Rate, l.Count, start)
+	close(tickets)
 	wg.Wait()
-	res.Elapsed = time.Since(start)
-	return res
+	return LoadResult{Sent: sent.Load(), Succeeded: ok.Load(), Failed: failed.Load(), Errors: errs, Elapsed: time.Since(start)}
+}
+
+// dispatch hands out request indices until stop ends or count (when > 0) is
+// reached: at rate > 0 request i is due at start + i/rate, so a stall is
+// caught up and the offered rate holds over the run; otherwise as fast as
+// the connections take them.
+func dispatch(stop context.Context, tickets chan<- int, rate float64, count int, start time.Time) {
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for i := 0; count <= 0 || i < count; i++ {
+		if rate > 0 {
+			due := start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+			if wait := time.Until(due); wait > 0 {
+				if timer == nil {
+					timer = time.NewTimer(wait)
+				} else {
+					timer.Reset(wait)
+				}
+				select {
+				case <-stop.Done():
+					return
+				case <-timer.C:
+				}
+			}
+		}
+		select {
+		case tickets <- i:
+		case <-stop.Done():
+			return
+		}
+	}
 }
 
 func contains(ss []string, s string) bool {
@@ -136,7 +178,10 @@ func (l HTTPLoad) RequestAt(i int) (method, path, body string) {
 	if len(l.Methods) > 0 {
 		method = l.Methods[i%len(l.Methods)]
 	}
-	if len(l.Paths) > 0 {
+	switch {
+	case l.Numbered:
+		path = IDPath + strconv.FormatUint(l.FirstID+uint64(i), 10)
+	case len(l.Paths) > 0:
 		path = l.Paths[i%len(l.Paths)]
 	}
 	if len(l.Bodies) > 0 {

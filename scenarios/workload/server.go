@@ -77,15 +77,20 @@ func (f routeFlag) Set(s string) error {
 	return nil
 }
 
+// DefaultServerConfig is the http-server with no flags: port 80, 200 "ok\n".
+func DefaultServerConfig() ServerConfig {
+	return ServerConfig{Port: 80, Status: http.StatusOK, Body: "ok\n", MaxBody: 1 << 20}
+}
+
 // ParseServerArgs reads the http-server's flags.
 func ParseServerArgs(args []string) (ServerConfig, error) {
 	fs := flag.NewFlagSet("http-server", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	var c ServerConfig
-	fs.IntVar(&c.Port, "port", 80, "TCP port to listen on")
-	fs.IntVar(&c.Status, "status", http.StatusOK, "status code of every answer")
-	fs.StringVar(&c.Body, "body", "ok\n", "body of every answer")
-	fs.IntVar(&c.MaxBody, "max-body", 1<<20, "bytes of each request body kept")
+	c := DefaultServerConfig()
+	fs.IntVar(&c.Port, "port", c.Port, "TCP port to listen on")
+	fs.IntVar(&c.Status, "status", c.Status, "status code of every answer")
+	fs.StringVar(&c.Body, "body", c.Body, "body of every answer")
+	fs.IntVar(&c.MaxBody, "max-body", c.MaxBody, "bytes of each request body kept")
 	fs.Var(routeFlag{&c}, "route", "PATH=STATUS[:BODY] answer for one path (repeatable)")
 	fs.StringVar(&c.NoiseField, "noise-field", "", "add a JSON field with a value that changes per response")
 	fs.DurationVar(&c.Delay, "delay", 0, "added before every answer")
@@ -137,25 +142,28 @@ type Request struct {
 // Key is what two servers' requests are compared by: method, path, body.
 func (r Request) Key() string { return r.Method + " " + r.Path + "\x00" + r.Body }
 
+// IDPath starts the path of a numbered request: IDPath + decimal id (see
+// HTTPLoad.Numbered). A Server records when each id first arrived.
+const IDPath = "/r/"
+
 // Server is the built-in HTTP server: it answers every request with the
-// configured status and body, and logs and records each request.
+// configured status and body, and logs and records each request (and the
+// first arrival of each numbered request's id).
 type Server struct {
 	cfg ServerConfig
-	log io.Writer
+	log io.Writer // nil: no log
 	srv *http.Server
 
-	mu   sync.Mutex
-	reqs []Request
-	done chan error
+	mu       sync.Mutex
+	reqs     []Request
+	arrivals map[uint64]time.Time
+	done     chan error
 }
 
 // NewServer makes a server that writes one line per request to log (may be
 // nil).
 func NewServer(cfg ServerConfig, log io.Writer) *Server {
-	if log == nil {
-		log = io.Discard
-	}
-	s := &Server{cfg: cfg, log: log, done: make(chan error, 1)}
+	s := &Server{cfg: cfg, log: log, arrivals: make(map[uint64]time.Time), done: make(chan error, 1)}
 	s.srv = &http.Server{Handler: http.HandlerFunc(s.serveHTTP), ReadHeaderTimeout: 10 * time.Second}
 	return s
 }
@@ -190,18 +198,59 @@ func (s *Server) Requests() []Request {
 	return append([]Request(nil), s.reqs...)
 }
 
+// Arrivals returns a copy of the first arrival time of each numbered
+// request's id (paths IDPath + id) received so far.
+func (s *Server) Arrivals() map[uint64]time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[uint64]time.Time, len(s.arrivals))
+	for id, t := range s.arrivals {
+		out[id] = t
+	}
+	return out
+}
+
+// Reset forgets every request received so far (between the bench's loads).
+func (s *Server) Reset() {
+	s.mu.Lock()
+	s.reqs = nil
+	clear(s.arrivals)
+	s.mu.Unlock()
+}
+
+// requestID is the id of a numbered request's URI.
+func requestID(uri string) (uint64, bool) {
+	rest, ok := strings.CutPrefix(uri, IDPath)
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseUint(rest, 10, 64)
+	return id, err == nil
+}
+
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(io.LimitReader(r.Body, int64(s.cfg.MaxBody)))
-	rest, _ := io.Copy(io.Discard, r.Body)
+	now := time.Now()
+	var body []byte
+	var rest int64
+	if r.Body != http.NoBody {
+		body, _ = io.ReadAll(io.LimitReader(r.Body, int64(s.cfg.MaxBody)))
+		rest, _ = io.Copy(io.Discard, r.Body)
+	}
 	req := Request{
-		Time: time.Now(), Remote: r.RemoteAddr, Method: r.Method, Path: r.RequestURI,
+		Time: now, Remote: r.RemoteAddr, Method: r.Method, Path: r.RequestURI,
 		Host: r.Host, Body: string(body), BodySize: int64(len(body)) + rest,
 	}
+	id, numbered := requestID(r.RequestURI)
 	s.mu.Lock()
 	s.reqs = append(s.reqs, req)
 	n := len(s.reqs)
+	if _, seen := s.arrivals[id]; numbered && !seen {
+		s.arrivals[id] = now
+	}
 	s.mu.Unlock()
-	fmt.Fprintf(s.log, "request %d: %s %s host=%s body=%dB from %s\n", n, req.Method, strconv.Quote(req.Path), req.Host, req.BodySize, req.Remote)
+	if s.log != nil {
+		fmt.Fprintf(s.log, "request %d: %s %s host=%s body=%dB from %s\n", n, req.Method, strconv.Quote(req.Path), req.Host, req.BodySize, req.Remote)
+	}
 	status, out := s.cfg.Status, s.cfg.Body
 	path, _, _ := strings.Cut(r.RequestURI, "?")
 	for _, rt := range s.cfg.Routes {
