@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"time"
 
-		"github.com/mirrorlab/mirrorlab/bench/report"
+	"github.com/mirrorlab/mirrorlab/bench/report"
 	"github.com/mirrorlab/mirrorlab/bench/vpc"
 	"github.com/mirrorlab/mirrorlab/scenarios/workload"
 )
