@@ -65,8 +65,12 @@ func decode(file string, data []byte) (*Scenario, error) {
 	if p := badBytes(file, data); p != nil {
 		return nil, Problems{p}
 	}
+	// One parse into a node tree gives the positions, the repeated keys
+	// and the alias check; the same decoder then tells whether a second
+	// document follows (without parsing the first one again).
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	nodes := yaml.NewDecoder(bytes.NewReader(data))
+	if err := nodes.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return nil, Problems{yamlProblem(file, err.Error())}
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
@@ -75,8 +79,9 @@ func decode(file string, data []byte) (*Scenario, error) {
 	if doc.Content[0].Kind != yaml.MappingNode {
 		return nil, Problems{{File: file, Line: doc.Content[0].Line, Message: "a scenario is a mapping (name:, network:, mirror:, …)"}}
 	}
-	if p := extraDocument(file, data); p != nil {
-		return s, Problems{p}
+	var extra yaml.Node
+	if err := nodes.Decode(&extra); !errors.Is(err, io.EOF) {
+		return s, Problems{{File: file, Line: extra.Line, Message: "more than one YAML document: a scenario file holds one"}}
 	}
 	var ps Problems
 	duplicateKeys(file, &doc, &ps)
@@ -116,19 +121,6 @@ func decode(file string, data []byte) (*Scenario, error) {
 		return s, ps.sorted()
 	}
 	return s, nil
-}
-
-// extraDocument reports a second YAML document in the file.
-func extraDocument(file string, data []byte) *Problem {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var first, extra yaml.Node
-	if dec.Decode(&first) != nil {
-		return nil
-	}
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return &Problem{File: file, Line: extra.Line, Message: "more than one YAML document: a scenario file holds one"}
-	}
-	return nil
 }
 
 // relocator maps a problem's line in the re-encoded document b back to the
