@@ -247,7 +247,8 @@ func serve(t *testing.T, tl tools, ready time.Duration, args ...string) string {
 	}
 }
 
-// served is the part of GET /mirrorlab/spec the test reads.
+// served is the part of the state (GET /mirrorlab/spec: {"Spec":…,"Tags":…})
+// the test reads.
 type served struct {
 	TrafficMirrorFilters  []struct{ TrafficMirrorFilterId string }
 	TrafficMirrorTargets  []struct{ TrafficMirrorTargetId, NetworkInterfaceId string }
@@ -264,11 +265,11 @@ func getSpec(t *testing.T, endpoint string) served {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var s served
-	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
+	var body struct{ Spec served }
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
 		t.Fatalf("GET /mirrorlab/spec: %v", err)
 	}
-	return s
+	return body.Spec
 }
 
 // sessionWithVNI is the id of the served session with this VNI ("" if none).
