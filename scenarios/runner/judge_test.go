@@ -3,6 +3,7 @@ package runner
 import (
 	"bytes"
 	"encoding/xml"
+	"github.com/mirrorlab/mirrorlab/agent/compare"
 	"strings"
 	"testing"
 
@@ -35,6 +36,35 @@ func goodObservations(n int) *Observations {
 		Requests:   map[string][]workload.Request{"production": reqs, "test-server": append([]workload.Request(nil), reqs...)},
 		Traffic:    map[string]TrafficResult{"web-load": {Sent: int64(n), Succeeded: int64(n)}},
 		AgentStats: map[string]map[string]float64{"adapter-agent": {"requests.replayed": float64(n)}},
+		Compare: map[string]*compare.Stats{"adapter-agent": {Compared: uint64(n), Identical: uint64(n),
+			Endpoints: []compare.EndpointStats{{Endpoint: "GET /", Compared: uint64(n), Identical: uint64(n)}}}},
+	}
+}
+
+func TestJudgeSameResponsesAndLatency(t *testing.T) {
+	s := loadDefault(t)
+	o := goodObservations(100)
+	o.Compare["adapter-agent"] = &compare.Stats{Compared: 100, Identical: 50, Different: 50, ProdP99ms: 2, TestP99ms: 30,
+		Endpoints: []compare.EndpointStats{
+			{Endpoint: "GET /", Compared: 50, Identical: 50},
+			{Endpoint: "POST /api/orders", Compared: 50, Different: 50, Fields: []compare.FieldCount{{Field: "status", Pairs: 50}},
+				Example: "status: 200 != 500", ProdP99ms: 2, TestP99ms: 30},
+		}}
+	s.Expect = append(s.Expect, spec.Expectation{Name: "fast", ResponseLatency: &spec.ResponseLatency{Test: "test-server"}})
+	vs, _ := Judge(s, o)
+	m := verdictsByName(vs)
+	v := m["test server answered as production did"]
+	if v.Passed || !strings.Contains(v.Detail, "POST /api/orders: 50 of 50 different (status; e.g. status: 200 != 500)") || strings.Contains(v.Detail, "GET /:") {
+		t.Fatalf("sameResponses: %+v", v)
+	}
+	l := m["fast"]
+	if l.Passed || !strings.Contains(l.Observed, "production p99 2.00 ms, test p99 30.00 ms") || !strings.Contains(l.Detail, "POST /api/orders") {
+		t.Fatalf("responseLatency: %+v", l)
+	}
+	delete(o.Compare, "adapter-agent")
+	vs, _ = Judge(s, o)
+	if v := verdictsByName(vs)["fast"]; v.Passed || !strings.Contains(v.Detail, "-compare") {
+		t.Fatalf("without a comparison: %+v", v)
 	}
 }
 

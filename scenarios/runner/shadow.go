@@ -142,8 +142,17 @@ func compareLines(st *compare.Stats) []string {
 	for _, v := range st.Dropped {
 		dropped += v
 	}
-	out := []string{fmt.Sprintf("responses: compared %d, identical %d, different %d, noise %d, incomplete %d, not compared %d",
-		st.Compared, st.Identical, st.Different, st.Noise, st.Incomplete, dropped)}
+	line := fmt.Sprintf("responses: compared %d, identical %d, different %d, noise %d, incomplete %d, not compared %d",
+		st.Compared, st.Identical, st.Different, st.Noise, st.Incomplete, dropped)
+	if dropped > 0 {
+		reasons := make([]string, 0, len(st.Dropped))
+		for k, v := range st.Dropped {
+			reasons = append(reasons, fmt.Sprintf("%s %d", k, v))
+		}
+		sort.Strings(reasons)
+		line += " (" + strings.Join(reasons, ", ") + ")"
+	}
+	out := []string{line}
 	if len(st.Endpoints) == 0 {
 		return out
 	}
