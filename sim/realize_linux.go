@@ -46,9 +46,21 @@ func Realize(ctx context.Context, topo Topology, opts Options) (*Lab, error) {
 // record picks the run id and writes the state file, listing every
 // namespace the lab is about to create.
 func (l *Lab) record(runID string) error {
+	r, err := recordRun(l.stateDir, runID, l.namespaceNames)
+	if err != nil {
+		return err
+	}
+	l.runID, l.rec = r.RunID, r
+	return nil
+}
+
+// recordRun picks a run id (runID, or a random free one when empty) and
+// writes its state file under dir listing the namespaces names(id), before
+// any of them exists, so Sweep removes what a killed run left.
+func recordRun(dir, runID string, names func(id string) []string) (*state.Run, error) {
 	pid, start, err := state.Self()
 	if err != nil {
-		return fmt.Errorf("identify owner process: %w", err)
+		return nil, fmt.Errorf("identify owner process: %w", err)
 	}
 	for try := 0; ; try++ {
 		id := runID
@@ -56,20 +68,19 @@ func (l *Lab) record(runID string) error {
 			id = state.NewRunID()
 		}
 		if err := state.CheckRunID(id); err != nil {
-			return fmt.Errorf("options: %w", err)
+			return nil, fmt.Errorf("options: %w", err)
 		}
 		r := &state.Run{RunID: id, PID: pid, StartTime: start, Created: time.Now().UTC(),
-			Namespaces: l.namespaceNames(id)}
+			Namespaces: names(id)}
 		err := prefixFree(id)
 		if err == nil {
-			err = state.Create(l.stateDir, r)
+			err = state.Create(dir, r)
 		}
 		if err == nil {
-			l.runID, l.rec = id, r
-			return nil
+			return r, nil
 		}
 		if runID != "" || try == 4 {
-			return fmt.Errorf("start run %s: %w", id, err)
+			return nil, fmt.Errorf("start run %s: %w", id, err)
 		}
 	}
 }

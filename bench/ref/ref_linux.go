@@ -11,7 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/mirrorlab/mirrorlab/bench/gen"
-	"github.com/mirrorlab/mirrorlab/bench/netlab"
+	"github.com/mirrorlab/mirrorlab/sim"
 )
 
 // Kind names a reference path.
@@ -48,8 +48,8 @@ var (
 // given packet size through it.
 type Setup struct {
 	Kind Kind
-	lab  *netlab.Lab
-	gen  *netlab.NS
+	nss  *sim.Namespaces
+	gen  *sim.Namespace
 	// txIf is the generator's sending interface; flow its addresses.
 	txIf  string
 	flow  gen.Flow
@@ -59,7 +59,7 @@ type Setup struct {
 
 type countSpec struct {
 	name string
-	ns   *netlab.NS
+	ns   *sim.Namespace
 	ifn  string
 }
 
@@ -67,34 +67,34 @@ type countSpec struct {
 // state file under stateDir (sim/state's default when empty) so a killed run
 // is swept by `mirrorlab clean`. Close removes them.
 func Build(ctx context.Context, kind Kind, stateDir string) (_ *Setup, err error) {
-	lab, err := netlab.New(stateDir, roles(kind)...)
+	nss, err := sim.NewNamespaces(stateDir, roles(kind)...)
 	if err != nil {
 		return nil, err
 	}
-	s := &Setup{Kind: kind, lab: lab}
+	s := &Setup{Kind: kind, nss: nss}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, s.Close())
 		}
 	}()
-	g, err := lab.AddNS("gen")
+	g, err := nss.Add("gen")
 	if err != nil {
 		return nil, err
 	}
-	sink, err := lab.AddNS("sink")
+	sink, err := nss.Add("sink")
 	if err != nil {
 		return nil, err
 	}
 	s.gen = g
-	gMAC, sMAC, err := lab.Veth(g, "g0", genAddr, sink, "s0", sinkAddr, MTU)
+	gMAC, sMAC, err := veth(g, "g0", genAddr, sink, "s0", sinkAddr, MTU)
 	if err != nil {
 		return nil, err
 	}
 	// Static neighbours: no ARP during trials.
-	if err := g.Neigh("g0", sinkAddr.Addr(), sMAC); err != nil {
+	if err := neigh(g, "g0", sinkAddr.Addr(), sMAC); err != nil {
 		return nil, err
 	}
-	if err := sink.Neigh("s0", genAddr.Addr(), gMAC); err != nil {
+	if err := neigh(sink, "s0", genAddr.Addr(), gMAC); err != nil {
 		return nil, err
 	}
 	s.flow = gen.Flow{SrcMAC: gMAC, DstMAC: sMAC, Src: genAddr.Addr(), Dst: sinkAddr.Addr(), SrcPort: 40000, DstPort: SinkPort}
@@ -106,11 +106,11 @@ func Build(ctx context.Context, kind Kind, stateDir string) (_ *Setup, err error
 	switch kind {
 	case Veth:
 	case VXLAN:
-		gv, err := g.VXLAN("vx0", 7, "g0", genAddr.Addr(), sinkAddr.Addr(), genInner)
+		gv, err := vxlan(g, "vx0", 7, "g0", genAddr.Addr(), sinkAddr.Addr(), genInner)
 		if err != nil {
 			return nil, err
 		}
-		sv, err := sink.VXLAN("vx0", 7, "s0", sinkAddr.Addr(), genAddr.Addr(), sinkInner)
+		sv, err := vxlan(sink, "vx0", 7, "s0", sinkAddr.Addr(), genAddr.Addr(), sinkInner)
 		if err != nil {
 			return nil, err
 		}
@@ -118,21 +118,21 @@ func Build(ctx context.Context, kind Kind, stateDir string) (_ *Setup, err error
 		s.txIf = "vx0"
 		s.count = []countSpec{{"delivered", sink, "vx0"}}
 	case TCMirred:
-		tgt, err := lab.AddNS("tgt")
+		tgt, err := nss.Add("tgt")
 		if err != nil {
 			return nil, err
 		}
-		pMAC, tMAC, err := lab.Veth(sink, "s1", prodMirror, tgt, "t0", tgtAddr, MTU)
+		pMAC, tMAC, err := veth(sink, "s1", prodMirror, tgt, "t0", tgtAddr, MTU)
 		if err != nil {
 			return nil, err
 		}
-		if err := sink.Neigh("s1", tgtAddr.Addr(), tMAC); err != nil {
+		if err := neigh(sink, "s1", tgtAddr.Addr(), tMAC); err != nil {
 			return nil, err
 		}
-		if err := tgt.Neigh("t0", prodMirror.Addr(), pMAC); err != nil {
+		if err := neigh(tgt, "t0", prodMirror.Addr(), pMAC); err != nil {
 			return nil, err
 		}
-		if _, err := sink.VXLAN("vxm", 7, "s1", prodMirror.Addr(), tgtAddr.Addr(), netip.Prefix{}); err != nil {
+		if _, err := vxlan(sink, "vxm", 7, "s1", prodMirror.Addr(), tgtAddr.Addr(), netip.Prefix{}); err != nil {
 			return nil, err
 		}
 		// The kernel's own mirror: every packet arriving on s0 is copied
@@ -143,7 +143,7 @@ func Build(ctx context.Context, kind Kind, stateDir string) (_ *Setup, err error
 			{"tc", "filter", "add", "dev", "s0", "ingress", "protocol", "all", "prio", "1", "u32", "match", "u32", "0", "0",
 				"action", "mirred", "egress", "mirror", "dev", "vxm"},
 		} {
-			if _, err := sink.Exec(ctx, argv...); err != nil {
+			if err := run(ctx, sink, argv...); err != nil {
 				return nil, err
 			}
 		}
@@ -160,7 +160,7 @@ func Build(ctx context.Context, kind Kind, stateDir string) (_ *Setup, err error
 // hold binds a UDP socket on port in ns that is never read, with the
 // smallest receive buffer: datagrams are dropped at the socket (no ICMP port
 // unreachable goes back) at almost no cost.
-func (s *Setup) hold(ns *netlab.NS, port int) error {
+func (s *Setup) hold(ns *sim.Namespace, port int) error {
 	return ns.Run(func() error {
 		fd, err := Hold(port)
 		if err != nil {
@@ -195,7 +195,7 @@ func (s *Setup) Path(size int, trial, settle time.Duration) (*gen.Path, error) {
 	if err != nil {
 		return nil, err
 	}
-	idx, err := s.gen.Index(s.txIf)
+	idx, err := index(s.gen, s.txIf)
 	if err != nil {
 		return nil, err
 	}
@@ -214,9 +214,9 @@ func (s *Setup) Path(size int, trial, settle time.Duration) (*gen.Path, error) {
 	return p, nil
 }
 
-func rxReader(ns *netlab.NS, ifn string) func() (uint64, error) {
+func rxReader(ns *sim.Namespace, ifn string) func() (uint64, error) {
 	return func() (uint64, error) {
-		c, err := gen.ReadLink(ns.Handle, ifn)
+		c, err := gen.ReadLink(ns.Handle(), ifn)
 		return c.RxPackets, err
 	}
 }
@@ -230,7 +230,7 @@ func (s *Setup) Close() error {
 		}
 	}
 	s.socks = nil
-	errs = append(errs, s.lab.Close())
+	errs = append(errs, s.nss.Close())
 	return errors.Join(errs...)
 }
 

@@ -56,11 +56,11 @@ func TestPrivilegedReferences(t *testing.T) {
 					t.Error(err)
 				}
 			}
-			name := "ml" + s.lab.RunID + "-gen"
+			name := "ml" + s.nss.RunID() + "-gen"
 			if _, err := os.Stat(filepath.Join("/var/run/netns", name)); err != nil {
 				t.Fatalf("namespace %s not there while the setup lives: %v", name, err)
 			}
-			stateFile := filepath.Join(stateDir, s.lab.RunID+".json")
+			stateFile := filepath.Join(stateDir, s.nss.RunID()+".json")
 			if _, err := os.Stat(stateFile); err != nil {
 				t.Fatalf("run not recorded for mirrorlab clean: %v", err)
 			}
@@ -73,7 +73,7 @@ func TestPrivilegedReferences(t *testing.T) {
 			}
 			ents, _ := os.ReadDir("/var/run/netns")
 			for _, e := range ents {
-				if strings.HasPrefix(e.Name(), "ml"+s.lab.RunID) {
+				if strings.HasPrefix(e.Name(), "ml"+s.nss.RunID()) {
 					t.Fatalf("namespace %s left after Close", e.Name())
 				}
 			}
