@@ -41,8 +41,11 @@
 // gives the instance end (IfName, Index, MAC, IP, Prefix, Gateway, MTU) and
 // the fabric end (PeerName, PeerIndex, PeerMAC, Bridge), where a hypervisor
 // would capture. Instance.Exec starts a program inside the instance (output
-// kept in bounded buffers, process group killed on context end, on Close and
-// by a parent-death signal if this process dies). Instance.AddVXLAN adds a
+// kept in bounded buffers, process group killed on context end and on
+// Close) under an init of ours in a PID namespace of its own: the init
+// carries the parent-death signal, so when this process dies, even by
+// SIGKILL, the program and everything it started die with it, whatever
+// user they switched to. Instance.AddVXLAN adds a
 // kernel VXLAN device like the walk-through's adapter.
 //
 // # Clean-up after a crash
