@@ -23,6 +23,9 @@ const (
 	envEnable = "MIRRORLAB_TERRAFORM" // 1: run
 	envBin    = "MIRRORLAB_TF_BIN"    // the cache of built binaries
 	envTool   = "MIRRORLAB_TF_TOOL"   // tofu | terraform | "" (tofu when built, else terraform)
+	// envProvider names a provider binary to use instead of the cache's
+	// (a released one, e.g. from a plugin mirror).
+	envProvider = "MIRRORLAB_TF_PROVIDER"
 )
 
 // tools are the binaries the test drives.
@@ -54,8 +57,17 @@ func findTools(t *testing.T) tools {
 	}
 	bin := cacheBin()
 	tl := tools{providerDir: bin}
-	if _, err := os.Stat(filepath.Join(bin, "terraform-provider-aws")); err != nil {
-		t.Skipf("the AWS provider is not built: %v (make test-terraform builds it; see %s)", err, filepath.Join(filepath.Dir(bin), "log", "provider.log"))
+	provider := filepath.Join(bin, "terraform-provider-aws")
+	if p := os.Getenv(envProvider); p != "" {
+		// dev_overrides wants a directory holding terraform-provider-aws
+		tl.providerDir = t.TempDir()
+		provider = p
+		if err := os.Symlink(p, filepath.Join(tl.providerDir, "terraform-provider-aws")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !isExec(provider) {
+		t.Skipf("the AWS provider is not built at %s (make test-terraform builds it; see %s)", provider, filepath.Join(filepath.Dir(bin), "log", "provider.log"))
 	}
 	want := os.Getenv(envTool)
 	if want == "" || want == "tofu" {
@@ -73,7 +85,7 @@ func findTools(t *testing.T) tools {
 		tl.tool, tl.toolName = p, "terraform"
 	}
 	ver, _ := exec.Command(tl.tool, "version").Output()
-	t.Logf("using %s: %s (provider: %s)", tl.toolName, strings.SplitN(string(ver), "\n", 2)[0], filepath.Join(bin, "terraform-provider-aws"))
+	t.Logf("using %s: %s (provider: %s)", tl.toolName, strings.SplitN(string(ver), "\n", 2)[0], provider)
 	tl.mirrorlab = filepath.Join(t.TempDir(), "mirrorlab")
 	build := exec.Command("go", "build", "-o", tl.mirrorlab, "../../cmd/mirrorlab")
 	if out, err := build.CombinedOutput(); err != nil {
