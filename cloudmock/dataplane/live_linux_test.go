@@ -272,3 +272,73 @@ func BenchmarkPrivilegedApplyLatency(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)/2])/1e6, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)-1])/1e6, "max-ms")
 }
+
+// TestPrivilegedLiveNLB: a session moved from an ENI target to a network
+// load balancer that was no target before sends its copies to the
+// registered agent; an agent registered later is health-checked and gets
+// a share of the new flows.
+func TestPrivilegedLiveNLB(t *testing.T) {
+	lab := testLab(t)
+	tgt := newSink(t, lab, "tgt1")
+	a1, a2 := newSink(t, lab, "agent1"), newSink(t, lab, "agent2")
+	listenTCP(t, lab, "agent1", 8081)
+	listenTCP(t, lab, "agent2", 8081)
+	eniSpec := baseSpec()
+	addSession(&eniSpec, "tms-nlb", "web", "tgt1", 1, 42, cloudmock.TrafficMirrorFilter{
+		IngressFilterRules: rules{rule(100, "accept", 17, 9000, 9000)},
+	})
+	svc, _ := startService(t, lab, eniSpec, func(c *Config) {
+		c.HealthCheck = HealthCheck{Port: 8081, Interval: 150 * time.Millisecond, Timeout: 150 * time.Millisecond,
+			HealthyThreshold: 2, UnhealthyThreshold: 3}
+	})
+	listenUDP(t, lab, "web", 9000).drain()
+	sendFlows(t, lab, 47000, 4, 2)
+	if got := settle(8, tgt, a1, a2); len(got) != 8 || len(flowAgents(got)) != 4 || got[0].at != "tgt1" {
+		t.Fatalf("ENI target: %d copies:%s", len(got), describe(got))
+	}
+
+	one := nlbSpec(true)
+	one.LoadBalancers[0].Targets = one.LoadBalancers[0].Targets[:1]
+	if err := svc.Apply(one); err != nil {
+		t.Fatal(err)
+	}
+	tgt.reset()
+	if len(svc.Snapshot().Health) != 1 || !agentHealthy(svc, "eni-agent1", true) {
+		t.Fatalf("health after the NLB came: %+v, want agent1 only", svc.Snapshot().Health)
+	}
+	sendFlows(t, lab, 47100, 8, 2)
+	got := settle(16, tgt, a1, a2)
+	for _, a := range got {
+		if a.at != "agent1" {
+			t.Fatalf("NLB with agent1 registered: a copy at %s:%s", a.at, describe(got))
+		}
+	}
+	if len(got) != 16 {
+		t.Fatalf("NLB with agent1 registered: %d copies, want 16", len(got))
+	}
+
+	if err := svc.Apply(nlbSpec(true)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for !agentHealthy(svc, "eni-agent2", true) {
+		if time.Now().After(deadline) {
+			t.Fatalf("agent2 not health-checked 3 s after it was registered: %+v", svc.Snapshot().Health)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	a1.reset()
+	const flows = 24
+	sendFlows(t, lab, 47200, flows, 2)
+	got = settle(2*flows, tgt, a1, a2)
+	spread := map[string]int{}
+	for _, agents := range flowAgents(got) {
+		for a := range agents {
+			spread[a]++
+		}
+	}
+	if len(got) != 2*flows || spread["agent1"] == 0 || spread["agent2"] == 0 || spread["tgt1"] != 0 {
+		t.Fatalf("after agent2 was registered: %d copies, flows per receiver %v; want %d spread over both agents", len(got), spread, 2*flows)
+	}
+	t.Logf("flows per agent after agent2 was registered: %v", spread)
+}
