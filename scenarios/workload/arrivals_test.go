@@ -15,6 +15,9 @@ func TestNumberedLoadArrivalsAndReplayFiguresAddUp(t *testing.T) {
 	res := RunHTTPLoad(ctx, HostNet(), HTTPLoad{URL: prodURL, Rate: 500, Duration: 200 * time.Millisecond,
 		Connections: 4, KeepAlive: true, Numbered: true, FirstID: 1000})
 	arr := prod.Arrivals()
+	if res.Sent > 100 {
+		t.Fatalf("sent %d at 500/s over 200 ms: more than rate × duration (100)", res.Sent)
+	}
 	if res.Sent < 50 || res.Succeeded != res.Sent || res.Failed != 0 || int64(len(arr)) != res.Succeeded {
 		t.Fatalf("load %+v, production saw %d ids", res, len(arr))
 	}

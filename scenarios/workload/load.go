@@ -122,7 +122,11 @@ func RunHTTPLoad(ctx context.Context, n Net, l HTTPLoad) LoadResult {
 			}
 		})
 	}
-	dispatch(stop, tickets, l.Rate, l.Count, start)
+	var end time.Time
+	if l.Duration > 0 {
+		end = start.Add(l.Duration)
+	}
+	dispatch(stop, tickets, l.Rate, l.Count, start, end)
 	close(tickets)
 	wg.Wait()
 	return LoadResult{Sent: sent.Load(), Succeeded: ok.Load(), Failed: failed.Load(), Errors: errs, Elapsed: time.Since(start)}
@@ -130,9 +134,10 @@ func RunHTTPLoad(ctx context.Context, n Net, l HTTPLoad) LoadResult {
 
 // dispatch hands out request indices until stop ends or count (when > 0) is
 // reached: at rate > 0 request i is due at start + i/rate, so a stall is
-// caught up and the offered rate holds over the run; otherwise as fast as
-// the connections take them.
-func dispatch(stop context.Context, tickets chan<- int, rate float64, count int, start time.Time) {
+// caught up and the offered rate holds over the run, and none is due at or
+// after end (when set: rate × duration requests, exactly); otherwise as
+// fast as the connections take them.
+func dispatch(stop context.Context, tickets chan<- int, rate float64, count int, start, end time.Time) {
 	var timer *time.Timer
 	defer func() {
 		if timer != nil {
@@ -142,6 +147,9 @@ func dispatch(stop context.Context, tickets chan<- int, rate float64, count int,
 	for i := 0; count <= 0 || i < count; i++ {
 		if rate > 0 {
 			due := start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+			if !end.IsZero() && !due.Before(end) {
+				return
+			}
 			if wait := time.Until(due); wait > 0 {
 				if timer == nil {
 					timer = time.NewTimer(wait)
