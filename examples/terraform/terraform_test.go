@@ -98,6 +98,7 @@ func TestTerraformLab(t *testing.T) {
 	if before[moduleVNI] != 0 || before[1] == 0 {
 		t.Fatalf("before apply: VXLAN per VNI at adapter-eni %v: want VNI 1 (the scenario's session) and no %d", before, moduleVNI)
 	}
+	t.Logf("before apply, at adapter-eni (tcpdump, %d HTTP requests from client to web): %v VXLAN datagrams by VNI", httpRequests, before)
 	destroy := applyPlanDestroy(t, tl, endpoint)
 	during := captureVNIs(t, tl, stateDir)
 	if during[moduleVNI] == 0 {
