@@ -1,8 +1,10 @@
 package main
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -59,9 +61,14 @@ const sudoPrefix = `sudo env "PATH=$PATH" `
 func readmeCommands(t *testing.T) []string {
 	t.Helper()
 	var cmds []string
-	in, cont := false, ""
+	in, cont, prev := false, "", ""
 	for _, line := range strings.Split(string(mustRead(t, "../../README.md")), "\n") {
+		before := prev
+		prev = line
 		switch {
+		case strings.HasPrefix(line, "```sh") && ranBy(t, before):
+			in = false // a test of its own runs this block's steps
+			continue
 		case strings.HasPrefix(line, "```sh"):
 			in = true
 			continue
@@ -226,4 +233,32 @@ func TestPrivilegedREADMECommands(t *testing.T) {
 	privtest.Require(t)
 	t.Setenv(asCommandEnv, "1") // up -d starts this binary as the lab's owner
 	checkREADME(t, true)
+}
+
+// ranByRE marks a README sh block whose steps another test runs (the line
+// before the block): <!-- steps run by TestName -->.
+var ranByRE = regexp.MustCompile(`^<!-- steps run by (Test\w+) -->$`)
+
+// ranBy says whether line marks the next block as run by another test,
+// and fails when that test does not exist.
+func ranBy(t *testing.T, line string) bool {
+	m := ranByRE.FindStringSubmatch(strings.TrimSpace(line))
+	if m == nil {
+		return false
+	}
+	found := false
+	_ = filepath.WalkDir("../..", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || found || d.IsDir() || !strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		b, _ := os.ReadFile(p)
+		found = strings.Contains(string(b), "func "+m[1]+"(t *testing.T)")
+		return nil
+	})
+	if !found {
+		t.Errorf("README: a block says %s runs its steps; there is no such test", m[1])
+	} else {
+		t.Logf("not run here: a block whose steps %s runs", m[1])
+	}
+	return true
 }
