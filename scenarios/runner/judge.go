@@ -50,6 +50,15 @@ func Judge(s *spec.Scenario, o *Observations) ([]Verdict, []Comparison) {
 		if c := j.expectation(&e); c != nil {
 			cmps = append(cmps, *c)
 		}
+		if e.ShouldFail {
+			v.Passed = !v.Passed
+			v.Want = "to fail: " + v.Want
+			if v.Passed {
+				v.Detail = strings.TrimSpace("failed, as it should: " + v.Detail)
+			} else {
+				v.Detail = strings.TrimSpace("held, but it should fail " + v.Detail)
+			}
+		}
 		out = append(out, v)
 	}
 	return out, cmps

@@ -4,6 +4,11 @@ package spec
 type Expectation struct {
 	// Name labels the check in reports (default: derived from its kind).
 	Name string `yaml:"name"`
+	// ShouldFail inverts the check: the expectation holds when its check
+	// does not (a regression that a demonstration scenario must catch);
+	// the verdict keeps the check's own detail, so reports still say what
+	// was found.
+	ShouldFail bool `yaml:"shouldFail"`
 
 	Mirrored        *MirrorCount     `yaml:"mirrored"`
 	NotMirrored     *NotMirrored     `yaml:"notMirrored"`
