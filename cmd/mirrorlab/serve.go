@@ -60,7 +60,7 @@ FILE is a scenario file or a name of the embedded library; with no FILE, the
 reference walk-through. Needs root on Linux, unless --no-lab.`,
 		Example: `  sudo mirrorlab serve
   # in another terminal:
-  export AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+  export AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
   aws ec2 describe-network-interfaces --filters Name=tag:Name,Values=web-eni
   mirrorlab serve --no-lab --listen 127.0.0.1:5000 rule-order`,
 		GroupID:           groupLabs,
@@ -220,7 +220,7 @@ func scenarioSource(s *spec.Scenario) ([]byte, error) {
 func printServe(w io.Writer, endpoint string, s *spec.Scenario, st cloudmock.Spec, names map[string]string, footer string) {
 	fmt.Fprintf(w, "EC2 API for %s (%s) on %s\n", s.Name, s.File, endpoint)
 	fmt.Fprintln(w, "environment for the aws CLI and the SDKs (credentials are not checked):")
-	fmt.Fprintf(w, "  export AWS_ENDPOINT_URL=%s AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test\n", endpoint)
+	fmt.Fprintf(w, "  export AWS_ENDPOINT_URL=%s AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test\n", endpoint)
 	fmt.Fprintln(w, "network interfaces:")
 	enis := append([]cloudmock.NetworkInterface(nil), st.NetworkInterfaces...)
 	sort.Slice(enis, func(i, j int) bool { return names[enis[i].NetworkInterfaceId] < names[enis[j].NetworkInterfaceId] })
