@@ -45,8 +45,10 @@ func TestDefaultScenario(t *testing.T) {
 		req.Rule != 100 || req.Truncated || !req.Delivered || req.Delivery != "delivered" {
 		t.Fatalf("request hop %+v", req)
 	}
+	// The walk-through also mirrors production's answers (egress from port
+	// 80) for the agent to compare.
 	resp := hop(t, r, "web-load", "response", "web-eni", "egress")
-	if resp.Mirrored || resp.Reason != "no-rule-matched" {
+	if !resp.Mirrored || resp.Session != "web-session" || resp.Rule != 100 || resp.VNI != 1 || !resp.Delivered {
 		t.Fatalf("response hop %+v", resp)
 	}
 	if c := hop(t, r, "web-load", "request", "client-eni", "egress"); c.Reason != "no-session" {

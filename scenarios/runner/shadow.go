@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/mirrorlab/mirrorlab/agent"
 	"github.com/mirrorlab/mirrorlab/agent/compare"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
@@ -32,17 +31,6 @@ func compareSettings(s *spec.Scenario, name string) compareOpts {
 		}
 	}
 	return o
-}
-
-// apply turns the comparison on in an agent's configuration (its own
-// -compare flags stay).
-func (o compareOpts) apply(cfg *agent.Config) {
-	if !o.on {
-		return
-	}
-	cfg.Compare = true
-	cfg.CompareIgnoreHeaders = append(cfg.CompareIgnoreHeaders, o.headers...)
-	cfg.CompareIgnoreJSON = append(cfg.CompareIgnoreJSON, o.jsonPs...)
 }
 
 func (j *judge) compareStats(agentName string) (*compare.Stats, string) {
