@@ -87,44 +87,19 @@ var filterFilters = filterFields[*cloudmock.TrafficMirrorFilter]{
 }
 
 func (s *Server) describeTrafficMirrorFilters(c *call) (any, error) {
-	ids, err := c.p.list("TrafficMirrorFilterId")
+	q, err := c.readDescribe("TrafficMirrorFilterId")
 	if err != nil {
-		return nil, err
-	}
-	fs, err := c.p.filters()
-	if err != nil {
-		return nil, err
-	}
-	pg, err := c.p.paging(5, 1000)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		var items []*cloudmock.TrafficMirrorFilter
-		for _, id := range ids {
-			i := findFilter(spec, id)
-			if i < 0 {
-				return nil, filterNotFound(id)
-			}
-			items = append(items, &spec.TrafficMirrorFilters[i])
-		}
-		if len(ids) == 0 {
-			for i := range spec.TrafficMirrorFilters {
-				items = append(items, &spec.TrafficMirrorFilters[i])
-			}
-		}
-		id := func(f *cloudmock.TrafficMirrorFilter) string { return f.TrafficMirrorFilterId }
-		items, err := applyFilters(items, fs, filterFilters, id, tags)
+		items, next, err := pickByID(q, spec.TrafficMirrorFilters, specFinder(spec, findFilter), filterNotFound, filterFilters,
+			func(x *cloudmock.TrafficMirrorFilter) string { return x.TrafficMirrorFilterId }, tags)
 		if err != nil {
 			return nil, err
 		}
-		items, next := page(pg, items, id)
 		out := describeFiltersResult{NextToken: next}
-		for _, f := range items {
-			out.TrafficMirrorFilters = append(out.TrafficMirrorFilters, toXMLFilter(f, tags))
+		for _, x := range items {
+			out.TrafficMirrorFilters = append(out.TrafficMirrorFilters, toXMLFilter(x, tags))
 		}
 		return out, nil
 	})

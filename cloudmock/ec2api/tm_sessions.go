@@ -190,41 +190,16 @@ func (s *Server) sessionFilters() filterFields[*cloudmock.TrafficMirrorSession] 
 }
 
 func (s *Server) describeTrafficMirrorSessions(c *call) (any, error) {
-	ids, err := c.p.list("TrafficMirrorSessionId")
+	q, err := c.readDescribe("TrafficMirrorSessionId")
 	if err != nil {
-		return nil, err
-	}
-	fs, err := c.p.filters()
-	if err != nil {
-		return nil, err
-	}
-	pg, err := c.p.paging(5, 1000)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		var items []*cloudmock.TrafficMirrorSession
-		for _, id := range ids {
-			i := findSession(spec, id)
-			if i < 0 {
-				return nil, sessionNotFound(id)
-			}
-			items = append(items, &spec.TrafficMirrorSessions[i])
-		}
-		if len(ids) == 0 {
-			for i := range spec.TrafficMirrorSessions {
-				items = append(items, &spec.TrafficMirrorSessions[i])
-			}
-		}
-		id := func(x *cloudmock.TrafficMirrorSession) string { return x.TrafficMirrorSessionId }
-		items, err := applyFilters(items, fs, s.sessionFilters(), id, tags)
+		items, next, err := pickByID(q, spec.TrafficMirrorSessions, specFinder(spec, findSession), sessionNotFound, s.sessionFilters(),
+			func(x *cloudmock.TrafficMirrorSession) string { return x.TrafficMirrorSessionId }, tags)
 		if err != nil {
 			return nil, err
 		}
-		items, next := page(pg, items, id)
 		out := describeSessionsResult{NextToken: next}
 		for _, x := range items {
 			out.TrafficMirrorSessions = append(out.TrafficMirrorSessions, s.toXMLSession(x, tags))

@@ -91,44 +91,19 @@ func (s *Server) targetFilters() filterFields[*cloudmock.TrafficMirrorTarget] {
 }
 
 func (s *Server) describeTrafficMirrorTargets(c *call) (any, error) {
-	ids, err := c.p.list("TrafficMirrorTargetId")
+	q, err := c.readDescribe("TrafficMirrorTargetId")
 	if err != nil {
-		return nil, err
-	}
-	fs, err := c.p.filters()
-	if err != nil {
-		return nil, err
-	}
-	pg, err := c.p.paging(5, 1000)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		var items []*cloudmock.TrafficMirrorTarget
-		for _, id := range ids {
-			i := findTarget(spec, id)
-			if i < 0 {
-				return nil, targetNotFound(id)
-			}
-			items = append(items, &spec.TrafficMirrorTargets[i])
-		}
-		if len(ids) == 0 {
-			for i := range spec.TrafficMirrorTargets {
-				items = append(items, &spec.TrafficMirrorTargets[i])
-			}
-		}
-		id := func(t *cloudmock.TrafficMirrorTarget) string { return t.TrafficMirrorTargetId }
-		items, err := applyFilters(items, fs, s.targetFilters(), id, tags)
+		items, next, err := pickByID(q, spec.TrafficMirrorTargets, specFinder(spec, findTarget), targetNotFound, s.targetFilters(),
+			func(x *cloudmock.TrafficMirrorTarget) string { return x.TrafficMirrorTargetId }, tags)
 		if err != nil {
 			return nil, err
 		}
-		items, next := page(pg, items, id)
 		out := describeTargetsResult{NextToken: next}
-		for _, t := range items {
-			out.TrafficMirrorTargets = append(out.TrafficMirrorTargets, s.toXMLTarget(t, tags))
+		for _, x := range items {
+			out.TrafficMirrorTargets = append(out.TrafficMirrorTargets, s.toXMLTarget(x, tags))
 		}
 		return out, nil
 	})

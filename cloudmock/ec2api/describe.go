@@ -1,0 +1,60 @@
+package ec2api
+
+import "github.com/mirrorlab/mirrorlab/cloudmock"
+
+// describeQuery is what a Describe action reads before it looks at the
+// state: the ids it names (X.N), its Filter.N and its page.
+type describeQuery struct {
+	ids []string
+	fs  []Filter
+	pg  pager
+}
+
+// readDescribe reads idParam.N, Filter.N and MaxResults/NextToken (5 to
+// 1000 per page), then DryRun and the unknown parameters (c.begin).
+func (c *call) readDescribe(idParam string) (describeQuery, error) {
+	var q describeQuery
+	var err error
+	if q.ids, err = c.p.list(idParam); err != nil {
+		return q, err
+	}
+	if q.fs, err = c.p.filters(); err != nil {
+		return q, err
+	}
+	if q.pg, err = c.p.paging(5, 1000); err != nil {
+		return q, err
+	}
+	return q, c.begin()
+}
+
+// pickByID answers a Describe of the traffic-mirror resources: the items
+// of all named by q.ids in that order (every item when none is named; an
+// unknown id answers missing(id)), then filtered by q.fs and cut to q's
+// page. It returns the page and the next token.
+func pickByID[T any](q describeQuery, all []T, find func(string) int, missing func(string) error,
+	fields filterFields[*T], id func(*T) string, tags tagStore) ([]*T, string, error) {
+	var items []*T
+	for _, want := range q.ids {
+		i := find(want)
+		if i < 0 {
+			return nil, "", missing(want)
+		}
+		items = append(items, &all[i])
+	}
+	if len(q.ids) == 0 {
+		for i := range all {
+			items = append(items, &all[i])
+		}
+	}
+	items, err := applyFilters(items, q.fs, fields, id, tags)
+	if err != nil {
+		return nil, "", err
+	}
+	items, next := page(q.pg, items, id)
+	return items, next, nil
+}
+
+// specFinder adapts a find function of the Spec to pickByID.
+func specFinder(spec *cloudmock.Spec, find func(*cloudmock.Spec, string) int) func(string) int {
+	return func(id string) int { return find(spec, id) }
+}
