@@ -121,7 +121,7 @@ func runServe(ctx context.Context, a *app, file string, o serveOpts) error {
 	}
 	served, names := ec2api.AssignIDs(ms, s.Name) // stable for a given file
 	fwd := &applyForwarder{}
-	cfg := ec2api.Config{Spec: served, Names: names, Apply: fwd.apply, Seed: s.Seed()}
+	cfg := ec2api.Config{Spec: served, Names: names, Apply: fwd.apply, TargetHealth: fwd.health, Seed: s.Seed()}
 	if src, err := scenarioSource(s); err == nil {
 		if ex, err := export.New(s.File, src, names); err == nil {
 			cfg.Export = ex.Export
@@ -156,7 +156,7 @@ func runServe(ctx context.Context, a *app, file string, o serveOpts) error {
 		}
 	}
 	if o.noLab {
-		fwd.set(func(cloudmock.Spec) error { return nil })
+		fwd.set(func(cloudmock.Spec) error { return nil }, nil)
 		stop := start()
 		printServe(a.stdout, endpoint, s, srv.Spec(), names, "API only (--no-lab): changes are validated and kept, nothing mirrors")
 		if o.ready != nil {
@@ -180,15 +180,18 @@ func runServe(ctx context.Context, a *app, file string, o serveOpts) error {
 }
 
 // applyForwarder hands the server's accepted states to the running lab,
-// once it runs; before that, a change is refused.
+// once it runs (before that, a change is refused), and asks the lab's
+// health checks for DescribeTargetHealth (without a lab, registered
+// targets are healthy, as the model starts them).
 type applyForwarder struct {
-	mu sync.Mutex
-	fn func(cloudmock.Spec) error
+	mu       sync.Mutex
+	fn       func(cloudmock.Spec) error
+	healthFn func(lb, eni string) (bool, error)
 }
 
-func (f *applyForwarder) set(fn func(cloudmock.Spec) error) {
+func (f *applyForwarder) set(fn func(cloudmock.Spec) error, health func(lb, eni string) (bool, error)) {
 	f.mu.Lock()
-	f.fn = fn
+	f.fn, f.healthFn = fn, health
 	f.mu.Unlock()
 }
 
@@ -199,6 +202,16 @@ func (f *applyForwarder) apply(s cloudmock.Spec) error {
 		return errors.New("the lab is not running")
 	}
 	return f.fn(s)
+}
+
+func (f *applyForwarder) health(lb, eni string) (bool, error) {
+	f.mu.Lock()
+	h := f.healthFn
+	f.mu.Unlock()
+	if h == nil {
+		return true, nil
+	}
+	return h(lb, eni)
 }
 
 // scenarioSource returns the bytes the scenario was read from.

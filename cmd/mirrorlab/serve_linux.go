@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/cloudmock/ec2api"
 	"github.com/mirrorlab/mirrorlab/scenarios/runner"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
@@ -22,8 +21,8 @@ func serveLab(ctx context.Context, a *app, s *spec.Scenario, srv *ec2api.Server,
 	var stop func() error
 	err := runner.Serve(ctx, s, runner.Options{StateDir: o.stateDir, Progress: a.stdout},
 		runner.ServeConfig{Spec: &st, Names: names},
-		func(info runner.LabInfo, apply func(cloudmock.Spec) error) error {
-			fwd.set(apply)
+		func(info runner.LabInfo, lab runner.Served) error {
+			fwd.set(lab.Apply, lab.TargetHealth)
 			var err error
 			if unrecord, err = recordLab(ctx, o.stateDir, info, ""); err != nil {
 				return err
@@ -31,7 +30,7 @@ func serveLab(ctx context.Context, a *app, s *spec.Scenario, srv *ec2api.Server,
 			stop = start()
 			return nil
 		})
-	fwd.set(nil)
+	fwd.set(nil, nil)
 	if stop != nil {
 		err = errors.Join(err, stop())
 	}

@@ -26,7 +26,7 @@ func Up(ctx context.Context, s *spec.Scenario, opts Options, ready func(LabInfo)
 // receives, besides the lab's description, the function that applies a
 // new configuration to the running service (atomically, see
 // dataplane.Service.Apply). It keeps the lab up until ctx ends.
-func Serve(ctx context.Context, s *spec.Scenario, opts Options, cfg ServeConfig, ready func(LabInfo, func(cloudmock.Spec) error) error) error {
+func Serve(ctx context.Context, s *spec.Scenario, opts Options, cfg ServeConfig, ready func(LabInfo, Served) error) error {
 	if cfg.Spec == nil {
 		ms, err := s.ModelSpec()
 		if err != nil {
@@ -34,7 +34,20 @@ func Serve(ctx context.Context, s *spec.Scenario, opts Options, cfg ServeConfig,
 		}
 		cfg.Spec = &ms
 	}
-	return up(ctx, s, opts, &cfg, func(info LabInfo, r *run) error { return ready(info, r.svc.Apply) })
+	return up(ctx, s, opts, &cfg, func(info LabInfo, r *run) error {
+		return ready(info, Served{Apply: r.svc.Apply, TargetHealth: func(lb, eni string) (bool, error) {
+			return r.svc.Model().TargetHealth(lb, eni)
+		}})
+	})
+}
+
+// Served is what a served lab hands to the API server while it runs.
+type Served struct {
+	// Apply swaps a new configuration into the running mirror service.
+	Apply func(cloudmock.Spec) error
+	// TargetHealth says whether a load balancer's registered target is
+	// healthy, as the data plane's health checks last found it.
+	TargetHealth func(loadBalancerArn, networkInterfaceID string) (bool, error)
 }
 
 // ServeConfig is the mirror configuration a served lab starts from.
