@@ -150,21 +150,11 @@ func (s *Server) aclFilters() filterFields[*cloudmock.NetworkAcl] {
 }
 
 func (s *Server) describeNetworkAcls(c *call) (any, error) {
-	ids, err := c.p.list("NetworkAclId")
+	q, err := c.readDescribe("NetworkAclId")
 	if err != nil {
 		return nil, err
 	}
-	fs, err := c.p.filters()
-	if err != nil {
-		return nil, err
-	}
-	pg, err := c.p.paging(5, 1000)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
+	ids, fs, pg := q.ids, q.fs, q.pg
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
 		if err := idsExist(ids, func(id string) bool { return findACL(spec, id) >= 0 }, codeACLNotFound, "network ACL ID"); err != nil {
 			return nil, err

@@ -138,25 +138,15 @@ func groupByName(spec *cloudmock.Spec, tags tagStore, name string) (string, bool
 }
 
 func (s *Server) describeSecurityGroups(c *call) (any, error) {
-	ids, err := c.p.list("GroupId")
-	if err != nil {
-		return nil, err
-	}
 	names, err := c.p.list("GroupName")
 	if err != nil {
 		return nil, err
 	}
-	fs, err := c.p.filters()
+	q, err := c.readDescribe("GroupId")
 	if err != nil {
 		return nil, err
 	}
-	pg, err := c.p.paging(5, 1000)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
+	ids, fs, pg := q.ids, q.fs, q.pg
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
 		if err := idsExist(ids, func(id string) bool { return findGroup(spec, id) >= 0 }, codeGroupNotFound, "security group"); err != nil {
 			return nil, err

@@ -76,21 +76,11 @@ func (s *Server) vpcFilters() filterFields[*cloudmock.Vpc] {
 }
 
 func (s *Server) describeVpcs(c *call) (any, error) {
-	ids, err := c.p.list("VpcId")
+	q, err := c.readDescribe("VpcId")
 	if err != nil {
 		return nil, err
 	}
-	fs, err := c.p.filters()
-	if err != nil {
-		return nil, err
-	}
-	pg, err := c.p.paging(5, 1000)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
+	ids, fs, pg := q.ids, q.fs, q.pg
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
 		if err := idsExist(ids, func(id string) bool { return findVpc(spec, id) >= 0 }, codeVpcNotFound, "vpc ID"); err != nil {
 			return nil, err
@@ -180,21 +170,11 @@ func (s *Server) subnetFilters(spec *cloudmock.Spec) filterFields[*cloudmock.Sub
 }
 
 func (s *Server) describeSubnets(c *call) (any, error) {
-	ids, err := c.p.list("SubnetId")
+	q, err := c.readDescribe("SubnetId")
 	if err != nil {
 		return nil, err
 	}
-	fs, err := c.p.filters()
-	if err != nil {
-		return nil, err
-	}
-	pg, err := c.p.paging(5, 1000)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
+	ids, fs, pg := q.ids, q.fs, q.pg
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
 		if err := idsExist(ids, func(id string) bool { return findSubnet(spec, id) >= 0 }, codeSubnetNotFound, "subnet ID"); err != nil {
 			return nil, err
