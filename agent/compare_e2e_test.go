@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -126,4 +127,109 @@ func TestCompareEndToEnd(t *testing.T) {
 func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// runCompareTraffic mirrors one keep-alive connection carrying requests
+// for targets, each answered by production with prodBody(i), through an
+// agent started with cfg, and returns its comparison once every pair is
+// compared (or 15 s have passed).
+func runCompareTraffic(t *testing.T, cfg Config, targets []string, prodBody func(i int) string) *Stats {
+	t.Helper()
+	a, stop := startAgent(t, cfg)
+	client := netip.MustParseAddrPort("198.51.100.7:41001")
+	c := pktgen.NewFlow(client, serverAddr, 1000)
+	s := pktgen.NewFlow(serverAddr, client, 9000)
+	frames := [][]byte{c.Frame(c.SYN()), s.Frame(s.SYN())}
+	for i, target := range targets {
+		body := prodBody(i)
+		for _, sg := range c.Write([]byte("GET " + target + " HTTP/1.1\r\nHost: shop\r\n\r\n")) {
+			frames = append(frames, c.Frame(sg))
+		}
+		resp := "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + itoa(len(body)) + "\r\n\r\n" + body
+		for _, sg := range s.Write([]byte(resp)) {
+			frames = append(frames, s.Frame(sg))
+		}
+	}
+	frames = append(frames, c.Frame(c.FIN()), s.Frame(s.FIN()))
+	conn, err := net.Dial("udp", a.Addr("udp").String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, f := range frames {
+		if _, err := conn.Write(pktgen.VXLAN(1, f)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		st := a.Stats()
+		if st.Compare != nil && st.Compare.Compared >= uint64(len(targets)) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	st := a.Stats()
+	return &st
+}
+
+// TestCompareBaselineEndToEnd is Diffy's method end to end: production
+// (mirrored), the test server and a baseline running production's version
+// all put a timestamp that changes per answer in every JSON body, and
+// every request is distinct, so production's own answers cannot teach that
+// the timestamp is noise. With -compare-baseline the agent replays each
+// request to the baseline too, sees production and the baseline disagree
+// on .ts and counts those pairs as noise, while the changed .v on /other
+// stays a regression. Without the baseline the same traffic shows .ts as
+// a regression everywhere: the baseline is what makes the difference.
+func TestCompareBaselineEndToEnd(t *testing.T) {
+	version := func(v int) *httptest.Server {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			ver := 1
+			if strings.HasPrefix(r.URL.Path, "/other/") {
+				ver = v
+			}
+			_, _ = io.WriteString(w, `{"ts":`+itoa(int(time.Now().UnixNano()%1e9))+`,"v":`+itoa(ver)+`}`)
+		}))
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	test, baseline := version(2), version(1)
+	var targets []string
+	for i := 1; i <= 12; i++ {
+		if i%4 == 0 {
+			targets = append(targets, "/other/"+itoa(i))
+		} else {
+			targets = append(targets, "/item/"+itoa(i))
+		}
+	}
+	prod := func(i int) string { return `{"v":1,"ts":` + itoa(1000+i) + `}` }
+	cfg := Config{Listen: "127.0.0.1:0", UDPSockets: 1, Workers: 2, Destination: test.URL,
+		SummaryInterval: -1, Compare: true, CompareBaseline: baseline.URL}
+
+	st := runCompareTraffic(t, cfg, targets, prod).Compare
+	if st == nil || st.Compared != 12 || st.Noise != 9 || st.Different != 3 || st.Identical != 0 || len(st.Dropped) != 0 || len(st.Endpoints) != 2 {
+		t.Fatalf("with a baseline: %+v", st)
+	}
+	item, other := st.Endpoints[0], st.Endpoints[1]
+	if item.Endpoint != "GET /item/{id}" || item.Noise != 9 || item.Different != 0 || !reflect.DeepEqual(item.NoiseFields, []string{"body .ts"}) {
+		t.Errorf("item endpoint %+v", item)
+	}
+	if other.Endpoint != "GET /other/{id}" || other.Different != 3 || len(other.Fields) != 1 || other.Fields[0].Field != "body .v" {
+		t.Errorf("other endpoint %+v", other)
+	}
+	if st.LearnKept != 0 {
+		t.Errorf("with a baseline, %d production answers were kept to learn from", st.LearnKept)
+	}
+
+	cfg.CompareBaseline = ""
+	st = runCompareTraffic(t, cfg, targets, prod).Compare
+	if st == nil || st.Compared != 12 || st.Different != 12 || st.Noise != 0 {
+		t.Fatalf("without a baseline the timestamps are not known to be noise: %+v", st)
+	}
 }

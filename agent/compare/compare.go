@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+
+	"github.com/mirrorlab/mirrorlab/agent/budget"
 )
 
 // Options configure a Comparer.
@@ -21,6 +23,12 @@ type Options struct {
 	// learn noise from identical requests (default 64; -1 turns learning
 	// off).
 	LearnEntries int
+	// LearnBytes bounds the bytes of the production responses kept for
+	// learning, over every endpoint (default 8 MiB).
+	LearnBytes int64
+	// Budget, when set, is charged for every response kept for learning
+	// (the agent's memory budget); a refused charge keeps nothing.
+	Budget *budget.Budget
 }
 
 // Outcome is the verdict on one pair.
@@ -78,6 +86,8 @@ type Comparer struct {
 	ignoreJSON []pattern
 	maxEP      int
 	learnN     int
+	learnMax   int64
+	budget     *budget.Budget
 
 	mu        sync.Mutex
 	endpoints map[string]*endpoint
@@ -86,16 +96,24 @@ type Comparer struct {
 	noiseBuf  []Diff
 	prodAll   hist // over every endpoint
 	testAll   hist
+	// learning from production: responses and bytes kept, responses
+	// not kept (an endpoint's or the byte cap reached, memory refused)
+	kept, keptBytes int64
+	learnSkipped    uint64
 }
 
 // New checks opts and returns a Comparer.
 func New(opts Options) (*Comparer, error) {
-	c := &Comparer{maxEP: opts.MaxEndpoints, learnN: opts.LearnEntries, endpoints: map[string]*endpoint{}}
+	c := &Comparer{maxEP: opts.MaxEndpoints, learnN: opts.LearnEntries, learnMax: opts.LearnBytes,
+		budget: opts.Budget, endpoints: map[string]*endpoint{}}
 	if c.maxEP <= 0 {
 		c.maxEP = 1000
 	}
 	if c.learnN == 0 {
 		c.learnN = 64
+	}
+	if c.learnMax <= 0 {
+		c.learnMax = 8 << 20
 	}
 	c.ignoreHdr = append(append(c.ignoreHdr, DefaultIgnoredHeaders...), opts.IgnoreHeaders...)
 	var errs []error
@@ -181,23 +199,52 @@ func (c *Comparer) learnFromProduction(ep *endpoint, p *Pair) {
 		return
 	}
 	if len(ep.seen) >= c.learnN {
+		c.learnSkipped++
 		return
 	}
-	kept := &Response{Status: p.Prod.Status, Header: p.Prod.Header, Body: p.Prod.Body}
-	ep.seen[p.RequestKey] = kept
-	ep.keptBytes += int64(len(kept.Body))
-	for _, f := range kept.Header {
-		ep.keptBytes += int64(len(f.Name) + len(f.Value))
+	cost := keptCost(p.Prod)
+	if c.keptBytes+cost > c.learnMax || !c.budget.TryCharge(cost) {
+		c.learnSkipped++
+		return
 	}
+	ep.seen[p.RequestKey] = &Response{Status: p.Prod.Status, Header: p.Prod.Header, Body: p.Prod.Body}
+	c.keptBytes += cost
+	c.kept++
+}
+
+// keptCost approximates the bytes a response kept for learning holds.
+func keptCost(r *Response) int64 {
+	n := int64(96 + cap(r.Body))
+	for _, f := range r.Header {
+		n += int64(len(f.Name) + len(f.Value) + 32)
+	}
+	return n
+}
+
+// Close forgets the responses kept for learning and gives their bytes
+// back to the budget; the figures stay.
+func (c *Comparer) Close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.budget.Release(c.keptBytes)
+	c.keptBytes, c.kept = 0, 0
+	c.learnN = -1
+	for _, ep := range append(c.endpointList(), c.other) {
+		clear(ep.seen)
+	}
+}
+
+func (c *Comparer) endpointList() []*endpoint {
+	out := make([]*endpoint, 0, len(c.endpoints))
+	for _, ep := range c.endpoints {
+		out = append(out, ep)
+	}
+	return out
 }
 
 // KeptBytes returns the bytes of production responses kept for learning.
 func (c *Comparer) KeptBytes() int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	n := c.other.keptBytes
-	for _, ep := range c.endpoints {
-		n += ep.keptBytes
-	}
-	return n
+	return c.keptBytes
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mirrorlab/mirrorlab/agent/budget"
 	"github.com/mirrorlab/mirrorlab/agent/httpparse"
 )
 
@@ -190,5 +191,42 @@ func BenchmarkCompare(b *testing.B) {
 				c.Compare(p)
 			}
 		})
+	}
+}
+
+// The production answers kept to learn noise from are bounded by count per
+// endpoint, by bytes over all endpoints and by the memory budget; every
+// response not kept is counted, and Close gives the bytes back.
+func TestLearningIsBounded(t *testing.T) {
+	body := strings.Repeat("x", 1000)
+	keep := func(c *Comparer, n int) {
+		for i := 0; i < n; i++ {
+			r := jsonResp(200, body)
+			c.Compare(&Pair{Method: "GET", Target: fmt.Sprintf("/e%d/x", i%3), RequestKey: uint64(i + 1), Prod: r, Test: r})
+		}
+	}
+	b := budget.New(64 << 20)
+	c := mustNew(t, Options{LearnEntries: 4, Budget: b})
+	keep(c, 30) // 3 endpoints x 4 kept, 18 not
+	s := c.Stats()
+	if s.LearnKept != 12 || s.LearnSkipped != 18 || s.LearnKeptBytes != b.Used() || b.Used() < 12*1000 {
+		t.Fatalf("per endpoint: kept %d (%d bytes, budget %d), skipped %d", s.LearnKept, s.LearnKeptBytes, b.Used(), s.LearnSkipped)
+	}
+	c.Close()
+	if b.Used() != 0 || c.KeptBytes() != 0 {
+		t.Fatalf("after Close the budget holds %d, kept %d", b.Used(), c.KeptBytes())
+	}
+
+	c = mustNew(t, Options{LearnBytes: 5000})
+	keep(c, 30)
+	if s := c.Stats(); s.LearnKept != 4 || s.LearnKeptBytes > 5000 || s.LearnSkipped != 26 {
+		t.Fatalf("byte cap: %+v", s)
+	}
+
+	small := budget.New(budget.MinReserve + 3000) // room for 2 responses of state
+	c = mustNew(t, Options{Budget: small})
+	keep(c, 30)
+	if s := c.Stats(); s.LearnKept != 2 || s.LearnSkipped != 28 || small.Refused() != 28 {
+		t.Fatalf("budget: %+v (refused %d)", s, small.Refused())
 	}
 }

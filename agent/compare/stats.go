@@ -27,7 +27,6 @@ type endpoint struct {
 	overflow                               [NumKinds]uint64 // differences beyond maxSigs
 	overflowEx                             string
 	seen                                   map[uint64]*Response
-	keptBytes                              int64
 	prodLat, testLat                       hist
 }
 
@@ -133,6 +132,13 @@ type Stats struct {
 	// pairs waiting for a response, and pairs never compared by reason.
 	Pending int               `json:"pending"`
 	Dropped map[string]uint64 `json:"dropped,omitempty"`
+	// Learning noise from production's own answers to identical requests
+	// (on without a baseline): responses kept to compare later ones with,
+	// their bytes (charged to the memory budget), and responses not kept
+	// (an endpoint's count, the byte cap or the budget reached).
+	LearnKept      int64  `json:"learnKept,omitempty"`
+	LearnKeptBytes int64  `json:"learnKeptBytes,omitempty"`
+	LearnSkipped   uint64 `json:"learnSkipped,omitempty"`
 }
 
 // Stats returns the figures so far. Differences whose fields have since
@@ -160,6 +166,7 @@ func (c *Comparer) Stats() Stats {
 	sort.Slice(s.Endpoints, func(i, j int) bool { return s.Endpoints[i].Endpoint < s.Endpoints[j].Endpoint })
 	s.ProdP50ms, s.ProdP90ms, s.ProdP99ms = c.prodAll.quantile(0.5), c.prodAll.quantile(0.9), c.prodAll.quantile(0.99)
 	s.TestP50ms, s.TestP90ms, s.TestP99ms = c.testAll.quantile(0.5), c.testAll.quantile(0.9), c.testAll.quantile(0.99)
+	s.LearnKept, s.LearnKeptBytes, s.LearnSkipped = c.kept, c.keptBytes, c.learnSkipped
 	return s
 }
 

@@ -17,7 +17,10 @@ import (
 // Config configures a Shadow.
 type Config struct {
 	Compare compare.Options
-	// Baseline: a baseline destination's responses are joined too.
+	// Baseline: a baseline destination's responses are joined too, and
+	// noise is what production and the baseline disagree on (Diffy's
+	// method); learning noise from production's own answers to identical
+	// requests, the way without a baseline, is then off.
 	Baseline bool
 	// Timeout drops a pair still missing a response after that long
 	// (default 30s).
@@ -76,6 +79,12 @@ func New(cfg Config) (*Shadow, error) {
 	}
 	if cfg.Budget == nil {
 		cfg.Budget = budget.New(256 << 20)
+	}
+	if cfg.Baseline && cfg.Compare.LearnEntries == 0 {
+		cfg.Compare.LearnEntries = -1
+	}
+	if cfg.Compare.Budget == nil {
+		cfg.Compare.Budget = cfg.Budget
 	}
 	cmp, err := compare.New(cfg.Compare)
 	if err != nil {
@@ -224,13 +233,15 @@ func (e *entry) waitingFor(baseline bool) string {
 	return "none"
 }
 
-// Close drops every pair still pending (reason "shutdown_<side>").
+// Close drops every pair still pending (reason "shutdown_<side>") and
+// the responses kept for learning; the figures stay.
 func (s *Shadow) Close() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	for k, e := range s.pending {
 		s.removeLocked(k, e, "shutdown_"+e.waitingFor(s.cfg.Baseline))
 	}
+	s.mu.Unlock()
+	s.cmp.Close()
 }
 
 // Stats returns the comparison's figures with the drops and the pairs

@@ -59,8 +59,14 @@ func TestJoinCompareAndDrops(t *testing.T) {
 	if st.Compared != 2 || st.Identical != 1 || st.Different != 1 || st.Pending != 0 || !reflect.DeepEqual(st.Dropped, wantDrops) {
 		t.Fatalf("stats %+v", st)
 	}
+	// Two distinct requests' production answers are kept to learn noise
+	// from: charged to the budget until Close.
+	if kept := s.Comparer().KeptBytes(); kept == 0 || b.Used() != kept || st.LearnKept != 2 || st.LearnKeptBytes != kept {
+		t.Fatalf("budget holds %d bytes, kept for learning %d (stats: %d responses, %d bytes)", b.Used(), kept, st.LearnKept, st.LearnKeptBytes)
+	}
+	s.Close()
 	if b.Used() != 0 {
-		t.Fatalf("budget still holds %d bytes", b.Used())
+		t.Fatalf("budget still holds %d bytes after Close", b.Used())
 	}
 	var line diffLine
 	if err := json.Unmarshal(out.Bytes(), &line); err != nil {
@@ -86,5 +92,45 @@ func TestPendingCapAndBudget(t *testing.T) {
 	st := s.Stats()
 	if st.Dropped["pending_limit"] != 1 || st.Dropped["shutdown_production"] != 2 {
 		t.Fatalf("dropped %v", st.Dropped)
+	}
+}
+
+// With a baseline, noise is what production and the baseline disagree on;
+// production's own answers to identical requests are not learned from.
+func TestBaselineDecidesNoise(t *testing.T) {
+	for _, baseline := range []bool{false, true} {
+		b := budget.New(64 << 20)
+		s, err := New(Config{Baseline: baseline, Budget: b})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := stream.Conn{ID: 1}
+		for i := uint64(1); i <= 3; i++ {
+			// production's timestamp changes per answer; the baseline
+			// answers as production did; the test server differs on it.
+			r := &httpparse.Request{Method: "GET", Target: "/t", Proto: "HTTP/1.1", Seq: i}
+			prod := []byte(`{"v":1,"ts":` + string(rune('0'+i)) + `}`)
+			s.Request(c, r)
+			s.Response(c, &httpparse.Response{Seq: i, Status: 200, Body: prod}, time.Time{})
+			s.TestResult(c, r, &replay.Result{Status: 200, Body: []byte(`{"v":1,"ts":9}`)})
+			if baseline {
+				s.BaselineResult(c, r, &replay.Result{Status: 200, Body: prod})
+			}
+		}
+		st := s.Stats()
+		// Without a baseline the first pair differs and the later ones
+		// teach that .ts is noise (all three count as noise then); with
+		// one that agrees with production, .ts is a regression.
+		wantNoise, wantDiff, wantKept := uint64(3), uint64(0), int64(1)
+		if baseline {
+			wantNoise, wantDiff, wantKept = 0, 3, 0
+		}
+		if st.Compared != 3 || st.Noise != wantNoise || st.Different != wantDiff || st.LearnKept != wantKept {
+			t.Errorf("baseline %v: %+v", baseline, st)
+		}
+		s.Close()
+		if b.Used() != 0 {
+			t.Errorf("baseline %v: budget holds %d bytes after Close", baseline, b.Used())
+		}
 	}
 }
