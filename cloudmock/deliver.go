@@ -57,6 +57,17 @@ type Delivery struct {
 	RuleNumber int
 	// TargetId is the session's target.
 	TargetId string
+	// From and Port are the outer source address and UDP destination port
+	// the receiver sees, the ones its network ACL and security groups must
+	// allow: the source ENI's address and 4789, or, behind a Gateway Load
+	// Balancer, the GWLB's address and 6081 (GENEVE).
+	From netip.Addr
+	Port uint16
+	// Geneve is set when the receiver is a Gateway Load Balancer's
+	// appliance: the copy reaches it wrapped in GENEVE (see Tunnel and
+	// Decision.AppendWire).
+	Geneve bool
+	Tunnel GeneveTunnel
 }
 
 // Deliver checks a mirrored copy on its way to the target: for a load
@@ -65,6 +76,15 @@ type Delivery struct {
 // it stays healthy); then the receiver subnet's network ACL (inbound) and
 // the receiver's security groups (inbound UDP 4789 from the source ENI). The
 // source side's ACL and groups do not apply. It does not allocate.
+//
+// A Gateway Load Balancer endpoint target takes every copy (no listener);
+// the GWLB chooses a healthy appliance by a symmetric hash of the 5-tuple
+// of the datagram it receives (the copy's outer UDP 5-tuple, so each inner
+// flow sticks to one appliance) and forwards the copy in GENEVE from its
+// own address: the appliance's subnet ACL and groups must then allow
+// inbound UDP 6081 from the GWLB's address. The endpoint has no security
+// group, and its subnet's ACL is not checked (the model gives the endpoint
+// and the GWLB one address).
 func (m *Model) Deliver(d *Decision) Delivery {
 	var dl Delivery
 	if !d.Mirrored || d.session == nil {
@@ -74,21 +94,31 @@ func (m *Model) Deliver(d *Decision) Delivery {
 	t := d.session.target
 	dl.TargetId, dl.ToENI = t.id, NoENI
 	recv := t.eni
+	dl.From, dl.Port = d.Outer.Src, d.Outer.DstPort
+	sport := d.Outer.SrcPort
 	if t.lb != nil {
 		if !t.lb.hasListener {
 			dl.Reason = NoListener
 			return dl
 		}
-		b := t.lb.pick(outerHash(&d.Outer))
+		h := outerHash(&d.Outer)
+		if t.kind == targetGWLB {
+			h = gwlbFlowHash(&d.Outer)
+		}
+		b := t.lb.pick(h)
 		if b == nil {
 			dl.Reason = NoHealthyTarget
 			return dl
 		}
 		recv = b.eni
+		if t.kind == targetGWLB {
+			dl.Geneve, dl.Tunnel = true, t.lb.tunnel(h)
+			dl.From, dl.Port, sport = t.lb.ip, GenevePort, dl.Tunnel.SrcPort
+		}
 	}
 	dl.To, dl.ToENI, dl.ToId = recv.ip, recv.ref, recv.id
-	f := Flow{EtherType: EtherTypeIPv4, Proto: ProtoUDP, Src: d.Outer.Src, Dst: recv.ip,
-		SrcPort: d.Outer.SrcPort, DstPort: d.Outer.DstPort, HasPorts: true}
+	f := Flow{EtherType: EtherTypeIPv4, Proto: ProtoUDP, Src: dl.From, Dst: recv.ip,
+		SrcPort: sport, DstPort: dl.Port, HasPorts: true}
 	if recv.nacl != nil && !recv.subnet4.Contains(f.Src) {
 		allow, rule := recv.nacl.eval(false, &f)
 		dl.RuleNumber = rule
@@ -184,6 +214,10 @@ func (m *Model) backends(lb, networkInterfaceID string) ([]*backend, error) {
 func (dl Delivery) String() string {
 	switch dl.Reason {
 	case Delivered:
+		if dl.Geneve {
+			return fmt.Sprintf("delivered to appliance %s (%s) of target %s in GENEVE from the gateway load balancer (%s:%d -> %d; endpoint id %#016x, attachment id %#016x, flow cookie %#08x)",
+				dl.ToId, dl.To, dl.TargetId, dl.From, dl.Tunnel.SrcPort, GenevePort, dl.Tunnel.EndpointID, dl.Tunnel.AttachmentID, dl.Tunnel.FlowCookie)
+		}
 		return fmt.Sprintf("delivered to %s (%s) of target %s", dl.ToId, dl.To, dl.TargetId)
 	case DeliveryNotMirrored:
 		return "nothing to deliver: not mirrored"
@@ -192,13 +226,21 @@ func (dl Delivery) String() string {
 		if dl.RuleNumber != 0 {
 			rule = fmt.Sprintf("rule %d", dl.RuleNumber)
 		}
-		return fmt.Sprintf("dropped before %s (%s): the target subnet's network ACL denies inbound UDP %d from the source (%s)", dl.ToId, dl.To, VXLANPort, rule)
+		return fmt.Sprintf("dropped before %s (%s): the target subnet's network ACL denies inbound UDP %d from %s (%s)", dl.ToId, dl.To, dl.Port, dl.sender(), rule)
 	case DroppedByTargetSG:
-		return fmt.Sprintf("dropped at %s (%s): no security group allows inbound UDP %d from the source", dl.ToId, dl.To, VXLANPort)
+		return fmt.Sprintf("dropped at %s (%s): no security group allows inbound UDP %d from %s", dl.ToId, dl.To, dl.Port, dl.sender())
 	case NoListener:
 		return fmt.Sprintf("lost silently: the load balancer of target %s has no UDP %d listener", dl.TargetId, VXLANPort)
 	case NoHealthyTarget:
 		return fmt.Sprintf("lost: the load balancer of target %s has no healthy registered target", dl.TargetId)
 	}
 	return dl.Reason.String()
+}
+
+// sender names the outer source the receiver checks.
+func (dl Delivery) sender() string {
+	if dl.Geneve {
+		return fmt.Sprintf("the gateway load balancer (%s)", dl.From)
+	}
+	return "the source"
 }

@@ -13,7 +13,7 @@
 //	ref, _ := m.ENI("eni-web")
 //	d := m.Decide(ref, cloudmock.Ingress, frame)   // mirrored? why not?
 //	dl := m.Deliver(&d)                             // target NACL/SG, NLB choice
-//	buf = d.AppendFrame(buf[:0], cloudmock.FrameHeader{Dst: dl.To}, frame)
+//	buf = d.AppendWire(buf[:0], cloudmock.FrameHeader{}, &dl, frame) // VXLAN, or GENEVE behind a GWLB
 //	m.CountMirrored(&d, len(frame))
 //
 // The decision follows DESIGN.md section 3: never-mirrored classes (ARP,
@@ -42,4 +42,14 @@
 //     registered target chosen by rendezvous hashing of the outer 5-tuple):
 //     its subnet's network ACL inbound and its groups' inbound rules for UDP
 //     4789 from the source ENI's address.
+//   - A Gateway Load Balancer endpoint target: the copy (VXLAN to the
+//     endpoint's address) goes to one healthy appliance of the GWLB, chosen
+//     by rendezvous hashing of a symmetric hash of the copy's outer UDP
+//     5-tuple (so an inner flow sticks to one appliance), wrapped in GENEVE
+//     (UDP 6081, RFC 8926) from the GWLB's address with AWS's TLVs (class
+//     0x0108: endpoint id, attachment id, flow cookie); the appliance's ACL
+//     and groups must allow UDP 6081 from the GWLB (Decision.AppendWire
+//     writes those bytes). The copy is cut to 8500 - 54 = 8446 bytes of
+//     inner IPv4 packet (8426 for IPv6), so the VXLAN datagram fits the
+//     GWLB's 8500-byte MTU and the GENEVE packet is at most 8564 bytes.
 package cloudmock

@@ -110,12 +110,20 @@ func (d *Decision) AppendFrame(dst []byte, h FrameHeader, frame []byte) []byte {
 		return dst // not mirrored, or not IPv4: nothing to frame
 	}
 	inner := d.InnerLen(len(frame))
-	ipLen := OuterIPv4Len + UDPHeaderLen + VXLANHeaderLen + inner
 	dst = append(dst, h.DstMAC[:]...)
 	dst = append(dst, h.SrcMAC[:]...)
 	dst = append(dst, 0x08, 0x00)
+	dst = appendIPv4UDP(dst, d.Outer.Src, outerDst, d.Outer.SrcPort, d.Outer.DstPort, VXLANHeaderLen+inner)
+	return d.AppendVXLAN(dst, frame)
+}
+
+// appendIPv4UDP appends an IPv4 header (TTL 255, id 0, no DF, correct
+// header checksum) and a UDP header (checksum 0) for a UDP payload of
+// payloadLen bytes.
+func appendIPv4UDP(dst []byte, src, to netip.Addr, sport, dport uint16, payloadLen int) []byte {
+	ipLen := OuterIPv4Len + UDPHeaderLen + payloadLen
 	ip := len(dst)
-	src4, dst4 := d.Outer.Src.As4(), outerDst.As4()
+	src4, dst4 := src.As4(), to.As4()
 	dst = append(dst,
 		0x45, 0, byte(ipLen>>8), byte(ipLen), // version/IHL, TOS, total length
 		0, 0, 0, 0, // id, flags/fragment offset
@@ -124,10 +132,50 @@ func (d *Decision) AppendFrame(dst []byte, h FrameHeader, frame []byte) []byte {
 		dst4[0], dst4[1], dst4[2], dst4[3])
 	binary.BigEndian.PutUint16(dst[ip+10:], ipv4Checksum(dst[ip:ip+OuterIPv4Len]))
 	udpLen := ipLen - OuterIPv4Len
-	dst = append(dst,
-		byte(d.Outer.SrcPort>>8), byte(d.Outer.SrcPort), byte(d.Outer.DstPort>>8), byte(d.Outer.DstPort),
+	return append(dst, byte(sport>>8), byte(sport), byte(dport>>8), byte(dport),
 		byte(udpLen>>8), byte(udpLen), 0, 0)
+}
+
+// AppendWire appends the frame the receiver dl names gets for the copy d
+// (dl is Deliver's answer for d): for an ENI or a Network Load Balancer
+// target, AppendFrame's VXLAN frame to dl.To; for a Gateway Load Balancer,
+// the GENEVE frame the GWLB sends its appliance: Ethernet, IPv4 from the
+// GWLB's address (dl.From) to the appliance (dl.To), TTL 255, id 0, no DF,
+// UDP from dl.Tunnel.SrcPort to 6081 (checksum 0), GENEVE with the GWLB's
+// TLVs (protocol type 0x0800), and as its payload the copy's IPv4/UDP/VXLAN
+// datagram as the endpoint received it (to the endpoint's address). It
+// does not allocate when dst has room; an undelivered copy, or one that is
+// not IPv4 end to end, appends nothing.
+func (d *Decision) AppendWire(dst []byte, h FrameHeader, dl *Delivery, frame []byte) []byte {
+	if !dl.Delivered {
+		return dst
+	}
+	if !dl.Geneve {
+		h.Dst = dl.To
+		return d.AppendFrame(dst, h, frame)
+	}
+	if !d.Outer.Src.Is4() || !d.Outer.Dst.Is4() || !dl.From.Is4() || !dl.To.Is4() {
+		return dst
+	}
+	vx := OuterIPv4Len + UDPHeaderLen + VXLANHeaderLen + d.InnerLen(len(frame))
+	dst = append(dst, h.DstMAC[:]...)
+	dst = append(dst, h.SrcMAC[:]...)
+	dst = append(dst, 0x08, 0x00)
+	dst = appendIPv4UDP(dst, dl.From, dl.To, dl.Tunnel.SrcPort, GenevePort, GWLBGeneveLen+vx)
+	dst = appendGeneveGWLB(dst, &dl.Tunnel)
+	dst = appendIPv4UDP(dst, d.Outer.Src, d.Outer.Dst, d.Outer.SrcPort, d.Outer.DstPort, vx-OuterIPv4Len-UDPHeaderLen)
 	return d.AppendVXLAN(dst, frame)
+}
+
+// WireIPLen is the length of the IP datagram (without Ethernet) that
+// AppendWire writes for a frame of frameLen bytes: the VXLAN datagram
+// (inner + 36), and 68 more behind a Gateway Load Balancer.
+func (d *Decision) WireIPLen(dl *Delivery, frameLen int) int {
+	n := OuterIPv4Len + UDPHeaderLen + VXLANHeaderLen + d.InnerLen(frameLen)
+	if dl.Geneve {
+		n += GWLBOverhead
+	}
+	return n
 }
 
 func ipv4Checksum(h []byte) uint16 {

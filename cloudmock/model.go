@@ -110,6 +110,8 @@ type loadBalancer struct {
 	ip          netip.Addr
 	hasListener bool
 	backends    []*backend
+	// endpointID and attachmentID: a Gateway Load Balancer's GENEVE TLVs.
+	endpointID, attachmentID uint64
 }
 
 type backend struct {
@@ -212,6 +214,8 @@ func New(spec Spec, opts ...Option) (*Model, error) {
 		}
 		if lb.kind == targetGWLB {
 			lb.hasListener = true // a GWLB endpoint takes all traffic
+			lb.endpointID = EndpointID64(l.VpcEndpointId)
+			lb.attachmentID = attachmentID64(l.LoadBalancerArn, l.VpcEndpointId)
 		}
 		for _, t := range l.Targets {
 			b := &backend{eni: m.enis[m.eniByID[t.NetworkInterfaceId]]}

@@ -1,0 +1,119 @@
+package cloudmock
+
+import (
+	"encoding/binary"
+	"hash/fnv"
+	"strconv"
+	"strings"
+)
+
+// GENEVE as a Gateway Load Balancer sends it to its appliances (RFC 8926;
+// the layout of AWS's blog "Integrate your custom logic or appliance with
+// AWS Gateway Load Balancer" and of aws-samples' tunnel handler): UDP 6081,
+// an 8-byte header (version 0, no O or C flag, VNI 0, protocol type the
+// payload's EtherType: 0x0800 for the mirror copy's outer IPv4), then three
+// options of class 0x0108 (AWS): the endpoint id (type 1, 8 bytes), the
+// attachment id (type 2, 8 bytes) and the flow cookie (type 3, 4 bytes).
+const (
+	// GenevePort is the UDP destination port of GENEVE.
+	GenevePort = 6081
+	// GeneveHeaderLen is the fixed GENEVE header.
+	GeneveHeaderLen = 8
+	// GeneveOptionClassAWS is the option class of a GWLB's TLVs.
+	GeneveOptionClassAWS = 0x0108
+	// The option types of a GWLB's TLVs.
+	GeneveOptionEndpointID   = 1
+	GeneveOptionAttachmentID = 2
+	GeneveOptionFlowCookie   = 3
+	// GWLBOptionsLen is the three options with their 4-byte headers.
+	GWLBOptionsLen = (4 + 8) + (4 + 8) + (4 + 4)
+	// GWLBGeneveLen is the GENEVE header with a GWLB's options (40).
+	GWLBGeneveLen = GeneveHeaderLen + GWLBOptionsLen
+	// GWLBOverhead (68) is what a GWLB adds to the packet it forwards:
+	// outer IPv4, UDP and GENEVE with its options (AWS: "68 bytes").
+	GWLBOverhead = OuterIPv4Len + UDPHeaderLen + GWLBGeneveLen
+	// geneveSrcPortBase: the outer UDP source port of a GWLB's GENEVE is
+	// 49152 plus 14 bits of its flow hash (RFC 8926 section 3.3 asks for a
+	// hash of the inner headers in the ephemeral range; AWS does not
+	// document its choice).
+	geneveSrcPortBase = 0xC000
+	geneveSrcPortMask = 0x3FFF
+)
+
+// GeneveTunnel is how a Gateway Load Balancer wraps a copy for its
+// appliance: the outer UDP source port and the three TLVs.
+type GeneveTunnel struct {
+	SrcPort      uint16
+	EndpointID   uint64
+	AttachmentID uint64
+	FlowCookie   uint32
+}
+
+// gwlbFlowHash is the GWLB's flow hash of the datagram it receives (the
+// mirror copy: UDP from the source ENI to the endpoint, from the copy's
+// outer source port to 4789): symmetric in its two ends, so both
+// directions of a flow would meet one appliance. Every copy of one inner
+// flow, in both directions, carries one outer 5-tuple, so the copies of a
+// connection stick to one appliance.
+func gwlbFlowHash(o *Outer) uint64 {
+	a, b, pa, pb := o.Src, o.Dst, o.SrcPort, o.DstPort
+	if c := a.Compare(b); c > 0 || (c == 0 && pa > pb) {
+		a, b, pa, pb = b, a, pb, pa
+	}
+	h := uint64(0x67776c6267656e76) ^ uint64(ProtoUDP)
+	h = mixAddr(h, a)
+	h = mixAddr(h, b)
+	return mix(h, uint64(pa)<<16|uint64(pb))
+}
+
+// tunnel is the GENEVE wrapping of a flow with hash h through lb.
+func (lb *loadBalancer) tunnel(h uint64) GeneveTunnel {
+	return GeneveTunnel{
+		SrcPort:      geneveSrcPortBase | uint16(h&geneveSrcPortMask),
+		EndpointID:   lb.endpointID,
+		AttachmentID: lb.attachmentID,
+		FlowCookie:   uint32(h >> 32),
+	}
+}
+
+// EndpointID64 is the 64-bit value a GWLB carries in its endpoint-id TLV
+// for a VpcEndpointId: the hexadecimal digits of "vpce-<hex>" (AWS's ids,
+// 17 digits whose value fits 64 bits; the tunnel handler prints them back
+// as vpce-%017x), or, for any other name (a scenario's), the FNV-1a 64 hash
+// of the whole id.
+func EndpointID64(vpcEndpointID string) uint64 {
+	if hex, ok := strings.CutPrefix(vpcEndpointID, "vpce-"); ok && hex != "" && len(hex) <= 17 {
+		if v, err := strconv.ParseUint(hex, 16, 64); err == nil {
+			return v
+		}
+	}
+	return fnv64(vpcEndpointID)
+}
+
+// attachmentID64 is the 64-bit attachment id a GWLB carries for an
+// endpoint: AWS documents it only as the "customer visible attachment id";
+// the model sends the FNV-1a 64 hash of "LoadBalancerArn|VpcEndpointId",
+// stable for the pair.
+func attachmentID64(arn, vpcEndpointID string) uint64 {
+	return fnv64(arn + "|" + vpcEndpointID)
+}
+
+func fnv64(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
+}
+
+// appendGeneveGWLB appends a GWLB's GENEVE header and options for an IPv4
+// payload.
+func appendGeneveGWLB(dst []byte, t *GeneveTunnel) []byte {
+	dst = append(dst,
+		GWLBOptionsLen/4, 0, 0x08, 0x00, // version 0, option length; no flags; protocol IPv4
+		0, 0, 0, 0, // VNI 0, reserved
+		GeneveOptionClassAWS>>8, GeneveOptionClassAWS&0xff, GeneveOptionEndpointID, 8/4)
+	dst = binary.BigEndian.AppendUint64(dst, t.EndpointID)
+	dst = append(dst, GeneveOptionClassAWS>>8, GeneveOptionClassAWS&0xff, GeneveOptionAttachmentID, 8/4)
+	dst = binary.BigEndian.AppendUint64(dst, t.AttachmentID)
+	dst = append(dst, GeneveOptionClassAWS>>8, GeneveOptionClassAWS&0xff, GeneveOptionFlowCookie, 4/4)
+	return binary.BigEndian.AppendUint32(dst, t.FlowCookie)
+}
