@@ -107,13 +107,14 @@ func fnv64(s string) uint64 {
 // appendGeneveGWLB appends a GWLB's GENEVE header and options for an IPv4
 // payload.
 func appendGeneveGWLB(dst []byte, t *GeneveTunnel) []byte {
+	const words8, words4 = 2, 1 // option data lengths in 4-byte words
 	dst = append(dst,
 		GWLBOptionsLen/4, 0, 0x08, 0x00, // version 0, option length; no flags; protocol IPv4
 		0, 0, 0, 0, // VNI 0, reserved
-		GeneveOptionClassAWS>>8, GeneveOptionClassAWS&0xff, GeneveOptionEndpointID, 8/4)
+		GeneveOptionClassAWS>>8, GeneveOptionClassAWS&0xff, GeneveOptionEndpointID, words8)
 	dst = binary.BigEndian.AppendUint64(dst, t.EndpointID)
-	dst = append(dst, GeneveOptionClassAWS>>8, GeneveOptionClassAWS&0xff, GeneveOptionAttachmentID, 8/4)
+	dst = append(dst, GeneveOptionClassAWS>>8, GeneveOptionClassAWS&0xff, GeneveOptionAttachmentID, words8)
 	dst = binary.BigEndian.AppendUint64(dst, t.AttachmentID)
-	dst = append(dst, GeneveOptionClassAWS>>8, GeneveOptionClassAWS&0xff, GeneveOptionFlowCookie, 4/4)
+	dst = append(dst, GeneveOptionClassAWS>>8, GeneveOptionClassAWS&0xff, GeneveOptionFlowCookie, words4)
 	return binary.BigEndian.AppendUint32(dst, t.FlowCookie)
 }
