@@ -13,8 +13,10 @@ import (
 // session on production's ENI (number 1, VNI MirrorVNI) to the adapter's
 // ENI, whose filter accepts inbound UDP (the generator's traffic) and
 // inbound TCP to port 80 (the HTTP load), as the reference walk-through
-// does. ENI ids are eni-<instance>.
-func MirrorSpec(lab *sim.Lab) cloudmock.Spec {
+// does. With responses, the filter also accepts outbound TCP from port 80
+// (production's answers), as shadow testing (the agent's -compare) needs.
+// ENI ids are eni-<instance>.
+func MirrorSpec(lab *sim.Lab, responses bool) cloudmock.Spec {
 	topo := lab.Topology()
 	spec := cloudmock.Spec{Profile: "aws"}
 	for _, v := range topo.VPCs {
@@ -35,6 +37,11 @@ func MirrorSpec(lab *sim.Lab) cloudmock.Spec {
 			{RuleNumber: 200, RuleAction: "accept", Protocol: 6, SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0",
 				DestinationPortRange: &cloudmock.TrafficMirrorPortRange{FromPort: 80, ToPort: 80}},
 		}}}
+	if responses {
+		spec.TrafficMirrorFilters[0].EgressFilterRules = []cloudmock.TrafficMirrorFilterRule{
+			{RuleNumber: 100, RuleAction: "accept", Protocol: 6, SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0",
+				SourcePortRange: &cloudmock.TrafficMirrorPortRange{FromPort: 80, ToPort: 80}}}
+	}
 	spec.TrafficMirrorTargets = []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-adapter", NetworkInterfaceId: "eni-" + Adapter}}
 	spec.TrafficMirrorSessions = []cloudmock.TrafficMirrorSession{{TrafficMirrorSessionId: "tms-bench", NetworkInterfaceId: "eni-" + Prod,
 		TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-bench", SessionNumber: 1, VirtualNetworkId: cloudmock.Ptr(MirrorVNI)}}
@@ -44,6 +51,9 @@ func MirrorSpec(lab *sim.Lab) cloudmock.Spec {
 // mirror is the running mirror data plane, when started.
 type mirror struct {
 	svc *dataplane.Service
+	// responses: the running (or next) service also mirrors production's
+	// answers (see MirrorSpec).
+	responses bool
 }
 
 // StartMirror starts the mirror service (package cloudmock/dataplane) with
@@ -52,7 +62,7 @@ func (e *Env) StartMirror(ctx context.Context) error {
 	if e.mirror.svc != nil {
 		return nil
 	}
-	spec := MirrorSpec(e.Lab)
+	spec := MirrorSpec(e.Lab, e.mirror.responses)
 	model, err := cloudmock.New(spec)
 	if err != nil {
 		return fmt.Errorf("mirror model: %w", err)
@@ -66,6 +76,24 @@ func (e *Env) StartMirror(ctx context.Context) error {
 		return err
 	}
 	e.mirror.svc = svc
+	return nil
+}
+
+// MirrorResponses chooses whether the mirror also copies production's
+// answers (outbound TCP from port 80); a running service is restarted with
+// the new filter when the choice changes.
+func (e *Env) MirrorResponses(ctx context.Context, on bool) error {
+	if e.mirror.responses == on {
+		return nil
+	}
+	running := e.mirror.svc != nil
+	if err := e.StopMirror(); err != nil {
+		return err
+	}
+	e.mirror.responses = on
+	if running {
+		return e.StartMirror(ctx)
+	}
 	return nil
 }
 

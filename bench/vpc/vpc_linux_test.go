@@ -102,3 +102,54 @@ func TestPrivilegedMirrorPath(t *testing.T) {
 		t.Fatalf("namespace %s still there: %v", env.Client.NsName, err)
 	}
 }
+
+// TestPrivilegedApplyLatencyAndResponses: the API-driven session shows at
+// the adapter (three timed rounds, each under the 2 s limit), the bench's
+// own mirror runs again afterwards, and switching on the response rule
+// restarts it with production's answers (outbound TCP from port 80) in the
+// filter.
+func TestPrivilegedApplyLatencyAndResponses(t *testing.T) {
+	privtest.Require(t)
+	ctx := context.Background()
+	env, err := Build(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := env.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	if err := env.StartMirror(ctx); err != nil {
+		t.Fatal(err)
+	}
+	lat, err := env.ApplyLatency(ctx, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lat) != 3 {
+		t.Fatalf("got %d latencies, want 3", len(lat))
+	}
+	for _, l := range lat {
+		if l <= 0 || l >= 2*time.Second {
+			t.Errorf("latency %v out of (0, 2s)", l)
+		}
+	}
+	t.Logf("apply latency: %v", lat)
+	if env.MirrorSnapshot() == nil {
+		t.Fatal("the bench's mirror service was not restarted after ApplyLatency")
+	}
+	if got := MirrorSpec(env.Lab, false).TrafficMirrorFilters[0].EgressFilterRules; len(got) != 0 {
+		t.Fatalf("responses off: egress rules %+v", got)
+	}
+	if err := env.MirrorResponses(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if env.MirrorSnapshot() == nil {
+		t.Fatal("mirror not running after MirrorResponses(true)")
+	}
+	eg := MirrorSpec(env.Lab, true).TrafficMirrorFilters[0].EgressFilterRules
+	if len(eg) != 1 || eg[0].SourcePortRange == nil || eg[0].SourcePortRange.FromPort != 80 || eg[0].Protocol != 6 {
+		t.Fatalf("responses on: egress rules %+v, want TCP from port 80", eg)
+	}
+}
