@@ -23,6 +23,9 @@ type Finding struct {
 	Regressed bool    `json:"regressed"`
 	// Why explains a regression that is not a number (missing, failed).
 	Why string `json:"why,omitempty"`
+	// Added marks a figure the old result did not have (shown with its new
+	// value; never a regression).
+	Added bool `json:"added,omitempty"`
 }
 
 // Compare checks every non-informational measurement of old against new.
@@ -31,7 +34,8 @@ type Finding struct {
 // the ratios are compared instead of the absolute figures, so a slower
 // machine does not read as a regression; ratios to different references
 // are not comparable, so such a figure falls back to its absolute value. A figure measured in old but
-// missing or failed in new also regresses.
+// missing or failed in new also regresses. Figures only new has come last,
+// marked Added.
 func Compare(old, new *Result, tolerance float64) []Finding {
 	var out []Finding
 	for i := range old.Measurements {
@@ -62,6 +66,17 @@ func Compare(old, new *Result, tolerance float64) []Finding {
 			if f.Regressed && f.Basis == "absolute" && belowLatencyFloor(f.Old, f.New, o.Unit) {
 				f.Regressed, f.Why = false, fmt.Sprintf("within the %v floor for latencies", LatencyFloor)
 			}
+		}
+		out = append(out, f)
+	}
+	for i := range new.Measurements {
+		n := &new.Measurements[i]
+		if n.Informational || n.Error != "" || old.Find(n.Key()) != nil {
+			continue
+		}
+		f := Finding{Key: n.Key(), Basis: "absolute", New: n.Median, Added: true}
+		if n.Ratio != nil {
+			f.Basis, f.New = "ratio to "+refName(n.Reference), n.Ratio.Median
 		}
 		out = append(out, f)
 	}
@@ -121,6 +136,10 @@ func WriteFindings(w io.Writer, fs []Finding, tolerance float64) error {
 		mark := "ok"
 		if f.Regressed {
 			mark = "REGRESSED"
+		}
+		if f.Added {
+			fmt.Fprintf(&b, "| new | %s | %s | — | %s | new figure |\n", cell(f.Key), f.Basis, fmtNum(f.New))
+			continue
 		}
 		if f.Why != "" {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | — | %s |\n", mark, cell(f.Key), f.Basis, fmtNum(f.Old), cell(f.Why))

@@ -257,3 +257,33 @@ func TestCompare(t *testing.T) {
 		t.Fatalf("findings table: %v\n%s", err, b.String())
 	}
 }
+
+// A figure only the new result has (a new bench part) is listed as new,
+// with its value or its same-run ratio, and never counts as a regression.
+func TestCompareListsNewFigures(t *testing.T) {
+	old := &Result{Measurements: []Measurement{{Name: "replay/ours/completeness", Unit: "fraction", Median: 1, Runs: []float64{1}, HigherIsBetter: true}}}
+	cur := &Result{Measurements: []Measurement{
+		{Name: "replay/ours/completeness", Unit: "fraction", Median: 1, Runs: []float64{1}, HigherIsBetter: true},
+		{Name: "apply/ours/latency-p50", Unit: "ms", Median: 4.5, Runs: []float64{4.5}},
+		{Name: "replay/ours-compare/cpu-per-1k-req", Unit: "cpu-ms/1k req", Median: 300, Runs: []float64{300},
+			Reference: "replay/ours/cpu-per-1k-req", Ratio: &Stats{Median: 1.5}},
+		{Name: "replay/ours/agent-cores", Unit: "cores", Median: 0.5, Runs: []float64{0.5}, Informational: true},
+	}}
+	fs := Compare(old, cur, 0.1)
+	if len(fs) != 3 || Regressions(fs) != 0 {
+		t.Fatalf("findings = %+v, want the old figure and two new ones, none regressed", fs)
+	}
+	if f := fs[1]; !f.Added || f.Key != "apply/ours/latency-p50" || f.New != 4.5 {
+		t.Errorf("apply latency finding = %+v", f)
+	}
+	if f := fs[2]; !f.Added || f.New != 1.5 || !strings.HasPrefix(f.Basis, "ratio to ") {
+		t.Errorf("compare-on CPU finding = %+v, want its ratio", f)
+	}
+	var b strings.Builder
+	if err := WriteFindings(&b, fs, 0.1); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "| new | apply/ours/latency-p50 | absolute | — | 4.500 | new figure |") {
+		t.Errorf("findings table lacks the new figure:\n%s", b.String())
+	}
+}
