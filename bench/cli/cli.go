@@ -32,14 +32,22 @@ const (
 
 // Main runs `mirrorlab bench` with args (after "bench") and returns the exit
 // code.
+// Our agent runs in the bench's process.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return MainWithAgent(ctx, args, stdout, stderr, nil)
+}
+
+// MainWithAgent is Main with our agent run as its own process by
+// agentCommand (argv before the agent's flags, e.g. mirrorlab's path and
+// "agent"), so that its CPU is measured apart; nil: in the bench's process.
+func MainWithAgent(ctx context.Context, args []string, stdout, stderr io.Writer, agentCommand []string) int {
 	if len(args) > 0 && args[0] == "compare" {
 		return compare(args[1:], stdout, stderr)
 	}
-	return run(ctx, args, stdout, stderr)
+	return run(ctx, args, stdout, stderr, agentCommand)
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, agentCommand []string) int {
 	fs := flag.NewFlagSet("mirrorlab bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	smoke := fs.Bool("smoke", false, "short run for CI (one run, two sizes, short trials; under two minutes)")
@@ -51,7 +59,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	stateDir := fs.String("state-dir", "", "`directory` where namespaces are recorded for mirrorlab clean (default /run/mirrorlab)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	sizes := fs.String("sizes", "", "comma-separated IP packet sizes (default 64,512,1400,8947; smoke 64,1400)")
-	loads := fs.String("loads", "", "comma-separated offered HTTP loads on production, requests/s (default 500,1000,2000,4000,8000; smoke 200,800)")
+	loads := fs.String("loads", "", "comma-separated offered HTTP loads on production, requests/s (rising; default 500,1000,2000,4000,8000,12000,16000,24000,32000; smoke 200,800)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: mirrorlab bench [flags]\n       mirrorlab bench compare OLD.json NEW.json [--tolerance F]\n\nflags:\n")
 		fs.PrintDefaults()
@@ -74,7 +82,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *only != "" {
 		cfg.Parts = strings.Split(*only, ",")
 	}
-	cfg.GoReplay, cfg.Note, cfg.StateDir = *goreplay, *note, *stateDir
+	cfg.GoReplay, cfg.Note, cfg.StateDir, cfg.AgentCommand = *goreplay, *note, *stateDir, agentCommand
 	if *sizes != "" {
 		v, err := numbers(*sizes)
 		if err != nil {

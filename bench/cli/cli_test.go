@@ -102,7 +102,7 @@ func TestBenchUsage(t *testing.T) {
 // phrase cut out of its description.
 func TestUsageValueNames(t *testing.T) {
 	var out bytes.Buffer
-	run(context.Background(), []string{"-h"}, &out, &out)
+	run(context.Background(), []string{"-h"}, &out, &out, nil)
 	if !strings.Contains(out.String(), "-state-dir directory\n") {
 		t.Fatalf("bench -h:\n%s", out.String())
 	}

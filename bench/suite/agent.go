@@ -5,13 +5,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
-	"slices"
 	"time"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
-	"github.com/mirrorlab/mirrorlab/agent"
 	"github.com/mirrorlab/mirrorlab/bench/gen"
 	"github.com/mirrorlab/mirrorlab/bench/vpc"
 )
@@ -22,102 +20,63 @@ func decodeSpec() spec {
 	return spec{name: "agent/ours/decode-rate", group: "ours", unit: "pps", higherIsBetter: true, informational: true}
 }
 
-// agentPhase runs our decap agent in-process inside the adapter, on UDP
-// 4789 as the walk-through's adapter would, replaying to the test server:
-// first its decode rate, then its replay at each offered load.
+// agentPhase runs our decap agent inside the adapter, on UDP 4789 as the
+// walk-through's adapter would, replaying to the test server: first its
+// decode rate, then its replay at each offered load.
 func (b *bench) agentPhase(ctx context.Context, run int, env *vpc.Env, srv *servers) {
 	if err := b.decodeFile(ctx, run); err != nil {
 		b.col.fail(decodeFileSpec(), err)
 		b.col.fail(decodeCPUSpec(), err)
 	}
-	fail := func(err error) {
+	a, err := b.startAgent(ctx, env, srv, false)
+	if err != nil {
 		err = fmt.Errorf("our agent: %w", err)
 		b.failReplay(labelOurs, err)
 		b.col.fail(decodeSpec(), err)
-	}
-	a, err := agent.New(agent.Config{Input: "udp", Listen: ":4789", Ports: []uint16{HTTPPort}, Destination: srv.testURL,
-		VNIs: []uint32{vpc.MirrorVNI}, SummaryInterval: -1, InNamespace: env.Adapter.Run})
-	if err != nil {
-		fail(err)
 		return
 	}
-	actx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- a.Run(actx) }()
-	defer func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil && ctx.Err() == nil {
-				b.cfg.logf("agent stopped: %v", err)
-			}
-		case <-time.After(15 * time.Second):
-			b.cfg.logf("agent did not stop within 15s")
-		}
-	}()
-	select {
-	case <-a.Ready():
-	case err := <-done:
-		done <- err
-		fail(fmt.Errorf("exited at start: %v", err))
-		return
-	case <-time.After(5 * time.Second):
-		fail(fmt.Errorf("not ready after 5s"))
-		return
-	}
-	b.cfg.logf("  run %d agent: ready on %v in %s", run, a.Addr("udp"), env.Adapter.NsName)
+	defer b.stopAgent(a)
+	b.cfg.logf("  run %d agent: ready in %s (%s)", run, env.Adapter.NsName, a.where())
 	if err := b.decodeRate(ctx, run, env, a); err != nil {
 		b.col.fail(decodeSpec(), err)
 	}
-	b.replayLoads(ctx, run, labelOurs, env, srv, inProcess{a: a, done: done})
+	b.replayLoads(ctx, run, labelOurs, env, srv, a)
 }
 
-// inProcess is our agent: it shares the bench's process, so its CPU and
-// memory cannot be told apart.
-type inProcess struct {
-	a    *agent.Agent
-	done chan error // Run's result (buffered, one value), put back when read
-}
-
-// Exited reports an agent whose Run returned early.
-func (p inProcess) Exited() error {
-	select {
-	case err := <-p.done:
-		p.done <- err
-		return fmt.Errorf("our agent stopped: %v", err)
-	default:
-		return nil
+// comparePhase is agentPhase's replay with response comparison on: the
+// mirror also copies production's answers (outbound TCP from port 80) and
+// the agent runs with -compare (issue 11's cost figure).
+func (b *bench) comparePhase(ctx context.Context, run int, env *vpc.Env, srv *servers) {
+	if err := env.MirrorResponses(ctx, true); err != nil {
+		b.failReplay(labelOursCompare, err)
+		return
 	}
-}
-
-func (inProcess) Sample() (time.Duration, uint64, bool) { return 0, 0, false }
-func (inProcess) Stop() error                           { return nil }
-
-func (p inProcess) Diag() string {
-	s := p.a.Stats()
-	dropped := ""
-	keys := make([]string, 0, len(s.Requests.Dropped))
-	for k, v := range s.Requests.Dropped {
-		if v > 0 {
-			keys = append(keys, k)
+	defer func() {
+		if err := env.MirrorResponses(ctx, false); err != nil {
+			b.cfg.logf("mirror without responses: %v", err)
 		}
+	}()
+	a, err := b.startAgent(ctx, env, srv, true)
+	if err != nil {
+		b.failReplay(labelOursCompare, fmt.Errorf("our agent with -compare: %w", err))
+		return
 	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		dropped += fmt.Sprintf(" %s=%d", k, s.Requests.Dropped[k])
-	}
-	if dropped == "" {
-		dropped = " none"
-	}
-	return fmt.Sprintf("(agent so far: %d packets, %d input drops, %d queue drops, %d gaps, %d parsed, %d replayed, %d failed; requests dropped:%s)",
-		s.Packets, s.InputDrops, s.ShardDrops, s.Streams.Gaps, s.Requests.Parsed, s.Requests.Replayed, s.Requests.Failed, dropped)
+	defer b.stopAgent(a)
+	b.cfg.logf("  run %d agent with -compare: ready in %s (%s)", run, env.Adapter.NsName, a.where())
+	b.replayLoads(ctx, run, labelOursCompare, env, srv, a)
 }
 
-// decodeRate sends VXLAN datagrams (VNI 1, inner TCP to a port the agent
+func (b *bench) stopAgent(a *ourAgent) {
+	if err := a.Stop(); err != nil {
+		b.cfg.logf("stop our agent: %v", err)
+	}
+}
+
+// decodeRate sends// decodeRate sends VXLAN datagrams (VNI 1, inner TCP to a port the agent
 // does not watch, so nothing is reassembled) as fast as the generator can
 // from the client to the adapter's UDP 4789, and counts the inner TCP
 // packets the agent decoded.
-func (b *bench) decodeRate(ctx context.Context, run int, env *vpc.Env, a *agent.Agent) error {
+func (b *bench) decodeRate(ctx context.Context, run int, env *vpc.Env, a *ourAgent) error {
 	payload, err := vxlanPayload(vpc.MirrorVNI)
 	if err != nil {
 		return err
@@ -142,14 +101,20 @@ func (b *bench) decodeRate(ctx context.Context, run int, env *vpc.Env, a *agent.
 		return fmt.Errorf("decode generator: %w", err)
 	}
 	defer snd.Close()
-	before := a.Stats().OtherPort
+	st0, err := a.stats()
+	if err != nil {
+		return err
+	}
 	tx, err := snd.Send(ctx, 0, b.cfg.DecodeTrial)
 	if err != nil {
 		return err
 	}
 	time.Sleep(b.cfg.Settle)
-	st := a.Stats()
-	decoded := st.OtherPort - before
+	st, err := a.stats()
+	if err != nil {
+		return err
+	}
+	decoded := st.OtherPort - st0.OtherPort
 	rate := float64(decoded) / tx.Elapsed.Seconds()
 	ds := decodeSpec()
 	b.col.add(ds, rate)

@@ -19,6 +19,7 @@ type bench struct {
 	col    *collector
 	curves map[int]map[string][]curvePoint  // size → label → points
 	replay map[string]map[float64][]float64 // who → load → completeness runs
+	direct map[int]float64                  // run → direct ceiling (req/s)
 	notes  []string
 }
 
@@ -30,7 +31,7 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("bench config: %w", err)
 	}
-	b := &bench{cfg: cfg, col: newCollector(), curves: map[int]map[string][]curvePoint{}, replay: map[string]map[float64][]float64{}}
+	b := &bench{cfg: cfg, col: newCollector(), curves: map[int]map[string][]curvePoint{}, replay: map[string]map[float64][]float64{}, direct: map[int]float64{}}
 	res := &report.Result{Schema: report.Schema, Smoke: cfg.Smoke, Runs: cfg.Runs}
 	dir := cfg.RepoDir
 	if dir == "" {
@@ -63,7 +64,7 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 		}
 	}
 	var env *vpc.Env
-	needVPC := cfg.wants(PartMirror) || cfg.wants(PartHTTP) || cfg.wants(PartAgent) || cfg.wants(PartPeer)
+	needVPC := cfg.wants(PartMirror) || cfg.wants(PartHTTP) || cfg.wants(PartAgent) || cfg.wants(PartCompare) || cfg.wants(PartPeer) || cfg.wants(PartApply)
 	var envErr error
 	if needVPC {
 		cfg.logf("building the bench VPC")
@@ -115,6 +116,9 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 				return nil, err
 			}
 		}
+		if cfg.wants(PartApply) {
+			b.applyPhase(ctx, run, env, mirrorErr)
+		}
 	}
 	res.Machine.LoadEnd = report.LoadAverage()
 	b.col.fill(res)
@@ -131,13 +135,23 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 		"Ratios are computed run by run against the reference measured in the same run, then summarised.",
 		"≥ marks a generator-limited figure: the path lost nothing at the generator's top rate, so its limit is higher; a ratio to such a reference overstates ours against the kernel's true limit.",
 		"The generator's thread also does the kernel's receive-side work (softirq) of what it sends, including copying into our capture rings; CPU per Mpkt for ours is this process's CPU minus the generator thread's, so it leaves that part out.",
-		"Our agent runs in the bench's own process, so its CPU and memory are not separated; GoReplay's are read from /proc.")
+		agentNote(cfg),
+		"Replay: offered loads rise until an agent replays less than 99.9% of what production served (that load is the last one tried), or until production is served less than 95% of the offered load (the load generator, or production, is then the limit: noted).",
+		"-compare on: the mirror filter also copies production's answers (outbound TCP from port 80) and our agent compares them with the test server's; its CPU per request is divided by the same run's without -compare.",
+		"Cores busy are CPU-seconds per second of load: the agent's process, the bench's process (load generator, production and test servers, mirror service) and the whole machine.")
 	return res, nil
+}
+
+func agentNote(cfg Config) string {
+	if len(cfg.AgentCommand) > 0 {
+		return "Our agent runs as its own process (" + strings.Join(cfg.AgentCommand, " ") + ") in the adapter; its CPU and memory are read from /proc, as GoReplay's."
+	}
+	return "Our agent runs in the bench's own process, so its CPU and memory are not separated; GoReplay's are read from /proc."
 }
 
 // colors keeps one colour per path across plots.
 var colors = map[string]string{labelOurs: "#1f77b4", labelTCMirred: "#d62728", labelTCMirredVPC: "#8c564b",
-	string(ref.VXLAN): "#2ca02c", string(ref.Veth): "#ff7f0e", labelGoReplay: "#9467bd"}
+	string(ref.VXLAN): "#2ca02c", string(ref.Veth): "#ff7f0e", labelGoReplay: "#9467bd", labelOursCompare: "#17becf"}
 
 // plots builds the SVG plots from the collected figures.
 func (b *bench) plots(res *report.Result) []report.Plot {
@@ -199,7 +213,7 @@ func (b *bench) plots(res *report.Result) []report.Plot {
 		Note:   "requests the test server received ÷ requests production served; median, bars min–max",
 		XLabel: "offered load on production (req/s)",
 		YLabel: "completeness (%)", LogX: true}
-	for _, who := range []string{labelOurs, labelGoReplay} {
+	for _, who := range []string{labelOurs, labelOursCompare, labelGoReplay} {
 		s := report.Series{Label: who, Color: colors[who]}
 		for _, load := range b.cfg.HTTPLoads {
 			m := res.Find(report.Key("replay/"+who+"/completeness", loadParams(load)))

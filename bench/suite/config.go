@@ -12,10 +12,15 @@ const (
 	PartHTTP       = "http"
 	PartAgent      = "agent"
 	PartPeer       = "peer"
+	// PartCompare is our agent's replay with response comparison on
+	// (-compare; production's answers mirrored too).
+	PartCompare = "compare"
+	// PartApply is the apply latency of a change through the EC2 API.
+	PartApply = "apply"
 )
 
 // AllParts is every part, in the order they run.
-var AllParts = []string{PartReferences, PartMirror, PartHTTP, PartAgent, PartPeer}
+var AllParts = []string{PartReferences, PartMirror, PartHTTP, PartAgent, PartCompare, PartPeer, PartApply}
 
 // Config tunes a bench run.
 type Config struct {
@@ -34,8 +39,10 @@ type Config struct {
 	// Confirmations: how often a zero-loss rate may fail its repeat trial
 	// before the search settles (see gen.SearchConfig).
 	Confirmations int
-	// HTTPLoads are the offered loads on production (requests/s); HTTPTrial
-	// how long each lasts; Drain how long to wait after it for replays.
+	// HTTPLoads are the offered loads on production (requests/s), rising;
+	// an agent's ramp stops after the first load it does not replay
+	// losslessly (higher ones would only lose more). HTTPTrial is how long
+	// each lasts; Drain how long to wait after it for replays.
 	HTTPLoads []float64
 	HTTPTrial time.Duration
 	Drain     time.Duration
@@ -52,6 +59,14 @@ type Config struct {
 	StateDir, RepoDir string
 	// GoReplay is the peer's binary (looked up when empty).
 	GoReplay string
+	// AgentCommand runs our agent as its own process (argv before the
+	// agent's flags, e.g. mirrorlab's path and "agent"), so that its CPU
+	// is measured apart from the bench's; empty: in the bench's process
+	// (no CPU figures for it).
+	AgentCommand []string
+	// ApplyRounds is how many changes the apply-latency figure times per
+	// run.
+	ApplyRounds int
 	// Progress receives one line per step (nil: silent).
 	Progress func(line string)
 	// Note is added to the machine description (e.g. "shared machine").
@@ -64,11 +79,11 @@ func Defaults(smoke bool) Config {
 	if smoke {
 		return Config{Smoke: true, Runs: 1, Sizes: []int{64, 1400}, Trial: 200 * time.Millisecond, Settle: 50 * time.Millisecond,
 			Resolution: 0.15, CurvePoints: 1, Confirmations: 1, HTTPLoads: []float64{200, 800}, HTTPTrial: time.Second, Drain: 2500 * time.Millisecond,
-			HTTPConns: 8, DecodeTrial: 500 * time.Millisecond, DecodePackets: 200_000}
+			HTTPConns: 8, DecodeTrial: 500 * time.Millisecond, DecodePackets: 200_000, ApplyRounds: 3}
 	}
 	return Config{Runs: 3, Sizes: []int{64, 512, 1400, 8947}, Trial: time.Second, Settle: 100 * time.Millisecond,
-		Resolution: 0.05, CurvePoints: 3, Confirmations: 2, HTTPLoads: []float64{500, 1000, 2000, 4000, 8000}, HTTPTrial: 3 * time.Second,
-		Drain: 3 * time.Second, HTTPConns: 16, DecodeTrial: 2 * time.Second, DecodePackets: 1_000_000}
+		Resolution: 0.05, CurvePoints: 3, Confirmations: 2, HTTPLoads: []float64{500, 1000, 2000, 4000, 8000, 12000, 16000, 24000, 32000}, HTTPTrial: 3 * time.Second,
+		Drain: 3 * time.Second, HTTPConns: 32, DecodeTrial: 2 * time.Second, DecodePackets: 1_000_000, ApplyRounds: 10}
 }
 
 // Validate checks the settings.
@@ -80,6 +95,11 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("no packet sizes")
 	case c.Trial <= 0:
 		return fmt.Errorf("trial duration %v: want > 0", c.Trial)
+	}
+	for i, l := range c.HTTPLoads {
+		if i > 0 && l <= c.HTTPLoads[i-1] {
+			return fmt.Errorf("http loads %v: want them rising", c.HTTPLoads)
+		}
 	}
 	for _, s := range c.Sizes {
 		if s < 28 || s > 8947 {

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/mirrorlab/mirrorlab/agent"
+	"github.com/mirrorlab/mirrorlab/bench/gen"
 	"github.com/mirrorlab/mirrorlab/bench/report"
 	"github.com/mirrorlab/mirrorlab/bench/vpc"
 	"github.com/mirrorlab/mirrorlab/scenarios/workload"
@@ -98,7 +100,7 @@ func mirrorLost(env *vpc.Env) uint64 {
 // httpParts runs the HTTP figures of one run: the direct ceiling, our
 // agent's replay and decode, and the peer's replay.
 func (b *bench) httpParts(ctx context.Context, run int, env *vpc.Env, envErr, mirrorErr error) error {
-	if !b.cfg.wants(PartHTTP) && !b.cfg.wants(PartAgent) && !b.cfg.wants(PartPeer) {
+	if !b.cfg.wants(PartHTTP) && !b.cfg.wants(PartAgent) && !b.cfg.wants(PartCompare) && !b.cfg.wants(PartPeer) {
 		return nil
 	}
 	direct := spec{name: "http/direct/max-rate", group: "reference", unit: "req/s", higherIsBetter: true}
@@ -112,6 +114,7 @@ func (b *bench) httpParts(ctx context.Context, run int, env *vpc.Env, envErr, mi
 	if err != nil {
 		b.col.fail(direct, err)
 		b.failReplay(labelOurs, err)
+		b.failReplay(labelOursCompare, err)
 		b.failReplay(labelGoReplay, err)
 		return nil
 	}
@@ -130,6 +133,7 @@ func (b *bench) httpParts(ctx context.Context, run int, env *vpc.Env, envErr, mi
 			b.col.fail(direct, fmt.Errorf("no request succeeded: %s", res.FirstError()))
 		default:
 			b.col.add(direct, res.Rate())
+			b.direct[run] = res.Rate()
 			b.cfg.logf("  run %d http direct: %.0f req/s (%d failed)", run, res.Rate(), res.Failed)
 		}
 	}
@@ -139,6 +143,9 @@ func (b *bench) httpParts(ctx context.Context, run int, env *vpc.Env, envErr, mi
 			b.failReplay(labelOurs, mirrorErr)
 			b.col.fail(decodeSpec(), mirrorErr)
 		}
+		if b.cfg.wants(PartCompare) {
+			b.failReplay(labelOursCompare, mirrorErr)
+		}
 		if b.cfg.wants(PartPeer) {
 			b.failReplay(labelGoReplay, mirrorErr)
 		}
@@ -146,6 +153,9 @@ func (b *bench) httpParts(ctx context.Context, run int, env *vpc.Env, envErr, mi
 	}
 	if b.cfg.wants(PartAgent) {
 		b.agentPhase(ctx, run, env, srv)
+	}
+	if b.cfg.wants(PartCompare) {
+		b.comparePhase(ctx, run, env, srv)
 	}
 	if b.cfg.wants(PartPeer) {
 		b.peerPhase(ctx, run, env, srv)
@@ -162,6 +172,12 @@ func (s *servers) take(n uint64) uint64 {
 
 type replaySpecs struct {
 	completeness, rate, p50, p99, served, cpu, rss, mirrorLost spec
+	// Cores busy during the load: the agent's process, the bench's (load
+	// generator, production, test server, mirror service), the machine's.
+	agentCores, benchCores, machineCores spec
+	// compared is the share of served requests whose responses the agent
+	// compared (with -compare).
+	compared spec
 }
 
 func replaySpecsFor(who string, load float64) replaySpecs {
@@ -170,29 +186,48 @@ func replaySpecsFor(who string, load float64) replaySpecs {
 		group = "peer"
 	}
 	lp := loadParams(load)
-	return replaySpecs{
+	sp := replaySpecs{
 		completeness: spec{name: "replay/" + who + "/completeness", group: group, unit: "fraction", params: lp, higherIsBetter: true},
 		// The replay rate repeats completeness × load: shown, not compared.
 		rate: spec{name: "replay/" + who + "/replay-rate", group: group, unit: "req/s", params: lp, higherIsBetter: true, informational: true},
 		p50:  spec{name: "replay/" + who + "/lag-p50", group: group, unit: "ms", params: lp},
 		// One late request moves a p99 of a few thousand by seconds on a
 		// shared machine: shown, not compared (p50 is).
-		p99:        spec{name: "replay/" + who + "/lag-p99", group: group, unit: "ms", params: lp, informational: true},
-		served:     spec{name: "replay/" + who + "/production-served-rate", group: group, unit: "req/s", params: lp, informational: true},
-		cpu:        spec{name: "replay/" + who + "/cpu-per-1k-req", group: group, unit: "cpu-ms/1k req", params: lp},
-		rss:        spec{name: "replay/" + who + "/peak-rss", group: group, unit: "MiB", params: lp},
-		mirrorLost: spec{name: "replay/" + who + "/mirror-copies-lost", group: group, unit: "packets", params: lp, informational: true},
+		p99:          spec{name: "replay/" + who + "/lag-p99", group: group, unit: "ms", params: lp, informational: true},
+		served:       spec{name: "replay/" + who + "/production-served-rate", group: group, unit: "req/s", params: lp, informational: true},
+		cpu:          spec{name: "replay/" + who + "/cpu-per-1k-req", group: group, unit: "cpu-ms/1k req", params: lp},
+		rss:          spec{name: "replay/" + who + "/peak-rss", group: group, unit: "MiB", params: lp},
+		mirrorLost:   spec{name: "replay/" + who + "/mirror-copies-lost", group: group, unit: "packets", params: lp, informational: true},
+		agentCores:   spec{name: "replay/" + who + "/agent-cores", group: group, unit: "cores", params: lp, informational: true},
+		benchCores:   spec{name: "replay/" + who + "/bench-process-cores", group: group, unit: "cores", params: lp, informational: true},
+		machineCores: spec{name: "replay/" + who + "/machine-cores", group: group, unit: "cores", params: lp, informational: true},
+		compared:     spec{name: "replay/" + who + "/responses-compared", group: group, unit: "fraction", params: lp, higherIsBetter: true, informational: true},
 	}
+	if who == labelOursCompare {
+		// The cost of comparing: CPU per request with -compare ÷ without,
+		// run by run.
+		sp.cpu.reference = replaySpecsFor(labelOurs, load).cpu.key()
+	}
+	return sp
 }
 
 func highestLosslessSpec(who string) spec {
 	s := spec{name: "replay/" + who + "/highest-lossless-load", group: "ours", unit: "req/s", higherIsBetter: true}
-	if who == labelGoReplay {
+	switch who {
+	case labelGoReplay:
 		s.group = "peer"
-	} else {
+	case labelOursCompare:
+		s.reference = report.Key("replay/"+labelOurs+"/highest-lossless-load", nil)
+	default:
 		s.reference = report.Key("replay/"+labelGoReplay+"/highest-lossless-load", nil)
 	}
 	return s
+}
+
+// ceilingShareSpec is our highest lossless load ÷ the direct ceiling of
+// the same run (issue 15's goal: ≥ 0.8).
+func ceilingShareSpec(who string) spec {
+	return spec{name: "replay/" + who + "/highest-lossless-vs-ceiling", group: "ours", unit: "fraction", higherIsBetter: true}
 }
 
 func (b *bench) failReplay(who string, err error) {
@@ -208,20 +243,35 @@ func (b *bench) failReplay(who string, err error) {
 // Lossless is the completeness that counts as no loss (99.9%).
 const Lossless = 0.999
 
+// MinServed is the share of the offered load production must serve for
+// a load to count: below it the load generator (or production) is the
+// limit, not the agent, and the ramp stops.
+const MinServed = 0.95
+
 // replayLoads drives each offered load on production while r replays, and
-// records the figures of who.
+// records the figures of who. The loads rise until one is not replayed
+// losslessly (that one is recorded, higher ones are not tried) or until
+// production is not served the offered load.
 func (b *bench) replayLoads(ctx context.Context, run int, who string, env *vpc.Env, srv *servers, r replayer) {
 	var hl highestLossless
+	stopped := ""
 	for _, load := range b.cfg.HTTPLoads {
+		if stopped != "" {
+			break
+		}
 		sp := replaySpecsFor(who, load)
 		if err := r.Exited(); err != nil {
 			b.failLoad(sp, err)
 			hl.see(load, false)
+			stopped = err.Error()
 			continue
 		}
 		srv.prod.Reset()
 		srv.test.Reset()
+		st0, hasStats := agentStats(r)
 		cpu0, _, sampled := r.Sample()
+		p0 := gen.ProcessCPU()
+		m0, merr := gen.MachineCPU()
 		lost0 := mirrorLost(env)
 		n := uint64(load*b.cfg.HTTPTrial.Seconds()*2) + 1000
 		lr, err := b.load(ctx, env, srv.prodURL, load, srv.take(n))
@@ -229,6 +279,10 @@ func (b *bench) replayLoads(ctx context.Context, run int, who string, env *vpc.E
 			b.failLoad(sp, err)
 			return
 		}
+		// Cores busy while the load ran (the drain after it is left out).
+		p1 := gen.ProcessCPU()
+		m1, merr2 := gen.MachineCPU()
+		cpuMid, _, _ := r.Sample()
 		select {
 		case <-ctx.Done():
 			return
@@ -240,6 +294,7 @@ func (b *bench) replayLoads(ctx context.Context, run int, who string, env *vpc.E
 			b.failLoad(sp, err)
 			b.cfg.logf("  run %d %s at %.0f req/s: %v", run, who, load, err)
 			hl.see(load, false)
+			stopped = err.Error()
 			continue
 		}
 		lost := mirrorLost(env) - lost0
@@ -248,11 +303,14 @@ func (b *bench) replayLoads(ctx context.Context, run int, who string, env *vpc.E
 		if rep.Served == 0 {
 			b.failLoad(sp, fmt.Errorf("production served nothing: %s", lr.FirstError()))
 			hl.see(load, false)
+			stopped = "production served nothing"
 			continue
 		}
+		secs := lr.Elapsed.Seconds()
+		servedRate := float64(rep.Served) / secs
 		b.col.add(sp.completeness, rep.Completeness)
-		b.col.add(sp.rate, float64(rep.Replayed)/lr.Elapsed.Seconds())
-		b.col.add(sp.served, float64(rep.Served)/lr.Elapsed.Seconds())
+		b.col.add(sp.rate, float64(rep.Replayed)/secs)
+		b.col.add(sp.served, servedRate)
 		if rep.Replayed > 0 {
 			b.col.add(sp.p50, float64(rep.LagP50)/float64(time.Millisecond))
 			b.col.add(sp.p99, float64(rep.LagP99)/float64(time.Millisecond))
@@ -260,22 +318,72 @@ func (b *bench) replayLoads(ctx context.Context, run int, who string, env *vpc.E
 			b.col.fail(sp.p50, errors.New("nothing replayed"))
 			b.col.fail(sp.p99, errors.New("nothing replayed"))
 		}
+		cores := ""
+		if merr == nil && merr2 == nil {
+			b.col.add(sp.machineCores, (m1-m0).Seconds()/secs)
+			b.col.add(sp.benchCores, (p1-p0).Seconds()/secs)
+			cores = fmt.Sprintf("; cores busy: machine %.2f, bench process %.2f", (m1-m0).Seconds()/secs, (p1-p0).Seconds()/secs)
+		}
 		if sampled {
 			b.col.add(sp.cpu, float64(cpu1-cpu0)/float64(time.Millisecond)/(float64(rep.Served)/1000))
 			b.col.add(sp.rss, float64(rss)/(1<<20))
+			b.col.add(sp.agentCores, (cpuMid-cpu0).Seconds()/secs)
+			cores += fmt.Sprintf(", agent %.2f", (cpuMid-cpu0).Seconds()/secs)
 		}
-		hl.see(load, rep.Completeness >= Lossless)
+		if st1, ok := agentStats(r); ok && hasStats && st1.Compare != nil {
+			var c0 uint64
+			if st0.Compare != nil {
+				c0 = st0.Compare.Compared + st0.Compare.Incomplete
+			}
+			b.col.add(sp.compared, float64(st1.Compare.Compared+st1.Compare.Incomplete-c0)/float64(rep.Served))
+		}
+		lossless := rep.Completeness >= Lossless
+		hl.see(load, lossless)
 		if b.replay[who] == nil {
 			b.replay[who] = map[float64][]float64{}
 		}
 		b.replay[who][load] = append(b.replay[who][load], rep.Completeness)
-		b.cfg.logf("  run %d %s at %.0f req/s: served %d, replayed %d (%.2f%%), lag p50 %v p99 %v; mirror lost %d copies %s", run, who, load,
-			rep.Served, rep.Replayed, 100*rep.Completeness, rep.LagP50.Round(time.Microsecond), rep.LagP99.Round(time.Microsecond), lost, r.Diag())
+		b.cfg.logf("  run %d %s at %.0f req/s: served %d (%.0f req/s), replayed %d (%.2f%%), lag p50 %v p99 %v; mirror lost %d copies%s %s", run, who, load,
+			rep.Served, servedRate, rep.Replayed, 100*rep.Completeness, rep.LagP50.Round(time.Microsecond), rep.LagP99.Round(time.Microsecond), lost, cores, r.Diag())
+		if stopped = rampStop(load, rep.Completeness, servedRate); stopped != "" && lossless {
+			b.col.note(sp.served, "below the offered load: the load generator (or production) was the limit")
+		}
 	}
-	b.col.add(highestLosslessSpec(who), hl.highest)
-	if len(b.cfg.HTTPLoads) > 0 && hl.highest == slices.Max(b.cfg.HTTPLoads) {
-		b.col.note(highestLosslessSpec(who), "lossless at every load tried: the highest load tried is a lower bound")
+	hs := highestLosslessSpec(who)
+	b.col.add(hs, hl.highest)
+	if stopped == "" && len(b.cfg.HTTPLoads) > 0 && hl.highest == slices.Max(b.cfg.HTTPLoads) {
+		b.col.note(hs, "lossless at every load tried: the highest load tried is a lower bound")
+	} else if stopped != "" && !hl.broken {
+		b.col.note(hs, "the ramp stopped before the agent lost requests ("+stopped+"): a lower bound")
+	} else if stopped != "" {
+		b.cfg.logf("  run %d %s: ramp stopped: %s", run, who, stopped)
 	}
+	if who != labelGoReplay && b.direct[run] > 0 {
+		b.col.add(ceilingShareSpec(who), hl.highest/b.direct[run])
+	}
+}
+
+// rampStop says why the loads should rise no further after this one ("":
+// go on): the agent lost requests, or production was not served the
+// offered load (the load generator or production is the limit there).
+func rampStop(load, completeness, servedRate float64) string {
+	switch {
+	case completeness < Lossless:
+		return fmt.Sprintf("%.2f%% replayed at %s req/s", 100*completeness, report.FormatNumber(load))
+	case servedRate < MinServed*load:
+		return fmt.Sprintf("production was served %.0f of the %s req/s offered: the load generator (or production) is the limit there", servedRate, report.FormatNumber(load))
+	}
+	return ""
+}
+
+// agentStats returns our agent's counters when r has them.
+func agentStats(r replayer) (agent.Stats, bool) {
+	o, ok := r.(*ourAgent)
+	if !ok {
+		return agent.Stats{}, false
+	}
+	s, err := o.stats()
+	return s, err == nil
 }
 
 func (b *bench) failLoad(sp replaySpecs, err error) {

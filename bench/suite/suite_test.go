@@ -26,9 +26,17 @@ func fakeBench(t *testing.T) (*bench, *report.Result) {
 		for _, load := range cfg.HTTPLoads {
 			b.col.add(replaySpecsFor(labelOurs, load).completeness, 1)
 			b.col.add(replaySpecsFor(labelGoReplay, load).completeness, 0.99)
+			b.col.add(replaySpecsFor(labelOursCompare, load).completeness, 0.9995)
+			// CPU per 1k requests: 100 and 120 off, 150 and 300 on.
+			b.col.add(replaySpecsFor(labelOurs, load).cpu, float64(100+run*20))
+			b.col.add(replaySpecsFor(labelOursCompare, load).cpu, float64(150+run*150))
+			b.col.add(replaySpecsFor(labelOurs, load).agentCores, 0.5)
 		}
 		b.col.add(highestLosslessSpec(labelGoReplay), 200)
 		b.col.add(highestLosslessSpec(labelOurs), 800)
+		b.col.add(highestLosslessSpec(labelOursCompare), 400)
+		b.col.add(ceilingShareSpec(labelOurs), 0.4)
+		b.col.add(applySpec(), float64(2+run))
 	}
 	b.col.fail(decodeSpec(), errors.New("agent missing"))
 	b.curves[64] = map[string][]curvePoint{labelOurs: {{150_000, 0}, {180_000, 0.1}}, labelTCMirred: {{200_000, 0}}}
@@ -62,7 +70,7 @@ func TestSummaryAndPlotsFromFigures(t *testing.T) {
 		t.Errorf("failed figure = %+v", m)
 	}
 	tables := b.summary(res)
-	if len(tables) != 3 {
+	if len(tables) != 4 {
 		t.Fatalf("%d tables", len(tables))
 	}
 	row := strings.Join(tables[0].Rows[0], " | ")
@@ -71,11 +79,38 @@ func TestSummaryAndPlotsFromFigures(t *testing.T) {
 			t.Errorf("mirror row %q lacks %q", row, want)
 		}
 	}
-	if got := tables[1].Rows[0][2]; got != "99.00%" {
-		t.Errorf("GoReplay completeness cell %q, want 99.00%%", got)
+	replay := map[string]string{}
+	for i, h := range tables[1].Header {
+		replay[h] = tables[1].Rows[0][i]
 	}
-	if got := tables[2].Rows[6][1]; got != "4.000×" {
-		t.Errorf("ours ÷ GoReplay cell %q, want 4.000×", got)
+	for h, want := range map[string]string{
+		"GoReplay: completeness":                    "99.00%",
+		"ours, -compare on: completeness":           "99.95%",
+		"ours: CPU-ms per 1k requests":              "110 (100–120)",
+		"ours, -compare on: CPU-ms per 1k requests": "225 (150–300)",
+		// Paired run by run: 150/100 and 300/120.
+		"-compare on ÷ off, CPU per request": "2.000× (1.500–2.500)",
+	} {
+		if replay[h] != want {
+			t.Errorf("replay table, column %q: %q, want %q", h, replay[h], want)
+		}
+	}
+	if got := tables[2].Rows[0][1]; got != "0.500" {
+		t.Errorf("agent cores cell %q, want 0.500", got)
+	}
+	figures := map[string]string{}
+	for _, r := range tables[3].Rows {
+		figures[r[0]] = r[1]
+	}
+	for f, want := range map[string]string{
+		"ours ÷ GoReplay, highest lossless load":                                                        "4.000×",
+		"ours ÷ direct ceiling, same run":                                                               "0.400",
+		"ours, -compare on ÷ off, highest lossless load":                                                "0.500×",
+		"apply latency: CreateTrafficMirrorSession through the EC2 API → first copy at the target, p50": "2.500 (2.000–3.000)",
+	} {
+		if figures[f] != want {
+			t.Errorf("figure %q: %q, want %q", f, figures[f], want)
+		}
 	}
 	plots := map[string]report.Plot{}
 	for _, p := range b.plots(res) {
@@ -92,7 +127,7 @@ func TestSummaryAndPlotsFromFigures(t *testing.T) {
 	if !ok || lc.Series[0].Label != labelOurs || lc.Series[0].Points[1].Y != 10 {
 		t.Errorf("loss curve = %+v", lc)
 	}
-	if rc, ok := plots["replay-completeness"]; !ok || len(rc.Series) != 2 {
+	if rc, ok := plots["replay-completeness"]; !ok || len(rc.Series) != 3 || rc.Series[1].Label != labelOursCompare {
 		t.Errorf("replay plot = %+v", rc)
 	}
 }
@@ -106,6 +141,7 @@ func TestConfigValidate(t *testing.T) {
 		{func(c *Config) { c.Sizes = []int{9000} }, "packet size 9000"},
 		{func(c *Config) { c.Parts = []string{"x"} }, `unknown part "x"`},
 		{func(c *Config) { c.Sizes = nil }, "no packet sizes"},
+		{func(c *Config) { c.HTTPLoads = []float64{1000, 500} }, "want them rising"},
 	} {
 		cfg := Defaults(false)
 		c.mod(&cfg)
@@ -131,5 +167,22 @@ func TestHighestLosslessNeedsEveryLowerLoad(t *testing.T) {
 	}
 	if h.highest != 1000 {
 		t.Fatalf("highest lossless %v, want 1000 (4000 passed after 2000 lost)", h.highest)
+	}
+}
+
+func TestRampStopsAtFirstLossOrUnservedLoad(t *testing.T) {
+	for _, c := range []struct {
+		load, completeness, served float64
+		want                       string
+	}{
+		{8000, 1, 7990, ""},
+		{8000, 0.9991, 7700, ""},
+		{8000, 0.998, 8000, "99.80% replayed at 8 000 req/s"},
+		{16000, 1, 12000, "production was served 12000 of the 16 000 req/s offered"},
+	} {
+		got := rampStop(c.load, c.completeness, c.served)
+		if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
+			t.Errorf("rampStop(%v, %v, %v) = %q, want %q", c.load, c.completeness, c.served, got, c.want)
+		}
 	}
 }

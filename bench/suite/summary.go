@@ -31,27 +31,44 @@ func (b *bench) summary(res *report.Result) []report.Table {
 			report.FormatRange(find("mirror/"+labelOurs+"/cpu-per-mpkt", sp))})
 	}
 	out = append(out, mt)
-	rt := report.Table{Title: "Replay — by offered HTTP load on production, " + runs,
-		Header: []string{"offered load (req/s)", "ours: completeness", "GoReplay: completeness", "ours: lag p50 / p99 (ms)",
-			"GoReplay: lag p50 / p99 (ms)", "GoReplay: CPU-ms per 1k requests", "GoReplay: peak RSS (MiB)"}}
+	rt := report.Table{Title: "Replay — by offered HTTP load on production, " + runs + "; each agent's ramp stops after its first lossy load",
+		Header: []string{"offered load (req/s)", "production served (req/s)", "ours: completeness", "ours, -compare on: completeness",
+			"GoReplay: completeness", "ours: lag p50 / p99 (ms)", "GoReplay: lag p50 / p99 (ms)",
+			"ours: CPU-ms per 1k requests", "ours, -compare on: CPU-ms per 1k requests", "-compare on ÷ off, CPU per request",
+			"GoReplay: CPU-ms per 1k requests", "GoReplay: peak RSS (MiB)"}}
+	ct := report.Table{Title: "Replay — cores busy while the load ran (of " + strconv.Itoa(max(res.Machine.Cores, 1)) + "), " + runs,
+		Header: []string{"offered load (req/s)", "ours: agent process", "ours: bench process (load generator, production, test server, mirror)",
+			"ours: machine", "ours, -compare on: agent process", "ours, -compare on: machine"}}
 	for _, load := range b.cfg.HTTPLoads {
 		lp := loadParams(load)
-		rt.Rows = append(rt.Rows, []string{report.FormatNumber(load),
-			percent(find("replay/"+labelOurs+"/completeness", lp)), percent(find("replay/"+labelGoReplay+"/completeness", lp)),
-			report.FormatRange(find("replay/"+labelOurs+"/lag-p50", lp)) + " / " + report.FormatRange(find("replay/"+labelOurs+"/lag-p99", lp)),
-			report.FormatRange(find("replay/"+labelGoReplay+"/lag-p50", lp)) + " / " + report.FormatRange(find("replay/"+labelGoReplay+"/lag-p99", lp)),
-			report.FormatRange(find("replay/"+labelGoReplay+"/cpu-per-1k-req", lp)), report.FormatRange(find("replay/"+labelGoReplay+"/peak-rss", lp))})
+		r := func(who, what string) *report.Measurement { return find("replay/"+who+"/"+what, lp) }
+		cmpCPU := r(labelOursCompare, "cpu-per-1k-req")
+		rt.Rows = append(rt.Rows, []string{report.FormatNumber(load), withNote(r(labelOurs, "production-served-rate")),
+			percent(r(labelOurs, "completeness")), percent(r(labelOursCompare, "completeness")), percent(r(labelGoReplay, "completeness")),
+			report.FormatRange(r(labelOurs, "lag-p50")) + " / " + report.FormatRange(r(labelOurs, "lag-p99")),
+			report.FormatRange(r(labelGoReplay, "lag-p50")) + " / " + report.FormatRange(r(labelGoReplay, "lag-p99")),
+			report.FormatRange(r(labelOurs, "cpu-per-1k-req")), report.FormatRange(cmpCPU), report.FormatRatio(cmpCPU),
+			report.FormatRange(r(labelGoReplay, "cpu-per-1k-req")), report.FormatRange(r(labelGoReplay, "peak-rss"))})
+		ct.Rows = append(ct.Rows, []string{report.FormatNumber(load), report.FormatRange(r(labelOurs, "agent-cores")),
+			report.FormatRange(r(labelOurs, "bench-process-cores")), report.FormatRange(r(labelOurs, "machine-cores")),
+			report.FormatRange(r(labelOursCompare, "agent-cores")), report.FormatRange(r(labelOursCompare, "machine-cores"))})
 	}
-	out = append(out, rt)
+	out = append(out, rt, ct)
 	oursHL := find("replay/"+labelOurs+"/highest-lossless-load", nil)
+	cmpHL := find("replay/"+labelOursCompare+"/highest-lossless-load", nil)
 	ot := report.Table{Title: "Agent and ceilings — " + runs, Header: []string{"figure", "value", "unit"}, Rows: [][]string{
 		{"ours: decode rate on the UDP input", withNote(find("agent/ours/decode-rate", nil)), "packets/s"},
 		{"ours: decode rate from a pcap file (no network)", report.FormatRange(find("agent/ours/decode-rate-file", nil)), "packets/s"},
 		{"ours: decode per CPU-second (per core), pcap file", report.FormatRange(find("agent/ours/decode-per-cpu-second", nil)), "packets/CPU-s"},
 		{"direct HTTP load on the test server (replay ceiling)", report.FormatRange(find("http/direct/max-rate", nil)), "requests/s"},
 		{"ours: highest offered load replayed ≥ 99.9% (and every lower one)", withNote(oursHL), "requests/s"},
+		{"ours ÷ direct ceiling, same run", report.FormatRange(find(ceilingShareSpec(labelOurs).name, nil)), "ratio"},
+		{"ours, -compare on: highest offered load replayed ≥ 99.9% (and every lower one)", withNote(cmpHL), "requests/s"},
+		{"ours, -compare on ÷ off, highest lossless load", report.FormatRatio(cmpHL), "ratio"},
 		{"GoReplay: highest offered load replayed ≥ 99.9% (and every lower one)", withNote(find("replay/"+labelGoReplay+"/highest-lossless-load", nil)), "requests/s"},
 		{"ours ÷ GoReplay, highest lossless load", report.FormatRatio(oursHL), "ratio"},
+		{"apply latency: CreateTrafficMirrorSession through the EC2 API → first copy at the target, p50", report.FormatRange(find(applySpec().name, nil)), "ms"},
+		{"apply latency, slowest change of a run", report.FormatRange(find(applyMaxSpec().name, nil)), "ms"},
 	}}
 	out = append(out, ot)
 	return out

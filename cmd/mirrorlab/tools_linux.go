@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 
 	agentcli "github.com/mirrorlab/mirrorlab/agent/cli"
 	benchcli "github.com/mirrorlab/mirrorlab/bench/cli"
@@ -12,7 +13,13 @@ func runAgent(ctx context.Context, a *app, args []string) int {
 	return agentcli.Main(ctx, args, a.stdout, a.stderr)
 }
 
-// runBench is the benchmarks' own command line.
+// runBench is the benchmarks' own command line; it runs our agent as
+// this binary's agent command, in its own process, so the bench measures
+// its CPU apart from the rest.
 func runBench(ctx context.Context, a *app, args []string) int {
-	return benchcli.Main(ctx, args, a.stdout, a.stderr)
+	var agent []string
+	if exe, err := os.Executable(); err == nil {
+		agent = []string{exe, "agent"}
+	}
+	return benchcli.MainWithAgent(ctx, args, a.stdout, a.stderr, agent)
 }
