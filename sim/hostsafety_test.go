@@ -60,7 +60,8 @@ func hostSnapshot(t *testing.T) []string {
 	}
 	for _, k := range []string{"net/ipv4/ip_forward", "net/ipv4/conf/all/rp_filter", "net/ipv4/conf/default/rp_filter",
 		"net/ipv4/conf/all/send_redirects", "net/ipv4/conf/all/arp_ignore", "net/ipv4/ping_group_range",
-		"net/ipv6/conf/all/disable_ipv6", "net/ipv6/conf/default/disable_ipv6", "net/ipv6/conf/all/forwarding"} {
+		"net/ipv6/conf/all/disable_ipv6", "net/ipv6/conf/default/disable_ipv6", "net/ipv6/conf/all/forwarding",
+		"net/bridge/bridge-nf-call-iptables", "net/bridge/bridge-nf-call-ip6tables", "net/bridge/bridge-nf-call-arptables"} {
 		b, err := os.ReadFile("/proc/sys/" + k)
 		if err == nil {
 			out = append(out, "sysctl "+k+"="+strings.TrimSpace(string(b)))

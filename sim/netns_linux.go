@@ -28,11 +28,18 @@ var commonSysctls = []sysctl{
 }
 
 // The fabric routes between its subnets and never redirects: every
-// instance's gateway is the router.
+// instance's gateway is the router. Nothing in a fabric filters with
+// iptables, so the bridges do not hand their frames to it (bridge
+// netfilter, when the br_netfilter module is loaded: these keys are per
+// namespace, and without the module there is nothing to switch off); it
+// cost every frame crossing a bridge, production's and the copies'.
 var fabricSysctls = []sysctl{
 	{"net/ipv4/ip_forward", "1"},
 	{"net/ipv4/conf/all/send_redirects", "0"},
 	{"net/ipv4/conf/default/send_redirects", "0"},
+	{"net/bridge/bridge-nf-call-iptables", "0"},
+	{"net/bridge/bridge-nf-call-ip6tables", "0"},
+	{"net/bridge/bridge-nf-call-arptables", "0"},
 }
 
 // Instances are multi-homed hosts: answer ARP only for an address of the
@@ -46,13 +53,13 @@ var instanceSysctls = []sysctl{
 
 // writeSysctls writes settings in the calling thread's network namespace
 // (/proc/sys/net follows the thread that opens it). Keys under a protocol
-// the kernel lacks (no IPv6) are skipped.
+// or module the kernel lacks (no IPv6, no br_netfilter) are skipped.
 func writeSysctls(list ...[]sysctl) error {
 	for _, l := range list {
 		for _, s := range l {
 			p := filepath.Join("/proc/sys", s.key)
 			err := os.WriteFile(p, []byte(s.value), 0o644)
-			if errors.Is(err, os.ErrNotExist) && strings.HasPrefix(s.key, "net/ipv6/") {
+			if errors.Is(err, os.ErrNotExist) && (strings.HasPrefix(s.key, "net/ipv6/") || strings.HasPrefix(s.key, "net/bridge/")) {
 				continue
 			}
 			if err != nil {

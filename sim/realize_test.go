@@ -148,4 +148,20 @@ func TestPrivilegedMultiENIAndVPCs(t *testing.T) {
 	}); err != nil {
 		t.Errorf("twin -> twin2: %v", err)
 	}
+	// Nothing in a fabric filters with iptables: its bridges skip bridge
+	// netfilter (when the br_netfilter module is there at all).
+	for _, f := range lab.Fabrics() {
+		for _, k := range []string{"iptables", "ip6tables", "arptables"} {
+			var b []byte
+			err := f.Run(func() (err error) { b, err = os.ReadFile("/proc/sys/net/bridge/bridge-nf-call-" + k); return })
+			switch {
+			case errors.Is(err, os.ErrNotExist):
+				t.Logf("no br_netfilter: bridge-nf-call-%s absent", k)
+			case err != nil:
+				t.Error(err)
+			case strings.TrimSpace(string(b)) != "0":
+				t.Errorf("fabric %s: bridge-nf-call-%s = %s, want 0", f.VPC, k, b)
+			}
+		}
+	}
 }
