@@ -45,6 +45,12 @@ type Config struct {
 	Batch int
 	// Ring sizes the AF_PACKET rings.
 	Ring RingOptions
+	// RoutedSend sends every copy as an IPv4 datagram routed by the source's
+	// fabric (a raw socket; the kernel fills in the IPv4 id), instead of
+	// writing the outer frame onto the receiver's bridge port. The bytes
+	// are the same but for the id; it costs more. For comparing the two
+	// paths.
+	RoutedSend bool
 	// Mark is the SO_MARK of the service's own traffic (default DefaultMark).
 	Mark uint32
 	// PcapDir, when set, receives <TrafficMirrorTargetId>.pcapng per target:

@@ -1,7 +1,7 @@
 // Package dataplane runs the mock mirror service on an emulated VPC: it
 // captures at the fabric end of every source ENI, asks the cloudmock model
 // what to do with each packet, and sends the VXLAN datagrams the model
-// prescribes from the fabric namespace.
+// prescribes onto the receiver's subnet.
 //
 // Per source ENI and direction there is one pipeline:
 //
@@ -12,9 +12,21 @@
 //	  NLB choice), Decision.AppendFrame into a preallocated queue slot
 //	→ bounded SPSC queue (full: the copy is skipped and counted as the
 //	  provider's NetworkSkipMirrorIn/Out; the kernel path never waits)
-//	→ sender goroutine: sendmmsg on a raw IPv4 socket (IP_HDRINCL, SO_MARK)
-//	  in the fabric namespace, so the VPC router routes the datagram, outer
-//	  source = the source ENI's address; optional pcapng per target.
+//	→ sender goroutine: sendmmsg of the whole outer frame, as the model built
+//	  it (router MAC → receiver MAC, IPv4 id 0, outer source = the source
+//	  ENI's address), on an AF_PACKET socket (qdisc bypass, SO_MARK) in the
+//	  fabric namespace holding the receiver's subnet, onto the receiver's
+//	  bridge port: what the VPC router would hand the bridge, without the
+//	  routing, neighbour and netfilter work. A receiver the lab has no port
+//	  for (and every copy with Config.RoutedSend) is sent as an IPv4
+//	  datagram on a raw socket (IP_HDRINCL) and routed by the source's
+//	  fabric instead; the kernel then numbers its IPv4 id. Optional pcapng
+//	  per target.
+//
+// The model decides delivery (NACL, security group, load balancer choice)
+// before anything is sent, so routing the copies would add cost, not
+// semantics; TestPrivilegedDirectSendMatchesRouted shows that both ways
+// put the same bytes on the receiver's wire but for the id.
 //
 // Load balancer targets are health-checked over TCP from the fabric
 // namespace; the results feed Model.SetTargetHealth.
@@ -29,7 +41,8 @@
 //	Config        plain description: Model, Spec (for NLB health checks), Lab,
 //	              ENIs (NetworkInterfaceId → *sim.ENI; default: by address),
 //	              AllENIs (capture every ENI, not only the sources),
-//	              QueueLen, Batch, Ring, Mark, PcapDir, HealthCheck, Logger
+//	              QueueLen, Batch, Ring, RoutedSend, Mark, PcapDir, HealthCheck,
+//	              Logger
 //	Start         opens the rings and sockets in the fabric namespaces and
 //	              starts mirroring (ctx bounds the start only)
 //	Service.Apply replaces the configuration while it runs: a new model

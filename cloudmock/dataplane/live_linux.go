@@ -102,7 +102,7 @@ func (s *Service) newView(m *cloudmock.Model, spec *cloudmock.Spec) (*view, erro
 }
 
 // newTargetAddr makes a receiving address, with the MACs of the outer
-// frame (for the pcapng). Its fields never change afterwards: the
+// frame and the port it is written on (see txPort). Its fields never change afterwards: the
 // pipelines read them without a lock.
 func (s *Service) newTargetAddr(m *cloudmock.Model, id string, addr netip.Addr, w *pcapWriter) *targetAddr {
 	t := &targetAddr{id: id, addr: addr, pcap: w}
@@ -117,9 +117,13 @@ func (s *Service) newTargetAddr(m *cloudmock.Model, id string, addr netip.Addr, 
 		return t
 	}
 	t.dstMAC = [6]byte(e.MAC)
-	if f := s.cfg.Lab.Fabric(e.VPC); f != nil {
+	for i, f := range s.cfg.Lab.Fabrics() {
+		if f.VPC != e.VPC {
+			continue
+		}
 		if b := f.Bridge(e.Subnet); b != nil {
 			t.srcMAC = [6]byte(b.MAC)
+			t.port = txPort{fabric: i, ifindex: int32(e.PeerIndex), ok: e.PeerIndex > 0}
 		}
 	}
 	return t

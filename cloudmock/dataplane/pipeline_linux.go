@@ -11,7 +11,7 @@ import (
 
 // pipeline is the path of one source ENI in one direction: its ring, the
 // capture goroutine (decide, deliver, encapsulate into the queue), the
-// queue, and the sender goroutine (sendmmsg from the fabric namespace).
+// queue, and the sender goroutine (sendmmsg: see sender).
 type pipeline struct {
 	svc *Service
 	// view and eni are the configuration the capture goroutine last
@@ -25,7 +25,7 @@ type pipeline struct {
 	mac    [6]byte // the instance end's MAC
 	ring   *ring
 	q      *queue
-	snd    *rawSender
+	snd    *sender
 	st     pipeStats
 	stop   atomic.Bool // set by Close: the capture goroutine returns
 	logger *slog.Logger
@@ -202,31 +202,42 @@ func deliveryDrop(r cloudmock.DeliveryReason) DropReason {
 // empty.
 func (p *pipeline) send(done <-chan struct{}) {
 	for p.q.wait(done) {
-		first, n := p.q.peek(len(p.failed))
-		for i := 0; i < n; i++ {
-			s := p.q.at(first + uint64(i))
-			p.snd.set(i, s.buf[s.ipOff:s.n], s.dst.As4())
-			p.failed[i] = false
-		}
-		p.snd.flush(n, p.onErr)
-		for i := 0; i < n; i++ {
-			s := p.q.at(first + uint64(i))
-			if p.failed[i] {
-				p.st.dropped[DropSendError].Add(1)
-				continue
-			}
-			size := uint64(s.n - s.ipOff)
-			p.st.sent.Add(1)
-			p.st.sentBytes.Add(size)
-			t := s.target
-			t.st.sent.Add(1)
-			t.st.sentBytes.Add(size)
-			if t.pcap != nil {
-				t.pcap.write(s.buf[:s.n], s.stamp)
-			}
-		}
-		p.q.release(n)
+		p.sendBatch()
 	}
+}
+
+// sendBatch sends up to one batch of queued copies, directly when their
+// receiver has a port (and the service does not route every copy), routed
+// otherwise, and counts each. It does not allocate.
+func (p *pipeline) sendBatch() {
+	first, n := p.q.peek(len(p.failed))
+	for i := 0; i < n; i++ {
+		s := p.q.at(first + uint64(i))
+		if t := s.target; t.port.ok && p.snd.pkt != nil {
+			p.snd.setDirect(i, s.buf[:s.n], t.port.fabric, t.port.ifindex)
+		} else {
+			p.snd.setRouted(i, s.buf[s.ipOff:s.n], s.dst.As4())
+		}
+		p.failed[i] = false
+	}
+	p.snd.flush(n, p.onErr)
+	for i := 0; i < n; i++ {
+		s := p.q.at(first + uint64(i))
+		if p.failed[i] {
+			p.st.dropped[DropSendError].Add(1)
+			continue
+		}
+		size := uint64(s.n - s.ipOff)
+		p.st.sent.Add(1)
+		p.st.sentBytes.Add(size)
+		t := s.target
+		t.st.sent.Add(1)
+		t.st.sentBytes.Add(size)
+		if t.pcap != nil {
+			t.pcap.write(s.buf[:s.n], s.stamp)
+		}
+	}
+	p.q.release(n)
 }
 
 func (p *pipeline) markFailed(i int, err error) {

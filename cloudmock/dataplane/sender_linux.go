@@ -1,88 +1,121 @@
 package dataplane
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
-	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
-// rawSender sends whole IPv4 datagrams (outer header included, IP_HDRINCL)
-// in batches with sendmmsg. The socket is created inside the fabric
-// namespace, so the datagrams are routed by the VPC router there; every
-// datagram carries the service's SO_MARK so the captures drop them.
+// sender is one pipeline's way out: it sends a batch of copies with as few
+// sendmmsg calls as there are runs of consecutive copies leaving by the
+// same socket (usually one).
 //
-// The mmsghdr, iovec and sockaddr arrays are allocated once: send does not
+// A copy leaves in one of two ways:
+//
+//   - direct (the normal case): the whole outer Ethernet frame, exactly as
+//     the model built it (router MAC → receiver MAC, IPv4 id 0, TTL 255), is
+//     written with an AF_PACKET socket onto the receiver's bridge port in
+//     the fabric namespace that holds the receiver's subnet (see
+//     packetSocket). No routing, neighbour lookup or netfilter runs, and
+//     the kernel leaves every byte as it is.
+//   - routed (the fallback, and Config.RoutedSend): the IPv4 datagram is
+//     sent on a raw socket (IP_HDRINCL) in the source's fabric namespace and
+//     the VPC router delivers it; the kernel fills in the IPv4 id. It serves
+//     receivers the lab has no port for.
+//
+// Every array is allocated once: building and sending a batch does not
 // allocate.
-type rawSender struct {
-	fd    int
-	msgs  []unix.Mmsghdr
-	iovs  []unix.Iovec
-	addrs []unix.RawSockaddrInet4
+type sender struct {
+	raw int   // routed: raw IPv4 socket in the source's fabric namespace
+	pkt []int // direct: one AF_PACKET socket per fabric, by fabric index
+
+	msgs []unix.Mmsghdr
+	iovs []unix.Iovec
+	in4  []unix.RawSockaddrInet4
+	ll   []unix.RawSockaddrLinklayer
+	fds  []int // the socket of message i
 }
 
-// newRawSender opens the socket in the calling thread's network namespace
-// (call it inside nsrun.Run).
-func newRawSender(batch int, mark uint32) (*rawSender, error) {
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.IPPROTO_RAW)
+// newSender opens the routed fallback socket in the calling thread's
+// network namespace (call it inside the source's fabric, nsrun.Run); the
+// direct sockets, one per fabric, are added with addPacketSocket.
+func newSender(batch int, mark uint32) (*sender, error) {
+	fd, err := openRawSocket(mark)
 	if err != nil {
-		return nil, fmt.Errorf("open raw ipv4 socket: %w", err)
+		return nil, err
 	}
-	s := &rawSender{
-		fd:    fd,
-		msgs:  make([]unix.Mmsghdr, batch),
-		iovs:  make([]unix.Iovec, batch),
-		addrs: make([]unix.RawSockaddrInet4, batch),
-	}
-	// SO_SNDTIMEO bounds a send blocked on a full socket buffer, so Close
-	// never waits long; the queue in front absorbs (and counts) the rest.
-	tv := unix.NsecToTimeval(int64(100 * time.Millisecond))
-	for _, o := range []struct {
-		name string
-		set  func() error
-	}{
-		{"IP_HDRINCL", func() error { return unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_HDRINCL, 1) }},
-		{"SO_MARK", func() error { return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_MARK, int(mark)) }},
-		{"SO_SNDBUFFORCE", func() error { return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, 4<<20) }},
-		{"SO_SNDTIMEO", func() error { return unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv) }},
-	} {
-		if err := o.set(); err != nil {
-			unix.Close(fd)
-			return nil, fmt.Errorf("set %s on raw socket: %w", o.name, err)
-		}
+	s := &sender{
+		raw:  fd,
+		msgs: make([]unix.Mmsghdr, batch),
+		iovs: make([]unix.Iovec, batch),
+		in4:  make([]unix.RawSockaddrInet4, batch),
+		ll:   make([]unix.RawSockaddrLinklayer, batch),
+		fds:  make([]int, batch),
 	}
 	for i := range s.msgs {
-		s.msgs[i].Hdr.Name = (*byte)(unsafe.Pointer(&s.addrs[i]))
-		s.msgs[i].Hdr.Namelen = unix.SizeofSockaddrInet4
 		s.msgs[i].Hdr.Iov = &s.iovs[i]
 		s.msgs[i].Hdr.Iovlen = 1
-		s.addrs[i].Family = unix.AF_INET
+		s.in4[i].Family = unix.AF_INET
+		s.ll[i].Family = unix.AF_PACKET
+		s.ll[i].Protocol = htons(unix.ETH_P_IP)
 	}
 	return s, nil
 }
 
-// set fills message i with datagram d to dst.
-func (s *rawSender) set(i int, d []byte, dst [4]byte) {
-	s.iovs[i].Base = &d[0]
-	s.iovs[i].SetLen(len(d))
-	s.addrs[i].Addr = dst
+// setDirect fills message i with the Ethernet frame f, written on
+// interface ifindex by the AF_PACKET socket of fabric fab.
+func (s *sender) setDirect(i int, f []byte, fab int, ifindex int32) {
+	s.iovs[i].Base = &f[0]
+	s.iovs[i].SetLen(len(f))
+	s.ll[i].Ifindex = ifindex
+	s.msgs[i].Hdr.Name = (*byte)(unsafe.Pointer(&s.ll[i]))
+	s.msgs[i].Hdr.Namelen = unix.SizeofSockaddrLinklayer
+	s.fds[i] = s.pkt[fab]
 }
 
-// flush sends messages [0,n). It returns how many were sent, and calls
-// onErr (with the message index) for each one the kernel refused; a refused
-// datagram is skipped, never retried.
-func (s *rawSender) flush(n int, onErr func(i int, err error)) int {
+// setRouted fills message i with the IPv4 datagram d to dst, routed by the
+// source's fabric.
+func (s *sender) setRouted(i int, d []byte, dst [4]byte) {
+	s.iovs[i].Base = &d[0]
+	s.iovs[i].SetLen(len(d))
+	s.in4[i].Addr = dst
+	s.msgs[i].Hdr.Name = (*byte)(unsafe.Pointer(&s.in4[i]))
+	s.msgs[i].Hdr.Namelen = unix.SizeofSockaddrInet4
+	s.fds[i] = s.raw
+}
+
+// flush sends messages [0,n), one sendmmsg per run of messages on the same
+// socket. It returns how many were sent, and calls onErr (with the message
+// index) for each one the kernel refused; a refused copy is skipped, never
+// retried.
+func (s *sender) flush(n int, onErr func(i int, err error)) int {
 	sent := 0
 	for i := 0; i < n; {
-		r, _, e := unix.Syscall6(unix.SYS_SENDMMSG, uintptr(s.fd),
-			uintptr(unsafe.Pointer(&s.msgs[i])), uintptr(n-i), 0, 0, 0)
+		j := i + 1
+		for j < n && s.fds[j] == s.fds[i] {
+			j++
+		}
+		sent += sendmmsg(s.fds[i], s.msgs[i:j], i, onErr)
+		i = j
+	}
+	return sent
+}
+
+// sendmmsg sends msgs on fd; base is the index of msgs[0] for onErr.
+func sendmmsg(fd int, msgs []unix.Mmsghdr, base int, onErr func(i int, err error)) int {
+	sent := 0
+	for i := 0; i < len(msgs); {
+		r, _, e := unix.Syscall6(unix.SYS_SENDMMSG, uintptr(fd),
+			uintptr(unsafe.Pointer(&msgs[i])), uintptr(len(msgs)-i), 0, 0, 0)
 		switch {
 		case e == unix.EINTR:
 			continue
 		case e != 0 && int(r) <= 0:
-			// The first datagram of the remainder failed: count it, go on.
-			onErr(i, e)
+			// The first message of the remainder failed: count it, go on.
+			onErr(base+i, e)
 			i++
 		default:
 			sent += int(r)
@@ -92,15 +125,23 @@ func (s *rawSender) flush(n int, onErr func(i int, err error)) int {
 	return sent
 }
 
-// close closes the socket.
-func (s *rawSender) close() error {
-	if s.fd < 0 {
-		return nil
+// close closes every socket.
+func (s *sender) close() error {
+	var errs []error
+	for _, fd := range append([]int{s.raw}, s.pkt...) {
+		if fd >= 0 {
+			if err := unix.Close(fd); err != nil {
+				errs = append(errs, fmt.Errorf("close mirror socket: %w", err))
+			}
+		}
 	}
-	err := unix.Close(s.fd)
-	s.fd = -1
-	if err != nil {
-		return fmt.Errorf("close raw socket: %w", err)
-	}
-	return nil
+	s.raw, s.pkt = -1, nil
+	return errors.Join(errs...)
+}
+
+// htons is v in network byte order, as sockaddr_ll's protocol wants it.
+func htons(v uint16) uint16 {
+	var b [2]byte
+	binary.BigEndian.PutUint16(b[:], v)
+	return binary.NativeEndian.Uint16(b[:])
 }

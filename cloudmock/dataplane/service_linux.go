@@ -12,9 +12,9 @@ import (
 	"github.com/mirrorlab/mirrorlab/sim"
 )
 
-// Service is a running mirror service. All its kernel state is sockets (two
-// AF_PACKET rings and two raw sockets per captured ENI, short-lived TCP
-// health-check sockets) inside the lab's fabric namespaces: when the process
+// Service is a running mirror service. All its kernel state is sockets (per
+// captured ENI: two AF_PACKET rings, two raw sockets, and two AF_PACKET
+// send sockets per fabric; short-lived TCP health-check sockets) inside the lab's fabric namespaces: when the process
 // dies, the kernel closes them, and nothing is left behind.
 type Service struct {
 	cfg   Config
@@ -141,13 +141,16 @@ func (s *Service) newPipeline(f *sim.Fabric, v *view, ref cloudmock.ENIRef, e *s
 			return err
 		}
 		p.ring = r
-		snd, err := newRawSender(s.cfg.Batch, s.cfg.Mark)
+		snd, err := newSender(s.cfg.Batch, s.cfg.Mark)
 		if err != nil {
 			return err
 		}
 		p.snd = snd
 		return nil
 	})
+	if err == nil {
+		err = s.openDirect(p.snd)
+	}
 	if err != nil {
 		// Keep what was opened so release closes it.
 		s.pipes = append(s.pipes, p)
@@ -159,6 +162,26 @@ func (s *Service) newPipeline(f *sim.Fabric, v *view, ref cloudmock.ENIRef, e *s
 	p.q = newQueue(s.cfg.QueueLen, slotSize)
 	p.seg.buf = make([]byte, slotSize)
 	return p, nil
+}
+
+// openDirect opens snd's direct sockets, one in each fabric of the lab (a
+// copy may go to a receiver in another VPC), unless every copy is routed.
+func (s *Service) openDirect(snd *sender) error {
+	if s.cfg.RoutedSend {
+		return nil
+	}
+	for _, f := range s.cfg.Lab.Fabrics() {
+		var fd int
+		err := f.Run(func() (err error) {
+			fd, err = openPacketSocket(s.cfg.Mark)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("fabric %s: %w", f.NsName, err)
+		}
+		snd.pkt = append(snd.pkt, fd)
+	}
+	return nil
 }
 
 // Close stops the captures, lets the senders drain their queues, stops the

@@ -1,0 +1,83 @@
+package dataplane
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"testing"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestSenderFlushRunsAndErrors checks flush's bookkeeping without root: a
+// batch whose messages alternate between two sockets (as copies to
+// receivers in two fabrics would) goes out as one sendmmsg per run, every
+// message once and in order, and a message the kernel refuses is reported
+// with its own index while the rest of the batch still goes. UDP sockets
+// on loopback stand in for the mirror sockets.
+func TestSenderFlushRunsAndErrors(t *testing.T) {
+	ln, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	dst := [4]byte{127, 0, 0, 1}
+	port := ln.LocalAddr().(*net.UDPAddr).Port
+	var fds [2]int
+	for i := range fds {
+		if fds[i], err = unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0); err != nil {
+			t.Fatal(err)
+		}
+		defer unix.Close(fds[i])
+	}
+	// Message 3 goes to port 0: the kernel refuses it (EINVAL).
+	plan := []struct {
+		fd   int
+		port int
+	}{{0, port}, {0, port}, {1, port}, {1, 0}, {1, port}, {0, port}}
+	s := &sender{raw: -1, msgs: make([]unix.Mmsghdr, len(plan)), iovs: make([]unix.Iovec, len(plan)),
+		in4: make([]unix.RawSockaddrInet4, len(plan)), fds: make([]int, len(plan))}
+	payloads := make([][]byte, len(plan))
+	for i, p := range plan {
+		payloads[i] = []byte(fmt.Sprintf("message %d", i))
+		s.iovs[i].Base = &payloads[i][0]
+		s.iovs[i].SetLen(len(payloads[i]))
+		s.msgs[i].Hdr.Iov, s.msgs[i].Hdr.Iovlen = &s.iovs[i], 1
+		s.in4[i] = unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: dst}
+		pb := (*[2]byte)(unsafe.Pointer(&s.in4[i].Port))
+		pb[0], pb[1] = byte(p.port>>8), byte(p.port)
+		s.msgs[i].Hdr.Name = (*byte)(unsafe.Pointer(&s.in4[i]))
+		s.msgs[i].Hdr.Namelen = unix.SizeofSockaddrInet4
+		s.fds[i] = fds[p.fd]
+	}
+	var failed []int
+	sent := s.flush(len(plan), func(i int, err error) {
+		failed = append(failed, i)
+		if !errors.Is(err, unix.EINVAL) {
+			t.Errorf("message %d: error %v, want EINVAL", i, err)
+		}
+	})
+	if sent != len(plan)-1 || len(failed) != 1 || failed[0] != 3 {
+		t.Fatalf("flush sent %d and reported %v as refused; want %d sent and [3]", sent, failed, len(plan)-1)
+	}
+	buf := make([]byte, 64)
+	for _, want := range []int{0, 1, 2, 4, 5} {
+		ln.SetReadDeadline(time.Now().Add(2 * time.Second))
+		n, err := ln.Read(buf)
+		if err != nil {
+			t.Fatalf("read message %d: %v", want, err)
+		}
+		if got := string(buf[:n]); got != string(payloads[want]) {
+			t.Fatalf("received %q, want %q (each message once, in order)", got, payloads[want])
+		}
+	}
+}
+
+func TestHtons(t *testing.T) {
+	v := htons(unix.ETH_P_IP)
+	if b := (*[2]byte)(unsafe.Pointer(&v)); b[0] != 0x08 || b[1] != 0x00 {
+		t.Fatalf("htons(0x0800) is stored as % x, want 08 00", b[:])
+	}
+}
