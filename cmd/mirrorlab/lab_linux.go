@@ -205,6 +205,9 @@ func cmdDown(a *app, o labOptions) int {
 			continue
 		}
 		fmt.Fprintf(a.stdout, "lab %s (%s) is down\n", l.rec.RunID, l.rec.Scenario)
+		if l.rec.Log != "" {
+			fmt.Fprintf(a.stdout, "its owner's log stays in %s (mirrorlab clean removes it)\n", l.rec.Log)
+		}
 	}
 	return code
 }
@@ -255,14 +258,23 @@ func cmdClean(a *app, o labOptions) int {
 		fmt.Fprintf(stdout, "removed run %s\n", id)
 		_ = removeLab(o.stateDir, id)
 	}
-	if len(removed) == 0 && err == nil {
-		fmt.Fprintln(stdout, "nothing to clean")
+	if err != nil {
+		fmt.Fprintln(stderr, "mirrorlab clean:", err)
+		return 1
+	}
+	// listLabs (in sweepLogs) drops the records of labs that are gone,
+	// then the logs their detached owners left go too.
+	logs, err := sweepLogs(o.stateDir, time.Now())
+	for _, p := range logs {
+		fmt.Fprintf(stdout, "removed log %s\n", p)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "mirrorlab clean:", err)
 		return 1
 	}
-	_, _ = listLabs(o.stateDir) // drops the records of labs that are gone
+	if len(removed)+len(logs) == 0 {
+		fmt.Fprintln(stdout, "nothing to clean")
+	}
 	return 0
 }
 

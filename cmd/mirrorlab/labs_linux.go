@@ -256,3 +256,41 @@ func sumPrefix(m map[string]float64, prefix string) float64 {
 	}
 	return n
 }
+
+// logGrace is how old a detached owner's log must be before clean takes
+// it for left over: up -d writes the log before the owner records its lab.
+const logGrace = time.Minute
+
+// sweepLogs removes the logs of detached owners (up-*.log in the labs
+// directory) that no recorded lab names any more and that nobody wrote to
+// for logGrace, and returns their paths.
+func sweepLogs(stateDir string, now time.Time) ([]string, error) {
+	labs, err := listLabs(stateDir)
+	if err != nil {
+		return nil, err
+	}
+	inUse := make(map[string]bool, len(labs))
+	for _, l := range labs {
+		if l.rec.Log != "" {
+			inUse[filepath.Clean(l.rec.Log)] = true
+		}
+	}
+	paths, err := filepath.Glob(filepath.Join(labsDir(stateDir), "up-*.log"))
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	var errs []error
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil || inUse[filepath.Clean(p)] || now.Sub(fi.ModTime()) < logGrace {
+			continue
+		}
+		if err := os.Remove(p); err != nil {
+			errs = append(errs, fmt.Errorf("remove left-over log: %w", err))
+			continue
+		}
+		removed = append(removed, p)
+	}
+	return removed, errors.Join(errs...)
+}

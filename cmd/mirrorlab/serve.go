@@ -122,10 +122,17 @@ func runServe(ctx context.Context, a *app, file string, o serveOpts) error {
 	served, names := ec2api.AssignIDs(ms, s.Name) // stable for a given file
 	fwd := &applyForwarder{}
 	cfg := ec2api.Config{Spec: served, Names: names, Apply: fwd.apply, TargetHealth: fwd.health, Seed: s.Seed()}
-	if src, err := scenarioSource(s); err == nil {
-		if ex, err := export.New(s.File, src, names); err == nil {
-			cfg.Export = ex.Export
-		}
+	// Without the scenario's source, GET /mirrorlab/scenario cannot keep
+	// its comments and order: say so once and serve everything else.
+	src, err := scenarioSource(s)
+	var ex *export.Exporter
+	if err == nil {
+		ex, err = export.New(s.File, src, names)
+	}
+	if err != nil {
+		fmt.Fprintf(a.stderr, "warning: mirrorlab export and GET /mirrorlab/scenario are off: %v\n", err)
+	} else {
+		cfg.Export = ex.Export
 	}
 	srv, err := ec2api.New(cfg)
 	if err != nil {
