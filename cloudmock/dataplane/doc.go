@@ -29,7 +29,11 @@
 // put the same bytes on the receiver's wire but for the id.
 //
 // Load balancer targets are health-checked over TCP from the fabric
-// namespace; the results feed Model.SetTargetHealth.
+// namespace; the results feed Model.SetTargetHealth. Behind a Gateway Load
+// Balancer the model's Decision.AppendWire gives the GENEVE datagram the
+// GWLB sends its appliance (outer source the GWLB's address, UDP 6081, the
+// VXLAN datagram inside); the raw socket sends it like any other copy, so
+// no kernel geneve device is needed.
 //
 // The fabric end of a veth sees the instance's GSO aggregates with partial
 // checksums; the capture reads the virtio_net_hdr the ring carries and cuts

@@ -150,13 +150,13 @@ func (p *pipeline) handle(frame []byte, stamp int64) {
 		return
 	}
 	t, ok := v.target(d.TargetId, dl.To)
-	if !ok || !dl.To.Is4() || !d.Outer.Src.Is4() {
+	if !ok || !dl.To.Is4() || !d.Outer.Src.Is4() || !dl.From.Is4() {
 		// A receiver the service has no route to (another VPC, IPv6).
 		m.CountMirrored(d, len(frame))
 		p.st.dropped[DropOther].Add(1)
 		return
 	}
-	if EthernetHeaderLen+outerLen+d.InnerLen(len(frame)) > p.q.slotSize {
+	if EthernetHeaderLen+d.WireIPLen(&dl, len(frame)) > p.q.slotSize {
 		// Bigger than any datagram the VPC carries (an aggregate that
 		// could not be cut, not truncated by the model): the kernel would
 		// refuse it.
@@ -171,7 +171,10 @@ func (p *pipeline) handle(frame []byte, stamp int64) {
 		p.st.dropped[DropQueueFull].Add(1)
 		return
 	}
-	b := d.AppendFrame(s.buf[:0], cloudmock.FrameHeader{SrcMAC: t.srcMAC, DstMAC: t.dstMAC, Dst: dl.To}, frame)
+	// VXLAN to the receiver, or, behind a Gateway Load Balancer, that
+	// datagram in GENEVE from the GWLB to the appliance: the raw socket
+	// sends whatever outer source the model wrote.
+	b := d.AppendWire(s.buf[:0], cloudmock.FrameHeader{SrcMAC: t.srcMAC, DstMAC: t.dstMAC}, &dl, frame)
 	s.n, s.ipOff, s.dst, s.target, s.stamp = len(b), EthernetHeaderLen, dl.To, t, stamp
 	p.q.commit()
 	m.CountDelivery(d, &dl)

@@ -33,6 +33,10 @@ type arrival struct {
 	dport    uint16
 	proto    layers.IPProtocol
 	payload  []byte // inner transport payload
+	// Behind a Gateway Load Balancer: the GENEVE header with its options,
+	// and the source of the VXLAN datagram it carries.
+	geneve []byte
+	vxFrom netip.AddrPort
 }
 
 // sink is an independent receiver at a target: a plain UDP socket on
@@ -47,10 +51,17 @@ type sink struct {
 
 func newSink(t testing.TB, lab *sim.Lab, inst string) *sink {
 	t.Helper()
+	return newSinkPort(t, lab, inst, 4789)
+}
+
+// newSinkPort is a sink on port: 4789 receives VXLAN, 6081 GENEVE (see
+// decodeGeneveArrival).
+func newSinkPort(t testing.TB, lab *sim.Lab, inst string, port int) *sink {
+	t.Helper()
 	in := lab.Instance(inst)
 	s := &sink{name: inst, kick: make(chan struct{}, 1)}
 	err := in.Run(func() (err error) {
-		s.conn, err = net.ListenUDP("udp4", &net.UDPAddr{IP: in.ENI("eth0").IP.AsSlice(), Port: 4789})
+		s.conn, err = net.ListenUDP("udp4", &net.UDPAddr{IP: in.ENI("eth0").IP.AsSlice(), Port: port})
 		return err
 	})
 	if err == nil {
@@ -69,6 +80,9 @@ func newSink(t testing.TB, lab *sim.Lab, inst string) *sink {
 				return
 			}
 			a := decodeArrival(buf[:n])
+			if port == 6081 {
+				a = decodeGeneveArrival(buf[:n])
+			}
 			a.from, a.at = netip.AddrPortFrom(from.Addr().Unmap(), from.Port()), inst
 			s.mu.Lock()
 			s.got = append(s.got, a)
