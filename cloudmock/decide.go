@@ -20,6 +20,9 @@ const (
 	ReasonNotIP
 	// ReasonARP: ARP is never mirrored.
 	ReasonARP
+	// ReasonNDP: ICMPv6 neighbour discovery and multicast listener
+	// discovery, IPv6's link-layer control (its ARP), are never mirrored.
+	ReasonNDP
 	// ReasonDHCP: DHCP (UDP 67/68, DHCPv6 546/547) is never mirrored.
 	ReasonDHCP
 	// ReasonMetadata: the instance metadata service (169.254.169.254).
@@ -52,6 +55,7 @@ var reasonCodes = [...]string{
 	ReasonMalformed:         "malformed",
 	ReasonNotIP:             "not-ip",
 	ReasonARP:               "never-mirrored-arp",
+	ReasonNDP:               "never-mirrored-ndp",
 	ReasonDHCP:              "never-mirrored-dhcp",
 	ReasonMetadata:          "never-mirrored-metadata",
 	ReasonTimeService:       "never-mirrored-time-service",
@@ -206,7 +210,22 @@ func (m *Model) mirrored(d *Decision, e *eni, s *session, rule int, hash uint64)
 		port = outerPortBase
 	}
 	d.Outer = Outer{Src: e.ip, Dst: s.target.ip, SrcPort: port, DstPort: VXLANPort}
-	d.MaxInner = m.maxInner(e, s, &d.Flow)
+	if overIPv6(e, s.target) {
+		d.Outer.Src, d.Outer.Dst = e.ip6, s.target.eni.ip6
+	}
+	d.MaxInner = m.maxInner(e, s, d.Outer.Dst.Is6())
+}
+
+// overIPv6 reports whether a session's copies travel over IPv6. The AWS
+// packet-format page says the outer source is "the primary IP address of
+// the source network interface" and the destination "the primary IP
+// address of the appliance"; on AWS that is the primary private IPv4
+// address unless the interface has a primary IPv6 address
+// (EnablePrimaryIpv6). The model carries a copy over IPv6 when both ends
+// have one: an ENI target whose primary IPv6 address is enabled, from a
+// source ENI whose is too. Load balancer targets keep their IPv4 address.
+func overIPv6(src *eni, t *target) bool {
+	return src.primary6 && t.kind == targetENI && t.eni.primary6
 }
 
 // neverMirrored classifies the traffic that no session mirrors.
@@ -221,6 +240,9 @@ func (m *Model) neverMirrored(f *Flow) (Reason, bool) {
 		}
 	default:
 		return ReasonNotIP, true
+	}
+	if f.Proto == ProtoICMPv6 && f.HasICMP && isNDP(f.ICMPType) {
+		return ReasonNDP, true
 	}
 	if f.Proto == ProtoUDP && f.HasPorts {
 		sp, dp := f.SrcPort, f.DstPort
@@ -243,6 +265,19 @@ func (m *Model) neverMirrored(f *Flow) (Reason, bool) {
 		}
 	}
 	return 0, false
+}
+
+// isNDP reports the ICMPv6 types of IPv6's link-layer control: neighbour
+// discovery (RFC 4861: router solicitation and advertisement, neighbour
+// solicitation and advertisement, redirect; types 133-137) and multicast
+// listener discovery (RFC 2710, RFC 3810: query, report, done, MLDv2
+// report; 130-132, 143). The AWS list of never-mirrored traffic names ARP
+// and DHCP; neighbour discovery is IPv6's ARP and, with DHCPv6, how an
+// instance is addressed, and MLD only joins the link's multicast groups
+// (a VPC has no multicast outside a transit gateway), so the model treats
+// them alike. Echo (128, 129) and errors (1-4) are ordinary traffic.
+func isNDP(t uint8) bool {
+	return t >= 130 && t <= 137 || t == 143
 }
 
 // isAmazonDNS reports traffic to or from the VPC resolver.
@@ -356,12 +391,14 @@ func (r Reason) text() string {
 		return "not IP"
 	case ReasonARP:
 		return "ARP is never mirrored"
+	case ReasonNDP:
+		return "ICMPv6 neighbour and multicast listener discovery (IPv6's ARP) is never mirrored"
 	case ReasonDHCP:
-		return "DHCP is never mirrored"
+		return "DHCP and DHCPv6 are never mirrored"
 	case ReasonMetadata:
-		return "the instance metadata service (169.254.169.254) is never mirrored"
+		return "the instance metadata service (169.254.169.254, fd00:ec2::254) is never mirrored"
 	case ReasonTimeService:
-		return "the time sync service (169.254.169.123) is never mirrored"
+		return "the time sync service (169.254.169.123, fd00:ec2::123) is never mirrored"
 	case ReasonWindowsActivation:
 		return "Windows activation (KMS, 169.254.169.250/251:1688) is never mirrored"
 	case ReasonAmazonDNS:

@@ -119,7 +119,11 @@ func (m *Model) Deliver(d *Decision) Delivery {
 	dl.To, dl.ToENI, dl.ToId = recv.ip, recv.ref, recv.id
 	f := Flow{EtherType: EtherTypeIPv4, Proto: ProtoUDP, Src: dl.From, Dst: recv.ip,
 		SrcPort: sport, DstPort: dl.Port, HasPorts: true}
-	if recv.nacl != nil && !recv.subnet4.Contains(f.Src) {
+	if dl.From.Is6() {
+		// Over IPv6 (see overIPv6): the ACL's and groups' IPv6 rules apply.
+		dl.To, f.EtherType, f.Dst = recv.ip6, EtherTypeIPv6, recv.ip6
+	}
+	if recv.nacl != nil && !recv.subnet4.Contains(f.Src) && !recv.subnet6.Contains(f.Src) {
 		allow, rule := recv.nacl.eval(false, &f)
 		dl.RuleNumber = rule
 		if !allow {

@@ -16,10 +16,13 @@
 //	buf = d.AppendWire(buf[:0], cloudmock.FrameHeader{}, &dl, frame) // VXLAN, or GENEVE behind a GWLB
 //	m.CountMirrored(&d, len(frame))
 //
-// The decision follows DESIGN.md section 3: never-mirrored classes (ARP,
-// DHCP, 169.254.169.254, 169.254.169.123, Windows activation at
-// 169.254.169.250/251:1688, Amazon DNS at the VPC base + 2 and
-// 169.254.169.253 unless the filter has amazon-dns, IPv6 on Alibaba), then
+// The decision follows DESIGN.md section 3: never-mirrored classes (ARP
+// and its IPv6 counterpart, ICMPv6 neighbour and multicast listener
+// discovery; DHCP and DHCPv6; the metadata service at 169.254.169.254 and
+// fd00:ec2::254; the time service at 169.254.169.123 and fd00:ec2::123;
+// Windows activation at 169.254.169.250/251:1688; Amazon DNS at the VPC
+// base + 2, 169.254.169.253 and fd00:ec2::253 unless the filter has
+// amazon-dns; IPv6 on Alibaba), then
 // the source's network ACL and security groups, then the ENI's sessions in
 // ascending session number, each filter's rules of the direction in
 // ascending rule number, first match decides (reject-stops by default,
@@ -29,9 +32,13 @@
 //   - The outer frame copies what the public AWS capture shows: IPv4 TTL
 //     255, id 0, no DF, UDP checksum 0, source port 0xFF80 plus 7 bits of a
 //     symmetric hash of the inner 5-tuple (3-tuple without ports).
+//   - A copy travels over IPv6 when its source ENI and its target ENI both
+//     have a primary IPv6 address (EnablePrimaryIpv6): outer IPv6 between
+//     those addresses, hop limit 255, UDP checksum computed (mandatory over
+//     IPv6). Otherwise over IPv4, whatever the mirrored packet's family.
 //   - MTU truncation keeps MTU - reserve bytes of the inner IP packet plus
 //     its 14-byte Ethernet header (AWS: an instance target's MTU, 54 bytes
-//     reserved for an IPv4 mirrored packet and 74 for IPv6; a Gateway Load
+//     reserved for a copy carried over IPv4 and 74 over IPv6; a Gateway Load
 //     Balancer endpoint uses 8500; a Network Load Balancer applies no MTU
 //     rule beyond PacketLength <= 8500. Alibaba: the source ENI's MTU, 50).
 //   - Security groups are stateful through a fixed table of the flows each

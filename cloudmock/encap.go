@@ -16,10 +16,12 @@ const (
 	// packet: outer IPv4 + UDP + VXLAN + inner Ethernet.
 	VXLANHeaderLen    = 8
 	OuterIPv4Len      = 20
+	OuterIPv6Len      = 40
 	UDPHeaderLen      = 8
 	EthernetHeaderLen = 14
 	OuterOverhead     = OuterIPv4Len + UDPHeaderLen + VXLANHeaderLen + EthernetHeaderLen
-	// OuterTTL is the outer IPv4 TTL seen in the AWS capture.
+	// OuterTTL is the outer IPv4 TTL seen in the AWS capture (and the
+	// outer IPv6 hop limit the model uses).
 	OuterTTL = 255
 	// outerPortBase: the AWS capture's outer source ports lie in
 	// 65408-65525, i.e. 0xFF80 plus 7 bits of flow hash.
@@ -39,13 +41,20 @@ func outerPort(hash uint64) uint16 { return outerPortBase | uint16(hash&outerPor
 // length, and the profile's MTU rule (AWS: an instance target's MTU, a
 // Gateway Load Balancer's 8500; Alibaba: the source ENI's MTU), less the
 // reserved overhead, plus the inner Ethernet header.
-func (m *Model) maxInner(src *eni, s *session, f *Flow) int {
+//
+// The reserve follows the family of the copy's outer header, not of the
+// mirrored packet: the AWS guide's figures are "54 bytes of additional
+// headers ... when using IPv4, and 74 bytes when using IPv6", and the 20
+// bytes between them are exactly an IPv6 header's excess over an IPv4
+// one, a difference only the added (outer) header can make; an inner IPv6
+// packet adds no header bytes over an inner IPv4 one.
+func (m *Model) maxInner(src *eni, s *session, outer6 bool) int {
 	limit := 1<<31 - 1
 	if s.packetLength > 0 {
 		limit = s.packetLength
 	}
 	reserve := m.profile.ReserveIPv4
-	if f.EtherType == EtherTypeIPv6 {
+	if outer6 {
 		reserve = m.profile.ReserveIPv6
 	}
 	mtu := 0
@@ -87,27 +96,53 @@ func (d *Decision) AppendVXLAN(dst []byte, frame []byte) []byte {
 }
 
 // FrameHeader gives the parts of the outer frame that the model does not
-// know: the Ethernet addresses, and optionally the outer IPv4 destination
-// (zero: Decision.Outer.Dst; set it to Delivery.To for a load balancer's
-// chosen target).
+// know: the Ethernet addresses, and optionally the outer destination (zero:
+// Decision.Outer.Dst; set it to Delivery.To for a load balancer's chosen
+// target). It must be of the outer source's family.
 type FrameHeader struct {
 	SrcMAC, DstMAC [6]byte
 	Dst            netip.Addr
 }
 
-// AppendFrame appends the whole outer frame to dst, for a pcap: Ethernet,
-// IPv4 (TTL 255, id 0, no DF, correct header checksum), UDP (checksum 0, as
-// AWS sends), VXLAN and the inner frame. It does not allocate when dst has
-// room. Only IPv4 outer addresses are supported (otherwise, as for a
-// decision that is not Mirrored, dst is returned unchanged); the outer IPv4 total length
-// is the inner frame's length + 36 (inner IP length + 50 when untruncated).
+// OuterHeaderLen is the length of a decision's outer IP, UDP and VXLAN
+// headers: 36 over IPv4, 56 over IPv6 (0 when not mirrored).
+func (d *Decision) OuterHeaderLen() int {
+	switch {
+	case !d.Mirrored:
+		return 0
+	case d.Outer.Src.Is6():
+		return OuterIPv6Len + UDPHeaderLen + VXLANHeaderLen
+	}
+	return OuterIPv4Len + UDPHeaderLen + VXLANHeaderLen
+}
+
+// AppendFrame appends the whole outer frame to dst: Ethernet, the outer IP
+// header, UDP, VXLAN and the inner frame cut to InnerLen. It does not
+// allocate when dst has room.
+//
+// Over IPv4: TTL 255, id 0, no DF, a correct header checksum and UDP
+// checksum 0, as the AWS capture shows; the total length is the inner
+// frame's length + 36 (inner IP length + 50 when untruncated).
+//
+// Over IPv6 (see Decision.Outer): traffic class and flow label 0, hop
+// limit 255 (as the IPv4 TTL), payload length = UDP length = inner frame +
+// 16, and a computed UDP checksum. IPv6 makes the UDP checksum mandatory
+// (RFC 8200 section 8.1); the zero-checksum exception for tunnels (RFC
+// 6935, RFC 6936) holds only where the receiving end is configured for it,
+// which a mirror target (a plain UDP socket on an appliance; Linux drops a
+// zero UDP checksum over IPv6 unless the socket opts in) is not, and RFC
+// 7348 lets a VXLAN sender compute it. A decision that is not Mirrored, or
+// a destination of the other family, appends nothing.
 func (d *Decision) AppendFrame(dst []byte, h FrameHeader, frame []byte) []byte {
 	outerDst := d.Outer.Dst
 	if h.Dst.IsValid() {
 		outerDst = h.Dst
 	}
-	if !d.Outer.Src.Is4() || !outerDst.Is4() {
-		return dst // not mirrored, or not IPv4: nothing to frame
+	switch {
+	case !d.Mirrored || !d.Outer.Src.IsValid() || d.Outer.Src.Is4() != outerDst.Is4():
+		return dst
+	case d.Outer.Src.Is6():
+		return d.appendFrame6(dst, h, outerDst, frame)
 	}
 	inner := d.InnerLen(len(frame))
 	dst = append(dst, h.DstMAC[:]...)
@@ -169,13 +204,65 @@ func (d *Decision) AppendWire(dst []byte, h FrameHeader, dl *Delivery, frame []b
 
 // WireIPLen is the length of the IP datagram (without Ethernet) that
 // AppendWire writes for a frame of frameLen bytes: the VXLAN datagram
-// (inner + 36), and 68 more behind a Gateway Load Balancer.
+// (inner + 36, over IPv6 inner + 56), and 68 more behind a Gateway Load
+// Balancer.
 func (d *Decision) WireIPLen(dl *Delivery, frameLen int) int {
-	n := OuterIPv4Len + UDPHeaderLen + VXLANHeaderLen + d.InnerLen(frameLen)
+	n := d.OuterHeaderLen() + d.InnerLen(frameLen)
 	if dl.Geneve {
 		n += GWLBOverhead
 	}
 	return n
+}
+
+// appendFrame6 is AppendFrame over IPv6.
+func (d *Decision) appendFrame6(dst []byte, h FrameHeader, outerDst netip.Addr, frame []byte) []byte {
+	udpLen := UDPHeaderLen + VXLANHeaderLen + d.InnerLen(len(frame))
+	dst = append(dst, h.DstMAC[:]...)
+	dst = append(dst, h.SrcMAC[:]...)
+	dst = append(dst, 0x86, 0xdd)
+	src16, dst16 := d.Outer.Src.As16(), outerDst.As16()
+	dst = append(dst, 0x60, 0, 0, 0, byte(udpLen>>8), byte(udpLen), ProtoUDP, OuterTTL)
+	dst = append(dst, src16[:]...)
+	dst = append(dst, dst16[:]...)
+	udp := len(dst)
+	dst = append(dst,
+		byte(d.Outer.SrcPort>>8), byte(d.Outer.SrcPort), byte(d.Outer.DstPort>>8), byte(d.Outer.DstPort),
+		byte(udpLen>>8), byte(udpLen), 0, 0)
+	dst = d.AppendVXLAN(dst, frame)
+	sum := udp6Checksum(src16, dst16, dst[udp:])
+	binary.BigEndian.PutUint16(dst[udp+6:], sum)
+	return dst
+}
+
+// udp6Checksum is the UDP checksum over IPv6 (RFC 8200 section 8.1): the
+// one's complement of the one's complement sum of the pseudo-header
+// (addresses, upper-layer length, next header 17) and the segment, with a
+// result of 0 sent as 0xffff. It does not allocate.
+func udp6Checksum(src, dst [16]byte, seg []byte) uint16 {
+	var sum uint64
+	for i := 0; i < 16; i += 2 {
+		sum += uint64(src[i])<<8 | uint64(src[i+1])
+		sum += uint64(dst[i])<<8 | uint64(dst[i+1])
+	}
+	sum += uint64(len(seg)) + ProtoUDP
+	n := len(seg) &^ 7
+	for i := 0; i < n; i += 8 {
+		v := binary.BigEndian.Uint64(seg[i:])
+		sum += v>>48 + v>>32&0xffff + v>>16&0xffff + v&0xffff
+	}
+	for i := n; i+1 < len(seg); i += 2 {
+		sum += uint64(seg[i])<<8 | uint64(seg[i+1])
+	}
+	if len(seg)%2 == 1 {
+		sum += uint64(seg[len(seg)-1]) << 8
+	}
+	for sum > 0xffff {
+		sum = sum>>16 + sum&0xffff
+	}
+	if c := ^uint16(sum); c != 0 {
+		return c
+	}
+	return 0xffff
 }
 
 func ipv4Checksum(h []byte) uint16 {

@@ -205,9 +205,11 @@ func TestGWLBGeneveBytes(t *testing.T) {
 }
 
 // TestGWLBTruncation: 8446 = the GWLB's 8500-byte MTU less the 54 bytes
-// reserved for an IPv4 mirrored packet (8426: 74 for IPv6), the rule an
+// reserved for a copy carried over IPv4 (8426: 74 over IPv6), the rule an
 // instance target's MTU follows; the VXLAN datagram is then at most 8496
-// bytes, and the GENEVE packet at most 8564.
+// bytes, and the GENEVE packet at most 8564. The reserve follows the
+// copy's outer family (see maxInner): the model reaches a GWLB endpoint
+// over IPv4, so a mirrored IPv6 packet keeps 8446 bytes too.
 func TestGWLBTruncation(t *testing.T) {
 	m := mustNew(t, func() Spec {
 		s := gwlbSpec()
@@ -221,7 +223,7 @@ func TestGWLBTruncation(t *testing.T) {
 		ipLen, kept int
 	}{
 		{false, 8446, 8446}, {false, 8447, 8446}, {false, 8900, 8446}, {false, 1500, 1500},
-		{true, 8426, 8426}, {true, 8427, 8426},
+		{true, 8446, 8446}, {true, 8447, 8446},
 	}
 	for _, c := range cases {
 		p := udp("203.0.113.9", "10.0.0.5", 5000, 6000)

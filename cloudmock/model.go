@@ -65,6 +65,7 @@ type eni struct {
 	ref      ENIRef
 	id       string
 	ip, ip6  netip.Addr
+	primary6 bool // ip6 is the primary IPv6 address (EnablePrimaryIpv6)
 	mtu      int
 	subnet4  netip.Prefix
 	subnet6  netip.Prefix
@@ -176,6 +177,7 @@ func New(spec Spec, opts ...Option) (*Model, error) {
 		e.ip, _ = netip.ParseAddr(ni.PrivateIpAddress)
 		if ni.Ipv6Address != "" {
 			e.ip6, _ = netip.ParseAddr(ni.Ipv6Address)
+			e.primary6 = ni.EnablePrimaryIpv6
 		}
 		sn := r.subnets[ni.SubnetId]
 		e.subnet4, _ = netip.ParsePrefix(sn.CidrBlock)

@@ -63,7 +63,7 @@ type Profile struct {
 	MaxPacketLength   int
 	MaxPacketLengthLB int
 	// Truncation: which MTU, and the bytes reserved for the outer headers
-	// (for an IPv4 and an IPv6 mirrored packet).
+	// (for a copy carried over IPv4, and over IPv6).
 	Truncation   TruncationBase
 	ReserveIPv4  int
 	ReserveIPv6  int

@@ -120,8 +120,13 @@ type NetworkInterface struct {
 	NetworkInterfaceId string `json:"NetworkInterfaceId" yaml:"NetworkInterfaceId"`
 	SubnetId           string `json:"SubnetId" yaml:"SubnetId"`
 	PrivateIpAddress   string `json:"PrivateIpAddress" yaml:"PrivateIpAddress"`
-	// Ipv6Address is optional.
+	// Ipv6Address is optional; it must lie in the subnet's Ipv6CidrBlock.
 	Ipv6Address string `json:"Ipv6Address,omitempty" yaml:"Ipv6Address,omitempty"`
+	// EnablePrimaryIpv6 makes Ipv6Address the interface's primary IPv6
+	// address (EC2's CreateNetworkInterface parameter). A session whose
+	// source ENI and target ENI both have one carries its copies over IPv6
+	// (see Decision.Outer).
+	EnablePrimaryIpv6 bool `json:"EnablePrimaryIpv6,omitempty" yaml:"EnablePrimaryIpv6,omitempty"`
 	// Mtu defaults to 9001.
 	Mtu int `json:"Mtu,omitempty" yaml:"Mtu,omitempty"`
 	// Groups are the security groups; none means no filtering.

@@ -67,7 +67,7 @@ func TestTruncation(t *testing.T) {
 		{"9001 target, 8948 cut", nil, false, 8948, 8947 + 14},
 		{"1500 target, 1446 fits", mtu("eni-adapter", 1500), false, 1446, 1460},
 		{"1500 target, 1500 cut to 1446", mtu("eni-adapter", 1500), false, 1500, 1460},
-		{"1500 target, ipv6 reserves 74", mtu("eni-adapter", 1500), true, 1500, 1500 - 74 + 14},
+		{"1500 target, inner ipv6 over ipv4 reserves 54", mtu("eni-adapter", 1500), true, 1500, 1500 - 54 + 14},
 		{"source mtu ignored on aws", mtu("eni-web", 1500), false, 8000, 8014},
 		{"packet length", plen(100), false, 1500, 100},
 		{"packet length above the mtu rule", both(mtu("eni-adapter", 1500), plen(2000)), false, 1500, 1460},

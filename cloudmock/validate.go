@@ -157,13 +157,7 @@ func (v *validator) enis(s *Spec) {
 			}
 			ips[a] = id
 		}
-		if e.Ipv6Address != "" {
-			if a, err := netip.ParseAddr(e.Ipv6Address); err != nil || !a.Is6() || a.Is4In6() {
-				v.add(res, id, i, "Ipv6Address", CodeInvalidParameterValue, "%q is not an IPv6 address", e.Ipv6Address)
-			} else if !v.prof.IPv6 {
-				v.add(res, id, i, "Ipv6Address", CodeUnsupported, "profile %s does not support IPv6", v.prof.Name)
-			}
-		}
+		v.eniIPv6(e, i, ips)
 		if e.Mtu != 0 && (e.Mtu < 576 || e.Mtu > DefaultMTU) {
 			v.add(res, id, i, "Mtu", CodeInvalidParameterValue, "MTU %d is out of range 576-%d", e.Mtu, DefaultMTU)
 		}
@@ -172,6 +166,43 @@ func (v *validator) enis(s *Spec) {
 				v.add(res, id, i, fmt.Sprintf("Groups[%d]", j), CodeGroupNotFound, "security group %q does not exist", g)
 			}
 		}
+	}
+}
+
+// eniIPv6 checks an ENI's IPv6 address: an IPv6 address inside its subnet's
+// Ipv6CidrBlock, not used twice. The VPC may be dual-stack under either
+// profile (Alibaba's VPCs have IPv6 too; only its mirroring has none), but a
+// primary IPv6 address, which decides the copies' outer family, needs a
+// profile that mirrors IPv6.
+func (v *validator) eniIPv6(e NetworkInterface, i int, ips map[netip.Addr]string) {
+	const res = "NetworkInterface"
+	id := e.NetworkInterfaceId
+	if e.Ipv6Address == "" {
+		if e.EnablePrimaryIpv6 {
+			v.add(res, id, i, "EnablePrimaryIpv6", CodeInvalidParameterCombination, "a primary IPv6 address needs an Ipv6Address")
+		}
+		return
+	}
+	a, err := netip.ParseAddr(e.Ipv6Address)
+	if err != nil || !a.Is6() || a.Is4In6() {
+		v.add(res, id, i, "Ipv6Address", CodeInvalidParameterValue, "%q is not an IPv6 address", e.Ipv6Address)
+		return
+	}
+	if sn := v.r.subnets[e.SubnetId]; sn != nil {
+		p, err := netip.ParsePrefix(sn.Ipv6CidrBlock)
+		switch {
+		case sn.Ipv6CidrBlock == "":
+			v.add(res, id, i, "Ipv6Address", CodeInvalidParameterValue, "subnet %s has no Ipv6CidrBlock for %s", e.SubnetId, a)
+		case err == nil && !p.Contains(a):
+			v.add(res, id, i, "Ipv6Address", CodeInvalidParameterValue, "%s is not inside subnet %s's %s", a, e.SubnetId, sn.Ipv6CidrBlock)
+		}
+	}
+	if other, dup := ips[a]; dup {
+		v.add(res, id, i, "Ipv6Address", CodeIPAddressInUse, "%s is already the address of %s", a, other)
+	}
+	ips[a] = id
+	if e.EnablePrimaryIpv6 && !v.prof.IPv6 {
+		v.add(res, id, i, "EnablePrimaryIpv6", CodeUnsupported, "profile %s does not mirror IPv6", v.prof.Name)
 	}
 }
 

@@ -21,10 +21,10 @@ func (v *validator) subnets(s *Spec) {
 	for i, x := range s.Subnets {
 		v.unique("Subnet", "SubnetId", x.SubnetId, i, seen)
 		p, ok := v.prefix("Subnet", x.SubnetId, i, "CidrBlock", x.CidrBlock, 4)
-		if x.Ipv6CidrBlock != "" {
-			v.prefix("Subnet", x.SubnetId, i, "Ipv6CidrBlock", x.Ipv6CidrBlock, 6)
-		}
 		vpc := v.r.vpcs[x.VpcId]
+		if x.Ipv6CidrBlock != "" {
+			v.subnetIPv6(x, i, vpc)
+		}
 		if vpc == nil {
 			v.add("Subnet", x.SubnetId, i, "VpcId", CodeVpcNotFound, "VPC %q does not exist", x.VpcId)
 			continue
@@ -32,6 +32,26 @@ func (v *validator) subnets(s *Spec) {
 		if vp, err := netip.ParsePrefix(vpc.CidrBlock); ok && err == nil && (p.Bits() < vp.Bits() || !vp.Contains(p.Addr())) {
 			v.add("Subnet", x.SubnetId, i, "CidrBlock", CodeSubnetRange, "%s is not inside VPC %s's %s", x.CidrBlock, x.VpcId, vpc.CidrBlock)
 		}
+	}
+}
+
+// subnetIPv6 checks a dual-stack subnet's IPv6 block: inside its VPC's
+// Ipv6CidrBlock, no longer than a /64 (AWS gives subnets /64s of the VPC's
+// /56).
+func (v *validator) subnetIPv6(x Subnet, i int, vpc *Vpc) {
+	p, ok := v.prefix("Subnet", x.SubnetId, i, "Ipv6CidrBlock", x.Ipv6CidrBlock, 6)
+	if !ok || vpc == nil {
+		return
+	}
+	if p.Bits() > 64 {
+		v.add("Subnet", x.SubnetId, i, "Ipv6CidrBlock", CodeInvalidParameterValue, "%s: an IPv6 subnet is at most a /64", x.Ipv6CidrBlock)
+	}
+	if vpc.Ipv6CidrBlock == "" {
+		v.add("Subnet", x.SubnetId, i, "Ipv6CidrBlock", CodeSubnetRange, "VPC %s has no Ipv6CidrBlock", x.VpcId)
+		return
+	}
+	if vp, err := netip.ParsePrefix(vpc.Ipv6CidrBlock); err == nil && (p.Bits() < vp.Bits() || !vp.Contains(p.Addr())) {
+		v.add("Subnet", x.SubnetId, i, "Ipv6CidrBlock", CodeSubnetRange, "%s is not inside VPC %s's %s", x.Ipv6CidrBlock, x.VpcId, vpc.Ipv6CidrBlock)
 	}
 }
 

@@ -141,7 +141,35 @@ func TestValidateErrors(t *testing.T) {
 		}, "NetworkInterface", "eni-dup", "PrivateIpAddress", CodeIPAddressInUse},
 		{"eni mtu", func(s *Spec) { s.NetworkInterfaces[2].Mtu = 9002 }, "NetworkInterface", "eni-test", "Mtu", CodeInvalidParameterValue},
 		{"eni group", func(s *Spec) { s.NetworkInterfaces[2].Groups = []string{"sg-nope"} }, "NetworkInterface", "eni-test", "Groups[0]", CodeGroupNotFound},
-		{"eni ipv6 on alibaba", alibaba(func(s *Spec) { s.NetworkInterfaces[2].Ipv6Address = "2001:db8::36" }), "NetworkInterface", "eni-test", "Ipv6Address", CodeUnsupported},
+		{"eni primary ipv6 on alibaba", alibaba(func(s *Spec) {
+			dualStack(s)
+			s.NetworkInterfaces[2].EnablePrimaryIpv6 = true
+		}), "NetworkInterface", "eni-test", "EnablePrimaryIpv6", CodeUnsupported},
+		{"eni ipv6 without subnet block", func(s *Spec) { s.NetworkInterfaces[2].Ipv6Address = "2001:db8::36" }, "NetworkInterface", "eni-test", "Ipv6Address", CodeInvalidParameterValue},
+		{"eni ipv6 outside subnet", func(s *Spec) {
+			dualStack(s)
+			s.NetworkInterfaces[2].Ipv6Address = "2001:db8:0:100::99"
+		}, "NetworkInterface", "eni-test", "Ipv6Address", CodeInvalidParameterValue},
+		{"eni ipv6 in use", func(s *Spec) {
+			dualStack(s)
+			s.NetworkInterfaces[1].Ipv6Address = "2001:db8:0:100::5"
+			s.NetworkInterfaces[1].SubnetId = "subnet-public"
+			s.NetworkInterfaces[1].PrivateIpAddress = "10.0.0.6"
+		}, "NetworkInterface", "eni-adapter", "Ipv6Address", CodeIPAddressInUse},
+		{"eni primary ipv6 without address", func(s *Spec) { s.NetworkInterfaces[2].EnablePrimaryIpv6 = true }, "NetworkInterface", "eni-test", "EnablePrimaryIpv6", CodeInvalidParameterCombination},
+		{"subnet ipv6 without vpc block", func(s *Spec) {
+			s.Subnets[2].Ipv6CidrBlock = "2001:db8:0:102::/64"
+		}, "Subnet", "subnet-test", "Ipv6CidrBlock", CodeSubnetRange},
+		{"subnet ipv6 outside vpc", func(s *Spec) {
+			dualStack(s)
+			s.Subnets[2].Ipv6CidrBlock = "2001:db8:1:102::/64"
+			s.NetworkInterfaces[2].Ipv6Address = ""
+		}, "Subnet", "subnet-test", "Ipv6CidrBlock", CodeSubnetRange},
+		{"subnet ipv6 longer than /64", func(s *Spec) {
+			dualStack(s)
+			s.Subnets[2].Ipv6CidrBlock = "2001:db8:0:102::/80"
+			s.NetworkInterfaces[2].Ipv6Address = ""
+		}, "Subnet", "subnet-test", "Ipv6CidrBlock", CodeInvalidParameterValue},
 		{"eni id twice", func(s *Spec) { s.NetworkInterfaces[2].NetworkInterfaceId = "eni-web" }, "NetworkInterface", "eni-web", "NetworkInterfaceId", CodeDuplicateID},
 		{"subnet vpc", func(s *Spec) { s.Subnets[2].VpcId = "vpc-nope" }, "Subnet", "subnet-test", "VpcId", CodeVpcNotFound},
 		{"subnet outside vpc", func(s *Spec) {
