@@ -125,7 +125,18 @@ func (b *bench) httpParts(ctx context.Context, run int, env *vpc.Env, envErr, mi
 	}()
 	if b.cfg.wants(PartHTTP) {
 		b.cfg.logf("  run %d http: direct load on the test server", run)
+		p0 := gen.ProcessCPU()
+		m0, merr := gen.MachineCPU()
 		res, err := b.load(ctx, env, srv.testURL, 0, srv.take(1<<30))
+		p1 := gen.ProcessCPU()
+		m1, merr2 := gen.MachineCPU()
+		if err == nil && merr == nil && merr2 == nil && res.Elapsed > 0 {
+			// Both ends (the load generator and the test server) are in
+			// this process: how busy it and the machine were.
+			secs := res.Elapsed.Seconds()
+			b.col.add(directCoresSpec("bench-process-cores"), (p1-p0).Seconds()/secs)
+			b.col.add(directCoresSpec("machine-cores"), (m1-m0).Seconds()/secs)
+		}
 		switch {
 		case err != nil:
 			b.col.fail(direct, err)
@@ -134,7 +145,8 @@ func (b *bench) httpParts(ctx context.Context, run int, env *vpc.Env, envErr, mi
 		default:
 			b.col.add(direct, res.Rate())
 			b.direct[run] = res.Rate()
-			b.cfg.logf("  run %d http direct: %.0f req/s (%d failed)", run, res.Rate(), res.Failed)
+			b.cfg.logf("  run %d http direct: %.0f req/s (%d failed); cores busy: machine %.2f, bench process (load generator and test server) %.2f",
+				run, res.Rate(), res.Failed, (m1-m0).Seconds()/res.Elapsed.Seconds(), (p1-p0).Seconds()/res.Elapsed.Seconds())
 		}
 	}
 	if mirrorErr != nil {
@@ -161,6 +173,10 @@ func (b *bench) httpParts(ctx context.Context, run int, env *vpc.Env, envErr, mi
 		b.peerPhase(ctx, run, env, srv)
 	}
 	return ctx.Err()
+}
+
+func directCoresSpec(what string) spec {
+	return spec{name: "http/direct/" + what, group: "reference", unit: "cores"}
 }
 
 // take reserves n request ids.

@@ -61,6 +61,8 @@ func (b *bench) summary(res *report.Result) []report.Table {
 		{"ours: decode rate from a pcap file (no network)", report.FormatRange(find("agent/ours/decode-rate-file", nil)), "packets/s"},
 		{"ours: decode per CPU-second (per core), pcap file", report.FormatRange(find("agent/ours/decode-per-cpu-second", nil)), "packets/CPU-s"},
 		{"direct HTTP load on the test server (replay ceiling)", report.FormatRange(find("http/direct/max-rate", nil)), "requests/s"},
+		{"direct load: cores busy, bench process (load generator and test server) / machine",
+			report.FormatRange(find("http/direct/bench-process-cores", nil)) + " / " + report.FormatRange(find("http/direct/machine-cores", nil)), "cores"},
 		{"ours: highest offered load replayed ≥ 99.9% (and every lower one)", withNote(oursHL), "requests/s"},
 		{"ours ÷ direct ceiling, same run", report.FormatRange(find(ceilingShareSpec(labelOurs).name, nil)), "ratio"},
 		{"ours, -compare on: highest offered load replayed ≥ 99.9% (and every lower one)", withNote(cmpHL), "requests/s"},
