@@ -158,6 +158,23 @@ var libraryChecks = map[string]func(r *runner.Result, sum string){
 		Expect(st.Noise).To(BeNumerically(">=", 50), sum)
 		Expect(st.Endpoints[0].NoiseFields).To(ContainElement("body .ts"), sum)
 	},
+	"shadow-baseline.yaml": func(r *runner.Result, sum string) {
+		// Only the baseline can show servedBy is noise: production never
+		// contradicts itself on it, and is not learned from anyway.
+		st := r.Programs[3].Compare
+		Expect(st).NotTo(BeNil(), sum)
+		Expect(st.LearnKept).To(BeZero(), sum)
+		Expect(r.Programs[1].Requests).To(Equal(100), "the baseline got every request: "+sum)
+		for _, e := range st.Endpoints {
+			Expect(e.NoiseFields).To(ContainElements("body .servedBy", "body .ts"), sum)
+			if e.Endpoint == "GET /api/items/{id}" {
+				Expect(e.Fields).To(HaveLen(1), sum)
+				Expect(e.Fields[0].Field).To(Equal("body .stock"), sum)
+				continue
+			}
+			Expect(e.Different).To(BeZero(), sum)
+		}
+	},
 	"third-party-tcpdump.yaml": func(r *runner.Result, sum string) {
 		Expect(r.Programs[1].Kind).To(Equal("command"))
 	},

@@ -121,7 +121,9 @@ func (p *program) start(ctx context.Context, log *slog.Logger) error {
 		if err != nil {
 			return err
 		}
-		p.cmp.apply(&cfg)
+		if err := p.cmp.apply(&cfg); err != nil {
+			return err
+		}
 		cfg.InNamespace = p.inst.Run
 		cfg.Logger = slog.New(slog.NewTextHandler(p.out, &slog.HandlerOptions{Level: slog.LevelInfo}))
 		a, err := agent.New(cfg)

@@ -14,6 +14,10 @@ import (
 type compareOpts struct {
 	on              bool
 	headers, jsonPs []string
+	// baseline is the baseline server program (sameResponses.baseline)
+	// and baselineURL its address, or why it has none.
+	baseline, baselineURL string
+	baselineErr           error
 }
 
 // compareSettings collects what sameResponses and responseLatency ask of
@@ -26,6 +30,10 @@ func compareSettings(s *spec.Scenario, name string) compareOpts {
 			o.on = true
 			o.headers = append(o.headers, e.SameResponses.IgnoreHeaders...)
 			o.jsonPs = append(o.jsonPs, e.SameResponses.IgnoreJSON...)
+			if b := e.SameResponses.Baseline; b != "" && o.baseline == "" {
+				o.baseline = b
+				o.baselineURL, o.baselineErr = s.ServerURL(b)
+			}
 		case e.ResponseLatency != nil && s.CompareAgent(e.ResponseLatency.Agent) == name:
 			o.on = true
 		}
@@ -50,6 +58,9 @@ func (j *judge) sameResponses(sr *spec.SameResponses) {
 		want = 1
 	}
 	j.v.Want = fmt.Sprintf(">= %.1f%% of compared responses identical or differing only in noise", want*100)
+	if sr.Baseline != "" {
+		j.v.Want += " (noise: what production and the baseline " + sr.Baseline + " disagree on)"
+	}
 	st, _ := j.compareStats(sr.Agent)
 	if st == nil {
 		return

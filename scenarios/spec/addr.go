@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"strconv"
 )
@@ -104,6 +105,29 @@ func (s *Scenario) Addr(name string) (netip.Addr, bool) {
 	}
 	a, ok := s.addrs[key]
 	return a, ok
+}
+
+// ServerURL returns the base URL of built-in http-server program name:
+// "http://" its instance's address and its -port.
+func (s *Scenario) ServerURL(name string) (string, error) {
+	for _, p := range s.Programs {
+		if p.Name != name {
+			continue
+		}
+		if p.Builtin != BuiltinHTTPServer {
+			return "", fmt.Errorf("program %q is not the built-in http-server", name)
+		}
+		cfg, err := ParseHTTPServerArgs(p.Args)
+		if err != nil {
+			return "", fmt.Errorf("program %q: %w", name, err)
+		}
+		a, ok := s.Addr(p.Instance)
+		if !ok {
+			return "", fmt.Errorf("program %q: instance %q has no address", name, p.Instance)
+		}
+		return "http://" + net.JoinHostPort(a.String(), strconv.Itoa(cfg.Port)), nil
+	}
+	return "", fmt.Errorf("no program %q", name)
 }
 
 // ENIMTU returns the MTU of a network interface (default 9001).

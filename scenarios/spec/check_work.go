@@ -148,6 +148,7 @@ func (s *Scenario) checkTo(c *problems, path, to string) {
 
 func (s *Scenario) checkExpect(c *problems) {
 	r := s.refs
+	baselines := map[string]string{} // compare agent -> baseline program
 	for i, e := range s.Expect {
 		p := fmt.Sprintf("expect[%d]", i)
 		kind, n := e.kind()
@@ -222,6 +223,20 @@ func (s *Scenario) checkExpect(c *problems) {
 			s.needServer(c, kp+".production", sr.Production)
 			s.needServer(c, kp+".test", sr.Test)
 			s.needCompareAgent(c, kp+".agent", sr.Agent)
+			if sr.Baseline != "" {
+				ag := s.CompareAgent(sr.Agent)
+				pr, isProg := r.programs[sr.Baseline]
+				switch prev, ok := baselines[ag]; {
+				case !isProg || pr.Builtin != BuiltinHTTPServer:
+					s.needServer(c, kp+".baseline", sr.Baseline)
+				case sr.Baseline == sr.Production || sr.Baseline == sr.Test:
+					c.at(kp+".baseline", "baseline %q: must be a server of its own (running production's version), not production or the test server", sr.Baseline)
+				case ok && prev != sr.Baseline:
+					c.at(kp+".baseline", "baseline %q: agent %q already compares against baseline %q (one baseline per agent)", sr.Baseline, ag, prev)
+				default:
+					baselines[ag] = sr.Baseline
+				}
+			}
 			if sr.MinIdentical < 0 || sr.MinIdentical > 1 {
 				c.at(kp+".minIdentical", "minIdentical %v: want 0..1", sr.MinIdentical)
 			}

@@ -105,9 +105,16 @@ type SameRequests struct {
 // turns on -compare in the agent (Agent, or the scenario's only built-in
 // agent) with IgnoreHeaders and IgnoreJSON added to its ignore lists. The
 // mirror filter must also mirror production's egress from the port.
+//
+// Baseline names a third built-in http-server running production's
+// version (Diffy's method): the agent replays every request to it too
+// (-compare-baseline http://<its address>:<its port>), and a difference
+// that also shows between production and the baseline is noise, not a
+// regression.
 type SameResponses struct {
 	Production    string   `yaml:"production"`
 	Test          string   `yaml:"test"`
+	Baseline      string   `yaml:"baseline"`
 	Agent         string   `yaml:"agent"`
 	MinIdentical  float64  `yaml:"minIdentical"`
 	IgnoreHeaders []string `yaml:"ignoreHeaders"`

@@ -292,3 +292,39 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// sameResponses.baseline names a server of its own, one per agent, and the
+// agent reaches it at its instance's address and its -port.
+func TestSameResponsesBaseline(t *testing.T) {
+	src := header + `programs:
+  - {name: prod, instance: src, builtin: http-server}
+  - {name: test, instance: dst, builtin: http-server}
+  - {name: base, instance: dst, builtin: http-server, args: [-port, "8080"]}
+  - {name: other, instance: dst, builtin: http-server, args: [-port, "8081"]}
+  - {name: agent, instance: dst, builtin: agent, args: [-destination, "http://10.0.0.5"]}
+expect:
+  - sameResponses: {production: prod, test: test, baseline: prod}
+  - sameResponses: {production: prod, test: test, baseline: agent}
+  - sameResponses: {production: prod, test: test, baseline: base}
+  - sameResponses: {production: prod, test: test, baseline: other}
+`
+	got := problemsOf(t, src)
+	wantProblems(t, got,
+		`t.yaml:20:51: expect[0].sameResponses.baseline: baseline "prod": must be a server of its own`,
+		`t.yaml:21:51: expect[1].sameResponses.baseline: program "agent" is not the built-in http-server`,
+		`t.yaml:23:51: expect[3].sameResponses.baseline: baseline "other": agent "agent" already compares against baseline "base"`,
+	)
+	s, err := Parse("t.yaml", []byte(header+`programs:
+  - {name: base, instance: dst, builtin: http-server, args: [-port, "8080"]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, _ := s.Addr("dst")
+	if u, err := s.ServerURL("base"); err != nil || u != "http://"+dst.String()+":8080" {
+		t.Fatalf("ServerURL = %q, %v (dst is %s)", u, err, dst)
+	}
+	if _, err := s.ServerURL("nope"); err == nil {
+		t.Fatal("ServerURL of a missing program")
+	}
+}
