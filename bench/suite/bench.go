@@ -134,6 +134,7 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 		"Zero-loss rate: RFC 2544-style binary search over the generator's unpaced rate; a path faster than the generator reports the generator's rate, marked generator-limited.",
 		"Ratios are computed run by run against the reference measured in the same run, then summarised.",
 		"≥ marks a generator-limited figure: the path lost nothing at the generator's top rate, so its limit is higher; a ratio to such a reference overstates ours against the kernel's true limit.",
+		"generator-thread-cores is the sending thread's CPU (with the kernel work done in its context) per second of the unpaced trial. A kernel path with no queue to another CPU (veth, tc mirred) is processed in the sender's context: it never drops, it slows the sender; at about 1 core its ≥ figure is that path's limit on one core (the generator's own share included), the other core idle.",
 		"The generator's thread also does the kernel's receive-side work (softirq) of what it sends, including copying into our capture rings; CPU per Mpkt for ours is this process's CPU minus the generator thread's, so it leaves that part out.",
 		agentNote(cfg),
 		"Replay: offered loads rise until an agent replays less than 99.9% of what production served (that load is the last one tried), or until production is served less than 95% of the offered load (the load generator, or production, is then the limit: noted).",

@@ -58,6 +58,10 @@ func (b *bench) throughput(ctx context.Context, run int, t *target, size int) er
 	copies := spec{name: "mirror/" + t.label + "/copies-delivered-at-ceiling", group: t.group, unit: "fraction", params: sizeParams(size), higherIsBetter: true}
 	prodLoss := spec{name: "mirror/" + t.label + "/production-loss-at-ceiling", group: t.group, unit: "fraction", params: sizeParams(size)}
 	cpu := spec{name: "mirror/" + t.label + "/cpu-per-mpkt", group: t.group, unit: "cpu-s/Mpkt", params: sizeParams(size)}
+	// How busy the generator's thread (with the kernel work done in its
+	// context) was in the unpaced trial: near 1 core, a path that lost
+	// nothing ran on the sender's core and is bound by it.
+	genCores := spec{name: "throughput/" + t.label + "/generator-thread-cores", group: t.group, unit: "cores", params: sizeParams(size), informational: true}
 	all := []spec{zl, ceilSpec, machSpec}
 	if t.mirror {
 		all = append(all, copies, prodLoss)
@@ -114,6 +118,7 @@ func (b *bench) throughput(ctx context.Context, run int, t *target, size int) er
 	}
 	b.col.add(zl, best)
 	b.col.add(ceilSpec, res.Ceiling.Offered)
+	b.col.add(genCores, res.Ceiling.Extra["gen_cpu_s_per_mpkt"]*res.Ceiling.Offered/1e6)
 	if res.Found {
 		b.col.add(machSpec, res.Best.Extra["machine_cpu_s_per_mpkt"])
 	}
