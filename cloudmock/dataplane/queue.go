@@ -17,21 +17,40 @@ type slot struct {
 	stamp  int64       // capture time, unix nanoseconds (pcapng timestamp)
 }
 
-// queue is a bounded single-producer single-consumer ring of preallocated
+// queue is a bounded single-producer single-consumer queue of preallocated
 // slots between one capture goroutine and its sender. The producer never
-// blocks: when the ring is full, reserve fails and the caller counts the copy
-// as skipped. Nothing is allocated after newQueue.
+// blocks: when every slot is in use, reserve fails and the caller counts
+// the copy as skipped. Nothing is allocated after newQueue.
+//
+// Committed slots travel in FIFO order (ready, a ring of slot indexes);
+// free slots are reused last-in first-out: the sender returns each batch
+// it sent onto a stack, which the producer takes whole when its own runs
+// out. So the buffer a copy is written into is one that was sent moments
+// ago and is still in the caches: a ring of slots would walk every copy
+// through all QueueLen buffers (37 MiB at MTU 9001, a cache and TLB miss
+// per copy), where the working set here is what the queue really holds.
 type queue struct {
 	slots    []slot
-	mask     uint64
 	slotSize int
+	ready    []uint32 // committed slot indexes, ring of len(slots)
+	mask     uint64
 
-	// head is the next slot to consume (written by the consumer only);
-	// tail the next slot to fill (written by the producer only).
+	// head is the next ready entry to consume (written by the consumer
+	// only); tail the next to fill (written by the producer only).
 	head atomic.Uint64
 	_    [56]byte // keep head and tail on separate cache lines
 	tail atomic.Uint64
 	_    [56]byte
+
+	// own is the producer's stack of free slots (top last); returned is
+	// the stack of slots the consumer released (index+1 of its top, 0:
+	// empty; next[i] is the index+1 of the one below slot i). The
+	// producer only ever takes returned whole (Swap), so the one CAS of
+	// the consumer's push cannot meet the ABA problem.
+	own      []uint32
+	returned atomic.Uint64
+	_        [56]byte
+	next     []uint32
 
 	// sleeping is 1 while the consumer waits on wake; the producer sends a
 	// token only then, so the common case costs one atomic load.
@@ -40,7 +59,7 @@ type queue struct {
 }
 
 // newQueue returns a queue of at least n slots (rounded up to a power of
-// two) of slotSize bytes each.
+// two) of slotSize bytes each. The buffers are touched only when used.
 func newQueue(n, slotSize int) *queue {
 	size := 1
 	for size < n {
@@ -48,13 +67,17 @@ func newQueue(n, slotSize int) *queue {
 	}
 	q := &queue{
 		slots:    make([]slot, size),
-		mask:     uint64(size - 1),
 		slotSize: slotSize,
+		ready:    make([]uint32, size),
+		mask:     uint64(size - 1),
+		own:      make([]uint32, size),
+		next:     make([]uint32, size),
 		wake:     make(chan struct{}, 1),
 	}
 	backing := make([]byte, size*slotSize)
 	for i := range q.slots {
 		q.slots[i].buf = backing[i*slotSize : (i+1)*slotSize : (i+1)*slotSize]
+		q.own[i] = uint32(size - 1 - i) // slot 0 on top
 	}
 	return q
 }
@@ -62,22 +85,44 @@ func newQueue(n, slotSize int) *queue {
 // capacity is the number of slots.
 func (q *queue) capacity() int { return len(q.slots) }
 
-// depth is the number of filled slots not yet consumed.
+// depth is the number of committed slots not yet consumed.
 func (q *queue) depth() int { return int(q.tail.Load() - q.head.Load()) }
 
-// reserve returns the next free slot, or nil when the queue is full. The
-// slot is invisible to the consumer until commit.
+// reserve returns a free slot, or nil when every slot is in use. The slot
+// is invisible to the consumer until commit, which must follow.
 func (q *queue) reserve() *slot {
-	t := q.tail.Load()
-	if t-q.head.Load() >= uint64(len(q.slots)) {
+	if q.returned.Load() != 0 {
+		q.takeReturned()
+	}
+	if len(q.own) == 0 {
 		return nil
 	}
-	return &q.slots[t&q.mask]
+	return &q.slots[q.own[len(q.own)-1]]
+}
+
+// takeReturned moves every slot the consumer returned onto own, the last
+// one sent on top: it is reused first.
+func (q *queue) takeReturned() {
+	top := q.returned.Swap(0)
+	n := 0
+	for i := top; i != 0; i = uint64(q.next[i-1]) {
+		n++
+	}
+	base := len(q.own)
+	q.own = q.own[:base+n]
+	for i := top; i != 0; i = uint64(q.next[i-1]) {
+		n--
+		q.own[base+n] = uint32(i - 1)
+	}
 }
 
 // commit publishes the slot returned by the last reserve.
 func (q *queue) commit() {
-	q.tail.Add(1)
+	i := q.own[len(q.own)-1]
+	q.own = q.own[:len(q.own)-1]
+	t := q.tail.Load()
+	q.ready[t&q.mask] = i
+	q.tail.Store(t + 1)
 	if q.sleeping.Load() == 1 && q.sleeping.CompareAndSwap(1, 0) {
 		select {
 		case q.wake <- struct{}{}:
@@ -86,8 +131,8 @@ func (q *queue) commit() {
 	}
 }
 
-// peek returns up to max filled slots, oldest first, as indexes from head;
-// the consumer calls at(i) for each and then release(n).
+// peek returns up to max committed slots, oldest first, as indexes from
+// head; the consumer calls at(i) for each and then release(n).
 func (q *queue) peek(max int) (first uint64, n int) {
 	h := q.head.Load()
 	avail := q.tail.Load() - h
@@ -98,10 +143,29 @@ func (q *queue) peek(max int) (first uint64, n int) {
 }
 
 // at returns the slot at absolute index i.
-func (q *queue) at(i uint64) *slot { return &q.slots[i&q.mask] }
+func (q *queue) at(i uint64) *slot { return &q.slots[q.ready[i&q.mask]] }
 
-// release frees n slots from head.
-func (q *queue) release(n int) { q.head.Add(uint64(n)) }
+// release frees n slots from head: they go onto the returned stack in one
+// push, the last one on top.
+func (q *queue) release(n int) {
+	if n <= 0 {
+		return
+	}
+	h := q.head.Load()
+	bottom := q.ready[h&q.mask]
+	for k := uint64(1); k < uint64(n); k++ {
+		q.next[q.ready[(h+k)&q.mask]] = q.ready[(h+k-1)&q.mask] + 1
+	}
+	top := uint64(q.ready[(h+uint64(n)-1)&q.mask]) + 1
+	for {
+		old := q.returned.Load()
+		q.next[bottom] = uint32(old)
+		if q.returned.CompareAndSwap(old, top) {
+			break
+		}
+	}
+	q.head.Store(h + uint64(n))
+}
 
 // wait blocks until the queue is not empty or done is closed; it reports
 // false when done is closed.

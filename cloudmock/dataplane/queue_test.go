@@ -102,3 +102,29 @@ func TestQueueReserveCommitNoAlloc(t *testing.T) {
 		t.Fatalf("reserve/commit/peek/release allocate %.1f times", allocs)
 	}
 }
+
+// TestQueueReusesHotSlots: a queue that never holds more than a few
+// copies keeps writing into the same few buffers (the ones just sent,
+// still in the caches), not into all of its slots in turn.
+func TestQueueReusesHotSlots(t *testing.T) {
+	q := newQueue(4096, 64)
+	used := map[*byte]bool{}
+	for i := 0; i < 10000; i++ {
+		for k := 0; k < 3; k++ {
+			s := q.reserve()
+			if s == nil {
+				t.Fatal("queue full")
+			}
+			used[&s.buf[0]] = true
+			q.commit()
+		}
+		first, n := q.peek(64)
+		for k := 0; k < n; k++ {
+			_ = q.at(first + uint64(k))
+		}
+		q.release(n)
+	}
+	if len(used) > 3 {
+		t.Fatalf("10000 batches of 3 copies used %d distinct buffers, want 3", len(used))
+	}
+}
