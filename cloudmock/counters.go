@@ -15,7 +15,7 @@ type eniCounters struct {
 
 type sessionCounters struct {
 	packets, bytes, skipPackets, skipBytes, truncated atomic.Uint64
-	delivery                                          [int(NoHealthyTarget) + 1]atomic.Uint64
+	delivery                                          [numDeliveryReasons]atomic.Uint64
 }
 
 // ENICounters are a source ENI's counters, named as the provider's metrics:

@@ -24,7 +24,14 @@ const (
 	NoListener
 	// NoHealthyTarget: the load balancer has no healthy registered target.
 	NoHealthyTarget
+	// NoRouteToTarget: the target is in another VPC that the source VPC
+	// has no route to (no active peering connection between them): the
+	// copy follows the source VPC's route table and is lost.
+	NoRouteToTarget
 )
+
+// numDeliveryReasons bounds the per-reason delivery counters.
+const numDeliveryReasons = int(NoRouteToTarget) + 1
 
 var deliveryCodes = [...]string{
 	Delivered:           "delivered",
@@ -33,6 +40,7 @@ var deliveryCodes = [...]string{
 	DroppedByTargetSG:   "dropped-by-target-sg",
 	NoListener:          "no-udp-4789-listener",
 	NoHealthyTarget:     "no-healthy-target",
+	NoRouteToTarget:     "no-route-to-target",
 }
 
 // String returns the stable code, e.g. "dropped-by-target-nacl".
@@ -68,10 +76,16 @@ type Delivery struct {
 	// Decision.AppendWire).
 	Geneve bool
 	Tunnel GeneveTunnel
+	// FromVpc and ToVpc are the source ENI's VPC and the target's (its
+	// ENI's, or its load balancer's); Via is the peering connection that
+	// carries the copy between them ("" within one VPC).
+	FromVpc, ToVpc, Via string
 }
 
-// Deliver checks a mirrored copy on its way to the target: for a load
-// balancer, the UDP 4789 listener and the choice of a healthy registered
+// Deliver checks a mirrored copy on its way to the target: first the
+// route from the source ENI's VPC to the target's (its ENI's, or its load
+// balancer's or endpoint's): the same VPC, or an active peering between
+// them (NoRouteToTarget otherwise); for a load balancer, the UDP 4789 listener and the choice of a healthy registered
 // target by a hash of the outer 5-tuple (a flow sticks to one target while
 // it stays healthy); then the receiver subnet's network ACL (inbound) and
 // the receiver's security groups (inbound UDP 4789 from the source ENI). The
@@ -94,6 +108,20 @@ func (m *Model) Deliver(d *Decision) Delivery {
 	t := d.session.target
 	dl.TargetId, dl.ToENI = t.id, NoENI
 	recv := t.eni
+	if src := m.eniAt(d.ENI); src != nil {
+		to := -1
+		if recv != nil {
+			to = recv.vpc
+		} else if t.lb != nil {
+			to = t.lb.vpc
+		}
+		p := m.path(src.vpc, to)
+		dl.FromVpc, dl.ToVpc, dl.Via = m.vpcID(src.vpc), m.vpcID(to), p.via
+		if p.kind == pathNone {
+			dl.Reason = NoRouteToTarget
+			return dl
+		}
+	}
 	dl.From, dl.Port = d.Outer.Src, d.Outer.DstPort
 	sport := d.Outer.SrcPort
 	if t.lb != nil {
@@ -146,6 +174,14 @@ func (m *Model) Deliver(d *Decision) Delivery {
 	}
 	dl.Delivered, dl.Reason = true, Delivered
 	return dl
+}
+
+// vpcID returns the id of VPC index i ("" when out of range).
+func (m *Model) vpcID(i int) string {
+	if i < 0 || i >= len(m.vpcIDs) {
+		return ""
+	}
+	return m.vpcIDs[i]
 }
 
 // outerHash hashes the outer 5-tuple (protocol UDP).
@@ -218,11 +254,15 @@ func (m *Model) backends(lb, networkInterfaceID string) ([]*backend, error) {
 func (dl Delivery) String() string {
 	switch dl.Reason {
 	case Delivered:
+		s := fmt.Sprintf("delivered to %s (%s) of target %s", dl.ToId, dl.To, dl.TargetId)
 		if dl.Geneve {
-			return fmt.Sprintf("delivered to appliance %s (%s) of target %s in GENEVE from the gateway load balancer (%s:%d -> %d; endpoint id %#016x, attachment id %#016x, flow cookie %#08x)",
+			s = fmt.Sprintf("delivered to appliance %s (%s) of target %s in GENEVE from the gateway load balancer (%s:%d -> %d; endpoint id %#016x, attachment id %#016x, flow cookie %#08x)",
 				dl.ToId, dl.To, dl.TargetId, dl.From, dl.Tunnel.SrcPort, GenevePort, dl.Tunnel.EndpointID, dl.Tunnel.AttachmentID, dl.Tunnel.FlowCookie)
 		}
-		return fmt.Sprintf("delivered to %s (%s) of target %s", dl.ToId, dl.To, dl.TargetId)
+		if dl.Via != "" {
+			s += fmt.Sprintf(", from VPC %s to VPC %s through peering connection %s", dl.FromVpc, dl.ToVpc, dl.Via)
+		}
+		return s
 	case DeliveryNotMirrored:
 		return "nothing to deliver: not mirrored"
 	case DroppedByTargetNACL:
@@ -237,6 +277,8 @@ func (dl Delivery) String() string {
 		return fmt.Sprintf("lost silently: the load balancer of target %s has no UDP %d listener", dl.TargetId, VXLANPort)
 	case NoHealthyTarget:
 		return fmt.Sprintf("lost: the load balancer of target %s has no healthy registered target", dl.TargetId)
+	case NoRouteToTarget:
+		return fmt.Sprintf("lost: target %s is in VPC %s and the source's VPC %s has no route to it (copies follow the source VPC's route table: peer the two VPCs)", dl.TargetId, dl.ToVpc, dl.FromVpc)
 	}
 	return dl.Reason.String()
 }

@@ -59,11 +59,16 @@ type Model struct {
 	lbs      []*loadBalancer
 	lbByArn  map[string]*loadBalancer
 	vnis     map[string]uint32
+	// vpcIDs are the VPCs by index (Spec order); paths[a][b] is the route
+	// from VPC a to VPC b (see buildPaths).
+	vpcIDs []string
+	paths  [][]vpcPath
 }
 
 type eni struct {
 	ref      ENIRef
 	id       string
+	vpc      int // index in Model.vpcIDs
 	ip, ip6  netip.Addr
 	primary6 bool // ip6 is the primary IPv6 address (EnablePrimaryIpv6)
 	mtu      int
@@ -109,6 +114,7 @@ type loadBalancer struct {
 	arn         string
 	kind        targetKind
 	ip          netip.Addr
+	vpc         int // index in Model.vpcIDs
 	hasListener bool
 	backends    []*backend
 	// endpointID and attachmentID: a Gateway Load Balancer's GENEVE TLVs.
@@ -167,9 +173,13 @@ func New(spec Spec, opts ...Option) (*Model, error) {
 		vnis:    map[string]uint32{},
 	}
 	r := newResolver(&spec)
+	m.buildPaths(&spec)
+	vpcIdx := func(subnetID string) int {
+		return slices.Index(m.vpcIDs, r.subnets[subnetID].VpcId)
+	}
 	for i := range spec.NetworkInterfaces {
 		ni := &spec.NetworkInterfaces[i]
-		e := &eni{ref: ENIRef(len(m.enis)), id: ni.NetworkInterfaceId, mtu: ni.Mtu, groups: ni.Groups}
+		e := &eni{ref: ENIRef(len(m.enis)), id: ni.NetworkInterfaceId, mtu: ni.Mtu, groups: ni.Groups, vpc: vpcIdx(ni.SubnetId)}
 		e.counters, e.conns = o.from.eniState(e.id)
 		if e.mtu == 0 {
 			e.mtu = DefaultMTU
@@ -204,7 +214,7 @@ func New(spec Spec, opts ...Option) (*Model, error) {
 	}
 	for i := range spec.LoadBalancers {
 		l := &spec.LoadBalancers[i]
-		lb := &loadBalancer{arn: l.LoadBalancerArn, kind: targetNLB}
+		lb := &loadBalancer{arn: l.LoadBalancerArn, kind: targetNLB, vpc: vpcIdx(l.SubnetId)}
 		if l.Type == "gateway" {
 			lb.kind = targetGWLB
 		}

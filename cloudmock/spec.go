@@ -12,6 +12,7 @@ type Spec struct {
 	RejectBehavior string `json:"RejectBehavior,omitempty" yaml:"RejectBehavior,omitempty"`
 
 	Vpcs                  []Vpc                  `json:"Vpcs,omitempty" yaml:"Vpcs,omitempty"`
+	VpcPeeringConnections []VpcPeeringConnection `json:"VpcPeeringConnections,omitempty" yaml:"VpcPeeringConnections,omitempty"`
 	Subnets               []Subnet               `json:"Subnets,omitempty" yaml:"Subnets,omitempty"`
 	NetworkAcls           []NetworkAcl           `json:"NetworkAcls,omitempty" yaml:"NetworkAcls,omitempty"`
 	SecurityGroups        []SecurityGroup        `json:"SecurityGroups,omitempty" yaml:"SecurityGroups,omitempty"`
