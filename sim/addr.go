@@ -101,7 +101,8 @@ func (t Topology) Resolve() (Topology, error) {
 
 // clone deep-copies the topology so Resolve never aliases the caller's slices.
 func (t Topology) clone() Topology {
-	out := Topology{VPCs: make([]VPCSpec, len(t.VPCs)), Instances: make([]InstanceSpec, len(t.Instances))}
+	out := Topology{VPCs: make([]VPCSpec, len(t.VPCs)), Instances: make([]InstanceSpec, len(t.Instances)),
+		Peerings: append([]PeeringSpec(nil), t.Peerings...)}
 	for i, v := range t.VPCs {
 		v.Subnets = append([]SubnetSpec(nil), v.Subnets...)
 		out.VPCs[i] = v

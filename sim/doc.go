@@ -23,6 +23,13 @@
 //	ip -n mlID-INSTANCE addr add IP/LEN dev ENI
 //	ip -n mlID-INSTANCE route add default via GATEWAY   # first ENI; later ones
 //	                                                    # get a table and a rule
+//	ip -n mlID-fabric.A link add mlID-xN mtu 9001 type veth \
+//	    peer name mlID-xN mtu 9001 netns mlID-fabric.B    # per peering of A and B
+//	ip -n mlID-fabric.A route add CIDR_B via GW_B dev mlID-xN onlink   # and B to A
+//
+// A peering (Topology.Peerings) joins two VPCs of distinct CIDRs; a VPC
+// reaches only the VPCs it is peered with. Its link lives in the two fabric
+// namespaces, so it goes with them.
 //
 // Every namespace has IPv6 disabled (so captures hold only what a scenario
 // sends) and rp_filter off; instances answer ARP only on the asking

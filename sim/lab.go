@@ -31,6 +31,7 @@ type Lab struct {
 	rec      *state.Run
 
 	fabrics   []*Fabric
+	peerings  []*Peering
 	instances []*Instance
 	created   []string // namespaces this lab created, in order
 
@@ -53,6 +54,18 @@ func (l *Lab) Topology() Topology { return l.topo.clone() }
 
 // Fabrics returns the fabric of every VPC, in topology order.
 func (l *Lab) Fabrics() []*Fabric { return append([]*Fabric(nil), l.fabrics...) }
+
+// Peerings returns every realised peering, in topology order.
+func (l *Lab) Peerings() []*Peering { return append([]*Peering(nil), l.peerings...) }
+
+// Peering is a realised VPC peering connection: a veth pair whose ends,
+// both named IfName, sit in the two VPCs' fabric namespaces, with a route
+// for the other VPC's CIDR through it in each.
+type Peering struct {
+	Name   string
+	VPCs   [2]string
+	IfName string
+}
 
 // Instances returns every instance, in topology order.
 func (l *Lab) Instances() []*Instance { return append([]*Instance(nil), l.instances...) }

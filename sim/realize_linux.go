@@ -130,6 +130,13 @@ func (l *Lab) build(ctx context.Context) error {
 			return err
 		}
 	}
+	for i, p := range l.topo.Peerings {
+		pe, err := l.buildPeering(i+1, p)
+		if err != nil {
+			return fmt.Errorf("peering %s: %w", p.Name, err)
+		}
+		l.peerings = append(l.peerings, pe)
+	}
 	port := map[string]int{} // vpc -> fabric ports made so far
 	for _, spec := range l.topo.Instances {
 		if err := ctx.Err(); err != nil {

@@ -14,6 +14,8 @@ const DefaultMTU = 9001
 type Topology struct {
 	VPCs      []VPCSpec      `json:"vpcs"`
 	Instances []InstanceSpec `json:"instances"`
+	// Peerings join VPCs pairwise (VPC peering connections).
+	Peerings []PeeringSpec `json:"peerings,omitempty"`
 }
 
 // VPCSpec is one VPC: an IPv4 CIDR cut into subnets. Each VPC is realised as

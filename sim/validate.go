@@ -58,6 +58,7 @@ func (t Topology) Validate() error {
 	for i := range t.Instances {
 		t.validateInstance(&v, i, insts, ips)
 	}
+	t.validatePeerings(&v)
 	perVPC := map[string]int{}
 	for _, in := range t.Instances {
 		perVPC[in.VPC] += len(in.ENIs)

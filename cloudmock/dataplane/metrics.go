@@ -53,7 +53,7 @@ type PipeStats struct {
 	Sent      uint64 `json:"Sent"`
 	SentBytes uint64 `json:"SentBytes"`
 	// Dropped copies by reason (target_nacl, target_sg, no_listener,
-	// no_healthy_target, queue_full, send_error, oversize, other).
+	// no_healthy_target, no_route, queue_full, send_error, oversize, other).
 	Dropped map[string]uint64 `json:"Dropped"`
 	// RingDrops are frames the kernel dropped because the ring was full
 	// (they were never seen, so never decided); RingFreezes are TPACKET_V3

@@ -151,7 +151,8 @@ func (p *pipeline) handle(frame []byte, stamp int64) {
 	}
 	t, ok := v.target(d.TargetId, dl.To)
 	if !ok || !dl.To.Is4() || !d.Outer.Src.Is4() || !dl.From.Is4() {
-		// A receiver the service has no route to (another VPC, IPv6).
+		// A receiver the service does not know (not realised in the lab),
+		// or an IPv6 outer address.
 		m.CountMirrored(d, len(frame))
 		p.st.dropped[DropOther].Add(1)
 		return
@@ -197,6 +198,8 @@ func deliveryDrop(r cloudmock.DeliveryReason) DropReason {
 		return DropNoListener
 	case cloudmock.NoHealthyTarget:
 		return DropNoHealthyTarget
+	case cloudmock.NoRouteToTarget:
+		return DropNoRoute
 	}
 	return DropOther
 }

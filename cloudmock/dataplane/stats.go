@@ -18,6 +18,9 @@ const (
 	// DropNoHealthyTarget: a load balancer with no healthy registered
 	// target.
 	DropNoHealthyTarget
+	// DropNoRoute: the target is in another VPC that the source VPC has
+	// no route to (no active peering connection).
+	DropNoRoute
 	// DropQueueFull: the queue to the sender was full; counted by the model
 	// as NetworkSkipMirrorIn/Out (production traffic had priority).
 	DropQueueFull
@@ -34,7 +37,7 @@ const (
 )
 
 var dropReasonNames = [numDropReasons]string{
-	"target_nacl", "target_sg", "no_listener", "no_healthy_target",
+	"target_nacl", "target_sg", "no_listener", "no_healthy_target", "no_route",
 	"queue_full", "send_error", "oversize", "other",
 }
 

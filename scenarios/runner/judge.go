@@ -219,6 +219,7 @@ var dropCodes = map[string][]string{
 	"security-group":    {cloudmock.DroppedByTargetSG.String()},
 	"no-listener":       {cloudmock.NoListener.String()},
 	"no-healthy-target": {cloudmock.NoHealthyTarget.String()},
+	"no-route":          {cloudmock.NoRouteToTarget.String()},
 }
 
 func (j *judge) dropped(target, by string) int64 {

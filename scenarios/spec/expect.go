@@ -74,14 +74,14 @@ type TargetCount struct {
 // DropCount counts mirrored datagrams dropped on the way to a target.
 type DropCount struct {
 	Target string `yaml:"target"`
-	// By is nacl, security-group, no-listener, no-healthy-target, queue or
-	// any (default).
+	// By is nacl, security-group, no-listener, no-healthy-target,
+	// no-route, queue or any (default).
 	By    string `yaml:"by"`
 	Count `yaml:",inline"`
 }
 
 // Drop causes for DropCount.By.
-var DropCauses = []string{"any", "nacl", "security-group", "no-listener", "no-healthy-target", "queue"}
+var DropCauses = []string{"any", "nacl", "security-group", "no-listener", "no-healthy-target", "no-route", "queue"}
 
 // RequestCount counts the requests an http-server program received.
 type RequestCount struct {

@@ -1,0 +1,113 @@
+package sim
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+)
+
+// peered: three VPCs, app-a and app-b each peered with insp (not with each
+// other), one instance in each.
+func peered() Topology {
+	p := netip.MustParsePrefix
+	vpc := func(name, cidr, sub string) VPCSpec {
+		return VPCSpec{Name: name, CIDR: p(cidr), Subnets: []SubnetSpec{{Name: "s", CIDR: p(sub)}}}
+	}
+	return Topology{
+		VPCs: []VPCSpec{vpc("app-a", "10.1.0.0/24", "10.1.0.0/28"), vpc("app-b", "10.2.0.0/24", "10.2.0.0/28"),
+			vpc("insp", "10.9.0.0/24", "10.9.0.16/28")},
+		Instances: []InstanceSpec{
+			{Name: "a", VPC: "app-a", ENIs: []ENISpec{{Name: "eth0", Subnet: "s"}}},
+			{Name: "b", VPC: "app-b", ENIs: []ENISpec{{Name: "eth0", Subnet: "s"}}},
+			{Name: "i", VPC: "insp", ENIs: []ENISpec{{Name: "eth0", Subnet: "s"}}},
+		},
+		Peerings: []PeeringSpec{{Name: "pcx-a", VPCs: [2]string{"app-a", "insp"}}, {Name: "pcx-b", VPCs: [2]string{"insp", "app-b"}}},
+	}
+}
+
+func TestValidatePeerings(t *testing.T) {
+	if err := peered().Validate(); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		edit  func(*Topology)
+		field string
+		want  string
+	}{
+		{"unknown VPC", func(t *Topology) { t.Peerings[0].VPCs[1] = "nope" }, "Peerings[0].VPCs[1]", `no VPC named "nope"`},
+		{"itself", func(t *Topology) { t.Peerings[0].VPCs[1] = "app-a" }, "Peerings[0].VPCs[1]", "with itself"},
+		{"overlap", func(t *Topology) {
+			t.VPCs[2].CIDR, t.VPCs[2].Subnets[0].CIDR = netip.MustParsePrefix("10.1.0.0/23"), netip.MustParsePrefix("10.1.1.16/28")
+		}, "Peerings[0].VPCs[1]", "overlap"},
+		{"twice", func(t *Topology) { t.Peerings[1].VPCs = [2]string{"insp", "app-a"} }, "Peerings[1].VPCs", "already peered by Peerings[0]"},
+		{"name", func(t *Topology) { t.Peerings[1].Name = "pcx-a" }, "Peerings[1].Name", "already used"},
+		{"bad name", func(t *Topology) { t.Peerings[1].Name = "a/b" }, "Peerings[1].Name", "only letters"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			topo := peered()
+			c.edit(&topo)
+			errs := validationErrors(t, topo.Validate())
+			for _, e := range errs {
+				if e.Field == c.field && strings.Contains(e.Message, c.want) {
+					return
+				}
+			}
+			t.Fatalf("no error on %s containing %q; got %v", c.field, c.want, errs)
+		})
+	}
+	// Resolve keeps the peerings (and does not alias them).
+	topo := peered()
+	r, err := topo.Resolve()
+	if err != nil || len(r.Peerings) != 2 || r.Peerings[1] != topo.Peerings[1] {
+		t.Fatalf("Resolve: %v %+v", err, r.Peerings)
+	}
+	r.Peerings[0].Name = "changed"
+	if topo.Peerings[0].Name != "pcx-a" {
+		t.Error("Resolve aliases the peerings")
+	}
+}
+
+// TestPrivilegedPeering: peered VPCs reach each other in both directions
+// through their routers (TTL decremented twice); peering is not
+// transitive; the links carry the run id.
+func TestPrivilegedPeering(t *testing.T) {
+	lab := realize(t, peered())
+	ips := map[string]netip.Addr{}
+	for _, in := range lab.Instances() {
+		ips[in.Name] = in.ENIs[0].IP
+	}
+	for _, c := range []struct{ from, to string }{{"a", "i"}, {"i", "a"}, {"b", "i"}, {"i", "b"}} {
+		var r pingResult
+		err := lab.Instance(c.from).Run(func() (err error) { r, err = pingDF(ips[c.to], 1400, 0x4242); return })
+		if err != nil || !r.reply || r.from != ips[c.to] {
+			t.Errorf("%s -> %s (%s): %v %v", c.from, c.to, ips[c.to], r, err)
+		}
+	}
+	// The jumbo MTU holds across the peering too.
+	var r pingResult
+	if err := lab.Instance("a").Run(func() (err error) { r, err = pingDF(ips["i"], MaxMTU, 0x4243); return }); err != nil || !r.reply {
+		t.Errorf("a -> i at %d bytes: %v %v", MaxMTU, r, err)
+	}
+	// app-a and app-b are both peered with insp, not with each other.
+	err := lab.Instance("a").Run(func() (err error) { r, err = pingDF(ips["b"], 100, 0x4244); return })
+	if err == nil && r.reply {
+		t.Errorf("a reached b through insp: peering must not be transitive")
+	}
+	ps := lab.Peerings()
+	if len(ps) != 2 {
+		t.Fatalf("%d peerings", len(ps))
+	}
+	for _, p := range ps {
+		if !strings.HasPrefix(p.IfName, "ml"+lab.RunID()+"-x") {
+			t.Errorf("peering %s link %q does not carry the run id", p.Name, p.IfName)
+		}
+		for _, vpc := range p.VPCs {
+			f := lab.Fabric(vpc)
+			if _, err := f.nl.LinkByName(p.IfName); err != nil {
+				t.Errorf("peering %s: no %s in %s: %v", p.Name, p.IfName, f.NsName, err)
+			}
+		}
+	}
+}
