@@ -175,6 +175,25 @@ var libraryChecks = map[string]func(r *runner.Result, sum string){
 			Expect(e.Different).To(BeZero(), sum)
 		}
 	},
+	"central-inspection.yaml": func(r *runner.Result, sum string) {
+		// both application VPCs' copies crossed their peerings: each VNI
+		// arrived, and everything delivered was captured at the agents
+		Expect(r.Arrivals).To(HaveLen(2), sum)
+		var total int64
+		byVNI := map[uint32]int64{}
+		for _, a := range r.Arrivals {
+			total += a.Total
+			for v, n := range a.ByVNI {
+				byVNI[v] += n
+			}
+		}
+		Expect(byVNI[101]).To(BeNumerically("==", r.Sessions[0].Delivery["delivered"]), sum)
+		Expect(byVNI[102]).To(BeNumerically("==", r.Sessions[1].Delivery["delivered"]), sum)
+		Expect(total).To(BeNumerically("==", r.Sessions[0].Delivery["delivered"]+r.Sessions[1].Delivery["delivered"]), sum)
+	},
+	"inspection-no-route.yaml": func(r *runner.Result, sum string) {
+		Expect(r.Losses).To(ContainElement(ContainSubstring("no-route-to-target")), sum)
+	},
 	"third-party-tcpdump.yaml": func(r *runner.Result, sum string) {
 		Expect(r.Programs[1].Kind).To(Equal("command"))
 	},

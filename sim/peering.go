@@ -57,7 +57,7 @@ func (t Topology) validatePeerings(v *validator) {
 		default:
 			key := [2]string{min(a, b), max(a, b)}
 			if j, dup := pairs[key]; dup {
-				v.add(f+".VPCs", "peering %s: VPCs %s and %s are already peered by Peerings[%d]", p.Name, a, b, j)
+				v.add(f+".VPCs", "peering %s: VPCs %s and %s are already peered by %s (Peerings[%d])", p.Name, a, b, t.Peerings[j].Name, j)
 			}
 			pairs[key] = i
 		}

@@ -40,7 +40,7 @@ func TestValidatePeerings(t *testing.T) {
 		{"overlap", func(t *Topology) {
 			t.VPCs[2].CIDR, t.VPCs[2].Subnets[0].CIDR = netip.MustParsePrefix("10.1.0.0/23"), netip.MustParsePrefix("10.1.1.16/28")
 		}, "Peerings[0].VPCs[1]", "overlap"},
-		{"twice", func(t *Topology) { t.Peerings[1].VPCs = [2]string{"insp", "app-a"} }, "Peerings[1].VPCs", "already peered by Peerings[0]"},
+		{"twice", func(t *Topology) { t.Peerings[1].VPCs = [2]string{"insp", "app-a"} }, "Peerings[1].VPCs", "already peered by pcx-a (Peerings[0])"},
 		{"name", func(t *Topology) { t.Peerings[1].Name = "pcx-a" }, "Peerings[1].Name", "already used"},
 		{"bad name", func(t *Topology) { t.Peerings[1].Name = "a/b" }, "Peerings[1].Name", "only letters"},
 	}

@@ -84,6 +84,8 @@ type Hop struct {
 	Truncated     bool   `json:"truncated,omitempty"`
 	Delivered     bool   `json:"delivered,omitempty"`
 	Delivery      string `json:"delivery,omitempty"`
+	// Via is the VPC peering connection a copy to another VPC crosses.
+	Via string `json:"via,omitempty"`
 	// Text is the model's own one-line explanation (decision; delivery).
 	Text string `json:"text"`
 }
@@ -176,7 +178,7 @@ func (x *explainer) hopAt(label string, frame []byte, flow string, ref cloudmock
 		h.Target, h.VNI = d.TargetId, d.VNI
 		h.InnerBytes, h.Truncated = d.InnerLen(len(frame)), d.Truncated(len(frame))
 		dl := x.m.Deliver(&d)
-		h.Delivered, h.Delivery = dl.Delivered, dl.Reason.String()
+		h.Delivered, h.Delivery, h.Via = dl.Delivered, dl.Reason.String(), dl.Via
 		h.Text += "; " + dl.String()
 	}
 	return h

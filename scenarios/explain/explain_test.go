@@ -111,6 +111,29 @@ func TestTruncationAndDelivery(t *testing.T) {
 	}
 }
 
+// TestCentralInspection: copies from two application VPCs reach the
+// inspection VPC through each one's peering; without a route they are lost,
+// and the explanation says why.
+func TestCentralInspection(t *testing.T) {
+	r := explainFile(t, "../library/central-inspection.yaml", Options{})
+	for _, c := range []struct{ flow, eni, via string }{{"load-a", "web-a-eni", "pcx-app-a"}, {"load-b", "web-b-eni", "pcx-app-b"}} {
+		h := hop(t, r, c.flow, "request", c.eni, "ingress")
+		if !h.Mirrored || !h.Delivered || h.Via != c.via || !strings.Contains(h.Text, "from VPC") || !strings.Contains(h.Text, "through peering connection "+c.via) {
+			t.Errorf("%s hop %+v", c.flow, h)
+		}
+	}
+	r = explainFile(t, "../library/inspection-no-route.yaml", Options{})
+	h := hop(t, r, "http", "request", "web-eni", "ingress")
+	if !h.Mirrored || h.Delivered || h.Delivery != "no-route-to-target" || h.Via != "" {
+		t.Fatalf("no-route hop %+v", h)
+	}
+	var out bytes.Buffer
+	r.Render(&out, false)
+	if want := "NOT DELIVERED: lost: target collector-target is in VPC inspection and the source's VPC app has no route to it"; !strings.Contains(out.String(), want) {
+		t.Fatalf("render lacks %q:\n%s", want, out.String())
+	}
+}
+
 func TestQuotaViolationReported(t *testing.T) {
 	r := explainFile(t, "../library/quota-violation.yaml", Options{})
 	if len(r.Problems) != 1 || r.Problems[0].Code != "TrafficMirrorSessionLimitExceeded" || !r.ProblemsExpected || r.Problems[0].Line == 0 {

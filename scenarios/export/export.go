@@ -53,6 +53,9 @@ func New(file string, src []byte, names map[string]string) (*Exporter, error) {
 			add(gSubnet, sn.Name)
 		}
 	}
+	for _, pc := range nw.VPCPeeringConnections {
+		add(gPeering, pc.Name)
+	}
 	for _, a := range nw.NetworkAcls {
 		add(gACL, a.Name)
 	}
@@ -132,6 +135,9 @@ func newConv(e *Exporter, st cloudmock.Spec, tags map[string]map[string]string) 
 	w := func(group, id, fallback string) { items = append(items, wanted{group, id, fallback}) }
 	for _, v := range st.Vpcs {
 		w(gVPC, v.VpcId, v.VpcId)
+	}
+	for _, p := range st.VpcPeeringConnections {
+		w(gPeering, p.VpcPeeringConnectionId, p.VpcPeeringConnectionId)
 	}
 	for _, s := range st.Subnets {
 		w(gSubnet, s.SubnetId, s.SubnetId)

@@ -15,6 +15,7 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,62}$`)
 // of them as a destination).
 const (
 	gVPC      = "vpc"
+	gPeering  = "pcx"
 	gSubnet   = "subnet"
 	gACL      = "acl"
 	gSG       = "sg"

@@ -13,6 +13,7 @@ import (
 type (
 	outNetwork struct {
 		VPCs           []outVPC      `yaml:"vpcs"`
+		Peerings       []outPeering  `yaml:"vpcPeeringConnections,omitempty"`
 		NetworkAcls    []outACL      `yaml:"networkAcls,omitempty"`
 		SecurityGroups []outSG       `yaml:"securityGroups,omitempty"`
 		Instances      []outInstance `yaml:"instances,omitempty"`
@@ -22,6 +23,11 @@ type (
 		Name      string      `yaml:"name"`
 		CidrBlock string      `yaml:"CidrBlock"`
 		Subnets   []outSubnet `yaml:"subnets,omitempty"`
+	}
+	outPeering struct {
+		Name      string `yaml:"name"`
+		VpcId     string `yaml:"VpcId"`
+		PeerVpcId string `yaml:"PeerVpcId"`
 	}
 	outSubnet struct {
 		Name       string `yaml:"name"`
@@ -137,6 +143,14 @@ func (c *conv) network() outNetwork {
 			ov.Subnets = append(ov.Subnets, os)
 		}
 		out.VPCs = append(out.VPCs, ov)
+	}
+	for _, p := range st.VpcPeeringConnections {
+		name := c.ref(p.VpcPeeringConnectionId)
+		if !p.Active() {
+			c.note("VPC peering connection %s is left out: it is %s, not active (scenario peerings are active)", name, p.Status.Code)
+			continue
+		}
+		out.Peerings = append(out.Peerings, outPeering{Name: name, VpcId: c.ref(p.RequesterVpcInfo.VpcId), PeerVpcId: c.ref(p.AccepterVpcInfo.VpcId)})
 	}
 	for _, a := range st.NetworkAcls {
 		oa := outACL{Name: c.ref(a.NetworkAclId), VpcId: vpcRef(a.VpcId)}

@@ -67,6 +67,16 @@ func (s *Scenario) checkNetwork(c *problems) {
 			}
 		}
 	}
+	for i, pc := range s.Network.VPCPeeringConnections {
+		p := fmt.Sprintf("network.vpcPeeringConnections[%d]", i)
+		for _, side := range []struct{ key, v string }{{"VpcId", pc.VpcId}, {"PeerVpcId", pc.PeerVpcId}} {
+			if side.v == "" {
+				c.at(p, "missing %s", side.key)
+			} else if _, ok := r.vpcs[side.v]; !ok {
+				c.at(p+"."+side.key, "no VPC named %q", side.v)
+			}
+		}
+	}
 	for i, acl := range s.Network.NetworkAcls {
 		p := fmt.Sprintf("network.networkAcls[%d]", i)
 		s.checkVPCRef(c, p+".VpcId", acl.VpcId)

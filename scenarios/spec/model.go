@@ -37,6 +37,13 @@ func (s *Scenario) ModelSpec() (cloudmock.Spec, error) {
 			m.Subnets = append(m.Subnets, cloudmock.Subnet{SubnetId: sn.Name, VpcId: v.Name, CidrBlock: sn.CidrBlock.String()})
 		}
 	}
+	for _, pc := range s.Network.VPCPeeringConnections {
+		m.VpcPeeringConnections = append(m.VpcPeeringConnections, cloudmock.VpcPeeringConnection{
+			VpcPeeringConnectionId: pc.Name,
+			RequesterVpcInfo:       cloudmock.VpcPeeringConnectionVpcInfo{VpcId: pc.VpcId},
+			AccepterVpcInfo:        cloudmock.VpcPeeringConnectionVpcInfo{VpcId: pc.PeerVpcId},
+		})
+	}
 	for _, a := range s.Network.NetworkAcls {
 		acl := cloudmock.NetworkAcl{NetworkAclId: a.Name, VpcId: orVPC(a.VpcId)}
 		for _, v := range s.Network.VPCs {
@@ -243,6 +250,10 @@ func (s *Scenario) modelPath(ve *cloudmock.ValidationError) string {
 		return "profile.provider"
 	case "Vpc":
 		return s.refPath(ve.Resource, ve.ID, fmt.Sprintf("network.vpcs[%d]", ve.Index)) + "." + rename(f, map[string]string{"VpcId": "name"})
+	case "VpcPeeringConnection":
+		p := s.refPath(ve.Resource, ve.ID, fmt.Sprintf("network.vpcPeeringConnections[%d]", ve.Index))
+		return p + "." + rename(f, map[string]string{"VpcPeeringConnectionId": "name",
+			"RequesterVpcInfo.VpcId": "VpcId", "AccepterVpcInfo.VpcId": "PeerVpcId", "Status.Code": "name"})
 	case "Subnet":
 		return s.refPath(ve.Resource, ve.ID, "network.vpcs") + "." + rename(f, map[string]string{"SubnetId": "name", "VpcId": "name"})
 	case "NetworkAcl":

@@ -8,6 +8,7 @@ import (
 // refs resolves the names a scenario uses to refer to its resources.
 type refs struct {
 	vpcs      map[string]*VPC
+	peerings  map[string]*VPCPeeringConnection
 	subnets   map[string]subnetRef
 	acls      map[string]*NetworkACL
 	sgs       map[string]*SecurityGroup
@@ -44,7 +45,7 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,62}$`)
 
 func buildRefs(s *Scenario, c *problems) *refs {
 	r := &refs{
-		vpcs: map[string]*VPC{}, subnets: map[string]subnetRef{}, acls: map[string]*NetworkACL{},
+		vpcs: map[string]*VPC{}, peerings: map[string]*VPCPeeringConnection{}, subnets: map[string]subnetRef{}, acls: map[string]*NetworkACL{},
 		sgs: map[string]*SecurityGroup{}, instances: map[string]*Instance{}, enis: map[string]eniRef{},
 		lbs: map[string]*LoadBalancer{}, filters: map[string]*Filter{}, targets: map[string]*Target{},
 		sessions: map[string]*Session{}, programs: map[string]*Program{}, traffic: map[string]*Traffic{},
@@ -84,6 +85,11 @@ func buildRefs(s *Scenario, c *problems) *refs {
 			if add("subnet", fmt.Sprintf("%s.subnets[%d]", p, j), sn.Name) {
 				r.subnets[sn.Name] = subnetRef{vpc: v, sub: sn}
 			}
+		}
+	}
+	for i := range n.VPCPeeringConnections {
+		if pc := &n.VPCPeeringConnections[i]; add("VPC peering connection", fmt.Sprintf("network.vpcPeeringConnections[%d]", i), pc.Name) {
+			r.peerings[pc.Name] = pc
 		}
 	}
 	for i := range n.NetworkAcls {
@@ -159,7 +165,7 @@ func buildRefs(s *Scenario, c *problems) *refs {
 
 // kindKeys maps the words used in messages to cloudmock's resource names.
 var kindKeys = map[string]string{
-	"VPC": "Vpc", "subnet": "Subnet", "network ACL": "NetworkAcl", "security group": "SecurityGroup",
+	"VPC": "Vpc", "VPC peering connection": "VpcPeeringConnection", "subnet": "Subnet", "network ACL": "NetworkAcl", "security group": "SecurityGroup",
 	"instance": "Instance", "network interface": "NetworkInterface", "load balancer": "LoadBalancer",
 	"mirror filter": "TrafficMirrorFilter", "mirror target": "TrafficMirrorTarget", "mirror session": "TrafficMirrorSession",
 }

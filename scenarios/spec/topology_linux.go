@@ -35,6 +35,9 @@ func (s *Scenario) rawTopology() sim.Topology {
 		}
 		t.VPCs = append(t.VPCs, vs)
 	}
+	for _, pc := range s.Network.VPCPeeringConnections {
+		t.Peerings = append(t.Peerings, sim.PeeringSpec{Name: pc.Name, VPCs: [2]string{pc.VpcId, pc.PeerVpcId}})
+	}
 	vpcOf := func(subnet string) string {
 		if r, ok := s.refs.subnets[subnet]; ok {
 			return r.vpc.Name
@@ -60,7 +63,7 @@ func (s *Scenario) rawTopology() sim.Topology {
 	return t
 }
 
-var simFieldRE = regexp.MustCompile(`^(VPCs|Instances)\[(\d+)\](.*)$`)
+var simFieldRE = regexp.MustCompile(`^(VPCs|Instances|Peerings)\[(\d+)\](.*)$`)
 
 // simProblems maps sim's validation errors (fields like
 // Instances[2].ENIs[0].IP) back to places in the file.
@@ -98,6 +101,9 @@ func (s *Scenario) simPath(field string) string {
 	switch {
 	case m[1] == "VPCs":
 		p = fmt.Sprintf("network.vpcs[%d]", i)
+	case m[1] == "Peerings":
+		p = fmt.Sprintf("network.vpcPeeringConnections[%d]", i)
+		m[3] = strings.NewReplacer(".VPCs[0]", ".VpcId", ".VPCs[1]", ".PeerVpcId", ".VPCs", ".PeerVpcId").Replace(m[3])
 	case i < len(s.Network.Instances):
 		p = fmt.Sprintf("network.instances[%d]", i)
 	default:

@@ -36,11 +36,14 @@ type Profile struct {
 
 // Network is the emulated VPC topology with its NACLs and security groups.
 type Network struct {
-	VPCs           []VPC           `yaml:"vpcs"`
-	NetworkAcls    []NetworkACL    `yaml:"networkAcls"`
-	SecurityGroups []SecurityGroup `yaml:"securityGroups"`
-	Instances      []Instance      `yaml:"instances"`
-	LoadBalancers  []LoadBalancer  `yaml:"loadBalancers"`
+	VPCs []VPC `yaml:"vpcs"`
+	// VPCPeeringConnections join VPCs pairwise; each implies the routes for
+	// the other VPC's whole CIDR on both sides.
+	VPCPeeringConnections []VPCPeeringConnection `yaml:"vpcPeeringConnections"`
+	NetworkAcls           []NetworkACL           `yaml:"networkAcls"`
+	SecurityGroups        []SecurityGroup        `yaml:"securityGroups"`
+	Instances             []Instance             `yaml:"instances"`
+	LoadBalancers         []LoadBalancer         `yaml:"loadBalancers"`
 }
 
 // VPC is AWS::EC2::VPC with its subnets.
@@ -48,6 +51,14 @@ type VPC struct {
 	Name      string   `yaml:"name"`
 	CidrBlock Prefix   `yaml:"CidrBlock"`
 	Subnets   []Subnet `yaml:"subnets"`
+}
+
+// VPCPeeringConnection is AWS::EC2::VPCPeeringConnection between two VPCs
+// of the scenario (VpcId the requester, PeerVpcId the accepter), active.
+type VPCPeeringConnection struct {
+	Name      string `yaml:"name"`
+	VpcId     string `yaml:"VpcId"`
+	PeerVpcId string `yaml:"PeerVpcId"`
 }
 
 // Subnet is AWS::EC2::Subnet; NetworkAcl names its network ACL (empty: the
