@@ -8,20 +8,29 @@ import (
 )
 
 // record counts one received frame if it is VXLAN: Ethernet, IPv4, UDP to
-// 4789, VXLAN header with the I flag.
+// 4789, VXLAN header with the I flag; or that datagram in GENEVE (UDP to
+// 6081, protocol type IPv4), as a Gateway Load Balancer sends it to its
+// appliances (counted in Geneve too).
 func (a *Arrival) record(b []byte) {
 	if len(b) < 14+20 || binary.BigEndian.Uint16(b[12:]) != 0x0800 {
 		return
 	}
-	ip := b[14:]
-	ihl := int(ip[0]&0x0f) * 4
-	if ip[0]>>4 != 4 || ihl < 20 || len(ip) < ihl+8+8 || ip[9] != 17 {
+	udp, ok := ipv4UDP(b[14:])
+	if !ok {
 		return
 	}
-	if binary.BigEndian.Uint16(ip[6:])&0x1fff != 0 { // a later fragment
-		return
+	geneve := false
+	if binary.BigEndian.Uint16(udp[2:]) == cloudmock.GenevePort {
+		g := udp[8:]
+		hl := cloudmock.GeneveHeaderLen + int(g[0]&0x3f)*4
+		if len(g) < hl || binary.BigEndian.Uint16(g[2:]) != 0x0800 {
+			return
+		}
+		if udp, ok = ipv4UDP(g[hl:]); !ok {
+			return
+		}
+		geneve = true
 	}
-	udp := ip[ihl:]
 	if binary.BigEndian.Uint16(udp[2:]) != cloudmock.VXLANPort {
 		return
 	}
@@ -32,6 +41,9 @@ func (a *Arrival) record(b []byte) {
 	vni := uint32(vx[4])<<16 | uint32(vx[5])<<8 | uint32(vx[6])
 	inner := int(binary.BigEndian.Uint16(udp[4:])) - 8 - 8
 	a.Total++
+	if geneve {
+		a.Geneve++
+	}
 	a.ByVNI[vni]++
 	if a.Total == 1 || inner < a.MinInner {
 		a.MinInner = inner
@@ -41,6 +53,22 @@ func (a *Arrival) record(b []byte) {
 		a.MinInnerByVNI[vni] = inner
 	}
 	a.MaxInnerByVNI[vni] = max(a.MaxInnerByVNI[vni], inner)
+}
+
+// ipv4UDP returns the UDP header and payload of an IPv4 packet (the first
+// fragment), with at least 16 bytes (UDP and a VXLAN or GENEVE header).
+func ipv4UDP(ip []byte) ([]byte, bool) {
+	if len(ip) < 20 {
+		return nil, false
+	}
+	ihl := int(ip[0]&0x0f) * 4
+	if ip[0]>>4 != 4 || ihl < 20 || len(ip) < ihl+8+8 || ip[9] != 17 {
+		return nil, false
+	}
+	if binary.BigEndian.Uint16(ip[6:])&0x1fff != 0 { // a later fragment
+		return nil, false
+	}
+	return ip[ihl:], true
 }
 
 // flatten turns a JSON-able value into dotted names and numbers

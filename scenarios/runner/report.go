@@ -91,6 +91,9 @@ func WriteSummary(w io.Writer, r *Result) {
 		fmt.Fprintln(w, "  arrived at the receivers (captured there):")
 		for _, a := range r.Arrivals {
 			fmt.Fprintf(w, "    %-18s %d VXLAN datagrams%s", a.ENI, a.Total, vniList(a))
+			if a.Geneve > 0 {
+				fmt.Fprintf(w, ", %d of them in GENEVE from a gateway load balancer", a.Geneve)
+			}
 			if a.Total > 0 {
 				fmt.Fprintf(w, ", inner frames %d..%d bytes", a.MinInner, a.MaxInner)
 			}

@@ -170,9 +170,12 @@ type SessionResult struct {
 // Arrival is what one receiving interface captured: VXLAN datagrams (UDP
 // 4789) by VNI, and the sizes of their inner frames.
 type Arrival struct {
-	ENI      string           `json:"eni"`
-	Instance string           `json:"instance"`
-	Total    int64            `json:"total"`
+	ENI      string `json:"eni"`
+	Instance string `json:"instance"`
+	Total    int64  `json:"total"`
+	// Geneve is how many of Total came wrapped in GENEVE from a Gateway
+	// Load Balancer.
+	Geneve   int64            `json:"geneve,omitempty"`
 	ByVNI    map[uint32]int64 `json:"byVni,omitempty"`
 	MinInner int              `json:"minInner,omitempty"`
 	MaxInner int              `json:"maxInner,omitempty"`
