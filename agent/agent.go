@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mirrorlab/mirrorlab/agent/budget"
+	"github.com/mirrorlab/mirrorlab/agent/geneve"
 	"github.com/mirrorlab/mirrorlab/agent/httpparse"
 	"github.com/mirrorlab/mirrorlab/agent/input"
 	"github.com/mirrorlab/mirrorlab/agent/metrics"
@@ -67,6 +68,9 @@ func withDefaults(c Config) Config {
 	}
 	if c.Listen == "" {
 		c.Listen = ":4789"
+		if c.Geneve {
+			c.Listen = ":6081"
+		}
 	}
 	if c.UDPSockets == 0 {
 		c.UDPSockets = n
@@ -195,7 +199,7 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 
 	offline := cfg.Input == "pcap"
 	pc := pipeline.Config{
-		Ports: cfg.Ports, VNIs: cfg.VNIs, VXLANPort: cfg.VXLANPort, Workers: cfg.Workers,
+		Ports: cfg.Ports, VNIs: cfg.VNIs, VXLANPort: cfg.VXLANPort, Geneve: cfg.Geneve, Workers: cfg.Workers,
 		QueueLen: cfg.QueueLen, Block: offline, PacketClock: offline, Counters: a.counters,
 		Stream: stream.Config{
 			MaxStreams: cfg.MaxStreams, MaxBufferedBytes: cfg.MaxBufferedBytes, Budget: a.counters.Memory,
@@ -333,6 +337,9 @@ func (a *Agent) openInput(engine *pipeline.Engine) (func(context.Context) error,
 		var filterPort uint16
 		if kind == pipeline.FramesVXLAN {
 			filterPort = cfg.VXLANPort // the kernel drops the rest
+			if cfg.Geneve {
+				filterPort = geneve.Port
+			}
 		}
 		af, err := input.OpenAFPacket(input.AFPacketConfig{Interface: cfg.Interface, RingBytes: cfg.RingBytes,
 			VXLANPort: filterPort, InNamespace: cfg.InNamespace, Drops: &a.counters.InputDrops})

@@ -36,6 +36,12 @@ type Config struct {
 	PcapPace float64
 	// VXLANPort is the outer UDP port of captured VXLAN (default 4789).
 	VXLANPort uint16
+	// Geneve: the copies arrive from a Gateway Load Balancer, in GENEVE
+	// (UDP 6081) around the VXLAN datagram. With input udp the datagrams
+	// are decoded as GENEVE (Listen defaults to ":6081"); with afpacket the
+	// kernel filter keeps UDP to 6081. Captured frames to UDP 6081 are
+	// decoded as GENEVE either way.
+	Geneve bool
 	// VNIs is the VNI allow-list (empty: all).
 	VNIs []uint32
 

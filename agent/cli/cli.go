@@ -138,6 +138,7 @@ func parse(args []string, stderr io.Writer) (agent.Config, options, error) {
 	fs.StringVar(&cfg.PcapFile, "pcap-file", "", "pcap or pcapng `file` for -input pcap")
 	fs.Float64Var(&cfg.PcapPace, "pcap-pace", 0, "pcap replay speed: 0 as fast as possible, 1 the recorded pace, 2 twice as fast")
 	vxport := fs.Uint("vxlan-port", 4789, "outer UDP `port` of VXLAN in captured frames")
+	fs.BoolVar(&cfg.Geneve, "geneve", false, "the copies come from a Gateway Load Balancer: GENEVE (UDP 6081) around the VXLAN datagram; strip both (-input udp listens on :6081 unless -listen says otherwise; captured frames to UDP 6081 are GENEVE even without this flag)")
 	var vnis vniList
 	fs.Var(&vnis, "vni", "VNI allow-list, comma separated (default: every VNI)")
 
@@ -236,6 +237,9 @@ func inputFromFlags(fs *flag.FlagSet, cfg *agent.Config) error {
 		return fmt.Errorf("-pcap-file %s is read only with -input pcap, not -input %s: drop one of them", cfg.PcapFile, cfg.Input)
 	case set["interface"] && cfg.Input != "afpacket":
 		return fmt.Errorf("-interface %s is captured only with -input afpacket, not -input %s: drop one of them", cfg.Interface, cfg.Input)
+	}
+	if cfg.Geneve && !set["listen"] {
+		cfg.Listen = ":6081"
 	}
 	return nil
 }

@@ -221,3 +221,20 @@ func TestSourceFlagSelectsInput(t *testing.T) {
 		}
 	}
 }
+
+func TestGeneveFlagListensOn6081(t *testing.T) {
+	for _, tc := range []struct {
+		args   []string
+		listen string
+		geneve bool
+	}{
+		{[]string{"-destination", "http://x"}, ":4789", false},
+		{[]string{"-destination", "http://x", "-geneve"}, ":6081", true},
+		{[]string{"-destination", "http://x", "-geneve", "-listen", "10.0.0.21:7000"}, "10.0.0.21:7000", true},
+	} {
+		cfg, err := ParseConfig(tc.args)
+		if err != nil || cfg.Listen != tc.listen || cfg.Geneve != tc.geneve {
+			t.Errorf("%v: listen %q geneve %v, %v; want %q %v", tc.args, cfg.Listen, cfg.Geneve, err, tc.listen, tc.geneve)
+		}
+	}
+}

@@ -21,6 +21,8 @@ var (
 	dInputDrops = desc("input_drops_total", "Packets the input reports as lost (socket or ring).")
 	dOuter      = desc("outer_skipped_total", "Captured frames skipped before VXLAN, by reason.", "reason")
 	dVXLANErr   = desc("vxlan_errors_total", "VXLAN datagrams skipped, by reason.", "reason")
+	dGeneve     = desc("geneve_decapsulated_total", "GENEVE datagrams (from a Gateway Load Balancer) whose VXLAN datagram was decoded.")
+	dGeneveErr  = desc("geneve_errors_total", "GENEVE datagrams skipped: bad header, or no IPv4/IPv6 UDP VXLAN datagram inside.")
 	dVNI        = desc("vni_packets_total", "VXLAN datagrams accepted, by VNI.", "vni")
 	dInner      = desc("inner_skipped_total", "Decapsulated frames skipped, by reason.", "reason")
 	dTCP        = desc("tcp_packets_total", "Inner TCP packets decoded.")
@@ -54,7 +56,7 @@ func NewCollector(c *Counters) *Collector { return &Collector{c: c} }
 
 // Describe implements prometheus.Collector.
 func (k *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{dPackets, dBytes, dInputDrops, dOuter, dVXLANErr, dVNI, dInner,
+	for _, d := range []*prometheus.Desc{dPackets, dBytes, dInputDrops, dOuter, dVXLANErr, dGeneve, dGeneveErr, dVNI, dInner,
 		dTCP, dOtherPort, dShardDrops, dMemDrops, dReasmPkts, dRefused, dMemory, dStreams, dActive, dGaps, dReasm, dBuffered, dKinds, dParsed,
 		dSampled, dDropped, dReplayed, dFailed, dQueued, dLatency} {
 		ch <- d
@@ -82,6 +84,8 @@ func (k *Collector) Collect(ch chan<- prometheus.Metric) {
 	counter(ch, dVXLANErr, c.VXLANTruncated.Load(), "truncated")
 	counter(ch, dVXLANErr, c.VXLANNoIFlag.Load(), "no_i_flag")
 	counter(ch, dVXLANErr, c.VNIRejected.Load(), "vni_not_allowed")
+	counter(ch, dGeneve, c.Geneve.Load())
+	counter(ch, dGeneveErr, c.GeneveErrors.Load())
 	c.vniMu.Lock()
 	for v, p := range c.vnis {
 		counter(ch, dVNI, p.Load(), strconv.FormatUint(uint64(v), 10))

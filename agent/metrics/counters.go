@@ -47,7 +47,12 @@ type Counters struct {
 	Outer          [frame.NumResults]atomic.Uint64
 	VXLANTruncated atomic.Uint64
 	VXLANNoIFlag   atomic.Uint64
-	VNIRejected    atomic.Uint64
+	// Geneve counts GENEVE datagrams (a Gateway Load Balancer's) whose
+	// VXLAN datagram was taken out; GeneveErrors those skipped (bad
+	// header, a payload other than IPv4/IPv6 UDP to the VXLAN port).
+	Geneve       atomic.Uint64
+	GeneveErrors atomic.Uint64
+	VNIRejected  atomic.Uint64
 	// Inner counts decapsulated frames by decode result.
 	Inner [frame.NumResults]atomic.Uint64
 	// OtherPort counts inner TCP packets not towards a watched port.

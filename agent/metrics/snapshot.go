@@ -22,6 +22,12 @@ type Snapshot struct {
 		VNIRejected uint64            `json:"vni_rejected"`
 		PerVNI      map[string]uint64 `json:"per_vni,omitempty"`
 	} `json:"vxlan"`
+	// Geneve: datagrams from a Gateway Load Balancer (-geneve, or GENEVE
+	// frames captured on UDP 6081).
+	Geneve struct {
+		Decapsulated uint64 `json:"decapsulated"`
+		Errors       uint64 `json:"errors"`
+	} `json:"geneve"`
 	Inner      map[string]uint64 `json:"inner_skipped,omitempty"`
 	TCPPackets uint64            `json:"tcp_packets"`
 	OtherPort  uint64            `json:"other_port"`
@@ -75,6 +81,8 @@ func (c *Counters) Snapshot() Snapshot {
 	s.TCPPackets = c.Inner[frame.OK].Load()
 	s.VXLAN.Truncated = c.VXLANTruncated.Load()
 	s.VXLAN.NoIFlag = c.VXLANNoIFlag.Load()
+	s.Geneve.Decapsulated = c.Geneve.Load()
+	s.Geneve.Errors = c.GeneveErrors.Load()
 	s.VXLAN.VNIRejected = c.VNIRejected.Load()
 	s.VXLAN.PerVNI = map[string]uint64{}
 	c.vniMu.Lock()

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/agent/frame"
+	"github.com/mirrorlab/mirrorlab/agent/geneve"
 	"github.com/mirrorlab/mirrorlab/agent/metrics"
 	"github.com/mirrorlab/mirrorlab/agent/vxlan"
 )
@@ -35,12 +36,39 @@ func (e *Engine) NewDecoder() *Decoder {
 	return &Decoder{e: e, c: e.cfg.Counters, vnis: metrics.NewVNICache(e.cfg.Counters)}
 }
 
-// Datagram handles one UDP payload (starting with the VXLAN header), as
-// read from a UDP socket.
+// Datagram handles one UDP payload (starting with the VXLAN header, or
+// with Config.Geneve the GENEVE header), as read from a UDP socket.
 func (d *Decoder) Datagram(b []byte, ts time.Time) {
 	d.c.Packets.Add(1)
 	d.c.Bytes.Add(uint64(len(b)))
+	if d.e.cfg.Geneve {
+		d.geneve(b, ts)
+		return
+	}
 	d.vxlan(b, ts)
+}
+
+// geneve strips a GENEVE header and its options (a Gateway Load
+// Balancer's: the endpoint id, attachment id and flow cookie TLVs are not
+// needed to decode), then the IPv4 or IPv6 and UDP headers of the VXLAN
+// datagram it carries, and decodes that.
+func (d *Decoder) geneve(b []byte, ts time.Time) {
+	h, payload, err := geneve.Decode(b)
+	if err != nil || (h.Protocol != geneve.ProtoIPv4 && h.Protocol != geneve.ProtoIPv6) {
+		d.c.GeneveErrors.Add(1)
+		return
+	}
+	if r := d.ip.Decode(payload); r != frame.OK {
+		d.c.GeneveErrors.Add(1)
+		return
+	}
+	vx, r := frame.UDPPayload(&d.ip, d.e.cfg.VXLANPort)
+	if r != frame.OK {
+		d.c.GeneveErrors.Add(1)
+		return
+	}
+	d.c.Geneve.Add(1)
+	d.vxlan(vx, ts)
 }
 
 func (d *Decoder) vxlan(b []byte, ts time.Time) {
@@ -107,6 +135,12 @@ func (d *Decoder) Frame(b []byte, ethernet bool, kind FrameKind, ts time.Time) {
 	if r == frame.OK {
 		d.vxlan(payload, ts)
 		return
+	}
+	if r == frame.OtherUDPPort {
+		if g, gr := frame.UDPPayload(&d.ip, geneve.Port); gr == frame.OK {
+			d.geneve(g, ts)
+			return
+		}
 	}
 	if kind == FramesAuto && (r == frame.NotUDP || r == frame.OtherUDPPort) {
 		d.innerFrame(b, ethernet, ts)

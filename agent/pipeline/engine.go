@@ -26,6 +26,10 @@ type Config struct {
 	VNIs []uint32
 	// VXLANPort is the outer UDP port for captured frames (default 4789).
 	VXLANPort uint16
+	// Geneve says that datagrams (Decoder.Datagram) are GENEVE around
+	// the VXLAN datagram, as a Gateway Load Balancer sends them on UDP
+	// 6081. Captured frames to UDP 6081 are taken as GENEVE either way.
+	Geneve bool
 	// Workers is the number of reassembly workers (default 1).
 	Workers int
 	// QueueLen is each worker's queue length in packets (default 8192).

@@ -150,3 +150,60 @@ func TestCapturedFrames(t *testing.T) {
 		t.Fatalf("outer %v", snap.Outer)
 	}
 }
+
+// TestGeneveToRequests: copies from a Gateway Load Balancer (GENEVE on UDP
+// 6081 around the VXLAN datagram) give the same requests, read from a
+// socket with Config.Geneve and captured on UDP 6081 without it; bad
+// GENEVE is counted, not decoded.
+func TestGeneveToRequests(t *testing.T) {
+	src, ep := netip.MustParseAddr("10.0.0.5"), netip.MustParseAddr("10.0.0.50")
+	gwlb, appliance := netip.MustParseAddr("10.0.0.50"), netip.MustParseAddr("10.0.0.21")
+	for _, captured := range []bool{false, true} {
+		e, s, c := newEngine(t, Config{Ports: []uint16{80}, Geneve: !captured})
+		d := e.NewDecoder()
+		f := pktgen.NewFlow(client, server, 100)
+		for _, dg := range flowDatagrams(9, f, "GET /gwlb HTTP/1.1\r\nHost: h\r\n\r\n", true) {
+			g := pktgen.GeneveGWLB(src, ep, 65500, dg, 0xc0ffee)
+			if captured {
+				d.Frame(pktgen.OuterPort(gwlb, appliance, 50000, 6081, g), true, FramesVXLAN, time.Now())
+			} else {
+				d.Datagram(g, time.Now())
+			}
+		}
+		bad := [][]byte{
+			{0x08, 0, 0x08, 0},                                                // cut short
+			pktgen.GeneveGWLB(src, ep, 1, nil, 1)[:45],                        // the datagram inside cut
+			append([]byte{0, 0, 0x65, 0x58, 0, 0, 0, 0}, make([]byte, 60)...), // Ethernet payload
+		}
+		for _, b := range bad {
+			if captured {
+				d.Frame(pktgen.OuterPort(gwlb, appliance, 50000, 6081, b), true, FramesVXLAN, time.Now())
+			} else {
+				d.Datagram(b, time.Now())
+			}
+		}
+		e.Close()
+		snap := c.Snapshot()
+		if len(s.got) != 1 || s.got[0] != "9 GET /gwlb" || snap.Geneve.Decapsulated != 3 || snap.Geneve.Errors != 3 {
+			t.Fatalf("captured %v: requests %q, geneve %+v", captured, s.got, snap.Geneve)
+		}
+	}
+}
+
+// FuzzGeneveDatagram: no datagram makes the GENEVE path panic, whether
+// read from a socket or captured on UDP 6081.
+func FuzzGeneveDatagram(f *testing.F) {
+	src, ep := netip.MustParseAddr("10.0.0.5"), netip.MustParseAddr("10.0.0.50")
+	fl := pktgen.NewFlow(client, server, 100)
+	for _, dg := range flowDatagrams(9, fl, "GET / HTTP/1.1\r\n\r\n", true) {
+		f.Add(pktgen.GeneveGWLB(src, ep, 65500, dg, 1))
+	}
+	f.Add([]byte{0x3f, 0, 0x86, 0xdd, 0, 0, 0, 0})
+	e, _, _ := newEngine(f, Config{Ports: []uint16{80}, Geneve: true})
+	f.Cleanup(e.Close)
+	d := e.NewDecoder()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d.Datagram(b, time.Now())
+		d.Frame(pktgen.OuterPort(ep, src, 50000, 6081, b), true, FramesVXLAN, time.Now())
+	})
+}

@@ -123,3 +123,25 @@ func Outer(src, dst netip.Addr, sport uint16, payload []byte) []byte {
 	return mustSerialize(ipLayers(src, dst, udp, net.HardwareAddr{0x06, 0, 0, 0, 0, 1}, net.HardwareAddr{0x06, 0, 0, 0, 0, 2}),
 		udp, gopacket.Payload(payload))
 }
+
+// OuterPort is Outer with the destination port given (6081 for GENEVE).
+func OuterPort(src, dst netip.Addr, sport, dport uint16, payload []byte) []byte {
+	udp := &layers.UDP{SrcPort: layers.UDPPort(sport), DstPort: layers.UDPPort(dport)}
+	return mustSerialize(ipLayers(src, dst, udp, net.HardwareAddr{0x06, 0, 0, 0, 0, 1}, net.HardwareAddr{0x06, 0, 0, 0, 0, 2}),
+		udp, gopacket.Payload(payload))
+}
+
+// GeneveGWLB returns the UDP payload a Gateway Load Balancer sends its
+// appliance for a copy: a GENEVE header (IPv4 payload, VNI 0) with AWS's
+// three TLVs (endpoint id, attachment id, flow cookie), then the copy's
+// IPv4/UDP datagram from src:sport to dst:4789 carrying vxlanPayload.
+func GeneveGWLB(src, dst netip.Addr, sport uint16, vxlanPayload []byte, cookie uint32) []byte {
+	g := []byte{
+		0x08, 0x00, 0x08, 0x00, 0, 0, 0, 0,
+		0x01, 0x08, 0x01, 0x02, 0x0a, 0x1b, 0x2c, 0x3d, 0x4e, 0x5f, 0x60, 0x71,
+		0x01, 0x08, 0x02, 0x02, 0, 0, 0, 0, 0, 0, 0, 1,
+		0x01, 0x08, 0x03, 0x01, byte(cookie >> 24), byte(cookie >> 16), byte(cookie >> 8), byte(cookie),
+	}
+	// The copy without its Ethernet header: the IP datagram.
+	return append(g, Outer(src, dst, sport, vxlanPayload)[14:]...)
+}
