@@ -142,6 +142,25 @@ var libraryChecks = map[string]func(r *runner.Result, sum string){
 		Expect(r.Arrivals).To(HaveLen(2))
 		Expect(r.Arrivals[0].Total+r.Arrivals[1].Total).To(BeNumerically("==", r.Sessions[0].Delivery["delivered"]), sum)
 	},
+	"gwlb-two-appliances.yaml": func(r *runner.Result, sum string) {
+		// every copy reached an appliance in GENEVE, both got some
+		Expect(r.Arrivals).To(HaveLen(2))
+		for _, a := range r.Arrivals {
+			Expect(a.Geneve).To(BeNumerically(">", 0), sum)
+			Expect(a.Geneve).To(Equal(a.Total), sum)
+		}
+		Expect(r.Arrivals[0].Geneve+r.Arrivals[1].Geneve).To(BeNumerically("==", r.Sessions[0].Delivery["delivered"]), sum)
+	},
+	"gwlb-unhealthy-appliance.yaml": func(r *runner.Result, sum string) {
+		Expect(r.Arrivals).To(HaveLen(2))
+		Expect(r.Arrivals[0].Geneve).To(BeNumerically("==", r.Sessions[0].Delivery["delivered"]), sum)
+		Expect(r.Arrivals[1].Total).To(BeZero(), sum)
+	},
+	"gwlb-truncation.yaml": func(r *runner.Result, sum string) {
+		Expect(r.Arrivals).To(HaveLen(1))
+		Expect(r.Arrivals[0].Geneve).To(BeNumerically("==", 20), sum)
+		Expect(r.Arrivals[0].MaxInner).To(Equal(8446+14), sum)
+	},
 	"vni.yaml": func(r *runner.Result, sum string) {
 		// explain predicts the VNIs the run used, assigned ones included
 		rep, err := explain.Explain(load("vni"), explain.Options{})
