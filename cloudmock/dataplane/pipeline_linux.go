@@ -173,8 +173,9 @@ func (p *pipeline) handle(frame []byte, stamp int64) {
 		return
 	}
 	// VXLAN to the receiver, or, behind a Gateway Load Balancer, that
-	// datagram in GENEVE from the GWLB to the appliance: the raw socket
-	// sends whatever outer source the model wrote.
+	// datagram in GENEVE from the GWLB to the appliance: the sender puts
+	// the frame on the wire as built (see sender), whatever outer source
+	// the model wrote.
 	b := d.AppendWire(s.buf[:0], cloudmock.FrameHeader{SrcMAC: t.srcMAC, DstMAC: t.dstMAC}, &dl, frame)
 	s.n, s.ipOff, s.dst, s.target, s.stamp = len(b), EthernetHeaderLen, dl.To, t, stamp
 	p.q.commit()
@@ -219,18 +220,28 @@ func (p *pipeline) sendBatch() {
 	first, n := p.q.peek(len(p.failed))
 	for i := 0; i < n; i++ {
 		s := p.q.at(first + uint64(i))
-		if t := s.target; t.port.ok && p.snd.pkt != nil {
-			p.snd.setDirect(i, s.buf[:s.n], t.port.fabric, t.port.ifindex)
-		} else {
-			p.snd.setRouted(i, s.buf[s.ipOff:s.n], s.dst.As4())
-		}
 		p.failed[i] = false
+		switch t := s.target; {
+		case t.port.ok && p.snd.pkt != nil:
+			p.snd.setDirect(i, s.buf[:s.n], t.port.fabric, t.port.ifindex)
+		case s.dst.Is4():
+			p.snd.setRouted(i, s.buf[s.ipOff:s.n], s.dst.As4())
+		default:
+			// Only the direct path carries another outer family: no
+			// way out for this one.
+			p.snd.setNone(i)
+			p.failed[i] = true
+		}
 	}
 	p.snd.flush(n, p.onErr)
 	for i := 0; i < n; i++ {
 		s := p.q.at(first + uint64(i))
 		if p.failed[i] {
-			p.st.dropped[DropSendError].Add(1)
+			reason := DropSendError
+			if p.snd.fds[i] < 0 {
+				reason = DropOther
+			}
+			p.st.dropped[reason].Add(1)
 			continue
 		}
 		size := uint64(s.n - s.ipOff)

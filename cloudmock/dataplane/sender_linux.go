@@ -60,7 +60,6 @@ func newSender(batch int, mark uint32) (*sender, error) {
 		s.msgs[i].Hdr.Iovlen = 1
 		s.in4[i].Family = unix.AF_INET
 		s.ll[i].Family = unix.AF_PACKET
-		s.ll[i].Protocol = htons(unix.ETH_P_IP)
 	}
 	return s, nil
 }
@@ -71,6 +70,7 @@ func (s *sender) setDirect(i int, f []byte, fab int, ifindex int32) {
 	s.iovs[i].Base = &f[0]
 	s.iovs[i].SetLen(len(f))
 	s.ll[i].Ifindex = ifindex
+	s.ll[i].Protocol = binary.NativeEndian.Uint16(f[12:14]) // the frame's EtherType, in network order
 	s.msgs[i].Hdr.Name = (*byte)(unsafe.Pointer(&s.ll[i]))
 	s.msgs[i].Hdr.Namelen = unix.SizeofSockaddrLinklayer
 	s.fds[i] = s.pkt[fab]
@@ -87,6 +87,9 @@ func (s *sender) setRouted(i int, d []byte, dst [4]byte) {
 	s.fds[i] = s.raw
 }
 
+// setNone marks message i as not to be sent (flush skips it silently).
+func (s *sender) setNone(i int) { s.fds[i] = -1 }
+
 // flush sends messages [0,n), one sendmmsg per run of messages on the same
 // socket. It returns how many were sent, and calls onErr (with the message
 // index) for each one the kernel refused; a refused copy is skipped, never
@@ -98,7 +101,9 @@ func (s *sender) flush(n int, onErr func(i int, err error)) int {
 		for j < n && s.fds[j] == s.fds[i] {
 			j++
 		}
-		sent += sendmmsg(s.fds[i], s.msgs[i:j], i, onErr)
+		if s.fds[i] >= 0 {
+			sent += sendmmsg(s.fds[i], s.msgs[i:j], i, onErr)
+		}
 		i = j
 	}
 	return sent
@@ -137,11 +142,4 @@ func (s *sender) close() error {
 	}
 	s.raw, s.pkt = -1, nil
 	return errors.Join(errs...)
-}
-
-// htons is v in network byte order, as sockaddr_ll's protocol wants it.
-func htons(v uint16) uint16 {
-	var b [2]byte
-	binary.BigEndian.PutUint16(b[:], v)
-	return binary.NativeEndian.Uint16(b[:])
 }
