@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/mirrorlab/mirrorlab/agent/compare"
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
 )
 
@@ -95,7 +96,8 @@ func chromium(t *testing.T, bin string, args ...string) []byte {
 // TestRendersInChromiumPrivileged renders the report of a real run (the
 // reference walk-through) in headless Chromium: the screenshot decodes, has
 // the window's size and is not blank, and the DOM Chromium built holds the
-// session's arrow inside the topology's SVG. The page and the screenshot
+// session's arrow inside the topology's SVG and the agent's per-endpoint
+// table of compared responses. The page and the screenshot
 // stay in out/htmlreport/ (a CI artifact). Named Privileged so that `make
 // test-privileged`, whose CI job installs chromium with make deps, runs it.
 func TestRendersInChromiumPrivileged(t *testing.T) {
@@ -165,6 +167,30 @@ func TestRendersInChromiumPrivileged(t *testing.T) {
 	g := arrows[0].Parent
 	if name, _ := attr(g, "data-session"); name != "web-session" || !strings.Contains(text(g), "VNI 1") {
 		t.Errorf("the rendered arrow is session %q with label %q", name, text(g))
+	}
+	// the walk-through compares production's answers: the agent's
+	// per-endpoint table is in the rendered DOM, a row per endpoint
+	var st *compare.Stats
+	for _, p := range runs[0].Result.Programs {
+		if p.Compare != nil {
+			st = p.Compare
+		}
+	}
+	if st == nil || len(st.Endpoints) == 0 {
+		t.Fatal("the fixture's walk-through compared no responses")
+	}
+	tables := find(doc, func(n *html.Node) bool { return n.Data == "table" && hasClass(n, "endpoints") })
+	if len(tables) != 1 {
+		t.Fatalf("%d per-endpoint tables in the rendered DOM, want 1", len(tables))
+	}
+	rows := find(tables[0], byClass("endpoint"))
+	if len(rows) != len(st.Endpoints) {
+		t.Fatalf("%d endpoint rows rendered, want %d", len(rows), len(st.Endpoints))
+	}
+	for i, e := range st.Endpoints {
+		if v, _ := attr(rows[i], "data-endpoint"); v != e.Endpoint || !strings.Contains(text(rows[i]), num(e.Compared)) {
+			t.Errorf("rendered row %d is %q (%q), want %s compared %d", i, v, text(rows[i]), e.Endpoint, e.Compared)
+		}
 	}
 }
 

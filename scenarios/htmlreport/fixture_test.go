@@ -12,9 +12,10 @@ import (
 )
 
 // fixture is real results (testdata/results.json, written by
-// `mirrorlab run --json` as root on the default scenario and five of the
+// `mirrorlab run --json` as root on the default scenario and six of the
 // library's: an NLB with two agents, session priority, a NACL that drops
-// the copies, a refused quota, MTU truncation) with their scenarios.
+// the copies, a refused quota, MTU truncation, and shadow-regression, whose
+// test server answers two endpoints differently) with their scenarios.
 func fixture(t testing.TB) []Run {
 	t.Helper()
 	b, err := os.ReadFile("testdata/results.json")

@@ -47,15 +47,16 @@ type pageView struct {
 }
 
 type runView struct {
-	ID       string
-	R        *runner.Result
-	Desc     string
-	Started  string
-	Topo     *topoView
-	Sessions []sessionRow
-	ENIs     []eniRow
-	Timeline *timelineView
-	Failed   int
+	ID        string
+	R         *runner.Result
+	Desc      string
+	Started   string
+	Topo      *topoView
+	Sessions  []sessionRow
+	ENIs      []eniRow
+	Timeline  *timelineView
+	Failed    int
+	Responses []responsesView
 }
 
 type sessionRow struct {
@@ -118,7 +119,7 @@ func Write(w io.Writer, runs []Run) error {
 
 func view(i int, r Run) runView {
 	res := r.Result
-	rv := runView{ID: fmt.Sprintf("run-%d", i+1), R: res, Timeline: timeline(res)}
+	rv := runView{ID: fmt.Sprintf("run-%d", i+1), R: res, Timeline: timeline(res), Responses: responses(res)}
 	if !res.Started.IsZero() {
 		rv.Started = res.Started.UTC().Format("2006-01-02 15:04:05 UTC")
 	}

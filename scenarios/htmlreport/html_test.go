@@ -282,3 +282,83 @@ func TestWriteNeedsResults(t *testing.T) {
 		t.Fatal("a run without a result was accepted")
 	}
 }
+
+// TestWriteShowsResponsesPerEndpoint checks the shadow-testing card: one
+// per comparing agent, a row per endpoint with its counts, its
+// regressions by kind and its differing fields, marked when it differs.
+func TestWriteShowsResponsesPerEndpoint(t *testing.T) {
+	runs := fixture(t)
+	_, doc := render(t, runs)
+	sections := find(doc, func(n *html.Node) bool { return n.Data == "section" && hasClass(n, "run") })
+	cells := func(row *html.Node) []string {
+		var out []string
+		for _, td := range find(row, func(n *html.Node) bool { return n.Data == "td" }) {
+			out = append(out, strings.TrimSpace(text(td)))
+		}
+		return out
+	}
+	sawRegression := false
+	for i, r := range runs {
+		cards := find(sections[i], byClass("responses"))
+		var agents []runner.ProgramResult
+		for _, p := range r.Result.Programs {
+			if p.Compare != nil {
+				agents = append(agents, p)
+			}
+		}
+		if len(cards) != len(agents) {
+			t.Errorf("%s: %d responses cards, want %d", r.Result.Scenario, len(cards), len(agents))
+			continue
+		}
+		for k, p := range agents {
+			card := cards[k]
+			if a, _ := attr(card, "data-agent"); a != p.Name {
+				t.Errorf("%s: responses card of %q, want %q", r.Result.Scenario, a, p.Name)
+			}
+			rows := find(card, byClass("endpoint"))
+			if len(rows) != len(p.Compare.Endpoints) {
+				t.Fatalf("%s: %d endpoint rows, want %d", r.Result.Scenario, len(rows), len(p.Compare.Endpoints))
+			}
+			for j, e := range p.Compare.Endpoints {
+				c := cells(rows[j])
+				wantCells := []string{e.Endpoint, num(e.Compared), num(e.Identical), num(e.Noise), num(e.Different),
+					num(e.DifferentBy["status"]), num(e.DifferentBy["header"]), num(e.DifferentBy["body"]),
+					fmt.Sprintf("%.2f / %.2f", e.ProdP50ms, e.ProdP99ms), fmt.Sprintf("%.2f / %.2f", e.TestP50ms, e.TestP99ms)}
+				if len(c) != len(wantCells)+1 || strings.Join(c[:len(wantCells)], "|") != strings.Join(wantCells, "|") {
+					t.Errorf("%s: row %q, want %q", r.Result.Scenario, c, wantCells)
+					continue
+				}
+				if hasClass(rows[j], "fail") != (e.Different > 0) {
+					t.Errorf("%s %s: marked failed %v with %d different", r.Result.Scenario, e.Endpoint, hasClass(rows[j], "fail"), e.Different)
+				}
+				for _, f := range e.Fields {
+					if !strings.Contains(c[len(c)-1], f.Field) {
+						t.Errorf("%s %s: the differing field %s is not shown (%q)", r.Result.Scenario, e.Endpoint, f.Field, c[len(c)-1])
+					}
+				}
+				if e.Different > 0 {
+					sawRegression = true
+				}
+			}
+		}
+	}
+	if !sawRegression {
+		t.Fatal("the fixture has no endpoint that differs (shadow-regression's should)")
+	}
+	// shadow-regression: a 500 counts as a status difference, the changed
+	// name as a body difference
+	sec := sections[len(sections)-1]
+	for _, tc := range []struct{ endpoint, status, body, field string }{
+		{"POST /api/orders", "25", "0", "status"},
+		{"GET /api/user/{id}", "0", "25", "body .name"},
+	} {
+		rows := find(sec, func(n *html.Node) bool { v, _ := attr(n, "data-endpoint"); return v == tc.endpoint })
+		if len(rows) != 1 {
+			t.Fatalf("shadow-regression: %d rows for %s", len(rows), tc.endpoint)
+		}
+		c := cells(rows[0])
+		if c[5] != tc.status || c[7] != tc.body || !strings.Contains(c[10], tc.field) {
+			t.Errorf("shadow-regression %s: %q", tc.endpoint, c)
+		}
+	}
+}

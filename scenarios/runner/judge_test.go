@@ -2,10 +2,13 @@ package runner
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
-	"github.com/mirrorlab/mirrorlab/agent/compare"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/mirrorlab/mirrorlab/agent/compare"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
@@ -263,5 +266,51 @@ func TestFlatten(t *testing.T) {
 	got := flatten(map[string]any{"packets": 3, "requests": map[string]any{"replayed": 2, "status": map[string]int{"2xx": 2}}, "name": "x"})
 	if got["packets"] != 3 || got["requests.replayed"] != 2 || got["requests.status.2xx"] != 2 || len(got) != 3 {
 		t.Fatalf("flatten %v", got)
+	}
+}
+
+// The per-endpoint table of compared responses is in the terminal
+// summary, in the JUnit suite's system-out and in the JSON report.
+func TestCompareTableInEveryReport(t *testing.T) {
+	st := &compare.Stats{Compared: 50, Identical: 20, Different: 25, Noise: 5, Dropped: map[string]uint64{"timeout_test": 2},
+		Endpoints: []compare.EndpointStats{
+			{Endpoint: "GET /api/user/{id}", Compared: 25, Identical: 20, Noise: 5, ProdP50ms: 0.5, ProdP99ms: 1.25, TestP50ms: 0.75, TestP99ms: 2},
+			{Endpoint: "POST /api/orders", Compared: 25, Different: 25, DifferentBy: map[string]uint64{"status": 20, "body": 5},
+				Fields: []compare.FieldCount{{Field: "status", Pairs: 20}, {Field: "body .id", Pairs: 5}}, ProdP50ms: 1, ProdP99ms: 3, TestP50ms: 1.5, TestP99ms: 4},
+		}}
+	r := &Result{Scenario: "shadow", File: "shadow.yaml", Provider: "aws", Passed: true,
+		Programs: []ProgramResult{{Name: "adapter-agent", Kind: "agent", Compare: st}}}
+	want := []string{
+		"responses: compared 50, identical 20, different 25, noise 5, incomplete 0, not compared 2 (timeout_test 2)",
+		"  endpoint           compared identical  noise different status header   body  p50/p99 prod ms   p50/p99 test ms",
+		"  GET /api/user/{id}       25        20      5         0      0      0      0  0.50/1.25         0.75/2.00",
+		"  POST /api/orders         25         0      0        25     20      0      5  1.00/3.00         1.50/4.00  differs: status",
+	}
+	var b bytes.Buffer
+	WriteSummary(&b, r)
+	if !strings.Contains(b.String(), "  "+strings.Join(want, "\n  ")+"\n") {
+		t.Errorf("summary:\n%s\nwant the lines:\n%s", b.String(), strings.Join(want, "\n"))
+	}
+	b.Reset()
+	if err := WriteJUnit(&b, []*Result{r}); err != nil {
+		t.Fatal(err)
+	}
+	var doc junitSuites
+	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if out := doc.Suites[0].SystemOut; !strings.Contains(out, "adapter-agent "+strings.Join(want, "\n")) {
+		t.Errorf("junit system-out:\n%s", out)
+	}
+	js, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Result
+	if err := json.Unmarshal(js, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back.Programs[0].Compare, st) || !strings.Contains(string(js), `"differentBy":{"body":5,"status":20}`) {
+		t.Errorf("json: %s", js)
 	}
 }

@@ -135,7 +135,8 @@ func (j *judge) responseLatency(rl *spec.ResponseLatency) {
 }
 
 // compareLines renders an agent's comparison for the terminal: a summary
-// line and the per-endpoint table.
+// line and the per-endpoint table (regressions also by the kind of their
+// first difference: status, header, body).
 func compareLines(st *compare.Stats) []string {
 	var dropped uint64
 	for _, v := range st.Dropped {
@@ -155,14 +156,21 @@ func compareLines(st *compare.Stats) []string {
 	if len(st.Endpoints) == 0 {
 		return out
 	}
-	out = append(out, fmt.Sprintf("  %-28s %8s %9s %9s %6s  %-21s  %s", "endpoint", "compared", "identical", "different", "noise", "p50/p99 prod ms", "p50/p99 test ms"))
+	w := len("endpoint")
 	for _, e := range st.Endpoints {
-		line := fmt.Sprintf("  %-28s %8d %9d %9d %6d  %-21s  %s", e.Endpoint, e.Compared, e.Identical, e.Different, e.Noise,
+		w = min(max(w, len(e.Endpoint)), 60)
+	}
+	row := "  %-*s %8v %9v %6v %9v %6v %6v %6v  %-17s %s"
+	out = append(out, strings.TrimRight(fmt.Sprintf(row, w, "endpoint", "compared", "identical", "noise", "different", "status", "header", "body",
+		"p50/p99 prod ms", "p50/p99 test ms"), " "))
+	for _, e := range st.Endpoints {
+		l := fmt.Sprintf(row, w, e.Endpoint, e.Compared, e.Identical, e.Noise, e.Different,
+			e.DifferentBy["status"], e.DifferentBy["header"], e.DifferentBy["body"],
 			fmt.Sprintf("%.2f/%.2f", e.ProdP50ms, e.ProdP99ms), fmt.Sprintf("%.2f/%.2f", e.TestP50ms, e.TestP99ms))
 		if e.Different > 0 && len(e.Fields) > 0 {
-			line += "  differs: " + e.Fields[0].Field
+			l += "  differs: " + e.Fields[0].Field
 		}
-		out = append(out, line)
+		out = append(out, strings.TrimRight(l, " "))
 	}
 	return out
 }
