@@ -1,9 +1,15 @@
 package sim
 
 import (
+	"context"
+	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mirrorlab/mirrorlab/internal/privtest"
+	"github.com/mirrorlab/mirrorlab/sim/state"
 )
 
 // peered: three VPCs, app-a and app-b each peered with insp (not with each
@@ -70,10 +76,22 @@ func TestValidatePeerings(t *testing.T) {
 }
 
 // TestPrivilegedPeering: peered VPCs reach each other in both directions
-// through their routers (TTL decremented twice); peering is not
-// transitive; the links carry the run id.
+// through their routers; peering is not transitive; the links carry the
+// run id, live only in the fabric namespaces the state file lists, and go
+// with them at Close.
 func TestPrivilegedPeering(t *testing.T) {
-	lab := realize(t, peered())
+	privtest.Require(t)
+	dir := t.TempDir()
+	lab, err := Realize(context.Background(), peered(), Options{StateDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := false
+	t.Cleanup(func() {
+		if !closed {
+			lab.Close()
+		}
+	})
 	ips := map[string]netip.Addr{}
 	for _, in := range lab.Instances() {
 		ips[in.Name] = in.ENIs[0].IP
@@ -91,7 +109,7 @@ func TestPrivilegedPeering(t *testing.T) {
 		t.Errorf("a -> i at %d bytes: %v %v", MaxMTU, r, err)
 	}
 	// app-a and app-b are both peered with insp, not with each other.
-	err := lab.Instance("a").Run(func() (err error) { r, err = pingDF(ips["b"], 100, 0x4244); return })
+	err = lab.Instance("a").Run(func() (err error) { r, err = pingDF(ips["b"], 100, 0x4244); return })
 	if err == nil && r.reply {
 		t.Errorf("a reached b through insp: peering must not be transitive")
 	}
@@ -109,5 +127,30 @@ func TestPrivilegedPeering(t *testing.T) {
 				t.Errorf("peering %s: no %s in %s: %v", p.Name, p.IfName, f.NsName, err)
 			}
 		}
+	}
+	rec, err := state.Load(dir, lab.RunID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, vpc := range []string{"app-a", "app-b", "insp"} {
+		if !slices.Contains(rec.Namespaces, lab.Fabric(vpc).NsName) {
+			t.Errorf("state file lacks fabric %s: %v", lab.Fabric(vpc).NsName, rec.Namespaces)
+		}
+	}
+	host, err := net.Interfaces()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range host {
+		if strings.HasPrefix(i.Name, state.Prefix(lab.RunID())) {
+			t.Errorf("interface %s of the lab in the host namespace", i.Name)
+		}
+	}
+	closed = true
+	if err := lab.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if got := namespacesOf(t, lab.RunID()); len(got) != 0 {
+		t.Errorf("namespaces left after Close: %v", got)
 	}
 }
