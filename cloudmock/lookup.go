@@ -64,13 +64,17 @@ func (m *Model) SessionVNI(sessionID string) (uint32, bool) {
 }
 
 // TargetAddrs returns, per TrafficMirrorTargetId, the addresses that
-// receive its copies: the target ENI's address, or the load balancer's
-// registered targets.
+// receive its copies: the target ENI's address (and its primary IPv6
+// address, where copies from a source with one arrive), or the load
+// balancer's registered targets.
 func (m *Model) TargetAddrs() map[string][]netip.Addr {
 	out := map[string][]netip.Addr{}
 	for _, t := range m.targets {
 		if t.eni != nil {
 			out[t.id] = []netip.Addr{t.eni.ip}
+			if t.eni.primary6 {
+				out[t.id] = append(out[t.id], t.eni.ip6)
+			}
 			continue
 		}
 		for _, b := range t.lb.backends {

@@ -31,8 +31,14 @@
 // reaches only the VPCs it is peered with. Its link lives in the two fabric
 // namespaces, so it goes with them.
 //
-// Every namespace has IPv6 disabled (so captures hold only what a scenario
-// sends) and rp_filter off; instances answer ARP only on the asking
+// Every namespace of an IPv4-only VPC has IPv6 disabled (so captures hold
+// only what a scenario sends) and rp_filter off. A dual-stack VPC (an
+// IPv6CIDR, a /64 per subnet, IPv6 addresses on ENIs) has IPv6 on in its
+// namespaces, quietly: no router solicitations or advertisements, no
+// autoconfiguration, no link-local addresses, no duplicate address
+// detection; the router's IPv6 address in a subnet is its base + 1, routes
+// and neighbour entries are set as for IPv4, and the fabric forwards IPv6.
+// Instances answer ARP only on the asking
 // interface. MACs are derived from the addresses (02:00:IP instance end,
 // 02:01:IP fabric end, 02:fe:GATEWAY router), the fabric has permanent
 // neighbour and static FDB entries for every ENI and each instance one for

@@ -143,10 +143,11 @@ func (f *Fabric) Bridge(subnet string) *Bridge {
 // ENIs returns the ENIs of the VPC, in topology order.
 func (f *Fabric) ENIs() []*ENI { return append([]*ENI(nil), f.enis...) }
 
-// ENIByIP returns the VPC's ENI whose primary address is ip, or nil.
+// ENIByIP returns the VPC's ENI whose primary (or IPv6) address is ip, or
+// nil.
 func (f *Fabric) ENIByIP(ip netip.Addr) *ENI {
 	for _, e := range f.enis {
-		if e.IP == ip {
+		if e.IP == ip || e.IPv6.IsValid() && e.IPv6 == ip {
 			return e
 		}
 	}
@@ -161,6 +162,10 @@ type Bridge struct {
 	Index   int    // interface index in the fabric namespace
 	Gateway netip.Addr
 	MAC     net.HardwareAddr // the router's MAC in this subnet
+	// CIDR6 and Gateway6: the subnet's IPv6 /64 and the router's IPv6
+	// address in it (zero when the subnet is IPv4 only).
+	CIDR6    netip.Prefix
+	Gateway6 netip.Addr
 }
 
 // Instance is one emulated host: a network namespace holding its ENIs.
@@ -208,6 +213,10 @@ type ENI struct {
 	Prefix  netip.Prefix // IP with the subnet's prefix length
 	Gateway netip.Addr
 	MTU     int
+	// IPv6, Prefix6 and Gateway6 are set on an ENI with an IPv6 address.
+	IPv6     netip.Addr
+	Prefix6  netip.Prefix
+	Gateway6 netip.Addr
 
 	PeerName  string // fabric-side interface name
 	PeerIndex int    // its index inside the fabric namespace

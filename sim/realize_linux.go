@@ -143,7 +143,7 @@ func (l *Lab) build(ctx context.Context) error {
 			return err
 		}
 		name := instanceNsName(l.runID, spec.Name)
-		ns, h, err := createNamespace(name, commonSysctls, instanceSysctls)
+		ns, h, err := createNamespace(name, commonSysctls, instanceSysctls, l.ipv6Sysctls(spec.VPC, nil))
 		if err != nil {
 			return err
 		}
@@ -168,7 +168,7 @@ func (l *Lab) build(ctx context.Context) error {
 // bridge holds the subnet's gateway address.
 func (l *Lab) buildFabric(v VPCSpec) error {
 	name := fabricNsName(l.runID, v.Name)
-	ns, h, err := createNamespace(name, commonSysctls, fabricSysctls)
+	ns, h, err := createNamespace(name, commonSysctls, fabricSysctls, l.ipv6Sysctls(v.Name, fabric6Sysctls))
 	if err != nil {
 		return err
 	}
@@ -204,11 +204,18 @@ func buildBridge(h *netlink.Handle, name string, s SubnetSpec) (*Bridge, error) 
 	if err := h.AddrAdd(link, addr); err != nil {
 		return nil, fmt.Errorf("bridge %s: add address %s: %w", name, gw, err)
 	}
+	var gw6 netip.Addr
+	if s.IPv6CIDR.IsValid() {
+		gw6 = Gateway(s.IPv6CIDR)
+		if err := addAddr6(h, link, netip.PrefixFrom(gw6, s.IPv6CIDR.Bits())); err != nil {
+			return nil, fmt.Errorf("bridge %s: %w", name, err)
+		}
+	}
 	if err := h.LinkSetUp(link); err != nil {
 		return nil, fmt.Errorf("bridge %s: up: %w", name, err)
 	}
 	return &Bridge{Subnet: s.Name, CIDR: s.CIDR, Name: name, Index: link.Attrs().Index,
-		Gateway: gw, MAC: la.HardwareAddr}, nil
+		Gateway: gw, MAC: la.HardwareAddr, CIDR6: s.IPv6CIDR, Gateway6: gw6}, nil
 }
 
 func ipNet(p netip.Prefix) *net.IPNet {
@@ -237,6 +244,9 @@ func (l *Lab) buildENI(f *Fabric, in *Instance, es ENISpec, pos, port int) (*ENI
 		Prefix: netip.PrefixFrom(es.IP, sub.CIDR.Bits()), Gateway: br.Gateway, MTU: es.MTU,
 		PeerName: state.Prefix(l.runID) + "p" + strconv.Itoa(port), PeerMAC: macFor(0x01, es.IP),
 		Bridge: br.Name}
+	if es.IPv6.IsValid() {
+		e.IPv6, e.Prefix6, e.Gateway6 = es.IPv6, netip.PrefixFrom(es.IPv6, sub.IPv6CIDR.Bits()), br.Gateway6
+	}
 
 	la := netlink.NewLinkAttrs()
 	la.Name, la.MTU, la.HardwareAddr, la.MasterIndex, la.Flags = e.PeerName, e.MTU, e.PeerMAC, br.Index, net.FlagUp
@@ -272,6 +282,11 @@ func (l *Lab) buildENI(f *Fabric, in *Instance, es ENISpec, pos, port int) (*ENI
 		IP: e.Gateway.AsSlice(), HardwareAddr: br.MAC}
 	if err := in.nl.NeighSet(gw); err != nil {
 		return nil, fmt.Errorf("gateway neighbour %s: %w", e.Gateway, err)
+	}
+	if e.IPv6.IsValid() {
+		if err := l.buildENI6(f, in, e, br, pos); err != nil {
+			return nil, err
+		}
 	}
 	if pos == 0 {
 		if err := in.nl.RouteAdd(&netlink.Route{LinkIndex: e.Index, Gw: e.Gateway.AsSlice()}); err != nil {

@@ -19,18 +19,29 @@ type Topology struct {
 }
 
 // VPCSpec is one VPC: an IPv4 CIDR cut into subnets. Each VPC is realised as
-// one fabric namespace with a bridge per subnet and the VPC router.
+// one fabric namespace with a bridge per subnet and the VPC router. IPv6CIDR
+// (optional) makes the VPC dual-stack: its subnets may then take a /64 of
+// it each, and IPv6 is enabled in its namespaces (it is off elsewhere).
 type VPCSpec struct {
-	Name    string       `json:"name"`
-	CIDR    netip.Prefix `json:"cidr"`
-	Subnets []SubnetSpec `json:"subnets"`
+	Name     string       `json:"name"`
+	CIDR     netip.Prefix `json:"cidr"`
+	IPv6CIDR netip.Prefix `json:"ipv6Cidr,omitzero"`
+	Subnets  []SubnetSpec `json:"subnets"`
 }
+
+// DualStack reports whether the VPC has an IPv6 CIDR.
+func (v *VPCSpec) DualStack() bool { return v.IPv6CIDR.IsValid() }
 
 // SubnetSpec is one subnet of a VPC. Its base address + 1 is the gateway (the
 // VPC router); base + 0..3 and the last address are reserved, as in AWS.
+//
+// IPv6CIDR (optional, in a dual-stack VPC) is the subnet's /64; its base
+// address + 1 is the router's IPv6 address in it, and the same first four
+// and last addresses are reserved.
 type SubnetSpec struct {
-	Name string       `json:"name"`
-	CIDR netip.Prefix `json:"cidr"`
+	Name     string       `json:"name"`
+	CIDR     netip.Prefix `json:"cidr"`
+	IPv6CIDR netip.Prefix `json:"ipv6Cidr,omitzero"`
 }
 
 // InstanceSpec is one emulated host, realised as its own network namespace.
@@ -46,11 +57,13 @@ type InstanceSpec struct {
 // ENISpec is one elastic network interface of an instance. Name is the
 // interface name inside the instance ("eth0"). IP is optional: when invalid
 // (zero) it is assigned from the subnet, AWS-style. MTU zero means DefaultMTU.
-// The first ENI of an instance carries its default route.
+// The first ENI of an instance carries its default route. IPv6 is optional
+// (an address of the subnet's IPv6CIDR; never assigned automatically).
 type ENISpec struct {
 	Name   string     `json:"name"`
 	Subnet string     `json:"subnet"`
 	IP     netip.Addr `json:"ip,omitzero"`
+	IPv6   netip.Addr `json:"ipv6,omitzero"`
 	MTU    int        `json:"mtu,omitempty"`
 }
 

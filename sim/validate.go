@@ -82,6 +82,7 @@ func (t Topology) validateVPC(v *validator, i int, seen map[string]int) {
 		seen[vpc.Name] = i
 	}
 	vpcOK := checkPrefix(v, f+".CIDR", vpc.CIDR)
+	vpc6OK := vpc.IPv6CIDR.IsValid() && checkPrefix6(v, f+".IPv6CIDR", vpc.IPv6CIDR, 44, 56)
 	if len(vpc.Subnets) > MaxSubnetsPerVPC {
 		v.add(f+".Subnets", "%d subnets, at most %d per VPC", len(vpc.Subnets), MaxSubnetsPerVPC)
 	}
@@ -96,6 +97,7 @@ func (t Topology) validateVPC(v *validator, i int, seen map[string]int) {
 		} else {
 			names[s.Name] = j
 		}
+		t.validateSubnet6(v, vpc, j, sf, vpc6OK)
 		if !checkPrefix(v, sf+".CIDR", s.CIDR) {
 			continue
 		}
@@ -167,6 +169,7 @@ func (t Topology) validateInstance(v *validator, i int, seen map[string]int, ips
 			v.add(ef+".Subnet", "instance %s: VPC %s has no subnet named %q", in.Name, vpc.Name, e.Subnet)
 			continue
 		}
+		validateENI6(v, e, s, vpc.Name, ef, ips)
 		if !e.IP.IsValid() {
 			continue
 		}

@@ -25,12 +25,14 @@ const (
 	vnetNeedsCsum    = 1    // VIRTIO_NET_HDR_F_NEEDS_CSUM
 	vnetGSONone      = 0    // VIRTIO_NET_HDR_GSO_NONE
 	vnetGSOTCPv4     = 1    // VIRTIO_NET_HDR_GSO_TCPV4
+	vnetGSOTCPv6     = 4    // VIRTIO_NET_HDR_GSO_TCPV6
 	vnetGSOUDPL4     = 5    // VIRTIO_NET_HDR_GSO_UDP_L4
 	vnetGSOECN       = 0x80 // VIRTIO_NET_HDR_GSO_ECN
 	tcpFlagFIN       = 0x01
 	tcpFlagPSH       = 0x08
 	tcpFlagCWR       = 0x80
 	etherTypeIPv4    = 0x0800
+	etherTypeIPv6    = 0x86dd
 	ipProtoTCP       = 6
 	ipProtoUDP       = 17
 	maxSegmentsGuard = 1 << 16
@@ -49,12 +51,18 @@ func parseVnetHdr(b []byte) vnetHdr {
 
 // completeChecksum finishes a partial checksum in place: the field at
 // start+offset holds the pseudo-header sum; the checksum covers the packet
-// from start (up to the IPv4 total length, so Ethernet padding is left
-// out). It reports false when the offsets do not fit.
+// from start (up to the IPv4 total length or the IPv6 payload's end, so
+// Ethernet padding is left out). It reports false when the offsets do not
+// fit.
 func completeChecksum(frame []byte, start, offset int) bool {
 	end := len(frame)
 	if len(frame) >= 14+20 && binary.BigEndian.Uint16(frame[12:]) == etherTypeIPv4 {
 		if n := 14 + int(binary.BigEndian.Uint16(frame[16:])); n < end {
+			end = n
+		}
+	}
+	if len(frame) >= 14+40 && binary.BigEndian.Uint16(frame[12:]) == etherTypeIPv6 {
+		if n := 14 + 40 + int(binary.BigEndian.Uint16(frame[18:])); n < end {
 			end = n
 		}
 	}
@@ -113,17 +121,19 @@ func fold(sum uint64) uint16 {
 	return uint16(sum)
 }
 
-// segmenter cuts one IPv4 TCP or UDP GSO aggregate into wire segments,
-// one at a time, into a reused buffer (no allocation): as a NIC does, each
-// segment gets the headers with its own IP total length, IP id (+1 per
-// segment), TCP sequence number and flags (FIN and PSH on the last only,
-// CWR on the first only) or UDP length, and complete checksums.
+// segmenter cuts one IPv4 or IPv6 TCP or UDP GSO aggregate into wire
+// segments, one at a time, into a reused buffer (no allocation): as a NIC
+// does, each segment gets the headers with its own IP total length (IPv6:
+// payload length), IPv4 id (+1 per segment), TCP sequence number and flags
+// (FIN and PSH on the last only, CWR on the first only) or UDP length, and
+// complete checksums. An IPv6 aggregate with extension headers is not cut.
 type segmenter struct {
 	buf []byte // scratch, at least the largest segment
 
 	frame    []byte
-	l3, l4   int // offsets of the IPv4 and transport headers
+	l3, l4   int // offsets of the IP and transport headers
 	hdrEnd   int // end of the transport header
+	v6       bool
 	proto    byte
 	mss      int
 	pos      int // next payload byte
@@ -143,18 +153,26 @@ func (s *segmenter) init(frame []byte, h vnetHdr) bool {
 		return false
 	}
 	l3 := 14
-	if binary.BigEndian.Uint16(frame[12:]) != etherTypeIPv4 {
-		return false
-	}
 	ip := frame[l3:]
-	ihl := int(ip[0]&0x0f) * 4
-	if ip[0]>>4 != 4 || ihl < 20 || len(ip) < ihl {
+	var l4 int
+	tcpType := byte(vnetGSOTCPv4)
+	switch binary.BigEndian.Uint16(frame[12:]) {
+	case etherTypeIPv4:
+		ihl := int(ip[0]&0x0f) * 4
+		if ip[0]>>4 != 4 || ihl < 20 || len(ip) < ihl {
+			return false
+		}
+		s.v6, s.proto, l4 = false, ip[9], l3+ihl
+	case etherTypeIPv6:
+		if ip[0]>>4 != 6 || len(ip) < 40 {
+			return false
+		}
+		s.v6, s.proto, l4, tcpType = true, ip[6], l3+40, vnetGSOTCPv6
+	default:
 		return false
 	}
-	s.proto = ip[9]
-	l4 := l3 + ihl
 	switch {
-	case h.gsoType&^vnetGSOECN == vnetGSOTCPv4 && s.proto == ipProtoTCP:
+	case h.gsoType&^vnetGSOECN == tcpType && s.proto == ipProtoTCP:
 		if len(frame) < l4+20 {
 			return false
 		}
@@ -196,14 +214,19 @@ func (s *segmenter) next() []byte {
 	s.pos = end
 
 	ip := seg[s.l3:s.l4]
-	binary.BigEndian.PutUint16(ip[2:], uint16(n-s.l3))
-	binary.BigEndian.PutUint16(ip[4:], s.id0+uint16(s.k))
-	ip[10], ip[11] = 0, 0
-	binary.BigEndian.PutUint16(ip[10:], ^fold(csumAdd(0, ip)))
-
 	l4 := seg[s.l4:]
-	// Pseudo header: addresses, protocol, transport length.
-	sum := csumAdd(0, ip[12:20])
+	var sum uint64
+	if s.v6 {
+		binary.BigEndian.PutUint16(ip[4:], uint16(len(l4)))
+		sum = csumAdd(0, ip[8:40]) // pseudo header: addresses
+	} else {
+		binary.BigEndian.PutUint16(ip[2:], uint16(n-s.l3))
+		binary.BigEndian.PutUint16(ip[4:], s.id0+uint16(s.k))
+		ip[10], ip[11] = 0, 0
+		binary.BigEndian.PutUint16(ip[10:], ^fold(csumAdd(0, ip)))
+		sum = csumAdd(0, ip[12:20]) // pseudo header: addresses
+	}
+	// Pseudo header: protocol, transport length.
 	sum += uint64(s.proto) + uint64(len(l4))
 	if s.proto == ipProtoTCP {
 		binary.BigEndian.PutUint32(l4[4:], s.seq0+uint32(off))

@@ -150,9 +150,16 @@ func (p *pipeline) handle(frame []byte, stamp int64) {
 		return
 	}
 	t, ok := v.target(d.TargetId, dl.To)
-	if !ok || !dl.To.Is4() || !d.Outer.Src.Is4() || !dl.From.Is4() {
+	if ok && dl.To.Is6() {
+		// A copy over IPv6 goes out only directly, onto the receiver's
+		// port: the routed fallback is a raw IPv4 socket.
+		ok = t.port.ok && p.snd.pkt != nil
+	} else if ok {
+		ok = dl.To.Is4() && d.Outer.Src.Is4() && dl.From.Is4()
+	}
+	if !ok {
 		// A receiver the service does not know (not realised in the lab),
-		// or an IPv6 outer address.
+		// or an IPv6 copy without a port to write it on.
 		m.CountMirrored(d, len(frame))
 		p.st.dropped[DropOther].Add(1)
 		return
@@ -183,10 +190,10 @@ func (p *pipeline) handle(frame []byte, stamp int64) {
 	m.CountMirrored(d, len(frame))
 }
 
-// Header sizes of the outer frame.
+// Header sizes of the outer frame (outerLen: the larger, over IPv6).
 const (
 	EthernetHeaderLen = cloudmock.EthernetHeaderLen
-	outerLen          = cloudmock.OuterIPv4Len + cloudmock.UDPHeaderLen + cloudmock.VXLANHeaderLen
+	outerLen          = cloudmock.OuterIPv6Len + cloudmock.UDPHeaderLen + cloudmock.VXLANHeaderLen
 )
 
 func deliveryDrop(r cloudmock.DeliveryReason) DropReason {

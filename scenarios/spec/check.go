@@ -85,8 +85,11 @@ func (s *Scenario) checkNetwork(c *problems) {
 			if !oneOf(e.RuleAction, "allow", "deny") {
 				c.at(ep+".RuleAction", "RuleAction %q: want allow or deny", e.RuleAction)
 			}
-			if !e.CidrBlock.IsValid() {
-				c.at(ep+".CidrBlock", "missing CidrBlock")
+			switch {
+			case e.CidrBlock.IsValid() && e.Ipv6CidrBlock.IsValid():
+				c.at(ep+".Ipv6CidrBlock", "give CidrBlock or Ipv6CidrBlock, not both")
+			case !e.CidrBlock.IsValid() && !e.Ipv6CidrBlock.IsValid():
+				c.at(ep+".CidrBlock", "missing CidrBlock (or Ipv6CidrBlock)")
 			}
 		}
 	}
@@ -109,8 +112,8 @@ func (s *Scenario) checkNetwork(c *problems) {
 						c.at(rp, "no security group named %q", peer)
 					}
 				}
-				if peer == "" && !rule.CidrIp.IsValid() {
-					c.at(rp, "a rule needs CidrIp or a peer security group")
+				if peer == "" && !rule.CidrIp.IsValid() && !rule.CidrIpv6.IsValid() {
+					c.at(rp, "a rule needs CidrIp, CidrIpv6 or a peer security group")
 				}
 			}
 		}
@@ -137,6 +140,9 @@ func (s *Scenario) checkNetwork(c *problems) {
 				}
 				if eni.PrivateIpAddress.IsValid() && !sn.sub.CidrBlock.Contains(eni.PrivateIpAddress.Addr) {
 					c.at(ep+".PrivateIpAddress", "%s is not in subnet %q (%s)", eni.PrivateIpAddress, eni.SubnetId, sn.sub.CidrBlock)
+				}
+				if eni.Ipv6Address.IsValid() && !sn.sub.Ipv6CidrBlock.Contains(eni.Ipv6Address.Addr) {
+					c.at(ep+".Ipv6Address", "%s is not in subnet %q's Ipv6CidrBlock (%s)", eni.Ipv6Address, eni.SubnetId, sn.sub.Ipv6CidrBlock)
 				}
 			}
 			for k, g := range eni.GroupSet {

@@ -32,9 +32,10 @@ func (s *Scenario) ModelSpec() (cloudmock.Spec, error) {
 		return v
 	}
 	for _, v := range s.Network.VPCs {
-		m.Vpcs = append(m.Vpcs, cloudmock.Vpc{VpcId: v.Name, CidrBlock: v.CidrBlock.String()})
+		m.Vpcs = append(m.Vpcs, cloudmock.Vpc{VpcId: v.Name, CidrBlock: v.CidrBlock.String(), Ipv6CidrBlock: prefixString(v.Ipv6CidrBlock)})
 		for _, sn := range v.Subnets {
-			m.Subnets = append(m.Subnets, cloudmock.Subnet{SubnetId: sn.Name, VpcId: v.Name, CidrBlock: sn.CidrBlock.String()})
+			m.Subnets = append(m.Subnets, cloudmock.Subnet{SubnetId: sn.Name, VpcId: v.Name, CidrBlock: sn.CidrBlock.String(),
+				Ipv6CidrBlock: prefixString(sn.Ipv6CidrBlock)})
 		}
 	}
 	for _, pc := range s.Network.VPCPeeringConnections {
@@ -56,7 +57,7 @@ func (s *Scenario) ModelSpec() (cloudmock.Spec, error) {
 		for _, e := range a.Entries {
 			ce := cloudmock.NetworkAclEntry{
 				RuleNumber: e.RuleNumber, Egress: e.Egress, Protocol: strconv.Itoa(int(e.Protocol)),
-				RuleAction: e.RuleAction, CidrBlock: e.CidrBlock.String(),
+				RuleAction: e.RuleAction, CidrBlock: prefixString(e.CidrBlock), Ipv6CidrBlock: prefixString(e.Ipv6CidrBlock),
 			}
 			if e.PortRange != nil {
 				ce.PortRange = &cloudmock.PortRange{From: e.PortRange.From, To: e.PortRange.To}
@@ -71,7 +72,12 @@ func (s *Scenario) ModelSpec() (cloudmock.Spec, error) {
 			cg.IpPermissions = append(cg.IpPermissions, permission(r, r.SourceSecurityGroupId))
 		}
 		if g.SecurityGroupEgress == nil { // CloudFormation's default: all outbound
-			cg.IpPermissionsEgress = []cloudmock.IpPermission{{IpProtocol: "-1", IpRanges: []cloudmock.IpRange{{CidrIp: "0.0.0.0/0"}}}}
+			all := cloudmock.IpPermission{IpProtocol: "-1", IpRanges: []cloudmock.IpRange{{CidrIp: "0.0.0.0/0"}}}
+			if s.dualStack(orVPC(g.VpcId)) {
+				// AWS adds all outbound IPv6 too in a VPC with an IPv6 block.
+				all.Ipv6Ranges = []cloudmock.Ipv6Range{{CidrIpv6: "::/0"}}
+			}
+			cg.IpPermissionsEgress = []cloudmock.IpPermission{all}
 		}
 		for _, r := range g.SecurityGroupEgress {
 			cg.IpPermissionsEgress = append(cg.IpPermissionsEgress, permission(r, r.DestinationSecurityGroupId))
@@ -85,6 +91,7 @@ func (s *Scenario) ModelSpec() (cloudmock.Spec, error) {
 			}
 			m.NetworkInterfaces = append(m.NetworkInterfaces, cloudmock.NetworkInterface{
 				NetworkInterfaceId: e.Name, SubnetId: e.SubnetId, PrivateIpAddress: addrs[in.Name+"/"+IfName(j)],
+				Ipv6Address: addrString(e.Ipv6Address), EnablePrimaryIpv6: e.EnablePrimaryIpv6,
 				Mtu: e.MTU, Groups: e.GroupSet, InstanceId: in.Name,
 			})
 		}
@@ -162,6 +169,23 @@ func (s *Scenario) ModelSpec() (cloudmock.Spec, error) {
 	return m, nil
 }
 
+// dualStack reports whether the VPC named vpc has an IPv6 block.
+func (s *Scenario) dualStack(vpc string) bool {
+	for _, v := range s.Network.VPCs {
+		if v.Name == vpc {
+			return v.Ipv6CidrBlock.IsValid()
+		}
+	}
+	return false
+}
+
+func addrString(a Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
+}
+
 func prefixString(p Prefix) string {
 	if !p.IsValid() {
 		return ""
@@ -180,11 +204,14 @@ func permission(r SGRule, peer string) cloudmock.IpPermission {
 	if r.IpProtocol == ProtocolAll || (r.FromPort == nil && r.ToPort == nil && (r.IpProtocol == 6 || r.IpProtocol == 17)) {
 		p.FromPort, p.ToPort = 0, 65535
 	}
-	if r.IpProtocol == 1 && r.FromPort == nil && r.ToPort == nil {
+	if (r.IpProtocol == 1 || r.IpProtocol == 58) && r.FromPort == nil && r.ToPort == nil {
 		p.FromPort, p.ToPort = -1, -1
 	}
 	if r.CidrIp.IsValid() {
 		p.IpRanges = []cloudmock.IpRange{{CidrIp: r.CidrIp.String()}}
+	}
+	if r.CidrIpv6.IsValid() {
+		p.Ipv6Ranges = []cloudmock.Ipv6Range{{CidrIpv6: r.CidrIpv6.String()}}
 	}
 	if peer != "" {
 		p.UserIdGroupPairs = []cloudmock.UserIdGroupPair{{GroupId: peer}}

@@ -29,9 +29,9 @@ func (s *Scenario) Topology() (sim.Topology, error) {
 func (s *Scenario) rawTopology() sim.Topology {
 	var t sim.Topology
 	for _, v := range s.Network.VPCs {
-		vs := sim.VPCSpec{Name: v.Name, CIDR: v.CidrBlock.Prefix}
+		vs := sim.VPCSpec{Name: v.Name, CIDR: v.CidrBlock.Prefix, IPv6CIDR: v.Ipv6CidrBlock.Prefix}
 		for _, sn := range v.Subnets {
-			vs.Subnets = append(vs.Subnets, sim.SubnetSpec{Name: sn.Name, CIDR: sn.CidrBlock.Prefix})
+			vs.Subnets = append(vs.Subnets, sim.SubnetSpec{Name: sn.Name, CIDR: sn.CidrBlock.Prefix, IPv6CIDR: sn.Ipv6CidrBlock.Prefix})
 		}
 		t.VPCs = append(t.VPCs, vs)
 	}
@@ -50,7 +50,8 @@ func (s *Scenario) rawTopology() sim.Topology {
 			if j == 0 {
 				is.VPC = vpcOf(e.SubnetId)
 			}
-			is.ENIs = append(is.ENIs, sim.ENISpec{Name: IfName(j), Subnet: e.SubnetId, IP: s.addrs[in.Name+"/"+IfName(j)], MTU: e.MTU})
+			is.ENIs = append(is.ENIs, sim.ENISpec{Name: IfName(j), Subnet: e.SubnetId, IP: s.addrs[in.Name+"/"+IfName(j)],
+				IPv6: e.Ipv6Address.Addr, MTU: e.MTU})
 		}
 		t.Instances = append(t.Instances, is)
 	}
@@ -87,8 +88,8 @@ func (s *Scenario) simProblems(err error) error {
 }
 
 var simRenames = []struct{ from, to string }{
-	{".ENIs[", ".networkInterfaces["}, {".Subnets[", ".subnets["}, {".CIDR", ".CidrBlock"},
-	{".Name", ".name"}, {".IP", ".PrivateIpAddress"}, {".MTU", ".mtu"}, {".Subnet", ".SubnetId"},
+	{".ENIs[", ".networkInterfaces["}, {".Subnets[", ".subnets["}, {".IPv6CIDR", ".Ipv6CidrBlock"}, {".CIDR", ".CidrBlock"},
+	{".Name", ".name"}, {".IPv6", ".Ipv6Address"}, {".IP", ".PrivateIpAddress"}, {".MTU", ".mtu"}, {".Subnet", ".SubnetId"},
 }
 
 func (s *Scenario) simPath(field string) string {

@@ -46,11 +46,13 @@ type Network struct {
 	LoadBalancers         []LoadBalancer         `yaml:"loadBalancers"`
 }
 
-// VPC is AWS::EC2::VPC with its subnets.
+// VPC is AWS::EC2::VPC with its subnets. Ipv6CidrBlock (optional, a /44 to
+// /56; AWS::EC2::VPCCidrBlock's) makes it dual-stack.
 type VPC struct {
-	Name      string   `yaml:"name"`
-	CidrBlock Prefix   `yaml:"CidrBlock"`
-	Subnets   []Subnet `yaml:"subnets"`
+	Name          string   `yaml:"name"`
+	CidrBlock     Prefix   `yaml:"CidrBlock"`
+	Ipv6CidrBlock Prefix   `yaml:"Ipv6CidrBlock"`
+	Subnets       []Subnet `yaml:"subnets"`
 }
 
 // VPCPeeringConnection is AWS::EC2::VPCPeeringConnection between two VPCs
@@ -63,10 +65,13 @@ type VPCPeeringConnection struct {
 
 // Subnet is AWS::EC2::Subnet; NetworkAcl names its network ACL (empty: the
 // VPC's default ACL, which allows everything).
+//
+// Ipv6CidrBlock (optional, in a dual-stack VPC) is the subnet's /64.
 type Subnet struct {
-	Name       string `yaml:"name"`
-	CidrBlock  Prefix `yaml:"CidrBlock"`
-	NetworkAcl string `yaml:"networkAcl"`
+	Name          string `yaml:"name"`
+	CidrBlock     Prefix `yaml:"CidrBlock"`
+	Ipv6CidrBlock Prefix `yaml:"Ipv6CidrBlock"`
+	NetworkAcl    string `yaml:"networkAcl"`
 }
 
 // NetworkACL is AWS::EC2::NetworkAcl with its entries.
@@ -76,14 +81,16 @@ type NetworkACL struct {
 	Entries []NetworkACLEntry `yaml:"entries"`
 }
 
-// NetworkACLEntry is AWS::EC2::NetworkAclEntry.
+// NetworkACLEntry is AWS::EC2::NetworkAclEntry: CidrBlock or
+// Ipv6CidrBlock.
 type NetworkACLEntry struct {
-	RuleNumber int        `yaml:"RuleNumber"`
-	Protocol   Protocol   `yaml:"Protocol"`
-	RuleAction string     `yaml:"RuleAction"` // allow | deny
-	Egress     bool       `yaml:"Egress"`
-	CidrBlock  Prefix     `yaml:"CidrBlock"`
-	PortRange  *PortRange `yaml:"PortRange"`
+	RuleNumber    int        `yaml:"RuleNumber"`
+	Protocol      Protocol   `yaml:"Protocol"`
+	RuleAction    string     `yaml:"RuleAction"` // allow | deny
+	Egress        bool       `yaml:"Egress"`
+	CidrBlock     Prefix     `yaml:"CidrBlock"`
+	Ipv6CidrBlock Prefix     `yaml:"Ipv6CidrBlock"`
+	PortRange     *PortRange `yaml:"PortRange"`
 }
 
 // PortRange is the NACL entry's {From, To}.
@@ -108,6 +115,7 @@ type SGRule struct {
 	FromPort                   *int     `yaml:"FromPort"`
 	ToPort                     *int     `yaml:"ToPort"`
 	CidrIp                     Prefix   `yaml:"CidrIp"`
+	CidrIpv6                   Prefix   `yaml:"CidrIpv6"`
 	SourceSecurityGroupId      string   `yaml:"SourceSecurityGroupId"`
 	DestinationSecurityGroupId string   `yaml:"DestinationSecurityGroupId"`
 	Description                string   `yaml:"Description"`
@@ -124,11 +132,16 @@ type Instance struct {
 
 // NetworkInterface is AWS::EC2::NetworkInterface plus its MTU.
 type NetworkInterface struct {
-	Name             string   `yaml:"name"`
-	SubnetId         string   `yaml:"SubnetId"`
-	PrivateIpAddress Addr     `yaml:"PrivateIpAddress"`
-	GroupSet         []string `yaml:"GroupSet"`
-	Description      string   `yaml:"Description"`
+	Name             string `yaml:"name"`
+	SubnetId         string `yaml:"SubnetId"`
+	PrivateIpAddress Addr   `yaml:"PrivateIpAddress"`
+	// Ipv6Address (optional) is an address of the subnet's Ipv6CidrBlock;
+	// EnablePrimaryIpv6 makes it the primary IPv6 address (a session
+	// between two such interfaces carries its copies over IPv6).
+	Ipv6Address       Addr     `yaml:"Ipv6Address"`
+	EnablePrimaryIpv6 bool     `yaml:"EnablePrimaryIpv6"`
+	GroupSet          []string `yaml:"GroupSet"`
+	Description       string   `yaml:"Description"`
 	// MTU of the interface (default 9001).
 	MTU int `yaml:"mtu"`
 }
