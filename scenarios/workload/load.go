@@ -67,6 +67,8 @@ func (r LoadResult) FirstError() string {
 
 // RunHTTPLoad sends the load through n (dials happen inside the sender's
 // namespace) and returns what happened. It stops early when ctx ends.
+// Keep-alive GETs without body or extra headers to an http:// URL go
+// through a lean client (fastload.go); everything else through net/http.
 func RunHTTPLoad(ctx context.Context, n Net, l HTTPLoad) LoadResult {
 	if l.Count == 0 && l.Duration == 0 {
 		l.Count = 20
@@ -103,11 +105,23 @@ func RunHTTPLoad(ctx context.Context, n Net, l HTTPLoad) LoadResult {
 		wg               sync.WaitGroup
 	)
 	tickets := make(chan int, l.Connections)
+	addr, host, fast := fastTarget(l)
 	start := time.Now()
 	for range l.Connections {
 		wg.Go(func() {
+			var fc *fastConn
+			if fast {
+				fc = &fastConn{n: n, addr: addr, host: host, timeout: l.Timeout}
+				defer fc.close()
+			}
 			for i := range tickets {
-				err := doRequest(ctx, client, l, i)
+				var err error
+				if fc != nil {
+					_, path, _ := l.RequestAt(i)
+					err = fc.do(ctx, path)
+				} else {
+					err = doRequest(ctx, client, l, i)
+				}
 				sent.Add(1)
 				if err == nil {
 					ok.Add(1)
