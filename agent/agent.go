@@ -93,6 +93,9 @@ func withDefaults(c Config) Config {
 	if c.MaxBufferedBytes == 0 {
 		c.MaxBufferedBytes = 256 << 20
 	}
+	if c.CompareBodyBytes == 0 {
+		c.CompareBodyBytes = 64 << 10
+	}
 	if c.SummaryInterval == 0 {
 		c.SummaryInterval = 30 * time.Second
 	}
@@ -221,6 +224,7 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 	}
 	if sh != nil {
 		pc.Stream.Responses = sh.s
+		pc.Stream.ResponseBody = cfg.CompareBodyBytes // production's side kept as the test's is
 	}
 	if pw != nil {
 		pc.Tap = pw.write

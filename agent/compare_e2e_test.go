@@ -233,3 +233,29 @@ func TestCompareBaselineEndToEnd(t *testing.T) {
 		t.Fatalf("without a baseline the timestamps are not known to be noise: %+v", st)
 	}
 }
+
+// TestCompareBodyCapBothSides: production's bodies are kept up to
+// -compare-body like the test's, so a production body over the cap is
+// counted unchecked and never compared as if whole (here the test server's
+// short body would otherwise differ from it), while status and headers
+// still are compared.
+func TestCompareBodyCapBothSides(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/gone" {
+			w.WriteHeader(http.StatusNotFound)
+		}
+		_, _ = io.WriteString(w, `{"v":1}`)
+	}))
+	t.Cleanup(srv.Close)
+	cfg := Config{Listen: "127.0.0.1:0", UDPSockets: 1, Workers: 2, Destination: srv.URL,
+		SummaryInterval: -1, Compare: true, CompareBodyBytes: 16}
+	st := runCompareTraffic(t, cfg, []string{"/a", "/gone"}, func(int) string { return `{"v":1,"pad":"0123456789abcdef"}` }).Compare
+	if st == nil || st.Compared != 2 || st.Identical != 1 || st.Different != 1 || len(st.Endpoints) != 2 {
+		t.Fatalf("%+v", st)
+	}
+	a, gone := st.Endpoints[0], st.Endpoints[1]
+	if a.BodyUnchecked != 1 || a.Identical != 1 || gone.BodyUnchecked != 1 || gone.DifferentBy["status"] != 1 {
+		t.Fatalf("endpoints %+v", st.Endpoints)
+	}
+}

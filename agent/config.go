@@ -101,7 +101,8 @@ type Config struct {
 	CompareOutput string
 	// CompareTimeout drops a pair still missing a response (default 30s).
 	CompareTimeout time.Duration
-	// CompareBodyBytes is how much of each response body is kept and
+	// CompareBodyBytes is how much of each response body, production's and
+	// the test's, is kept and
 	// compared (default 64 KiB; longer bodies are not compared).
 	CompareBodyBytes int
 

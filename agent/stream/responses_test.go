@@ -17,7 +17,11 @@ import (
 type respLog struct{ out []string }
 
 func (r *respLog) Response(c Conn, x *httpparse.Response, at time.Time) {
-	r.out = append(r.out, fmt.Sprintf("%s seq=%d %s %d %q incomplete=%v", c.Client, x.Seq, x.Method, x.Status, x.Body, x.Incomplete))
+	line := fmt.Sprintf("%s seq=%d %s %d %q incomplete=%v", c.Client, x.Seq, x.Method, x.Status, x.Body, x.Incomplete)
+	if x.BodyCut {
+		line += fmt.Sprintf(" cut (%d bytes)", x.BodyLen)
+	}
+	r.out = append(r.out, line)
 }
 
 func (r *respLog) Unanswered(c Conn, seq uint64, l httpparse.Loss) {
@@ -84,5 +88,21 @@ func TestResponsesPairedWithRequests(t *testing.T) {
 				t.Fatalf("buffered %d after complete responses", s.Streams.BufferedBytes)
 			}
 		})
+	}
+}
+
+// ResponseBody caps what is kept of a response body (the agent sets it to
+// -compare-body, the cap of the test's side), apart from the requests'
+// limit: the rest is counted, and the response is marked cut.
+func TestResponseBodyKeptUpToItsCap(t *testing.T) {
+	log := &respLog{}
+	h := newHarness(t, Config{Responses: log, ResponseBody: 4, Limits: httpparse.Limits{MaxBody: 1 << 20}})
+	h.packet(ipPacket(t, 40000, seg{seq: 1000, syn: true}))
+	h.packet(serverPacket(t, 40000, seg{seq: 5000}, true))
+	h.packet(ipPacket(t, 40000, seg{seq: 1001, payload: []byte("POST /a HTTP/1.1\r\nContent-Length: 10\r\n\r\n0123456789")}))
+	h.packet(serverPacket(t, 40000, seg{seq: 5001, payload: []byte("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabcdefghij")}, false))
+	want := []string{`10.0.1.5:40000 seq=1 POST 200 "abcd" incomplete=false cut (10 bytes)`}
+	if !reflect.DeepEqual(log.out, want) || len(h.got) != 1 {
+		t.Fatalf("got %q (requests %q)", log.out, h.got)
 	}
 }

@@ -102,6 +102,9 @@ type Config struct {
 	// with its requests (which then carry Seq and Time) and given to it.
 	// The pipeline then also takes packets from the watched ports.
 	Responses ResponseSink
+	// ResponseBody is how much of each response body is kept (default
+	// Limits.MaxBody); a longer one is marked cut and not compared.
+	ResponseBody int
 	// ServerPort tells a server's port (a watched one) from a client's, for
 	// connections whose first packet seen is the server's.
 	ServerPort func(port uint16) bool
@@ -340,7 +343,11 @@ func (s *Shard) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac reassemb
 	}
 	st.reqDir = reassembly.TCPDirClientToServer
 	if g.cfg.Responses != nil {
-		st.resp = httpparse.NewResponseParser(st, g.cfg.Limits)
+		lim := g.cfg.Limits
+		if g.cfg.ResponseBody > 0 {
+			lim.MaxBody = g.cfg.ResponseBody
+		}
+		st.resp = httpparse.NewResponseParser(st, lim)
 		if tcp.SYN && tcp.ACK || !tcp.SYN && g.cfg.ServerPort != nil && g.cfg.ServerPort(uint16(tcp.SrcPort)) && !g.cfg.ServerPort(uint16(tcp.DstPort)) {
 			// The first packet seen is the server's: the request direction
 			// is the reverse one.
