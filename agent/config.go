@@ -102,8 +102,8 @@ type Config struct {
 	// CompareTimeout drops a pair still missing a response (default 30s).
 	CompareTimeout time.Duration
 	// CompareBodyBytes is how much of each response body, production's and
-	// the test's, is kept and
-	// compared (default 64 KiB; longer bodies are not compared).
+	// the test's, is kept and compared (default 64 KiB; longer bodies are
+	// not compared).
 	CompareBodyBytes int
 
 	// OutputPcap writes the decapsulated frames as pcapng.
