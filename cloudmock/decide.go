@@ -121,6 +121,11 @@ type Decision struct {
 	// MaxInner is the most bytes of the inner frame that the copy keeps
 	// (packet length and MTU rule); the encapsulation applies it.
 	MaxInner int
+	// MaxInnerRule names the rule that set MaxInner (CutPacketLength,
+	// CutTargetMTU, CutGatewayLBMTU, CutSourceMTU; "": no limit), and
+	// MaxInnerMTU the MTU it applied (0 for the packet length).
+	MaxInnerRule string
+	MaxInnerMTU  int
 	// GroupId: the source security group list's first id (ReasonSourceSG).
 	GroupId string
 
@@ -213,7 +218,7 @@ func (m *Model) mirrored(d *Decision, e *eni, s *session, rule int, hash uint64)
 	if overIPv6(e, s.target) {
 		d.Outer.Src, d.Outer.Dst = e.ip6, s.target.eni.ip6
 	}
-	d.MaxInner = m.maxInner(e, s, d.Outer.Dst.Is6())
+	d.MaxInner, d.MaxInnerRule, d.MaxInnerMTU = m.maxInner(e, s, d.Outer.Dst.Is6())
 }
 
 // overIPv6 reports whether a session's copies travel over IPv6. The AWS
@@ -363,7 +368,7 @@ func (d Decision) String() string {
 			flow, d.Direction, d.ENIId, d.SessionId, d.SessionNumber, d.RuleNumber, d.TargetId, d.VNI,
 			d.Outer.Src, d.Outer.SrcPort, d.Outer.Dst, d.Outer.DstPort)
 		if n := d.Flow.L3Offset + d.Flow.IPLen; d.MaxInner > 0 && n > d.MaxInner {
-			s += fmt.Sprintf(", truncated to %d of %d inner frame bytes", d.MaxInner, n)
+			s += fmt.Sprintf(", truncated to %d of %d inner frame bytes (%s)", d.MaxInner, n, d.TruncationText())
 		}
 		return s
 	case ReasonRejected:

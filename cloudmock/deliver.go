@@ -76,6 +76,9 @@ type Delivery struct {
 	// Decision.AppendWire).
 	Geneve bool
 	Tunnel GeneveTunnel
+	// Healthy and Registered: for a load balancer target, how many of its
+	// registered targets were healthy when the receiver was chosen.
+	Healthy, Registered int
 	// FromVpc and ToVpc are the source ENI's VPC and the target's (its
 	// ENI's, or its load balancer's); Via is the peering connection that
 	// carries the copy between them ("" within one VPC).
@@ -133,7 +136,9 @@ func (m *Model) Deliver(d *Decision) Delivery {
 		if t.kind == targetGWLB {
 			h = gwlbFlowHash(&d.Outer)
 		}
-		b := t.lb.pick(h)
+		var b *backend
+		b, dl.Healthy = t.lb.pick(h)
+		dl.Registered = len(t.lb.backends)
 		if b == nil {
 			dl.Reason = NoHealthyTarget
 			return dl
@@ -193,18 +198,21 @@ func outerHash(o *Outer) uint64 {
 
 // pick chooses a healthy backend by rendezvous hashing: a flow keeps its
 // backend while that backend stays healthy, whatever happens to the others.
-func (lb *loadBalancer) pick(h uint64) *backend {
+// It also returns how many registered targets were healthy.
+func (lb *loadBalancer) pick(h uint64) (*backend, int) {
 	var best *backend
 	var bestScore uint64
+	healthy := 0
 	for i, b := range lb.backends {
 		if !b.healthy.Load() {
 			continue
 		}
+		healthy++
 		if s := mix(h, uint64(i)+1); best == nil || s > bestScore {
 			best, bestScore = b, s
 		}
 	}
-	return best
+	return best, healthy
 }
 
 // SetTargetHealth marks a load balancer's registered target (by
@@ -256,8 +264,8 @@ func (dl Delivery) String() string {
 	case Delivered:
 		s := fmt.Sprintf("delivered to %s (%s) of target %s", dl.ToId, dl.To, dl.TargetId)
 		if dl.Geneve {
-			s = fmt.Sprintf("delivered to appliance %s (%s) of target %s in GENEVE from the gateway load balancer (%s:%d -> %d; endpoint id %#016x, attachment id %#016x, flow cookie %#08x)",
-				dl.ToId, dl.To, dl.TargetId, dl.From, dl.Tunnel.SrcPort, GenevePort, dl.Tunnel.EndpointID, dl.Tunnel.AttachmentID, dl.Tunnel.FlowCookie)
+			s = fmt.Sprintf("delivered to appliance %s (%s) of target %s, chosen by the flow hash among %d healthy of %d, in GENEVE from the gateway load balancer (%s:%d -> %d; endpoint id %#016x, attachment id %#016x, flow cookie %#08x)",
+				dl.ToId, dl.To, dl.TargetId, dl.Healthy, dl.Registered, dl.From, dl.Tunnel.SrcPort, GenevePort, dl.Tunnel.EndpointID, dl.Tunnel.AttachmentID, dl.Tunnel.FlowCookie)
 		}
 		if dl.Via != "" {
 			s += fmt.Sprintf(", from VPC %s to VPC %s through peering connection %s", dl.FromVpc, dl.ToVpc, dl.Via)

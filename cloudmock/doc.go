@@ -57,6 +57,7 @@
 //     0x0108: endpoint id, attachment id, flow cookie); the appliance's ACL
 //     and groups must allow UDP 6081 from the GWLB (Decision.AppendWire
 //     writes those bytes). The copy is cut to 8500 - 54 = 8446 bytes of
-//     inner IPv4 packet (8426 for IPv6), so the VXLAN datagram fits the
-//     GWLB's 8500-byte MTU and the GENEVE packet is at most 8564 bytes.
+//     inner packet (the model reaches an endpoint over IPv4; 8426 = 8500 -
+//     74 is the figure for a copy carried over IPv6), so the VXLAN datagram
+//     fits the GWLB's 8500-byte MTU and the GENEVE packet is at most 8564.
 package cloudmock

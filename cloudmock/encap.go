@@ -2,6 +2,7 @@ package cloudmock
 
 import (
 	"encoding/binary"
+	"fmt"
 	"net/netip"
 )
 
@@ -48,28 +49,54 @@ func outerPort(hash uint64) uint16 { return outerPortBase | uint16(hash&outerPor
 // bytes between them are exactly an IPv6 header's excess over an IPv4
 // one, a difference only the added (outer) header can make; an inner IPv6
 // packet adds no header bytes over an inner IPv4 one.
-func (m *Model) maxInner(src *eni, s *session, outer6 bool) int {
-	limit := 1<<31 - 1
+func (m *Model) maxInner(src *eni, s *session, outer6 bool) (limit int, rule string, mtu int) {
+	limit = 1<<31 - 1
 	if s.packetLength > 0 {
-		limit = s.packetLength
+		limit, rule = s.packetLength, CutPacketLength
 	}
 	reserve := m.profile.ReserveIPv4
 	if outer6 {
 		reserve = m.profile.ReserveIPv6
 	}
-	mtu := 0
+	mtuRule := ""
 	switch {
 	case m.profile.Truncation == TruncateSourceMTU:
-		mtu = src.mtu
+		mtu, mtuRule = src.mtu, CutSourceMTU
 	case s.target.kind == targetENI:
-		mtu = s.target.eni.mtu
+		mtu, mtuRule = s.target.eni.mtu, CutTargetMTU
 	case s.target.kind == targetGWLB:
-		mtu = m.profile.GatewayLBMTU
+		mtu, mtuRule = m.profile.GatewayLBMTU, CutGatewayLBMTU
 	}
-	if mtu > 0 {
-		limit = min(limit, mtu-reserve+EthernetHeaderLen)
+	if mtu > 0 && mtu-reserve+EthernetHeaderLen < limit {
+		return mtu - reserve + EthernetHeaderLen, mtuRule, mtu
 	}
-	return limit
+	return limit, rule, 0
+}
+
+// The rules that cut a copy (Decision.MaxInnerRule).
+const (
+	CutPacketLength = "packet-length"
+	CutTargetMTU    = "target-mtu"
+	CutGatewayLBMTU = "gateway-load-balancer-mtu"
+	CutSourceMTU    = "source-mtu"
+)
+
+// TruncationText says which rule sets MaxInner, with its figures (e.g.
+// "the gateway load balancer's MTU 8500 less 54 reserved"); "" when
+// nothing limits the copy.
+func (d *Decision) TruncationText() string {
+	reserve := d.MaxInnerMTU - (d.MaxInner - EthernetHeaderLen)
+	switch d.MaxInnerRule {
+	case CutPacketLength:
+		return fmt.Sprintf("the session's packet length %d", d.MaxInner)
+	case CutTargetMTU:
+		return fmt.Sprintf("the target's MTU %d less %d reserved", d.MaxInnerMTU, reserve)
+	case CutGatewayLBMTU:
+		return fmt.Sprintf("the gateway load balancer's MTU %d less %d reserved", d.MaxInnerMTU, reserve)
+	case CutSourceMTU:
+		return fmt.Sprintf("the source's MTU %d less %d reserved", d.MaxInnerMTU, reserve)
+	}
+	return d.MaxInnerRule
 }
 
 // InnerLen is how many bytes of a frame of frameLen bytes the copy carries.

@@ -68,7 +68,7 @@ func TestGWLBFlowsSpreadAndStick(t *testing.T) {
 		}
 		count[dl.ToId]++
 	}
-	if len(count) != 2 || count["eni-appliance1"] < 50 || count["eni-appliance2"] < 50 {
+	if len(count) != 2 || count["eni-appliance1"] < 50 || count["eni-appliance2"] < 50 || !strings.Contains(fmt.Sprint(must1(gwlbDeliver(t, m, tcp("203.0.113.9", "10.0.0.5", 1, 80), Ingress))), "among 2 healthy of 2") {
 		t.Fatalf("200 flows spread %v over the two appliances", count)
 	}
 }
@@ -91,8 +91,8 @@ func TestGWLBUnhealthyApplianceGetsNoNewFlows(t *testing.T) {
 	for i := range 300 {
 		p := tcp("203.0.113.9", "10.0.0.5", uint16(20000+i), 80)
 		_, dl, _ := gwlbDeliver(t, m, p, Ingress)
-		if dl.ToId != "eni-appliance1" {
-			t.Fatalf("flow %d went to %s while appliance2 is unhealthy", i, dl.ToId)
+		if dl.ToId != "eni-appliance1" || dl.Healthy != 1 || dl.Registered != 2 {
+			t.Fatalf("flow %d went to %s (%d healthy of %d) while appliance2 is unhealthy", i, dl.ToId, dl.Healthy, dl.Registered)
 		}
 		if was, ok := before[p.SrcPort]; ok && was == "eni-appliance1" && dl.ToId != was {
 			t.Fatalf("flow %d left its healthy appliance", i)
@@ -240,6 +240,9 @@ func TestGWLBTruncation(t *testing.T) {
 		if len(wire) != 14+68+36+14+c.kept || d.WireIPLen(&dl, len(f)) != len(wire)-14 {
 			t.Errorf("v6 %v, %d-byte packet: GENEVE frame %d bytes, want %d", c.v6, c.ipLen, len(wire), 14+68+36+14+c.kept)
 		}
+		if d.MaxInnerRule != CutGatewayLBMTU || d.TruncationText() != "the gateway load balancer's MTU 8500 less 54 reserved" {
+			t.Errorf("rule %q: %s", d.MaxInnerRule, d.TruncationText())
+		}
 		if d.Truncated(len(f)) != (c.kept < c.ipLen) {
 			t.Errorf("v6 %v, %d: Truncated %v", c.v6, c.ipLen, d.Truncated(len(f)))
 		}
@@ -281,3 +284,6 @@ func TestGWLBDeliverAndWireDoNotAllocate(t *testing.T) {
 		t.Fatalf("%v allocations per packet, %d bytes", allocs, len(buf))
 	}
 }
+
+// must1 keeps the delivery of gwlbDeliver's results.
+func must1(_ Decision, dl Delivery, _ []byte) Delivery { return dl }

@@ -82,8 +82,10 @@ type Hop struct {
 	VNI           uint32 `json:"vni,omitempty"`
 	InnerBytes    int    `json:"innerBytes,omitempty"`
 	Truncated     bool   `json:"truncated,omitempty"`
-	Delivered     bool   `json:"delivered,omitempty"`
-	Delivery      string `json:"delivery,omitempty"`
+	// TruncatedBy is the rule that cut the copy, with its figures.
+	TruncatedBy string `json:"truncatedBy,omitempty"`
+	Delivered   bool   `json:"delivered,omitempty"`
+	Delivery    string `json:"delivery,omitempty"`
 	// Via is the VPC peering connection a copy to another VPC crosses.
 	Via string `json:"via,omitempty"`
 	// Text is the model's own one-line explanation (decision; delivery).
@@ -121,6 +123,21 @@ func Explain(s *spec.Scenario, opts Options) (*Report, error) {
 	m, err := cloudmock.New(ms, cloudmock.WithSeed(s.Seed()))
 	if err != nil {
 		return nil, fmt.Errorf("build model: %w", err)
+	}
+	// Registered targets marked unhealthy get no copy, as in a run.
+	for _, lb := range s.Network.LoadBalancers {
+		for _, t := range lb.Targets {
+			if !t.Unhealthy {
+				continue
+			}
+			eni := t.Id
+			if _, _, ok := s.ENILocation(eni); !ok {
+				eni = s.FirstENI(t.Id)
+			}
+			if err := m.SetTargetHealth(lb.Name, eni, false); err != nil {
+				return nil, fmt.Errorf("load balancer %s: %w", lb.Name, err)
+			}
+		}
 	}
 	r.VNIs = map[string]uint32{}
 	for _, ss := range s.Mirror.Sessions {
@@ -177,6 +194,9 @@ func (x *explainer) hopAt(label string, frame []byte, flow string, ref cloudmock
 	if d.Mirrored {
 		h.Target, h.VNI = d.TargetId, d.VNI
 		h.InnerBytes, h.Truncated = d.InnerLen(len(frame)), d.Truncated(len(frame))
+		if h.Truncated {
+			h.TruncatedBy = d.TruncationText()
+		}
 		dl := x.m.Deliver(&d)
 		h.Delivered, h.Delivery, h.Via = dl.Delivered, dl.Reason.String(), dl.Via
 		h.Text += "; " + dl.String()

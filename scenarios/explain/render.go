@@ -72,7 +72,7 @@ func hopLine(h Hop) string {
 	}
 	s := fmt.Sprintf("%s: MIRRORED by %s (session %d, rule %d) to %s, VNI %d, ", at, h.Session, h.SessionNumber, h.Rule, h.Target, h.VNI)
 	if h.Truncated {
-		s += fmt.Sprintf("truncated %d -> %d bytes, ", h.Bytes, h.InnerBytes)
+		s += fmt.Sprintf("truncated %d -> %d bytes (%s), ", h.Bytes, h.InnerBytes, h.TruncatedBy)
 	} else {
 		s += fmt.Sprintf("whole (%d bytes), ", h.Bytes)
 	}
