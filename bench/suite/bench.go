@@ -230,6 +230,25 @@ func (b *bench) plots(res *report.Result) []report.Plot {
 	if len(rp.Series) > 0 {
 		out = append(out, rp)
 	}
+	cp := report.Plot{ID: "replay-cpu", Title: "Replay agent CPU per 1000 requests by offered HTTP load",
+		Note:   "the agent's process CPU over the load and its drain ÷ requests served; median, bars min–max",
+		XLabel: "offered load on production (req/s)", YLabel: "CPU-ms per 1000 requests", LogX: true}
+	for _, who := range []string{labelOurs, labelOursCompare, labelGoReplay} {
+		s := report.Series{Label: who, Color: colors[who]}
+		for _, load := range b.cfg.HTTPLoads {
+			m := res.Find(report.Key("replay/"+who+"/cpu-per-1k-req", loadParams(load)))
+			if m == nil || m.Error != "" || len(m.Runs) == 0 {
+				continue
+			}
+			s.Points = append(s.Points, report.Point{X: load, Y: m.Median, YMin: m.Min, YMax: m.Max})
+		}
+		if len(s.Points) > 0 {
+			cp.Series = append(cp.Series, s)
+		}
+	}
+	if len(cp.Series) > 0 {
+		out = append(out, cp)
+	}
 	return out
 }
 

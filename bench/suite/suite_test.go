@@ -130,6 +130,9 @@ func TestSummaryAndPlotsFromFigures(t *testing.T) {
 	if rc, ok := plots["replay-completeness"]; !ok || len(rc.Series) != 3 || rc.Series[1].Label != labelOursCompare {
 		t.Errorf("replay plot = %+v", rc)
 	}
+	if cp, ok := plots["replay-cpu"]; !ok || len(cp.Series) != 2 || cp.Series[1].Label != labelOursCompare || cp.Series[1].Points[0].Y != 225 {
+		t.Errorf("replay CPU plot = %+v, want ours and ours with -compare (225 at the first load)", cp)
+	}
 }
 
 func TestConfigValidate(t *testing.T) {
