@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/mirrorlab/mirrorlab/scenarios"
 	"github.com/mirrorlab/mirrorlab/scenarios/runner"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
@@ -359,6 +360,60 @@ func TestWriteShowsResponsesPerEndpoint(t *testing.T) {
 		c := cells(rows[0])
 		if c[5] != tc.status || c[7] != tc.body || !strings.Contains(c[10], tc.field) {
 			t.Errorf("shadow-regression %s: %q", tc.endpoint, c)
+		}
+	}
+}
+
+// TestWriteDrawsPeerings: a scenario with several VPCs draws each VPC in
+// its own box, and each peering as a bracket joining its two VPCs' boxes
+// (named in both boxes' titles).
+func TestWriteDrawsPeerings(t *testing.T) {
+	s, err := scenarios.Load("central-inspection")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, doc := render(t, []Run{{Scenario: s, Result: &runner.Result{Scenario: s.Name, File: s.File}}})
+	boxes := map[string]*html.Node{}
+	for _, g := range find(doc, byClass("vpc-group")) {
+		name, _ := attr(g, "data-vpc")
+		boxes[name] = g
+	}
+	if len(boxes) != 3 {
+		t.Fatalf("%d VPC boxes, want 3", len(boxes))
+	}
+	for vpc, want := range map[string]string{"app-a": "peered with inspection", "app-b": "peered with inspection", "inspection": "peered with app-a, app-b"} {
+		title := text(find(boxes[vpc], byClass("vpc-title"))[0])
+		if !strings.Contains(title, want) {
+			t.Errorf("VPC %s title %q lacks %q", vpc, title, want)
+		}
+	}
+	rectOf := func(vpc string) (x, y int) {
+		r := find(boxes[vpc], byClass("vpc"))[0]
+		xs, _ := attr(r, "x")
+		ys, _ := attr(r, "y")
+		fmt.Sscan(xs, &x)
+		fmt.Sscan(ys, &y)
+		return x, y
+	}
+	links := find(doc, byClass("peering"))
+	if len(links) != 2 {
+		t.Fatalf("%d peering brackets, want 2", len(links))
+	}
+	for _, g := range links {
+		name, _ := attr(g, "data-peering")
+		d, _ := attr(find(g, byClass("peering-link"))[0], "d")
+		var x1, y1, gx, y2, x2 int
+		if _, err := fmt.Sscanf(d, "M%d,%d H%d V%d H%d", &x1, &y1, &gx, &y2, &x2); err != nil {
+			t.Fatalf("peering %s path %q: %v", name, d, err)
+		}
+		from := strings.TrimPrefix(name, "pcx-")
+		ax, ay := rectOf(from)
+		bx, by := rectOf("inspection")
+		if x1 != ax || x2 != bx || gx >= ax || gx <= 0 || y1 < ay || y1 > ay+vpcHeader || y2 < by || y2 > by+vpcHeader {
+			t.Errorf("peering %s path %q does not join %s (%d,%d) and inspection (%d,%d) through the gutter", name, d, from, ax, ay, bx, by)
+		}
+		if !strings.Contains(text(g), "VPC peering connection "+name) {
+			t.Errorf("peering %s has no title", name)
 		}
 	}
 }

@@ -40,17 +40,30 @@ type box struct{ X, Y, W, H int }
 type topoView struct {
 	Width, Height int
 	// OffsetY shifts the drawing down to make room for labels above it.
-	OffsetY int
-	VPCs    []vpcBox
-	Arrows  []arrowView
-	Links   []linkView
+	OffsetY  int
+	VPCs     []vpcBox
+	Arrows   []arrowView
+	Links    []linkView
+	Peerings []peeringView
 }
 
 type vpcBox struct {
 	box
 	Name, CIDR string
-	Subnets    []subnetBox
+	// Peers names the VPCs this one is peered with ("" for none).
+	Peers   string
+	Subnets []subnetBox
 }
+
+// peeringView is a VPC peering connection: a bracket in the left gutter
+// between the two VPCs' boxes.
+type peeringView struct{ Name, Title, Path string }
+
+// Room in the left gutter per peering bracket.
+const (
+	peerGutter = 14
+	peerStep   = 10
+)
 
 type subnetBox struct {
 	box
@@ -120,11 +133,15 @@ func layout(s *spec.Scenario, res *runner.Result) topoView {
 			subnetOf["i/"+in.Name] = in.NetworkInterfaces[0].SubnetId
 		}
 	}
-	y := margin
+	y, left := margin, margin
+	if n := len(s.Network.VPCPeeringConnections); n > 0 {
+		left += peerGutter + n*peerStep
+	}
+	peers := peersOf(s)
 	for _, vpc := range s.Network.VPCs {
-		vb := vpcBox{Name: vpc.Name, CIDR: prefix(vpc.CidrBlock)}
-		vb.X, vb.Y = margin, y
-		x := margin + vpcPad
+		vb := vpcBox{Name: vpc.Name, CIDR: prefix(vpc.CidrBlock), Peers: strings.Join(peers[vpc.Name], ", ")}
+		vb.X, vb.Y = left, y
+		x := left + vpcPad
 		maxH := 0
 		for _, sn := range vpc.Subnets {
 			sb := subnetBox{Name: sn.Name, CIDR: prefix(sn.CidrBlock), ACL: sn.NetworkAcl}
@@ -158,16 +175,18 @@ func layout(s *spec.Scenario, res *runner.Result) topoView {
 		for i := range vb.Subnets {
 			vb.Subnets[i].H = maxH
 		}
-		vb.W = x - colGap + vpcPad - margin
+		vb.W = x - colGap + vpcPad - left
 		if len(vpc.Subnets) == 0 {
 			vb.W = colW + 2*vpcPad
 		}
+		vb.W = max(vb.W, titleWidth(vb))
 		vb.H = vpcHeader + maxH + vpcPad
 		v.VPCs = append(v.VPCs, vb)
 		v.Width = max(v.Width, vb.X+vb.W+margin)
 		y += vb.H + vpcGap
 	}
 	v.Height = y - vpcGap + margin
+	v.Peerings = peeringBrackets(s, v.VPCs)
 	v.Links = lbLinks(s, anchors)
 	v.Arrows = sessionArrows(s, res, anchors)
 	// labels stacked above the first box or below the last one enlarge
@@ -186,6 +205,49 @@ func layout(s *spec.Scenario, res *runner.Result) topoView {
 		}
 	}
 	return v
+}
+
+// titleWidth is about how wide a VPC's title line is (14 px bold name,
+// 11 px CIDR and peers), so that a narrow box still holds it.
+func titleWidth(vb vpcBox) int {
+	w := 14 + 9*len([]rune("VPC "+vb.Name)) + 6 + 7*len(vb.CIDR) + 14
+	if vb.Peers != "" {
+		w += 6 + 7*len([]rune("· peered with "+vb.Peers))
+	}
+	return w
+}
+
+// peersOf lists, per VPC, the VPCs it is peered with, in file order.
+func peersOf(s *spec.Scenario) map[string][]string {
+	out := map[string][]string{}
+	for _, pc := range s.Network.VPCPeeringConnections {
+		out[pc.VpcId] = append(out[pc.VpcId], pc.PeerVpcId)
+		out[pc.PeerVpcId] = append(out[pc.PeerVpcId], pc.VpcId)
+	}
+	return out
+}
+
+// peeringBrackets joins the boxes of each peering's two VPCs through the
+// left gutter, each peering on its own track.
+func peeringBrackets(s *spec.Scenario, vpcs []vpcBox) []peeringView {
+	at := map[string]vpcBox{}
+	for _, vb := range vpcs {
+		at[vb.Name] = vb
+	}
+	var out []peeringView
+	for k, pc := range s.Network.VPCPeeringConnections {
+		a, okA := at[pc.VpcId]
+		b, okB := at[pc.PeerVpcId]
+		if !okA || !okB {
+			continue
+		}
+		gx := a.X - peerGutter/2 - k*peerStep
+		ya, yb := a.Y+vpcHeader/2+k*4, b.Y+vpcHeader/2+k*4
+		out = append(out, peeringView{Name: pc.Name,
+			Title: fmt.Sprintf("VPC peering connection %s: %s (%s) and %s (%s) route each other's CIDR through it", pc.Name, a.Name, a.CIDR, b.Name, b.CIDR),
+			Path:  fmt.Sprintf("M%d,%d H%d V%d H%d", a.X, ya, gx, yb, b.X)})
+	}
+	return out
 }
 
 func prefix(p spec.Prefix) string {
