@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -98,9 +101,19 @@ func TestCompareEndToEnd(t *testing.T) {
 	if st.Endpoints[0].Endpoint != "GET /a/{id}" || st.Endpoints[0].Identical != 1 {
 		t.Fatalf("endpoint %+v", st.Endpoints[0])
 	}
+	// the per-endpoint latency summary says what /stats says
+	q := regexp.MustCompile(`mirror_agent_compare_endpoint_latency_seconds\{endpoint="GET /a/\{id\}",side="test",quantile="0.99"\} (\S+)`).FindStringSubmatch(string(metrics))
+	if q == nil {
+		t.Fatalf("/metrics lacks GET /a/{id}'s test p99:\n%s", metrics)
+	}
+	if v, err := strconv.ParseFloat(q[1], 64); err != nil || math.Abs(v*1000-st.Endpoints[0].TestP99ms) > 1e-9 {
+		t.Errorf("GET /a/{id} test p99 on /metrics %s s, on /stats %v ms", q[1], st.Endpoints[0].TestP99ms)
+	}
 	for _, m := range []string{`mirror_agent_compare_pairs_total{outcome="different"} 1`,
 		`mirror_agent_compare_endpoint_pairs_total{endpoint="GET /b",outcome="different"} 1`,
-		`mirror_agent_response_latency_seconds_count{side="test"} 2`} {
+		`mirror_agent_response_latency_seconds_count{side="test"} 2`,
+		`mirror_agent_compare_endpoint_latency_seconds_count{endpoint="GET /b",side="production"} 1`,
+		`mirror_agent_compare_endpoint_latency_seconds{endpoint="GET /a/{id}",side="test",quantile="0.99"} `} {
 		if !strings.Contains(string(metrics), m) {
 			t.Errorf("/metrics lacks %s", m)
 		}

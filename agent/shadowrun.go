@@ -220,10 +220,13 @@ var (
 	dCmpDiffs    = prometheus.NewDesc("mirror_agent_compare_differences_total", "Differing pairs by the kind of their first difference.", []string{"kind"}, nil)
 	dCmpDropped  = prometheus.NewDesc("mirror_agent_compare_dropped_total", "Pairs not compared, by reason.", []string{"reason"}, nil)
 	dCmpPending  = prometheus.NewDesc("mirror_agent_compare_pending", "Pairs waiting for a response.", nil, nil)
+	dCmpLatency  = prometheus.NewDesc("mirror_agent_compare_endpoint_latency_seconds",
+		"Latency of compared pairs per endpoint, production's and the test's (quantiles 0.5 and 0.99 from a histogram of about 10% resolution).",
+		[]string{"endpoint", "side"}, nil)
 )
 
 func (k compareCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{dCmpPairs, dCmpEndpoint, dCmpDiffs, dCmpDropped, dCmpPending} {
+	for _, d := range []*prometheus.Desc{dCmpPairs, dCmpEndpoint, dCmpDiffs, dCmpDropped, dCmpPending, dCmpLatency} {
 		ch <- d
 	}
 }
@@ -245,6 +248,17 @@ func (k compareCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(dCmpEndpoint, e.Incomplete, e.Endpoint, "incomplete")
 		for kd, v := range e.DifferentBy {
 			kinds[kd] += v
+		}
+		n := e.Compared // the pairs whose latencies were taken
+		if n == 0 {
+			continue
+		}
+		for _, side := range [2]struct {
+			name           string
+			p50, p99, mean float64
+		}{{"production", e.ProdP50ms, e.ProdP99ms, e.ProdMeanMs}, {"test", e.TestP50ms, e.TestP99ms, e.TestMeanMs}} {
+			ch <- prometheus.MustNewConstSummary(dCmpLatency, n, side.mean*float64(n)/1000,
+				map[float64]float64{0.5: side.p50 / 1000, 0.99: side.p99 / 1000}, e.Endpoint, side.name)
 		}
 	}
 	for _, kd := range []string{"status", "header", "body"} {

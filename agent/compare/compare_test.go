@@ -117,7 +117,7 @@ func TestOutcomesAndBaselineNoise(t *testing.T) {
 	s := c.Stats()
 	want := EndpointStats{Endpoint: "GET /u/{id}", Compared: 3, Identical: 1, Different: 1, Noise: 1, Incomplete: 1,
 		DifferentBy: map[string]uint64{"body": 1}, Fields: []FieldCount{{"body .name", 1}}, NoiseFields: []string{"body .ts"},
-		Example: `body .name: "a" != "b"`, ProdP50ms: 1.145, ProdP99ms: 1.145, TestP50ms: 1.145, TestP99ms: 1.145}
+		Example: `body .name: "a" != "b"`, ProdP50ms: 1.145, ProdP99ms: 1.145, TestP50ms: 1.145, TestP99ms: 1.145, ProdMeanMs: 1, TestMeanMs: 1}
 	if len(s.Endpoints) != 1 || !reflect.DeepEqual(s.Endpoints[0], want) {
 		t.Fatalf("stats %+v\nwant  %+v", s.Endpoints, want)
 	}

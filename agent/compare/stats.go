@@ -106,11 +106,14 @@ type EndpointStats struct {
 	NoiseFields []string `json:"noiseFields,omitempty"`
 	// Example describes one regression.
 	Example string `json:"example,omitempty"`
-	// Latency percentiles in milliseconds, production and test.
-	ProdP50ms float64 `json:"prodP50ms"`
-	ProdP99ms float64 `json:"prodP99ms"`
-	TestP50ms float64 `json:"testP50ms"`
-	TestP99ms float64 `json:"testP99ms"`
+	// Latency percentiles and means in milliseconds, production and test,
+	// over the compared pairs.
+	ProdP50ms  float64 `json:"prodP50ms"`
+	ProdP99ms  float64 `json:"prodP99ms"`
+	TestP50ms  float64 `json:"testP50ms"`
+	TestP99ms  float64 `json:"testP99ms"`
+	ProdMeanMs float64 `json:"prodMeanMs"`
+	TestMeanMs float64 `json:"testMeanMs"`
 }
 
 // Stats are the comparison's figures, endpoints sorted by name.
@@ -218,6 +221,7 @@ func (e *endpoint) stats() EndpointStats {
 	sort.Strings(es.NoiseFields)
 	es.ProdP50ms, es.ProdP99ms = e.prodLat.quantile(0.5), e.prodLat.quantile(0.99)
 	es.TestP50ms, es.TestP99ms = e.testLat.quantile(0.5), e.testLat.quantile(0.99)
+	es.ProdMeanMs, es.TestMeanMs = e.prodLat.mean(), e.testLat.mean()
 	return es
 }
 
@@ -225,6 +229,7 @@ func (e *endpoint) stats() EndpointStats {
 // to 10µs × 1.2^i (about 10% resolution), the last one everything above.
 type hist struct {
 	n       uint64
+	sumMs   float64
 	buckets [numBuckets]uint64
 }
 
@@ -247,6 +252,15 @@ func (h *hist) add(d time.Duration) {
 	}
 	h.buckets[i]++
 	h.n++
+	h.sumMs += ms
+}
+
+// mean returns the mean in milliseconds, 0 without samples.
+func (h *hist) mean() float64 {
+	if h.n == 0 {
+		return 0
+	}
+	return math.Round(h.sumMs/float64(h.n)*1000) / 1000
 }
 
 // quantile returns the q-quantile in milliseconds (the bucket's upper
