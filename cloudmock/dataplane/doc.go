@@ -9,9 +9,11 @@
 //	  classic BPF: drop our SO_MARK; keep one direction by packet type
 //	  (PACKET_OUTGOING at the fabric end = instance ingress)
 //	→ capture goroutine: Model.DecideInto, Model.Deliver (target NACL/SG,
-//	  NLB choice), Decision.AppendFrame into a preallocated queue slot
+//	  NLB choice), Decision.AppendWire into a preallocated queue slot
 //	→ bounded SPSC queue (full: the copy is skipped and counted as the
-//	  provider's NetworkSkipMirrorIn/Out; the kernel path never waits)
+//	  provider's NetworkSkipMirrorIn/Out; the kernel path never waits);
+//	  FIFO, with free slots reused last-in first-out, so copies are
+//	  written into buffers that are still in the caches
 //	→ sender goroutine: sendmmsg of the whole outer frame, as the model built
 //	  it (router MAC → receiver MAC, IPv4 id 0, outer source = the source
 //	  ENI's address), on an AF_PACKET socket (qdisc bypass, SO_MARK) in the
@@ -32,8 +34,8 @@
 // namespace; the results feed Model.SetTargetHealth. Behind a Gateway Load
 // Balancer the model's Decision.AppendWire gives the GENEVE datagram the
 // GWLB sends its appliance (outer source the GWLB's address, UDP 6081, the
-// VXLAN datagram inside); the raw socket sends it like any other copy, so
-// no kernel geneve device is needed.
+// VXLAN datagram inside); the sender writes it like any other copy, so no
+// kernel geneve device is needed.
 //
 // The fabric end of a veth sees the instance's GSO aggregates with partial
 // checksums; the capture reads the virtio_net_hdr the ring carries and cuts

@@ -22,7 +22,8 @@ import (
 // every mirrored copy, for three paths measured in the same run:
 //
 //	none       no mirroring: the generator and veth path's own limit
-//	dataplane  this service (capture, model, raw-socket send)
+//	dataplane  this service (capture, model, AF_PACKET send onto the
+//	           receiver's bridge port)
 //	tc-mirred  the kernel's reference: clsact + u32 match-all + mirred into
 //	           a VXLAN device, on the same fabric port
 //
