@@ -40,6 +40,13 @@ func (b *bench) agentPhase(ctx context.Context, run int, env *vpc.Env, srv *serv
 	if err := b.decodeRate(ctx, run, env, a); err != nil {
 		b.col.fail(decodeSpec(), err)
 	}
+	// Let the agent finish with the decode flood (and its garbage) before
+	// its CPU per request is measured.
+	select {
+	case <-ctx.Done():
+		return
+	case <-time.After(b.cfg.Drain):
+	}
 	b.replayLoads(ctx, run, labelOurs, env, srv, a)
 }
 
