@@ -37,11 +37,13 @@ type Report struct {
 	ProblemsExpected bool              `json:"problemsExpected,omitempty"`
 	VNIs             map[string]uint32 `json:"vnis,omitempty"`
 	Flows            []Flow            `json:"flows"`
-	Cost             *cloudmock.Cost   `json:"cost,omitempty"`
-	CostHours        float64           `json:"costHours"`
-	CostGB           float64           `json:"costGB"`
-	PricePerGB       float64           `json:"pricePerGB"`
-	PricePerENIHour  float64           `json:"pricePerENIHour"`
+	// Comparisons are the sameResponses expectations' shadow testing.
+	Comparisons     []Comparison    `json:"comparisons,omitempty"`
+	Cost            *cloudmock.Cost `json:"cost,omitempty"`
+	CostHours       float64         `json:"costHours"`
+	CostGB          float64         `json:"costGB"`
+	PricePerGB      float64         `json:"pricePerGB"`
+	PricePerENIHour float64         `json:"pricePerENIHour"`
 }
 
 // Problem is one validation problem at its place in the file.
@@ -149,6 +151,7 @@ func Explain(s *spec.Scenario, opts Options) (*Report, error) {
 	c := m.EstimateCost(opts.Hours, opts.GB)
 	r.Cost, r.CostHours, r.CostGB = &c, opts.Hours, opts.GB
 
+	r.Comparisons = comparisons(s)
 	x := &explainer{s: s, m: m}
 	if opts.Packet != nil {
 		f, err := x.packet(*opts.Packet, opts.ENI, opts.Direction)

@@ -169,3 +169,23 @@ func TestPacketFromCommandLine(t *testing.T) {
 		t.Fatalf("icmp: %+v %v", p, err)
 	}
 }
+
+// explain says which agent compares whose answers and where noise comes
+// from: a baseline at the address and port the run will give the agent,
+// or production's own answers.
+func TestShadowComparisons(t *testing.T) {
+	r := explainFile(t, "../library/shadow-baseline.yaml", Options{})
+	want := Comparison{Agent: "adapter-agent", Production: "production", Test: "test-server", Baseline: "baseline", BaselineURL: "http://10.0.0.37:80"}
+	if len(r.Comparisons) != 1 || r.Comparisons[0] != want {
+		t.Fatalf("comparisons %+v", r.Comparisons)
+	}
+	var out bytes.Buffer
+	r.Render(&out, false)
+	if !strings.Contains(out.String(), "shadow testing: adapter-agent compares production's answers with test-server's (-compare); noise: what production and the baseline baseline disagree on (-compare-baseline http://10.0.0.37:80)") {
+		t.Fatalf("render:\n%s", out.String())
+	}
+	r = explainFile(t, "../library/shadow-noise.yaml", Options{})
+	if len(r.Comparisons) != 1 || r.Comparisons[0].Baseline != "" || !strings.Contains(r.Comparisons[0].String(), "production answers identical requests differently") {
+		t.Fatalf("comparisons %+v", r.Comparisons)
+	}
+}

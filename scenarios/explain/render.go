@@ -51,6 +51,9 @@ func (r *Report) Render(w io.Writer, verbose bool) {
 			fmt.Fprintf(w, "  note: %s\n", f.Note)
 		}
 	}
+	for _, c := range r.Comparisons {
+		fmt.Fprintf(w, "\nshadow testing: %s\n", c)
+	}
 	if r.Cost != nil {
 		fmt.Fprintf(w, "\ncost estimate (%s prices, %.0f hours", r.Provider, r.CostHours)
 		if r.PricePerGB > 0 {
