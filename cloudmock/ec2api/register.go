@@ -10,6 +10,7 @@ func (s *Server) register() {
 	s.registerTrafficMirrorTargets(ec2)
 	s.registerTrafficMirrorSessions(ec2)
 	s.registerVpcs(ec2)
+	s.registerVpcPeeringConnections(ec2)
 	s.registerNetworkInterfaces(ec2)
 	s.registerSecurityGroups(ec2)
 	s.registerNetworkAcls(ec2)

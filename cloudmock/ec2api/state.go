@@ -75,6 +75,9 @@ func specIDs(s *cloudmock.Spec) map[string]bool {
 	for _, x := range s.Subnets {
 		ids[x.SubnetId] = true
 	}
+	for _, x := range s.VpcPeeringConnections {
+		ids[x.VpcPeeringConnectionId] = true
+	}
 	for _, x := range s.NetworkAcls {
 		ids[x.NetworkAclId] = true
 	}

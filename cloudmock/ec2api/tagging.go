@@ -19,6 +19,7 @@ func (s *Server) registerTagging(a map[string]actionFunc) {
 // the resource type DescribeTags names, and the NotFound code.
 var taggable = []struct{ prefix, rtype, code, kind string }{
 	{"vpc-", "vpc", codeVpcNotFound, "vpc ID"},
+	{"pcx-", "vpc-peering-connection", cloudmock.CodePeeringNotFound, "vpcPeeringConnection ID"},
 	{"subnet-", "subnet", codeSubnetNotFound, "subnet ID"},
 	{"sg-", "security-group", codeGroupNotFound, "security group"},
 	{"acl-", "network-acl", codeACLNotFound, "network ACL ID"},
@@ -40,6 +41,9 @@ func resourceTypes(spec *cloudmock.Spec) map[string]string {
 	}
 	for _, x := range spec.Vpcs {
 		add(x.VpcId, "vpc")
+	}
+	for _, x := range spec.VpcPeeringConnections {
+		add(x.VpcPeeringConnectionId, "vpc-peering-connection")
 	}
 	for _, x := range spec.Subnets {
 		add(x.SubnetId, "subnet")

@@ -1,0 +1,240 @@
+package ec2api
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+func (s *Server) registerVpcPeeringConnections(a map[string]actionFunc) {
+	a["CreateVpcPeeringConnection"] = s.createVpcPeeringConnection
+	a["AcceptVpcPeeringConnection"] = s.acceptVpcPeeringConnection
+	a["RejectVpcPeeringConnection"] = s.rejectVpcPeeringConnection
+	a["DeleteVpcPeeringConnection"] = s.deleteVpcPeeringConnection
+	a["DescribeVpcPeeringConnections"] = s.describeVpcPeeringConnections
+}
+
+// codeInvalidStateTransition is EC2's answer to accepting or rejecting a
+// peering connection that is not pending acceptance.
+const codeInvalidStateTransition = "InvalidStateTransition"
+
+func findPeering(spec *cloudmock.Spec, id string) int {
+	return slices.IndexFunc(spec.VpcPeeringConnections, func(p cloudmock.VpcPeeringConnection) bool { return p.VpcPeeringConnectionId == id })
+}
+
+func peeringNotFound(id string) error {
+	return notFound(cloudmock.CodePeeringNotFound, "vpcPeeringConnection ID", id)
+}
+
+type xmlPeeringVpcInfo struct {
+	OwnerId   string         `xml:"ownerId"`
+	VpcId     string         `xml:"vpcId"`
+	CidrBlock string         `xml:"cidrBlock,omitempty"`
+	CidrSet   []xmlCidrBlock `xml:"cidrBlockSet>item"`
+	Region    string         `xml:"region"`
+}
+
+type xmlCidrBlock struct {
+	CidrBlock string `xml:"cidrBlock"`
+}
+
+type xmlPeeringStatus struct {
+	Code    string `xml:"code"`
+	Message string `xml:"message"`
+}
+
+type xmlPeering struct {
+	VpcPeeringConnectionId string            `xml:"vpcPeeringConnectionId"`
+	Requester              xmlPeeringVpcInfo `xml:"requesterVpcInfo"`
+	Accepter               xmlPeeringVpcInfo `xml:"accepterVpcInfo"`
+	Status                 xmlPeeringStatus  `xml:"status"`
+	Tags                   []tag             `xml:"tagSet>item"`
+}
+
+// peeringMessages are the status messages EC2 shows for the states the
+// actions make.
+var peeringMessages = map[string]string{
+	cloudmock.PeeringActive: "Active", cloudmock.PeeringPendingAcceptance: "Pending Acceptance by %s",
+	"rejected": "Rejected by %s", "deleted": "Deleted by %s",
+}
+
+func peeringState(p *cloudmock.VpcPeeringConnection) cloudmock.VpcPeeringConnectionStateReason {
+	if p.Status == nil {
+		return cloudmock.VpcPeeringConnectionStateReason{Code: cloudmock.PeeringActive, Message: "Active"}
+	}
+	return *p.Status
+}
+
+func (s *Server) toXMLPeering(spec *cloudmock.Spec, p *cloudmock.VpcPeeringConnection, tags tagStore) xmlPeering {
+	info := func(vpc string) xmlPeeringVpcInfo {
+		x := xmlPeeringVpcInfo{OwnerId: s.cfg.AccountID, VpcId: vpc, Region: s.cfg.Region}
+		if i := findVpc(spec, vpc); i >= 0 {
+			x.CidrBlock = spec.Vpcs[i].CidrBlock
+			x.CidrSet = []xmlCidrBlock{{x.CidrBlock}}
+		}
+		return x
+	}
+	st := peeringState(p)
+	return xmlPeering{VpcPeeringConnectionId: p.VpcPeeringConnectionId, Requester: info(p.RequesterVpcInfo.VpcId),
+		Accepter: info(p.AccepterVpcInfo.VpcId), Status: xmlPeeringStatus{Code: st.Code, Message: st.Message},
+		Tags: tags.xml(p.VpcPeeringConnectionId)}
+}
+
+type peeringResult struct {
+	VpcPeeringConnection xmlPeering `xml:"vpcPeeringConnection"`
+}
+
+// createVpcPeeringConnection requests a peering of VpcId with PeerVpcId in
+// the same account and Region (Traffic Mirroring crosses intra-Region
+// peering only; the emulation has one account): pending acceptance until
+// AcceptVpcPeeringConnection. Overlapping CIDRs are refused (the model's
+// rule).
+func (s *Server) createVpcPeeringConnection(c *call) (any, error) {
+	vpc, err := c.p.required("VpcId")
+	if err != nil {
+		return nil, err
+	}
+	peer, err := c.p.required("PeerVpcId")
+	if err != nil {
+		return nil, err
+	}
+	if o, ok := c.p.str("PeerOwnerId"); ok && o != s.cfg.AccountID {
+		return nil, errorf(codeUnsupported, "Peering with account %s is not emulated: the account is %s.", o, s.cfg.AccountID)
+	}
+	if r, ok := c.p.str("PeerRegion"); ok && r != s.cfg.Region {
+		return nil, errorf(codeUnsupported, "Inter-Region peering (%s) is not emulated: Traffic Mirroring reaches a target in another VPC through intra-Region peering, and the Region is %s.", r, s.cfg.Region)
+	}
+	tags, err := c.p.tagSpecs("vpc-peering-connection")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.mutate("", func(st *state) (any, error) {
+		for _, id := range []string{vpc, peer} {
+			if findVpc(&st.spec, id) < 0 {
+				return nil, notFound(codeVpcNotFound, "vpc ID", id)
+			}
+		}
+		p := cloudmock.VpcPeeringConnection{VpcPeeringConnectionId: st.newID("pcx"),
+			RequesterVpcInfo: cloudmock.VpcPeeringConnectionVpcInfo{VpcId: vpc},
+			AccepterVpcInfo:  cloudmock.VpcPeeringConnectionVpcInfo{VpcId: peer},
+			Status: &cloudmock.VpcPeeringConnectionStateReason{Code: cloudmock.PeeringPendingAcceptance,
+				Message: fmt.Sprintf(peeringMessages[cloudmock.PeeringPendingAcceptance], s.cfg.AccountID)}}
+		st.spec.VpcPeeringConnections = append(st.spec.VpcPeeringConnections, p)
+		if err := st.tags.set(p.VpcPeeringConnectionId, tags, "TagSpecification"); err != nil {
+			return nil, err
+		}
+		return peeringResult{VpcPeeringConnection: s.toXMLPeering(&st.spec, &p, st.tags)}, nil
+	})
+}
+
+// changePeering moves a pending connection to state code (accept: active;
+// reject: rejected).
+func (s *Server) changePeering(c *call, code string, result func(st *state, p *cloudmock.VpcPeeringConnection) any) (any, error) {
+	id, err := c.p.required("VpcPeeringConnectionId")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.mutate("", func(st *state) (any, error) {
+		i := findPeering(&st.spec, id)
+		if i < 0 {
+			return nil, peeringNotFound(id)
+		}
+		p := &st.spec.VpcPeeringConnections[i]
+		if cur := peeringState(p).Code; cur != cloudmock.PeeringPendingAcceptance {
+			return nil, errorf(codeInvalidStateTransition, "Invalid state transition for pcx %s, attempted to transition from %s to %s", id, cur, code)
+		}
+		msg := peeringMessages[code]
+		if code != cloudmock.PeeringActive {
+			msg = fmt.Sprintf(msg, s.cfg.AccountID)
+		}
+		p.Status = &cloudmock.VpcPeeringConnectionStateReason{Code: code, Message: msg}
+		return result(st, p), nil
+	})
+}
+
+func (s *Server) acceptVpcPeeringConnection(c *call) (any, error) {
+	return s.changePeering(c, cloudmock.PeeringActive, func(st *state, p *cloudmock.VpcPeeringConnection) any {
+		return peeringResult{VpcPeeringConnection: s.toXMLPeering(&st.spec, p, st.tags)}
+	})
+}
+
+type returnResult struct {
+	Return bool `xml:"return"`
+}
+
+func (s *Server) rejectVpcPeeringConnection(c *call) (any, error) {
+	return s.changePeering(c, "rejected", func(*state, *cloudmock.VpcPeeringConnection) any { return returnResult{true} })
+}
+
+// deleteVpcPeeringConnection removes the connection (the account forgets
+// it at once, where EC2 shows it as deleted for a while).
+func (s *Server) deleteVpcPeeringConnection(c *call) (any, error) {
+	id, err := c.p.required("VpcPeeringConnectionId")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.mutate("", func(st *state) (any, error) {
+		i := findPeering(&st.spec, id)
+		if i < 0 {
+			return nil, peeringNotFound(id)
+		}
+		st.spec.VpcPeeringConnections = slices.Delete(st.spec.VpcPeeringConnections, i, i+1)
+		st.tags.remove(id)
+		return returnResult{true}, nil
+	})
+}
+
+type describePeeringsResult struct {
+	VpcPeeringConnections []xmlPeering `xml:"vpcPeeringConnectionSet>item"`
+	NextToken             string       `xml:"nextToken,omitempty"`
+}
+
+func (s *Server) peeringFilters(spec *cloudmock.Spec) filterFields[*cloudmock.VpcPeeringConnection] {
+	cidr := func(vpc string) []string {
+		if i := findVpc(spec, vpc); i >= 0 {
+			return one(spec.Vpcs[i].CidrBlock)
+		}
+		return nil
+	}
+	account := func(*cloudmock.VpcPeeringConnection) []string { return one(s.cfg.AccountID) }
+	return filterFields[*cloudmock.VpcPeeringConnection]{
+		"accepter-vpc-info.cidr-block":  func(p *cloudmock.VpcPeeringConnection) []string { return cidr(p.AccepterVpcInfo.VpcId) },
+		"accepter-vpc-info.owner-id":    account,
+		"accepter-vpc-info.vpc-id":      func(p *cloudmock.VpcPeeringConnection) []string { return one(p.AccepterVpcInfo.VpcId) },
+		"requester-vpc-info.cidr-block": func(p *cloudmock.VpcPeeringConnection) []string { return cidr(p.RequesterVpcInfo.VpcId) },
+		"requester-vpc-info.owner-id":   account,
+		"requester-vpc-info.vpc-id":     func(p *cloudmock.VpcPeeringConnection) []string { return one(p.RequesterVpcInfo.VpcId) },
+		"status-code":                   func(p *cloudmock.VpcPeeringConnection) []string { return one(peeringState(p).Code) },
+		"status-message":                func(p *cloudmock.VpcPeeringConnection) []string { return one(peeringState(p).Message) },
+		"vpc-peering-connection-id":     func(p *cloudmock.VpcPeeringConnection) []string { return one(p.VpcPeeringConnectionId) },
+	}
+}
+
+func (s *Server) describeVpcPeeringConnections(c *call) (any, error) {
+	q, err := c.readDescribe("VpcPeeringConnectionId")
+	if err != nil {
+		return nil, err
+	}
+	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
+		items, next, err := pickByID(q, spec.VpcPeeringConnections, specFinder(spec, findPeering), peeringNotFound, s.peeringFilters(spec),
+			func(x *cloudmock.VpcPeeringConnection) string { return x.VpcPeeringConnectionId }, tags)
+		if err != nil {
+			return nil, err
+		}
+		out := describePeeringsResult{NextToken: next}
+		for _, x := range items {
+			out.VpcPeeringConnections = append(out.VpcPeeringConnections, s.toXMLPeering(spec, x, tags))
+		}
+		return out, nil
+	})
+}
