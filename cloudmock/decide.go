@@ -364,9 +364,12 @@ func (d Decision) String() string {
 	flow := d.Flow.String()
 	switch d.Reason {
 	case ReasonMirrored:
-		s := fmt.Sprintf("%s %s at %s: mirrored by session %s (number %d, rule %d accept) to target %s, VNI %d, outer %s:%d -> %s:%d",
+		s := fmt.Sprintf("%s %s at %s: mirrored by session %s (number %d, rule %d accept) to target %s, VNI %d, outer %s -> %s",
 			flow, d.Direction, d.ENIId, d.SessionId, d.SessionNumber, d.RuleNumber, d.TargetId, d.VNI,
-			d.Outer.Src, d.Outer.SrcPort, d.Outer.Dst, d.Outer.DstPort)
+			netip.AddrPortFrom(d.Outer.Src, d.Outer.SrcPort), netip.AddrPortFrom(d.Outer.Dst, d.Outer.DstPort))
+		if d.Outer.Src.Is6() {
+			s += " (over IPv6: both ends have a primary IPv6 address)"
+		}
 		if n := d.Flow.L3Offset + d.Flow.IPLen; d.MaxInner > 0 && n > d.MaxInner {
 			s += fmt.Sprintf(", truncated to %d of %d inner frame bytes (%s)", d.MaxInner, n, d.TruncationText())
 		}

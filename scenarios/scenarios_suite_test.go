@@ -213,6 +213,27 @@ var libraryChecks = map[string]func(r *runner.Result, sum string){
 	"inspection-no-route.yaml": func(r *runner.Result, sum string) {
 		Expect(r.Losses).To(ContainElement(ContainSubstring("no-route-to-target")), sum)
 	},
+	"ipv6-outer-74.yaml": func(r *runner.Result, sum string) {
+		// over IPv6 the whole way to collector6, 74 bytes under its MTU;
+		// over IPv4 to collector4, 54
+		Expect(r.Arrivals).To(HaveLen(2), sum)
+		for _, a := range r.Arrivals {
+			switch a.ENI {
+			case "collector6-eni":
+				Expect(a.IPv6).To(Equal(a.Total), sum)
+				Expect(a.MaxInner).To(Equal(1500-74+14), sum)
+			default:
+				Expect(a.IPv6).To(BeZero(), sum)
+				Expect(a.MaxInner).To(Equal(1500-54+14), sum)
+			}
+		}
+	},
+	"ipv6-dual-stack.yaml": func(r *runner.Result, sum string) {
+		// every copy the model delivered arrived, over IPv4
+		Expect(r.Arrivals).To(HaveLen(1), sum)
+		Expect(r.Arrivals[0].IPv6).To(BeZero(), sum)
+		Expect(r.Arrivals[0].Total).To(BeNumerically("==", r.Sessions[0].Delivery["delivered"]), sum)
+	},
 	"third-party-tcpdump.yaml": func(r *runner.Result, sum string) {
 		Expect(r.Programs[1].Kind).To(Equal("command"))
 	},

@@ -86,6 +86,10 @@ type Hop struct {
 	Truncated     bool   `json:"truncated,omitempty"`
 	// TruncatedBy is the rule that cut the copy, with its figures.
 	TruncatedBy string `json:"truncatedBy,omitempty"`
+	// OuterFamily is "ipv4" or "ipv6": how the copy travels (over IPv6
+	// when both ends have a primary IPv6 address; 74 bytes are then
+	// reserved under the target's MTU instead of 54).
+	OuterFamily string `json:"outerFamily,omitempty"`
 	Delivered   bool   `json:"delivered,omitempty"`
 	Delivery    string `json:"delivery,omitempty"`
 	// Via is the VPC peering connection a copy to another VPC crosses.
@@ -200,6 +204,10 @@ func (x *explainer) hopAt(label string, frame []byte, flow string, ref cloudmock
 		if h.Truncated {
 			h.TruncatedBy = d.TruncationText()
 		}
+		h.OuterFamily = "ipv4"
+		if d.Outer.Src.Is6() {
+			h.OuterFamily = "ipv6"
+		}
 		dl := x.m.Deliver(&d)
 		h.Delivered, h.Delivery, h.Via = dl.Delivered, dl.Reason.String(), dl.Via
 		h.Text += "; " + dl.String()
@@ -233,7 +241,14 @@ func (x *explainer) traffic(i int, t spec.Traffic) Flow {
 	if f.Name == "" {
 		f.Name = fmt.Sprintf("traffic[%d]", i)
 	}
-	src, _ := x.s.Addr(t.From)
+	from, _ := x.s.Addr(t.From)
+	from6, _ := x.s.Addr6(t.From)
+	srcFor := func(dst netip.Addr) netip.Addr {
+		if dst.Is6() {
+			return from6 // invalid when the sender has no IPv6 address: no hop there
+		}
+		return from
+	}
 	switch {
 	case t.HTTP != nil:
 		f.Kind = "http"
@@ -243,7 +258,7 @@ func (x *explainer) traffic(i int, t spec.Traffic) Flow {
 			port = uint16(t.HTTP.Port)
 		}
 		f.Path = fmt.Sprintf("%s -> %s", t.From, t.HTTP.To)
-		syn := Packet{Proto: 6, Src: src, Dst: dst, SrcPort: ephemeral, DstPort: port, TCPFlags: flagSYN}
+		syn := Packet{Proto: 6, Src: srcFor(dst), Dst: dst, SrcPort: ephemeral, DstPort: port, TCPFlags: flagSYN}
 		req := syn
 		req.TCPFlags, req.Payload = flagPSH|flagACK, requestSize(t.HTTP)
 		x.conversation(&f, []step{
@@ -262,7 +277,7 @@ func (x *explainer) traffic(i int, t spec.Traffic) Flow {
 		if snd.SourcePort != 0 {
 			sport = uint16(snd.SourcePort)
 		}
-		p := Packet{Proto: proto, Src: src, Dst: dst, SrcPort: sport, DstPort: uint16(snd.Port), Payload: payloadSize(snd)}
+		p := Packet{Proto: proto, Src: srcFor(dst), Dst: dst, SrcPort: sport, DstPort: uint16(snd.Port), Payload: payloadSize(snd)}
 		if proto == 6 {
 			syn := p
 			syn.TCPFlags, syn.Payload = flagSYN, 0
@@ -275,7 +290,10 @@ func (x *explainer) traffic(i int, t spec.Traffic) Flow {
 		f.Kind = "icmp"
 		dst, _ := x.s.Addr(t.ICMP.To)
 		f.Path = fmt.Sprintf("%s -> %s", t.From, t.ICMP.To)
-		p := Packet{Proto: 1, Src: src, Dst: dst, DstPort: 8, Payload: payloadSize(t.ICMP)}
+		p := Packet{Proto: 1, Src: srcFor(dst), Dst: dst, DstPort: 8, Payload: payloadSize(t.ICMP)}
+		if dst.Is6() {
+			p.Proto, p.DstPort = 58, 128
+		}
 		x.conversation(&f, []step{{"echo request", p}, {"echo reply", p.Reply(p.Payload, 0)}})
 	case t.Replay != nil:
 		f.Kind = "replay"

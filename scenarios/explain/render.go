@@ -74,6 +74,9 @@ func hopLine(h Hop) string {
 		return fmt.Sprintf("%s: not mirrored (%s)", at, why)
 	}
 	s := fmt.Sprintf("%s: MIRRORED by %s (session %d, rule %d) to %s, VNI %d, ", at, h.Session, h.SessionNumber, h.Rule, h.Target, h.VNI)
+	if h.OuterFamily == "ipv6" {
+		s += "over IPv6 (74 bytes reserved), "
+	}
 	if h.Truncated {
 		s += fmt.Sprintf("truncated %d -> %d bytes (%s), ", h.Bytes, h.InnerBytes, h.TruncatedBy)
 	} else {

@@ -7,15 +7,23 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-// record counts one received frame if it is VXLAN: Ethernet, IPv4, UDP to
-// 4789, VXLAN header with the I flag; or that datagram in GENEVE (UDP to
-// 6081, protocol type IPv4), as a Gateway Load Balancer sends it to its
-// appliances (counted in Geneve too).
+// record counts one received frame if it is VXLAN: Ethernet, IPv4 (or
+// IPv6, counted in IPv6 too), UDP to 4789, VXLAN header with the I flag;
+// or that datagram in GENEVE (UDP to 6081, protocol type IPv4), as a
+// Gateway Load Balancer sends it to its appliances (counted in Geneve too).
 func (a *Arrival) record(b []byte) {
-	if len(b) < 14+20 || binary.BigEndian.Uint16(b[12:]) != 0x0800 {
+	if len(b) < 14+20 {
 		return
 	}
-	udp, ok := ipv4UDP(b[14:])
+	var udp []byte
+	ok, v6 := false, false
+	switch binary.BigEndian.Uint16(b[12:]) {
+	case 0x0800:
+		udp, ok = ipv4UDP(b[14:])
+	case 0x86dd:
+		udp, ok = ipv6UDP(b[14:])
+		v6 = true
+	}
 	if !ok {
 		return
 	}
@@ -44,6 +52,13 @@ func (a *Arrival) record(b []byte) {
 	if geneve {
 		a.Geneve++
 	}
+	if v6 {
+		a.IPv6++
+		if a.IPv6ByVNI == nil {
+			a.IPv6ByVNI = map[uint32]int64{}
+		}
+		a.IPv6ByVNI[vni]++
+	}
 	a.ByVNI[vni]++
 	if a.Total == 1 || inner < a.MinInner {
 		a.MinInner = inner
@@ -69,6 +84,16 @@ func ipv4UDP(ip []byte) ([]byte, bool) {
 		return nil, false
 	}
 	return ip[ihl:], true
+}
+
+// ipv6UDP returns the UDP header and payload of an IPv6 packet whose next
+// header is UDP (no extension headers: the mirror service sends none), with
+// at least 16 bytes.
+func ipv6UDP(ip []byte) ([]byte, bool) {
+	if len(ip) < 40+8+8 || ip[0]>>4 != 6 || ip[6] != 17 {
+		return nil, false
+	}
+	return ip[40:], true
 }
 
 // flatten turns a JSON-able value into dotted names and numbers

@@ -1,6 +1,10 @@
 package runner
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/mirrorlab/mirrorlab/scenarios/spec"
+)
 
 // geneveFrame wraps vxlanFrame's IPv4 datagram in what a Gateway Load
 // Balancer sends its appliance: IPv4, UDP to 6081, GENEVE with 32 bytes of
@@ -39,4 +43,60 @@ func TestArrivalGeneve(t *testing.T) {
 	if a.Total != 3 {
 		t.Fatalf("counted a datagram that is not GENEVE around VXLAN: %+v", a)
 	}
+}
+
+// vxlan6Frame is vxlanFrame carried over IPv6.
+func vxlan6Frame(vni uint32, inner int) []byte {
+	vx := vxlanFrame(vni, inner)[14+20:]
+	b := make([]byte, 14+40, 14+40+len(vx))
+	b[12], b[13] = 0x86, 0xdd
+	ip := b[14:]
+	ip[0], ip[4], ip[5], ip[6], ip[7] = 0x60, byte(len(vx)>>8), byte(len(vx)), 17, 255
+	return append(b, vx...)
+}
+
+// Copies over IPv6 are counted, in IPv6 too, and the outerFamily of an
+// arrived expectation picks them (or the others) out.
+func TestArrivalOverIPv6(t *testing.T) {
+	a := &Arrival{ByVNI: map[uint32]int64{}, MaxInnerByVNI: map[uint32]int{}, MinInnerByVNI: map[uint32]int{}}
+	for range 10 {
+		a.record(vxlan6Frame(6, 1440))
+	}
+	for range 10 {
+		a.record(vxlanFrame(4, 1460))
+	}
+	ext := vxlan6Frame(6, 100)
+	ext[14+6] = 0 // a hop-by-hop header first: the service sends none
+	a.record(ext)
+	if a.Total != 20 || a.IPv6 != 10 || a.IPv6ByVNI[6] != 10 || a.IPv6ByVNI[4] != 0 || a.MaxInnerByVNI[6] != 1440 {
+		t.Fatalf("arrival %+v, want 20 datagrams, 10 over IPv6 (VNI 6, 1440-byte inner frames)", a)
+	}
+	s, err := spec.Load("../library/ipv6-outer-74.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &Observations{Ran: true, Arrivals: map[string]*Arrival{"collector6-eni": byVNI(a, 6), "collector4-eni": byVNI(a, 4)}}
+	vm := verdictsByName(mustJudge(s, o))
+	v6, v4 := vm["over IPv6, 74 bytes reserved under MTU 1500"], vm["over IPv4, 54 bytes reserved under MTU 1500 (the inner packet is IPv6 all the same)"]
+	if !v6.Passed || !v4.Passed {
+		t.Errorf("verdicts over IPv6 %+v, over IPv4 %+v", v6, v4)
+	}
+	// The copies to collector6 arriving over IPv4 fail its expectation.
+	v4only := &Arrival{ByVNI: map[uint32]int64{}, MaxInnerByVNI: map[uint32]int{}, MinInnerByVNI: map[uint32]int{}}
+	for range 10 {
+		v4only.record(vxlanFrame(6, 1440))
+	}
+	vm = verdictsByName(mustJudge(s, &Observations{Ran: true, Arrivals: map[string]*Arrival{"collector6-eni": v4only}}))
+	if v := vm["over IPv6, 74 bytes reserved under MTU 1500"]; v.Passed {
+		t.Errorf("copies over IPv4 passed the over-IPv6 expectation: %+v", v)
+	}
+}
+
+// byVNI keeps one VNI's datagrams of a recorded arrival.
+func byVNI(a *Arrival, vni uint32) *Arrival {
+	out := &Arrival{ByVNI: map[uint32]int64{vni: a.ByVNI[vni]}, MaxInnerByVNI: map[uint32]int{vni: a.MaxInnerByVNI[vni]},
+		MinInnerByVNI: map[uint32]int{vni: a.MinInnerByVNI[vni]}, IPv6ByVNI: map[uint32]int64{vni: a.IPv6ByVNI[vni]}}
+	out.Total, out.IPv6 = a.ByVNI[vni], a.IPv6ByVNI[vni]
+	out.MaxInner, out.MinInner = a.MaxInnerByVNI[vni], a.MinInnerByVNI[vni]
+	return out
 }

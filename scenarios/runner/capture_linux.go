@@ -64,12 +64,16 @@ func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
 func startArrivalCapture(in *sim.Instance, e *sim.ENI, name string) (*arrivalCapture, error) {
 	var fd int
+	proto := htons(unix.ETH_P_IP)
+	if e.IPv6.IsValid() {
+		proto = htons(unix.ETH_P_ALL) // copies may come over IPv6 too
+	}
 	err := in.Run(func() (err error) {
-		fd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, int(htons(unix.ETH_P_IP)))
+		fd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, int(proto))
 		if err != nil {
 			return err
 		}
-		if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_IP), Ifindex: e.Index}); err != nil {
+		if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: proto, Ifindex: e.Index}); err != nil {
 			unix.Close(fd)
 			return err
 		}

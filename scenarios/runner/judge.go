@@ -247,9 +247,17 @@ func (j *judge) arrived(a *spec.Arrived) {
 		got = &Arrival{}
 	}
 	n, maxInner, minInner := got.Total, got.MaxInner, got.MinInner
+	v6 := got.IPv6
 	if a.VNI != nil {
 		vni := uint32(*a.VNI)
 		n, maxInner, minInner = got.ByVNI[vni], got.MaxInnerByVNI[vni], got.MinInnerByVNI[vni]
+		v6 = got.IPv6ByVNI[vni]
+	}
+	switch a.OuterFamily {
+	case "ipv6":
+		n = v6
+	case "ipv4":
+		n -= v6
 	}
 	j.count(a.Count, n)
 	if got.Error != "" {
@@ -355,6 +363,9 @@ func (j *judge) defaultName(e *spec.Expectation) string {
 		s := "arrived at " + e.Arrived.NetworkInterface
 		if e.Arrived.VNI != nil {
 			s += fmt.Sprintf(" with VNI %d", *e.Arrived.VNI)
+		}
+		if e.Arrived.OuterFamily != "" {
+			s += " over " + map[string]string{"ipv4": "IPv4", "ipv6": "IPv6"}[e.Arrived.OuterFamily]
 		}
 		return s
 	case e.Delivered != nil:

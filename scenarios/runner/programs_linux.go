@@ -110,7 +110,7 @@ func (p *program) start(ctx context.Context, log *slog.Logger) error {
 		}
 		var pc net.PacketConn
 		if err := p.inst.Run(func() (err error) {
-			pc, err = net.ListenPacket("udp4", ":"+strconv.Itoa(cfg.Port))
+			pc, err = net.ListenPacket("udp", ":"+strconv.Itoa(cfg.Port)) // both families
 			return err
 		}); err != nil {
 			return fmt.Errorf("listen: %w", err)

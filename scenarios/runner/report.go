@@ -94,6 +94,9 @@ func WriteSummary(w io.Writer, r *Result) {
 			if a.Geneve > 0 {
 				fmt.Fprintf(w, ", %d of them in GENEVE from a gateway load balancer", a.Geneve)
 			}
+			if a.IPv6 > 0 {
+				fmt.Fprintf(w, ", %d of them over IPv6", a.IPv6)
+			}
 			if a.Total > 0 {
 				fmt.Fprintf(w, ", inner frames %d..%d bytes", a.MinInner, a.MaxInner)
 			}

@@ -175,10 +175,14 @@ type Arrival struct {
 	Total    int64  `json:"total"`
 	// Geneve is how many of Total came wrapped in GENEVE from a Gateway
 	// Load Balancer.
-	Geneve   int64            `json:"geneve,omitempty"`
-	ByVNI    map[uint32]int64 `json:"byVni,omitempty"`
-	MinInner int              `json:"minInner,omitempty"`
-	MaxInner int              `json:"maxInner,omitempty"`
+	Geneve int64 `json:"geneve,omitempty"`
+	// IPv6 is how many of Total came with an outer IPv6 header (IPv6ByVNI:
+	// per VNI).
+	IPv6      int64            `json:"ipv6,omitempty"`
+	IPv6ByVNI map[uint32]int64 `json:"ipv6ByVni,omitempty"`
+	ByVNI     map[uint32]int64 `json:"byVni,omitempty"`
+	MinInner  int              `json:"minInner,omitempty"`
+	MaxInner  int              `json:"maxInner,omitempty"`
 	// MaxInnerByVNI is the largest inner frame per VNI.
 	MaxInnerByVNI map[uint32]int `json:"maxInnerByVni,omitempty"`
 	MinInnerByVNI map[uint32]int `json:"minInnerByVni,omitempty"`

@@ -107,6 +107,25 @@ func (s *Scenario) Addr(name string) (netip.Addr, bool) {
 	return a, ok
 }
 
+// Addr6 returns the IPv6 address (Ipv6Address) of an instance's first
+// network interface, or of a named network interface; an IPv6 address is
+// itself.
+func (s *Scenario) Addr6(name string) (netip.Addr, bool) {
+	if a, err := netip.ParseAddr(name); err == nil && a.Is6() {
+		return a, true
+	}
+	if r, ok := s.refs.enis[name]; ok {
+		return r.eni.Ipv6Address.Addr, r.eni.Ipv6Address.IsValid()
+	}
+	for _, in := range s.Network.Instances {
+		if in.Name == name && len(in.NetworkInterfaces) > 0 {
+			a := in.NetworkInterfaces[0].Ipv6Address
+			return a.Addr, a.IsValid()
+		}
+	}
+	return netip.Addr{}, false
+}
+
 // ServerURL returns the base URL of built-in http-server program name:
 // "http://" its instance's address and its -port.
 func (s *Scenario) ServerURL(name string) (string, error) {

@@ -196,6 +196,9 @@ func (s *Scenario) checkExpect(c *problems) {
 			_, ok := r.enis[e.Arrived.NetworkInterface]
 			need("networkInterface", e.Arrived.NetworkInterface, ok, "network interface")
 			checkCount(c, kp+".innerBytes", e.Arrived.InnerBytes)
+			if f := e.Arrived.OuterFamily; f != "" && f != "ipv4" && f != "ipv6" {
+				c.at(kp+".outerFamily", "outerFamily %q: want ipv4 or ipv6", f)
+			}
 			cnt = &e.Arrived.Count
 		case e.Delivered != nil:
 			_, ok := r.targets[e.Delivered.Target]

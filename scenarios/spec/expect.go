@@ -58,9 +58,13 @@ type NotMirrored struct {
 // receiving interface (a target's ENI, or an NLB's registered target), as
 // captured there, optionally only those with a VNI; InnerBytes bounds the
 // largest inner frame seen (truncation made visible on the wire).
+//
+// OuterFamily ("ipv4" or "ipv6") counts only the datagrams whose outer
+// header is of that family.
 type Arrived struct {
 	NetworkInterface string `yaml:"networkInterface"`
 	VNI              *int   `yaml:"vni"`
+	OuterFamily      string `yaml:"outerFamily"`
 	InnerBytes       *Count `yaml:"innerBytes"`
 	Count            `yaml:",inline"`
 }

@@ -119,7 +119,11 @@ func RunSend(ctx context.Context, n Net, s Send) SendResult {
 // dialUDP opens an unconnected socket (so an ICMP port unreachable from the
 // receiver does not fail the next write) that writes to the destination.
 func dialUDP(_ context.Context, n Net, s Send) (net.Conn, error) {
-	pc, err := n.ListenPacket("udp4", ":"+strconv.Itoa(s.SourcePort))
+	network := "udp4"
+	if s.To.Is6() {
+		network = "udp6"
+	}
+	pc, err := n.ListenPacket(network, ":"+strconv.Itoa(s.SourcePort))
 	if err != nil {
 		return nil, fmt.Errorf("udp socket (source port %d): %w", s.SourcePort, err)
 	}
@@ -151,15 +155,25 @@ func sendTCP(ctx context.Context, n Net, s Send, p []byte) error {
 	return nil
 }
 
-// ping sends one ICMP echo request (type 8) and waits for its reply.
+// ping sends one ICMP echo request (type 8; to an IPv6 address, ICMPv6
+// type 128) and waits for its reply (type 0; ICMPv6 129).
 func ping(n Net, s Send, p []byte, seq int) error {
-	c, err := n.ListenPacket("ip4:icmp", "0.0.0.0")
+	network, addr, reply := "ip4:icmp", "0.0.0.0", byte(0)
+	if s.To.Is6() {
+		network, addr, reply = "ip6:ipv6-icmp", "::", 129
+	}
+	c, err := n.ListenPacket(network, addr)
 	if err != nil {
 		return fmt.Errorf("icmp socket: %w", err)
 	}
 	defer c.Close()
 	const id = 0x6d6c // "ml"
 	msg := EchoRequest(id, uint16(seq), p)
+	if s.To.Is6() {
+		// ICMPv6 echo request; the kernel fills in the checksum, which
+		// covers the IPv6 pseudo-header (RFC 4443).
+		msg[0], msg[2], msg[3] = 128, 0, 0
+	}
 	dst := &net.IPAddr{IP: s.To.AsSlice()}
 	if _, err := c.WriteTo(msg, dst); err != nil {
 		return fmt.Errorf("icmp echo to %s: %w", s.To, err)
@@ -173,10 +187,10 @@ func ping(n Net, s Send, p []byte, seq int) error {
 			return fmt.Errorf("icmp echo to %s: no reply: %w", s.To, err)
 		}
 		b := buf[:k]
-		if k >= 20 && b[0]>>4 == 4 { // some kernels hand the IP header too
+		if !s.To.Is6() && k >= 20 && b[0]>>4 == 4 { // some kernels hand the IP header too
 			b = b[int(b[0]&0x0f)*4:]
 		}
-		if len(b) >= 8 && b[0] == 0 && binary.BigEndian.Uint16(b[4:]) == id &&
+		if len(b) >= 8 && b[0] == reply && binary.BigEndian.Uint16(b[4:]) == id &&
 			binary.BigEndian.Uint16(b[6:]) == uint16(seq) && from.String() == s.To.String() {
 			return nil
 		}
