@@ -194,6 +194,11 @@ type replaySpecs struct {
 	// compared is the share of served requests whose responses the agent
 	// compared (with -compare).
 	compared spec
+	// agentDrops is what our agent dropped during the load: datagrams
+	// the kernel dropped at its sockets, packets its queues refused and
+	// requests it gave up (gaps, a full replay queue...): with mirrorLost,
+	// where a loss happened.
+	agentDrops spec
 }
 
 func replaySpecsFor(who string, load float64) replaySpecs {
@@ -218,6 +223,7 @@ func replaySpecsFor(who string, load float64) replaySpecs {
 		benchCores:   spec{name: "replay/" + who + "/bench-process-cores", group: group, unit: "cores", params: lp, informational: true},
 		machineCores: spec{name: "replay/" + who + "/machine-cores", group: group, unit: "cores", params: lp, informational: true},
 		compared:     spec{name: "replay/" + who + "/responses-compared", group: group, unit: "fraction", params: lp, higherIsBetter: true, informational: true},
+		agentDrops:   spec{name: "replay/" + who + "/agent-drops", group: group, unit: "count", params: lp, informational: true},
 	}
 	if who == labelOursCompare {
 		// The cost of comparing: CPU per request with -compare ÷ without,
@@ -346,7 +352,11 @@ func (b *bench) replayLoads(ctx context.Context, run int, who string, env *vpc.E
 			b.col.add(sp.agentCores, (cpuMid-cpu0).Seconds()/secs)
 			cores += fmt.Sprintf(", agent %.2f", (cpuMid-cpu0).Seconds()/secs)
 		}
-		if st1, ok := agentStats(r); ok && hasStats && st1.Compare != nil {
+		st1, ok := agentStats(r)
+		if ok && hasStats {
+			b.col.add(sp.agentDrops, float64(agentDropped(st1)-agentDropped(st0)))
+		}
+		if ok && hasStats && st1.Compare != nil {
 			var c0 uint64
 			if st0.Compare != nil {
 				c0 = st0.Compare.Compared + st0.Compare.Incomplete
@@ -390,6 +400,16 @@ func rampStop(load, completeness, servedRate float64) string {
 		return fmt.Sprintf("production was served %.0f of the %s req/s offered: the load generator (or production) is the limit there", servedRate, report.FormatNumber(load))
 	}
 	return ""
+}
+
+// agentDropped sums what our agent dropped so far: at its sockets, in its
+// queues, and requests given up by reason.
+func agentDropped(s agent.Stats) uint64 {
+	n := s.InputDrops + s.ShardDrops
+	for _, v := range s.Requests.Dropped {
+		n += v
+	}
+	return n
 }
 
 // agentStats returns our agent's counters when r has them.

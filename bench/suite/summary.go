@@ -32,7 +32,7 @@ func (b *bench) summary(res *report.Result) []report.Table {
 	}
 	out = append(out, mt)
 	rt := report.Table{Title: "Replay — by offered HTTP load on production, " + runs + "; each agent's ramp stops after its first lossy load",
-		Header: []string{"offered load (req/s)", "production served (req/s)", "ours: completeness", "ours, -compare on: completeness",
+		Header: []string{"offered load (req/s)", "production served (req/s)", "ours: completeness", "ours: lost by the mirror / dropped by the agent", "ours, -compare on: completeness",
 			"GoReplay: completeness", "ours: lag p50 / p99 (ms)", "GoReplay: lag p50 / p99 (ms)",
 			"ours: CPU-ms per 1k requests", "ours, -compare on: CPU-ms per 1k requests", "-compare on ÷ off, CPU per request",
 			"GoReplay: CPU-ms per 1k requests", "GoReplay: peak RSS (MiB)"}}
@@ -44,7 +44,8 @@ func (b *bench) summary(res *report.Result) []report.Table {
 		r := func(who, what string) *report.Measurement { return find("replay/"+who+"/"+what, lp) }
 		cmpCPU := r(labelOursCompare, "cpu-per-1k-req")
 		rt.Rows = append(rt.Rows, []string{report.FormatNumber(load), withNote(r(labelOurs, "production-served-rate")),
-			percent(r(labelOurs, "completeness")), percent(r(labelOursCompare, "completeness")), percent(r(labelGoReplay, "completeness")),
+			percent(r(labelOurs, "completeness")), report.FormatRange(r(labelOurs, "mirror-copies-lost")) + " / " + report.FormatRange(r(labelOurs, "agent-drops")),
+			percent(r(labelOursCompare, "completeness")), percent(r(labelGoReplay, "completeness")),
 			report.FormatRange(r(labelOurs, "lag-p50")) + " / " + report.FormatRange(r(labelOurs, "lag-p99")),
 			report.FormatRange(r(labelGoReplay, "lag-p50")) + " / " + report.FormatRange(r(labelGoReplay, "lag-p99")),
 			report.FormatRange(r(labelOurs, "cpu-per-1k-req")), report.FormatRange(cmpCPU), report.FormatRatio(cmpCPU),
