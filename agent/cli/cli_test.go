@@ -174,33 +174,40 @@ func TestPcapRunWithOutputs(t *testing.T) {
 }
 
 // TestSIGTERMDrains sends SIGTERM to the test process while Main runs: the
-// agent stops listening, drains and exits 0.
+// agent stops listening, drains and exits 0; with -compare it logs the
+// comparison's summary on the way out.
 func TestSIGTERMDrains(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer srv.Close()
-	var errb syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- Main(context.Background(), []string{"-listen", "127.0.0.1:0", "-destination", srv.URL,
-			"-metrics-addr", "127.0.0.1:0", "-summary-interval", "10ms"}, io.Discard, &errb)
-	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(errb.String(), "summary packets=") {
-		if time.Now().After(deadline) {
-			t.Fatalf("agent did not start: %s", errb.String())
+	for _, extra := range [][]string{nil, {"-compare"}} {
+		var errb syncBuffer
+		done := make(chan int, 1)
+		go func() {
+			done <- Main(context.Background(), append([]string{"-listen", "127.0.0.1:0", "-destination", srv.URL,
+				"-metrics-addr", "127.0.0.1:0", "-summary-interval", "10ms"}, extra...), io.Discard, &errb)
+		}()
+		deadline := time.Now().Add(10 * time.Second)
+		for !strings.Contains(errb.String(), "summary packets=") {
+			if time.Now().After(deadline) {
+				t.Fatalf("%v: agent did not start: %s", extra, errb.String())
+			}
+			time.Sleep(5 * time.Millisecond)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case code := <-done:
-		if code != 0 || !strings.Contains(errb.String(), "agent stopped") {
-			t.Fatalf("code %d stderr %s", code, errb.String())
+		if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+			t.Fatal(err)
 		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("agent did not stop on SIGTERM")
+		select {
+		case code := <-done:
+			if code != 0 || !strings.Contains(errb.String(), "agent stopped") {
+				t.Fatalf("%v: code %d stderr %s", extra, code, errb.String())
+			}
+			sum := strings.Contains(errb.String(), "responses: compared 0, identical 0, different 0, noise 0, incomplete 0, not compared 0")
+			if sum != (extra != nil) {
+				t.Fatalf("%v: comparison summary logged %v: %s", extra, sum, errb.String())
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatalf("%v: agent did not stop on SIGTERM", extra)
+		}
 	}
 }
 

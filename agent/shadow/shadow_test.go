@@ -134,3 +134,28 @@ func TestBaselineDecidesNoise(t *testing.T) {
 		}
 	}
 }
+
+// A differing pair's -compare-output line carries the first differing
+// header (or JSON path) and both bodies cut to OutputBody.
+func TestOutputLineCutsBodies(t *testing.T) {
+	var out bytes.Buffer
+	s, err := New(Config{Output: &out, OutputBody: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := stream.Conn{ID: 1}
+	r := &httpparse.Request{Method: "GET", Target: "/x", Proto: "HTTP/1.1", Seq: 1}
+	s.Request(c, r)
+	s.Response(c, &httpparse.Response{Seq: 1, Status: 200, Header: []httpparse.Field{{Name: "Cache-Control", Value: "no-store"}},
+		Body: []byte("production body, long")}, time.Time{})
+	s.TestResult(c, r, &replay.Result{Status: 200, Header: []httpparse.Field{{Name: "Cache-Control", Value: "max-age=60"}},
+		Body: []byte("test body, long too")})
+	var line diffLine
+	if err := json.Unmarshal(out.Bytes(), &line); err != nil {
+		t.Fatalf("output %q: %v", out.String(), err)
+	}
+	if line.Kind != "header" || line.Field != "cache-control" || line.Production != "no-store" || line.Test != "max-age=60" ||
+		line.ProductionBody != "producti…" || line.TestBody != "test bod…" {
+		t.Fatalf("line %+v", line)
+	}
+}
