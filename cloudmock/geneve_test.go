@@ -287,3 +287,39 @@ func TestGWLBDeliverAndWireDoNotAllocate(t *testing.T) {
 
 // must1 keeps the delivery of gwlbDeliver's results.
 func must1(_ Decision, dl Delivery, _ []byte) Delivery { return dl }
+
+// FuzzGWLBWire: whatever frame a source sends, the GWLB's GENEVE frame is
+// framed consistently: lengths, both IPv4 checksums, the TLV header, and
+// the VXLAN datagram inside equal to what the endpoint receives.
+func FuzzGWLBWire(f *testing.F) {
+	for _, p := range []Packet{tcp("203.0.113.9", "10.0.0.5", 40000, 80), udp("2001:db8::9", "2001:db8::5", 1, 2)} {
+		f.Add(frame(f, p))
+	}
+	s := gwlbSpec()
+	s.TrafficMirrorFilters[0].IngressFilterRules = []TrafficMirrorFilterRule{acceptAll(100),
+		{RuleNumber: 200, RuleAction: "accept", SourceCidrBlock: "::/0", DestinationCidrBlock: "::/0"}}
+	s.SecurityGroups[0].IpPermissions = []IpPermission{{IpProtocol: "-1", IpRanges: []IpRange{{CidrIp: "0.0.0.0/0"}}, Ipv6Ranges: []Ipv6Range{{CidrIpv6: "::/0"}}}}
+	m := mustNew(f, s)
+	web := mustENI(f, m, "eni-web")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d := m.Decide(web, Ingress, b)
+		dl := m.Deliver(&d)
+		w := d.AppendWire(nil, FrameHeader{}, &dl, b)
+		if !d.Mirrored || !dl.Delivered {
+			if len(w) != 0 {
+				t.Fatalf("%s / %s but framed %d bytes", d.Reason, dl.Reason, len(w))
+			}
+			return
+		}
+		if !dl.Geneve || len(w) != 14+d.WireIPLen(&dl, len(b)) {
+			t.Fatalf("GENEVE %v, %d bytes, WireIPLen %d", dl.Geneve, len(w), d.WireIPLen(&dl, len(b)))
+		}
+		outer, inner := w[14:34], w[14+68:14+68+20]
+		if ipv4Checksum(outer) != 0 || ipv4Checksum(inner) != 0 || int(binary.BigEndian.Uint16(outer[2:])) != len(w)-14 {
+			t.Fatalf("IPv4 headers %x / %x for a %d-byte frame", outer, inner, len(w))
+		}
+		if !bytes.Equal(w[14+28:14+36], []byte{8, 0, 8, 0, 0, 0, 0, 0}) || !bytes.Equal(w[14+68:], d.AppendFrame(nil, FrameHeader{}, b)[14:]) {
+			t.Fatalf("GENEVE header or payload differs: %x", w[14+28:14+68])
+		}
+	})
+}
