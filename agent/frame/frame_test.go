@@ -166,6 +166,7 @@ func TestDecodeNoAlloc(t *testing.T) {
 func FuzzOuterInner(f *testing.F) {
 	f.Add(awsSYN)
 	f.Add(awsNTP)
+	f.Add(mirrorlabV6SYN)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var ip IP
 		p, r := OuterVXLAN(&ip, b, true, vxlan.Port)

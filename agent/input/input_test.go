@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -177,5 +178,47 @@ func TestUDPDropsAtEndOfBurstCounted(t *testing.T) {
 	handled, dropped := h.n.Load(), drops.n.Load()
 	if dropped == 0 || handled+int64(dropped) != sent {
 		t.Fatalf("handled %d + dropped %d != sent %d (want some drops)", handled, dropped, sent)
+	}
+}
+
+// TestUDPOverIPv6 receives VXLAN datagrams carried over IPv6 (the AWS
+// model's copies between primary IPv6 addresses) on an IPv6 socket, and on
+// the default dual-stack one.
+func TestUDPOverIPv6(t *testing.T) {
+	if c, err := net.ListenPacket("udp6", "[::1]:0"); err != nil {
+		t.Skipf("no IPv6 loopback here (%v): the dual-stack lab's ipv6-dual-stack scenario covers it", err)
+	} else {
+		c.Close()
+	}
+	for _, addr := range []string{"[::1]:0", ":0"} {
+		u, err := ListenUDP(context.Background(), UDPConfig{Addr: addr, Sockets: 1, RcvBuf: 1 << 20})
+		if err != nil {
+			t.Fatalf("ListenUDP %s: %v", addr, err)
+		}
+		port := u.LocalAddr().(*net.UDPAddr).Port
+		ctx, cancel := context.WithCancel(context.Background())
+		h := &counter{}
+		done := make(chan error, 1)
+		go func() { done <- u.Run(ctx, func() DatagramHandler { return h }) }()
+		c, err := net.Dial("udp6", net.JoinHostPort("::1", strconv.Itoa(port)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 5; i++ {
+			if _, err := c.Write([]byte{8, 0, 0, 0, 0, 0, 1, 0}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c.Close()
+		for end := time.Now().Add(3 * time.Second); h.n.Load() < 5 && time.Now().Before(end); {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		if h.n.Load() != 5 {
+			t.Fatalf("%s: received %d of 5 datagrams over IPv6", addr, h.n.Load())
+		}
 	}
 }

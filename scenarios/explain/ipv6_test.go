@@ -34,7 +34,7 @@ func TestOuterIPv6Explained(t *testing.T) {
 // never-mirrored classes are named.
 func TestDualStackExplained(t *testing.T) {
 	r := explainFile(t, "../library/ipv6-dual-stack.yaml", Options{})
-	if h := hop(t, r, "web-load", "request", "web-eni", "ingress"); !h.Mirrored || h.Rule != 110 || h.OuterFamily != "ipv4" || !h.Delivered {
+	if h := hop(t, r, "web-load", "request", "web-eni", "ingress"); !h.Mirrored || h.Rule != 110 || h.OuterFamily != "ipv6" || !h.Delivered {
 		t.Fatalf("request hop %+v", h)
 	}
 	if h := hop(t, r, "ping6", "echo request", "web-eni", "ingress"); !h.Mirrored || h.Rule != 120 || !strings.HasPrefix(h.Flow, "icmpv6 ") {
