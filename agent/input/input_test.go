@@ -78,10 +78,12 @@ func TestUDPReusePortSockets(t *testing.T) {
 	}
 }
 
-func TestRxqOverflow(t *testing.T) {
+func TestParseControl(t *testing.T) {
 	const hdr = unix.SizeofCmsghdr
-	b := make([]byte, 64)
-	// A first control message of another type, then SO_RXQ_OVFL = 1234.
+	const align = hdr - 8
+	b := make([]byte, 128)
+	// A first control message of another type, then SO_RXQ_OVFL = 1234,
+	// then SO_TIMESTAMPNS.
 	putHdr := func(off, l int, level, typ int32) {
 		if hdr == 16 {
 			binary.NativeEndian.PutUint64(b[off:], uint64(l))
@@ -93,15 +95,90 @@ func TestRxqOverflow(t *testing.T) {
 			binary.NativeEndian.PutUint32(b[off+8:], uint32(typ))
 		}
 	}
+	next := func(off, l int) int { return off + (l+align-1)&^(align-1) }
 	putHdr(0, hdr+4, unix.SOL_IP, unix.IP_TTL)
-	second := (hdr + 4 + hdr - 9) &^ (hdr - 9)
+	second := next(0, hdr+4)
 	putHdr(second, hdr+4, unix.SOL_SOCKET, unix.SO_RXQ_OVFL)
 	binary.NativeEndian.PutUint32(b[second+hdr:], 1234)
-	if v, ok := rxqOverflow(b[:second+hdr+4]); !ok || v != 1234 {
-		t.Fatalf("rxqOverflow = %d, %v", v, ok)
+	third := next(second, hdr+4)
+	putHdr(third, hdr+2*align, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS)
+	want := time.Unix(1700000000, 123456789)
+	if align == 8 {
+		binary.NativeEndian.PutUint64(b[third+hdr:], uint64(want.Unix()))
+		binary.NativeEndian.PutUint64(b[third+hdr+8:], uint64(want.Nanosecond()))
+	} else {
+		binary.NativeEndian.PutUint32(b[third+hdr:], uint32(want.Unix()))
+		binary.NativeEndian.PutUint32(b[third+hdr+4:], uint32(want.Nanosecond()))
 	}
-	if _, ok := rxqOverflow(b[:hdr-1]); ok {
+	if c := parseControl(b[:third+hdr+2*align]); !c.hasOvfl || c.ovfl != 1234 || !c.ts.Equal(want) {
+		t.Fatalf("parseControl = %+v", c)
+	}
+	if c := parseControl(b[:second+hdr+4]); !c.hasOvfl || !c.ts.IsZero() {
+		t.Fatalf("without a timestamp: %+v", c)
+	}
+	if c := parseControl(b[:hdr-1]); c.hasOvfl || !c.ts.IsZero() {
 		t.Fatal("parsed a truncated header")
+	}
+}
+
+type stamps struct {
+	mu sync.Mutex
+	ts []time.Time
+}
+
+func (s *stamps) Datagram(b []byte, ts time.Time) {
+	s.mu.Lock()
+	s.ts = append(s.ts, ts)
+	s.mu.Unlock()
+}
+
+// Datagrams read in one batch keep the kernel's receive time each: two
+// sent 30 ms apart before the reader starts are 30 ms apart, not both
+// stamped with the batch's read time.
+func TestUDPDatagramsKeepTheirReceiveTimes(t *testing.T) {
+	u, err := ListenUDP(context.Background(), UDPConfig{Addr: "127.0.0.1:0", Sockets: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("udp", u.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	for i := 0; i < 2; i++ {
+		if i > 0 {
+			time.Sleep(30 * time.Millisecond)
+		}
+		if _, err := c.Write([]byte{8, 0, 0, 0, 0, 0, 1, 0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(20 * time.Millisecond) // both queued before the reader starts
+	h := &stamps{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- u.Run(ctx, func() DatagramHandler { return h }) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		h.mu.Lock()
+		n := len(h.ts)
+		h.mu.Unlock()
+		if n == 2 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if len(h.ts) != 2 {
+		t.Fatalf("%d datagrams", len(h.ts))
+	}
+	gap := h.ts[1].Sub(h.ts[0])
+	if gap < 25*time.Millisecond || h.ts[0].Before(start.Add(-time.Second)) || h.ts[0].After(start.Add(10*time.Millisecond)) {
+		t.Fatalf("receive times %v and %v (%v apart; sent from %v)", h.ts[0], h.ts[1], gap, start)
 	}
 }
 

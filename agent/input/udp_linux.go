@@ -86,6 +86,10 @@ func ListenUDP(ctx context.Context, cfg UDPConfig) (*UDP, error) {
 			}
 			// Best effort: the kernel's drop count in each message.
 			_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RXQ_OVFL, 1)
+			// Each datagram's kernel receive time: datagrams read in one
+			// batch keep their own times (production's response latency
+			// is measured between them).
+			_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
 		})
 		if err != nil {
 			return err
@@ -254,11 +258,16 @@ func (u *UDP) read(ctx context.Context, br batchReader, h DatagramHandler, drops
 			}
 			return fmt.Errorf("read udp: %w", err)
 		}
-		ts := time.Now()
+		batchTS := time.Now()
 		for i := 0; i < n; i++ {
 			m := &ms[i]
-			if d, ok := rxqOverflow(m.OOB[:m.NN]); ok {
-				drops.report(d, u.cfg.Drops)
+			c := parseControl(m.OOB[:m.NN])
+			if c.hasOvfl {
+				drops.report(c.ovfl, u.cfg.Drops)
+			}
+			ts := c.ts
+			if ts.IsZero() {
+				ts = batchTS // the kernel gave no receive time
 			}
 			if m.Flags&unix.MSG_TRUNC != 0 {
 				// Larger than our buffer: cannot be a whole datagram.
@@ -270,11 +279,19 @@ func (u *UDP) read(ctx context.Context, br batchReader, h DatagramHandler, drops
 	}
 }
 
-// rxqOverflow extracts the SO_RXQ_OVFL counter from control messages
-// (struct cmsghdr: length as a C long, level, type; data aligned to a long).
-func rxqOverflow(oob []byte) (uint32, bool) {
+// control is what a datagram's control messages say.
+type control struct {
+	ovfl    uint32 // the socket's drop counter (SO_RXQ_OVFL)
+	hasOvfl bool
+	ts      time.Time // the kernel's receive time (SO_TIMESTAMPNS); zero without
+}
+
+// parseControl reads the control messages (struct cmsghdr: length as a C
+// long, level, type; data aligned to a long) without allocating.
+func parseControl(oob []byte) control {
 	const hdr = unix.SizeofCmsghdr
 	const align = hdr - 8 // sizeof(long)
+	var c control
 	for len(oob) >= hdr {
 		var l int
 		if align == 8 {
@@ -285,10 +302,20 @@ func rxqOverflow(oob []byte) (uint32, bool) {
 		level := int32(binary.NativeEndian.Uint32(oob[align : align+4]))
 		typ := int32(binary.NativeEndian.Uint32(oob[align+4 : align+8]))
 		if l < hdr || l > len(oob) {
-			return 0, false
+			return c
 		}
-		if level == unix.SOL_SOCKET && typ == unix.SO_RXQ_OVFL && l >= hdr+4 {
-			return binary.NativeEndian.Uint32(oob[hdr : hdr+4]), true
+		switch {
+		case level == unix.SOL_SOCKET && typ == unix.SO_RXQ_OVFL && l >= hdr+4:
+			c.ovfl, c.hasOvfl = binary.NativeEndian.Uint32(oob[hdr:hdr+4]), true
+		case level == unix.SOL_SOCKET && typ == unix.SO_TIMESTAMPNS && l >= hdr+2*align:
+			// struct timespec: two C longs
+			var sec, nsec int64
+			if align == 8 {
+				sec, nsec = int64(binary.NativeEndian.Uint64(oob[hdr:])), int64(binary.NativeEndian.Uint64(oob[hdr+8:]))
+			} else {
+				sec, nsec = int64(int32(binary.NativeEndian.Uint32(oob[hdr:]))), int64(int32(binary.NativeEndian.Uint32(oob[hdr+4:])))
+			}
+			c.ts = time.Unix(sec, nsec)
 		}
 		next := (l + align - 1) &^ (align - 1)
 		if next >= len(oob) {
@@ -296,5 +323,5 @@ func rxqOverflow(oob []byte) (uint32, bool) {
 		}
 		oob = oob[next:]
 	}
-	return 0, false
+	return c
 }
