@@ -54,7 +54,10 @@ type Config struct {
 	// Mark is the SO_MARK of the service's own traffic (default DefaultMark).
 	Mark uint32
 	// PcapDir, when set, receives <TrafficMirrorTargetId>.pcapng per target:
-	// every datagram sent to it, as an outer Ethernet frame.
+	// every datagram sent to it, as an outer Ethernet frame. A copy sent
+	// directly (the default) reaches the receiver's interface exactly as
+	// recorded; a routed one (RoutedSend, or a receiver without a bridge
+	// port) differs on the wire in its IPv4 id, which the kernel fills in.
 	PcapDir string
 	// HealthCheck configures the checks of load balancers' targets.
 	HealthCheck HealthCheck

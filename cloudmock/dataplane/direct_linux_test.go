@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/sim"
@@ -29,7 +34,9 @@ type directCase struct {
 // straight onto the receiver's bridge port (the default) puts the same
 // bytes on the receiver's wire as the routed raw send (RoutedSend) did, but
 // the outer IPv4 id: AWS's copies carry id 0 with DF clear, and so do the
-// direct ones, where the kernel numbers the routed ones. It also holds every
+// direct ones, where the kernel numbers the routed ones. Sent directly, the
+// service's pcapng per target holds exactly the frames the receiver's
+// interface got. It also holds every
 // direct copy to the model's own frame (Decision.AppendFrame with the
 // router's MAC in the receiver's subnet as source), and has tshark read
 // the outer header. Receivers: tgt1 in another subnet than the source
@@ -73,7 +80,8 @@ func TestPrivilegedDirectSendMatchesRouted(t *testing.T) {
 		for _, s := range sinks {
 			s.reset()
 		}
-		svc, _ := startService(t, lab, spec, func(c *Config) { c.RoutedSend = routed })
+		pcapDir := t.TempDir()
+		svc, _ := startService(t, lab, spec, func(c *Config) { c.RoutedSend, c.PcapDir = routed, pcapDir })
 		inject(t, lab, "client", frames...)
 		want := len(cases) * len(frames)
 		if got := settle(want, sinks...); len(got) != want {
@@ -86,8 +94,13 @@ func TestPrivilegedDirectSendMatchesRouted(t *testing.T) {
 			got := wires[c.target].vxlan()[before[c.target]:]
 			if routed {
 				c.routed = got
-			} else {
-				c.direct = got
+				continue
+			}
+			c.direct = got
+			// Sent directly, the service's pcapng is what the receiver's
+			// wire carried, byte for byte.
+			if pc := readPcapng(t, filepath.Join(pcapDir, "tmt-"+c.target+".pcapng")); !equalFrames(pc, got) {
+				t.Errorf("%s: the service's pcapng (%d frames) is not the wire capture (%d frames)", c.target, len(pc), len(got))
 			}
 		}
 	}
@@ -145,6 +158,34 @@ func (c *directCase) compare(t *testing.T, lab *sim.Lab, m *cloudmock.Model) {
 		}
 		t.Logf("%s copy %d: %d bytes on the wire, routed id %#04x, direct id 0", c.target, i, len(direct), binary.BigEndian.Uint16(routed[18:]))
 	}
+}
+
+func readPcapng(t *testing.T, path string) [][]byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := pcapgo.NewNgReader(f, pcapgo.DefaultNgReaderOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]byte
+	for {
+		data, _, err := r.ReadPacketData()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, data)
+	}
+}
+
+func equalFrames(a, b [][]byte) bool {
+	return slices.EqualFunc(a, b, bytes.Equal)
 }
 
 // head is a frame's first 96 bytes, for failure messages.

@@ -17,7 +17,8 @@ import (
 )
 
 // pcapWriter writes what the service sends to one target, as whole outer
-// Ethernet frames, to <dir>/<target id>.pcapng. Senders of several source
+// Ethernet frames, to <dir>/<target id>.pcapng: for copies written directly
+// onto the receiver's bridge port, the bytes its interface receives. Senders of several source
 // ENIs share it, hence the mutex.
 //
 // After the first write error (disk full, file gone) later frames are not
