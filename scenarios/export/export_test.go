@@ -252,10 +252,19 @@ func TestExportAfterChanges(t *testing.T) {
 	if got.Traffic[0].HTTP.To != "prod" {
 		t.Errorf("traffic goes to %q, want prod", got.Traffic[0].HTTP.To)
 	}
-	// the exported state is the server's (less the IPv6 range it cannot say)
+	// the exported state is the server's, the IPv6 range included
 	ms, err := got.ModelSpec()
 	if err != nil {
 		t.Fatal(err)
+	}
+	v6 := false
+	for _, g := range ms.SecurityGroups {
+		for _, p := range g.IpPermissions {
+			v6 = v6 || len(p.Ipv6Ranges) == 1 && p.Ipv6Ranges[0].CidrIpv6 == "fd00::/64" && p.FromPort == 4789
+		}
+	}
+	if !v6 {
+		t.Errorf("the security group rule's IPv6 range fd00::/64 was not exported: %+v", ms.SecurityGroups)
 	}
 	if n := len(ms.TrafficMirrorSessions); n != 1 || ms.TrafficMirrorSessions[0].NetworkInterfaceId != "test-eni" || ms.TrafficMirrorSessions[0].TrafficMirrorFilterId != "all-egress" {
 		t.Errorf("sessions: %+v", ms.TrafficMirrorSessions)

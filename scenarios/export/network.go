@@ -20,9 +20,10 @@ type (
 		LoadBalancers  []outLB       `yaml:"loadBalancers,omitempty"`
 	}
 	outVPC struct {
-		Name      string      `yaml:"name"`
-		CidrBlock string      `yaml:"CidrBlock"`
-		Subnets   []outSubnet `yaml:"subnets,omitempty"`
+		Name          string      `yaml:"name"`
+		CidrBlock     string      `yaml:"CidrBlock"`
+		Ipv6CidrBlock string      `yaml:"Ipv6CidrBlock,omitempty"`
+		Subnets       []outSubnet `yaml:"subnets,omitempty"`
 	}
 	outPeering struct {
 		Name      string `yaml:"name"`
@@ -30,9 +31,10 @@ type (
 		PeerVpcId string `yaml:"PeerVpcId"`
 	}
 	outSubnet struct {
-		Name       string `yaml:"name"`
-		CidrBlock  string `yaml:"CidrBlock"`
-		NetworkAcl string `yaml:"networkAcl,omitempty"`
+		Name          string `yaml:"name"`
+		CidrBlock     string `yaml:"CidrBlock"`
+		Ipv6CidrBlock string `yaml:"Ipv6CidrBlock,omitempty"`
+		NetworkAcl    string `yaml:"networkAcl,omitempty"`
 	}
 	outACL struct {
 		Name    string        `yaml:"name"`
@@ -44,7 +46,8 @@ type (
 		Egress     bool          `yaml:"Egress,omitempty"`
 		Protocol   string        `yaml:"Protocol"`
 		RuleAction string        `yaml:"RuleAction"`
-		CidrBlock  string        `yaml:"CidrBlock"`
+		CidrBlock  string        `yaml:"CidrBlock,omitempty"`
+		Ipv6Block  string        `yaml:"Ipv6CidrBlock,omitempty"`
 		PortRange  *outPortRange `yaml:"PortRange,omitempty"`
 	}
 	outPortRange struct {
@@ -65,6 +68,7 @@ type (
 		FromPort                   *int   `yaml:"FromPort,omitempty"`
 		ToPort                     *int   `yaml:"ToPort,omitempty"`
 		CidrIp                     string `yaml:"CidrIp,omitempty"`
+		CidrIpv6                   string `yaml:"CidrIpv6,omitempty"`
 		SourceSecurityGroupId      string `yaml:"SourceSecurityGroupId,omitempty"`
 		DestinationSecurityGroupId string `yaml:"DestinationSecurityGroupId,omitempty"`
 		Description                string `yaml:"Description,omitempty"`
@@ -78,6 +82,8 @@ type (
 		Name             string   `yaml:"name"`
 		SubnetId         string   `yaml:"SubnetId"`
 		PrivateIpAddress string   `yaml:"PrivateIpAddress,omitempty"`
+		Ipv6Address      string   `yaml:"Ipv6Address,omitempty"`
+		PrimaryIpv6      bool     `yaml:"EnablePrimaryIpv6,omitempty"`
 		GroupSet         []string `yaml:"GroupSet,omitempty,flow"`
 		Description      string   `yaml:"Description,omitempty"`
 		MTU              int      `yaml:"mtu,omitempty"`
@@ -128,15 +134,12 @@ func (c *conv) network() outNetwork {
 		}
 	}
 	for _, v := range st.Vpcs {
-		ov := outVPC{Name: c.ref(v.VpcId), CidrBlock: v.CidrBlock}
-		if v.Ipv6CidrBlock != "" {
-			c.note("VPC %s: its IPv6 CIDR block %s is left out (scenario VPCs are IPv4 only)", ov.Name, v.Ipv6CidrBlock)
-		}
+		ov := outVPC{Name: c.ref(v.VpcId), CidrBlock: v.CidrBlock, Ipv6CidrBlock: v.Ipv6CidrBlock}
 		for _, sn := range st.Subnets {
 			if sn.VpcId != v.VpcId {
 				continue
 			}
-			os := outSubnet{Name: c.ref(sn.SubnetId), CidrBlock: sn.CidrBlock}
+			os := outSubnet{Name: c.ref(sn.SubnetId), CidrBlock: sn.CidrBlock, Ipv6CidrBlock: sn.Ipv6CidrBlock}
 			if a, ok := aclOf[sn.SubnetId]; ok {
 				os.NetworkAcl = c.ref(a)
 			}
@@ -155,11 +158,8 @@ func (c *conv) network() outNetwork {
 	for _, a := range st.NetworkAcls {
 		oa := outACL{Name: c.ref(a.NetworkAclId), VpcId: vpcRef(a.VpcId)}
 		for _, e := range a.Entries {
-			if e.CidrBlock == "" {
-				c.note("network ACL %s: entry %d (egress %v) on %s is left out (scenario entries are IPv4 only)", oa.Name, e.RuleNumber, e.Egress, e.Ipv6CidrBlock)
-				continue
-			}
-			oe := outACLEntry{RuleNumber: e.RuleNumber, Egress: e.Egress, Protocol: protocolName(e.Protocol), RuleAction: e.RuleAction, CidrBlock: e.CidrBlock}
+			oe := outACLEntry{RuleNumber: e.RuleNumber, Egress: e.Egress, Protocol: protocolName(e.Protocol), RuleAction: e.RuleAction,
+				CidrBlock: e.CidrBlock, Ipv6Block: e.Ipv6CidrBlock}
 			if e.PortRange != nil {
 				oe.PortRange = &outPortRange{From: e.PortRange.From, To: e.PortRange.To}
 			}
@@ -194,7 +194,7 @@ func (c *conv) securityGroup(g cloudmock.SecurityGroup, vpc string) outSG {
 		og.GroupDescription = orig.GroupDescription
 	}
 	og.Ingress = c.sgRules(og.Name, g.IpPermissions, false, orig)
-	if !allOutbound(g.IpPermissionsEgress) {
+	if !allOutbound(g.IpPermissionsEgress, c.dualStack(g.VpcId)) {
 		eg := c.sgRules(og.Name, g.IpPermissionsEgress, true, orig)
 		if eg == nil {
 			eg = []outSGRule{}
@@ -205,14 +205,29 @@ func (c *conv) securityGroup(g cloudmock.SecurityGroup, vpc string) outSG {
 }
 
 // allOutbound reports whether egress rules are the format's default: one
-// rule allowing every protocol to 0.0.0.0/0.
-func allOutbound(ps []cloudmock.IpPermission) bool {
+// rule allowing every protocol to 0.0.0.0/0, and to ::/0 in a dual-stack
+// VPC.
+func allOutbound(ps []cloudmock.IpPermission, dualStack bool) bool {
 	if len(ps) != 1 {
 		return false
 	}
 	p := ps[0]
 	all := p.IpProtocol == "-1" || p.IpProtocol == "all"
-	return all && len(p.IpRanges) == 1 && p.IpRanges[0].CidrIp == "0.0.0.0/0" && len(p.Ipv6Ranges) == 0 && len(p.UserIdGroupPairs) == 0
+	v6 := len(p.Ipv6Ranges) == 0
+	if dualStack {
+		v6 = len(p.Ipv6Ranges) == 1 && p.Ipv6Ranges[0].CidrIpv6 == "::/0"
+	}
+	return all && len(p.IpRanges) == 1 && p.IpRanges[0].CidrIp == "0.0.0.0/0" && v6 && len(p.UserIdGroupPairs) == 0
+}
+
+// dualStack reports whether the VPC has an IPv6 block.
+func (c *conv) dualStack(vpc string) bool {
+	for _, v := range c.st.Vpcs {
+		if v.VpcId == vpc {
+			return v.Ipv6CidrBlock != ""
+		}
+	}
+	return false
 }
 
 // sgRules writes IpPermissions as scenario rules: one rule per peer (CIDR
@@ -244,7 +259,9 @@ func (c *conv) sgRules(group string, ps []cloudmock.IpPermission, egress bool, o
 			out = append(out, o)
 		}
 		for _, r := range p.Ipv6Ranges {
-			c.note("security group %s: the rule for %s %d-%d from %s is left out (scenario rules are IPv4 only)", group, base.IpProtocol, p.FromPort, p.ToPort, r.CidrIpv6)
+			o := base
+			o.CidrIpv6 = r.CidrIpv6
+			out = append(out, o)
 		}
 	}
 	return out
@@ -318,16 +335,13 @@ func (c *conv) instances() []outInstance {
 		}
 		oe := outENI{
 			Name: c.ref(e.NetworkInterfaceId), SubnetId: c.ref(e.SubnetId), PrivateIpAddress: e.PrivateIpAddress,
-			MTU: e.Mtu,
+			Ipv6Address: e.Ipv6Address, PrimaryIpv6: e.EnablePrimaryIpv6, MTU: e.Mtu,
 		}
 		for _, g := range e.Groups {
 			oe.GroupSet = append(oe.GroupSet, c.ref(g))
 		}
 		if o := c.e.origENI(c.origName(e.NetworkInterfaceId, gHost)); o != nil {
 			oe.Description = o.Description
-		}
-		if e.Ipv6Address != "" {
-			c.note("network interface %s: its IPv6 address %s is left out (scenario interfaces are IPv4 only)", oe.Name, e.Ipv6Address)
 		}
 		out[i].NetworkInterfaces = append(out[i].NetworkInterfaces, oe)
 	}
