@@ -99,9 +99,10 @@ type Delivery struct {
 // of the datagram it receives (the copy's outer UDP 5-tuple, so each inner
 // flow sticks to one appliance) and forwards the copy in GENEVE from its
 // own address: the appliance's subnet ACL and groups must then allow
-// inbound UDP 6081 from the GWLB's address. The endpoint has no security
-// group, and its subnet's ACL is not checked (the model gives the endpoint
-// and the GWLB one address).
+// inbound UDP 6081 from the GWLB's address. Before that, the endpoint's
+// subnet ACL must let the copy in (UDP 4789 from the source ENI; the
+// endpoint has no security group; the model gives the endpoint and the
+// GWLB one address, in the load balancer's subnet).
 func (m *Model) Deliver(d *Decision) Delivery {
 	var dl Delivery
 	if !d.Mirrored || d.session == nil {
@@ -134,6 +135,11 @@ func (m *Model) Deliver(d *Decision) Delivery {
 		}
 		h := outerHash(&d.Outer)
 		if t.kind == targetGWLB {
+			if rule, ok := t.lb.endpointAllows(&d.Outer); !ok {
+				dl.Reason, dl.RuleNumber = DroppedByTargetNACL, rule
+				dl.To, dl.ToId = t.lb.ip, t.lb.endpoint
+				return dl
+			}
 			h = gwlbFlowHash(&d.Outer)
 		}
 		var b *backend
@@ -187,6 +193,18 @@ func (m *Model) vpcID(i int) string {
 		return ""
 	}
 	return m.vpcIDs[i]
+}
+
+// endpointAllows applies a Gateway Load Balancer endpoint's subnet ACL
+// (inbound, only across the subnet's boundary) to the copy, UDP 4789 from
+// the source ENI; it returns the rule that decided.
+func (lb *loadBalancer) endpointAllows(o *Outer) (int, bool) {
+	if lb.nacl == nil || lb.subnet.Contains(o.Src) {
+		return 0, true
+	}
+	f := Flow{EtherType: EtherTypeIPv4, Proto: ProtoUDP, Src: o.Src, Dst: o.Dst, SrcPort: o.SrcPort, DstPort: o.DstPort, HasPorts: true}
+	allow, rule := lb.nacl.eval(false, &f)
+	return rule, allow
 }
 
 // outerHash hashes the outer 5-tuple (protocol UDP).

@@ -54,8 +54,9 @@
 //     by rendezvous hashing of a symmetric hash of the copy's outer UDP
 //     5-tuple (so an inner flow sticks to one appliance), wrapped in GENEVE
 //     (UDP 6081, RFC 8926) from the GWLB's address with AWS's TLVs (class
-//     0x0108: endpoint id, attachment id, flow cookie); the appliance's ACL
-//     and groups must allow UDP 6081 from the GWLB (Decision.AppendWire
+//     0x0108: endpoint id, attachment id, flow cookie); the endpoint
+//     subnet's ACL must allow UDP 4789 from the source, the appliance's ACL
+//     and groups UDP 6081 from the GWLB (Decision.AppendWire
 //     writes those bytes). The copy is cut to 8500 - 54 = 8446 bytes of
 //     inner packet (the model reaches an endpoint over IPv4; 8426 = 8500 -
 //     74 is the figure for a copy carried over IPv6), so the VXLAN datagram

@@ -323,3 +323,38 @@ func FuzzGWLBWire(f *testing.F) {
 		}
 	})
 }
+
+// TestGWLBEndpointSubnetACL: the copy reaches the endpoint as UDP 4789
+// from the source ENI, so the endpoint subnet's network ACL must let it in
+// (inbound, stateless, first match); then the appliance's ACL is checked
+// for GENEVE from the GWLB.
+func TestGWLBEndpointSubnetACL(t *testing.T) {
+	withACL := func(entries ...NetworkAclEntry) Spec {
+		s := gwlbSpec()
+		s.NetworkAcls = append(s.NetworkAcls, NetworkAcl{NetworkAclId: "acl-gwlb", VpcId: "vpc-1",
+			Associations: []NetworkAclAssociation{{SubnetId: "subnet-gwlb"}}, Entries: entries})
+		return s
+	}
+	allow := NetworkAclEntry{RuleNumber: 100, Protocol: "udp", RuleAction: "allow", CidrBlock: "10.0.0.0/28", PortRange: &PortRange{From: 4789, To: 4789}}
+	deny := NetworkAclEntry{RuleNumber: 50, Protocol: "-1", RuleAction: "deny", CidrBlock: "10.0.0.5/32"}
+	for _, c := range []struct {
+		name string
+		spec Spec
+		want DeliveryReason
+		rule int
+	}{
+		{"no acl", gwlbSpec(), Delivered, 100},
+		{"acl opens 4789 from the source", withACL(allow), Delivered, 100},
+		{"acl default deny", withACL(), DroppedByTargetNACL, 0},
+		{"acl denies the source first", withACL(deny, allow), DroppedByTargetNACL, 50},
+	} {
+		m := mustNew(t, c.spec)
+		_, dl, _ := gwlbDeliver(t, m, tcp("203.0.113.9", "10.0.0.5", 40000, 80), Ingress)
+		if dl.Reason != c.want || dl.RuleNumber != c.rule {
+			t.Errorf("%s: %v rule %d, want %v rule %d (%s)", c.name, dl.Reason, dl.RuleNumber, c.want, c.rule, dl)
+		}
+		if c.want == DroppedByTargetNACL && (dl.ToId != "vpce-0123456789abcdef0" || !strings.Contains(dl.String(), "denies inbound UDP 4789 from the source")) {
+			t.Errorf("%s: %s", c.name, dl)
+		}
+	}
+}

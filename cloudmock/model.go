@@ -119,6 +119,12 @@ type loadBalancer struct {
 	backends    []*backend
 	// endpointID and attachmentID: a Gateway Load Balancer's GENEVE TLVs.
 	endpointID, attachmentID uint64
+	// endpoint, subnet and nacl: a Gateway Load Balancer endpoint's id,
+	// subnet and that subnet's network ACL (nil: allows all), which the
+	// copy (UDP 4789 from the source) must pass.
+	endpoint string
+	subnet   netip.Prefix
+	nacl     *nacl
 }
 
 type backend struct {
@@ -228,6 +234,13 @@ func New(spec Spec, opts ...Option) (*Model, error) {
 			lb.hasListener = true // a GWLB endpoint takes all traffic
 			lb.endpointID = EndpointID64(l.VpcEndpointId)
 			lb.attachmentID = attachmentID64(l.LoadBalancerArn, l.VpcEndpointId)
+			lb.endpoint = l.VpcEndpointId
+			if sn := r.subnets[l.SubnetId]; sn != nil {
+				lb.subnet, _ = netip.ParsePrefix(sn.CidrBlock)
+			}
+			if acl := r.aclOfSubnet[l.SubnetId]; acl != nil {
+				lb.nacl = compileNACL(acl)
+			}
 		}
 		for _, t := range l.Targets {
 			b := &backend{eni: m.enis[m.eniByID[t.NetworkInterfaceId]]}
