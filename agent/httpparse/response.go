@@ -375,6 +375,12 @@ func (p *ResponseParser) chunkLine(data []byte) ([]byte, bool) {
 		data = data[i+1:]
 		line, used = nextLine(p.buf)
 	}
+	if used > p.lim.MaxHeader {
+		// too large however it was cut (a split feed says so before
+		// the line's end arrives)
+		p.Desync(LossTooLarge)
+		return nil, false
+	}
 	p.resp.Size += used
 	p.buf = p.buf[:0]
 	if len(data) == 0 {
@@ -434,6 +440,15 @@ func parseResponseHead(b []byte, maxHeader int) (respHead, int, error) {
 		}
 		return h, 0, errIncomplete
 	}
+	// A line ending beyond the limit is too large, whatever it holds: the
+	// verdict a split feed gives once the limit is passed without the
+	// line's end, so the result does not depend on the cuts.
+	if !hasHTTPPrefix(line) {
+		return h, 0, errMalformed
+	}
+	if n > maxHeader {
+		return h, 0, errTooLarge
+	}
 	proto, status, err := parseStatusLine(line)
 	if err != nil {
 		return h, 0, err
@@ -454,6 +469,9 @@ func parseResponseHead(b []byte, maxHeader int) (respHead, int, error) {
 			return h, 0, errIncomplete
 		}
 		off += n
+		if off > maxHeader {
+			return h, 0, errTooLarge
+		}
 		if len(line) == 0 {
 			break
 		}
