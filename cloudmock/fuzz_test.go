@@ -12,6 +12,8 @@ func FuzzDecide(f *testing.F) {
 		tcp("203.0.113.9", "10.0.0.5", 40000, 80),
 		udp("10.0.0.5", "10.0.0.2", 5353, 53),
 		tcp("2001:db8::1", "2001:db8::5", 1, 80),
+		tcp("2001:db8:0:102::36", "2001:db8:0:100::5", 40000, 80),
+		{Proto: ProtoICMPv6, Src: addr("2001:db8:0:100::6"), Dst: addr("2001:db8:0:100::5"), ICMPType: 135},
 		{Proto: ProtoICMP, Src: addr("10.0.0.9"), Dst: addr("10.0.0.5"), ICMPType: 8},
 		{ARP: true, Src: addr("10.0.0.1"), Dst: addr("10.0.0.5")},
 	} {
@@ -21,12 +23,19 @@ func FuzzDecide(f *testing.F) {
 		}
 		f.Add(b, uint8(0), uint8(0))
 		f.Add(b, uint8(1), uint8(1))
+		f.Add(b, uint8(0), uint8(1)) // ingress at eni-web
 	}
 	s := truncSpec(func(s *Spec) { s.TrafficMirrorSessions[0].PacketLength = Ptr(200) })
 	m := mustNew(f, s)
 	n := mustNew(f, nlbSpec(true))
+	// o carries its copies over IPv6 (eni-web and eni-adapter primary).
+	o := mustNew(f, truncSpec(func(s *Spec) {
+		dualStack(s)
+		primaryIPv6(s)
+		s.NetworkInterfaces[1].Mtu = 1500
+	}))
 	f.Fuzz(func(t *testing.T, b []byte, dir uint8, eni uint8) {
-		for _, mm := range []*Model{m, n} {
+		for _, mm := range []*Model{m, n, o} {
 			d := mm.Decide(ENIRef(int(eni%5)-1), Direction(dir&1), b)
 			buf := d.AppendFrame(nil, FrameHeader{}, b)
 			dl := mm.Deliver(&d)
@@ -43,6 +52,19 @@ func FuzzDecide(f *testing.F) {
 			}
 			if d.Outer.SrcPort < 65408 || d.Outer.DstPort != VXLANPort {
 				t.Fatalf("outer ports %d -> %d", d.Outer.SrcPort, d.Outer.DstPort)
+			}
+			if d.Outer.Src.Is6() {
+				// payload length = UDP length; the UDP checksum verifies
+				udpLen := UDPHeaderLen + VXLANHeaderLen + d.InnerLen(len(b))
+				if len(buf) != 14+OuterIPv6Len+udpLen || int(buf[18])<<8|int(buf[19]) != udpLen || int(buf[58])<<8|int(buf[59]) != udpLen {
+					t.Fatalf("outer IPv6 frame %d bytes, payload length %d, UDP length %d, want %d", len(buf), int(buf[18])<<8|int(buf[19]), int(buf[58])<<8|int(buf[59]), udpLen)
+				}
+				// Over a segment with a right checksum in place the sum is
+				// 0xffff, its complement 0, which udp6Checksum returns as 0xffff.
+				if c := udp6Checksum([16]byte(buf[22:38]), [16]byte(buf[38:54]), buf[54:]); c != 0xffff {
+					t.Fatalf("outer UDP checksum does not verify: %#04x", c)
+				}
+				continue
 			}
 			if want := OuterIPv4Len + UDPHeaderLen + VXLANHeaderLen + d.InnerLen(len(b)); len(buf) != 14+want || int(buf[16])<<8|int(buf[17]) != want {
 				t.Fatalf("outer frame %d bytes, IPv4 length field %d, want %d", len(buf), int(buf[16])<<8|int(buf[17]), want)
