@@ -25,8 +25,9 @@ const (
 	// NoHealthyTarget: the load balancer has no healthy registered target.
 	NoHealthyTarget
 	// NoRouteToTarget: the target is in another VPC that the source VPC
-	// has no route to (no active peering connection between them): the
-	// copy follows the source VPC's route table and is lost.
+	// has no route to (no active peering connection between them, no
+	// transit gateway both are attached to): the copy follows the source
+	// VPC's route table and is lost.
 	NoRouteToTarget
 )
 
@@ -80,9 +81,10 @@ type Delivery struct {
 	// registered targets were healthy when the receiver was chosen.
 	Healthy, Registered int
 	// FromVpc and ToVpc are the source ENI's VPC and the target's (its
-	// ENI's, or its load balancer's); Via is the peering connection that
-	// carries the copy between them ("" within one VPC).
-	FromVpc, ToVpc, Via string
+	// ENI's, or its load balancer's); Via is the peering connection or
+	// transit gateway that carries the copy between them ("" within one
+	// VPC), ViaKind says which ("peering connection", "transit gateway").
+	FromVpc, ToVpc, Via, ViaKind string
 }
 
 // Deliver checks a mirrored copy on its way to the target: first the
@@ -120,7 +122,7 @@ func (m *Model) Deliver(d *Decision) Delivery {
 			to = t.lb.vpc
 		}
 		p := m.path(src.vpc, to)
-		dl.FromVpc, dl.ToVpc, dl.Via = m.vpcID(src.vpc), m.vpcID(to), p.via
+		dl.FromVpc, dl.ToVpc, dl.Via, dl.ViaKind = m.vpcID(src.vpc), m.vpcID(to), p.via, p.viaKind()
 		if p.kind == pathNone {
 			dl.Reason = NoRouteToTarget
 			return dl
@@ -286,7 +288,7 @@ func (dl Delivery) String() string {
 				dl.ToId, dl.To, dl.TargetId, dl.Healthy, dl.Registered, dl.From, dl.Tunnel.SrcPort, GenevePort, dl.Tunnel.EndpointID, dl.Tunnel.AttachmentID, dl.Tunnel.FlowCookie)
 		}
 		if dl.Via != "" {
-			s += fmt.Sprintf(", from VPC %s to VPC %s through peering connection %s", dl.FromVpc, dl.ToVpc, dl.Via)
+			s += fmt.Sprintf(", from VPC %s to VPC %s through %s %s", dl.FromVpc, dl.ToVpc, dl.ViaKind, dl.Via)
 		}
 		return s
 	case DeliveryNotMirrored:
@@ -304,7 +306,7 @@ func (dl Delivery) String() string {
 	case NoHealthyTarget:
 		return fmt.Sprintf("lost: the load balancer of target %s has no healthy registered target", dl.TargetId)
 	case NoRouteToTarget:
-		return fmt.Sprintf("lost: target %s is in VPC %s and the source's VPC %s has no route to it (copies follow the source VPC's route table: peer the two VPCs)", dl.TargetId, dl.ToVpc, dl.FromVpc)
+		return fmt.Sprintf("lost: target %s is in VPC %s and the source's VPC %s has no route to it (copies follow the source VPC's route table: peer the two VPCs or attach both to a transit gateway)", dl.TargetId, dl.ToVpc, dl.FromVpc)
 	}
 	return dl.Reason.String()
 }

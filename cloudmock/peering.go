@@ -114,6 +114,7 @@ const (
 	pathNone  pathKind = iota // no route
 	pathLocal                 // the same VPC
 	pathPeering
+	pathTransitGateway
 )
 
 // vpcPath is the route from one VPC to another: the connection's id.
@@ -150,6 +151,7 @@ func (m *Model) buildPaths(s *Spec) {
 			m.paths[b][a] = m.paths[a][b]
 		}
 	}
+	m.addTransitGatewayPaths(s, idx)
 }
 
 // path returns the route from VPC index a to b.
@@ -161,7 +163,7 @@ func (m *Model) path(a, b int) vpcPath {
 }
 
 // VpcRoute describes how VPC from reaches VPC to: "local", "peering
-// <id>", or "" (no route).
+// connection <id>", "transit gateway <id>", or "" (no route).
 func (m *Model) VpcRoute(from, to string) string {
 	a, b := -1, -1
 	for i, id := range m.vpcIDs {
@@ -176,8 +178,8 @@ func (m *Model) VpcRoute(from, to string) string {
 	switch p.kind {
 	case pathLocal:
 		return "local"
-	case pathPeering:
-		return fmt.Sprintf("peering %s", p.via)
+	case pathPeering, pathTransitGateway:
+		return fmt.Sprintf("%s %s", p.viaKind(), p.via)
 	}
 	return ""
 }

@@ -203,3 +203,77 @@ func TestDeliverAcrossPeeringDoesNotAllocate(t *testing.T) {
 		t.Errorf("Deliver allocates %v per run", n)
 	}
 }
+
+// tgwSpec is inspectionSpec with a transit gateway instead of the
+// peerings: app-a and the inspection VPC are attached, app-b is not.
+func tgwSpec() Spec {
+	s := inspectionSpec()
+	s.VpcPeeringConnections = nil
+	s.TransitGateways = []TransitGateway{{TransitGatewayId: "tgw-1"}}
+	s.TransitGatewayVpcAttachments = []TransitGatewayVpcAttachment{
+		{TransitGatewayAttachmentId: "tgw-attach-a", TransitGatewayId: "tgw-1", VpcId: "vpc-a"},
+		{TransitGatewayAttachmentId: "tgw-attach-insp", TransitGatewayId: "tgw-1", VpcId: "vpc-insp"},
+	}
+	return s
+}
+
+func TestDeliverThroughTransitGateway(t *testing.T) {
+	m := mustNew(t, tgwSpec())
+	for _, c := range []struct {
+		eni, src string
+		want     DeliveryReason
+		via      string
+	}{{"eni-web-a", "10.1.0.5", Delivered, "tgw-1"}, {"eni-web-b", "10.2.0.5", NoRouteToTarget, ""}} {
+		d := m.Decide(mustENI(t, m, c.eni), Ingress, frame(t, tcp("203.0.113.9", c.src, 40000, 80)))
+		dl := m.Deliver(&d)
+		if dl.Reason != c.want || dl.Via != c.via {
+			t.Errorf("%s: %v via %q, want %v via %q (%s)", c.eni, dl.Reason, dl.Via, c.want, c.via, dl)
+		}
+		if c.want == Delivered && !strings.Contains(dl.String(), "through transit gateway tgw-1") {
+			t.Errorf("%s: %s", c.eni, dl)
+		}
+	}
+	if got := m.VpcRoute("vpc-insp", "vpc-a"); got != "transit gateway tgw-1" {
+		t.Errorf("VpcRoute = %q", got)
+	}
+	// Attaching app-b too joins it (and app-a and app-b to each other).
+	s := tgwSpec()
+	s.TransitGatewayVpcAttachments = append(s.TransitGatewayVpcAttachments, TransitGatewayVpcAttachment{TransitGatewayAttachmentId: "tgw-attach-b", TransitGatewayId: "tgw-1", VpcId: "vpc-b"})
+	m = mustNew(t, s)
+	if m.VpcRoute("vpc-b", "vpc-insp") != "transit gateway tgw-1" || m.VpcRoute("vpc-a", "vpc-b") != "transit gateway tgw-1" {
+		t.Errorf("routes: %q %q", m.VpcRoute("vpc-b", "vpc-insp"), m.VpcRoute("vpc-a", "vpc-b"))
+	}
+}
+
+func TestValidateTransitGateway(t *testing.T) {
+	cases := []struct {
+		name, field, code, msg string
+		mod                    func(*Spec)
+	}{
+		{"unknown gateway", "TransitGatewayId", CodeTransitGatewayNotFound, `"tgw-x" does not exist`,
+			func(s *Spec) { s.TransitGatewayVpcAttachments[0].TransitGatewayId = "tgw-x" }},
+		{"unknown VPC", "VpcId", CodeVpcNotFound, `"vpc-x" does not exist`,
+			func(s *Spec) { s.TransitGatewayVpcAttachments[0].VpcId = "vpc-x" }},
+		{"attached twice", "VpcId", CodeDuplicateAttachment, "already attached to transit gateway tgw-1 by tgw-attach-a",
+			func(s *Spec) { s.TransitGatewayVpcAttachments[1].VpcId = "vpc-a" }},
+		{"overlap", "VpcId", CodeInvalidParameterValue, "overlaps VPC vpc-a",
+			func(s *Spec) {
+				s.Vpcs[1].CidrBlock, s.Subnets[1].CidrBlock, s.NetworkInterfaces[1].PrivateIpAddress = "10.1.0.0/16", "10.1.1.0/28", "10.1.1.5"
+				s.TransitGatewayVpcAttachments[1].VpcId = "vpc-b"
+			}},
+		{"peered and attached", "VpcId", CodeInvalidParameterValue, "peered by pcx-a and attached",
+			func(s *Spec) { s.VpcPeeringConnections = inspectionSpec().VpcPeeringConnections[:1] }},
+		{"duplicate attachment id", "TransitGatewayAttachmentId", CodeDuplicateID, "used twice",
+			func(s *Spec) { s.TransitGatewayVpcAttachments[1].TransitGatewayAttachmentId = "tgw-attach-a" }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := tgwSpec()
+			c.mod(&s)
+			errs := validationErrors(t, s.Validate())
+			if len(errs) != 1 || errs[0].Resource != "TransitGatewayVpcAttachment" || errs[0].Field != c.field || errs[0].Code != c.code || !strings.Contains(errs[0].Message, c.msg) {
+				t.Fatalf("got %v, want one on %s %s containing %q", errs, c.field, c.code, c.msg)
+			}
+		})
+	}
+}

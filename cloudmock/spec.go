@@ -13,14 +13,17 @@ type Spec struct {
 
 	Vpcs                  []Vpc                  `json:"Vpcs,omitempty" yaml:"Vpcs,omitempty"`
 	VpcPeeringConnections []VpcPeeringConnection `json:"VpcPeeringConnections,omitempty" yaml:"VpcPeeringConnections,omitempty"`
-	Subnets               []Subnet               `json:"Subnets,omitempty" yaml:"Subnets,omitempty"`
-	NetworkAcls           []NetworkAcl           `json:"NetworkAcls,omitempty" yaml:"NetworkAcls,omitempty"`
-	SecurityGroups        []SecurityGroup        `json:"SecurityGroups,omitempty" yaml:"SecurityGroups,omitempty"`
-	NetworkInterfaces     []NetworkInterface     `json:"NetworkInterfaces,omitempty" yaml:"NetworkInterfaces,omitempty"`
-	LoadBalancers         []LoadBalancer         `json:"LoadBalancers,omitempty" yaml:"LoadBalancers,omitempty"`
-	TrafficMirrorFilters  []TrafficMirrorFilter  `json:"TrafficMirrorFilters,omitempty" yaml:"TrafficMirrorFilters,omitempty"`
-	TrafficMirrorTargets  []TrafficMirrorTarget  `json:"TrafficMirrorTargets,omitempty" yaml:"TrafficMirrorTargets,omitempty"`
-	TrafficMirrorSessions []TrafficMirrorSession `json:"TrafficMirrorSessions,omitempty" yaml:"TrafficMirrorSessions,omitempty"`
+	TransitGateways       []TransitGateway       `json:"TransitGateways,omitempty" yaml:"TransitGateways,omitempty"`
+	// TransitGatewayVpcAttachments attach VPCs to transit gateways.
+	TransitGatewayVpcAttachments []TransitGatewayVpcAttachment `json:"TransitGatewayVpcAttachments,omitempty" yaml:"TransitGatewayVpcAttachments,omitempty"`
+	Subnets                      []Subnet                      `json:"Subnets,omitempty" yaml:"Subnets,omitempty"`
+	NetworkAcls                  []NetworkAcl                  `json:"NetworkAcls,omitempty" yaml:"NetworkAcls,omitempty"`
+	SecurityGroups               []SecurityGroup               `json:"SecurityGroups,omitempty" yaml:"SecurityGroups,omitempty"`
+	NetworkInterfaces            []NetworkInterface            `json:"NetworkInterfaces,omitempty" yaml:"NetworkInterfaces,omitempty"`
+	LoadBalancers                []LoadBalancer                `json:"LoadBalancers,omitempty" yaml:"LoadBalancers,omitempty"`
+	TrafficMirrorFilters         []TrafficMirrorFilter         `json:"TrafficMirrorFilters,omitempty" yaml:"TrafficMirrorFilters,omitempty"`
+	TrafficMirrorTargets         []TrafficMirrorTarget         `json:"TrafficMirrorTargets,omitempty" yaml:"TrafficMirrorTargets,omitempty"`
+	TrafficMirrorSessions        []TrafficMirrorSession        `json:"TrafficMirrorSessions,omitempty" yaml:"TrafficMirrorSessions,omitempty"`
 }
 
 // Vpc is a virtual network. Its resolver (Amazon DNS) is the base of

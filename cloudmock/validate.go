@@ -91,6 +91,7 @@ func (s *Spec) Validate() error {
 	v.vpcs(s)
 	v.subnets(s)
 	v.peerings(s)
+	v.transitGateways(s)
 	v.acls(s)
 	v.groups(s)
 	v.enis(s)

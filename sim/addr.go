@@ -103,6 +103,10 @@ func (t Topology) Resolve() (Topology, error) {
 func (t Topology) clone() Topology {
 	out := Topology{VPCs: make([]VPCSpec, len(t.VPCs)), Instances: make([]InstanceSpec, len(t.Instances)),
 		Peerings: append([]PeeringSpec(nil), t.Peerings...)}
+	for _, g := range t.TransitGateways {
+		g.VPCs = append([]string(nil), g.VPCs...)
+		out.TransitGateways = append(out.TransitGateways, g)
+	}
 	for i, v := range t.VPCs {
 		v.Subnets = append([]SubnetSpec(nil), v.Subnets...)
 		out.VPCs[i] = v

@@ -108,6 +108,10 @@ func (l *Lab) close() error {
 		f.nl.Close()
 		errs = append(errs, closeNS(f.ns, f.NsName))
 	}
+	for _, g := range l.transits {
+		g.nl.Close()
+		errs = append(errs, closeNS(g.ns, g.NsName))
+	}
 	for _, name := range slices.Backward(l.created) {
 		errs = append(errs, state.DeleteNamespace(name))
 	}

@@ -29,7 +29,11 @@
 //
 // A peering (Topology.Peerings) joins two VPCs of distinct CIDRs; a VPC
 // reaches only the VPCs it is peered with. Its link lives in the two fabric
-// namespaces, so it goes with them.
+// namespaces, so it goes with them. A transit gateway
+// (Topology.TransitGateways) is a namespace of its own, mlID-tgw.NAME,
+// listed in the state file, with a link mlID-tN to each attached VPC's
+// fabric and a route for each attached CIDR; each attached fabric routes
+// the other attached CIDRs to it.
 //
 // Every namespace of an IPv4-only VPC has IPv6 disabled (so captures hold
 // only what a scenario sends) and rp_filter off. A dual-stack VPC (an

@@ -32,6 +32,7 @@ type Lab struct {
 
 	fabrics   []*Fabric
 	peerings  []*Peering
+	transits  []*TransitGateway
 	instances []*Instance
 	created   []string // namespaces this lab created, in order
 
@@ -65,6 +66,25 @@ type Peering struct {
 	Name   string
 	VPCs   [2]string
 	IfName string
+}
+
+// TransitGateways returns every realised transit gateway, in topology
+// order.
+func (l *Lab) TransitGateways() []*TransitGateway {
+	return append([]*TransitGateway(nil), l.transits...)
+}
+
+// TransitGateway is a realised transit gateway: a namespace routing
+// between the VPCs attached to it, joined to each one's fabric by a veth
+// pair whose ends are both named Links[i] (for VPCs[i]).
+type TransitGateway struct {
+	Name   string
+	NsName string
+	VPCs   []string
+	Links  []string
+
+	ns netns.NsHandle
+	nl *netlink.Handle
 }
 
 // Instances returns every instance, in topology order.

@@ -154,3 +154,92 @@ func TestPrivilegedPeering(t *testing.T) {
 		t.Errorf("namespaces left after Close: %v", got)
 	}
 }
+
+// transited: peered()'s VPCs joined by a transit gateway that app-a and
+// insp are attached to (app-b is not).
+func transited() Topology {
+	t := peered()
+	t.Peerings = nil
+	t.TransitGateways = []TransitGatewaySpec{{Name: "hub", VPCs: []string{"app-a", "insp"}}}
+	return t
+}
+
+func TestValidateTransitGateways(t *testing.T) {
+	if err := transited().Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, field, want string
+		edit              func(*Topology)
+	}{
+		{"unknown VPC", "TransitGateways[0].VPCs[1]", `no VPC named "nope"`, func(t *Topology) { t.TransitGateways[0].VPCs[1] = "nope" }},
+		{"twice", "TransitGateways[0].VPCs[1]", "attached twice", func(t *Topology) { t.TransitGateways[0].VPCs[1] = "app-a" }},
+		{"overlap", "TransitGateways[0].VPCs[1]", "overlaps VPC app-a", func(t *Topology) {
+			t.VPCs[2].CIDR, t.VPCs[2].Subnets[0].CIDR = netip.MustParsePrefix("10.1.0.0/23"), netip.MustParsePrefix("10.1.1.16/28")
+		}},
+		{"also peered", "TransitGateways[0].VPCs[1]", "also peered by pcx", func(t *Topology) { t.Peerings = peered().Peerings[:1] }},
+		{"name", "TransitGateways[1].Name", "already used", func(t *Topology) { t.TransitGateways = append(t.TransitGateways, t.TransitGateways[0]) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			topo := transited()
+			c.edit(&topo)
+			for _, e := range validationErrors(t, topo.Validate()) {
+				if e.Field == c.field && strings.Contains(e.Message, c.want) {
+					return
+				}
+			}
+			t.Fatalf("no error on %s containing %q; got %v", c.field, c.want, topo.Validate())
+		})
+	}
+}
+
+// TestPrivilegedTransitGateway: VPCs attached to one transit gateway reach
+// each other through its namespace; an unattached one does not; the
+// namespace is in the state file and goes at Close with its links.
+func TestPrivilegedTransitGateway(t *testing.T) {
+	privtest.Require(t)
+	dir := t.TempDir()
+	lab, err := Realize(context.Background(), transited(), Options{StateDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := false
+	t.Cleanup(func() {
+		if !closed {
+			lab.Close()
+		}
+	})
+	ips := map[string]netip.Addr{}
+	for _, in := range lab.Instances() {
+		ips[in.Name] = in.ENIs[0].IP
+	}
+	for _, c := range []struct{ from, to string }{{"a", "i"}, {"i", "a"}} {
+		var r pingResult
+		err := lab.Instance(c.from).Run(func() (err error) { r, err = pingDF(ips[c.to], MaxMTU, 0x4245); return })
+		if err != nil || !r.reply || r.from != ips[c.to] {
+			t.Errorf("%s -> %s through the transit gateway: %v %v", c.from, c.to, r, err)
+		}
+	}
+	var r pingResult
+	if err := lab.Instance("b").Run(func() (err error) { r, err = pingDF(ips["i"], 100, 0x4246); return }); err == nil && r.reply {
+		t.Error("b reached i: it is attached to no transit gateway")
+	}
+	tgs := lab.TransitGateways()
+	if len(tgs) != 1 || len(tgs[0].Links) != 2 {
+		t.Fatalf("transit gateways %+v", tgs)
+	}
+	rec, err := state.Load(dir, lab.RunID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(rec.Namespaces, tgs[0].NsName) || !strings.HasPrefix(tgs[0].NsName, state.Prefix(lab.RunID())) {
+		t.Errorf("state file lacks %s: %v", tgs[0].NsName, rec.Namespaces)
+	}
+	closed = true
+	if err := lab.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if got := namespacesOf(t, lab.RunID()); len(got) != 0 {
+		t.Errorf("namespaces left after Close: %v", got)
+	}
+}

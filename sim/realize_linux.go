@@ -110,6 +110,9 @@ func (l *Lab) namespaceNames(id string) []string {
 	for _, in := range l.topo.Instances {
 		out = append(out, instanceNsName(id, in.Name))
 	}
+	for _, g := range l.topo.TransitGateways {
+		out = append(out, transitNsName(id, g.Name))
+	}
 	return out
 }
 
@@ -136,6 +139,13 @@ func (l *Lab) build(ctx context.Context) error {
 			return fmt.Errorf("peering %s: %w", p.Name, err)
 		}
 		l.peerings = append(l.peerings, pe)
+	}
+	n := 1
+	for _, g := range l.topo.TransitGateways {
+		if _, err := l.buildTransitGateway(g, n); err != nil {
+			return fmt.Errorf("transit gateway %s: %w", g.Name, err)
+		}
+		n += len(g.VPCs)
 	}
 	port := map[string]int{} // vpc -> fabric ports made so far
 	for _, spec := range l.topo.Instances {

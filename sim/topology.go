@@ -16,6 +16,8 @@ type Topology struct {
 	Instances []InstanceSpec `json:"instances"`
 	// Peerings join VPCs pairwise (VPC peering connections).
 	Peerings []PeeringSpec `json:"peerings,omitempty"`
+	// TransitGateways join the VPCs attached to each.
+	TransitGateways []TransitGatewaySpec `json:"transitGateways,omitempty"`
 }
 
 // VPCSpec is one VPC: an IPv4 CIDR cut into subnets. Each VPC is realised as

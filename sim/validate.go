@@ -59,6 +59,7 @@ func (t Topology) Validate() error {
 		t.validateInstance(&v, i, insts, ips)
 	}
 	t.validatePeerings(&v)
+	t.validateTransitGateways(&v)
 	perVPC := map[string]int{}
 	for _, in := range t.Instances {
 		perVPC[in.VPC] += len(in.ENIs)

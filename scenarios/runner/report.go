@@ -19,7 +19,7 @@ var lossCauses = map[string]string{
 	cloudmock.DroppedByTargetSG.String():   "no security group of the target allows inbound UDP 4789 from the source",
 	cloudmock.NoListener.String():          "the load balancer has no UDP 4789 listener (lost silently)",
 	cloudmock.NoHealthyTarget.String():     "the load balancer has no healthy registered target",
-	cloudmock.NoRouteToTarget.String():     "the target is in another VPC the source's VPC has no route to (no active peering)",
+	cloudmock.NoRouteToTarget.String():     "the target is in another VPC the source's VPC has no route to (no active peering, no transit gateway both are attached to)",
 }
 
 // losses lists, per session, the copies that did not reach their receiver.

@@ -1,0 +1,116 @@
+package cloudmock
+
+import "net/netip"
+
+// TransitGateway is a Regional router that attached VPCs reach each other
+// through. The model gives it AWS's defaults: one route table, with every
+// VPC attachment associated and its VPC's CIDR propagated, and the Spec's
+// route tables, which it does not have, hold a route to every other
+// attached VPC's CIDR through it. So every two VPCs attached to one
+// transit gateway reach each other.
+type TransitGateway struct {
+	TransitGatewayId string `json:"TransitGatewayId" yaml:"TransitGatewayId"`
+	Description      string `json:"Description,omitempty" yaml:"Description,omitempty"`
+}
+
+// TransitGatewayVpcAttachment attaches a VPC to a transit gateway.
+type TransitGatewayVpcAttachment struct {
+	TransitGatewayAttachmentId string `json:"TransitGatewayAttachmentId" yaml:"TransitGatewayAttachmentId"`
+	TransitGatewayId           string `json:"TransitGatewayId" yaml:"TransitGatewayId"`
+	VpcId                      string `json:"VpcId" yaml:"VpcId"`
+}
+
+// EC2 codes for transit gateways.
+const (
+	CodeTransitGatewayNotFound = "InvalidTransitGatewayID.NotFound"
+	CodeDuplicateAttachment    = "DuplicateTransitGatewayAttachment"
+)
+
+func (v *validator) transitGateways(s *Spec) {
+	seen := map[string]bool{}
+	tgws := map[string]bool{}
+	for i, g := range s.TransitGateways {
+		v.unique("TransitGateway", "TransitGatewayId", g.TransitGatewayId, i, seen)
+		tgws[g.TransitGatewayId] = true
+	}
+	const res = "TransitGatewayVpcAttachment"
+	type attached struct {
+		vpc, id string
+		cidr    netip.Prefix
+	}
+	on := map[string][]attached{} // transit gateway -> its attachments so far
+	peered := map[[2]string]string{}
+	for _, p := range s.VpcPeeringConnections {
+		if p.Active() {
+			a, b := p.RequesterVpcInfo.VpcId, p.AccepterVpcInfo.VpcId
+			peered[[2]string{min(a, b), max(a, b)}] = p.VpcPeeringConnectionId
+		}
+	}
+	seen = map[string]bool{}
+	for i, a := range s.TransitGatewayVpcAttachments {
+		id := a.TransitGatewayAttachmentId
+		v.unique(res, "TransitGatewayAttachmentId", id, i, seen)
+		if !tgws[a.TransitGatewayId] {
+			v.add(res, id, i, "TransitGatewayId", CodeTransitGatewayNotFound, "transit gateway %q does not exist", a.TransitGatewayId)
+			continue
+		}
+		vpc := v.r.vpcs[a.VpcId]
+		if vpc == nil {
+			v.add(res, id, i, "VpcId", CodeVpcNotFound, "VPC %q does not exist", a.VpcId)
+			continue
+		}
+		cidr, err := netip.ParsePrefix(vpc.CidrBlock)
+		if err != nil {
+			continue // reported on the VPC
+		}
+		ok := true
+		for _, o := range on[a.TransitGatewayId] {
+			switch {
+			case o.vpc == a.VpcId:
+				v.add(res, id, i, "VpcId", CodeDuplicateAttachment, "VPC %s is already attached to transit gateway %s by %s", a.VpcId, a.TransitGatewayId, o.id)
+			case o.cidr.Overlaps(cidr):
+				v.add(res, id, i, "VpcId", CodeInvalidParameterValue, "VPC %s (%s) overlaps VPC %s (%s), attached to transit gateway %s by %s: their propagated routes would conflict",
+					a.VpcId, cidr, o.vpc, o.cidr, a.TransitGatewayId, o.id)
+			case peered[[2]string{min(o.vpc, a.VpcId), max(o.vpc, a.VpcId)}] != "":
+				v.add(res, id, i, "VpcId", CodeInvalidParameterValue, "VPCs %s and %s are peered by %s and attached to transit gateway %s: give them one route, not two",
+					a.VpcId, o.vpc, peered[[2]string{min(o.vpc, a.VpcId), max(o.vpc, a.VpcId)}], a.TransitGatewayId)
+			default:
+				continue
+			}
+			ok = false
+			break
+		}
+		if ok {
+			on[a.TransitGatewayId] = append(on[a.TransitGatewayId], attached{a.VpcId, id, cidr})
+		}
+	}
+}
+
+// addTransitGatewayPaths joins every two VPCs attached to one transit
+// gateway (idx: VPC id -> index).
+func (m *Model) addTransitGatewayPaths(s *Spec, idx map[string]int) {
+	by := map[string][]int{}
+	for _, a := range s.TransitGatewayVpcAttachments {
+		by[a.TransitGatewayId] = append(by[a.TransitGatewayId], idx[a.VpcId])
+	}
+	for _, g := range s.TransitGateways {
+		for _, a := range by[g.TransitGatewayId] {
+			for _, b := range by[g.TransitGatewayId] {
+				if a != b && m.paths[a][b].kind == pathNone {
+					m.paths[a][b] = vpcPath{kind: pathTransitGateway, via: g.TransitGatewayId}
+				}
+			}
+		}
+	}
+}
+
+// ViaKind names what kind of connection a path's via is.
+func (p vpcPath) viaKind() string {
+	switch p.kind {
+	case pathPeering:
+		return "peering connection"
+	case pathTransitGateway:
+		return "transit gateway"
+	}
+	return ""
+}
