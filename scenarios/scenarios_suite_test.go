@@ -210,6 +210,13 @@ var libraryChecks = map[string]func(r *runner.Result, sum string){
 		Expect(byVNI[102]).To(BeNumerically("==", r.Sessions[1].Delivery["delivered"]), sum)
 		Expect(total).To(BeNumerically("==", r.Sessions[0].Delivery["delivered"]+r.Sessions[1].Delivery["delivered"]), sum)
 	},
+	"central-inspection-tgw.yaml": func(r *runner.Result, sum string) {
+		// every copy delivered through the transit gateway was captured
+		// at the collector, with its session's VNI
+		Expect(r.Arrivals).To(HaveLen(1), sum)
+		Expect(r.Arrivals[0].ByVNI[201]).To(BeNumerically("==", r.Sessions[0].Delivery["delivered"]), sum)
+		Expect(r.Arrivals[0].ByVNI[202]).To(BeNumerically("==", r.Sessions[1].Delivery["delivered"]), sum)
+	},
 	"inspection-no-route.yaml": func(r *runner.Result, sum string) {
 		Expect(r.Losses).To(ContainElement(ContainSubstring("no-route-to-target")), sum)
 	},

@@ -21,7 +21,7 @@ func AssignIDs(spec cloudmock.Spec, seed string) (cloudmock.Spec, map[string]str
 
 // AssignIDsIn is AssignIDs for a region and an account (they appear in
 // load balancer ARNs). Ids are "<prefix>-" + 17 lowercase hex digits of
-// SHA-256(seed, kind, name): vpc-, pcx-, subnet-, acl-, sg-, eni-, i- (instance
+// SHA-256(seed, kind, name): vpc-, pcx-, tgw-, tgw-attach-, subnet-, acl-, sg-, eni-, i- (instance
 // ids), vpce-, tmf-, tmfr-, tmt-, tms-; a load balancer becomes
 // arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/net|gwy/NAME/16hex.
 // The same seed, kind and name always give the same id, so a scenario file
@@ -40,6 +40,14 @@ func AssignIDsIn(spec cloudmock.Spec, seed, region, account string) (cloudmock.S
 	for i := range s.Subnets {
 		x := &s.Subnets[i]
 		x.SubnetId, x.VpcId = a.id("subnet", x.SubnetId), a.id("vpc", x.VpcId)
+	}
+	for i := range s.TransitGateways {
+		s.TransitGateways[i].TransitGatewayId = a.id("tgw", s.TransitGateways[i].TransitGatewayId)
+	}
+	for i := range s.TransitGatewayVpcAttachments {
+		x := &s.TransitGatewayVpcAttachments[i]
+		x.TransitGatewayAttachmentId = a.id("tgw-attach", x.TransitGatewayAttachmentId)
+		x.TransitGatewayId, x.VpcId = a.id("tgw", x.TransitGatewayId), a.id("vpc", x.VpcId)
 	}
 	for i := range s.VpcPeeringConnections {
 		x := &s.VpcPeeringConnections[i]

@@ -78,6 +78,12 @@ func specIDs(s *cloudmock.Spec) map[string]bool {
 	for _, x := range s.VpcPeeringConnections {
 		ids[x.VpcPeeringConnectionId] = true
 	}
+	for _, x := range s.TransitGateways {
+		ids[x.TransitGatewayId] = true
+	}
+	for _, x := range s.TransitGatewayVpcAttachments {
+		ids[x.TransitGatewayAttachmentId] = true
+	}
 	for _, x := range s.NetworkAcls {
 		ids[x.NetworkAclId] = true
 	}

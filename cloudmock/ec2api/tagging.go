@@ -20,6 +20,8 @@ func (s *Server) registerTagging(a map[string]actionFunc) {
 var taggable = []struct{ prefix, rtype, code, kind string }{
 	{"vpc-", "vpc", codeVpcNotFound, "vpc ID"},
 	{"pcx-", "vpc-peering-connection", cloudmock.CodePeeringNotFound, "vpcPeeringConnection ID"},
+	{"tgw-attach-", "transit-gateway-attachment", "InvalidTransitGatewayAttachmentID.NotFound", "transit gateway attachment ID"},
+	{"tgw-", "transit-gateway", cloudmock.CodeTransitGatewayNotFound, "transit gateway ID"},
 	{"subnet-", "subnet", codeSubnetNotFound, "subnet ID"},
 	{"sg-", "security-group", codeGroupNotFound, "security group"},
 	{"acl-", "network-acl", codeACLNotFound, "network ACL ID"},
@@ -44,6 +46,12 @@ func resourceTypes(spec *cloudmock.Spec) map[string]string {
 	}
 	for _, x := range spec.VpcPeeringConnections {
 		add(x.VpcPeeringConnectionId, "vpc-peering-connection")
+	}
+	for _, x := range spec.TransitGateways {
+		add(x.TransitGatewayId, "transit-gateway")
+	}
+	for _, x := range spec.TransitGatewayVpcAttachments {
+		add(x.TransitGatewayAttachmentId, "transit-gateway-attachment")
 	}
 	for _, x := range spec.Subnets {
 		add(x.SubnetId, "subnet")

@@ -122,6 +122,13 @@ func TestCentralInspection(t *testing.T) {
 			t.Errorf("%s hop %+v", c.flow, h)
 		}
 	}
+	r = explainFile(t, "../library/central-inspection-tgw.yaml", Options{})
+	for _, c := range []struct{ flow, eni string }{{"load-a", "web-a-eni"}, {"load-b", "web-b-eni"}} {
+		h := hop(t, r, c.flow, "request", c.eni, "ingress")
+		if !h.Delivered || h.Via != "hub" || !strings.Contains(h.Text, "through transit gateway hub") {
+			t.Errorf("%s hop %+v", c.flow, h)
+		}
+	}
 	r = explainFile(t, "../library/inspection-no-route.yaml", Options{})
 	h := hop(t, r, "http", "request", "web-eni", "ingress")
 	if !h.Mirrored || h.Delivered || h.Delivery != "no-route-to-target" || h.Via != "" {

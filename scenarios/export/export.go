@@ -56,6 +56,12 @@ func New(file string, src []byte, names map[string]string) (*Exporter, error) {
 	for _, pc := range nw.VPCPeeringConnections {
 		add(gPeering, pc.Name)
 	}
+	for _, g := range nw.TransitGateways {
+		add(gTGW, g.Name)
+		for _, a := range g.Attachments {
+			add(gTGWAtt, a.Name)
+		}
+	}
 	for _, a := range nw.NetworkAcls {
 		add(gACL, a.Name)
 	}
@@ -138,6 +144,12 @@ func newConv(e *Exporter, st cloudmock.Spec, tags map[string]map[string]string) 
 	}
 	for _, p := range st.VpcPeeringConnections {
 		w(gPeering, p.VpcPeeringConnectionId, p.VpcPeeringConnectionId)
+	}
+	for _, g := range st.TransitGateways {
+		w(gTGW, g.TransitGatewayId, g.TransitGatewayId)
+	}
+	for _, a := range st.TransitGatewayVpcAttachments {
+		w(gTGWAtt, a.TransitGatewayAttachmentId, a.TransitGatewayAttachmentId)
 	}
 	for _, s := range st.Subnets {
 		w(gSubnet, s.SubnetId, s.SubnetId)

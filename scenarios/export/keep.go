@@ -36,7 +36,7 @@ var expectRefs = map[string][]refKey{
 
 // groupWords names the groups in comments.
 var groupWords = map[string]string{
-	gVPC: "VPC", gPeering: "VPC peering connection", gSubnet: "subnet", gACL: "network ACL", gSG: "security group", gHost: "instance, network interface or load balancer",
+	gVPC: "VPC", gPeering: "VPC peering connection", gTGW: "transit gateway", gTGWAtt: "transit gateway attachment", gSubnet: "subnet", gACL: "network ACL", gSG: "security group", gHost: "instance, network interface or load balancer",
 	gFilter: "mirror filter", gTarget: "mirror target", gSession: "mirror session", gProgram: "program", gTraffic: "traffic step", gAny: "resource",
 }
 
@@ -166,7 +166,7 @@ func (c *conv) keepName(group, name string) {
 
 // groupOf is the group of a name of the original ("" if none has it).
 func (c *conv) groupOf(name string) string {
-	for _, g := range []string{gVPC, gPeering, gSubnet, gACL, gSG, gHost, gFilter, gTarget, gSession} {
+	for _, g := range []string{gVPC, gPeering, gTGW, gTGWAtt, gSubnet, gACL, gSG, gHost, gFilter, gTarget, gSession} {
 		if c.e.origSet[g][name] {
 			return g
 		}

@@ -16,6 +16,8 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,62}$`)
 const (
 	gVPC      = "vpc"
 	gPeering  = "pcx"
+	gTGW      = "tgw"
+	gTGWAtt   = "tgwattach"
 	gSubnet   = "subnet"
 	gACL      = "acl"
 	gSG       = "sg"

@@ -14,6 +14,7 @@ type (
 	outNetwork struct {
 		VPCs           []outVPC      `yaml:"vpcs"`
 		Peerings       []outPeering  `yaml:"vpcPeeringConnections,omitempty"`
+		Transits       []outTGW      `yaml:"transitGateways,omitempty"`
 		NetworkAcls    []outACL      `yaml:"networkAcls,omitempty"`
 		SecurityGroups []outSG       `yaml:"securityGroups,omitempty"`
 		Instances      []outInstance `yaml:"instances,omitempty"`
@@ -29,6 +30,15 @@ type (
 		Name      string `yaml:"name"`
 		VpcId     string `yaml:"VpcId"`
 		PeerVpcId string `yaml:"PeerVpcId"`
+	}
+	outTGW struct {
+		Name        string          `yaml:"name"`
+		Description string          `yaml:"Description,omitempty"`
+		Attachments []outAttachment `yaml:"attachments"`
+	}
+	outAttachment struct {
+		Name  string `yaml:"name"`
+		VpcId string `yaml:"VpcId"`
 	}
 	outSubnet struct {
 		Name          string `yaml:"name"`
@@ -154,6 +164,15 @@ func (c *conv) network() outNetwork {
 			continue
 		}
 		out.Peerings = append(out.Peerings, outPeering{Name: name, VpcId: c.ref(p.RequesterVpcInfo.VpcId), PeerVpcId: c.ref(p.AccepterVpcInfo.VpcId)})
+	}
+	for _, g := range st.TransitGateways {
+		og := outTGW{Name: c.ref(g.TransitGatewayId), Description: g.Description, Attachments: []outAttachment{}}
+		for _, a := range st.TransitGatewayVpcAttachments {
+			if a.TransitGatewayId == g.TransitGatewayId {
+				og.Attachments = append(og.Attachments, outAttachment{Name: c.ref(a.TransitGatewayAttachmentId), VpcId: c.ref(a.VpcId)})
+			}
+		}
+		out.Transits = append(out.Transits, og)
 	}
 	for _, a := range st.NetworkAcls {
 		oa := outACL{Name: c.ref(a.NetworkAclId), VpcId: vpcRef(a.VpcId)}

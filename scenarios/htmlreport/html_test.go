@@ -417,3 +417,20 @@ func TestWriteDrawsPeerings(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteNamesTransitGateways(t *testing.T) {
+	s, err := scenarios.Load("central-inspection-tgw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, doc := render(t, []Run{{Scenario: s, Result: &runner.Result{Scenario: s.Name, File: s.File}}})
+	titles := find(doc, byClass("vpc-title"))
+	if len(titles) != 3 {
+		t.Fatalf("%d VPC titles, want 3", len(titles))
+	}
+	for _, ti := range titles {
+		if !strings.Contains(text(ti), "attached to transit gateway hub") {
+			t.Errorf("VPC title %q does not name the transit gateway", text(ti))
+		}
+	}
+}

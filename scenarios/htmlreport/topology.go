@@ -50,7 +50,8 @@ type topoView struct {
 type vpcBox struct {
 	box
 	Name, CIDR string
-	// Peers names the VPCs this one is peered with ("" for none).
+	// Peers says whom the VPC is joined to: "peered with a, b; attached to
+	// transit gateway hub" ("" for none).
 	Peers   string
 	Subnets []subnetBox
 }
@@ -139,7 +140,7 @@ func layout(s *spec.Scenario, res *runner.Result) topoView {
 	}
 	peers := peersOf(s)
 	for _, vpc := range s.Network.VPCs {
-		vb := vpcBox{Name: vpc.Name, CIDR: prefix(vpc.CidrBlock), Peers: strings.Join(peers[vpc.Name], ", ")}
+		vb := vpcBox{Name: vpc.Name, CIDR: prefix(vpc.CidrBlock), Peers: peers[vpc.Name]}
 		vb.X, vb.Y = left, y
 		x := left + vpcPad
 		maxH := 0
@@ -212,17 +213,34 @@ func layout(s *spec.Scenario, res *runner.Result) topoView {
 func titleWidth(vb vpcBox) int {
 	w := 14 + 9*len([]rune("VPC "+vb.Name)) + 6 + 7*len(vb.CIDR) + 14
 	if vb.Peers != "" {
-		w += 6 + 7*len([]rune("· peered with "+vb.Peers))
+		w += 6 + 7*len([]rune("· "+vb.Peers))
 	}
 	return w
 }
 
-// peersOf lists, per VPC, the VPCs it is peered with, in file order.
-func peersOf(s *spec.Scenario) map[string][]string {
-	out := map[string][]string{}
+// peersOf says, per VPC, whom it is joined to: the VPCs it is peered
+// with, the transit gateways it is attached to, in file order.
+func peersOf(s *spec.Scenario) map[string]string {
+	peers, tgws := map[string][]string{}, map[string][]string{}
 	for _, pc := range s.Network.VPCPeeringConnections {
-		out[pc.VpcId] = append(out[pc.VpcId], pc.PeerVpcId)
-		out[pc.PeerVpcId] = append(out[pc.PeerVpcId], pc.VpcId)
+		peers[pc.VpcId] = append(peers[pc.VpcId], pc.PeerVpcId)
+		peers[pc.PeerVpcId] = append(peers[pc.PeerVpcId], pc.VpcId)
+	}
+	for _, g := range s.Network.TransitGateways {
+		for _, a := range g.Attachments {
+			tgws[a.VpcId] = append(tgws[a.VpcId], g.Name)
+		}
+	}
+	out := map[string]string{}
+	for _, v := range s.Network.VPCs {
+		var parts []string
+		if p := peers[v.Name]; len(p) > 0 {
+			parts = append(parts, "peered with "+strings.Join(p, ", "))
+		}
+		if g := tgws[v.Name]; len(g) > 0 {
+			parts = append(parts, "attached to transit gateway "+strings.Join(g, ", "))
+		}
+		out[v.Name] = strings.Join(parts, "; ")
 	}
 	return out
 }

@@ -77,6 +77,16 @@ func (s *Scenario) checkNetwork(c *problems) {
 			}
 		}
 	}
+	for i, g := range s.Network.TransitGateways {
+		for j, a := range g.Attachments {
+			p := fmt.Sprintf("network.transitGateways[%d].attachments[%d]", i, j)
+			if a.VpcId == "" {
+				c.at(p, "missing VpcId")
+			} else if _, ok := r.vpcs[a.VpcId]; !ok {
+				c.at(p+".VpcId", "no VPC named %q", a.VpcId)
+			}
+		}
+	}
 	for i, acl := range s.Network.NetworkAcls {
 		p := fmt.Sprintf("network.networkAcls[%d]", i)
 		s.checkVPCRef(c, p+".VpcId", acl.VpcId)

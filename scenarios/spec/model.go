@@ -45,6 +45,13 @@ func (s *Scenario) ModelSpec() (cloudmock.Spec, error) {
 			AccepterVpcInfo:        cloudmock.VpcPeeringConnectionVpcInfo{VpcId: pc.PeerVpcId},
 		})
 	}
+	for _, g := range s.Network.TransitGateways {
+		m.TransitGateways = append(m.TransitGateways, cloudmock.TransitGateway{TransitGatewayId: g.Name, Description: g.Description})
+		for _, a := range g.Attachments {
+			m.TransitGatewayVpcAttachments = append(m.TransitGatewayVpcAttachments, cloudmock.TransitGatewayVpcAttachment{
+				TransitGatewayAttachmentId: a.Name, TransitGatewayId: g.Name, VpcId: a.VpcId})
+		}
+	}
 	for _, a := range s.Network.NetworkAcls {
 		acl := cloudmock.NetworkAcl{NetworkAclId: a.Name, VpcId: orVPC(a.VpcId)}
 		for _, v := range s.Network.VPCs {
@@ -281,6 +288,11 @@ func (s *Scenario) modelPath(ve *cloudmock.ValidationError) string {
 		p := s.refPath(ve.Resource, ve.ID, fmt.Sprintf("network.vpcPeeringConnections[%d]", ve.Index))
 		return p + "." + rename(f, map[string]string{"VpcPeeringConnectionId": "name",
 			"RequesterVpcInfo.VpcId": "VpcId", "AccepterVpcInfo.VpcId": "PeerVpcId", "Status.Code": "name"})
+	case "TransitGateway":
+		return s.refPath(ve.Resource, ve.ID, fmt.Sprintf("network.transitGateways[%d]", ve.Index)) + ".name"
+	case "TransitGatewayVpcAttachment":
+		p := s.refPath(ve.Resource, ve.ID, "network.transitGateways")
+		return p + "." + rename(f, map[string]string{"TransitGatewayAttachmentId": "name", "TransitGatewayId": "name"})
 	case "Subnet":
 		return s.refPath(ve.Resource, ve.ID, "network.vpcs") + "." + rename(f, map[string]string{"SubnetId": "name", "VpcId": "name"})
 	case "NetworkAcl":

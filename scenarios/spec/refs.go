@@ -9,6 +9,7 @@ import (
 type refs struct {
 	vpcs      map[string]*VPC
 	peerings  map[string]*VPCPeeringConnection
+	tgws      map[string]*TransitGateway
 	subnets   map[string]subnetRef
 	acls      map[string]*NetworkACL
 	sgs       map[string]*SecurityGroup
@@ -45,7 +46,7 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,62}$`)
 
 func buildRefs(s *Scenario, c *problems) *refs {
 	r := &refs{
-		vpcs: map[string]*VPC{}, peerings: map[string]*VPCPeeringConnection{}, subnets: map[string]subnetRef{}, acls: map[string]*NetworkACL{},
+		vpcs: map[string]*VPC{}, peerings: map[string]*VPCPeeringConnection{}, tgws: map[string]*TransitGateway{}, subnets: map[string]subnetRef{}, acls: map[string]*NetworkACL{},
 		sgs: map[string]*SecurityGroup{}, instances: map[string]*Instance{}, enis: map[string]eniRef{},
 		lbs: map[string]*LoadBalancer{}, filters: map[string]*Filter{}, targets: map[string]*Target{},
 		sessions: map[string]*Session{}, programs: map[string]*Program{}, traffic: map[string]*Traffic{},
@@ -90,6 +91,16 @@ func buildRefs(s *Scenario, c *problems) *refs {
 	for i := range n.VPCPeeringConnections {
 		if pc := &n.VPCPeeringConnections[i]; add("VPC peering connection", fmt.Sprintf("network.vpcPeeringConnections[%d]", i), pc.Name) {
 			r.peerings[pc.Name] = pc
+		}
+	}
+	for i := range n.TransitGateways {
+		g := &n.TransitGateways[i]
+		p := fmt.Sprintf("network.transitGateways[%d]", i)
+		if add("transit gateway", p, g.Name) {
+			r.tgws[g.Name] = g
+		}
+		for j := range g.Attachments {
+			add("transit gateway attachment", fmt.Sprintf("%s.attachments[%d]", p, j), g.Attachments[j].Name)
 		}
 	}
 	for i := range n.NetworkAcls {
@@ -165,7 +176,8 @@ func buildRefs(s *Scenario, c *problems) *refs {
 
 // kindKeys maps the words used in messages to cloudmock's resource names.
 var kindKeys = map[string]string{
-	"VPC": "Vpc", "VPC peering connection": "VpcPeeringConnection", "subnet": "Subnet", "network ACL": "NetworkAcl", "security group": "SecurityGroup",
+	"VPC": "Vpc", "VPC peering connection": "VpcPeeringConnection", "subnet": "Subnet",
+	"transit gateway": "TransitGateway", "transit gateway attachment": "TransitGatewayVpcAttachment", "network ACL": "NetworkAcl", "security group": "SecurityGroup",
 	"instance": "Instance", "network interface": "NetworkInterface", "load balancer": "LoadBalancer",
 	"mirror filter": "TrafficMirrorFilter", "mirror target": "TrafficMirrorTarget", "mirror session": "TrafficMirrorSession",
 }

@@ -38,6 +38,13 @@ func (s *Scenario) rawTopology() sim.Topology {
 	for _, pc := range s.Network.VPCPeeringConnections {
 		t.Peerings = append(t.Peerings, sim.PeeringSpec{Name: pc.Name, VPCs: [2]string{pc.VpcId, pc.PeerVpcId}})
 	}
+	for _, g := range s.Network.TransitGateways {
+		tg := sim.TransitGatewaySpec{Name: g.Name}
+		for _, a := range g.Attachments {
+			tg.VPCs = append(tg.VPCs, a.VpcId)
+		}
+		t.TransitGateways = append(t.TransitGateways, tg)
+	}
 	vpcOf := func(subnet string) string {
 		if r, ok := s.refs.subnets[subnet]; ok {
 			return r.vpc.Name
@@ -64,7 +71,7 @@ func (s *Scenario) rawTopology() sim.Topology {
 	return t
 }
 
-var simFieldRE = regexp.MustCompile(`^(VPCs|Instances|Peerings)\[(\d+)\](.*)$`)
+var simFieldRE = regexp.MustCompile(`^(VPCs|Instances|Peerings|TransitGateways)\[(\d+)\](.*)$`)
 
 // simProblems maps sim's validation errors (fields like
 // Instances[2].ENIs[0].IP) back to places in the file.
@@ -102,6 +109,9 @@ func (s *Scenario) simPath(field string) string {
 	switch {
 	case m[1] == "VPCs":
 		p = fmt.Sprintf("network.vpcs[%d]", i)
+	case m[1] == "TransitGateways":
+		p = fmt.Sprintf("network.transitGateways[%d]", i)
+		m[3] = regexp.MustCompile(`^\.VPCs\[(\d+)\]`).ReplaceAllString(m[3], ".attachments[$1].VpcId")
 	case m[1] == "Peerings":
 		p = fmt.Sprintf("network.vpcPeeringConnections[%d]", i)
 		m[3] = strings.NewReplacer(".VPCs[0]", ".VpcId", ".VPCs[1]", ".PeerVpcId", ".VPCs", ".PeerVpcId").Replace(m[3])

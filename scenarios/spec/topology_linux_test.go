@@ -1,6 +1,9 @@
 package spec
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestTopologyForSim(t *testing.T) {
 	s := loadDefault(t)
@@ -52,4 +55,22 @@ network:
 	wantProblems(t, got,
 		`t.yaml:8:28: network.vpcPeeringConnections[cx].PeerVpcId: no VPC named "nowhere"`,
 		`t.yaml:9:7: network.vpcPeeringConnections[xc]: missing VpcId`)
+}
+
+func TestTransitGatewayProblemsMapToLines(t *testing.T) {
+	src := `name: t
+network:
+  vpcs:
+    - {name: a, CidrBlock: 10.1.0.0/24, subnets: [{name: sa, CidrBlock: 10.1.0.0/28}]}
+    - {name: b, CidrBlock: 10.1.0.0/23, subnets: [{name: sb, CidrBlock: 10.1.1.0/28}]}
+  transitGateways:
+    - name: hub
+      attachments:
+        - {name: hub-a, VpcId: a}
+        - {name: hub-b, VpcId: b}
+`
+	wantProblems(t, problemsOf(t, src),
+		"t.yaml:10:25: network.transitGateways[hub].attachments[hub-b].VpcId: transit gateway hub: VPC b (10.1.0.0/23) overlaps VPC a (10.1.0.0/24)")
+	wantProblems(t, problemsOf(t, strings.Replace(src, "VpcId: b}", "VpcId: c}", 1)),
+		`t.yaml:10:25: network.transitGateways[hub].attachments[hub-b].VpcId: no VPC named "c"`)
 }

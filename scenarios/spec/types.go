@@ -40,10 +40,12 @@ type Network struct {
 	// VPCPeeringConnections join VPCs pairwise; each implies the routes for
 	// the other VPC's whole CIDR on both sides.
 	VPCPeeringConnections []VPCPeeringConnection `yaml:"vpcPeeringConnections"`
-	NetworkAcls           []NetworkACL           `yaml:"networkAcls"`
-	SecurityGroups        []SecurityGroup        `yaml:"securityGroups"`
-	Instances             []Instance             `yaml:"instances"`
-	LoadBalancers         []LoadBalancer         `yaml:"loadBalancers"`
+	// TransitGateways join the VPCs attached to each.
+	TransitGateways []TransitGateway `yaml:"transitGateways"`
+	NetworkAcls     []NetworkACL     `yaml:"networkAcls"`
+	SecurityGroups  []SecurityGroup  `yaml:"securityGroups"`
+	Instances       []Instance       `yaml:"instances"`
+	LoadBalancers   []LoadBalancer   `yaml:"loadBalancers"`
 }
 
 // VPC is AWS::EC2::VPC with its subnets. Ipv6CidrBlock (optional, a /44 to
@@ -61,6 +63,21 @@ type VPCPeeringConnection struct {
 	Name      string `yaml:"name"`
 	VpcId     string `yaml:"VpcId"`
 	PeerVpcId string `yaml:"PeerVpcId"`
+}
+
+// TransitGateway is AWS::EC2::TransitGateway with its VPC attachments
+// (AWS::EC2::TransitGatewayAttachment, TransitGatewayId implied), all
+// associated with its one route table and propagated to it.
+type TransitGateway struct {
+	Name        string                     `yaml:"name"`
+	Description string                     `yaml:"Description"`
+	Attachments []TransitGatewayAttachment `yaml:"attachments"`
+}
+
+// TransitGatewayAttachment attaches VpcId to the transit gateway.
+type TransitGatewayAttachment struct {
+	Name  string `yaml:"name"`
+	VpcId string `yaml:"VpcId"`
 }
 
 // Subnet is AWS::EC2::Subnet; NetworkAcl names its network ACL (empty: the
