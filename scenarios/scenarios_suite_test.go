@@ -141,6 +141,7 @@ var libraryChecks = map[string]func(r *runner.Result, sum string){
 	"nlb-two-agents.yaml": func(r *runner.Result, sum string) {
 		Expect(r.Arrivals).To(HaveLen(2))
 		Expect(r.Arrivals[0].Total+r.Arrivals[1].Total).To(BeNumerically("==", r.Sessions[0].Delivery["delivered"]), sum)
+		expectFlowsStick(r, sum)
 	},
 	"gwlb-two-appliances.yaml": func(r *runner.Result, sum string) {
 		// every copy reached an appliance in GENEVE, both got some
@@ -150,6 +151,7 @@ var libraryChecks = map[string]func(r *runner.Result, sum string){
 			Expect(a.Geneve).To(Equal(a.Total), sum)
 		}
 		Expect(r.Arrivals[0].Geneve+r.Arrivals[1].Geneve).To(BeNumerically("==", r.Sessions[0].Delivery["delivered"]), sum)
+		expectFlowsStick(r, sum)
 	},
 	"gwlb-unhealthy-appliance.yaml": func(r *runner.Result, sum string) {
 		Expect(r.Arrivals).To(HaveLen(2))
@@ -244,6 +246,17 @@ var libraryChecks = map[string]func(r *runner.Result, sum string){
 	"third-party-tcpdump.yaml": func(r *runner.Result, sum string) {
 		Expect(r.Programs[1].Kind).To(Equal("command"))
 	},
+}
+
+// expectFlowsStick: the two receivers of a load balancer each got flows,
+// and no inner flow (connection) arrived at both.
+func expectFlowsStick(r *runner.Result, sum string) {
+	one, two := r.Arrivals[0].Flows(), r.Arrivals[1].Flows()
+	Expect(one).NotTo(BeEmpty(), sum)
+	Expect(two).NotTo(BeEmpty(), sum)
+	for _, f := range one {
+		Expect(two).NotTo(ContainElement(f), "flow %s arrived at both receivers\n%s", f, sum)
+	}
 }
 
 // libraryFailures are the library scenarios whose check catches a

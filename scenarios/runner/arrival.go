@@ -3,6 +3,8 @@ package runner
 import (
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
+	"sort"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
@@ -68,6 +70,30 @@ func (a *Arrival) record(b []byte) {
 		a.MinInnerByVNI[vni] = inner
 	}
 	a.MaxInnerByVNI[vni] = max(a.MaxInnerByVNI[vni], inner)
+	a.recordFlow(vx[8:])
+}
+
+// recordFlow remembers the inner IPv4 TCP or UDP flow of an inner frame.
+func (a *Arrival) recordFlow(eth []byte) {
+	if len(eth) < 14+20 || binary.BigEndian.Uint16(eth[12:]) != 0x0800 {
+		return
+	}
+	ip := eth[14:]
+	ihl := int(ip[0]&0x0f) * 4
+	if ip[0]>>4 != 4 || ihl < 20 || len(ip) < ihl+4 || (ip[9] != 6 && ip[9] != 17) {
+		return
+	}
+	f := innerFlow{proto: ip[9], a: [4]byte(ip[12:16]), b: [4]byte(ip[16:20]),
+		aPort: binary.BigEndian.Uint16(ip[ihl:]), bPort: binary.BigEndian.Uint16(ip[ihl+2:])}
+	if string(f.a[:]) > string(f.b[:]) || f.a == f.b && f.aPort > f.bPort {
+		f.a, f.b, f.aPort, f.bPort = f.b, f.a, f.bPort, f.aPort
+	}
+	if a.flows == nil {
+		a.flows = map[innerFlow]struct{}{}
+	}
+	if _, ok := a.flows[f]; ok || len(a.flows) < maxArrivalFlows {
+		a.flows[f] = struct{}{}
+	}
 }
 
 // ipv4UDP returns the UDP header and payload of an IPv4 packet (the first
@@ -123,5 +149,29 @@ func flatten(v any) map[string]float64 {
 		}
 	}
 	walk("", tree)
+	return out
+}
+
+// innerFlow is an inner IPv4 TCP or UDP flow, its two ends in order.
+type innerFlow struct {
+	proto        uint8
+	a, b         [4]byte
+	aPort, bPort uint16
+}
+
+// maxArrivalFlows bounds the flows an arrival remembers.
+const maxArrivalFlows = 4096
+
+// Flows returns the inner IPv4 TCP and UDP flows whose copies arrived
+// (both directions count as one flow), as "proto a:port-b:port" sorted; at
+// most 4096 are kept. Two receivers of one load balancer share none when
+// every flow sticks to one receiver.
+func (a *Arrival) Flows() []string {
+	out := make([]string, 0, len(a.flows))
+	for f := range a.flows {
+		out = append(out, fmt.Sprintf("%d %d.%d.%d.%d:%d-%d.%d.%d.%d:%d", f.proto,
+			f.a[0], f.a[1], f.a[2], f.a[3], f.aPort, f.b[0], f.b[1], f.b[2], f.b[3], f.bPort))
+	}
+	sort.Strings(out)
 	return out
 }

@@ -100,3 +100,29 @@ func byVNI(a *Arrival, vni uint32) *Arrival {
 	out.MaxInner, out.MinInner = a.MaxInnerByVNI[vni], a.MinInnerByVNI[vni]
 	return out
 }
+
+// tcpInner writes an inner IPv4 TCP header from a:ap to b:bp into a frame
+// built by vxlanFrame or geneveFrame (inner at offset off).
+func tcpInner(f []byte, off int, a, b [4]byte, ap, bp uint16) []byte {
+	in := f[off:]
+	in[12], in[13] = 0x08, 0x00
+	ip := in[14:]
+	ip[0], ip[9] = 0x45, 6
+	copy(ip[12:], a[:])
+	copy(ip[16:], b[:])
+	ip[20], ip[21], ip[22], ip[23] = byte(ap>>8), byte(ap), byte(bp>>8), byte(bp)
+	return f
+}
+
+func TestArrivalFlows(t *testing.T) {
+	a := &Arrival{ByVNI: map[uint32]int64{}, MaxInnerByVNI: map[uint32]int{}, MinInnerByVNI: map[uint32]int{}}
+	c, s := [4]byte{10, 0, 0, 6}, [4]byte{10, 0, 0, 5}
+	a.record(tcpInner(vxlanFrame(1, 60), 50, c, s, 40000, 80))
+	a.record(tcpInner(vxlanFrame(1, 60), 50, s, c, 80, 40000)) // the reply: same flow
+	a.record(tcpInner(geneveFrame(1, 60), 50+68, c, s, 40001, 80))
+	a.record(vxlanFrame(1, 60)) // not IPv4 inside: no flow
+	want := []string{"6 10.0.0.5:80-10.0.0.6:40000", "6 10.0.0.5:80-10.0.0.6:40001"}
+	if got := a.Flows(); len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("flows %q, want %q", got, want)
+	}
+}

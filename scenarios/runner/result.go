@@ -190,6 +190,10 @@ type Arrival struct {
 	// them (its buffer was full): the counts above are then too low.
 	CaptureDrops int64  `json:"captureDrops,omitempty"`
 	Error        string `json:"error,omitempty"`
+
+	// flows are the inner TCP/UDP flows seen (both directions as one),
+	// up to maxArrivalFlows; see Flows.
+	flows map[innerFlow]struct{}
 }
 
 // Comparison is a sameRequests check's detail. The programs' names have
