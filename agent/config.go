@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	respcmp "github.com/mirrorlab/mirrorlab/agent/compare"
@@ -190,6 +191,9 @@ func (c *Config) Validate() error {
 			bc.Destination = c.CompareBaseline
 			if err := bc.Validate(); err != nil {
 				add("compare-baseline: %v", err)
+			}
+			if strings.TrimRight(c.CompareBaseline, "/") == strings.TrimRight(c.Destination, "/") {
+				add("compare-baseline %s: is the -destination itself; the baseline is a second server running production's version (with the test server as its own baseline, every regression would count as noise)", c.CompareBaseline)
 			}
 		}
 		if _, err := respcmp.New(respcmp.Options{IgnoreHeaders: c.CompareIgnoreHeaders, IgnoreJSON: c.CompareIgnoreJSON}); err != nil {

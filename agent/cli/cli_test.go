@@ -78,6 +78,8 @@ func TestBadFlagsSayWhatToFix(t *testing.T) {
 		{[]string{"-destination", "http://x", "-input", "udp", "-pcap-file", "f.pcap"}, "-pcap-file f.pcap is read only with -input pcap, not -input udp"},
 		{[]string{"-destination", "http://x", "-input", "pcap", "-pcap-file", "f", "-interface", "eth0"}, "give one"},
 		{[]string{"-destination", "http://x", "-input", "pcap", "-interface", "eth0"}, "-interface eth0 is captured only with -input afpacket"},
+		{[]string{"-destination", "http://x", "-compare", "-compare-baseline", "http://x/"}, "compare-baseline http://x/: is the -destination itself"},
+		{[]string{"-destination", "http://x", "-compare-baseline", "http://y"}, "also give -compare"},
 	} {
 		code, _, stderr := run(t, context.Background(), tc.args...)
 		if code != 2 || !strings.Contains(stderr, tc.want) {
