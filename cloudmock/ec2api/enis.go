@@ -34,7 +34,8 @@ type xmlPrivateIP struct {
 }
 
 type xmlIPv6Address struct {
-	Ipv6Address string `xml:"ipv6Address"`
+	Ipv6Address   string `xml:"ipv6Address"`
+	IsPrimaryIpv6 bool   `xml:"isPrimaryIpv6"`
 }
 
 type xmlENI struct {
@@ -108,7 +109,7 @@ func (s *Server) toXMLENI(spec *cloudmock.Spec, e *cloudmock.NetworkInterface, t
 		Tags:       tags.xml(e.NetworkInterfaceId),
 	}
 	if e.Ipv6Address != "" {
-		x.IPv6 = []xmlIPv6Address{{Ipv6Address: e.Ipv6Address}}
+		x.IPv6 = []xmlIPv6Address{{Ipv6Address: e.Ipv6Address, IsPrimaryIpv6: e.EnablePrimaryIpv6}}
 	}
 	if e.InstanceId != "" {
 		x.Status = "in-use"
