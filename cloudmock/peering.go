@@ -95,6 +95,9 @@ func (v *validator) peerings(s *Spec) {
 		if cidr[0].Overlaps(cidr[1]) {
 			v.add(res, id, i, "AccepterVpcInfo.VpcId", CodeInvalidParameterValue,
 				"VPCs %s (%s) and %s (%s) have overlapping CIDR blocks: they cannot be peered", a, cidr[0], b, cidr[1])
+		} else if x, y, over := ipv6Overlap(v.r.vpcs[a], v.r.vpcs[b]); over {
+			v.add(res, id, i, "AccepterVpcInfo.VpcId", CodeInvalidParameterValue,
+				"VPCs %s (%s) and %s (%s) have overlapping IPv6 CIDR blocks: they cannot be peered", a, x, b, y)
 		}
 		if !p.Active() {
 			continue
@@ -105,6 +108,13 @@ func (v *validator) peerings(s *Spec) {
 		}
 		pairs[key] = id
 	}
+}
+
+// ipv6Overlap reports whether two dual-stack VPCs' IPv6 blocks overlap.
+func ipv6Overlap(a, b *Vpc) (x, y netip.Prefix, over bool) {
+	x, errA := netip.ParsePrefix(a.Ipv6CidrBlock)
+	y, errB := netip.ParsePrefix(b.Ipv6CidrBlock)
+	return x, y, errA == nil && errB == nil && x.Overlaps(y)
 }
 
 // pathKind is how a copy leaves the source VPC for the receiver's.

@@ -277,3 +277,16 @@ func TestValidateTransitGateway(t *testing.T) {
 		})
 	}
 }
+
+func TestValidatePeeringIPv6Overlap(t *testing.T) {
+	s := inspectionSpec()
+	s.Vpcs[0].Ipv6CidrBlock, s.Vpcs[2].Ipv6CidrBlock = "2001:db8:1::/56", "2001:db8:1::/56"
+	errs := validationErrors(t, s.Validate())
+	if len(errs) != 1 || errs[0].ID != "pcx-a" || !strings.Contains(errs[0].Message, "overlapping IPv6 CIDR blocks") {
+		t.Fatalf("got %v", errs)
+	}
+	s.Vpcs[2].Ipv6CidrBlock = "2001:db8:9::/56"
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -37,6 +37,7 @@ func (v *validator) transitGateways(s *Spec) {
 	type attached struct {
 		vpc, id string
 		cidr    netip.Prefix
+		v       *Vpc
 	}
 	on := map[string][]attached{} // transit gateway -> its attachments so far
 	peered := map[[2]string]string{}
@@ -71,6 +72,9 @@ func (v *validator) transitGateways(s *Spec) {
 			case o.cidr.Overlaps(cidr):
 				v.add(res, id, i, "VpcId", CodeInvalidParameterValue, "VPC %s (%s) overlaps VPC %s (%s), attached to transit gateway %s by %s: their propagated routes would conflict",
 					a.VpcId, cidr, o.vpc, o.cidr, a.TransitGatewayId, o.id)
+			case overlaps6(o.v, vpc):
+				v.add(res, id, i, "VpcId", CodeInvalidParameterValue, "VPC %s (%s) overlaps VPC %s (%s), attached to transit gateway %s by %s: their propagated routes would conflict",
+					a.VpcId, vpc.Ipv6CidrBlock, o.vpc, o.v.Ipv6CidrBlock, a.TransitGatewayId, o.id)
 			case peered[[2]string{min(o.vpc, a.VpcId), max(o.vpc, a.VpcId)}] != "":
 				v.add(res, id, i, "VpcId", CodeInvalidParameterValue, "VPCs %s and %s are peered by %s and attached to transit gateway %s: give them one route, not two",
 					a.VpcId, o.vpc, peered[[2]string{min(o.vpc, a.VpcId), max(o.vpc, a.VpcId)}], a.TransitGatewayId)
@@ -81,9 +85,14 @@ func (v *validator) transitGateways(s *Spec) {
 			break
 		}
 		if ok {
-			on[a.TransitGatewayId] = append(on[a.TransitGatewayId], attached{a.VpcId, id, cidr})
+			on[a.TransitGatewayId] = append(on[a.TransitGatewayId], attached{a.VpcId, id, cidr, vpc})
 		}
 	}
+}
+
+func overlaps6(a, b *Vpc) bool {
+	_, _, over := ipv6Overlap(a, b)
+	return over
 }
 
 // addTransitGatewayPaths joins every two VPCs attached to one transit

@@ -54,6 +54,8 @@ func (t Topology) validatePeerings(v *validator) {
 			v.add(f+".VPCs[1]", "peering %s joins VPC %s with itself", p.Name, a)
 		case cidr[0].IsValid() && cidr[1].IsValid() && cidr[0].Overlaps(cidr[1]):
 			v.add(f+".VPCs[1]", "peering %s: VPCs %s (%s) and %s (%s) overlap; peered VPCs need distinct CIDRs", p.Name, a, cidr[0], b, cidr[1])
+		case t.vpc(a).IPv6CIDR.IsValid() && t.vpc(b).IPv6CIDR.IsValid() && t.vpc(a).IPv6CIDR.Overlaps(t.vpc(b).IPv6CIDR):
+			v.add(f+".VPCs[1]", "peering %s: VPCs %s (%s) and %s (%s) overlap; peered VPCs need distinct CIDRs", p.Name, a, t.vpc(a).IPv6CIDR, b, t.vpc(b).IPv6CIDR)
 		default:
 			key := [2]string{min(a, b), max(a, b)}
 			if j, dup := pairs[key]; dup {

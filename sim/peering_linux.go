@@ -3,10 +3,10 @@ package sim
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"strconv"
 
 	"github.com/vishvananda/netlink"
-	"golang.org/x/sys/unix"
 
 	"github.com/mirrorlab/mirrorlab/sim/state"
 )
@@ -21,6 +21,7 @@ import (
 //	ip -n FABRIC_A route add CIDR_B via GW_B dev ml<id>-xN onlink
 //	(and the same from B to A)
 //
+// When both VPCs are dual-stack, their IPv6 CIDRs are routed the same way.
 // GW_x is the first address after the VPC's base (a subnet gateway's
 // place): no address is added to either end, so the link adds no range
 // that could collide with the VPCs'. A packet is routed by the source
@@ -46,18 +47,17 @@ func (l *Lab) buildPeering(n int, p PeeringSpec) (*Peering, error) {
 		}
 		links[k] = link
 	}
+	v6 := l.topo.vpc(p.VPCs[0]).DualStack() && l.topo.vpc(p.VPCs[1]).DualStack()
 	for k, f := range fs {
-		peer := fs[1-k]
-		gw := Gateway(peer.CIDR)
-		idx := links[k].Attrs().Index
-		nb := &netlink.Neigh{LinkIndex: idx, Family: unix.AF_INET, State: netlink.NUD_PERMANENT,
-			IP: gw.AsSlice(), HardwareAddr: links[1-k].Attrs().HardwareAddr}
-		if err := f.nl.NeighSet(nb); err != nil {
-			return nil, fmt.Errorf("neighbour %s on %s in %s: %w", gw, name, f.NsName, err)
+		peer := l.topo.vpc(fs[1-k].VPC)
+		cidrs := []netip.Prefix{peer.CIDR}
+		if v6 {
+			cidrs = append(cidrs, peer.IPv6CIDR)
 		}
-		r := &netlink.Route{LinkIndex: idx, Dst: ipNet(peer.CIDR), Gw: gw.AsSlice(), Flags: int(netlink.FLAG_ONLINK)}
-		if err := f.nl.RouteAdd(r); err != nil {
-			return nil, fmt.Errorf("route %s via %s dev %s in %s: %w", peer.CIDR, gw, name, f.NsName, err)
+		for _, c := range cidrs {
+			if err := onlinkRoute(f.nl, links[k], c, links[1-k].Attrs().HardwareAddr); err != nil {
+				return nil, fmt.Errorf("in %s: %w", f.NsName, err)
+			}
 		}
 	}
 	return &Peering{Name: p.Name, VPCs: p.VPCs, IfName: name}, nil

@@ -2,11 +2,14 @@ package sim
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
 	"github.com/mirrorlab/mirrorlab/sim/state"
@@ -241,5 +244,79 @@ func TestPrivilegedTransitGateway(t *testing.T) {
 	}
 	if got := namespacesOf(t, lab.RunID()); len(got) != 0 {
 		t.Errorf("namespaces left after Close: %v", got)
+	}
+}
+
+// dualStacked makes every VPC of t dual-stack (2001:db8:N::/56, the
+// subnet the /64 at its base) and gives every instance ::N there.
+func dualStacked(t Topology) Topology {
+	for i := range t.VPCs {
+		v := &t.VPCs[i]
+		v.IPv6CIDR = netip.MustParsePrefix("2001:db8:" + strconv.Itoa(i+1) + "::/56")
+		v.Subnets[0].IPv6CIDR = netip.MustParsePrefix("2001:db8:" + strconv.Itoa(i+1) + "::/64")
+	}
+	for i := range t.Instances {
+		in := &t.Instances[i]
+		for j, v := range t.VPCs {
+			if v.Name == in.VPC {
+				in.ENIs[0].IPv6 = netip.MustParseAddr("2001:db8:" + strconv.Itoa(j+1) + "::" + strconv.Itoa(10+i))
+			}
+		}
+	}
+	return t
+}
+
+// udpRoundTrip sends a datagram from one instance to another's address
+// and waits for the echo.
+func udpRoundTrip(t *testing.T, from, to *Instance, addr netip.Addr) error {
+	t.Helper()
+	var srv net.PacketConn
+	ap := netip.AddrPortFrom(addr, 7100).String()
+	if err := to.Run(func() (err error) { srv, err = net.ListenPacket("udp", ap); return }); err != nil {
+		return err
+	}
+	defer srv.Close()
+	go func() {
+		buf := make([]byte, 64)
+		if n, a, err := srv.ReadFrom(buf); err == nil {
+			srv.WriteTo(buf[:n], a)
+		}
+	}()
+	var cl net.Conn
+	if err := from.Run(func() (err error) { cl, err = net.Dial("udp", ap); return }); err != nil {
+		return err
+	}
+	defer cl.Close()
+	if _, err := cl.Write([]byte("ping")); err != nil {
+		return err
+	}
+	cl.SetReadDeadline(time.Now().Add(2 * time.Second))
+	buf := make([]byte, 64)
+	n, err := cl.Read(buf)
+	if err == nil && string(buf[:n]) != "ping" {
+		err = fmt.Errorf("echo %q", buf[:n])
+	}
+	return err
+}
+
+// TestPrivilegedDualStackPeeringAndTransitGateway: between dual-stack
+// VPCs, IPv6 crosses a peering and a transit gateway like IPv4.
+func TestPrivilegedDualStackPeeringAndTransitGateway(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		topo Topology
+	}{{"peering", dualStacked(peered())}, {"transit gateway", dualStacked(transited())}} {
+		t.Run(c.name, func(t *testing.T) {
+			lab := realize(t, c.topo)
+			a, i := lab.Instance("a"), lab.Instance("i")
+			for _, ip := range []netip.Addr{i.ENIs[0].IPv6, i.ENIs[0].IP} {
+				if err := udpRoundTrip(t, a, i, ip); err != nil {
+					t.Errorf("a -> i %s: %v", ip, err)
+				}
+			}
+			if err := udpRoundTrip(t, i, a, a.ENIs[0].IPv6); err != nil {
+				t.Errorf("i -> a %s: %v", a.ENIs[0].IPv6, err)
+			}
+		})
 	}
 }

@@ -49,6 +49,8 @@ func (t Topology) validateTransitGateways(v *validator) {
 					v.add(af, "transit gateway %s: VPC %s is attached twice", g.Name, name)
 				case o.CIDR.IsValid() && vpc.CIDR.IsValid() && o.CIDR.Overlaps(vpc.CIDR):
 					v.add(af, "transit gateway %s: VPC %s (%s) overlaps VPC %s (%s); attached VPCs need distinct CIDRs", g.Name, name, vpc.CIDR, o.Name, o.CIDR)
+				case o.IPv6CIDR.IsValid() && vpc.IPv6CIDR.IsValid() && o.IPv6CIDR.Overlaps(vpc.IPv6CIDR):
+					v.add(af, "transit gateway %s: VPC %s (%s) overlaps VPC %s (%s); attached VPCs need distinct CIDRs", g.Name, name, vpc.IPv6CIDR, o.Name, o.IPv6CIDR)
 				case peered[[2]string{min(o.Name, name), max(o.Name, name)}] != "":
 					v.add(af, "transit gateway %s: VPCs %s and %s are also peered by %s; give them one route, not two", g.Name, name, o.Name, peered[[2]string{min(o.Name, name), max(o.Name, name)}])
 				default:

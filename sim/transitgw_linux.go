@@ -23,10 +23,17 @@ func transitNsName(id, tgw string) string { return state.Prefix(id) + "tgw." + t
 //	ip -n FABRIC neigh replace GW_W lladdr MAC_TGW_END dev ml<id>-tN nud permanent   # every other attached W
 //	ip -n FABRIC route add CIDR_W via GW_W dev ml<id>-tN onlink
 //
-// (GW_x: the VPC's base + 1, as for peerings: no address is added.)
+// (GW_x: the VPC's base + 1, as for peerings: no address is added.) The
+// IPv6 CIDRs of dual-stack VPCs are routed the same way between them.
 func (l *Lab) buildTransitGateway(g TransitGatewaySpec, first int) (*TransitGateway, error) {
 	name := transitNsName(l.runID, g.Name)
-	ns, h, err := createNamespace(name, commonSysctls, fabricSysctls)
+	var v6 []sysctl
+	for _, vpc := range g.VPCs {
+		if l.topo.vpc(vpc).DualStack() {
+			v6 = append(append([]sysctl(nil), ipv6OnSysctls...), fabric6Sysctls...)
+		}
+	}
+	ns, h, err := createNamespace(name, commonSysctls, fabricSysctls, v6)
 	if err != nil {
 		return nil, err
 	}
@@ -60,16 +67,32 @@ func (l *Lab) buildTransitGateway(g TransitGatewaySpec, first int) (*TransitGate
 		tg.Links = append(tg.Links, ifname)
 		atts = append(atts, a)
 	}
+	// The IPv4 CIDR of each attached VPC, and the IPv6 one of each
+	// dual-stack VPC to the other dual-stack ones.
+	cidrs := func(vpc string) (out []netip.Prefix) {
+		v := l.topo.vpc(vpc)
+		if out = append(out, v.CIDR); v.DualStack() {
+			out = append(out, v.IPv6CIDR)
+		}
+		return out
+	}
 	for i, a := range atts {
-		if err := onlinkRoute(h, a.tg, a.f.CIDR, a.fab.Attrs().HardwareAddr); err != nil {
-			return nil, fmt.Errorf("in %s: %w", name, err)
+		for _, c := range cidrs(a.f.VPC) {
+			if err := onlinkRoute(h, a.tg, c, a.fab.Attrs().HardwareAddr); err != nil {
+				return nil, fmt.Errorf("in %s: %w", name, err)
+			}
 		}
 		for j, o := range atts {
 			if i == j {
 				continue
 			}
-			if err := onlinkRoute(a.f.nl, a.fab, o.f.CIDR, a.tg.Attrs().HardwareAddr); err != nil {
-				return nil, fmt.Errorf("in %s: %w", a.f.NsName, err)
+			for _, c := range cidrs(o.f.VPC) {
+				if c.Addr().Is6() && !l.topo.vpc(a.f.VPC).DualStack() {
+					continue
+				}
+				if err := onlinkRoute(a.f.nl, a.fab, c, a.tg.Attrs().HardwareAddr); err != nil {
+					return nil, fmt.Errorf("in %s: %w", a.f.NsName, err)
+				}
 			}
 		}
 	}
@@ -77,10 +100,14 @@ func (l *Lab) buildTransitGateway(g TransitGatewaySpec, first int) (*TransitGate
 }
 
 // onlinkRoute: ip neigh replace GW lladdr MAC dev LINK nud permanent; ip
-// route add CIDR via GW dev LINK onlink (GW: CIDR's base + 1).
+// route add CIDR via GW dev LINK onlink (GW: CIDR's base + 1; IPv4 or
+// IPv6).
 func onlinkRoute(h *netlink.Handle, link netlink.Link, cidr netip.Prefix, mac net.HardwareAddr) error {
-	gw, idx := Gateway(cidr), link.Attrs().Index
-	nb := &netlink.Neigh{LinkIndex: idx, Family: unix.AF_INET, State: netlink.NUD_PERMANENT, IP: gw.AsSlice(), HardwareAddr: mac}
+	gw, idx, fam := Gateway(cidr), link.Attrs().Index, unix.AF_INET
+	if gw.Is6() {
+		fam = unix.AF_INET6
+	}
+	nb := &netlink.Neigh{LinkIndex: idx, Family: fam, State: netlink.NUD_PERMANENT, IP: gw.AsSlice(), HardwareAddr: mac}
 	if err := h.NeighSet(nb); err != nil {
 		return fmt.Errorf("neighbour %s on %s: %w", gw, link.Attrs().Name, err)
 	}
