@@ -145,8 +145,15 @@ func itoa(n int) string {
 // runCompareTraffic mirrors one keep-alive connection carrying requests
 // for targets, each answered by production with prodBody(i), through an
 // agent started with cfg, and returns its comparison once every pair is
-// compared (or 15 s have passed).
+// compared or counted incomplete (or 15 s have passed).
 func runCompareTraffic(t *testing.T, cfg Config, targets []string, prodBody func(i int) string) *Stats {
+	t.Helper()
+	return runCompareTrafficLosing(t, cfg, targets, prodBody, nil)
+}
+
+// runCompareTrafficLosing is runCompareTraffic where lose(i, j) drops the
+// j-th segment of production's i-th response from the mirrored stream.
+func runCompareTrafficLosing(t *testing.T, cfg Config, targets []string, prodBody func(i int) string, lose func(i, j int) bool) *Stats {
 	t.Helper()
 	a, stop := startAgent(t, cfg)
 	client := netip.MustParseAddrPort("198.51.100.7:41001")
@@ -159,8 +166,10 @@ func runCompareTraffic(t *testing.T, cfg Config, targets []string, prodBody func
 			frames = append(frames, c.Frame(sg))
 		}
 		resp := "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + itoa(len(body)) + "\r\n\r\n" + body
-		for _, sg := range s.Write([]byte(resp)) {
-			frames = append(frames, s.Frame(sg))
+		for j, sg := range s.Write([]byte(resp)) {
+			if lose == nil || !lose(i, j) {
+				frames = append(frames, s.Frame(sg))
+			}
 		}
 	}
 	frames = append(frames, c.Frame(c.FIN()), s.Frame(s.FIN()))
@@ -178,7 +187,7 @@ func runCompareTraffic(t *testing.T, cfg Config, targets []string, prodBody func
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		st := a.Stats()
-		if st.Compare != nil && st.Compare.Compared >= uint64(len(targets)) || time.Now().After(deadline) {
+		if st.Compare != nil && st.Compare.Compared+st.Compare.Incomplete >= uint64(len(targets)) || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -269,6 +278,35 @@ func TestCompareBodyCapBothSides(t *testing.T) {
 	}
 	a, gone := st.Endpoints[0], st.Endpoints[1]
 	if a.BodyUnchecked != 1 || a.Identical != 1 || gone.BodyUnchecked != 1 || gone.DifferentBy["status"] != 1 {
+		t.Fatalf("endpoints %+v", st.Endpoints)
+	}
+}
+
+// TestCompareLostResponseBytesNotCompared: a segment of production's
+// response body never reaches the agent (lost, or cut by the mirror's
+// packet length). That response is counted incomplete and never compared
+// as if whole, and the next response on the connection still pairs with
+// its request (its Content-Length says where it starts).
+func TestCompareLostResponseBytesNotCompared(t *testing.T) {
+	big := `{"pad":"` + strings.Repeat("x", 3000) + `"}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/big" {
+			_, _ = io.WriteString(w, big)
+			return
+		}
+		_, _ = io.WriteString(w, `{"v":1}`)
+	}))
+	t.Cleanup(srv.Close)
+	cfg := Config{Listen: "127.0.0.1:0", UDPSockets: 1, Workers: 2, Destination: srv.URL,
+		SummaryInterval: -1, Compare: true, GapTimeout: 200 * time.Millisecond}
+	bodies := []string{big, `{"v":1}`}
+	st := runCompareTrafficLosing(t, cfg, []string{"/big", "/small"}, func(i int) string { return bodies[i] },
+		func(i, j int) bool { return i == 0 && j == 1 }).Compare
+	if st == nil || st.Incomplete != 1 || st.Compared != 1 || st.Identical != 1 || st.Different != 0 {
+		t.Fatalf("%+v", st)
+	}
+	if st.Endpoints[0].Endpoint != "GET /big" || st.Endpoints[0].Incomplete != 1 || st.Endpoints[1].Identical != 1 {
 		t.Fatalf("endpoints %+v", st.Endpoints)
 	}
 }
