@@ -290,3 +290,24 @@ func TestValidatePeeringIPv6Overlap(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestAlibabaHasNoTransitGateways(t *testing.T) {
+	s := tgwSpec()
+	s.Profile = "alibaba"
+	errs := validationErrors(t, s.Validate())
+	if len(errs) != 1 || errs[0].Resource != "TransitGateway" || errs[0].Code != CodeUnsupported {
+		t.Fatalf("got %v", errs)
+	}
+	s = inspectionSpec()
+	s.Profile = "alibaba"
+	s.LoadBalancers = nil // Alibaba's CLB stands in for an NLB; peering alone is what is checked here
+	s.TrafficMirrorTargets = s.TrafficMirrorTargets[1:]
+	for i := range s.TrafficMirrorSessions {
+		s.TrafficMirrorSessions[i].TrafficMirrorTargetId = "tmt-agent"
+	}
+	m := mustNew(t, s)
+	d := m.Decide(mustENI(t, m, "eni-web-a"), Ingress, frame(t, tcp("203.0.113.9", "10.1.0.5", 40000, 80)))
+	if dl := m.Deliver(&d); !dl.Delivered || dl.Via != "pcx-a" {
+		t.Fatalf("alibaba across a peering: %s", dl)
+	}
+}

@@ -32,6 +32,13 @@ func (v *validator) transitGateways(s *Spec) {
 	for i, g := range s.TransitGateways {
 		v.unique("TransitGateway", "TransitGatewayId", g.TransitGatewayId, i, seen)
 		tgws[g.TransitGatewayId] = true
+		if v.prof.Name == "alibaba" {
+			// Alibaba's traffic mirroring overview joins a source and a
+			// destination in different VPCs by VPC peering; its transit
+			// routers (CEN) are not modelled.
+			v.add("TransitGateway", g.TransitGatewayId, i, "TransitGatewayId", CodeUnsupported,
+				"profile alibaba has no transit gateways: join the VPCs by VPC peering")
+		}
 	}
 	const res = "TransitGatewayVpcAttachment"
 	type attached struct {
