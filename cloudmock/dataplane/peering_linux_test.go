@@ -16,9 +16,10 @@ import (
 )
 
 // peeringLab is a central inspection VPC: app (10.1.0.0/24: web .5, client
-// .6) is peered with insp (10.9.0.0/24: tgt .20), not with iso
-// (10.3.0.0/24: lone .20). Closed when the test ends.
-func peeringLab(t *testing.T) *sim.Lab {
+// .6) is peered with insp (10.9.0.0/24: tgt .20), or both are attached to
+// a transit gateway (viaTGW), and iso (10.3.0.0/24: lone .20) is joined to
+// neither. Closed when the test ends.
+func peeringLab(t *testing.T, viaTGW bool) *sim.Lab {
 	t.Helper()
 	privtest.Require(t)
 	p, a := netip.MustParsePrefix, netip.MustParseAddr
@@ -35,6 +36,10 @@ func peeringLab(t *testing.T) *sim.Lab {
 			inst("tgt", "insp", "10.9.0.20"), inst("lone", "iso", "10.3.0.20")},
 		Peerings: []sim.PeeringSpec{{Name: "pcx-1", VPCs: [2]string{"app", "insp"}}},
 	}
+	if viaTGW {
+		topo.Peerings = nil
+		topo.TransitGateways = []sim.TransitGatewaySpec{{Name: "tgw-1", VPCs: []string{"app", "insp"}}}
+	}
 	lab, err := sim.Realize(context.Background(), topo, sim.Options{})
 	if err != nil {
 		t.Fatalf("realize: %v", err)
@@ -50,7 +55,7 @@ func peeringLab(t *testing.T) *sim.Lab {
 // peeringSpec: web's ingress UDP to port 9000 goes to tgt in the peered
 // inspection VPC (VNI 91), to port 9001 to lone in a VPC with no peering
 // (VNI 92). tgt's subnet ACL and security group open UDP 4789 from app.
-func peeringSpec() cloudmock.Spec {
+func peeringSpec(viaTGW bool) cloudmock.Spec {
 	s := cloudmock.Spec{
 		Vpcs: []cloudmock.Vpc{{VpcId: "vpc-app", CidrBlock: "10.1.0.0/24"}, {VpcId: "vpc-insp", CidrBlock: "10.9.0.0/24"},
 			{VpcId: "vpc-iso", CidrBlock: "10.3.0.0/24"}},
@@ -74,20 +79,38 @@ func peeringSpec() cloudmock.Spec {
 			{NetworkInterfaceId: "eni-lone", SubnetId: "subnet-iso", PrivateIpAddress: "10.3.0.20"},
 		},
 	}
+	if viaTGW {
+		s.VpcPeeringConnections = nil
+		s.TransitGateways = []cloudmock.TransitGateway{{TransitGatewayId: "tgw-1"}}
+		s.TransitGatewayVpcAttachments = []cloudmock.TransitGatewayVpcAttachment{
+			{TransitGatewayAttachmentId: "tgw-attach-app", TransitGatewayId: "tgw-1", VpcId: "vpc-app"},
+			{TransitGatewayAttachmentId: "tgw-attach-insp", TransitGatewayId: "tgw-1", VpcId: "vpc-insp"}}
+	}
 	addSession(&s, "tms-insp", "web", "tgt", 1, 91, cloudmock.TrafficMirrorFilter{IngressFilterRules: rules{rule(100, "accept", 17, 9000, 9000)}})
 	addSession(&s, "tms-lone", "web", "lone", 2, 92, cloudmock.TrafficMirrorFilter{IngressFilterRules: rules{rule(100, "accept", 17, 9001, 9001)}})
 	return s
 }
 
-// TestPrivilegedPeeringDelivers: copies to a target in a peered VPC reach
-// it, on the direct path (written onto its bridge port in the inspection
-// VPC's fabric) as the model's frame byte for byte, and on the routed path
-// across the peering link as the same frame routed once more (TTL 254, the
-// kernel's IPv4 id); copies to a VPC with no peering are counted as
-// no_route and never leave. tshark reads the outer and inner headers.
+// TestPrivilegedPeeringDelivers: copies to a target in a peered VPC (or one
+// on a common transit gateway) reach it, on the direct path (written onto
+// its bridge port in the inspection VPC's fabric) as the model's frame
+// byte for byte, and on the routed path across the peering link as the
+// same frame routed once more by the peer's router (TTL 254; through the
+// transit gateway, by its namespace too: 253), with the kernel's IPv4 id;
+// copies to a VPC joined to neither are counted as no_route and never
+// leave. tshark reads the outer and inner headers.
 func TestPrivilegedPeeringDelivers(t *testing.T) {
-	lab := peeringLab(t)
-	spec := peeringSpec()
+	t.Run("peering", func(t *testing.T) { testCrossVPC(t, false) })
+	t.Run("transit gateway", func(t *testing.T) { testCrossVPC(t, true) })
+}
+
+func testCrossVPC(t *testing.T, viaTGW bool) {
+	lab := peeringLab(t, viaTGW)
+	spec := peeringSpec(viaTGW)
+	hops := byte(1) // routers after the source's fabric: the peer's
+	if viaTGW {
+		hops = 2 // the transit gateway's, then the inspection VPC's
+	}
 	for _, port := range []int{9000, 9001} {
 		listenUDP(t, lab, "web", port).drain()
 	}
@@ -148,13 +171,13 @@ func TestPrivilegedPeeringDelivers(t *testing.T) {
 			t.Errorf("copy %d: the direct copy is not the model's frame\n got %x\nwant %x", i, head(direct), head(want))
 			continue
 		}
-		if len(routed) != len(direct) || routed[22] != direct[22]-1 {
-			t.Errorf("copy %d: routed copy %d bytes TTL %d, want %d bytes TTL %d (one more router: the peer VPC's)", i, len(routed), routed[22], len(direct), direct[22]-1)
+		if len(routed) != len(direct) || routed[22] != direct[22]-hops {
+			t.Errorf("copy %d: routed copy %d bytes TTL %d, want %d bytes TTL %d (%d more routers)", i, len(routed), routed[22], len(direct), direct[22]-hops, hops)
 			continue
 		}
 		norm := append([]byte(nil), routed...)
 		copy(norm[18:20], direct[18:20]) // the kernel's id
-		norm[22] = direct[22]            // the peer's router hop
+		norm[22] = direct[22]            // the routers' hops
 		copy(norm[24:26], direct[24:26]) // and the header checksum they change
 		if !bytes.Equal(norm, direct) {
 			t.Errorf("copy %d: the routed copy differs beyond id, TTL and checksum\nrouted %x\ndirect %x", i, head(routed), head(direct))
