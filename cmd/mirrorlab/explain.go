@@ -47,7 +47,7 @@ configuration and the scenario does not expect that.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.packet, "packet", "", `explain one packet instead: "tcp 10.0.0.6:40000 -> 10.0.0.5:80" (tcp, udp, icmp or icmpv6; IPv6 with a port as [ADDR]:PORT)`)
+	f.StringVar(&o.packet, "packet", "", `explain one packet instead: "tcp 10.0.0.6:40000 -> 10.0.0.5:80" (tcp, udp, icmp or icmpv6, ICMP with an optional "type N"; IPv6 with a port as [ADDR]:PORT)`)
 	f.IntVar(&o.size, "size", 64, "payload bytes of the --packet")
 	f.StringVar(&o.eni, "eni", "", "decide the --packet only at this network `interface`")
 	f.StringVar(&o.dir, "direction", "", "direction at --eni: ingress or egress (default ingress)")

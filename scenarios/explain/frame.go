@@ -104,12 +104,22 @@ func (p Packet) String() string {
 
 // ParsePacket reads a packet given on the command line:
 // "PROTO SRC[:PORT] -> DST[:PORT]" (PROTO tcp, udp, icmp or icmpv6; ">"
-// works for "->"; IPv6 with a port in brackets), e.g. "tcp 10.0.0.6:40000
-// -> 10.0.0.5:80" or "udp [2001:db8::6]:5000 -> [2001:db8::5]:5000".
+// works for "->"; IPv6 with a port in brackets; ICMP may end in "type N",
+// echo request by default), e.g. "tcp 10.0.0.6:40000 -> 10.0.0.5:80",
+// "udp [2001:db8::6]:5000 -> [2001:db8::5]:5000" or "icmpv6 2001:db8::6 ->
+// ff02::1:ff00:5 type 135" (a neighbour solicitation).
 func ParsePacket(s string, payload int) (Packet, error) {
 	fields := strings.Fields(strings.ReplaceAll(strings.ReplaceAll(s, "->", " "), ">", " "))
+	icmpType := -1
+	if len(fields) == 5 && strings.EqualFold(fields[3], "type") {
+		n, err := strconv.ParseUint(fields[4], 10, 8)
+		if err != nil {
+			return Packet{}, fmt.Errorf("packet %q: ICMP type %q is not 0-255", s, fields[4])
+		}
+		icmpType, fields = int(n), fields[:3]
+	}
 	if len(fields) != 3 {
-		return Packet{}, fmt.Errorf("packet %q: want \"PROTO SRC[:PORT] -> DST[:PORT]\"", s)
+		return Packet{}, fmt.Errorf("packet %q: want \"PROTO SRC[:PORT] -> DST[:PORT]\" (ICMP: \"... type N\" may follow)", s)
 	}
 	p := Packet{Payload: payload}
 	switch strings.ToLower(fields[0]) {
@@ -143,6 +153,10 @@ func ParsePacket(s string, payload int) (Packet, error) {
 		return Packet{}, fmt.Errorf("packet %q: icmp needs IPv4 addresses (icmpv6 for IPv6)", s)
 	case p.Proto == 58 && p.Src.Is4():
 		return Packet{}, fmt.Errorf("packet %q: icmpv6 needs IPv6 addresses", s)
+	case icmpType >= 0 && !icmp:
+		return Packet{}, fmt.Errorf("packet %q: a type is for icmp and icmpv6 only", s)
+	case icmpType >= 0:
+		p.DstPort = uint16(icmpType)
 	}
 	return p, nil
 }

@@ -78,12 +78,23 @@ func TestPacketFromCommandLineIPv6(t *testing.T) {
 	if p, err := ParsePacket("icmpv6 2001:db8::6 > 2001:db8::5", 0); err != nil || p.Proto != 58 || p.DstPort != 128 || p.Reply(0, 0).DstPort != 129 {
 		t.Fatalf("icmpv6: %+v, %v", p, err)
 	}
+	// Neighbour discovery, given by its ICMPv6 type: never mirrored.
+	ns, err := ParsePacket("icmpv6 2001:db8:0:100::6 -> ff02::1:ff00:5 type 135", 0)
+	if err != nil || ns.DstPort != 135 {
+		t.Fatalf("icmpv6 type 135: %+v, %v", ns, err)
+	}
+	r := explainFile(t, "../library/ipv6-dual-stack.yaml", Options{Packet: &ns, ENI: "web-eni", Direction: "ingress"})
+	if len(r.Flows) != 1 || len(r.Flows[0].Hops) != 1 || r.Flows[0].Hops[0].Reason != "never-mirrored-ndp" {
+		t.Fatalf("neighbour solicitation explained as %+v", r.Flows)
+	}
 	for _, bad := range []string{
-		"udp 2001:db8::6:5000 -> [2001:db8::5]:53", // no brackets
-		"udp [2001:db8::6]:5000 -> 10.0.0.5:53",    // families differ
-		"icmp 2001:db8::6 -> 2001:db8::5",          // icmp over IPv6
-		"icmpv6 10.0.0.6 -> 10.0.0.5",              // icmpv6 over IPv4
-		"tcp [2001:db8::6] -> [2001:db8::5]:80",    // no port
+		"udp [2001:db8::6]:1 -> [2001:db8::5]:2 type 3", // a type for UDP
+		"icmpv6 2001:db8::6 -> 2001:db8::5 type 300",    // not a byte
+		"udp 2001:db8::6:5000 -> [2001:db8::5]:53",      // no brackets
+		"udp [2001:db8::6]:5000 -> 10.0.0.5:53",         // families differ
+		"icmp 2001:db8::6 -> 2001:db8::5",               // icmp over IPv6
+		"icmpv6 10.0.0.6 -> 10.0.0.5",                   // icmpv6 over IPv4
+		"tcp [2001:db8::6] -> [2001:db8::5]:80",         // no port
 	} {
 		if _, err := ParsePacket(bad, 0); err == nil {
 			t.Errorf("ParsePacket(%q) accepted", bad)
