@@ -217,7 +217,11 @@ func writeInstances(w io.Writer, info runner.LabInfo) {
 		var addrs []string
 		for _, k := range sortedKeys(info.Addrs) {
 			if name, eni, _ := strings.Cut(k, "/"); name == inst {
-				addrs = append(addrs, eni+" "+info.Addrs[k])
+				a := eni + " " + info.Addrs[k]
+				if v6, ok := info.Addrs6[k]; ok {
+					a += " " + v6
+				}
+				addrs = append(addrs, a)
 			}
 		}
 		fmt.Fprintf(w, "    %-16s %-40s netns %s\n", inst, strings.Join(addrs, ", "), info.Instances[inst])

@@ -229,8 +229,10 @@ type LabInfo struct {
 	Started  time.Time `json:"started"`
 	// Instances maps each instance to its network namespace (/run/netns).
 	Instances map[string]string `json:"instances"`
-	// Addrs maps instance/interface to its address.
-	Addrs map[string]string `json:"addrs"`
+	// Addrs maps instance/interface to its address; Addrs6 to its IPv6
+	// address, for the interfaces that have one.
+	Addrs  map[string]string `json:"addrs"`
+	Addrs6 map[string]string `json:"addrs6,omitempty"`
 	// Status reads the lab's counters while it runs (Up and Serve; safe
 	// for concurrent use; after the lab starts to come down, the last
 	// figures). Nil for a kept run's lab.

@@ -15,6 +15,12 @@ func (r *run) labInfo() LabInfo {
 		info.Instances[in.Name] = in.NsName
 		for _, e := range in.ENIs {
 			info.Addrs[in.Name+"/"+e.IfName] = e.IP.String()
+			if e.IPv6.IsValid() {
+				if info.Addrs6 == nil {
+					info.Addrs6 = map[string]string{}
+				}
+				info.Addrs6[in.Name+"/"+e.IfName] = e.IPv6.String()
+			}
 		}
 	}
 	return info
