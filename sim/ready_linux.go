@@ -21,6 +21,11 @@ const readyTimeout = 10 * time.Second
 // proves the whole path (router, bridge port, both veth ends, the instance)
 // so that traffic flows as soon as Realize returns. The probes happen before
 // anyone can capture at the ENIs.
+//
+// The links of peerings and transit gateways are fresh veths too: each is
+// proven by an echo from one VPC's router to an ENI of the VPC at its
+// other end (for a transit gateway, from another attached VPC), whose
+// reply comes back the same way.
 func (l *Lab) awaitReady(ctx context.Context) error {
 	for _, f := range l.fabrics {
 		if len(f.enis) == 0 {
@@ -29,6 +34,36 @@ func (l *Lab) awaitReady(ctx context.Context) error {
 		if err := l.run(f.ns, func() error { return probe(ctx, f.enis) }); err != nil {
 			return fmt.Errorf("vpc %s: %w", f.VPC, err)
 		}
+	}
+	for _, p := range l.peerings {
+		for k := range 2 {
+			if err := l.probeAcross(ctx, l.Fabric(p.VPCs[k]), l.Fabric(p.VPCs[1-k])); err != nil {
+				return fmt.Errorf("peering %s: %w", p.Name, err)
+			}
+		}
+	}
+	for _, g := range l.transits {
+		for i, v := range g.VPCs {
+			from := l.Fabric(g.VPCs[(i+1)%len(g.VPCs)])
+			if len(g.VPCs) < 2 || from.VPC == v {
+				continue
+			}
+			if err := l.probeAcross(ctx, from, l.Fabric(v)); err != nil {
+				return fmt.Errorf("transit gateway %s: %w", g.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// probeAcross proves the way from fabric from to an ENI of fabric to (none
+// to prove when to has no ENI, or from no address to send from).
+func (l *Lab) probeAcross(ctx context.Context, from, to *Fabric) error {
+	if len(to.enis) == 0 || len(from.Bridges) == 0 {
+		return nil
+	}
+	if err := l.run(from.ns, func() error { return probe(ctx, to.enis[:1]) }); err != nil {
+		return fmt.Errorf("vpc %s to vpc %s: %w", from.VPC, to.VPC, err)
 	}
 	return nil
 }
