@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 )
 
 // dualStack is the walk-through with the IPv6 block 2001:db8:0:100::/56,
@@ -122,5 +125,70 @@ func TestPrivilegedDualStack(t *testing.T) {
 				t.Fatalf("client read %q: %v", buf[:n], err)
 			}
 		})
+	}
+}
+
+// TestPrivilegedDualStackSecondENI: a later ENI's IPv6 address gets its own
+// table (its subnet and a default route via its subnet's router) and a
+// rule for its source address, as its IPv4 one does; a reply from it
+// leaves by it.
+func TestPrivilegedDualStackSecondENI(t *testing.T) {
+	topo := dualStack()
+	topo.Instances[0].ENIs = append(topo.Instances[0].ENIs,
+		ENISpec{Name: "eth1", Subnet: "test", IPv6: netip.MustParseAddr("2001:db8:0:102::37")})
+	lab := realize(t, topo)
+	prod := lab.Instance("prod")
+	eth1 := prod.ENI("eth1")
+	if eth1.IPv6 != netip.MustParseAddr("2001:db8:0:102::37") || eth1.Gateway6 != netip.MustParseAddr("2001:db8:0:102::1") {
+		t.Fatalf("eth1: IPv6 %s gateway %s", eth1.IPv6, eth1.Gateway6)
+	}
+	rules, err := prod.nl.RuleList(unix.AF_INET6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := 0
+	for _, r := range rules {
+		if r.Src != nil && r.Src.IP.Equal(net.ParseIP("2001:db8:0:102::37")) {
+			table = r.Table
+		}
+	}
+	if table != 10001 {
+		t.Fatalf("no rule for 2001:db8:0:102::37 to table 10001 (found table %d) in %v", table, rules)
+	}
+	routes, err := prod.nl.RouteListFiltered(unix.AF_INET6, &netlink.Route{Table: table}, netlink.RT_FILTER_TABLE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := false
+	for _, r := range routes {
+		def = def || (r.Dst == nil || r.Dst.String() == "::/0") && r.Gw.Equal(net.ParseIP("2001:db8:0:102::1")) && r.LinkIndex == eth1.Index
+	}
+	if !def {
+		t.Fatalf("table %d has no default route via 2001:db8:0:102::1 on eth1: %v", table, routes)
+	}
+	// The test server reaches eth1's IPv6 address, and its answer returns.
+	var srv net.PacketConn
+	if err := prod.Run(func() (err error) { srv, err = net.ListenPacket("udp", "[2001:db8:0:102::37]:7001"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	go func() {
+		buf := make([]byte, 64)
+		if n, from, err := srv.ReadFrom(buf); err == nil {
+			srv.WriteTo(buf[:n], from)
+		}
+	}()
+	var cl net.Conn
+	if err := lab.Instance("adapter").Run(func() (err error) { cl, err = net.Dial("udp", "[2001:db8:0:102::37]:7001"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	cl.SetDeadline(time.Now().Add(3 * time.Second))
+	buf := make([]byte, 64)
+	if _, err := cl.Write([]byte("ping")); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := cl.Read(buf); err != nil || string(buf[:n]) != "ping" {
+		t.Fatalf("echo through eth1: %q, %v", buf[:n], err)
 	}
 }
