@@ -215,8 +215,8 @@ func (m *Model) mirrored(d *Decision, e *eni, s *session, rule int, hash uint64)
 		port = outerPortBase
 	}
 	d.Outer = Outer{Src: e.ip, Dst: s.target.ip, SrcPort: port, DstPort: VXLANPort}
-	if overIPv6(e, s.target) {
-		d.Outer.Src, d.Outer.Dst = e.ip6, s.target.eni.ip6
+	if dst, ok := overIPv6(e, s.target); ok {
+		d.Outer.Src, d.Outer.Dst = e.ip6, dst
 	}
 	d.MaxInner, d.MaxInnerRule, d.MaxInnerMTU = m.maxInner(e, s, d.Outer.Dst.Is6())
 }
@@ -228,9 +228,20 @@ func (m *Model) mirrored(d *Decision, e *eni, s *session, rule int, hash uint64)
 // address unless the interface has a primary IPv6 address
 // (EnablePrimaryIpv6). The model carries a copy over IPv6 when both ends
 // have one: an ENI target whose primary IPv6 address is enabled, from a
-// source ENI whose is too. Load balancer targets keep their IPv4 address.
-func overIPv6(src *eni, t *target) bool {
-	return src.primary6 && t.kind == targetENI && t.eni.primary6
+// source ENI whose is too. A load balancer (a Network Load Balancer or a
+// Gateway Load Balancer endpoint) has no primary flag: a dual-stack one
+// (with an Ipv6Address) receives over IPv6 the copies of a source ENI with
+// a primary IPv6 address, the same rule with the load balancer's only IPv6
+// address as its primary one; it returns the outer destination.
+func overIPv6(src *eni, t *target) (netip.Addr, bool) {
+	switch {
+	case !src.primary6:
+	case t.kind == targetENI && t.eni.primary6:
+		return t.eni.ip6, true
+	case t.lb != nil && t.lb.ip6.IsValid():
+		return t.lb.ip6, true
+	}
+	return netip.Addr{}, false
 }
 
 // neverMirrored classifies the traffic that no session mirrors.
@@ -368,7 +379,11 @@ func (d Decision) String() string {
 			flow, d.Direction, d.ENIId, d.SessionId, d.SessionNumber, d.RuleNumber, d.TargetId, d.VNI,
 			netip.AddrPortFrom(d.Outer.Src, d.Outer.SrcPort), netip.AddrPortFrom(d.Outer.Dst, d.Outer.DstPort))
 		if d.Outer.Src.Is6() {
-			s += " (over IPv6: both ends have a primary IPv6 address)"
+			if d.session != nil && d.session.target.lb != nil {
+				s += " (over IPv6: the source's primary IPv6 address to the dual-stack load balancer's IPv6 address)"
+			} else {
+				s += " (over IPv6: both ends have a primary IPv6 address)"
+			}
 		}
 		if n := d.Flow.L3Offset + d.Flow.IPLen; d.MaxInner > 0 && n > d.MaxInner {
 			s += fmt.Sprintf(", truncated to %d of %d inner frame bytes (%s)", d.MaxInner, n, d.TruncationText())

@@ -201,10 +201,14 @@ func (m *Model) vpcID(i int) string {
 // (inbound, only across the subnet's boundary) to the copy, UDP 4789 from
 // the source ENI; it returns the rule that decided.
 func (lb *loadBalancer) endpointAllows(o *Outer) (int, bool) {
-	if lb.nacl == nil || lb.subnet.Contains(o.Src) {
+	if lb.nacl == nil || lb.subnet.Contains(o.Src) || lb.subnet6.Contains(o.Src) {
 		return 0, true
 	}
-	f := Flow{EtherType: EtherTypeIPv4, Proto: ProtoUDP, Src: o.Src, Dst: o.Dst, SrcPort: o.SrcPort, DstPort: o.DstPort, HasPorts: true}
+	et := uint16(EtherTypeIPv4)
+	if o.Src.Is6() {
+		et = EtherTypeIPv6 // over IPv6: the ACL's IPv6 entries apply
+	}
+	f := Flow{EtherType: et, Proto: ProtoUDP, Src: o.Src, Dst: o.Dst, SrcPort: o.SrcPort, DstPort: o.DstPort, HasPorts: true}
 	allow, rule := lb.nacl.eval(false, &f)
 	return rule, allow
 }

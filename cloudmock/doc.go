@@ -35,7 +35,12 @@
 //   - A copy travels over IPv6 when its source ENI and its target ENI both
 //     have a primary IPv6 address (EnablePrimaryIpv6): outer IPv6 between
 //     those addresses, hop limit 255, UDP checksum computed (mandatory over
-//     IPv6). Otherwise over IPv4, whatever the mirrored packet's family.
+//     IPv6). The same rule holds for a load balancer target (a Network Load
+//     Balancer or a Gateway Load Balancer endpoint) with an Ipv6Address
+//     (dual-stack), its one IPv6 address taking the part of the target's
+//     primary one; a dual-stack NLB forwards such copies to its targets'
+//     IPv6 addresses. Otherwise over IPv4, whatever the mirrored packet's
+//     family.
 //   - MTU truncation keeps MTU - reserve bytes of the inner IP packet plus
 //     its 14-byte Ethernet header (AWS: an instance target's MTU, 54 bytes
 //     reserved for a copy carried over IPv4 and 74 over IPv6; a Gateway Load
@@ -58,7 +63,8 @@
 //     subnet's ACL must allow UDP 4789 from the source, the appliance's ACL
 //     and groups UDP 6081 from the GWLB (Decision.AppendWire
 //     writes those bytes). The copy is cut to 8500 - 54 = 8446 bytes of
-//     inner packet (the model reaches an endpoint over IPv4; 8426 = 8500 -
-//     74 is the figure for a copy carried over IPv6), so the VXLAN datagram
-//     fits the GWLB's 8500-byte MTU and the GENEVE packet is at most 8564.
+//     inner packet over IPv4, 8500 - 74 = 8426 when it reaches a dual-stack
+//     endpoint over IPv6, so the VXLAN datagram fits the GWLB's 8500-byte
+//     MTU; the GENEVE leg to the appliance stays IPv4 (protocol type 0x0800,
+//     or 0x86DD carrying the IPv6 datagram), at most 8564 bytes.
 package cloudmock

@@ -204,10 +204,12 @@ func appendIPv4UDP(dst []byte, src, to netip.Addr, sport, dport uint16, payloadL
 // the GENEVE frame the GWLB sends its appliance: Ethernet, IPv4 from the
 // GWLB's address (dl.From) to the appliance (dl.To), TTL 255, id 0, no DF,
 // UDP from dl.Tunnel.SrcPort to 6081 (checksum 0), GENEVE with the GWLB's
-// TLVs (protocol type 0x0800), and as its payload the copy's IPv4/UDP/VXLAN
-// datagram as the endpoint received it (to the endpoint's address). It
-// does not allocate when dst has room; an undelivered copy, or one that is
-// not IPv4 end to end, appends nothing.
+// TLVs, and as its payload the copy's UDP/VXLAN datagram as the endpoint
+// received it (to the endpoint's address): IPv4 (GENEVE protocol type
+// 0x0800), or IPv6 (0x86DD, its UDP checksum computed) when the copy
+// reached a dual-stack endpoint over IPv6; the GWLB-to-appliance leg stays
+// IPv4. It does not allocate when dst has room; an undelivered copy, or one
+// whose GENEVE leg is not IPv4, appends nothing.
 func (d *Decision) AppendWire(dst []byte, h FrameHeader, dl *Delivery, frame []byte) []byte {
 	if !dl.Delivered {
 		return dst
@@ -216,15 +218,20 @@ func (d *Decision) AppendWire(dst []byte, h FrameHeader, dl *Delivery, frame []b
 		h.Dst = dl.To
 		return d.AppendFrame(dst, h, frame)
 	}
-	if !d.Outer.Src.Is4() || !d.Outer.Dst.Is4() || !dl.From.Is4() || !dl.To.Is4() {
+	in6 := d.Outer.Src.Is6() && d.Outer.Dst.Is6()
+	if !dl.From.Is4() || !dl.To.Is4() || !in6 && (!d.Outer.Src.Is4() || !d.Outer.Dst.Is4()) {
 		return dst
 	}
-	vx := OuterIPv4Len + UDPHeaderLen + VXLANHeaderLen + d.InnerLen(len(frame))
+	vx := d.OuterHeaderLen() + d.InnerLen(len(frame))
 	dst = append(dst, h.DstMAC[:]...)
 	dst = append(dst, h.SrcMAC[:]...)
 	dst = append(dst, 0x08, 0x00)
 	dst = appendIPv4UDP(dst, dl.From, dl.To, dl.Tunnel.SrcPort, GenevePort, GWLBGeneveLen+vx)
-	dst = appendGeneveGWLB(dst, &dl.Tunnel)
+	if in6 {
+		dst = appendGeneveGWLB(dst, &dl.Tunnel, EtherTypeIPv6)
+		return d.appendIPv6VXLAN(dst, d.Outer.Dst, frame)
+	}
+	dst = appendGeneveGWLB(dst, &dl.Tunnel, EtherTypeIPv4)
 	dst = appendIPv4UDP(dst, d.Outer.Src, d.Outer.Dst, d.Outer.SrcPort, d.Outer.DstPort, vx-OuterIPv4Len-UDPHeaderLen)
 	return d.AppendVXLAN(dst, frame)
 }
@@ -243,10 +250,17 @@ func (d *Decision) WireIPLen(dl *Delivery, frameLen int) int {
 
 // appendFrame6 is AppendFrame over IPv6.
 func (d *Decision) appendFrame6(dst []byte, h FrameHeader, outerDst netip.Addr, frame []byte) []byte {
-	udpLen := UDPHeaderLen + VXLANHeaderLen + d.InnerLen(len(frame))
 	dst = append(dst, h.DstMAC[:]...)
 	dst = append(dst, h.SrcMAC[:]...)
 	dst = append(dst, 0x86, 0xdd)
+	return d.appendIPv6VXLAN(dst, outerDst, frame)
+}
+
+// appendIPv6VXLAN appends the copy's IPv6 datagram to outerDst: the IPv6
+// header, UDP (checksum computed), VXLAN and the inner frame cut to
+// InnerLen.
+func (d *Decision) appendIPv6VXLAN(dst []byte, outerDst netip.Addr, frame []byte) []byte {
+	udpLen := UDPHeaderLen + VXLANHeaderLen + d.InnerLen(len(frame))
 	src16, dst16 := d.Outer.Src.As16(), outerDst.As16()
 	dst = append(dst, 0x60, 0, 0, 0, byte(udpLen>>8), byte(udpLen), ProtoUDP, OuterTTL)
 	dst = append(dst, src16[:]...)

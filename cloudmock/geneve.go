@@ -11,7 +11,8 @@ import (
 // the layout of AWS's blog "Integrate your custom logic or appliance with
 // AWS Gateway Load Balancer" and of aws-samples' tunnel handler): UDP 6081,
 // an 8-byte header (version 0, no O or C flag, VNI 0, protocol type the
-// payload's EtherType: 0x0800 for the mirror copy's outer IPv4), then three
+// payload's EtherType: 0x0800 for the mirror copy's outer IPv4, 0x86DD when
+// it reached a dual-stack endpoint over IPv6), then three
 // options of class 0x0108 (AWS): the endpoint id (type 1, 8 bytes), the
 // attachment id (type 2, 8 bytes) and the flow cookie (type 3, 4 bytes).
 const (
@@ -104,12 +105,13 @@ func fnv64(s string) uint64 {
 	return h.Sum64()
 }
 
-// appendGeneveGWLB appends a GWLB's GENEVE header and options for an IPv4
-// payload.
-func appendGeneveGWLB(dst []byte, t *GeneveTunnel) []byte {
+// appendGeneveGWLB appends a GWLB's GENEVE header and options for a
+// payload of EtherType proto (the copy's outer family as the endpoint
+// received it: 0x0800 or 0x86DD).
+func appendGeneveGWLB(dst []byte, t *GeneveTunnel, proto uint16) []byte {
 	const words8, words4 = 2, 1 // option data lengths in 4-byte words
 	dst = append(dst,
-		GWLBOptionsLen/4, 0, 0x08, 0x00, // version 0, option length; no flags; protocol IPv4
+		GWLBOptionsLen/4, 0, byte(proto>>8), byte(proto), // version 0, option length; no flags; protocol
 		0, 0, 0, 0, // VNI 0, reserved
 		GeneveOptionClassAWS>>8, GeneveOptionClassAWS&0xff, GeneveOptionEndpointID, words8)
 	dst = binary.BigEndian.AppendUint64(dst, t.EndpointID)

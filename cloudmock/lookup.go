@@ -79,6 +79,10 @@ func (m *Model) TargetAddrs() map[string][]netip.Addr {
 		}
 		for _, b := range t.lb.backends {
 			out[t.id] = append(out[t.id], b.eni.ip)
+			if t.lb.kind == targetNLB && t.lb.ip6.IsValid() && b.eni.ip6.IsValid() {
+				// A dual-stack NLB forwards copies over IPv6 to this one.
+				out[t.id] = append(out[t.id], b.eni.ip6)
+			}
 		}
 	}
 	return out

@@ -114,7 +114,8 @@ type loadBalancer struct {
 	arn         string
 	kind        targetKind
 	ip          netip.Addr
-	vpc         int // index in Model.vpcIDs
+	ip6         netip.Addr // a dual-stack load balancer's IPv6 address
+	vpc         int        // index in Model.vpcIDs
 	hasListener bool
 	backends    []*backend
 	// endpointID and attachmentID: a Gateway Load Balancer's GENEVE TLVs.
@@ -124,6 +125,7 @@ type loadBalancer struct {
 	// copy (UDP 4789 from the source) must pass.
 	endpoint string
 	subnet   netip.Prefix
+	subnet6  netip.Prefix
 	nacl     *nacl
 }
 
@@ -225,6 +227,9 @@ func New(spec Spec, opts ...Option) (*Model, error) {
 			lb.kind = targetGWLB
 		}
 		lb.ip, _ = netip.ParseAddr(l.PrivateIpAddress)
+		if l.Ipv6Address != "" {
+			lb.ip6, _ = netip.ParseAddr(l.Ipv6Address)
+		}
 		for _, li := range l.Listeners {
 			if (li.Protocol == "UDP" || li.Protocol == "udp" || li.Protocol == "TCP_UDP") && li.Port == VXLANPort {
 				lb.hasListener = true
@@ -237,6 +242,9 @@ func New(spec Spec, opts ...Option) (*Model, error) {
 			lb.endpoint = l.VpcEndpointId
 			if sn := r.subnets[l.SubnetId]; sn != nil {
 				lb.subnet, _ = netip.ParsePrefix(sn.CidrBlock)
+				if sn.Ipv6CidrBlock != "" {
+					lb.subnet6, _ = netip.ParsePrefix(sn.Ipv6CidrBlock)
+				}
 			}
 			if acl := r.aclOfSubnet[l.SubnetId]; acl != nil {
 				lb.nacl = compileNACL(acl)

@@ -150,6 +150,12 @@ type LoadBalancer struct {
 	Type             string `json:"Type" yaml:"Type"`
 	SubnetId         string `json:"SubnetId" yaml:"SubnetId"`
 	PrivateIpAddress string `json:"PrivateIpAddress" yaml:"PrivateIpAddress"`
+	// Ipv6Address (optional) makes the load balancer (or endpoint)
+	// dual-stack: an address of its subnet's Ipv6CidrBlock. A source ENI
+	// with a primary IPv6 address then sends its copies to it over IPv6;
+	// a dual-stack network load balancer forwards them to its targets'
+	// Ipv6Address (so each target needs one).
+	Ipv6Address string `json:"Ipv6Address,omitempty" yaml:"Ipv6Address,omitempty"`
 	// VpcEndpointId is the Gateway Load Balancer endpoint's id (Type gateway).
 	VpcEndpointId string `json:"VpcEndpointId,omitempty" yaml:"VpcEndpointId,omitempty"`
 	// Listeners: mirror traffic needs UDP 4789 on a network load balancer;

@@ -230,6 +230,7 @@ func (v *validator) loadBalancers(s *Spec) {
 			v.add(res, id, i, "SubnetId", CodeSubnetNotFound, "subnet %q does not exist", l.SubnetId)
 		}
 		v.address(res, id, i, "PrivateIpAddress", l.PrivateIpAddress, l.SubnetId)
+		v.loadBalancerIPv6(l, i)
 		for j, li := range l.Listeners {
 			if li.Port < 1 || li.Port > 65535 {
 				v.add(res, id, i, fmt.Sprintf("Listeners[%d].Port", j), CodeInvalidParameterValue, "port %d is out of range 1-65535", li.Port)

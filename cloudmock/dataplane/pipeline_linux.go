@@ -150,7 +150,11 @@ func (p *pipeline) handle(frame []byte, stamp int64) {
 		return
 	}
 	t, ok := v.target(d.TargetId, dl.To)
-	if ok && dl.To.Is6() {
+	if ok && dl.Geneve {
+		// Behind a Gateway Load Balancer the wire is IPv4 (GWLB to
+		// appliance), whichever family the copy reached the endpoint by.
+		ok = dl.To.Is4() && dl.From.Is4()
+	} else if ok && dl.To.Is6() {
 		// A copy over IPv6 goes out only directly, onto the receiver's
 		// port: the routed fallback is a raw IPv4 socket.
 		ok = t.port.ok && p.snd.pkt != nil

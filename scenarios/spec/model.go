@@ -109,7 +109,7 @@ func (s *Scenario) ModelSpec() (cloudmock.Spec, error) {
 		}
 		cl := cloudmock.LoadBalancer{
 			LoadBalancerArn: lb.Name, Type: lb.Type, SubnetId: lb.SubnetId,
-			PrivateIpAddress: addrs[lb.Name+"/"+IfName(0)],
+			PrivateIpAddress: addrs[lb.Name+"/"+IfName(0)], Ipv6Address: addrString(lb.Ipv6Address),
 		}
 		if cl.Type == "" {
 			cl.Type = "network"

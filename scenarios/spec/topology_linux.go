@@ -65,7 +65,7 @@ func (s *Scenario) rawTopology() sim.Topology {
 	for _, lb := range s.Network.LoadBalancers {
 		t.Instances = append(t.Instances, sim.InstanceSpec{
 			Name: lb.Name, VPC: vpcOf(lb.SubnetId), Appliance: true,
-			ENIs: []sim.ENISpec{{Name: IfName(0), Subnet: lb.SubnetId, IP: s.addrs[lb.Name+"/"+IfName(0)]}},
+			ENIs: []sim.ENISpec{{Name: IfName(0), Subnet: lb.SubnetId, IP: s.addrs[lb.Name+"/"+IfName(0)], IPv6: lb.Ipv6Address.Addr}},
 		})
 	}
 	return t

@@ -172,6 +172,11 @@ type LoadBalancer struct {
 	SubnetId string `yaml:"SubnetId"`
 	// PrivateIpAddress is its own address (default: assigned in SubnetId).
 	PrivateIpAddress Addr `yaml:"PrivateIpAddress"`
+	// Ipv6Address (optional) makes it dual-stack: an address of the
+	// subnet's Ipv6CidrBlock. Copies from an interface with a primary IPv6
+	// address then reach it over IPv6 (74 bytes reserved); a network load
+	// balancer forwards them to its targets' Ipv6Address.
+	Ipv6Address Addr `yaml:"Ipv6Address"`
 	// Listeners default to UDP 4789; an empty list (Listeners: []) has none,
 	// so mirrored traffic to it is lost silently.
 	Listeners []Listener `yaml:"Listeners"`
