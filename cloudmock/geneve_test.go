@@ -208,8 +208,9 @@ func TestGWLBGeneveBytes(t *testing.T) {
 // reserved for a copy carried over IPv4 (8426: 74 over IPv6), the rule an
 // instance target's MTU follows; the VXLAN datagram is then at most 8496
 // bytes, and the GENEVE packet at most 8564. The reserve follows the
-// copy's outer family (see maxInner): the model reaches a GWLB endpoint
-// over IPv4, so a mirrored IPv6 packet keeps 8446 bytes too.
+// copy's outer family (see maxInner): this endpoint has no IPv6 address,
+// so the copies reach it over IPv4 and a mirrored IPv6 packet keeps 8446
+// bytes too (TestGWLBTruncationIPv6: 8426 at a dual-stack endpoint).
 func TestGWLBTruncation(t *testing.T) {
 	m := mustNew(t, func() Spec {
 		s := gwlbSpec()
