@@ -75,6 +75,9 @@ func writeSysctls(list ...[]sysctl) error {
 // handle in it. netns.NewNamed switches the calling thread, so it runs on a
 // throwaway thread (see nsrun.Go).
 func createNamespace(name string, sysctls ...[]sysctl) (netns.NsHandle, *netlink.Handle, error) {
+	if err := prepareNetnsDir(); err != nil {
+		return netns.None(), nil, fmt.Errorf("create namespace %s: %w", name, err)
+	}
 	type result struct {
 		ns  netns.NsHandle
 		nl  *netlink.Handle

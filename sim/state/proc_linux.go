@@ -144,6 +144,13 @@ func DeleteNamespace(name string) error {
 		return fmt.Errorf("delete namespace %s: unmount: %w", name, err)
 	}
 	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if errors.Is(err, unix.EBUSY) {
+			// The unmount above found nothing mounted at p, yet p is a
+			// mount point: its mount lies under one made later on
+			// /run/netns (an `ip netns add` that bind-mounted the
+			// directory onto itself after this namespace was made).
+			return fmt.Errorf("delete namespace %s: %w (its mount is hidden under a later mount on %s: once no lab runs, `umount %s` uncovers it and mirrorlab clean can remove it)", name, err, netnsDir, netnsDir)
+		}
 		return fmt.Errorf("delete namespace %s: %w", name, err)
 	}
 	return nil
