@@ -12,6 +12,7 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/internal/sdkhttp"
 )
 
 // elbServer serves cfg (the fixture when cfg.Spec is empty) on 127.0.0.1
@@ -35,6 +36,7 @@ func elbServer(tb testing.TB, cfg Config) (*Server, *elb.Client) {
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		BaseEndpoint:     aws.String(hs.URL),
 		RetryMaxAttempts: 1,
+		HTTPClient:       sdkhttp.Client{},
 	})
 }
 

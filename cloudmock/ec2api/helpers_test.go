@@ -14,6 +14,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/internal/sdkhttp"
 )
 
 // Fixture ids (AWS-shaped, as AssignIDs makes them).
@@ -102,6 +103,7 @@ func newClient(url string) *ec2.Client {
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		BaseEndpoint:     aws.String(url),
 		RetryMaxAttempts: 1,
+		HTTPClient:       sdkhttp.Client{},
 	})
 }
 
