@@ -185,8 +185,9 @@ func (c *Comparer) endpoint(name string) *endpoint {
 	return ep
 }
 
-// learnFromProduction compares production's response with the last one it
-// gave to an identical request: fields that differ are noise.
+// learnFromProduction compares production's response with the first one
+// it gave to an identical request (the one kept): fields that differ are
+// noise.
 func (c *Comparer) learnFromProduction(ep *endpoint, p *Pair) {
 	if p.Prod.BodyCut {
 		return
