@@ -163,6 +163,13 @@ var libraryChecks = map[string]func(r *runner.Result, sum string){
 		Expect(r.Arrivals[0].Geneve).To(BeNumerically("==", 20), sum)
 		Expect(r.Arrivals[0].MaxInner).To(Equal(8446+14), sum)
 	},
+	"gwlb-truncation-ipv6.yaml": func(r *runner.Result, sum string) {
+		// the copy reached the dual-stack endpoint over IPv6: 74 reserved
+		Expect(r.Arrivals).To(HaveLen(1))
+		Expect(r.Arrivals[0].Geneve).To(BeNumerically("==", 20), sum)
+		Expect(r.Arrivals[0].IPv6).To(Equal(r.Arrivals[0].Geneve), sum)
+		Expect(r.Arrivals[0].MaxInner).To(Equal(8426+14), sum)
+	},
 	"vni.yaml": func(r *runner.Result, sum string) {
 		// explain predicts the VNIs the run used, assigned ones included
 		rep, err := explain.Explain(load("vni"), explain.Options{})

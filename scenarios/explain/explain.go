@@ -87,8 +87,9 @@ type Hop struct {
 	// TruncatedBy is the rule that cut the copy, with its figures.
 	TruncatedBy string `json:"truncatedBy,omitempty"`
 	// OuterFamily is "ipv4" or "ipv6": how the copy travels (over IPv6
-	// when both ends have a primary IPv6 address; 74 bytes are then
-	// reserved under the target's MTU instead of 54).
+	// when both ends have a primary IPv6 address, a dual-stack load
+	// balancer's IPv6 address counting as one; 74 bytes are then reserved
+	// under the target's MTU instead of 54).
 	OuterFamily string `json:"outerFamily,omitempty"`
 	Delivered   bool   `json:"delivered,omitempty"`
 	Delivery    string `json:"delivery,omitempty"`

@@ -23,6 +23,9 @@ func TestGatewayLoadBalancer(t *testing.T) {
 		{"../library/gwlb-truncation.yaml", "jumbo", "datagram", []string{
 			"truncated 8914 -> 8460 bytes (the gateway load balancer's MTU 8500 less 54 reserved)", "in GENEVE from the gateway load balancer"}, true},
 		{"../library/gwlb-truncation.yaml", "fits", "datagram", []string{"whole (8460 bytes)", "in GENEVE"}, false},
+		{"../library/gwlb-truncation-ipv6.yaml", "jumbo", "datagram", []string{
+			"over IPv6 (74 bytes reserved), truncated 8914 -> 8440 bytes (the gateway load balancer's MTU 8500 less 74 reserved)", "in GENEVE from the gateway load balancer"}, true},
+		{"../library/gwlb-truncation-ipv6.yaml", "fits", "datagram", []string{"over IPv6 (74 bytes reserved), whole (8440 bytes)", "in GENEVE"}, false},
 	} {
 		r := explainFile(t, c.file, Options{})
 		h := hop(t, r, c.flow, c.label, "web-eni", "ingress")

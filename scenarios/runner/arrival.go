@@ -11,8 +11,10 @@ import (
 
 // record counts one received frame if it is VXLAN: Ethernet, IPv4 (or
 // IPv6, counted in IPv6 too), UDP to 4789, VXLAN header with the I flag;
-// or that datagram in GENEVE (UDP to 6081, protocol type IPv4), as a
-// Gateway Load Balancer sends it to its appliances (counted in Geneve too).
+// or that datagram in GENEVE (UDP to 6081, protocol type IPv4 or IPv6), as a
+// Gateway Load Balancer sends it to its appliances (counted in Geneve too;
+// in IPv6 when the datagram inside is IPv6, the copy having reached a
+// dual-stack endpoint over IPv6).
 func (a *Arrival) record(b []byte) {
 	if len(b) < 14+20 {
 		return
@@ -33,10 +35,21 @@ func (a *Arrival) record(b []byte) {
 	if binary.BigEndian.Uint16(udp[2:]) == cloudmock.GenevePort {
 		g := udp[8:]
 		hl := cloudmock.GeneveHeaderLen + int(g[0]&0x3f)*4
-		if len(g) < hl || binary.BigEndian.Uint16(g[2:]) != 0x0800 {
+		if len(g) < hl {
 			return
 		}
-		if udp, ok = ipv4UDP(g[hl:]); !ok {
+		switch binary.BigEndian.Uint16(g[2:]) {
+		case 0x0800:
+			udp, ok = ipv4UDP(g[hl:])
+		case 0x86dd:
+			// The copy reached a dual-stack endpoint over IPv6: that
+			// datagram's family is the copy's (the GENEVE leg is IPv4).
+			udp, ok = ipv6UDP(g[hl:])
+			v6 = true
+		default:
+			ok = false
+		}
+		if !ok {
 			return
 		}
 		geneve = true

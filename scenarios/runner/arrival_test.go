@@ -30,18 +30,40 @@ func TestArrivalGeneve(t *testing.T) {
 	if a.Total != 3 || a.Geneve != 2 || a.ByVNI[5] != 3 || a.MaxInner != 8460 || a.MinInner != 60 {
 		t.Fatalf("arrival %+v, want 3 datagrams, 2 in GENEVE, inner 60..8460", a)
 	}
-	// GENEVE carrying something else, a cut header, another protocol
-	// type: not counted.
+	// GENEVE carrying something else, a cut header, a protocol type that
+	// does not match the datagram, another protocol type: not counted.
 	bad := geneveFrame(5, 100)
 	bad[14+20+8+40+20+2] = 0 // the inner UDP port is no longer 4789
 	short := geneveFrame(5, 100)[:14+20+8+30]
 	ipv6 := geneveFrame(5, 100)
 	ipv6[14+20+8+2], ipv6[14+20+8+3] = 0x86, 0xdd
-	for _, f := range [][]byte{bad, short, ipv6} {
+	mpls := geneveFrame(5, 100)
+	mpls[14+20+8+2], mpls[14+20+8+3] = 0x88, 0x47
+	for _, f := range [][]byte{bad, short, ipv6, mpls} {
 		a.record(f)
 	}
-	if a.Total != 3 {
+	if a.Total != 3 || a.IPv6 != 0 {
 		t.Fatalf("counted a datagram that is not GENEVE around VXLAN: %+v", a)
+	}
+}
+
+// geneve6Frame is what a GWLB sends its appliance for a copy that reached
+// a dual-stack endpoint over IPv6: IPv4 GENEVE, protocol type IPv6, the
+// IPv6 VXLAN datagram inside.
+func geneve6Frame(vni uint32, inner int) []byte {
+	b := geneveFrame(vni, inner)[:14+20+8+40]
+	b[14+20+8+2], b[14+20+8+3] = 0x86, 0xdd
+	return append(b, vxlan6Frame(vni, inner)[14:]...)
+}
+
+// A GWLB's GENEVE around an IPv6 copy (the 8426 case: 8440-byte inner
+// frames) is counted in Geneve and in IPv6, so outerFamily: ipv6 picks it.
+func TestArrivalGeneveIPv6(t *testing.T) {
+	a := &Arrival{ByVNI: map[uint32]int64{}, MaxInnerByVNI: map[uint32]int{}, MinInnerByVNI: map[uint32]int{}}
+	a.record(geneve6Frame(7, 8426+14))
+	a.record(geneveFrame(7, 8446+14))
+	if a.Total != 2 || a.Geneve != 2 || a.IPv6 != 1 || a.IPv6ByVNI[7] != 1 || a.MinInner != 8440 || a.MaxInner != 8460 {
+		t.Fatalf("arrival %+v, want 2 in GENEVE, 1 of them IPv6 inside, inner 8440..8460", a)
 	}
 }
 

@@ -177,7 +177,8 @@ type Arrival struct {
 	// Load Balancer.
 	Geneve int64 `json:"geneve,omitempty"`
 	// IPv6 is how many of Total came with an outer IPv6 header (IPv6ByVNI:
-	// per VNI).
+	// per VNI); behind a Gateway Load Balancer, the header of the datagram
+	// inside GENEVE, as the endpoint received it.
 	IPv6      int64            `json:"ipv6,omitempty"`
 	IPv6ByVNI map[uint32]int64 `json:"ipv6ByVni,omitempty"`
 	ByVNI     map[uint32]int64 `json:"byVni,omitempty"`

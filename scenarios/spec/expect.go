@@ -60,7 +60,8 @@ type NotMirrored struct {
 // largest inner frame seen (truncation made visible on the wire).
 //
 // OuterFamily ("ipv4" or "ipv6") counts only the datagrams whose outer
-// header is of that family.
+// header is of that family (behind a Gateway Load Balancer: the VXLAN
+// datagram's inside GENEVE, the copy as the endpoint received it).
 type Arrived struct {
 	NetworkInterface string `yaml:"networkInterface"`
 	VNI              *int   `yaml:"vni"`
