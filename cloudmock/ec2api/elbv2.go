@@ -196,6 +196,7 @@ func (s *Server) tgNotFound(arn string) error {
 
 type xmlLBAddress struct {
 	PrivateIPv4Address string `xml:"PrivateIPv4Address"`
+	IPv6Address        string `xml:"IPv6Address,omitempty"`
 }
 
 type xmlLBZone struct {
@@ -228,12 +229,16 @@ type describeLBsResult struct {
 }
 
 func (s *Server) toXMLLB(spec *cloudmock.Spec, lb *cloudmock.LoadBalancer) xmlLoadBalancer {
+	ipType := "ipv4"
+	if lb.Ipv6Address != "" {
+		ipType = "dualstack" // elbv2's IpAddressType for IPv4 and IPv6
+	}
 	return xmlLoadBalancer{
 		LoadBalancerArn: lb.LoadBalancerArn, LoadBalancerName: lbName(lb),
 		DNSName:               fmt.Sprintf("%s-%016x.elb.%s.amazonaws.com", lbName(lb), hash64(lb.LoadBalancerArn), s.cfg.Region),
 		CanonicalHostedZoneId: "Z26RNL4JYFTOTI", CreatedTime: createdTime, Scheme: "internal",
-		VpcId: subnetVpc(spec, lb.SubnetId), State: xmlLBState{"active"}, Type: lb.Type, IpAddressType: "ipv4",
-		Zones: []xmlLBZone{{ZoneName: s.zone(), SubnetId: lb.SubnetId, Addresses: []xmlLBAddress{{lb.PrivateIpAddress}}}},
+		VpcId: subnetVpc(spec, lb.SubnetId), State: xmlLBState{"active"}, Type: lb.Type, IpAddressType: ipType,
+		Zones: []xmlLBZone{{ZoneName: s.zone(), SubnetId: lb.SubnetId, Addresses: []xmlLBAddress{{lb.PrivateIpAddress, lb.Ipv6Address}}}},
 	}
 }
 

@@ -243,3 +243,31 @@ func wantRawELB(tb testing.TB, s *Server, form string, status int, code string) 
 		tb.Fatalf("%s: answered %d %s, want %d %s", form, st, body, status, code)
 	}
 }
+
+// A dual-stack Gateway Load Balancer endpoint is described as elbv2 does:
+// IpAddressType dualstack and its IPv6Address beside the IPv4 one; the
+// IPv4-only NLB stays ipv4 with no IPv6 address.
+func TestDescribeDualStackLoadBalancer(t *testing.T) {
+	spec := fixtureSpec()
+	spec.Vpcs[0].Ipv6CidrBlock = "2001:db8:0:100::/56"
+	spec.Subnets[1].Ipv6CidrBlock = "2001:db8:0:101::/64"
+	spec.LoadBalancers[1].Ipv6Address = "2001:db8:0:101::26"
+	_, c := elbServer(t, Config{Spec: spec})
+	out := must(c.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{LoadBalancerArns: []string{gwlbArn, nlbArn}}))(t)
+	for _, lb := range out.LoadBalancers {
+		a := lb.AvailabilityZones[0].LoadBalancerAddresses[0]
+		switch aws.ToString(lb.LoadBalancerArn) {
+		case gwlbArn:
+			if lb.IpAddressType != elbtypes.IpAddressTypeDualstack || aws.ToString(a.IPv6Address) != "2001:db8:0:101::26" || aws.ToString(a.PrivateIPv4Address) != "10.0.0.26" {
+				t.Errorf("dual-stack GWLB: %s, %+v", lb.IpAddressType, a)
+			}
+		default:
+			if lb.IpAddressType != elbtypes.IpAddressTypeIpv4 || a.IPv6Address != nil {
+				t.Errorf("IPv4 NLB: %s, %+v", lb.IpAddressType, a)
+			}
+		}
+	}
+	if len(out.LoadBalancers) != 2 {
+		t.Fatalf("%d load balancers", len(out.LoadBalancers))
+	}
+}

@@ -108,6 +108,7 @@ type (
 		Type             string `yaml:"Type,omitempty"`
 		SubnetId         string `yaml:"SubnetId"`
 		PrivateIpAddress string `yaml:"PrivateIpAddress,omitempty"`
+		Ipv6Address      string `yaml:"Ipv6Address,omitempty"`
 		// Listeners: nil is the format's default (UDP 4789); a pointer to
 		// an empty list is written as [] (no listener).
 		Listeners       *[]outListener `yaml:"Listeners,omitempty"`
@@ -386,7 +387,7 @@ func (c *conv) instances() []outInstance {
 }
 
 func (c *conv) loadBalancer(lb cloudmock.LoadBalancer) outLB {
-	ol := outLB{Name: c.ref(lb.LoadBalancerArn), SubnetId: c.ref(lb.SubnetId), PrivateIpAddress: lb.PrivateIpAddress}
+	ol := outLB{Name: c.ref(lb.LoadBalancerArn), SubnetId: c.ref(lb.SubnetId), PrivateIpAddress: lb.PrivateIpAddress, Ipv6Address: lb.Ipv6Address}
 	if lb.Type != "" && lb.Type != "network" {
 		ol.Type = lb.Type
 	}
