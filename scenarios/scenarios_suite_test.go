@@ -170,6 +170,12 @@ var libraryChecks = map[string]func(r *runner.Result, sum string){
 		Expect(r.Arrivals[0].IPv6).To(Equal(r.Arrivals[0].Geneve), sum)
 		Expect(r.Arrivals[0].MaxInner).To(Equal(8426+14), sum)
 	},
+	"nlb-ipv6.yaml": func(r *runner.Result, sum string) {
+		// every delivered copy arrived, over IPv6, at one of the targets
+		Expect(r.Arrivals).To(HaveLen(2))
+		Expect(r.Arrivals[0].IPv6+r.Arrivals[1].IPv6).To(BeNumerically("==", r.Sessions[0].Delivery["delivered"]), sum)
+		Expect(r.Arrivals[0].Total+r.Arrivals[1].Total).To(BeNumerically("==", 40), sum)
+	},
 	"vni.yaml": func(r *runner.Result, sum string) {
 		// explain predicts the VNIs the run used, assigned ones included
 		rep, err := explain.Explain(load("vni"), explain.Options{})
