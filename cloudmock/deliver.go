@@ -105,6 +105,11 @@ type Delivery struct {
 // subnet ACL must let the copy in (UDP 4789 from the source ENI; the
 // endpoint has no security group; the model gives the endpoint and the
 // GWLB one address, in the load balancer's subnet).
+//
+// A copy carried over IPv6 (see overIPv6) meets the IPv6 rules: the
+// receiver's from the source's IPv6 address, a dual-stack NLB forwarding
+// it to its chosen target's IPv6 address; a dual-stack endpoint's subnet
+// ACL by its IPv6 entries, while the GWLB's GENEVE leg stays IPv4.
 func (m *Model) Deliver(d *Decision) Delivery {
 	var dl Delivery
 	if !d.Mirrored || d.session == nil {
