@@ -226,3 +226,34 @@ func TestLoadBalancerIPv6Validation(t *testing.T) {
 		t.Fatalf("the dual-stack endpoint is valid: %v", s.Validate())
 	}
 }
+
+// A dual-stack endpoint's subnet ACL meets a copy carried over IPv6 with
+// its IPv6 entries: an entry for the source's IPv4 subnet does not let it
+// in, one for its IPv6 /64 does.
+func TestGWLBEndpointSubnetACLIPv6(t *testing.T) {
+	withACL := func(entries ...NetworkAclEntry) *Model {
+		s := gwlbSpec6()
+		s.NetworkAcls = append(s.NetworkAcls, NetworkAcl{NetworkAclId: "acl-gwlb", VpcId: "vpc-1",
+			Associations: []NetworkAclAssociation{{SubnetId: "subnet-gwlb"}}, Entries: entries})
+		return mustNew(t, s)
+	}
+	allow4 := NetworkAclEntry{RuleNumber: 100, Protocol: "udp", RuleAction: "allow", CidrBlock: "10.0.0.0/28", PortRange: &PortRange{From: 4789, To: 4789}}
+	allow6 := NetworkAclEntry{RuleNumber: 110, Protocol: "udp", RuleAction: "allow", Ipv6CidrBlock: "2001:db8:0:100::/64", PortRange: &PortRange{From: 4789, To: 4789}}
+	for _, c := range []struct {
+		name string
+		m    *Model
+		want DeliveryReason
+		rule int
+	}{
+		{"ipv4 entry only", withACL(allow4), DroppedByTargetNACL, 0},
+		{"ipv6 entry", withACL(allow4, allow6), Delivered, -1}, // the rule then reported is the appliance's
+	} {
+		d := c.m.Decide(mustENI(t, c.m, "eni-web"), Ingress, frame(t, tcp("203.0.113.9", "10.0.0.5", 40000, 80)))
+		if !d.Outer.Dst.Is6() {
+			t.Fatalf("%s: not over IPv6: %s", c.name, d)
+		}
+		if dl := c.m.Deliver(&d); dl.Reason != c.want || c.rule >= 0 && dl.RuleNumber != c.rule {
+			t.Errorf("%s: %v rule %d, want %v rule %d (%s)", c.name, dl.Reason, dl.RuleNumber, c.want, c.rule, dl)
+		}
+	}
+}
