@@ -131,9 +131,9 @@ func (s *Server) createVpcPeeringConnection(c *call) (any, error) {
 	})
 }
 
-// changePeering moves a pending connection to state code (accept: active;
-// reject: rejected).
-func (s *Server) changePeering(c *call, code string, result func(st *state, p *cloudmock.VpcPeeringConnection) any) (any, error) {
+// mutatePeering runs change on the connection that VpcPeeringConnectionId
+// names (its index in the spec), in a mutation of the account's state.
+func mutatePeering(c *call, change func(st *state, i int) (any, error)) (any, error) {
 	id, err := c.p.required("VpcPeeringConnectionId")
 	if err != nil {
 		return nil, err
@@ -146,9 +146,17 @@ func (s *Server) changePeering(c *call, code string, result func(st *state, p *c
 		if i < 0 {
 			return nil, peeringNotFound(id)
 		}
+		return change(st, i)
+	})
+}
+
+// changePeering moves a pending connection to state code (accept: active;
+// reject: rejected).
+func (s *Server) changePeering(c *call, code string, result func(st *state, p *cloudmock.VpcPeeringConnection) any) (any, error) {
+	return mutatePeering(c, func(st *state, i int) (any, error) {
 		p := &st.spec.VpcPeeringConnections[i]
 		if cur := peeringState(p).Code; cur != cloudmock.PeeringPendingAcceptance {
-			return nil, errorf(codeInvalidStateTransition, "Invalid state transition for pcx %s, attempted to transition from %s to %s", id, cur, code)
+			return nil, errorf(codeInvalidStateTransition, "Invalid state transition for pcx %s, attempted to transition from %s to %s", p.VpcPeeringConnectionId, cur, code)
 		}
 		msg := peeringMessages[code]
 		if code != cloudmock.PeeringActive {
@@ -176,18 +184,8 @@ func (s *Server) rejectVpcPeeringConnection(c *call) (any, error) {
 // deleteVpcPeeringConnection removes the connection (the account forgets
 // it at once, where EC2 shows it as deleted for a while).
 func (s *Server) deleteVpcPeeringConnection(c *call) (any, error) {
-	id, err := c.p.required("VpcPeeringConnectionId")
-	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
-	return c.mutate("", func(st *state) (any, error) {
-		i := findPeering(&st.spec, id)
-		if i < 0 {
-			return nil, peeringNotFound(id)
-		}
+	return mutatePeering(c, func(st *state, i int) (any, error) {
+		id := st.spec.VpcPeeringConnections[i].VpcPeeringConnectionId
 		st.spec.VpcPeeringConnections = slices.Delete(st.spec.VpcPeeringConnections, i, i+1)
 		st.tags.remove(id)
 		return returnResult{true}, nil
