@@ -19,22 +19,11 @@ import (
 // and returns an ELBv2 client pointed at it.
 func elbServer(tb testing.TB, cfg Config) (*Server, *elb.Client) {
 	tb.Helper()
-	if len(cfg.Spec.Vpcs) == 0 {
-		cfg.Spec = fixtureSpec()
-	}
-	if cfg.Seed == 0 {
-		cfg.Seed = 1
-	}
-	s, err := New(cfg)
-	if err != nil {
-		tb.Fatalf("New: %v", err)
-	}
-	hs := httptest.NewServer(s)
-	tb.Cleanup(hs.Close)
+	s, url := startServer(tb, cfg)
 	return s, elb.New(elb.Options{
 		Region:           "us-east-1",
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
-		BaseEndpoint:     aws.String(hs.URL),
+		BaseEndpoint:     aws.String(url),
 		RetryMaxAttempts: 1,
 		HTTPClient:       sdkhttp.Client{},
 	})

@@ -76,9 +76,9 @@ func fixtureSpec() cloudmock.Spec {
 	}
 }
 
-// testServer serves cfg (the fixture spec when cfg.Spec is empty) on an
-// httptest server on 127.0.0.1 and returns an SDK client pointed at it.
-func testServer(tb testing.TB, cfg Config) (*Server, *ec2.Client) {
+// startServer serves cfg (the fixture spec when cfg.Spec is empty, seed 1
+// when none) on an httptest server on 127.0.0.1 and returns its URL.
+func startServer(tb testing.TB, cfg Config) (*Server, string) {
 	tb.Helper()
 	if len(cfg.Spec.Vpcs) == 0 {
 		cfg.Spec = fixtureSpec()
@@ -92,7 +92,14 @@ func testServer(tb testing.TB, cfg Config) (*Server, *ec2.Client) {
 	}
 	hs := httptest.NewServer(s)
 	tb.Cleanup(hs.Close)
-	return s, newClient(hs.URL)
+	return s, hs.URL
+}
+
+// testServer is startServer with an EC2 SDK client pointed at it.
+func testServer(tb testing.TB, cfg Config) (*Server, *ec2.Client) {
+	tb.Helper()
+	s, url := startServer(tb, cfg)
+	return s, newClient(url)
 }
 
 // newClient is an EC2 client with dummy static keys, no retries and no
