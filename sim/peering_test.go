@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/netip"
@@ -11,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mirrorlab/mirrorlab/internal/privtest"
 	"github.com/mirrorlab/mirrorlab/sim/state"
 )
 
@@ -83,18 +81,7 @@ func TestValidatePeerings(t *testing.T) {
 // run id, live only in the fabric namespaces the state file lists, and go
 // with them at Close.
 func TestPrivilegedPeering(t *testing.T) {
-	privtest.Require(t)
-	dir := t.TempDir()
-	lab, err := Realize(context.Background(), peered(), Options{StateDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := false
-	t.Cleanup(func() {
-		if !closed {
-			lab.Close()
-		}
-	})
+	lab := realize(t, peered()) // Close again at the end is a no-op
 	ips := map[string]netip.Addr{}
 	for _, in := range lab.Instances() {
 		ips[in.Name] = in.ENIs[0].IP
@@ -112,7 +99,7 @@ func TestPrivilegedPeering(t *testing.T) {
 		t.Errorf("a -> i at %d bytes: %v %v", MaxMTU, r, err)
 	}
 	// app-a and app-b are both peered with insp, not with each other.
-	err = lab.Instance("a").Run(func() (err error) { r, err = pingDF(ips["b"], 100, 0x4244); return })
+	err := lab.Instance("a").Run(func() (err error) { r, err = pingDF(ips["b"], 100, 0x4244); return })
 	if err == nil && r.reply {
 		t.Errorf("a reached b through insp: peering must not be transitive")
 	}
@@ -131,7 +118,7 @@ func TestPrivilegedPeering(t *testing.T) {
 			}
 		}
 	}
-	rec, err := state.Load(dir, lab.RunID())
+	rec, err := state.Load(state.DefaultDir, lab.RunID())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +136,6 @@ func TestPrivilegedPeering(t *testing.T) {
 			t.Errorf("interface %s of the lab in the host namespace", i.Name)
 		}
 	}
-	closed = true
 	if err := lab.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
@@ -200,18 +186,7 @@ func TestValidateTransitGateways(t *testing.T) {
 // each other through its namespace; an unattached one does not; the
 // namespace is in the state file and goes at Close with its links.
 func TestPrivilegedTransitGateway(t *testing.T) {
-	privtest.Require(t)
-	dir := t.TempDir()
-	lab, err := Realize(context.Background(), transited(), Options{StateDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := false
-	t.Cleanup(func() {
-		if !closed {
-			lab.Close()
-		}
-	})
+	lab := realize(t, transited()) // Close again at the end is a no-op
 	ips := map[string]netip.Addr{}
 	for _, in := range lab.Instances() {
 		ips[in.Name] = in.ENIs[0].IP
@@ -231,14 +206,13 @@ func TestPrivilegedTransitGateway(t *testing.T) {
 	if len(tgs) != 1 || len(tgs[0].Links) != 2 {
 		t.Fatalf("transit gateways %+v", tgs)
 	}
-	rec, err := state.Load(dir, lab.RunID())
+	rec, err := state.Load(state.DefaultDir, lab.RunID())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Contains(rec.Namespaces, tgs[0].NsName) || !strings.HasPrefix(tgs[0].NsName, state.Prefix(lab.RunID())) {
 		t.Errorf("state file lacks %s: %v", tgs[0].NsName, rec.Namespaces)
 	}
-	closed = true
 	if err := lab.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
