@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/mirrorlab/mirrorlab/internal/nsrun"
+	"github.com/mirrorlab/mirrorlab/sim/state"
 )
 
 // sysctl is one setting under /proc/sys, written inside a namespace.
@@ -75,7 +76,7 @@ func writeSysctls(list ...[]sysctl) error {
 // handle in it. netns.NewNamed switches the calling thread, so it runs on a
 // throwaway thread (see nsrun.Go).
 func createNamespace(name string, sysctls ...[]sysctl) (netns.NsHandle, *netlink.Handle, error) {
-	if err := prepareNetnsDir(); err != nil {
+	if err := state.PrepareNetnsDir(); err != nil {
 		return netns.None(), nil, fmt.Errorf("create namespace %s: %w", name, err)
 	}
 	type result struct {

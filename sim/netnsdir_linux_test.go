@@ -26,7 +26,7 @@ func netnsDirMount(t *testing.T) (string, bool) {
 	for sc.Scan() {
 		// id parent major:minor root mountpoint options [optional...] - ...
 		fields := strings.Fields(sc.Text())
-		if len(fields) < 7 || fields[4] != netnsRunDir {
+		if len(fields) < 7 || fields[4] != state.NetnsDir {
 			continue
 		}
 		found, opts = true, ""
@@ -81,7 +81,7 @@ func TestPrivilegedNamespaceSurvivesIPNetnsAdd(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatalf("delete the lab's namespace after ip netns add: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(netnsRunDir, a.Name)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(state.NetnsDir, a.Name)); !os.IsNotExist(err) {
 		t.Fatalf("%s still there after Close: %v", a.Name, err)
 	}
 }

@@ -87,7 +87,7 @@ func recordRun(dir, runID string, names func(id string) []string) (*state.Run, e
 
 // prefixFree fails if some namespace already carries the run's prefix.
 func prefixFree(id string) error {
-	ents, err := os.ReadDir("/run/netns")
+	ents, err := os.ReadDir(state.NetnsDir)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("list namespaces: %w", err)
 	}

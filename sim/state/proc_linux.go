@@ -62,7 +62,9 @@ func Alive(pid int, start uint64) bool {
 	return err == nil && !zombie && got == start
 }
 
-const netnsDir = "/run/netns"
+// NetnsDir is where named network namespaces are mounted (as `ip netns`
+// has them).
+const NetnsDir = "/run/netns"
 
 type nsID struct{ dev, ino uint64 }
 
@@ -81,7 +83,7 @@ func nsIdentity(path string) (nsID, error) {
 func KillInNamespaces(names []string, wait time.Duration) ([]int, error) {
 	ids := map[nsID]string{}
 	for _, n := range names {
-		id, err := nsIdentity(filepath.Join(netnsDir, n))
+		id, err := nsIdentity(filepath.Join(NetnsDir, n))
 		if errors.Is(err, os.ErrNotExist) {
 			continue
 		}
@@ -139,7 +141,7 @@ func gone(pid int) bool {
 // namespace that does not exist is not an error. The kernel frees the
 // namespace, and every link in it, once nothing refers to it any more.
 func DeleteNamespace(name string) error {
-	p := filepath.Join(netnsDir, name)
+	p := filepath.Join(NetnsDir, name)
 	if err := unix.Unmount(p, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
 		return fmt.Errorf("delete namespace %s: unmount: %w", name, err)
 	}
@@ -149,7 +151,7 @@ func DeleteNamespace(name string) error {
 			// mount point: its mount lies under one made later on
 			// /run/netns (an `ip netns add` that bind-mounted the
 			// directory onto itself after this namespace was made).
-			return fmt.Errorf("delete namespace %s: %w (its mount is hidden under a later mount on %s: once no lab runs, `umount %s` uncovers it and mirrorlab clean can remove it)", name, err, netnsDir, netnsDir)
+			return fmt.Errorf("delete namespace %s: %w (its mount is hidden under a later mount on %s: once no lab runs, `umount %s` uncovers it and mirrorlab clean can remove it)", name, err, NetnsDir, NetnsDir)
 		}
 		return fmt.Errorf("delete namespace %s: %w", name, err)
 	}
@@ -206,4 +208,34 @@ func Teardown(r *Run) error {
 		errs = append(errs, DeleteNamespace(n))
 	}
 	return errors.Join(errs...)
+}
+
+// PrepareNetnsDir makes /run/netns a shared mount point of its own before
+// a namespace is mounted in it, exactly as iproute2's `ip netns add` does.
+//
+// Without it, the first `ip netns add` after our namespaces were mounted
+// (by anyone: a user's script, a test, another tool) bind-mounts
+// /run/netns onto itself and hides our mounts under the new one: the
+// files stay visible, but unmounting them says "not mounted" and removing
+// them "device or resource busy", so the lab's namespaces could never be
+// deleted again. With /run/netns already a mount point, iproute2 leaves
+// it as it is. (A mount in the host's mount namespace, the one iproute2
+// makes: no network state of the host changes.)
+func PrepareNetnsDir() error {
+	if err := os.MkdirAll(NetnsDir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", NetnsDir, err)
+	}
+	for made := false; ; made = true {
+		err := unix.Mount("", NetnsDir, "none", unix.MS_SHARED|unix.MS_REC, "")
+		if err == nil {
+			return nil
+		}
+		// EINVAL: not a mount point yet (or, once made, something else).
+		if !errors.Is(err, unix.EINVAL) || made {
+			return fmt.Errorf("make %s a shared mount: %w", NetnsDir, err)
+		}
+		if err := unix.Mount(NetnsDir, NetnsDir, "none", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+			return fmt.Errorf("bind %s onto itself: %w", NetnsDir, err)
+		}
+	}
 }
