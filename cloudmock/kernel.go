@@ -1,0 +1,265 @@
+package cloudmock
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+// KernelPlan is the part of a model that an in-kernel mirror path can
+// decide exactly: per source ENI and direction, either the filter rules in
+// decision order with the sessions they lead to, or why the packets must
+// be decided here (Model.DecideInto) instead.
+//
+// The kernel path decides only plain IPv4 packets and hands every other
+// packet to the user-space path (which calls DecideInto), so the plan
+// carries no IPv6 rules and no never-mirrored classes: those are the
+// kernel path's punt rules. What the plan does carry is whatever is static
+// per ENI and session: the source's network ACL and security groups must
+// allow every IPv4 packet, a session's target must be an ENI of the same
+// VPC reached over IPv4, and every copy of the session must be delivered
+// (the target's network ACL and security groups allow the copy whatever
+// its outer source port). A direction where any of that fails is decided
+// in user space whole, and Why says which rule sent it there.
+type KernelPlan struct {
+	// RejectStops: the first matching rule of any session decides (see
+	// RejectBehavior); otherwise a reject only ends its own session.
+	RejectStops bool
+	ENIs        []KernelENI
+	// Sessions are the sessions the rules lead to (KernelRule.Session).
+	Sessions []KernelSession
+}
+
+// KernelENI is one source ENI of a KernelPlan.
+type KernelENI struct {
+	Ref   ENIRef
+	ENIId string
+	// Resolver is the VPC resolver's IPv4 address, whose traffic is
+	// decided in user space (Amazon DNS); invalid when the ENI has none.
+	Resolver netip.Addr
+	// Dirs are the ENI's two directions, by Direction.
+	Dirs [2]KernelDirection
+}
+
+// KernelDirection is what the kernel decides for one ENI and direction.
+type KernelDirection struct {
+	// Why is empty when the kernel may decide this direction's IPv4
+	// packets; otherwise it names the rule that needs the user-space path.
+	Why string
+	// Rules are in decision order: sessions by session number, each
+	// session's rules by rule number. The first rule of a session that
+	// matches decides that session; an accepting one mirrors the packet.
+	Rules []KernelRule
+}
+
+// KernelRule is one IPv4 filter rule, with addresses and masks as host
+// order integers: a packet matches when (src & SrcMask) == Src, and the
+// same for the destination.
+type KernelRule struct {
+	Session                    int // index into KernelPlan.Sessions
+	Number                     int
+	Accept                     bool
+	Proto                      uint8 // 0: every protocol
+	Src, SrcMask, Dst, DstMask uint32
+	// HasSport and HasDport: the rule needs a TCP or UDP packet whose
+	// port lies in Sport or Dport (inclusive ranges).
+	HasSport, HasDport bool
+	Sport, Dport       [2]uint16
+}
+
+// KernelSession is a session of a KernelPlan: where its copies go.
+type KernelSession struct {
+	SessionId string
+	Number    int
+	ENI       ENIRef // the source ENI
+	TargetId  string
+	// TargetENIId is the receiving ENI (the target).
+	TargetENIId string
+	VNI         uint32
+	// OuterSrc and OuterDst are the copies' outer IPv4 addresses: the
+	// source ENI's and the target's primary addresses.
+	OuterSrc, OuterDst netip.Addr
+	// MaxInner is how many bytes of the inner frame a copy keeps (0: all).
+	MaxInner int
+}
+
+// maxKernelRules bounds a direction's rules in the kernel's table. The
+// quotas keep a valid spec below it (AWS: 3 sessions of 10 rules per
+// direction; Alibaba: 1 of 10).
+const maxKernelRules = 40
+
+// KernelPlan compiles the model for an in-kernel path (see KernelPlan).
+// Sources lists the ENIs to compile (nil: every source ENI).
+func (m *Model) KernelPlan(sources []ENIRef) KernelPlan {
+	if sources == nil {
+		sources = m.SourceENIs()
+	}
+	p := KernelPlan{RejectStops: m.reject == RejectStops}
+	slot := map[*session]int{}
+	for _, ref := range sources {
+		e := m.eniAt(ref)
+		if e == nil {
+			continue
+		}
+		ke := KernelENI{Ref: ref, ENIId: e.id}
+		if e.resolver.Is4() {
+			ke.Resolver = e.resolver
+		}
+		why := m.kernelENIWhy(e)
+		for _, dir := range []Direction{Ingress, Egress} {
+			kd := &ke.Dirs[dir]
+			kd.Why = why
+			if kd.Why == "" {
+				kd.Why = kernelNACLWhy(e, dir)
+			}
+			if kd.Why != "" {
+				continue
+			}
+			for _, s := range e.sessions {
+				for i := range s.filter.rules[dir] {
+					r := &s.filter.rules[dir][i]
+					if !r.v4 {
+						continue // never matches an IPv4 packet
+					}
+					idx, ok := slot[s]
+					if !ok {
+						idx = len(p.Sessions)
+						slot[s] = idx
+						p.Sessions = append(p.Sessions, m.kernelSession(e, s))
+					}
+					kd.Rules = append(kd.Rules, KernelRule{Session: idx, Number: r.number, Accept: r.accept,
+						Proto: r.proto, Src: r.src4, SrcMask: r.smask, Dst: r.dst4, DstMask: r.dmask,
+						HasSport: r.hasSport, HasDport: r.hasDport,
+						Sport: [2]uint16{r.sport.from, r.sport.to}, Dport: [2]uint16{r.dport.from, r.dport.to}})
+				}
+			}
+			if len(kd.Rules) > maxKernelRules {
+				kd.Why, kd.Rules = fmt.Sprintf("%d filter rules (the kernel path holds %d)", len(kd.Rules), maxKernelRules), nil
+			}
+		}
+		p.ENIs = append(p.ENIs, ke)
+	}
+	return p
+}
+
+// kernelENIWhy returns why none of the ENI's packets can be decided in
+// the kernel ("" when they can, as far as the ENI and its sessions go).
+func (m *Model) kernelENIWhy(e *eni) string {
+	if !e.ip.Is4() {
+		return "the ENI has no IPv4 address"
+	}
+	if len(e.sgs) > 0 && (!sgAllowsAllIPv4(e.sgs, Ingress) || !sgAllowsAllIPv4(e.sgs, Egress)) {
+		// Security groups are stateful: a flow one direction lets through
+		// lets its return traffic in (connTable), which only this side
+		// keeps.
+		return fmt.Sprintf("security group %s does not allow all IPv4 traffic both ways (stateful)", e.sgs[0].id)
+	}
+	for _, s := range e.sessions {
+		if why := m.kernelSessionWhy(e, s); why != "" {
+			return fmt.Sprintf("session %s: %s", s.id, why)
+		}
+	}
+	return ""
+}
+
+func (m *Model) kernelSessionWhy(e *eni, s *session) string {
+	t := s.target
+	switch {
+	case t.kind != targetENI || t.eni == nil:
+		return fmt.Sprintf("target %s is a load balancer", t.id)
+	case t.eni.vpc != e.vpc:
+		return fmt.Sprintf("target %s is in another VPC", t.id)
+	case !t.ip.Is4():
+		return fmt.Sprintf("target %s has no IPv4 address", t.id)
+	}
+	if _, v6 := overIPv6(e, t); v6 {
+		return "copies travel over IPv6"
+	}
+	d := Decision{Mirrored: true, ENI: e.ref, session: s, SessionId: s.id, TargetId: t.id, VNI: s.vni,
+		Outer: Outer{Src: e.ip, Dst: t.ip, DstPort: VXLANPort}}
+	for port := outerPortBase; port <= outerPortBase|outerPortMask; port++ {
+		d.Outer.SrcPort = uint16(port)
+		if dl := m.Deliver(&d); !dl.Delivered || dl.Geneve || dl.To != t.ip {
+			return fmt.Sprintf("copies from port %d are %s", port, dl.Reason)
+		}
+	}
+	return ""
+}
+
+func (m *Model) kernelSession(e *eni, s *session) KernelSession {
+	limit, _, _ := m.maxInner(e, s, false)
+	if limit == 1<<31-1 {
+		limit = 0
+	}
+	return KernelSession{SessionId: s.id, Number: s.number, ENI: e.ref, TargetId: s.target.id,
+		TargetENIId: s.target.eni.id, VNI: s.vni, OuterSrc: e.ip, OuterDst: s.target.ip, MaxInner: limit}
+}
+
+// sgAllowsAllIPv4 reports whether some rule of the groups allows every
+// IPv4 packet in direction dir.
+func sgAllowsAllIPv4(groups []*securityGroup, dir Direction) bool {
+	for _, g := range groups {
+		rules := g.in
+		if dir == Egress {
+			rules = g.out
+		}
+		for _, r := range rules {
+			if !r.all {
+				continue
+			}
+			for _, p := range r.peers {
+				if p.Addr().Is4() && p.Bits() == 0 {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// kernelNACLWhy returns why the source subnet's network ACL needs the
+// user-space path in direction dir: unless the first entry that can match
+// an IPv4 packet allows them all, which packets pass depends on the packet.
+func kernelNACLWhy(e *eni, dir Direction) string {
+	if e.nacl == nil {
+		return ""
+	}
+	entries := e.nacl.in
+	if dir == Egress {
+		entries = e.nacl.out
+	}
+	for _, a := range entries {
+		if !a.cidr.Addr().Is4() {
+			continue
+		}
+		if a.allow && a.all && a.cidr.Bits() == 0 {
+			return ""
+		}
+		break
+	}
+	return fmt.Sprintf("network ACL %s filters %s IPv4 traffic", e.nacl.id, dir)
+}
+
+// CountKernel adds what an in-kernel path counted for a session in one
+// direction: packets mirrored (all delivered), their bytes before
+// truncation, and how many were truncated. An unknown session is ignored
+// (it left the model; its counts left with it).
+func (m *Model) CountKernel(sessionID string, dir Direction, packets, bytes, truncated uint64) {
+	for _, s := range m.sessions {
+		if s.id != sessionID {
+			continue
+		}
+		for _, e := range m.enis {
+			for _, es := range e.sessions {
+				if es == s {
+					e.counters.mirrorBytes[dir&1].Add(bytes)
+					e.counters.mirrorPackets[dir&1].Add(packets)
+				}
+			}
+		}
+		s.counters.packets.Add(packets)
+		s.counters.bytes.Add(bytes)
+		s.counters.truncated.Add(truncated)
+		s.counters.delivery[Delivered].Add(packets)
+		return
+	}
+}
