@@ -51,15 +51,13 @@ type KernelDirection struct {
 	Rules []KernelRule
 }
 
-// KernelRule is one IPv4 filter rule, with addresses and masks as host
-// order integers: a packet matches when (src & SrcMask) == Src, and the
-// same for the destination.
+// KernelRule is one IPv4 filter rule.
 type KernelRule struct {
-	Session                    int // index into KernelPlan.Sessions
-	Number                     int
-	Accept                     bool
-	Proto                      uint8 // 0: every protocol
-	Src, SrcMask, Dst, DstMask uint32
+	Session  int // index into KernelPlan.Sessions
+	Number   int
+	Accept   bool
+	Proto    uint8        // 0: every protocol
+	Src, Dst netip.Prefix // IPv4, masked
 	// HasSport and HasDport: the rule needs a TCP or UDP packet whose
 	// port lies in Sport or Dport (inclusive ranges).
 	HasSport, HasDport bool
@@ -127,7 +125,7 @@ func (m *Model) KernelPlan(sources []ENIRef) KernelPlan {
 						p.Sessions = append(p.Sessions, m.kernelSession(e, s))
 					}
 					kd.Rules = append(kd.Rules, KernelRule{Session: idx, Number: r.number, Accept: r.accept,
-						Proto: r.proto, Src: r.src4, SrcMask: r.smask, Dst: r.dst4, DstMask: r.dmask,
+						Proto: r.proto, Src: r.src.Masked(), Dst: r.dst.Masked(),
 						HasSport: r.hasSport, HasDport: r.hasDport,
 						Sport: [2]uint16{r.sport.from, r.sport.to}, Dport: [2]uint16{r.dport.from, r.dport.to}})
 				}

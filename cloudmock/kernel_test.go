@@ -20,7 +20,7 @@ func walkPlan(p *KernelPlan, rules []KernelRule, f *Flow) int {
 		if r.Proto != 0 && r.Proto != f.Proto ||
 			r.HasDport && (!f.HasPorts || f.DstPort < r.Dport[0] || f.DstPort > r.Dport[1]) ||
 			r.HasSport && (!f.HasPorts || f.SrcPort < r.Sport[0] || f.SrcPort > r.Sport[1]) ||
-			f.src4&r.SrcMask != r.Src || f.dst4&r.DstMask != r.Dst {
+			!r.Src.Contains(f.Src) || !r.Dst.Contains(f.Dst) {
 			continue
 		}
 		if r.Accept {
