@@ -15,12 +15,17 @@ TEST_FLAGS    ?= -count=1 -timeout 20m
 # the v1 that pip may have put first on the PATH).
 DEB_DEPS      := ip:iproute2 tc:iproute2 tcpdump:tcpdump tshark:tshark chromium:chromium /usr/bin/aws:awscli
 
-.PHONY: all build test test-unit test-privileged test-terraform lint lint-actions bench bench-deps clean deps
+.PHONY: all build generate test test-unit test-privileged test-terraform lint lint-actions bench bench-deps clean deps
 
 all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/...
+
+## generate: rebuild the committed eBPF objects and their Go bindings
+## (cloudmock/dataplane/kpath) from C; needs clang and libbpf-dev.
+generate:
+	$(GO) generate ./cloudmock/dataplane/kpath/
 
 ## deps: install the Debian packages that tests use, when missing (needs root
 ## and apt-get; elsewhere it only reports what is missing).

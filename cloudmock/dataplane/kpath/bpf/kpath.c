@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The in-kernel mirror path: tc (TCX) programs on the fabric-side veth
+ * ports decide the common case and clone the packet to the receiver's
+ * port, where the clone is encapsulated in VXLAN; socket filters on the
+ * user-space capture rings drop exactly what the tc programs mirrored.
+ * See ../doc.go.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_core_read.h>
+
+#include "kpath.h"
+
+char __license[] SEC("license") = "Dual BSD/GPL";
+
+#define TCX_NEXT -1
+#define TCX_DROP 2
+
+#define CHECKSUM_PARTIAL 3
+#define PROTO_TCP 6
+#define PROTO_UDP 17
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, KPATH_MAX_PORTS);
+	__type(key, struct port_key);
+	__type(value, struct port);
+} ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, KPATH_MAX_SLOTS);
+	__type(key, __u32);
+	__type(value, struct session);
+} sessions SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct settings);
+} config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KPATH_MAX_SLOTS + 1);
+	__type(key, __u32);
+	__type(value, struct stats);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KPATH_PUNT_REASONS);
+	__type(key, __u32);
+	__type(value, __u64);
+} punts SEC(".maps");
+
+/* The kernel's sk_buff, only what we read (CO-RE relocated). */
+struct sk_buff {
+	__u8 ip_summed : 2;
+} __attribute__((preserve_access_index));
+
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+
+/* A decision is the clone's mark (top byte KPATH_CLONE_TAG) when the
+ * kernel mirrors, else a punt reason (< 256). */
+#define KERNEL(slot, hash7) ((__u32)KPATH_CLONE_TAG << 24 | (__u32)(hash7) << 16 | (slot))
+#define IS_KERNEL(v) ((v) >> 24 == KPATH_CLONE_TAG)
+
+static __always_inline __u64 mix(__u64 h, __u64 x)
+{
+	h ^= x;
+	h *= 0x9e3779b97f4a7c15ULL;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 32;
+	return h;
+}
+
+/* cloudmock's flowHash, IPv4 branch: symmetric 5-tuple (ports 0 when the
+ * flow has none). */
+static __always_inline __u64 flow_hash(__u32 a, __u32 b, __u16 pa, __u16 pb, __u8 proto)
+{
+	if (a > b || (a == b && pa > pb)) {
+		__u32 t = a;
+		__u16 tp = pa;
+		a = b;
+		b = t;
+		pa = pb;
+		pb = tp;
+	}
+	__u64 h = mix(0x6d6972726f726c61ULL ^ (__u64)proto, (__u64)a << 32 | (__u64)b);
+	return mix(h, (__u64)pa << 16 | (__u64)pb);
+}
+
+static __always_inline int checksum_partial(struct __sk_buff *ctx)
+{
+	struct sk_buff *skb = bpf_cast_to_kern_ctx(ctx);
+	return BPF_CORE_READ_BITFIELD(skb, ip_summed) == CHECKSUM_PARTIAL;
+}
+
+static __always_inline int mac_eq(const __u8 *a, const __u8 *b)
+{
+	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3] && a[4] == b[4] &&
+	       a[5] == b[5];
+}
+
+static __always_inline int link_local(__u32 a)
+{
+	return (a & 0xffff0000) == 0xa9fe0000; /* 169.254.0.0/16 */
+}
+
+/*
+ * decide: KERNEL(slot, hash7) when the rule walk accepts a packet that the
+ * kernel can mirror exactly as cloudmock would, else the punt reason.
+ * Offset 0 is the Ethernet header in both program types (tc; a packet
+ * socket pushes the MAC header back before its filter runs).
+ */
+static __always_inline __u32 decide(struct __sk_buff *skb, const struct port *port,
+				    __u32 dir, __u32 flags)
+{
+	__u8 h[34]; /* Ethernet + IPv4 without options */
+	__u32 len = skb->len;
+
+	if (len < sizeof(h) || bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0)
+		return KPATH_PUNT_NOT_IPV4;
+	if (h[12] != 0x08 || h[13] != 0x00)
+		return KPATH_PUNT_NOT_IPV4;
+	if (dir == KPATH_DIR_EGRESS) {
+		if (!mac_eq(&h[6], port->mac))
+			return KPATH_PUNT_NOT_OURS;
+	} else if (!mac_eq(&h[0], port->mac)) {
+		/* a group address too: user space keeps it simple */
+		return KPATH_PUNT_NOT_OURS;
+	}
+	if (h[14] != 0x45)
+		return KPATH_PUNT_IP_HEADER;
+	__u32 tot = (__u32)h[16] << 8 | h[17];
+	if (tot < 20 || tot + 14 > len)
+		return KPATH_PUNT_IP_HEADER;
+	if ((h[20] & 0x3f) != 0 || h[21] != 0) /* MF or an offset */
+		return KPATH_PUNT_FRAGMENT;
+	if (skb->gso_segs > 1 || skb->gso_size != 0 || checksum_partial(skb))
+		return KPATH_PUNT_OFFLOAD;
+
+	__u8 proto = h[23];
+	__u32 src = (__u32)h[26] << 24 | (__u32)h[27] << 16 | (__u32)h[28] << 8 | h[29];
+	__u32 dst = (__u32)h[30] << 24 | (__u32)h[31] << 16 | (__u32)h[32] << 8 | h[33];
+	__u16 sport = 0, dport = 0;
+	int has_ports = 0;
+	if (proto == PROTO_TCP || proto == PROTO_UDP) {
+		/* cloudmock reads TCP ports with 14 bytes of header (for the
+		 * flags), UDP ports with 8; anything shorter: user space. */
+		__u32 need = proto == PROTO_TCP ? 14 : 8;
+		__u8 p[4];
+		if (tot < 20 + need || bpf_skb_load_bytes(skb, 34, p, 4) < 0)
+			return KPATH_PUNT_IP_HEADER;
+		sport = (__u16)p[0] << 8 | p[1];
+		dport = (__u16)p[2] << 8 | p[3];
+		has_ports = 1;
+	}
+	if (proto == PROTO_UDP && (sport == 67 || sport == 68) && (dport == 67 || dport == 68))
+		return KPATH_PUNT_NEVER;
+	if (link_local(src) || link_local(dst))
+		return KPATH_PUNT_NEVER;
+	if (port->resolver != 0 && (src == port->resolver || dst == port->resolver))
+		return KPATH_PUNT_NEVER;
+
+	__u32 n = port->nrules;
+	__u32 skip = 0xffffffff; /* the group a reject decided */
+	for (__u32 i = 0; i < KPATH_MAX_RULES; i++) {
+		if (i >= n)
+			break;
+		const struct rule *r = &port->rules[i];
+		if (r->group == skip)
+			continue;
+		if (r->proto != 0 && r->proto != proto)
+			continue;
+		if (r->flags & KPATH_RULE_HAS_DPORT) {
+			if (!has_ports || dport < r->dport_lo || dport > r->dport_hi)
+				continue;
+		}
+		if (r->flags & KPATH_RULE_HAS_SPORT) {
+			if (!has_ports || sport < r->sport_lo || sport > r->sport_hi)
+				continue;
+		}
+		if ((src & r->smask) != r->src || (dst & r->dmask) != r->dst)
+			continue;
+		if (r->flags & KPATH_RULE_ACCEPT) {
+			__u32 slot = r->slot;
+			if (slot >= KPATH_MAX_SLOTS)
+				return KPATH_PUNT_NO_SESSION;
+			__u64 hash = flow_hash(src, dst, sport, dport, proto);
+			return KERNEL(slot, hash & 0x7f);
+		}
+		if (flags & KPATH_REJECT_STOPS)
+			return KPATH_PUNT_REJECT;
+		skip = r->group;
+	}
+	return KPATH_PUNT_NO_MATCH;
+}
+
+static __always_inline void count_punt(__u32 reason)
+{
+	__u64 *c = bpf_map_lookup_elem(&punts, &reason);
+	if (c)
+		*c += 1;
+}
+
+static __always_inline void count_error(__u32 slot)
+{
+	struct stats *c = bpf_map_lookup_elem(&counters, &slot);
+	if (c)
+		c->errors += 1;
+}
+
+/* encap turns one of our clones into the VXLAN frame cloudmock's
+ * Decision.AppendWire writes for it. */
+static __always_inline int encap(struct __sk_buff *skb, __u32 mark, const struct settings *cfg)
+{
+	__u32 slot = mark & 0xffff;
+	__u16 sport = 0xff80 | ((mark >> 16) & 0x7f);
+	struct session *s = bpf_map_lookup_elem(&sessions, &slot);
+	if (!s) {
+		count_error(KPATH_GLOBAL_SLOT);
+		return TCX_DROP;
+	}
+	__u8 b[64];
+	if (bpf_skb_load_bytes(skb, 0, &b[50], 14) < 0)
+		goto fail;
+	if (s->max_inner > 0 && skb->len > s->max_inner) {
+		if (bpf_skb_change_tail(skb, s->max_inner, 0) < 0)
+			goto fail;
+	}
+	if (bpf_skb_adjust_room(skb, 50, BPF_ADJ_ROOM_MAC, 0) < 0)
+		goto fail;
+
+	__u32 tot = skb->len - 14;
+	__u32 udp = tot - 20;
+	__u32 osrc = s->outer_src, odst = s->outer_dst, vni = s->vni;
+	__builtin_memcpy(&b[0], s->dst_mac, 6);
+	__builtin_memcpy(&b[6], s->src_mac, 6);
+	b[12] = 0x08, b[13] = 0x00;
+	/* IPv4: TTL 255, id 0, no DF, UDP */
+	b[14] = 0x45, b[15] = 0;
+	b[16] = tot >> 8, b[17] = tot;
+	b[18] = 0, b[19] = 0, b[20] = 0, b[21] = 0;
+	b[22] = 255, b[23] = PROTO_UDP;
+	__u32 sum = 0x4500 + (tot & 0xffff) + (255 << 8 | PROTO_UDP) +
+		    (osrc >> 16) + (osrc & 0xffff) + (odst >> 16) + (odst & 0xffff);
+	sum = (sum >> 16) + (sum & 0xffff);
+	sum = (sum >> 16) + (sum & 0xffff);
+	sum = ~sum & 0xffff;
+	b[24] = sum >> 8, b[25] = sum;
+	b[26] = osrc >> 24, b[27] = osrc >> 16, b[28] = osrc >> 8, b[29] = osrc;
+	b[30] = odst >> 24, b[31] = odst >> 16, b[32] = odst >> 8, b[33] = odst;
+	/* UDP: checksum 0 */
+	b[34] = sport >> 8, b[35] = sport;
+	b[36] = 4789 >> 8, b[37] = 4789 & 0xff;
+	b[38] = udp >> 8, b[39] = udp;
+	b[40] = 0, b[41] = 0;
+	/* VXLAN: flags 0x08, VNI */
+	b[42] = 0x08, b[43] = 0, b[44] = 0, b[45] = 0;
+	b[46] = vni >> 16, b[47] = vni >> 8, b[48] = vni, b[49] = 0;
+	if (bpf_skb_store_bytes(skb, 0, b, sizeof(b), BPF_F_RECOMPUTE_CSUM) < 0)
+		goto fail;
+	skb->mark = cfg->copy_mark;
+	return TCX_NEXT;
+fail:
+	count_error(slot);
+	return TCX_DROP;
+}
+
+/* mirror is the tc program of one hook of a port: dir is the direction
+ * of the packets that pass it (KPATH_DIR_*). */
+static __always_inline int mirror(struct __sk_buff *skb, __u32 dir)
+{
+	__u32 zero = 0;
+	struct settings *cfg = bpf_map_lookup_elem(&config, &zero);
+	if (!cfg)
+		return TCX_NEXT;
+	__u32 mark = skb->mark;
+	if (dir == KPATH_DIR_INGRESS && mark >> 24 == KPATH_CLONE_TAG)
+		return encap(skb, mark, cfg);
+	if (mark == cfg->copy_mark)
+		return TCX_NEXT;
+	struct port_key key = {.ifindex = skb->ifindex, .dir = dir};
+	struct port *port = bpf_map_lookup_elem(&ports, &key);
+	if (!port)
+		return TCX_NEXT;
+	__u32 v = decide(skb, port, dir, cfg->flags);
+	if (!IS_KERNEL(v)) {
+		count_punt(v);
+		return TCX_NEXT;
+	}
+	__u32 slot = v & 0xffff;
+	struct session *s = bpf_map_lookup_elem(&sessions, &slot);
+	if (!s) {
+		count_punt(KPATH_PUNT_NO_SESSION);
+		return TCX_NEXT;
+	}
+	struct stats *c = bpf_map_lookup_elem(&counters, &slot);
+	if (c) {
+		c->packets += 1;
+		c->bytes += skb->len;
+		if (s->max_inner > 0 && skb->len > s->max_inner)
+			c->truncated += 1;
+	}
+	skb->mark = v;
+	long err = bpf_clone_redirect(skb, s->receiver_ifindex, 0);
+	skb->mark = mark;
+	if (err != 0 && c)
+		c->errors += 1;
+	return TCX_NEXT;
+}
+
+SEC("tcx/ingress")
+int kpath_tc_ingress(struct __sk_buff *skb)
+{
+	return mirror(skb, KPATH_DIR_EGRESS);
+}
+
+SEC("tcx/egress")
+int kpath_tc_egress(struct __sk_buff *skb)
+{
+	return mirror(skb, KPATH_DIR_INGRESS);
+}
+
+/* filter is the socket filter of one direction's capture ring. */
+static __always_inline int filter(struct __sk_buff *skb, __u32 dir)
+{
+	__u32 zero = 0;
+	struct settings *cfg = bpf_map_lookup_elem(&config, &zero);
+	if (!cfg || skb->mark == cfg->copy_mark)
+		return 0;
+	int outgoing = skb->pkt_type == PACKET_OUTGOING;
+	if (outgoing != (dir == KPATH_DIR_INGRESS))
+		return 0;
+	struct port_key key = {.ifindex = skb->ifindex, .dir = dir};
+	struct port *port = bpf_map_lookup_elem(&ports, &key);
+	if (!port)
+		return skb->len;
+	__u32 v = decide(skb, port, dir, cfg->flags);
+	if (IS_KERNEL(v)) {
+		__u32 slot = v & 0xffff;
+		/* the tc program punts an accept without a session */
+		if (bpf_map_lookup_elem(&sessions, &slot))
+			return 0;
+	}
+	return skb->len;
+}
+
+SEC("socket")
+int kpath_sock_ingress(struct __sk_buff *skb)
+{
+	return filter(skb, KPATH_DIR_INGRESS);
+}
+
+SEC("socket")
+int kpath_sock_egress(struct __sk_buff *skb)
+{
+	return filter(skb, KPATH_DIR_EGRESS);
+}
+
+/* kpath_probe runs decide for the direction in cb[0] and returns its
+ * verdict (the clone's mark, or the punt reason); it is never attached:
+ * tests and debugging run it with BPF_PROG_TEST_RUN. */
+SEC("tc")
+int kpath_probe(struct __sk_buff *skb)
+{
+	__u32 zero = 0;
+	struct settings *cfg = bpf_map_lookup_elem(&config, &zero);
+	if (!cfg)
+		return -1;
+	__u32 dir = skb->cb[0];
+	struct port_key key = {.ifindex = skb->ifindex, .dir = dir};
+	struct port *port = bpf_map_lookup_elem(&ports, &key);
+	if (!port)
+		return -1;
+	return decide(skb, port, dir, cfg->flags);
+}

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * kpath.h: the structures and constants shared by the in-kernel mirror
+ * path's programs (kpath.c) and, through bpf2go, its Go loader. Every
+ * integer in the maps is in host byte order (IPv4 addresses as the
+ * big-endian reading of their 4 bytes, as cloudmock keeps them); MACs are
+ * bytes on the wire.
+ */
+#ifndef KPATH_H
+#define KPATH_H
+
+#include <linux/types.h>
+
+/* Limits. */
+#define KPATH_MAX_RULES 40   /* rules per port and direction */
+#define KPATH_MAX_SLOTS 4096 /* session slots 0..4095 */
+#define KPATH_GLOBAL_SLOT KPATH_MAX_SLOTS /* counters index of errors without a slot */
+#define KPATH_MAX_PORTS 4096 /* entries of ports (ifindex, direction) */
+
+/* Directions, as cloudmock.Direction. */
+#define KPATH_DIR_INGRESS 0 /* toward the instance: the port's egress hook */
+#define KPATH_DIR_EGRESS 1  /* from the instance: the port's ingress hook */
+
+/* rule.flags */
+#define KPATH_RULE_ACCEPT 1
+#define KPATH_RULE_HAS_SPORT 2
+#define KPATH_RULE_HAS_DPORT 4
+
+/* config.flags */
+#define KPATH_REJECT_STOPS 1
+
+/* The mark of a clone on its way to the receiver's port:
+ * 0xB7 << 24 | hash7 << 16 | slot. */
+#define KPATH_CLONE_TAG 0xB7
+#define KPATH_DEFAULT_COPY_MARK 0x6d6c6d72
+
+/* Why a packet is left to user space (index of punts). */
+enum kpath_punt {
+	KPATH_PUNT_NOT_IPV4 = 0,  /* not an untagged IPv4 Ethernet frame */
+	KPATH_PUNT_NOT_OURS = 1,  /* not the ENI's frame, or a group address */
+	KPATH_PUNT_IP_HEADER = 2, /* IPv4 header not the plain kind, cut short */
+	KPATH_PUNT_FRAGMENT = 3,  /* MF or a fragment offset */
+	KPATH_PUNT_OFFLOAD = 4,   /* GSO aggregate or CHECKSUM_PARTIAL */
+	KPATH_PUNT_NEVER = 5,     /* DHCP, 169.254.0.0/16, the VPC resolver */
+	KPATH_PUNT_REJECT = 6,    /* a reject rule matched, reject stops */
+	KPATH_PUNT_NO_MATCH = 7,  /* no accept rule matched */
+	KPATH_PUNT_NO_SESSION = 8, /* the accepting rule's slot has no session */
+	KPATH_PUNT_REASONS = 9,
+};
+
+struct rule {
+	__u32 src, smask, dst, dmask;
+	__u16 sport_lo, sport_hi, dport_lo, dport_hi;
+	__u8 proto; /* 0: all */
+	__u8 flags; /* KPATH_RULE_* */
+	__u16 group; /* the rules of one session share a group */
+	__u32 slot;  /* session slot used when this rule accepts */
+};
+
+struct port_key {
+	__u32 ifindex;
+	__u32 dir; /* KPATH_DIR_* */
+};
+
+struct port {
+	__u8 mac[6]; /* the instance end's MAC */
+	__u16 pad;
+	__u32 resolver; /* the VPC resolver's IPv4 address, 0: none */
+	__u32 nrules;
+	struct rule rules[KPATH_MAX_RULES];
+};
+
+struct session {
+	__u32 vni;
+	__u32 outer_src;
+	__u32 outer_dst;
+	__u8 src_mac[6]; /* the router's MAC in the receiver's subnet */
+	__u8 dst_mac[6]; /* the receiver's MAC */
+	__u32 max_inner; /* inner frame bytes kept, 0: all */
+	__u32 receiver_ifindex; /* the receiver's bridge port */
+};
+
+struct settings {
+	__u32 copy_mark;
+	__u32 flags; /* KPATH_REJECT_STOPS */
+};
+
+struct stats {
+	__u64 packets, bytes, truncated, errors;
+};
+
+#endif

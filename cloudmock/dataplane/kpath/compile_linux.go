@@ -1,0 +1,106 @@
+package kpath
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+func v4(a netip.Addr) uint32 {
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+func checkDir(dir uint32) error {
+	if dir != Ingress && dir != Egress {
+		return fmt.Errorf("direction %d: want 0 (ingress) or 1 (egress)", dir)
+	}
+	return nil
+}
+
+func checkSlot(slot uint32) error {
+	if slot >= MaxSlots {
+		return fmt.Errorf("slot %d out of range 0-%d", slot, MaxSlots-1)
+	}
+	return nil
+}
+
+// compileRules checks rules and converts them into the map's layout.
+func compileRules(rules []Rule, out *[MaxRules]kpathRule) error {
+	if len(rules) > MaxRules {
+		return fmt.Errorf("%d rules: at most %d per port and direction", len(rules), MaxRules)
+	}
+	seen := map[uint16]bool{}
+	for i, r := range rules {
+		if i > 0 && r.Group != rules[i-1].Group {
+			if seen[r.Group] {
+				return fmt.Errorf("rule %d: group %d is not consecutive (its rules must follow each other)", i, r.Group)
+			}
+		}
+		seen[r.Group] = true
+		c := &out[i]
+		for _, p := range []struct {
+			name       string
+			pf         netip.Prefix
+			addr, mask *uint32
+		}{{"source", r.Src, &c.Src, &c.Smask}, {"destination", r.Dst, &c.Dst, &c.Dmask}} {
+			if !p.pf.IsValid() || !p.pf.Addr().Is4() {
+				return fmt.Errorf("rule %d: %s %v is not an IPv4 prefix", i, p.name, p.pf)
+			}
+			if bits := p.pf.Bits(); bits > 0 {
+				*p.mask = ^uint32(0) << (32 - bits)
+			}
+			*p.addr = v4(p.pf.Masked().Addr())
+		}
+		if err := checkSlot(r.Slot); err != nil && r.Accept {
+			return fmt.Errorf("rule %d: %w", i, err)
+		}
+		c.Proto, c.Group, c.Slot = r.Proto, r.Group, r.Slot
+		if r.Accept {
+			c.Flags |= ruleAccept
+		}
+		if p := r.SrcPorts; p != nil {
+			if p.From > p.To {
+				return fmt.Errorf("rule %d: source ports %d-%d: from > to", i, p.From, p.To)
+			}
+			c.Flags |= ruleHasSport
+			c.SportLo, c.SportHi = p.From, p.To
+		}
+		if p := r.DstPorts; p != nil {
+			if p.From > p.To {
+				return fmt.Errorf("rule %d: destination ports %d-%d: from > to", i, p.From, p.To)
+			}
+			c.Flags |= ruleHasDport
+			c.DportLo, c.DportHi = p.From, p.To
+		}
+	}
+	return nil
+}
+
+// rule.flags (bpf/kpath.h).
+const (
+	ruleAccept      = 1
+	ruleHasSport    = 2
+	ruleHasDport    = 4
+	flagRejectStops = 1
+)
+
+// compileSession checks s and converts it into the map's layout.
+func compileSession(s Session) (kpathSession, error) {
+	var k kpathSession
+	switch {
+	case s.VNI >= 1<<24:
+		return k, fmt.Errorf("vni %d: more than 24 bits", s.VNI)
+	case !s.OuterSrc.Is4():
+		return k, fmt.Errorf("outer source %v: not an IPv4 address", s.OuterSrc)
+	case !s.OuterDst.Is4():
+		return k, fmt.Errorf("outer destination %v: not an IPv4 address", s.OuterDst)
+	case s.MaxInner != 0 && (s.MaxInner < MinMaxInner || s.MaxInner > 65535):
+		return k, fmt.Errorf("max inner %d: want 0 (all) or %d-65535", s.MaxInner, MinMaxInner)
+	case s.ReceiverIfindex <= 0:
+		return k, fmt.Errorf("receiver ifindex %d: want a positive interface index", s.ReceiverIfindex)
+	}
+	k.Vni, k.OuterSrc, k.OuterDst = s.VNI, v4(s.OuterSrc), v4(s.OuterDst)
+	k.SrcMac, k.DstMac = s.SrcMAC, s.DstMAC
+	k.MaxInner, k.ReceiverIfindex = uint32(s.MaxInner), uint32(s.ReceiverIfindex)
+	return k, nil
+}

@@ -1,0 +1,241 @@
+package kpath
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+)
+
+// Path is the in-kernel mirror path of one fabric namespace: its programs
+// and maps, and the TCX links of the ports it is attached to.
+type Path struct {
+	objs kpathObjects
+
+	mu    sync.Mutex
+	links []link.Link
+}
+
+// Load loads the programs and maps (one Path per fabric namespace: the
+// ports map is keyed by interface index). The configuration starts as
+// DefaultCopyMark with rejects that stop.
+func Load() (*Path, error) {
+	p := &Path{}
+	if err := loadKpathObjects(&p.objs, nil); err != nil {
+		var ve *ebpf.VerifierError
+		if errors.As(err, &ve) {
+			return nil, fmt.Errorf("load kernel mirror path: %w (verifier log tail: %s)", err, verifierTail(ve))
+		}
+		return nil, fmt.Errorf("load kernel mirror path: %w", err)
+	}
+	if err := p.SetConfig(DefaultCopyMark, true); err != nil {
+		p.objs.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+func verifierTail(ve *ebpf.VerifierError) string {
+	n := len(ve.Log)
+	if n > 20 {
+		return fmt.Sprint(ve.Log[n-20:])
+	}
+	return fmt.Sprint(ve.Log)
+}
+
+// Attach attaches the tc programs to both hooks of the port ifindex with
+// TCX links (in the calling thread's network namespace: run it inside
+// the fabric namespace). Attach every source ENI's port and every
+// receiver's port. The links live until Close, or until the process
+// exits.
+func (p *Path) Attach(ifindex int) error {
+	if ifindex <= 0 {
+		return fmt.Errorf("attach kernel mirror path: ifindex %d: want a positive interface index", ifindex)
+	}
+	in, err := link.AttachTCX(link.TCXOptions{Interface: ifindex, Program: p.objs.KpathTcIngress, Attach: ebpf.AttachTCXIngress})
+	if err != nil {
+		return fmt.Errorf("attach kernel mirror path to ifindex %d ingress: %w", ifindex, err)
+	}
+	out, err := link.AttachTCX(link.TCXOptions{Interface: ifindex, Program: p.objs.KpathTcEgress, Attach: ebpf.AttachTCXEgress})
+	if err != nil {
+		in.Close()
+		return fmt.Errorf("attach kernel mirror path to ifindex %d egress: %w", ifindex, err)
+	}
+	p.mu.Lock()
+	p.links = append(p.links, in, out)
+	p.mu.Unlock()
+	return nil
+}
+
+// SetConfig sets the mark of the copies (the service's SO_MARK; packets
+// carrying it are never mirrored) and the reject profile: rejectStops
+// true is cloudmock.RejectStops, false reject-falls-through.
+func (p *Path) SetConfig(copyMark uint32, rejectStops bool) error {
+	if copyMark>>24 == CloneTag {
+		return fmt.Errorf("set kernel mirror path config: copy mark %#x: its top byte %#x is the clone tag", copyMark, CloneTag)
+	}
+	c := kpathSettings{CopyMark: copyMark}
+	if rejectStops {
+		c.Flags |= flagRejectStops
+	}
+	if err := p.objs.Config.Update(uint32(0), &c, ebpf.UpdateAny); err != nil {
+		return fmt.Errorf("set kernel mirror path config: %w", err)
+	}
+	return nil
+}
+
+// SetPort sets what the kernel decides for the packets that pass the port
+// ifindex in direction dir: the instance end's MAC, the VPC resolver (its
+// traffic is left to user space; an invalid Addr for none) and the rules
+// in decision order. The entry is replaced atomically.
+func (p *Path) SetPort(ifindex int, dir uint32, mac [6]byte, resolver netip.Addr, rules []Rule) error {
+	if err := p.setPort(ifindex, dir, mac, resolver, rules); err != nil {
+		return fmt.Errorf("set kernel mirror port %d direction %d: %w", ifindex, dir, err)
+	}
+	return nil
+}
+
+func (p *Path) setPort(ifindex int, dir uint32, mac [6]byte, resolver netip.Addr, rules []Rule) error {
+	key, err := portKey(ifindex, dir)
+	if err != nil {
+		return err
+	}
+	v := kpathPort{Mac: mac, Nrules: uint32(len(rules))}
+	if resolver.IsValid() {
+		if !resolver.Is4() {
+			return fmt.Errorf("resolver %v: not an IPv4 address", resolver)
+		}
+		v.Resolver = v4(resolver)
+	}
+	if err := compileRules(rules, &v.Rules); err != nil {
+		return err
+	}
+	return p.objs.Ports.Update(&key, &v, ebpf.UpdateAny)
+}
+
+// DeletePort removes the port's entry for dir (its packets then pass
+// untouched, and the socket filter keeps them all for user space).
+func (p *Path) DeletePort(ifindex int, dir uint32) error {
+	key, err := portKey(ifindex, dir)
+	if err == nil {
+		err = p.objs.Ports.Delete(&key)
+	}
+	if err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+		return fmt.Errorf("delete kernel mirror port %d direction %d: %w", ifindex, dir, err)
+	}
+	return nil
+}
+
+func portKey(ifindex int, dir uint32) (kpathPortKey, error) {
+	if ifindex <= 0 || ifindex > 1<<31-1 {
+		return kpathPortKey{}, fmt.Errorf("ifindex %d: want a positive interface index", ifindex)
+	}
+	return kpathPortKey{Ifindex: uint32(ifindex), Dir: dir}, checkDir(dir)
+}
+
+// SetSession sets (replaces atomically) the session in slot.
+func (p *Path) SetSession(slot uint32, s Session) error {
+	if err := checkSlot(slot); err != nil {
+		return fmt.Errorf("set kernel mirror session: %w", err)
+	}
+	k, err := compileSession(s)
+	if err != nil {
+		return fmt.Errorf("set kernel mirror session slot %d: %w", slot, err)
+	}
+	if err := p.objs.Sessions.Update(slot, &k, ebpf.UpdateAny); err != nil {
+		return fmt.Errorf("set kernel mirror session slot %d: %w", slot, err)
+	}
+	return nil
+}
+
+// DeleteSession empties slot: rules that accept into it then punt
+// (PuntNoSession), and clones in flight are dropped and counted as
+// GlobalErrors.
+func (p *Path) DeleteSession(slot uint32) error {
+	if err := checkSlot(slot); err != nil {
+		return fmt.Errorf("delete kernel mirror session: %w", err)
+	}
+	if err := p.objs.Sessions.Delete(slot); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+		return fmt.Errorf("delete kernel mirror session slot %d: %w", slot, err)
+	}
+	return nil
+}
+
+// Counters returns the slot's counters summed over the CPUs.
+func (p *Path) Counters(slot uint32) (Counters, error) {
+	if err := checkSlot(slot); err != nil {
+		return Counters{}, fmt.Errorf("read kernel mirror counters: %w", err)
+	}
+	return p.counters(slot)
+}
+
+// GlobalErrors counts the clones dropped because their slot had no
+// session when they reached the receiver's port.
+func (p *Path) GlobalErrors() (uint64, error) {
+	c, err := p.counters(MaxSlots)
+	return c.Errors, err
+}
+
+func (p *Path) counters(slot uint32) (Counters, error) {
+	var per []kpathStats
+	if err := p.objs.Counters.Lookup(slot, &per); err != nil {
+		return Counters{}, fmt.Errorf("read kernel mirror counters of slot %d: %w", slot, err)
+	}
+	var c Counters
+	for _, s := range per {
+		c.Packets += s.Packets
+		c.Bytes += s.Bytes
+		c.Truncated += s.Truncated
+		c.Errors += s.Errors
+	}
+	return c, nil
+}
+
+// Punts returns how many packets the tc programs left to user space, by
+// reason, summed over the CPUs.
+func (p *Path) Punts() ([NumPunts]uint64, error) {
+	var out [NumPunts]uint64
+	for r := range NumPunts {
+		var per []uint64
+		if err := p.objs.Punts.Lookup(uint32(r), &per); err != nil {
+			return out, fmt.Errorf("read kernel mirror punts (%s): %w", r, err)
+		}
+		for _, n := range per {
+			out[r] += n
+		}
+	}
+	return out, nil
+}
+
+// SocketFilter returns the socket filter of the capture ring of direction
+// dir (attach it with SO_ATTACH_BPF): it drops the copies (the copy mark),
+// the other direction's packets (by packet type: PACKET_OUTGOING at the
+// fabric end is instance ingress) and every packet the kernel mirrors,
+// and keeps the rest whole. The Path owns it.
+func (p *Path) SocketFilter(dir uint32) *ebpf.Program {
+	if dir == Ingress {
+		return p.objs.KpathSockIngress
+	}
+	return p.objs.KpathSockEgress
+}
+
+// Close detaches every link and unloads the programs and maps.
+func (p *Path) Close() error {
+	p.mu.Lock()
+	links := p.links
+	p.links = nil
+	p.mu.Unlock()
+	var errs []error
+	for _, l := range links {
+		if err := l.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("detach kernel mirror link: %w", err))
+		}
+	}
+	if err := p.objs.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close kernel mirror path: %w", err))
+	}
+	return errors.Join(errs...)
+}
