@@ -1,0 +1,73 @@
+package kpath
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+)
+
+func TestCompileRulesErrors(t *testing.T) {
+	ok := Rule{Group: 1, Accept: true, Src: anyNet, Dst: anyNet}
+	many := make([]Rule, MaxRules+1)
+	for i := range many {
+		many[i] = ok
+	}
+	cases := []struct {
+		name  string
+		rules []Rule
+		want  string
+	}{
+		{"too many", many, "41 rules: at most 40"},
+		{"ipv6 source", []Rule{{Accept: true, Src: pfx("::/0"), Dst: anyNet}}, "rule 0: source ::/0 is not an IPv4 prefix"},
+		{"no destination", []Rule{{Accept: true, Src: anyNet}}, "rule 0: destination invalid Prefix is not an IPv4 prefix"},
+		{"slot", []Rule{ok, {Accept: true, Src: anyNet, Dst: anyNet, Slot: MaxSlots, Group: 1}}, "rule 1: slot 4096 out of range 0-4095"},
+		{"ports", []Rule{{Src: anyNet, Dst: anyNet, DstPorts: &PortRange{9, 8}}}, "rule 0: destination ports 9-8: from > to"},
+		{"group split", []Rule{ok, {Group: 2, Src: anyNet, Dst: anyNet}, ok}, "rule 2: group 1 is not consecutive"},
+	}
+	for _, c := range cases {
+		var out [MaxRules]kpathRule
+		err := compileRules(c.rules, &out)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want %q", c.name, err, c.want)
+		}
+	}
+}
+
+func TestCompileRulesLayout(t *testing.T) {
+	var out [MaxRules]kpathRule
+	rules := []Rule{{Group: 3, Accept: true, Proto: 6, Src: pfx("10.1.2.3/16"), Dst: pfx("192.168.0.9/32"),
+		SrcPorts: &PortRange{1, 2}, DstPorts: &PortRange{80, 80}, Slot: 17}}
+	if err := compileRules(rules, &out); err != nil {
+		t.Fatal(err)
+	}
+	want := kpathRule{Src: 0x0a010000, Smask: 0xffff0000, Dst: 0xc0a80009, Dmask: 0xffffffff,
+		SportLo: 1, SportHi: 2, DportLo: 80, DportHi: 80, Proto: 6, Flags: ruleAccept | ruleHasSport | ruleHasDport, Group: 3, Slot: 17}
+	if out[0] != want {
+		t.Errorf("got %+v, want %+v", out[0], want)
+	}
+}
+
+func TestCompileSessionErrors(t *testing.T) {
+	a := netip.MustParseAddr("10.0.0.1")
+	ok := Session{VNI: 1, OuterSrc: a, OuterDst: a, ReceiverIfindex: 3}
+	for _, c := range []struct {
+		name string
+		mod  func(*Session)
+		want string
+	}{
+		{"vni", func(s *Session) { s.VNI = 1 << 24 }, "vni 16777216: more than 24 bits"},
+		{"outer source", func(s *Session) { s.OuterSrc = netip.MustParseAddr("::1") }, "outer source ::1: not an IPv4 address"},
+		{"outer destination", func(s *Session) { s.OuterDst = netip.Addr{} }, "outer destination invalid IP: not an IPv4 address"},
+		{"max inner", func(s *Session) { s.MaxInner = 63 }, "max inner 63: want 0 (all) or 64-65535"},
+		{"ifindex", func(s *Session) { s.ReceiverIfindex = 0 }, "receiver ifindex 0"},
+	} {
+		s := ok
+		c.mod(&s)
+		if _, err := compileSession(s); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want %q", c.name, err, c.want)
+		}
+	}
+	if _, err := compileSession(ok); err != nil {
+		t.Errorf("valid session: %v", err)
+	}
+}
