@@ -71,6 +71,10 @@
 // MinMaxInner. The model does not count what the kernel mirrors: read
 // Counters and add them to the model's metrics.
 //
+// RulesFromPlan and SessionFromPlan turn a cloudmock.KernelPlan into the
+// maps' contents; one slot per (session, direction) keeps the directions'
+// counts apart for Model.CountKernel.
+//
 // The programs are compiled from bpf/ by bpf2go and committed
 // (kpath_bpfel.go, kpath_bpfel.o); `make generate` rebuilds them (clang,
 // libbpf-dev). The probe program, never attached, runs decide for tests

@@ -1,0 +1,34 @@
+package kpath
+
+import "github.com/mirrorlab/mirrorlab/cloudmock"
+
+// RulesFromPlan converts one ENI direction of a cloudmock.KernelPlan
+// (KernelDirection.Rules) into the kernel's rules: one group per session,
+// and an accept mirrors into slot(rule's session index). Give each
+// (session, direction) its own slot to count the directions apart, as
+// cloudmock's Model.CountKernel takes them.
+func RulesFromPlan(rules []cloudmock.KernelRule, slot func(session int) uint32) []Rule {
+	out := make([]Rule, len(rules))
+	for i, r := range rules {
+		k := Rule{Group: uint16(r.Session), Accept: r.Accept, Proto: r.Proto, Src: r.Src, Dst: r.Dst}
+		if r.Accept {
+			k.Slot = slot(r.Session)
+		}
+		if r.HasSport {
+			k.SrcPorts = &PortRange{r.Sport[0], r.Sport[1]}
+		}
+		if r.HasDport {
+			k.DstPorts = &PortRange{r.Dport[0], r.Dport[1]}
+		}
+		out[i] = k
+	}
+	return out
+}
+
+// SessionFromPlan is the kernel's session for a KernelPlan session: the
+// MACs (the router's in the receiver's subnet, the receiver's) and the
+// receiver's bridge port are the lab's.
+func SessionFromPlan(s cloudmock.KernelSession, routerMAC, receiverMAC [6]byte, receiverIfindex int) Session {
+	return Session{VNI: s.VNI, OuterSrc: s.OuterSrc, OuterDst: s.OuterDst, SrcMAC: routerMAC, DstMAC: receiverMAC,
+		MaxInner: s.MaxInner, ReceiverIfindex: receiverIfindex}
+}

@@ -1,0 +1,164 @@
+package kpath
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"net/netip"
+	"testing"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+// planSpec: the web server's ENI is the source of three sessions whose
+// filters mix accepts and rejects, protocols, CIDRs and port ranges.
+func planSpec(reject string) cloudmock.Spec {
+	s := encapSpec(nil)
+	s.RejectBehavior = reject
+	pr := func(from, to int) *cloudmock.TrafficMirrorPortRange {
+		return &cloudmock.TrafficMirrorPortRange{FromPort: from, ToPort: to}
+	}
+	rule := func(n int, action string, proto int, src, dst string, sp, dp *cloudmock.TrafficMirrorPortRange) cloudmock.TrafficMirrorFilterRule {
+		return cloudmock.TrafficMirrorFilterRule{RuleNumber: n, RuleAction: action, Protocol: proto,
+			SourceCidrBlock: src, DestinationCidrBlock: dst, SourcePortRange: sp, DestinationPortRange: dp}
+	}
+	s.TrafficMirrorFilters = []cloudmock.TrafficMirrorFilter{
+		{TrafficMirrorFilterId: "tmf-a",
+			IngressFilterRules: []cloudmock.TrafficMirrorFilterRule{
+				rule(100, "reject", 6, "0.0.0.0/0", "0.0.0.0/0", nil, pr(22, 22)),
+				rule(200, "accept", 6, "10.0.1.0/24", "0.0.0.0/0", nil, pr(1, 1024)),
+			},
+			EgressFilterRules: []cloudmock.TrafficMirrorFilterRule{
+				rule(100, "accept", 17, "0.0.0.0/0", "0.0.0.0/0", pr(5000, 5100), nil),
+			}},
+		{TrafficMirrorFilterId: "tmf-b",
+			IngressFilterRules: []cloudmock.TrafficMirrorFilterRule{
+				rule(100, "reject", 1, "0.0.0.0/0", "0.0.0.0/0", nil, nil),
+				rule(200, "accept", 0, "10.0.2.0/23", "0.0.0.0/0", nil, nil),
+			},
+			EgressFilterRules: []cloudmock.TrafficMirrorFilterRule{
+				rule(100, "reject", 6, "0.0.0.0/0", "10.0.3.0/24", nil, nil),
+				rule(200, "accept", 0, "0.0.0.0/0", "0.0.0.0/0", nil, nil),
+			}},
+		{TrafficMirrorFilterId: "tmf-c",
+			IngressFilterRules: []cloudmock.TrafficMirrorFilterRule{
+				rule(100, "accept", 17, "0.0.0.0/0", "0.0.0.0/0", nil, pr(53, 53)),
+				rule(200, "accept", 6, "0.0.0.0/0", "10.0.0.5/32", pr(80, 80), nil),
+			},
+			EgressFilterRules: []cloudmock.TrafficMirrorFilterRule{
+				rule(100, "accept", 47, "0.0.0.0/0", "0.0.0.0/0", nil, nil),
+			}},
+	}
+	sess := func(id, filter string, n, vni int, pl *int) cloudmock.TrafficMirrorSession {
+		return cloudmock.TrafficMirrorSession{TrafficMirrorSessionId: id, NetworkInterfaceId: "eni-web",
+			TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: filter, SessionNumber: n,
+			VirtualNetworkId: cloudmock.Ptr(vni), PacketLength: pl}
+	}
+	// Numbers out of list order: the plan orders them.
+	s.TrafficMirrorSessions = []cloudmock.TrafficMirrorSession{
+		sess("tms-c", "tmf-c", 30, 3, nil),
+		sess("tms-a", "tmf-a", 10, 1, nil),
+		sess("tms-b", "tmf-b", 20, 2, cloudmock.Ptr(200)),
+	}
+	return s
+}
+
+// diffPkt is a random packet at the web server's ENI, drawn to hit the
+// rules' edges.
+func diffPkt(r *rand.Rand, dir uint32) pkt {
+	peers := []string{"10.0.1.7", "10.0.1.200", "10.0.2.9", "10.0.3.3", "10.0.3.250", "10.9.9.9", "10.0.0.2", "169.254.169.254", "10.0.0.5"}
+	ports := []uint16{22, 53, 80, 1, 1024, 1025, 5000, 5100, 5101, 4999, 0, 65535}
+	port := func() uint16 {
+		if r.IntN(4) == 0 {
+			return uint16(r.IntN(65536))
+		}
+		return ports[r.IntN(len(ports))]
+	}
+	protos := []uint8{6, 6, 17, 17, 1, 47, 50}
+	k := pkt{dstMAC: instMAC, srcMAC: peerMAC, src: netip.MustParseAddr(peers[r.IntN(len(peers))]), dst: inst,
+		proto: protos[r.IntN(len(protos))], sport: port(), dport: port(), payload: r.IntN(400)}
+	if dir == Egress {
+		k.dstMAC, k.srcMAC, k.src, k.dst = k.srcMAC, k.dstMAC, k.dst, k.src
+	}
+	return k
+}
+
+// TestPrivilegedPlanDifferential installs cloudmock's KernelPlan and
+// feeds random packets to the kernel and to cloudmock, under both reject
+// behaviours: a packet the kernel mirrors is mirrored by cloudmock by the
+// same session, into the same bytes; a packet the kernel punts for its
+// rules (no match, a reject) is not mirrored by cloudmock.
+func TestPrivilegedPlanDifferential(t *testing.T) {
+	p := loadPath(t)
+	for _, reject := range []string{"reject-stops", "reject-falls-through"} {
+		t.Run(reject, func(t *testing.T) {
+			m, err := cloudmock.New(planSpec(reject))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref, _ := m.ENI("eni-web")
+			plan := m.KernelPlan([]cloudmock.ENIRef{ref})
+			if len(plan.ENIs) != 1 || len(plan.Sessions) != 3 {
+				t.Fatalf("plan: %d ENIs, %d sessions", len(plan.ENIs), len(plan.Sessions))
+			}
+			if err := p.SetConfig(DefaultCopyMark, plan.RejectStops); err != nil {
+				t.Fatal(err)
+			}
+			e := plan.ENIs[0]
+			for dir := range e.Dirs {
+				kd := e.Dirs[dir]
+				if kd.Why != "" {
+					t.Fatalf("direction %d is left to user space: %s", dir, kd.Why)
+				}
+				slot := func(s int) uint32 { return uint32(2*s + dir) }
+				if err := p.SetPort(testIfindex, uint32(dir), instMAC, e.Resolver, RulesFromPlan(kd.Rules, slot)); err != nil {
+					t.Fatal(err)
+				}
+				for i, s := range plan.Sessions {
+					if err := p.SetSession(slot(i), SessionFromPlan(s, routeMAC, recvMAC, 1<<30)); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			r := rand.New(rand.NewPCG(5, 6))
+			count := map[string]int{}
+			for i := range 4000 {
+				dir := uint32(i % 2)
+				frame := diffPkt(r, dir).build()
+				mark := probe(t, p, dir, frame, skbCtx{})
+				d := m.Decide(ref, cloudmock.Direction(dir), frame)
+				if mark>>24 != CloneTag {
+					switch Punt(mark) {
+					case PuntNoMatch, PuntReject:
+						if d.Mirrored {
+							t.Fatalf("packet %d (%v %v): kernel punts (%v), cloudmock mirrors: %v", i, d.Flow, d.Direction, Punt(mark), d)
+						}
+					case PuntNever:
+					default:
+						t.Fatalf("packet %d (%v): unexpected punt %v", i, d.Flow, Punt(mark))
+					}
+					count[Punt(mark).String()]++
+					continue
+				}
+				slot := mark & 0xffff
+				if !d.Mirrored || d.SessionId != plan.Sessions[slot/2].SessionId || slot%2 != dir {
+					t.Fatalf("packet %d (%v %v): kernel mirrors into slot %d (%s), cloudmock: %v", i, d.Flow, d.Direction, slot, plan.Sessions[slot/2].SessionId, d)
+				}
+				dl := m.Deliver(&d)
+				want := d.AppendWire(nil, cloudmock.FrameHeader{SrcMAC: routeMAC, DstMAC: recvMAC}, &dl, frame)
+				if out, _, _ := encapRun(t, p, frame, mark); !bytes.Equal(out, want) {
+					t.Fatalf("packet %d (%v): kernel frame differs from cloudmock's\nkernel:    %x\ncloudmock: %x", i, d.Flow, out, want)
+				}
+				count[d.SessionId]++
+			}
+			t.Logf("%v", count)
+			for _, k := range []string{"tms-a", "tms-b", "tms-c", "no-match", "never-mirrored"} {
+				if count[k] < 10 {
+					t.Errorf("only %d packets of class %s", count[k], k)
+				}
+			}
+			if reject == "reject-stops" && count["rejected"] < 20 {
+				t.Errorf("only %d rejected packets", count["rejected"])
+			}
+		})
+	}
+}
