@@ -57,7 +57,7 @@ func with(k pkt, f func(*pkt)) pkt { f(&k); return k }
 func TestPrivilegedDecideVerdicts(t *testing.T) {
 	p := loadPath(t)
 	for _, s := range []uint32{slotA, slotB} {
-		if err := p.SetSession(s, Session{VNI: s, OuterSrc: inst, OuterDst: netip.MustParseAddr("10.0.0.20"), MaxInner: 0, ReceiverIfindex: 1 << 30}); err != nil {
+		if err := p.SetSession(s, Session{VNI: s, OuterSrc: inst, OuterDst: netip.MustParseAddr("10.0.0.20"), MaxInner: 0, ReceiverIfindex: noReceiver}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -292,5 +293,16 @@ func TestPrivilegedEndToEnd(t *testing.T) {
 	}
 	if got := readIPv4(copies, 100*time.Millisecond); len(got) != 0 {
 		t.Errorf("the receiver got %d copies of a CHECKSUM_PARTIAL packet", len(got))
+	}
+}
+
+// TestPrivilegedSessionNeedsAttachedReceiver: a session whose receiver
+// port has no program would send the clones out bare.
+func TestPrivilegedSessionNeedsAttachedReceiver(t *testing.T) {
+	p := loadPath(t)
+	a := netip.MustParseAddr("10.0.0.1")
+	err := p.SetSession(1, Session{VNI: 1, OuterSrc: a, OuterDst: a, ReceiverIfindex: 77})
+	if err == nil || !strings.Contains(err.Error(), "receiver ifindex 77 is not attached") {
+		t.Fatalf("got %v, want an error naming the unattached receiver", err)
 	}
 }

@@ -84,7 +84,7 @@ func TestPrivilegedEncapMatchesCloudmock(t *testing.T) {
 				t.Fatalf("flow %d: cloudmock mirrored but did not deliver: %v", i, d)
 			}
 			if err := p.SetSession(slot, Session{VNI: d.VNI, OuterSrc: d.Outer.Src, OuterDst: dl.To,
-				SrcMAC: routeMAC, DstMAC: recvMAC, MaxInner: d.MaxInner, ReceiverIfindex: 1 << 30}); err != nil {
+				SrcMAC: routeMAC, DstMAC: recvMAC, MaxInner: d.MaxInner, ReceiverIfindex: noReceiver}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -148,7 +148,7 @@ func TestPrivilegedTCCounters(t *testing.T) {
 	if err := p.SetPort(testIfindex, Egress, instMAC, resolver, rules); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.SetSession(slotA, Session{VNI: 1, OuterSrc: inst, OuterDst: inst, MaxInner: 64, ReceiverIfindex: 1 << 30}); err != nil {
+	if err := p.SetSession(slotA, Session{VNI: 1, OuterSrc: inst, OuterDst: inst, MaxInner: 64, ReceiverIfindex: noReceiver}); err != nil {
 		t.Fatal(err)
 	}
 	run := func(frame []byte, ctx skbCtx) {

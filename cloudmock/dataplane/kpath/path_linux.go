@@ -15,15 +15,16 @@ import (
 type Path struct {
 	objs kpathObjects
 
-	mu    sync.Mutex
-	links []link.Link
+	mu       sync.Mutex
+	links    []link.Link
+	attached map[int]bool // ifindexes with both hooks attached
 }
 
 // Load loads the programs and maps (one Path per fabric namespace: the
 // ports map is keyed by interface index). The configuration starts as
 // DefaultCopyMark with rejects that stop.
 func Load() (*Path, error) {
-	p := &Path{}
+	p := &Path{attached: map[int]bool{}}
 	if err := loadKpathObjects(&p.objs, nil); err != nil {
 		var ve *ebpf.VerifierError
 		if errors.As(err, &ve) {
@@ -66,8 +67,16 @@ func (p *Path) Attach(ifindex int) error {
 	}
 	p.mu.Lock()
 	p.links = append(p.links, in, out)
+	p.attached[ifindex] = true
 	p.mu.Unlock()
 	return nil
+}
+
+// isAttached reports whether Attach(ifindex) succeeded.
+func (p *Path) isAttached(ifindex int) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.attached[ifindex]
 }
 
 // SetConfig sets the mark of the copies (the service's SO_MARK; packets
@@ -136,7 +145,9 @@ func portKey(ifindex int, dir uint32) (kpathPortKey, error) {
 	return kpathPortKey{Ifindex: uint32(ifindex), Dir: dir}, checkDir(dir)
 }
 
-// SetSession sets (replaces atomically) the session in slot.
+// SetSession sets (replaces atomically) the session in slot. Its
+// receiver's port must be attached first: the clone is encapsulated by
+// that port's program, and would otherwise reach the receiver bare.
 func (p *Path) SetSession(slot uint32, s Session) error {
 	if err := checkSlot(slot); err != nil {
 		return fmt.Errorf("set kernel mirror session: %w", err)
@@ -144,6 +155,9 @@ func (p *Path) SetSession(slot uint32, s Session) error {
 	k, err := compileSession(s)
 	if err != nil {
 		return fmt.Errorf("set kernel mirror session slot %d: %w", slot, err)
+	}
+	if !p.isAttached(s.ReceiverIfindex) {
+		return fmt.Errorf("set kernel mirror session slot %d: receiver ifindex %d is not attached (Attach it first: its program encapsulates the copies)", slot, s.ReceiverIfindex)
 	}
 	if err := p.objs.Sessions.Update(slot, &k, ebpf.UpdateAny); err != nil {
 		return fmt.Errorf("set kernel mirror session slot %d: %w", slot, err)

@@ -114,7 +114,7 @@ func TestPrivilegedPlanDifferential(t *testing.T) {
 					t.Fatal(err)
 				}
 				for i, s := range plan.Sessions {
-					if err := p.SetSession(slot(i), SessionFromPlan(s, routeMAC, recvMAC, 1<<30)); err != nil {
+					if err := p.SetSession(slot(i), SessionFromPlan(s, routeMAC, recvMAC, noReceiver)); err != nil {
 						t.Fatal(err)
 					}
 				}
