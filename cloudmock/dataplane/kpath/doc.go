@@ -48,7 +48,8 @@
 //	          space
 //
 // The punt rule: decide gives a packet to the kernel only when it is an
-// untagged IPv4 Ethernet frame of the ENI in that direction (source MAC
+// untagged IPv4 Ethernet frame (no VLAN tag in the data nor in the skb's
+// metadata) of the ENI in that direction (source MAC
 // for Egress; destination MAC, never a group address, for Ingress) with
 // a plain header (IHL 5, total length within the frame, TCP with 14 and
 // UDP with 8 header bytes, not a fragment), not a GSO aggregate nor

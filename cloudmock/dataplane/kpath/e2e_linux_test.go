@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/link"
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/internal/nsrun"
 	"github.com/vishvananda/netlink"
@@ -294,6 +296,39 @@ func TestPrivilegedEndToEnd(t *testing.T) {
 	if got := readIPv4(copies, 100*time.Millisecond); len(got) != 0 {
 		t.Errorf("the receiver got %d copies of a CHECKSUM_PARTIAL packet", len(got))
 	}
+
+	// A frame that leaves the instance with a VLAN tag in the skb's
+	// metadata (as a VLAN device over veth sends it; this kernel has no
+	// 8021q, so a program on the instance end pushes the tag): the data
+	// shows plain IPv4. The kernel must leave it to user space.
+	rules[0].Proto = 0
+	if err := p.SetPort(ps.fabricIdx, Egress, ps.instMAC, resolver, rules); err != nil {
+		t.Fatal(err)
+	}
+	tagger := vlanTagger(t)
+	err = nsrun.Run(src, func() error {
+		ifi, err := net.InterfaceByName("isrc")
+		if err != nil {
+			return err
+		}
+		l, err := link.AttachTCX(link.TCXOptions{Interface: ifi.Index, Program: tagger, Attach: ebpf.AttachTCXEgress})
+		if err != nil {
+			return err
+		}
+		t.Cleanup(func() { l.Close() })
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("attach the VLAN tagger to isrc: %v", err)
+	}
+	tagged := out(6, 50)
+	send(sendSrc, "isrc", src, tagged)
+	if !contains(readIPv4(ring, 300*time.Millisecond), tagged) {
+		t.Errorf("the capture ring did not see the VLAN frame")
+	}
+	if got := readIPv4(copies, 100*time.Millisecond); len(got) != 0 {
+		t.Errorf("the receiver got %d copies of a VLAN frame", len(got))
+	}
 }
 
 // TestPrivilegedSessionNeedsAttachedReceiver: a session whose receiver
@@ -305,4 +340,23 @@ func TestPrivilegedSessionNeedsAttachedReceiver(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "receiver ifindex 77 is not attached") {
 		t.Fatalf("got %v, want an error naming the unattached receiver", err)
 	}
+}
+
+// vlanTagger is a tc program that pushes VLAN tag 5 into the skb's
+// metadata (bpf_skb_vlan_push keeps it out of the data when no tag is
+// there yet).
+func vlanTagger(t *testing.T) *ebpf.Program {
+	t.Helper()
+	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{Type: ebpf.SchedCLS, License: "GPL", Instructions: asm.Instructions{
+		asm.Mov.Imm(asm.R2, int32(htons(unix.ETH_P_8021Q))),
+		asm.Mov.Imm(asm.R3, 5),
+		asm.FnSkbVlanPush.Call(),
+		asm.Mov.Imm(asm.R0, -1), // TCX_NEXT
+		asm.Return(),
+	}})
+	if err != nil {
+		t.Fatalf("load the VLAN tagger: %v", err)
+	}
+	t.Cleanup(func() { prog.Close() })
+	return prog
 }

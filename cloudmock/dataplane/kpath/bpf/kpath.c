@@ -131,7 +131,8 @@ static __always_inline __u32 decide(struct __sk_buff *skb, const struct port *po
 
 	if (len < sizeof(h) || bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0)
 		return KPATH_PUNT_NOT_IPV4;
-	if (h[12] != 0x08 || h[13] != 0x00)
+	/* a VLAN tag may ride in the skb's metadata (veth offloads it) */
+	if (h[12] != 0x08 || h[13] != 0x00 || skb->vlan_present)
 		return KPATH_PUNT_NOT_IPV4;
 	if (dir == KPATH_DIR_EGRESS) {
 		if (!mac_eq(&h[6], port->mac))
