@@ -155,10 +155,11 @@ func contains(frames [][]byte, f []byte) bool {
 // TestPrivilegedEndToEnd attaches the path to two ports of a throw-away
 // fabric namespace: frames the instance sends (and frames sent to it)
 // that a rule accepts reach the receiver's instance as the VXLAN frame
-// cloudmock writes, byte for byte; the capture ring's socket filter sees
-// the packets the kernel left to user space and not the mirrored ones;
-// a UDP datagram from the instance's own stack (CHECKSUM_PARTIAL over
-// veth) is punted as offloaded.
+// cloudmock writes, byte for byte; each capture ring's socket filter sees
+// its direction's packets that the kernel left to user space, not the
+// mirrored ones; a UDP datagram from the instance's own stack
+// (CHECKSUM_PARTIAL over veth) and a frame with a VLAN tag in the skb's
+// metadata are punted.
 func TestPrivilegedEndToEnd(t *testing.T) {
 	p := loadPath(t)
 	fabric, src, rcv := newNetns(t), newNetns(t), newNetns(t)
@@ -192,6 +193,7 @@ func TestPrivilegedEndToEnd(t *testing.T) {
 
 	copies := packetSocket(t, rcv, "ircv", nil)
 	ring := packetSocket(t, fabric, "fsrc", p.SocketFilter(Egress))
+	ringIn := packetSocket(t, fabric, "fsrc", p.SocketFilter(Ingress))
 	sendSrc := packetSocket(t, src, "isrc", nil)
 	sendFab := packetSocket(t, fabric, "fsrc", nil)
 
@@ -201,6 +203,7 @@ func TestPrivilegedEndToEnd(t *testing.T) {
 	}
 	egressTCP, egressLong, egressUDP := out(6, 100), out(6, 1200), out(17, 100)
 	ingressTCP := pkt{dstMAC: ps.instMAC, srcMAC: peerMAC, src: peer, dst: web, proto: 6, sport: 80, dport: 40000, payload: 300}.build()
+	ingressUDP := pkt{dstMAC: ps.instMAC, srcMAC: peerMAC, src: peer, dst: web, proto: 17, sport: 80, dport: 40000, payload: 30}.build()
 	send := func(fd int, ifname string, ns netns.NsHandle, frame []byte) {
 		t.Helper()
 		err := nsrun.Run(ns, func() error {
@@ -218,9 +221,11 @@ func TestPrivilegedEndToEnd(t *testing.T) {
 	send(sendSrc, "isrc", src, egressLong)
 	send(sendSrc, "isrc", src, egressUDP)
 	send(sendFab, "fsrc", fabric, ingressTCP)
+	send(sendFab, "fsrc", fabric, ingressUDP)
 
 	got := readIPv4(copies, 500*time.Millisecond)
 	seen := readIPv4(ring, 100*time.Millisecond)
+	seenIn := readIPv4(ringIn, 100*time.Millisecond)
 	for _, c := range []struct {
 		name  string
 		dir   cloudmock.Direction
@@ -244,6 +249,12 @@ func TestPrivilegedEndToEnd(t *testing.T) {
 	}
 	if !contains(seen, egressUDP) {
 		t.Errorf("the capture ring did not see the UDP packet the kernel left to user space")
+	}
+	if contains(seenIn, ingressTCP) || !contains(seenIn, ingressUDP) || contains(seenIn, egressUDP) {
+		t.Errorf("the ingress ring saw the mirrored packet, missed the punted one, or saw the other direction's (%d frames)", len(seenIn))
+	}
+	if contains(seen, ingressUDP) {
+		t.Errorf("the egress ring saw an ingress packet")
 	}
 	c, err := p.Counters(slot)
 	if err != nil {
