@@ -76,12 +76,13 @@ func compileRules(rules []Rule, out *[MaxRules]kpathRule) error {
 	return nil
 }
 
-// rule.flags (bpf/kpath.h).
+// rule.flags and settings.flags (bpf/kpath.h).
 const (
-	ruleAccept      = 1
-	ruleHasSport    = 2
-	ruleHasDport    = 4
-	flagRejectStops = 1
+	ruleAccept                = 1
+	ruleHasSport              = 2
+	ruleHasDport              = 4
+	flagRejectStops           = 1
+	flagReceiversCompleteCsum = 2
 )
 
 // compileSession checks s and converts it into the map's layout.

@@ -113,7 +113,7 @@ func TestPrivilegedDecideVerdicts(t *testing.T) {
 		{"src mask", Egress, []Rule{{Group: 1, Accept: true, Src: pfx("10.0.0.4/30"), Dst: anyNet, Slot: slotA}}, true, tcpTo(1, 2), nil, [2]uint32{}, kernel(slotA)},
 		{"src mask misses", Egress, []Rule{{Group: 1, Accept: true, Src: pfx("10.0.0.8/30"), Dst: anyNet, Slot: slotA}}, true, tcpTo(1, 2), nil, [2]uint32{}, punt(PuntNoMatch)},
 		{"no rules", Egress, nil, true, tcpTo(1, 2), nil, [2]uint32{}, punt(PuntNoMatch)},
-		{"accept into an empty slot", Egress, noSession, true, tcpTo(1, 2), nil, [2]uint32{}, kernel(slotX)},
+		{"accept into an empty slot", Egress, noSession, true, tcpTo(1, 2), nil, [2]uint32{}, punt(PuntNoSession)},
 		{"ingress: to the instance", Ingress, fall, true, with(tcpTo(80, 40000), func(k *pkt) { k.dstMAC, k.srcMAC = instMAC, peerMAC; k.src, k.dst = k.dst, k.src }), nil, [2]uint32{}, kernel(slotA)},
 		{"ingress: to another MAC", Ingress, fall, true, tcpTo(80, 40000), nil, [2]uint32{}, punt(PuntNotOurs)},
 		{"ingress: broadcast", Ingress, fall, true, with(tcpTo(80, 40000), func(k *pkt) { k.dstMAC = [6]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff} }), nil, [2]uint32{}, punt(PuntNotOurs)},
@@ -145,7 +145,7 @@ func TestPrivilegedDecideVerdicts(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if err := p.SetConfig(DefaultCopyMark, c.stops); err != nil {
+			if err := p.SetConfig(Config{CopyMark: DefaultCopyMark, RejectStops: c.stops}); err != nil {
 				t.Fatal(err)
 			}
 			if err := p.SetPort(testIfindex, c.dir, instMAC, resolver, c.rules); err != nil {
@@ -172,9 +172,9 @@ func TestPrivilegedDecideVerdicts(t *testing.T) {
 				return
 			}
 			// The egress ring's filter drops exactly what the kernel
-			// mirrors (an accept into an empty slot is punted).
+			// mirrors.
 			wantSock := uint32(len(frame))
-			if c.want.kernel && c.want.slot != slotX {
+			if c.want.kernel {
 				wantSock = 0
 			}
 			if got := sockFilter(t, p.SocketFilter(Egress), frame, ctx); got != wantSock {
@@ -212,7 +212,7 @@ func TestPrivilegedSocketFilterDirection(t *testing.T) {
 	if got := sockFilter(t, p.SocketFilter(Egress), frame, skbCtx{Mark: DefaultCopyMark}); got != 0 {
 		t.Errorf("egress ring kept a copy (copy mark): %d", got)
 	}
-	if err := p.SetConfig(0x1234, true); err != nil {
+	if err := p.SetConfig(Config{CopyMark: 0x1234, RejectStops: true}); err != nil {
 		t.Fatal(err)
 	}
 	if got := sockFilter(t, p.SocketFilter(Egress), frame, skbCtx{Mark: 0x1234}); got != 0 {
@@ -227,6 +227,9 @@ func TestPrivilegedSocketFilterDirection(t *testing.T) {
 // cloudmock.OuterSrcPort over random flows in both directions.
 func TestPrivilegedHash7(t *testing.T) {
 	p := loadPath(t)
+	if err := p.SetSession(slotA, Session{VNI: 1, OuterSrc: inst, OuterDst: inst, ReceiverIfindex: 1 << 30}); err != nil {
+		t.Fatal(err)
+	}
 	all := []Rule{{Group: 1, Accept: true, Src: anyNet, Dst: anyNet, Slot: slotA}}
 	for _, dir := range []uint32{Ingress, Egress} {
 		if err := p.SetPort(testIfindex, dir, instMAC, netip.Addr{}, all); err != nil {

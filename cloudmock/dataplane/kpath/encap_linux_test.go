@@ -172,6 +172,9 @@ func TestPrivilegedTCCounters(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Counters{Packets: 2, Bytes: uint64(len(long.build()) + len(short.build())), Truncated: 0, Errors: 2}
+	// Each copy: outer IPv4, UDP and VXLAN (36 bytes) and the inner frame
+	// cut to MaxInner.
+	want.WireBytes = uint64(36+min(len(long.build()), 64)) + uint64(36+min(len(short.build()), 64))
 	if len(long.build()) > 64 {
 		want.Truncated = 1
 	}

@@ -67,6 +67,7 @@ type kpathStats struct {
 	Bytes     uint64
 	Truncated uint64
 	Errors    uint64
+	Wire      uint64
 }
 
 // Names of all BPF objects in the ELF.

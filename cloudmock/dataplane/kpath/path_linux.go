@@ -32,7 +32,7 @@ func Load() (*Path, error) {
 		}
 		return nil, fmt.Errorf("load kernel mirror path: %w", err)
 	}
-	if err := p.SetConfig(DefaultCopyMark, true); err != nil {
+	if err := p.SetConfig(Config{CopyMark: DefaultCopyMark, RejectStops: true}); err != nil {
 		p.objs.Close()
 		return nil, err
 	}
@@ -79,16 +79,33 @@ func (p *Path) isAttached(ifindex int) bool {
 	return p.attached[ifindex]
 }
 
-// SetConfig sets the mark of the copies (the service's SO_MARK; packets
-// carrying it are never mirrored) and the reject profile: rejectStops
-// true is cloudmock.RejectStops, false reject-falls-through.
-func (p *Path) SetConfig(copyMark uint32, rejectStops bool) error {
-	if copyMark>>24 == CloneTag {
-		return fmt.Errorf("set kernel mirror path config: copy mark %#x: its top byte %#x is the clone tag", copyMark, CloneTag)
+// Config is the settings shared by a Path's ports.
+type Config struct {
+	// CopyMark is the mark of the copies (the service's SO_MARK; packets
+	// carrying it are never mirrored).
+	CopyMark uint32
+	// RejectStops is cloudmock.RejectStops; false: reject-falls-through.
+	RejectStops bool
+	// ReceiversCompleteChecksums: every receiver's port has transmit
+	// checksum offload off, so the kernel completes a clone's partial
+	// checksum (CHECKSUM_PARTIAL: what a veth carries from an instance's
+	// stack) as it leaves the port. Such packets are then mirrored in the
+	// kernel unless the copy is cut; without it they are left to user
+	// space.
+	ReceiversCompleteChecksums bool
+}
+
+// SetConfig sets the settings shared by the ports.
+func (p *Path) SetConfig(cfg Config) error {
+	if cfg.CopyMark>>24 == CloneTag {
+		return fmt.Errorf("set kernel mirror path config: copy mark %#x: its top byte %#x is the clone tag", cfg.CopyMark, CloneTag)
 	}
-	c := kpathSettings{CopyMark: copyMark}
-	if rejectStops {
+	c := kpathSettings{CopyMark: cfg.CopyMark}
+	if cfg.RejectStops {
 		c.Flags |= flagRejectStops
+	}
+	if cfg.ReceiversCompleteChecksums {
+		c.Flags |= flagReceiversCompleteCsum
 	}
 	if err := p.objs.Config.Update(uint32(0), &c, ebpf.UpdateAny); err != nil {
 		return fmt.Errorf("set kernel mirror path config: %w", err)
@@ -204,6 +221,7 @@ func (p *Path) counters(slot uint32) (Counters, error) {
 		c.Bytes += s.Bytes
 		c.Truncated += s.Truncated
 		c.Errors += s.Errors
+		c.WireBytes += s.Wire
 	}
 	return c, nil
 }

@@ -100,7 +100,7 @@ func TestPrivilegedPlanDifferential(t *testing.T) {
 			if len(plan.ENIs) != 1 || len(plan.Sessions) != 3 {
 				t.Fatalf("plan: %d ENIs, %d sessions", len(plan.ENIs), len(plan.Sessions))
 			}
-			if err := p.SetConfig(DefaultCopyMark, plan.RejectStops); err != nil {
+			if err := p.SetConfig(Config{CopyMark: DefaultCopyMark, RejectStops: plan.RejectStops}); err != nil {
 				t.Fatal(err)
 			}
 			e := plan.ENIs[0]

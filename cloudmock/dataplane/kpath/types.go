@@ -108,4 +108,7 @@ type Counters struct {
 	Packets, Bytes, Truncated uint64
 	// Errors: a clone that could not be sent or encapsulated.
 	Errors uint64
+	// WireBytes are the copies' IPv4 bytes (outer header included, after
+	// any cut).
+	WireBytes uint64
 }

@@ -148,7 +148,12 @@ static __always_inline __u32 decide(struct __sk_buff *skb, const struct port *po
 		return KPATH_PUNT_IP_HEADER;
 	if ((h[20] & 0x3f) != 0 || h[21] != 0) /* MF or an offset */
 		return KPATH_PUNT_FRAGMENT;
-	if (skb->gso_segs > 1 || skb->gso_size != 0 || checksum_partial(skb))
+	if (skb->gso_segs > 1 || skb->gso_size != 0)
+		return KPATH_PUNT_OFFLOAD;
+	/* A partial checksum is completed on the receiver's port, over the
+	 * whole packet: without that, or when the copy is cut, user space. */
+	int partial = checksum_partial(skb);
+	if (partial && !(flags & KPATH_RECEIVERS_COMPLETE_CSUM))
 		return KPATH_PUNT_OFFLOAD;
 
 	__u8 proto = h[23];
@@ -198,6 +203,11 @@ static __always_inline __u32 decide(struct __sk_buff *skb, const struct port *po
 			__u32 slot = r->slot;
 			if (slot >= KPATH_MAX_SLOTS)
 				return KPATH_PUNT_NO_SESSION;
+			const struct session *s = bpf_map_lookup_elem(&sessions, &slot);
+			if (!s)
+				return KPATH_PUNT_NO_SESSION;
+			if (partial && s->max_inner > 0 && len > s->max_inner)
+				return KPATH_PUNT_OFFLOAD;
 			__u64 hash = flow_hash(src, dst, sport, dport, proto);
 			return KERNEL(slot, hash & 0x7f);
 		}
@@ -309,10 +319,14 @@ static __always_inline int mirror(struct __sk_buff *skb, __u32 dir)
 	}
 	struct stats *c = bpf_map_lookup_elem(&counters, &slot);
 	if (c) {
+		__u32 inner = skb->len;
 		c->packets += 1;
-		c->bytes += skb->len;
-		if (s->max_inner > 0 && skb->len > s->max_inner)
+		c->bytes += inner;
+		if (s->max_inner > 0 && inner > s->max_inner) {
 			c->truncated += 1;
+			inner = s->max_inner;
+		}
+		c->wire += 36 + inner; /* outer IPv4, UDP, VXLAN */
 	}
 	skb->mark = v;
 	long err = bpf_clone_redirect(skb, s->receiver_ifindex, 0);
@@ -348,13 +362,8 @@ static __always_inline int filter(struct __sk_buff *skb, __u32 dir)
 	struct port *port = bpf_map_lookup_elem(&ports, &key);
 	if (!port)
 		return skb->len;
-	__u32 v = decide(skb, port, dir, cfg->flags);
-	if (IS_KERNEL(v)) {
-		__u32 slot = v & 0xffff;
-		/* the tc program punts an accept without a session */
-		if (bpf_map_lookup_elem(&sessions, &slot))
-			return 0;
-	}
+	if (IS_KERNEL(decide(skb, port, dir, cfg->flags)))
+		return 0;
 	return skb->len;
 }
 

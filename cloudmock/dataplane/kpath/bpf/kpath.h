@@ -28,6 +28,11 @@
 
 /* config.flags */
 #define KPATH_REJECT_STOPS 1
+/* Every receiver's port completes checksums in software (transmit
+ * checksum offload off): a packet whose checksum the instance left to the
+ * device (CHECKSUM_PARTIAL) may be mirrored whole, its clone's inner
+ * checksum completed as it leaves the receiver's port. */
+#define KPATH_RECEIVERS_COMPLETE_CSUM 2
 
 /* The mark of a clone on its way to the receiver's port:
  * 0xB7 << 24 | hash7 << 16 | slot. */
@@ -87,6 +92,7 @@ struct settings {
 
 struct stats {
 	__u64 packets, bytes, truncated, errors;
+	__u64 wire; /* IPv4 bytes of the copies (outer header included) */
 };
 
 #endif
