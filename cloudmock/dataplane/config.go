@@ -59,6 +59,10 @@ type Config struct {
 	// recorded; a routed one (RoutedSend, or a receiver without a bridge
 	// port) differs on the wire in its IPv4 id, which the kernel fills in.
 	PcapDir string
+	// UserSpaceOnly decides every packet in user space: no in-kernel path
+	// (see doc.go). The in-kernel path is also off with PcapDir (its copies
+	// never reach user space to be recorded) and RoutedSend.
+	UserSpaceOnly bool
 	// HealthCheck configures the checks of load balancers' targets.
 	HealthCheck HealthCheck
 	// Logger receives start/stop and error messages (never per packet);

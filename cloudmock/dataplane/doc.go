@@ -25,6 +25,29 @@
 //	  fabric instead; the kernel then numbers its IPv4 id. Optional pcapng
 //	  per target.
 //
+// In front of that, an in-kernel path (package kpath; off with
+// Config.UserSpaceOnly, PcapDir or RoutedSend) decides the common case
+// without leaving the kernel: Model.KernelPlan compiles, per source ENI
+// and direction, the filter rules and sessions whose verdict and copy
+// depend on nothing but the packet (no stateful source security group, no
+// filtering source ACL, ENI targets in the same VPC that take every copy);
+// eBPF programs on the ports (TCX) walk those rules for plain IPv4
+// packets and clone an accepted one to the receiver's port, where it is
+// cut and wrapped into the same VXLAN frame the model writes; the rings'
+// socket filters drop exactly those packets, so each packet is decided
+// once, by the kernel or by the pipeline below. Everything else (IPv6,
+// ARP, fragments, GSO aggregates, never-mirrored services, rejected and
+// unmatched packets, whose counters are the model's) reaches the ring as
+// before. The receivers' ports have transmit checksum offload switched off
+// while the service runs, so a clone of a packet whose checksum the
+// instance left to the device is completed as it leaves the port, as the
+// user-space path completes it; a packet both partial and cut is left to
+// user space. The kernel's counters are added to the model's and the
+// pipelines' whenever a snapshot is taken (PipeStats.Kernel).
+// TestPrivilegedKernelPathMatchesUserSpace sends the same traffic both
+// ways and finds the same bytes on the receivers' wires and the same
+// counters.
+//
 // The model decides delivery (NACL, security group, load balancer choice)
 // before anything is sent, so routing the copies would add cost, not
 // semantics; TestPrivilegedDirectSendMatchesRouted shows that both ways
@@ -47,8 +70,8 @@
 //	Config        plain description: Model, Spec (for NLB health checks), Lab,
 //	              ENIs (NetworkInterfaceId → *sim.ENI; default: by address),
 //	              AllENIs (capture every ENI, not only the sources),
-//	              QueueLen, Batch, Ring, RoutedSend, Mark, PcapDir, HealthCheck,
-//	              Logger
+//	              QueueLen, Batch, Ring, RoutedSend, Mark, PcapDir,
+//	              UserSpaceOnly, HealthCheck, Logger
 //	Start         opens the rings and sockets in the fabric namespaces and
 //	              starts mirroring (ctx bounds the start only)
 //	Service.Apply replaces the configuration while it runs: a new model
@@ -62,7 +85,10 @@
 //	              by reason, queue depth, ring drops, per target, health)
 //	Service.Handler   the same as Prometheus metrics, from an own registry
 //
-// All kernel state the service holds is sockets inside the lab's
-// namespaces (no link, route, rule or qdisc), so a crash leaves nothing
-// behind. The per-packet path does not allocate.
+// All kernel state the service holds is sockets, eBPF programs, maps and
+// TCX links inside the lab's namespaces (no link, route, rule or qdisc):
+// the kernel releases them with the process, so a crash leaves nothing
+// behind but the receivers' ports' checksum offload switched off (Close
+// restores it; the lab's removal takes the ports with it). The per-packet
+// path does not allocate.
 package dataplane

@@ -116,6 +116,7 @@ func TestPrivilegedSkipWhenSaturated(t *testing.T) {
 	svc, _ := startService(t, lab, spec, func(c *Config) {
 		c.QueueLen, c.Batch = 1, 1
 		c.Ring.BlockTimeout = 50 * time.Millisecond // deliver the capture in bursts
+		c.UserSpaceOnly = true                      // the queue under test is user space's
 	})
 	srv := listenUDP(t, lab, "web", 9000)
 	if err := setRcvBufForce(srv.conn, 16<<20); err != nil {
@@ -175,6 +176,7 @@ func TestPrivilegedRingOverrunCounted(t *testing.T) {
 	listenUDP(t, lab, "tgt1", 4789)
 	svc, _ := startService(t, lab, spec, func(c *Config) {
 		c.Ring = RingOptions{BlockSize: os.Getpagesize(), Blocks: 1, BlockTimeout: 20 * time.Millisecond}
+		c.UserSpaceOnly = true // the ring under test sees every packet
 	})
 	srv := listenUDP(t, lab, "web", 9000)
 	if err := setRcvBufForce(srv.conn, 16<<20); err != nil {

@@ -61,6 +61,11 @@ func (s *Service) Apply(spec cloudmock.Spec) error {
 	if err != nil {
 		return fmt.Errorf("apply mirror configuration: %w", err)
 	}
+	if s.kern != nil {
+		if err := s.kern.apply(v); err != nil {
+			s.cfg.Logger.Warn("in-kernel path: some ports are decided in user space", "error", err)
+		}
+	}
 	s.cur.Store(v)
 	if err := s.moveHealthChecks(m, &spec); err != nil {
 		// The model is in force; only the checks could not follow.

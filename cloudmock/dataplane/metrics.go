@@ -28,6 +28,8 @@ type Snapshot struct {
 	Pcaps []PcapStats `json:"Pcaps,omitempty"`
 	// Totals sums PipeStats over all pipelines.
 	Totals PipeStats `json:"Totals"`
+	// Kernel describes the in-kernel path.
+	Kernel KernelStats `json:"Kernel"`
 }
 
 // ENIStats are one source ENI's pipelines.
@@ -47,8 +49,11 @@ type PipeStats struct {
 	Aggregates uint64 `json:"Aggregates"`
 	Uncut      uint64 `json:"Uncut"`
 	Foreign    uint64 `json:"Foreign"`
-	// Mirrored frames the model decided to mirror.
+	// Mirrored frames the model decided to mirror; Kernel of them were
+	// decided, counted and sent by the in-kernel path (they count in
+	// Captured and Sent too).
 	Mirrored uint64 `json:"Mirrored"`
+	Kernel   uint64 `json:"Kernel"`
 	// Sent datagrams and their bytes (outer IPv4 length).
 	Sent      uint64 `json:"Sent"`
 	SentBytes uint64 `json:"SentBytes"`
@@ -94,6 +99,7 @@ func (p *pipeline) stats() PipeStats {
 		Uncut:         p.st.uncut.Load(),
 		Foreign:       p.st.foreign.Load(),
 		Mirrored:      p.st.mirrored.Load(),
+		Kernel:        p.st.kernel.Load(),
 		Sent:          p.st.sent.Load(),
 		SentBytes:     p.st.sentBytes.Load(),
 		Dropped:       map[string]uint64{},
@@ -115,6 +121,7 @@ func (a *PipeStats) add(b PipeStats) {
 	a.Uncut += b.Uncut
 	a.Foreign += b.Foreign
 	a.Mirrored += b.Mirrored
+	a.Kernel += b.Kernel
 	a.Sent += b.Sent
 	a.SentBytes += b.SentBytes
 	a.RingDrops += b.RingDrops
@@ -131,7 +138,8 @@ func (a *PipeStats) add(b PipeStats) {
 
 // Snapshot copies every counter.
 func (s *Service) Snapshot() Snapshot {
-	snap := Snapshot{Model: s.Model().Snapshot(), ENIs: map[string]ENIStats{}, Targets: []TargetStats{}}
+	s.kernelFlush()
+	snap := Snapshot{Kernel: s.kernelStats(), Model: s.Model().Snapshot(), ENIs: map[string]ENIStats{}, Targets: []TargetStats{}}
 	for _, p := range s.pipes {
 		ps := p.stats()
 		es := snap.ENIs[p.eniID]

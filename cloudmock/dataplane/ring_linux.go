@@ -59,7 +59,11 @@ type ring struct {
 // direction or a marked datagram can slip in during the microseconds in
 // between; the capture loop's MAC check rejects the former, and the
 // service sends nothing before every ring is open.
-func openRing(ifname string, ingress bool, mark uint32, o RingOptions) (*ring, error) {
+//
+// ebpf, when not -1, is the descriptor of an eBPF socket filter (the
+// in-kernel path's, which also drops what the kernel mirrored) attached
+// instead of captureFilter.
+func openRing(ifname string, ingress bool, mark uint32, ebpf int, o RingOptions) (*ring, error) {
 	o = o.withDefaults()
 	prog, err := captureFilter(ingress, mark)
 	if err != nil {
@@ -82,7 +86,12 @@ func openRing(ifname string, ingress bool, mark uint32, o RingOptions) (*ring, e
 	if err != nil {
 		return nil, fmt.Errorf("open af_packet ring on %s: %w", ifname, err)
 	}
-	if err := tp.SetBPF(prog); err != nil {
+	if ebpf >= 0 {
+		if err := tp.SetEBPF(int32(ebpf)); err != nil {
+			tp.Close()
+			return nil, fmt.Errorf("attach the in-kernel path's capture filter on %s: %w", ifname, err)
+		}
+	} else if err := tp.SetBPF(prog); err != nil {
 		tp.Close()
 		return nil, fmt.Errorf("attach capture filter (%s) on %s: %w", filterText(ingress, mark), ifname, err)
 	}

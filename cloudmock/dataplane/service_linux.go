@@ -12,16 +12,22 @@ import (
 	"github.com/mirrorlab/mirrorlab/sim"
 )
 
-// Service is a running mirror service. All its kernel state is sockets (per
+// Service is a running mirror service. Its kernel state is sockets (per
 // captured ENI: two AF_PACKET rings, two raw sockets, and two AF_PACKET
-// send sockets per fabric; short-lived TCP health-check sockets) inside the lab's fabric namespaces: when the process
-// dies, the kernel closes them, and nothing is left behind.
+// send sockets per fabric; short-lived TCP health-check sockets) and the
+// in-kernel path's programs, maps and TCX links, inside the lab's fabric
+// namespaces: when the process dies, the kernel closes them. The one
+// setting it changes, the receivers' ports' transmit checksum offload, Close
+// restores (see doc.go).
 type Service struct {
 	cfg   Config
 	cur   atomic.Pointer[view] // the configuration in force (see Apply)
 	pipes []*pipeline
 	// captured lists the ENIs with pipelines, by NetworkInterfaceId.
 	captured map[string]bool
+	// kern is the in-kernel path (nil: off; kernWhy says why).
+	kern    *kernelPath
+	kernWhy string
 
 	done      chan struct{} // closed by Close: senders drain and return
 	captureWG sync.WaitGroup
@@ -93,6 +99,7 @@ func (s *Service) build(ctx context.Context) error {
 		return err
 	}
 	s.cur.Store(v)
+	s.startKernelPath()
 	refs := m.SourceENIs()
 	if s.cfg.AllENIs {
 		refs = m.ENIs()
@@ -125,6 +132,13 @@ func (s *Service) build(ctx context.Context) error {
 		}
 		s.captured[m.ENIID(ref)] = true
 	}
+	if s.kern != nil {
+		// Programs attach with every ring open: what the kernel mirrors
+		// from now on, the rings' filters drop, and nothing in between.
+		if err := s.kern.apply(v); err != nil {
+			s.cfg.Logger.Warn("in-kernel path: some ports are decided in user space", "error", err)
+		}
+	}
 	s.health, err = s.buildHealthChecks(m, s.cfg.Spec)
 	return err
 }
@@ -135,8 +149,12 @@ func (s *Service) newPipeline(f *sim.Fabric, v *view, ref cloudmock.ENIRef, e *s
 		mac: [6]byte(e.MAC), logger: s.cfg.Logger.With("eni", id, "direction", dir.String()),
 		failed: make([]bool, s.cfg.Batch)}
 	p.onErr = p.markFailed
+	filter := -1
+	if s.kern != nil {
+		filter = s.kern.socketFilter(s.fabricIndex(e), dir)
+	}
 	err := f.Run(func() error {
-		r, err := openRing(e.PeerName, dir == cloudmock.Ingress, s.cfg.Mark, s.cfg.Ring)
+		r, err := openRing(e.PeerName, dir == cloudmock.Ingress, s.cfg.Mark, filter, s.cfg.Ring)
 		if err != nil {
 			return err
 		}
@@ -205,9 +223,14 @@ func (s *Service) Close() error {
 	return s.closeErr
 }
 
-// release closes the rings, sockets and files (goroutines have stopped).
+// release closes the rings, sockets and files and detaches the in-kernel
+// path (goroutines have stopped).
 func (s *Service) release() error {
 	var errs []error
+	if s.kern != nil {
+		s.kern.flush()
+		errs = append(errs, s.kern.close())
+	}
 	for _, p := range s.pipes {
 		if p.ring != nil {
 			p.ring.close()

@@ -1,0 +1,443 @@
+package dataplane
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/cloudmock/dataplane/kpath"
+	"github.com/mirrorlab/mirrorlab/sim"
+)
+
+// kernelPath is the service's in-kernel mirror path (package kpath): per
+// fabric namespace one set of programs and maps, attached to the bridge
+// ports of the captured ENIs and of the receivers. The model's KernelPlan
+// says which ENI and direction the kernel decides; their packets that it
+// mirrors never reach the capture rings (the rings' socket filters drop
+// them), every other packet does, and the user-space pipeline decides it
+// as before. See doc.go.
+type kernelPath struct {
+	svc     *Service
+	fabrics []*kernelFabric // by index in Lab.Fabrics; nil: none loaded there
+
+	// mu guards what follows (flush runs from Snapshot, Apply and Close).
+	mu sync.Mutex
+	// slots are the session slots in use: those of the plan in force and
+	// those of the one before it (a clone in flight may still carry one),
+	// by slot; the previous plan's are freed at the next apply.
+	slots    map[uint32]*kernelSlot
+	previous []uint32
+	current  []uint32
+	next     uint32 // where the next slot allocation starts
+	// ports are the (port, direction) entries the kernel decides now.
+	ports map[kernelPortKey]bool
+	// decided and why: the plan's verdict per ENI id and direction, for
+	// the snapshot.
+	decided map[string][2]string
+	// txOff are receiver ports whose transmit checksum offload was on and
+	// was switched off (restored at close).
+	txOff map[kernelPortKey]bool
+}
+
+type kernelFabric struct {
+	f        *sim.Fabric
+	path     *kpath.Path
+	attached map[int]bool // port ifindexes with the programs attached
+}
+
+// kernelSlot is one session in one direction, with its running counters.
+type kernelSlot struct {
+	fabric    int
+	sessionID string
+	dir       cloudmock.Direction
+	pipe      *pipeline
+	target    *targetAddr
+	last      kpath.Counters
+}
+
+type kernelPortKey struct {
+	fabric  int
+	ifindex int
+	dir     cloudmock.Direction
+}
+
+// startKernelPath starts the in-kernel path unless the configuration or
+// the kernel rules it out; the service then decides every packet in user
+// space and says why in its snapshot.
+func (s *Service) startKernelPath() {
+	switch {
+	case s.cfg.UserSpaceOnly:
+		s.kernWhy = "Config.UserSpaceOnly"
+	case s.cfg.PcapDir != "":
+		s.kernWhy = "per-target pcapng files record every copy in user space (Config.PcapDir)"
+	case s.cfg.RoutedSend:
+		s.kernWhy = "every copy is routed (Config.RoutedSend)"
+	}
+	if s.kernWhy != "" {
+		return
+	}
+	k, err := s.startKernel()
+	if err != nil {
+		s.kernWhy = err.Error()
+		s.cfg.Logger.Warn("in-kernel path unavailable: every packet is decided in user space", "error", err)
+		return
+	}
+	s.kern = k
+}
+
+func (s *Service) kernelFlush() {
+	if s.kern != nil {
+		s.kern.flush()
+	}
+}
+
+func (s *Service) kernelStats() KernelStats {
+	if s.kern == nil {
+		return KernelStats{Why: s.kernWhy}
+	}
+	return s.kern.stats()
+}
+
+// stats reports which ENI directions the kernel decides and what it punted.
+func (k *kernelPath) stats() KernelStats {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	st := KernelStats{Enabled: true, Decided: map[string]string{}, Punted: map[string]uint64{}}
+	for id, whys := range k.decided {
+		for dir, why := range whys {
+			st.Decided[id+"/"+cloudmock.Direction(dir).String()] = why
+		}
+	}
+	for _, kf := range k.fabrics {
+		if kf == nil {
+			continue
+		}
+		punts, err := kf.path.Punts()
+		if err != nil {
+			continue
+		}
+		for reason, n := range punts {
+			if n != 0 {
+				st.Punted[kpath.Punt(reason).String()] += n
+			}
+		}
+	}
+	return st
+}
+
+// startKernel loads the programs into every fabric holding a captured ENI
+// (before the rings open: they take the socket filters).
+func (s *Service) startKernel() (*kernelPath, error) {
+	k := &kernelPath{svc: s, slots: map[uint32]*kernelSlot{}, ports: map[kernelPortKey]bool{},
+		decided: map[string][2]string{}, txOff: map[kernelPortKey]bool{}}
+	fabrics := s.cfg.Lab.Fabrics()
+	k.fabrics = make([]*kernelFabric, len(fabrics))
+	for i, f := range fabrics {
+		p, err := kpath.Load()
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("fabric %s: %w", f.NsName, err), k.close())
+		}
+		k.fabrics[i] = &kernelFabric{f: f, path: p, attached: map[int]bool{}}
+		// Every receiver's port completes checksums (receiverChecksums).
+		err = p.SetConfig(kpath.Config{CopyMark: s.cfg.Mark, RejectStops: s.cfg.Model.RejectBehavior() == cloudmock.RejectStops,
+			ReceiversCompleteChecksums: true})
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("fabric %s: %w", f.NsName, err), k.close())
+		}
+	}
+	return k, nil
+}
+
+// fabricIndex returns the index of the fabric holding ENI e.
+func (s *Service) fabricIndex(e *sim.ENI) int {
+	for i, f := range s.cfg.Lab.Fabrics() {
+		if f.VPC == e.VPC {
+			return i
+		}
+	}
+	return -1
+}
+
+// socketFilter returns the capture filter of a ring in fabric i.
+func (k *kernelPath) socketFilter(i int, dir cloudmock.Direction) int {
+	return k.fabrics[i].path.SocketFilter(uint32(dir)).FD()
+}
+
+// apply programs the kernel with v's plan: new slots for its sessions,
+// the ports' rule lists replaced atomically (a packet sees the old list or
+// the new one), ports the plan no longer decides removed, and the slots of
+// the plan before the last one freed. Called before v is published, with
+// Service.mu held (or before the service starts).
+func (k *kernelPath) apply(v *view) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	m := v.model
+	var refs []cloudmock.ENIRef
+	for _, p := range k.svc.pipes {
+		if p.dir == cloudmock.Ingress {
+			if ref, ok := m.ENI(p.eniID); ok {
+				refs = append(refs, ref)
+			}
+		}
+	}
+	plan := m.KernelPlan(refs)
+	k.flushLocked(k.svc.Model()) // the model in force: v is not yet
+	for _, s := range k.previous {
+		k.freeSlot(s)
+	}
+	k.previous, k.current = k.current, nil
+	var errs []error
+	ports := map[kernelPortKey]bool{}
+	decided := map[string][2]string{}
+	for i := range plan.ENIs {
+		ke := &plan.ENIs[i]
+		e, err := k.svc.simENI(m, ke.Ref)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		fi := k.svc.fabricIndex(e)
+		var whys [2]string
+		for _, dir := range []cloudmock.Direction{cloudmock.Ingress, cloudmock.Egress} {
+			whys[dir] = ke.Dirs[dir].Why
+			if whys[dir] != "" {
+				continue
+			}
+			rules, why, err := k.rules(v, &plan, ke, dir, fi)
+			if err != nil {
+				errs = append(errs, err)
+				why = err.Error()
+			}
+			if whys[dir] = why; why != "" {
+				continue
+			}
+			key := kernelPortKey{fi, e.PeerIndex, dir}
+			if err := k.attach(fi, e.PeerIndex); err != nil {
+				errs = append(errs, err)
+				whys[dir] = err.Error()
+				continue
+			}
+			if err := k.fabrics[fi].path.SetPort(e.PeerIndex, uint32(dir), [6]byte(e.MAC), ke.Resolver, rules); err != nil {
+				errs = append(errs, fmt.Errorf("network interface %s %s: %w", ke.ENIId, dir, err))
+				whys[dir] = err.Error()
+				continue
+			}
+			ports[key] = true
+		}
+		decided[ke.ENIId] = whys
+	}
+	for key := range k.ports {
+		if !ports[key] {
+			if err := k.fabrics[key.fabric].path.DeletePort(key.ifindex, uint32(key.dir)); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	k.ports, k.decided = ports, decided
+	return errors.Join(errs...)
+}
+
+// rules turns one direction's plan rules into the kernel's, with a slot
+// per session; why is not empty when a session's receiver has no port in
+// the source's fabric (the kernel clones only within a namespace).
+func (k *kernelPath) rules(v *view, plan *cloudmock.KernelPlan, ke *cloudmock.KernelENI, dir cloudmock.Direction, fi int) ([]kpath.Rule, string, error) {
+	slotOf := map[int]uint32{}
+	var out []kpath.Rule
+	for _, r := range ke.Dirs[dir].Rules {
+		slot, ok := slotOf[r.Session]
+		if !ok {
+			ks := &plan.Sessions[r.Session]
+			if ks.MaxInner > 0 && ks.MaxInner < kpath.MinMaxInner {
+				return nil, fmt.Sprintf("session %s: copies cut to %d bytes (the kernel cuts no shorter than %d)", ks.SessionId, ks.MaxInner, kpath.MinMaxInner), nil
+			}
+			t, found := v.target(ks.TargetId, ks.OuterDst)
+			if !found || !t.port.ok || t.port.fabric != fi {
+				return nil, fmt.Sprintf("session %s: the receiver %s has no port in the source's fabric", ks.SessionId, ks.OuterDst), nil
+			}
+			var err error
+			if slot, err = k.newSlot(fi, ke.ENIId, ks, dir, t); err != nil {
+				return nil, "", err
+			}
+			slotOf[r.Session] = slot
+		}
+		kr := kpath.Rule{Group: uint16(r.Session), Slot: slot, Accept: r.Accept, Proto: r.Proto, Src: r.Src, Dst: r.Dst}
+		if r.HasSport {
+			kr.SrcPorts = &kpath.PortRange{From: r.Sport[0], To: r.Sport[1]}
+		}
+		if r.HasDport {
+			kr.DstPorts = &kpath.PortRange{From: r.Dport[0], To: r.Dport[1]}
+		}
+		out = append(out, kr)
+	}
+	return out, "", nil
+}
+
+// newSlot allocates a slot for session ks in direction dir and programs it.
+func (k *kernelPath) newSlot(fi int, eniID string, ks *cloudmock.KernelSession, dir cloudmock.Direction, t *targetAddr) (uint32, error) {
+	slot, ok := uint32(0), false
+	for i := uint32(0); i < kpath.MaxSlots; i++ {
+		s := (k.next + i) % kpath.MaxSlots
+		if k.slots[s] == nil {
+			slot, ok = s, true
+			break
+		}
+	}
+	if !ok {
+		return 0, errors.New("in-kernel path: no free session slot")
+	}
+	k.next = slot + 1
+	if err := k.attach(fi, int(t.port.ifindex)); err != nil {
+		return 0, err
+	}
+	if err := k.receiverChecksums(fi, int(t.port.ifindex)); err != nil {
+		return 0, err
+	}
+	err := k.fabrics[fi].path.SetSession(slot, kpath.Session{VNI: ks.VNI, OuterSrc: ks.OuterSrc, OuterDst: ks.OuterDst,
+		SrcMAC: t.srcMAC, DstMAC: t.dstMAC, MaxInner: ks.MaxInner, ReceiverIfindex: int(t.port.ifindex)})
+	if err != nil {
+		return 0, fmt.Errorf("session %s %s: %w", ks.SessionId, dir, err)
+	}
+	var pipe *pipeline
+	for _, p := range k.svc.pipes {
+		if p.dir == dir && p.eniID == eniID {
+			pipe = p
+		}
+	}
+	k.slots[slot] = &kernelSlot{fabric: fi, sessionID: ks.SessionId, dir: dir, pipe: pipe, target: t}
+	k.current = append(k.current, slot)
+	return slot, nil
+}
+
+func (k *kernelPath) freeSlot(slot uint32) {
+	ks := k.slots[slot]
+	if ks == nil {
+		return
+	}
+	if err := k.fabrics[ks.fabric].path.DeleteSession(slot); err != nil {
+		k.svc.cfg.Logger.Warn("in-kernel path: free session slot", "slot", slot, "error", err)
+	}
+	delete(k.slots, slot)
+}
+
+// attach puts the programs on port ifindex of fabric fi once.
+func (k *kernelPath) attach(fi, ifindex int) error {
+	kf := k.fabrics[fi]
+	if kf.attached[ifindex] {
+		return nil
+	}
+	if err := kf.f.Run(func() error { return kf.path.Attach(ifindex) }); err != nil {
+		return fmt.Errorf("fabric %s: attach to port %d: %w", kf.f.NsName, ifindex, err)
+	}
+	kf.attached[ifindex] = true
+	return nil
+}
+
+// receiverChecksums switches transmit checksum offload off on a
+// receiver's port (see txChecksum), once.
+func (k *kernelPath) receiverChecksums(fi, ifindex int) error {
+	key := kernelPortKey{fabric: fi, ifindex: ifindex}
+	if _, done := k.txOff[key]; done {
+		return nil
+	}
+	kf := k.fabrics[fi]
+	var was bool
+	err := kf.f.Run(func() (err error) {
+		name, err := ifName(ifindex)
+		if err != nil {
+			return err
+		}
+		was, err = txChecksum(name, true, false)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("fabric %s: receiver port %d: %w", kf.f.NsName, ifindex, err)
+	}
+	k.txOff[key] = was
+	return nil
+}
+
+// flush adds what the kernel counted since the last flush to the model
+// in force and to the pipelines' and targets' counters.
+func (k *kernelPath) flush() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.flushLocked(k.svc.Model())
+}
+
+func (k *kernelPath) flushLocked(m *cloudmock.Model) {
+	for slot, ks := range k.slots {
+		c, err := k.fabrics[ks.fabric].path.Counters(slot)
+		if err != nil {
+			continue
+		}
+		d := kpath.Counters{Packets: c.Packets - ks.last.Packets, Bytes: c.Bytes - ks.last.Bytes,
+			Truncated: c.Truncated - ks.last.Truncated, Errors: c.Errors - ks.last.Errors, WireBytes: c.WireBytes - ks.last.WireBytes}
+		if d == (kpath.Counters{}) {
+			continue
+		}
+		ks.last = c
+		m.CountKernel(ks.sessionID, ks.dir, d.Packets, d.Bytes, d.Truncated)
+		ks.target.st.sent.Add(d.Packets)
+		ks.target.st.sentBytes.Add(d.WireBytes)
+		if p := ks.pipe; p != nil {
+			p.st.kernel.Add(d.Packets)
+			p.st.captured.Add(d.Packets)
+			p.st.mirrored.Add(d.Packets)
+			p.st.sent.Add(d.Packets)
+			p.st.sentBytes.Add(d.WireBytes)
+			p.st.dropped[DropSendError].Add(d.Errors)
+		}
+	}
+}
+
+// close flushes, detaches every program and closes the maps, and gives the
+// receivers' ports their checksum offload back.
+func (k *kernelPath) close() error {
+	var errs []error
+	for key, was := range k.txOff {
+		if !was {
+			continue
+		}
+		kf := k.fabrics[key.fabric]
+		errs = append(errs, kf.f.Run(func() error {
+			name, err := ifName(key.ifindex)
+			if err == nil {
+				_, err = txChecksum(name, true, true)
+			}
+			return err
+		}))
+	}
+	for _, kf := range k.fabrics {
+		if kf != nil {
+			errs = append(errs, kf.path.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// KernelStats describe the in-kernel path in a Snapshot.
+type KernelStats struct {
+	// Enabled is false when the service decides every packet in user
+	// space; Why then says why (Config.UserSpaceOnly, or the error that
+	// kept the programs from loading).
+	Enabled bool   `json:"Enabled"`
+	Why     string `json:"Why,omitempty"`
+	// Decided lists, per source ENI and direction ("eni-1/ingress"), why
+	// its packets are decided in user space; "" when the kernel decides
+	// the packets it can (plain IPv4, no offload aggregate; see kpath).
+	Decided map[string]string `json:"Decided,omitempty"`
+	// Punted counts the packets the kernel left to user space, by reason.
+	Punted map[string]uint64 `json:"Punted,omitempty"`
+}
+
+// ifName returns the name of interface ifindex in the calling thread's
+// network namespace.
+func ifName(ifindex int) (string, error) {
+	i, err := net.InterfaceByIndex(ifindex)
+	if err != nil {
+		return "", fmt.Errorf("interface %d: %w", ifindex, err)
+	}
+	return i.Name, nil
+}

@@ -1,0 +1,161 @@
+package dataplane
+
+import (
+	"bytes"
+	"fmt"
+	"net/netip"
+	"slices"
+	"testing"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+// TestPrivilegedKernelPathMatchesUserSpace sends the same traffic through
+// the service twice, once deciding every packet in user space and once
+// with the in-kernel path, and requires the same bytes on the receivers'
+// wires and the same provider counters. The traffic covers what each path
+// must get right: frames of 64 to 8961 bytes (the kernel's common case),
+// copies cut at a 1500-byte target, datagrams from a socket whose
+// checksums the instance left to the device (completed on the receiver's
+// port), echoed replies (egress rules on source ports), a rejected port
+// and ICMP with no accepting rule (both punted to user space).
+func TestPrivilegedKernelPathMatchesUserSpace(t *testing.T) {
+	lab := testLab(t)
+	spec := baseSpec()
+	addSession(&spec, "tms-web", "web", "tgt1", 1, 77, cloudmock.TrafficMirrorFilter{
+		IngressFilterRules: rules{rule(50, "reject", 17, 9001, 9001), rule(100, "accept", 17, 0, 0)},
+		EgressFilterRules:  rules{srule(100, "accept", 17, 9000, 9000)},
+	})
+	addSession(&spec, "tms-client", "client", "tgt3", 1, 78, cloudmock.TrafficMirrorFilter{
+		EgressFilterRules: rules{rule(100, "accept", 17, 9000, 9000)},
+	})
+	web := listenUDP(t, lab, "web", 9000)
+	web.echo()
+	listenUDP(t, lab, "web", 9001).drain()
+	client := listenUDP(t, lab, "client", 47999)
+	client.drain()
+	clientENI, webENI := lab.Instance("client").ENI("eth0"), lab.Instance("web").ENI("eth0")
+	var frames [][]byte
+	for i, size := range []int{64, 512, 1400, 1514, 8961} {
+		f := udpFrame(clientENI, webENI, 47000+i, 9000, size)
+		for j := 42; j < len(f); j++ {
+			f[j] = byte(i*31 + j)
+		}
+		frames = append(frames, f)
+	}
+	frames = append(frames, udpFrame(clientENI, webENI, 47100, 9001, 200),
+		frame(t, cloudmock.Packet{Proto: cloudmock.ProtoICMP, Src: clientENI.IP, Dst: webENI.IP, ICMPType: 8, PayloadLen: 56,
+			SrcMAC: [6]byte(clientENI.MAC), DstMAC: [6]byte(webENI.MAC)}))
+	wires := map[string]*wireCapture{"tgt1": captureWire(t, lab, "tgt1"), "tgt3": captureWire(t, lab, "tgt3")}
+	sinks := []*sink{newSink(t, lab, "tgt1"), newSink(t, lab, "tgt3")}
+	// Copies per run: tgt1 gets web's ingress (the 5 frames and the 3
+	// socket datagrams) and egress (web echoes all 8); tgt3 gets client's
+	// egress (the 3 datagrams and the 5 frames: they leave the client's
+	// port like its stack's). The rejected port and ICMP mirror nothing.
+	const want = 8 + 8 + 8
+	payloads := [][]byte{bytes.Repeat([]byte("a"), 20), bytes.Repeat([]byte("b"), 1400), bytes.Repeat([]byte("c"), 8000)}
+	type result struct {
+		wire  map[string][][]byte
+		snap  Snapshot
+		model cloudmock.Snapshot
+	}
+	var results [2]result
+	for i, userSpace := range []bool{true, false} {
+		before := map[string]int{}
+		for name, w := range wires {
+			before[name] = len(w.vxlan())
+		}
+		for _, s := range sinks {
+			s.reset()
+		}
+		svc, m := startService(t, lab, spec, func(c *Config) { c.UserSpaceOnly = userSpace })
+		inject(t, lab, "client", frames...)
+		for _, p := range payloads {
+			client.send(t, netip.AddrPortFrom(webENI.IP, 9000), p, 1)
+		}
+		if got := settle(want, sinks...); len(got) != want {
+			t.Fatalf("user space only %v: the sinks got %d copies, want %d:%s\n%s", userSpace, len(got), want, describe(got), dumpSnapshot(svc))
+		}
+		results[i].snap = svc.Snapshot()
+		if err := svc.Close(); err != nil {
+			t.Fatal(err)
+		}
+		results[i].model = m.Snapshot()
+		results[i].wire = map[string][][]byte{}
+		for name, w := range wires {
+			got := slices.Clone(w.vxlan()[before[name]:])
+			for i, f := range got {
+				got[i] = withoutInnerID(f)
+			}
+			slices.SortFunc(got, bytes.Compare)
+			results[i].wire[name] = got
+		}
+	}
+	user, kern := results[0], results[1]
+	if k := kern.snap.Kernel; !k.Enabled || k.Decided["eni-web/ingress"] != "" || k.Decided["eni-client/egress"] != "" {
+		t.Fatalf("the in-kernel path is not deciding web's ingress and client's egress: %+v", k)
+	}
+	if user.snap.Kernel.Enabled || user.snap.Totals.Kernel != 0 {
+		t.Fatalf("UserSpaceOnly: the kernel still mirrors: %+v", user.snap.Kernel)
+	}
+	// All of them plain IPv4 for the kernel, the socket's with partial
+	// checksums too; the one cut at tgt3 with a partial checksum (the
+	// 8000-byte datagram) is left to user space.
+	if got := kern.snap.Totals.Kernel; got != want-1 {
+		t.Errorf("the kernel mirrored %d copies, want %d\n%s", got, want-1, printed(kern.snap))
+	}
+	for _, r := range []string{"rejected", "no-match"} {
+		if kern.snap.Kernel.Punted[r] == 0 {
+			t.Errorf("no packet punted as %s: %v", r, kern.snap.Kernel.Punted)
+		}
+	}
+	for name := range wires {
+		u, k := user.wire[name], kern.wire[name]
+		if len(u) != len(k) {
+			t.Errorf("%s: %d copies from user space, %d from the kernel", name, len(u), len(k))
+			continue
+		}
+		for i := range u {
+			if !bytes.Equal(u[i], k[i]) {
+				t.Errorf("%s copy %d differs:\n user %x\n kern %x", name, i, head(u[i]), head(k[i]))
+			}
+		}
+	}
+	// The provider's counters of what was mirrored, per ENI and session.
+	// What was not mirrored depends on the run too (ARP resolved in the
+	// first run only, ICMP errors), but the rejected packet is one.
+	if a, b := printed(user.model.Sessions), printed(kern.model.Sessions); a != b {
+		t.Errorf("session counters differ:\nuser space %s\nkernel     %s", a, b)
+	}
+	for id, u := range user.model.ENIs {
+		k := kern.model.ENIs[id]
+		rej := "rejected-by-rule"
+		if u.NotMirrored[rej] != k.NotMirrored[rej] {
+			t.Errorf("%s: rejected %d in user space, %d with the kernel", id, u.NotMirrored[rej], k.NotMirrored[rej])
+		}
+		u.NotMirrored, k.NotMirrored = nil, nil
+		if printed(u) != printed(k) {
+			t.Errorf("%s: counters differ:\nuser space %+v\nkernel     %+v", id, u, k)
+		}
+	}
+	if u, k := user.snap.Totals, kern.snap.Totals; u.Mirrored != k.Mirrored || u.Sent != k.Sent || u.SentBytes != k.SentBytes {
+		t.Errorf("data plane totals differ: user space mirrored %d sent %d (%d bytes), kernel %d %d (%d)",
+			u.Mirrored, u.Sent, u.SentBytes, k.Mirrored, k.Sent, k.SentBytes)
+	}
+}
+
+// withoutInnerID returns a copy of a VXLAN frame (outer IPv4) with the
+// inner IPv4 id and header checksum zeroed: the instances' stacks number
+// their datagrams anew in each run. Their UDP checksums, over the same
+// payloads, must come out equal: the kernel's copies have them completed.
+func withoutInnerID(f []byte) []byte {
+	const inner = 14 + 20 + 8 + 8 + 14
+	f = slices.Clone(f)
+	if len(f) >= inner+20 {
+		copy(f[inner+4:inner+6], []byte{0, 0})
+		copy(f[inner+10:inner+12], []byte{0, 0})
+	}
+	return f
+}
+
+func printed(v any) string { return fmt.Sprintf("%+v", v) }
