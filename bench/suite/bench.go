@@ -95,6 +95,16 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 			tc.teardown = func() error { return errors.Join(env.StopTCMirred(), env.StartMirror(ctx)) }
 		}
 		targets = append(targets, tc)
+		if !cfg.Smoke {
+			// The user-space path beside the in-kernel one, in the same run.
+			us := &target{label: labelOursUser, group: "variant", mirror: true, buildErr: mirrorErr}
+			if mirrorErr == nil {
+				us.maker = env
+				us.setup = func() error { return env.MirrorUserSpace(ctx, true) }
+				us.teardown = func() error { return env.MirrorUserSpace(ctx, false) }
+			}
+			targets = append(targets, us)
+		}
 	}
 
 	for run := 1; run <= cfg.Runs; run++ {

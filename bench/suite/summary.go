@@ -19,16 +19,21 @@ func (b *bench) summary(res *report.Result) []report.Table {
 	mt := report.Table{Title: "Mirror path — highest zero-loss rate in packets/s, " + runs + "; ratios paired run by run",
 		Header: []string{"IP packet size", "ours", "kernel tc mirred, same VPC path", "ours ÷ tc mirred (same path)",
 			"kernel tc mirred, bare veths", "kernel veth", "kernel VXLAN",
-			"ours: copies delivered at generator top", "ours: production loss at generator top", "ours: CPU-s per Mpkt"}}
+			"ours: copies delivered at generator top", "ours: production loss at generator top",
+			"machine CPU-s per Mpkt: ours / tc mirred (same path)", "ours ÷ tc mirred, machine CPU per packet",
+			"ours, user-space path", "ours, user-space path ÷ tc mirred", "ours: mirror process CPU-s per Mpkt"}}
 	for _, size := range b.cfg.Sizes {
 		sp := sizeParams(size)
 		ours := find("throughput/"+labelOurs+"/zero-loss-rate", sp)
+		user := find("throughput/"+labelOursUser+"/zero-loss-rate", sp)
+		mach := find("throughput/"+labelOurs+"/machine-cpu-per-mpkt", sp)
 		mt.Rows = append(mt.Rows, []string{strconv.Itoa(size),
 			withNote(ours), withNote(find("throughput/"+labelTCMirredVPC+"/zero-loss-rate", sp)), report.FormatRatio(ours),
 			withNote(find("throughput/"+labelTCMirred+"/zero-loss-rate", sp)),
 			withNote(find("throughput/"+string(ref.Veth)+"/zero-loss-rate", sp)), withNote(find("throughput/"+string(ref.VXLAN)+"/zero-loss-rate", sp)),
 			percent(find("mirror/"+labelOurs+"/copies-delivered-at-ceiling", sp)), percent(find("mirror/"+labelOurs+"/production-loss-at-ceiling", sp)),
-			report.FormatRange(find("mirror/"+labelOurs+"/cpu-per-mpkt", sp))})
+			report.FormatRange(mach) + " / " + report.FormatRange(find("throughput/"+labelTCMirredVPC+"/machine-cpu-per-mpkt", sp)), report.FormatRatio(mach),
+			withNote(user), report.FormatRatio(user), report.FormatRange(find("mirror/"+labelOurs+"/cpu-per-mpkt", sp))})
 	}
 	out = append(out, mt)
 	rt := report.Table{Title: "Replay — by offered HTTP load on production, " + runs + "; each agent's ramp stops after its first lossy load",

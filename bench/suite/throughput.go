@@ -20,7 +20,15 @@ const (
 	// bare veth pairs (no bridge, router or bridge netfilter), a cheaper
 	// path than any copy in the VPC takes.
 	labelTCMirredVPC = "kernel-tc-mirred-vpc"
+	// labelOursUser is our mirror deciding every packet in user space
+	// (dataplane.Config.UserSpaceOnly): what the in-kernel path is
+	// measured against.
+	labelOursUser = "ours-user-space"
 )
+
+// paired reports the labels whose figures are divided by the same-path tc
+// mirred reference's.
+func paired(label string) bool { return label == labelOurs || label == labelOursUser }
 
 // pathMaker builds a generator path of a packet size (ref.Setup, vpc.Env).
 type pathMaker interface {
@@ -44,8 +52,18 @@ func sizeParams(size int) map[string]string { return map[string]string{"size": s
 
 func zeroLossSpec(label, group string, size int) spec {
 	s := spec{name: "throughput/" + label + "/zero-loss-rate", group: group, unit: "pps", params: sizeParams(size), higherIsBetter: true}
-	if label == labelOurs {
+	if paired(label) {
 		s.reference = report.Key("throughput/"+labelTCMirredVPC+"/zero-loss-rate", sizeParams(size))
+	}
+	return s
+}
+
+// machineCPUSpec is the machine's CPU per million packets at the zero-loss
+// rate: ours is a goal (≤ the same-path tc mirred's), the others inform.
+func machineCPUSpec(label, group string, size int) spec {
+	s := spec{name: "throughput/" + label + "/machine-cpu-per-mpkt", group: group, unit: "cpu-s/Mpkt", params: sizeParams(size), informational: label != labelOurs}
+	if paired(label) {
+		s.reference = report.Key("throughput/"+labelTCMirredVPC+"/machine-cpu-per-mpkt", sizeParams(size))
 	}
 	return s
 }
@@ -54,7 +72,7 @@ func zeroLossSpec(label, group string, size int) spec {
 func (b *bench) throughput(ctx context.Context, run int, t *target, size int) error {
 	zl := zeroLossSpec(t.label, t.group, size)
 	ceilSpec := spec{name: "throughput/" + t.label + "/generator-ceiling", group: t.group, unit: "pps", params: sizeParams(size), informational: true}
-	machSpec := spec{name: "throughput/" + t.label + "/machine-cpu-per-mpkt", group: t.group, unit: "cpu-s/Mpkt", params: sizeParams(size), informational: true}
+	machSpec := machineCPUSpec(t.label, t.group, size)
 	copies := spec{name: "mirror/" + t.label + "/copies-delivered-at-ceiling", group: t.group, unit: "fraction", params: sizeParams(size), higherIsBetter: true}
 	prodLoss := spec{name: "mirror/" + t.label + "/production-loss-at-ceiling", group: t.group, unit: "fraction", params: sizeParams(size)}
 	cpu := spec{name: "mirror/" + t.label + "/cpu-per-mpkt", group: t.group, unit: "cpu-s/Mpkt", params: sizeParams(size)}
@@ -66,7 +84,7 @@ func (b *bench) throughput(ctx context.Context, run int, t *target, size int) er
 	if t.mirror {
 		all = append(all, copies, prodLoss)
 	}
-	if t.label == labelOurs {
+	if paired(t.label) {
 		all = append(all, cpu)
 	}
 	fail := func(err error) error {
@@ -129,7 +147,7 @@ func (b *bench) throughput(ctx context.Context, run int, t *target, size int) er
 			b.col.add(prodLoss, max(0, 1-c.Extra["delivered"]/float64(c.Sent)))
 		}
 	}
-	if t.label == labelOurs && res.Found {
+	if paired(t.label) && res.Found {
 		b.col.add(cpu, res.Best.Extra["proc_cpu_s_per_mpkt"])
 	}
 	// The loss curve of the last run is plotted.

@@ -54,6 +54,9 @@ type mirror struct {
 	// responses: the running (or next) service also mirrors production's
 	// answers (see MirrorSpec).
 	responses bool
+	// userSpace: the running (or next) service decides every packet in
+	// user space (dataplane.Config.UserSpaceOnly), not in the kernel.
+	userSpace bool
 }
 
 // StartMirror starts the mirror service (package cloudmock/dataplane) with
@@ -71,7 +74,7 @@ func (e *Env) StartMirror(ctx context.Context) error {
 	for _, in := range e.Lab.Instances() {
 		enis["eni-"+in.Name] = ENI(in)
 	}
-	svc, err := dataplane.Start(ctx, dataplane.Config{Model: model, Spec: &spec, Lab: e.Lab, ENIs: enis})
+	svc, err := dataplane.Start(ctx, dataplane.Config{Model: model, Spec: &spec, Lab: e.Lab, ENIs: enis, UserSpaceOnly: e.mirror.userSpace})
 	if err != nil {
 		return err
 	}
@@ -86,11 +89,28 @@ func (e *Env) MirrorResponses(ctx context.Context, on bool) error {
 	if e.mirror.responses == on {
 		return nil
 	}
+	return e.restartMirror(ctx, func() { e.mirror.responses = on })
+}
+
+// MirrorUserSpace chooses whether the mirror decides every packet in user
+// space (the data plane's path before the in-kernel one) or lets the
+// kernel decide what it can (the default); a running service is restarted
+// when the choice changes.
+func (e *Env) MirrorUserSpace(ctx context.Context, on bool) error {
+	if e.mirror.userSpace == on {
+		return nil
+	}
+	return e.restartMirror(ctx, func() { e.mirror.userSpace = on })
+}
+
+// restartMirror stops the mirror service, changes its configuration and
+// starts it again if it was running.
+func (e *Env) restartMirror(ctx context.Context, change func()) error {
 	running := e.mirror.svc != nil
 	if err := e.StopMirror(); err != nil {
 		return err
 	}
-	e.mirror.responses = on
+	change()
 	if running {
 		return e.StartMirror(ctx)
 	}
