@@ -244,34 +244,25 @@ func (k *kernelPath) apply(v *view) error {
 // the source's fabric (the kernel clones only within a namespace).
 func (k *kernelPath) rules(v *view, plan *cloudmock.KernelPlan, ke *cloudmock.KernelENI, dir cloudmock.Direction, fi int) ([]kpath.Rule, string, error) {
 	slotOf := map[int]uint32{}
-	var out []kpath.Rule
 	for _, r := range ke.Dirs[dir].Rules {
-		slot, ok := slotOf[r.Session]
-		if !ok {
-			ks := &plan.Sessions[r.Session]
-			if ks.MaxInner > 0 && ks.MaxInner < kpath.MinMaxInner {
-				return nil, fmt.Sprintf("session %s: copies cut to %d bytes (the kernel cuts no shorter than %d)", ks.SessionId, ks.MaxInner, kpath.MinMaxInner), nil
-			}
-			t, found := v.target(ks.TargetId, ks.OuterDst)
-			if !found || !t.port.ok || t.port.fabric != fi {
-				return nil, fmt.Sprintf("session %s: the receiver %s has no port in the source's fabric", ks.SessionId, ks.OuterDst), nil
-			}
-			var err error
-			if slot, err = k.newSlot(fi, ke.ENIId, ks, dir, t); err != nil {
-				return nil, "", err
-			}
-			slotOf[r.Session] = slot
+		if _, ok := slotOf[r.Session]; ok {
+			continue
 		}
-		kr := kpath.Rule{Group: uint16(r.Session), Slot: slot, Accept: r.Accept, Proto: r.Proto, Src: r.Src, Dst: r.Dst}
-		if r.HasSport {
-			kr.SrcPorts = &kpath.PortRange{From: r.Sport[0], To: r.Sport[1]}
+		ks := &plan.Sessions[r.Session]
+		if ks.MaxInner > 0 && ks.MaxInner < kpath.MinMaxInner {
+			return nil, fmt.Sprintf("session %s: copies cut to %d bytes (the kernel cuts no shorter than %d)", ks.SessionId, ks.MaxInner, kpath.MinMaxInner), nil
 		}
-		if r.HasDport {
-			kr.DstPorts = &kpath.PortRange{From: r.Dport[0], To: r.Dport[1]}
+		t, found := v.target(ks.TargetId, ks.OuterDst)
+		if !found || !t.port.ok || t.port.fabric != fi {
+			return nil, fmt.Sprintf("session %s: the receiver %s has no port in the source's fabric", ks.SessionId, ks.OuterDst), nil
 		}
-		out = append(out, kr)
+		slot, err := k.newSlot(fi, ke.ENIId, ks, dir, t)
+		if err != nil {
+			return nil, "", err
+		}
+		slotOf[r.Session] = slot
 	}
-	return out, "", nil
+	return kpath.RulesFromPlan(ke.Dirs[dir].Rules, func(session int) uint32 { return slotOf[session] }), "", nil
 }
 
 // newSlot allocates a slot for session ks in direction dir and programs it.
@@ -294,8 +285,7 @@ func (k *kernelPath) newSlot(fi int, eniID string, ks *cloudmock.KernelSession, 
 	if err := k.receiverChecksums(fi, int(t.port.ifindex)); err != nil {
 		return 0, err
 	}
-	err := k.fabrics[fi].path.SetSession(slot, kpath.Session{VNI: ks.VNI, OuterSrc: ks.OuterSrc, OuterDst: ks.OuterDst,
-		SrcMAC: t.srcMAC, DstMAC: t.dstMAC, MaxInner: ks.MaxInner, ReceiverIfindex: int(t.port.ifindex)})
+	err := k.fabrics[fi].path.SetSession(slot, kpath.SessionFromPlan(*ks, t.srcMAC, t.dstMAC, int(t.port.ifindex)))
 	if err != nil {
 		return 0, fmt.Errorf("session %s %s: %w", ks.SessionId, dir, err)
 	}
