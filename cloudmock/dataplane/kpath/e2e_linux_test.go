@@ -1,9 +1,6 @@
 package kpath
 
 import (
-	"bytes"
-	"encoding/binary"
-	"fmt"
 	"net"
 	"net/netip"
 	"strings"
@@ -11,146 +8,11 @@ import (
 	"time"
 
 	"github.com/cilium/ebpf"
-	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/link"
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/internal/nsrun"
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
-	"golang.org/x/sys/unix"
 )
-
-// newNetns returns a fresh, unnamed network namespace with lo up; it
-// goes away when its handle is closed at cleanup (and with the process).
-func newNetns(t *testing.T) netns.NsHandle {
-	t.Helper()
-	type result struct {
-		ns  netns.NsHandle
-		err error
-	}
-	ch := make(chan result, 1)
-	nsrun.Go(func() {
-		ns, err := netns.New()
-		if err == nil {
-			var lo netlink.Link
-			if lo, err = netlink.LinkByName("lo"); err == nil {
-				err = netlink.LinkSetUp(lo)
-			}
-		}
-		ch <- result{ns, err}
-	})
-	r := <-ch
-	if r.err != nil {
-		t.Fatalf("create network namespace: %v", r.err)
-	}
-	t.Cleanup(func() { r.ns.Close() })
-	return r.ns
-}
-
-// port is a veth pair: the fabric end in the fabric namespace, the
-// instance end in the instance's.
-type port struct {
-	fabricIdx int
-	instMAC   [6]byte
-	inst      string
-}
-
-func addPort(t *testing.T, fabric, inst netns.NsHandle, fname, iname string) port {
-	t.Helper()
-	h, err := netlink.NewHandleAt(fabric)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	hi, err := netlink.NewHandleAt(inst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hi.Close()
-	veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: fname}, PeerName: iname, PeerNamespace: netlink.NsFd(int(inst))}
-	if err := h.LinkAdd(veth); err != nil {
-		t.Fatalf("ip link add %s type veth peer %s: %v", fname, iname, err)
-	}
-	f, err := h.LinkByName(fname)
-	if err != nil {
-		t.Fatal(err)
-	}
-	i, err := hi.LinkByName(iname)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range []struct {
-		h *netlink.Handle
-		l netlink.Link
-	}{{h, f}, {hi, i}} {
-		if err := l.h.LinkSetUp(l.l); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return port{fabricIdx: f.Attrs().Index, instMAC: [6]byte(i.Attrs().HardwareAddr), inst: iname}
-}
-
-// packetSocket opens an AF_PACKET socket on ifname in ns, with prog as its
-// filter when set (attached before the socket binds, so nothing slips in).
-func packetSocket(t *testing.T, ns netns.NsHandle, ifname string, prog *ebpf.Program) int {
-	t.Helper()
-	fd := -1
-	err := nsrun.Run(ns, func() error {
-		ifi, err := net.InterfaceByName(ifname)
-		if err != nil {
-			return err
-		}
-		s, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
-			return err
-		}
-		fd = s
-		if prog != nil {
-			if err := unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_ATTACH_BPF, prog.FD()); err != nil {
-				return fmt.Errorf("SO_ATTACH_BPF: %w", err)
-			}
-		}
-		tv := unix.NsecToTimeval(int64(100 * time.Millisecond))
-		if err := unix.SetsockoptTimeval(s, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
-			return err
-		}
-		return unix.Bind(s, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: ifi.Index})
-	})
-	if fd >= 0 {
-		t.Cleanup(func() { unix.Close(fd) })
-	}
-	if err != nil {
-		t.Fatalf("packet socket on %s: %v", ifname, err)
-	}
-	return fd
-}
-
-func htons(v uint16) uint16 { return v<<8 | v>>8 }
-
-// readIPv4 returns the IPv4 frames that arrive on fd within d.
-func readIPv4(fd int, d time.Duration) [][]byte {
-	var out [][]byte
-	buf := make([]byte, 65536)
-	for end := time.Now().Add(d); time.Now().Before(end); {
-		n, _, err := unix.Recvfrom(fd, buf, 0)
-		if err != nil {
-			continue // timeout: look at the clock again
-		}
-		if n >= 14 && binary.BigEndian.Uint16(buf[12:]) == 0x0800 {
-			out = append(out, bytes.Clone(buf[:n]))
-		}
-	}
-	return out
-}
-
-func contains(frames [][]byte, f []byte) bool {
-	for _, g := range frames {
-		if bytes.Equal(g, f) {
-			return true
-		}
-	}
-	return false
-}
 
 // TestPrivilegedEndToEnd attaches the path to two ports of a throw-away
 // fabric namespace: frames the instance sends (and frames sent to it)
@@ -161,16 +23,9 @@ func contains(frames [][]byte, f []byte) bool {
 // (CHECKSUM_PARTIAL over veth) and a frame with a VLAN tag in the skb's
 // metadata are punted.
 func TestPrivilegedEndToEnd(t *testing.T) {
-	p := loadPath(t)
-	fabric, src, rcv := newNetns(t), newNetns(t), newNetns(t)
-	ps := addPort(t, fabric, src, "fsrc", "isrc")
-	pr := addPort(t, fabric, rcv, "frcv", "ircv")
-	for _, idx := range []int{ps.fabricIdx, pr.fabricIdx} {
-		if err := nsrun.Run(fabric, func() error { return p.Attach(idx) }); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Cleanup(func() { p.Close() }) // before the namespaces go (cleanups run last-in first-out)
+	l := newLab(t)
+	p, ps, pr, src := l.p, l.ps, l.pr, l.src
+	copies, ring, ringIn := l.copies, l.ring, l.ringIn
 
 	m, err := cloudmock.New(encapSpec(cloudmock.Ptr(600)))
 	if err != nil {
@@ -191,12 +46,6 @@ func TestPrivilegedEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	copies := packetSocket(t, rcv, "ircv", nil)
-	ring := packetSocket(t, fabric, "fsrc", p.SocketFilter(Egress))
-	ringIn := packetSocket(t, fabric, "fsrc", p.SocketFilter(Ingress))
-	sendSrc := packetSocket(t, src, "isrc", nil)
-	sendFab := packetSocket(t, fabric, "fsrc", nil)
-
 	peer := netip.MustParseAddr("10.0.1.9")
 	out := func(proto uint8, payload int) []byte { // from the instance
 		return pkt{dstMAC: peerMAC, srcMAC: ps.instMAC, src: web, dst: peer, proto: proto, sport: 40000, dport: 80, payload: payload}.build()
@@ -204,24 +53,11 @@ func TestPrivilegedEndToEnd(t *testing.T) {
 	egressTCP, egressLong, egressUDP := out(6, 100), out(6, 1200), out(17, 100)
 	ingressTCP := pkt{dstMAC: ps.instMAC, srcMAC: peerMAC, src: peer, dst: web, proto: 6, sport: 80, dport: 40000, payload: 300}.build()
 	ingressUDP := pkt{dstMAC: ps.instMAC, srcMAC: peerMAC, src: peer, dst: web, proto: 17, sport: 80, dport: 40000, payload: 30}.build()
-	send := func(fd int, ifname string, ns netns.NsHandle, frame []byte) {
-		t.Helper()
-		err := nsrun.Run(ns, func() error {
-			ifi, err := net.InterfaceByName(ifname)
-			if err != nil {
-				return err
-			}
-			return unix.Sendto(fd, frame, 0, &unix.SockaddrLinklayer{Ifindex: ifi.Index, Halen: 6})
-		})
-		if err != nil {
-			t.Fatalf("send on %s: %v", ifname, err)
-		}
-	}
-	send(sendSrc, "isrc", src, egressTCP)
-	send(sendSrc, "isrc", src, egressLong)
-	send(sendSrc, "isrc", src, egressUDP)
-	send(sendFab, "fsrc", fabric, ingressTCP)
-	send(sendFab, "fsrc", fabric, ingressUDP)
+	l.fromInst(t, egressTCP)
+	l.fromInst(t, egressLong)
+	l.fromInst(t, egressUDP)
+	l.toInst(t, ingressTCP)
+	l.toInst(t, ingressUDP)
 
 	got := readIPv4(copies, 500*time.Millisecond)
 	seen := readIPv4(ring, 100*time.Millisecond)
@@ -323,23 +159,71 @@ func TestPrivilegedEndToEnd(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		l, err := link.AttachTCX(link.TCXOptions{Interface: ifi.Index, Program: tagger, Attach: ebpf.AttachTCXEgress})
+		tl, err := link.AttachTCX(link.TCXOptions{Interface: ifi.Index, Program: tagger, Attach: ebpf.AttachTCXEgress})
 		if err != nil {
 			return err
 		}
-		t.Cleanup(func() { l.Close() })
+		t.Cleanup(func() { tl.Close() })
 		return nil
 	})
 	if err != nil {
 		t.Fatalf("attach the VLAN tagger to isrc: %v", err)
 	}
 	tagged := out(6, 50)
-	send(sendSrc, "isrc", src, tagged)
+	l.fromInst(t, tagged)
 	if !contains(readIPv4(ring, 300*time.Millisecond), tagged) {
 		t.Errorf("the capture ring did not see the VLAN frame")
 	}
 	if got := readIPv4(copies, 100*time.Millisecond); len(got) != 0 {
 		t.Errorf("the receiver got %d copies of a VLAN frame", len(got))
+	}
+}
+
+// TestPrivilegedEndToEndJumbo: at MTU 9001 the session keeps what the
+// target's MTU allows (9001 - 54 + 14 = 8961 bytes of inner frame): a
+// frame of 8961 bytes (an 8947-byte IP packet) is mirrored whole, one of
+// 9015 bytes is cut; the receiver gets both as cloudmock writes them.
+func TestPrivilegedEndToEndJumbo(t *testing.T) {
+	l := newLab(t)
+	m, err := cloudmock.New(encapSpec(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, _ := m.ENI("eni-web")
+	plan := m.KernelPlan([]cloudmock.ENIRef{ref})
+	kd := plan.ENIs[0].Dirs[cloudmock.Egress]
+	if kd.Why != "" || len(plan.Sessions) != 1 || plan.Sessions[0].MaxInner != 8961 {
+		t.Fatalf("plan: %+v", plan)
+	}
+	slot := func(int) uint32 { return 1 }
+	if err := l.p.SetSession(1, SessionFromPlan(plan.Sessions[0], routeMAC, l.pr.instMAC, l.pr.fabricIdx)); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.p.SetPort(l.ps.fabricIdx, Egress, l.ps.instMAC, plan.ENIs[0].Resolver, RulesFromPlan(kd.Rules, slot)); err != nil {
+		t.Fatal(err)
+	}
+	frame := func(size int) []byte {
+		return pkt{dstMAC: peerMAC, srcMAC: l.ps.instMAC, src: inst, dst: netip.MustParseAddr("10.0.1.9"), proto: 17,
+			sport: 4000, dport: 5000, payload: size - 14 - 20 - 8}.build()
+	}
+	whole, cut := frame(8961), frame(9015)
+	l.fromInst(t, whole)
+	l.fromInst(t, cut)
+	got := readIPv4(l.copies, 500*time.Millisecond)
+	for _, f := range [][]byte{whole, cut} {
+		d := m.Decide(ref, cloudmock.Egress, f)
+		dl := m.Deliver(&d)
+		want := d.AppendWire(nil, cloudmock.FrameHeader{SrcMAC: routeMAC, DstMAC: l.pr.instMAC}, &dl, f)
+		if !contains(got, want) {
+			t.Errorf("%d-byte frame: the receiver did not get cloudmock's %d-byte copy (got %d frames)", len(f), len(want), len(got))
+		}
+	}
+	c, err := l.p.Counters(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Counters{Packets: 2, Bytes: uint64(len(whole) + len(cut)), Truncated: 1}); c != want {
+		t.Errorf("counters %+v, want %+v", c, want)
 	}
 }
 
@@ -352,23 +236,4 @@ func TestPrivilegedSessionNeedsAttachedReceiver(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "receiver ifindex 77 is not attached") {
 		t.Fatalf("got %v, want an error naming the unattached receiver", err)
 	}
-}
-
-// vlanTagger is a tc program that pushes VLAN tag 5 into the skb's
-// metadata (bpf_skb_vlan_push keeps it out of the data when no tag is
-// there yet).
-func vlanTagger(t *testing.T) *ebpf.Program {
-	t.Helper()
-	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{Type: ebpf.SchedCLS, License: "GPL", Instructions: asm.Instructions{
-		asm.Mov.Imm(asm.R2, int32(htons(unix.ETH_P_8021Q))),
-		asm.Mov.Imm(asm.R3, 5),
-		asm.FnSkbVlanPush.Call(),
-		asm.Mov.Imm(asm.R0, -1), // TCX_NEXT
-		asm.Return(),
-	}})
-	if err != nil {
-		t.Fatalf("load the VLAN tagger: %v", err)
-	}
-	t.Cleanup(func() { prog.Close() })
-	return prog
 }
