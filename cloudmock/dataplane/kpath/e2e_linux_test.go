@@ -210,10 +210,12 @@ func TestPrivilegedEndToEndJumbo(t *testing.T) {
 	l.fromInst(t, whole)
 	l.fromInst(t, cut)
 	got := readIPv4(l.copies, 500*time.Millisecond)
+	wire := 0
 	for _, f := range [][]byte{whole, cut} {
 		d := m.Decide(ref, cloudmock.Egress, f)
 		dl := m.Deliver(&d)
 		want := d.AppendWire(nil, cloudmock.FrameHeader{SrcMAC: routeMAC, DstMAC: l.pr.instMAC}, &dl, f)
+		wire += len(want) - 14
 		if !contains(got, want) {
 			t.Errorf("%d-byte frame: the receiver did not get cloudmock's %d-byte copy (got %d frames)", len(f), len(want), len(got))
 		}
@@ -222,7 +224,7 @@ func TestPrivilegedEndToEndJumbo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (Counters{Packets: 2, Bytes: uint64(len(whole) + len(cut)), Truncated: 1}); c != want {
+	if want := (Counters{Packets: 2, Bytes: uint64(len(whole) + len(cut)), Truncated: 1, WireBytes: uint64(wire)}); c != want {
 		t.Errorf("counters %+v, want %+v", c, want)
 	}
 }
