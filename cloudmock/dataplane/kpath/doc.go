@@ -13,8 +13,9 @@
 //
 //	source port hook (tc ingress: what the instance sends, direction
 //	Egress; tc egress: what it receives, Ingress)
-//	  decide (below) → KERNEL(slot, hash7): count packets and bytes in
-//	  the slot, mark = 0xB7<<24 | hash7<<16 | slot,
+//	  decide (below) → KERNEL(slot, hash7): count packets, bytes (inner,
+//	  before any cut) and wire bytes (the copy's IPv4 length) in the
+//	  slot, mark = 0xB7<<24 | hash7<<16 | slot,
 //	  bpf_clone_redirect to the egress of the session's receiver port,
 //	  restore the mark; production always goes on unchanged (TCX_NEXT)
 //	receiver port, tc egress, a mark with top byte 0xB7
@@ -48,14 +49,16 @@
 //	          space
 //
 // The punt rule: decide gives a packet to the kernel only when it is an
-// untagged IPv4 Ethernet frame (no VLAN tag in the data nor in the skb's
-// metadata) of the ENI in that direction (source MAC
-// for Egress; destination MAC, never a group address, for Ingress) with
-// a plain header (IHL 5, total length within the frame, TCP with 14 and
-// UDP with 8 header bytes, not a fragment), not a GSO aggregate nor
+// untagged IPv4 Ethernet frame (no VLAN tag in the data nor in the
+// skb's metadata) of the ENI in that direction (source MAC for Egress;
+// destination MAC, never a group address, for Ingress) with a plain
+// header (IHL 5, total length within the frame, TCP with 14 and UDP with
+// 8 header bytes, not a fragment), not a GSO aggregate, not
 // CHECKSUM_PARTIAL (read from the kernel's sk_buff through the
 // bpf_cast_to_kern_ctx kfunc and CO-RE, in tc programs and socket
-// filters alike), not DHCP, not to or from 169.254.0.0/16 or the
+// filters alike) unless Config.ReceiversCompleteChecksums says every
+// receiver's port completes checksums in software and the copy is not
+// cut (the cut would change what the checksum covers), not DHCP, not to or from 169.254.0.0/16 or the
 // resolver, and an accept rule decides it: the first matching rule of a
 // group decides that group; an accept mirrors into its slot; a reject
 // punts when rejects stop, and otherwise skips the rest of its group.
