@@ -106,6 +106,16 @@ func WriteSummary(w io.Writer, r *Result) {
 			fmt.Fprintln(w)
 		}
 	}
+	if d := r.DataPlane; d != nil && d.Mirrored > 0 {
+		fmt.Fprintf(w, "  mirror data plane: %d copies, %d of them by the in-kernel path", d.Mirrored, d.Kernel)
+		if d.KernelOff != "" {
+			fmt.Fprintf(w, " (off: %s)", d.KernelOff)
+		}
+		fmt.Fprintln(w)
+		for _, u := range d.UserSpace {
+			fmt.Fprintf(w, "    decided in user space: %s\n", u)
+		}
+	}
 	if d := r.DataPlane; d != nil && d.RingDrops > 0 {
 		fmt.Fprintf(w, "  WARNING: the mirror service's captures missed %d frames (kernel ring full): counts are low\n", d.RingDrops)
 	}

@@ -112,6 +112,13 @@ type DataPlaneStats struct {
 	Sent      uint64            `json:"sent"`
 	RingDrops uint64            `json:"ringDrops"`
 	Dropped   map[string]uint64 `json:"dropped,omitempty"`
+	// Kernel of the Mirrored copies were decided and sent by the
+	// in-kernel path; UserSpace lists the source ENI directions it left
+	// to user space whole, with the reason ("eni-1 ingress: ..."), or
+	// KernelOff why it did not run.
+	Kernel    uint64   `json:"kernel"`
+	UserSpace []string `json:"userSpace,omitempty"`
+	KernelOff string   `json:"kernelOff,omitempty"`
 }
 
 // Problem is a validation problem at its place in the file.

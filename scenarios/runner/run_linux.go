@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
@@ -244,9 +247,18 @@ func (r *run) collect() {
 		r.res.Arrivals = append(r.res.Arrivals, *a)
 	}
 	r.captures = nil
-	r.obs.Model = r.model.Snapshot()
-	t := r.svc.Snapshot().Totals
-	r.res.DataPlane = &DataPlaneStats{Captured: t.Captured, Mirrored: t.Mirrored, Sent: t.Sent, RingDrops: t.RingDrops, Dropped: t.Dropped}
+	// The service's snapshot adds what the in-kernel path counted to the
+	// model's counters before reading them.
+	snap := r.svc.Snapshot()
+	r.obs.Model = snap.Model
+	t := snap.Totals
+	r.res.DataPlane = &DataPlaneStats{Captured: t.Captured, Mirrored: t.Mirrored, Sent: t.Sent, RingDrops: t.RingDrops, Dropped: t.Dropped,
+		Kernel: t.Kernel, KernelOff: snap.Kernel.Why}
+	for _, d := range slices.Sorted(maps.Keys(snap.Kernel.Decided)) {
+		if why := snap.Kernel.Decided[d]; why != "" {
+			r.res.DataPlane.UserSpace = append(r.res.DataPlane.UserSpace, strings.Replace(d, "/", " ", 1)+": "+why)
+		}
+	}
 	r.res.ENIs = r.obs.Model.ENIs
 	for _, ss := range r.s.Mirror.Sessions {
 		vni, _ := r.model.SessionVNI(ss.Name)
