@@ -69,7 +69,7 @@ type kernelPortKey struct {
 func (s *Service) startKernelPath() {
 	switch {
 	case s.cfg.UserSpaceOnly:
-		s.kernWhy = "Config.UserSpaceOnly"
+		s.kernWhy = "turned off: every packet is decided in user space (Config.UserSpaceOnly)"
 	case s.cfg.PcapDir != "":
 		s.kernWhy = "per-target pcapng files record every copy in user space (Config.PcapDir)"
 	case s.cfg.RoutedSend:

@@ -19,6 +19,7 @@ type runOptions struct {
 	jsonOut, junitOut, pcapDir, stateDir string
 	keep, library, quiet, verbose        bool
 	htmlOut, shard                       string
+	noKernelPath                         bool
 }
 
 func newRunCmd(a *app) *cobra.Command {
@@ -63,6 +64,7 @@ before anything is built. Needs root on Linux.`,
 	f.StringVar(&o.htmlOut, "html", "", "write a self-contained HTML report of the runs to this `file`")
 	f.StringVar(&o.shard, "shard", "", shardFlagHelp)
 	f.StringVar(&o.pcapDir, "pcap-dir", "", "write a pcapng per mirror target under this `directory`")
+	f.BoolVar(&o.noKernelPath, "no-kernel-path", false, "decide every mirrored packet in user space, without the in-kernel mirror path (to compare the two)")
 	f.BoolVar(&o.keep, "keep", false, "leave the lab up after the run, for exec, status and down (nothing mirrors any more)")
 	f.BoolVar(&o.library, "library", false, "run the whole embedded library after the FILEs")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress lines, only the summaries")
@@ -109,7 +111,7 @@ func cmdRun(ctx context.Context, a *app, names []string, o runOptions) int {
 		fmt.Fprintln(stderr, "mirrorlab run:", err)
 		return 1
 	}
-	opts := runner.Options{PcapDir: o.pcapDir, Keep: o.keep, StateDir: o.stateDir}
+	opts := runner.Options{PcapDir: o.pcapDir, Keep: o.keep, StateDir: o.stateDir, UserSpaceOnly: o.noKernelPath}
 	if !o.quiet {
 		defer newProgress(human, &opts).Done()
 	}

@@ -16,6 +16,9 @@ type Options struct {
 	// PcapDir, when set, receives a pcapng per mirror target
 	// (<dir>/<scenario>/<target>.pcapng): every datagram sent to it.
 	PcapDir string
+	// UserSpaceOnly decides every mirrored packet in user space
+	// (dataplane.Config.UserSpaceOnly): no in-kernel path.
+	UserSpaceOnly bool
 	// Keep leaves the lab up after the run (for debugging); the state file
 	// records it and `mirrorlab down` or `mirrorlab clean` removes it.
 	Keep bool

@@ -194,7 +194,7 @@ func (r *run) addVXLANDevices() error {
 }
 
 func (r *run) startDataPlane(ctx context.Context) error {
-	cfg := dataplane.Config{Model: r.model, Spec: &r.mspec, Lab: r.lab, Logger: r.log, AllENIs: r.allENIs}
+	cfg := dataplane.Config{Model: r.model, Spec: &r.mspec, Lab: r.lab, Logger: r.log, AllENIs: r.allENIs, UserSpaceOnly: r.opts.UserSpaceOnly}
 	if r.opts.PcapDir != "" {
 		cfg.PcapDir = filepath.Join(r.opts.PcapDir, r.s.Name)
 		if err := os.MkdirAll(cfg.PcapDir, 0o755); err != nil {
