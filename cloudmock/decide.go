@@ -347,27 +347,52 @@ func (m *Model) sourceDrops(e *eni, dir Direction, f *Flow, hash uint64) (Reason
 	return ReasonSourceSG, 0, e.sgs[0].id, true
 }
 
-// connSlots is the size of an ENI's table of allowed flows.
-const connSlots = 4096
+// ConnSlots is the size of an ENI's table of allowed flows.
+const ConnSlots = 4096
 
 // connTable remembers the flows that a security group let through, so that
 // their return traffic passes. A fixed table of atomic slots: an old flow
 // can be overwritten by a new one that hashes to the same slot, after which
-// its unsolicited return traffic is dropped again.
+// its unsolicited return traffic is dropped again. A slot holds the flow's
+// hash with its lowest bit set (0: empty), at index hash%ConnSlots; an
+// in-kernel path that shares the table (ShareConnTable) writes it alike.
 type connTable struct {
-	slots [connSlots]atomic.Uint64
+	slots []atomic.Uint64
 }
+
+func newConnTable() *connTable { return &connTable{slots: make([]atomic.Uint64, ConnSlots)} }
 
 func (c *connTable) add(h uint64) {
 	h |= 1
-	if s := &c.slots[h%connSlots]; s.Load() != h {
+	if s := &c.slots[h%ConnSlots]; s.Load() != h {
 		s.Store(h)
 	}
 }
 
 func (c *connTable) has(h uint64) bool {
 	h |= 1
-	return c.slots[h%connSlots].Load() == h
+	return c.slots[h%ConnSlots].Load() == h
+}
+
+// ShareConnTable moves ENI id's table of allowed flows (security groups
+// are stateful) into mem, ConnSlots entries that an in-kernel path reads
+// and writes too, keeping the flows it holds; models that carry this one's
+// state over (WithStateFrom) share it. It must not run while the model
+// decides packets.
+func (m *Model) ShareConnTable(id string, mem []atomic.Uint64) error {
+	r, ok := m.eniByID[id]
+	if !ok {
+		return fmt.Errorf("share connection table: no network interface %s", id)
+	}
+	if len(mem) != ConnSlots {
+		return fmt.Errorf("share connection table of %s: %d slots, want %d", id, len(mem), ConnSlots)
+	}
+	c := m.enis[r].conns
+	for i := range c.slots {
+		mem[i].Store(c.slots[i].Load())
+	}
+	c.slots = mem
+	return nil
 }
 
 // String is a one-line human explanation of the decision.

@@ -14,12 +14,14 @@ import (
 // packet to the user-space path (which calls DecideInto), so the plan
 // carries no IPv6 rules and no never-mirrored classes: those are the
 // kernel path's punt rules. What the plan does carry is whatever is static
-// per ENI and session: the source's network ACL and security groups must
-// allow every IPv4 packet, a session's target must be an ENI of the same
-// VPC reached over IPv4, and every copy of the session must be delivered
-// (the target's network ACL and security groups allow the copy whatever
-// its outer source port). A direction where any of that fails is decided
-// in user space whole, and Why says which rule sent it there.
+// per ENI and session, and the source's security groups, which are
+// stateful through a table of allowed flows that the kernel shares
+// (ShareConnTable). The source subnet's network ACL must allow every IPv4
+// packet, a session's target must be an ENI of the same VPC reached over
+// IPv4, and every copy of the session must be delivered (the target's
+// network ACL and security groups allow the copy whatever its outer
+// source port). A direction where any of that fails is decided in user
+// space whole, and Why says which rule sent it there.
 type KernelPlan struct {
 	// RejectStops: the first matching rule of any session decides (see
 	// RejectBehavior); otherwise a reject only ends its own session.
@@ -45,6 +47,13 @@ type KernelDirection struct {
 	// Why is empty when the kernel may decide this direction's IPv4
 	// packets; otherwise it names the rule that needs the user-space path.
 	Why string
+	// Stateful: the ENI has security groups. A packet passes them when an
+	// entry of Allow matches it, and its flow is then recorded in the
+	// ENI's table of allowed flows (ShareConnTable), or when its flow is
+	// in that table already; otherwise the groups drop it (the user-space
+	// path decides and counts it).
+	Stateful bool
+	Allow    []KernelAllow
 	// Rules are in decision order: sessions by session number, each
 	// session's rules by rule number. The first rule of a session that
 	// matches decides that session; an accepting one mirrors the packet.
@@ -64,6 +73,19 @@ type KernelRule struct {
 	Sport, Dport       [2]uint16
 }
 
+// KernelAllow is one IPv4 peer of a security group rule, in the
+// direction's sense (the source of an ingress packet, the destination of
+// an egress one).
+type KernelAllow struct {
+	// All: every protocol and port; otherwise Proto, and for TCP and UDP
+	// the destination port in From..To, for ICMP the type From and code To
+	// (-1: any).
+	All      bool
+	Proto    uint8
+	From, To int
+	Peer     netip.Prefix
+}
+
 // KernelSession is a session of a KernelPlan: where its copies go.
 type KernelSession struct {
 	SessionId string
@@ -79,6 +101,10 @@ type KernelSession struct {
 	// MaxInner is how many bytes of the inner frame a copy keeps (0: all).
 	MaxInner int
 }
+
+// maxKernelAllow bounds a direction's security group entries (one per
+// rule and IPv4 peer) in the kernel's table.
+const maxKernelAllow = 32
 
 // maxKernelRules bounds a direction's rules in the kernel's table. The
 // quotas keep a valid spec below it (AWS: 3 sessions of 10 rules per
@@ -112,6 +138,13 @@ func (m *Model) KernelPlan(sources []ENIRef) KernelPlan {
 			if kd.Why != "" {
 				continue
 			}
+			if len(e.sgs) > 0 {
+				kd.Stateful, kd.Allow = true, kernelAllows(e.sgs, dir)
+				if len(kd.Allow) > maxKernelAllow {
+					kd.Why, kd.Allow = fmt.Sprintf("security groups with %d IPv4 peers %s (the kernel path holds %d)", len(kd.Allow), dir, maxKernelAllow), nil
+					continue
+				}
+			}
 			for _, s := range e.sessions {
 				for i := range s.filter.rules[dir] {
 					r := &s.filter.rules[dir][i]
@@ -144,12 +177,6 @@ func (m *Model) KernelPlan(sources []ENIRef) KernelPlan {
 func (m *Model) kernelENIWhy(e *eni) string {
 	if !e.ip.Is4() {
 		return "the ENI has no IPv4 address"
-	}
-	if len(e.sgs) > 0 && (!sgAllowsAllIPv4(e.sgs, Ingress) || !sgAllowsAllIPv4(e.sgs, Egress)) {
-		// Security groups are stateful: a flow one direction lets through
-		// lets its return traffic in (connTable), which only this side
-		// keeps.
-		return fmt.Sprintf("security group %s does not allow all IPv4 traffic both ways (stateful)", e.sgs[0].id)
 	}
 	for _, s := range e.sessions {
 		if why := m.kernelSessionWhy(e, s); why != "" {
@@ -192,26 +219,24 @@ func (m *Model) kernelSession(e *eni, s *session) KernelSession {
 		TargetENIId: s.target.eni.id, VNI: s.vni, OuterSrc: e.ip, OuterDst: s.target.ip, MaxInner: limit}
 }
 
-// sgAllowsAllIPv4 reports whether some rule of the groups allows every
-// IPv4 packet in direction dir.
-func sgAllowsAllIPv4(groups []*securityGroup, dir Direction) bool {
+// kernelAllows lists the groups' IPv4 peers in direction dir, one entry
+// per rule and peer.
+func kernelAllows(groups []*securityGroup, dir Direction) []KernelAllow {
+	var out []KernelAllow
 	for _, g := range groups {
 		rules := g.in
 		if dir == Egress {
 			rules = g.out
 		}
 		for _, r := range rules {
-			if !r.all {
-				continue
-			}
 			for _, p := range r.peers {
-				if p.Addr().Is4() && p.Bits() == 0 {
-					return true
+				if p.Addr().Is4() {
+					out = append(out, KernelAllow{All: r.all, Proto: r.proto, From: r.from, To: r.to, Peer: p})
 				}
 			}
 		}
 	}
-	return false
+	return out
 }
 
 // kernelNACLWhy returns why the source subnet's network ACL needs the

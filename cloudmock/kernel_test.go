@@ -2,18 +2,44 @@ package cloudmock
 
 import (
 	"math/rand/v2"
+	"net/netip"
 	"strings"
 	"testing"
 )
 
-// walkPlan is the rule walk an in-kernel path performs over a plan (the
-// semantics kpath's C code implements): the first matching rule of a
-// session decides that session; an accept mirrors; a reject ends the walk
-// when RejectStops, else only its session. It returns the mirroring
-// session's index, or -1.
-func walkPlan(p *KernelPlan, rules []KernelRule, f *Flow) int {
+// kernelWalker is what an in-kernel path does over a plan (the semantics
+// kpath's C code implements), with a table of allowed flows of its own
+// laid out like the model's.
+type kernelWalker struct {
+	p      *KernelPlan
+	conns  [ConnSlots]uint64
+	byConn int // packets that passed by a recorded flow only
+}
+
+// walk returns the mirroring session's index for a flow in direction kd,
+// or -1. The security groups first (Stateful): an Allow entry passes the
+// packet and records its flow, a recorded flow passes; then the rules:
+// the first matching rule of a session decides that session; an accept
+// mirrors; a reject ends the walk when RejectStops, else only its
+// session.
+func (w *kernelWalker) walk(kd *KernelDirection, dir Direction, f *Flow) int {
+	if kd.Stateful {
+		h := flowHash(f) | 1
+		peer := f.Src
+		if dir == Egress {
+			peer = f.Dst
+		}
+		switch {
+		case allows(kd.Allow, peer, f):
+			w.conns[h%ConnSlots] = h
+		case w.conns[h%ConnSlots] != h:
+			return -1
+		default:
+			w.byConn++
+		}
+	}
 	skip := -1
-	for _, r := range rules {
+	for _, r := range kd.Rules {
 		if r.Session == skip {
 			continue
 		}
@@ -26,12 +52,36 @@ func walkPlan(p *KernelPlan, rules []KernelRule, f *Flow) int {
 		if r.Accept {
 			return r.Session
 		}
-		if p.RejectStops {
+		if w.p.RejectStops {
 			return -1
 		}
 		skip = r.Session
 	}
 	return -1
+}
+
+func allows(entries []KernelAllow, peer netip.Addr, f *Flow) bool {
+	for _, a := range entries {
+		if !a.All {
+			if a.Proto != f.Proto {
+				continue
+			}
+			switch a.Proto {
+			case ProtoTCP, ProtoUDP:
+				if !f.HasPorts || int(f.DstPort) < a.From || int(f.DstPort) > a.To {
+					continue
+				}
+			case ProtoICMP, ProtoICMPv6:
+				if a.From != -1 && (!f.HasICMP || int(f.ICMPType) != a.From) || a.To != -1 && (!f.HasICMP || int(f.ICMPCode) != a.To) {
+					continue
+				}
+			}
+		}
+		if a.Peer.Contains(peer) {
+			return true
+		}
+	}
+	return false
 }
 
 // kernelSpecs are models whose web ENI the kernel may decide: several
@@ -69,7 +119,20 @@ func kernelSpecs() map[string]Spec {
 		}
 		return s
 	}
-	return map[string]Spec{"reject-stops": base("reject-stops"), "reject-falls-through": base("reject-falls-through")}
+	// Security groups that let only some traffic in, and all out: replies
+	// pass by the table of allowed flows. A second group allows ICMP echo
+	// and a peer group.
+	stateful := base("reject-stops")
+	stateful.SecurityGroups[0].IpPermissions = []IpPermission{
+		{IpProtocol: "tcp", FromPort: 80, ToPort: 90, IpRanges: []IpRange{{CidrIp: "203.0.113.0/25"}, {CidrIp: "10.0.0.0/29"}}},
+		{IpProtocol: "udp", FromPort: 1000, ToPort: 1500, IpRanges: []IpRange{{CidrIp: "198.51.100.0/24"}}}}
+	stateful.SecurityGroups = append(stateful.SecurityGroups, SecurityGroup{GroupId: "sg-more", VpcId: "vpc-1",
+		IpPermissions: []IpPermission{{IpProtocol: "icmp", FromPort: 8, ToPort: -1, IpRanges: []IpRange{{CidrIp: "0.0.0.0/0"}}},
+			{IpProtocol: "47", UserIdGroupPairs: []UserIdGroupPair{{GroupId: "sg-adapter"}}}},
+		IpPermissionsEgress: []IpPermission{{IpProtocol: "tcp", FromPort: 0, ToPort: 65535, IpRanges: []IpRange{{CidrIp: "0.0.0.0/0"}}}}})
+	stateful.SecurityGroups[0].IpPermissionsEgress = []IpPermission{{IpProtocol: "udp", FromPort: 0, ToPort: 65535, IpRanges: []IpRange{{CidrIp: "203.0.113.0/24"}}}}
+	stateful.NetworkInterfaces[0].Groups = []string{"sg-web", "sg-more"}
+	return map[string]Spec{"reject-stops": base("reject-stops"), "reject-falls-through": base("reject-falls-through"), "stateful": stateful}
 }
 
 // TestKernelPlanDecidesLikeTheModel walks the compiled plan over random
@@ -86,7 +149,10 @@ func TestKernelPlanDecidesLikeTheModel(t *testing.T) {
 				t.Fatalf("plan ENIs %+v, want only eni-web", p.ENIs)
 			}
 			rng := rand.New(rand.NewPCG(1, 2))
+			w := &kernelWalker{p: &p}
 			mirrored := 0
+			var prev Packet
+			var prevDir Direction
 			for i := 0; i < 5000; i++ {
 				dir := Direction(rng.IntN(2))
 				pkt := Packet{Proto: []uint8{ProtoTCP, ProtoUDP, ProtoICMP, 47}[rng.IntN(4)],
@@ -95,13 +161,19 @@ func TestKernelPlanDecidesLikeTheModel(t *testing.T) {
 				if rng.IntN(2) == 0 {
 					pkt.SrcPort, pkt.DstPort = pkt.DstPort, pkt.SrcPort
 				}
+				if i > 0 && rng.IntN(3) == 0 {
+					// The reply to the previous packet: the other way.
+					pkt, dir = prev, 1-prevDir
+					pkt.Src, pkt.Dst, pkt.SrcPort, pkt.DstPort = pkt.Dst, pkt.Src, pkt.DstPort, pkt.SrcPort
+				}
+				prev, prevDir = pkt, dir
 				fr := frame(t, pkt)
 				d := m.Decide(web, dir, fr)
 				kd := &p.ENIs[0].Dirs[dir]
 				if kd.Why != "" {
 					t.Fatalf("direction %s not for the kernel: %s", dir, kd.Why)
 				}
-				got := walkPlan(&p, kd.Rules, &d.Flow)
+				got := w.walk(kd, dir, &d.Flow)
 				if !d.Mirrored {
 					if got >= 0 {
 						t.Fatalf("%s %s: plan mirrors by %s, model: %s", pkt.Src, dir, p.Sessions[got].SessionId, d)
@@ -122,7 +194,10 @@ func TestKernelPlanDecidesLikeTheModel(t *testing.T) {
 					t.Fatalf("plan session %+v, model: %s (max inner %d)", ks, d, d.MaxInner)
 				}
 			}
-			if mirrored < 500 || mirrored > 4500 {
+			if name == "stateful" && w.byConn == 0 {
+				t.Fatal("no packet passed the security groups by its recorded flow alone")
+			}
+			if mirrored < 100 || mirrored > 4500 {
 				t.Fatalf("%d of 5000 packets mirrored: the random packets do not exercise both verdicts", mirrored)
 			}
 		})
@@ -138,7 +213,12 @@ func TestKernelPlanSaysWhy(t *testing.T) {
 		dir  Direction
 		want string
 	}{
-		{"stateful security group", func(s *Spec) {}, Ingress, "security group sg-web"},
+		{"too many security group peers", func(s *Spec) {
+			for i := 0; i < maxKernelAllow; i++ {
+				s.SecurityGroups[0].IpPermissions = append(s.SecurityGroups[0].IpPermissions,
+					IpPermission{IpProtocol: "tcp", FromPort: i, ToPort: i, IpRanges: []IpRange{{CidrIp: "192.0.2.0/24"}}})
+			}
+		}, Ingress, "security groups with 33 IPv4 peers ingress"},
 		{"source network ACL", func(s *Spec) {
 			s.NetworkAcls = append(s.NetworkAcls, NetworkAcl{NetworkAclId: "acl-web", VpcId: "vpc-1",
 				Associations: []NetworkAclAssociation{{SubnetId: "subnet-public"}},
@@ -152,7 +232,7 @@ func TestKernelPlanSaysWhy(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			s := walkthroughSpec()
-			if c.name != "stateful security group" {
+			{
 				openAll(&s)
 				s.SecurityGroups[1].IpPermissions = []IpPermission{{IpProtocol: "-1", IpRanges: []IpRange{{CidrIp: "0.0.0.0/0"}}}}
 				s.NetworkAcls = nil

@@ -28,7 +28,7 @@ func (m *Model) eniState(id string) (*eniCounters, *connTable) {
 			return e.counters, e.conns
 		}
 	}
-	return new(eniCounters), new(connTable)
+	return new(eniCounters), newConnTable()
 }
 
 // sessionState returns the counters of session id in m, or new ones.
