@@ -37,7 +37,7 @@ func BenchmarkDecide(b *testing.B) {
 		{"socket-filter/40-rules-no-match", worst, p.SocketFilter(Egress), skbCtx{}, append(make([]byte, 14, 14+len(frame)), frame...)},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			if err := p.SetPort(testIfindex, Egress, instMAC, netip.Addr{}, c.rules); err != nil {
+			if err := p.SetPort(testIfindex, Egress, Port{MAC: instMAC, Resolver: netip.Addr{}, Rules: c.rules}); err != nil {
 				b.Fatal(err)
 			}
 			c.data[12], c.data[13] = 0x08, 0x00 // the socket filter's throw-away header

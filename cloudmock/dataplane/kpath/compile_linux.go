@@ -5,6 +5,14 @@ import (
 	"net/netip"
 )
 
+// prefixMask is the mask of an IPv4 prefix of bits bits.
+func prefixMask(bits int) uint32 {
+	if bits <= 0 {
+		return 0
+	}
+	return ^uint32(0) << (32 - bits)
+}
+
 func v4(a netip.Addr) uint32 {
 	b := a.As4()
 	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
@@ -46,9 +54,7 @@ func compileRules(rules []Rule, out *[MaxRules]kpathRule) error {
 			if !p.pf.IsValid() || !p.pf.Addr().Is4() {
 				return fmt.Errorf("rule %d: %s %v is not an IPv4 prefix", i, p.name, p.pf)
 			}
-			if bits := p.pf.Bits(); bits > 0 {
-				*p.mask = ^uint32(0) << (32 - bits)
-			}
+			*p.mask = prefixMask(p.pf.Bits())
 			*p.addr = v4(p.pf.Masked().Addr())
 		}
 		if err := checkSlot(r.Slot); err != nil && r.Accept {
@@ -83,7 +89,32 @@ const (
 	ruleHasDport              = 4
 	flagRejectStops           = 1
 	flagReceiversCompleteCsum = 2
+	portStateful              = 1
+	allowAll                  = 1
 )
+
+// compileAllow checks security group entries and converts them into the
+// map's layout.
+func compileAllow(allow []Allow, out *[MaxAllow]kpathAllow) error {
+	if len(allow) > MaxAllow {
+		return fmt.Errorf("security groups: %d entries, at most %d", len(allow), MaxAllow)
+	}
+	for i, a := range allow {
+		if !a.Peer.IsValid() || !a.Peer.Addr().Is4() {
+			return fmt.Errorf("security group entry %d: peer %v is not an IPv4 prefix", i, a.Peer)
+		}
+		if a.From < -1 || a.From > 65535 || a.To < -1 || a.To > 65535 {
+			return fmt.Errorf("security group entry %d: range %d-%d out of -1..65535", i, a.From, a.To)
+		}
+		m := a.Peer.Masked()
+		k := kpathAllow{Addr: v4(m.Addr()), Mask: prefixMask(m.Bits()), From: int32(a.From), To: int32(a.To), Proto: a.Proto}
+		if a.All {
+			k.Flags |= allowAll
+		}
+		out[i] = k
+	}
+	return nil
+}
 
 // compileSession checks s and converts it into the map's layout.
 func compileSession(s Session) (kpathSession, error) {

@@ -148,7 +148,7 @@ func TestPrivilegedDecideVerdicts(t *testing.T) {
 			if err := p.SetConfig(Config{CopyMark: DefaultCopyMark, RejectStops: c.stops}); err != nil {
 				t.Fatal(err)
 			}
-			if err := p.SetPort(testIfindex, c.dir, instMAC, resolver, c.rules); err != nil {
+			if err := p.SetPort(testIfindex, c.dir, Port{MAC: instMAC, Resolver: resolver, Rules: c.rules}); err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { p.DeletePort(testIfindex, c.dir) })
@@ -232,7 +232,7 @@ func TestPrivilegedHash7(t *testing.T) {
 	}
 	all := []Rule{{Group: 1, Accept: true, Src: anyNet, Dst: anyNet, Slot: slotA}}
 	for _, dir := range []uint32{Ingress, Egress} {
-		if err := p.SetPort(testIfindex, dir, instMAC, netip.Addr{}, all); err != nil {
+		if err := p.SetPort(testIfindex, dir, Port{MAC: instMAC, Resolver: netip.Addr{}, Rules: all}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -250,5 +250,72 @@ func TestPrivilegedHash7(t *testing.T) {
 	}
 	if len(seen) < 100 {
 		t.Errorf("only %d of 128 hash values over 2000 flows", len(seen))
+	}
+}
+
+// TestPrivilegedSecurityGroups: on a stateful port the kernel passes what
+// an entry allows and records its flow in the connection table, passes
+// the reply by that record alone, leaves it to user space once the record
+// is gone, and honours a record written from Go (the model's, shared).
+func TestPrivilegedSecurityGroups(t *testing.T) {
+	p := loadPath(t)
+	if err := p.SetSession(slotA, Session{VNI: 1, OuterSrc: inst, OuterDst: inst, ReceiverIfindex: 1 << 30}); err != nil {
+		t.Fatal(err)
+	}
+	mem, err := p.ConnTable(5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := []Rule{{Group: 1, Accept: true, Src: anyNet, Dst: anyNet, Slot: slotA}}
+	// Out: TCP to port 443 of 10.1.0.0/16; in: ICMP echo (type 8) only.
+	out := &SecurityGroups{ConnTable: 5, Allow: []Allow{{Proto: 6, From: 443, To: 443, Peer: pfx("10.1.0.0/16")}}}
+	in := &SecurityGroups{ConnTable: 5, Allow: []Allow{{Proto: 1, From: 8, To: -1, Peer: anyNet}}}
+	for dir, sg := range map[uint32]*SecurityGroups{Egress: out, Ingress: in} {
+		if err := p.SetPort(testIfindex, dir, Port{MAC: instMAC, Rules: all, SecurityGroups: sg}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	request := tcpTo(40000, 443)
+	reply := with(request, func(k *pkt) {
+		k.srcMAC, k.dstMAC, k.src, k.dst, k.sport, k.dport = request.dstMAC, request.srcMAC, request.dst, request.src, 443, 40000
+	})
+	if v := got(probe(t, p, Ingress, reply.build(), skbCtx{})); v != punt(PuntSecurityGroup) {
+		t.Fatalf("an unsolicited reply: %v, want punt(security-group)", v)
+	}
+	if v := got(probe(t, p, Egress, request.build(), skbCtx{})); v != kernel(slotA) {
+		t.Fatalf("the request its group allows: %v", v)
+	}
+	recorded := -1
+	for i := range mem {
+		if mem[i].Load() != 0 {
+			recorded = i
+		}
+	}
+	if recorded < 0 {
+		t.Fatal("the kernel recorded no flow in the shared table")
+	}
+	h := mem[recorded].Load()
+	if h&1 != 1 || int(h%ConnSlots) != recorded {
+		t.Fatalf("slot %d holds %#x: want the flow hash with bit 0 set, at hash %% %d", recorded, h, ConnSlots)
+	}
+	if v := got(probe(t, p, Ingress, reply.build(), skbCtx{})); v != kernel(slotA) {
+		t.Fatalf("the reply after the request: %v, want kernel", v)
+	}
+	mem[recorded].Store(0)
+	if v := got(probe(t, p, Ingress, reply.build(), skbCtx{})); v != punt(PuntSecurityGroup) {
+		t.Fatalf("the reply once its record is gone: %v", v)
+	}
+	mem[recorded].Store(h) // as the model records it
+	if v := got(probe(t, p, Ingress, reply.build(), skbCtx{})); v != kernel(slotA) {
+		t.Fatalf("the reply recorded from user space: %v", v)
+	}
+	echo := with(reply, func(k *pkt) { k.proto, k.icmp = 1, [2]byte{8, 0} })
+	if v := got(probe(t, p, Ingress, echo.build(), skbCtx{})); v != kernel(slotA) {
+		t.Fatalf("an ICMP echo its group allows: %v", v)
+	}
+	// Another peer: ICMP flows are 3-tuples, so the echo recorded this one.
+	unreach := with(echo, func(k *pkt) { k.icmp, k.src = [2]byte{3, 1}, netip.MustParseAddr("10.1.2.4") })
+	if v := got(probe(t, p, Ingress, unreach.build(), skbCtx{})); v != punt(PuntSecurityGroup) {
+		t.Fatalf("an ICMP type its group does not allow: %v", v)
 	}
 }

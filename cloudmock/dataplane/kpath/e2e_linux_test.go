@@ -37,7 +37,7 @@ func TestPrivilegedEndToEnd(t *testing.T) {
 	// What the kernel holds: TCP is accepted both ways (group 0).
 	rules := []Rule{{Accept: true, Proto: 6, Src: anyNet, Dst: anyNet, Slot: slot}}
 	for _, dir := range []uint32{Ingress, Egress} {
-		if err := p.SetPort(ps.fabricIdx, dir, ps.instMAC, resolver, rules); err != nil {
+		if err := p.SetPort(ps.fabricIdx, dir, Port{MAC: ps.instMAC, Resolver: resolver, Rules: rules}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -106,7 +106,7 @@ func TestPrivilegedEndToEnd(t *testing.T) {
 	// the (veth) device, CHECKSUM_PARTIAL at the fabric end. The rule
 	// accepts UDP now, but the kernel must leave it to user space.
 	rules[0].Proto = 17
-	if err := p.SetPort(ps.fabricIdx, Egress, ps.instMAC, resolver, rules); err != nil {
+	if err := p.SetPort(ps.fabricIdx, Egress, Port{MAC: ps.instMAC, Resolver: resolver, Rules: rules}); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := p.Punts()
@@ -150,7 +150,7 @@ func TestPrivilegedEndToEnd(t *testing.T) {
 	// 8021q, so a program on the instance end pushes the tag): the data
 	// shows plain IPv4. The kernel must leave it to user space.
 	rules[0].Proto = 0
-	if err := p.SetPort(ps.fabricIdx, Egress, ps.instMAC, resolver, rules); err != nil {
+	if err := p.SetPort(ps.fabricIdx, Egress, Port{MAC: ps.instMAC, Resolver: resolver, Rules: rules}); err != nil {
 		t.Fatal(err)
 	}
 	tagger := vlanTagger(t)
@@ -199,7 +199,7 @@ func TestPrivilegedEndToEndJumbo(t *testing.T) {
 	if err := l.p.SetSession(1, SessionFromPlan(plan.Sessions[0], routeMAC, l.pr.instMAC, l.pr.fabricIdx)); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.p.SetPort(l.ps.fabricIdx, Egress, l.ps.instMAC, plan.ENIs[0].Resolver, RulesFromPlan(kd.Rules, slot)); err != nil {
+	if err := l.p.SetPort(l.ps.fabricIdx, Egress, Port{MAC: l.ps.instMAC, Resolver: plan.ENIs[0].Resolver, Rules: RulesFromPlan(kd.Rules, slot)}); err != nil {
 		t.Fatal(err)
 	}
 	frame := func(size int) []byte {

@@ -89,7 +89,7 @@ func TestPrivilegedEncapMatchesCloudmock(t *testing.T) {
 			}
 		}
 		rules := []Rule{{Group: 1, Accept: true, Src: anyNet, Dst: anyNet, Slot: slot}}
-		if err := p.SetPort(testIfindex, dir, instMAC, resolver, rules); err != nil {
+		if err := p.SetPort(testIfindex, dir, Port{MAC: instMAC, Resolver: resolver, Rules: rules}); err != nil {
 			t.Fatal(err)
 		}
 		mark := probe(t, p, dir, frame, skbCtx{})
@@ -145,7 +145,7 @@ func TestPrivilegedEncapUnknownSlot(t *testing.T) {
 func TestPrivilegedTCCounters(t *testing.T) {
 	p := loadPath(t)
 	rules := []Rule{{Group: 1, Accept: true, Proto: 6, Src: anyNet, Dst: anyNet, Slot: slotA}}
-	if err := p.SetPort(testIfindex, Egress, instMAC, resolver, rules); err != nil {
+	if err := p.SetPort(testIfindex, Egress, Port{MAC: instMAC, Resolver: resolver, Rules: rules}); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.SetSession(slotA, Session{VNI: 1, OuterSrc: inst, OuterDst: inst, MaxInner: 64, ReceiverIfindex: noReceiver}); err != nil {

@@ -98,10 +98,11 @@ type pkt struct {
 	proto          uint8
 	sport, dport   uint16
 	payload        int
-	ihl            uint8  // 0: 5
-	frag           uint16 // flags and offset
-	l4Len          int    // -1: the protocol's header length
-	totLenDelta    int    // added to the IPv4 total length
+	ihl            uint8   // 0: 5
+	frag           uint16  // flags and offset
+	l4Len          int     // -1: the protocol's header length
+	totLenDelta    int     // added to the IPv4 total length
+	icmp           [2]byte // ICMP type and code (proto 1)
 }
 
 // build writes the frame: Ethernet, IPv4 (checksum correct), a TCP (20)
@@ -157,6 +158,9 @@ func (k pkt) build() []byte {
 	}
 	if k.proto == 17 && l4 >= 8 {
 		binary.BigEndian.PutUint16(t[4:], uint16(l4+k.payload))
+	}
+	if k.proto == 1 && l4 >= 2 {
+		t[0], t[1] = k.icmp[0], k.icmp[1]
 	}
 	for i := l4; i < len(t); i++ {
 		t[i] = byte(i * 7)

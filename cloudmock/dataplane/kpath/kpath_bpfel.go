@@ -13,13 +13,27 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type kpathAllow struct {
+	_     structs.HostLayout
+	Addr  uint32
+	Mask  uint32
+	From  int32
+	To    int32
+	Proto uint8
+	Flags uint8
+	Pad   uint16
+}
+
 type kpathPort struct {
-	_        structs.HostLayout
-	Mac      [6]uint8
-	Pad      uint16
-	Resolver uint32
-	Nrules   uint32
-	Rules    [40]kpathRule
+	_         structs.HostLayout
+	Mac       [6]uint8
+	Flags     uint16
+	Resolver  uint32
+	Nrules    uint32
+	Nallow    uint32
+	ConnTable uint32
+	Rules     [40]kpathRule
+	Allow     [32]kpathAllow
 }
 
 type kpathPortKey struct {
@@ -75,6 +89,7 @@ type kpathStats struct {
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
 	kpathMapConfig            = "config"
+	kpathMapConns             = "conns"
 	kpathMapCounters          = "counters"
 	kpathMapPorts             = "ports"
 	kpathMapPunts             = "punts"
@@ -140,6 +155,7 @@ type kpathProgramSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type kpathMapSpecs struct {
 	Config   *ebpf.MapSpec `ebpf:"config"`
+	Conns    *ebpf.MapSpec `ebpf:"conns"`
 	Counters *ebpf.MapSpec `ebpf:"counters"`
 	Ports    *ebpf.MapSpec `ebpf:"ports"`
 	Punts    *ebpf.MapSpec `ebpf:"punts"`
@@ -173,6 +189,7 @@ func (o *kpathObjects) Close() error {
 // It can be passed to loadKpathObjects or ebpf.CollectionSpec.LoadAndAssign.
 type kpathMaps struct {
 	Config   *ebpf.Map `ebpf:"config"`
+	Conns    *ebpf.Map `ebpf:"conns"`
 	Counters *ebpf.Map `ebpf:"counters"`
 	Ports    *ebpf.Map `ebpf:"ports"`
 	Punts    *ebpf.Map `ebpf:"punts"`
@@ -182,6 +199,7 @@ type kpathMaps struct {
 func (m *kpathMaps) Close() error {
 	return _KpathClose(
 		m.Config,
+		m.Conns,
 		m.Counters,
 		m.Ports,
 		m.Punts,

@@ -89,7 +89,7 @@ func TestPrivilegedEndToEndPartialChecksum(t *testing.T) {
 		t.Fatal(err)
 	}
 	rules := []Rule{{Accept: true, Proto: 17, Src: anyNet, Dst: anyNet, Slot: 1}}
-	if err := l.p.SetPort(l.ps.fabricIdx, Egress, l.ps.instMAC, resolver, rules); err != nil {
+	if err := l.p.SetPort(l.ps.fabricIdx, Egress, Port{MAC: l.ps.instMAC, Resolver: resolver, Rules: rules}); err != nil {
 		t.Fatal(err)
 	}
 	var conn *net.UDPConn

@@ -3,11 +3,13 @@ package kpath
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"sync"
+	"sync/atomic"
+	"unsafe"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
+	"golang.org/x/sys/unix"
 )
 
 // Path is the in-kernel mirror path of one fabric namespace: its programs
@@ -18,6 +20,7 @@ type Path struct {
 	mu       sync.Mutex
 	links    []link.Link
 	attached map[int]bool // ifindexes with both hooks attached
+	connMem  []byte       // the conns map, mapped (ConnTable)
 }
 
 // Load loads the programs and maps (one Path per fabric namespace: the
@@ -114,32 +117,62 @@ func (p *Path) SetConfig(cfg Config) error {
 }
 
 // SetPort sets what the kernel decides for the packets that pass the port
-// ifindex in direction dir: the instance end's MAC, the VPC resolver (its
-// traffic is left to user space; an invalid Addr for none) and the rules
-// in decision order. The entry is replaced atomically.
-func (p *Path) SetPort(ifindex int, dir uint32, mac [6]byte, resolver netip.Addr, rules []Rule) error {
-	if err := p.setPort(ifindex, dir, mac, resolver, rules); err != nil {
+// ifindex in direction dir (see Port). The entry is replaced atomically.
+func (p *Path) SetPort(ifindex int, dir uint32, port Port) error {
+	if err := p.setPort(ifindex, dir, port); err != nil {
 		return fmt.Errorf("set kernel mirror port %d direction %d: %w", ifindex, dir, err)
 	}
 	return nil
 }
 
-func (p *Path) setPort(ifindex int, dir uint32, mac [6]byte, resolver netip.Addr, rules []Rule) error {
+func (p *Path) setPort(ifindex int, dir uint32, port Port) error {
 	key, err := portKey(ifindex, dir)
 	if err != nil {
 		return err
 	}
-	v := kpathPort{Mac: mac, Nrules: uint32(len(rules))}
-	if resolver.IsValid() {
-		if !resolver.Is4() {
-			return fmt.Errorf("resolver %v: not an IPv4 address", resolver)
+	v := kpathPort{Mac: port.MAC, Nrules: uint32(len(port.Rules))}
+	if r := port.Resolver; r.IsValid() {
+		if !r.Is4() {
+			return fmt.Errorf("resolver %v: not an IPv4 address", r)
 		}
-		v.Resolver = v4(resolver)
+		v.Resolver = v4(r)
 	}
-	if err := compileRules(rules, &v.Rules); err != nil {
+	if err := compileRules(port.Rules, &v.Rules); err != nil {
 		return err
 	}
+	if sg := port.SecurityGroups; sg != nil {
+		if sg.ConnTable < 0 || sg.ConnTable >= MaxConnTables {
+			return fmt.Errorf("security groups: connection table %d out of range 0-%d", sg.ConnTable, MaxConnTables-1)
+		}
+		v.Flags |= portStateful
+		v.ConnTable = uint32(sg.ConnTable)
+		v.Nallow = uint32(len(sg.Allow))
+		if err := compileAllow(sg.Allow, &v.Allow); err != nil {
+			return err
+		}
+	}
 	return p.objs.Ports.Update(&key, &v, ebpf.UpdateAny)
+}
+
+// ConnTable returns connection table i (ConnSlots slots) of the path's
+// map, mapped into memory: the kernel reads and writes it, and so may the
+// caller (cloudmock.Model.ShareConnTable), each slot atomically. The
+// memory is valid until Close.
+func (p *Path) ConnTable(i int) ([]atomic.Uint64, error) {
+	if i < 0 || i >= MaxConnTables {
+		return nil, fmt.Errorf("kernel mirror connection table %d: out of range 0-%d", i, MaxConnTables-1)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.connMem == nil {
+		mem, err := unix.Mmap(p.objs.Conns.FD(), 0, MaxConnTables*ConnSlots*8, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+		if err != nil {
+			return nil, fmt.Errorf("map kernel mirror connection tables: %w", err)
+		}
+		p.connMem = mem
+	}
+	all := unsafe.Slice((*atomic.Uint64)(unsafe.Pointer(&p.connMem[0])), MaxConnTables*ConnSlots)
+	return all[i*ConnSlots : (i+1)*ConnSlots], nil
 }
 
 // DeletePort removes the port's entry for dir (its packets then pass
@@ -257,10 +290,15 @@ func (p *Path) SocketFilter(dir uint32) *ebpf.Program {
 // Close detaches every link and unloads the programs and maps.
 func (p *Path) Close() error {
 	p.mu.Lock()
-	links := p.links
-	p.links = nil
+	links, mem := p.links, p.connMem
+	p.links, p.connMem = nil, nil
 	p.mu.Unlock()
 	var errs []error
+	if mem != nil {
+		if err := unix.Munmap(mem); err != nil {
+			errs = append(errs, fmt.Errorf("unmap kernel mirror connection tables: %w", err))
+		}
+	}
 	for _, l := range links {
 		if err := l.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("detach kernel mirror link: %w", err))

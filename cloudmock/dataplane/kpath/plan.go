@@ -32,3 +32,17 @@ func SessionFromPlan(s cloudmock.KernelSession, routerMAC, receiverMAC [6]byte, 
 	return Session{VNI: s.VNI, OuterSrc: s.OuterSrc, OuterDst: s.OuterDst, SrcMAC: routerMAC, DstMAC: receiverMAC,
 		MaxInner: s.MaxInner, ReceiverIfindex: receiverIfindex}
 }
+
+// SecurityGroupsFromPlan is the kernel's security groups of a KernelPlan
+// direction (nil when the ENI has none: every packet passes), with the
+// ENI's flows recorded in connection table connTable.
+func SecurityGroupsFromPlan(kd cloudmock.KernelDirection, connTable int) *SecurityGroups {
+	if !kd.Stateful {
+		return nil
+	}
+	sg := &SecurityGroups{ConnTable: connTable, Allow: make([]Allow, len(kd.Allow))}
+	for i, a := range kd.Allow {
+		sg.Allow[i] = Allow{All: a.All, Proto: a.Proto, From: a.From, To: a.To, Peer: a.Peer}
+	}
+	return sg
+}

@@ -62,6 +62,24 @@ func planSpec(reject string) cloudmock.Spec {
 	return s
 }
 
+// statefulGroups gives the web server's ENI two security groups: in, TCP
+// to ports 1-1024 from 10.0.1.0/24 and ICMP echo from anywhere; out, UDP
+// to 10.0.2.0/23 and everything to 10.0.3.0/24.
+func statefulGroups(s *cloudmock.Spec) {
+	s.SecurityGroups = append(s.SecurityGroups,
+		cloudmock.SecurityGroup{GroupId: "sg-a", VpcId: s.Vpcs[0].VpcId,
+			IpPermissions:       []cloudmock.IpPermission{{IpProtocol: "tcp", FromPort: 1, ToPort: 1024, IpRanges: []cloudmock.IpRange{{CidrIp: "10.0.1.0/24"}}}},
+			IpPermissionsEgress: []cloudmock.IpPermission{{IpProtocol: "udp", FromPort: 0, ToPort: 65535, IpRanges: []cloudmock.IpRange{{CidrIp: "10.0.2.0/23"}}}}},
+		cloudmock.SecurityGroup{GroupId: "sg-b", VpcId: s.Vpcs[0].VpcId,
+			IpPermissions:       []cloudmock.IpPermission{{IpProtocol: "icmp", FromPort: 8, ToPort: -1, IpRanges: []cloudmock.IpRange{{CidrIp: "0.0.0.0/0"}}}},
+			IpPermissionsEgress: []cloudmock.IpPermission{{IpProtocol: "-1", IpRanges: []cloudmock.IpRange{{CidrIp: "10.0.3.0/24"}}}}})
+	for i := range s.NetworkInterfaces {
+		if s.NetworkInterfaces[i].NetworkInterfaceId == "eni-web" {
+			s.NetworkInterfaces[i].Groups = []string{"sg-a", "sg-b"}
+		}
+	}
+}
+
 // diffPkt is a random packet at the web server's ENI, drawn to hit the
 // rules' edges.
 func diffPkt(r *rand.Rand, dir uint32) pkt {
@@ -87,15 +105,37 @@ func diffPkt(r *rand.Rand, dir uint32) pkt {
 // behaviours: a packet the kernel mirrors is mirrored by cloudmock by the
 // same session, into the same bytes; a packet the kernel punts for its
 // rules (no match, a reject) is not mirrored by cloudmock.
+//
+// The stateful variant gives the web server's ENI security groups that
+// let only some traffic in and out, and shares the model's table of
+// allowed flows with the kernel, as the data plane does; every third
+// packet answers the one before it, so replies pass by their recorded
+// flow. A packet the kernel leaves to user space for its groups is one
+// the model drops there.
 func TestPrivilegedPlanDifferential(t *testing.T) {
 	p := loadPath(t)
-	for _, reject := range []string{"reject-stops", "reject-falls-through"} {
-		t.Run(reject, func(t *testing.T) {
-			m, err := cloudmock.New(planSpec(reject))
+	for _, variant := range []string{"reject-stops", "reject-falls-through", "stateful"} {
+		t.Run(variant, func(t *testing.T) {
+			reject := variant
+			spec := planSpec(variant)
+			if variant == "stateful" {
+				reject = "reject-stops"
+				spec = planSpec(reject)
+				statefulGroups(&spec)
+			}
+			m, err := cloudmock.New(spec)
 			if err != nil {
 				t.Fatal(err)
 			}
 			ref, _ := m.ENI("eni-web")
+			mem, err := p.ConnTable(3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			clear(mem)
+			if err := m.ShareConnTable("eni-web", mem); err != nil {
+				t.Fatal(err)
+			}
 			plan := m.KernelPlan([]cloudmock.ENIRef{ref})
 			if len(plan.ENIs) != 1 || len(plan.Sessions) != 3 {
 				t.Fatalf("plan: %d ENIs, %d sessions", len(plan.ENIs), len(plan.Sessions))
@@ -110,7 +150,11 @@ func TestPrivilegedPlanDifferential(t *testing.T) {
 					t.Fatalf("direction %d is left to user space: %s", dir, kd.Why)
 				}
 				slot := func(s int) uint32 { return uint32(2*s + dir) }
-				if err := p.SetPort(testIfindex, uint32(dir), instMAC, e.Resolver, RulesFromPlan(kd.Rules, slot)); err != nil {
+				port := Port{MAC: instMAC, Resolver: e.Resolver, Rules: RulesFromPlan(kd.Rules, slot), SecurityGroups: SecurityGroupsFromPlan(kd, 3)}
+				if sg := port.SecurityGroups; variant == "stateful" && (sg == nil || len(sg.Allow) != 2) {
+					t.Fatalf("security groups %+v, want the stateful groups' two entries", sg)
+				}
+				if err := p.SetPort(testIfindex, uint32(dir), port); err != nil {
 					t.Fatal(err)
 				}
 				for i, s := range plan.Sessions {
@@ -121,9 +165,18 @@ func TestPrivilegedPlanDifferential(t *testing.T) {
 			}
 			r := rand.New(rand.NewPCG(5, 6))
 			count := map[string]int{}
+			var prev pkt
 			for i := range 4000 {
 				dir := uint32(i % 2)
-				frame := diffPkt(r, dir).build()
+				k := diffPkt(r, dir)
+				if variant == "stateful" && i%3 == 2 {
+					// The answer to the packet before, the other way.
+					k = prev
+					k.srcMAC, k.dstMAC, k.src, k.dst, k.sport, k.dport = prev.dstMAC, prev.srcMAC, prev.dst, prev.src, prev.dport, prev.sport
+					dir = 1 - uint32((i-1)%2)
+				}
+				prev = k
+				frame := k.build()
 				mark := probe(t, p, dir, frame, skbCtx{})
 				d := m.Decide(ref, cloudmock.Direction(dir), frame)
 				if mark>>24 != CloneTag {
@@ -131,6 +184,10 @@ func TestPrivilegedPlanDifferential(t *testing.T) {
 					case PuntNoMatch, PuntReject:
 						if d.Mirrored {
 							t.Fatalf("packet %d (%v %v): kernel punts (%v), cloudmock mirrors: %v", i, d.Flow, d.Direction, Punt(mark), d)
+						}
+					case PuntSecurityGroup:
+						if d.Reason != cloudmock.ReasonSourceSG {
+							t.Fatalf("packet %d (%v %v): kernel punts for the security groups, cloudmock: %v", i, d.Flow, d.Direction, d)
 						}
 					case PuntNever:
 					default:
@@ -149,9 +206,19 @@ func TestPrivilegedPlanDifferential(t *testing.T) {
 					t.Fatalf("packet %d (%v): kernel frame differs from cloudmock's\nkernel:    %x\ncloudmock: %x", i, d.Flow, out, want)
 				}
 				count[d.SessionId]++
+				if variant == "stateful" && i%3 == 2 {
+					count["replies"]++
+				}
 			}
 			t.Logf("%v", count)
-			for _, k := range []string{"tms-a", "tms-b", "tms-c", "no-match", "never-mirrored"} {
+			classes := []string{"tms-a", "tms-b", "tms-c", "no-match", "never-mirrored"}
+			if variant == "stateful" {
+				classes = []string{"tms-a", "tms-b", "security-group"}
+				if count["replies"] < 10 {
+					t.Errorf("only %d replies mirrored", count["replies"])
+				}
+			}
+			for _, k := range classes {
 				if count[k] < 10 {
 					t.Errorf("only %d packets of class %s", count[k], k)
 				}

@@ -13,6 +13,13 @@ const (
 	MaxSlots = 4096
 	// MaxPorts is the most (ifindex, direction) entries of one Path.
 	MaxPorts = 4096
+	// MaxAllow is the most security group entries a port holds per
+	// direction.
+	MaxAllow = 32
+	// ConnSlots is the size of one ENI's table of allowed flows
+	// (cloudmock.ConnSlots), MaxConnTables the tables of one Path.
+	ConnSlots     = 4096
+	MaxConnTables = 64
 	// MinMaxInner is the smallest non-zero Session.MaxInner: the kernel
 	// cuts a clone no shorter than its Ethernet, IP and transport headers
 	// (bpf_skb_change_tail refuses); shorter packet lengths stay in user
@@ -38,19 +45,20 @@ type Punt uint32
 
 // The punt reasons (bpf/kpath.h enum kpath_punt).
 const (
-	PuntNotIPv4   Punt = iota // not an untagged IPv4 Ethernet frame
-	PuntNotOurs               // not the ENI's frame in this direction, or a group address
-	PuntIPHeader              // IP options, a bad total length, an L4 header cut short
-	PuntFragment              // MF set or a fragment offset
-	PuntOffload               // a GSO aggregate or CHECKSUM_PARTIAL
-	PuntNever                 // DHCP, 169.254.0.0/16, the VPC resolver
-	PuntReject                // a reject rule matched and rejects stop
-	PuntNoMatch               // no accept rule matched
-	PuntNoSession             // the accepting rule's slot has no session
+	PuntNotIPv4       Punt = iota // not an untagged IPv4 Ethernet frame
+	PuntNotOurs                   // not the ENI's frame in this direction, or a group address
+	PuntIPHeader                  // IP options, a bad total length, an L4 header cut short
+	PuntFragment                  // MF set or a fragment offset
+	PuntOffload                   // a GSO aggregate or CHECKSUM_PARTIAL
+	PuntNever                     // DHCP, 169.254.0.0/16, the VPC resolver
+	PuntReject                    // a reject rule matched and rejects stop
+	PuntNoMatch                   // no accept rule matched
+	PuntNoSession                 // the accepting rule's slot has no session
+	PuntSecurityGroup             // no security group entry allows it and its flow is not recorded
 	NumPunts
 )
 
-var puntNames = [NumPunts]string{"not-ipv4", "not-ours", "ip-header", "fragment", "offload", "never-mirrored", "rejected", "no-match", "no-session"}
+var puntNames = [NumPunts]string{"not-ipv4", "not-ours", "ip-header", "fragment", "offload", "never-mirrored", "rejected", "no-match", "no-session", "security-group"}
 
 // String is the reason's stable code.
 func (p Punt) String() string {
@@ -81,6 +89,39 @@ type Rule struct {
 	SrcPorts, DstPorts *PortRange
 	// Slot is the session slot an accept mirrors into.
 	Slot uint32
+}
+
+// Port is what the kernel decides at one port in one direction.
+type Port struct {
+	// MAC is the instance end's MAC.
+	MAC [6]byte
+	// Resolver is the VPC resolver, whose traffic is left to user space
+	// (invalid: none).
+	Resolver netip.Addr
+	// Rules are the filter rules in decision order.
+	Rules []Rule
+	// SecurityGroups, when set, are the ENI's (stateful) security groups.
+	SecurityGroups *SecurityGroups
+}
+
+// SecurityGroups are an ENI's security groups in one direction: a packet
+// an Allow entry matches passes and its flow is recorded in connection
+// table ConnTable (see Path.ConnTable), a packet of a recorded flow passes,
+// and any other is left to user space (which drops it).
+type SecurityGroups struct {
+	ConnTable int
+	Allow     []Allow
+}
+
+// Allow is one IPv4 peer of a security group rule: the packet's peer (its
+// source at ingress, its destination at egress) is in Peer, and, unless
+// All, its protocol is Proto and for TCP and UDP its destination port lies
+// in From..To, for ICMP its type is From and its code To (-1: any).
+type Allow struct {
+	All      bool
+	Proto    uint8
+	From, To int
+	Peer     netip.Prefix
 }
 
 // Session is where an accepting rule's copies go.

@@ -33,6 +33,17 @@ struct {
 	__type(value, struct port);
 } ports SEC(".maps");
 
+/* The ENIs' tables of allowed flows, KPATH_CONN_SLOTS each: slot
+ * hash % KPATH_CONN_SLOTS holds the flow hash with its lowest bit set
+ * (cloudmock's connTable). User space maps it (ShareConnTable). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, KPATH_MAX_CONN_TABLES * KPATH_CONN_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} conns SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -117,6 +128,63 @@ static __always_inline int link_local(__u32 a)
 	return (a & 0xffff0000) == 0xa9fe0000; /* 169.254.0.0/16 */
 }
 
+#define PROTO_ICMP 1
+#define PROTO_ICMPV6 58
+
+/*
+ * security_groups applies the source ENI's security groups (cloudmock's
+ * sourceDrops): an entry that allows the packet records its flow in the
+ * ENI's table of allowed flows, a recorded flow passes, anything else is
+ * left to user space (which drops and counts it). 0: the packet passes.
+ */
+static __always_inline int security_groups(struct __sk_buff *skb, const struct port *port, __u32 dir,
+					   __u8 proto, __u32 src, __u32 dst, __u16 dport, int has_ports,
+					   __u32 len, __u64 hash)
+{
+	__u32 peer = dir == KPATH_DIR_EGRESS ? dst : src;
+	int icmp = 0;
+	__u8 ic[2] = {0, 0};
+	/* cloudmock reads the ICMP type and code when the frame holds them */
+	if ((proto == PROTO_ICMP || proto == PROTO_ICMPV6) && len >= 36 &&
+	    bpf_skb_load_bytes(skb, 34, ic, 2) == 0)
+		icmp = 1;
+	int ok = 0;
+	__u32 na = port->nallow;
+	for (__u32 i = 0; i < KPATH_MAX_ALLOW; i++) {
+		if (i >= na)
+			break;
+		const struct allow *a = &port->allow[i];
+		if (!(a->flags & KPATH_ALLOW_ALL)) {
+			if (a->proto != proto)
+				continue;
+			if (proto == PROTO_TCP || proto == PROTO_UDP) {
+				if (!has_ports || (__s32)dport < a->from || (__s32)dport > a->to)
+					continue;
+			} else if (proto == PROTO_ICMP || proto == PROTO_ICMPV6) {
+				if (a->from != -1 && (!icmp || (__s32)ic[0] != a->from))
+					continue;
+				if (a->to != -1 && (!icmp || (__s32)ic[1] != a->to))
+					continue;
+			}
+		}
+		if ((peer & a->mask) == a->addr) {
+			ok = 1;
+			break;
+		}
+	}
+	__u64 h = hash | 1;
+	__u32 key = port->conn_table * KPATH_CONN_SLOTS + (__u32)(h % KPATH_CONN_SLOTS);
+	__u64 *slot = bpf_map_lookup_elem(&conns, &key);
+	if (!slot)
+		return KPATH_PUNT_SECURITY_GROUP;
+	if (ok) {
+		if (*slot != h)
+			*slot = h;
+		return 0;
+	}
+	return *slot == h ? 0 : KPATH_PUNT_SECURITY_GROUP;
+}
+
 /*
  * decide: KERNEL(slot, hash7) when the rule walk accepts a packet that the
  * kernel can mirror exactly as cloudmock would, else the punt reason.
@@ -179,6 +247,13 @@ static __always_inline __u32 decide(struct __sk_buff *skb, const struct port *po
 	if (port->resolver != 0 && (src == port->resolver || dst == port->resolver))
 		return KPATH_PUNT_NEVER;
 
+	__u64 hash = flow_hash(src, dst, sport, dport, proto);
+	if (port->flags & KPATH_PORT_STATEFUL) {
+		int v = security_groups(skb, port, dir, proto, src, dst, dport, has_ports, len, hash);
+		if (v != 0)
+			return v;
+	}
+
 	__u32 n = port->nrules;
 	__u32 skip = 0xffffffff; /* the group a reject decided */
 	for (__u32 i = 0; i < KPATH_MAX_RULES; i++) {
@@ -208,7 +283,6 @@ static __always_inline __u32 decide(struct __sk_buff *skb, const struct port *po
 				return KPATH_PUNT_NO_SESSION;
 			if (partial && s->max_inner > 0 && len > s->max_inner)
 				return KPATH_PUNT_OFFLOAD;
-			__u64 hash = flow_hash(src, dst, sport, dport, proto);
 			return KERNEL(slot, hash & 0x7f);
 		}
 		if (flags & KPATH_REJECT_STOPS)

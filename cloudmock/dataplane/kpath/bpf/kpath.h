@@ -16,6 +16,9 @@
 #define KPATH_MAX_SLOTS 4096 /* session slots 0..4095 */
 #define KPATH_GLOBAL_SLOT KPATH_MAX_SLOTS /* counters index of errors without a slot */
 #define KPATH_MAX_PORTS 4096 /* entries of ports (ifindex, direction) */
+#define KPATH_MAX_ALLOW 32   /* security group entries per port and direction */
+#define KPATH_CONN_SLOTS 4096 /* slots of one ENI's table of allowed flows */
+#define KPATH_MAX_CONN_TABLES 64 /* tables of allowed flows per path */
 
 /* Directions, as cloudmock.Direction. */
 #define KPATH_DIR_INGRESS 0 /* toward the instance: the port's egress hook */
@@ -50,7 +53,8 @@ enum kpath_punt {
 	KPATH_PUNT_REJECT = 6,    /* a reject rule matched, reject stops */
 	KPATH_PUNT_NO_MATCH = 7,  /* no accept rule matched */
 	KPATH_PUNT_NO_SESSION = 8, /* the accepting rule's slot has no session */
-	KPATH_PUNT_REASONS = 9,
+	KPATH_PUNT_SECURITY_GROUP = 9, /* no group entry allows it, its flow is not recorded */
+	KPATH_PUNT_REASONS = 10,
 };
 
 struct rule {
@@ -67,12 +71,32 @@ struct port_key {
 	__u32 dir; /* KPATH_DIR_* */
 };
 
+/* One IPv4 peer of a security group rule: the packet's peer (source at
+ * ingress, destination at egress) & mask == addr, and unless
+ * KPATH_ALLOW_ALL, the protocol and for TCP/UDP the destination port in
+ * from..to, for ICMP the type from and code to (-1: any). */
+struct allow {
+	__u32 addr, mask;
+	__s32 from, to;
+	__u8 proto;
+	__u8 flags; /* KPATH_ALLOW_ALL */
+	__u16 pad;
+};
+
+#define KPATH_ALLOW_ALL 1
+
+/* port.flags */
+#define KPATH_PORT_STATEFUL 1 /* the ENI has security groups: see decide */
+
 struct port {
 	__u8 mac[6]; /* the instance end's MAC */
-	__u16 pad;
+	__u16 flags; /* KPATH_PORT_* */
 	__u32 resolver; /* the VPC resolver's IPv4 address, 0: none */
 	__u32 nrules;
+	__u32 nallow;
+	__u32 conn_table; /* index of the ENI's table of allowed flows (conns) */
 	struct rule rules[KPATH_MAX_RULES];
+	struct allow allow[KPATH_MAX_ALLOW];
 };
 
 struct session {
