@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/cloudmock/dataplane/kpath"
@@ -45,6 +46,10 @@ type kernelFabric struct {
 	f        *sim.Fabric
 	path     *kpath.Path
 	attached map[int]bool // port ifindexes with the programs attached
+	// conns are the ENIs whose table of allowed flows lives in the path's
+	// map (Model.ShareConnTable), by NetworkInterfaceId: the index of
+	// their table.
+	conns map[string]int
 }
 
 // kernelSlot is one session in one direction, with its running counters.
@@ -139,7 +144,7 @@ func (s *Service) startKernel() (*kernelPath, error) {
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("fabric %s: %w", f.NsName, err), k.close())
 		}
-		k.fabrics[i] = &kernelFabric{f: f, path: p, attached: map[int]bool{}}
+		k.fabrics[i] = &kernelFabric{f: f, path: p, attached: map[int]bool{}, conns: map[string]int{}}
 		// Every receiver's port completes checksums (receiverChecksums).
 		err = p.SetConfig(kpath.Config{CopyMark: s.cfg.Mark, RejectStops: s.cfg.Model.RejectBehavior() == cloudmock.RejectStops,
 			ReceiversCompleteChecksums: true})
@@ -148,6 +153,55 @@ func (s *Service) startKernel() (*kernelPath, error) {
 		}
 	}
 	return k, nil
+}
+
+// shareConnTables moves the tables of allowed flows of the captured ENIs
+// into their fabric's map, where the kernel reads and writes them too
+// (security groups are stateful): before any packet is decided, since the
+// model must not decide while a table moves. An ENI beyond the map's
+// tables keeps its own, and the kernel leaves its stateful directions to
+// user space.
+func (k *kernelPath) shareConnTables(m *cloudmock.Model) error {
+	var errs []error
+	for _, p := range k.svc.pipes {
+		e := p.sim
+		fi := k.svc.fabricIndex(e)
+		if fi < 0 || p.dir != cloudmock.Ingress {
+			continue
+		}
+		kf := k.fabrics[fi]
+		if _, done := kf.conns[p.eniID]; done || len(kf.conns) >= kpath.MaxConnTables {
+			continue
+		}
+		i := len(kf.conns)
+		mem, err := kf.path.ConnTable(i)
+		if err == nil {
+			clear(mem)
+			err = m.ShareConnTable(p.eniID, mem)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("network interface %s: %w", p.eniID, err))
+			continue
+		}
+		kf.conns[p.eniID] = i
+	}
+	return errors.Join(errs...)
+}
+
+// unshareConnTables gives the model its tables back in its own memory, so
+// that it outlives the maps (the pipelines have stopped).
+func (k *kernelPath) unshareConnTables(m *cloudmock.Model) {
+	for _, kf := range k.fabrics {
+		if kf == nil {
+			continue
+		}
+		for id := range kf.conns {
+			if err := m.ShareConnTable(id, make([]atomic.Uint64, cloudmock.ConnSlots)); err != nil {
+				k.svc.cfg.Logger.Warn("in-kernel path: take back a table of allowed flows", "eni", id, "error", err)
+			}
+			delete(kf.conns, id)
+		}
+	}
 }
 
 // fabricIndex returns the index of the fabric holding ENI e.
@@ -213,13 +267,22 @@ func (k *kernelPath) apply(v *view) error {
 			if whys[dir] = why; why != "" {
 				continue
 			}
+			port := kpath.Port{MAC: [6]byte(e.MAC), Resolver: ke.Resolver, Rules: rules}
+			if ke.Dirs[dir].Stateful {
+				table, ok := k.fabrics[fi].conns[ke.ENIId]
+				if !ok {
+					whys[dir] = "its security groups' table of allowed flows is not shared with the kernel"
+					continue
+				}
+				port.SecurityGroups = kpath.SecurityGroupsFromPlan(ke.Dirs[dir], table)
+			}
 			key := kernelPortKey{fi, e.PeerIndex, dir}
 			if err := k.attach(fi, e.PeerIndex); err != nil {
 				errs = append(errs, err)
 				whys[dir] = err.Error()
 				continue
 			}
-			if err := k.fabrics[fi].path.SetPort(e.PeerIndex, uint32(dir), [6]byte(e.MAC), ke.Resolver, rules); err != nil {
+			if err := k.fabrics[fi].path.SetPort(e.PeerIndex, uint32(dir), port); err != nil {
 				errs = append(errs, fmt.Errorf("network interface %s %s: %w", ke.ENIId, dir, err))
 				whys[dir] = err.Error()
 				continue
@@ -382,9 +445,11 @@ func (k *kernelPath) flushLocked(m *cloudmock.Model) {
 	}
 }
 
-// close flushes, detaches every program and closes the maps, and gives the
-// receivers' ports their checksum offload back.
+// close detaches every program and closes the maps (after moving the
+// tables of allowed flows back into the model), and gives the receivers'
+// ports their checksum offload back.
 func (k *kernelPath) close() error {
+	k.unshareConnTables(k.svc.Model())
 	var errs []error
 	for key, was := range k.txOff {
 		if !was {

@@ -133,6 +133,9 @@ func (s *Service) build(ctx context.Context) error {
 		s.captured[m.ENIID(ref)] = true
 	}
 	if s.kern != nil {
+		if err := s.kern.shareConnTables(m); err != nil {
+			s.cfg.Logger.Warn("in-kernel path: some security groups are applied in user space only", "error", err)
+		}
 		// Programs attach with every ring open: what the kernel mirrors
 		// from now on, the rings' filters drop, and nothing in between.
 		if err := s.kern.apply(v); err != nil {
