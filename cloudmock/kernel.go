@@ -16,9 +16,8 @@ import (
 // kernel path's punt rules. What the plan does carry is whatever is static
 // per ENI and session, and the source's security groups, which are
 // stateful through a table of allowed flows that the kernel shares
-// (ShareConnTable). The source subnet's network ACL must allow every IPv4
-// packet, a session's target must be an ENI of the same VPC reached over
-// IPv4, and every copy of the session must be delivered (the target's
+// (ShareConnTable), and the source subnet's network ACL. A session's
+// target must be an ENI of the same VPC reached over IPv4, and every copy of the session must be delivered (the target's
 // network ACL and security groups allow the copy whatever its outer
 // source port). A direction where any of that fails is decided in user
 // space whole, and Why says which rule sent it there.
@@ -54,6 +53,12 @@ type KernelDirection struct {
 	// path decides and counts it).
 	Stateful bool
 	Allow    []KernelAllow
+	// ACL, when not nil, is the source subnet's network ACL (its entries
+	// that can match IPv4, in order): a packet whose peer lies outside
+	// Subnet passes when the first entry that matches it allows it, and
+	// is dropped otherwise (the user-space path decides and counts it).
+	ACL    []KernelACLEntry
+	Subnet netip.Prefix
 	// Rules are in decision order: sessions by session number, each
 	// session's rules by rule number. The first rule of a session that
 	// matches decides that session; an accepting one mirrors the packet.
@@ -86,6 +91,20 @@ type KernelAllow struct {
 	Peer     netip.Prefix
 }
 
+// KernelACLEntry is one IPv4 entry of a network ACL: it matches a packet
+// of protocol Proto (any with All) whose peer (the source of an ingress
+// packet, the destination of an egress one) lies in CIDR and, with
+// HasPorts, a TCP or UDP packet whose destination port lies in Ports.
+type KernelACLEntry struct {
+	Number   int
+	Allow    bool
+	All      bool
+	Proto    uint8
+	CIDR     netip.Prefix
+	HasPorts bool
+	Ports    [2]uint16
+}
+
 // KernelSession is a session of a KernelPlan: where its copies go.
 type KernelSession struct {
 	SessionId string
@@ -101,6 +120,10 @@ type KernelSession struct {
 	// MaxInner is how many bytes of the inner frame a copy keeps (0: all).
 	MaxInner int
 }
+
+// maxKernelACL bounds a direction's network ACL entries in the kernel's
+// table: the profiles' quota (20 per direction) keeps a valid spec within.
+const maxKernelACL = 20
 
 // maxKernelAllow bounds a direction's security group entries (one per
 // rule and IPv4 peer) in the kernel's table.
@@ -132,11 +155,15 @@ func (m *Model) KernelPlan(sources []ENIRef) KernelPlan {
 		for _, dir := range []Direction{Ingress, Egress} {
 			kd := &ke.Dirs[dir]
 			kd.Why = why
-			if kd.Why == "" {
-				kd.Why = kernelNACLWhy(e, dir)
-			}
 			if kd.Why != "" {
 				continue
+			}
+			if e.nacl != nil {
+				kd.ACL, kd.Subnet = kernelACL(e.nacl, dir), e.subnet4
+				if len(kd.ACL) > maxKernelACL {
+					kd.Why, kd.ACL = fmt.Sprintf("network ACL %s has %d IPv4 entries %s (the kernel path holds %d)", e.nacl.id, len(kd.ACL), dir, maxKernelACL), nil
+					continue
+				}
 			}
 			if len(e.sgs) > 0 {
 				kd.Stateful, kd.Allow = true, kernelAllows(e.sgs, dir)
@@ -239,27 +266,22 @@ func kernelAllows(groups []*securityGroup, dir Direction) []KernelAllow {
 	return out
 }
 
-// kernelNACLWhy returns why the source subnet's network ACL needs the
-// user-space path in direction dir: unless the first entry that can match
-// an IPv4 packet allows them all, which packets pass depends on the packet.
-func kernelNACLWhy(e *eni, dir Direction) string {
-	if e.nacl == nil {
-		return ""
-	}
-	entries := e.nacl.in
+// kernelACL lists the source subnet's network ACL entries for direction
+// dir that can match an IPv4 packet, in order.
+func kernelACL(n *nacl, dir Direction) []KernelACLEntry {
+	entries := n.in
 	if dir == Egress {
-		entries = e.nacl.out
+		entries = n.out
 	}
+	out := []KernelACLEntry{}
 	for _, a := range entries {
 		if !a.cidr.Addr().Is4() {
-			continue
+			continue // never matches an IPv4 packet
 		}
-		if a.allow && a.all && a.cidr.Bits() == 0 {
-			return ""
-		}
-		break
+		out = append(out, KernelACLEntry{Number: a.number, Allow: a.allow, All: a.all, Proto: a.proto, CIDR: a.cidr,
+			HasPorts: a.hasPorts, Ports: [2]uint16{a.ports.from, a.ports.to}})
 	}
-	return fmt.Sprintf("network ACL %s filters %s IPv4 traffic", e.nacl.id, dir)
+	return out
 }
 
 // CountKernel adds what an in-kernel path counted for a session in one

@@ -23,12 +23,15 @@ type kernelWalker struct {
 // mirrors; a reject ends the walk when RejectStops, else only its
 // session.
 func (w *kernelWalker) walk(kd *KernelDirection, dir Direction, f *Flow) int {
+	peer := f.Src
+	if dir == Egress {
+		peer = f.Dst
+	}
+	if kd.ACL != nil && !kd.Subnet.Contains(peer) && !aclAllows(kd.ACL, peer, f) {
+		return -1
+	}
 	if kd.Stateful {
 		h := flowHash(f) | 1
-		peer := f.Src
-		if dir == Egress {
-			peer = f.Dst
-		}
 		switch {
 		case allows(kd.Allow, peer, f):
 			w.conns[h%ConnSlots] = h
@@ -58,6 +61,17 @@ func (w *kernelWalker) walk(kd *KernelDirection, dir Direction, f *Flow) int {
 		skip = r.Session
 	}
 	return -1
+}
+
+func aclAllows(entries []KernelACLEntry, peer netip.Addr, f *Flow) bool {
+	for _, e := range entries {
+		if !e.All && e.Proto != f.Proto || !e.CIDR.Contains(peer) ||
+			e.HasPorts && (!f.HasPorts || f.DstPort < e.Ports[0] || f.DstPort > e.Ports[1]) {
+			continue
+		}
+		return e.Allow
+	}
+	return false
 }
 
 func allows(entries []KernelAllow, peer netip.Addr, f *Flow) bool {
@@ -132,6 +146,19 @@ func kernelSpecs() map[string]Spec {
 		IpPermissionsEgress: []IpPermission{{IpProtocol: "tcp", FromPort: 0, ToPort: 65535, IpRanges: []IpRange{{CidrIp: "0.0.0.0/0"}}}}})
 	stateful.SecurityGroups[0].IpPermissionsEgress = []IpPermission{{IpProtocol: "udp", FromPort: 0, ToPort: 65535, IpRanges: []IpRange{{CidrIp: "203.0.113.0/24"}}}}
 	stateful.NetworkInterfaces[0].Groups = []string{"sg-web", "sg-more"}
+	// And a network ACL on web's subnet: in, deny 203.0.113.0/28, allow
+	// TCP 80-85 and all of 198.51.100.0/24 (an IPv6 entry between); out,
+	// allow all but GRE.
+	stateful.NetworkAcls = []NetworkAcl{{NetworkAclId: "acl-web", VpcId: "vpc-1",
+		Associations: []NetworkAclAssociation{{SubnetId: "subnet-public"}},
+		Entries: []NetworkAclEntry{
+			{RuleNumber: 10, Protocol: "-1", RuleAction: "deny", CidrBlock: "203.0.113.0/28"},
+			{RuleNumber: 20, Protocol: "tcp", RuleAction: "allow", CidrBlock: "0.0.0.0/0", PortRange: &PortRange{From: 80, To: 85}},
+			{RuleNumber: 25, Protocol: "-1", RuleAction: "allow", Ipv6CidrBlock: "::/0"},
+			{RuleNumber: 30, Protocol: "-1", RuleAction: "allow", CidrBlock: "198.51.100.0/24"},
+			{RuleNumber: 10, Egress: true, Protocol: "47", RuleAction: "deny", CidrBlock: "0.0.0.0/0"},
+			{RuleNumber: 20, Egress: true, Protocol: "-1", RuleAction: "allow", CidrBlock: "0.0.0.0/0"},
+		}}}
 	return map[string]Spec{"reject-stops": base("reject-stops"), "reject-falls-through": base("reject-falls-through"), "stateful": stateful}
 }
 
@@ -219,12 +246,6 @@ func TestKernelPlanSaysWhy(t *testing.T) {
 					IpPermission{IpProtocol: "tcp", FromPort: i, ToPort: i, IpRanges: []IpRange{{CidrIp: "192.0.2.0/24"}}})
 			}
 		}, Ingress, "security groups with 33 IPv4 peers ingress"},
-		{"source network ACL", func(s *Spec) {
-			s.NetworkAcls = append(s.NetworkAcls, NetworkAcl{NetworkAclId: "acl-web", VpcId: "vpc-1",
-				Associations: []NetworkAclAssociation{{SubnetId: "subnet-public"}},
-				Entries: []NetworkAclEntry{{RuleNumber: 100, Egress: true, Protocol: "-1", RuleAction: "allow", CidrBlock: "0.0.0.0/0"},
-					{RuleNumber: 100, Protocol: "tcp", RuleAction: "allow", CidrBlock: "0.0.0.0/0", PortRange: &PortRange{From: 80, To: 80}}}})
-		}, Ingress, "network ACL acl-web filters ingress"},
 		{"target drops some copies", func(s *Spec) {
 			s.SecurityGroups[1].IpPermissions = []IpPermission{{IpProtocol: "udp", FromPort: 4789, ToPort: 4789, IpRanges: []IpRange{{CidrIp: "192.0.2.0/24"}}}}
 		}, Egress, "dropped-by-target-sg"},
@@ -241,9 +262,6 @@ func TestKernelPlanSaysWhy(t *testing.T) {
 			p := mustNew(t, s).KernelPlan(nil)
 			if len(p.ENIs) != 1 || !strings.Contains(p.ENIs[0].Dirs[c.dir].Why, c.want) {
 				t.Fatalf("plan %+v: want %s decided in user space because of %q", p.ENIs, c.dir, c.want)
-			}
-			if c.name == "source network ACL" && p.ENIs[0].Dirs[Egress].Why != "" {
-				t.Fatalf("egress is allowed by the ACL, yet: %s", p.ENIs[0].Dirs[Egress].Why)
 			}
 		})
 	}
