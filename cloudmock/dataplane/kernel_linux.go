@@ -267,7 +267,7 @@ func (k *kernelPath) apply(v *view) error {
 			if whys[dir] = why; why != "" {
 				continue
 			}
-			port := kpath.Port{MAC: [6]byte(e.MAC), Resolver: ke.Resolver, Rules: rules}
+			port := kpath.Port{MAC: [6]byte(e.MAC), Resolver: ke.Resolver, Rules: rules, NetworkACL: kpath.NetworkACLFromPlan(ke.Dirs[dir])}
 			if ke.Dirs[dir].Stateful {
 				table, ok := k.fabrics[fi].conns[ke.ENIId]
 				if !ok {

@@ -90,8 +90,47 @@ const (
 	flagRejectStops           = 1
 	flagReceiversCompleteCsum = 2
 	portStateful              = 1
+	portACL                   = 2
 	allowAll                  = 1
+	aclAllow                  = 1
+	aclAll                    = 2
+	aclPorts                  = 4
 )
+
+// compileACL checks a network ACL and converts it into the map's layout.
+func compileACL(a *NetworkACL, v *kpathPort) error {
+	if !a.Subnet.IsValid() || !a.Subnet.Addr().Is4() {
+		return fmt.Errorf("network ACL: subnet %v is not an IPv4 prefix", a.Subnet)
+	}
+	if len(a.Entries) > MaxACL {
+		return fmt.Errorf("network ACL: %d entries, at most %d", len(a.Entries), MaxACL)
+	}
+	sub := a.Subnet.Masked()
+	v.Flags |= portACL
+	v.Subnet, v.SubnetMask, v.Nacl = v4(sub.Addr()), prefixMask(sub.Bits()), uint32(len(a.Entries))
+	for i, e := range a.Entries {
+		if !e.CIDR.IsValid() || !e.CIDR.Addr().Is4() {
+			return fmt.Errorf("network ACL entry %d: %v is not an IPv4 prefix", i, e.CIDR)
+		}
+		c := e.CIDR.Masked()
+		k := kpathAcl{Addr: v4(c.Addr()), Mask: prefixMask(c.Bits()), Proto: e.Proto}
+		if e.Allow {
+			k.Flags |= aclAllow
+		}
+		if e.All {
+			k.Flags |= aclAll
+		}
+		if e.Ports != nil {
+			if e.Ports.From > e.Ports.To {
+				return fmt.Errorf("network ACL entry %d: ports %d-%d: from > to", i, e.Ports.From, e.Ports.To)
+			}
+			k.Flags |= aclPorts
+			k.PortLo, k.PortHi = e.Ports.From, e.Ports.To
+		}
+		v.Acl[i] = k
+	}
+	return nil
+}
 
 // compileAllow checks security group entries and converts them into the
 // map's layout.

@@ -13,6 +13,17 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type kpathAcl struct {
+	_      structs.HostLayout
+	Addr   uint32
+	Mask   uint32
+	PortLo uint16
+	PortHi uint16
+	Proto  uint8
+	Flags  uint8
+	Pad    uint16
+}
+
 type kpathAllow struct {
 	_     structs.HostLayout
 	Addr  uint32
@@ -25,15 +36,19 @@ type kpathAllow struct {
 }
 
 type kpathPort struct {
-	_         structs.HostLayout
-	Mac       [6]uint8
-	Flags     uint16
-	Resolver  uint32
-	Nrules    uint32
-	Nallow    uint32
-	ConnTable uint32
-	Rules     [40]kpathRule
-	Allow     [32]kpathAllow
+	_          structs.HostLayout
+	Mac        [6]uint8
+	Flags      uint16
+	Resolver   uint32
+	Nrules     uint32
+	Nallow     uint32
+	ConnTable  uint32
+	Subnet     uint32
+	SubnetMask uint32
+	Nacl       uint32
+	Rules      [40]kpathRule
+	Allow      [32]kpathAllow
+	Acl        [20]kpathAcl
 }
 
 type kpathPortKey struct {

@@ -151,6 +151,11 @@ func (p *Path) setPort(ifindex int, dir uint32, port Port) error {
 			return err
 		}
 	}
+	if port.NetworkACL != nil {
+		if err := compileACL(port.NetworkACL, &v); err != nil {
+			return err
+		}
+	}
 	return p.objs.Ports.Update(&key, &v, ebpf.UpdateAny)
 }
 

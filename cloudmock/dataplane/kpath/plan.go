@@ -46,3 +46,19 @@ func SecurityGroupsFromPlan(kd cloudmock.KernelDirection, connTable int) *Securi
 	}
 	return sg
 }
+
+// NetworkACLFromPlan is the kernel's network ACL of a KernelPlan
+// direction (nil when the source subnet has none).
+func NetworkACLFromPlan(kd cloudmock.KernelDirection) *NetworkACL {
+	if kd.ACL == nil {
+		return nil
+	}
+	a := &NetworkACL{Subnet: kd.Subnet, Entries: make([]ACLEntry, len(kd.ACL))}
+	for i, e := range kd.ACL {
+		a.Entries[i] = ACLEntry{Allow: e.Allow, All: e.All, Proto: e.Proto, CIDR: e.CIDR}
+		if e.HasPorts {
+			a.Entries[i].Ports = &PortRange{e.Ports[0], e.Ports[1]}
+		}
+	}
+	return a
+}

@@ -78,6 +78,22 @@ func statefulGroups(s *cloudmock.Spec) {
 			s.NetworkInterfaces[i].Groups = []string{"sg-a", "sg-b"}
 		}
 	}
+	// And a network ACL on its subnet (10.0.0.0/28, whose own traffic it
+	// does not see): in, deny 10.0.1.128/25, allow TCP 1-100 and all of
+	// 10.0.1.0/24 and 10.0.0.0/16; out, deny UDP to 10.0.3.0/24, allow all.
+	acl := func(n int, egress bool, proto, action, cidr string, ports *cloudmock.PortRange) cloudmock.NetworkAclEntry {
+		return cloudmock.NetworkAclEntry{RuleNumber: n, Egress: egress, Protocol: proto, RuleAction: action, CidrBlock: cidr, PortRange: ports}
+	}
+	s.NetworkAcls = append(s.NetworkAcls, cloudmock.NetworkAcl{NetworkAclId: "acl-web", VpcId: s.Vpcs[0].VpcId,
+		Associations: []cloudmock.NetworkAclAssociation{{SubnetId: "subnet-public"}},
+		Entries: []cloudmock.NetworkAclEntry{
+			acl(10, false, "-1", "deny", "10.0.1.128/25", nil),
+			acl(20, false, "tcp", "allow", "0.0.0.0/0", &cloudmock.PortRange{From: 1, To: 100}),
+			acl(30, false, "-1", "allow", "10.0.1.0/24", nil),
+			acl(40, false, "-1", "allow", "10.0.0.0/16", nil),
+			acl(10, true, "udp", "deny", "10.0.3.0/24", nil),
+			acl(20, true, "-1", "allow", "0.0.0.0/0", nil),
+		}})
 }
 
 // diffPkt is a random packet at the web server's ENI, drawn to hit the
@@ -107,7 +123,8 @@ func diffPkt(r *rand.Rand, dir uint32) pkt {
 // rules (no match, a reject) is not mirrored by cloudmock.
 //
 // The stateful variant gives the web server's ENI security groups that
-// let only some traffic in and out, and shares the model's table of
+// let only some traffic in and out, and its subnet a network ACL; it
+// shares the model's table of
 // allowed flows with the kernel, as the data plane does; every third
 // packet answers the one before it, so replies pass by their recorded
 // flow. A packet the kernel leaves to user space for its groups is one
@@ -150,7 +167,11 @@ func TestPrivilegedPlanDifferential(t *testing.T) {
 					t.Fatalf("direction %d is left to user space: %s", dir, kd.Why)
 				}
 				slot := func(s int) uint32 { return uint32(2*s + dir) }
-				port := Port{MAC: instMAC, Resolver: e.Resolver, Rules: RulesFromPlan(kd.Rules, slot), SecurityGroups: SecurityGroupsFromPlan(kd, 3)}
+				port := Port{MAC: instMAC, Resolver: e.Resolver, Rules: RulesFromPlan(kd.Rules, slot),
+					SecurityGroups: SecurityGroupsFromPlan(kd, 3), NetworkACL: NetworkACLFromPlan(kd)}
+				if (port.NetworkACL != nil) != (variant == "stateful") {
+					t.Fatalf("network ACL %+v in variant %s", port.NetworkACL, variant)
+				}
 				if sg := port.SecurityGroups; variant == "stateful" && (sg == nil || len(sg.Allow) != 2) {
 					t.Fatalf("security groups %+v, want the stateful groups' two entries", sg)
 				}
@@ -185,6 +206,10 @@ func TestPrivilegedPlanDifferential(t *testing.T) {
 						if d.Mirrored {
 							t.Fatalf("packet %d (%v %v): kernel punts (%v), cloudmock mirrors: %v", i, d.Flow, d.Direction, Punt(mark), d)
 						}
+					case PuntNetworkACL:
+						if d.Reason != cloudmock.ReasonSourceNACL {
+							t.Fatalf("packet %d (%v %v): kernel punts for the network ACL, cloudmock: %v", i, d.Flow, d.Direction, d)
+						}
 					case PuntSecurityGroup:
 						if d.Reason != cloudmock.ReasonSourceSG {
 							t.Fatalf("packet %d (%v %v): kernel punts for the security groups, cloudmock: %v", i, d.Flow, d.Direction, d)
@@ -213,7 +238,7 @@ func TestPrivilegedPlanDifferential(t *testing.T) {
 			t.Logf("%v", count)
 			classes := []string{"tms-a", "tms-b", "tms-c", "no-match", "never-mirrored"}
 			if variant == "stateful" {
-				classes = []string{"tms-a", "tms-b", "security-group"}
+				classes = []string{"tms-a", "tms-b", "security-group", "network-acl"}
 				if count["replies"] < 10 {
 					t.Errorf("only %d replies mirrored", count["replies"])
 				}

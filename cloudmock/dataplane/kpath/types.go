@@ -14,8 +14,9 @@ const (
 	// MaxPorts is the most (ifindex, direction) entries of one Path.
 	MaxPorts = 4096
 	// MaxAllow is the most security group entries a port holds per
-	// direction.
+	// direction, MaxACL the most network ACL entries.
 	MaxAllow = 32
+	MaxACL   = 20
 	// ConnSlots is the size of one ENI's table of allowed flows
 	// (cloudmock.ConnSlots), MaxConnTables the tables of one Path.
 	ConnSlots     = 4096
@@ -55,10 +56,11 @@ const (
 	PuntNoMatch                   // no accept rule matched
 	PuntNoSession                 // the accepting rule's slot has no session
 	PuntSecurityGroup             // no security group entry allows it and its flow is not recorded
+	PuntNetworkACL                // the source subnet's network ACL denies it
 	NumPunts
 )
 
-var puntNames = [NumPunts]string{"not-ipv4", "not-ours", "ip-header", "fragment", "offload", "never-mirrored", "rejected", "no-match", "no-session", "security-group"}
+var puntNames = [NumPunts]string{"not-ipv4", "not-ours", "ip-header", "fragment", "offload", "never-mirrored", "rejected", "no-match", "no-session", "security-group", "network-acl"}
 
 // String is the reason's stable code.
 func (p Punt) String() string {
@@ -102,6 +104,28 @@ type Port struct {
 	Rules []Rule
 	// SecurityGroups, when set, are the ENI's (stateful) security groups.
 	SecurityGroups *SecurityGroups
+	// NetworkACL, when set, is the source subnet's network ACL.
+	NetworkACL *NetworkACL
+}
+
+// NetworkACL is a subnet's network ACL in one direction: a packet whose
+// peer (its source at ingress, its destination at egress) lies outside
+// Subnet passes if the first entry that matches it allows it; otherwise
+// it is left to user space (which drops it).
+type NetworkACL struct {
+	Subnet  netip.Prefix
+	Entries []ACLEntry
+}
+
+// ACLEntry is one IPv4 entry of a network ACL: the packet's peer lies in
+// CIDR, its protocol is Proto (any with All), and with Ports its TCP or
+// UDP destination port lies in the range.
+type ACLEntry struct {
+	Allow bool
+	All   bool
+	Proto uint8
+	CIDR  netip.Prefix
+	Ports *PortRange
 }
 
 // SecurityGroups are an ENI's security groups in one direction: a packet

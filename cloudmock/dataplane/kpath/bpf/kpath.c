@@ -132,6 +132,30 @@ static __always_inline int link_local(__u32 a)
 #define PROTO_ICMPV6 58
 
 /*
+ * network_acl applies the source subnet's network ACL (cloudmock's
+ * nacl.eval) to a packet that crosses the subnet's boundary: the first
+ * entry that matches decides; none: denied.
+ */
+static __always_inline int network_acl(const struct port *port, __u8 proto, __u32 peer, __u16 dport,
+				       int has_ports)
+{
+	__u32 n = port->nacl;
+	for (__u32 i = 0; i < KPATH_MAX_ACL; i++) {
+		if (i >= n)
+			break;
+		const struct acl *a = &port->acl[i];
+		if (!(a->flags & KPATH_ACL_ALL) && a->proto != proto)
+			continue;
+		if ((peer & a->mask) != a->addr)
+			continue;
+		if ((a->flags & KPATH_ACL_PORTS) && (!has_ports || dport < a->port_lo || dport > a->port_hi))
+			continue;
+		return a->flags & KPATH_ACL_ALLOW;
+	}
+	return 0;
+}
+
+/*
  * security_groups applies the source ENI's security groups (cloudmock's
  * sourceDrops): an entry that allows the packet records its flow in the
  * ENI's table of allowed flows, a recorded flow passes, anything else is
@@ -248,6 +272,12 @@ static __always_inline __u32 decide(struct __sk_buff *skb, const struct port *po
 		return KPATH_PUNT_NEVER;
 
 	__u64 hash = flow_hash(src, dst, sport, dport, proto);
+	if (port->flags & KPATH_PORT_ACL) {
+		__u32 peer = dir == KPATH_DIR_EGRESS ? dst : src;
+		if ((peer & port->subnet_mask) != port->subnet &&
+		    !network_acl(port, proto, peer, dport, has_ports))
+			return KPATH_PUNT_NETWORK_ACL;
+	}
 	if (port->flags & KPATH_PORT_STATEFUL) {
 		int v = security_groups(skb, port, dir, proto, src, dst, dport, has_ports, len, hash);
 		if (v != 0)

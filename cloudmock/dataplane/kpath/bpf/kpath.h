@@ -17,6 +17,7 @@
 #define KPATH_GLOBAL_SLOT KPATH_MAX_SLOTS /* counters index of errors without a slot */
 #define KPATH_MAX_PORTS 4096 /* entries of ports (ifindex, direction) */
 #define KPATH_MAX_ALLOW 32   /* security group entries per port and direction */
+#define KPATH_MAX_ACL 20     /* network ACL entries per port and direction */
 #define KPATH_CONN_SLOTS 4096 /* slots of one ENI's table of allowed flows */
 #define KPATH_MAX_CONN_TABLES 64 /* tables of allowed flows per path */
 
@@ -54,7 +55,8 @@ enum kpath_punt {
 	KPATH_PUNT_NO_MATCH = 7,  /* no accept rule matched */
 	KPATH_PUNT_NO_SESSION = 8, /* the accepting rule's slot has no session */
 	KPATH_PUNT_SECURITY_GROUP = 9, /* no group entry allows it, its flow is not recorded */
-	KPATH_PUNT_REASONS = 10,
+	KPATH_PUNT_NETWORK_ACL = 10, /* the source subnet's network ACL denies it */
+	KPATH_PUNT_REASONS = 11,
 };
 
 struct rule {
@@ -85,8 +87,24 @@ struct allow {
 
 #define KPATH_ALLOW_ALL 1
 
+/* One IPv4 entry of a network ACL, in order: it matches a packet whose
+ * peer & mask == addr, of protocol proto unless KPATH_ACL_ALL, and with
+ * KPATH_ACL_PORTS a TCP/UDP destination port in port_lo..port_hi. */
+struct acl {
+	__u32 addr, mask;
+	__u16 port_lo, port_hi;
+	__u8 proto;
+	__u8 flags; /* KPATH_ACL_* */
+	__u16 pad;
+};
+
+#define KPATH_ACL_ALLOW 1
+#define KPATH_ACL_ALL 2
+#define KPATH_ACL_PORTS 4
+
 /* port.flags */
 #define KPATH_PORT_STATEFUL 1 /* the ENI has security groups: see decide */
+#define KPATH_PORT_ACL 2      /* the subnet has a network ACL: see decide */
 
 struct port {
 	__u8 mac[6]; /* the instance end's MAC */
@@ -95,8 +113,11 @@ struct port {
 	__u32 nrules;
 	__u32 nallow;
 	__u32 conn_table; /* index of the ENI's table of allowed flows (conns) */
+	__u32 subnet, subnet_mask; /* the ENI's IPv4 subnet: inside, no ACL */
+	__u32 nacl;
 	struct rule rules[KPATH_MAX_RULES];
 	struct allow allow[KPATH_MAX_ALLOW];
+	struct acl acl[KPATH_MAX_ACL];
 };
 
 struct session {
