@@ -90,29 +90,12 @@ func TestPcapFileErrors(t *testing.T) {
 // newNetns returns a fresh network namespace with lo up, closed at cleanup.
 func newNetns(t *testing.T) netns.NsHandle {
 	t.Helper()
-	type result struct {
-		ns  netns.NsHandle
-		err error
+	ns, err := nsrun.New()
+	if err != nil {
+		t.Fatal(err)
 	}
-	ch := make(chan result, 1)
-	nsrun.Go(func() {
-		// This thread enters the new namespace and is discarded when fn
-		// returns, so no other goroutine runs there.
-		ns, err := netns.New()
-		if err == nil {
-			var lo netlink.Link
-			if lo, err = netlink.LinkByName("lo"); err == nil {
-				err = netlink.LinkSetUp(lo)
-			}
-		}
-		ch <- result{ns, err}
-	})
-	r := <-ch
-	if r.err != nil {
-		t.Fatalf("create network namespace: %v", r.err)
-	}
-	t.Cleanup(func() { r.ns.Close() })
-	return r.ns
+	t.Cleanup(func() { ns.Close() })
+	return ns
 }
 
 // TestPrivilegedAFPacketInNamespace runs the agent in-process inside a namespace of

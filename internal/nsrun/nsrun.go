@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 
+	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
@@ -58,4 +59,34 @@ func RunNamed(name string, fn func() error) error {
 	}
 	defer ns.Close()
 	return Run(ns, fn)
+}
+
+// New creates a fresh, unnamed network namespace with its loopback up,
+// on a throwaway thread (see Go); the caller's namespace is not changed.
+// The namespace lives while the returned handle (or anything inside it)
+// does: close the handle to let it go.
+func New() (netns.NsHandle, error) {
+	type result struct {
+		ns  netns.NsHandle
+		err error
+	}
+	ch := make(chan result, 1)
+	Go(func() {
+		ns, err := netns.New()
+		if err == nil {
+			var lo netlink.Link
+			if lo, err = netlink.LinkByName("lo"); err == nil {
+				err = netlink.LinkSetUp(lo)
+			}
+			if err != nil {
+				ns.Close()
+			}
+		}
+		ch <- result{ns, err}
+	})
+	r := <-ch
+	if r.err != nil {
+		return netns.None(), fmt.Errorf("create network namespace: %w", r.err)
+	}
+	return r.ns, nil
 }

@@ -3,9 +3,11 @@ package nsrun
 import (
 	"errors"
 	"fmt"
+	"net"
 	"runtime"
 	"testing"
 
+	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
@@ -65,5 +67,42 @@ func TestPrivilegedRunLeavesCallerInPlace(t *testing.T) {
 	}
 	if err := RunNamed("ml-no-such-namespace", func() error { return nil }); err == nil {
 		t.Fatal("RunNamed on a missing namespace: want an error")
+	}
+}
+
+// TestPrivilegedNew: a namespace of its own, with loopback up, and the
+// caller's namespace unchanged.
+func TestPrivilegedNew(t *testing.T) {
+	privtest.Require(t)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	orig, err := netns.Get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer orig.Close()
+	ns, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Close()
+	if ns.Equal(orig) {
+		t.Fatal("New returned the caller's namespace")
+	}
+	if cur, err := netns.Get(); err != nil || !cur.Equal(orig) {
+		t.Fatalf("the caller's namespace changed (%v)", err)
+	}
+	err = Run(ns, func() error {
+		lo, err := netlink.LinkByName("lo")
+		if err != nil {
+			return err
+		}
+		if lo.Attrs().Flags&net.FlagUp == 0 {
+			return errors.New("lo is down")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

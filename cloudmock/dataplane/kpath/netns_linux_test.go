@@ -20,27 +20,12 @@ import (
 // goes away when its handle is closed at cleanup (and with the process).
 func newNetns(t *testing.T) netns.NsHandle {
 	t.Helper()
-	type result struct {
-		ns  netns.NsHandle
-		err error
+	ns, err := nsrun.New()
+	if err != nil {
+		t.Fatal(err)
 	}
-	ch := make(chan result, 1)
-	nsrun.Go(func() {
-		ns, err := netns.New()
-		if err == nil {
-			var lo netlink.Link
-			if lo, err = netlink.LinkByName("lo"); err == nil {
-				err = netlink.LinkSetUp(lo)
-			}
-		}
-		ch <- result{ns, err}
-	})
-	r := <-ch
-	if r.err != nil {
-		t.Fatalf("create network namespace: %v", r.err)
-	}
-	t.Cleanup(func() { r.ns.Close() })
-	return r.ns
+	t.Cleanup(func() { ns.Close() })
+	return ns
 }
 
 // port is a veth pair: the fabric end in the fabric namespace, the
