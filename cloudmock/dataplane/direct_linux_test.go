@@ -54,14 +54,7 @@ func TestPrivilegedDirectSendMatchesRouted(t *testing.T) {
 	})
 	listenUDP(t, lab, "web", 9000).drain()
 	client, web := lab.Instance("client").ENI("eth0"), lab.Instance("web").ENI("eth0")
-	var frames [][]byte
-	for i, size := range []int{64, 512, 1400, 1514, 8961} {
-		f := udpFrame(client, web, 47000+i, 9000, size)
-		for j := 42; j < len(f); j++ {
-			f[j] = byte(i*31 + j)
-		}
-		frames = append(frames, f)
-	}
+	frames := sizedFrames(client, web)
 	cases := []*directCase{
 		{target: "tgt1", src: "web", dir: cloudmock.Ingress, injected: frames},
 		{target: "tgt3", src: "client", dir: cloudmock.Egress, injected: frames},
@@ -112,6 +105,20 @@ func TestPrivilegedDirectSendMatchesRouted(t *testing.T) {
 		c.compare(t, lab, m)
 	}
 	checkTsharkOuterHeader(t, cases)
+}
+
+// sizedFrames are UDP frames from src (ports 47000 up) to dst port 9000 at
+// 64, 512, 1400, 1514 and 8961 bytes, each with a payload of its own.
+func sizedFrames(src, dst *sim.ENI) [][]byte {
+	var frames [][]byte
+	for i, size := range []int{64, 512, 1400, 1514, 8961} {
+		f := udpFrame(src, dst, 47000+i, 9000, size)
+		for j := 42; j < len(f); j++ {
+			f[j] = byte(i*31 + j)
+		}
+		frames = append(frames, f)
+	}
+	return frames
 }
 
 // compare checks one receiver's copies: as many on both paths, each

@@ -57,15 +57,7 @@ func TestPrivilegedKernelPathMatchesUserSpace(t *testing.T) {
 		listenUDP(t, lab, "client", port).drain()
 	}
 	clientENI, webENI := lab.Instance("client").ENI("eth0"), lab.Instance("web").ENI("eth0")
-	var frames [][]byte
-	for i, size := range []int{64, 512, 1400, 1514, 8961} {
-		f := udpFrame(clientENI, webENI, 47000+i, 9000, size)
-		for j := 42; j < len(f); j++ {
-			f[j] = byte(i*31 + j)
-		}
-		frames = append(frames, f)
-	}
-	frames = append(frames, udpFrame(clientENI, webENI, 47100, 9001, 200),
+	frames := append(sizedFrames(clientENI, webENI), udpFrame(clientENI, webENI, 47100, 9001, 200),
 		frame(t, cloudmock.Packet{Proto: cloudmock.ProtoICMP, Src: clientENI.IP, Dst: webENI.IP, ICMPType: 8, PayloadLen: 56,
 			SrcMAC: [6]byte(clientENI.MAC), DstMAC: [6]byte(webENI.MAC)}),
 		udpFrame(clientENI, webENI, 48100, 9002, 300))
