@@ -69,6 +69,9 @@ func TestPrivilegedLabs(t *testing.T) {
 	privtest.Require(t)
 	t.Setenv(asCommandEnv, "1")
 	dir := t.TempDir()
+	// Whatever a failure leaves up (a kept run's lab has no owner to
+	// stop), before the state directory goes.
+	t.Cleanup(func() { mainOut(t, "clean", "--state-dir", dir) })
 
 	code, out, errOut := mainOut(t, "up", "-d", "--state-dir", dir, "vni")
 	if code != 0 || !strings.Contains(out, "web              eth0 10.0.0.5") {
