@@ -71,7 +71,7 @@ func TestPcapFileInputGeneve(t *testing.T) {
 // decoder), and the GENEVE datagrams give the requests.
 func TestPrivilegedAFPacketGeneve(t *testing.T) {
 	privtest.Require(t)
-	ns := newNetns(t)
+	ns := privtest.Netns(t)
 	inNS := func(fn func() error) error { return nsrun.Run(ns, fn) }
 	var l net.Listener
 	if err := inNS(func() (err error) { l, err = net.Listen("tcp", "127.0.0.1:0"); return err }); err != nil {

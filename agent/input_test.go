@@ -12,7 +12,6 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 
 	"github.com/mirrorlab/mirrorlab/agent/pktgen"
 	"github.com/mirrorlab/mirrorlab/internal/nsrun"
@@ -87,23 +86,12 @@ func TestPcapFileErrors(t *testing.T) {
 	}
 }
 
-// newNetns returns a fresh network namespace with lo up, closed at cleanup.
-func newNetns(t *testing.T) netns.NsHandle {
-	t.Helper()
-	ns, err := nsrun.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ns.Close() })
-	return ns
-}
-
 // TestPrivilegedAFPacketInNamespace runs the agent in-process inside a namespace of
 // its own (InNamespace hook): AF_PACKET capture on that namespace's lo,
 // replay to a server listening in the same namespace.
 func TestPrivilegedAFPacketInNamespace(t *testing.T) {
 	privtest.Require(t)
-	ns := newNetns(t)
+	ns := privtest.Netns(t)
 	inNS := func(fn func() error) error { return nsrun.Run(ns, fn) }
 	var l net.Listener
 	if err := inNS(func() (err error) { l, err = net.Listen("tcp", "127.0.0.1:0"); return err }); err != nil {
@@ -164,7 +152,7 @@ func TestPrivilegedAFPacketInNamespace(t *testing.T) {
 // inner frames on vxlan0 with AF_PACKET (-frames auto picks inner).
 func TestPrivilegedKernelVXLANDevice(t *testing.T) {
 	privtest.Require(t)
-	ns := newNetns(t)
+	ns := privtest.Netns(t)
 	inNS := func(fn func() error) error { return nsrun.Run(ns, fn) }
 	err := inNS(func() error {
 		// No IPv6 on the new device: its router solicitation or MLD

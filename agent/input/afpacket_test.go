@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vishvananda/netns"
-
 	"github.com/mirrorlab/mirrorlab/internal/nsrun"
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
 )
@@ -31,7 +29,7 @@ func (s *stalledFrames) Frame(b []byte, ethernet bool, ts time.Time) {
 // was sent.
 func TestPrivilegedAFPacketDropsCountedAtExit(t *testing.T) {
 	privtest.Require(t)
-	ns := newTestNetns(t)
+	ns := privtest.Netns(t)
 	inNS := func(fn func() error) error { return nsrun.Run(ns, fn) }
 	drops := &dropSum{}
 	af, err := OpenAFPacket(AFPacketConfig{Interface: "lo", RingBytes: 1 << 20, VXLANPort: 4789,
@@ -83,16 +81,4 @@ func TestPrivilegedAFPacketDropsCountedAtExit(t *testing.T) {
 	if dropped == 0 || handled+int64(dropped) != sent {
 		t.Fatalf("handled %d + dropped %d != sent %d (want some drops)", handled, dropped, sent)
 	}
-}
-
-// newTestNetns returns a fresh network namespace with lo up, closed at
-// cleanup.
-func newTestNetns(t *testing.T) netns.NsHandle {
-	t.Helper()
-	ns, err := nsrun.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ns.Close() })
-	return ns
 }

@@ -1,4 +1,4 @@
-package nsrun
+package nsrun_test
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 
+	"github.com/mirrorlab/mirrorlab/internal/nsrun"
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
 )
 
@@ -40,7 +41,7 @@ func TestPrivilegedRunLeavesCallerInPlace(t *testing.T) {
 	})
 
 	var inside netns.NsHandle
-	err = RunNamed(name, func() error {
+	err = nsrun.RunNamed(name, func() error {
 		h, err := netns.Get()
 		inside = h
 		return err
@@ -62,10 +63,10 @@ func TestPrivilegedRunLeavesCallerInPlace(t *testing.T) {
 	}
 
 	want := errors.New("boom")
-	if got := RunNamed(name, func() error { return want }); !errors.Is(got, want) {
+	if got := nsrun.RunNamed(name, func() error { return want }); !errors.Is(got, want) {
 		t.Fatalf("RunNamed error = %v, want %v", got, want)
 	}
-	if err := RunNamed("ml-no-such-namespace", func() error { return nil }); err == nil {
+	if err := nsrun.RunNamed("ml-no-such-namespace", func() error { return nil }); err == nil {
 		t.Fatal("RunNamed on a missing namespace: want an error")
 	}
 }
@@ -81,7 +82,7 @@ func TestPrivilegedNew(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer orig.Close()
-	ns, err := New()
+	ns, err := nsrun.New()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +93,7 @@ func TestPrivilegedNew(t *testing.T) {
 	if cur, err := netns.Get(); err != nil || !cur.Equal(orig) {
 		t.Fatalf("the caller's namespace changed (%v)", err)
 	}
-	err = Run(ns, func() error {
+	err = nsrun.Run(ns, func() error {
 		lo, err := netlink.LinkByName("lo")
 		if err != nil {
 			return err

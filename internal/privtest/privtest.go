@@ -3,6 +3,10 @@ package privtest
 import (
 	"os"
 	"testing"
+
+	"github.com/vishvananda/netns"
+
+	"github.com/mirrorlab/mirrorlab/internal/nsrun"
 )
 
 // EnvRequire is the environment variable that turns a privileged skip into a
@@ -36,4 +40,18 @@ func Require(tb testing.TB) {
 		tb.Fatalf("%s, and %s=1 forbids skipping", reason, EnvRequire)
 	}
 	tb.Skip(reason)
+}
+
+// Netns returns a fresh, unnamed network namespace with loopback up
+// (nsrun.New), closed when tb ends; like every privileged helper it
+// requires root (see Require).
+func Netns(tb testing.TB) netns.NsHandle {
+	tb.Helper()
+	Require(tb)
+	ns, err := nsrun.New()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { ns.Close() })
+	return ns
 }

@@ -11,22 +11,11 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 	"github.com/mirrorlab/mirrorlab/internal/nsrun"
+	"github.com/mirrorlab/mirrorlab/internal/privtest"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
-
-// newNetns returns a fresh, unnamed network namespace with lo up; it
-// goes away when its handle is closed at cleanup (and with the process).
-func newNetns(t *testing.T) netns.NsHandle {
-	t.Helper()
-	ns, err := nsrun.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ns.Close() })
-	return ns
-}
 
 // port is a veth pair: the fabric end in the fabric namespace, the
 // instance end in the instance's.
@@ -152,7 +141,7 @@ type lab struct {
 func newLab(t *testing.T) *lab {
 	t.Helper()
 	l := &lab{p: loadPath(t)}
-	l.fabric, l.src, l.rcv = newNetns(t), newNetns(t), newNetns(t)
+	l.fabric, l.src, l.rcv = privtest.Netns(t), privtest.Netns(t), privtest.Netns(t)
 	l.ps = addPort(t, l.fabric, l.src, "fsrc", "isrc")
 	l.pr = addPort(t, l.fabric, l.rcv, "frcv", "ircv")
 	for _, idx := range []int{l.ps.fabricIdx, l.pr.fabricIdx} {
