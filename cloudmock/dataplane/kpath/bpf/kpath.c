@@ -131,24 +131,43 @@ static __always_inline int link_local(__u32 a)
 #define PROTO_ICMP 1
 #define PROTO_ICMPV6 58
 
+/* What decide read of a packet, for the checks below. */
+struct facts {
+	__u64 hash; /* cloudmock's flowHash */
+	__u32 src, dst, peer, len;
+	__u16 sport, dport;
+	__u8 proto, has_ports, partial, icmp, itype, icode;
+	__u8 pad[2];
+};
+
 /*
- * network_acl applies the source subnet's network ACL (cloudmock's
- * nacl.eval) to a packet that crosses the subnet's boundary: the first
- * entry that matches decides; none: denied.
+ * The checks are global functions (not inlined): the verifier checks each
+ * once, not once per path through the others' loops, which kept every
+ * program's load (and so a mirror service's start) near a second.
  */
-static __always_inline int network_acl(const struct port *port, __u8 proto, __u32 peer, __u16 dport,
-				       int has_ports)
+
+/*
+ * kpath_network_acl applies the source subnet's network ACL (cloudmock's
+ * nacl.eval) to a packet that crosses the subnet's boundary: the first
+ * entry that matches decides; none: denied. 1: the packet passes.
+ */
+__noinline int kpath_network_acl(const struct port *port, const struct facts *f)
 {
+	if (!port || !f)
+		return 0;
+	if ((f->peer & port->subnet_mask) == port->subnet)
+		return 1;
 	__u32 n = port->nacl;
 	for (__u32 i = 0; i < KPATH_MAX_ACL; i++) {
 		if (i >= n)
 			break;
 		const struct acl *a = &port->acl[i];
-		if (!(a->flags & KPATH_ACL_ALL) && a->proto != proto)
+		if (!(a->flags & KPATH_ACL_ALL) && a->proto != f->proto)
 			continue;
-		if ((peer & a->mask) != a->addr)
+		if ((f->peer & a->mask) != a->addr)
 			continue;
-		if ((a->flags & KPATH_ACL_PORTS) && (!has_ports || dport < a->port_lo || dport > a->port_hi))
+		if ((a->flags & KPATH_ACL_PORTS) &&
+		    (!f->has_ports || f->dport < a->port_lo || f->dport > a->port_hi))
 			continue;
 		return a->flags & KPATH_ACL_ALLOW;
 	}
@@ -156,22 +175,16 @@ static __always_inline int network_acl(const struct port *port, __u8 proto, __u3
 }
 
 /*
- * security_groups applies the source ENI's security groups (cloudmock's
- * sourceDrops): an entry that allows the packet records its flow in the
- * ENI's table of allowed flows, a recorded flow passes, anything else is
- * left to user space (which drops and counts it). 0: the packet passes.
+ * kpath_security_groups applies the source ENI's security groups
+ * (cloudmock's sourceDrops): an entry that allows the packet records its
+ * flow in the ENI's table of allowed flows, a recorded flow passes,
+ * anything else is left to user space (which drops and counts it). 1: the
+ * packet passes.
  */
-static __always_inline int security_groups(struct __sk_buff *skb, const struct port *port, __u32 dir,
-					   __u8 proto, __u32 src, __u32 dst, __u16 dport, int has_ports,
-					   __u32 len, __u64 hash)
+__noinline int kpath_security_groups(const struct port *port, const struct facts *f)
 {
-	__u32 peer = dir == KPATH_DIR_EGRESS ? dst : src;
-	int icmp = 0;
-	__u8 ic[2] = {0, 0};
-	/* cloudmock reads the ICMP type and code when the frame holds them */
-	if ((proto == PROTO_ICMP || proto == PROTO_ICMPV6) && len >= 36 &&
-	    bpf_skb_load_bytes(skb, 34, ic, 2) == 0)
-		icmp = 1;
+	if (!port || !f)
+		return 0;
 	int ok = 0;
 	__u32 na = port->nallow;
 	for (__u32 i = 0; i < KPATH_MAX_ALLOW; i++) {
@@ -179,34 +192,81 @@ static __always_inline int security_groups(struct __sk_buff *skb, const struct p
 			break;
 		const struct allow *a = &port->allow[i];
 		if (!(a->flags & KPATH_ALLOW_ALL)) {
-			if (a->proto != proto)
+			if (a->proto != f->proto)
 				continue;
-			if (proto == PROTO_TCP || proto == PROTO_UDP) {
-				if (!has_ports || (__s32)dport < a->from || (__s32)dport > a->to)
+			if (f->proto == PROTO_TCP || f->proto == PROTO_UDP) {
+				if (!f->has_ports || (__s32)f->dport < a->from || (__s32)f->dport > a->to)
 					continue;
-			} else if (proto == PROTO_ICMP || proto == PROTO_ICMPV6) {
-				if (a->from != -1 && (!icmp || (__s32)ic[0] != a->from))
+			} else if (f->proto == PROTO_ICMP || f->proto == PROTO_ICMPV6) {
+				if (a->from != -1 && (!f->icmp || (__s32)f->itype != a->from))
 					continue;
-				if (a->to != -1 && (!icmp || (__s32)ic[1] != a->to))
+				if (a->to != -1 && (!f->icmp || (__s32)f->icode != a->to))
 					continue;
 			}
 		}
-		if ((peer & a->mask) == a->addr) {
+		if ((f->peer & a->mask) == a->addr) {
 			ok = 1;
 			break;
 		}
 	}
-	__u64 h = hash | 1;
+	__u64 h = f->hash | 1;
 	__u32 key = port->conn_table * KPATH_CONN_SLOTS + (__u32)(h % KPATH_CONN_SLOTS);
 	__u64 *slot = bpf_map_lookup_elem(&conns, &key);
 	if (!slot)
-		return KPATH_PUNT_SECURITY_GROUP;
+		return 0;
 	if (ok) {
 		if (*slot != h)
 			*slot = h;
-		return 0;
+		return 1;
 	}
-	return *slot == h ? 0 : KPATH_PUNT_SECURITY_GROUP;
+	return *slot == h;
+}
+
+/*
+ * kpath_rules walks the filter rules (cloudmock's decide and filter.match):
+ * KERNEL(slot, hash7) for an accept the kernel can mirror, else the punt
+ * reason.
+ */
+__noinline __u32 kpath_rules(const struct port *port, const struct facts *f, __u32 flags)
+{
+	if (!port || !f)
+		return KPATH_PUNT_NO_MATCH;
+	__u32 n = port->nrules;
+	__u32 skip = 0xffffffff; /* the group a reject decided */
+	for (__u32 i = 0; i < KPATH_MAX_RULES; i++) {
+		if (i >= n)
+			break;
+		const struct rule *r = &port->rules[i];
+		if (r->group == skip)
+			continue;
+		if (r->proto != 0 && r->proto != f->proto)
+			continue;
+		if (r->flags & KPATH_RULE_HAS_DPORT) {
+			if (!f->has_ports || f->dport < r->dport_lo || f->dport > r->dport_hi)
+				continue;
+		}
+		if (r->flags & KPATH_RULE_HAS_SPORT) {
+			if (!f->has_ports || f->sport < r->sport_lo || f->sport > r->sport_hi)
+				continue;
+		}
+		if ((f->src & r->smask) != r->src || (f->dst & r->dmask) != r->dst)
+			continue;
+		if (r->flags & KPATH_RULE_ACCEPT) {
+			__u32 slot = r->slot;
+			if (slot >= KPATH_MAX_SLOTS)
+				return KPATH_PUNT_NO_SESSION;
+			const struct session *s = bpf_map_lookup_elem(&sessions, &slot);
+			if (!s)
+				return KPATH_PUNT_NO_SESSION;
+			if (f->partial && s->max_inner > 0 && f->len > s->max_inner)
+				return KPATH_PUNT_OFFLOAD;
+			return KERNEL(slot, f->hash & 0x7f);
+		}
+		if (flags & KPATH_REJECT_STOPS)
+			return KPATH_PUNT_REJECT;
+		skip = r->group;
+	}
+	return KPATH_PUNT_NO_MATCH;
 }
 
 /*
@@ -219,6 +279,7 @@ static __always_inline __u32 decide(struct __sk_buff *skb, const struct port *po
 				    __u32 dir, __u32 flags)
 {
 	__u8 h[34]; /* Ethernet + IPv4 without options */
+	struct facts f = {};
 	__u32 len = skb->len;
 
 	if (len < sizeof(h) || bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0)
@@ -244,82 +305,44 @@ static __always_inline __u32 decide(struct __sk_buff *skb, const struct port *po
 		return KPATH_PUNT_OFFLOAD;
 	/* A partial checksum is completed on the receiver's port, over the
 	 * whole packet: without that, or when the copy is cut, user space. */
-	int partial = checksum_partial(skb);
-	if (partial && !(flags & KPATH_RECEIVERS_COMPLETE_CSUM))
+	f.partial = checksum_partial(skb);
+	if (f.partial && !(flags & KPATH_RECEIVERS_COMPLETE_CSUM))
 		return KPATH_PUNT_OFFLOAD;
 
-	__u8 proto = h[23];
-	__u32 src = (__u32)h[26] << 24 | (__u32)h[27] << 16 | (__u32)h[28] << 8 | h[29];
-	__u32 dst = (__u32)h[30] << 24 | (__u32)h[31] << 16 | (__u32)h[32] << 8 | h[33];
-	__u16 sport = 0, dport = 0;
-	int has_ports = 0;
-	if (proto == PROTO_TCP || proto == PROTO_UDP) {
+	f.len = len;
+	f.proto = h[23];
+	f.src = (__u32)h[26] << 24 | (__u32)h[27] << 16 | (__u32)h[28] << 8 | h[29];
+	f.dst = (__u32)h[30] << 24 | (__u32)h[31] << 16 | (__u32)h[32] << 8 | h[33];
+	f.peer = dir == KPATH_DIR_EGRESS ? f.dst : f.src;
+	if (f.proto == PROTO_TCP || f.proto == PROTO_UDP) {
 		/* cloudmock reads TCP ports with 14 bytes of header (for the
 		 * flags), UDP ports with 8; anything shorter: user space. */
-		__u32 need = proto == PROTO_TCP ? 14 : 8;
+		__u32 need = f.proto == PROTO_TCP ? 14 : 8;
 		__u8 p[4];
 		if (tot < 20 + need || bpf_skb_load_bytes(skb, 34, p, 4) < 0)
 			return KPATH_PUNT_IP_HEADER;
-		sport = (__u16)p[0] << 8 | p[1];
-		dport = (__u16)p[2] << 8 | p[3];
-		has_ports = 1;
+		f.sport = (__u16)p[0] << 8 | p[1];
+		f.dport = (__u16)p[2] << 8 | p[3];
+		f.has_ports = 1;
+	} else if ((f.proto == PROTO_ICMP || f.proto == PROTO_ICMPV6) && len >= 36) {
+		/* cloudmock reads the ICMP type and code when the frame holds them */
+		__u8 ic[2];
+		if (bpf_skb_load_bytes(skb, 34, ic, 2) == 0)
+			f.icmp = 1, f.itype = ic[0], f.icode = ic[1];
 	}
-	if (proto == PROTO_UDP && (sport == 67 || sport == 68) && (dport == 67 || dport == 68))
+	if (f.proto == PROTO_UDP && (f.sport == 67 || f.sport == 68) && (f.dport == 67 || f.dport == 68))
 		return KPATH_PUNT_NEVER;
-	if (link_local(src) || link_local(dst))
+	if (link_local(f.src) || link_local(f.dst))
 		return KPATH_PUNT_NEVER;
-	if (port->resolver != 0 && (src == port->resolver || dst == port->resolver))
+	if (port->resolver != 0 && (f.src == port->resolver || f.dst == port->resolver))
 		return KPATH_PUNT_NEVER;
 
-	__u64 hash = flow_hash(src, dst, sport, dport, proto);
-	if (port->flags & KPATH_PORT_ACL) {
-		__u32 peer = dir == KPATH_DIR_EGRESS ? dst : src;
-		if ((peer & port->subnet_mask) != port->subnet &&
-		    !network_acl(port, proto, peer, dport, has_ports))
-			return KPATH_PUNT_NETWORK_ACL;
-	}
-	if (port->flags & KPATH_PORT_STATEFUL) {
-		int v = security_groups(skb, port, dir, proto, src, dst, dport, has_ports, len, hash);
-		if (v != 0)
-			return v;
-	}
-
-	__u32 n = port->nrules;
-	__u32 skip = 0xffffffff; /* the group a reject decided */
-	for (__u32 i = 0; i < KPATH_MAX_RULES; i++) {
-		if (i >= n)
-			break;
-		const struct rule *r = &port->rules[i];
-		if (r->group == skip)
-			continue;
-		if (r->proto != 0 && r->proto != proto)
-			continue;
-		if (r->flags & KPATH_RULE_HAS_DPORT) {
-			if (!has_ports || dport < r->dport_lo || dport > r->dport_hi)
-				continue;
-		}
-		if (r->flags & KPATH_RULE_HAS_SPORT) {
-			if (!has_ports || sport < r->sport_lo || sport > r->sport_hi)
-				continue;
-		}
-		if ((src & r->smask) != r->src || (dst & r->dmask) != r->dst)
-			continue;
-		if (r->flags & KPATH_RULE_ACCEPT) {
-			__u32 slot = r->slot;
-			if (slot >= KPATH_MAX_SLOTS)
-				return KPATH_PUNT_NO_SESSION;
-			const struct session *s = bpf_map_lookup_elem(&sessions, &slot);
-			if (!s)
-				return KPATH_PUNT_NO_SESSION;
-			if (partial && s->max_inner > 0 && len > s->max_inner)
-				return KPATH_PUNT_OFFLOAD;
-			return KERNEL(slot, hash & 0x7f);
-		}
-		if (flags & KPATH_REJECT_STOPS)
-			return KPATH_PUNT_REJECT;
-		skip = r->group;
-	}
-	return KPATH_PUNT_NO_MATCH;
+	f.hash = flow_hash(f.src, f.dst, f.sport, f.dport, f.proto);
+	if ((port->flags & KPATH_PORT_ACL) && !kpath_network_acl(port, &f))
+		return KPATH_PUNT_NETWORK_ACL;
+	if ((port->flags & KPATH_PORT_STATEFUL) && !kpath_security_groups(port, &f))
+		return KPATH_PUNT_SECURITY_GROUP;
+	return kpath_rules(port, &f, flags);
 }
 
 static __always_inline void count_punt(__u32 reason)
