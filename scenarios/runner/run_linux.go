@@ -36,8 +36,14 @@ func Supported() error {
 func Run(ctx context.Context, s *spec.Scenario, opts Options) *Result {
 	r := newRun(s, opts)
 	err := r.execute(ctx)
-	if err == nil && ctx.Err() != nil {
+	switch {
+	case ctx.Err() == nil:
+	case err == nil:
 		err = fmt.Errorf("interrupted: %w", context.Cause(ctx))
+	case !strings.HasPrefix(err.Error(), "interrupted"):
+		// A step that failed because the run was cancelled (e.g. the
+		// mirror service's start) says so first.
+		err = fmt.Errorf("interrupted: %w", err)
 	}
 	return r.finish(err)
 }
