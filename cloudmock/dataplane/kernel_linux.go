@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"sync"
-	"sync/atomic"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/cloudmock/dataplane/kpath"
@@ -37,8 +36,8 @@ type kernelPath struct {
 	// decided and why: the plan's verdict per ENI id and direction, for
 	// the snapshot.
 	decided map[string][2]string
-	// txOff are receiver ports whose transmit checksum offload was on and
-	// was switched off (restored at close).
+	// txOff are the receiver ports whose transmit checksum offload was
+	// switched off, with whether it was on before (then close restores it).
 	txOff map[kernelPortKey]bool
 }
 
@@ -71,7 +70,7 @@ type kernelPortKey struct {
 // startKernelPath starts the in-kernel path unless the configuration or
 // the kernel rules it out; the service then decides every packet in user
 // space and says why in its snapshot.
-func (s *Service) startKernelPath() {
+func (s *Service) startKernelPath(refs []cloudmock.ENIRef) {
 	switch {
 	case s.cfg.UserSpaceOnly:
 		s.kernWhy = "turned off: every packet is decided in user space (Config.UserSpaceOnly)"
@@ -83,7 +82,7 @@ func (s *Service) startKernelPath() {
 	if s.kernWhy != "" {
 		return
 	}
-	k, err := s.startKernel()
+	k, err := s.startKernel(refs)
 	if err != nil {
 		s.kernWhy = err.Error()
 		s.cfg.Logger.Warn("in-kernel path unavailable: every packet is decided in user space", "error", err)
@@ -92,54 +91,23 @@ func (s *Service) startKernelPath() {
 	s.kern = k
 }
 
-func (s *Service) kernelFlush() {
-	if s.kern != nil {
-		s.kern.flush()
-	}
-}
-
-func (s *Service) kernelStats() KernelStats {
-	if s.kern == nil {
-		return KernelStats{Why: s.kernWhy}
-	}
-	return s.kern.stats()
-}
-
-// stats reports which ENI directions the kernel decides and what it punted.
-func (k *kernelPath) stats() KernelStats {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	st := KernelStats{Enabled: true, Decided: map[string]string{}, Punted: map[string]uint64{}}
-	for id, whys := range k.decided {
-		for dir, why := range whys {
-			st.Decided[id+"/"+cloudmock.Direction(dir).String()] = why
-		}
-	}
-	for _, kf := range k.fabrics {
-		if kf == nil {
-			continue
-		}
-		punts, err := kf.path.Punts()
-		if err != nil {
-			continue
-		}
-		for reason, n := range punts {
-			if n != 0 {
-				st.Punted[kpath.Punt(reason).String()] += n
-			}
-		}
-	}
-	return st
-}
-
-// startKernel loads the programs into every fabric holding a captured ENI
-// (before the rings open: they take the socket filters).
-func (s *Service) startKernel() (*kernelPath, error) {
+// startKernel loads the programs into every fabric holding one of the
+// captured ENIs refs (before the rings open: they take the socket filters).
+func (s *Service) startKernel(refs []cloudmock.ENIRef) (*kernelPath, error) {
 	k := &kernelPath{svc: s, slots: map[uint32]*kernelSlot{}, ports: map[kernelPortKey]bool{},
 		decided: map[string][2]string{}, txOff: map[kernelPortKey]bool{}}
 	fabrics := s.cfg.Lab.Fabrics()
 	k.fabrics = make([]*kernelFabric, len(fabrics))
+	used := map[int]bool{}
+	for _, ref := range refs {
+		if e, err := s.simENI(s.cfg.Model, ref); err == nil {
+			used[s.fabricIndex(e)] = true
+		}
+	}
 	for i, f := range fabrics {
+		if !used[i] {
+			continue // the kernel clones within a fabric: no source, no use
+		}
 		p, err := kpath.Load()
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("fabric %s: %w", f.NsName, err), k.close())
@@ -153,55 +121,6 @@ func (s *Service) startKernel() (*kernelPath, error) {
 		}
 	}
 	return k, nil
-}
-
-// shareConnTables moves the tables of allowed flows of the captured ENIs
-// into their fabric's map, where the kernel reads and writes them too
-// (security groups are stateful): before any packet is decided, since the
-// model must not decide while a table moves. An ENI beyond the map's
-// tables keeps its own, and the kernel leaves its stateful directions to
-// user space.
-func (k *kernelPath) shareConnTables(m *cloudmock.Model) error {
-	var errs []error
-	for _, p := range k.svc.pipes {
-		e := p.sim
-		fi := k.svc.fabricIndex(e)
-		if fi < 0 || p.dir != cloudmock.Ingress {
-			continue
-		}
-		kf := k.fabrics[fi]
-		if _, done := kf.conns[p.eniID]; done || len(kf.conns) >= kpath.MaxConnTables {
-			continue
-		}
-		i := len(kf.conns)
-		mem, err := kf.path.ConnTable(i)
-		if err == nil {
-			clear(mem)
-			err = m.ShareConnTable(p.eniID, mem)
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("network interface %s: %w", p.eniID, err))
-			continue
-		}
-		kf.conns[p.eniID] = i
-	}
-	return errors.Join(errs...)
-}
-
-// unshareConnTables gives the model its tables back in its own memory, so
-// that it outlives the maps (the pipelines have stopped).
-func (k *kernelPath) unshareConnTables(m *cloudmock.Model) {
-	for _, kf := range k.fabrics {
-		if kf == nil {
-			continue
-		}
-		for id := range kf.conns {
-			if err := m.ShareConnTable(id, make([]atomic.Uint64, cloudmock.ConnSlots)); err != nil {
-				k.svc.cfg.Logger.Warn("in-kernel path: take back a table of allowed flows", "eni", id, "error", err)
-			}
-			delete(kf.conns, id)
-		}
-	}
 }
 
 // fabricIndex returns the index of the fabric holding ENI e.
@@ -256,6 +175,9 @@ func (k *kernelPath) apply(v *view) error {
 		var whys [2]string
 		for _, dir := range []cloudmock.Direction{cloudmock.Ingress, cloudmock.Egress} {
 			whys[dir] = ke.Dirs[dir].Why
+			if whys[dir] == "" && (fi < 0 || k.fabrics[fi] == nil) {
+				whys[dir] = "no in-kernel path in its fabric"
+			}
 			if whys[dir] != "" {
 				continue
 			}
@@ -411,40 +333,6 @@ func (k *kernelPath) receiverChecksums(fi, ifindex int) error {
 	return nil
 }
 
-// flush adds what the kernel counted since the last flush to the model
-// in force and to the pipelines' and targets' counters.
-func (k *kernelPath) flush() {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.flushLocked(k.svc.Model())
-}
-
-func (k *kernelPath) flushLocked(m *cloudmock.Model) {
-	for slot, ks := range k.slots {
-		c, err := k.fabrics[ks.fabric].path.Counters(slot)
-		if err != nil {
-			continue
-		}
-		d := kpath.Counters{Packets: c.Packets - ks.last.Packets, Bytes: c.Bytes - ks.last.Bytes,
-			Truncated: c.Truncated - ks.last.Truncated, Errors: c.Errors - ks.last.Errors, WireBytes: c.WireBytes - ks.last.WireBytes}
-		if d == (kpath.Counters{}) {
-			continue
-		}
-		ks.last = c
-		m.CountKernel(ks.sessionID, ks.dir, d.Packets, d.Bytes, d.Truncated)
-		ks.target.st.sent.Add(d.Packets)
-		ks.target.st.sentBytes.Add(d.WireBytes)
-		if p := ks.pipe; p != nil {
-			p.st.kernel.Add(d.Packets)
-			p.st.captured.Add(d.Packets)
-			p.st.mirrored.Add(d.Packets)
-			p.st.sent.Add(d.Packets)
-			p.st.sentBytes.Add(d.WireBytes)
-			p.st.dropped[DropSendError].Add(d.Errors)
-		}
-	}
-}
-
 // close detaches every program and closes the maps (after moving the
 // tables of allowed flows back into the model), and gives the receivers'
 // ports their checksum offload back.
@@ -470,21 +358,6 @@ func (k *kernelPath) close() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// KernelStats describe the in-kernel path in a Snapshot.
-type KernelStats struct {
-	// Enabled is false when the service decides every packet in user
-	// space; Why then says why (Config.UserSpaceOnly, or the error that
-	// kept the programs from loading).
-	Enabled bool   `json:"Enabled"`
-	Why     string `json:"Why,omitempty"`
-	// Decided lists, per source ENI and direction ("eni-1/ingress"), why
-	// its packets are decided in user space; "" when the kernel decides
-	// the packets it can (plain IPv4, no offload aggregate; see kpath).
-	Decided map[string]string `json:"Decided,omitempty"`
-	// Punted counts the packets the kernel left to user space, by reason.
-	Punted map[string]uint64 `json:"Punted,omitempty"`
 }
 
 // ifName returns the name of interface ifindex in the calling thread's

@@ -99,11 +99,11 @@ func (s *Service) build(ctx context.Context) error {
 		return err
 	}
 	s.cur.Store(v)
-	s.startKernelPath()
 	refs := m.SourceENIs()
 	if s.cfg.AllENIs {
 		refs = m.ENIs()
 	}
+	s.startKernelPath(refs)
 	slotSize := 0
 	for _, ref := range refs {
 		e, err := s.simENI(m, ref)

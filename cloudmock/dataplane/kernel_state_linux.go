@@ -1,0 +1,155 @@
+package dataplane
+
+// The in-kernel path's shared state: the tables of allowed flows it
+// shares with the model, and its counters, which join the model's and the
+// pipelines' at each snapshot.
+
+import (
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/cloudmock/dataplane/kpath"
+)
+
+// shareConnTables moves the tables of allowed flows of the captured ENIs
+// into their fabric's map, where the kernel reads and writes them too
+// (security groups are stateful): before any packet is decided, since the
+// model must not decide while a table moves. An ENI beyond the map's
+// tables keeps its own, and the kernel leaves its stateful directions to
+// user space.
+func (k *kernelPath) shareConnTables(m *cloudmock.Model) error {
+	var errs []error
+	for _, p := range k.svc.pipes {
+		e := p.sim
+		fi := k.svc.fabricIndex(e)
+		if fi < 0 || p.dir != cloudmock.Ingress {
+			continue
+		}
+		kf := k.fabrics[fi]
+		if kf == nil {
+			continue
+		}
+		if _, done := kf.conns[p.eniID]; done || len(kf.conns) >= kpath.MaxConnTables {
+			continue
+		}
+		i := len(kf.conns)
+		mem, err := kf.path.ConnTable(i)
+		if err == nil {
+			clear(mem)
+			err = m.ShareConnTable(p.eniID, mem)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("network interface %s: %w", p.eniID, err))
+			continue
+		}
+		kf.conns[p.eniID] = i
+	}
+	return errors.Join(errs...)
+}
+
+// unshareConnTables gives the model its tables back in its own memory, so
+// that it outlives the maps (the pipelines have stopped).
+func (k *kernelPath) unshareConnTables(m *cloudmock.Model) {
+	for _, kf := range k.fabrics {
+		if kf == nil {
+			continue
+		}
+		for id := range kf.conns {
+			if err := m.ShareConnTable(id, make([]atomic.Uint64, cloudmock.ConnSlots)); err != nil {
+				k.svc.cfg.Logger.Warn("in-kernel path: take back a table of allowed flows", "eni", id, "error", err)
+			}
+			delete(kf.conns, id)
+		}
+	}
+}
+
+func (s *Service) kernelFlush() {
+	if s.kern != nil {
+		s.kern.flush()
+	}
+}
+
+func (s *Service) kernelStats() KernelStats {
+	if s.kern == nil {
+		return KernelStats{Why: s.kernWhy}
+	}
+	return s.kern.stats()
+}
+
+// stats reports which ENI directions the kernel decides and what it punted.
+func (k *kernelPath) stats() KernelStats {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	st := KernelStats{Enabled: true, Decided: map[string]string{}, Punted: map[string]uint64{}}
+	for id, whys := range k.decided {
+		for dir, why := range whys {
+			st.Decided[id+"/"+cloudmock.Direction(dir).String()] = why
+		}
+	}
+	for _, kf := range k.fabrics {
+		if kf == nil {
+			continue
+		}
+		punts, err := kf.path.Punts()
+		if err != nil {
+			continue
+		}
+		for reason, n := range punts {
+			if n != 0 {
+				st.Punted[kpath.Punt(reason).String()] += n
+			}
+		}
+	}
+	return st
+}
+
+// flush adds what the kernel counted since the last flush to the model
+// in force and to the pipelines' and targets' counters.
+func (k *kernelPath) flush() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.flushLocked(k.svc.Model())
+}
+
+func (k *kernelPath) flushLocked(m *cloudmock.Model) {
+	for slot, ks := range k.slots {
+		c, err := k.fabrics[ks.fabric].path.Counters(slot)
+		if err != nil {
+			continue
+		}
+		d := kpath.Counters{Packets: c.Packets - ks.last.Packets, Bytes: c.Bytes - ks.last.Bytes,
+			Truncated: c.Truncated - ks.last.Truncated, Errors: c.Errors - ks.last.Errors, WireBytes: c.WireBytes - ks.last.WireBytes}
+		if d == (kpath.Counters{}) {
+			continue
+		}
+		ks.last = c
+		m.CountKernel(ks.sessionID, ks.dir, d.Packets, d.Bytes, d.Truncated)
+		ks.target.st.sent.Add(d.Packets)
+		ks.target.st.sentBytes.Add(d.WireBytes)
+		if p := ks.pipe; p != nil {
+			p.st.kernel.Add(d.Packets)
+			p.st.captured.Add(d.Packets)
+			p.st.mirrored.Add(d.Packets)
+			p.st.sent.Add(d.Packets)
+			p.st.sentBytes.Add(d.WireBytes)
+			p.st.dropped[DropSendError].Add(d.Errors)
+		}
+	}
+}
+
+// KernelStats describe the in-kernel path in a Snapshot.
+type KernelStats struct {
+	// Enabled is false when the service decides every packet in user
+	// space; Why then says why (Config.UserSpaceOnly, or the error that
+	// kept the programs from loading).
+	Enabled bool   `json:"Enabled"`
+	Why     string `json:"Why,omitempty"`
+	// Decided lists, per source ENI and direction ("eni-1/ingress"), why
+	// its packets are decided in user space; "" when the kernel decides
+	// the packets it can (plain IPv4, no offload aggregate; see kpath).
+	Decided map[string]string `json:"Decided,omitempty"`
+	// Punted counts the packets the kernel left to user space, by reason.
+	Punted map[string]uint64 `json:"Punted,omitempty"`
+}
