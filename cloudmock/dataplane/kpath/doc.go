@@ -36,10 +36,15 @@
 // Maps:
 //
 //	ports     (ifindex, direction) → the instance end's MAC, the VPC
-//	          resolver, and up to MaxRules rules in decision order
-//	          (sessions by number, each session's rules by number, one
-//	          group per session); hash without preallocation, so SetPort
-//	          replaces an entry atomically for concurrent readers
+//	          resolver, up to MaxRules rules in decision order (sessions
+//	          by number, each session's rules by number, one group per
+//	          session), and, when set, the source subnet's network ACL
+//	          (MaxACL entries) and the ENI's security groups (MaxAllow
+//	          entries and the index of its connection table); hash
+//	          without preallocation, so SetPort replaces an entry
+//	          atomically for concurrent readers
+//	conns     the ENIs' tables of allowed flows, ConnSlots each (array,
+//	          mmapable: ConnTable maps one for the model to share)
 //	sessions  slot → VNI, outer addresses, MACs, max inner bytes, the
 //	          receiver's port
 //	config    the copy mark and the reject profile
@@ -58,8 +63,13 @@
 // bpf_cast_to_kern_ctx kfunc and CO-RE, in tc programs and socket
 // filters alike) unless Config.ReceiversCompleteChecksums says every
 // receiver's port completes checksums in software and the copy is not
-// cut (the cut would change what the checksum covers), not DHCP, not to or from 169.254.0.0/16 or the
-// resolver, and an accept rule decides it: the first matching rule of a
+// cut (the cut would change what the checksum covers), not DHCP, not to
+// or from 169.254.0.0/16 or the resolver, passed by the source subnet's
+// network ACL (when its peer is outside the subnet: the first matching
+// entry decides) and by the ENI's security groups (an entry allows it and
+// its flow is recorded in the ENI's connection table, or its flow is
+// recorded already: cloudmock's stateful connTable, shared), and an
+// accept rule decides it: the first matching rule of a
 // group decides that group; an accept mirrors into its slot; a reject
 // punts when rejects stop, and otherwise skips the rest of its group.
 // Everything else (ARP, IPv6, VLAN, options, fragments, offloads, rejects,
@@ -69,14 +79,18 @@
 // the same outer source port.
 //
 // What the kernel does not know, the caller must keep out of its rules:
-// the source's network ACL and security groups (and their connection
-// tracking: a packet the kernel mirrors is never seen by user space),
 // load balancer targets, IPv6 copies, GENEVE, packet lengths below
-// MinMaxInner. The model does not count what the kernel mirrors: read
-// Counters and add them to the model's metrics.
+// MinMaxInner, targets that drop some copies. The connection tables must
+// be the model's (Model.ShareConnTable), or a flow recorded on one side
+// is unknown on the other. The model does not count what the kernel
+// mirrors: read Counters and add them to the model's metrics.
 //
-// RulesFromPlan and SessionFromPlan turn a cloudmock.KernelPlan into the
-// maps' contents; one slot per (session, direction) keeps the directions'
+// The checks are global BPF functions (the ACL, the security groups, the
+// rule walk), so the verifier checks each once rather than every path
+// through all three: a Path loads in about 100 ms.
+//
+// RulesFromPlan, SessionFromPlan, SecurityGroupsFromPlan and
+// NetworkACLFromPlan turn a cloudmock.KernelPlan into the maps' contents; one slot per (session, direction) keeps the directions'
 // counts apart for Model.CountKernel.
 //
 // The programs are compiled from bpf/ by bpf2go and committed
