@@ -28,17 +28,19 @@
 // In front of that, an in-kernel path (package kpath; off with
 // Config.UserSpaceOnly, PcapDir or RoutedSend) decides the common case
 // without leaving the kernel: Model.KernelPlan compiles, per source ENI
-// and direction, the filter rules and sessions whose verdict and copy
-// depend on nothing but the packet (no stateful source security group, no
-// filtering source ACL, ENI targets in the same VPC that take every copy);
-// eBPF programs on the ports (TCX) walk those rules for plain IPv4
-// packets and clone an accepted one to the receiver's port, where it is
-// cut and wrapped into the same VXLAN frame the model writes; the rings'
+// and direction, the source subnet's network ACL, the ENI's security
+// groups, and the filter rules and sessions whose copies go to ENI targets
+// in the same VPC that take every copy; the security groups' tables of
+// allowed flows move into the kernel's maps, shared with the model
+// (Model.ShareConnTable), before the first packet. eBPF programs on the
+// ports (TCX) apply those to plain IPv4 packets and clone an accepted one
+// to the receiver's port, where it is cut and wrapped into the same VXLAN
+// frame the model writes; the rings'
 // socket filters drop exactly those packets, so each packet is decided
 // once, by the kernel or by the pipeline below. Everything else (IPv6,
-// ARP, fragments, GSO aggregates, never-mirrored services, rejected and
-// unmatched packets, whose counters are the model's) reaches the ring as
-// before. The receivers' ports have transmit checksum offload switched off
+// ARP, fragments, GSO aggregates, never-mirrored services, rejected,
+// unmatched and dropped packets, whose counters are the model's) reaches
+// the ring as before. The receivers' ports have transmit checksum offload switched off
 // while the service runs, so a clone of a packet whose checksum the
 // instance left to the device is completed as it leaves the port, as the
 // user-space path completes it; a packet both partial and cut is left to
