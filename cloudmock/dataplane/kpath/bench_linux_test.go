@@ -48,3 +48,19 @@ func BenchmarkDecide(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLoad measures Load: the verifier's work on the programs, which
+// a mirror service pays once per fabric when it starts. Needs root
+// (skips otherwise).
+func BenchmarkLoad(b *testing.B) {
+	loadPath(b) // root, and the programs load at all
+	for b.Loop() {
+		p, err := Load()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := p.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
