@@ -12,8 +12,6 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/mirrorlab/mirrorlab/agent/pktgen"
-	"github.com/mirrorlab/mirrorlab/internal/nsrun"
-	"github.com/mirrorlab/mirrorlab/internal/privtest"
 )
 
 // geneveFor wraps inner frame i of a flow as a Gateway Load Balancer sends
@@ -70,14 +68,7 @@ func TestPcapFileInputGeneve(t *testing.T) {
 // filter keeps UDP to 6081 (VXLAN to 4789 and other UDP never reach the
 // decoder), and the GENEVE datagrams give the requests.
 func TestPrivilegedAFPacketGeneve(t *testing.T) {
-	privtest.Require(t)
-	ns := privtest.Netns(t)
-	inNS := func(fn func() error) error { return nsrun.Run(ns, fn) }
-	var l net.Listener
-	if err := inNS(func() (err error) { l, err = net.Listen("tcp", "127.0.0.1:0"); return err }); err != nil {
-		t.Fatal(err)
-	}
-	srv := newRecorder(t, l)
+	inNS, srv := nsRecorder(t)
 	a, stop := startAgent(t, Config{Input: "afpacket", Interface: "lo", Frames: "vxlan", Geneve: true,
 		Destination: srv.URL, InNamespace: inNS, SummaryInterval: -1, HealthAddr: "127.0.0.1:0"})
 	tr := buildTraffic()
@@ -97,24 +88,17 @@ func TestPrivilegedAFPacketGeneve(t *testing.T) {
 				return err
 			}
 		}
-		for i, f := range tr.frames {
-			if _, err := c.WriteTo(geneveFor(i, f), &net.UDPAddr{IP: lo, Port: 6081}); err != nil {
-				return err
-			}
-			if i%32 == 31 {
-				time.Sleep(time.Millisecond)
-			}
-		}
-		return nil
+		i := 0
+		return sendPaced(tr.frames, func(f []byte) error {
+			_, err := c.WriteTo(geneveFor(i, f), &net.UDPAddr{IP: lo, Port: 6081})
+			i++
+			return err
+		})
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	gotReqs := srv.wait(t, len(tr.want))
-	if err := stop(); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	compare(t, gotReqs, tr.want)
+	waitThenStop(t, srv, stop, tr)
 	if s := a.Stats(); s.Packets != uint64(len(tr.frames)) || s.Geneve.Decapsulated != uint64(len(tr.frames)) || s.Geneve.Errors != 0 {
 		t.Errorf("packets %d (want %d), geneve %+v", s.Packets, len(tr.frames), s.Geneve)
 	}

@@ -86,18 +86,50 @@ func TestPcapFileErrors(t *testing.T) {
 	}
 }
 
-// TestPrivilegedAFPacketInNamespace runs the agent in-process inside a namespace of
-// its own (InNamespace hook): AF_PACKET capture on that namespace's lo,
-// replay to a server listening in the same namespace.
-func TestPrivilegedAFPacketInNamespace(t *testing.T) {
-	privtest.Require(t)
+// nsRecorder makes a throw-away namespace for an agent test: it returns a
+// function that runs in the namespace, and a recorder of the replayed
+// requests listening on its loopback.
+func nsRecorder(t *testing.T) (inNS func(func() error) error, srv *recorder) {
+	t.Helper()
 	ns := privtest.Netns(t)
-	inNS := func(fn func() error) error { return nsrun.Run(ns, fn) }
+	inNS = func(fn func() error) error { return nsrun.Run(ns, fn) }
 	var l net.Listener
 	if err := inNS(func() (err error) { l, err = net.Listen("tcp", "127.0.0.1:0"); return err }); err != nil {
 		t.Fatal(err)
 	}
-	srv := newRecorder(t, l)
+	return inNS, newRecorder(t, l)
+}
+
+// sendPaced sends each frame with send, pausing a millisecond after every
+// 32 so that a capture ring keeps up.
+func sendPaced(frames [][]byte, send func([]byte) error) error {
+	for i, f := range frames {
+		if err := send(f); err != nil {
+			return err
+		}
+		if i%32 == 31 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	return nil
+}
+
+// waitThenStop waits for the traffic's requests at srv, stops the agent
+// and compares what arrived with what was sent.
+func waitThenStop(t *testing.T, srv *recorder, stop func() error, tr traffic) {
+	t.Helper()
+	got := srv.wait(t, len(tr.want))
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	compare(t, got, tr.want)
+}
+
+// TestPrivilegedAFPacketInNamespace runs the agent in-process inside a namespace of
+// its own (InNamespace hook): AF_PACKET capture on that namespace's lo,
+// replay to a server listening in the same namespace.
+func TestPrivilegedAFPacketInNamespace(t *testing.T) {
+	inNS, srv := nsRecorder(t)
 	a, stop := startAgent(t, Config{Input: "afpacket", Interface: "lo", Frames: "vxlan", VXLANPort: 4789,
 		Destination: srv.URL, InNamespace: inNS, SummaryInterval: -1, HealthAddr: "127.0.0.1:0"})
 	tr := buildTraffic()
@@ -117,15 +149,7 @@ func TestPrivilegedAFPacketInNamespace(t *testing.T) {
 				return err
 			}
 		}
-		for i, f := range tr.frames {
-			if _, err := c.WriteTo(pktgen.VXLAN(1, f), dst); err != nil {
-				return err
-			}
-			if i%32 == 31 {
-				time.Sleep(time.Millisecond)
-			}
-		}
-		return nil
+		return sendPaced(tr.frames, func(f []byte) error { _, err := c.WriteTo(pktgen.VXLAN(1, f), dst); return err })
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -151,9 +175,7 @@ func TestPrivilegedAFPacketInNamespace(t *testing.T) {
 // kernel vxlan0 (VNI 1, port 4789) decapsulates, the agent captures the
 // inner frames on vxlan0 with AF_PACKET (-frames auto picks inner).
 func TestPrivilegedKernelVXLANDevice(t *testing.T) {
-	privtest.Require(t)
-	ns := privtest.Netns(t)
-	inNS := func(fn func() error) error { return nsrun.Run(ns, fn) }
+	inNS, srv := nsRecorder(t)
 	err := inNS(func() error {
 		// No IPv6 on the new device: its router solicitation or MLD
 		// report, looped back through the device, was one frame more than
@@ -171,11 +193,6 @@ func TestPrivilegedKernelVXLANDevice(t *testing.T) {
 	if err != nil {
 		t.Fatalf("create vxlan0: %v", err)
 	}
-	var l net.Listener
-	if err := inNS(func() (err error) { l, err = net.Listen("tcp", "127.0.0.1:0"); return err }); err != nil {
-		t.Fatal(err)
-	}
-	srv := newRecorder(t, l)
 	a, stop := startAgent(t, Config{Input: "afpacket", Interface: "vxlan0", Destination: srv.URL,
 		InNamespace: inNS, SummaryInterval: -1})
 	tr := buildTraffic()
@@ -185,24 +202,12 @@ func TestPrivilegedKernelVXLANDevice(t *testing.T) {
 			return err
 		}
 		defer c.Close()
-		for i, f := range tr.frames {
-			if _, err := c.Write(pktgen.VXLAN(1, f)); err != nil {
-				return err
-			}
-			if i%32 == 31 {
-				time.Sleep(time.Millisecond)
-			}
-		}
-		return nil
+		return sendPaced(tr.frames, func(f []byte) error { _, err := c.Write(pktgen.VXLAN(1, f)); return err })
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	gotReqs := srv.wait(t, len(tr.want))
-	if err := stop(); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	compare(t, gotReqs, tr.want)
+	waitThenStop(t, srv, stop, tr)
 	// Every inner frame once; no VXLAN header to count (the kernel kept it).
 	if s := a.Stats(); s.Packets != uint64(len(tr.frames)) || len(s.VXLAN.PerVNI) != 0 {
 		t.Errorf("packets %d (want %d), per VNI %v", s.Packets, len(tr.frames), s.VXLAN.PerVNI)
