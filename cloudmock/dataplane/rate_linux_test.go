@@ -278,14 +278,15 @@ func b2f(v bool) float64 {
 	return 0
 }
 
-// BenchmarkPrivilegedMirrorRate reports, per frame size, the zero-loss
-// rates of the three paths (pps), dataplane/tc-mirred, and the data
-// plane's allocations per mirrored packet at its zero-loss rate. Run it
-// once: go test -run '^$' -bench PrivilegedMirrorRate -benchtime 1x -count 5.
-func BenchmarkPrivilegedMirrorRate(b *testing.B) {
+// rateBench is the rate and CPU benchmarks' set-up: the shared lab, with
+// UDP sockets on web:9000 and tgt1:4789 that are never read (no ICMP, no
+// reader limit), and a model whose session mirrors web's inbound UDP to
+// 9000 to tgt1.
+func rateBench(b *testing.B) (*sim.Lab, *cloudmock.Model) {
+	b.Helper()
 	lab := testLab(b)
-	listenUDP(b, lab, "web", 9000)  // never read: no ICMP, no reader limit
-	listenUDP(b, lab, "tgt1", 4789) // never read either
+	listenUDP(b, lab, "web", 9000)
+	listenUDP(b, lab, "tgt1", 4789)
 	spec := baseSpec()
 	addSession(&spec, "tms", "web", "tgt1", 1, rateVNI, cloudmock.TrafficMirrorFilter{
 		IngressFilterRules: rules{rule(100, "accept", 17, 9000, 9000)},
@@ -294,6 +295,15 @@ func BenchmarkPrivilegedMirrorRate(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return lab, m
+}
+
+// BenchmarkPrivilegedMirrorRate reports, per frame size, the zero-loss
+// rates of the three paths (pps), dataplane/tc-mirred, and the data
+// plane's allocations per mirrored packet at its zero-loss rate. Run it
+// once: go test -run '^$' -bench PrivilegedMirrorRate -benchtime 1x -count 5.
+func BenchmarkPrivilegedMirrorRate(b *testing.B) {
+	lab, m := rateBench(b)
 	for _, size := range []int{64, 1400} {
 		b.Run(fmt.Sprintf("%dB", size), func(b *testing.B) {
 			g := newGenerator(b, lab, size)
