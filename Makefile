@@ -23,9 +23,9 @@ build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/...
 
 ## generate: rebuild the committed eBPF objects and their Go bindings
-## (cloudmock/dataplane/kpath) from C; needs clang and libbpf-dev.
+## (dataplane/kpath) from C; needs clang and libbpf-dev.
 generate:
-	$(GO) generate ./cloudmock/dataplane/kpath/
+	$(GO) generate ./dataplane/kpath/
 
 ## deps: install the Debian packages that tests use, when missing (needs root
 ## and apt-get; elsewhere it only reports what is missing).

@@ -2,7 +2,7 @@
 // Mirroring (AWS and Alibaba Cloud semantics): resources, validation, the
 // decision for a packet seen at a source ENI, VXLAN encapsulation, delivery
 // checks at the target, and the provider's counters. It makes no syscalls;
-// the Linux data plane lives in the dataplane sub-package.
+// the Linux data plane is package dataplane, the API server apiserver/ec2api.
 //
 // A Spec is plain data with the EC2 API's field names; Spec.Validate reports
 // every problem at once (errors.Join of *ValidationError naming resource,

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/cloudmock/dataplane"
-	"github.com/mirrorlab/mirrorlab/cloudmock/ec2api"
+	"github.com/mirrorlab/mirrorlab/dataplane"
+	"github.com/mirrorlab/mirrorlab/apiserver/ec2api"
 	"github.com/mirrorlab/mirrorlab/sim"
 )
 

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/cloudmock/dataplane"
+	"github.com/mirrorlab/mirrorlab/dataplane"
 	"github.com/mirrorlab/mirrorlab/sim"
 )
 
@@ -59,7 +59,7 @@ type mirror struct {
 	userSpace bool
 }
 
-// StartMirror starts the mirror service (package cloudmock/dataplane) with
+// StartMirror starts the mirror service (package dataplane) with
 // MirrorSpec: production's traffic copied to the adapter.
 func (e *Env) StartMirror(ctx context.Context) error {
 	if e.mirror.svc != nil {

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/mirrorlab/mirrorlab/cloudmock/ec2api"
+	"github.com/mirrorlab/mirrorlab/apiserver/ec2api"
 	"github.com/mirrorlab/mirrorlab/scenarios/runner"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )

@@ -6,7 +6,7 @@ import (
 	"context"
 	"errors"
 
-	"github.com/mirrorlab/mirrorlab/cloudmock/ec2api"
+	"github.com/mirrorlab/mirrorlab/apiserver/ec2api"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 

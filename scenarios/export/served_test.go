@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
-	"github.com/mirrorlab/mirrorlab/cloudmock/ec2api"
+	"github.com/mirrorlab/mirrorlab/apiserver/ec2api"
 	"github.com/mirrorlab/mirrorlab/internal/sdkhttp"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )

@@ -108,7 +108,7 @@ type Result struct {
 }
 
 // DataPlaneStats are the mirror service's counters over all source
-// interfaces (see cloudmock/dataplane.PipeStats).
+// interfaces (see dataplane.PipeStats).
 type DataPlaneStats struct {
 	Captured  uint64            `json:"captured"`
 	Mirrored  uint64            `json:"mirrored"`

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/cloudmock/dataplane"
+	"github.com/mirrorlab/mirrorlab/dataplane"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 	"github.com/mirrorlab/mirrorlab/scenarios/workload"
 	"github.com/mirrorlab/mirrorlab/sim"

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mirrorlab/mirrorlab/apiserver/ec2api"
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/cloudmock/ec2api"
 	"github.com/mirrorlab/mirrorlab/scenarios"
 )
 

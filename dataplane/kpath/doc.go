@@ -1,6 +1,6 @@
 // Package kpath is the in-kernel mirror path: eBPF programs that decide
 // the common case of mirroring in the kernel and encapsulate the copy
-// there, beside the user-space data plane (cloudmock/dataplane), which
+// there, beside the user-space data plane (dataplane), which
 // keeps everything the kernel leaves to it.
 //
 // One Path (programs and maps) is loaded per fabric namespace, since the

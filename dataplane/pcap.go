@@ -66,7 +66,7 @@ func newPcapWriter(dir, id string, logger *slog.Logger) (*pcapWriter, error) {
 	intf.Description = "VXLAN datagrams the mock mirror service sent to " + id
 	intf.LinkType = layers.LinkTypeEthernet
 	opts := pcapgo.DefaultNgWriterOptions
-	opts.SectionInfo.Application = "mirrorlab cloudmock/dataplane"
+	opts.SectionInfo.Application = "mirrorlab dataplane"
 	// Say it in the file itself (tshark -r F, capinfos): this is not a
 	// capture at the target's interface, so no one takes it for wire truth.
 	opts.SectionInfo.Comment = PcapSentLabel + id

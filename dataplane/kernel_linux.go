@@ -7,7 +7,7 @@ import (
 	"sync"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/cloudmock/dataplane/kpath"
+	"github.com/mirrorlab/mirrorlab/dataplane/kpath"
 	"github.com/mirrorlab/mirrorlab/sim"
 )
 

@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/cloudmock/dataplane/kpath"
+	"github.com/mirrorlab/mirrorlab/dataplane/kpath"
 )
 
 // shareConnTables moves the tables of allowed flows of the captured ENIs
