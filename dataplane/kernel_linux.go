@@ -6,6 +6,9 @@ import (
 	"net"
 	"sync"
 
+	"github.com/cilium/ebpf"
+	"golang.org/x/sys/unix"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/dataplane/kpath"
 	"github.com/mirrorlab/mirrorlab/sim"
@@ -67,10 +70,30 @@ type kernelPortKey struct {
 	dir     cloudmock.Direction
 }
 
+// ErrKernelUnsupported: the running kernel lacks what the in-kernel path
+// needs (see kernelUnsupported). The service then decides every packet in
+// user space, and its snapshot's KernelStats.Why carries the error; any
+// other failure of the in-kernel path fails Start.
+var ErrKernelUnsupported = errors.New("the kernel lacks what the in-kernel mirror path needs")
+
+// kernelUnsupported reports whether err says the kernel lacks support,
+// rather than a fault of ours or of the environment. cilium/ebpf returns
+// an error wrapping ebpf.ErrNotSupported "whenever the kernel doesn't
+// support a feature" (a program or map type, a map flag, a helper, a
+// kfunc, BTF, TCX links: its feature probes, which it runs when a load or
+// an attach fails, count only nil and ErrNotSupported as conclusive).
+// ENOSYS is a kernel built without the bpf system call. EPERM is not
+// among them: as root it means a policy (seccomp, lockdown, an LSM) or a
+// memlock limit forbids BPF, which Config.UserSpaceOnly works around;
+// nor is a verifier rejection (*ebpf.VerifierError), which is our bug.
+func kernelUnsupported(err error) bool {
+	return errors.Is(err, ebpf.ErrNotSupported) || errors.Is(err, unix.ENOSYS)
+}
+
 // startKernelPath starts the in-kernel path unless the configuration or
 // the kernel rules it out; the service then decides every packet in user
-// space and says why in its snapshot.
-func (s *Service) startKernelPath(refs []cloudmock.ENIRef) {
+// space and says why in its snapshot. Any other failure is returned.
+func (s *Service) startKernelPath(refs []cloudmock.ENIRef) error {
 	switch {
 	case s.cfg.UserSpaceOnly:
 		s.kernWhy = "turned off: every packet is decided in user space (Config.UserSpaceOnly)"
@@ -80,35 +103,46 @@ func (s *Service) startKernelPath(refs []cloudmock.ENIRef) {
 		s.kernWhy = "every copy is routed (Config.RoutedSend)"
 	}
 	if s.kernWhy != "" {
-		return
+		return nil
 	}
 	k, err := s.startKernel(refs)
-	if err != nil {
+	switch {
+	case err == nil:
+		s.kern = k
+		return nil
+	case kernelUnsupported(err):
+		err = fmt.Errorf("%w: %w", ErrKernelUnsupported, err)
 		s.kernWhy = err.Error()
 		s.cfg.Logger.Warn("in-kernel path unavailable: every packet is decided in user space", "error", err)
-		return
+		return nil
 	}
-	s.kern = k
+	return fmt.Errorf("in-kernel path (Config.UserSpaceOnly turns it off): %w", err)
 }
 
 // startKernel loads the programs into every fabric holding one of the
-// captured ENIs refs (before the rings open: they take the socket filters).
+// captured ENIs refs and attaches them to those ENIs' ports (before the
+// rings open: they take the socket filters; with no port programmed yet
+// the programs let every packet pass to the rings).
 func (s *Service) startKernel(refs []cloudmock.ENIRef) (*kernelPath, error) {
 	k := &kernelPath{svc: s, slots: map[uint32]*kernelSlot{}, ports: map[kernelPortKey]bool{},
 		decided: map[string][2]string{}, txOff: map[kernelPortKey]bool{}}
 	fabrics := s.cfg.Lab.Fabrics()
 	k.fabrics = make([]*kernelFabric, len(fabrics))
-	used := map[int]bool{}
+	ports := map[int][]int{} // by fabric index
 	for _, ref := range refs {
-		if e, err := s.simENI(s.cfg.Model, ref); err == nil {
-			used[s.fabricIndex(e)] = true
+		if e, err := s.simENI(s.cfg.Model, ref); err == nil && s.fabricIndex(e) >= 0 {
+			ports[s.fabricIndex(e)] = append(ports[s.fabricIndex(e)], e.PeerIndex)
 		}
 	}
+	load := s.cfg.loadKernel
+	if load == nil {
+		load = kpath.Load
+	}
 	for i, f := range fabrics {
-		if !used[i] {
+		if ports[i] == nil {
 			continue // the kernel clones within a fabric: no source, no use
 		}
-		p, err := kpath.Load()
+		p, err := load()
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("fabric %s: %w", f.NsName, err), k.close())
 		}
@@ -116,6 +150,11 @@ func (s *Service) startKernel(refs []cloudmock.ENIRef) (*kernelPath, error) {
 		// Every receiver's port completes checksums (receiverChecksums).
 		err = p.SetConfig(kpath.Config{CopyMark: s.cfg.Mark, RejectStops: s.cfg.Model.RejectBehavior() == cloudmock.RejectStops,
 			ReceiversCompleteChecksums: true})
+		for _, ifindex := range ports[i] {
+			if err == nil {
+				err = k.attach(i, ifindex)
+			}
+		}
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("fabric %s: %w", f.NsName, err), k.close())
 		}
