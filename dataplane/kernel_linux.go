@@ -111,9 +111,9 @@ func (s *Service) startKernelPath(refs []cloudmock.ENIRef) error {
 		s.kern = k
 		return nil
 	case kernelUnsupported(err):
-		err = fmt.Errorf("%w: %w", ErrKernelUnsupported, err)
-		s.kernWhy = err.Error()
-		s.cfg.Logger.Warn("in-kernel path unavailable: every packet is decided in user space", "error", err)
+		s.kernErr = fmt.Errorf("%w: %w", ErrKernelUnsupported, err)
+		s.kernWhy = s.kernErr.Error()
+		s.cfg.Logger.Warn("in-kernel path unavailable: every packet is decided in user space", "error", s.kernErr)
 		return nil
 	}
 	return fmt.Errorf("in-kernel path (Config.UserSpaceOnly turns it off): %w", err)

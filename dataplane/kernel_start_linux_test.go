@@ -70,6 +70,9 @@ func TestPrivilegedKernelStartErrors(t *testing.T) {
 		return nil, fmt.Errorf("load kernel mirror path: %w", fmt.Errorf("tcx: %w", ebpf.ErrNotSupported))
 	}
 	svc, _ := startService(t, lab, spec, func(c *Config) { c.loadKernel = unsupported })
+	if !errors.Is(svc.kernErr, ErrKernelUnsupported) || !errors.Is(svc.kernErr, ebpf.ErrNotSupported) {
+		t.Errorf("kernel error %v: want ErrKernelUnsupported wrapping the loader's", svc.kernErr)
+	}
 	k := svc.Snapshot().Kernel
 	if k.Enabled || !strings.Contains(k.Why, ErrKernelUnsupported.Error()) || !strings.Contains(k.Why, "tcx") {
 		t.Errorf("kernel stats %+v: want the in-kernel path off, saying the kernel lacks support", k)

@@ -28,6 +28,7 @@ type Service struct {
 	// kern is the in-kernel path (nil: off; kernWhy says why).
 	kern    *kernelPath
 	kernWhy string
+	kernErr error // why the kernel could not take it (ErrKernelUnsupported)
 
 	done      chan struct{} // closed by Close: senders drain and return
 	captureWG sync.WaitGroup
