@@ -35,7 +35,7 @@ struct {
 
 /* The ENIs' tables of allowed flows, KPATH_CONN_SLOTS each: slot
  * hash % KPATH_CONN_SLOTS holds the flow hash with its lowest bit set
- * (cloudmock's connTable). User space maps it (ShareConnTable). */
+ * (cloudmock's flow table). User space maps it (SetFlowTable). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
