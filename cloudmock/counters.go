@@ -100,6 +100,33 @@ func (m *Model) CountDelivery(d *Decision, dl *Delivery) {
 	d.session.counters.delivery[dl.Reason].Add(1)
 }
 
+// CountCopies records copies of session sessionID from source ENI eniID
+// in direction dir that a data plane mirrored and delivered without
+// asking Decide for each (the in-kernel path counts them by the batch):
+// packets copies of bytes bytes before truncation, truncated of them cut.
+// They count as CountMirrored and CountDelivery would have. An unknown
+// ENI or session, or an ENI that is not the session's source, is ignored
+// (it left the model, and its counts left with it).
+func (m *Model) CountCopies(eniID, sessionID string, dir Direction, packets, bytes, truncated uint64) {
+	r, ok := m.eniByID[eniID]
+	if !ok {
+		return
+	}
+	e := m.enis[r]
+	for _, s := range e.sessions {
+		if s.id != sessionID {
+			continue
+		}
+		e.counters.mirrorBytes[dir&1].Add(bytes)
+		e.counters.mirrorPackets[dir&1].Add(packets)
+		s.counters.packets.Add(packets)
+		s.counters.bytes.Add(bytes)
+		s.counters.truncated.Add(truncated)
+		s.counters.delivery[Delivered].Add(packets)
+		return
+	}
+}
+
 // Snapshot copies the counters (each one atomically; the set is not one
 // instant).
 func (m *Model) Snapshot() Snapshot {

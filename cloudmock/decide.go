@@ -161,7 +161,7 @@ func (m *Model) DecideInto(d *Decision, ref ENIRef, dir Direction, frame []byte)
 		d.Reason = r
 		return
 	}
-	hash := flowHash(&d.Flow)
+	hash := FlowHash(&d.Flow)
 	if r, rule, group, dropped := m.sourceDrops(e, dir, &d.Flow, hash); dropped {
 		d.Reason, d.RuleNumber, d.GroupId = r, rule, group
 		return
@@ -347,51 +347,70 @@ func (m *Model) sourceDrops(e *eni, dir Direction, f *Flow, hash uint64) (Reason
 	return ReasonSourceSG, 0, e.sgs[0].id, true
 }
 
-// ConnSlots is the size of an ENI's table of allowed flows.
-const ConnSlots = 4096
+// flowSlots is the size of the flow table an ENI starts with.
+const flowSlots = 4096
 
 // connTable remembers the flows that a security group let through, so that
 // their return traffic passes. A fixed table of atomic slots: an old flow
 // can be overwritten by a new one that hashes to the same slot, after which
-// its unsolicited return traffic is dropped again. A slot holds the flow's
-// hash with its lowest bit set (0: empty), at index hash%ConnSlots; an
-// in-kernel path that shares the table (ShareConnTable) writes it alike.
+// its unsolicited return traffic is dropped again. The layout is
+// SetFlowTable's.
 type connTable struct {
 	slots []atomic.Uint64
+	mask  uint64 // len(slots) - 1, a power of two less one
 }
 
-func newConnTable() *connTable { return &connTable{slots: make([]atomic.Uint64, ConnSlots)} }
+func newConnTable() *connTable {
+	return &connTable{slots: make([]atomic.Uint64, flowSlots), mask: flowSlots - 1}
+}
 
 func (c *connTable) add(h uint64) {
 	h |= 1
-	if s := &c.slots[h%ConnSlots]; s.Load() != h {
+	if s := &c.slots[h&c.mask]; s.Load() != h {
 		s.Store(h)
 	}
 }
 
 func (c *connTable) has(h uint64) bool {
 	h |= 1
-	return c.slots[h%ConnSlots].Load() == h
+	return c.slots[h&c.mask].Load() == h
 }
 
-// ShareConnTable moves ENI id's table of allowed flows (security groups
-// are stateful) into mem, ConnSlots entries that an in-kernel path reads
-// and writes too, keeping the flows it holds; models that carry this one's
-// state over (WithStateFrom) share it. It must not run while the model
+// SetFlowTable places the flow table of ENI id (its security groups are
+// stateful: the flows they let through, whose return traffic passes) in
+// slots, keeping the flows it holds. A data plane that decides some
+// packets elsewhere (in the kernel) shares the table by giving the model
+// memory the other side reads and writes too; nil gives the table memory
+// of its own again. The layout is part of the contract: len(slots) is a
+// power of two; a flow f that a group allowed is recorded as
+// h = FlowHash(&f)|1 at index h mod len(slots); 0 is an empty slot; each
+// slot is read and written atomically. Models that carry this one's state
+// over (WithStateFrom) share the table. It must not run while the model
 // decides packets.
-func (m *Model) ShareConnTable(id string, mem []atomic.Uint64) error {
+func (m *Model) SetFlowTable(id string, slots []atomic.Uint64) error {
 	r, ok := m.eniByID[id]
 	if !ok {
-		return fmt.Errorf("share connection table: no network interface %s", id)
+		return fmt.Errorf("set flow table: no network interface %s", id)
 	}
-	if len(mem) != ConnSlots {
-		return fmt.Errorf("share connection table of %s: %d slots, want %d", id, len(mem), ConnSlots)
+	if slots == nil {
+		slots = make([]atomic.Uint64, flowSlots)
 	}
-	c := m.enis[r].conns
+	if n := len(slots); n == 0 || n&(n-1) != 0 {
+		return fmt.Errorf("set flow table of %s: %d slots, want a power of two", id, n)
+	}
+	c, mask := m.enis[r].conns, uint64(len(slots)-1)
+	if len(slots) == len(c.slots) && &slots[0] == &c.slots[0] {
+		return nil // in place already
+	}
+	for i := range slots {
+		slots[i].Store(0)
+	}
 	for i := range c.slots {
-		mem[i].Store(c.slots[i].Load())
+		if h := c.slots[i].Load(); h != 0 {
+			slots[h&mask].Store(h)
+		}
 	}
-	c.slots = mem
+	c.slots, c.mask = slots, mask
 	return nil
 }
 

@@ -4,6 +4,14 @@
 // checks at the target, and the provider's counters. It makes no syscalls;
 // the Linux data plane is package dataplane, the API server apiserver/ec2api.
 //
+// Boundary: cloudmock imports only the standard library; it must never
+// import dataplane (or its kpath), sim, the agent, the API server or any
+// lab package, and knows nothing of kernels. A data plane that decides some
+// packets elsewhere (the in-kernel path) reads what decides a source's
+// packets through SourceRules, shares an ENI's stateful flow table through
+// SetFlowTable, and reports what it mirrored through CountCopies; Decide
+// stays the reference that its differential tests compare against.
+//
 // A Spec is plain data with the EC2 API's field names; Spec.Validate reports
 // every problem at once (errors.Join of *ValidationError naming resource,
 // field and provider error code); New resolves it into a Model whose packet
@@ -47,7 +55,7 @@
 //     Balancer endpoint uses 8500; a Network Load Balancer applies no MTU
 //     rule beyond PacketLength <= 8500. Alibaba: the source ENI's MTU, 50).
 //   - Security groups are stateful through a fixed table of the flows each
-//     ENI's groups allowed (see connTable); an ENI without groups is not
+//     ENI's groups allowed (see SetFlowTable); an ENI without groups is not
 //     filtered; a subnet without an associated network ACL allows all, and
 //     an ACL applies only to traffic that crosses the subnet's boundary.
 //   - Delivery checks the receiving ENI (for a load balancer, the healthy

@@ -34,7 +34,7 @@ const (
 // 7 bits of a symmetric hash of the inner 5-tuple (3-tuple for protocols
 // without ports), so both directions of a flow share one port, as in the
 // AWS capture (ports 65408-65525, one per flow).
-func OuterSrcPort(f *Flow) uint16 { return outerPort(flowHash(f)) }
+func OuterSrcPort(f *Flow) uint16 { return outerPort(FlowHash(f)) }
 
 func outerPort(hash uint64) uint16 { return outerPortBase | uint16(hash&outerPortMask) }
 

@@ -167,9 +167,11 @@ func parseL4(f *Flow, b []byte) {
 	}
 }
 
-// flowHash is a symmetric hash of the flow: the 5-tuple for TCP and UDP,
-// the 3-tuple for other protocols, the same in both directions.
-func flowHash(f *Flow) uint64 {
+// FlowHash is a symmetric hash of the flow: the 5-tuple for TCP and UDP,
+// the 3-tuple for other protocols, the same in both directions. It picks
+// the copies' outer source port (OuterSrcPort) and the flow's slot in its
+// ENI's flow table (SetFlowTable).
+func FlowHash(f *Flow) uint64 {
 	pa, pb := f.SrcPort, f.DstPort
 	if !f.HasPorts {
 		pa, pb = 0, 0

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/dataplane/kpath"
 	"github.com/mirrorlab/mirrorlab/sim"
 )
 
@@ -68,6 +69,10 @@ type Config struct {
 	// Logger receives start/stop and error messages (never per packet);
 	// nil discards them.
 	Logger *slog.Logger
+
+	// loadKernel loads one fabric's in-kernel path (nil: kpath.Load);
+	// tests inject its failures.
+	loadKernel func() (*kpath.Path, error)
 }
 
 func (c Config) withDefaults() Config {

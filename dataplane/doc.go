@@ -27,28 +27,27 @@
 //
 // In front of that, an in-kernel path (package kpath; off with
 // Config.UserSpaceOnly, PcapDir or RoutedSend) decides the common case
-// without leaving the kernel: Model.KernelPlan compiles, per source ENI
-// and direction, the source subnet's network ACL, the ENI's security
-// groups, and the filter rules and sessions whose copies go to ENI targets
-// in the same VPC that take every copy; the security groups' tables of
-// allowed flows move into the kernel's maps, shared with the model
-// (Model.ShareConnTable), before the first packet. eBPF programs on the
-// ports (TCX) apply those to plain IPv4 packets and clone an accepted one
-// to the receiver's port, where it is cut and wrapped into the same VXLAN
-// frame the model writes; the rings'
-// socket filters drop exactly those packets, so each packet is decided
-// once, by the kernel or by the pipeline below. Everything else (IPv6,
-// ARP, fragments, GSO aggregates, never-mirrored services, rejected,
-// unmatched and dropped packets, whose counters are the model's) reaches
-// the ring as before. The receivers' ports have transmit checksum offload switched off
-// while the service runs, so a clone of a packet whose checksum the
-// instance left to the device is completed as it leaves the port, as the
-// user-space path completes it; a packet both partial and cut is left to
-// user space. The kernel's counters are added to the model's and the
-// pipelines' whenever a snapshot is taken (PipeStats.Kernel).
+// without leaving the kernel: kpath.PlanModel reads the model's
+// SourceRules and compiles, per source ENI and direction, the source
+// subnet's network ACL, the ENI's security groups and the filter rules
+// of sessions whose copies go to ENI targets in the same VPC that take
+// every copy; each ENI's flow table moves into the kernel's maps
+// (Model.SetFlowTable) before the first packet, and what the kernel
+// mirrors is counted into the model (Model.CountCopies) at every
+// snapshot. The rings' socket filters drop what the kernel mirrored, so
+// each packet is decided once; everything else reaches the ring as
+// before. The receivers' ports have transmit checksum offload switched
+// off while the service runs, so a clone whose checksum the instance left
+// to the device is completed as it leaves the port.
 // TestPrivilegedKernelPathMatchesUserSpace sends the same traffic both
-// ways and finds the same bytes on the receivers' wires and the same
-// counters.
+// ways and finds the same bytes and counters. The service falls back to
+// user space only when the kernel lacks support (ErrKernelUnsupported);
+// any other failure of the in-kernel path (a verifier rejection, EPERM)
+// fails Start.
+//
+// Boundary: dataplane joins the model (cloudmock) and the emulated
+// network (sim); it must never import the API server, the lab's
+// orchestration (scenarios, bench, cmd) or the agent.
 //
 // The model decides delivery (NACL, security group, load balancer choice)
 // before anything is sent, so routing the copies would add cost, not

@@ -4,7 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sync"
+
+	"github.com/cilium/ebpf"
+	"golang.org/x/sys/unix"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/dataplane/kpath"
@@ -13,8 +17,9 @@ import (
 
 // kernelPath is the service's in-kernel mirror path (package kpath): per
 // fabric namespace one set of programs and maps, attached to the bridge
-// ports of the captured ENIs and of the receivers. The model's KernelPlan
-// says which ENI and direction the kernel decides; their packets that it
+// ports of the captured ENIs and of the receivers. kpath.PlanModel, which
+// reads the model's SourceRules, says which ENI and direction the kernel
+// decides; their packets that it
 // mirrors never reach the capture rings (the rings' socket filters drop
 // them), every other packet does, and the user-space pipeline decides it
 // as before. See doc.go.
@@ -45,15 +50,16 @@ type kernelFabric struct {
 	f        *sim.Fabric
 	path     *kpath.Path
 	attached map[int]bool // port ifindexes with the programs attached
-	// conns are the ENIs whose table of allowed flows lives in the path's
-	// map (Model.ShareConnTable), by NetworkInterfaceId: the index of
-	// their table.
+	// conns are the ENIs whose flow table lives in the path's map
+	// (Model.SetFlowTable), by NetworkInterfaceId: the index of their
+	// table.
 	conns map[string]int
 }
 
 // kernelSlot is one session in one direction, with its running counters.
 type kernelSlot struct {
 	fabric    int
+	eniID     string
 	sessionID string
 	dir       cloudmock.Direction
 	pipe      *pipeline
@@ -67,10 +73,30 @@ type kernelPortKey struct {
 	dir     cloudmock.Direction
 }
 
+// ErrKernelUnsupported: the running kernel lacks what the in-kernel path
+// needs (see kernelUnsupported). The service then decides every packet in
+// user space, and its snapshot's KernelStats.Why carries the error; any
+// other failure of the in-kernel path fails Start.
+var ErrKernelUnsupported = errors.New("the kernel lacks what the in-kernel mirror path needs")
+
+// kernelUnsupported reports whether err says the kernel lacks support,
+// rather than a fault of ours or of the environment. cilium/ebpf returns
+// an error wrapping ebpf.ErrNotSupported "whenever the kernel doesn't
+// support a feature" (a program or map type, a map flag, a helper, a
+// kfunc, BTF, TCX links: its feature probes, which it runs when a load or
+// an attach fails, count only nil and ErrNotSupported as conclusive).
+// ENOSYS is a kernel built without the bpf system call. EPERM is not
+// among them: as root it means a policy (seccomp, lockdown, an LSM) or a
+// memlock limit forbids BPF, which Config.UserSpaceOnly works around;
+// nor is a verifier rejection (*ebpf.VerifierError), which is our bug.
+func kernelUnsupported(err error) bool {
+	return errors.Is(err, ebpf.ErrNotSupported) || errors.Is(err, unix.ENOSYS)
+}
+
 // startKernelPath starts the in-kernel path unless the configuration or
 // the kernel rules it out; the service then decides every packet in user
-// space and says why in its snapshot.
-func (s *Service) startKernelPath(refs []cloudmock.ENIRef) {
+// space and says why in its snapshot. Any other failure is returned.
+func (s *Service) startKernelPath(refs []cloudmock.ENIRef) error {
 	switch {
 	case s.cfg.UserSpaceOnly:
 		s.kernWhy = "turned off: every packet is decided in user space (Config.UserSpaceOnly)"
@@ -80,35 +106,46 @@ func (s *Service) startKernelPath(refs []cloudmock.ENIRef) {
 		s.kernWhy = "every copy is routed (Config.RoutedSend)"
 	}
 	if s.kernWhy != "" {
-		return
+		return nil
 	}
 	k, err := s.startKernel(refs)
-	if err != nil {
-		s.kernWhy = err.Error()
-		s.cfg.Logger.Warn("in-kernel path unavailable: every packet is decided in user space", "error", err)
-		return
+	switch {
+	case err == nil:
+		s.kern = k
+		return nil
+	case kernelUnsupported(err):
+		s.kernErr = fmt.Errorf("%w: %w", ErrKernelUnsupported, err)
+		s.kernWhy = s.kernErr.Error()
+		s.cfg.Logger.Warn("in-kernel path unavailable: every packet is decided in user space", "error", s.kernErr)
+		return nil
 	}
-	s.kern = k
+	return fmt.Errorf("in-kernel path (Config.UserSpaceOnly turns it off): %w", err)
 }
 
 // startKernel loads the programs into every fabric holding one of the
-// captured ENIs refs (before the rings open: they take the socket filters).
+// captured ENIs refs and attaches them to those ENIs' ports (before the
+// rings open: they take the socket filters; with no port programmed yet
+// the programs let every packet pass to the rings).
 func (s *Service) startKernel(refs []cloudmock.ENIRef) (*kernelPath, error) {
 	k := &kernelPath{svc: s, slots: map[uint32]*kernelSlot{}, ports: map[kernelPortKey]bool{},
 		decided: map[string][2]string{}, txOff: map[kernelPortKey]bool{}}
 	fabrics := s.cfg.Lab.Fabrics()
 	k.fabrics = make([]*kernelFabric, len(fabrics))
-	used := map[int]bool{}
+	ports := map[int][]int{} // by fabric index
 	for _, ref := range refs {
-		if e, err := s.simENI(s.cfg.Model, ref); err == nil {
-			used[s.fabricIndex(e)] = true
+		if e, err := s.simENI(s.cfg.Model, ref); err == nil && s.fabricIndex(e) >= 0 {
+			ports[s.fabricIndex(e)] = append(ports[s.fabricIndex(e)], e.PeerIndex)
 		}
 	}
+	load := s.cfg.loadKernel
+	if load == nil {
+		load = kpath.Load
+	}
 	for i, f := range fabrics {
-		if !used[i] {
+		if ports[i] == nil {
 			continue // the kernel clones within a fabric: no source, no use
 		}
-		p, err := kpath.Load()
+		p, err := load()
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("fabric %s: %w", f.NsName, err), k.close())
 		}
@@ -116,6 +153,11 @@ func (s *Service) startKernel(refs []cloudmock.ENIRef) (*kernelPath, error) {
 		// Every receiver's port completes checksums (receiverChecksums).
 		err = p.SetConfig(kpath.Config{CopyMark: s.cfg.Mark, RejectStops: s.cfg.Model.RejectBehavior() == cloudmock.RejectStops,
 			ReceiversCompleteChecksums: true})
+		for _, ifindex := range ports[i] {
+			if err == nil {
+				err = k.attach(i, ifindex)
+			}
+		}
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("fabric %s: %w", f.NsName, err), k.close())
 		}
@@ -155,7 +197,7 @@ func (k *kernelPath) apply(v *view) error {
 			}
 		}
 	}
-	plan := m.KernelPlan(refs)
+	plan := kpath.PlanModel(m, refs)
 	k.flushLocked(k.svc.Model()) // the model in force: v is not yet
 	for _, s := range k.previous {
 		k.freeSlot(s)
@@ -165,53 +207,24 @@ func (k *kernelPath) apply(v *view) error {
 	ports := map[kernelPortKey]bool{}
 	decided := map[string][2]string{}
 	for i := range plan.ENIs {
-		ke := &plan.ENIs[i]
-		e, err := k.svc.simENI(m, ke.Ref)
+		pe := &plan.ENIs[i]
+		e, err := k.svc.simENI(m, pe.Ref)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		fi := k.svc.fabricIndex(e)
 		var whys [2]string
 		for _, dir := range []cloudmock.Direction{cloudmock.Ingress, cloudmock.Egress} {
-			whys[dir] = ke.Dirs[dir].Why
-			if whys[dir] == "" && (fi < 0 || k.fabrics[fi] == nil) {
-				whys[dir] = "no in-kernel path in its fabric"
-			}
-			if whys[dir] != "" {
-				continue
-			}
-			rules, why, err := k.rules(v, &plan, ke, dir, fi)
+			key, why, err := k.setPort(v, &plan, pe, e, dir)
 			if err != nil {
-				errs = append(errs, err)
+				errs = append(errs, fmt.Errorf("network interface %s %s: %w", pe.ENIId, dir, err))
 				why = err.Error()
 			}
-			if whys[dir] = why; why != "" {
-				continue
+			if whys[dir] = why; why == "" {
+				ports[key] = true
 			}
-			port := kpath.Port{MAC: [6]byte(e.MAC), Resolver: ke.Resolver, Rules: rules, NetworkACL: kpath.NetworkACLFromPlan(ke.Dirs[dir])}
-			if ke.Dirs[dir].Stateful {
-				table, ok := k.fabrics[fi].conns[ke.ENIId]
-				if !ok {
-					whys[dir] = "its security groups' table of allowed flows is not shared with the kernel"
-					continue
-				}
-				port.SecurityGroups = kpath.SecurityGroupsFromPlan(ke.Dirs[dir], table)
-			}
-			key := kernelPortKey{fi, e.PeerIndex, dir}
-			if err := k.attach(fi, e.PeerIndex); err != nil {
-				errs = append(errs, err)
-				whys[dir] = err.Error()
-				continue
-			}
-			if err := k.fabrics[fi].path.SetPort(e.PeerIndex, uint32(dir), port); err != nil {
-				errs = append(errs, fmt.Errorf("network interface %s %s: %w", ke.ENIId, dir, err))
-				whys[dir] = err.Error()
-				continue
-			}
-			ports[key] = true
 		}
-		decided[ke.ENIId] = whys
+		decided[pe.ENIId] = whys
 	}
 	for key := range k.ports {
 		if !ports[key] {
@@ -224,34 +237,57 @@ func (k *kernelPath) apply(v *view) error {
 	return errors.Join(errs...)
 }
 
-// rules turns one direction's plan rules into the kernel's, with a slot
-// per session; why is not empty when a session's receiver has no port in
-// the source's fabric (the kernel clones only within a namespace).
-func (k *kernelPath) rules(v *view, plan *cloudmock.KernelPlan, ke *cloudmock.KernelENI, dir cloudmock.Direction, fi int) ([]kpath.Rule, string, error) {
-	slotOf := map[int]uint32{}
-	for _, r := range ke.Dirs[dir].Rules {
-		if _, ok := slotOf[r.Session]; ok {
-			continue
-		}
-		ks := &plan.Sessions[r.Session]
-		if ks.MaxInner > 0 && ks.MaxInner < kpath.MinMaxInner {
-			return nil, fmt.Sprintf("session %s: copies cut to %d bytes (the kernel cuts no shorter than %d)", ks.SessionId, ks.MaxInner, kpath.MinMaxInner), nil
-		}
-		t, found := v.target(ks.TargetId, ks.OuterDst)
-		if !found || !t.port.ok || t.port.fabric != fi {
-			return nil, fmt.Sprintf("session %s: the receiver %s has no port in the source's fabric", ks.SessionId, ks.OuterDst), nil
-		}
-		slot, err := k.newSlot(fi, ke.ENIId, ks, dir, t)
-		if err != nil {
-			return nil, "", err
-		}
-		slotOf[r.Session] = slot
+// setPort programs the port of ENI e (pe in the plan) for direction dir,
+// with a slot per session; why is not empty when the kernel does not
+// decide the direction (the plan's reason, or the lab's: no in-kernel
+// path in the ENI's fabric, a receiver without a port there since the
+// kernel clones only within a namespace, a flow table not shared).
+func (k *kernelPath) setPort(v *view, plan *kpath.Plan, pe *kpath.PlanENI, e *sim.ENI, dir cloudmock.Direction) (kernelPortKey, string, error) {
+	fi := k.svc.fabricIndex(e)
+	key := kernelPortKey{fi, e.PeerIndex, dir}
+	pd := &pe.Dirs[dir]
+	switch {
+	case pd.Why != "":
+		return key, pd.Why, nil
+	case fi < 0 || k.fabrics[fi] == nil:
+		return key, "no in-kernel path in its fabric", nil
 	}
-	return kpath.RulesFromPlan(ke.Dirs[dir].Rules, func(session int) uint32 { return slotOf[session] }), "", nil
+	port := pd.Port
+	port.MAC = [6]byte(e.MAC)
+	if sg := port.SecurityGroups; sg != nil {
+		table, ok := k.fabrics[fi].conns[pe.ENIId]
+		if !ok {
+			return key, "its security groups' flow table is not shared with the kernel", nil
+		}
+		sg.ConnTable = table
+	}
+	slots := make([]uint32, len(pd.Sessions))
+	for g, si := range pd.Sessions {
+		ps := &plan.Sessions[si]
+		t, found := v.target(ps.TargetId, ps.Session.OuterDst)
+		if !found || !t.port.ok || t.port.fabric != fi {
+			return key, fmt.Sprintf("session %s: the receiver %s has no port in the source's fabric", ps.SessionId, ps.Session.OuterDst), nil
+		}
+		slot, err := k.newSlot(fi, pe.ENIId, ps, dir, t)
+		if err != nil {
+			return key, "", err
+		}
+		slots[g] = slot
+	}
+	port.Rules = slices.Clone(port.Rules)
+	for i := range port.Rules {
+		if port.Rules[i].Accept {
+			port.Rules[i].Slot = slots[port.Rules[i].Group]
+		}
+	}
+	if err := k.attach(fi, e.PeerIndex); err != nil {
+		return key, "", err
+	}
+	return key, "", k.fabrics[fi].path.SetPort(e.PeerIndex, uint32(dir), port)
 }
 
-// newSlot allocates a slot for session ks in direction dir and programs it.
-func (k *kernelPath) newSlot(fi int, eniID string, ks *cloudmock.KernelSession, dir cloudmock.Direction, t *targetAddr) (uint32, error) {
+// newSlot allocates a slot for session ps in direction dir and programs it.
+func (k *kernelPath) newSlot(fi int, eniID string, ps *kpath.PlanSession, dir cloudmock.Direction, t *targetAddr) (uint32, error) {
 	slot, ok := uint32(0), false
 	for i := uint32(0); i < kpath.MaxSlots; i++ {
 		s := (k.next + i) % kpath.MaxSlots
@@ -270,9 +306,10 @@ func (k *kernelPath) newSlot(fi int, eniID string, ks *cloudmock.KernelSession, 
 	if err := k.receiverChecksums(fi, int(t.port.ifindex)); err != nil {
 		return 0, err
 	}
-	err := k.fabrics[fi].path.SetSession(slot, kpath.SessionFromPlan(*ks, t.srcMAC, t.dstMAC, int(t.port.ifindex)))
-	if err != nil {
-		return 0, fmt.Errorf("session %s %s: %w", ks.SessionId, dir, err)
+	ks := ps.Session
+	ks.SrcMAC, ks.DstMAC, ks.ReceiverIfindex = t.srcMAC, t.dstMAC, int(t.port.ifindex)
+	if err := k.fabrics[fi].path.SetSession(slot, ks); err != nil {
+		return 0, fmt.Errorf("session %s %s: %w", ps.SessionId, dir, err)
 	}
 	var pipe *pipeline
 	for _, p := range k.svc.pipes {
@@ -280,7 +317,7 @@ func (k *kernelPath) newSlot(fi int, eniID string, ks *cloudmock.KernelSession, 
 			pipe = p
 		}
 	}
-	k.slots[slot] = &kernelSlot{fabric: fi, sessionID: ks.SessionId, dir: dir, pipe: pipe, target: t}
+	k.slots[slot] = &kernelSlot{fabric: fi, eniID: eniID, sessionID: ps.SessionId, dir: dir, pipe: pipe, target: t}
 	k.current = append(k.current, slot)
 	return slot, nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/internal/privtest"
 )
 
 // TestPrivilegedKernelPathMatchesUserSpace sends the same traffic through
@@ -98,6 +99,7 @@ func TestPrivilegedKernelPathMatchesUserSpace(t *testing.T) {
 			s.reset()
 		}
 		svc, m := startService(t, lab, spec, func(c *Config) { c.UserSpaceOnly = userSpace })
+		privtest.SkipIfNotSupported(t, svc.kernErr)
 		inject(t, lab, "client", frames...)
 		for _, p := range payloads {
 			client.send(t, netip.AddrPortFrom(webENI.IP, 9000), p, 1)

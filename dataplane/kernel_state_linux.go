@@ -7,7 +7,6 @@ package dataplane
 import (
 	"errors"
 	"fmt"
-	"sync/atomic"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/dataplane/kpath"
@@ -37,8 +36,7 @@ func (k *kernelPath) shareConnTables(m *cloudmock.Model) error {
 		i := len(kf.conns)
 		mem, err := kf.path.ConnTable(i)
 		if err == nil {
-			clear(mem)
-			err = m.ShareConnTable(p.eniID, mem)
+			err = m.SetFlowTable(p.eniID, mem)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("network interface %s: %w", p.eniID, err))
@@ -57,7 +55,7 @@ func (k *kernelPath) unshareConnTables(m *cloudmock.Model) {
 			continue
 		}
 		for id := range kf.conns {
-			if err := m.ShareConnTable(id, make([]atomic.Uint64, cloudmock.ConnSlots)); err != nil {
+			if err := m.SetFlowTable(id, nil); err != nil {
 				k.svc.cfg.Logger.Warn("in-kernel path: take back a table of allowed flows", "eni", id, "error", err)
 			}
 			delete(kf.conns, id)
@@ -125,7 +123,7 @@ func (k *kernelPath) flushLocked(m *cloudmock.Model) {
 			continue
 		}
 		ks.last = c
-		m.CountKernel(ks.sessionID, ks.dir, d.Packets, d.Bytes, d.Truncated)
+		m.CountCopies(ks.eniID, ks.sessionID, ks.dir, d.Packets, d.Bytes, d.Truncated)
 		ks.target.st.sent.Add(d.Packets)
 		ks.target.st.sentBytes.Add(d.WireBytes)
 		if p := ks.pipe; p != nil {

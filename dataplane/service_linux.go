@@ -28,6 +28,7 @@ type Service struct {
 	// kern is the in-kernel path (nil: off; kernWhy says why).
 	kern    *kernelPath
 	kernWhy string
+	kernErr error // why the kernel could not take it (ErrKernelUnsupported)
 
 	done      chan struct{} // closed by Close: senders drain and return
 	captureWG sync.WaitGroup
@@ -103,7 +104,9 @@ func (s *Service) build(ctx context.Context) error {
 	if s.cfg.AllENIs {
 		refs = m.ENIs()
 	}
-	s.startKernelPath(refs)
+	if err := s.startKernelPath(refs); err != nil {
+		return err
+	}
 	slotSize := 0
 	for _, ref := range refs {
 		e, err := s.simENI(m, ref)
@@ -139,7 +142,7 @@ func (s *Service) build(ctx context.Context) error {
 		// Programs attach with every ring open: what the kernel mirrors
 		// from now on, the rings' filters drop, and nothing in between.
 		if err := s.kern.apply(v); err != nil {
-			s.cfg.Logger.Warn("in-kernel path: some ports are decided in user space", "error", err)
+			return fmt.Errorf("in-kernel path (Config.UserSpaceOnly turns it off): %w", err)
 		}
 	}
 	s.health, err = s.buildHealthChecks(m, s.cfg.Spec)

@@ -82,19 +82,20 @@ func compileRules(rules []Rule, out *[MaxRules]kpathRule) error {
 	return nil
 }
 
-// rule.flags and settings.flags (bpf/kpath.h).
+// rule.flags, settings.flags, port.flags, allow.flags and acl.flags
+// (bpf/kpath.h enum flag).
 const (
-	ruleAccept                = 1
-	ruleHasSport              = 2
-	ruleHasDport              = 4
-	flagRejectStops           = 1
-	flagReceiversCompleteCsum = 2
-	portStateful              = 1
-	portACL                   = 2
-	allowAll                  = 1
-	aclAllow                  = 1
-	aclAll                    = 2
-	aclPorts                  = 4
+	ruleAccept                = uint8(kpathFlagKPATH_RULE_ACCEPT)
+	ruleHasSport              = uint8(kpathFlagKPATH_RULE_HAS_SPORT)
+	ruleHasDport              = uint8(kpathFlagKPATH_RULE_HAS_DPORT)
+	flagRejectStops           = uint32(kpathFlagKPATH_REJECT_STOPS)
+	flagReceiversCompleteCsum = uint32(kpathFlagKPATH_RECEIVERS_COMPLETE_CSUM)
+	portStateful              = uint16(kpathFlagKPATH_PORT_STATEFUL)
+	portACL                   = uint16(kpathFlagKPATH_PORT_ACL)
+	allowAll                  = uint8(kpathFlagKPATH_ALLOW_ALL)
+	aclAllow                  = uint8(kpathFlagKPATH_ACL_ALLOW)
+	aclAll                    = uint8(kpathFlagKPATH_ACL_ALL)
+	aclPorts                  = uint8(kpathFlagKPATH_ACL_PORTS)
 )
 
 // compileACL checks a network ACL and converts it into the map's layout.

@@ -295,7 +295,7 @@ func TestPrivilegedSecurityGroups(t *testing.T) {
 		t.Fatal("the kernel recorded no flow in the shared table")
 	}
 	h := mem[recorded].Load()
-	if h&1 != 1 || int(h%ConnSlots) != recorded {
+	if h&1 != 1 || int(h%uint64(ConnSlots)) != recorded {
 		t.Fatalf("slot %d holds %#x: want the flow hash with bit 0 set, at hash %% %d", recorded, h, ConnSlots)
 	}
 	if v := got(probe(t, p, Ingress, reply.build(), skbCtx{})); v != kernel(slotA) {

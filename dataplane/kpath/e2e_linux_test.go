@@ -190,16 +190,17 @@ func TestPrivilegedEndToEndJumbo(t *testing.T) {
 		t.Fatal(err)
 	}
 	ref, _ := m.ENI("eni-web")
-	plan := m.KernelPlan([]cloudmock.ENIRef{ref})
-	kd := plan.ENIs[0].Dirs[cloudmock.Egress]
-	if kd.Why != "" || len(plan.Sessions) != 1 || plan.Sessions[0].MaxInner != 8961 {
+	plan := PlanModel(m, []cloudmock.ENIRef{ref})
+	pd := plan.ENIs[0].Dirs[cloudmock.Egress]
+	if pd.Why != "" || len(plan.Sessions) != 1 || plan.Sessions[0].Session.MaxInner != 8961 {
 		t.Fatalf("plan: %+v", plan)
 	}
-	slot := func(int) uint32 { return 1 }
-	if err := l.p.SetSession(1, SessionFromPlan(plan.Sessions[0], routeMAC, l.pr.instMAC, l.pr.fabricIdx)); err != nil {
+	if err := l.p.SetSession(1, withLab(plan.Sessions[0].Session, routeMAC, l.pr.instMAC, l.pr.fabricIdx)); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.p.SetPort(l.ps.fabricIdx, Egress, Port{MAC: l.ps.instMAC, Resolver: plan.ENIs[0].Resolver, Rules: RulesFromPlan(kd.Rules, slot)}); err != nil {
+	port := installable(pd, l.ps.instMAC, 0, func(int) uint32 { return 1 })
+	port.SecurityGroups, port.NetworkACL = nil, nil // open groups: nothing to check
+	if err := l.p.SetPort(l.ps.fabricIdx, Egress, port); err != nil {
 		t.Fatal(err)
 	}
 	frame := func(size int) []byte {

@@ -38,6 +38,7 @@ func loadPath(tb testing.TB) *Path {
 	tb.Helper()
 	privtest.Require(tb)
 	p, err := Load()
+	privtest.SkipIfNotSupported(tb, err) // BTF, kfuncs, TCX program types
 	if err != nil {
 		tb.Fatal(err)
 	}

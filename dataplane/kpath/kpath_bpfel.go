@@ -35,6 +35,48 @@ type kpathAllow struct {
 	Pad   uint16
 }
 
+type kpathDir uint32
+
+const (
+	kpathDirKPATH_DIR_INGRESS kpathDir = 0
+	kpathDirKPATH_DIR_EGRESS  kpathDir = 1
+)
+
+type kpathFlag uint32
+
+const (
+	kpathFlagKPATH_RULE_ACCEPT             kpathFlag = 1
+	kpathFlagKPATH_RULE_HAS_SPORT          kpathFlag = 2
+	kpathFlagKPATH_RULE_HAS_DPORT          kpathFlag = 4
+	kpathFlagKPATH_REJECT_STOPS            kpathFlag = 1
+	kpathFlagKPATH_RECEIVERS_COMPLETE_CSUM kpathFlag = 2
+	kpathFlagKPATH_PORT_STATEFUL           kpathFlag = 1
+	kpathFlagKPATH_PORT_ACL                kpathFlag = 2
+	kpathFlagKPATH_ALLOW_ALL               kpathFlag = 1
+	kpathFlagKPATH_ACL_ALLOW               kpathFlag = 1
+	kpathFlagKPATH_ACL_ALL                 kpathFlag = 2
+	kpathFlagKPATH_ACL_PORTS               kpathFlag = 4
+)
+
+type kpathLimit uint32
+
+const (
+	kpathLimitKPATH_MAX_RULES       kpathLimit = 40
+	kpathLimitKPATH_MAX_SLOTS       kpathLimit = 4096
+	kpathLimitKPATH_MAX_PORTS       kpathLimit = 4096
+	kpathLimitKPATH_MAX_ALLOW       kpathLimit = 32
+	kpathLimitKPATH_MAX_ACL         kpathLimit = 20
+	kpathLimitKPATH_CONN_SLOTS      kpathLimit = 4096
+	kpathLimitKPATH_MAX_CONN_TABLES kpathLimit = 64
+)
+
+type kpathMark uint32
+
+const (
+	kpathMarkKPATH_CLONE_TAG         kpathMark = 183
+	kpathMarkKPATH_DEFAULT_COPY_MARK kpathMark = 1835822450
+)
+
 type kpathPort struct {
 	_          structs.HostLayout
 	Mac        [6]uint8
@@ -56,6 +98,23 @@ type kpathPortKey struct {
 	Ifindex uint32
 	Dir     uint32
 }
+
+type kpathPunt uint32
+
+const (
+	kpathPuntKPATH_PUNT_NOT_IPV4       kpathPunt = 0
+	kpathPuntKPATH_PUNT_NOT_OURS       kpathPunt = 1
+	kpathPuntKPATH_PUNT_IP_HEADER      kpathPunt = 2
+	kpathPuntKPATH_PUNT_FRAGMENT       kpathPunt = 3
+	kpathPuntKPATH_PUNT_OFFLOAD        kpathPunt = 4
+	kpathPuntKPATH_PUNT_NEVER          kpathPunt = 5
+	kpathPuntKPATH_PUNT_REJECT         kpathPunt = 6
+	kpathPuntKPATH_PUNT_NO_MATCH       kpathPunt = 7
+	kpathPuntKPATH_PUNT_NO_SESSION     kpathPunt = 8
+	kpathPuntKPATH_PUNT_SECURITY_GROUP kpathPunt = 9
+	kpathPuntKPATH_PUNT_NETWORK_ACL    kpathPunt = 10
+	kpathPuntKPATH_PUNT_REASONS        kpathPunt = 11
+)
 
 type kpathRule struct {
 	_       structs.HostLayout

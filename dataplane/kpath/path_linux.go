@@ -161,7 +161,7 @@ func (p *Path) setPort(ifindex int, dir uint32, port Port) error {
 
 // ConnTable returns connection table i (ConnSlots slots) of the path's
 // map, mapped into memory: the kernel reads and writes it, and so may the
-// caller (cloudmock.Model.ShareConnTable), each slot atomically. The
+// caller (cloudmock.Model.SetFlowTable), each slot atomically. The
 // memory is valid until Close.
 func (p *Path) ConnTable(i int) ([]atomic.Uint64, error) {
 	if i < 0 || i >= MaxConnTables {

@@ -1,64 +1,196 @@
+//go:build linux
+
 package kpath
 
-import "github.com/mirrorlab/mirrorlab/cloudmock"
+import (
+	"fmt"
 
-// RulesFromPlan converts one ENI direction of a cloudmock.KernelPlan
-// (KernelDirection.Rules) into the kernel's rules: one group per session,
-// and an accept mirrors into slot(rule's session index). Give each
-// (session, direction) its own slot to count the directions apart, as
-// cloudmock's Model.CountKernel takes them.
-func RulesFromPlan(rules []cloudmock.KernelRule, slot func(session int) uint32) []Rule {
-	out := make([]Rule, len(rules))
-	for i, r := range rules {
-		k := Rule{Group: uint16(r.Session), Accept: r.Accept, Proto: r.Proto, Src: r.Src, Dst: r.Dst}
-		if r.Accept {
-			k.Slot = slot(r.Session)
-		}
-		if r.HasSport {
-			k.SrcPorts = &PortRange{r.Sport[0], r.Sport[1]}
-		}
-		if r.HasDport {
-			k.DstPorts = &PortRange{r.Dport[0], r.Dport[1]}
-		}
-		out[i] = k
-	}
-	return out
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+// Plan is the part of a model that the kernel can decide exactly, read
+// through the model's SourceRules: per source ENI and direction, the
+// port's contents, or why its packets must be decided in user space
+// (cloudmock's Decide). The kernel decides only plain IPv4 packets and
+// punts every other one, so a plan holds no IPv6 entries and no
+// never-mirrored classes (the programs punt those). A session's target
+// must be an ENI of the same VPC reached over IPv4, and every copy of the
+// session must be delivered as sent; a direction where anything fails is
+// left to user space whole.
+type Plan struct {
+	// RejectStops: the first matching rule of any session decides;
+	// otherwise a reject ends only its session (Config.RejectStops).
+	RejectStops bool
+	ENIs        []PlanENI
+	// Sessions are the sessions the rules lead to (PlanDirection.Sessions).
+	Sessions []PlanSession
 }
 
-// SessionFromPlan is the kernel's session for a KernelPlan session: the
-// MACs (the router's in the receiver's subnet, the receiver's) and the
-// receiver's bridge port are the lab's.
-func SessionFromPlan(s cloudmock.KernelSession, routerMAC, receiverMAC [6]byte, receiverIfindex int) Session {
-	return Session{VNI: s.VNI, OuterSrc: s.OuterSrc, OuterDst: s.OuterDst, SrcMAC: routerMAC, DstMAC: receiverMAC,
-		MaxInner: s.MaxInner, ReceiverIfindex: receiverIfindex}
+// PlanENI is one source ENI of a Plan, with its two directions (by
+// cloudmock.Direction).
+type PlanENI struct {
+	Ref   cloudmock.ENIRef
+	ENIId string
+	Dirs  [2]PlanDirection
 }
 
-// SecurityGroupsFromPlan is the kernel's security groups of a KernelPlan
-// direction (nil when the ENI has none: every packet passes), with the
-// ENI's flows recorded in connection table connTable.
-func SecurityGroupsFromPlan(kd cloudmock.KernelDirection, connTable int) *SecurityGroups {
-	if !kd.Stateful {
-		return nil
-	}
-	sg := &SecurityGroups{ConnTable: connTable, Allow: make([]Allow, len(kd.Allow))}
-	for i, a := range kd.Allow {
-		sg.Allow[i] = Allow{All: a.All, Proto: a.Proto, From: a.From, To: a.To, Peer: a.Peer}
-	}
-	return sg
+// PlanDirection is what the kernel decides for one ENI and direction.
+type PlanDirection struct {
+	// Why is empty when the kernel may decide this direction's IPv4
+	// packets; otherwise it names what needs the user-space path.
+	Why string
+	// Port is the port's entry but for what the lab knows: its MAC,
+	// the accepting rules' Slot, and SecurityGroups.ConnTable (the table
+	// where the ENI's flow table is placed).
+	Port Port
+	// Sessions maps each rule group of Port.Rules (Rule.Group) to its
+	// session's index in Plan.Sessions.
+	Sessions []int
 }
 
-// NetworkACLFromPlan is the kernel's network ACL of a KernelPlan
-// direction (nil when the source subnet has none).
-func NetworkACLFromPlan(kd cloudmock.KernelDirection) *NetworkACL {
-	if kd.ACL == nil {
-		return nil
+// PlanSession is a session of a Plan, from one source ENI.
+type PlanSession struct {
+	SessionId, TargetId string
+	// TargetENIId is the receiving ENI.
+	TargetENIId string
+	// Session is the kernel's session but for what the lab knows: the
+	// MACs and ReceiverIfindex.
+	Session Session
+}
+
+// PlanModel compiles m for the kernel (see Plan). Sources lists the ENIs
+// to compile (nil: every source ENI).
+func PlanModel(m *cloudmock.Model, sources []cloudmock.ENIRef) Plan {
+	if sources == nil {
+		sources = m.SourceENIs()
 	}
-	a := &NetworkACL{Subnet: kd.Subnet, Entries: make([]ACLEntry, len(kd.ACL))}
-	for i, e := range kd.ACL {
-		a.Entries[i] = ACLEntry{Allow: e.Allow, All: e.All, Proto: e.Proto, CIDR: e.CIDR}
+	p := Plan{RejectStops: m.RejectBehavior() == cloudmock.RejectStops}
+	index := map[[2]string]int{} // by ENI and session id
+	for _, ref := range sources {
+		pe := PlanENI{Ref: ref}
+		for _, dir := range []cloudmock.Direction{cloudmock.Ingress, cloudmock.Egress} {
+			r, ok := m.SourceRules(ref, dir)
+			if !ok {
+				break
+			}
+			pe.ENIId = r.ENIId
+			pe.Dirs[dir] = planDirection(&p, index, &r, dir)
+		}
+		if pe.ENIId != "" {
+			p.ENIs = append(p.ENIs, pe)
+		}
+	}
+	return p
+}
+
+func planDirection(p *Plan, index map[[2]string]int, r *cloudmock.SourceRules, dir cloudmock.Direction) PlanDirection {
+	if why := sourceWhy(r); why != "" {
+		return PlanDirection{Why: why}
+	}
+	pd := PlanDirection{Port: Port{Resolver: r.Resolver}}
+	if r.ACLId != "" {
+		pd.Port.NetworkACL = planACL(r)
+		if n := len(pd.Port.NetworkACL.Entries); n > MaxACL {
+			return PlanDirection{Why: fmt.Sprintf("network ACL %s has %d IPv4 entries %s (the kernel path holds %d)", r.ACLId, n, dir, MaxACL)}
+		}
+	}
+	if r.HasGroups {
+		pd.Port.SecurityGroups = planGroups(r)
+		if n := len(pd.Port.SecurityGroups.Allow); n > MaxAllow {
+			return PlanDirection{Why: fmt.Sprintf("security groups with %d IPv4 peers %s (the kernel path holds %d)", n, dir, MaxAllow)}
+		}
+	}
+	for _, s := range r.Sessions {
+		group := len(pd.Sessions)
+		for _, fr := range s.Rules {
+			if !fr.Src.Addr().Is4() || !fr.Dst.Addr().Is4() {
+				continue // never matches an IPv4 packet
+			}
+			pd.Port.Rules = append(pd.Port.Rules, planRule(fr, group))
+		}
+		if len(pd.Port.Rules) == 0 || pd.Port.Rules[len(pd.Port.Rules)-1].Group != uint16(group) {
+			continue // no IPv4 rule of this session
+		}
+		if s.MaxInner > 0 && s.MaxInner < MinMaxInner {
+			return PlanDirection{Why: fmt.Sprintf("session %s: copies cut to %d bytes (the kernel cuts no shorter than %d)", s.SessionId, s.MaxInner, MinMaxInner)}
+		}
+		key := [2]string{r.ENIId, s.SessionId}
+		i, ok := index[key]
+		if !ok {
+			i = len(p.Sessions)
+			index[key] = i
+			p.Sessions = append(p.Sessions, PlanSession{SessionId: s.SessionId, TargetId: s.TargetId, TargetENIId: s.TargetENIId,
+				Session: Session{VNI: s.VNI, OuterSrc: s.OuterSrc, OuterDst: s.OuterDst, MaxInner: s.MaxInner}})
+		}
+		pd.Sessions = append(pd.Sessions, i)
+	}
+	if n := len(pd.Port.Rules); n > MaxRules {
+		return PlanDirection{Why: fmt.Sprintf("%d filter rules (the kernel path holds %d)", n, MaxRules)}
+	}
+	return pd
+}
+
+// sourceWhy returns why none of a source's packets can be decided in the
+// kernel ("" when they can, as far as the ENI and its sessions go).
+func sourceWhy(r *cloudmock.SourceRules) string {
+	if !r.IPv4.IsValid() {
+		return "the ENI has no IPv4 address"
+	}
+	for _, s := range r.Sessions {
+		why := ""
+		switch {
+		case s.TargetENIId == "":
+			why = fmt.Sprintf("target %s is a load balancer", s.TargetId)
+		case s.CrossVPC:
+			why = fmt.Sprintf("target %s is in another VPC", s.TargetId)
+		case s.OuterSrc.Is6():
+			why = "copies travel over IPv6"
+		case !s.OuterDst.Is4():
+			why = fmt.Sprintf("target %s has no IPv4 address", s.TargetId)
+		case s.Undelivered != "":
+			why = s.Undelivered
+		}
+		if why != "" {
+			return fmt.Sprintf("session %s: %s", s.SessionId, why)
+		}
+	}
+	return ""
+}
+
+func planRule(fr cloudmock.FilterRule, group int) Rule {
+	k := Rule{Group: uint16(group), Accept: fr.Accept, Proto: fr.Proto, Src: fr.Src, Dst: fr.Dst}
+	if fr.HasSport {
+		k.SrcPorts = &PortRange{fr.Sport[0], fr.Sport[1]}
+	}
+	if fr.HasDport {
+		k.DstPorts = &PortRange{fr.Dport[0], fr.Dport[1]}
+	}
+	return k
+}
+
+// planACL lists the network ACL's entries that can match an IPv4 packet.
+func planACL(r *cloudmock.SourceRules) *NetworkACL {
+	a := &NetworkACL{Subnet: r.Subnet4, Entries: []ACLEntry{}}
+	for _, e := range r.ACL {
+		if !e.CIDR.Addr().Is4() {
+			continue // never matches an IPv4 packet
+		}
+		k := ACLEntry{Allow: e.Allow, All: e.All, Proto: e.Proto, CIDR: e.CIDR}
 		if e.HasPorts {
-			a.Entries[i].Ports = &PortRange{e.Ports[0], e.Ports[1]}
+			k.Ports = &PortRange{e.Ports[0], e.Ports[1]}
 		}
+		a.Entries = append(a.Entries, k)
 	}
 	return a
+}
+
+// planGroups lists the security groups' IPv4 peers.
+func planGroups(r *cloudmock.SourceRules) *SecurityGroups {
+	sg := &SecurityGroups{Allow: []Allow{}}
+	for _, g := range r.Groups {
+		if g.Peer.Addr().Is4() {
+			sg.Allow = append(sg.Allow, Allow{All: g.All, Proto: g.Proto, From: g.From, To: g.To, Peer: g.Peer})
+		}
+	}
+	return sg
 }

@@ -116,7 +116,33 @@ func diffPkt(r *rand.Rand, dir uint32) pkt {
 	return k
 }
 
-// TestPrivilegedPlanDifferential installs cloudmock's KernelPlan and
+// installable completes a plan direction's port: the instance's MAC, the
+// flow table's index, and the accepting rules' slots (slot of the plan
+// session's index).
+func installable(pd PlanDirection, mac [6]byte, table int, slot func(session int) uint32) Port {
+	port := pd.Port
+	port.MAC = mac
+	if port.SecurityGroups != nil {
+		sg := *port.SecurityGroups
+		sg.ConnTable = table
+		port.SecurityGroups = &sg
+	}
+	port.Rules = append([]Rule(nil), port.Rules...)
+	for i := range port.Rules {
+		if port.Rules[i].Accept {
+			port.Rules[i].Slot = slot(pd.Sessions[port.Rules[i].Group])
+		}
+	}
+	return port
+}
+
+// withLab completes a plan session with the lab's MACs and receiver port.
+func withLab(s Session, routerMAC, receiverMAC [6]byte, receiverIfindex int) Session {
+	s.SrcMAC, s.DstMAC, s.ReceiverIfindex = routerMAC, receiverMAC, receiverIfindex
+	return s
+}
+
+// TestPrivilegedPlanDifferential installs PlanModel's plan of a model and
 // feeds random packets to the kernel and to cloudmock, under both reject
 // behaviours: a packet the kernel mirrors is mirrored by cloudmock by the
 // same session, into the same bytes; a packet the kernel punts for its
@@ -149,11 +175,10 @@ func TestPrivilegedPlanDifferential(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			clear(mem)
-			if err := m.ShareConnTable("eni-web", mem); err != nil {
+			if err := m.SetFlowTable("eni-web", mem); err != nil {
 				t.Fatal(err)
 			}
-			plan := m.KernelPlan([]cloudmock.ENIRef{ref})
+			plan := PlanModel(m, []cloudmock.ENIRef{ref})
 			if len(plan.ENIs) != 1 || len(plan.Sessions) != 3 {
 				t.Fatalf("plan: %d ENIs, %d sessions", len(plan.ENIs), len(plan.Sessions))
 			}
@@ -162,13 +187,12 @@ func TestPrivilegedPlanDifferential(t *testing.T) {
 			}
 			e := plan.ENIs[0]
 			for dir := range e.Dirs {
-				kd := e.Dirs[dir]
-				if kd.Why != "" {
-					t.Fatalf("direction %d is left to user space: %s", dir, kd.Why)
+				pd := e.Dirs[dir]
+				if pd.Why != "" {
+					t.Fatalf("direction %d is left to user space: %s", dir, pd.Why)
 				}
 				slot := func(s int) uint32 { return uint32(2*s + dir) }
-				port := Port{MAC: instMAC, Resolver: e.Resolver, Rules: RulesFromPlan(kd.Rules, slot),
-					SecurityGroups: SecurityGroupsFromPlan(kd, 3), NetworkACL: NetworkACLFromPlan(kd)}
+				port := installable(pd, instMAC, 3, slot)
 				if (port.NetworkACL != nil) != (variant == "stateful") {
 					t.Fatalf("network ACL %+v in variant %s", port.NetworkACL, variant)
 				}
@@ -179,7 +203,7 @@ func TestPrivilegedPlanDifferential(t *testing.T) {
 					t.Fatal(err)
 				}
 				for i, s := range plan.Sessions {
-					if err := p.SetSession(slot(i), SessionFromPlan(s, routeMAC, recvMAC, noReceiver)); err != nil {
+					if err := p.SetSession(slot(i), withLab(s.Session, routeMAC, recvMAC, noReceiver)); err != nil {
 						t.Fatal(err)
 					}
 				}

@@ -1,3 +1,5 @@
+//go:build linux
+
 package kpath
 
 import (
@@ -5,22 +7,23 @@ import (
 	"net/netip"
 )
 
-// Limits of the maps (bpf/kpath.h).
+// Limits of the maps, from bpf/kpath.h (enum limit, through bpf2go).
 const (
 	// MaxRules is the most rules a port holds per direction.
-	MaxRules = 40
+	MaxRules = int(kpathLimitKPATH_MAX_RULES)
 	// MaxSlots is the number of session slots (0 to MaxSlots-1).
-	MaxSlots = 4096
+	MaxSlots = uint32(kpathLimitKPATH_MAX_SLOTS)
 	// MaxPorts is the most (ifindex, direction) entries of one Path.
-	MaxPorts = 4096
+	MaxPorts = int(kpathLimitKPATH_MAX_PORTS)
 	// MaxAllow is the most security group entries a port holds per
 	// direction, MaxACL the most network ACL entries.
-	MaxAllow = 32
-	MaxACL   = 20
-	// ConnSlots is the size of one ENI's table of allowed flows
-	// (cloudmock.ConnSlots), MaxConnTables the tables of one Path.
-	ConnSlots     = 4096
-	MaxConnTables = 64
+	MaxAllow = int(kpathLimitKPATH_MAX_ALLOW)
+	MaxACL   = int(kpathLimitKPATH_MAX_ACL)
+	// ConnSlots is the size of one ENI's table of allowed flows (the
+	// model's flow table is placed there: cloudmock.Model.SetFlowTable),
+	// MaxConnTables the tables of one Path.
+	ConnSlots     = int(kpathLimitKPATH_CONN_SLOTS)
+	MaxConnTables = int(kpathLimitKPATH_MAX_CONN_TABLES)
 	// MinMaxInner is the smallest non-zero Session.MaxInner: the kernel
 	// cuts a clone no shorter than its Ethernet, IP and transport headers
 	// (bpf_skb_change_tail refuses); shorter packet lengths stay in user
@@ -28,36 +31,36 @@ const (
 	MinMaxInner = 64
 	// DefaultCopyMark is the mark put on every copy (the service's SO_MARK,
 	// dataplane.DefaultMark).
-	DefaultCopyMark = 0x6d6c6d72
+	DefaultCopyMark = uint32(kpathMarkKPATH_DEFAULT_COPY_MARK)
 	// CloneTag is the top byte of the mark a clone carries from the
 	// source's port to the receiver's: CloneTag<<24 | hash7<<16 | slot.
-	CloneTag = 0xB7
+	CloneTag = uint32(kpathMarkKPATH_CLONE_TAG)
 )
 
 // Directions (cloudmock.Direction): Ingress is toward the instance (the
 // port's egress hook), Egress from it (the port's ingress hook).
 const (
-	Ingress uint32 = 0
-	Egress  uint32 = 1
+	Ingress = uint32(kpathDirKPATH_DIR_INGRESS)
+	Egress  = uint32(kpathDirKPATH_DIR_EGRESS)
 )
 
 // Punt is why the kernel leaves a packet to user space.
 type Punt uint32
 
-// The punt reasons (bpf/kpath.h enum kpath_punt).
+// The punt reasons (bpf/kpath.h enum punt).
 const (
-	PuntNotIPv4       Punt = iota // not an untagged IPv4 Ethernet frame
-	PuntNotOurs                   // not the ENI's frame in this direction, or a group address
-	PuntIPHeader                  // IP options, a bad total length, an L4 header cut short
-	PuntFragment                  // MF set or a fragment offset
-	PuntOffload                   // a GSO aggregate or CHECKSUM_PARTIAL
-	PuntNever                     // DHCP, 169.254.0.0/16, the VPC resolver
-	PuntReject                    // a reject rule matched and rejects stop
-	PuntNoMatch                   // no accept rule matched
-	PuntNoSession                 // the accepting rule's slot has no session
-	PuntSecurityGroup             // no security group entry allows it and its flow is not recorded
-	PuntNetworkACL                // the source subnet's network ACL denies it
-	NumPunts
+	PuntNotIPv4       = Punt(kpathPuntKPATH_PUNT_NOT_IPV4)       // not an untagged IPv4 Ethernet frame
+	PuntNotOurs       = Punt(kpathPuntKPATH_PUNT_NOT_OURS)       // not the ENI's frame in this direction, or a group address
+	PuntIPHeader      = Punt(kpathPuntKPATH_PUNT_IP_HEADER)      // IP options, a bad total length, an L4 header cut short
+	PuntFragment      = Punt(kpathPuntKPATH_PUNT_FRAGMENT)       // MF set or a fragment offset
+	PuntOffload       = Punt(kpathPuntKPATH_PUNT_OFFLOAD)        // a GSO aggregate or CHECKSUM_PARTIAL
+	PuntNever         = Punt(kpathPuntKPATH_PUNT_NEVER)          // DHCP, 169.254.0.0/16, the VPC resolver
+	PuntReject        = Punt(kpathPuntKPATH_PUNT_REJECT)         // a reject rule matched and rejects stop
+	PuntNoMatch       = Punt(kpathPuntKPATH_PUNT_NO_MATCH)       // no accept rule matched
+	PuntNoSession     = Punt(kpathPuntKPATH_PUNT_NO_SESSION)     // the accepting rule's slot has no session
+	PuntSecurityGroup = Punt(kpathPuntKPATH_PUNT_SECURITY_GROUP) // no security group entry allows it and its flow is not recorded
+	PuntNetworkACL    = Punt(kpathPuntKPATH_PUNT_NETWORK_ACL)    // the source subnet's network ACL denies it
+	NumPunts          = Punt(kpathPuntKPATH_PUNT_REASONS)
 )
 
 var puntNames = [NumPunts]string{"not-ipv4", "not-ours", "ip-header", "fragment", "offload", "never-mirrored", "rejected", "no-match", "no-session", "security-group", "network-acl"}

@@ -1,10 +1,13 @@
 package privtest
 
 import (
+	"errors"
 	"os"
 	"testing"
 
+	"github.com/cilium/ebpf"
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 
 	"github.com/mirrorlab/mirrorlab/internal/nsrun"
 )
@@ -33,13 +36,38 @@ func check(euid int, require string) (ok bool, reason string, mustFail bool) {
 func Require(tb testing.TB) {
 	tb.Helper()
 	ok, reason, mustFail := Check()
-	if ok {
-		return
+	if !ok {
+		skip(tb, reason, mustFail)
 	}
+}
+
+// skip skips tb for reason, or fails it when mustFail.
+func skip(tb testing.TB, reason string, mustFail bool) {
+	tb.Helper()
 	if mustFail {
 		tb.Fatalf("%s, and %s=1 forbids skipping", reason, EnvRequire)
+		return
 	}
 	tb.Skip(reason)
+}
+
+// SkipIfNotSupported skips tb when err says the running kernel lacks a
+// feature, as cilium/ebpf's internal testutils does: an error wrapping
+// ebpf.ErrNotSupported (what cilium/ebpf returns "whenever the kernel
+// doesn't support a feature", and its feature probes' one conclusive
+// negative), or ENOSYS (a kernel without the bpf system call). With
+// MIRRORLAB_REQUIRE_PRIVILEGED=1 it fails tb instead: CI's kernel must
+// support everything. Any other err, and nil, it leaves to the caller.
+func SkipIfNotSupported(tb testing.TB, err error) {
+	tb.Helper()
+	skipIfNotSupported(tb, err, os.Getenv(EnvRequire))
+}
+
+func skipIfNotSupported(tb testing.TB, err error, require string) {
+	tb.Helper()
+	if errors.Is(err, ebpf.ErrNotSupported) || errors.Is(err, unix.ENOSYS) {
+		skip(tb, "the kernel lacks support: "+err.Error(), require == "1")
+	}
 }
 
 // Netns returns a fresh, unnamed network namespace with loopback up

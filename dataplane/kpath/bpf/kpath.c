@@ -35,7 +35,7 @@ struct {
 
 /* The ENIs' tables of allowed flows, KPATH_CONN_SLOTS each: slot
  * hash % KPATH_CONN_SLOTS holds the flow hash with its lowest bit set
- * (cloudmock's connTable). User space maps it (ShareConnTable). */
+ * (cloudmock's flow table). User space maps it (SetFlowTable). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
@@ -72,6 +72,17 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } punts SEC(".maps");
+
+/*
+ * kpath_btf_anchor is never called (no program links it, so it is never
+ * loaded): its signature puts kpath.h's enums into the object's BTF,
+ * where bpf2go's -type finds them. An enum whose constants alone are used
+ * leaves no type behind, and a global variable would cost a map.
+ */
+__noinline int kpath_btf_anchor(enum limit l, enum dir d, enum flag f, enum mark m, enum punt p)
+{
+	return l + d + f + m + p;
+}
 
 /* The kernel's sk_buff, only what we read (CO-RE relocated). */
 struct sk_buff {

@@ -11,40 +11,58 @@
 
 #include <linux/types.h>
 
-/* Limits. */
-#define KPATH_MAX_RULES 40   /* rules per port and direction */
-#define KPATH_MAX_SLOTS 4096 /* session slots 0..4095 */
+/*
+ * The constants the Go loader shares. Each enum is exported to Go through
+ * bpf2go's -type (kpath_bpfel.go: kpathLimitKPATH_MAX_RULES, ...), and
+ * types.go takes its names from there; TestConstantsMatchObject fails if
+ * this header, the compiled object's BTF and the Go constants disagree.
+ * (kpath_btf_anchor in kpath.c puts the enums into the BTF.)
+ */
+enum limit {
+	KPATH_MAX_RULES = 40,        /* rules per port and direction */
+	KPATH_MAX_SLOTS = 4096,      /* session slots 0..4095 */
+	KPATH_MAX_PORTS = 4096,      /* entries of ports (ifindex, direction) */
+	KPATH_MAX_ALLOW = 32,        /* security group entries per port and direction */
+	KPATH_MAX_ACL = 20,          /* network ACL entries per port and direction */
+	KPATH_CONN_SLOTS = 4096,     /* slots of one ENI's table of allowed flows */
+	KPATH_MAX_CONN_TABLES = 64,  /* tables of allowed flows per path */
+};
 #define KPATH_GLOBAL_SLOT KPATH_MAX_SLOTS /* counters index of errors without a slot */
-#define KPATH_MAX_PORTS 4096 /* entries of ports (ifindex, direction) */
-#define KPATH_MAX_ALLOW 32   /* security group entries per port and direction */
-#define KPATH_MAX_ACL 20     /* network ACL entries per port and direction */
-#define KPATH_CONN_SLOTS 4096 /* slots of one ENI's table of allowed flows */
-#define KPATH_MAX_CONN_TABLES 64 /* tables of allowed flows per path */
 
 /* Directions, as cloudmock.Direction. */
-#define KPATH_DIR_INGRESS 0 /* toward the instance: the port's egress hook */
-#define KPATH_DIR_EGRESS 1  /* from the instance: the port's ingress hook */
+enum dir {
+	KPATH_DIR_INGRESS = 0, /* toward the instance: the port's egress hook */
+	KPATH_DIR_EGRESS = 1,  /* from the instance: the port's ingress hook */
+};
 
-/* rule.flags */
-#define KPATH_RULE_ACCEPT 1
-#define KPATH_RULE_HAS_SPORT 2
-#define KPATH_RULE_HAS_DPORT 4
-
-/* config.flags */
-#define KPATH_REJECT_STOPS 1
-/* Every receiver's port completes checksums in software (transmit
- * checksum offload off): a packet whose checksum the instance left to the
- * device (CHECKSUM_PARTIAL) may be mirrored whole, its clone's inner
- * checksum completed as it leaves the receiver's port. */
-#define KPATH_RECEIVERS_COMPLETE_CSUM 2
+/* Bits of rule.flags, settings.flags, port.flags, allow.flags, acl.flags. */
+enum flag {
+	KPATH_RULE_ACCEPT = 1,
+	KPATH_RULE_HAS_SPORT = 2,
+	KPATH_RULE_HAS_DPORT = 4,
+	KPATH_REJECT_STOPS = 1,
+	/* Every receiver's port completes checksums in software (transmit
+	 * checksum offload off): a packet whose checksum the instance left to
+	 * the device (CHECKSUM_PARTIAL) may be mirrored whole, its clone's
+	 * inner checksum completed as it leaves the receiver's port. */
+	KPATH_RECEIVERS_COMPLETE_CSUM = 2,
+	KPATH_PORT_STATEFUL = 1, /* the ENI has security groups: see decide */
+	KPATH_PORT_ACL = 2,      /* the subnet has a network ACL: see decide */
+	KPATH_ALLOW_ALL = 1,
+	KPATH_ACL_ALLOW = 1,
+	KPATH_ACL_ALL = 2,
+	KPATH_ACL_PORTS = 4,
+};
 
 /* The mark of a clone on its way to the receiver's port:
- * 0xB7 << 24 | hash7 << 16 | slot. */
-#define KPATH_CLONE_TAG 0xB7
-#define KPATH_DEFAULT_COPY_MARK 0x6d6c6d72
+ * KPATH_CLONE_TAG << 24 | hash7 << 16 | slot; the copies' default mark. */
+enum mark {
+	KPATH_CLONE_TAG = 0xB7,
+	KPATH_DEFAULT_COPY_MARK = 0x6d6c6d72,
+};
 
 /* Why a packet is left to user space (index of punts). */
-enum kpath_punt {
+enum punt {
 	KPATH_PUNT_NOT_IPV4 = 0,  /* not an untagged IPv4 Ethernet frame */
 	KPATH_PUNT_NOT_OURS = 1,  /* not the ENI's frame, or a group address */
 	KPATH_PUNT_IP_HEADER = 2, /* IPv4 header not the plain kind, cut short */
@@ -85,8 +103,6 @@ struct allow {
 	__u16 pad;
 };
 
-#define KPATH_ALLOW_ALL 1
-
 /* One IPv4 entry of a network ACL, in order: it matches a packet whose
  * peer & mask == addr, of protocol proto unless KPATH_ACL_ALL, and with
  * KPATH_ACL_PORTS a TCP/UDP destination port in port_lo..port_hi. */
@@ -97,14 +113,6 @@ struct acl {
 	__u8 flags; /* KPATH_ACL_* */
 	__u16 pad;
 };
-
-#define KPATH_ACL_ALLOW 1
-#define KPATH_ACL_ALL 2
-#define KPATH_ACL_PORTS 4
-
-/* port.flags */
-#define KPATH_PORT_STATEFUL 1 /* the ENI has security groups: see decide */
-#define KPATH_PORT_ACL 2      /* the subnet has a network ACL: see decide */
 
 struct port {
 	__u8 mac[6]; /* the instance end's MAC */
