@@ -14,9 +14,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/dataplane"
 	"github.com/mirrorlab/mirrorlab/apiserver/ec2api"
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/lab"
 	"github.com/mirrorlab/mirrorlab/sim"
 )
 
@@ -29,7 +29,7 @@ import (
 // The bench's own mirror service is stopped meanwhile and restarted after
 // if it was running; the API listens on loopback only.
 func (e *Env) ApplyLatency(ctx context.Context, n int) (_ []time.Duration, err error) {
-	running := e.mirror.svc != nil
+	running := e.lab.Service() != nil
 	if err := e.StopMirror(); err != nil {
 		return nil, err
 	}
@@ -44,24 +44,17 @@ func (e *Env) ApplyLatency(ctx context.Context, n int) (_ []time.Duration, err e
 	base := MirrorSpec(e.Lab, false)
 	base.TrafficMirrorSessions = nil
 	served, names := ec2api.AssignIDs(base, "bench")
-	enis := map[string]*sim.ENI{}
 	ids := map[string]string{} // original name → AWS-shaped id
 	for id, name := range names {
 		ids[name] = id
-		if in, ok := strings.CutPrefix(name, "eni-"); ok && e.Lab.Instance(in) != nil {
-			enis[id] = ENI(e.Lab.Instance(in))
-		}
 	}
-	model, err := cloudmock.New(served)
-	if err != nil {
-		return nil, fmt.Errorf("apply latency: model: %w", err)
-	}
-	svc, err := dataplane.Start(ctx, dataplane.Config{Model: model, Spec: &served, Lab: e.Lab, ENIs: enis, AllENIs: true})
-	if err != nil {
+	// The served ENIs keep their addresses: the lab finds them by address.
+	if err := e.lab.Apply(ctx, lab.StartMirror{Mirror: lab.Mirror{Spec: served, AllENIs: true}}); err != nil {
 		return nil, fmt.Errorf("apply latency: start the mirror service: %w", err)
 	}
-	defer func() { err = errors.Join(err, svc.Close()) }()
-	api, err := ec2api.New(ec2api.Config{Spec: served, Names: names, Apply: svc.Apply, Seed: 1})
+	defer func() { err = errors.Join(err, e.StopMirror()) }()
+	apply := func(s cloudmock.Spec) error { return e.lab.Apply(ctx, lab.SetSpec{Spec: s}) }
+	api, err := ec2api.New(ec2api.Config{Spec: served, Names: names, Apply: apply, Seed: 1})
 	if err != nil {
 		return nil, fmt.Errorf("apply latency: api server: %w", err)
 	}
