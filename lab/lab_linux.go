@@ -23,6 +23,9 @@ func Supported() error {
 	return nil
 }
 
+// errNoInstance: a Config names an instance its topology lacks.
+var errNoInstance = errors.New("no instance")
+
 // Lab is a running lab: its namespaces and, when started, its mirror
 // service. Its methods are safe for concurrent use.
 type Lab struct {
@@ -101,7 +104,7 @@ func (l *Lab) realize(ctx context.Context) (err error) {
 	for _, d := range l.cfg.VXLAN {
 		in := l.sim.Instance(d.Instance)
 		if in == nil {
-			err = fmt.Errorf("vxlan device %s: no instance %s", d.Name, d.Instance)
+			err = fmt.Errorf("vxlan device %s: %w %s", d.Name, errNoInstance, d.Instance)
 		} else if _, err = in.AddVXLAN(d.Dev, d.Name, d.VNI); err != nil {
 			err = fmt.Errorf("instance %s: %w", d.Instance, err)
 		}

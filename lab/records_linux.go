@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -223,5 +225,19 @@ func sweepLegacy(dir string) error {
 			errs = append(errs, removeLegacy(dir, id))
 		}
 	}
+	// The directory goes once nothing is left in it (logs may be).
+	if err := os.Remove(legacyDir(dir)); err != nil && !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ENOTEMPTY) {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// Netns is the network namespace (under /run/netns) of the lab's instance
+// named instance.
+func (e Entry) Netns(instance string) (string, error) {
+	if ns, ok := e.Record.Instances[instance]; ok {
+		return ns, nil
+	}
+	names := slices.Sorted(maps.Keys(e.Record.Instances))
+	return "", fmt.Errorf("no instance %q in lab %s (instances: %s)", instance, e.Record.RunID, strings.Join(names, ", "))
 }

@@ -66,8 +66,20 @@ func TestRecordInTheStateFile(t *testing.T) {
 	if _, err := Choose(dir, "zz"); err == nil || !strings.Contains(err.Error(), "no lab zz (labs: "+id+" vni)") {
 		t.Fatalf("Choose of an unknown id: %v", err)
 	}
-	if l, err := Choose(dir, ""); err != nil || l.Record.RunID != id {
+	l, err := Choose(dir, "")
+	if err != nil || l.Record.RunID != id {
 		t.Fatalf("Choose the only lab: %+v, %v", l, err)
+	}
+	rec.Instances = map[string]string{"web": "mlab-web", "client": "mlab-client"}
+	if err := WriteRecord(dir, rec); err != nil {
+		t.Fatal(err)
+	}
+	l, _ = Choose(dir, id)
+	if ns, err := l.Netns("web"); err != nil || ns != "mlab-web" {
+		t.Fatalf("Netns(web) = %q, %v", ns, err)
+	}
+	if _, err := l.Netns("db"); err == nil || !strings.Contains(err.Error(), `no instance "db" in lab `+id+" (instances: client, web)") {
+		t.Fatalf("Netns(db): %v", err)
 	}
 }
 
@@ -95,7 +107,7 @@ func TestLegacyRecord(t *testing.T) {
 	if err != nil || !slices.Equal(runs, []string{id}) {
 		t.Fatalf("Clean = %v, %v", runs, err)
 	}
-	for _, p := range []string{legacyPath(dir, id), legacyPath(dir, "gone1"), filepath.Join(dir, id+".json")} {
+	for _, p := range []string{legacyPath(dir, id), legacyPath(dir, "gone1"), filepath.Join(dir, id+".json"), legacyDir(dir)} {
 		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s after Clean: %v", p, err)
 		}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/internal/nsrun"
@@ -50,15 +48,9 @@ func cmdExec(ctx context.Context, a *app, instance string, argv []string, o labO
 		fmt.Fprintln(stderr, "mirrorlab exec:", err)
 		return 1
 	}
-	info := l.Record.Info
-	ns, ok := info.Instances[instance]
-	if !ok {
-		names := make([]string, 0, len(info.Instances))
-		for n := range info.Instances {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		fmt.Fprintf(stderr, "mirrorlab exec: no instance %q in lab %s (instances: %s)\n", instance, info.RunID, strings.Join(names, ", "))
+	ns, err := l.Netns(instance)
+	if err != nil {
+		fmt.Fprintln(stderr, "mirrorlab exec:", err)
 		return 1
 	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)

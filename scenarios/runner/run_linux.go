@@ -19,10 +19,6 @@ import (
 	"github.com/mirrorlab/mirrorlab/scenarios/workload"
 )
 
-// Supported reports whether this system can run scenarios (Linux, as
-// root: lab.ErrNeedsRoot otherwise).
-func Supported() error { return lab.Supported() }
-
 // Run builds the scenario's lab, starts the mirror service and the
 // programs, drives the traffic, lets it settle, collects what happened,
 // tears everything down (also when ctx is cancelled, e.g. on Ctrl-C) and
