@@ -44,20 +44,34 @@ func mirrorSpec(l *Lab, sessions ...string) cloudmock.Spec {
 	return sp
 }
 
+// buildTwo builds twoHosts with no mirror service, in a state directory
+// of the test's; whatever the test leaves is removed at its end.
+func buildTwo(t *testing.T) (context.Context, string, *Lab) {
+	t.Helper()
+	privtest.Require(t)
+	dir := t.TempDir()
+	l, err := Build(t.Context(), Config{Name: "two", Topology: twoHosts(), StateDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := l.Close(); err != nil {
+			t.Error(err)
+		}
+		if _, _, err := Clean(dir, l.started); err != nil {
+			t.Error(err)
+		}
+	})
+	return t.Context(), dir, l
+}
+
 // TestPrivilegedLifecycle: a lab built without a mirror service starts
 // one, swaps configurations into it (Status follows), refuses a second
 // start, is recorded for other processes while published, and Close
 // removes its namespaces and its one state file (the last record write
 // does not bring it back).
 func TestPrivilegedLifecycle(t *testing.T) {
-	privtest.Require(t)
-	ctx := context.Background()
-	dir := t.TempDir()
-	l, err := Build(ctx, Config{Name: "two", Topology: twoHosts(), StateDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
+	ctx, dir, l := buildTwo(t)
 	if l.Service() != nil || l.Status().DataPlane != nil {
 		t.Fatal("a mirror service runs before StartMirror")
 	}
@@ -122,14 +136,7 @@ func sessionNames(st Status) string {
 // leaves the namespaces; once recorded as kept, the lab is listed as such
 // and TakeDown removes the namespaces and the state file.
 func TestPrivilegedLeaveAndTakeDown(t *testing.T) {
-	privtest.Require(t)
-	ctx := context.Background()
-	dir := t.TempDir()
-	l, err := Build(ctx, Config{Name: "two", Topology: twoHosts(), StateDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _, _ = Clean(dir, l.started) })
+	ctx, dir, l := buildTwo(t)
 	if err := l.Apply(ctx, StartMirror{Mirror: Mirror{Spec: mirrorSpec(l, "s1")}}); err != nil {
 		t.Fatal(err)
 	}
