@@ -16,8 +16,10 @@ import (
 
 // Supported reports whether this process can build a lab: ErrNeedsRoot
 // unless it runs as root.
-func Supported() error {
-	if os.Geteuid() != 0 {
+func Supported() error { return supported(os.Geteuid()) }
+
+func supported(euid int) error {
+	if euid != 0 {
 		return ErrNeedsRoot
 	}
 	return nil

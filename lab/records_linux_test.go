@@ -3,6 +3,7 @@ package lab
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -157,5 +158,16 @@ func TestSweepLogs(t *testing.T) {
 		if _, err := os.Stat(p); err != nil {
 			t.Errorf("%s: %v (must stay)", p, err)
 		}
+	}
+}
+
+// TestSupported: one check, one text, matched with errors.Is.
+func TestSupported(t *testing.T) {
+	if err := supported(0); err != nil {
+		t.Fatalf("root: %v", err)
+	}
+	err := fmt.Errorf("mirrorlab run: %w", supported(1000))
+	if !errors.Is(err, ErrNeedsRoot) || !strings.Contains(err.Error(), "needs root: it creates network namespaces") {
+		t.Fatalf("not root: %v", err)
 	}
 }
