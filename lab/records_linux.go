@@ -201,11 +201,10 @@ func Clean(stateDir string, now time.Time) (runs, logs []string, err error) {
 	if err != nil {
 		return runs, nil, err
 	}
-	if err := sweepLegacy(dir); err != nil {
-		return runs, nil, err
+	if logs, err = sweepLogs(dir, now); err != nil {
+		return runs, logs, err
 	}
-	logs, err = sweepLogs(dir, now)
-	return runs, logs, err
+	return runs, logs, sweepLegacy(dir)
 }
 
 // sweepLegacy removes an earlier version's lab files whose run has no

@@ -159,6 +159,9 @@ func TestSweepLogs(t *testing.T) {
 			t.Errorf("%s: %v (must stay)", p, err)
 		}
 	}
+	if _, err := os.Stat(legacyDir(dir)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the earlier versions' directory, emptied, is still there: %v", err)
+	}
 }
 
 // TestSupported: one check, one text, matched with errors.Is.
