@@ -7,12 +7,6 @@ import (
 	"github.com/mirrorlab/mirrorlab/sim"
 )
 
-// The phases of Build, as Config.Phase receives them.
-const (
-	PhaseBuild     = "build"      // the namespaces, links, addresses, VXLAN devices
-	PhaseDataPlane = "data plane" // the mirror service (and Config.Started)
-)
-
 // Config describes a lab: a plain description, no OS state.
 type Config struct {
 	// Name and File name the lab for status (a scenario's name and file).

@@ -13,7 +13,7 @@ import (
 const logGrace = time.Minute
 
 // logsDir holds the detached owners' logs.
-func logsDir(dir string) string { return filepath.Join(StateDir(dir), "logs") }
+func logsDir(dir string) string { return filepath.Join(dirOr(dir), "logs") }
 
 // CreateLog creates the log file of a detached owner (up -d) in the state
 // directory, named after now and this process.

@@ -22,8 +22,8 @@ import (
 // lab, written atomically. Labs recorded by earlier versions had a second
 // file, <state dir>/labs/<run id>.json; List reads it and Clean removes it.
 
-// StateDir is dir, or the default state directory when dir is empty.
-func StateDir(dir string) string {
+// dirOr is dir, or the default state directory when dir is empty.
+func dirOr(dir string) string {
 	if dir == "" {
 		return state.DefaultDir
 	}
@@ -32,14 +32,14 @@ func StateDir(dir string) string {
 
 // legacyDir held the second file of each lab before records moved into
 // the state file.
-func legacyDir(dir string) string { return filepath.Join(StateDir(dir), "labs") }
+func legacyDir(dir string) string { return filepath.Join(dirOr(dir), "labs") }
 
 func legacyPath(dir, runID string) string { return filepath.Join(legacyDir(dir), runID+".json") }
 
 // WriteRecord writes rec into the state file of its run (which sim made
 // when it built the lab), atomically.
 func WriteRecord(stateDir string, rec *Record) error {
-	dir := StateDir(stateDir)
+	dir := dirOr(stateDir)
 	run, err := state.Load(dir, rec.RunID)
 	if err != nil {
 		return fmt.Errorf("record the lab: %w", err)
@@ -75,7 +75,7 @@ func readRecord(dir string, run *state.Run) (rec Record, ok bool, err error) {
 
 // List returns the recorded labs, by start time.
 func List(stateDir string) ([]Entry, error) {
-	dir := StateDir(stateDir)
+	dir := dirOr(stateDir)
 	ids, err := state.List(dir)
 	if err != nil {
 		return nil, err
@@ -147,7 +147,7 @@ func names(labs []Entry) string {
 // and waited for (30 s at most); a kept or orphaned one is removed here.
 // It returns the lab with its last counters.
 func TakeDown(stateDir string, l Entry) (Entry, error) {
-	dir, id := StateDir(stateDir), l.Record.RunID
+	dir, id := dirOr(stateDir), l.Record.RunID
 	if l.State != Running {
 		run, err := state.Load(dir, id)
 		if err != nil {
@@ -196,7 +196,7 @@ func removeLegacy(dir, runID string) error {
 // detached owners that no lab names any more (see sweepLogs). It returns
 // the run ids and the logs it removed.
 func Clean(stateDir string, now time.Time) (runs, logs []string, err error) {
-	dir := StateDir(stateDir)
+	dir := dirOr(stateDir)
 	runs, err = sim.Sweep(dir)
 	if err != nil {
 		return runs, nil, err

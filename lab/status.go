@@ -6,6 +6,12 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
+// The phases of Build, as Config.Phase receives them.
+const (
+	PhaseBuild     = "build"      // the namespaces, links, addresses, VXLAN devices
+	PhaseDataPlane = "data plane" // the mirror service (and Config.Started)
+)
+
 // Info describes a lab: where its instances live and their addresses.
 type Info struct {
 	PID      int       `json:"pid"`

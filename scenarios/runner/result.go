@@ -48,13 +48,13 @@ type Live struct {
 
 // The phases of a run, in order, as they appear in Result.Timeline.
 const (
-	PhaseBuild     = "build"      // the VPC's namespaces, links, addresses, VXLAN devices
-	PhaseDataPlane = "data plane" // the mirror service and the receivers' captures
-	PhasePrograms  = "programs"   // the programs started and ready
-	PhaseTraffic   = "traffic"    // every traffic step
-	PhaseSettle    = "settle"     // the wait before the counters are read
-	PhaseCollect   = "collect"    // programs stopped, counters and captures read
-	PhaseTeardown  = "teardown"   // everything the run made removed
+	PhaseBuild     = lab.PhaseBuild     // the VPC's namespaces, links, addresses, VXLAN devices
+	PhaseDataPlane = lab.PhaseDataPlane // the mirror service and the receivers' captures
+	PhasePrograms  = "programs"         // the programs started and ready
+	PhaseTraffic   = "traffic"          // every traffic step
+	PhaseSettle    = "settle"           // the wait before the counters are read
+	PhaseCollect   = "collect"          // programs stopped, counters and captures read
+	PhaseTeardown  = "teardown"         // everything the run made removed
 )
 
 // Phase is one phase of a run and when it ran.
