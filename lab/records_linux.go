@@ -109,19 +109,30 @@ func List(stateDir string) ([]Entry, error) {
 	return labs, nil
 }
 
-// Choose picks the lab whose run id is id, or the only one.
-func Choose(stateDir, id string) (Entry, error) {
+// Choose picks the lab that key names, by run id or else by scenario name
+// (when one lab only runs that scenario), or with key empty the only one.
+func Choose(stateDir, key string) (Entry, error) {
 	labs, err := List(stateDir)
 	if err != nil {
 		return Entry{}, err
 	}
-	if id != "" {
+	if key != "" {
+		var named []Entry
 		for _, l := range labs {
-			if l.Record.RunID == id {
+			if l.Record.RunID == key {
 				return l, nil
 			}
+			if l.Record.Scenario == key {
+				named = append(named, l)
+			}
 		}
-		return Entry{}, fmt.Errorf("no lab %s (labs: %s)", id, names(labs))
+		switch len(named) {
+		case 0:
+			return Entry{}, fmt.Errorf("no lab %s (labs: %s)", key, names(labs))
+		case 1:
+			return named[0], nil
+		}
+		return Entry{}, fmt.Errorf("%d labs run %s (%s): choose one with --lab RUNID", len(named), key, names(named))
 	}
 	switch len(labs) {
 	case 0:

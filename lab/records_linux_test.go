@@ -71,6 +71,19 @@ func TestRecordInTheStateFile(t *testing.T) {
 	if err != nil || l.Record.RunID != id {
 		t.Fatalf("Choose the only lab: %+v, %v", l, err)
 	}
+	if l, err := Choose(dir, "vni"); err != nil || l.Record.RunID != id {
+		t.Fatalf("Choose by scenario name: %+v, %v", l, err)
+	}
+	other := newRun(t, dir, true)
+	if err := WriteRecord(dir, &Record{Info: Info{RunID: other, Scenario: "vni"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Choose(dir, "vni"); err == nil || !strings.Contains(err.Error(), "2 labs run vni") {
+		t.Fatalf("Choose by a name two labs run: %v", err)
+	}
+	if l, err := Choose(dir, other); err != nil || l.Record.RunID != other {
+		t.Fatalf("Choose by run id among two: %+v, %v", l, err)
+	}
 	rec.Instances = map[string]string{"web": "mlab-web", "client": "mlab-client"}
 	if err := WriteRecord(dir, rec); err != nil {
 		t.Fatal(err)
