@@ -155,22 +155,26 @@ func names(labs []Entry) string {
 }
 
 // TakeDown ends a lab: a running one's owner is asked to stop (SIGTERM)
-// and waited for (30 s at most); a kept or orphaned one is removed here.
-// It returns the lab with its last counters.
+// and waited for (30 s at most) until the lab is gone and the owner has
+// exited; a kept or orphaned one is removed here. It returns the lab with
+// its last counters.
 func TakeDown(stateDir string, l Entry) (Entry, error) {
 	dir, id := dirOr(stateDir), l.Record.RunID
+	run, err := state.Load(dir, id)
+	if errors.Is(err, os.ErrNotExist) {
+		return l, nil // it ended meanwhile
+	}
+	if err != nil {
+		return l, err
+	}
 	if l.State != Running {
-		run, err := state.Load(dir, id)
-		if err != nil {
-			return l, err
-		}
 		if err := state.Teardown(run); err != nil {
 			return l, err
 		}
 		return l, errors.Join(state.Remove(dir, id), removeLegacy(dir, id))
 	}
-	if err := syscall.Kill(l.Record.PID, syscall.SIGTERM); err != nil {
-		return l, fmt.Errorf("stop its owner (pid %d): %w", l.Record.PID, err)
+	if err := syscall.Kill(run.PID, syscall.SIGTERM); err != nil {
+		return l, fmt.Errorf("stop its owner (pid %d): %w", run.PID, err)
 	}
 	// The owner writes the lab's last counters before it tears the lab
 	// down; the record goes with the state file when it is done.
@@ -183,13 +187,13 @@ func TakeDown(stateDir string, l Entry) (Entry, error) {
 				l.Record, found = m.Record, m.State == Running
 			}
 		}
-		if !found {
+		if !found && !state.Alive(run.PID, run.StartTime) {
 			return l, nil
 		}
 		if time.Now().After(deadline) {
-			return l, fmt.Errorf("its owner (pid %d) still runs after 30s", l.Record.PID)
+			return l, fmt.Errorf("its owner (pid %d) still runs after 30s", run.PID)
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
