@@ -14,7 +14,17 @@ import (
 var errClosed = errors.New("the lab is not running")
 
 // Apply makes one change to the running lab; see the kinds of Change.
+// Changes are applied one at a time; once the lab comes down, Apply
+// refuses them.
 func (l *Lab) Apply(ctx context.Context, c Change) error {
+	l.applyMu.Lock()
+	defer l.applyMu.Unlock()
+	l.mu.Lock()
+	done := l.done
+	l.mu.Unlock()
+	if done {
+		return errClosed
+	}
 	switch c := c.(type) {
 	case StartMirror:
 		if l.Service() != nil {
@@ -108,14 +118,16 @@ func (l *Lab) Close() error { return l.end(false) }
 func (l *Lab) Leave() error { return l.end(true) }
 
 func (l *Lab) end(keep bool) error {
+	l.applyMu.Lock() // no change is under way from here on
 	l.mu.Lock()
-	if l.done {
-		l.mu.Unlock()
-		return nil
-	}
+	done := l.done
 	l.done = true
 	pub, closers := l.pub, l.closers
 	l.mu.Unlock()
+	l.applyMu.Unlock()
+	if done {
+		return nil
+	}
 	var errs []error
 	if pub != nil {
 		pub.stop()

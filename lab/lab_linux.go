@@ -35,6 +35,7 @@ type Lab struct {
 	sim     *sim.Lab
 	started time.Time
 
+	applyMu sync.Mutex // one Apply at a time, none once done
 	mu      sync.Mutex
 	svc     *dataplane.Service
 	spec    cloudmock.Spec // the running service's configuration

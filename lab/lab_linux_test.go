@@ -194,3 +194,19 @@ func TestPrivilegedBuildFailureLeavesNothing(t *testing.T) {
 		t.Fatalf("state files after a refused model: %v", ids)
 	}
 }
+
+// TestPrivilegedApplyAfterClose: a change given to a lab that came down is
+// refused, and starts nothing.
+func TestPrivilegedApplyAfterClose(t *testing.T) {
+	ctx, _, l := buildTwo(t)
+	spec := mirrorSpec(l, "s1")
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Apply(ctx, StartMirror{Mirror: Mirror{Spec: spec}}); !errors.Is(err, errClosed) {
+		t.Fatalf("StartMirror after Close: %v", err)
+	}
+	if l.Service() != nil {
+		t.Fatal("a mirror service runs on a closed lab")
+	}
+}
