@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/mirrorlab/mirrorlab/lab"
 	"github.com/mirrorlab/mirrorlab/scenarios"
 	"github.com/mirrorlab/mirrorlab/scenarios/runner"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
@@ -107,7 +108,7 @@ func cmdRun(ctx context.Context, a *app, names []string, o runOptions) int {
 		fmt.Fprintln(stderr, "mirrorlab run:", err)
 		return 2
 	}
-	if err := runner.Supported(); err != nil {
+	if err := lab.Supported(); err != nil {
 		fmt.Fprintln(stderr, "mirrorlab run:", err)
 		return 1
 	}

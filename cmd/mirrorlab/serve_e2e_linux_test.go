@@ -23,6 +23,7 @@ import (
 
 	"github.com/mirrorlab/mirrorlab/internal/nsrun"
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
+	"github.com/mirrorlab/mirrorlab/lab"
 )
 
 // awsCLI is one aws command line found on this machine.
@@ -316,11 +317,11 @@ func testServeAWSCLI(t *testing.T, cli awsCLI) {
 	dir := t.TempDir()
 	t0 := time.Now()
 	ep, _ := startServe(t, filepath.Join("testdata", "serve-e2e.yaml"), serveOpts{stateDir: dir})
-	l, err := chooseLab(dir, "")
+	l, err := lab.Choose(dir, "")
 	if err != nil {
 		t.Fatalf("the served lab is not recorded for exec: %v", err)
 	}
-	info := l.rec.LabInfo
+	info := l.Record.Info
 	t.Logf("lab %s served on %s after %.1fs", info.RunID, ep, time.Since(t0).Seconds())
 	home := t.TempDir()
 	ec2 := func(args ...string) map[string]any { t.Helper(); return awsEC2(t, cli, home, ep, args...) }

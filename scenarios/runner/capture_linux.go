@@ -50,7 +50,7 @@ func (r *run) startCaptures() error {
 		if !ok {
 			continue
 		}
-		in := r.lab.Instance(instName)
+		in := r.lab.Sim().Instance(instName)
 		c, err := startArrivalCapture(in, in.ENI(ifname), eniName)
 		if err != nil {
 			return fmt.Errorf("capture at %s: %w", eniName, err)

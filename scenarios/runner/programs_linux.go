@@ -53,7 +53,7 @@ func (r *run) needles(name string) []string {
 
 func (r *run) startPrograms(ctx context.Context) error {
 	for _, ps := range r.s.Programs {
-		p := &program{spec: ps, kind: ps.Builtin, inst: r.lab.Instance(ps.Instance)}
+		p := &program{spec: ps, kind: ps.Builtin, inst: r.lab.Sim().Instance(ps.Instance)}
 		p.cmp = compareSettings(r.s, ps.Name)
 		if p.kind == "" {
 			p.kind = "command"

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/lab"
 	"github.com/mirrorlab/mirrorlab/scenarios/workload"
 )
 
@@ -47,13 +48,13 @@ type Live struct {
 
 // The phases of a run, in order, as they appear in Result.Timeline.
 const (
-	PhaseBuild     = "build"      // the VPC's namespaces, links, addresses, VXLAN devices
-	PhaseDataPlane = "data plane" // the mirror service and the receivers' captures
-	PhasePrograms  = "programs"   // the programs started and ready
-	PhaseTraffic   = "traffic"    // every traffic step
-	PhaseSettle    = "settle"     // the wait before the counters are read
-	PhaseCollect   = "collect"    // programs stopped, counters and captures read
-	PhaseTeardown  = "teardown"   // everything the run made removed
+	PhaseBuild     = lab.PhaseBuild     // the VPC's namespaces, links, addresses, VXLAN devices
+	PhaseDataPlane = lab.PhaseDataPlane // the mirror service and the receivers' captures
+	PhasePrograms  = "programs"         // the programs started and ready
+	PhaseTraffic   = "traffic"          // every traffic step
+	PhaseSettle    = "settle"           // the wait before the counters are read
+	PhaseCollect   = "collect"          // programs stopped, counters and captures read
+	PhaseTeardown  = "teardown"         // everything the run made removed
 )
 
 // Phase is one phase of a run and when it ran.
@@ -108,21 +109,8 @@ type Result struct {
 }
 
 // DataPlaneStats are the mirror service's counters over all source
-// interfaces (see dataplane.PipeStats).
-type DataPlaneStats struct {
-	Captured  uint64            `json:"captured"`
-	Mirrored  uint64            `json:"mirrored"`
-	Sent      uint64            `json:"sent"`
-	RingDrops uint64            `json:"ringDrops"`
-	Dropped   map[string]uint64 `json:"dropped,omitempty"`
-	// Kernel of the Mirrored copies were decided and sent by the
-	// in-kernel path; UserSpace lists the source ENI directions it left
-	// to user space whole, with the reason ("eni-1 ingress: ..."), or
-	// KernelOff why it did not run.
-	Kernel    uint64   `json:"kernel"`
-	UserSpace []string `json:"userSpace,omitempty"`
-	KernelOff string   `json:"kernelOff,omitempty"`
-}
+// interfaces (the lab's).
+type DataPlaneStats = lab.DataPlaneStats
 
 // Problem is a validation problem at its place in the file.
 type Problem struct {
@@ -170,12 +158,7 @@ type TrafficResult struct {
 }
 
 // SessionResult is one mirror session's counters.
-type SessionResult struct {
-	Name   string `json:"name"`
-	Target string `json:"target"`
-	VNI    uint32 `json:"vni"`
-	cloudmock.SessionCounters
-}
+type SessionResult = lab.Session
 
 // Arrival is what one receiving interface captured: VXLAN datagrams (UDP
 // 4789) by VNI, and the sizes of their inner frames.
@@ -230,22 +213,5 @@ type Verdict struct {
 	NotRun bool `json:"notRun,omitempty"`
 }
 
-// LabInfo describes a lab that Up keeps running (mirrorlab up writes it to
-// its state file for exec and down).
-type LabInfo struct {
-	PID      int       `json:"pid"`
-	RunID    string    `json:"runId"`
-	Scenario string    `json:"scenario"`
-	File     string    `json:"file"`
-	Started  time.Time `json:"started"`
-	// Instances maps each instance to its network namespace (/run/netns).
-	Instances map[string]string `json:"instances"`
-	// Addrs maps instance/interface to its address; Addrs6 to its IPv6
-	// address, for the interfaces that have one.
-	Addrs  map[string]string `json:"addrs"`
-	Addrs6 map[string]string `json:"addrs6,omitempty"`
-	// Status reads the lab's counters while it runs (Up and Serve; safe
-	// for concurrent use; after the lab starts to come down, the last
-	// figures). Nil for a kept run's lab.
-	Status func() LabStatus `json:"-"`
-}
+// LabInfo describes a kept run's lab (Result.Lab).
+type LabInfo = lab.Info

@@ -1,21 +1,10 @@
 package runner
 
-import "time"
+import "github.com/mirrorlab/mirrorlab/lab"
 
-// LabStatus is what a running lab (Up, Serve, or a kept run's last
-// figures) has done so far: the counters that `mirrorlab status` shows.
-type LabStatus struct {
-	Updated time.Time `json:"updated"`
-	// Sessions are the mirror sessions' counters (mirrored, truncated,
-	// delivered or dropped by cause).
-	Sessions []SessionResult `json:"sessions,omitempty"`
-	// DataPlane sums the mirror service's own counters.
-	DataPlane *DataPlaneStats `json:"dataPlane,omitempty"`
-	// Agents are the agent programs' counters, by program.
-	Agents map[string]map[string]float64 `json:"agents,omitempty"`
-	// Servers are the http-server programs' received requests, by program.
-	Servers map[string]int `json:"servers,omitempty"`
-}
+// LabStatus is what a lab has done so far: the counters that `mirrorlab
+// status` shows.
+type LabStatus = lab.Status
 
 // StatusOf is the status that a finished run leaves: its last figures
 // (for a lab kept with Options.Keep).

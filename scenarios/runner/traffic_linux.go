@@ -89,8 +89,8 @@ func (r *run) live(name string) (stop func()) {
 
 func (r *run) liveStats(step string, elapsed time.Duration) Live {
 	l := Live{Step: step, Elapsed: elapsed}
-	if r.svc != nil {
-		l.Mirrored = r.svc.Snapshot().Totals.Mirrored
+	if svc := r.lab.Service(); svc != nil {
+		l.Mirrored = svc.Snapshot().Totals.Mirrored
 	}
 	for _, p := range r.progs {
 		if p.agent != nil {
@@ -110,7 +110,7 @@ func (r *run) step(ctx context.Context, t spec.Traffic) TrafficResult {
 	tr := TrafficResult{From: t.From, Started: start}
 	var in *sim.Instance
 	if t.From != "" {
-		in = r.lab.Instance(t.From)
+		in = r.lab.Sim().Instance(t.From)
 	}
 	switch {
 	case t.HTTP != nil:
@@ -169,9 +169,9 @@ func (r *run) step(ctx context.Context, t spec.Traffic) TrafficResult {
 // Ethernet addresses are rewritten to the ENI's and its router's.
 func (r *run) replay(ctx context.Context, rp *spec.Replay) (int64, error) {
 	instName, ifname, _ := r.s.ENILocation(rp.NetworkInterface)
-	in := r.lab.Instance(instName)
+	in := r.lab.Sim().Instance(instName)
 	eni := in.ENI(ifname)
-	fab := r.lab.Fabric(eni.VPC)
+	fab := r.lab.Sim().Fabric(eni.VPC)
 	br := fab.Bridge(eni.Subnet)
 	run, ifindex := in.Run, eni.Index
 	var src, dst [6]byte
