@@ -60,6 +60,9 @@ type Parser struct {
 	// and only after a POST).
 	lead     int
 	lastPOST bool
+	// pstart: the first pstart bytes of an unclassified connection are
+	// token characters (plausibleStart need not scan them again).
+	pstart int
 	// uncertain: the position in the stream is a guess (after a gap, until
 	// a head parses): a head that does not parse there is not a request
 	// production refused, and the scan goes on.
@@ -185,7 +188,7 @@ func (p *Parser) Close() {
 
 // reset forgets the request in progress and the buffer.
 func (p *Parser) reset() {
-	p.buf, p.aliased = nil, false
+	p.buf, p.aliased, p.pstart = nil, false, 0
 	p.clearReq()
 	p.rsPrev, p.rsFresh, p.rsWait = false, false, 0
 }
@@ -223,6 +226,7 @@ func (p *Parser) stop(r DropReason, drop bool) {
 
 // consume removes the first n bytes of the buffer.
 func (p *Parser) consume(n int) {
+	p.pstart = 0
 	if n >= len(p.buf) {
 		p.buf = nil
 		return
@@ -337,8 +341,9 @@ func (p *Parser) parseHead() bool {
 			p.ignore(TLS)
 			return false
 		}
-		switch plausibleStart(p.buf, p.lim.MaxHeader) {
+		switch plausibleStart(p.buf, p.pstart, p.lim.MaxHeader) {
 		case maybe:
+			p.pstart = len(p.buf) // scan only new bytes next time
 			return false
 		case no:
 			p.ignore(NotHTTP)

@@ -24,10 +24,11 @@ const (
 )
 
 // plausibleStart says whether b can be the start of a request line: a
-// method token then a space (checked as far as b goes, and within the
-// first max bytes).
-func plausibleStart(b []byte, max int) tri {
-	for i, c := range b {
+// method token then a space, checked from b[from:] on (the bytes before
+// are known to be token characters) and within the first max bytes.
+func plausibleStart(b []byte, from, max int) tri {
+	for i := from; i < len(b); i++ {
+		c := b[i]
 		if c == ' ' {
 			if i > 0 {
 				return yes
