@@ -519,3 +519,18 @@ func TestCountRequestLines(t *testing.T) {
 		}
 	}
 }
+
+// TestGapAtStartCounted: bytes of a known extent lost before the first
+// byte seen (the connection's SYN was seen, its first segment lost, e.g.
+// to IP fragmentation) held a request: it is dropped, reason gap. A gap of
+// unknown extent at the start is a capture joined mid-stream: nothing we
+// could have seen is lost.
+func TestGapAtStartCounted(t *testing.T) {
+	rec := &recorder{}
+	p := New(rec, Limits{})
+	p.Gap(1480)
+	p.Feed([]byte(get("/next")))
+	if got := rec.targets(); !reflect.DeepEqual(got, []string{"GET /next "}) || !reflect.DeepEqual(rec.drops, []DropReason{DropGap}) {
+		t.Fatalf("requests %q drops %v, want /next and one gap", got, rec.drops)
+	}
+}

@@ -82,6 +82,14 @@ type Counters struct {
 
 	RequestsParsed     atomic.Uint64
 	RequestsSampledOut atomic.Uint64
+	// RequestsFragmented counts the request lines in the first IP
+	// fragment of mirrored TCP packets towards a watched port: IP
+	// fragments are not reassembled (they are counted Inner[Fragment]),
+	// so these requests are lost. When later bytes of the connection
+	// arrive, the hole also drops the request it falls in (reason gap);
+	// this counter is the request-level count that does not depend on
+	// that. A request line cut across fragments is not counted.
+	RequestsFragmented atomic.Uint64
 	RequestDrops       [NumDropReasons]atomic.Uint64
 	Replayed           atomic.Uint64
 	ReplayFailed       atomic.Uint64
