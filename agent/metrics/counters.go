@@ -43,7 +43,8 @@ type Counters struct {
 	Bytes   atomic.Uint64
 	// InputDrops are losses the input itself reports (socket or ring drops).
 	InputDrops atomic.Uint64
-	// Outer counts outer (capture) frames by decode result (AF_PACKET, pcap).
+	// Outer counts outer (capture) frames by decode result (AF_PACKET,
+	// pcap); as for Inner, up to frame.MaxVLANTags VLAN tags are decoded.
 	Outer          [frame.NumResults]atomic.Uint64
 	VXLANTruncated atomic.Uint64
 	VXLANNoIFlag   atomic.Uint64
@@ -53,7 +54,10 @@ type Counters struct {
 	Geneve       atomic.Uint64
 	GeneveErrors atomic.Uint64
 	VNIRejected  atomic.Uint64
-	// Inner counts decapsulated frames by decode result.
+	// Inner counts decapsulated frames by decode result. Up to
+	// frame.MaxVLANTags VLAN tags (802.1Q or 802.1ad) are decoded; a
+	// frame with more is counted not_ip. IP fragments are counted
+	// ip_fragment (not reassembled; see RequestsFragmented).
 	Inner [frame.NumResults]atomic.Uint64
 	// OtherPort counts inner TCP packets not towards a watched port.
 	OtherPort atomic.Uint64
