@@ -431,15 +431,12 @@ func valuesContainToken(v, token string) bool {
 // 3.2): origin-form is checked here without allocating; the other forms
 // (absolute, authority for CONNECT, asterisk) by net/url.
 func validTarget(method, target []byte) bool {
-	if len(target) == 0 {
-		return false
-	}
 	for _, c := range target {
 		if isCTL(c) {
 			return false
 		}
 	}
-	if target[0] == '/' {
+	if len(target) > 0 && target[0] == '/' {
 		path := target
 		if i := bytes.IndexByte(path, '?'); i >= 0 {
 			path = path[:i]
@@ -453,7 +450,7 @@ func validTarget(method, target []byte) bool {
 	}
 	raw := string(target)
 	if string(method) == "CONNECT" {
-		raw = "http://" + raw
+		raw = "http://" + raw // authority-form (even an empty one)
 	}
 	_, err := url.ParseRequestURI(raw)
 	return err == nil

@@ -283,7 +283,9 @@ func (p *Parser) parseBody() bool {
 	n := int(min(p.left, int64(len(p.buf))))
 	if n > 0 {
 		if p.req.Body == nil {
-			p.req.Body = make([]byte, 0, p.left)
+			// Not the declared length at once: the memory budget is
+			// charged as bytes arrive, not as a client announces them.
+			p.req.Body = make([]byte, 0, min(p.left, 32<<10))
 		}
 		p.req.Body = append(p.req.Body, p.buf[:n]...)
 		p.take(n)
