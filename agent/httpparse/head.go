@@ -255,6 +255,7 @@ func fieldLine(b []byte, off, maxHeader int, scratch []byte, lax bool) (name, va
 // fields is what the framing and connection rules need from a head.
 type fields struct {
 	hosts, te, cl int
+	badHost       bool
 	firstCL       string
 	clDiffer      bool
 	teValue       string
@@ -268,9 +269,7 @@ func (f *fields) add(name, value string) {
 	switch {
 	case asciiEqualFold(name, "Host"):
 		f.hosts++
-		if !validHost(value) {
-			f.hosts = 99 // refused below
-		}
+		f.badHost = f.badHost || !validHost(value)
 	case asciiEqualFold(name, "Content-Length"):
 		if f.cl == 0 {
 			f.firstCL = value
@@ -340,7 +339,7 @@ func parseHead(b []byte, maxHeader int) (head, int, error) {
 // the body's framing (6.1-6.3), persistence (9.3) and Expect (RFC 9110
 // 10.1.1).
 func (h *head) frame(f *fields, minor int) error {
-	if f.hosts > 1 || f.hosts == 0 && minor >= 1 && h.Method != "CONNECT" {
+	if f.hosts > 1 || f.badHost || f.hosts == 0 && minor >= 1 && h.Method != "CONNECT" {
 		return errMalformed
 	}
 	if f.te > 0 && minor >= 1 {
