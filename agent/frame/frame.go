@@ -52,15 +52,19 @@ const (
 	protoUDP      = 17
 )
 
-// EthernetPayload strips the Ethernet header and up to two VLAN tags from
-// frame, returning the EtherType and the payload.
+// MaxVLANTags is how many VLAN tags (802.1Q, 802.1ad, in any order)
+// EthernetPayload strips; a frame with more is counted not_ip.
+const MaxVLANTags = 8
+
+// EthernetPayload strips the Ethernet header and up to MaxVLANTags VLAN
+// tags from frame, returning the EtherType and the payload.
 func EthernetPayload(frame []byte) (etherType uint16, payload []byte, r Result) {
 	if len(frame) < 14 {
 		return 0, nil, Truncated
 	}
 	et := binary.BigEndian.Uint16(frame[12:14])
 	off := 14
-	for i := 0; i < 2 && (et == etherTypeVLAN || et == etherTypeQinQ); i++ {
+	for i := 0; i < MaxVLANTags && (et == etherTypeVLAN || et == etherTypeQinQ); i++ {
 		if len(frame) < off+4 {
 			return 0, nil, Truncated
 		}
@@ -84,6 +88,10 @@ type IP struct {
 	// Short is true when fewer bytes were captured than the IP header
 	// announces: the mirror session truncated the packet.
 	Short bool
+	// FirstFragment is set when Decode returns Fragment for the fragment
+	// at offset 0; Protocol and Payload (the fragment's data: the
+	// transport header and the start of its payload) are then valid.
+	FirstFragment bool
 }
 
 // AddrLen returns 4 or 16.
@@ -96,8 +104,10 @@ func (ip *IP) AddrLen() int {
 
 // Decode parses an IPv4 or IPv6 header at the start of b. Fragments are
 // reported (Fragment) and not decoded further: mirrored fragments cannot be
-// part of a reassembled TCP stream without IP reassembly.
+// part of a reassembled TCP stream without IP reassembly. Of a first
+// fragment, Protocol and Payload are set (see FirstFragment).
 func (ip *IP) Decode(b []byte) Result {
+	ip.FirstFragment = false
 	if len(b) < 1 {
 		return Truncated
 	}
@@ -124,6 +134,10 @@ func (ip *IP) decode4(b []byte) Result {
 	}
 	frag := binary.BigEndian.Uint16(b[6:8])
 	if frag&0x3fff != 0 { // MF set or offset non-zero
+		if frag&0x1fff == 0 {
+			ip.FirstFragment, ip.Protocol = true, b[9]
+			ip.Payload = b[ihl:min(total, len(b))]
+		}
 		return Fragment
 	}
 	ip.Version = 4
@@ -167,7 +181,11 @@ func (ip *IP) decode6(b []byte) Result {
 				return Truncated
 			}
 			continue
-		case 44:
+		case 44: // fragment header: next header, reserved, offset and M flag
+			if len(b) >= off+8 && binary.BigEndian.Uint16(b[off+2:off+4])>>3 == 0 {
+				ip.FirstFragment, ip.Protocol = true, b[off]
+				ip.Payload = b[off+8:]
+			}
 			return Fragment
 		}
 		break

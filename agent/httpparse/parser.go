@@ -11,8 +11,27 @@ const (
 	stBody                 // head parsed, Content-Length body pending
 	stChunked              // head parsed, chunked body pending
 	stSkip                 // skipping the rest of a dropped request
-	stResync               // lost track: scanning for the next request line
-	stIgnore               // not HTTP: ignore the connection
+	stResync               // lost track after a gap: scanning for the next request line
+	stIgnore               // not HTTP, or closed: ignore the connection
+	stStop                 // production closed the connection: ignore the rest
+)
+
+// Phases of a chunked body.
+const (
+	cphSize    uint8 = iota // a chunk-size line
+	cphData                 // chunk data (cleft bytes to go)
+	cphCRLF                 // the CRLF after chunk data
+	cphTrailer              // the trailer section
+)
+
+// Limits net/http puts on a chunked body: a chunk-size line (without its
+// CRLF) shorter than maxChunkLine, overhead beyond 16 bytes plus twice the
+// data per chunk at most maxChunkExcess, a trailer whose end (CRLF CRLF)
+// lies within maxTrailerPeek bytes.
+const (
+	maxChunkLine   = 4096
+	maxChunkExcess = 16 << 10
+	maxTrailerPeek = 4096
 )
 
 // Parser parses the requests of one connection. It is not safe for
@@ -23,17 +42,31 @@ type Parser struct {
 	kind  Kind
 	state state
 	buf   []byte
-	// Pending request, valid in stBody and stChunked.
-	req     *Request
-	reqMem  int // MemSize of req without its body
-	headLen int
-	cl      int  // stBody: body length
-	skip    int  // stSkip: bytes still to skip
-	coff    int  // stChunked: offset in buf of the next chunk-size line
-	trailer bool // stChunked: in the trailer section
-	discard bool // stChunked: body too large, decode without keeping
-	removed int  // stChunked: wire bytes of chunks already decoded and removed
-	tstart  int  // stChunked, in the trailer: offset in buf where it starts
+	// Pending request, valid in stBody and stChunked; size counts its wire
+	// bytes consumed so far, closeAfter says production closes the
+	// connection once it is answered.
+	req        *Request
+	reqMem     int
+	size       int
+	closeAfter bool
+	left       int64 // stBody: body bytes to go
+	skip       int   // stSkip: bytes still to skip
+	// stChunked.
+	cph     uint8
+	cleft   uint64 // data bytes left in the current chunk
+	excess  int64  // net/http's overhead account
+	discard bool   // body too large: decode without keeping
+	// Before a request line: CR/LF bytes skipped (net/http skips up to 4,
+	// and only after a POST).
+	lead     int
+	lastPOST bool
+	// pstart: the first pstart bytes of an unclassified connection are
+	// token characters (plausibleStart need not scan them again).
+	pstart int
+	// uncertain: the position in the stream is a guess (after a gap, until
+	// a head parses): a head that does not parse there is not a request
+	// production refused, and the scan goes on.
+	uncertain bool
 	// stResync: the byte before buf[0] is a method character (so buf[0]
 	// cannot start a method token); buf[0] follows a gap (the TLS check
 	// of an unclassified connection applies there); buf[0] starts a
@@ -68,7 +101,7 @@ func (p *Parser) Buffered() int {
 // retained.
 func (p *Parser) Feed(data []byte) {
 	p.seen = true
-	if p.state == stIgnore || len(data) == 0 {
+	if p.state == stIgnore || p.state == stStop || len(data) == 0 {
 		return
 	}
 	if len(p.buf) == 0 {
@@ -89,12 +122,14 @@ func (p *Parser) Feed(data []byte) {
 }
 
 // Gap reports that n bytes (-1: an unknown number) were lost before the next
-// Feed. The request they belong to is dropped.
+// Feed. The request they belong to is dropped. Only a gap makes the parser
+// look for the next request line: what follows lost bytes of unknown
+// extent can be anywhere in a request.
 func (p *Parser) Gap(n int) {
 	first := !p.seen
 	p.seen = true
 	switch p.state {
-	case stIgnore:
+	case stIgnore, stStop:
 		return
 	case stResync:
 		// A candidate line cut by the gap cannot complete.
@@ -109,11 +144,13 @@ func (p *Parser) Gap(n int) {
 			return
 		}
 	case stBody:
+		// parse took every buffered byte into the body: left is what is
+		// still to come.
 		p.h.Drop(DropGap)
-		rem := p.headLen + p.cl - len(p.buf)
+		rem := p.left
 		p.reset()
-		if n >= 0 && n <= rem {
-			p.skip = rem - n
+		if n >= 0 && int64(n) <= rem {
+			p.skip = int(rem - int64(n))
 			p.state = stSkip
 			if p.skip == 0 {
 				p.state = stHead
@@ -123,9 +160,10 @@ func (p *Parser) Gap(n int) {
 		p.afterGap()
 		return
 	case stHead:
-		// A gap at the very start of a capture (connection joined
-		// mid-stream) loses no request we could have seen.
-		if !first {
+		// A gap at the very start of a capture joined mid-stream (n < 0)
+		// loses no request we could have seen; lost bytes of a known
+		// extent are a request's.
+		if !first || n >= 0 {
 			p.h.Drop(DropGap)
 		}
 	case stChunked:
@@ -148,12 +186,18 @@ func (p *Parser) Close() {
 	p.state = stIgnore
 }
 
+// reset forgets the request in progress and the buffer.
 func (p *Parser) reset() {
-	p.buf, p.aliased = nil, false
-	p.req = nil
-	p.headLen, p.cl, p.coff, p.skip, p.removed, p.tstart = 0, 0, 0, 0, 0, 0
-	p.trailer, p.discard = false, false
+	p.buf, p.aliased, p.pstart = nil, false, 0
+	p.clearReq()
 	p.rsPrev, p.rsFresh, p.rsWait = false, false, 0
+}
+
+func (p *Parser) clearReq() {
+	p.req = nil
+	p.reqMem, p.size, p.left, p.skip, p.lead = 0, 0, 0, 0, 0
+	p.cph, p.cleft, p.excess = cphSize, 0, 0
+	p.closeAfter, p.discard = false, false
 }
 
 func (p *Parser) classify(k Kind) {
@@ -169,8 +213,20 @@ func (p *Parser) ignore(k Kind) {
 	p.state = stIgnore
 }
 
+// stop ends the connection's parsing where production closes it: after a
+// request it refused (counted as dropped for reason r) or after the last
+// request it serves on the connection.
+func (p *Parser) stop(r DropReason, drop bool) {
+	if drop {
+		p.h.Drop(r)
+	}
+	p.reset()
+	p.state = stStop
+}
+
 // consume removes the first n bytes of the buffer.
 func (p *Parser) consume(n int) {
+	p.pstart = 0
 	if n >= len(p.buf) {
 		p.buf = nil
 		return
@@ -190,65 +246,93 @@ func (p *Parser) consume(n int) {
 	p.buf = append(p.buf[:0], p.buf[n:]...)
 }
 
+// take consumes n bytes of the request in progress.
+func (p *Parser) take(n int) {
+	p.size += n
+	p.consume(n)
+}
+
 func (p *Parser) parse() {
 	for {
+		var more bool
 		switch p.state {
 		case stHead:
-			if !p.parseHead() {
-				return
-			}
+			more = p.parseHead()
 		case stBody:
-			if len(p.buf) < p.headLen+p.cl {
-				return
-			}
-			p.req.Body = append([]byte(nil), p.buf[p.headLen:p.headLen+p.cl]...)
-			p.emit(p.headLen + p.cl)
+			more = p.parseBody()
 		case stChunked:
-			if !p.parseChunks() {
-				return
-			}
+			more = p.parseChunks()
 		case stSkip:
 			n := min(p.skip, len(p.buf))
 			p.skip -= n
 			p.consume(n)
-			if p.skip > 0 {
-				return
+			if more = p.skip == 0; more {
+				p.state = stHead
 			}
-			p.state = stHead
 		case stResync:
-			if !p.resync() {
-				return
-			}
-		default:
+			more = p.resync()
+		}
+		if !more {
 			return
 		}
 	}
 }
 
-func (p *Parser) emit(size int) {
+// parseBody takes Content-Length body bytes as they come.
+func (p *Parser) parseBody() bool {
+	n := int(min(p.left, int64(len(p.buf))))
+	if n > 0 {
+		if p.req.Body == nil {
+			// Not the declared length at once: the memory budget is
+			// charged as bytes arrive, not as a client announces them.
+			p.req.Body = make([]byte, 0, min(p.left, 32<<10))
+		}
+		p.req.Body = append(p.req.Body, p.buf[:n]...)
+		p.take(n)
+		p.left -= int64(n)
+	}
+	if p.left > 0 {
+		return false
+	}
+	p.emit()
+	return true
+}
+
+// emit hands the completed request over; when production closes the
+// connection after it, the rest of the connection is ignored.
+func (p *Parser) emit() {
 	r := p.req
-	r.Size = size + p.removed
-	p.removed = 0
-	p.req = nil
-	p.consume(size)
+	r.Size = p.size
+	closeAfter := p.closeAfter
+	if p.discard {
+		p.h.Drop(DropTooLarge)
+	}
+	discard := p.discard
+	p.clearReq()
 	p.state = stHead
-	p.headLen, p.cl, p.coff = 0, 0, 0
-	p.trailer, p.discard = false, false
-	p.h.Request(r)
+	if !discard {
+		p.h.Request(r)
+	}
+	if closeAfter {
+		p.stop(0, false)
+	}
+}
+
+// skipLead skips the CR/LF net/http tolerates before a request line: up
+// to four bytes after a POST (RFC 9112 2.2 tolerance for old clients),
+// none otherwise. It reports false when it needs more bytes.
+func (p *Parser) skipLead() bool {
+	for p.lastPOST && p.lead < 4 && len(p.buf) > 0 && (p.buf[0] == '\r' || p.buf[0] == '\n') {
+		p.lead++
+		p.consume(1)
+	}
+	return len(p.buf) > 0
 }
 
 // parseHead parses a request head at the start of the buffer; it reports
 // whether progress was made.
 func (p *Parser) parseHead() bool {
-	// RFC 9112 2.2: ignore empty lines before a request-line.
-	lead := 0
-	for lead < len(p.buf) && (p.buf[lead] == '\r' || p.buf[lead] == '\n') {
-		lead++
-	}
-	if lead > 0 {
-		p.consume(lead)
-	}
-	if len(p.buf) == 0 {
+	if !p.skipLead() {
 		return false
 	}
 	if p.kind == Unknown {
@@ -259,133 +343,219 @@ func (p *Parser) parseHead() bool {
 			p.ignore(TLS)
 			return false
 		}
-		switch plausibleStart(p.buf) {
+		switch plausibleStart(p.buf, p.pstart, p.lim.MaxHeader) {
 		case maybe:
+			p.pstart = len(p.buf) // scan only new bytes next time
 			return false
 		case no:
 			p.ignore(NotHTTP)
 			return false
 		}
 	}
-	req, headLen, err := parseHead(p.buf, p.lim.MaxHeader)
-	if err == errIncomplete {
+	h, headLen, err := parseHead(p.buf, p.lim.MaxHeader)
+	switch {
+	case err == errIncomplete:
 		return false
-	}
-	if err != nil {
-		if p.kind == Unknown {
-			p.ignore(NotHTTP)
-			return false
-		}
-		if err == errTooLarge {
-			p.h.Drop(DropTooLarge)
-		} else {
-			p.h.Drop(DropMalformed)
-		}
-		// Look for the next request line after this head's first byte.
-		p.resyncFrom(1, isMethodChar(p.buf[0]))
-		return true
+	case err != nil:
+		return p.headFailed(err)
 	}
 	p.classify(HTTP)
-	p.req = req.Request
+	p.uncertain = false
+	p.lastPOST = h.Method == "POST"
+	if h.reject {
+		// net/http answers 417 and closes.
+		p.stop(DropMalformed, true)
+		return false
+	}
+	p.req = h.Request
 	p.reqMem = p.req.MemSize()
-	p.headLen = headLen
+	p.closeAfter = h.close
+	p.take(headLen)
 	switch {
-	case req.chunked:
+	case h.chunked:
 		p.state = stChunked
-		p.coff = headLen
-	case req.length > int64(p.lim.MaxBody):
+	case h.length > int64(p.lim.MaxBody):
 		p.h.Drop(DropTooLarge)
-		p.req = nil
-		p.consume(headLen)
-		p.skip = int(min(req.length, 1<<62))
+		closeAfter := p.closeAfter
+		p.clearReq()
+		p.skip = int(min(h.length, 1<<62))
 		p.state = stSkip
+		if closeAfter {
+			p.stop(0, false)
+		}
 	default:
-		p.cl = int(req.length)
+		p.left = h.length
 		p.state = stBody
 	}
 	return true
 }
 
-// parseChunks decodes as many chunks as are buffered; it reports whether
-// the request completed or failed (progress for the parse loop).
+// headFailed handles a head that does not parse. In step with the stream,
+// it is a request production refuses (and closes the connection on): the
+// connection stops there, nothing in it after is a request. After a gap,
+// the head is only a candidate: the scan for a request line goes on.
+func (p *Parser) headFailed(err error) bool {
+	if p.uncertain {
+		p.resyncFrom(1, isMethodChar(p.buf[0]))
+		return true
+	}
+	if p.kind == Unknown && err == errBadLine {
+		p.ignore(NotHTTP)
+		return false
+	}
+	p.classify(HTTP)
+	r := DropMalformed
+	if err == errTooLarge {
+		r = DropTooLarge
+	}
+	p.stop(r, true)
+	return false
+}
+
+// parseChunks decodes the chunked body as far as it is buffered (RFC 9112
+// 7.1, with net/http's limits); it reports whether the request completed
+// or failed (progress for the parse loop). A body over MaxBody is decoded
+// to its end without being kept, so the next request is found.
 func (p *Parser) parseChunks() bool {
 	for {
-		// A line whose LF lies beyond MaxHeader bytes (counted from the
-		// trailer's start in the trailer) is too large, decided alike
-		// whether or not its LF is buffered yet.
-		from := p.coff
-		if p.trailer {
-			from = p.tstart
+		var ok, done bool
+		switch p.cph {
+		case cphSize:
+			ok, done = p.chunkSize()
+		case cphData:
+			ok, done = p.chunkData(), false
+		case cphCRLF:
+			if len(p.buf) < 2 {
+				return false
+			}
+			if p.buf[0] != '\r' || p.buf[1] != '\n' {
+				return p.chunkFail()
+			}
+			p.take(2)
+			p.cph, ok = cphSize, true
+		case cphTrailer:
+			ok, done = p.trailer()
 		}
-		line, n := nextLine(p.buf[p.coff:])
-		if n < 0 && len(p.buf)-from > p.lim.MaxHeader || n >= 0 && p.coff+n-1-from > p.lim.MaxHeader {
-			return p.chunkFail(DropTooLarge)
-		}
-		if n < 0 {
+		switch {
+		case done:
+			p.req.Chunked = true
+			p.emit()
+			return true
+		case p.state != stChunked:
+			return false // failed: stopped
+		case !ok:
 			return false
 		}
-		if p.trailer {
-			p.coff += n
-			if len(line) == 0 {
-				p.req.Chunked = true
-				p.emit(p.coff)
-				return true
-			}
-			continue
-		}
-		size, ok := parseChunkSize(line)
-		if !ok {
-			return p.chunkFail(DropMalformed)
-		}
-		if size == 0 {
-			p.coff += n
-			p.trailer = true
-			p.tstart = p.coff
-			continue
-		}
-		need := p.coff + n + int(size) + 2
-		if size > int64(p.lim.MaxBody) || need < 0 {
-			return p.chunkFail(DropTooLarge)
-		}
-		if len(p.buf) < need {
-			return false
-		}
-		data := p.buf[p.coff+n : p.coff+n+int(size)]
-		if crlf := p.buf[need-2 : need]; crlf[0] != '\r' || crlf[1] != '\n' {
-			return p.chunkFail(DropMalformed)
-		}
-		if !p.discard {
-			if len(p.req.Body)+len(data) > p.lim.MaxBody {
-				return p.chunkFail(DropTooLarge)
-			}
-			p.req.Body = append(p.req.Body, data...)
-		}
-		// Drop the consumed chunk from the buffer so that a long chunked
-		// body is held only once (decoded), not twice. (Not while parsing
-		// the caller's data in place: that is not ours to write.)
-		if p.aliased {
-			p.coff = need
-			continue
-		}
-		p.removed += need - p.coff
-		p.buf = append(p.buf[:p.headLen], p.buf[need:]...)
-		p.coff = p.headLen
 	}
 }
 
-// chunkFail drops the chunked request and scans for the next request line
-// from the line that failed on (its first byte follows an LF).
-func (p *Parser) chunkFail(r DropReason) bool {
-	p.h.Drop(r)
-	p.resyncFrom(p.coff, false)
+// chunkSize reads a chunk-size line: it must end in CRLF and hold no
+// other CR.
+func (p *Parser) chunkSize() (ok, done bool) {
+	// net/http reads the line into its 4 KiB buffer: its LF must lie
+	// within the first maxChunkLine bytes.
+	i := bytes.IndexByte(p.buf[:min(len(p.buf), maxChunkLine)], '\n')
+	if i < 0 {
+		if len(p.buf) >= maxChunkLine {
+			p.chunkFail()
+		}
+		return false, false
+	}
+	line := p.buf[:i+1]
+	if cr := bytes.IndexByte(line, '\r'); len(line) < 2 || cr != len(line)-2 {
+		p.chunkFail()
+		return false, false
+	}
+	size, valid := parseChunkSize(line[:len(line)-2])
+	if !valid {
+		p.chunkFail()
+		return false, false
+	}
+	// net/http's overhead account, with its int64 arithmetic.
+	p.excess += int64(len(line)) - (16 + 2*int64(size))
+	p.excess = max(p.excess, 0)
+	if p.excess > maxChunkExcess {
+		p.chunkFail()
+		return false, false
+	}
+	p.take(len(line))
+	if size == 0 {
+		p.cph = cphTrailer
+		return true, false
+	}
+	p.cph, p.cleft = cphData, size
+	return true, false
+}
+
+// chunkData takes chunk data as it comes.
+func (p *Parser) chunkData() bool {
+	n := int(min(p.cleft, uint64(len(p.buf))))
+	if n == 0 {
+		return false
+	}
+	if !p.discard && len(p.req.Body)+n > p.lim.MaxBody {
+		p.discard = true
+		p.req.Body = nil
+	}
+	if !p.discard {
+		p.req.Body = append(p.req.Body, p.buf[:n]...)
+	}
+	p.take(n)
+	p.cleft -= uint64(n)
+	if p.cleft == 0 {
+		p.cph = cphCRLF
+	}
 	return true
+}
+
+// trailer reads the trailer section: CRLF alone, or field lines whose
+// section ends by CRLF CRLF within maxTrailerPeek bytes (net/http's
+// check) and parse as a header section.
+func (p *Parser) trailer() (ok, done bool) {
+	if len(p.buf) < 2 {
+		return false, false
+	}
+	if p.buf[0] == '\r' && p.buf[1] == '\n' {
+		p.take(2)
+		return true, true
+	}
+	if bytes.Index(p.buf[:min(len(p.buf), maxTrailerPeek)], []byte("\r\n\r\n")) < 0 {
+		if len(p.buf) >= maxTrailerPeek {
+			p.chunkFail()
+		}
+		return false, false
+	}
+	if p.buf[0] == ' ' || p.buf[0] == '\t' {
+		p.chunkFail()
+		return false, false
+	}
+	off := 0
+	for {
+		_, _, next, empty, err := fieldLine(p.buf, off, len(p.buf), nil, true)
+		if err != nil {
+			p.chunkFail()
+			return false, false
+		}
+		off = next
+		if empty {
+			p.take(off)
+			return true, true
+		}
+	}
+}
+
+// chunkFail: a broken chunked body; net/http fails the request and closes
+// the connection.
+func (p *Parser) chunkFail() bool {
+	p.stop(DropMalformed, true)
+	return false
 }
 
 // Abort drops whatever the parser holds (the caller counts why, e.g. a
 // global memory cap) and scans what follows for the next request line.
 // It reports whether a request was in progress.
 func (p *Parser) Abort() bool {
-	if p.state == stIgnore {
+	if p.state == stIgnore || p.state == stStop {
 		return false
 	}
 	pending := p.state == stBody || p.state == stChunked || p.state == stHead && len(p.buf) > 0

@@ -15,7 +15,8 @@ type Request struct {
 	Method string
 	// Target is the request-target as sent (origin-form "/p?q" usually).
 	Target string
-	// Proto is "HTTP/1.0" or "HTTP/1.1".
+	// Proto is the version as sent: "HTTP/1.1", "HTTP/1.0" (or another
+	// HTTP/1.x, which servers take as HTTP/1.1).
 	Proto  string
 	Header []Field
 	// Host is the value of the Host header ("" when absent).

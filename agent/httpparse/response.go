@@ -399,14 +399,14 @@ func (p *ResponseParser) chunkLine(data []byte) ([]byte, bool) {
 		}
 	case rChunkSize:
 		size, ok := parseChunkSize(line)
-		if !ok {
+		if !ok || size > 1<<62 {
 			p.Desync(LossMalformed)
 			return nil, false
 		}
 		if size == 0 {
 			p.state = rTrailer
 		} else {
-			p.remain, p.state = size, rChunkData
+			p.remain, p.state = int64(size), rChunkData
 		}
 	}
 	return data, true

@@ -4,8 +4,8 @@ import (
 	"bytes"
 )
 
-// Resynchronisation: after a gap, a malformed head or a broken chunked
-// body, the parser scans for the next plausible request line, deciding
+// Resynchronisation: after a gap (and only then: a head or body that
+// does not parse, seen whole, is one production refuses), the parser scans for the next plausible request line, deciding
 // each candidate only once the bytes that decide it are buffered, so that
 // the outcome does not depend on how the stream is cut into Feeds.
 
@@ -23,17 +23,19 @@ const (
 	maybe
 )
 
-// plausibleStart says whether b can be the start of a request line: an
-// upper-case method then a space (checked as far as b goes).
-func plausibleStart(b []byte) tri {
-	for i, c := range b {
+// plausibleStart says whether b can be the start of a request line: a
+// method token then a space, checked from b[from:] on (the bytes before
+// are known to be token characters) and within the first max bytes.
+func plausibleStart(b []byte, from, max int) tri {
+	for i := from; i < len(b); i++ {
+		c := b[i]
 		if c == ' ' {
 			if i > 0 {
 				return yes
 			}
 			return no
 		}
-		if !isMethodChar(c) || i >= maxMethod {
+		if !isTChar(c) || i >= max {
 			return no
 		}
 	}
@@ -209,9 +211,7 @@ func standardMethod(m []byte) bool {
 // resyncFrom drops the request in progress and scans for the next request
 // line from buf[off:] on; prev says whether buf[off-1] is a method character.
 func (p *Parser) resyncFrom(off int, prev bool) {
-	p.req = nil
-	p.headLen, p.cl, p.coff, p.skip, p.removed, p.tstart = 0, 0, 0, 0, 0, 0
-	p.trailer, p.discard = false, false
+	p.clearReq()
 	p.consume(off)
 	p.state = stResync
 	p.rsPrev, p.rsFresh, p.rsWait = prev, false, 0
@@ -223,6 +223,7 @@ func (p *Parser) afterGap() {
 	p.reset()
 	p.state = stResync
 	p.rsFresh = true
+	p.uncertain = true
 }
 
 // CountRequestLines counts the plausible request lines that start in b

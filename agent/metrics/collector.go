@@ -40,6 +40,7 @@ var (
 	dKinds      = desc("connections_total", "Connections classified, by kind.", "kind")
 	dParsed     = desc("requests_parsed_total", "Complete HTTP requests parsed.")
 	dSampled    = desc("requests_sampled_out_total", "Requests left out by -percentage.")
+	dFragmented = desc("requests_fragmented_total", "Request lines in the first IP fragment of mirrored TCP packets: IP fragments are not reassembled, so these requests are lost.")
 	dDropped    = desc("requests_dropped_total", "Requests dropped, by reason.", "reason")
 	dReplayed   = desc("requests_replayed_total", "Requests replayed, by response status class.", "status")
 	dFailed     = desc("requests_failed_total", "Replays that failed (connection error or timeout).")
@@ -58,7 +59,7 @@ func NewCollector(c *Counters) *Collector { return &Collector{c: c} }
 func (k *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{dPackets, dBytes, dInputDrops, dOuter, dVXLANErr, dGeneve, dGeneveErr, dVNI, dInner,
 		dTCP, dOtherPort, dShardDrops, dMemDrops, dReasmPkts, dRefused, dMemory, dStreams, dActive, dGaps, dReasm, dBuffered, dKinds, dParsed,
-		dSampled, dDropped, dReplayed, dFailed, dQueued, dLatency} {
+		dSampled, dFragmented, dDropped, dReplayed, dFailed, dQueued, dLatency} {
 		ch <- d
 	}
 }
@@ -117,6 +118,7 @@ func (k *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	counter(ch, dParsed, c.RequestsParsed.Load())
 	counter(ch, dSampled, c.RequestsSampledOut.Load())
+	counter(ch, dFragmented, c.RequestsFragmented.Load())
 	for i := range c.RequestDrops {
 		counter(ch, dDropped, c.RequestDrops[i].Load(), dropNames[i])
 	}

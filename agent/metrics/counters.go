@@ -43,7 +43,8 @@ type Counters struct {
 	Bytes   atomic.Uint64
 	// InputDrops are losses the input itself reports (socket or ring drops).
 	InputDrops atomic.Uint64
-	// Outer counts outer (capture) frames by decode result (AF_PACKET, pcap).
+	// Outer counts outer (capture) frames by decode result (AF_PACKET,
+	// pcap); as for Inner, up to frame.MaxVLANTags VLAN tags are decoded.
 	Outer          [frame.NumResults]atomic.Uint64
 	VXLANTruncated atomic.Uint64
 	VXLANNoIFlag   atomic.Uint64
@@ -53,7 +54,10 @@ type Counters struct {
 	Geneve       atomic.Uint64
 	GeneveErrors atomic.Uint64
 	VNIRejected  atomic.Uint64
-	// Inner counts decapsulated frames by decode result.
+	// Inner counts decapsulated frames by decode result. Up to
+	// frame.MaxVLANTags VLAN tags (802.1Q or 802.1ad) are decoded; a
+	// frame with more is counted not_ip. IP fragments are counted
+	// ip_fragment (not reassembled; see RequestsFragmented).
 	Inner [frame.NumResults]atomic.Uint64
 	// OtherPort counts inner TCP packets not towards a watched port.
 	OtherPort atomic.Uint64
@@ -82,6 +86,14 @@ type Counters struct {
 
 	RequestsParsed     atomic.Uint64
 	RequestsSampledOut atomic.Uint64
+	// RequestsFragmented counts the request lines in the first IP
+	// fragment of mirrored TCP packets towards a watched port: IP
+	// fragments are not reassembled (they are counted Inner[Fragment]),
+	// so these requests are lost. When later bytes of the connection
+	// arrive, the hole also drops the request it falls in (reason gap);
+	// this counter is the request-level count that does not depend on
+	// that. A request line cut across fragments is not counted.
+	RequestsFragmented atomic.Uint64
 	RequestDrops       [NumDropReasons]atomic.Uint64
 	Replayed           atomic.Uint64
 	ReplayFailed       atomic.Uint64

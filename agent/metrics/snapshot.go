@@ -54,8 +54,11 @@ type Snapshot struct {
 		Kinds            map[string]uint64 `json:"kinds"`
 	} `json:"streams"`
 	Requests struct {
-		Parsed       uint64            `json:"parsed"`
-		SampledOut   uint64            `json:"sampled_out"`
+		Parsed     uint64 `json:"parsed"`
+		SampledOut uint64 `json:"sampled_out"`
+		// Fragmented: request lines in first IP fragments (not
+		// reassembled, so lost; see Counters.RequestsFragmented).
+		Fragmented   uint64            `json:"fragmented"`
 		Dropped      map[string]uint64 `json:"dropped"`
 		Replayed     uint64            `json:"replayed"`
 		Failed       uint64            `json:"failed"`
@@ -116,6 +119,7 @@ func (c *Counters) Snapshot() Snapshot {
 	}
 	s.Requests.Parsed = c.RequestsParsed.Load()
 	s.Requests.SampledOut = c.RequestsSampledOut.Load()
+	s.Requests.Fragmented = c.RequestsFragmented.Load()
 	s.Requests.Dropped = map[string]uint64{}
 	for i := range c.RequestDrops {
 		s.Requests.Dropped[dropNames[i]] = c.RequestDrops[i].Load()

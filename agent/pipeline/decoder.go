@@ -1,10 +1,12 @@
 package pipeline
 
 import (
+	"encoding/binary"
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/agent/frame"
 	"github.com/mirrorlab/mirrorlab/agent/geneve"
+	"github.com/mirrorlab/mirrorlab/agent/httpparse"
 	"github.com/mirrorlab/mirrorlab/agent/metrics"
 	"github.com/mirrorlab/mirrorlab/agent/vxlan"
 )
@@ -98,11 +100,34 @@ func (d *Decoder) inner(vni uint32, inner []byte, ts time.Time) {
 	}
 	in := &d.in
 	if r := in.DecodeEthernet(inner); r != frame.OK {
-		d.c.Inner[r].Add(1)
+		d.skipped(r)
 		return
 	}
 	d.transport(vni, ts)
 }
+
+// skipped counts an inner packet that is not decoded. Of a fragmented TCP
+// packet towards a watched port (IP fragments are not reassembled), the
+// request lines in its first fragment are counted as requests lost to
+// fragmentation.
+func (d *Decoder) skipped(r frame.Result) {
+	d.c.Inner[r].Add(1)
+	ip := &d.in.IP
+	if r != frame.Fragment || !ip.FirstFragment || ip.Protocol != protoTCP || len(ip.Payload) < 20 {
+		return
+	}
+	b := ip.Payload
+	if !d.e.watched(binary.BigEndian.Uint16(b[2:4])) {
+		return
+	}
+	if off := int(b[12]>>4) * 4; off >= 20 && off <= len(b) {
+		if n := httpparse.CountRequestLines(b[off:], d.e.group.Config().Limits.MaxHeader); n > 0 {
+			d.c.RequestsFragmented.Add(uint64(n))
+		}
+	}
+}
+
+const protoTCP = 6
 
 // transport finishes an inner packet whose IP header is decoded: TCP
 // header, counters, the watched-port check, and the hand-off to reassembly.
@@ -158,7 +183,7 @@ func (d *Decoder) innerFrame(b []byte, ethernet bool, ts time.Time) {
 	// (the decapsulated pcapng holds Ethernet frames).
 	in := &d.in
 	if r := in.DecodeIP(b); r != frame.OK {
-		d.c.Inner[r].Add(1)
+		d.skipped(r)
 		return
 	}
 	d.transport(0, ts)

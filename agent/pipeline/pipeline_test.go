@@ -102,8 +102,8 @@ func TestTruncatedInnerPacketDropsItsRequest(t *testing.T) {
 	f := pktgen.NewFlow(client, server, 7)
 	f.MSS = 200
 	body := strings.Repeat("t", 300)
-	r1 := "POST /one HTTP/1.1\r\nContent-Length: 300\r\n\r\n" + body
-	r2 := "GET /two HTTP/1.1\r\n\r\n"
+	r1 := "POST /one HTTP/1.1\r\nHost: h\r\nContent-Length: 300\r\n\r\n" + body
+	r2 := "GET /two HTTP/1.1\r\nHost: h\r\n\r\n"
 	segs := append([]pktgen.Segment{f.SYN()}, f.Write([]byte(r1))...)
 	segs = append(segs, f.Write([]byte(r2))...)
 	segs = append(segs, f.FIN())
@@ -130,7 +130,7 @@ func TestCapturedFrames(t *testing.T) {
 	e, s, c := newEngine(t, Config{Ports: []uint16{8080}})
 	d := e.NewDecoder()
 	f := pktgen.NewFlow(client, netip.MustParseAddrPort("10.0.0.10:8080"), 1)
-	segs := append([]pktgen.Segment{f.SYN()}, f.Write([]byte("GET /cap HTTP/1.1\r\n\r\n"))...)
+	segs := append([]pktgen.Segment{f.SYN()}, f.Write([]byte("GET /cap HTTP/1.1\r\nHost: h\r\n\r\n"))...)
 	outerSrc, outerDst := netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.2")
 	for _, seg := range segs {
 		inner := f.Frame(seg)
@@ -201,7 +201,7 @@ func TestGeneveToRequests(t *testing.T) {
 func FuzzGeneveDatagram(f *testing.F) {
 	src, ep := netip.MustParseAddr("10.0.0.5"), netip.MustParseAddr("10.0.0.50")
 	fl := pktgen.NewFlow(client, server, 100)
-	for _, dg := range flowDatagrams(9, fl, "GET / HTTP/1.1\r\n\r\n", true) {
+	for _, dg := range flowDatagrams(9, fl, "GET / HTTP/1.1\r\nHost: h\r\n\r\n", true) {
 		f.Add(pktgen.GeneveGWLB(src, ep, 65500, dg, 1))
 	}
 	f.Add([]byte{0x3f, 0, 0x86, 0xdd, 0, 0, 0, 0})

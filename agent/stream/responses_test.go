@@ -99,7 +99,7 @@ func TestResponseBodyKeptUpToItsCap(t *testing.T) {
 	h := newHarness(t, Config{Responses: log, ResponseBody: 4, Limits: httpparse.Limits{MaxBody: 1 << 20}})
 	h.packet(ipPacket(t, 40000, seg{seq: 1000, syn: true}))
 	h.packet(serverPacket(t, 40000, seg{seq: 5000}, true))
-	h.packet(ipPacket(t, 40000, seg{seq: 1001, payload: []byte("POST /a HTTP/1.1\r\nContent-Length: 10\r\n\r\n0123456789")}))
+	h.packet(ipPacket(t, 40000, seg{seq: 1001, payload: []byte("POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\n0123456789")}))
 	h.packet(serverPacket(t, 40000, seg{seq: 5001, payload: []byte("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabcdefghij")}, false))
 	want := []string{`10.0.1.5:40000 seq=1 POST 200 "abcd" incomplete=false cut (10 bytes)`}
 	if !reflect.DeepEqual(log.out, want) || len(h.got) != 1 {

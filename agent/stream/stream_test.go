@@ -129,7 +129,7 @@ func TestInOrderHundredRequests(t *testing.T) {
 func TestPortReuseAfterFIN(t *testing.T) {
 	h := newHarness(t, Config{})
 	for i := 0; i < 3; i++ {
-		data := fmt.Sprintf("GET /again/%d HTTP/1.1\r\n\r\n", i)
+		data := fmt.Sprintf("GET /again/%d HTTP/1.1\r\nHost: h\r\n\r\n", i)
 		h.send(40000, segments(uint32(i)*100000, []byte(data), 1448, true))
 	}
 	want := []string{"40000 GET /again/0 ", "40000 GET /again/1 ", "40000 GET /again/2 "}
@@ -172,7 +172,7 @@ func TestMissingSegmentDropsOnlyItsRequest(t *testing.T) {
 	h := newHarness(t, Config{GapTimeout: time.Second})
 	var b strings.Builder
 	for i := 0; i < 3; i++ {
-		fmt.Fprintf(&b, "POST /m/%d HTTP/1.1\r\nContent-Length: 1000\r\n\r\n%s", i, strings.Repeat("b", 1000))
+		fmt.Fprintf(&b, "POST /m/%d HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n\r\n%s", i, strings.Repeat("b", 1000))
 	}
 	segs := segments(5, []byte(b.String()), 500, false)
 	// Segment 2 (bytes 500..999) lies in request 0's body... make it the
@@ -197,7 +197,7 @@ func TestMissingSegmentDropsOnlyItsRequest(t *testing.T) {
 func TestTLSConnectionSkipped(t *testing.T) {
 	h := newHarness(t, Config{})
 	hello := append([]byte{0x16, 0x03, 0x01, 0x00, 0x40}, make([]byte, 0x40)...)
-	h.send(40001, segments(1, append(hello, []byte("GET / HTTP/1.1\r\n\r\n")...), 1448, true))
+	h.send(40001, segments(1, append(hello, []byte("GET / HTTP/1.1\r\nHost: h\r\n\r\n")...), 1448, true))
 	data, want := requests(2)
 	h.send(40000, segments(1, []byte(data), 1448, true))
 	if !reflect.DeepEqual(h.got, want) {
@@ -270,7 +270,7 @@ func TestBudgetDropsDecodedBodies(t *testing.T) {
 	}
 	seqs := make([]uint32, flows)
 	for f := range flows {
-		head := "PUT /up HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+		head := "PUT /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
 		send(uint16(41000+f), seg{seq: 0, syn: true})
 		send(uint16(41000+f), seg{seq: 1, payload: []byte(head)})
 		seqs[f] = 1 + uint32(len(head))
