@@ -158,11 +158,18 @@ type call struct {
 	action    string
 	p         *params
 	requestID string
+	// dry is DryRun=true: the request is checked as the real one would be
+	// (a change is made on a copy and validated by the model), then
+	// answered DryRunOperation without committing or applying anything.
+	dry bool
 }
 
 // begin ends the decoding of a request: a parameter no accessor read is
-// UnknownParameter, and DryRun=true answers DryRunOperation. Actions call
-// it after reading their parameters and before touching the state.
+// UnknownParameter, and DryRun=true is remembered, for read and mutate to
+// answer DryRunOperation once the request has passed every check the real
+// one would (EC2 answers a dry run with the error the request would get).
+// Actions call it after reading their parameters and before touching the
+// state.
 func (c *call) begin() error {
 	dry, err := c.p.bool("DryRun")
 	if err != nil {
@@ -171,9 +178,7 @@ func (c *call) begin() error {
 	if un := c.p.unread(); len(un) > 0 {
 		return errorf(codeUnknownParameter, "The parameter %s is not recognized by %s", un[0], c.action)
 	}
-	if dry {
-		return errDryRun()
-	}
+	c.dry = dry
 	return nil
 }
 
@@ -253,6 +258,10 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, reqID string) 
 	}
 	c := &call{s: s, svc: svc, action: action, p: p, requestID: reqID}
 	res, err := fn(c)
+	if err == nil && c.dry {
+		// an action that answered without read or mutate
+		err = errDryRun()
+	}
 	return res, svc, action, err
 }
 

@@ -117,6 +117,9 @@ func specIDs(s *cloudmock.Spec) map[string]bool {
 // read runs a query on the current state under the read lock. fn must not
 // change what it is given.
 func (c *call) read(fn func(spec *cloudmock.Spec, tags tagStore) (any, error)) (any, error) {
+	if c.dry {
+		return nil, errDryRun()
+	}
 	c.s.mu.RLock()
 	defer c.s.mu.RUnlock()
 	return fn(&c.s.spec, c.s.tags)
@@ -128,7 +131,8 @@ func (c *call) read(fn func(spec *cloudmock.Spec, tags tagStore) (any, error)) (
 // Config.Apply and only then commits it. Any error leaves the state as it
 // was. With a ClientToken (token != ""), a repeated request with the same
 // parameters answers the first result again without changing anything,
-// and different parameters answer IdempotentParameterMismatch.
+// and different parameters answer IdempotentParameterMismatch. A dry run
+// goes as far as the model's validation and answers DryRunOperation.
 func (c *call) mutate(token string, change func(st *state) (any, error)) (any, error) {
 	s := c.s
 	s.mu.Lock()
@@ -138,6 +142,9 @@ func (c *call) mutate(token string, change func(st *state) (any, error)) (any, e
 		if prev, ok := s.tokens.get(key); ok {
 			if prev.fingerprint != fingerprint {
 				return nil, errorf(codeIdempotentMismatch, "The client token %q was used before with different parameters for %s.", token, c.action)
+			}
+			if c.dry {
+				return nil, errDryRun()
 			}
 			return prev.result, nil
 		}
@@ -157,6 +164,9 @@ func (c *call) mutate(token string, change func(st *state) (any, error)) (any, e
 			return nil, fromValidation(ve)
 		}
 		return nil, internalError("validate: %v", err)
+	}
+	if c.dry {
+		return nil, errDryRun()
 	}
 	if s.cfg.Apply != nil {
 		applied, err := cloneSpec(st.spec)
