@@ -26,7 +26,9 @@ func TestDryRunValidatesLikeTheRequest(t *testing.T) {
 		{"vni 2^24", func(in *ec2.CreateTrafficMirrorSessionInput) { in.VirtualNetworkId = aws.Int32(1 << 24) }, "InvalidParameterValue"},
 		{"session number 0", func(in *ec2.CreateTrafficMirrorSessionInput) { in.SessionNumber = aws.Int32(0) }, "InvalidParameterValue"},
 		{"session number used on the source", func(in *ec2.CreateTrafficMirrorSessionInput) { in.SessionNumber = aws.Int32(1) }, "InvalidParameterValue"},
-		{"unknown target", func(in *ec2.CreateTrafficMirrorSessionInput) { in.TrafficMirrorTargetId = aws.String("tmt-0000000000000dead") }, ""},
+		{"unknown target", func(in *ec2.CreateTrafficMirrorSessionInput) {
+			in.TrafficMirrorTargetId = aws.String("tmt-0000000000000dead")
+		}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := sessionIn(eniWeb, fid, tid, 2)

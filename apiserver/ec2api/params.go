@@ -82,7 +82,12 @@ func (p *params) int(name string) (*int, error) {
 	if !ok {
 		return nil, nil
 	}
-	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
+	// EC2 refuses " 5" and "+7": only an optional minus and digits.
+	digits := strings.TrimPrefix(v, "-")
+	if digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return nil, errInvalid(name, v, "It must be an integer.")
+	}
+	n, err := strconv.ParseInt(v, 10, 32)
 	if err != nil {
 		return nil, errInvalid(name, v, "It must be an integer.")
 	}
