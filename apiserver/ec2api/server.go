@@ -1,6 +1,7 @@
 package ec2api
 
 import (
+	crand "crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,7 +10,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
@@ -61,9 +61,6 @@ type Server struct {
 	tags   tagStore
 	rng    *rand.Rand
 	tokens tokenCache
-
-	reqSeq atomic.Uint64
-	reqKey uint64
 }
 
 // New returns a server over cfg.Spec. Sessions without a VirtualNetworkId
@@ -92,7 +89,6 @@ func New(cfg Config) (*Server, error) {
 		tags:     tagStore{},
 		rng:      rand.New(rand.NewPCG(seed, seed^0x6a09e667f3bcc908)),
 		tokens:   newTokenCache(maxTokens),
-		reqKey:   seed,
 	}
 	spec, err := cloneSpec(cfg.Spec)
 	if err != nil {
@@ -186,7 +182,7 @@ func (c *call) begin() error {
 // GET /mirrorlab/spec and /mirrorlab/scenario.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	reqID := s.newRequestID()
+	reqID := newRequestID()
 	var svc *service
 	action := ""
 	// Last line of defence only: no code path is meant to panic.
@@ -276,19 +272,15 @@ func (s *Server) versions() string {
 	return out
 }
 
-// newRequestID returns a UUID-shaped id, unique per server.
-func (s *Server) newRequestID() string {
-	n := s.reqSeq.Add(1)
-	h := splitmix(n + s.reqKey)
-	return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", uint32(h>>32), uint16(h>>16), uint16(h)&0xfff, uint16(n>>48)&0xfff, n&0xffffffffffff)
-}
-
-// splitmix is the SplitMix64 finaliser: distinct inputs, distinct outputs.
-func splitmix(x uint64) uint64 {
-	x += 0x9e3779b97f4a7c15
-	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
-	x = (x ^ x>>27) * 0x94d049bb133111eb
-	return x ^ x>>31
+// newRequestID returns a random version-4 UUID, as EC2's request ids
+// are: two servers started from the same file (same Seed) never hand out
+// the same ids, so a client's logs and a support ticket name one request.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = crand.Read(b[:]) // never fails (crypto/rand since Go 1.24)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // specJSON is the body of GET /mirrorlab/spec.
