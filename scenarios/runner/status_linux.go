@@ -33,19 +33,18 @@ func (r *run) status() LabStatus {
 		snap := r.svc.Snapshot()
 		t := snap.Totals
 		st.DataPlane = &DataPlaneStats{Captured: t.Captured, Mirrored: t.Mirrored, Sent: t.Sent, RingDrops: t.RingDrops, Dropped: t.Dropped}
-		targets := map[string]string{}
-		for _, ss := range r.mspec.TrafficMirrorSessions {
-			targets[ss.TrafficMirrorSessionId] = ss.TrafficMirrorTargetId
-		}
 		ids := make([]string, 0, len(snap.Model.Sessions))
 		for id := range snap.Model.Sessions {
 			ids = append(ids, id)
 		}
 		sort.Strings(ids)
+		// The model in force, not the spec the lab started from: a served
+		// lab's sessions come and go through the API.
 		model := r.svc.Model()
 		for _, id := range ids {
 			vni, _ := model.SessionVNI(id)
-			st.Sessions = append(st.Sessions, SessionResult{Name: id, Target: targets[id], VNI: vni, SessionCounters: snap.Model.Sessions[id]})
+			target, _ := model.SessionTarget(id)
+			st.Sessions = append(st.Sessions, SessionResult{Name: id, Target: target, VNI: vni, SessionCounters: snap.Model.Sessions[id]})
 		}
 	}
 	for _, p := range r.progs {
