@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
@@ -56,9 +57,12 @@ type Server struct {
 	log      *slog.Logger
 	services map[string]*service // by Version
 
-	mu     sync.RWMutex // guards below; held for writing by mutations
-	spec   cloudmock.Spec
-	tags   tagStore
+	// cur is the published state: never changed once published (a
+	// mutation builds a new one), so a query reads it without a lock and
+	// never holds up a change, nor waits for one.
+	cur atomic.Pointer[published]
+
+	wmu    sync.Mutex // serializes mutations; guards below
 	rng    *rand.Rand
 	tokens tokenCache
 }
@@ -86,7 +90,6 @@ func New(cfg Config) (*Server, error) {
 		cfg:      cfg,
 		log:      log,
 		services: map[string]*service{},
-		tags:     tagStore{},
 		rng:      rand.New(rand.NewPCG(seed, seed^0x6a09e667f3bcc908)),
 		tokens:   newTokenCache(maxTokens),
 	}
@@ -94,17 +97,24 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &state{spec: spec, tags: s.tags, srv: s}
+	st := &state{spec: spec, tags: tagStore{}, srv: s}
 	st.complete()
 	if _, err := cloudmock.New(st.spec); err != nil {
 		return nil, fmt.Errorf("initial spec: %w", err)
 	}
-	s.spec = st.spec
 	for id, name := range cfg.Names {
-		s.tags[id] = map[string]string{"Name": name}
+		st.tags[id] = map[string]string{"Name": name}
 	}
+	s.cur.Store(&published{spec: st.spec, tags: st.tags})
 	s.register()
 	return s, nil
+}
+
+// published is a state that queries read: immutable once stored in
+// Server.cur.
+type published struct {
+	spec cloudmock.Spec
+	tags tagStore
 }
 
 // addService adds an API selected by Version and returns its action table.
@@ -116,9 +126,7 @@ func (s *Server) addService(name, version, namespace string, style protocolStyle
 
 // Spec returns a deep copy of the current state.
 func (s *Server) Spec() cloudmock.Spec {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	c, err := cloneSpec(s.spec)
+	c, err := cloneSpec(s.cur.Load().spec)
 	if err != nil {
 		s.log.Error("ec2api: copy state", "err", err)
 	}
@@ -127,13 +135,12 @@ func (s *Server) Spec() cloudmock.Spec {
 
 // Tags returns a copy of a resource's tags (nil when it has none).
 func (s *Server) Tags(id string) map[string]string {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if len(s.tags[id]) == 0 {
+	tags := s.cur.Load().tags
+	if len(tags[id]) == 0 {
 		return nil
 	}
-	out := make(map[string]string, len(s.tags[id]))
-	for k, v := range s.tags[id] {
+	out := make(map[string]string, len(tags[id]))
+	for k, v := range tags[id] {
 		out[k] = v
 	}
 	return out
@@ -141,10 +148,9 @@ func (s *Server) Tags(id string) map[string]string {
 
 // snapshot returns copies of the state and all tags.
 func (s *Server) snapshot() (cloudmock.Spec, tagStore, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	spec, err := cloneSpec(s.spec)
-	return spec, s.tags.clone(), err
+	cur := s.cur.Load()
+	spec, err := cloneSpec(cur.spec)
+	return spec, cur.tags.clone(), err
 }
 
 // call is one request being served.

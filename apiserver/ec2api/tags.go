@@ -5,13 +5,14 @@ import (
 	"maps"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Tag limits of EC2 (user tags).
 const (
 	maxTagsPerResource = 50
-	maxTagKeyLen       = 127
-	maxTagValueLen     = 255
+	maxTagKeyLen       = 128
+	maxTagValueLen     = 256
 )
 
 // tagStore holds the tags of every resource, by resource id. The model has
@@ -74,18 +75,18 @@ func (t tagStore) xml(id string) []tag {
 	return out
 }
 
-// checkTag validates a user tag: a key of 1-127 characters not starting
-// with "aws:", a value of at most 255.
+// checkTag validates a user tag: a key of 1-128 characters not starting
+// with "aws:", a value of at most 256 (EC2's limits).
 func checkTag(param string, tg tag) error {
 	switch {
 	case tg.Key == "":
 		return errMissing(param + ".Key")
-	case len([]rune(tg.Key)) > maxTagKeyLen:
-		return errInvalid(param+".Key", tg.Key, fmt.Sprintf("Tag keys can have at most %d characters.", maxTagKeyLen))
+	case utf8.RuneCountInString(tg.Key) > maxTagKeyLen:
+		return errTooLong(param+".Key", utf8.RuneCountInString(tg.Key), maxTagKeyLen)
 	case strings.HasPrefix(strings.ToLower(tg.Key), "aws:"):
 		return errInvalid(param+".Key", tg.Key, "Tag keys starting with 'aws:' are reserved for internal use.")
-	case len([]rune(tg.Value)) > maxTagValueLen:
-		return errInvalid(param+".Value", tg.Value, fmt.Sprintf("Tag values can have at most %d characters.", maxTagValueLen))
+	case utf8.RuneCountInString(tg.Value) > maxTagValueLen:
+		return errTooLong(param+".Value", utf8.RuneCountInString(tg.Value), maxTagValueLen)
 	}
 	return nil
 }
