@@ -164,6 +164,9 @@ type call struct {
 	// (a change is made on a copy and validated by the model), then
 	// answered DryRunOperation without committing or applying anything.
 	dry bool
+	// post is a POST request: only those may change the state (a GET is
+	// what an <img> on any web page sends).
+	post bool
 }
 
 // begin ends the decoding of a request: a parameter no accessor read is
@@ -184,7 +187,8 @@ func (c *call) begin() error {
 	return nil
 }
 
-// ServeHTTP serves POST (or GET) "/" as the EC2 Query API, and
+// ServeHTTP serves POST (or GET, for queries only) "/" as the EC2 Query
+// API, and
 // GET /mirrorlab/spec and /mirrorlab/scenario.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
@@ -225,7 +229,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // dispatch reads, decodes and runs one API request.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, reqID string) (any, *service, string, error) {
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
-		return nil, nil, "", &apiError{Status: http.StatusMethodNotAllowed, Code: codeInvalidAction, Message: "Use POST (or GET) for the Query API."}
+		return nil, nil, "", &apiError{Status: http.StatusMethodNotAllowed, Code: codeInvalidAction, Message: "Use POST (or GET, for queries) for the Query API."}
 	}
 	if r.ContentLength > MaxBodyBytes {
 		return nil, nil, "", &apiError{Status: http.StatusRequestEntityTooLarge, Code: codeTooLarge, Message: fmt.Sprintf("The request body exceeds %d bytes.", MaxBodyBytes)}
@@ -258,7 +262,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, reqID string) 
 	if fn == nil {
 		return nil, svc, action, errorf(codeInvalidAction, "The action %s is not valid for this web service (%s, version %s).", action, svc.name, version)
 	}
-	c := &call{s: s, svc: svc, action: action, p: p, requestID: reqID}
+	c := &call{s: s, svc: svc, action: action, p: p, requestID: reqID, post: r.Method == http.MethodPost}
 	res, err := fn(c)
 	if err == nil && c.dry {
 		// an action that answered without read or mutate
@@ -287,6 +291,12 @@ func newRequestID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// Refuse answers a request refused before it reached the API (by
+// httpserve.Guard) as an EC2 error.
+func (s *Server) Refuse(w http.ResponseWriter, _ *http.Request, status int, code, msg string) {
+	writeError(w, nil, newRequestID(), &apiError{Status: status, Code: code, Message: msg})
 }
 
 // specJSON is the body of GET /mirrorlab/spec.

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
@@ -136,6 +137,10 @@ func (c *call) read(fn func(spec *cloudmock.Spec, tags tagStore) (any, error)) (
 // and different parameters answer IdempotentParameterMismatch. A dry run
 // goes as far as the model's validation and answers DryRunOperation.
 func (c *call) mutate(token string, change func(st *state) (any, error)) (any, error) {
+	if !c.post {
+		return nil, &apiError{Status: http.StatusMethodNotAllowed, Code: codeMethodNotAllowed,
+			Message: fmt.Sprintf("%s changes the state: send it with POST (a GET, which any web page can make a browser send, only queries).", c.action)}
+	}
 	s := c.s
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
