@@ -93,10 +93,7 @@ func New(cfg Config) (*Server, error) {
 		rng:      rand.New(rand.NewPCG(seed, seed^0x6a09e667f3bcc908)),
 		tokens:   newTokenCache(maxTokens),
 	}
-	spec, err := cloneSpec(cfg.Spec)
-	if err != nil {
-		return nil, err
-	}
+	spec := cloneSpec(cfg.Spec)
 	st := &state{spec: spec, tags: tagStore{}, srv: s}
 	st.complete()
 	if _, err := cloudmock.New(st.spec); err != nil {
@@ -126,11 +123,7 @@ func (s *Server) addService(name, version, namespace string, style protocolStyle
 
 // Spec returns a deep copy of the current state.
 func (s *Server) Spec() cloudmock.Spec {
-	c, err := cloneSpec(s.cur.Load().spec)
-	if err != nil {
-		s.log.Error("ec2api: copy state", "err", err)
-	}
-	return c
+	return cloneSpec(s.cur.Load().spec)
 }
 
 // Tags returns a copy of a resource's tags (nil when it has none).
@@ -147,10 +140,9 @@ func (s *Server) Tags(id string) map[string]string {
 }
 
 // snapshot returns copies of the state and all tags.
-func (s *Server) snapshot() (cloudmock.Spec, tagStore, error) {
+func (s *Server) snapshot() (cloudmock.Spec, tagStore) {
 	cur := s.cur.Load()
-	spec, err := cloneSpec(cur.spec)
-	return spec, cur.tags.clone(), err
+	return cloneSpec(cur.spec), cur.tags.deepClone()
 }
 
 // call is one request being served.
@@ -310,11 +302,7 @@ func (s *Server) serveSpec(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "use GET", http.StatusMethodNotAllowed)
 		return
 	}
-	spec, tags, err := s.snapshot()
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
+	spec, tags := s.snapshot()
 	w.Header().Set("Content-Type", "application/json")
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -332,28 +320,11 @@ func (s *Server) serveScenario(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "this server has no scenario exporter", http.StatusNotFound)
 		return
 	}
-	spec, tags, err := s.snapshot()
+	b, err := s.cfg.Export(s.snapshot())
 	if err == nil {
-		var b []byte
-		if b, err = s.cfg.Export(spec, tags); err == nil {
-			w.Header().Set("Content-Type", "application/yaml")
-			_, _ = w.Write(b) // the client went away: nothing to do
-			return
-		}
+		w.Header().Set("Content-Type", "application/yaml")
+		_, _ = w.Write(b) // the client went away: nothing to do
+		return
 	}
 	http.Error(w, fmt.Sprintf("export: %v", err), http.StatusInternalServerError)
-}
-
-// cloneSpec deep-copies a Spec through its JSON form (every field of the
-// model's types is JSON-tagged, so new fields are copied too).
-func cloneSpec(s cloudmock.Spec) (cloudmock.Spec, error) {
-	b, err := json.Marshal(s)
-	if err != nil {
-		return cloudmock.Spec{}, fmt.Errorf("copy spec: %w", err)
-	}
-	var out cloudmock.Spec
-	if err := json.Unmarshal(b, &out); err != nil {
-		return cloudmock.Spec{}, fmt.Errorf("copy spec: %w", err)
-	}
-	return out, nil
 }

@@ -158,11 +158,7 @@ func (c *call) mutate(token string, change func(st *state) (any, error)) (any, e
 		}
 	}
 	cur := s.cur.Load()
-	spec, err := cloneSpec(cur.spec)
-	if err != nil {
-		return nil, internalError("%v", err)
-	}
-	st := &state{spec: spec, tags: cur.tags.clone(), srv: s}
+	st := &state{spec: cloneSpec(cur.spec), tags: cur.tags.clone(), srv: s}
 	res, err := change(st)
 	if err != nil {
 		return nil, err
@@ -178,11 +174,7 @@ func (c *call) mutate(token string, change func(st *state) (any, error)) (any, e
 		return nil, errDryRun()
 	}
 	if s.cfg.Apply != nil {
-		applied, err := cloneSpec(st.spec)
-		if err != nil {
-			return nil, internalError("%v", err)
-		}
-		if err := s.cfg.Apply(applied); err != nil {
+		if err := s.cfg.Apply(cloneSpec(st.spec)); err != nil {
 			return nil, internalError("The change was valid but the running lab could not apply it; nothing was changed: %v", err)
 		}
 	}

@@ -17,10 +17,19 @@ const (
 
 // tagStore holds the tags of every resource, by resource id. The model has
 // no tags: they are the API's alone (Name tags from Config.Names, tags from
-// TagSpecification.N and, in api2's files, CreateTags/DeleteTags).
+// TagSpecification.N and, in api2's files, CreateTags/DeleteTags). A
+// resource's map is never changed once stored (set and DeleteTags store a
+// new one), so that a mutation's copy shares them with the published
+// state.
 type tagStore map[string]map[string]string
 
-func (t tagStore) clone() tagStore {
+// clone copies the index; the resources' maps are shared (never changed
+// in place).
+func (t tagStore) clone() tagStore { return maps.Clone(t) }
+
+// deepClone copies the index and every resource's map, for a caller that
+// may change them.
+func (t tagStore) deepClone() tagStore {
 	out := make(tagStore, len(t))
 	for id, m := range t {
 		out[id] = maps.Clone(m)
