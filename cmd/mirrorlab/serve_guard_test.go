@@ -60,6 +60,15 @@ func TestServeGuard(t *testing.T) {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		return resp.StatusCode
 	}
+	// mirrorlab export names the key id of $AWS_ACCESS_KEY_ID
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	if code, _, errOut := mainOut(t, "export", "--endpoint", ep); code != 1 || !strings.Contains(errOut, "401") {
+		t.Errorf("export with another key id: exit %d, %s", code, errOut)
+	}
+	t.Setenv("AWS_ACCESS_KEY_ID", m[1])
+	if code, out, errOut := mainOut(t, "export", "--endpoint", ep); code != 0 || !strings.Contains(out, "name:") {
+		t.Errorf("export with the key id: exit %d, %s %s", code, out, errOut)
+	}
 	describe := "Action=DescribeTrafficMirrorSessions&Version=2016-11-15"
 	del := "Action=DeleteTrafficMirrorSession&Version=2016-11-15&TrafficMirrorSessionId=" + url.QueryEscape(sid)
 	defer func() {
