@@ -52,7 +52,7 @@ func slowClient(t *testing.T, addr string) net.Conn {
 // the whole-request timeout ends, after which new clients are served.
 func TestSlowClientsBesideANormalOne(t *testing.T) {
 	const maxConns, slow = 16, 48
-	s, addr := startLoopback(t, Options{MaxConns: maxConns, ReadTimeout: 3 * time.Second, ReadHeaderTimeout: 3 * time.Second, IdleTimeout: time.Minute})
+	s, addr := startLoopback(t, Options{MaxConns: maxConns, ReadTimeout: 5 * time.Second, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute})
 	normal := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxConnsPerHost: 1, MaxIdleConnsPerHost: 1, IdleConnTimeout: time.Minute}}
 	get := func(c *http.Client) (int, error) {
 		resp, err := c.Post("http://"+addr+"/", "application/x-www-form-urlencoded", nil)
@@ -76,24 +76,24 @@ func TestSlowClientsBesideANormalOne(t *testing.T) {
 	if got, want := s.Refused(), uint64(slow-(maxConns-1)); got != want {
 		t.Fatalf("refused %d connections over the cap, want %d (open %d)", got, want, s.Open())
 	}
+	// A new client is refused at once, not queued until a place frees
+	// (it would then be answered 200).
+	fresh := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	if code, err := get(fresh); code == 200 {
+		t.Fatalf("a new connection over the cap was served (%v): it waited for a place", err)
+	}
 	// The connected client stays served while the slow ones hold the rest.
 	for i := range 10 {
 		if code, err := get(normal); code != 200 {
 			t.Fatalf("request %d of the connected client during the slow ones: %d %v", i, code, err)
 		}
 	}
-	// A new client is refused at once, not queued until a place frees
-	// (it would then be answered 200).
-	fresh := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-	if code, err := get(fresh); code == 200 {
-		t.Fatalf("a new connection over the cap was served (%v): it waited for a place", err)
-	}
 	// The slow ones are cut at the whole-request timeout.
 	for i, c := range conns {
 		_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
 		_, err := io.Copy(io.Discard, c) // nil at EOF
 		if ne, ok := err.(net.Error); ok && ne.Timeout() {
-			t.Fatalf("slow client %d still connected after 20s (read timeout 3s)", i)
+			t.Fatalf("slow client %d still connected after 20s (read timeout 5s)", i)
 		}
 	}
 	for deadline := time.Now().Add(5 * time.Second); s.Open() > 1 && time.Now().Before(deadline); {
