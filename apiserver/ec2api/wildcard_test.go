@@ -1,6 +1,7 @@
 package ec2api
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -101,5 +102,37 @@ func BenchmarkWildcardWorstCase(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// Long parts (several 64-bit words in the shift-and) on a two-letter
+// alphabet, where matches overlap, against the reference.
+func TestWildcardMatchLongParts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	word := func(n int, q bool) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = "ab"[rng.IntN(2)]
+			if q && rng.IntN(8) == 0 {
+				b[i] = '?'
+			}
+		}
+		return string(b)
+	}
+	for i := range 3000 {
+		s := word(100+rng.IntN(300), false)
+		var p string
+		switch i % 3 {
+		case 0: // a part taken from s, so that it matches
+			at := rng.IntN(len(s) - 70)
+			p = "*" + s[at:at+65+rng.IntN(len(s)-at-65)] + "*"
+		case 1:
+			p = "*" + word(60+rng.IntN(80), true) + "*" + word(rng.IntN(70), true)
+		default:
+			p = word(rng.IntN(10), true) + "*" + word(65+rng.IntN(130), true) + "*"
+		}
+		if got, want := wildcardMatch(p, s), refMatch(p, s); got != want {
+			t.Fatalf("match(%q, %q) = %v, reference %v", p, s, got, want)
+		}
 	}
 }
