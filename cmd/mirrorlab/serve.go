@@ -30,6 +30,9 @@ type serveOpts struct {
 	listen   string
 	noLab    bool
 	stateDir string
+	// provider is the API served: "aws" (EC2) or "alibaba" (Alibaba
+	// Cloud's VPC OpenAPI); "" follows the scenario's profile.
+	provider string
 	// ready, when set, is called with the endpoint once the API answers
 	// (tests).
 	ready func(endpoint string)
@@ -56,6 +59,11 @@ another address. Request signatures (SigV4) are accepted and not verified:
 any dummy credentials do. With --no-lab only the API runs (no root needed):
 changes are validated and kept, nothing mirrors.
 
+A scenario with the alibaba profile (or --provider alibaba) is served with
+Alibaba Cloud's VPC OpenAPI (2016-04-28, traffic mirroring, with ECS
+DescribeNetworkInterfaces and SLB DescribeLoadBalancers) instead, with
+Alibaba-shaped ids (eni-…, vsw-…, tmf-…, tms-…, lb-…), for Alibaba's SDKs.
+
 FILE is a scenario file or a name of the embedded library; with no FILE, the
 reference walk-through. Needs root on Linux, unless --no-lab.`,
 		Example: `  sudo mirrorlab serve
@@ -76,6 +84,7 @@ reference walk-through. Needs root on Linux, unless --no-lab.`,
 	}
 	cmd.Flags().StringVar(&o.listen, "listen", defaultListen, "`address:port` of the API (another address than loopback only when named here)")
 	cmd.Flags().BoolVar(&o.noLab, "no-lab", false, "serve the API only: no lab, no root needed")
+	providerFlag(cmd, &o.provider)
 	stateDirFlag(cmd, &o.stateDir)
 	return cmd
 }
@@ -118,6 +127,12 @@ func runServe(ctx context.Context, a *app, file string, o serveOpts) error {
 	ms, err := s.ModelSpec()
 	if err != nil {
 		return failed(err)
+	}
+	if alibaba, err := servesAlibaba(o.provider, ms); err != nil || alibaba {
+		if err != nil {
+			return err
+		}
+		return runServeAlibaba(ctx, a, s, ms, o)
 	}
 	served, names := ec2api.AssignIDs(ms, s.Name) // stable for a given file
 	fwd := &applyForwarder{}
