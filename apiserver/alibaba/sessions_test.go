@@ -3,6 +3,7 @@ package alibaba
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/alibabacloud-go/tea/dara"
@@ -143,6 +144,11 @@ func TestSessionRefusals(t *testing.T) {
 	id := must[string](t)(newSession(t, h, c, fid, 1, web))
 	_, err := newSession(t, h, c, fid, 2, web)
 	wantError(t, err, codeSessionQuota, http.StatusBadRequest) // alibaba: one session per source
+	_, err = newSession(t, h, c, fid, 1, h.id("db-eni"))
+	wantError(t, err, codeInvalidParameter, http.StatusBadRequest) // a priority is unique in the account (the model's alibaba rule)
+	if !strings.Contains(err.Error(), "already used by session "+id) {
+		t.Fatalf("the refusal does not name the session that has priority 1: %v", err)
+	}
 	_, err = newSession(t, h, c, fid, 3, h.id("clb"))
 	wantError(t, err, codeENINotFound, http.StatusNotFound) // a source must be an ENI
 	_, err = newSession(t, h, c, fid, 4, "eni-doesnotexist")
