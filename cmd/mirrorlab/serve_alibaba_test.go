@@ -24,7 +24,7 @@ func alibabaClient(t *testing.T, endpoint string) *vpc.Client {
 
 // An alibaba-profile scenario is served with Alibaba's OpenAPI by default.
 func TestServeAlibabaNoLab(t *testing.T) {
-	ep, out := startServe(t, "mtu-truncation-alibaba", serveOpts{noLab: true})
+	ep, out := startServe(t, "alibaba-multi-source", serveOpts{noLab: true})
 	for _, want := range []string{"Alibaba Cloud VPC OpenAPI", "Endpoint=" + strings.TrimPrefix(ep, "http://"), "RegionId=cn-hangzhou", "web-eni", "--no-lab"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("serve's output lacks %q:\n%s", want, out.String())
@@ -39,8 +39,9 @@ func TestServeAlibabaNoLab(t *testing.T) {
 		t.Fatalf("sessions: %v", res.Body)
 	}
 	x := res.Body.TrafficMirrorSessions[0]
-	if !strings.HasPrefix(dara.StringValue(x.TrafficMirrorSessionId), "tms-") || dara.StringValue(x.TrafficMirrorSessionName) != "web-session" ||
-		dara.Int32Value(x.VirtualNetworkId) != 11 || !dara.BoolValue(x.Enabled) || dara.StringValue(x.TrafficMirrorTargetType) != "NetworkInterface" {
+	if !strings.HasPrefix(dara.StringValue(x.TrafficMirrorSessionId), "tms-") || dara.StringValue(x.TrafficMirrorSessionName) != "two-sources" ||
+		dara.Int32Value(x.VirtualNetworkId) != 21 || !dara.BoolValue(x.Enabled) || dara.StringValue(x.TrafficMirrorTargetType) != "SLB" ||
+		!strings.HasPrefix(dara.StringValue(x.TrafficMirrorTargetId), "lb-") || len(x.TrafficMirrorSourceIds) != 2 {
 		t.Fatalf("the scenario's session: %v", x)
 	}
 }
