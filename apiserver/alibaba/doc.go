@@ -13,7 +13,8 @@
 // Signatures (v1 and v3, AccessKeyId, SecurityToken) are accepted and NOT
 // verified: any credentials work. Serve it on loopback or a trusted
 // network. Bodies are capped at MaxBodyBytes; RegionId other than the
-// configured region is refused. Parameters no operation reads are ignored.
+// configured region is refused. Parameters no operation reads are ignored;
+// Format=XML is not served (answers are always JSON).
 //
 // Operations: OpenTrafficMirrorService, GetTrafficMirrorServiceStatus;
 // Create/Delete/List/UpdateTrafficMirrorFilter(Attribute);
@@ -51,11 +52,12 @@
 // callers' polling loops run as against Alibaba; a change to a resource in
 // such a state is refused with IncorrectStatus.*, as Alibaba does.
 //
-// What could not be confirmed from Alibaba's public reference (the SDK's
-// models and docs and the Terraform provider were read): the HTTP status
-// of each error, and the codes other than DryRunOperation,
+// What could not be confirmed from Alibaba's public reference (the VPC and
+// ECS SDKs' models and docs and the Terraform provider were read): the
+// HTTP status of each error, and the codes other than DryRunOperation,
 // ResourceNotFound.TrafficMirrorSession/Filter and
 // IncorrectStatus.TrafficMirrorSession/Filter/Rule (errors.go marks them);
-// the shapes of ECS DescribeNetworkInterfaces and SLB DescribeLoadBalancers
-// answers beyond the fields served here.
+// SLB DescribeLoadBalancers' answer beyond the fields served here (its SDK
+// was not read). The alibaba profile bounds PacketLength to 1..8947 while
+// Alibaba's reference says 64..9600: the model's bound applies.
 package alibaba

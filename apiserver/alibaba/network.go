@@ -92,11 +92,11 @@ type describeVpcsResult struct {
 
 func opDescribeVpcs(c *call) (any, error) {
 	ids, name := idSet(c.p, "VpcId"), c.p.opt("VpcName")
-	return c.read(func(a *account, now time.Time) (any, error) {
+	return c.read(func(a *account, _ time.Time) (any, error) {
 		var items []vpcItem
 		for _, v := range a.spec.Vpcs {
 			it := vpcItem{VpcId: v.VpcId, VpcName: c.s.cfg.Names[v.VpcId], CidrBlock: v.CidrBlock, Status: "Available",
-				RegionId: c.s.cfg.Region, CreationTime: now.UTC().Format(time.RFC3339)}
+				RegionId: c.s.cfg.Region, CreationTime: c.s.started.UTC().Format(time.RFC3339)}
 			it.VSwitchIds.VSwitchId = []string{}
 			for _, sn := range a.spec.Subnets {
 				if sn.VpcId == v.VpcId {
@@ -196,14 +196,37 @@ type describeENIsResult struct {
 	numbered
 }
 
-// opDescribeENIs is ECS's DescribeNetworkInterfaces (2014-05-26).
+// eniQuery is DescribeNetworkInterfaces' filters.
+type eniQuery struct {
+	ids, ips                     []string
+	vpc, vsw, ip, inst, name, sg *string
+}
+
+func (q eniQuery) match(it eniItem) bool {
+	return matches(q.ids, it.NetworkInterfaceId) && matches(q.ips, it.PrivateIpAddress) && eqOpt(q.vpc, it.VpcId) &&
+		eqOpt(q.vsw, it.VSwitchId) && eqOpt(q.ip, it.PrivateIpAddress) && eqOpt(q.inst, it.InstanceId) &&
+		eqOpt(q.name, it.NetworkInterfaceName) && (q.sg == nil || slices.Contains(it.SecurityGroupIds.SecurityGroupId, *q.sg))
+}
+
+// opDescribeENIs is ECS's DescribeNetworkInterfaces (2014-05-26): paged
+// by MaxResults (10..500) and NextToken, or by the older PageNumber and
+// PageSize (1..1000) when neither is given.
 func opDescribeENIs(c *call) (any, error) {
-	ids, err := c.p.list("NetworkInterfaceId")
+	q := eniQuery{vpc: c.p.opt("VpcId"), vsw: c.p.opt("VSwitchId"), ip: c.p.opt("PrimaryIpAddress"),
+		inst: c.p.opt("InstanceId"), name: c.p.opt("NetworkInterfaceName"), sg: c.p.opt("SecurityGroupId")}
+	var err error
+	if q.ids, err = c.p.list("NetworkInterfaceId"); err != nil {
+		return nil, err
+	}
+	if q.ips, err = c.p.list("PrivateIpAddress"); err != nil {
+		return nil, err
+	}
+	maxResults, err := c.p.int("MaxResults")
 	if err != nil {
 		return nil, err
 	}
-	vpc, vsw, ip := c.p.opt("VpcId"), c.p.opt("VSwitchId"), c.p.opt("PrimaryIpAddress")
-	inst, name := c.p.opt("InstanceId"), c.p.opt("NetworkInterfaceName")
+	token, byToken := c.p.str("NextToken")
+	byToken = byToken || maxResults != nil
 	return c.read(func(a *account, _ time.Time) (any, error) {
 		var items []eniItem
 		for _, e := range a.spec.NetworkInterfaces {
@@ -212,14 +235,23 @@ func opDescribeENIs(c *call) (any, error) {
 				PrivateIpAddress: e.PrivateIpAddress, InstanceId: e.InstanceId, Status: "InUse", Type: "Secondary"}
 			it.SecurityGroupIds.SecurityGroupId = append([]string{}, e.Groups...)
 			it.PrivateIpSets.PrivateIpSet = []privateIP{{PrivateIpAddress: e.PrivateIpAddress, Primary: true}}
-			if matches(ids, e.NetworkInterfaceId) && eqOpt(vpc, it.VpcId) && eqOpt(vsw, e.SubnetId) && eqOpt(ip, e.PrivateIpAddress) &&
-				eqOpt(inst, e.InstanceId) && eqOpt(name, it.NetworkInterfaceName) {
+			if q.match(it) {
 				items = append(items, it)
 			}
 		}
+		slices.SortFunc(items, func(x, y eniItem) int { return strings.Compare(x.NetworkInterfaceId, y.NetworkInterfaceId) })
 		var res describeENIsResult
-		var err error
-		res.NetworkInterfaceSets.NetworkInterfaceSet, res.numbered, err = numberedPage(c, items, 100)
+		if byToken {
+			n := 10
+			if maxResults != nil {
+				n = min(max(*maxResults, 10), 500) // as ECS: below 10 is 10, above 500 is 500
+			}
+			var pg page
+			res.NetworkInterfaceSets.NetworkInterfaceSet, pg = paginate(items, paging{max: n, token: token}, func(e eniItem) string { return e.NetworkInterfaceId })
+			res.NextToken, res.TotalCount = pg.NextToken, len(items)
+			return res, nil
+		}
+		res.NetworkInterfaceSets.NetworkInterfaceSet, res.numbered, err = numberedPage(c, items, 1000)
 		return res, err
 	})
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/alibabacloud-go/tea/dara"
 	vpc "github.com/alibabacloud-go/vpc-20160428/v6/client"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
 func TestDescribeVpcsAndVSwitches(t *testing.T) {
@@ -72,4 +74,40 @@ func TestDescribeENIsAndLoadBalancers(t *testing.T) {
 	}
 	_, err = h.call("DescribeInstances", VersionECS, map[string]any{"RegionId": region})
 	wantError(t, err, codeInvalidAction, http.StatusNotFound)
+}
+
+func TestDescribeENIsByToken(t *testing.T) {
+	spec := fixtureSpec()
+	for i := range 11 {
+		spec.NetworkInterfaces = append(spec.NetworkInterfaces, cloudmock.NetworkInterface{
+			NetworkInterfaceId: "extra-" + itoa(i), SubnetId: "public", PrivateIpAddress: "10.0.1." + itoa(20+i)})
+	}
+	h := newHarness(t, spec, true)
+	seen := map[string]bool{}
+	token := ""
+	for page := 0; ; page++ {
+		q := map[string]any{"RegionId": region, "MaxResults": 3} // below ECS's minimum: 10
+		if token != "" {
+			q["NextToken"] = token
+		}
+		res, err := h.call("DescribeNetworkInterfaces", VersionECS, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := res["body"].(map[string]any)
+		set := body["NetworkInterfaceSets"].(map[string]any)["NetworkInterfaceSet"].([]any)
+		for _, e := range set {
+			seen[e.(map[string]any)["NetworkInterfaceId"].(string)] = true
+		}
+		token, _ = body["NextToken"].(string)
+		if page == 0 && (len(set) != 10 || token == "") {
+			t.Fatalf("first page: %d enis, NextToken %q", len(set), token)
+		}
+		if token == "" {
+			break
+		}
+	}
+	if len(seen) != 16 {
+		t.Fatalf("token paging listed %d of 16 enis", len(seen))
+	}
 }

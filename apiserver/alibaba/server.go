@@ -76,8 +76,9 @@ type Server struct {
 	rng    *rand.Rand
 	tokens tokenCache
 
-	reqSeq atomic.Uint64
-	reqKey uint64
+	reqSeq  atomic.Uint64
+	reqKey  uint64
+	started time.Time // the network's CreationTime
 }
 
 // actionFunc serves one operation.
@@ -114,7 +115,7 @@ func New(cfg Config) (*Server, error) {
 		seed = rand.Uint64()
 	}
 	s.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	s.reqKey = seed
+	s.reqKey, s.started = seed, s.now()
 	spec, err := cloneSpec(cfg.Spec)
 	if err != nil {
 		return nil, err

@@ -2,11 +2,15 @@ package alibaba
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
 // raw sends a request as a script would and decodes the JSON answer.
@@ -111,5 +115,37 @@ func TestInitialState(t *testing.T) {
 	applied, err := h.srv.Applied()
 	if err != nil || len(applied.TrafficMirrorSessions) != 1 {
 		t.Fatalf("applied: %v %v", applied.TrafficMirrorSessions, err)
+	}
+}
+
+// A change the running lab cannot apply is answered InternalError (500)
+// and leaves the state as it was.
+func TestApplyFailureKeepsState(t *testing.T) {
+	served, names := AssignIDs(fixtureSpec(), "test")
+	fail := false
+	srv, err := New(Config{Spec: served, Names: names, Region: region, Settle: -1, Seed: 3, ServiceOpen: true,
+		Apply: func(cloudmock.Spec) error {
+			if fail {
+				return errors.New("lab gone")
+			}
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	h := &harness{t: t, srv: srv, url: hs.Listener.Addr().String()}
+	fail = true
+	status, body := raw(t, h, "POST", "/", "", "Action=CreateTrafficMirrorFilter&Version=2016-04-28&RegionId=cn-hangzhou&ClientToken=t1")
+	if status != 500 || body["Code"] != codeInternal || !strings.Contains(body["Message"].(string), "lab gone") {
+		t.Fatalf("got %d %v", status, body)
+	}
+	if spec, _ := srv.Spec(); len(spec.TrafficMirrorFilters) != 0 {
+		t.Fatalf("a change the lab refused was kept: %v", spec.TrafficMirrorFilters)
+	}
+	fail = false // the same ClientToken is not remembered for a failed request
+	if status, body = raw(t, h, "POST", "/", "", "Action=CreateTrafficMirrorFilter&Version=2016-04-28&RegionId=cn-hangzhou&ClientToken=t1"); status != 200 {
+		t.Fatalf("retry: %d %v", status, body)
 	}
 }
