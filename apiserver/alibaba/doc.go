@@ -53,11 +53,10 @@
 // such a state is refused with IncorrectStatus.*, as Alibaba does.
 //
 // What could not be confirmed from Alibaba's public reference (the VPC and
-// ECS SDKs' models and docs and the Terraform provider were read): the
-// HTTP status of each error, and the codes other than DryRunOperation,
-// ResourceNotFound.TrafficMirrorSession/Filter and
-// IncorrectStatus.TrafficMirrorSession/Filter/Rule (errors.go marks them);
-// SLB DescribeLoadBalancers' answer beyond the fields served here (its SDK
-// was not read). The alibaba profile bounds PacketLength to 1..8947 while
-// Alibaba's reference says 64..9600: the model's bound applies.
+// ECS Go SDKs' models and docs, SLB's SDK models and the Terraform
+// provider were read): the HTTP status of each error, and the codes other
+// than DryRunOperation, ResourceNotFound.TrafficMirrorSession/Filter and
+// IncorrectStatus.TrafficMirrorSession/Filter/Rule (errors.go marks them).
+// The alibaba profile bounds PacketLength to 1..8947 while Alibaba's
+// reference says 64..9600: the model's bound applies.
 package alibaba

@@ -266,6 +266,7 @@ type lbItem struct {
 	VpcId              string `json:"VpcId"`
 	VSwitchId          string `json:"VSwitchId"`
 	RegionId           string `json:"RegionId"`
+	CreateTime         string `json:"CreateTime"`
 }
 
 type describeLBsResult struct {
@@ -288,7 +289,7 @@ func opDescribeLBs(c *call) (any, error) {
 			}
 			it := lbItem{LoadBalancerId: l.LoadBalancerArn, LoadBalancerName: c.s.cfg.Names[l.LoadBalancerArn], LoadBalancerStatus: "active",
 				Address: l.PrivateIpAddress, AddressType: "intranet", NetworkType: "vpc", VpcId: vpcOfSubnet(a, l.SubnetId),
-				VSwitchId: l.SubnetId, RegionId: c.s.cfg.Region}
+				VSwitchId: l.SubnetId, RegionId: c.s.cfg.Region, CreateTime: c.s.started.UTC().Format(time.RFC3339)}
 			if matches(ids, it.LoadBalancerId) && eqOpt(vpc, it.VpcId) && eqOpt(vsw, l.SubnetId) && eqOpt(addr, l.PrivateIpAddress) {
 				items = append(items, it)
 			}
