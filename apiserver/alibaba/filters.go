@@ -209,7 +209,6 @@ func opListFilters(c *call) (any, error) {
 			return (len(ids) > 0 && !slices.Contains(ids, f.TrafficMirrorFilterId)) || (name != nil && f.TrafficMirrorFilterName != *name) ||
 				(rg != nil && f.ResourceGroupId != *rg) || !hasTags(f.Tags, tags)
 		})
-		slices.SortFunc(items, func(x, y filterItem) int { return strings.Compare(x.TrafficMirrorFilterId, y.TrafficMirrorFilterId) })
 		out, pageInfo := paginate(items, pg, func(f filterItem) string { return f.TrafficMirrorFilterId })
 		return listFiltersResult{TrafficMirrorFilters: out, page: pageInfo}, nil
 	})

@@ -239,7 +239,6 @@ func opDescribeENIs(c *call) (any, error) {
 				items = append(items, it)
 			}
 		}
-		slices.SortFunc(items, func(x, y eniItem) int { return strings.Compare(x.NetworkInterfaceId, y.NetworkInterfaceId) })
 		var res describeENIsResult
 		if byToken {
 			n := 10

@@ -1,7 +1,9 @@
 package alibaba
 
 import (
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // paging is a list request's MaxResults and NextToken.
@@ -35,10 +37,11 @@ func (c *call) paging() (paging, error) {
 	return pg, nil
 }
 
-// paginate returns one page of items sorted by key: from the first item
+// paginate sorts items by key and returns one page: from the first item
 // whose key is not below the token (the key of the first item of the next
 // page), at most pg.max items.
 func paginate[T any](items []T, pg paging, key func(T) string) ([]T, page) {
+	slices.SortFunc(items, func(x, y T) int { return strings.Compare(key(x), key(y)) })
 	start := 0
 	if pg.token != "" {
 		for start < len(items) && key(items[start]) < pg.token {

@@ -3,7 +3,6 @@ package alibaba
 import (
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
@@ -393,7 +392,6 @@ func opListSessions(c *call) (any, error) {
 			}
 		}
 		items = slices.DeleteFunc(items, func(s sessionItem) bool { return !q.match(s) })
-		slices.SortFunc(items, func(x, y sessionItem) int { return strings.Compare(x.TrafficMirrorSessionId, y.TrafficMirrorSessionId) })
 		out, p := paginate(items, pg, func(s sessionItem) string { return s.TrafficMirrorSessionId })
 		return listSessionsResult{TrafficMirrorSessions: out, NextToken: p.NextToken, TotalCount: p.TotalCount}, nil
 	})
