@@ -242,3 +242,28 @@ func sortedIDs(ids ...string) []string {
 	slices.Sort(ids)
 	return ids
 }
+
+// The last source cannot be removed (the model needs one), a session can
+// change filters, and GET /mirrorlab/spec names the disabled sessions.
+func TestSessionEdges(t *testing.T) {
+	h := newHarness(t, fixtureSpec(), true)
+	c := h.client(false)
+	f1, f2 := createFilter(t, c, "one"), createFilter(t, c, "two")
+	web := h.id("web-eni")
+	id := must[string](t)(newSession(t, h, c, f1, 1, web))
+	_, err := c.RemoveSourcesFromTrafficMirrorSession(&vpc.RemoveSourcesFromTrafficMirrorSessionRequest{RegionId: str(region), TrafficMirrorSessionId: str(id), TrafficMirrorSourceIds: []*string{str(web)}})
+	wantError(t, err, codeMissingParameter, http.StatusBadRequest)
+	must[*vpc.UpdateTrafficMirrorSessionAttributeResponse](t)(c.UpdateTrafficMirrorSessionAttribute(&vpc.UpdateTrafficMirrorSessionAttributeRequest{
+		RegionId: str(region), TrafficMirrorSessionId: str(id), TrafficMirrorFilterId: str(f2), Enabled: dara.Bool(false), TrafficMirrorSessionName: str("renamed")}))
+	if x := appliedSession(h, id); x != nil {
+		t.Fatalf("disabled session applied: %+v", x)
+	}
+	if s := getSession(t, c, id); dara.StringValue(s.TrafficMirrorFilterId) != f2 || dara.StringValue(s.TrafficMirrorSessionName) != "renamed" {
+		t.Fatalf("after the update: %v", s)
+	}
+	status, body := raw(t, h, "GET", "/mirrorlab/spec", "", "")
+	disabled, _ := body["DisabledSessions"].([]any)
+	if status != 200 || len(disabled) != 1 || disabled[0] != id {
+		t.Fatalf("GET /mirrorlab/spec: %d %v", status, body["DisabledSessions"])
+	}
+}
