@@ -35,6 +35,9 @@ type serveOpts struct {
 	// signed with (randomKey draws one).
 	accessKeyID string
 	randomKey   bool
+	// provider is the API served: "aws" (EC2) or "alibaba" (Alibaba
+	// Cloud's VPC OpenAPI); "" follows the scenario's profile.
+	provider string
 	// ready, when set, is called with the endpoint once the API answers
 	// (tests).
 	ready func(endpoint string)
@@ -71,6 +74,11 @@ within 30s, and at most 256 connections are open at once (more are
 answered 503). With --no-lab only the API runs (no root needed): changes
 are validated and kept, nothing mirrors.
 
+A scenario with the alibaba profile (or --provider alibaba) is served with
+Alibaba Cloud's VPC OpenAPI (2016-04-28, traffic mirroring, with ECS
+DescribeNetworkInterfaces and SLB DescribeLoadBalancers) instead, with
+Alibaba-shaped ids (eni-…, vsw-…, tmf-…, tms-…, lb-…), for Alibaba's SDKs.
+
 FILE is a scenario file or a name of the embedded library; with no FILE, the
 reference walk-through. Needs root on Linux, unless --no-lab.`,
 		Example: `  sudo mirrorlab serve
@@ -94,6 +102,7 @@ reference walk-through. Needs root on Linux, unless --no-lab.`,
 	cmd.Flags().StringVar(&o.accessKeyID, "access-key-id", "", "serve only requests signed with this access key id (a shared secret; the secret key is not checked)")
 	cmd.Flags().BoolVar(&o.randomKey, "random-access-key-id", false, "as --access-key-id, with a random key id printed at start")
 	cmd.MarkFlagsMutuallyExclusive("access-key-id", "random-access-key-id")
+	providerFlag(cmd, &o.provider)
 	stateDirFlag(cmd, &o.stateDir)
 	return cmd
 }
@@ -139,6 +148,12 @@ func runServe(ctx context.Context, a *app, file string, o serveOpts) error {
 	ms, err := s.ModelSpec()
 	if err != nil {
 		return failed(err)
+	}
+	if alibaba, err := servesAlibaba(o.provider, ms); err != nil || alibaba {
+		if err != nil {
+			return err
+		}
+		return runServeAlibaba(ctx, a, s, ms, o)
 	}
 	served, names := ec2api.AssignIDs(ms, s.Name) // stable for a given file
 	fwd := &applyForwarder{}
@@ -195,7 +210,7 @@ func runServe(ctx context.Context, a *app, file string, o serveOpts) error {
 		fmt.Fprintln(a.stdout, "API stopped")
 		return nil
 	}
-	return serveLab(ctx, a, s, srv, names, o, func() func() error {
+	return serveLab(ctx, a, s, srv.Spec(), names, o, func() func() error {
 		stop := start()
 		printServe(a.stdout, endpoint, o.accessKeyID, s, srv.Spec(), names, "mirrorlab exec INSTANCE -- CMD runs a command inside; Ctrl-C or mirrorlab down ends the lab")
 		if o.ready != nil {

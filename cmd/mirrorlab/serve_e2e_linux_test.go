@@ -156,6 +156,10 @@ type vxlanCopy struct {
 	vni     uint32
 	dport   uint16
 	payload string
+	// innerLen is the inner frame's length; udpDst the inner UDP
+	// datagram's destination (address:port), for UDP copies.
+	innerLen int
+	udpDst   string
 }
 
 func captureVXLAN(t *testing.T, ns string) *vxlanCapture {
@@ -222,6 +226,12 @@ func decodeVXLAN(frame []byte) (vxlanCopy, bool) {
 	inner := gopacket.NewPacket(u.Payload[8:], layers.LayerTypeEthernet, gopacket.Default)
 	if tcp, ok := inner.Layer(layers.LayerTypeTCP).(*layers.TCP); ok {
 		cp.dport, cp.payload = uint16(tcp.DstPort), string(tcp.Payload)
+	}
+	cp.innerLen = len(u.Payload) - 8
+	if ip, ok := inner.Layer(layers.LayerTypeIPv4).(*layers.IPv4); ok {
+		if iu, ok := inner.Layer(layers.LayerTypeUDP).(*layers.UDP); ok {
+			cp.udpDst = fmt.Sprintf("%s:%d", ip.DstIP, iu.DstPort)
+		}
 	}
 	return cp, true
 }
