@@ -33,7 +33,7 @@ type Report struct {
 	RejectBehaviour string `json:"rejectBehaviour"`
 	// Problems are the provider's validation problems; ProblemsExpected says
 	// the scenario expects them (a validationError expectation).
-	Problems         []Problem         `json:"problems,omitempty"`
+	Problems         spec.Problems     `json:"problems,omitempty"`
 	ProblemsExpected bool              `json:"problemsExpected,omitempty"`
 	VNIs             map[string]uint32 `json:"vnis,omitempty"`
 	Flows            []Flow            `json:"flows"`
@@ -44,16 +44,6 @@ type Report struct {
 	CostGB          float64         `json:"costGB"`
 	PricePerGB      float64         `json:"pricePerGB"`
 	PricePerENIHour float64         `json:"pricePerENIHour"`
-}
-
-// Problem is one validation problem at its place in the file.
-type Problem struct {
-	Line     int    `json:"line"`
-	Code     string `json:"code"`
-	Resource string `json:"resource"`
-	Field    string `json:"field"`
-	Message  string `json:"message"`
-	Text     string `json:"text"`
 }
 
 // Flow is one traffic step (or the packet given), with what happens to its
@@ -114,13 +104,9 @@ func Explain(s *spec.Scenario, opts Options) (*Report, error) {
 		return nil, err
 	}
 	r.PricePerGB, r.PricePerENIHour = prof.PricePerGB, prof.PricePerENIHour
-	for _, e := range s.Expect {
-		r.ProblemsExpected = r.ProblemsExpected || e.ValidationError != nil
-	}
+	r.ProblemsExpected = s.ExpectsRefusal()
 	if ps := s.ModelProblems(); ps != nil {
-		for _, p := range ps {
-			r.Problems = append(r.Problems, Problem{Line: p.Line, Code: p.Code, Resource: p.Resource, Field: p.Field, Message: p.Message, Text: p.Error()})
-		}
+		r.Problems = ps
 		return r, nil
 	}
 	ms, err := s.ModelSpec()

@@ -45,7 +45,7 @@ func (r *run) runTraffic(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		name := trafficName(i, t)
+		name := t.StepName(i)
 		stopLive := r.live(name)
 		tr := r.step(ctx, t)
 		stopLive()

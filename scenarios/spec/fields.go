@@ -28,6 +28,12 @@ func yamlKeys() map[string][]string {
 		out[t.Name()] = structKeys(t, walk)
 	}
 	walk(reflect.TypeOf(Scenario{}))
+	// An expectation's kinds are keys of its own, each of a type of its own.
+	for _, k := range expectKinds {
+		out["Expectation"] = append(out["Expectation"], k.key)
+		walk(reflect.TypeOf(k.new()))
+	}
+	sort.Strings(out["Expectation"])
 	return out
 }
 

@@ -1,5 +1,7 @@
 package spec
 
+import "fmt"
+
 // Program is a long-running program on an instance: a built-in (the HTTP
 // server that logs every request, our decap agent, or a UDP sink that
 // swallows mirrored traffic at a target that runs no agent) or any command.
@@ -15,13 +17,6 @@ type Program struct {
 	Env     []string `yaml:"env"`
 	Ready   *Ready   `yaml:"ready"`
 }
-
-// Built-in program names.
-const (
-	BuiltinHTTPServer = "http-server"
-	BuiltinAgent      = "agent"
-	BuiltinUDPSink    = "udp-sink"
-)
 
 // Ready says when a program is ready. Built-ins are ready when they listen;
 // commands are ready when every condition given holds (none: at once).
@@ -107,4 +102,13 @@ type Replay struct {
 	// arrive at the instance.
 	Direction string  `yaml:"direction"`
 	Rate      float64 `yaml:"rate"` // frames per second; 0: no pacing
+}
+
+// StepName is the traffic step's name in reports: its own, or
+// traffic[i] for the i-th step.
+func (t Traffic) StepName(i int) string {
+	if t.Name != "" {
+		return t.Name
+	}
+	return fmt.Sprintf("traffic[%d]", i)
 }

@@ -1,10 +1,9 @@
-package runner
+package report
 
 import (
 	"encoding/xml"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 
@@ -61,7 +60,7 @@ func WriteSummary(w io.Writer, r *Result) {
 	}
 	if r.Error == "" { // a refusal that the scenario expects (else Error says it)
 		for _, p := range r.Validation {
-			fmt.Fprintf(w, "  refused: %s\n", p.Text)
+			fmt.Fprintf(w, "  refused: %s\n", p.Error())
 		}
 	}
 	if len(r.Programs) > 0 {
@@ -292,21 +291,9 @@ func firstLine(s string) string {
 	return l
 }
 
-func joinArgs(argv []string) string { return strings.Join(argv, " ") }
-
 func joinFirst(ss []string, n int) string {
 	if len(ss) > n {
 		return strings.Join(ss[:n], "; ") + fmt.Sprintf("; and %d more", len(ss)-n)
 	}
 	return strings.Join(ss, "; ")
 }
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, " | ")
-}
-
-func envBase() []string { return os.Environ() }

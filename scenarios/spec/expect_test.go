@@ -1,0 +1,93 @@
+package spec
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+)
+
+func TestExpectationDecodesStrictly(t *testing.T) {
+	src := header + `expect:
+  - mirrored: {networkInterface: src-eni, sesion: s}
+  - mirored: {networkInterface: src-eni}
+  - arrived: {networkInterface: dst-eni, innerBytes: {min: 1, most: 2}}
+  - notMirrored: {networkInterface: src-eni, min: lots}
+  - {delivered: {target: t}, dropped: {}}
+  - name: [a]
+    requests: {program: p}
+`
+	got := problemsOf(t, src)
+	wantProblems(t, got,
+		`t.yaml:14: unknown field "sesion" (did you mean session?)`,
+		`t.yaml:15: unknown field "mirored" (did you mean mirrored?)`,
+		`t.yaml:16: unknown field "most" (allowed here: equals, max, min)`,
+		`t.yaml:17: cannot unmarshal !!str`+" `lots`",
+		`t.yaml:18:5: expect[4]: an expectation needs exactly one kind (mirrored, notMirrored,`,
+		`t.yaml:19: cannot unmarshal !!seq into string`,
+		`t.yaml:20:16: expect[5].requests.program: no program named "p"`,
+	)
+}
+
+// TestEveryKindDecodes: each key of the registry decodes into its own type,
+// and names the kind it is.
+func TestEveryKindDecodes(t *testing.T) {
+	seen := map[reflect.Type]string{}
+	for _, k := range expectKinds {
+		s, _ := Parse("t.yaml", []byte(header+fmt.Sprintf("expect:\n  - %s: {}\n", k.key)))
+		if s == nil || len(s.Expect) != 1 {
+			t.Fatalf("%s: not decoded", k.key)
+		}
+		e := s.Expect[0]
+		if e.Kind() != k.key || reflect.TypeOf(e.Check) != reflect.TypeOf(k.new()) {
+			t.Errorf("%s: decoded as %q (%T)", k.key, e.Kind(), e.Check)
+		}
+		if prev, dup := seen[reflect.TypeOf(e.Check)]; dup {
+			t.Errorf("%s and %s share the type %T", prev, k.key, e.Check)
+		}
+		seen[reflect.TypeOf(e.Check)] = k.key
+		if e.Label() == "" || e.Label() == "expectation" {
+			t.Errorf("%s: no description", k.key)
+		}
+	}
+}
+
+// TestKindsDocumented: every kind of the registry, and no other, is a row
+// of FORMAT.md's table of expectations and one of the schema's kinds (its
+// own property and a branch of its oneOf); TestSchemaMatchesTypes checks
+// each kind's keys.
+func TestKindsDocumented(t *testing.T) {
+	keys := ExpectKeys()
+	sort.Strings(keys)
+	format := string(mustRead(t, "../FORMAT.md"))
+	_, table, _ := strings.Cut(format, "## Expectations")
+	var rows []string
+	for _, m := range regexp.MustCompile("(?m)^\\| `(\\w+):").FindAllStringSubmatch(table, -1) {
+		rows = append(rows, m[1])
+	}
+	sort.Strings(rows)
+	if !reflect.DeepEqual(rows, keys) {
+		t.Errorf("FORMAT.md's expectations %v, the registry's %v", rows, keys)
+	}
+	var schema struct {
+		Defs map[string]struct {
+			OneOf []struct {
+				Required []string `json:"required"`
+			} `json:"oneOf"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(mustRead(t, "../schema.json"), &schema); err != nil {
+		t.Fatal(err)
+	}
+	var branches []string
+	for _, b := range schema.Defs["expectation"].OneOf {
+		branches = append(branches, b.Required...)
+	}
+	sort.Strings(branches)
+	if !reflect.DeepEqual(branches, keys) {
+		t.Errorf("the schema's expectation kinds %v, the registry's %v", branches, keys)
+	}
+}
