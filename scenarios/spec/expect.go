@@ -22,12 +22,9 @@ type Expectation struct {
 	// expectation has no kind.
 	Check ExpectKind `yaml:"-"`
 
-	key   string // Check's key
-	kinds int    // how many kind keys the file gave
-	// decodeErrs are the decoder's problems with the expectation's fields,
-	// reported by Check (returned to the decoder, they would drop the
-	// item from the list and shift the indexes of those after it).
-	decodeErrs []string
+	key        string   // Check's key
+	kinds      int      // how many kind keys the file gave
+	decodeErrs []string // the decoder's problems, reported by Check
 }
 
 // ExpectKind is one kind of expectation. Each is one type in one file
@@ -99,30 +96,50 @@ func (s *Scenario) ExpectsRefusal() bool {
 // kinds' keys, each kind's body into its own type. Problems are kept, in
 // the decoder's own words, for Check to report at their lines.
 func (e *Expectation) UnmarshalYAML(n *yaml.Node) error {
+	d, err := decodeOneOf(n, "spec.Expectation", map[string]any{"name": &e.Name, "shouldFail": &e.ShouldFail}, newExpectKind)
+	e.Check, e.key, e.kinds, e.decodeErrs = d.kind, d.key, d.kinds, d.errs
+	return err
+}
+
+// decodedOneOf is a mapping decoded by decodeOneOf.
+type decodedOneOf[K any] struct {
+	kind  K
+	key   string
+	kinds int      // how many kind keys the mapping has
+	errs  []string // the decoder's problems, kept for Check
+}
+
+// decodeOneOf decodes mapping n of type typeName strictly: each key of
+// fixed into its value, and a kind's key (newKind gives its value, nil for
+// a key that is no kind) into that kind. The problems with the fields are
+// kept for Check to report at their lines: returned to the decoder, they
+// would drop the item from its list and shift the indexes of those after
+// it. Only a value that is no mapping is the decoder's error.
+func decodeOneOf[K comparable](n *yaml.Node, typeName string, fixed map[string]any, newKind func(string) K) (decodedOneOf[K], error) {
+	var d decodedOneOf[K]
+	var none K
 	if n.Kind != yaml.MappingNode {
-		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: cannot unmarshal %s `%s` into spec.Expectation", n.Line, n.ShortTag(), n.Value)}}
+		return d, &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: cannot unmarshal %s `%s` into %s", n.Line, n.ShortTag(), n.Value, typeName)}}
 	}
-	var errs []string
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, val := n.Content[i], n.Content[i+1]
-		switch key.Value {
-		case "name":
-			errs = append(errs, strictDecode(val, &e.Name)...)
-		case "shouldFail":
-			errs = append(errs, strictDecode(val, &e.ShouldFail)...)
-		default:
-			k := newExpectKind(key.Value)
-			if k == nil {
-				errs = append(errs, fmt.Sprintf("line %d: field %s not found in type spec.Expectation", key.Line, key.Value))
-				continue
-			}
-			e.kinds++
-			errs = append(errs, strictDecode(val, k)...)
-			e.Check, e.key = k, key.Value
+		if v, ok := fixed[key.Value]; ok {
+			d.errs = append(d.errs, strictDecode(val, v)...)
+			continue
 		}
+		k := newKind(key.Value)
+		if k == none {
+			d.errs = append(d.errs, fmt.Sprintf("line %d: field %s not found in type %s", key.Line, key.Value, typeName))
+			continue
+		}
+		d.errs = append(d.errs, strictDecode(val, k)...)
+		if e, ok := any(k).(interface{ empty() bool }); ok && e.empty() {
+			continue // command: [] is no command
+		}
+		d.kinds++
+		d.kind, d.key = k, key.Value
 	}
-	e.decodeErrs = errs
-	return nil
+	return d, nil
 }
 
 // strictDecode decodes n into v as the file's strict decoder would: a

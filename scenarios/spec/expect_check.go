@@ -98,23 +98,31 @@ func (s *Scenario) checkExpect(c *problems) {
 	baselines := map[string]string{}
 	for i, e := range s.Expect {
 		p := fmt.Sprintf("expect[%d]", i)
-		// As for the rest of the file, a line whose value could not be
-		// decoded has that problem only.
-		ec := &problems{s: s}
-		bad := map[int]bool{}
-		for _, msg := range e.decodeErrs {
-			dp := yamlProblem(s.File, msg)
-			c.out, bad[dp.Line] = append(c.out, dp), true
-		}
-		if e.kinds != 1 || e.Check == nil {
-			ec.at(p, "an expectation needs exactly one kind (%s); it has %d", keys, e.kinds)
-		} else {
-			e.Check.check(&kindCheck{s: s, c: ec, kp: p + "." + e.key, baselines: baselines})
-		}
-		for _, ep := range ec.out {
-			if !bad[ep.Line] {
-				c.out = append(c.out, ep)
+		c.checkOneOf(e.decodeErrs, func(ec *problems) {
+			if e.kinds != 1 || e.Check == nil {
+				ec.at(p, "an expectation needs exactly one kind (%s); it has %d", keys, e.kinds)
+				return
 			}
+			e.Check.check(&kindCheck{s: s, c: ec, kp: p + "." + e.key, baselines: baselines})
+		})
+	}
+}
+
+// checkOneOf reports the decoder's problems with an item of a list, and
+// those that check finds on the lines where the decoder found none (as for
+// the rest of the file, a line whose value could not be decoded has that
+// problem only).
+func (c *problems) checkOneOf(decodeErrs []string, check func(*problems)) {
+	bad := map[int]bool{}
+	for _, msg := range decodeErrs {
+		dp := yamlProblem(c.s.File, msg)
+		c.out, bad[dp.Line] = append(c.out, dp), true
+	}
+	ec := &problems{s: c.s}
+	check(ec)
+	for _, ep := range ec.out {
+		if !bad[ep.Line] {
+			c.out = append(c.out, ep)
 		}
 	}
 }
