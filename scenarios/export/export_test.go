@@ -249,8 +249,8 @@ func TestExportAfterChanges(t *testing.T) {
 	if got.Programs[0].Instance != "prod" {
 		t.Errorf("program production runs on %q, want the renamed instance prod", got.Programs[0].Instance)
 	}
-	if got.Traffic[0].HTTP.To != "prod" {
-		t.Errorf("traffic goes to %q, want prod", got.Traffic[0].HTTP.To)
+	if h, ok := got.Traffic[0].Step.(*spec.HTTPLoad); !ok || h.To != "prod" {
+		t.Errorf("traffic goes to %+v, want prod", got.Traffic[0].Step)
 	}
 	// the exported state is the server's, the IPv6 range included
 	ms, err := got.ModelSpec()

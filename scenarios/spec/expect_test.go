@@ -55,9 +55,39 @@ func TestEveryKindDecodes(t *testing.T) {
 	}
 }
 
-// TestKindsDocumented: every kind of the registry, and no other, is a row
-// of FORMAT.md's table of expectations and one of the schema's kinds (its
-// own property and a branch of its oneOf); TestSchemaMatchesTypes checks
+// TestEveryTrafficKindDecodes: each key of the traffic registry decodes
+// into its own type, checked by its own check.
+func TestEveryTrafficKindDecodes(t *testing.T) {
+	for _, k := range trafficKinds {
+		s, err := Parse("t.yaml", []byte(header+fmt.Sprintf("traffic:\n  - {from: src, %s: []}\n", k.key)))
+		if s == nil || len(s.Traffic) != 1 {
+			t.Fatalf("%s: not decoded", k.key)
+		}
+		st := s.Traffic[0]
+		if reflect.TypeOf(st.Step) != reflect.TypeOf(k.new()) && k.key != "command" {
+			t.Errorf("%s: decoded as %T", k.key, st.Step)
+		}
+		if k.key == "command" { // command: [] is no command
+			if !strings.Contains(fmt.Sprint(err), "needs exactly one of") {
+				t.Errorf("command: [] accepted: %v", err)
+			}
+			continue
+		}
+		if !strings.Contains(fmt.Sprint(err), "cannot unmarshal !!seq") {
+			t.Errorf("%s: a list accepted as the step (%v)", k.key, err)
+		}
+	}
+	s, err := Parse("t.yaml", []byte(header+"traffic:\n  - {from: src, udp: {to: dst, port: 53, sorcePort: 1}}\n  - {from: src, command: [true]}\n"))
+	if !strings.Contains(fmt.Sprint(err), `unknown field "sorcePort" (did you mean sourcePort?)`) || len(s.Traffic) != 2 ||
+		s.Traffic[1].Kind() != "command" || s.Traffic[1].Describe() != "src" {
+		t.Fatalf("strict decoding: %v %+v", err, s.Traffic)
+	}
+}
+
+// TestKindsDocumented: every kind of expectation of the registry, and no
+// other, is a row of FORMAT.md's table of expectations, every kind of
+// traffic step is named in its traffic row, and each is one of the
+// schema's kinds (a branch of its oneOf); TestSchemaMatchesTypes checks
 // each kind's keys.
 func TestKindsDocumented(t *testing.T) {
 	keys := ExpectKeys()
@@ -72,6 +102,13 @@ func TestKindsDocumented(t *testing.T) {
 	if !reflect.DeepEqual(rows, keys) {
 		t.Errorf("FORMAT.md's expectations %v, the registry's %v", rows, keys)
 	}
+	_, steps, _ := strings.Cut(format, "| `traffic` |")
+	steps, _, _ = strings.Cut(steps, "\n")
+	for _, k := range TrafficKeys() {
+		if !strings.Contains(steps, "`"+k+"`") {
+			t.Errorf("FORMAT.md's traffic row lacks the kind %s", k)
+		}
+	}
 	var schema struct {
 		Defs map[string]struct {
 			OneOf []struct {
@@ -82,12 +119,16 @@ func TestKindsDocumented(t *testing.T) {
 	if err := json.Unmarshal(mustRead(t, "../schema.json"), &schema); err != nil {
 		t.Fatal(err)
 	}
-	var branches []string
-	for _, b := range schema.Defs["expectation"].OneOf {
-		branches = append(branches, b.Required...)
-	}
-	sort.Strings(branches)
-	if !reflect.DeepEqual(branches, keys) {
-		t.Errorf("the schema's expectation kinds %v, the registry's %v", branches, keys)
+	tkeys := TrafficKeys()
+	sort.Strings(tkeys)
+	for def, want := range map[string][]string{"expectation": keys, "traffic": tkeys} {
+		var branches []string
+		for _, b := range schema.Defs[def].OneOf {
+			branches = append(branches, b.Required...)
+		}
+		sort.Strings(branches)
+		if !reflect.DeepEqual(branches, want) {
+			t.Errorf("the schema's %s kinds %v, the registry's %v", def, branches, want)
+		}
 	}
 }

@@ -28,12 +28,18 @@ func yamlKeys() map[string][]string {
 		out[t.Name()] = structKeys(t, walk)
 	}
 	walk(reflect.TypeOf(Scenario{}))
-	// An expectation's kinds are keys of its own, each of a type of its own.
+	// The kinds of an expectation and of a traffic step are keys of their
+	// own, each of a type of its own.
 	for _, k := range expectKinds {
 		out["Expectation"] = append(out["Expectation"], k.key)
 		walk(reflect.TypeOf(k.new()))
 	}
+	for _, k := range trafficKinds {
+		out["Traffic"] = append(out["Traffic"], k.key)
+		walk(reflect.TypeOf(k.new()))
+	}
 	sort.Strings(out["Expectation"])
+	sort.Strings(out["Traffic"])
 	return out
 }
 

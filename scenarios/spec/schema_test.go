@@ -136,14 +136,13 @@ func TestSchemaMatchesTypes(t *testing.T) {
 		goKeys := structKeys(typ, func(reflect.Type) {})
 		fields := map[string]reflect.Type{}
 		collectFields(typ, fields)
-		if typ == reflect.TypeOf(Expectation{}) {
-			// the kinds: one key each, from the registry
-			for _, k := range expectKinds {
-				goKeys = append(goKeys, k.key)
-				fields[k.key] = reflect.TypeOf(k.new())
-			}
-			sort.Strings(goKeys)
+		// the kinds of expectations and traffic steps: one key each, from
+		// their registries
+		for key, kt := range kindTypes(typ) {
+			goKeys = append(goKeys, key)
+			fields[key] = kt
 		}
+		sort.Strings(goKeys)
 		var schemaKeys []string
 		for k := range props {
 			schemaKeys = append(schemaKeys, k)
@@ -173,4 +172,20 @@ func collectFields(typ reflect.Type, out map[string]reflect.Type) {
 		}
 		out[name] = f.Type
 	}
+}
+
+// kindTypes returns, for Expectation and Traffic, each kind's key and type.
+func kindTypes(typ reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	switch typ {
+	case reflect.TypeOf(Expectation{}):
+		for _, k := range expectKinds {
+			out[k.key] = reflect.TypeOf(k.new())
+		}
+	case reflect.TypeOf(Traffic{}):
+		for _, k := range trafficKinds {
+			out[k.key] = reflect.TypeOf(k.new())
+		}
+	}
+	return out
 }
