@@ -3,6 +3,6 @@
 // programs (built-ins in-process inside their instance's namespace, or any
 // command), drives the traffic, lets it settle, collects the counters, what
 // the receivers captured and what the servers got, always tears down, and
-// judges the expectations. Judge and the reports are plain Go and tested
-// without root.
+// has package report judge the expectations. The result types are
+// report's; nothing that renders or merges a report imports runner.
 package runner

@@ -44,20 +44,12 @@ func yamlKeys() map[string][]string {
 }
 
 func structKeys(t reflect.Type, walk func(reflect.Type)) []string {
-	var keys []string
-	for i := range t.NumField() {
-		f := t.Field(i)
-		tag := f.Tag.Get("yaml")
-		name, opts, _ := strings.Cut(tag, ",")
-		if name == "-" || !f.IsExported() {
-			continue
-		}
-		if opts == "inline" {
-			keys = append(keys, structKeys(f.Type, walk)...)
-			continue
-		}
-		keys = append(keys, name)
-		walk(f.Type)
+	fields := map[string]reflect.Type{}
+	collectYAMLFields(t, fields)
+	keys := make([]string, 0, len(fields))
+	for k, ft := range fields {
+		keys = append(keys, k)
+		walk(ft)
 	}
 	sort.Strings(keys)
 	return keys

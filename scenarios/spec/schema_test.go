@@ -135,7 +135,7 @@ func TestSchemaMatchesTypes(t *testing.T) {
 		}
 		goKeys := structKeys(typ, func(reflect.Type) {})
 		fields := map[string]reflect.Type{}
-		collectFields(typ, fields)
+		collectYAMLFields(typ, fields)
 		// the kinds of expectations and traffic steps: one key each, from
 		// their registries
 		for key, kt := range kindTypes(typ) {
@@ -157,21 +157,6 @@ func TestSchemaMatchesTypes(t *testing.T) {
 		}
 	}
 	check("", reflect.TypeOf(Scenario{}), schema)
-}
-
-func collectFields(typ reflect.Type, out map[string]reflect.Type) {
-	for i := range typ.NumField() {
-		f := typ.Field(i)
-		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if name == "-" || !f.IsExported() {
-			continue
-		}
-		if opts == "inline" {
-			collectFields(f.Type, out)
-			continue
-		}
-		out[name] = f.Type
-	}
 }
 
 // kindTypes returns, for Expectation and Traffic, each kind's key and type.
