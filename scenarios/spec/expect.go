@@ -22,9 +22,7 @@ type Expectation struct {
 	// expectation has no kind.
 	Check ExpectKind `yaml:"-"`
 
-	key        string   // Check's key
-	kinds      int      // how many kind keys the file gave
-	decodeErrs []string // the decoder's problems, reported by Check
+	kindOf
 }
 
 // ExpectKind is one kind of expectation. Each is one type in one file
@@ -40,10 +38,7 @@ type ExpectKind interface {
 }
 
 // expectKinds is every kind of expectation, by its key.
-var expectKinds = []struct {
-	key string
-	new func() ExpectKind
-}{
+var expectKinds = kindTable[ExpectKind]{
 	{"mirrored", func() ExpectKind { return &Mirrored{} }},
 	{"notMirrored", func() ExpectKind { return &NotMirrored{} }},
 	{"arrived", func() ExpectKind { return &Arrived{} }},
@@ -61,21 +56,32 @@ var expectKinds = []struct {
 }
 
 // ExpectKeys returns the keys of every kind of expectation.
-func ExpectKeys() []string {
-	keys := make([]string, len(expectKinds))
-	for i, k := range expectKinds {
+func ExpectKeys() []string { return expectKinds.keys() }
+
+// kindTable lists the kinds of one thing (an expectation, a traffic
+// step) by the key that a file writes.
+type kindTable[K any] []struct {
+	key string
+	new func() K
+}
+
+func (t kindTable[K]) keys() []string {
+	keys := make([]string, len(t))
+	for i, k := range t {
 		keys[i] = k.key
 	}
 	return keys
 }
 
-func newExpectKind(key string) ExpectKind {
-	for _, k := range expectKinds {
+// lookup returns a new value of the kind of key (the zero K: no kind).
+func (t kindTable[K]) lookup(key string) K {
+	for _, k := range t {
 		if k.key == key {
 			return k.new()
 		}
 	}
-	return nil
+	var none K
+	return none
 }
 
 // Kind names the expectation's kind (mirrored, dropped, …).
@@ -96,17 +102,16 @@ func (s *Scenario) ExpectsRefusal() bool {
 // kinds' keys, each kind's body into its own type. Problems are kept, in
 // the decoder's own words, for Check to report at their lines.
 func (e *Expectation) UnmarshalYAML(n *yaml.Node) error {
-	d, err := decodeOneOf(n, "spec.Expectation", map[string]any{"name": &e.Name, "shouldFail": &e.ShouldFail}, newExpectKind)
-	e.Check, e.key, e.kinds, e.decodeErrs = d.kind, d.key, d.kinds, d.errs
+	var err error
+	e.Check, e.kindOf, err = decodeOneOf(n, "spec.Expectation", map[string]any{"name": &e.Name, "shouldFail": &e.ShouldFail}, expectKinds.lookup)
 	return err
 }
 
-// decodedOneOf is a mapping decoded by decodeOneOf.
-type decodedOneOf[K any] struct {
-	kind  K
-	key   string
-	kinds int      // how many kind keys the mapping has
-	errs  []string // the decoder's problems, kept for Check
+// kindOf is what decodeOneOf found beside the kind itself.
+type kindOf struct {
+	key        string   // the kind's key
+	kinds      int      // how many kind keys the mapping has
+	decodeErrs []string // the decoder's problems, reported by Check
 }
 
 // decodeOneOf decodes mapping n of type typeName strictly: each key of
@@ -115,31 +120,31 @@ type decodedOneOf[K any] struct {
 // kept for Check to report at their lines: returned to the decoder, they
 // would drop the item from its list and shift the indexes of those after
 // it. Only a value that is no mapping is the decoder's error.
-func decodeOneOf[K comparable](n *yaml.Node, typeName string, fixed map[string]any, newKind func(string) K) (decodedOneOf[K], error) {
-	var d decodedOneOf[K]
-	var none K
+func decodeOneOf[K comparable](n *yaml.Node, typeName string, fixed map[string]any, newKind func(string) K) (K, kindOf, error) {
+	var kind, none K
+	var d kindOf
 	if n.Kind != yaml.MappingNode {
-		return d, &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: cannot unmarshal %s `%s` into %s", n.Line, n.ShortTag(), n.Value, typeName)}}
+		return none, d, &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: cannot unmarshal %s `%s` into %s", n.Line, n.ShortTag(), n.Value, typeName)}}
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, val := n.Content[i], n.Content[i+1]
 		if v, ok := fixed[key.Value]; ok {
-			d.errs = append(d.errs, strictDecode(val, v)...)
+			d.decodeErrs = append(d.decodeErrs, strictDecode(val, v)...)
 			continue
 		}
 		k := newKind(key.Value)
 		if k == none {
-			d.errs = append(d.errs, fmt.Sprintf("line %d: field %s not found in type %s", key.Line, key.Value, typeName))
+			d.decodeErrs = append(d.decodeErrs, fmt.Sprintf("line %d: field %s not found in type %s", key.Line, key.Value, typeName))
 			continue
 		}
-		d.errs = append(d.errs, strictDecode(val, k)...)
+		d.decodeErrs = append(d.decodeErrs, strictDecode(val, k)...)
 		if e, ok := any(k).(interface{ empty() bool }); ok && e.empty() {
 			continue // command: [] is no command
 		}
 		d.kinds++
-		d.kind, d.key = k, key.Value
+		kind, d.key = k, key.Value
 	}
-	return d, nil
+	return kind, d, nil
 }
 
 // strictDecode decodes n into v as the file's strict decoder would: a

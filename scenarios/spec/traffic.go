@@ -22,9 +22,7 @@ type Traffic struct {
 	// without failing the run.
 	AllowFailure bool `yaml:"allowFailure"`
 
-	key        string   // Step's key
-	kinds      int      // how many kind keys the file gave
-	decodeErrs []string // the decoder's problems, reported by Check
+	kindOf
 }
 
 // TrafficKind is one kind of traffic step. Each is one type in one file
@@ -39,10 +37,7 @@ type TrafficKind interface {
 }
 
 // trafficKinds is every kind of traffic step, by its key.
-var trafficKinds = []struct {
-	key string
-	new func() TrafficKind
-}{
+var trafficKinds = kindTable[TrafficKind]{
 	{"http", func() TrafficKind { return &HTTPLoad{} }},
 	{"tcp", func() TrafficKind { return &TCPSend{} }},
 	{"udp", func() TrafficKind { return &UDPSend{} }},
@@ -52,28 +47,13 @@ var trafficKinds = []struct {
 }
 
 // TrafficKeys returns the keys of every kind of traffic step.
-func TrafficKeys() []string {
-	keys := make([]string, len(trafficKinds))
-	for i, k := range trafficKinds {
-		keys[i] = k.key
-	}
-	return keys
-}
-
-func newTrafficKind(key string) TrafficKind {
-	for _, k := range trafficKinds {
-		if k.key == key {
-			return k.new()
-		}
-	}
-	return nil
-}
+func TrafficKeys() []string { return trafficKinds.keys() }
 
 // UnmarshalYAML decodes a traffic step strictly, its kind into its own
 // type (see decodeOneOf).
 func (t *Traffic) UnmarshalYAML(n *yaml.Node) error {
-	d, err := decodeOneOf(n, "spec.Traffic", map[string]any{"name": &t.Name, "from": &t.From, "allowFailure": &t.AllowFailure}, newTrafficKind)
-	t.Step, t.key, t.kinds, t.decodeErrs = d.kind, d.key, d.kinds, d.errs
+	var err error
+	t.Step, t.kindOf, err = decodeOneOf(n, "spec.Traffic", map[string]any{"name": &t.Name, "from": &t.From, "allowFailure": &t.AllowFailure}, trafficKinds.lookup)
 	return err
 }
 
