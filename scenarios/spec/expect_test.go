@@ -98,6 +98,22 @@ func TestKindsDocumented(t *testing.T) {
 	for _, m := range regexp.MustCompile("(?m)^\\| `(\\w+):").FindAllStringSubmatch(table, -1) {
 		rows = append(rows, m[1])
 	}
+	// each row's fields are the kind's own keys
+	withFields := regexp.MustCompile("(?m)^\\| `(\\w+): \\{([^}]*)\\}`").FindAllStringSubmatch(table, -1)
+	if len(withFields) != len(keys) {
+		t.Errorf("FORMAT.md gives the fields of %d kinds, want %d", len(withFields), len(keys))
+	}
+	for _, m := range withFields {
+		fields := map[string]reflect.Type{}
+		if k := expectKinds.lookup(m[1]); k != nil {
+			collectYAMLFields(reflect.TypeOf(k).Elem(), fields)
+		}
+		for _, f := range regexp.MustCompile(`\w+`).FindAllString(m[2], -1) {
+			if _, ok := fields[f]; !ok {
+				t.Errorf("FORMAT.md's %s has a field %s that the kind has not", m[1], f)
+			}
+		}
+	}
 	sort.Strings(rows)
 	if !reflect.DeepEqual(rows, keys) {
 		t.Errorf("FORMAT.md's expectations %v, the registry's %v", rows, keys)
