@@ -121,8 +121,7 @@ func (j *judging) sessionsOf(target string) []Session {
 	return out
 }
 
-// Judge decides the expectation against o; ShouldFail inverts it. The
-// name is the expectation's own, or its kind's description.
+// Judge decides the expectation against o; ShouldFail inverts it.
 func (e *Expectation) Judge(s *Scenario, o *Observations) Outcome {
 	var v Outcome
 	if e.Check == nil {
