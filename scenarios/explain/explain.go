@@ -279,13 +279,6 @@ func (x *explainer) datagram(snd *spec.Sender, proto uint8, srcFor func(netip.Ad
 	return Packet{Proto: proto, Src: srcFor(dst), Dst: dst, SrcPort: sport, DstPort: uint16(snd.Port), Payload: payloadSize(snd)}
 }
 
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
 func requestSize(h *spec.HTTPLoad) int {
 	body := 0
 	for _, b := range h.Bodies {
