@@ -58,8 +58,17 @@ func Library() (map[string][]byte, []string) {
 
 // Load reads a scenario by argument: "" is the embedded default scenario; a
 // path that exists is read from disk; otherwise a name of the embedded
-// library ("rule-order" or "rule-order.yaml").
+// library ("rule-order" or "rule-order.yaml"). Its built-in programs' args
+// are checked as the programs parse them (Builtins).
 func Load(arg string) (*spec.Scenario, error) {
+	s, err := read(arg)
+	if s == nil {
+		return s, err
+	}
+	return s, spec.JoinProblems(err, s.CheckArgs(Builtins()))
+}
+
+func read(arg string) (*spec.Scenario, error) {
 	if arg == "" {
 		return spec.Parse(DefaultName, Default())
 	}

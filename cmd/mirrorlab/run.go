@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"io"
 	"log/slog"
 	"os"
@@ -119,7 +120,7 @@ func cmdRun(ctx context.Context, a *app, names []string, o runOptions) int {
 	if o.verbose {
 		opts.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	}
-	var results []*runner.Result
+	var results []*report.Result
 	passed := 0
 	for _, s := range list {
 		if ctx.Err() != nil {
@@ -128,7 +129,7 @@ func cmdRun(ctx context.Context, a *app, names []string, o runOptions) int {
 		fmt.Fprintf(human, "=== %s (%s)\n", s.Name, s.File)
 		r := runner.Run(ctx, s, opts)
 		results = append(results, r)
-		runner.WriteSummary(human, r)
+		report.WriteSummary(human, r)
 		if err := recordKept(o.stateDir, r); err != nil {
 			fmt.Fprintln(stderr, "mirrorlab run: record the kept lab:", err)
 		} else if r.Kept {
@@ -152,7 +153,7 @@ func cmdRun(ctx context.Context, a *app, names []string, o runOptions) int {
 		}
 	}
 	if o.junitOut != "" {
-		if err := writeFile(o.junitOut, func(w io.Writer) error { return runner.WriteJUnit(w, results) }); err != nil {
+		if err := writeFile(o.junitOut, func(w io.Writer) error { return report.WriteJUnit(w, results) }); err != nil {
 			fmt.Fprintln(stderr, "mirrorlab run:", err)
 			code = 1
 		}

@@ -45,12 +45,7 @@ func cmdValidate(a *app, files []string) int {
 			code = 1
 			continue
 		}
-		expected := false
-		if err == nil {
-			for _, e := range s.Expect {
-				expected = expected || e.ValidationError != nil
-			}
-		}
+		expected := err == nil && s.ExpectsRefusal()
 		switch {
 		case ps == nil:
 			fmt.Fprintf(a.stdout, "%s: ok\n", s.File)

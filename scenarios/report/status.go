@@ -1,4 +1,4 @@
-package runner
+package report
 
 import "github.com/mirrorlab/mirrorlab/lab"
 

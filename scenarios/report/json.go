@@ -1,4 +1,4 @@
-package runner
+package report
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package runner
+package report
 
 import (
 	"bytes"
@@ -37,7 +37,7 @@ func goodObservations(n int) *Observations {
 			ENIs:     map[string]cloudmock.ENICounters{"web-eni": {NetworkPacketsMirrorIn: 105}},
 		},
 		Requests:   map[string][]workload.Request{"production": reqs, "test-server": append([]workload.Request(nil), reqs...)},
-		Traffic:    map[string]TrafficResult{"web-load": {Sent: int64(n), Succeeded: int64(n)}},
+		Traffic:    map[string]TrafficResult{"web-load": {TrafficCounts: spec.TrafficCounts{Sent: int64(n), Succeeded: int64(n)}}},
 		AgentStats: map[string]map[string]float64{"adapter-agent": {"requests.replayed": float64(n)}},
 		Compare: map[string]*compare.Stats{"adapter-agent": {Compared: uint64(n), Identical: uint64(n),
 			Endpoints: []compare.EndpointStats{{Endpoint: "GET /", Compared: uint64(n), Identical: uint64(n)}}}},
@@ -53,8 +53,8 @@ func TestJudgeSameResponsesAndLatency(t *testing.T) {
 			{Endpoint: "POST /api/orders", Compared: 50, Different: 50, Fields: []compare.FieldCount{{Field: "status", Pairs: 50}},
 				Example: "status: 200 != 500", ProdP99ms: 2, TestP99ms: 30},
 		}}
-	s.Expect = append(s.Expect, spec.Expectation{Name: "fast", ResponseLatency: &spec.ResponseLatency{Test: "test-server"}})
-	vs, _ := Judge(s, o)
+	s.Expect = append(s.Expect, spec.Expectation{Name: "fast", Check: &spec.ResponseLatency{Test: "test-server"}})
+	vs, _, _ := Judge(s, o)
 	m := verdictsByName(vs)
 	v := m["test server answered as production did"]
 	if v.Passed || !strings.Contains(v.Detail, "POST /api/orders: 50 of 50 different (status; e.g. status: 200 != 500)") || strings.Contains(v.Detail, "GET /:") {
@@ -65,7 +65,7 @@ func TestJudgeSameResponsesAndLatency(t *testing.T) {
 		t.Fatalf("responseLatency: %+v", l)
 	}
 	delete(o.Compare, "adapter-agent")
-	vs, _ = Judge(s, o)
+	vs, _, _ = Judge(s, o)
 	if v := verdictsByName(vs)["fast"]; v.Passed || !strings.Contains(v.Detail, "-compare") {
 		t.Fatalf("without a comparison: %+v", v)
 	}
@@ -81,7 +81,7 @@ func verdictsByName(vs []Verdict) map[string]Verdict {
 
 func TestJudgeDefaultScenario(t *testing.T) {
 	s := loadDefault(t)
-	vs, cmps := Judge(s, goodObservations(100))
+	vs, cmps, _ := Judge(s, goodObservations(100))
 	for _, v := range vs {
 		if !v.Passed {
 			t.Errorf("%s failed: want %s, got %s (%s)", v.Name, v.Want, v.Observed, v.Detail)
@@ -112,7 +112,7 @@ func TestJudgeDefaultScenario(t *testing.T) {
 }
 
 func mustJudge(s *spec.Scenario, o *Observations) []Verdict {
-	vs, _ := Judge(s, o)
+	vs, _, _ := Judge(s, o)
 	return vs
 }
 
@@ -146,20 +146,20 @@ func TestJudgeArrivalsAndMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &Arrival{ByVNI: map[uint32]int64{}, MaxInnerByVNI: map[uint32]int{}, MinInnerByVNI: map[uint32]int{}}
+	a := NewArrival("", "")
 	for i := range 20 {
 		frame := vxlanFrame(7, 62+66*(i%2)) // 62 or 128 bytes of inner frame
-		a.record(frame)
+		a.Record(frame)
 	}
 	o := &Observations{Ran: true, Arrivals: map[string]*Arrival{"collector-eni": a},
 		Model:   cloudmock.Snapshot{Sessions: map[string]cloudmock.SessionCounters{"web-session": {Packets: 20, Truncated: 10}}},
-		Traffic: map[string]TrafficResult{"big": {Sent: 10, Succeeded: 10}, "small": {Sent: 10, Succeeded: 10}}}
+		Traffic: map[string]TrafficResult{"big": {TrafficCounts: spec.TrafficCounts{Sent: 10, Succeeded: 10}}, "small": {TrafficCounts: spec.TrafficCounts{Sent: 10, Succeeded: 10}}}}
 	for _, v := range mustJudge(s, o) {
 		if !v.Passed {
 			t.Errorf("%s failed: want %s, got %s", v.Name, v.Want, v.Observed)
 		}
 	}
-	a.record(vxlanFrame(7, 129))
+	a.Record(vxlanFrame(7, 129))
 	vm := verdictsByName(mustJudge(s, o))
 	if v := vm["no copy carries more than 128 bytes of inner frame"]; v.Passed {
 		t.Errorf("a 129-byte inner frame passed: %+v", v)
@@ -168,7 +168,7 @@ func TestJudgeArrivalsAndMetrics(t *testing.T) {
 	before := a.Total
 	f := vxlanFrame(7, 100)
 	f[14+20+2], f[14+20+3] = 0, 53 // UDP destination 53
-	a.record(f)
+	a.Record(f)
 	if a.Total != before {
 		t.Fatal("non-VXLAN datagram counted")
 	}
@@ -201,10 +201,9 @@ func TestSummaryAndJUnit(t *testing.T) {
 			"web-session": {Packets: 25, Delivery: map[string]uint64{"dropped-by-target-nacl": 25}}}},
 		Requests: map[string][]workload.Request{"web-server": make([]workload.Request, 20)},
 		Arrivals: map[string]*Arrival{"collector-eni": {}},
-		Traffic:  map[string]TrafficResult{"http": {Sent: 20, Succeeded: 20}}}
+		Traffic:  map[string]TrafficResult{"http": {TrafficCounts: spec.TrafficCounts{Sent: 20, Succeeded: 20}}}}
 	r := &Result{Scenario: s.Name, File: s.File, Provider: "aws", Passed: true}
-	r.Expectations, r.Comparisons = Judge(s, o)
-	r.Losses = losses(s, o)
+	r.Expectations, r.Comparisons, r.Losses = Judge(s, o)
 	for _, v := range r.Expectations {
 		r.Passed = r.Passed && v.Passed
 	}
@@ -233,39 +232,6 @@ func TestSummaryAndJUnit(t *testing.T) {
 	}
 	if f := doc.Suites[0].Cases[0].Failure; f == nil || !strings.Contains(f.Text, "nacl-blocks-vxlan.yaml:") {
 		t.Fatalf("failure %+v", f)
-	}
-}
-
-func TestLineWatch(t *testing.T) {
-	w := newLineWatch([]string{"Flags [S]", "zz"}, "listening on")
-	select {
-	case <-w.readyCh:
-		t.Fatal("ready before the line")
-	default:
-	}
-	_, _ = w.Write([]byte("tcpdump: verbose output suppressed\nlisten"))
-	_, _ = w.Write([]byte("ing on vxlan0\nIP a > b: Flags [S], seq 1\nIP a > b: Flags [S], seq 2\nzz"))
-	select {
-	case <-w.readyCh:
-	default:
-		t.Fatal("not ready after a line split across writes")
-	}
-	if c := w.Counts(); c["Flags [S]"] != 2 || c["zz"] != 0 {
-		t.Fatalf("counts %v", c)
-	}
-	w.flush()
-	if c := w.Counts(); c["zz"] != 1 {
-		t.Fatalf("last line without newline not counted: %v", c)
-	}
-	if !strings.Contains(w.Tail(), "seq 2") {
-		t.Fatalf("tail %q", w.Tail())
-	}
-}
-
-func TestFlatten(t *testing.T) {
-	got := flatten(map[string]any{"packets": 3, "requests": map[string]any{"replayed": 2, "status": map[string]int{"2xx": 2}}, "name": "x"})
-	if got["packets"] != 3 || got["requests.replayed"] != 2 || got["requests.status.2xx"] != 2 || len(got) != 3 {
-		t.Fatalf("flatten %v", got)
 	}
 }
 

@@ -1,16 +1,18 @@
-package runner
+package report
 
 import (
 	"encoding/json"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 
 // JSON carries durations in seconds, and reads them back.
 func TestDurationsInSecondsInJSON(t *testing.T) {
 	in := Result{Scenario: "s", Duration: 12500 * time.Millisecond,
-		Traffic: []TrafficResult{{Name: "load", Sent: 3, Elapsed: 1500 * time.Millisecond}}}
+		Traffic: []TrafficResult{{Name: "load", TrafficCounts: spec.TrafficCounts{Sent: 3}, Elapsed: 1500 * time.Millisecond}}}
 	b, err := json.Marshal(in)
 	if err != nil {
 		t.Fatal(err)

@@ -1,50 +1,14 @@
-package runner
+package report
 
 import (
-	"github.com/mirrorlab/mirrorlab/agent/compare"
-
-	"io"
-	"log/slog"
 	"time"
 
+	"github.com/mirrorlab/mirrorlab/agent/compare"
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/lab"
+	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 	"github.com/mirrorlab/mirrorlab/scenarios/workload"
 )
-
-// Options tune a run.
-type Options struct {
-	// PcapDir, when set, receives a pcapng per mirror target
-	// (<dir>/<scenario>/<target>.pcapng): every datagram sent to it.
-	PcapDir string
-	// UserSpaceOnly decides every mirrored packet in user space
-	// (dataplane.Config.UserSpaceOnly): no in-kernel path.
-	UserSpaceOnly bool
-	// Keep leaves the lab up after the run (for debugging); the state file
-	// records it and `mirrorlab down` or `mirrorlab clean` removes it.
-	Keep bool
-	// RunID and StateDir are passed to sim.Realize (empty: defaults).
-	RunID    string
-	StateDir string
-	// Progress receives one line per step while the run goes (nil: none).
-	Progress io.Writer
-	// Logger receives the data plane's and the agents' logs (nil: none).
-	Logger *slog.Logger
-	// Live, when set, is called about twice a second during the traffic
-	// steps with what the run has done so far (a progress display).
-	Live func(Live)
-}
-
-// Live is what a run has done so far, while a traffic step goes.
-type Live struct {
-	// Step is the traffic step running; Elapsed is its time so far.
-	Step    string
-	Elapsed time.Duration
-	// Mirrored is how many packets the mirror service has mirrored so far.
-	Mirrored uint64
-	// Replayed is how many requests the agents have replayed so far.
-	Replayed uint64
-}
 
 // The phases of a run, in order, as they appear in Result.Timeline.
 const (
@@ -79,7 +43,7 @@ type Result struct {
 	Error string `json:"error,omitempty"`
 	// Validation holds the provider's validation problems (the run built
 	// nothing when there are some).
-	Validation []Problem `json:"validation,omitempty"`
+	Validation spec.Problems `json:"validation,omitempty"`
 	// RunID names the lab; Kept says it was left up (Options.Keep).
 	RunID string `json:"runId,omitempty"`
 	Kept  bool   `json:"kept,omitempty"`
@@ -112,15 +76,6 @@ type Result struct {
 // interfaces (the lab's).
 type DataPlaneStats = lab.DataPlaneStats
 
-// Problem is a validation problem at its place in the file.
-type Problem struct {
-	Text     string `json:"text"`
-	Line     int    `json:"line"`
-	Code     string `json:"code"`
-	Resource string `json:"resource"`
-	Field    string `json:"field"`
-}
-
 // ProgramResult is one program of the scenario.
 type ProgramResult struct {
 	Name     string `json:"name"`
@@ -146,15 +101,12 @@ type ProgramResult struct {
 
 // TrafficResult is one traffic step.
 type TrafficResult struct {
-	Name      string        `json:"name"`
-	Kind      string        `json:"kind"`
-	From      string        `json:"from,omitempty"`
-	Started   time.Time     `json:"started"`
-	Sent      int64         `json:"sent"`
-	Succeeded int64         `json:"succeeded"`
-	Failed    int64         `json:"failed"`
-	Errors    []string      `json:"errors,omitempty"`
-	Elapsed   time.Duration `json:"elapsed"`
+	Name    string    `json:"name"`
+	Kind    string    `json:"kind"`
+	From    string    `json:"from,omitempty"`
+	Started time.Time `json:"started"`
+	spec.TrafficCounts
+	Elapsed time.Duration `json:"elapsed"`
 }
 
 // SessionResult is one mirror session's counters.
@@ -165,25 +117,7 @@ type SessionResult = lab.Session
 type Arrival struct {
 	ENI      string `json:"eni"`
 	Instance string `json:"instance"`
-	Total    int64  `json:"total"`
-	// Geneve is how many of Total came wrapped in GENEVE from a Gateway
-	// Load Balancer.
-	Geneve int64 `json:"geneve,omitempty"`
-	// IPv6 is how many of Total came with an outer IPv6 header (IPv6ByVNI:
-	// per VNI); behind a Gateway Load Balancer, the header of the datagram
-	// inside GENEVE, as the endpoint received it.
-	IPv6      int64            `json:"ipv6,omitempty"`
-	IPv6ByVNI map[uint32]int64 `json:"ipv6ByVni,omitempty"`
-	ByVNI     map[uint32]int64 `json:"byVni,omitempty"`
-	MinInner  int              `json:"minInner,omitempty"`
-	MaxInner  int              `json:"maxInner,omitempty"`
-	// MaxInnerByVNI is the largest inner frame per VNI.
-	MaxInnerByVNI map[uint32]int `json:"maxInnerByVni,omitempty"`
-	MinInnerByVNI map[uint32]int `json:"minInnerByVni,omitempty"`
-	// CaptureDrops are frames the kernel dropped before the capture read
-	// them (its buffer was full): the counts above are then too low.
-	CaptureDrops int64  `json:"captureDrops,omitempty"`
-	Error        string `json:"error,omitempty"`
+	spec.ArrivalCounts
 
 	// flows are the inner TCP/UDP flows seen (both directions as one),
 	// up to maxArrivalFlows; see Flows.

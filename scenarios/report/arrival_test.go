@@ -1,4 +1,4 @@
-package runner
+package report
 
 import (
 	"testing"
@@ -23,10 +23,10 @@ func geneveFrame(vni uint32, inner int) []byte {
 }
 
 func TestArrivalGeneve(t *testing.T) {
-	a := &Arrival{ByVNI: map[uint32]int64{}, MaxInnerByVNI: map[uint32]int{}, MinInnerByVNI: map[uint32]int{}}
-	a.record(vxlanFrame(5, 100))
-	a.record(geneveFrame(5, 8460))
-	a.record(geneveFrame(5, 60))
+	a := NewArrival("", "")
+	a.Record(vxlanFrame(5, 100))
+	a.Record(geneveFrame(5, 8460))
+	a.Record(geneveFrame(5, 60))
 	if a.Total != 3 || a.Geneve != 2 || a.ByVNI[5] != 3 || a.MaxInner != 8460 || a.MinInner != 60 {
 		t.Fatalf("arrival %+v, want 3 datagrams, 2 in GENEVE, inner 60..8460", a)
 	}
@@ -40,7 +40,7 @@ func TestArrivalGeneve(t *testing.T) {
 	mpls := geneveFrame(5, 100)
 	mpls[14+20+8+2], mpls[14+20+8+3] = 0x88, 0x47
 	for _, f := range [][]byte{bad, short, ipv6, mpls} {
-		a.record(f)
+		a.Record(f)
 	}
 	if a.Total != 3 || a.IPv6 != 0 {
 		t.Fatalf("counted a datagram that is not GENEVE around VXLAN: %+v", a)
@@ -59,9 +59,9 @@ func geneve6Frame(vni uint32, inner int) []byte {
 // A GWLB's GENEVE around an IPv6 copy (the 8426 case: 8440-byte inner
 // frames) is counted in Geneve and in IPv6, so outerFamily: ipv6 picks it.
 func TestArrivalGeneveIPv6(t *testing.T) {
-	a := &Arrival{ByVNI: map[uint32]int64{}, MaxInnerByVNI: map[uint32]int{}, MinInnerByVNI: map[uint32]int{}}
-	a.record(geneve6Frame(7, 8426+14))
-	a.record(geneveFrame(7, 8446+14))
+	a := NewArrival("", "")
+	a.Record(geneve6Frame(7, 8426+14))
+	a.Record(geneveFrame(7, 8446+14))
 	if a.Total != 2 || a.Geneve != 2 || a.IPv6 != 1 || a.IPv6ByVNI[7] != 1 || a.MinInner != 8440 || a.MaxInner != 8460 {
 		t.Fatalf("arrival %+v, want 2 in GENEVE, 1 of them IPv6 inside, inner 8440..8460", a)
 	}
@@ -80,16 +80,16 @@ func vxlan6Frame(vni uint32, inner int) []byte {
 // Copies over IPv6 are counted, in IPv6 too, and the outerFamily of an
 // arrived expectation picks them (or the others) out.
 func TestArrivalOverIPv6(t *testing.T) {
-	a := &Arrival{ByVNI: map[uint32]int64{}, MaxInnerByVNI: map[uint32]int{}, MinInnerByVNI: map[uint32]int{}}
+	a := NewArrival("", "")
 	for range 10 {
-		a.record(vxlan6Frame(6, 1440))
+		a.Record(vxlan6Frame(6, 1440))
 	}
 	for range 10 {
-		a.record(vxlanFrame(4, 1460))
+		a.Record(vxlanFrame(4, 1460))
 	}
 	ext := vxlan6Frame(6, 100)
 	ext[14+6] = 0 // a hop-by-hop header first: the service sends none
-	a.record(ext)
+	a.Record(ext)
 	if a.Total != 20 || a.IPv6 != 10 || a.IPv6ByVNI[6] != 10 || a.IPv6ByVNI[4] != 0 || a.MaxInnerByVNI[6] != 1440 {
 		t.Fatalf("arrival %+v, want 20 datagrams, 10 over IPv6 (VNI 6, 1440-byte inner frames)", a)
 	}
@@ -104,9 +104,9 @@ func TestArrivalOverIPv6(t *testing.T) {
 		t.Errorf("verdicts over IPv6 %+v, over IPv4 %+v", v6, v4)
 	}
 	// The copies to collector6 arriving over IPv4 fail its expectation.
-	v4only := &Arrival{ByVNI: map[uint32]int64{}, MaxInnerByVNI: map[uint32]int{}, MinInnerByVNI: map[uint32]int{}}
+	v4only := NewArrival("", "")
 	for range 10 {
-		v4only.record(vxlanFrame(6, 1440))
+		v4only.Record(vxlanFrame(6, 1440))
 	}
 	vm = verdictsByName(mustJudge(s, &Observations{Ran: true, Arrivals: map[string]*Arrival{"collector6-eni": v4only}}))
 	if v := vm["over IPv6, 74 bytes reserved under MTU 1500"]; v.Passed {
@@ -116,8 +116,9 @@ func TestArrivalOverIPv6(t *testing.T) {
 
 // byVNI keeps one VNI's datagrams of a recorded arrival.
 func byVNI(a *Arrival, vni uint32) *Arrival {
-	out := &Arrival{ByVNI: map[uint32]int64{vni: a.ByVNI[vni]}, MaxInnerByVNI: map[uint32]int{vni: a.MaxInnerByVNI[vni]},
-		MinInnerByVNI: map[uint32]int{vni: a.MinInnerByVNI[vni]}, IPv6ByVNI: map[uint32]int64{vni: a.IPv6ByVNI[vni]}}
+	out := NewArrival("", "")
+	out.ByVNI[vni], out.MaxInnerByVNI[vni], out.MinInnerByVNI[vni] = a.ByVNI[vni], a.MaxInnerByVNI[vni], a.MinInnerByVNI[vni]
+	out.IPv6ByVNI = map[uint32]int64{vni: a.IPv6ByVNI[vni]}
 	out.Total, out.IPv6 = a.ByVNI[vni], a.IPv6ByVNI[vni]
 	out.MaxInner, out.MinInner = a.MaxInnerByVNI[vni], a.MinInnerByVNI[vni]
 	return out
@@ -137,12 +138,12 @@ func tcpInner(f []byte, off int, a, b [4]byte, ap, bp uint16) []byte {
 }
 
 func TestArrivalFlows(t *testing.T) {
-	a := &Arrival{ByVNI: map[uint32]int64{}, MaxInnerByVNI: map[uint32]int{}, MinInnerByVNI: map[uint32]int{}}
+	a := NewArrival("", "")
 	c, s := [4]byte{10, 0, 0, 6}, [4]byte{10, 0, 0, 5}
-	a.record(tcpInner(vxlanFrame(1, 60), 50, c, s, 40000, 80))
-	a.record(tcpInner(vxlanFrame(1, 60), 50, s, c, 80, 40000)) // the reply: same flow
-	a.record(tcpInner(geneveFrame(1, 60), 50+68, c, s, 40001, 80))
-	a.record(vxlanFrame(1, 60)) // not IPv4 inside: no flow
+	a.Record(tcpInner(vxlanFrame(1, 60), 50, c, s, 40000, 80))
+	a.Record(tcpInner(vxlanFrame(1, 60), 50, s, c, 80, 40000)) // the reply: same flow
+	a.Record(tcpInner(geneveFrame(1, 60), 50+68, c, s, 40001, 80))
+	a.Record(vxlanFrame(1, 60)) // not IPv4 inside: no flow
 	want := []string{"6 10.0.0.5:80-10.0.0.6:40000", "6 10.0.0.5:80-10.0.0.6:40001"}
 	if got := a.Flows(); len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
 		t.Fatalf("flows %q, want %q", got, want)

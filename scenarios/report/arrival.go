@@ -1,21 +1,21 @@
-package runner
+package report
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"sort"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 
-// record counts one received frame if it is VXLAN: Ethernet, IPv4 (or
+// Record counts one received frame if it is VXLAN: Ethernet, IPv4 (or
 // IPv6, counted in IPv6 too), UDP to 4789, VXLAN header with the I flag;
 // or that datagram in GENEVE (UDP to 6081, protocol type IPv4 or IPv6), as a
 // Gateway Load Balancer sends it to its appliances (counted in Geneve too;
 // in IPv6 when the datagram inside is IPv6, the copy having reached a
 // dual-stack endpoint over IPv6).
-func (a *Arrival) record(b []byte) {
+func (a *Arrival) Record(b []byte) {
 	if len(b) < 14+20 {
 		return
 	}
@@ -135,36 +135,6 @@ func ipv6UDP(ip []byte) ([]byte, bool) {
 	return ip[40:], true
 }
 
-// flatten turns a JSON-able value into dotted names and numbers
-// ("requests.replayed": 100).
-func flatten(v any) map[string]float64 {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil
-	}
-	var tree any
-	if err := json.Unmarshal(b, &tree); err != nil {
-		return nil
-	}
-	out := map[string]float64{}
-	var walk func(prefix string, t any)
-	walk = func(prefix string, t any) {
-		switch t := t.(type) {
-		case map[string]any:
-			for k, v := range t {
-				if prefix != "" {
-					k = prefix + "." + k
-				}
-				walk(k, v)
-			}
-		case float64:
-			out[prefix] = t
-		}
-	}
-	walk("", tree)
-	return out
-}
-
 // innerFlow is an inner IPv4 TCP or UDP flow, its two ends in order.
 type innerFlow struct {
 	proto        uint8
@@ -187,4 +157,10 @@ func (a *Arrival) Flows() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// NewArrival is an empty arrival at a receiving interface.
+func NewArrival(eni, instance string) *Arrival {
+	return &Arrival{ENI: eni, Instance: instance, ArrivalCounts: spec.ArrivalCounts{
+		ByVNI: map[uint32]int64{}, MaxInnerByVNI: map[uint32]int{}, MinInnerByVNI: map[uint32]int{}}}
 }

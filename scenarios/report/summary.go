@@ -1,10 +1,9 @@
-package runner
+package report
 
 import (
 	"encoding/xml"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 
@@ -61,7 +60,7 @@ func WriteSummary(w io.Writer, r *Result) {
 	}
 	if r.Error == "" { // a refusal that the scenario expects (else Error says it)
 		for _, p := range r.Validation {
-			fmt.Fprintf(w, "  refused: %s\n", p.Text)
+			fmt.Fprintf(w, "  refused: %s\n", p.Error())
 		}
 	}
 	if len(r.Programs) > 0 {
@@ -87,25 +86,7 @@ func WriteSummary(w io.Writer, r *Result) {
 			fmt.Fprintln(w)
 		}
 	}
-	if len(r.Arrivals) > 0 {
-		fmt.Fprintln(w, "  arrived at the receivers (captured there):")
-		for _, a := range r.Arrivals {
-			fmt.Fprintf(w, "    %-18s %d VXLAN datagrams%s", a.ENI, a.Total, vniList(a))
-			if a.Geneve > 0 {
-				fmt.Fprintf(w, ", %d of them in GENEVE from a gateway load balancer", a.Geneve)
-			}
-			if a.IPv6 > 0 {
-				fmt.Fprintf(w, ", %d of them over IPv6", a.IPv6)
-			}
-			if a.Total > 0 {
-				fmt.Fprintf(w, ", inner frames %d..%d bytes", a.MinInner, a.MaxInner)
-			}
-			if a.CaptureDrops > 0 {
-				fmt.Fprintf(w, " (the capture dropped %d more)", a.CaptureDrops)
-			}
-			fmt.Fprintln(w)
-		}
-	}
+	writeArrivals(w, r.Arrivals)
 	if d := r.DataPlane; d != nil && d.Mirrored > 0 {
 		fmt.Fprintf(w, "  mirror data plane: %d copies, %d of them by the in-kernel path", d.Mirrored, d.Kernel)
 		if d.KernelOff != "" {
@@ -133,9 +114,42 @@ func WriteSummary(w io.Writer, r *Result) {
 			}
 		}
 	}
+	writeVerdicts(w, r.Expectations)
+	for _, f := range r.PcapFiles {
+		fmt.Fprintf(w, "  pcapng: %s\n", f)
+	}
+	if r.Kept {
+		fmt.Fprintf(w, "  lab kept: namespaces ml%s-* (ip netns exec ml%s-INSTANCE ...); mirrorlab clean removes it\n", r.RunID, r.RunID)
+	}
+}
+
+func writeArrivals(w io.Writer, arrivals []Arrival) {
+	if len(arrivals) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "  arrived at the receivers (captured there):")
+	for _, a := range arrivals {
+		fmt.Fprintf(w, "    %-18s %d VXLAN datagrams%s", a.ENI, a.Total, vniList(a))
+		if a.Geneve > 0 {
+			fmt.Fprintf(w, ", %d of them in GENEVE from a gateway load balancer", a.Geneve)
+		}
+		if a.IPv6 > 0 {
+			fmt.Fprintf(w, ", %d of them over IPv6", a.IPv6)
+		}
+		if a.Total > 0 {
+			fmt.Fprintf(w, ", inner frames %d..%d bytes", a.MinInner, a.MaxInner)
+		}
+		if a.CaptureDrops > 0 {
+			fmt.Fprintf(w, " (the capture dropped %d more)", a.CaptureDrops)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+func writeVerdicts(w io.Writer, verdicts []Verdict) {
 	fmt.Fprintln(w, "  expectations:")
 	var notRun []string
-	for _, v := range r.Expectations {
+	for _, v := range verdicts {
 		if v.NotRun {
 			notRun = append(notRun, v.Name)
 			continue
@@ -151,12 +165,6 @@ func WriteSummary(w io.Writer, r *Result) {
 	}
 	if len(notRun) > 0 {
 		fmt.Fprintf(w, "    not judged, the run stopped first (%d): %s\n", len(notRun), strings.Join(notRun, "; "))
-	}
-	for _, f := range r.PcapFiles {
-		fmt.Fprintf(w, "  pcapng: %s\n", f)
-	}
-	if r.Kept {
-		fmt.Fprintf(w, "  lab kept: namespaces ml%s-* (ip netns exec ml%s-INSTANCE ...); mirrorlab clean removes it\n", r.RunID, r.RunID)
 	}
 }
 
@@ -292,21 +300,9 @@ func firstLine(s string) string {
 	return l
 }
 
-func joinArgs(argv []string) string { return strings.Join(argv, " ") }
-
 func joinFirst(ss []string, n int) string {
 	if len(ss) > n {
 		return strings.Join(ss[:n], "; ") + fmt.Sprintf("; and %d more", len(ss)-n)
 	}
 	return strings.Join(ss, "; ")
 }
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, " | ")
-}
-
-func envBase() []string { return os.Environ() }
