@@ -16,8 +16,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/apiserver/ec2api"
+	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/scenarios"
 	"github.com/mirrorlab/mirrorlab/scenarios/export"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
@@ -108,7 +108,7 @@ func runServe(ctx context.Context, a *app, file string, o serveOpts) error {
 	if err != nil {
 		return err
 	}
-	s, err := scenarios.Load(file)
+	s, err := scenarios.LoadContext(ctx, file)
 	if err != nil {
 		return failed(err)
 	}
