@@ -81,12 +81,23 @@ var yamlLineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 // reported together. The file is parsed once, into a node tree that gives
 // the repeated keys, the unknown fields (unknownFields), the scenario
 // (decoded from the tree) and the positions; the tree is dropped as the
-// positions are indexed.
+// positions are indexed. A large file's long sequences are parsed a chunk
+// at a time (decodeSplit), so that its whole tree never exists at once.
 func decode(ctx context.Context, file string, data []byte) (*Scenario, error) {
-	s := &Scenario{File: file}
 	if p := badBytes(file, data); p != nil {
 		return nil, Problems{p}
 	}
+	if runs := findRuns(data, splitMinBytes, splitMinItems); runs != nil {
+		if s, ok, err := decodeSplit(ctx, file, data, runs); ok {
+			return s, err
+		}
+	}
+	return decodeWhole(ctx, file, data)
+}
+
+// decodeWhole decodes data from its whole node tree.
+func decodeWhole(ctx context.Context, file string, data []byte) (*Scenario, error) {
+	s := &Scenario{File: file}
 	doc, ps := parseTree(ctx, file, data)
 	if ctx.Err() != nil {
 		return nil, interrupted(ctx, file)

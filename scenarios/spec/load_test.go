@@ -150,31 +150,34 @@ func (c *pollCtx) Err() error {
 	return nil
 }
 
-// TestInterruptStopsValidation: a validation of 20 000 instances looks at
-// its context all along (reading, decoding, checking, handing out
-// addresses), and wherever it is interrupted it returns at that look with
-// an error that wraps ErrInterrupted and the context's cause.
+// TestInterruptStopsValidation: a validation of 20 000 instances (whose
+// list is decoded a chunk at a time) and one of 5 000 (decoded whole) look
+// at their context all along (reading, decoding, checking, handing out
+// addresses), and wherever they are interrupted they return at that look
+// with an error that wraps ErrInterrupted and the context's cause.
 func TestInterruptStopsValidation(t *testing.T) {
-	data := largeInstances(20_000)
-	all := newPollCtx(1 << 62)
-	if _, err := ParseContext(all, "big.yaml", data); err != nil && errors.Is(err, ErrInterrupted) {
-		t.Fatal(err)
-	}
-	total := all.polls.Load()
-	if total < 1000 {
-		t.Fatalf("the validation looked at its context %d times: not periodically", total)
-	}
-	for _, left := range []int64{0, 1, total / 3, total / 2, total - 8, total - 2, total - 1} {
-		ctx := newPollCtx(left)
-		s, err := ParseContext(ctx, "big.yaml", data)
-		if !errors.Is(err, ErrInterrupted) || !errors.Is(err, context.Canceled) || s != nil {
-			t.Fatalf("interrupted at look %d of %d: got %v, %v", left+1, total, s, err)
+	for _, n := range []int{20_000, 5_000} {
+		data := largeInstances(n)
+		all := newPollCtx(1 << 62)
+		if _, err := ParseContext(all, "big.yaml", data); err != nil && errors.Is(err, ErrInterrupted) {
+			t.Fatal(err)
 		}
-		if !strings.HasPrefix(err.Error(), "interrupted: loading big.yaml stopped") {
-			t.Errorf("message %q", err)
+		total := all.polls.Load()
+		if total < int64(n/chunkItems) {
+			t.Fatalf("%d instances: the validation looked at its context %d times: not periodically", n, total)
 		}
-		if extra := ctx.polls.Load() - (left + 1); extra > 2 {
-			t.Errorf("interrupted at look %d of %d: went on for %d more looks", left+1, total, extra)
+		for _, left := range []int64{0, 1, total / 3, total / 2, total - 8, total - 2, total - 1} {
+			ctx := newPollCtx(left)
+			s, err := ParseContext(ctx, "big.yaml", data)
+			if !errors.Is(err, ErrInterrupted) || !errors.Is(err, context.Canceled) || s != nil {
+				t.Fatalf("%d instances, interrupted at look %d of %d: got %v, %v", n, left+1, total, s, err)
+			}
+			if !strings.HasPrefix(err.Error(), "interrupted: loading big.yaml stopped") {
+				t.Errorf("message %q", err)
+			}
+			if extra := ctx.polls.Load() - (left + 1); extra > 2 {
+				t.Errorf("%d instances, interrupted at look %d of %d: went on for %d more looks", n, left+1, total, extra)
+			}
 		}
 	}
 }

@@ -81,22 +81,31 @@ func (b *posBuilder) fill(p *posNode, n *yaml.Node) {
 		p.kids = slices.CompactFunc(p.kids, func(x, y posNode) bool { return x.key == y.key })
 	case yaml.SequenceNode:
 		p.seq = true
-		count := make(map[string]int, len(n.Content))
-		for _, item := range n.Content {
-			count[itemName(item)]++
-		}
 		p.kids = make([]posNode, len(n.Content))
+		names := make([]string, len(n.Content))
 		for i, item := range n.Content {
-			k := &p.kids[i]
-			*k = posNode{line: int32(item.Line), col: int32(item.Column)}
-			if name := itemName(item); name != "" && count[name] == 1 && !strings.ContainsAny(name, "[]") {
-				k.key = name
-			}
-			b.fill(k, item)
+			names[i] = itemName(item)
+			p.kids[i] = posNode{line: int32(item.Line), col: int32(item.Column)}
+			b.fill(&p.kids[i], item)
 		}
+		nameItems(p.kids, names)
 	}
 	if b.release {
 		n.Content = nil
+	}
+}
+
+// nameItems names each item by its name: field, unless the name is
+// missing, used twice in the list, or holds brackets.
+func nameItems(items []posNode, names []string) {
+	count := make(map[string]int, len(names))
+	for _, n := range names {
+		count[n]++
+	}
+	for i, n := range names {
+		if n != "" && count[n] == 1 && !strings.ContainsAny(n, "[]") {
+			items[i].key = n
+		}
 	}
 }
 
@@ -182,6 +191,16 @@ func segments(path string, fn func(key string, index int, end int) bool) {
 		}
 		i += j
 	}
+}
+
+// node is the node at path exactly (nil when absent).
+func (t *posTree) node(path string) *posNode {
+	p := &t.root
+	segments(path, func(key string, index, _ int) bool {
+		p = p.find(key, index)
+		return p != nil
+	})
+	return p
 }
 
 // lookup gives the line and column of path, or of its nearest ancestor that

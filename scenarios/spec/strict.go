@@ -142,6 +142,7 @@ func isMergeKey(n *yaml.Node) bool {
 // field (inline structs' keys included) and an inline map's element type.
 type fieldInfo struct {
 	fields    map[string]reflect.Type
+	index     map[string][]int // for reflect.Value.FieldByIndexErr
 	inlineMap reflect.Type
 }
 
@@ -149,7 +150,7 @@ type fieldInfo struct {
 // name or the lower-cased field name, "-" skipped, ",inline" structs
 // flattened (unless they unmarshal themselves) and ",inline" maps.
 func structFields(t reflect.Type) *fieldInfo {
-	info := &fieldInfo{fields: map[string]reflect.Type{}}
+	info := &fieldInfo{fields: map[string]reflect.Type{}, index: map[string][]int{}}
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if f.PkgPath != "" && !f.Anonymous {
@@ -172,8 +173,10 @@ func structFields(t reflect.Type) *fieldInfo {
 			case ft.Kind() == reflect.Map:
 				info.inlineMap = ft.Elem()
 			case ft.Kind() == reflect.Struct && !reflect.PointerTo(ft).Implements(unmarshalerType):
-				for k, v := range structFields(ft).fields {
+				inner := structFields(ft)
+				for k, v := range inner.fields {
 					info.fields[k] = v
+					info.index[k] = append([]int{i}, inner.index[k]...)
 				}
 			}
 			continue
@@ -182,6 +185,7 @@ func structFields(t reflect.Type) *fieldInfo {
 			name = strings.ToLower(f.Name)
 		}
 		info.fields[name] = f.Type
+		info.index[name] = []int{i}
 	}
 	return info
 }
