@@ -3,6 +3,11 @@
 // problem at once, and the conversion into the provider model (cloudmock.Spec)
 // and the emulated topology (sim.Topology).
 //
+// Loading costs time and memory in proportion to the file: it is parsed
+// once, a large file's long lists a chunk at a time; LoadContext and
+// ParseContext stop soon after their context is done, with an error that
+// wraps ErrInterrupted.
+//
 // Naming rule of the format: lower-case keys are mirrorlab's own; PascalCase
 // keys are the CloudFormation/EC2 property names of the resource they sit in
 // (TrafficMirrorSession's SessionNumber, VirtualNetworkId, PacketLength, …), so
