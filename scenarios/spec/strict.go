@@ -15,7 +15,7 @@ import (
 // (yaml.Node.Decode has no KnownFields), instead of parsing the file a
 // second time. budget bounds the nodes visited through aliases.
 func unknownFields(n *yaml.Node, t reflect.Type, budget int) []string {
-	w := fieldWalk{budget: budget, infos: map[reflect.Type]*fieldInfo{}}
+	w := fieldWalk{budget: budget, infos: map[reflect.Type]*fieldInfo{}, self: map[reflect.Type]bool{}}
 	w.walk(n, t, nil)
 	return w.errs
 }
@@ -24,6 +24,7 @@ type fieldWalk struct {
 	errs   []string
 	budget int
 	infos  map[reflect.Type]*fieldInfo // structFields, by type
+	self   map[reflect.Type]bool       // selfDecoding, by type
 }
 
 var (
@@ -59,7 +60,12 @@ func (w *fieldWalk) walk(n *yaml.Node, t reflect.Type, skip map[string]bool) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if selfDecoding(t) {
+	self, known := w.self[t]
+	if !known {
+		self = selfDecoding(t)
+		w.self[t] = self
+	}
+	if self {
 		return
 	}
 	switch t.Kind() {
