@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"io"
@@ -88,10 +89,13 @@ func cmdRun(ctx context.Context, a *app, names []string, o runOptions) int {
 	var list []*spec.Scenario
 	bad := false
 	for _, n := range names {
-		s, err := scenarios.Load(n)
+		s, err := scenarios.LoadContext(ctx, n)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			bad = true
+			if errors.Is(err, spec.ErrInterrupted) {
+				break // Ctrl-C or SIGTERM: read no more files
+			}
 			continue
 		}
 		list = append(list, s)

@@ -138,7 +138,7 @@ func runServe(ctx context.Context, a *app, file string, o serveOpts) error {
 	if o.randomKey {
 		o.accessKeyID = "AKML" + rand.Text()[:16]
 	}
-	s, err := scenarios.Load(file)
+	s, err := scenarios.LoadContext(ctx, file)
 	if err != nil {
 		return failed(err)
 	}

@@ -14,6 +14,11 @@
 // spec must never import the agent or the runner: the built-in programs'
 // own checks of their args come in as a Builtins value (scenarios.Builtins).
 //
+// Loading costs time and memory in proportion to the file: it is parsed
+// once, a large file's long lists a chunk at a time; LoadContext and
+// ParseContext stop soon after their context is done, with an error that
+// wraps ErrInterrupted.
+//
 // Naming rule of the format: lower-case keys are mirrorlab's own; PascalCase
 // keys are the CloudFormation/EC2 property names of the resource they sit in
 // (TrafficMirrorSession's SessionNumber, VirtualNetworkId, PacketLength, …), so
