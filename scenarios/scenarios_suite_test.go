@@ -2,13 +2,14 @@ package scenarios_test
 
 import (
 	"context"
-	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -30,7 +31,7 @@ func TestScenarios(t *testing.T) {
 
 // run runs a scenario and returns its result with the summary, for failure
 // messages.
-func run(ctx context.Context, s *spec.Scenario, opts runner.Options) (*runner.Result, string) {
+func run(ctx context.Context, s *spec.Scenario, opts runner.Options) (*report.Result, string) {
 	r := runner.Run(ctx, s, opts)
 	var b strings.Builder
 	report.WriteSummary(&b, r)
@@ -43,14 +44,14 @@ func load(name string) *spec.Scenario {
 	return s
 }
 
-func verdict(r *runner.Result, name string) runner.Verdict {
+func verdict(r *report.Result, name string) report.Verdict {
 	for _, v := range r.Expectations {
 		if v.Name == name {
 			return v
 		}
 	}
 	Fail("no verdict named " + name)
-	return runner.Verdict{}
+	return report.Verdict{}
 }
 
 var _ = Describe("the default scenario (the reference walk-through)", Label("privileged"), func() {
@@ -72,8 +73,8 @@ var _ = Describe("the default scenario (the reference walk-through)", Label("pri
 				Expect(p.Start).NotTo(BeTemporally("<", r.Timeline[i-1].End), p.Name)
 			}
 		}
-		Expect(names).To(Equal([]string{runner.PhaseBuild, runner.PhaseDataPlane, runner.PhasePrograms,
-			runner.PhaseTraffic, runner.PhaseSettle, runner.PhaseCollect, runner.PhaseTeardown}))
+		Expect(names).To(Equal([]string{report.PhaseBuild, report.PhaseDataPlane, report.PhasePrograms,
+			report.PhaseTraffic, report.PhaseSettle, report.PhaseCollect, report.PhaseTeardown}))
 		// the progress display heard of the traffic step while it ran (100
 		// requests at 50/s: about 2 s, so several ticks) and its last word
 		// counts what the agent replayed by then
@@ -123,28 +124,28 @@ var _ = Describe("the default scenario (the reference walk-through)", Label("pri
 
 // libraryChecks are the assertions beyond "passed" that each library
 // scenario must meet.
-var libraryChecks = map[string]func(r *runner.Result, sum string){
-	"nlb-no-listener.yaml": func(r *runner.Result, sum string) {
+var libraryChecks = map[string]func(r *report.Result, sum string){
+	"nlb-no-listener.yaml": func(r *report.Result, sum string) {
 		Expect(r.Losses).To(ContainElement(ContainSubstring("no-udp-4789-listener")), sum)
 	},
-	"nacl-blocks-vxlan.yaml": func(r *runner.Result, sum string) {
+	"nacl-blocks-vxlan.yaml": func(r *report.Result, sum string) {
 		Expect(r.Losses).To(ContainElement(ContainSubstring("dropped-by-target-nacl")), sum)
 	},
-	"sg-blocks-vxlan.yaml": func(r *runner.Result, sum string) {
+	"sg-blocks-vxlan.yaml": func(r *report.Result, sum string) {
 		Expect(r.Losses).To(ContainElement(ContainSubstring("dropped-by-target-sg")), sum)
 	},
-	"quota-violation.yaml": func(r *runner.Result, sum string) {
+	"quota-violation.yaml": func(r *report.Result, sum string) {
 		Expect(r.Validation).To(HaveLen(1), sum)
 		Expect(r.Validation[0].Code).To(Equal("TrafficMirrorSessionLimitExceeded"))
 		Expect(r.Validation[0].Line).To(BeNumerically(">", 0))
 		Expect(r.Programs).To(BeEmpty(), "a refused configuration builds nothing")
 	},
-	"nlb-two-agents.yaml": func(r *runner.Result, sum string) {
+	"nlb-two-agents.yaml": func(r *report.Result, sum string) {
 		Expect(r.Arrivals).To(HaveLen(2))
 		Expect(r.Arrivals[0].Total+r.Arrivals[1].Total).To(BeNumerically("==", r.Sessions[0].Delivery["delivered"]), sum)
 		expectFlowsStick(r, sum)
 	},
-	"gwlb-two-appliances.yaml": func(r *runner.Result, sum string) {
+	"gwlb-two-appliances.yaml": func(r *report.Result, sum string) {
 		// every copy reached an appliance in GENEVE, both got some
 		Expect(r.Arrivals).To(HaveLen(2))
 		for _, a := range r.Arrivals {
@@ -154,30 +155,30 @@ var libraryChecks = map[string]func(r *runner.Result, sum string){
 		Expect(r.Arrivals[0].Geneve+r.Arrivals[1].Geneve).To(BeNumerically("==", r.Sessions[0].Delivery["delivered"]), sum)
 		expectFlowsStick(r, sum)
 	},
-	"gwlb-unhealthy-appliance.yaml": func(r *runner.Result, sum string) {
+	"gwlb-unhealthy-appliance.yaml": func(r *report.Result, sum string) {
 		Expect(r.Arrivals).To(HaveLen(2))
 		Expect(r.Arrivals[0].Geneve).To(BeNumerically("==", r.Sessions[0].Delivery["delivered"]), sum)
 		Expect(r.Arrivals[1].Total).To(BeZero(), sum)
 	},
-	"gwlb-truncation.yaml": func(r *runner.Result, sum string) {
+	"gwlb-truncation.yaml": func(r *report.Result, sum string) {
 		Expect(r.Arrivals).To(HaveLen(1))
 		Expect(r.Arrivals[0].Geneve).To(BeNumerically("==", 20), sum)
 		Expect(r.Arrivals[0].MaxInner).To(Equal(8446+14), sum)
 	},
-	"gwlb-truncation-ipv6.yaml": func(r *runner.Result, sum string) {
+	"gwlb-truncation-ipv6.yaml": func(r *report.Result, sum string) {
 		// the copy reached the dual-stack endpoint over IPv6: 74 reserved
 		Expect(r.Arrivals).To(HaveLen(1))
 		Expect(r.Arrivals[0].Geneve).To(BeNumerically("==", 20), sum)
 		Expect(r.Arrivals[0].IPv6).To(Equal(r.Arrivals[0].Geneve), sum)
 		Expect(r.Arrivals[0].MaxInner).To(Equal(8426+14), sum)
 	},
-	"nlb-ipv6.yaml": func(r *runner.Result, sum string) {
+	"nlb-ipv6.yaml": func(r *report.Result, sum string) {
 		// every delivered copy arrived, over IPv6, at one of the targets
 		Expect(r.Arrivals).To(HaveLen(2))
 		Expect(r.Arrivals[0].IPv6+r.Arrivals[1].IPv6).To(BeNumerically("==", r.Sessions[0].Delivery["delivered"]), sum)
 		Expect(r.Arrivals[0].Total+r.Arrivals[1].Total).To(BeNumerically("==", 40), sum)
 	},
-	"vni.yaml": func(r *runner.Result, sum string) {
+	"vni.yaml": func(r *report.Result, sum string) {
 		// explain predicts the VNIs the run used, assigned ones included
 		rep, err := explain.Explain(load("vni"), explain.Options{})
 		Expect(err).NotTo(HaveOccurred())
@@ -186,14 +187,14 @@ var libraryChecks = map[string]func(r *runner.Result, sum string){
 			Expect(r.Arrivals[0].ByVNI[ss.VNI]).To(BeNumerically(">", 0), sum)
 		}
 	},
-	"shadow-noise.yaml": func(r *runner.Result, sum string) {
+	"shadow-noise.yaml": func(r *report.Result, sum string) {
 		st := r.Programs[2].Compare
 		Expect(st).NotTo(BeNil(), sum)
 		Expect(st.Different).To(BeZero(), sum)
 		Expect(st.Noise).To(BeNumerically(">=", 50), sum)
 		Expect(st.Endpoints[0].NoiseFields).To(ContainElement("body .ts"), sum)
 	},
-	"shadow-baseline.yaml": func(r *runner.Result, sum string) {
+	"shadow-baseline.yaml": func(r *report.Result, sum string) {
 		// Only the baseline can show servedBy is noise: production never
 		// contradicts itself on it, and is not learned from anyway.
 		st := r.Programs[3].Compare
@@ -210,7 +211,7 @@ var libraryChecks = map[string]func(r *runner.Result, sum string){
 			Expect(e.Different).To(BeZero(), sum)
 		}
 	},
-	"central-inspection.yaml": func(r *runner.Result, sum string) {
+	"central-inspection.yaml": func(r *report.Result, sum string) {
 		// both application VPCs' copies crossed their peerings: each VNI
 		// arrived, and everything delivered was captured at the agents
 		Expect(r.Arrivals).To(HaveLen(2), sum)
@@ -226,17 +227,17 @@ var libraryChecks = map[string]func(r *runner.Result, sum string){
 		Expect(byVNI[102]).To(BeNumerically("==", r.Sessions[1].Delivery["delivered"]), sum)
 		Expect(total).To(BeNumerically("==", r.Sessions[0].Delivery["delivered"]+r.Sessions[1].Delivery["delivered"]), sum)
 	},
-	"central-inspection-tgw.yaml": func(r *runner.Result, sum string) {
+	"central-inspection-tgw.yaml": func(r *report.Result, sum string) {
 		// every copy delivered through the transit gateway was captured
 		// at the collector, with its session's VNI
 		Expect(r.Arrivals).To(HaveLen(1), sum)
 		Expect(r.Arrivals[0].ByVNI[201]).To(BeNumerically("==", r.Sessions[0].Delivery["delivered"]), sum)
 		Expect(r.Arrivals[0].ByVNI[202]).To(BeNumerically("==", r.Sessions[1].Delivery["delivered"]), sum)
 	},
-	"inspection-no-route.yaml": func(r *runner.Result, sum string) {
+	"inspection-no-route.yaml": func(r *report.Result, sum string) {
 		Expect(r.Losses).To(ContainElement(ContainSubstring("no-route-to-target")), sum)
 	},
-	"ipv6-outer-74.yaml": func(r *runner.Result, sum string) {
+	"ipv6-outer-74.yaml": func(r *report.Result, sum string) {
 		// over IPv6 the whole way to collector6, 74 bytes under its MTU;
 		// over IPv4 to collector4, 54
 		Expect(r.Arrivals).To(HaveLen(2), sum)
@@ -251,20 +252,20 @@ var libraryChecks = map[string]func(r *runner.Result, sum string){
 			}
 		}
 	},
-	"ipv6-dual-stack.yaml": func(r *runner.Result, sum string) {
+	"ipv6-dual-stack.yaml": func(r *report.Result, sum string) {
 		// every copy the model delivered arrived, over IPv6
 		Expect(r.Arrivals).To(HaveLen(1), sum)
 		Expect(r.Arrivals[0].IPv6).To(Equal(r.Arrivals[0].Total), sum)
 		Expect(r.Arrivals[0].Total).To(BeNumerically("==", r.Sessions[0].Delivery["delivered"]), sum)
 	},
-	"third-party-tcpdump.yaml": func(r *runner.Result, sum string) {
+	"third-party-tcpdump.yaml": func(r *report.Result, sum string) {
 		Expect(r.Programs[1].Kind).To(Equal("command"))
 	},
 }
 
 // expectFlowsStick: the two receivers of a load balancer each got flows,
 // and no inner flow (connection) arrived at both.
-func expectFlowsStick(r *runner.Result, sum string) {
+func expectFlowsStick(r *report.Result, sum string) {
 	one, two := r.Arrivals[0].Flows(), r.Arrivals[1].Flows()
 	Expect(one).NotTo(BeEmpty(), sum)
 	Expect(two).NotTo(BeEmpty(), sum)
@@ -276,8 +277,8 @@ func expectFlowsStick(r *runner.Result, sum string) {
 // libraryFailures are the library scenarios whose check catches a
 // regression on purpose (shouldFail): each asserts that the check failed
 // for that reason, while the run as a whole passes.
-var libraryFailures = map[string]func(r *runner.Result, sum string){
-	"shadow-regression.yaml": func(r *runner.Result, sum string) {
+var libraryFailures = map[string]func(r *report.Result, sum string){
+	"shadow-regression.yaml": func(r *report.Result, sum string) {
 		v := verdict(r, "the test server answered as production did")
 		Expect(v.Passed).To(BeTrue(), sum)
 		Expect(v.Detail).To(HavePrefix("failed, as it should:"), sum)
@@ -285,7 +286,7 @@ var libraryFailures = map[string]func(r *runner.Result, sum string){
 		Expect(v.Detail).To(ContainSubstring("GET /api/user/{id}: 25 of 25 different (body .name"), sum)
 		Expect(v.Detail).NotTo(ContainSubstring("/api/items"), sum)
 	},
-	"shadow-slower.yaml": func(r *runner.Result, sum string) {
+	"shadow-slower.yaml": func(r *report.Result, sum string) {
 		v := verdict(r, "the test server is not slower")
 		Expect(v.Passed).To(BeTrue(), sum)
 		Expect(v.Detail).To(HavePrefix("failed, as it should:"), sum)

@@ -11,6 +11,7 @@ import (
 	"github.com/mirrorlab/mirrorlab/internal/nsrun"
 	"github.com/mirrorlab/mirrorlab/lab"
 	"github.com/mirrorlab/mirrorlab/scenarios"
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"github.com/mirrorlab/mirrorlab/scenarios/runner"
 )
 
@@ -173,9 +174,9 @@ func cmdClean(a *app, o labOptions) int {
 
 // recordKept records the lab that run --keep left, for exec, status and
 // down.
-func recordKept(stateDir string, r *runner.Result) error {
+func recordKept(stateDir string, r *report.Result) error {
 	if !r.Kept || r.Lab == nil {
 		return nil
 	}
-	return lab.WriteRecord(stateDir, &lab.Record{Info: *r.Lab, Kept: true, Counters: runner.StatusOf(r)})
+	return lab.WriteRecord(stateDir, &lab.Record{Info: *r.Lab, Kept: true, Counters: report.StatusOf(r)})
 }

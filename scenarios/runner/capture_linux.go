@@ -3,10 +3,11 @@ package runner
 import (
 	"errors"
 	"fmt"
-	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 
 	"golang.org/x/sys/unix"
 
@@ -18,7 +19,7 @@ import (
 // the mirror service's own counters.
 type arrivalCapture struct {
 	fd   int
-	stop func() *Arrival
+	stop func() *report.Arrival
 }
 
 // receivers returns the receiving interfaces of the scenario's targets:
@@ -115,7 +116,7 @@ func startArrivalCapture(in *sim.Instance, e *sim.ENI, name string) (*arrivalCap
 	}()
 	c := &arrivalCapture{fd: fd}
 	var once sync.Once
-	c.stop = func() *Arrival {
+	c.stop = func() *report.Arrival {
 		once.Do(func() {
 			quit.Store(true)
 			wg.Wait()

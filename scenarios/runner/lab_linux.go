@@ -7,6 +7,7 @@ import (
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/lab"
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 
@@ -25,7 +26,7 @@ func (r *run) build(ctx context.Context) error {
 		return err
 	}
 	r.res.RunID = r.lab.RunID()
-	return r.timed(PhasePrograms, func() error { return r.startPrograms(ctx) })
+	return r.timed(report.PhasePrograms, func() error { return r.startPrograms(ctx) })
 }
 
 // labConfig describes the scenario's lab.

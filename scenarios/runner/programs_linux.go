@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/mirrorlab/mirrorlab/agent/cli"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -12,7 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mirrorlab/mirrorlab/agent/cli"
+
 	"github.com/mirrorlab/mirrorlab/agent"
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 	"github.com/mirrorlab/mirrorlab/scenarios/workload"
 	"github.com/mirrorlab/mirrorlab/sim"
@@ -250,8 +252,8 @@ func (p *program) close() error {
 }
 
 // result records what the program did into o and returns its summary.
-func (p *program) result(o *Observations) ProgramResult {
-	pr := ProgramResult{Name: p.spec.Name, Instance: p.spec.Instance, Kind: p.kind, Ready: true}
+func (p *program) result(o *report.Observations) report.ProgramResult {
+	pr := report.ProgramResult{Name: p.spec.Name, Instance: p.spec.Instance, Kind: p.kind, Ready: true}
 	if p.err != nil {
 		pr.Error = p.err.Error()
 	}

@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
@@ -51,7 +52,7 @@ func TestRefusedRunSaysWhyOnce(t *testing.T) {
 		t.Fatalf("summary:\n%s", out)
 	}
 	var junit bytes.Buffer
-	if err := report.WriteJUnit(&junit, []*Result{r}); err != nil {
+	if err := report.WriteJUnit(&junit, []*report.Result{r}); err != nil {
 		t.Fatal(err)
 	}
 	x := junit.String()

@@ -25,7 +25,7 @@ import (
 // tears everything down (also when ctx is cancelled, e.g. on Ctrl-C) and
 // judges the expectations. It always returns a Result; a run that ctx
 // ended says so (lab.ErrInterrupted) first.
-func Run(ctx context.Context, s *spec.Scenario, opts Options) *Result {
+func Run(ctx context.Context, s *spec.Scenario, opts Options) *report.Result {
 	r := newRun(s, opts)
 	r.judging = true
 	return r.finish(lab.Interrupted(ctx, r.execute(ctx)))
@@ -35,8 +35,8 @@ func Run(ctx context.Context, s *spec.Scenario, opts Options) *Result {
 type run struct {
 	s    *spec.Scenario
 	opts Options
-	res  *Result
-	obs  *Observations
+	res  *report.Result
+	obs  *report.Observations
 	log  *slog.Logger
 
 	mspec    cloudmock.Spec
@@ -59,11 +59,11 @@ func newRun(s *spec.Scenario, opts Options) *run {
 	}
 	return &run{
 		s: s, opts: opts, log: log,
-		res: &Result{Scenario: s.Name, File: s.File, Provider: provider, Started: time.Now()},
-		obs: &Observations{
-			Arrivals: map[string]*Arrival{}, Requests: map[string][]workload.Request{},
+		res: &report.Result{Scenario: s.Name, File: s.File, Provider: provider, Started: time.Now()},
+		obs: &report.Observations{
+			Arrivals: map[string]*report.Arrival{}, Requests: map[string][]workload.Request{},
 			AgentStats: map[string]map[string]float64{}, Compare: map[string]*compare.Stats{}, Output: map[string]map[string]int64{},
-			Traffic: map[string]TrafficResult{},
+			Traffic: map[string]report.TrafficResult{},
 		},
 	}
 }
@@ -96,14 +96,14 @@ func (r *run) execute(ctx context.Context) (err error) {
 	if r.lab == nil {
 		return buildErr
 	}
-	defer func() { err = errors.Join(err, r.timed(PhaseTeardown, r.teardown)) }()
+	defer func() { err = errors.Join(err, r.timed(report.PhaseTeardown, r.teardown)) }()
 	if buildErr != nil {
 		return buildErr
 	}
-	_ = r.timed(PhaseTraffic, func() error { r.runTraffic(ctx); return nil })
+	_ = r.timed(report.PhaseTraffic, func() error { r.runTraffic(ctx); return nil })
 	settle := r.s.Settle.Or(time.Second)
 	r.progress("settling for %s", settle)
-	if err := r.timed(PhaseSettle, func() error {
+	if err := r.timed(report.PhaseSettle, func() error {
 		select {
 		case <-ctx.Done():
 			return lab.Interrupted(ctx, nil)
@@ -113,14 +113,14 @@ func (r *run) execute(ctx context.Context) (err error) {
 	}); err != nil {
 		return err
 	}
-	_ = r.timed(PhaseCollect, func() error { r.collect(); return nil })
+	_ = r.timed(report.PhaseCollect, func() error { r.collect(); return nil })
 	r.obs.Ran = true
 	return nil
 }
 
 // timed runs one phase of the run and records it in the timeline.
 func (r *run) timed(name string, f func() error) error {
-	p := Phase{Name: name, Start: time.Now()}
+	p := report.Phase{Name: name, Start: time.Now()}
 	err := f()
 	p.End = time.Now()
 	if err != nil {
@@ -153,7 +153,7 @@ func (r *run) collect() {
 	snap := r.lab.Service().Snapshot()
 	r.obs.Model = snap.Model
 	t := snap.Totals
-	r.res.DataPlane = &DataPlaneStats{Captured: t.Captured, Mirrored: t.Mirrored, Sent: t.Sent, RingDrops: t.RingDrops, Dropped: t.Dropped,
+	r.res.DataPlane = &report.DataPlaneStats{Captured: t.Captured, Mirrored: t.Mirrored, Sent: t.Sent, RingDrops: t.RingDrops, Dropped: t.Dropped,
 		Kernel: t.Kernel, KernelOff: snap.Kernel.Why}
 	for _, d := range slices.Sorted(maps.Keys(snap.Kernel.Decided)) {
 		if why := snap.Kernel.Decided[d]; why != "" {
@@ -163,7 +163,7 @@ func (r *run) collect() {
 	r.res.ENIs = r.obs.Model.ENIs
 	for _, ss := range r.s.Mirror.Sessions {
 		vni, _ := r.lab.Model().SessionVNI(ss.Name)
-		r.res.Sessions = append(r.res.Sessions, SessionResult{
+		r.res.Sessions = append(r.res.Sessions, report.SessionResult{
 			Name: ss.Name, Target: ss.TrafficMirrorTargetId, VNI: vni, SessionCounters: r.obs.Model.Sessions[ss.Name],
 		})
 	}
@@ -193,7 +193,7 @@ func (r *run) teardown() error {
 }
 
 // finish judges and fills in the verdict.
-func (r *run) finish(err error) *Result {
+func (r *run) finish(err error) *report.Result {
 	res := r.res
 	if err != nil {
 		res.Error = err.Error()

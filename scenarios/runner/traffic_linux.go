@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 	"github.com/mirrorlab/mirrorlab/scenarios/workload"
 	"github.com/mirrorlab/mirrorlab/sim"
@@ -105,9 +106,9 @@ func (r *run) addr(to string) netip.Addr {
 	return a
 }
 
-func (r *run) step(ctx context.Context, t spec.Traffic) TrafficResult {
+func (r *run) step(ctx context.Context, t spec.Traffic) report.TrafficResult {
 	start := time.Now()
-	tr := TrafficResult{From: t.From, Started: start}
+	tr := report.TrafficResult{From: t.From, Started: start}
 	var in *sim.Instance
 	if t.From != "" {
 		in = r.lab.Sim().Instance(t.From)
@@ -152,7 +153,7 @@ func (r *run) step(ctx context.Context, t spec.Traffic) TrafficResult {
 }
 
 // send runs a tcp, udp or icmp step (tr.Kind) with the built-in sender.
-func (r *run) send(ctx context.Context, in *sim.Instance, tr *TrafficResult, snd *spec.Sender) {
+func (r *run) send(ctx context.Context, in *sim.Instance, tr *report.TrafficResult, snd *spec.Sender) {
 	sr := workload.RunSend(ctx, instanceNet(in), workload.Send{
 		Proto: tr.Kind, To: r.addr(snd.To), Port: snd.Port, SourcePort: snd.SourcePort,
 		Count: snd.Count, Size: snd.Size, Payload: snd.Payload, Rate: snd.Rate,
