@@ -40,7 +40,6 @@ const (
 	Different          // a regression: a difference not explained by noise
 	Noise              // every difference is a known noisy field
 	Incomplete         // a side was incomplete: not compared
-	NumOutcomes
 )
 
 // String names o.
@@ -115,7 +114,7 @@ func New(opts Options) (*Comparer, error) {
 	if c.learnMax <= 0 {
 		c.learnMax = 8 << 20
 	}
-	c.ignoreHdr = append(append(c.ignoreHdr, DefaultIgnoredHeaders...), opts.IgnoreHeaders...)
+	c.ignoreHdr = append(append(c.ignoreHdr, defaultIgnoredHeaders...), opts.IgnoreHeaders...)
 	var errs []error
 	for _, h := range opts.IgnoreHeaders {
 		if h == "" || strings.ContainsAny(h, " :\t") {
@@ -123,7 +122,7 @@ func New(opts Options) (*Comparer, error) {
 		}
 	}
 	for _, p := range opts.IgnoreJSON {
-		pp, err := ParseJSONPath(p)
+		pp, err := parseJSONPath(p)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -162,7 +161,7 @@ func (c *Comparer) Compare(p *Pair) Result {
 	if p.Baseline != nil {
 		c.noiseBuf = c.diff(c.noiseBuf[:0], p.Prod, p.Baseline)
 		for _, d := range c.noiseBuf {
-			ep.learnNoise(d.Key())
+			ep.learnNoise(d.key())
 		}
 	}
 	if p.RequestKey != 0 && c.learnN > 0 {
@@ -195,7 +194,7 @@ func (c *Comparer) learnFromProduction(ep *endpoint, p *Pair) {
 	if prev, ok := ep.seen[p.RequestKey]; ok {
 		c.noiseBuf = c.diff(c.noiseBuf[:0], prev, p.Prod)
 		for _, d := range c.noiseBuf {
-			ep.learnNoise(d.Key())
+			ep.learnNoise(d.key())
 		}
 		return
 	}

@@ -76,7 +76,7 @@ func TestDiffKinds(t *testing.T) {
 	}
 	plainA := &Response{Status: 200, Body: []byte("hello")}
 	plainB := &Response{Status: 200, Body: []byte("hellO")}
-	if d := c.Diff(plainA, plainB); len(d) != 1 || d[0].Kind != KindBody || d[0].Field != "" {
+	if d := c.Diff(plainA, plainB); len(d) != 1 || d[0].Kind != kindBody || d[0].Field != "" {
 		t.Fatalf("plain body: %v", d)
 	}
 	cutB := &Response{Status: 200, Body: []byte("hellO"), BodyCut: true}

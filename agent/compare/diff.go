@@ -23,24 +23,24 @@ type Response struct {
 }
 
 // Kind is the kind of a difference.
-type Kind uint8
+type kind uint8
 
 // Kinds of difference, in the order they are reported.
 const (
-	KindStatus Kind = iota
-	KindHeader
-	KindBody
-	NumKinds
+	kindStatus kind = iota
+	kindHeader
+	kindBody
+	numKinds
 )
 
 // String names k.
-func (k Kind) String() string {
+func (k kind) String() string {
 	switch k {
-	case KindStatus:
+	case kindStatus:
 		return "status"
-	case KindHeader:
+	case kindHeader:
 		return "header"
-	case KindBody:
+	case kindBody:
 		return "body"
 	}
 	return "unknown"
@@ -48,7 +48,7 @@ func (k Kind) String() string {
 
 // Diff is one differing field.
 type Diff struct {
-	Kind Kind
+	Kind kind
 	// Field is the header name (lower case), the JSON path (".a.b[2]") or
 	// "" (status, or a whole non-JSON body).
 	Field string
@@ -57,11 +57,11 @@ type Diff struct {
 }
 
 // Key names the field for noise bookkeeping: array indices fold to "[]".
-func (d Diff) Key() string {
+func (d Diff) key() string {
 	switch d.Kind {
-	case KindStatus:
+	case kindStatus:
 		return "status"
-	case KindHeader:
+	case kindHeader:
 		return "header " + d.Field
 	}
 	if d.Field == "" {
@@ -102,7 +102,7 @@ func foldIndices(p string) string {
 
 // DefaultIgnoredHeaders differ on every response or describe the
 // connection, not the answer.
-var DefaultIgnoredHeaders = []string{
+var defaultIgnoredHeaders = []string{
 	"Date", "Server", "Set-Cookie", "X-Request-Id", "Age", "ETag", "Last-Modified", "Expires", "Via",
 	"X-Amzn-Trace-Id", "X-Amz-Cf-Id", "X-Amz-Request-Id", "X-Correlation-Id", "X-Runtime",
 	"X-Response-Time", "Cf-Ray", "Report-To", "Nel", "Alt-Svc", "Connection", "Keep-Alive",
@@ -124,7 +124,7 @@ const maxDiffs = 16
 // diff appends the differences between a and b to dst.
 func (c *Comparer) diff(dst []Diff, a, b *Response) []Diff {
 	if a.Status != b.Status {
-		dst = append(dst, Diff{Kind: KindStatus, Prod: strconv.Itoa(a.Status), Test: strconv.Itoa(b.Status)})
+		dst = append(dst, Diff{Kind: kindStatus, Prod: strconv.Itoa(a.Status), Test: strconv.Itoa(b.Status)})
 	}
 	dst = c.headerDiff(dst, a.Header, b.Header)
 	if a.BodyCut || b.BodyCut || bytes.Equal(a.Body, b.Body) {
@@ -135,7 +135,7 @@ func (c *Comparer) diff(dst []Diff, a, b *Response) []Diff {
 			return out
 		}
 	}
-	return append(dst, Diff{Kind: KindBody, Prod: cut(string(a.Body)), Test: cut(string(b.Body))})
+	return append(dst, Diff{Kind: kindBody, Prod: cut(string(a.Body)), Test: cut(string(b.Body))})
 }
 
 // headerDiff appends a difference for each header name of a (first
@@ -150,7 +150,7 @@ func (c *Comparer) headerDiff(dst []Diff, a, b []httpparse.Field) []Diff {
 			continue
 		}
 		if va, vb, same := sameValues(a, b, f.Name); !same {
-			dst = append(dst, Diff{Kind: KindHeader, Field: strings.ToLower(f.Name), Prod: cut(va), Test: cut(vb)})
+			dst = append(dst, Diff{Kind: kindHeader, Field: strings.ToLower(f.Name), Prod: cut(va), Test: cut(vb)})
 		}
 	}
 	for i, f := range b {
@@ -160,7 +160,7 @@ func (c *Comparer) headerDiff(dst []Diff, a, b []httpparse.Field) []Diff {
 		if c.ignoredHeader(f.Name) || seenBefore(b[:i], f.Name) || seenBefore(a, f.Name) {
 			continue
 		}
-		dst = append(dst, Diff{Kind: KindHeader, Field: strings.ToLower(f.Name), Test: cut(f.Value)})
+		dst = append(dst, Diff{Kind: kindHeader, Field: strings.ToLower(f.Name), Test: cut(f.Value)})
 	}
 	return dst
 }

@@ -58,7 +58,7 @@ func (w *walker) report(a, b any) {
 	if w.c.ignoredJSON(w.path) {
 		return
 	}
-	w.out = append(w.out, Diff{Kind: KindBody, Field: p, Prod: cut(jsonText(a)), Test: cut(jsonText(b))})
+	w.out = append(w.out, Diff{Kind: kindBody, Field: p, Prod: cut(jsonText(a)), Test: cut(jsonText(b))})
 }
 
 func (w *walker) walk(a, b any) {
@@ -177,7 +177,7 @@ const anyIdx = -2
 
 // ParseJSONPath parses an ignore path such as ".meta.ts" or
 // "items[].updated" (a leading "$" or "." is optional).
-func ParseJSONPath(s string) ([]seg, error) {
+func parseJSONPath(s string) ([]seg, error) {
 	orig := s
 	s = strings.TrimPrefix(s, "$")
 	if s == "" || s == "." {

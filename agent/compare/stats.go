@@ -13,7 +13,7 @@ const maxSigs = 64
 
 type sig struct {
 	keys    []string
-	kind    Kind
+	kind    kind
 	count   uint64
 	example string
 }
@@ -24,7 +24,7 @@ type endpoint struct {
 	bodyUnchecked                          uint64
 	noisy                                  map[string]bool
 	sigs                                   map[string]*sig
-	overflow                               [NumKinds]uint64 // differences beyond maxSigs
+	overflow                               [numKinds]uint64 // differences beyond maxSigs
 	overflowEx                             string
 	seen                                   map[uint64]*Response
 	prodLat, testLat                       hist
@@ -54,7 +54,7 @@ func (e *endpoint) record(diffs []Diff) (Outcome, []Diff) {
 	}
 	reg := diffs[:0:0]
 	for _, d := range diffs {
-		if !e.noisy[d.Key()] {
+		if !e.noisy[d.key()] {
 			reg = append(reg, d)
 		}
 	}
@@ -64,7 +64,7 @@ func (e *endpoint) record(diffs []Diff) (Outcome, []Diff) {
 	}
 	keys := make([]string, 0, len(reg))
 	for _, d := range reg {
-		keys = append(keys, d.Key())
+		keys = append(keys, d.key())
 	}
 	sort.Strings(keys)
 	id := strings.Join(keys, "\x00")
@@ -179,7 +179,7 @@ func (e *endpoint) stats() EndpointStats {
 	by := map[string]uint64{}
 	for k, n := range e.overflow {
 		if n > 0 {
-			by[Kind(k).String()] += n
+			by[kind(k).String()] += n
 			es.Different += n
 		}
 	}
