@@ -17,7 +17,7 @@ type filterItem struct {
 	TrafficMirrorFilterStatus      string     `json:"TrafficMirrorFilterStatus"`
 	CreationTime                   string     `json:"CreationTime"`
 	ResourceGroupId                string     `json:"ResourceGroupId"`
-	Tags                           []Tag      `json:"Tags"`
+	Tags                           []tag      `json:"Tags"`
 	IngressRules                   []ruleItem `json:"IngressRules"`
 	EgressRules                    []ruleItem `json:"EgressRules"`
 }
@@ -156,7 +156,7 @@ func filterItemOf(a *account, f *cloudmock.TrafficMirrorFilter, now time.Time) f
 	m := a.meta[f.TrafficMirrorFilterId]
 	item := filterItem{TrafficMirrorFilterId: f.TrafficMirrorFilterId, TrafficMirrorFilterName: m.Name,
 		TrafficMirrorFilterDescription: f.Description, TrafficMirrorFilterStatus: m.status(now),
-		CreationTime: m.Created.UTC().Format(timeFormat), ResourceGroupId: m.RG, Tags: append([]Tag{}, m.Tags...),
+		CreationTime: m.Created.UTC().Format(timeFormat), ResourceGroupId: m.RG, Tags: append([]tag{}, m.Tags...),
 		IngressRules: []ruleItem{}, EgressRules: []ruleItem{}}
 	for d, rules := range [2][]cloudmock.TrafficMirrorFilterRule{f.IngressFilterRules, f.EgressFilterRules} {
 		list := &item.IngressRules
@@ -216,9 +216,9 @@ func opListFilters(c *call) (any, error) {
 
 // hasTags says whether a resource has every wanted tag (an empty Value
 // matches any value).
-func hasTags(have, want []Tag) bool {
+func hasTags(have, want []tag) bool {
 	for _, w := range want {
-		if !slices.ContainsFunc(have, func(h Tag) bool { return h.Key == w.Key && (w.Value == "" || h.Value == w.Value) }) {
+		if !slices.ContainsFunc(have, func(h tag) bool { return h.Key == w.Key && (w.Value == "" || h.Value == w.Value) }) {
 			return false
 		}
 	}

@@ -41,7 +41,7 @@ func TestDescribeVpcsAndVSwitches(t *testing.T) {
 // dependencies of this module).
 func TestDescribeENIsAndLoadBalancers(t *testing.T) {
 	h := newHarness(t, fixtureSpec(), true)
-	res, err := h.call("DescribeNetworkInterfaces", VersionECS, map[string]any{"RegionId": region, "NetworkInterfaceName": "web-eni"})
+	res, err := h.call("DescribeNetworkInterfaces", versionECS, map[string]any{"RegionId": region, "NetworkInterfaceName": "web-eni"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,14 +54,14 @@ func TestDescribeENIsAndLoadBalancers(t *testing.T) {
 	if e["NetworkInterfaceId"] != h.id("web-eni") || e["PrivateIpAddress"] != "10.0.1.5" || e["VSwitchId"] != h.id("public") || e["VpcId"] != h.id("vpc") {
 		t.Fatalf("eni: %v", e)
 	}
-	res, err = h.call("DescribeNetworkInterfaces", VersionECS, map[string]any{"RegionId": region, "NetworkInterfaceId": []any{h.id("db-eni"), h.id("app-eni")}})
+	res, err = h.call("DescribeNetworkInterfaces", versionECS, map[string]any{"RegionId": region, "NetworkInterfaceId": []any{h.id("db-eni"), h.id("app-eni")}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n := len(res["body"].(map[string]any)["NetworkInterfaceSets"].(map[string]any)["NetworkInterfaceSet"].([]any)); n != 2 {
 		t.Fatalf("by ids: %d enis", n)
 	}
-	res, err = h.call("DescribeLoadBalancers", VersionSLB, map[string]any{"RegionId": region, "AddressType": "intranet"})
+	res, err = h.call("DescribeLoadBalancers", versionSLB, map[string]any{"RegionId": region, "AddressType": "intranet"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestDescribeENIsAndLoadBalancers(t *testing.T) {
 	if id := h.id("clb"); id[:3] != "lb-" {
 		t.Fatalf("load balancer id %q is not Alibaba-shaped", id)
 	}
-	_, err = h.call("DescribeInstances", VersionECS, map[string]any{"RegionId": region})
+	_, err = h.call("DescribeInstances", versionECS, map[string]any{"RegionId": region})
 	wantError(t, err, codeInvalidAction, http.StatusNotFound)
 }
 
@@ -90,7 +90,7 @@ func TestDescribeENIsByToken(t *testing.T) {
 		if token != "" {
 			q["NextToken"] = token
 		}
-		res, err := h.call("DescribeNetworkInterfaces", VersionECS, q)
+		res, err := h.call("DescribeNetworkInterfaces", versionECS, q)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -169,18 +169,18 @@ func sortedKeys[V any](m map[int]V) []int {
 }
 
 // tags reads "prefix.N.Key"/"prefix.N.Value" pairs (Tag.N or Tags.N).
-func (p *params) tags(prefix string) ([]Tag, error) {
+func (p *params) tags(prefix string) ([]tag, error) {
 	objs, err := p.objects(prefix)
 	if err != nil {
 		return nil, err
 	}
-	var out []Tag
+	var out []tag
 	for _, o := range objs {
 		k := o.f["Key"]
 		if k == "" {
 			return nil, errMissing(fmt.Sprintf("%s.%d.Key", prefix, o.n))
 		}
-		out = append(out, Tag{Key: k, Value: o.f["Value"]})
+		out = append(out, tag{Key: k, Value: o.f["Value"]})
 	}
 	return out, nil
 }

@@ -18,18 +18,18 @@ import (
 
 // MaxBodyBytes caps a request body; a larger request is refused with an
 // Alibaba error before anything past the cap is used.
-const MaxBodyBytes = 1 << 20
+const maxBodyBytes = 1 << 20
 
 // DefaultSettle is how long a created, changed or deleted resource stays
 // Creating, Modifying or Deleting when Config.Settle is 0.
-const DefaultSettle = 2 * time.Second
+const defaultSettle = 2 * time.Second
 
 // API versions served: VPC (traffic mirroring, VPCs, vSwitches), ECS
 // (network interfaces) and SLB (load balancers).
 const (
-	VersionVPC = "2016-04-28"
-	VersionECS = "2014-05-26"
-	VersionSLB = "2014-05-15"
+	versionVPC = "2016-04-28"
+	versionECS = "2014-05-26"
+	versionSLB = "2014-05-15"
 )
 
 // Config configures a Server.
@@ -106,7 +106,7 @@ func New(cfg Config) (*Server, error) {
 		s.now = time.Now
 	}
 	if s.settle == 0 {
-		s.settle = DefaultSettle
+		s.settle = defaultSettle
 	} else if s.settle < 0 {
 		s.settle = 0
 	}
@@ -175,7 +175,7 @@ func (s *Server) Spec() (cloudmock.Spec, error) {
 
 func (s *Server) register() {
 	s.actions = map[string]map[string]actionFunc{
-		VersionVPC: {
+		versionVPC: {
 			"OpenTrafficMirrorService":               opOpenService,
 			"GetTrafficMirrorServiceStatus":          opServiceStatus,
 			"CreateTrafficMirrorFilter":              opCreateFilter,
@@ -194,8 +194,8 @@ func (s *Server) register() {
 			"DescribeVpcs":                           opDescribeVpcs,
 			"DescribeVSwitches":                      opDescribeVSwitches,
 		},
-		VersionECS: {"DescribeNetworkInterfaces": opDescribeENIs},
-		VersionSLB: {"DescribeLoadBalancers": opDescribeLBs},
+		versionECS: {"DescribeNetworkInterfaces": opDescribeENIs},
+		versionSLB: {"DescribeLoadBalancers": opDescribeLBs},
 	}
 }
 
@@ -240,11 +240,11 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, reqID string) 
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
 		return nil, "", &apiError{Status: http.StatusMethodNotAllowed, Code: "UnsupportedHTTPMethod", Message: "Use GET or POST."}
 	}
-	tooLarge := &apiError{Status: http.StatusRequestEntityTooLarge, Code: codeTooLarge, Message: fmt.Sprintf("The request body exceeds %d bytes.", MaxBodyBytes)}
-	if r.ContentLength > MaxBodyBytes {
+	tooLarge := &apiError{Status: http.StatusRequestEntityTooLarge, Code: codeTooLarge, Message: fmt.Sprintf("The request body exceeds %d bytes.", maxBodyBytes)}
+	if r.ContentLength > maxBodyBytes {
 		return nil, "", tooLarge
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -274,7 +274,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, reqID string) 
 	}
 	table := s.actions[version]
 	if table == nil {
-		return nil, action, errorf(codeInvalidVersion, "Specified parameter Version %q is not valid; this server speaks %s (VPC), %s (ECS) and %s (SLB).", version, VersionVPC, VersionECS, VersionSLB)
+		return nil, action, errorf(codeInvalidVersion, "Specified parameter Version %q is not valid; this server speaks %s (VPC), %s (ECS) and %s (SLB).", version, versionVPC, versionECS, versionSLB)
 	}
 	fn := table[action]
 	if fn == nil {

@@ -41,7 +41,7 @@ func raw(t *testing.T, h *harness, method, path, query, body string) (int, map[s
 
 func TestErrorShapes(t *testing.T) {
 	h := newHarness(t, fixtureSpec(), true)
-	big := "Action=ListTrafficMirrorFilters&Version=2016-04-28&X=" + strings.Repeat("a", MaxBodyBytes)
+	big := "Action=ListTrafficMirrorFilters&Version=2016-04-28&X=" + strings.Repeat("a", maxBodyBytes)
 	for _, tc := range []struct {
 		name, method, path, query, body string
 		status                          int
@@ -77,7 +77,7 @@ func TestErrorShapes(t *testing.T) {
 // and a form POST both work.
 func TestPlainRequests(t *testing.T) {
 	h := newHarness(t, fixtureSpec(), false)
-	q := url.Values{"Action": {"OpenTrafficMirrorService"}, "Version": {VersionVPC}, "RegionId": {region}, "Format": {"JSON"},
+	q := url.Values{"Action": {"OpenTrafficMirrorService"}, "Version": {versionVPC}, "RegionId": {region}, "Format": {"JSON"},
 		"AccessKeyId": {"any"}, "SignatureMethod": {"HMAC-SHA1"}, "SignatureVersion": {"1.0"}, "SignatureNonce": {"n"},
 		"Timestamp": {"2026-12-07T10:00:00Z"}, "Signature": {"not-checked"}}
 	status, body := raw(t, h, "GET", "/", q.Encode(), "")

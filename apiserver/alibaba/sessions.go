@@ -34,7 +34,7 @@ type sessionItem struct {
 	Enabled                            bool     `json:"Enabled"`
 	CreationTime                       string   `json:"CreationTime"`
 	ResourceGroupId                    string   `json:"ResourceGroupId"`
-	Tags                               []Tag    `json:"Tags"`
+	Tags                               []tag    `json:"Tags"`
 }
 
 // sessionSources are a session's source ENIs in order.
@@ -324,7 +324,7 @@ func sessionItemOf(a *account, x *cloudmock.TrafficMirrorSession, now time.Time)
 		TrafficMirrorSessionBusinessStatus: "Normal", TrafficMirrorFilterId: x.TrafficMirrorFilterId,
 		TrafficMirrorSourceIds: sessionSources(x), TrafficMirrorTargetId: rid, TrafficMirrorTargetType: typ,
 		Priority: x.SessionNumber, Enabled: m.Enabled, CreationTime: m.Created.UTC().Format(timeFormat),
-		ResourceGroupId: m.RG, Tags: append([]Tag{}, m.Tags...)}
+		ResourceGroupId: m.RG, Tags: append([]tag{}, m.Tags...)}
 	if x.VirtualNetworkId != nil {
 		item.VirtualNetworkId = *x.VirtualNetworkId
 	}
@@ -346,7 +346,7 @@ type sessionQuery struct {
 	name, filter, source, target, rg *string
 	priority, vni                    *int
 	enabled                          *bool
-	tags                             []Tag
+	tags                             []tag
 }
 
 func (q sessionQuery) match(s sessionItem) bool {

@@ -12,7 +12,7 @@ import (
 )
 
 // Tag is a resource tag (Tag.N.Key, Tag.N.Value).
-type Tag struct {
+type tag struct {
 	Key   string `json:"Key"`
 	Value string `json:"Value"`
 }
@@ -26,7 +26,7 @@ type meta struct {
 	Status  string
 	Until   time.Time
 	Enabled bool
-	Tags    []Tag
+	Tags    []tag
 	RG      string
 }
 
