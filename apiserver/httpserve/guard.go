@@ -30,9 +30,9 @@ type GuardOptions struct {
 
 // Refusal codes answered by Guard.
 const (
-	CodeInvalidHost   = "InvalidHost"
-	CodeBrowserOrigin = "BrowserRequestRefused"
-	CodeAuthFailure   = "AuthFailure"
+	codeInvalidHost   = "InvalidHost"
+	codeBrowserOrigin = "BrowserRequestRefused"
+	codeAuthFailure   = "AuthFailure"
 )
 
 // Guard returns h behind the checks described in the package comment.
@@ -50,7 +50,7 @@ func Guard(h http.Handler, o GuardOptions) (http.Handler, error) {
 		g.ip, g.anyIP = ip.Unmap(), ip.IsUnspecified()
 	}
 	if g.o.KeyID == nil {
-		g.o.KeyID = SigV4KeyID
+		g.o.KeyID = sigV4KeyID
 	}
 	if g.o.Refuse == nil {
 		g.o.Refuse = func(w http.ResponseWriter, _ *http.Request, status int, code, msg string) {
@@ -70,17 +70,17 @@ type guard struct {
 
 func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if msg := g.checkHost(r.Host); msg != "" {
-		g.o.Refuse(w, r, http.StatusForbidden, CodeInvalidHost, msg)
+		g.o.Refuse(w, r, http.StatusForbidden, codeInvalidHost, msg)
 		return
 	}
 	if msg := checkBrowser(r); msg != "" {
-		g.o.Refuse(w, r, http.StatusForbidden, CodeBrowserOrigin, msg)
+		g.o.Refuse(w, r, http.StatusForbidden, codeBrowserOrigin, msg)
 		return
 	}
 	if g.o.AccessKeyID != "" {
 		id, ok := g.o.KeyID(r)
 		if !ok || subtle.ConstantTimeCompare([]byte(id), []byte(g.o.AccessKeyID)) != 1 {
-			g.o.Refuse(w, r, http.StatusUnauthorized, CodeAuthFailure,
+			g.o.Refuse(w, r, http.StatusUnauthorized, codeAuthFailure,
 				"This server requires the access key id it printed at start (mirrorlab serve --access-key-id); the request's signature names another or none.")
 			return
 		}
@@ -129,7 +129,7 @@ func checkBrowser(r *http.Request) string {
 // SigV4KeyID returns the access key id of a SigV4-signed request: the
 // Authorization header's Credential=KEY/date/region/service/aws4_request,
 // or a presigned URL's X-Amz-Credential.
-func SigV4KeyID(r *http.Request) (string, bool) {
+func sigV4KeyID(r *http.Request) (string, bool) {
 	cred := r.URL.Query().Get("X-Amz-Credential")
 	if auth := r.Header.Get("Authorization"); strings.HasPrefix(auth, "AWS4-") {
 		for _, part := range strings.Split(auth, ",") {
