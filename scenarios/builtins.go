@@ -7,11 +7,11 @@ import (
 	"github.com/mirrorlab/mirrorlab/scenarios/workload"
 )
 
-// Builtins are the built-in programs' own checks of what a scenario gives
+// builtins are the built-in programs' own checks of what a scenario gives
 // them: each program's args, parsed by the program's own parser (the
 // agent's are mirror-agent's flags, so a scenario accepts exactly what
 // mirror-agent accepts), and the agent's response comparison options.
-func Builtins() spec.Builtins {
+func builtins() spec.Builtins {
 	return spec.Builtins{
 		Args: map[string]func([]string) error{
 			spec.BuiltinHTTPServer: func(args []string) error { _, err := workload.ParseServerArgs(args); return err },

@@ -72,7 +72,7 @@ func LoadContext(ctx context.Context, arg string) (*spec.Scenario, error) {
 	if s == nil {
 		return s, err
 	}
-	return s, spec.JoinProblems(err, s.CheckArgs(Builtins()))
+	return s, spec.JoinProblems(err, s.CheckArgs(builtins()))
 }
 
 func read(ctx context.Context, arg string) (*spec.Scenario, error) {
