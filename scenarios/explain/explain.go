@@ -169,7 +169,7 @@ func (x *explainer) hop(label string, pkt Packet, at netip.Addr, dir cloudmock.D
 	if !ok {
 		return Hop{}, false
 	}
-	return x.hopAt(label, pkt.Frame(), pkt.String(), ref, dir), true
+	return x.hopAt(label, pkt.frame(), pkt.String(), ref, dir), true
 }
 
 func (x *explainer) hopAt(label string, frame []byte, flow string, ref cloudmock.ENIRef, dir cloudmock.Direction) Hop {
@@ -243,15 +243,15 @@ func (x *explainer) traffic(i int, t spec.Traffic) Flow {
 		req := syn
 		req.TCPFlags, req.Payload = flagPSH|flagACK, requestSize(k)
 		x.conversation(&f, []step{
-			{"syn", syn}, {"syn-ack", syn.Reply(0, flagSYN|flagACK)},
-			{"request", req}, {"response", req.Reply(120, flagPSH|flagACK)},
+			{"syn", syn}, {"syn-ack", syn.reply(0, flagSYN|flagACK)},
+			{"request", req}, {"response", req.reply(120, flagPSH|flagACK)},
 		})
 	case *spec.TCPSend:
 		p := x.datagram(&k.Sender, 6, srcFor)
 		syn := p
 		syn.TCPFlags, syn.Payload = flagSYN, 0
 		p.TCPFlags = flagPSH | flagACK
-		x.conversation(&f, []step{{"syn", syn}, {"syn-ack", syn.Reply(0, flagSYN|flagACK)}, {"data", p}})
+		x.conversation(&f, []step{{"syn", syn}, {"syn-ack", syn.reply(0, flagSYN|flagACK)}, {"data", p}})
 	case *spec.UDPSend:
 		x.conversation(&f, []step{{"datagram", x.datagram(&k.Sender, 17, srcFor)}})
 	case *spec.ICMPEcho:
@@ -260,7 +260,7 @@ func (x *explainer) traffic(i int, t spec.Traffic) Flow {
 		if dst.Is6() {
 			p.Proto, p.DstPort = 58, 128
 		}
-		x.conversation(&f, []step{{"echo request", p}, {"echo reply", p.Reply(p.Payload, 0)}})
+		x.conversation(&f, []step{{"echo request", p}, {"echo reply", p.reply(p.Payload, 0)}})
 	case *spec.Replay:
 		x.replay(&f, k)
 	default:
@@ -318,7 +318,7 @@ func (x *explainer) packet(p Packet, eni, dir string) (Flow, error) {
 	default:
 		return f, fmt.Errorf("direction %q: want ingress or egress", dir)
 	}
-	f.Hops = append(f.Hops, x.hopAt("packet", p.Frame(), p.String(), ref, d))
+	f.Hops = append(f.Hops, x.hopAt("packet", p.frame(), p.String(), ref, d))
 	return f, nil
 }
 

@@ -27,9 +27,9 @@ const (
 	flagACK = 0x10
 )
 
-// Frame builds the Ethernet frame of p (addresses and lengths right, the
+// frame builds the Ethernet frame of p (addresses and lengths right, the
 // payload zero; checksums are not needed by the model).
-func (p Packet) Frame() []byte {
+func (p Packet) frame() []byte {
 	l4 := 8
 	if p.Proto == 6 {
 		l4 = 20
@@ -78,8 +78,8 @@ func (p Packet) Frame() []byte {
 	return b
 }
 
-// Reply is the packet that answers p (ports and addresses swapped).
-func (p Packet) Reply(payload int, flags uint8) Packet {
+// reply is the packet that answers p (ports and addresses swapped).
+func (p Packet) reply(payload int, flags uint8) Packet {
 	r := Packet{Proto: p.Proto, Src: p.Dst, Dst: p.Src, SrcPort: p.DstPort, DstPort: p.SrcPort, TCPFlags: flags, Payload: payload}
 	switch p.Proto {
 	case 1:

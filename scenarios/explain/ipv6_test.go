@@ -68,14 +68,14 @@ func TestPacketFromCommandLineIPv6(t *testing.T) {
 	if err != nil || p.Proto != 17 || p.SrcPort != 5000 || p.DstPort != 53 || p.Src.String() != "2001:db8::6" {
 		t.Fatalf("ParsePacket: %+v, %v", p, err)
 	}
-	f := p.Frame()
+	f := p.frame()
 	if len(f) != 14+40+8+10 || f[12] != 0x86 || f[13] != 0xdd || f[14+6] != 17 {
 		t.Fatalf("frame % x", f)
 	}
 	if fl, ok := cloudmock.ParseFlow(f); !ok || fl.SrcPort != 5000 || fl.DstPort != 53 || fl.IPLen != 58 {
 		t.Fatalf("the model reads %+v (ok %v)", fl, ok)
 	}
-	if p, err := ParsePacket("icmpv6 2001:db8::6 > 2001:db8::5", 0); err != nil || p.Proto != 58 || p.DstPort != 128 || p.Reply(0, 0).DstPort != 129 {
+	if p, err := ParsePacket("icmpv6 2001:db8::6 > 2001:db8::5", 0); err != nil || p.Proto != 58 || p.DstPort != 128 || p.reply(0, 0).DstPort != 129 {
 		t.Fatalf("icmpv6: %+v, %v", p, err)
 	}
 	// Neighbour discovery, given by its ICMPv6 type: never mirrored.
