@@ -81,7 +81,7 @@ func WriteFile(path string, runs []Run) error {
 	if err != nil {
 		return fmt.Errorf("html report: %w", err)
 	}
-	if err := Write(f, runs); err != nil {
+	if err := write(f, runs); err != nil {
 		f.Close()
 		return fmt.Errorf("html report %s: %w", path, err)
 	}
@@ -91,9 +91,9 @@ func WriteFile(path string, runs []Run) error {
 	return nil
 }
 
-// Write writes one self-contained HTML page for runs (one section per
+// write writes one self-contained HTML page for runs (one section per
 // scenario, a summary first when there are several).
-func Write(w io.Writer, runs []Run) error {
+func write(w io.Writer, runs []Run) error {
 	pv := pageView{Style: template.CSS(styleText), Generated: time.Now().UTC().Format("2006-01-02 15:04:05 UTC")}
 	for i, r := range runs {
 		if r.Result == nil {

@@ -16,7 +16,7 @@ import (
 func render(t testing.TB, runs []Run) (string, *html.Node) {
 	t.Helper()
 	var b bytes.Buffer
-	if err := Write(&b, runs); err != nil {
+	if err := write(&b, runs); err != nil {
 		t.Fatal(err)
 	}
 	doc, err := html.Parse(bytes.NewReader(b.Bytes()))
@@ -279,7 +279,7 @@ func TestWriteEscapesHostileNames(t *testing.T) {
 }
 
 func TestWriteNeedsResults(t *testing.T) {
-	if err := Write(&bytes.Buffer{}, []Run{{}}); err == nil {
+	if err := write(&bytes.Buffer{}, []Run{{}}); err == nil {
 		t.Fatal("a run without a result was accepted")
 	}
 }
