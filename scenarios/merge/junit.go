@@ -68,8 +68,8 @@ type Outcome struct {
 	Text    string `xml:",chardata"`
 }
 
-// ReadJUnit reads one JUnit XML report; name is for messages.
-func ReadJUnit(name string, r io.Reader) (*JUnit, error) {
+// readJUnit reads one JUnit XML report; name is for messages.
+func readJUnit(name string, r io.Reader) (*JUnit, error) {
 	dec := xml.NewDecoder(r)
 	for {
 		tok, err := dec.Token()
@@ -131,14 +131,14 @@ func (j *JUnit) total() {
 	j.Time = math.Round(j.Time*1000) / 1000
 }
 
-// Add appends o's suites to j and sums the totals.
-func (j *JUnit) Add(o *JUnit) {
+// add appends o's suites to j and sums the totals.
+func (j *JUnit) add(o *JUnit) {
 	j.Suites = append(j.Suites, o.Suites...)
 	j.total()
 }
 
-// Passed says that no case failed or erred.
-func (j *JUnit) Passed() bool { return j.Failures == 0 && j.Errors == 0 }
+// passed says that no case failed or erred.
+func (j *JUnit) passed() bool { return j.Failures == 0 && j.Errors == 0 }
 
 // Write writes j as JUnit XML.
 func (j *JUnit) Write(w io.Writer) error {

@@ -11,10 +11,10 @@ import (
 	"github.com/mirrorlab/mirrorlab/scenarios/report"
 )
 
-// ReadJSON reads the results that `mirrorlab run --json` wrote (an array
+// readJSON reads the results that `mirrorlab run --json` wrote (an array
 // of results; a single result object is accepted too); name is for
 // messages.
-func ReadJSON(name string, r io.Reader) ([]*report.Result, error) {
+func readJSON(name string, r io.Reader) ([]*report.Result, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -85,21 +85,21 @@ func (m *Merged) addFile(path string) error {
 	}
 	switch first {
 	case '[', '{':
-		rs, err := ReadJSON(path, br)
+		rs, err := readJSON(path, br)
 		if err != nil {
 			return err
 		}
 		m.Results = append(m.Results, rs...)
 		m.JSONFiles++
 	case '<':
-		j, err := ReadJUnit(path, br)
+		j, err := readJUnit(path, br)
 		if err != nil {
 			return err
 		}
 		if m.JUnit == nil {
 			m.JUnit = &JUnit{}
 		}
-		m.JUnit.Add(j)
+		m.JUnit.add(j)
 		m.JUnitFiles++
 	default:
 		return fmt.Errorf("%s: neither JSON results (run --json) nor JUnit XML (run --junit)", path)
@@ -140,7 +140,7 @@ func (m *Merged) Passed() bool {
 			return false
 		}
 	}
-	return m.JUnit == nil || m.JUnit.Passed()
+	return m.JUnit == nil || m.JUnit.passed()
 }
 
 // Summary is one line on what was merged and whether it all passed.

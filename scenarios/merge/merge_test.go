@@ -88,7 +88,7 @@ func TestFilesJoinsShards(t *testing.T) {
 	if err := j.Write(&out); err != nil {
 		t.Fatal(err)
 	}
-	again, err := ReadJUnit("merged", bytes.NewReader(out.Bytes()))
+	again, err := readJUnit("merged", bytes.NewReader(out.Bytes()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestReadJUnitOtherTools(t *testing.T) {
   <testcase name="b" classname="x"><skipped message="later"/></testcase>
   <testcase name="c" classname="x"><failure message="no" type="assert">want 1</failure></testcase>
 </testsuite>`
-	j, err := ReadJUnit("other.xml", strings.NewReader(doc))
+	j, err := readJUnit("other.xml", strings.NewReader(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestFilesRefusesWhatItCannotRead(t *testing.T) {
 
 func TestReadJSONSingleObject(t *testing.T) {
 	b, _ := json.Marshal(result("one", true))
-	rs, err := ReadJSON("one.json", bytes.NewReader(b))
+	rs, err := readJSON("one.json", bytes.NewReader(b))
 	if err != nil || len(rs) != 1 || rs[0].Scenario != "one" {
 		t.Fatalf("%v, %v", rs, err)
 	}
