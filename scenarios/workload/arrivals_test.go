@@ -32,7 +32,7 @@ func TestNumberedLoadArrivalsAndReplayFiguresAddUp(t *testing.T) {
 	for id := range arr {
 		if id%2 == 0 {
 			even++
-			resp, err := http.Get(dstURL + IDPath + strconv.FormatUint(id, 10))
+			resp, err := http.Get(dstURL + idPath + strconv.FormatUint(id, 10))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -30,11 +30,11 @@ func CompareRequests(production, test []Request) Comparison {
 	c := Comparison{Production: len(production), Test: len(test)}
 	left := make(map[string]int, len(test))
 	for _, r := range test {
-		left[r.Key()]++
+		left[r.key()]++
 	}
 	for _, r := range production {
-		if left[r.Key()] > 0 {
-			left[r.Key()]--
+		if left[r.key()] > 0 {
+			left[r.key()]--
 			c.Matched++
 			continue
 		}
@@ -44,8 +44,8 @@ func CompareRequests(production, test []Request) Comparison {
 		}
 	}
 	for _, r := range test {
-		if left[r.Key()] > 0 {
-			left[r.Key()]--
+		if left[r.key()] > 0 {
+			left[r.key()]--
 			c.UnexpectedN++
 			if len(c.Unexpected) < keepExamples {
 				c.Unexpected = append(c.Unexpected, r)

@@ -117,7 +117,7 @@ func RunHTTPLoad(ctx context.Context, n Net, l HTTPLoad) LoadResult {
 			for i := range tickets {
 				var err error
 				if fc != nil {
-					_, path, _ := l.RequestAt(i)
+					_, path, _ := l.requestAt(i)
 					err = fc.do(ctx, path)
 				} else {
 					err = doRequest(ctx, client, l, i)
@@ -194,15 +194,15 @@ func contains(ss []string, s string) bool {
 	return false
 }
 
-// RequestAt returns the method, path and body of request i of the load.
-func (l HTTPLoad) RequestAt(i int) (method, path, body string) {
+// requestAt returns the method, path and body of request i of the load.
+func (l HTTPLoad) requestAt(i int) (method, path, body string) {
 	method, path = "GET", "/"
 	if len(l.Methods) > 0 {
 		method = l.Methods[i%len(l.Methods)]
 	}
 	switch {
 	case l.Numbered:
-		path = IDPath + strconv.FormatUint(l.FirstID+uint64(i), 10)
+		path = idPath + strconv.FormatUint(l.FirstID+uint64(i), 10)
 	case len(l.Paths) > 0:
 		path = l.Paths[i%len(l.Paths)]
 	}
@@ -213,7 +213,7 @@ func (l HTTPLoad) RequestAt(i int) (method, path, body string) {
 }
 
 func doRequest(ctx context.Context, c *http.Client, l HTTPLoad, i int) error {
-	method, path, body := l.RequestAt(i)
+	method, path, body := l.requestAt(i)
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)

@@ -168,7 +168,7 @@ func ping(n Net, s Send, p []byte, seq int) error {
 	}
 	defer c.Close()
 	const id = 0x6d6c // "ml"
-	msg := EchoRequest(id, uint16(seq), p)
+	msg := echoRequest(id, uint16(seq), p)
 	if s.To.Is6() {
 		// ICMPv6 echo request; the kernel fills in the checksum, which
 		// covers the IPv6 pseudo-header (RFC 4443).
@@ -197,19 +197,19 @@ func ping(n Net, s Send, p []byte, seq int) error {
 	}
 }
 
-// EchoRequest builds an ICMP echo request message with its checksum.
-func EchoRequest(id, seq uint16, payload []byte) []byte {
+// echoRequest builds an ICMP echo request message with its checksum.
+func echoRequest(id, seq uint16, payload []byte) []byte {
 	b := make([]byte, 8+len(payload))
 	b[0] = 8 // echo request
 	binary.BigEndian.PutUint16(b[4:], id)
 	binary.BigEndian.PutUint16(b[6:], seq)
 	copy(b[8:], payload)
-	binary.BigEndian.PutUint16(b[2:], Checksum(b))
+	binary.BigEndian.PutUint16(b[2:], checksum(b))
 	return b
 }
 
-// Checksum is the Internet checksum (RFC 1071).
-func Checksum(b []byte) uint16 {
+// checksum is the Internet checksum (RFC 1071).
+func checksum(b []byte) uint16 {
 	var sum uint32
 	for i := 0; i+1 < len(b); i += 2 {
 		sum += uint32(b[i])<<8 | uint32(b[i+1])

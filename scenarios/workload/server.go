@@ -44,8 +44,8 @@ type Route struct {
 	HasBody bool
 }
 
-// ParseRoute parses PATH=STATUS[:BODY].
-func ParseRoute(s string) (Route, error) {
+// parseRoute parses PATH=STATUS[:BODY].
+func parseRoute(s string) (Route, error) {
 	path, rest, ok := strings.Cut(s, "=")
 	if !ok || !strings.HasPrefix(path, "/") {
 		return Route{}, fmt.Errorf("-route %q: want PATH=STATUS[:BODY] with PATH starting with /", s)
@@ -69,7 +69,7 @@ type routeFlag struct{ c *ServerConfig }
 
 func (f routeFlag) String() string { return "" }
 func (f routeFlag) Set(s string) error {
-	r, err := ParseRoute(s)
+	r, err := parseRoute(s)
 	if err != nil {
 		return err
 	}
@@ -139,12 +139,12 @@ type Request struct {
 	BodySize int64     `json:"bodySize"`
 }
 
-// Key is what two servers' requests are compared by: method, path, body.
-func (r Request) Key() string { return r.Method + " " + r.Path + "\x00" + r.Body }
+// key is what two servers' requests are compared by: method, path, body.
+func (r Request) key() string { return r.Method + " " + r.Path + "\x00" + r.Body }
 
-// IDPath starts the path of a numbered request: IDPath + decimal id (see
+// idPath starts the path of a numbered request: idPath + decimal id (see
 // HTTPLoad.Numbered). A Server records when each id first arrived.
-const IDPath = "/r/"
+const idPath = "/r/"
 
 // Server is the built-in HTTP server: it answers every request with the
 // configured status and body, and logs and records each request (and the
@@ -220,7 +220,7 @@ func (s *Server) Reset() {
 
 // requestID is the id of a numbered request's URI.
 func requestID(uri string) (uint64, bool) {
-	rest, ok := strings.CutPrefix(uri, IDPath)
+	rest, ok := strings.CutPrefix(uri, idPath)
 	if !ok {
 		return 0, false
 	}

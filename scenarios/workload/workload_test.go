@@ -80,7 +80,7 @@ func TestLoadAgainstServer(t *testing.T) {
 			// what the load says it sent is what the server recorded
 			var want []Request
 			for i := range 9 {
-				m, p, b := load.RequestAt(i)
+				m, p, b := load.requestAt(i)
 				want = append(want, Request{Method: m, Path: p, Body: b})
 			}
 			if c := CompareRequests(want, got); c.Matched != 9 || c.UnexpectedN != 0 {
@@ -209,13 +209,13 @@ func TestEchoRequestChecksum(t *testing.T) {
 	// An echo request with id 1, seq 1 and payload "abcd": one's complement
 	// of 0x0800+0x0001+0x0001+0x6162+0x6364 = 0xccc8 is 0x3337; the checksum
 	// of a message that holds its own checksum is zero.
-	m := EchoRequest(1, 1, []byte("abcd"))
+	m := echoRequest(1, 1, []byte("abcd"))
 	want := []byte{8, 0, 0x33, 0x37, 0, 1, 0, 1, 'a', 'b', 'c', 'd'}
 	if !bytes.Equal(m, want) {
 		t.Fatalf("echo request % x, want % x", m, want)
 	}
-	if Checksum(m) != 0 {
-		t.Fatalf("checksum over the message is %#x, want 0", Checksum(m))
+	if checksum(m) != 0 {
+		t.Fatalf("checksum over the message is %#x, want 0", checksum(m))
 	}
 }
 
