@@ -199,7 +199,7 @@ func Sweep(dir string) ([]string, error) {
 // Teardown kills the processes in the run's namespaces and deletes the
 // namespaces, returning every error.
 func Teardown(r *Run) error {
-	if err := r.Check(); err != nil {
+	if err := r.check(); err != nil {
 		return err
 	}
 	_, kerr := KillInNamespaces(r.Namespaces, time.Second)

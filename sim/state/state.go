@@ -16,8 +16,8 @@ import (
 // directory.
 const DefaultDir = "/run/mirrorlab"
 
-// MaxRunIDLen bounds run ids so interface names "ml<id>-p<n>" fit in 15 bytes.
-const MaxRunIDLen = 6
+// maxRunIDLen bounds run ids so interface names "ml<id>-p<n>" fit in 15 bytes.
+const maxRunIDLen = 6
 
 // Run is the content of one state file.
 type Run struct {
@@ -41,15 +41,15 @@ func Prefix(runID string) string { return "ml" + runID + "-" }
 
 // NewRunID returns a random run id of MaxRunIDLen hex digits.
 func NewRunID() string {
-	var b [MaxRunIDLen / 2]byte
+	var b [maxRunIDLen / 2]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on Linux
 	return hex.EncodeToString(b[:])
 }
 
 // CheckRunID accepts 1 to MaxRunIDLen lower-case letters and digits.
 func CheckRunID(id string) error {
-	if id == "" || len(id) > MaxRunIDLen {
-		return fmt.Errorf("run id %q: want 1 to %d characters", id, MaxRunIDLen)
+	if id == "" || len(id) > maxRunIDLen {
+		return fmt.Errorf("run id %q: want 1 to %d characters", id, maxRunIDLen)
 	}
 	for _, r := range id {
 		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
@@ -59,10 +59,10 @@ func CheckRunID(id string) error {
 	return nil
 }
 
-// Check verifies that the record is well formed and that every name it
+// check verifies that the record is well formed and that every name it
 // lists belongs to its run, so a damaged or foreign file cannot make Sweep
 // delete what is not ours.
-func (r *Run) Check() error {
+func (r *Run) check() error {
 	if err := CheckRunID(r.RunID); err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func path(dir, runID string) string { return filepath.Join(dir, runID+".json") }
 // Create writes the state file of a new run. It fails if the directory holds
 // a run with the same id already (the file appears complete or not at all).
 func Create(dir string, r *Run) error {
-	if err := r.Check(); err != nil {
+	if err := r.check(); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -105,7 +105,7 @@ func Create(dir string, r *Run) error {
 // once Replace returns (a temporary file of a unique name in the same
 // directory, fsync, rename over the old file, fsync of the directory).
 func Replace(dir string, r *Run) error {
-	if err := r.Check(); err != nil {
+	if err := r.check(); err != nil {
 		return err
 	}
 	tmp, err := writeTemp(dir, r)
@@ -175,7 +175,7 @@ func Load(dir, runID string) (*Run, error) {
 	if r.RunID != runID {
 		return nil, fmt.Errorf("%s: records run %q", path(dir, runID), r.RunID)
 	}
-	if err := r.Check(); err != nil {
+	if err := r.check(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path(dir, runID), err)
 	}
 	return &r, nil

@@ -12,7 +12,7 @@ func TestRunIDs(t *testing.T) {
 	seen := map[string]bool{}
 	for range 20 {
 		id := NewRunID()
-		if err := CheckRunID(id); err != nil || len(id) != MaxRunIDLen {
+		if err := CheckRunID(id); err != nil || len(id) != maxRunIDLen {
 			t.Fatalf("NewRunID() = %q: %v", id, err)
 		}
 		seen[id] = true
@@ -33,11 +33,11 @@ func TestRunIDs(t *testing.T) {
 func TestCheckRefusesForeignNames(t *testing.T) {
 	for _, ns := range []string{"mlzz9999-x", "other", "mlab12-", "mlab12-../x", "ab12-x"} {
 		r := Run{RunID: "ab12", PID: 1, Namespaces: []string{"mlab12-ok", ns}}
-		if err := r.Check(); err == nil || !strings.Contains(err.Error(), ns) {
+		if err := r.check(); err == nil || !strings.Contains(err.Error(), ns) {
 			t.Errorf("Check accepted namespace %q (%v)", ns, err)
 		}
 	}
-	if err := (&Run{RunID: "ab12", PID: 0}).Check(); err == nil {
+	if err := (&Run{RunID: "ab12", PID: 0}).check(); err == nil {
 		t.Error("Check accepted pid 0")
 	}
 }
