@@ -40,23 +40,23 @@ type ExpectKind interface {
 // expectKinds is every kind of expectation, by its key.
 var expectKinds = kindTable[ExpectKind]{
 	{"mirrored", func() ExpectKind { return &Mirrored{} }},
-	{"notMirrored", func() ExpectKind { return &NotMirrored{} }},
-	{"arrived", func() ExpectKind { return &Arrived{} }},
-	{"truncated", func() ExpectKind { return &Truncated{} }},
-	{"delivered", func() ExpectKind { return &Delivered{} }},
-	{"dropped", func() ExpectKind { return &Dropped{} }},
-	{"requests", func() ExpectKind { return &Requests{} }},
-	{"sameRequests", func() ExpectKind { return &SameRequests{} }},
+	{"notMirrored", func() ExpectKind { return &notMirrored{} }},
+	{"arrived", func() ExpectKind { return &arrived{} }},
+	{"truncated", func() ExpectKind { return &truncated{} }},
+	{"delivered", func() ExpectKind { return &delivered{} }},
+	{"dropped", func() ExpectKind { return &dropped{} }},
+	{"requests", func() ExpectKind { return &requests{} }},
+	{"sameRequests", func() ExpectKind { return &sameRequests{} }},
 	{"sameResponses", func() ExpectKind { return &SameResponses{} }},
 	{"responseLatency", func() ExpectKind { return &ResponseLatency{} }},
 	{"metric", func() ExpectKind { return &Metric{} }},
-	{"output", func() ExpectKind { return &Output{} }},
+	{"output", func() ExpectKind { return &output{} }},
 	{"traffic", func() ExpectKind { return &TrafficOutcome{} }},
 	{"validationError", func() ExpectKind { return &ValidationError{} }},
 }
 
-// ExpectKeys returns the keys of every kind of expectation.
-func ExpectKeys() []string { return expectKinds.keys() }
+// expectKeys returns the keys of every kind of expectation.
+func expectKeys() []string { return expectKinds.keys() }
 
 // kindTable lists the kinds of one thing (an expectation, a traffic
 // step) by the key that a file writes.

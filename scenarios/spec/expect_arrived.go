@@ -2,7 +2,7 @@ package spec
 
 import "fmt"
 
-// Arrived counts the VXLAN datagrams (UDP 4789) that really arrived at a
+// arrived counts the VXLAN datagrams (UDP 4789) that really arrived at a
 // receiving interface (a target's ENI, or an NLB's registered target), as
 // captured there, optionally only those with a VNI; InnerBytes bounds the
 // largest inner frame seen (truncation made visible on the wire).
@@ -10,7 +10,7 @@ import "fmt"
 // OuterFamily ("ipv4" or "ipv6") counts only the datagrams whose outer
 // header is of that family (behind a Gateway Load Balancer: the VXLAN
 // datagram's inside GENEVE, the copy as the endpoint received it).
-type Arrived struct {
+type arrived struct {
 	NetworkInterface string `yaml:"networkInterface"`
 	VNI              *int   `yaml:"vni"`
 	OuterFamily      string `yaml:"outerFamily"`
@@ -18,7 +18,7 @@ type Arrived struct {
 	Count            `yaml:",inline"`
 }
 
-func (a *Arrived) check(k *kindCheck) {
+func (a *arrived) check(k *kindCheck) {
 	_, ok := k.s.refs.enis[a.NetworkInterface]
 	k.need("networkInterface", a.NetworkInterface, ok, "network interface")
 	k.count("innerBytes", a.InnerBytes)
@@ -28,7 +28,7 @@ func (a *Arrived) check(k *kindCheck) {
 	k.count("", &a.Count)
 }
 
-func (a *Arrived) describe() string {
+func (a *arrived) describe() string {
 	s := "arrived at " + a.NetworkInterface
 	if a.VNI != nil {
 		s += fmt.Sprintf(" with VNI %d", *a.VNI)
@@ -39,7 +39,7 @@ func (a *Arrived) describe() string {
 	return s
 }
 
-func (a *Arrived) judge(j *judging) {
+func (a *arrived) judge(j *judging) {
 	got := j.o.Arrivals[a.NetworkInterface]
 	if got == nil {
 		got = &ArrivalCounts{}

@@ -2,21 +2,21 @@ package spec
 
 import "github.com/mirrorlab/mirrorlab/cloudmock"
 
-// Delivered counts mirrored datagrams delivered to a target.
-type Delivered struct {
+// delivered counts mirrored datagrams delivered to a target.
+type delivered struct {
 	Target string `yaml:"target"`
 	Count  `yaml:",inline"`
 }
 
-func (d *Delivered) check(k *kindCheck) {
+func (d *delivered) check(k *kindCheck) {
 	_, ok := k.s.refs.targets[d.Target]
 	k.need("target", d.Target, ok, "mirror target")
 	k.count("", &d.Count)
 }
 
-func (d *Delivered) describe() string { return "delivered to " + d.Target }
+func (d *delivered) describe() string { return "delivered to " + d.Target }
 
-func (d *Delivered) judge(j *judging) {
+func (d *delivered) judge(j *judging) {
 	var n int64
 	for _, ss := range j.sessionsOf(d.Target) {
 		c := j.o.Model.Sessions[ss.Name]

@@ -7,8 +7,8 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-// Dropped counts mirrored datagrams dropped on the way to a target.
-type Dropped struct {
+// dropped counts mirrored datagrams dropped on the way to a target.
+type dropped struct {
 	Target string `yaml:"target"`
 	// By is nacl, security-group, no-listener, no-healthy-target,
 	// no-route, queue or any (default).
@@ -16,8 +16,8 @@ type Dropped struct {
 	Count `yaml:",inline"`
 }
 
-// DropCauses are the values of Dropped.By.
-var DropCauses = []string{"any", "nacl", "security-group", "no-listener", "no-healthy-target", "no-route", "queue"}
+// dropCauses are the values of Dropped.By.
+var dropCauses = []string{"any", "nacl", "security-group", "no-listener", "no-healthy-target", "no-route", "queue"}
 
 // dropCodes maps Dropped.By to the model's delivery reason codes.
 var dropCodes = map[string][]string{
@@ -28,20 +28,20 @@ var dropCodes = map[string][]string{
 	"no-route":          {cloudmock.NoRouteToTarget.String()},
 }
 
-func (d *Dropped) check(k *kindCheck) {
+func (d *dropped) check(k *kindCheck) {
 	_, ok := k.s.refs.targets[d.Target]
 	k.opt("target", d.Target, ok, "mirror target")
-	if !oneOf(d.By, append([]string{""}, DropCauses...)...) {
-		k.at("by", "by %q: want one of %s", d.By, strings.Join(DropCauses, ", "))
+	if !oneOf(d.By, append([]string{""}, dropCauses...)...) {
+		k.at("by", "by %q: want one of %s", d.By, strings.Join(dropCauses, ", "))
 	}
 	k.count("", &d.Count)
 }
 
-func (d *Dropped) describe() string {
+func (d *dropped) describe() string {
 	return fmt.Sprintf("dropped before %s (%s)", orAll(d.Target, "any target"), orAll(d.By, "any cause"))
 }
 
-func (d *Dropped) judge(j *judging) {
+func (d *dropped) judge(j *judging) {
 	var n int64
 	for _, ss := range j.sessionsOf(d.Target) {
 		c := j.o.Model.Sessions[ss.Name]

@@ -7,16 +7,16 @@ import (
 	"github.com/mirrorlab/mirrorlab/scenarios/workload"
 )
 
-// SameRequests checks that the test server received the requests production
+// sameRequests checks that the test server received the requests production
 // received (method, path and body), at least Completeness of them (0..1,
 // default 1), and nothing production did not.
-type SameRequests struct {
+type sameRequests struct {
 	Production   string  `yaml:"production"`
 	Test         string  `yaml:"test"`
 	Completeness float64 `yaml:"completeness"`
 }
 
-func (sr *SameRequests) check(k *kindCheck) {
+func (sr *sameRequests) check(k *kindCheck) {
 	k.server("production", sr.Production)
 	k.server("test", sr.Test)
 	if sr.Completeness < 0 || sr.Completeness > 1 {
@@ -24,11 +24,11 @@ func (sr *SameRequests) check(k *kindCheck) {
 	}
 }
 
-func (sr *SameRequests) describe() string {
+func (sr *sameRequests) describe() string {
 	return fmt.Sprintf("%s received the same requests as %s", sr.Test, sr.Production)
 }
 
-func (sr *SameRequests) judge(j *judging) {
+func (sr *sameRequests) judge(j *judging) {
 	want := sr.Completeness
 	if want == 0 {
 		want = 1

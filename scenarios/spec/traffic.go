@@ -46,8 +46,8 @@ var trafficKinds = kindTable[TrafficKind]{
 	{"command", func() TrafficKind { return &Command{} }},
 }
 
-// TrafficKeys returns the keys of every kind of traffic step.
-func TrafficKeys() []string { return trafficKinds.keys() }
+// trafficKeys returns the keys of every kind of traffic step.
+func trafficKeys() []string { return trafficKinds.keys() }
 
 // UnmarshalYAML decodes a traffic step strictly, its kind into its own
 // type (see decodeOneOf).
@@ -78,7 +78,7 @@ func (t Traffic) StepName(i int) string {
 }
 
 func (s *Scenario) checkTraffic(c *problems) {
-	keys := strings.Join(TrafficKeys(), ", ")
+	keys := strings.Join(trafficKeys(), ", ")
 	for i, t := range s.Traffic {
 		p := fmt.Sprintf("traffic[%d]", i)
 		c.checkOneOf(t.decodeErrs, func(tc *problems) {
