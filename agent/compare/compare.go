@@ -133,12 +133,6 @@ func New(opts Options) (*Comparer, error) {
 	return c, errors.Join(errs...)
 }
 
-// Diff returns the differences between two responses, after the ignore
-// lists. It neither classifies nor records them.
-func (c *Comparer) Diff(a, b *Response) []Diff {
-	return c.diff(nil, a, b)
-}
-
 // Compare compares p, records it under its endpoint and returns the
 // verdict. The returned Diffs are valid until the next call.
 func (c *Comparer) Compare(p *Pair) Result {

@@ -66,7 +66,7 @@ func TestDiffKinds(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
-			for _, d := range c.Diff(base, tc.test) {
+			for _, d := range c.diff(nil, base, tc.test) {
 				got = append(got, d.String())
 			}
 			if !reflect.DeepEqual(got, tc.want) {
@@ -76,11 +76,11 @@ func TestDiffKinds(t *testing.T) {
 	}
 	plainA := &Response{Status: 200, Body: []byte("hello")}
 	plainB := &Response{Status: 200, Body: []byte("hellO")}
-	if d := c.Diff(plainA, plainB); len(d) != 1 || d[0].Kind != kindBody || d[0].Field != "" {
+	if d := c.diff(nil, plainA, plainB); len(d) != 1 || d[0].Kind != kindBody || d[0].Field != "" {
 		t.Fatalf("plain body: %v", d)
 	}
 	cutB := &Response{Status: 200, Body: []byte("hellO"), BodyCut: true}
-	if d := c.Diff(plainA, cutB); len(d) != 0 {
+	if d := c.diff(nil, plainA, cutB); len(d) != 0 {
 		t.Fatalf("a cut body must not be compared: %v", d)
 	}
 }
