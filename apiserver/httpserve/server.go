@@ -78,12 +78,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// Open returns the number of connections open now.
-func (s *Server) Open() int { return int(s.ln.open.Load()) }
-
-// Refused returns the number of connections refused over the cap.
-func (s *Server) Refused() uint64 { return s.ln.refused.Load() }
-
 // busy is the answer to a connection over the cap.
 const busy = "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 45\r\n\r\nToo many connections to this API; try again.\n"
 

@@ -70,11 +70,11 @@ func TestSlowClientsBesideANormalOne(t *testing.T) {
 	for i := range conns {
 		conns[i] = slowClient(t, addr)
 	}
-	for deadline := time.Now().Add(5 * time.Second); s.Refused() < slow-(maxConns-1) && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(5 * time.Second); s.ln.refused.Load() < slow-(maxConns-1) && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if got, want := s.Refused(), uint64(slow-(maxConns-1)); got != want {
-		t.Fatalf("refused %d connections over the cap, want %d (open %d)", got, want, s.Open())
+	if got, want := s.ln.refused.Load(), uint64(slow-(maxConns-1)); got != want {
+		t.Fatalf("refused %d connections over the cap, want %d (open %d)", got, want, int(s.ln.open.Load()))
 	}
 	// A new client is refused at once, not queued until a place frees
 	// (it would then be answered 200).
@@ -96,10 +96,10 @@ func TestSlowClientsBesideANormalOne(t *testing.T) {
 			t.Fatalf("slow client %d still connected after 20s (read timeout 5s)", i)
 		}
 	}
-	for deadline := time.Now().Add(5 * time.Second); s.Open() > 1 && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(5 * time.Second); int(s.ln.open.Load()) > 1 && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if code, err := get(fresh); code != 200 || s.Open() > 2 {
-		t.Fatalf("after the slow clients: %d %v, %d connections open", code, err, s.Open())
+	if code, err := get(fresh); code != 200 || int(s.ln.open.Load()) > 2 {
+		t.Fatalf("after the slow clients: %d %v, %d connections open", code, err, int(s.ln.open.Load()))
 	}
 }
