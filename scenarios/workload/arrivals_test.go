@@ -12,7 +12,7 @@ func TestNumberedLoadArrivalsAndReplayFiguresAddUp(t *testing.T) {
 	prod, prodURL := startServer(t, DefaultServerConfig(), nil)
 	dst, dstURL := startServer(t, DefaultServerConfig(), nil)
 	ctx := context.Background()
-	res := RunHTTPLoad(ctx, HostNet(), HTTPLoad{URL: prodURL, Rate: 500, Duration: 200 * time.Millisecond,
+	res := RunHTTPLoad(ctx, hostNet(), HTTPLoad{URL: prodURL, Rate: 500, Duration: 200 * time.Millisecond,
 		Connections: 4, KeepAlive: true, Numbered: true, FirstID: 1000})
 	arr := prod.Arrivals()
 	if res.Sent > 100 {

@@ -104,14 +104,14 @@ func TestFastLoadCancelAndRedial(t *testing.T) {
 		}
 	}()
 	url := "http://" + ln.Addr().String()
-	res := RunHTTPLoad(context.Background(), HostNet(), HTTPLoad{URL: url, Count: 3, KeepAlive: true})
+	res := RunHTTPLoad(context.Background(), hostNet(), HTTPLoad{URL: url, Count: 3, KeepAlive: true})
 	if res.Succeeded != 3 || len(accepted) != 3 {
 		t.Fatalf("closing server: %+v, %d connections, want 3 requests on 3 connections", res, len(accepted))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	t0 := time.Now()
-	res = RunHTTPLoad(ctx, HostNet(), HTTPLoad{URL: url, Count: 1, KeepAlive: true, Paths: []string{"/hang"}, Timeout: 8 * time.Second})
+	res = RunHTTPLoad(ctx, hostNet(), HTTPLoad{URL: url, Count: 1, KeepAlive: true, Paths: []string{"/hang"}, Timeout: 8 * time.Second})
 	if res.Failed != 1 || time.Since(t0) > 4*time.Second {
 		t.Fatalf("hanging server: %+v after %v, want a failure when the context ends", res, time.Since(t0))
 	}

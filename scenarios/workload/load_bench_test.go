@@ -53,7 +53,7 @@ func BenchmarkHTTPLoadClient(b *testing.B) {
 			b.ReportAllocs()
 			cpu0 := processCPU(b)
 			b.ResetTimer()
-			res := RunHTTPLoad(context.Background(), HostNet(), HTTPLoad{URL: "http://" + ln.Addr().String(), Count: b.N,
+			res := RunHTTPLoad(context.Background(), hostNet(), HTTPLoad{URL: "http://" + ln.Addr().String(), Count: b.N,
 				Connections: 8, KeepAlive: true, Numbered: true, FirstID: 1, Timeout: 5 * time.Second, Headers: c.headers})
 			b.StopTimer()
 			b.ReportMetric(float64(processCPU(b)-cpu0)/float64(b.N), "cpu-ns/op")

@@ -16,9 +16,3 @@ type Net struct {
 	// for ICMP).
 	ListenPacket func(network, addr string) (net.PacketConn, error)
 }
-
-// HostNet is Net in the caller's own namespace (for tests on loopback).
-func HostNet() Net {
-	var d net.Dialer
-	return Net{Dial: d.DialContext, Listen: net.Listen, ListenPacket: net.ListenPacket}
-}

@@ -18,6 +18,12 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 )
 
+// hostNet is Net in the test's own namespace (loopback).
+func hostNet() Net {
+	var d net.Dialer
+	return Net{Dial: d.DialContext, Listen: net.Listen, ListenPacket: net.ListenPacket}
+}
+
 func startServer(t *testing.T, cfg ServerConfig, log *syncBuf) (*Server, string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -69,7 +75,7 @@ func TestLoadAgainstServer(t *testing.T) {
 				Methods: []string{"GET", "POST", "PUT"}, Paths: []string{"/", "/a?x=1", "/b"},
 				Bodies: []string{"", `{"k":1}`, "form=1"}, Headers: map[string]string{"X-Test": "1"},
 			}
-			res := RunHTTPLoad(context.Background(), HostNet(), load)
+			res := RunHTTPLoad(context.Background(), hostNet(), load)
 			if res.Sent != 9 || res.Succeeded != 9 || res.Failed != 0 {
 				t.Fatalf("result %+v, want 9 sent and succeeded", res)
 			}
@@ -99,7 +105,7 @@ func TestLoadAgainstServer(t *testing.T) {
 func TestLoadDurationAndRate(t *testing.T) {
 	cfg, _ := ParseServerArgs(nil)
 	srv, url := startServer(t, cfg, nil)
-	res := RunHTTPLoad(context.Background(), HostNet(), HTTPLoad{URL: url, Rate: 40, Duration: 300 * time.Millisecond, KeepAlive: true})
+	res := RunHTTPLoad(context.Background(), hostNet(), HTTPLoad{URL: url, Rate: 40, Duration: 300 * time.Millisecond, KeepAlive: true})
 	if res.Failed != 0 || res.Succeeded == 0 {
 		t.Fatalf("result %+v", res)
 	}
@@ -115,7 +121,7 @@ func TestLoadDurationAndRate(t *testing.T) {
 func TestLoadFailuresAreCounted(t *testing.T) {
 	cfg, _ := ParseServerArgs([]string{"-status", "503"})
 	_, url := startServer(t, cfg, nil)
-	res := RunHTTPLoad(context.Background(), HostNet(), HTTPLoad{URL: url, Count: 3, KeepAlive: true})
+	res := RunHTTPLoad(context.Background(), hostNet(), HTTPLoad{URL: url, Count: 3, KeepAlive: true})
 	if res.Failed != 3 || res.Succeeded != 0 || len(res.Errors) != 1 || !strings.Contains(res.Errors[0], "503") {
 		t.Fatalf("result %+v, want 3 failures with status 503", res)
 	}
@@ -123,7 +129,7 @@ func TestLoadFailuresAreCounted(t *testing.T) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := ln.Addr().String()
 	ln.Close()
-	res = RunHTTPLoad(context.Background(), HostNet(), HTTPLoad{URL: "http://" + addr, Count: 2})
+	res = RunHTTPLoad(context.Background(), hostNet(), HTTPLoad{URL: "http://" + addr, Count: 2})
 	if res.Failed != 2 {
 		t.Fatalf("result %+v, want 2 failures", res)
 	}
@@ -175,7 +181,7 @@ func TestSendTCPAndUDP(t *testing.T) {
 	}()
 	port := ln.Addr().(*net.TCPAddr).Port
 	lo := netip.MustParseAddr("127.0.0.1")
-	res := RunSend(context.Background(), HostNet(), Send{Proto: "tcp", To: lo, Port: port, Count: 3, Size: 100})
+	res := RunSend(context.Background(), hostNet(), Send{Proto: "tcp", To: lo, Port: port, Count: 3, Size: 100})
 	if res.Succeeded != 3 {
 		t.Fatalf("tcp %+v", res)
 	}
@@ -191,7 +197,7 @@ func TestSendTCPAndUDP(t *testing.T) {
 	}
 	defer pc.Close()
 	uport := pc.LocalAddr().(*net.UDPAddr).Port
-	res = RunSend(context.Background(), HostNet(), Send{Proto: "udp", To: lo, Port: uport, Count: 2, Payload: "hello"})
+	res = RunSend(context.Background(), hostNet(), Send{Proto: "udp", To: lo, Port: uport, Count: 2, Payload: "hello"})
 	if res.Succeeded != 2 {
 		t.Fatalf("udp %+v", res)
 	}
@@ -229,7 +235,7 @@ func TestSink(t *testing.T) {
 	}
 	s := StartSink(pc)
 	port := pc.LocalAddr().(*net.UDPAddr).Port
-	res := RunSend(context.Background(), HostNet(), Send{Proto: "udp", To: netip.MustParseAddr("127.0.0.1"), Port: port, Count: 5, Size: 10})
+	res := RunSend(context.Background(), hostNet(), Send{Proto: "udp", To: netip.MustParseAddr("127.0.0.1"), Port: port, Count: 5, Size: 10})
 	if res.Succeeded != 5 {
 		t.Fatalf("send %+v", res)
 	}
