@@ -168,14 +168,6 @@ func (s *Scenario) ServerURL(name string) (string, error) {
 	return "", fmt.Errorf("no program %q", name)
 }
 
-// ENIMTU returns the MTU of a network interface (default 9001).
-func (s *Scenario) ENIMTU(name string) int {
-	if r, ok := s.refs.enis[name]; ok && r.eni.MTU != 0 {
-		return r.eni.MTU
-	}
-	return 9001
-}
-
 // ENILocation returns the instance and interface name (eth<i>) of a network
 // interface.
 func (s *Scenario) ENILocation(name string) (instance, ifname string, ok bool) {

@@ -7,14 +7,11 @@ import (
 	"slices"
 )
 
-// Check is the semantic pass over the file itself: names unique, every
+// check is the semantic pass over the file itself: names unique, every
 // reference resolves, each program/traffic/expectation has exactly one kind,
 // values in range. It reports every problem at once (Problems). The provider's
 // own rules (quotas, session numbers, VNIs, …) are checked by ModelProblems.
-func (s *Scenario) Check() error { return s.check(context.Background()) }
-
-// check is Check that stops, with an error wrapping ErrInterrupted, soon
-// after ctx is done.
+// It stops, with an error wrapping ErrInterrupted, soon after ctx is done.
 func (s *Scenario) check(ctx context.Context) error {
 	c := &problems{s: s}
 	s.refs = buildRefs(s, c)
