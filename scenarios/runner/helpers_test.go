@@ -19,15 +19,15 @@ func TestLineWatch(t *testing.T) {
 	default:
 		t.Fatal("not ready after a line split across writes")
 	}
-	if c := w.Counts(); c["Flags [S]"] != 2 || c["zz"] != 0 {
+	if c := w.countsNow(); c["Flags [S]"] != 2 || c["zz"] != 0 {
 		t.Fatalf("counts %v", c)
 	}
 	w.flush()
-	if c := w.Counts(); c["zz"] != 1 {
+	if c := w.countsNow(); c["zz"] != 1 {
 		t.Fatalf("last line without newline not counted: %v", c)
 	}
-	if !strings.Contains(w.Tail(), "seq 2") {
-		t.Fatalf("tail %q", w.Tail())
+	if !strings.Contains(w.lastOutput(), "seq 2") {
+		t.Fatalf("tail %q", w.lastOutput())
 	}
 }
 

@@ -78,8 +78,8 @@ func (w *lineWatch) flush() {
 	}
 }
 
-// Counts returns the matching-line counts by text.
-func (w *lineWatch) Counts() map[string]int64 {
+// countsNow returns the matching-line counts by text.
+func (w *lineWatch) countsNow() map[string]int64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	out := make(map[string]int64, len(w.counts))
@@ -89,8 +89,8 @@ func (w *lineWatch) Counts() map[string]int64 {
 	return out
 }
 
-// Tail returns the last of the output.
-func (w *lineWatch) Tail() string {
+// lastOutput returns the last of the output.
+func (w *lineWatch) lastOutput() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	t := w.tail

@@ -196,13 +196,13 @@ func (p *program) waitReady(ctx context.Context) error {
 func (p *program) notYet(ctx context.Context, deadline time.Time, what string) error {
 	select {
 	case <-p.proc.Done():
-		return fmt.Errorf("exited with code %d before it was ready (%s); output:\n%s", p.proc.ExitCode(), what, p.out.Tail())
+		return fmt.Errorf("exited with code %d before it was ready (%s); output:\n%s", p.proc.ExitCode(), what, p.out.lastOutput())
 	case <-ctx.Done():
 		return context.Cause(ctx)
 	case <-time.After(50 * time.Millisecond):
 	}
 	if time.Now().After(deadline) {
-		return fmt.Errorf("not ready in time: %s; output:\n%s", what, p.out.Tail())
+		return fmt.Errorf("not ready in time: %s; output:\n%s", what, p.out.lastOutput())
 	}
 	return nil
 }
@@ -257,7 +257,7 @@ func (p *program) result(o *report.Observations) report.ProgramResult {
 	if p.err != nil {
 		pr.Error = p.err.Error()
 	}
-	o.Output[p.spec.Name] = p.out.Counts()
+	o.Output[p.spec.Name] = p.out.countsNow()
 	switch {
 	case p.server != nil:
 		reqs := p.server.Requests()
@@ -274,7 +274,7 @@ func (p *program) result(o *report.Observations) report.ProgramResult {
 		}
 	case p.proc != nil:
 		pr.ExitCode = p.proc.ExitCode()
-		pr.OutputTail = p.out.Tail()
+		pr.OutputTail = p.out.lastOutput()
 	}
 	return pr
 }

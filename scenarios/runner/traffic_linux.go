@@ -143,7 +143,7 @@ func (r *run) step(ctx context.Context, t spec.Traffic) report.TrafficResult {
 			err = proc.Wait()
 		}
 		if err != nil {
-			tr.Failed, tr.Errors = 1, []string{fmt.Sprintf("%s: %v; output: %s", joinArgs(*k), err, lastLines(w.Tail(), 5))}
+			tr.Failed, tr.Errors = 1, []string{fmt.Sprintf("%s: %v; output: %s", joinArgs(*k), err, lastLines(w.lastOutput(), 5))}
 		} else {
 			tr.Succeeded = 1
 		}
