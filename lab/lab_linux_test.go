@@ -72,7 +72,7 @@ func buildTwo(t *testing.T) (context.Context, string, *Lab) {
 // does not bring it back).
 func TestPrivilegedLifecycle(t *testing.T) {
 	ctx, dir, l := buildTwo(t)
-	if l.Service() != nil || l.Status().DataPlane != nil {
+	if l.Service() != nil || l.statusNow().DataPlane != nil {
 		t.Fatal("a mirror service runs before StartMirror")
 	}
 	if err := l.Apply(ctx, SetSpec{Spec: mirrorSpec(l, "s1")}); err == nil {
@@ -84,13 +84,13 @@ func TestPrivilegedLifecycle(t *testing.T) {
 	if err := l.Apply(ctx, StartMirror{Mirror: Mirror{Spec: mirrorSpec(l, "s1")}}); err == nil {
 		t.Fatal("a second StartMirror: want an error")
 	}
-	if got := sessionNames(l.Status()); got != "s1" {
+	if got := sessionNames(l.statusNow()); got != "s1" {
 		t.Fatalf("sessions %q, want s1", got)
 	}
 	if err := l.Apply(ctx, SetSpec{Spec: mirrorSpec(l, "s1", "s2")}); err != nil {
 		t.Fatal(err)
 	}
-	st := l.Status()
+	st := l.statusNow()
 	if got := sessionNames(st); got != "s1 s2" || st.Sessions[1].Target != "t" || st.Sessions[1].VNI != 8 {
 		t.Fatalf("after SetSpec: %+v", st.Sessions)
 	}

@@ -23,7 +23,7 @@ func (p *publisher) stop() {
 // detached, and rewrites the record with the lab's Status every second
 // until the lab comes down, and once more then (the figures down prints).
 func (l *Lab) Publish(log string) error {
-	rec := &Record{Info: l.Info(), Log: log, Counters: l.Status()}
+	rec := &Record{Info: l.Info(), Log: log, Counters: l.statusNow()}
 	dir := l.sim.StateDir()
 	if err := WriteRecord(dir, rec); err != nil {
 		return err
@@ -43,12 +43,12 @@ func (l *Lab) Publish(log string) error {
 		for {
 			select {
 			case <-p.quit:
-				rec.Counters = l.Status()
+				rec.Counters = l.statusNow()
 				_ = WriteRecord(dir, rec)
 				return
 			case <-t.C:
 			}
-			rec.Counters = l.Status()
+			rec.Counters = l.statusNow()
 			_ = WriteRecord(dir, rec) // a full disk shows as stale counters
 		}
 	}()

@@ -34,9 +34,9 @@ func (l *Lab) OnStatus(f func(*Status)) {
 	l.mu.Unlock()
 }
 
-// Status reads the lab's counters: the mirror service's, per session and
+// statusNow reads the lab's counters: the mirror service's, per session and
 // in total, and what OnStatus adds.
-func (l *Lab) Status() Status {
+func (l *Lab) statusNow() Status {
 	st := Status{Updated: time.Now()}
 	l.mu.Lock()
 	defer l.mu.Unlock()
