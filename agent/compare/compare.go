@@ -11,10 +11,12 @@ import (
 
 // Options configure a Comparer.
 type Options struct {
-	// IgnoreHeaders are header names not compared, beyond
-	// DefaultIgnoredHeaders.
+	// IgnoreHeaders are header names not compared, beyond those that
+	// differ on every response or describe the connection (Date, Server,
+	// Set-Cookie, Content-Length, …: defaultIgnoredHeaders).
 	IgnoreHeaders []string
-	// IgnoreJSON are JSON paths not compared (see ParseJSONPath).
+	// IgnoreJSON are JSON paths not compared, such as ".meta.ts" or
+	// "items[].updated" (a leading "$" or "." is optional).
 	IgnoreJSON []string
 	// MaxEndpoints bounds the endpoints tracked (default 1000); further
 	// endpoints are counted under "other".

@@ -22,7 +22,7 @@ type Response struct {
 	Latency    time.Duration
 }
 
-// Kind is the kind of a difference.
+// kind is the kind of a difference.
 type kind uint8
 
 // Kinds of difference, in the order they are reported.
@@ -56,7 +56,7 @@ type Diff struct {
 	Prod, Test string
 }
 
-// Key names the field for noise bookkeeping: array indices fold to "[]".
+// key names the field for noise bookkeeping: array indices fold to "[]".
 func (d Diff) key() string {
 	switch d.Kind {
 	case kindStatus:
@@ -100,7 +100,7 @@ func foldIndices(p string) string {
 	return b.String()
 }
 
-// DefaultIgnoredHeaders differ on every response or describe the
+// defaultIgnoredHeaders differ on every response or describe the
 // connection, not the answer.
 var defaultIgnoredHeaders = []string{
 	"Date", "Server", "Set-Cookie", "X-Request-Id", "Age", "ETag", "Last-Modified", "Expires", "Via",

@@ -175,7 +175,7 @@ type pattern []seg
 
 const anyIdx = -2
 
-// ParseJSONPath parses an ignore path such as ".meta.ts" or
+// parseJSONPath parses an ignore path such as ".meta.ts" or
 // "items[].updated" (a leading "$" or "." is optional).
 func parseJSONPath(s string) ([]seg, error) {
 	orig := s
