@@ -16,11 +16,11 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-// MaxBodyBytes caps a request body; a larger request is refused with an
+// maxBodyBytes caps a request body; a larger request is refused with an
 // Alibaba error before anything past the cap is used.
 const maxBodyBytes = 1 << 20
 
-// DefaultSettle is how long a created, changed or deleted resource stays
+// defaultSettle is how long a created, changed or deleted resource stays
 // Creating, Modifying or Deleting when Config.Settle is 0.
 const defaultSettle = 2 * time.Second
 

@@ -11,7 +11,7 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-// Tag is a resource tag (Tag.N.Key, Tag.N.Value).
+// tag is a resource tag (Tag.N.Key, Tag.N.Value).
 type tag struct {
 	Key   string `json:"Key"`
 	Value string `json:"Value"`
