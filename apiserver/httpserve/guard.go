@@ -126,7 +126,7 @@ func checkBrowser(r *http.Request) string {
 	return ""
 }
 
-// SigV4KeyID returns the access key id of a SigV4-signed request: the
+// sigV4KeyID returns the access key id of a SigV4-signed request: the
 // Authorization header's Credential=KEY/date/region/service/aws4_request,
 // or a presigned URL's X-Amz-Credential.
 func sigV4KeyID(r *http.Request) (string, bool) {
