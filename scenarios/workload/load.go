@@ -32,7 +32,7 @@ type HTTPLoad struct {
 	KeepAlive   bool
 	Connections int           // concurrent clients (default 1)
 	Timeout     time.Duration // per request (default 5s)
-	// Numbered sends request i to IDPath+(FirstID+i) instead of Paths, so
+	// Numbered sends request i to "/r/"+(FirstID+i) instead of Paths, so
 	// that a Server records its arrival by id (the bench's replay lag and
 	// completeness).
 	Numbered bool

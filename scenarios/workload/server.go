@@ -199,7 +199,7 @@ func (s *Server) Requests() []Request {
 }
 
 // Arrivals returns a copy of the first arrival time of each numbered
-// request's id (paths IDPath + id) received so far.
+// request's id (paths "/r/" + id) received so far.
 func (s *Server) Arrivals() map[uint64]time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
