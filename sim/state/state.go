@@ -39,14 +39,14 @@ type Run struct {
 // Prefix is the prefix of every kernel object name of a run: "ml<id>-".
 func Prefix(runID string) string { return "ml" + runID + "-" }
 
-// NewRunID returns a random run id of MaxRunIDLen hex digits.
+// NewRunID returns a random run id of maxRunIDLen (6) hex digits.
 func NewRunID() string {
 	var b [maxRunIDLen / 2]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on Linux
 	return hex.EncodeToString(b[:])
 }
 
-// CheckRunID accepts 1 to MaxRunIDLen lower-case letters and digits.
+// CheckRunID accepts 1 to maxRunIDLen (6) lower-case letters and digits.
 func CheckRunID(id string) error {
 	if id == "" || len(id) > maxRunIDLen {
 		return fmt.Errorf("run id %q: want 1 to %d characters", id, maxRunIDLen)
