@@ -60,7 +60,7 @@ func Library() (map[string][]byte, []string) {
 // Load reads a scenario by argument: "" is the embedded default scenario; a
 // path that exists is read from disk; otherwise a name of the embedded
 // library ("rule-order" or "rule-order.yaml"). Its built-in programs' args
-// are checked as the programs parse them (Builtins).
+// are checked as the programs parse them (builtins).
 func Load(arg string) (*spec.Scenario, error) {
 	return LoadContext(context.Background(), arg)
 }

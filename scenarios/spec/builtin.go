@@ -20,7 +20,7 @@ var builtinNames = []string{BuiltinHTTPServer, BuiltinAgent, BuiltinUDPSink}
 // Builtins are the checks that only the programs themselves know: each
 // built-in program's args by its name, parsed as the program parses them,
 // and the agent's response comparison options. The package that knows the
-// programs builds it (scenarios.Builtins), so that spec imports none of
+// programs builds it (package scenarios), so that spec imports none of
 // them.
 type Builtins struct {
 	Args map[string]func(args []string) error

@@ -12,7 +12,7 @@
 // holds to the registries.
 //
 // spec must never import the agent or the runner: the built-in programs'
-// own checks of their args come in as a Builtins value (scenarios.Builtins).
+// own checks of their args come in as a Builtins value built by package scenarios.
 //
 // Loading costs time and memory in proportion to the file: it is parsed
 // once, a large file's long lists a chunk at a time; LoadContext and
