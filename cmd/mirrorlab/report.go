@@ -76,10 +76,10 @@ func cmdReportMerge(a *app, files []string, o mergeOptions) int {
 		}
 	}
 	if o.junitOut != "" {
-		if m.JUnit == nil {
+		if m.JUnitFiles == 0 {
 			errs = append(errs, errors.New("--junit: no JUnit XML among the files"))
 		} else {
-			errs = append(errs, writeFile(o.junitOut, m.JUnit.Write))
+			errs = append(errs, writeFile(o.junitOut, m.WriteJUnit))
 		}
 	}
 	if o.htmlOut != "" {

@@ -8,10 +8,10 @@ import (
 	"math"
 )
 
-// JUnit is a JUnit XML report: test suites and their totals. It reads the
+// junitReport is a JUnit XML report: test suites and their totals. It reads the
 // common dialect (a <testsuites> root, or a single <testsuite>) and keeps
 // what CI systems show: suites, cases, failures, errors, skips, output.
-type JUnit struct {
+type junitReport struct {
 	XMLName  xml.Name `xml:"testsuites"`
 	Name     string   `xml:"name,attr,omitempty"`
 	Tests    int      `xml:"tests,attr"`
@@ -19,11 +19,11 @@ type JUnit struct {
 	Errors   int      `xml:"errors,attr"`
 	Skipped  int      `xml:"skipped,attr"`
 	Time     float64  `xml:"time,attr"`
-	Suites   []Suite  `xml:"testsuite"`
+	Suites   []suite  `xml:"testsuite"`
 }
 
-// Suite is one <testsuite>.
-type Suite struct {
+// suite is one <testsuite>.
+type suite struct {
 	Name       string      `xml:"name,attr"`
 	Tests      int         `xml:"tests,attr"`
 	Failures   int         `xml:"failures,attr"`
@@ -32,44 +32,44 @@ type Suite struct {
 	Time       float64     `xml:"time,attr"`
 	Timestamp  string      `xml:"timestamp,attr,omitempty"`
 	Hostname   string      `xml:"hostname,attr,omitempty"`
-	Properties *Properties `xml:"properties,omitempty"`
-	Cases      []Case      `xml:"testcase"`
+	Properties *properties `xml:"properties,omitempty"`
+	Cases      []testCase  `xml:"testcase"`
 	SystemOut  string      `xml:"system-out,omitempty"`
 	SystemErr  string      `xml:"system-err,omitempty"`
 }
 
-// Properties are a suite's <properties>.
-type Properties struct {
-	Property []Property `xml:"property"`
+// properties are a suite's <properties>.
+type properties struct {
+	Property []property `xml:"property"`
 }
 
-// Property is one <property name= value=>.
-type Property struct {
+// property is one <property name= value=>.
+type property struct {
 	Name  string `xml:"name,attr"`
 	Value string `xml:"value,attr"`
 }
 
-// Case is one <testcase>.
-type Case struct {
+// testCase is one <testcase>.
+type testCase struct {
 	Name      string    `xml:"name,attr"`
 	Classname string    `xml:"classname,attr"`
 	Time      float64   `xml:"time,attr,omitempty"`
-	Failures  []Outcome `xml:"failure"`
-	Errors    []Outcome `xml:"error"`
-	Skipped   *Outcome  `xml:"skipped"`
+	Failures  []outcome `xml:"failure"`
+	Errors    []outcome `xml:"error"`
+	Skipped   *outcome  `xml:"skipped"`
 	SystemOut string    `xml:"system-out,omitempty"`
 	SystemErr string    `xml:"system-err,omitempty"`
 }
 
-// Outcome is a <failure>, <error> or <skipped>.
-type Outcome struct {
+// outcome is a <failure>, <error> or <skipped>.
+type outcome struct {
 	Message string `xml:"message,attr,omitempty"`
 	Type    string `xml:"type,attr,omitempty"`
 	Text    string `xml:",chardata"`
 }
 
 // readJUnit reads one JUnit XML report; name is for messages.
-func readJUnit(name string, r io.Reader) (*JUnit, error) {
+func readJUnit(name string, r io.Reader) (*junitReport, error) {
 	dec := xml.NewDecoder(r)
 	for {
 		tok, err := dec.Token()
@@ -83,14 +83,14 @@ func readJUnit(name string, r io.Reader) (*JUnit, error) {
 		if !ok {
 			continue
 		}
-		var j JUnit
+		var j junitReport
 		switch se.Name.Local {
 		case "testsuites":
 			err = dec.DecodeElement(&j, &se)
 		case "testsuite":
-			var s Suite
+			var s suite
 			err = dec.DecodeElement(&s, &se)
-			j.Suites = []Suite{s}
+			j.Suites = []suite{s}
 		default:
 			return nil, fmt.Errorf("%s: the root element is <%s>, want <testsuites> or <testsuite> (JUnit XML)", name, se.Name.Local)
 		}
@@ -105,7 +105,7 @@ func readJUnit(name string, r io.Reader) (*JUnit, error) {
 
 // total counts each suite from its cases (when it has any) and the root
 // from its suites.
-func (j *JUnit) total() {
+func (j *junitReport) total() {
 	j.Tests, j.Failures, j.Errors, j.Skipped, j.Time = 0, 0, 0, 0, 0
 	for i := range j.Suites {
 		s := &j.Suites[i]
@@ -132,16 +132,16 @@ func (j *JUnit) total() {
 }
 
 // add appends o's suites to j and sums the totals.
-func (j *JUnit) add(o *JUnit) {
+func (j *junitReport) add(o *junitReport) {
 	j.Suites = append(j.Suites, o.Suites...)
 	j.total()
 }
 
 // passed says that no case failed or erred.
-func (j *JUnit) passed() bool { return j.Failures == 0 && j.Errors == 0 }
+func (j *junitReport) passed() bool { return j.Failures == 0 && j.Errors == 0 }
 
-// Write writes j as JUnit XML.
-func (j *JUnit) Write(w io.Writer) error {
+// write writes j as JUnit XML.
+func (j *junitReport) write(w io.Writer) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -54,8 +55,8 @@ func strictJSON(data []byte, v any) error {
 type Merged struct {
 	// Results are the JSON files' results, in the order of the files.
 	Results []*report.Result
-	// JUnit is the JUnit files' suites (nil when there was none).
-	JUnit *JUnit
+	// junit is the JUnit files' suites (nil when there was none).
+	junit *junitReport
 	// JSONFiles and JUnitFiles count the files of each kind read.
 	JSONFiles, JUnitFiles int
 }
@@ -96,10 +97,10 @@ func (m *Merged) addFile(path string) error {
 		if err != nil {
 			return err
 		}
-		if m.JUnit == nil {
-			m.JUnit = &JUnit{}
+		if m.junit == nil {
+			m.junit = &junitReport{}
 		}
-		m.JUnit.add(j)
+		m.junit.add(j)
 		m.JUnitFiles++
 	default:
 		return fmt.Errorf("%s: neither JSON results (run --json) nor JUnit XML (run --junit)", path)
@@ -140,7 +141,16 @@ func (m *Merged) Passed() bool {
 			return false
 		}
 	}
-	return m.JUnit == nil || m.JUnit.passed()
+	return m.junit == nil || m.junit.passed()
+}
+
+// WriteJUnit writes the merged JUnit suites as JUnit XML (none when no
+// JUnit file was read: check JUnitFiles).
+func (m *Merged) WriteJUnit(w io.Writer) error {
+	if m.junit == nil {
+		return errors.New("no JUnit XML among the files")
+	}
+	return m.junit.write(w)
 }
 
 // Summary is one line on what was merged and whether it all passed.
@@ -155,7 +165,7 @@ func (m *Merged) Summary() string {
 		}
 		s = fmt.Sprintf("%d of %d scenarios passed (%d JSON files)", passed, len(m.Results), m.JSONFiles)
 	}
-	if j := m.JUnit; j != nil {
+	if j := m.junit; j != nil {
 		if s != "" {
 			s += "; "
 		}

@@ -70,7 +70,7 @@ func TestFilesJoinsShards(t *testing.T) {
 		t.Fatalf("merged JSON differs from the shards' results joined:\n%s\nwant\n%s", gb.String(), wb.String())
 	}
 	// JUnit: the suites of all shards; totals summed
-	j := m.JUnit
+	j := m.junit
 	if len(j.Suites) != 3 || j.Suites[2].Name != "nlb-two-agents" {
 		t.Fatalf("merged suites %+v", j.Suites)
 	}
@@ -85,7 +85,7 @@ func TestFilesJoinsShards(t *testing.T) {
 	}
 	// the merged JUnit reads back the same
 	var out bytes.Buffer
-	if err := j.Write(&out); err != nil {
+	if err := m.WriteJUnit(&out); err != nil {
 		t.Fatal(err)
 	}
 	again, err := readJUnit("merged", bytes.NewReader(out.Bytes()))
@@ -105,8 +105,8 @@ func TestFilesJoinsShards(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(m2.Results) != 3 || m2.JUnit.Tests != 6 || m2.JUnit.Failures != 1 {
-		t.Fatalf("merging the merged files: %d results, %d tests, %d failures", len(m2.Results), m2.JUnit.Tests, m2.JUnit.Failures)
+	if len(m2.Results) != 3 || m2.junit.Tests != 6 || m2.junit.Failures != 1 {
+		t.Fatalf("merging the merged files: %d results, %d tests, %d failures", len(m2.Results), m2.junit.Tests, m2.junit.Failures)
 	}
 }
 
@@ -118,8 +118,8 @@ func TestFilesAllPassed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !m.Passed() || m.JUnit.Tests != 3 {
-		t.Fatalf("passed %v, %d tests", m.Passed(), m.JUnit.Tests)
+	if !m.Passed() || m.junit.Tests != 3 {
+		t.Fatalf("passed %v, %d tests", m.Passed(), m.junit.Tests)
 	}
 	// a run error (a JUnit <error>) fails the merge too
 	r := result("c", true)
@@ -129,8 +129,8 @@ func TestFilesAllPassed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Passed() || m.JUnit.Errors != 1 {
-		t.Fatalf("passed %v with %d errors", m.Passed(), m.JUnit.Errors)
+	if m.Passed() || m.junit.Errors != 1 {
+		t.Fatalf("passed %v with %d errors", m.Passed(), m.junit.Errors)
 	}
 }
 
@@ -186,5 +186,13 @@ func TestReadJSONSingleObject(t *testing.T) {
 	rs, err := readJSON("one.json", bytes.NewReader(b))
 	if err != nil || len(rs) != 1 || rs[0].Scenario != "one" {
 		t.Fatalf("%v, %v", rs, err)
+	}
+}
+
+func TestWriteJUnitWithoutJUnitFiles(t *testing.T) {
+	var out bytes.Buffer
+	err := (&Merged{}).WriteJUnit(&out)
+	if err == nil || !strings.Contains(err.Error(), "no JUnit XML") || out.Len() != 0 {
+		t.Fatalf("WriteJUnit with no JUnit file read: err %v, wrote %q", err, out.String())
 	}
 }
