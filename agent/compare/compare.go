@@ -138,7 +138,7 @@ func New(opts Options) (*Comparer, error) {
 // Compare compares p, records it under its endpoint and returns the
 // verdict. The returned Diffs are valid until the next call.
 func (c *Comparer) Compare(p *Pair) Result {
-	name := Endpoint(p.Method, p.Target)
+	name := endpointName(p.Method, p.Target)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ep := c.endpoint(name)

@@ -38,8 +38,8 @@ func TestEndpoint(t *testing.T) {
 		"":                                        "GET /",
 		"/cafe":                                   "GET /cafe",
 	} {
-		if got := Endpoint("GET", in); got != want {
-			t.Errorf("Endpoint(%q) = %q, want %q", in, got, want)
+		if got := endpointName("GET", in); got != want {
+			t.Errorf("endpointName(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

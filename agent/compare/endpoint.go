@@ -2,10 +2,10 @@ package compare
 
 import "strings"
 
-// Endpoint returns the endpoint of a request: its method and the path of
+// endpointName returns the endpoint of a request: its method and the path of
 // target (query dropped) with numeric, UUID-like and long hexadecimal
 // segments folded to {id}, e.g. "GET /users/{id}/orders".
-func Endpoint(method, target string) string {
+func endpointName(method, target string) string {
 	path := target
 	if i := strings.IndexAny(path, "?#"); i >= 0 {
 		path = path[:i]
