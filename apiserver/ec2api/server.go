@@ -61,6 +61,7 @@ type Server struct {
 	tags   tagStore
 	rng    *rand.Rand
 	tokens tokenCache
+	attrs  attrStore // ELBv2 attributes set by clients (elbv2_attrs.go)
 
 	reqSeq atomic.Uint64
 	reqKey uint64
