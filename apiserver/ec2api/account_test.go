@@ -221,3 +221,50 @@ func TestSessionSourceInstanceType(t *testing.T) {
 		}
 	}
 }
+
+// A new account's state: a default VPC with a default /20 subnet per
+// zone, its default group and network ACL, answered as EC2 does.
+func TestNewAccount(t *testing.T) {
+	spec, names, acct := NewAccount("us-east-1")
+	_, c := testServer(t, Config{Spec: spec, Names: names, Account: acct})
+	vpcs := must(c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []types.Filter{fl("is-default", "true")}}))(t).Vpcs
+	if len(vpcs) != 1 || aws.ToString(vpcs[0].CidrBlock) != "172.31.0.0/16" || !aws.ToBool(vpcs[0].IsDefault) {
+		t.Fatalf("default VPC: %+v", vpcs)
+	}
+	subs := must(c.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []types.Filter{fl("default-for-az", "true")}}))(t).Subnets
+	if len(subs) != 6 {
+		t.Fatalf("default subnets: %d, want one per zone (6)", len(subs))
+	}
+	zones := map[string]string{}
+	for _, sn := range subs {
+		if !aws.ToBool(sn.DefaultForAz) || !aws.ToBool(sn.MapPublicIpOnLaunch) || aws.ToString(sn.VpcId) != aws.ToString(vpcs[0].VpcId) {
+			t.Fatalf("subnet %+v", sn)
+		}
+		zones[aws.ToString(sn.AvailabilityZone)] = aws.ToString(sn.CidrBlock)
+	}
+	if zones["us-east-1a"] != "172.31.0.0/20" || zones["us-east-1b"] != "172.31.16.0/20" || zones["us-east-1c"] != "172.31.32.0/20" || len(zones) != 6 {
+		t.Fatalf("zones of the default subnets: %v", zones)
+	}
+	inB := must(c.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []types.Filter{fl("availability-zone-id", "use1-az2")}}))(t).Subnets
+	if len(inB) != 1 || aws.ToString(inB[0].AvailabilityZone) != "us-east-1b" {
+		t.Fatalf("subnets in use1-az2: %+v", inB)
+	}
+	sgs := must(c.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{fl("group-name", "default"), fl("vpc-id", aws.ToString(vpcs[0].VpcId))}}))(t).SecurityGroups
+	if len(sgs) != 1 || len(sgs[0].IpPermissions) != 1 || len(sgs[0].IpPermissionsEgress) != 1 {
+		t.Fatalf("default group: %+v", sgs)
+	}
+	acls := must(c.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{Filters: []types.Filter{fl("default", "true")}}))(t).NetworkAcls
+	if len(acls) != 1 || !aws.ToBool(acls[0].IsDefault) || len(acls[0].Associations) != 6 || len(acls[0].Entries) != 4 {
+		t.Fatalf("default network ACL: %+v", acls)
+	}
+	// the same ids at every start
+	again, _, _ := NewAccount("us-east-1")
+	if again.Vpcs[0].VpcId != spec.Vpcs[0].VpcId || again.Subnets[5].SubnetId != spec.Subnets[5].SubnetId {
+		t.Fatal("ids change between starts")
+	}
+	// a file's network is not the default one
+	_, c2 := testServer(t, Config{})
+	if v := must(c2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{}))(t).Vpcs; aws.ToBool(v[0].IsDefault) {
+		t.Fatal("a scenario's VPC is described as the default VPC")
+	}
+}

@@ -100,7 +100,7 @@ func (s *Server) toXMLInstance(spec *cloudmock.Spec, in *instance, tags tagStore
 	x := xmlInstance{
 		InstanceId: in.id, State: xmlInstanceState{Code: 16, Name: "running"},
 		PrivateDnsName: s.privateDNSName(p.PrivateIpAddress), PrivateIpAddress: p.PrivateIpAddress,
-		Placement: xmlPlacement{AvailabilityZone: s.zone(), Tenancy: "default"},
+		Placement: xmlPlacement{AvailabilityZone: s.subnetZone(p.SubnetId).ZoneName, Tenancy: "default"},
 		SubnetId:  p.SubnetId, VpcId: subnetVpc(spec, p.SubnetId), SourceDestCheck: true,
 		Groups: s.groupIdents(p.Groups, tags), Tags: tags.xml(in.id),
 	}
@@ -131,7 +131,7 @@ func (s *Server) instanceFilters(spec *cloudmock.Spec, tags tagStore) filterFiel
 		return func(in I) []string { return f(in.primary()) }
 	}
 	return filterFields[I]{
-		"availability-zone":                      func(I) []string { return one(s.zone()) },
+		"availability-zone":                      func(in I) []string { return one(s.subnetZone(in.primary().SubnetId).ZoneName) },
 		"instance-id":                            func(in I) []string { return one(in.id) },
 		"instance-state-code":                    func(I) []string { return one("16") },
 		"instance-state-name":                    func(I) []string { return one("running") },
