@@ -29,6 +29,7 @@ const defaultListen = "127.0.0.1:4566"
 type serveOpts struct {
 	listen   string
 	noLab    bool
+	empty    bool
 	stateDir string
 	// ready, when set, is called with the endpoint once the API answers
 	// (tests).
@@ -57,7 +58,12 @@ any dummy credentials do. With --no-lab only the API runs (no root needed):
 changes are validated and kept, nothing mirrors.
 
 FILE is a scenario file or a name of the embedded library; with no FILE, the
-reference walk-through. Needs root on Linux, unless --no-lab.`,
+reference walk-through. Needs root on Linux, unless --no-lab.
+
+With --empty (and no FILE) the API starts from what a new AWS account has in
+us-east-1: a default VPC 172.31.0.0/16 with a default /20 subnet per
+availability zone, its default security group and network ACL, and no
+instances; for now --empty implies --no-lab (nothing mirrors).`,
 		Example: `  sudo mirrorlab serve
   # in another terminal:
   export AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
@@ -76,6 +82,7 @@ reference walk-through. Needs root on Linux, unless --no-lab.`,
 	}
 	cmd.Flags().StringVar(&o.listen, "listen", defaultListen, "`address:port` of the API (another address than loopback only when named here)")
 	cmd.Flags().BoolVar(&o.noLab, "no-lab", false, "serve the API only: no lab, no root needed")
+	cmd.Flags().BoolVar(&o.empty, "empty", false, "start from a new account's default VPC instead of a FILE (implies --no-lab for now)")
 	stateDirFlag(cmd, &o.stateDir)
 	return cmd
 }
@@ -104,6 +111,9 @@ func checkListen(addr string) (exposed bool, err error) {
 }
 
 func runServe(ctx context.Context, a *app, file string, o serveOpts) error {
+	if o.empty {
+		return runServeEmpty(ctx, a, file, o)
+	}
 	exposed, err := checkListen(o.listen)
 	if err != nil {
 		return err
