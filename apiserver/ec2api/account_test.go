@@ -208,6 +208,10 @@ func TestSessionSourceInstanceType(t *testing.T) {
 		spec.NetworkInterfaces[0].InstanceType = typ
 		_, c := testServer(t, Config{Spec: spec})
 		f, tgt := mirrorSetup(t, c)
+		inst := must(c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: []types.Filter{fl("instance-type", typ)}}))(t).Reservations
+		if len(inst) != 1 || inst[0].Instances[0].InstanceType != types.InstanceType(typ) {
+			t.Fatalf("instance of type %s: %+v", typ, inst)
+		}
 		_, err := c.CreateTrafficMirrorSession(ctx, sessionIn(eniWeb, f, tgt, 1))
 		if code == "" {
 			if err != nil {

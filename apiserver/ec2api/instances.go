@@ -10,7 +10,8 @@ import (
 // An instance is not a resource of the model: it is the InstanceId of its
 // network interfaces, one network namespace of the lab. DescribeInstances
 // answers what the model knows of it (its interfaces, subnet, VPC, groups,
-// addresses) and no more: no image, instance type or launch time.
+// addresses) and no more: its instance type when its interfaces name one,
+// no image or launch time.
 
 // instance is one instance and its interfaces in device order.
 type instance struct {
@@ -71,6 +72,7 @@ type xmlInstanceENI struct {
 
 type xmlInstance struct {
 	InstanceId        string           `xml:"instanceId"`
+	InstanceType      string           `xml:"instanceType,omitempty"`
 	State             xmlInstanceState `xml:"instanceState"`
 	PrivateDnsName    string           `xml:"privateDnsName"`
 	PrivateIpAddress  string           `xml:"privateIpAddress"`
@@ -98,7 +100,7 @@ type describeInstancesResult struct {
 func (s *Server) toXMLInstance(spec *cloudmock.Spec, in *instance, tags tagStore) xmlInstance {
 	p := in.primary()
 	x := xmlInstance{
-		InstanceId: in.id, State: xmlInstanceState{Code: 16, Name: "running"},
+		InstanceId: in.id, InstanceType: p.InstanceType, State: xmlInstanceState{Code: 16, Name: "running"},
 		PrivateDnsName: s.privateDNSName(p.PrivateIpAddress), PrivateIpAddress: p.PrivateIpAddress,
 		Placement: xmlPlacement{AvailabilityZone: s.subnetZone(p.SubnetId).ZoneName, Tenancy: "default"},
 		SubnetId:  p.SubnetId, VpcId: subnetVpc(spec, p.SubnetId), SourceDestCheck: true,
@@ -133,6 +135,7 @@ func (s *Server) instanceFilters(spec *cloudmock.Spec, tags tagStore) filterFiel
 	return filterFields[I]{
 		"availability-zone":                      func(in I) []string { return one(s.subnetZone(in.primary().SubnetId).ZoneName) },
 		"instance-id":                            func(in I) []string { return one(in.id) },
+		"instance-type":                          func(in I) []string { return one(in.primary().InstanceType) },
 		"instance-state-code":                    func(I) []string { return one("16") },
 		"instance-state-name":                    func(I) []string { return one("running") },
 		"owner-id":                               func(I) []string { return one(s.cfg.AccountID) },
