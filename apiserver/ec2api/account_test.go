@@ -261,6 +261,22 @@ func TestNewAccount(t *testing.T) {
 	if len(acls) != 1 || !aws.ToBool(acls[0].IsDefault) || len(acls[0].Associations) != 6 || len(acls[0].Entries) != 4 {
 		t.Fatalf("default network ACL: %+v", acls)
 	}
+	rts := must(c.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{
+		fl("association.main", "true"), fl("vpc-id", aws.ToString(vpcs[0].VpcId))}}))(t).RouteTables
+	if len(rts) != 1 || len(rts[0].Routes) != 1 || aws.ToString(rts[0].Routes[0].DestinationCidrBlock) != "172.31.0.0/16" ||
+		aws.ToString(rts[0].Routes[0].GatewayId) != "local" || len(rts[0].Associations) != 1 || !aws.ToBool(rts[0].Associations[0].Main) {
+		t.Fatalf("main route table: %+v", rts)
+	}
+	byID := must(c.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{RouteTableIds: []string{aws.ToString(rts[0].RouteTableId)}}))(t).RouteTables
+	if len(byID) != 1 {
+		t.Fatalf("route table by id: %+v", byID)
+	}
+	_, err := c.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{RouteTableIds: []string{"rtb-00000000000000000"}})
+	wantCode(t, err, "InvalidRouteTableID.NotFound")
+	none := must(c.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{fl("association.subnet-id", aws.ToString(subs[0].SubnetId))}}))(t).RouteTables
+	if len(none) != 0 {
+		t.Fatalf("an implicit association is listed: %+v", none)
+	}
 	// the same ids at every start
 	again, _, _ := NewAccount("us-east-1")
 	if again.Vpcs[0].VpcId != spec.Vpcs[0].VpcId || again.Subnets[5].SubnetId != spec.Subnets[5].SubnetId {
@@ -271,4 +287,25 @@ func TestNewAccount(t *testing.T) {
 	if v := must(c2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{}))(t).Vpcs; aws.ToBool(v[0].IsDefault) {
 		t.Fatal("a scenario's VPC is described as the default VPC")
 	}
+}
+
+// Every VPC of a file's network has its main route table, paged by id.
+func TestDescribeRouteTablesPaged(t *testing.T) {
+	spec := fixtureSpec()
+	for i := range 6 {
+		spec.Vpcs = append(spec.Vpcs, cloudmock.Vpc{VpcId: derivedID("vpc", string(rune('a'+i))), CidrBlock: "10.1.0.0/16"})
+	}
+	_, c := testServer(t, Config{Spec: spec})
+	p := ec2.NewDescribeRouteTablesPaginator(c, &ec2.DescribeRouteTablesInput{MaxResults: aws.Int32(5)})
+	seen := map[string]bool{}
+	for p.HasMorePages() {
+		for _, rt := range must(p.NextPage(ctx))(t).RouteTables {
+			seen[aws.ToString(rt.VpcId)] = true
+		}
+	}
+	if len(seen) != 7 {
+		t.Fatalf("main route tables of %d VPCs, want 7", len(seen))
+	}
+	_, err := c.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{MaxResults: aws.Int32(101)})
+	wantCode(t, err, "InvalidParameterValue")
 }
