@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"net/netip"
 	"os"
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -63,7 +61,7 @@ reference walk-through. Needs root on Linux, unless --no-lab.
 With --empty (and no FILE) the API starts from what a new AWS account has in
 us-east-1: a default VPC 172.31.0.0/16 with a default /20 subnet per
 availability zone, its default security group and network ACL, and no
-instances; for now --empty implies --no-lab (nothing mirrors).`,
+instances; the lab is that network (or nothing, with --no-lab).`,
 		Example: `  sudo mirrorlab serve
   # in another terminal:
   export AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
@@ -82,7 +80,7 @@ instances; for now --empty implies --no-lab (nothing mirrors).`,
 	}
 	cmd.Flags().StringVar(&o.listen, "listen", defaultListen, "`address:port` of the API (another address than loopback only when named here)")
 	cmd.Flags().BoolVar(&o.noLab, "no-lab", false, "serve the API only: no lab, no root needed")
-	cmd.Flags().BoolVar(&o.empty, "empty", false, "start from a new account's default VPC instead of a FILE (implies --no-lab for now)")
+	cmd.Flags().BoolVar(&o.empty, "empty", false, "start from a new account's default VPC instead of a FILE")
 	stateDirFlag(cmd, &o.stateDir)
 	return cmd
 }
@@ -158,20 +156,7 @@ func runServe(ctx context.Context, a *app, file string, o serveOpts) error {
 		fmt.Fprintf(a.stderr, "warning: the API listens on %s, beyond loopback: anyone who reaches it can change the lab's mirror configuration (signatures are not verified)\n", o.listen)
 	}
 	endpoint := "http://" + ln.Addr().String()
-	start := func() (stop func() error) {
-		hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-		done := make(chan error, 1)
-		go func() { done <- hs.Serve(ln) }()
-		return func() error {
-			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			err := hs.Shutdown(sctx)
-			if serr := <-done; !errors.Is(serr, http.ErrServerClosed) {
-				err = errors.Join(err, serr)
-			}
-			return err
-		}
-	}
+	start := func() (stop func() error) { return serveHTTP(srv, ln) }
 	if o.noLab {
 		fwd.set(func(cloudmock.Spec) error { return nil }, nil)
 		stop := start()

@@ -6,14 +6,21 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/apiserver/ec2api"
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 
+// emptyFile is what serve --empty reports as its scenario's file.
+const emptyFile = "(--empty: a new account)"
+
 // runServeEmpty serves the API over a new account's state
-// (ec2api.NewAccount): no scenario and, until the lab can be built from
-// subnets alone, no lab (--empty implies --no-lab).
+// (ec2api.NewAccount) and, unless --no-lab, builds its network as a lab
+// (the default VPC's subnets, no instances yet), so that what is created
+// through the API later runs on it.
 func runServeEmpty(ctx context.Context, a *app, file string, o serveOpts) error {
 	if file != "" {
 		return usageError{fmt.Errorf("--empty starts from a new account: give no FILE (got %q)", file)}
@@ -22,8 +29,13 @@ func runServeEmpty(ctx context.Context, a *app, file string, o serveOpts) error 
 	if err != nil {
 		return err
 	}
-	spec, names, acct := ec2api.NewAccount("us-east-1")
-	srv, err := ec2api.New(ec2api.Config{Spec: spec, Names: names, Account: acct})
+	st, tags, acct := ec2api.NewAccount("us-east-1")
+	s, err := accountScenario(st)
+	if err != nil {
+		return failed(err)
+	}
+	fwd := &applyForwarder{}
+	srv, err := ec2api.New(ec2api.Config{Spec: st, Names: tags, Account: acct, Apply: fwd.apply, TargetHealth: fwd.health, Seed: s.Seed()})
 	if err != nil {
 		return failed(fmt.Errorf("serve --empty: %w", err))
 	}
@@ -36,27 +48,64 @@ func runServeEmpty(ctx context.Context, a *app, file string, o serveOpts) error 
 		fmt.Fprintf(a.stderr, "warning: the API listens on %s, beyond loopback: anyone who reaches it can change the account (signatures are not verified)\n", o.listen)
 	}
 	endpoint := "http://" + ln.Addr().String()
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	done := make(chan error, 1)
-	go func() { done <- hs.Serve(ln) }()
-	fmt.Fprintf(a.stdout, "EC2 API for a new account (--empty) on %s\n", endpoint)
-	fmt.Fprintln(a.stdout, "environment for the aws CLI and the SDKs (credentials are not checked):")
-	fmt.Fprintf(a.stdout, "  export AWS_ENDPOINT_URL=%s AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test\n", endpoint)
-	fmt.Fprintf(a.stdout, "default VPC %s (172.31.0.0/16), %d default subnets; API only (--empty implies --no-lab): changes are validated and kept, nothing mirrors\n",
-		spec.Vpcs[0].VpcId, len(spec.Subnets))
-	if o.ready != nil {
-		o.ready(endpoint)
+	start := func(footer string) func() error {
+		stop := serveHTTP(srv, ln)
+		printServe(a.stdout, endpoint, s, srv.Spec(), tags, fmt.Sprintf("default VPC %s (%s), %d default subnets; %s",
+			st.Vpcs[0].VpcId, st.Vpcs[0].CidrBlock, len(st.Subnets), footer))
+		if o.ready != nil {
+			o.ready(endpoint)
+		}
+		return stop
 	}
+	if !o.noLab {
+		return serveLab(ctx, a, s, srv, nil, o, func() func() error {
+			return start("mirrorlab exec INSTANCE -- CMD runs a command inside; Ctrl-C or mirrorlab down ends the lab")
+		}, fwd)
+	}
+	fwd.set(func(cloudmock.Spec) error { return nil }, nil)
+	stop := start("API only (--no-lab): changes are validated and kept, nothing mirrors")
 	<-ctx.Done()
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	err = hs.Shutdown(sctx)
-	if serr := <-done; !errors.Is(serr, http.ErrServerClosed) {
-		err = errors.Join(err, serr)
-	}
-	if err != nil {
+	if err := stop(); err != nil {
 		return failed(err)
 	}
 	fmt.Fprintln(a.stdout, "API stopped")
 	return nil
+}
+
+// accountScenario is the scenario of a new account's network, for its
+// lab: its VPC and subnets, named by their ids (the lab finds the
+// served state's resources by address), no instances.
+func accountScenario(st cloudmock.Spec) (*spec.Scenario, error) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "name: new-account\nprofile: {provider: aws}\nnetwork:\n  vpcs:\n")
+	for _, v := range st.Vpcs {
+		fmt.Fprintf(&b, "    - name: %s\n      CidrBlock: %s\n      subnets:\n", v.VpcId, v.CidrBlock)
+		for _, sn := range st.Subnets {
+			if sn.VpcId == v.VpcId {
+				fmt.Fprintf(&b, "        - {name: %s, CidrBlock: %s}\n", sn.SubnetId, sn.CidrBlock)
+			}
+		}
+	}
+	s, err := spec.Parse(emptyFile, []byte(b.String()))
+	if err != nil {
+		return nil, fmt.Errorf("the new account's network as a scenario: %w", err)
+	}
+	return s, nil
+}
+
+// serveHTTP serves srv on ln until the returned stop is called (serve's
+// one HTTP server, with or without a FILE).
+func serveHTTP(srv http.Handler, ln net.Listener) (stop func() error) {
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ln) }()
+	return func() error {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err := hs.Shutdown(sctx)
+		if serr := <-done; !errors.Is(serr, http.ErrServerClosed) {
+			err = errors.Join(err, serr)
+		}
+		return err
+	}
 }

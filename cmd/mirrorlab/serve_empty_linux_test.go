@@ -1,8 +1,14 @@
 package main
 
 import (
+	"net/http"
+	"net/url"
+	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/mirrorlab/mirrorlab/internal/privtest"
+	"github.com/mirrorlab/mirrorlab/lab"
 )
 
 // serve --empty --no-lab, driven by the aws CLI (each one present): the
@@ -10,7 +16,7 @@ import (
 // its zones and its default VPC and subnets. Needs no root.
 func TestServeEmptyAWSCLI(t *testing.T) {
 	ep, out := startServe(t, "", serveOpts{empty: true, noLab: true})
-	if !strings.Contains(out.String(), "new account (--empty)") || !strings.Contains(out.String(), "6 default subnets") {
+	if !strings.Contains(out.String(), "EC2 API for new-account") || !strings.Contains(out.String(), "6 default subnets; API only") {
 		t.Fatalf("serve --empty's output:\n%s", out.String())
 	}
 	for _, cli := range awsCLIs(t) {
@@ -49,5 +55,40 @@ func TestServeEmptyRefusesFile(t *testing.T) {
 	err := runServe(t.Context(), &app{stdout: &syncBuffer{}, stderr: &syncBuffer{}}, "rule-order", serveOpts{empty: true, listen: "127.0.0.1:0"})
 	if _, ok := err.(usageError); !ok || !strings.Contains(err.Error(), "--empty") {
 		t.Fatalf("serve --empty FILE: %v", err)
+	}
+}
+
+// serve --empty with a lab builds the new account's network (its VPC's
+// fabric, no instances), records it for status and down, and hands the
+// API's changes to it.
+func TestPrivilegedServeEmptyLab(t *testing.T) {
+	privtest.Require(t)
+	dir := t.TempDir()
+	ep, out := startServe(t, "", serveOpts{empty: true, stateDir: dir})
+	if !strings.Contains(out.String(), "6 default subnets; mirrorlab exec") {
+		t.Fatalf("serve --empty's output:\n%s", out.String())
+	}
+	l, err := lab.Choose(dir, "")
+	if err != nil {
+		t.Fatalf("the lab of serve --empty is not recorded: %v", err)
+	}
+	info := l.Record.Info
+	if info.Scenario != "new-account" || info.File != emptyFile || len(info.Instances) != 0 {
+		t.Fatalf("recorded lab: %+v", info)
+	}
+	ns, err := exec.Command("ip", "netns", "list").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(ns), "ml"+info.RunID) {
+		t.Fatalf("no namespace of run %s: %s", info.RunID, ns)
+	}
+	resp, err := http.PostForm(ep, url.Values{"Action": {"CreateTrafficMirrorFilter"}, "Version": {"2016-11-15"}, "Description": {"on the lab"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("a change through the API on the lab of serve --empty: HTTP %d", resp.StatusCode)
 	}
 }
