@@ -161,6 +161,15 @@ func TestDescribeInstanceTypes(t *testing.T) {
 	if n != len(instanceTypeCatalogue) || pages != (n+4)/5 {
 		t.Fatalf("paged %d types in %d pages", n, pages)
 	}
+	// an instance of a scenario (no type) answers a type the catalogue has,
+	// as data "aws_instance" looks it up
+	inst := must(c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{}))(t).Reservations[0].Instances[0]
+	if inst.InstanceType != unknownInstanceType || findInstanceType(string(inst.InstanceType)) == nil {
+		t.Fatalf("type of an instance of unknown type: %q", inst.InstanceType)
+	}
+	if ok, _ := cloudmock.MirrorSourceSupported(unknownInstanceType); !ok {
+		t.Fatalf("%s, answered for an unknown type, cannot be a mirror source: the model accepts one", unknownInstanceType)
+	}
 	_, err := c.DescribeInstanceTypes(ctx, &ec2.DescribeInstanceTypesInput{InstanceTypes: []types.InstanceType{"t2.micro", "z9.huge"}})
 	wantCode(t, err, "InvalidInstanceType")
 	_, err = c.DescribeInstanceTypes(ctx, &ec2.DescribeInstanceTypesInput{MaxResults: aws.Int32(101)})
