@@ -33,6 +33,12 @@ func TestDescribeAvailabilityZones(t *testing.T) {
 	if len(all.AvailabilityZones) != 7 || all.AvailabilityZones[6].OptInStatus != types.AvailabilityZoneOptInStatusNotOptedIn {
 		t.Fatalf("all zones: %+v", all.AvailabilityZones)
 	}
+	// the provider's acctest.ConfigAvailableAZsNoOptIn
+	noOptIn := must(c.DescribeAvailabilityZones(ctx, &ec2.DescribeAvailabilityZonesInput{
+		Filters: []types.Filter{fl("state", "available"), fl("opt-in-status", "opt-in-not-required")}}))(t)
+	if len(noOptIn.AvailabilityZones) != 6 {
+		t.Fatalf("available zones without opt-in: %+v", noOptIn.AvailabilityZones)
+	}
 	byID := must(c.DescribeAvailabilityZones(ctx, &ec2.DescribeAvailabilityZonesInput{ZoneIds: []string{"use1-az3"}, ZoneNames: []string{"us-east-1a"}}))(t)
 	if len(byID.AvailabilityZones) != 2 {
 		t.Fatalf("by name and id: %+v", byID.AvailabilityZones)
@@ -96,6 +102,8 @@ func TestDescribeImages(t *testing.T) {
 		{nil, []types.Filter{fl("owner-alias", "amazon"), fl("root-device-type", "ebs"), fl("virtualization-type", "hvm"), fl("state", "available")}, 6},
 		{[]string{"137112412989", "099720109477"}, nil, 10},
 		{[]string{"self"}, nil, 0},
+		// the Terraform AWS provider's acctest.ConfigLatestAmazonLinux2HVMEBSX8664AMI
+		{[]string{"amazon"}, []types.Filter{fl("name", "amzn2-ami-minimal-hvm-*"), fl("root-device-type", "ebs"), fl("architecture", "x86_64")}, 1},
 		{nil, []types.Filter{fl("owner-id", ownerCanonical), fl("architecture", "x86_64")}, 2},
 	} {
 		got := must(c.DescribeImages(ctx, &ec2.DescribeImagesInput{Owners: tc.owners, Filters: tc.fs}))(t)
