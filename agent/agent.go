@@ -14,15 +14,15 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/mirrorlab/mirrorlab/agent/budget"
-	"github.com/mirrorlab/mirrorlab/agent/geneve"
-	"github.com/mirrorlab/mirrorlab/agent/httpparse"
-	"github.com/mirrorlab/mirrorlab/agent/input"
-	"github.com/mirrorlab/mirrorlab/agent/metrics"
-	"github.com/mirrorlab/mirrorlab/agent/pipeline"
-	"github.com/mirrorlab/mirrorlab/agent/replay"
-	"github.com/mirrorlab/mirrorlab/agent/shadow"
-	"github.com/mirrorlab/mirrorlab/agent/stream"
+	"github.com/mirrorlab/mirrorlab/agent/internal/budget"
+	"github.com/mirrorlab/mirrorlab/agent/internal/geneve"
+	"github.com/mirrorlab/mirrorlab/agent/internal/httpparse"
+	"github.com/mirrorlab/mirrorlab/agent/internal/input"
+	"github.com/mirrorlab/mirrorlab/agent/internal/metrics"
+	"github.com/mirrorlab/mirrorlab/agent/internal/pipeline"
+	"github.com/mirrorlab/mirrorlab/agent/internal/replay"
+	"github.com/mirrorlab/mirrorlab/agent/internal/shadow"
+	"github.com/mirrorlab/mirrorlab/agent/internal/stream"
 )
 
 // Version is the agent's version, set at build time with

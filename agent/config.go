@@ -8,7 +8,7 @@ import (
 	"time"
 
 	respcmp "github.com/mirrorlab/mirrorlab/agent/compare"
-	"github.com/mirrorlab/mirrorlab/agent/replay"
+	"github.com/mirrorlab/mirrorlab/agent/internal/replay"
 )
 
 // Config is the whole agent configuration; every command-line flag is a

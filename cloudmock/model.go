@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"slices"
 	"sync/atomic"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock/subnetaddr"
 )
 
 // Direction is the direction of a packet at a source ENI.
@@ -203,8 +205,9 @@ func New(spec Spec, opts ...Option) (*Model, error) {
 			e.subnet6, _ = netip.ParsePrefix(sn.Ipv6CidrBlock)
 		}
 		vpc := r.vpcs[sn.VpcId]
-		vp, _ := netip.ParsePrefix(vpc.CidrBlock)
-		e.resolver = vpcResolver(vp)
+		if vp, err := netip.ParsePrefix(vpc.CidrBlock); err == nil && vp.Addr().Is4() {
+			e.resolver = subnetaddr.Resolver(vp) // Amazon DNS: the VPC's base + 2
+		}
 		m.enis = append(m.enis, e)
 		m.eniByID[e.id] = e.ref
 		m.eniByIP[e.ip] = e.ref
@@ -352,18 +355,6 @@ func (m *Model) assignVNIs(ss []TrafficMirrorSession, o options) {
 			}
 		}
 	}
-}
-
-// vpcResolver is the Amazon DNS address of a VPC: its base + 2.
-func vpcResolver(p netip.Prefix) netip.Addr {
-	a := p.Masked().Addr()
-	if !a.Is4() {
-		return netip.Addr{}
-	}
-	b := a.As4()
-	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-	v += 2
-	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 }
 
 func sessionSources(s *TrafficMirrorSession) []string {

@@ -377,6 +377,7 @@ func (v *validator) sessions(s *Spec) {
 	seen := map[string]bool{}
 	perSource := map[string][]int{} // session numbers per source ENI
 	perTarget := map[string]int{}
+	byNumber := map[int]string{} // session number -> first session, under UniqueSessionNumbers
 	targetENIs := map[string]string{}
 	for _, t := range s.TrafficMirrorTargets {
 		if t.NetworkInterfaceId != "" {
@@ -432,6 +433,11 @@ func (v *validator) sessions(s *Spec) {
 			if limit > 0 && perTarget[t.TrafficMirrorTargetId] == limit+1 {
 				v.add(res, id, i, "TrafficMirrorTargetId", CodeSessionLimitExceeded, "target %s has more than %d sessions (profile %s)", t.TrafficMirrorTargetId, limit, v.prof.Name)
 			}
+		}
+		if first, dup := byNumber[x.SessionNumber]; dup && v.prof.UniqueSessionNumbers {
+			v.add(res, id, i, "SessionNumber", CodeInvalidParameterValue, "session number %d is already used by session %s (profile %s: one session per number in the account)", x.SessionNumber, first, v.prof.Name)
+		} else if !dup {
+			byNumber[x.SessionNumber] = id
 		}
 		if x.SessionNumber < 1 || x.SessionNumber > 32766 {
 			v.add(res, id, i, "SessionNumber", CodeInvalidParameterValue, "session number %d is out of range 1-32766", x.SessionNumber)

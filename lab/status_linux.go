@@ -44,14 +44,13 @@ func (l *Lab) Status() Status {
 		snap := l.svc.Snapshot()
 		t := snap.Totals
 		st.DataPlane = &DataPlaneStats{Captured: t.Captured, Mirrored: t.Mirrored, Sent: t.Sent, RingDrops: t.RingDrops, Dropped: t.Dropped}
-		targets := map[string]string{}
-		for _, ss := range l.spec.TrafficMirrorSessions {
-			targets[ss.TrafficMirrorSessionId] = ss.TrafficMirrorTargetId
-		}
+		// The model in force, not the spec the lab started from: a served
+		// lab's sessions come and go through the API.
 		model := l.svc.Model()
 		for _, id := range slices.Sorted(maps.Keys(snap.Model.Sessions)) {
 			vni, _ := model.SessionVNI(id)
-			st.Sessions = append(st.Sessions, Session{Name: id, Target: targets[id], VNI: vni, SessionCounters: snap.Model.Sessions[id]})
+			target, _ := model.SessionTarget(id)
+			st.Sessions = append(st.Sessions, Session{Name: id, Target: target, VNI: vni, SessionCounters: snap.Model.Sessions[id]})
 		}
 	}
 	for _, f := range l.status {

@@ -28,10 +28,7 @@ func AssignIDs(spec cloudmock.Spec, seed string) (cloudmock.Spec, map[string]str
 // keeps its ids from run to run. Filter rules without an id are named
 // after their filter, direction and rule number. The input is not changed.
 func AssignIDsIn(spec cloudmock.Spec, seed, region, account string) (cloudmock.Spec, map[string]string) {
-	out, err := cloneSpec(spec)
-	if err != nil { // the model's types always marshal; keep the input
-		out = spec
-	}
+	out := cloneSpec(spec)
 	a := &assigner{seed: seed, region: region, account: account, names: map[string]string{}, ids: map[string]string{}, used: map[string]bool{}}
 	s := &out
 	for i := range s.Vpcs {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/cloudmock/subnetaddr"
 )
 
 func (s *Server) registerVpcs(a map[string]actionFunc) {
@@ -127,14 +128,15 @@ type describeSubnetsResult struct {
 	NextToken string      `xml:"nextToken,omitempty"`
 }
 
-// freeAddresses is how many addresses of a subnet are left: its size less
-// the five AWS keeps and the ENIs and load balancers in it.
+// freeAddresses is how many addresses of a subnet are left: those AWS can
+// hand out (subnetaddr.Assignable) less the ENIs and load balancers in it.
+// AWS's subnets are /16 to /28: a smaller one shows none.
 func freeAddresses(spec *cloudmock.Spec, sn *cloudmock.Subnet) int {
 	p, err := netip.ParsePrefix(sn.CidrBlock)
 	if err != nil || !p.Addr().Is4() || p.Bits() > 28 {
 		return 0
 	}
-	n := 1<<(32-p.Bits()) - 5
+	n := int(subnetaddr.Assignable(p))
 	for _, e := range spec.NetworkInterfaces {
 		if e.SubnetId == sn.SubnetId {
 			n--

@@ -35,6 +35,7 @@ type statusOut []struct {
 	Counters struct {
 		Sessions []struct {
 			Name     string            `json:"name"`
+			Target   string            `json:"target"`
 			Packets  uint64            `json:"Packets"`
 			Delivery map[string]uint64 `json:"Delivery"`
 		} `json:"sessions"`

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"strings"
-	"time"
 
 	"github.com/mirrorlab/mirrorlab/apiserver/ec2api"
 	"github.com/mirrorlab/mirrorlab/cloudmock"
@@ -21,13 +19,12 @@ const emptyFile = "(--empty: a new account)"
 // (ec2api.NewAccount) and, unless --no-lab, builds its network as a lab
 // (the default VPC's subnets, no instances yet), so that what is created
 // through the API later runs on it.
-func runServeEmpty(ctx context.Context, a *app, file string, o serveOpts) error {
+func runServeEmpty(ctx context.Context, a *app, file string, exposed bool, o serveOpts) error {
 	if file != "" {
 		return usageError{fmt.Errorf("--empty starts from a new account: give no FILE (got %q)", file)}
 	}
-	exposed, err := checkListen(o.listen)
-	if err != nil {
-		return err
+	if o.provider == "alibaba" {
+		return usageError{errors.New("--empty starts from a new AWS account: it serves the EC2 API, not --provider alibaba")}
 	}
 	st, tags, acct := ec2api.NewAccount("us-east-1")
 	s, err := accountScenario(st)
@@ -44,13 +41,17 @@ func runServeEmpty(ctx context.Context, a *app, file string, o serveOpts) error 
 		return failed(fmt.Errorf("listen on %s: %w", o.listen, err))
 	}
 	defer ln.Close()
-	if exposed {
-		fmt.Fprintf(a.stderr, "warning: the API listens on %s, beyond loopback: anyone who reaches it can change the account (signatures are not verified)\n", o.listen)
+	if exposed && o.accessKeyID == "" {
+		fmt.Fprintf(a.stderr, "warning: the API listens on %s, beyond loopback: anyone who reaches it can change the account (signatures are not verified; --access-key-id requires one key id)\n", o.listen)
+	}
+	serve, err := guardedStart(srv, ln, o)
+	if err != nil {
+		return failed(err)
 	}
 	endpoint := "http://" + ln.Addr().String()
 	start := func(footer string) func() error {
-		stop := serveHTTP(srv, ln)
-		printServe(a.stdout, endpoint, s, srv.Spec(), tags, fmt.Sprintf("default VPC %s (%s), %d default subnets; %s",
+		stop := serve()
+		printServe(a.stdout, endpoint, o.accessKeyID, s, srv.Spec(), tags, fmt.Sprintf("default VPC %s (%s), %d default subnets; %s",
 			st.Vpcs[0].VpcId, st.Vpcs[0].CidrBlock, len(st.Subnets), footer))
 		if o.ready != nil {
 			o.ready(endpoint)
@@ -58,7 +59,7 @@ func runServeEmpty(ctx context.Context, a *app, file string, o serveOpts) error 
 		return stop
 	}
 	if !o.noLab {
-		return serveLab(ctx, a, s, srv, nil, o, func() func() error {
+		return serveLab(ctx, a, s, srv.Spec(), nil, o, func() func() error {
 			return start("mirrorlab exec INSTANCE -- CMD runs a command inside; Ctrl-C or mirrorlab down ends the lab")
 		}, fwd)
 	}
@@ -91,21 +92,4 @@ func accountScenario(st cloudmock.Spec) (*spec.Scenario, error) {
 		return nil, fmt.Errorf("the new account's network as a scenario: %w", err)
 	}
 	return s, nil
-}
-
-// serveHTTP serves srv on ln until the returned stop is called (serve's
-// one HTTP server, with or without a FILE).
-func serveHTTP(srv http.Handler, ln net.Listener) (stop func() error) {
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	done := make(chan error, 1)
-	go func() { done <- hs.Serve(ln) }()
-	return func() error {
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		err := hs.Shutdown(sctx)
-		if serr := <-done; !errors.Is(serr, http.ErrServerClosed) {
-			err = errors.Join(err, serr)
-		}
-		return err
-	}
 }

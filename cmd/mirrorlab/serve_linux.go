@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/mirrorlab/mirrorlab/apiserver/ec2api"
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/lab"
 	"github.com/mirrorlab/mirrorlab/scenarios/runner"
@@ -13,12 +12,11 @@ import (
 )
 
 // serveLab builds the scenario's lab with a live data plane started from
-// the server's state, hands the server's changes to it, records the lab
+// st (the API server's state, either provider's), hands the server's changes to it, records the lab
 // for exec, status and down, calls start (which serves the API) once it runs, and
 // keeps it up until ctx ends.
-func serveLab(ctx context.Context, a *app, s *spec.Scenario, srv *ec2api.Server, names map[string]string,
+func serveLab(ctx context.Context, a *app, s *spec.Scenario, st cloudmock.Spec, names map[string]string,
 	o serveOpts, start func() (stop func() error), fwd *applyForwarder) error {
-	st := srv.Spec()
 	var stop func() error
 	err := runner.Serve(ctx, s, runner.Options{StateDir: o.stateDir, Progress: a.stdout},
 		runner.ServeConfig{Spec: &st, Names: names},

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/scenarios/runner"
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 
@@ -124,7 +124,7 @@ func short(s string) string {
 }
 
 // layout places the scenario's network and its sessions.
-func layout(s *spec.Scenario, res *runner.Result) topoView {
+func layout(s *spec.Scenario, res *report.Result) topoView {
 	var v topoView
 	anchors := map[string]anchor{} // ENI and load balancer names
 	roles := sessionRoles(s)
@@ -392,12 +392,12 @@ func lbLinks(s *spec.Scenario, anchors map[string]anchor) []linkView {
 }
 
 // sessionArrows draws each session from each of its sources to its target.
-func sessionArrows(s *spec.Scenario, res *runner.Result, anchors map[string]anchor) []arrowView {
+func sessionArrows(s *spec.Scenario, res *report.Result, anchors map[string]anchor) []arrowView {
 	targets := map[string]spec.Target{}
 	for _, t := range s.Mirror.Targets {
 		targets[t.Name] = t
 	}
-	counters := map[string]runner.SessionResult{}
+	counters := map[string]report.SessionResult{}
 	if res != nil {
 		for _, sr := range res.Sessions {
 			counters[sr.Name] = sr

@@ -3,6 +3,7 @@ package runner
 import (
 	"errors"
 	"fmt"
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -84,7 +85,7 @@ func startArrivalCapture(in *sim.Instance, e *sim.ENI, name string) (*arrivalCap
 	if err != nil {
 		return nil, fmt.Errorf("AF_PACKET socket: %w", err)
 	}
-	a := &Arrival{ENI: name, Instance: in.Name, ByVNI: map[uint32]int64{}, MaxInnerByVNI: map[uint32]int{}, MinInnerByVNI: map[uint32]int{}}
+	a := report.NewArrival(name, in.Name)
 	var (
 		quit atomic.Bool
 		wg   sync.WaitGroup
@@ -109,7 +110,7 @@ func startArrivalCapture(in *sim.Instance, e *sim.ENI, name string) (*arrivalCap
 			if n > len(buf) {
 				n = len(buf)
 			}
-			a.record(buf[:n])
+			a.Record(buf[:n])
 		}
 	}()
 	c := &arrivalCapture{fd: fd}

@@ -4,6 +4,7 @@
 // inside their instance's namespace, or any command), drives the traffic,
 // lets it settle, collects the counters, what the receivers captured and
 // what the servers got, always tears down, and judges the expectations.
-// Up and Serve build the same lab and keep it running instead. Judge and
-// the reports are plain Go and tested without root.
+// Up and Serve build the same lab and keep it running instead. Package
+// report judges the expectations; the result types are report's, so
+// nothing that renders or merges a report imports runner.
 package runner

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"github.com/mirrorlab/mirrorlab/agent/compare"
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 
 	"context"
 	"errors"
@@ -75,15 +76,9 @@ func (r *run) progress(format string, args ...any) {
 
 // execute does the run; teardown always happens before it returns.
 func (r *run) execute(ctx context.Context) (err error) {
-	expectRefusal := false
-	for _, e := range r.s.Expect {
-		expectRefusal = expectRefusal || e.ValidationError != nil
-	}
+	expectRefusal := r.s.ExpectsRefusal()
 	if ps := r.s.ModelProblems(); ps != nil {
-		r.obs.Validation = ps
-		for _, p := range ps {
-			r.res.Validation = append(r.res.Validation, Problem{Text: p.Error(), Line: p.Line, Code: p.Code, Resource: p.Resource, Field: p.Field})
-		}
+		r.obs.Validation, r.res.Validation = ps, ps
 		r.progress("the provider refuses the configuration (%d problem(s)); nothing is built", len(ps))
 		if !expectRefusal {
 			return refusal(ps)
@@ -203,53 +198,11 @@ func (r *run) finish(err error) *Result {
 	if err != nil {
 		res.Error = err.Error()
 	}
-	res.Expectations, res.Comparisons = Judge(r.s, r.obs)
-	res.Expectations = append(res.Expectations, r.implicitVerdicts()...)
-	res.Losses = losses(r.s, r.obs)
+	res.Expectations, res.Comparisons, res.Losses = report.Judge(r.s, r.obs)
 	res.Duration = time.Since(res.Started)
 	res.Passed = res.Error == ""
 	for _, v := range res.Expectations {
 		res.Passed = res.Passed && v.Passed
 	}
 	return res
-}
-
-// implicitVerdicts: a traffic step that is not allowed to fail and that no
-// traffic expectation covers must succeed entirely.
-func (r *run) implicitVerdicts() []Verdict {
-	if !r.obs.Ran {
-		return nil
-	}
-	covered := map[string]bool{}
-	for _, e := range r.s.Expect {
-		if e.Traffic != nil {
-			covered[e.Traffic.Name] = true
-		}
-	}
-	var out []Verdict
-	for i, t := range r.s.Traffic {
-		name := trafficName(i, t)
-		if t.AllowFailure || covered[name] {
-			continue
-		}
-		tr := r.obs.Traffic[name]
-		if tr.Failed == 0 && tr.Sent > 0 {
-			continue
-		}
-		_, line, _ := r.s.Position(fmt.Sprintf("traffic[%d]", i))
-		v := Verdict{Name: "traffic " + name + " ran without errors", Kind: "traffic", Line: line,
-			Want: "failed = 0", Observed: fmt.Sprintf("sent %d, succeeded %d, failed %d", tr.Sent, tr.Succeeded, tr.Failed)}
-		if len(tr.Errors) > 0 {
-			v.Detail = "errors: " + joinFirst(tr.Errors, 3)
-		}
-		out = append(out, v)
-	}
-	return out
-}
-
-func trafficName(i int, t spec.Traffic) string {
-	if t.Name != "" {
-		return t.Name
-	}
-	return fmt.Sprintf("traffic[%d]", i)
 }
