@@ -44,6 +44,10 @@ type kernelPath struct {
 	// txOff are the receiver ports whose transmit checksum offload was
 	// switched off, with whether it was on before (then close restores it).
 	txOff map[kernelPortKey]bool
+	// view is the configuration programmed last (targetHealthChanged
+	// programs it again); closed: the maps are gone.
+	view   *view
+	closed bool
 }
 
 type kernelFabric struct {
@@ -188,6 +192,25 @@ func (k *kernelPath) socketFilter(i int, dir cloudmock.Direction) int {
 func (k *kernelPath) apply(v *view) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	return k.applyLocked(v)
+}
+
+// targetHealthChanged programs the configuration in force again: a load
+// balancer's choice of receiver, which the routes hold, depends on the
+// health of its targets, which changes without an Apply.
+func (k *kernelPath) targetHealthChanged() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.view == nil || k.closed {
+		return
+	}
+	if err := k.applyLocked(k.view); err != nil {
+		k.svc.cfg.Logger.Warn("in-kernel path: program the new target health", "error", err)
+	}
+}
+
+func (k *kernelPath) applyLocked(v *view) error {
+	k.view = v
 	m := v.model
 	var refs []cloudmock.ENIRef
 	for _, p := range k.svc.pipes {
@@ -263,14 +286,9 @@ func (k *kernelPath) setPort(v *view, plan *kpath.Plan, pe *kpath.PlanENI, e *si
 	}
 	slots := make([]uint32, len(pd.Sessions))
 	for g, si := range pd.Sessions {
-		ps := &plan.Sessions[si]
-		t, found := v.target(ps.TargetId, ps.Session.OuterDst)
-		if !found || !t.port.ok || t.port.fabric != fi {
-			return key, fmt.Sprintf("session %s: the receiver %s has no port in the source's fabric", ps.SessionId, ps.Session.OuterDst), nil
-		}
-		slot, err := k.newSlot(fi, pe.ENIId, ps, dir, t)
-		if err != nil {
-			return key, "", err
+		slot, why, err := k.setSession(v, fi, pe.ENIId, &plan.Sessions[si], dir)
+		if why != "" || err != nil {
+			return key, why, err
 		}
 		slots[g] = slot
 	}
@@ -286,8 +304,10 @@ func (k *kernelPath) setPort(v *view, plan *kpath.Plan, pe *kpath.PlanENI, e *si
 	return key, "", k.fabrics[fi].path.SetPort(e.PeerIndex, uint32(dir), port)
 }
 
-// newSlot allocates a slot for session ps in direction dir and programs it.
-func (k *kernelPath) newSlot(fi int, eniID string, ps *kpath.PlanSession, dir cloudmock.Direction, t *targetAddr) (uint32, error) {
+// newSlot allocates a slot that counts copies of session sessionID from
+// ENI eniID in direction dir sent to receiver t (nil: none, the slot
+// counts only lost copies).
+func (k *kernelPath) newSlot(fi int, eniID, sessionID string, dir cloudmock.Direction, t *targetAddr) (uint32, error) {
 	slot, ok := uint32(0), false
 	for i := uint32(0); i < kpath.MaxSlots; i++ {
 		s := (k.next + i) % kpath.MaxSlots
@@ -300,24 +320,13 @@ func (k *kernelPath) newSlot(fi int, eniID string, ps *kpath.PlanSession, dir cl
 		return 0, errors.New("in-kernel path: no free session slot")
 	}
 	k.next = slot + 1
-	if err := k.attach(fi, int(t.port.ifindex)); err != nil {
-		return 0, err
-	}
-	if err := k.receiverChecksums(fi, int(t.port.ifindex)); err != nil {
-		return 0, err
-	}
-	ks := ps.Session
-	ks.SrcMAC, ks.DstMAC, ks.ReceiverIfindex = t.srcMAC, t.dstMAC, int(t.port.ifindex)
-	if err := k.fabrics[fi].path.SetSession(slot, ks); err != nil {
-		return 0, fmt.Errorf("session %s %s: %w", ps.SessionId, dir, err)
-	}
 	var pipe *pipeline
 	for _, p := range k.svc.pipes {
 		if p.dir == dir && p.eniID == eniID {
 			pipe = p
 		}
 	}
-	k.slots[slot] = &kernelSlot{fabric: fi, eniID: eniID, sessionID: ps.SessionId, dir: dir, pipe: pipe, target: t}
+	k.slots[slot] = &kernelSlot{fabric: fi, eniID: eniID, sessionID: sessionID, dir: dir, pipe: pipe, target: t}
 	k.current = append(k.current, slot)
 	return slot, nil
 }
@@ -374,6 +383,9 @@ func (k *kernelPath) receiverChecksums(fi, ifindex int) error {
 // tables of allowed flows back into the model), and gives the receivers'
 // ports their checksum offload back.
 func (k *kernelPath) close() error {
+	k.mu.Lock()
+	k.closed = true
+	k.mu.Unlock()
 	k.unshareConnTables(k.svc.Model())
 	var errs []error
 	for key, was := range k.txOff {

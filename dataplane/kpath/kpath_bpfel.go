@@ -42,6 +42,14 @@ const (
 	kpathDirKPATH_DIR_EGRESS  kpathDir = 1
 )
 
+type kpathFix struct {
+	_    structs.HostLayout
+	At   uint8
+	Base uint8
+	Csum uint8
+	Pad  uint8
+}
+
 type kpathFlag uint32
 
 const (
@@ -68,6 +76,10 @@ const (
 	kpathLimitKPATH_MAX_ACL         kpathLimit = 20
 	kpathLimitKPATH_CONN_SLOTS      kpathLimit = 4096
 	kpathLimitKPATH_MAX_CONN_TABLES kpathLimit = 64
+	kpathLimitKPATH_OUTER_PORTS     kpathLimit = 128
+	kpathLimitKPATH_MAX_HEADER      kpathLimit = 128
+	kpathLimitKPATH_MAX_FIXES       kpathLimit = 4
+	kpathLimitKPATH_LOST_REASONS    kpathLimit = 8
 )
 
 type kpathMark uint32
@@ -116,6 +128,18 @@ const (
 	kpathPuntKPATH_PUNT_REASONS        kpathPunt = 11
 )
 
+type kpathRoute struct {
+	_       structs.HostLayout
+	Ifindex uint32
+	CountIn uint32
+	Lost    uint8
+	Hlen    uint8
+	Nfix    uint8
+	Pad     uint8
+	Fix     [4]kpathFix
+	Hdr     [128]uint8
+}
+
 type kpathRule struct {
 	_       structs.HostLayout
 	Src     uint32
@@ -133,14 +157,10 @@ type kpathRule struct {
 }
 
 type kpathSession struct {
-	_               structs.HostLayout
-	Vni             uint32
-	OuterSrc        uint32
-	OuterDst        uint32
-	SrcMac          [6]uint8
-	DstMac          [6]uint8
-	MaxInner        uint32
-	ReceiverIfindex uint32
+	_        structs.HostLayout
+	MaxInner uint32
+	Pad      uint32
+	Routes   [128]kpathRoute
 }
 
 type kpathSettings struct {
@@ -156,6 +176,14 @@ type kpathStats struct {
 	Truncated uint64
 	Errors    uint64
 	Wire      uint64
+	Lost      [8]kpathTally
+}
+
+type kpathTally struct {
+	_         structs.HostLayout
+	Packets   uint64
+	Bytes     uint64
+	Truncated uint64
 }
 
 // Names of all BPF objects in the ELF.

@@ -207,14 +207,16 @@ func (p *Path) SetSession(slot uint32, s Session) error {
 	if err := checkSlot(slot); err != nil {
 		return fmt.Errorf("set kernel mirror session: %w", err)
 	}
-	k, err := compileSession(s)
+	k, err := compileSession(slot, s)
 	if err != nil {
 		return fmt.Errorf("set kernel mirror session slot %d: %w", slot, err)
 	}
-	if !p.isAttached(s.ReceiverIfindex) {
-		return fmt.Errorf("set kernel mirror session slot %d: receiver ifindex %d is not attached (Attach it first: its program encapsulates the copies)", slot, s.ReceiverIfindex)
+	for i := range k.Routes {
+		if r := int(k.Routes[i].Ifindex); r != 0 && !p.isAttached(r) {
+			return fmt.Errorf("set kernel mirror session slot %d: receiver ifindex %d is not attached (Attach it first: its program encapsulates the copies)", slot, r)
+		}
 	}
-	if err := p.objs.Sessions.Update(slot, &k, ebpf.UpdateAny); err != nil {
+	if err := p.objs.Sessions.Update(slot, k, ebpf.UpdateAny); err != nil {
 		return fmt.Errorf("set kernel mirror session slot %d: %w", slot, err)
 	}
 	return nil
@@ -260,6 +262,11 @@ func (p *Path) counters(slot uint32) (Counters, error) {
 		c.Truncated += s.Truncated
 		c.Errors += s.Errors
 		c.WireBytes += s.Wire
+		for r, t := range s.Lost {
+			c.Lost[r].Packets += t.Packets
+			c.Lost[r].Bytes += t.Bytes
+			c.Lost[r].Truncated += t.Truncated
+		}
 	}
 	return c, nil
 }

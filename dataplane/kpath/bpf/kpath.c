@@ -370,56 +370,60 @@ static __always_inline void count_error(__u32 slot)
 		c->errors += 1;
 }
 
-/* encap turns one of our clones into the VXLAN frame cloudmock's
- * Decision.AppendWire writes for it. */
-static __always_inline int encap(struct __sk_buff *skb, __u32 mark, const struct settings *cfg)
+/* route returns the route of a clone or decision mark (slot, hash7). */
+static __always_inline struct route *route_of(__u32 mark, struct session **sp)
 {
 	__u32 slot = mark & 0xffff;
-	__u16 sport = 0xff80 | ((mark >> 16) & 0x7f);
 	struct session *s = bpf_map_lookup_elem(&sessions, &slot);
-	if (!s) {
+	if (!s)
+		return 0;
+	*sp = s;
+	return &s->routes[(mark >> 16) & (KPATH_OUTER_PORTS - 1)];
+}
+
+/* encap turns one of our clones into the frame cloudmock's
+ * Decision.AppendWire writes for it: the route's header, its length
+ * fields and IPv4 checksums completed, then the inner frame (cut to
+ * max_inner). */
+static __always_inline int encap(struct __sk_buff *skb, __u32 mark, const struct settings *cfg)
+{
+	struct session *s = 0;
+	struct route *r = route_of(mark, &s);
+	if (!r || !s) {
 		count_error(KPATH_GLOBAL_SLOT);
 		return TCX_DROP;
 	}
-	__u8 b[64];
-	if (bpf_skb_load_bytes(skb, 0, &b[50], 14) < 0)
+	__u32 slot = r->count_in;
+	__u32 hlen = r->hlen;
+	if (!r->ifindex || hlen < 14 || hlen > KPATH_MAX_HEADER)
+		goto fail;
+	__u8 eth[14];
+	if (bpf_skb_load_bytes(skb, 0, eth, sizeof(eth)) < 0)
 		goto fail;
 	if (s->max_inner > 0 && skb->len > s->max_inner) {
 		if (bpf_skb_change_tail(skb, s->max_inner, 0) < 0)
 			goto fail;
 	}
-	if (bpf_skb_adjust_room(skb, 50, BPF_ADJ_ROOM_MAC, 0) < 0)
+	if (bpf_skb_adjust_room(skb, hlen, BPF_ADJ_ROOM_MAC, 0) < 0)
 		goto fail;
-
-	__u32 tot = skb->len - 14;
-	__u32 udp = tot - 20;
-	__u32 osrc = s->outer_src, odst = s->outer_dst, vni = s->vni;
-	__builtin_memcpy(&b[0], s->dst_mac, 6);
-	__builtin_memcpy(&b[6], s->src_mac, 6);
-	b[12] = 0x08, b[13] = 0x00;
-	/* IPv4: TTL 255, id 0, no DF, UDP */
-	b[14] = 0x45, b[15] = 0;
-	b[16] = tot >> 8, b[17] = tot;
-	b[18] = 0, b[19] = 0, b[20] = 0, b[21] = 0;
-	b[22] = 255, b[23] = PROTO_UDP;
-	__u32 sum = 0x4500 + (tot & 0xffff) + (255 << 8 | PROTO_UDP) +
-		    (osrc >> 16) + (osrc & 0xffff) + (odst >> 16) + (odst & 0xffff);
-	sum = (sum >> 16) + (sum & 0xffff);
-	sum = (sum >> 16) + (sum & 0xffff);
-	sum = ~sum & 0xffff;
-	b[24] = sum >> 8, b[25] = sum;
-	b[26] = osrc >> 24, b[27] = osrc >> 16, b[28] = osrc >> 8, b[29] = osrc;
-	b[30] = odst >> 24, b[31] = odst >> 16, b[32] = odst >> 8, b[33] = odst;
-	/* UDP: checksum 0 */
-	b[34] = sport >> 8, b[35] = sport;
-	b[36] = 4789 >> 8, b[37] = 4789 & 0xff;
-	b[38] = udp >> 8, b[39] = udp;
-	b[40] = 0, b[41] = 0;
-	/* VXLAN: flags 0x08, VNI */
-	b[42] = 0x08, b[43] = 0, b[44] = 0, b[45] = 0;
-	b[46] = vni >> 16, b[47] = vni >> 8, b[48] = vni, b[49] = 0;
-	if (bpf_skb_store_bytes(skb, 0, b, sizeof(b), BPF_F_RECOMPUTE_CSUM) < 0)
+	if (bpf_skb_store_bytes(skb, 0, r->hdr, hlen, BPF_F_RECOMPUTE_CSUM) < 0 ||
+	    bpf_skb_store_bytes(skb, hlen, eth, sizeof(eth), BPF_F_RECOMPUTE_CSUM) < 0)
 		goto fail;
+	__u32 n = r->nfix;
+	for (__u32 i = 0; i < KPATH_MAX_FIXES; i++) {
+		if (i >= n)
+			break;
+		const struct fix *f = &r->fix[i];
+		__u32 at = f->at;
+		if (at > KPATH_MAX_HEADER - 2)
+			goto fail;
+		__u16 was, v = bpf_htons((__u16)(skb->len - f->base));
+		__builtin_memcpy(&was, &r->hdr[at], sizeof(was));
+		if (bpf_skb_store_bytes(skb, at, &v, sizeof(v), BPF_F_RECOMPUTE_CSUM) < 0)
+			goto fail;
+		if (f->csum && bpf_l3_csum_replace(skb, f->csum, was, v, sizeof(v)) < 0)
+			goto fail;
+	}
 	skb->mark = cfg->copy_mark;
 	return TCX_NEXT;
 fail:
@@ -449,25 +453,38 @@ static __always_inline int mirror(struct __sk_buff *skb, __u32 dir)
 		count_punt(v);
 		return TCX_NEXT;
 	}
-	__u32 slot = v & 0xffff;
-	struct session *s = bpf_map_lookup_elem(&sessions, &slot);
-	if (!s) {
+	struct session *s = 0;
+	struct route *r = route_of(v, &s);
+	if (!r || !s) {
 		count_punt(KPATH_PUNT_NO_SESSION);
 		return TCX_NEXT;
 	}
+	__u32 slot = r->count_in;
 	struct stats *c = bpf_map_lookup_elem(&counters, &slot);
+	__u32 inner = skb->len, cut = 0;
+	if (s->max_inner > 0 && inner > s->max_inner)
+		cut = 1;
+	if (!r->ifindex) {
+		/* lost on the way (the target's ACL or groups, no listener,
+		 * no healthy target): mirrored all the same, and counted */
+		if (c) {
+			struct tally *t = &c->lost[r->lost & (KPATH_LOST_REASONS - 1)];
+			t->packets += 1;
+			t->bytes += inner;
+			t->truncated += cut;
+		}
+		return TCX_NEXT;
+	}
 	if (c) {
-		__u32 inner = skb->len;
 		c->packets += 1;
 		c->bytes += inner;
-		if (s->max_inner > 0 && inner > s->max_inner) {
-			c->truncated += 1;
+		c->truncated += cut;
+		if (cut)
 			inner = s->max_inner;
-		}
-		c->wire += 36 + inner; /* outer IPv4, UDP, VXLAN */
+		c->wire += r->hlen - 14 + inner; /* the outer headers but Ethernet */
 	}
 	skb->mark = v;
-	long err = bpf_clone_redirect(skb, s->receiver_ifindex, 0);
+	long err = bpf_clone_redirect(skb, r->ifindex, 0);
 	skb->mark = mark;
 	if (err != 0 && c)
 		c->errors += 1;
@@ -518,8 +535,10 @@ int kpath_sock_egress(struct __sk_buff *skb)
 }
 
 /* kpath_probe runs decide for the direction in cb[0] and returns its
- * verdict (the clone's mark, or the punt reason); it is never attached:
- * tests and debugging run it with BPF_PROG_TEST_RUN. */
+ * verdict (the clone's mark, or the punt reason); when the kernel
+ * mirrors, cb[1] is the receiver's port the clone goes to (0: the copy is
+ * lost on the way) and cb[2] why it is lost. It is never attached: tests
+ * and debugging run it with BPF_PROG_TEST_RUN. */
 SEC("tc")
 int kpath_probe(struct __sk_buff *skb)
 {
@@ -532,5 +551,12 @@ int kpath_probe(struct __sk_buff *skb)
 	struct port *port = bpf_map_lookup_elem(&ports, &key);
 	if (!port)
 		return -1;
-	return decide(skb, port, dir, cfg->flags);
+	__u32 v = decide(skb, port, dir, cfg->flags);
+	struct session *s = 0;
+	struct route *r = IS_KERNEL(v) ? route_of(v, &s) : 0;
+	if (r) {
+		skb->cb[1] = r->ifindex;
+		skb->cb[2] = r->lost;
+	}
+	return v;
 }

@@ -1,0 +1,195 @@
+package dataplane
+
+import (
+	"bytes"
+	"encoding/binary"
+	"net/netip"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/internal/privtest"
+)
+
+// TestPrivilegedKernelRoutesMatchUserSpace sends the same flows through
+// the service twice, deciding every packet in user space and then with
+// the in-kernel path, for the targets whose copies the kernel routes by
+// their outer source port: a Network Load Balancer and a Gateway Load
+// Balancer endpoint (agent1 and agent2 behind each), and an ENI whose
+// security group drops the copies. Both runs must put the same bytes on
+// the receivers' wires and leave the same provider counters, and the
+// kernel must have decided every copy.
+func TestPrivilegedKernelRoutesMatchUserSpace(t *testing.T) {
+	sgDrops := func() cloudmock.Spec {
+		spec := baseSpec()
+		spec.SecurityGroups = []cloudmock.SecurityGroup{{GroupId: "sg-tgt", VpcId: "vpc-1",
+			IpPermissions: []cloudmock.IpPermission{{IpProtocol: "tcp", FromPort: 80, ToPort: 80, IpRanges: []cloudmock.IpRange{{CidrIp: "0.0.0.0/0"}}}}}}
+		for j := range spec.NetworkInterfaces {
+			if spec.NetworkInterfaces[j].NetworkInterfaceId == "eni-agent1" {
+				spec.NetworkInterfaces[j].Groups = []string{"sg-tgt"}
+			}
+		}
+		spec.TrafficMirrorTargets = append(spec.TrafficMirrorTargets, cloudmock.TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-agent1", NetworkInterfaceId: "eni-agent1"})
+		addSession(&spec, "tms-web", "web", "agent1", 1, 77, cloudmock.TrafficMirrorFilter{
+			IngressFilterRules: rules{rule(100, "accept", 17, 9000, 9000)},
+		})
+		return spec
+	}
+	for _, tc := range []struct {
+		name      string
+		spec      cloudmock.Spec
+		delivered bool
+	}{
+		{"nlb", nlbSpec(true), true},
+		{"gwlb", gwlbSpec(), true},
+		{"target-sg", sgDrops(), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) { kernelRoutesMatch(t, tc.spec, tc.delivered) })
+	}
+}
+
+func kernelRoutesMatch(t *testing.T, spec cloudmock.Spec, delivered bool) {
+	lab := testLab(t)
+	wires := map[string]*wireCapture{"agent1": captureWire(t, lab, "agent1"), "agent2": captureWire(t, lab, "agent2")}
+	listenTCP(t, lab, "agent1", 8081)
+	listenTCP(t, lab, "agent2", 8081)
+	listenUDP(t, lab, "web", 9000).drain()
+	const flows, per = 16, 2
+	var clients []*udpPeer
+	for i := range flows {
+		clients = append(clients, listenUDP(t, lab, "client", 43000+i))
+	}
+	var results [2]pathRun
+	for i, userSpace := range []bool{true, false} {
+		before := wiresBefore(wires)
+		svc, m := startService(t, lab, spec, func(c *Config) {
+			c.UserSpaceOnly = userSpace
+			c.HealthCheck = HealthCheck{Port: 8081, Interval: 150 * time.Millisecond, Timeout: 150 * time.Millisecond,
+				HealthyThreshold: 2, UnhealthyThreshold: 3}
+		})
+		privtest.SkipIfNotSupported(t, svc.kernErr)
+		for _, c := range clients {
+			c.send(t, netip.MustParseAddrPort("10.0.0.5:9000"), []byte("a mirrored datagram"), per)
+		}
+		deadline := time.Now().Add(3 * time.Second)
+		for svc.Snapshot().Totals.Mirrored < flows*per && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(200 * time.Millisecond)
+		results[i] = endRun(t, svc, m, wires, before)
+	}
+	user, kern := results[0], results[1]
+	if k := kern.snap.Kernel; !k.Enabled || k.Decided["eni-web/ingress"] != "" {
+		t.Fatalf("the in-kernel path is not deciding web's ingress: %+v", k)
+	}
+	if got := kern.snap.Totals.Kernel; got != flows*per || user.snap.Totals.Kernel != 0 {
+		t.Errorf("the kernel mirrored %d copies (user space only: %d), want %d\n%s", got, user.snap.Totals.Kernel, flows*per, printed(kern.snap))
+	}
+	if n, want := compareWires(t, user, kern), map[bool]int{true: flows * per, false: 0}[delivered]; n != want {
+		t.Errorf("the receivers' wires carried %d copies per run, want %d", n, want)
+	}
+	if a, b := printed(user.model.Sessions), printed(kern.model.Sessions); a != b {
+		t.Errorf("session counters differ:\nuser space %s\nkernel     %s", a, b)
+	}
+	if a, b := printed(user.model.ENIs["eni-web"].NetworkPacketsMirrorIn), printed(kern.model.ENIs["eni-web"].NetworkPacketsMirrorIn); a != b {
+		t.Errorf("web's mirrored packets differ: user space %s, kernel %s", a, b)
+	}
+	u, k := user.snap.Totals, kern.snap.Totals
+	if u.Mirrored != k.Mirrored || u.Sent != k.Sent || u.SentBytes != k.SentBytes || printed(u.Dropped) != printed(k.Dropped) {
+		t.Errorf("data plane totals differ:\nuser space %+v\nkernel     %+v", u, k)
+	}
+}
+
+// pathRun is what one run of the service left: the copies on each
+// receiver's wire (sorted, the inner IPv4 id and checksum zeroed: see
+// withoutTunnelledID), the service's snapshot and the model's.
+type pathRun struct {
+	wire  map[string][][]byte
+	snap  Snapshot
+	model cloudmock.Snapshot
+}
+
+// wiresBefore notes how many tunnelled frames each wire holds.
+func wiresBefore(wires map[string]*wireCapture) map[string]int {
+	before := map[string]int{}
+	for name, w := range wires {
+		before[name] = len(w.tunnels())
+	}
+	return before
+}
+
+// endRun closes svc and returns what the run left (the frames after
+// before).
+func endRun(t *testing.T, svc *Service, m *cloudmock.Model, wires map[string]*wireCapture, before map[string]int) pathRun {
+	t.Helper()
+	r := pathRun{snap: svc.Snapshot(), wire: map[string][][]byte{}}
+	if err := svc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r.model = m.Snapshot()
+	for name, w := range wires {
+		got := slices.Clone(w.tunnels()[before[name]:])
+		for j, f := range got {
+			got[j] = withoutTunnelledID(f)
+		}
+		slices.SortFunc(got, bytes.Compare)
+		r.wire[name] = got
+	}
+	return r
+}
+
+// compareWires fails the test where the two runs put different copies
+// on a wire; it returns how many copies the first run put on them.
+func compareWires(t *testing.T, user, kern pathRun) int {
+	t.Helper()
+	n := 0
+	for name := range user.wire {
+		u, k := user.wire[name], kern.wire[name]
+		n += len(u)
+		if len(u) != len(k) {
+			t.Errorf("%s: %d copies from user space, %d from the kernel", name, len(u), len(k))
+			continue
+		}
+		for j := range u {
+			if !bytes.Equal(u[j], k[j]) {
+				t.Errorf("%s copy %d differs:\n user %x\n kern %x", name, j, head(u[j]), head(k[j]))
+			}
+		}
+	}
+	return n
+}
+
+// tunnels returns the captured VXLAN and GENEVE frames.
+func (w *wireCapture) tunnels() [][]byte {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out [][]byte
+	for _, f := range w.frames {
+		p := gopacket.NewPacket(f, layers.LayerTypeEthernet, gopacket.NoCopy)
+		if u, ok := p.Layer(layers.LayerTypeUDP).(*layers.UDP); ok && (u.DstPort == 4789 || u.DstPort == 6081) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// withoutTunnelledID is withoutInnerID for a VXLAN frame or one in
+// GENEVE (the VXLAN datagram a Gateway Load Balancer forwards).
+func withoutTunnelledID(f []byte) []byte {
+	const ipUDP = 20 + 8
+	if len(f) < 14+ipUDP+8 || binary.BigEndian.Uint16(f[14+22:]) != 6081 {
+		return withoutInnerID(f)
+	}
+	geneve := 14 + ipUDP
+	vx := geneve + 8 + int(f[geneve]&0x3f)*4 // the VXLAN datagram's IPv4 header
+	if len(f) < vx {
+		return f
+	}
+	// Shift the VXLAN datagram under an Ethernet header, as withoutInnerID wants it.
+	g := withoutInnerID(append(make([]byte, 14), f[vx:]...))
+	return append(slices.Clone(f[:vx]), g[14:]...)
+}
