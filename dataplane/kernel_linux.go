@@ -44,6 +44,9 @@ type kernelPath struct {
 	// txOff are the receiver ports whose transmit checksum offload was
 	// switched off, with whether it was on before (then close restores it).
 	txOff map[kernelPortKey]bool
+	// links are the links between fabrics, by (from, to) fabric index
+	// (nil: none); see link.
+	links map[[2]int]*fabricLink
 	// view is the configuration programmed last (targetHealthChanged
 	// programs it again); closed: the maps are gone.
 	view   *view
@@ -54,6 +57,8 @@ type kernelFabric struct {
 	f        *sim.Fabric
 	path     *kpath.Path
 	attached map[int]bool // port ifindexes with the programs attached
+	// forwarding are the link ends with the forward program attached.
+	forwarding map[int]bool
 	// conns are the ENIs whose flow table lives in the path's map
 	// (Model.SetFlowTable), by NetworkInterfaceId: the index of their
 	// table.
@@ -132,7 +137,7 @@ func (s *Service) startKernelPath(refs []cloudmock.ENIRef) error {
 // the programs let every packet pass to the rings).
 func (s *Service) startKernel(refs []cloudmock.ENIRef) (*kernelPath, error) {
 	k := &kernelPath{svc: s, slots: map[uint32]*kernelSlot{}, ports: map[kernelPortKey]bool{},
-		decided: map[string][2]string{}, txOff: map[kernelPortKey]bool{}}
+		decided: map[string][2]string{}, txOff: map[kernelPortKey]bool{}, links: map[[2]int]*fabricLink{}}
 	fabrics := s.cfg.Lab.Fabrics()
 	k.fabrics = make([]*kernelFabric, len(fabrics))
 	ports := map[int][]int{} // by fabric index
@@ -141,22 +146,11 @@ func (s *Service) startKernel(refs []cloudmock.ENIRef) (*kernelPath, error) {
 			ports[s.fabricIndex(e)] = append(ports[s.fabricIndex(e)], e.PeerIndex)
 		}
 	}
-	load := s.cfg.loadKernel
-	if load == nil {
-		load = kpath.Load
-	}
 	for i, f := range fabrics {
 		if ports[i] == nil {
 			continue // the kernel clones within a fabric: no source, no use
 		}
-		p, err := load()
-		if err != nil {
-			return nil, errors.Join(fmt.Errorf("fabric %s: %w", f.NsName, err), k.close())
-		}
-		k.fabrics[i] = &kernelFabric{f: f, path: p, attached: map[int]bool{}, conns: map[string]int{}}
-		// Every receiver's port completes checksums (receiverChecksums).
-		err = p.SetConfig(kpath.Config{CopyMark: s.cfg.Mark, RejectStops: s.cfg.Model.RejectBehavior() == cloudmock.RejectStops,
-			ReceiversCompleteChecksums: true})
+		err := k.loadFabric(i)
 		for _, ifindex := range ports[i] {
 			if err == nil {
 				err = k.attach(i, ifindex)
@@ -167,6 +161,27 @@ func (s *Service) startKernel(refs []cloudmock.ENIRef) (*kernelPath, error) {
 		}
 	}
 	return k, nil
+}
+
+// loadFabric loads the programs into fabric i, once.
+func (k *kernelPath) loadFabric(i int) error {
+	if k.fabrics[i] != nil {
+		return nil
+	}
+	s := k.svc
+	load := s.cfg.loadKernel
+	if load == nil {
+		load = kpath.Load
+	}
+	p, err := load()
+	if err != nil {
+		return err
+	}
+	k.fabrics[i] = &kernelFabric{f: s.cfg.Lab.Fabrics()[i], path: p, attached: map[int]bool{}, conns: map[string]int{},
+		forwarding: map[int]bool{}}
+	// Every receiver's port completes checksums (receiverChecksums).
+	return p.SetConfig(kpath.Config{CopyMark: s.cfg.Mark, RejectStops: s.cfg.Model.RejectBehavior() == cloudmock.RejectStops,
+		ReceiversCompleteChecksums: true})
 }
 
 // fabricIndex returns the index of the fabric holding ENI e.

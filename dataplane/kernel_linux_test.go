@@ -103,7 +103,7 @@ func TestPrivilegedKernelPathMatchesUserSpace(t *testing.T) {
 		if got := settle(want, sinks...); len(got) != want {
 			t.Fatalf("user space only %v: the sinks got %d copies, want %d:%s\n%s", userSpace, len(got), want, describe(got), dumpSnapshot(svc))
 		}
-		results[i] = endRun(t, svc, m, wires, before)
+		results[i] = endRun(t, svc, m, wires, before, 0)
 	}
 	user, kern := results[0], results[1]
 	if k := kern.snap.Kernel; !k.Enabled || k.Decided["eni-web/ingress"] != "" || k.Decided["eni-web/egress"] != "" || k.Decided["eni-client/egress"] != "" {

@@ -29,7 +29,9 @@
 // listener, no healthy target: counted, nothing sent). An accepted packet
 // is bpf_clone_redirect-ed to its route's receiver port, whose program
 // cuts it, puts the route's header in front and completes its lengths
-// and IPv4 checksums: the model's bytes. The capture rings take SocketFilter(dir),
+// and IPv4 checksums: the model's bytes. A receiver in a peered VPC's
+// fabric is reached through the peering's link, whose far end's forward
+// program hands the copy to the receiver's port (forward_linux.go). The capture rings take SocketFilter(dir),
 // which drops what the kernel mirrored, so each packet is decided once.
 // Everything else (ARP, IPv6, VLAN, IP options, fragments, offloads,
 // never-mirrored services, rejects, no match) is punted to user space and

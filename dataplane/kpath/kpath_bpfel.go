@@ -64,7 +64,13 @@ const (
 	kpathFlagKPATH_ACL_ALLOW               kpathFlag = 1
 	kpathFlagKPATH_ACL_ALL                 kpathFlag = 2
 	kpathFlagKPATH_ACL_PORTS               kpathFlag = 4
+	kpathFlagKPATH_ROUTE_FORWARD           kpathFlag = 1
 )
+
+type kpathForward struct {
+	_       structs.HostLayout
+	Ifindex uint32
+}
 
 type kpathLimit uint32
 
@@ -80,6 +86,7 @@ const (
 	kpathLimitKPATH_MAX_HEADER      kpathLimit = 128
 	kpathLimitKPATH_MAX_FIXES       kpathLimit = 4
 	kpathLimitKPATH_LOST_REASONS    kpathLimit = 8
+	kpathLimitKPATH_MAX_FORWARDS    kpathLimit = 4096
 )
 
 type kpathMark uint32
@@ -87,6 +94,7 @@ type kpathMark uint32
 const (
 	kpathMarkKPATH_CLONE_TAG         kpathMark = 183
 	kpathMarkKPATH_DEFAULT_COPY_MARK kpathMark = 1835822450
+	kpathMarkKPATH_FORWARD_HASH      kpathMark = 1802528375
 )
 
 type kpathPort struct {
@@ -135,7 +143,7 @@ type kpathRoute struct {
 	Lost    uint8
 	Hlen    uint8
 	Nfix    uint8
-	Pad     uint8
+	Flags   uint8
 	Fix     [4]kpathFix
 	Hdr     [128]uint8
 }
@@ -193,6 +201,7 @@ const (
 	kpathMapConfig            = "config"
 	kpathMapConns             = "conns"
 	kpathMapCounters          = "counters"
+	kpathMapForwards          = "forwards"
 	kpathMapPorts             = "ports"
 	kpathMapPunts             = "punts"
 	kpathMapSessions          = "sessions"
@@ -200,6 +209,7 @@ const (
 	kpathProgKpathSockEgress  = "kpath_sock_egress"
 	kpathProgKpathSockIngress = "kpath_sock_ingress"
 	kpathProgKpathTcEgress    = "kpath_tc_egress"
+	kpathProgKpathTcForward   = "kpath_tc_forward"
 	kpathProgKpathTcIngress   = "kpath_tc_ingress"
 )
 
@@ -249,6 +259,7 @@ type kpathProgramSpecs struct {
 	KpathSockEgress  *ebpf.ProgramSpec `ebpf:"kpath_sock_egress"`
 	KpathSockIngress *ebpf.ProgramSpec `ebpf:"kpath_sock_ingress"`
 	KpathTcEgress    *ebpf.ProgramSpec `ebpf:"kpath_tc_egress"`
+	KpathTcForward   *ebpf.ProgramSpec `ebpf:"kpath_tc_forward"`
 	KpathTcIngress   *ebpf.ProgramSpec `ebpf:"kpath_tc_ingress"`
 }
 
@@ -259,6 +270,7 @@ type kpathMapSpecs struct {
 	Config   *ebpf.MapSpec `ebpf:"config"`
 	Conns    *ebpf.MapSpec `ebpf:"conns"`
 	Counters *ebpf.MapSpec `ebpf:"counters"`
+	Forwards *ebpf.MapSpec `ebpf:"forwards"`
 	Ports    *ebpf.MapSpec `ebpf:"ports"`
 	Punts    *ebpf.MapSpec `ebpf:"punts"`
 	Sessions *ebpf.MapSpec `ebpf:"sessions"`
@@ -293,6 +305,7 @@ type kpathMaps struct {
 	Config   *ebpf.Map `ebpf:"config"`
 	Conns    *ebpf.Map `ebpf:"conns"`
 	Counters *ebpf.Map `ebpf:"counters"`
+	Forwards *ebpf.Map `ebpf:"forwards"`
 	Ports    *ebpf.Map `ebpf:"ports"`
 	Punts    *ebpf.Map `ebpf:"punts"`
 	Sessions *ebpf.Map `ebpf:"sessions"`
@@ -303,6 +316,7 @@ func (m *kpathMaps) Close() error {
 		m.Config,
 		m.Conns,
 		m.Counters,
+		m.Forwards,
 		m.Ports,
 		m.Punts,
 		m.Sessions,
@@ -323,6 +337,7 @@ type kpathPrograms struct {
 	KpathSockEgress  *ebpf.Program `ebpf:"kpath_sock_egress"`
 	KpathSockIngress *ebpf.Program `ebpf:"kpath_sock_ingress"`
 	KpathTcEgress    *ebpf.Program `ebpf:"kpath_tc_egress"`
+	KpathTcForward   *ebpf.Program `ebpf:"kpath_tc_forward"`
 	KpathTcIngress   *ebpf.Program `ebpf:"kpath_tc_ingress"`
 }
 
@@ -332,6 +347,7 @@ func (p *kpathPrograms) Close() error {
 		p.KpathSockEgress,
 		p.KpathSockIngress,
 		p.KpathTcEgress,
+		p.KpathTcForward,
 		p.KpathTcIngress,
 	)
 }

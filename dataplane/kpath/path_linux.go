@@ -20,14 +20,16 @@ type Path struct {
 	mu       sync.Mutex
 	links    []link.Link
 	attached map[int]bool // ifindexes with both hooks attached
-	connMem  []byte       // the conns map, mapped (ConnTable)
+	// forwarding: ifindexes with the forward program (AttachForward).
+	forwarding map[int]bool
+	connMem    []byte // the conns map, mapped (ConnTable)
 }
 
 // Load loads the programs and maps (one Path per fabric namespace: the
 // ports map is keyed by interface index). The configuration starts as
 // DefaultCopyMark with rejects that stop.
 func Load() (*Path, error) {
-	p := &Path{attached: map[int]bool{}}
+	p := &Path{attached: map[int]bool{}, forwarding: map[int]bool{}}
 	if err := loadKpathObjects(&p.objs, nil); err != nil {
 		var ve *ebpf.VerifierError
 		if errors.As(err, &ve) {

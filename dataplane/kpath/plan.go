@@ -14,10 +14,10 @@ import (
 // (cloudmock's Decide). The kernel decides only plain IPv4 packets and
 // punts every other one, so a plan holds no IPv6 entries and no
 // never-mirrored classes (the programs punt those). A session's copies
-// must travel over IPv4, and those that are delivered must reach a
-// receiver of the source's VPC (an ENI target's, or the one a load
-// balancer chooses: PlanSession.Copies); a direction where anything
-// fails is left to user space whole.
+// must travel over IPv4 (PlanSession.Copies says where each goes: an ENI
+// target, the receiver a load balancer chooses, in the source's VPC or
+// another); a direction where anything fails is left to user space
+// whole.
 type Plan struct {
 	// RejectStops: the first matching rule of any session decides;
 	// otherwise a reject ends only its session (Config.RejectStops).
@@ -187,8 +187,8 @@ func sourceWhy(r *cloudmock.SourceRules) string {
 
 // planCopies asks the model what becomes of session s's copies, outer
 // source port by port; why is not empty when a delivered copy is beyond
-// the kernel: a receiver in another VPC (the kernel clones within a
-// fabric), or IPv6 on the way.
+// the kernel: IPv6 on the way. (A receiver in another VPC is the lab's
+// to reach: see AttachForward.)
 func planCopies(m *cloudmock.Model, ref cloudmock.ENIRef, s *cloudmock.SessionRules, dir cloudmock.Direction) ([]PlanCopy, string) {
 	copies := make([]PlanCopy, cloudmock.OuterPorts)
 	for i := range copies {
@@ -200,8 +200,6 @@ func planCopies(m *cloudmock.Model, ref cloudmock.ENIRef, s *cloudmock.SessionRu
 		dl := m.Deliver(&d)
 		switch {
 		case !dl.Delivered:
-		case dl.FromVpc != dl.ToVpc:
-			return nil, fmt.Sprintf("target %s is in another VPC", s.TargetId)
 		case !dl.To.Is4() || !dl.From.Is4() || !d.Outer.Src.Is4() || !d.Outer.Dst.Is4():
 			return nil, fmt.Sprintf("copies from port %d travel over IPv6", port)
 		}

@@ -39,6 +39,9 @@ func compileRoute(r *Route, out *kpathRoute) error {
 		return fmt.Errorf("header: %w", err)
 	}
 	out.Ifindex, out.Hlen, out.Nfix = uint32(r.ReceiverIfindex), uint8(len(h)), uint8(len(fixes))
+	if r.Forward {
+		out.Flags |= routeForward
+	}
 	copy(out.Hdr[:], h)
 	copy(out.Fix[:], fixes)
 	return nil

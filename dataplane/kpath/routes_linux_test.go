@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"math/rand/v2"
+	"net/netip"
 	"testing"
 
 	"github.com/cilium/ebpf"
@@ -237,5 +238,29 @@ func TestPrivilegedLostCopiesCounted(t *testing.T) {
 	wantC.Lost[cloudmock.DroppedByTargetNACL] = want
 	if c != wantC || want.Truncated == 0 || want.Truncated == want.Packets {
 		t.Errorf("counters %+v, want %+v", c, wantC)
+	}
+}
+
+// TestPrivilegedForwardPassesOthers: the forward program hands on only
+// tagged copies (BPF_PROG_TEST_RUN cannot set an skb hash, so the tagged
+// case is tested through a lab: dataplane's
+// TestPrivilegedKernelCrossVPCMatchesUserSpace); untagged traffic to a
+// forwarded receiver passes, unmarked.
+func TestPrivilegedForwardPassesOthers(t *testing.T) {
+	p := loadPath(t)
+	if err := p.SetForward(inst, 7); err != nil {
+		t.Fatal(err)
+	}
+	k := with(tcpTo(65408, 4789), func(k *pkt) { k.proto, k.dst = 17, inst })
+	var out skbCtx
+	ret, err := p.objs.KpathTcForward.Run(&ebpf.RunOptions{Data: k.build(), ContextOut: &out})
+	if err != nil || ret != tcxNext || out.Mark != 0 {
+		t.Fatalf("verdict %#x mark %#x (%v), want TCX_NEXT and no mark", ret, out.Mark, err)
+	}
+	if err := p.SetForward(netip.MustParseAddr("::1"), 7); err == nil {
+		t.Error("an IPv6 receiver: no error")
+	}
+	if err := p.DeleteForward(inst); err != nil {
+		t.Error(err)
 	}
 }

@@ -196,6 +196,9 @@ type Route struct {
 	// ReceiverIfindex is the receiver's bridge port (attach it: its
 	// program wraps the clone).
 	ReceiverIfindex int
+	// Forward: ReceiverIfindex is the link toward the receiver's fabric
+	// (see AttachForward), where the copy is forwarded to the receiver.
+	Forward bool
 	// CountIn is the slot whose Counters count these copies (the
 	// session's own, or one per receiver, so that each receiver's copies
 	// can be told apart).

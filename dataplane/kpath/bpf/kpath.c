@@ -60,6 +60,14 @@ struct {
 } config SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, KPATH_MAX_FORWARDS);
+	__type(key, __u32);
+	__type(value, struct forward);
+} forwards SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, KPATH_MAX_SLOTS + 1);
 	__type(key, __u32);
@@ -425,6 +433,8 @@ static __always_inline int encap(struct __sk_buff *skb, __u32 mark, const struct
 			goto fail;
 	}
 	skb->mark = cfg->copy_mark;
+	if (r->flags & KPATH_ROUTE_FORWARD)
+		bpf_set_hash(skb, KPATH_FORWARD_HASH); /* see kpath_tc_forward */
 	return TCX_NEXT;
 fail:
 	count_error(slot);
@@ -501,6 +511,37 @@ SEC("tcx/egress")
 int kpath_tc_egress(struct __sk_buff *skb)
 {
 	return mirror(skb, KPATH_DIR_INGRESS);
+}
+
+/*
+ * kpath_tc_forward sits on the end of a link from another fabric (a
+ * peering's) and hands the copies that fabric's kernel path sent over it
+ * (tagged by their hash: VXLAN or GENEVE datagrams to a receiver it
+ * forwards to) to the receiver's port, as the user-space path writes them
+ * there, with the copy mark; anything else passes.
+ */
+SEC("tcx/ingress")
+int kpath_tc_forward(struct __sk_buff *skb)
+{
+	if (skb->hash != KPATH_FORWARD_HASH)
+		return TCX_NEXT;
+	__u32 zero = 0;
+	struct settings *cfg = bpf_map_lookup_elem(&config, &zero);
+	__u8 h[38]; /* Ethernet, IPv4, the UDP ports */
+	if (!cfg || bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[12] != 0x08 || h[13] != 0x00 ||
+	    h[14] != 0x45 || h[23] != PROTO_UDP)
+		return TCX_NEXT;
+	__u16 dport = (__u16)h[36] << 8 | h[37];
+	if (dport != 4789 && dport != 6081)
+		return TCX_NEXT;
+	__u32 dst = (__u32)h[30] << 24 | (__u32)h[31] << 16 | (__u32)h[32] << 8 | h[33];
+	struct forward *f = bpf_map_lookup_elem(&forwards, &dst);
+	if (!f) {
+		count_error(KPATH_GLOBAL_SLOT);
+		return TCX_NEXT;
+	}
+	skb->mark = cfg->copy_mark;
+	return bpf_redirect(f->ifindex, 0);
 }
 
 /* filter is the socket filter of one direction's capture ring. */

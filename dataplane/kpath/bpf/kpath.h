@@ -30,6 +30,7 @@ enum limit {
 	KPATH_MAX_HEADER = 128,      /* bytes of a route's header */
 	KPATH_MAX_FIXES = 4,         /* length fields of a route's header */
 	KPATH_LOST_REASONS = 8,      /* why a copy is lost on the way (cloudmock.DeliveryReason) */
+	KPATH_MAX_FORWARDS = 4096,   /* receivers reached from another fabric */
 };
 #define KPATH_GLOBAL_SLOT KPATH_MAX_SLOTS /* counters index of errors without a slot */
 
@@ -56,13 +57,20 @@ enum flag {
 	KPATH_ACL_ALLOW = 1,
 	KPATH_ACL_ALL = 2,
 	KPATH_ACL_PORTS = 4,
+	/* route.flags: the route's port is a link to the fabric of the
+	 * receiver, whose kpath_tc_forward hands the copy on (forwards). */
+	KPATH_ROUTE_FORWARD = 1,
 };
 
 /* The mark of a clone on its way to the receiver's port:
- * KPATH_CLONE_TAG << 24 | hash7 << 16 | slot; the copies' default mark. */
+ * KPATH_CLONE_TAG << 24 | hash7 << 16 | slot; the copies' default mark;
+ * the skb hash of a copy on its way to another fabric (a veth clears the
+ * mark and the priority of a packet that crosses network namespaces, not
+ * its hash). */
 enum mark {
 	KPATH_CLONE_TAG = 0xB7,
 	KPATH_DEFAULT_COPY_MARK = 0x6d6c6d72,
+	KPATH_FORWARD_HASH = 0x6b706677,
 };
 
 /* Why a packet is left to user space (index of punts). */
@@ -149,7 +157,7 @@ struct route {
 	__u8 lost;     /* cloudmock.DeliveryReason, < KPATH_LOST_REASONS */
 	__u8 hlen;     /* bytes of hdr: the frame before the inner frame */
 	__u8 nfix;     /* entries of fix */
-	__u8 pad;
+	__u8 flags;    /* KPATH_ROUTE_FORWARD */
 	struct fix fix[KPATH_MAX_FIXES];
 	__u8 hdr[KPATH_MAX_HEADER]; /* Ethernet, IPv4, UDP, VXLAN (or GENEVE ...) */
 };
@@ -160,6 +168,12 @@ struct session {
 	__u32 max_inner; /* inner frame bytes kept, 0: all */
 	__u32 pad;
 	struct route routes[KPATH_OUTER_PORTS];
+};
+
+/* Where a copy that arrives from another fabric goes: the receiver's
+ * bridge port (forwards, by the copy's outer IPv4 destination). */
+struct forward {
+	__u32 ifindex;
 };
 
 struct settings {
