@@ -13,6 +13,7 @@ import (
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
+	"github.com/mirrorlab/mirrorlab/sim"
 )
 
 // TestPrivilegedKernelRoutesMatchUserSpace sends the same flows through
@@ -131,13 +132,20 @@ func wiresBefore(wires map[string]*wireCapture) map[string]int {
 	return before
 }
 
-// endRun waits (3 s at most) until svc mirrored want copies and 200 ms
-// more, closes svc and returns what the run left (the frames after
+// endRun waits (5 s at most) until svc sent or dropped want copies and
+// 200 ms more, closes svc and returns what the run left (the frames after
 // before).
 func endRun(t *testing.T, svc *Service, m *cloudmock.Model, wires map[string]*wireCapture, before map[string]int, want uint64) pathRun {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
-	for svc.Snapshot().Totals.Mirrored < want && time.Now().Before(deadline) {
+	done := func() uint64 {
+		tot := svc.Snapshot().Totals
+		n := tot.Sent
+		for _, d := range tot.Dropped {
+			n += d
+		}
+		return n
+	}
+	for deadline := time.Now().Add(5 * time.Second); done() < want && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
 	time.Sleep(200 * time.Millisecond)
@@ -193,9 +201,20 @@ func (w *wireCapture) tunnels() [][]byte {
 }
 
 // withoutTunnelledID is withoutInnerID for a VXLAN frame or one in
-// GENEVE (the VXLAN datagram a Gateway Load Balancer forwards).
+// GENEVE (the VXLAN datagram a Gateway Load Balancer forwards). A frame
+// over IPv6 loses its UDP checksum too (see udp6Valid).
 func withoutTunnelledID(f []byte) []byte {
 	const ipUDP = 20 + 8
+	if len(f) >= 14+40+8+8+14+20 && binary.BigEndian.Uint16(f[12:]) == 0x86dd {
+		// Over IPv6: the UDP checksum (checked by udp6Valid) covers the
+		// inner id, so it goes too.
+		const udp, inner = 14 + 40, 14 + 40 + 8 + 8 + 14
+		f = slices.Clone(f)
+		for _, at := range []int{udp + 6, inner + 4, inner + 10} {
+			f[at], f[at+1] = 0, 0
+		}
+		return f
+	}
 	if len(f) < 14+ipUDP+8 || binary.BigEndian.Uint16(f[14+22:]) != 6081 {
 		return withoutInnerID(f)
 	}
@@ -243,4 +262,100 @@ func TestPrivilegedKernelCrossVPCMatchesUserSpace(t *testing.T) {
 		t.Errorf("the receivers' wires carried %d copies per run (lone: %d), want %d at tgt", n, len(user.wire["lone"]), flows/2)
 	}
 	compareCounters(t, user, kern)
+}
+
+// TestPrivilegedKernelOuterIPv6MatchesUserSpace: IPv4 frames of 64 to
+// 8961 bytes mirrored over IPv6 (web and both targets with primary IPv6
+// addresses): to tgt6 cut at its MTU 1500 less 74, to tgt4 whole (the
+// kernel sums jumbo copies for their UDP checksum). The same bytes on
+// both wires, the same counters, every copy by the kernel.
+func TestPrivilegedKernelOuterIPv6MatchesUserSpace(t *testing.T) {
+	lab, spec, wires := outerIPv6Lab(t)
+	client, web := lab.Instance("client").ENI("eth0"), lab.Instance("web").ENI("eth0")
+	var frames [][]byte
+	for i, size := range []int{64, 65, 511, 1400, 1514, 4097, 8961} {
+		frames = append(frames, udpFrame(client, web, 46000+i, 9000+i%2, size), udpFrame(client, web, 46100+i, 9001-i%2, size+1))
+	}
+	var results [2]pathRun
+	for i, userSpace := range []bool{true, false} {
+		before := wiresBefore(wires)
+		svc, m := startService(t, lab, spec, func(c *Config) { c.UserSpaceOnly = userSpace })
+		privtest.SkipIfNotSupported(t, svc.kernErr)
+		inject(t, lab, "client", frames...)
+		results[i] = endRun(t, svc, m, wires, before, uint64(len(frames)))
+	}
+	user, kern := results[0], results[1]
+	allByKernel(t, user, kern, uint64(len(frames)))
+	if n := compareWires(t, user, kern); n != len(frames) {
+		t.Errorf("the receivers' wires carried %d copies per run, want %d", n, len(frames))
+	}
+	compareCounters(t, user, kern)
+}
+
+// udp6Valid reports whether a VXLAN frame over IPv6 carries a right UDP
+// checksum.
+func udp6Valid(f []byte) bool {
+	const ip, udp = 14, 14 + 40
+	seg := f[udp:]
+	n := len(seg)
+	pseudo := append(slices.Clone(f[ip+8:udp]), 0, 0, byte(n>>8), byte(n), 0, 0, 0, 17)
+	return naiveSum(pseudo, seg) == 0xffff
+}
+
+// TestPrivilegedKernelOuterIPv6Partial: datagrams from a socket (their
+// checksums left to the device: CHECKSUM_PARTIAL) mirrored over IPv6, the
+// kernel summing each copy's UDP checksum with the inner checksum it
+// will have once the receiver's port completes it. The same copies as
+// from user space, every outer checksum right, every copy by the kernel
+// but none (copies cut with a partial checksum stay in user space).
+func TestPrivilegedKernelOuterIPv6Partial(t *testing.T) {
+	lab, spec, wires := outerIPv6Lab(t)
+	client := listenUDP(t, lab, "client", 47500)
+	sends := []struct{ port, size int }{{9000, 20}, {9000, 101}, {9001, 20}, {9001, 1401}, {9001, 8000}}
+	var results [2]pathRun
+	for i, userSpace := range []bool{true, false} {
+		before := wiresBefore(wires)
+		svc, m := startService(t, lab, spec, func(c *Config) { c.UserSpaceOnly = userSpace })
+		privtest.SkipIfNotSupported(t, svc.kernErr)
+		for _, x := range sends {
+			client.send(t, netip.AddrPortFrom(netip.MustParseAddr("10.0.0.5"), uint16(x.port)), bytes.Repeat([]byte{byte(x.size)}, x.size), 1)
+		}
+		results[i] = endRun(t, svc, m, wires, before, uint64(len(sends)))
+		for name, w := range wires {
+			for _, f := range w.tunnels()[before[name]:] {
+				if !udp6Valid(f) {
+					t.Errorf("user space only %v: a copy at %s with a wrong UDP checksum: %x", userSpace, name, head(f))
+				}
+			}
+		}
+	}
+	user, kern := results[0], results[1]
+	allByKernel(t, user, kern, uint64(len(sends)))
+	if n := compareWires(t, user, kern); n != len(sends) {
+		t.Errorf("the receivers' wires carried %d copies per run, want %d", n, len(sends))
+	}
+	compareCounters(t, user, kern)
+}
+
+// outerIPv6Lab is the dual-stack lab where web mirrors IPv4 UDP to ports
+// 9000 and 9001 to tgt6 and tgt4, both with primary IPv6 addresses (so
+// over IPv6), with captures on both targets' wires.
+func outerIPv6Lab(t *testing.T) (*sim.Lab, cloudmock.Spec, map[string]*wireCapture) {
+	t.Helper()
+	lab := dualStackLab(t)
+	spec := dualStackSpec()
+	for i := range spec.NetworkInterfaces {
+		if spec.NetworkInterfaces[i].NetworkInterfaceId == "eni-tgt4" {
+			spec.NetworkInterfaces[i].EnablePrimaryIpv6 = true
+		}
+	}
+	for i := range spec.TrafficMirrorFilters {
+		r := &spec.TrafficMirrorFilters[i].IngressFilterRules[0]
+		r.SourceCidrBlock, r.DestinationCidrBlock = "0.0.0.0/0", "0.0.0.0/0"
+	}
+	wires := map[string]*wireCapture{"tgt6": captureWire(t, lab, "tgt6"), "tgt4": captureWire(t, lab, "tgt4")}
+	for _, port := range []int{9000, 9001} {
+		listenUDP(t, lab, "web", port).drain()
+	}
+	return lab, spec, wires
 }

@@ -89,11 +89,12 @@ func TestCompileRouteErrors(t *testing.T) {
 		mod  func(*Route)
 		want string
 	}{
-		{"ipv6", func(r *Route) { r.Header[12], r.Header[13] = 0x86, 0xdd }, "not IPv4 over Ethernet"},
-		{"udp checksum", func(r *Route) { r.Header[41] = 1 }, "offset 34: a UDP checksum"},
+		{"arp", func(r *Route) { r.Header[12], r.Header[13] = 0x08, 0x06 }, "EtherType 0x0806 is neither IPv4 nor IPv6"},
+		{"ipv6 by its type only", func(r *Route) { r.Header[12], r.Header[13] = 0x86, 0xdd }, "offset 14: not IPv6 carrying UDP"},
+		{"udp checksum", func(r *Route) { r.Header[41] = 1 }, "offset 34: a UDP checksum over IPv4"},
 		{"options", func(r *Route) { r.Header[14] = 0x46 }, "offset 14: not IPv4 without options"},
 		{"not vxlan", func(r *Route) { r.Header[37] = 1 }, "is not VXLAN"},
-		{"short", func(r *Route) { r.Header = r.Header[:40] }, "header of 40 bytes"},
+		{"short", func(r *Route) { r.Header = r.Header[:40] }, "header: 40 bytes"},
 		{"ifindex", func(r *Route) { r.ReceiverIfindex = 0 }, "receiver ifindex 0"},
 		{"count in", func(r *Route) { r.CountIn = MaxSlots }, "counted in: slot 4096 out of range"},
 		{"lost reason", func(r *Route) { r.Lost = cloudmock.DeliveryReason(LostReasons) }, "lost reason 8"},

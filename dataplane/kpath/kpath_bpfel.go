@@ -83,7 +83,7 @@ const (
 	kpathLimitKPATH_CONN_SLOTS      kpathLimit = 4096
 	kpathLimitKPATH_MAX_CONN_TABLES kpathLimit = 64
 	kpathLimitKPATH_OUTER_PORTS     kpathLimit = 128
-	kpathLimitKPATH_MAX_HEADER      kpathLimit = 128
+	kpathLimitKPATH_MAX_HEADER      kpathLimit = 160
 	kpathLimitKPATH_MAX_FIXES       kpathLimit = 4
 	kpathLimitKPATH_LOST_REASONS    kpathLimit = 8
 	kpathLimitKPATH_MAX_FORWARDS    kpathLimit = 4096
@@ -144,8 +144,11 @@ type kpathRoute struct {
 	Hlen    uint8
 	Nfix    uint8
 	Flags   uint8
+	Pseudo  uint32
+	Udp6    uint8
+	Pad     [3]uint8
 	Fix     [4]kpathFix
-	Hdr     [128]uint8
+	Hdr     [160]uint8
 }
 
 type kpathRule struct {

@@ -13,11 +13,10 @@ import (
 // port's contents, or why its packets must be decided in user space
 // (cloudmock's Decide). The kernel decides only plain IPv4 packets and
 // punts every other one, so a plan holds no IPv6 entries and no
-// never-mirrored classes (the programs punt those). A session's copies
-// must travel over IPv4 (PlanSession.Copies says where each goes: an ENI
-// target, the receiver a load balancer chooses, in the source's VPC or
-// another); a direction where anything fails is left to user space
-// whole.
+// never-mirrored classes (the programs punt those). PlanSession.Copies
+// says where each copy goes (an ENI target, the receiver a load balancer
+// chooses, in the source's VPC or another, over IPv4 or IPv6); a direction
+// where anything fails is left to user space whole.
 type Plan struct {
 	// RejectStops: the first matching rule of any session decides;
 	// otherwise a reject ends only its session (Config.RejectStops).
@@ -164,31 +163,18 @@ func planDirection(m *cloudmock.Model, ref cloudmock.ENIRef, p *Plan, index map[
 }
 
 // sourceWhy returns why none of a source's packets can be decided in the
-// kernel ("" when they can, as far as the ENI and its sessions' outer
-// addresses go).
+// kernel ("" when they can, as far as the ENI goes).
 func sourceWhy(r *cloudmock.SourceRules) string {
 	if !r.IPv4.IsValid() {
 		return "the ENI has no IPv4 address"
-	}
-	for _, s := range r.Sessions {
-		why := ""
-		switch {
-		case s.OuterSrc.Is6():
-			why = "copies travel over IPv6"
-		case !s.OuterDst.Is4():
-			why = fmt.Sprintf("target %s has no IPv4 address", s.TargetId)
-		}
-		if why != "" {
-			return fmt.Sprintf("session %s: %s", s.SessionId, why)
-		}
 	}
 	return ""
 }
 
 // planCopies asks the model what becomes of session s's copies, outer
-// source port by port; why is not empty when a delivered copy is beyond
-// the kernel: IPv6 on the way. (A receiver in another VPC is the lab's
-// to reach: see AttachForward.)
+// source port by port (a receiver in another VPC is the lab's to reach:
+// see AttachForward); why is not empty when the program could not
+// complete a copy's header.
 func planCopies(m *cloudmock.Model, ref cloudmock.ENIRef, s *cloudmock.SessionRules, dir cloudmock.Direction) ([]PlanCopy, string) {
 	copies := make([]PlanCopy, cloudmock.OuterPorts)
 	for i := range copies {
@@ -198,12 +184,12 @@ func planCopies(m *cloudmock.Model, ref cloudmock.ENIRef, s *cloudmock.SessionRu
 			return nil, "not in the model"
 		}
 		dl := m.Deliver(&d)
-		switch {
-		case !dl.Delivered:
-		case !dl.To.Is4() || !dl.From.Is4() || !d.Outer.Src.Is4() || !d.Outer.Dst.Is4():
-			return nil, fmt.Sprintf("copies from port %d travel over IPv6", port)
-		}
 		copies[i] = PlanCopy{Decision: d, Delivery: dl}
+		if dl.Delivered {
+			if _, err := walkHeader(copies[i].Route([6]byte{}, [6]byte{}, 1, 0).Header); err != nil {
+				return nil, fmt.Sprintf("copies from port %d: the kernel cannot complete their header: %v", port, err)
+			}
+		}
 	}
 	return copies, ""
 }

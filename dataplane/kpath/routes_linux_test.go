@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"math/rand/v2"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/cilium/ebpf"
@@ -20,8 +21,32 @@ import (
 //   - eni-sg: the adapter, whose security group lets only TCP in;
 //   - nlb: a Network Load Balancer with the three registered;
 //   - nlb-no-listener: the same without its UDP 4789 listener;
-//   - gwlb: a Gateway Load Balancer endpoint with the three appliances.
+//   - gwlb: a Gateway Load Balancer endpoint with the three appliances;
+//   - eni6, nlb6, gwlb6: the same over IPv6 (web and the adapter with
+//     primary IPv6 addresses, the load balancers dual-stack: copies reach
+//     the adapter, the NLB's targets, the endpoint over IPv6).
 func routeSpec(variant string, packetLength *int) cloudmock.Spec {
+	if v4, ok := strings.CutSuffix(variant, "6"); ok {
+		s := routeSpec(v4, packetLength)
+		s.Vpcs[0].Ipv6CidrBlock = "2001:db8::/56"
+		s.Subnets[0].Ipv6CidrBlock, s.Subnets[1].Ipv6CidrBlock = "2001:db8::/64", "2001:db8:0:1::/64"
+		for i := range s.NetworkInterfaces {
+			n := &s.NetworkInterfaces[i]
+			a := netip.MustParseAddr(n.PrivateIpAddress).As4()
+			sub := byte(0)
+			if n.SubnetId == "subnet-adapter" {
+				sub = 1
+			}
+			n.Ipv6Address = netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, sub, 15: a[3]}).String()
+			n.EnablePrimaryIpv6 = n.NetworkInterfaceId == "eni-web" || n.NetworkInterfaceId == "eni-adapter"
+		}
+		for i := range s.LoadBalancers {
+			s.LoadBalancers[i].Ipv6Address = "2001:db8:0:1::25"
+		}
+		all6 := []cloudmock.IpPermission{{IpProtocol: "-1", Ipv6Ranges: []cloudmock.Ipv6Range{{CidrIpv6: "::/0"}}}}
+		s.SecurityGroups[0].IpPermissions = append(s.SecurityGroups[0].IpPermissions, all6...)
+		return s
+	}
 	s := encapSpec(packetLength)
 	s.NetworkInterfaces[0].Groups = nil
 	tcp := []cloudmock.IpPermission{{IpProtocol: "tcp", FromPort: 0, ToPort: 65535, IpRanges: []cloudmock.IpRange{{CidrIp: "0.0.0.0/0"}}}}
@@ -114,10 +139,10 @@ func installRoutes(t *testing.T, p *Path, m *cloudmock.Model) Plan {
 func TestPrivilegedRoutesMatchCloudmock(t *testing.T) {
 	p := loadPath(t)
 	r := rand.New(rand.NewPCG(7, 8))
-	variants := []string{"eni", "eni-nacl", "eni-sg", "nlb", "nlb-no-listener", "gwlb"}
+	variants := []string{"eni", "eni-nacl", "eni-sg", "nlb", "nlb-no-listener", "gwlb", "eni6", "nlb6", "gwlb6"}
 	seen := map[string]map[cloudmock.DeliveryReason]int{}
 	receiversSeen := map[string]map[string]bool{}
-	for round := range 36 {
+	for round := range 54 {
 		variant := variants[round%len(variants)]
 		var pl *int
 		if r.IntN(2) == 0 {
@@ -127,15 +152,15 @@ func TestPrivilegedRoutesMatchCloudmock(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if variant == "nlb" || variant == "gwlb" {
+		if strings.HasPrefix(variant, "nlb") && variant != "nlb-no-listener" || strings.HasPrefix(variant, "gwlb") {
 			// Some rounds with targets down, one round with none up.
 			for _, id := range []string{"eni-adapter", "eni-adapter-2", "eni-adapter-3"} {
 				healthy := round >= 30 && variant == "nlb" || r.IntN(3) != 0
 				lb := "arn-lb"
-				if variant == "gwlb" {
+				if strings.HasPrefix(variant, "gwlb") {
 					lb = "vpce-gwlb"
 				}
-				if err := m.SetTargetHealth(lb, id, healthy && !(round == 3)); err != nil {
+				if err := m.SetTargetHealth(lb, id, healthy && round != 3); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -187,7 +212,8 @@ func TestPrivilegedRoutesMatchCloudmock(t *testing.T) {
 	}
 	// Every variant must have shown what it is for.
 	want := map[string]cloudmock.DeliveryReason{"eni": cloudmock.Delivered, "eni-nacl": cloudmock.DroppedByTargetNACL,
-		"eni-sg": cloudmock.DroppedByTargetSG, "nlb": cloudmock.Delivered, "nlb-no-listener": cloudmock.NoListener, "gwlb": cloudmock.Delivered}
+		"eni-sg": cloudmock.DroppedByTargetSG, "nlb": cloudmock.Delivered, "nlb-no-listener": cloudmock.NoListener, "gwlb": cloudmock.Delivered,
+		"eni6": cloudmock.Delivered, "nlb6": cloudmock.Delivered, "gwlb6": cloudmock.Delivered}
 	for v, reason := range want {
 		if seen[v][reason] < 20 {
 			t.Errorf("%s: %d copies %s, want at least 20 (%v)", v, seen[v][reason], reason, seen[v])
@@ -196,7 +222,7 @@ func TestPrivilegedRoutesMatchCloudmock(t *testing.T) {
 	if seen["nlb"][cloudmock.NoHealthyTarget] == 0 {
 		t.Errorf("nlb: no copy lost for want of a healthy target (%v)", seen["nlb"])
 	}
-	for _, v := range []string{"nlb", "gwlb"} {
+	for _, v := range []string{"nlb", "gwlb", "nlb6", "gwlb6"} {
 		if len(receiversSeen[v]) < 3 {
 			t.Errorf("%s: copies reached %d receivers, want all 3", v, len(receiversSeen[v]))
 		}

@@ -95,6 +95,8 @@ __noinline int kpath_btf_anchor(enum limit l, enum dir d, enum flag f, enum mark
 /* The kernel's sk_buff, only what we read (CO-RE relocated). */
 struct sk_buff {
 	__u8 ip_summed : 2;
+	__u16 csum_start, csum_offset; /* CHECKSUM_PARTIAL: from head */
+	unsigned char *head, *data;
 } __attribute__((preserve_access_index));
 
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
@@ -389,6 +391,116 @@ static __always_inline struct route *route_of(__u32 mark, struct session **sp)
 	return &s->routes[(mark >> 16) & (KPATH_OUTER_PORTS - 1)];
 }
 
+/* csum_chunk adds n bytes of the (linear) packet at off to sum; -1: out
+ * of the packet. */
+static __always_inline int csum_chunk(struct __sk_buff *skb, __u32 off, __u32 n, __u32 *sum)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	if (off > 0x7fff)
+		return -1;
+	/* masked where the verifier sees it (the compiler would drop the
+	 * mask after the test above): a bounded offset, or p gets no range */
+	__u64 o = off;
+	asm volatile("" : "+r"(o));
+	o &= 0x7fff;
+	void *p = data + o;
+	if (p + n > end)
+		return -1;
+	__s64 r = bpf_csum_diff(0, 0, p, n, *sum);
+	if (r < 0)
+		return -1;
+	*sum = (__u32)r;
+	return 0;
+}
+
+/* kpath_csum_range adds the packet's bytes from off to to (off even) to
+ * sum; the packet must be linear. -1: out of the packet. A global
+ * function: the verifier checks its loop once, not per caller and path. */
+__noinline int kpath_csum_range(struct __sk_buff *skb, __u32 off, __u32 to, __u32 *sum)
+{
+	if (!skb || !sum)
+		return -1;
+	for (int i = 0; i < 64; i++) { /* 64 * 256 bytes: any copy */
+		if (off + 256 > to)
+			break;
+		if (csum_chunk(skb, off, 256, sum) < 0)
+			return -1;
+		off += 256;
+	}
+#define KPATH_CSUM_STEP(n)                                                                         \
+	if (to - off >= (n)) {                                                                     \
+		if (csum_chunk(skb, off, (n), sum) < 0)                                            \
+			return -1;                                                                 \
+		off += (n);                                                                        \
+	}
+	KPATH_CSUM_STEP(128)
+	KPATH_CSUM_STEP(64)
+	KPATH_CSUM_STEP(32)
+	KPATH_CSUM_STEP(16)
+	KPATH_CSUM_STEP(8)
+	KPATH_CSUM_STEP(4)
+#undef KPATH_CSUM_STEP
+	__u32 rest = (to - off) & 3;
+	if (rest) {
+		__u8 t[4] = {};
+		if (bpf_skb_load_bytes(skb, off, t, rest) < 0)
+			return -1;
+		__s64 r = bpf_csum_diff(0, 0, (__be32 *)t, 4, *sum);
+		if (r < 0)
+			return -1;
+		*sum = (__u32)r;
+	}
+	return 0;
+}
+
+static __always_inline __u16 csum_fold(__u32 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+/* udp6_csum completes the checksum of the UDP datagram over IPv6 at
+ * offset udp, which runs to the end of the packet (its checksum field
+ * 0), as cloudmock's udp6Checksum: one's complement sums in host order
+ * fold to the same bits as in network order. A partial inner checksum
+ * (CHECKSUM_PARTIAL, completed as the copy leaves the receiver's port)
+ * is summed as the value it will have: skb_checksum_help's. */
+static __always_inline int udp6_csum(struct __sk_buff *skb, __u32 udp, __u32 pseudo, int partial)
+{
+	__u32 len = skb->len;
+	if (udp + 8 > len || len > 0xffff || bpf_skb_pull_data(skb, len) < 0)
+		return -1;
+	__u64 acc = (__u64)pseudo + bpf_htons((__u16)(len - udp));
+	acc = (acc & 0xffffffff) + (acc >> 32);
+	__u32 sum = (__u32)acc, end = len;
+	if (partial) {
+		struct sk_buff *k = bpf_cast_to_kern_ctx(skb);
+		__u32 start = BPF_CORE_READ(k, csum_start) - (__u32)(BPF_CORE_READ(k, data) - BPF_CORE_READ(k, head));
+		__u32 at = start + BPF_CORE_READ(k, csum_offset);
+		__u16 seed;
+		__u32 inner = 0;
+		if (start < udp + 8 || (start & 1) || at + 2 > len || bpf_skb_load_bytes(skb, at, &seed, 2) < 0 ||
+		    kpath_csum_range(skb, start, len, &inner) < 0)
+			return -1;
+		__u16 done = ~csum_fold(inner);
+		if (done == 0)
+			done = 0xffff;
+		/* the field will hold done instead of seed */
+		acc = (__u64)sum + inner + (__u16)~seed + done;
+		acc = (acc & 0xffffffff) + (acc >> 32);
+		sum = (__u32)acc + (__u32)(acc >> 32);
+		end = start;
+	}
+	if (kpath_csum_range(skb, udp, end, &sum) < 0)
+		return -1;
+	__u16 c = ~csum_fold(sum);
+	if (c == 0)
+		c = 0xffff;
+	return bpf_skb_store_bytes(skb, udp + 6, &c, sizeof(c), 0);
+}
+
 /* encap turns one of our clones into the frame cloudmock's
  * Decision.AppendWire writes for it: the route's header, its length
  * fields and IPv4 checksums completed, then the inner frame (cut to
@@ -432,6 +544,8 @@ static __always_inline int encap(struct __sk_buff *skb, __u32 mark, const struct
 		if (f->csum && bpf_l3_csum_replace(skb, f->csum, was, v, sizeof(v)) < 0)
 			goto fail;
 	}
+	if (r->udp6 && udp6_csum(skb, r->udp6, r->pseudo, checksum_partial(skb)) < 0)
+		goto fail;
 	skb->mark = cfg->copy_mark;
 	if (r->flags & KPATH_ROUTE_FORWARD)
 		bpf_set_hash(skb, KPATH_FORWARD_HASH); /* see kpath_tc_forward */

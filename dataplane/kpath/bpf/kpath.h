@@ -27,7 +27,7 @@ enum limit {
 	KPATH_CONN_SLOTS = 4096,     /* slots of one ENI's table of allowed flows */
 	KPATH_MAX_CONN_TABLES = 64,  /* tables of allowed flows per path */
 	KPATH_OUTER_PORTS = 128,     /* routes per session: one per outer source port */
-	KPATH_MAX_HEADER = 128,      /* bytes of a route's header */
+	KPATH_MAX_HEADER = 160,      /* bytes of a route's header */
 	KPATH_MAX_FIXES = 4,         /* length fields of a route's header */
 	KPATH_LOST_REASONS = 8,      /* why a copy is lost on the way (cloudmock.DeliveryReason) */
 	KPATH_MAX_FORWARDS = 4096,   /* receivers reached from another fabric */
@@ -158,6 +158,13 @@ struct route {
 	__u8 hlen;     /* bytes of hdr: the frame before the inner frame */
 	__u8 nfix;     /* entries of fix */
 	__u8 flags;    /* KPATH_ROUTE_FORWARD */
+	/* udp6, when not 0, is the offset of a UDP header over IPv6, whose
+	 * checksum (0 in hdr) covers the copy from there to its end; pseudo
+	 * is the sum of its pseudo-header's addresses and next header, as
+	 * 16-bit words read in host order. */
+	__u32 pseudo;
+	__u8 udp6;
+	__u8 pad[3];
 	struct fix fix[KPATH_MAX_FIXES];
 	__u8 hdr[KPATH_MAX_HEADER]; /* Ethernet, IPv4, UDP, VXLAN (or GENEVE ...) */
 };
