@@ -235,8 +235,14 @@ func withoutTunnelledID(f []byte) []byte {
 // with no route are counted lost in the kernel. Same bytes and counters
 // as in user space, every copy by the kernel.
 func TestPrivilegedKernelCrossVPCMatchesUserSpace(t *testing.T) {
-	lab := peeringLab(t, false)
-	spec := peeringSpec(false)
+	t.Run("peering", func(t *testing.T) { kernelCrossVPCMatch(t, false) })
+	// Through a transit gateway, whose namespace forwards the copies on.
+	t.Run("transit gateway", func(t *testing.T) { kernelCrossVPCMatch(t, true) })
+}
+
+func kernelCrossVPCMatch(t *testing.T, viaTGW bool) {
+	lab := peeringLab(t, viaTGW)
+	spec := peeringSpec(viaTGW)
 	wires := map[string]*wireCapture{"tgt": captureWire(t, lab, "tgt"), "lone": captureWire(t, lab, "lone")}
 	for _, port := range []int{9000, 9001} {
 		listenUDP(t, lab, "web", port).drain()

@@ -47,6 +47,9 @@ type kernelPath struct {
 	// links are the links between fabrics, by (from, to) fabric index
 	// (nil: none); see link.
 	links map[[2]int]*fabricLink
+	// transits are the paths loaded in transit gateways' namespaces, by
+	// name.
+	transits map[string]*kernelFabric
 	// view is the configuration programmed last (targetHealthChanged
 	// programs it again); closed: the maps are gone.
 	view   *view
@@ -54,7 +57,10 @@ type kernelPath struct {
 }
 
 type kernelFabric struct {
-	f        *sim.Fabric
+	// run runs code in the namespace (a fabric's, or a transit
+	// gateway's), which name names.
+	run      func(func() error) error
+	name     string
 	path     *kpath.Path
 	attached map[int]bool // port ifindexes with the programs attached
 	// forwarding are the link ends with the forward program attached.
@@ -137,7 +143,8 @@ func (s *Service) startKernelPath(refs []cloudmock.ENIRef) error {
 // the programs let every packet pass to the rings).
 func (s *Service) startKernel(refs []cloudmock.ENIRef) (*kernelPath, error) {
 	k := &kernelPath{svc: s, slots: map[uint32]*kernelSlot{}, ports: map[kernelPortKey]bool{},
-		decided: map[string][2]string{}, txOff: map[kernelPortKey]bool{}, links: map[[2]int]*fabricLink{}}
+		decided: map[string][2]string{}, txOff: map[kernelPortKey]bool{}, links: map[[2]int]*fabricLink{},
+		transits: map[string]*kernelFabric{}}
 	fabrics := s.cfg.Lab.Fabrics()
 	k.fabrics = make([]*kernelFabric, len(fabrics))
 	ports := map[int][]int{} // by fabric index
@@ -168,6 +175,14 @@ func (k *kernelPath) loadFabric(i int) error {
 	if k.fabrics[i] != nil {
 		return nil
 	}
+	f := k.svc.cfg.Lab.Fabrics()[i]
+	kf, err := k.newPath(f.Run, f.NsName)
+	k.fabrics[i] = kf
+	return err
+}
+
+// newPath loads the programs for the namespace that run runs code in.
+func (k *kernelPath) newPath(run func(func() error) error, name string) (*kernelFabric, error) {
 	s := k.svc
 	load := s.cfg.loadKernel
 	if load == nil {
@@ -175,12 +190,12 @@ func (k *kernelPath) loadFabric(i int) error {
 	}
 	p, err := load()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	k.fabrics[i] = &kernelFabric{f: s.cfg.Lab.Fabrics()[i], path: p, attached: map[int]bool{}, conns: map[string]int{},
+	kf := &kernelFabric{run: run, name: name, path: p, attached: map[int]bool{}, conns: map[string]int{},
 		forwarding: map[int]bool{}}
 	// Every receiver's port completes checksums (receiverChecksums).
-	return p.SetConfig(kpath.Config{CopyMark: s.cfg.Mark, RejectStops: s.cfg.Model.RejectBehavior() == cloudmock.RejectStops,
+	return kf, p.SetConfig(kpath.Config{CopyMark: s.cfg.Mark, RejectStops: s.cfg.Model.RejectBehavior() == cloudmock.RejectStops,
 		ReceiversCompleteChecksums: true})
 }
 
@@ -363,8 +378,8 @@ func (k *kernelPath) attach(fi, ifindex int) error {
 	if kf.attached[ifindex] {
 		return nil
 	}
-	if err := kf.f.Run(func() error { return kf.path.Attach(ifindex) }); err != nil {
-		return fmt.Errorf("fabric %s: attach to port %d: %w", kf.f.NsName, ifindex, err)
+	if err := kf.run(func() error { return kf.path.Attach(ifindex) }); err != nil {
+		return fmt.Errorf("fabric %s: attach to port %d: %w", kf.name, ifindex, err)
 	}
 	kf.attached[ifindex] = true
 	return nil
@@ -379,7 +394,7 @@ func (k *kernelPath) receiverChecksums(fi, ifindex int) error {
 	}
 	kf := k.fabrics[fi]
 	var was bool
-	err := kf.f.Run(func() (err error) {
+	err := kf.run(func() (err error) {
 		name, err := ifName(ifindex)
 		if err != nil {
 			return err
@@ -388,7 +403,7 @@ func (k *kernelPath) receiverChecksums(fi, ifindex int) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("fabric %s: receiver port %d: %w", kf.f.NsName, ifindex, err)
+		return fmt.Errorf("fabric %s: receiver port %d: %w", kf.name, ifindex, err)
 	}
 	k.txOff[key] = was
 	return nil
@@ -408,7 +423,7 @@ func (k *kernelPath) close() error {
 			continue
 		}
 		kf := k.fabrics[key.fabric]
-		errs = append(errs, kf.f.Run(func() error {
+		errs = append(errs, kf.run(func() error {
 			name, err := ifName(key.ifindex)
 			if err == nil {
 				_, err = txChecksum(name, true, true)
@@ -420,6 +435,9 @@ func (k *kernelPath) close() error {
 		if kf != nil {
 			errs = append(errs, kf.path.Close())
 		}
+	}
+	for _, kf := range k.transits {
+		errs = append(errs, kf.path.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -4,9 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
+	"slices"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/dataplane/kpath"
+	"github.com/mirrorlab/mirrorlab/internal/nsrun"
 	"github.com/mirrorlab/mirrorlab/sim"
 )
 
@@ -30,7 +33,7 @@ func (k *kernelPath) setSession(v *view, fi int, eniID string, ps *kpath.PlanSes
 		case t.port.fabric != fi && !dl.To.Is4():
 			return 0, fmt.Sprintf("session %s: the receiver %s is in another fabric, over IPv6 (the kernel forwards IPv4 copies)", ps.SessionId, dl.To), nil
 		case t.port.fabric != fi && k.link(fi, t.port.fabric) == nil:
-			return 0, fmt.Sprintf("session %s: the receiver %s is in a fabric the source's has no link to (the kernel hands a copy only to the next fabric)", ps.SessionId, dl.To), nil
+			return 0, fmt.Sprintf("session %s: the receiver %s is in a fabric the source's has no way to in the lab", ps.SessionId, dl.To), nil
 		}
 		targets[i] = t
 	}
@@ -79,17 +82,30 @@ func (k *kernelPath) receiverPort(fi int, t *targetAddr) (int, bool, error) {
 	if err := k.loadFabric(ti); err != nil {
 		return 0, false, fmt.Errorf("fabric %s: %w", k.svc.cfg.Lab.Fabrics()[ti].NsName, err)
 	}
-	kf := k.fabrics[ti]
-	if !kf.forwarding[l.to] {
-		if err := kf.f.Run(func() error { return kf.path.AttachForward(l.to) }); err != nil {
-			return 0, false, fmt.Errorf("fabric %s: %w", kf.f.NsName, err)
+	for _, h := range l.hops {
+		if err := k.forward(h.via, h.in, t.addr, h.out); err != nil {
+			return 0, false, err
 		}
-		kf.forwarding[l.to] = true
 	}
-	if err := kf.path.SetForward(t.addr, int(t.port.ifindex)); err != nil {
-		return 0, false, fmt.Errorf("fabric %s: %w", kf.f.NsName, err)
+	if err := k.forward(k.fabrics[ti], l.to, t.addr, int(t.port.ifindex)); err != nil {
+		return 0, false, err
 	}
 	return l.from, true, nil
+}
+
+// forward has kf's forward program, on port in, hand copies to dst on to
+// port out.
+func (k *kernelPath) forward(kf *kernelFabric, in int, dst netip.Addr, out int) error {
+	if !kf.forwarding[in] {
+		if err := kf.run(func() error { return kf.path.AttachForward(in) }); err != nil {
+			return fmt.Errorf("%s: %w", kf.name, err)
+		}
+		kf.forwarding[in] = true
+	}
+	if err := kf.path.SetForward(dst, out); err != nil {
+		return fmt.Errorf("%s: %w", kf.name, err)
+	}
+	return nil
 }
 
 // receiverSlot readies receiver t, reached by port of fabric fi, for the
@@ -111,39 +127,87 @@ func (k *kernelPath) receiverSlot(fi int, slot uint32, t *targetAddr, port int) 
 	return k.newSlot(fi, ks.eniID, ks.sessionID, ks.dir, t)
 }
 
-// fabricLink is a link between two fabrics (a peering's veth): its
-// interface index in each.
-type fabricLink struct{ from, to int }
+// fabricLink is the way from one fabric to another: a peering's veth
+// (from and to: its index in each), or the veths to and from a transit
+// gateway, whose namespace forwards the copies too (hops).
+type fabricLink struct {
+	from, to int
+	hops     []linkHop
+}
 
-// link returns the link from fabric a to fabric b (nil: none), found once.
+// linkHop is a namespace between two fabrics: copies come in on port in
+// and leave by port out.
+type linkHop struct {
+	via     *kernelFabric
+	in, out int
+}
+
+// link returns the way from fabric a to fabric b (nil: none), found once.
 func (k *kernelPath) link(a, b int) *fabricLink {
 	key := [2]int{a, b}
 	if l, done := k.links[key]; done {
 		return l
 	}
-	var l *fabricLink
-	fabrics := k.svc.cfg.Lab.Fabrics()
-	for _, p := range k.svc.cfg.Lab.Peerings() {
-		if p.VPCs != [2]string{fabrics[a].VPC, fabrics[b].VPC} && p.VPCs != [2]string{fabrics[b].VPC, fabrics[a].VPC} {
-			continue
-		}
-		from, err1 := ifIndexIn(fabrics[a], p.IfName)
-		to, err2 := ifIndexIn(fabrics[b], p.IfName)
-		if err := errors.Join(err1, err2); err != nil {
-			k.svc.cfg.Logger.Warn("in-kernel path: peering link", "link", p.IfName, "error", err)
-			break
-		}
-		l = &fabricLink{from, to}
-		break
+	l, err := k.findLink(a, b)
+	if err != nil {
+		k.svc.cfg.Logger.Warn("in-kernel path: link between fabrics", "error", err)
+		l = nil
 	}
 	k.links[key] = l
 	return l
 }
 
-// ifIndexIn returns the index of interface name in fabric f.
-func ifIndexIn(f *sim.Fabric, name string) (int, error) {
+func (k *kernelPath) findLink(a, b int) (*fabricLink, error) {
+	lab := k.svc.cfg.Lab
+	fa, fb := lab.Fabrics()[a], lab.Fabrics()[b]
+	for _, p := range lab.Peerings() {
+		if p.VPCs == [2]string{fa.VPC, fb.VPC} || p.VPCs == [2]string{fb.VPC, fa.VPC} {
+			from, err1 := ifIndexIn(fa.Run, fa.NsName, p.IfName)
+			to, err2 := ifIndexIn(fb.Run, fb.NsName, p.IfName)
+			return &fabricLink{from: from, to: to}, errors.Join(err1, err2)
+		}
+	}
+	for _, g := range lab.TransitGateways() {
+		ia, ib := slices.Index(g.VPCs, fa.VPC), slices.Index(g.VPCs, fb.VPC)
+		if ia < 0 || ib < 0 {
+			continue
+		}
+		via, err := k.transit(g)
+		if err != nil {
+			return nil, err
+		}
+		var l fabricLink
+		h := linkHop{via: via}
+		var errs [4]error
+		l.from, errs[0] = ifIndexIn(fa.Run, fa.NsName, g.Links[ia])
+		h.in, errs[1] = ifIndexIn(via.run, via.name, g.Links[ia])
+		h.out, errs[2] = ifIndexIn(via.run, via.name, g.Links[ib])
+		l.to, errs[3] = ifIndexIn(fb.Run, fb.NsName, g.Links[ib])
+		l.hops = []linkHop{h}
+		return &l, errors.Join(errs[:]...)
+	}
+	return nil, nil
+}
+
+// transit returns the path loaded in transit gateway g's namespace.
+func (k *kernelPath) transit(g *sim.TransitGateway) (*kernelFabric, error) {
+	if kf := k.transits[g.Name]; kf != nil {
+		return kf, nil
+	}
+	run := func(fn func() error) error { return nsrun.RunNamed(g.NsName, fn) }
+	kf, err := k.newPath(run, g.NsName)
+	if err != nil {
+		return nil, fmt.Errorf("transit gateway %s: %w", g.Name, err)
+	}
+	k.transits[g.Name] = kf
+	return kf, nil
+}
+
+// ifIndexIn returns the index of interface name in the namespace that
+// run runs code in (ns names it).
+func ifIndexIn(run func(func() error) error, ns, name string) (int, error) {
 	var i int
-	err := f.Run(func() error {
+	err := run(func() error {
 		ifc, err := net.InterfaceByName(name)
 		if err == nil {
 			i = ifc.Index
@@ -151,7 +215,7 @@ func ifIndexIn(f *sim.Fabric, name string) (int, error) {
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("fabric %s: interface %s: %w", f.NsName, name, err)
+		return 0, fmt.Errorf("%s: interface %s: %w", ns, name, err)
 	}
 	return i, nil
 }

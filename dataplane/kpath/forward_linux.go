@@ -13,9 +13,10 @@ import (
 // and bpf_redirect look the interface index up in the namespace of the
 // packet's device), and every VPC of the lab has a fabric namespace of its
 // own. A copy for a receiver in another VPC is therefore handed to the
-// link that joins the two fabrics (a peering's veth), as the source VPC's
-// router hands it to the peer: its Route names the link's end in the
-// source's fabric as the receiver's port, with Forward set. The copy is
+// link that joins the two fabrics (a peering's veth, or the veth to a
+// transit gateway's namespace, which forwards it on the same way), as
+// the source VPC's router hands it on: its Route names the link's end in
+// the source's fabric as the receiver's port, with Forward set. The copy is
 // wrapped there as for any receiver and tagged (by its skb hash: a veth
 // clears the mark and the priority of a packet that crosses namespaces,
 // not its hash); in the receiver's fabric,
