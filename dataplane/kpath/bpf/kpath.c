@@ -279,8 +279,6 @@ __noinline __u32 kpath_rules(const struct port *port, const struct facts *f, __u
 			const struct session *s = bpf_map_lookup_elem(&sessions, &slot);
 			if (!s)
 				return KPATH_PUNT_NO_SESSION;
-			if (f->partial && s->max_inner > 0 && f->len > s->max_inner)
-				return KPATH_PUNT_OFFLOAD;
 			return KERNEL(slot, f->hash & 0x7f);
 		}
 		if (flags & KPATH_REJECT_STOPS)
@@ -461,6 +459,15 @@ static __always_inline __u16 csum_fold(__u32 sum)
 	return sum;
 }
 
+/* partial_field returns where a CHECKSUM_PARTIAL packet's checksum
+ * starts and its field lies, from the packet's start. */
+static __always_inline void partial_field(struct __sk_buff *skb, __u32 *start, __u32 *at)
+{
+	struct sk_buff *k = bpf_cast_to_kern_ctx(skb);
+	*start = BPF_CORE_READ(k, csum_start) - (__u32)(BPF_CORE_READ(k, data) - BPF_CORE_READ(k, head));
+	*at = *start + BPF_CORE_READ(k, csum_offset);
+}
+
 /* udp6_csum completes the checksum of the UDP datagram over IPv6 at
  * offset udp, which runs to the end of the packet (its checksum field
  * 0), as cloudmock's udp6Checksum: one's complement sums in host order
@@ -476,9 +483,8 @@ static __always_inline int udp6_csum(struct __sk_buff *skb, __u32 udp, __u32 pse
 	acc = (acc & 0xffffffff) + (acc >> 32);
 	__u32 sum = (__u32)acc, end = len;
 	if (partial) {
-		struct sk_buff *k = bpf_cast_to_kern_ctx(skb);
-		__u32 start = BPF_CORE_READ(k, csum_start) - (__u32)(BPF_CORE_READ(k, data) - BPF_CORE_READ(k, head));
-		__u32 at = start + BPF_CORE_READ(k, csum_offset);
+		__u32 start, at;
+		partial_field(skb, &start, &at);
 		__u16 seed;
 		__u32 inner = 0;
 		if (start < udp + 8 || (start & 1) || at + 2 > len || bpf_skb_load_bytes(skb, at, &seed, 2) < 0 ||
@@ -501,6 +507,25 @@ static __always_inline int udp6_csum(struct __sk_buff *skb, __u32 udp, __u32 pse
 	return bpf_skb_store_bytes(skb, udp + 6, &c, sizeof(c), 0);
 }
 
+/* carry_cut readies a CHECKSUM_PARTIAL packet to be cut at cut: the
+ * bytes cut off are added to the seed in its checksum field, so that the
+ * checksum the receiver's port completes over what is left is the whole
+ * packet's (what user space completes before it cuts). */
+static __always_inline int carry_cut(struct __sk_buff *skb, __u32 cut)
+{
+	__u32 start, at, len = skb->len, tail = 0;
+	__u16 seed;
+	partial_field(skb, &start, &at);
+	if (start >= cut || at + 2 > cut || len > 0xffff || bpf_skb_pull_data(skb, len) < 0 ||
+	    bpf_skb_load_bytes(skb, at, &seed, 2) < 0 || kpath_csum_range(skb, cut, len, &tail) < 0)
+		return -1;
+	__u32 t = csum_fold(tail);
+	if ((cut - start) & 1) /* paired the other way in the checksum */
+		t = ((t & 0xff) << 8) | (t >> 8);
+	__u16 v = csum_fold((__u32)seed + t);
+	return bpf_skb_store_bytes(skb, at, &v, sizeof(v), 0);
+}
+
 /* encap turns one of our clones into the frame cloudmock's
  * Decision.AppendWire writes for it: the route's header, its length
  * fields and IPv4 checksums completed, then the inner frame (cut to
@@ -521,6 +546,8 @@ static __always_inline int encap(struct __sk_buff *skb, __u32 mark, const struct
 	if (bpf_skb_load_bytes(skb, 0, eth, sizeof(eth)) < 0)
 		goto fail;
 	if (s->max_inner > 0 && skb->len > s->max_inner) {
+		if (checksum_partial(skb) && carry_cut(skb, s->max_inner) < 0)
+			goto fail;
 		if (bpf_skb_change_tail(skb, s->max_inner, 0) < 0)
 			goto fail;
 	}
