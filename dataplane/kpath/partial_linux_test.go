@@ -132,10 +132,21 @@ func TestPrivilegedEndToEndPartialChecksum(t *testing.T) {
 		t.Errorf("the copy differs from cloudmock's for its inner frame\nkernel:    %x\ncloudmock: %x", got[0][:64], want[:min(64, len(want))])
 	}
 
-	// A copy that is cut: it carries the whole datagram's checksum (the
-	// bytes cut off were carried into the field before the cut), as
-	// user space, which completes the checksum before it cuts, and the
-	// model's frame for the whole datagram cut.
+	cutCopies(t, l, conn, m, session)
+	after, _ := l.p.Punts()
+	if after[PuntOffload] != before[PuntOffload] {
+		t.Errorf("offload punts %d -> %d, want none", before[PuntOffload], after[PuntOffload])
+	}
+}
+
+// cutCopies sends datagrams whose copies are cut at an even and an odd
+// place: each copy carries the whole datagram's checksum (the bytes cut
+// off were carried into the field before the cut), as from user space,
+// which completes the checksum before it cuts: the model's frame for the
+// whole datagram, cut.
+func cutCopies(t *testing.T, l *lab, conn *net.UDPConn, m *cloudmock.Model, session Session) {
+	t.Helper()
+	ref, _ := m.ENI("eni-web")
 	for i, size := range []int{333, 334, 8000, 8001} {
 		// Cut at an even and an odd place of the datagram.
 		session.MaxInner = 100 + i%2
@@ -160,10 +171,6 @@ func TestPrivilegedEndToEndPartialChecksum(t *testing.T) {
 		if want := d.AppendWire(nil, cloudmock.FrameHeader{SrcMAC: routeMAC, DstMAC: l.pr.instMAC}, &dl, whole); !bytes.Equal(got[0], want) {
 			t.Errorf("%d bytes: the cut copy differs from cloudmock's\nkernel:    %x\ncloudmock: %x", size, got[0], want)
 		}
-	}
-	after, _ := l.p.Punts()
-	if after[PuntOffload] != before[PuntOffload] {
-		t.Errorf("offload punts %d -> %d, want none", before[PuntOffload], after[PuntOffload])
 	}
 }
 

@@ -92,6 +92,49 @@ var receivers = map[string]struct {
 	"eni-adapter-3": {noReceiver + 3, [6]byte{2, 0, 10, 0, 0, 22}},
 }
 
+// routeOne runs frame (seen in dir at web's port) through the model and
+// the kernel and fails the test where they part: the model's delivery of
+// its copy, false when neither mirrors it.
+func routeOne(t *testing.T, p *Path, m *cloudmock.Model, plan *Plan, frame []byte, dir uint32) (cloudmock.Delivery, bool) {
+	t.Helper()
+	ref, _ := m.ENI("eni-web")
+	d := m.Decide(ref, cloudmock.Direction(dir), frame)
+	ctx := skbCtx{}
+	ctx.CB[0] = dir
+	mark, ctxOut := probeCtx(t, p, frame, ctx)
+	if mark>>24 != CloneTag {
+		if Punt(mark) != PuntNever || d.Mirrored {
+			t.Errorf("kernel punts (%v), cloudmock: %v", Punt(mark), d)
+		}
+		return cloudmock.Delivery{}, false
+	}
+	if !d.Mirrored || plan.Sessions[(mark&0xffff)/2].SessionId != d.SessionId {
+		t.Errorf("kernel mirrors into slot %d, cloudmock: %v", mark&0xffff, d)
+		return cloudmock.Delivery{}, true
+	}
+	dl := m.Deliver(&d)
+	if !dl.Delivered {
+		if ctxOut.CB[1] != 0 || cloudmock.DeliveryReason(ctxOut.CB[2]) != dl.Reason {
+			t.Errorf("kernel route to port %d (lost: %d), cloudmock: %v", ctxOut.CB[1], ctxOut.CB[2], dl)
+		}
+		return dl, true
+	}
+	recv := receivers[dl.ToId]
+	if int(ctxOut.CB[1]) != recv.ifindex {
+		t.Errorf("kernel sends to port %d, cloudmock to %s (port %d)", ctxOut.CB[1], dl.ToId, recv.ifindex)
+	}
+	want := d.AppendWire(nil, cloudmock.FrameHeader{SrcMAC: routeMAC, DstMAC: recv.mac}, &dl, frame)
+	out, ret, outMark := encapRun(t, p, frame, mark)
+	if ret != tcxNext || outMark != DefaultCopyMark {
+		t.Errorf("verdict %#x mark %#x, want TCX_NEXT and the copy mark", ret, outMark)
+	}
+	if !bytes.Equal(out, want) {
+		t.Errorf("(%d bytes, max inner %d): kernel frame differs from cloudmock's\nkernel:    %s\ncloudmock: %s",
+			len(frame), d.MaxInner, hex.EncodeToString(out[:min(len(out), 140)]), hex.EncodeToString(want[:min(len(want), 140)]))
+	}
+	return dl, true
+}
+
 // installRoutes installs the plan of m's web ENI into p, each session's
 // copies by their routes (slot 2*session+direction), as the data plane
 // does; it fails the test when the plan leaves a direction to user space.
@@ -166,47 +209,21 @@ func TestPrivilegedRoutesMatchCloudmock(t *testing.T) {
 			}
 		}
 		plan := installRoutes(t, p, m)
-		ref, _ := m.ENI("eni-web")
 		if seen[variant] == nil {
 			seen[variant], receiversSeen[variant] = map[cloudmock.DeliveryReason]int{}, map[string]bool{}
 		}
 		for i := range 60 {
 			dir := uint32(r.IntN(2))
-			frame := randomPkt(r, dir, 1800).build()
-			d := m.Decide(ref, cloudmock.Direction(dir), frame)
-			ctx := skbCtx{}
-			ctx.CB[0] = dir
-			mark, ctxOut := probeCtx(t, p, frame, ctx)
-			if mark>>24 != CloneTag {
-				if Punt(mark) != PuntNever || d.Mirrored {
-					t.Fatalf("%s round %d packet %d: kernel punts (%v), cloudmock: %v", variant, round, i, Punt(mark), d)
-				}
+			dl, ok := routeOne(t, p, m, &plan, randomPkt(r, dir, 1800).build(), dir)
+			if !ok {
 				continue
 			}
-			if !d.Mirrored || plan.Sessions[(mark&0xffff)/2].SessionId != d.SessionId {
-				t.Fatalf("%s round %d packet %d: kernel mirrors into slot %d, cloudmock: %v", variant, round, i, mark&0xffff, d)
+			if t.Failed() {
+				t.Fatalf("%s round %d packet %d", variant, round, i)
 			}
-			dl := m.Deliver(&d)
 			seen[variant][dl.Reason]++
-			if !dl.Delivered {
-				if ctxOut.CB[1] != 0 || cloudmock.DeliveryReason(ctxOut.CB[2]) != dl.Reason {
-					t.Fatalf("%s round %d packet %d: kernel route to port %d (lost: %d), cloudmock: %v", variant, round, i, ctxOut.CB[1], ctxOut.CB[2], dl)
-				}
-				continue
-			}
-			recv := receivers[dl.ToId]
-			if int(ctxOut.CB[1]) != recv.ifindex {
-				t.Fatalf("%s round %d packet %d: kernel sends to port %d, cloudmock to %s (port %d)", variant, round, i, ctxOut.CB[1], dl.ToId, recv.ifindex)
-			}
-			receiversSeen[variant][dl.ToId] = true
-			want := d.AppendWire(nil, cloudmock.FrameHeader{SrcMAC: routeMAC, DstMAC: recv.mac}, &dl, frame)
-			out, ret, outMark := encapRun(t, p, frame, mark)
-			if ret != tcxNext || outMark != DefaultCopyMark {
-				t.Fatalf("%s: verdict %#x mark %#x, want TCX_NEXT and the copy mark", variant, ret, outMark)
-			}
-			if !bytes.Equal(out, want) {
-				t.Fatalf("%s round %d packet %d (%d bytes, max inner %d): kernel frame differs from cloudmock's\nkernel:    %s\ncloudmock: %s",
-					variant, round, i, len(frame), d.MaxInner, hex.EncodeToString(out[:min(len(out), 140)]), hex.EncodeToString(want[:min(len(want), 140)]))
+			if dl.Delivered {
+				receiversSeen[variant][dl.ToId] = true
 			}
 		}
 	}
