@@ -60,10 +60,14 @@ type ring struct {
 // between; the capture loop's MAC check rejects the former, and the
 // service sends nothing before every ring is open.
 //
+// vnet says whether to ask for a virtio_net_hdr before each frame
+// (vnetHdrSupported, probed once per service: each probe's socket costs an
+// RCU grace period at close).
+//
 // ebpf, when not -1, is the descriptor of an eBPF socket filter (the
 // in-kernel path's, which also drops what the kernel mirrored) attached
 // instead of captureFilter.
-func openRing(ifname string, ingress bool, mark uint32, ebpf int, o RingOptions) (*ring, error) {
+func openRing(ifname string, ingress, vnet bool, mark uint32, ebpf int, o RingOptions) (*ring, error) {
 	o = o.withDefaults()
 	prog, err := captureFilter(ingress, mark)
 	if err != nil {
@@ -78,7 +82,6 @@ func openRing(ifname string, ingress bool, mark uint32, ebpf int, o RingOptions)
 		afpacket.OptBlockTimeout(o.BlockTimeout),
 		afpacket.OptPollTimeout(pollTimeout),
 	}
-	vnet := vnetHdrSupported()
 	if vnet {
 		opts = append(opts, afpacket.OptVNetHdrSize(vnetHdrLen))
 	}
