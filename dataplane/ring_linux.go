@@ -15,15 +15,31 @@ import (
 // two per source ENI, one per direction).
 type RingOptions struct {
 	// BlockSize is the ring's block size in bytes, a multiple of the page
-	// size and larger than the biggest frame (default 256 KiB).
+	// size and larger than the biggest frame (default 256 KiB; 128 KiB when
+	// Budget leaves a ring less than 1 MiB).
 	BlockSize int
-	// Blocks is the number of blocks (default 16: 4 MiB per ring).
+	// Blocks is the number of blocks (default 16: 4 MiB per ring, fewer
+	// when Budget says so).
 	Blocks int
+	// Budget bounds the kernel memory of all the service's rings together
+	// when Blocks is left at its default (default 128 MiB): a lab of up to
+	// 16 captured ENIs gets the full 4 MiB rings, a larger one smaller
+	// rings, down to two blocks of 128 KiB (256 KiB per ring; still room
+	// for two 64 KiB GSO aggregates). Ring memory is allocated and mapped
+	// up front, so without a bound it grew by 8 MiB per source ENI (1 GB
+	// of resident memory for 100 sources).
+	Budget int
 	// BlockTimeout is how long the kernel keeps a partly filled block before
 	// handing it over: the capture's added latency at low rates (default
 	// 2ms, granularity 1ms).
 	BlockTimeout time.Duration
 }
+
+const (
+	defaultRingBudget = 128 << 20
+	smallBlockSize    = 128 << 10
+	minRingBlocks     = 2
+)
 
 func (o RingOptions) withDefaults() RingOptions {
 	if o.BlockSize <= 0 {
@@ -36,6 +52,29 @@ func (o RingOptions) withDefaults() RingOptions {
 		o.BlockTimeout = 2 * time.Millisecond
 	}
 	return o
+}
+
+// forRings returns the options of each of n rings: the defaults, with
+// Blocks (and BlockSize, unless set) cut so that the n rings stay within
+// Budget. Explicit Blocks are kept as they are.
+func (o RingOptions) forRings(n int) RingOptions {
+	budget := o.Budget
+	if budget <= 0 {
+		budget = defaultRingBudget
+	}
+	if o.Blocks > 0 || n <= 0 {
+		return o.withDefaults()
+	}
+	d := o.withDefaults()
+	per := budget / n
+	if per >= d.Blocks*d.BlockSize {
+		return d
+	}
+	if o.BlockSize <= 0 && per < 8*d.BlockSize/2 {
+		d.BlockSize = smallBlockSize
+	}
+	d.Blocks = max(per/d.BlockSize, minRingBlocks)
+	return d
 }
 
 // pollTimeout bounds how long a capture goroutine sleeps in poll, hence how

@@ -152,6 +152,7 @@ func (s *Service) openPipelines(ctx context.Context, v *view, refs []cloudmock.E
 	m := s.cfg.Model
 	dirs := []cloudmock.Direction{cloudmock.Ingress, cloudmock.Egress}
 	pipes := make([]*pipeline, len(refs)*len(dirs))
+	ro := s.cfg.Ring.forRings(len(pipes))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(openConcurrency)
 	for i, ref := range refs {
@@ -169,7 +170,7 @@ func (s *Service) openPipelines(ctx context.Context, v *view, refs []cloudmock.E
 				if err := gctx.Err(); err != nil {
 					return err
 				}
-				p, err := s.newPipeline(f, v, ref, e, dir, slotSize)
+				p, err := s.newPipeline(f, v, ref, e, dir, slotSize, ro)
 				pipes[i*len(dirs)+j] = p
 				return err
 			})
@@ -189,7 +190,7 @@ func (s *Service) openPipelines(ctx context.Context, v *view, refs []cloudmock.E
 
 // newPipeline opens one capture and its sender. On failure it also
 // returns what it opened, for release to close.
-func (s *Service) newPipeline(f *sim.Fabric, v *view, ref cloudmock.ENIRef, e *sim.ENI, dir cloudmock.Direction, slotSize int) (*pipeline, error) {
+func (s *Service) newPipeline(f *sim.Fabric, v *view, ref cloudmock.ENIRef, e *sim.ENI, dir cloudmock.Direction, slotSize int, ro RingOptions) (*pipeline, error) {
 	id := v.model.ENIID(ref)
 	p := &pipeline{svc: s, view: v, eni: ref, eniID: id, sim: e, dir: dir,
 		mac: [6]byte(e.MAC), logger: s.cfg.Logger.With("eni", id, "direction", dir.String()),
@@ -200,7 +201,7 @@ func (s *Service) newPipeline(f *sim.Fabric, v *view, ref cloudmock.ENIRef, e *s
 		filter = s.kern.socketFilter(s.fabricIndex(e), dir)
 	}
 	err := f.Run(func() error {
-		r, err := openRing(e.PeerName, dir == cloudmock.Ingress, s.vnet, s.cfg.Mark, filter, s.cfg.Ring)
+		r, err := openRing(e.PeerName, dir == cloudmock.Ingress, s.vnet, s.cfg.Mark, filter, ro)
 		if err != nil {
 			return err
 		}
