@@ -269,21 +269,40 @@ func (s *Service) Close() error {
 }
 
 // release closes the rings, sockets and files and detaches the in-kernel
-// path (goroutines have stopped).
+// path (goroutines have stopped). The sockets close concurrently, and
+// alongside the detach: closing an AF_PACKET socket waits for an RCU grace
+// period (synchronize_net), and detaching a TCX link for another under the
+// RTNL lock; in sequence, the sockets of 200 sources took 25 s.
 func (s *Service) release() error {
-	var errs []error
+	var (
+		mu   sync.Mutex
+		errs []error
+	)
+	keep := func(err error) {
+		if err != nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}
+	}
+	var g errgroup.Group
+	g.SetLimit(openConcurrency)
 	if s.kern != nil {
 		s.kern.flush()
-		errs = append(errs, s.kern.close())
+		g.Go(func() error { keep(s.kern.close()); return nil })
 	}
 	for _, p := range s.pipes {
-		if p.ring != nil {
-			p.ring.close()
-		}
-		if p.snd != nil {
-			errs = append(errs, p.snd.close())
-		}
+		g.Go(func() error {
+			if p.ring != nil {
+				p.ring.close()
+			}
+			if p.snd != nil {
+				keep(p.snd.close())
+			}
+			return nil
+		})
 	}
+	_ = g.Wait()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for id, w := range s.pcaps {
