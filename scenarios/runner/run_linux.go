@@ -247,8 +247,7 @@ func (r *run) id(name string) string {
 // drain their replays into the test servers.
 func (r *run) collect() {
 	r.stopPrograms()
-	for _, c := range r.captures {
-		a := c.stop()
+	for _, a := range stopCaptures(r.captures) {
 		r.obs.Arrivals[a.ENI] = a
 		r.res.Arrivals = append(r.res.Arrivals, *a)
 	}
@@ -286,9 +285,7 @@ func (r *run) collect() {
 func (r *run) teardown() error {
 	var errs []error
 	r.stopPrograms()
-	for _, c := range r.captures {
-		c.stop()
-	}
+	stopCaptures(r.captures)
 	if r.svc != nil {
 		errs = append(errs, r.svc.Close())
 	}
