@@ -3,11 +3,11 @@ package dataplane
 import (
 	"errors"
 	"fmt"
-	"net"
 	"slices"
 	"sync"
 
 	"github.com/cilium/ebpf"
+	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
@@ -398,11 +398,12 @@ func (k *kernelPath) close() error {
 }
 
 // ifName returns the name of interface ifindex in the calling thread's
-// network namespace.
+// network namespace. It asks for that one link: net.InterfaceByIndex
+// dumps them all, which, once per receiver, grew with the lab's size.
 func ifName(ifindex int) (string, error) {
-	i, err := net.InterfaceByIndex(ifindex)
+	l, err := netlink.LinkByIndex(ifindex)
 	if err != nil {
 		return "", fmt.Errorf("interface %d: %w", ifindex, err)
 	}
-	return i.Name, nil
+	return l.Attrs().Name, nil
 }

@@ -201,7 +201,7 @@ func (s *Service) newPipeline(f *sim.Fabric, v *view, ref cloudmock.ENIRef, e *s
 		filter = s.kern.socketFilter(s.fabricIndex(e), dir)
 	}
 	err := f.Run(func() error {
-		r, err := openRing(e.PeerName, dir == cloudmock.Ingress, s.vnet, s.cfg.Mark, filter, ro)
+		r, err := openRing(e.PeerName, e.PeerIndex, dir == cloudmock.Ingress, s.vnet, s.cfg.Mark, filter, ro)
 		if err != nil {
 			return err
 		}
