@@ -47,9 +47,11 @@ type kernelPath struct {
 }
 
 type kernelFabric struct {
-	f        *sim.Fabric
-	path     *kpath.Path
-	attached map[int]bool // port ifindexes with the programs attached
+	f    *sim.Fabric
+	path *kpath.Path
+	// attached are the port ifindexes with the programs attached (see
+	// tcAttach), true where the clsact qdisc is ours.
+	attached map[int]bool
 	// conns are the ENIs whose flow table lives in the path's map
 	// (Model.SetFlowTable), by NetworkInterfaceId: the index of their
 	// table.
@@ -336,14 +338,34 @@ func (k *kernelPath) freeSlot(slot uint32) {
 // attach puts the programs on port ifindex of fabric fi once.
 func (k *kernelPath) attach(fi, ifindex int) error {
 	kf := k.fabrics[fi]
-	if kf.attached[ifindex] {
+	if _, done := kf.attached[ifindex]; done {
 		return nil
 	}
-	if err := kf.f.Run(func() error { return kf.path.Attach(ifindex) }); err != nil {
+	in, out := kf.path.TCPrograms()
+	var created bool
+	err := kf.f.Run(func() (err error) {
+		created, err = tcAttach(ifindex, in, out)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("fabric %s: attach to port %d: %w", kf.f.NsName, ifindex, err)
 	}
-	kf.attached[ifindex] = true
+	kf.attached[ifindex] = created
+	kf.path.MarkAttached(ifindex, true)
 	return nil
+}
+
+// detach takes the programs off every port of fabric kf.
+func (kf *kernelFabric) detach() error {
+	return kf.f.Run(func() error {
+		var errs []error
+		for ifindex, created := range kf.attached {
+			errs = append(errs, tcDetach(ifindex, created))
+			kf.path.MarkAttached(ifindex, false)
+		}
+		clear(kf.attached)
+		return errors.Join(errs...)
+	})
 }
 
 // receiverChecksums switches transmit checksum offload off on a
@@ -391,7 +413,7 @@ func (k *kernelPath) close() error {
 	}
 	for _, kf := range k.fabrics {
 		if kf != nil {
-			errs = append(errs, kf.path.Close())
+			errs = append(errs, kf.detach(), kf.path.Close())
 		}
 	}
 	return errors.Join(errs...)

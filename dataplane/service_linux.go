@@ -16,10 +16,11 @@ import (
 // Service is a running mirror service. Its kernel state is sockets (per
 // captured ENI: two AF_PACKET rings, two raw sockets, and two AF_PACKET
 // send sockets per fabric; short-lived TCP health-check sockets) and the
-// in-kernel path's programs, maps and TCX links, inside the lab's fabric
-// namespaces: when the process dies, the kernel closes them. The one
-// setting it changes, the receivers' ports' transmit checksum offload, Close
-// restores (see doc.go).
+// in-kernel path's programs, maps and cls_bpf filters, inside the lab's
+// fabric namespaces: when the process dies, the kernel closes the sockets,
+// programs and maps. The filters and the one setting it changes, the
+// receivers' ports' transmit checksum offload, Close removes and restores
+// (see doc.go).
 type Service struct {
 	cfg   Config
 	cur   atomic.Pointer[view] // the configuration in force (see Apply)
@@ -271,8 +272,8 @@ func (s *Service) Close() error {
 // release closes the rings, sockets and files and detaches the in-kernel
 // path (goroutines have stopped). The sockets close concurrently, and
 // alongside the detach: closing an AF_PACKET socket waits for an RCU grace
-// period (synchronize_net), and detaching a TCX link for another under the
-// RTNL lock; in sequence, the sockets of 200 sources took 25 s.
+// period (synchronize_net), and the in-kernel path detaches under the RTNL
+// lock; in sequence, the sockets of 200 sources took 25 s.
 func (s *Service) release() error {
 	var (
 		mu   sync.Mutex
