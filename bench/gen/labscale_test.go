@@ -12,7 +12,7 @@ import (
 // TestLabScaleValid: the generated scenario loads and the provider model
 // accepts it (quotas included), at the sizes the bench uses.
 func TestLabScaleValid(t *testing.T) {
-	for _, n := range []int{1, 10, 50, 95, 100, 200, 1000} {
+	for _, n := range []int{1, 10, 50, 95, 100, 200, 500, 1000} {
 		data, err := LabScale(n)
 		if err != nil {
 			t.Fatal(err)
