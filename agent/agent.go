@@ -14,15 +14,15 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/mirrorlab/mirrorlab/agent/budget"
-	"github.com/mirrorlab/mirrorlab/agent/geneve"
-	"github.com/mirrorlab/mirrorlab/agent/httpparse"
-	"github.com/mirrorlab/mirrorlab/agent/input"
-	"github.com/mirrorlab/mirrorlab/agent/metrics"
-	"github.com/mirrorlab/mirrorlab/agent/pipeline"
-	"github.com/mirrorlab/mirrorlab/agent/replay"
-	"github.com/mirrorlab/mirrorlab/agent/shadow"
-	"github.com/mirrorlab/mirrorlab/agent/stream"
+	"github.com/mirrorlab/mirrorlab/agent/internal/budget"
+	"github.com/mirrorlab/mirrorlab/agent/internal/geneve"
+	"github.com/mirrorlab/mirrorlab/agent/internal/httpparse"
+	"github.com/mirrorlab/mirrorlab/agent/internal/input"
+	"github.com/mirrorlab/mirrorlab/agent/internal/metrics"
+	"github.com/mirrorlab/mirrorlab/agent/internal/pipeline"
+	"github.com/mirrorlab/mirrorlab/agent/internal/replay"
+	"github.com/mirrorlab/mirrorlab/agent/internal/shadow"
+	"github.com/mirrorlab/mirrorlab/agent/internal/stream"
 )
 
 // Version is the agent's version, set at build time with
@@ -142,13 +142,9 @@ func (a *Agent) setAddr(name string, addr net.Addr) {
 // complete requests are replayed (within DrainTimeout), partial ones
 // dropped, outputs flushed. The error joins every failure.
 func (a *Agent) Run(ctx context.Context) (err error) {
-	a.mu.Lock()
-	if a.ran {
-		a.mu.Unlock()
-		return errors.New("agent: Run called twice")
+	if err := a.claimRun(); err != nil {
+		return err
 	}
-	a.ran = true
-	a.mu.Unlock()
 	cfg := &a.cfg
 	var closers []func() error
 	defer func() {
@@ -157,49 +153,162 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 		}
 	}()
 
-	var sh *shadowRun
-	if cfg.Compare {
-		if sh, err = a.startShadow(); err != nil {
-			return err
-		}
-		closers = append(closers, sh.close)
+	out, err := a.openSinks(&closers)
+	if err != nil {
+		return err
 	}
-	var rp *replay.Replayer
-	if cfg.Destination != "" {
-		rc := cfg.replayConfig()
-		rc.Counters = a.counters
-		rc.Budget = a.counters.Memory
-		rc.Logger = a.log
-		rc.DialContext = cfg.dialer(max(cfg.ReplayTimeout, time.Second))
-		if sh != nil {
-			sh.configure(&rc, false)
-		}
-		if rp, err = replay.New(rc); err != nil {
-			return err
-		}
-		if sh != nil {
-			sh.test = rp
-			if err := sh.startBaseline(cfg); err != nil {
-				_ = rp.Close(context.Background())
-				return err
-			}
-		}
-	}
-	var jw *jsonlWriter
-	if cfg.OutputJSONL != "" {
-		if jw, err = openJSONL(cfg.OutputJSONL); err != nil {
-			return err
-		}
-		closers = append(closers, jw.close)
-	}
-	var pw *pcapWriter
-	if cfg.OutputPcap != "" {
-		if pw, err = openPcap(cfg.OutputPcap); err != nil {
-			return err
-		}
-		closers = append(closers, pw.close)
+	engine := pipeline.New(a.pipelineConfig(out))
+
+	servers, err := a.startServers()
+	closers = append(closers, servers.close)
+	if err != nil {
+		out.abandonReplay() // nothing was queued
+		return err
 	}
 
+	run, err := a.openInput(engine)
+	if err != nil {
+		out.abandonReplay()
+		return err
+	}
+	engine.Start()
+	a.log.Info("agent started", "version", Version, "input", cfg.Input, "ports", cfg.Ports,
+		"destination", cfg.Destination, "workers", cfg.Workers)
+	close(a.ready)
+
+	stopSummaries := a.startSummaries(ctx, out.jw, out.pw)
+	inputErr := run(ctx)
+	// Drain.
+	stopSummaries()
+	engine.Close()
+	err = errors.Join(err, out.drain(cfg.DrainTimeout))
+	s := a.Stats()
+	a.log.Info("agent stopped", "summary", s.Summary())
+	if out.sh != nil {
+		a.logCompareSummary(s.Compare)
+	}
+	return errors.Join(err, inputErr)
+}
+
+// claimRun fails if Run was already called.
+func (a *Agent) claimRun() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.ran {
+		return errors.New("agent: Run called twice")
+	}
+	a.ran = true
+	return nil
+}
+
+// sinks are where reassembled requests and captured frames go: the
+// comparison (-compare), the replayer, and the JSONL and pcap outputs.
+// Any of them may be nil.
+type sinks struct {
+	sh *shadowRun
+	rp *replay.Replayer
+	jw *jsonlWriter
+	pw *pcapWriter
+}
+
+// openSinks opens the configured sinks, pushing onto closers what Run
+// must close at the end (the replayer is drained by Run instead).
+func (a *Agent) openSinks(closers *[]func() error) (*sinks, error) {
+	cfg := &a.cfg
+	out := &sinks{}
+	var err error
+	if cfg.Compare {
+		if out.sh, err = a.startShadow(); err != nil {
+			return nil, err
+		}
+		*closers = append(*closers, out.sh.close)
+	}
+	if cfg.Destination != "" {
+		if out.rp, err = a.openReplay(out.sh); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.OutputJSONL != "" {
+		if out.jw, err = openJSONL(cfg.OutputJSONL); err != nil {
+			return nil, err
+		}
+		*closers = append(*closers, out.jw.close)
+	}
+	if cfg.OutputPcap != "" {
+		if out.pw, err = openPcap(cfg.OutputPcap); err != nil {
+			return nil, err
+		}
+		*closers = append(*closers, out.pw.close)
+	}
+	return out, nil
+}
+
+// openReplay starts the replayer to Destination and, with -compare (sh not
+// nil), makes it the comparison's test side and starts the baseline.
+func (a *Agent) openReplay(sh *shadowRun) (*replay.Replayer, error) {
+	cfg := &a.cfg
+	rc := cfg.replayConfig()
+	rc.Counters = a.counters
+	rc.Budget = a.counters.Memory
+	rc.Logger = a.log
+	rc.DialContext = cfg.dialer(max(cfg.ReplayTimeout, time.Second))
+	if sh != nil {
+		sh.configure(&rc, false)
+	}
+	rp, err := replay.New(rc)
+	if err != nil {
+		return nil, err
+	}
+	if sh != nil {
+		sh.test = rp
+		if err := sh.startBaseline(cfg); err != nil {
+			_ = rp.Close(context.Background())
+			return nil, err
+		}
+	}
+	return rp, nil
+}
+
+// request hands a complete request to the JSONL output and to the
+// comparison or, without one, to the replayer.
+func (o *sinks) request(c stream.Conn, r *httpparse.Request) {
+	if o.jw != nil {
+		o.jw.write(c, r)
+	}
+	switch {
+	case o.sh != nil:
+		o.sh.submit(c, r)
+	case o.rp != nil:
+		o.rp.Submit(c, r)
+	}
+}
+
+// abandonReplay closes the replayer when Run fails before any request was
+// queued.
+func (o *sinks) abandonReplay() {
+	if o.rp != nil {
+		_ = o.rp.Close(context.Background())
+	}
+}
+
+// drain replays what is queued and lets the comparison finish, both
+// within timeout.
+func (o *sinks) drain(timeout time.Duration) error {
+	if o.rp == nil {
+		return nil
+	}
+	dctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	err := o.rp.Close(dctx)
+	if o.sh != nil {
+		err = errors.Join(err, o.sh.drain(dctx))
+	}
+	return err
+}
+
+// pipelineConfig is the engine's configuration, delivering to out.
+func (a *Agent) pipelineConfig(out *sinks) pipeline.Config {
+	cfg := &a.cfg
 	offline := cfg.Input == "pcap"
 	pc := pipeline.Config{
 		Ports: cfg.Ports, VNIs: cfg.VNIs, VXLANPort: cfg.VXLANPort, Geneve: cfg.Geneve, Workers: cfg.Workers,
@@ -209,49 +318,22 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 			MaxConnBufferedBytes: cfg.MaxConnBufferedBytes, GapTimeout: cfg.GapTimeout,
 			IdleTimeout: cfg.IdleTimeout,
 			Limits:      httpparse.Limits{MaxHeader: cfg.MaxHeaderBytes, MaxBody: cfg.MaxBodyBytes},
-			Sink: func(c stream.Conn, r *httpparse.Request) {
-				if jw != nil {
-					jw.write(c, r)
-				}
-				switch {
-				case sh != nil:
-					sh.submit(c, r)
-				case rp != nil:
-					rp.Submit(c, r)
-				}
-			},
+			Sink:        out.request,
 		},
 	}
-	if sh != nil {
-		pc.Stream.Responses = sh.s
+	if out.sh != nil {
+		pc.Stream.Responses = out.sh.s
 		pc.Stream.ResponseBody = cfg.CompareBodyBytes // production's side kept as the test's is
 	}
-	if pw != nil {
-		pc.Tap = pw.write
+	if out.pw != nil {
+		pc.Tap = out.pw.write
 	}
-	engine := pipeline.New(pc)
+	return pc
+}
 
-	servers, err := a.startServers()
-	closers = append(closers, servers.close)
-	if err != nil {
-		if rp != nil {
-			_ = rp.Close(context.Background()) // nothing was queued
-		}
-		return err
-	}
-
-	run, err := a.openInput(engine)
-	if err != nil {
-		if rp != nil {
-			_ = rp.Close(context.Background())
-		}
-		return err
-	}
-	engine.Start()
-	a.log.Info("agent started", "version", Version, "input", cfg.Input, "ports", cfg.Ports,
-		"destination", cfg.Destination, "workers", cfg.Workers)
-	close(a.ready)
-
+// startSummaries logs a summary every SummaryInterval until the returned
+// function is called; that function waits for the last one.
+func (a *Agent) startSummaries(ctx context.Context, jw *jsonlWriter, pw *pcapWriter) (stop func()) {
 	sumCtx, stopSummary := context.WithCancel(ctx)
 	var sumWG sync.WaitGroup
 	sumWG.Add(1)
@@ -259,28 +341,10 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 		defer sumWG.Done()
 		a.summaries(sumCtx, jw, pw)
 	}()
-
-	inputErr := run(ctx)
-	// Drain.
-	stopSummary()
-	sumWG.Wait()
-	engine.Close()
-	if rp != nil {
-		dctx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
-		if derr := rp.Close(dctx); derr != nil {
-			err = errors.Join(err, derr)
-		}
-		if sh != nil {
-			err = errors.Join(err, sh.drain(dctx))
-		}
-		cancel()
+	return func() {
+		stopSummary()
+		sumWG.Wait()
 	}
-	s := a.Stats()
-	a.log.Info("agent stopped", "summary", s.Summary())
-	if sh != nil {
-		a.logCompareSummary(s.Compare)
-	}
-	return errors.Join(err, inputErr)
 }
 
 func (a *Agent) summaries(ctx context.Context, jw *jsonlWriter, pw *pcapWriter) {

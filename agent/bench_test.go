@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mirrorlab/mirrorlab/agent/pktgen"
+	"github.com/mirrorlab/mirrorlab/agent/internal/pktgen"
 )
 
 // BenchmarkUDPIngest sends VXLAN datagrams over loopback to the agent's UDP

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mirrorlab/mirrorlab/agent/pktgen"
+	"github.com/mirrorlab/mirrorlab/agent/internal/pktgen"
 )
 
 func cpuTime() time.Duration {

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mirrorlab/mirrorlab/agent/pktgen"
+	"github.com/mirrorlab/mirrorlab/agent/internal/pktgen"
 )
 
 // TestCompareEndToEnd mirrors two keep-alive exchanges in both directions;

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	respcmp "github.com/mirrorlab/mirrorlab/agent/compare"
-	"github.com/mirrorlab/mirrorlab/agent/replay"
+	"github.com/mirrorlab/mirrorlab/agent/internal/replay"
 )
 
 // Config is the whole agent configuration; every command-line flag is a
@@ -134,6 +134,27 @@ type Config struct {
 func (c *Config) Validate() error {
 	var errs []error
 	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	c.checkInput(add)
+	c.checkLimits(add)
+	if c.Destination == "" && c.OutputJSONL == "" && c.OutputPcap == "" {
+		add("destination: required (e.g. -destination http://10.0.0.40), unless -output-jsonl or -output-pcap records the traffic instead")
+	}
+	c.checkCompare(add)
+	rc := c.replayConfig()
+	if rc.Destination == "" {
+		rc.Destination = "http://recording.invalid" // only record: check the other replay settings
+	}
+	if err := rc.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// addProblem records one problem found by Validate.
+type addProblem func(format string, a ...any)
+
+// checkInput checks the input and what it lets through (VNIs, ports).
+func (c *Config) checkInput(add addProblem) {
 	switch c.Input {
 	case "", "udp":
 	case "afpacket":
@@ -165,6 +186,10 @@ func (c *Config) Validate() error {
 			add("filter-request-port 0: ports are 1..65535")
 		}
 	}
+}
+
+// checkLimits checks the listeners' ports, the sizes and the timeouts.
+func (c *Config) checkLimits(add addProblem) {
 	if c.HealthPort < 0 || c.HealthPort > 65535 {
 		add("health-port %d: must be 1..65535 (0: no health listener)", c.HealthPort)
 	}
@@ -179,9 +204,11 @@ func (c *Config) Validate() error {
 	if c.GapTimeout < 0 || c.IdleTimeout < 0 || c.DrainTimeout < 0 {
 		add("timeouts must not be negative")
 	}
-	if c.Destination == "" && c.OutputJSONL == "" && c.OutputPcap == "" {
-		add("destination: required (e.g. -destination http://10.0.0.40), unless -output-jsonl or -output-pcap records the traffic instead")
-	}
+}
+
+// checkCompare checks the settings of -compare, and that none is given
+// without it.
+func (c *Config) checkCompare(add addProblem) {
 	if c.Compare {
 		if c.Destination == "" {
 			add("compare: needs -destination (the test environment whose responses are compared)")
@@ -205,14 +232,6 @@ func (c *Config) Validate() error {
 	} else if c.CompareBaseline != "" || c.CompareOutput != "" || len(c.CompareIgnoreHeaders)+len(c.CompareIgnoreJSON) > 0 {
 		add("compare-baseline, -compare-output and -compare-ignore-*: also give -compare")
 	}
-	rc := c.replayConfig()
-	if rc.Destination == "" {
-		rc.Destination = "http://recording.invalid" // only record: check the other replay settings
-	}
-	if err := rc.Validate(); err != nil {
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
 }
 
 func (c *Config) replayConfig() replay.Config {

@@ -23,10 +23,12 @@
 //	a.Stats()             // JSON-able counters, at any time
 //	a.Registry()          // the agent's own Prometheus registry
 //
-// The stages are sub-packages: vxlan and frame (zero-allocation decoding),
+// The stages are packages under agent/internal (only the agent uses them;
+// agent/cli, the command line, and agent/compare, the shadow comparison,
+// are its public parts): vxlan and frame (zero-allocation decoding),
 // input (UDP, AF_PACKET, pcap), pipeline (decoders and reassembly workers),
 // stream (gopacket/reassembly glue with memory bounds), httpparse
 // (incremental request parser), replay (ordered, bounded replay), metrics
-// (counters, snapshot, Prometheus collector) and cli (the command line).
-// pktgen builds mirrored traffic for tests and benchmarks.
+// (counters, snapshot, Prometheus collector), budget (the memory bound),
+// geneve and shadow. pktgen builds mirrored traffic for tests and benchmarks.
 package agent

@@ -19,7 +19,7 @@ import (
 
 	"github.com/gopacket/gopacket/pcapgo"
 
-	"github.com/mirrorlab/mirrorlab/agent/pktgen"
+	"github.com/mirrorlab/mirrorlab/agent/internal/pktgen"
 )
 
 // want is what the test server must receive for one mirrored request.

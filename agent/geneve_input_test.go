@@ -11,7 +11,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 
-	"github.com/mirrorlab/mirrorlab/agent/pktgen"
+	"github.com/mirrorlab/mirrorlab/agent/internal/pktgen"
 )
 
 // geneveFor wraps inner frame i of a flow as a Gateway Load Balancer sends

@@ -13,7 +13,7 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/vishvananda/netlink"
 
-	"github.com/mirrorlab/mirrorlab/agent/pktgen"
+	"github.com/mirrorlab/mirrorlab/agent/internal/pktgen"
 	"github.com/mirrorlab/mirrorlab/internal/nsrun"
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
 )

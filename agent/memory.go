@@ -1,7 +1,7 @@
 package agent
 
 import (
-	"github.com/mirrorlab/mirrorlab/agent/httpparse"
+	"github.com/mirrorlab/mirrorlab/agent/internal/httpparse"
 )
 
 // Memory beyond the budget that does not depend on the input.

@@ -15,8 +15,8 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 
-	"github.com/mirrorlab/mirrorlab/agent/httpparse"
-	"github.com/mirrorlab/mirrorlab/agent/stream"
+	"github.com/mirrorlab/mirrorlab/agent/internal/httpparse"
+	"github.com/mirrorlab/mirrorlab/agent/internal/stream"
 )
 
 // RequestRecord is one line of -output-jsonl.

@@ -14,11 +14,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	respcmp "github.com/mirrorlab/mirrorlab/agent/compare"
-	"github.com/mirrorlab/mirrorlab/agent/httpparse"
-	"github.com/mirrorlab/mirrorlab/agent/metrics"
-	"github.com/mirrorlab/mirrorlab/agent/replay"
-	"github.com/mirrorlab/mirrorlab/agent/shadow"
-	"github.com/mirrorlab/mirrorlab/agent/stream"
+	"github.com/mirrorlab/mirrorlab/agent/internal/httpparse"
+	"github.com/mirrorlab/mirrorlab/agent/internal/metrics"
+	"github.com/mirrorlab/mirrorlab/agent/internal/replay"
+	"github.com/mirrorlab/mirrorlab/agent/internal/shadow"
+	"github.com/mirrorlab/mirrorlab/agent/internal/stream"
 )
 
 // shadowRun is the comparison's part of a running agent (-compare).

@@ -118,51 +118,84 @@ func (m *Model) Deliver(d *Decision) Delivery {
 	}
 	t := d.session.target
 	dl.TargetId, dl.ToENI = t.id, NoENI
-	recv := t.eni
-	if src := m.eniAt(d.ENI); src != nil {
-		to := -1
-		if recv != nil {
-			to = recv.vpc
-		} else if t.lb != nil {
-			to = t.lb.vpc
-		}
-		p := m.path(src.vpc, to)
-		dl.FromVpc, dl.ToVpc, dl.Via, dl.ViaKind = m.vpcID(src.vpc), m.vpcID(to), p.via, p.viaKind()
-		if p.kind == pathNone {
-			dl.Reason = NoRouteToTarget
-			return dl
-		}
+	if !m.routeToTarget(d, t, &dl) {
+		return dl
 	}
 	dl.From, dl.Port = d.Outer.Src, d.Outer.DstPort
-	sport := d.Outer.SrcPort
+	recv, sport := t.eni, d.Outer.SrcPort
 	if t.lb != nil {
-		if !t.lb.hasListener {
-			dl.Reason = NoListener
+		var ok bool
+		if recv, sport, ok = t.lb.forward(d, t.kind, &dl); !ok {
 			return dl
-		}
-		h := outerHash(&d.Outer)
-		if t.kind == targetGWLB {
-			if rule, ok := t.lb.endpointAllows(&d.Outer); !ok {
-				dl.Reason, dl.RuleNumber = DroppedByTargetNACL, rule
-				dl.To, dl.ToId = t.lb.ip, t.lb.endpoint
-				return dl
-			}
-			h = gwlbFlowHash(&d.Outer)
-		}
-		var b *backend
-		b, dl.Healthy = t.lb.pick(h)
-		dl.Registered = len(t.lb.backends)
-		if b == nil {
-			dl.Reason = NoHealthyTarget
-			return dl
-		}
-		recv = b.eni
-		if t.kind == targetGWLB {
-			dl.Geneve, dl.Tunnel = true, t.lb.tunnel(h)
-			dl.From, dl.Port, sport = t.lb.ip, GenevePort, dl.Tunnel.SrcPort
 		}
 	}
 	dl.To, dl.ToENI, dl.ToId = recv.ip, recv.ref, recv.id
+	if recv.admits(sport, &dl) {
+		dl.Delivered, dl.Reason = true, Delivered
+	}
+	return dl
+}
+
+// routeToTarget fills in the VPCs and the path from the source ENI's VPC
+// to the target's; false (with the reason) when there is no route.
+func (m *Model) routeToTarget(d *Decision, t *target, dl *Delivery) bool {
+	src := m.eniAt(d.ENI)
+	if src == nil {
+		return true
+	}
+	to := -1
+	if t.eni != nil {
+		to = t.eni.vpc
+	} else if t.lb != nil {
+		to = t.lb.vpc
+	}
+	p := m.path(src.vpc, to)
+	dl.FromVpc, dl.ToVpc, dl.Via, dl.ViaKind = m.vpcID(src.vpc), m.vpcID(to), p.via, p.viaKind()
+	if p.kind == pathNone {
+		dl.Reason = NoRouteToTarget
+		return false
+	}
+	return true
+}
+
+// forward is the load balancer's part of a delivery: the listener, a
+// Gateway Load Balancer endpoint's subnet ACL, and the choice of a healthy
+// target. It returns the receiving ENI and the copy's source port (a GWLB
+// sends it in GENEVE from its own address); ok false (with the reason)
+// when the copy goes no further.
+func (lb *loadBalancer) forward(d *Decision, kind targetKind, dl *Delivery) (recv *eni, sport uint16, ok bool) {
+	sport = d.Outer.SrcPort
+	if !lb.hasListener {
+		dl.Reason = NoListener
+		return nil, 0, false
+	}
+	h := outerHash(&d.Outer)
+	if kind == targetGWLB {
+		if rule, ok := lb.endpointAllows(&d.Outer); !ok {
+			dl.Reason, dl.RuleNumber = DroppedByTargetNACL, rule
+			dl.To, dl.ToId = lb.ip, lb.endpoint
+			return nil, 0, false
+		}
+		h = gwlbFlowHash(&d.Outer)
+	}
+	var b *backend
+	b, dl.Healthy = lb.pick(h)
+	dl.Registered = len(lb.backends)
+	if b == nil {
+		dl.Reason = NoHealthyTarget
+		return nil, 0, false
+	}
+	if kind == targetGWLB {
+		dl.Geneve, dl.Tunnel = true, lb.tunnel(h)
+		dl.From, dl.Port, sport = lb.ip, GenevePort, dl.Tunnel.SrcPort
+	}
+	return b.eni, sport, true
+}
+
+// admits reports whether the receiving ENI's subnet ACL and security
+// groups let the copy in (from dl.From and sport to dl.Port); when not,
+// dl says why.
+func (recv *eni) admits(sport uint16, dl *Delivery) bool {
 	f := Flow{EtherType: EtherTypeIPv4, Proto: ProtoUDP, Src: dl.From, Dst: recv.ip,
 		SrcPort: sport, DstPort: dl.Port, HasPorts: true}
 	if dl.From.Is6() {
@@ -174,7 +207,7 @@ func (m *Model) Deliver(d *Decision) Delivery {
 		dl.RuleNumber = rule
 		if !allow {
 			dl.Reason = DroppedByTargetNACL
-			return dl
+			return false
 		}
 	}
 	if len(recv.sgs) > 0 {
@@ -187,11 +220,10 @@ func (m *Model) Deliver(d *Decision) Delivery {
 		}
 		if !ok {
 			dl.Reason = DroppedByTargetSG
-			return dl
+			return false
 		}
 	}
-	dl.Delivered, dl.Reason = true, Delivered
-	return dl
+	return true
 }
 
 // vpcID returns the id of VPC index i ("" when out of range).

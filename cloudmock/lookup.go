@@ -63,6 +63,18 @@ func (m *Model) SessionVNI(sessionID string) (uint32, bool) {
 	return v, ok
 }
 
+// SessionTarget returns the TrafficMirrorTargetId of a session by id, as
+// the model in force knows it (a session created or changed through the
+// API after the lab started included).
+func (m *Model) SessionTarget(sessionID string) (string, bool) {
+	for _, s := range m.sessions {
+		if s.id == sessionID && s.target != nil {
+			return s.target.id, true
+		}
+	}
+	return "", false
+}
+
 // TargetAddrs returns, per TrafficMirrorTargetId, the addresses that
 // receive its copies: the target ENI's address (and its primary IPv6
 // address, where copies from a source with one arrive), or the load

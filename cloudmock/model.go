@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"slices"
 	"sync/atomic"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock/subnetaddr"
 )
 
 // Direction is the direction of a packet at a source ENI.
@@ -182,12 +184,41 @@ func New(spec Spec, opts ...Option) (*Model, error) {
 	}
 	r := newResolver(&spec)
 	m.buildPaths(&spec)
-	vpcIdx := func(subnetID string) int {
-		return slices.Index(m.vpcIDs, r.subnets[subnetID].VpcId)
+	m.addENIs(&spec, r, o)
+	m.addLoadBalancers(&spec, r, o)
+	targets := m.addTargets(&spec)
+	filters := map[string]*filter{}
+	for i := range spec.TrafficMirrorFilters {
+		f := compileFilter(&spec.TrafficMirrorFilters[i])
+		filters[f.id] = f
 	}
+	m.assignVNIs(spec.TrafficMirrorSessions, o)
+	m.addSessions(spec.TrafficMirrorSessions, filters, targets, o)
+	return m, nil
+}
+
+// vpcOfSubnet returns the index in m.vpcIDs of a subnet's VPC.
+func (m *Model) vpcOfSubnet(r *resolver, subnetID string) int {
+	return slices.Index(m.vpcIDs, r.subnets[subnetID].VpcId)
+}
+
+// subnetPrefixes returns a subnet's IPv4 block and its IPv6 block (zero
+// when it has none).
+func subnetPrefixes(sn *Subnet) (v4, v6 netip.Prefix) {
+	v4, _ = netip.ParsePrefix(sn.CidrBlock)
+	if sn.Ipv6CidrBlock != "" {
+		v6, _ = netip.ParsePrefix(sn.Ipv6CidrBlock)
+	}
+	return v4, v6
+}
+
+// addENIs adds the network interfaces, then compiles each one's subnet
+// ACL and security groups (a group's rules may name the members of other
+// groups, so every ENI must be in first).
+func (m *Model) addENIs(spec *Spec, r *resolver, o options) {
 	for i := range spec.NetworkInterfaces {
 		ni := &spec.NetworkInterfaces[i]
-		e := &eni{ref: ENIRef(len(m.enis)), id: ni.NetworkInterfaceId, mtu: ni.Mtu, groups: ni.Groups, vpc: vpcIdx(ni.SubnetId)}
+		e := &eni{ref: ENIRef(len(m.enis)), id: ni.NetworkInterfaceId, mtu: ni.Mtu, groups: ni.Groups, vpc: m.vpcOfSubnet(r, ni.SubnetId)}
 		e.counters, e.conns = o.from.eniState(e.id)
 		if e.mtu == 0 {
 			e.mtu = DefaultMTU
@@ -198,13 +229,11 @@ func New(spec Spec, opts ...Option) (*Model, error) {
 			e.primary6 = ni.EnablePrimaryIpv6
 		}
 		sn := r.subnets[ni.SubnetId]
-		e.subnet4, _ = netip.ParsePrefix(sn.CidrBlock)
-		if sn.Ipv6CidrBlock != "" {
-			e.subnet6, _ = netip.ParsePrefix(sn.Ipv6CidrBlock)
-		}
+		e.subnet4, e.subnet6 = subnetPrefixes(sn)
 		vpc := r.vpcs[sn.VpcId]
-		vp, _ := netip.ParsePrefix(vpc.CidrBlock)
-		e.resolver = vpcResolver(vp)
+		if vp, err := netip.ParsePrefix(vpc.CidrBlock); err == nil && vp.Addr().Is4() {
+			e.resolver = subnetaddr.Resolver(vp) // Amazon DNS: the VPC's base + 2
+		}
 		m.enis = append(m.enis, e)
 		m.eniByID[e.id] = e.ref
 		m.eniByIP[e.ip] = e.ref
@@ -220,9 +249,14 @@ func New(spec Spec, opts ...Option) (*Model, error) {
 			e.sgs = append(e.sgs, compileSG(r.groups[g], m))
 		}
 	}
+}
+
+// addLoadBalancers adds the Network and Gateway Load Balancers, indexed by
+// ARN and by endpoint id, with their registered ENIs.
+func (m *Model) addLoadBalancers(spec *Spec, r *resolver, o options) {
 	for i := range spec.LoadBalancers {
 		l := &spec.LoadBalancers[i]
-		lb := &loadBalancer{arn: l.LoadBalancerArn, kind: targetNLB, vpc: vpcIdx(l.SubnetId)}
+		lb := &loadBalancer{arn: l.LoadBalancerArn, kind: targetNLB, vpc: m.vpcOfSubnet(r, l.SubnetId)}
 		if l.Type == "gateway" {
 			lb.kind = targetGWLB
 		}
@@ -236,19 +270,7 @@ func New(spec Spec, opts ...Option) (*Model, error) {
 			}
 		}
 		if lb.kind == targetGWLB {
-			lb.hasListener = true // a GWLB endpoint takes all traffic
-			lb.endpointID = EndpointID64(l.VpcEndpointId)
-			lb.attachmentID = attachmentID64(l.LoadBalancerArn, l.VpcEndpointId)
-			lb.endpoint = l.VpcEndpointId
-			if sn := r.subnets[l.SubnetId]; sn != nil {
-				lb.subnet, _ = netip.ParsePrefix(sn.CidrBlock)
-				if sn.Ipv6CidrBlock != "" {
-					lb.subnet6, _ = netip.ParsePrefix(sn.Ipv6CidrBlock)
-				}
-			}
-			if acl := r.aclOfSubnet[l.SubnetId]; acl != nil {
-				lb.nacl = compileNACL(acl)
-			}
+			lb.setEndpoint(l, r)
 		}
 		for _, t := range l.Targets {
 			b := &backend{eni: m.enis[m.eniByID[t.NetworkInterfaceId]]}
@@ -261,6 +283,25 @@ func New(spec Spec, opts ...Option) (*Model, error) {
 			m.lbByArn[l.VpcEndpointId] = lb
 		}
 	}
+}
+
+// setEndpoint gives a Gateway Load Balancer its endpoint: its GENEVE TLVs,
+// its id, and the subnet and network ACL the copies must pass.
+func (lb *loadBalancer) setEndpoint(l *LoadBalancer, r *resolver) {
+	lb.hasListener = true // a GWLB endpoint takes all traffic
+	lb.endpointID = EndpointID64(l.VpcEndpointId)
+	lb.attachmentID = attachmentID64(l.LoadBalancerArn, l.VpcEndpointId)
+	lb.endpoint = l.VpcEndpointId
+	if sn := r.subnets[l.SubnetId]; sn != nil {
+		lb.subnet, lb.subnet6 = subnetPrefixes(sn)
+	}
+	if acl := r.aclOfSubnet[l.SubnetId]; acl != nil {
+		lb.nacl = compileNACL(acl)
+	}
+}
+
+// addTargets adds the mirror targets and returns them by id.
+func (m *Model) addTargets(spec *Spec) map[string]*target {
 	targets := map[string]*target{}
 	for i := range spec.TrafficMirrorTargets {
 		t := &spec.TrafficMirrorTargets[i]
@@ -280,15 +321,15 @@ func New(spec Spec, opts ...Option) (*Model, error) {
 		m.targets = append(m.targets, tg)
 		targets[tg.id] = tg
 	}
-	filters := map[string]*filter{}
-	for i := range spec.TrafficMirrorFilters {
-		f := compileFilter(&spec.TrafficMirrorFilters[i])
-		filters[f.id] = f
-	}
-	m.assignVNIs(spec.TrafficMirrorSessions, o)
-	for i := range spec.TrafficMirrorSessions {
-		s := &spec.TrafficMirrorSessions[i]
-		ss := &session{
+	return targets
+}
+
+// addSessions adds the mirror sessions (their VNIs already assigned) and
+// gives each source ENI its sessions in ascending session number.
+func (m *Model) addSessions(ss []TrafficMirrorSession, filters map[string]*filter, targets map[string]*target, o options) {
+	for i := range ss {
+		s := &ss[i]
+		sess := &session{
 			idx:      i,
 			id:       s.TrafficMirrorSessionId,
 			number:   s.SessionNumber,
@@ -298,18 +339,17 @@ func New(spec Spec, opts ...Option) (*Model, error) {
 			counters: o.from.sessionState(s.TrafficMirrorSessionId),
 		}
 		if s.PacketLength != nil {
-			ss.packetLength = *s.PacketLength
+			sess.packetLength = *s.PacketLength
 		}
-		m.sessions = append(m.sessions, ss)
+		m.sessions = append(m.sessions, sess)
 		for _, src := range sessionSources(s) {
 			e := m.enis[m.eniByID[src]]
-			e.sessions = append(e.sessions, ss)
+			e.sessions = append(e.sessions, sess)
 		}
 	}
 	for _, e := range m.enis {
 		slices.SortStableFunc(e.sessions, func(a, b *session) int { return a.number - b.number })
 	}
-	return m, nil
 }
 
 // assignVNIs gives every session without a VirtualNetworkId a random VNI
@@ -352,18 +392,6 @@ func (m *Model) assignVNIs(ss []TrafficMirrorSession, o options) {
 			}
 		}
 	}
-}
-
-// vpcResolver is the Amazon DNS address of a VPC: its base + 2.
-func vpcResolver(p netip.Prefix) netip.Addr {
-	a := p.Masked().Addr()
-	if !a.Is4() {
-		return netip.Addr{}
-	}
-	b := a.As4()
-	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-	v += 2
-	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 }
 
 func sessionSources(s *TrafficMirrorSession) []string {

@@ -294,6 +294,7 @@ func TestValidatePeeringIPv6Overlap(t *testing.T) {
 func TestAlibabaHasNoTransitGateways(t *testing.T) {
 	s := tgwSpec()
 	s.Profile = "alibaba"
+	s.TrafficMirrorSessions[1].SessionNumber = 2 // alibaba's session numbers are unique in the account
 	errs := validationErrors(t, s.Validate())
 	if len(errs) != 1 || errs[0].Resource != "TransitGateway" || errs[0].Code != CodeUnsupported {
 		t.Fatalf("got %v", errs)
@@ -304,6 +305,7 @@ func TestAlibabaHasNoTransitGateways(t *testing.T) {
 	s.TrafficMirrorTargets = s.TrafficMirrorTargets[1:]
 	for i := range s.TrafficMirrorSessions {
 		s.TrafficMirrorSessions[i].TrafficMirrorTargetId = "tmt-agent"
+		s.TrafficMirrorSessions[i].SessionNumber = i + 1
 	}
 	m := mustNew(t, s)
 	d := m.Decide(mustENI(t, m, "eni-web-a"), Ingress, frame(t, tcp("203.0.113.9", "10.1.0.5", 40000, 80)))

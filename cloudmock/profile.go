@@ -51,6 +51,10 @@ type Profile struct {
 	SessionsPerSource int
 	// SourcesPerSession: source ENIs per session.
 	SourcesPerSession int
+	// UniqueSessionNumbers: a session number (Alibaba: priority) is used
+	// by one session of the account only (Alibaba), not once per source
+	// ENI (AWS).
+	UniqueSessionNumbers bool
 	// RulesPerFilter: rules per filter (both directions together), 0: no
 	// limit; RulesPerDirection: rules per direction, 0: no limit.
 	RulesPerFilter    int
@@ -103,6 +107,7 @@ func alibabaProfile() Profile {
 		Name:                 "alibaba",
 		SessionsPerSource:    1,
 		SourcesPerSession:    10,
+		UniqueSessionNumbers: true,
 		RulesPerDirection:    10,
 		SessionsPerENITarget: 10,
 		SessionsPerLBTarget:  200,

@@ -114,3 +114,13 @@ func TestWithStateFromKeepsTargetHealth(t *testing.T) {
 		t.Errorf("old model does not see the health set through the new one")
 	}
 }
+
+func TestSessionTarget(t *testing.T) {
+	m := mustNew(t, walkthroughSpec())
+	if got, ok := m.SessionTarget("tms-web"); !ok || got != "tmt-adapter" {
+		t.Fatalf("SessionTarget(tms-web) = %q %v, want tmt-adapter", got, ok)
+	}
+	if got, ok := m.SessionTarget("tms-none"); ok || got != "" {
+		t.Fatalf("SessionTarget(tms-none) = %q %v, want none", got, ok)
+	}
+}

@@ -146,6 +146,7 @@ func (v *validator) address(res, id string, idx int, field, addr, subnetID strin
 func (v *validator) enis(s *Spec) {
 	seen := map[string]bool{}
 	ips := map[netip.Addr]string{}
+	types := map[string]string{} // instance id -> instance type
 	for i, e := range s.NetworkInterfaces {
 		const res = "NetworkInterface"
 		id := e.NetworkInterfaceId
@@ -160,6 +161,7 @@ func (v *validator) enis(s *Spec) {
 			ips[a] = id
 		}
 		v.eniIPv6(e, i, ips)
+		v.instanceType(e, i, types)
 		if e.Mtu != 0 && (e.Mtu < 576 || e.Mtu > DefaultMTU) {
 			v.add(res, id, i, "Mtu", CodeInvalidParameterValue, "MTU %d is out of range 576-%d", e.Mtu, DefaultMTU)
 		}
@@ -370,78 +372,121 @@ func (v *validator) targets(s *Spec) {
 	}
 }
 
+// resSession names sessions in problems.
+const resSession = "TrafficMirrorSession"
+
 func (v *validator) sessions(s *Spec) {
-	const res = "TrafficMirrorSession"
 	seen := map[string]bool{}
-	perSource := map[string][]int{} // session numbers per source ENI
-	perTarget := map[string]int{}
-	targetENIs := map[string]string{}
-	for _, t := range s.TrafficMirrorTargets {
-		if t.NetworkInterfaceId != "" {
-			targetENIs[t.NetworkInterfaceId] = t.TrafficMirrorTargetId
-		}
-	}
+	tally := newSessionTally(s)
 	for i, x := range s.TrafficMirrorSessions {
 		id := x.TrafficMirrorSessionId
-		v.unique(res, "TrafficMirrorSessionId", id, i, seen)
-		if x.NetworkInterfaceId == "" {
-			v.add(res, id, i, "NetworkInterfaceId", CodeMissingParameter, "the source NetworkInterfaceId is required")
-		}
-		if n := len(sessionSources(&x)); n > v.prof.SourcesPerSession {
-			v.add(res, id, i, "TrafficMirrorSourceIds", CodeSourceLimitExceeded, "%d sources, profile %s allows %d per session", n, v.prof.Name, v.prof.SourcesPerSession)
-		}
-		for j, src := range sessionSources(&x) {
-			field := "NetworkInterfaceId"
-			if j > 0 || x.NetworkInterfaceId == "" {
-				field = fmt.Sprintf("TrafficMirrorSourceIds[%d]", slices.Index(x.TrafficMirrorSourceIds, src))
-			}
-			if v.r.enis[src] == nil {
-				v.add(res, id, i, field, CodeNetworkInterfaceNotFound, "network interface %q does not exist", src)
-				continue
-			}
-			if t, ok := targetENIs[src]; ok {
-				v.add(res, id, i, field, CodeInvalidParameterValue, "network interface %q is the ENI of target %s: an ENI cannot be both source and target", src, t)
-			}
-			if slices.Contains(perSource[src], x.SessionNumber) {
-				v.add(res, id, i, "SessionNumber", CodeInvalidParameterValue, "session number %d is already used on source %s", x.SessionNumber, src)
-			}
-			perSource[src] = append(perSource[src], x.SessionNumber)
-			if n := len(perSource[src]); n == v.prof.SessionsPerSource+1 {
-				v.add(res, id, i, field, CodeSessionLimitExceeded, "source %s has more than %d sessions (profile %s)", src, v.prof.SessionsPerSource, v.prof.Name)
-			}
-		}
+		v.unique(resSession, "TrafficMirrorSessionId", id, i, seen)
+		v.sessionSources(&x, i, tally)
 		if v.r.filters[x.TrafficMirrorFilterId] == nil {
-			v.add(res, id, i, "TrafficMirrorFilterId", CodeFilterNotFound, "filter %q does not exist", x.TrafficMirrorFilterId)
+			v.add(resSession, id, i, "TrafficMirrorFilterId", CodeFilterNotFound, "filter %q does not exist", x.TrafficMirrorFilterId)
 		}
-		t := v.r.targets[x.TrafficMirrorTargetId]
-		if t == nil {
-			v.add(res, id, i, "TrafficMirrorTargetId", CodeTargetNotFound, "target %q does not exist", x.TrafficMirrorTargetId)
+		isLB := v.sessionTarget(&x, i, tally)
+		v.sessionValues(&x, i, isLB, tally)
+	}
+}
+
+// sessionTally is what the checks of one session need to know of those
+// before it, and the ENIs that are targets.
+type sessionTally struct {
+	perSource  map[string][]int // session numbers per source ENI
+	perTarget  map[string]int
+	byNumber   map[int]string    // session number -> first session, under UniqueSessionNumbers
+	targetENIs map[string]string // ENI -> its target
+}
+
+func newSessionTally(s *Spec) *sessionTally {
+	t := &sessionTally{perSource: map[string][]int{}, perTarget: map[string]int{}, byNumber: map[int]string{}, targetENIs: map[string]string{}}
+	for _, tg := range s.TrafficMirrorTargets {
+		if tg.NetworkInterfaceId != "" {
+			t.targetENIs[tg.NetworkInterfaceId] = tg.TrafficMirrorTargetId
 		}
-		isLB := t != nil && t.NetworkInterfaceId == ""
-		if t != nil {
-			perTarget[t.TrafficMirrorTargetId]++
-			limit := v.prof.SessionsPerENITarget
-			if isLB {
-				limit = v.prof.SessionsPerLBTarget
-			}
-			if limit > 0 && perTarget[t.TrafficMirrorTargetId] == limit+1 {
-				v.add(res, id, i, "TrafficMirrorTargetId", CodeSessionLimitExceeded, "target %s has more than %d sessions (profile %s)", t.TrafficMirrorTargetId, limit, v.prof.Name)
-			}
+	}
+	return t
+}
+
+// sessionSources checks session i's source ENIs: that they exist, are no
+// target, and stay within the profile's limits.
+func (v *validator) sessionSources(x *TrafficMirrorSession, i int, tally *sessionTally) {
+	id := x.TrafficMirrorSessionId
+	if x.NetworkInterfaceId == "" {
+		v.add(resSession, id, i, "NetworkInterfaceId", CodeMissingParameter, "the source NetworkInterfaceId is required")
+	}
+	if n := len(sessionSources(x)); n > v.prof.SourcesPerSession {
+		v.add(resSession, id, i, "TrafficMirrorSourceIds", CodeSourceLimitExceeded, "%d sources, profile %s allows %d per session", n, v.prof.Name, v.prof.SourcesPerSession)
+	}
+	for j, src := range sessionSources(x) {
+		field := "NetworkInterfaceId"
+		if j > 0 || x.NetworkInterfaceId == "" {
+			field = fmt.Sprintf("TrafficMirrorSourceIds[%d]", slices.Index(x.TrafficMirrorSourceIds, src))
 		}
-		if x.SessionNumber < 1 || x.SessionNumber > 32766 {
-			v.add(res, id, i, "SessionNumber", CodeInvalidParameterValue, "session number %d is out of range 1-32766", x.SessionNumber)
+		if v.r.enis[src] == nil {
+			v.add(resSession, id, i, field, CodeNetworkInterfaceNotFound, "network interface %q does not exist", src)
+			continue
 		}
-		if x.VirtualNetworkId != nil && (*x.VirtualNetworkId < 0 || *x.VirtualNetworkId > 1<<24-1) {
-			v.add(res, id, i, "VirtualNetworkId", CodeInvalidParameterValue, "VNI %d is out of range 0-16777215", *x.VirtualNetworkId)
+		if ok, why := MirrorSourceSupported(v.r.enis[src].InstanceType); !ok && v.prof.Name == "aws" {
+			v.add(resSession, id, i, field, CodeSourceInstanceType, "network interface %q cannot be a mirror source: %s", src, why)
 		}
-		if x.PacketLength != nil {
-			pl, maxPL := *x.PacketLength, v.prof.MaxPacketLength
-			if isLB {
-				maxPL = v.prof.MaxPacketLengthLB
-			}
-			if pl < 1 || pl > maxPL {
-				v.add(res, id, i, "PacketLength", CodeInvalidParameterValue, "packet length %d is out of range 1-%d%s", pl, maxPL, map[bool]string{true: " (load balancer target)"}[isLB])
-			}
+		if t, ok := tally.targetENIs[src]; ok {
+			v.add(resSession, id, i, field, CodeInvalidParameterValue, "network interface %q is the ENI of target %s: an ENI cannot be both source and target", src, t)
+		}
+		if slices.Contains(tally.perSource[src], x.SessionNumber) {
+			v.add(resSession, id, i, "SessionNumber", CodeInvalidParameterValue, "session number %d is already used on source %s", x.SessionNumber, src)
+		}
+		tally.perSource[src] = append(tally.perSource[src], x.SessionNumber)
+		if n := len(tally.perSource[src]); n == v.prof.SessionsPerSource+1 {
+			v.add(resSession, id, i, field, CodeSessionLimitExceeded, "source %s has more than %d sessions (profile %s)", src, v.prof.SessionsPerSource, v.prof.Name)
+		}
+	}
+}
+
+// sessionTarget checks session i's target and its sessions per target;
+// it reports whether the target is a load balancer.
+func (v *validator) sessionTarget(x *TrafficMirrorSession, i int, tally *sessionTally) (isLB bool) {
+	id := x.TrafficMirrorSessionId
+	tg := v.r.targets[x.TrafficMirrorTargetId]
+	if tg == nil {
+		v.add(resSession, id, i, "TrafficMirrorTargetId", CodeTargetNotFound, "target %q does not exist", x.TrafficMirrorTargetId)
+	}
+	isLB = tg != nil && tg.NetworkInterfaceId == ""
+	if tg != nil {
+		tally.perTarget[tg.TrafficMirrorTargetId]++
+		limit := v.prof.SessionsPerENITarget
+		if isLB {
+			limit = v.prof.SessionsPerLBTarget
+		}
+		if limit > 0 && tally.perTarget[tg.TrafficMirrorTargetId] == limit+1 {
+			v.add(resSession, id, i, "TrafficMirrorTargetId", CodeSessionLimitExceeded, "target %s has more than %d sessions (profile %s)", tg.TrafficMirrorTargetId, limit, v.prof.Name)
+		}
+	}
+	return isLB
+}
+
+// sessionValues checks session i's number, VNI and packet length.
+func (v *validator) sessionValues(x *TrafficMirrorSession, i int, isLB bool, tally *sessionTally) {
+	id := x.TrafficMirrorSessionId
+	if first, dup := tally.byNumber[x.SessionNumber]; dup && v.prof.UniqueSessionNumbers {
+		v.add(resSession, id, i, "SessionNumber", CodeInvalidParameterValue, "session number %d is already used by session %s (profile %s: one session per number in the account)", x.SessionNumber, first, v.prof.Name)
+	} else if !dup {
+		tally.byNumber[x.SessionNumber] = id
+	}
+	if x.SessionNumber < 1 || x.SessionNumber > 32766 {
+		v.add(resSession, id, i, "SessionNumber", CodeInvalidParameterValue, "session number %d is out of range 1-32766", x.SessionNumber)
+	}
+	if x.VirtualNetworkId != nil && (*x.VirtualNetworkId < 0 || *x.VirtualNetworkId > 1<<24-1) {
+		v.add(resSession, id, i, "VirtualNetworkId", CodeInvalidParameterValue, "VNI %d is out of range 0-16777215", *x.VirtualNetworkId)
+	}
+	if x.PacketLength != nil {
+		pl, maxPL := *x.PacketLength, v.prof.MaxPacketLength
+		if isLB {
+			maxPL = v.prof.MaxPacketLengthLB
+		}
+		if pl < 1 || pl > maxPL {
+			v.add(resSession, id, i, "PacketLength", CodeInvalidParameterValue, "packet length %d is out of range 1-%d%s", pl, maxPL, map[bool]string{true: " (load balancer target)"}[isLB])
 		}
 	}
 }

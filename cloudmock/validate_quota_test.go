@@ -86,7 +86,7 @@ func manySessions(n int) func(*Spec) {
 				s.TrafficMirrorTargets = append(s.TrafficMirrorTargets, TrafficMirrorTarget{TrafficMirrorTargetId: tgt, NetworkInterfaceId: dst})
 			}
 			s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, TrafficMirrorSession{TrafficMirrorSessionId: fmt.Sprintf("tms-%d", i),
-				NetworkInterfaceId: src, TrafficMirrorTargetId: tgt, TrafficMirrorFilterId: "tmf-web", SessionNumber: 1})
+				NetworkInterfaceId: src, TrafficMirrorTargetId: tgt, TrafficMirrorFilterId: "tmf-web", SessionNumber: i + 1}) // unique: alibaba's are per account
 		}
 	}
 }

@@ -87,6 +87,9 @@ func TestValidateErrors(t *testing.T) {
 		}, "TrafficMirrorSession", "tms-2", "SessionNumber", CodeInvalidParameterValue},
 		{"four sessions on an aws source", moreSessionsOnWeb(4), "TrafficMirrorSession", "tms-4", "NetworkInterfaceId", CodeSessionLimitExceeded},
 		{"two sessions on an alibaba source", alibaba(moreSessionsOnWeb(2)), "TrafficMirrorSession", "tms-2", "NetworkInterfaceId", CodeSessionLimitExceeded},
+		{"session number twice on alibaba", alibaba(func(s *Spec) {
+			addSessions(1, "tmt-adapter")(s) // another source, session number 1 as tms-web's
+		}), "TrafficMirrorSession", "tms-eni-x0", "SessionNumber", CodeInvalidParameterValue},
 		{"eleven sessions on an eni target", addSessions(10, "tmt-adapter"), "TrafficMirrorSession", "tms-eni-x9", "TrafficMirrorTargetId", CodeSessionLimitExceeded},
 		{"session id twice", func(s *Spec) {
 			moreSessionsOnWeb(2)(s)
@@ -323,7 +326,7 @@ func TestValidateLBSessionQuota(t *testing.T) {
 			s.NetworkInterfaces = append(s.NetworkInterfaces, NetworkInterface{NetworkInterfaceId: id, SubnetId: "subnet-many",
 				PrivateIpAddress: fmt.Sprintf("10.0.%d.%d", 4+i/250, 1+i%250)})
 			s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, TrafficMirrorSession{TrafficMirrorSessionId: "tms-" + id,
-				NetworkInterfaceId: id, TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-web", SessionNumber: 1})
+				NetworkInterfaceId: id, TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-web", SessionNumber: i + 1}) // unique: alibaba's are per account
 		}
 		return s
 	}

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -58,18 +59,33 @@ func Library() (map[string][]byte, []string) {
 
 // Load reads a scenario by argument: "" is the embedded default scenario; a
 // path that exists is read from disk; otherwise a name of the embedded
-// library ("rule-order" or "rule-order.yaml").
+// library ("rule-order" or "rule-order.yaml"). Its built-in programs' args
+// are checked as the programs parse them (Builtins).
 func Load(arg string) (*spec.Scenario, error) {
+	return LoadContext(context.Background(), arg)
+}
+
+// LoadContext is Load that stops soon after ctx is done (Ctrl-C), with an
+// error that wraps spec.ErrInterrupted.
+func LoadContext(ctx context.Context, arg string) (*spec.Scenario, error) {
+	s, err := read(ctx, arg)
+	if s == nil {
+		return s, err
+	}
+	return s, spec.JoinProblems(err, s.CheckArgs(Builtins()))
+}
+
+func read(ctx context.Context, arg string) (*spec.Scenario, error) {
 	if arg == "" {
-		return spec.Parse(DefaultName, Default())
+		return spec.ParseContext(ctx, DefaultName, Default())
 	}
 	if _, err := os.Stat(arg); err == nil || strings.ContainsRune(arg, os.PathSeparator) {
-		return spec.Load(arg)
+		return spec.LoadContext(ctx, arg)
 	}
 	lib, _ := Library()
 	name := strings.TrimSuffix(arg, ".yaml") + ".yaml"
 	if b, ok := lib[name]; ok {
-		return spec.Parse("library/"+name, b)
+		return spec.ParseContext(ctx, "library/"+name, b)
 	}
 	_, err := spec.Load(arg)
 	if !errors.Is(err, fs.ErrNotExist) {

@@ -2,6 +2,7 @@ package scenarios_test
 
 import (
 	"context"
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,7 +33,7 @@ func TestScenarios(t *testing.T) {
 func run(ctx context.Context, s *spec.Scenario, opts runner.Options) (*runner.Result, string) {
 	r := runner.Run(ctx, s, opts)
 	var b strings.Builder
-	runner.WriteSummary(&b, r)
+	report.WriteSummary(&b, r)
 	return r, b.String()
 }
 

@@ -4,39 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock/subnetaddr"
 )
-
-// Gateway returns the subnet's gateway (the VPC router's address in it): the
-// base address + 1, as in AWS.
-func Gateway(subnet netip.Prefix) netip.Addr {
-	return subnet.Masked().Addr().Next()
-}
-
-// reserved reports whether ip is one of the addresses AWS keeps in every
-// subnet: the first four (network, router, DNS, future use) and the last
-// (broadcast).
-func reserved(subnet netip.Prefix, ip netip.Addr) bool {
-	first, last := bounds(subnet)
-	return ip.Less(offset(first, reservedAtStart)) || last == ip
-}
-
-// bounds returns the first and last address of an IPv4 prefix.
-func bounds(p netip.Prefix) (first, last netip.Addr) {
-	p = p.Masked()
-	first = p.Addr()
-	b := first.As4()
-	host := uint32(1)<<(32-p.Bits()) - 1
-	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-	v |= host
-	return first, netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
-}
-
-func offset(a netip.Addr, n int) netip.Addr {
-	for range n {
-		a = a.Next()
-	}
-	return a
-}
 
 // Resolve validates the topology and returns a copy in which every ENI has
 // its address and MTU: ENIs without an IP get, in the order instances and
@@ -59,7 +29,7 @@ func (t Topology) Resolve() (Topology, error) {
 			}
 		}
 	}
-	next := map[string]netip.Addr{} // "vpc/subnet" -> next candidate
+	allocs := map[string]*subnetaddr.Allocator{} // "vpc/subnet" -> its allocator
 	var v validator
 	for i := range out.Instances {
 		in := &out.Instances[i]
@@ -74,23 +44,19 @@ func (t Topology) Resolve() (Topology, error) {
 			}
 			s := vpc.subnet(e.Subnet)
 			key := vpc.Name + "/" + s.Name
-			first, last := bounds(s.CIDR)
-			cand, ok := next[key]
+			al, ok := allocs[key]
 			if !ok {
-				cand = offset(first, reservedAtStart)
+				al = subnetaddr.NewAllocator(s.CIDR)
+				allocs[key] = al
 			}
-			for cand.Less(last) && used[vpc.Name][cand] {
-				cand = cand.Next()
-			}
-			if !cand.Less(last) {
+			cand, ok := al.Next(func(a netip.Addr) bool { return used[vpc.Name][a] })
+			if !ok {
 				v.add(fmt.Sprintf("Instances[%d].ENIs[%d].IP", i, j),
 					"subnet %s (%s) has no free address left for %s %s", s.Name, s.CIDR, in.Name, e.Name)
-				next[key] = cand
 				continue
 			}
 			e.IP = cand
 			used[vpc.Name][cand] = true
-			next[key] = cand.Next()
 		}
 	}
 	if len(v.errs) > 0 {

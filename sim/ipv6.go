@@ -1,6 +1,10 @@
 package sim
 
-import "net/netip"
+import (
+	"net/netip"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock/subnetaddr"
+)
 
 // Dual-stack limits: a VPC's IPv6 block is a /44../56 (AWS hands out /56s),
 // and each subnet takes a /64 of it, as on AWS.
@@ -63,7 +67,7 @@ func validateENI6(v *validator, e *ENISpec, s *SubnetSpec, vpc, ef string, ips m
 	case !s.IPv6CIDR.Contains(e.IPv6):
 		v.add(f, "%s is not in subnet %s (%s)", e.IPv6, s.Name, s.IPv6CIDR)
 		return
-	case reserved6(s.IPv6CIDR, e.IPv6):
+	case subnetaddr.Reserved(s.IPv6CIDR, e.IPv6):
 		v.add(f, "%s is reserved in subnet %s (%s): the first four addresses and the last are not assignable", e.IPv6, s.Name, s.IPv6CIDR)
 		return
 	}
@@ -75,18 +79,4 @@ func validateENI6(v *validator, e *ENISpec, s *SubnetSpec, vpc, ef string, ips m
 		return
 	}
 	ips[vpc][e.IPv6] = f
-}
-
-// reserved6 reports the addresses AWS keeps in an IPv6 subnet, as in an
-// IPv4 one: the first four and the last.
-func reserved6(subnet netip.Prefix, ip netip.Addr) bool {
-	first := subnet.Masked().Addr()
-	b := first.As16()
-	for i := subnet.Bits() / 8; i < 16; i++ {
-		b[i] = 0xff
-	}
-	if r := subnet.Bits() % 8; r != 0 {
-		b[subnet.Bits()/8] = first.As16()[subnet.Bits()/8] | byte(0xff>>r)
-	}
-	return ip.Less(offset(first, reservedAtStart)) || ip == netip.AddrFrom16(b)
 }

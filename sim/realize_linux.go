@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mirrorlab/mirrorlab/cloudmock/subnetaddr"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
@@ -198,7 +199,7 @@ func (l *Lab) buildFabric(v VPCSpec) error {
 // buildBridge: ip link add NAME address MAC type bridge mcast_snooping 0
 // ageing_time 30000; ip addr add GW/LEN dev NAME; ip link set NAME up.
 func buildBridge(h *netlink.Handle, name string, s SubnetSpec) (*Bridge, error) {
-	gw := Gateway(s.CIDR)
+	gw := subnetaddr.Gateway(s.CIDR)
 	off, ageing := false, uint32(bridgeAgeing)
 	la := netlink.NewLinkAttrs()
 	la.Name, la.HardwareAddr = name, macFor(0xfe, gw)
@@ -216,7 +217,7 @@ func buildBridge(h *netlink.Handle, name string, s SubnetSpec) (*Bridge, error) 
 	}
 	var gw6 netip.Addr
 	if s.IPv6CIDR.IsValid() {
-		gw6 = Gateway(s.IPv6CIDR)
+		gw6 = subnetaddr.Gateway(s.IPv6CIDR)
 		if err := addAddr6(h, link, netip.PrefixFrom(gw6, s.IPv6CIDR.Bits())); err != nil {
 			return nil, fmt.Errorf("bridge %s: %w", name, err)
 		}

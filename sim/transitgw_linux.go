@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strconv"
 
+	"github.com/mirrorlab/mirrorlab/cloudmock/subnetaddr"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
@@ -103,7 +104,7 @@ func (l *Lab) buildTransitGateway(g TransitGatewaySpec, first int) (*TransitGate
 // route add CIDR via GW dev LINK onlink (GW: CIDR's base + 1; IPv4 or
 // IPv6).
 func onlinkRoute(h *netlink.Handle, link netlink.Link, cidr netip.Prefix, mac net.HardwareAddr) error {
-	gw, idx, fam := Gateway(cidr), link.Attrs().Index, unix.AF_INET
+	gw, idx, fam := subnetaddr.Gateway(cidr), link.Attrs().Index, unix.AF_INET
 	if gw.Is6() {
 		fam = unix.AF_INET6
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock/subnetaddr"
 )
 
 // Limits of a topology. Interface and namespace names carry the run id, so
@@ -18,8 +20,6 @@ const (
 	MaxENIsPerVPC    = 9999 // fabric ports are named ml<id>-p<n>
 	maxNameLen       = 48   // VPC and instance names (used in namespace names)
 	maxIfNameLen     = 15   // IFNAMSIZ - 1
-	reservedAtStart  = 4    // network, router, DNS, future use
-	reservedAtEnd    = 1    // broadcast
 )
 
 // ValidationError is one problem in a Topology. Field is the path of the
@@ -182,7 +182,7 @@ func (t Topology) validateInstance(v *validator, i int, seen map[string]int, ips
 			v.add(ef+".IP", "%s is not in subnet %s (%s)", e.IP, s.Name, s.CIDR)
 			continue
 		}
-		if reserved(s.CIDR, e.IP) {
+		if subnetaddr.Reserved(s.CIDR, e.IP) {
 			v.add(ef+".IP", "%s is reserved in subnet %s (%s): the first four addresses and the last are not assignable",
 				e.IP, s.Name, s.CIDR)
 			continue

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/agent"
-	"github.com/mirrorlab/mirrorlab/agent/pktgen"
+	"github.com/mirrorlab/mirrorlab/agent/internal/pktgen"
 )
 
 // Helpers to run mirror-agent as a child process (see TestMain) and feed

@@ -104,89 +104,14 @@ type options struct {
 func parse(args []string, stderr io.Writer) (agent.Config, options, error) {
 	var cfg agent.Config
 	var o options
-	fs := flag.NewFlagSet("mirror-agent", flag.ContinueOnError)
-	// Parse errors are reported once, by Main, with a hint; -h prints the
-	// usage.
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: mirror-agent -destination URL [flags]\n\n"+
-			"Receives VPC Traffic Mirroring (VXLAN), rebuilds the TCP streams towards the watched\n"+
-			"ports and replays the HTTP/1.x requests to the destination.\n\nFlags:\n")
-		fs.SetOutput(stderr)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-	}
-	// The reference agent's flags (aws-samples/http-requests-mirroring).
-	fs.StringVar(&cfg.Destination, "destination", "", "replay `URL` base (http:// or https://), e.g. http://10.0.0.40")
-	ports := portList{80}
-	fs.Var(&ports, "filter-request-port", "watched request `port`s, one or a comma list (e.g. 80,8080)")
-	pct := fs.Float64("percentage", 100, "percentage of requests to replay, in (0, 100]")
-	fs.StringVar(&cfg.PercentageBy, "percentage-by", "", "sample consistently by `header` or remoteaddr (empty: each request at random)")
-	fs.StringVar(&cfg.PercentageByHeader, "percentage-by-header", "", "header `name` used when -percentage-by header")
-	fs.BoolVar(&cfg.KeepHostHeader, "keep-host-header", false, "send the original Host header instead of the destination's")
-
-	// Input.
-	fs.StringVar(&cfg.Input, "input", "udp", "input: udp (VXLAN on a UDP socket), afpacket (capture on -interface) or pcap (-pcap-file); -interface or -pcap-file alone selects its input")
-	fs.StringVar(&cfg.Listen, "listen", ":4789", "UDP listen `address` for -input udp")
-	fs.IntVar(&cfg.UDPSockets, "udp-sockets", 0, "SO_REUSEPORT sockets for -input udp (0: one per CPU)")
-	rcvbuf := size(8 << 20)
-	fs.Var(&rcvbuf, "rcvbuf", "receive buffer `size` of each UDP socket (e.g. 8M; root may exceed rmem_max)")
-	fs.StringVar(&cfg.Interface, "interface", "", "capture interface for -input afpacket (e.g. eth0, or vxlan0 for kernel-decapsulated frames)")
-	fs.StringVar(&cfg.Frames, "frames", "auto", "what captured frames hold: vxlan, inner (already decapsulated) or auto")
-	ring := size(64 << 20)
-	fs.Var(&ring, "ring-size", "AF_PACKET ring `size`")
-	fs.StringVar(&cfg.PcapFile, "pcap-file", "", "pcap or pcapng `file` for -input pcap")
-	fs.Float64Var(&cfg.PcapPace, "pcap-pace", 0, "pcap replay speed: 0 as fast as possible, 1 the recorded pace, 2 twice as fast")
-	vxport := fs.Uint("vxlan-port", 4789, "outer UDP `port` of VXLAN in captured frames")
-	fs.BoolVar(&cfg.Geneve, "geneve", false, "the copies come from a Gateway Load Balancer: GENEVE (UDP 6081) around the VXLAN datagram; strip both (-input udp listens on :6081 unless -listen says otherwise; captured frames to UDP 6081 are GENEVE even without this flag)")
-	var vnis vniList
-	fs.Var(&vnis, "vni", "VNI allow-list, comma separated (default: every VNI)")
-
-	// Streams.
-	fs.IntVar(&cfg.Workers, "workers", 0, "reassembly workers (0: one per CPU)")
-	fs.IntVar(&cfg.QueueLen, "queue", 8192, "packets queued per reassembly worker before drops")
-	fs.IntVar(&cfg.MaxStreams, "max-streams", 100_000, "live TCP streams at most")
-	maxBuf := size(256 << 20)
-	fs.Var(&maxBuf, "max-buffered", "memory budget `size` for everything held for the input: streams, out-of-order segments, partial requests and bodies, queued packets and replays")
-	maxConnBuf := size(4 << 20)
-	fs.Var(&maxConnBuf, "max-conn-buffered", "out-of-order `size` per connection")
-	fs.DurationVar(&cfg.GapTimeout, "gap-timeout", 2*time.Second, "wait this long for a missing segment before dropping its request")
-	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", 2*time.Minute, "forget connections silent this long")
-	maxHeader := size(64 << 10)
-	fs.Var(&maxHeader, "max-header", "largest request head `size`")
-	maxBody := size(10 << 20)
-	fs.Var(&maxBody, "max-body", "largest request body `size` replayed")
-
-	// Replay.
-	fs.IntVar(&cfg.ReplayWorkers, "replay-workers", 32, "concurrent replays (and connections to the destination)")
-	fs.IntVar(&cfg.ReplayQueue, "replay-queue", 10_000, "requests waiting for replay before drops")
-	fs.DurationVar(&cfg.ReplayTimeout, "replay-timeout", 10*time.Second, "timeout of one replay, response included")
-	fs.Float64Var(&cfg.RateLimit, "rate-limit", 0, "replays per second at most (0: no limit)")
-	fs.IntVar(&cfg.RateBurst, "rate-burst", 0, "burst of -rate-limit (0: -replay-workers)")
-	fs.BoolVar(&cfg.InsecureSkipVerify, "insecure-skip-verify", false, "accept any certificate from an https destination")
-	fs.DurationVar(&cfg.DrainTimeout, "drain-timeout", 10*time.Second, "on SIGTERM, replay queued requests for at most this long")
-
-	// Shadow testing: compare production's responses with the destination's.
-	fs.BoolVar(&cfg.Compare, "compare", false, "compare production's responses (the filter must also mirror egress from the watched ports) with the destination's, per endpoint")
-	fs.StringVar(&cfg.CompareBaseline, "compare-baseline", "", "with -compare: also replay to this `URL` running production's version; differences it shares with production are noise")
-	fs.Var(stringList{&cfg.CompareIgnoreHeaders}, "compare-ignore-header", "with -compare: header `name`s not compared, beyond Date, Server, Set-Cookie, ... (repeatable or a comma list)")
-	fs.Var(stringList{&cfg.CompareIgnoreJSON}, "compare-ignore-json", "with -compare: JSON `path`s not compared, e.g. .meta.ts or .items[].updated (repeatable or a comma list)")
-	fs.StringVar(&cfg.CompareOutput, "compare-output", "", "with -compare: write one JSON line per differing pair to this `file`")
-	fs.DurationVar(&cfg.CompareTimeout, "compare-timeout", 30*time.Second, "with -compare: drop a pair still missing a response after this long")
-	var cmpBody size = 64 << 10
-	fs.Var(&cmpBody, "compare-body", "with -compare: response body `size` kept and compared (longer bodies: status and headers only)")
-
-	// Outputs and operability.
-	fs.StringVar(&cfg.OutputPcap, "output-pcap", "", "write the decapsulated frames to this pcapng `file`")
-	fs.StringVar(&cfg.OutputJSONL, "output-jsonl", "", "write one JSON line per parsed request to this `file`")
-	fs.IntVar(&cfg.HealthPort, "health-port", 0, "TCP health-check `port` for a load balancer (0: none)")
-	fs.StringVar(&cfg.HealthAddr, "health-addr", "", "health-check listen `address` (overrides -health-port)")
-	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve /metrics, /stats and /healthz on this `address` (e.g. :9100)")
-	fs.DurationVar(&cfg.SummaryInterval, "summary-interval", 30*time.Second, "period of the one-line summary log (negative: never)")
-	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
-	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
-	fs.StringVar(&o.statsFile, "stats-file", "", "on exit, write the final counters as JSON to this `file`")
-	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	var v flagValues
+	fs := newFlagSet(stderr)
+	defineReferenceFlags(fs, &cfg, &v)
+	defineInputFlags(fs, &cfg, &v)
+	defineStreamFlags(fs, &cfg, &v)
+	defineReplayFlags(fs, &cfg)
+	defineCompareFlags(fs, &cfg, &v)
+	defineOutputFlags(fs, &cfg, &o)
 
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -200,24 +125,144 @@ func parse(args []string, stderr io.Writer) (agent.Config, options, error) {
 	if err := inputFromFlags(fs, &cfg); err != nil {
 		return cfg, o, err
 	}
-	if *pct == 0 {
+	if *v.pct == 0 {
 		return cfg, o, errors.New("-percentage 0 would replay nothing: give a value in (0, 100]")
 	}
-	if *vxport == 0 || *vxport > 65535 {
-		return cfg, o, fmt.Errorf("-vxlan-port %d: must be 1..65535", *vxport)
+	if *v.vxport == 0 || *v.vxport > 65535 {
+		return cfg, o, fmt.Errorf("-vxlan-port %d: must be 1..65535", *v.vxport)
 	}
-	cfg.Percentage = *pct
-	cfg.Ports = ports
-	cfg.VNIs = vnis
-	cfg.VXLANPort = uint16(*vxport)
-	cfg.RcvBuf = int(rcvbuf)
-	cfg.RingBytes = int(ring)
-	cfg.MaxBufferedBytes = int(maxBuf)
-	cfg.MaxConnBufferedBytes = int(maxConnBuf)
-	cfg.MaxHeaderBytes = int(maxHeader)
-	cfg.MaxBodyBytes = int(maxBody)
-	cfg.CompareBodyBytes = int(cmpBody)
+	v.apply(&cfg)
 	return cfg, o, nil
+}
+
+// flagValues holds the flags whose values are checked or converted before
+// they go into the agent.Config.
+type flagValues struct {
+	ports                                           portList
+	pct                                             *float64
+	rcvbuf, ring                                    size
+	vxport                                          *uint
+	vnis                                            vniList
+	maxBuf, maxConnBuf, maxHeader, maxBody, cmpBody size
+}
+
+// apply copies the parsed values into cfg.
+func (v *flagValues) apply(cfg *agent.Config) {
+	cfg.Percentage = *v.pct
+	cfg.Ports = v.ports
+	cfg.VNIs = v.vnis
+	cfg.VXLANPort = uint16(*v.vxport)
+	cfg.RcvBuf = int(v.rcvbuf)
+	cfg.RingBytes = int(v.ring)
+	cfg.MaxBufferedBytes = int(v.maxBuf)
+	cfg.MaxConnBufferedBytes = int(v.maxConnBuf)
+	cfg.MaxHeaderBytes = int(v.maxHeader)
+	cfg.MaxBodyBytes = int(v.maxBody)
+	cfg.CompareBodyBytes = int(v.cmpBody)
+}
+
+// newFlagSet returns mirror-agent's empty flag set, whose -h prints the
+// usage to stderr.
+func newFlagSet(stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("mirror-agent", flag.ContinueOnError)
+	// Parse errors are reported once, by Main, with a hint; -h prints the
+	// usage.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: mirror-agent -destination URL [flags]\n\n"+
+			"Receives VPC Traffic Mirroring (VXLAN), rebuilds the TCP streams towards the watched\n"+
+			"ports and replays the HTTP/1.x requests to the destination.\n\nFlags:\n")
+		fs.SetOutput(stderr)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	return fs
+}
+
+// defineReferenceFlags defines the reference agent's flags
+// (aws-samples/http-requests-mirroring).
+func defineReferenceFlags(fs *flag.FlagSet, cfg *agent.Config, v *flagValues) {
+	fs.StringVar(&cfg.Destination, "destination", "", "replay `URL` base (http:// or https://), e.g. http://10.0.0.40")
+	v.ports = portList{80}
+	fs.Var(&v.ports, "filter-request-port", "watched request `port`s, one or a comma list (e.g. 80,8080)")
+	v.pct = fs.Float64("percentage", 100, "percentage of requests to replay, in (0, 100]")
+	fs.StringVar(&cfg.PercentageBy, "percentage-by", "", "sample consistently by `header` or remoteaddr (empty: each request at random)")
+	fs.StringVar(&cfg.PercentageByHeader, "percentage-by-header", "", "header `name` used when -percentage-by header")
+	fs.BoolVar(&cfg.KeepHostHeader, "keep-host-header", false, "send the original Host header instead of the destination's")
+}
+
+// defineInputFlags defines the flags of the input.
+func defineInputFlags(fs *flag.FlagSet, cfg *agent.Config, v *flagValues) {
+	fs.StringVar(&cfg.Input, "input", "udp", "input: udp (VXLAN on a UDP socket), afpacket (capture on -interface) or pcap (-pcap-file); -interface or -pcap-file alone selects its input")
+	fs.StringVar(&cfg.Listen, "listen", ":4789", "UDP listen `address` for -input udp")
+	fs.IntVar(&cfg.UDPSockets, "udp-sockets", 0, "SO_REUSEPORT sockets for -input udp (0: one per CPU)")
+	v.rcvbuf = size(8 << 20)
+	fs.Var(&v.rcvbuf, "rcvbuf", "receive buffer `size` of each UDP socket (e.g. 8M; root may exceed rmem_max)")
+	fs.StringVar(&cfg.Interface, "interface", "", "capture interface for -input afpacket (e.g. eth0, or vxlan0 for kernel-decapsulated frames)")
+	fs.StringVar(&cfg.Frames, "frames", "auto", "what captured frames hold: vxlan, inner (already decapsulated) or auto")
+	v.ring = size(64 << 20)
+	fs.Var(&v.ring, "ring-size", "AF_PACKET ring `size`")
+	fs.StringVar(&cfg.PcapFile, "pcap-file", "", "pcap or pcapng `file` for -input pcap")
+	fs.Float64Var(&cfg.PcapPace, "pcap-pace", 0, "pcap replay speed: 0 as fast as possible, 1 the recorded pace, 2 twice as fast")
+	v.vxport = fs.Uint("vxlan-port", 4789, "outer UDP `port` of VXLAN in captured frames")
+	fs.BoolVar(&cfg.Geneve, "geneve", false, "the copies come from a Gateway Load Balancer: GENEVE (UDP 6081) around the VXLAN datagram; strip both (-input udp listens on :6081 unless -listen says otherwise; captured frames to UDP 6081 are GENEVE even without this flag)")
+	fs.Var(&v.vnis, "vni", "VNI allow-list, comma separated (default: every VNI)")
+}
+
+// defineStreamFlags defines the flags of TCP reassembly and HTTP parsing.
+func defineStreamFlags(fs *flag.FlagSet, cfg *agent.Config, v *flagValues) {
+	fs.IntVar(&cfg.Workers, "workers", 0, "reassembly workers (0: one per CPU)")
+	fs.IntVar(&cfg.QueueLen, "queue", 8192, "packets queued per reassembly worker before drops")
+	fs.IntVar(&cfg.MaxStreams, "max-streams", 100_000, "live TCP streams at most")
+	v.maxBuf = size(256 << 20)
+	fs.Var(&v.maxBuf, "max-buffered", "memory budget `size` for everything held for the input: streams, out-of-order segments, partial requests and bodies, queued packets and replays")
+	v.maxConnBuf = size(4 << 20)
+	fs.Var(&v.maxConnBuf, "max-conn-buffered", "out-of-order `size` per connection")
+	fs.DurationVar(&cfg.GapTimeout, "gap-timeout", 2*time.Second, "wait this long for a missing segment before dropping its request")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", 2*time.Minute, "forget connections silent this long")
+	v.maxHeader = size(64 << 10)
+	fs.Var(&v.maxHeader, "max-header", "largest request head `size`")
+	v.maxBody = size(10 << 20)
+	fs.Var(&v.maxBody, "max-body", "largest request body `size` replayed")
+}
+
+// defineReplayFlags defines the flags of the replay to the destination.
+func defineReplayFlags(fs *flag.FlagSet, cfg *agent.Config) {
+	fs.IntVar(&cfg.ReplayWorkers, "replay-workers", 32, "concurrent replays (and connections to the destination)")
+	fs.IntVar(&cfg.ReplayQueue, "replay-queue", 10_000, "requests waiting for replay before drops")
+	fs.DurationVar(&cfg.ReplayTimeout, "replay-timeout", 10*time.Second, "timeout of one replay, response included")
+	fs.Float64Var(&cfg.RateLimit, "rate-limit", 0, "replays per second at most (0: no limit)")
+	fs.IntVar(&cfg.RateBurst, "rate-burst", 0, "burst of -rate-limit (0: -replay-workers)")
+	fs.BoolVar(&cfg.InsecureSkipVerify, "insecure-skip-verify", false, "accept any certificate from an https destination")
+	fs.DurationVar(&cfg.DrainTimeout, "drain-timeout", 10*time.Second, "on SIGTERM, replay queued requests for at most this long")
+}
+
+// defineCompareFlags defines the flags of shadow testing: compare
+// production's responses with the destination's.
+func defineCompareFlags(fs *flag.FlagSet, cfg *agent.Config, v *flagValues) {
+	fs.BoolVar(&cfg.Compare, "compare", false, "compare production's responses (the filter must also mirror egress from the watched ports) with the destination's, per endpoint")
+	fs.StringVar(&cfg.CompareBaseline, "compare-baseline", "", "with -compare: also replay to this `URL` running production's version; differences it shares with production are noise")
+	fs.Var(stringList{&cfg.CompareIgnoreHeaders}, "compare-ignore-header", "with -compare: header `name`s not compared, beyond Date, Server, Set-Cookie, ... (repeatable or a comma list)")
+	fs.Var(stringList{&cfg.CompareIgnoreJSON}, "compare-ignore-json", "with -compare: JSON `path`s not compared, e.g. .meta.ts or .items[].updated (repeatable or a comma list)")
+	fs.StringVar(&cfg.CompareOutput, "compare-output", "", "with -compare: write one JSON line per differing pair to this `file`")
+	fs.DurationVar(&cfg.CompareTimeout, "compare-timeout", 30*time.Second, "with -compare: drop a pair still missing a response after this long")
+	v.cmpBody = 64 << 10
+	fs.Var(&v.cmpBody, "compare-body", "with -compare: response body `size` kept and compared (longer bodies: status and headers only)")
+}
+
+// defineOutputFlags defines the flags of the outputs and of operability,
+// among them those that only concern the command (into o).
+func defineOutputFlags(fs *flag.FlagSet, cfg *agent.Config, o *options) {
+	fs.StringVar(&cfg.OutputPcap, "output-pcap", "", "write the decapsulated frames to this pcapng `file`")
+	fs.StringVar(&cfg.OutputJSONL, "output-jsonl", "", "write one JSON line per parsed request to this `file`")
+	fs.IntVar(&cfg.HealthPort, "health-port", 0, "TCP health-check `port` for a load balancer (0: none)")
+	fs.StringVar(&cfg.HealthAddr, "health-addr", "", "health-check listen `address` (overrides -health-port)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve /metrics, /stats and /healthz on this `address` (e.g. :9100)")
+	fs.DurationVar(&cfg.SummaryInterval, "summary-interval", 30*time.Second, "period of the one-line summary log (negative: never)")
+	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&o.statsFile, "stats-file", "", "on exit, write the final counters as JSON to this `file`")
+	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 }
 
 // inputFromFlags: -pcap-file alone selects -input pcap, -interface alone

@@ -22,7 +22,7 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/mirrorlab/mirrorlab/agent"
-	"github.com/mirrorlab/mirrorlab/agent/pktgen"
+	"github.com/mirrorlab/mirrorlab/agent/internal/pktgen"
 )
 
 func run(t *testing.T, ctx context.Context, args ...string) (int, string, string) {

@@ -15,7 +15,7 @@ import (
 	"testing"
 
 	"github.com/mirrorlab/mirrorlab/agent"
-	"github.com/mirrorlab/mirrorlab/agent/pktgen"
+	"github.com/mirrorlab/mirrorlab/agent/internal/pktgen"
 )
 
 // TestHostileInputStaysInBudget drives a child mirror-agent (UDP input on

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/mirrorlab/mirrorlab/agent/budget"
+	"github.com/mirrorlab/mirrorlab/agent/internal/budget"
 )
 
 // Options configure a Comparer.

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mirrorlab/mirrorlab/agent/budget"
-	"github.com/mirrorlab/mirrorlab/agent/httpparse"
+	"github.com/mirrorlab/mirrorlab/agent/internal/budget"
+	"github.com/mirrorlab/mirrorlab/agent/internal/httpparse"
 )
 
 func jsonResp(status int, body string, hdr ...string) *Response {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mirrorlab/mirrorlab/agent/httpparse"
+	"github.com/mirrorlab/mirrorlab/agent/internal/httpparse"
 )
 
 // Response is one side of a comparison.

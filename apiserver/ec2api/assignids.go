@@ -28,12 +28,18 @@ func AssignIDs(spec cloudmock.Spec, seed string) (cloudmock.Spec, map[string]str
 // keeps its ids from run to run. Filter rules without an id are named
 // after their filter, direction and rule number. The input is not changed.
 func AssignIDsIn(spec cloudmock.Spec, seed, region, account string) (cloudmock.Spec, map[string]string) {
-	out, err := cloneSpec(spec)
-	if err != nil { // the model's types always marshal; keep the input
-		out = spec
-	}
+	out := cloneSpec(spec)
 	a := &assigner{seed: seed, region: region, account: account, names: map[string]string{}, ids: map[string]string{}, used: map[string]bool{}}
-	s := &out
+	a.network(&out)
+	a.accessControl(&out)
+	a.interfaces(&out)
+	a.mirroring(&out)
+	return out, a.names
+}
+
+// network renames VPCs, subnets, transit gateways, their attachments and
+// peering connections.
+func (a *assigner) network(s *cloudmock.Spec) {
 	for i := range s.Vpcs {
 		s.Vpcs[i].VpcId = a.id("vpc", s.Vpcs[i].VpcId)
 	}
@@ -55,6 +61,10 @@ func AssignIDsIn(spec cloudmock.Spec, seed, region, account string) (cloudmock.S
 		x.RequesterVpcInfo.VpcId = a.id("vpc", x.RequesterVpcInfo.VpcId)
 		x.AccepterVpcInfo.VpcId = a.id("vpc", x.AccepterVpcInfo.VpcId)
 	}
+}
+
+// accessControl renames network ACLs and security groups.
+func (a *assigner) accessControl(s *cloudmock.Spec) {
 	for i := range s.NetworkAcls {
 		x := &s.NetworkAcls[i]
 		x.NetworkAclId, x.VpcId = a.id("acl", x.NetworkAclId), a.id("vpc", x.VpcId)
@@ -73,6 +83,11 @@ func AssignIDsIn(spec cloudmock.Spec, seed, region, account string) (cloudmock.S
 			}
 		}
 	}
+}
+
+// interfaces renames network interfaces (with their instances) and load
+// balancers.
+func (a *assigner) interfaces(s *cloudmock.Spec) {
 	for i := range s.NetworkInterfaces {
 		x := &s.NetworkInterfaces[i]
 		x.NetworkInterfaceId, x.SubnetId = a.id("eni", x.NetworkInterfaceId), a.id("subnet", x.SubnetId)
@@ -89,25 +104,15 @@ func AssignIDsIn(spec cloudmock.Spec, seed, region, account string) (cloudmock.S
 			x.Targets[j].NetworkInterfaceId = a.id("eni", x.Targets[j].NetworkInterfaceId)
 		}
 	}
+}
+
+// mirroring renames Traffic Mirroring filters, targets and sessions.
+func (a *assigner) mirroring(s *cloudmock.Spec) {
 	for i := range s.TrafficMirrorFilters {
 		f := &s.TrafficMirrorFilters[i]
 		name := f.TrafficMirrorFilterId
 		f.TrafficMirrorFilterId = a.id("tmf", name)
-		for _, d := range [2]struct {
-			dir   string
-			rules []cloudmock.TrafficMirrorFilterRule
-		}{{dirIngress, f.IngressFilterRules}, {dirEgress, f.EgressFilterRules}} {
-			for j := range d.rules {
-				r := &d.rules[j]
-				rn := r.TrafficMirrorFilterRuleId
-				if rn == "" {
-					rn = fmt.Sprintf("%s/%s/%d/%d", name, d.dir, r.RuleNumber, j)
-					r.TrafficMirrorFilterRuleId = a.hashed("tmfr", rn)
-					continue
-				}
-				r.TrafficMirrorFilterRuleId = a.id("tmfr", rn)
-			}
-		}
+		a.filterRules(f, name)
 	}
 	for i := range s.TrafficMirrorTargets {
 		x := &s.TrafficMirrorTargets[i]
@@ -126,7 +131,26 @@ func AssignIDsIn(spec cloudmock.Spec, seed, region, account string) (cloudmock.S
 		x.TrafficMirrorTargetId = a.id("tmt", x.TrafficMirrorTargetId)
 		x.TrafficMirrorFilterId = a.id("tmf", x.TrafficMirrorFilterId)
 	}
-	return out, a.names
+}
+
+// filterRules renames the rules of filter f, named name in the scenario; a rule
+// without an id is named after its filter, direction and rule number.
+func (a *assigner) filterRules(f *cloudmock.TrafficMirrorFilter, name string) {
+	for _, d := range [2]struct {
+		dir   string
+		rules []cloudmock.TrafficMirrorFilterRule
+	}{{dirIngress, f.IngressFilterRules}, {dirEgress, f.EgressFilterRules}} {
+		for j := range d.rules {
+			r := &d.rules[j]
+			rn := r.TrafficMirrorFilterRuleId
+			if rn == "" {
+				rn = fmt.Sprintf("%s/%s/%d/%d", name, d.dir, r.RuleNumber, j)
+				r.TrafficMirrorFilterRuleId = a.hashed("tmfr", rn)
+				continue
+			}
+			r.TrafficMirrorFilterRuleId = a.id("tmfr", rn)
+		}
+	}
 }
 
 // assigner maps (kind, name) to one id, the same for every reference.

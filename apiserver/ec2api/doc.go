@@ -2,7 +2,8 @@
 // account state of the provider model (cloudmock.Spec), so that the aws
 // CLI, the SDKs and Terraform drive the emulated mirror service.
 //
-// A Server is an http.Handler: form-encoded POST (or GET) at "/", with
+// A Server is an http.Handler: form-encoded POST (or GET, for queries
+// only) at "/", with
 // Action and Version; answers are XML in the namespace
 // http://ec2.amazonaws.com/doc/2016-11-15/, errors as EC2 gives them (HTTP
 // 400, DryRunOperation 412, server errors 500, body
@@ -10,11 +11,16 @@
 // GET /mirrorlab/spec answers the state as JSON ({"Spec":…,"Tags":…}),
 // GET /mirrorlab/scenario as a scenario file when Config.Export is set.
 //
-// Every change follows one path (state.go, mutate): copy the Spec, apply
-// the change, validate the whole result with the model (cloudmock.New: the
-// model's rules are the only rules; the server adds none of its own beyond
-// parsing), hand it to Config.Apply synchronously, and commit only when
-// that succeeded. Mutations are serialized. Ids are AWS-shaped
+// Every change follows one path (state.go, mutate): copy the published
+// Spec (structurally, clone.go), apply the change, validate the whole
+// result with the model (cloudmock.New: the model's rules are the only
+// rules; the server adds none of its own beyond parsing and EC2's length
+// limits, limits.go), hand it to Config.Apply synchronously, and publish
+// it only when that succeeded; a dry run stops before Apply and answers
+// DryRunOperation, so it fails as the real request would. Mutations are
+// serialized; a published state is never changed, so queries read it
+// without a lock and neither wait for a change nor hold one up. Ids are
+// AWS-shaped
 // (tmf-/tmfr-/tmt-/tms- + 17 hex digits), VNIs that a request leaves out
 // are chosen (random, unique in the account) and stored in the Spec so
 // that the model never re-draws them; Config.Seed makes both repeatable.
@@ -25,7 +31,20 @@
 // error. AWS Signature Version 4 headers (Authorization, X-Amz-Date,
 // X-Amz-Security-Token, and the X-Amz-* query parameters of a presigned
 // request) are accepted and NOT verified: any credentials work. Serve it
-// on loopback, or on a network you trust.
+// behind apiserver/httpserve (Host, browser-origin and access-key checks,
+// timeouts, a connection cap), as mirrorlab serve does. A change sent with
+// GET is refused (MethodNotAllowed). Descriptions, tags, ClientTokens
+// and Describe filters carry EC2's limits; filter values are matched in
+// linear time (wildcard.go).
+//
+// The account around the model: what the model does not hold is kept
+// beside it. Fixed catalogues answer the region's zones (zones.go), public
+// images (images.go) and instance types (instancetypes.go); each VPC's
+// main route table is derived from it (routetables.go); Config.Account
+// names the default VPC, subnets and network ACLs and the zones of the
+// subnets (NewAccount, defaults.go, builds a new account's state); ELBv2
+// attributes set by clients are kept by ARN (elbv2_attrs.go). STS
+// (2011-06-15) answers GetCallerIdentity on the same endpoint.
 //
 // Adding actions (for other files of this package): write a register
 // function that fills the service's table (see register.go) and call it

@@ -55,6 +55,53 @@ func (s *Server) createListener(c *call) (any, error) {
 	if err != nil {
 		return nil, elbError(codeELBValidation, "Port must be an integer")
 	}
+	tgArns, err := c.forwardActions()
+	if err != nil {
+		return nil, err
+	}
+	tags, err := c.p.tagList("Tags.member")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.mutate("", func(st *state) (any, error) {
+		i := s.findLB(&st.spec, lbArn, false)
+		if i < 0 {
+			return nil, s.lbNotFound(lbArn)
+		}
+		lb := &st.spec.LoadBalancers[i]
+		if err := s.checkOwnTargetGroups(&st.spec, i, tgArns); err != nil {
+			return nil, err
+		}
+		l, err := newListener(lb, proto, port)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range lb.Listeners {
+			switch {
+			case o == l:
+				// the same listener again: EC2's idempotent answer
+				return listenersResult{Listeners: []xmlListener{s.toXMLListener(lb, o)}}, nil
+			case o.Port == l.Port || lb.Type == "gateway":
+				return nil, elbError(codeDuplicateListener, "A listener already exists on port %d of '%s'", o.Port, lbArn)
+			}
+		}
+		if len(lb.Listeners) >= maxListeners {
+			return nil, elbError(codeTooManyListeners, "Load balancer '%s' has the most listeners allowed (%d)", lbArn, maxListeners)
+		}
+		lb.Listeners = append(lb.Listeners, l)
+		if err := st.tags.set(s.listenerArn(lb, l), tags, "Tags"); err != nil {
+			return nil, err
+		}
+		return listenersResult{Listeners: []xmlListener{s.toXMLListener(lb, l)}}, nil
+	})
+}
+
+// forwardActions reads CreateListener's DefaultActions, which may only
+// forward, and returns their target groups' ARNs (at least one).
+func (c *call) forwardActions() ([]string, error) {
 	actions, err := c.p.indexes("DefaultActions.member")
 	if err != nil {
 		return nil, err
@@ -79,62 +126,42 @@ func (s *Server) createListener(c *call) (any, error) {
 	if len(tgArns) == 0 {
 		return nil, elbError(codeELBValidation, "1 validation error detected: Value null at 'defaultActions' failed to satisfy constraint: Member must not be null")
 	}
-	tags, err := c.p.tagList("Tags.member")
-	if err != nil {
-		return nil, err
+	return tgArns, nil
+}
+
+// checkOwnTargetGroups fails unless every target group exists and belongs
+// to load balancer lb (an index in spec).
+func (s *Server) checkOwnTargetGroups(spec *cloudmock.Spec, lb int, tgArns []string) error {
+	for _, tg := range tgArns {
+		if j := s.findLB(spec, tg, true); j < 0 {
+			return s.tgNotFound(tg)
+		} else if j != lb {
+			return elbError(codeELBValidation, "Target group '%s' belongs to another load balancer", tg)
+		}
 	}
-	if err := c.begin(); err != nil {
-		return nil, err
+	return nil
+}
+
+// newListener is the listener that CreateListener's Protocol and Port (nil
+// when absent) ask of lb: the gateway's fixed one or a checked
+// network one.
+func newListener(lb *cloudmock.LoadBalancer, proto string, port *int) (cloudmock.Listener, error) {
+	if lb.Type == "gateway" {
+		if proto != "" || port != nil {
+			return cloudmock.Listener{}, elbError(codeELBValidation, "A Gateway Load Balancer's listener takes no Protocol or Port")
+		}
+		return gatewayListener, nil
 	}
-	return c.mutate("", func(st *state) (any, error) {
-		i := s.findLB(&st.spec, lbArn, false)
-		if i < 0 {
-			return nil, s.lbNotFound(lbArn)
-		}
-		lb := &st.spec.LoadBalancers[i]
-		for _, tg := range tgArns {
-			if j := s.findLB(&st.spec, tg, true); j < 0 {
-				return nil, s.tgNotFound(tg)
-			} else if j != i {
-				return nil, elbError(codeELBValidation, "Target group '%s' belongs to another load balancer", tg)
-			}
-		}
-		var l cloudmock.Listener
-		if lb.Type == "gateway" {
-			if proto != "" || port != nil {
-				return nil, elbError(codeELBValidation, "A Gateway Load Balancer's listener takes no Protocol or Port")
-			}
-			l = gatewayListener
-		} else {
-			if proto == "" || port == nil {
-				return nil, elbError(codeELBValidation, "A Network Load Balancer's listener needs Protocol and Port")
-			}
-			if !slices.Contains(listenerProtocols, proto) {
-				return nil, elbError(codeUnsupportedProtocol, "Protocol %q is not supported by a network load balancer (%s)", proto, strings.Join(listenerProtocols, ", "))
-			}
-			if *port < 1 || *port > 65535 {
-				return nil, elbError(codeELBValidation, "Port %d is not within 1-65535", *port)
-			}
-			l = cloudmock.Listener{Protocol: proto, Port: *port}
-		}
-		for _, o := range lb.Listeners {
-			switch {
-			case o == l:
-				// the same listener again: EC2's idempotent answer
-				return listenersResult{Listeners: []xmlListener{s.toXMLListener(lb, o)}}, nil
-			case o.Port == l.Port || lb.Type == "gateway":
-				return nil, elbError(codeDuplicateListener, "A listener already exists on port %d of '%s'", o.Port, lbArn)
-			}
-		}
-		if len(lb.Listeners) >= maxListeners {
-			return nil, elbError(codeTooManyListeners, "Load balancer '%s' has the most listeners allowed (%d)", lbArn, maxListeners)
-		}
-		lb.Listeners = append(lb.Listeners, l)
-		if err := st.tags.set(s.listenerArn(lb, l), tags, "Tags"); err != nil {
-			return nil, err
-		}
-		return listenersResult{Listeners: []xmlListener{s.toXMLListener(lb, l)}}, nil
-	})
+	if proto == "" || port == nil {
+		return cloudmock.Listener{}, elbError(codeELBValidation, "A Network Load Balancer's listener needs Protocol and Port")
+	}
+	if !slices.Contains(listenerProtocols, proto) {
+		return cloudmock.Listener{}, elbError(codeUnsupportedProtocol, "Protocol %q is not supported by a network load balancer (%s)", proto, strings.Join(listenerProtocols, ", "))
+	}
+	if *port < 1 || *port > 65535 {
+		return cloudmock.Listener{}, elbError(codeELBValidation, "Port %d is not within 1-65535", *port)
+	}
+	return cloudmock.Listener{Protocol: proto, Port: *port}, nil
 }
 
 // findListener finds a listener by ARN: the index of its load balancer and

@@ -23,6 +23,7 @@ const (
 	codeIdempotentMismatch  = "IdempotentParameterMismatch"
 	codeDependencyViolation = "DependencyViolation"
 	codeTagLimitExceeded    = "TagLimitExceeded"
+	codeMethodNotAllowed    = "MethodNotAllowed"
 	codeFilterNotFound      = cloudmock.CodeFilterNotFound
 	codeFilterRuleNotFound  = "InvalidTrafficMirrorFilterRuleId.NotFound"
 	codeTargetNotFound      = cloudmock.CodeTargetNotFound

@@ -47,11 +47,17 @@ func applyFilters[T any](items []T, fs []Filter, fields filterFields[T], id func
 			return nil, errMissing(fmt.Sprintf("Filter.%d.Value.1", i+1))
 		}
 	}
+	globs := make([][]glob, len(fs))
+	for i, f := range fs {
+		for _, v := range f.Values {
+			globs[i] = append(globs[i], compileGlob(v))
+		}
+	}
 	var out []T
 	for _, x := range items {
 		ok := true
-		for i, f := range fs {
-			if !anyMatch(f.Values, tests[i](x)) {
+		for i := range fs {
+			if !anyMatch(globs[i], tests[i](x)) {
 				ok = false
 				break
 			}
@@ -63,58 +69,15 @@ func applyFilters[T any](items []T, fs []Filter, fields filterFields[T], id func
 	return out, nil
 }
 
-func anyMatch(patterns, values []string) bool {
+func anyMatch(patterns []glob, values []string) bool {
 	for _, p := range patterns {
 		for _, v := range values {
-			if wildcardMatch(p, v) {
+			if p.match(v) {
 				return true
 			}
 		}
 	}
 	return false
-}
-
-// wildcardMatch matches s against an EC2 filter value: * matches any run
-// of characters, ? one character, and a backslash makes the next
-// character literal. Iterative, linear in len(pattern)*len(s) at worst.
-func wildcardMatch(pattern, s string) bool {
-	p := []rune(pattern)
-	r := []rune(s)
-	pi, si := 0, 0
-	starP, starS := -1, 0
-	for si < len(r) {
-		if pi < len(p) {
-			switch c := p[pi]; {
-			case c == '*':
-				starP, starS = pi, si
-				pi++
-				continue
-			case c == '?':
-				pi++
-				si++
-				continue
-			case c == '\\' && pi+1 < len(p):
-				if p[pi+1] == r[si] {
-					pi += 2
-					si++
-					continue
-				}
-			case c == r[si]:
-				pi++
-				si++
-				continue
-			}
-		}
-		if starP < 0 {
-			return false
-		}
-		starS++
-		pi, si = starP+1, starS
-	}
-	for pi < len(p) && p[pi] == '*' {
-		pi++
-	}
-	return pi == len(p)
 }
 
 // one returns a single value, none for "".

@@ -166,3 +166,6 @@ func wantRaw(tb testing.TB, s *Server, form string, status int, code string) {
 		tb.Fatalf("%s: answered %d %s, want %d %s", form, st, c, status, code)
 	}
 }
+
+// asAPI is errors.As for an API error.
+func asAPI(err error, ae *smithy.APIError) bool { return errors.As(err, ae) }

@@ -38,6 +38,9 @@ func decodeParams(body, query string) (*params, error) {
 			if k == "" {
 				return nil, errorf(codeMalformedQuery, "The request has a parameter with an empty name")
 			}
+			if err := checkValueLimits(k, vs[0]); err != nil {
+				return nil, err
+			}
 			p.v[k] = vs[0]
 		}
 	}
@@ -82,7 +85,12 @@ func (p *params) int(name string) (*int, error) {
 	if !ok {
 		return nil, nil
 	}
-	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
+	// EC2 refuses " 5" and "+7": only an optional minus and digits.
+	digits := strings.TrimPrefix(v, "-")
+	if digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return nil, errInvalid(name, v, "It must be an integer.")
+	}
+	n, err := strconv.ParseInt(v, 10, 32)
 	if err != nil {
 		return nil, errInvalid(name, v, "It must be an integer.")
 	}
@@ -174,7 +182,11 @@ func (p *params) filters() ([]Filter, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkFilterCount(len(idx)); err != nil {
+		return nil, err
+	}
 	var out []Filter
+	total := 0
 	for _, n := range idx {
 		pre := fmt.Sprintf("Filter.%d", n)
 		name, err := p.required(pre + ".Name")
@@ -183,6 +195,10 @@ func (p *params) filters() ([]Filter, error) {
 		}
 		vals, err := p.list(pre + ".Value")
 		if err != nil {
+			return nil, err
+		}
+		total += len(vals)
+		if err := checkFilterValues(pre, vals, total); err != nil {
 			return nil, err
 		}
 		out = append(out, Filter{Name: name, Values: vals})

@@ -1,6 +1,7 @@
 package ec2api
 
 import (
+	crand "crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,6 +43,9 @@ type Config struct {
 	// lab's health checks, for DescribeTargetHealth; without it, registered
 	// targets are healthy, as the model starts them.
 	TargetHealth func(loadBalancerArn, networkInterfaceID string) (bool, error)
+	// Account, when set, names the default VPC, subnets and network ACLs
+	// of Spec and the zones of its subnets (NewAccount builds both).
+	Account *Account
 	// Logger receives one record per request (default: discard).
 	Logger *slog.Logger
 	// Seed makes new ids and assigned VNIs deterministic; 0 picks a
@@ -56,14 +60,15 @@ type Server struct {
 	log      *slog.Logger
 	services map[string]*service // by Version
 
-	mu     sync.RWMutex // guards below; held for writing by mutations
-	spec   cloudmock.Spec
-	tags   tagStore
+	// cur is the published state: never changed once published (a
+	// mutation builds a new one), so a query reads it without a lock and
+	// never holds up a change, nor waits for one.
+	cur atomic.Pointer[published]
+
+	wmu    sync.Mutex // serializes mutations; guards below
 	rng    *rand.Rand
 	tokens tokenCache
-
-	reqSeq atomic.Uint64
-	reqKey uint64
+	attrs  attrStore // ELBv2 attributes set by clients (elbv2_attrs.go)
 }
 
 // New returns a server over cfg.Spec. Sessions without a VirtualNetworkId
@@ -89,26 +94,28 @@ func New(cfg Config) (*Server, error) {
 		cfg:      cfg,
 		log:      log,
 		services: map[string]*service{},
-		tags:     tagStore{},
 		rng:      rand.New(rand.NewPCG(seed, seed^0x6a09e667f3bcc908)),
 		tokens:   newTokenCache(maxTokens),
-		reqKey:   seed,
 	}
-	spec, err := cloneSpec(cfg.Spec)
-	if err != nil {
-		return nil, err
-	}
-	st := &state{spec: spec, tags: s.tags, srv: s}
+	spec := cloneSpec(cfg.Spec)
+	st := &state{spec: spec, tags: tagStore{}, srv: s}
 	st.complete()
 	if _, err := cloudmock.New(st.spec); err != nil {
 		return nil, fmt.Errorf("initial spec: %w", err)
 	}
-	s.spec = st.spec
 	for id, name := range cfg.Names {
-		s.tags[id] = map[string]string{"Name": name}
+		st.tags[id] = map[string]string{"Name": name}
 	}
+	s.cur.Store(&published{spec: st.spec, tags: st.tags})
 	s.register()
 	return s, nil
+}
+
+// published is a state that queries read: immutable once stored in
+// Server.cur.
+type published struct {
+	spec cloudmock.Spec
+	tags tagStore
 }
 
 // addService adds an API selected by Version and returns its action table.
@@ -120,35 +127,26 @@ func (s *Server) addService(name, version, namespace string, style protocolStyle
 
 // Spec returns a deep copy of the current state.
 func (s *Server) Spec() cloudmock.Spec {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	c, err := cloneSpec(s.spec)
-	if err != nil {
-		s.log.Error("ec2api: copy state", "err", err)
-	}
-	return c
+	return cloneSpec(s.cur.Load().spec)
 }
 
 // Tags returns a copy of a resource's tags (nil when it has none).
 func (s *Server) Tags(id string) map[string]string {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if len(s.tags[id]) == 0 {
+	tags := s.cur.Load().tags
+	if len(tags[id]) == 0 {
 		return nil
 	}
-	out := make(map[string]string, len(s.tags[id]))
-	for k, v := range s.tags[id] {
+	out := make(map[string]string, len(tags[id]))
+	for k, v := range tags[id] {
 		out[k] = v
 	}
 	return out
 }
 
 // snapshot returns copies of the state and all tags.
-func (s *Server) snapshot() (cloudmock.Spec, tagStore, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	spec, err := cloneSpec(s.spec)
-	return spec, s.tags.clone(), err
+func (s *Server) snapshot() (cloudmock.Spec, tagStore) {
+	cur := s.cur.Load()
+	return cloneSpec(cur.spec), cur.tags.deepClone()
 }
 
 // call is one request being served.
@@ -158,11 +156,21 @@ type call struct {
 	action    string
 	p         *params
 	requestID string
+	// dry is DryRun=true: the request is checked as the real one would be
+	// (a change is made on a copy and validated by the model), then
+	// answered DryRunOperation without committing or applying anything.
+	dry bool
+	// post is a POST request: only those may change the state (a GET is
+	// what an <img> on any web page sends).
+	post bool
 }
 
 // begin ends the decoding of a request: a parameter no accessor read is
-// UnknownParameter, and DryRun=true answers DryRunOperation. Actions call
-// it after reading their parameters and before touching the state.
+// UnknownParameter, and DryRun=true is remembered, for read and mutate to
+// answer DryRunOperation once the request has passed every check the real
+// one would (EC2 answers a dry run with the error the request would get).
+// Actions call it after reading their parameters and before touching the
+// state.
 func (c *call) begin() error {
 	dry, err := c.p.bool("DryRun")
 	if err != nil {
@@ -171,17 +179,16 @@ func (c *call) begin() error {
 	if un := c.p.unread(); len(un) > 0 {
 		return errorf(codeUnknownParameter, "The parameter %s is not recognized by %s", un[0], c.action)
 	}
-	if dry {
-		return errDryRun()
-	}
+	c.dry = dry
 	return nil
 }
 
-// ServeHTTP serves POST (or GET) "/" as the EC2 Query API, and
+// ServeHTTP serves POST (or GET, for queries only) "/" as the EC2 Query
+// API, and
 // GET /mirrorlab/spec and /mirrorlab/scenario.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	reqID := s.newRequestID()
+	reqID := newRequestID()
 	var svc *service
 	action := ""
 	// Last line of defence only: no code path is meant to panic.
@@ -218,7 +225,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // dispatch reads, decodes and runs one API request.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, reqID string) (any, *service, string, error) {
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
-		return nil, nil, "", &apiError{Status: http.StatusMethodNotAllowed, Code: codeInvalidAction, Message: "Use POST (or GET) for the Query API."}
+		return nil, nil, "", &apiError{Status: http.StatusMethodNotAllowed, Code: codeInvalidAction, Message: "Use POST (or GET, for queries) for the Query API."}
 	}
 	if r.ContentLength > MaxBodyBytes {
 		return nil, nil, "", &apiError{Status: http.StatusRequestEntityTooLarge, Code: codeTooLarge, Message: fmt.Sprintf("The request body exceeds %d bytes.", MaxBodyBytes)}
@@ -251,8 +258,12 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, reqID string) 
 	if fn == nil {
 		return nil, svc, action, errorf(codeInvalidAction, "The action %s is not valid for this web service (%s, version %s).", action, svc.name, version)
 	}
-	c := &call{s: s, svc: svc, action: action, p: p, requestID: reqID}
+	c := &call{s: s, svc: svc, action: action, p: p, requestID: reqID, post: r.Method == http.MethodPost}
 	res, err := fn(c)
+	if err == nil && c.dry {
+		// an action that answered without read or mutate
+		err = errDryRun()
+	}
 	return res, svc, action, err
 }
 
@@ -267,19 +278,21 @@ func (s *Server) versions() string {
 	return out
 }
 
-// newRequestID returns a UUID-shaped id, unique per server.
-func (s *Server) newRequestID() string {
-	n := s.reqSeq.Add(1)
-	h := splitmix(n + s.reqKey)
-	return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", uint32(h>>32), uint16(h>>16), uint16(h)&0xfff, uint16(n>>48)&0xfff, n&0xffffffffffff)
+// newRequestID returns a random version-4 UUID, as EC2's request ids
+// are: two servers started from the same file (same Seed) never hand out
+// the same ids, so a client's logs and a support ticket name one request.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = crand.Read(b[:]) // never fails (crypto/rand since Go 1.24)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// splitmix is the SplitMix64 finaliser: distinct inputs, distinct outputs.
-func splitmix(x uint64) uint64 {
-	x += 0x9e3779b97f4a7c15
-	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
-	x = (x ^ x>>27) * 0x94d049bb133111eb
-	return x ^ x>>31
+// Refuse answers a request refused before it reached the API (by
+// httpserve.Guard) as an EC2 error.
+func (s *Server) Refuse(w http.ResponseWriter, _ *http.Request, status int, code, msg string) {
+	writeError(w, nil, newRequestID(), &apiError{Status: status, Code: code, Message: msg})
 }
 
 // specJSON is the body of GET /mirrorlab/spec.
@@ -293,11 +306,7 @@ func (s *Server) serveSpec(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "use GET", http.StatusMethodNotAllowed)
 		return
 	}
-	spec, tags, err := s.snapshot()
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
+	spec, tags := s.snapshot()
 	w.Header().Set("Content-Type", "application/json")
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -315,28 +324,11 @@ func (s *Server) serveScenario(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "this server has no scenario exporter", http.StatusNotFound)
 		return
 	}
-	spec, tags, err := s.snapshot()
+	b, err := s.cfg.Export(s.snapshot())
 	if err == nil {
-		var b []byte
-		if b, err = s.cfg.Export(spec, tags); err == nil {
-			w.Header().Set("Content-Type", "application/yaml")
-			_, _ = w.Write(b) // the client went away: nothing to do
-			return
-		}
+		w.Header().Set("Content-Type", "application/yaml")
+		_, _ = w.Write(b) // the client went away: nothing to do
+		return
 	}
 	http.Error(w, fmt.Sprintf("export: %v", err), http.StatusInternalServerError)
-}
-
-// cloneSpec deep-copies a Spec through its JSON form (every field of the
-// model's types is JSON-tagged, so new fields are copied too).
-func cloneSpec(s cloudmock.Spec) (cloudmock.Spec, error) {
-	b, err := json.Marshal(s)
-	if err != nil {
-		return cloudmock.Spec{}, fmt.Errorf("copy spec: %w", err)
-	}
-	var out cloudmock.Spec
-	if err := json.Unmarshal(b, &out); err != nil {
-		return cloudmock.Spec{}, fmt.Errorf("copy spec: %w", err)
-	}
-	return out, nil
 }

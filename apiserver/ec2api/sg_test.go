@@ -164,8 +164,15 @@ func TestAuthorizeRevokeSecurityGroupRules(t *testing.T) {
 	if g := s.Spec().SecurityGroups[0]; len(g.IpPermissionsEgress) != 0 {
 		t.Fatalf("web-sg egress after revoke = %+v", g.IpPermissionsEgress)
 	}
+	// a dry run answers what the request would: NotFound for a rule that
+	// is not there, DryRunOperation (and no change) for one that is
 	_, err = c.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: aws.String(sgWeb), IpPermissions: []types.IpPermission{tcpFrom(80, "0.0.0.0/0")}, DryRun: aws.Bool(true)})
+	wantCode(t, err, "InvalidPermission.NotFound")
+	_, err = c.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(sgWeb), IpPermissions: []types.IpPermission{tcpFrom(80, "0.0.0.0/0")}, DryRun: aws.Bool(true)})
 	wantCode(t, err, "DryRunOperation")
+	if n := len(s.Spec().SecurityGroups[0].IpPermissions); n != 2 {
+		t.Fatalf("a dry run revoked: %d permissions left, want 2", n)
+	}
 
 	// an Apply that fails keeps the old state
 	failing := errors.New("lab gone")

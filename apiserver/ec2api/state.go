@@ -1,8 +1,10 @@
 package ec2api
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
@@ -114,39 +116,49 @@ func specIDs(s *cloudmock.Spec) map[string]bool {
 	return ids
 }
 
-// read runs a query on the current state under the read lock. fn must not
-// change what it is given.
+// read runs a query on the published state, without a lock: that state
+// is never changed (a mutation publishes a new one), so a long query
+// neither waits for a change nor holds one up. fn must not change what it
+// is given.
 func (c *call) read(fn func(spec *cloudmock.Spec, tags tagStore) (any, error)) (any, error) {
-	c.s.mu.RLock()
-	defer c.s.mu.RUnlock()
-	return fn(&c.s.spec, c.s.tags)
+	if c.dry {
+		return nil, errDryRun()
+	}
+	cur := c.s.cur.Load()
+	return fn(&cur.spec, cur.tags)
 }
 
-// mutate applies one change: under the mutation lock it copies the state,
-// runs change on the copy, has the model validate the result
-// (cloudmock.New: the model's rules are the only rules), hands it to
-// Config.Apply and only then commits it. Any error leaves the state as it
+// mutate applies one change: under the mutation lock it copies the
+// published state, runs change on the copy, has the model validate the
+// result (cloudmock.New: the model's rules are the only rules), hands it
+// to Config.Apply and only then publishes it. Any error leaves the state as it
 // was. With a ClientToken (token != ""), a repeated request with the same
 // parameters answers the first result again without changing anything,
-// and different parameters answer IdempotentParameterMismatch.
+// and different parameters answer IdempotentParameterMismatch. A dry run
+// goes as far as the model's validation and answers DryRunOperation.
 func (c *call) mutate(token string, change func(st *state) (any, error)) (any, error) {
+	if !c.post {
+		return nil, &apiError{Status: http.StatusMethodNotAllowed, Code: codeMethodNotAllowed,
+			Message: fmt.Sprintf("%s changes the state: send it with POST (a GET, which any web page can make a browser send, only queries).", c.action)}
+	}
 	s := c.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	key, fingerprint := c.action+"\x00"+token, c.p.canonical("ClientToken", "DryRun")
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	// a digest, not the parameters: 10 000 remembered tokens stay small
+	key, fingerprint := c.action+"\x00"+token, sha256.Sum256([]byte(c.p.canonical("ClientToken", "DryRun")))
 	if token != "" {
 		if prev, ok := s.tokens.get(key); ok {
 			if prev.fingerprint != fingerprint {
 				return nil, errorf(codeIdempotentMismatch, "The client token %q was used before with different parameters for %s.", token, c.action)
 			}
+			if c.dry {
+				return nil, errDryRun()
+			}
 			return prev.result, nil
 		}
 	}
-	spec, err := cloneSpec(s.spec)
-	if err != nil {
-		return nil, internalError("%v", err)
-	}
-	st := &state{spec: spec, tags: s.tags.clone(), srv: s}
+	cur := s.cur.Load()
+	st := &state{spec: cloneSpec(cur.spec), tags: cur.tags.clone(), srv: s}
 	res, err := change(st)
 	if err != nil {
 		return nil, err
@@ -158,16 +170,15 @@ func (c *call) mutate(token string, change func(st *state) (any, error)) (any, e
 		}
 		return nil, internalError("validate: %v", err)
 	}
+	if c.dry {
+		return nil, errDryRun()
+	}
 	if s.cfg.Apply != nil {
-		applied, err := cloneSpec(st.spec)
-		if err != nil {
-			return nil, internalError("%v", err)
-		}
-		if err := s.cfg.Apply(applied); err != nil {
+		if err := s.cfg.Apply(cloneSpec(st.spec)); err != nil {
 			return nil, internalError("The change was valid but the running lab could not apply it; nothing was changed: %v", err)
 		}
 	}
-	s.spec, s.tags = st.spec, st.tags
+	s.cur.Store(&published{spec: st.spec, tags: st.tags})
 	if token != "" {
 		s.tokens.put(key, tokenEntry{fingerprint: fingerprint, result: res})
 	}
@@ -189,7 +200,7 @@ func inUse(err error, kind, id string) error {
 // tokenEntry is a remembered ClientToken: the request's parameters and
 // the answer.
 type tokenEntry struct {
-	fingerprint string
+	fingerprint [sha256.Size]byte
 	result      any
 }
 

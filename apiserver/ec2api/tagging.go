@@ -2,6 +2,7 @@ package ec2api
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -174,7 +175,7 @@ func (s *Server) deleteTags(c *call) (any, error) {
 				st.tags.remove(id)
 				continue
 			}
-			m := st.tags[id]
+			m := maps.Clone(st.tags[id]) // the stored map is shared with the published state
 			for _, k := range keys {
 				if v, ok := m[k.key]; ok && (!k.hasValue || v == k.value) {
 					delete(m, k.key)
@@ -182,6 +183,8 @@ func (s *Server) deleteTags(c *call) (any, error) {
 			}
 			if len(m) == 0 {
 				st.tags.remove(id)
+			} else {
+				st.tags[id] = m
 			}
 		}
 		return emptyResult{Return: true}, nil

@@ -5,21 +5,31 @@ import (
 	"maps"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Tag limits of EC2 (user tags).
 const (
 	maxTagsPerResource = 50
-	maxTagKeyLen       = 127
-	maxTagValueLen     = 255
+	maxTagKeyLen       = 128
+	maxTagValueLen     = 256
 )
 
 // tagStore holds the tags of every resource, by resource id. The model has
 // no tags: they are the API's alone (Name tags from Config.Names, tags from
-// TagSpecification.N and, in api2's files, CreateTags/DeleteTags).
+// TagSpecification.N and, in api2's files, CreateTags/DeleteTags). A
+// resource's map is never changed once stored (set and DeleteTags store a
+// new one), so that a mutation's copy shares them with the published
+// state.
 type tagStore map[string]map[string]string
 
-func (t tagStore) clone() tagStore {
+// clone copies the index; the resources' maps are shared (never changed
+// in place).
+func (t tagStore) clone() tagStore { return maps.Clone(t) }
+
+// deepClone copies the index and every resource's map, for a caller that
+// may change them.
+func (t tagStore) deepClone() tagStore {
 	out := make(tagStore, len(t))
 	for id, m := range t {
 		out[id] = maps.Clone(m)
@@ -74,18 +84,18 @@ func (t tagStore) xml(id string) []tag {
 	return out
 }
 
-// checkTag validates a user tag: a key of 1-127 characters not starting
-// with "aws:", a value of at most 255.
+// checkTag validates a user tag: a key of 1-128 characters not starting
+// with "aws:", a value of at most 256 (EC2's limits).
 func checkTag(param string, tg tag) error {
 	switch {
 	case tg.Key == "":
 		return errMissing(param + ".Key")
-	case len([]rune(tg.Key)) > maxTagKeyLen:
-		return errInvalid(param+".Key", tg.Key, fmt.Sprintf("Tag keys can have at most %d characters.", maxTagKeyLen))
+	case utf8.RuneCountInString(tg.Key) > maxTagKeyLen:
+		return errTooLong(param+".Key", utf8.RuneCountInString(tg.Key), maxTagKeyLen)
 	case strings.HasPrefix(strings.ToLower(tg.Key), "aws:"):
 		return errInvalid(param+".Key", tg.Key, "Tag keys starting with 'aws:' are reserved for internal use.")
-	case len([]rune(tg.Value)) > maxTagValueLen:
-		return errInvalid(param+".Value", tg.Value, fmt.Sprintf("Tag values can have at most %d characters.", maxTagValueLen))
+	case utf8.RuneCountInString(tg.Value) > maxTagValueLen:
+		return errTooLong(param+".Value", utf8.RuneCountInString(tg.Value), maxTagValueLen)
 	}
 	return nil
 }

@@ -161,33 +161,11 @@ func (s *Server) deleteTrafficMirrorFilterRule(c *call) (any, error) {
 var ruleRemovable = []string{"destination-port-range", "source-port-range", "protocol", "description"}
 
 func (s *Server) modifyTrafficMirrorFilterRule(c *call) (any, error) {
-	p := c.p
-	id, err := p.required("TrafficMirrorFilterRuleId")
+	id, err := c.p.required("TrafficMirrorFilterRuleId")
 	if err != nil {
 		return nil, err
 	}
-	dir, err := p.direction()
-	if err != nil {
-		return nil, err
-	}
-	num, err := p.int("RuleNumber")
-	if err != nil {
-		return nil, err
-	}
-	proto, err := p.int("Protocol")
-	if err != nil {
-		return nil, err
-	}
-	sport, err := p.rulePortRange("SourcePortRange")
-	if err != nil {
-		return nil, err
-	}
-	dport, err := p.rulePortRange("DestinationPortRange")
-	if err != nil {
-		return nil, err
-	}
-	action, src, dst, desc := p.optStr("RuleAction"), p.optStr("SourceCidrBlock"), p.optStr("DestinationCidrBlock"), p.optStr("Description")
-	remove, err := p.removeFields(ruleRemovable...)
+	ch, err := readRuleChange(c.p)
 	if err != nil {
 		return nil, err
 	}
@@ -202,45 +180,10 @@ func (s *Server) modifyTrafficMirrorFilterRule(c *call) (any, error) {
 		f := &st.spec.TrafficMirrorFilters[ref.filter]
 		rules := rulesOf(f, ref.dir)
 		r := (*rules)[ref.rule]
-		if num != nil {
-			r.RuleNumber = *num
-		}
-		if action != nil {
-			r.RuleAction = *action
-		}
-		if src != nil {
-			r.SourceCidrBlock = *src
-		}
-		if dst != nil {
-			r.DestinationCidrBlock = *dst
-		}
-		if desc != nil {
-			r.Description = *desc
-		}
-		if proto != nil {
-			r.Protocol = *proto
-		}
-		if sport != nil {
-			r.SourcePortRange = sport
-		}
-		if dport != nil {
-			r.DestinationPortRange = dport
-		}
-		if remove["protocol"] {
-			r.Protocol = 0
-		}
-		if remove["source-port-range"] {
-			r.SourcePortRange = nil
-		}
-		if remove["destination-port-range"] {
-			r.DestinationPortRange = nil
-		}
-		if remove["description"] {
-			r.Description = ""
-		}
+		ch.apply(&r)
 		newDir := ref.dir
-		if dir != "" {
-			newDir = dir
+		if ch.dir != "" {
+			newDir = ch.dir
 		}
 		if newDir == ref.dir {
 			(*rules)[ref.rule] = r
@@ -251,6 +194,84 @@ func (s *Server) modifyTrafficMirrorFilterRule(c *call) (any, error) {
 		}
 		return ruleResult{TrafficMirrorFilterRule: toXMLRule(f.TrafficMirrorFilterId, newDir, r, st.tags)}, nil
 	})
+}
+
+// ruleChange is what ModifyTrafficMirrorFilterRule changes in a rule: the
+// fields given (nil when absent), the fields removed and the direction
+// ("" to keep it).
+type ruleChange struct {
+	dir                    string
+	num, proto             *int
+	sport, dport           *cloudmock.TrafficMirrorPortRange
+	action, src, dst, desc *string
+	remove                 map[string]bool
+}
+
+// readRuleChange reads ModifyTrafficMirrorFilterRule's parameters but the
+// rule's id.
+func readRuleChange(p *params) (ruleChange, error) {
+	var ch ruleChange
+	var err error
+	if ch.dir, err = p.direction(); err != nil {
+		return ch, err
+	}
+	if ch.num, err = p.int("RuleNumber"); err != nil {
+		return ch, err
+	}
+	if ch.proto, err = p.int("Protocol"); err != nil {
+		return ch, err
+	}
+	if ch.sport, err = p.rulePortRange("SourcePortRange"); err != nil {
+		return ch, err
+	}
+	if ch.dport, err = p.rulePortRange("DestinationPortRange"); err != nil {
+		return ch, err
+	}
+	ch.action, ch.src, ch.dst, ch.desc = p.optStr("RuleAction"), p.optStr("SourceCidrBlock"), p.optStr("DestinationCidrBlock"), p.optStr("Description")
+	if ch.remove, err = p.removeFields(ruleRemovable...); err != nil {
+		return ch, err
+	}
+	return ch, nil
+}
+
+// apply sets the given fields of r, then clears the removed ones.
+func (ch *ruleChange) apply(r *cloudmock.TrafficMirrorFilterRule) {
+	if ch.num != nil {
+		r.RuleNumber = *ch.num
+	}
+	if ch.action != nil {
+		r.RuleAction = *ch.action
+	}
+	if ch.src != nil {
+		r.SourceCidrBlock = *ch.src
+	}
+	if ch.dst != nil {
+		r.DestinationCidrBlock = *ch.dst
+	}
+	if ch.desc != nil {
+		r.Description = *ch.desc
+	}
+	if ch.proto != nil {
+		r.Protocol = *ch.proto
+	}
+	if ch.sport != nil {
+		r.SourcePortRange = ch.sport
+	}
+	if ch.dport != nil {
+		r.DestinationPortRange = ch.dport
+	}
+	if ch.remove["protocol"] {
+		r.Protocol = 0
+	}
+	if ch.remove["source-port-range"] {
+		r.SourcePortRange = nil
+	}
+	if ch.remove["destination-port-range"] {
+		r.DestinationPortRange = nil
+	}
+	if ch.remove["description"] {
+		r.Description = ""
+	}
 }
 
 type describeRulesResult struct {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mirrorlab/mirrorlab/bench/report"
 	"github.com/mirrorlab/mirrorlab/bench/suite"
+	"github.com/mirrorlab/mirrorlab/lab"
 )
 
 // Exit codes.
@@ -106,8 +107,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, agentComm
 		fmt.Fprintf(stderr, "mirrorlab bench: %v\n", err)
 		return ExitUsage
 	}
-	if os.Geteuid() != 0 {
-		fmt.Fprintln(stderr, "mirrorlab bench: needs root (network namespaces, veth, AF_PACKET)")
+	if err := lab.Supported(); err != nil {
+		fmt.Fprintln(stderr, "mirrorlab bench:", err)
 		return ExitFailure
 	}
 	start := time.Now()

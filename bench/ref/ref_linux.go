@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"strconv"
 	"time"
@@ -86,75 +87,101 @@ func Build(ctx context.Context, kind Kind, stateDir string) (_ *Setup, err error
 		return nil, err
 	}
 	s.gen = g
-	gMAC, sMAC, err := veth(g, "g0", genAddr, sink, "s0", sinkAddr, MTU)
-	if err != nil {
-		return nil, err
-	}
-	// Static neighbours: no ARP during trials.
-	if err := neigh(g, "g0", sinkAddr.Addr(), sMAC); err != nil {
-		return nil, err
-	}
-	if err := neigh(sink, "s0", genAddr.Addr(), gMAC); err != nil {
-		return nil, err
-	}
-	s.flow = gen.Flow{SrcMAC: gMAC, DstMAC: sMAC, Src: genAddr.Addr(), Dst: sinkAddr.Addr(), SrcPort: 40000, DstPort: SinkPort}
-	s.txIf = "g0"
-	s.count = []countSpec{{"delivered", sink, "s0"}}
-	if err := s.hold(sink, SinkPort); err != nil {
+	if err := s.buildVeth(g, sink); err != nil {
 		return nil, err
 	}
 	switch kind {
 	case Veth:
 	case VXLAN:
-		gv, err := vxlan(g, "vx0", 7, "g0", genAddr.Addr(), sinkAddr.Addr(), genInner)
-		if err != nil {
+		if err := s.buildVXLAN(g, sink); err != nil {
 			return nil, err
 		}
-		sv, err := vxlan(sink, "vx0", 7, "s0", sinkAddr.Addr(), genAddr.Addr(), sinkInner)
-		if err != nil {
-			return nil, err
-		}
-		s.flow = gen.Flow{SrcMAC: gv, DstMAC: sv, Src: genInner.Addr(), Dst: sinkInner.Addr(), SrcPort: 40000, DstPort: SinkPort}
-		s.txIf = "vx0"
-		s.count = []countSpec{{"delivered", sink, "vx0"}}
 	case TCMirred:
-		tgt, err := nss.Add("tgt")
-		if err != nil {
+		if err := s.buildTCMirred(ctx, sink); err != nil {
 			return nil, err
 		}
-		pMAC, tMAC, err := veth(sink, "s1", prodMirror, tgt, "t0", tgtAddr, MTU)
-		if err != nil {
-			return nil, err
-		}
-		if err := neigh(sink, "s1", tgtAddr.Addr(), tMAC); err != nil {
-			return nil, err
-		}
-		if err := neigh(tgt, "t0", prodMirror.Addr(), pMAC); err != nil {
-			return nil, err
-		}
-		if _, err := vxlan(sink, "vxm", 7, "s1", prodMirror.Addr(), tgtAddr.Addr(), netip.Prefix{}); err != nil {
-			return nil, err
-		}
-		// The kernel's own mirror: every packet arriving on s0 is copied
-		// into vxm (VXLAN to the target), like a mirror session at the
-		// production ENI.
-		for _, argv := range [][]string{
-			{"tc", "qdisc", "add", "dev", "s0", "clsact"},
-			{"tc", "filter", "add", "dev", "s0", "ingress", "protocol", "all", "prio", "1", "u32", "match", "u32", "0", "0",
-				"action", "mirred", "egress", "mirror", "dev", "vxm"},
-		} {
-			if err := run(ctx, sink, argv...); err != nil {
-				return nil, err
-			}
-		}
-		if err := s.hold(tgt, 4789); err != nil {
-			return nil, err
-		}
-		s.count = append(s.count, countSpec{"mirrored", tgt, "t0"})
 	default:
 		return nil, fmt.Errorf("unknown reference %q", kind)
 	}
 	return s, nil
+}
+
+// buildVeth joins the generator g and the sink with a veth pair, the path
+// of the veth reference and the underlay of the others.
+func (s *Setup) buildVeth(g, sink *sim.Namespace) error {
+	gMAC, sMAC, err := staticVeth(g, "g0", genAddr, sink, "s0", sinkAddr)
+	if err != nil {
+		return err
+	}
+	s.flow = gen.Flow{SrcMAC: gMAC, DstMAC: sMAC, Src: genAddr.Addr(), Dst: sinkAddr.Addr(), SrcPort: 40000, DstPort: SinkPort}
+	s.txIf = "g0"
+	s.count = []countSpec{{"delivered", sink, "s0"}}
+	return s.hold(sink, SinkPort)
+}
+
+// staticVeth is veth (with MTU) plus static neighbours at both ends: no
+// ARP during trials.
+func staticVeth(a *sim.Namespace, aIf string, aAddr netip.Prefix, b *sim.Namespace, bIf string, bAddr netip.Prefix) (aMAC, bMAC net.HardwareAddr, err error) {
+	aMAC, bMAC, err = veth(a, aIf, aAddr, b, bIf, bAddr, MTU)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := neigh(a, aIf, bAddr.Addr(), bMAC); err != nil {
+		return nil, nil, err
+	}
+	if err := neigh(b, bIf, aAddr.Addr(), aMAC); err != nil {
+		return nil, nil, err
+	}
+	return aMAC, bMAC, nil
+}
+
+// buildVXLAN adds a VXLAN device at each end of the veth pair; the
+// generator sends into it.
+func (s *Setup) buildVXLAN(g, sink *sim.Namespace) error {
+	gv, err := vxlan(g, "vx0", 7, "g0", genAddr.Addr(), sinkAddr.Addr(), genInner)
+	if err != nil {
+		return err
+	}
+	sv, err := vxlan(sink, "vx0", 7, "s0", sinkAddr.Addr(), genAddr.Addr(), sinkInner)
+	if err != nil {
+		return err
+	}
+	s.flow = gen.Flow{SrcMAC: gv, DstMAC: sv, Src: genInner.Addr(), Dst: sinkInner.Addr(), SrcPort: 40000, DstPort: SinkPort}
+	s.txIf = "vx0"
+	s.count = []countSpec{{"delivered", sink, "vx0"}}
+	return nil
+}
+
+// buildTCMirred adds a target namespace behind the sink and the kernel's
+// own mirror (tc mirred into VXLAN) of what arrives at the sink.
+func (s *Setup) buildTCMirred(ctx context.Context, sink *sim.Namespace) error {
+	tgt, err := s.nss.Add("tgt")
+	if err != nil {
+		return err
+	}
+	if _, _, err := staticVeth(sink, "s1", prodMirror, tgt, "t0", tgtAddr); err != nil {
+		return err
+	}
+	if _, err := vxlan(sink, "vxm", 7, "s1", prodMirror.Addr(), tgtAddr.Addr(), netip.Prefix{}); err != nil {
+		return err
+	}
+	// The kernel's own mirror: every packet arriving on s0 is copied
+	// into vxm (VXLAN to the target), like a mirror session at the
+	// production ENI.
+	for _, argv := range [][]string{
+		{"tc", "qdisc", "add", "dev", "s0", "clsact"},
+		{"tc", "filter", "add", "dev", "s0", "ingress", "protocol", "all", "prio", "1", "u32", "match", "u32", "0", "0",
+			"action", "mirred", "egress", "mirror", "dev", "vxm"},
+	} {
+		if err := run(ctx, sink, argv...); err != nil {
+			return err
+		}
+	}
+	if err := s.hold(tgt, 4789); err != nil {
+		return err
+	}
+	s.count = append(s.count, countSpec{"mirrored", tgt, "t0"})
+	return nil
 }
 
 // hold binds a UDP socket on port in ns that is never read, with the

@@ -16,7 +16,7 @@ import (
 
 	"github.com/mirrorlab/mirrorlab/apiserver/ec2api"
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/dataplane"
+	"github.com/mirrorlab/mirrorlab/lab"
 	"github.com/mirrorlab/mirrorlab/sim"
 )
 
@@ -29,7 +29,7 @@ import (
 // The bench's own mirror service is stopped meanwhile and restarted after
 // if it was running; the API listens on loopback only.
 func (e *Env) ApplyLatency(ctx context.Context, n int) (_ []time.Duration, err error) {
-	running := e.mirror.svc != nil
+	running := e.lab.Service() != nil
 	if err := e.StopMirror(); err != nil {
 		return nil, err
 	}
@@ -41,38 +41,11 @@ func (e *Env) ApplyLatency(ctx context.Context, n int) (_ []time.Duration, err e
 			err = errors.Join(err, e.StartMirror(ctx))
 		}
 	}()
-	base := MirrorSpec(e.Lab, false)
-	base.TrafficMirrorSessions = nil
-	served, names := ec2api.AssignIDs(base, "bench")
-	enis := map[string]*sim.ENI{}
-	ids := map[string]string{} // original name → AWS-shaped id
-	for id, name := range names {
-		ids[name] = id
-		if in, ok := strings.CutPrefix(name, "eni-"); ok && e.Lab.Instance(in) != nil {
-			enis[id] = ENI(e.Lab.Instance(in))
-		}
-	}
-	model, err := cloudmock.New(served)
+	endpoint, ids, closeAPI, err := e.serveAPI(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("apply latency: model: %w", err)
+		return nil, err
 	}
-	svc, err := dataplane.Start(ctx, dataplane.Config{Model: model, Spec: &served, Lab: e.Lab, ENIs: enis, AllENIs: true})
-	if err != nil {
-		return nil, fmt.Errorf("apply latency: start the mirror service: %w", err)
-	}
-	defer func() { err = errors.Join(err, svc.Close()) }()
-	api, err := ec2api.New(ec2api.Config{Spec: served, Names: names, Apply: svc.Apply, Seed: 1})
-	if err != nil {
-		return nil, fmt.Errorf("apply latency: api server: %w", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("apply latency: listen on loopback: %w", err)
-	}
-	hs := &http.Server{Handler: api, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	defer func() { err = errors.Join(err, hs.Close()) }()
-	endpoint := "http://" + ln.Addr().String() + "/"
+	defer func() { err = errors.Join(err, closeAPI()) }()
 
 	rx, err := listenUDP(e.Adapter, VXLANPort)
 	if err != nil {
@@ -130,6 +103,37 @@ func (e *Env) ApplyLatency(ctx context.Context, n int) (_ []time.Duration, err e
 		time.Sleep(30 * time.Millisecond) // copies in flight arrive
 	}
 	return out, nil
+}
+
+// serveAPI starts the lab's mirror service on the bench's configuration
+// without sessions, with AWS-shaped ids (ids maps the bench's names to
+// them), and the EC2 API over it on loopback, as `mirrorlab serve` wires
+// them. closeAPI stops both.
+func (e *Env) serveAPI(ctx context.Context) (endpoint string, ids map[string]string, closeAPI func() error, err error) {
+	base := MirrorSpec(e.Lab, false)
+	base.TrafficMirrorSessions = nil
+	served, names := ec2api.AssignIDs(base, "bench")
+	ids = map[string]string{}
+	for id, name := range names {
+		ids[name] = id
+	}
+	// The served ENIs keep their addresses: the lab finds them by address.
+	if err := e.lab.Apply(ctx, lab.StartMirror{Mirror: lab.Mirror{Spec: served, AllENIs: true}}); err != nil {
+		return "", nil, nil, fmt.Errorf("apply latency: start the mirror service: %w", err)
+	}
+	apply := func(s cloudmock.Spec) error { return e.lab.Apply(ctx, lab.SetSpec{Spec: s}) }
+	api, err := ec2api.New(ec2api.Config{Spec: served, Names: names, Apply: apply, Seed: 1})
+	if err != nil {
+		return "", nil, nil, errors.Join(fmt.Errorf("apply latency: api server: %w", err), e.StopMirror())
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, nil, errors.Join(fmt.Errorf("apply latency: listen on loopback: %w", err), e.StopMirror())
+	}
+	hs := &http.Server{Handler: api, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	closeAPI = func() error { return errors.Join(hs.Close(), e.StopMirror()) }
+	return "http://" + ln.Addr().String() + "/", ids, closeAPI, nil
 }
 
 // call posts one EC2 Query API request and decodes the answer into v (nil:

@@ -2,10 +2,10 @@ package vpc
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/dataplane"
+	"github.com/mirrorlab/mirrorlab/lab"
 	"github.com/mirrorlab/mirrorlab/sim"
 )
 
@@ -48,38 +48,24 @@ func MirrorSpec(lab *sim.Lab, responses bool) cloudmock.Spec {
 	return spec
 }
 
-// mirror is the running mirror data plane, when started.
+// mirror is how the bench's mirror service runs (or will run).
 type mirror struct {
-	svc *dataplane.Service
 	// responses: the running (or next) service also mirrors production's
 	// answers (see MirrorSpec).
 	responses bool
 	// userSpace: the running (or next) service decides every packet in
-	// user space (dataplane.Config.UserSpaceOnly), not in the kernel.
+	// user space (lab.Mirror.UserSpaceOnly), not in the kernel.
 	userSpace bool
 }
 
-// StartMirror starts the mirror service (package dataplane) with
-// MirrorSpec: production's traffic copied to the adapter.
+// StartMirror starts the lab's mirror service with MirrorSpec:
+// production's traffic copied to the adapter.
 func (e *Env) StartMirror(ctx context.Context) error {
-	if e.mirror.svc != nil {
+	if e.lab.Service() != nil {
 		return nil
 	}
-	spec := MirrorSpec(e.Lab, e.mirror.responses)
-	model, err := cloudmock.New(spec)
-	if err != nil {
-		return fmt.Errorf("mirror model: %w", err)
-	}
-	enis := map[string]*sim.ENI{}
-	for _, in := range e.Lab.Instances() {
-		enis["eni-"+in.Name] = ENI(in)
-	}
-	svc, err := dataplane.Start(ctx, dataplane.Config{Model: model, Spec: &spec, Lab: e.Lab, ENIs: enis, UserSpaceOnly: e.mirror.userSpace})
-	if err != nil {
-		return err
-	}
-	e.mirror.svc = svc
-	return nil
+	m := lab.Mirror{Spec: MirrorSpec(e.Lab, e.mirror.responses), UserSpaceOnly: e.mirror.userSpace}
+	return e.lab.Apply(ctx, lab.StartMirror{Mirror: m})
 }
 
 // MirrorResponses chooses whether the mirror also copies production's
@@ -106,7 +92,7 @@ func (e *Env) MirrorUserSpace(ctx context.Context, on bool) error {
 // restartMirror stops the mirror service, changes its configuration and
 // starts it again if it was running.
 func (e *Env) restartMirror(ctx context.Context, change func()) error {
-	running := e.mirror.svc != nil
+	running := e.lab.Service() != nil
 	if err := e.StopMirror(); err != nil {
 		return err
 	}
@@ -119,22 +105,15 @@ func (e *Env) restartMirror(ctx context.Context, change func()) error {
 
 // MirrorSnapshot returns the mirror service's counters (nil when stopped).
 func (e *Env) MirrorSnapshot() *dataplane.Snapshot {
-	if e.mirror.svc == nil {
+	svc := e.lab.Service()
+	if svc == nil {
 		return nil
 	}
-	s := e.mirror.svc.Snapshot()
+	s := svc.Snapshot()
 	return &s
 }
 
 // StopMirror stops the mirror service, if running.
 func (e *Env) StopMirror() error {
-	if e.mirror.svc == nil {
-		return nil
-	}
-	err := e.mirror.svc.Close()
-	e.mirror.svc = nil
-	if err != nil {
-		return fmt.Errorf("stop the mirror service: %w", err)
-	}
-	return nil
+	return e.lab.Apply(context.Background(), lab.StopMirror{})
 }

@@ -19,7 +19,7 @@ func (e *Env) tcMirredDev() string { return "ml" + e.Lab.RunID() + "-vx" }
 // MirrorVNI) to the adapter, routed by the fabric like our copies. Stop our
 // mirror first: both would send a copy. StopTCMirred removes it.
 func (e *Env) StartTCMirred(ctx context.Context) error {
-	if e.mirror.svc != nil {
+	if e.lab.Service() != nil {
 		return errors.New("start tc mirred in the bench vpc: the mirror service is running")
 	}
 	f := e.Lab.Fabric("bench")

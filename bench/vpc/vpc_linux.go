@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/mirrorlab/mirrorlab/bench/gen"
+	"github.com/mirrorlab/mirrorlab/lab"
 	"github.com/mirrorlab/mirrorlab/sim"
 )
 
@@ -50,22 +51,26 @@ func Topology() sim.Topology {
 
 // Env is the realised bench VPC.
 type Env struct {
+	// Lab is the lab's network (lab.Lab.Sim).
 	Lab                         *sim.Lab
 	Client, Prod, Adapter, Test *sim.Instance
 	prodHold, adapterHold       int
+	lab                         *lab.Lab
 	mirror                      mirror
 }
 
-// Build realises the topology (state file under stateDir, sim's default when
-// empty) and holds UDP SinkPort on production so generated datagrams end at
-// a socket without ICMP replies. Close removes everything.
+// Build builds the bench's lab (package lab: state file under stateDir,
+// the default when empty), with no mirror service yet (StartMirror), and
+// holds UDP SinkPort on production so generated datagrams end at a socket
+// without ICMP replies. Close removes everything.
 func Build(ctx context.Context, stateDir string) (_ *Env, err error) {
-	lab, err := sim.Realize(ctx, Topology(), sim.Options{StateDir: stateDir})
+	l, err := lab.Build(ctx, lab.Config{Name: "bench", Topology: Topology(), StateDir: stateDir})
 	if err != nil {
 		return nil, fmt.Errorf("realize bench vpc: %w", err)
 	}
-	e := &Env{Lab: lab, Client: lab.Instance(Client), Prod: lab.Instance(Prod), Adapter: lab.Instance(Adapter),
-		Test: lab.Instance(Test), prodHold: -1, adapterHold: -1}
+	sl := l.Sim()
+	e := &Env{Lab: sl, lab: l, Client: sl.Instance(Client), Prod: sl.Instance(Prod), Adapter: sl.Instance(Adapter),
+		Test: sl.Instance(Test), prodHold: -1, adapterHold: -1}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, e.Close())
@@ -199,11 +204,11 @@ func (e *Env) Close() error {
 		}
 		e.prodHold = -1
 	}
-	if e.Lab != nil {
-		if err := e.Lab.Close(); err != nil {
+	if e.lab != nil {
+		if err := e.lab.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close bench vpc: %w", err))
 		}
-		e.Lab = nil
+		e.lab, e.Lab = nil, nil
 	}
 	return errors.Join(errs...)
 }

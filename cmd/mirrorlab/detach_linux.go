@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/mirrorlab/mirrorlab/lab"
 )
 
 // upDetached is up -d: it starts `mirrorlab up` again as the lab's owner in
@@ -26,15 +27,12 @@ func upDetached(ctx context.Context, a *app, file string, o labOptions) int {
 	if err != nil {
 		return fail(fmt.Errorf("find this program to start the lab's owner: %w", err))
 	}
-	if err := os.MkdirAll(labsDir(o.stateDir), 0o755); err != nil {
-		return fail(err)
-	}
-	logPath := filepath.Join(labsDir(o.stateDir), fmt.Sprintf("up-%s-%d.log", time.Now().UTC().Format("20060102T150405"), os.Getpid()))
-	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	logFile, err := lab.CreateLog(o.stateDir, time.Now())
 	if err != nil {
 		return fail(err)
 	}
 	defer logFile.Close()
+	logPath := logFile.Name()
 	args := []string{"up", "--daemon-log", logPath}
 	if o.stateDir != "" {
 		args = append(args, "--state-dir", o.stateDir)
@@ -71,11 +69,11 @@ func upDetached(ctx context.Context, a *app, file string, o labOptions) int {
 			return fail(fmt.Errorf("interrupted while the lab came up: %w", context.Cause(ctx)))
 		case <-t.C:
 		}
-		labs, _ := listLabs(o.stateDir)
+		labs, _ := lab.List(o.stateDir)
 		for _, l := range labs {
-			if l.rec.PID == pid {
-				fmt.Fprintf(a.stdout, "lab %s up (%s), owner pid %d, log %s\n", l.rec.RunID, l.rec.Scenario, pid, logPath)
-				writeInstances(a.stdout, l.rec.LabInfo)
+			if l.Record.PID == pid {
+				fmt.Fprintf(a.stdout, "lab %s up (%s), owner pid %d, log %s\n", l.Record.RunID, l.Record.Scenario, pid, logPath)
+				writeInstances(a.stdout, l.Record.Info)
 				fmt.Fprintln(a.stdout, "mirrorlab exec INSTANCE -- CMD runs a command inside; mirrorlab status shows the counters; mirrorlab down ends the lab")
 				return 0
 			}

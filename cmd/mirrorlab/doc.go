@@ -3,6 +3,10 @@
 // traffic, expectations) on an emulated VPC and explains, without root, what
 // the provider would do with a scenario's traffic.
 //
+// It maps flags to the packages below it and keeps no logic of its own: a
+// lab's life (build, change, record, list, choose, take down, clean) is
+// package lab's, a scenario run's package scenarios/runner's.
+//
 // The command line is built on github.com/spf13/cobra (the library behind
 // kubectl, gh and containerlab): flags go before or after the arguments,
 // every command has its own help (`mirrorlab help run`, `mirrorlab run -h`),

@@ -24,7 +24,7 @@ func stateDirFlag(cmd *cobra.Command, dir *string) {
 // labFlag adds --lab, shared by the commands that act on one lab.
 func labFlag(cmd *cobra.Command, o *labOptions) {
 	stateDirFlag(cmd, &o.stateDir)
-	cmd.Flags().StringVar(&o.lab, "lab", "", "the lab's `run-id`, when several labs are up (mirrorlab status lists them)")
+	cmd.Flags().StringVar(&o.lab, "lab", "", "the lab's `run-id` (or its scenario's name, when one lab runs it), when several labs are up (mirrorlab status lists them)")
 }
 
 func newUpCmd(a *app) *cobra.Command {

@@ -3,13 +3,13 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"io"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mirrorlab/mirrorlab/scenarios/htmlreport"
 	"github.com/mirrorlab/mirrorlab/scenarios/merge"
-	"github.com/mirrorlab/mirrorlab/scenarios/runner"
 )
 
 func newReportCmd(a *app) *cobra.Command {
@@ -101,7 +101,7 @@ func cmdReportMerge(a *app, files []string, o mergeOptions) int {
 }
 
 // mergedRuns pairs each result with its scenario, when it can still be read.
-func mergedRuns(results []*runner.Result) []htmlreport.Run {
+func mergedRuns(results []*report.Result) []htmlreport.Run {
 	runs := make([]htmlreport.Run, len(results))
 	for i, r := range results {
 		runs[i] = htmlreport.Run{Scenario: scenarioOf(r), Result: r}

@@ -2,12 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
-	"github.com/mirrorlab/mirrorlab/scenarios/runner"
 )
 
 // TestPrivilegedRunShardHTML runs the second of two shares of {vni,
@@ -28,7 +28,7 @@ func TestPrivilegedRunShardHTML(t *testing.T) {
 	if strings.Contains(out, "\r") || !strings.Contains(out, "building the VPC") {
 		t.Errorf("progress on a non-terminal:\n%q", out)
 	}
-	var results []*runner.Result
+	var results []*report.Result
 	if err := json.Unmarshal(mustRead(t, j), &results); err != nil || len(results) != 1 || results[0].Scenario != "vni" {
 		t.Fatalf("JSON: %v, %+v", err, results)
 	}

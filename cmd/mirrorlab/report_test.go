@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,19 +11,18 @@ import (
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/scenarios"
-	"github.com/mirrorlab/mirrorlab/scenarios/runner"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 
 // shardReports writes what `run --json --junit` writes for results.
-func shardReports(t *testing.T, dir, base string, results ...*runner.Result) (string, string) {
+func shardReports(t *testing.T, dir, base string, results ...*report.Result) (string, string) {
 	t.Helper()
 	j, x := filepath.Join(dir, base+".json"), filepath.Join(dir, base+".xml")
 	if err := writeJSON(j, nil, results); err != nil {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	if err := runner.WriteJUnit(&b, results); err != nil {
+	if err := report.WriteJUnit(&b, results); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(x, b.Bytes(), 0o644); err != nil {
@@ -31,10 +31,10 @@ func shardReports(t *testing.T, dir, base string, results ...*runner.Result) (st
 	return j, x
 }
 
-func libResult(name string, passed bool) *runner.Result {
-	return &runner.Result{Scenario: name, File: "library/" + name + ".yaml", Provider: "aws", Passed: passed,
+func libResult(name string, passed bool) *report.Result {
+	return &report.Result{Scenario: name, File: "library/" + name + ".yaml", Provider: "aws", Passed: passed,
 		Started: time.Now(), Duration: time.Second,
-		Expectations: []runner.Verdict{{Name: "it holds", Passed: passed, Want: "= 1", Observed: "1"}}}
+		Expectations: []report.Verdict{{Name: "it holds", Passed: passed, Want: "= 1", Observed: "1"}}}
 }
 
 func TestReportMerge(t *testing.T) {
@@ -46,7 +46,7 @@ func TestReportMerge(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "3 of 3 scenarios passed") || !strings.Contains(out, "3 tests, 0 failures") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
-	var merged []*runner.Result
+	var merged []*report.Result
 	if err := json.Unmarshal(mustRead(t, all+".json"), &merged); err != nil || len(merged) != 3 || merged[2].Scenario != "session-priority" {
 		t.Fatalf("merged JSON: %v, %d results", err, len(merged))
 	}

@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"io"
 	"log/slog"
 	"os"
 
+	"github.com/mirrorlab/mirrorlab/lab"
 	"github.com/mirrorlab/mirrorlab/scenarios"
 	"github.com/mirrorlab/mirrorlab/scenarios/runner"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
@@ -86,10 +89,13 @@ func cmdRun(ctx context.Context, a *app, names []string, o runOptions) int {
 	var list []*spec.Scenario
 	bad := false
 	for _, n := range names {
-		s, err := scenarios.Load(n)
+		s, err := scenarios.LoadContext(ctx, n)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			bad = true
+			if errors.Is(err, spec.ErrInterrupted) {
+				break // Ctrl-C or SIGTERM: read no more files
+			}
 			continue
 		}
 		list = append(list, s)
@@ -107,7 +113,7 @@ func cmdRun(ctx context.Context, a *app, names []string, o runOptions) int {
 		fmt.Fprintln(stderr, "mirrorlab run:", err)
 		return 2
 	}
-	if err := runner.Supported(); err != nil {
+	if err := lab.Supported(); err != nil {
 		fmt.Fprintln(stderr, "mirrorlab run:", err)
 		return 1
 	}
@@ -118,7 +124,7 @@ func cmdRun(ctx context.Context, a *app, names []string, o runOptions) int {
 	if o.verbose {
 		opts.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	}
-	var results []*runner.Result
+	var results []*report.Result
 	passed := 0
 	for _, s := range list {
 		if ctx.Err() != nil {
@@ -127,7 +133,7 @@ func cmdRun(ctx context.Context, a *app, names []string, o runOptions) int {
 		fmt.Fprintf(human, "=== %s (%s)\n", s.Name, s.File)
 		r := runner.Run(ctx, s, opts)
 		results = append(results, r)
-		runner.WriteSummary(human, r)
+		report.WriteSummary(human, r)
 		if err := recordKept(o.stateDir, r); err != nil {
 			fmt.Fprintln(stderr, "mirrorlab run: record the kept lab:", err)
 		} else if r.Kept {
@@ -151,7 +157,7 @@ func cmdRun(ctx context.Context, a *app, names []string, o runOptions) int {
 		}
 	}
 	if o.junitOut != "" {
-		if err := writeFile(o.junitOut, func(w io.Writer) error { return runner.WriteJUnit(w, results) }); err != nil {
+		if err := writeFile(o.junitOut, func(w io.Writer) error { return report.WriteJUnit(w, results) }); err != nil {
 			fmt.Fprintln(stderr, "mirrorlab run:", err)
 			code = 1
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"io"
 	"os"
 	"path"
@@ -56,7 +57,7 @@ func newProgress(w io.Writer, opts *runner.Options) *progress.Display {
 }
 
 // writeHTML writes the runs' report page.
-func writeHTML(file string, list []*spec.Scenario, results []*runner.Result) error {
+func writeHTML(file string, list []*spec.Scenario, results []*report.Result) error {
 	runs := make([]htmlreport.Run, len(results))
 	for i, r := range results {
 		runs[i] = htmlreport.Run{Scenario: list[i], Result: r}
@@ -66,7 +67,7 @@ func writeHTML(file string, list []*spec.Scenario, results []*runner.Result) err
 
 // scenarioOf finds the scenario a result came from, to draw it (nil when
 // it cannot be read any more, or is no longer the same scenario).
-func scenarioOf(r *runner.Result) *spec.Scenario {
+func scenarioOf(r *report.Result) *spec.Scenario {
 	arg := r.File
 	_, statErr := os.Stat(r.File)
 	switch {

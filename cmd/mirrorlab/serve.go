@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"net/netip"
 	"os"
 	"sort"
@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mirrorlab/mirrorlab/apiserver/ec2api"
+	"github.com/mirrorlab/mirrorlab/apiserver/httpserve"
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/scenarios"
 	"github.com/mirrorlab/mirrorlab/scenarios/export"
@@ -29,7 +30,15 @@ const defaultListen = "127.0.0.1:4566"
 type serveOpts struct {
 	listen   string
 	noLab    bool
+	empty    bool
 	stateDir string
+	// accessKeyID, when set, is the access key id every request must be
+	// signed with (randomKey draws one).
+	accessKeyID string
+	randomKey   bool
+	// provider is the API served: "aws" (EC2) or "alibaba" (Alibaba
+	// Cloud's VPC OpenAPI); "" follows the scenario's profile.
+	provider string
 	// ready, when set, is called with the endpoint once the API answers
 	// (tests).
 	ready func(endpoint string)
@@ -51,13 +60,33 @@ delivery). It prints the endpoint, the environment a client needs and the
 network interfaces with their Name tags, and runs until Ctrl-C or mirrorlab
 down; mirrorlab exec works against its lab.
 
-The API listens on ` + defaultListen + ` (loopback) unless --listen names
-another address. Request signatures (SigV4) are accepted and not verified:
-any dummy credentials do. With --no-lab only the API runs (no root needed):
-changes are validated and kept, nothing mirrors.
+Who can reach the API: it listens on ` + defaultListen + ` (loopback) unless
+--listen names another address, so every program of every user of this
+machine reaches it, not only yours. Web pages cannot: a request whose Host
+is not localhost or the listen address (DNS rebinding), that a browser page
+sent (Origin, Sec-Fetch-Site), or that changes the state with GET is
+refused. Signatures (SigV4) are not verified: any dummy credentials do,
+unless --access-key-id KEY (or --random-access-key-id, printed at start)
+is given; then only requests signed with that access key id are served
+(the secret key is not checked), which keeps the other users of a shared
+machine out. Beyond loopback, anyone who reaches the address can change
+the lab: give it an access key id there. A request must arrive whole
+within 30s, and at most 256 connections are open at once (more are
+answered 503). With --no-lab only the API runs (no root needed): changes
+are validated and kept, nothing mirrors.
+
+A scenario with the alibaba profile (or --provider alibaba) is served with
+Alibaba Cloud's VPC OpenAPI (2016-04-28, traffic mirroring, with ECS
+DescribeNetworkInterfaces and SLB DescribeLoadBalancers) instead, with
+Alibaba-shaped ids (eni-…, vsw-…, tmf-…, tms-…, lb-…), for Alibaba's SDKs.
 
 FILE is a scenario file or a name of the embedded library; with no FILE, the
-reference walk-through. Needs root on Linux, unless --no-lab.`,
+reference walk-through. Needs root on Linux, unless --no-lab.
+
+With --empty (and no FILE) the API starts from what a new AWS account has in
+us-east-1: a default VPC 172.31.0.0/16 with a default /20 subnet per
+availability zone, its default security group and network ACL, and no
+instances; the lab is that network (or nothing, with --no-lab).`,
 		Example: `  sudo mirrorlab serve
   # in another terminal:
   export AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
@@ -76,6 +105,11 @@ reference walk-through. Needs root on Linux, unless --no-lab.`,
 	}
 	cmd.Flags().StringVar(&o.listen, "listen", defaultListen, "`address:port` of the API (another address than loopback only when named here)")
 	cmd.Flags().BoolVar(&o.noLab, "no-lab", false, "serve the API only: no lab, no root needed")
+	cmd.Flags().BoolVar(&o.empty, "empty", false, "start from a new account's default VPC instead of a FILE")
+	cmd.Flags().StringVar(&o.accessKeyID, "access-key-id", "", "serve only requests signed with this access key id (a shared secret; the secret key is not checked)")
+	cmd.Flags().BoolVar(&o.randomKey, "random-access-key-id", false, "as --access-key-id, with a random key id printed at start")
+	cmd.MarkFlagsMutuallyExclusive("access-key-id", "random-access-key-id")
+	providerFlag(cmd, &o.provider)
 	stateDirFlag(cmd, &o.stateDir)
 	return cmd
 }
@@ -108,7 +142,13 @@ func runServe(ctx context.Context, a *app, file string, o serveOpts) error {
 	if err != nil {
 		return err
 	}
-	s, err := scenarios.Load(file)
+	if o.randomKey {
+		o.accessKeyID = "AKML" + rand.Text()[:16]
+	}
+	if o.empty {
+		return runServeEmpty(ctx, a, file, exposed, o)
+	}
+	s, err := scenarios.LoadContext(ctx, file)
 	if err != nil {
 		return failed(err)
 	}
@@ -118,6 +158,12 @@ func runServe(ctx context.Context, a *app, file string, o serveOpts) error {
 	ms, err := s.ModelSpec()
 	if err != nil {
 		return failed(err)
+	}
+	if alibaba, err := servesAlibaba(o.provider, ms); err != nil || alibaba {
+		if err != nil {
+			return err
+		}
+		return runServeAlibaba(ctx, a, s, ms, o)
 	}
 	served, names := ec2api.AssignIDs(ms, s.Name) // stable for a given file
 	fwd := &applyForwarder{}
@@ -144,28 +190,18 @@ func runServe(ctx context.Context, a *app, file string, o serveOpts) error {
 		return failed(fmt.Errorf("listen on %s: %w", o.listen, err))
 	}
 	defer ln.Close()
-	if exposed {
-		fmt.Fprintf(a.stderr, "warning: the API listens on %s, beyond loopback: anyone who reaches it can change the lab's mirror configuration (signatures are not verified)\n", o.listen)
+	if exposed && o.accessKeyID == "" {
+		fmt.Fprintf(a.stderr, "warning: the API listens on %s, beyond loopback: anyone who reaches it can change the lab's mirror configuration (signatures are not verified; --access-key-id requires one key id)\n", o.listen)
+	}
+	start, err := guardedStart(srv, ln, o)
+	if err != nil {
+		return failed(err)
 	}
 	endpoint := "http://" + ln.Addr().String()
-	start := func() (stop func() error) {
-		hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-		done := make(chan error, 1)
-		go func() { done <- hs.Serve(ln) }()
-		return func() error {
-			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			err := hs.Shutdown(sctx)
-			if serr := <-done; !errors.Is(serr, http.ErrServerClosed) {
-				err = errors.Join(err, serr)
-			}
-			return err
-		}
-	}
 	if o.noLab {
 		fwd.set(func(cloudmock.Spec) error { return nil }, nil)
 		stop := start()
-		printServe(a.stdout, endpoint, s, srv.Spec(), names, "API only (--no-lab): changes are validated and kept, nothing mirrors")
+		printServe(a.stdout, endpoint, o.accessKeyID, s, srv.Spec(), names, "API only (--no-lab): changes are validated and kept, nothing mirrors")
 		if o.ready != nil {
 			o.ready(endpoint)
 		}
@@ -176,14 +212,31 @@ func runServe(ctx context.Context, a *app, file string, o serveOpts) error {
 		fmt.Fprintln(a.stdout, "API stopped")
 		return nil
 	}
-	return serveLab(ctx, a, s, srv, names, o, func() func() error {
+	return serveLab(ctx, a, s, srv.Spec(), names, o, func() func() error {
 		stop := start()
-		printServe(a.stdout, endpoint, s, srv.Spec(), names, "mirrorlab exec INSTANCE -- CMD runs a command inside; Ctrl-C or mirrorlab down ends the lab")
+		printServe(a.stdout, endpoint, o.accessKeyID, s, srv.Spec(), names, "mirrorlab exec INSTANCE -- CMD runs a command inside; Ctrl-C or mirrorlab down ends the lab")
 		if o.ready != nil {
 			o.ready(endpoint)
 		}
 		return stop
 	}, fwd)
+}
+
+// guardedStart puts srv behind httpserve's guard (o's access key id) and
+// returns what starts serving it on ln (and its stop).
+func guardedStart(srv *ec2api.Server, ln net.Listener, o serveOpts) (func() (stop func() error), error) {
+	handler, err := httpserve.Guard(srv, httpserve.GuardOptions{Listen: ln.Addr().String(), AccessKeyID: o.accessKeyID, Refuse: srv.Refuse})
+	if err != nil {
+		return nil, err
+	}
+	return func() (stop func() error) {
+		hs := httpserve.Start(ln, handler, httpserve.Options{})
+		return func() error {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			return hs.Shutdown(sctx)
+		}
+	}, nil
 }
 
 // applyForwarder hands the server's accepted states to the running lab,
@@ -237,10 +290,15 @@ func scenarioSource(s *spec.Scenario) ([]byte, error) {
 
 // printServe prints the endpoint, the client's environment and the
 // network interfaces with their Name tags.
-func printServe(w io.Writer, endpoint string, s *spec.Scenario, st cloudmock.Spec, names map[string]string, footer string) {
+func printServe(w io.Writer, endpoint, keyID string, s *spec.Scenario, st cloudmock.Spec, names map[string]string, footer string) {
 	fmt.Fprintf(w, "EC2 API for %s (%s) on %s\n", s.Name, s.File, endpoint)
-	fmt.Fprintln(w, "environment for the aws CLI and the SDKs (credentials are not checked):")
-	fmt.Fprintf(w, "  export AWS_ENDPOINT_URL=%s AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test\n", endpoint)
+	if keyID == "" {
+		keyID = "test"
+		fmt.Fprintln(w, "environment for the aws CLI and the SDKs (credentials are not checked):")
+	} else {
+		fmt.Fprintln(w, "environment for the aws CLI and the SDKs (requests must be signed with this access key id; the secret key is not checked):")
+	}
+	fmt.Fprintf(w, "  export AWS_ENDPOINT_URL=%s AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=test\n", endpoint, keyID)
 	fmt.Fprintln(w, "network interfaces:")
 	enis := append([]cloudmock.NetworkInterface(nil), st.NetworkInterfaces...)
 	sort.Slice(enis, func(i, j int) bool { return names[enis[i].NetworkInterfaceId] < names[enis[j].NetworkInterfaceId] })

@@ -23,6 +23,7 @@ import (
 
 	"github.com/mirrorlab/mirrorlab/internal/nsrun"
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
+	"github.com/mirrorlab/mirrorlab/lab"
 )
 
 // awsCLI is one aws command line found on this machine.
@@ -155,6 +156,10 @@ type vxlanCopy struct {
 	vni     uint32
 	dport   uint16
 	payload string
+	// innerLen is the inner frame's length; udpDst the inner UDP
+	// datagram's destination (address:port), for UDP copies.
+	innerLen int
+	udpDst   string
 }
 
 func captureVXLAN(t *testing.T, ns string) *vxlanCapture {
@@ -221,6 +226,12 @@ func decodeVXLAN(frame []byte) (vxlanCopy, bool) {
 	inner := gopacket.NewPacket(u.Payload[8:], layers.LayerTypeEthernet, gopacket.Default)
 	if tcp, ok := inner.Layer(layers.LayerTypeTCP).(*layers.TCP); ok {
 		cp.dport, cp.payload = uint16(tcp.DstPort), string(tcp.Payload)
+	}
+	cp.innerLen = len(u.Payload) - 8
+	if ip, ok := inner.Layer(layers.LayerTypeIPv4).(*layers.IPv4); ok {
+		if iu, ok := inner.Layer(layers.LayerTypeUDP).(*layers.UDP); ok {
+			cp.udpDst = fmt.Sprintf("%s:%d", ip.DstIP, iu.DstPort)
+		}
 	}
 	return cp, true
 }
@@ -316,11 +327,11 @@ func testServeAWSCLI(t *testing.T, cli awsCLI) {
 	dir := t.TempDir()
 	t0 := time.Now()
 	ep, _ := startServe(t, filepath.Join("testdata", "serve-e2e.yaml"), serveOpts{stateDir: dir})
-	l, err := chooseLab(dir, "")
+	l, err := lab.Choose(dir, "")
 	if err != nil {
 		t.Fatalf("the served lab is not recorded for exec: %v", err)
 	}
-	info := l.rec.LabInfo
+	info := l.Record.Info
 	t.Logf("lab %s served on %s after %.1fs", info.RunID, ep, time.Since(t0).Seconds())
 	home := t.TempDir()
 	ec2 := func(args ...string) map[string]any { t.Helper(); return awsEC2(t, cli, home, ep, args...) }
@@ -388,6 +399,7 @@ func testServeAWSCLI(t *testing.T, cli awsCLI) {
 		t.Logf("%s: %d requests mirrored with VNI %d, %d VXLAN datagrams at the adapter", name, len(got), wantVNI, len(capture.snapshot()))
 	}
 	round("session-created", 42)
+	wantStatusTarget(t, dir, session, target)
 
 	ec2("modify-traffic-mirror-filter-rule", "--traffic-mirror-filter-rule-id", rule, "--rule-action", "reject")
 	round("rule-rejects", 0)
@@ -400,4 +412,25 @@ func testServeAWSCLI(t *testing.T, cli awsCLI) {
 	if out := ec2("describe-traffic-mirror-sessions"); len(out["TrafficMirrorSessions"].([]any)) != 0 {
 		t.Fatalf("sessions left after delete: %v", out)
 	}
+}
+
+// wantStatusTarget waits (the record is refreshed every second) for
+// mirrorlab status to show the session with its target: a session created
+// through the API after the lab started included.
+func wantStatusTarget(t *testing.T, dir, session, target string) {
+	t.Helper()
+	var got string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		for _, l := range status(t, dir) {
+			for _, s := range l.Counters.Sessions {
+				if s.Name == session {
+					got = s.Target
+				}
+			}
+		}
+		if got == target {
+			return
+		}
+	}
+	t.Fatalf("mirrorlab status shows session %s with target %q, want %s", session, got, target)
 }

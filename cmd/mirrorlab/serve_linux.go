@@ -5,26 +5,25 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/mirrorlab/mirrorlab/apiserver/ec2api"
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/lab"
 	"github.com/mirrorlab/mirrorlab/scenarios/runner"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 
 // serveLab builds the scenario's lab with a live data plane started from
-// the server's state, hands the server's changes to it, records the lab
+// st (the API server's state, either provider's), hands the server's changes to it, records the lab
 // for exec, status and down, calls start (which serves the API) once it runs, and
 // keeps it up until ctx ends.
-func serveLab(ctx context.Context, a *app, s *spec.Scenario, srv *ec2api.Server, names map[string]string,
+func serveLab(ctx context.Context, a *app, s *spec.Scenario, st cloudmock.Spec, names map[string]string,
 	o serveOpts, start func() (stop func() error), fwd *applyForwarder) error {
-	st := srv.Spec()
-	unrecord := func() {}
 	var stop func() error
 	err := runner.Serve(ctx, s, runner.Options{StateDir: o.stateDir, Progress: a.stdout},
 		runner.ServeConfig{Spec: &st, Names: names},
-		func(info runner.LabInfo, lab runner.Served) error {
-			fwd.set(lab.Apply, lab.TargetHealth)
-			var err error
-			if unrecord, err = recordLab(ctx, o.stateDir, info, ""); err != nil {
+		func(l *lab.Lab) error {
+			fwd.set(func(s cloudmock.Spec) error { return l.Apply(ctx, lab.SetSpec{Spec: s}) }, l.TargetHealth)
+			l.OnClose(func() error { fwd.set(nil, nil); return nil })
+			if err := l.Publish(""); err != nil {
 				return err
 			}
 			stop = start()
@@ -34,7 +33,6 @@ func serveLab(ctx context.Context, a *app, s *spec.Scenario, srv *ec2api.Server,
 	if stop != nil {
 		err = errors.Join(err, stop())
 	}
-	unrecord()
 	if err != nil {
 		return failed(err)
 	}

@@ -6,12 +6,12 @@ import (
 	"context"
 	"errors"
 
-	"github.com/mirrorlab/mirrorlab/apiserver/ec2api"
+	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 
 // serveLab needs Linux; serve --no-lab works here.
-func serveLab(_ context.Context, _ *app, _ *spec.Scenario, _ *ec2api.Server, _ map[string]string,
+func serveLab(_ context.Context, _ *app, _ *spec.Scenario, _ cloudmock.Spec, _ map[string]string,
 	_ serveOpts, _ func() func() error, _ *applyForwarder) error {
 	return failed(errors.New("a lab needs Linux (network namespaces); serve --no-lab serves the API alone"))
 }

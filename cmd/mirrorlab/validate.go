@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 
 	"github.com/mirrorlab/mirrorlab/scenarios"
@@ -26,31 +28,30 @@ reference walk-through.`,
   mirrorlab validate quota-violation`,
 		GroupID:           groupScenarios,
 		ValidArgsFunction: completeScenarios(-1),
-		RunE: func(_ *cobra.Command, args []string) error {
-			return exited(cmdValidate(a, args))
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return exited(cmdValidate(cmd.Context(), a, args))
 		},
 	}
 }
 
-func cmdValidate(a *app, files []string) int {
+func cmdValidate(ctx context.Context, a *app, files []string) int {
 	if len(files) == 0 {
 		files = []string{""}
 	}
 	code := 0
 	for _, f := range files {
-		s, err := scenarios.Load(f)
+		s, err := scenarios.LoadContext(ctx, f)
+		if errors.Is(err, spec.ErrInterrupted) {
+			fmt.Fprintln(a.stderr, err) // Ctrl-C or SIGTERM: no more files
+			return 1
+		}
 		ps := spec.AllProblems(s, err)
 		if err != nil && ps == nil {
 			fmt.Fprintln(a.stderr, err) // not a problem of the file: unreadable
 			code = 1
 			continue
 		}
-		expected := false
-		if err == nil {
-			for _, e := range s.Expect {
-				expected = expected || e.ValidationError != nil
-			}
-		}
+		expected := err == nil && s.ExpectsRefusal()
 		switch {
 		case ps == nil:
 			fmt.Fprintf(a.stdout, "%s: ok\n", s.File)

@@ -25,21 +25,22 @@ type stats struct {
 	files          int
 	funcs, methods int
 	types, vals    int
-	packages       map[string]bool
-	all            int // functions, methods and types of every importable package
+	packages       map[string]int // exported outside internal/, by package
+	all            int            // functions, methods and types of every importable package
 	allPackages    map[string]bool
 	long           []longFunc
 }
 
 func main() {
 	limit := flag.Int("long", 80, "report functions longer than this many lines")
+	byPackage := flag.Bool("packages", false, "list the exported identifiers outside internal/ by package")
 	flag.Parse()
 	files, err := goFiles()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "codestats:", err)
 		os.Exit(1)
 	}
-	st := stats{packages: map[string]bool{}, allPackages: map[string]bool{}}
+	st := stats{packages: map[string]int{}, allPackages: map[string]bool{}}
 	fset := token.NewFileSet()
 	for _, f := range files {
 		if err := st.add(fset, f, *limit); err != nil {
@@ -48,6 +49,9 @@ func main() {
 		}
 	}
 	st.print(os.Stdout)
+	if *byPackage {
+		st.printPackages(os.Stdout)
+	}
 }
 
 // goFiles lists the non-test Go files git tracks (and untracked ones it
@@ -102,7 +106,7 @@ func (st *stats) add(fset *token.FileSet, path string, limit int) error {
 				} else if recvExported(d) {
 					st.methods++
 				}
-				st.packages[dir] = true
+				st.packages[dir]++
 			}
 		case *ast.GenDecl:
 			if importable {
@@ -122,13 +126,13 @@ func (st *stats) addGen(d *ast.GenDecl, dir string) {
 		case *ast.TypeSpec:
 			if s.Name.IsExported() {
 				st.types++
-				st.packages[dir] = true
+				st.packages[dir]++
 			}
 		case *ast.ValueSpec:
 			for _, n := range s.Names {
 				if n.IsExported() {
 					st.vals++
-					st.packages[dir] = true
+					st.packages[dir]++
 				}
 			}
 		}
@@ -175,5 +179,17 @@ func (st *stats) print(w *os.File) {
 	fmt.Fprintf(w, "functions over the limit: %d\n", len(st.long))
 	for _, l := range st.long {
 		fmt.Fprintf(w, "  %4d  %s\n", l.lines, l.name)
+	}
+}
+
+func (st *stats) printPackages(w *os.File) {
+	dirs := make([]string, 0, len(st.packages))
+	for d := range st.packages {
+		dirs = append(dirs, d)
+	}
+	sort.Slice(dirs, func(i, j int) bool { return st.packages[dirs[i]] > st.packages[dirs[j]] })
+	fmt.Fprintln(w, "exported outside internal/, by package:")
+	for _, d := range dirs {
+		fmt.Fprintf(w, "  %4d  %s\n", st.packages[d], d)
 	}
 }

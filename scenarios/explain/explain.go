@@ -3,7 +3,6 @@ package explain
 import (
 	"fmt"
 	"net/netip"
-	"path/filepath"
 	"sort"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
@@ -33,7 +32,7 @@ type Report struct {
 	RejectBehaviour string `json:"rejectBehaviour"`
 	// Problems are the provider's validation problems; ProblemsExpected says
 	// the scenario expects them (a validationError expectation).
-	Problems         []Problem         `json:"problems,omitempty"`
+	Problems         spec.Problems     `json:"problems,omitempty"`
 	ProblemsExpected bool              `json:"problemsExpected,omitempty"`
 	VNIs             map[string]uint32 `json:"vnis,omitempty"`
 	Flows            []Flow            `json:"flows"`
@@ -44,16 +43,6 @@ type Report struct {
 	CostGB          float64         `json:"costGB"`
 	PricePerGB      float64         `json:"pricePerGB"`
 	PricePerENIHour float64         `json:"pricePerENIHour"`
-}
-
-// Problem is one validation problem at its place in the file.
-type Problem struct {
-	Line     int    `json:"line"`
-	Code     string `json:"code"`
-	Resource string `json:"resource"`
-	Field    string `json:"field"`
-	Message  string `json:"message"`
-	Text     string `json:"text"`
 }
 
 // Flow is one traffic step (or the packet given), with what happens to its
@@ -114,13 +103,9 @@ func Explain(s *spec.Scenario, opts Options) (*Report, error) {
 		return nil, err
 	}
 	r.PricePerGB, r.PricePerENIHour = prof.PricePerGB, prof.PricePerENIHour
-	for _, e := range s.Expect {
-		r.ProblemsExpected = r.ProblemsExpected || e.ValidationError != nil
-	}
+	r.ProblemsExpected = s.ExpectsRefusal()
 	if ps := s.ModelProblems(); ps != nil {
-		for _, p := range ps {
-			r.Problems = append(r.Problems, Problem{Line: p.Line, Code: p.Code, Resource: p.Resource, Field: p.Field, Message: p.Message, Text: p.Error()})
-		}
+		r.Problems = ps
 		return r, nil
 	}
 	ms, err := s.ModelSpec()
@@ -250,69 +235,48 @@ func (x *explainer) traffic(i int, t spec.Traffic) Flow {
 		}
 		return from
 	}
-	switch {
-	case t.HTTP != nil:
-		f.Kind = "http"
-		dst, _ := x.s.Addr(t.HTTP.To)
-		port := uint16(80)
-		if t.HTTP.Port != 0 {
-			port = uint16(t.HTTP.Port)
-		}
-		f.Path = fmt.Sprintf("%s -> %s", t.From, t.HTTP.To)
-		syn := Packet{Proto: 6, Src: srcFor(dst), Dst: dst, SrcPort: ephemeral, DstPort: port, TCPFlags: flagSYN}
+	f.Kind, f.Path = t.Kind(), t.Describe()
+	switch k := t.Step.(type) {
+	case *spec.HTTPLoad:
+		dst, _ := x.s.Addr(k.To)
+		syn := Packet{Proto: 6, Src: srcFor(dst), Dst: dst, SrcPort: ephemeral, DstPort: uint16(k.PortOrDefault()), TCPFlags: flagSYN}
 		req := syn
-		req.TCPFlags, req.Payload = flagPSH|flagACK, requestSize(t.HTTP)
+		req.TCPFlags, req.Payload = flagPSH|flagACK, requestSize(k)
 		x.conversation(&f, []step{
 			{"syn", syn}, {"syn-ack", syn.Reply(0, flagSYN|flagACK)},
 			{"request", req}, {"response", req.Reply(120, flagPSH|flagACK)},
 		})
-	case t.TCP != nil, t.UDP != nil:
-		snd, proto, kind := t.TCP, uint8(6), "tcp"
-		if t.UDP != nil {
-			snd, proto, kind = t.UDP, 17, "udp"
-		}
-		f.Kind = kind
-		dst, _ := x.s.Addr(snd.To)
-		f.Path = fmt.Sprintf("%s -> %s", t.From, snd.To)
-		sport := uint16(ephemeral)
-		if snd.SourcePort != 0 {
-			sport = uint16(snd.SourcePort)
-		}
-		p := Packet{Proto: proto, Src: srcFor(dst), Dst: dst, SrcPort: sport, DstPort: uint16(snd.Port), Payload: payloadSize(snd)}
-		if proto == 6 {
-			syn := p
-			syn.TCPFlags, syn.Payload = flagSYN, 0
-			p.TCPFlags = flagPSH | flagACK
-			x.conversation(&f, []step{{"syn", syn}, {"syn-ack", syn.Reply(0, flagSYN|flagACK)}, {"data", p}})
-		} else {
-			x.conversation(&f, []step{{"datagram", p}})
-		}
-	case t.ICMP != nil:
-		f.Kind = "icmp"
-		dst, _ := x.s.Addr(t.ICMP.To)
-		f.Path = fmt.Sprintf("%s -> %s", t.From, t.ICMP.To)
-		p := Packet{Proto: 1, Src: srcFor(dst), Dst: dst, DstPort: 8, Payload: payloadSize(t.ICMP)}
+	case *spec.TCPSend:
+		p := x.datagram(&k.Sender, 6, srcFor)
+		syn := p
+		syn.TCPFlags, syn.Payload = flagSYN, 0
+		p.TCPFlags = flagPSH | flagACK
+		x.conversation(&f, []step{{"syn", syn}, {"syn-ack", syn.Reply(0, flagSYN|flagACK)}, {"data", p}})
+	case *spec.UDPSend:
+		x.conversation(&f, []step{{"datagram", x.datagram(&k.Sender, 17, srcFor)}})
+	case *spec.ICMPEcho:
+		dst, _ := x.s.Addr(k.To)
+		p := Packet{Proto: 1, Src: srcFor(dst), Dst: dst, DstPort: 8, Payload: payloadSize(&k.Sender)}
 		if dst.Is6() {
 			p.Proto, p.DstPort = 58, 128
 		}
 		x.conversation(&f, []step{{"echo request", p}, {"echo reply", p.Reply(p.Payload, 0)}})
-	case t.Replay != nil:
-		f.Kind = "replay"
-		f.Path = fmt.Sprintf("%s into %s (%s)", filepath.Base(t.Replay.File), t.Replay.NetworkInterface, orDefault(t.Replay.Direction, "egress"))
-		x.replay(&f, t.Replay)
+	case *spec.Replay:
+		x.replay(&f, k)
 	default:
-		f.Kind = "command"
-		f.Path = t.From
 		f.Note = "a command's traffic is not known before it runs; run the scenario to see it"
 	}
 	return f
 }
 
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
+// datagram is a tcp or udp sender's packet.
+func (x *explainer) datagram(snd *spec.Sender, proto uint8, srcFor func(netip.Addr) netip.Addr) Packet {
+	dst, _ := x.s.Addr(snd.To)
+	sport := uint16(ephemeral)
+	if snd.SourcePort != 0 {
+		sport = uint16(snd.SourcePort)
 	}
-	return s
+	return Packet{Proto: proto, Src: srcFor(dst), Dst: dst, SrcPort: sport, DstPort: uint16(snd.Port), Payload: payloadSize(snd)}
 }
 
 func requestSize(h *spec.HTTPLoad) int {

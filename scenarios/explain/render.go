@@ -19,7 +19,7 @@ func (r *Report) Render(w io.Writer, verbose bool) {
 		}
 		fmt.Fprintf(w, "\nvalidation: %s:\n", verdict)
 		for _, p := range r.Problems {
-			fmt.Fprintf(w, "  %s\n", p.Text)
+			fmt.Fprintf(w, "  %s\n", p.Error())
 		}
 		return
 	}

@@ -22,8 +22,8 @@ type Comparison struct {
 func comparisons(s *spec.Scenario) []Comparison {
 	var out []Comparison
 	for _, e := range s.Expect {
-		sr := e.SameResponses
-		if sr == nil {
+		sr, ok := e.Check.(*spec.SameResponses)
+		if !ok {
 			continue
 		}
 		c := Comparison{Agent: s.CompareAgent(sr.Agent), Production: sr.Production, Test: sr.Test, Baseline: sr.Baseline}

@@ -94,7 +94,7 @@ func stateOf(t *testing.T, s *spec.Scenario) cloudmock.Spec {
 }
 
 func expectsValidationError(s *spec.Scenario) bool {
-	return slices.ContainsFunc(s.Expect, func(e spec.Expectation) bool { return e.ValidationError != nil })
+	return s.ExpectsRefusal()
 }
 
 // TestRoundTrip: every scenario of the library, served and exported, loads,
@@ -236,11 +236,11 @@ func TestExportAfterChanges(t *testing.T) {
 		t.Errorf("web-session still referenced:\n%s", text)
 	}
 	for _, e := range got.Expect {
-		if e.Mirrored != nil && e.Mirrored.Session == "web-session" {
+		if m, ok := e.Check.(*spec.Mirrored); ok && m.Session == "web-session" {
 			t.Errorf("the expectation on the deleted session was kept")
 		}
-		if e.Metric != nil && e.Metric.NetworkInterface != "" && e.Metric.NetworkInterface != "prod-eni" {
-			t.Errorf("metric expectation names %q, want the renamed prod-eni", e.Metric.NetworkInterface)
+		if m, ok := e.Check.(*spec.Metric); ok && m.NetworkInterface != "" && m.NetworkInterface != "prod-eni" {
+			t.Errorf("metric expectation names %q, want the renamed prod-eni", m.NetworkInterface)
 		}
 	}
 	if len(got.Expect) != len(s.orig.Expect)-1 {
@@ -249,8 +249,8 @@ func TestExportAfterChanges(t *testing.T) {
 	if got.Programs[0].Instance != "prod" {
 		t.Errorf("program production runs on %q, want the renamed instance prod", got.Programs[0].Instance)
 	}
-	if got.Traffic[0].HTTP.To != "prod" {
-		t.Errorf("traffic goes to %q, want prod", got.Traffic[0].HTTP.To)
+	if h, ok := got.Traffic[0].Step.(*spec.HTTPLoad); !ok || h.To != "prod" {
+		t.Errorf("traffic goes to %+v, want prod", got.Traffic[0].Step)
 	}
 	// the exported state is the server's, the IPv6 range included
 	ms, err := got.ModelSpec()

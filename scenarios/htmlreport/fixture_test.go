@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/mirrorlab/mirrorlab/scenarios"
-	"github.com/mirrorlab/mirrorlab/scenarios/runner"
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 )
 
 // fixture is real results (testdata/results.json, written by
@@ -22,7 +22,7 @@ func fixture(t testing.TB) []Run {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var results []*runner.Result
+	var results []*report.Result
 	if err := json.Unmarshal(b, &results); err != nil {
 		t.Fatal(err)
 	}

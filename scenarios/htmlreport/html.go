@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/scenarios/runner"
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 
@@ -34,7 +34,7 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 // (the page then has no topology); Result may not.
 type Run struct {
 	Scenario *spec.Scenario
-	Result   *runner.Result
+	Result   *report.Result
 }
 
 // pageView is what the template draws.
@@ -48,7 +48,7 @@ type pageView struct {
 
 type runView struct {
 	ID        string
-	R         *runner.Result
+	R         *report.Result
 	Desc      string
 	Started   string
 	Topo      *topoView
@@ -152,7 +152,7 @@ func view(i int, r Run) runView {
 	return rv
 }
 
-func sessionRows(s *spec.Scenario, res *runner.Result) []sessionRow {
+func sessionRows(s *spec.Scenario, res *report.Result) []sessionRow {
 	byName := map[string]spec.Session{}
 	order := map[string]int{}
 	if s != nil {

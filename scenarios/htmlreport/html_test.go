@@ -9,7 +9,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/mirrorlab/mirrorlab/scenarios"
-	"github.com/mirrorlab/mirrorlab/scenarios/runner"
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 
@@ -187,8 +187,8 @@ func TestWriteShowsCountersAndLosses(t *testing.T) {
 			}
 		}
 		for _, p := range r.Result.Validation {
-			if !strings.Contains(page, html.EscapeString(p.Text)) {
-				t.Errorf("%s: the refusal %q is not on the page", r.Result.Scenario, p.Text)
+			if !strings.Contains(page, html.EscapeString(p.Error())) {
+				t.Errorf("%s: the refusal %q is not on the page", r.Result.Scenario, p.Error())
 			}
 		}
 	}
@@ -252,10 +252,10 @@ func TestWriteEscapesHostileNames(t *testing.T) {
 			Sessions: []spec.Session{{Name: "sess" + evil, NetworkInterfaceId: "src-eni" + evil, TrafficMirrorTargetId: "t" + evil, TrafficMirrorFilterId: "f" + evil, SessionNumber: 1, VirtualNetworkId: &vni}},
 		},
 	}
-	res := &runner.Result{
+	res := &report.Result{
 		Scenario: evil, File: "evil.yaml" + evil, Error: evil,
-		Expectations: []runner.Verdict{{Name: evil, Want: evil, Observed: evil, Detail: evil}},
-		Programs:     []runner.ProgramResult{{Name: "p", Kind: "command", OutputTail: "</pre>" + evil}},
+		Expectations: []report.Verdict{{Name: evil, Want: evil, Observed: evil, Detail: evil}},
+		Programs:     []report.ProgramResult{{Name: "p", Kind: "command", OutputTail: "</pre>" + evil}},
 		Losses:       []string{evil},
 	}
 	page, doc := render(t, []Run{{Scenario: s, Result: res}})
@@ -301,7 +301,7 @@ func TestWriteShowsResponsesPerEndpoint(t *testing.T) {
 	sawRegression := false
 	for i, r := range runs {
 		cards := find(sections[i], byClass("responses"))
-		var agents []runner.ProgramResult
+		var agents []report.ProgramResult
 		for _, p := range r.Result.Programs {
 			if p.Compare != nil {
 				agents = append(agents, p)
@@ -372,7 +372,7 @@ func TestWriteDrawsPeerings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, doc := render(t, []Run{{Scenario: s, Result: &runner.Result{Scenario: s.Name, File: s.File}}})
+	_, doc := render(t, []Run{{Scenario: s, Result: &report.Result{Scenario: s.Name, File: s.File}}})
 	boxes := map[string]*html.Node{}
 	for _, g := range find(doc, byClass("vpc-group")) {
 		name, _ := attr(g, "data-vpc")
@@ -423,7 +423,7 @@ func TestWriteNamesTransitGateways(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, doc := render(t, []Run{{Scenario: s, Result: &runner.Result{Scenario: s.Name, File: s.File}}})
+	_, doc := render(t, []Run{{Scenario: s, Result: &report.Result{Scenario: s.Name, File: s.File}}})
 	titles := find(doc, byClass("vpc-title"))
 	if len(titles) != 3 {
 		t.Fatalf("%d VPC titles, want 3", len(titles))

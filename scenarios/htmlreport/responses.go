@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/mirrorlab/mirrorlab/agent/compare"
-	"github.com/mirrorlab/mirrorlab/scenarios/runner"
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 )
 
 // responsesView is one agent's response comparison (shadow testing): its
@@ -27,7 +27,7 @@ type endpointRow struct {
 }
 
 // responses returns the comparisons of the run's agents, in program order.
-func responses(res *runner.Result) []responsesView {
+func responses(res *report.Result) []responsesView {
 	var out []responsesView
 	for _, p := range res.Programs {
 		if p.Compare == nil {

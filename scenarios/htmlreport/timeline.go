@@ -3,7 +3,7 @@ package htmlreport
 import (
 	"time"
 
-	"github.com/mirrorlab/mirrorlab/scenarios/runner"
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 )
 
 // Geometry of the timeline drawing.
@@ -16,9 +16,9 @@ const (
 )
 
 var phaseColors = map[string]string{
-	runner.PhaseBuild: "#64748b", runner.PhaseDataPlane: "#0e7490", runner.PhasePrograms: "#7c3aed",
-	runner.PhaseTraffic: "#3b82f6", runner.PhaseSettle: "#94a3b8", runner.PhaseCollect: "#059669",
-	runner.PhaseTeardown: "#78716c",
+	report.PhaseBuild: "#64748b", report.PhaseDataPlane: "#0e7490", report.PhasePrograms: "#7c3aed",
+	report.PhaseTraffic: "#3b82f6", report.PhaseSettle: "#94a3b8", report.PhaseCollect: "#059669",
+	report.PhaseTeardown: "#78716c",
 }
 
 type timelineView struct {
@@ -40,7 +40,7 @@ type tlTick struct {
 
 // timeline draws the run's phases (and its traffic steps under the
 // traffic phase) against the time since the run started.
-func timeline(res *runner.Result) *timelineView {
+func timeline(res *report.Result) *timelineView {
 	if len(res.Timeline) == 0 || res.Started.IsZero() {
 		return nil
 	}
@@ -73,7 +73,7 @@ func timeline(res *runner.Result) *timelineView {
 			color = "#64748b"
 		}
 		add(p.Name, color, p.Name, p.Start, p.End.Sub(p.Start), false, p.Error)
-		if p.Name != runner.PhaseTraffic {
+		if p.Name != report.PhaseTraffic {
 			continue
 		}
 		for _, t := range res.Traffic {

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/scenarios/runner"
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 
@@ -124,72 +124,104 @@ func short(s string) string {
 }
 
 // layout places the scenario's network and its sessions.
-func layout(s *spec.Scenario, res *runner.Result) topoView {
+func layout(s *spec.Scenario, res *report.Result) topoView {
 	var v topoView
-	anchors := map[string]anchor{} // ENI and load balancer names
-	roles := sessionRoles(s)
-	subnetOf := map[string]string{}
-	for _, in := range s.Network.Instances {
-		if len(in.NetworkInterfaces) > 0 {
-			subnetOf["i/"+in.Name] = in.NetworkInterfaces[0].SubnetId
-		}
-	}
+	p := newPlacer(s)
 	y, left := margin, margin
 	if n := len(s.Network.VPCPeeringConnections); n > 0 {
 		left += peerGutter + n*peerStep
 	}
 	peers := peersOf(s)
 	for _, vpc := range s.Network.VPCs {
-		vb := vpcBox{Name: vpc.Name, CIDR: prefix(vpc.CidrBlock), Peers: peers[vpc.Name]}
-		vb.X, vb.Y = left, y
-		x := left + vpcPad
-		maxH := 0
-		for _, sn := range vpc.Subnets {
-			sb := subnetBox{Name: sn.Name, CIDR: prefix(sn.CidrBlock), ACL: sn.NetworkAcl}
-			sb.X, sb.Y, sb.W = x, y+vpcHeader, colW
-			cy := sb.Y + subHeader
-			for _, in := range s.Network.Instances {
-				if subnetOf["i/"+in.Name] != sn.Name {
-					continue
-				}
-				ib := placeInstance(s, in, x+10, cy, colW-20, roles, anchors)
-				sb.Instances = append(sb.Instances, ib)
-				cy += ib.H + boxGap
-			}
-			for _, lb := range s.Network.LoadBalancers {
-				if lb.SubnetId != sn.Name {
-					continue
-				}
-				lv := placeLB(s, lb, x+10, cy, colW-20)
-				anchors[lb.Name] = anchor{left: lv.X, right: lv.X + lv.W, y: lv.Y + 16}
-				sb.LBs = append(sb.LBs, lv)
-				cy += lv.H + boxGap
-			}
-			sb.H = cy - sb.Y
-			if sb.H < subHeader+20 {
-				sb.H = subHeader + 20
-			}
-			maxH = max(maxH, sb.H)
-			vb.Subnets = append(vb.Subnets, sb)
-			x += colW + colGap
-		}
-		for i := range vb.Subnets {
-			vb.Subnets[i].H = maxH
-		}
-		vb.W = x - colGap + vpcPad - left
-		if len(vpc.Subnets) == 0 {
-			vb.W = colW + 2*vpcPad
-		}
-		vb.W = max(vb.W, titleWidth(vb))
-		vb.H = vpcHeader + maxH + vpcPad
+		vb := p.placeVPC(vpc, peers[vpc.Name], left, y)
 		v.VPCs = append(v.VPCs, vb)
 		v.Width = max(v.Width, vb.X+vb.W+margin)
 		y += vb.H + vpcGap
 	}
 	v.Height = y - vpcGap + margin
 	v.Peerings = peeringBrackets(s, v.VPCs)
-	v.Links = lbLinks(s, anchors)
-	v.Arrows = sessionArrows(s, res, anchors)
+	v.Links = lbLinks(s, p.anchors)
+	v.Arrows = sessionArrows(s, res, p.anchors)
+	v.makeRoomForLabels()
+	return v
+}
+
+// placer places the boxes of one scenario's network, recording where
+// arrows may start and end.
+type placer struct {
+	s        *spec.Scenario
+	anchors  map[string]anchor // ENI and load balancer names
+	roles    map[string]string
+	subnetOf map[string]string // "i/" + instance name -> its first ENI's subnet
+}
+
+func newPlacer(s *spec.Scenario) *placer {
+	p := &placer{s: s, anchors: map[string]anchor{}, roles: sessionRoles(s), subnetOf: map[string]string{}}
+	for _, in := range s.Network.Instances {
+		if len(in.NetworkInterfaces) > 0 {
+			p.subnetOf["i/"+in.Name] = in.NetworkInterfaces[0].SubnetId
+		}
+	}
+	return p
+}
+
+// placeVPC places a VPC's box at (left, y) with its subnets side by side,
+// all as tall as the tallest.
+func (p *placer) placeVPC(vpc spec.VPC, peers string, left, y int) vpcBox {
+	vb := vpcBox{Name: vpc.Name, CIDR: prefix(vpc.CidrBlock), Peers: peers}
+	vb.X, vb.Y = left, y
+	x := left + vpcPad
+	maxH := 0
+	for _, sn := range vpc.Subnets {
+		sb := p.placeSubnet(sn, x, y+vpcHeader)
+		maxH = max(maxH, sb.H)
+		vb.Subnets = append(vb.Subnets, sb)
+		x += colW + colGap
+	}
+	for i := range vb.Subnets {
+		vb.Subnets[i].H = maxH
+	}
+	vb.W = x - colGap + vpcPad - left
+	if len(vpc.Subnets) == 0 {
+		vb.W = colW + 2*vpcPad
+	}
+	vb.W = max(vb.W, titleWidth(vb))
+	vb.H = vpcHeader + maxH + vpcPad
+	return vb
+}
+
+// placeSubnet places a subnet's column at (x, y): its instances, then its
+// load balancers.
+func (p *placer) placeSubnet(sn spec.Subnet, x, y int) subnetBox {
+	sb := subnetBox{Name: sn.Name, CIDR: prefix(sn.CidrBlock), ACL: sn.NetworkAcl}
+	sb.X, sb.Y, sb.W = x, y, colW
+	cy := sb.Y + subHeader
+	for _, in := range p.s.Network.Instances {
+		if p.subnetOf["i/"+in.Name] != sn.Name {
+			continue
+		}
+		ib := placeInstance(p.s, in, x+10, cy, colW-20, p.roles, p.anchors)
+		sb.Instances = append(sb.Instances, ib)
+		cy += ib.H + boxGap
+	}
+	for _, lb := range p.s.Network.LoadBalancers {
+		if lb.SubnetId != sn.Name {
+			continue
+		}
+		lv := placeLB(p.s, lb, x+10, cy, colW-20)
+		p.anchors[lb.Name] = anchor{left: lv.X, right: lv.X + lv.W, y: lv.Y + 16}
+		sb.LBs = append(sb.LBs, lv)
+		cy += lv.H + boxGap
+	}
+	sb.H = cy - sb.Y
+	if sb.H < subHeader+20 {
+		sb.H = subHeader + 20
+	}
+	return sb
+}
+
+// makeRoomForLabels enlarges the drawing for the arrows' labels.
+func (v *topoView) makeRoomForLabels() {
 	// labels stacked above the first box or below the last one enlarge
 	// the drawing (and shift it down)
 	top, bottom := 0, v.Height
@@ -205,7 +237,6 @@ func layout(s *spec.Scenario, res *runner.Result) topoView {
 			v.Width = max(v.Width, a.LX+8*len([]rune(a.Line1))+margin)
 		}
 	}
-	return v
 }
 
 // titleWidth is about how wide a VPC's title line is (14 px bold name,
@@ -392,12 +423,12 @@ func lbLinks(s *spec.Scenario, anchors map[string]anchor) []linkView {
 }
 
 // sessionArrows draws each session from each of its sources to its target.
-func sessionArrows(s *spec.Scenario, res *runner.Result, anchors map[string]anchor) []arrowView {
+func sessionArrows(s *spec.Scenario, res *report.Result, anchors map[string]anchor) []arrowView {
 	targets := map[string]spec.Target{}
 	for _, t := range s.Mirror.Targets {
 		targets[t.Name] = t
 	}
-	counters := map[string]runner.SessionResult{}
+	counters := map[string]report.SessionResult{}
 	if res != nil {
 		for _, sr := range res.Sessions {
 			counters[sr.Name] = sr

@@ -8,23 +8,23 @@ import (
 	"io"
 	"os"
 
-	"github.com/mirrorlab/mirrorlab/scenarios/runner"
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 )
 
 // ReadJSON reads the results that `mirrorlab run --json` wrote (an array
 // of results; a single result object is accepted too); name is for
 // messages.
-func ReadJSON(name string, r io.Reader) ([]*runner.Result, error) {
+func ReadJSON(name string, r io.Reader) ([]*report.Result, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	data = bytes.TrimSpace(data)
-	var out []*runner.Result
+	var out []*report.Result
 	if bytes.HasPrefix(data, []byte("{")) {
-		var one runner.Result
+		var one report.Result
 		err = strictJSON(data, &one)
-		out = []*runner.Result{&one}
+		out = []*report.Result{&one}
 	} else {
 		err = strictJSON(data, &out)
 	}
@@ -53,7 +53,7 @@ func strictJSON(data []byte, v any) error {
 // Merged is the join of several reports.
 type Merged struct {
 	// Results are the JSON files' results, in the order of the files.
-	Results []*runner.Result
+	Results []*report.Result
 	// JUnit is the JUnit files' suites (nil when there was none).
 	JUnit *JUnit
 	// JSONFiles and JUnitFiles count the files of each kind read.
@@ -165,9 +165,9 @@ func (m *Merged) Summary() string {
 }
 
 // WriteJSON writes the results as `run --json` does.
-func WriteJSON(w io.Writer, results []*runner.Result) error {
+func WriteJSON(w io.Writer, results []*report.Result) error {
 	if results == nil {
-		results = []*runner.Result{}
+		results = []*report.Result{}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

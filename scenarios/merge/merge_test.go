@@ -10,16 +10,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mirrorlab/mirrorlab/scenarios/runner"
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"github.com/mirrorlab/mirrorlab/scenarios/workload"
 )
 
-func result(name string, verdicts ...bool) *runner.Result {
-	r := &runner.Result{Scenario: name, File: "library/" + name + ".yaml", Provider: "aws", Passed: true,
+func result(name string, verdicts ...bool) *report.Result {
+	r := &report.Result{Scenario: name, File: "library/" + name + ".yaml", Provider: "aws", Passed: true,
 		Started: time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC), Duration: 1500 * time.Millisecond,
-		Comparisons: []runner.Comparison{{Production: "p", Test: "t", Comparison: workload.Comparison{Production: 10, Test: 10, Matched: 10}}}}
+		Comparisons: []report.Comparison{{Production: "p", Test: "t", Comparison: workload.Comparison{Production: 10, Test: 10, Matched: 10}}}}
 	for i, ok := range verdicts {
-		r.Expectations = append(r.Expectations, runner.Verdict{Name: name + " expectation " + string(rune('a'+i)), Passed: ok, Want: "= 1", Observed: "1"})
+		r.Expectations = append(r.Expectations, report.Verdict{Name: name + " expectation " + string(rune('a'+i)), Passed: ok, Want: "= 1", Observed: "1"})
 		r.Passed = r.Passed && ok
 	}
 	return r
@@ -27,13 +27,13 @@ func result(name string, verdicts ...bool) *runner.Result {
 
 // write writes the results as run --json and --junit do, and returns the
 // two files.
-func write(t *testing.T, dir, base string, results ...*runner.Result) (jsonPath, junitPath string) {
+func write(t *testing.T, dir, base string, results ...*report.Result) (jsonPath, junitPath string) {
 	t.Helper()
 	var j, x bytes.Buffer
 	if err := WriteJSON(&j, results); err != nil {
 		t.Fatal(err)
 	}
-	if err := runner.WriteJUnit(&x, results); err != nil {
+	if err := report.WriteJUnit(&x, results); err != nil {
 		t.Fatal(err)
 	}
 	jsonPath, junitPath = filepath.Join(dir, base+".json"), filepath.Join(dir, base+".xml")
@@ -48,9 +48,9 @@ func write(t *testing.T, dir, base string, results ...*runner.Result) (jsonPath,
 
 func TestFilesJoinsShards(t *testing.T) {
 	dir := t.TempDir()
-	s1 := []*runner.Result{result("rule-order", true, true), result("vni", true)}
-	s2 := []*runner.Result{result("nlb-two-agents", true, false, true)}
-	s3 := []*runner.Result{}
+	s1 := []*report.Result{result("rule-order", true, true), result("vni", true)}
+	s2 := []*report.Result{result("nlb-two-agents", true, false, true)}
+	s3 := []*report.Result{}
 	j1, x1 := write(t, dir, "shard-1", s1...)
 	j2, x2 := write(t, dir, "shard-2", s2...)
 	j3, x3 := write(t, dir, "shard-3", s3...)
@@ -62,7 +62,7 @@ func TestFilesJoinsShards(t *testing.T) {
 		t.Fatalf("read %d JSON and %d JUnit files, want 3 and 3", m.JSONFiles, m.JUnitFiles)
 	}
 	// JSON: every result, in the order of the files, unchanged
-	want := append(append([]*runner.Result{}, s1...), s2...)
+	want := append(append([]*report.Result{}, s1...), s2...)
 	var wb, gb bytes.Buffer
 	_ = WriteJSON(&wb, want)
 	_ = WriteJSON(&gb, m.Results)

@@ -3,6 +3,7 @@ package runner
 import (
 	"errors"
 	"fmt"
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -75,7 +76,7 @@ func (r *run) startCaptures() error {
 		if !ok {
 			continue
 		}
-		in := r.lab.Instance(instName)
+		in := r.lab.Sim().Instance(instName)
 		g.Go(func() (err error) {
 			if cs[i], err = startArrivalCapture(in, in.ENI(ifname), eniName); err != nil {
 				return fmt.Errorf("capture at %s: %w", eniName, err)
@@ -116,7 +117,7 @@ func startArrivalCapture(in *sim.Instance, e *sim.ENI, name string) (*arrivalCap
 	if err != nil {
 		return nil, fmt.Errorf("AF_PACKET socket: %w", err)
 	}
-	a := &Arrival{ENI: name, Instance: in.Name, ByVNI: map[uint32]int64{}, MaxInnerByVNI: map[uint32]int{}, MinInnerByVNI: map[uint32]int{}}
+	a := report.NewArrival(name, in.Name)
 	var (
 		quit atomic.Bool
 		wg   sync.WaitGroup
@@ -141,7 +142,7 @@ func startArrivalCapture(in *sim.Instance, e *sim.ENI, name string) (*arrivalCap
 			if n > len(buf) {
 				n = len(buf)
 			}
-			a.record(buf[:n])
+			a.Record(buf[:n])
 		}
 	}()
 	c := &arrivalCapture{fd: fd, quit: func() { quit.Store(true) }}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mirrorlab/mirrorlab/agent/cli"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -39,21 +40,9 @@ type program struct {
 	err     error
 }
 
-// needles returns the texts the output expectations look for in program
-// name's output.
-func (r *run) needles(name string) []string {
-	var out []string
-	for _, e := range r.s.Expect {
-		if e.Output != nil && e.Output.Program == name {
-			out = append(out, e.Output.Contains)
-		}
-	}
-	return out
-}
-
 func (r *run) startPrograms(ctx context.Context) error {
 	for _, ps := range r.s.Programs {
-		p := &program{spec: ps, kind: ps.Builtin, inst: r.lab.Instance(ps.Instance)}
+		p := &program{spec: ps, kind: ps.Builtin, inst: r.lab.Sim().Instance(ps.Instance)}
 		p.cmp = compareSettings(r.s, ps.Name)
 		if p.kind == "" {
 			p.kind = "command"
@@ -62,7 +51,7 @@ func (r *run) startPrograms(ctx context.Context) error {
 		if ps.Ready != nil {
 			ready = ps.Ready.LogContains
 		}
-		p.out = newLineWatch(r.needles(ps.Name), ready)
+		p.out = newLineWatch(r.s.OutputWatches(ps.Name), ready)
 		r.progs = append(r.progs, p)
 		if err := p.start(ctx, r.log); err != nil {
 			p.err = err
@@ -117,7 +106,7 @@ func (p *program) start(ctx context.Context, log *slog.Logger) error {
 		}
 		p.sink = workload.StartSink(pc)
 	case spec.BuiltinAgent:
-		cfg, err := spec.AgentConfig(p.spec.Args)
+		cfg, err := cli.ParseConfig(p.spec.Args)
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
+	"github.com/mirrorlab/mirrorlab/lab"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 
@@ -69,7 +70,7 @@ func TestPrivilegedReadyProbesENIAddresses(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	readied := false
-	err := Up(ctx, readyScenario(t, listenEnv+"=10.0.0.5:8080"), Options{StateDir: dir}, func(LabInfo) error {
+	err := Up(ctx, readyScenario(t, listenEnv+"=10.0.0.5:8080"), Options{StateDir: dir}, func(*lab.Lab) error {
 		readied = true
 		cancel()
 		return nil
@@ -79,7 +80,7 @@ func TestPrivilegedReadyProbesENIAddresses(t *testing.T) {
 	}
 	// the program runs but listens on another port: not ready, and the
 	// error names the addresses tried
-	err = Up(context.Background(), readyScenario(t, listenEnv+"=10.0.0.5:9090"), Options{StateDir: dir}, func(LabInfo) error {
+	err = Up(context.Background(), readyScenario(t, listenEnv+"=10.0.0.5:9090"), Options{StateDir: dir}, func(*lab.Lab) error {
 		t.Error("a program that listens nowhere was ready")
 		return nil
 	})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"os"
 	"strings"
 	"testing"
@@ -43,14 +44,14 @@ func TestRefusedRunSaysWhyOnce(t *testing.T) {
 		}
 	}
 	var sum bytes.Buffer
-	WriteSummary(&sum, r)
+	report.WriteSummary(&sum, r)
 	out := sum.String()
 	if strings.Count(out, "TrafficMirrorSessionLimitExceeded") != 1 || strings.Contains(out, "a completed run") ||
 		!strings.Contains(out, "not judged, the run stopped first (3): first; second; third") {
 		t.Fatalf("summary:\n%s", out)
 	}
 	var junit bytes.Buffer
-	if err := WriteJUnit(&junit, []*Result{r}); err != nil {
+	if err := report.WriteJUnit(&junit, []*Result{r}); err != nil {
 		t.Fatal(err)
 	}
 	x := junit.String()
@@ -72,7 +73,7 @@ func TestExpectedRefusalPasses(t *testing.T) {
 	}
 	r := Run(context.Background(), s, Options{})
 	var sum bytes.Buffer
-	WriteSummary(&sum, r)
+	report.WriteSummary(&sum, r)
 	if !r.Passed || r.Error != "" || !strings.Contains(sum.String(), "refused: ") {
 		t.Fatalf("passed %v, error %q\n%s", r.Passed, r.Error, sum.String())
 	}

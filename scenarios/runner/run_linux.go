@@ -2,50 +2,33 @@ package runner
 
 import (
 	"github.com/mirrorlab/mirrorlab/agent/compare"
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/dataplane"
+	"github.com/mirrorlab/mirrorlab/lab"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 	"github.com/mirrorlab/mirrorlab/scenarios/workload"
-	"github.com/mirrorlab/mirrorlab/sim"
 )
-
-// Supported reports whether this system can run scenarios (Linux, as root).
-func Supported() error {
-	if os.Geteuid() != 0 {
-		return errors.New("needs root: it creates network namespaces, veth pairs and AF_PACKET sockets (try sudo)")
-	}
-	return nil
-}
 
 // Run builds the scenario's lab, starts the mirror service and the
 // programs, drives the traffic, lets it settle, collects what happened,
 // tears everything down (also when ctx is cancelled, e.g. on Ctrl-C) and
-// judges the expectations. It always returns a Result.
+// judges the expectations. It always returns a Result; a run that ctx
+// ended says so (lab.ErrInterrupted) first.
 func Run(ctx context.Context, s *spec.Scenario, opts Options) *Result {
 	r := newRun(s, opts)
-	err := r.execute(ctx)
-	switch {
-	case ctx.Err() == nil:
-	case err == nil:
-		err = fmt.Errorf("interrupted: %w", context.Cause(ctx))
-	case !strings.HasPrefix(err.Error(), "interrupted"):
-		// A step that failed because the run was cancelled (e.g. the
-		// mirror service's start) says so first.
-		err = fmt.Errorf("interrupted: %w", err)
-	}
-	return r.finish(err)
+	r.judging = true
+	return r.finish(lab.Interrupted(ctx, r.execute(ctx)))
 }
 
 // run is one scenario run in progress.
@@ -56,12 +39,11 @@ type run struct {
 	obs  *Observations
 	log  *slog.Logger
 
-	model    *cloudmock.Model
 	mspec    cloudmock.Spec
 	allENIs  bool              // capture every ENI (a served lab)
+	judging  bool              // a run, not a lab to poke at: capture at the receivers
 	ids      map[string]string // scenario name → model id, where they differ (a served lab)
-	lab      *sim.Lab
-	svc      *dataplane.Service
+	lab      *lab.Lab
 	progs    []*program
 	captures []*arrivalCapture
 }
@@ -94,15 +76,9 @@ func (r *run) progress(format string, args ...any) {
 
 // execute does the run; teardown always happens before it returns.
 func (r *run) execute(ctx context.Context) (err error) {
-	expectRefusal := false
-	for _, e := range r.s.Expect {
-		expectRefusal = expectRefusal || e.ValidationError != nil
-	}
+	expectRefusal := r.s.ExpectsRefusal()
 	if ps := r.s.ModelProblems(); ps != nil {
-		r.obs.Validation = ps
-		for _, p := range ps {
-			r.res.Validation = append(r.res.Validation, Problem{Text: p.Error(), Line: p.Line, Code: p.Code, Resource: p.Resource, Field: p.Field})
-		}
+		r.obs.Validation, r.res.Validation = ps, ps
 		r.progress("the provider refuses the configuration (%d problem(s)); nothing is built", len(ps))
 		if !expectRefusal {
 			return refusal(ps)
@@ -113,27 +89,10 @@ func (r *run) execute(ctx context.Context) (err error) {
 		r.progress("the provider accepts the configuration; the scenario expected a refusal: nothing is built")
 		return nil
 	}
-	if err := Supported(); err != nil {
-		return err
-	}
 	if r.mspec, err = r.s.ModelSpec(); err != nil {
 		return err
 	}
-	if r.model, err = cloudmock.New(r.mspec, cloudmock.WithSeed(r.s.Seed())); err != nil {
-		return fmt.Errorf("build the provider model: %w", err)
-	}
-	topo, err := r.s.Topology()
-	if err != nil {
-		return err
-	}
-	r.progress("building the VPC: %d VPC(s), %d instance(s)", len(topo.VPCs), len(topo.Instances))
-	buildErr := r.timed(PhaseBuild, func() (err error) {
-		if r.lab, err = sim.Realize(ctx, topo, sim.Options{RunID: r.opts.RunID, StateDir: r.opts.StateDir}); err != nil {
-			return fmt.Errorf("build the VPC: %w", err)
-		}
-		r.res.RunID = r.lab.RunID()
-		return r.addVXLANDevices()
-	})
+	buildErr := r.build(ctx)
 	if r.lab == nil {
 		return buildErr
 	}
@@ -141,24 +100,13 @@ func (r *run) execute(ctx context.Context) (err error) {
 	if buildErr != nil {
 		return buildErr
 	}
-	if err := r.timed(PhaseDataPlane, func() error {
-		if err := r.startDataPlane(ctx); err != nil {
-			return err
-		}
-		return r.startCaptures()
-	}); err != nil {
-		return err
-	}
-	if err := r.timed(PhasePrograms, func() error { return r.startPrograms(ctx) }); err != nil {
-		return err
-	}
 	_ = r.timed(PhaseTraffic, func() error { r.runTraffic(ctx); return nil })
 	settle := r.s.Settle.Or(time.Second)
 	r.progress("settling for %s", settle)
 	if err := r.timed(PhaseSettle, func() error {
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("interrupted: %w", context.Cause(ctx))
+			return lab.Interrupted(ctx, nil)
 		case <-time.After(settle):
 			return nil
 		}
@@ -182,59 +130,6 @@ func (r *run) timed(name string, f func() error) error {
 	return err
 }
 
-func (r *run) addVXLANDevices() error {
-	for _, in := range r.s.Network.Instances {
-		inst := r.lab.Instance(in.Name)
-		for _, d := range in.VXLANDevices {
-			ifname := spec.IfName(0)
-			if d.NetworkInterface != "" {
-				_, ifname, _ = r.s.ENILocation(d.NetworkInterface)
-			}
-			if _, err := inst.AddVXLAN(ifname, d.Name, uint32(d.VNI)); err != nil {
-				return fmt.Errorf("instance %s: %w", in.Name, err)
-			}
-			r.progress("%s: kernel VXLAN device %s (VNI %d, dev %s, dstport 4789)", in.Name, d.Name, d.VNI, ifname)
-		}
-	}
-	return nil
-}
-
-func (r *run) startDataPlane(ctx context.Context) error {
-	cfg := dataplane.Config{Model: r.model, Spec: &r.mspec, Lab: r.lab, Logger: r.log, AllENIs: r.allENIs, UserSpaceOnly: r.opts.UserSpaceOnly}
-	if r.opts.PcapDir != "" {
-		cfg.PcapDir = filepath.Join(r.opts.PcapDir, r.s.Name)
-		if err := os.MkdirAll(cfg.PcapDir, 0o755); err != nil {
-			return fmt.Errorf("pcap directory: %w", err)
-		}
-	}
-	for _, lb := range r.s.Network.LoadBalancers {
-		if lb.HealthCheckPort != 0 {
-			cfg.HealthCheck.Port = lb.HealthCheckPort
-		}
-	}
-	for _, lb := range r.s.Network.LoadBalancers {
-		for _, t := range lb.Targets {
-			if !t.Unhealthy {
-				continue
-			}
-			eni := t.Id
-			if _, _, ok := r.s.ENILocation(eni); !ok {
-				eni = r.s.FirstENI(t.Id)
-			}
-			if err := r.model.SetTargetHealth(r.id(lb.Name), r.id(eni), false); err != nil {
-				return err
-			}
-		}
-	}
-	svc, err := dataplane.Start(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	r.svc = svc
-	r.progress("mirror service started: %d session(s) on %d source interface(s)", len(r.mspec.TrafficMirrorSessions), len(r.model.SourceENIs()))
-	return nil
-}
-
 // id is the model's id of a scenario name.
 func (r *run) id(name string) string {
 	if id, ok := r.ids[name]; ok {
@@ -254,7 +149,7 @@ func (r *run) collect() {
 	r.captures = nil
 	// The service's snapshot adds what the in-kernel path counted to the
 	// model's counters before reading them.
-	snap := r.svc.Snapshot()
+	snap := r.lab.Service().Snapshot()
 	r.obs.Model = snap.Model
 	t := snap.Totals
 	r.res.DataPlane = &DataPlaneStats{Captured: t.Captured, Mirrored: t.Mirrored, Sent: t.Sent, RingDrops: t.RingDrops, Dropped: t.Dropped,
@@ -266,7 +161,7 @@ func (r *run) collect() {
 	}
 	r.res.ENIs = r.obs.Model.ENIs
 	for _, ss := range r.s.Mirror.Sessions {
-		vni, _ := r.model.SessionVNI(ss.Name)
+		vni, _ := r.lab.Model().SessionVNI(ss.Name)
 		r.res.Sessions = append(r.res.Sessions, SessionResult{
 			Name: ss.Name, Target: ss.TrafficMirrorTargetId, VNI: vni, SessionCounters: r.obs.Model.Sessions[ss.Name],
 		})
@@ -281,29 +176,20 @@ func (r *run) collect() {
 }
 
 // teardown stops everything the run started, in reverse order, and
-// reports every failure. With Keep, the lab stays up.
+// reports every failure. With Keep, the lab's namespaces stay.
 func (r *run) teardown() error {
-	var errs []error
-	r.stopPrograms()
-	stopCaptures(r.captures)
-	if r.svc != nil {
-		errs = append(errs, r.svc.Close())
+	stopCaptures(r.captures) // when collect did not run
+	if r.opts.Keep {
+		r.res.Kept = true
+		info := r.lab.Info()
+		info.Started = r.res.Started
+		r.res.Lab = &info
+		r.progress("lab %s kept: its namespaces are ml%s-*; `mirrorlab clean` removes it", r.lab.RunID(), r.lab.RunID())
+		return r.lab.Leave()
 	}
-	for _, p := range r.progs {
-		errs = append(errs, p.close())
-	}
-	if r.lab != nil {
-		if r.opts.Keep {
-			r.res.Kept = true
-			info := r.labInfo()
-			r.res.Lab = &info
-			r.progress("lab %s kept: its namespaces are ml%s-*; `mirrorlab clean` removes it", r.lab.RunID(), r.lab.RunID())
-		} else {
-			errs = append(errs, r.lab.Close())
-			r.progress("lab torn down")
-		}
-	}
-	return errors.Join(errs...)
+	err := r.lab.Close()
+	r.progress("lab torn down")
+	return err
 }
 
 // finish judges and fills in the verdict.
@@ -312,53 +198,11 @@ func (r *run) finish(err error) *Result {
 	if err != nil {
 		res.Error = err.Error()
 	}
-	res.Expectations, res.Comparisons = Judge(r.s, r.obs)
-	res.Expectations = append(res.Expectations, r.implicitVerdicts()...)
-	res.Losses = losses(r.s, r.obs)
+	res.Expectations, res.Comparisons, res.Losses = report.Judge(r.s, r.obs)
 	res.Duration = time.Since(res.Started)
 	res.Passed = res.Error == ""
 	for _, v := range res.Expectations {
 		res.Passed = res.Passed && v.Passed
 	}
 	return res
-}
-
-// implicitVerdicts: a traffic step that is not allowed to fail and that no
-// traffic expectation covers must succeed entirely.
-func (r *run) implicitVerdicts() []Verdict {
-	if !r.obs.Ran {
-		return nil
-	}
-	covered := map[string]bool{}
-	for _, e := range r.s.Expect {
-		if e.Traffic != nil {
-			covered[e.Traffic.Name] = true
-		}
-	}
-	var out []Verdict
-	for i, t := range r.s.Traffic {
-		name := trafficName(i, t)
-		if t.AllowFailure || covered[name] {
-			continue
-		}
-		tr := r.obs.Traffic[name]
-		if tr.Failed == 0 && tr.Sent > 0 {
-			continue
-		}
-		_, line, _ := r.s.Position(fmt.Sprintf("traffic[%d]", i))
-		v := Verdict{Name: "traffic " + name + " ran without errors", Kind: "traffic", Line: line,
-			Want: "failed = 0", Observed: fmt.Sprintf("sent %d, succeeded %d, failed %d", tr.Sent, tr.Succeeded, tr.Failed)}
-		if len(tr.Errors) > 0 {
-			v.Detail = "errors: " + joinFirst(tr.Errors, 3)
-		}
-		out = append(out, v)
-	}
-	return out
-}
-
-func trafficName(i int, t spec.Traffic) string {
-	if t.Name != "" {
-		return t.Name
-	}
-	return fmt.Sprintf("traffic[%d]", i)
 }

@@ -45,7 +45,7 @@ func (r *run) runTraffic(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		name := trafficName(i, t)
+		name := t.StepName(i)
 		stopLive := r.live(name)
 		tr := r.step(ctx, t)
 		stopLive()
@@ -89,8 +89,8 @@ func (r *run) live(name string) (stop func()) {
 
 func (r *run) liveStats(step string, elapsed time.Duration) Live {
 	l := Live{Step: step, Elapsed: elapsed}
-	if r.svc != nil {
-		l.Mirrored = r.svc.Snapshot().Totals.Mirrored
+	if svc := r.lab.Service(); svc != nil {
+		l.Mirrored = svc.Snapshot().Totals.Mirrored
 	}
 	for _, p := range r.progs {
 		if p.agent != nil {
@@ -110,51 +110,39 @@ func (r *run) step(ctx context.Context, t spec.Traffic) TrafficResult {
 	tr := TrafficResult{From: t.From, Started: start}
 	var in *sim.Instance
 	if t.From != "" {
-		in = r.lab.Instance(t.From)
+		in = r.lab.Sim().Instance(t.From)
 	}
-	switch {
-	case t.HTTP != nil:
-		h := t.HTTP
-		port := h.Port
-		if port == 0 {
-			port = 80
-		}
-		keep := h.KeepAlive == nil || *h.KeepAlive
+	tr.Kind = t.Kind()
+	switch k := t.Step.(type) {
+	case *spec.HTTPLoad:
+		keep := k.KeepAlive == nil || *k.KeepAlive
 		lr := workload.RunHTTPLoad(ctx, instanceNet(in), workload.HTTPLoad{
-			URL:  "http://" + net.JoinHostPort(r.addr(h.To).String(), strconv.Itoa(port)),
-			Rate: h.Rate, Duration: h.Duration.D(), Count: h.Count, Paths: h.Paths, Methods: h.Methods,
-			Bodies: h.Bodies, Headers: h.Headers, KeepAlive: keep, Connections: h.Connections, Timeout: h.Timeout.D(),
+			URL:  "http://" + net.JoinHostPort(r.addr(k.To).String(), strconv.Itoa(k.PortOrDefault())),
+			Rate: k.Rate, Duration: k.Duration.D(), Count: k.Count, Paths: k.Paths, Methods: k.Methods,
+			Bodies: k.Bodies, Headers: k.Headers, KeepAlive: keep, Connections: k.Connections, Timeout: k.Timeout.D(),
 		})
-		tr.Kind, tr.Sent, tr.Succeeded, tr.Failed, tr.Errors = "http", lr.Sent, lr.Succeeded, lr.Failed, lr.Errors
-	case t.TCP != nil, t.UDP != nil, t.ICMP != nil:
-		snd, proto := t.TCP, "tcp"
-		if t.UDP != nil {
-			snd, proto = t.UDP, "udp"
-		} else if t.ICMP != nil {
-			snd, proto = t.ICMP, "icmp"
-		}
-		sr := workload.RunSend(ctx, instanceNet(in), workload.Send{
-			Proto: proto, To: r.addr(snd.To), Port: snd.Port, SourcePort: snd.SourcePort,
-			Count: snd.Count, Size: snd.Size, Payload: snd.Payload, Rate: snd.Rate,
-		})
-		tr.Kind, tr.Sent, tr.Succeeded, tr.Failed, tr.Errors = proto, sr.Sent, sr.Succeeded, sr.Failed, sr.Errors
-	case t.Replay != nil:
-		tr.Kind = "replay"
-		n, err := r.replay(ctx, t.Replay)
+		tr.Sent, tr.Succeeded, tr.Failed, tr.Errors = lr.Sent, lr.Succeeded, lr.Failed, lr.Errors
+	case *spec.TCPSend:
+		r.send(ctx, in, &tr, &k.Sender)
+	case *spec.UDPSend:
+		r.send(ctx, in, &tr, &k.Sender)
+	case *spec.ICMPEcho:
+		r.send(ctx, in, &tr, &k.Sender)
+	case *spec.Replay:
+		n, err := r.replay(ctx, k)
 		tr.Sent, tr.Succeeded = n, n
 		if err != nil {
 			tr.Failed, tr.Errors = 1, []string{err.Error()}
 		}
-	default:
-		tr.Kind = "command"
+	case *spec.Command:
 		tr.Sent = 1
 		w := newLineWatch(nil, "")
-		proc, err := in.Exec(ctx, t.Command, sim.ExecOptions{Stdout: w, Stderr: w})
+		proc, err := in.Exec(ctx, *k, sim.ExecOptions{Stdout: w, Stderr: w})
 		if err == nil {
 			err = proc.Wait()
 		}
 		if err != nil {
-			tr.Failed, tr.Errors = 1, []string{fmt.Sprintf("%s: %v; output: %s", joinArgs(t.Command), err, lastLines(w.Tail(), 5))}
+			tr.Failed, tr.Errors = 1, []string{fmt.Sprintf("%s: %v; output: %s", joinArgs(*k), err, lastLines(w.Tail(), 5))}
 		} else {
 			tr.Succeeded = 1
 		}
@@ -163,15 +151,24 @@ func (r *run) step(ctx context.Context, t spec.Traffic) TrafficResult {
 	return tr
 }
 
+// send runs a tcp, udp or icmp step (tr.Kind) with the built-in sender.
+func (r *run) send(ctx context.Context, in *sim.Instance, tr *TrafficResult, snd *spec.Sender) {
+	sr := workload.RunSend(ctx, instanceNet(in), workload.Send{
+		Proto: tr.Kind, To: r.addr(snd.To), Port: snd.Port, SourcePort: snd.SourcePort,
+		Count: snd.Count, Size: snd.Size, Payload: snd.Payload, Rate: snd.Rate,
+	})
+	tr.Sent, tr.Succeeded, tr.Failed, tr.Errors = sr.Sent, sr.Succeeded, sr.Failed, sr.Errors
+}
+
 // replay writes a capture's frames onto an ENI: egress frames from the
 // instance's end of the veth, ingress frames from the fabric's end, so the
 // mirror service sees them as the instance sending or receiving them. The
 // Ethernet addresses are rewritten to the ENI's and its router's.
 func (r *run) replay(ctx context.Context, rp *spec.Replay) (int64, error) {
 	instName, ifname, _ := r.s.ENILocation(rp.NetworkInterface)
-	in := r.lab.Instance(instName)
+	in := r.lab.Sim().Instance(instName)
 	eni := in.ENI(ifname)
-	fab := r.lab.Fabric(eni.VPC)
+	fab := r.lab.Sim().Fabric(eni.VPC)
 	br := fab.Bridge(eni.Subnet)
 	run, ifindex := in.Run, eni.Index
 	var src, dst [6]byte

@@ -1,58 +1,55 @@
 package spec
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/netip"
 	"strconv"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock/subnetaddr"
 )
 
 // IfName is the interface name, inside its instance, of the instance's
 // index-th network interface.
 func IfName(index int) string { return "eth" + strconv.Itoa(index) }
 
-// reservedAtStart: the first four addresses of a subnet are AWS's (network,
-// router, DNS, future use), and so is the last (broadcast).
-const reservedAtStart = 4
-
 // resolveAddrs gives every network interface and load balancer its address:
 // the one in the file, or, in file order (instances first, then load
 // balancers), the lowest free address of its subnet that AWS would hand out.
 // Addresses are keyed by "instance/ifname" (load balancers: "lb/eth0").
 // The map holds every address it could give, also when it reports problems.
-func (s *Scenario) resolveAddrs() (map[string]netip.Addr, error) {
+// It costs time in proportion to the interfaces and the addresses skipped
+// (one allocator with a cursor per subnet), and stops when ctx is done.
+func (s *Scenario) resolveAddrs(ctx context.Context) (map[string]netip.Addr, error) {
 	c := &problems{s: s}
-	out := map[string]netip.Addr{}
-	taken := map[netip.Addr]string{} // address -> path of its holder
-	type slot struct {
-		key, path, subnet string
-		given             netip.Addr
-	}
-	var slots []slot
-	for i, in := range s.Network.Instances {
-		for j, e := range in.NetworkInterfaces {
-			slots = append(slots, slot{in.Name + "/" + IfName(j), fmt.Sprintf("network.instances[%d].networkInterfaces[%d]", i, j), e.SubnetId, e.PrivateIpAddress.Addr})
+	slots := s.addrSlots()
+	out := make(map[string]netip.Addr, len(slots))
+	taken := map[netip.Addr]int{} // address -> index of its holder in slots
+	for i, sl := range slots {
+		if i%checkEvery == 0 && ctx.Err() != nil {
+			return out, interrupted(ctx, s.File)
 		}
-	}
-	for i, lb := range s.Network.LoadBalancers {
-		slots = append(slots, slot{lb.Name + "/" + IfName(0), fmt.Sprintf("network.loadBalancers[%d]", i), lb.SubnetId, lb.PrivateIpAddress.Addr})
-	}
-	for _, sl := range slots {
 		if !sl.given.IsValid() {
 			continue
 		}
 		sn, ok := s.refs.subnets[sl.subnet]
-		if ok && reserved(sn.sub.CidrBlock.Prefix, sl.given) {
-			c.at(sl.path+".PrivateIpAddress", "%s is reserved in subnet %q (the first four addresses and the last)", sl.given, sl.subnet)
+		if ok && sl.given.Is4() && subnetaddr.Reserved(sn.sub.CidrBlock.Prefix, sl.given) {
+			c.at(sl.path()+".PrivateIpAddress", "%s is reserved in subnet %q (the first four addresses and the last)", sl.given, sl.subnet)
 		}
 		if prev, dup := taken[sl.given]; dup {
-			l, _ := s.pos.lookup(prev)
-			c.at(sl.path+".PrivateIpAddress", "%s is already the address of the interface at line %d", sl.given, l)
+			l, _ := s.pos.lookup(slots[prev].path())
+			c.at(sl.path()+".PrivateIpAddress", "%s is already the address of the interface at line %d", sl.given, l)
 		}
-		taken[sl.given] = sl.path
-		out[sl.key] = sl.given
+		taken[sl.given] = i
+		out[sl.key()] = sl.given
 	}
-	for _, sl := range slots {
+	isTaken := func(a netip.Addr) bool { _, ok := taken[a]; return ok }
+	allocs := map[string]*subnetaddr.Allocator{} // subnet name -> its allocator
+	for i, sl := range slots {
+		if i%checkEvery == 0 && ctx.Err() != nil {
+			return out, interrupted(ctx, s.File)
+		}
 		if sl.given.IsValid() {
 			continue
 		}
@@ -60,37 +57,59 @@ func (s *Scenario) resolveAddrs() (map[string]netip.Addr, error) {
 		if !ok || !sn.sub.CidrBlock.IsValid() {
 			continue // reported by Check
 		}
-		p := sn.sub.CidrBlock.Prefix.Masked()
-		a := p.Addr()
-		for range reservedAtStart {
-			a = a.Next()
+		al := allocs[sl.subnet]
+		if al == nil {
+			al = subnetaddr.NewAllocator(sn.sub.CidrBlock.Prefix)
+			allocs[sl.subnet] = al
 		}
-		for ; p.Contains(a) && (taken[a] != "" || reserved(p, a)); a = a.Next() {
-		}
-		if !p.Contains(a) || reserved(p, a) {
-			c.at(sl.path, "subnet %q (%s) has no free address left", sl.subnet, p)
+		a, ok := al.Next(isTaken)
+		if !ok {
+			c.at(sl.path(), "subnet %q (%s) has no free address left", sl.subnet, sn.sub.CidrBlock.Prefix.Masked())
 			continue
 		}
-		taken[a] = sl.path
-		out[sl.key] = a
+		taken[a] = i
+		out[sl.key()] = a
 	}
 	return out, c.err()
 }
 
-// reserved reports whether a is one of the addresses AWS keeps in subnet p.
-func reserved(p netip.Prefix, a netip.Addr) bool {
-	p = p.Masked()
-	if !p.Contains(a) || !a.Is4() {
-		return false
-	}
-	first := p.Addr()
-	for range reservedAtStart {
-		if a == first {
-			return true
+// addrSlot is one holder of an address: an instance's interface (lb < 0)
+// or a load balancer.
+type addrSlot struct {
+	name          string // instance or load balancer
+	inst, eni, lb int
+	subnet        string
+	given         netip.Addr
+}
+
+// addrSlots lists the holders of addresses in file order, instances first.
+func (s *Scenario) addrSlots() []addrSlot {
+	var slots []addrSlot
+	for i, in := range s.Network.Instances {
+		for j, e := range in.NetworkInterfaces {
+			slots = append(slots, addrSlot{name: in.Name, inst: i, eni: j, lb: -1, subnet: e.SubnetId, given: e.PrivateIpAddress.Addr})
 		}
-		first = first.Next()
 	}
-	return !p.Contains(a.Next()) // the last address
+	for i, lb := range s.Network.LoadBalancers {
+		slots = append(slots, addrSlot{name: lb.Name, lb: i, subnet: lb.SubnetId, given: lb.PrivateIpAddress.Addr})
+	}
+	return slots
+}
+
+// key is the slot's key in the map of addresses.
+func (sl *addrSlot) key() string {
+	if sl.lb >= 0 {
+		return sl.name + "/" + IfName(0)
+	}
+	return sl.name + "/" + IfName(sl.eni)
+}
+
+// path is the slot's document path (built only when needed).
+func (sl *addrSlot) path() string {
+	if sl.lb >= 0 {
+		return "network.loadBalancers[" + strconv.Itoa(sl.lb) + "]"
+	}
+	return "network.instances[" + strconv.Itoa(sl.inst) + "].networkInterfaces[" + strconv.Itoa(sl.eni) + "]"
 }
 
 // Addr returns the address of a network interface or load balancer by name,

@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"slices"
 )
@@ -9,7 +11,11 @@ import (
 // reference resolves, each program/traffic/expectation has exactly one kind,
 // values in range. It reports every problem at once (Problems). The provider's
 // own rules (quotas, session numbers, VNIs, …) are checked by ModelProblems.
-func (s *Scenario) Check() error {
+func (s *Scenario) Check() error { return s.check(context.Background()) }
+
+// check is Check that stops, with an error wrapping ErrInterrupted, soon
+// after ctx is done.
+func (s *Scenario) check(ctx context.Context) error {
 	c := &problems{s: s}
 	s.refs = buildRefs(s, c)
 	s.checkProfile(c)
@@ -21,7 +27,13 @@ func (s *Scenario) Check() error {
 	// Addresses are resolved whatever else is wrong, so that their own
 	// problems show now and ModelProblems can still check the provider's
 	// rules on every resource whose references resolved.
-	addrs, aerr := s.resolveAddrs()
+	if ctx.Err() != nil {
+		return interrupted(ctx, s.File)
+	}
+	addrs, aerr := s.resolveAddrs(ctx)
+	if errors.Is(aerr, ErrInterrupted) {
+		return aerr
+	}
 	s.addrs = addrs
 	c.out = append(c.out, AsProblems(aerr)...)
 	if err := c.err(); err != nil {

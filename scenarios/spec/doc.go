@@ -3,6 +3,22 @@
 // problem at once, and the conversion into the provider model (cloudmock.Spec)
 // and the emulated topology (sim.Topology).
 //
+// Each kind of expectation is one type in one file (expect_<kind>.go) with
+// its fields, its validation, its description and its judgement against
+// Observations, registered in expectKinds; each kind of traffic step is one
+// type in one file (traffic_<kind>.go) with its fields, its validation and
+// its description, registered in trafficKinds. A new kind is that file,
+// its row, and its entries in schema.json and FORMAT.md, which a test
+// holds to the registries.
+//
+// spec must never import the agent or the runner: the built-in programs'
+// own checks of their args come in as a Builtins value (scenarios.Builtins).
+//
+// Loading costs time and memory in proportion to the file: it is parsed
+// once, a large file's long lists a chunk at a time; LoadContext and
+// ParseContext stop soon after their context is done, with an error that
+// wraps ErrInterrupted.
+//
 // Naming rule of the format: lower-case keys are mirrorlab's own; PascalCase
 // keys are the CloudFormation/EC2 property names of the resource they sit in
 // (TrafficMirrorSession's SessionNumber, VirtualNetworkId, PacketLength, …), so

@@ -28,24 +28,28 @@ func yamlKeys() map[string][]string {
 		out[t.Name()] = structKeys(t, walk)
 	}
 	walk(reflect.TypeOf(Scenario{}))
+	// The kinds of an expectation and of a traffic step are keys of their
+	// own, each of a type of its own.
+	for _, k := range expectKinds {
+		out["Expectation"] = append(out["Expectation"], k.key)
+		walk(reflect.TypeOf(k.new()))
+	}
+	for _, k := range trafficKinds {
+		out["Traffic"] = append(out["Traffic"], k.key)
+		walk(reflect.TypeOf(k.new()))
+	}
+	sort.Strings(out["Expectation"])
+	sort.Strings(out["Traffic"])
 	return out
 }
 
 func structKeys(t reflect.Type, walk func(reflect.Type)) []string {
-	var keys []string
-	for i := range t.NumField() {
-		f := t.Field(i)
-		tag := f.Tag.Get("yaml")
-		name, opts, _ := strings.Cut(tag, ",")
-		if name == "-" || !f.IsExported() {
-			continue
-		}
-		if opts == "inline" {
-			keys = append(keys, structKeys(f.Type, walk)...)
-			continue
-		}
-		keys = append(keys, name)
-		walk(f.Type)
+	fields := map[string]reflect.Type{}
+	collectYAMLFields(t, fields)
+	keys := make([]string, 0, len(fields))
+	for k, ft := range fields {
+		keys = append(keys, k)
+		walk(ft)
 	}
 	sort.Strings(keys)
 	return keys

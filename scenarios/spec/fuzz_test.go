@@ -9,9 +9,8 @@ import (
 	"time"
 )
 
-// FuzzParse: no input makes the loader, the checks or the provider
-// validation panic, and every problem names the file.
-func FuzzParse(f *testing.F) {
+// addScenarioSeeds seeds a fuzz test with every scenario of the library.
+func addScenarioSeeds(f *testing.F) {
 	files, _ := filepath.Glob("../library/*.yaml")
 	for _, p := range append(files, "../default.yaml") {
 		b, err := os.ReadFile(p)
@@ -20,6 +19,12 @@ func FuzzParse(f *testing.F) {
 		}
 		f.Add(b)
 	}
+}
+
+// FuzzParse: no input makes the loader, the checks or the provider
+// validation panic, and every problem names the file.
+func FuzzParse(f *testing.F) {
+	addScenarioSeeds(f)
 	f.Add([]byte("name: [\n"))
 	f.Add([]byte("network: {vpcs: [{name: v, CidrBlock: 10.0.0.0/24, subnets: [{name: s}]}]}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {

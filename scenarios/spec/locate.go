@@ -108,3 +108,17 @@ func duplicateKeys(file string, n *yaml.Node, out *Problems) {
 		duplicateKeys(file, c, out)
 	}
 }
+
+// treeStats counts the nodes of a tree (aliases not followed) and tells
+// whether it holds an alias.
+func treeStats(n *yaml.Node) (nodes int, aliases bool) {
+	if n == nil {
+		return 0, false
+	}
+	nodes, aliases = 1, n.Kind == yaml.AliasNode
+	for _, c := range n.Content {
+		k, a := treeStats(c)
+		nodes, aliases = nodes+k, aliases || a
+	}
+	return nodes, aliases
+}

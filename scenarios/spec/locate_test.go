@@ -67,7 +67,7 @@ func lineOf(src, prefix string) int {
 	return 0
 }
 
-func defaultSource(t *testing.T) []byte {
+func defaultSource(t testing.TB) []byte {
 	t.Helper()
 	b, err := os.ReadFile("../default.yaml")
 	if err != nil {

@@ -23,7 +23,7 @@ func TestNamedPaths(t *testing.T) {
 	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
 		t.Fatal(err)
 	}
-	_, names := buildPosIndex(&doc)
+	_, names := buildPosIndex(&doc, 100, false)
 	for in, want := range map[string]string{
 		"mirror.sessions[0].SessionNumber":      "mirror.sessions[web-session].SessionNumber",
 		"mirror.sessions[1].SessionNumber":      "mirror.sessions[1].SessionNumber",

@@ -1,32 +1,65 @@
 package spec
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
 	"strings"
 )
 
-// Problem is one thing wrong with a scenario file, at a place in it.
+// Problem is one thing wrong with a scenario file, at a place in it. It is
+// the one problem type of every report (validate, run and explain --json):
+// its JSON adds "text", the whole problem in one line (Error).
 type Problem struct {
-	File string
-	Line int
-	Col  int
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Col  int    `json:"col,omitempty"`
 	// Path is the place in the document, list items named by their name:
 	// mirror.sessions[web-session].SessionNumber (by index for items
 	// without a name: network.networkAcls[0].entries[3]).
-	Path string
+	Path string `json:"path,omitempty"`
 	// Code is the provider's error code for model validation problems
 	// (InvalidParameterValue, TrafficMirrorSessionLimitExceeded, …), empty
 	// for problems of the file itself.
-	Code string
+	Code string `json:"code"`
 	// Resource and Field are set for model validation problems.
-	Resource string
-	Field    string
-	Message  string
+	Resource string `json:"resource"`
+	Field    string `json:"field"`
+	Message  string `json:"message"`
+
+	// text is the problem's line as a report read back gave it (a report
+	// of an older version has no file or message).
+	text string
+}
+
+// UnmarshalJSON reads a problem back from a report, its text included.
+func (p *Problem) UnmarshalJSON(b []byte) error {
+	type plain Problem
+	v := struct {
+		*plain
+		Text string `json:"text"`
+	}{plain: (*plain)(p)}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	p.text = v.Text
+	return nil
+}
+
+// MarshalJSON writes the problem with its one-line text.
+func (p Problem) MarshalJSON() ([]byte, error) {
+	type plain Problem
+	return json.Marshal(struct {
+		plain
+		Text string `json:"text"`
+	}{plain(p), p.Error()})
 }
 
 func (p *Problem) Error() string {
+	if p.text != "" {
+		return p.text
+	}
 	var b strings.Builder
 	b.WriteString(p.File)
 	if p.Line > 0 {

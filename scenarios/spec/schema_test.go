@@ -68,11 +68,7 @@ func TestLibraryValidatesAgainstSchema(t *testing.T) {
 			}
 			// a scenario with model problems must expect them
 			if ps := s.ModelProblems(); ps != nil {
-				expects := false
-				for _, e := range s.Expect {
-					expects = expects || e.ValidationError != nil
-				}
-				if !expects {
+				if !s.ExpectsRefusal() {
 					t.Fatalf("model problems but no validationError expectation: %v", ps)
 				}
 			}
@@ -138,6 +134,15 @@ func TestSchemaMatchesTypes(t *testing.T) {
 			t.Errorf("%s: schema allows additional properties", path)
 		}
 		goKeys := structKeys(typ, func(reflect.Type) {})
+		fields := map[string]reflect.Type{}
+		collectYAMLFields(typ, fields)
+		// the kinds of expectations and traffic steps: one key each, from
+		// their registries
+		for key, kt := range kindTypes(typ) {
+			goKeys = append(goKeys, key)
+			fields[key] = kt
+		}
+		sort.Strings(goKeys)
 		var schemaKeys []string
 		for k := range props {
 			schemaKeys = append(schemaKeys, k)
@@ -147,8 +152,6 @@ func TestSchemaMatchesTypes(t *testing.T) {
 			t.Errorf("%s (%s): Go keys %v, schema keys %v", path, typ.Name(), goKeys, schemaKeys)
 			return
 		}
-		fields := map[string]reflect.Type{}
-		collectFields(typ, fields)
 		for k, ft := range fields {
 			check(path+"."+k, ft, props[k].(map[string]any))
 		}
@@ -156,17 +159,18 @@ func TestSchemaMatchesTypes(t *testing.T) {
 	check("", reflect.TypeOf(Scenario{}), schema)
 }
 
-func collectFields(typ reflect.Type, out map[string]reflect.Type) {
-	for i := range typ.NumField() {
-		f := typ.Field(i)
-		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if name == "-" || !f.IsExported() {
-			continue
+// kindTypes returns, for Expectation and Traffic, each kind's key and type.
+func kindTypes(typ reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	switch typ {
+	case reflect.TypeOf(Expectation{}):
+		for _, k := range expectKinds {
+			out[k.key] = reflect.TypeOf(k.new())
 		}
-		if opts == "inline" {
-			collectFields(f.Type, out)
-			continue
+	case reflect.TypeOf(Traffic{}):
+		for _, k := range trafficKinds {
+			out[k.key] = reflect.TypeOf(k.new())
 		}
-		out[name] = f.Type
 	}
+	return out
 }

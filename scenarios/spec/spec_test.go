@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/mirrorlab/mirrorlab/scenarios/workload"
 )
 
 func loadDefault(t *testing.T) *Scenario {
@@ -58,9 +60,18 @@ func TestAddressesAssignedAsAWSDoes(t *testing.T) {
 }
 
 // problemsOf parses src and returns the problems as "line: message".
+// testBuiltins checks the http-server's args as the program does (the
+// agent's check is registered by package scenarios).
+var testBuiltins = Builtins{Args: map[string]func([]string) error{
+	BuiltinHTTPServer: func(args []string) error { _, err := workload.ParseServerArgs(args); return err },
+}}
+
 func problemsOf(t *testing.T, src string) []string {
 	t.Helper()
 	s, err := Parse("t.yaml", []byte(src))
+	if s != nil {
+		err = JoinProblems(err, s.CheckArgs(testBuiltins))
+	}
 	if err == nil {
 		if ps := s.ModelProblems(); ps != nil {
 			err = ps

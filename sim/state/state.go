@@ -31,6 +31,9 @@ type Run struct {
 	// run; every one starts with Prefix(RunID). Removing them removes every
 	// link of the run, since no link lives anywhere else.
 	Namespaces []string `json:"namespaces"`
+	// Lab is what the layer above (package lab) records of the run: its
+	// instances, addresses and counters. Opaque here; Sweep ignores it.
+	Lab json.RawMessage `json:"lab,omitempty"`
 }
 
 // Prefix is the prefix of every kernel object name of a run: "ml<id>-".
@@ -93,6 +96,41 @@ func Create(dir string, r *Run) error {
 	defer os.Remove(tmp)
 	if err := os.Link(tmp, path(dir, r.RunID)); err != nil {
 		return fmt.Errorf("record run %s: %w", r.RunID, err)
+	}
+	return syncDir(dir)
+}
+
+// Replace rewrites the state file of a run atomically: readers see the old
+// file or the new one, never half of one, and the new one survives a crash
+// once Replace returns (a temporary file of a unique name in the same
+// directory, fsync, rename over the old file, fsync of the directory).
+func Replace(dir string, r *Run) error {
+	if err := r.Check(); err != nil {
+		return err
+	}
+	tmp, err := writeTemp(dir, r)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path(dir, r.RunID)); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("record run %s: %w", r.RunID, err)
+	}
+	return syncDir(dir)
+}
+
+// syncDir makes a new or renamed entry of dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync state directory: %w", err)
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("sync state directory: %w", err)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -145,5 +146,43 @@ func TestParseStat(t *testing.T) {
 	s, zombie, err := StartTime(os.Getpid())
 	if err != nil || zombie || s == 0 {
 		t.Fatalf("StartTime(self) = %d, %v, %v", s, zombie, err)
+	}
+}
+
+// TestReplaceKeepsOneFile: Replace rewrites a run's file in place (the
+// lab's payload included), leaves no temporary file behind, and refuses a
+// record that Check refuses, leaving the old file as it was.
+func TestReplaceKeepsOneFile(t *testing.T) {
+	dir := t.TempDir()
+	r := &Run{RunID: "ab12", PID: 1, Namespaces: []string{"mlab12-a"}}
+	if err := Create(dir, r); err != nil {
+		t.Fatal(err)
+	}
+	r.Lab = []byte(`{"runId":"ab12","kept":true}`)
+	if err := Replace(dir, r); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(dir, "ab12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lab struct {
+		RunID string `json:"runId"`
+		Kept  bool   `json:"kept"`
+	}
+	if json.Unmarshal(got.Lab, &lab) != nil || lab.RunID != "ab12" || !lab.Kept || len(got.Namespaces) != 1 {
+		t.Fatalf("after Replace: %+v", got)
+	}
+	bad := *r
+	bad.Namespaces = []string{"other"}
+	if err := Replace(dir, &bad); err == nil {
+		t.Fatal("Replace accepted a foreign namespace")
+	}
+	if got, err := Load(dir, "ab12"); err != nil || got.Namespaces[0] != "mlab12-a" {
+		t.Fatalf("a refused Replace changed the file: %+v, %v", got, err)
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 {
+		t.Fatalf("files in the state directory: %v, want only ab12.json", ents)
 	}
 }

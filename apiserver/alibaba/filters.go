@@ -1,0 +1,233 @@
+package alibaba
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+// filterItem is a filter as ListTrafficMirrorFilters shows it.
+type filterItem struct {
+	TrafficMirrorFilterId          string     `json:"TrafficMirrorFilterId"`
+	TrafficMirrorFilterName        string     `json:"TrafficMirrorFilterName"`
+	TrafficMirrorFilterDescription string     `json:"TrafficMirrorFilterDescription"`
+	TrafficMirrorFilterStatus      string     `json:"TrafficMirrorFilterStatus"`
+	CreationTime                   string     `json:"CreationTime"`
+	ResourceGroupId                string     `json:"ResourceGroupId"`
+	Tags                           []Tag      `json:"Tags"`
+	IngressRules                   []ruleItem `json:"IngressRules"`
+	EgressRules                    []ruleItem `json:"EgressRules"`
+}
+
+// timeFormat is Alibaba's CreationTime format (2023-09-05T15:26Z).
+const timeFormat = "2006-01-02T15:04Z"
+
+// checkName refuses a name or description Alibaba refuses: longer than
+// max, or starting with http:// or https://.
+func checkName(param string, v *string, max int) error {
+	if v == nil {
+		return nil
+	}
+	if len(*v) == 0 || len(*v) > max || strings.HasPrefix(*v, "http://") || strings.HasPrefix(*v, "https://") {
+		return errInvalid(param, *v, "It must be 1 to "+itoa(max)+" characters and must not start with http:// or https://.")
+	}
+	return nil
+}
+
+// requireOpen refuses a change while traffic mirroring is not opened.
+func requireOpen(a *account) error {
+	if !a.open {
+		return errorf(codeServiceNotOpen, "Traffic mirroring is not opened for this account; call OpenTrafficMirrorService first.")
+	}
+	return nil
+}
+
+// settledFilter returns a filter that exists and is Created.
+func (c *call) settledFilter(a *account, id string, now time.Time) (*cloudmock.TrafficMirrorFilter, error) {
+	i := slices.IndexFunc(a.spec.TrafficMirrorFilters, func(f cloudmock.TrafficMirrorFilter) bool { return f.TrafficMirrorFilterId == id })
+	if i < 0 {
+		return nil, notFound(codeFilterNotFound, "traffic mirror filter", id)
+	}
+	if st := a.meta[id].status(now); st != statusCreated {
+		return nil, errStatus(codeFilterStatus, "filter", id, st)
+	}
+	return &a.spec.TrafficMirrorFilters[i], nil
+}
+
+type createFilterResult struct {
+	TrafficMirrorFilterId string `json:"TrafficMirrorFilterId"`
+	ResourceGroupId       string `json:"ResourceGroupId"`
+}
+
+func opCreateFilter(c *call) (any, error) {
+	name, desc := c.p.opt("TrafficMirrorFilterName"), c.p.opt("TrafficMirrorFilterDescription")
+	if err := errors.Join(checkName("TrafficMirrorFilterName", name, 128), checkName("TrafficMirrorFilterDescription", desc, 256)); err != nil {
+		return nil, asAPIError(err)
+	}
+	tags, err := c.p.tags("Tag")
+	if err != nil {
+		return nil, err
+	}
+	rg, _ := c.p.str("ResourceGroupId")
+	return c.mutate(func(a *account, now time.Time) (any, error) {
+		if err := requireOpen(a); err != nil {
+			return nil, err
+		}
+		f := cloudmock.TrafficMirrorFilter{TrafficMirrorFilterId: c.s.newID(a, "tmf"), Description: deref(desc)}
+		rules, err := c.newRules(a, now)
+		if err != nil {
+			return nil, err
+		}
+		f.IngressFilterRules, f.EgressFilterRules = rules[0], rules[1]
+		a.spec.TrafficMirrorFilters = append(a.spec.TrafficMirrorFilters, f)
+		a.meta[f.TrafficMirrorFilterId] = c.s.busy(meta{Name: deref(name), Created: now, Tags: tags, RG: rg}, statusCreating, now)
+		return createFilterResult{TrafficMirrorFilterId: f.TrafficMirrorFilterId, ResourceGroupId: rg}, nil
+	})
+}
+
+func opDeleteFilter(c *call) (any, error) {
+	id, err := c.p.required("TrafficMirrorFilterId")
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.mutate(func(a *account, now time.Time) (any, error) {
+		f, err := c.settledFilter(a, id, now)
+		if err != nil {
+			return nil, err
+		}
+		item := filterItemOf(a, f, now)
+		item.TrafficMirrorFilterStatus = statusDeleting
+		for _, rules := range [2][]ruleItem{item.IngressRules, item.EgressRules} {
+			for i := range rules {
+				rules[i].TrafficMirrorFilterRuleStatus = statusDeleting
+				delete(a.meta, rules[i].TrafficMirrorFilterRuleId)
+			}
+		}
+		a.spec.TrafficMirrorFilters = slices.DeleteFunc(a.spec.TrafficMirrorFilters, func(f cloudmock.TrafficMirrorFilter) bool { return f.TrafficMirrorFilterId == id })
+		delete(a.meta, id)
+		a.ghosts = append(a.ghosts, ghost{Kind: "filter", ID: id, Until: now.Add(c.s.settle), Filt: &item})
+		return struct{}{}, nil
+	})
+	return res, inUse(err, id)
+}
+
+// inUse turns the model's refusal of a session whose filter is gone into
+// Alibaba's answer to deleting a filter in use.
+func inUse(err error, id string) error {
+	var ae *apiError
+	if errors.As(err, &ae) && ae.cause != nil && ae.cause.Code == cloudmock.CodeFilterNotFound && ae.cause.Resource == "TrafficMirrorSession" {
+		return errorf(codeFilterInUse, "The filter %q is used by the traffic mirror session %q.", id, ae.cause.ID)
+	}
+	return err
+}
+
+func opUpdateFilter(c *call) (any, error) {
+	id, err := c.p.required("TrafficMirrorFilterId")
+	if err != nil {
+		return nil, err
+	}
+	name, desc := c.p.opt("TrafficMirrorFilterName"), c.p.opt("TrafficMirrorFilterDescription")
+	if err := errors.Join(checkName("TrafficMirrorFilterName", name, 128), checkName("TrafficMirrorFilterDescription", desc, 256)); err != nil {
+		return nil, asAPIError(err)
+	}
+	return c.mutate(func(a *account, now time.Time) (any, error) {
+		f, err := c.settledFilter(a, id, now)
+		if err != nil {
+			return nil, err
+		}
+		m := a.meta[id]
+		if name != nil {
+			m.Name = *name
+		}
+		if desc != nil {
+			f.Description = *desc
+		}
+		a.meta[id] = c.s.busy(m, statusModifying, now)
+		return struct{}{}, nil
+	})
+}
+
+// filterItemOf renders a filter with its rules and their statuses, and the
+// rules still Deleting.
+func filterItemOf(a *account, f *cloudmock.TrafficMirrorFilter, now time.Time) filterItem {
+	m := a.meta[f.TrafficMirrorFilterId]
+	item := filterItem{TrafficMirrorFilterId: f.TrafficMirrorFilterId, TrafficMirrorFilterName: m.Name,
+		TrafficMirrorFilterDescription: f.Description, TrafficMirrorFilterStatus: m.status(now),
+		CreationTime: m.Created.UTC().Format(timeFormat), ResourceGroupId: m.RG, Tags: append([]Tag{}, m.Tags...),
+		IngressRules: []ruleItem{}, EgressRules: []ruleItem{}}
+	for d, rules := range [2][]cloudmock.TrafficMirrorFilterRule{f.IngressFilterRules, f.EgressFilterRules} {
+		list := &item.IngressRules
+		if d == 1 {
+			list = &item.EgressRules
+		}
+		for _, r := range rules {
+			*list = append(*list, ruleItemOf(f.TrafficMirrorFilterId, d, r, a.meta[r.TrafficMirrorFilterRuleId].status(now)))
+		}
+		for _, g := range a.ghosts {
+			if g.Kind == "rule" && g.Filter == f.TrafficMirrorFilterId && now.Before(g.Until) && g.Rule.TrafficDirection == directions[d] {
+				*list = append(*list, *g.Rule)
+			}
+		}
+	}
+	return item
+}
+
+type listFiltersResult struct {
+	TrafficMirrorFilters []filterItem `json:"TrafficMirrorFilters"`
+	page
+}
+
+func opListFilters(c *call) (any, error) {
+	ids, err := c.p.list("TrafficMirrorFilterIds")
+	if err != nil {
+		return nil, err
+	}
+	tags, err := c.p.tags("Tags")
+	if err != nil {
+		return nil, err
+	}
+	name := c.p.opt("TrafficMirrorFilterName")
+	rg := c.p.opt("ResourceGroupId")
+	pg, err := c.paging()
+	if err != nil {
+		return nil, err
+	}
+	return c.read(func(a *account, now time.Time) (any, error) {
+		var items []filterItem
+		for i := range a.spec.TrafficMirrorFilters {
+			items = append(items, filterItemOf(a, &a.spec.TrafficMirrorFilters[i], now))
+		}
+		for _, g := range a.ghosts {
+			if g.Kind == "filter" && now.Before(g.Until) {
+				items = append(items, *g.Filt)
+			}
+		}
+		items = slices.DeleteFunc(items, func(f filterItem) bool {
+			return (len(ids) > 0 && !slices.Contains(ids, f.TrafficMirrorFilterId)) || (name != nil && f.TrafficMirrorFilterName != *name) ||
+				(rg != nil && f.ResourceGroupId != *rg) || !hasTags(f.Tags, tags)
+		})
+		out, pageInfo := paginate(items, pg, func(f filterItem) string { return f.TrafficMirrorFilterId })
+		return listFiltersResult{TrafficMirrorFilters: out, page: pageInfo}, nil
+	})
+}
+
+// hasTags says whether a resource has every wanted tag (an empty Value
+// matches any value).
+func hasTags(have, want []Tag) bool {
+	for _, w := range want {
+		if !slices.ContainsFunc(have, func(h Tag) bool { return h.Key == w.Key && (w.Value == "" || h.Value == w.Value) }) {
+			return false
+		}
+	}
+	return true
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,186 @@
+package alibaba
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// maxListIndex bounds N in a repeated parameter (X.N, X.N.Field): the
+// largest list any of these operations takes is far smaller, and the bound
+// keeps a request from making the server allocate for a huge index.
+const maxListIndex = 200
+
+// params is a request's decoded parameters: the URL query and a
+// form-encoded body merged (RPC style sends either). A key given twice is
+// refused, so that no operation silently picks one of two values.
+// Parameters no operation reads (the signature's, OwnerId and the like)
+// are ignored, as Alibaba's gateway ignores them.
+type params struct {
+	v map[string]string
+}
+
+// decodeParams parses a URL query and a form body into params. It never
+// panics; errors are Alibaba errors naming the offending key.
+func decodeParams(query, body string) (*params, error) {
+	p := &params{v: map[string]string{}}
+	for _, src := range [2]string{query, body} {
+		vals, err := url.ParseQuery(src)
+		if err != nil {
+			return nil, errorf(codeInvalidParameter, "The request is not valid form data: %v", err)
+		}
+		for k, vs := range vals {
+			if k == "" {
+				return nil, errorf(codeInvalidParameter, "The request has a parameter with an empty name.")
+			}
+			if _, dup := p.v[k]; dup || len(vs) > 1 {
+				return nil, errorf(codeInvalidParameter, "The parameter %s is given more than once.", k)
+			}
+			p.v[k] = vs[0]
+		}
+	}
+	return p, nil
+}
+
+// str returns a parameter and whether it was given.
+func (p *params) str(name string) (string, bool) {
+	v, ok := p.v[name]
+	return v, ok
+}
+
+// opt returns a parameter, nil when absent.
+func (p *params) opt(name string) *string {
+	if v, ok := p.v[name]; ok {
+		return &v
+	}
+	return nil
+}
+
+// required returns a parameter that must be given and not empty.
+func (p *params) required(name string) (string, error) {
+	if v := p.v[name]; v != "" {
+		return v, nil
+	}
+	return "", errMissing(name)
+}
+
+// int returns an integer parameter, nil when absent.
+func (p *params) int(name string) (*int, error) {
+	v, ok := p.v[name]
+	if !ok {
+		return nil, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return nil, errInvalid(name, v, "It must be an integer.")
+	}
+	return &n, nil
+}
+
+// bool returns a boolean parameter ("true" or "false", any case), nil when
+// absent.
+func (p *params) bool(name string) (*bool, error) {
+	v, ok := p.v[name]
+	if !ok {
+		return nil, nil
+	}
+	switch strings.ToLower(v) {
+	case "true":
+		b := true
+		return &b, nil
+	case "false":
+		b := false
+		return &b, nil
+	}
+	return nil, errInvalid(name, v, "It must be true or false.")
+}
+
+// indexed collects the keys "prefix.N" (rest == "") or "prefix.N.rest"
+// into N -> value, refusing an N that is not 1..maxListIndex.
+func (p *params) indexed(prefix string) (map[int]map[string]string, error) {
+	out := map[int]map[string]string{}
+	for k, v := range p.v {
+		rest, ok := strings.CutPrefix(k, prefix+".")
+		if !ok {
+			continue
+		}
+		num, field, _ := strings.Cut(rest, ".")
+		n, err := strconv.Atoi(num)
+		if err != nil || n < 1 || n > maxListIndex || num != strconv.Itoa(n) {
+			return nil, errInvalid(k, v, fmt.Sprintf("The index of %s.N must be 1 to %d.", prefix, maxListIndex))
+		}
+		if out[n] == nil {
+			out[n] = map[string]string{}
+		}
+		out[n][field] = v
+	}
+	return out, nil
+}
+
+// list returns the values of "prefix.N" in the order of N.
+func (p *params) list(prefix string) ([]string, error) {
+	m, err := p.indexed(prefix)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, n := range sortedKeys(m) {
+		v, ok := m[n][""]
+		if !ok || len(m[n]) > 1 {
+			return nil, errorf(codeInvalidParameter, "The parameter %s.%d must be a plain value.", prefix, n)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// objects returns the members "prefix.N.Field" as one map per N, in the
+// order of N, with their index.
+func (p *params) objects(prefix string) ([]indexedObject, error) {
+	m, err := p.indexed(prefix)
+	if err != nil {
+		return nil, err
+	}
+	var out []indexedObject
+	for _, n := range sortedKeys(m) {
+		if _, plain := m[n][""]; plain {
+			return nil, errorf(codeInvalidParameter, "The parameter %s.%d needs members (%s.%d.Name).", prefix, n, prefix, n)
+		}
+		out = append(out, indexedObject{n: n, f: m[n]})
+	}
+	return out, nil
+}
+
+// indexedObject is one "X.N.Field" group.
+type indexedObject struct {
+	n int
+	f map[string]string
+}
+
+func sortedKeys[V any](m map[int]V) []int {
+	keys := make([]int, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Ints(keys)
+	return keys
+}
+
+// tags reads "prefix.N.Key"/"prefix.N.Value" pairs (Tag.N or Tags.N).
+func (p *params) tags(prefix string) ([]Tag, error) {
+	objs, err := p.objects(prefix)
+	if err != nil {
+		return nil, err
+	}
+	var out []Tag
+	for _, o := range objs {
+		k := o.f["Key"]
+		if k == "" {
+			return nil, errMissing(fmt.Sprintf("%s.%d.Key", prefix, o.n))
+		}
+		out = append(out, Tag{Key: k, Value: o.f["Value"]})
+	}
+	return out, nil
+}

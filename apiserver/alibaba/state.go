@@ -1,0 +1,249 @@
+package alibaba
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+// Tag is a resource tag (Tag.N.Key, Tag.N.Value).
+type Tag struct {
+	Key   string `json:"Key"`
+	Value string `json:"Value"`
+}
+
+// meta is what Alibaba shows of a resource beyond the model's fields: its
+// name, creation time, tags, resource group, a session's Enabled switch,
+// and the transitional status (Creating, Modifying) that lasts until Until.
+type meta struct {
+	Name    string
+	Created time.Time
+	Status  string
+	Until   time.Time
+	Enabled bool
+	Tags    []Tag
+	RG      string
+}
+
+// status returns the resource's status at now: its transitional status
+// until it settles, then Created.
+func (m meta) status(now time.Time) string {
+	if m.Status != "" && now.Before(m.Until) {
+		return m.Status
+	}
+	return statusCreated
+}
+
+// Statuses as ListTrafficMirrorFilters and ListTrafficMirrorSessions give
+// them.
+const (
+	statusCreating  = "Creating"
+	statusCreated   = "Created"
+	statusModifying = "Modifying"
+	statusDeleting  = "Deleting"
+)
+
+// ghost is a deleted filter, rule or session that is still listed as
+// Deleting until it settles (the model no longer has it: the data plane
+// stopped using it when the deletion was accepted).
+type ghost struct {
+	Kind   string // "filter", "rule", "session"
+	ID     string
+	Filter string // the filter of a rule
+	Until  time.Time
+	Filt   *filterItem
+	Rule   *ruleItem
+	Sess   *sessionItem
+}
+
+// account is the whole state: the model's Spec plus what only Alibaba's
+// API shows. A mutation changes a copy (clone) and commits it whole.
+type account struct {
+	spec   cloudmock.Spec
+	meta   map[string]meta
+	ghosts []ghost
+	open   bool // OpenTrafficMirrorService was called (or the spec mirrors)
+}
+
+func (a *account) clone() (account, error) {
+	spec, err := cloneSpec(a.spec)
+	if err != nil {
+		return account{}, err
+	}
+	m := make(map[string]meta, len(a.meta))
+	for k, v := range a.meta {
+		m[k] = v
+	}
+	return account{spec: spec, meta: m, ghosts: append([]ghost(nil), a.ghosts...), open: a.open}, nil
+}
+
+// prune forgets the ghosts that have settled.
+func (a *account) prune(now time.Time) {
+	a.ghosts = slicesDeleteFunc(a.ghosts, func(g ghost) bool { return !now.Before(g.Until) })
+}
+
+func slicesDeleteFunc[T any](s []T, del func(T) bool) []T {
+	out := s[:0]
+	for _, x := range s {
+		if !del(x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// applied is the Spec the data plane runs: the account's, without the
+// sessions that are not enabled.
+func (a *account) applied() (cloudmock.Spec, error) {
+	out, err := cloneSpec(a.spec)
+	if err != nil {
+		return out, err
+	}
+	out.TrafficMirrorSessions = slicesDeleteFunc(out.TrafficMirrorSessions, func(x cloudmock.TrafficMirrorSession) bool {
+		return !a.meta[x.TrafficMirrorSessionId].Enabled
+	})
+	return out, nil
+}
+
+// cloneSpec deep-copies a Spec through its JSON form (every field of the
+// model's types is JSON-tagged).
+func cloneSpec(s cloudmock.Spec) (cloudmock.Spec, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return cloudmock.Spec{}, fmt.Errorf("copy spec: %w", err)
+	}
+	var out cloudmock.Spec
+	if err := json.Unmarshal(b, &out); err != nil {
+		return cloudmock.Spec{}, fmt.Errorf("copy spec: %w", err)
+	}
+	return out, nil
+}
+
+// read runs a query on the current state under the read lock.
+func (c *call) read(fn func(a *account, now time.Time) (any, error)) (any, error) {
+	c.s.mu.RLock()
+	defer c.s.mu.RUnlock()
+	return fn(&c.s.acct, c.s.now())
+}
+
+// mutate applies one change: under the mutation lock it copies the
+// account, runs change on the copy, has the model validate the result
+// (cloudmock.New: the model's rules are the only rules), answers
+// DryRunOperation when DryRun=true (so a dry run checks everything a real
+// request checks), hands the data plane's Spec to Config.Apply, and only
+// then commits. Any error leaves the state as it was. A repeated
+// ClientToken with the same parameters answers the first result again;
+// with other parameters, IdempotentParameterMismatch.
+func (c *call) mutate(change func(a *account, now time.Time) (any, error)) (any, error) {
+	dry, err := c.p.bool("DryRun")
+	if err != nil {
+		return nil, err
+	}
+	token, _ := c.p.str("ClientToken")
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key, fp := c.action+"\x00"+token, c.fingerprint()
+	if token != "" {
+		if prev, ok := s.tokens.get(key); ok {
+			if prev.fingerprint != fp {
+				return nil, errorf(codeIdempotentMismatch, "The ClientToken %q was used before with other parameters for %s.", token, c.action)
+			}
+			return prev.result, nil
+		}
+	}
+	now := s.now()
+	a, err := s.acct.clone()
+	if err != nil {
+		return nil, internalError("%v", err)
+	}
+	a.prune(now)
+	res, err := change(&a, now)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := cloudmock.New(a.spec); err != nil {
+		var ve *cloudmock.ValidationError
+		if errors.As(err, &ve) {
+			return nil, fromValidation(ve)
+		}
+		return nil, internalError("validate: %v", err)
+	}
+	if dry != nil && *dry {
+		return nil, errDryRun()
+	}
+	if s.cfg.Apply != nil {
+		spec, err := a.applied()
+		if err != nil {
+			return nil, internalError("%v", err)
+		}
+		if err := s.cfg.Apply(spec); err != nil {
+			return nil, internalError("The change was valid but the running lab could not apply it; nothing was changed: %v", err)
+		}
+	}
+	s.acct = a
+	if token != "" {
+		s.tokens.put(key, tokenEntry{fingerprint: fp, result: res})
+	}
+	return res, nil
+}
+
+// volatileParams change from one retry of a request to the next.
+var volatileParams = map[string]bool{"ClientToken": true, "Signature": true, "SignatureNonce": true, "Timestamp": true,
+	"AccessKeyId": true, "SecurityToken": true, "SignatureMethod": true, "SignatureVersion": true, "Format": true}
+
+// fingerprint is the request's parameters less the volatile ones, for
+// ClientToken idempotency.
+func (c *call) fingerprint() string {
+	keys := make([]string, 0, len(c.p.v))
+	for k := range c.p.v {
+		if !volatileParams[k] {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s=%s\x00", k, c.p.v[k])
+	}
+	return b.String()
+}
+
+// tokenEntry is a remembered ClientToken: the request's fingerprint and
+// the answer.
+type tokenEntry struct {
+	fingerprint string
+	result      any
+}
+
+// tokenCache is a bounded FIFO map of ClientTokens (the oldest are
+// forgotten past max).
+type tokenCache struct {
+	m     map[string]tokenEntry
+	order []string
+	max   int
+}
+
+func (t *tokenCache) get(k string) (tokenEntry, bool) {
+	e, ok := t.m[k]
+	return e, ok
+}
+
+func (t *tokenCache) put(k string, e tokenEntry) {
+	if t.m == nil {
+		t.m = map[string]tokenEntry{}
+	}
+	if _, ok := t.m[k]; !ok {
+		t.order = append(t.order, k)
+	}
+	t.m[k] = e
+	for len(t.order) > t.max {
+		delete(t.m, t.order[0])
+		t.order = t.order[1:]
+	}
+}

@@ -1,0 +1,54 @@
+package ec2api
+
+import (
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// serveForm posts a form to s and returns the recorder.
+func serveForm(s *Server, form string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest("POST", "/", strings.NewReader(form))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	return rec
+}
+
+// EC2 refuses integers with a sign or blanks around them, naming the
+// parameter.
+func TestIntegersAreStrict(t *testing.T) {
+	s, c := testServer(t, Config{})
+	fid := newFilter(t, c, "strict")
+	base := "Action=CreateTrafficMirrorFilterRule&Version=2016-11-15&TrafficMirrorFilterId=" + fid +
+		"&TrafficDirection=ingress&RuleAction=accept&SourceCidrBlock=0.0.0.0/0&DestinationCidrBlock=0.0.0.0/0&RuleNumber="
+	for _, v := range []string{" 5", "+7", "5 ", "", "0x10", "1e2", "--1"} {
+		rec := serveForm(s, base+url.QueryEscape(v))
+		if rec.Code != 400 || !strings.Contains(rec.Body.String(), "<Code>InvalidParameterValue</Code>") ||
+			!strings.Contains(rec.Body.String(), "parameter RuleNumber") {
+			t.Errorf("RuleNumber=%q: %d %s", v, rec.Code, rec.Body.String())
+		}
+	}
+	if rec := serveForm(s, base+"7"); rec.Code != 200 {
+		t.Fatalf("RuleNumber=7: %d %s", rec.Code, rec.Body.String())
+	}
+}
+
+// Request ids are random UUIDs: two servers of the same file (same Seed)
+// do not repeat each other's.
+func TestRequestIDsAreRandom(t *testing.T) {
+	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	seen := map[string]bool{}
+	for range 2 {
+		s, _ := testServer(t, Config{Seed: 7})
+		for range 3 {
+			id := serveForm(s, "Action=DescribeVpcs&Version=2016-11-15").Header().Get("X-Amzn-RequestId")
+			if !uuid.MatchString(id) || seen[id] {
+				t.Fatalf("request id %q: not a v4 UUID, or seen before (%v)", id, seen)
+			}
+			seen[id] = true
+		}
+	}
+}

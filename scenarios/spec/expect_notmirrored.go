@@ -1,0 +1,32 @@
+package spec
+
+import "fmt"
+
+// NotMirrored counts the packets a source interface saw that were not
+// mirrored, by the model's reason code (rejected-by-rule, no-rule-matched,
+// never-mirrored-amazon-dns, …; empty: every reason).
+type NotMirrored struct {
+	NetworkInterface string `yaml:"networkInterface"`
+	Reason           string `yaml:"reason"`
+	Count            `yaml:",inline"`
+}
+
+func (m *NotMirrored) check(k *kindCheck) {
+	_, ok := k.s.refs.enis[m.NetworkInterface]
+	k.need("networkInterface", m.NetworkInterface, ok, "network interface")
+	k.count("", &m.Count)
+}
+
+func (m *NotMirrored) describe() string {
+	return fmt.Sprintf("not mirrored at %s (%s)", m.NetworkInterface, orAll(m.Reason, "any reason"))
+}
+
+func (m *NotMirrored) judge(j *judging) {
+	var n uint64
+	for reason, v := range j.o.Model.ENIs[m.NetworkInterface].NotMirrored {
+		if m.Reason == "" || reason == m.Reason {
+			n += v
+		}
+	}
+	j.count(m.Count, int64(n))
+}
