@@ -154,6 +154,7 @@ func (s *Service) openPipelines(ctx context.Context, v *view, refs []cloudmock.E
 	dirs := []cloudmock.Direction{cloudmock.Ingress, cloudmock.Egress}
 	pipes := make([]*pipeline, len(refs)*len(dirs))
 	ro := s.cfg.Ring.forRings(len(pipes))
+	ql := s.cfg.queueLenFor(len(pipes))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(openConcurrency)
 	for i, ref := range refs {
@@ -171,7 +172,7 @@ func (s *Service) openPipelines(ctx context.Context, v *view, refs []cloudmock.E
 				if err := gctx.Err(); err != nil {
 					return err
 				}
-				p, err := s.newPipeline(f, v, ref, e, dir, slotSize, ro)
+				p, err := s.newPipeline(f, v, ref, e, dir, pipeSizes{slot: slotSize, queue: ql, ring: ro})
 				pipes[i*len(dirs)+j] = p
 				return err
 			})
@@ -191,7 +192,14 @@ func (s *Service) openPipelines(ctx context.Context, v *view, refs []cloudmock.E
 
 // newPipeline opens one capture and its sender. On failure it also
 // returns what it opened, for release to close.
-func (s *Service) newPipeline(f *sim.Fabric, v *view, ref cloudmock.ENIRef, e *sim.ENI, dir cloudmock.Direction, slotSize int, ro RingOptions) (*pipeline, error) {
+// pipeSizes sizes a pipeline: its largest datagram, its queue's length
+// and its ring.
+type pipeSizes struct {
+	slot, queue int
+	ring        RingOptions
+}
+
+func (s *Service) newPipeline(f *sim.Fabric, v *view, ref cloudmock.ENIRef, e *sim.ENI, dir cloudmock.Direction, sz pipeSizes) (*pipeline, error) {
 	id := v.model.ENIID(ref)
 	p := &pipeline{svc: s, view: v, eni: ref, eniID: id, sim: e, dir: dir,
 		mac: [6]byte(e.MAC), logger: s.cfg.Logger.With("eni", id, "direction", dir.String()),
@@ -202,7 +210,7 @@ func (s *Service) newPipeline(f *sim.Fabric, v *view, ref cloudmock.ENIRef, e *s
 		filter = s.kern.socketFilter(s.fabricIndex(e), dir)
 	}
 	err := f.Run(func() error {
-		r, err := openRing(e.PeerName, e.PeerIndex, dir == cloudmock.Ingress, s.vnet, s.cfg.Mark, filter, ro)
+		r, err := openRing(e.PeerName, e.PeerIndex, dir == cloudmock.Ingress, s.vnet, s.cfg.Mark, filter, sz.ring)
 		if err != nil {
 			return err
 		}
@@ -223,8 +231,8 @@ func (s *Service) newPipeline(f *sim.Fabric, v *view, ref cloudmock.ENIRef, e *s
 	if !p.ring.vnet {
 		p.logger.Warn("kernel lacks PACKET_VNET_HDR_SZ: GSO aggregates and partial checksums are mirrored as captured")
 	}
-	p.q = newQueue(s.cfg.QueueLen, slotSize)
-	p.seg.buf = make([]byte, slotSize)
+	p.q = newQueue(sz.queue, sz.slot)
+	p.seg.buf = make([]byte, sz.slot)
 	return p, nil
 }
 
