@@ -88,10 +88,14 @@
 //	              by reason, queue depth, ring drops, per target, health)
 //	Service.Handler   the same as Prometheus metrics, from an own registry
 //
-// All kernel state the service holds is sockets, eBPF programs, maps and
-// TCX links inside the lab's namespaces (no link, route, rule or qdisc):
-// the kernel releases them with the process, so a crash leaves nothing
-// behind but the receivers' ports' checksum offload switched off (Close
-// restores it; the lab's removal takes the ports with it). The per-packet
-// path does not allocate.
+// All kernel state the service holds is sockets, eBPF programs and maps,
+// and the in-kernel path's cls_bpf filters on clsact qdiscs of the source
+// and receiver ports, inside the lab's namespaces (no link, route or
+// rule). The kernel releases the sockets, programs and maps with the
+// process; Close removes the filters (they are not TCX links, which cost
+// an RCU grace period each under the RTNL lock: see tcattach_linux.go). So
+// a crash leaves behind the filters and the receivers' ports' checksum
+// offload switched off, both on the lab's own ports: the lab's removal
+// takes them with it, and a new service on the lab replaces the filters.
+// The per-packet path does not allocate.
 package dataplane

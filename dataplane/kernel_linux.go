@@ -3,11 +3,11 @@ package dataplane
 import (
 	"errors"
 	"fmt"
-	"net"
 	"slices"
 	"sync"
 
 	"github.com/cilium/ebpf"
+	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
@@ -59,10 +59,12 @@ type kernelPath struct {
 type kernelFabric struct {
 	// run runs code in the namespace (a fabric's, or a transit
 	// gateway's), which name names.
-	run      func(func() error) error
-	name     string
-	path     *kpath.Path
-	attached map[int]bool // port ifindexes with the programs attached
+	run  func(func() error) error
+	name string
+	path *kpath.Path
+	// attached are the port ifindexes with the programs attached (see
+	// tcAttach), true where the clsact qdisc is ours.
+	attached map[int]bool
 	// forwarding are the link ends with the forward program attached.
 	forwarding map[int]bool
 	// conns are the ENIs whose flow table lives in the path's map
@@ -375,14 +377,34 @@ func (k *kernelPath) freeSlot(slot uint32) {
 // attach puts the programs on port ifindex of fabric fi once.
 func (k *kernelPath) attach(fi, ifindex int) error {
 	kf := k.fabrics[fi]
-	if kf.attached[ifindex] {
+	if _, done := kf.attached[ifindex]; done {
 		return nil
 	}
-	if err := kf.run(func() error { return kf.path.Attach(ifindex) }); err != nil {
+	in, out := kf.path.TCPrograms()
+	var created bool
+	err := kf.run(func() (err error) {
+		created, err = tcAttach(ifindex, in, out)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("fabric %s: attach to port %d: %w", kf.name, ifindex, err)
 	}
-	kf.attached[ifindex] = true
+	kf.attached[ifindex] = created
+	kf.path.MarkAttached(ifindex, true)
 	return nil
+}
+
+// detach takes the programs off every port of fabric kf.
+func (kf *kernelFabric) detach() error {
+	return kf.run(func() error {
+		var errs []error
+		for ifindex, created := range kf.attached {
+			errs = append(errs, tcDetach(ifindex, created))
+			kf.path.MarkAttached(ifindex, false)
+		}
+		clear(kf.attached)
+		return errors.Join(errs...)
+	})
 }
 
 // receiverChecksums switches transmit checksum offload off on a
@@ -433,7 +455,7 @@ func (k *kernelPath) close() error {
 	}
 	for _, kf := range k.fabrics {
 		if kf != nil {
-			errs = append(errs, kf.path.Close())
+			errs = append(errs, kf.detach(), kf.path.Close())
 		}
 	}
 	for _, kf := range k.transits {
@@ -443,11 +465,12 @@ func (k *kernelPath) close() error {
 }
 
 // ifName returns the name of interface ifindex in the calling thread's
-// network namespace.
+// network namespace. It asks for that one link: net.InterfaceByIndex
+// dumps them all, which, once per receiver, grew with the lab's size.
 func ifName(ifindex int) (string, error) {
-	i, err := net.InterfaceByIndex(ifindex)
+	l, err := netlink.LinkByIndex(ifindex)
 	if err != nil {
 		return "", fmt.Errorf("interface %d: %w", ifindex, err)
 	}
-	return i.Name, nil
+	return l.Attrs().Name, nil
 }

@@ -16,7 +16,9 @@
 //
 // One Path (programs and maps) is loaded per fabric namespace (the maps
 // are keyed by interface index); its programs attach to fabric-side veth
-// ports with TCX links, which vanish with the process. A port's tc hooks
+// ports with TCX links, which vanish with the process (the data plane
+// attaches TCPrograms itself as cls_bpf filters, cheaper in a large lab,
+// and says so with MarkAttached). A port's tc hooks
 // decide plain IPv4 packets of the ENI (bpf/kpath.c decide: the network
 // ACL, the security groups, the filter rules in decision order). What
 // becomes of a copy on its way depends on the packet only through its
