@@ -59,52 +59,52 @@ func (s *Spec) EachID(fn func(IDRef)) {
 	s.eachMirrorID(fn)
 }
 
-// ref is one IDRef outside lists.
-func ref(kind IDKind, own bool, id *string, res any, field string) IDRef {
+// idRef is one IDRef outside lists.
+func idRef(kind IDKind, own bool, id *string, res any, field string) IDRef {
 	return IDRef{Kind: kind, Own: own, ID: id, Resource: res, Field: field}
 }
 
 func (s *Spec) eachNetworkID(fn func(IDRef)) {
 	for i := range s.Vpcs {
 		x := &s.Vpcs[i]
-		fn(ref(KindVpc, true, &x.VpcId, x, "VpcId"))
+		fn(idRef(KindVpc, true, &x.VpcId, x, "VpcId"))
 	}
 	for i := range s.Subnets {
 		x := &s.Subnets[i]
-		fn(ref(KindSubnet, true, &x.SubnetId, x, "SubnetId"))
-		fn(ref(KindVpc, false, &x.VpcId, x, "VpcId"))
+		fn(idRef(KindSubnet, true, &x.SubnetId, x, "SubnetId"))
+		fn(idRef(KindVpc, false, &x.VpcId, x, "VpcId"))
 	}
 	for i := range s.TransitGateways {
 		x := &s.TransitGateways[i]
-		fn(ref(KindTransitGateway, true, &x.TransitGatewayId, x, "TransitGatewayId"))
+		fn(idRef(KindTransitGateway, true, &x.TransitGatewayId, x, "TransitGatewayId"))
 	}
 	for i := range s.TransitGatewayVpcAttachments {
 		x := &s.TransitGatewayVpcAttachments[i]
-		fn(ref(KindTransitGatewayAttachment, true, &x.TransitGatewayAttachmentId, x, "TransitGatewayAttachmentId"))
-		fn(ref(KindTransitGateway, false, &x.TransitGatewayId, x, "TransitGatewayId"))
-		fn(ref(KindVpc, false, &x.VpcId, x, "VpcId"))
+		fn(idRef(KindTransitGatewayAttachment, true, &x.TransitGatewayAttachmentId, x, "TransitGatewayAttachmentId"))
+		fn(idRef(KindTransitGateway, false, &x.TransitGatewayId, x, "TransitGatewayId"))
+		fn(idRef(KindVpc, false, &x.VpcId, x, "VpcId"))
 	}
 	for i := range s.VpcPeeringConnections {
 		x := &s.VpcPeeringConnections[i]
-		fn(ref(KindPeering, true, &x.VpcPeeringConnectionId, x, "VpcPeeringConnectionId"))
-		fn(ref(KindVpc, false, &x.RequesterVpcInfo.VpcId, x, "RequesterVpcInfo.VpcId"))
-		fn(ref(KindVpc, false, &x.AccepterVpcInfo.VpcId, x, "AccepterVpcInfo.VpcId"))
+		fn(idRef(KindPeering, true, &x.VpcPeeringConnectionId, x, "VpcPeeringConnectionId"))
+		fn(idRef(KindVpc, false, &x.RequesterVpcInfo.VpcId, x, "RequesterVpcInfo.VpcId"))
+		fn(idRef(KindVpc, false, &x.AccepterVpcInfo.VpcId, x, "AccepterVpcInfo.VpcId"))
 	}
 }
 
 func (s *Spec) eachAccessID(fn func(IDRef)) {
 	for i := range s.NetworkAcls {
 		x := &s.NetworkAcls[i]
-		fn(ref(KindNetworkAcl, true, &x.NetworkAclId, x, "NetworkAclId"))
-		fn(ref(KindVpc, false, &x.VpcId, x, "VpcId"))
+		fn(idRef(KindNetworkAcl, true, &x.NetworkAclId, x, "NetworkAclId"))
+		fn(idRef(KindVpc, false, &x.VpcId, x, "VpcId"))
 		for j := range x.Associations {
 			fn(IDRef{Kind: KindSubnet, ID: &x.Associations[j].SubnetId, Resource: x, Field: "Associations.SubnetId", Index: j})
 		}
 	}
 	for i := range s.SecurityGroups {
 		x := &s.SecurityGroups[i]
-		fn(ref(KindSecurityGroup, true, &x.GroupId, x, "GroupId"))
-		fn(ref(KindVpc, false, &x.VpcId, x, "VpcId"))
+		fn(idRef(KindSecurityGroup, true, &x.GroupId, x, "GroupId"))
+		fn(idRef(KindVpc, false, &x.VpcId, x, "VpcId"))
 		for _, d := range [2]struct {
 			field string
 			perms []IpPermission
@@ -122,18 +122,18 @@ func (s *Spec) eachAccessID(fn func(IDRef)) {
 func (s *Spec) eachInterfaceID(fn func(IDRef)) {
 	for i := range s.NetworkInterfaces {
 		x := &s.NetworkInterfaces[i]
-		fn(ref(KindNetworkInterface, true, &x.NetworkInterfaceId, x, "NetworkInterfaceId"))
-		fn(ref(KindSubnet, false, &x.SubnetId, x, "SubnetId"))
-		fn(ref(KindInstance, true, &x.InstanceId, x, "InstanceId"))
+		fn(idRef(KindNetworkInterface, true, &x.NetworkInterfaceId, x, "NetworkInterfaceId"))
+		fn(idRef(KindSubnet, false, &x.SubnetId, x, "SubnetId"))
+		fn(idRef(KindInstance, true, &x.InstanceId, x, "InstanceId"))
 		for j := range x.Groups {
 			fn(IDRef{Kind: KindSecurityGroup, ID: &x.Groups[j], Resource: x, Field: "Groups", Index: j})
 		}
 	}
 	for i := range s.LoadBalancers {
 		x := &s.LoadBalancers[i]
-		fn(ref(KindLoadBalancer, true, &x.LoadBalancerArn, x, "LoadBalancerArn"))
-		fn(ref(KindSubnet, false, &x.SubnetId, x, "SubnetId"))
-		fn(ref(KindVpcEndpoint, true, &x.VpcEndpointId, x, "VpcEndpointId"))
+		fn(idRef(KindLoadBalancer, true, &x.LoadBalancerArn, x, "LoadBalancerArn"))
+		fn(idRef(KindSubnet, false, &x.SubnetId, x, "SubnetId"))
+		fn(idRef(KindVpcEndpoint, true, &x.VpcEndpointId, x, "VpcEndpointId"))
 		for j := range x.Targets {
 			fn(IDRef{Kind: KindNetworkInterface, ID: &x.Targets[j].NetworkInterfaceId, Resource: x, Field: "Targets.NetworkInterfaceId", Index: j})
 		}
@@ -143,7 +143,7 @@ func (s *Spec) eachInterfaceID(fn func(IDRef)) {
 func (s *Spec) eachMirrorID(fn func(IDRef)) {
 	for i := range s.TrafficMirrorFilters {
 		x := &s.TrafficMirrorFilters[i]
-		fn(ref(KindFilter, true, &x.TrafficMirrorFilterId, x, "TrafficMirrorFilterId"))
+		fn(idRef(KindFilter, true, &x.TrafficMirrorFilterId, x, "TrafficMirrorFilterId"))
 		for j := range x.IngressFilterRules {
 			fn(IDRef{Kind: KindFilterRule, Own: true, ID: &x.IngressFilterRules[j].TrafficMirrorFilterRuleId, Resource: x,
 				Field: "IngressFilterRules.TrafficMirrorFilterRuleId", Index: j})
@@ -155,19 +155,19 @@ func (s *Spec) eachMirrorID(fn func(IDRef)) {
 	}
 	for i := range s.TrafficMirrorTargets {
 		x := &s.TrafficMirrorTargets[i]
-		fn(ref(KindTarget, true, &x.TrafficMirrorTargetId, x, "TrafficMirrorTargetId"))
-		fn(ref(KindNetworkInterface, false, &x.NetworkInterfaceId, x, "NetworkInterfaceId"))
-		fn(ref(KindLoadBalancer, false, &x.NetworkLoadBalancerArn, x, "NetworkLoadBalancerArn"))
-		fn(ref(KindVpcEndpoint, false, &x.GatewayLoadBalancerEndpointId, x, "GatewayLoadBalancerEndpointId"))
+		fn(idRef(KindTarget, true, &x.TrafficMirrorTargetId, x, "TrafficMirrorTargetId"))
+		fn(idRef(KindNetworkInterface, false, &x.NetworkInterfaceId, x, "NetworkInterfaceId"))
+		fn(idRef(KindLoadBalancer, false, &x.NetworkLoadBalancerArn, x, "NetworkLoadBalancerArn"))
+		fn(idRef(KindVpcEndpoint, false, &x.GatewayLoadBalancerEndpointId, x, "GatewayLoadBalancerEndpointId"))
 	}
 	for i := range s.TrafficMirrorSessions {
 		x := &s.TrafficMirrorSessions[i]
-		fn(ref(KindSession, true, &x.TrafficMirrorSessionId, x, "TrafficMirrorSessionId"))
-		fn(ref(KindNetworkInterface, false, &x.NetworkInterfaceId, x, "NetworkInterfaceId"))
+		fn(idRef(KindSession, true, &x.TrafficMirrorSessionId, x, "TrafficMirrorSessionId"))
+		fn(idRef(KindNetworkInterface, false, &x.NetworkInterfaceId, x, "NetworkInterfaceId"))
 		for j := range x.TrafficMirrorSourceIds {
 			fn(IDRef{Kind: KindNetworkInterface, ID: &x.TrafficMirrorSourceIds[j], Resource: x, Field: "TrafficMirrorSourceIds", Index: j})
 		}
-		fn(ref(KindTarget, false, &x.TrafficMirrorTargetId, x, "TrafficMirrorTargetId"))
-		fn(ref(KindFilter, false, &x.TrafficMirrorFilterId, x, "TrafficMirrorFilterId"))
+		fn(idRef(KindTarget, false, &x.TrafficMirrorTargetId, x, "TrafficMirrorTargetId"))
+		fn(idRef(KindFilter, false, &x.TrafficMirrorFilterId, x, "TrafficMirrorFilterId"))
 	}
 }
