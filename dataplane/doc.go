@@ -29,12 +29,14 @@
 // Config.UserSpaceOnly, PcapDir or RoutedSend) decides the common case
 // without leaving the kernel: kpath.PlanModel reads the model's
 // SourceRules and compiles, per source ENI and direction, the source
-// subnet's network ACL, the ENI's security groups and the filter rules
-// of sessions whose copies go to ENI targets in the same VPC that take
-// every copy; each ENI's flow table moves into the kernel's maps
-// (Model.SetFlowTable) before the first packet, and what the kernel
-// mirrors is counted into the model (Model.CountCopies) at every
-// snapshot. The rings' socket filters drop what the kernel mirrored, so
+// subnet's network ACL, the ENI's security groups and the filter rules,
+// and, per session and outer source port, where the copy goes (an ENI
+// target, a load balancer's choice, in another fabric through the link
+// to it) or why it is lost, with the model's header; each ENI's flow
+// table moves into the kernel's maps (Model.SetFlowTable) before the
+// first packet, what the kernel mirrors is counted into the model
+// (Model.CountCopies, CountCopiesAs) at every snapshot, and a change of
+// target health re-programs the routes before it is published. The rings' socket filters drop what the kernel mirrored, so
 // each packet is decided once; everything else reaches the ring as
 // before. The receivers' ports have transmit checksum offload switched
 // off while the service runs, so a clone whose checksum the instance left
