@@ -17,7 +17,9 @@ func (s *Server) registerTagging(a map[string]actionFunc) {
 
 // taggable are the EC2 resource types the account holds: the kind (whose
 // value is the id's prefix), the resource type DescribeTags names, and the
-// NotFound code. A kind before another whose prefix it extends.
+// NotFound code. A prefix comes before the shorter ones it extends
+// (tgw-attach- before tgw-, tmfr- before tmf-): checkResources takes the
+// first that matches.
 var taggable = []struct {
 	id                cloudmock.IDKind
 	rtype, code, kind string
