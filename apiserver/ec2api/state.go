@@ -71,48 +71,11 @@ func (st *state) complete() {
 // specIDs returns every resource id of a spec.
 func specIDs(s *cloudmock.Spec) map[string]bool {
 	ids := map[string]bool{}
-	for _, x := range s.Vpcs {
-		ids[x.VpcId] = true
-	}
-	for _, x := range s.Subnets {
-		ids[x.SubnetId] = true
-	}
-	for _, x := range s.VpcPeeringConnections {
-		ids[x.VpcPeeringConnectionId] = true
-	}
-	for _, x := range s.TransitGateways {
-		ids[x.TransitGatewayId] = true
-	}
-	for _, x := range s.TransitGatewayVpcAttachments {
-		ids[x.TransitGatewayAttachmentId] = true
-	}
-	for _, x := range s.NetworkAcls {
-		ids[x.NetworkAclId] = true
-	}
-	for _, x := range s.SecurityGroups {
-		ids[x.GroupId] = true
-	}
-	for _, x := range s.NetworkInterfaces {
-		ids[x.NetworkInterfaceId] = true
-		ids[x.InstanceId] = true
-	}
-	for _, x := range s.LoadBalancers {
-		ids[x.LoadBalancerArn] = true
-		ids[x.VpcEndpointId] = true
-	}
-	for _, f := range s.TrafficMirrorFilters {
-		ids[f.TrafficMirrorFilterId] = true
-		for _, r := range append(append([]cloudmock.TrafficMirrorFilterRule(nil), f.IngressFilterRules...), f.EgressFilterRules...) {
-			ids[r.TrafficMirrorFilterRuleId] = true
+	s.EachID(func(r cloudmock.IDRef) {
+		if r.Own && *r.ID != "" {
+			ids[*r.ID] = true
 		}
-	}
-	for _, x := range s.TrafficMirrorTargets {
-		ids[x.TrafficMirrorTargetId] = true
-	}
-	for _, x := range s.TrafficMirrorSessions {
-		ids[x.TrafficMirrorSessionId] = true
-	}
-	delete(ids, "")
+	})
 	return ids
 }
 
