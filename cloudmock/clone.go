@@ -104,8 +104,13 @@ func (s *Spec) NewVNI(rng *rand.Rand) int {
 			used[*x.VirtualNetworkId] = true
 		}
 	}
+	return freeVNI(rng, func(v int) bool { return used[v] })
+}
+
+// freeVNI draws VNIs (1..2^24-1) from rng until one is not used.
+func freeVNI(rng *rand.Rand, used func(int) bool) int {
 	for {
-		if v := rng.IntN(1<<24-1) + 1; !used[v] {
+		if v := rng.IntN(1<<24-1) + 1; !used(v) {
 			return v
 		}
 	}
