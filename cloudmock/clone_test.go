@@ -1,6 +1,7 @@
 package cloudmock
 
 import (
+	"math/rand/v2"
 	"reflect"
 	"testing"
 )
@@ -99,5 +100,20 @@ func TestCloneIsDeep(t *testing.T) {
 	}
 	if reflect.DeepEqual(c, orig) {
 		t.Fatal("scribble changed nothing: the test checks nothing")
+	}
+}
+
+// NewVNI skips the VNIs the sessions use: with the first draw taken, it
+// returns the next one from the same rng.
+func TestNewVNISkipsUsed(t *testing.T) {
+	draws := rand.New(rand.NewPCG(1, 2))
+	first, second := draws.IntN(1<<24-1)+1, draws.IntN(1<<24-1)+1
+	s := Spec{TrafficMirrorSessions: []TrafficMirrorSession{{VirtualNetworkId: Ptr(first)}, {}}}
+	if got := s.NewVNI(rand.New(rand.NewPCG(1, 2))); got != second || got == first {
+		t.Fatalf("NewVNI = %d, want %d (the first draw %d is used)", got, second, first)
+	}
+	s.TrafficMirrorSessions = nil
+	if got := s.NewVNI(rand.New(rand.NewPCG(1, 2))); got != first {
+		t.Fatalf("NewVNI with no sessions = %d, want the first draw %d", got, first)
 	}
 }
