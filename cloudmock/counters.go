@@ -108,6 +108,12 @@ func (m *Model) CountDelivery(d *Decision, dl *Delivery) {
 // ENI or session, or an ENI that is not the session's source, is ignored
 // (it left the model, and its counts left with it).
 func (m *Model) CountCopies(eniID, sessionID string, dir Direction, packets, bytes, truncated uint64) {
+	m.CountCopiesAs(eniID, sessionID, dir, Delivered, packets, bytes, truncated)
+}
+
+// CountCopiesAs is CountCopies for copies whose delivery ended with
+// reason (Delivered, or why they were lost on the way: see Deliver).
+func (m *Model) CountCopiesAs(eniID, sessionID string, dir Direction, reason DeliveryReason, packets, bytes, truncated uint64) {
 	r, ok := m.eniByID[eniID]
 	if !ok {
 		return
@@ -122,7 +128,9 @@ func (m *Model) CountCopies(eniID, sessionID string, dir Direction, packets, byt
 		s.counters.packets.Add(packets)
 		s.counters.bytes.Add(bytes)
 		s.counters.truncated.Add(truncated)
-		s.counters.delivery[Delivered].Add(packets)
+		if int(reason) < len(s.counters.delivery) {
+			s.counters.delivery[reason].Add(packets)
+		}
 		return
 	}
 }

@@ -158,7 +158,7 @@ func (m *Model) sessionRules(e *eni, s *session, dir Direction) SessionRules {
 	if limit != 1<<31-1 {
 		sr.MaxInner = limit
 	}
-	sr.Undelivered = m.undelivered(e, s, sr.OuterSrc, sr.OuterDst)
+	sr.Undelivered = m.undelivered(e, s, sr.OuterDst)
 	for _, fr := range s.filter.rules[dir] {
 		sr.Rules = append(sr.Rules, FilterRule{Number: fr.number, Accept: fr.accept, Proto: fr.proto, Src: fr.src, Dst: fr.dst,
 			HasSport: fr.hasSport, HasDport: fr.hasDport,
@@ -167,13 +167,46 @@ func (m *Model) sessionRules(e *eni, s *session, dir Direction) SessionRules {
 	return sr
 }
 
+// OuterPorts is how many outer UDP source ports the copies carry: a copy's
+// port is OuterPortBase plus the low bits of its flow's hash (see
+// OuterSrcPort), so whatever happens to a session's copy on its way
+// (Deliver) depends on the packet through that port alone.
+const (
+	OuterPortBase = outerPortBase
+	OuterPorts    = outerPortMask + 1
+)
+
+// CopyDecision returns the decision Decide takes for a packet that
+// session sessionID of source ENI ref mirrors in direction dir and whose
+// copy carries outer source port srcPort, but for what depends on the
+// packet itself (Flow, RuleNumber): with Deliver and AppendWire, what a
+// data plane that decides elsewhere needs to deliver such copies as the
+// model does. false: no such ENI or session.
+func (m *Model) CopyDecision(ref ENIRef, sessionID string, dir Direction, srcPort uint16) (Decision, bool) {
+	e := m.eniAt(ref)
+	if e == nil {
+		return Decision{}, false
+	}
+	for _, s := range e.sessions {
+		if s.id == sessionID {
+			return m.copyDecision(e, s, dir, srcPort), true
+		}
+	}
+	return Decision{}, false
+}
+
+func (m *Model) copyDecision(e *eni, s *session, dir Direction, srcPort uint16) Decision {
+	d := Decision{ENI: e.ref, ENIId: e.id, Direction: dir}
+	m.mirrored(&d, e, s, 0, 0)
+	d.Outer.SrcPort = srcPort
+	return d
+}
+
 // undelivered delivers a copy of session s from e for every outer source
 // port a copy can carry, and says which is not delivered to dst as sent.
-func (m *Model) undelivered(e *eni, s *session, src, dst netip.Addr) string {
-	d := Decision{Mirrored: true, ENI: e.ref, session: s, SessionId: s.id, TargetId: s.target.id, VNI: s.vni,
-		Outer: Outer{Src: src, Dst: dst, DstPort: VXLANPort}}
+func (m *Model) undelivered(e *eni, s *session, dst netip.Addr) string {
 	for port := outerPortBase; port <= outerPortBase|outerPortMask; port++ {
-		d.Outer.SrcPort = uint16(port)
+		d := m.copyDecision(e, s, Ingress, uint16(port))
 		switch dl := m.Deliver(&d); {
 		case !dl.Delivered:
 			return fmt.Sprintf("copies from port %d are %s", port, dl.Reason)

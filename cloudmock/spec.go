@@ -137,6 +137,11 @@ type NetworkInterface struct {
 	Groups []string `json:"Groups,omitempty" yaml:"Groups,omitempty"`
 	// InstanceId is the owning instance (informational).
 	InstanceId string `json:"InstanceId,omitempty" yaml:"InstanceId,omitempty"`
+	// InstanceType is the owning instance's type (e.g. m5.large), the same
+	// on all its ENIs; empty when unknown. An ENI of a type that cannot be
+	// a mirror source (MirrorSourceSupported) is refused as a session's
+	// source under the aws profile.
+	InstanceType string `json:"InstanceType,omitempty" yaml:"InstanceType,omitempty"`
 }
 
 // DefaultMTU is an ENI's MTU when none is given.

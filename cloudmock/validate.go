@@ -146,6 +146,7 @@ func (v *validator) address(res, id string, idx int, field, addr, subnetID strin
 func (v *validator) enis(s *Spec) {
 	seen := map[string]bool{}
 	ips := map[netip.Addr]string{}
+	types := map[string]string{} // instance id -> instance type
 	for i, e := range s.NetworkInterfaces {
 		const res = "NetworkInterface"
 		id := e.NetworkInterfaceId
@@ -160,6 +161,7 @@ func (v *validator) enis(s *Spec) {
 			ips[a] = id
 		}
 		v.eniIPv6(e, i, ips)
+		v.instanceType(e, i, types)
 		if e.Mtu != 0 && (e.Mtu < 576 || e.Mtu > DefaultMTU) {
 			v.add(res, id, i, "Mtu", CodeInvalidParameterValue, "MTU %d is out of range 576-%d", e.Mtu, DefaultMTU)
 		}
@@ -425,6 +427,9 @@ func (v *validator) sessionSources(x *TrafficMirrorSession, i int, tally *sessio
 		if v.r.enis[src] == nil {
 			v.add(resSession, id, i, field, CodeNetworkInterfaceNotFound, "network interface %q does not exist", src)
 			continue
+		}
+		if ok, why := MirrorSourceSupported(v.r.enis[src].InstanceType); !ok && v.prof.Name == "aws" {
+			v.add(resSession, id, i, field, CodeSourceInstanceType, "network interface %q cannot be a mirror source: %s", src, why)
 		}
 		if t, ok := tally.targetENIs[src]; ok {
 			v.add(resSession, id, i, field, CodeInvalidParameterValue, "network interface %q is the ENI of target %s: an ENI cannot be both source and target", src, t)

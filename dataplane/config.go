@@ -40,7 +40,10 @@ type Config struct {
 	// development VM, 1024 overflowed at 150 kpps while the sender thread
 	// waited for a core, although it kept up on average). Each buffer holds
 	// the largest datagram: 4096 at MTU 9001 are 37 MiB per direction,
-	// touched only as they are used.
+	// allocated 16 at a time as the queue first gets that deep. Left at
+	// 0, a lab of more than 16 pipelines gets shorter queues (see
+	// queueLenFor): a queue's slot table alone is 80 bytes a slot, written
+	// when allocated, and 4096-slot queues cost 720 MB for 1000 sources.
 	QueueLen int
 	// Batch is the most datagrams per sendmmsg (default 64).
 	Batch int
@@ -75,10 +78,29 @@ type Config struct {
 	loadKernel func() (*kpath.Path, error)
 }
 
-func (c Config) withDefaults() Config {
-	if c.QueueLen <= 0 {
-		c.QueueLen = 4096
+// Default queue lengths: the longest, and the fewest slots a pipeline of
+// a large lab gets; all the pipelines share queueSlotBudget slots when the
+// shortest queue allows.
+const (
+	defaultQueueLen = 4096
+	minQueueLen     = 256
+	queueSlotBudget = 64 << 10
+)
+
+// queueLenFor returns the length of each of n pipelines' queues: QueueLen
+// when set, else the default, cut so that the n queues share
+// queueSlotBudget slots, down to minQueueLen.
+func (c Config) queueLenFor(n int) int {
+	if c.QueueLen > 0 {
+		return c.QueueLen
 	}
+	if n <= 0 {
+		return defaultQueueLen
+	}
+	return min(defaultQueueLen, max(minQueueLen, queueSlotBudget/n))
+}
+
+func (c Config) withDefaults() Config {
 	if c.Batch <= 0 {
 		c.Batch = 64
 	}
@@ -88,7 +110,6 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	c.Ring = c.Ring.withDefaults()
 	c.HealthCheck = c.HealthCheck.withDefaults()
 	return c
 }

@@ -29,12 +29,14 @@
 // Config.UserSpaceOnly, PcapDir or RoutedSend) decides the common case
 // without leaving the kernel: kpath.PlanModel reads the model's
 // SourceRules and compiles, per source ENI and direction, the source
-// subnet's network ACL, the ENI's security groups and the filter rules
-// of sessions whose copies go to ENI targets in the same VPC that take
-// every copy; each ENI's flow table moves into the kernel's maps
-// (Model.SetFlowTable) before the first packet, and what the kernel
-// mirrors is counted into the model (Model.CountCopies) at every
-// snapshot. The rings' socket filters drop what the kernel mirrored, so
+// subnet's network ACL, the ENI's security groups and the filter rules,
+// and, per session and outer source port, where the copy goes (an ENI
+// target, a load balancer's choice, in another fabric through the link
+// to it) or why it is lost, with the model's header; each ENI's flow
+// table moves into the kernel's maps (Model.SetFlowTable) before the
+// first packet, what the kernel mirrors is counted into the model
+// (Model.CountCopies, CountCopiesAs) at every snapshot, and a change of
+// target health re-programs the routes before it is published. The rings' socket filters drop what the kernel mirrored, so
 // each packet is decided once; everything else reaches the ring as
 // before. The receivers' ports have transmit checksum offload switched
 // off while the service runs, so a clone whose checksum the instance left
@@ -86,10 +88,14 @@
 //	              by reason, queue depth, ring drops, per target, health)
 //	Service.Handler   the same as Prometheus metrics, from an own registry
 //
-// All kernel state the service holds is sockets, eBPF programs, maps and
-// TCX links inside the lab's namespaces (no link, route, rule or qdisc):
-// the kernel releases them with the process, so a crash leaves nothing
-// behind but the receivers' ports' checksum offload switched off (Close
-// restores it; the lab's removal takes the ports with it). The per-packet
-// path does not allocate.
+// All kernel state the service holds is sockets, eBPF programs and maps,
+// and the in-kernel path's cls_bpf filters on clsact qdiscs of the source
+// and receiver ports, inside the lab's namespaces (no link, route or
+// rule). The kernel releases the sockets, programs and maps with the
+// process; Close removes the filters (they are not TCX links, which cost
+// an RCU grace period each under the RTNL lock: see tcattach_linux.go). So
+// a crash leaves behind the filters and the receivers' ports' checksum
+// offload switched off, both on the lab's own ports: the lab's removal
+// takes them with it, and a new service on the lab replaces the filters.
+// The per-packet path does not allocate.
 package dataplane

@@ -179,6 +179,8 @@ type healthChecker struct {
 	mark    uint32
 	targets []checkTarget
 	logger  *slog.Logger
+	// changed, when set, is called after the model learnt new health.
+	changed func()
 }
 
 // run checks every Interval until done is closed.
@@ -197,10 +199,16 @@ func (h *healthChecker) run(done <-chan struct{}) {
 			changed = applyHealth(h.targets, ok, h.cfg, changed)
 			for _, i := range changed {
 				t := &h.targets[i]
-				t.published.Store(t.healthy)
 				if err := h.model.SetTargetHealth(t.lb, t.eni, t.healthy); err != nil {
 					h.logger.Warn("set target health", "error", err)
 				}
+			}
+			if len(changed) > 0 && h.changed != nil {
+				h.changed() // before the news is published
+			}
+			for _, i := range changed {
+				t := &h.targets[i]
+				t.published.Store(t.healthy)
 				h.logger.Info("target health changed", "load_balancer", t.lb, "target", t.eni,
 					"addr", t.ip, "healthy", t.healthy)
 			}
@@ -281,7 +289,7 @@ func (s *Service) buildHealthChecks(m *cloudmock.Model, spec *cloudmock.Spec) (*
 			h := byFabric[f]
 			if h == nil {
 				h = &healthChecker{fabric: f, model: m, cfg: s.cfg.HealthCheck, mark: s.cfg.Mark,
-					logger: s.cfg.Logger.With("fabric", f.NsName)}
+					logger: s.cfg.Logger.With("fabric", f.NsName), changed: s.kernelTargetHealthChanged}
 				byFabric[f] = h
 				g.checks = append(g.checks, h)
 			}

@@ -3,11 +3,11 @@ package dataplane
 import (
 	"errors"
 	"fmt"
-	"net"
 	"slices"
 	"sync"
 
 	"github.com/cilium/ebpf"
+	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
@@ -44,12 +44,29 @@ type kernelPath struct {
 	// txOff are the receiver ports whose transmit checksum offload was
 	// switched off, with whether it was on before (then close restores it).
 	txOff map[kernelPortKey]bool
+	// links are the links between fabrics, by (from, to) fabric index
+	// (nil: none); see link.
+	links map[[2]int]*fabricLink
+	// transits are the paths loaded in transit gateways' namespaces, by
+	// name.
+	transits map[string]*kernelFabric
+	// view is the configuration programmed last (targetHealthChanged
+	// programs it again); closed: the maps are gone.
+	view   *view
+	closed bool
 }
 
 type kernelFabric struct {
-	f        *sim.Fabric
-	path     *kpath.Path
-	attached map[int]bool // port ifindexes with the programs attached
+	// run runs code in the namespace (a fabric's, or a transit
+	// gateway's), which name names.
+	run  func(func() error) error
+	name string
+	path *kpath.Path
+	// attached are the port ifindexes with the programs attached (see
+	// tcAttach), true where the clsact qdisc is ours.
+	attached map[int]bool
+	// forwarding are the link ends with the forward program attached.
+	forwarding map[int]bool
 	// conns are the ENIs whose flow table lives in the path's map
 	// (Model.SetFlowTable), by NetworkInterfaceId: the index of their
 	// table.
@@ -128,7 +145,8 @@ func (s *Service) startKernelPath(refs []cloudmock.ENIRef) error {
 // the programs let every packet pass to the rings).
 func (s *Service) startKernel(refs []cloudmock.ENIRef) (*kernelPath, error) {
 	k := &kernelPath{svc: s, slots: map[uint32]*kernelSlot{}, ports: map[kernelPortKey]bool{},
-		decided: map[string][2]string{}, txOff: map[kernelPortKey]bool{}}
+		decided: map[string][2]string{}, txOff: map[kernelPortKey]bool{}, links: map[[2]int]*fabricLink{},
+		transits: map[string]*kernelFabric{}}
 	fabrics := s.cfg.Lab.Fabrics()
 	k.fabrics = make([]*kernelFabric, len(fabrics))
 	ports := map[int][]int{} // by fabric index
@@ -137,22 +155,11 @@ func (s *Service) startKernel(refs []cloudmock.ENIRef) (*kernelPath, error) {
 			ports[s.fabricIndex(e)] = append(ports[s.fabricIndex(e)], e.PeerIndex)
 		}
 	}
-	load := s.cfg.loadKernel
-	if load == nil {
-		load = kpath.Load
-	}
 	for i, f := range fabrics {
 		if ports[i] == nil {
 			continue // the kernel clones within a fabric: no source, no use
 		}
-		p, err := load()
-		if err != nil {
-			return nil, errors.Join(fmt.Errorf("fabric %s: %w", f.NsName, err), k.close())
-		}
-		k.fabrics[i] = &kernelFabric{f: f, path: p, attached: map[int]bool{}, conns: map[string]int{}}
-		// Every receiver's port completes checksums (receiverChecksums).
-		err = p.SetConfig(kpath.Config{CopyMark: s.cfg.Mark, RejectStops: s.cfg.Model.RejectBehavior() == cloudmock.RejectStops,
-			ReceiversCompleteChecksums: true})
+		err := k.loadFabric(i)
 		for _, ifindex := range ports[i] {
 			if err == nil {
 				err = k.attach(i, ifindex)
@@ -163,6 +170,35 @@ func (s *Service) startKernel(refs []cloudmock.ENIRef) (*kernelPath, error) {
 		}
 	}
 	return k, nil
+}
+
+// loadFabric loads the programs into fabric i, once.
+func (k *kernelPath) loadFabric(i int) error {
+	if k.fabrics[i] != nil {
+		return nil
+	}
+	f := k.svc.cfg.Lab.Fabrics()[i]
+	kf, err := k.newPath(f.Run, f.NsName)
+	k.fabrics[i] = kf
+	return err
+}
+
+// newPath loads the programs for the namespace that run runs code in.
+func (k *kernelPath) newPath(run func(func() error) error, name string) (*kernelFabric, error) {
+	s := k.svc
+	load := s.cfg.loadKernel
+	if load == nil {
+		load = kpath.Load
+	}
+	p, err := load()
+	if err != nil {
+		return nil, err
+	}
+	kf := &kernelFabric{run: run, name: name, path: p, attached: map[int]bool{}, conns: map[string]int{},
+		forwarding: map[int]bool{}}
+	// Every receiver's port completes checksums (receiverChecksums).
+	return kf, p.SetConfig(kpath.Config{CopyMark: s.cfg.Mark, RejectStops: s.cfg.Model.RejectBehavior() == cloudmock.RejectStops,
+		ReceiversCompleteChecksums: true})
 }
 
 // fabricIndex returns the index of the fabric holding ENI e.
@@ -188,6 +224,25 @@ func (k *kernelPath) socketFilter(i int, dir cloudmock.Direction) int {
 func (k *kernelPath) apply(v *view) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	return k.applyLocked(v)
+}
+
+// targetHealthChanged programs the configuration in force again: a load
+// balancer's choice of receiver, which the routes hold, depends on the
+// health of its targets, which changes without an Apply.
+func (k *kernelPath) targetHealthChanged() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.view == nil || k.closed {
+		return
+	}
+	if err := k.applyLocked(k.view); err != nil {
+		k.svc.cfg.Logger.Warn("in-kernel path: program the new target health", "error", err)
+	}
+}
+
+func (k *kernelPath) applyLocked(v *view) error {
+	k.view = v
 	m := v.model
 	var refs []cloudmock.ENIRef
 	for _, p := range k.svc.pipes {
@@ -263,14 +318,9 @@ func (k *kernelPath) setPort(v *view, plan *kpath.Plan, pe *kpath.PlanENI, e *si
 	}
 	slots := make([]uint32, len(pd.Sessions))
 	for g, si := range pd.Sessions {
-		ps := &plan.Sessions[si]
-		t, found := v.target(ps.TargetId, ps.Session.OuterDst)
-		if !found || !t.port.ok || t.port.fabric != fi {
-			return key, fmt.Sprintf("session %s: the receiver %s has no port in the source's fabric", ps.SessionId, ps.Session.OuterDst), nil
-		}
-		slot, err := k.newSlot(fi, pe.ENIId, ps, dir, t)
-		if err != nil {
-			return key, "", err
+		slot, why, err := k.setSession(v, fi, pe.ENIId, &plan.Sessions[si], dir)
+		if why != "" || err != nil {
+			return key, why, err
 		}
 		slots[g] = slot
 	}
@@ -286,8 +336,10 @@ func (k *kernelPath) setPort(v *view, plan *kpath.Plan, pe *kpath.PlanENI, e *si
 	return key, "", k.fabrics[fi].path.SetPort(e.PeerIndex, uint32(dir), port)
 }
 
-// newSlot allocates a slot for session ps in direction dir and programs it.
-func (k *kernelPath) newSlot(fi int, eniID string, ps *kpath.PlanSession, dir cloudmock.Direction, t *targetAddr) (uint32, error) {
+// newSlot allocates a slot that counts copies of session sessionID from
+// ENI eniID in direction dir sent to receiver t (nil: none, the slot
+// counts only lost copies).
+func (k *kernelPath) newSlot(fi int, eniID, sessionID string, dir cloudmock.Direction, t *targetAddr) (uint32, error) {
 	slot, ok := uint32(0), false
 	for i := uint32(0); i < kpath.MaxSlots; i++ {
 		s := (k.next + i) % kpath.MaxSlots
@@ -300,24 +352,13 @@ func (k *kernelPath) newSlot(fi int, eniID string, ps *kpath.PlanSession, dir cl
 		return 0, errors.New("in-kernel path: no free session slot")
 	}
 	k.next = slot + 1
-	if err := k.attach(fi, int(t.port.ifindex)); err != nil {
-		return 0, err
-	}
-	if err := k.receiverChecksums(fi, int(t.port.ifindex)); err != nil {
-		return 0, err
-	}
-	ks := ps.Session
-	ks.SrcMAC, ks.DstMAC, ks.ReceiverIfindex = t.srcMAC, t.dstMAC, int(t.port.ifindex)
-	if err := k.fabrics[fi].path.SetSession(slot, ks); err != nil {
-		return 0, fmt.Errorf("session %s %s: %w", ps.SessionId, dir, err)
-	}
 	var pipe *pipeline
 	for _, p := range k.svc.pipes {
 		if p.dir == dir && p.eniID == eniID {
 			pipe = p
 		}
 	}
-	k.slots[slot] = &kernelSlot{fabric: fi, eniID: eniID, sessionID: ps.SessionId, dir: dir, pipe: pipe, target: t}
+	k.slots[slot] = &kernelSlot{fabric: fi, eniID: eniID, sessionID: sessionID, dir: dir, pipe: pipe, target: t}
 	k.current = append(k.current, slot)
 	return slot, nil
 }
@@ -336,14 +377,34 @@ func (k *kernelPath) freeSlot(slot uint32) {
 // attach puts the programs on port ifindex of fabric fi once.
 func (k *kernelPath) attach(fi, ifindex int) error {
 	kf := k.fabrics[fi]
-	if kf.attached[ifindex] {
+	if _, done := kf.attached[ifindex]; done {
 		return nil
 	}
-	if err := kf.f.Run(func() error { return kf.path.Attach(ifindex) }); err != nil {
-		return fmt.Errorf("fabric %s: attach to port %d: %w", kf.f.NsName, ifindex, err)
+	in, out := kf.path.TCPrograms()
+	var created bool
+	err := kf.run(func() (err error) {
+		created, err = tcAttach(ifindex, in, out)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("fabric %s: attach to port %d: %w", kf.name, ifindex, err)
 	}
-	kf.attached[ifindex] = true
+	kf.attached[ifindex] = created
+	kf.path.MarkAttached(ifindex, true)
 	return nil
+}
+
+// detach takes the programs off every port of fabric kf.
+func (kf *kernelFabric) detach() error {
+	return kf.run(func() error {
+		var errs []error
+		for ifindex, created := range kf.attached {
+			errs = append(errs, tcDetach(ifindex, created))
+			kf.path.MarkAttached(ifindex, false)
+		}
+		clear(kf.attached)
+		return errors.Join(errs...)
+	})
 }
 
 // receiverChecksums switches transmit checksum offload off on a
@@ -355,7 +416,7 @@ func (k *kernelPath) receiverChecksums(fi, ifindex int) error {
 	}
 	kf := k.fabrics[fi]
 	var was bool
-	err := kf.f.Run(func() (err error) {
+	err := kf.run(func() (err error) {
 		name, err := ifName(ifindex)
 		if err != nil {
 			return err
@@ -364,7 +425,7 @@ func (k *kernelPath) receiverChecksums(fi, ifindex int) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("fabric %s: receiver port %d: %w", kf.f.NsName, ifindex, err)
+		return fmt.Errorf("fabric %s: receiver port %d: %w", kf.name, ifindex, err)
 	}
 	k.txOff[key] = was
 	return nil
@@ -374,6 +435,9 @@ func (k *kernelPath) receiverChecksums(fi, ifindex int) error {
 // tables of allowed flows back into the model), and gives the receivers'
 // ports their checksum offload back.
 func (k *kernelPath) close() error {
+	k.mu.Lock()
+	k.closed = true
+	k.mu.Unlock()
 	k.unshareConnTables(k.svc.Model())
 	var errs []error
 	for key, was := range k.txOff {
@@ -381,7 +445,7 @@ func (k *kernelPath) close() error {
 			continue
 		}
 		kf := k.fabrics[key.fabric]
-		errs = append(errs, kf.f.Run(func() error {
+		errs = append(errs, kf.run(func() error {
 			name, err := ifName(key.ifindex)
 			if err == nil {
 				_, err = txChecksum(name, true, true)
@@ -391,18 +455,22 @@ func (k *kernelPath) close() error {
 	}
 	for _, kf := range k.fabrics {
 		if kf != nil {
-			errs = append(errs, kf.path.Close())
+			errs = append(errs, kf.detach(), kf.path.Close())
 		}
+	}
+	for _, kf := range k.transits {
+		errs = append(errs, kf.path.Close())
 	}
 	return errors.Join(errs...)
 }
 
 // ifName returns the name of interface ifindex in the calling thread's
-// network namespace.
+// network namespace. It asks for that one link: net.InterfaceByIndex
+// dumps them all, which, once per receiver, grew with the lab's size.
 func ifName(ifindex int) (string, error) {
-	i, err := net.InterfaceByIndex(ifindex)
+	l, err := netlink.LinkByIndex(ifindex)
 	if err != nil {
 		return "", fmt.Errorf("interface %d: %w", ifindex, err)
 	}
-	return i.Name, nil
+	return l.Attrs().Name, nil
 }

@@ -69,6 +69,21 @@ func (s *Service) kernelFlush() {
 	}
 }
 
+// kernelTargetHealthChanged has the in-kernel path follow new target
+// health before it returns, from a goroutine of its own: the health
+// checker's thread is in its fabric's namespace.
+func (s *Service) kernelTargetHealthChanged() {
+	if s.kern == nil {
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.kern.targetHealthChanged()
+	}()
+	<-done
+}
+
 func (s *Service) kernelStats() KernelStats {
 	if s.kern == nil {
 		return KernelStats{Why: s.kernWhy}
@@ -117,22 +132,39 @@ func (k *kernelPath) flushLocked(m *cloudmock.Model) {
 		if err != nil {
 			continue
 		}
-		d := kpath.Counters{Packets: c.Packets - ks.last.Packets, Bytes: c.Bytes - ks.last.Bytes,
-			Truncated: c.Truncated - ks.last.Truncated, Errors: c.Errors - ks.last.Errors, WireBytes: c.WireBytes - ks.last.WireBytes}
+		d := c.Sub(ks.last)
 		if d == (kpath.Counters{}) {
 			continue
 		}
 		ks.last = c
 		m.CountCopies(ks.eniID, ks.sessionID, ks.dir, d.Packets, d.Bytes, d.Truncated)
-		ks.target.st.sent.Add(d.Packets)
-		ks.target.st.sentBytes.Add(d.WireBytes)
-		if p := ks.pipe; p != nil {
+		if t := ks.target; t != nil {
+			t.st.sent.Add(d.Packets)
+			t.st.sentBytes.Add(d.WireBytes)
+		}
+		p := ks.pipe
+		if p != nil {
 			p.st.kernel.Add(d.Packets)
 			p.st.captured.Add(d.Packets)
 			p.st.mirrored.Add(d.Packets)
 			p.st.sent.Add(d.Packets)
 			p.st.sentBytes.Add(d.WireBytes)
 			p.st.dropped[DropSendError].Add(d.Errors)
+		}
+		for r, lost := range d.Lost {
+			if lost.Packets == 0 {
+				continue
+			}
+			// Mirrored, and lost on the way as the model said (the
+			// target's ACL or groups, no listener, no healthy target).
+			reason := cloudmock.DeliveryReason(r)
+			m.CountCopiesAs(ks.eniID, ks.sessionID, ks.dir, reason, lost.Packets, lost.Bytes, lost.Truncated)
+			if p != nil {
+				p.st.kernel.Add(lost.Packets)
+				p.st.captured.Add(lost.Packets)
+				p.st.mirrored.Add(lost.Packets)
+				p.st.dropped[deliveryDrop(reason)].Add(lost.Packets)
+			}
 		}
 	}
 }

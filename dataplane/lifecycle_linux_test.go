@@ -213,7 +213,7 @@ func TestPrivilegedStartFailureReleases(t *testing.T) {
 		t.Fatal(err)
 	}
 	bogus := *lab.Instance("web15").ENI("eth0")
-	bogus.PeerName = "ml-no-such-if"
+	bogus.PeerName, bogus.PeerIndex = "ml-no-such-if", 1<<30 // rings bind by index
 	fds := openFDs(t)
 	ignore := goleak.IgnoreCurrent()
 	_, err = Start(context.Background(), Config{Model: m, Lab: lab, PcapDir: t.TempDir(),

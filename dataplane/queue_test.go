@@ -128,3 +128,40 @@ func TestQueueReusesHotSlots(t *testing.T) {
 		t.Fatalf("10000 batches of 3 copies used %d distinct buffers, want 3", len(used))
 	}
 }
+
+// TestQueueBuffersOnDemand: a deep queue allocates its buffers as it first
+// gets that deep, and every buffer it hands out has the slot size.
+func TestQueueBuffersOnDemand(t *testing.T) {
+	q := newQueue(4096, 64)
+	allocated := func() int {
+		n := 0
+		for i := range q.slots {
+			if q.slots[i].buf != nil {
+				n++
+			}
+		}
+		return n
+	}
+	if got := allocated(); got != queueChunk {
+		t.Fatalf("new queue: %d buffers, want %d", got, queueChunk)
+	}
+	for i := range 100 {
+		s := q.reserve()
+		if s == nil || len(s.buf) != 64 || cap(s.buf) != 64 {
+			t.Fatalf("slot %d: %v", i, s)
+		}
+		q.commit()
+	}
+	if got, want := allocated(), (100+queueChunk-1)/queueChunk*queueChunk; got != want {
+		t.Errorf("after 100 copies in flight: %d buffers, want %d", got, want)
+	}
+	first, n := q.peek(200)
+	seen := map[*byte]bool{}
+	for i := range n {
+		b := &q.at(first + uint64(i)).buf[0]
+		if seen[b] {
+			t.Fatal("two slots share a buffer")
+		}
+		seen[b] = true
+	}
+}

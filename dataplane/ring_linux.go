@@ -3,6 +3,7 @@ package dataplane
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -15,15 +16,31 @@ import (
 // two per source ENI, one per direction).
 type RingOptions struct {
 	// BlockSize is the ring's block size in bytes, a multiple of the page
-	// size and larger than the biggest frame (default 256 KiB).
+	// size and larger than the biggest frame (default 256 KiB; 128 KiB when
+	// Budget leaves a ring less than 1 MiB).
 	BlockSize int
-	// Blocks is the number of blocks (default 16: 4 MiB per ring).
+	// Blocks is the number of blocks (default 16: 4 MiB per ring, fewer
+	// when Budget says so).
 	Blocks int
+	// Budget bounds the kernel memory of all the service's rings together
+	// when Blocks is left at its default (default 128 MiB): a lab of up to
+	// 16 captured ENIs gets the full 4 MiB rings, a larger one smaller
+	// rings, down to two blocks of 128 KiB (256 KiB per ring; still room
+	// for two 64 KiB GSO aggregates). Ring memory is allocated and mapped
+	// up front, so without a bound it grew by 8 MiB per source ENI (1 GB
+	// of resident memory for 100 sources).
+	Budget int
 	// BlockTimeout is how long the kernel keeps a partly filled block before
 	// handing it over: the capture's added latency at low rates (default
 	// 2ms, granularity 1ms).
 	BlockTimeout time.Duration
 }
+
+const (
+	defaultRingBudget = 128 << 20
+	smallBlockSize    = 128 << 10
+	minRingBlocks     = 2
+)
 
 func (o RingOptions) withDefaults() RingOptions {
 	if o.BlockSize <= 0 {
@@ -38,7 +55,50 @@ func (o RingOptions) withDefaults() RingOptions {
 	return o
 }
 
-// pollTimeout bounds how long a capture goroutine sleeps in poll, hence how
+// forRings returns the options of each of n rings: the defaults, with
+// Blocks (and BlockSize, unless set) cut so that the n rings stay within
+// Budget, and BlockTimeout, unless set, stretched so that the rings'
+// block timers fire at most ringTimerRate times a second in all. Explicit
+// Blocks are kept as they are.
+//
+// A TPACKET_V3 ring's block timer fires every BlockTimeout even when
+// nothing arrives: with 2 ms, the 1000 rings of 500 idle sources made
+// 64 000 timer interrupts a second (the HRTIMER softirq took a core), and
+// a lab of 1000 sources did not finish starting in 10 minutes. The
+// timeout is only the user-space path's added latency at low rates (a
+// block is handed over as soon as it is full), so a large lab waits up to
+// n/ringTimerRate seconds for a lone copy decided in user space (200 ms at
+// 1000 sources); the in-kernel path does not wait.
+func (o RingOptions) forRings(n int) RingOptions {
+	if o.BlockTimeout < time.Millisecond && n > 0 {
+		o.BlockTimeout = max(2*time.Millisecond, time.Duration(n)*time.Second/ringTimerRate)
+	}
+	budget := o.Budget
+	if budget <= 0 {
+		budget = defaultRingBudget
+	}
+	if o.Blocks > 0 || n <= 0 {
+		return o.withDefaults()
+	}
+	d := o.withDefaults()
+	per := budget / n
+	if per >= d.Blocks*d.BlockSize {
+		return d
+	}
+	if o.BlockSize <= 0 && per < 8*d.BlockSize/2 {
+		d.BlockSize = smallBlockSize
+	}
+	d.Blocks = max(per/d.BlockSize, minRingBlocks)
+	return d
+}
+
+// ringTimerRate bounds how often the block timers of a service's rings
+// fire in all, per second (see forRings).
+const ringTimerRate = 10_000
+
+// pollTimeout (or the ring's BlockTimeout, when longer: a capture goroutine
+// need not wake more often than its ring hands blocks over) bounds how
+// long a capture goroutine sleeps in poll, hence how
 // long Close waits for it.
 const pollTimeout = 50 * time.Millisecond
 
@@ -52,33 +112,48 @@ type ring struct {
 	freezes atomic.Uint64 // TPACKET_V3 queue freezes, accumulated
 }
 
-// openRing opens the ring on ifname in the calling thread's network
-// namespace (call it inside nsrun.Run) and attaches captureFilter.
+// openRing opens the ring on interface ifindex (named ifname) in the
+// calling thread's network namespace (call it inside nsrun.Run) and
+// attaches captureFilter.
 //
-// afpacket binds before the filter is attached, so a frame of the wrong
-// direction or a marked datagram can slip in during the microseconds in
-// between; the capture loop's MAC check rejects the former, and the
-// service sends nothing before every ring is open.
+// The socket is created listening to no protocol, so nothing enters the
+// ring, and no RCU grace period is waited for, while the ring is set up
+// and the filter attached; only then is it bound to ifindex for every
+// protocol. Binding by index also spares afpacket's net.InterfaceByName,
+// which dumps every link of the namespace: once per ring, that made
+// opening a lab's rings quadratic (60% of the CPU at 200 sources).
+// Should afpacket's descriptor not be reachable (see tpacketFD), the ring
+// is opened by name as afpacket does it, and a frame of the wrong
+// direction or a marked datagram can slip in before the filter: the
+// capture loop's MAC check rejects the former, and the service sends
+// nothing before every ring is open.
+//
+// vnet says whether to ask for a virtio_net_hdr before each frame
+// (vnetHdrSupported, probed once per service: each probe's socket costs an
+// RCU grace period at close).
 //
 // ebpf, when not -1, is the descriptor of an eBPF socket filter (the
 // in-kernel path's, which also drops what the kernel mirrored) attached
 // instead of captureFilter.
-func openRing(ifname string, ingress bool, mark uint32, ebpf int, o RingOptions) (*ring, error) {
+func openRing(ifname string, ifindex int, ingress, vnet bool, mark uint32, ebpf int, o RingOptions) (*ring, error) {
 	o = o.withDefaults()
 	prog, err := captureFilter(ingress, mark)
 	if err != nil {
 		return nil, err
 	}
 	opts := []any{
-		afpacket.OptInterface(ifname),
+		afpacket.OptInterface(""), afpacket.OptProtocol(0),
 		afpacket.TPacketVersion3,
 		afpacket.OptFrameSize(o.BlockSize), // v3 frames are variable: only blocks matter
 		afpacket.OptBlockSize(o.BlockSize),
 		afpacket.OptNumBlocks(o.Blocks),
 		afpacket.OptBlockTimeout(o.BlockTimeout),
-		afpacket.OptPollTimeout(pollTimeout),
+		afpacket.OptPollTimeout(max(pollTimeout, o.BlockTimeout)),
 	}
-	vnet := vnetHdrSupported()
+	fallback := ifindex <= 0 || !tpacketFDReachable()
+	if fallback {
+		opts[0], opts[1] = afpacket.OptInterface(ifname), afpacket.OptProtocol(unix.ETH_P_ALL)
+	}
 	if vnet {
 		opts = append(opts, afpacket.OptVNetHdrSize(vnetHdrLen))
 	}
@@ -95,7 +170,29 @@ func openRing(ifname string, ingress bool, mark uint32, ebpf int, o RingOptions)
 		tp.Close()
 		return nil, fmt.Errorf("attach capture filter (%s) on %s: %w", filterText(ingress, mark), ifname, err)
 	}
+	if !fallback {
+		sa := &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: ifindex}
+		if err := unix.Bind(tpacketFD(tp), sa); err != nil {
+			tp.Close()
+			return nil, fmt.Errorf("bind af_packet ring to %s (index %d): %w", ifname, ifindex, err)
+		}
+	}
 	return &ring{tp: tp, ifname: ifname, ingress: ingress, vnet: vnet}, nil
+}
+
+func htons(v uint16) uint16 { return v<<8 | v>>8 }
+
+// tpacketFD returns the socket of tp: afpacket keeps it in an unexported
+// field and binds only by name, so it is read by reflection (reading an
+// unexported int field is allowed; nothing is written).
+// tpacketFDReachable says whether this afpacket version still has it.
+func tpacketFD(tp *afpacket.TPacket) int {
+	return int(reflect.ValueOf(tp).Elem().FieldByName("fd").Int())
+}
+
+func tpacketFDReachable() bool {
+	f, ok := reflect.TypeFor[afpacket.TPacket]().FieldByName("fd")
+	return ok && f.Type.Kind() == reflect.Int
 }
 
 // vnetHdrSupported reports whether the kernel takes PACKET_VNET_HDR_SZ

@@ -2,7 +2,6 @@ package alibaba
 
 import (
 	"crypto/sha256"
-	"encoding/json"
 	"math/big"
 	"strings"
 
@@ -42,33 +41,23 @@ func usedIDs(a *account) map[string]bool {
 	for _, g := range a.ghosts {
 		used[g.ID] = true
 	}
-	for _, t := range a.spec.TrafficMirrorTargets {
-		used[t.TrafficMirrorTargetId] = true
-	}
+	a.spec.EachID(func(r cloudmock.IDRef) {
+		if r.Own {
+			used[*r.ID] = true
+		}
+	})
 	return used
 }
 
-// newVNI returns a VNI (1..2^24-1) that no session of the account uses.
-func (s *Server) newVNI(a *account) int {
-	used := map[int]bool{}
-	for _, x := range a.spec.TrafficMirrorSessions {
-		if x.VirtualNetworkId != nil {
-			used[*x.VirtualNetworkId] = true
-		}
-	}
-	for {
-		if v := s.rng.IntN(1<<24-1) + 1; !used[v] {
-			return v
-		}
-	}
-}
-
-// alibabaPrefix maps the EC2-shaped id prefixes that ec2api.AssignIDs
-// gives to Alibaba's.
-var alibabaPrefix = map[string]string{
-	"vpc": "vpc", "subnet": "vsw", "eni": "eni", "i": "i", "sg": "sg", "acl": "nacl",
-	"tmf": "tmf", "tmfr": "tmr", "tmt": "tmt", "tms": "tms", "pcx": "pcc",
-	"tgw": "tr", "tgw-attach": "tr-attach", "vpce": "ep",
+// alibabaPrefix maps the kinds of the model's ids to Alibaba's id
+// prefixes.
+var alibabaPrefix = map[cloudmock.IDKind]string{
+	cloudmock.KindVpc: "vpc", cloudmock.KindSubnet: "vsw", cloudmock.KindNetworkInterface: "eni",
+	cloudmock.KindInstance: "i", cloudmock.KindSecurityGroup: "sg", cloudmock.KindNetworkAcl: "nacl",
+	cloudmock.KindFilter: "tmf", cloudmock.KindFilterRule: "tmr", cloudmock.KindTarget: "tmt",
+	cloudmock.KindSession: "tms", cloudmock.KindPeering: "pcc", cloudmock.KindTransitGateway: "tr",
+	cloudmock.KindTransitGatewayAttachment: "tr-attach", cloudmock.KindVpcEndpoint: "ep",
+	cloudmock.KindLoadBalancer: "lb",
 }
 
 // AssignIDs renames every resource id of a scenario's spec (which uses the
@@ -79,38 +68,27 @@ var alibabaPrefix = map[string]string{
 // names (through ec2api.AssignIDs), so a file keeps its ids from run to
 // run. It returns the spec and, per new id, the original name.
 func AssignIDs(spec cloudmock.Spec, seed string) (cloudmock.Spec, map[string]string) {
-	aws, names := ec2api.AssignIDs(spec, seed)
-	rename := map[string]string{}
-	for id := range names {
-		rename[id] = alibabaID(id)
-	}
-	// Rules without a name got an id but no name: rename them too.
-	for _, f := range aws.TrafficMirrorFilters {
-		for _, r := range append(append([]cloudmock.TrafficMirrorFilterRule(nil), f.IngressFilterRules...), f.EgressFilterRules...) {
-			rename[r.TrafficMirrorFilterRuleId] = alibabaID(r.TrafficMirrorFilterRuleId)
-		}
-	}
-	out, err := renameIDs(aws, rename)
-	if err != nil { // the model's types always marshal
-		return aws, names
-	}
+	out, names := ec2api.AssignIDs(spec, seed) // a copy of its own
 	newNames := make(map[string]string, len(names))
-	for id, n := range names {
-		newNames[rename[id]] = n
-	}
+	out.EachID(func(r cloudmock.IDRef) {
+		if *r.ID == "" {
+			return
+		}
+		id := alibabaID(r.Kind, *r.ID)
+		if n, ok := names[*r.ID]; ok {
+			newNames[id] = n
+		}
+		*r.ID = id
+	})
 	return out, newNames
 }
 
-// alibabaID turns one EC2-shaped id (or a load balancer ARN) into the
-// Alibaba-shaped id of the same resource.
-func alibabaID(id string) string {
-	prefix := "lb"
-	if !strings.HasPrefix(id, "arn:") {
-		i := strings.LastIndex(id, "-")
-		prefix = alibabaPrefix[id[:max(i, 0)]]
-		if prefix == "" {
-			prefix = "res"
-		}
+// alibabaID turns the EC2-shaped id (or load balancer ARN) of a resource
+// of a kind into its Alibaba-shaped id.
+func alibabaID(kind cloudmock.IDKind, id string) string {
+	prefix := alibabaPrefix[kind]
+	if prefix == "" {
+		prefix = "res"
 	}
 	sum := sha256.Sum256([]byte(id))
 	s := new(big.Int).SetBytes(sum[:]).Text(36)
@@ -118,42 +96,4 @@ func alibabaID(id string) string {
 		s = "0" + s
 	}
 	return prefix + "-" + s[:idLen]
-}
-
-// renameIDs replaces every string of the spec that is an old id by its new
-// id (ids are whole JSON strings; no other field equals one).
-func renameIDs(spec cloudmock.Spec, rename map[string]string) (cloudmock.Spec, error) {
-	b, err := json.Marshal(spec)
-	if err != nil {
-		return spec, err
-	}
-	var tree any
-	if err := json.Unmarshal(b, &tree); err != nil {
-		return spec, err
-	}
-	tree = renameTree(tree, rename)
-	if b, err = json.Marshal(tree); err != nil {
-		return spec, err
-	}
-	var out cloudmock.Spec
-	err = json.Unmarshal(b, &out)
-	return out, err
-}
-
-func renameTree(v any, rename map[string]string) any {
-	switch x := v.(type) {
-	case string:
-		if n, ok := rename[x]; ok {
-			return n
-		}
-	case []any:
-		for i := range x {
-			x[i] = renameTree(x[i], rename)
-		}
-	case map[string]any:
-		for k := range x {
-			x[k] = renameTree(x[k], rename)
-		}
-	}
-	return v
 }

@@ -28,128 +28,34 @@ func AssignIDs(spec cloudmock.Spec, seed string) (cloudmock.Spec, map[string]str
 // keeps its ids from run to run. Filter rules without an id are named
 // after their filter, direction and rule number. The input is not changed.
 func AssignIDsIn(spec cloudmock.Spec, seed, region, account string) (cloudmock.Spec, map[string]string) {
-	out := cloneSpec(spec)
+	out := spec.Clone()
 	a := &assigner{seed: seed, region: region, account: account, names: map[string]string{}, ids: map[string]string{}, used: map[string]bool{}}
-	a.network(&out)
-	a.accessControl(&out)
-	a.interfaces(&out)
-	a.mirroring(&out)
+	out.EachID(a.assign)
 	return out, a.names
 }
 
-// network renames VPCs, subnets, transit gateways, their attachments and
-// peering connections.
-func (a *assigner) network(s *cloudmock.Spec) {
-	for i := range s.Vpcs {
-		s.Vpcs[i].VpcId = a.id("vpc", s.Vpcs[i].VpcId)
-	}
-	for i := range s.Subnets {
-		x := &s.Subnets[i]
-		x.SubnetId, x.VpcId = a.id("subnet", x.SubnetId), a.id("vpc", x.VpcId)
-	}
-	for i := range s.TransitGateways {
-		s.TransitGateways[i].TransitGatewayId = a.id("tgw", s.TransitGateways[i].TransitGatewayId)
-	}
-	for i := range s.TransitGatewayVpcAttachments {
-		x := &s.TransitGatewayVpcAttachments[i]
-		x.TransitGatewayAttachmentId = a.id("tgw-attach", x.TransitGatewayAttachmentId)
-		x.TransitGatewayId, x.VpcId = a.id("tgw", x.TransitGatewayId), a.id("vpc", x.VpcId)
-	}
-	for i := range s.VpcPeeringConnections {
-		x := &s.VpcPeeringConnections[i]
-		x.VpcPeeringConnectionId = a.id("pcx", x.VpcPeeringConnectionId)
-		x.RequesterVpcInfo.VpcId = a.id("vpc", x.RequesterVpcInfo.VpcId)
-		x.AccepterVpcInfo.VpcId = a.id("vpc", x.AccepterVpcInfo.VpcId)
-	}
-}
-
-// accessControl renames network ACLs and security groups.
-func (a *assigner) accessControl(s *cloudmock.Spec) {
-	for i := range s.NetworkAcls {
-		x := &s.NetworkAcls[i]
-		x.NetworkAclId, x.VpcId = a.id("acl", x.NetworkAclId), a.id("vpc", x.VpcId)
-		for j := range x.Associations {
-			x.Associations[j].SubnetId = a.id("subnet", x.Associations[j].SubnetId)
+// assign renames one id field. A load balancer becomes an ARN (of its
+// Type; a target names a network load balancer). A filter rule without an
+// id is named after its filter, direction, rule number and position.
+func (a *assigner) assign(r cloudmock.IDRef) {
+	switch {
+	case r.Kind == cloudmock.KindLoadBalancer:
+		typ := "network"
+		if lb, ok := r.Resource.(*cloudmock.LoadBalancer); ok {
+			typ = lb.Type
 		}
-	}
-	for i := range s.SecurityGroups {
-		x := &s.SecurityGroups[i]
-		x.GroupId, x.VpcId = a.id("sg", x.GroupId), a.id("vpc", x.VpcId)
-		for _, perms := range [2][]cloudmock.IpPermission{x.IpPermissions, x.IpPermissionsEgress} {
-			for j := range perms {
-				for k := range perms[j].UserIdGroupPairs {
-					perms[j].UserIdGroupPairs[k].GroupId = a.id("sg", perms[j].UserIdGroupPairs[k].GroupId)
-				}
-			}
+		*r.ID = a.arn(*r.ID, typ)
+	case r.Kind == cloudmock.KindFilterRule && *r.ID == "":
+		f := r.Resource.(*cloudmock.TrafficMirrorFilter)
+		dir, rules := dirIngress, f.IngressFilterRules
+		if strings.HasPrefix(r.Field, "Egress") {
+			dir, rules = dirEgress, f.EgressFilterRules
 		}
-	}
-}
-
-// interfaces renames network interfaces (with their instances) and load
-// balancers.
-func (a *assigner) interfaces(s *cloudmock.Spec) {
-	for i := range s.NetworkInterfaces {
-		x := &s.NetworkInterfaces[i]
-		x.NetworkInterfaceId, x.SubnetId = a.id("eni", x.NetworkInterfaceId), a.id("subnet", x.SubnetId)
-		x.InstanceId = a.id("i", x.InstanceId)
-		for j := range x.Groups {
-			x.Groups[j] = a.id("sg", x.Groups[j])
-		}
-	}
-	for i := range s.LoadBalancers {
-		x := &s.LoadBalancers[i]
-		x.LoadBalancerArn = a.arn(x.LoadBalancerArn, x.Type)
-		x.SubnetId, x.VpcEndpointId = a.id("subnet", x.SubnetId), a.id("vpce", x.VpcEndpointId)
-		for j := range x.Targets {
-			x.Targets[j].NetworkInterfaceId = a.id("eni", x.Targets[j].NetworkInterfaceId)
-		}
-	}
-}
-
-// mirroring renames Traffic Mirroring filters, targets and sessions.
-func (a *assigner) mirroring(s *cloudmock.Spec) {
-	for i := range s.TrafficMirrorFilters {
-		f := &s.TrafficMirrorFilters[i]
-		name := f.TrafficMirrorFilterId
-		f.TrafficMirrorFilterId = a.id("tmf", name)
-		a.filterRules(f, name)
-	}
-	for i := range s.TrafficMirrorTargets {
-		x := &s.TrafficMirrorTargets[i]
-		x.TrafficMirrorTargetId = a.id("tmt", x.TrafficMirrorTargetId)
-		x.NetworkInterfaceId = a.id("eni", x.NetworkInterfaceId)
-		x.NetworkLoadBalancerArn = a.arn(x.NetworkLoadBalancerArn, "network")
-		x.GatewayLoadBalancerEndpointId = a.id("vpce", x.GatewayLoadBalancerEndpointId)
-	}
-	for i := range s.TrafficMirrorSessions {
-		x := &s.TrafficMirrorSessions[i]
-		x.TrafficMirrorSessionId = a.id("tms", x.TrafficMirrorSessionId)
-		x.NetworkInterfaceId = a.id("eni", x.NetworkInterfaceId)
-		for j := range x.TrafficMirrorSourceIds {
-			x.TrafficMirrorSourceIds[j] = a.id("eni", x.TrafficMirrorSourceIds[j])
-		}
-		x.TrafficMirrorTargetId = a.id("tmt", x.TrafficMirrorTargetId)
-		x.TrafficMirrorFilterId = a.id("tmf", x.TrafficMirrorFilterId)
-	}
-}
-
-// filterRules renames the rules of filter f, named name in the scenario; a rule
-// without an id is named after its filter, direction and rule number.
-func (a *assigner) filterRules(f *cloudmock.TrafficMirrorFilter, name string) {
-	for _, d := range [2]struct {
-		dir   string
-		rules []cloudmock.TrafficMirrorFilterRule
-	}{{dirIngress, f.IngressFilterRules}, {dirEgress, f.EgressFilterRules}} {
-		for j := range d.rules {
-			r := &d.rules[j]
-			rn := r.TrafficMirrorFilterRuleId
-			if rn == "" {
-				rn = fmt.Sprintf("%s/%s/%d/%d", name, d.dir, r.RuleNumber, j)
-				r.TrafficMirrorFilterRuleId = a.hashed("tmfr", rn)
-				continue
-			}
-			r.TrafficMirrorFilterRuleId = a.id("tmfr", rn)
-		}
+		// the filter was renamed first: names has its name
+		name := fmt.Sprintf("%s/%s/%d/%d", a.names[f.TrafficMirrorFilterId], dir, rules[r.Index].RuleNumber, r.Index)
+		*r.ID = a.hashed("tmfr", name)
+	default:
+		*r.ID = a.id(string(r.Kind), *r.ID)
 	}
 }
 

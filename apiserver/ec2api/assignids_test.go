@@ -145,3 +145,63 @@ func TestAssignIDsSeedAndARN(t *testing.T) {
 		t.Fatal("another seed gave the same ids")
 	}
 }
+
+// pinnedSpec uses every kind of id field once, and the special cases of
+// AssignIDs: unnamed filter rules, a gateway load balancer named by a
+// target, a target naming a load balancer that does not exist.
+func pinnedSpec() cloudmock.Spec {
+	rules := []cloudmock.TrafficMirrorFilterRule{{RuleNumber: 1}, {RuleNumber: 2, TrafficMirrorFilterRuleId: "named"}}
+	perm := []cloudmock.IpPermission{{IpProtocol: "-1", UserIdGroupPairs: []cloudmock.UserIdGroupPair{{GroupId: "g"}}}}
+	return cloudmock.Spec{
+		Vpcs:                         []cloudmock.Vpc{{VpcId: "v"}},
+		Subnets:                      []cloudmock.Subnet{{SubnetId: "s", VpcId: "v"}},
+		TransitGateways:              []cloudmock.TransitGateway{{TransitGatewayId: "t"}},
+		TransitGatewayVpcAttachments: []cloudmock.TransitGatewayVpcAttachment{{TransitGatewayAttachmentId: "at", TransitGatewayId: "t", VpcId: "v"}},
+		VpcPeeringConnections: []cloudmock.VpcPeeringConnection{{VpcPeeringConnectionId: "p",
+			RequesterVpcInfo: cloudmock.VpcPeeringConnectionVpcInfo{VpcId: "v"}, AccepterVpcInfo: cloudmock.VpcPeeringConnectionVpcInfo{VpcId: "v"}}},
+		NetworkAcls:       []cloudmock.NetworkAcl{{NetworkAclId: "a", VpcId: "v", Associations: []cloudmock.NetworkAclAssociation{{SubnetId: "s"}}}},
+		SecurityGroups:    []cloudmock.SecurityGroup{{GroupId: "g", VpcId: "v", IpPermissionsEgress: perm}},
+		NetworkInterfaces: []cloudmock.NetworkInterface{{NetworkInterfaceId: "e", SubnetId: "s", InstanceId: "i", Groups: []string{"g"}}},
+		LoadBalancers: []cloudmock.LoadBalancer{{LoadBalancerArn: "gw", Type: "gateway", SubnetId: "s", VpcEndpointId: "ep",
+			Targets: []cloudmock.TargetDescription{{NetworkInterfaceId: "e"}}}},
+		TrafficMirrorFilters: []cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "f", IngressFilterRules: rules, EgressFilterRules: rules}},
+		TrafficMirrorTargets: []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tg", NetworkLoadBalancerArn: "gw"},
+			{TrafficMirrorTargetId: "tn", NetworkLoadBalancerArn: "none", GatewayLoadBalancerEndpointId: "ep"}},
+		TrafficMirrorSessions: []cloudmock.TrafficMirrorSession{{TrafficMirrorSessionId: "m", NetworkInterfaceId: "e",
+			TrafficMirrorSourceIds: []string{"e"}, TrafficMirrorTargetId: "tg", TrafficMirrorFilterId: "f"}},
+	}
+}
+
+// The ids of a file never change from one version of mirrorlab to the
+// next (users keep them in scripts): these were assigned before AssignIDs
+// used cloudmock's EachID, and must stay.
+func TestAssignIDsPinned(t *testing.T) {
+	s, names := ec2api.AssignIDs(pinnedSpec(), "pinned")
+	const arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/"
+	for _, c := range []struct{ got, want string }{
+		{s.Vpcs[0].VpcId, "vpc-ac3bc983eab9b446d"},
+		{s.Subnets[0].VpcId, "vpc-ac3bc983eab9b446d"},
+		{s.TransitGatewayVpcAttachments[0].TransitGatewayAttachmentId, "tgw-attach-13fde607c95fc1270"},
+		{s.VpcPeeringConnections[0].AccepterVpcInfo.VpcId, "vpc-ac3bc983eab9b446d"},
+		{s.SecurityGroups[0].IpPermissionsEgress[0].UserIdGroupPairs[0].GroupId, "sg-7446f46ce73c08cce"},
+		{s.NetworkInterfaces[0].InstanceId, "i-cc64c0653005ecc03"},
+		{s.LoadBalancers[0].LoadBalancerArn, arn + "gwy/gw/51a10dc76ad55857"},
+		{s.LoadBalancers[0].VpcEndpointId, "vpce-40583713cb40a0801"},
+		{s.TrafficMirrorFilters[0].IngressFilterRules[0].TrafficMirrorFilterRuleId, "tmfr-85106de0c02cd9656"},
+		{s.TrafficMirrorFilters[0].EgressFilterRules[0].TrafficMirrorFilterRuleId, "tmfr-d1cfad3e72d5e4a57"},
+		{s.TrafficMirrorFilters[0].EgressFilterRules[1].TrafficMirrorFilterRuleId, "tmfr-86e73729a8df8b108"},
+		{s.TrafficMirrorTargets[0].NetworkLoadBalancerArn, arn + "gwy/gw/51a10dc76ad55857"},
+		{s.TrafficMirrorTargets[1].NetworkLoadBalancerArn, arn + "net/none/7b178daa11c4e6c8"},
+		{s.TrafficMirrorSessions[0].TrafficMirrorSourceIds[0], "eni-3c1a535ba8037ffd2"},
+	} {
+		if c.got != c.want {
+			t.Errorf("id %q, want %q", c.got, c.want)
+		}
+	}
+	// every named resource (and named reference) has its name, unnamed
+	// rules none
+	if len(names) != 17 || names[arn+"gwy/gw/51a10dc76ad55857"] != "gw" ||
+		names["tmfr-86e73729a8df8b108"] != "named" || names["tmfr-85106de0c02cd9656"] != "" {
+		t.Errorf("names = %v", names)
+	}
+}

@@ -37,6 +37,15 @@
 // and Describe filters carry EC2's limits; filter values are matched in
 // linear time (wildcard.go).
 //
+// The account around the model: what the model does not hold is kept
+// beside it. Fixed catalogues answer the region's zones (zones.go), public
+// images (images.go) and instance types (instancetypes.go); each VPC's
+// main route table is derived from it (routetables.go); Config.Account
+// names the default VPC, subnets and network ACLs and the zones of the
+// subnets (NewAccount, defaults.go, builds a new account's state); ELBv2
+// attributes set by clients are kept by ARN (elbv2_attrs.go). STS
+// (2011-06-15) answers GetCallerIdentity on the same endpoint.
+//
 // Adding actions (for other files of this package): write a register
 // function that fills the service's table (see register.go) and call it
 // from register. An action reads its parameters through params (str,

@@ -238,7 +238,7 @@ func (s *Server) toXMLLB(spec *cloudmock.Spec, lb *cloudmock.LoadBalancer) xmlLo
 		DNSName:               fmt.Sprintf("%s-%016x.elb.%s.amazonaws.com", lbName(lb), hash64(lb.LoadBalancerArn), s.cfg.Region),
 		CanonicalHostedZoneId: "Z26RNL4JYFTOTI", CreatedTime: createdTime, Scheme: "internal",
 		VpcId: subnetVpc(spec, lb.SubnetId), State: xmlLBState{"active"}, Type: lb.Type, IpAddressType: ipType,
-		Zones: []xmlLBZone{{ZoneName: s.zone(), SubnetId: lb.SubnetId, Addresses: []xmlLBAddress{{lb.PrivateIpAddress, lb.Ipv6Address}}}},
+		Zones: []xmlLBZone{{ZoneName: s.subnetZone(lb.SubnetId).ZoneName, SubnetId: lb.SubnetId, Addresses: []xmlLBAddress{{lb.PrivateIpAddress, lb.Ipv6Address}}}},
 	}
 }
 

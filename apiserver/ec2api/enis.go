@@ -101,7 +101,7 @@ func (s *Server) groupIdents(ids []string, tags tagStore) []xmlGroupIdent {
 func (s *Server) toXMLENI(spec *cloudmock.Spec, e *cloudmock.NetworkInterface, tags tagStore) xmlENI {
 	x := xmlENI{
 		NetworkInterfaceId: e.NetworkInterfaceId, SubnetId: e.SubnetId, VpcId: subnetVpc(spec, e.SubnetId),
-		AvailabilityZone: s.zone(), AvailabilityZoneId: s.zoneID(), OwnerId: s.cfg.AccountID, Status: "available",
+		AvailabilityZone: s.subnetZone(e.SubnetId).ZoneName, AvailabilityZoneId: s.subnetZone(e.SubnetId).ZoneId, OwnerId: s.cfg.AccountID, Status: "available",
 		MacAddress: macAddress(e.NetworkInterfaceId), PrivateIpAddress: e.PrivateIpAddress,
 		PrivateDnsName: s.privateDNSName(e.PrivateIpAddress), SourceDestCheck: true, InterfaceType: "interface",
 		Groups:     s.groupIdents(e.Groups, tags),
@@ -141,7 +141,7 @@ func (s *Server) eniFilters(spec *cloudmock.Spec, tags tagStore) filterFields[*c
 		"attachment.device-index":          attached(func(e E) []string { return one(strconv.Itoa(deviceIndex(spec, e))) }),
 		"attachment.status":                attached(func(E) []string { return one("attached") }),
 		"attachment.delete-on-termination": attached(func(E) []string { return tf(true) }),
-		"availability-zone":                func(E) []string { return one(s.zone()) },
+		"availability-zone":                func(e E) []string { return one(s.subnetZone(e.SubnetId).ZoneName) },
 		"description":                      func(E) []string { return one("") },
 		"group-id":                         func(e E) []string { return slices.Clone(e.Groups) },
 		"group-name":                       func(e E) []string { return groupNames(e.Groups, tags) },

@@ -10,7 +10,23 @@ import (
 // An instance is not a resource of the model: it is the InstanceId of its
 // network interfaces, one network namespace of the lab. DescribeInstances
 // answers what the model knows of it (its interfaces, subnet, VPC, groups,
-// addresses) and no more: no image, instance type or launch time.
+// addresses) and no more: its instance type (unknownInstanceType when its
+// interfaces name none), no image or launch time.
+
+// unknownInstanceType is the type answered for an instance whose type the
+// state does not say (a scenario file names none): every EC2 instance has
+// one, and data "aws_instance" looks it up with DescribeInstanceTypes. It
+// is a Nitro type that can be a mirror source, as the model treats an
+// instance of unknown type.
+const unknownInstanceType = "m5.large"
+
+// instanceTypeOf is the type of an instance, as answered.
+func instanceTypeOf(in *instance) string {
+	if t := in.primary().InstanceType; t != "" {
+		return t
+	}
+	return unknownInstanceType
+}
 
 // instance is one instance and its interfaces in device order.
 type instance struct {
@@ -71,6 +87,7 @@ type xmlInstanceENI struct {
 
 type xmlInstance struct {
 	InstanceId        string           `xml:"instanceId"`
+	InstanceType      string           `xml:"instanceType"`
 	State             xmlInstanceState `xml:"instanceState"`
 	PrivateDnsName    string           `xml:"privateDnsName"`
 	PrivateIpAddress  string           `xml:"privateIpAddress"`
@@ -98,9 +115,9 @@ type describeInstancesResult struct {
 func (s *Server) toXMLInstance(spec *cloudmock.Spec, in *instance, tags tagStore) xmlInstance {
 	p := in.primary()
 	x := xmlInstance{
-		InstanceId: in.id, State: xmlInstanceState{Code: 16, Name: "running"},
+		InstanceId: in.id, InstanceType: instanceTypeOf(in), State: xmlInstanceState{Code: 16, Name: "running"},
 		PrivateDnsName: s.privateDNSName(p.PrivateIpAddress), PrivateIpAddress: p.PrivateIpAddress,
-		Placement: xmlPlacement{AvailabilityZone: s.zone(), Tenancy: "default"},
+		Placement: xmlPlacement{AvailabilityZone: s.subnetZone(p.SubnetId).ZoneName, Tenancy: "default"},
 		SubnetId:  p.SubnetId, VpcId: subnetVpc(spec, p.SubnetId), SourceDestCheck: true,
 		Groups: s.groupIdents(p.Groups, tags), Tags: tags.xml(in.id),
 	}
@@ -131,8 +148,9 @@ func (s *Server) instanceFilters(spec *cloudmock.Spec, tags tagStore) filterFiel
 		return func(in I) []string { return f(in.primary()) }
 	}
 	return filterFields[I]{
-		"availability-zone":                      func(I) []string { return one(s.zone()) },
+		"availability-zone":                      func(in I) []string { return one(s.subnetZone(in.primary().SubnetId).ZoneName) },
 		"instance-id":                            func(in I) []string { return one(in.id) },
+		"instance-type":                          func(in I) []string { return one(instanceTypeOf(in)) },
 		"instance-state-code":                    func(I) []string { return one("16") },
 		"instance-state-name":                    func(I) []string { return one("running") },
 		"owner-id":                               func(I) []string { return one(s.cfg.AccountID) },

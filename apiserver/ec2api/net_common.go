@@ -22,18 +22,6 @@ func derivedID(prefix, key string) string {
 	return fmt.Sprintf("%s-%x%016x", prefix, v>>60, v)
 }
 
-// zone is the single availability zone of the emulated region.
-func (s *Server) zone() string { return s.cfg.Region + "a" }
-
-// zoneID names the zone as EC2's zone ids do (us-east-1 -> use1-az1).
-func (s *Server) zoneID() string {
-	parts := strings.Split(s.cfg.Region, "-")
-	if len(parts) != 3 || parts[1] == "" {
-		return s.cfg.Region + "-az1"
-	}
-	return parts[0] + parts[1][:1] + parts[2] + "-az1"
-}
-
 // privateDNSName is the VPC's DNS name of a private IPv4 address.
 func (s *Server) privateDNSName(ip string) string {
 	a, err := netip.ParseAddr(ip)

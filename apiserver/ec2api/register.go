@@ -16,4 +16,5 @@ func (s *Server) register() {
 	s.registerNetworkAcls(ec2)
 	s.registerTagging(ec2)
 	s.registerELBv2()
+	s.registerAccount(ec2) // after registerELBv2: it adds to ELBv2's table
 }

@@ -43,6 +43,9 @@ type Config struct {
 	// lab's health checks, for DescribeTargetHealth; without it, registered
 	// targets are healthy, as the model starts them.
 	TargetHealth func(loadBalancerArn, networkInterfaceID string) (bool, error)
+	// Account, when set, names the default VPC, subnets and network ACLs
+	// of Spec and the zones of its subnets (NewAccount builds both).
+	Account *Account
 	// Logger receives one record per request (default: discard).
 	Logger *slog.Logger
 	// Seed makes new ids and assigned VNIs deterministic; 0 picks a
@@ -65,6 +68,7 @@ type Server struct {
 	wmu    sync.Mutex // serializes mutations; guards below
 	rng    *rand.Rand
 	tokens tokenCache
+	attrs  attrStore // ELBv2 attributes set by clients (elbv2_attrs.go)
 }
 
 // New returns a server over cfg.Spec. Sessions without a VirtualNetworkId
@@ -93,7 +97,7 @@ func New(cfg Config) (*Server, error) {
 		rng:      rand.New(rand.NewPCG(seed, seed^0x6a09e667f3bcc908)),
 		tokens:   newTokenCache(maxTokens),
 	}
-	spec := cloneSpec(cfg.Spec)
+	spec := cfg.Spec.Clone()
 	st := &state{spec: spec, tags: tagStore{}, srv: s}
 	st.complete()
 	if _, err := cloudmock.New(st.spec); err != nil {
@@ -123,7 +127,7 @@ func (s *Server) addService(name, version, namespace string, style protocolStyle
 
 // Spec returns a deep copy of the current state.
 func (s *Server) Spec() cloudmock.Spec {
-	return cloneSpec(s.cur.Load().spec)
+	return s.cur.Load().spec.Clone()
 }
 
 // Tags returns a copy of a resource's tags (nil when it has none).
@@ -142,7 +146,7 @@ func (s *Server) Tags(id string) map[string]string {
 // snapshot returns copies of the state and all tags.
 func (s *Server) snapshot() (cloudmock.Spec, tagStore) {
 	cur := s.cur.Load()
-	return cloneSpec(cur.spec), cur.tags.deepClone()
+	return cur.spec.Clone(), cur.tags.deepClone()
 }
 
 // call is one request being served.

@@ -3,7 +3,6 @@ package ec2api
 import (
 	"fmt"
 	"maps"
-	"slices"
 	"sort"
 	"strings"
 
@@ -16,69 +15,43 @@ func (s *Server) registerTagging(a map[string]actionFunc) {
 	a["DescribeTags"] = s.describeTags
 }
 
-// taggable are the EC2 resource types the account holds: the id prefix,
-// the resource type DescribeTags names, and the NotFound code.
-var taggable = []struct{ prefix, rtype, code, kind string }{
-	{"vpc-", "vpc", codeVpcNotFound, "vpc ID"},
-	{"pcx-", "vpc-peering-connection", cloudmock.CodePeeringNotFound, "vpcPeeringConnection ID"},
-	{"tgw-attach-", "transit-gateway-attachment", "InvalidTransitGatewayAttachmentID.NotFound", "transit gateway attachment ID"},
-	{"tgw-", "transit-gateway", cloudmock.CodeTransitGatewayNotFound, "transit gateway ID"},
-	{"subnet-", "subnet", codeSubnetNotFound, "subnet ID"},
-	{"sg-", "security-group", codeGroupNotFound, "security group"},
-	{"acl-", "network-acl", codeACLNotFound, "network ACL ID"},
-	{"eni-", "network-interface", codeENINotFound, "network interface ID"},
-	{"i-", "instance", codeInstanceNotFound, "instance ID"},
-	{"tmfr-", "traffic-mirror-filter-rule", codeFilterRuleNotFound, "traffic mirror filter rule"},
-	{"tmf-", "traffic-mirror-filter", codeFilterNotFound, "traffic mirror filter"},
-	{"tmt-", "traffic-mirror-target", codeTargetNotFound, "traffic mirror target"},
-	{"tms-", "traffic-mirror-session", codeSessionNotFound, "traffic mirror session"},
+// taggable are the EC2 resource types the account holds: the kind (whose
+// value is the id's prefix), the resource type DescribeTags names, and the
+// NotFound code. A prefix comes before the shorter ones it extends
+// (tgw-attach- before tgw-, tmfr- before tmf-): checkResources takes the
+// first that matches.
+var taggable = []struct {
+	id                cloudmock.IDKind
+	rtype, code, kind string
+}{
+	{cloudmock.KindVpc, "vpc", codeVpcNotFound, "vpc ID"},
+	{cloudmock.KindPeering, "vpc-peering-connection", cloudmock.CodePeeringNotFound, "vpcPeeringConnection ID"},
+	{cloudmock.KindTransitGatewayAttachment, "transit-gateway-attachment", "InvalidTransitGatewayAttachmentID.NotFound", "transit gateway attachment ID"},
+	{cloudmock.KindTransitGateway, "transit-gateway", cloudmock.CodeTransitGatewayNotFound, "transit gateway ID"},
+	{cloudmock.KindSubnet, "subnet", codeSubnetNotFound, "subnet ID"},
+	{cloudmock.KindSecurityGroup, "security-group", codeGroupNotFound, "security group"},
+	{cloudmock.KindNetworkAcl, "network-acl", codeACLNotFound, "network ACL ID"},
+	{cloudmock.KindNetworkInterface, "network-interface", codeENINotFound, "network interface ID"},
+	{cloudmock.KindInstance, "instance", codeInstanceNotFound, "instance ID"},
+	{cloudmock.KindFilterRule, "traffic-mirror-filter-rule", codeFilterRuleNotFound, "traffic mirror filter rule"},
+	{cloudmock.KindFilter, "traffic-mirror-filter", codeFilterNotFound, "traffic mirror filter"},
+	{cloudmock.KindTarget, "traffic-mirror-target", codeTargetNotFound, "traffic mirror target"},
+	{cloudmock.KindSession, "traffic-mirror-session", codeSessionNotFound, "traffic mirror session"},
 }
 
-// resourceTypes maps every EC2 resource id of a spec to its type.
+// resourceTypes maps every EC2 resource id of a spec to its type (load
+// balancers and their endpoints are not EC2's).
 func resourceTypes(spec *cloudmock.Spec) map[string]string {
+	rtype := make(map[cloudmock.IDKind]string, len(taggable))
+	for _, t := range taggable {
+		rtype[t.id] = t.rtype
+	}
 	m := map[string]string{}
-	add := func(id, t string) {
-		if id != "" {
-			m[id] = t
+	spec.EachID(func(r cloudmock.IDRef) {
+		if t, ok := rtype[r.Kind]; ok && r.Own && *r.ID != "" {
+			m[*r.ID] = t
 		}
-	}
-	for _, x := range spec.Vpcs {
-		add(x.VpcId, "vpc")
-	}
-	for _, x := range spec.VpcPeeringConnections {
-		add(x.VpcPeeringConnectionId, "vpc-peering-connection")
-	}
-	for _, x := range spec.TransitGateways {
-		add(x.TransitGatewayId, "transit-gateway")
-	}
-	for _, x := range spec.TransitGatewayVpcAttachments {
-		add(x.TransitGatewayAttachmentId, "transit-gateway-attachment")
-	}
-	for _, x := range spec.Subnets {
-		add(x.SubnetId, "subnet")
-	}
-	for _, x := range spec.SecurityGroups {
-		add(x.GroupId, "security-group")
-	}
-	for _, x := range spec.NetworkAcls {
-		add(x.NetworkAclId, "network-acl")
-	}
-	for _, x := range spec.NetworkInterfaces {
-		add(x.NetworkInterfaceId, "network-interface")
-		add(x.InstanceId, "instance")
-	}
-	for _, f := range spec.TrafficMirrorFilters {
-		add(f.TrafficMirrorFilterId, "traffic-mirror-filter")
-		for _, r := range slices.Concat(f.IngressFilterRules, f.EgressFilterRules) {
-			add(r.TrafficMirrorFilterRuleId, "traffic-mirror-filter-rule")
-		}
-	}
-	for _, x := range spec.TrafficMirrorTargets {
-		add(x.TrafficMirrorTargetId, "traffic-mirror-target")
-	}
-	for _, x := range spec.TrafficMirrorSessions {
-		add(x.TrafficMirrorSessionId, "traffic-mirror-session")
-	}
+	})
 	return m
 }
 
@@ -90,7 +63,7 @@ func checkResources(types map[string]string, ids []string) error {
 			continue
 		}
 		for _, t := range taggable {
-			if strings.HasPrefix(id, t.prefix) {
+			if strings.HasPrefix(id, string(t.id)+"-") {
 				return notFound(t.code, t.kind, id)
 			}
 		}

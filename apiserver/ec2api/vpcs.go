@@ -52,7 +52,7 @@ func (s *Server) toXMLVpc(v *cloudmock.Vpc, tags tagStore) xmlVpc {
 	x := xmlVpc{
 		VpcId: v.VpcId, OwnerId: s.cfg.AccountID, State: "available", CidrBlock: v.CidrBlock,
 		CidrAssocs:    []xmlCidrAssoc{{AssociationId: derivedID("vpc-cidr-assoc", v.VpcId), CidrBlock: v.CidrBlock, State: xmlCidrStatus{"associated"}}},
-		DhcpOptionsId: "default", InstanceTenancy: "default", Tags: tags.xml(v.VpcId),
+		DhcpOptionsId: "default", InstanceTenancy: "default", IsDefault: s.isDefaultVpc(v.VpcId), Tags: tags.xml(v.VpcId),
 	}
 	if v.Ipv6CidrBlock != "" {
 		x.Ipv6CidrAssocs = []xmlIpv6CidrAsc{{AssociationId: derivedID("vpc-cidr-assoc", v.VpcId+"/6"), Ipv6CidrBlock: v.Ipv6CidrBlock, State: xmlCidrStatus{"associated"}}}
@@ -69,7 +69,7 @@ func (s *Server) vpcFilters() filterFields[*cloudmock.Vpc] {
 		"cidr-block-association.state":                func(*cloudmock.Vpc) []string { return one("associated") },
 		"dhcp-options-id":                             func(*cloudmock.Vpc) []string { return one("default") },
 		"ipv6-cidr-block-association.ipv6-cidr-block": func(v *cloudmock.Vpc) []string { return one(v.Ipv6CidrBlock) },
-		"is-default":                                  func(*cloudmock.Vpc) []string { return tf(false) },
+		"is-default":                                  func(v *cloudmock.Vpc) []string { return tf(s.isDefaultVpc(v.VpcId)) },
 		"owner-id":                                    func(*cloudmock.Vpc) []string { return one(s.cfg.AccountID) },
 		"state":                                       func(*cloudmock.Vpc) []string { return one("available") },
 		"vpc-id":                                      func(v *cloudmock.Vpc) []string { return one(v.VpcId) },
@@ -153,16 +153,16 @@ func freeAddresses(spec *cloudmock.Spec, sn *cloudmock.Subnet) int {
 func (s *Server) subnetFilters(spec *cloudmock.Spec) filterFields[*cloudmock.Subnet] {
 	cidr := func(x *cloudmock.Subnet) []string { return one(x.CidrBlock) }
 	return filterFields[*cloudmock.Subnet]{
-		"availability-zone":          func(*cloudmock.Subnet) []string { return one(s.zone()) },
-		"availability-zone-id":       func(*cloudmock.Subnet) []string { return one(s.zoneID()) },
+		"availability-zone":          func(x *cloudmock.Subnet) []string { return one(s.subnetZone(x.SubnetId).ZoneName) },
+		"availability-zone-id":       func(x *cloudmock.Subnet) []string { return one(s.subnetZone(x.SubnetId).ZoneId) },
 		"available-ip-address-count": func(x *cloudmock.Subnet) []string { return one(strconv.Itoa(freeAddresses(spec, x))) },
 		"cidr":                       cidr,
 		"cidr-block":                 cidr,
 		"cidrBlock":                  cidr,
-		"default-for-az":             func(*cloudmock.Subnet) []string { return tf(false) },
-		"default-for-zone":           func(*cloudmock.Subnet) []string { return tf(false) },
+		"default-for-az":             func(x *cloudmock.Subnet) []string { return tf(s.isDefaultSubnet(x)) },
+		"default-for-zone":           func(x *cloudmock.Subnet) []string { return tf(s.isDefaultSubnet(x)) },
 		"ipv6-cidr-block-association.ipv6-cidr-block": func(x *cloudmock.Subnet) []string { return one(x.Ipv6CidrBlock) },
-		"map-public-ip-on-launch":                     func(*cloudmock.Subnet) []string { return tf(false) },
+		"map-public-ip-on-launch":                     func(x *cloudmock.Subnet) []string { return tf(s.isDefaultSubnet(x)) },
 		"owner-id":                                    func(*cloudmock.Subnet) []string { return one(s.cfg.AccountID) },
 		"state":                                       func(*cloudmock.Subnet) []string { return one("available") },
 		"subnet-arn":                                  func(x *cloudmock.Subnet) []string { return one(s.ec2ARN("subnet", x.SubnetId)) },
@@ -198,7 +198,8 @@ func (s *Server) describeSubnets(c *call) (any, error) {
 			xs := xmlSubnet{
 				SubnetId: x.SubnetId, SubnetArn: s.ec2ARN("subnet", x.SubnetId), State: "available", VpcId: x.VpcId,
 				OwnerId: s.cfg.AccountID, CidrBlock: x.CidrBlock, AvailableIpAddressCount: freeAddresses(spec, x),
-				AvailabilityZone: s.zone(), AvailabilityZoneId: s.zoneID(), Tags: tags.xml(x.SubnetId),
+				AvailabilityZone: s.subnetZone(x.SubnetId).ZoneName, AvailabilityZoneId: s.subnetZone(x.SubnetId).ZoneId,
+				DefaultForAz: s.isDefaultSubnet(x), MapPublicIpOnLaunch: s.isDefaultSubnet(x), Tags: tags.xml(x.SubnetId),
 			}
 			if x.Ipv6CidrBlock != "" {
 				xs.Ipv6CidrAssocs = []xmlIpv6CidrAsc{{AssociationId: derivedID("subnet-cidr-assoc", x.SubnetId), Ipv6CidrBlock: x.Ipv6CidrBlock, State: xmlCidrStatus{"associated"}}}

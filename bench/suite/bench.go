@@ -129,6 +129,11 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 		if cfg.wants(PartApply) {
 			b.applyPhase(ctx, run, env, mirrorErr)
 		}
+		if cfg.wants(PartLabScale) {
+			if err := b.labScalePhase(ctx, run); err != nil {
+				return nil, err
+			}
+		}
 	}
 	res.Machine.LoadEnd = report.LoadAverage()
 	b.col.fill(res)
@@ -258,6 +263,9 @@ func (b *bench) plots(res *report.Result) []report.Plot {
 	}
 	if len(cp.Series) > 0 {
 		out = append(out, cp)
+	}
+	if lp := b.labScalePlot(res); len(lp.Series) > 0 {
+		out = append(out, lp)
 	}
 	return out
 }

@@ -3,6 +3,8 @@ package suite
 import (
 	"fmt"
 	"time"
+
+	"github.com/mirrorlab/mirrorlab/bench/gen"
 )
 
 // Parts of the bench that Config.Parts can select.
@@ -17,10 +19,13 @@ const (
 	PartCompare = "compare"
 	// PartApply is the apply latency of a change through the EC2 API.
 	PartApply = "apply"
+	// PartLabScale is the cost of a lab by its size (gen.LabScale) against
+	// the bare netlink work of the same interfaces.
+	PartLabScale = "labscale"
 )
 
 // AllParts is every part, in the order they run.
-var AllParts = []string{PartReferences, PartMirror, PartHTTP, PartAgent, PartCompare, PartPeer, PartApply}
+var AllParts = []string{PartReferences, PartMirror, PartHTTP, PartAgent, PartCompare, PartPeer, PartApply, PartLabScale}
 
 // Config tunes a bench run.
 type Config struct {
@@ -67,6 +72,8 @@ type Config struct {
 	// ApplyRounds is how many changes the apply-latency figure times per
 	// run.
 	ApplyRounds int
+	// LabSources are the lab-scale part's numbers of source instances.
+	LabSources []int
 	// Progress receives one line per step (nil: silent).
 	Progress func(line string)
 	// Note is added to the machine description (e.g. "shared machine").
@@ -79,11 +86,12 @@ func Defaults(smoke bool) Config {
 	if smoke {
 		return Config{Smoke: true, Runs: 1, Sizes: []int{64, 1400}, Trial: 200 * time.Millisecond, Settle: 50 * time.Millisecond,
 			Resolution: 0.15, CurvePoints: 1, Confirmations: 1, HTTPLoads: []float64{200, 800}, HTTPTrial: time.Second, Drain: 2500 * time.Millisecond,
-			HTTPConns: 8, DecodeTrial: 500 * time.Millisecond, DecodePackets: 200_000, ApplyRounds: 3}
+			HTTPConns: 8, DecodeTrial: 500 * time.Millisecond, DecodePackets: 200_000, ApplyRounds: 3, LabSources: []int{10, 100}}
 	}
 	return Config{Runs: 3, Sizes: []int{64, 512, 1400, 8947}, Trial: time.Second, Settle: 100 * time.Millisecond,
 		Resolution: 0.05, CurvePoints: 3, Confirmations: 2, HTTPLoads: []float64{500, 1000, 2000, 4000, 8000, 12000, 16000, 24000, 32000}, HTTPTrial: 3 * time.Second,
-		Drain: 3 * time.Second, HTTPConns: 32, DecodeTrial: 2 * time.Second, DecodePackets: 1_000_000, ApplyRounds: 10}
+		Drain: 3 * time.Second, HTTPConns: 32, DecodeTrial: 2 * time.Second, DecodePackets: 1_000_000, ApplyRounds: 10,
+		LabSources: []int{10, 100, 1000}}
 }
 
 // Validate checks the settings.
@@ -104,6 +112,11 @@ func (c *Config) Validate() error {
 	for _, s := range c.Sizes {
 		if s < 28 || s > 8947 {
 			return fmt.Errorf("packet size %d: want 28 to 8947 (the largest untruncated size at MTU 9001)", s)
+		}
+	}
+	for _, n := range c.LabSources {
+		if _, err := gen.LabScale(n); err != nil {
+			return err
 		}
 	}
 	for _, p := range c.Parts {

@@ -189,3 +189,11 @@ func TestRampStopsAtFirstLossOrUnservedLoad(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateLabSources(t *testing.T) {
+	cfg := Defaults(true)
+	cfg.LabSources = []int{10, 0}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "0 sources") {
+		t.Errorf("LabSources with 0: error %v", err)
+	}
+}

@@ -6,7 +6,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/mirrorlab/mirrorlab/scenarios/runner"
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 )
 
 // The commands that need Linux (network namespaces) exist everywhere, with
@@ -28,7 +28,7 @@ func cmdDown(a *app, _ labOptions) int   { return needsLinux(a, "down") }
 func cmdClean(a *app, _ labOptions) int  { return needsLinux(a, "clean") }
 
 // recordKept: run --keep needs Linux; nothing is ever kept here.
-func recordKept(string, *runner.Result) error { return nil }
+func recordKept(string, *report.Result) error { return nil }
 
 func runAgent(_ context.Context, a *app, _ []string) int { return needsLinux(a, "agent") }
 func runBench(_ context.Context, a *app, _ []string) int { return needsLinux(a, "bench") }

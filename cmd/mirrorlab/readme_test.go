@@ -24,6 +24,7 @@ var readmeSkips = map[string]string{
 	"mirrorlab bench compare bench/baseline/result.json new/result.json": "needs the result of the bench line before it; bench/cli's tests run compare",
 	"CGO_ENABLED=0 go build ./cmd/mirror-agent":                          "builds the same package as go build ./... (make lint)",
 	"sudo mirrorlab serve":                                               "serves until stopped; TestServeNoLab (cmd/mirrorlab/serve_test.go) runs serve",
+	"mirrorlab serve --empty --no-lab":                                   "serves until stopped; TestServeEmptyAWSCLI (cmd/mirrorlab/serve_empty_linux_test.go) runs it with these aws commands",
 	"mirrorlab export -o built.yaml":                                     "needs the running serve of the lines before; scenarios/export/served_test.go exports a served lab",
 	"mirrorlab validate built.yaml":                                      "validates what the line before would have written",
 	"./mirror-agent -destination http://10.0.0.40 -filter-request-port 80 -metrics-addr :9100 -health-port 8080": "for a real instance: runs until stopped and listens on the host's ports; agent/cli's tests run the same flags",

@@ -86,21 +86,8 @@ func cmdRun(ctx context.Context, a *app, names []string, o runOptions) int {
 		names = []string{""}
 	}
 	// Read everything first: a bad file stops the run before anything is built.
-	var list []*spec.Scenario
-	bad := false
-	for _, n := range names {
-		s, err := scenarios.LoadContext(ctx, n)
-		if err != nil {
-			fmt.Fprintln(stderr, err)
-			bad = true
-			if errors.Is(err, spec.ErrInterrupted) {
-				break // Ctrl-C or SIGTERM: read no more files
-			}
-			continue
-		}
-		list = append(list, s)
-	}
-	if bad {
+	list, ok := loadScenarios(ctx, names, stderr)
+	if !ok {
 		return 1
 	}
 	// With --json -, stdout carries only the JSON; the rest goes to stderr.
@@ -124,8 +111,41 @@ func cmdRun(ctx context.Context, a *app, names []string, o runOptions) int {
 	if o.verbose {
 		opts.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	}
-	var results []*report.Result
-	passed := 0
+	results, passed := runScenarios(ctx, list, opts, human, stderr)
+	if len(list) > 1 {
+		fmt.Fprintf(human, "\n%d of %d scenarios passed\n", passed, len(list))
+	}
+	code := writeRunReports(o, stdout, stderr, list, results)
+	if passed != len(list) {
+		code = 1
+	}
+	return code
+}
+
+// loadScenarios reads and checks every named scenario, printing the
+// problems of each bad one on stderr; ok is false when any was bad. After
+// an interruption it reads no more.
+func loadScenarios(ctx context.Context, names []string, stderr io.Writer) (list []*spec.Scenario, ok bool) {
+	bad := false
+	for _, n := range names {
+		s, err := scenarios.LoadContext(ctx, n)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			bad = true
+			if errors.Is(err, spec.ErrInterrupted) {
+				break // Ctrl-C or SIGTERM: read no more files
+			}
+			continue
+		}
+		list = append(list, s)
+	}
+	return list, !bad
+}
+
+// runScenarios runs each scenario in turn until ctx is done, printing its
+// summary on human and recording a kept lab, and returns the results and
+// how many passed.
+func runScenarios(ctx context.Context, list []*spec.Scenario, opts runner.Options, human, stderr io.Writer) (results []*report.Result, passed int) {
 	for _, s := range list {
 		if ctx.Err() != nil {
 			break
@@ -134,7 +154,7 @@ func cmdRun(ctx context.Context, a *app, names []string, o runOptions) int {
 		r := runner.Run(ctx, s, opts)
 		results = append(results, r)
 		report.WriteSummary(human, r)
-		if err := recordKept(o.stateDir, r); err != nil {
+		if err := recordKept(opts.StateDir, r); err != nil {
 			fmt.Fprintln(stderr, "mirrorlab run: record the kept lab:", err)
 		} else if r.Kept {
 			fmt.Fprintf(human, "  mirrorlab exec --lab %s INSTANCE -- CMD, status and down reach it\n", r.RunID)
@@ -143,27 +163,28 @@ func cmdRun(ctx context.Context, a *app, names []string, o runOptions) int {
 			passed++
 		}
 	}
-	if len(list) > 1 {
-		fmt.Fprintf(human, "\n%d of %d scenarios passed\n", passed, len(list))
-	}
+	return results, passed
+}
+
+// writeRunReports writes the JSON, JUnit and HTML reports that o asks for,
+// in that order, and returns 1 when one could not be written (each error
+// printed on stderr), else 0.
+func writeRunReports(o runOptions, stdout, stderr io.Writer, list []*spec.Scenario, results []*report.Result) int {
 	code := 0
-	if passed != len(list) {
-		code = 1
-	}
-	if o.jsonOut != "" {
-		if err := writeJSON(o.jsonOut, stdout, results); err != nil {
-			fmt.Fprintln(stderr, "mirrorlab run:", err)
-			code = 1
+	for _, out := range []struct {
+		file  string
+		write func() error
+	}{
+		{o.jsonOut, func() error { return writeJSON(o.jsonOut, stdout, results) }},
+		{o.junitOut, func() error {
+			return writeFile(o.junitOut, func(w io.Writer) error { return report.WriteJUnit(w, results) })
+		}},
+		{o.htmlOut, func() error { return writeHTML(o.htmlOut, list, results) }},
+	} {
+		if out.file == "" {
+			continue
 		}
-	}
-	if o.junitOut != "" {
-		if err := writeFile(o.junitOut, func(w io.Writer) error { return report.WriteJUnit(w, results) }); err != nil {
-			fmt.Fprintln(stderr, "mirrorlab run:", err)
-			code = 1
-		}
-	}
-	if o.htmlOut != "" {
-		if err := writeHTML(o.htmlOut, list, results); err != nil {
+		if err := out.write(); err != nil {
 			fmt.Fprintln(stderr, "mirrorlab run:", err)
 			code = 1
 		}

@@ -30,6 +30,7 @@ const defaultListen = "127.0.0.1:4566"
 type serveOpts struct {
 	listen   string
 	noLab    bool
+	empty    bool
 	stateDir string
 	// accessKeyID, when set, is the access key id every request must be
 	// signed with (randomKey draws one).
@@ -80,7 +81,12 @@ DescribeNetworkInterfaces and SLB DescribeLoadBalancers) instead, with
 Alibaba-shaped ids (eni-…, vsw-…, tmf-…, tms-…, lb-…), for Alibaba's SDKs.
 
 FILE is a scenario file or a name of the embedded library; with no FILE, the
-reference walk-through. Needs root on Linux, unless --no-lab.`,
+reference walk-through. Needs root on Linux, unless --no-lab.
+
+With --empty (and no FILE) the API starts from what a new AWS account has in
+us-east-1: a default VPC 172.31.0.0/16 with a default /20 subnet per
+availability zone, its default security group and network ACL, and no
+instances; the lab is that network (or nothing, with --no-lab).`,
 		Example: `  sudo mirrorlab serve
   # in another terminal:
   export AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
@@ -99,6 +105,7 @@ reference walk-through. Needs root on Linux, unless --no-lab.`,
 	}
 	cmd.Flags().StringVar(&o.listen, "listen", defaultListen, "`address:port` of the API (another address than loopback only when named here)")
 	cmd.Flags().BoolVar(&o.noLab, "no-lab", false, "serve the API only: no lab, no root needed")
+	cmd.Flags().BoolVar(&o.empty, "empty", false, "start from a new account's default VPC instead of a FILE")
 	cmd.Flags().StringVar(&o.accessKeyID, "access-key-id", "", "serve only requests signed with this access key id (a shared secret; the secret key is not checked)")
 	cmd.Flags().BoolVar(&o.randomKey, "random-access-key-id", false, "as --access-key-id, with a random key id printed at start")
 	cmd.MarkFlagsMutuallyExclusive("access-key-id", "random-access-key-id")
@@ -137,6 +144,9 @@ func runServe(ctx context.Context, a *app, file string, o serveOpts) error {
 	}
 	if o.randomKey {
 		o.accessKeyID = "AKML" + rand.Text()[:16]
+	}
+	if o.empty {
+		return runServeEmpty(ctx, a, file, exposed, o)
 	}
 	s, err := scenarios.LoadContext(ctx, file)
 	if err != nil {
@@ -183,19 +193,11 @@ func runServe(ctx context.Context, a *app, file string, o serveOpts) error {
 	if exposed && o.accessKeyID == "" {
 		fmt.Fprintf(a.stderr, "warning: the API listens on %s, beyond loopback: anyone who reaches it can change the lab's mirror configuration (signatures are not verified; --access-key-id requires one key id)\n", o.listen)
 	}
-	handler, err := httpserve.Guard(srv, httpserve.GuardOptions{Listen: ln.Addr().String(), AccessKeyID: o.accessKeyID, Refuse: srv.Refuse})
+	start, err := guardedStart(srv, ln, o)
 	if err != nil {
 		return failed(err)
 	}
 	endpoint := "http://" + ln.Addr().String()
-	start := func() (stop func() error) {
-		hs := httpserve.Start(ln, handler, httpserve.Options{})
-		return func() error {
-			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			return hs.Shutdown(sctx)
-		}
-	}
 	if o.noLab {
 		fwd.set(func(cloudmock.Spec) error { return nil }, nil)
 		stop := start()
@@ -218,6 +220,23 @@ func runServe(ctx context.Context, a *app, file string, o serveOpts) error {
 		}
 		return stop
 	}, fwd)
+}
+
+// guardedStart puts srv behind httpserve's guard (o's access key id) and
+// returns what starts serving it on ln (and its stop).
+func guardedStart(srv *ec2api.Server, ln net.Listener, o serveOpts) (func() (stop func() error), error) {
+	handler, err := httpserve.Guard(srv, httpserve.GuardOptions{Listen: ln.Addr().String(), AccessKeyID: o.accessKeyID, Refuse: srv.Refuse})
+	if err != nil {
+		return nil, err
+	}
+	return func() (stop func() error) {
+		hs := httpserve.Start(ln, handler, httpserve.Options{})
+		return func() error {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			return hs.Shutdown(sctx)
+		}
+	}, nil
 }
 
 // applyForwarder hands the server's accepted states to the running lab,

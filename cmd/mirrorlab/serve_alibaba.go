@@ -83,7 +83,7 @@ func runServeAlibaba(ctx context.Context, a *app, s *spec.Scenario, ms cloudmock
 	endpoint := ln.Addr().String()
 	start := func(footer string) func() error {
 		hs := httpserve.Start(ln, handler, httpserve.Options{})
-		st, _ := srv.Spec()
+		st := srv.Spec()
 		printServeAlibaba(a.stdout, endpoint, o.accessKeyID, s, st, names, footer)
 		if o.ready != nil {
 			o.ready("http://" + endpoint)
@@ -104,11 +104,7 @@ func runServeAlibaba(ctx context.Context, a *app, s *spec.Scenario, ms cloudmock
 		fmt.Fprintln(a.stdout, "API stopped")
 		return nil
 	}
-	initial, err := srv.Applied()
-	if err != nil {
-		return failed(err)
-	}
-	return serveLab(ctx, a, s, initial, names, o, func() func() error {
+	return serveLab(ctx, a, s, srv.Applied(), names, o, func() func() error {
 		return start("mirrorlab exec INSTANCE -- CMD runs a command inside; Ctrl-C or mirrorlab down ends the lab")
 	}, fwd)
 }

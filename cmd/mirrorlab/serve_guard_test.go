@@ -93,3 +93,24 @@ func TestServeGuard(t *testing.T) {
 		}
 	}
 }
+
+// serve --empty is behind the same guard: with --access-key-id, a request
+// signed with another key id is refused, one signed with it is served.
+func TestServeEmptyGuard(t *testing.T) {
+	const key = "AKMLEMPTYACCOUNT0001"
+	ep, _ := startServe(t, "", serveOpts{empty: true, noLab: true, accessKeyID: key})
+	client := func(key string) *ec2.Client {
+		return ec2.New(ec2.Options{Region: "us-east-1", BaseEndpoint: aws.String(ep), RetryMaxAttempts: 1,
+			Credentials: credentials.NewStaticCredentialsProvider(key, "secret", "")})
+	}
+	ctx := context.Background()
+	zs, err := client(key).DescribeAvailabilityZones(ctx, &ec2.DescribeAvailabilityZonesInput{})
+	if err != nil || len(zs.AvailabilityZones) != 6 {
+		t.Fatalf("signed with the key id: %v %+v", err, zs)
+	}
+	_, err = client("test").DescribeAvailabilityZones(ctx, &ec2.DescribeAvailabilityZonesInput{})
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "AuthFailure" {
+		t.Fatalf("signed with another key id: %v, want AuthFailure", err)
+	}
+}

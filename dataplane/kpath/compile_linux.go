@@ -3,6 +3,8 @@ package kpath
 import (
 	"fmt"
 	"net/netip"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
 // prefixMask is the mask of an IPv4 prefix of bits bits.
@@ -157,22 +159,51 @@ func compileAllow(allow []Allow, out *[MaxAllow]kpathAllow) error {
 }
 
 // compileSession checks s and converts it into the map's layout.
-func compileSession(s Session) (kpathSession, error) {
-	var k kpathSession
+func compileSession(slot uint32, s Session) (*kpathSession, error) {
+	k := new(kpathSession)
+	if s.MaxInner != 0 && (s.MaxInner < MinMaxInner || s.MaxInner > 65535) {
+		return nil, fmt.Errorf("max inner %d: want 0 (all) or %d-65535", s.MaxInner, MinMaxInner)
+	}
+	k.MaxInner = uint32(s.MaxInner)
+	routes := s.Routes
+	if routes == nil {
+		var err error
+		if routes, err = vxlanRoutes(slot, &s); err != nil {
+			return nil, err
+		}
+	}
+	if len(routes) != OuterPorts {
+		return nil, fmt.Errorf("%d routes: want one per outer source port (%d)", len(routes), OuterPorts)
+	}
+	for i := range routes {
+		if err := compileRoute(&routes[i], &k.Routes[i]); err != nil {
+			return nil, fmt.Errorf("route of outer source port %d: %w", cloudmock.OuterPortBase+i, err)
+		}
+	}
+	return k, nil
+}
+
+// vxlanRoutes are the routes of a session without Routes: every copy in
+// VXLAN to s.OuterDst (as cloudmock's AppendFrame writes it), counted in
+// slot.
+func vxlanRoutes(slot uint32, s *Session) ([]Route, error) {
 	switch {
 	case s.VNI >= 1<<24:
-		return k, fmt.Errorf("vni %d: more than 24 bits", s.VNI)
+		return nil, fmt.Errorf("vni %d: more than 24 bits", s.VNI)
 	case !s.OuterSrc.Is4():
-		return k, fmt.Errorf("outer source %v: not an IPv4 address", s.OuterSrc)
+		return nil, fmt.Errorf("outer source %v: not an IPv4 address", s.OuterSrc)
 	case !s.OuterDst.Is4():
-		return k, fmt.Errorf("outer destination %v: not an IPv4 address", s.OuterDst)
-	case s.MaxInner != 0 && (s.MaxInner < MinMaxInner || s.MaxInner > 65535):
-		return k, fmt.Errorf("max inner %d: want 0 (all) or %d-65535", s.MaxInner, MinMaxInner)
+		return nil, fmt.Errorf("outer destination %v: not an IPv4 address", s.OuterDst)
 	case s.ReceiverIfindex <= 0:
-		return k, fmt.Errorf("receiver ifindex %d: want a positive interface index", s.ReceiverIfindex)
+		return nil, fmt.Errorf("receiver ifindex %d: want a positive interface index", s.ReceiverIfindex)
 	}
-	k.Vni, k.OuterSrc, k.OuterDst = s.VNI, v4(s.OuterSrc), v4(s.OuterDst)
-	k.SrcMac, k.DstMac = s.SrcMAC, s.DstMAC
-	k.MaxInner, k.ReceiverIfindex = uint32(s.MaxInner), uint32(s.ReceiverIfindex)
-	return k, nil
+	routes := make([]Route, OuterPorts)
+	d := cloudmock.Decision{Mirrored: true, VNI: s.VNI, Outer: cloudmock.Outer{Src: s.OuterSrc, Dst: s.OuterDst, DstPort: cloudmock.VXLANPort}}
+	var inner [cloudmock.EthernetHeaderLen]byte
+	for i := range routes {
+		d.Outer.SrcPort = uint16(cloudmock.OuterPortBase + i)
+		h := d.AppendFrame(nil, cloudmock.FrameHeader{SrcMAC: s.SrcMAC, DstMAC: s.DstMAC}, inner[:])
+		routes[i] = Route{ReceiverIfindex: s.ReceiverIfindex, CountIn: slot, Header: h[:len(h)-len(inner)]}
+	}
+	return routes, nil
 }

@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
 func TestCompileRulesErrors(t *testing.T) {
@@ -63,11 +65,53 @@ func TestCompileSessionErrors(t *testing.T) {
 	} {
 		s := ok
 		c.mod(&s)
-		if _, err := compileSession(s); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := compileSession(1, s); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: got %v, want %q", c.name, err, c.want)
 		}
 	}
-	if _, err := compileSession(ok); err != nil {
+	if _, err := compileSession(1, ok); err != nil {
 		t.Errorf("valid session: %v", err)
+	}
+}
+
+// TestCompileRouteErrors: a route's header must be what the program can
+// complete (IPv4 and UDP without checksums to VXLAN, or GENEVE carrying
+// that), its receiver a port, its reason one the counters hold.
+func TestCompileRouteErrors(t *testing.T) {
+	a := netip.MustParseAddr("10.0.0.1")
+	routes, err := vxlanRoutes(1, &Session{VNI: 1, OuterSrc: a, OuterDst: a, ReceiverIfindex: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := routes[5]
+	for _, c := range []struct {
+		name string
+		mod  func(*Route)
+		want string
+	}{
+		{"arp", func(r *Route) { r.Header[12], r.Header[13] = 0x08, 0x06 }, "EtherType 0x0806 is neither IPv4 nor IPv6"},
+		{"ipv6 by its type only", func(r *Route) { r.Header[12], r.Header[13] = 0x86, 0xdd }, "offset 14: not IPv6 carrying UDP"},
+		{"udp checksum", func(r *Route) { r.Header[41] = 1 }, "offset 34: a UDP checksum over IPv4"},
+		{"options", func(r *Route) { r.Header[14] = 0x46 }, "offset 14: not IPv4 without options"},
+		{"not vxlan", func(r *Route) { r.Header[37] = 1 }, "is not VXLAN"},
+		{"short", func(r *Route) { r.Header = r.Header[:40] }, "header: 40 bytes"},
+		{"ifindex", func(r *Route) { r.ReceiverIfindex = 0 }, "receiver ifindex 0"},
+		{"count in", func(r *Route) { r.CountIn = MaxSlots }, "counted in: slot 4096 out of range"},
+		{"lost reason", func(r *Route) { r.Lost = cloudmock.DeliveryReason(LostReasons) }, "lost reason 8"},
+	} {
+		r := ok
+		r.Header = append([]byte(nil), ok.Header...)
+		c.mod(&r)
+		var k kpathRoute
+		if err := compileRoute(&r, &k); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want %q", c.name, err, c.want)
+		}
+	}
+	if _, err := compileSession(1, Session{Routes: routes[:3]}); err == nil || !strings.Contains(err.Error(), "3 routes") {
+		t.Errorf("3 routes: got %v", err)
+	}
+	var k kpathRoute
+	if err := compileRoute(&ok, &k); err != nil || k.Nfix != 2 || k.Hlen != vxlanHeaderLen {
+		t.Errorf("valid route: %v, %d fixes, %d bytes", err, k.Nfix, k.Hlen)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cilium/ebpf/btf"
+	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
 // objectEnums reads the enums of bpf/kpath.h out of the compiled object's
@@ -80,6 +81,9 @@ func TestConstantsMatchObject(t *testing.T) {
 		"KPATH_PORT_STATEFUL": uint64(portStateful), "KPATH_PORT_ACL": uint64(portACL), "KPATH_ALLOW_ALL": uint64(allowAll),
 		"KPATH_ACL_ALLOW": uint64(aclAllow), "KPATH_ACL_ALL": uint64(aclAll), "KPATH_ACL_PORTS": uint64(aclPorts),
 		"KPATH_PUNT_REASONS": uint64(NumPunts), "KPATH_PUNT_NETWORK_ACL": uint64(PuntNetworkACL), "KPATH_PUNT_NOT_IPV4": uint64(PuntNotIPv4),
+		"KPATH_OUTER_PORTS": uint64(OuterPorts), "KPATH_MAX_HEADER": uint64(MaxHeader), "KPATH_MAX_FIXES": uint64(MaxFixes),
+		"KPATH_LOST_REASONS": uint64(LostReasons), "KPATH_MAX_FORWARDS": uint64(MaxForwards),
+		"KPATH_FORWARD_HASH": uint64(ForwardHash), "KPATH_ROUTE_FORWARD": uint64(routeForward),
 	}
 	for name, v := range goValues {
 		if obj[name] != v {
@@ -95,11 +99,21 @@ func TestConstantsMatchObject(t *testing.T) {
 	}
 	for name, want := range map[string]uint64{
 		"ports": uint64(MaxPorts), "sessions": uint64(MaxSlots), "counters": uint64(MaxSlots) + 1,
-		"conns": uint64(MaxConnTables * ConnSlots), "punts": uint64(NumPunts),
+		"conns": uint64(MaxConnTables * ConnSlots), "punts": uint64(NumPunts), "forwards": uint64(MaxForwards),
 	} {
 		if got := spec.Maps[name].MaxEntries; uint64(got) != want {
 			t.Errorf("map %s holds %d entries in the object, Go expects %d", name, got, want)
 		}
+	}
+	// A session routes each outer source port the model gives its copies;
+	// every delivery reason fits the counters of lost copies.
+	var session kpathSession
+	var route kpathRoute
+	var stats kpathStats
+	if OuterPorts != cloudmock.OuterPorts || len(session.Routes) != OuterPorts || len(route.Hdr) != MaxHeader ||
+		len(route.Fix) != MaxFixes || len(stats.Lost) != LostReasons || int(cloudmock.NoRouteToTarget) >= LostReasons {
+		t.Errorf("routes: %d per session (the model's outer ports: %d), header %d bytes, %d fixes, %d lost reasons",
+			len(session.Routes), cloudmock.OuterPorts, len(route.Hdr), len(route.Fix), len(stats.Lost))
 	}
 	var port kpathPort
 	if len(port.Rules) != MaxRules || len(port.Allow) != MaxAllow || len(port.Acl) != MaxACL {

@@ -16,17 +16,32 @@
 //
 // One Path (programs and maps) is loaded per fabric namespace (the maps
 // are keyed by interface index); its programs attach to fabric-side veth
-// ports with TCX links, which vanish with the process. A port's tc hooks
+// ports with TCX links, which vanish with the process (the data plane
+// attaches TCPrograms itself as cls_bpf filters, cheaper in a large lab,
+// and says so with MarkAttached). A port's tc hooks
 // decide plain IPv4 packets of the ENI (bpf/kpath.c decide: the network
-// ACL, the security groups, the filter rules in decision order) and
-// bpf_clone_redirect an accepted one to the receiver's port, whose
-// program cuts it and wraps it in VXLAN byte for byte as cloudmock's
-// Decision.AppendWire does. The capture rings take SocketFilter(dir),
-// which drops what the kernel mirrored, so each packet is decided once.
-// Everything else (ARP, IPv6, VLAN, IP options, fragments, offloads,
-// never-mirrored services, rejects, no match) is punted to user space and
-// counted by reason (Punts). The caller adds Counters to the model's
-// (Model.CountCopies).
+// ACL, the security groups, the filter rules in decision order). What
+// becomes of a copy on its way depends on the packet only through its
+// outer source port (7 bits of flow hash), so each session holds one route
+// per port, which PlanModel takes from the model's CopyDecision, Deliver
+// and AppendWire: the receiver (an ENI target's, or the one a Network or
+// Gateway Load Balancer chooses among its healthy targets) and the header
+// the model writes (VXLAN over IPv4 or IPv6, or VXLAN in a GWLB's GENEVE),
+// or why the copy is lost (the target's network ACL or security groups, no
+// listener, no healthy target: counted, nothing sent). An accepted packet
+// is bpf_clone_redirect-ed to its route's receiver port, whose program
+// cuts it, puts the route's header in front and completes its lengths,
+// IPv4 checksums and, over IPv6, the UDP checksum (a partial inner
+// checksum summed as the value the port will complete it to): the model's
+// bytes. A receiver in a peered VPC's fabric (or behind a transit gateway)
+// is reached through the link between the namespaces, whose far end's
+// forward program hands the copy on to the receiver's port
+// (forward_linux.go). The capture rings take SocketFilter(dir), which
+// drops what the kernel mirrored, so each packet is decided once.
+// Everything else (ARP, IPv6 packets, VLAN, IP options, fragments,
+// offloads, never-mirrored services, rejects, no match) is punted to user
+// space and counted by reason (Punts). The caller adds Counters to the
+// model's (Model.CountCopies).
 //
 // The programs are compiled from bpf/ by bpf2go and committed
 // (kpath_bpfel.go, kpath_bpfel.o); `make generate` rebuilds them (clang,

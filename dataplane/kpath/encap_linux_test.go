@@ -41,7 +41,7 @@ func encapSpec(packetLength *int) cloudmock.Spec {
 // mark and returns the frame it lets go out, its verdict and its mark.
 func encapRun(tb testing.TB, p *Path, frame []byte, mark uint32) ([]byte, uint32, uint32) {
 	tb.Helper()
-	out := make([]byte, len(frame)+64)
+	out := make([]byte, len(frame)+MaxHeader)
 	var ctxOut skbCtx
 	opts := ebpf.RunOptions{Data: frame, DataOut: out, Context: skbCtx{Mark: mark}, ContextOut: &ctxOut}
 	ret, err := p.objs.KpathTcEgress.Run(&opts)

@@ -194,3 +194,15 @@ func randomPkt(r *rand.Rand, dir uint32, maxPayload int) pkt {
 func pfx(s string) netip.Prefix { return netip.MustParsePrefix(s) }
 
 var anyNet = pfx("0.0.0.0/0")
+
+// probeCtx is probe that also returns the context the probe left: cb[1]
+// and cb[2] name the route of a mirrored packet.
+func probeCtx(tb testing.TB, p *Path, frame []byte, ctx skbCtx) (uint32, skbCtx) {
+	tb.Helper()
+	var out skbCtx
+	ret, err := p.objs.KpathProbe.Run(&ebpf.RunOptions{Data: frame, Context: ctx, ContextOut: &out})
+	if err != nil {
+		tb.Fatalf("probe: %v", err)
+	}
+	return ret, out
+}

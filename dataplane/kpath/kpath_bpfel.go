@@ -42,6 +42,14 @@ const (
 	kpathDirKPATH_DIR_EGRESS  kpathDir = 1
 )
 
+type kpathFix struct {
+	_    structs.HostLayout
+	At   uint8
+	Base uint8
+	Csum uint8
+	Pad  uint8
+}
+
 type kpathFlag uint32
 
 const (
@@ -56,7 +64,13 @@ const (
 	kpathFlagKPATH_ACL_ALLOW               kpathFlag = 1
 	kpathFlagKPATH_ACL_ALL                 kpathFlag = 2
 	kpathFlagKPATH_ACL_PORTS               kpathFlag = 4
+	kpathFlagKPATH_ROUTE_FORWARD           kpathFlag = 1
 )
+
+type kpathForward struct {
+	_       structs.HostLayout
+	Ifindex uint32
+}
 
 type kpathLimit uint32
 
@@ -68,6 +82,11 @@ const (
 	kpathLimitKPATH_MAX_ACL         kpathLimit = 20
 	kpathLimitKPATH_CONN_SLOTS      kpathLimit = 4096
 	kpathLimitKPATH_MAX_CONN_TABLES kpathLimit = 64
+	kpathLimitKPATH_OUTER_PORTS     kpathLimit = 128
+	kpathLimitKPATH_MAX_HEADER      kpathLimit = 160
+	kpathLimitKPATH_MAX_FIXES       kpathLimit = 4
+	kpathLimitKPATH_LOST_REASONS    kpathLimit = 8
+	kpathLimitKPATH_MAX_FORWARDS    kpathLimit = 4096
 )
 
 type kpathMark uint32
@@ -75,6 +94,7 @@ type kpathMark uint32
 const (
 	kpathMarkKPATH_CLONE_TAG         kpathMark = 183
 	kpathMarkKPATH_DEFAULT_COPY_MARK kpathMark = 1835822450
+	kpathMarkKPATH_FORWARD_HASH      kpathMark = 1802528375
 )
 
 type kpathPort struct {
@@ -116,6 +136,21 @@ const (
 	kpathPuntKPATH_PUNT_REASONS        kpathPunt = 11
 )
 
+type kpathRoute struct {
+	_       structs.HostLayout
+	Ifindex uint32
+	CountIn uint32
+	Lost    uint8
+	Hlen    uint8
+	Nfix    uint8
+	Flags   uint8
+	Pseudo  uint32
+	Udp6    uint8
+	Pad     [3]uint8
+	Fix     [4]kpathFix
+	Hdr     [160]uint8
+}
+
 type kpathRule struct {
 	_       structs.HostLayout
 	Src     uint32
@@ -133,14 +168,10 @@ type kpathRule struct {
 }
 
 type kpathSession struct {
-	_               structs.HostLayout
-	Vni             uint32
-	OuterSrc        uint32
-	OuterDst        uint32
-	SrcMac          [6]uint8
-	DstMac          [6]uint8
-	MaxInner        uint32
-	ReceiverIfindex uint32
+	_        structs.HostLayout
+	MaxInner uint32
+	Pad      uint32
+	Routes   [128]kpathRoute
 }
 
 type kpathSettings struct {
@@ -156,6 +187,14 @@ type kpathStats struct {
 	Truncated uint64
 	Errors    uint64
 	Wire      uint64
+	Lost      [8]kpathTally
+}
+
+type kpathTally struct {
+	_         structs.HostLayout
+	Packets   uint64
+	Bytes     uint64
+	Truncated uint64
 }
 
 // Names of all BPF objects in the ELF.
@@ -165,6 +204,7 @@ const (
 	kpathMapConfig            = "config"
 	kpathMapConns             = "conns"
 	kpathMapCounters          = "counters"
+	kpathMapForwards          = "forwards"
 	kpathMapPorts             = "ports"
 	kpathMapPunts             = "punts"
 	kpathMapSessions          = "sessions"
@@ -172,6 +212,7 @@ const (
 	kpathProgKpathSockEgress  = "kpath_sock_egress"
 	kpathProgKpathSockIngress = "kpath_sock_ingress"
 	kpathProgKpathTcEgress    = "kpath_tc_egress"
+	kpathProgKpathTcForward   = "kpath_tc_forward"
 	kpathProgKpathTcIngress   = "kpath_tc_ingress"
 )
 
@@ -221,6 +262,7 @@ type kpathProgramSpecs struct {
 	KpathSockEgress  *ebpf.ProgramSpec `ebpf:"kpath_sock_egress"`
 	KpathSockIngress *ebpf.ProgramSpec `ebpf:"kpath_sock_ingress"`
 	KpathTcEgress    *ebpf.ProgramSpec `ebpf:"kpath_tc_egress"`
+	KpathTcForward   *ebpf.ProgramSpec `ebpf:"kpath_tc_forward"`
 	KpathTcIngress   *ebpf.ProgramSpec `ebpf:"kpath_tc_ingress"`
 }
 
@@ -231,6 +273,7 @@ type kpathMapSpecs struct {
 	Config   *ebpf.MapSpec `ebpf:"config"`
 	Conns    *ebpf.MapSpec `ebpf:"conns"`
 	Counters *ebpf.MapSpec `ebpf:"counters"`
+	Forwards *ebpf.MapSpec `ebpf:"forwards"`
 	Ports    *ebpf.MapSpec `ebpf:"ports"`
 	Punts    *ebpf.MapSpec `ebpf:"punts"`
 	Sessions *ebpf.MapSpec `ebpf:"sessions"`
@@ -265,6 +308,7 @@ type kpathMaps struct {
 	Config   *ebpf.Map `ebpf:"config"`
 	Conns    *ebpf.Map `ebpf:"conns"`
 	Counters *ebpf.Map `ebpf:"counters"`
+	Forwards *ebpf.Map `ebpf:"forwards"`
 	Ports    *ebpf.Map `ebpf:"ports"`
 	Punts    *ebpf.Map `ebpf:"punts"`
 	Sessions *ebpf.Map `ebpf:"sessions"`
@@ -275,6 +319,7 @@ func (m *kpathMaps) Close() error {
 		m.Config,
 		m.Conns,
 		m.Counters,
+		m.Forwards,
 		m.Ports,
 		m.Punts,
 		m.Sessions,
@@ -295,6 +340,7 @@ type kpathPrograms struct {
 	KpathSockEgress  *ebpf.Program `ebpf:"kpath_sock_egress"`
 	KpathSockIngress *ebpf.Program `ebpf:"kpath_sock_ingress"`
 	KpathTcEgress    *ebpf.Program `ebpf:"kpath_tc_egress"`
+	KpathTcForward   *ebpf.Program `ebpf:"kpath_tc_forward"`
 	KpathTcIngress   *ebpf.Program `ebpf:"kpath_tc_ingress"`
 }
 
@@ -304,6 +350,7 @@ func (p *kpathPrograms) Close() error {
 		p.KpathSockEgress,
 		p.KpathSockIngress,
 		p.KpathTcEgress,
+		p.KpathTcForward,
 		p.KpathTcIngress,
 	)
 }

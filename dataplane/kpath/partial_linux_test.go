@@ -1,9 +1,11 @@
 package kpath
 
 import (
+	"bytes"
 	"encoding/binary"
 	"net"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 	"unsafe"
@@ -70,8 +72,8 @@ func udpChecksumOK(f []byte) bool {
 // (and the receiver's port transmitting without checksum offload) a UDP
 // datagram from the instance's own stack (CHECKSUM_PARTIAL at the fabric
 // end) is mirrored in the kernel, its inner checksum completed on the
-// way out, the outer headers as cloudmock writes them; when the copy
-// would be cut, it is left to user space.
+// way out, the outer headers as cloudmock writes them, whether or not the
+// copy is cut.
 func TestPrivilegedEndToEndPartialChecksum(t *testing.T) {
 	l := newLab(t)
 	txChecksumOff(t, l.fabric, "frcv")
@@ -130,32 +132,52 @@ func TestPrivilegedEndToEndPartialChecksum(t *testing.T) {
 		t.Errorf("the copy differs from cloudmock's for its inner frame\nkernel:    %x\ncloudmock: %x", got[0][:64], want[:min(64, len(want))])
 	}
 
-	// A copy that would be cut: the checksum would no longer cover what
-	// the copy carries, so user space decides.
-	session.MaxInner = 100
-	if err := l.p.SetSession(1, session); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.Write(make([]byte, 333)); err != nil {
-		t.Fatal(err)
-	}
-	if got := readIPv4(l.copies, 200*time.Millisecond); len(got) != 0 {
-		t.Errorf("the receiver got %d copies of a partial packet to be cut", len(got))
-	}
-	if !containsLen(readIPv4(l.ring, 100*time.Millisecond), 14+20+8+333) {
-		t.Errorf("the capture ring did not see the partial packet left to it")
-	}
+	cutCopies(t, l, conn, m, session)
 	after, _ := l.p.Punts()
-	if after[PuntOffload] != before[PuntOffload]+1 {
-		t.Errorf("offload punts %d -> %d, want one more", before[PuntOffload], after[PuntOffload])
+	if after[PuntOffload] != before[PuntOffload] {
+		t.Errorf("offload punts %d -> %d, want none", before[PuntOffload], after[PuntOffload])
 	}
 }
 
-func containsLen(frames [][]byte, n int) bool {
-	for _, f := range frames {
-		if len(f) == n {
-			return true
+// cutCopies sends datagrams whose copies are cut at an even and an odd
+// place: each copy carries the whole datagram's checksum (the bytes cut
+// off were carried into the field before the cut), as from user space,
+// which completes the checksum before it cuts: the model's frame for the
+// whole datagram, cut.
+func cutCopies(t *testing.T, l *lab, conn *net.UDPConn, m *cloudmock.Model, session Session) {
+	t.Helper()
+	ref, _ := m.ENI("eni-web")
+	for i, size := range []int{333, 334, 8000, 8001} {
+		// Cut at an even and an odd place of the datagram.
+		session.MaxInner = 100 + i%2
+		if err := l.p.SetSession(1, session); err != nil {
+			t.Fatal(err)
+		}
+		payload := bytes.Repeat([]byte{0xa5, 0x3c, 0x99}, size)[:size]
+		if _, err := conn.Write(payload); err != nil {
+			t.Fatal(err)
+		}
+		got := readIPv4(l.copies, 500*time.Millisecond)
+		if len(got) != 1 || len(got[0]) != 50+session.MaxInner {
+			t.Fatalf("%d bytes: the receiver got %d copies (%v), want 1 of %d bytes", size, len(got), lens(got), 50+session.MaxInner)
+		}
+		whole := append(slices.Clone(got[0][50:50+42]), payload...)
+		if !udpChecksumOK(whole) {
+			t.Errorf("%d bytes: the cut copy's UDP checksum %x is not the whole datagram's", size, whole[40:42])
+		}
+		d := m.Decide(ref, cloudmock.Egress, whole)
+		d.MaxInner = session.MaxInner
+		dl := m.Deliver(&d)
+		if want := d.AppendWire(nil, cloudmock.FrameHeader{SrcMAC: routeMAC, DstMAC: l.pr.instMAC}, &dl, whole); !bytes.Equal(got[0], want) {
+			t.Errorf("%d bytes: the cut copy differs from cloudmock's\nkernel:    %x\ncloudmock: %x", size, got[0], want)
 		}
 	}
-	return false
+}
+
+func lens(frames [][]byte) []int {
+	var n []int
+	for _, f := range frames {
+		n = append(n, len(f))
+	}
+	return n
 }

@@ -20,14 +20,16 @@ type Path struct {
 	mu       sync.Mutex
 	links    []link.Link
 	attached map[int]bool // ifindexes with both hooks attached
-	connMem  []byte       // the conns map, mapped (ConnTable)
+	// forwarding: ifindexes with the forward program (AttachForward).
+	forwarding map[int]bool
+	connMem    []byte // the conns map, mapped (ConnTable)
 }
 
 // Load loads the programs and maps (one Path per fabric namespace: the
 // ports map is keyed by interface index). The configuration starts as
 // DefaultCopyMark with rejects that stop.
 func Load() (*Path, error) {
-	p := &Path{attached: map[int]bool{}}
+	p := &Path{attached: map[int]bool{}, forwarding: map[int]bool{}}
 	if err := loadKpathObjects(&p.objs, nil); err != nil {
 		var ve *ebpf.VerifierError
 		if errors.As(err, &ve) {
@@ -207,14 +209,16 @@ func (p *Path) SetSession(slot uint32, s Session) error {
 	if err := checkSlot(slot); err != nil {
 		return fmt.Errorf("set kernel mirror session: %w", err)
 	}
-	k, err := compileSession(s)
+	k, err := compileSession(slot, s)
 	if err != nil {
 		return fmt.Errorf("set kernel mirror session slot %d: %w", slot, err)
 	}
-	if !p.isAttached(s.ReceiverIfindex) {
-		return fmt.Errorf("set kernel mirror session slot %d: receiver ifindex %d is not attached (Attach it first: its program encapsulates the copies)", slot, s.ReceiverIfindex)
+	for i := range k.Routes {
+		if r := int(k.Routes[i].Ifindex); r != 0 && !p.isAttached(r) {
+			return fmt.Errorf("set kernel mirror session slot %d: receiver ifindex %d is not attached (Attach it first: its program encapsulates the copies)", slot, r)
+		}
 	}
-	if err := p.objs.Sessions.Update(slot, &k, ebpf.UpdateAny); err != nil {
+	if err := p.objs.Sessions.Update(slot, k, ebpf.UpdateAny); err != nil {
 		return fmt.Errorf("set kernel mirror session slot %d: %w", slot, err)
 	}
 	return nil
@@ -260,6 +264,11 @@ func (p *Path) counters(slot uint32) (Counters, error) {
 		c.Truncated += s.Truncated
 		c.Errors += s.Errors
 		c.WireBytes += s.Wire
+		for r, t := range s.Lost {
+			c.Lost[r].Packets += t.Packets
+			c.Lost[r].Bytes += t.Bytes
+			c.Lost[r].Truncated += t.Truncated
+		}
 	}
 	return c, nil
 }

@@ -13,10 +13,10 @@ import (
 // port's contents, or why its packets must be decided in user space
 // (cloudmock's Decide). The kernel decides only plain IPv4 packets and
 // punts every other one, so a plan holds no IPv6 entries and no
-// never-mirrored classes (the programs punt those). A session's target
-// must be an ENI of the same VPC reached over IPv4, and every copy of the
-// session must be delivered as sent; a direction where anything fails is
-// left to user space whole.
+// never-mirrored classes (the programs punt those). PlanSession.Copies
+// says where each copy goes (an ENI target, the receiver a load balancer
+// chooses, in the source's VPC or another, over IPv4 or IPv6); a direction
+// where anything fails is left to user space whole.
 type Plan struct {
 	// RejectStops: the first matching rule of any session decides;
 	// otherwise a reject ends only its session (Config.RejectStops).
@@ -54,8 +54,33 @@ type PlanSession struct {
 	// TargetENIId is the receiving ENI.
 	TargetENIId string
 	// Session is the kernel's session but for what the lab knows: the
-	// MACs and ReceiverIfindex.
+	// MACs and ReceiverIfindex, or the Routes (see Copies).
 	Session Session
+	// Copies are the session's copies by outer source port
+	// (cloudmock.OuterPortBase+i): where each goes, or why it is lost
+	// on the way. The lab turns each into a Route (PlanCopy.Route).
+	Copies []PlanCopy
+}
+
+// PlanCopy is what becomes of the copies of a session that carry one
+// outer source port: the model's Decision for them (but for the packet's
+// own fields) and its Delivery.
+type PlanCopy struct {
+	Decision cloudmock.Decision
+	Delivery cloudmock.Delivery
+}
+
+// Route is the kernel's route for these copies, given what the lab
+// knows: the receiver's MACs (the router's in the receiver's subnet, the
+// receiver's own), its bridge port, and the slot that counts them. The
+// header is what the model's AppendWire writes before the inner frame.
+func (c *PlanCopy) Route(srcMAC, dstMAC [6]byte, ifindex int, countIn uint32) Route {
+	if !c.Delivery.Delivered {
+		return Route{Lost: c.Delivery.Reason, CountIn: countIn}
+	}
+	var inner [cloudmock.EthernetHeaderLen]byte // an inner frame of an Ethernet header alone
+	b := c.Decision.AppendWire(nil, cloudmock.FrameHeader{SrcMAC: srcMAC, DstMAC: dstMAC}, &c.Delivery, inner[:])
+	return Route{ReceiverIfindex: ifindex, CountIn: countIn, Header: b[:len(b)-len(inner)]}
 }
 
 // PlanModel compiles m for the kernel (see Plan). Sources lists the ENIs
@@ -74,7 +99,7 @@ func PlanModel(m *cloudmock.Model, sources []cloudmock.ENIRef) Plan {
 				break
 			}
 			pe.ENIId = r.ENIId
-			pe.Dirs[dir] = planDirection(&p, index, &r, dir)
+			pe.Dirs[dir] = planDirection(m, ref, &p, index, &r, dir)
 		}
 		if pe.ENIId != "" {
 			p.ENIs = append(p.ENIs, pe)
@@ -83,9 +108,16 @@ func PlanModel(m *cloudmock.Model, sources []cloudmock.ENIRef) Plan {
 	return p
 }
 
-func planDirection(p *Plan, index map[[2]string]int, r *cloudmock.SourceRules, dir cloudmock.Direction) PlanDirection {
+func planDirection(m *cloudmock.Model, ref cloudmock.ENIRef, p *Plan, index map[[2]string]int, r *cloudmock.SourceRules, dir cloudmock.Direction) PlanDirection {
 	if why := sourceWhy(r); why != "" {
 		return PlanDirection{Why: why}
+	}
+	copies := make([][]PlanCopy, len(r.Sessions))
+	for i := range r.Sessions {
+		var why string
+		if copies[i], why = planCopies(m, ref, &r.Sessions[i], dir); why != "" {
+			return PlanDirection{Why: fmt.Sprintf("session %s: %s", r.Sessions[i].SessionId, why)}
+		}
 	}
 	pd := PlanDirection{Port: Port{Resolver: r.Resolver}}
 	if r.ACLId != "" {
@@ -100,7 +132,7 @@ func planDirection(p *Plan, index map[[2]string]int, r *cloudmock.SourceRules, d
 			return PlanDirection{Why: fmt.Sprintf("security groups with %d IPv4 peers %s (the kernel path holds %d)", n, dir, MaxAllow)}
 		}
 	}
-	for _, s := range r.Sessions {
+	for si, s := range r.Sessions {
 		group := len(pd.Sessions)
 		for _, fr := range s.Rules {
 			if !fr.Src.Addr().Is4() || !fr.Dst.Addr().Is4() {
@@ -120,7 +152,7 @@ func planDirection(p *Plan, index map[[2]string]int, r *cloudmock.SourceRules, d
 			i = len(p.Sessions)
 			index[key] = i
 			p.Sessions = append(p.Sessions, PlanSession{SessionId: s.SessionId, TargetId: s.TargetId, TargetENIId: s.TargetENIId,
-				Session: Session{VNI: s.VNI, OuterSrc: s.OuterSrc, OuterDst: s.OuterDst, MaxInner: s.MaxInner}})
+				Session: Session{VNI: s.VNI, OuterSrc: s.OuterSrc, OuterDst: s.OuterDst, MaxInner: s.MaxInner}, Copies: copies[si]})
 		}
 		pd.Sessions = append(pd.Sessions, i)
 	}
@@ -131,30 +163,35 @@ func planDirection(p *Plan, index map[[2]string]int, r *cloudmock.SourceRules, d
 }
 
 // sourceWhy returns why none of a source's packets can be decided in the
-// kernel ("" when they can, as far as the ENI and its sessions go).
+// kernel ("" when they can, as far as the ENI goes).
 func sourceWhy(r *cloudmock.SourceRules) string {
 	if !r.IPv4.IsValid() {
 		return "the ENI has no IPv4 address"
 	}
-	for _, s := range r.Sessions {
-		why := ""
-		switch {
-		case s.TargetENIId == "":
-			why = fmt.Sprintf("target %s is a load balancer", s.TargetId)
-		case s.CrossVPC:
-			why = fmt.Sprintf("target %s is in another VPC", s.TargetId)
-		case s.OuterSrc.Is6():
-			why = "copies travel over IPv6"
-		case !s.OuterDst.Is4():
-			why = fmt.Sprintf("target %s has no IPv4 address", s.TargetId)
-		case s.Undelivered != "":
-			why = s.Undelivered
+	return ""
+}
+
+// planCopies asks the model what becomes of session s's copies, outer
+// source port by port (a receiver in another VPC is the lab's to reach:
+// see AttachForward); why is not empty when the program could not
+// complete a copy's header.
+func planCopies(m *cloudmock.Model, ref cloudmock.ENIRef, s *cloudmock.SessionRules, dir cloudmock.Direction) ([]PlanCopy, string) {
+	copies := make([]PlanCopy, cloudmock.OuterPorts)
+	for i := range copies {
+		port := uint16(cloudmock.OuterPortBase + i)
+		d, ok := m.CopyDecision(ref, s.SessionId, dir, port)
+		if !ok {
+			return nil, "not in the model"
 		}
-		if why != "" {
-			return fmt.Sprintf("session %s: %s", s.SessionId, why)
+		dl := m.Deliver(&d)
+		copies[i] = PlanCopy{Decision: d, Delivery: dl}
+		if dl.Delivered {
+			if _, err := walkHeader(copies[i].Route([6]byte{}, [6]byte{}, 1, 0).Header); err != nil {
+				return nil, fmt.Sprintf("copies from port %d: the kernel cannot complete their header: %v", port, err)
+			}
 		}
 	}
-	return ""
+	return copies, ""
 }
 
 func planRule(fr cloudmock.FilterRule, group int) Rule {

@@ -5,6 +5,8 @@ package kpath
 import (
 	"fmt"
 	"net/netip"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
 // Limits of the maps, from bpf/kpath.h (enum limit, through bpf2go).
@@ -35,6 +37,15 @@ const (
 	// CloneTag is the top byte of the mark a clone carries from the
 	// source's port to the receiver's: CloneTag<<24 | hash7<<16 | slot.
 	CloneTag = uint32(kpathMarkKPATH_CLONE_TAG)
+	// OuterPorts is the number of routes of a session (Session.Routes),
+	// one per outer source port (cloudmock.OuterPorts).
+	OuterPorts = int(kpathLimitKPATH_OUTER_PORTS)
+	// MaxHeader is the longest Route.Header, MaxFixes the most length
+	// fields it may hold (IPv4 total lengths and UDP lengths).
+	MaxHeader = int(kpathLimitKPATH_MAX_HEADER)
+	MaxFixes  = int(kpathLimitKPATH_MAX_FIXES)
+	// LostReasons bounds Route.Lost (Counters.Lost has as many entries).
+	LostReasons = int(kpathLimitKPATH_LOST_REASONS)
 )
 
 // Directions (cloudmock.Direction): Ingress is toward the instance (the
@@ -151,7 +162,10 @@ type Allow struct {
 	Peer     netip.Prefix
 }
 
-// Session is where an accepting rule's copies go.
+// Session is where an accepting rule's copies go: with Routes, each
+// outer source port's copies as its route says; without, every copy in
+// VXLAN to one receiver (VNI, the outer addresses, the MACs and
+// ReceiverIfindex).
 type Session struct {
 	// VNI is the session's VXLAN network identifier (24 bits).
 	VNI uint32
@@ -167,7 +181,38 @@ type Session struct {
 	// ReceiverIfindex is the receiver's bridge port in the fabric namespace
 	// (its program encapsulates the clone; attach it too).
 	ReceiverIfindex int
+	// Routes, when set (OuterPorts of them), replace the fields above but
+	// MaxInner: Routes[i] is what becomes of the copies whose outer
+	// source port is cloudmock.OuterPortBase+i (see PlanCopy.Route).
+	Routes []Route
 }
+
+// Route is what becomes of the copies of a session that carry one outer
+// source port, as cloudmock's Deliver and Decision.AppendWire say.
+type Route struct {
+	// Lost, when not cloudmock.Delivered, is why the copies are lost on
+	// the way (the kernel counts them, Counters.Lost, and sends nothing).
+	Lost cloudmock.DeliveryReason
+	// ReceiverIfindex is the receiver's bridge port (attach it: its
+	// program wraps the clone).
+	ReceiverIfindex int
+	// Forward: ReceiverIfindex is the link toward the receiver's fabric
+	// (see AttachForward), where the copy is forwarded to the receiver.
+	Forward bool
+	// CountIn is the slot whose Counters count these copies (the
+	// session's own, or one per receiver, so that each receiver's copies
+	// can be told apart).
+	CountIn uint32
+	// Header is the frame before the inner one, as AppendWire writes it:
+	// Ethernet, IPv4, UDP and VXLAN, or that datagram in IPv4, UDP and
+	// GENEVE (behind a Gateway Load Balancer). Its lengths and IPv4
+	// checksums are completed per copy; its UDP checksums must be 0.
+	Header []byte
+}
+
+// Tally counts copies: Packets of Bytes (inner frame lengths before any
+// cut), Truncated of them cut to MaxInner.
+type Tally struct{ Packets, Bytes, Truncated uint64 }
 
 // Counters are one slot's counters, summed over the CPUs.
 type Counters struct {
@@ -179,4 +224,18 @@ type Counters struct {
 	// WireBytes are the copies' IPv4 bytes (outer header included, after
 	// any cut).
 	WireBytes uint64
+	// Lost are the copies the kernel mirrored but that are lost on the
+	// way, by why (cloudmock.DeliveryReason); the fields above count only
+	// the copies sent.
+	Lost [LostReasons]Tally
+}
+
+// Sub returns c minus o, field by field (what was counted since o).
+func (c Counters) Sub(o Counters) Counters {
+	d := Counters{Packets: c.Packets - o.Packets, Bytes: c.Bytes - o.Bytes, Truncated: c.Truncated - o.Truncated,
+		Errors: c.Errors - o.Errors, WireBytes: c.WireBytes - o.WireBytes}
+	for r := range c.Lost {
+		d.Lost[r] = Tally{c.Lost[r].Packets - o.Lost[r].Packets, c.Lost[r].Bytes - o.Lost[r].Bytes, c.Lost[r].Truncated - o.Lost[r].Truncated}
+	}
+	return d
 }

@@ -195,11 +195,6 @@ func TestPlanSaysWhy(t *testing.T) {
 					cloudmock.IpPermission{IpProtocol: "tcp", FromPort: i, ToPort: i, IpRanges: []cloudmock.IpRange{{CidrIp: "192.0.2.0/24"}}})
 			}
 		}, cloudmock.Ingress, "security groups with 33 IPv4 peers ingress"},
-		{"target drops some copies", func(s *cloudmock.Spec) {
-			s.SecurityGroups = append(s.SecurityGroups, cloudmock.SecurityGroup{GroupId: "sg-some", VpcId: "vpc-1",
-				IpPermissions: []cloudmock.IpPermission{{IpProtocol: "udp", FromPort: 4789, ToPort: 4789, IpRanges: []cloudmock.IpRange{{CidrIp: "192.0.2.0/24"}}}}})
-			s.NetworkInterfaces[1].Groups = []string{"sg-some"}
-		}, cloudmock.Egress, "dropped-by-target-sg"},
 		{"copies cut too short", func(s *cloudmock.Spec) {
 			s.TrafficMirrorSessions[0].PacketLength = cloudmock.Ptr(MinMaxInner - 1)
 		}, cloudmock.Ingress, "copies cut to 63 bytes"},
@@ -217,5 +212,39 @@ func TestPlanSaysWhy(t *testing.T) {
 				t.Fatalf("plan %+v: want %s decided in user space because of %q", p.ENIs, c.dir, c.want)
 			}
 		})
+	}
+}
+
+// TestPlanCrossVPC: a target in a peered VPC is planned like any other,
+// each copy with the model's route there; reaching the other fabric is
+// the lab's business.
+func TestPlanCrossVPC(t *testing.T) {
+	s := encapSpec(nil)
+	peered := func(s *cloudmock.Spec) {
+		// The adapter's subnet moves to a VPC peered with the web's:
+		// its copies cross the peering, beyond the kernel's clone.
+		s.Vpcs = append(s.Vpcs, cloudmock.Vpc{VpcId: "vpc-2", CidrBlock: "10.0.0.16/28"})
+		s.Vpcs[0].CidrBlock = "10.0.0.0/28"
+		s.Subnets[1].VpcId = "vpc-2"
+		g := s.SecurityGroups[0]
+		g.GroupId, g.VpcId = "sg-2", "vpc-2"
+		s.SecurityGroups = append(s.SecurityGroups, g)
+		s.NetworkInterfaces[1].Groups = []string{"sg-2"}
+		s.VpcPeeringConnections = []cloudmock.VpcPeeringConnection{{VpcPeeringConnectionId: "pcx-1",
+			RequesterVpcInfo: cloudmock.VpcPeeringConnectionVpcInfo{VpcId: "vpc-1"}, AccepterVpcInfo: cloudmock.VpcPeeringConnectionVpcInfo{VpcId: "vpc-2"}}}
+	}
+	peered(&s)
+	m, err := cloudmock.New(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := PlanModel(m, nil)
+	if len(p.ENIs) != 1 || p.ENIs[0].Dirs[cloudmock.Egress].Why != "" || len(p.Sessions) != 1 {
+		t.Fatalf("plan %+v: want the kernel to decide web's egress", p.ENIs)
+	}
+	for i, c := range p.Sessions[0].Copies {
+		if dl := c.Delivery; !dl.Delivered || dl.ToVpc != "vpc-2" || dl.Via != "pcx-1" || dl.ToId != "eni-adapter" {
+			t.Fatalf("copy %d: %v, want delivered to the adapter in vpc-2 through pcx-1", i, dl)
+		}
 	}
 }

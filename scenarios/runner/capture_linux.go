@@ -7,10 +7,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/mirrorlab/mirrorlab/scenarios/report"
-
+	"golang.org/x/sync/errgroup"
 	"golang.org/x/sys/unix"
 
+	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"github.com/mirrorlab/mirrorlab/sim"
 )
 
@@ -18,8 +18,25 @@ import (
 // interface, inside its instance: what a target really got, independent of
 // the mirror service's own counters.
 type arrivalCapture struct {
-	fd   int
+	fd int
+	// quit asks the capture to stop without waiting; stop stops it (after
+	// at most the socket's 100 ms receive timeout) and returns the count.
+	quit func()
 	stop func() *report.Arrival
+}
+
+// stopCaptures stops every capture and returns their arrivals, in order.
+// All are told to quit before any is waited for, so that stopping n
+// captures takes one receive timeout, not n (2 s for 20 targets).
+func stopCaptures(cs []*arrivalCapture) []*report.Arrival {
+	for _, c := range cs {
+		c.quit()
+	}
+	out := make([]*report.Arrival, len(cs))
+	for i, c := range cs {
+		out[i] = c.stop()
+	}
+	return out
 }
 
 // receivers returns the receiving interfaces of the scenario's targets:
@@ -46,20 +63,34 @@ func (r *run) receivers() []string {
 	return out
 }
 
+// startCaptures opens the receivers' captures, several at once: binding a
+// packet socket waits for an RCU grace period, tens of milliseconds on a
+// loaded machine, and concurrent waiters share one.
 func (r *run) startCaptures() error {
-	for _, eniName := range r.receivers() {
+	names := r.receivers()
+	cs := make([]*arrivalCapture, len(names))
+	var g errgroup.Group
+	g.SetLimit(32)
+	for i, eniName := range names {
 		instName, ifname, ok := r.s.ENILocation(eniName)
 		if !ok {
 			continue
 		}
 		in := r.lab.Sim().Instance(instName)
-		c, err := startArrivalCapture(in, in.ENI(ifname), eniName)
-		if err != nil {
-			return fmt.Errorf("capture at %s: %w", eniName, err)
-		}
-		r.captures = append(r.captures, c)
+		g.Go(func() (err error) {
+			if cs[i], err = startArrivalCapture(in, in.ENI(ifname), eniName); err != nil {
+				return fmt.Errorf("capture at %s: %w", eniName, err)
+			}
+			return nil
+		})
 	}
-	return nil
+	err := g.Wait()
+	for _, c := range cs {
+		if c != nil {
+			r.captures = append(r.captures, c)
+		}
+	}
+	return err
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
@@ -114,7 +145,7 @@ func startArrivalCapture(in *sim.Instance, e *sim.ENI, name string) (*arrivalCap
 			a.Record(buf[:n])
 		}
 	}()
-	c := &arrivalCapture{fd: fd}
+	c := &arrivalCapture{fd: fd, quit: func() { quit.Store(true) }}
 	var once sync.Once
 	c.stop = func() *report.Arrival {
 		once.Do(func() {

@@ -142,8 +142,7 @@ func (r *run) id(name string) string {
 // drain their replays into the test servers.
 func (r *run) collect() {
 	r.stopPrograms()
-	for _, c := range r.captures {
-		a := c.stop()
+	for _, a := range stopCaptures(r.captures) {
 		r.obs.Arrivals[a.ENI] = a
 		r.res.Arrivals = append(r.res.Arrivals, *a)
 	}
@@ -179,6 +178,7 @@ func (r *run) collect() {
 // teardown stops everything the run started, in reverse order, and
 // reports every failure. With Keep, the lab's namespaces stay.
 func (r *run) teardown() error {
+	stopCaptures(r.captures) // when collect did not run
 	if r.opts.Keep {
 		r.res.Kept = true
 		info := r.lab.Info()

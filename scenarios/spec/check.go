@@ -51,163 +51,198 @@ func (s *Scenario) checkProfile(c *problems) {
 }
 
 func (s *Scenario) checkNetwork(c *problems) {
-	r := s.refs
 	if len(s.Network.VPCs) == 0 {
 		c.at("network", "no VPC: network.vpcs needs at least one")
 	}
 	for i, v := range s.Network.VPCs {
-		p := fmt.Sprintf("network.vpcs[%d]", i)
-		if !v.CidrBlock.IsValid() {
-			c.at(p+".CidrBlock", "missing CidrBlock")
-		}
-		for j, sn := range v.Subnets {
-			sp := fmt.Sprintf("%s.subnets[%d]", p, j)
-			if !sn.CidrBlock.IsValid() {
-				c.at(sp+".CidrBlock", "missing CidrBlock")
-			} else if v.CidrBlock.IsValid() && !(v.CidrBlock.Contains(sn.CidrBlock.Addr()) && sn.CidrBlock.Bits() >= v.CidrBlock.Bits()) {
-				c.at(sp+".CidrBlock", "subnet %s is not inside VPC %q (%s)", sn.CidrBlock, v.Name, v.CidrBlock)
-			}
-			if sn.NetworkAcl != "" {
-				if acl, ok := r.acls[sn.NetworkAcl]; !ok {
-					c.at(sp+".networkAcl", "no network ACL named %q", sn.NetworkAcl)
-				} else if acl.VpcId != "" && acl.VpcId != v.Name {
-					c.at(sp+".networkAcl", "network ACL %q belongs to VPC %q, not %q", sn.NetworkAcl, acl.VpcId, v.Name)
-				}
-			}
-		}
+		s.checkVPC(c, fmt.Sprintf("network.vpcs[%d]", i), v)
 	}
 	for i, pc := range s.Network.VPCPeeringConnections {
 		p := fmt.Sprintf("network.vpcPeeringConnections[%d]", i)
-		for _, side := range []struct{ key, v string }{{"VpcId", pc.VpcId}, {"PeerVpcId", pc.PeerVpcId}} {
-			if side.v == "" {
-				c.at(p, "missing %s", side.key)
-			} else if _, ok := r.vpcs[side.v]; !ok {
-				c.at(p+"."+side.key, "no VPC named %q", side.v)
-			}
-		}
+		s.checkVPCNamed(c, p, "VpcId", pc.VpcId)
+		s.checkVPCNamed(c, p, "PeerVpcId", pc.PeerVpcId)
 	}
 	for i, g := range s.Network.TransitGateways {
 		for j, a := range g.Attachments {
-			p := fmt.Sprintf("network.transitGateways[%d].attachments[%d]", i, j)
-			if a.VpcId == "" {
-				c.at(p, "missing VpcId")
-			} else if _, ok := r.vpcs[a.VpcId]; !ok {
-				c.at(p+".VpcId", "no VPC named %q", a.VpcId)
-			}
+			s.checkVPCNamed(c, fmt.Sprintf("network.transitGateways[%d].attachments[%d]", i, j), "VpcId", a.VpcId)
 		}
 	}
 	for i, acl := range s.Network.NetworkAcls {
-		p := fmt.Sprintf("network.networkAcls[%d]", i)
-		s.checkVPCRef(c, p+".VpcId", acl.VpcId)
-		for j, e := range acl.Entries {
-			ep := fmt.Sprintf("%s.entries[%d]", p, j)
-			if !oneOf(e.RuleAction, "allow", "deny") {
-				c.at(ep+".RuleAction", "RuleAction %q: want allow or deny", e.RuleAction)
-			}
-			switch {
-			case e.CidrBlock.IsValid() && e.Ipv6CidrBlock.IsValid():
-				c.at(ep+".Ipv6CidrBlock", "give CidrBlock or Ipv6CidrBlock, not both")
-			case !e.CidrBlock.IsValid() && !e.Ipv6CidrBlock.IsValid():
-				c.at(ep+".CidrBlock", "missing CidrBlock (or Ipv6CidrBlock)")
-			}
-		}
+		s.checkNetworkACL(c, fmt.Sprintf("network.networkAcls[%d]", i), acl)
 	}
 	for i, sg := range s.Network.SecurityGroups {
-		p := fmt.Sprintf("network.securityGroups[%d]", i)
-		s.checkVPCRef(c, p+".VpcId", sg.VpcId)
-		for _, list := range []struct {
-			key   string
-			rules []SGRule
-			peer  func(SGRule) string
-		}{
-			{"SecurityGroupIngress", sg.SecurityGroupIngress, func(r SGRule) string { return r.SourceSecurityGroupId }},
-			{"SecurityGroupEgress", sg.SecurityGroupEgress, func(r SGRule) string { return r.DestinationSecurityGroupId }},
-		} {
-			for j, rule := range list.rules {
-				rp := fmt.Sprintf("%s.%s[%d]", p, list.key, j)
-				peer := list.peer(rule)
-				if peer != "" {
-					if _, ok := r.sgs[peer]; !ok {
-						c.at(rp, "no security group named %q", peer)
-					}
-				}
-				if peer == "" && !rule.CidrIp.IsValid() && !rule.CidrIpv6.IsValid() {
-					c.at(rp, "a rule needs CidrIp, CidrIpv6 or a peer security group")
-				}
-			}
-		}
+		s.checkSecurityGroup(c, fmt.Sprintf("network.securityGroups[%d]", i), sg)
 	}
 	for i, inst := range s.Network.Instances {
-		p := fmt.Sprintf("network.instances[%d]", i)
-		if len(inst.NetworkInterfaces) == 0 {
-			c.at(p, "instance %q has no networkInterfaces", inst.Name)
+		s.checkInstance(c, fmt.Sprintf("network.instances[%d]", i), inst)
+	}
+	for i, lb := range s.Network.LoadBalancers {
+		s.checkLoadBalancer(c, fmt.Sprintf("network.loadBalancers[%d]", i), lb)
+	}
+}
+
+// checkVPC checks the VPC at path p and its subnets.
+func (s *Scenario) checkVPC(c *problems, p string, v VPC) {
+	if !v.CidrBlock.IsValid() {
+		c.at(p+".CidrBlock", "missing CidrBlock")
+	}
+	for j, sn := range v.Subnets {
+		sp := fmt.Sprintf("%s.subnets[%d]", p, j)
+		if !sn.CidrBlock.IsValid() {
+			c.at(sp+".CidrBlock", "missing CidrBlock")
+		} else if v.CidrBlock.IsValid() && !(v.CidrBlock.Contains(sn.CidrBlock.Addr()) && sn.CidrBlock.Bits() >= v.CidrBlock.Bits()) {
+			c.at(sp+".CidrBlock", "subnet %s is not inside VPC %q (%s)", sn.CidrBlock, v.Name, v.CidrBlock)
 		}
-		vpc := ""
-		for j, eni := range inst.NetworkInterfaces {
-			ep := fmt.Sprintf("%s.networkInterfaces[%d]", p, j)
-			sn, ok := r.subnets[eni.SubnetId]
-			switch {
-			case eni.SubnetId == "":
-				c.at(ep, "missing SubnetId")
-			case !ok:
-				c.at(ep+".SubnetId", "no subnet named %q", eni.SubnetId)
-			default:
-				if vpc == "" {
-					vpc = sn.vpc.Name
-				} else if vpc != sn.vpc.Name {
-					c.at(ep+".SubnetId", "instance %q has interfaces in two VPCs (%s, %s)", inst.Name, vpc, sn.vpc.Name)
-				}
-				if eni.PrivateIpAddress.IsValid() && !sn.sub.CidrBlock.Contains(eni.PrivateIpAddress.Addr) {
-					c.at(ep+".PrivateIpAddress", "%s is not in subnet %q (%s)", eni.PrivateIpAddress, eni.SubnetId, sn.sub.CidrBlock)
-				}
-				if eni.Ipv6Address.IsValid() && !sn.sub.Ipv6CidrBlock.Contains(eni.Ipv6Address.Addr) {
-					c.at(ep+".Ipv6Address", "%s is not in subnet %q's Ipv6CidrBlock (%s)", eni.Ipv6Address, eni.SubnetId, sn.sub.Ipv6CidrBlock)
-				}
-			}
-			for k, g := range eni.GroupSet {
-				if _, ok := r.sgs[g]; !ok {
-					c.at(fmt.Sprintf("%s.GroupSet[%d]", ep, k), "no security group named %q", g)
-				}
-			}
-			if eni.MTU != 0 && (eni.MTU < 576 || eni.MTU > 9001) {
-				c.at(ep+".mtu", "mtu %d out of range 576-9001", eni.MTU)
-			}
-		}
-		for j, d := range inst.VXLANDevices {
-			dp := fmt.Sprintf("%s.vxlanDevices[%d]", p, j)
-			if d.Name == "" || len(d.Name) > 15 {
-				c.at(dp+".name", "a VXLAN device needs a name of 1-15 bytes")
-			}
-			if d.VNI < 0 || d.VNI > 1<<24-1 {
-				c.at(dp+".vni", "vni %d out of range 0-16777215", d.VNI)
-			}
-			if d.NetworkInterface != "" && !slices.ContainsFunc(inst.NetworkInterfaces, func(e NetworkInterface) bool { return e.Name == d.NetworkInterface }) {
-				c.at(dp+".networkInterface", "instance %q has no interface named %q", inst.Name, d.NetworkInterface)
+		if sn.NetworkAcl != "" {
+			if acl, ok := s.refs.acls[sn.NetworkAcl]; !ok {
+				c.at(sp+".networkAcl", "no network ACL named %q", sn.NetworkAcl)
+			} else if acl.VpcId != "" && acl.VpcId != v.Name {
+				c.at(sp+".networkAcl", "network ACL %q belongs to VPC %q, not %q", sn.NetworkAcl, acl.VpcId, v.Name)
 			}
 		}
 	}
-	for i, lb := range s.Network.LoadBalancers {
-		p := fmt.Sprintf("network.loadBalancers[%d]", i)
-		if !oneOf(lb.Type, "", "network", "gateway") {
-			c.at(p+".Type", "Type %q: want network or gateway", lb.Type)
+}
+
+// checkVPCNamed checks the field key, which must name a VPC, of the
+// resource at path p.
+func (s *Scenario) checkVPCNamed(c *problems, p, key, name string) {
+	if name == "" {
+		c.at(p, "missing %s", key)
+	} else if _, ok := s.refs.vpcs[name]; !ok {
+		c.at(p+"."+key, "no VPC named %q", name)
+	}
+}
+
+// checkNetworkACL checks the network ACL at path p and its entries.
+func (s *Scenario) checkNetworkACL(c *problems, p string, acl NetworkACL) {
+	s.checkVPCRef(c, p+".VpcId", acl.VpcId)
+	for j, e := range acl.Entries {
+		ep := fmt.Sprintf("%s.entries[%d]", p, j)
+		if !oneOf(e.RuleAction, "allow", "deny") {
+			c.at(ep+".RuleAction", "RuleAction %q: want allow or deny", e.RuleAction)
 		}
-		sn, ok := r.subnets[lb.SubnetId]
 		switch {
-		case lb.SubnetId == "":
-			c.at(p, "missing SubnetId")
-		case !ok:
-			c.at(p+".SubnetId", "no subnet named %q", lb.SubnetId)
-		case lb.PrivateIpAddress.IsValid() && !sn.sub.CidrBlock.Contains(lb.PrivateIpAddress.Addr):
-			c.at(p+".PrivateIpAddress", "%s is not in subnet %q (%s)", lb.PrivateIpAddress, lb.SubnetId, sn.sub.CidrBlock)
+		case e.CidrBlock.IsValid() && e.Ipv6CidrBlock.IsValid():
+			c.at(ep+".Ipv6CidrBlock", "give CidrBlock or Ipv6CidrBlock, not both")
+		case !e.CidrBlock.IsValid() && !e.Ipv6CidrBlock.IsValid():
+			c.at(ep+".CidrBlock", "missing CidrBlock (or Ipv6CidrBlock)")
 		}
-		if lb.HealthCheckPort != 0 && !validPort(lb.HealthCheckPort) {
-			c.at(p+".healthCheckPort", "port %d out of range 1-65535", lb.HealthCheckPort)
-		}
-		for j, t := range lb.Targets {
-			if _, ok := r.eniOrInstance(t.Id); !ok {
-				c.at(fmt.Sprintf("%s.Targets[%d].Id", p, j), "no network interface or instance named %q", t.Id)
+	}
+}
+
+// checkSecurityGroup checks the security group at path p and its rules.
+func (s *Scenario) checkSecurityGroup(c *problems, p string, sg SecurityGroup) {
+	s.checkVPCRef(c, p+".VpcId", sg.VpcId)
+	for _, list := range []struct {
+		key   string
+		rules []SGRule
+		peer  func(SGRule) string
+	}{
+		{"SecurityGroupIngress", sg.SecurityGroupIngress, func(r SGRule) string { return r.SourceSecurityGroupId }},
+		{"SecurityGroupEgress", sg.SecurityGroupEgress, func(r SGRule) string { return r.DestinationSecurityGroupId }},
+	} {
+		for j, rule := range list.rules {
+			rp := fmt.Sprintf("%s.%s[%d]", p, list.key, j)
+			peer := list.peer(rule)
+			if peer != "" {
+				if _, ok := s.refs.sgs[peer]; !ok {
+					c.at(rp, "no security group named %q", peer)
+				}
+			}
+			if peer == "" && !rule.CidrIp.IsValid() && !rule.CidrIpv6.IsValid() {
+				c.at(rp, "a rule needs CidrIp, CidrIpv6 or a peer security group")
 			}
 		}
+	}
+}
+
+// checkInstance checks the instance at path p, its network interfaces and
+// its VXLAN devices.
+func (s *Scenario) checkInstance(c *problems, p string, inst Instance) {
+	if len(inst.NetworkInterfaces) == 0 {
+		c.at(p, "instance %q has no networkInterfaces", inst.Name)
+	}
+	vpc := ""
+	for j, eni := range inst.NetworkInterfaces {
+		vpc = s.checkInterface(c, fmt.Sprintf("%s.networkInterfaces[%d]", p, j), inst.Name, vpc, eni)
+	}
+	for j, d := range inst.VXLANDevices {
+		dp := fmt.Sprintf("%s.vxlanDevices[%d]", p, j)
+		if d.Name == "" || len(d.Name) > 15 {
+			c.at(dp+".name", "a VXLAN device needs a name of 1-15 bytes")
+		}
+		if d.VNI < 0 || d.VNI > 1<<24-1 {
+			c.at(dp+".vni", "vni %d out of range 0-16777215", d.VNI)
+		}
+		if d.NetworkInterface != "" && !slices.ContainsFunc(inst.NetworkInterfaces, func(e NetworkInterface) bool { return e.Name == d.NetworkInterface }) {
+			c.at(dp+".networkInterface", "instance %q has no interface named %q", inst.Name, d.NetworkInterface)
+		}
+	}
+}
+
+// checkInterface checks the network interface at path ep of instance inst,
+// whose earlier interfaces are in VPC vpc ("" when none resolved yet), and
+// returns the VPC of the instance's interfaces so far.
+func (s *Scenario) checkInterface(c *problems, ep, inst, vpc string, eni NetworkInterface) string {
+	if sn, ok := s.checkSubnetRef(c, ep, eni.SubnetId); ok {
+		if vpc == "" {
+			vpc = sn.vpc.Name
+		} else if vpc != sn.vpc.Name {
+			c.at(ep+".SubnetId", "instance %q has interfaces in two VPCs (%s, %s)", inst, vpc, sn.vpc.Name)
+		}
+		checkPrivateAddr(c, ep, eni.PrivateIpAddress, eni.SubnetId, sn)
+		if eni.Ipv6Address.IsValid() && !sn.sub.Ipv6CidrBlock.Contains(eni.Ipv6Address.Addr) {
+			c.at(ep+".Ipv6Address", "%s is not in subnet %q's Ipv6CidrBlock (%s)", eni.Ipv6Address, eni.SubnetId, sn.sub.Ipv6CidrBlock)
+		}
+	}
+	for k, g := range eni.GroupSet {
+		if _, ok := s.refs.sgs[g]; !ok {
+			c.at(fmt.Sprintf("%s.GroupSet[%d]", ep, k), "no security group named %q", g)
+		}
+	}
+	if eni.MTU != 0 && (eni.MTU < 576 || eni.MTU > 9001) {
+		c.at(ep+".mtu", "mtu %d out of range 576-9001", eni.MTU)
+	}
+	return vpc
+}
+
+// checkLoadBalancer checks the load balancer at path p.
+func (s *Scenario) checkLoadBalancer(c *problems, p string, lb LoadBalancer) {
+	if !oneOf(lb.Type, "", "network", "gateway") {
+		c.at(p+".Type", "Type %q: want network or gateway", lb.Type)
+	}
+	if sn, ok := s.checkSubnetRef(c, p, lb.SubnetId); ok {
+		checkPrivateAddr(c, p, lb.PrivateIpAddress, lb.SubnetId, sn)
+	}
+	if lb.HealthCheckPort != 0 && !validPort(lb.HealthCheckPort) {
+		c.at(p+".healthCheckPort", "port %d out of range 1-65535", lb.HealthCheckPort)
+	}
+	for j, t := range lb.Targets {
+		if _, ok := s.refs.eniOrInstance(t.Id); !ok {
+			c.at(fmt.Sprintf("%s.Targets[%d].Id", p, j), "no network interface or instance named %q", t.Id)
+		}
+	}
+}
+
+// checkSubnetRef reports a missing or unknown SubnetId of the resource at
+// path p, and returns the subnet it names.
+func (s *Scenario) checkSubnetRef(c *problems, p, subnet string) (subnetRef, bool) {
+	sn, ok := s.refs.subnets[subnet]
+	switch {
+	case subnet == "":
+		c.at(p, "missing SubnetId")
+		return sn, false
+	case !ok:
+		c.at(p+".SubnetId", "no subnet named %q", subnet)
+	}
+	return sn, ok
+}
+
+// checkPrivateAddr reports a PrivateIpAddress, of the resource at path p,
+// that is outside its subnet sn (named subnet).
+func checkPrivateAddr(c *problems, p string, a Addr, subnet string, sn subnetRef) {
+	if a.IsValid() && !sn.sub.CidrBlock.Contains(a.Addr) {
+		c.at(p+".PrivateIpAddress", "%s is not in subnet %q (%s)", a, subnet, sn.sub.CidrBlock)
 	}
 }
 

@@ -21,151 +21,214 @@ func (s *Scenario) ModelSpec() (cloudmock.Spec, error) {
 		addrs[k] = a.String()
 	}
 	m := cloudmock.Spec{Profile: s.Profile.Provider, RejectBehavior: s.Profile.RejectBehaviour}
-	defaultVPC := ""
-	if len(s.Network.VPCs) == 1 {
-		defaultVPC = s.Network.VPCs[0].Name
+	m.Vpcs, m.Subnets = s.modelVPCs()
+	m.VpcPeeringConnections = s.modelPeerings()
+	m.TransitGateways, m.TransitGatewayVpcAttachments = s.modelTransitGateways()
+	for _, a := range s.Network.NetworkAcls {
+		m.NetworkAcls = append(m.NetworkAcls, s.modelNetworkACL(a))
 	}
-	orVPC := func(v string) string {
-		if v == "" {
-			return defaultVPC
+	for _, g := range s.Network.SecurityGroups {
+		m.SecurityGroups = append(m.SecurityGroups, s.modelSecurityGroup(g))
+	}
+	m.NetworkInterfaces = s.modelInterfaces(addrs)
+	for _, lb := range s.Network.LoadBalancers {
+		addr, ok := addrs[lb.Name+"/"+IfName(0)]
+		if !ok {
+			continue // its subnet does not resolve: reported by Check
 		}
-		return v
+		m.LoadBalancers = append(m.LoadBalancers, s.modelLoadBalancer(lb, addr))
 	}
+	for _, f := range s.Mirror.Filters {
+		m.TrafficMirrorFilters = append(m.TrafficMirrorFilters, modelFilter(f))
+	}
+	m.TrafficMirrorTargets, m.TrafficMirrorSessions = s.modelTargetsAndSessions()
+	return m, nil
+}
+
+// defaultVPC is the VPC a resource without a VpcId belongs to: the only
+// one, or none when the scenario has several.
+func (s *Scenario) defaultVPC(v string) string {
+	if v == "" && len(s.Network.VPCs) == 1 {
+		return s.Network.VPCs[0].Name
+	}
+	return v
+}
+
+// modelVPCs converts the VPCs and their subnets.
+func (s *Scenario) modelVPCs() (vpcs []cloudmock.Vpc, subnets []cloudmock.Subnet) {
 	for _, v := range s.Network.VPCs {
-		m.Vpcs = append(m.Vpcs, cloudmock.Vpc{VpcId: v.Name, CidrBlock: v.CidrBlock.String(), Ipv6CidrBlock: prefixString(v.Ipv6CidrBlock)})
+		vpcs = append(vpcs, cloudmock.Vpc{VpcId: v.Name, CidrBlock: v.CidrBlock.String(), Ipv6CidrBlock: prefixString(v.Ipv6CidrBlock)})
 		for _, sn := range v.Subnets {
-			m.Subnets = append(m.Subnets, cloudmock.Subnet{SubnetId: sn.Name, VpcId: v.Name, CidrBlock: sn.CidrBlock.String(),
+			subnets = append(subnets, cloudmock.Subnet{SubnetId: sn.Name, VpcId: v.Name, CidrBlock: sn.CidrBlock.String(),
 				Ipv6CidrBlock: prefixString(sn.Ipv6CidrBlock)})
 		}
 	}
+	return vpcs, subnets
+}
+
+// modelPeerings converts the VPC peering connections.
+func (s *Scenario) modelPeerings() []cloudmock.VpcPeeringConnection {
+	var out []cloudmock.VpcPeeringConnection
 	for _, pc := range s.Network.VPCPeeringConnections {
-		m.VpcPeeringConnections = append(m.VpcPeeringConnections, cloudmock.VpcPeeringConnection{
+		out = append(out, cloudmock.VpcPeeringConnection{
 			VpcPeeringConnectionId: pc.Name,
 			RequesterVpcInfo:       cloudmock.VpcPeeringConnectionVpcInfo{VpcId: pc.VpcId},
 			AccepterVpcInfo:        cloudmock.VpcPeeringConnectionVpcInfo{VpcId: pc.PeerVpcId},
 		})
 	}
+	return out
+}
+
+// modelTransitGateways converts the transit gateways and their VPC
+// attachments.
+func (s *Scenario) modelTransitGateways() (tgws []cloudmock.TransitGateway, atts []cloudmock.TransitGatewayVpcAttachment) {
 	for _, g := range s.Network.TransitGateways {
-		m.TransitGateways = append(m.TransitGateways, cloudmock.TransitGateway{TransitGatewayId: g.Name, Description: g.Description})
+		tgws = append(tgws, cloudmock.TransitGateway{TransitGatewayId: g.Name, Description: g.Description})
 		for _, a := range g.Attachments {
-			m.TransitGatewayVpcAttachments = append(m.TransitGatewayVpcAttachments, cloudmock.TransitGatewayVpcAttachment{
+			atts = append(atts, cloudmock.TransitGatewayVpcAttachment{
 				TransitGatewayAttachmentId: a.Name, TransitGatewayId: g.Name, VpcId: a.VpcId})
 		}
 	}
-	for _, a := range s.Network.NetworkAcls {
-		acl := cloudmock.NetworkAcl{NetworkAclId: a.Name, VpcId: orVPC(a.VpcId)}
-		for _, v := range s.Network.VPCs {
-			for _, sn := range v.Subnets {
-				if sn.NetworkAcl == a.Name {
-					acl.Associations = append(acl.Associations, cloudmock.NetworkAclAssociation{SubnetId: sn.Name})
-				}
+	return tgws, atts
+}
+
+// modelNetworkACL converts one network ACL, associated with the subnets
+// that name it.
+func (s *Scenario) modelNetworkACL(a NetworkACL) cloudmock.NetworkAcl {
+	acl := cloudmock.NetworkAcl{NetworkAclId: a.Name, VpcId: s.defaultVPC(a.VpcId)}
+	for _, v := range s.Network.VPCs {
+		for _, sn := range v.Subnets {
+			if sn.NetworkAcl == a.Name {
+				acl.Associations = append(acl.Associations, cloudmock.NetworkAclAssociation{SubnetId: sn.Name})
 			}
 		}
-		for _, e := range a.Entries {
-			ce := cloudmock.NetworkAclEntry{
-				RuleNumber: e.RuleNumber, Egress: e.Egress, Protocol: strconv.Itoa(int(e.Protocol)),
-				RuleAction: e.RuleAction, CidrBlock: prefixString(e.CidrBlock), Ipv6CidrBlock: prefixString(e.Ipv6CidrBlock),
-			}
-			if e.PortRange != nil {
-				ce.PortRange = &cloudmock.PortRange{From: e.PortRange.From, To: e.PortRange.To}
-			}
-			acl.Entries = append(acl.Entries, ce)
-		}
-		m.NetworkAcls = append(m.NetworkAcls, acl)
 	}
-	for _, g := range s.Network.SecurityGroups {
-		cg := cloudmock.SecurityGroup{GroupId: g.Name, VpcId: orVPC(g.VpcId)}
-		for _, r := range g.SecurityGroupIngress {
-			cg.IpPermissions = append(cg.IpPermissions, permission(r, r.SourceSecurityGroupId))
+	for _, e := range a.Entries {
+		ce := cloudmock.NetworkAclEntry{
+			RuleNumber: e.RuleNumber, Egress: e.Egress, Protocol: strconv.Itoa(int(e.Protocol)),
+			RuleAction: e.RuleAction, CidrBlock: prefixString(e.CidrBlock), Ipv6CidrBlock: prefixString(e.Ipv6CidrBlock),
 		}
-		if g.SecurityGroupEgress == nil { // CloudFormation's default: all outbound
-			all := cloudmock.IpPermission{IpProtocol: "-1", IpRanges: []cloudmock.IpRange{{CidrIp: "0.0.0.0/0"}}}
-			if s.dualStack(orVPC(g.VpcId)) {
-				// AWS adds all outbound IPv6 too in a VPC with an IPv6 block.
-				all.Ipv6Ranges = []cloudmock.Ipv6Range{{CidrIpv6: "::/0"}}
-			}
-			cg.IpPermissionsEgress = []cloudmock.IpPermission{all}
+		if e.PortRange != nil {
+			ce.PortRange = &cloudmock.PortRange{From: e.PortRange.From, To: e.PortRange.To}
 		}
-		for _, r := range g.SecurityGroupEgress {
-			cg.IpPermissionsEgress = append(cg.IpPermissionsEgress, permission(r, r.DestinationSecurityGroupId))
-		}
-		m.SecurityGroups = append(m.SecurityGroups, cg)
+		acl.Entries = append(acl.Entries, ce)
 	}
+	return acl
+}
+
+// modelSecurityGroup converts one security group, with CloudFormation's
+// default egress rule when the scenario gives none.
+func (s *Scenario) modelSecurityGroup(g SecurityGroup) cloudmock.SecurityGroup {
+	cg := cloudmock.SecurityGroup{GroupId: g.Name, VpcId: s.defaultVPC(g.VpcId)}
+	for _, r := range g.SecurityGroupIngress {
+		cg.IpPermissions = append(cg.IpPermissions, permission(r, r.SourceSecurityGroupId))
+	}
+	if g.SecurityGroupEgress == nil { // CloudFormation's default: all outbound
+		all := cloudmock.IpPermission{IpProtocol: "-1", IpRanges: []cloudmock.IpRange{{CidrIp: "0.0.0.0/0"}}}
+		if s.dualStack(s.defaultVPC(g.VpcId)) {
+			// AWS adds all outbound IPv6 too in a VPC with an IPv6 block.
+			all.Ipv6Ranges = []cloudmock.Ipv6Range{{CidrIpv6: "::/0"}}
+		}
+		cg.IpPermissionsEgress = []cloudmock.IpPermission{all}
+	}
+	for _, r := range g.SecurityGroupEgress {
+		cg.IpPermissionsEgress = append(cg.IpPermissionsEgress, permission(r, r.DestinationSecurityGroupId))
+	}
+	return cg
+}
+
+// modelInterfaces converts the instances' network interfaces; addrs holds
+// the resolved private address of each by "instance/ifname".
+func (s *Scenario) modelInterfaces(addrs map[string]string) []cloudmock.NetworkInterface {
+	var out []cloudmock.NetworkInterface
 	for _, in := range s.Network.Instances {
 		for j, e := range in.NetworkInterfaces {
-			if _, ok := addrs[in.Name+"/"+IfName(j)]; !ok {
+			addr, ok := addrs[in.Name+"/"+IfName(j)]
+			if !ok {
 				continue // its subnet does not resolve: reported by Check
 			}
-			m.NetworkInterfaces = append(m.NetworkInterfaces, cloudmock.NetworkInterface{
-				NetworkInterfaceId: e.Name, SubnetId: e.SubnetId, PrivateIpAddress: addrs[in.Name+"/"+IfName(j)],
+			out = append(out, cloudmock.NetworkInterface{
+				NetworkInterfaceId: e.Name, SubnetId: e.SubnetId, PrivateIpAddress: addr,
 				Ipv6Address: addrString(e.Ipv6Address), EnablePrimaryIpv6: e.EnablePrimaryIpv6,
 				Mtu: e.MTU, Groups: e.GroupSet, InstanceId: in.Name,
 			})
 		}
 	}
-	for _, lb := range s.Network.LoadBalancers {
-		if _, ok := addrs[lb.Name+"/"+IfName(0)]; !ok {
-			continue // its subnet does not resolve: reported by Check
-		}
-		cl := cloudmock.LoadBalancer{
-			LoadBalancerArn: lb.Name, Type: lb.Type, SubnetId: lb.SubnetId,
-			PrivateIpAddress: addrs[lb.Name+"/"+IfName(0)], Ipv6Address: addrString(lb.Ipv6Address),
-		}
-		if cl.Type == "" {
-			cl.Type = "network"
-		}
-		if cl.Type == "gateway" {
-			cl.VpcEndpointId = lb.Name
-		}
-		if lb.Listeners == nil {
-			cl.Listeners = []cloudmock.Listener{{Protocol: "UDP", Port: 4789}}
-		}
-		for _, l := range lb.Listeners {
-			cl.Listeners = append(cl.Listeners, cloudmock.Listener{Protocol: l.Protocol, Port: l.Port})
-		}
-		for _, t := range lb.Targets {
-			id := t.Id
-			if r, ok := s.refs.eniOrInstance(t.Id); ok {
-				id = r.eni.Name
-			}
-			cl.Targets = append(cl.Targets, cloudmock.TargetDescription{NetworkInterfaceId: id})
-		}
-		m.LoadBalancers = append(m.LoadBalancers, cl)
+	return out
+}
+
+// modelLoadBalancer converts one load balancer whose private address is
+// addr, with the defaults the scenario leaves out (a network load balancer
+// listening on VXLAN's port).
+func (s *Scenario) modelLoadBalancer(lb LoadBalancer, addr string) cloudmock.LoadBalancer {
+	cl := cloudmock.LoadBalancer{
+		LoadBalancerArn: lb.Name, Type: lb.Type, SubnetId: lb.SubnetId,
+		PrivateIpAddress: addr, Ipv6Address: addrString(lb.Ipv6Address),
 	}
-	for _, f := range s.Mirror.Filters {
-		cf := cloudmock.TrafficMirrorFilter{TrafficMirrorFilterId: f.Name, NetworkServices: f.NetworkServices, Description: f.Description}
-		for _, r := range f.Rules {
-			cr := cloudmock.TrafficMirrorFilterRule{
-				RuleNumber: r.RuleNumber, RuleAction: r.RuleAction,
-				SourceCidrBlock: prefixString(r.SourceCidrBlock), DestinationCidrBlock: prefixString(r.DestinationCidrBlock),
-				Description: r.Description,
-			}
-			if r.Protocol != nil && *r.Protocol != ProtocolAll {
-				cr.Protocol = int(*r.Protocol)
-			}
-			if p := r.SourcePortRange; p != nil {
-				cr.SourcePortRange = &cloudmock.TrafficMirrorPortRange{FromPort: p.FromPort, ToPort: p.ToPort}
-			}
-			if p := r.DestinationPortRange; p != nil {
-				cr.DestinationPortRange = &cloudmock.TrafficMirrorPortRange{FromPort: p.FromPort, ToPort: p.ToPort}
-			}
-			if r.TrafficDirection == "egress" {
-				cf.EgressFilterRules = append(cf.EgressFilterRules, cr)
-			} else {
-				cf.IngressFilterRules = append(cf.IngressFilterRules, cr)
-			}
-		}
-		m.TrafficMirrorFilters = append(m.TrafficMirrorFilters, cf)
+	if cl.Type == "" {
+		cl.Type = "network"
 	}
+	if cl.Type == "gateway" {
+		cl.VpcEndpointId = lb.Name
+	}
+	if lb.Listeners == nil {
+		cl.Listeners = []cloudmock.Listener{{Protocol: "UDP", Port: 4789}}
+	}
+	for _, l := range lb.Listeners {
+		cl.Listeners = append(cl.Listeners, cloudmock.Listener{Protocol: l.Protocol, Port: l.Port})
+	}
+	for _, t := range lb.Targets {
+		id := t.Id
+		if r, ok := s.refs.eniOrInstance(t.Id); ok {
+			id = r.eni.Name
+		}
+		cl.Targets = append(cl.Targets, cloudmock.TargetDescription{NetworkInterfaceId: id})
+	}
+	return cl
+}
+
+// modelFilter converts one mirror filter, its rules split by direction.
+func modelFilter(f Filter) cloudmock.TrafficMirrorFilter {
+	cf := cloudmock.TrafficMirrorFilter{TrafficMirrorFilterId: f.Name, NetworkServices: f.NetworkServices, Description: f.Description}
+	for _, r := range f.Rules {
+		cr := cloudmock.TrafficMirrorFilterRule{
+			RuleNumber: r.RuleNumber, RuleAction: r.RuleAction,
+			SourceCidrBlock: prefixString(r.SourceCidrBlock), DestinationCidrBlock: prefixString(r.DestinationCidrBlock),
+			Description: r.Description,
+		}
+		if r.Protocol != nil && *r.Protocol != ProtocolAll {
+			cr.Protocol = int(*r.Protocol)
+		}
+		cr.SourcePortRange = mirrorPorts(r.SourcePortRange)
+		cr.DestinationPortRange = mirrorPorts(r.DestinationPortRange)
+		if r.TrafficDirection == "egress" {
+			cf.EgressFilterRules = append(cf.EgressFilterRules, cr)
+		} else {
+			cf.IngressFilterRules = append(cf.IngressFilterRules, cr)
+		}
+	}
+	return cf
+}
+
+// mirrorPorts converts a filter rule's port range; nil stays nil.
+func mirrorPorts(p *TrafficMirrorPorts) *cloudmock.TrafficMirrorPortRange {
+	if p == nil {
+		return nil
+	}
+	return &cloudmock.TrafficMirrorPortRange{FromPort: p.FromPort, ToPort: p.ToPort}
+}
+
+// modelTargetsAndSessions converts the mirror targets and sessions.
+func (s *Scenario) modelTargetsAndSessions() (targets []cloudmock.TrafficMirrorTarget, sessions []cloudmock.TrafficMirrorSession) {
 	for _, t := range s.Mirror.Targets {
-		m.TrafficMirrorTargets = append(m.TrafficMirrorTargets, cloudmock.TrafficMirrorTarget{
+		targets = append(targets, cloudmock.TrafficMirrorTarget{
 			TrafficMirrorTargetId: t.Name, NetworkInterfaceId: t.NetworkInterfaceId,
 			NetworkLoadBalancerArn: t.NetworkLoadBalancerArn, GatewayLoadBalancerEndpointId: t.GatewayLoadBalancerEndpointId,
 			Description: t.Description,
 		})
 	}
 	for _, ss := range s.Mirror.Sessions {
-		m.TrafficMirrorSessions = append(m.TrafficMirrorSessions, cloudmock.TrafficMirrorSession{
+		sessions = append(sessions, cloudmock.TrafficMirrorSession{
 			TrafficMirrorSessionId: ss.Name, NetworkInterfaceId: ss.NetworkInterfaceId,
 			TrafficMirrorSourceIds: ss.TrafficMirrorSourceIds,
 			TrafficMirrorTargetId:  ss.TrafficMirrorTargetId, TrafficMirrorFilterId: ss.TrafficMirrorFilterId,
@@ -173,7 +236,7 @@ func (s *Scenario) ModelSpec() (cloudmock.Spec, error) {
 			Description: ss.Description,
 		})
 	}
-	return m, nil
+	return targets, sessions
 }
 
 // dualStack reports whether the VPC named vpc has an IPv6 block.

@@ -52,104 +52,102 @@ func buildRefs(s *Scenario, c *problems) *refs {
 		sessions: map[string]*Session{}, programs: map[string]*Program{}, traffic: map[string]*Traffic{},
 		paths: map[string]string{}, groups: map[string]string{},
 	}
-	add := func(kind, path, name string) bool {
-		if name == "" {
-			c.at(path, "%s has no name", kind)
-			return false
-		}
-		if !nameRE.MatchString(name) {
-			c.at(path+".name", "%s name %q: use letters, digits and _ . : / - (at most 63)", kind, name)
-			return false
-		}
-		group := kindKeys[kind]
-		if group == "Instance" || group == "NetworkInterface" || group == "LoadBalancer" {
-			group = "host"
-		}
-		if prev, dup := r.groups[group+"/"+name]; dup {
-			l, _ := s.pos.lookup(prev)
-			c.at(path+".name", "name %q is already used (line %d)", name, l)
-			return false
-		}
-		r.groups[group+"/"+name] = path
-		r.paths[kindKeys[kind]+"/"+name] = path
-		return true
+	r.addNetwork(c, &s.Network)
+	m := &s.Mirror
+	addEach(r, c, "mirror filter", "mirror.filters", m.Filters, func(f *Filter) string { return f.Name }, r.filters)
+	addEach(r, c, "mirror target", "mirror.targets", m.Targets, func(t *Target) string { return t.Name }, r.targets)
+	addEach(r, c, "mirror session", "mirror.sessions", m.Sessions, func(ss *Session) string { return ss.Name }, r.sessions)
+	// programs and traffic steps have namespaces of their own
+	r.addPrograms(c, s.Programs)
+	r.addTraffic(c, s.Traffic)
+	return r
+}
+
+// add registers the name of a resource of kind (a word of kindKeys) at
+// path, reporting a missing, malformed or already used name; it reports
+// whether the name was free.
+func (r *refs) add(c *problems, kind, path, name string) bool {
+	if name == "" {
+		c.at(path, "%s has no name", kind)
+		return false
 	}
-	n := &s.Network
+	if !nameRE.MatchString(name) {
+		c.at(path+".name", "%s name %q: use letters, digits and _ . : / - (at most 63)", kind, name)
+		return false
+	}
+	group := kindKeys[kind]
+	if group == "Instance" || group == "NetworkInterface" || group == "LoadBalancer" {
+		group = "host"
+	}
+	if prev, dup := r.groups[group+"/"+name]; dup {
+		l, _ := c.s.pos.lookup(prev)
+		c.at(path+".name", "name %q is already used (line %d)", name, l)
+		return false
+	}
+	r.groups[group+"/"+name] = path
+	r.paths[kindKeys[kind]+"/"+name] = path
+	return true
+}
+
+// addEach registers each resource of list, at path prefix[i], and when its
+// name was free, records it in m.
+func addEach[T any](r *refs, c *problems, kind, prefix string, list []T, name func(*T) string, m map[string]*T) {
+	for i := range list {
+		if x := &list[i]; r.add(c, kind, fmt.Sprintf("%s[%d]", prefix, i), name(x)) {
+			m[name(x)] = x
+		}
+	}
+}
+
+// addNetwork registers the resources of the network section.
+func (r *refs) addNetwork(c *problems, n *Network) {
 	for i := range n.VPCs {
 		v := &n.VPCs[i]
 		p := fmt.Sprintf("network.vpcs[%d]", i)
-		if add("VPC", p, v.Name) {
+		if r.add(c, "VPC", p, v.Name) {
 			r.vpcs[v.Name] = v
 		}
 		for j := range v.Subnets {
 			sn := &v.Subnets[j]
-			if add("subnet", fmt.Sprintf("%s.subnets[%d]", p, j), sn.Name) {
+			if r.add(c, "subnet", fmt.Sprintf("%s.subnets[%d]", p, j), sn.Name) {
 				r.subnets[sn.Name] = subnetRef{vpc: v, sub: sn}
 			}
 		}
 	}
-	for i := range n.VPCPeeringConnections {
-		if pc := &n.VPCPeeringConnections[i]; add("VPC peering connection", fmt.Sprintf("network.vpcPeeringConnections[%d]", i), pc.Name) {
-			r.peerings[pc.Name] = pc
-		}
-	}
+	addEach(r, c, "VPC peering connection", "network.vpcPeeringConnections", n.VPCPeeringConnections,
+		func(pc *VPCPeeringConnection) string { return pc.Name }, r.peerings)
 	for i := range n.TransitGateways {
 		g := &n.TransitGateways[i]
 		p := fmt.Sprintf("network.transitGateways[%d]", i)
-		if add("transit gateway", p, g.Name) {
+		if r.add(c, "transit gateway", p, g.Name) {
 			r.tgws[g.Name] = g
 		}
 		for j := range g.Attachments {
-			add("transit gateway attachment", fmt.Sprintf("%s.attachments[%d]", p, j), g.Attachments[j].Name)
+			r.add(c, "transit gateway attachment", fmt.Sprintf("%s.attachments[%d]", p, j), g.Attachments[j].Name)
 		}
 	}
-	for i := range n.NetworkAcls {
-		if a := &n.NetworkAcls[i]; add("network ACL", fmt.Sprintf("network.networkAcls[%d]", i), a.Name) {
-			r.acls[a.Name] = a
-		}
-	}
-	for i := range n.SecurityGroups {
-		if g := &n.SecurityGroups[i]; add("security group", fmt.Sprintf("network.securityGroups[%d]", i), g.Name) {
-			r.sgs[g.Name] = g
-		}
-	}
+	addEach(r, c, "network ACL", "network.networkAcls", n.NetworkAcls, func(a *NetworkACL) string { return a.Name }, r.acls)
+	addEach(r, c, "security group", "network.securityGroups", n.SecurityGroups, func(g *SecurityGroup) string { return g.Name }, r.sgs)
 	for i := range n.Instances {
 		in := &n.Instances[i]
 		p := fmt.Sprintf("network.instances[%d]", i)
-		if add("instance", p, in.Name) {
+		if r.add(c, "instance", p, in.Name) {
 			r.instances[in.Name] = in
 		}
 		for j := range in.NetworkInterfaces {
 			e := &in.NetworkInterfaces[j]
-			if add("network interface", fmt.Sprintf("%s.networkInterfaces[%d]", p, j), e.Name) {
+			if r.add(c, "network interface", fmt.Sprintf("%s.networkInterfaces[%d]", p, j), e.Name) {
 				r.enis[e.Name] = eniRef{inst: in, eni: e, index: j}
 			}
 		}
 	}
-	for i := range n.LoadBalancers {
-		if lb := &n.LoadBalancers[i]; add("load balancer", fmt.Sprintf("network.loadBalancers[%d]", i), lb.Name) {
-			r.lbs[lb.Name] = lb
-		}
-	}
-	m := &s.Mirror
-	for i := range m.Filters {
-		if f := &m.Filters[i]; add("mirror filter", fmt.Sprintf("mirror.filters[%d]", i), f.Name) {
-			r.filters[f.Name] = f
-		}
-	}
-	for i := range m.Targets {
-		if t := &m.Targets[i]; add("mirror target", fmt.Sprintf("mirror.targets[%d]", i), t.Name) {
-			r.targets[t.Name] = t
-		}
-	}
-	for i := range m.Sessions {
-		if ss := &m.Sessions[i]; add("mirror session", fmt.Sprintf("mirror.sessions[%d]", i), ss.Name) {
-			r.sessions[ss.Name] = ss
-		}
-	}
-	// programs and traffic steps have namespaces of their own
-	for i := range s.Programs {
-		pr := &s.Programs[i]
+	addEach(r, c, "load balancer", "network.loadBalancers", n.LoadBalancers, func(lb *LoadBalancer) string { return lb.Name }, r.lbs)
+}
+
+// addPrograms registers the programs' names, in a namespace of their own.
+func (r *refs) addPrograms(c *problems, programs []Program) {
+	for i := range programs {
+		pr := &programs[i]
 		p := fmt.Sprintf("programs[%d]", i)
 		switch _, dup := r.programs[pr.Name]; {
 		case pr.Name == "":
@@ -160,8 +158,13 @@ func buildRefs(s *Scenario, c *problems) *refs {
 			r.programs[pr.Name] = pr
 		}
 	}
-	for i := range s.Traffic {
-		t := &s.Traffic[i]
+}
+
+// addTraffic registers the traffic steps' names, in a namespace of their
+// own; a step's name is optional.
+func (r *refs) addTraffic(c *problems, traffic []Traffic) {
+	for i := range traffic {
+		t := &traffic[i]
 		if t.Name == "" {
 			continue // optional: named in reports by its index
 		}
@@ -171,7 +174,6 @@ func buildRefs(s *Scenario, c *problems) *refs {
 		}
 		r.traffic[t.Name] = t
 	}
-	return r
 }
 
 // kindKeys maps the words used in messages to cloudmock's resource names.

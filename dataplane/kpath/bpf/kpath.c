@@ -60,6 +60,14 @@ struct {
 } config SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, KPATH_MAX_FORWARDS);
+	__type(key, __u32);
+	__type(value, struct forward);
+} forwards SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, KPATH_MAX_SLOTS + 1);
 	__type(key, __u32);
@@ -87,6 +95,8 @@ __noinline int kpath_btf_anchor(enum limit l, enum dir d, enum flag f, enum mark
 /* The kernel's sk_buff, only what we read (CO-RE relocated). */
 struct sk_buff {
 	__u8 ip_summed : 2;
+	__u16 csum_start, csum_offset; /* CHECKSUM_PARTIAL: from head */
+	unsigned char *head, *data;
 } __attribute__((preserve_access_index));
 
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
@@ -269,8 +279,6 @@ __noinline __u32 kpath_rules(const struct port *port, const struct facts *f, __u
 			const struct session *s = bpf_map_lookup_elem(&sessions, &slot);
 			if (!s)
 				return KPATH_PUNT_NO_SESSION;
-			if (f->partial && s->max_inner > 0 && f->len > s->max_inner)
-				return KPATH_PUNT_OFFLOAD;
 			return KERNEL(slot, f->hash & 0x7f);
 		}
 		if (flags & KPATH_REJECT_STOPS)
@@ -370,57 +378,204 @@ static __always_inline void count_error(__u32 slot)
 		c->errors += 1;
 }
 
-/* encap turns one of our clones into the VXLAN frame cloudmock's
- * Decision.AppendWire writes for it. */
-static __always_inline int encap(struct __sk_buff *skb, __u32 mark, const struct settings *cfg)
+/* route returns the route of a clone or decision mark (slot, hash7). */
+static __always_inline struct route *route_of(__u32 mark, struct session **sp)
 {
 	__u32 slot = mark & 0xffff;
-	__u16 sport = 0xff80 | ((mark >> 16) & 0x7f);
 	struct session *s = bpf_map_lookup_elem(&sessions, &slot);
-	if (!s) {
+	if (!s)
+		return 0;
+	*sp = s;
+	return &s->routes[(mark >> 16) & (KPATH_OUTER_PORTS - 1)];
+}
+
+/* csum_chunk adds n bytes of the (linear) packet at off to sum; -1: out
+ * of the packet. */
+static __always_inline int csum_chunk(struct __sk_buff *skb, __u32 off, __u32 n, __u32 *sum)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	if (off > 0x7fff)
+		return -1;
+	/* masked where the verifier sees it (the compiler would drop the
+	 * mask after the test above): a bounded offset, or p gets no range */
+	__u64 o = off;
+	asm volatile("" : "+r"(o));
+	o &= 0x7fff;
+	void *p = data + o;
+	if (p + n > end)
+		return -1;
+	__s64 r = bpf_csum_diff(0, 0, p, n, *sum);
+	if (r < 0)
+		return -1;
+	*sum = (__u32)r;
+	return 0;
+}
+
+/* kpath_csum_range adds the packet's bytes from off to to (off even) to
+ * sum; the packet must be linear. -1: out of the packet. A global
+ * function: the verifier checks its loop once, not per caller and path. */
+__noinline int kpath_csum_range(struct __sk_buff *skb, __u32 off, __u32 to, __u32 *sum)
+{
+	if (!skb || !sum)
+		return -1;
+	for (int i = 0; i < 64; i++) { /* 64 * 256 bytes: any copy */
+		if (off + 256 > to)
+			break;
+		if (csum_chunk(skb, off, 256, sum) < 0)
+			return -1;
+		off += 256;
+	}
+#define KPATH_CSUM_STEP(n)                                                                         \
+	if (to - off >= (n)) {                                                                     \
+		if (csum_chunk(skb, off, (n), sum) < 0)                                            \
+			return -1;                                                                 \
+		off += (n);                                                                        \
+	}
+	KPATH_CSUM_STEP(128)
+	KPATH_CSUM_STEP(64)
+	KPATH_CSUM_STEP(32)
+	KPATH_CSUM_STEP(16)
+	KPATH_CSUM_STEP(8)
+	KPATH_CSUM_STEP(4)
+#undef KPATH_CSUM_STEP
+	__u32 rest = (to - off) & 3;
+	if (rest) {
+		__u8 t[4] = {};
+		if (bpf_skb_load_bytes(skb, off, t, rest) < 0)
+			return -1;
+		__s64 r = bpf_csum_diff(0, 0, (__be32 *)t, 4, *sum);
+		if (r < 0)
+			return -1;
+		*sum = (__u32)r;
+	}
+	return 0;
+}
+
+static __always_inline __u16 csum_fold(__u32 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+/* partial_field returns where a CHECKSUM_PARTIAL packet's checksum
+ * starts and its field lies, from the packet's start. */
+static __always_inline void partial_field(struct __sk_buff *skb, __u32 *start, __u32 *at)
+{
+	struct sk_buff *k = bpf_cast_to_kern_ctx(skb);
+	*start = BPF_CORE_READ(k, csum_start) - (__u32)(BPF_CORE_READ(k, data) - BPF_CORE_READ(k, head));
+	*at = *start + BPF_CORE_READ(k, csum_offset);
+}
+
+/* udp6_csum completes the checksum of the UDP datagram over IPv6 at
+ * offset udp, which runs to the end of the packet (its checksum field
+ * 0), as cloudmock's udp6Checksum: one's complement sums in host order
+ * fold to the same bits as in network order. A partial inner checksum
+ * (CHECKSUM_PARTIAL, completed as the copy leaves the receiver's port)
+ * is summed as the value it will have: skb_checksum_help's. */
+static __always_inline int udp6_csum(struct __sk_buff *skb, __u32 udp, __u32 pseudo, int partial)
+{
+	__u32 len = skb->len;
+	if (udp + 8 > len || len > 0xffff || bpf_skb_pull_data(skb, len) < 0)
+		return -1;
+	__u64 acc = (__u64)pseudo + bpf_htons((__u16)(len - udp));
+	acc = (acc & 0xffffffff) + (acc >> 32);
+	__u32 sum = (__u32)acc, end = len;
+	if (partial) {
+		__u32 start, at;
+		partial_field(skb, &start, &at);
+		__u16 seed;
+		__u32 inner = 0;
+		if (start < udp + 8 || (start & 1) || at + 2 > len || bpf_skb_load_bytes(skb, at, &seed, 2) < 0 ||
+		    kpath_csum_range(skb, start, len, &inner) < 0)
+			return -1;
+		__u16 done = ~csum_fold(inner);
+		if (done == 0)
+			done = 0xffff;
+		/* the field will hold done instead of seed */
+		acc = (__u64)sum + inner + (__u16)~seed + done;
+		acc = (acc & 0xffffffff) + (acc >> 32);
+		sum = (__u32)acc + (__u32)(acc >> 32);
+		end = start;
+	}
+	if (kpath_csum_range(skb, udp, end, &sum) < 0)
+		return -1;
+	__u16 c = ~csum_fold(sum);
+	if (c == 0)
+		c = 0xffff;
+	return bpf_skb_store_bytes(skb, udp + 6, &c, sizeof(c), 0);
+}
+
+/* carry_cut readies a CHECKSUM_PARTIAL packet to be cut at cut: the
+ * bytes cut off are added to the seed in its checksum field, so that the
+ * checksum the receiver's port completes over what is left is the whole
+ * packet's (what user space completes before it cuts). */
+static __always_inline int carry_cut(struct __sk_buff *skb, __u32 cut)
+{
+	__u32 start, at, len = skb->len, tail = 0;
+	__u16 seed;
+	partial_field(skb, &start, &at);
+	if (start >= cut || at + 2 > cut || len > 0xffff || bpf_skb_pull_data(skb, len) < 0 ||
+	    bpf_skb_load_bytes(skb, at, &seed, 2) < 0 || kpath_csum_range(skb, cut, len, &tail) < 0)
+		return -1;
+	__u32 t = csum_fold(tail);
+	if ((cut - start) & 1) /* paired the other way in the checksum */
+		t = ((t & 0xff) << 8) | (t >> 8);
+	__u16 v = csum_fold((__u32)seed + t);
+	return bpf_skb_store_bytes(skb, at, &v, sizeof(v), 0);
+}
+
+/* encap turns one of our clones into the frame cloudmock's
+ * Decision.AppendWire writes for it: the route's header, its length
+ * fields and IPv4 checksums completed, then the inner frame (cut to
+ * max_inner). */
+static __always_inline int encap(struct __sk_buff *skb, __u32 mark, const struct settings *cfg)
+{
+	struct session *s = 0;
+	struct route *r = route_of(mark, &s);
+	if (!r || !s) {
 		count_error(KPATH_GLOBAL_SLOT);
 		return TCX_DROP;
 	}
-	__u8 b[64];
-	if (bpf_skb_load_bytes(skb, 0, &b[50], 14) < 0)
+	__u32 slot = r->count_in;
+	__u32 hlen = r->hlen;
+	if (!r->ifindex || hlen < 14 || hlen > KPATH_MAX_HEADER)
+		goto fail;
+	__u8 eth[14];
+	if (bpf_skb_load_bytes(skb, 0, eth, sizeof(eth)) < 0)
 		goto fail;
 	if (s->max_inner > 0 && skb->len > s->max_inner) {
+		if (checksum_partial(skb) && carry_cut(skb, s->max_inner) < 0)
+			goto fail;
 		if (bpf_skb_change_tail(skb, s->max_inner, 0) < 0)
 			goto fail;
 	}
-	if (bpf_skb_adjust_room(skb, 50, BPF_ADJ_ROOM_MAC, 0) < 0)
+	if (bpf_skb_adjust_room(skb, hlen, BPF_ADJ_ROOM_MAC, 0) < 0)
 		goto fail;
-
-	__u32 tot = skb->len - 14;
-	__u32 udp = tot - 20;
-	__u32 osrc = s->outer_src, odst = s->outer_dst, vni = s->vni;
-	__builtin_memcpy(&b[0], s->dst_mac, 6);
-	__builtin_memcpy(&b[6], s->src_mac, 6);
-	b[12] = 0x08, b[13] = 0x00;
-	/* IPv4: TTL 255, id 0, no DF, UDP */
-	b[14] = 0x45, b[15] = 0;
-	b[16] = tot >> 8, b[17] = tot;
-	b[18] = 0, b[19] = 0, b[20] = 0, b[21] = 0;
-	b[22] = 255, b[23] = PROTO_UDP;
-	__u32 sum = 0x4500 + (tot & 0xffff) + (255 << 8 | PROTO_UDP) +
-		    (osrc >> 16) + (osrc & 0xffff) + (odst >> 16) + (odst & 0xffff);
-	sum = (sum >> 16) + (sum & 0xffff);
-	sum = (sum >> 16) + (sum & 0xffff);
-	sum = ~sum & 0xffff;
-	b[24] = sum >> 8, b[25] = sum;
-	b[26] = osrc >> 24, b[27] = osrc >> 16, b[28] = osrc >> 8, b[29] = osrc;
-	b[30] = odst >> 24, b[31] = odst >> 16, b[32] = odst >> 8, b[33] = odst;
-	/* UDP: checksum 0 */
-	b[34] = sport >> 8, b[35] = sport;
-	b[36] = 4789 >> 8, b[37] = 4789 & 0xff;
-	b[38] = udp >> 8, b[39] = udp;
-	b[40] = 0, b[41] = 0;
-	/* VXLAN: flags 0x08, VNI */
-	b[42] = 0x08, b[43] = 0, b[44] = 0, b[45] = 0;
-	b[46] = vni >> 16, b[47] = vni >> 8, b[48] = vni, b[49] = 0;
-	if (bpf_skb_store_bytes(skb, 0, b, sizeof(b), BPF_F_RECOMPUTE_CSUM) < 0)
+	if (bpf_skb_store_bytes(skb, 0, r->hdr, hlen, BPF_F_RECOMPUTE_CSUM) < 0 ||
+	    bpf_skb_store_bytes(skb, hlen, eth, sizeof(eth), BPF_F_RECOMPUTE_CSUM) < 0)
+		goto fail;
+	__u32 n = r->nfix;
+	for (__u32 i = 0; i < KPATH_MAX_FIXES; i++) {
+		if (i >= n)
+			break;
+		const struct fix *f = &r->fix[i];
+		__u32 at = f->at;
+		if (at > KPATH_MAX_HEADER - 2)
+			goto fail;
+		__u16 was, v = bpf_htons((__u16)(skb->len - f->base));
+		__builtin_memcpy(&was, &r->hdr[at], sizeof(was));
+		if (bpf_skb_store_bytes(skb, at, &v, sizeof(v), BPF_F_RECOMPUTE_CSUM) < 0)
+			goto fail;
+		if (f->csum && bpf_l3_csum_replace(skb, f->csum, was, v, sizeof(v)) < 0)
+			goto fail;
+	}
+	if (r->udp6 && udp6_csum(skb, r->udp6, r->pseudo, checksum_partial(skb)) < 0)
 		goto fail;
 	skb->mark = cfg->copy_mark;
+	if (r->flags & KPATH_ROUTE_FORWARD)
+		bpf_set_hash(skb, KPATH_FORWARD_HASH); /* see kpath_tc_forward */
 	return TCX_NEXT;
 fail:
 	count_error(slot);
@@ -449,25 +604,38 @@ static __always_inline int mirror(struct __sk_buff *skb, __u32 dir)
 		count_punt(v);
 		return TCX_NEXT;
 	}
-	__u32 slot = v & 0xffff;
-	struct session *s = bpf_map_lookup_elem(&sessions, &slot);
-	if (!s) {
+	struct session *s = 0;
+	struct route *r = route_of(v, &s);
+	if (!r || !s) {
 		count_punt(KPATH_PUNT_NO_SESSION);
 		return TCX_NEXT;
 	}
+	__u32 slot = r->count_in;
 	struct stats *c = bpf_map_lookup_elem(&counters, &slot);
+	__u32 inner = skb->len, cut = 0;
+	if (s->max_inner > 0 && inner > s->max_inner)
+		cut = 1;
+	if (!r->ifindex) {
+		/* lost on the way (the target's ACL or groups, no listener,
+		 * no healthy target): mirrored all the same, and counted */
+		if (c) {
+			struct tally *t = &c->lost[r->lost & (KPATH_LOST_REASONS - 1)];
+			t->packets += 1;
+			t->bytes += inner;
+			t->truncated += cut;
+		}
+		return TCX_NEXT;
+	}
 	if (c) {
-		__u32 inner = skb->len;
 		c->packets += 1;
 		c->bytes += inner;
-		if (s->max_inner > 0 && inner > s->max_inner) {
-			c->truncated += 1;
+		c->truncated += cut;
+		if (cut)
 			inner = s->max_inner;
-		}
-		c->wire += 36 + inner; /* outer IPv4, UDP, VXLAN */
+		c->wire += r->hlen - 14 + inner; /* the outer headers but Ethernet */
 	}
 	skb->mark = v;
-	long err = bpf_clone_redirect(skb, s->receiver_ifindex, 0);
+	long err = bpf_clone_redirect(skb, r->ifindex, 0);
 	skb->mark = mark;
 	if (err != 0 && c)
 		c->errors += 1;
@@ -484,6 +652,37 @@ SEC("tcx/egress")
 int kpath_tc_egress(struct __sk_buff *skb)
 {
 	return mirror(skb, KPATH_DIR_INGRESS);
+}
+
+/*
+ * kpath_tc_forward sits on the end of a link from another fabric (a
+ * peering's) and hands the copies that fabric's kernel path sent over it
+ * (tagged by their hash: VXLAN or GENEVE datagrams to a receiver it
+ * forwards to) to the receiver's port, as the user-space path writes them
+ * there, with the copy mark; anything else passes.
+ */
+SEC("tcx/ingress")
+int kpath_tc_forward(struct __sk_buff *skb)
+{
+	if (skb->hash != KPATH_FORWARD_HASH)
+		return TCX_NEXT;
+	__u32 zero = 0;
+	struct settings *cfg = bpf_map_lookup_elem(&config, &zero);
+	__u8 h[38]; /* Ethernet, IPv4, the UDP ports */
+	if (!cfg || bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[12] != 0x08 || h[13] != 0x00 ||
+	    h[14] != 0x45 || h[23] != PROTO_UDP)
+		return TCX_NEXT;
+	__u16 dport = (__u16)h[36] << 8 | h[37];
+	if (dport != 4789 && dport != 6081)
+		return TCX_NEXT;
+	__u32 dst = (__u32)h[30] << 24 | (__u32)h[31] << 16 | (__u32)h[32] << 8 | h[33];
+	struct forward *f = bpf_map_lookup_elem(&forwards, &dst);
+	if (!f) {
+		count_error(KPATH_GLOBAL_SLOT);
+		return TCX_NEXT;
+	}
+	skb->mark = cfg->copy_mark;
+	return bpf_redirect(f->ifindex, 0);
 }
 
 /* filter is the socket filter of one direction's capture ring. */
@@ -518,8 +717,10 @@ int kpath_sock_egress(struct __sk_buff *skb)
 }
 
 /* kpath_probe runs decide for the direction in cb[0] and returns its
- * verdict (the clone's mark, or the punt reason); it is never attached:
- * tests and debugging run it with BPF_PROG_TEST_RUN. */
+ * verdict (the clone's mark, or the punt reason); when the kernel
+ * mirrors, cb[1] is the receiver's port the clone goes to (0: the copy is
+ * lost on the way) and cb[2] why it is lost. It is never attached: tests
+ * and debugging run it with BPF_PROG_TEST_RUN. */
 SEC("tc")
 int kpath_probe(struct __sk_buff *skb)
 {
@@ -532,5 +733,12 @@ int kpath_probe(struct __sk_buff *skb)
 	struct port *port = bpf_map_lookup_elem(&ports, &key);
 	if (!port)
 		return -1;
-	return decide(skb, port, dir, cfg->flags);
+	__u32 v = decide(skb, port, dir, cfg->flags);
+	struct session *s = 0;
+	struct route *r = IS_KERNEL(v) ? route_of(v, &s) : 0;
+	if (r) {
+		skb->cb[1] = r->ifindex;
+		skb->cb[2] = r->lost;
+	}
+	return v;
 }

@@ -26,6 +26,11 @@ enum limit {
 	KPATH_MAX_ACL = 20,          /* network ACL entries per port and direction */
 	KPATH_CONN_SLOTS = 4096,     /* slots of one ENI's table of allowed flows */
 	KPATH_MAX_CONN_TABLES = 64,  /* tables of allowed flows per path */
+	KPATH_OUTER_PORTS = 128,     /* routes per session: one per outer source port */
+	KPATH_MAX_HEADER = 160,      /* bytes of a route's header */
+	KPATH_MAX_FIXES = 4,         /* length fields of a route's header */
+	KPATH_LOST_REASONS = 8,      /* why a copy is lost on the way (cloudmock.DeliveryReason) */
+	KPATH_MAX_FORWARDS = 4096,   /* receivers reached from another fabric */
 };
 #define KPATH_GLOBAL_SLOT KPATH_MAX_SLOTS /* counters index of errors without a slot */
 
@@ -52,13 +57,20 @@ enum flag {
 	KPATH_ACL_ALLOW = 1,
 	KPATH_ACL_ALL = 2,
 	KPATH_ACL_PORTS = 4,
+	/* route.flags: the route's port is a link to the fabric of the
+	 * receiver, whose kpath_tc_forward hands the copy on (forwards). */
+	KPATH_ROUTE_FORWARD = 1,
 };
 
 /* The mark of a clone on its way to the receiver's port:
- * KPATH_CLONE_TAG << 24 | hash7 << 16 | slot; the copies' default mark. */
+ * KPATH_CLONE_TAG << 24 | hash7 << 16 | slot; the copies' default mark;
+ * the skb hash of a copy on its way to another fabric (a veth clears the
+ * mark and the priority of a packet that crosses network namespaces, not
+ * its hash). */
 enum mark {
 	KPATH_CLONE_TAG = 0xB7,
 	KPATH_DEFAULT_COPY_MARK = 0x6d6c6d72,
+	KPATH_FORWARD_HASH = 0x6b706677,
 };
 
 /* Why a packet is left to user space (index of punts). */
@@ -128,14 +140,47 @@ struct port {
 	struct acl acl[KPATH_MAX_ACL];
 };
 
+/* A length field of a route's header: the 16-bit big-endian field at
+ * offset at holds skb->len - base once the copy is built; csum, when not
+ * 0, is the offset of the IPv4 header checksum that covers the field
+ * (updated from the header's value of the field to the copy's). */
+struct fix {
+	__u8 at, base, csum, pad;
+};
+
+/* Where the copies of a session that carry one outer source port go, and
+ * how they are wrapped: cloudmock's Deliver and Decision.AppendWire for
+ * such a copy. ifindex 0: the copy is lost on the way (lost says why). */
+struct route {
+	__u32 ifindex; /* the receiver's bridge port */
+	__u32 count_in; /* the slot whose counters count these copies */
+	__u8 lost;     /* cloudmock.DeliveryReason, < KPATH_LOST_REASONS */
+	__u8 hlen;     /* bytes of hdr: the frame before the inner frame */
+	__u8 nfix;     /* entries of fix */
+	__u8 flags;    /* KPATH_ROUTE_FORWARD */
+	/* udp6, when not 0, is the offset of a UDP header over IPv6, whose
+	 * checksum (0 in hdr) covers the copy from there to its end; pseudo
+	 * is the sum of its pseudo-header's addresses and next header, as
+	 * 16-bit words read in host order. */
+	__u32 pseudo;
+	__u8 udp6;
+	__u8 pad[3];
+	struct fix fix[KPATH_MAX_FIXES];
+	__u8 hdr[KPATH_MAX_HEADER]; /* Ethernet, IPv4, UDP, VXLAN (or GENEVE ...) */
+};
+
+/* A session: its copies by outer source port (0xff80 | the flow hash's
+ * low 7 bits, the clone mark's hash7). */
 struct session {
-	__u32 vni;
-	__u32 outer_src;
-	__u32 outer_dst;
-	__u8 src_mac[6]; /* the router's MAC in the receiver's subnet */
-	__u8 dst_mac[6]; /* the receiver's MAC */
 	__u32 max_inner; /* inner frame bytes kept, 0: all */
-	__u32 receiver_ifindex; /* the receiver's bridge port */
+	__u32 pad;
+	struct route routes[KPATH_OUTER_PORTS];
+};
+
+/* Where a copy that arrives from another fabric goes: the receiver's
+ * bridge port (forwards, by the copy's outer IPv4 destination). */
+struct forward {
+	__u32 ifindex;
 };
 
 struct settings {
@@ -143,9 +188,15 @@ struct settings {
 	__u32 flags; /* KPATH_REJECT_STOPS */
 };
 
+/* Copies counted by what became of them. */
+struct tally {
+	__u64 packets, bytes, truncated;
+};
+
 struct stats {
-	__u64 packets, bytes, truncated, errors;
+	__u64 packets, bytes, truncated, errors; /* delivered copies */
 	__u64 wire; /* IPv4 bytes of the copies (outer header included) */
+	struct tally lost[KPATH_LOST_REASONS]; /* by why they were lost */
 };
 
 #endif

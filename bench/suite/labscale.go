@@ -1,0 +1,233 @@
+package suite
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vishvananda/netlink"
+
+	"github.com/mirrorlab/mirrorlab/bench/gen"
+	"github.com/mirrorlab/mirrorlab/bench/report"
+	runreport "github.com/mirrorlab/mirrorlab/scenarios/report"
+	"github.com/mirrorlab/mirrorlab/scenarios/runner"
+	scenario "github.com/mirrorlab/mirrorlab/scenarios/spec"
+	"github.com/mirrorlab/mirrorlab/sim"
+)
+
+// The lab-scale figures: a generated lab of n sources (gen.LabScale) run
+// end to end, its phases timed, and the bare kernel work of the same
+// namespaces, veth pairs and bridge ports made with netlink alone, in the
+// same run, as its reference.
+func labReadySpec(n int) spec {
+	return spec{name: "labscale/ours/ready", group: "ours", unit: "s", params: sourcesParams(n),
+		reference: labBareSpec(n).key()}
+}
+
+func labPerInterfaceSpec(n int) spec {
+	return spec{name: "labscale/ours/ready-per-interface", group: "ours", unit: "ms", params: sourcesParams(n), informational: true}
+}
+
+func labPhaseSpec(n int, phase string) spec {
+	p := sourcesParams(n)
+	p["phase"] = phase
+	return spec{name: "labscale/ours/phase", group: "ours", unit: "s", params: p, informational: true}
+}
+
+func labRSSSpec(n int) spec {
+	return spec{name: "labscale/ours/peak-rss", group: "ours", unit: "MB", params: sourcesParams(n), informational: true}
+}
+
+func labBareSpec(n int) spec {
+	return spec{name: "labscale/bare-netlink/ready", group: "reference", unit: "s", params: sourcesParams(n)}
+}
+
+func sourcesParams(n int) map[string]string { return map[string]string{"sources": strconv.Itoa(n)} }
+
+// labScalePhase measures every size of cfg.LabSources once.
+func (b *bench) labScalePhase(ctx context.Context, run int) error {
+	for _, n := range b.cfg.LabSources {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := b.labScaleBare(n); err != nil {
+			b.col.fail(labBareSpec(n), err)
+			b.cfg.logf("  run %d lab scale %d sources, bare netlink: %v", run, n, err)
+		}
+		if err := b.labScaleOurs(ctx, run, n); err != nil {
+			b.col.fail(labReadySpec(n), err)
+			b.cfg.logf("  run %d lab scale %d sources: %v", run, n, err)
+		}
+	}
+	return nil
+}
+
+// labScaleOurs runs the generated scenario and records its phases.
+func (b *bench) labScaleOurs(ctx context.Context, run, n int) error {
+	data, err := gen.LabScale(n)
+	if err != nil {
+		return err
+	}
+	s, err := scenario.Parse(fmt.Sprintf("lab-scale-%d.yaml", n), data)
+	if err != nil {
+		return err
+	}
+	resetPeakRSS()
+	res := runner.Run(ctx, s, runner.Options{StateDir: b.cfg.StateDir})
+	rss, rssErr := peakRSS()
+	if !res.Passed {
+		return fmt.Errorf("the lab did not pass: %s", firstFailure(res))
+	}
+	phases := map[string]time.Duration{}
+	for _, p := range res.Timeline {
+		phases[p.Name] += p.End.Sub(p.Start)
+		b.col.add(labPhaseSpec(n, p.Name), p.End.Sub(p.Start).Seconds())
+	}
+	ready := phases[runreport.PhaseBuild] + phases[runreport.PhaseDataPlane] + phases[runreport.PhasePrograms]
+	ifaces := len(s.Network.Instances)
+	b.col.add(labReadySpec(n), ready.Seconds())
+	b.col.add(labPerInterfaceSpec(n), ready.Seconds()*1e3/float64(ifaces))
+	if rssErr == nil {
+		b.col.add(labRSSSpec(n), float64(rss)/(1<<20))
+	} else {
+		b.col.fail(labRSSSpec(n), rssErr)
+	}
+	b.cfg.logf("  run %d lab scale %d sources (%d interfaces): ready %.2f s (build %.2f, data plane %.2f, programs %.2f), collect %.2f s, teardown %.2f s, peak RSS %.0f MB",
+		run, n, ifaces, ready.Seconds(), phases[runreport.PhaseBuild].Seconds(), phases[runreport.PhaseDataPlane].Seconds(), phases[runreport.PhasePrograms].Seconds(),
+		phases[runreport.PhaseCollect].Seconds(), phases[runreport.PhaseTeardown].Seconds(), float64(rss)/(1<<20))
+	return nil
+}
+
+func firstFailure(res *runreport.Result) string {
+	if res.Error != "" {
+		return res.Error
+	}
+	for _, v := range res.Expectations {
+		if !v.Passed {
+			return v.Name + ": observed " + v.Observed
+		}
+	}
+	return "no reason given"
+}
+
+// labScaleBare makes, with netlink alone, what the lab of n sources is
+// made of: a namespace per instance and one fabric namespace with a
+// bridge, a veth pair per instance with one end in the instance and the
+// other a bridge port, all up; then removes it. Only the making is timed.
+func (b *bench) labScaleBare(n int) error {
+	instances := n + (n+gen.LabScaleSessionsPerTarget-1)/gen.LabScaleSessionsPerTarget + 1
+	roles := []string{"fabric"}
+	for i := range instances {
+		roles = append(roles, "i"+strconv.Itoa(i))
+	}
+	start := time.Now()
+	nss, err := sim.NewNamespaces(b.cfg.StateDir, roles...)
+	if err != nil {
+		return err
+	}
+	err = bareLab(nss, roles, n)
+	elapsed := time.Since(start)
+	if err = errors.Join(err, nss.Close()); err != nil {
+		return err
+	}
+	b.col.add(labBareSpec(n), elapsed.Seconds())
+	return nil
+}
+
+// bareLab makes the namespaces of roles (the fabric first), and in the
+// fabric a bridge for the first sources instances and one for the others
+// (as the lab's subnets: a bridge takes at most 1024 ports), each
+// instance joined to its bridge by a veth pair, everything up.
+func bareLab(nss *sim.Namespaces, roles []string, sources int) error {
+	fabric, err := nss.Add(roles[0])
+	if err != nil {
+		return err
+	}
+	var bridges [2]*netlink.Bridge
+	for i := range bridges {
+		bridges[i] = &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: "br" + strconv.Itoa(i)}}
+		if err := fabric.Netlink().LinkAdd(bridges[i]); err != nil {
+			return fmt.Errorf("add bridge: %w", err)
+		}
+		if err := fabric.Netlink().LinkSetUp(bridges[i]); err != nil {
+			return fmt.Errorf("bridge up: %w", err)
+		}
+	}
+	for i, role := range roles[1:] {
+		in, err := nss.Add(role)
+		if err != nil {
+			return err
+		}
+		br := bridges[0]
+		if i >= sources {
+			br = bridges[1]
+		}
+		la := netlink.NewLinkAttrs()
+		la.Name, la.MasterIndex, la.Flags = "p"+strconv.Itoa(i), br.Index, net.FlagUp
+		veth := &netlink.Veth{LinkAttrs: la, PeerName: "eth0", PeerNamespace: netlink.NsFd(int(in.Handle()))}
+		if err := fabric.Netlink().LinkAdd(veth); err != nil {
+			return fmt.Errorf("add veth for %s: %w", in.Name, err)
+		}
+		peer, err := in.Netlink().LinkByName("eth0")
+		if err == nil {
+			err = in.Netlink().LinkSetUp(peer)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: eth0 up: %w", in.Name, err)
+		}
+	}
+	return nil
+}
+
+// labScalePlot is the time until a lab is ready by its number of
+// sources, ours against the bare netlink work.
+func (b *bench) labScalePlot(res *report.Result) report.Plot {
+	p := report.Plot{ID: "lab-scale", Title: "Time until the lab is ready by its number of sources",
+		Note:   "ours: build, data plane and programs of the generated lab; bare netlink: its namespaces, veth pairs and bridge ports alone; median, bars min–max",
+		XLabel: "source instances", YLabel: "seconds", LogX: true}
+	for _, who := range []struct {
+		label string
+		spec  func(int) spec
+		color string
+	}{{labelOurs, labReadySpec, colors[labelOurs]}, {"bare netlink", labBareSpec, "#7f7f7f"}} {
+		s := report.Series{Label: who.label, Color: who.color}
+		for _, n := range b.cfg.LabSources {
+			m := res.Find(who.spec(n).key())
+			if m == nil || m.Error != "" || len(m.Runs) == 0 {
+				continue
+			}
+			s.Points = append(s.Points, report.Point{X: float64(n), Y: m.Median, YMin: m.Min, YMax: m.Max})
+		}
+		if len(s.Points) > 0 {
+			p.Series = append(p.Series, s)
+		}
+	}
+	return p
+}
+
+// resetPeakRSS resets this process's peak resident size (VmHWM), so that
+// peakRSS reads the peak of what follows (Linux 4.0+).
+func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSS returns this process's peak resident size in bytes.
+func peakRSS() (int64, error) {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, errors.New("no VmHWM in /proc/self/status")
+}

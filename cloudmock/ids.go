@@ -1,0 +1,173 @@
+package cloudmock
+
+// IDKind is the kind of resource an id names. Its value is the prefix of
+// EC2's ids of that kind ("lb" for load balancers, whose ids are ARNs).
+type IDKind string
+
+// The kinds of resource ids a Spec holds.
+const (
+	KindVpc                      IDKind = "vpc"
+	KindSubnet                   IDKind = "subnet"
+	KindTransitGateway           IDKind = "tgw"
+	KindTransitGatewayAttachment IDKind = "tgw-attach"
+	KindPeering                  IDKind = "pcx"
+	KindNetworkAcl               IDKind = "acl"
+	KindSecurityGroup            IDKind = "sg"
+	KindNetworkInterface         IDKind = "eni"
+	KindInstance                 IDKind = "i"
+	KindLoadBalancer             IDKind = "lb"
+	KindVpcEndpoint              IDKind = "vpce"
+	KindFilter                   IDKind = "tmf"
+	KindFilterRule               IDKind = "tmfr"
+	KindTarget                   IDKind = "tmt"
+	KindSession                  IDKind = "tms"
+)
+
+// IDRef is one id-bearing field of a Spec, as EachID visits it.
+type IDRef struct {
+	Kind IDKind
+	// Own is true where the field is the resource's own id, false where
+	// it refers to another resource. An instance exists only as the
+	// InstanceId of its interfaces (each is Own); a Gateway Load Balancer
+	// endpoint, as the VpcEndpointId of its load balancer.
+	Own bool
+	// ID is the field itself: the walk's function may change it.
+	ID *string
+	// Resource points at the element of the Spec's list that holds the
+	// field (*Subnet, *TrafficMirrorFilter for its rules, ...).
+	Resource any
+	// Field is the field's path inside Resource, without indexes:
+	// "VpcId", "Groups", "EgressFilterRules.TrafficMirrorFilterRuleId".
+	Field string
+	// Index is the position in the innermost list the field is in
+	// (Groups, Targets, a filter's rules, ...), 0 outside lists.
+	Index int
+}
+
+// EachID calls fn for every resource id of the Spec and every reference
+// to one, empty ones included, in a fixed order: VPCs, subnets, transit
+// gateways, their attachments, peering connections, network ACLs,
+// security groups, network interfaces, load balancers, mirror filters
+// (with their rules), targets and sessions; within a resource, its own id
+// first. It is the one place that knows which fields hold ids: a field
+// added to the model that names a resource is added here (a test in this
+// package fails otherwise).
+func (s *Spec) EachID(fn func(IDRef)) {
+	s.eachNetworkID(fn)
+	s.eachAccessID(fn)
+	s.eachInterfaceID(fn)
+	s.eachMirrorID(fn)
+}
+
+// idRef is one IDRef outside lists.
+func idRef(kind IDKind, own bool, id *string, res any, field string) IDRef {
+	return IDRef{Kind: kind, Own: own, ID: id, Resource: res, Field: field}
+}
+
+func (s *Spec) eachNetworkID(fn func(IDRef)) {
+	for i := range s.Vpcs {
+		x := &s.Vpcs[i]
+		fn(idRef(KindVpc, true, &x.VpcId, x, "VpcId"))
+	}
+	for i := range s.Subnets {
+		x := &s.Subnets[i]
+		fn(idRef(KindSubnet, true, &x.SubnetId, x, "SubnetId"))
+		fn(idRef(KindVpc, false, &x.VpcId, x, "VpcId"))
+	}
+	for i := range s.TransitGateways {
+		x := &s.TransitGateways[i]
+		fn(idRef(KindTransitGateway, true, &x.TransitGatewayId, x, "TransitGatewayId"))
+	}
+	for i := range s.TransitGatewayVpcAttachments {
+		x := &s.TransitGatewayVpcAttachments[i]
+		fn(idRef(KindTransitGatewayAttachment, true, &x.TransitGatewayAttachmentId, x, "TransitGatewayAttachmentId"))
+		fn(idRef(KindTransitGateway, false, &x.TransitGatewayId, x, "TransitGatewayId"))
+		fn(idRef(KindVpc, false, &x.VpcId, x, "VpcId"))
+	}
+	for i := range s.VpcPeeringConnections {
+		x := &s.VpcPeeringConnections[i]
+		fn(idRef(KindPeering, true, &x.VpcPeeringConnectionId, x, "VpcPeeringConnectionId"))
+		fn(idRef(KindVpc, false, &x.RequesterVpcInfo.VpcId, x, "RequesterVpcInfo.VpcId"))
+		fn(idRef(KindVpc, false, &x.AccepterVpcInfo.VpcId, x, "AccepterVpcInfo.VpcId"))
+	}
+}
+
+func (s *Spec) eachAccessID(fn func(IDRef)) {
+	for i := range s.NetworkAcls {
+		x := &s.NetworkAcls[i]
+		fn(idRef(KindNetworkAcl, true, &x.NetworkAclId, x, "NetworkAclId"))
+		fn(idRef(KindVpc, false, &x.VpcId, x, "VpcId"))
+		for j := range x.Associations {
+			fn(IDRef{Kind: KindSubnet, ID: &x.Associations[j].SubnetId, Resource: x, Field: "Associations.SubnetId", Index: j})
+		}
+	}
+	for i := range s.SecurityGroups {
+		x := &s.SecurityGroups[i]
+		fn(idRef(KindSecurityGroup, true, &x.GroupId, x, "GroupId"))
+		fn(idRef(KindVpc, false, &x.VpcId, x, "VpcId"))
+		for _, d := range [2]struct {
+			field string
+			perms []IpPermission
+		}{{"IpPermissions", x.IpPermissions}, {"IpPermissionsEgress", x.IpPermissionsEgress}} {
+			for _, p := range d.perms {
+				for k := range p.UserIdGroupPairs {
+					fn(IDRef{Kind: KindSecurityGroup, ID: &p.UserIdGroupPairs[k].GroupId, Resource: x,
+						Field: d.field + ".UserIdGroupPairs.GroupId", Index: k})
+				}
+			}
+		}
+	}
+}
+
+func (s *Spec) eachInterfaceID(fn func(IDRef)) {
+	for i := range s.NetworkInterfaces {
+		x := &s.NetworkInterfaces[i]
+		fn(idRef(KindNetworkInterface, true, &x.NetworkInterfaceId, x, "NetworkInterfaceId"))
+		fn(idRef(KindSubnet, false, &x.SubnetId, x, "SubnetId"))
+		fn(idRef(KindInstance, true, &x.InstanceId, x, "InstanceId"))
+		for j := range x.Groups {
+			fn(IDRef{Kind: KindSecurityGroup, ID: &x.Groups[j], Resource: x, Field: "Groups", Index: j})
+		}
+	}
+	for i := range s.LoadBalancers {
+		x := &s.LoadBalancers[i]
+		fn(idRef(KindLoadBalancer, true, &x.LoadBalancerArn, x, "LoadBalancerArn"))
+		fn(idRef(KindSubnet, false, &x.SubnetId, x, "SubnetId"))
+		fn(idRef(KindVpcEndpoint, true, &x.VpcEndpointId, x, "VpcEndpointId"))
+		for j := range x.Targets {
+			fn(IDRef{Kind: KindNetworkInterface, ID: &x.Targets[j].NetworkInterfaceId, Resource: x, Field: "Targets.NetworkInterfaceId", Index: j})
+		}
+	}
+}
+
+func (s *Spec) eachMirrorID(fn func(IDRef)) {
+	for i := range s.TrafficMirrorFilters {
+		x := &s.TrafficMirrorFilters[i]
+		fn(idRef(KindFilter, true, &x.TrafficMirrorFilterId, x, "TrafficMirrorFilterId"))
+		for j := range x.IngressFilterRules {
+			fn(IDRef{Kind: KindFilterRule, Own: true, ID: &x.IngressFilterRules[j].TrafficMirrorFilterRuleId, Resource: x,
+				Field: "IngressFilterRules.TrafficMirrorFilterRuleId", Index: j})
+		}
+		for j := range x.EgressFilterRules {
+			fn(IDRef{Kind: KindFilterRule, Own: true, ID: &x.EgressFilterRules[j].TrafficMirrorFilterRuleId, Resource: x,
+				Field: "EgressFilterRules.TrafficMirrorFilterRuleId", Index: j})
+		}
+	}
+	for i := range s.TrafficMirrorTargets {
+		x := &s.TrafficMirrorTargets[i]
+		fn(idRef(KindTarget, true, &x.TrafficMirrorTargetId, x, "TrafficMirrorTargetId"))
+		fn(idRef(KindNetworkInterface, false, &x.NetworkInterfaceId, x, "NetworkInterfaceId"))
+		fn(idRef(KindLoadBalancer, false, &x.NetworkLoadBalancerArn, x, "NetworkLoadBalancerArn"))
+		fn(idRef(KindVpcEndpoint, false, &x.GatewayLoadBalancerEndpointId, x, "GatewayLoadBalancerEndpointId"))
+	}
+	for i := range s.TrafficMirrorSessions {
+		x := &s.TrafficMirrorSessions[i]
+		fn(idRef(KindSession, true, &x.TrafficMirrorSessionId, x, "TrafficMirrorSessionId"))
+		fn(idRef(KindNetworkInterface, false, &x.NetworkInterfaceId, x, "NetworkInterfaceId"))
+		for j := range x.TrafficMirrorSourceIds {
+			fn(IDRef{Kind: KindNetworkInterface, ID: &x.TrafficMirrorSourceIds[j], Resource: x, Field: "TrafficMirrorSourceIds", Index: j})
+		}
+		fn(idRef(KindTarget, false, &x.TrafficMirrorTargetId, x, "TrafficMirrorTargetId"))
+		fn(idRef(KindFilter, false, &x.TrafficMirrorFilterId, x, "TrafficMirrorFilterId"))
+	}
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/mirrorlab/mirrorlab/apiserver/ec2api"
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/scenarios/spec"
+)
+
+// emptyFile is what serve --empty reports as its scenario's file.
+const emptyFile = "(--empty: a new account)"
+
+// runServeEmpty serves the API over a new account's state
+// (ec2api.NewAccount) and, unless --no-lab, builds its network as a lab
+// (the default VPC's subnets, no instances yet), so that what is created
+// through the API later runs on it.
+func runServeEmpty(ctx context.Context, a *app, file string, exposed bool, o serveOpts) error {
+	if file != "" {
+		return usageError{fmt.Errorf("--empty starts from a new account: give no FILE (got %q)", file)}
+	}
+	if o.provider == "alibaba" {
+		return usageError{errors.New("--empty starts from a new AWS account: it serves the EC2 API, not --provider alibaba")}
+	}
+	st, tags, acct := ec2api.NewAccount("us-east-1")
+	s, err := accountScenario(st)
+	if err != nil {
+		return failed(err)
+	}
+	fwd := &applyForwarder{}
+	srv, err := ec2api.New(ec2api.Config{Spec: st, Names: tags, Account: acct, Apply: fwd.apply, TargetHealth: fwd.health, Seed: s.Seed()})
+	if err != nil {
+		return failed(fmt.Errorf("serve --empty: %w", err))
+	}
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return failed(fmt.Errorf("listen on %s: %w", o.listen, err))
+	}
+	defer ln.Close()
+	if exposed && o.accessKeyID == "" {
+		fmt.Fprintf(a.stderr, "warning: the API listens on %s, beyond loopback: anyone who reaches it can change the account (signatures are not verified; --access-key-id requires one key id)\n", o.listen)
+	}
+	serve, err := guardedStart(srv, ln, o)
+	if err != nil {
+		return failed(err)
+	}
+	endpoint := "http://" + ln.Addr().String()
+	start := func(footer string) func() error {
+		stop := serve()
+		printServe(a.stdout, endpoint, o.accessKeyID, s, srv.Spec(), tags, fmt.Sprintf("default VPC %s (%s), %d default subnets; %s",
+			st.Vpcs[0].VpcId, st.Vpcs[0].CidrBlock, len(st.Subnets), footer))
+		if o.ready != nil {
+			o.ready(endpoint)
+		}
+		return stop
+	}
+	if !o.noLab {
+		return serveLab(ctx, a, s, srv.Spec(), nil, o, func() func() error {
+			return start("mirrorlab exec INSTANCE -- CMD runs a command inside; Ctrl-C or mirrorlab down ends the lab")
+		}, fwd)
+	}
+	fwd.set(func(cloudmock.Spec) error { return nil }, nil)
+	stop := start("API only (--no-lab): changes are validated and kept, nothing mirrors")
+	<-ctx.Done()
+	if err := stop(); err != nil {
+		return failed(err)
+	}
+	fmt.Fprintln(a.stdout, "API stopped")
+	return nil
+}
+
+// accountScenario is the scenario of a new account's network, for its
+// lab: its VPC and subnets, named by their ids (the lab finds the
+// served state's resources by address), no instances.
+func accountScenario(st cloudmock.Spec) (*spec.Scenario, error) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "name: new-account\nprofile: {provider: aws}\nnetwork:\n  vpcs:\n")
+	for _, v := range st.Vpcs {
+		fmt.Fprintf(&b, "    - name: %s\n      CidrBlock: %s\n      subnets:\n", v.VpcId, v.CidrBlock)
+		for _, sn := range st.Subnets {
+			if sn.VpcId == v.VpcId {
+				fmt.Fprintf(&b, "        - {name: %s, CidrBlock: %s}\n", sn.SubnetId, sn.CidrBlock)
+			}
+		}
+	}
+	s, err := spec.Parse(emptyFile, []byte(b.String()))
+	if err != nil {
+		return nil, fmt.Errorf("the new account's network as a scenario: %w", err)
+	}
+	return s, nil
+}

@@ -1,0 +1,92 @@
+package dataplane
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/mirrorlab/mirrorlab/internal/nsrun"
+	"github.com/mirrorlab/mirrorlab/internal/privtest"
+)
+
+// TestRingBindsByIndex: a ring opened by interface index (not afpacket's
+// lookup by name, which dumps every link) captures what arrives at that
+// interface in the ring's direction, and nothing of what the interface
+// sends nor of a neighbour's traffic.
+func TestRingBindsByIndex(t *testing.T) {
+	if !tpacketFDReachable() {
+		t.Fatal("afpacket.TPacket has no int field fd any more: rings open by name again (quadratic in the lab's size)")
+	}
+	ns := privtest.Netns(t)
+	var r *ring
+	frame := func(b byte) []byte {
+		f := make([]byte, 60)
+		copy(f, []byte{0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x88, 0xb5}) // local experimental EtherType
+		f[20] = b
+		return f
+	}
+	err := nsrun.Run(ns, func() error {
+		idx := map[string]int{}
+		for _, pair := range [][2]string{{"p0", "p1"}, {"q0", "q1"}} {
+			v := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: pair[0]}, PeerName: pair[1]}
+			if err := netlink.LinkAdd(v); err != nil {
+				return err
+			}
+			for _, n := range pair {
+				l, err := netlink.LinkByName(n)
+				if err != nil {
+					return err
+				}
+				if err := netlink.LinkSetUp(l); err != nil {
+					return err
+				}
+				idx[n] = l.Attrs().Index
+			}
+		}
+		var err error
+		if r, err = openRing("p0", idx["p0"], false, false, DefaultMark, -1, RingOptions{Blocks: 2, BlockTimeout: time.Millisecond}); err != nil {
+			return err
+		}
+		fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		defer unix.Close(fd)
+		for _, s := range []struct {
+			dev string
+			b   byte
+		}{{"q1", 2}, {"p0", 3}, {"p1", 1}} {
+			if err := unix.Sendto(fd, frame(s.b), 0, &unix.SockaddrLinklayer{Ifindex: idx[s.dev], Protocol: htons(0x88b5)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.close()
+	var got [][]byte
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
+		data, _, _, err := r.read()
+		if errors.Is(err, errTimeout) {
+			if len(got) > 0 {
+				break
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(data) >= 14 && data[12] == 0x88 && data[13] == 0xb5 { // not the kernel's own IPv6 chatter
+			got = append(got, bytes.Clone(data))
+		}
+	}
+	if len(got) != 1 || !bytes.Equal(got[0][:60], frame(1)) {
+		t.Fatalf("ring on p0 captured %d frames (%x), want only the one sent to p0", len(got), got)
+	}
+}
