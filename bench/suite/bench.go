@@ -172,26 +172,41 @@ var colors = map[string]string{labelOurs: "#1f77b4", labelTCMirred: "#d62728", l
 // plots builds the SVG plots from the collected figures.
 func (b *bench) plots(res *report.Result) []report.Plot {
 	var out []report.Plot
+	// keep adds a plot that has something to show.
+	keep := func(p report.Plot) {
+		if len(p.Series) > 0 {
+			out = append(out, p)
+		}
+	}
 	tp := report.Plot{ID: "mirror-throughput", Title: "Highest zero-loss rate by packet size",
 		Note:   "median, bars min–max; a path with no loss at the generator's top rate is plotted at that rate (a lower bound)",
 		XLabel: "IP packet size (bytes)",
 		YLabel: "zero-loss rate (kpps)", LogX: true}
 	for _, label := range []string{labelOurs, labelTCMirredVPC, labelTCMirred, string(ref.VXLAN), string(ref.Veth)} {
-		s := report.Series{Label: label, Color: colors[label]}
-		for _, size := range b.cfg.Sizes {
-			m := res.Find(zeroLossSpec(label, "", size).key())
-			if m == nil || m.Error != "" || len(m.Runs) == 0 {
-				continue
-			}
-			s.Points = append(s.Points, report.Point{X: float64(size), Y: m.Median / 1e3, YMin: m.Min / 1e3, YMax: m.Max / 1e3})
-		}
-		if len(s.Points) > 0 {
-			tp.Series = append(tp.Series, s)
-		}
+		addSeries(&tp, figureSeries(res, label, b.cfg.Sizes,
+			func(size int) string { return zeroLossSpec(label, "", size).key() },
+			func(pps float64) float64 { return pps / 1e3 }))
 	}
-	if len(tp.Series) > 0 {
-		out = append(out, tp)
-	}
+	keep(tp)
+	out = append(out, b.lossCurvePlots()...)
+	rp := report.Plot{ID: "replay-completeness", Title: "Replay completeness by offered HTTP load",
+		Note:   "requests the test server received ÷ requests production served; median, bars min–max",
+		XLabel: "offered load on production (req/s)",
+		YLabel: "completeness (%)", LogX: true}
+	b.addReplaySeries(&rp, res, "completeness", func(v float64) float64 { return 100 * v })
+	keep(rp)
+	cp := report.Plot{ID: "replay-cpu", Title: "Replay agent CPU per 1000 requests by offered HTTP load",
+		Note:   "the agent's process CPU over the load and its drain ÷ requests served; median, bars min–max",
+		XLabel: "offered load on production (req/s)", YLabel: "CPU-ms per 1000 requests", LogX: true}
+	b.addReplaySeries(&cp, res, "cpu-per-1k-req", func(v float64) float64 { return v })
+	keep(cp)
+	keep(b.labScalePlot(res))
+	return out
+}
+
+// lossCurvePlots is one loss curve plot per packet size, by size.
+func (b *bench) lossCurvePlots() []report.Plot {
+	var out []report.Plot
 	sizes := make([]int, 0, len(b.curves))
 	for s := range b.curves {
 		sizes = append(sizes, s)
@@ -225,49 +240,39 @@ func (b *bench) plots(res *report.Result) []report.Plot {
 		}
 		out = append(out, p)
 	}
-	rp := report.Plot{ID: "replay-completeness", Title: "Replay completeness by offered HTTP load",
-		Note:   "requests the test server received ÷ requests production served; median, bars min–max",
-		XLabel: "offered load on production (req/s)",
-		YLabel: "completeness (%)", LogX: true}
-	for _, who := range []string{labelOurs, labelOursCompare, labelGoReplay} {
-		s := report.Series{Label: who, Color: colors[who]}
-		for _, load := range b.cfg.HTTPLoads {
-			m := res.Find(report.Key("replay/"+who+"/completeness", loadParams(load)))
-			if m == nil || m.Error != "" || len(m.Runs) == 0 {
-				continue
-			}
-			s.Points = append(s.Points, report.Point{X: load, Y: 100 * m.Median, YMin: 100 * m.Min, YMax: 100 * m.Max})
-		}
-		if len(s.Points) > 0 {
-			rp.Series = append(rp.Series, s)
-		}
-	}
-	if len(rp.Series) > 0 {
-		out = append(out, rp)
-	}
-	cp := report.Plot{ID: "replay-cpu", Title: "Replay agent CPU per 1000 requests by offered HTTP load",
-		Note:   "the agent's process CPU over the load and its drain ÷ requests served; median, bars min–max",
-		XLabel: "offered load on production (req/s)", YLabel: "CPU-ms per 1000 requests", LogX: true}
-	for _, who := range []string{labelOurs, labelOursCompare, labelGoReplay} {
-		s := report.Series{Label: who, Color: colors[who]}
-		for _, load := range b.cfg.HTTPLoads {
-			m := res.Find(report.Key("replay/"+who+"/cpu-per-1k-req", loadParams(load)))
-			if m == nil || m.Error != "" || len(m.Runs) == 0 {
-				continue
-			}
-			s.Points = append(s.Points, report.Point{X: load, Y: m.Median, YMin: m.Min, YMax: m.Max})
-		}
-		if len(s.Points) > 0 {
-			cp.Series = append(cp.Series, s)
-		}
-	}
-	if len(cp.Series) > 0 {
-		out = append(out, cp)
-	}
-	if lp := b.labScalePlot(res); len(lp.Series) > 0 {
-		out = append(out, lp)
-	}
 	return out
+}
+
+// addReplaySeries adds to p, for ours, ours with -compare and the peer,
+// the replay figure named metric by offered load, its values scaled by y.
+func (b *bench) addReplaySeries(p *report.Plot, res *report.Result, metric string, y func(float64) float64) {
+	for _, who := range []string{labelOurs, labelOursCompare, labelGoReplay} {
+		addSeries(p, figureSeries(res, who, b.cfg.HTTPLoads,
+			func(load float64) string { return report.Key("replay/"+who+"/"+metric, loadParams(load)) },
+			y))
+	}
+}
+
+// figureSeries is label's series of the figures of res at xs (median,
+// bars min–max): key names the figure at x, y scales its values. A figure
+// missing, failed or without runs is left out.
+func figureSeries[X int | float64](res *report.Result, label string, xs []X, key func(X) string, y func(float64) float64) report.Series {
+	s := report.Series{Label: label, Color: colors[label]}
+	for _, x := range xs {
+		m := res.Find(key(x))
+		if m == nil || m.Error != "" || len(m.Runs) == 0 {
+			continue
+		}
+		s.Points = append(s.Points, report.Point{X: float64(x), Y: y(m.Median), YMin: y(m.Min), YMax: y(m.Max)})
+	}
+	return s
+}
+
+// addSeries adds s to p when it has points.
+func addSeries(p *report.Plot, s report.Series) {
+	if len(s.Points) > 0 {
+		p.Series = append(p.Series, s)
+	}
 }
 
 func cmpFloat(a, b float64) int {
