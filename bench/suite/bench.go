@@ -40,101 +40,148 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 	res.Machine = report.DetectMachine(ctx, dir)
 	res.Machine.Note = cfg.Note
 
-	var targets []*target
-	var closers []func() error
-	defer func() {
-		for i := len(closers) - 1; i >= 0; i-- {
-			if err := closers[i](); err != nil {
-				cfg.logf("clean-up: %v", err)
-			}
-		}
-	}()
-	if cfg.wants(PartReferences) {
-		for _, k := range ref.Kinds {
-			t := &target{label: string(k), group: "reference", mirror: k == ref.TCMirred}
-			s, err := ref.Build(ctx, k, cfg.StateDir)
-			if err != nil {
-				t.buildErr = err
-				cfg.logf("reference %s: %v", k, err)
-			} else {
-				t.maker = s
-				closers = append(closers, s.Close)
-			}
-			targets = append(targets, t)
-		}
-	}
-	var env *vpc.Env
-	needVPC := cfg.wants(PartMirror) || cfg.wants(PartHTTP) || cfg.wants(PartAgent) || cfg.wants(PartCompare) || cfg.wants(PartPeer) || cfg.wants(PartApply)
-	var envErr error
-	if needVPC {
-		cfg.logf("building the bench VPC")
-		env, envErr = vpc.Build(ctx, cfg.StateDir)
-		if envErr != nil {
-			cfg.logf("bench vpc: %v", envErr)
-		} else {
-			closers = append(closers, env.Close)
-		}
-	}
-	mirrorErr := envErr
-	if needVPC && envErr == nil {
-		if err := env.StartMirror(ctx); err != nil {
-			mirrorErr = fmt.Errorf("start the mirror data plane: %w", err)
-			cfg.logf("mirror: %v", mirrorErr)
-		}
-	}
+	st := &benchSetup{}
+	defer st.close(cfg)
+	st.references(ctx, cfg)
+	st.buildVPC(ctx, cfg)
 	if cfg.wants(PartMirror) {
-		t := &target{label: labelOurs, group: "ours", mirror: true, buildErr: mirrorErr}
-		if mirrorErr == nil {
-			t.maker = env
-		}
-		targets = append(targets, t)
-		tc := &target{label: labelTCMirredVPC, group: "reference", mirror: true, buildErr: mirrorErr}
-		if mirrorErr == nil {
-			tc.maker = env
-			tc.setup = func() error { return errors.Join(env.StopMirror(), env.StartTCMirred(ctx)) }
-			tc.teardown = func() error { return errors.Join(env.StopTCMirred(), env.StartMirror(ctx)) }
-		}
-		targets = append(targets, tc)
-		if !cfg.Smoke {
-			// The user-space path beside the in-kernel one, in the same run.
-			us := &target{label: labelOursUser, group: "variant", mirror: true, buildErr: mirrorErr}
-			if mirrorErr == nil {
-				us.maker = env
-				us.setup = func() error { return env.MirrorUserSpace(ctx, true) }
-				us.teardown = func() error { return env.MirrorUserSpace(ctx, false) }
-			}
-			targets = append(targets, us)
-		}
+		st.mirrorTargets(ctx, cfg)
 	}
 
 	for run := 1; run <= cfg.Runs; run++ {
-		cfg.logf("run %d of %d", run, cfg.Runs)
-		// Interleave by size so run i of ours and of its reference are
-		// measured close in time.
-		for _, size := range cfg.Sizes {
-			for _, t := range targets {
-				if err := b.throughput(ctx, run, t, size); err != nil {
-					if ctx.Err() != nil {
-						return nil, ctx.Err()
-					}
-					cfg.logf("  run %d %s %dB: %v", run, t.label, size, err)
+		if err := b.measureRun(ctx, run, st); err != nil {
+			return nil, err
+		}
+	}
+	b.finish(res)
+	return res, nil
+}
+
+// benchSetup is what Run builds before measuring: the throughput targets, the
+// bench VPC, and what closes them.
+type benchSetup struct {
+	targets []*target
+	closers []func() error
+	env     *vpc.Env
+	needVPC bool
+	// envErr is why the VPC could not be built; mirrorErr is that or why
+	// our mirror could not start on it.
+	envErr, mirrorErr error
+}
+
+// close closes what was built, last built first.
+func (st *benchSetup) close(cfg Config) {
+	for i := len(st.closers) - 1; i >= 0; i-- {
+		if err := st.closers[i](); err != nil {
+			cfg.logf("clean-up: %v", err)
+		}
+	}
+}
+
+// references builds the reference paths' targets, when cfg wants them.
+func (st *benchSetup) references(ctx context.Context, cfg Config) {
+	if !cfg.wants(PartReferences) {
+		return
+	}
+	for _, k := range ref.Kinds {
+		t := &target{label: string(k), group: "reference", mirror: k == ref.TCMirred}
+		s, err := ref.Build(ctx, k, cfg.StateDir)
+		if err != nil {
+			t.buildErr = err
+			cfg.logf("reference %s: %v", k, err)
+		} else {
+			t.maker = s
+			st.closers = append(st.closers, s.Close)
+		}
+		st.targets = append(st.targets, t)
+	}
+}
+
+// buildVPC builds the bench VPC and starts our mirror on it, when a part
+// cfg wants needs them.
+func (st *benchSetup) buildVPC(ctx context.Context, cfg Config) {
+	st.needVPC = cfg.wants(PartMirror) || cfg.wants(PartHTTP) || cfg.wants(PartAgent) || cfg.wants(PartCompare) || cfg.wants(PartPeer) || cfg.wants(PartApply)
+	if st.needVPC {
+		cfg.logf("building the bench VPC")
+		st.env, st.envErr = vpc.Build(ctx, cfg.StateDir)
+		if st.envErr != nil {
+			cfg.logf("bench vpc: %v", st.envErr)
+		} else {
+			st.closers = append(st.closers, st.env.Close)
+		}
+	}
+	st.mirrorErr = st.envErr
+	if st.needVPC && st.envErr == nil {
+		if err := st.env.StartMirror(ctx); err != nil {
+			st.mirrorErr = fmt.Errorf("start the mirror data plane: %w", err)
+			cfg.logf("mirror: %v", st.mirrorErr)
+		}
+	}
+}
+
+// mirrorTargets adds the throughput targets on the bench VPC: ours, tc
+// mirred on the same path and, in a full run, ours in user space.
+func (st *benchSetup) mirrorTargets(ctx context.Context, cfg Config) {
+	env, mirrorErr := st.env, st.mirrorErr
+	t := &target{label: labelOurs, group: "ours", mirror: true, buildErr: mirrorErr}
+	if mirrorErr == nil {
+		t.maker = env
+	}
+	st.targets = append(st.targets, t)
+	tc := &target{label: labelTCMirredVPC, group: "reference", mirror: true, buildErr: mirrorErr}
+	if mirrorErr == nil {
+		tc.maker = env
+		tc.setup = func() error { return errors.Join(env.StopMirror(), env.StartTCMirred(ctx)) }
+		tc.teardown = func() error { return errors.Join(env.StopTCMirred(), env.StartMirror(ctx)) }
+	}
+	st.targets = append(st.targets, tc)
+	if !cfg.Smoke {
+		// The user-space path beside the in-kernel one, in the same run.
+		us := &target{label: labelOursUser, group: "variant", mirror: true, buildErr: mirrorErr}
+		if mirrorErr == nil {
+			us.maker = env
+			us.setup = func() error { return env.MirrorUserSpace(ctx, true) }
+			us.teardown = func() error { return env.MirrorUserSpace(ctx, false) }
+		}
+		st.targets = append(st.targets, us)
+	}
+}
+
+// measureRun measures one run of every part cfg selects.
+func (b *bench) measureRun(ctx context.Context, run int, st *benchSetup) error {
+	cfg := b.cfg
+	cfg.logf("run %d of %d", run, cfg.Runs)
+	// Interleave by size so run i of ours and of its reference are
+	// measured close in time.
+	for _, size := range cfg.Sizes {
+		for _, t := range st.targets {
+			if err := b.throughput(ctx, run, t, size); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
 				}
-			}
-		}
-		if needVPC {
-			if err := b.httpParts(ctx, run, env, envErr, mirrorErr); err != nil {
-				return nil, err
-			}
-		}
-		if cfg.wants(PartApply) {
-			b.applyPhase(ctx, run, env, mirrorErr)
-		}
-		if cfg.wants(PartLabScale) {
-			if err := b.labScalePhase(ctx, run); err != nil {
-				return nil, err
+				cfg.logf("  run %d %s %dB: %v", run, t.label, size, err)
 			}
 		}
 	}
+	if st.needVPC {
+		if err := b.httpParts(ctx, run, st.env, st.envErr, st.mirrorErr); err != nil {
+			return err
+		}
+	}
+	if cfg.wants(PartApply) {
+		b.applyPhase(ctx, run, st.env, st.mirrorErr)
+	}
+	if cfg.wants(PartLabScale) {
+		if err := b.labScalePhase(ctx, run); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finish completes res from the collected figures: ratios, plots, the
+// summary and the notes.
+func (b *bench) finish(res *report.Result) {
 	res.Machine.LoadEnd = report.LoadAverage()
 	b.col.fill(res)
 	if err := res.ComputeRatios(); err != nil {
@@ -151,11 +198,10 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 		"≥ marks a generator-limited figure: the path lost nothing at the generator's top rate, so its limit is higher; a ratio to such a reference overstates ours against the kernel's true limit.",
 		"generator-thread-cores is the sending thread's CPU (with the kernel work done in its context) per second of the unpaced trial. A kernel path with no queue to another CPU (veth, tc mirred) is processed in the sender's context: it never drops, it slows the sender; at about 1 core its ≥ figure is that path's limit on one core (the generator's own share included), the other core idle.",
 		"The generator's thread also does the kernel's receive-side work (softirq) of what it sends, including copying into our capture rings; CPU per Mpkt for ours is this process's CPU minus the generator thread's, so it leaves that part out.",
-		agentNote(cfg),
+		agentNote(b.cfg),
 		"Replay: offered loads rise until an agent replays less than 99.9% of what production served (that load is the last one tried), or until production is served less than 95% of the offered load (the load generator, or production, is then the limit: noted).",
 		"-compare on: the mirror filter also copies production's answers (outbound TCP from port 80) and our agent compares them with the test server's; its CPU per request is divided by the same run's without -compare.",
 		"Cores busy are CPU-seconds per second of load: the agent's process, the bench's process (load generator, production and test servers, mirror service) and the whole machine.")
-	return res, nil
 }
 
 func agentNote(cfg Config) string {
