@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/mirrorlab/mirrorlab/scenarios/progress"
 	"github.com/mirrorlab/mirrorlab/scenarios/report"
@@ -95,7 +96,7 @@ func (j *jobs) runOne(ctx context.Context, i int, s *spec.Scenario) *report.Resu
 		if j.display != nil {
 			opts.Progress = io.MultiWriter(buf, &stepWriter{j: j, i: i})
 			opts.Live = func(l runner.Live) {
-				j.setStatus(i, fmt.Sprintf("traffic %s %.0fs, %d mirrored", l.Step, l.Elapsed.Seconds(), l.Mirrored))
+				j.setStatus(i, fmt.Sprintf("%s %.0fs: %d mirrored", l.Step, l.Elapsed.Seconds(), l.Mirrored))
 			}
 		}
 		if opts.Logger != nil {
@@ -139,21 +140,27 @@ func (j *jobs) setStatus(i int, what string) {
 const statusWidth = 79
 
 // showLocked draws the status line: how many scenarios are done and what
-// each running one is doing, in the scenarios' order.
+// each running one is doing, in the scenarios' order, each cut to an equal
+// share of the line so that all of them show.
 func (j *jobs) showLocked() {
 	if j.display == nil || len(j.running) == 0 {
 		return
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "▸ %d/%d done", j.done, len(j.names))
+	line := fmt.Sprintf("▸ %d/%d done", j.done, len(j.names))
+	share := (statusWidth - utf8.RuneCountInString(line)) / len(j.running)
 	for _, i := range slices.Sorted(maps.Keys(j.running)) {
-		fmt.Fprintf(&b, " │ %s: %s", j.names[i], j.running[i])
+		line += cut(fmt.Sprintf(" │ %s: %s", j.names[i], j.running[i]), share)
 	}
-	line := []rune(b.String())
-	if len(line) > statusWidth {
-		line = append(line[:statusWidth-1], '…')
+	j.display.Show(line)
+}
+
+// cut shortens s to n runes, ending with … when it cut.
+func cut(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
 	}
-	j.display.Show(string(line))
+	return string(append(r[:max(n-1, 0)], '…'))
 }
 
 // stepWriter turns scenario i's progress lines ("  [ 1.2s] building the
