@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
 	"github.com/mirrorlab/mirrorlab/scenarios/report"
@@ -74,4 +77,55 @@ func withoutRunNoise(v any) any {
 		return l
 	}
 	return v
+}
+
+// TestPrivilegedRunJobsInterrupted: Ctrl-C while two labs run two at a
+// time stops both (each torn down, its state file and namespaces gone),
+// starts no third, and still writes the report of the two.
+func TestPrivilegedRunJobsInterrupted(t *testing.T) {
+	privtest.Require(t)
+	dir, stateDir := t.TempDir(), t.TempDir()
+	j := filepath.Join(dir, "r.json")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var ids []string
+	watched := make(chan struct{})
+	go func() { // interrupt once both labs have their state file
+		defer close(watched)
+		defer cancel()
+		for range 200 {
+			files, _ := filepath.Glob(filepath.Join(stateDir, "*.json"))
+			if len(files) == 2 {
+				for _, f := range files {
+					ids = append(ids, strings.TrimSuffix(filepath.Base(f), ".json"))
+				}
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	var out, errOut bytes.Buffer
+	code := Main(ctx, []string{"run", "vni", "packet-length", "never-mirrored", "--jobs", "2",
+		"--state-dir", stateDir, "--json", j}, &out, &errOut)
+	<-watched
+	if code == 0 || len(ids) != 2 {
+		t.Fatalf("exit %d, labs %v\n%s\n%s", code, ids, out.String(), errOut.String())
+	}
+	var rs []*report.Result
+	if err := json.Unmarshal(mustRead(t, j), &rs); err != nil || len(rs) != 2 {
+		t.Fatalf("JSON: %v, %d results (want vni and packet-length only)", err, len(rs))
+	}
+	for i, name := range []string{"vni", "packet-length"} {
+		if rs[i].Scenario != name || rs[i].Passed || !strings.Contains(rs[i].Error, "interrupted") {
+			t.Errorf("result %d: %s passed=%v error %q", i, rs[i].Scenario, rs[i].Passed, rs[i].Error)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(stateDir, "*")); len(left) != 0 {
+		t.Errorf("left in the state directory: %v", left)
+	}
+	for _, id := range ids {
+		if ns, _ := filepath.Glob("/run/netns/ml" + id + "-*"); len(ns) != 0 {
+			t.Errorf("lab %s left namespaces: %v", id, ns)
+		}
+	}
 }
