@@ -383,14 +383,9 @@ func (m *Model) assignVNIs(ss []TrafficMirrorSession, o options) {
 		if _, ok := m.vnis[s.TrafficMirrorSessionId]; ok {
 			continue
 		}
-		for {
-			v := uint32(rng.IntN(1<<24-1)) + 1
-			if !used[v] {
-				used[v] = true
-				m.vnis[s.TrafficMirrorSessionId] = v
-				break
-			}
-		}
+		v := uint32(freeVNI(rng, func(v int) bool { return used[uint32(v)] }))
+		used[v] = true
+		m.vnis[s.TrafficMirrorSessionId] = v
 	}
 }
 

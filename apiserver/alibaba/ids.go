@@ -49,21 +49,6 @@ func usedIDs(a *account) map[string]bool {
 	return used
 }
 
-// newVNI returns a VNI (1..2^24-1) that no session of the account uses.
-func (s *Server) newVNI(a *account) int {
-	used := map[int]bool{}
-	for _, x := range a.spec.TrafficMirrorSessions {
-		if x.VirtualNetworkId != nil {
-			used[*x.VirtualNetworkId] = true
-		}
-	}
-	for {
-		if v := s.rng.IntN(1<<24-1) + 1; !used[v] {
-			return v
-		}
-	}
-}
-
 // alibabaPrefix maps the kinds of the model's ids to Alibaba's id
 // prefixes.
 var alibabaPrefix = map[cloudmock.IDKind]string{

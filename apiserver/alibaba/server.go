@@ -116,11 +116,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	s.reqKey, s.started = seed, s.now()
-	spec, err := cloneSpec(cfg.Spec)
-	if err != nil {
-		return nil, err
-	}
-	a := account{spec: spec, meta: map[string]meta{}, open: cfg.ServiceOpen}
+	a := account{spec: cfg.Spec.Clone(), meta: map[string]meta{}, open: cfg.ServiceOpen}
 	s.initialMeta(&a)
 	if _, err := cloudmock.New(a.spec); err != nil {
 		return nil, fmt.Errorf("initial spec: %w", err)
@@ -137,7 +133,7 @@ func (s *Server) initialMeta(a *account) {
 	for i := range a.spec.TrafficMirrorSessions {
 		x := &a.spec.TrafficMirrorSessions[i]
 		if x.VirtualNetworkId == nil {
-			x.VirtualNetworkId = cloudmock.Ptr(s.newVNI(a))
+			x.VirtualNetworkId = cloudmock.Ptr(a.spec.NewVNI(s.rng))
 		}
 		a.meta[x.TrafficMirrorSessionId] = meta{Name: s.cfg.Names[x.TrafficMirrorSessionId], Created: t0, Enabled: true}
 	}
@@ -160,17 +156,17 @@ func (s *Server) initialMeta(a *account) {
 
 // Applied returns the state the data plane runs: the Spec without the
 // sessions that are not enabled.
-func (s *Server) Applied() (cloudmock.Spec, error) {
+func (s *Server) Applied() cloudmock.Spec {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.acct.applied()
 }
 
 // Spec returns a copy of the whole state, disabled sessions included.
-func (s *Server) Spec() (cloudmock.Spec, error) {
+func (s *Server) Spec() cloudmock.Spec {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return cloneSpec(s.acct.spec)
+	return s.acct.spec.Clone()
 }
 
 func (s *Server) register() {
@@ -344,7 +340,7 @@ func (s *Server) serveSpec(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.RLock()
-	spec, err := cloneSpec(s.acct.spec)
+	spec := s.acct.spec.Clone()
 	disabled := []string{}
 	for _, x := range s.acct.spec.TrafficMirrorSessions {
 		if !s.acct.meta[x.TrafficMirrorSessionId].Enabled {
@@ -352,9 +348,5 @@ func (s *Server) serveSpec(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.RUnlock()
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
 	writeJSON(w, http.StatusOK, map[string]any{"Spec": spec, "DisabledSessions": disabled})
 }

@@ -222,7 +222,7 @@ func opCreateSession(c *call) (any, error) {
 			return nil, err
 		}
 		if x.VirtualNetworkId == nil {
-			x.VirtualNetworkId = cloudmock.Ptr(c.s.newVNI(a))
+			x.VirtualNetworkId = cloudmock.Ptr(a.spec.NewVNI(c.s.rng))
 		}
 		a.spec.TrafficMirrorSessions = append(a.spec.TrafficMirrorSessions, x)
 		a.meta[x.TrafficMirrorSessionId] = c.s.busy(m, statusCreating, now)

@@ -1,7 +1,6 @@
 package alibaba
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -70,16 +69,12 @@ type account struct {
 	open   bool // OpenTrafficMirrorService was called (or the spec mirrors)
 }
 
-func (a *account) clone() (account, error) {
-	spec, err := cloneSpec(a.spec)
-	if err != nil {
-		return account{}, err
-	}
+func (a *account) clone() account {
 	m := make(map[string]meta, len(a.meta))
 	for k, v := range a.meta {
 		m[k] = v
 	}
-	return account{spec: spec, meta: m, ghosts: append([]ghost(nil), a.ghosts...), open: a.open}, nil
+	return account{spec: a.spec.Clone(), meta: m, ghosts: append([]ghost(nil), a.ghosts...), open: a.open}
 }
 
 // prune forgets the ghosts that have settled.
@@ -99,29 +94,12 @@ func slicesDeleteFunc[T any](s []T, del func(T) bool) []T {
 
 // applied is the Spec the data plane runs: the account's, without the
 // sessions that are not enabled.
-func (a *account) applied() (cloudmock.Spec, error) {
-	out, err := cloneSpec(a.spec)
-	if err != nil {
-		return out, err
-	}
+func (a *account) applied() cloudmock.Spec {
+	out := a.spec.Clone()
 	out.TrafficMirrorSessions = slicesDeleteFunc(out.TrafficMirrorSessions, func(x cloudmock.TrafficMirrorSession) bool {
 		return !a.meta[x.TrafficMirrorSessionId].Enabled
 	})
-	return out, nil
-}
-
-// cloneSpec deep-copies a Spec through its JSON form (every field of the
-// model's types is JSON-tagged).
-func cloneSpec(s cloudmock.Spec) (cloudmock.Spec, error) {
-	b, err := json.Marshal(s)
-	if err != nil {
-		return cloudmock.Spec{}, fmt.Errorf("copy spec: %w", err)
-	}
-	var out cloudmock.Spec
-	if err := json.Unmarshal(b, &out); err != nil {
-		return cloudmock.Spec{}, fmt.Errorf("copy spec: %w", err)
-	}
-	return out, nil
+	return out
 }
 
 // read runs a query on the current state under the read lock.
@@ -158,10 +136,7 @@ func (c *call) mutate(change func(a *account, now time.Time) (any, error)) (any,
 		}
 	}
 	now := s.now()
-	a, err := s.acct.clone()
-	if err != nil {
-		return nil, internalError("%v", err)
-	}
+	a := s.acct.clone()
 	a.prune(now)
 	res, err := change(&a, now)
 	if err != nil {
@@ -178,11 +153,7 @@ func (c *call) mutate(change func(a *account, now time.Time) (any, error)) (any,
 		return nil, errDryRun()
 	}
 	if s.cfg.Apply != nil {
-		spec, err := a.applied()
-		if err != nil {
-			return nil, internalError("%v", err)
-		}
-		if err := s.cfg.Apply(spec); err != nil {
+		if err := s.cfg.Apply(a.applied()); err != nil {
 			return nil, internalError("The change was valid but the running lab could not apply it; nothing was changed: %v", err)
 		}
 	}

@@ -28,7 +28,7 @@ func AssignIDs(spec cloudmock.Spec, seed string) (cloudmock.Spec, map[string]str
 // keeps its ids from run to run. Filter rules without an id are named
 // after their filter, direction and rule number. The input is not changed.
 func AssignIDsIn(spec cloudmock.Spec, seed, region, account string) (cloudmock.Spec, map[string]string) {
-	out := cloneSpec(spec)
+	out := spec.Clone()
 	a := &assigner{seed: seed, region: region, account: account, names: map[string]string{}, ids: map[string]string{}, used: map[string]bool{}}
 	out.EachID(a.assign)
 	return out, a.names

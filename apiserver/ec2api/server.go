@@ -97,7 +97,7 @@ func New(cfg Config) (*Server, error) {
 		rng:      rand.New(rand.NewPCG(seed, seed^0x6a09e667f3bcc908)),
 		tokens:   newTokenCache(maxTokens),
 	}
-	spec := cloneSpec(cfg.Spec)
+	spec := cfg.Spec.Clone()
 	st := &state{spec: spec, tags: tagStore{}, srv: s}
 	st.complete()
 	if _, err := cloudmock.New(st.spec); err != nil {
@@ -127,7 +127,7 @@ func (s *Server) addService(name, version, namespace string, style protocolStyle
 
 // Spec returns a deep copy of the current state.
 func (s *Server) Spec() cloudmock.Spec {
-	return cloneSpec(s.cur.Load().spec)
+	return s.cur.Load().spec.Clone()
 }
 
 // Tags returns a copy of a resource's tags (nil when it has none).
@@ -146,7 +146,7 @@ func (s *Server) Tags(id string) map[string]string {
 // snapshot returns copies of the state and all tags.
 func (s *Server) snapshot() (cloudmock.Spec, tagStore) {
 	cur := s.cur.Load()
-	return cloneSpec(cur.spec), cur.tags.deepClone()
+	return cur.spec.Clone(), cur.tags.deepClone()
 }
 
 // call is one request being served.

@@ -31,29 +31,11 @@ func (st *state) newID(prefix string) string {
 	}
 }
 
-// newVNI returns a VXLAN network id (1..2^24-1) that no session of the
-// account uses, as EC2 assigns one when CreateTrafficMirrorSession gives
-// none. It is stored in the Spec, so the model never picks another.
-func (st *state) newVNI() int {
-	used := map[int]bool{}
-	for _, x := range st.spec.TrafficMirrorSessions {
-		if x.VirtualNetworkId != nil {
-			used[*x.VirtualNetworkId] = true
-		}
-	}
-	for {
-		v := st.srv.rng.IntN(1<<24-1) + 1
-		if !used[v] {
-			return v
-		}
-	}
-}
-
 // complete gives every session a VNI and every filter rule an id.
 func (st *state) complete() {
 	for i := range st.spec.TrafficMirrorSessions {
 		if x := &st.spec.TrafficMirrorSessions[i]; x.VirtualNetworkId == nil {
-			x.VirtualNetworkId = cloudmock.Ptr(st.newVNI())
+			x.VirtualNetworkId = cloudmock.Ptr(st.spec.NewVNI(st.srv.rng))
 		}
 	}
 	for i := range st.spec.TrafficMirrorFilters {
@@ -121,7 +103,7 @@ func (c *call) mutate(token string, change func(st *state) (any, error)) (any, e
 		}
 	}
 	cur := s.cur.Load()
-	st := &state{spec: cloneSpec(cur.spec), tags: cur.tags.clone(), srv: s}
+	st := &state{spec: cur.spec.Clone(), tags: cur.tags.clone(), srv: s}
 	res, err := change(st)
 	if err != nil {
 		return nil, err
@@ -137,7 +119,7 @@ func (c *call) mutate(token string, change func(st *state) (any, error)) (any, e
 		return nil, errDryRun()
 	}
 	if s.cfg.Apply != nil {
-		if err := s.cfg.Apply(cloneSpec(st.spec)); err != nil {
+		if err := s.cfg.Apply(st.spec.Clone()); err != nil {
 			return nil, internalError("The change was valid but the running lab could not apply it; nothing was changed: %v", err)
 		}
 	}

@@ -79,7 +79,7 @@ func runServeAlibaba(ctx context.Context, a *app, s *spec.Scenario, ms cloudmock
 	endpoint := ln.Addr().String()
 	start := func(footer string) func() error {
 		hs := httpserve.Start(ln, handler, httpserve.Options{})
-		st, _ := srv.Spec()
+		st := srv.Spec()
 		printServeAlibaba(a.stdout, endpoint, o.accessKeyID, s, st, names, footer)
 		if o.ready != nil {
 			o.ready("http://" + endpoint)
@@ -93,11 +93,7 @@ func runServeAlibaba(ctx context.Context, a *app, s *spec.Scenario, ms cloudmock
 	if o.noLab {
 		return serveAPIOnly(ctx, a, fwd, start)
 	}
-	initial, err := srv.Applied()
-	if err != nil {
-		return failed(err)
-	}
-	return serveLab(ctx, a, s, initial, names, o, func() func() error {
+	return serveLab(ctx, a, s, srv.Applied(), names, o, func() func() error {
 		return start(labFooter)
 	}, fwd)
 }

@@ -181,12 +181,3 @@ func lens(frames [][]byte) []int {
 	}
 	return n
 }
-
-func containsLen(frames [][]byte, n int) bool {
-	for _, f := range frames {
-		if len(f) == n {
-			return true
-		}
-	}
-	return false
-}

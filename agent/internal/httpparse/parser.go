@@ -519,7 +519,7 @@ func (p *Parser) trailer() (ok, done bool) {
 		p.take(2)
 		return true, true
 	}
-	if bytes.Index(p.buf[:min(len(p.buf), maxTrailerPeek)], []byte("\r\n\r\n")) < 0 {
+	if !bytes.Contains(p.buf[:min(len(p.buf), maxTrailerPeek)], []byte("\r\n\r\n")) {
 		if len(p.buf) >= maxTrailerPeek {
 			p.chunkFail()
 		}

@@ -1,17 +1,16 @@
-package ec2api
+package cloudmock
 
 import (
+	"math/rand/v2"
 	"reflect"
-
-	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-// cloneSpec deep-copies a Spec structurally: every slice, pointer and map
+// Clone deep-copies the Spec structurally: every slice, pointer and map
 // is copied, whatever the model's types hold (by reflection, so a field
 // added to the model is copied too). It replaces a JSON round trip that
-// cost about ten times as much per change.
-func cloneSpec(s cloudmock.Spec) cloudmock.Spec {
-	out := s
+// cost about ten times as much per change, and cannot fail.
+func (s *Spec) Clone() Spec {
+	out := *s
 	c := copier{refs: map[reflect.Type]bool{}}
 	c.unshare(reflect.ValueOf(&out).Elem())
 	return out
@@ -92,4 +91,27 @@ func hasRefs(t reflect.Type) bool {
 		}
 	}
 	return false
+}
+
+// NewVNI returns a VXLAN network id (1..2^24-1), drawn from rng, that no
+// session of the Spec uses, as the clouds assign one when a session is
+// created without. The servers store it in the Spec, so the model never
+// picks another.
+func (s *Spec) NewVNI(rng *rand.Rand) int {
+	used := map[int]bool{}
+	for _, x := range s.TrafficMirrorSessions {
+		if x.VirtualNetworkId != nil {
+			used[*x.VirtualNetworkId] = true
+		}
+	}
+	return freeVNI(rng, func(v int) bool { return used[v] })
+}
+
+// freeVNI draws VNIs (1..2^24-1) from rng until one is not used.
+func freeVNI(rng *rand.Rand, used func(int) bool) int {
+	for {
+		if v := rng.IntN(1<<24-1) + 1; !used(v) {
+			return v
+		}
+	}
 }
