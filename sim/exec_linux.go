@@ -87,97 +87,127 @@ func (in *Instance) Exec(ctx context.Context, argv []string, opts ExecOptions) (
 	if len(argv) == 0 {
 		return nil, errors.New("exec: empty command")
 	}
+	p, err := in.exec(ctx, argv, opts)
+	if err != nil {
+		return nil, fmt.Errorf("exec %s in %s: %w", argv[0], in.Name, err)
+	}
+	return p, nil
+}
+
+// exec is Exec for a non-empty argv, with errors not yet naming argv[0]
+// and the instance.
+func (in *Instance) exec(ctx context.Context, argv []string, opts ExecOptions) (*Process, error) {
 	path := argv[0]
 	if !strings.Contains(path, "/") {
 		lp, err := exec.LookPath(path)
 		if err != nil {
-			return nil, fmt.Errorf("exec %s in %s: %w", argv[0], in.Name, err)
+			return nil, err
 		}
 		path = lp
 	}
 	sock, initEnd, err := initSocket()
 	if err != nil {
-		return nil, fmt.Errorf("exec %s in %s: %w", argv[0], in.Name, err)
+		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, "/proc/self/exe")
-	cmd.Args = append([]string{progInitArg0, path}, argv...)
-	cmd.Env, cmd.Dir, cmd.Stdin = opts.Env, opts.Dir, opts.Stdin
-	cmd.ExtraFiles = []*os.File{initEnd} // fd 3 = progInitFD
 	p := &Process{Argv: append([]string(nil), argv...), Instance: in.Name, done: make(chan struct{}), started: make(chan struct{}),
 		stdout: newTailBuffer(opts.MaxOutput, opts.Stdout), stderr: newTailBuffer(opts.MaxOutput, opts.Stderr)}
-	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL,
-		Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS}
-	cmd.Cancel = func() error { return p.Signal(syscall.SIGKILL) }
-	cmd.WaitDelay = 2 * time.Second
+	cmd := p.initCommand(ctx, path, opts, initEnd)
 
 	ns, release, err := in.lab.enter(in.ns)
 	if err != nil {
 		sock.Close()
 		initEnd.Close()
-		return nil, fmt.Errorf("exec %s in %s: %w", argv[0], in.Name, err)
+		return nil, err
 	}
 	if err := in.lab.addProc(p); err != nil {
 		release()
 		sock.Close()
 		initEnd.Close()
-		return nil, fmt.Errorf("exec %s in %s: %w", argv[0], in.Name, err)
+		return nil, err
 	}
 	startErr := make(chan error, 1)
 	nsrun.Go(func() {
 		defer close(p.done)
 		defer in.lab.removeProc(p)
 		defer sock.Close()
-		err := netns.Set(ns)
-		release()
-		if err == nil {
-			err = cmd.Start()
-		}
-		initEnd.Close()
-		if err == nil {
-			var pid int
-			if pid, err = sock.started(); err != nil {
-				err = errors.Join(err, initExit(cmd.Wait()))
-			} else {
-				p.pid, p.pgid = pid, cmd.Process.Pid
-			}
-		}
+		err := p.startInit(cmd, sock, initEnd, ns, release)
 		if err != nil {
 			p.err = err
-			close(p.started)
-			startErr <- err
-			return
 		}
 		close(p.started)
-		startErr <- nil
-		ws, reported := sock.exited()
-		werr := cmd.Wait() // the init ends right after the program
-		if !reported {
-			// The init died before the program (killed with its group):
-			// the program died with it, of the same signal.
-			if st, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok {
-				ws, reported = st, true
-			}
-		}
-		switch {
-		case !reported:
-			p.err = werr
-		case ws.Exited() && ws.ExitStatus() == 0:
-			p.err = nil
-		default:
-			p.err = &ExitError{Status: ws}
-		}
-		if p.err == nil && werr != nil && !isExit(werr) {
-			p.err = werr // output copying failed or timed out
-		}
-		if reported {
-			p.state = &ws
+		startErr <- err
+		if err == nil {
+			p.reap(cmd, sock)
 		}
 	})
 	if err := <-startErr; err != nil {
-		return nil, fmt.Errorf("exec %s in %s: %w", argv[0], in.Name, err)
+		return nil, err
 	}
 	return p, nil
+}
+
+// initCommand is the command that runs p's program (found at path) under
+// its init, which gets initEnd as its end of the socket.
+func (p *Process) initCommand(ctx context.Context, path string, opts ExecOptions, initEnd *os.File) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, "/proc/self/exe")
+	cmd.Args = append([]string{progInitArg0, path}, p.Argv...)
+	cmd.Env, cmd.Dir, cmd.Stdin = opts.Env, opts.Dir, opts.Stdin
+	cmd.ExtraFiles = []*os.File{initEnd} // fd 3 = progInitFD
+	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL,
+		Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS}
+	cmd.Cancel = func() error { return p.Signal(syscall.SIGKILL) }
+	cmd.WaitDelay = 2 * time.Second
+	return cmd
+}
+
+// startInit moves the calling (throwaway) thread into ns, starts cmd's
+// init there and waits for it to report the program's PID. It always
+// releases ns and closes initEnd.
+func (p *Process) startInit(cmd *exec.Cmd, sock *initSock, initEnd *os.File, ns netns.NsHandle, release func()) error {
+	err := netns.Set(ns)
+	release()
+	if err == nil {
+		err = cmd.Start()
+	}
+	initEnd.Close()
+	if err != nil {
+		return err
+	}
+	pid, err := sock.started()
+	if err != nil {
+		return errors.Join(err, initExit(cmd.Wait()))
+	}
+	p.pid, p.pgid = pid, cmd.Process.Pid
+	return nil
+}
+
+// reap waits for the started program and its init, and sets Wait's
+// result and the exit status.
+func (p *Process) reap(cmd *exec.Cmd, sock *initSock) {
+	ws, reported := sock.exited()
+	werr := cmd.Wait() // the init ends right after the program
+	if !reported {
+		// The init died before the program (killed with its group):
+		// the program died with it, of the same signal.
+		if st, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok {
+			ws, reported = st, true
+		}
+	}
+	switch {
+	case !reported:
+		p.err = werr
+	case ws.Exited() && ws.ExitStatus() == 0:
+		p.err = nil
+	default:
+		p.err = &ExitError{Status: ws}
+	}
+	if p.err == nil && werr != nil && !isExit(werr) {
+		p.err = werr // output copying failed or timed out
+	}
+	if reported {
+		p.state = &ws
+	}
 }
 
 func isExit(err error) bool {

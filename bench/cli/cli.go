@@ -49,6 +49,28 @@ func MainWithAgent(ctx context.Context, args []string, stdout, stderr io.Writer,
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, agentCommand []string) int {
+	opts, code := parseRun(args, stderr, agentCommand)
+	if opts == nil {
+		return code
+	}
+	if err := lab.Supported(); err != nil {
+		fmt.Fprintln(stderr, "mirrorlab bench:", err)
+		return ExitFailure
+	}
+	return execute(ctx, opts, stdout, stderr)
+}
+
+// runOptions is what `mirrorlab bench` was asked to do.
+type runOptions struct {
+	cfg   suite.Config
+	out   string // --out
+	quiet bool   // --quiet
+}
+
+// parseRun reads run's flags into a validated suite configuration. A nil
+// result means run must stop with the returned exit code (ExitOK after
+// --help).
+func parseRun(args []string, stderr io.Writer, agentCommand []string) (*runOptions, int) {
 	fs := flag.NewFlagSet("mirrorlab bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	smoke := fs.Bool("smoke", false, "short run for CI (one run, two sizes, short trials; under two minutes)")
@@ -67,14 +89,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, agentComm
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
+			return nil, ExitOK
 		}
-		return ExitUsage
+		return nil, ExitUsage
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "mirrorlab bench: unexpected argument %q\n", fs.Arg(0))
 		fs.Usage()
-		return ExitUsage
+		return nil, ExitUsage
 	}
 	cfg := suite.Defaults(*smoke)
 	if *runs > 0 {
@@ -84,35 +106,46 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, agentComm
 		cfg.Parts = strings.Split(*only, ",")
 	}
 	cfg.GoReplay, cfg.Note, cfg.StateDir, cfg.AgentCommand = *goreplay, *note, *stateDir, agentCommand
-	if *sizes != "" {
-		v, err := numbers(*sizes)
+	if err := setLists(&cfg, *sizes, *loads); err != nil {
+		fmt.Fprintf(stderr, "mirrorlab bench: %v\n", err)
+		return nil, ExitUsage
+	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(stderr, "mirrorlab bench: %v\n", err)
+		return nil, ExitUsage
+	}
+	return &runOptions{cfg: cfg, out: *out, quiet: *quiet}, ExitOK
+}
+
+// setLists replaces cfg's packet sizes and HTTP loads by those given to
+// --sizes and --loads, when given.
+func setLists(cfg *suite.Config, sizes, loads string) error {
+	if sizes != "" {
+		v, err := numbers(sizes)
 		if err != nil {
-			fmt.Fprintf(stderr, "mirrorlab bench: --sizes: %v\n", err)
-			return ExitUsage
+			return fmt.Errorf("--sizes: %w", err)
 		}
 		cfg.Sizes = cfg.Sizes[:0]
 		for _, x := range v {
 			cfg.Sizes = append(cfg.Sizes, int(x))
 		}
 	}
-	if *loads != "" {
-		v, err := numbers(*loads)
+	if loads != "" {
+		v, err := numbers(loads)
 		if err != nil {
-			fmt.Fprintf(stderr, "mirrorlab bench: --loads: %v\n", err)
-			return ExitUsage
+			return fmt.Errorf("--loads: %w", err)
 		}
 		cfg.HTTPLoads = v
 	}
-	if err := cfg.Validate(); err != nil {
-		fmt.Fprintf(stderr, "mirrorlab bench: %v\n", err)
-		return ExitUsage
-	}
-	if err := lab.Supported(); err != nil {
-		fmt.Fprintln(stderr, "mirrorlab bench:", err)
-		return ExitFailure
-	}
+	return nil
+}
+
+// execute runs the suite, writes the result to opts.out and its tables to
+// stdout.
+func execute(ctx context.Context, opts *runOptions, stdout, stderr io.Writer) int {
+	cfg := opts.cfg
 	start := time.Now()
-	if !*quiet {
+	if !opts.quiet {
 		cfg.Progress = func(line string) {
 			fmt.Fprintf(stderr, "[%6.1fs] %s\n", time.Since(start).Seconds(), line)
 		}
@@ -122,7 +155,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, agentComm
 		fmt.Fprintf(stderr, "mirrorlab bench: %v\n", err)
 		return ExitFailure
 	}
-	if err := Write(*out, res); err != nil {
+	if err := Write(opts.out, res); err != nil {
 		fmt.Fprintf(stderr, "mirrorlab bench: %v\n", err)
 		return ExitFailure
 	}
@@ -130,7 +163,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, agentComm
 		fmt.Fprintf(stderr, "mirrorlab bench: %v\n", err)
 		return ExitFailure
 	}
-	fmt.Fprintf(stderr, "mirrorlab bench: wrote %s in %.0fs\n", *out, time.Since(start).Seconds())
+	fmt.Fprintf(stderr, "mirrorlab bench: wrote %s in %.0fs\n", opts.out, time.Since(start).Seconds())
 	return ExitOK
 }
 

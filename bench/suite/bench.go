@@ -40,101 +40,148 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 	res.Machine = report.DetectMachine(ctx, dir)
 	res.Machine.Note = cfg.Note
 
-	var targets []*target
-	var closers []func() error
-	defer func() {
-		for i := len(closers) - 1; i >= 0; i-- {
-			if err := closers[i](); err != nil {
-				cfg.logf("clean-up: %v", err)
-			}
-		}
-	}()
-	if cfg.wants(PartReferences) {
-		for _, k := range ref.Kinds {
-			t := &target{label: string(k), group: "reference", mirror: k == ref.TCMirred}
-			s, err := ref.Build(ctx, k, cfg.StateDir)
-			if err != nil {
-				t.buildErr = err
-				cfg.logf("reference %s: %v", k, err)
-			} else {
-				t.maker = s
-				closers = append(closers, s.Close)
-			}
-			targets = append(targets, t)
-		}
-	}
-	var env *vpc.Env
-	needVPC := cfg.wants(PartMirror) || cfg.wants(PartHTTP) || cfg.wants(PartAgent) || cfg.wants(PartCompare) || cfg.wants(PartPeer) || cfg.wants(PartApply)
-	var envErr error
-	if needVPC {
-		cfg.logf("building the bench VPC")
-		env, envErr = vpc.Build(ctx, cfg.StateDir)
-		if envErr != nil {
-			cfg.logf("bench vpc: %v", envErr)
-		} else {
-			closers = append(closers, env.Close)
-		}
-	}
-	mirrorErr := envErr
-	if needVPC && envErr == nil {
-		if err := env.StartMirror(ctx); err != nil {
-			mirrorErr = fmt.Errorf("start the mirror data plane: %w", err)
-			cfg.logf("mirror: %v", mirrorErr)
-		}
-	}
+	st := &benchSetup{}
+	defer st.close(cfg)
+	st.references(ctx, cfg)
+	st.buildVPC(ctx, cfg)
 	if cfg.wants(PartMirror) {
-		t := &target{label: labelOurs, group: "ours", mirror: true, buildErr: mirrorErr}
-		if mirrorErr == nil {
-			t.maker = env
-		}
-		targets = append(targets, t)
-		tc := &target{label: labelTCMirredVPC, group: "reference", mirror: true, buildErr: mirrorErr}
-		if mirrorErr == nil {
-			tc.maker = env
-			tc.setup = func() error { return errors.Join(env.StopMirror(), env.StartTCMirred(ctx)) }
-			tc.teardown = func() error { return errors.Join(env.StopTCMirred(), env.StartMirror(ctx)) }
-		}
-		targets = append(targets, tc)
-		if !cfg.Smoke {
-			// The user-space path beside the in-kernel one, in the same run.
-			us := &target{label: labelOursUser, group: "variant", mirror: true, buildErr: mirrorErr}
-			if mirrorErr == nil {
-				us.maker = env
-				us.setup = func() error { return env.MirrorUserSpace(ctx, true) }
-				us.teardown = func() error { return env.MirrorUserSpace(ctx, false) }
-			}
-			targets = append(targets, us)
-		}
+		st.mirrorTargets(ctx, cfg)
 	}
 
 	for run := 1; run <= cfg.Runs; run++ {
-		cfg.logf("run %d of %d", run, cfg.Runs)
-		// Interleave by size so run i of ours and of its reference are
-		// measured close in time.
-		for _, size := range cfg.Sizes {
-			for _, t := range targets {
-				if err := b.throughput(ctx, run, t, size); err != nil {
-					if ctx.Err() != nil {
-						return nil, ctx.Err()
-					}
-					cfg.logf("  run %d %s %dB: %v", run, t.label, size, err)
+		if err := b.measureRun(ctx, run, st); err != nil {
+			return nil, err
+		}
+	}
+	b.finish(res)
+	return res, nil
+}
+
+// benchSetup is what Run builds before measuring: the throughput targets, the
+// bench VPC, and what closes them.
+type benchSetup struct {
+	targets []*target
+	closers []func() error
+	env     *vpc.Env
+	needVPC bool
+	// envErr is why the VPC could not be built; mirrorErr is that or why
+	// our mirror could not start on it.
+	envErr, mirrorErr error
+}
+
+// close closes what was built, last built first.
+func (st *benchSetup) close(cfg Config) {
+	for i := len(st.closers) - 1; i >= 0; i-- {
+		if err := st.closers[i](); err != nil {
+			cfg.logf("clean-up: %v", err)
+		}
+	}
+}
+
+// references builds the reference paths' targets, when cfg wants them.
+func (st *benchSetup) references(ctx context.Context, cfg Config) {
+	if !cfg.wants(PartReferences) {
+		return
+	}
+	for _, k := range ref.Kinds {
+		t := &target{label: string(k), group: "reference", mirror: k == ref.TCMirred}
+		s, err := ref.Build(ctx, k, cfg.StateDir)
+		if err != nil {
+			t.buildErr = err
+			cfg.logf("reference %s: %v", k, err)
+		} else {
+			t.maker = s
+			st.closers = append(st.closers, s.Close)
+		}
+		st.targets = append(st.targets, t)
+	}
+}
+
+// buildVPC builds the bench VPC and starts our mirror on it, when a part
+// cfg wants needs them.
+func (st *benchSetup) buildVPC(ctx context.Context, cfg Config) {
+	st.needVPC = cfg.wants(PartMirror) || cfg.wants(PartHTTP) || cfg.wants(PartAgent) || cfg.wants(PartCompare) || cfg.wants(PartPeer) || cfg.wants(PartApply)
+	if st.needVPC {
+		cfg.logf("building the bench VPC")
+		st.env, st.envErr = vpc.Build(ctx, cfg.StateDir)
+		if st.envErr != nil {
+			cfg.logf("bench vpc: %v", st.envErr)
+		} else {
+			st.closers = append(st.closers, st.env.Close)
+		}
+	}
+	st.mirrorErr = st.envErr
+	if st.needVPC && st.envErr == nil {
+		if err := st.env.StartMirror(ctx); err != nil {
+			st.mirrorErr = fmt.Errorf("start the mirror data plane: %w", err)
+			cfg.logf("mirror: %v", st.mirrorErr)
+		}
+	}
+}
+
+// mirrorTargets adds the throughput targets on the bench VPC: ours, tc
+// mirred on the same path and, in a full run, ours in user space.
+func (st *benchSetup) mirrorTargets(ctx context.Context, cfg Config) {
+	env, mirrorErr := st.env, st.mirrorErr
+	t := &target{label: labelOurs, group: "ours", mirror: true, buildErr: mirrorErr}
+	if mirrorErr == nil {
+		t.maker = env
+	}
+	st.targets = append(st.targets, t)
+	tc := &target{label: labelTCMirredVPC, group: "reference", mirror: true, buildErr: mirrorErr}
+	if mirrorErr == nil {
+		tc.maker = env
+		tc.setup = func() error { return errors.Join(env.StopMirror(), env.StartTCMirred(ctx)) }
+		tc.teardown = func() error { return errors.Join(env.StopTCMirred(), env.StartMirror(ctx)) }
+	}
+	st.targets = append(st.targets, tc)
+	if !cfg.Smoke {
+		// The user-space path beside the in-kernel one, in the same run.
+		us := &target{label: labelOursUser, group: "variant", mirror: true, buildErr: mirrorErr}
+		if mirrorErr == nil {
+			us.maker = env
+			us.setup = func() error { return env.MirrorUserSpace(ctx, true) }
+			us.teardown = func() error { return env.MirrorUserSpace(ctx, false) }
+		}
+		st.targets = append(st.targets, us)
+	}
+}
+
+// measureRun measures one run of every part cfg selects.
+func (b *bench) measureRun(ctx context.Context, run int, st *benchSetup) error {
+	cfg := b.cfg
+	cfg.logf("run %d of %d", run, cfg.Runs)
+	// Interleave by size so run i of ours and of its reference are
+	// measured close in time.
+	for _, size := range cfg.Sizes {
+		for _, t := range st.targets {
+			if err := b.throughput(ctx, run, t, size); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
 				}
-			}
-		}
-		if needVPC {
-			if err := b.httpParts(ctx, run, env, envErr, mirrorErr); err != nil {
-				return nil, err
-			}
-		}
-		if cfg.wants(PartApply) {
-			b.applyPhase(ctx, run, env, mirrorErr)
-		}
-		if cfg.wants(PartLabScale) {
-			if err := b.labScalePhase(ctx, run); err != nil {
-				return nil, err
+				cfg.logf("  run %d %s %dB: %v", run, t.label, size, err)
 			}
 		}
 	}
+	if st.needVPC {
+		if err := b.httpParts(ctx, run, st.env, st.envErr, st.mirrorErr); err != nil {
+			return err
+		}
+	}
+	if cfg.wants(PartApply) {
+		b.applyPhase(ctx, run, st.env, st.mirrorErr)
+	}
+	if cfg.wants(PartLabScale) {
+		if err := b.labScalePhase(ctx, run); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finish completes res from the collected figures: ratios, plots, the
+// summary and the notes.
+func (b *bench) finish(res *report.Result) {
 	res.Machine.LoadEnd = report.LoadAverage()
 	b.col.fill(res)
 	if err := res.ComputeRatios(); err != nil {
@@ -151,11 +198,10 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 		"≥ marks a generator-limited figure: the path lost nothing at the generator's top rate, so its limit is higher; a ratio to such a reference overstates ours against the kernel's true limit.",
 		"generator-thread-cores is the sending thread's CPU (with the kernel work done in its context) per second of the unpaced trial. A kernel path with no queue to another CPU (veth, tc mirred) is processed in the sender's context: it never drops, it slows the sender; at about 1 core its ≥ figure is that path's limit on one core (the generator's own share included), the other core idle.",
 		"The generator's thread also does the kernel's receive-side work (softirq) of what it sends, including copying into our capture rings; CPU per Mpkt for ours is this process's CPU minus the generator thread's, so it leaves that part out.",
-		agentNote(cfg),
+		agentNote(b.cfg),
 		"Replay: offered loads rise until an agent replays less than 99.9% of what production served (that load is the last one tried), or until production is served less than 95% of the offered load (the load generator, or production, is then the limit: noted).",
 		"-compare on: the mirror filter also copies production's answers (outbound TCP from port 80) and our agent compares them with the test server's; its CPU per request is divided by the same run's without -compare.",
 		"Cores busy are CPU-seconds per second of load: the agent's process, the bench's process (load generator, production and test servers, mirror service) and the whole machine.")
-	return res, nil
 }
 
 func agentNote(cfg Config) string {
@@ -172,26 +218,41 @@ var colors = map[string]string{labelOurs: "#1f77b4", labelTCMirred: "#d62728", l
 // plots builds the SVG plots from the collected figures.
 func (b *bench) plots(res *report.Result) []report.Plot {
 	var out []report.Plot
+	// keep adds a plot that has something to show.
+	keep := func(p report.Plot) {
+		if len(p.Series) > 0 {
+			out = append(out, p)
+		}
+	}
 	tp := report.Plot{ID: "mirror-throughput", Title: "Highest zero-loss rate by packet size",
 		Note:   "median, bars min–max; a path with no loss at the generator's top rate is plotted at that rate (a lower bound)",
 		XLabel: "IP packet size (bytes)",
 		YLabel: "zero-loss rate (kpps)", LogX: true}
 	for _, label := range []string{labelOurs, labelTCMirredVPC, labelTCMirred, string(ref.VXLAN), string(ref.Veth)} {
-		s := report.Series{Label: label, Color: colors[label]}
-		for _, size := range b.cfg.Sizes {
-			m := res.Find(zeroLossSpec(label, "", size).key())
-			if m == nil || m.Error != "" || len(m.Runs) == 0 {
-				continue
-			}
-			s.Points = append(s.Points, report.Point{X: float64(size), Y: m.Median / 1e3, YMin: m.Min / 1e3, YMax: m.Max / 1e3})
-		}
-		if len(s.Points) > 0 {
-			tp.Series = append(tp.Series, s)
-		}
+		addSeries(&tp, figureSeries(res, label, b.cfg.Sizes,
+			func(size int) string { return zeroLossSpec(label, "", size).key() },
+			func(pps float64) float64 { return pps / 1e3 }))
 	}
-	if len(tp.Series) > 0 {
-		out = append(out, tp)
-	}
+	keep(tp)
+	out = append(out, b.lossCurvePlots()...)
+	rp := report.Plot{ID: "replay-completeness", Title: "Replay completeness by offered HTTP load",
+		Note:   "requests the test server received ÷ requests production served; median, bars min–max",
+		XLabel: "offered load on production (req/s)",
+		YLabel: "completeness (%)", LogX: true}
+	b.addReplaySeries(&rp, res, "completeness", func(v float64) float64 { return 100 * v })
+	keep(rp)
+	cp := report.Plot{ID: "replay-cpu", Title: "Replay agent CPU per 1000 requests by offered HTTP load",
+		Note:   "the agent's process CPU over the load and its drain ÷ requests served; median, bars min–max",
+		XLabel: "offered load on production (req/s)", YLabel: "CPU-ms per 1000 requests", LogX: true}
+	b.addReplaySeries(&cp, res, "cpu-per-1k-req", func(v float64) float64 { return v })
+	keep(cp)
+	keep(b.labScalePlot(res))
+	return out
+}
+
+// lossCurvePlots is one loss curve plot per packet size, by size.
+func (b *bench) lossCurvePlots() []report.Plot {
+	var out []report.Plot
 	sizes := make([]int, 0, len(b.curves))
 	for s := range b.curves {
 		sizes = append(sizes, s)
@@ -225,49 +286,39 @@ func (b *bench) plots(res *report.Result) []report.Plot {
 		}
 		out = append(out, p)
 	}
-	rp := report.Plot{ID: "replay-completeness", Title: "Replay completeness by offered HTTP load",
-		Note:   "requests the test server received ÷ requests production served; median, bars min–max",
-		XLabel: "offered load on production (req/s)",
-		YLabel: "completeness (%)", LogX: true}
-	for _, who := range []string{labelOurs, labelOursCompare, labelGoReplay} {
-		s := report.Series{Label: who, Color: colors[who]}
-		for _, load := range b.cfg.HTTPLoads {
-			m := res.Find(report.Key("replay/"+who+"/completeness", loadParams(load)))
-			if m == nil || m.Error != "" || len(m.Runs) == 0 {
-				continue
-			}
-			s.Points = append(s.Points, report.Point{X: load, Y: 100 * m.Median, YMin: 100 * m.Min, YMax: 100 * m.Max})
-		}
-		if len(s.Points) > 0 {
-			rp.Series = append(rp.Series, s)
-		}
-	}
-	if len(rp.Series) > 0 {
-		out = append(out, rp)
-	}
-	cp := report.Plot{ID: "replay-cpu", Title: "Replay agent CPU per 1000 requests by offered HTTP load",
-		Note:   "the agent's process CPU over the load and its drain ÷ requests served; median, bars min–max",
-		XLabel: "offered load on production (req/s)", YLabel: "CPU-ms per 1000 requests", LogX: true}
-	for _, who := range []string{labelOurs, labelOursCompare, labelGoReplay} {
-		s := report.Series{Label: who, Color: colors[who]}
-		for _, load := range b.cfg.HTTPLoads {
-			m := res.Find(report.Key("replay/"+who+"/cpu-per-1k-req", loadParams(load)))
-			if m == nil || m.Error != "" || len(m.Runs) == 0 {
-				continue
-			}
-			s.Points = append(s.Points, report.Point{X: load, Y: m.Median, YMin: m.Min, YMax: m.Max})
-		}
-		if len(s.Points) > 0 {
-			cp.Series = append(cp.Series, s)
-		}
-	}
-	if len(cp.Series) > 0 {
-		out = append(out, cp)
-	}
-	if lp := b.labScalePlot(res); len(lp.Series) > 0 {
-		out = append(out, lp)
-	}
 	return out
+}
+
+// addReplaySeries adds to p, for ours, ours with -compare and the peer,
+// the replay figure named metric by offered load, its values scaled by y.
+func (b *bench) addReplaySeries(p *report.Plot, res *report.Result, metric string, y func(float64) float64) {
+	for _, who := range []string{labelOurs, labelOursCompare, labelGoReplay} {
+		addSeries(p, figureSeries(res, who, b.cfg.HTTPLoads,
+			func(load float64) string { return report.Key("replay/"+who+"/"+metric, loadParams(load)) },
+			y))
+	}
+}
+
+// figureSeries is label's series of the figures of res at xs (median,
+// bars min–max): key names the figure at x, y scales its values. A figure
+// missing, failed or without runs is left out.
+func figureSeries[X int | float64](res *report.Result, label string, xs []X, key func(X) string, y func(float64) float64) report.Series {
+	s := report.Series{Label: label, Color: colors[label]}
+	for _, x := range xs {
+		m := res.Find(key(x))
+		if m == nil || m.Error != "" || len(m.Runs) == 0 {
+			continue
+		}
+		s.Points = append(s.Points, report.Point{X: float64(x), Y: y(m.Median), YMin: y(m.Min), YMax: y(m.Max)})
+	}
+	return s
+}
+
+// addSeries adds s to p when it has points.
+func addSeries(p *report.Plot, s report.Series) {
+	if len(s.Points) > 0 {
+		p.Series = append(p.Series, s)
+	}
 }
 
 func cmpFloat(a, b float64) int {

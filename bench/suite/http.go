@@ -281,99 +281,12 @@ func (b *bench) replayLoads(ctx context.Context, run int, who string, env *vpc.E
 		if stopped != "" {
 			break
 		}
-		sp := replaySpecsFor(who, load)
-		if err := r.Exited(); err != nil {
-			b.failLoad(sp, err)
-			hl.see(load, false)
-			stopped = err.Error()
-			continue
-		}
-		srv.prod.Reset()
-		srv.test.Reset()
-		st0, hasStats := agentStats(r)
-		cpu0, _, sampled := r.Sample()
-		p0 := gen.ProcessCPU()
-		m0, merr := gen.MachineCPU()
-		lost0 := mirrorLost(env)
-		n := uint64(load*b.cfg.HTTPTrial.Seconds()*2) + 1000
-		lr, err := b.load(ctx, env, srv.prodURL, load, srv.take(n))
-		if err != nil {
-			b.failLoad(sp, err)
+		lossless, stop, abort := b.replayLoad(ctx, run, who, load, env, srv, r)
+		if abort {
 			return
 		}
-		// Cores busy while the load ran (the drain after it is left out).
-		p1 := gen.ProcessCPU()
-		m1, merr2 := gen.MachineCPU()
-		cpuMid, _, _ := r.Sample()
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(b.cfg.Drain):
-		}
-		cpu1, rss, _ := r.Sample()
-		if err := r.Exited(); err != nil {
-			// It died during this load: its figures would blame the load.
-			b.failLoad(sp, err)
-			b.cfg.logf("  run %d %s at %.0f req/s: %v", run, who, load, err)
-			hl.see(load, false)
-			stopped = err.Error()
-			continue
-		}
-		lost := mirrorLost(env) - lost0
-		b.col.add(sp.mirrorLost, float64(lost))
-		rep := workload.CompareArrivals(srv.prod.Arrivals(), srv.test.Arrivals())
-		if rep.Served == 0 {
-			b.failLoad(sp, fmt.Errorf("production served nothing: %s", lr.FirstError()))
-			hl.see(load, false)
-			stopped = "production served nothing"
-			continue
-		}
-		secs := lr.Elapsed.Seconds()
-		servedRate := float64(rep.Served) / secs
-		b.col.add(sp.completeness, rep.Completeness)
-		b.col.add(sp.rate, float64(rep.Replayed)/secs)
-		b.col.add(sp.served, servedRate)
-		if rep.Replayed > 0 {
-			b.col.add(sp.p50, float64(rep.LagP50)/float64(time.Millisecond))
-			b.col.add(sp.p99, float64(rep.LagP99)/float64(time.Millisecond))
-		} else {
-			b.col.fail(sp.p50, errors.New("nothing replayed"))
-			b.col.fail(sp.p99, errors.New("nothing replayed"))
-		}
-		cores := ""
-		if merr == nil && merr2 == nil {
-			b.col.add(sp.machineCores, (m1-m0).Seconds()/secs)
-			b.col.add(sp.benchCores, (p1-p0).Seconds()/secs)
-			cores = fmt.Sprintf("; cores busy: machine %.2f, bench process %.2f", (m1-m0).Seconds()/secs, (p1-p0).Seconds()/secs)
-		}
-		if sampled {
-			b.col.add(sp.cpu, float64(cpu1-cpu0)/float64(time.Millisecond)/(float64(rep.Served)/1000))
-			b.col.add(sp.rss, float64(rss)/(1<<20))
-			b.col.add(sp.agentCores, (cpuMid-cpu0).Seconds()/secs)
-			cores += fmt.Sprintf(", agent %.2f", (cpuMid-cpu0).Seconds()/secs)
-		}
-		st1, ok := agentStats(r)
-		if ok && hasStats {
-			b.col.add(sp.agentDrops, float64(agentDropped(st1)-agentDropped(st0)))
-		}
-		if ok && hasStats && st1.Compare != nil {
-			var c0 uint64
-			if st0.Compare != nil {
-				c0 = st0.Compare.Compared + st0.Compare.Incomplete
-			}
-			b.col.add(sp.compared, float64(st1.Compare.Compared+st1.Compare.Incomplete-c0)/float64(rep.Served))
-		}
-		lossless := rep.Completeness >= Lossless
 		hl.see(load, lossless)
-		if b.replay[who] == nil {
-			b.replay[who] = map[float64][]float64{}
-		}
-		b.replay[who][load] = append(b.replay[who][load], rep.Completeness)
-		b.cfg.logf("  run %d %s at %.0f req/s: served %d (%.0f req/s), replayed %d (%.2f%%), lag p50 %v p99 %v; mirror lost %d copies%s %s", run, who, load,
-			rep.Served, servedRate, rep.Replayed, 100*rep.Completeness, rep.LagP50.Round(time.Microsecond), rep.LagP99.Round(time.Microsecond), lost, cores, r.Diag())
-		if stopped = rampStop(load, rep.Completeness, servedRate); stopped != "" && lossless {
-			b.col.note(sp.served, "below the offered load: the load generator (or production) was the limit")
-		}
+		stopped = stop
 	}
 	hs := highestLosslessSpec(who)
 	b.col.add(hs, hl.highest)
@@ -387,6 +300,123 @@ func (b *bench) replayLoads(ctx context.Context, run int, who string, env *vpc.E
 	if who != labelGoReplay && b.direct[run] > 0 {
 		b.col.add(ceilingShareSpec(who), hl.highest/b.direct[run])
 	}
+}
+
+// replayLoad drives one offered load on production while r replays, and
+// records its figures. It says whether the load was replayed losslessly
+// and why the ramp stops after it ("": go on); abort when the ramp ends at
+// once with nothing more recorded (the load could not run, or ctx ended).
+func (b *bench) replayLoad(ctx context.Context, run int, who string, load float64, env *vpc.Env, srv *servers, r replayer) (lossless bool, stopped string, abort bool) {
+	sp := replaySpecsFor(who, load)
+	if err := r.Exited(); err != nil {
+		b.failLoad(sp, err)
+		return false, err.Error(), false
+	}
+	srv.prod.Reset()
+	srv.test.Reset()
+	var w loadWindow
+	w.st0, w.hasStats = agentStats(r)
+	w.cpu0, _, w.sampled = r.Sample()
+	w.p0 = gen.ProcessCPU()
+	w.m0, w.merr = gen.MachineCPU()
+	lost0 := mirrorLost(env)
+	n := uint64(load*b.cfg.HTTPTrial.Seconds()*2) + 1000
+	lr, err := b.load(ctx, env, srv.prodURL, load, srv.take(n))
+	if err != nil {
+		b.failLoad(sp, err)
+		return false, "", true
+	}
+	// Cores busy while the load ran (the drain after it is left out).
+	w.p1 = gen.ProcessCPU()
+	w.m1, w.merr2 = gen.MachineCPU()
+	w.cpuMid, _, _ = r.Sample()
+	select {
+	case <-ctx.Done():
+		return false, "", true
+	case <-time.After(b.cfg.Drain):
+	}
+	w.cpu1, w.rss, _ = r.Sample()
+	if err := r.Exited(); err != nil {
+		// It died during this load: its figures would blame the load.
+		b.failLoad(sp, err)
+		b.cfg.logf("  run %d %s at %.0f req/s: %v", run, who, load, err)
+		return false, err.Error(), false
+	}
+	lost := mirrorLost(env) - lost0
+	b.col.add(sp.mirrorLost, float64(lost))
+	rep := workload.CompareArrivals(srv.prod.Arrivals(), srv.test.Arrivals())
+	if rep.Served == 0 {
+		b.failLoad(sp, fmt.Errorf("production served nothing: %s", lr.FirstError()))
+		return false, "production served nothing", false
+	}
+	secs := lr.Elapsed.Seconds()
+	servedRate := float64(rep.Served) / secs
+	cores := b.recordReplay(sp, r, rep, secs, &w)
+	lossless = rep.Completeness >= Lossless
+	if b.replay[who] == nil {
+		b.replay[who] = map[float64][]float64{}
+	}
+	b.replay[who][load] = append(b.replay[who][load], rep.Completeness)
+	b.cfg.logf("  run %d %s at %.0f req/s: served %d (%.0f req/s), replayed %d (%.2f%%), lag p50 %v p99 %v; mirror lost %d copies%s %s", run, who, load,
+		rep.Served, servedRate, rep.Replayed, 100*rep.Completeness, rep.LagP50.Round(time.Microsecond), rep.LagP99.Round(time.Microsecond), lost, cores, r.Diag())
+	if stopped = rampStop(load, rep.Completeness, servedRate); stopped != "" && lossless {
+		b.col.note(sp.served, "below the offered load: the load generator (or production) was the limit")
+	}
+	return lossless, stopped, false
+}
+
+// loadWindow holds the counters read around one offered load: the
+// agent's (before it), the agent's CPU (before, at the end of the load,
+// after the drain) and peak RSS, the bench process's and the machine's
+// CPU (before and at the end of the load).
+type loadWindow struct {
+	st0                agent.Stats
+	hasStats, sampled  bool
+	cpu0, cpuMid, cpu1 time.Duration
+	rss                uint64
+	p0, p1, m0, m1     time.Duration
+	merr, merr2        error
+}
+
+// recordReplay records the figures of a load that production served
+// (rep over secs of load) and returns the cores busy, for the progress
+// line.
+func (b *bench) recordReplay(sp replaySpecs, r replayer, rep workload.ArrivalComparison, secs float64, w *loadWindow) string {
+	servedRate := float64(rep.Served) / secs
+	b.col.add(sp.completeness, rep.Completeness)
+	b.col.add(sp.rate, float64(rep.Replayed)/secs)
+	b.col.add(sp.served, servedRate)
+	if rep.Replayed > 0 {
+		b.col.add(sp.p50, float64(rep.LagP50)/float64(time.Millisecond))
+		b.col.add(sp.p99, float64(rep.LagP99)/float64(time.Millisecond))
+	} else {
+		b.col.fail(sp.p50, errors.New("nothing replayed"))
+		b.col.fail(sp.p99, errors.New("nothing replayed"))
+	}
+	cores := ""
+	if w.merr == nil && w.merr2 == nil {
+		b.col.add(sp.machineCores, (w.m1-w.m0).Seconds()/secs)
+		b.col.add(sp.benchCores, (w.p1-w.p0).Seconds()/secs)
+		cores = fmt.Sprintf("; cores busy: machine %.2f, bench process %.2f", (w.m1-w.m0).Seconds()/secs, (w.p1-w.p0).Seconds()/secs)
+	}
+	if w.sampled {
+		b.col.add(sp.cpu, float64(w.cpu1-w.cpu0)/float64(time.Millisecond)/(float64(rep.Served)/1000))
+		b.col.add(sp.rss, float64(w.rss)/(1<<20))
+		b.col.add(sp.agentCores, (w.cpuMid-w.cpu0).Seconds()/secs)
+		cores += fmt.Sprintf(", agent %.2f", (w.cpuMid-w.cpu0).Seconds()/secs)
+	}
+	st1, ok := agentStats(r)
+	if ok && w.hasStats {
+		b.col.add(sp.agentDrops, float64(agentDropped(st1)-agentDropped(w.st0)))
+	}
+	if ok && w.hasStats && st1.Compare != nil {
+		var c0 uint64
+		if w.st0.Compare != nil {
+			c0 = w.st0.Compare.Compared + w.st0.Compare.Incomplete
+		}
+		b.col.add(sp.compared, float64(st1.Compare.Compared+st1.Compare.Incomplete-c0)/float64(rep.Served))
+	}
+	return cores
 }
 
 // rampStop says why the loads should rise no further after this one ("":

@@ -68,33 +68,56 @@ func machineCPUSpec(label, group string, size int) spec {
 	return s
 }
 
-// throughput runs the search on t at size and records the figures.
-func (b *bench) throughput(ctx context.Context, run int, t *target, size int) error {
-	zl := zeroLossSpec(t.label, t.group, size)
-	ceilSpec := spec{name: "throughput/" + t.label + "/generator-ceiling", group: t.group, unit: "pps", params: sizeParams(size), informational: true}
-	machSpec := machineCPUSpec(t.label, t.group, size)
-	copies := spec{name: "mirror/" + t.label + "/copies-delivered-at-ceiling", group: t.group, unit: "fraction", params: sizeParams(size), higherIsBetter: true}
-	prodLoss := spec{name: "mirror/" + t.label + "/production-loss-at-ceiling", group: t.group, unit: "fraction", params: sizeParams(size)}
-	cpu := spec{name: "mirror/" + t.label + "/cpu-per-mpkt", group: t.group, unit: "cpu-s/Mpkt", params: sizeParams(size)}
+// throughputSpecs are the figures of one target at one size.
+type throughputSpecs struct {
+	zl, ceil, mach, copies, prodLoss, cpu spec
 	// How busy the generator's thread (with the kernel work done in its
 	// context) was in the unpaced trial: near 1 core, a path that lost
 	// nothing ran on the sender's core and is bound by it.
-	genCores := spec{name: "throughput/" + t.label + "/generator-thread-cores", group: t.group, unit: "cores", params: sizeParams(size), informational: true}
-	all := []spec{zl, ceilSpec, machSpec}
+	genCores spec
+	// all are the figures failed together when the search cannot run.
+	all []spec
+}
+
+func throughputSpecsFor(t *target, size int) throughputSpecs {
+	sp := throughputSpecs{
+		zl:       zeroLossSpec(t.label, t.group, size),
+		ceil:     spec{name: "throughput/" + t.label + "/generator-ceiling", group: t.group, unit: "pps", params: sizeParams(size), informational: true},
+		mach:     machineCPUSpec(t.label, t.group, size),
+		copies:   spec{name: "mirror/" + t.label + "/copies-delivered-at-ceiling", group: t.group, unit: "fraction", params: sizeParams(size), higherIsBetter: true},
+		prodLoss: spec{name: "mirror/" + t.label + "/production-loss-at-ceiling", group: t.group, unit: "fraction", params: sizeParams(size)},
+		cpu:      spec{name: "mirror/" + t.label + "/cpu-per-mpkt", group: t.group, unit: "cpu-s/Mpkt", params: sizeParams(size)},
+		genCores: spec{name: "throughput/" + t.label + "/generator-thread-cores", group: t.group, unit: "cores", params: sizeParams(size), informational: true},
+	}
+	sp.all = []spec{sp.zl, sp.ceil, sp.mach}
 	if t.mirror {
-		all = append(all, copies, prodLoss)
+		sp.all = append(sp.all, sp.copies, sp.prodLoss)
 	}
 	if paired(t.label) {
-		all = append(all, cpu)
+		sp.all = append(sp.all, sp.cpu)
 	}
-	fail := func(err error) error {
-		for _, s := range all {
+	return sp
+}
+
+// throughput runs the search on t at size and records the figures.
+func (b *bench) throughput(ctx context.Context, run int, t *target, size int) error {
+	sp := throughputSpecsFor(t, size)
+	res, err := b.search(ctx, run, t, size)
+	if err != nil {
+		for _, s := range sp.all {
 			b.col.fail(s, err)
 		}
 		return err
 	}
+	b.recordThroughput(run, t, size, sp, res)
+	return nil
+}
+
+// search sets t up, builds its path of size, warms it up and runs the
+// zero-loss search on it.
+func (b *bench) search(ctx context.Context, run int, t *target, size int) (gen.SearchResult, error) {
 	if t.buildErr != nil {
-		return fail(t.buildErr)
+		return gen.SearchResult{}, t.buildErr
 	}
 	if t.setup != nil {
 		err := t.setup()
@@ -104,51 +127,53 @@ func (b *bench) throughput(ctx context.Context, run int, t *target, size int) er
 			}
 		}()
 		if err != nil {
-			return fail(err)
+			return gen.SearchResult{}, err
 		}
 	}
 	p, err := t.maker.Path(size, b.cfg.Trial, b.cfg.Settle)
 	if err != nil {
-		return fail(err)
+		return gen.SearchResult{}, err
 	}
 	defer p.Sender.Close()
 	// Warm-up: neighbour entries, caches, rings.
 	p.Trial = b.cfg.Trial / 4
 	if _, err := p.Run(ctx, 0); err != nil {
-		return fail(fmt.Errorf("warm-up: %w", err))
+		return gen.SearchResult{}, fmt.Errorf("warm-up: %w", err)
 	}
 	p.Trial = b.cfg.Trial
 	sc := gen.SearchConfig{Resolution: b.cfg.Resolution, CurvePoints: b.cfg.CurvePoints, Confirmations: b.cfg.Confirmations, Progress: func(tr gen.TrialResult) {
 		b.cfg.logf("    %s %dB: offered %8.0f pps (asked %8.0f) loss %.4f%%", t.label, size, tr.Offered, tr.Requested, 100*tr.Loss)
 	}}
-	res, err := gen.Search(ctx, sc, p.Run)
-	if err != nil {
-		return fail(err)
-	}
+	return gen.Search(ctx, sc, p.Run)
+}
+
+// recordThroughput records the figures of a search on t at size, and its
+// loss curve.
+func (b *bench) recordThroughput(run int, t *target, size int, sp throughputSpecs, res gen.SearchResult) {
 	best := 0.0
 	if res.Found {
 		best = res.Best.Offered
 	} else {
-		b.col.note(zl, "lost packets at every rate tried")
+		b.col.note(sp.zl, "lost packets at every rate tried")
 	}
 	if res.GeneratorLimited {
-		b.col.note(zl, "generator-limited: no loss at the generator's top rate (a lower bound)")
+		b.col.note(sp.zl, "generator-limited: no loss at the generator's top rate (a lower bound)")
 	}
-	b.col.add(zl, best)
-	b.col.add(ceilSpec, res.Ceiling.Offered)
-	b.col.add(genCores, res.Ceiling.Extra["gen_cpu_s_per_mpkt"]*res.Ceiling.Offered/1e6)
+	b.col.add(sp.zl, best)
+	b.col.add(sp.ceil, res.Ceiling.Offered)
+	b.col.add(sp.genCores, res.Ceiling.Extra["gen_cpu_s_per_mpkt"]*res.Ceiling.Offered/1e6)
 	if res.Found {
-		b.col.add(machSpec, res.Best.Extra["machine_cpu_s_per_mpkt"])
+		b.col.add(sp.mach, res.Best.Extra["machine_cpu_s_per_mpkt"])
 	}
 	if t.mirror {
 		c := res.Ceiling
 		if c.Sent > 0 {
-			b.col.add(copies, min(1, c.Extra["mirrored"]/float64(c.Sent)))
-			b.col.add(prodLoss, max(0, 1-c.Extra["delivered"]/float64(c.Sent)))
+			b.col.add(sp.copies, min(1, c.Extra["mirrored"]/float64(c.Sent)))
+			b.col.add(sp.prodLoss, max(0, 1-c.Extra["delivered"]/float64(c.Sent)))
 		}
 	}
 	if paired(t.label) && res.Found {
-		b.col.add(cpu, res.Best.Extra["proc_cpu_s_per_mpkt"])
+		b.col.add(sp.cpu, res.Best.Extra["proc_cpu_s_per_mpkt"])
 	}
 	// The loss curve of the last run is plotted.
 	pts := []curvePoint{}
@@ -163,11 +188,10 @@ func (b *bench) throughput(ctx context.Context, run int, t *target, size int) er
 	}
 	b.curves[size][t.label] = pts
 	if res.Unkept > 0 {
-		b.col.note(zl, fmt.Sprintf("%d trial(s) could not keep the asked pace (busy machine) and counted as failed", res.Unkept))
+		b.col.note(sp.zl, fmt.Sprintf("%d trial(s) could not keep the asked pace (busy machine) and counted as failed", res.Unkept))
 	}
 	if res.Confirmed > 0 {
-		b.col.note(zl, "a rate that passed once failed its repeat trial (noisy machine); the search went on below it")
+		b.col.note(sp.zl, "a rate that passed once failed its repeat trial (noisy machine); the search went on below it")
 	}
 	b.cfg.logf("  run %d %s %dB: zero-loss %.0f pps (generator top %.0f pps, %d trials)", run, t.label, size, best, res.Ceiling.Offered, res.Trials)
-	return nil
 }

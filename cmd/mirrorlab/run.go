@@ -12,6 +12,7 @@ import (
 
 	"github.com/mirrorlab/mirrorlab/lab"
 	"github.com/mirrorlab/mirrorlab/scenarios"
+	"github.com/mirrorlab/mirrorlab/scenarios/progress"
 	"github.com/mirrorlab/mirrorlab/scenarios/runner"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 	"github.com/spf13/cobra"
@@ -22,6 +23,7 @@ type runOptions struct {
 	jsonOut, junitOut, pcapDir, stateDir string
 	keep, library, quiet, verbose        bool
 	htmlOut, shard                       string
+	jobs                                 int
 	noKernelPath                         bool
 }
 
@@ -53,6 +55,9 @@ before anything is built. Needs root on Linux.`,
   # a report to look at: topology, sessions, counters, verdicts, timeline
   mirrorlab run --library --html report.html
 
+  # the whole library, two scenarios at a time (each in its own lab)
+  mirrorlab run --library --jobs 2
+
   # the second of four shares of the library (one CI runner of four)
   mirrorlab run --library --shard 2/4 --json shard-2.json --junit shard-2.xml`,
 		GroupID:           groupScenarios,
@@ -66,6 +71,7 @@ before anything is built. Needs root on Linux.`,
 	f.StringVar(&o.junitOut, "junit", "", "write the results as JUnit XML to this `file`")
 	f.StringVar(&o.htmlOut, "html", "", "write a self-contained HTML report of the runs to this `file`")
 	f.StringVar(&o.shard, "shard", "", shardFlagHelp)
+	f.IntVarP(&o.jobs, "jobs", "j", 1, jobsFlagHelp)
 	f.StringVar(&o.pcapDir, "pcap-dir", "", "write a pcapng per mirror target under this `directory`")
 	f.BoolVar(&o.noKernelPath, "no-kernel-path", false, "decide every mirrored packet in user space, without the in-kernel mirror path (to compare the two)")
 	f.BoolVar(&o.keep, "keep", false, "leave the lab up after the run, for exec, status and down (nothing mirrors any more)")
@@ -96,6 +102,9 @@ func cmdRun(ctx context.Context, a *app, names []string, o runOptions) int {
 		human = stderr
 	}
 	list, err := selectShard(list, o.shard, human)
+	if err == nil && o.jobs < 1 {
+		err = fmt.Errorf("--jobs %d: run at least one scenario at a time", o.jobs)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "mirrorlab run:", err)
 		return 2
@@ -104,14 +113,7 @@ func cmdRun(ctx context.Context, a *app, names []string, o runOptions) int {
 		fmt.Fprintln(stderr, "mirrorlab run:", err)
 		return 1
 	}
-	opts := runner.Options{PcapDir: o.pcapDir, Keep: o.keep, StateDir: o.stateDir, UserSpaceOnly: o.noKernelPath}
-	if !o.quiet {
-		defer newProgress(human, &opts).Done()
-	}
-	if o.verbose {
-		opts.Logger = slog.New(slog.NewTextHandler(stderr, nil))
-	}
-	results, passed := runScenarios(ctx, list, opts, human, stderr)
+	results, passed := runScenarios(ctx, list, o, human, stderr, runner.Run)
 	if len(list) > 1 {
 		fmt.Fprintf(human, "\n%d of %d scenarios passed\n", passed, len(list))
 	}
@@ -142,28 +144,23 @@ func loadScenarios(ctx context.Context, names []string, stderr io.Writer) (list 
 	return list, !bad
 }
 
-// runScenarios runs each scenario in turn until ctx is done, printing its
-// summary on human and recording a kept lab, and returns the results and
-// how many passed.
-func runScenarios(ctx context.Context, list []*spec.Scenario, opts runner.Options, human, stderr io.Writer) (results []*report.Result, passed int) {
-	for _, s := range list {
-		if ctx.Err() != nil {
-			break
-		}
-		fmt.Fprintf(human, "=== %s (%s)\n", s.Name, s.File)
-		r := runner.Run(ctx, s, opts)
-		results = append(results, r)
-		report.WriteSummary(human, r)
-		if err := recordKept(opts.StateDir, r); err != nil {
-			fmt.Fprintln(stderr, "mirrorlab run: record the kept lab:", err)
-		} else if r.Kept {
-			fmt.Fprintf(human, "  mirrorlab exec --lab %s INSTANCE -- CMD, status and down reach it\n", r.RunID)
-		}
-		if r.Passed {
-			passed++
+// runScenarios runs list, o.jobs at a time, with run (runner.Run outside
+// tests), printing each scenario's summary on human, and returns the
+// results in list's order and how many passed.
+func runScenarios(ctx context.Context, list []*spec.Scenario, o runOptions, human, stderr io.Writer, run runFunc) ([]*report.Result, int) {
+	j := &jobs{n: o.jobs, run: run, human: human, stderr: stderr,
+		opts: runner.Options{PcapDir: o.pcapDir, Keep: o.keep, StateDir: o.stateDir, UserSpaceOnly: o.noKernelPath}}
+	if !o.quiet {
+		j.display = progress.New(human, progress.IsTerminal(human))
+		defer j.display.Done()
+		if j.n > 1 && len(list) > 1 {
+			fmt.Fprintf(human, "running %d scenarios, %d at a time: each one's lines appear when it ends\n", len(list), min(j.n, len(list)))
 		}
 	}
-	return results, passed
+	if o.verbose {
+		j.opts.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+	}
+	return j.runAll(ctx, list)
 }
 
 // writeRunReports writes the JSON, JUnit and HTML reports that o asks for,

@@ -10,14 +10,15 @@ import (
 
 	"github.com/mirrorlab/mirrorlab/scenarios"
 	"github.com/mirrorlab/mirrorlab/scenarios/htmlreport"
-	"github.com/mirrorlab/mirrorlab/scenarios/progress"
-	"github.com/mirrorlab/mirrorlab/scenarios/runner"
 	"github.com/mirrorlab/mirrorlab/scenarios/shard"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 
 // shardFlagHelp documents --shard where it is defined and in the docs.
 const shardFlagHelp = "run only share `I/N` of the scenarios (1-based): sorted by name, every N-th from the I-th, so every scenario is in exactly one of the N shares whatever the order of the FILEs"
+
+// jobsFlagHelp documents --jobs where it is defined and in the docs.
+const jobsFlagHelp = "run up to `N` scenarios at a time, each in its own lab; each one's lines are printed whole when it ends, and the reports keep the scenarios' order"
 
 // selectShard keeps the scenarios of shard text ("" keeps them all) and
 // says which it kept.
@@ -45,15 +46,6 @@ func selectShard(list []*spec.Scenario, text string, w io.Writer) ([]*spec.Scena
 		fmt.Fprintf(w, "shard %s: %d of %d scenarios: %s\n", sh, len(kept), len(list), strings.Join(names, ", "))
 	}
 	return kept, nil
-}
-
-// newProgress shows the run's progress on w, with a status line during
-// traffic steps when w is a terminal.
-func newProgress(w io.Writer, opts *runner.Options) *progress.Display {
-	d := progress.New(w, progress.IsTerminal(w))
-	opts.Progress = d
-	opts.Live = d.Update
-	return d
 }
 
 // writeHTML writes the runs' report page.

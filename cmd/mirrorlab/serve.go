@@ -165,8 +165,39 @@ func runServe(ctx context.Context, a *app, file string, o serveOpts) error {
 		}
 		return runServeAlibaba(ctx, a, s, ms, o)
 	}
-	served, names := ec2api.AssignIDs(ms, s.Name) // stable for a given file
+	return runServeEC2(ctx, a, s, ms, exposed, o)
+}
+
+// Footers of serve's listing: with a lab, and with --no-lab.
+const (
+	labFooter   = "mirrorlab exec INSTANCE -- CMD runs a command inside; Ctrl-C or mirrorlab down ends the lab"
+	noLabFooter = "API only (--no-lab): changes are validated and kept, nothing mirrors"
+)
+
+// runServeEC2 is serve with the EC2 API over a scenario.
+func runServeEC2(ctx context.Context, a *app, s *spec.Scenario, ms cloudmock.Spec, exposed bool, o serveOpts) error {
 	fwd := &applyForwarder{}
+	srv, names, err := newEC2Server(a, s, ms, fwd)
+	if err != nil {
+		return err
+	}
+	ln, start, err := listenEC2(a, o, exposed, "the lab's mirror configuration", srv, s, names, func(footer string) string { return footer })
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if o.noLab {
+		return serveAPIOnly(ctx, a, fwd, start)
+	}
+	return serveLab(ctx, a, s, srv.Spec(), names, o, func() func() error {
+		return start(labFooter)
+	}, fwd)
+}
+
+// newEC2Server builds the EC2 API server for a scenario: ids AWS-shaped
+// and stable for the file, changes handed to fwd.
+func newEC2Server(a *app, s *spec.Scenario, ms cloudmock.Spec, fwd *applyForwarder) (*ec2api.Server, map[string]string, error) {
+	served, names := ec2api.AssignIDs(ms, s.Name) // stable for a given file
 	cfg := ec2api.Config{Spec: served, Names: names, Apply: fwd.apply, TargetHealth: fwd.health, Seed: s.Seed()}
 	// Without the scenario's source, GET /mirrorlab/scenario cannot keep
 	// its comments and order: say so once and serve everything else.
@@ -182,44 +213,63 @@ func runServe(ctx context.Context, a *app, file string, o serveOpts) error {
 	}
 	srv, err := ec2api.New(cfg)
 	if err != nil {
-		return failed(fmt.Errorf("serve %s: %w", s.File, err))
+		return nil, nil, failed(fmt.Errorf("serve %s: %w", s.File, err))
 	}
-	// Bind first, so that a port in use fails before a lab is built.
+	return srv, names, nil
+}
+
+// listenAPI binds the API's address, before a lab is built so that a port
+// in use fails first, and warns when the API is reachable beyond loopback
+// with no access key id: anyone could then change what exposes names.
+func listenAPI(a *app, o serveOpts, exposed bool, exposes string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
-		return failed(fmt.Errorf("listen on %s: %w", o.listen, err))
+		return nil, failed(fmt.Errorf("listen on %s: %w", o.listen, err))
 	}
-	defer ln.Close()
 	if exposed && o.accessKeyID == "" {
-		fmt.Fprintf(a.stderr, "warning: the API listens on %s, beyond loopback: anyone who reaches it can change the lab's mirror configuration (signatures are not verified; --access-key-id requires one key id)\n", o.listen)
+		fmt.Fprintf(a.stderr, "warning: the API listens on %s, beyond loopback: anyone who reaches it can change %s (signatures are not verified; --access-key-id requires one key id)\n", o.listen, exposes)
 	}
-	start, err := guardedStart(srv, ln, o)
+	return ln, nil
+}
+
+// listenEC2 binds the EC2 API's address (see listenAPI) and puts srv
+// behind the guard. It returns the listener, for the caller to close, and
+// what starts serving on it: that prints the listing of s with names (its
+// footer made by more) and tells o.ready.
+func listenEC2(a *app, o serveOpts, exposed bool, exposes string, srv *ec2api.Server, s *spec.Scenario, names map[string]string,
+	more func(footer string) string) (net.Listener, func(footer string) (stop func() error), error) {
+	ln, err := listenAPI(a, o, exposed, exposes)
 	if err != nil {
-		return failed(err)
+		return nil, nil, err
+	}
+	serve, err := guardedStart(srv, ln, o)
+	if err != nil {
+		ln.Close()
+		return nil, nil, failed(err)
 	}
 	endpoint := "http://" + ln.Addr().String()
-	if o.noLab {
-		fwd.set(func(cloudmock.Spec) error { return nil }, nil)
-		stop := start()
-		printServe(a.stdout, endpoint, o.accessKeyID, s, srv.Spec(), names, "API only (--no-lab): changes are validated and kept, nothing mirrors")
-		if o.ready != nil {
-			o.ready(endpoint)
-		}
-		<-ctx.Done()
-		if err := stop(); err != nil {
-			return failed(err)
-		}
-		fmt.Fprintln(a.stdout, "API stopped")
-		return nil
-	}
-	return serveLab(ctx, a, s, srv.Spec(), names, o, func() func() error {
-		stop := start()
-		printServe(a.stdout, endpoint, o.accessKeyID, s, srv.Spec(), names, "mirrorlab exec INSTANCE -- CMD runs a command inside; Ctrl-C or mirrorlab down ends the lab")
+	return ln, func(footer string) func() error {
+		stop := serve()
+		printServe(a.stdout, endpoint, o.accessKeyID, s, srv.Spec(), names, more(footer))
 		if o.ready != nil {
 			o.ready(endpoint)
 		}
 		return stop
-	}, fwd)
+	}, nil
+}
+
+// serveAPIOnly is serve --no-lab: start (which prints the listing with
+// the footer it is given and returns the API's stop) serves the API
+// until ctx ends; every change it accepts is kept, none is applied.
+func serveAPIOnly(ctx context.Context, a *app, fwd *applyForwarder, start func(footer string) (stop func() error)) error {
+	fwd.set(func(cloudmock.Spec) error { return nil }, nil)
+	stop := start(noLabFooter)
+	<-ctx.Done()
+	if err := stop(); err != nil {
+		return failed(err)
+	}
+	fmt.Fprintln(a.stdout, "API stopped")
+	return nil
 }
 
 // guardedStart puts srv behind httpserve's guard (o's access key id) and

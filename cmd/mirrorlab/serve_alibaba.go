@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"sort"
 	"time"
 
@@ -68,14 +67,11 @@ func runServeAlibaba(ctx context.Context, a *app, s *spec.Scenario, ms cloudmock
 	if err != nil {
 		return failed(err)
 	}
-	ln, err := net.Listen("tcp", o.listen)
+	ln, err := listenAPI(a, o, exposed, "the lab's mirror configuration")
 	if err != nil {
-		return failed(fmt.Errorf("listen on %s: %w", o.listen, err))
+		return err
 	}
 	defer ln.Close()
-	if exposed && o.accessKeyID == "" {
-		fmt.Fprintf(a.stderr, "warning: the API listens on %s, beyond loopback: anyone who reaches it can change the lab's mirror configuration (signatures are not verified; --access-key-id requires one key id)\n", o.listen)
-	}
 	handler, err := httpserve.Guard(srv, httpserve.GuardOptions{Listen: ln.Addr().String(), AccessKeyID: o.accessKeyID, KeyID: alibaba.KeyID, Refuse: srv.Refuse})
 	if err != nil {
 		return failed(err)
@@ -95,17 +91,10 @@ func runServeAlibaba(ctx context.Context, a *app, s *spec.Scenario, ms cloudmock
 		}
 	}
 	if o.noLab {
-		fwd.set(func(cloudmock.Spec) error { return nil }, nil)
-		stop := start("API only (--no-lab): changes are validated and kept, nothing mirrors")
-		<-ctx.Done()
-		if err := stop(); err != nil {
-			return failed(err)
-		}
-		fmt.Fprintln(a.stdout, "API stopped")
-		return nil
+		return serveAPIOnly(ctx, a, fwd, start)
 	}
 	return serveLab(ctx, a, s, srv.Applied(), names, o, func() func() error {
-		return start("mirrorlab exec INSTANCE -- CMD runs a command inside; Ctrl-C or mirrorlab down ends the lab")
+		return start(labFooter)
 	}, fwd)
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 
 	"github.com/mirrorlab/mirrorlab/apiserver/ec2api"
@@ -36,41 +35,19 @@ func runServeEmpty(ctx context.Context, a *app, file string, exposed bool, o ser
 	if err != nil {
 		return failed(fmt.Errorf("serve --empty: %w", err))
 	}
-	ln, err := net.Listen("tcp", o.listen)
+	ln, start, err := listenEC2(a, o, exposed, "the account", srv, s, tags, func(footer string) string {
+		return fmt.Sprintf("default VPC %s (%s), %d default subnets; %s", st.Vpcs[0].VpcId, st.Vpcs[0].CidrBlock, len(st.Subnets), footer)
+	})
 	if err != nil {
-		return failed(fmt.Errorf("listen on %s: %w", o.listen, err))
+		return err
 	}
 	defer ln.Close()
-	if exposed && o.accessKeyID == "" {
-		fmt.Fprintf(a.stderr, "warning: the API listens on %s, beyond loopback: anyone who reaches it can change the account (signatures are not verified; --access-key-id requires one key id)\n", o.listen)
-	}
-	serve, err := guardedStart(srv, ln, o)
-	if err != nil {
-		return failed(err)
-	}
-	endpoint := "http://" + ln.Addr().String()
-	start := func(footer string) func() error {
-		stop := serve()
-		printServe(a.stdout, endpoint, o.accessKeyID, s, srv.Spec(), tags, fmt.Sprintf("default VPC %s (%s), %d default subnets; %s",
-			st.Vpcs[0].VpcId, st.Vpcs[0].CidrBlock, len(st.Subnets), footer))
-		if o.ready != nil {
-			o.ready(endpoint)
-		}
-		return stop
-	}
 	if !o.noLab {
 		return serveLab(ctx, a, s, srv.Spec(), nil, o, func() func() error {
-			return start("mirrorlab exec INSTANCE -- CMD runs a command inside; Ctrl-C or mirrorlab down ends the lab")
+			return start(labFooter)
 		}, fwd)
 	}
-	fwd.set(func(cloudmock.Spec) error { return nil }, nil)
-	stop := start("API only (--no-lab): changes are validated and kept, nothing mirrors")
-	<-ctx.Done()
-	if err := stop(); err != nil {
-		return failed(err)
-	}
-	fmt.Fprintln(a.stdout, "API stopped")
-	return nil
+	return serveAPIOnly(ctx, a, fwd, start)
 }
 
 // accountScenario is the scenario of a new account's network, for its

@@ -55,13 +55,20 @@ func (d *Display) Write(p []byte) (int, error) {
 // Update redraws the status line with what the run has done so far; a
 // no-op when the output is not a terminal.
 func (d *Display) Update(l runner.Live) {
+	d.Show(fmt.Sprintf("  ▸ traffic %s %.1fs: %d packets mirrored, %d requests replayed",
+		l.Step, l.Elapsed.Seconds(), l.Mirrored, l.Replayed))
+}
+
+// Show redraws the status line with status (one line, no newline), e.g.
+// what several runs going at once are doing; a no-op when the output is
+// not a terminal.
+func (d *Display) Show(status string) {
 	if !d.terminal {
 		return
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	fmt.Fprintf(d.w, "%s  ▸ traffic %s %.1fs: %d packets mirrored, %d requests replayed", clearLine,
-		l.Step, l.Elapsed.Seconds(), l.Mirrored, l.Replayed)
+	io.WriteString(d.w, clearLine+status)
 	d.shown = true
 }
 

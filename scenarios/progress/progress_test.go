@@ -123,3 +123,25 @@ func TestConcurrentUse(t *testing.T) {
 		t.Fatalf("%d lines on the screen, want 200", n)
 	}
 }
+
+// TestShowIsAStatusLine: Show draws any status line in place, erased by the
+// next progress line, and nothing at all off a terminal.
+func TestShowIsAStatusLine(t *testing.T) {
+	var b bytes.Buffer
+	d := New(&b, true)
+	d.Show("▸ 1/3 done │ vni: building the VPC")
+	d.Show("▸ 2/3 done │ vni: settling")
+	fmt.Fprintf(d, "=== rule-order\n")
+	d.Done()
+	want := "\r\x1b[K▸ 1/3 done │ vni: building the VPC\r\x1b[K▸ 2/3 done │ vni: settling\r\x1b[K=== rule-order\n"
+	if got := b.String(); got != want {
+		t.Fatalf("terminal output\n%q\nwant\n%q", got, want)
+	}
+	b.Reset()
+	d = New(&b, false)
+	d.Show("▸ 1/3 done")
+	d.Done()
+	if b.Len() != 0 {
+		t.Fatalf("off a terminal: %q", b.String())
+	}
+}
