@@ -5,7 +5,7 @@ import (
 	"os"
 
 	agentcli "github.com/mirrorlab/mirrorlab/agent/cli"
-	benchcli "github.com/mirrorlab/mirrorlab/bench/cli"
+	benchcli "github.com/mirrorlab/mirrorlab/internal/bench/cli"
 )
 
 // runAgent is the decap agent's own command line (mirror-agent's).

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/mirrorlab/mirrorlab/bench/vpc"
+	"github.com/mirrorlab/mirrorlab/internal/bench/vpc"
 )
 
 // applySpec is the apply latency of a configuration change: a new session

@@ -13,7 +13,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 
-	"github.com/mirrorlab/mirrorlab/bench/vpc"
+	"github.com/mirrorlab/mirrorlab/internal/bench/vpc"
 	"github.com/mirrorlab/mirrorlab/sim"
 )
 

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mirrorlab/mirrorlab/bench/gen"
-	"github.com/mirrorlab/mirrorlab/bench/report"
+	"github.com/mirrorlab/mirrorlab/internal/bench/gen"
+	"github.com/mirrorlab/mirrorlab/internal/bench/report"
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
 	runreport "github.com/mirrorlab/mirrorlab/scenarios/report"
 	"github.com/mirrorlab/mirrorlab/scenarios/runner"

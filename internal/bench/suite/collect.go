@@ -1,7 +1,7 @@
 package suite
 
 import (
-	"github.com/mirrorlab/mirrorlab/bench/report"
+	"github.com/mirrorlab/mirrorlab/internal/bench/report"
 )
 
 // spec describes a figure: everything but its runs.

@@ -13,8 +13,8 @@ import (
 
 	"github.com/vishvananda/netlink"
 
-	"github.com/mirrorlab/mirrorlab/bench/gen"
-	"github.com/mirrorlab/mirrorlab/bench/report"
+	"github.com/mirrorlab/mirrorlab/internal/bench/gen"
+	"github.com/mirrorlab/mirrorlab/internal/bench/report"
 	runreport "github.com/mirrorlab/mirrorlab/scenarios/report"
 	"github.com/mirrorlab/mirrorlab/scenarios/runner"
 	scenario "github.com/mirrorlab/mirrorlab/scenarios/spec"

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mirrorlab/mirrorlab/bench/report"
-	"github.com/mirrorlab/mirrorlab/bench/suite"
+	"github.com/mirrorlab/mirrorlab/internal/bench/report"
+	"github.com/mirrorlab/mirrorlab/internal/bench/suite"
 	"github.com/mirrorlab/mirrorlab/lab"
 )
 

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mirrorlab/mirrorlab/bench/report"
+	"github.com/mirrorlab/mirrorlab/internal/bench/report"
 )
 
 // fakeBench fills a bench with figures as two runs would, without a kernel.

@@ -10,8 +10,8 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
-	"github.com/mirrorlab/mirrorlab/bench/gen"
-	"github.com/mirrorlab/mirrorlab/bench/vpc"
+	"github.com/mirrorlab/mirrorlab/internal/bench/gen"
+	"github.com/mirrorlab/mirrorlab/internal/bench/vpc"
 )
 
 // decodeSpec is the decode rate over UDP; the generator usually limits it,

@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/mirrorlab/mirrorlab/bench/ref"
-	"github.com/mirrorlab/mirrorlab/bench/report"
+	"github.com/mirrorlab/mirrorlab/internal/bench/ref"
+	"github.com/mirrorlab/mirrorlab/internal/bench/report"
 )
 
 // summary builds the headline tables shown before the full list.

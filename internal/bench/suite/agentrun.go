@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/agent"
-	"github.com/mirrorlab/mirrorlab/bench/vpc"
+	"github.com/mirrorlab/mirrorlab/internal/bench/vpc"
 	"github.com/mirrorlab/mirrorlab/sim"
 )
 

@@ -8,9 +8,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/mirrorlab/mirrorlab/bench/ref"
-	"github.com/mirrorlab/mirrorlab/bench/report"
-	"github.com/mirrorlab/mirrorlab/bench/vpc"
+	"github.com/mirrorlab/mirrorlab/internal/bench/ref"
+	"github.com/mirrorlab/mirrorlab/internal/bench/report"
+	"github.com/mirrorlab/mirrorlab/internal/bench/vpc"
 )
 
 // bench is one Run's state.

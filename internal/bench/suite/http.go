@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/agent"
-	"github.com/mirrorlab/mirrorlab/bench/gen"
-	"github.com/mirrorlab/mirrorlab/bench/report"
-	"github.com/mirrorlab/mirrorlab/bench/vpc"
+	"github.com/mirrorlab/mirrorlab/internal/bench/gen"
+	"github.com/mirrorlab/mirrorlab/internal/bench/report"
+	"github.com/mirrorlab/mirrorlab/internal/bench/vpc"
 	"github.com/mirrorlab/mirrorlab/scenarios/workload"
 )
 

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mirrorlab/mirrorlab/bench/report"
+	"github.com/mirrorlab/mirrorlab/internal/bench/report"
 )
 
 func writeResult(t *testing.T, dir, name string, oursRuns, refRuns []float64) string {

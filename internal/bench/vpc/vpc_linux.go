@@ -11,7 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/mirrorlab/mirrorlab/bench/gen"
+	"github.com/mirrorlab/mirrorlab/internal/bench/gen"
 	"github.com/mirrorlab/mirrorlab/lab"
 	"github.com/mirrorlab/mirrorlab/sim"
 )

@@ -16,8 +16,8 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/mirrorlab/mirrorlab/agent"
-	"github.com/mirrorlab/mirrorlab/bench/gen"
-	"github.com/mirrorlab/mirrorlab/bench/vpc"
+	"github.com/mirrorlab/mirrorlab/internal/bench/gen"
+	"github.com/mirrorlab/mirrorlab/internal/bench/vpc"
 )
 
 func decodeFileSpec() spec {

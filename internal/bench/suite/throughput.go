@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/mirrorlab/mirrorlab/bench/gen"
-	"github.com/mirrorlab/mirrorlab/bench/report"
+	"github.com/mirrorlab/mirrorlab/internal/bench/gen"
+	"github.com/mirrorlab/mirrorlab/internal/bench/report"
 )
 
 // Labels of the throughput paths.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/mirrorlab/mirrorlab/bench/gen"
+	"github.com/mirrorlab/mirrorlab/internal/bench/gen"
 )
 
 // Parts of the bench that Config.Parts can select.
