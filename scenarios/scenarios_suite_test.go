@@ -15,8 +15,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/explain"
 	"github.com/mirrorlab/mirrorlab/scenarios"
-	"github.com/mirrorlab/mirrorlab/scenarios/explain"
 	"github.com/mirrorlab/mirrorlab/scenarios/runner"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )

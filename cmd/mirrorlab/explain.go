@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/explain"
 	"github.com/mirrorlab/mirrorlab/scenarios"
-	"github.com/mirrorlab/mirrorlab/scenarios/explain"
 	"github.com/spf13/cobra"
 )
 

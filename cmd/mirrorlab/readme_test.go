@@ -25,7 +25,7 @@ var readmeSkips = map[string]string{
 	"CGO_ENABLED=0 go build ./cmd/mirror-agent":                          "builds the same package as go build ./... (make lint)",
 	"sudo mirrorlab serve":                                               "serves until stopped; TestServeNoLab (cmd/mirrorlab/serve_test.go) runs serve",
 	"mirrorlab serve --empty --no-lab":                                   "serves until stopped; TestServeEmptyAWSCLI (cmd/mirrorlab/serve_empty_linux_test.go) runs it with these aws commands",
-	"mirrorlab export -o built.yaml":                                     "needs the running serve of the lines before; scenarios/export/served_test.go exports a served lab",
+	"mirrorlab export -o built.yaml":                                     "needs the running serve of the lines before; internal/scenarios/export/served_test.go exports a served lab",
 	"mirrorlab validate built.yaml":                                      "validates what the line before would have written",
 	"./mirror-agent -destination http://10.0.0.40 -filter-request-port 80 -metrics-addr :9100 -health-port 8080": "for a real instance: runs until stopped and listens on the host's ports; agent/cli's tests run the same flags",
 }
@@ -39,7 +39,7 @@ var readmeSkipPrefixes = map[string]string{
 	"ACL=$(aws ec2": awsReason,
 }
 
-const awsReason = "the aws CLI against a running mirrorlab serve: needs the aws CLI; scenarios/export/served_test.go and apiserver/ec2api's tests drive the same actions through the served API"
+const awsReason = "the aws CLI against a running mirrorlab serve: needs the aws CLI; internal/scenarios/export/served_test.go and apiserver/ec2api's tests drive the same actions through the served API"
 
 func skipReason(c string) (string, bool) {
 	if r, ok := readmeSkips[c]; ok {

@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mirrorlab/mirrorlab/scenarios/htmlreport"
-	"github.com/mirrorlab/mirrorlab/scenarios/merge"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/htmlreport"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/merge"
 )
 
 func newReportCmd(a *app) *cobra.Command {

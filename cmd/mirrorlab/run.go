@@ -10,9 +10,9 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/progress"
 	"github.com/mirrorlab/mirrorlab/lab"
 	"github.com/mirrorlab/mirrorlab/scenarios"
-	"github.com/mirrorlab/mirrorlab/scenarios/progress"
 	"github.com/mirrorlab/mirrorlab/scenarios/runner"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 	"github.com/spf13/cobra"

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/mirrorlab/mirrorlab/scenarios/progress"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/progress"
 	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"github.com/mirrorlab/mirrorlab/scenarios/runner"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mirrorlab/mirrorlab/scenarios/progress"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/progress"
 	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"github.com/mirrorlab/mirrorlab/scenarios/runner"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"

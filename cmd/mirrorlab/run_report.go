@@ -8,9 +8,9 @@ import (
 	"path"
 	"strings"
 
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/htmlreport"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/shard"
 	"github.com/mirrorlab/mirrorlab/scenarios"
-	"github.com/mirrorlab/mirrorlab/scenarios/htmlreport"
-	"github.com/mirrorlab/mirrorlab/scenarios/shard"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 

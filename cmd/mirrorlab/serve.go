@@ -19,8 +19,8 @@ import (
 	"github.com/mirrorlab/mirrorlab/apiserver/ec2api"
 	"github.com/mirrorlab/mirrorlab/apiserver/httpserve"
 	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/export"
 	"github.com/mirrorlab/mirrorlab/scenarios"
-	"github.com/mirrorlab/mirrorlab/scenarios/export"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 

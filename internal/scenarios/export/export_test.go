@@ -19,11 +19,11 @@ import (
 
 func scenarioFiles(t *testing.T) []string {
 	t.Helper()
-	files, err := filepath.Glob("../library/*.yaml")
+	files, err := filepath.Glob("../../../scenarios/library/*.yaml")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("library: %v (%d files)", err, len(files))
 	}
-	return append([]string{"../default.yaml"}, files...)
+	return append([]string{"../../../scenarios/default.yaml"}, files...)
 }
 
 // served is what the API server holds for a scenario: the original, its
@@ -101,7 +101,7 @@ func expectsValidationError(s *spec.Scenario) bool {
 // gives the same state, keeps programs, traffic and expectations, and
 // exports to the same bytes again.
 func TestRoundTrip(t *testing.T) {
-	schema, err := jsonschema.NewCompiler().Compile("../schema.json")
+	schema, err := jsonschema.NewCompiler().Compile("../../../scenarios/schema.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func byName(s served, name string) string {
 // resources) is in the export, which loads; expectations on the deleted
 // session are dropped with a comment; references follow renames.
 func TestExportAfterChanges(t *testing.T) {
-	s := serve(t, "../default.yaml")
+	s := serve(t, "../../../scenarios/default.yaml")
 	st := &s.state
 	adapterSG, testENI, webENI := byName(s, "adapter-sg"), byName(s, "test-eni"), byName(s, "web-eni")
 	// the API: a rule and an entry more, web-session deleted, a new session
@@ -274,7 +274,7 @@ func TestExportAfterChanges(t *testing.T) {
 // TestNamesFallBackToIDs: a Name tag that is no valid scenario name, or
 // that two resources share, gives way to the ids.
 func TestNamesFallBackToIDs(t *testing.T) {
-	s := serve(t, "../default.yaml")
+	s := serve(t, "../../../scenarios/default.yaml")
 	s.tags[byName(s, "public")]["Name"] = "public subnet" // a space: invalid
 	s.tags[byName(s, "web-sg")]["Name"] = "shared"
 	s.tags[byName(s, "test-sg")]["Name"] = "shared"

@@ -99,7 +99,7 @@ func TestExportServedRoundTrip(t *testing.T) {
 // What the API changed is in the export, which validates and serves the
 // same state again.
 func TestExportAfterAPIChanges(t *testing.T) {
-	src, err := os.ReadFile("../default.yaml")
+	src, err := os.ReadFile("../../../scenarios/default.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

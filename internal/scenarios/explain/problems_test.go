@@ -14,8 +14,8 @@ import (
 // line, code, resource, field, message), and a result read back keeps
 // each problem's text.
 func TestProblemsShapeMatchesRun(t *testing.T) {
-	r := explainFile(t, "../library/quota-violation.yaml", Options{})
-	s, err := spec.Load("../library/quota-violation.yaml")
+	r := explainFile(t, "../../../scenarios/library/quota-violation.yaml", Options{})
+	s, err := spec.Load("../../../scenarios/library/quota-violation.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ func hop(t *testing.T, r *Report, flow, label, eni, dir string) Hop {
 }
 
 func TestDefaultScenario(t *testing.T) {
-	r := explainFile(t, "../default.yaml", Options{})
+	r := explainFile(t, "../../../scenarios/default.yaml", Options{})
 	req := hop(t, r, "web-load", "request", "web-eni", "ingress")
 	if !req.Mirrored || req.Session != "web-session" || req.Target != "adapter-target" || req.VNI != 1 ||
 		req.Rule != 100 || req.Truncated || !req.Delivered || req.Delivery != "delivered" {
@@ -70,7 +70,7 @@ func TestDefaultScenario(t *testing.T) {
 }
 
 func TestRuleOrderAndImplicitReject(t *testing.T) {
-	r := explainFile(t, "../library/rule-order.yaml", Options{})
+	r := explainFile(t, "../../../scenarios/library/rule-order.yaml", Options{})
 	if h := hop(t, r, "http-8080", "syn", "web-eni", "ingress"); h.Mirrored || h.Reason != "rejected-by-rule" || h.Rule != 10 {
 		t.Fatalf("8080 hop %+v", h)
 	}
@@ -83,29 +83,29 @@ func TestRuleOrderAndImplicitReject(t *testing.T) {
 }
 
 func TestTruncationAndDelivery(t *testing.T) {
-	r := explainFile(t, "../library/packet-length.yaml", Options{})
+	r := explainFile(t, "../../../scenarios/library/packet-length.yaml", Options{})
 	if h := hop(t, r, "big", "datagram", "web-eni", "ingress"); !h.Truncated || h.InnerBytes != 128 || h.Bytes != 14+20+8+1000 {
 		t.Fatalf("big hop %+v", h)
 	}
 	if h := hop(t, r, "small", "datagram", "web-eni", "ingress"); h.Truncated || h.InnerBytes != 62 {
 		t.Fatalf("small hop %+v", h)
 	}
-	r = explainFile(t, "../library/mtu-truncation-aws.yaml", Options{})
+	r = explainFile(t, "../../../scenarios/library/mtu-truncation-aws.yaml", Options{})
 	if h := hop(t, r, "jumbo", "datagram", "web-eni", "ingress"); !h.Truncated || h.InnerBytes != 1460 {
 		t.Fatalf("jumbo hop %+v", h)
 	}
-	r = explainFile(t, "../library/mtu-truncation-alibaba.yaml", Options{})
+	r = explainFile(t, "../../../scenarios/library/mtu-truncation-alibaba.yaml", Options{})
 	if h := hop(t, r, "too-big", "datagram", "web-eni", "ingress"); !h.Truncated || h.InnerBytes != 1464 {
 		t.Fatalf("alibaba hop %+v", h)
 	}
 	if h := hop(t, r, "fits", "datagram", "web-eni", "ingress"); h.Truncated {
 		t.Fatalf("alibaba small hop %+v", h)
 	}
-	r = explainFile(t, "../library/nacl-blocks-vxlan.yaml", Options{})
+	r = explainFile(t, "../../../scenarios/library/nacl-blocks-vxlan.yaml", Options{})
 	if h := hop(t, r, "http", "request", "web-eni", "ingress"); !h.Mirrored || h.Delivered || h.Delivery != "dropped-by-target-nacl" {
 		t.Fatalf("nacl hop %+v", h)
 	}
-	r = explainFile(t, "../library/sg-blocks-vxlan.yaml", Options{})
+	r = explainFile(t, "../../../scenarios/library/sg-blocks-vxlan.yaml", Options{})
 	if h := hop(t, r, "http", "request", "web-eni", "ingress"); h.Delivered || h.Delivery != "dropped-by-target-sg" {
 		t.Fatalf("sg hop %+v", h)
 	}
@@ -115,21 +115,21 @@ func TestTruncationAndDelivery(t *testing.T) {
 // inspection VPC through each one's peering; without a route they are lost,
 // and the explanation says why.
 func TestCentralInspection(t *testing.T) {
-	r := explainFile(t, "../library/central-inspection.yaml", Options{})
+	r := explainFile(t, "../../../scenarios/library/central-inspection.yaml", Options{})
 	for _, c := range []struct{ flow, eni, via string }{{"load-a", "web-a-eni", "pcx-app-a"}, {"load-b", "web-b-eni", "pcx-app-b"}} {
 		h := hop(t, r, c.flow, "request", c.eni, "ingress")
 		if !h.Mirrored || !h.Delivered || h.Via != c.via || !strings.Contains(h.Text, "from VPC") || !strings.Contains(h.Text, "through peering connection "+c.via) {
 			t.Errorf("%s hop %+v", c.flow, h)
 		}
 	}
-	r = explainFile(t, "../library/central-inspection-tgw.yaml", Options{})
+	r = explainFile(t, "../../../scenarios/library/central-inspection-tgw.yaml", Options{})
 	for _, c := range []struct{ flow, eni string }{{"load-a", "web-a-eni"}, {"load-b", "web-b-eni"}} {
 		h := hop(t, r, c.flow, "request", c.eni, "ingress")
 		if !h.Delivered || h.Via != "hub" || !strings.Contains(h.Text, "through transit gateway hub") {
 			t.Errorf("%s hop %+v", c.flow, h)
 		}
 	}
-	r = explainFile(t, "../library/inspection-no-route.yaml", Options{})
+	r = explainFile(t, "../../../scenarios/library/inspection-no-route.yaml", Options{})
 	h := hop(t, r, "http", "request", "web-eni", "ingress")
 	if !h.Mirrored || h.Delivered || h.Delivery != "no-route-to-target" || h.Via != "" {
 		t.Fatalf("no-route hop %+v", h)
@@ -142,7 +142,7 @@ func TestCentralInspection(t *testing.T) {
 }
 
 func TestQuotaViolationReported(t *testing.T) {
-	r := explainFile(t, "../library/quota-violation.yaml", Options{})
+	r := explainFile(t, "../../../scenarios/library/quota-violation.yaml", Options{})
 	if len(r.Problems) != 1 || r.Problems[0].Code != "TrafficMirrorSessionLimitExceeded" || !r.ProblemsExpected || r.Problems[0].Line == 0 {
 		t.Fatalf("problems %+v", r.Problems)
 	}
@@ -158,12 +158,12 @@ func TestPacketFromCommandLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := explainFile(t, "../default.yaml", Options{Packet: &p})
+	r := explainFile(t, "../../../scenarios/default.yaml", Options{Packet: &p})
 	if h := hop(t, r, "packet", "packet", "web-eni", "ingress"); !h.Mirrored || h.VNI != 1 {
 		t.Fatalf("hop %+v", h)
 	}
 	// the same packet decided where it would be egress at web: no rule
-	r = explainFile(t, "../default.yaml", Options{Packet: &p, ENI: "web-eni", Direction: "egress"})
+	r = explainFile(t, "../../../scenarios/default.yaml", Options{Packet: &p, ENI: "web-eni", Direction: "egress"})
 	if len(r.Flows[0].Hops) != 1 || r.Flows[0].Hops[0].Mirrored {
 		t.Fatalf("hops %+v", r.Flows[0].Hops)
 	}
@@ -181,7 +181,7 @@ func TestPacketFromCommandLine(t *testing.T) {
 // from: a baseline at the address and port the run will give the agent,
 // or production's own answers.
 func TestShadowComparisons(t *testing.T) {
-	r := explainFile(t, "../library/shadow-baseline.yaml", Options{})
+	r := explainFile(t, "../../../scenarios/library/shadow-baseline.yaml", Options{})
 	want := Comparison{Agent: "adapter-agent", Production: "production", Test: "test-server", Baseline: "baseline", BaselineURL: "http://10.0.0.37:80"}
 	if len(r.Comparisons) != 1 || r.Comparisons[0] != want {
 		t.Fatalf("comparisons %+v", r.Comparisons)
@@ -191,7 +191,7 @@ func TestShadowComparisons(t *testing.T) {
 	if !strings.Contains(out.String(), "shadow testing: adapter-agent compares production's answers with test-server's (-compare); noise: what production and the baseline baseline disagree on (-compare-baseline http://10.0.0.37:80)") {
 		t.Fatalf("render:\n%s", out.String())
 	}
-	r = explainFile(t, "../library/shadow-noise.yaml", Options{})
+	r = explainFile(t, "../../../scenarios/library/shadow-noise.yaml", Options{})
 	if len(r.Comparisons) != 1 || r.Comparisons[0].Baseline != "" || !strings.Contains(r.Comparisons[0].String(), "production answers identical requests differently") {
 		t.Fatalf("comparisons %+v", r.Comparisons)
 	}

@@ -12,7 +12,7 @@ import (
 // 74 bytes under the target's MTU, 54 over IPv4; the sender's IPv6 address
 // is the source of traffic to an IPv6 address.
 func TestOuterIPv6Explained(t *testing.T) {
-	r := explainFile(t, "../library/ipv6-outer-74.yaml", Options{})
+	r := explainFile(t, "../../../scenarios/library/ipv6-outer-74.yaml", Options{})
 	h6 := hop(t, r, "to-collector6", "datagram", "web-eni", "ingress")
 	if !h6.Mirrored || h6.OuterFamily != "ipv6" || h6.InnerBytes != 1500-74+14 || !h6.Truncated || !h6.Delivered ||
 		!strings.Contains(h6.Flow, "[2001:db8:0:100::6]:") {
@@ -33,7 +33,7 @@ func TestOuterIPv6Explained(t *testing.T) {
 // rule before it never matches it), ping6 is mirrored, and the IPv6
 // never-mirrored classes are named.
 func TestDualStackExplained(t *testing.T) {
-	r := explainFile(t, "../library/ipv6-dual-stack.yaml", Options{})
+	r := explainFile(t, "../../../scenarios/library/ipv6-dual-stack.yaml", Options{})
 	if h := hop(t, r, "web-load", "request", "web-eni", "ingress"); !h.Mirrored || h.Rule != 110 || h.OuterFamily != "ipv6" || !h.Delivered {
 		t.Fatalf("request hop %+v", h)
 	}
@@ -54,7 +54,7 @@ func TestDualStackExplained(t *testing.T) {
 }
 
 func TestAlibabaIPv6Explained(t *testing.T) {
-	r := explainFile(t, "../library/ipv6-alibaba.yaml", Options{})
+	r := explainFile(t, "../../../scenarios/library/ipv6-alibaba.yaml", Options{})
 	if h := hop(t, r, "over-ipv4", "datagram", "web-eni", "ingress"); !h.Mirrored {
 		t.Fatalf("IPv4 hop %+v", h)
 	}
@@ -83,7 +83,7 @@ func TestPacketFromCommandLineIPv6(t *testing.T) {
 	if err != nil || ns.DstPort != 135 {
 		t.Fatalf("icmpv6 type 135: %+v, %v", ns, err)
 	}
-	r := explainFile(t, "../library/ipv6-dual-stack.yaml", Options{Packet: &ns, ENI: "web-eni", Direction: "ingress"})
+	r := explainFile(t, "../../../scenarios/library/ipv6-dual-stack.yaml", Options{Packet: &ns, ENI: "web-eni", Direction: "ingress"})
 	if len(r.Flows) != 1 || len(r.Flows[0].Hops) != 1 || r.Flows[0].Hops[0].Reason != "never-mirrored-ndp" {
 		t.Fatalf("neighbour solicitation explained as %+v", r.Flows)
 	}

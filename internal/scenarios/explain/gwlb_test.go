@@ -15,17 +15,17 @@ func TestGatewayLoadBalancer(t *testing.T) {
 		want              []string
 		truncated         bool
 	}{
-		{"../library/gwlb-two-appliances.yaml", "web-load", "request", []string{
+		{"../../../scenarios/library/gwlb-two-appliances.yaml", "web-load", "request", []string{
 			"of target gwlb-target, chosen by the flow hash among 2 healthy of 2, in GENEVE from the gateway load balancer (10.0.0.24:",
 			"-> 6081; endpoint id 0x", "flow cookie 0x"}, false},
-		{"../library/gwlb-unhealthy-appliance.yaml", "web-load", "request", []string{
+		{"../../../scenarios/library/gwlb-unhealthy-appliance.yaml", "web-load", "request", []string{
 			"delivered to appliance appliance1-eni (10.0.0.20)", "among 1 healthy of 2, in GENEVE"}, false},
-		{"../library/gwlb-truncation.yaml", "jumbo", "datagram", []string{
+		{"../../../scenarios/library/gwlb-truncation.yaml", "jumbo", "datagram", []string{
 			"truncated 8914 -> 8460 bytes (the gateway load balancer's MTU 8500 less 54 reserved)", "in GENEVE from the gateway load balancer"}, true},
-		{"../library/gwlb-truncation.yaml", "fits", "datagram", []string{"whole (8460 bytes)", "in GENEVE"}, false},
-		{"../library/gwlb-truncation-ipv6.yaml", "jumbo", "datagram", []string{
+		{"../../../scenarios/library/gwlb-truncation.yaml", "fits", "datagram", []string{"whole (8460 bytes)", "in GENEVE"}, false},
+		{"../../../scenarios/library/gwlb-truncation-ipv6.yaml", "jumbo", "datagram", []string{
 			"over IPv6 (74 bytes reserved), truncated 8914 -> 8440 bytes (the gateway load balancer's MTU 8500 less 74 reserved)", "in GENEVE from the gateway load balancer"}, true},
-		{"../library/gwlb-truncation-ipv6.yaml", "fits", "datagram", []string{"over IPv6 (74 bytes reserved), whole (8440 bytes)", "in GENEVE"}, false},
+		{"../../../scenarios/library/gwlb-truncation-ipv6.yaml", "fits", "datagram", []string{"over IPv6 (74 bytes reserved), whole (8440 bytes)", "in GENEVE"}, false},
 	} {
 		r := explainFile(t, c.file, Options{})
 		h := hop(t, r, c.flow, c.label, "web-eni", "ingress")
