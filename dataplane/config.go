@@ -4,7 +4,7 @@ import (
 	"log/slog"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/dataplane/kpath"
+	"github.com/mirrorlab/mirrorlab/dataplane/internal/kpath"
 	"github.com/mirrorlab/mirrorlab/sim"
 )
 

@@ -11,7 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/dataplane/kpath"
+	"github.com/mirrorlab/mirrorlab/dataplane/internal/kpath"
 	"github.com/mirrorlab/mirrorlab/sim"
 )
 

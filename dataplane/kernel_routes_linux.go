@@ -8,7 +8,7 @@ import (
 	"slices"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/dataplane/kpath"
+	"github.com/mirrorlab/mirrorlab/dataplane/internal/kpath"
 	"github.com/mirrorlab/mirrorlab/internal/nsrun"
 	"github.com/mirrorlab/mirrorlab/sim"
 )

@@ -13,7 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/dataplane/kpath"
+	"github.com/mirrorlab/mirrorlab/dataplane/internal/kpath"
 )
 
 // TestKernelUnsupported: only what says the kernel lacks a feature lets

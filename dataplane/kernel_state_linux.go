@@ -9,7 +9,7 @@ import (
 	"fmt"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/dataplane/kpath"
+	"github.com/mirrorlab/mirrorlab/dataplane/internal/kpath"
 )
 
 // shareConnTables moves the tables of allowed flows of the captured ENIs
