@@ -13,16 +13,30 @@ type describeQuery struct {
 // readDescribe reads idParam.N, Filter.N and MaxResults/NextToken (5 to
 // 1000 per page), then DryRun and the unknown parameters (c.begin).
 func (c *call) readDescribe(idParam string) (describeQuery, error) {
+	return c.readDescribePage(idParam, 1000)
+}
+
+// readDescribePage is readDescribe for an action that pages 5 to maxPage
+// items, names no ids (idParam "") or reads the boolean parameters flags
+// (which it accepts and ignores) after the page and before c.begin.
+func (c *call) readDescribePage(idParam string, maxPage int, flags ...string) (describeQuery, error) {
 	var q describeQuery
 	var err error
-	if q.ids, err = c.p.list(idParam); err != nil {
-		return q, err
+	if idParam != "" {
+		if q.ids, err = c.p.list(idParam); err != nil {
+			return q, err
+		}
 	}
 	if q.fs, err = c.p.filters(); err != nil {
 		return q, err
 	}
-	if q.pg, err = c.p.paging(5, 1000); err != nil {
+	if q.pg, err = c.p.paging(5, maxPage); err != nil {
 		return q, err
+	}
+	for _, f := range flags {
+		if _, err := c.p.bool(f); err != nil {
+			return q, err
+		}
 	}
 	return q, c.begin()
 }

@@ -166,24 +166,11 @@ func (s *Server) eniFilters(spec *cloudmock.Spec, tags tagStore) filterFields[*c
 }
 
 func (s *Server) describeNetworkInterfaces(c *call) (any, error) {
-	ids, err := c.p.list("NetworkInterfaceId")
+	q, err := c.readDescribePage("NetworkInterfaceId", 1000, "IncludeManagedResources")
 	if err != nil {
 		return nil, err
 	}
-	fs, err := c.p.filters()
-	if err != nil {
-		return nil, err
-	}
-	pg, err := c.p.paging(5, 1000)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := c.p.bool("IncludeManagedResources"); err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
+	ids, fs, pg := q.ids, q.fs, q.pg
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
 		if err := idsExist(ids, func(id string) bool { return findENI(spec, id) >= 0 }, codeENINotFound, "network interface ID"); err != nil {
 			return nil, err

@@ -175,24 +175,11 @@ func (s *Server) instanceFilters(spec *cloudmock.Spec, tags tagStore) filterFiel
 }
 
 func (s *Server) describeInstances(c *call) (any, error) {
-	ids, err := c.p.list("InstanceId")
+	q, err := c.readDescribePage("InstanceId", 1000, "IncludeManagedResources")
 	if err != nil {
 		return nil, err
 	}
-	fs, err := c.p.filters()
-	if err != nil {
-		return nil, err
-	}
-	pg, err := c.p.paging(5, 1000)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := c.p.bool("IncludeManagedResources"); err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
+	ids, fs, pg := q.ids, q.fs, q.pg
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
 		all := instances(spec)
 		known := func(id string) bool { return slices.ContainsFunc(all, func(in *instance) bool { return in.id == id }) }

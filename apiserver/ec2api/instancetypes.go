@@ -286,17 +286,11 @@ func (s *Server) describeInstanceTypeOfferings(c *call) (any, error) {
 	if !slices.Contains([]string{"region", "availability-zone", "availability-zone-id", "outpost"}, lt) {
 		return nil, errInvalid("LocationType", lt, "It must be one of: region, availability-zone, availability-zone-id, outpost.")
 	}
-	fs, err := c.p.filters()
+	q, err := c.readDescribePage("", 1000)
 	if err != nil {
 		return nil, err
 	}
-	pg, err := c.p.paging(5, 1000)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
+	fs, pg := q.fs, q.pg
 	return c.read(func(*cloudmock.Spec, tagStore) (any, error) {
 		var items []xmlOffering
 		for _, loc := range s.offeringLocations(lt) {

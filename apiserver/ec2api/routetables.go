@@ -94,21 +94,11 @@ type describeRouteTablesResult struct {
 // RouteTableId.N (an unknown one is InvalidRouteTableID.NotFound),
 // filtered, paged (MaxResults 5-100).
 func (s *Server) describeRouteTables(c *call) (any, error) {
-	ids, err := c.p.list("RouteTableId")
+	q, err := c.readDescribePage("RouteTableId", 100)
 	if err != nil {
 		return nil, err
 	}
-	fs, err := c.p.filters()
-	if err != nil {
-		return nil, err
-	}
-	pg, err := c.p.paging(5, 100)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
+	ids, fs, pg := q.ids, q.fs, q.pg
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
 		var all []*mainRouteTable
 		for i := range spec.Vpcs {

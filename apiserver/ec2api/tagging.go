@@ -177,17 +177,11 @@ type describeTagsResult struct {
 }
 
 func (s *Server) describeTags(c *call) (any, error) {
-	fs, err := c.p.filters()
+	q, err := c.readDescribePage("", 1000)
 	if err != nil {
 		return nil, err
 	}
-	pg, err := c.p.paging(5, 1000)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
+	fs, pg := q.fs, q.pg
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
 		types := resourceTypes(spec)
 		var items []xmlTagDescription

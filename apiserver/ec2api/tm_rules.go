@@ -292,22 +292,12 @@ var ruleFilters = filterFields[xmlFilterRule]{
 }
 
 func (s *Server) describeTrafficMirrorFilterRules(c *call) (any, error) {
-	ids, err := c.p.list("TrafficMirrorFilterRuleId")
-	if err != nil {
-		return nil, err
-	}
 	filterID, hasFilter := c.p.str("TrafficMirrorFilterId")
-	fs, err := c.p.filters()
+	q, err := c.readDescribe("TrafficMirrorFilterRuleId")
 	if err != nil {
 		return nil, err
 	}
-	pg, err := c.p.paging(5, 1000)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
+	ids, fs, pg := q.ids, q.fs, q.pg
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
 		if hasFilter && findFilter(spec, filterID) < 0 {
 			return nil, filterNotFound(filterID)
