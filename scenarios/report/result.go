@@ -5,20 +5,20 @@ import (
 
 	"github.com/mirrorlab/mirrorlab/agent/compare"
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/lab"
+	"github.com/mirrorlab/mirrorlab/lab/labstatus"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 	"github.com/mirrorlab/mirrorlab/scenarios/workload"
 )
 
 // The phases of a run, in order, as they appear in Result.Timeline.
 const (
-	PhaseBuild     = lab.PhaseBuild     // the VPC's namespaces, links, addresses, VXLAN devices
-	PhaseDataPlane = lab.PhaseDataPlane // the mirror service and the receivers' captures
-	PhasePrograms  = "programs"         // the programs started and ready
-	PhaseTraffic   = "traffic"          // every traffic step
-	PhaseSettle    = "settle"           // the wait before the counters are read
-	PhaseCollect   = "collect"          // programs stopped, counters and captures read
-	PhaseTeardown  = "teardown"         // everything the run made removed
+	PhaseBuild     = labstatus.PhaseBuild     // the VPC's namespaces, links, addresses, VXLAN devices
+	PhaseDataPlane = labstatus.PhaseDataPlane // the mirror service and the receivers' captures
+	PhasePrograms  = "programs"               // the programs started and ready
+	PhaseTraffic   = "traffic"                // every traffic step
+	PhaseSettle    = "settle"                 // the wait before the counters are read
+	PhaseCollect   = "collect"                // programs stopped, counters and captures read
+	PhaseTeardown  = "teardown"               // everything the run made removed
 )
 
 // Phase is one phase of a run and when it ran.
@@ -74,7 +74,7 @@ type Result struct {
 
 // DataPlaneStats are the mirror service's counters over all source
 // interfaces (the lab's).
-type DataPlaneStats = lab.DataPlaneStats
+type DataPlaneStats = labstatus.DataPlaneStats
 
 // ProgramResult is one program of the scenario.
 type ProgramResult struct {
@@ -110,7 +110,7 @@ type TrafficResult struct {
 }
 
 // SessionResult is one mirror session's counters.
-type SessionResult = lab.Session
+type SessionResult = labstatus.Session
 
 // Arrival is what one receiving interface captured: VXLAN datagrams (UDP
 // 4789) by VNI, and the sizes of their inner frames.
@@ -148,4 +148,4 @@ type Verdict struct {
 }
 
 // LabInfo describes a kept run's lab (Result.Lab).
-type LabInfo = lab.Info
+type LabInfo = labstatus.Info

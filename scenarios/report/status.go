@@ -1,10 +1,10 @@
 package report
 
-import "github.com/mirrorlab/mirrorlab/lab"
+import "github.com/mirrorlab/mirrorlab/lab/labstatus"
 
 // LabStatus is what a lab has done so far: the counters that `mirrorlab
 // status` shows.
-type LabStatus = lab.Status
+type LabStatus = labstatus.Status
 
 // StatusOf is the status that a finished run leaves: its last figures
 // (for a lab kept with Options.Keep).
