@@ -17,6 +17,8 @@ const (
 	KindInstance                 IDKind = "i"
 	KindLoadBalancer             IDKind = "lb"
 	KindVpcEndpoint              IDKind = "vpce"
+	KindVpcEndpointService       IDKind = "vpce-svc"
+	KindTargetGroup              IDKind = "targetgroup"
 	KindFilter                   IDKind = "tmf"
 	KindFilterRule               IDKind = "tmfr"
 	KindTarget                   IDKind = "tmt"
@@ -47,7 +49,8 @@ type IDRef struct {
 // EachID calls fn for every resource id of the Spec and every reference
 // to one, empty ones included, in a fixed order: VPCs, subnets, transit
 // gateways, their attachments, peering connections, network ACLs,
-// security groups, network interfaces, load balancers, mirror filters
+// security groups, network interfaces, load balancers, target groups,
+// endpoint services, mirror filters
 // (with their rules), targets and sessions; within a resource, its own id
 // first. It is the one place that knows which fields hold ids: a field
 // added to the model that names a resource is added here (a test in this
@@ -134,8 +137,35 @@ func (s *Spec) eachInterfaceID(fn func(IDRef)) {
 		fn(idRef(KindLoadBalancer, true, &x.LoadBalancerArn, x, "LoadBalancerArn"))
 		fn(idRef(KindSubnet, false, &x.SubnetId, x, "SubnetId"))
 		fn(idRef(KindVpcEndpoint, true, &x.VpcEndpointId, x, "VpcEndpointId"))
+		fn(idRef(KindLoadBalancer, false, &x.GatewayLoadBalancerArn, x, "GatewayLoadBalancerArn"))
+		for j := range x.AdditionalSubnets {
+			fn(IDRef{Kind: KindSubnet, ID: &x.AdditionalSubnets[j].SubnetId, Resource: x, Field: "AdditionalSubnets.SubnetId", Index: j})
+		}
+		for j := range x.Listeners {
+			fn(IDRef{Kind: KindTargetGroup, ID: &x.Listeners[j].TargetGroupArn, Resource: x, Field: "Listeners.TargetGroupArn", Index: j})
+		}
 		for j := range x.Targets {
 			fn(IDRef{Kind: KindNetworkInterface, ID: &x.Targets[j].NetworkInterfaceId, Resource: x, Field: "Targets.NetworkInterfaceId", Index: j})
+		}
+	}
+	s.eachELBID(fn)
+}
+
+// eachELBID walks the target groups and the endpoint services.
+func (s *Spec) eachELBID(fn func(IDRef)) {
+	for i := range s.TargetGroups {
+		x := &s.TargetGroups[i]
+		fn(idRef(KindTargetGroup, true, &x.TargetGroupArn, x, "TargetGroupArn"))
+		fn(idRef(KindVpc, false, &x.VpcId, x, "VpcId"))
+		for j := range x.Targets {
+			fn(IDRef{Kind: KindNetworkInterface, ID: &x.Targets[j].NetworkInterfaceId, Resource: x, Field: "Targets.NetworkInterfaceId", Index: j})
+		}
+	}
+	for i := range s.VpcEndpointServices {
+		x := &s.VpcEndpointServices[i]
+		fn(idRef(KindVpcEndpointService, true, &x.ServiceId, x, "ServiceId"))
+		for j := range x.GatewayLoadBalancerArns {
+			fn(IDRef{Kind: KindLoadBalancer, ID: &x.GatewayLoadBalancerArns[j], Resource: x, Field: "GatewayLoadBalancerArns", Index: j})
 		}
 	}
 }

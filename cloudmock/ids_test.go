@@ -11,7 +11,7 @@ import (
 // resource: its name ends in Id, Ids or Arn, or it is one of the few id
 // lists named otherwise.
 func isIDField(name string) bool {
-	return strings.HasSuffix(name, "Id") || strings.HasSuffix(name, "Ids") || strings.HasSuffix(name, "Arn") ||
+	return strings.HasSuffix(name, "Id") || strings.HasSuffix(name, "Ids") || strings.HasSuffix(name, "Arn") || strings.HasSuffix(name, "Arns") ||
 		name == "Groups"
 }
 

@@ -21,9 +21,12 @@ type Spec struct {
 	SecurityGroups               []SecurityGroup               `json:"SecurityGroups,omitempty" yaml:"SecurityGroups,omitempty"`
 	NetworkInterfaces            []NetworkInterface            `json:"NetworkInterfaces,omitempty" yaml:"NetworkInterfaces,omitempty"`
 	LoadBalancers                []LoadBalancer                `json:"LoadBalancers,omitempty" yaml:"LoadBalancers,omitempty"`
-	TrafficMirrorFilters         []TrafficMirrorFilter         `json:"TrafficMirrorFilters,omitempty" yaml:"TrafficMirrorFilters,omitempty"`
-	TrafficMirrorTargets         []TrafficMirrorTarget         `json:"TrafficMirrorTargets,omitempty" yaml:"TrafficMirrorTargets,omitempty"`
-	TrafficMirrorSessions        []TrafficMirrorSession        `json:"TrafficMirrorSessions,omitempty" yaml:"TrafficMirrorSessions,omitempty"`
+	// TargetGroups and VpcEndpointServices: see spec_elb.go.
+	TargetGroups          []TargetGroup          `json:"TargetGroups,omitempty" yaml:"TargetGroups,omitempty"`
+	VpcEndpointServices   []VpcEndpointService   `json:"VpcEndpointServices,omitempty" yaml:"VpcEndpointServices,omitempty"`
+	TrafficMirrorFilters  []TrafficMirrorFilter  `json:"TrafficMirrorFilters,omitempty" yaml:"TrafficMirrorFilters,omitempty"`
+	TrafficMirrorTargets  []TrafficMirrorTarget  `json:"TrafficMirrorTargets,omitempty" yaml:"TrafficMirrorTargets,omitempty"`
+	TrafficMirrorSessions []TrafficMirrorSession `json:"TrafficMirrorSessions,omitempty" yaml:"TrafficMirrorSessions,omitempty"`
 }
 
 // Vpc is a virtual network. Its resolver (Amazon DNS) is the base of
@@ -163,6 +166,15 @@ type LoadBalancer struct {
 	Ipv6Address string `json:"Ipv6Address,omitempty" yaml:"Ipv6Address,omitempty"`
 	// VpcEndpointId is the Gateway Load Balancer endpoint's id (Type gateway).
 	VpcEndpointId string `json:"VpcEndpointId,omitempty" yaml:"VpcEndpointId,omitempty"`
+	// GatewayLoadBalancerArn, on an endpoint created through the API, is
+	// the Gateway Load Balancer (a LoadBalancer of Type gateway without
+	// VpcEndpointId) that it sends to: the endpoint's LoadBalancerArn is
+	// then its own (arn:…:vpc-endpoint/vpce-…), its Targets the load
+	// balancer's. A file's endpoint is its load balancer (one entry).
+	GatewayLoadBalancerArn string `json:"GatewayLoadBalancerArn,omitempty" yaml:"GatewayLoadBalancerArn,omitempty"`
+	// AdditionalSubnets are the load balancer's further zones (ELBv2's
+	// Subnets beyond the first); copies go to the first.
+	AdditionalSubnets []LoadBalancerSubnet `json:"AdditionalSubnets,omitempty" yaml:"AdditionalSubnets,omitempty"`
 	// Listeners: mirror traffic needs UDP 4789 on a network load balancer;
 	// without it the traffic is silently lost.
 	Listeners []Listener `json:"Listeners,omitempty" yaml:"Listeners,omitempty"`
@@ -174,6 +186,9 @@ type LoadBalancer struct {
 type Listener struct {
 	Protocol string `json:"Protocol" yaml:"Protocol"`
 	Port     int    `json:"Port" yaml:"Port"`
+	// TargetGroupArn is the target group it forwards to; empty: the load
+	// balancer's own Targets (a file's load balancer).
+	TargetGroupArn string `json:"TargetGroupArn,omitempty" yaml:"TargetGroupArn,omitempty"`
 }
 
 // TargetDescription is a registered target of a load balancer.

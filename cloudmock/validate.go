@@ -96,6 +96,7 @@ func (s *Spec) Validate() error {
 	v.groups(s)
 	v.enis(s)
 	v.loadBalancers(s)
+	v.elb(s)
 	v.filters(s)
 	v.targets(s)
 	v.sessions(s)
@@ -218,10 +219,7 @@ func (v *validator) loadBalancers(s *Spec) {
 		v.unique(res, "LoadBalancerArn", id, i, seen)
 		switch l.Type {
 		case "network":
-		case "gateway":
-			if l.VpcEndpointId == "" {
-				v.add(res, id, i, "VpcEndpointId", CodeMissingParameter, "a gateway load balancer needs its VpcEndpointId")
-			}
+		case "gateway": // without VpcEndpointId: a gateway load balancer behind endpoints (GatewayLoadBalancerArn)
 			if v.prof.Name == "alibaba" {
 				v.add(res, id, i, "Type", CodeUnsupported, "profile alibaba has no gateway load balancer targets")
 			}

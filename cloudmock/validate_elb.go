@@ -1,0 +1,191 @@
+package cloudmock
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Codes of the Elastic Load Balancing resources (ELBv2's and EC2's).
+const (
+	CodeTargetGroupNotFound        = "TargetGroupNotFound"
+	CodeVpcEndpointServiceNotFound = "InvalidVpcEndpointServiceId.NotFound"
+)
+
+// TargetGroupProtocols are the protocols of a target group: a network
+// load balancer's, and GENEVE behind a gateway load balancer.
+var TargetGroupProtocols = []string{"TCP", "UDP", "TCP_UDP", "TLS", "GENEVE"}
+
+// elb checks what spec_elb.go adds: a load balancer's further zones, an
+// endpoint's Gateway Load Balancer, listeners' target groups, target
+// groups and endpoint services.
+func (v *validator) elb(s *Spec) {
+	tgs := map[string]*TargetGroup{}
+	for i := range s.TargetGroups {
+		tgs[s.TargetGroups[i].TargetGroupArn] = &s.TargetGroups[i]
+	}
+	for i, l := range s.LoadBalancers {
+		v.lbZones(l, i)
+		v.lbGateway(l, i)
+		for j, li := range l.Listeners {
+			if li.TargetGroupArn == "" {
+				continue
+			}
+			tg := tgs[li.TargetGroupArn]
+			field := fmt.Sprintf("Listeners[%d].TargetGroupArn", j)
+			switch {
+			case tg == nil:
+				v.add("LoadBalancer", l.LoadBalancerArn, i, field, CodeTargetGroupNotFound, "target group %q does not exist", li.TargetGroupArn)
+			case tg.VpcId != v.r.vpcOfSubnet(l.SubnetId):
+				v.add("LoadBalancer", l.LoadBalancerArn, i, field, CodeInvalidParameterValue, "target group %s is in VPC %s, the load balancer in %s", tg.TargetGroupArn, tg.VpcId, v.r.vpcOfSubnet(l.SubnetId))
+			case (tg.Protocol == "GENEVE") != (l.Type == "gateway"):
+				v.add("LoadBalancer", l.LoadBalancerArn, i, field, CodeInvalidParameterValue, "a %s load balancer cannot forward to a %s target group", l.Type, tg.Protocol)
+			}
+		}
+	}
+	v.targetGroups(s)
+	v.endpointServices(s)
+}
+
+// vpcOfSubnet is a subnet's VPC ("" when the subnet does not exist).
+func (r *resolver) vpcOfSubnet(id string) string {
+	if sn := r.subnets[id]; sn != nil {
+		return sn.VpcId
+	}
+	return ""
+}
+
+// lbZones checks a load balancer's further zones: subnets of its VPC,
+// each once, with an address inside.
+func (v *validator) lbZones(l LoadBalancer, i int) {
+	seen := map[string]bool{l.SubnetId: true}
+	for j, z := range l.AdditionalSubnets {
+		field := fmt.Sprintf("AdditionalSubnets[%d]", j)
+		switch {
+		case v.r.subnets[z.SubnetId] == nil:
+			v.add("LoadBalancer", l.LoadBalancerArn, i, field+".SubnetId", CodeSubnetNotFound, "subnet %q does not exist", z.SubnetId)
+			continue
+		case seen[z.SubnetId]:
+			v.add("LoadBalancer", l.LoadBalancerArn, i, field+".SubnetId", CodeInvalidParameterValue, "subnet %s is given twice", z.SubnetId)
+		case v.r.vpcOfSubnet(z.SubnetId) != v.r.vpcOfSubnet(l.SubnetId):
+			v.add("LoadBalancer", l.LoadBalancerArn, i, field+".SubnetId", CodeInvalidParameterValue, "subnet %s is not in the load balancer's VPC %s", z.SubnetId, v.r.vpcOfSubnet(l.SubnetId))
+		}
+		seen[z.SubnetId] = true
+		v.address("LoadBalancer", l.LoadBalancerArn, i, field+".PrivateIpAddress", z.PrivateIpAddress, z.SubnetId)
+	}
+}
+
+// lbGateway checks an endpoint's GatewayLoadBalancerArn: a gateway load
+// balancer that is no endpoint itself.
+func (v *validator) lbGateway(l LoadBalancer, i int) {
+	if l.GatewayLoadBalancerArn == "" {
+		return
+	}
+	const field = "GatewayLoadBalancerArn"
+	if l.Type != "gateway" || l.VpcEndpointId == "" {
+		v.add("LoadBalancer", l.LoadBalancerArn, i, field, CodeInvalidParameterCombination, "only a Gateway Load Balancer endpoint (Type gateway, with VpcEndpointId) sends to a gateway load balancer")
+	}
+	gw := v.r.lbs[l.GatewayLoadBalancerArn]
+	if gw == nil || gw.Type != "gateway" || gw.VpcEndpointId != "" {
+		v.add("LoadBalancer", l.LoadBalancerArn, i, field, CodeLoadBalancerNotFound, "gateway load balancer %q does not exist", l.GatewayLoadBalancerArn)
+	}
+}
+
+func (v *validator) targetGroups(s *Spec) {
+	seen := map[string]bool{}
+	for i, tg := range s.TargetGroups {
+		const res = "TargetGroup"
+		id := tg.TargetGroupArn
+		v.unique(res, "TargetGroupArn", id, i, seen)
+		switch {
+		case !slices.Contains(TargetGroupProtocols, tg.Protocol):
+			v.add(res, id, i, "Protocol", CodeInvalidParameterValue, "protocol %q is not one of %s", tg.Protocol, strings.Join(TargetGroupProtocols, ", "))
+		case tg.Protocol == "GENEVE" && tg.Port != GenevePort:
+			v.add(res, id, i, "Port", CodeInvalidParameterValue, "a GENEVE target group listens on port %d, not %d", GenevePort, tg.Port)
+		case tg.Port < 1 || tg.Port > 65535:
+			v.add(res, id, i, "Port", CodeInvalidParameterValue, "port %d is out of range 1-65535", tg.Port)
+		}
+		if tg.TargetType != "" && tg.TargetType != "instance" && tg.TargetType != "ip" {
+			v.add(res, id, i, "TargetType", CodeInvalidParameterValue, "target type %q is not instance or ip", tg.TargetType)
+		}
+		if v.r.vpcs[tg.VpcId] == nil {
+			v.add(res, id, i, "VpcId", CodeVpcNotFound, "VPC %q does not exist", tg.VpcId)
+		}
+		for j, t := range tg.Targets {
+			field := fmt.Sprintf("Targets[%d].NetworkInterfaceId", j)
+			if e := v.r.enis[t.NetworkInterfaceId]; e == nil {
+				v.add(res, id, i, field, CodeNetworkInterfaceNotFound, "network interface %q does not exist", t.NetworkInterfaceId)
+			} else if v.r.vpcOfSubnet(e.SubnetId) != tg.VpcId {
+				v.add(res, id, i, field, CodeInvalidParameterValue, "network interface %s is not in the target group's VPC %s", t.NetworkInterfaceId, tg.VpcId)
+			}
+		}
+	}
+}
+
+func (v *validator) endpointServices(s *Spec) {
+	seen := map[string]bool{}
+	offered := map[string]string{} // gateway load balancer -> service
+	for i, es := range s.VpcEndpointServices {
+		const res = "VpcEndpointService"
+		id := es.ServiceId
+		v.unique(res, "ServiceId", id, i, seen)
+		if len(es.GatewayLoadBalancerArns) == 0 {
+			v.add(res, id, i, "GatewayLoadBalancerArns", CodeMissingParameter, "an endpoint service needs a gateway load balancer")
+		}
+		for j, a := range es.GatewayLoadBalancerArns {
+			field := fmt.Sprintf("GatewayLoadBalancerArns[%d]", j)
+			gw := v.r.lbs[a]
+			switch {
+			case gw == nil || gw.Type != "gateway" || gw.VpcEndpointId != "":
+				v.add(res, id, i, field, CodeLoadBalancerNotFound, "gateway load balancer %q does not exist", a)
+			case offered[a] != "":
+				v.add(res, id, i, field, CodeInvalidParameterValue, "gateway load balancer %s is already offered by %s", a, offered[a])
+			}
+			offered[a] = id
+		}
+	}
+	for i, l := range s.LoadBalancers {
+		if l.GatewayLoadBalancerArn != "" && v.r.lbs[l.GatewayLoadBalancerArn] != nil && offered[l.GatewayLoadBalancerArn] == "" {
+			v.add("LoadBalancer", l.LoadBalancerArn, i, "GatewayLoadBalancerArn", CodeVpcEndpointServiceNotFound,
+				"gateway load balancer %s is offered by no endpoint service", l.GatewayLoadBalancerArn)
+		}
+	}
+}
+
+// SyncLoadBalancers derives what the model decides copies from out of
+// the target groups: a load balancer whose listeners forward to target
+// groups gets their registered targets as its Targets (in order, each
+// once), and an endpoint gets its gateway load balancer's Targets. A
+// load balancer without such listeners keeps its own Targets (a file's).
+func (s *Spec) SyncLoadBalancers() {
+	tgs := map[string]*TargetGroup{}
+	for i := range s.TargetGroups {
+		tgs[s.TargetGroups[i].TargetGroupArn] = &s.TargetGroups[i]
+	}
+	byArn := map[string]*LoadBalancer{}
+	for i := range s.LoadBalancers {
+		l := &s.LoadBalancers[i]
+		byArn[l.LoadBalancerArn] = l
+		var targets []TargetDescription
+		derived := false
+		for _, li := range l.Listeners {
+			if tg := tgs[li.TargetGroupArn]; tg != nil {
+				derived = true
+				for _, t := range tg.Targets {
+					if !slices.Contains(targets, t) {
+						targets = append(targets, t)
+					}
+				}
+			}
+		}
+		if derived {
+			l.Targets = targets
+		}
+	}
+	for i := range s.LoadBalancers {
+		l := &s.LoadBalancers[i]
+		if gw := byArn[l.GatewayLoadBalancerArn]; gw != nil && l.GatewayLoadBalancerArn != "" {
+			l.Targets = slices.Clone(gw.Targets)
+		}
+	}
+}
