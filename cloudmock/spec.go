@@ -155,7 +155,10 @@ const DefaultMTU = 9001
 type LoadBalancer struct {
 	LoadBalancerArn string `json:"LoadBalancerArn" yaml:"LoadBalancerArn"`
 	// Type is "network" or "gateway".
-	Type             string `json:"Type" yaml:"Type"`
+	Type string `json:"Type" yaml:"Type"`
+	// Scheme is "internal" (the default when empty) or "internet-facing"
+	// (ELBv2's; the lab has no internet: it changes no copy).
+	Scheme           string `json:"Scheme,omitempty" yaml:"Scheme,omitempty"`
 	SubnetId         string `json:"SubnetId" yaml:"SubnetId"`
 	PrivateIpAddress string `json:"PrivateIpAddress" yaml:"PrivateIpAddress"`
 	// Ipv6Address (optional) makes the load balancer (or endpoint)

@@ -50,6 +50,11 @@ func (s *Server) registerELBv2() {
 	a["CreateListener"] = s.createListener
 	a["DeleteListener"] = s.deleteListener
 	a["DescribeListeners"] = s.describeListeners
+	a["CreateLoadBalancer"] = s.createLoadBalancer
+	a["DeleteLoadBalancer"] = s.deleteLoadBalancer
+	a["DescribeCapacityReservation"] = s.describeCapacityReservation
+	s.registerTargetGroups(a)
+	s.registerELBTags(a)
 }
 
 // elbError is an ELBv2 client error.
@@ -148,6 +153,20 @@ func hash64(s string) uint64 {
 	return h.Sum64()
 }
 
+// hasOwnTG says whether a load balancer has the one target group the
+// server derives from it: a file's load balancer (its listeners forward
+// to no TargetGroup of the model, and it has listeners, targets or an
+// endpoint). One created through the API has only the target groups
+// CreateTargetGroup made.
+func hasOwnTG(lb *cloudmock.LoadBalancer) bool {
+	for _, l := range lb.Listeners {
+		if l.TargetGroupArn != "" {
+			return false
+		}
+	}
+	return !isEndpointEntry(lb) && (lb.VpcEndpointId != "" || len(lb.Listeners) > 0 || len(lb.Targets) > 0)
+}
+
 // tgName and tgArn name the load balancer's target group.
 func tgName(lb *cloudmock.LoadBalancer) string {
 	n := lbName(lb)
@@ -175,11 +194,15 @@ func tgProtocol(lb *cloudmock.LoadBalancer) (string, int) {
 	return "UDP", 4789
 }
 
-// findLB finds a load balancer by ARN or by its target group's ARN.
+// findLB finds a load balancer by ARN or by its own target group's ARN
+// (a file's load balancer's: see hasOwnTG), never an endpoint.
 func (s *Server) findLB(spec *cloudmock.Spec, arn string, byTG bool) int {
 	for i := range spec.LoadBalancers {
 		lb := &spec.LoadBalancers[i]
-		if (!byTG && lb.LoadBalancerArn == arn) || (byTG && s.tgArn(lb) == arn) {
+		if isEndpointEntry(lb) {
+			continue
+		}
+		if (!byTG && lb.LoadBalancerArn == arn) || (byTG && hasOwnTG(lb) && s.tgArn(lb) == arn) {
 			return i
 		}
 	}
@@ -233,12 +256,19 @@ func (s *Server) toXMLLB(spec *cloudmock.Spec, lb *cloudmock.LoadBalancer) xmlLo
 	if lb.Ipv6Address != "" {
 		ipType = "dualstack" // elbv2's IpAddressType for IPv4 and IPv6
 	}
+	scheme := lb.Scheme
+	if scheme == "" {
+		scheme = "internal"
+	}
+	zones := []xmlLBZone{{ZoneName: s.subnetZone(lb.SubnetId).ZoneName, SubnetId: lb.SubnetId, Addresses: []xmlLBAddress{{lb.PrivateIpAddress, lb.Ipv6Address}}}}
+	for _, z := range lb.AdditionalSubnets {
+		zones = append(zones, xmlLBZone{ZoneName: s.subnetZone(z.SubnetId).ZoneName, SubnetId: z.SubnetId, Addresses: []xmlLBAddress{{PrivateIPv4Address: z.PrivateIpAddress}}})
+	}
 	return xmlLoadBalancer{
 		LoadBalancerArn: lb.LoadBalancerArn, LoadBalancerName: lbName(lb),
 		DNSName:               fmt.Sprintf("%s-%016x.elb.%s.amazonaws.com", lbName(lb), hash64(lb.LoadBalancerArn), s.cfg.Region),
-		CanonicalHostedZoneId: "Z26RNL4JYFTOTI", CreatedTime: createdTime, Scheme: "internal",
-		VpcId: subnetVpc(spec, lb.SubnetId), State: xmlLBState{"active"}, Type: lb.Type, IpAddressType: ipType,
-		Zones: []xmlLBZone{{ZoneName: s.subnetZone(lb.SubnetId).ZoneName, SubnetId: lb.SubnetId, Addresses: []xmlLBAddress{{lb.PrivateIpAddress, lb.Ipv6Address}}}},
+		CanonicalHostedZoneId: "Z26RNL4JYFTOTI", CreatedTime: createdTime, Scheme: scheme,
+		VpcId: subnetVpc(spec, lb.SubnetId), State: xmlLBState{"active"}, Type: lb.Type, IpAddressType: ipType, Zones: zones,
 	}
 }
 
@@ -273,7 +303,7 @@ func (s *Server) describeLoadBalancers(c *call) (any, error) {
 		for _, n := range names {
 			found := false
 			for i := range spec.LoadBalancers {
-				if lbName(&spec.LoadBalancers[i]) == n {
+				if lb := &spec.LoadBalancers[i]; !isEndpointEntry(lb) && lbName(lb) == n {
 					items, found = append(items, &spec.LoadBalancers[i]), true
 				}
 			}
@@ -283,7 +313,9 @@ func (s *Server) describeLoadBalancers(c *call) (any, error) {
 		}
 		if len(arns) == 0 && len(names) == 0 {
 			for i := range spec.LoadBalancers {
-				items = append(items, &spec.LoadBalancers[i])
+				if !isEndpointEntry(&spec.LoadBalancers[i]) {
+					items = append(items, &spec.LoadBalancers[i])
+				}
 			}
 		}
 		items, next := page(pg, items, func(lb *cloudmock.LoadBalancer) string { return lb.LoadBalancerArn })

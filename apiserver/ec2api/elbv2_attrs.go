@@ -117,6 +117,20 @@ func (a *attrStore) set(arn string, kv []xmlAttr) {
 	}
 }
 
+// value is an attribute a client set ("" when none).
+func (a *attrStore) value(arn, key string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.m[arn][key]
+}
+
+// drop forgets a deleted resource's attributes.
+func (a *attrStore) drop(arn string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.m, arn)
+}
+
 // readAttrs decodes Attributes.member.N.Key/Value (at least one).
 func (c *call) readAttrs() ([]xmlAttr, error) {
 	idx, err := c.p.indexes("Attributes.member")
@@ -178,8 +192,9 @@ func lbAttrDefs(lb *cloudmock.LoadBalancer) []attrDef {
 	return nlbAttrs
 }
 
-func tgAttrDefs(lb *cloudmock.LoadBalancer) []attrDef {
-	if lb.Type == "gateway" {
+// tgAttrDefsOf are the attributes of a target group by its protocol.
+func tgAttrDefsOf(proto string) []attrDef {
+	if proto == "GENEVE" {
 		return gwlbTGAttrs
 	}
 	return nlbTGAttrs
@@ -191,7 +206,7 @@ func tgAttrDefs(lb *cloudmock.LoadBalancer) []attrDef {
 func (s *Server) attrsAction(byTG, modify bool) actionFunc {
 	param, defsOf, missing := "LoadBalancerArn", lbAttrDefs, s.lbNotFound
 	if byTG {
-		param, defsOf, missing = "TargetGroupArn", tgAttrDefs, s.tgNotFound
+		param, missing = "TargetGroupArn", s.tgNotFound
 	}
 	return func(c *call) (any, error) {
 		arn, err := c.elbRequired(param)
@@ -208,11 +223,20 @@ func (s *Server) attrsAction(byTG, modify bool) actionFunc {
 			return nil, err
 		}
 		return c.read(func(spec *cloudmock.Spec, _ tagStore) (any, error) {
-			i := s.findLB(spec, arn, byTG)
-			if i < 0 {
-				return nil, missing(arn)
+			var defs []attrDef
+			if byTG {
+				v, ok := s.findTG(spec, arn)
+				if !ok {
+					return nil, missing(arn)
+				}
+				defs = tgAttrDefsOf(v.proto)
+			} else {
+				i := s.findLB(spec, arn, false)
+				if i < 0 {
+					return nil, missing(arn)
+				}
+				defs = defsOf(&spec.LoadBalancers[i])
 			}
-			defs := defsOf(&spec.LoadBalancers[i])
 			if err := checkAttrs(set, defs); err != nil {
 				return nil, err
 			}

@@ -30,7 +30,10 @@ type listenersResult struct {
 func (s *Server) toXMLListener(lb *cloudmock.LoadBalancer, l cloudmock.Listener) xmlListener {
 	x := xmlListener{
 		ListenerArn: s.listenerArn(lb, l), LoadBalancerArn: lb.LoadBalancerArn,
-		DefaultActions: []xmlAction{{Type: "forward", TargetGroupArn: s.tgArn(lb), Order: 1}},
+		DefaultActions: []xmlAction{{Type: "forward", TargetGroupArn: l.TargetGroupArn, Order: 1}},
+	}
+	if l.TargetGroupArn == "" {
+		x.DefaultActions[0].TargetGroupArn = s.tgArn(lb)
 	}
 	if lb.Type != "gateway" { // a gateway's listener has no protocol or port
 		x.Port, x.Protocol = l.Port, l.Protocol
@@ -72,13 +75,15 @@ func (s *Server) createListener(c *call) (any, error) {
 			return nil, s.lbNotFound(lbArn)
 		}
 		lb := &st.spec.LoadBalancers[i]
-		if err := s.checkOwnTargetGroups(&st.spec, i, tgArns); err != nil {
+		tgArn, err := s.forwardTarget(&st.spec, lb, tgArns)
+		if err != nil {
 			return nil, err
 		}
 		l, err := newListener(lb, proto, port)
 		if err != nil {
 			return nil, err
 		}
+		l.TargetGroupArn = tgArn
 		for _, o := range lb.Listeners {
 			switch {
 			case o == l:
@@ -92,6 +97,8 @@ func (s *Server) createListener(c *call) (any, error) {
 			return nil, elbError(codeTooManyListeners, "Load balancer '%s' has the most listeners allowed (%d)", lbArn, maxListeners)
 		}
 		lb.Listeners = append(lb.Listeners, l)
+		st.spec.SyncLoadBalancers()
+		lb = &st.spec.LoadBalancers[i]
 		if err := st.tags.set(s.listenerArn(lb, l), tags, "Tags"); err != nil {
 			return nil, err
 		}
@@ -129,17 +136,25 @@ func (c *call) forwardActions() ([]string, error) {
 	return tgArns, nil
 }
 
-// checkOwnTargetGroups fails unless every target group exists and belongs
-// to load balancer lb (an index in spec).
-func (s *Server) checkOwnTargetGroups(spec *cloudmock.Spec, lb int, tgArns []string) error {
-	for _, tg := range tgArns {
-		if j := s.findLB(spec, tg, true); j < 0 {
-			return s.tgNotFound(tg)
-		} else if j != lb {
-			return elbError(codeELBValidation, "Target group '%s' belongs to another load balancer", tg)
-		}
+// forwardTarget checks the target groups a listener of lb forwards to
+// (one: the model holds one per listener) and returns the one to store
+// in the listener: "" for a file's load balancer's own target group.
+func (s *Server) forwardTarget(spec *cloudmock.Spec, lb *cloudmock.LoadBalancer, tgArns []string) (string, error) {
+	if len(tgArns) > 1 {
+		return "", elbError(codeELBValidation, "A listener of a network or gateway load balancer forwards to one target group, not %d", len(tgArns))
 	}
-	return nil
+	v, ok := s.findTG(spec, tgArns[0])
+	switch {
+	case !ok:
+		return "", s.tgNotFound(tgArns[0])
+	case v.own != nil && v.own.LoadBalancerArn != lb.LoadBalancerArn:
+		return "", elbError(codeELBValidation, "Target group '%s' belongs to another load balancer", tgArns[0])
+	case v.own != nil:
+		return "", nil
+	case len(v.lbs) > 0 && !slices.Contains(v.lbs, lb.LoadBalancerArn):
+		return "", elbError(codeELBValidation, "Target group '%s' is already associated with load balancer '%s'", tgArns[0], v.lbs[0])
+	}
+	return v.arn, nil
 }
 
 // newListener is the listener that CreateListener's Protocol and Port (nil
@@ -194,7 +209,12 @@ func (s *Server) deleteListener(c *call) (any, error) {
 			return nil, elbError(codeListenerNotFound, "Listener '%s' not found", arn)
 		}
 		lb := &st.spec.LoadBalancers[i]
+		explicit := lb.Listeners[j].TargetGroupArn != ""
 		lb.Listeners = slices.Delete(lb.Listeners, j, j+1)
+		if explicit {
+			lb.Targets = nil // derived from the groups the remaining listeners forward to
+			st.spec.SyncLoadBalancers()
+		}
 		st.tags.remove(arn)
 		return struct{}{}, nil
 	})

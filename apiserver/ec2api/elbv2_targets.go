@@ -10,18 +10,28 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
+type xmlMatcher struct {
+	HttpCode string `xml:"HttpCode,omitempty"`
+}
+
 type xmlTargetGroup struct {
-	TargetGroupArn      string   `xml:"TargetGroupArn"`
-	TargetGroupName     string   `xml:"TargetGroupName"`
-	Protocol            string   `xml:"Protocol"`
-	Port                int      `xml:"Port"`
-	VpcId               string   `xml:"VpcId"`
-	TargetType          string   `xml:"TargetType"`
-	IpAddressType       string   `xml:"IpAddressType"`
-	HealthCheckEnabled  bool     `xml:"HealthCheckEnabled"`
-	HealthCheckProtocol string   `xml:"HealthCheckProtocol"`
-	HealthCheckPort     string   `xml:"HealthCheckPort"`
-	LoadBalancerArns    []string `xml:"LoadBalancerArns>member"`
+	TargetGroupArn             string      `xml:"TargetGroupArn"`
+	TargetGroupName            string      `xml:"TargetGroupName"`
+	Protocol                   string      `xml:"Protocol"`
+	Port                       int         `xml:"Port"`
+	VpcId                      string      `xml:"VpcId"`
+	TargetType                 string      `xml:"TargetType"`
+	IpAddressType              string      `xml:"IpAddressType"`
+	HealthCheckEnabled         bool        `xml:"HealthCheckEnabled"`
+	HealthCheckProtocol        string      `xml:"HealthCheckProtocol"`
+	HealthCheckPort            string      `xml:"HealthCheckPort"`
+	HealthCheckPath            string      `xml:"HealthCheckPath,omitempty"`
+	HealthCheckIntervalSeconds int         `xml:"HealthCheckIntervalSeconds,omitempty"`
+	HealthCheckTimeoutSeconds  int         `xml:"HealthCheckTimeoutSeconds,omitempty"`
+	HealthyThresholdCount      int         `xml:"HealthyThresholdCount,omitempty"`
+	UnhealthyThresholdCount    int         `xml:"UnhealthyThresholdCount,omitempty"`
+	Matcher                    *xmlMatcher `xml:"Matcher,omitempty"`
+	LoadBalancerArns           []string    `xml:"LoadBalancerArns>member"`
 }
 
 type describeTGsResult struct {
@@ -29,14 +39,19 @@ type describeTGsResult struct {
 	NextMarker   string           `xml:"NextMarker,omitempty"`
 }
 
-func (s *Server) toXMLTG(spec *cloudmock.Spec, lb *cloudmock.LoadBalancer) xmlTargetGroup {
-	proto, port := tgProtocol(lb)
-	return xmlTargetGroup{
-		TargetGroupArn: s.tgArn(lb), TargetGroupName: tgName(lb), Protocol: proto, Port: port,
-		VpcId: subnetVpc(spec, lb.SubnetId), TargetType: "ip", IpAddressType: "ipv4",
-		HealthCheckEnabled: true, HealthCheckProtocol: "TCP", HealthCheckPort: "traffic-port",
-		LoadBalancerArns: []string{lb.LoadBalancerArn},
+func toXMLTG(v tgView) xmlTargetGroup {
+	x := xmlTargetGroup{
+		TargetGroupArn: v.arn, TargetGroupName: v.name, Protocol: v.proto, Port: v.port,
+		VpcId: v.vpc, TargetType: v.targetType, IpAddressType: "ipv4",
+		HealthCheckEnabled: v.hc.Enabled, HealthCheckProtocol: v.hc.Protocol, HealthCheckPort: v.hc.Port, HealthCheckPath: v.hc.Path,
+		HealthCheckIntervalSeconds: v.hc.IntervalSeconds, HealthCheckTimeoutSeconds: v.hc.TimeoutSeconds,
+		HealthyThresholdCount: v.hc.HealthyThreshold, UnhealthyThresholdCount: v.hc.UnhealthyThreshold,
+		LoadBalancerArns: v.lbs,
 	}
+	if v.hc.Matcher != "" {
+		x.Matcher = &xmlMatcher{HttpCode: v.hc.Matcher}
+	}
+	return x
 }
 
 func (s *Server) describeTargetGroups(c *call) (any, error) {
@@ -60,28 +75,28 @@ func (s *Server) describeTargetGroups(c *call) (any, error) {
 		if lbArn != "" && s.findLB(spec, lbArn, false) < 0 {
 			return nil, s.lbNotFound(lbArn)
 		}
+		all := s.targetGroups(spec)
 		for _, a := range arns {
-			if s.findLB(spec, a, true) < 0 {
+			if !slices.ContainsFunc(all, func(v tgView) bool { return v.arn == a }) {
 				return nil, s.tgNotFound(a)
 			}
 		}
 		for _, n := range names {
-			if !slices.ContainsFunc(spec.LoadBalancers, func(lb cloudmock.LoadBalancer) bool { return tgName(&lb) == n }) {
+			if !slices.ContainsFunc(all, func(v tgView) bool { return v.name == n }) {
 				return nil, elbError(codeTGNotFound, "Target group named '%s' not found", n)
 			}
 		}
-		var items []*cloudmock.LoadBalancer
-		for i := range spec.LoadBalancers {
-			lb := &spec.LoadBalancers[i]
-			if (lbArn == "" || lb.LoadBalancerArn == lbArn) && (len(arns) == 0 || slices.Contains(arns, s.tgArn(lb))) &&
-				(len(names) == 0 || slices.Contains(names, tgName(lb))) {
-				items = append(items, lb)
+		var items []tgView
+		for _, v := range all {
+			if (lbArn == "" || slices.Contains(v.lbs, lbArn)) && (len(arns) == 0 || slices.Contains(arns, v.arn)) &&
+				(len(names) == 0 || slices.Contains(names, v.name)) {
+				items = append(items, v)
 			}
 		}
-		items, next := page(pg, items, s.tgArn)
+		items, next := page(pg, items, func(v tgView) string { return v.arn })
 		out := describeTGsResult{NextMarker: next}
-		for _, lb := range items {
-			out.TargetGroups = append(out.TargetGroups, s.toXMLTG(spec, lb))
+		for _, v := range items {
+			out.TargetGroups = append(out.TargetGroups, toXMLTG(v))
 		}
 		return out, nil
 	})
@@ -121,11 +136,10 @@ func (c *call) elbTargets(required bool) ([]elbTarget, error) {
 	return out, nil
 }
 
-// targetENI resolves a target id of a load balancer's target group: the
+// targetENI resolves a target id of a target group in VPC vpc: the
 // private IP address of an ENI in its VPC, an instance id (its first
 // ENI) or an ENI id.
-func targetENI(spec *cloudmock.Spec, lb *cloudmock.LoadBalancer, id string) (string, bool) {
-	vpc := subnetVpc(spec, lb.SubnetId)
+func targetENI(spec *cloudmock.Spec, vpc, id string) (string, bool) {
 	for _, in := range instances(spec) {
 		if in.id == id {
 			return in.primary().NetworkInterfaceId, true
@@ -145,9 +159,13 @@ func targetENI(spec *cloudmock.Spec, lb *cloudmock.LoadBalancer, id string) (str
 	return "", false
 }
 
-// targetID is how the target group names a registered ENI: its address.
-func targetID(spec *cloudmock.Spec, eni string) string {
+// targetID is how the target group names a registered ENI: its
+// instance (a group of type instance) or its address.
+func targetID(spec *cloudmock.Spec, v tgView, eni string) string {
 	if i := findENI(spec, eni); i >= 0 {
+		if e := spec.NetworkInterfaces[i]; v.targetType == "instance" && e.InstanceId != "" {
+			return e.InstanceId
+		}
 		return spec.NetworkInterfaces[i].PrivateIpAddress
 	}
 	return eni
@@ -167,41 +185,48 @@ func (s *Server) changeTargets(register bool) actionFunc {
 			return nil, err
 		}
 		return c.mutate("", func(st *state) (any, error) {
-			i := s.findLB(&st.spec, arn, true)
-			if i < 0 {
+			v, ok := s.findTG(&st.spec, arn)
+			if !ok {
 				return nil, s.tgNotFound(arn)
 			}
-			lb := &st.spec.LoadBalancers[i]
-			_, tgPort := tgProtocol(lb)
-			var bad []string
-			for _, t := range targets {
-				if t.port != nil && *t.port != tgPort {
-					return nil, elbError(codeELBValidation, "%s.Port %d: targets receive on the target group's port %d (per-target ports are not modelled)", t.param, *t.port, tgPort)
-				}
-				eni, ok := targetENI(&st.spec, lb, t.id)
-				if !ok {
-					bad = append(bad, t.id)
-					continue
-				}
-				j := slices.IndexFunc(lb.Targets, func(x cloudmock.TargetDescription) bool { return x.NetworkInterfaceId == eni })
-				switch {
-				case register && j < 0:
-					lb.Targets = append(lb.Targets, cloudmock.TargetDescription{NetworkInterfaceId: eni})
-				case !register && j >= 0:
-					lb.Targets = slices.Delete(lb.Targets, j, j+1)
-				case !register:
-					bad = append(bad, t.id)
-				}
+			if err := applyTargets(&st.spec, v, targets, register); err != nil {
+				return nil, err
 			}
-			if len(bad) > 0 {
-				if register {
-					return nil, elbError(codeInvalidTarget, "The following targets are not in the target group's VPC '%s': '%s'", subnetVpc(&st.spec, lb.SubnetId), strings.Join(bad, "', '"))
-				}
-				return nil, elbError(codeInvalidTarget, "The following targets are not registered in target group '%s': '%s'", arn, strings.Join(bad, "', '"))
-			}
+			st.spec.SyncLoadBalancers()
 			return struct{}{}, nil
 		})
 	}
+}
+
+// applyTargets registers or deregisters targets in the group v.
+func applyTargets(spec *cloudmock.Spec, v tgView, targets []elbTarget, register bool) error {
+	var bad []string
+	for _, t := range targets {
+		if t.port != nil && *t.port != v.port {
+			return elbError(codeELBValidation, "%s.Port %d: targets receive on the target group's port %d (per-target ports are not modelled)", t.param, *t.port, v.port)
+		}
+		eni, ok := targetENI(spec, v.vpc, t.id)
+		if !ok {
+			bad = append(bad, t.id)
+			continue
+		}
+		j := slices.IndexFunc(*v.targets, func(x cloudmock.TargetDescription) bool { return x.NetworkInterfaceId == eni })
+		switch {
+		case register && j < 0:
+			*v.targets = append(*v.targets, cloudmock.TargetDescription{NetworkInterfaceId: eni})
+		case !register && j >= 0:
+			*v.targets = slices.Delete(*v.targets, j, j+1)
+		case !register:
+			bad = append(bad, t.id)
+		}
+	}
+	if len(bad) > 0 {
+		if register {
+			return elbError(codeInvalidTarget, "The following targets are not in the target group's VPC '%s': '%s'", v.vpc, strings.Join(bad, "', '"))
+		}
+		return elbError(codeInvalidTarget, "The following targets are not registered in target group '%s': '%s'", v.arn, strings.Join(bad, "', '"))
+	}
+	return nil
 }
 
 type xmlTargetDesc struct {
@@ -226,12 +251,16 @@ type describeHealthResult struct {
 }
 
 // health is a registered target's state: the running lab's health checks
-// when Config.TargetHealth is set, else healthy (as the model starts them).
-func (s *Server) health(lb *cloudmock.LoadBalancer, eni string) xmlTargetHealth {
+// when Config.TargetHealth is set, else healthy (as the model starts them);
+// unused while no load balancer forwards to the group.
+func (s *Server) health(v tgView, eni string) xmlTargetHealth {
+	if len(v.lbs) == 0 {
+		return xmlTargetHealth{State: "unused", Reason: "Target.NotInUse", Description: "Target group is not configured to receive traffic from the load balancer"}
+	}
 	if s.cfg.TargetHealth == nil {
 		return xmlTargetHealth{State: "healthy"}
 	}
-	ok, err := s.cfg.TargetHealth(lb.LoadBalancerArn, eni)
+	ok, err := s.cfg.TargetHealth(v.lbs[0], eni)
 	switch {
 	case err != nil:
 		return xmlTargetHealth{State: "unavailable", Reason: "Elb.InternalError", Description: err.Error()}
@@ -257,35 +286,34 @@ func (s *Server) describeTargetHealth(c *call) (any, error) {
 		return nil, err
 	}
 	return c.read(func(spec *cloudmock.Spec, _ tagStore) (any, error) {
-		i := s.findLB(spec, arn, true)
-		if i < 0 {
+		v, ok := s.findTG(spec, arn)
+		if !ok {
 			return nil, s.tgNotFound(arn)
 		}
-		lb := &spec.LoadBalancers[i]
-		_, port := tgProtocol(lb)
+		hcPort := v.hc.Port
+		if hcPort == "traffic-port" || hcPort == "" {
+			hcPort = strconv.Itoa(v.port)
+		}
 		desc := func(eni string) xmlTargetHealthDesc {
-			return xmlTargetHealthDesc{Target: xmlTargetDesc{Id: targetID(spec, eni), Port: port}, HealthCheckPort: strconv.Itoa(port)}
+			return xmlTargetHealthDesc{Target: xmlTargetDesc{Id: targetID(spec, v, eni), Port: v.port}, HealthCheckPort: hcPort}
 		}
 		var out describeHealthResult
-		registered := func(eni string) bool {
-			return slices.ContainsFunc(lb.Targets, func(x cloudmock.TargetDescription) bool { return x.NetworkInterfaceId == eni })
-		}
 		if len(targets) == 0 {
-			for _, t := range lb.Targets {
+			for _, t := range *v.targets {
 				d := desc(t.NetworkInterfaceId)
-				d.TargetHealth = s.health(lb, t.NetworkInterfaceId)
+				d.TargetHealth = s.health(v, t.NetworkInterfaceId)
 				out.Descriptions = append(out.Descriptions, d)
 			}
 			return out, nil
 		}
 		for _, t := range targets {
-			eni, ok := targetENI(spec, lb, t.id)
+			eni, ok := targetENI(spec, v.vpc, t.id)
 			if !ok {
 				return nil, elbError(codeInvalidTarget, "The target '%s' is not in the target group's VPC", t.id)
 			}
 			d := desc(eni)
-			if registered(eni) {
-				d.TargetHealth = s.health(lb, eni)
+			if slices.ContainsFunc(*v.targets, func(x cloudmock.TargetDescription) bool { return x.NetworkInterfaceId == eni }) {
+				d.TargetHealth = s.health(v, eni)
 			} else {
 				d.TargetHealth = xmlTargetHealth{State: "unused", Reason: "Target.NotRegistered", Description: "Target is not registered to the target group"}
 			}

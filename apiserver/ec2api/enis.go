@@ -170,9 +170,9 @@ func (s *Server) describeNetworkInterfaces(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, fs, pg := q.ids, q.fs, q.pg
+	ids, fs := q.ids, q.fs
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		if err := idsExist(ids, func(id string) bool { return findENI(spec, id) >= 0 }, codeENINotFound, "network interface ID"); err != nil {
+		if err := idsExist(ids, func(id string) bool { return findENI(spec, id) >= 0 || s.isLBInterface(spec, id) }, codeENINotFound, "network interface ID"); err != nil {
 			return nil, err
 		}
 		var items []*cloudmock.NetworkInterface
@@ -186,12 +186,7 @@ func (s *Server) describeNetworkInterfaces(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		items, next := page(pg, items, id)
-		out := describeENIsResult{NextToken: next}
-		for _, e := range items {
-			out.NetworkInterfaces = append(out.NetworkInterfaces, s.toXMLENI(spec, e, tags))
-		}
-		return out, nil
+		return s.eniPage(spec, tags, q, items) // with the load balancers' own (lb_enis.go)
 	})
 }
 

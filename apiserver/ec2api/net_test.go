@@ -174,9 +174,10 @@ func TestDescribeNetworkInterfaces(t *testing.T) {
 		want []string
 	}{
 		{filter("network-interface-id", eniAdapter, eniTest), []string{eniAdapter, eniTest}},
-		{filter("subnet-id", subAdapter), []string{eniAdapter, eniAgent2}},
+		// the adapter subnet also holds the load balancers' own interfaces (lb_enis.go)
+		{append(filter("subnet-id", subAdapter), filter("interface-type", "interface")...), []string{eniAdapter, eniAgent2}},
 		{filter("private-ip-address", "10.0.0.20"), []string{eniAdapter}},
-		{filter("addresses.private-ip-address", "10.0.0.2?"), []string{eniAdapter, eniAgent2}},
+		{append(filter("addresses.private-ip-address", "10.0.0.2?"), filter("requester-managed", "false")...), []string{eniAdapter, eniAgent2}},
 		{filter("attachment.instance-id", "i-0000000000000000a"), []string{eniWeb}},
 		{filter("group-id", sgAdapter), []string{eniAdapter, eniAgent2}},
 		{filter("group-name", "web-sg"), []string{eniWeb}},
@@ -193,8 +194,8 @@ func TestDescribeNetworkInterfaces(t *testing.T) {
 		}
 		pages++
 	}
-	if pages != 3 || len(seen) != 11 {
-		t.Fatalf("%d pages, %d interfaces; want 3 and 11", pages, len(seen))
+	if pages != 3 || len(seen) != 13 { // 11 and the two load balancers' own
+		t.Fatalf("%d pages, %d interfaces; want 3 and 13", pages, len(seen))
 	}
 	_, err := c.DescribeNetworkInterfaces(ctx, &ec2.DescribeNetworkInterfacesInput{NetworkInterfaceIds: []string{"eni-0000000000000099f"}})
 	wantCode(t, err, "InvalidNetworkInterfaceID.NotFound")

@@ -1,0 +1,42 @@
+package ec2api
+
+import (
+	"net/netip"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/cloudmock/subnetaddr"
+)
+
+// lbAddress hands a load balancer (or endpoint) the lowest free address
+// of a subnet, as AWS does: one not in used (usedAddresses and those
+// handed out since). false when the subnet is unknown or full.
+func lbAddress(spec *cloudmock.Spec, subnetID string, used map[string]bool) (string, bool) {
+	i := findSubnet(spec, subnetID)
+	if i < 0 {
+		return "", false
+	}
+	p, err := netip.ParsePrefix(spec.Subnets[i].CidrBlock)
+	if err != nil {
+		return "", false
+	}
+	a, ok := subnetaddr.NewAllocator(p).Next(func(a netip.Addr) bool { return used[a.String()] })
+	if !ok {
+		return "", false
+	}
+	return a.String(), true
+}
+
+// usedAddresses are the IPv4 addresses interfaces and load balancers hold.
+func usedAddresses(spec *cloudmock.Spec) map[string]bool {
+	used := map[string]bool{}
+	for _, e := range spec.NetworkInterfaces {
+		used[e.PrivateIpAddress] = true
+	}
+	for _, l := range spec.LoadBalancers {
+		used[l.PrivateIpAddress] = true
+		for _, z := range l.AdditionalSubnets {
+			used[z.PrivateIpAddress] = true
+		}
+	}
+	return used
+}
