@@ -120,6 +120,9 @@ func (c *call) readTargetGroup() (cloudmock.TargetGroup, string, []tag, error) {
 		return tg, "", nil, elbError(codeELBValidation, "A target group of type %s needs Protocol, Port and VpcId", tg.TargetType)
 	}
 	tg.Port = *port
+	if tg.Protocol == "GENEVE" && tg.Port != cloudmock.GenevePort {
+		return tg, "", nil, elbError(codeELBValidation, "Port %d: a GENEVE target group's port is %d", tg.Port, cloudmock.GenevePort)
+	}
 	if ip, _ := c.p.str("IpAddressType"); ip != "" && ip != "ipv4" {
 		return tg, "", nil, elbError(codeELBValidation, "IpAddressType %q: target groups created here are ipv4", ip)
 	}

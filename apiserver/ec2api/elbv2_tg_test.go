@@ -1,0 +1,110 @@
+package ec2api
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+func lbOf(t *testing.T, s *Server, arn string) cloudmock.LoadBalancer {
+	t.Helper()
+	for _, lb := range s.Spec().LoadBalancers {
+		if lb.LoadBalancerArn == arn {
+			return lb
+		}
+	}
+	t.Fatalf("no load balancer %s in the model", arn)
+	return cloudmock.LoadBalancer{}
+}
+
+// A target group's registrations become the balancer's Targets (what the
+// model sends copies to) once a listener forwards to it, and leave them
+// with the listener.
+func TestTargetGroupFeedsTheModel(t *testing.T) {
+	s, c, _ := bothClients(t, twoZones())
+	lbArn := aws.ToString(createNLB(t, c, "collectors", subPublic).LoadBalancerArn)
+	in := &elb.CreateTargetGroupInput{Name: aws.String("agents-udp"), Protocol: elbtypes.ProtocolEnumUdp, Port: aws.Int32(4789),
+		VpcId: aws.String(vpcID), TargetType: elbtypes.TargetTypeEnumIp, HealthCheckProtocol: elbtypes.ProtocolEnumTcp, HealthCheckPort: aws.String("80")}
+	tg := must(c.CreateTargetGroup(ctx, in))(t).TargetGroups[0]
+	tgArn := aws.ToString(tg.TargetGroupArn)
+	if tg.Protocol != elbtypes.ProtocolEnumUdp || aws.ToInt32(tg.Port) != 4789 || aws.ToString(tg.HealthCheckPort) != "80" ||
+		aws.ToInt32(tg.HealthCheckIntervalSeconds) != 30 || len(tg.LoadBalancerArns) != 0 || tg.TargetType != elbtypes.TargetTypeEnumIp {
+		t.Fatalf("created = %+v", tg)
+	}
+	if again := must(c.CreateTargetGroup(ctx, in))(t).TargetGroups[0]; aws.ToString(again.TargetGroupArn) != tgArn {
+		t.Fatalf("a repeated create made another group")
+	}
+	in2 := *in
+	in2.Port = aws.Int32(4790)
+	_, err := c.CreateTargetGroup(ctx, &in2)
+	wantCode(t, err, "DuplicateTargetGroupName")
+	must(c.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: aws.String(tgArn), Targets: []elbtypes.TargetDescription{{Id: aws.String("10.0.0.20")}}}))(t)
+	if h := must(c.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(tgArn)}))(t).TargetHealthDescriptions; len(h) != 1 ||
+		h[0].TargetHealth.State != elbtypes.TargetHealthStateEnumUnused {
+		t.Fatalf("health before a listener: %+v", h)
+	}
+	if lb := lbOf(t, s, lbArn); len(lb.Targets) != 0 {
+		t.Fatalf("targets reach the balancer with no listener: %+v", lb.Targets)
+	}
+	ls := must(c.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: aws.String(lbArn), Protocol: elbtypes.ProtocolEnumUdp, Port: aws.Int32(4789),
+		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(tgArn)}}}))(t).Listeners[0]
+	lb := lbOf(t, s, lbArn)
+	if len(lb.Targets) != 1 || lb.Targets[0].NetworkInterfaceId != eniAdapter || lb.Listeners[0].TargetGroupArn != tgArn {
+		t.Fatalf("model after the listener: %+v", lb)
+	}
+	got := must(c.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{LoadBalancerArn: aws.String(lbArn)}))(t).TargetGroups
+	if len(got) != 1 || !slices.Equal(got[0].LoadBalancerArns, []string{lbArn}) {
+		t.Fatalf("groups of the balancer: %+v", got)
+	}
+	_, err = c.DeleteTargetGroup(ctx, &elb.DeleteTargetGroupInput{TargetGroupArn: aws.String(tgArn)})
+	wantCode(t, err, "ResourceInUse")
+	must(c.DeleteListener(ctx, &elb.DeleteListenerInput{ListenerArn: ls.ListenerArn}))(t)
+	if lb := lbOf(t, s, lbArn); len(lb.Targets) != 0 {
+		t.Fatalf("targets stay after the listener went: %+v", lb.Targets)
+	}
+	must(c.DeleteTargetGroup(ctx, &elb.DeleteTargetGroupInput{TargetGroupArn: aws.String(tgArn)}))(t)
+	_, err = c.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{TargetGroupArns: []string{tgArn}})
+	wantCode(t, err, "TargetGroupNotFound")
+}
+
+func TestTargetGroupRefusesAndAttributes(t *testing.T) {
+	_, c, _ := bothClients(t, twoZones())
+	for _, in := range []elb.CreateTargetGroupInput{
+		{Name: aws.String("g"), Protocol: elbtypes.ProtocolEnumGeneve, Port: aws.Int32(6082), VpcId: aws.String(vpcID)},
+		{Name: aws.String("g"), Protocol: elbtypes.ProtocolEnumUdp, VpcId: aws.String(vpcID)},
+		{Name: aws.String("g"), Protocol: elbtypes.ProtocolEnumUdp, Port: aws.Int32(1), VpcId: aws.String(vpcID), TargetType: elbtypes.TargetTypeEnumLambda},
+		{Name: aws.String("g"), Protocol: elbtypes.ProtocolEnumUdp, Port: aws.Int32(1), VpcId: aws.String("vpc-0000000000000099f")},
+	} {
+		_, err := c.CreateTargetGroup(ctx, &in)
+		wantCode(t, err, "ValidationError")
+	}
+	gen := must(c.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("appliances"), Protocol: elbtypes.ProtocolEnumGeneve,
+		Port: aws.Int32(6081), VpcId: aws.String(vpcID), Tags: []elbtypes.Tag{{Key: aws.String("a"), Value: aws.String("1")}}}))(t).TargetGroups[0]
+	arn := gen.TargetGroupArn
+	if gen.TargetType != elbtypes.TargetTypeEnumInstance || aws.ToString(gen.HealthCheckPort) != "80" || aws.ToInt32(gen.HealthCheckIntervalSeconds) != 10 {
+		t.Fatalf("GENEVE group = %+v", gen)
+	}
+	must(c.ModifyTargetGroupAttributes(ctx, &elb.ModifyTargetGroupAttributesInput{TargetGroupArn: arn,
+		Attributes: []elbtypes.TargetGroupAttribute{{Key: aws.String("target_failover.on_deregistration"), Value: aws.String("rebalance")}}}))(t)
+	attrs := must(c.DescribeTargetGroupAttributes(ctx, &elb.DescribeTargetGroupAttributesInput{TargetGroupArn: arn}))(t).Attributes
+	if !slices.ContainsFunc(attrs, func(a elbtypes.TargetGroupAttribute) bool {
+		return aws.ToString(a.Key) == "target_failover.on_deregistration" && aws.ToString(a.Value) == "rebalance"
+	}) {
+		t.Fatalf("attributes = %+v", attrs)
+	}
+	must(c.AddTags(ctx, &elb.AddTagsInput{ResourceArns: []string{aws.ToString(arn)}, Tags: []elbtypes.Tag{{Key: aws.String("b"), Value: aws.String("2")}}}))(t)
+	must(c.RemoveTags(ctx, &elb.RemoveTagsInput{ResourceArns: []string{aws.ToString(arn)}, TagKeys: []string{"a"}}))(t)
+	td := must(c.DescribeTags(ctx, &elb.DescribeTagsInput{ResourceArns: []string{aws.ToString(arn)}}))(t).TagDescriptions
+	if len(td) != 1 || len(td[0].Tags) != 1 || aws.ToString(td[0].Tags[0].Key) != "b" {
+		t.Fatalf("tags = %+v", td)
+	}
+	_, err := c.AddTags(ctx, &elb.AddTagsInput{ResourceArns: []string{aws.ToString(arn) + "0"}, Tags: []elbtypes.Tag{{Key: aws.String("b")}}})
+	wantCode(t, err, "TargetGroupNotFound")
+	_, err = c.DescribeTags(ctx, &elb.DescribeTagsInput{ResourceArns: []string{nlbArn + "0"}})
+	wantCode(t, err, "LoadBalancerNotFound")
+}
