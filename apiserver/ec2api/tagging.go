@@ -37,6 +37,8 @@ var taggable = []struct {
 	{cloudmock.KindFilter, "traffic-mirror-filter", codeFilterNotFound, "traffic mirror filter"},
 	{cloudmock.KindTarget, "traffic-mirror-target", codeTargetNotFound, "traffic mirror target"},
 	{cloudmock.KindSession, "traffic-mirror-session", codeSessionNotFound, "traffic mirror session"},
+	{cloudmock.KindVpcEndpointService, "vpc-endpoint-service", codeServiceNotFound, "Vpc Endpoint Service Id"},
+	{cloudmock.KindVpcEndpoint, "vpc-endpoint", "InvalidVpcEndpointId.NotFound", "Vpc Endpoint Id"},
 }
 
 // resourceTypes maps every EC2 resource id of a spec to its type (load

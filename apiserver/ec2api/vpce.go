@@ -1,0 +1,285 @@
+package ec2api
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+// Gateway Load Balancer endpoints: each is a model LoadBalancer of Type
+// gateway with its VpcEndpointId, its own ARN-shaped LoadBalancerArn and
+// the GatewayLoadBalancerArn of its service, so that the model decides
+// copies to it as to a file's endpoint (its Targets are its balancer's,
+// SyncLoadBalancers).
+
+// endpointArn is an endpoint's ARN (and its model LoadBalancerArn).
+func (s *Server) endpointArn(id string) string {
+	return fmt.Sprintf("arn:aws:ec2:%s:%s:vpc-endpoint/%s", s.cfg.Region, s.cfg.AccountID, id)
+}
+
+// findEndpoint finds a Gateway Load Balancer endpoint (created or a
+// file's) by id.
+func findEndpoint(spec *cloudmock.Spec, id string) int {
+	return slices.IndexFunc(spec.LoadBalancers, func(l cloudmock.LoadBalancer) bool { return l.VpcEndpointId != "" && l.VpcEndpointId == id })
+}
+
+func endpointNotFound(id string) error {
+	return errorf("InvalidVpcEndpointId.NotFound", "The Vpc Endpoint Id '%s' does not exist", id)
+}
+
+// endpointService is the service an endpoint connects to: its balancer's
+// service ("" for a file's endpoint, which has none).
+func endpointService(spec *cloudmock.Spec, l *cloudmock.LoadBalancer) string {
+	gw := l.GatewayLoadBalancerArn
+	if gw == "" {
+		gw = l.LoadBalancerArn
+	}
+	for _, x := range spec.VpcEndpointServices {
+		if slices.Contains(x.GatewayLoadBalancerArns, gw) {
+			return x.ServiceId
+		}
+	}
+	return ""
+}
+
+type xmlVpcEndpoint struct {
+	VpcEndpointId       string   `xml:"vpcEndpointId"`
+	VpcEndpointType     string   `xml:"vpcEndpointType"`
+	VpcId               string   `xml:"vpcId"`
+	ServiceName         string   `xml:"serviceName"`
+	State               string   `xml:"state"`
+	RouteTableIds       []string `xml:"routeTableIdSet>item"`
+	SubnetIds           []string `xml:"subnetIdSet>item"`
+	IpAddressType       string   `xml:"ipAddressType"`
+	PrivateDnsEnabled   bool     `xml:"privateDnsEnabled"`
+	RequesterManaged    bool     `xml:"requesterManaged"`
+	NetworkInterfaceIds []string `xml:"networkInterfaceIdSet>item"`
+	CreationTimestamp   string   `xml:"creationTimestamp"`
+	OwnerId             string   `xml:"ownerId"`
+	Tags                []tag    `xml:"tagSet>item"`
+}
+
+func (s *Server) toXMLEndpoint(spec *cloudmock.Spec, l *cloudmock.LoadBalancer, tags tagStore) xmlVpcEndpoint {
+	name := ""
+	if svc := endpointService(spec, l); svc != "" {
+		name = s.serviceName(svc)
+	}
+	return xmlVpcEndpoint{
+		VpcEndpointId: l.VpcEndpointId, VpcEndpointType: "GatewayLoadBalancer", VpcId: subnetVpc(spec, l.SubnetId), ServiceName: name,
+		State: "available", SubnetIds: []string{l.SubnetId}, IpAddressType: "ipv4", NetworkInterfaceIds: []string{lbENIID(l, l.SubnetId)},
+		CreationTimestamp: createdTime, OwnerId: s.cfg.AccountID, Tags: tags.xml(l.VpcEndpointId),
+	}
+}
+
+// endpointRequest is what CreateVpcEndpoint asks for.
+type endpointRequest struct {
+	vpc, service, subnet, token string
+	tags                        []tag
+}
+
+func (c *call) readEndpointRequest() (endpointRequest, error) {
+	var r endpointRequest
+	var err error
+	if typ, _ := c.p.str("VpcEndpointType"); typ != "GatewayLoadBalancer" {
+		return r, errInvalid("VpcEndpointType", typ, "This server makes Gateway Load Balancer endpoints (GatewayLoadBalancer), the mirror targets.")
+	}
+	if r.vpc, err = c.p.required("VpcId"); err != nil {
+		return r, err
+	}
+	if r.service, err = c.p.required("ServiceName"); err != nil {
+		return r, err
+	}
+	subnets, err := c.p.list("SubnetId")
+	if err != nil {
+		return r, err
+	}
+	if len(subnets) != 1 {
+		return r, errInvalid("SubnetId", strings.Join(subnets, ","), "A Gateway Load Balancer endpoint is in exactly one subnet.")
+	}
+	r.subnet = subnets[0]
+	for _, p := range []string{"SecurityGroupId", "RouteTableId"} {
+		if v, err := c.p.list(p); err != nil || len(v) > 0 {
+			if err != nil {
+				return r, err
+			}
+			return r, errInvalid(p+".1", v[0], "A Gateway Load Balancer endpoint takes none.")
+		}
+	}
+	if v, _ := c.p.str("PolicyDocument"); v != "" {
+		return r, errInvalid("PolicyDocument", "(policy)", "A Gateway Load Balancer endpoint takes no policy.")
+	}
+	if ok, err := c.p.bool("PrivateDnsEnabled"); err != nil || ok {
+		if err != nil {
+			return r, err
+		}
+		return r, errInvalid("PrivateDnsEnabled", "true", "A Gateway Load Balancer endpoint has no private DNS.")
+	}
+	if v, _ := c.p.str("IpAddressType"); v != "" && v != "ipv4" {
+		return r, errInvalid("IpAddressType", v, "Endpoints created here are ipv4.")
+	}
+	c.p.str("DnsOptions.DnsRecordIpType")
+	r.token, _ = c.p.str("ClientToken")
+	r.tags, err = c.p.tagSpecs("vpc-endpoint")
+	return r, err
+}
+
+type createEndpointResult struct {
+	VpcEndpoint xmlVpcEndpoint `xml:"vpcEndpoint"`
+	ClientToken string         `xml:"clientToken,omitempty"`
+}
+
+func (s *Server) createVpcEndpoint(c *call) (any, error) {
+	r, err := c.readEndpointRequest()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.mutate(r.token, func(st *state) (any, error) {
+		l, err := s.newEndpoint(st, r)
+		if err != nil {
+			return nil, err
+		}
+		st.spec.LoadBalancers = append(st.spec.LoadBalancers, l)
+		st.spec.SyncLoadBalancers()
+		if err := st.tags.set(l.VpcEndpointId, r.tags, "TagSpecification"); err != nil {
+			return nil, err
+		}
+		return createEndpointResult{VpcEndpoint: s.toXMLEndpoint(&st.spec, &l, st.tags), ClientToken: r.token}, nil
+	})
+}
+
+// newEndpoint checks r against the state and builds the endpoint.
+func (s *Server) newEndpoint(st *state, r endpointRequest) (cloudmock.LoadBalancer, error) {
+	var l cloudmock.LoadBalancer
+	if findVpc(&st.spec, r.vpc) < 0 {
+		return l, notFound(codeVpcNotFound, "vpc ID", r.vpc)
+	}
+	if findSubnet(&st.spec, r.subnet) < 0 {
+		return l, notFound(codeSubnetNotFound, "subnet ID", r.subnet)
+	}
+	if v := subnetVpc(&st.spec, r.subnet); v != r.vpc {
+		return l, errInvalid("SubnetId.1", r.subnet, fmt.Sprintf("The subnet is in VPC %s, not %s.", v, r.vpc))
+	}
+	i := slices.IndexFunc(st.spec.VpcEndpointServices, func(x cloudmock.VpcEndpointService) bool { return s.serviceName(x.ServiceId) == r.service })
+	if i < 0 {
+		return l, errorf("InvalidServiceName", "The Vpc Endpoint Service '%s' does not exist", r.service)
+	}
+	svc := st.spec.VpcEndpointServices[i]
+	if svc.AcceptanceRequired {
+		return l, errInvalid("ServiceName", r.service, "The service requires acceptance, which this server does not model (AcceptVpcEndpointConnections); create it with AcceptanceRequired false.")
+	}
+	addr, ok := lbAddress(&st.spec, r.subnet, usedAddresses(&st.spec))
+	if !ok {
+		return l, errorf("InsufficientFreeAddressesInSubnet", "Subnet %s has no free address for the endpoint", r.subnet)
+	}
+	l = cloudmock.LoadBalancer{Type: "gateway", SubnetId: r.subnet, PrivateIpAddress: addr, VpcEndpointId: st.newID("vpce"),
+		GatewayLoadBalancerArn: svc.GatewayLoadBalancerArns[0]}
+	l.LoadBalancerArn = s.endpointArn(l.VpcEndpointId)
+	return l, nil
+}
+
+type describeEndpointsResult struct {
+	VpcEndpoints []xmlVpcEndpoint `xml:"vpcEndpointSet>item"`
+	NextToken    string           `xml:"nextToken,omitempty"`
+}
+
+func (s *Server) describeVpcEndpoints(c *call) (any, error) {
+	q, err := c.readDescribe("VpcEndpointId")
+	if err != nil {
+		return nil, err
+	}
+	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
+		var all []cloudmock.LoadBalancer
+		for _, l := range spec.LoadBalancers {
+			if l.VpcEndpointId != "" {
+				all = append(all, l)
+			}
+		}
+		type X = *cloudmock.LoadBalancer
+		fields := filterFields[X]{
+			"service-name":       func(x X) []string { return one(s.toXMLEndpoint(spec, x, tags).ServiceName) },
+			"vpc-id":             func(x X) []string { return one(subnetVpc(spec, x.SubnetId)) },
+			"vpc-endpoint-id":    func(x X) []string { return one(x.VpcEndpointId) },
+			"vpc-endpoint-state": func(X) []string { return one("available") },
+			"vpc-endpoint-type":  func(X) []string { return one("GatewayLoadBalancer") },
+		}
+		find := func(id string) int {
+			return slices.IndexFunc(all, func(l cloudmock.LoadBalancer) bool { return l.VpcEndpointId == id })
+		}
+		items, next, err := pickByID(q, all, find, endpointNotFound, fields, func(x X) string { return x.VpcEndpointId }, tags)
+		if err != nil {
+			return nil, err
+		}
+		out := describeEndpointsResult{NextToken: next}
+		for _, x := range items {
+			out.VpcEndpoints = append(out.VpcEndpoints, s.toXMLEndpoint(spec, x, tags))
+		}
+		return out, nil
+	})
+}
+
+func (s *Server) deleteVpcEndpoints(c *call) (any, error) {
+	ids, err := c.p.list("VpcEndpointId")
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, errMissing("VpcEndpointId.1")
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.eachDelete(ids, func(st *state, id string) error {
+		i := findEndpoint(&st.spec, id)
+		if i < 0 {
+			return endpointNotFound(id)
+		}
+		if !isEndpointEntry(&st.spec.LoadBalancers[i]) {
+			return errorf(codeUnsupported, "Endpoint %s is a scenario file's, one with its gateway load balancer: remove it from the file", id)
+		}
+		st.spec.LoadBalancers = slices.Delete(st.spec.LoadBalancers, i, i+1)
+		st.tags.remove(id)
+		return nil
+	}, func(err error, id string) error { return inUse(lbTargetMissing(err), "VPC endpoint", id) })
+}
+
+// lbTargetMissing makes the model's finding that a mirror target names a
+// deleted endpoint read as the target-not-found finding inUse knows.
+func lbTargetMissing(err error) error {
+	if ae := asAPIError(err); ae.cause != nil && ae.cause.Code == cloudmock.CodeLoadBalancerNotFound && ae.cause.Resource == "TrafficMirrorTarget" {
+		c := *ae.cause
+		c.Code = cloudmock.CodeTargetNotFound
+		return &apiError{Status: ae.Status, Code: ae.Code, Message: ae.Message, cause: &c}
+	}
+	return err
+}
+
+type describePrefixListsResult struct {
+	PrefixLists []struct{} `xml:"prefixListSet>item"`
+	NextToken   string     `xml:"nextToken,omitempty"`
+}
+
+// describePrefixLists answers the AWS-managed prefix lists of the
+// region's services: the lab runs none (no S3, no DynamoDB), so there are
+// none; an id asked for is not found.
+func (s *Server) describePrefixLists(c *call) (any, error) {
+	q, err := c.readDescribe("PrefixListId")
+	if err != nil {
+		return nil, err
+	}
+	return c.read(func(*cloudmock.Spec, tagStore) (any, error) {
+		for _, f := range q.fs {
+			if f.Name != "prefix-list-id" && f.Name != "prefix-list-name" && f.Name != "owner-id" {
+				return nil, errorf("InvalidParameterValue", "The filter '%s' is invalid (this action knows prefix-list-id, prefix-list-name, owner-id)", f.Name)
+			}
+		}
+		if len(q.ids) > 0 {
+			return nil, errorf("InvalidPrefixListId.NotFound", "The prefix list '%s' does not exist", q.ids[0])
+		}
+		return describePrefixListsResult{}, nil
+	})
+}

@@ -1,0 +1,221 @@
+package ec2api
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+// Endpoint services offering Gateway Load Balancers (the model's
+// VpcEndpointServices): Create, Describe, Delete and their permissions.
+
+func (s *Server) registerVpcEndpoints(a map[string]actionFunc) {
+	a["CreateVpcEndpointServiceConfiguration"] = s.createVpcEndpointService
+	a["DescribeVpcEndpointServiceConfigurations"] = s.describeVpcEndpointServices
+	a["DeleteVpcEndpointServiceConfigurations"] = s.deleteVpcEndpointServices
+	a["ModifyVpcEndpointServicePermissions"] = s.modifyVpcEndpointServicePermissions
+	a["DescribeVpcEndpointServicePermissions"] = s.describeVpcEndpointServicePermissions
+	a["CreateVpcEndpoint"] = s.createVpcEndpoint
+	a["DescribeVpcEndpoints"] = s.describeVpcEndpoints
+	a["DeleteVpcEndpoints"] = s.deleteVpcEndpoints
+	a["DescribePrefixLists"] = s.describePrefixLists
+}
+
+const codeServiceNotFound = cloudmock.CodeVpcEndpointServiceNotFound
+
+// serviceName is the name endpoints connect to.
+func (s *Server) serviceName(id string) string {
+	return fmt.Sprintf("com.amazonaws.vpce.%s.%s", s.cfg.Region, id)
+}
+
+func findService(spec *cloudmock.Spec, id string) int {
+	return slices.IndexFunc(spec.VpcEndpointServices, func(x cloudmock.VpcEndpointService) bool { return x.ServiceId == id })
+}
+
+func serviceNotFound(id string) error {
+	return errorf(codeServiceNotFound, "The Vpc Endpoint Service Id '%s' does not exist", id)
+}
+
+type xmlServiceType struct {
+	ServiceType string `xml:"serviceType"`
+}
+
+type xmlServiceConfig struct {
+	ServiceType             []xmlServiceType `xml:"serviceType>item"`
+	ServiceId               string           `xml:"serviceId"`
+	ServiceName             string           `xml:"serviceName"`
+	ServiceState            string           `xml:"serviceState"`
+	AvailabilityZones       []string         `xml:"availabilityZoneSet>item"`
+	AcceptanceRequired      bool             `xml:"acceptanceRequired"`
+	ManagesVpcEndpoints     bool             `xml:"managesVpcEndpoints"`
+	GatewayLoadBalancerArns []string         `xml:"gatewayLoadBalancerArnSet>item"`
+	SupportedIpAddressTypes []string         `xml:"supportedIpAddressTypeSet>item"`
+	BaseEndpointDnsNames    []string         `xml:"baseEndpointDnsNameSet>item"`
+	Tags                    []tag            `xml:"tagSet>item"`
+}
+
+func (s *Server) toXMLService(spec *cloudmock.Spec, x *cloudmock.VpcEndpointService, tags tagStore) xmlServiceConfig {
+	out := xmlServiceConfig{
+		ServiceType: []xmlServiceType{{"GatewayLoadBalancer"}}, ServiceId: x.ServiceId, ServiceName: s.serviceName(x.ServiceId),
+		ServiceState: "Available", AcceptanceRequired: x.AcceptanceRequired, GatewayLoadBalancerArns: x.GatewayLoadBalancerArns,
+		SupportedIpAddressTypes: []string{"ipv4"}, BaseEndpointDnsNames: []string{fmt.Sprintf("%s.%s.vpce.amazonaws.com", x.ServiceId, s.cfg.Region)},
+		Tags: tags.xml(x.ServiceId),
+	}
+	for _, a := range x.GatewayLoadBalancerArns {
+		if i := s.findLB(spec, a, false); i >= 0 {
+			for _, sub := range lbSubnets(&spec.LoadBalancers[i]) {
+				if z := s.subnetZone(sub).ZoneName; !slices.Contains(out.AvailabilityZones, z) {
+					out.AvailabilityZones = append(out.AvailabilityZones, z)
+				}
+			}
+		}
+	}
+	return out
+}
+
+type createServiceResult struct {
+	ServiceConfiguration xmlServiceConfig `xml:"serviceConfiguration"`
+	ClientToken          string           `xml:"clientToken,omitempty"`
+}
+
+func (s *Server) createVpcEndpointService(c *call) (any, error) {
+	var x cloudmock.VpcEndpointService
+	var err error
+	if x.GatewayLoadBalancerArns, err = c.p.list("GatewayLoadBalancerArn"); err != nil {
+		return nil, err
+	}
+	if nlbs, err := c.p.list("NetworkLoadBalancerArn"); err != nil || len(nlbs) > 0 {
+		if err != nil {
+			return nil, err
+		}
+		return nil, errInvalid("NetworkLoadBalancerArn.1", nlbs[0], "Endpoint services here offer gateway load balancers (interface endpoints carry no mirrored traffic).")
+	}
+	if len(x.GatewayLoadBalancerArns) == 0 {
+		return nil, errMissing("GatewayLoadBalancerArn.1")
+	}
+	if x.AcceptanceRequired, err = c.p.bool("AcceptanceRequired"); err != nil {
+		return nil, err
+	}
+	if v, _ := c.p.str("PrivateDnsName"); v != "" {
+		return nil, errInvalid("PrivateDnsName", v, "A gateway load balancer's endpoint service has no private DNS name.")
+	}
+	ipTypes, err := c.p.list("SupportedIpAddressType")
+	if err != nil {
+		return nil, err
+	}
+	if len(ipTypes) > 0 && !slices.Equal(ipTypes, []string{"ipv4"}) {
+		return nil, errInvalid("SupportedIpAddressType.1", strings.Join(ipTypes, ","), "Endpoint services created here are ipv4.")
+	}
+	if _, err := c.p.list("SupportedRegion"); err != nil {
+		return nil, err
+	}
+	token, _ := c.p.str("ClientToken")
+	tags, err := c.p.tagSpecs("vpc-endpoint-service")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	res, err := c.mutate(token, func(st *state) (any, error) {
+		x.ServiceId = st.newID("vpce-svc")
+		x.AllowedPrincipals = []string{}
+		st.spec.VpcEndpointServices = append(st.spec.VpcEndpointServices, x)
+		if err := st.tags.set(x.ServiceId, tags, "TagSpecification"); err != nil {
+			return nil, err
+		}
+		return createServiceResult{ServiceConfiguration: s.toXMLService(&st.spec, &x, st.tags), ClientToken: token}, nil
+	})
+	return res, renamedParam(err, "GatewayLoadBalancerArns[", "GatewayLoadBalancerArn[")
+}
+
+type describeServicesResult struct {
+	ServiceConfigurations []xmlServiceConfig `xml:"serviceConfigurationSet>item"`
+	NextToken             string             `xml:"nextToken,omitempty"`
+}
+
+func (s *Server) describeVpcEndpointServices(c *call) (any, error) {
+	q, err := c.readDescribe("ServiceId")
+	if err != nil {
+		return nil, err
+	}
+	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
+		type X = *cloudmock.VpcEndpointService
+		fields := filterFields[X]{
+			"service-name":               func(x X) []string { return one(s.serviceName(x.ServiceId)) },
+			"service-id":                 func(x X) []string { return one(x.ServiceId) },
+			"service-state":              func(X) []string { return one("Available") },
+			"supported-ip-address-types": func(X) []string { return one("ipv4") },
+		}
+		items, next, err := pickByID(q, spec.VpcEndpointServices, specFinder(spec, findService), serviceNotFound, fields,
+			func(x X) string { return x.ServiceId }, tags)
+		if err != nil {
+			return nil, err
+		}
+		out := describeServicesResult{NextToken: next}
+		for _, x := range items {
+			out.ServiceConfigurations = append(out.ServiceConfigurations, s.toXMLService(spec, x, tags))
+		}
+		return out, nil
+	})
+}
+
+type xmlUnsuccessful struct {
+	Error struct {
+		Code    string `xml:"code"`
+		Message string `xml:"message"`
+	} `xml:"error"`
+	ResourceId string `xml:"resourceId"`
+}
+
+type unsuccessfulResult struct {
+	Unsuccessful []xmlUnsuccessful `xml:"unsuccessful>item"`
+}
+
+// eachDelete deletes ids one by one (each its own change), answering
+// EC2's unsuccessful set for those that fail.
+func (c *call) eachDelete(ids []string, del func(st *state, id string) error, inUse func(error, string) error) (any, error) {
+	var out unsuccessfulResult
+	for _, id := range ids {
+		_, err := c.mutate("", func(st *state) (any, error) { return struct{}{}, del(st, id) })
+		if c.dry {
+			return nil, err
+		}
+		if err != nil {
+			ae := asAPIError(inUse(err, id))
+			u := xmlUnsuccessful{ResourceId: id}
+			u.Error.Code, u.Error.Message = ae.Code, ae.Message
+			out.Unsuccessful = append(out.Unsuccessful, u)
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) deleteVpcEndpointServices(c *call) (any, error) {
+	ids, err := c.p.list("ServiceId")
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, errMissing("ServiceId.1")
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.eachDelete(ids, func(st *state, id string) error {
+		i := findService(&st.spec, id)
+		if i < 0 {
+			return serviceNotFound(id)
+		}
+		st.spec.VpcEndpointServices = slices.Delete(st.spec.VpcEndpointServices, i, i+1)
+		st.tags.remove(id)
+		return nil
+	}, func(err error, id string) error {
+		if ae := asAPIError(err); ae.cause != nil && ae.cause.Code == codeServiceNotFound {
+			return errorf("ExistingVpcEndpointConnections", "Service %s has existing endpoint connections (%s)", id, ae.cause.ID)
+		}
+		return err
+	})
+}
