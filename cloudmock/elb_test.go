@@ -72,6 +72,7 @@ func TestValidateELB(t *testing.T) {
 		{"zone twice", "AdditionalSubnets[0].SubnetId", CodeInvalidParameterValue, func(s *Spec) {
 			s.LoadBalancers[0].AdditionalSubnets = []LoadBalancerSubnet{{SubnetId: "subnet-gwlb", PrivateIpAddress: "10.0.0.52"}}
 		}},
+		{"two balancers on one address", "PrivateIpAddress", CodeIPAddressInUse, func(s *Spec) { s.LoadBalancers[0].PrivateIpAddress = "10.0.0.50" }},
 		{"zone address outside", "AdditionalSubnets[0].PrivateIpAddress", CodeInvalidParameterValue, func(s *Spec) {
 			s.LoadBalancers[0].AdditionalSubnets = []LoadBalancerSubnet{{SubnetId: "subnet-test", PrivateIpAddress: "10.0.0.52"}}
 		}},

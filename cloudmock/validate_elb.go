@@ -45,6 +45,29 @@ func (v *validator) elb(s *Spec) {
 	}
 	v.targetGroups(s)
 	v.endpointServices(s)
+	v.lbAddressesFree(s)
+}
+
+// lbAddressesFree reports a load balancer's (or endpoint's) address that
+// an interface or another load balancer zone already holds.
+func (v *validator) lbAddressesFree(s *Spec) {
+	held := map[string]string{}
+	for _, e := range s.NetworkInterfaces {
+		held[e.PrivateIpAddress] = e.NetworkInterfaceId
+	}
+	for i, l := range s.LoadBalancers {
+		zones := append([]LoadBalancerSubnet{{SubnetId: l.SubnetId, PrivateIpAddress: l.PrivateIpAddress}}, l.AdditionalSubnets...)
+		for j, z := range zones {
+			field := "PrivateIpAddress"
+			if j > 0 {
+				field = fmt.Sprintf("AdditionalSubnets[%d].PrivateIpAddress", j-1)
+			}
+			if other, dup := held[z.PrivateIpAddress]; dup && z.PrivateIpAddress != "" {
+				v.add("LoadBalancer", l.LoadBalancerArn, i, field, CodeIPAddressInUse, "%s is already the address of %s", z.PrivateIpAddress, other)
+			}
+			held[z.PrivateIpAddress] = l.LoadBalancerArn
+		}
+	}
 }
 
 // vpcOfSubnet is a subnet's VPC ("" when the subnet does not exist).
