@@ -46,6 +46,18 @@
 // attributes set by clients are kept by ARN (elbv2_attrs.go). STS
 // (2011-06-15) answers GetCallerIdentity on the same endpoint.
 //
+// Load balancing (ELBv2 2015-12-01, on the same endpoint): created
+// network and gateway load balancers are model LoadBalancers
+// (elbv2_create.go), target groups model TargetGroups (elbv2_tg.go) whose
+// registrations reach a balancer's Targets through its listeners
+// (cloudmock's SyncLoadBalancers); a file's balancer keeps its one
+// derived target group. Gateway Load Balancer endpoint services and
+// endpoints are EC2 actions (vpce*.go): an endpoint is a model
+// LoadBalancer of Type gateway with its VpcEndpointId and
+// GatewayLoadBalancerArn. DescribeNetworkInterfaces also answers the
+// balancers' and endpoints' own interfaces, views of the model
+// (lb_enis.go).
+//
 // Adding actions (for other files of this package): write a register
 // function that fills the service's table (see register.go) and call it
 // from register. An action reads its parameters through params (str,
