@@ -2,6 +2,7 @@ package cloudmock
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -43,6 +44,15 @@ func TestCreatedGWLBEndpointDelivers(t *testing.T) {
 	}
 	if !seen["eni-appliance1"] || !seen["eni-appliance2"] {
 		t.Errorf("flows reached %v, want both appliances", seen)
+	}
+	// an appliance's interface gone (its instance terminated) is deregistered
+	s.NetworkInterfaces = slices.DeleteFunc(s.NetworkInterfaces, func(e NetworkInterface) bool { return e.NetworkInterfaceId == "eni-appliance1" })
+	s.SyncLoadBalancers()
+	if len(s.TargetGroups[0].Targets) != 1 || len(s.LoadBalancers[1].Targets) != 1 || s.LoadBalancers[1].Targets[0].NetworkInterfaceId != "eni-appliance2" {
+		t.Fatalf("after eni-appliance1 went: group %+v, endpoint %+v", s.TargetGroups[0].Targets, s.LoadBalancers[1].Targets)
+	}
+	if err := s.Validate(); err != nil {
+		t.Fatalf("the synced spec is refused: %v", err)
 	}
 	// deregistering every target leaves the endpoint without appliances
 	s.TargetGroups[0].Targets = nil

@@ -180,10 +180,22 @@ func (v *validator) endpointServices(s *Spec) {
 // groups gets their registered targets as its Targets (in order, each
 // once), and an endpoint gets its gateway load balancer's Targets. A
 // load balancer without such listeners keeps its own Targets (a file's).
+// A registration whose interface is gone is dropped first, as AWS
+// deregisters a terminated instance.
 func (s *Spec) SyncLoadBalancers() {
+	enis := map[string]bool{}
+	for _, e := range s.NetworkInterfaces {
+		enis[e.NetworkInterfaceId] = true
+	}
+	gone := func(t TargetDescription) bool { return !enis[t.NetworkInterfaceId] }
 	tgs := map[string]*TargetGroup{}
 	for i := range s.TargetGroups {
-		tgs[s.TargetGroups[i].TargetGroupArn] = &s.TargetGroups[i]
+		tg := &s.TargetGroups[i]
+		tg.Targets = slices.DeleteFunc(tg.Targets, gone)
+		tgs[tg.TargetGroupArn] = tg
+	}
+	for i := range s.LoadBalancers {
+		s.LoadBalancers[i].Targets = slices.DeleteFunc(s.LoadBalancers[i].Targets, gone)
 	}
 	byArn := map[string]*LoadBalancer{}
 	for i := range s.LoadBalancers {

@@ -96,9 +96,7 @@ func (s *Server) createListener(c *call) (any, error) {
 		if len(lb.Listeners) >= maxListeners {
 			return nil, elbError(codeTooManyListeners, "Load balancer '%s' has the most listeners allowed (%d)", lbArn, maxListeners)
 		}
-		lb.Listeners = append(lb.Listeners, l)
-		st.spec.SyncLoadBalancers()
-		lb = &st.spec.LoadBalancers[i]
+		lb.Listeners = append(lb.Listeners, l) // its group's targets reach lb.Targets in mutate (SyncLoadBalancers)
 		if err := st.tags.set(s.listenerArn(lb, l), tags, "Tags"); err != nil {
 			return nil, err
 		}
@@ -212,8 +210,7 @@ func (s *Server) deleteListener(c *call) (any, error) {
 		explicit := lb.Listeners[j].TargetGroupArn != ""
 		lb.Listeners = slices.Delete(lb.Listeners, j, j+1)
 		if explicit {
-			lb.Targets = nil // derived from the groups the remaining listeners forward to
-			st.spec.SyncLoadBalancers()
+			lb.Targets = nil // mutate derives them from the groups the remaining listeners forward to
 		}
 		st.tags.remove(arn)
 		return struct{}{}, nil

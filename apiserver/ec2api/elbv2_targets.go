@@ -189,11 +189,8 @@ func (s *Server) changeTargets(register bool) actionFunc {
 			if !ok {
 				return nil, s.tgNotFound(arn)
 			}
-			if err := applyTargets(&st.spec, v, targets, register); err != nil {
-				return nil, err
-			}
-			st.spec.SyncLoadBalancers()
-			return struct{}{}, nil
+			// the balancers forwarding to v follow in mutate (SyncLoadBalancers)
+			return struct{}{}, applyTargets(&st.spec, v, targets, register)
 		})
 	}
 }

@@ -108,3 +108,27 @@ func TestTargetGroupRefusesAndAttributes(t *testing.T) {
 	_, err = c.DescribeTags(ctx, &elb.DescribeTagsInput{ResourceArns: []string{nlbArn + "0"}})
 	wantCode(t, err, "LoadBalancerNotFound")
 }
+
+// An interface that goes (its instance terminated, by whichever action)
+// leaves every registration: the change is not refused for it.
+func TestGoneInterfaceIsDeregistered(t *testing.T) {
+	s, c, _ := bothClients(t, twoZones())
+	tgArn := must(c.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("g"), Protocol: elbtypes.ProtocolEnumUdp, Port: aws.Int32(4789),
+		VpcId: aws.String(vpcID), TargetType: elbtypes.TargetTypeEnumIp}))(t).TargetGroups[0].TargetGroupArn
+	must(c.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: tgArn, Targets: []elbtypes.TargetDescription{{Id: aws.String("10.0.0.21")}}}))(t)
+	p, err := decodeParams("", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := &call{s: s, action: "DeleteNetworkInterface", p: p, post: true}
+	if _, err := call.mutate("", func(st *state) (any, error) {
+		st.spec.NetworkInterfaces = slices.DeleteFunc(st.spec.NetworkInterfaces, func(e cloudmock.NetworkInterface) bool { return e.NetworkInterfaceId == eniAgent2 })
+		return struct{}{}, nil
+	}); err != nil {
+		t.Fatalf("removing a registered interface is refused: %v", err)
+	}
+	spec := s.Spec()
+	if len(spec.TargetGroups[0].Targets) != 0 || len(lbOf(t, s, nlbArn).Targets) != 0 || len(lbOf(t, s, gwlbArn).Targets) != 0 {
+		t.Fatalf("registrations of the gone interface stay: %+v %+v", spec.TargetGroups, spec.LoadBalancers)
+	}
+}

@@ -108,6 +108,7 @@ func (c *call) mutate(token string, change func(st *state) (any, error)) (any, e
 	if err != nil {
 		return nil, err
 	}
+	st.spec.SyncLoadBalancers() // balancers' targets follow target groups and interfaces
 	if _, err := cloudmock.New(st.spec); err != nil {
 		var ve *cloudmock.ValidationError
 		if errors.As(err, &ve) {

@@ -143,8 +143,7 @@ func (s *Server) createVpcEndpoint(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		st.spec.LoadBalancers = append(st.spec.LoadBalancers, l)
-		st.spec.SyncLoadBalancers()
+		st.spec.LoadBalancers = append(st.spec.LoadBalancers, l) // its Targets follow in mutate
 		if err := st.tags.set(l.VpcEndpointId, r.tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
