@@ -202,6 +202,9 @@ func applyTargets(spec *cloudmock.Spec, v tgView, targets []elbTarget, register 
 		if t.port != nil && *t.port != v.port {
 			return elbError(codeELBValidation, "%s.Port %d: targets receive on the target group's port %d (per-target ports are not modelled)", t.param, *t.port, v.port)
 		}
+		if err := targetKindOK(v, t); err != nil {
+			return err
+		}
 		eni, ok := targetENI(spec, v.vpc, t.id)
 		if !ok {
 			bad = append(bad, t.id)
@@ -318,4 +321,21 @@ func (s *Server) describeTargetHealth(c *call) (any, error) {
 		}
 		return out, nil
 	})
+}
+
+// targetKindOK checks a target id against a created group's target type:
+// an instance id for "instance", an IP address for "ip" (a file's
+// balancer's own group takes either, or an interface id).
+func targetKindOK(v tgView, t elbTarget) error {
+	if v.own != nil {
+		return nil
+	}
+	_, err := netip.ParseAddr(t.id)
+	switch {
+	case v.targetType == "ip" && err != nil:
+		return elbError(codeELBValidation, "%s.Id %q: a target group of type ip takes IP addresses", t.param, t.id)
+	case v.targetType == "instance" && !strings.HasPrefix(t.id, "i-"):
+		return elbError(codeELBValidation, "%s.Id %q: a target group of type instance takes instance ids", t.param, t.id)
+	}
+	return nil
 }

@@ -43,6 +43,10 @@ func TestTargetGroupFeedsTheModel(t *testing.T) {
 	in2.Port = aws.Int32(4790)
 	_, err := c.CreateTargetGroup(ctx, &in2)
 	wantCode(t, err, "DuplicateTargetGroupName")
+	_, err = c.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: aws.String(tgArn), Targets: []elbtypes.TargetDescription{{Id: aws.String(eniAdapter)}}})
+	wantCode(t, err, "ValidationError") // an ip group takes addresses
+	_, err = c.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: aws.String(tgArn), Targets: []elbtypes.TargetDescription{{Id: aws.String("10.0.0.99")}}})
+	wantCode(t, err, "InvalidTarget")
 	must(c.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: aws.String(tgArn), Targets: []elbtypes.TargetDescription{{Id: aws.String("10.0.0.20")}}}))(t)
 	if h := must(c.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(tgArn)}))(t).TargetHealthDescriptions; len(h) != 1 ||
 		h[0].TargetHealth.State != elbtypes.TargetHealthStateEnumUnused {
@@ -88,6 +92,11 @@ func TestTargetGroupRefusesAndAttributes(t *testing.T) {
 	arn := gen.TargetGroupArn
 	if gen.TargetType != elbtypes.TargetTypeEnumInstance || aws.ToString(gen.HealthCheckPort) != "80" || aws.ToInt32(gen.HealthCheckIntervalSeconds) != 10 {
 		t.Fatalf("GENEVE group = %+v", gen)
+	}
+	must(c.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: arn, Targets: []elbtypes.TargetDescription{{Id: aws.String("i-0000000000000000a")}}}))(t)
+	h := must(c.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: arn}))(t).TargetHealthDescriptions
+	if len(h) != 1 || aws.ToString(h[0].Target.Id) != "i-0000000000000000a" || aws.ToInt32(h[0].Target.Port) != 6081 || aws.ToString(h[0].HealthCheckPort) != "80" {
+		t.Fatalf("an instance group's targets: %+v", h)
 	}
 	must(c.ModifyTargetGroupAttributes(ctx, &elb.ModifyTargetGroupAttributesInput{TargetGroupArn: arn,
 		Attributes: []elbtypes.TargetGroupAttribute{{Key: aws.String("target_failover.on_deregistration"), Value: aws.String("rebalance")}}}))(t)
