@@ -167,6 +167,11 @@ func (s *Spec) eachELBID(fn func(IDRef)) {
 		for j := range x.GatewayLoadBalancerArns {
 			fn(IDRef{Kind: KindLoadBalancer, ID: &x.GatewayLoadBalancerArns[j], Resource: x, Field: "GatewayLoadBalancerArns", Index: j})
 		}
+		for j := range x.PendingEndpoints {
+			p := &x.PendingEndpoints[j]
+			fn(IDRef{Kind: KindVpcEndpoint, Own: true, ID: &p.VpcEndpointId, Resource: x, Field: "PendingEndpoints.VpcEndpointId", Index: j})
+			fn(IDRef{Kind: KindSubnet, ID: &p.SubnetId, Resource: x, Field: "PendingEndpoints.SubnetId", Index: j})
+		}
 	}
 }
 

@@ -55,4 +55,17 @@ type VpcEndpointService struct {
 	AcceptanceRequired bool `json:"AcceptanceRequired,omitempty" yaml:"AcceptanceRequired,omitempty"`
 	// AllowedPrincipals are the ARNs allowed to connect endpoints.
 	AllowedPrincipals []string `json:"AllowedPrincipals,omitempty" yaml:"AllowedPrincipals,omitempty"`
+	// PendingEndpoints are endpoints waiting for acceptance (or
+	// rejected): they carry nothing; an accepted one becomes a
+	// LoadBalancer.
+	PendingEndpoints []PendingVpcEndpoint `json:"PendingEndpoints,omitempty" yaml:"PendingEndpoints,omitempty"`
+}
+
+// PendingVpcEndpoint is an endpoint of a service that requires acceptance,
+// not accepted yet.
+type PendingVpcEndpoint struct {
+	VpcEndpointId string `json:"VpcEndpointId" yaml:"VpcEndpointId"`
+	SubnetId      string `json:"SubnetId" yaml:"SubnetId"`
+	// Rejected: the service's owner rejected it.
+	Rejected bool `json:"Rejected,omitempty" yaml:"Rejected,omitempty"`
 }

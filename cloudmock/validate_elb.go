@@ -166,6 +166,11 @@ func (v *validator) endpointServices(s *Spec) {
 			}
 			offered[a] = id
 		}
+		for j, p := range es.PendingEndpoints {
+			if v.r.subnets[p.SubnetId] == nil {
+				v.add(res, id, i, fmt.Sprintf("PendingEndpoints[%d].SubnetId", j), CodeSubnetNotFound, "subnet %q does not exist", p.SubnetId)
+			}
+		}
 	}
 	for i, l := range s.LoadBalancers {
 		if l.GatewayLoadBalancerArn != "" && v.r.lbs[l.GatewayLoadBalancerArn] != nil && offered[l.GatewayLoadBalancerArn] == "" {

@@ -139,46 +139,97 @@ func (s *Server) createVpcEndpoint(c *call) (any, error) {
 		return nil, err
 	}
 	return c.mutate(r.token, func(st *state) (any, error) {
-		l, err := s.newEndpoint(st, r)
+		svc, err := s.endpointChecks(st, r)
 		if err != nil {
 			return nil, err
 		}
-		st.spec.LoadBalancers = append(st.spec.LoadBalancers, l) // its Targets follow in mutate
-		if err := st.tags.set(l.VpcEndpointId, r.tags, "TagSpecification"); err != nil {
+		var x xmlVpcEndpoint
+		if x, err = s.addEndpoint(st, svc, r.subnet); err != nil {
 			return nil, err
 		}
-		return createEndpointResult{VpcEndpoint: s.toXMLEndpoint(&st.spec, &l, st.tags), ClientToken: r.token}, nil
+		if err := st.tags.set(x.VpcEndpointId, r.tags, "TagSpecification"); err != nil {
+			return nil, err
+		}
+		x.Tags = st.tags.xml(x.VpcEndpointId)
+		return createEndpointResult{VpcEndpoint: x, ClientToken: r.token}, nil
 	})
 }
 
-// newEndpoint checks r against the state and builds the endpoint.
-func (s *Server) newEndpoint(st *state, r endpointRequest) (cloudmock.LoadBalancer, error) {
-	var l cloudmock.LoadBalancer
+// addEndpoint adds an endpoint of service svc (an index) in subnet: one
+// waiting for acceptance when the service requires it, else one that
+// carries copies (a LoadBalancer, whose Targets follow in mutate).
+func (s *Server) addEndpoint(st *state, svc int, subnet string) (xmlVpcEndpoint, error) {
+	id := st.newID("vpce")
+	x := &st.spec.VpcEndpointServices[svc]
+	if x.AcceptanceRequired {
+		x.PendingEndpoints = append(x.PendingEndpoints, cloudmock.PendingVpcEndpoint{VpcEndpointId: id, SubnetId: subnet})
+		return s.toXMLPending(&st.spec, x, x.PendingEndpoints[len(x.PendingEndpoints)-1], st.tags), nil
+	}
+	l, err := s.acceptedEndpoint(&st.spec, x, id, subnet)
+	if err != nil {
+		return xmlVpcEndpoint{}, err
+	}
+	st.spec.LoadBalancers = append(st.spec.LoadBalancers, l)
+	return s.toXMLEndpoint(&st.spec, &l, st.tags), nil
+}
+
+// acceptedEndpoint is endpoint id of service x in subnet, carrying
+// copies: its address the lowest free one of the subnet.
+func (s *Server) acceptedEndpoint(spec *cloudmock.Spec, x *cloudmock.VpcEndpointService, id, subnet string) (cloudmock.LoadBalancer, error) {
+	addr, ok := lbAddress(spec, subnet, usedAddresses(spec))
+	if !ok {
+		return cloudmock.LoadBalancer{}, errorf("InsufficientFreeAddressesInSubnet", "Subnet %s has no free address for the endpoint", subnet)
+	}
+	return cloudmock.LoadBalancer{LoadBalancerArn: s.endpointArn(id), Type: "gateway", SubnetId: subnet, PrivateIpAddress: addr,
+		VpcEndpointId: id, GatewayLoadBalancerArn: x.GatewayLoadBalancerArns[0]}, nil
+}
+
+// toXMLPending is an endpoint waiting for acceptance (or rejected).
+func (s *Server) toXMLPending(spec *cloudmock.Spec, x *cloudmock.VpcEndpointService, p cloudmock.PendingVpcEndpoint, tags tagStore) xmlVpcEndpoint {
+	state := "pendingAcceptance"
+	if p.Rejected {
+		state = "rejected"
+	}
+	return xmlVpcEndpoint{
+		VpcEndpointId: p.VpcEndpointId, VpcEndpointType: "GatewayLoadBalancer", VpcId: subnetVpc(spec, p.SubnetId), ServiceName: s.serviceName(x.ServiceId),
+		State: state, SubnetIds: []string{p.SubnetId}, IpAddressType: "ipv4", CreationTimestamp: createdTime, OwnerId: s.cfg.AccountID, Tags: tags.xml(p.VpcEndpointId),
+	}
+}
+
+// endpoints are every endpoint as DescribeVpcEndpoints answers it.
+func (s *Server) endpoints(spec *cloudmock.Spec, tags tagStore) []xmlVpcEndpoint {
+	var out []xmlVpcEndpoint
+	for i := range spec.LoadBalancers {
+		if l := &spec.LoadBalancers[i]; l.VpcEndpointId != "" {
+			out = append(out, s.toXMLEndpoint(spec, l, tags))
+		}
+	}
+	for i := range spec.VpcEndpointServices {
+		x := &spec.VpcEndpointServices[i]
+		for _, p := range x.PendingEndpoints {
+			out = append(out, s.toXMLPending(spec, x, p, tags))
+		}
+	}
+	return out
+}
+
+// endpointChecks checks r against the state and returns its service's
+// index.
+func (s *Server) endpointChecks(st *state, r endpointRequest) (int, error) {
 	if findVpc(&st.spec, r.vpc) < 0 {
-		return l, notFound(codeVpcNotFound, "vpc ID", r.vpc)
+		return -1, notFound(codeVpcNotFound, "vpc ID", r.vpc)
 	}
 	if findSubnet(&st.spec, r.subnet) < 0 {
-		return l, notFound(codeSubnetNotFound, "subnet ID", r.subnet)
+		return -1, notFound(codeSubnetNotFound, "subnet ID", r.subnet)
 	}
 	if v := subnetVpc(&st.spec, r.subnet); v != r.vpc {
-		return l, errInvalid("SubnetId.1", r.subnet, fmt.Sprintf("The subnet is in VPC %s, not %s.", v, r.vpc))
+		return -1, errInvalid("SubnetId.1", r.subnet, fmt.Sprintf("The subnet is in VPC %s, not %s.", v, r.vpc))
 	}
 	i := slices.IndexFunc(st.spec.VpcEndpointServices, func(x cloudmock.VpcEndpointService) bool { return s.serviceName(x.ServiceId) == r.service })
 	if i < 0 {
-		return l, errorf("InvalidServiceName", "The Vpc Endpoint Service '%s' does not exist", r.service)
+		return -1, errorf("InvalidServiceName", "The Vpc Endpoint Service '%s' does not exist", r.service)
 	}
-	svc := st.spec.VpcEndpointServices[i]
-	if svc.AcceptanceRequired {
-		return l, errInvalid("ServiceName", r.service, "The service requires acceptance, which this server does not model (AcceptVpcEndpointConnections); create it with AcceptanceRequired false.")
-	}
-	addr, ok := lbAddress(&st.spec, r.subnet, usedAddresses(&st.spec))
-	if !ok {
-		return l, errorf("InsufficientFreeAddressesInSubnet", "Subnet %s has no free address for the endpoint", r.subnet)
-	}
-	l = cloudmock.LoadBalancer{Type: "gateway", SubnetId: r.subnet, PrivateIpAddress: addr, VpcEndpointId: st.newID("vpce"),
-		GatewayLoadBalancerArn: svc.GatewayLoadBalancerArns[0]}
-	l.LoadBalancerArn = s.endpointArn(l.VpcEndpointId)
-	return l, nil
+	return i, nil
 }
 
 type describeEndpointsResult struct {
@@ -192,22 +243,17 @@ func (s *Server) describeVpcEndpoints(c *call) (any, error) {
 		return nil, err
 	}
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		var all []cloudmock.LoadBalancer
-		for _, l := range spec.LoadBalancers {
-			if l.VpcEndpointId != "" {
-				all = append(all, l)
-			}
-		}
-		type X = *cloudmock.LoadBalancer
+		all := s.endpoints(spec, tags)
+		type X = *xmlVpcEndpoint
 		fields := filterFields[X]{
-			"service-name":       func(x X) []string { return one(s.toXMLEndpoint(spec, x, tags).ServiceName) },
-			"vpc-id":             func(x X) []string { return one(subnetVpc(spec, x.SubnetId)) },
+			"service-name":       func(x X) []string { return one(x.ServiceName) },
+			"vpc-id":             func(x X) []string { return one(x.VpcId) },
 			"vpc-endpoint-id":    func(x X) []string { return one(x.VpcEndpointId) },
-			"vpc-endpoint-state": func(X) []string { return one("available") },
-			"vpc-endpoint-type":  func(X) []string { return one("GatewayLoadBalancer") },
+			"vpc-endpoint-state": func(x X) []string { return one(x.State) },
+			"vpc-endpoint-type":  func(x X) []string { return one(x.VpcEndpointType) },
 		}
 		find := func(id string) int {
-			return slices.IndexFunc(all, func(l cloudmock.LoadBalancer) bool { return l.VpcEndpointId == id })
+			return slices.IndexFunc(all, func(x xmlVpcEndpoint) bool { return x.VpcEndpointId == id })
 		}
 		items, next, err := pickByID(q, all, find, endpointNotFound, fields, func(x X) string { return x.VpcEndpointId }, tags)
 		if err != nil {
@@ -215,7 +261,7 @@ func (s *Server) describeVpcEndpoints(c *call) (any, error) {
 		}
 		out := describeEndpointsResult{NextToken: next}
 		for _, x := range items {
-			out.VpcEndpoints = append(out.VpcEndpoints, s.toXMLEndpoint(spec, x, tags))
+			out.VpcEndpoints = append(out.VpcEndpoints, *x)
 		}
 		return out, nil
 	})
@@ -233,6 +279,10 @@ func (s *Server) deleteVpcEndpoints(c *call) (any, error) {
 		return nil, err
 	}
 	return c.eachDelete(ids, func(st *state, id string) error {
+		if dropPending(&st.spec, id) {
+			st.tags.remove(id)
+			return nil
+		}
 		i := findEndpoint(&st.spec, id)
 		if i < 0 {
 			return endpointNotFound(id)

@@ -21,6 +21,8 @@ func (s *Server) registerVpcEndpoints(a map[string]actionFunc) {
 	a["DescribeVpcEndpoints"] = s.describeVpcEndpoints
 	a["DeleteVpcEndpoints"] = s.deleteVpcEndpoints
 	a["DescribePrefixLists"] = s.describePrefixLists
+	a["AcceptVpcEndpointConnections"] = s.endpointConnections(true)
+	a["RejectVpcEndpointConnections"] = s.endpointConnections(false)
 }
 
 const codeServiceNotFound = cloudmock.CodeVpcEndpointServiceNotFound
@@ -208,6 +210,11 @@ func (s *Server) deleteVpcEndpointServices(c *call) (any, error) {
 		i := findService(&st.spec, id)
 		if i < 0 {
 			return serviceNotFound(id)
+		}
+		for _, p := range st.spec.VpcEndpointServices[i].PendingEndpoints {
+			if !p.Rejected {
+				return errorf("ExistingVpcEndpointConnections", "Service %s has an endpoint waiting for acceptance (%s)", id, p.VpcEndpointId)
+			}
 		}
 		st.spec.VpcEndpointServices = slices.Delete(st.spec.VpcEndpointServices, i, i+1)
 		st.tags.remove(id)

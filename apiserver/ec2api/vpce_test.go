@@ -140,3 +140,49 @@ func TestVpcEndpointRefuses(t *testing.T) {
 		t.Fatalf("endpoints = %+v", eps)
 	}
 }
+
+// An endpoint of a service that requires acceptance carries nothing until
+// accepted; a rejected one stays until deleted.
+func TestEndpointAcceptance(t *testing.T) {
+	s, c, e := bothClients(t, twoZones())
+	gw := must(c.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("g"), Type: elbtypes.LoadBalancerTypeEnumGateway, Subnets: []string{subTest}}))(t).LoadBalancers[0]
+	svc := must(e.CreateVpcEndpointServiceConfiguration(ctx, &ec2.CreateVpcEndpointServiceConfigurationInput{AcceptanceRequired: aws.Bool(true),
+		GatewayLoadBalancerArns: []string{aws.ToString(gw.LoadBalancerArn)}}))(t).ServiceConfiguration
+	create := func() string {
+		ep := must(e.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{ServiceName: svc.ServiceName, SubnetIds: []string{subPublic},
+			VpcEndpointType: ec2types.VpcEndpointTypeGatewayLoadBalancer, VpcId: aws.String(vpcID)}))(t).VpcEndpoint
+		if ep.State != "pendingAcceptance" || len(ep.NetworkInterfaceIds) != 0 {
+			t.Fatalf("endpoint of an acceptance-required service = %+v", ep)
+		}
+		return aws.ToString(ep.VpcEndpointId)
+	}
+	a, b := create(), create()
+	_, err := e.CreateTrafficMirrorTarget(ctx, &ec2.CreateTrafficMirrorTargetInput{GatewayLoadBalancerEndpointId: aws.String(a)})
+	wantCode(t, err, "LoadBalancerNotFound")
+	un := must(e.DeleteVpcEndpointServiceConfigurations(ctx, &ec2.DeleteVpcEndpointServiceConfigurationsInput{ServiceIds: []string{aws.ToString(svc.ServiceId)}}))(t).Unsuccessful
+	if len(un) != 1 || aws.ToString(un[0].Error.Code) != "ExistingVpcEndpointConnections" {
+		t.Fatalf("deleting a service with a pending endpoint: %+v", un)
+	}
+	must(e.AcceptVpcEndpointConnections(ctx, &ec2.AcceptVpcEndpointConnectionsInput{ServiceId: svc.ServiceId, VpcEndpointIds: []string{a}}))(t)
+	must(e.RejectVpcEndpointConnections(ctx, &ec2.RejectVpcEndpointConnectionsInput{ServiceId: svc.ServiceId, VpcEndpointIds: []string{b}}))(t)
+	states := map[string]string{}
+	for _, ep := range must(e.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{a, b}}))(t).VpcEndpoints {
+		states[aws.ToString(ep.VpcEndpointId)] = string(ep.State)
+	}
+	if states[a] != "available" || states[b] != "rejected" {
+		t.Fatalf("states = %v", states)
+	}
+	if l := lbOf(t, s, "arn:aws:ec2:us-east-1:123456789012:vpc-endpoint/"+a); l.VpcEndpointId != a || l.PrivateIpAddress != "10.0.0.4" {
+		t.Fatalf("accepted endpoint in the model = %+v", l)
+	}
+	must(e.CreateTrafficMirrorTarget(ctx, &ec2.CreateTrafficMirrorTargetInput{GatewayLoadBalancerEndpointId: aws.String(a)}))(t)
+	un = must(e.AcceptVpcEndpointConnections(ctx, &ec2.AcceptVpcEndpointConnectionsInput{ServiceId: svc.ServiceId, VpcEndpointIds: []string{a}}))(t).Unsuccessful
+	if len(un) != 1 || aws.ToString(un[0].ResourceId) != a {
+		t.Fatalf("accepting an accepted endpoint: %+v", un)
+	}
+	if un := must(e.DeleteVpcEndpoints(ctx, &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{b}}))(t).Unsuccessful; len(un) != 0 {
+		t.Fatalf("deleting a rejected endpoint: %+v", un)
+	}
+	_, err = e.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{b}})
+	wantCode(t, err, "InvalidVpcEndpointId.NotFound")
+}
