@@ -1,6 +1,7 @@
 package ec2api
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -185,4 +186,38 @@ func TestEndpointAcceptance(t *testing.T) {
 	}
 	_, err = e.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{b}})
 	wantCode(t, err, "InvalidVpcEndpointId.NotFound")
+}
+
+func TestEndpointServicesPageAndRepeat(t *testing.T) {
+	_, c, e := bothClients(t, twoZones())
+	var last string
+	for i := range 6 {
+		gw := must(c.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String(fmt.Sprintf("g%d", i)), Type: elbtypes.LoadBalancerTypeEnumGateway,
+			Subnets: []string{subTest}}))(t).LoadBalancers[0]
+		last = aws.ToString(must(e.CreateVpcEndpointServiceConfiguration(ctx, &ec2.CreateVpcEndpointServiceConfigurationInput{
+			GatewayLoadBalancerArns: []string{aws.ToString(gw.LoadBalancerArn)}}))(t).ServiceConfiguration.ServiceName)
+	}
+	p := ec2.NewDescribeVpcEndpointServiceConfigurationsPaginator(e, &ec2.DescribeVpcEndpointServiceConfigurationsInput{MaxResults: aws.Int32(5)})
+	n, pages := 0, 0
+	for p.HasMorePages() {
+		n += len(must(p.NextPage(ctx))(t).ServiceConfigurations)
+		pages++
+	}
+	if n != 6 || pages != 2 {
+		t.Fatalf("%d services in %d pages, want 6 in 2", n, pages)
+	}
+	in := &ec2.CreateVpcEndpointInput{ServiceName: aws.String(last), SubnetIds: []string{subPublic}, VpcEndpointType: ec2types.VpcEndpointTypeGatewayLoadBalancer,
+		VpcId: aws.String(vpcID), ClientToken: aws.String("once")}
+	a := must(e.CreateVpcEndpoint(ctx, in))(t).VpcEndpoint
+	b := must(e.CreateVpcEndpoint(ctx, in))(t).VpcEndpoint
+	if aws.ToString(a.VpcEndpointId) != aws.ToString(b.VpcEndpointId) {
+		t.Fatalf("the same ClientToken made two endpoints")
+	}
+	in.SubnetIds = []string{subTest}
+	_, err := e.CreateVpcEndpoint(ctx, in)
+	wantCode(t, err, "IdempotentParameterMismatch")
+	got := must(e.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{Filters: filter("service-name", last)}))(t).VpcEndpoints
+	if len(got) != 1 {
+		t.Fatalf("by service name: %+v", got)
+	}
 }
