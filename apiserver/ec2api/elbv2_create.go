@@ -223,6 +223,7 @@ func (s *Server) deleteLoadBalancer(c *call) (any, error) {
 	if s.attrs.value(arn, "deletion_protection.enabled") == "true" {
 		return nil, elbError(codeOperationNotPerm, "Load balancer '%s' cannot be deleted because deletion protection is enabled", arn)
 	}
+	var listeners []string
 	_, err = c.mutate("", func(st *state) (any, error) {
 		i := s.findLB(&st.spec, arn, false)
 		if i < 0 {
@@ -230,6 +231,7 @@ func (s *Server) deleteLoadBalancer(c *call) (any, error) {
 		}
 		lb := &st.spec.LoadBalancers[i]
 		for _, l := range lb.Listeners {
+			listeners = append(listeners, s.listenerArn(lb, l))
 			st.tags.remove(s.listenerArn(lb, l))
 		}
 		st.spec.LoadBalancers = slices.Delete(st.spec.LoadBalancers, i, i+1)
@@ -239,8 +241,8 @@ func (s *Server) deleteLoadBalancer(c *call) (any, error) {
 	if err != nil {
 		return nil, lbInUse(err, arn)
 	}
-	if !c.dry {
-		s.attrs.drop(arn)
+	for _, a := range append(listeners, arn) {
+		s.attrs.drop(a)
 	}
 	return struct{}{}, nil
 }

@@ -201,7 +201,7 @@ func (s *Server) deleteListener(c *call) (any, error) {
 	}
 	// Without a UDP 4789 listener, mirrored traffic to a Network Load
 	// Balancer is lost silently: the model's rule, effective at once.
-	return c.mutate("", func(st *state) (any, error) {
+	res, err := c.mutate("", func(st *state) (any, error) {
 		i, j := s.findListener(&st.spec, arn)
 		if i < 0 {
 			return nil, elbError(codeListenerNotFound, "Listener '%s' not found", arn)
@@ -215,6 +215,10 @@ func (s *Server) deleteListener(c *call) (any, error) {
 		st.tags.remove(arn)
 		return struct{}{}, nil
 	})
+	if err == nil {
+		s.attrs.drop(arn)
+	}
+	return res, err
 }
 
 func (s *Server) describeListeners(c *call) (any, error) {

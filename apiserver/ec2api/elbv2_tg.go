@@ -16,6 +16,9 @@ import (
 func (s *Server) registerTargetGroups(a map[string]actionFunc) {
 	a["CreateTargetGroup"] = s.createTargetGroup
 	a["DeleteTargetGroup"] = s.deleteTargetGroup
+	a["ModifyTargetGroup"] = s.modifyTargetGroup
+	a["DescribeListenerAttributes"] = s.listenerAttrs(false)
+	a["ModifyListenerAttributes"] = s.listenerAttrs(true)
 }
 
 const (

@@ -141,3 +141,27 @@ func TestGoneInterfaceIsDeregistered(t *testing.T) {
 		t.Fatalf("registrations of the gone interface stay: %+v %+v", spec.TargetGroups, spec.LoadBalancers)
 	}
 }
+
+func TestModifyTargetGroupAndListenerAttributes(t *testing.T) {
+	_, c, _ := bothClients(t, twoZones())
+	lbArn := aws.ToString(createNLB(t, c, "web", subPublic).LoadBalancerArn)
+	tg := must(c.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("tcp"), Protocol: elbtypes.ProtocolEnumTcp, Port: aws.Int32(80),
+		VpcId: aws.String(vpcID), HealthCheckPath: aws.String("/health"), HealthCheckProtocol: elbtypes.ProtocolEnumHttp}))(t).TargetGroups[0]
+	got := must(c.ModifyTargetGroup(ctx, &elb.ModifyTargetGroupInput{TargetGroupArn: tg.TargetGroupArn, HealthCheckIntervalSeconds: aws.Int32(10)}))(t).TargetGroups[0]
+	if aws.ToInt32(got.HealthCheckIntervalSeconds) != 10 || aws.ToString(got.HealthCheckPath) != "/health" || got.HealthCheckProtocol != elbtypes.ProtocolEnumHttp {
+		t.Fatalf("modified = %+v", got)
+	}
+	_, err := c.ModifyTargetGroup(ctx, &elb.ModifyTargetGroupInput{TargetGroupArn: aws.String(tgOf(t, c, nlbArn))})
+	wantCode(t, err, "ValidationError")
+	ls := must(c.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: aws.String(lbArn), Protocol: elbtypes.ProtocolEnumTcp, Port: aws.Int32(80),
+		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: tg.TargetGroupArn}}}))(t).Listeners[0]
+	must(c.ModifyListenerAttributes(ctx, &elb.ModifyListenerAttributesInput{ListenerArn: ls.ListenerArn,
+		Attributes: []elbtypes.ListenerAttribute{{Key: aws.String("tcp.idle_timeout.seconds"), Value: aws.String("600")}}}))(t)
+	attrs := must(c.DescribeListenerAttributes(ctx, &elb.DescribeListenerAttributesInput{ListenerArn: ls.ListenerArn}))(t).Attributes
+	if len(attrs) != 1 || aws.ToString(attrs[0].Value) != "600" {
+		t.Fatalf("listener attributes = %+v", attrs)
+	}
+	_, err = c.ModifyListenerAttributes(ctx, &elb.ModifyListenerAttributesInput{ListenerArn: ls.ListenerArn,
+		Attributes: []elbtypes.ListenerAttribute{{Key: aws.String("tcp.idle_timeout.seconds"), Value: aws.String("5")}}})
+	wantCode(t, err, "InvalidConfigurationRequest")
+}
