@@ -2,6 +2,7 @@ package cloudmock
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -98,5 +99,22 @@ func TestValidateELB(t *testing.T) {
 		if !errors.As(err, &ve) || !strings.Contains(err.Error(), c.field+": "+c.code) {
 			t.Errorf("%s: got %v, want %s %s", c.name, err, c.field, c.code)
 		}
+	}
+}
+
+func TestELBQuotas(t *testing.T) {
+	s := createdGWLBSpec()
+	s.Subnets = append(s.Subnets, Subnet{SubnetId: "subnet-big", VpcId: "vpc-1", CidrBlock: "10.0.0.128/25"})
+	for i := range NetworkLoadBalancersPerRegion + 1 {
+		s.LoadBalancers = append(s.LoadBalancers, LoadBalancer{LoadBalancerArn: fmt.Sprintf("arn:nlb-%d", i), Type: "network",
+			SubnetId: "subnet-big", PrivateIpAddress: fmt.Sprintf("10.0.0.%d", 132+i)})
+	}
+	err := s.Validate()
+	if !strings.Contains(fmt.Sprint(err), "LoadBalancer arn:nlb-50: Type: "+CodeTooManyLoadBalancers) || strings.Count(fmt.Sprint(err), CodeTooManyLoadBalancers) != 1 {
+		t.Fatalf("51 network load balancers: %v", err)
+	}
+	s.LoadBalancers = s.LoadBalancers[:len(s.LoadBalancers)-1]
+	if err := s.Validate(); err != nil {
+		t.Fatalf("50 network load balancers (and a gateway one with its endpoint) are refused: %v", err)
 	}
 }

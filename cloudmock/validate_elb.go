@@ -12,6 +12,38 @@ const (
 	CodeVpcEndpointServiceNotFound = "InvalidVpcEndpointServiceId.NotFound"
 )
 
+// Elastic Load Balancing's default quotas per region (the service
+// quotas page, as remembered: "Network Load Balancers per Region 50",
+// "Gateway Load Balancers per Region 100", "Target groups per Region
+// 3000"); an endpoint is no load balancer of ELB's.
+const (
+	NetworkLoadBalancersPerRegion = 50
+	GatewayLoadBalancersPerRegion = 100
+	TargetGroupsPerRegion         = 3000
+	CodeTooManyLoadBalancers      = "TooManyLoadBalancers"
+	CodeTooManyTargetGroups       = "TooManyTargetGroups"
+)
+
+// elbQuotas reports the first load balancer of a type, and the first
+// target group, beyond the region's quota.
+func (v *validator) elbQuotas(s *Spec) {
+	n := map[string]int{}
+	limit := map[string]int{"network": NetworkLoadBalancersPerRegion, "gateway": GatewayLoadBalancersPerRegion}
+	for i, l := range s.LoadBalancers {
+		if l.GatewayLoadBalancerArn != "" || limit[l.Type] == 0 {
+			continue // an endpoint created through the API (a file's endpoint is its balancer too), or a bad type
+		}
+		n[l.Type]++
+		if n[l.Type] == limit[l.Type]+1 {
+			v.add("LoadBalancer", l.LoadBalancerArn, i, "Type", CodeTooManyLoadBalancers, "more than %d %s load balancers in the region", limit[l.Type], l.Type)
+		}
+	}
+	if len(s.TargetGroups) > TargetGroupsPerRegion {
+		i := TargetGroupsPerRegion
+		v.add("TargetGroup", s.TargetGroups[i].TargetGroupArn, i, "TargetGroupArn", CodeTooManyTargetGroups, "more than %d target groups in the region", TargetGroupsPerRegion)
+	}
+}
+
 // TargetGroupProtocols are the protocols of a target group: a network
 // load balancer's, and GENEVE behind a gateway load balancer.
 var TargetGroupProtocols = []string{"TCP", "UDP", "TCP_UDP", "TLS", "GENEVE"}
@@ -46,6 +78,7 @@ func (v *validator) elb(s *Spec) {
 	v.targetGroups(s)
 	v.endpointServices(s)
 	v.lbAddressesFree(s)
+	v.elbQuotas(s)
 }
 
 // lbAddressesFree reports a load balancer's (or endpoint's) address that

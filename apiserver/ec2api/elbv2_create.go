@@ -68,8 +68,11 @@ func (c *call) readLBRequest() (lbRequest, error) {
 	if r.zones, err = c.lbZones(); err != nil {
 		return r, err
 	}
-	if _, err := c.elbList("SecurityGroups"); err != nil {
-		return r, err
+	if sgs, err := c.elbList("SecurityGroups"); err != nil || len(sgs) > 0 {
+		if err != nil {
+			return r, err
+		}
+		return r, elbError(codeELBValidation, "SecurityGroups: a load balancer's security groups are not modelled here (the model would pass its traffic unchecked); leave them out")
 	}
 	r.tags, err = c.p.tagList("Tags.member")
 	return r, err

@@ -1,6 +1,7 @@
 package ec2api
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"testing"
@@ -10,6 +11,8 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
 // twoZones places the public and test subnets in two zones, so that a
@@ -124,6 +127,7 @@ func TestCreateLoadBalancerRefuses(t *testing.T) {
 		{elb.CreateLoadBalancerInput{Name: aws.String("internal-x"), Type: elbtypes.LoadBalancerTypeEnumNetwork, Subnets: []string{subPublic}}, "ValidationError"},
 		{elb.CreateLoadBalancerInput{Name: aws.String("web"), Type: elbtypes.LoadBalancerTypeEnumApplication, Subnets: []string{subPublic}}, "ValidationError"},
 		{elb.CreateLoadBalancerInput{Name: aws.String("web"), Type: elbtypes.LoadBalancerTypeEnumNetwork}, "ValidationError"},
+		{elb.CreateLoadBalancerInput{Name: aws.String("web"), Type: elbtypes.LoadBalancerTypeEnumNetwork, Subnets: []string{subPublic}, SecurityGroups: []string{sgWeb}}, "ValidationError"},
 		{elb.CreateLoadBalancerInput{Name: aws.String("web"), Type: elbtypes.LoadBalancerTypeEnumNetwork, Subnets: []string{"subnet-0000000000000099f"}}, "SubnetNotFound"},
 		{elb.CreateLoadBalancerInput{Name: aws.String("web"), Type: elbtypes.LoadBalancerTypeEnumNetwork, Subnets: []string{subPublic, subAdapter}}, "InvalidConfigurationRequest"},
 		{elb.CreateLoadBalancerInput{Name: aws.String("web"), Type: elbtypes.LoadBalancerTypeEnumNetwork,
@@ -132,4 +136,18 @@ func TestCreateLoadBalancerRefuses(t *testing.T) {
 		_, err := c.CreateLoadBalancer(ctx, &tc.in)
 		wantCode(t, err, tc.code)
 	}
+}
+
+func TestTooManyLoadBalancers(t *testing.T) {
+	cfg := twoZones()
+	cfg.Spec = fixtureSpec()
+	cfg.Spec.Subnets = append(cfg.Spec.Subnets, cloudmock.Subnet{SubnetId: "subnet-0000000000000000d", VpcId: vpcID, CidrBlock: "10.0.0.128/25"})
+	for i := range cloudmock.NetworkLoadBalancersPerRegion - 1 { // the fixture has one
+		cfg.Spec.LoadBalancers = append(cfg.Spec.LoadBalancers, cloudmock.LoadBalancer{Type: "network", SubnetId: "subnet-0000000000000000d",
+			LoadBalancerArn: fmt.Sprintf("arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/n%d/%016x", i, i), PrivateIpAddress: fmt.Sprintf("10.0.0.%d", 132+i)})
+	}
+	_, c, _ := bothClients(t, cfg)
+	_, err := c.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("one-more"), Type: elbtypes.LoadBalancerTypeEnumNetwork, Subnets: []string{subPublic}})
+	wantCode(t, err, "TooManyLoadBalancers")
+	must(c.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("gw"), Type: elbtypes.LoadBalancerTypeEnumGateway, Subnets: []string{subPublic}}))(t)
 }
