@@ -229,7 +229,7 @@ func (s *Server) deleteTargetGroup(c *call) (any, error) {
 			if _, own := s.findTG(&st.spec, arn); own {
 				return nil, elbError(codeTGInUse, "Target group '%s' is its load balancer's own (a scenario file's): delete the load balancer", arn)
 			}
-			return nil, s.tgNotFound(arn)
+			return struct{}{}, nil // ELBv2 documents no NotFound here: a deleted group deletes again
 		}
 		st.spec.TargetGroups = slices.Delete(st.spec.TargetGroups, i, i+1)
 		st.tags.remove(arn)

@@ -72,6 +72,7 @@ func TestTargetGroupFeedsTheModel(t *testing.T) {
 		t.Fatalf("targets stay after the listener went: %+v", lb.Targets)
 	}
 	must(c.DeleteTargetGroup(ctx, &elb.DeleteTargetGroupInput{TargetGroupArn: aws.String(tgArn)}))(t)
+	must(c.DeleteTargetGroup(ctx, &elb.DeleteTargetGroupInput{TargetGroupArn: aws.String(tgArn)}))(t) // again: no error, as ELBv2
 	_, err = c.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{TargetGroupArns: []string{tgArn}})
 	wantCode(t, err, "TargetGroupNotFound")
 }
