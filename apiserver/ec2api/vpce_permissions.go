@@ -114,3 +114,49 @@ func (s *Server) describeVpcEndpointServicePermissions(c *call) (any, error) {
 		return out, nil
 	})
 }
+
+// modifyVpcEndpointService changes whether endpoints need acceptance and
+// which gateway load balancers the service offers (one its endpoints
+// send to stays: the model refuses a change that strands them).
+func (s *Server) modifyVpcEndpointService(c *call) (any, error) {
+	id, err := c.p.required("ServiceId")
+	if err != nil {
+		return nil, err
+	}
+	accept := c.p.optStr("AcceptanceRequired")
+	if accept != nil && *accept != "true" && *accept != "false" {
+		return nil, errInvalid("AcceptanceRequired", *accept, "It is true or false.")
+	}
+	add, err := c.p.list("AddGatewayLoadBalancerArn")
+	if err != nil {
+		return nil, err
+	}
+	remove, err := c.p.list("RemoveGatewayLoadBalancerArn")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	res, err := c.mutate("", func(st *state) (any, error) {
+		i := findService(&st.spec, id)
+		if i < 0 {
+			return nil, serviceNotFound(id)
+		}
+		x := &st.spec.VpcEndpointServices[i]
+		if accept != nil {
+			x.AcceptanceRequired = *accept == "true"
+		}
+		for _, a := range add {
+			if !slices.Contains(x.GatewayLoadBalancerArns, a) {
+				x.GatewayLoadBalancerArns = append(x.GatewayLoadBalancerArns, a)
+			}
+		}
+		x.GatewayLoadBalancerArns = slices.DeleteFunc(x.GatewayLoadBalancerArns, func(a string) bool { return slices.Contains(remove, a) })
+		return modifyPermsResult{ReturnValue: true}, nil
+	})
+	if err != nil {
+		return nil, endpointsStranded(renamedParam(err, "GatewayLoadBalancerArns[", "AddGatewayLoadBalancerArn["), id)
+	}
+	return res, nil
+}

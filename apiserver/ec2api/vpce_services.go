@@ -16,6 +16,7 @@ func (s *Server) registerVpcEndpoints(a map[string]actionFunc) {
 	a["DescribeVpcEndpointServiceConfigurations"] = s.describeVpcEndpointServices
 	a["DeleteVpcEndpointServiceConfigurations"] = s.deleteVpcEndpointServices
 	a["ModifyVpcEndpointServicePermissions"] = s.modifyVpcEndpointServicePermissions
+	a["ModifyVpcEndpointServiceConfiguration"] = s.modifyVpcEndpointService
 	a["DescribeVpcEndpointServicePermissions"] = s.describeVpcEndpointServicePermissions
 	a["CreateVpcEndpoint"] = s.createVpcEndpoint
 	a["DescribeVpcEndpoints"] = s.describeVpcEndpoints
@@ -219,10 +220,15 @@ func (s *Server) deleteVpcEndpointServices(c *call) (any, error) {
 		st.spec.VpcEndpointServices = slices.Delete(st.spec.VpcEndpointServices, i, i+1)
 		st.tags.remove(id)
 		return nil
-	}, func(err error, id string) error {
-		if ae := asAPIError(err); ae.cause != nil && ae.cause.Code == codeServiceNotFound {
-			return errorf("ExistingVpcEndpointConnections", "Service %s has existing endpoint connections (%s)", id, ae.cause.ID)
-		}
-		return err
-	})
+	}, endpointsStranded)
+}
+
+// endpointsStranded turns the model's finding that an endpoint's balancer
+// is offered by no service (after a change to its service) into EC2's
+// ExistingVpcEndpointConnections.
+func endpointsStranded(err error, id string) error {
+	if ae := asAPIError(err); ae.cause != nil && ae.cause.Code == codeServiceNotFound {
+		return errorf("ExistingVpcEndpointConnections", "Service %s has existing endpoint connections (%s)", id, ae.cause.ID)
+	}
+	return err
 }

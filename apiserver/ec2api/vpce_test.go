@@ -221,3 +221,23 @@ func TestEndpointServicesPageAndRepeat(t *testing.T) {
 		t.Fatalf("by service name: %+v", got)
 	}
 }
+
+func TestModifyVpcEndpointService(t *testing.T) {
+	s, c, e := bothClients(t, twoZones())
+	gwArn, svcID, ep := gwlbStack(t, c, e)
+	other := aws.ToString(must(c.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("other"), Type: elbtypes.LoadBalancerTypeEnumGateway,
+		Subnets: []string{subPublic}}))(t).LoadBalancers[0].LoadBalancerArn)
+	must(e.ModifyVpcEndpointServiceConfiguration(ctx, &ec2.ModifyVpcEndpointServiceConfigurationInput{ServiceId: aws.String(svcID),
+		AcceptanceRequired: aws.Bool(true), AddGatewayLoadBalancerArns: []string{other}}))(t)
+	got := s.Spec().VpcEndpointServices[0]
+	if !got.AcceptanceRequired || len(got.GatewayLoadBalancerArns) != 2 {
+		t.Fatalf("modified service = %+v", got)
+	}
+	// the endpoint sends to the first balancer: removing it would strand it
+	_, err := e.ModifyVpcEndpointServiceConfiguration(ctx, &ec2.ModifyVpcEndpointServiceConfigurationInput{ServiceId: aws.String(svcID),
+		RemoveGatewayLoadBalancerArns: []string{gwArn}})
+	wantCode(t, err, "ExistingVpcEndpointConnections")
+	must(e.DeleteVpcEndpoints(ctx, &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{aws.ToString(ep.VpcEndpointId)}}))(t)
+	must(e.ModifyVpcEndpointServiceConfiguration(ctx, &ec2.ModifyVpcEndpointServiceConfigurationInput{ServiceId: aws.String(svcID),
+		RemoveGatewayLoadBalancerArns: []string{gwArn}}))(t)
+}
