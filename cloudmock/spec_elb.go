@@ -43,6 +43,9 @@ type HealthCheck struct {
 type LoadBalancerSubnet struct {
 	SubnetId         string `json:"SubnetId" yaml:"SubnetId"`
 	PrivateIpAddress string `json:"PrivateIpAddress" yaml:"PrivateIpAddress"`
+	// Ipv6Address is the zone's IPv6 address of a dual-stack load
+	// balancer (one of the subnet's Ipv6CidrBlock).
+	Ipv6Address string `json:"Ipv6Address,omitempty" yaml:"Ipv6Address,omitempty"`
 }
 
 // VpcEndpointService offers Gateway Load Balancers to Gateway Load

@@ -2,6 +2,7 @@ package cloudmock
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 )
@@ -87,18 +88,26 @@ func (v *validator) lbAddressesFree(s *Spec) {
 	held := map[string]string{}
 	for _, e := range s.NetworkInterfaces {
 		held[e.PrivateIpAddress] = e.NetworkInterfaceId
+		if e.Ipv6Address != "" {
+			held[e.Ipv6Address] = e.NetworkInterfaceId
+		}
 	}
 	for i, l := range s.LoadBalancers {
-		zones := append([]LoadBalancerSubnet{{SubnetId: l.SubnetId, PrivateIpAddress: l.PrivateIpAddress}}, l.AdditionalSubnets...)
+		zones := append([]LoadBalancerSubnet{{SubnetId: l.SubnetId, PrivateIpAddress: l.PrivateIpAddress, Ipv6Address: l.Ipv6Address}}, l.AdditionalSubnets...)
 		for j, z := range zones {
-			field := "PrivateIpAddress"
+			prefix := ""
 			if j > 0 {
-				field = fmt.Sprintf("AdditionalSubnets[%d].PrivateIpAddress", j-1)
+				prefix = fmt.Sprintf("AdditionalSubnets[%d].", j-1)
 			}
-			if other, dup := held[z.PrivateIpAddress]; dup && z.PrivateIpAddress != "" {
-				v.add("LoadBalancer", l.LoadBalancerArn, i, field, CodeIPAddressInUse, "%s is already the address of %s", z.PrivateIpAddress, other)
+			for _, f := range [2][2]string{{"PrivateIpAddress", z.PrivateIpAddress}, {"Ipv6Address", z.Ipv6Address}} {
+				field, a := f[0], f[1]
+				if other, dup := held[a]; dup && a != "" {
+					v.add("LoadBalancer", l.LoadBalancerArn, i, prefix+field, CodeIPAddressInUse, "%s is already the address of %s", a, other)
+				}
+				if a != "" {
+					held[a] = l.LoadBalancerArn
+				}
 			}
-			held[z.PrivateIpAddress] = l.LoadBalancerArn
 		}
 	}
 }
@@ -128,6 +137,24 @@ func (v *validator) lbZones(l LoadBalancer, i int) {
 		}
 		seen[z.SubnetId] = true
 		v.address("LoadBalancer", l.LoadBalancerArn, i, field+".PrivateIpAddress", z.PrivateIpAddress, z.SubnetId)
+		if (z.Ipv6Address != "") != (l.Ipv6Address != "") {
+			v.add("LoadBalancer", l.LoadBalancerArn, i, field+".Ipv6Address", CodeInvalidParameterCombination, "a dual-stack load balancer has an IPv6 address in every zone; an IPv4-only one has none")
+		} else if z.Ipv6Address != "" {
+			v.zoneIPv6(l.LoadBalancerArn, i, field+".Ipv6Address", z)
+		}
+	}
+}
+
+// zoneIPv6 checks a further zone's IPv6 address: inside its subnet's
+// Ipv6CidrBlock.
+func (v *validator) zoneIPv6(id string, i int, field string, z LoadBalancerSubnet) {
+	a, err := netip.ParseAddr(z.Ipv6Address)
+	if err != nil || !a.Is6() || a.Is4In6() {
+		v.add("LoadBalancer", id, i, field, CodeInvalidParameterValue, "%q is not an IPv6 address", z.Ipv6Address)
+		return
+	}
+	if p, err := netip.ParsePrefix(v.r.subnets[z.SubnetId].Ipv6CidrBlock); err != nil || !p.Contains(a) {
+		v.add("LoadBalancer", id, i, field, CodeInvalidParameterValue, "%s is not inside subnet %s's IPv6 block", a, z.SubnetId)
 	}
 }
 

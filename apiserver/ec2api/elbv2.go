@@ -262,7 +262,7 @@ func (s *Server) toXMLLB(spec *cloudmock.Spec, lb *cloudmock.LoadBalancer) xmlLo
 	}
 	zones := []xmlLBZone{{ZoneName: s.subnetZone(lb.SubnetId).ZoneName, SubnetId: lb.SubnetId, Addresses: []xmlLBAddress{{lb.PrivateIpAddress, lb.Ipv6Address}}}}
 	for _, z := range lb.AdditionalSubnets {
-		zones = append(zones, xmlLBZone{ZoneName: s.subnetZone(z.SubnetId).ZoneName, SubnetId: z.SubnetId, Addresses: []xmlLBAddress{{PrivateIPv4Address: z.PrivateIpAddress}}})
+		zones = append(zones, xmlLBZone{ZoneName: s.subnetZone(z.SubnetId).ZoneName, SubnetId: z.SubnetId, Addresses: []xmlLBAddress{{z.PrivateIpAddress, z.Ipv6Address}}})
 	}
 	return xmlLoadBalancer{
 		LoadBalancerArn: lb.LoadBalancerArn, LoadBalancerName: lbName(lb),

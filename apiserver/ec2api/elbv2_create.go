@@ -28,11 +28,12 @@ var lbNameOK = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?$
 
 // lbZoneReq is one subnet of CreateLoadBalancer and its address ("": the
 // lowest free one).
-type lbZoneReq struct{ subnet, addr, param string }
+type lbZoneReq struct{ subnet, addr, addr6, param string }
 
 // lbRequest is what CreateLoadBalancer asks for.
 type lbRequest struct {
 	name, typ, scheme string
+	dualStack         bool
 	zones             []lbZoneReq
 	tags              []tag
 }
@@ -62,11 +63,19 @@ func (c *call) readLBRequest() (lbRequest, error) {
 	case r.scheme != "" && r.scheme != "internal" && r.scheme != "internet-facing":
 		return r, elbError(codeELBValidation, "Scheme %q is not internal or internet-facing", r.scheme)
 	}
-	if ip, _ := c.p.str("IpAddressType"); ip != "" && ip != "ipv4" {
-		return r, elbError(codeELBValidation, "IpAddressType %q: load balancers created here are ipv4 (a scenario file's may be dual-stack)", ip)
+	switch ip, _ := c.p.str("IpAddressType"); {
+	case ip == "dualstack" && r.typ == "network":
+		r.dualStack = true
+	case ip != "" && ip != "ipv4":
+		return r, elbError(codeELBValidation, "IpAddressType %q: a %s load balancer here is ipv4 (or dualstack, a network one)", ip, r.typ)
 	}
 	if r.zones, err = c.lbZones(); err != nil {
 		return r, err
+	}
+	for _, z := range r.zones {
+		if z.addr6 != "" && !r.dualStack {
+			return r, elbError(codeELBValidation, "%s.IPv6Address: only a dualstack load balancer has IPv6 addresses", z.param)
+		}
 	}
 	if sgs, err := c.elbList("SecurityGroups"); err != nil || len(sgs) > 0 {
 		if err != nil {
@@ -102,10 +111,8 @@ func (c *call) lbZones() ([]lbZoneReq, error) {
 		if a, _ := c.p.str(pre + ".AllocationId"); a != "" {
 			return nil, elbError(codeELBValidation, "%s.AllocationId: an Elastic IP address has no place in the lab", pre)
 		}
-		if a, _ := c.p.str(pre + ".IPv6Address"); a != "" {
-			return nil, elbError(codeELBValidation, "%s.IPv6Address: load balancers created here are ipv4", pre)
-		}
-		zones = append(zones, lbZoneReq{subnet: sub, addr: addr, param: pre})
+		addr6, _ := c.p.str(pre + ".IPv6Address")
+		zones = append(zones, lbZoneReq{subnet: sub, addr: addr, addr6: addr6, param: pre})
 	}
 	switch {
 	case len(subnets) > 0 && len(idx) > 0:
@@ -191,14 +198,39 @@ func (s *Server) newLB(st *state, r lbRequest) (cloudmock.LoadBalancer, error) {
 		} else if used[addr] {
 			return lb, elbError(codeInvalidConfig, "The address %s of subnet %s is in use (%s.PrivateIPv4Address)", addr, z.subnet, z.param)
 		}
-		if i == 0 {
-			lb.SubnetId, lb.PrivateIpAddress = z.subnet, addr
-		} else {
-			lb.AdditionalSubnets = append(lb.AdditionalSubnets, cloudmock.LoadBalancerSubnet{SubnetId: z.subnet, PrivateIpAddress: addr})
-		}
 		used[addr] = true
+		addr6, err := zoneAddress6(st, r, z, used)
+		if err != nil {
+			return lb, err
+		}
+		if i == 0 {
+			lb.SubnetId, lb.PrivateIpAddress, lb.Ipv6Address = z.subnet, addr, addr6
+		} else {
+			lb.AdditionalSubnets = append(lb.AdditionalSubnets, cloudmock.LoadBalancerSubnet{SubnetId: z.subnet, PrivateIpAddress: addr, Ipv6Address: addr6})
+		}
 	}
 	return lb, nil
+}
+
+// zoneAddress6 is a dual-stack balancer's IPv6 address in zone z: the
+// one asked for, else the subnet's lowest free one ("" for an ipv4 one).
+func zoneAddress6(st *state, r lbRequest, z lbZoneReq, used map[string]bool) (string, error) {
+	if !r.dualStack {
+		return "", nil
+	}
+	if z.addr6 != "" {
+		if used[z.addr6] {
+			return "", elbError(codeInvalidConfig, "The address %s of subnet %s is in use (%s.IPv6Address)", z.addr6, z.subnet, z.param)
+		}
+		used[z.addr6] = true
+		return z.addr6, nil
+	}
+	a, ok := lbAddress6(&st.spec, z.subnet, used)
+	if !ok {
+		return "", elbError(codeInvalidConfig, "Subnet %s has no IPv6 CIDR block (or no free IPv6 address) for a dualstack load balancer (%s)", z.subnet, z.param)
+	}
+	used[a] = true
+	return a, nil
 }
 
 // lbSubnets are a load balancer's subnets, its first zone's first.

@@ -151,3 +151,40 @@ func TestTooManyLoadBalancers(t *testing.T) {
 	wantCode(t, err, "TooManyLoadBalancers")
 	must(c.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("gw"), Type: elbtypes.LoadBalancerTypeEnumGateway, Subnets: []string{subPublic}}))(t)
 }
+
+func TestDualStackNLB(t *testing.T) {
+	cfg := twoZones()
+	cfg.Spec = fixtureSpec()
+	cfg.Spec.Vpcs[0].Ipv6CidrBlock = "2001:db8:0:100::/56"
+	cfg.Spec.Subnets[0].Ipv6CidrBlock = "2001:db8:0:100::/64" // public
+	cfg.Spec.Subnets[2].Ipv6CidrBlock = "2001:db8:0:102::/64" // test
+	s, c, e := bothClients(t, cfg)
+	in := &elb.CreateLoadBalancerInput{Name: aws.String("v6"), Type: elbtypes.LoadBalancerTypeEnumNetwork, IpAddressType: elbtypes.IpAddressTypeDualstack,
+		Subnets: []string{subPublic, subTest}}
+	lb := must(c.CreateLoadBalancer(ctx, in))(t).LoadBalancers[0]
+	arn := aws.ToString(lb.LoadBalancerArn)
+	if lb.IpAddressType != elbtypes.IpAddressTypeDualstack || aws.ToString(lb.AvailabilityZones[0].LoadBalancerAddresses[0].IPv6Address) != "2001:db8:0:100::4" ||
+		aws.ToString(lb.AvailabilityZones[1].LoadBalancerAddresses[0].IPv6Address) != "2001:db8:0:102::4" {
+		t.Fatalf("dual-stack balancer = %+v", lb.AvailabilityZones)
+	}
+	enis := elbENIs(t, e, "amazon-aws", "ELB net/v6/"+arn[len(arn)-16:])
+	if len(enis) != 2 || len(enis[0].Ipv6Addresses) != 1 {
+		t.Fatalf("its interfaces = %+v", enis)
+	}
+	if m := lbOf(t, s, arn); m.Ipv6Address != "2001:db8:0:100::4" || m.AdditionalSubnets[0].Ipv6Address != "2001:db8:0:102::4" {
+		t.Fatalf("in the model = %+v", m)
+	}
+	// a dual-stack balancer forwards IPv6 copies: a target without IPv6 is refused (the model's rule)
+	tg := must(c.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("g"), Protocol: elbtypes.ProtocolEnumUdp, Port: aws.Int32(4789),
+		VpcId: aws.String(vpcID), TargetType: elbtypes.TargetTypeEnumIp}))(t).TargetGroups[0]
+	must(c.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: tg.TargetGroupArn, Targets: []elbtypes.TargetDescription{{Id: aws.String("10.0.0.20")}}}))(t)
+	_, err := c.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: aws.String(arn), Protocol: elbtypes.ProtocolEnumUdp, Port: aws.Int32(4789),
+		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: tg.TargetGroupArn}}})
+	wantCode(t, err, "InvalidParameterCombination")
+	in.Name, in.Subnets = aws.String("v6b"), []string{subAdapter} // no IPv6 block
+	_, err = c.CreateLoadBalancer(ctx, in)
+	wantCode(t, err, "InvalidConfigurationRequest")
+	_, err = c.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("gw6"), Type: elbtypes.LoadBalancerTypeEnumGateway,
+		IpAddressType: elbtypes.IpAddressTypeDualstack, Subnets: []string{subPublic}})
+	wantCode(t, err, "ValidationError")
+}

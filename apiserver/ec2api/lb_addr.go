@@ -11,11 +11,21 @@ import (
 // of a subnet, as AWS does: one not in used (usedAddresses and those
 // handed out since). false when the subnet is unknown or full.
 func lbAddress(spec *cloudmock.Spec, subnetID string, used map[string]bool) (string, bool) {
+	return freeIn(spec, subnetID, used, func(sn *cloudmock.Subnet) string { return sn.CidrBlock })
+}
+
+// lbAddress6 is lbAddress in the subnet's Ipv6CidrBlock (false when it
+// has none).
+func lbAddress6(spec *cloudmock.Spec, subnetID string, used map[string]bool) (string, bool) {
+	return freeIn(spec, subnetID, used, func(sn *cloudmock.Subnet) string { return sn.Ipv6CidrBlock })
+}
+
+func freeIn(spec *cloudmock.Spec, subnetID string, used map[string]bool, block func(*cloudmock.Subnet) string) (string, bool) {
 	i := findSubnet(spec, subnetID)
 	if i < 0 {
 		return "", false
 	}
-	p, err := netip.ParsePrefix(spec.Subnets[i].CidrBlock)
+	p, err := netip.ParsePrefix(block(&spec.Subnets[i]))
 	if err != nil {
 		return "", false
 	}
@@ -26,16 +36,16 @@ func lbAddress(spec *cloudmock.Spec, subnetID string, used map[string]bool) (str
 	return a.String(), true
 }
 
-// usedAddresses are the IPv4 addresses interfaces and load balancers hold.
+// usedAddresses are the addresses interfaces and load balancers hold.
 func usedAddresses(spec *cloudmock.Spec) map[string]bool {
 	used := map[string]bool{}
 	for _, e := range spec.NetworkInterfaces {
-		used[e.PrivateIpAddress] = true
+		used[e.PrivateIpAddress], used[e.Ipv6Address] = true, true
 	}
 	for _, l := range spec.LoadBalancers {
-		used[l.PrivateIpAddress] = true
+		used[l.PrivateIpAddress], used[l.Ipv6Address] = true, true
 		for _, z := range l.AdditionalSubnets {
-			used[z.PrivateIpAddress] = true
+			used[z.PrivateIpAddress], used[z.Ipv6Address] = true, true
 		}
 	}
 	return used

@@ -32,7 +32,7 @@ func (s *Server) lbInterfaces(spec *cloudmock.Spec) []xmlENI {
 		case lb.Type == "gateway":
 			typ = "gateway_load_balancer"
 		}
-		zones := append([]cloudmock.LoadBalancerSubnet{{SubnetId: lb.SubnetId, PrivateIpAddress: lb.PrivateIpAddress}}, lb.AdditionalSubnets...)
+		zones := append([]cloudmock.LoadBalancerSubnet{{SubnetId: lb.SubnetId, PrivateIpAddress: lb.PrivateIpAddress, Ipv6Address: lb.Ipv6Address}}, lb.AdditionalSubnets...)
 		for _, z := range zones {
 			out = append(out, s.lbInterface(spec, lb, z, desc, typ))
 		}
@@ -56,8 +56,8 @@ func (s *Server) lbInterface(spec *cloudmock.Spec, lb *cloudmock.LoadBalancer, z
 		PrivateIPs: []xmlPrivateIP{{PrivateIpAddress: z.PrivateIpAddress, PrivateDnsName: s.privateDNSName(z.PrivateIpAddress), Primary: true}},
 		Attachment: &xmlENIAttachment{AttachmentId: derivedID("ela-attach", id), InstanceOwnerId: elbOwner, DeviceIndex: 1, Status: "attached"},
 	}
-	if z.SubnetId == lb.SubnetId && lb.Ipv6Address != "" {
-		x.IPv6 = []xmlIPv6Address{{Ipv6Address: lb.Ipv6Address}}
+	if z.Ipv6Address != "" {
+		x.IPv6 = []xmlIPv6Address{{Ipv6Address: z.Ipv6Address}}
 	}
 	return x
 }
