@@ -1,10 +1,13 @@
 package ec2api
 
 import (
+	"net/netip"
 	"slices"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
@@ -165,4 +168,31 @@ func TestModifyTargetGroupAndListenerAttributes(t *testing.T) {
 	_, err = c.ModifyListenerAttributes(ctx, &elb.ModifyListenerAttributesInput{ListenerArn: ls.ListenerArn,
 		Attributes: []elbtypes.ListenerAttribute{{Key: aws.String("tcp.idle_timeout.seconds"), Value: aws.String("5")}}})
 	wantCode(t, err, "InvalidConfigurationRequest")
+}
+
+// Copies of a session whose target is a created network load balancer
+// reach the target its group registered, in the model the lab follows.
+func TestCopiesReachACreatedNLBsTarget(t *testing.T) {
+	s, c, e := bothClients(t, twoZones())
+	lbArn := createNLB(t, c, "collectors", subPublic).LoadBalancerArn
+	tg := must(c.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("agents"), Protocol: elbtypes.ProtocolEnumUdp, Port: aws.Int32(4789),
+		VpcId: aws.String(vpcID), TargetType: elbtypes.TargetTypeEnumIp}))(t).TargetGroups[0]
+	must(c.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: tg.TargetGroupArn, Targets: []elbtypes.TargetDescription{{Id: aws.String("10.0.0.21")}}}))(t)
+	must(c.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: lbArn, Protocol: elbtypes.ProtocolEnumUdp, Port: aws.Int32(4789),
+		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: tg.TargetGroupArn}}}))(t)
+	f := must(e.CreateTrafficMirrorFilter(ctx, &ec2.CreateTrafficMirrorFilterInput{}))(t).TrafficMirrorFilter.TrafficMirrorFilterId
+	must(e.CreateTrafficMirrorFilterRule(ctx, &ec2.CreateTrafficMirrorFilterRuleInput{TrafficMirrorFilterId: f, TrafficDirection: ec2types.TrafficDirectionIngress,
+		RuleNumber: aws.Int32(100), RuleAction: ec2types.TrafficMirrorRuleActionAccept, SourceCidrBlock: aws.String("0.0.0.0/0"), DestinationCidrBlock: aws.String("0.0.0.0/0")}))(t)
+	tgt := must(e.CreateTrafficMirrorTarget(ctx, &ec2.CreateTrafficMirrorTargetInput{NetworkLoadBalancerArn: lbArn}))(t).TrafficMirrorTarget.TrafficMirrorTargetId
+	must(e.CreateTrafficMirrorSession(ctx, &ec2.CreateTrafficMirrorSessionInput{NetworkInterfaceId: aws.String(eniWeb), TrafficMirrorTargetId: tgt,
+		TrafficMirrorFilterId: f, SessionNumber: aws.Int32(1)}))(t)
+	m, err := cloudmock.New(s.Spec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, dl, err := m.Explain(eniWeb, cloudmock.Ingress, cloudmock.Packet{Proto: cloudmock.ProtoTCP, Src: netip.MustParseAddr("203.0.113.9"),
+		Dst: netip.MustParseAddr("10.0.0.5"), SrcPort: 40000, DstPort: 80})
+	if err != nil || !d.Mirrored || d.Outer.Dst != netip.MustParseAddr("10.0.0.4") || !dl.Delivered || dl.ToId != eniAgent2 {
+		t.Fatalf("copy: %v; decision %s; delivery %s", err, d, dl)
+	}
 }
