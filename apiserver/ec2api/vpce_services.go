@@ -22,6 +22,7 @@ func (s *Server) registerVpcEndpoints(a map[string]actionFunc) {
 	a["DescribeVpcEndpoints"] = s.describeVpcEndpoints
 	a["DeleteVpcEndpoints"] = s.deleteVpcEndpoints
 	a["DescribePrefixLists"] = s.describePrefixLists
+	a["DescribeVpcEndpointServices"] = s.describeVpcEndpointCatalogue
 	a["AcceptVpcEndpointConnections"] = s.endpointConnections(true)
 	a["RejectVpcEndpointConnections"] = s.endpointConnections(false)
 }

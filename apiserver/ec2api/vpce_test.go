@@ -241,3 +241,19 @@ func TestModifyVpcEndpointService(t *testing.T) {
 	must(e.ModifyVpcEndpointServiceConfiguration(ctx, &ec2.ModifyVpcEndpointServiceConfigurationInput{ServiceId: aws.String(svcID),
 		RemoveGatewayLoadBalancerArns: []string{gwArn}}))(t)
 }
+
+func TestDescribeVpcEndpointServices(t *testing.T) {
+	_, c, e := bothClients(t, twoZones())
+	_, svcID, _ := gwlbStack(t, c, e)
+	name := "com.amazonaws.vpce.us-east-1." + svcID
+	out := must(e.DescribeVpcEndpointServices(ctx, &ec2.DescribeVpcEndpointServicesInput{ServiceNames: []string{name}}))(t)
+	if len(out.ServiceNames) != 1 || len(out.ServiceDetails) != 1 || aws.ToString(out.ServiceDetails[0].ServiceId) != svcID ||
+		out.ServiceDetails[0].ServiceType[0].ServiceType != ec2types.ServiceTypeGatewayLoadBalancer || aws.ToString(out.ServiceDetails[0].Owner) != "123456789012" {
+		t.Fatalf("services = %+v", out)
+	}
+	if n := len(must(e.DescribeVpcEndpointServices(ctx, &ec2.DescribeVpcEndpointServicesInput{Filters: filter("service-type", "Interface")}))(t).ServiceDetails); n != 0 {
+		t.Fatalf("%d interface services: the lab runs none", n)
+	}
+	_, err := e.DescribeVpcEndpointServices(ctx, &ec2.DescribeVpcEndpointServicesInput{ServiceNames: []string{"com.amazonaws.us-east-1.s3"}})
+	wantCode(t, err, "InvalidServiceName")
+}
