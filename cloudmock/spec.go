@@ -24,6 +24,10 @@ type Spec struct {
 	TrafficMirrorFilters         []TrafficMirrorFilter         `json:"TrafficMirrorFilters,omitempty" yaml:"TrafficMirrorFilters,omitempty"`
 	TrafficMirrorTargets         []TrafficMirrorTarget         `json:"TrafficMirrorTargets,omitempty" yaml:"TrafficMirrorTargets,omitempty"`
 	TrafficMirrorSessions        []TrafficMirrorSession        `json:"TrafficMirrorSessions,omitempty" yaml:"TrafficMirrorSessions,omitempty"`
+	// Instances are the instances launched through the API (spec_instance.go);
+	// an instance of a scenario file exists only as the InstanceId of its
+	// network interfaces.
+	Instances []Instance `json:"Instances,omitempty" yaml:"Instances,omitempty"`
 }
 
 // Vpc is a virtual network. Its resolver (Amazon DNS) is the base of
@@ -142,6 +146,12 @@ type NetworkInterface struct {
 	// a mirror source (MirrorSourceSupported) is refused as a session's
 	// source under the aws profile.
 	InstanceType string `json:"InstanceType,omitempty" yaml:"InstanceType,omitempty"`
+	// Description is the interface's description (EC2's field).
+	Description string `json:"Description,omitempty" yaml:"Description,omitempty"`
+	// Attachment says how the interface is attached to InstanceId (nil:
+	// attached at its position among the instance's interfaces, deleted
+	// with it). See NetworkInterfaceAttachment.
+	Attachment *NetworkInterfaceAttachment `json:"Attachment,omitempty" yaml:"Attachment,omitempty"`
 }
 
 // DefaultMTU is an ENI's MTU when none is given.

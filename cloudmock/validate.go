@@ -95,6 +95,7 @@ func (s *Spec) Validate() error {
 	v.acls(s)
 	v.groups(s)
 	v.enis(s)
+	v.instances(s)
 	v.loadBalancers(s)
 	v.filters(s)
 	v.targets(s)
