@@ -148,6 +148,9 @@ type NetworkInterface struct {
 	InstanceType string `json:"InstanceType,omitempty" yaml:"InstanceType,omitempty"`
 	// Description is the interface's description (EC2's field).
 	Description string `json:"Description,omitempty" yaml:"Description,omitempty"`
+	// SourceDestCheck false lets the interface send and receive traffic
+	// not addressed to it (EC2's attribute; nil: true).
+	SourceDestCheck *bool `json:"SourceDestCheck,omitempty" yaml:"SourceDestCheck,omitempty"`
 	// Attachment says how the interface is attached to InstanceId (nil:
 	// attached at its position among the instance's interfaces, deleted
 	// with it). See NetworkInterfaceAttachment.

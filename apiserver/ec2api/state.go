@@ -16,6 +16,9 @@ type state struct {
 	spec cloudmock.Spec
 	tags tagStore
 	srv  *Server
+	inst instRecords // copy on write (instances_clock.go)
+	// instOwned says inst is this state's own copy.
+	instOwned bool
 }
 
 // newID returns a new AWS-shaped id "<prefix>-" + 17 lowercase hex digits
@@ -103,7 +106,7 @@ func (c *call) mutate(token string, change func(st *state) (any, error)) (any, e
 		}
 	}
 	cur := s.cur.Load()
-	st := &state{spec: cur.spec.Clone(), tags: cur.tags.clone(), srv: s}
+	st := &state{spec: cur.spec.Clone(), tags: cur.tags.clone(), srv: s, inst: cur.inst}
 	res, err := change(st)
 	if err != nil {
 		return nil, err
@@ -123,7 +126,7 @@ func (c *call) mutate(token string, change func(st *state) (any, error)) (any, e
 			return nil, internalError("The change was valid but the running lab could not apply it; nothing was changed: %v", err)
 		}
 	}
-	s.cur.Store(&published{spec: st.spec, tags: st.tags})
+	s.cur.Store(&published{spec: st.spec, tags: st.tags, inst: st.inst})
 	if token != "" {
 		s.tokens.put(key, tokenEntry{fingerprint: fingerprint, result: res})
 	}

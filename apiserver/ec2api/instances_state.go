@@ -1,0 +1,201 @@
+package ec2api
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+// TerminateInstances, StopInstances and StartInstances. The model changes
+// at once (a terminated instance leaves it, its interfaces that go with
+// it too, the others are detached; a stopped one is State stopped); what
+// EC2 shows moves on the clock (instances_clock.go).
+
+const codeOperationNotPermitted = "OperationNotPermitted"
+
+type xmlStateChange struct {
+	InstanceId    string           `xml:"instanceId"`
+	CurrentState  xmlInstanceState `xml:"currentState"`
+	PreviousState xmlInstanceState `xml:"previousState"`
+}
+
+type terminateInstancesResult struct {
+	Instances []xmlStateChange `xml:"instancesSet>item"`
+}
+
+type stopInstancesResult struct {
+	Instances []xmlStateChange `xml:"instancesSet>item"`
+}
+
+type startInstancesResult struct {
+	Instances []xmlStateChange `xml:"instancesSet>item"`
+}
+
+func stateOfCode(code int) xmlInstanceState {
+	return xmlInstanceState{Code: code, Name: stateNames[code]}
+}
+
+// changeInstances runs fn on each instance of InstanceId.N (required) in
+// one mutation and answers the state changes.
+func (s *Server) changeInstances(c *call, fn func(st *state, in *instance, now int) (int, error)) ([]xmlStateChange, error) {
+	ids, err := c.p.list("InstanceId")
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, errMissing("InstanceId.1")
+	}
+	res, err := c.mutate("", func(st *state) (any, error) {
+		var out []xmlStateChange
+		for _, id := range ids {
+			all := listInstances(&st.spec, st.inst, true)
+			k := slices.IndexFunc(all, func(in *instance) bool { return in.id == id })
+			if k < 0 {
+				return nil, notFound(codeInstanceNotFound, "instance ID", id)
+			}
+			before := stateCode(all[k].model, all[k].rec, s.now())
+			after, err := fn(st, all[k], before)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, xmlStateChange{InstanceId: id, CurrentState: stateOfCode(after), PreviousState: stateOfCode(before)})
+		}
+		return out, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res.([]xmlStateChange), nil
+}
+
+// readStateChange reads the flags of Stop/Terminate that change nothing
+// here (Force; Hibernate and SkipOsShutdown must be false) and begins.
+func (c *call) readStateChange(flags ...string) error {
+	for _, f := range flags {
+		on, err := c.p.bool(f)
+		if err != nil {
+			return err
+		}
+		if on && f != "Force" && f != "SkipOsShutdown" {
+			return errorf(codeUnsupported, "%s=true is not supported here.", f)
+		}
+	}
+	return c.begin()
+}
+
+func (s *Server) terminateInstances(c *call) (any, error) {
+	if err := c.readStateChange("SkipOsShutdown"); err != nil {
+		return nil, err
+	}
+	out, err := s.changeInstances(c, func(st *state, in *instance, now int) (int, error) {
+		if in.rec.gone != nil {
+			return now, nil // already terminated: EC2 answers it again
+		}
+		if in.model != nil && in.model.DisableApiTermination {
+			return 0, errorf(codeOperationNotPermitted, "The instance '%s' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.", in.id)
+		}
+		return stateShuttingDown, s.terminate(st, in)
+	})
+	return terminateInstancesResult{Instances: out}, err
+}
+
+// terminate takes an instance out of the model, deletes its interfaces
+// that go with it and detaches the others, and keeps its record.
+func (s *Server) terminate(st *state, in *instance) error {
+	rec := in.rec
+	gone := &goneInstance{subnet: in.subnetOf(), vpc: s.vpcOf(&st.spec, in), tags: st.tags[in.id]}
+	if in.model != nil {
+		gone.inst = *in.model
+	} else {
+		gone.inst = cloudmock.Instance{InstanceId: in.id, InstanceType: instanceTypeOf(in)}
+	}
+	if p := in.primary(); p != nil {
+		gone.primaryIP, gone.eni = p.PrivateIpAddress, p.NetworkInterfaceId
+	}
+	if k := st.spec.FindInstance(in.id); k >= 0 {
+		st.spec.Instances = slices.Delete(st.spec.Instances, k, k+1)
+	}
+	var kept []cloudmock.NetworkInterface
+	for _, e := range st.spec.NetworkInterfaces {
+		switch {
+		case e.InstanceId != in.id:
+		case deleteOnTermination(&e):
+			st.tags.remove(e.NetworkInterfaceId)
+			continue
+		default:
+			e.InstanceId, e.InstanceType, e.Attachment = "", "", nil
+		}
+		kept = append(kept, e)
+	}
+	st.spec.NetworkInterfaces = kept
+	st.tags.remove(in.id)
+	now := s.now()
+	rec.gone, rec.since, rec.reason = gone, now, fmt.Sprintf("User initiated (%s)", now.UTC().Format("2006-01-02 15:04:05 GMT"))
+	st.putRecord(in.id, rec)
+	return nil
+}
+
+func (s *Server) stopInstances(c *call) (any, error) {
+	if err := c.readStateChange("Force", "Hibernate"); err != nil {
+		return nil, err
+	}
+	out, err := s.changeInstances(c, func(st *state, in *instance, now int) (int, error) {
+		m, err := modelOf(st, in)
+		if err != nil {
+			return 0, err
+		}
+		switch {
+		case now == stateStopped || now == stateStopping:
+			return now, nil
+		case now != stateRunning:
+			return 0, errorf(cloudmock.CodeIncorrectInstanceState, "The instance '%s' is not in a state from which it can be stopped.", in.id)
+		case m.DisableApiStop:
+			return 0, errorf(codeOperationNotPermitted, "The instance '%s' may not be stopped. Modify its 'disableApiStop' instance attribute and try again.", in.id)
+		}
+		m.State = cloudmock.InstanceStopped
+		rec := in.rec
+		rec.since, rec.reason = s.now(), fmt.Sprintf("User initiated (%s)", s.now().UTC().Format("2006-01-02 15:04:05 GMT"))
+		st.putRecord(in.id, rec)
+		return stateStopping, nil
+	})
+	return stopInstancesResult{Instances: out}, err
+}
+
+func (s *Server) startInstances(c *call) (any, error) {
+	c.p.str("AdditionalInfo") // accepted, as EC2 ignores it
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	out, err := s.changeInstances(c, func(st *state, in *instance, now int) (int, error) {
+		m, err := modelOf(st, in)
+		if err != nil {
+			return 0, err
+		}
+		switch {
+		case now == stateRunning || now == statePending:
+			return now, nil
+		case now != stateStopped:
+			return 0, errorf(cloudmock.CodeIncorrectInstanceState, "The instance '%s' is not in a state from which it can be started.", in.id)
+		}
+		m.State = cloudmock.InstanceRunning
+		rec := in.rec
+		rec.since, rec.reason = s.now(), ""
+		st.putRecord(in.id, rec)
+		return statePending, nil
+	})
+	return startInstancesResult{Instances: out}, err
+}
+
+// modelOf is the state's model entry of a live instance; a scenario's
+// instance (no entry) or a terminated one cannot change state.
+func modelOf(st *state, in *instance) (*cloudmock.Instance, error) {
+	if in.rec.gone != nil {
+		return nil, errorf(cloudmock.CodeIncorrectInstanceState, "The instance '%s' is terminated.", in.id)
+	}
+	k := st.spec.FindInstance(in.id)
+	if k < 0 {
+		return nil, errorf(codeUnsupported, "The instance '%s' comes from the scenario file, which does not say how it runs: it cannot be stopped or started.", in.id)
+	}
+	return &st.spec.Instances[k], nil
+}
