@@ -126,9 +126,9 @@ func (s *Server) toXMLENI(spec *cloudmock.Spec, e *cloudmock.NetworkInterface, t
 		MacAddress: macAddress(e.NetworkInterfaceId), PrivateIpAddress: e.PrivateIpAddress,
 		PrivateDnsName: s.privateDNSName(e.PrivateIpAddress), SourceDestCheck: sourceDestCheck(e), InterfaceType: "interface",
 		Description: e.Description,
-		Groups:     s.groupIdents(e.Groups, tags),
-		PrivateIPs: []xmlPrivateIP{{PrivateIpAddress: e.PrivateIpAddress, PrivateDnsName: s.privateDNSName(e.PrivateIpAddress), Primary: true}},
-		Tags:       tags.xml(e.NetworkInterfaceId),
+		Groups:      s.groupIdents(e.Groups, tags),
+		PrivateIPs:  []xmlPrivateIP{{PrivateIpAddress: e.PrivateIpAddress, PrivateDnsName: s.privateDNSName(e.PrivateIpAddress), Primary: true}},
+		Tags:        tags.xml(e.NetworkInterfaceId),
 	}
 	if e.Ipv6Address != "" {
 		x.IPv6 = []xmlIPv6Address{{Ipv6Address: e.Ipv6Address, IsPrimaryIpv6: e.EnablePrimaryIpv6}}

@@ -37,7 +37,8 @@ func stateOfCode(code int) xmlInstanceState {
 }
 
 // changeInstances runs fn on each instance of InstanceId.N (required) in
-// one mutation and answers the state changes.
+// one mutation and answers the state changes. The action has read its
+// other parameters.
 func (s *Server) changeInstances(c *call, fn func(st *state, in *instance, now int) (int, error)) ([]xmlStateChange, error) {
 	ids, err := c.p.list("InstanceId")
 	if err != nil {
@@ -45,6 +46,9 @@ func (s *Server) changeInstances(c *call, fn func(st *state, in *instance, now i
 	}
 	if len(ids) == 0 {
 		return nil, errMissing("InstanceId.1")
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
 	}
 	res, err := c.mutate("", func(st *state) (any, error) {
 		var out []xmlStateChange
@@ -70,7 +74,7 @@ func (s *Server) changeInstances(c *call, fn func(st *state, in *instance, now i
 }
 
 // readStateChange reads the flags of Stop/Terminate that change nothing
-// here (Force; Hibernate and SkipOsShutdown must be false) and begins.
+// here (Force, SkipOsShutdown; Hibernate must be false).
 func (c *call) readStateChange(flags ...string) error {
 	for _, f := range flags {
 		on, err := c.p.bool(f)
@@ -81,7 +85,7 @@ func (c *call) readStateChange(flags ...string) error {
 			return errorf(codeUnsupported, "%s=true is not supported here.", f)
 		}
 	}
-	return c.begin()
+	return nil
 }
 
 func (s *Server) terminateInstances(c *call) (any, error) {
@@ -164,9 +168,6 @@ func (s *Server) stopInstances(c *call) (any, error) {
 
 func (s *Server) startInstances(c *call) (any, error) {
 	c.p.str("AdditionalInfo") // accepted, as EC2 ignores it
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
 	out, err := s.changeInstances(c, func(st *state, in *instance, now int) (int, error) {
 		m, err := modelOf(st, in)
 		if err != nil {
