@@ -9,6 +9,7 @@ import (
 
 func (s *Server) registerNetworkInterfaces(a map[string]actionFunc) {
 	a["DescribeNetworkInterfaces"] = s.describeNetworkInterfaces
+	s.registerNetworkInterfaceChanges(a)
 }
 
 type xmlGroupIdent struct {

@@ -157,9 +157,7 @@ func (s *Server) modifyInstanceAttribute(c *call) (any, error) {
 		if err := s.setInstanceAttribute(st, in, attr, val, groups); err != nil {
 			return nil, err
 		}
-		return struct {
-			Return bool `xml:"return"`
-		}{true}, nil
+		return returnResult{true}, nil
 	})
 }
 

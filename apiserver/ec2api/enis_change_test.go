@@ -1,0 +1,142 @@
+package ec2api
+
+import (
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+// An interface created, described, attached at device index 1 (eth1,
+// after the primary in the Spec), modified, detached and deleted.
+func TestNetworkInterfaceLifecycle(t *testing.T) {
+	s, c, clock := accountServer(t, Config{})
+	ami := amazonLinux2(t, c)
+	sub := s.Spec().Subnets[0].SubnetId
+	other := s.Spec().Subnets[1].SubnetId
+	inst := aws.ToString(runOne(t, c, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: types.InstanceTypeM5Large, SubnetId: aws.String(sub)}).InstanceId)
+	clock.step(transitionTime)
+	created := must(c.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(sub), Description: aws.String("collector"),
+		TagSpecifications: []types.TagSpecification{{ResourceType: types.ResourceTypeNetworkInterface, Tags: []types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}}},
+		ClientToken:       aws.String("eni-token")}))(t).NetworkInterface
+	id := aws.ToString(created.NetworkInterfaceId)
+	if aws.ToString(created.Description) != "collector" || aws.ToString(created.PrivateIpAddress) != "172.31.0.5" ||
+		created.Status != types.NetworkInterfaceStatusAvailable || len(created.Groups) != 1 || len(created.TagSet) != 1 {
+		t.Fatalf("created %+v", created)
+	}
+	again := must(c.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(sub), Description: aws.String("collector"),
+		TagSpecifications: []types.TagSpecification{{ResourceType: types.ResourceTypeNetworkInterface, Tags: []types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}}},
+		ClientToken:       aws.String("eni-token")}))(t).NetworkInterface
+	if aws.ToString(again.NetworkInterfaceId) != id {
+		t.Fatal("a repeated ClientToken created another interface")
+	}
+	byDesc := must(c.DescribeNetworkInterfaces(ctx, &ec2.DescribeNetworkInterfacesInput{Filters: []types.Filter{fl("description", "collector")}}))(t).NetworkInterfaces
+	if len(byDesc) != 1 {
+		t.Fatalf("filter description: %+v", byDesc)
+	}
+	_, err := c.AttachNetworkInterface(ctx, &ec2.AttachNetworkInterfaceInput{NetworkInterfaceId: aws.String(id), InstanceId: aws.String(inst), DeviceIndex: aws.Int32(0)})
+	wantCode(t, err, "InvalidParameterValue") // the primary's index
+	att := aws.ToString(must(c.AttachNetworkInterface(ctx, &ec2.AttachNetworkInterfaceInput{NetworkInterfaceId: aws.String(id), InstanceId: aws.String(inst), DeviceIndex: aws.Int32(1)}))(t).AttachmentId)
+	spec := s.Spec()
+	var order []string
+	for _, e := range spec.NetworkInterfaces {
+		if e.InstanceId == inst {
+			order = append(order, e.NetworkInterfaceId)
+		}
+	}
+	if len(order) != 2 || order[1] != id {
+		t.Fatalf("the instance's interfaces in Spec order: %v", order)
+	}
+	attached := must(c.DescribeNetworkInterfaces(ctx, &ec2.DescribeNetworkInterfacesInput{Filters: []types.Filter{
+		fl("attachment.instance-id", inst), fl("attachment.device-index", "1"), fl("attachment.attachment-id", att), fl("attachment.status", "attached")}}))(t).NetworkInterfaces
+	if len(attached) != 1 || attached[0].Status != types.NetworkInterfaceStatusInUse || aws.ToBool(attached[0].Attachment.DeleteOnTermination) {
+		t.Fatalf("attached: %+v", attached)
+	}
+	_, err = c.DeleteNetworkInterface(ctx, &ec2.DeleteNetworkInterfaceInput{NetworkInterfaceId: aws.String(id)})
+	wantCode(t, err, codeENIInUse)
+	must(c.ModifyNetworkInterfaceAttribute(ctx, &ec2.ModifyNetworkInterfaceAttributeInput{NetworkInterfaceId: aws.String(id), SourceDestCheck: &types.AttributeBooleanValue{Value: aws.Bool(false)}}))(t)
+	must(c.ModifyNetworkInterfaceAttribute(ctx, &ec2.ModifyNetworkInterfaceAttributeInput{NetworkInterfaceId: aws.String(id), Description: &types.AttributeValue{Value: aws.String("renamed")}}))(t)
+	must(c.ModifyNetworkInterfaceAttribute(ctx, &ec2.ModifyNetworkInterfaceAttributeInput{NetworkInterfaceId: aws.String(id),
+		Attachment: &types.NetworkInterfaceAttachmentChanges{AttachmentId: aws.String(att), DeleteOnTermination: aws.Bool(true)}}))(t)
+	e := s.Spec().NetworkInterfaces[findENI(&spec, id)]
+	if e.Description != "renamed" || e.SourceDestCheck == nil || *e.SourceDestCheck || !e.Attachment.DeleteOnTermination {
+		t.Fatalf("modified: %+v", e)
+	}
+	inst2 := describeOne(t, c, inst)
+	if len(inst2.NetworkInterfaces) != 2 || aws.ToBool(inst2.NetworkInterfaces[1].SourceDestCheck) {
+		t.Fatalf("instance's interfaces: %+v", inst2.NetworkInterfaces)
+	}
+	primaryAtt := aws.ToString(inst2.NetworkInterfaces[0].Attachment.AttachmentId)
+	_, err = c.DetachNetworkInterface(ctx, &ec2.DetachNetworkInterfaceInput{AttachmentId: aws.String(primaryAtt)})
+	wantCode(t, err, codeOperationNotPermitted)
+	must(c.DetachNetworkInterface(ctx, &ec2.DetachNetworkInterfaceInput{AttachmentId: aws.String(att)}))(t)
+	_, err = c.DetachNetworkInterface(ctx, &ec2.DetachNetworkInterfaceInput{AttachmentId: aws.String(att)})
+	wantCode(t, err, "InvalidAttachmentID.NotFound")
+	// a zone apart
+	far := aws.ToString(must(c.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(other)}))(t).NetworkInterface.NetworkInterfaceId)
+	_, err = c.AttachNetworkInterface(ctx, &ec2.AttachNetworkInterfaceInput{NetworkInterfaceId: aws.String(far), InstanceId: aws.String(inst), DeviceIndex: aws.Int32(1)})
+	wantCode(t, err, cloudmock.CodeInvalidParameterCombination)
+	must(c.DeleteNetworkInterface(ctx, &ec2.DeleteNetworkInterfaceInput{NetworkInterfaceId: aws.String(id)}))(t)
+	_, err = c.DeleteNetworkInterface(ctx, &ec2.DeleteNetworkInterfaceInput{NetworkInterfaceId: aws.String(id)})
+	wantCode(t, err, codeENINotFound)
+	_, err = c.DeleteNetworkInterface(ctx, &ec2.DeleteNetworkInterfaceInput{NetworkInterfaceId: aws.String(far), DryRun: aws.Bool(true)})
+	wantCode(t, err, "DryRunOperation")
+}
+
+// An interface kept at termination (attached after launch) is detached,
+// not deleted; the type's interface limit holds (t2.micro: 2).
+func TestInterfacesAndTermination(t *testing.T) {
+	s, c, _ := accountServer(t, Config{})
+	ami := amazonLinux2(t, c)
+	sub := s.Spec().Subnets[0].SubnetId
+	inst := aws.ToString(runOne(t, c, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: types.InstanceTypeT2Micro, SubnetId: aws.String(sub)}).InstanceId)
+	var ids []string
+	for range 2 {
+		ids = append(ids, aws.ToString(must(c.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(sub)}))(t).NetworkInterface.NetworkInterfaceId))
+	}
+	must(c.AttachNetworkInterface(ctx, &ec2.AttachNetworkInterfaceInput{NetworkInterfaceId: aws.String(ids[0]), InstanceId: aws.String(inst), DeviceIndex: aws.Int32(1)}))(t)
+	_, err := c.AttachNetworkInterface(ctx, &ec2.AttachNetworkInterfaceInput{NetworkInterfaceId: aws.String(ids[1]), InstanceId: aws.String(inst), DeviceIndex: aws.Int32(2)})
+	wantCode(t, err, cloudmock.CodeAttachmentLimit)
+	if got := s.Spec().NetworkInterfaces[findENI(ptr(s.Spec()), ids[0])].InstanceType; got != "t2.micro" {
+		t.Fatalf("attached interface's type %q", got)
+	}
+	must(c.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{inst}}))(t)
+	spec := s.Spec()
+	i := findENI(&spec, ids[0])
+	if i < 0 || spec.NetworkInterfaces[i].InstanceId != "" || spec.NetworkInterfaces[i].Attachment != nil {
+		t.Fatalf("kept interface after termination: %+v", spec.NetworkInterfaces)
+	}
+	for _, e := range spec.NetworkInterfaces {
+		if e.InstanceId == inst {
+			t.Fatalf("interface %s still attached to the terminated instance", e.NetworkInterfaceId)
+		}
+	}
+}
+
+// A mirror session's source cannot be deleted (DependencyViolation); a
+// t2.micro's primary interface is refused as a source with the model's
+// code, an m5.large's accepted: what the provider's acceptance tests do.
+func TestLaunchedInstancesAsMirrorSources(t *testing.T) {
+	s, c, _ := accountServer(t, Config{})
+	ami := amazonLinux2(t, c)
+	sub := s.Spec().Subnets[0].SubnetId
+	primary := func(typ types.InstanceType) string {
+		in := runOne(t, c, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: typ, SubnetId: aws.String(sub)})
+		return aws.ToString(in.NetworkInterfaces[0].NetworkInterfaceId)
+	}
+	small, big, collector := primary(types.InstanceTypeT2Micro), primary(types.InstanceTypeM5Large), primary(types.InstanceTypeT2Micro)
+	f := newFilter(t, c, "all")
+	tgt := newTarget(t, c, &ec2.CreateTrafficMirrorTargetInput{NetworkInterfaceId: aws.String(collector)})
+	_, err := c.CreateTrafficMirrorSession(ctx, sessionIn(small, f, tgt, 1))
+	wantCode(t, err, cloudmock.CodeSourceInstanceType)
+	must(c.CreateTrafficMirrorSession(ctx, sessionIn(big, f, tgt, 1)))(t)
+	free := aws.ToString(must(c.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(sub)}))(t).NetworkInterface.NetworkInterfaceId)
+	must(c.CreateTrafficMirrorSession(ctx, sessionIn(free, f, tgt, 2)))(t)
+	_, err = c.DeleteNetworkInterface(ctx, &ec2.DeleteNetworkInterfaceInput{NetworkInterfaceId: aws.String(free)})
+	wantCode(t, err, codeDependencyViolation)
+}
+
+func ptr[T any](v T) *T { return &v }
