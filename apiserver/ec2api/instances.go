@@ -24,9 +24,9 @@ const unknownInstanceType = "m5.large"
 
 // instanceTypeOf is the type of an instance, as answered.
 func instanceTypeOf(in *instance) string {
-	switch {
-	case in.model != nil:
-		return in.model.InstanceType
+	switch m := in.what(); {
+	case m != nil:
+		return m.InstanceType
 	case len(in.enis) > 0 && in.primary().InstanceType != "":
 		return in.primary().InstanceType
 	}

@@ -133,7 +133,8 @@ func TestRunInstancesLifecycle(t *testing.T) {
 	wantState(t, c, id, types.InstanceStateNameShuttingDown)
 	clock.step(transitionTime)
 	gone := describeOne(t, c, id)
-	if gone.State.Name != types.InstanceStateNameTerminated || len(gone.NetworkInterfaces) != 0 || len(gone.Tags) != 1 {
+	if gone.State.Name != types.InstanceStateNameTerminated || len(gone.NetworkInterfaces) != 0 || len(gone.Tags) != 1 ||
+		gone.InstanceType != types.InstanceTypeM5Large || aws.ToString(gone.ImageId) != ami {
 		t.Fatalf("terminated: %+v", gone)
 	}
 	// terminating again answers terminated; after an hour it is forgotten
@@ -142,7 +143,11 @@ func TestRunInstancesLifecycle(t *testing.T) {
 		t.Fatalf("terminate twice: %+v", again)
 	}
 	clock.step(terminatedRetention + time.Second)
-	runOne(t, c, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: types.InstanceTypeT2Micro})
+	small := runOne(t, c, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: types.InstanceTypeT2Micro})
+	must(c.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{aws.ToString(small.InstanceId)}}))(t)
+	if got := describeOne(t, c, aws.ToString(small.InstanceId)).InstanceType; got != types.InstanceTypeT2Micro {
+		t.Fatalf("terminated t2.micro described as %s", got)
+	}
 	_, err := c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
 	wantCode(t, err, "InvalidInstanceID.NotFound")
 }
