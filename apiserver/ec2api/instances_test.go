@@ -357,3 +357,27 @@ func TestCreditSpecificationsAndStatus(t *testing.T) {
 		t.Fatalf("status %+v", st)
 	}
 }
+
+// Instances and the interfaces a launch makes are taggable and listed by
+// DescribeTags; TagSpecifications tag both.
+func TestInstanceTags(t *testing.T) {
+	_, c, _ := accountServer(t, Config{})
+	ami := amazonLinux2(t, c)
+	in := runOne(t, c, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: types.InstanceTypeM5Large,
+		TagSpecifications: []types.TagSpecification{
+			{ResourceType: types.ResourceTypeNetworkInterface, Tags: []types.Tag{{Key: aws.String("role"), Value: aws.String("eth0")}}},
+			{ResourceType: types.ResourceTypeVolume, Tags: []types.Tag{{Key: aws.String("v"), Value: aws.String("x")}}}}})
+	id, eni := aws.ToString(in.InstanceId), aws.ToString(in.NetworkInterfaces[0].NetworkInterfaceId)
+	must(c.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{id}, Tags: []types.Tag{{Key: aws.String("Name"), Value: aws.String("web")}}}))(t)
+	tags := must(c.DescribeTags(ctx, &ec2.DescribeTagsInput{Filters: []types.Filter{fl("resource-type", "instance")}}))(t).Tags
+	if len(tags) != 1 || aws.ToString(tags[0].ResourceId) != id || aws.ToString(tags[0].Value) != "web" {
+		t.Fatalf("instance tags: %+v", tags)
+	}
+	tags = must(c.DescribeTags(ctx, &ec2.DescribeTagsInput{Filters: []types.Filter{fl("resource-id", eni)}}))(t).Tags
+	if len(tags) != 1 || aws.ToString(tags[0].Key) != "role" || tags[0].ResourceType != types.ResourceTypeNetworkInterface {
+		t.Fatalf("interface tags: %+v", tags)
+	}
+	_, err := c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: types.InstanceTypeM5Large, MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+		TagSpecifications: []types.TagSpecification{{ResourceType: types.ResourceTypeVpc, Tags: []types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}}}})
+	wantCode(t, err, "InvalidParameterValue")
+}
