@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
@@ -62,12 +63,13 @@ func (in *instance) primaryField(f func(*cloudmock.NetworkInterface) string) str
 // instances lists the instances of the spec in the order of their first
 // interface (the model's own instances included).
 func instances(spec *cloudmock.Spec) []*instance {
-	return listInstances(spec, nil, false)
+	return listInstances(spec, nil, time.Time{})
 }
 
-// listInstances is instances with their records and, when withGone, the
-// terminated instances still shown (after the others, by id).
-func listInstances(spec *cloudmock.Spec, recs instRecords, withGone bool) []*instance {
+// listInstances is instances with their records and, when shownAt is not
+// zero, the terminated instances still shown at that time (after the
+// others, by id).
+func listInstances(spec *cloudmock.Spec, recs instRecords, shownAt time.Time) []*instance {
 	var out []*instance
 	index := map[string]int{}
 	for i := range spec.NetworkInterfaces {
@@ -87,12 +89,12 @@ func listInstances(spec *cloudmock.Spec, recs instRecords, withGone bool) []*ins
 		}
 		out[j].enis = append(out[j].enis, e)
 	}
-	if !withGone {
+	if shownAt.IsZero() {
 		return out
 	}
 	var gone []*instance
 	for id, r := range recs {
-		if r.gone != nil {
+		if r.gone != nil && shownAt.Sub(r.since) <= terminatedRetention {
 			gone = append(gone, &instance{id: id, rec: r})
 		}
 	}
@@ -204,7 +206,7 @@ func (s *Server) describeInstances(c *call) (any, error) {
 	ids, fs, pg := q.ids, q.fs, q.pg
 	return c.readAll(func(cur *published) (any, error) {
 		spec, tags := &cur.spec, cur.tags
-		all := listInstances(spec, cur.inst, true)
+		all := listInstances(spec, cur.inst, s.now())
 		known := func(id string) bool { return slices.ContainsFunc(all, func(in *instance) bool { return in.id == id }) }
 		if err := idsExist(ids, known, codeInstanceNotFound, "instance ID"); err != nil {
 			return nil, err

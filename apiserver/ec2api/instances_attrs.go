@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
@@ -51,7 +52,7 @@ func liveInstance(spec *cloudmock.Spec, recs instRecords, id string) (*instance,
 	if id == "" {
 		return nil, errMissing("InstanceId")
 	}
-	for _, in := range listInstances(spec, recs, false) {
+	for _, in := range listInstances(spec, recs, time.Time{}) {
 		if in.id == id {
 			return in, nil
 		}
@@ -299,7 +300,7 @@ func (s *Server) describeInstanceCreditSpecifications(c *call) (any, error) {
 	}
 	return c.readAll(func(cur *published) (any, error) {
 		var items []xmlCreditSpec
-		for _, in := range listInstances(&cur.spec, cur.inst, false) {
+		for _, in := range listInstances(&cur.spec, cur.inst, time.Time{}) {
 			named := slices.Contains(q.ids, in.id)
 			if len(q.ids) > 0 && !named {
 				continue

@@ -3,6 +3,7 @@ package ec2api
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
@@ -61,7 +62,7 @@ func (s *Server) launch(st *state, r *runRequest) (any, error) {
 		ids = append(ids, id)
 	}
 	out := runInstancesResult{ReservationId: res, OwnerId: s.cfg.AccountID}
-	all := listInstances(&st.spec, st.inst, false)
+	all := listInstances(&st.spec, st.inst, time.Time{})
 	for _, in := range all {
 		if slices.Contains(ids, in.id) {
 			out.Instances = append(out.Instances, s.toXMLInstance(&st.spec, in, st.tags))

@@ -53,7 +53,7 @@ func (s *Server) changeInstances(c *call, fn func(st *state, in *instance, now i
 	res, err := c.mutate("", func(st *state) (any, error) {
 		var out []xmlStateChange
 		for _, id := range ids {
-			all := listInstances(&st.spec, st.inst, true)
+			all := listInstances(&st.spec, st.inst, s.now())
 			k := slices.IndexFunc(all, func(in *instance) bool { return in.id == id })
 			if k < 0 {
 				return nil, notFound(codeInstanceNotFound, "instance ID", id)

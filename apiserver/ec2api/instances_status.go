@@ -50,7 +50,7 @@ func (s *Server) describeInstanceStatus(c *call) (any, error) {
 	all, _ := c.p.bool("IncludeAllInstances") // read (and checked) above
 	return c.readAll(func(cur *published) (any, error) {
 		var items []xmlInstanceStatus
-		for _, in := range listInstances(&cur.spec, cur.inst, false) {
+		for _, in := range listInstances(&cur.spec, cur.inst, time.Time{}) {
 			if len(q.ids) > 0 && !slices.Contains(q.ids, in.id) {
 				continue
 			}

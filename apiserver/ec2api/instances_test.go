@@ -143,12 +143,14 @@ func TestRunInstancesLifecycle(t *testing.T) {
 		t.Fatalf("terminate twice: %+v", again)
 	}
 	clock.step(terminatedRetention + time.Second)
+	_, err := c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+	wantCode(t, err, "InvalidInstanceID.NotFound") // forgotten, with no change in between
 	small := runOne(t, c, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: types.InstanceTypeT2Micro})
 	must(c.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{aws.ToString(small.InstanceId)}}))(t)
 	if got := describeOne(t, c, aws.ToString(small.InstanceId)).InstanceType; got != types.InstanceTypeT2Micro {
 		t.Fatalf("terminated t2.micro described as %s", got)
 	}
-	_, err := c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+	_, err = c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
 	wantCode(t, err, "InvalidInstanceID.NotFound")
 }
 
