@@ -181,6 +181,11 @@ func (s *Server) launchOne(st *state, r *runRequest, t *instanceType, res string
 	if err := st.tags.set(id, r.tags["instance"], "TagSpecification"); err != nil {
 		return "", err
 	}
+	if vt := r.tags["volume"]; len(vt) > 0 {
+		if err := st.tags.set(derivedID("vol", id), vt, "TagSpecification"); err != nil {
+			return "", err
+		}
+	}
 	now := s.now()
 	st.putRecord(id, instRecord{launched: now, since: now, reservation: res, launchIndex: k, meta: r.meta, token: r.token})
 	return id, nil

@@ -48,6 +48,7 @@ func (s *Server) registerInstances(a map[string]actionFunc) {
 	a["DescribeInstanceCreditSpecifications"] = s.describeInstanceCreditSpecifications
 	a["DescribeInstanceStatus"] = s.describeInstanceStatus
 	a["GetConsoleOutput"] = s.getConsoleOutput
+	a["DescribeVolumes"] = s.describeVolumes
 }
 
 // readRun decodes RunInstances' parameters.

@@ -134,6 +134,7 @@ func (s *Server) terminate(st *state, in *instance) error {
 	}
 	st.spec.NetworkInterfaces = kept
 	st.tags.remove(in.id)
+	st.tags.remove(derivedID("vol", in.id)) // its root volume goes with it
 	now := s.now()
 	rec.gone, rec.since, rec.reason = gone, now, fmt.Sprintf("User initiated (%s)", now.UTC().Format("2006-01-02 15:04:05 GMT"))
 	st.putRecord(in.id, rec)

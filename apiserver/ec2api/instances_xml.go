@@ -92,6 +92,7 @@ type xmlInstance struct {
 	Architecture          string                   `xml:"architecture"`
 	RootDeviceType        string                   `xml:"rootDeviceType"`
 	RootDeviceName        string                   `xml:"rootDeviceName"`
+	BlockDevices          []xmlInstanceBlockDevice `xml:"blockDeviceMapping>item"`
 	VirtualizationType    string                   `xml:"virtualizationType"`
 	ClientToken           string                   `xml:"clientToken"`
 	Tags                  []tag                    `xml:"tagSet>item"`
@@ -180,6 +181,7 @@ func (s *Server) toXMLInstance(spec *cloudmock.Spec, in *instance, tags tagStore
 	if code == stateStopping || code == stateStopped {
 		x.StateReason = &xmlStateReason{Code: "Client.UserInitiatedShutdown", Message: "Client.UserInitiatedShutdown: User initiated shutdown"}
 	}
+	x.BlockDevices = s.blockDevices(in)
 	if p := in.primary(); p != nil {
 		x.PrivateIpAddress, x.PrivateDnsName = p.PrivateIpAddress, s.privateDNSName(p.PrivateIpAddress)
 		x.Groups = s.groupIdents(p.Groups, tags)
