@@ -383,3 +383,29 @@ func TestInstanceTags(t *testing.T) {
 		TagSpecifications: []types.TagSpecification{{ResourceType: types.ResourceTypeVpc, Tags: []types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}}}})
 	wantCode(t, err, "InvalidParameterValue")
 }
+
+// ModifyInstanceAttribute on the primary interface: its groups and its
+// source/destination check (the provider's source_dest_check = false).
+func TestModifyInstanceNetworkAttributes(t *testing.T) {
+	spec, names, acct := NewAccount("us-east-1")
+	const sg = "sg-0000000000000000f"
+	spec.SecurityGroups = append(spec.SecurityGroups, cloudmock.SecurityGroup{GroupId: sg, VpcId: spec.Vpcs[0].VpcId})
+	_, c := testServer(t, Config{Spec: spec, Names: names, Account: acct})
+	ami := amazonLinux2(t, c)
+	id := aws.ToString(runOne(t, c, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: types.InstanceTypeM5Large}).InstanceId)
+	must(c.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: aws.String(id), Groups: []string{sg}}))(t)
+	must(c.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: aws.String(id), SourceDestCheck: &types.AttributeBooleanValue{Value: aws.Bool(false)}}))(t)
+	got := describeOne(t, c, id)
+	if len(got.SecurityGroups) != 1 || aws.ToString(got.SecurityGroups[0].GroupId) != sg || aws.ToBool(got.NetworkInterfaces[0].SourceDestCheck) {
+		t.Fatalf("after modify: groups %+v, interface %+v", got.SecurityGroups, got.NetworkInterfaces[0])
+	}
+	check := must(c.DescribeInstanceAttribute(ctx, &ec2.DescribeInstanceAttributeInput{InstanceId: aws.String(id), Attribute: "sourceDestCheck"}))(t)
+	if aws.ToBool(check.SourceDestCheck.Value) {
+		t.Fatal("sourceDestCheck still true")
+	}
+	_, err := c.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: aws.String(id), Groups: []string{"sg-00000000000000000"}})
+	wantCode(t, err, "InvalidGroup.NotFound")
+	_, err = c.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: aws.String(id),
+		InstanceInitiatedShutdownBehavior: &types.AttributeValue{Value: aws.String("explode")}})
+	wantCode(t, err, "InvalidParameterValue")
+}
