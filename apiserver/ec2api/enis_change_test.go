@@ -133,6 +133,8 @@ func TestLaunchedInstancesAsMirrorSources(t *testing.T) {
 	_, err := c.CreateTrafficMirrorSession(ctx, sessionIn(small, f, tgt, 1))
 	wantCode(t, err, cloudmock.CodeSourceInstanceType)
 	must(c.CreateTrafficMirrorSession(ctx, sessionIn(big, f, tgt, 1)))(t)
+	_, err = c.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{s.Spec().Instances[1].InstanceId}})
+	wantCode(t, err, codeDependencyViolation) // its primary interface is the session's source
 	free := aws.ToString(must(c.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(sub)}))(t).NetworkInterface.NetworkInterfaceId)
 	must(c.CreateTrafficMirrorSession(ctx, sessionIn(free, f, tgt, 2)))(t)
 	_, err = c.DeleteNetworkInterface(ctx, &ec2.DeleteNetworkInterfaceInput{NetworkInterfaceId: aws.String(free)})

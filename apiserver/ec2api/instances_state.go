@@ -1,6 +1,7 @@
 package ec2api
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -101,7 +102,16 @@ func (s *Server) terminateInstances(c *call) (any, error) {
 		}
 		return stateShuttingDown, s.terminate(st, in)
 	})
-	return terminateInstancesResult{Instances: out}, err
+	var ae *apiError
+	if errors.As(err, &ae) && ae.cause != nil && ae.cause.Code == cloudmock.CodeNetworkInterfaceNotFound {
+		// an interface that goes with the instance is still used (a mirror
+		// session's source, a target, a load balancer's target)
+		return nil, errorf(codeDependencyViolation, "A network interface of the instance is in use by %s %s.", ae.cause.Resource, ae.cause.ID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return terminateInstancesResult{Instances: out}, nil
 }
 
 // terminate takes an instance out of the model, deletes its interfaces
