@@ -19,16 +19,22 @@ type state struct {
 	inst instRecords // copy on write (instances_clock.go)
 	// instOwned says inst is this state's own copy.
 	instOwned bool
+	// used are the ids of the state and those newID handed out (nil
+	// until the first newID).
+	used map[string]bool
 }
 
 // newID returns a new AWS-shaped id "<prefix>-" + 17 lowercase hex digits
 // that no resource of the state uses.
 func (st *state) newID(prefix string) string {
-	used := specIDs(&st.spec)
+	if st.used == nil {
+		st.used = specIDs(&st.spec) // once per change: ids are only added
+	}
 	for {
 		hi, lo := st.srv.rng.Uint64()&0xf, st.srv.rng.Uint64()
 		id := fmt.Sprintf("%s-%x%016x", prefix, hi, lo)
-		if !used[id] {
+		if !st.used[id] {
+			st.used[id] = true
 			return id
 		}
 	}
