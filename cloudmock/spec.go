@@ -139,7 +139,9 @@ type NetworkInterface struct {
 	Mtu int `json:"Mtu,omitempty" yaml:"Mtu,omitempty"`
 	// Groups are the security groups; none means no filtering.
 	Groups []string `json:"Groups,omitempty" yaml:"Groups,omitempty"`
-	// InstanceId is the owning instance (informational).
+	// InstanceId is the instance the interface is attached to (Attachment
+	// says how; an Instance of the Spec, or only this id for a scenario's
+	// instance): the lab makes one namespace per InstanceId.
 	InstanceId string `json:"InstanceId,omitempty" yaml:"InstanceId,omitempty"`
 	// InstanceType is the owning instance's type (e.g. m5.large), the same
 	// on all its ENIs; empty when unknown. An ENI of a type that cannot be
