@@ -88,6 +88,9 @@ func (c *call) readRun() (*runRequest, error) {
 	if err := c.readRunInterfaces(r); err != nil {
 		return nil, err
 	}
+	if r.max > 1 && (r.primary.privateIP != "" || r.primary.ipv6 != "") {
+		return nil, errorf(cloudmock.CodeInvalidParameterCombination, "A private IP address can be given only when launching one instance (MaxCount 1).")
+	}
 	if r.tags, err = p.tagSpecsOf("instance", "network-interface", "volume"); err != nil {
 		return nil, err
 	}

@@ -207,6 +207,7 @@ func TestRunInstancesErrors(t *testing.T) {
 			{DeviceIndex: aws.Int32(0), SubnetId: aws.String(sub)}, {DeviceIndex: aws.Int32(1), SubnetId: aws.String(sub)},
 			{DeviceIndex: aws.Int32(2), SubnetId: aws.String(sub)}}}, "AttachmentLimitExceeded"},
 		{"dry run", ec2.RunInstancesInput{DryRun: aws.Bool(true)}, "DryRunOperation"},
+		{"address for two", ec2.RunInstancesInput{SubnetId: aws.String(sub), PrivateIpAddress: aws.String("172.31.16.9"), MinCount: aws.Int32(1), MaxCount: aws.Int32(2)}, "InvalidParameterCombination"},
 	} {
 		t.Run(tc.name, func(t *testing.T) { wantCode(t, run(tc.in), tc.code) })
 	}
