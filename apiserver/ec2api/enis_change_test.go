@@ -142,3 +142,34 @@ func TestLaunchedInstancesAsMirrorSources(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// IPv6: the subnet's next free IPv6 address (Ipv6AddressCount 1) or the
+// one given, as the primary IPv6 address; at most one per interface.
+func TestCreateNetworkInterfaceIPv6(t *testing.T) {
+	spec := fixtureSpec()
+	spec.Vpcs[0].Ipv6CidrBlock = "2001:db8:0:100::/56"
+	spec.Subnets[0].Ipv6CidrBlock = "2001:db8:0:100::/64"
+	_, c := testServer(t, Config{Spec: spec})
+	counted := must(c.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(subPublic), Ipv6AddressCount: aws.Int32(1),
+		EnablePrimaryIpv6: aws.Bool(true)}))(t).NetworkInterface
+	if len(counted.Ipv6Addresses) != 1 || aws.ToString(counted.Ipv6Addresses[0].Ipv6Address) != "2001:db8:0:100::4" || !aws.ToBool(counted.Ipv6Addresses[0].IsPrimaryIpv6) {
+		t.Fatalf("counted: %+v", counted.Ipv6Addresses)
+	}
+	given := must(c.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(subPublic),
+		Ipv6Addresses: []types.InstanceIpv6Address{{Ipv6Address: aws.String("2001:db8:0:100::99")}}}))(t).NetworkInterface
+	if len(given.Ipv6Addresses) != 1 || aws.ToString(given.Ipv6Addresses[0].Ipv6Address) != "2001:db8:0:100::99" {
+		t.Fatalf("given: %+v", given.Ipv6Addresses)
+	}
+	_, err := c.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(subPublic), Ipv6AddressCount: aws.Int32(2)})
+	wantCode(t, err, "InvalidParameterValue")
+	_, err = c.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(subTest), Ipv6AddressCount: aws.Int32(1)})
+	wantCode(t, err, "InvalidParameterValue") // no IPv6 block
+	_, err = c.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(subPublic),
+		PrivateIpAddresses: []types.PrivateIpAddressSpecification{{PrivateIpAddress: aws.String("10.0.0.9"), Primary: aws.Bool(true)}, {PrivateIpAddress: aws.String("10.0.0.10")}}})
+	wantCode(t, err, "InvalidParameterValue") // one address per interface
+	one := must(c.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(subPublic),
+		PrivateIpAddresses: []types.PrivateIpAddressSpecification{{PrivateIpAddress: aws.String("10.0.0.9"), Primary: aws.Bool(true)}}}))(t).NetworkInterface
+	if aws.ToString(one.PrivateIpAddress) != "10.0.0.9" {
+		t.Fatalf("private_ips: %s", aws.ToString(one.PrivateIpAddress))
+	}
+}
