@@ -181,7 +181,68 @@ func (s *Server) instanceFilters(spec *cloudmock.Spec, tags tagStore) filterFiel
 		"network-interface.attachment.device-index": each(func(e *cloudmock.NetworkInterface) []string {
 			return one(strconv.Itoa(deviceIndex(spec, e)))
 		}),
+		"network-interface.attachment.attachment-id":         each(func(e *cloudmock.NetworkInterface) []string { return one(attachmentID(e)) }),
+		"network-interface.attachment.instance-id":           each(func(e *cloudmock.NetworkInterface) []string { return one(e.InstanceId) }),
+		"network-interface.attachment.status":                each(func(*cloudmock.NetworkInterface) []string { return one("attached") }),
+		"network-interface.attachment.delete-on-termination": each(func(e *cloudmock.NetworkInterface) []string { return tf(deleteOnTermination(e)) }),
+		"network-interface.source-dest-check":                each(func(e *cloudmock.NetworkInterface) []string { return tf(sourceDestCheck(e)) }),
+		"network-interface.status":                           each(func(*cloudmock.NetworkInterface) []string { return one("in-use") }),
+	}.with(s.renderedInstanceFilters(spec, tags))
+}
+
+// renderedInstanceFilters are the filters on what DescribeInstances
+// shows of an instance beyond the model.
+func (s *Server) renderedInstanceFilters(spec *cloudmock.Spec, tags tagStore) filterFields[*instance] {
+	x := func(f func(v *xmlInstance) []string) func(*instance) []string {
+		return func(in *instance) []string {
+			v := s.toXMLInstance(spec, in, tags)
+			return f(&v)
+		}
 	}
+	str := func(f func(v *xmlInstance) string) func(*instance) []string {
+		return x(func(v *xmlInstance) []string { return one(f(v)) })
+	}
+	return filterFields[*instance]{
+		"architecture":        str(func(v *xmlInstance) string { return v.Architecture }),
+		"root-device-type":    str(func(v *xmlInstance) string { return v.RootDeviceType }),
+		"root-device-name":    str(func(v *xmlInstance) string { return v.RootDeviceName }),
+		"tenancy":             str(func(v *xmlInstance) string { return v.Placement.Tenancy }),
+		"monitoring-state":    str(func(v *xmlInstance) string { return v.Monitoring.State }),
+		"hypervisor":          str(func(v *xmlInstance) string { return v.Hypervisor }),
+		"virtualization-type": str(func(v *xmlInstance) string { return v.VirtualizationType }),
+		"client-token":        str(func(v *xmlInstance) string { return v.ClientToken }),
+		"launch-time":         str(func(v *xmlInstance) string { return v.LaunchTime }),
+		"reason":              str(func(v *xmlInstance) string { return v.Reason }),
+		"ami-launch-index":    x(func(v *xmlInstance) []string { return num(v.AmiLaunchIndex) }),
+		"state-reason-code": x(func(v *xmlInstance) []string {
+			if v.StateReason == nil {
+				return nil
+			}
+			return one(v.StateReason.Code)
+		}),
+		"block-device-mapping.volume-id": x(func(v *xmlInstance) []string {
+			var out []string
+			for _, b := range v.BlockDevices {
+				out = append(out, b.Ebs.VolumeId)
+			}
+			return out
+		}),
+		"block-device-mapping.device-name": x(func(v *xmlInstance) []string {
+			var out []string
+			for _, b := range v.BlockDevices {
+				out = append(out, b.DeviceName)
+			}
+			return out
+		}),
+	}
+}
+
+// with adds the fields of o.
+func (f filterFields[T]) with(o filterFields[T]) filterFields[T] {
+	for k, v := range o {
+		f[k] = v
+	}
+	return f
 }
 
 // stateOf is the state code an instance shows now.

@@ -410,3 +410,27 @@ func TestModifyInstanceNetworkAttributes(t *testing.T) {
 		InstanceInitiatedShutdownBehavior: &types.AttributeValue{Value: aws.String("explode")}})
 	wantCode(t, err, "InvalidParameterValue")
 }
+
+// DescribeInstances' filters on what it shows beyond the model.
+func TestDescribeInstancesFilters(t *testing.T) {
+	_, c, _ := accountServer(t, Config{})
+	ami := amazonLinux2(t, c)
+	in := runOne(t, c, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: types.InstanceTypeM5Large, ClientToken: aws.String("ct-1"), KeyName: aws.String("key")})
+	runOne(t, c, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: types.InstanceTypeT2Micro})
+	id := aws.ToString(in.InstanceId)
+	vol := aws.ToString(describeOne(t, c, id).BlockDeviceMappings[0].Ebs.VolumeId)
+	for _, f := range [][2]string{{"client-token", "ct-1"}, {"key-name", "key"}, {"instance-type", "m5.large"}, {"image-id", ami},
+		{"block-device-mapping.volume-id", vol}, {"root-device-name", "/dev/xvda"}, {"architecture", "x86_64"}, {"tenancy", "default"},
+		{"network-interface.attachment.instance-id", id}, {"network-interface.attachment.delete-on-termination", "true"}} {
+		got := must(c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: []types.Filter{fl(f[0], f[1]), fl("instance-id", id)}}))(t).Reservations
+		if len(got) != 1 {
+			t.Fatalf("filter %s=%s found %d", f[0], f[1], len(got))
+		}
+	}
+	if got := must(c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: []types.Filter{fl("client-token", "ct-1")}}))(t).Reservations; len(got) != 1 {
+		t.Fatalf("client-token selects %d reservations, want 1", len(got))
+	}
+	if got := must(c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: []types.Filter{fl("architecture", "arm64")}}))(t).Reservations; len(got) != 0 {
+		t.Fatalf("architecture arm64 selects %d", len(got))
+	}
+}
