@@ -22,22 +22,23 @@ type xmlBoolValue struct {
 }
 
 type instanceAttributeResult struct {
-	InstanceId       string          `xml:"instanceId"`
-	InstanceType     *xmlValue       `xml:"instanceType"`
-	UserData         *xmlValue       `xml:"userData"`
-	DisableTerm      *xmlBoolValue   `xml:"disableApiTermination"`
-	DisableStop      *xmlBoolValue   `xml:"disableApiStop"`
-	ShutdownBehavior *xmlValue       `xml:"instanceInitiatedShutdownBehavior"`
-	RootDeviceName   *xmlValue       `xml:"rootDeviceName"`
-	SourceDestCheck  *xmlBoolValue   `xml:"sourceDestCheck"`
-	EbsOptimized     *xmlBoolValue   `xml:"ebsOptimized"`
-	EnaSupport       *xmlBoolValue   `xml:"enaSupport"`
-	SriovNetSupport  *xmlValue       `xml:"sriovNetSupport"`
-	Groups           []xmlGroupIdent `xml:"groupSet>item"`
-	Kernel           *xmlValue       `xml:"kernel"`
-	Ramdisk          *xmlValue       `xml:"ramdisk"`
-	// blockDeviceMapping and productCodes are empty lists here.
-	BlockDevices []struct{} `xml:"blockDeviceMapping>item"`
+	InstanceId       string                   `xml:"instanceId"`
+	InstanceType     *xmlValue                `xml:"instanceType"`
+	UserData         *xmlValue                `xml:"userData"`
+	DisableTerm      *xmlBoolValue            `xml:"disableApiTermination"`
+	DisableStop      *xmlBoolValue            `xml:"disableApiStop"`
+	ShutdownBehavior *xmlValue                `xml:"instanceInitiatedShutdownBehavior"`
+	RootDeviceName   *xmlValue                `xml:"rootDeviceName"`
+	SourceDestCheck  *xmlBoolValue            `xml:"sourceDestCheck"`
+	EbsOptimized     *xmlBoolValue            `xml:"ebsOptimized"`
+	EnaSupport       *xmlBoolValue            `xml:"enaSupport"`
+	SriovNetSupport  *xmlValue                `xml:"sriovNetSupport"`
+	Groups           []xmlGroupIdent          `xml:"groupSet>item"`
+	Kernel           *xmlValue                `xml:"kernel"`
+	Ramdisk          *xmlValue                `xml:"ramdisk"`
+	BlockDevices     []xmlInstanceBlockDevice `xml:"blockDeviceMapping>item"`
+	EnclaveOptions   *xmlEnabled              `xml:"enclaveOptions"`
+	// productCodes is an empty list here (no Marketplace images).
 	ProductCodes []struct{} `xml:"productCodes>item"`
 }
 
@@ -118,6 +119,10 @@ func (s *Server) instanceAttribute(cur *published, in *instance, attr string) in
 		out.EnaSupport = &xmlBoolValue{true}
 	case "sriovNetSupport":
 		out.SriovNetSupport = &xmlValue{"simple"}
+	case "blockDeviceMapping":
+		out.BlockDevices = s.blockDevices(in)
+	case "enclaveOptions":
+		out.EnclaveOptions = &xmlEnabled{}
 	case "kernel":
 		out.Kernel = &xmlValue{}
 	case "ramdisk":

@@ -30,7 +30,7 @@ func (s *Server) runInstances(c *call) (any, error) {
 
 // launch makes the instances of r in st.
 func (s *Server) launch(st *state, r *runRequest) (any, error) {
-	t, err := s.checkLaunch(&st.spec, r)
+	t, err := s.checkLaunch(r)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,7 @@ func (s *Server) launch(st *state, r *runRequest) (any, error) {
 
 // checkLaunch checks the image, the type, their architectures and the
 // credit option, and fills in the type's default credits.
-func (s *Server) checkLaunch(spec *cloudmock.Spec, r *runRequest) (*instanceType, error) {
+func (s *Server) checkLaunch(r *runRequest) (*instanceType, error) {
 	if !validAMIID(r.image) {
 		return nil, errorf("InvalidAMIID.Malformed", "Invalid id: \"%s\" (expecting \"ami-...\")", r.image)
 	}

@@ -21,6 +21,10 @@ func TestRootVolumes(t *testing.T) {
 		t.Fatalf("block devices: %+v", bd)
 	}
 	vol := aws.ToString(bd[0].Ebs.VolumeId)
+	attr := must(c.DescribeInstanceAttribute(ctx, &ec2.DescribeInstanceAttributeInput{InstanceId: aws.String(id), Attribute: "blockDeviceMapping"}))(t)
+	if len(attr.BlockDeviceMappings) != 1 || aws.ToString(attr.BlockDeviceMappings[0].Ebs.VolumeId) != vol {
+		t.Fatalf("blockDeviceMapping attribute: %+v", attr.BlockDeviceMappings)
+	}
 	vs := must(c.DescribeVolumes(ctx, &ec2.DescribeVolumesInput{VolumeIds: []string{vol}}))(t).Volumes
 	if len(vs) != 1 || aws.ToInt32(vs[0].Size) != 2 || vs[0].VolumeType != types.VolumeTypeStandard || vs[0].State != types.VolumeStateInUse ||
 		len(vs[0].Attachments) != 1 || aws.ToString(vs[0].Attachments[0].InstanceId) != id || len(vs[0].Tags) != 1 {
