@@ -434,3 +434,32 @@ func TestDescribeInstancesFilters(t *testing.T) {
 		t.Fatalf("architecture arm64 selects %d", len(got))
 	}
 }
+
+// DescribeInstanceStatus, DescribeInstanceCreditSpecifications and
+// DescribeVolumes page as EC2 does.
+func TestInstanceDescribesPage(t *testing.T) {
+	_, c, _ := accountServer(t, Config{})
+	ami := amazonLinux2(t, c)
+	must(c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: types.InstanceTypeT3Micro, MinCount: aws.Int32(7), MaxCount: aws.Int32(7)}))(t)
+	n := 0
+	ps := ec2.NewDescribeInstanceStatusPaginator(c, &ec2.DescribeInstanceStatusInput{IncludeAllInstances: aws.Bool(true), MaxResults: aws.Int32(5)})
+	for pages := 0; ps.HasMorePages(); pages++ {
+		n += len(must(ps.NextPage(ctx))(t).InstanceStatuses)
+		if pages > 2 {
+			t.Fatal("status pages do not end")
+		}
+	}
+	pc := ec2.NewDescribeInstanceCreditSpecificationsPaginator(c, &ec2.DescribeInstanceCreditSpecificationsInput{MaxResults: aws.Int32(5)})
+	for pc.HasMorePages() {
+		n += len(must(pc.NextPage(ctx))(t).InstanceCreditSpecifications)
+	}
+	pv := ec2.NewDescribeVolumesPaginator(c, &ec2.DescribeVolumesInput{MaxResults: aws.Int32(5)})
+	for pv.HasMorePages() {
+		n += len(must(pv.NextPage(ctx))(t).Volumes)
+	}
+	if n != 21 {
+		t.Fatalf("paged through %d items, want 7 statuses, 7 credit specifications and 7 volumes", n)
+	}
+	_, err := c.DescribeInstanceStatus(ctx, &ec2.DescribeInstanceStatusInput{MaxResults: aws.Int32(2)})
+	wantCode(t, err, "InvalidParameterValue")
+}
