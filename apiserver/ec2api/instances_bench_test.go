@@ -14,8 +14,9 @@ import (
 func BenchmarkRunInstance(b *testing.B) {
 	for _, n := range []int{100, 1000} {
 		b.Run(fmt.Sprintf("instances=%d", n), func(b *testing.B) {
-			spec, names, acct := NewAccount("us-east-1")
-			s, err := New(Config{Spec: spec, Names: names, Account: acct, Seed: 1, Apply: func(cloudmock.Spec) error { return nil }})
+			cfg := accountConfig(Config{Seed: 1, Apply: func(cloudmock.Spec) error { return nil }})
+			spec := cfg.Spec
+			s, err := New(cfg)
 			if err != nil {
 				b.Fatal(err)
 			}

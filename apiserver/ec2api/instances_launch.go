@@ -112,7 +112,7 @@ func (s *Server) launchSubnet(spec *cloudmock.Spec, zone string) (string, error)
 	var best string
 	for i := range spec.Subnets {
 		sn := &spec.Subnets[i]
-		if !s.isDefaultSubnet(sn) {
+		if !s.isDefaultSubnet(sn) { // its zone's default subnet (of the default VPC)
 			continue
 		}
 		z := s.subnetZone(sn.SubnetId).ZoneName
@@ -134,8 +134,8 @@ func (s *Server) groupsByName(st *state, subnet string, names []string) ([]strin
 	var out []string
 	for i, n := range names {
 		found := ""
-		for _, g := range st.spec.SecurityGroups {
-			if g.VpcId == vpc && groupName(st.tags, g.GroupId) == n {
+		for i := range st.spec.SecurityGroups {
+			if g := &st.spec.SecurityGroups[i]; g.VpcId == vpc && nameOfGroup(g, st.tags) == n {
 				found = g.GroupId
 			}
 		}

@@ -32,12 +32,20 @@ func (k *testClock) step(d time.Duration) {
 	k.t = k.t.Add(d)
 }
 
+// accountConfig is cfg over a new account's state: the one place where
+// the instance tests turn NewAccount's answer into a Config.
+func accountConfig(cfg Config) Config {
+	spec, names, acct := NewAccount("us-east-1")
+	cfg.Spec, cfg.Names, cfg.Account = spec, names, acct
+	return cfg
+}
+
 // accountServer serves a new account (default VPC) on a test clock.
 func accountServer(t *testing.T, cfg Config) (*Server, *ec2.Client, *testClock) {
 	t.Helper()
-	spec, names, acct := NewAccount("us-east-1")
 	clock := &testClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	cfg.Spec, cfg.Names, cfg.Account, cfg.Now = spec, names, acct, clock.now
+	cfg = accountConfig(cfg)
+	cfg.Now = clock.now
 	s, c := testServer(t, cfg)
 	return s, c, clock
 }
@@ -388,10 +396,10 @@ func TestInstanceTags(t *testing.T) {
 // ModifyInstanceAttribute on the primary interface: its groups and its
 // source/destination check (the provider's source_dest_check = false).
 func TestModifyInstanceNetworkAttributes(t *testing.T) {
-	spec, names, acct := NewAccount("us-east-1")
+	cfg := accountConfig(Config{})
 	const sg = "sg-0000000000000000f"
-	spec.SecurityGroups = append(spec.SecurityGroups, cloudmock.SecurityGroup{GroupId: sg, VpcId: spec.Vpcs[0].VpcId})
-	_, c := testServer(t, Config{Spec: spec, Names: names, Account: acct})
+	cfg.Spec.SecurityGroups = append(cfg.Spec.SecurityGroups, cloudmock.SecurityGroup{GroupId: sg, VpcId: cfg.Spec.Vpcs[0].VpcId})
+	_, c := testServer(t, cfg)
 	ami := amazonLinux2(t, c)
 	id := aws.ToString(runOne(t, c, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: types.InstanceTypeM5Large}).InstanceId)
 	must(c.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: aws.String(id), Groups: []string{sg}}))(t)
