@@ -184,8 +184,8 @@ func (s *Server) attach(st *state, id, instID string, index int) (any, error) {
 	return attachENIResult{AttachmentId: e.Attachment.AttachmentId}, nil
 }
 
-// findAttachment is the index of the interface with an attachment id.
-func findAttachment(spec *cloudmock.Spec, id string) int {
+// findENIAttachment is the index of the interface with an attachment id.
+func findENIAttachment(spec *cloudmock.Spec, id string) int {
 	for i := range spec.NetworkInterfaces {
 		if e := &spec.NetworkInterfaces[i]; e.InstanceId != "" && attachmentID(e) == id {
 			return i
@@ -206,7 +206,7 @@ func (s *Server) detachNetworkInterface(c *call) (any, error) {
 		return nil, err
 	}
 	return c.mutate("", func(st *state) (any, error) {
-		i := findAttachment(&st.spec, id)
+		i := findENIAttachment(&st.spec, id)
 		if i < 0 {
 			return nil, notFound("InvalidAttachmentID.NotFound", "attachment ID", id)
 		}
