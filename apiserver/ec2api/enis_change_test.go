@@ -173,3 +173,34 @@ func TestCreateNetworkInterfaceIPv6(t *testing.T) {
 		t.Fatalf("private_ips: %s", aws.ToString(one.PrivateIpAddress))
 	}
 }
+
+// RunInstances' NetworkInterface.N: an existing interface as the primary
+// one (kept at termination), or new ones at device indexes 0 and 1.
+func TestRunInstancesWithInterfaces(t *testing.T) {
+	s, c, _ := accountServer(t, Config{})
+	ami := amazonLinux2(t, c)
+	sub := s.Spec().Subnets[0].SubnetId
+	eni := aws.ToString(must(c.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(sub)}))(t).NetworkInterface.NetworkInterfaceId)
+	spec0 := []types.InstanceNetworkInterfaceSpecification{{DeviceIndex: aws.Int32(0), NetworkInterfaceId: aws.String(eni)}}
+	_, err := c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: types.InstanceTypeM5Large, MinCount: aws.Int32(1), MaxCount: aws.Int32(2), NetworkInterfaces: spec0})
+	wantCode(t, err, cloudmock.CodeInvalidParameterCombination)
+	in := runOne(t, c, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: types.InstanceTypeM5Large, NetworkInterfaces: spec0})
+	if aws.ToString(in.NetworkInterfaces[0].NetworkInterfaceId) != eni || aws.ToBool(in.NetworkInterfaces[0].Attachment.DeleteOnTermination) {
+		t.Fatalf("primary: %+v", in.NetworkInterfaces)
+	}
+	must(c.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{aws.ToString(in.InstanceId)}}))(t)
+	if i := findENI(ptr(s.Spec()), eni); i < 0 || s.Spec().NetworkInterfaces[i].InstanceId != "" {
+		t.Fatal("the interface given at launch went with the instance")
+	}
+	two := runOne(t, c, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: types.InstanceTypeM5Large, NetworkInterfaces: []types.InstanceNetworkInterfaceSpecification{
+		{DeviceIndex: aws.Int32(1), SubnetId: aws.String(sub), Description: aws.String("second")},
+		{DeviceIndex: aws.Int32(0), SubnetId: aws.String(sub), Description: aws.String("first"), PrivateIpAddress: aws.String("172.31.1.1")}}})
+	got := two.NetworkInterfaces
+	if len(got) != 2 || aws.ToString(got[0].Description) != "first" || aws.ToString(got[0].PrivateIpAddress) != "172.31.1.1" ||
+		aws.ToInt32(got[1].Attachment.DeviceIndex) != 1 || aws.ToString(got[1].Description) != "second" || aws.ToString(two.PrivateIpAddress) != "172.31.1.1" {
+		t.Fatalf("interfaces: %+v", got)
+	}
+	_, err = c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: types.InstanceTypeM5Large, MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+		NetworkInterfaces: []types.InstanceNetworkInterfaceSpecification{{DeviceIndex: aws.Int32(1), SubnetId: aws.String(sub)}}})
+	wantCode(t, err, cloudmock.CodeInvalidParameterCombination) // no device index 0
+}
