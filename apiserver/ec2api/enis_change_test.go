@@ -204,3 +204,64 @@ func TestRunInstancesWithInterfaces(t *testing.T) {
 		NetworkInterfaces: []types.InstanceNetworkInterfaceSpecification{{DeviceIndex: aws.Int32(1), SubnetId: aws.String(sub)}}})
 	wantCode(t, err, cloudmock.CodeInvalidParameterCombination) // no device index 0
 }
+
+// Every instance and interface action answers DryRunOperation to a dry
+// run that would succeed and changes nothing.
+func TestInstanceActionsDryRun(t *testing.T) {
+	applied := 0
+	s, c, clock := accountServer(t, Config{Apply: func(cloudmock.Spec) error { applied++; return nil }})
+	ami := amazonLinux2(t, c)
+	sub := s.Spec().Subnets[0].SubnetId
+	in := runOne(t, c, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: types.InstanceTypeM5Large, SubnetId: aws.String(sub)})
+	id, primary := aws.ToString(in.InstanceId), aws.ToString(in.NetworkInterfaces[0].NetworkInterfaceId)
+	free := aws.ToString(must(c.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(sub)}))(t).NetworkInterface.NetworkInterfaceId)
+	clock.step(transitionTime)
+	before, spec := applied, s.Spec()
+	dry := aws.Bool(true)
+	for name, call := range map[string]func() error{
+		"RunInstances": func() error {
+			_, err := c.RunInstances(ctx, &ec2.RunInstancesInput{DryRun: dry, ImageId: aws.String(ami), InstanceType: types.InstanceTypeM5Large, MinCount: aws.Int32(1), MaxCount: aws.Int32(1)})
+			return err
+		},
+		"StopInstances": func() error {
+			_, err := c.StopInstances(ctx, &ec2.StopInstancesInput{DryRun: dry, InstanceIds: []string{id}})
+			return err
+		},
+		"TerminateInstances": func() error {
+			_, err := c.TerminateInstances(ctx, &ec2.TerminateInstancesInput{DryRun: dry, InstanceIds: []string{id}})
+			return err
+		},
+		"ModifyInstanceAttribute": func() error {
+			_, err := c.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{DryRun: dry, InstanceId: aws.String(id), DisableApiStop: &types.AttributeBooleanValue{Value: aws.Bool(true)}})
+			return err
+		},
+		"DescribeInstanceAttribute": func() error {
+			_, err := c.DescribeInstanceAttribute(ctx, &ec2.DescribeInstanceAttributeInput{DryRun: dry, InstanceId: aws.String(id), Attribute: "userData"})
+			return err
+		},
+		"GetConsoleOutput": func() error {
+			_, err := c.GetConsoleOutput(ctx, &ec2.GetConsoleOutputInput{DryRun: dry, InstanceId: aws.String(id)})
+			return err
+		},
+		"CreateNetworkInterface": func() error {
+			_, err := c.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{DryRun: dry, SubnetId: aws.String(sub)})
+			return err
+		},
+		"AttachNetworkInterface": func() error {
+			_, err := c.AttachNetworkInterface(ctx, &ec2.AttachNetworkInterfaceInput{DryRun: dry, NetworkInterfaceId: aws.String(free), InstanceId: aws.String(id), DeviceIndex: aws.Int32(1)})
+			return err
+		},
+		"ModifyNetworkInterfaceAttribute": func() error {
+			_, err := c.ModifyNetworkInterfaceAttribute(ctx, &ec2.ModifyNetworkInterfaceAttributeInput{DryRun: dry, NetworkInterfaceId: aws.String(primary), Description: &types.AttributeValue{Value: aws.String("x")}})
+			return err
+		},
+	} {
+		t.Run(name, func(t *testing.T) { wantCode(t, call(), "DryRunOperation") })
+	}
+	_, err := c.StartInstances(ctx, &ec2.StartInstancesInput{DryRun: dry, InstanceIds: []string{id}})
+	wantCode(t, err, "DryRunOperation") // a running instance: nothing to do, still a dry run
+	if applied != before || len(s.Spec().Instances) != len(spec.Instances) || len(s.Spec().NetworkInterfaces) != len(spec.NetworkInterfaces) ||
+		s.Spec().Instances[0].State != cloudmock.InstanceRunning {
+		t.Fatalf("dry runs changed the state (%d applies)", applied-before)
+	}
+}
