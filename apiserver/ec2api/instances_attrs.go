@@ -114,7 +114,7 @@ func (s *Server) instanceAttribute(cur *published, in *instance, attr string) in
 	case "groupSet":
 		out.Groups = s.groupIdents(in.primary().Groups, cur.tags)
 	case "ebsOptimized":
-		out.EbsOptimized = &xmlBoolValue{}
+		out.EbsOptimized = &xmlBoolValue{in.rec.ebsOptimized}
 	case "enaSupport":
 		out.EnaSupport = &xmlBoolValue{true}
 	case "sriovNetSupport":

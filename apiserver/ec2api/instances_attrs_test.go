@@ -178,3 +178,30 @@ func TestInstanceDescribesPage(t *testing.T) {
 	_, err := c.DescribeInstanceStatus(ctx, &ec2.DescribeInstanceStatusInput{MaxResults: aws.Int32(2)})
 	wantCode(t, err, "InvalidParameterValue")
 }
+
+// Detailed monitoring and EBS optimisation are shown as asked (nothing
+// here depends on them).
+func TestMonitoringShown(t *testing.T) {
+	_, c, _ := accountServer(t, Config{})
+	ami := amazonLinux2(t, c)
+	id := aws.ToString(runOne(t, c, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: types.InstanceTypeM5Large,
+		Monitoring: &types.RunInstancesMonitoringEnabled{Enabled: aws.Bool(true)}, EbsOptimized: aws.Bool(true)}).InstanceId)
+	got := describeOne(t, c, id)
+	if got.Monitoring.State != types.MonitoringStateEnabled || !aws.ToBool(got.EbsOptimized) {
+		t.Fatalf("monitoring %s, EBS optimized %v", got.Monitoring.State, aws.ToBool(got.EbsOptimized))
+	}
+	off := must(c.UnmonitorInstances(ctx, &ec2.UnmonitorInstancesInput{InstanceIds: []string{id}}))(t).InstanceMonitorings
+	if len(off) != 1 || off[0].Monitoring.State != types.MonitoringStateDisabling {
+		t.Fatalf("unmonitor: %+v", off)
+	}
+	if st := describeOne(t, c, id).Monitoring.State; st != types.MonitoringStateDisabled {
+		t.Fatalf("after unmonitor: %s", st)
+	}
+	must(c.MonitorInstances(ctx, &ec2.MonitorInstancesInput{InstanceIds: []string{id}}))(t)
+	byFilter := must(c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: []types.Filter{fl("monitoring-state", "enabled")}}))(t).Reservations
+	if len(byFilter) != 1 {
+		t.Fatalf("monitoring-state=enabled: %d", len(byFilter))
+	}
+	_, err := c.MonitorInstances(ctx, &ec2.MonitorInstancesInput{InstanceIds: []string{"i-00000000000000000"}})
+	wantCode(t, err, "InvalidInstanceID.NotFound")
+}

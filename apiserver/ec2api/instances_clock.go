@@ -58,6 +58,9 @@ type instRecord struct {
 	meta xmlMetadataOptions
 	// token is the launch's ClientToken.
 	token string
+	// monitored (detailed monitoring) and ebsOptimized are shown as the
+	// launch or MonitorInstances asked.
+	monitored, ebsOptimized bool
 	// gone is the instance as it was when terminated (nil while it is in
 	// the model).
 	gone *goneInstance

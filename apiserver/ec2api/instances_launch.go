@@ -187,7 +187,8 @@ func (s *Server) launchOne(st *state, r *runRequest, t *instanceType, res string
 		}
 	}
 	now := s.now()
-	st.putRecord(id, instRecord{launched: now, since: now, reservation: res, launchIndex: k, meta: r.meta, token: r.token})
+	st.putRecord(id, instRecord{launched: now, since: now, reservation: res, launchIndex: k, meta: r.meta, token: r.token,
+		monitored: r.monitored, ebsOptimized: r.ebsOptimized})
 	return id, nil
 }
 

@@ -26,7 +26,9 @@ type runRequest struct {
 	userData   string
 	model      cloudmock.Instance // the protection, shutdown and credit options
 	meta       xmlMetadataOptions
-	tags       map[string][]tag // by resource type
+	// monitored and ebsOptimized are shown, not emulated.
+	monitored, ebsOptimized bool
+	tags                    map[string][]tag // by resource type
 }
 
 // launchENI is a NetworkInterface.N beyond the primary one.
@@ -49,6 +51,8 @@ func (s *Server) registerInstances(a map[string]actionFunc) {
 	a["DescribeInstanceStatus"] = s.describeInstanceStatus
 	a["GetConsoleOutput"] = s.getConsoleOutput
 	a["DescribeVolumes"] = s.describeVolumes
+	a["MonitorInstances"] = s.monitorInstances
+	a["UnmonitorInstances"] = s.unmonitorInstances
 }
 
 // readRun decodes RunInstances' parameters.
@@ -116,8 +120,9 @@ func (c *call) readRunUserData(r *runRequest) error {
 
 // readRunOptions decodes the options that the model keeps (protection,
 // shutdown behaviour, CPU credits), those the answer shows (metadata
-// options) and those that only their default value can have here
-// (monitoring, EBS optimisation, hibernation, enclaves, placement).
+// options, detailed monitoring, EBS optimisation: nothing here depends on
+// them) and those that only their default value can have here
+// (hibernation, enclaves, placement).
 func (c *call) readRunOptions(r *runRequest) error {
 	p := c.p
 	var err error
@@ -133,7 +138,13 @@ func (c *call) readRunOptions(r *runRequest) error {
 	if err := readMetadataOptions(p, &r.meta); err != nil {
 		return err
 	}
-	for _, off := range []string{"Monitoring.Enabled", "EbsOptimized", "HibernationOptions.Configured", "EnclaveOptions.Enabled"} {
+	if r.monitored, err = p.bool("Monitoring.Enabled"); err != nil {
+		return err
+	}
+	if r.ebsOptimized, err = p.bool("EbsOptimized"); err != nil {
+		return err
+	}
+	for _, off := range []string{"HibernationOptions.Configured", "EnclaveOptions.Enabled"} {
 		if on, err := p.bool(off); err != nil {
 			return err
 		} else if on {

@@ -211,3 +211,43 @@ func modelOf(st *state, in *instance) (*cloudmock.Instance, error) {
 	}
 	return &st.spec.Instances[k], nil
 }
+
+type xmlMonitoring struct {
+	InstanceId string   `xml:"instanceId"`
+	Monitoring xmlState `xml:"monitoring"`
+}
+
+func (s *Server) monitorInstances(c *call) (any, error)   { return s.setMonitoring(c, true) }
+func (s *Server) unmonitorInstances(c *call) (any, error) { return s.setMonitoring(c, false) }
+
+// setMonitoring turns detailed monitoring on or off (shown, not emulated:
+// nothing here reads CloudWatch metrics).
+func (s *Server) setMonitoring(c *call, on bool) (any, error) {
+	ids, err := c.p.list("InstanceId")
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, errMissing("InstanceId.1")
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.mutate("", func(st *state) (any, error) {
+		var out []xmlMonitoring
+		for _, id := range ids {
+			in, err := liveInstance(&st.spec, st.inst, id)
+			if err != nil {
+				return nil, err
+			}
+			rec := in.rec
+			rec.monitored = on
+			st.putRecord(id, rec)
+			state := map[bool]string{true: "pending", false: "disabling"}[on]
+			out = append(out, xmlMonitoring{InstanceId: id, Monitoring: xmlState{State: state}})
+		}
+		return struct {
+			Items []xmlMonitoring `xml:"instancesSet>item"`
+		}{out}, nil
+	})
+}

@@ -171,6 +171,10 @@ func (s *Server) toXMLInstance(spec *cloudmock.Spec, in *instance, tags tagStore
 		x.LaunchTime = in.rec.launched.UTC().Format(time.RFC3339)
 		x.MetadataOptions, x.ClientToken = in.rec.meta, in.rec.token
 	}
+	x.EbsOptimized = in.rec.ebsOptimized
+	if in.rec.monitored {
+		x.Monitoring.State = "enabled"
+	}
 	if in.rec.gone != nil {
 		x.Tags = tagStore{in.id: in.rec.gone.tags}.xml(in.id)
 	}
