@@ -89,6 +89,15 @@ func TestCreditSpecificationsAndStatus(t *testing.T) {
 	}
 	_, err := c.DescribeInstanceCreditSpecifications(ctx, &ec2.DescribeInstanceCreditSpecificationsInput{InstanceIds: []string{m5}})
 	wantCode(t, err, codeUnsupported)
+	mod := must(c.ModifyInstanceCreditSpecification(ctx, &ec2.ModifyInstanceCreditSpecificationInput{InstanceCreditSpecifications: []types.InstanceCreditSpecificationRequest{
+		{InstanceId: aws.String(t2), CpuCredits: aws.String("unlimited")}, {InstanceId: aws.String(m5), CpuCredits: aws.String("unlimited")}}}))(t)
+	if len(mod.SuccessfulInstanceCreditSpecifications) != 1 || len(mod.UnsuccessfulInstanceCreditSpecifications) != 1 ||
+		aws.ToString(mod.UnsuccessfulInstanceCreditSpecifications[0].InstanceId) != m5 || mod.UnsuccessfulInstanceCreditSpecifications[0].Error == nil {
+		t.Fatalf("modify credits: %+v", mod)
+	}
+	if cs := must(c.DescribeInstanceCreditSpecifications(ctx, &ec2.DescribeInstanceCreditSpecificationsInput{InstanceIds: []string{t2}}))(t).InstanceCreditSpecifications; aws.ToString(cs[0].CpuCredits) != "unlimited" {
+		t.Fatalf("t2 credits after modify: %+v", cs)
+	}
 	st := must(c.DescribeInstanceStatus(ctx, &ec2.DescribeInstanceStatusInput{}))(t).InstanceStatuses
 	if len(st) != 0 {
 		t.Fatalf("pending instances listed without IncludeAllInstances: %+v", st)

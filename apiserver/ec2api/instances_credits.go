@@ -1,6 +1,7 @@
 package ec2api
 
 import (
+	"fmt"
 	"slices"
 	"time"
 )
@@ -57,5 +58,69 @@ func (s *Server) describeInstanceCreditSpecifications(c *call) (any, error) {
 			Items     []xmlCreditSpec `xml:"instanceCreditSpecificationSet>item"`
 			NextToken string          `xml:"nextToken,omitempty"`
 		}{items, next}, nil
+	})
+}
+
+type xmlCreditError struct {
+	Code    string `xml:"code"`
+	Message string `xml:"message"`
+}
+
+type xmlCreditItem struct {
+	InstanceId string          `xml:"instanceId"`
+	Error      *xmlCreditError `xml:"error"`
+}
+
+// modifyInstanceCreditSpecification sets burstable instances' credit
+// option (InstanceCreditSpecification.N.InstanceId / .CpuCredits), as
+// the provider does when credit_specification changes. An instance of
+// another type, or an unknown one, is named in the answer's
+// unsuccessful set, as EC2 does; the others change.
+func (s *Server) modifyInstanceCreditSpecification(c *call) (any, error) {
+	idx, err := c.p.indexes("InstanceCreditSpecification")
+	if err != nil {
+		return nil, err
+	}
+	if len(idx) == 0 {
+		return nil, errMissing("InstanceCreditSpecification.1")
+	}
+	want := map[string]string{}
+	var order []string
+	for _, n := range idx {
+		pre := fmt.Sprintf("InstanceCreditSpecification.%d.", n)
+		id, err := c.p.required(pre + "InstanceId")
+		if err != nil {
+			return nil, err
+		}
+		credits, _ := c.p.str(pre + "CpuCredits")
+		if credits != "standard" && credits != "unlimited" {
+			return nil, errInvalid(pre+"CpuCredits", credits, "It must be standard or unlimited.")
+		}
+		want[id] = credits
+		order = append(order, id)
+	}
+	token, _ := c.p.str("ClientToken")
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.mutate(token, func(st *state) (any, error) {
+		var ok, failed []xmlCreditItem
+		for _, id := range order {
+			k := st.spec.FindInstance(id)
+			if k < 0 || st.spec.Instances[k].CpuCredits == "" {
+				e := &xmlCreditError{Code: codeInstanceNotFound, Message: fmt.Sprintf("The instance ID '%s' does not exist", id)}
+				if k >= 0 {
+					e = &xmlCreditError{Code: "InvalidInstanceType", Message: fmt.Sprintf("The instance type %s does not support credit specifications.", st.spec.Instances[k].InstanceType)}
+				}
+				failed = append(failed, xmlCreditItem{InstanceId: id, Error: e})
+				continue
+			}
+			st.spec.Instances[k].CpuCredits = want[id]
+			ok = append(ok, xmlCreditItem{InstanceId: id})
+		}
+		return struct {
+			OK     []xmlCreditItem `xml:"successfulInstanceCreditSpecificationSet>item"`
+			Failed []xmlCreditItem `xml:"unsuccessfulInstanceCreditSpecificationSet>item"`
+		}{ok, failed}, nil
 	})
 }

@@ -51,6 +51,7 @@ func (s *Server) registerInstances(a map[string]actionFunc) {
 	a["DescribeInstanceStatus"] = s.describeInstanceStatus
 	a["GetConsoleOutput"] = s.getConsoleOutput
 	a["DescribeVolumes"] = s.describeVolumes
+	a["ModifyInstanceCreditSpecification"] = s.modifyInstanceCreditSpecification
 	a["MonitorInstances"] = s.monitorInstances
 	a["UnmonitorInstances"] = s.unmonitorInstances
 }
