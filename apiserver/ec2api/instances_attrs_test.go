@@ -214,3 +214,25 @@ func TestMonitoringShown(t *testing.T) {
 	_, err := c.MonitorInstances(ctx, &ec2.MonitorInstancesInput{InstanceIds: []string{"i-00000000000000000"}})
 	wantCode(t, err, "InvalidInstanceID.NotFound")
 }
+
+// Metadata options asked at launch and changed after, as shown.
+func TestMetadataOptions(t *testing.T) {
+	_, c, _ := accountServer(t, Config{})
+	ami := amazonLinux2(t, c)
+	id := aws.ToString(runOne(t, c, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: types.InstanceTypeM5Large,
+		MetadataOptions: &types.InstanceMetadataOptionsRequest{HttpTokens: types.HttpTokensStateRequired, HttpPutResponseHopLimit: aws.Int32(2)}}).InstanceId)
+	got := describeOne(t, c, id).MetadataOptions
+	if got.HttpTokens != types.HttpTokensStateRequired || aws.ToInt32(got.HttpPutResponseHopLimit) != 2 || got.HttpEndpoint != types.InstanceMetadataEndpointStateEnabled {
+		t.Fatalf("at launch: %+v", got)
+	}
+	mod := must(c.ModifyInstanceMetadataOptions(ctx, &ec2.ModifyInstanceMetadataOptionsInput{InstanceId: aws.String(id), HttpTokens: types.HttpTokensStateOptional}))(t)
+	if mod.InstanceMetadataOptions.State != types.InstanceMetadataOptionsStatePending {
+		t.Fatalf("modify answer: %+v", mod.InstanceMetadataOptions)
+	}
+	got = describeOne(t, c, id).MetadataOptions
+	if got.HttpTokens != types.HttpTokensStateOptional || aws.ToInt32(got.HttpPutResponseHopLimit) != 2 {
+		t.Fatalf("after modify: %+v", got)
+	}
+	_, err := c.ModifyInstanceMetadataOptions(ctx, &ec2.ModifyInstanceMetadataOptionsInput{InstanceId: aws.String(id), HttpPutResponseHopLimit: aws.Int32(99)})
+	wantCode(t, err, "InvalidParameterValue")
+}

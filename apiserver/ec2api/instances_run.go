@@ -52,6 +52,7 @@ func (s *Server) registerInstances(a map[string]actionFunc) {
 	a["GetConsoleOutput"] = s.getConsoleOutput
 	a["DescribeVolumes"] = s.describeVolumes
 	a["ModifyInstanceCreditSpecification"] = s.modifyInstanceCreditSpecification
+	a["ModifyInstanceMetadataOptions"] = s.modifyInstanceMetadataOptions
 	a["MonitorInstances"] = s.monitorInstances
 	a["UnmonitorInstances"] = s.unmonitorInstances
 }
@@ -136,7 +137,8 @@ func (c *call) readRunOptions(r *runRequest) error {
 	r.model.InstanceInitiatedShutdownBehavior, _ = p.str("InstanceInitiatedShutdownBehavior")
 	r.model.CpuCredits, _ = p.str("CreditSpecification.CpuCredits")
 	r.zone, _ = p.str("Placement.AvailabilityZone")
-	if err := readMetadataOptions(p, &r.meta); err != nil {
+	r.meta = defaultMetadataOptions
+	if err := readMetadataOptions(p, "MetadataOptions.", &r.meta); err != nil {
 		return err
 	}
 	if r.monitored, err = p.bool("Monitoring.Enabled"); err != nil {
@@ -160,31 +162,33 @@ func (c *call) readRunOptions(r *runRequest) error {
 	return nil
 }
 
-// readMetadataOptions decodes MetadataOptions.* over EC2's defaults.
-func readMetadataOptions(p *params, m *xmlMetadataOptions) error {
-	*m = defaultMetadataOptions
+// readMetadataOptions decodes <prefix>HttpTokens, HttpEndpoint,
+// HttpProtocolIpv6, InstanceMetadataTags and HttpPutResponseHopLimit
+// over m (RunInstances' MetadataOptions.*, ModifyInstanceMetadataOptions'
+// top-level parameters).
+func readMetadataOptions(p *params, prefix string, m *xmlMetadataOptions) error {
 	for name, dst := range map[string]*string{
 		"HttpTokens": &m.HttpTokens, "HttpEndpoint": &m.HttpEndpoint,
 		"HttpProtocolIpv6": &m.HttpProtocolIpv6, "InstanceMetadataTags": &m.InstanceMetadataTags,
 	} {
-		if v, ok := p.str("MetadataOptions." + name); ok && v != "" {
+		if v, ok := p.str(prefix + name); ok && v != "" {
 			allowed := []string{"enabled", "disabled"}
 			if name == "HttpTokens" {
 				allowed = []string{"optional", "required"}
 			}
 			if !slices.Contains(allowed, v) {
-				return errInvalid("MetadataOptions."+name, v, "It must be one of: "+strings.Join(allowed, ", ")+".")
+				return errInvalid(prefix+name, v, "It must be one of: "+strings.Join(allowed, ", ")+".")
 			}
 			*dst = v
 		}
 	}
-	n, err := p.int("MetadataOptions.HttpPutResponseHopLimit")
+	n, err := p.int(prefix + "HttpPutResponseHopLimit")
 	if err != nil {
 		return err
 	}
 	if n != nil {
 		if *n < 1 || *n > 64 {
-			return errInvalid("MetadataOptions.HttpPutResponseHopLimit", fmt.Sprint(*n), "It must be between 1 and 64.")
+			return errInvalid(prefix+"HttpPutResponseHopLimit", fmt.Sprint(*n), "It must be between 1 and 64.")
 		}
 		m.HttpPutResponseHopLimit = *n
 	}

@@ -251,3 +251,50 @@ func (s *Server) setMonitoring(c *call, on bool) (any, error) {
 		}{out}, nil
 	})
 }
+
+// modifyInstanceMetadataOptions changes the metadata options an instance
+// shows (nothing here serves instance metadata).
+func (s *Server) modifyInstanceMetadataOptions(c *call) (any, error) {
+	id, err := c.p.required("InstanceId")
+	if err != nil {
+		return nil, err
+	}
+	var changes xmlMetadataOptions
+	if err := readMetadataOptions(c.p, "", &changes); err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.mutate("", func(st *state) (any, error) {
+		in, err := liveInstance(&st.spec, st.inst, id)
+		if err != nil {
+			return nil, err
+		}
+		rec := in.rec
+		if rec.meta == (xmlMetadataOptions{}) {
+			rec.meta = defaultMetadataOptions // a scenario's instance
+		}
+		for _, f := range []struct {
+			dst *string
+			v   string
+		}{
+			{&rec.meta.HttpTokens, changes.HttpTokens}, {&rec.meta.HttpEndpoint, changes.HttpEndpoint},
+			{&rec.meta.HttpProtocolIpv6, changes.HttpProtocolIpv6}, {&rec.meta.InstanceMetadataTags, changes.InstanceMetadataTags},
+		} {
+			if f.v != "" {
+				*f.dst = f.v
+			}
+		}
+		if changes.HttpPutResponseHopLimit != 0 {
+			rec.meta.HttpPutResponseHopLimit = changes.HttpPutResponseHopLimit
+		}
+		st.putRecord(id, rec)
+		shown := rec.meta
+		shown.State = "pending"
+		return struct {
+			InstanceId string             `xml:"instanceId"`
+			Options    xmlMetadataOptions `xml:"instanceMetadataOptions"`
+		}{id, shown}, nil
+	})
+}

@@ -169,7 +169,10 @@ func (s *Server) toXMLInstance(spec *cloudmock.Spec, in *instance, tags tagStore
 	}
 	if !in.rec.launched.IsZero() {
 		x.LaunchTime = in.rec.launched.UTC().Format(time.RFC3339)
-		x.MetadataOptions, x.ClientToken = in.rec.meta, in.rec.token
+		x.ClientToken = in.rec.token
+	}
+	if in.rec.meta != (xmlMetadataOptions{}) {
+		x.MetadataOptions = in.rec.meta
 	}
 	x.EbsOptimized = in.rec.ebsOptimized
 	if in.rec.monitored {
