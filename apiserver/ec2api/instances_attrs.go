@@ -152,14 +152,7 @@ func (s *Server) modifyInstanceAttribute(c *call) (any, error) {
 	if attr == "" {
 		return nil, errMissing("Attribute")
 	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
-	return c.mutate("", func(st *state) (any, error) {
-		in, err := liveInstance(&st.spec, st.inst, id)
-		if err != nil {
-			return nil, err
-		}
+	return c.changeInstance(id, func(st *state, in *instance) (any, error) {
 		if err := s.setInstanceAttribute(st, in, attr, val, groups); err != nil {
 			return nil, err
 		}

@@ -263,14 +263,7 @@ func (s *Server) modifyInstanceMetadataOptions(c *call) (any, error) {
 	if err := readMetadataOptions(c.p, "", &changes); err != nil {
 		return nil, err
 	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
-	return c.mutate("", func(st *state) (any, error) {
-		in, err := liveInstance(&st.spec, st.inst, id)
-		if err != nil {
-			return nil, err
-		}
+	return c.changeInstance(id, func(st *state, in *instance) (any, error) {
 		rec := in.rec
 		if rec.meta == (xmlMetadataOptions{}) {
 			rec.meta = defaultMetadataOptions // a scenario's instance
@@ -296,5 +289,20 @@ func (s *Server) modifyInstanceMetadataOptions(c *call) (any, error) {
 			InstanceId string             `xml:"instanceId"`
 			Options    xmlMetadataOptions `xml:"instanceMetadataOptions"`
 		}{id, shown}, nil
+	})
+}
+
+// changeInstance begins (the action has read its parameters) and runs fn
+// on a live instance in one mutation.
+func (c *call) changeInstance(id string, fn func(st *state, in *instance) (any, error)) (any, error) {
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.mutate("", func(st *state) (any, error) {
+		in, err := liveInstance(&st.spec, st.inst, id)
+		if err != nil {
+			return nil, err
+		}
+		return fn(st, in)
 	})
 }
