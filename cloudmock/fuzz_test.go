@@ -80,7 +80,7 @@ func FuzzDecide(f *testing.F) {
 // *ValidationErrors, or accepted and then built, decided on and delivered
 // without panic.
 func FuzzValidate(f *testing.F) {
-	for _, s := range []Spec{walkthroughSpec(), nlbSpec(true), benchSpec(), awsCaptureSpec(), truncSpec(nil)} {
+	for _, s := range []Spec{walkthroughSpec(), nlbSpec(true), benchSpec(), awsCaptureSpec(), truncSpec(nil), instanceSpec()} {
 		b, err := json.Marshal(s)
 		if err != nil {
 			f.Fatal(err)

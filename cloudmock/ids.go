@@ -50,8 +50,8 @@ type IDRef struct {
 // to one, empty ones included, in a fixed order: VPCs, subnets, transit
 // gateways, their attachments, peering connections, network ACLs,
 // security groups, network interfaces, load balancers, target groups,
-// endpoint services, mirror filters
-// (with their rules), targets and sessions; within a resource, its own id
+// endpoint services, mirror filters (with their rules), targets, sessions
+// and instances; within a resource, its own id
 // first. It is the one place that knows which fields hold ids: a field
 // added to the model that names a resource is added here (a test in this
 // package fails otherwise).
@@ -60,6 +60,7 @@ func (s *Spec) EachID(fn func(IDRef)) {
 	s.eachAccessID(fn)
 	s.eachInterfaceID(fn)
 	s.eachMirrorID(fn)
+	s.eachInstanceID(fn)
 }
 
 // idRef is one IDRef outside lists.
@@ -128,6 +129,9 @@ func (s *Spec) eachInterfaceID(fn func(IDRef)) {
 		fn(idRef(KindNetworkInterface, true, &x.NetworkInterfaceId, x, "NetworkInterfaceId"))
 		fn(idRef(KindSubnet, false, &x.SubnetId, x, "SubnetId"))
 		fn(idRef(KindInstance, true, &x.InstanceId, x, "InstanceId"))
+		if x.Attachment != nil {
+			fn(idRef(KindAttachment, true, &x.Attachment.AttachmentId, x, "Attachment.AttachmentId"))
+		}
 		for j := range x.Groups {
 			fn(IDRef{Kind: KindSecurityGroup, ID: &x.Groups[j], Resource: x, Field: "Groups", Index: j})
 		}
@@ -204,5 +208,22 @@ func (s *Spec) eachMirrorID(fn func(IDRef)) {
 		}
 		fn(idRef(KindTarget, false, &x.TrafficMirrorTargetId, x, "TrafficMirrorTargetId"))
 		fn(idRef(KindFilter, false, &x.TrafficMirrorFilterId, x, "TrafficMirrorFilterId"))
+	}
+}
+
+// Kinds of the ids of instances' parts and of what they refer to.
+const (
+	// KindAttachment is a network interface's attachment to an instance.
+	KindAttachment IDKind = "eni-attach"
+	// KindImage is an image of the API's catalogue: an instance refers
+	// to it, the Spec holds none.
+	KindImage IDKind = "ami"
+)
+
+func (s *Spec) eachInstanceID(fn func(IDRef)) {
+	for i := range s.Instances {
+		x := &s.Instances[i]
+		fn(idRef(KindInstance, true, &x.InstanceId, x, "InstanceId"))
+		fn(idRef(KindImage, false, &x.ImageId, x, "ImageId"))
 	}
 }

@@ -241,12 +241,18 @@ func (m *Model) addENIs(spec *Spec, r *resolver, o options) {
 			m.eniByIP[e.ip6] = e.ref
 		}
 	}
+	// a group compiles to the same rules for each of its members (its
+	// peers are every member): compile it once, share it read-only
+	sgs := map[string]*securityGroup{}
 	for _, e := range m.enis {
 		if acl := r.aclOfSubnet[spec.NetworkInterfaces[e.ref].SubnetId]; acl != nil {
 			e.nacl = compileNACL(acl)
 		}
 		for _, g := range e.groups {
-			e.sgs = append(e.sgs, compileSG(r.groups[g], m))
+			if sgs[g] == nil {
+				sgs[g] = compileSG(r.groups[g], m)
+			}
+			e.sgs = append(e.sgs, sgs[g])
 		}
 	}
 }

@@ -27,6 +27,10 @@ type Spec struct {
 	TrafficMirrorFilters  []TrafficMirrorFilter  `json:"TrafficMirrorFilters,omitempty" yaml:"TrafficMirrorFilters,omitempty"`
 	TrafficMirrorTargets  []TrafficMirrorTarget  `json:"TrafficMirrorTargets,omitempty" yaml:"TrafficMirrorTargets,omitempty"`
 	TrafficMirrorSessions []TrafficMirrorSession `json:"TrafficMirrorSessions,omitempty" yaml:"TrafficMirrorSessions,omitempty"`
+	// Instances are the instances launched through the API (spec_instance.go);
+	// an instance of a scenario file exists only as the InstanceId of its
+	// network interfaces.
+	Instances []Instance `json:"Instances,omitempty" yaml:"Instances,omitempty"`
 }
 
 // Vpc is a virtual network. Its resolver (Amazon DNS) is the base of
@@ -138,13 +142,24 @@ type NetworkInterface struct {
 	Mtu int `json:"Mtu,omitempty" yaml:"Mtu,omitempty"`
 	// Groups are the security groups; none means no filtering.
 	Groups []string `json:"Groups,omitempty" yaml:"Groups,omitempty"`
-	// InstanceId is the owning instance (informational).
+	// InstanceId is the instance the interface is attached to (Attachment
+	// says how; an Instance of the Spec, or only this id for a scenario's
+	// instance): the lab makes one namespace per InstanceId.
 	InstanceId string `json:"InstanceId,omitempty" yaml:"InstanceId,omitempty"`
 	// InstanceType is the owning instance's type (e.g. m5.large), the same
 	// on all its ENIs; empty when unknown. An ENI of a type that cannot be
 	// a mirror source (MirrorSourceSupported) is refused as a session's
 	// source under the aws profile.
 	InstanceType string `json:"InstanceType,omitempty" yaml:"InstanceType,omitempty"`
+	// Description is the interface's description (EC2's field).
+	Description string `json:"Description,omitempty" yaml:"Description,omitempty"`
+	// SourceDestCheck false lets the interface send and receive traffic
+	// not addressed to it (EC2's attribute; nil: true).
+	SourceDestCheck *bool `json:"SourceDestCheck,omitempty" yaml:"SourceDestCheck,omitempty"`
+	// Attachment says how the interface is attached to InstanceId (nil:
+	// attached at its position among the instance's interfaces, deleted
+	// with it). See NetworkInterfaceAttachment.
+	Attachment *NetworkInterfaceAttachment `json:"Attachment,omitempty" yaml:"Attachment,omitempty"`
 }
 
 // DefaultMTU is an ENI's MTU when none is given.

@@ -44,7 +44,7 @@ const (
 // server answers with Code and Message, and the scenario loader maps
 // Resource, ID, Index and Field back to a line of the file. Resource is the
 // EC2 type name without a prefix (Vpc, Subnet, NetworkAcl, SecurityGroup,
-// NetworkInterface, LoadBalancer, TrafficMirrorFilter, TrafficMirrorTarget,
+// NetworkInterface, Instance, LoadBalancer, TrafficMirrorFilter, TrafficMirrorTarget,
 // TrafficMirrorSession, or Spec for the profile); Index is the resource's
 // position in its Spec list; Field uses the Spec's field names with [i]
 // for list items. A quota is reported once, at the first item beyond it.
@@ -95,6 +95,7 @@ func (s *Spec) Validate() error {
 	v.acls(s)
 	v.groups(s)
 	v.enis(s)
+	v.instances(s)
 	v.loadBalancers(s)
 	v.elb(s)
 	v.filters(s)

@@ -39,6 +39,8 @@ func AssignIDsIn(spec cloudmock.Spec, seed, region, account string) (cloudmock.S
 // id is named after its filter, direction, rule number and position.
 func (a *assigner) assign(r cloudmock.IDRef) {
 	switch {
+	case r.Kind == cloudmock.KindImage:
+		// the catalogue's image ids are already AWS-shaped and stable
 	case r.Kind == cloudmock.KindLoadBalancer:
 		typ := "network"
 		if lb, ok := r.Resource.(*cloudmock.LoadBalancer); ok {

@@ -58,6 +58,16 @@
 // balancers' and endpoints' own interfaces, views of the model
 // (lb_enis.go).
 //
+// Instances (instances*.go) are the model's Instances with their
+// interfaces; what EC2 shows beyond the model (launch time, the pending,
+// stopping and shutting-down states on Config.Now's clock, terminated
+// instances for an hour, metadata options, the launch's reservation) is
+// kept in records published with the state (instances_clock.go). Each
+// instance has its image's root volume, derived (volumes.go). Interfaces
+// are created, attached and detached in the model (enis_change.go; new
+// addresses from cloudmock/subnetaddr, enis_build.go). GetConsoleOutput
+// reads Config.ConsoleOutput (the running lab's user data output).
+//
 // Adding actions (for other files of this package): write a register
 // function that fills the service's table (see register.go) and call it
 // from register. An action reads its parameters through params (str,

@@ -9,7 +9,7 @@ import (
 
 func (s *Server) registerNetworkInterfaces(a map[string]actionFunc) {
 	a["DescribeNetworkInterfaces"] = s.describeNetworkInterfaces
-	a["DescribeInstances"] = s.describeInstances
+	s.registerNetworkInterfaceChanges(a)
 }
 
 type xmlGroupIdent struct {
@@ -65,9 +65,13 @@ type describeENIsResult struct {
 	NextToken         string   `xml:"nextToken,omitempty"`
 }
 
-// deviceIndex is an ENI's position among its instance's interfaces (the
-// order of the Spec: eth0, eth1, …).
+// deviceIndex is an ENI's device index: its attachment's, else its
+// position among its instance's interfaces (the order of the Spec: eth0,
+// eth1, …).
 func deviceIndex(spec *cloudmock.Spec, e *cloudmock.NetworkInterface) int {
+	if e.Attachment != nil {
+		return e.Attachment.DeviceIndex
+	}
 	n := 0
 	for i := range spec.NetworkInterfaces {
 		o := &spec.NetworkInterfaces[i]
@@ -79,6 +83,24 @@ func deviceIndex(spec *cloudmock.Spec, e *cloudmock.NetworkInterface) int {
 		}
 	}
 	return n
+}
+
+// attachmentID is an attached ENI's attachment id.
+func attachmentID(e *cloudmock.NetworkInterface) string {
+	if e.Attachment != nil && e.Attachment.AttachmentId != "" {
+		return e.Attachment.AttachmentId
+	}
+	return derivedID("eni-attach", e.NetworkInterfaceId)
+}
+
+// deleteOnTermination says whether an attached ENI goes with its instance.
+func deleteOnTermination(e *cloudmock.NetworkInterface) bool {
+	return e.Attachment == nil || e.Attachment.DeleteOnTermination
+}
+
+// sourceDestCheck is an ENI's source/destination check (default on).
+func sourceDestCheck(e *cloudmock.NetworkInterface) bool {
+	return e.SourceDestCheck == nil || *e.SourceDestCheck
 }
 
 // groupName is a security group's name: its Name tag, else its id (the
@@ -103,10 +125,11 @@ func (s *Server) toXMLENI(spec *cloudmock.Spec, e *cloudmock.NetworkInterface, t
 		NetworkInterfaceId: e.NetworkInterfaceId, SubnetId: e.SubnetId, VpcId: subnetVpc(spec, e.SubnetId),
 		AvailabilityZone: s.subnetZone(e.SubnetId).ZoneName, AvailabilityZoneId: s.subnetZone(e.SubnetId).ZoneId, OwnerId: s.cfg.AccountID, Status: "available",
 		MacAddress: macAddress(e.NetworkInterfaceId), PrivateIpAddress: e.PrivateIpAddress,
-		PrivateDnsName: s.privateDNSName(e.PrivateIpAddress), SourceDestCheck: true, InterfaceType: "interface",
-		Groups:     s.groupIdents(e.Groups, tags),
-		PrivateIPs: []xmlPrivateIP{{PrivateIpAddress: e.PrivateIpAddress, PrivateDnsName: s.privateDNSName(e.PrivateIpAddress), Primary: true}},
-		Tags:       tags.xml(e.NetworkInterfaceId),
+		PrivateDnsName: s.privateDNSName(e.PrivateIpAddress), SourceDestCheck: sourceDestCheck(e), InterfaceType: "interface",
+		Description: e.Description,
+		Groups:      s.groupIdents(e.Groups, tags),
+		PrivateIPs:  []xmlPrivateIP{{PrivateIpAddress: e.PrivateIpAddress, PrivateDnsName: s.privateDNSName(e.PrivateIpAddress), Primary: true}},
+		Tags:        tags.xml(e.NetworkInterfaceId),
 	}
 	if e.Ipv6Address != "" {
 		x.IPv6 = []xmlIPv6Address{{Ipv6Address: e.Ipv6Address, IsPrimaryIpv6: e.EnablePrimaryIpv6}}
@@ -114,8 +137,8 @@ func (s *Server) toXMLENI(spec *cloudmock.Spec, e *cloudmock.NetworkInterface, t
 	if e.InstanceId != "" {
 		x.Status = "in-use"
 		x.Attachment = &xmlENIAttachment{
-			AttachmentId: derivedID("eni-attach", e.NetworkInterfaceId), InstanceId: e.InstanceId, InstanceOwnerId: s.cfg.AccountID,
-			DeviceIndex: deviceIndex(spec, e), Status: "attached", DeleteOnTermination: true,
+			AttachmentId: attachmentID(e), InstanceId: e.InstanceId, InstanceOwnerId: s.cfg.AccountID,
+			DeviceIndex: deviceIndex(spec, e), Status: "attached", DeleteOnTermination: deleteOnTermination(e),
 		}
 	}
 	return x
@@ -135,14 +158,14 @@ func (s *Server) eniFilters(spec *cloudmock.Spec, tags tagStore) filterFields[*c
 	return filterFields[E]{
 		"addresses.private-ip-address":     ip,
 		"addresses.primary":                func(E) []string { return tf(true) },
-		"attachment.attachment-id":         attached(func(e E) []string { return one(derivedID("eni-attach", e.NetworkInterfaceId)) }),
+		"attachment.attachment-id":         attached(func(e E) []string { return one(attachmentID(e)) }),
 		"attachment.instance-id":           func(e E) []string { return one(e.InstanceId) },
 		"attachment.instance-owner-id":     attached(func(E) []string { return one(s.cfg.AccountID) }),
 		"attachment.device-index":          attached(func(e E) []string { return one(strconv.Itoa(deviceIndex(spec, e))) }),
 		"attachment.status":                attached(func(E) []string { return one("attached") }),
-		"attachment.delete-on-termination": attached(func(E) []string { return tf(true) }),
+		"attachment.delete-on-termination": attached(func(e E) []string { return tf(deleteOnTermination(e)) }),
 		"availability-zone":                func(e E) []string { return one(s.subnetZone(e.SubnetId).ZoneName) },
-		"description":                      func(E) []string { return one("") },
+		"description":                      func(e E) []string { return one(e.Description) },
 		"group-id":                         func(e E) []string { return slices.Clone(e.Groups) },
 		"group-name":                       func(e E) []string { return groupNames(e.Groups, tags) },
 		"interface-type":                   func(E) []string { return one("interface") },
@@ -153,7 +176,7 @@ func (s *Server) eniFilters(spec *cloudmock.Spec, tags tagStore) filterFields[*c
 		"private-dns-name":                 func(e E) []string { return one(s.privateDNSName(e.PrivateIpAddress)) },
 		"private-ip-address":               ip,
 		"requester-managed":                func(E) []string { return tf(false) },
-		"source-dest-check":                func(E) []string { return tf(true) },
+		"source-dest-check":                func(e E) []string { return tf(sourceDestCheck(e)) },
 		"status": func(e E) []string {
 			if e.InstanceId != "" {
 				return one("in-use")

@@ -20,6 +20,11 @@ func FuzzDecodeRequest(f *testing.F) {
 		"Action=CreateTrafficMirrorSession&Version=2016-11-15&NetworkInterfaceId=" + eniWeb + "&TrafficMirrorFilterId=tmf-1&TrafficMirrorTargetId=tmt-1&SessionNumber=1&VirtualNetworkId=-1",
 		"Action=ModifyTrafficMirrorSession&Version=2016-11-15&TrafficMirrorSessionId=tms-1&RemoveField.1=packet-length&RemoveField.2=x",
 		"Action=ModifyTrafficMirrorFilterRule&Version=2016-11-15&TrafficMirrorFilterRuleId=tmfr-1&DestinationPortRange.FromPort=99999999999",
+		"Action=RunInstances&Version=2016-11-15&ImageId=ami-0123456789abcdef0&InstanceType=t2.micro&MinCount=1&MaxCount=2&SubnetId=" + subPublic +
+			"&UserData=IyEvYmluL3NoCg==&NetworkInterface.1.DeviceIndex=0&TagSpecification.1.ResourceType=instance&TagSpecification.1.Tag.1.Key=k",
+		"Action=CreateNetworkInterface&Version=2016-11-15&SubnetId=" + subTest + "&PrivateIpAddresses.1.PrivateIpAddress=10.0.0.40&PrivateIpAddresses.1.Primary=true&Ipv6AddressCount=1",
+		"Action=AttachNetworkInterface&Version=2016-11-15&NetworkInterfaceId=" + eniClient + "&InstanceId=i-0000000000000000a&DeviceIndex=2",
+		"Action=ModifyInstanceAttribute&Version=2016-11-15&InstanceId=i-0000000000000000a&Attribute=userData&Value=eA==",
 		"Action=X&Version=1&%zz",
 		"Filter.01.Name=a&Filter.1.Value.-1=b",
 		"",

@@ -2,16 +2,19 @@ package ec2api
 
 import (
 	"slices"
+	"sort"
 	"strconv"
+	"time"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-// An instance is not a resource of the model: it is the InstanceId of its
-// network interfaces, one network namespace of the lab. DescribeInstances
-// answers what the model knows of it (its interfaces, subnet, VPC, groups,
-// addresses) and no more: its instance type (unknownInstanceType when its
-// interfaces name none), no image or launch time.
+// An instance is a model Instance (launched through the API) with its
+// network interfaces, or, for a scenario file's instance, only the
+// InstanceId of its interfaces: DescribeInstances answers what the model
+// knows of it and no more (its type, unknownInstanceType when its
+// interfaces name none; no image or launch time). A terminated instance
+// is answered from its record for a while (instances_clock.go).
 
 // unknownInstanceType is the type answered for an instance whose type the
 // state does not say (a scenario file names none): every EC2 instance has
@@ -22,23 +25,51 @@ const unknownInstanceType = "m5.large"
 
 // instanceTypeOf is the type of an instance, as answered.
 func instanceTypeOf(in *instance) string {
-	if t := in.primary().InstanceType; t != "" {
-		return t
+	switch m := in.what(); {
+	case m != nil:
+		return m.InstanceType
+	case len(in.enis) > 0 && in.primary().InstanceType != "":
+		return in.primary().InstanceType
 	}
 	return unknownInstanceType
 }
 
-// instance is one instance and its interfaces in device order.
+// instance is one instance: its interfaces in device order (none once
+// terminated), its model entry (nil for a scenario's instance or a
+// terminated one) and its record.
 type instance struct {
-	id   string
-	enis []*cloudmock.NetworkInterface
+	id    string
+	enis  []*cloudmock.NetworkInterface
+	model *cloudmock.Instance
+	rec   instRecord
 }
 
-func (in *instance) primary() *cloudmock.NetworkInterface { return in.enis[0] }
+// primary is the instance's primary interface; nil once terminated.
+func (in *instance) primary() *cloudmock.NetworkInterface {
+	if len(in.enis) == 0 {
+		return nil
+	}
+	return in.enis[0]
+}
+
+// primaryField is f of the primary interface, "" when there is none.
+func (in *instance) primaryField(f func(*cloudmock.NetworkInterface) string) string {
+	if p := in.primary(); p != nil {
+		return f(p)
+	}
+	return ""
+}
 
 // instances lists the instances of the spec in the order of their first
-// interface.
+// interface (the model's own instances included).
 func instances(spec *cloudmock.Spec) []*instance {
+	return listInstances(spec, nil, time.Time{})
+}
+
+// listInstances is instances with their records and, when shownAt is not
+// zero, the terminated instances still shown at that time (after the
+// others, by id).
+func listInstances(spec *cloudmock.Spec, recs instRecords, shownAt time.Time) []*instance {
 	var out []*instance
 	index := map[string]int{}
 	for i := range spec.NetworkInterfaces {
@@ -50,87 +81,50 @@ func instances(spec *cloudmock.Spec) []*instance {
 		if !ok {
 			j = len(out)
 			index[e.InstanceId] = j
-			out = append(out, &instance{id: e.InstanceId})
+			in := &instance{id: e.InstanceId, rec: recs[e.InstanceId]}
+			if k := spec.FindInstance(e.InstanceId); k >= 0 {
+				in.model = &spec.Instances[k]
+			}
+			out = append(out, in)
 		}
 		out[j].enis = append(out[j].enis, e)
 	}
-	return out
-}
-
-type xmlInstanceState struct {
-	Code int    `xml:"code"`
-	Name string `xml:"name"`
-}
-
-type xmlPlacement struct {
-	AvailabilityZone string `xml:"availabilityZone"`
-	Tenancy          string `xml:"tenancy"`
-}
-
-type xmlInstanceENI struct {
-	NetworkInterfaceId string            `xml:"networkInterfaceId"`
-	SubnetId           string            `xml:"subnetId"`
-	VpcId              string            `xml:"vpcId"`
-	Description        string            `xml:"description"`
-	OwnerId            string            `xml:"ownerId"`
-	Status             string            `xml:"status"`
-	MacAddress         string            `xml:"macAddress"`
-	PrivateIpAddress   string            `xml:"privateIpAddress"`
-	PrivateDnsName     string            `xml:"privateDnsName,omitempty"`
-	SourceDestCheck    bool              `xml:"sourceDestCheck"`
-	InterfaceType      string            `xml:"interfaceType"`
-	Groups             []xmlGroupIdent   `xml:"groupSet>item"`
-	Attachment         *xmlENIAttachment `xml:"attachment"`
-	PrivateIPs         []xmlPrivateIP    `xml:"privateIpAddressesSet>item"`
-	IPv6               []xmlIPv6Address  `xml:"ipv6AddressesSet>item"`
-}
-
-type xmlInstance struct {
-	InstanceId        string           `xml:"instanceId"`
-	InstanceType      string           `xml:"instanceType"`
-	State             xmlInstanceState `xml:"instanceState"`
-	PrivateDnsName    string           `xml:"privateDnsName"`
-	PrivateIpAddress  string           `xml:"privateIpAddress"`
-	AmiLaunchIndex    int              `xml:"amiLaunchIndex"`
-	Placement         xmlPlacement     `xml:"placement"`
-	SubnetId          string           `xml:"subnetId"`
-	VpcId             string           `xml:"vpcId"`
-	SourceDestCheck   bool             `xml:"sourceDestCheck"`
-	Groups            []xmlGroupIdent  `xml:"groupSet>item"`
-	NetworkInterfaces []xmlInstanceENI `xml:"networkInterfaceSet>item"`
-	Tags              []tag            `xml:"tagSet>item"`
-}
-
-type xmlReservation struct {
-	ReservationId string        `xml:"reservationId"`
-	OwnerId       string        `xml:"ownerId"`
-	Instances     []xmlInstance `xml:"instancesSet>item"`
-}
-
-type describeInstancesResult struct {
-	Reservations []xmlReservation `xml:"reservationSet>item"`
-	NextToken    string           `xml:"nextToken,omitempty"`
-}
-
-func (s *Server) toXMLInstance(spec *cloudmock.Spec, in *instance, tags tagStore) xmlInstance {
-	p := in.primary()
-	x := xmlInstance{
-		InstanceId: in.id, InstanceType: instanceTypeOf(in), State: xmlInstanceState{Code: 16, Name: "running"},
-		PrivateDnsName: s.privateDNSName(p.PrivateIpAddress), PrivateIpAddress: p.PrivateIpAddress,
-		Placement: xmlPlacement{AvailabilityZone: s.subnetZone(p.SubnetId).ZoneName, Tenancy: "default"},
-		SubnetId:  p.SubnetId, VpcId: subnetVpc(spec, p.SubnetId), SourceDestCheck: true,
-		Groups: s.groupIdents(p.Groups, tags), Tags: tags.xml(in.id),
+	if shownAt.IsZero() {
+		return out
 	}
-	for _, e := range in.enis {
-		xe := s.toXMLENI(spec, e, tags)
-		x.NetworkInterfaces = append(x.NetworkInterfaces, xmlInstanceENI{
-			NetworkInterfaceId: xe.NetworkInterfaceId, SubnetId: xe.SubnetId, VpcId: xe.VpcId, OwnerId: xe.OwnerId,
-			Status: xe.Status, MacAddress: xe.MacAddress, PrivateIpAddress: xe.PrivateIpAddress,
-			PrivateDnsName: xe.PrivateDnsName, SourceDestCheck: true, InterfaceType: xe.InterfaceType,
-			Groups: xe.Groups, Attachment: xe.Attachment, PrivateIPs: xe.PrivateIPs, IPv6: xe.IPv6,
-		})
+	var gone []*instance
+	for id, r := range recs {
+		if r.gone != nil && shownAt.Sub(r.since) <= terminatedRetention {
+			gone = append(gone, &instance{id: id, rec: r})
+		}
 	}
-	return x
+	sort.Slice(gone, func(i, j int) bool { return gone[i].id < gone[j].id })
+	return append(out, gone...)
+}
+
+// subnetOf and vpcOf are the instance's subnet and VPC (kept when it is
+// terminated).
+func (in *instance) subnetOf() string {
+	if in.rec.gone != nil {
+		return in.rec.gone.subnet
+	}
+	return in.primaryField(func(e *cloudmock.NetworkInterface) string { return e.SubnetId })
+}
+
+func (s *Server) vpcOf(spec *cloudmock.Spec, in *instance) string {
+	if in.rec.gone != nil {
+		return in.rec.gone.vpc
+	}
+	return subnetVpc(spec, in.subnetOf())
+}
+
+// what is the model entry of a live or terminated instance (nil for a
+// scenario's).
+func (in *instance) what() *cloudmock.Instance {
+	if in.rec.gone != nil {
+		return &in.rec.gone.inst
+	}
+	return in.model
 }
 
 func (s *Server) instanceFilters(spec *cloudmock.Spec, tags tagStore) filterFields[*instance] {
@@ -145,20 +139,35 @@ func (s *Server) instanceFilters(spec *cloudmock.Spec, tags tagStore) filterFiel
 		}
 	}
 	primary := func(f func(*cloudmock.NetworkInterface) []string) func(I) []string {
-		return func(in I) []string { return f(in.primary()) }
+		return func(in I) []string {
+			if p := in.primary(); p != nil {
+				return f(p)
+			}
+			return nil
+		}
+	}
+	model := func(f func(*cloudmock.Instance) string) func(I) []string {
+		return func(in I) []string {
+			if m := in.what(); m != nil {
+				return one(f(m))
+			}
+			return nil
+		}
 	}
 	return filterFields[I]{
-		"availability-zone":                      func(in I) []string { return one(s.subnetZone(in.primary().SubnetId).ZoneName) },
+		"availability-zone":                      func(in I) []string { return one(s.subnetZone(in.subnetOf()).ZoneName) },
+		"image-id":                               model(func(m *cloudmock.Instance) string { return m.ImageId }),
 		"instance-id":                            func(in I) []string { return one(in.id) },
 		"instance-type":                          func(in I) []string { return one(instanceTypeOf(in)) },
-		"instance-state-code":                    func(I) []string { return one("16") },
-		"instance-state-name":                    func(I) []string { return one("running") },
+		"instance-state-code":                    func(in I) []string { return num(s.stateOf(in)) },
+		"instance-state-name":                    func(in I) []string { return one(stateNames[s.stateOf(in)]) },
+		"key-name":                               model(func(m *cloudmock.Instance) string { return m.KeyName }),
 		"owner-id":                               func(I) []string { return one(s.cfg.AccountID) },
-		"reservation-id":                         func(in I) []string { return one(derivedID("r", in.id)) },
+		"reservation-id":                         func(in I) []string { return one(reservationOf(in)) },
 		"private-ip-address":                     primary(func(e *cloudmock.NetworkInterface) []string { return one(e.PrivateIpAddress) }),
 		"private-dns-name":                       primary(func(e *cloudmock.NetworkInterface) []string { return one(s.privateDNSName(e.PrivateIpAddress)) }),
-		"subnet-id":                              primary(func(e *cloudmock.NetworkInterface) []string { return one(e.SubnetId) }),
-		"vpc-id":                                 primary(func(e *cloudmock.NetworkInterface) []string { return one(subnetVpc(spec, e.SubnetId)) }),
+		"subnet-id":                              func(in I) []string { return one(in.subnetOf()) },
+		"vpc-id":                                 func(in I) []string { return one(s.vpcOf(spec, in)) },
 		"instance.group-id":                      primary(func(e *cloudmock.NetworkInterface) []string { return slices.Clone(e.Groups) }),
 		"instance.group-name":                    primary(func(e *cloudmock.NetworkInterface) []string { return groupNames(e.Groups, tags) }),
 		"network-interface.network-interface-id": each(func(e *cloudmock.NetworkInterface) []string { return one(e.NetworkInterfaceId) }),
@@ -168,10 +177,86 @@ func (s *Server) instanceFilters(spec *cloudmock.Spec, tags tagStore) filterFiel
 		"network-interface.private-dns-name":             each(func(e *cloudmock.NetworkInterface) []string { return one(s.privateDNSName(e.PrivateIpAddress)) }),
 		"network-interface.group-id":                     each(func(e *cloudmock.NetworkInterface) []string { return slices.Clone(e.Groups) }),
 		"network-interface.mac-address":                  each(func(e *cloudmock.NetworkInterface) []string { return one(macAddress(e.NetworkInterfaceId)) }),
+		"network-interface.description":                  each(func(e *cloudmock.NetworkInterface) []string { return one(e.Description) }),
 		"network-interface.attachment.device-index": each(func(e *cloudmock.NetworkInterface) []string {
 			return one(strconv.Itoa(deviceIndex(spec, e)))
 		}),
+		"network-interface.attachment.attachment-id":         each(func(e *cloudmock.NetworkInterface) []string { return one(attachmentID(e)) }),
+		"network-interface.attachment.instance-id":           each(func(e *cloudmock.NetworkInterface) []string { return one(e.InstanceId) }),
+		"network-interface.attachment.status":                each(func(*cloudmock.NetworkInterface) []string { return one("attached") }),
+		"network-interface.attachment.delete-on-termination": each(func(e *cloudmock.NetworkInterface) []string { return tf(deleteOnTermination(e)) }),
+		"network-interface.source-dest-check":                each(func(e *cloudmock.NetworkInterface) []string { return tf(sourceDestCheck(e)) }),
+		"network-interface.status":                           each(func(*cloudmock.NetworkInterface) []string { return one("in-use") }),
+	}.with(s.renderedInstanceFilters(spec, tags))
+}
+
+// renderedInstanceFilters are the filters on what DescribeInstances
+// shows of an instance beyond the model.
+func (s *Server) renderedInstanceFilters(spec *cloudmock.Spec, tags tagStore) filterFields[*instance] {
+	x := func(f func(v *xmlInstance) []string) func(*instance) []string {
+		return func(in *instance) []string {
+			v := s.toXMLInstance(spec, in, tags)
+			return f(&v)
+		}
 	}
+	str := func(f func(v *xmlInstance) string) func(*instance) []string {
+		return x(func(v *xmlInstance) []string { return one(f(v)) })
+	}
+	return filterFields[*instance]{
+		"architecture":        str(func(v *xmlInstance) string { return v.Architecture }),
+		"root-device-type":    str(func(v *xmlInstance) string { return v.RootDeviceType }),
+		"root-device-name":    str(func(v *xmlInstance) string { return v.RootDeviceName }),
+		"tenancy":             str(func(v *xmlInstance) string { return v.Placement.Tenancy }),
+		"monitoring-state":    str(func(v *xmlInstance) string { return v.Monitoring.State }),
+		"hypervisor":          str(func(v *xmlInstance) string { return v.Hypervisor }),
+		"virtualization-type": str(func(v *xmlInstance) string { return v.VirtualizationType }),
+		"client-token":        str(func(v *xmlInstance) string { return v.ClientToken }),
+		"launch-time":         str(func(v *xmlInstance) string { return v.LaunchTime }),
+		"reason":              str(func(v *xmlInstance) string { return v.Reason }),
+		"ami-launch-index":    x(func(v *xmlInstance) []string { return num(v.AmiLaunchIndex) }),
+		"state-reason-code": x(func(v *xmlInstance) []string {
+			if v.StateReason == nil {
+				return nil
+			}
+			return one(v.StateReason.Code)
+		}),
+		"block-device-mapping.volume-id": x(func(v *xmlInstance) []string {
+			var out []string
+			for _, b := range v.BlockDevices {
+				out = append(out, b.Ebs.VolumeId)
+			}
+			return out
+		}),
+		"block-device-mapping.device-name": x(func(v *xmlInstance) []string {
+			var out []string
+			for _, b := range v.BlockDevices {
+				out = append(out, b.DeviceName)
+			}
+			return out
+		}),
+	}
+}
+
+// with adds the fields of o.
+func (f filterFields[T]) with(o filterFields[T]) filterFields[T] {
+	for k, v := range o {
+		f[k] = v
+	}
+	return f
+}
+
+// stateOf is the state code an instance shows now.
+func (s *Server) stateOf(in *instance) int {
+	return stateCode(in.model, in.rec, s.now())
+}
+
+// reservationOf is an instance's reservation id: its launch's, else one
+// derived from its id.
+func reservationOf(in *instance) string {
+	if in.rec.reservation != "" {
+		return in.rec.reservation
+	}
+	return derivedID("r", in.id)
 }
 
 func (s *Server) describeInstances(c *call) (any, error) {
@@ -180,8 +265,9 @@ func (s *Server) describeInstances(c *call) (any, error) {
 		return nil, err
 	}
 	ids, fs, pg := q.ids, q.fs, q.pg
-	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		all := instances(spec)
+	return c.readAll(func(cur *published) (any, error) {
+		spec, tags := &cur.spec, cur.tags
+		all := listInstances(spec, cur.inst, s.now())
 		known := func(id string) bool { return slices.ContainsFunc(all, func(in *instance) bool { return in.id == id }) }
 		if err := idsExist(ids, known, codeInstanceNotFound, "instance ID"); err != nil {
 			return nil, err
@@ -193,18 +279,42 @@ func (s *Server) describeInstances(c *call) (any, error) {
 			}
 		}
 		id := func(in *instance) string { return in.id }
-		items, err := applyFilters(items, fs, s.instanceFilters(spec, tags), id, tags)
+		items, err := applyFilters(items, fs, s.instanceFilters(spec, tags), id, goneTags(tags, all))
 		if err != nil {
 			return nil, err
 		}
 		items, next := page(pg, items, id)
-		out := describeInstancesResult{NextToken: next}
-		for _, in := range items {
-			out.Reservations = append(out.Reservations, xmlReservation{
-				ReservationId: derivedID("r", in.id), OwnerId: s.cfg.AccountID,
-				Instances: []xmlInstance{s.toXMLInstance(spec, in, tags)},
-			})
-		}
-		return out, nil
+		return describeInstancesResult{NextToken: next, Reservations: s.reservations(spec, items, tags)}, nil
 	})
+}
+
+// reservations groups instances by reservation, in the order given.
+func (s *Server) reservations(spec *cloudmock.Spec, items []*instance, tags tagStore) []xmlReservation {
+	var out []xmlReservation
+	at := map[string]int{}
+	for _, in := range items {
+		r := reservationOf(in)
+		i, ok := at[r]
+		if !ok {
+			i = len(out)
+			at[r] = i
+			out = append(out, xmlReservation{ReservationId: r, OwnerId: s.cfg.AccountID})
+		}
+		out[i].Instances = append(out[i].Instances, s.toXMLInstance(spec, in, tags))
+	}
+	return out
+}
+
+// goneTags is tags with the tags terminated instances had.
+func goneTags(tags tagStore, all []*instance) tagStore {
+	out, copied := tags, false
+	for _, in := range all {
+		if g := in.rec.gone; g != nil && len(g.tags) > 0 {
+			if !copied {
+				out, copied = tags.clone(), true
+			}
+			out[in.id] = g.tags
+		}
+	}
+	return out
 }

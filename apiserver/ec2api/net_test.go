@@ -254,6 +254,6 @@ func TestDescribeInstances(t *testing.T) {
 	wantCode(t, err, "InvalidInstanceID.NotFound")
 	_, err = c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{DryRun: aws.Bool(true)})
 	wantCode(t, err, "DryRunOperation")
-	_, err = c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: filter("image-id", "ami-1")})
+	_, err = c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: filter("no-such-filter", "x")})
 	wantCode(t, err, "InvalidParameterValue")
 }

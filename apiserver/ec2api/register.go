@@ -12,6 +12,7 @@ func (s *Server) register() {
 	s.registerVpcs(ec2)
 	s.registerVpcPeeringConnections(ec2)
 	s.registerNetworkInterfaces(ec2)
+	s.registerInstances(ec2)
 	s.registerSecurityGroups(ec2)
 	s.registerNetworkAcls(ec2)
 	s.registerTagging(ec2)

@@ -46,6 +46,14 @@ type Config struct {
 	// Account, when set, names the default VPC, subnets and network ACLs
 	// of Spec and the zones of its subnets (NewAccount builds both).
 	Account *Account
+	// ConsoleOutput, when set, returns what an instance's user data has
+	// written (the running lab keeps it), for GetConsoleOutput; without
+	// it, the output is empty.
+	ConsoleOutput func(instanceID string) ([]byte, error)
+	// Now is the clock that moves instances through their transient states
+	// (pending, stopping, shutting-down) and dates launches (default
+	// time.Now); tests step it.
+	Now func() time.Time
 	// Logger receives one record per request (default: discard).
 	Logger *slog.Logger
 	// Seed makes new ids and assigned VNIs deterministic; 0 picks a
@@ -98,7 +106,7 @@ func New(cfg Config) (*Server, error) {
 		tokens:   newTokenCache(maxTokens),
 	}
 	spec := cfg.Spec.Clone()
-	st := &state{spec: spec, tags: tagStore{}, srv: s}
+	st := &state{spec: spec, tags: tagStore{}, srv: s, inst: instRecords{}}
 	st.complete()
 	if _, err := cloudmock.New(st.spec); err != nil {
 		return nil, fmt.Errorf("initial spec: %w", err)
@@ -106,7 +114,7 @@ func New(cfg Config) (*Server, error) {
 	for id, name := range cfg.Names {
 		st.tags[id] = map[string]string{"Name": name}
 	}
-	s.cur.Store(&published{spec: st.spec, tags: st.tags})
+	s.cur.Store(&published{spec: st.spec, tags: st.tags, inst: st.inst})
 	s.register()
 	return s, nil
 }
@@ -116,6 +124,7 @@ func New(cfg Config) (*Server, error) {
 type published struct {
 	spec cloudmock.Spec
 	tags tagStore
+	inst instRecords // instances' presentation (instances_clock.go)
 }
 
 // addService adds an API selected by Version and returns its action table.

@@ -16,16 +16,25 @@ type state struct {
 	spec cloudmock.Spec
 	tags tagStore
 	srv  *Server
+	inst instRecords // copy on write (instances_clock.go)
+	// instOwned says inst is this state's own copy.
+	instOwned bool
+	// used are the ids of the state and those newID handed out (nil
+	// until the first newID).
+	used map[string]bool
 }
 
 // newID returns a new AWS-shaped id "<prefix>-" + 17 lowercase hex digits
 // that no resource of the state uses.
 func (st *state) newID(prefix string) string {
-	used := specIDs(&st.spec)
+	if st.used == nil {
+		st.used = specIDs(&st.spec) // once per change: ids are only added
+	}
 	for {
 		hi, lo := st.srv.rng.Uint64()&0xf, st.srv.rng.Uint64()
 		id := fmt.Sprintf("%s-%x%016x", prefix, hi, lo)
-		if !used[id] {
+		if !st.used[id] {
+			st.used[id] = true
 			return id
 		}
 	}
@@ -103,7 +112,7 @@ func (c *call) mutate(token string, change func(st *state) (any, error)) (any, e
 		}
 	}
 	cur := s.cur.Load()
-	st := &state{spec: cur.spec.Clone(), tags: cur.tags.clone(), srv: s}
+	st := &state{spec: cur.spec.Clone(), tags: cur.tags.clone(), srv: s, inst: cur.inst}
 	res, err := change(st)
 	if err != nil {
 		return nil, err
@@ -124,7 +133,7 @@ func (c *call) mutate(token string, change func(st *state) (any, error)) (any, e
 			return nil, internalError("The change was valid but the running lab could not apply it; nothing was changed: %v", err)
 		}
 	}
-	s.cur.Store(&published{spec: st.spec, tags: st.tags})
+	s.cur.Store(&published{spec: st.spec, tags: st.tags, inst: st.inst})
 	if token != "" {
 		s.tokens.put(key, tokenEntry{fingerprint: fingerprint, result: res})
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"os/exec"
@@ -47,7 +48,42 @@ func TestServeEmptyAWSCLI(t *testing.T) {
 			if len(subs) != 1 || str(t, subs[0], "CidrBlock") != "172.31.32.0/20" {
 				t.Fatalf("default subnet of us-east-1c: %v", subs)
 			}
+			cliInstances(t, ec2, str(t, list[0], "ImageId"), str(t, subs[0], "SubnetId"), cli.version[:strings.IndexByte(cli.version+" ", ' ')])
 		})
+	}
+}
+
+// cliInstances launches two instances with user data and a Name tag into
+// a subnet, finds them by tag, reads their user data back and terminates
+// them, with the aws CLI (name: the Name tag, one per CLI, since each
+// finds the instances another terminated, as EC2 shows them for a while).
+func cliInstances(t *testing.T, ec2 func(args ...string) map[string]any, ami, subnet, name string) {
+	t.Helper()
+	script := "#!/bin/sh\necho hello from user data\n"
+	run := ec2("run-instances", "--image-id", ami, "--instance-type", "t3.micro", "--count", "2", "--subnet-id", subnet,
+		"--user-data", script, "--tag-specifications", "ResourceType=instance,Tags=[{Key=Name,Value="+name+"}]")
+	insts, _ := run["Instances"].([]any)
+	if len(insts) != 2 || str(t, insts[0], "State", "Name") != "pending" || str(t, insts[0], "PrivateIpAddress") != "172.31.32.4" ||
+		str(t, insts[1], "PrivateIpAddress") != "172.31.32.5" || str(t, insts[0], "SubnetId") != subnet {
+		t.Fatalf("run-instances: %v", run)
+	}
+	ids := []string{str(t, insts[0], "InstanceId"), str(t, insts[1], "InstanceId")}
+	res, _ := ec2("describe-instances", "--filters", "Name=tag:Name,Values="+name)["Reservations"].([]any)
+	if len(res) != 1 || len(res[0].(map[string]any)["Instances"].([]any)) != 2 {
+		t.Fatalf("describe-instances by tag: %v", res)
+	}
+	attr := ec2("describe-instance-attribute", "--instance-id", ids[0], "--attribute", "userData")
+	if b, err := base64.StdEncoding.DecodeString(str(t, attr, "UserData", "Value")); err != nil || string(b) != script {
+		t.Fatalf("user data read back: %q (%v)", b, err)
+	}
+	term := ec2("terminate-instances", "--instance-ids", ids[0], ids[1])
+	tl, _ := term["TerminatingInstances"].([]any)
+	if len(tl) != 2 || str(t, tl[0], "CurrentState", "Name") != "shutting-down" {
+		t.Fatalf("terminate-instances: %v", term)
+	}
+	left, _ := ec2("describe-network-interfaces", "--filters", "Name=subnet-id,Values="+subnet)["NetworkInterfaces"].([]any)
+	if len(left) != 0 {
+		t.Fatalf("the terminated instances' interfaces remain: %v", left)
 	}
 }
 

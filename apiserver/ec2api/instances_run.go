@@ -1,0 +1,266 @@
+package ec2api
+
+import (
+	"encoding/base64"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+// maxUserData is EC2's limit on user data (before base64 encoding).
+const maxUserData = 16 * 1024
+
+// runRequest is a decoded RunInstances.
+type runRequest struct {
+	image, typ, key, zone, token string
+	min, max                     int
+	// primary is the primary interface of each instance (subnet, groups,
+	// address), from the top-level parameters or NetworkInterface.N with
+	// device index 0; more are the other NetworkInterface.N.
+	primary    eniRequest
+	groupNames []string
+	attachENI  string // NetworkInterface.N.NetworkInterfaceId at index 0
+	more       []launchENI
+	userData   string
+	model      cloudmock.Instance // the protection, shutdown and credit options
+	meta       xmlMetadataOptions
+	// monitored and ebsOptimized are shown, not emulated.
+	monitored, ebsOptimized bool
+	tags                    map[string][]tag // by resource type
+}
+
+// launchENI is a NetworkInterface.N beyond the primary one.
+type launchENI struct {
+	index int
+	eniID string
+	req   eniRequest
+	keep  bool // DeleteOnTermination false
+}
+
+func (s *Server) registerInstances(a map[string]actionFunc) {
+	a["DescribeInstances"] = s.describeInstances
+	a["RunInstances"] = s.runInstances
+	a["TerminateInstances"] = s.terminateInstances
+	a["StopInstances"] = s.stopInstances
+	a["StartInstances"] = s.startInstances
+	a["DescribeInstanceAttribute"] = s.describeInstanceAttribute
+	a["ModifyInstanceAttribute"] = s.modifyInstanceAttribute
+	a["DescribeInstanceCreditSpecifications"] = s.describeInstanceCreditSpecifications
+	a["DescribeInstanceStatus"] = s.describeInstanceStatus
+	a["GetConsoleOutput"] = s.getConsoleOutput
+	a["DescribeVolumes"] = s.describeVolumes
+	a["ModifyInstanceCreditSpecification"] = s.modifyInstanceCreditSpecification
+	a["ModifyInstanceMetadataOptions"] = s.modifyInstanceMetadataOptions
+	a["MonitorInstances"] = s.monitorInstances
+	a["UnmonitorInstances"] = s.unmonitorInstances
+}
+
+// readRun decodes RunInstances' parameters.
+func (c *call) readRun() (*runRequest, error) {
+	p := c.p
+	r := &runRequest{tags: map[string][]tag{}}
+	var err error
+	if r.image, err = p.required("ImageId"); err != nil {
+		return nil, err
+	}
+	if r.typ, err = p.required("InstanceType"); err != nil {
+		return nil, err
+	}
+	if r.min, err = p.requiredInt("MinCount"); err != nil {
+		return nil, err
+	}
+	if r.max, err = p.requiredInt("MaxCount"); err != nil {
+		return nil, err
+	}
+	if r.min < 1 || r.max < r.min {
+		return nil, errInvalid("MinCount", fmt.Sprint(r.min), fmt.Sprintf("MinCount must be at least 1 and at most MaxCount (%d).", r.max))
+	}
+	r.key, _ = p.str("KeyName")
+	r.token, _ = p.str("ClientToken")
+	if err := r.primary.read(p, "SecurityGroupId", "Ipv6Address"); err != nil {
+		return nil, err
+	}
+	if r.groupNames, err = p.list("SecurityGroup"); err != nil {
+		return nil, err
+	}
+	if err := c.readRunUserData(r); err != nil {
+		return nil, err
+	}
+	if err := c.readRunOptions(r); err != nil {
+		return nil, err
+	}
+	if err := c.readRunInterfaces(r); err != nil {
+		return nil, err
+	}
+	if r.max > 1 && (r.primary.privateIP != "" || r.primary.ipv6 != "") {
+		return nil, errorf(cloudmock.CodeInvalidParameterCombination, "A private IP address can be given only when launching one instance (MaxCount 1).")
+	}
+	if r.tags, err = p.tagSpecsOf("instance", "network-interface", "volume"); err != nil {
+		return nil, err
+	}
+	return r, c.begin()
+}
+
+// readRunUserData decodes UserData (base64, at most 16 KiB decoded).
+func (c *call) readRunUserData(r *runRequest) error {
+	v, _ := c.p.str("UserData")
+	if v == "" {
+		return nil
+	}
+	b, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		return errInvalid("UserData", "(user data)", "Invalid BASE64 encoding of user data.")
+	}
+	if len(b) > maxUserData {
+		return errInvalid("UserData", "(user data)", fmt.Sprintf("User data is limited to %d bytes.", maxUserData))
+	}
+	r.userData = string(b)
+	return nil
+}
+
+// readRunOptions decodes the options that the model keeps (protection,
+// shutdown behaviour, CPU credits), those the answer shows (metadata
+// options, detailed monitoring, EBS optimisation: nothing here depends on
+// them) and those that only their default value can have here
+// (hibernation, enclaves, placement).
+func (c *call) readRunOptions(r *runRequest) error {
+	p := c.p
+	var err error
+	if r.model.DisableApiTermination, err = p.bool("DisableApiTermination"); err != nil {
+		return err
+	}
+	if r.model.DisableApiStop, err = p.bool("DisableApiStop"); err != nil {
+		return err
+	}
+	r.model.InstanceInitiatedShutdownBehavior, _ = p.str("InstanceInitiatedShutdownBehavior")
+	r.model.CpuCredits, _ = p.str("CreditSpecification.CpuCredits")
+	r.zone, _ = p.str("Placement.AvailabilityZone")
+	r.meta = defaultMetadataOptions
+	if err := readMetadataOptions(p, "MetadataOptions.", &r.meta); err != nil {
+		return err
+	}
+	if r.monitored, err = p.bool("Monitoring.Enabled"); err != nil {
+		return err
+	}
+	if r.ebsOptimized, err = p.bool("EbsOptimized"); err != nil {
+		return err
+	}
+	for _, off := range []string{"HibernationOptions.Configured", "EnclaveOptions.Enabled"} {
+		if on, err := p.bool(off); err != nil {
+			return err
+		} else if on {
+			return errorf(codeUnsupported, "%s=true is not supported here: instances are network namespaces.", off)
+		}
+	}
+	for name, only := range map[string]string{"Placement.Tenancy": "default", "Placement.GroupName": ""} {
+		if v, ok := p.str(name); ok && v != only {
+			return errorf(codeUnsupported, "%s %q is not supported here (only %q).", name, v, only)
+		}
+	}
+	return nil
+}
+
+// readMetadataOptions decodes <prefix>HttpTokens, HttpEndpoint,
+// HttpProtocolIpv6, InstanceMetadataTags and HttpPutResponseHopLimit
+// over m (RunInstances' MetadataOptions.*, ModifyInstanceMetadataOptions'
+// top-level parameters).
+func readMetadataOptions(p *params, prefix string, m *xmlMetadataOptions) error {
+	for name, dst := range map[string]*string{
+		"HttpTokens": &m.HttpTokens, "HttpEndpoint": &m.HttpEndpoint,
+		"HttpProtocolIpv6": &m.HttpProtocolIpv6, "InstanceMetadataTags": &m.InstanceMetadataTags,
+	} {
+		if v, ok := p.str(prefix + name); ok && v != "" {
+			allowed := []string{"enabled", "disabled"}
+			if name == "HttpTokens" {
+				allowed = []string{"optional", "required"}
+			}
+			if !slices.Contains(allowed, v) {
+				return errInvalid(prefix+name, v, "It must be one of: "+strings.Join(allowed, ", ")+".")
+			}
+			*dst = v
+		}
+	}
+	n, err := p.int(prefix + "HttpPutResponseHopLimit")
+	if err != nil {
+		return err
+	}
+	if n != nil {
+		if *n < 1 || *n > 64 {
+			return errInvalid(prefix+"HttpPutResponseHopLimit", fmt.Sprint(*n), "It must be between 1 and 64.")
+		}
+		m.HttpPutResponseHopLimit = *n
+	}
+	return nil
+}
+
+// readRunInterfaces decodes NetworkInterface.N: the one at device index 0
+// is the primary interface (new, or an existing one by id), which the
+// top-level SubnetId, SecurityGroupId and PrivateIpAddress must not also
+// describe.
+func (c *call) readRunInterfaces(r *runRequest) error {
+	idx, err := c.p.indexes("NetworkInterface")
+	if err != nil || len(idx) == 0 {
+		return err
+	}
+	if r.primary.subnet != "" || len(r.primary.groups) > 0 || r.primary.privateIP != "" || len(r.groupNames) > 0 {
+		return errorf(cloudmock.CodeInvalidParameterCombination, "Network interfaces and an instance-level subnet ID, security groups or private IP address may not be specified on the same request")
+	}
+	seen := map[int]bool{}
+	for _, n := range idx {
+		pre := fmt.Sprintf("NetworkInterface.%d.", n)
+		l := launchENI{req: eniRequest{param: pre}}
+		if l.index, err = c.p.requiredInt(pre + "DeviceIndex"); err != nil {
+			return err
+		}
+		if seen[l.index] || l.index < 0 {
+			return errInvalid(pre+"DeviceIndex", fmt.Sprint(l.index), "Each interface needs its own device index.")
+		}
+		seen[l.index] = true
+		l.eniID, _ = c.p.str(pre + "NetworkInterfaceId")
+		del, given := c.p.str(pre + "DeleteOnTermination")
+		l.keep = given && strings.EqualFold(del, "false")
+		if err := l.req.read(c.p, "SecurityGroupId", "Ipv6Addresses"); err != nil {
+			return err
+		}
+		if l.index == 0 {
+			r.primary, r.attachENI = l.req, l.eniID
+			continue
+		}
+		r.more = append(r.more, l)
+	}
+	if !seen[0] {
+		return errorf(cloudmock.CodeInvalidParameterCombination, "A network interface with device index 0 is required when NetworkInterface.N is given.")
+	}
+	if r.max > 1 && (r.attachENI != "" || len(r.more) > 0 && slices.ContainsFunc(r.more, func(l launchENI) bool { return l.eniID != "" })) {
+		return errorf(cloudmock.CodeInvalidParameterCombination, "An existing network interface can be attached to one instance only: MaxCount must be 1.")
+	}
+	return nil
+}
+
+// tagSpecsOf decodes TagSpecification.N for an action that creates
+// resources of the given types: the tags by resource type.
+func (p *params) tagSpecsOf(types ...string) (map[string][]tag, error) {
+	idx, err := p.indexes("TagSpecification")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]tag{}
+	for _, n := range idx {
+		pre := fmt.Sprintf("TagSpecification.%d", n)
+		rt, err := p.required(pre + ".ResourceType")
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(types, rt) {
+			return nil, errInvalid(pre+".ResourceType", rt, "This action tags resources of types "+strings.Join(types, ", ")+".")
+		}
+		tags, err := p.tagList(pre + ".Tag")
+		if err != nil {
+			return nil, err
+		}
+		out[rt] = append(out[rt], tags...)
+	}
+	return out, nil
+}
