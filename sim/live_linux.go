@@ -1,0 +1,285 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"slices"
+)
+
+// Grow brings what t has and the running lab lacks into the lab, without
+// touching the rest: VPCs (a fabric namespace each), subnets (a bridge
+// each), instances (a namespace each, with its ENIs), peerings and transit
+// gateways. An instance or a transit gateway that t describes otherwise
+// than the lab has it (other ENIs, other attachments) is rebuilt. Every
+// namespace is recorded in the run's state file before it is created.
+// Grow returns once the new ENIs and links carry traffic. What t lacks is
+// left to Shrink, so a caller can move the users of the old parts over in
+// between. On failure, what was built stays in the lab (Close removes
+// it).
+func (l *Lab) Grow(ctx context.Context, t Topology) error {
+	if len(t.VPCs) == 0 && len(t.Instances) == 0 {
+		return nil // nothing to add; Validate wants a VPC
+	}
+	t, err := t.Resolve()
+	if err != nil {
+		return fmt.Errorf("invalid topology: %w", err)
+	}
+	l.changeMu.Lock()
+	defer l.changeMu.Unlock()
+	if l.isClosing() {
+		return errClosed
+	}
+	g := l.growPlan(t)
+	if err := l.checkVPCs(t); err != nil {
+		return err
+	}
+	for _, name := range g.rebuildInstances {
+		if err := l.removeInstance(l.Instance(name)); err != nil {
+			return err
+		}
+	}
+	for _, name := range g.rebuildTransits {
+		if err := l.removeTransitGateway(l.transit(name)); err != nil {
+			return err
+		}
+	}
+	if err := l.recordNamespaces(g.namespaces(l.runID)); err != nil {
+		return err
+	}
+	return l.grow(ctx, g)
+}
+
+// checkVPCs refuses a VPC or subnet that t describes with other addresses
+// than the lab has: a VPC's and a subnet's CIDRs never change.
+func (l *Lab) checkVPCs(t Topology) error {
+	for _, v := range t.VPCs {
+		old := l.topo.vpc(v.Name)
+		if old == nil {
+			continue
+		}
+		if old.CIDR != v.CIDR || old.IPv6CIDR != v.IPv6CIDR {
+			return fmt.Errorf("vpc %s: its CIDRs changed (%s %s to %s %s): a running lab cannot renumber a VPC", v.Name, old.CIDR, old.IPv6CIDR, v.CIDR, v.IPv6CIDR)
+		}
+		for _, s := range v.Subnets {
+			if o := old.subnet(s.Name); o != nil && *o != s {
+				return fmt.Errorf("vpc %s: subnet %s: its CIDRs changed: a running lab cannot renumber a subnet", v.Name, s.Name)
+			}
+		}
+	}
+	return nil
+}
+
+// growth is what Grow adds.
+type growth struct {
+	vpcs             []VPCSpec
+	subnets          map[string][]SubnetSpec // of VPCs the lab has, by VPC
+	peerings         []PeeringSpec
+	transits         []TransitGatewaySpec
+	instances        []InstanceSpec
+	rebuildInstances []string
+	rebuildTransits  []string
+}
+
+func (g *growth) namespaces(id string) []string {
+	var out []string
+	for _, v := range g.vpcs {
+		out = append(out, fabricNsName(id, v.Name))
+	}
+	for _, t := range g.transits {
+		out = append(out, transitNsName(id, t.Name))
+	}
+	for _, in := range g.instances {
+		out = append(out, instanceNsName(id, in.Name))
+	}
+	return out
+}
+
+// growPlan compares t with the lab. It costs a map lookup per resource of
+// t, plus a comparison of the specs that both have.
+func (l *Lab) growPlan(t Topology) *growth {
+	g := &growth{subnets: map[string][]SubnetSpec{}}
+	for _, v := range t.VPCs {
+		old := l.topo.vpc(v.Name)
+		if old == nil {
+			g.vpcs = append(g.vpcs, v)
+			continue
+		}
+		for _, s := range v.Subnets {
+			if old.subnet(s.Name) == nil {
+				g.subnets[v.Name] = append(g.subnets[v.Name], s)
+			}
+		}
+	}
+	peerings := map[string]PeeringSpec{}
+	for _, p := range l.topo.Peerings {
+		peerings[p.Name] = p
+	}
+	for _, p := range t.Peerings {
+		if _, ok := peerings[p.Name]; !ok {
+			g.peerings = append(g.peerings, p)
+		}
+	}
+	for _, tg := range t.TransitGateways {
+		old := l.topo.transit(tg.Name)
+		if old == nil || !slices.Equal(old.VPCs, tg.VPCs) {
+			g.transits = append(g.transits, tg)
+		}
+		if old != nil && !slices.Equal(old.VPCs, tg.VPCs) {
+			g.rebuildTransits = append(g.rebuildTransits, tg.Name)
+		}
+	}
+	instances := make(map[string]*InstanceSpec, len(l.topo.Instances))
+	for i := range l.topo.Instances {
+		instances[l.topo.Instances[i].Name] = &l.topo.Instances[i]
+	}
+	for _, in := range t.Instances {
+		old := instances[in.Name]
+		if old != nil && sameInstance(*old, in) {
+			continue
+		}
+		if old != nil {
+			g.rebuildInstances = append(g.rebuildInstances, in.Name)
+		}
+		g.instances = append(g.instances, in)
+	}
+	return g
+}
+
+func sameInstance(a, b InstanceSpec) bool {
+	return a.VPC == b.VPC && a.Appliance == b.Appliance && slices.Equal(a.ENIs, b.ENIs)
+}
+
+// transit returns the transit gateway spec named name, or nil.
+func (t *Topology) transit(name string) *TransitGatewaySpec {
+	for i := range t.TransitGateways {
+		if t.TransitGateways[i].Name == name {
+			return &t.TransitGateways[i]
+		}
+	}
+	return nil
+}
+
+// grow builds g, in dependency order, then waits for its ENIs and links
+// to carry traffic.
+func (l *Lab) grow(ctx context.Context, g *growth) error {
+	for _, v := range g.vpcs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		l.setTopo(func(t *Topology) { t.VPCs = append(t.VPCs, cloneVPC(v)) })
+		if err := l.buildFabric(v); err != nil {
+			return err
+		}
+	}
+	if err := l.growSubnets(g.subnets); err != nil {
+		return err
+	}
+	for _, p := range g.peerings {
+		if err := l.addPeering(p); err != nil {
+			return err
+		}
+	}
+	for _, tg := range g.transits {
+		l.setTopo(func(t *Topology) {
+			t.TransitGateways = append(t.TransitGateways, TransitGatewaySpec{Name: tg.Name, VPCs: slices.Clone(tg.VPCs)})
+		})
+		if _, err := l.buildTransitGateway(tg); err != nil {
+			return fmt.Errorf("transit gateway %s: %w", tg.Name, err)
+		}
+	}
+	var enis []*ENI
+	for _, spec := range g.instances {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		in, err := l.addInstance(spec)
+		if err != nil {
+			return err
+		}
+		enis = append(enis, in.ENIs...)
+	}
+	return l.awaitNew(ctx, enis, g)
+}
+
+func cloneVPC(v VPCSpec) VPCSpec {
+	v.Subnets = slices.Clone(v.Subnets)
+	return v
+}
+
+// setTopo changes the lab's topology under its lock, on a copy of the
+// slices it changes (readers may hold the old ones).
+func (l *Lab) setTopo(f func(*Topology)) {
+	l.topoMu.Lock()
+	defer l.topoMu.Unlock()
+	l.topo = l.topo.clone()
+	f(&l.topo)
+}
+
+func (l *Lab) growSubnets(subnets map[string][]SubnetSpec) error {
+	for _, v := range l.topo.VPCs {
+		for _, s := range subnets[v.Name] {
+			l.setTopo(func(t *Topology) {
+				vs := t.vpc(v.Name)
+				vs.Subnets = append(vs.Subnets, s)
+			})
+			if err := l.addBridge(l.Fabric(v.Name), s); err != nil {
+				return fmt.Errorf("vpc %s: %w", v.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+func (l *Lab) addPeering(p PeeringSpec) error {
+	l.setTopo(func(t *Topology) { t.Peerings = append(t.Peerings, p) })
+	n := l.peerNums.take()
+	pe, err := l.buildPeering(n, p)
+	if err != nil {
+		l.peerNums.release(n)
+		l.setTopo(func(t *Topology) {
+			t.Peerings = slices.DeleteFunc(t.Peerings, func(o PeeringSpec) bool { return o.Name == p.Name })
+		})
+		return fmt.Errorf("peering %s: %w", p.Name, err)
+	}
+	pe.num = n
+	l.topoMu.Lock()
+	l.peerings = append(slices.Clip(l.peerings), pe)
+	l.topoMu.Unlock()
+	return nil
+}
+
+// addInstance creates the instance's namespace (recorded already) and its
+// ENIs.
+func (l *Lab) addInstance(spec InstanceSpec) (*Instance, error) {
+	name := instanceNsName(l.runID, spec.Name)
+	l.setTopo(func(t *Topology) {
+		spec.ENIs = slices.Clone(spec.ENIs)
+		t.Instances = append(t.Instances, spec)
+	})
+	ns, h, err := createNamespace(name, commonSysctls, instanceSysctls, l.ipv6Sysctls(spec.VPC, nil))
+	if err != nil {
+		return nil, err
+	}
+	in := &Instance{Name: spec.Name, VPC: spec.VPC, Appliance: spec.Appliance, NsName: name, lab: l, ns: ns, nl: h}
+	l.topoMu.Lock()
+	l.created = append(l.created, name)
+	l.instances = append(slices.Clip(l.instances), in)
+	l.topoMu.Unlock()
+	f := l.Fabric(spec.VPC)
+	for j, es := range spec.ENIs {
+		port := f.ports.take()
+		e, err := l.buildENI(f, in, es, j, port)
+		if e == nil {
+			f.ports.release(port)
+		} else {
+			l.topoMu.Lock()
+			in.ENIs = append(slices.Clip(in.ENIs), e)
+			f.enis = append(slices.Clip(f.enis), e)
+			l.topoMu.Unlock()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("instance %s: eni %s: %w", spec.Name, es.Name, err)
+		}
+	}
+	return in, nil
+}

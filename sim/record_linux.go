@@ -1,0 +1,66 @@
+package sim
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/mirrorlab/mirrorlab/sim/state"
+)
+
+// UpdateRecord changes the lab's state file: it loads it, lets f change
+// it and writes it back atomically. The lab's own changes (the namespaces
+// it creates and removes while it runs) go through it too, so that no
+// writer loses another's change; f must not change the run id.
+func (l *Lab) UpdateRecord(f func(*state.Run) error) error {
+	l.recMu.Lock()
+	defer l.recMu.Unlock()
+	return l.updateRecordLocked(f)
+}
+
+func (l *Lab) updateRecordLocked(f func(*state.Run) error) error {
+	r, err := state.Load(l.stateDir, l.runID)
+	if err != nil {
+		return err
+	}
+	if err := f(r); err != nil {
+		return err
+	}
+	return state.Replace(l.stateDir, r)
+}
+
+// recordNamespaces adds names to the namespaces of the lab's state file
+// before any of them is created, so that Sweep removes them should this
+// process die before it does.
+func (l *Lab) recordNamespaces(names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	l.recMu.Lock()
+	defer l.recMu.Unlock()
+	err := l.updateRecordLocked(func(r *state.Run) error {
+		for _, n := range names {
+			if !slices.Contains(r.Namespaces, n) {
+				r.Namespaces = append(r.Namespaces, n)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record namespaces of run %s: %w", l.runID, err)
+	}
+	return nil
+}
+
+// forgetNamespace removes a deleted namespace from the lab's state file.
+func (l *Lab) forgetNamespace(name string) error {
+	l.recMu.Lock()
+	defer l.recMu.Unlock()
+	err := l.updateRecordLocked(func(r *state.Run) error {
+		r.Namespaces = slices.DeleteFunc(r.Namespaces, func(n string) bool { return n == name })
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("forget namespace %s of run %s: %w", name, l.runID, err)
+	}
+	return nil
+}
