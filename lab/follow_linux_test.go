@@ -1,0 +1,236 @@
+package lab
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/internal/privtest"
+	"github.com/mirrorlab/mirrorlab/sim/state"
+)
+
+// emptySpec is an account with one VPC and one subnet, nothing in it.
+func emptySpec() cloudmock.Spec {
+	return cloudmock.Spec{Profile: "aws", Vpcs: []cloudmock.Vpc{{VpcId: "vpc-1", CidrBlock: "10.0.0.0/16"}},
+		Subnets: []cloudmock.Subnet{{SubnetId: "subnet-a", VpcId: "vpc-1", CidrBlock: "10.0.1.0/24"}}}
+}
+
+// withInstance adds instance id with one ENI (eni-<id>) at addr in subnet.
+func withInstance(s cloudmock.Spec, id, subnet, addr string) cloudmock.Spec {
+	s.NetworkInterfaces = append(slices.Clone(s.NetworkInterfaces), cloudmock.NetworkInterface{
+		NetworkInterfaceId: "eni-" + id, SubnetId: subnet, PrivateIpAddress: addr, InstanceId: id})
+	return s
+}
+
+// withSession mirrors what eni-<src> receives (UDP) to eni-<dst>, VNI vni.
+func withSession(s cloudmock.Spec, src, dst string, vni int) cloudmock.Spec {
+	s.TrafficMirrorFilters = []cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "tmf-1", IngressFilterRules: []cloudmock.TrafficMirrorFilterRule{
+		{RuleNumber: 100, RuleAction: "accept", Protocol: 17, SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0"}}}}
+	s.TrafficMirrorTargets = []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-1", NetworkInterfaceId: "eni-" + dst}}
+	s.TrafficMirrorSessions = append(slices.Clone(s.TrafficMirrorSessions), cloudmock.TrafficMirrorSession{
+		TrafficMirrorSessionId: "tms-" + src, NetworkInterfaceId: "eni-" + src, TrafficMirrorTargetId: "tmt-1",
+		TrafficMirrorFilterId: "tmf-1", SessionNumber: 1, VirtualNetworkId: cloudmock.Ptr(vni)})
+	return s
+}
+
+// buildFollowing builds the lab of s, served: its network from the model,
+// a mirror service on every ENI.
+func buildFollowing(tb testing.TB, s cloudmock.Spec) *Lab {
+	tb.Helper()
+	privtest.Require(tb)
+	topo, err := TopologyOf(s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dir := tb.TempDir()
+	l, err := Build(context.Background(), Config{Name: "follow", Topology: topo, StateDir: dir,
+		Mirror: &Mirror{Spec: s, AllENIs: true}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := l.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
+	return l
+}
+
+// udpIn is a UDP socket inside an instance.
+func udpIn(tb testing.TB, l *Lab, inst string, port int) *net.UDPConn {
+	tb.Helper()
+	in := l.Sim().Instance(inst)
+	if in == nil {
+		tb.Fatalf("no instance %s", inst)
+	}
+	var c *net.UDPConn
+	err := in.Run(func() (err error) {
+		c, err = net.ListenUDP("udp4", &net.UDPAddr{IP: in.ENIs[0].IP.AsSlice(), Port: port})
+		return err
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { c.Close() })
+	return c
+}
+
+// recvVXLAN waits up to d for a VXLAN datagram and returns its VNI.
+func recvVXLAN(c *net.UDPConn, d time.Duration) (uint32, error) {
+	buf := make([]byte, 9100)
+	c.SetReadDeadline(time.Now().Add(d))
+	n, err := c.Read(buf)
+	if err != nil {
+		return 0, err
+	}
+	if n < 8 {
+		return 0, fmt.Errorf("%d bytes: not VXLAN", n)
+	}
+	return binary.BigEndian.Uint32(buf[4:8]) >> 8, nil
+}
+
+// TestPrivilegedFollowSpec: a lab with one empty subnet follows its
+// model: a new subnet and two instances carry a datagram between them; a
+// session created on one of them mirrors to the other; the removed
+// instance's namespace, record entry and capture are gone, the other's
+// go on.
+func TestPrivilegedFollowSpec(t *testing.T) {
+	s0 := emptySpec()
+	l := buildFollowing(t, s0)
+	ctx := t.Context()
+	s1 := s0
+	s1.Subnets = append(slices.Clone(s0.Subnets), cloudmock.Subnet{SubnetId: "subnet-b", VpcId: "vpc-1", CidrBlock: "10.0.2.0/24"})
+	s1 = withInstance(withInstance(s1, "i-a", "subnet-a", "10.0.1.10"), "i-b", "subnet-b", "10.0.2.10")
+	if err := l.Apply(ctx, FollowSpec{Spec: s1}); err != nil {
+		t.Fatalf("add a subnet and two instances: %v", err)
+	}
+	srv := udpIn(t, l, "i-b", 9000)
+	cl := udpIn(t, l, "i-a", 9001)
+	if _, err := cl.WriteToUDPAddrPort([]byte("hello"), netip.MustParseAddrPort("10.0.2.10:9000")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	srv.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if n, err := srv.Read(buf); err != nil || string(buf[:n]) != "hello" {
+		t.Fatalf("i-a -> i-b across the new subnet: %q, %v", buf[:n], err)
+	}
+
+	s2 := withSession(s1, "i-a", "i-b", 42)
+	if err := l.Apply(ctx, FollowSpec{Spec: s2}); err != nil {
+		t.Fatalf("add a session: %v", err)
+	}
+	vx := udpIn(t, l, "i-b", 4789)
+	if _, err := srv.WriteToUDPAddrPort([]byte("mirror me"), netip.MustParseAddrPort("10.0.1.10:9001")); err != nil {
+		t.Fatal(err)
+	}
+	if vni, err := recvVXLAN(vx, 3*time.Second); err != nil || vni != 42 {
+		t.Fatalf("copy at the target: VNI %d, %v; want 42", vni, err)
+	}
+
+	a := l.Sim().Instance("i-a")
+	s3 := s1
+	s3.NetworkInterfaces = s1.NetworkInterfaces[1:] // i-b alone
+	if err := l.Apply(ctx, FollowSpec{Spec: s3}); err != nil {
+		t.Fatalf("remove instance i-a: %v", err)
+	}
+	if l.Sim().Instance("i-a") != nil {
+		t.Fatal("i-a still in the lab")
+	}
+	if _, err := os.Stat(filepath.Join(state.NetnsDir, a.NsName)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("namespace %s after removal: %v", a.NsName, err)
+	}
+	r, err := state.Load(l.Sim().StateDir(), l.RunID())
+	if err != nil || slices.Contains(r.Namespaces, a.NsName) || !slices.Contains(r.Namespaces, l.Sim().Instance("i-b").NsName) {
+		t.Errorf("state file after removal: %v, %v", r, err)
+	}
+	snap := l.Service().Snapshot()
+	if _, ok := snap.ENIs["eni-i-a"]; ok {
+		t.Error("the mirror service still captures at the removed eni-i-a")
+	}
+	if _, ok := snap.ENIs["eni-i-b"]; !ok {
+		t.Error("the mirror service stopped capturing at eni-i-b")
+	}
+	if snap.Totals.Captured == 0 {
+		t.Error("the totals lost the removed interface's counters")
+	}
+}
+
+// TestPrivilegedUserData: an instance's "#!" user data runs inside it, in
+// a directory of its own, its output kept for ConsoleOutput; it dies with
+// the instance. User data that is not a script is kept, not run.
+func TestPrivilegedUserData(t *testing.T) {
+	s := withInstance(withInstance(emptySpec(), "i-a", "subnet-a", "10.0.1.10"), "i-c", "subnet-a", "10.0.1.11")
+	l := buildFollowing(t, s)
+	ctx := t.Context()
+	script := "#!/bin/sh\necho started in $(pwd)\ntouch ran\nexec sleep 60\n"
+	runs := []instanceRun{{ID: "i-a", UserData: script, Running: true},
+		{ID: "i-c", UserData: "#cloud-config\npackages: [nginx]\n", Running: true}}
+	if err := l.startUserData(ctx, runs); err != nil {
+		t.Fatal(err)
+	}
+	dir := l.userDataDir("i-a")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		out, err := l.ConsoleOutput("i-a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(out), "started in "+dir) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("console output of i-a: %q", out)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ran")); err != nil {
+		t.Errorf("the script's file: %v", err)
+	}
+	if out, _ := l.ConsoleOutput("i-c"); !strings.Contains(string(out), "not run") {
+		t.Errorf("console output of cloud-config user data: %q", out)
+	}
+	l.ud.mu.Lock()
+	p := l.ud.scripts["i-a"].proc
+	l.ud.mu.Unlock()
+	// i-a goes: its script dies with it.
+	if err := l.Apply(ctx, FollowSpec{Spec: withInstance(emptySpec(), "i-c", "subnet-a", "10.0.1.11")}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the user data script outlived its instance")
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the script's directory after removal: %v", err)
+	}
+	if _, err := l.ConsoleOutput("i-a"); err == nil {
+		t.Error("console output of a removed instance: no error")
+	}
+}
+
+// TestUserDataOfReadsInstancesByName: the model's instances are read by
+// field name (InstanceId, UserData, State).
+func TestUserDataOfReadsInstancesByName(t *testing.T) {
+	type inst struct{ InstanceId, UserData, State string }
+	type spec struct{ Instances []inst }
+	got := instancesIn(reflect.ValueOf(spec{Instances: []inst{{"i-1", "#!/bin/sh", ""}, {"i-2", "x", "stopped"}}}))
+	want := []instanceRun{{ID: "i-1", UserData: "#!/bin/sh", Running: true}, {ID: "i-2", UserData: "x"}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	if got := instancesIn(reflect.ValueOf(struct{ Vpcs []int }{})); got != nil {
+		t.Fatalf("a spec without instances: %+v", got)
+	}
+}
