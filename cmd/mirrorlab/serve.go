@@ -297,6 +297,11 @@ type applyForwarder struct {
 	mu       sync.Mutex
 	fn       func(cloudmock.Spec) error
 	healthFn func(lb, eni string) (bool, error)
+	consFn   func(instanceID string) ([]byte, error)
+	// follow: the lab's network follows the served model (serve --empty:
+	// the API creates and deletes VPCs, subnets, instances…), not only
+	// its mirror configuration.
+	follow bool
 }
 
 func (f *applyForwarder) set(fn func(cloudmock.Spec) error, health func(lb, eni string) (bool, error)) {
@@ -312,6 +317,27 @@ func (f *applyForwarder) apply(s cloudmock.Spec) error {
 		return errors.New("the lab is not running")
 	}
 	return f.fn(s)
+}
+
+// setConsole sets where consoleOutput reads instances' user data output
+// (nil: none).
+func (f *applyForwarder) setConsole(fn func(string) ([]byte, error)) {
+	f.mu.Lock()
+	f.consFn = fn
+	f.mu.Unlock()
+}
+
+// consoleOutput is an instance's user data output, as the running lab
+// keeps it (lab.Lab.ConsoleOutput); empty without a lab. It is the EC2
+// API's GetConsoleOutput hook (ec2api.Config.ConsoleOutput).
+func (f *applyForwarder) consoleOutput(id string) ([]byte, error) {
+	f.mu.Lock()
+	fn := f.consFn
+	f.mu.Unlock()
+	if fn == nil {
+		return nil, nil
+	}
+	return fn(id)
 }
 
 func (f *applyForwarder) health(lb, eni string) (bool, error) {
