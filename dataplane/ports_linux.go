@@ -42,7 +42,7 @@ func (s *Service) planPorts(m *cloudmock.Model) (portChanges, error) {
 	for _, e := range slices.Backward(s.cfg.Lab.ENIs()) {
 		realised[e.IP] = e
 	}
-	keep := map[string]bool{}
+	keep, opened := map[string]bool{}, map[string]bool{}
 	for _, ref := range m.ENIs() {
 		id := m.ENIID(ref)
 		e := realised[m.ENIAddr(ref)]
@@ -54,10 +54,10 @@ func (s *Service) planPorts(m *cloudmock.Model) (portChanges, error) {
 			continue
 		}
 		c.open = append(c.open, ref)
-		keep[id] = true
+		keep[id], opened[id] = true, true
 	}
 	for _, p := range s.pipelines() {
-		if !keep[p.eniID] || s.captured[p.eniID] != p.sim || slices.ContainsFunc(c.open, func(r cloudmock.ENIRef) bool { return m.ENIID(r) == p.eniID }) {
+		if !keep[p.eniID] || s.captured[p.eniID] != p.sim || opened[p.eniID] {
 			c.retire = append(c.retire, p)
 		}
 	}

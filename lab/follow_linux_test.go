@@ -47,6 +47,10 @@ func withSession(s cloudmock.Spec, src, dst string, vni int) cloudmock.Spec {
 // buildFollowing builds the lab of s, served: its network from the model,
 // a mirror service on every ENI.
 func buildFollowing(tb testing.TB, s cloudmock.Spec) *Lab {
+	return buildFollowingWith(tb, s, false)
+}
+
+func buildFollowingWith(tb testing.TB, s cloudmock.Spec, userSpaceOnly bool) *Lab {
 	tb.Helper()
 	privtest.Require(tb)
 	topo, err := TopologyOf(s)
@@ -55,7 +59,7 @@ func buildFollowing(tb testing.TB, s cloudmock.Spec) *Lab {
 	}
 	dir := tb.TempDir()
 	l, err := Build(context.Background(), Config{Name: "follow", Topology: topo, StateDir: dir,
-		Mirror: &Mirror{Spec: s, AllENIs: true}})
+		Mirror: &Mirror{Spec: s, AllENIs: true, UserSpaceOnly: userSpaceOnly}})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -102,12 +106,18 @@ func recvVXLAN(c *net.UDPConn, d time.Duration) (uint32, error) {
 
 // TestPrivilegedFollowSpec: a lab with one empty subnet follows its
 // model: a new subnet and two instances carry a datagram between them; a
-// session created on one of them mirrors to the other; the removed
-// instance's namespace, record entry and capture are gone, the other's
-// go on.
+// session created on one of them mirrors to the other (decided in the
+// kernel, on the new port, or in user space); the removed instance's
+// namespace, record entry and capture are gone, the other's go on.
 func TestPrivilegedFollowSpec(t *testing.T) {
+	for _, userSpace := range []bool{false, true} {
+		t.Run(fmt.Sprintf("UserSpaceOnly=%v", userSpace), func(t *testing.T) { followSpec(t, userSpace) })
+	}
+}
+
+func followSpec(t *testing.T, userSpace bool) {
 	s0 := emptySpec()
-	l := buildFollowing(t, s0)
+	l := buildFollowingWith(t, s0, userSpace)
 	ctx := t.Context()
 	s1 := s0
 	s1.Subnets = append(slices.Clone(s0.Subnets), cloudmock.Subnet{SubnetId: "subnet-b", VpcId: "vpc-1", CidrBlock: "10.0.2.0/24"})
@@ -136,6 +146,9 @@ func TestPrivilegedFollowSpec(t *testing.T) {
 	}
 	if vni, err := recvVXLAN(vx, 3*time.Second); err != nil || vni != 42 {
 		t.Fatalf("copy at the target: VNI %d, %v; want 42", vni, err)
+	}
+	if k := l.Service().Snapshot().Kernel; k.Enabled == userSpace || k.Enabled && k.Decided["eni-i-a/ingress"] != "" {
+		t.Errorf("in-kernel path on the new port: enabled %v, decided %q (%s)", k.Enabled, k.Decided["eni-i-a/ingress"], k.Why)
 	}
 
 	a := l.Sim().Instance("i-a")
