@@ -160,13 +160,14 @@ func (t *Topology) transit(name string) *TransitGatewaySpec {
 }
 
 // grow builds g, in dependency order, then waits for its ENIs and links
-// to carry traffic.
+// to carry traffic. The lab's topology takes all of g at once (one copy,
+// however many instances a lab is built with).
 func (l *Lab) grow(ctx context.Context, g *growth) error {
+	l.setTopo(func(t *Topology) { g.addTo(t) })
 	for _, v := range g.vpcs {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		l.setTopo(func(t *Topology) { t.VPCs = append(t.VPCs, cloneVPC(v)) })
 		if err := l.buildFabric(v); err != nil {
 			return err
 		}
@@ -180,9 +181,6 @@ func (l *Lab) grow(ctx context.Context, g *growth) error {
 		}
 	}
 	for _, tg := range g.transits {
-		l.setTopo(func(t *Topology) {
-			t.TransitGateways = append(t.TransitGateways, TransitGatewaySpec{Name: tg.Name, VPCs: slices.Clone(tg.VPCs)})
-		})
 		if _, err := l.buildTransitGateway(tg); err != nil {
 			return fmt.Errorf("transit gateway %s: %w", tg.Name, err)
 		}
@@ -199,6 +197,24 @@ func (l *Lab) grow(ctx context.Context, g *growth) error {
 		enis = append(enis, in.ENIs...)
 	}
 	return l.awaitNew(ctx, enis, g)
+}
+
+// addTo adds g's specs to t (a copy: see setTopo).
+func (g *growth) addTo(t *Topology) {
+	for _, v := range g.vpcs {
+		t.VPCs = append(t.VPCs, cloneVPC(v))
+	}
+	for i := range t.VPCs {
+		t.VPCs[i].Subnets = append(t.VPCs[i].Subnets, g.subnets[t.VPCs[i].Name]...)
+	}
+	t.Peerings = append(t.Peerings, g.peerings...)
+	for _, tg := range g.transits {
+		t.TransitGateways = append(t.TransitGateways, TransitGatewaySpec{Name: tg.Name, VPCs: slices.Clone(tg.VPCs)})
+	}
+	for _, in := range g.instances {
+		in.ENIs = slices.Clone(in.ENIs)
+		t.Instances = append(t.Instances, in)
+	}
 }
 
 func cloneVPC(v VPCSpec) VPCSpec {
@@ -218,10 +234,6 @@ func (l *Lab) setTopo(f func(*Topology)) {
 func (l *Lab) growSubnets(subnets map[string][]SubnetSpec) error {
 	for _, v := range l.topo.VPCs {
 		for _, s := range subnets[v.Name] {
-			l.setTopo(func(t *Topology) {
-				vs := t.vpc(v.Name)
-				vs.Subnets = append(vs.Subnets, s)
-			})
 			if err := l.addBridge(l.Fabric(v.Name), s); err != nil {
 				return fmt.Errorf("vpc %s: %w", v.Name, err)
 			}
@@ -231,7 +243,6 @@ func (l *Lab) growSubnets(subnets map[string][]SubnetSpec) error {
 }
 
 func (l *Lab) addPeering(p PeeringSpec) error {
-	l.setTopo(func(t *Topology) { t.Peerings = append(t.Peerings, p) })
 	n := l.peerNums.take()
 	pe, err := l.buildPeering(n, p)
 	if err != nil {
@@ -249,13 +260,9 @@ func (l *Lab) addPeering(p PeeringSpec) error {
 }
 
 // addInstance creates the instance's namespace (recorded already) and its
-// ENIs.
+// ENIs (the lab's topology has the instance already).
 func (l *Lab) addInstance(spec InstanceSpec) (*Instance, error) {
 	name := instanceNsName(l.runID, spec.Name)
-	l.setTopo(func(t *Topology) {
-		spec.ENIs = slices.Clone(spec.ENIs)
-		t.Instances = append(t.Instances, spec)
-	})
 	ns, h, err := createNamespace(name, commonSysctls, instanceSysctls, l.ipv6Sysctls(spec.VPC, nil))
 	if err != nil {
 		return nil, err

@@ -169,3 +169,60 @@ func TestPrivilegedSweepRemovesLiveNamespace(t *testing.T) {
 		t.Errorf("namespace %s added live survived the sweep", name)
 	}
 }
+
+// TestPrivilegedGrowTransitGateway: a transit gateway created live joins
+// its VPCs; an attachment added rebuilds it with the new VPC joined; once
+// removed, its namespace is gone and the VPCs no longer reach each other.
+func TestPrivilegedGrowTransitGateway(t *testing.T) {
+	base := transited()
+	base.TransitGateways = nil
+	l := realize(t, base)
+	a, b, i := l.Instance("a"), l.Instance("b"), l.Instance("i")
+	if err := udpRoundTrip(t, a, i, i.ENIs[0].IP); err == nil {
+		t.Fatal("a reaches i before any transit gateway")
+	}
+	ctx := context.Background()
+	if err := l.Grow(ctx, transited()); err != nil {
+		t.Fatalf("Grow: %v", err)
+	}
+	if err := udpRoundTrip(t, a, i, i.ENIs[0].IP); err != nil {
+		t.Fatalf("a -> i through the new transit gateway: %v", err)
+	}
+	three := transited()
+	three.TransitGateways[0].VPCs = append(three.TransitGateways[0].VPCs, "app-b")
+	if err := l.Grow(ctx, three); err != nil {
+		t.Fatalf("Grow with a third attachment: %v", err)
+	}
+	if err := udpRoundTrip(t, b, i, i.ENIs[0].IP); err != nil {
+		t.Fatalf("b -> i through the new attachment: %v", err)
+	}
+	ns := l.TransitGateways()[0].NsName
+	if err := l.Shrink(base); err != nil {
+		t.Fatalf("Shrink: %v", err)
+	}
+	if nsExists(ns) || slices.Contains(recorded(t, l), ns) || len(l.TransitGateways()) != 0 {
+		t.Errorf("transit gateway left: namespace %v, recorded %v", nsExists(ns), recorded(t, l))
+	}
+	if err := udpRoundTrip(t, a, i, i.ENIs[0].IP); err == nil {
+		t.Error("a still reaches i after the transit gateway went")
+	}
+}
+
+// TestPrivilegedGrowRebuildsChangedInstance: an instance given a second
+// ENI is rebuilt with both, its program stopped with the old one.
+func TestPrivilegedGrowRebuildsChangedInstance(t *testing.T) {
+	l := realize(t, grown())
+	old := l.Instance("x")
+	two := grown()
+	two.Instances[0].ENIs = append(two.Instances[0].ENIs, ENISpec{Name: "eth1", Subnet: "b", IP: netip.MustParseAddr("10.1.2.20")})
+	if err := l.Grow(context.Background(), two); err != nil {
+		t.Fatalf("Grow: %v", err)
+	}
+	x := l.Instance("x")
+	if x == old || len(x.ENIs) != 2 || len(l.Fabric("v1").ENIs()) != 3 {
+		t.Fatalf("x after Grow: %+v (fabric ENIs %d)", x, len(l.Fabric("v1").ENIs()))
+	}
+	if err := udpRoundTrip(t, l.Instance("y"), x, x.ENIs[1].IP); err != nil {
+		t.Errorf("y -> x's new eth1: %v", err)
+	}
+}
