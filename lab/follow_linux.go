@@ -7,15 +7,16 @@ import (
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/dataplane"
+	"github.com/mirrorlab/mirrorlab/sim"
 )
 
 // follow applies FollowSpec: the network grows to TopologyOf(spec), the
 // new instances' user data starts, the mirror service takes the new
 // model (capturing at the new ENIs, leaving the removed ones), the user
 // data of instances that stopped or went is stopped, and the network
-// shrinks. When a VPC went, the mirror service starts again on the new
-// model (its pipelines index the lab's VPCs; the model's counters, flows
-// and VNIs carry over).
+// shrinks. When a VPC goes, the mirror service stops before and starts
+// again after (it works in every fabric and indexes them; the model's
+// counters, flows and VNIs carry over, the pipelines' counters restart).
 func (l *Lab) follow(ctx context.Context, spec cloudmock.Spec) error {
 	topo, err := TopologyOf(spec)
 	if err != nil {
@@ -26,11 +27,11 @@ func (l *Lab) follow(ctx context.Context, spec cloudmock.Spec) error {
 	}
 	runs := userDataOf(spec)
 	errs := []error{l.startUserData(ctx, runs)}
-	fabrics := len(l.sim.Fabrics())
-	if svc := l.Service(); svc != nil {
+	svc := l.Service()
+	if svc != nil {
 		err := svc.Apply(spec)
 		if errors.Is(err, dataplane.ErrFabricsChanged) {
-			err = l.restartMirror(ctx, spec)
+			err = l.restartMirror(ctx, spec, nil)
 		}
 		if err != nil {
 			return errors.Join(append(errs, err)...)
@@ -40,24 +41,49 @@ func (l *Lab) follow(ctx context.Context, spec cloudmock.Spec) error {
 	l.spec = spec
 	l.mu.Unlock()
 	errs = append(errs, l.stopUserData(runs))
-	if err := l.sim.Shrink(topo); err != nil {
-		errs = append(errs, fmt.Errorf("follow the model: remove: %w", err))
+	shrink := func() error {
+		if err := l.sim.Shrink(topo); err != nil {
+			return fmt.Errorf("follow the model: remove: %w", err)
+		}
+		return nil
 	}
-	if len(l.sim.Fabrics()) < fabrics && l.Service() != nil {
-		errs = append(errs, l.restartMirror(ctx, spec))
+	if svc != nil && l.losesFabric(topo) {
+		// The service works in every fabric: it stops before one goes.
+		errs = append(errs, l.restartMirror(ctx, spec, shrink))
+	} else {
+		errs = append(errs, shrink())
 	}
 	return errors.Join(errs...)
 }
 
-// restartMirror stops the mirror service and starts it again on spec,
-// with the running model's state (counters, flows, VNIs, target health).
-func (l *Lab) restartMirror(ctx context.Context, spec cloudmock.Spec) error {
+// losesFabric says whether the lab has a VPC that topo lacks.
+func (l *Lab) losesFabric(topo sim.Topology) bool {
+	keep := map[string]bool{}
+	for _, v := range topo.VPCs {
+		keep[v.Name] = true
+	}
+	for _, f := range l.sim.Fabrics() {
+		if !keep[f.VPC] {
+			return true
+		}
+	}
+	return false
+}
+
+// restartMirror stops the mirror service, runs between (when not nil),
+// and starts the service again on spec, with the running model's state
+// (counters, flows, VNIs, target health).
+func (l *Lab) restartMirror(ctx context.Context, spec cloudmock.Spec, between func() error) error {
 	old := l.Model()
 	l.mu.Lock()
 	m := l.mirror
 	l.mu.Unlock()
 	if err := l.stopMirror(); err != nil {
 		return err
+	}
+	var errs []error
+	if between != nil {
+		errs = append(errs, between())
 	}
 	m.Spec = spec
 	opts := append(append([]cloudmock.Option(nil), m.ModelOptions...), cloudmock.WithStateFrom(old))
@@ -67,7 +93,7 @@ func (l *Lab) restartMirror(ctx context.Context, spec cloudmock.Spec) error {
 	}
 	m.Unhealthy = nil // the carried-over model knows its targets' health
 	if err := l.startMirror(ctx, m, model); err != nil {
-		return fmt.Errorf("restart the mirror service: %w", err)
+		errs = append(errs, fmt.Errorf("restart the mirror service: %w", err))
 	}
-	return nil
+	return errors.Join(errs...)
 }

@@ -151,6 +151,26 @@ func followSpec(t *testing.T, userSpace bool) {
 		t.Errorf("in-kernel path on the new port: enabled %v, decided %q (%s)", k.Enabled, k.Decided["eni-i-a/ingress"], k.Why)
 	}
 
+	// i-b gets a second interface: it is rebuilt, and the copies go to
+	// its new port.
+	s2b := s2
+	s2b.NetworkInterfaces = append(slices.Clone(s2.NetworkInterfaces), cloudmock.NetworkInterface{
+		NetworkInterfaceId: "eni-i-b2", SubnetId: "subnet-b", PrivateIpAddress: "10.0.2.11", InstanceId: "i-b"})
+	if err := l.Apply(ctx, FollowSpec{Spec: s2b}); err != nil {
+		t.Fatalf("attach a second interface to i-b: %v", err)
+	}
+	if n := len(l.Sim().Instance("i-b").ENIs); n != 2 {
+		t.Fatalf("i-b has %d interfaces, want 2", n)
+	}
+	vx = udpIn(t, l, "i-b", 4789)
+	from := udpIn(t, l, "i-b", 9000)
+	if _, err := from.WriteToUDPAddrPort([]byte("mirror me"), netip.MustParseAddrPort("10.0.1.10:9001")); err != nil {
+		t.Fatal(err)
+	}
+	if vni, err := recvVXLAN(vx, 3*time.Second); err != nil || vni != 42 {
+		t.Fatalf("copy at the rebuilt target: VNI %d, %v; want 42", vni, err)
+	}
+
 	a := l.Sim().Instance("i-a")
 	s3 := s1
 	s3.NetworkInterfaces = s1.NetworkInterfaces[1:] // i-b alone
@@ -245,5 +265,36 @@ func TestUserDataOfReadsInstancesByName(t *testing.T) {
 	}
 	if got := instancesIn(reflect.ValueOf(struct{ Vpcs []int }{})); got != nil {
 		t.Fatalf("a spec without instances: %+v", got)
+	}
+}
+
+// TestPrivilegedFollowVPCRemoved: a VPC created and deleted again while
+// a session mirrors in another: the mirror service starts again on the
+// remaining fabrics, and the session still mirrors.
+func TestPrivilegedFollowVPCRemoved(t *testing.T) {
+	s := withSession(withInstance(withInstance(emptySpec(), "i-a", "subnet-a", "10.0.1.10"), "i-b", "subnet-a", "10.0.1.11"), "i-a", "i-b", 9)
+	l := buildFollowing(t, s)
+	ctx := t.Context()
+	two := s
+	two.Vpcs = append(slices.Clone(s.Vpcs), cloudmock.Vpc{VpcId: "vpc-2", CidrBlock: "10.9.0.0/16"})
+	two.Subnets = append(slices.Clone(s.Subnets), cloudmock.Subnet{SubnetId: "subnet-z", VpcId: "vpc-2", CidrBlock: "10.9.1.0/24"})
+	two = withInstance(two, "i-z", "subnet-z", "10.9.1.10")
+	if err := l.Apply(ctx, FollowSpec{Spec: two}); err != nil {
+		t.Fatalf("add a VPC: %v", err)
+	}
+	fab := l.Sim().Fabric("vpc-2").NsName
+	if err := l.Apply(ctx, FollowSpec{Spec: s}); err != nil {
+		t.Fatalf("remove the VPC: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(state.NetnsDir, fab)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("fabric namespace %s after the VPC went: %v", fab, err)
+	}
+	vx := udpIn(t, l, "i-b", 4789)
+	from := udpIn(t, l, "i-b", 9000)
+	if _, err := from.WriteToUDPAddrPort([]byte("still"), netip.MustParseAddrPort("10.0.1.10:9001")); err != nil {
+		t.Fatal(err)
+	}
+	if vni, err := recvVXLAN(vx, 3*time.Second); err != nil || vni != 9 {
+		t.Fatalf("copy after the VPC went: VNI %d, %v; want 9", vni, err)
 	}
 }
