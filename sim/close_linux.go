@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/vishvananda/netns"
@@ -112,12 +111,7 @@ func (l *Lab) close() error {
 	}
 	l.mu.Unlock()
 
-	errs := make([]error, len(procs))
-	var wg sync.WaitGroup
-	for i, p := range procs {
-		wg.Go(func() { errs[i] = p.Stop(StopGrace) })
-	}
-	wg.Wait()
+	errs := stopAll(procs)
 	if _, err := state.KillInNamespaces(l.created, StopGrace); err != nil {
 		errs = append(errs, err)
 	}

@@ -132,13 +132,19 @@ func (l *Lab) stopProcs(name string) error {
 		}
 	}
 	l.mu.Unlock()
+	return errors.Join(stopAll(procs)...)
+}
+
+// stopAll stops procs concurrently (see Process.Stop, with StopGrace)
+// and returns each one's error.
+func stopAll(procs []*Process) []error {
 	errs := make([]error, len(procs))
 	var wg sync.WaitGroup
 	for i, p := range procs {
 		wg.Go(func() { errs[i] = p.Stop(StopGrace) })
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	return errs
 }
 
 // dropNamespace closes the handle (none is entered from then on, see
