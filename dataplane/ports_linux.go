@@ -45,7 +45,10 @@ func (s *Service) planPorts(m *cloudmock.Model) (portChanges, error) {
 	keep, opened := map[string]bool{}, map[string]bool{}
 	for _, ref := range m.ENIs() {
 		id := m.ENIID(ref)
-		e := realised[m.ENIAddr(ref)]
+		e := s.cfg.ENIs[id] // as simENI finds it
+		if e == nil {
+			e = realised[m.ENIAddr(ref)]
+		}
 		if e == nil {
 			continue // not attached to an instance: not realised
 		}
@@ -72,7 +75,10 @@ func (s *Service) openPorts(ctx context.Context, v *view, refs []cloudmock.ENIRe
 		return nil, nil
 	}
 	for _, ref := range refs {
-		e := s.cfg.Lab.ENIByIP(v.model.ENIAddr(ref))
+		e, err := s.simENI(v.model, ref)
+		if err != nil {
+			return nil, err
+		}
 		s.slotSize = max(s.slotSize, slotFor(e))
 		if err := s.kernelPort(e); err != nil {
 			return nil, fmt.Errorf("network interface %s: %w", v.model.ENIID(ref), err)
