@@ -298,3 +298,39 @@ func TestPrivilegedFollowVPCRemoved(t *testing.T) {
 		t.Fatalf("copy after the VPC went: VNI %d, %v; want 9", vni, err)
 	}
 }
+
+// TestPrivilegedFollowLoadBalancer: a network load balancer created live
+// is an appliance holding its address, and a session to it mirrors to
+// its registered target; deleted, its appliance is gone.
+func TestPrivilegedFollowLoadBalancer(t *testing.T) {
+	s := withInstance(withInstance(emptySpec(), "i-a", "subnet-a", "10.0.1.10"), "i-b", "subnet-a", "10.0.1.11")
+	l := buildFollowing(t, s)
+	ctx := t.Context()
+	lb := cloudmock.LoadBalancer{LoadBalancerArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/web/50dc6c495c0c9188",
+		Type: "network", SubnetId: "subnet-a", PrivateIpAddress: "10.0.1.50",
+		Listeners: []cloudmock.Listener{{Protocol: "UDP", Port: 4789}}, Targets: []cloudmock.TargetDescription{{NetworkInterfaceId: "eni-i-b"}}}
+	withLB := withSession(s, "i-a", "i-b", 5)
+	withLB.LoadBalancers = []cloudmock.LoadBalancer{lb}
+	withLB.TrafficMirrorTargets = []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-1", NetworkLoadBalancerArn: lb.LoadBalancerArn}}
+	if err := l.Apply(ctx, FollowSpec{Spec: withLB}); err != nil {
+		t.Fatalf("add a load balancer: %v", err)
+	}
+	app := l.Sim().Instance(ApplianceName(lb))
+	if app == nil || app.ENIs[0].IP != netip.MustParseAddr("10.0.1.50") {
+		t.Fatalf("appliance of %s: %+v", lb.LoadBalancerArn, app)
+	}
+	vx := udpIn(t, l, "i-b", 4789)
+	from := udpIn(t, l, "i-b", 9000)
+	if _, err := from.WriteToUDPAddrPort([]byte("via nlb"), netip.MustParseAddrPort("10.0.1.10:9001")); err != nil {
+		t.Fatal(err)
+	}
+	if vni, err := recvVXLAN(vx, 3*time.Second); err != nil || vni != 5 {
+		t.Fatalf("copy through the load balancer: VNI %d, %v; want 5", vni, err)
+	}
+	if err := l.Apply(ctx, FollowSpec{Spec: s}); err != nil {
+		t.Fatalf("delete the load balancer: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(state.NetnsDir, app.NsName)); !errors.Is(err, os.ErrNotExist) || l.Sim().Instance(app.Name) != nil {
+		t.Errorf("appliance namespace %s after the delete: %v", app.NsName, err)
+	}
+}
