@@ -151,23 +151,51 @@ func followSpec(t *testing.T, userSpace bool) {
 		t.Errorf("in-kernel path on the new port: enabled %v, decided %q (%s)", k.Enabled, k.Decided["eni-i-a/ingress"], k.Why)
 	}
 
-	// i-b gets a second interface: it is rebuilt, and the copies go to
-	// its new port.
+	// i-b gets a second interface: attached in place (its sockets live
+	// on), captured at once, and the copies go on.
+	ib := l.Sim().Instance("i-b")
 	s2b := s2
 	s2b.NetworkInterfaces = append(slices.Clone(s2.NetworkInterfaces), cloudmock.NetworkInterface{
 		NetworkInterfaceId: "eni-i-b2", SubnetId: "subnet-b", PrivateIpAddress: "10.0.2.11", InstanceId: "i-b"})
 	if err := l.Apply(ctx, FollowSpec{Spec: s2b}); err != nil {
 		t.Fatalf("attach a second interface to i-b: %v", err)
 	}
-	if n := len(l.Sim().Instance("i-b").ENIs); n != 2 {
-		t.Fatalf("i-b has %d interfaces, want 2", n)
+	if l.Sim().Instance("i-b") != ib || len(ib.ENIs) != 2 {
+		t.Fatalf("i-b after the attach: rebuilt %v, %d interfaces", l.Sim().Instance("i-b") != ib, len(ib.ENIs))
 	}
-	vx = udpIn(t, l, "i-b", 4789)
-	from := udpIn(t, l, "i-b", 9000)
-	if _, err := from.WriteToUDPAddrPort([]byte("mirror me"), netip.MustParseAddrPort("10.0.1.10:9001")); err != nil {
+	if _, ok := l.Service().Snapshot().ENIs["eni-i-b2"]; !ok {
+		t.Error("the mirror service does not capture at the attached eni-i-b2")
+	}
+	if _, err := srv.WriteToUDPAddrPort([]byte("mirror me"), netip.MustParseAddrPort("10.0.1.10:9001")); err != nil {
 		t.Fatal(err)
 	}
 	if vni, err := recvVXLAN(vx, 3*time.Second); err != nil || vni != 42 {
+		t.Fatalf("copy after the attach: VNI %d, %v; want 42", vni, err)
+	}
+	// Its interfaces in another order: i-b is rebuilt (eni-i-b is eth1
+	// now), and the copies go to the target's new port.
+	s2c := s2b
+	n := len(s2b.NetworkInterfaces)
+	s2c.NetworkInterfaces = append(slices.Clone(s2b.NetworkInterfaces[:n-2]), s2b.NetworkInterfaces[n-1], s2b.NetworkInterfaces[n-2])
+	if err := l.Apply(ctx, FollowSpec{Spec: s2c}); err != nil {
+		t.Fatalf("reorder i-b's interfaces: %v", err)
+	}
+	if l.Sim().Instance("i-b") == ib {
+		t.Fatal("i-b was not rebuilt")
+	}
+	from := udpIn(t, l, "i-b", 9000) // on eth0, 10.0.2.11
+	var target *net.UDPConn
+	if err := l.Sim().Instance("i-b").Run(func() (err error) {
+		target, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(10, 0, 2, 10), Port: 4789})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	if _, err := from.WriteToUDPAddrPort([]byte("to a"), netip.MustParseAddrPort("10.0.1.10:9001")); err != nil {
+		t.Fatal(err)
+	}
+	if vni, err := recvVXLAN(target, 3*time.Second); err != nil || vni != 42 {
 		t.Fatalf("copy at the rebuilt target: VNI %d, %v; want 42", vni, err)
 	}
 

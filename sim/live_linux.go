@@ -76,6 +76,7 @@ type growth struct {
 	peerings         []PeeringSpec
 	transits         []TransitGatewaySpec
 	instances        []InstanceSpec
+	attach           []attachment
 	rebuildInstances []string
 	rebuildTransits  []string
 }
@@ -134,19 +135,35 @@ func (l *Lab) growPlan(t Topology) *growth {
 	}
 	for _, in := range t.Instances {
 		old := instances[in.Name]
-		if old != nil && sameInstance(*old, in) {
-			continue
-		}
-		if old != nil {
+		switch {
+		case old == nil:
+			g.instances = append(g.instances, in)
+		case old.VPC != in.VPC || old.Appliance != in.Appliance:
 			g.rebuildInstances = append(g.rebuildInstances, in.Name)
+			g.instances = append(g.instances, in)
+		case isPrefix(in.ENIs, old.ENIs):
+			// The same, or ENIs detached at the end: Shrink's.
+		case isPrefix(old.ENIs, in.ENIs):
+			g.attach = append(g.attach, attachment{in.Name, in.ENIs[len(old.ENIs):]})
+		default:
+			g.rebuildInstances = append(g.rebuildInstances, in.Name)
+			g.instances = append(g.instances, in)
 		}
-		g.instances = append(g.instances, in)
 	}
 	return g
 }
 
-func sameInstance(a, b InstanceSpec) bool {
-	return a.VPC == b.VPC && a.Appliance == b.Appliance && slices.Equal(a.ENIs, b.ENIs)
+// isPrefix says whether a is b or its beginning.
+func isPrefix(a, b []ENISpec) bool {
+	return len(a) <= len(b) && slices.Equal(a, b[:len(a)])
+}
+
+// attachment is ENIs added at the end of an instance's (an interface
+// attached to a running instance): they are added to it, the rest of it
+// untouched.
+type attachment struct {
+	instance string
+	enis     []ENISpec
 }
 
 // transit returns the transit gateway spec named name, or nil.
@@ -196,6 +213,13 @@ func (l *Lab) grow(ctx context.Context, g *growth) error {
 		}
 		enis = append(enis, in.ENIs...)
 	}
+	for _, a := range g.attach {
+		added, err := l.attachENIs(l.Instance(a.instance), a.enis)
+		enis = append(enis, added...)
+		if err != nil {
+			return err
+		}
+	}
 	return l.awaitNew(ctx, enis, g)
 }
 
@@ -214,6 +238,13 @@ func (g *growth) addTo(t *Topology) {
 	for _, in := range g.instances {
 		in.ENIs = slices.Clone(in.ENIs)
 		t.Instances = append(t.Instances, in)
+	}
+	for _, a := range g.attach {
+		for i := range t.Instances {
+			if in := &t.Instances[i]; in.Name == a.instance {
+				in.ENIs = append(in.ENIs, a.enis...)
+			}
+		}
 	}
 }
 
@@ -272,10 +303,20 @@ func (l *Lab) addInstance(spec InstanceSpec) (*Instance, error) {
 	l.created = append(l.created, name)
 	l.instances = append(slices.Clip(l.instances), in)
 	l.topoMu.Unlock()
-	f := l.Fabric(spec.VPC)
-	for j, es := range spec.ENIs {
+	if _, err := l.attachENIs(in, spec.ENIs); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// attachENIs adds enis to instance in, after those it has, and returns
+// those it added.
+func (l *Lab) attachENIs(in *Instance, enis []ENISpec) ([]*ENI, error) {
+	f := l.Fabric(in.VPC)
+	var added []*ENI
+	for _, es := range enis {
 		port := f.ports.take()
-		e, err := l.buildENI(f, in, es, j, port)
+		e, err := l.buildENI(f, in, es, len(in.ENIs), port)
 		if e == nil {
 			f.ports.release(port)
 		} else {
@@ -283,10 +324,11 @@ func (l *Lab) addInstance(spec InstanceSpec) (*Instance, error) {
 			in.ENIs = append(slices.Clip(in.ENIs), e)
 			f.enis = append(slices.Clip(f.enis), e)
 			l.topoMu.Unlock()
+			added = append(added, e)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("instance %s: eni %s: %w", spec.Name, es.Name, err)
+			return added, fmt.Errorf("instance %s: eni %s: %w", in.Name, es.Name, err)
 		}
 	}
-	return in, nil
+	return added, nil
 }

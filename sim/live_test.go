@@ -208,21 +208,83 @@ func TestPrivilegedGrowTransitGateway(t *testing.T) {
 	}
 }
 
-// TestPrivilegedGrowRebuildsChangedInstance: an instance given a second
-// ENI is rebuilt with both, its program stopped with the old one.
+// TestPrivilegedGrowRebuildsChangedInstance: an instance whose first ENI
+// changes (another address) is rebuilt, its program stopped with the old
+// one.
 func TestPrivilegedGrowRebuildsChangedInstance(t *testing.T) {
 	l := realize(t, grown())
 	old := l.Instance("x")
+	p, err := old.Exec(context.Background(), []string{"sleep", "60"}, ExecOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := grown()
+	moved.Instances[0].ENIs[0].IP = netip.MustParseAddr("10.1.1.11")
+	if err := l.Grow(context.Background(), moved); err != nil {
+		t.Fatalf("Grow: %v", err)
+	}
+	x := l.Instance("x")
+	if x == old || len(x.ENIs) != 1 || x.ENIs[0].IP != moved.Instances[0].ENIs[0].IP || len(l.Fabric("v1").ENIs()) != 2 {
+		t.Fatalf("x after Grow: %+v (fabric ENIs %d)", x, len(l.Fabric("v1").ENIs()))
+	}
+	select {
+	case <-p.Done():
+	case <-time.After(5 * time.Second):
+		t.Error("the old instance's program outlived it")
+	}
+	if err := udpRoundTrip(t, l.Instance("y"), x, x.ENIs[0].IP); err != nil {
+		t.Errorf("y -> x's new address: %v", err)
+	}
+}
+
+// TestPrivilegedAttachDetachENI: an ENI added at the end of a running
+// instance is attached to it (its program goes on), and detached again
+// with its port, neighbour entry and routing rule gone.
+func TestPrivilegedAttachDetachENI(t *testing.T) {
+	l := realize(t, grown())
+	x := l.Instance("x")
+	p, err := x.Exec(context.Background(), []string{"sleep", "60"}, ExecOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Stop(time.Second) })
 	two := grown()
 	two.Instances[0].ENIs = append(two.Instances[0].ENIs, ENISpec{Name: "eth1", Subnet: "b", IP: netip.MustParseAddr("10.1.2.20")})
 	if err := l.Grow(context.Background(), two); err != nil {
 		t.Fatalf("Grow: %v", err)
 	}
-	x := l.Instance("x")
-	if x == old || len(x.ENIs) != 2 || len(l.Fabric("v1").ENIs()) != 3 {
-		t.Fatalf("x after Grow: %+v (fabric ENIs %d)", x, len(l.Fabric("v1").ENIs()))
+	if l.Instance("x") != x || len(x.ENIs) != 2 {
+		t.Fatalf("x after attaching eth1: same %v, %d ENIs", l.Instance("x") == x, len(x.ENIs))
 	}
 	if err := udpRoundTrip(t, l.Instance("y"), x, x.ENIs[1].IP); err != nil {
-		t.Errorf("y -> x's new eth1: %v", err)
+		t.Errorf("y -> x's attached eth1: %v", err)
+	}
+	eth1, f := x.ENIs[1], l.Fabric("v1")
+	if err := l.Shrink(grown()); err != nil {
+		t.Fatalf("Shrink: %v", err)
+	}
+	select {
+	case <-p.Done():
+		t.Fatal("x's program died with the attach and detach")
+	default:
+	}
+	if len(x.ENIs) != 1 || len(f.ENIs()) != 2 {
+		t.Fatalf("after detaching: x has %d ENIs, the fabric %d", len(x.ENIs), len(f.ENIs()))
+	}
+	var nf netlink.LinkNotFoundError
+	if _, err := f.nl.LinkByName(eth1.PeerName); !errors.As(err, &nf) {
+		t.Errorf("port %s of the detached eth1: %v", eth1.PeerName, err)
+	}
+	rules, err := x.nl.RuleList(netlink.FAMILY_V4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rules {
+		if r.Table == 10001 {
+			t.Errorf("rule of the detached eth1 left: %v", r)
+		}
+	}
+	if err := udpRoundTrip(t, l.Instance("y"), x, x.ENIs[0].IP); err != nil {
+		t.Errorf("y -> x's eth0 after the detach: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
 	"sync"
 
@@ -27,13 +28,16 @@ func (l *Lab) Shrink(t Topology) error {
 		return errClosed
 	}
 	var errs []error
-	keepInst := map[string]bool{}
-	for _, in := range t.Instances {
-		keepInst[in.Name] = true
+	keepInst := map[string]*InstanceSpec{}
+	for i := range t.Instances {
+		keepInst[t.Instances[i].Name] = &t.Instances[i]
 	}
 	for _, in := range l.Instances() {
-		if !keepInst[in.Name] {
+		switch spec := keepInst[in.Name]; {
+		case spec == nil:
 			errs = append(errs, l.removeInstance(in))
+		case len(spec.ENIs) < len(in.ENIs):
+			errs = append(errs, l.detachENIs(in, len(spec.ENIs)))
 		}
 	}
 	for _, g := range l.TransitGateways() {
@@ -99,14 +103,71 @@ func (l *Lab) removeInstance(in *Instance) error {
 	return nil
 }
 
-// removeENI undoes newENI: the fabric's neighbour entry for the ENI's
-// address and the veth pair (whose fdb entry goes with its port).
+// detachENIs removes the ENIs of instance in from the keep-th on (the
+// last first), undoing attachENIs: the routing rule of each (its table's
+// routes go with its link) and the ENI itself.
+func (l *Lab) detachENIs(in *Instance, keep int) error {
+	f := l.Fabric(in.VPC)
+	var errs []error
+	for pos := len(in.ENIs) - 1; pos >= keep; pos-- {
+		e := in.ENIs[pos]
+		if pos > 0 {
+			errs = append(errs, delRule(in.nl, netip.PrefixFrom(e.IP, 32), pos))
+			if e.IPv6.IsValid() {
+				errs = append(errs, delRule(in.nl, netip.PrefixFrom(e.IPv6, 128), pos))
+			}
+		}
+		errs = append(errs, l.removeENI(f, e))
+		l.topoMu.Lock()
+		in.ENIs = slices.Clone(in.ENIs[:pos])
+		l.topoMu.Unlock()
+	}
+	l.setTopo(func(t *Topology) {
+		for i := range t.Instances {
+			if s := &t.Instances[i]; s.Name == in.Name {
+				s.ENIs = s.ENIs[:keep]
+			}
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("instance %s: detach: %w", in.Name, err)
+	}
+	return nil
+}
+
+// delRule: ip rule del from SRC table 10000+pos priority 1000+pos (as
+// configureENI and buildENI6 add it for the pos-th ENI).
+func delRule(h *netlink.Handle, src netip.Prefix, pos int) error {
+	rule := netlink.NewRule()
+	if src.Addr().Is6() {
+		rule.Family = unix.AF_INET6
+	}
+	rule.Src, rule.Table, rule.Priority = ipNet(src), 10000+pos, 1000+pos
+	if err := h.RuleDel(rule); err != nil && !errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("rule from %s: %w", src, err)
+	}
+	return nil
+}
+
+// removeENI undoes newENI (and buildENI6's fabric side): the fabric's
+// neighbour entries for the ENI's addresses and the veth pair (whose fdb
+// entry goes with its port).
 func (l *Lab) removeENI(f *Fabric, e *ENI) error {
 	var errs []error
 	if br := f.Bridge(e.Subnet); br != nil {
-		arp := &netlink.Neigh{LinkIndex: br.Index, Family: unix.AF_INET, IP: e.IP.AsSlice()}
-		if err := f.nl.NeighDel(arp); err != nil && !errors.Is(err, unix.ENOENT) {
-			errs = append(errs, fmt.Errorf("fabric neighbour %s on %s: %w", e.IP, br.Name, err))
+		ips := []netip.Addr{e.IP}
+		if e.IPv6.IsValid() {
+			ips = append(ips, e.IPv6)
+		}
+		for _, ip := range ips {
+			fam := unix.AF_INET
+			if ip.Is6() {
+				fam = unix.AF_INET6
+			}
+			nb := &netlink.Neigh{LinkIndex: br.Index, Family: fam, IP: ip.AsSlice()}
+			if err := f.nl.NeighDel(nb); err != nil && !errors.Is(err, unix.ENOENT) {
+				errs = append(errs, fmt.Errorf("fabric neighbour %s on %s: %w", ip, br.Name, err))
+			}
 		}
 	}
 	la := netlink.NewLinkAttrs()
