@@ -86,7 +86,12 @@ reference walk-through. Needs root on Linux, unless --no-lab.
 With --empty (and no FILE) the API starts from what a new AWS account has in
 us-east-1: a default VPC 172.31.0.0/16 with a default /20 subnet per
 availability zone, its default security group and network ACL, and no
-instances; the lab is that network (or nothing, with --no-lab).`,
+instances; the lab is that network (or nothing, with --no-lab), and it
+follows what the API creates and deletes: each VPC, subnet, instance
+(with its interfaces), load balancer, peering and transit gateway is
+built or removed as the call is answered, captured by the mirror service
+at once, and an instance's "#!" user data runs inside it until it stops
+or terminates.`,
 		Example: `  sudo mirrorlab serve
   # in another terminal:
   export AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
