@@ -139,7 +139,7 @@ func (l *Lab) end(keep bool) error {
 	}
 	errs = append(errs, l.stopMirror())
 	if !keep {
-		errs = append(errs, l.sim.Close(), l.removeUserData())
+		errs = append(errs, l.sim.Close()) // with the run's directory (user data)
 	}
 	return errors.Join(errs...)
 }

@@ -232,11 +232,13 @@ func followSpec(t *testing.T, userSpace bool) {
 // the instance. User data that is not a script is kept, not run.
 func TestPrivilegedUserData(t *testing.T) {
 	s := withInstance(withInstance(emptySpec(), "i-a", "subnet-a", "10.0.1.10"), "i-c", "subnet-a", "10.0.1.11")
+	s = withInstance(s, "i-d", "subnet-a", "10.0.1.12")
 	l := buildFollowing(t, s)
 	ctx := t.Context()
 	script := "#!/bin/sh\necho started in $(pwd)\ntouch ran\nexec sleep 60\n"
 	runs := []instanceRun{{ID: "i-a", UserData: script, Running: true},
-		{ID: "i-c", UserData: "#cloud-config\npackages: [nginx]\n", Running: true}}
+		{ID: "i-c", UserData: "#cloud-config\npackages: [nginx]\n", Running: true},
+		{ID: "i-d", UserData: "#!/bin/sh\nexec sleep 60\n", Running: true}}
 	if err := l.startUserData(ctx, runs); err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +267,8 @@ func TestPrivilegedUserData(t *testing.T) {
 	p := l.ud.scripts["i-a"].proc
 	l.ud.mu.Unlock()
 	// i-a goes: its script dies with it.
-	if err := l.Apply(ctx, FollowSpec{Spec: withInstance(emptySpec(), "i-c", "subnet-a", "10.0.1.11")}); err != nil {
+	s.NetworkInterfaces = s.NetworkInterfaces[1:]
+	if err := l.Apply(ctx, FollowSpec{Spec: s}); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -278,6 +281,20 @@ func TestPrivilegedUserData(t *testing.T) {
 	}
 	if _, err := l.ConsoleOutput("i-a"); err == nil {
 		t.Error("console output of a removed instance: no error")
+	}
+	// The lab goes: i-d's script and files with it (a sweep removes the
+	// files of a killed owner the same way: state.Remove).
+	if err := l.startUserData(ctx, runs[2:]); err != nil { // FollowSpec stopped it: the model has no instances here
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(l.userDataDir("i-d")); err != nil {
+		t.Fatalf("i-d's directory: %v", err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(state.RunDir(l.Sim().StateDir(), l.RunID())); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the run's directory after Close: %v", err)
 	}
 }
 

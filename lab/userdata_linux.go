@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/mirrorlab/mirrorlab/sim"
+	"github.com/mirrorlab/mirrorlab/sim/state"
 )
 
 // consoleMax is how much of a user data script's output the lab keeps
@@ -68,8 +69,10 @@ func (l *Lab) startUserData(ctx context.Context, runs []instanceRun) error {
 	return errors.Join(errs...)
 }
 
+// userDataDir is where instance id's user data runs: under the run's
+// directory, which goes with the run's state file (Close, clean).
 func (l *Lab) userDataDir(id string) string {
-	return filepath.Join(l.sim.StateDir(), l.RunID()+"-userdata", id)
+	return filepath.Join(state.RunDir(l.sim.StateDir(), l.RunID()), "userdata", id)
 }
 
 func (l *Lab) runScript(_ context.Context, in *sim.Instance, text string) (*script, error) {
@@ -119,15 +122,6 @@ func (l *Lab) stopUserData(runs []instanceRun) error {
 		errs = append(errs, os.RemoveAll(sc.dir))
 	}
 	return errors.Join(errs...)
-}
-
-// removeUserData removes the scripts' directories (the lab is down, its
-// programs with it).
-func (l *Lab) removeUserData() error {
-	if l.sim == nil {
-		return nil
-	}
-	return os.RemoveAll(filepath.Join(l.sim.StateDir(), l.RunID()+"-userdata"))
 }
 
 // ConsoleOutput returns what instance id's user data script wrote
