@@ -11,11 +11,13 @@ import (
 	"github.com/mirrorlab/mirrorlab/sim"
 )
 
-// ErrFabricsChanged: the lab lost a fabric (a VPC) or reordered them since
-// the service started. The service indexes fabrics by their place in the
-// lab (sockets, kernel paths, receivers' ports), so it must be started
-// again; a fabric the lab appends is taken on the fly.
-var ErrFabricsChanged = errors.New("the lab's VPCs were removed or reordered: start the mirror service again")
+// ErrFabricsChanged: the lab lost a fabric (a VPC) or reordered them, or
+// gained or lost a peering or transit gateway, since the service
+// started. The service indexes fabrics by their place in the lab
+// (sockets, kernel paths, receivers' ports) and keeps the ways between
+// them (the in-kernel path forwards over the links), so it must be
+// started again; a fabric the lab appends is taken on the fly.
+var ErrFabricsChanged = errors.New("the lab's VPCs were removed or reordered, or the links between them changed: start the mirror service again")
 
 // portChanges are the pipelines Apply opens and retires.
 type portChanges struct {
@@ -34,7 +36,8 @@ func (s *Service) planPorts(m *cloudmock.Model) (portChanges, error) {
 		return c, nil
 	}
 	fabs := s.cfg.Lab.Fabrics()
-	if len(fabs) < len(s.fabrics) || !slices.Equal(fabs[:len(s.fabrics)], s.fabrics) {
+	if len(fabs) < len(s.fabrics) || !slices.Equal(fabs[:len(s.fabrics)], s.fabrics) ||
+		!slices.Equal(s.cfg.Lab.Peerings(), s.peerings) || !slices.Equal(s.cfg.Lab.TransitGateways(), s.transits) {
 		return c, ErrFabricsChanged
 	}
 	s.fabrics = fabs

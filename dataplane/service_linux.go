@@ -34,6 +34,10 @@ type Service struct {
 	// fabrics are the lab's fabrics the service knows, by index (a lab
 	// may append more; see portsPlan).
 	fabrics []*sim.Fabric
+	// peerings and transits are the lab's links between fabrics when
+	// the service started.
+	peerings []*sim.Peering
+	transits []*sim.TransitGateway
 	// retired sums the counters of the pipelines of ENIs removed while
 	// the service ran (guarded by mu), so that Totals never go back.
 	retired  PipeStats
@@ -74,7 +78,8 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, errors.New("start mirror service: config: Lab is nil")
 	}
 	s := &Service{cfg: cfg, captured: map[string]*sim.ENI{}, byKey: map[targetKey]*targetAddr{},
-		pcaps: map[string]*pcapWriter{}, done: make(chan struct{}), fabrics: cfg.Lab.Fabrics()}
+		pcaps: map[string]*pcapWriter{}, done: make(chan struct{}), fabrics: cfg.Lab.Fabrics(),
+		peerings: cfg.Lab.Peerings(), transits: cfg.Lab.TransitGateways()}
 	if err := s.build(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("start mirror service: %w", err), s.release())
 	}

@@ -14,9 +14,11 @@ import (
 // new instances' user data starts, the mirror service takes the new
 // model (capturing at the new ENIs, leaving the removed ones), the user
 // data of instances that stopped or went is stopped, and the network
-// shrinks. When a VPC goes, the mirror service stops before and starts
-// again after (it works in every fabric and indexes them; the model's
-// counters, flows and VNIs carry over, the pipelines' counters restart).
+// shrinks. When a VPC, a peering or a transit gateway goes, the mirror
+// service stops before and starts again after (it works in every fabric,
+// indexes them and forwards over their links; the model's counters, flows
+// and VNIs carry over, the pipelines' counters restart); when one comes,
+// the service says so (dataplane.ErrFabricsChanged) and starts again.
 func (l *Lab) follow(ctx context.Context, spec cloudmock.Spec) error {
 	topo, err := TopologyOf(spec)
 	if err != nil {
@@ -47,7 +49,7 @@ func (l *Lab) follow(ctx context.Context, spec cloudmock.Spec) error {
 		}
 		return nil
 	}
-	if svc != nil && l.losesFabric(topo) {
+	if svc != nil && l.losesFabricOrLink(topo) {
 		// The service works in every fabric: it stops before one goes.
 		errs = append(errs, l.restartMirror(ctx, spec, shrink))
 	} else {
@@ -56,14 +58,31 @@ func (l *Lab) follow(ctx context.Context, spec cloudmock.Spec) error {
 	return errors.Join(errs...)
 }
 
-// losesFabric says whether the lab has a VPC that topo lacks.
-func (l *Lab) losesFabric(topo sim.Topology) bool {
+// losesFabricOrLink says whether the lab has a VPC, a peering or a
+// transit gateway that topo lacks (or has otherwise: Grow rebuilt it).
+func (l *Lab) losesFabricOrLink(topo sim.Topology) bool {
 	keep := map[string]bool{}
 	for _, v := range topo.VPCs {
-		keep[v.Name] = true
+		keep["vpc "+v.Name] = true
+	}
+	for _, p := range topo.Peerings {
+		keep["pcx "+p.Name] = true
+	}
+	for _, g := range topo.TransitGateways {
+		keep["tgw "+g.Name] = true
 	}
 	for _, f := range l.sim.Fabrics() {
-		if !keep[f.VPC] {
+		if !keep["vpc "+f.VPC] {
+			return true
+		}
+	}
+	for _, p := range l.sim.Peerings() {
+		if !keep["pcx "+p.Name] {
+			return true
+		}
+	}
+	for _, g := range l.sim.TransitGateways() {
+		if !keep["tgw "+g.Name] {
 			return true
 		}
 	}

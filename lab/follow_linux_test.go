@@ -379,3 +379,45 @@ func TestPrivilegedFollowLoadBalancer(t *testing.T) {
 		t.Errorf("appliance namespace %s after the delete: %v", app.NsName, err)
 	}
 }
+
+// TestPrivilegedFollowPeering: a peering created live carries a
+// session's copies to a target in the other VPC; deleted and created
+// again (new links), it carries them again, in the kernel as in user
+// space.
+func TestPrivilegedFollowPeering(t *testing.T) {
+	for _, userSpace := range []bool{false, true} {
+		t.Run(fmt.Sprintf("UserSpaceOnly=%v", userSpace), func(t *testing.T) { followPeering(t, userSpace) })
+	}
+}
+
+func followPeering(t *testing.T, userSpace bool) {
+	s := withInstance(withInstance(emptySpec(), "i-a", "subnet-a", "10.0.1.10"), "i-b", "subnet-a", "10.0.1.11")
+	s.Vpcs = append(s.Vpcs, cloudmock.Vpc{VpcId: "vpc-2", CidrBlock: "10.9.0.0/16"})
+	s.Subnets = append(s.Subnets, cloudmock.Subnet{SubnetId: "subnet-z", VpcId: "vpc-2", CidrBlock: "10.9.1.0/24"})
+	s = withInstance(s, "i-z", "subnet-z", "10.9.1.10")
+	l := buildFollowingWith(t, s, userSpace)
+	ctx := t.Context()
+	peered := withSession(s, "i-a", "i-z", 33)
+	peered.VpcPeeringConnections = []cloudmock.VpcPeeringConnection{{VpcPeeringConnectionId: "pcx-1",
+		RequesterVpcInfo: cloudmock.VpcPeeringConnectionVpcInfo{VpcId: "vpc-1"},
+		AccepterVpcInfo:  cloudmock.VpcPeeringConnectionVpcInfo{VpcId: "vpc-2"}}}
+	vx := udpIn(t, l, "i-z", 4789)
+	from := udpIn(t, l, "i-b", 9000)
+	for round := range 2 {
+		if err := l.Apply(ctx, FollowSpec{Spec: peered}); err != nil {
+			t.Fatalf("round %d: create the peering and the session: %v", round, err)
+		}
+		if _, err := from.WriteToUDPAddrPort([]byte("cross"), netip.MustParseAddrPort("10.0.1.10:9001")); err != nil {
+			t.Fatal(err)
+		}
+		if vni, err := recvVXLAN(vx, 3*time.Second); err != nil || vni != 33 {
+			t.Fatalf("round %d: copy across the peering: VNI %d, %v; want 33", round, vni, err)
+		}
+		if err := l.Apply(ctx, FollowSpec{Spec: s}); err != nil {
+			t.Fatalf("round %d: delete the peering and the session: %v", round, err)
+		}
+		if n := len(l.Sim().Peerings()); n != 0 {
+			t.Fatalf("round %d: %d peerings after the delete", round, n)
+		}
+	}
+}
