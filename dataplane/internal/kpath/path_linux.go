@@ -31,6 +31,7 @@ type Path struct {
 	// the old element after an RCU grace period).
 	written map[kpathPortKey]uint64
 	seed    maphash.Seed
+	scratch kpathPort // setPort's value (guarded by mu)
 }
 
 // Load loads the programs and maps (one Path per fabric namespace: the
@@ -140,7 +141,12 @@ func (p *Path) setPort(ifindex int, dir uint32, port Port) error {
 	if err != nil {
 		return err
 	}
-	v := kpathPort{Mac: port.MAC, Nrules: uint32(len(port.Rules))}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	// One value reused under mu: a port entry is 2 KiB, and a service
+	// sets every port at each change of its configuration.
+	v := &p.scratch
+	*v = kpathPort{Mac: port.MAC, Nrules: uint32(len(port.Rules))}
 	if r := port.Resolver; r.IsValid() {
 		if !r.Is4() {
 			return fmt.Errorf("resolver %v: not an IPv4 address", r)
@@ -162,18 +168,16 @@ func (p *Path) setPort(ifindex int, dir uint32, port Port) error {
 		}
 	}
 	if port.NetworkACL != nil {
-		if err := compileACL(port.NetworkACL, &v); err != nil {
+		if err := compileACL(port.NetworkACL, v); err != nil {
 			return err
 		}
 	}
-	h := maphash.Bytes(p.seed, unsafe.Slice((*byte)(unsafe.Pointer(&v)), unsafe.Sizeof(v)))
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	h := maphash.Bytes(p.seed, unsafe.Slice((*byte)(unsafe.Pointer(v)), unsafe.Sizeof(*v)))
 	if old, ok := p.written[key]; ok && old == h {
 		return nil
 	}
 	delete(p.written, key) // unknown until the update succeeds
-	if err := p.objs.Ports.Update(&key, &v, ebpf.UpdateAny); err != nil {
+	if err := p.objs.Ports.Update(&key, v, ebpf.UpdateAny); err != nil {
 		return err
 	}
 	p.written[key] = h
