@@ -141,18 +141,33 @@ func followSpec(t *testing.T, userSpace bool) {
 		t.Fatalf("add a session: %v", err)
 	}
 	vx := udpIn(t, l, "i-b", 4789)
-	if _, err := srv.WriteToUDPAddrPort([]byte("mirror me"), netip.MustParseAddrPort("10.0.1.10:9001")); err != nil {
-		t.Fatal(err)
-	}
-	if vni, err := recvVXLAN(vx, 3*time.Second); err != nil || vni != 42 {
-		t.Fatalf("copy at the target: VNI %d, %v; want 42", vni, err)
-	}
+	expectCopy(t, srv, vx, "10.0.1.10:9001", 42, "copy at the target")
 	if k := l.Service().Snapshot().Kernel; k.Enabled == userSpace || k.Enabled && k.Decided["eni-i-a/ingress"] != "" {
 		t.Errorf("in-kernel path on the new port: enabled %v, decided %q (%s)", k.Enabled, k.Decided["eni-i-a/ingress"], k.Why)
 	}
 
-	// i-b gets a second interface: attached in place (its sockets live
-	// on), captured at once, and the copies go on.
+	followAttach(t, l, s2, srv, vx)
+	followRemove(t, l, s1)
+}
+
+// expectCopy sends a datagram from one instance's socket to to and waits
+// for its copy, with VNI vni, at the target's socket vx.
+func expectCopy(t *testing.T, from, vx *net.UDPConn, to string, vni uint32, what string) {
+	t.Helper()
+	if _, err := from.WriteToUDPAddrPort([]byte("mirror me"), netip.MustParseAddrPort(to)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := recvVXLAN(vx, 3*time.Second); err != nil || got != vni {
+		t.Fatalf("%s: VNI %d, %v; want %d", what, got, err, vni)
+	}
+}
+
+// followAttach: i-b gets a second interface, attached in place (its
+// sockets live on), captured at once, and the copies go on; then its
+// interfaces come in another order: i-b is rebuilt (eni-i-b is eth1 now),
+// and the copies go to the target's new port.
+func followAttach(t *testing.T, l *Lab, s2 cloudmock.Spec, srv, vx *net.UDPConn) {
+	ctx := t.Context()
 	ib := l.Sim().Instance("i-b")
 	s2b := s2
 	s2b.NetworkInterfaces = append(slices.Clone(s2.NetworkInterfaces), cloudmock.NetworkInterface{
@@ -166,14 +181,7 @@ func followSpec(t *testing.T, userSpace bool) {
 	if _, ok := l.Service().Snapshot().ENIs["eni-i-b2"]; !ok {
 		t.Error("the mirror service does not capture at the attached eni-i-b2")
 	}
-	if _, err := srv.WriteToUDPAddrPort([]byte("mirror me"), netip.MustParseAddrPort("10.0.1.10:9001")); err != nil {
-		t.Fatal(err)
-	}
-	if vni, err := recvVXLAN(vx, 3*time.Second); err != nil || vni != 42 {
-		t.Fatalf("copy after the attach: VNI %d, %v; want 42", vni, err)
-	}
-	// Its interfaces in another order: i-b is rebuilt (eni-i-b is eth1
-	// now), and the copies go to the target's new port.
+	expectCopy(t, srv, vx, "10.0.1.10:9001", 42, "copy after the attach")
 	s2c := s2b
 	n := len(s2b.NetworkInterfaces)
 	s2c.NetworkInterfaces = append(slices.Clone(s2b.NetworkInterfaces[:n-2]), s2b.NetworkInterfaces[n-1], s2b.NetworkInterfaces[n-2])
@@ -192,17 +200,16 @@ func followSpec(t *testing.T, userSpace bool) {
 		t.Fatal(err)
 	}
 	defer target.Close()
-	if _, err := from.WriteToUDPAddrPort([]byte("to a"), netip.MustParseAddrPort("10.0.1.10:9001")); err != nil {
-		t.Fatal(err)
-	}
-	if vni, err := recvVXLAN(target, 3*time.Second); err != nil || vni != 42 {
-		t.Fatalf("copy at the rebuilt target: VNI %d, %v; want 42", vni, err)
-	}
+	expectCopy(t, from, target, "10.0.1.10:9001", 42, "copy at the rebuilt target")
+}
 
+// followRemove: i-a goes (s1 without it): its namespace, record entry and
+// capture are gone, i-b's go on, the totals keep i-a's counters.
+func followRemove(t *testing.T, l *Lab, s1 cloudmock.Spec) {
 	a := l.Sim().Instance("i-a")
 	s3 := s1
 	s3.NetworkInterfaces = s1.NetworkInterfaces[1:] // i-b alone
-	if err := l.Apply(ctx, FollowSpec{Spec: s3}); err != nil {
+	if err := l.Apply(t.Context(), FollowSpec{Spec: s3}); err != nil {
 		t.Fatalf("remove instance i-a: %v", err)
 	}
 	if l.Sim().Instance("i-a") != nil {
@@ -336,12 +343,7 @@ func TestPrivilegedFollowVPCRemoved(t *testing.T) {
 	}
 	vx := udpIn(t, l, "i-b", 4789)
 	from := udpIn(t, l, "i-b", 9000)
-	if _, err := from.WriteToUDPAddrPort([]byte("still"), netip.MustParseAddrPort("10.0.1.10:9001")); err != nil {
-		t.Fatal(err)
-	}
-	if vni, err := recvVXLAN(vx, 3*time.Second); err != nil || vni != 9 {
-		t.Fatalf("copy after the VPC went: VNI %d, %v; want 9", vni, err)
-	}
+	expectCopy(t, from, vx, "10.0.1.10:9001", 9, "copy after the VPC went")
 }
 
 // TestPrivilegedFollowLoadBalancer: a network load balancer created live
@@ -366,12 +368,7 @@ func TestPrivilegedFollowLoadBalancer(t *testing.T) {
 	}
 	vx := udpIn(t, l, "i-b", 4789)
 	from := udpIn(t, l, "i-b", 9000)
-	if _, err := from.WriteToUDPAddrPort([]byte("via nlb"), netip.MustParseAddrPort("10.0.1.10:9001")); err != nil {
-		t.Fatal(err)
-	}
-	if vni, err := recvVXLAN(vx, 3*time.Second); err != nil || vni != 5 {
-		t.Fatalf("copy through the load balancer: VNI %d, %v; want 5", vni, err)
-	}
+	expectCopy(t, from, vx, "10.0.1.10:9001", 5, "copy through the load balancer")
 	if err := l.Apply(ctx, FollowSpec{Spec: s}); err != nil {
 		t.Fatalf("delete the load balancer: %v", err)
 	}
@@ -407,12 +404,7 @@ func followPeering(t *testing.T, userSpace bool) {
 		if err := l.Apply(ctx, FollowSpec{Spec: peered}); err != nil {
 			t.Fatalf("round %d: create the peering and the session: %v", round, err)
 		}
-		if _, err := from.WriteToUDPAddrPort([]byte("cross"), netip.MustParseAddrPort("10.0.1.10:9001")); err != nil {
-			t.Fatal(err)
-		}
-		if vni, err := recvVXLAN(vx, 3*time.Second); err != nil || vni != 33 {
-			t.Fatalf("round %d: copy across the peering: VNI %d, %v; want 33", round, vni, err)
-		}
+		expectCopy(t, from, vx, "10.0.1.10:9001", 33, fmt.Sprintf("round %d: copy across the peering", round))
 		if err := l.Apply(ctx, FollowSpec{Spec: s}); err != nil {
 			t.Fatalf("round %d: delete the peering and the session: %v", round, err)
 		}
