@@ -288,3 +288,22 @@ func TestPrivilegedAttachDetachENI(t *testing.T) {
 		t.Errorf("y -> x's eth0 after the detach: %v", err)
 	}
 }
+
+// TestRecordListsTheWholeTopology: Realize's first write of the state
+// file lists every namespace it is about to create (a reader such as
+// clean, or a test watching the run, sees the whole lab at once).
+func TestRecordListsTheWholeTopology(t *testing.T) {
+	l := &Lab{stateDir: t.TempDir()}
+	topo := transited()
+	if err := l.record("zq9", topo); err != nil {
+		t.Fatal(err)
+	}
+	r, err := state.Load(l.stateDir, "zq9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"mlzq9-fabric.app-a", "mlzq9-fabric.app-b", "mlzq9-fabric.insp", "mlzq9-tgw.hub", "mlzq9-a", "mlzq9-b", "mlzq9-i"}
+	if !slices.Equal(r.Namespaces, want) {
+		t.Fatalf("recorded %v, want %v", r.Namespaces, want)
+	}
+}

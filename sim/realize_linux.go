@@ -38,7 +38,7 @@ func Realize(ctx context.Context, topo Topology, opts Options) (*Lab, error) {
 		dir = state.DefaultDir
 	}
 	l := &Lab{stateDir: dir, procs: map[*Process]struct{}{}}
-	if err := l.record(opts.RunID); err != nil {
+	if err := l.record(opts.RunID, topo); err != nil {
 		return nil, err
 	}
 	if err := l.Grow(ctx, topo); err != nil {
@@ -47,10 +47,14 @@ func Realize(ctx context.Context, topo Topology, opts Options) (*Lab, error) {
 	return l, nil
 }
 
-// record picks the run id and writes the state file, with no namespace
-// yet (Grow records each before creating it).
-func (l *Lab) record(runID string) error {
-	r, err := recordRun(l.stateDir, runID, func(string) []string { return nil })
+// record picks the run id and writes the state file, listing every
+// namespace of topo, which Grow is about to create: a reader of the file
+// sees the whole lab from the start.
+func (l *Lab) record(runID string, topo Topology) error {
+	r, err := recordRun(l.stateDir, runID, func(id string) []string {
+		g := &growth{vpcs: topo.VPCs, transits: topo.TransitGateways, instances: topo.Instances}
+		return g.namespaces(id)
+	})
 	if err != nil {
 		return err
 	}

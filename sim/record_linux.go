@@ -30,21 +30,30 @@ func (l *Lab) updateRecordLocked(f func(*state.Run) error) error {
 
 // recordNamespaces adds names to the namespaces of the lab's state file
 // before any of them is created, so that Sweep removes them should this
-// process die before it does.
+// process die before it does (a file that lists them all already, as
+// Realize writes it, is left as it is).
 func (l *Lab) recordNamespaces(names []string) error {
 	if len(names) == 0 {
 		return nil
 	}
 	l.recMu.Lock()
 	defer l.recMu.Unlock()
-	err := l.updateRecordLocked(func(r *state.Run) error {
+	r, err := state.Load(l.stateDir, l.runID)
+	if err == nil {
+		have := make(map[string]bool, len(r.Namespaces))
+		for _, n := range r.Namespaces {
+			have[n] = true
+		}
+		added := false
 		for _, n := range names {
-			if !slices.Contains(r.Namespaces, n) {
-				r.Namespaces = append(r.Namespaces, n)
+			if !have[n] {
+				r.Namespaces, have[n], added = append(r.Namespaces, n), true, true
 			}
 		}
-		return nil
-	})
+		if added {
+			err = state.Replace(l.stateDir, r)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("record namespaces of run %s: %w", l.runID, err)
 	}
