@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 )
@@ -203,13 +204,14 @@ func (l *Lab) grow(ctx context.Context, g *growth) error {
 		}
 	}
 	var enis []*ENI
-	for _, spec := range g.instances {
-		if err := ctx.Err(); err != nil {
-			return err
+	for i, spec := range g.instances {
+		err := ctx.Err()
+		var in *Instance
+		if err == nil {
+			in, err = l.addInstance(spec)
 		}
-		in, err := l.addInstance(spec)
 		if err != nil {
-			return err
+			return errors.Join(err, l.undoInstances(in, g.instances[i:]))
 		}
 		enis = append(enis, in.ENIs...)
 	}
@@ -304,9 +306,32 @@ func (l *Lab) addInstance(spec InstanceSpec) (*Instance, error) {
 	l.instances = append(slices.Clip(l.instances), in)
 	l.topoMu.Unlock()
 	if _, err := l.attachENIs(in, spec.ENIs); err != nil {
-		return nil, err
+		return in, err
 	}
 	return in, nil
+}
+
+// undoInstances takes back the instances whose addition failed or never
+// came (specs: the lab's topology and record have them; in: what exists
+// of the first, or nil), so that the next Grow tries them again rather
+// than keep half of them.
+func (l *Lab) undoInstances(in *Instance, specs []InstanceSpec) error {
+	var errs []error
+	if in != nil {
+		errs = append(errs, l.removeInstance(in))
+		specs = specs[1:]
+	}
+	gone := map[string]bool{}
+	var names []string
+	for _, s := range specs {
+		gone[s.Name] = true
+		names = append(names, instanceNsName(l.runID, s.Name))
+	}
+	errs = append(errs, l.forgetNamespaces(names...)) // recorded, never created
+	l.setTopo(func(t *Topology) {
+		t.Instances = slices.DeleteFunc(t.Instances, func(s InstanceSpec) bool { return gone[s.Name] })
+	})
+	return errors.Join(errs...)
 }
 
 // attachENIs adds enis to instance in, after those it has, and returns

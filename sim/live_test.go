@@ -307,3 +307,39 @@ func TestRecordListsTheWholeTopology(t *testing.T) {
 		t.Fatalf("recorded %v, want %v", r.Namespaces, want)
 	}
 }
+
+// TestPrivilegedGrowFailureIsRetried: an instance that cannot be added
+// (its namespace's name is taken) leaves nothing of it in the lab or its
+// record, and the next Grow adds it.
+func TestPrivilegedGrowFailureIsRetried(t *testing.T) {
+	l := realize(t, oneSubnet())
+	blocker := filepath.Join(state.NetnsDir, instanceNsName(l.RunID(), "x"))
+	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	removed := false
+	t.Cleanup(func() {
+		if !removed {
+			os.Remove(blocker)
+		}
+	})
+	if err := l.Grow(context.Background(), grown()); err == nil {
+		t.Fatal("Grow with x's namespace name taken: no error")
+	}
+	if l.Instance("x") != nil || slices.ContainsFunc(l.Topology().Instances, func(s InstanceSpec) bool { return s.Name == "x" }) ||
+		slices.Contains(recorded(t, l), instanceNsName(l.RunID(), "x")) {
+		t.Fatalf("x after the failed Grow: %v, topology %v, recorded %v", l.Instance("x"), l.Topology().Instances, recorded(t, l))
+	}
+	if err := os.Remove(blocker); err != nil {
+		t.Fatal(err)
+	}
+	removed = true
+	if err := l.Grow(context.Background(), grown()); err != nil {
+		t.Fatalf("Grow again: %v", err)
+	}
+	if x, y := l.Instance("x"), l.Instance("y"); x == nil || y == nil {
+		t.Fatal("x or y missing after the second Grow")
+	} else if err := udpRoundTrip(t, y, x, x.ENIs[0].IP); err != nil {
+		t.Errorf("y -> x: %v", err)
+	}
+}

@@ -60,16 +60,20 @@ func (l *Lab) recordNamespaces(names []string) error {
 	return nil
 }
 
-// forgetNamespace removes a deleted namespace from the lab's state file.
-func (l *Lab) forgetNamespace(name string) error {
+// forgetNamespaces removes deleted (or never created) namespaces from
+// the lab's state file.
+func (l *Lab) forgetNamespaces(names ...string) error {
+	if len(names) == 0 {
+		return nil
+	}
 	l.recMu.Lock()
 	defer l.recMu.Unlock()
 	err := l.updateRecordLocked(func(r *state.Run) error {
-		r.Namespaces = slices.DeleteFunc(r.Namespaces, func(n string) bool { return n == name })
+		r.Namespaces = slices.DeleteFunc(r.Namespaces, func(n string) bool { return slices.Contains(names, n) })
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("forget namespace %s of run %s: %w", name, l.runID, err)
+		return fmt.Errorf("forget namespaces %v of run %s: %w", names, l.runID, err)
 	}
 	return nil
 }

@@ -222,7 +222,7 @@ func (l *Lab) dropNamespace(ns *netns.NsHandle, name string) error {
 	if err := errors.Join(errs...); err != nil {
 		return err // still recorded: a sweep finishes it
 	}
-	return l.forgetNamespace(name)
+	return l.forgetNamespaces(name)
 }
 
 // removeTransitGateway deletes its links (from the fabrics' side, so
