@@ -25,7 +25,7 @@ func (l *Lab) follow(ctx context.Context, spec cloudmock.Spec) error {
 		return fmt.Errorf("follow the model: %w", err)
 	}
 	if err := l.sim.Grow(ctx, topo); err != nil {
-		return fmt.Errorf("follow the model: add: %w", err)
+		return errors.Join(fmt.Errorf("follow the model: add: %w", err), l.rollBack())
 	}
 	runs := userDataOf(spec)
 	errs := []error{l.startUserData(ctx, runs)}
@@ -36,7 +36,7 @@ func (l *Lab) follow(ctx context.Context, spec cloudmock.Spec) error {
 			err = l.restartMirror(ctx, spec, nil)
 		}
 		if err != nil {
-			return errors.Join(append(errs, err)...)
+			return errors.Join(append(errs, err, l.rollBack())...)
 		}
 	}
 	l.mu.Lock()
@@ -54,6 +54,25 @@ func (l *Lab) follow(ctx context.Context, spec cloudmock.Spec) error {
 		errs = append(errs, l.restartMirror(ctx, spec, shrink))
 	} else {
 		errs = append(errs, shrink())
+	}
+	return errors.Join(errs...)
+}
+
+// rollBack takes away what a FollowSpec that failed added to the network
+// (and their user data), back to the model in force: the API server keeps
+// that model when the lab refuses a change. (What the change rebuilt
+// stays as rebuilt.)
+func (l *Lab) rollBack() error {
+	l.mu.Lock()
+	prev := l.spec
+	l.mu.Unlock()
+	topo, err := TopologyOf(prev)
+	if err != nil {
+		return fmt.Errorf("roll back: %w", err)
+	}
+	errs := []error{l.stopUserData(userDataOf(prev))}
+	if err := l.sim.Shrink(topo); err != nil {
+		errs = append(errs, fmt.Errorf("roll back: %w", err))
 	}
 	return errors.Join(errs...)
 }

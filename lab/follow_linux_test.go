@@ -413,3 +413,25 @@ func followPeering(t *testing.T, userSpace bool) {
 		}
 	}
 }
+
+// TestPrivilegedFollowRefusedRollsBack: a change the mirror service
+// refuses (a session to a target that does not exist) leaves the network
+// as the model in force has it: the instance it added is taken away.
+func TestPrivilegedFollowRefusedRollsBack(t *testing.T) {
+	s := withInstance(emptySpec(), "i-a", "subnet-a", "10.0.1.10")
+	l := buildFollowing(t, s)
+	bad := withSession(withInstance(s, "i-b", "subnet-a", "10.0.1.11"), "i-a", "i-b", 3)
+	bad.TrafficMirrorSessions[0].TrafficMirrorTargetId = "tmt-missing"
+	if err := l.Apply(t.Context(), FollowSpec{Spec: bad}); err == nil {
+		t.Fatal("a session to a missing target: no error")
+	}
+	if in := l.Sim().Instance("i-b"); in != nil {
+		t.Fatalf("i-b of the refused change is still in the lab (%s)", in.NsName)
+	}
+	if l.Sim().Instance("i-a") == nil {
+		t.Fatal("the roll-back took i-a too")
+	}
+	if err := l.Apply(t.Context(), FollowSpec{Spec: withInstance(s, "i-b", "subnet-a", "10.0.1.11")}); err != nil || l.Sim().Instance("i-b") == nil {
+		t.Fatalf("i-b added by a valid change: %v", err)
+	}
+}
