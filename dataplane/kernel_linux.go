@@ -245,7 +245,7 @@ func (k *kernelPath) applyLocked(v *view) error {
 	k.view = v
 	m := v.model
 	var refs []cloudmock.ENIRef
-	for _, p := range k.svc.pipes {
+	for _, p := range k.svc.pipelines() {
 		if p.dir == cloudmock.Ingress {
 			if ref, ok := m.ENI(p.eniID); ok {
 				refs = append(refs, ref)
@@ -353,7 +353,7 @@ func (k *kernelPath) newSlot(fi int, eniID, sessionID string, dir cloudmock.Dire
 	}
 	k.next = slot + 1
 	var pipe *pipeline
-	for _, p := range k.svc.pipes {
+	for _, p := range k.svc.pipelines() {
 		if p.dir == dir && p.eniID == eniID {
 			pipe = p
 		}

@@ -7,6 +7,7 @@ package dataplane
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/dataplane/internal/kpath"
@@ -19,8 +20,14 @@ import (
 // tables keeps its own, and the kernel leaves its stateful directions to
 // user space.
 func (k *kernelPath) shareConnTables(m *cloudmock.Model) error {
+	return k.shareTables(m, k.svc.pipelines())
+}
+
+// shareTables shares the tables of pipes' ENIs, each in the first free
+// table of its fabric's map.
+func (k *kernelPath) shareTables(m *cloudmock.Model, pipes []*pipeline) error {
 	var errs []error
-	for _, p := range k.svc.pipes {
+	for _, p := range pipes {
 		e := p.sim
 		fi := k.svc.fabricIndex(e)
 		if fi < 0 || p.dir != cloudmock.Ingress {
@@ -33,7 +40,7 @@ func (k *kernelPath) shareConnTables(m *cloudmock.Model) error {
 		if _, done := kf.conns[p.eniID]; done || len(kf.conns) >= kpath.MaxConnTables {
 			continue
 		}
-		i := len(kf.conns)
+		i := freeTable(kf.conns)
 		mem, err := kf.path.ConnTable(i)
 		if err == nil {
 			err = m.SetFlowTable(p.eniID, mem)
@@ -45,6 +52,18 @@ func (k *kernelPath) shareConnTables(m *cloudmock.Model) error {
 		kf.conns[p.eniID] = i
 	}
 	return errors.Join(errs...)
+}
+
+// freeTable returns the first table index no ENI holds (tables are
+// freed when an ENI leaves a running service).
+func freeTable(conns map[string]int) int {
+	used := make([]bool, len(conns)+1)
+	for _, i := range conns {
+		if i < len(used) {
+			used[i] = true
+		}
+	}
+	return slices.Index(used, false)
 }
 
 // unshareConnTables gives the model its tables back in its own memory, so

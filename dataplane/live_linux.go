@@ -1,6 +1,7 @@
 package dataplane
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -38,7 +39,11 @@ func (s *Service) Model() *cloudmock.Model { return s.cur.Load().model }
 // pipeline sees the new model from its next packet on.
 //
 // A session may take as source only an ENI the service captures: a source
-// ENI of the first model, or any ENI with Config.AllENIs. An invalid spec,
+// ENI of the first model, or any ENI with Config.AllENIs. With AllENIs the
+// service also follows the lab: it starts capturing at an ENI of spec the
+// lab realises since (realise it before Apply), and stops at one gone
+// from spec or from the lab (remove it from the lab after Apply), without
+// touching the other pipelines or their counters. An invalid spec,
 // or a source that is not captured, is refused and the running
 // configuration is kept. Safe for concurrent use (calls are serialised).
 func (s *Service) Apply(spec cloudmock.Spec) error {
@@ -52,8 +57,13 @@ func (s *Service) Apply(spec cloudmock.Spec) error {
 	if err != nil {
 		return fmt.Errorf("apply mirror configuration: %w", err)
 	}
+	ports, err := s.planPorts(m)
+	if err != nil {
+		return fmt.Errorf("apply mirror configuration: %w", err)
+	}
 	for _, ref := range m.SourceENIs() {
-		if id := m.ENIID(ref); !s.captured[id] {
+		id := m.ENIID(ref)
+		if _, ok := s.captured[id]; !ok && !slices.ContainsFunc(ports.open, func(r cloudmock.ENIRef) bool { return m.ENIID(r) == id }) {
 			return fmt.Errorf("apply mirror configuration: network interface %s is a session source but the mirror service does not capture on it (start it with AllENIs)", id)
 		}
 	}
@@ -61,18 +71,39 @@ func (s *Service) Apply(spec cloudmock.Spec) error {
 	if err != nil {
 		return fmt.Errorf("apply mirror configuration: %w", err)
 	}
+	return s.switchTo(v, ports)
+}
+
+// switchTo retires the pipelines of ENIs that left, opens those of new
+// ENIs, programs the kernel and publishes v. Called with mu held.
+func (s *Service) switchTo(v *view, ports portChanges) error {
+	m, spec := v.model, v.spec
+	s.retirePorts(ports.retire)
+	added, err := s.openPorts(context.Background(), v, ports.open)
+	if err != nil {
+		return fmt.Errorf("apply mirror configuration: capture at new interfaces: %w", err)
+	}
+	if len(added)+len(ports.retire) > 0 {
+		gone := map[*pipeline]bool{}
+		for _, p := range ports.retire {
+			gone[p] = true
+		}
+		live := slices.DeleteFunc(slices.Clone(s.pipelines()), func(p *pipeline) bool { return gone[p] })
+		s.setPipes(append(live, added...))
+	}
 	if s.kern != nil {
 		if err := s.kern.apply(v); err != nil {
 			s.cfg.Logger.Warn("in-kernel path: some ports are decided in user space", "error", err)
 		}
 	}
 	s.cur.Store(v)
-	if err := s.moveHealthChecks(m, &spec); err != nil {
+	if err := s.moveHealthChecks(m, spec); err != nil {
 		// The model is in force; only the checks could not follow.
 		return fmt.Errorf("apply mirror configuration: health checks: %w", err)
 	}
 	s.cfg.Logger.Info("mirror configuration applied", "sessions", len(spec.TrafficMirrorSessions),
-		"targets", len(spec.TrafficMirrorTargets), "filters", len(spec.TrafficMirrorFilters))
+		"targets", len(spec.TrafficMirrorTargets), "filters", len(spec.TrafficMirrorFilters),
+		"ports_added", len(added)/2, "ports_removed", len(ports.retire)/2)
 	return nil
 }
 
@@ -91,7 +122,7 @@ func (s *Service) newView(m *cloudmock.Model, spec *cloudmock.Spec) (*view, erro
 		for _, addr := range all[id] {
 			k := targetKey{id, addr}
 			t := s.byKey[k]
-			if t == nil {
+			if t == nil || s.staleTarget(m, t) {
 				w, err := s.pcapWriter(id)
 				if err != nil {
 					return nil, err
@@ -104,6 +135,20 @@ func (s *Service) newView(m *cloudmock.Model, spec *cloudmock.Spec) (*view, erro
 		}
 	}
 	return v, nil
+}
+
+// staleTarget says whether receiving address t was indexed for a port
+// the lab no longer has (its ENI removed, or realised anew).
+func (s *Service) staleTarget(m *cloudmock.Model, t *targetAddr) bool {
+	ref, ok := m.ENIByIP(t.addr)
+	if !ok {
+		return false
+	}
+	e, err := s.simENI(m, ref)
+	if err != nil {
+		return t.port.ok
+	}
+	return !t.port.ok || int32(e.PeerIndex) != t.port.ifindex
 }
 
 // newTargetAddr makes a receiving address, with the MACs of the outer

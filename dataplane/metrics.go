@@ -140,7 +140,7 @@ func (a *PipeStats) add(b PipeStats) {
 func (s *Service) Snapshot() Snapshot {
 	s.kernelFlush()
 	snap := Snapshot{Kernel: s.kernelStats(), Model: s.Model().Snapshot(), ENIs: map[string]ENIStats{}, Targets: []TargetStats{}}
-	for _, p := range s.pipes {
+	for _, p := range s.pipelines() {
 		ps := p.stats()
 		es := snap.ENIs[p.eniID]
 		if p.dir == cloudmock.Ingress {
@@ -153,6 +153,7 @@ func (s *Service) Snapshot() Snapshot {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	snap.Totals.add(s.retired)
 	for _, t := range s.targets {
 		snap.Targets = append(snap.Targets, TargetStats{TargetId: t.id, Addr: t.addr.String(), ENIId: t.eniID,
 			Sent: t.st.sent.Load(), SentBytes: t.st.sentBytes.Load()})

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/sim"
 )
 
 // pathFixture is a pipeline with the model and a queue but no kernel
@@ -15,7 +16,7 @@ func pathFixture(tb testing.TB, packetLength int) (*pipeline, []byte) {
 		tb.Fatal(err)
 	}
 	s := &Service{cfg: Config{}.withDefaults(), byKey: map[targetKey]*targetAddr{}, pcaps: map[string]*pcapWriter{},
-		captured: map[string]bool{"eni-src": true}, health: &healthGen{done: make(chan struct{})}}
+		captured: map[string]*sim.ENI{"eni-src": {}}, health: &healthGen{done: make(chan struct{})}}
 	v := &view{model: m, targets: map[targetKey]*targetAddr{}}
 	for id, addrs := range m.TargetAddrs() {
 		for _, a := range addrs {

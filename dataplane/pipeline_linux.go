@@ -17,18 +17,21 @@ type pipeline struct {
 	// view and eni are the configuration the capture goroutine last
 	// loaded and the ENI's ref in its model (re-resolved by id when the
 	// view changes); written by the capture goroutine only.
-	view   *view
-	eni    cloudmock.ENIRef
-	eniID  string
-	sim    *sim.ENI
-	dir    cloudmock.Direction
-	mac    [6]byte // the instance end's MAC
-	ring   *ring
-	q      *queue
-	snd    *sender
-	st     pipeStats
-	stop   atomic.Bool // set by Close: the capture goroutine returns
-	logger *slog.Logger
+	view  *view
+	eni   cloudmock.ENIRef
+	eniID string
+	sim   *sim.ENI
+	dir   cloudmock.Direction
+	mac   [6]byte // the instance end's MAC
+	ring  *ring
+	q     *queue
+	snd   *sender
+	st    pipeStats
+	stop  atomic.Bool // set by Close: the capture goroutine returns
+	// quit ends the sender (once the queue is drained); exited and sent
+	// are closed when the capture and the sender goroutines return.
+	quit, exited, sent chan struct{}
+	logger             *slog.Logger
 
 	// Capture-side scratch, reused for every packet.
 	dec cloudmock.Decision
@@ -157,7 +160,7 @@ func (p *pipeline) handle(frame []byte, stamp int64) {
 	} else if ok && dl.To.Is6() {
 		// A copy over IPv6 goes out only directly, onto the receiver's
 		// port: the routed fallback is a raw IPv4 socket.
-		ok = t.port.ok && p.snd.pkt != nil
+		ok = t.port.ok && t.port.fabric < len(p.snd.pkt)
 	} else if ok {
 		ok = dl.To.Is4() && d.Outer.Src.Is4() && dl.From.Is4()
 	}
@@ -233,7 +236,7 @@ func (p *pipeline) sendBatch() {
 		s := p.q.at(first + uint64(i))
 		p.failed[i] = false
 		switch t := s.target; {
-		case t.port.ok && p.snd.pkt != nil:
+		case t.port.ok && t.port.fabric < len(p.snd.pkt): // a fabric added later has no socket here: routed
 			p.snd.setDirect(i, s.buf[:s.n], t.port.fabric, t.port.ifindex)
 		case s.dst.Is4():
 			p.snd.setRouted(i, s.buf[s.ipOff:s.n], s.dst.As4())

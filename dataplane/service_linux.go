@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -22,11 +23,26 @@ import (
 // receivers' ports' transmit checksum offload, Close removes and restores
 // (see doc.go).
 type Service struct {
-	cfg   Config
-	cur   atomic.Pointer[view] // the configuration in force (see Apply)
-	pipes []*pipeline
-	// captured lists the ENIs with pipelines, by NetworkInterfaceId.
-	captured map[string]bool
+	cfg Config
+	cur atomic.Pointer[view] // the configuration in force (see Apply)
+	// pipes are the running pipelines; Apply replaces the slice (with mu
+	// held), readers load it (pipelines).
+	pipes atomic.Pointer[[]*pipeline]
+	// captured lists the ENIs with pipelines, by NetworkInterfaceId: the
+	// sim ENI they capture at.
+	captured map[string]*sim.ENI
+	// fabrics are the lab's fabrics the service knows, by index (a lab
+	// may append more; see portsPlan).
+	fabrics []*sim.Fabric
+	// peerings and transits are the lab's links between fabrics when
+	// the service started.
+	peerings []*sim.Peering
+	transits []*sim.TransitGateway
+	// retired sums the counters of the pipelines of ENIs removed while
+	// the service ran (guarded by mu), so that Totals never go back.
+	retired  PipeStats
+	retireWG sync.WaitGroup
+	slotSize int // the largest copy of any pipeline so far
 	// kern is the in-kernel path (nil: off; kernWhy says why).
 	kern    *kernelPath
 	kernWhy string
@@ -61,19 +77,17 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Lab == nil {
 		return nil, errors.New("start mirror service: config: Lab is nil")
 	}
-	s := &Service{cfg: cfg, captured: map[string]bool{}, byKey: map[targetKey]*targetAddr{},
-		pcaps: map[string]*pcapWriter{}, done: make(chan struct{})}
+	s := &Service{cfg: cfg, captured: map[string]*sim.ENI{}, byKey: map[targetKey]*targetAddr{},
+		pcaps: map[string]*pcapWriter{}, done: make(chan struct{}), fabrics: cfg.Lab.Fabrics(),
+		peerings: cfg.Lab.Peerings(), transits: cfg.Lab.TransitGateways()}
 	if err := s.build(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("start mirror service: %w", err), s.release())
 	}
-	for _, p := range s.pipes {
-		s.captureWG.Add(1)
-		go func() { defer s.captureWG.Done(); p.capture() }()
-		s.sendWG.Add(1)
-		go func() { defer s.sendWG.Done(); p.send(s.done) }()
+	for _, p := range s.pipelines() {
+		s.startPipeline(p)
 	}
 	s.health.start()
-	cfg.Logger.Info("mirror service started", "pipelines", len(s.pipes), "targets", len(s.targets),
+	cfg.Logger.Info("mirror service started", "pipelines", len(s.pipelines()), "targets", len(s.targets),
 		"health_checks", len(s.health.checks))
 	return s, nil
 }
@@ -111,17 +125,14 @@ func (s *Service) build(ctx context.Context) error {
 	if err := s.startKernelPath(refs); err != nil {
 		return err
 	}
-	slotSize := 0
 	for _, ref := range refs {
 		e, err := s.simENI(m, ref)
 		if err != nil {
 			return fmt.Errorf("source %w", err)
 		}
-		// The largest copy: outer Ethernet + IPv4 + UDP + VXLAN + the inner
-		// frame at the source's MTU (with up to two VLAN tags).
-		slotSize = max(slotSize, EthernetHeaderLen+outerLen+EthernetHeaderLen+8+max(e.MTU, cloudmock.DefaultMTU))
+		s.slotSize = max(s.slotSize, slotFor(e))
 	}
-	if err := s.openPipelines(ctx, v, refs, slotSize); err != nil {
+	if err := s.openPipelines(ctx, v, refs, s.slotSize); err != nil {
 		return err
 	}
 	if s.kern != nil {
@@ -138,6 +149,12 @@ func (s *Service) build(ctx context.Context) error {
 	return err
 }
 
+// slotFor is the largest copy from ENI e: outer Ethernet + IPv4 + UDP +
+// VXLAN + the inner frame at the source's MTU (with up to two VLAN tags).
+func slotFor(e *sim.ENI) int {
+	return EthernetHeaderLen + outerLen + EthernetHeaderLen + 8 + max(e.MTU, cloudmock.DefaultMTU)
+}
+
 // openConcurrency bounds how many pipelines open at once. Opening an
 // AF_PACKET ring mostly waits: bind and PACKET_RX_RING on a running socket
 // each wait for an RCU grace period (synchronize_net), tens of
@@ -150,23 +167,44 @@ const openConcurrency = 64
 // what follows (the kernel plan, the counters) does not depend on timing.
 // On failure the pipelines opened so far are in s.pipes too, for release.
 func (s *Service) openPipelines(ctx context.Context, v *view, refs []cloudmock.ENIRef, slotSize int) error {
-	m := s.cfg.Model
+	pipes, err := s.newPipelines(ctx, v, refs, slotSize, len(refs)*2)
+	s.setPipes(append(s.pipelines(), pipes...))
+	return err
+}
+
+// pipelines returns the running pipelines.
+func (s *Service) pipelines() []*pipeline {
+	if p := s.pipes.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// setPipes replaces the list of running pipelines (mu held, or before
+// the service starts).
+func (s *Service) setPipes(p []*pipeline) { s.pipes.Store(&p) }
+
+// newPipelines opens the pipelines of refs (both directions each) of
+// view v's model concurrently, in the order of refs; sized for a service
+// of total pipelines. On failure it returns those it opened too.
+func (s *Service) newPipelines(ctx context.Context, v *view, refs []cloudmock.ENIRef, slotSize, total int) ([]*pipeline, error) {
+	m := v.model
 	dirs := []cloudmock.Direction{cloudmock.Ingress, cloudmock.Egress}
 	pipes := make([]*pipeline, len(refs)*len(dirs))
-	ro := s.cfg.Ring.forRings(len(pipes))
-	ql := s.cfg.queueLenFor(len(pipes))
+	ro := s.cfg.Ring.forRings(total)
+	ql := s.cfg.queueLenFor(total)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(openConcurrency)
 	for i, ref := range refs {
 		e, err := s.simENI(m, ref)
 		if err != nil {
-			return fmt.Errorf("source %w", err)
+			return nil, fmt.Errorf("source %w", err)
 		}
 		f := s.cfg.Lab.Fabric(e.VPC)
 		if f == nil {
-			return fmt.Errorf("source network interface %s: no fabric for VPC %s", m.ENIID(ref), e.VPC)
+			return nil, fmt.Errorf("source network interface %s: no fabric for VPC %s", m.ENIID(ref), e.VPC)
 		}
-		s.captured[m.ENIID(ref)] = true
+		s.captured[m.ENIID(ref)] = e
 		for j, dir := range dirs {
 			g.Go(func() error {
 				if err := gctx.Err(); err != nil {
@@ -179,15 +217,21 @@ func (s *Service) openPipelines(ctx context.Context, v *view, refs []cloudmock.E
 		}
 	}
 	err := g.Wait()
-	for _, p := range pipes {
-		if p != nil {
-			s.pipes = append(s.pipes, p)
-		}
-	}
+	pipes = slices.DeleteFunc(pipes, func(p *pipeline) bool { return p == nil })
 	if err == nil {
 		err = ctx.Err()
 	}
-	return err
+	return pipes, err
+}
+
+// startPipeline starts p's capture and sender goroutines; p.quit ends
+// the sender once its queue is empty.
+func (s *Service) startPipeline(p *pipeline) {
+	p.quit, p.exited, p.sent = make(chan struct{}), make(chan struct{}), make(chan struct{})
+	s.captureWG.Add(1)
+	go func() { defer s.captureWG.Done(); defer close(p.exited); p.capture() }()
+	s.sendWG.Add(1)
+	go func() { defer s.sendWG.Done(); defer close(p.sent); p.send(p.quit) }()
 }
 
 // newPipeline opens one capture and its sender. On failure it also
@@ -264,12 +308,16 @@ func (s *Service) Close() error {
 		s.mu.Lock()
 		s.closed = true
 		s.mu.Unlock()
-		for _, p := range s.pipes {
+		for _, p := range s.pipelines() {
 			p.stop.Store(true)
 		}
 		s.captureWG.Wait()
 		close(s.done)
+		for _, p := range s.pipelines() {
+			close(p.quit)
+		}
 		s.sendWG.Wait()
+		s.retireWG.Wait()
 		s.health.stop()
 		s.closeErr = s.release()
 		s.cfg.Logger.Info("mirror service stopped", "error", s.closeErr)
@@ -300,7 +348,7 @@ func (s *Service) release() error {
 		s.kern.flush()
 		g.Go(func() error { keep(s.kern.close()); return nil })
 	}
-	for _, p := range s.pipes {
+	for _, p := range s.pipelines() {
 		g.Go(func() error {
 			if p.ring != nil {
 				p.ring.close()

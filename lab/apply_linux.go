@@ -37,6 +37,8 @@ func (l *Lab) Apply(ctx context.Context, c Change) error {
 		return l.startMirror(ctx, c.Mirror, model)
 	case StopMirror:
 		return l.stopMirror()
+	case FollowSpec:
+		return l.follow(ctx, c.Spec)
 	case SetSpec:
 		svc := l.Service()
 		if svc == nil {
@@ -137,7 +139,7 @@ func (l *Lab) end(keep bool) error {
 	}
 	errs = append(errs, l.stopMirror())
 	if !keep {
-		errs = append(errs, l.sim.Close())
+		errs = append(errs, l.sim.Close()) // with the run's directory (user data)
 	}
 	return errors.Join(errs...)
 }

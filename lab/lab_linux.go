@@ -39,6 +39,8 @@ type Lab struct {
 	mu      sync.Mutex
 	svc     *dataplane.Service
 	spec    cloudmock.Spec // the running service's configuration
+	mirror  Mirror         // how it was started (FollowSpec may restart it)
+	ud      userData       // instances' user data (FollowSpec)
 	status  []func(*Status)
 	closers []func() error
 	pub     *publisher
@@ -62,7 +64,7 @@ func Build(ctx context.Context, cfg Config) (_ *Lab, err error) {
 			return nil, fmt.Errorf("build the provider model: %w", err)
 		}
 	}
-	l := &Lab{cfg: cfg, started: time.Now()}
+	l := &Lab{cfg: cfg, started: time.Now(), ud: userData{scripts: map[string]*script{}}}
 	l.progress("building the VPC: %d VPC(s), %d instance(s)", len(cfg.Topology.VPCs), len(cfg.Topology.Instances))
 	if err := l.phase(PhaseBuild, func() error { return l.realize(ctx) }); err != nil {
 		return nil, err
@@ -139,7 +141,7 @@ func (l *Lab) startMirror(ctx context.Context, m Mirror, model *cloudmock.Model)
 		return err
 	}
 	l.mu.Lock()
-	l.svc, l.spec = svc, m.Spec
+	l.svc, l.spec, l.mirror = svc, m.Spec, m
 	l.mu.Unlock()
 	l.progress("mirror service started: %d session(s) on %d source interface(s)", len(m.Spec.TrafficMirrorSessions), len(model.SourceENIs()))
 	return nil

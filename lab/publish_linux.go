@@ -1,8 +1,12 @@
 package lab
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
+
+	"github.com/mirrorlab/mirrorlab/sim/state"
 )
 
 // refreshEvery is how often a lab's owner rewrites its record's counters.
@@ -24,8 +28,7 @@ func (p *publisher) stop() {
 // until the lab comes down, and once more then (the figures down prints).
 func (l *Lab) Publish(log string) error {
 	rec := &Record{Info: l.Info(), Log: log, Counters: l.statusNow()}
-	dir := l.sim.StateDir()
-	if err := WriteRecord(dir, rec); err != nil {
+	if err := l.writeRecord(rec); err != nil {
 		return err
 	}
 	p := &publisher{quit: make(chan struct{}), done: make(chan struct{})}
@@ -44,13 +47,28 @@ func (l *Lab) Publish(log string) error {
 			select {
 			case <-p.quit:
 				rec.Counters = l.statusNow()
-				_ = WriteRecord(dir, rec)
+				_ = l.writeRecord(rec)
 				return
 			case <-t.C:
 			}
 			rec.Counters = l.statusNow()
-			_ = WriteRecord(dir, rec) // a full disk shows as stale counters
+			_ = l.writeRecord(rec) // a full disk shows as stale counters
 		}
 	}()
+	return nil
+}
+
+// writeRecord is WriteRecord through the lab's own writer of its state
+// file, which also records the namespaces it adds and removes while it
+// runs: neither write loses the other.
+func (l *Lab) writeRecord(rec *Record) error {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("record the lab: %w", err)
+	}
+	err = l.sim.UpdateRecord(func(r *state.Run) error { r.Lab = b; return nil })
+	if err != nil {
+		return fmt.Errorf("record the lab: %w", err)
+	}
 	return nil
 }

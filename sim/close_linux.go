@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/vishvananda/netns"
@@ -19,18 +18,29 @@ import (
 // sends SIGKILL.
 const StopGrace = time.Second
 
-var errClosed = errors.New("lab is closed")
+var (
+	errClosed  = errors.New("lab is closed")
+	errRemoved = errors.New("removed from the lab")
+)
 
 // enter returns a duplicate of the namespace handle ns, valid even if the
 // lab closes meanwhile; release closes it. It fails once the lab is closed,
 // so a handle number reused after Close is never entered.
-func (l *Lab) enter(ns netns.NsHandle) (netns.NsHandle, func(), error) {
+//
+// ns points at the handle, read under the lab's lock: a namespace removed
+// while the lab runs has its handle set to netns.None() before it is
+// closed, so a late caller gets errRemoved instead of whatever the
+// handle's number means by then.
+func (l *Lab) enter(ns *netns.NsHandle) (netns.NsHandle, func(), error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closing {
 		return netns.None(), func() {}, errClosed
 	}
-	fd, err := unix.FcntlInt(uintptr(ns), unix.F_DUPFD_CLOEXEC, 0)
+	if !ns.IsOpen() {
+		return netns.None(), func() {}, errRemoved
+	}
+	fd, err := unix.FcntlInt(uintptr(*ns), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
 		return netns.None(), func() {}, fmt.Errorf("duplicate namespace handle: %w", err)
 	}
@@ -38,7 +48,7 @@ func (l *Lab) enter(ns netns.NsHandle) (netns.NsHandle, func(), error) {
 }
 
 // run calls fn on a throwaway thread inside ns (see nsrun.Go).
-func (l *Lab) run(ns netns.NsHandle, fn func() error) error {
+func (l *Lab) run(ns *netns.NsHandle, fn func() error) error {
 	dup, release, err := l.enter(ns)
 	if err != nil {
 		return err
@@ -50,10 +60,16 @@ func (l *Lab) run(ns netns.NsHandle, fn func() error) error {
 // Run calls fn on a throwaway OS thread inside the instance's namespace.
 // Sockets fn creates stay in the namespace and may be used from any
 // goroutine afterwards; the caller's thread never moves.
-func (in *Instance) Run(fn func() error) error { return in.lab.run(in.ns, fn) }
+func (in *Instance) Run(fn func() error) error { return in.lab.run(&in.ns, fn) }
 
 // Run calls fn on a throwaway OS thread inside the fabric namespace.
-func (f *Fabric) Run(fn func() error) error { return f.lab.run(f.ns, fn) }
+func (f *Fabric) Run(fn func() error) error { return f.lab.run(&f.ns, fn) }
+
+func (l *Lab) isClosing() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.closing
+}
 
 func (l *Lab) addProc(p *Process) error {
 	l.mu.Lock()
@@ -78,7 +94,11 @@ func (l *Lab) removeProc(p *Process) {
 // that worked, its state file. It returns every error, joined. Calling it
 // again returns the first result.
 func (l *Lab) Close() error {
-	l.closeOnce.Do(func() { l.closeErr = l.close() })
+	l.closeOnce.Do(func() {
+		l.changeMu.Lock() // a change under way ends first
+		defer l.changeMu.Unlock()
+		l.closeErr = l.close()
+	})
 	return l.closeErr
 }
 
@@ -91,12 +111,7 @@ func (l *Lab) close() error {
 	}
 	l.mu.Unlock()
 
-	errs := make([]error, len(procs))
-	var wg sync.WaitGroup
-	for i, p := range procs {
-		wg.Go(func() { errs[i] = p.Stop(StopGrace) })
-	}
-	wg.Wait()
+	errs := stopAll(procs)
 	if _, err := state.KillInNamespaces(l.created, StopGrace); err != nil {
 		errs = append(errs, err)
 	}

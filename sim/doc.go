@@ -12,6 +12,14 @@
 // reserved) and defaults the MTU to 9001. Realize turns it into a *Lab;
 // Lab.Close removes everything and returns every error, joined.
 //
+// A running lab changes piece by piece: Lab.Grow adds what a new Topology
+// has and the lab lacks (VPCs, subnets, instances, peerings, transit
+// gateways; an instance or transit gateway described otherwise is
+// rebuilt), Lab.Shrink removes what it lacks, each undoing exactly what
+// its addition did and touching nothing else. Realize is an empty lab
+// that Grow brings to the topology. Link numbers (mlID-pN, -bN, -xN, -tN)
+// freed by a removal are reused, so names stay within 15 bytes.
+//
 // For run id ID, the lab is, in ip(8) terms:
 //
 //	ip netns add mlID-fabric.VPC                  # per VPC; ip_forward=1
@@ -69,7 +77,9 @@
 //
 // Before creating anything, Realize writes a state file (package sim/state)
 // in Options.StateDir (default /run/mirrorlab) naming the run id, the owner
-// PID and its start time, and the namespaces. Sweep (`mirrorlab clean`)
+// PID and its start time, and the namespaces; Grow adds each namespace to
+// it before creating it, Shrink drops it once deleted (Lab.UpdateRecord
+// is the file's one writer while the lab runs). Sweep (`mirrorlab clean`)
 // removes the runs whose owner is dead, killing what still runs in their
 // namespaces, and touches nothing else. CloseOnSignal closes a lab on SIGINT
 // or SIGTERM; a command that cancels a context on those signals and closes

@@ -113,7 +113,7 @@ func (in *Instance) exec(ctx context.Context, argv []string, opts ExecOptions) (
 		stdout: newTailBuffer(opts.MaxOutput, opts.Stdout), stderr: newTailBuffer(opts.MaxOutput, opts.Stderr)}
 	cmd := p.initCommand(ctx, path, opts, initEnd)
 
-	ns, release, err := in.lab.enter(in.ns)
+	ns, release, err := in.lab.enter(&in.ns)
 	if err != nil {
 		sock.Close()
 		initEnd.Close()

@@ -35,6 +35,15 @@ type Lab struct {
 	transits  []*TransitGateway
 	instances []*Instance
 	created   []string // namespaces this lab created, in order
+	peerNums  numbers  // peering links, ml<id>-x<n>
+	tgwNums   numbers  // transit gateway attachments, ml<id>-t<n>
+
+	// changeMu serialises Grow, Shrink and Close; topoMu guards the
+	// slices above (and each fabric's bridges and ENIs) against readers
+	// while a change replaces them (copy on write); recMu, the state file.
+	changeMu sync.Mutex
+	topoMu   sync.RWMutex
+	recMu    sync.Mutex
 
 	mu        sync.Mutex
 	procs     map[*Process]struct{}
@@ -51,13 +60,25 @@ func (l *Lab) StateDir() string { return l.stateDir }
 
 // Topology returns the resolved topology the lab realises: every ENI has its
 // IP and MTU filled in. The caller may keep and change the copy.
-func (l *Lab) Topology() Topology { return l.topo.clone() }
+func (l *Lab) Topology() Topology {
+	l.topoMu.RLock()
+	defer l.topoMu.RUnlock()
+	return l.topo.clone()
+}
 
 // Fabrics returns the fabric of every VPC, in topology order.
-func (l *Lab) Fabrics() []*Fabric { return append([]*Fabric(nil), l.fabrics...) }
+func (l *Lab) Fabrics() []*Fabric {
+	l.topoMu.RLock()
+	defer l.topoMu.RUnlock()
+	return append([]*Fabric(nil), l.fabrics...)
+}
 
 // Peerings returns every realised peering, in topology order.
-func (l *Lab) Peerings() []*Peering { return append([]*Peering(nil), l.peerings...) }
+func (l *Lab) Peerings() []*Peering {
+	l.topoMu.RLock()
+	defer l.topoMu.RUnlock()
+	return append([]*Peering(nil), l.peerings...)
+}
 
 // Peering is a realised VPC peering connection: a veth pair whose ends,
 // both named IfName, sit in the two VPCs' fabric namespaces, with a route
@@ -66,11 +87,15 @@ type Peering struct {
 	Name   string
 	VPCs   [2]string
 	IfName string
+
+	num int // the n of IfName
 }
 
 // TransitGateways returns every realised transit gateway, in topology
 // order.
 func (l *Lab) TransitGateways() []*TransitGateway {
+	l.topoMu.RLock()
+	defer l.topoMu.RUnlock()
 	return append([]*TransitGateway(nil), l.transits...)
 }
 
@@ -83,15 +108,22 @@ type TransitGateway struct {
 	VPCs   []string
 	Links  []string
 
-	ns netns.NsHandle
-	nl *netlink.Handle
+	nums []int // the n of each Links[i]
+	ns   netns.NsHandle
+	nl   *netlink.Handle
 }
 
 // Instances returns every instance, in topology order.
-func (l *Lab) Instances() []*Instance { return append([]*Instance(nil), l.instances...) }
+func (l *Lab) Instances() []*Instance {
+	l.topoMu.RLock()
+	defer l.topoMu.RUnlock()
+	return append([]*Instance(nil), l.instances...)
+}
 
 // Fabric returns the fabric of the VPC named vpc, or nil.
 func (l *Lab) Fabric(vpc string) *Fabric {
+	l.topoMu.RLock()
+	defer l.topoMu.RUnlock()
 	for _, f := range l.fabrics {
 		if f.VPC == vpc {
 			return f
@@ -102,6 +134,8 @@ func (l *Lab) Fabric(vpc string) *Fabric {
 
 // Instance returns the instance named name, or nil.
 func (l *Lab) Instance(name string) *Instance {
+	l.topoMu.RLock()
+	defer l.topoMu.RUnlock()
 	for _, in := range l.instances {
 		if in.Name == name {
 			return in
@@ -112,6 +146,8 @@ func (l *Lab) Instance(name string) *Instance {
 
 // ENIs returns every ENI of the lab, in topology order.
 func (l *Lab) ENIs() []*ENI {
+	l.topoMu.RLock()
+	defer l.topoMu.RUnlock()
 	var out []*ENI
 	for _, in := range l.instances {
 		out = append(out, in.ENIs...)
@@ -122,7 +158,7 @@ func (l *Lab) ENIs() []*ENI {
 // ENIByIP returns the ENI whose primary address is ip, or nil. When VPCs
 // overlap, the first in topology order wins; use Fabric.ENIByIP to choose.
 func (l *Lab) ENIByIP(ip netip.Addr) *ENI {
-	for _, f := range l.fabrics {
+	for _, f := range l.Fabrics() {
 		if e := f.ENIByIP(ip); e != nil {
 			return e
 		}
@@ -144,6 +180,8 @@ type Fabric struct {
 	ns   netns.NsHandle
 	nl   *netlink.Handle
 	enis []*ENI
+	// ports and bridges number the fabric's links (ml<id>-p<n>, -b<n>).
+	ports, bridges numbers
 }
 
 // NS returns the fabric's namespace handle, valid until the lab is closed.
@@ -152,6 +190,8 @@ func (f *Fabric) NS() netns.NsHandle { return f.ns }
 
 // Bridge returns the bridge of the subnet named subnet, or nil.
 func (f *Fabric) Bridge(subnet string) *Bridge {
+	f.lab.topoMu.RLock()
+	defer f.lab.topoMu.RUnlock()
 	for _, b := range f.Bridges {
 		if b.Subnet == subnet {
 			return b
@@ -161,11 +201,17 @@ func (f *Fabric) Bridge(subnet string) *Bridge {
 }
 
 // ENIs returns the ENIs of the VPC, in topology order.
-func (f *Fabric) ENIs() []*ENI { return append([]*ENI(nil), f.enis...) }
+func (f *Fabric) ENIs() []*ENI {
+	f.lab.topoMu.RLock()
+	defer f.lab.topoMu.RUnlock()
+	return append([]*ENI(nil), f.enis...)
+}
 
 // ENIByIP returns the VPC's ENI whose primary (or IPv6) address is ip, or
 // nil.
 func (f *Fabric) ENIByIP(ip netip.Addr) *ENI {
+	f.lab.topoMu.RLock()
+	defer f.lab.topoMu.RUnlock()
 	for _, e := range f.enis {
 		if e.IP == ip || e.IPv6.IsValid() && e.IPv6 == ip {
 			return e
@@ -186,6 +232,8 @@ type Bridge struct {
 	// address in it (zero when the subnet is IPv4 only).
 	CIDR6    netip.Prefix
 	Gateway6 netip.Addr
+
+	num int // the n of Name
 }
 
 // Instance is one emulated host: a network namespace holding its ENIs.
@@ -242,4 +290,6 @@ type ENI struct {
 	PeerIndex int    // its index inside the fabric namespace
 	PeerMAC   net.HardwareAddr
 	Bridge    string // the bridge PeerName is a port of
+
+	port int // the n of PeerName
 }

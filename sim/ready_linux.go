@@ -14,35 +14,39 @@ import (
 // readyTimeout bounds how long Realize waits for the links to carry traffic.
 const readyTimeout = 10 * time.Second
 
-// awaitReady returns once every ENI of every fabric answers an ICMP echo
+// awaitNew returns once every new ENI (enis) answers an ICMP echo
 // from its subnet's router. A new veth carries nothing until the kernel's
 // link-watch work has activated its queue and told the bridge the port is
 // up, which happens asynchronously and, on a busy machine, late; the probe
 // proves the whole path (router, bridge port, both veth ends, the instance)
-// so that traffic flows as soon as Realize returns. The probes happen before
-// anyone can capture at the ENIs.
+// so that traffic flows as soon as Grow returns. The probes happen before
+// anyone can capture at the new ENIs.
 //
-// The links of peerings and transit gateways are fresh veths too: each is
+// The links of new peerings and transit gateways are fresh veths too: each is
 // proven by an echo from one VPC's router to an ENI of the VPC at its
 // other end (for a transit gateway, from another attached VPC), whose
 // reply comes back the same way.
-func (l *Lab) awaitReady(ctx context.Context) error {
-	for _, f := range l.fabrics {
-		if len(f.enis) == 0 {
+func (l *Lab) awaitNew(ctx context.Context, enis []*ENI, g *growth) error {
+	byVPC := map[string][]*ENI{}
+	for _, e := range enis {
+		byVPC[e.VPC] = append(byVPC[e.VPC], e)
+	}
+	for _, f := range l.Fabrics() {
+		if len(byVPC[f.VPC]) == 0 {
 			continue
 		}
-		if err := l.run(f.ns, func() error { return probe(ctx, f.enis) }); err != nil {
+		if err := l.run(&f.ns, func() error { return probe(ctx, byVPC[f.VPC]) }); err != nil {
 			return fmt.Errorf("vpc %s: %w", f.VPC, err)
 		}
 	}
-	for _, p := range l.peerings {
+	for _, p := range g.peerings {
 		for k := range 2 {
 			if err := l.probeAcross(ctx, l.Fabric(p.VPCs[k]), l.Fabric(p.VPCs[1-k])); err != nil {
 				return fmt.Errorf("peering %s: %w", p.Name, err)
 			}
 		}
 	}
-	for _, g := range l.transits {
+	for _, g := range g.transits {
 		for i, v := range g.VPCs {
 			from := l.Fabric(g.VPCs[(i+1)%len(g.VPCs)])
 			if len(g.VPCs) < 2 || from.VPC == v {
@@ -56,13 +60,11 @@ func (l *Lab) awaitReady(ctx context.Context) error {
 	return nil
 }
 
-// probeAcross proves the way from fabric from to an ENI of fabric to (none
-// to prove when to has no ENI, or from no address to send from).
 func (l *Lab) probeAcross(ctx context.Context, from, to *Fabric) error {
-	if len(to.enis) == 0 || len(from.Bridges) == 0 {
+	if len(to.ENIs()) == 0 || len(from.Bridges) == 0 {
 		return nil
 	}
-	if err := l.run(from.ns, func() error { return probe(ctx, to.enis[:1]) }); err != nil {
+	if err := l.run(&from.ns, func() error { return probe(ctx, to.ENIs()[:1]) }); err != nil {
 		return fmt.Errorf("vpc %s to vpc %s: %w", from.VPC, to.VPC, err)
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,7 +25,9 @@ const bridgeAgeing = 30000 // centiseconds (300 s), the usual switch default
 // lab. It validates and resolves the topology first (see Resolve), records
 // the run in Options.StateDir before creating anything, and on any failure
 // removes what it created and returns the failure joined with any clean-up
-// error. Nothing is created in the caller's network namespace.
+// error. Nothing is created in the caller's network namespace. It is an
+// empty lab that Grow then brings to topo: a lab changed while it runs
+// and one built at once are built by the same code.
 func Realize(ctx context.Context, topo Topology, opts Options) (*Lab, error) {
 	topo, err := topo.Resolve()
 	if err != nil {
@@ -34,20 +37,24 @@ func Realize(ctx context.Context, topo Topology, opts Options) (*Lab, error) {
 	if dir == "" {
 		dir = state.DefaultDir
 	}
-	l := &Lab{stateDir: dir, topo: topo, procs: map[*Process]struct{}{}}
-	if err := l.record(opts.RunID); err != nil {
+	l := &Lab{stateDir: dir, procs: map[*Process]struct{}{}}
+	if err := l.record(opts.RunID, topo); err != nil {
 		return nil, err
 	}
-	if err := l.build(ctx); err != nil {
+	if err := l.Grow(ctx, topo); err != nil {
 		return nil, errors.Join(err, l.Close())
 	}
 	return l, nil
 }
 
 // record picks the run id and writes the state file, listing every
-// namespace the lab is about to create.
-func (l *Lab) record(runID string) error {
-	r, err := recordRun(l.stateDir, runID, l.namespaceNames)
+// namespace of topo, which Grow is about to create: a reader of the file
+// sees the whole lab from the start.
+func (l *Lab) record(runID string, topo Topology) error {
+	r, err := recordRun(l.stateDir, runID, func(id string) []string {
+		g := &growth{vpcs: topo.VPCs, transits: topo.TransitGateways, instances: topo.Instances}
+		return g.namespaces(id)
+	})
 	if err != nil {
 		return err
 	}
@@ -103,20 +110,6 @@ func prefixFree(id string) error {
 func fabricNsName(id, vpc string) string    { return state.Prefix(id) + "fabric." + vpc }
 func instanceNsName(id, inst string) string { return state.Prefix(id) + inst }
 
-func (l *Lab) namespaceNames(id string) []string {
-	var out []string
-	for _, v := range l.topo.VPCs {
-		out = append(out, fabricNsName(id, v.Name))
-	}
-	for _, in := range l.topo.Instances {
-		out = append(out, instanceNsName(id, in.Name))
-	}
-	for _, g := range l.topo.TransitGateways {
-		out = append(out, transitNsName(id, g.Name))
-	}
-	return out
-}
-
 // macFor derives a locally administered unicast MAC from an IPv4 address:
 // kind distinguishes the instance end (0x00), the fabric end (0x01) and the
 // router (0xfe). Within one fabric every address is unique, so are the MACs.
@@ -125,74 +118,40 @@ func macFor(kind byte, ip netip.Addr) net.HardwareAddr {
 	return net.HardwareAddr{0x02, kind, b[0], b[1], b[2], b[3]}
 }
 
-func (l *Lab) build(ctx context.Context) error {
-	for _, v := range l.topo.VPCs {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := l.buildFabric(v); err != nil {
-			return err
-		}
-	}
-	for i, p := range l.topo.Peerings {
-		pe, err := l.buildPeering(i+1, p)
-		if err != nil {
-			return fmt.Errorf("peering %s: %w", p.Name, err)
-		}
-		l.peerings = append(l.peerings, pe)
-	}
-	n := 1
-	for _, g := range l.topo.TransitGateways {
-		if _, err := l.buildTransitGateway(g, n); err != nil {
-			return fmt.Errorf("transit gateway %s: %w", g.Name, err)
-		}
-		n += len(g.VPCs)
-	}
-	port := map[string]int{} // vpc -> fabric ports made so far
-	for _, spec := range l.topo.Instances {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		name := instanceNsName(l.runID, spec.Name)
-		ns, h, err := createNamespace(name, commonSysctls, instanceSysctls, l.ipv6Sysctls(spec.VPC, nil))
-		if err != nil {
-			return err
-		}
-		l.created = append(l.created, name)
-		in := &Instance{Name: spec.Name, VPC: spec.VPC, Appliance: spec.Appliance, NsName: name, lab: l, ns: ns, nl: h}
-		l.instances = append(l.instances, in)
-		f := l.Fabric(spec.VPC)
-		for j, es := range spec.ENIs {
-			port[spec.VPC]++
-			e, err := l.buildENI(f, in, es, j, port[spec.VPC])
-			if err != nil {
-				return fmt.Errorf("instance %s: eni %s: %w", spec.Name, es.Name, err)
-			}
-			in.ENIs = append(in.ENIs, e)
-			f.enis = append(f.enis, e)
-		}
-	}
-	return l.awaitReady(ctx)
-}
-
 // buildFabric creates the VPC's namespace with a bridge per subnet; the
 // bridge holds the subnet's gateway address.
+// (l.topo holds v already.)
 func (l *Lab) buildFabric(v VPCSpec) error {
 	name := fabricNsName(l.runID, v.Name)
 	ns, h, err := createNamespace(name, commonSysctls, fabricSysctls, l.ipv6Sysctls(v.Name, fabric6Sysctls))
 	if err != nil {
 		return err
 	}
-	l.created = append(l.created, name)
 	f := &Fabric{VPC: v.Name, CIDR: v.CIDR, NsName: name, lab: l, ns: ns, nl: h}
-	l.fabrics = append(l.fabrics, f)
-	for i, s := range v.Subnets {
-		b, err := buildBridge(h, state.Prefix(l.runID)+"b"+strconv.Itoa(i+1), s)
-		if err != nil {
-			return fmt.Errorf("vpc %s: subnet %s: %w", v.Name, s.Name, err)
+	l.topoMu.Lock()
+	l.created = append(l.created, name)
+	l.fabrics = append(slices.Clip(l.fabrics), f)
+	l.topoMu.Unlock()
+	for _, s := range v.Subnets {
+		if err := l.addBridge(f, s); err != nil {
+			return fmt.Errorf("vpc %s: %w", v.Name, err)
 		}
-		f.Bridges = append(f.Bridges, b)
 	}
+	return nil
+}
+
+// addBridge adds subnet s's bridge to fabric f.
+func (l *Lab) addBridge(f *Fabric, s SubnetSpec) error {
+	n := f.bridges.take()
+	b, err := buildBridge(f.nl, state.Prefix(l.runID)+"b"+strconv.Itoa(n), s)
+	if err != nil {
+		f.bridges.release(n)
+		return fmt.Errorf("subnet %s: %w", s.Name, err)
+	}
+	b.num = n
+	l.topoMu.Lock()
+	f.Bridges = append(slices.Clip(f.Bridges), b)
+	l.topoMu.Unlock()
 	return nil
 }
 
@@ -248,13 +207,22 @@ func ipNet(p netip.Prefix) *net.IPNet {
 // subnet and a default route, selected by a rule for its source address, the
 // way cloud images configure secondary interfaces.
 func (l *Lab) buildENI(f *Fabric, in *Instance, es ENISpec, pos, port int) (*ENI, error) {
+	e, err := l.newENI(f, in, es, port)
+	if err != nil {
+		return e, err
+	}
+	return e, l.configureENI(f, in, e, pos)
+}
+
+// newENI creates the veth pair and the fabric's entries for it.
+func (l *Lab) newENI(f *Fabric, in *Instance, es ENISpec, port int) (*ENI, error) {
 	br := f.Bridge(es.Subnet)
 	sub := l.topo.vpc(f.VPC).subnet(es.Subnet)
 	e := &ENI{Name: es.Name, Instance: in.Name, VPC: f.VPC, Subnet: es.Subnet,
 		IfName: es.Name, MAC: macFor(0x00, es.IP), IP: es.IP,
 		Prefix: netip.PrefixFrom(es.IP, sub.CIDR.Bits()), Gateway: br.Gateway, MTU: es.MTU,
 		PeerName: state.Prefix(l.runID) + "p" + strconv.Itoa(port), PeerMAC: macFor(0x01, es.IP),
-		Bridge: br.Name}
+		Bridge: br.Name, port: port}
 	if es.IPv6.IsValid() {
 		e.IPv6, e.Prefix6, e.Gateway6 = es.IPv6, netip.PrefixFrom(es.IPv6, sub.IPv6CIDR.Bits()), br.Gateway6
 	}
@@ -270,40 +238,47 @@ func (l *Lab) buildENI(f *Fabric, in *Instance, es ENISpec, pos, port int) (*ENI
 	fdb := &netlink.Neigh{LinkIndex: e.PeerIndex, Family: unix.AF_BRIDGE, Flags: netlink.NTF_MASTER,
 		State: netlink.NUD_NOARP, HardwareAddr: e.MAC}
 	if err := f.nl.NeighSet(fdb); err != nil {
-		return nil, fmt.Errorf("fdb entry %s on %s: %w", e.MAC, e.PeerName, err)
+		return e, fmt.Errorf("fdb entry %s on %s: %w", e.MAC, e.PeerName, err)
 	}
 	arp := &netlink.Neigh{LinkIndex: br.Index, Family: unix.AF_INET, State: netlink.NUD_PERMANENT,
 		IP: e.IP.AsSlice(), HardwareAddr: e.MAC}
 	if err := f.nl.NeighSet(arp); err != nil {
-		return nil, fmt.Errorf("fabric neighbour %s on %s: %w", e.IP, br.Name, err)
+		return e, fmt.Errorf("fabric neighbour %s on %s: %w", e.IP, br.Name, err)
 	}
+	return e, nil
+}
 
+// configureENI configures the instance end of e, the instance's pos-th
+// ENI.
+func (l *Lab) configureENI(f *Fabric, in *Instance, e *ENI, pos int) error {
+	br := f.Bridge(e.Subnet)
+	sub := l.topo.vpc(f.VPC).subnet(e.Subnet)
 	link, err := in.nl.LinkByName(e.IfName)
 	if err != nil {
-		return nil, fmt.Errorf("find %s in %s: %w", e.IfName, in.NsName, err)
+		return fmt.Errorf("find %s in %s: %w", e.IfName, in.NsName, err)
 	}
 	e.Index = link.Attrs().Index
 	if err := in.nl.LinkSetUp(link); err != nil {
-		return nil, fmt.Errorf("up %s: %w", e.IfName, err)
+		return fmt.Errorf("up %s: %w", e.IfName, err)
 	}
 	if err := in.nl.AddrAdd(link, &netlink.Addr{IPNet: ipNet(e.Prefix)}); err != nil {
-		return nil, fmt.Errorf("add address %s: %w", e.Prefix, err)
+		return fmt.Errorf("add address %s: %w", e.Prefix, err)
 	}
 	gw := &netlink.Neigh{LinkIndex: e.Index, Family: unix.AF_INET, State: netlink.NUD_PERMANENT,
 		IP: e.Gateway.AsSlice(), HardwareAddr: br.MAC}
 	if err := in.nl.NeighSet(gw); err != nil {
-		return nil, fmt.Errorf("gateway neighbour %s: %w", e.Gateway, err)
+		return fmt.Errorf("gateway neighbour %s: %w", e.Gateway, err)
 	}
 	if e.IPv6.IsValid() {
 		if err := l.buildENI6(f, in, e, br, pos); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if pos == 0 {
 		if err := in.nl.RouteAdd(&netlink.Route{LinkIndex: e.Index, Gw: e.Gateway.AsSlice()}); err != nil {
-			return nil, fmt.Errorf("default route via %s: %w", e.Gateway, err)
+			return fmt.Errorf("default route via %s: %w", e.Gateway, err)
 		}
-		return e, nil
+		return nil
 	}
 	table := 10000 + pos
 	routes := []*netlink.Route{
@@ -312,13 +287,13 @@ func (l *Lab) buildENI(f *Fabric, in *Instance, es ENISpec, pos, port int) (*ENI
 	}
 	for _, r := range routes {
 		if err := in.nl.RouteAdd(r); err != nil {
-			return nil, fmt.Errorf("route %v in table %d: %w", r, table, err)
+			return fmt.Errorf("route %v in table %d: %w", r, table, err)
 		}
 	}
 	rule := netlink.NewRule()
 	rule.Src, rule.Table, rule.Priority = ipNet(netip.PrefixFrom(e.IP, 32)), table, 1000+pos
 	if err := in.nl.RuleAdd(rule); err != nil {
-		return nil, fmt.Errorf("rule from %s table %d: %w", e.IP, table, err)
+		return fmt.Errorf("rule from %s table %d: %w", e.IP, table, err)
 	}
-	return e, nil
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock/subnetaddr"
@@ -26,7 +27,7 @@ func transitNsName(id, tgw string) string { return state.Prefix(id) + "tgw." + t
 //
 // (GW_x: the VPC's base + 1, as for peerings: no address is added.) The
 // IPv6 CIDRs of dual-stack VPCs are routed the same way between them.
-func (l *Lab) buildTransitGateway(g TransitGatewaySpec, first int) (*TransitGateway, error) {
+func (l *Lab) buildTransitGateway(g TransitGatewaySpec) (*TransitGateway, error) {
 	name := transitNsName(l.runID, g.Name)
 	var v6 []sysctl
 	for _, vpc := range g.VPCs {
@@ -38,17 +39,21 @@ func (l *Lab) buildTransitGateway(g TransitGatewaySpec, first int) (*TransitGate
 	if err != nil {
 		return nil, err
 	}
-	l.created = append(l.created, name)
 	tg := &TransitGateway{Name: g.Name, NsName: name, VPCs: append([]string(nil), g.VPCs...), ns: ns, nl: h}
-	l.transits = append(l.transits, tg)
+	l.topoMu.Lock()
+	l.created = append(l.created, name)
+	l.transits = append(slices.Clip(l.transits), tg)
+	l.topoMu.Unlock()
 	type att struct {
 		f       *Fabric
 		fab, tg netlink.Link
 	}
 	var atts []att
-	for k, vpc := range g.VPCs {
+	for _, vpc := range g.VPCs {
 		f := l.Fabric(vpc)
-		ifname := state.Prefix(l.runID) + "t" + strconv.Itoa(first+k)
+		num := l.tgwNums.take()
+		tg.nums = append(tg.nums, num)
+		ifname := state.Prefix(l.runID) + "t" + strconv.Itoa(num)
 		la := netlink.NewLinkAttrs()
 		la.Name, la.MTU, la.Flags = ifname, MaxMTU, net.FlagUp
 		veth := &netlink.Veth{LinkAttrs: la, PeerName: ifname, PeerNamespace: netlink.NsFd(int(ns)), PeerMTU: MaxMTU, PeerTxQLen: -1}

@@ -86,7 +86,12 @@ reference walk-through. Needs root on Linux, unless --no-lab.
 With --empty (and no FILE) the API starts from what a new AWS account has in
 us-east-1: a default VPC 172.31.0.0/16 with a default /20 subnet per
 availability zone, its default security group and network ACL, and no
-instances; the lab is that network (or nothing, with --no-lab).`,
+instances; the lab is that network (or nothing, with --no-lab), and it
+follows what the API creates and deletes: each VPC, subnet, instance
+(with its interfaces), load balancer, peering and transit gateway is
+built or removed as the call is answered, captured by the mirror service
+at once, and an instance's "#!" user data runs inside it until it stops
+or terminates.`,
 		Example: `  sudo mirrorlab serve
   # in another terminal:
   export AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
@@ -297,6 +302,11 @@ type applyForwarder struct {
 	mu       sync.Mutex
 	fn       func(cloudmock.Spec) error
 	healthFn func(lb, eni string) (bool, error)
+	consFn   func(instanceID string) ([]byte, error)
+	// follow: the lab's network follows the served model (serve --empty:
+	// the API creates and deletes VPCs, subnets, instances…), not only
+	// its mirror configuration.
+	follow bool
 }
 
 func (f *applyForwarder) set(fn func(cloudmock.Spec) error, health func(lb, eni string) (bool, error)) {
@@ -312,6 +322,27 @@ func (f *applyForwarder) apply(s cloudmock.Spec) error {
 		return errors.New("the lab is not running")
 	}
 	return f.fn(s)
+}
+
+// setConsole sets where consoleOutput reads instances' user data output
+// (nil: none).
+func (f *applyForwarder) setConsole(fn func(string) ([]byte, error)) {
+	f.mu.Lock()
+	f.consFn = fn
+	f.mu.Unlock()
+}
+
+// consoleOutput is an instance's user data output, as the running lab
+// keeps it (lab.Lab.ConsoleOutput); empty without a lab. It is the EC2
+// API's GetConsoleOutput hook (ec2api.Config.ConsoleOutput).
+func (f *applyForwarder) consoleOutput(id string) ([]byte, error) {
+	f.mu.Lock()
+	fn := f.consFn
+	f.mu.Unlock()
+	if fn == nil {
+		return nil, nil
+	}
+	return fn(id)
 }
 
 func (f *applyForwarder) health(lb, eni string) (bool, error) {

@@ -154,8 +154,18 @@ func writeTemp(dir string, r *Run) (string, error) {
 	return f.Name(), nil
 }
 
-// Remove deletes the state file of a run; a missing file is not an error.
+// RunDir is a directory for a run's files (<dir>/<run id>.d: the user
+// data scripts of its instances, their working directories); whoever
+// needs it creates it, and Remove (so Sweep) deletes it with the state
+// file.
+func RunDir(dir, runID string) string { return filepath.Join(dir, runID+".d") }
+
+// Remove deletes the state file of a run and its RunDir; missing ones are
+// not an error.
 func Remove(dir, runID string) error {
+	if err := os.RemoveAll(RunDir(dir, runID)); err != nil {
+		return fmt.Errorf("remove files of run %s: %w", runID, err)
+	}
 	if err := os.Remove(path(dir, runID)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("remove state of run %s: %w", runID, err)
 	}

@@ -74,8 +74,18 @@ func TestCreateLoadListRemove(t *testing.T) {
 	if _, err := Load(dir, "ab12"); err != nil {
 		t.Fatalf("Sweep touched a live run: %v", err)
 	}
+	files := filepath.Join(RunDir(dir, "ab12"), "userdata", "i-1")
+	if err := os.MkdirAll(files, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if ids, _ := List(dir); len(ids) != 1 {
+		t.Fatalf("List with a run directory = %v", ids)
+	}
 	if err := Remove(dir, "ab12"); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := os.Stat(RunDir(dir, "ab12")); !os.IsNotExist(err) {
+		t.Fatalf("the run's directory after Remove: %v", err)
 	}
 	if err := Remove(dir, "ab12"); err != nil {
 		t.Fatalf("removing a missing state file: %v", err)

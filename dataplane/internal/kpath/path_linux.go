@@ -3,6 +3,7 @@ package kpath
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -23,13 +24,21 @@ type Path struct {
 	// forwarding: ifindexes with the forward program (AttachForward).
 	forwarding map[int]bool
 	connMem    []byte // the conns map, mapped (ConnTable)
+	// written holds a hash of each port entry last written (SetPort
+	// skips an entry the map holds already: a running service sets every
+	// port at every change of its configuration, so an unchanged port
+	// costs a hash instead of a map update, which copies 2 KiB and frees
+	// the old element after an RCU grace period).
+	written map[kpathPortKey]uint64
+	seed    maphash.Seed
+	scratch kpathPort // setPort's value (guarded by mu)
 }
 
 // Load loads the programs and maps (one Path per fabric namespace: the
 // ports map is keyed by interface index). The configuration starts as
 // DefaultCopyMark with rejects that stop.
 func Load() (*Path, error) {
-	p := &Path{attached: map[int]bool{}, forwarding: map[int]bool{}}
+	p := &Path{attached: map[int]bool{}, forwarding: map[int]bool{}, written: map[kpathPortKey]uint64{}, seed: maphash.MakeSeed()}
 	if err := loadKpathObjects(&p.objs, nil); err != nil {
 		var ve *ebpf.VerifierError
 		if errors.As(err, &ve) {
@@ -132,7 +141,12 @@ func (p *Path) setPort(ifindex int, dir uint32, port Port) error {
 	if err != nil {
 		return err
 	}
-	v := kpathPort{Mac: port.MAC, Nrules: uint32(len(port.Rules))}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	// One value reused under mu: a port entry is 2 KiB, and a service
+	// sets every port at each change of its configuration.
+	v := &p.scratch
+	*v = kpathPort{Mac: port.MAC, Nrules: uint32(len(port.Rules))}
 	if r := port.Resolver; r.IsValid() {
 		if !r.Is4() {
 			return fmt.Errorf("resolver %v: not an IPv4 address", r)
@@ -154,11 +168,20 @@ func (p *Path) setPort(ifindex int, dir uint32, port Port) error {
 		}
 	}
 	if port.NetworkACL != nil {
-		if err := compileACL(port.NetworkACL, &v); err != nil {
+		if err := compileACL(port.NetworkACL, v); err != nil {
 			return err
 		}
 	}
-	return p.objs.Ports.Update(&key, &v, ebpf.UpdateAny)
+	h := maphash.Bytes(p.seed, unsafe.Slice((*byte)(unsafe.Pointer(v)), unsafe.Sizeof(*v)))
+	if old, ok := p.written[key]; ok && old == h {
+		return nil
+	}
+	delete(p.written, key) // unknown until the update succeeds
+	if err := p.objs.Ports.Update(&key, v, ebpf.UpdateAny); err != nil {
+		return err
+	}
+	p.written[key] = h
+	return nil
 }
 
 // ConnTable returns connection table i (ConnSlots slots) of the path's
@@ -187,6 +210,9 @@ func (p *Path) ConnTable(i int) ([]atomic.Uint64, error) {
 func (p *Path) DeletePort(ifindex int, dir uint32) error {
 	key, err := portKey(ifindex, dir)
 	if err == nil {
+		p.mu.Lock()
+		delete(p.written, key)
+		p.mu.Unlock()
 		err = p.objs.Ports.Delete(&key)
 	}
 	if err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
