@@ -9,7 +9,6 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -305,17 +304,16 @@ func TestPrivilegedUserData(t *testing.T) {
 	}
 }
 
-// TestUserDataOfReadsInstancesByName: the model's instances are read by
-// field name (InstanceId, UserData, State).
-func TestUserDataOfReadsInstancesByName(t *testing.T) {
-	type inst struct{ InstanceId, UserData, State string }
-	type spec struct{ Instances []inst }
-	got := instancesIn(reflect.ValueOf(spec{Instances: []inst{{"i-1", "#!/bin/sh", ""}, {"i-2", "x", "stopped"}}}))
+// TestUserDataOf: the model's instances with their user data, a stopped
+// one not running.
+func TestUserDataOf(t *testing.T) {
+	got := userDataOf(cloudmock.Spec{Instances: []cloudmock.Instance{
+		{InstanceId: "i-1", UserData: "#!/bin/sh"}, {InstanceId: "i-2", UserData: "x", State: cloudmock.InstanceStopped}}})
 	want := []instanceRun{{ID: "i-1", UserData: "#!/bin/sh", Running: true}, {ID: "i-2", UserData: "x"}}
 	if !slices.Equal(got, want) {
 		t.Fatalf("got %+v, want %+v", got, want)
 	}
-	if got := instancesIn(reflect.ValueOf(struct{ Vpcs []int }{})); got != nil {
+	if got := userDataOf(cloudmock.Spec{}); len(got) != 0 {
 		t.Fatalf("a spec without instances: %+v", got)
 	}
 }

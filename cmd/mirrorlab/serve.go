@@ -203,7 +203,8 @@ func runServeEC2(ctx context.Context, a *app, s *spec.Scenario, ms cloudmock.Spe
 // and stable for the file, changes handed to fwd.
 func newEC2Server(a *app, s *spec.Scenario, ms cloudmock.Spec, fwd *applyForwarder) (*ec2api.Server, map[string]string, error) {
 	served, names := ec2api.AssignIDs(ms, s.Name) // stable for a given file
-	cfg := ec2api.Config{Spec: served, Names: names, Apply: fwd.apply, TargetHealth: fwd.health, Seed: s.Seed()}
+	cfg := ec2api.Config{Spec: served, Names: names, Apply: fwd.apply, TargetHealth: fwd.health,
+		ConsoleOutput: fwd.consoleOutput, Seed: s.Seed()}
 	// Without the scenario's source, GET /mirrorlab/scenario cannot keep
 	// its comments and order: say so once and serve everything else.
 	src, err := scenarioSource(s)

@@ -32,10 +32,11 @@ func runServeEmpty(ctx context.Context, a *app, file string, exposed bool, o ser
 	}
 	// The lab follows the model: what the API creates (VPCs, subnets,
 	// instances with their user data, load balancers…) is realised, what
-	// it deletes removed. Once ec2api.Config has its ConsoleOutput hook,
-	// set it to fwd.consoleOutput (the lab's user data output).
+	// it deletes removed; GetConsoleOutput answers the lab's user data
+	// output.
 	fwd := &applyForwarder{follow: true}
-	srv, err := ec2api.New(ec2api.Config{Spec: st, Names: tags, Account: acct, Apply: fwd.apply, TargetHealth: fwd.health, Seed: s.Seed()})
+	srv, err := ec2api.New(ec2api.Config{Spec: st, Names: tags, Account: acct, Apply: fwd.apply, TargetHealth: fwd.health,
+		ConsoleOutput: fwd.consoleOutput, Seed: s.Seed()})
 	if err != nil {
 		return failed(fmt.Errorf("serve --empty: %w", err))
 	}
