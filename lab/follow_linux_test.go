@@ -433,3 +433,32 @@ func TestPrivilegedFollowRefusedRollsBack(t *testing.T) {
 		t.Fatalf("i-b added by a valid change: %v", err)
 	}
 }
+
+// TestPrivilegedPublishedRecordFollows: an instance added to a published
+// lab appears in its record, so exec in another process finds it.
+func TestPrivilegedPublishedRecordFollows(t *testing.T) {
+	s := emptySpec()
+	l := buildFollowing(t, s)
+	if err := l.Publish(""); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Apply(context.Background(), FollowSpec{Spec: withInstance(s, "i-new", "subnet-a", "10.0.1.10")}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * refreshEvery)
+	for {
+		labs, err := List(l.Sim().StateDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(labs) == 1 {
+			if ns, err := labs[0].Netns("i-new"); err == nil && ns != "" {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the record does not list i-new after %v: %+v", 5*refreshEvery, labs)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -26,6 +26,8 @@ func (p *publisher) stop() {
 // other processes), log naming the owner's output file when it runs
 // detached, and rewrites the record with the lab's Status every second
 // until the lab comes down, and once more then (the figures down prints).
+// Each rewrite also lists the instances anew, so that exec finds those a
+// change added while the lab runs.
 func (l *Lab) Publish(log string) error {
 	rec := &Record{Info: l.Info(), Log: log, Counters: l.statusNow()}
 	if err := l.writeRecord(rec); err != nil {
@@ -46,12 +48,12 @@ func (l *Lab) Publish(log string) error {
 		for {
 			select {
 			case <-p.quit:
-				rec.Counters = l.statusNow()
+				rec.Info, rec.Counters = l.Info(), l.statusNow()
 				_ = l.writeRecord(rec)
 				return
 			case <-t.C:
 			}
-			rec.Counters = l.statusNow()
+			rec.Info, rec.Counters = l.Info(), l.statusNow()
 			_ = l.writeRecord(rec) // a full disk shows as stale counters
 		}
 	}()
