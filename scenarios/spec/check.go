@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
 // check is the semantic pass over the file itself: names unique, every
@@ -259,50 +261,49 @@ func (s *Scenario) checkVPCRef(c *problems, path, name string) {
 }
 
 func (s *Scenario) checkMirror(c *problems) {
-	r := s.refs
-	for i, f := range s.Mirror.Filters {
-		p := fmt.Sprintf("mirror.filters[%d]", i)
-		for j, rule := range f.Rules {
-			rp := fmt.Sprintf("%s.rules[%d]", p, j)
-			if !oneOf(rule.TrafficDirection, "ingress", "egress") {
-				c.at(rp+".TrafficDirection", "TrafficDirection %q: want ingress or egress", rule.TrafficDirection)
-			}
-			if !oneOf(rule.RuleAction, "accept", "reject") {
-				c.at(rp+".RuleAction", "RuleAction %q: want accept or reject", rule.RuleAction)
-			}
-		}
+	r, m := s.refs, &s.Mirror
+	for _, p := range m.later {
+		c.at(p.path, "%s", p.msg)
 	}
-	for i, t := range s.Mirror.Targets {
-		p := fmt.Sprintf("mirror.targets[%d]", i)
-		if t.NetworkInterfaceId != "" {
-			if _, ok := r.enis[t.NetworkInterfaceId]; !ok {
-				c.at(p+".NetworkInterfaceId", "no network interface named %q", t.NetworkInterfaceId)
-			}
-		}
-		for _, id := range []struct{ key, v string }{{"NetworkLoadBalancerArn", t.NetworkLoadBalancerArn}, {"GatewayLoadBalancerEndpointId", t.GatewayLoadBalancerEndpointId}} {
-			if id.v != "" {
-				if _, ok := r.lbs[id.v]; !ok {
-					c.at(p+"."+id.key, "no load balancer named %q", id.v)
+	at := func(res string, i int, field string) string {
+		return m.places.path(placeKey{res, i, field}, mirrorKeys[res])
+	}
+	for i, f := range m.Filters {
+		for _, list := range []struct {
+			name  string
+			rules []cloudmock.TrafficMirrorFilterRule
+		}{{"IngressFilterRules", f.IngressFilterRules}, {"EgressFilterRules", f.EgressFilterRules}} {
+			for j, rule := range list.rules {
+				if !oneOf(rule.RuleAction, "accept", "reject") {
+					c.at(at("TrafficMirrorFilter", i, fmt.Sprintf("%s[%d].RuleAction", list.name, j)), "RuleAction %q: want accept or reject", rule.RuleAction)
 				}
 			}
 		}
 	}
-	for i, ss := range s.Mirror.Sessions {
-		p := fmt.Sprintf("mirror.sessions[%d]", i)
-		if ss.NetworkInterfaceId != "" {
-			if _, ok := r.enis[ss.NetworkInterfaceId]; !ok {
-				c.at(p+".NetworkInterfaceId", "no network interface named %q", ss.NetworkInterfaceId)
+	type ref struct {
+		field, id, kind string
+		ok              bool
+	}
+	check := func(res string, i int, refs ...ref) {
+		for _, x := range refs {
+			if x.id != "" && !x.ok {
+				c.at(at(res, i, x.field), "no %s named %q", x.kind, x.id)
 			}
 		}
-		if ss.TrafficMirrorTargetId != "" {
-			if _, ok := r.targets[ss.TrafficMirrorTargetId]; !ok {
-				c.at(p+".TrafficMirrorTargetId", "no mirror target named %q", ss.TrafficMirrorTargetId)
-			}
-		}
-		if ss.TrafficMirrorFilterId != "" {
-			if _, ok := r.filters[ss.TrafficMirrorFilterId]; !ok {
-				c.at(p+".TrafficMirrorFilterId", "no mirror filter named %q", ss.TrafficMirrorFilterId)
-			}
-		}
+	}
+	has := func(m map[string]*LoadBalancer, id string) bool { _, ok := m[id]; return ok }
+	for i, t := range m.Targets {
+		_, eni := r.enis[t.NetworkInterfaceId]
+		check("TrafficMirrorTarget", i, ref{"NetworkInterfaceId", t.NetworkInterfaceId, "network interface", eni},
+			ref{"NetworkLoadBalancerArn", t.NetworkLoadBalancerArn, "load balancer", has(r.lbs, t.NetworkLoadBalancerArn)},
+			ref{"GatewayLoadBalancerEndpointId", t.GatewayLoadBalancerEndpointId, "load balancer", has(r.lbs, t.GatewayLoadBalancerEndpointId)})
+	}
+	for i, ss := range m.Sessions {
+		_, eni := r.enis[ss.NetworkInterfaceId]
+		_, tgt := r.targets[ss.TrafficMirrorTargetId]
+		_, flt := r.filters[ss.TrafficMirrorFilterId]
+		check("TrafficMirrorSession", i, ref{"NetworkInterfaceId", ss.NetworkInterfaceId, "network interface", eni},
+			ref{"TrafficMirrorTargetId", ss.TrafficMirrorTargetId, "mirror target", tgt},
+			ref{"TrafficMirrorFilterId", ss.TrafficMirrorFilterId, "mirror filter", flt})
 	}
 }

@@ -38,10 +38,9 @@ func (s *Scenario) ModelSpec() (cloudmock.Spec, error) {
 		}
 		m.LoadBalancers = append(m.LoadBalancers, s.modelLoadBalancer(lb, addr))
 	}
-	for _, f := range s.Mirror.Filters {
-		m.TrafficMirrorFilters = append(m.TrafficMirrorFilters, modelFilter(f))
-	}
-	m.TrafficMirrorTargets, m.TrafficMirrorSessions = s.modelTargetsAndSessions()
+	mirror := cloudmock.Spec{TrafficMirrorFilters: s.Mirror.Filters, TrafficMirrorTargets: s.Mirror.Targets, TrafficMirrorSessions: s.Mirror.Sessions}
+	mirror = mirror.Clone()
+	m.TrafficMirrorFilters, m.TrafficMirrorTargets, m.TrafficMirrorSessions = mirror.TrafficMirrorFilters, mirror.TrafficMirrorTargets, mirror.TrafficMirrorSessions
 	return m, nil
 }
 
@@ -187,58 +186,6 @@ func (s *Scenario) modelLoadBalancer(lb LoadBalancer, addr string) cloudmock.Loa
 	return cl
 }
 
-// modelFilter converts one mirror filter, its rules split by direction.
-func modelFilter(f Filter) cloudmock.TrafficMirrorFilter {
-	cf := cloudmock.TrafficMirrorFilter{TrafficMirrorFilterId: f.Name, NetworkServices: f.NetworkServices, Description: f.Description}
-	for _, r := range f.Rules {
-		cr := cloudmock.TrafficMirrorFilterRule{
-			RuleNumber: r.RuleNumber, RuleAction: r.RuleAction,
-			SourceCidrBlock: prefixString(r.SourceCidrBlock), DestinationCidrBlock: prefixString(r.DestinationCidrBlock),
-			Description: r.Description,
-		}
-		if r.Protocol != nil && *r.Protocol != ProtocolAll {
-			cr.Protocol = int(*r.Protocol)
-		}
-		cr.SourcePortRange = mirrorPorts(r.SourcePortRange)
-		cr.DestinationPortRange = mirrorPorts(r.DestinationPortRange)
-		if r.TrafficDirection == "egress" {
-			cf.EgressFilterRules = append(cf.EgressFilterRules, cr)
-		} else {
-			cf.IngressFilterRules = append(cf.IngressFilterRules, cr)
-		}
-	}
-	return cf
-}
-
-// mirrorPorts converts a filter rule's port range; nil stays nil.
-func mirrorPorts(p *TrafficMirrorPorts) *cloudmock.TrafficMirrorPortRange {
-	if p == nil {
-		return nil
-	}
-	return &cloudmock.TrafficMirrorPortRange{FromPort: p.FromPort, ToPort: p.ToPort}
-}
-
-// modelTargetsAndSessions converts the mirror targets and sessions.
-func (s *Scenario) modelTargetsAndSessions() (targets []cloudmock.TrafficMirrorTarget, sessions []cloudmock.TrafficMirrorSession) {
-	for _, t := range s.Mirror.Targets {
-		targets = append(targets, cloudmock.TrafficMirrorTarget{
-			TrafficMirrorTargetId: t.Name, NetworkInterfaceId: t.NetworkInterfaceId,
-			NetworkLoadBalancerArn: t.NetworkLoadBalancerArn, GatewayLoadBalancerEndpointId: t.GatewayLoadBalancerEndpointId,
-			Description: t.Description,
-		})
-	}
-	for _, ss := range s.Mirror.Sessions {
-		sessions = append(sessions, cloudmock.TrafficMirrorSession{
-			TrafficMirrorSessionId: ss.Name, NetworkInterfaceId: ss.NetworkInterfaceId,
-			TrafficMirrorSourceIds: ss.TrafficMirrorSourceIds,
-			TrafficMirrorTargetId:  ss.TrafficMirrorTargetId, TrafficMirrorFilterId: ss.TrafficMirrorFilterId,
-			SessionNumber: ss.SessionNumber, VirtualNetworkId: ss.VirtualNetworkId, PacketLength: ss.PacketLength,
-			Description: ss.Description,
-		})
-	}
-	return targets, sessions
-}
-
 // dualStack reports whether the VPC named vpc has an IPv6 block.
 func (s *Scenario) dualStack(vpc string) bool {
 	for _, v := range s.Network.VPCs {
@@ -339,6 +286,9 @@ var indexRE = regexp.MustCompile(`^([A-Za-z]+)\[(\d+)\](.*)$`)
 // modelPath finds the place in the file of a model validation error.
 func (s *Scenario) modelPath(ve *cloudmock.ValidationError) string {
 	f := ve.Field
+	if yamlKey, ok := mirrorKeys[ve.Resource]; ok {
+		return s.Mirror.places.path(placeKey{ve.Resource, ve.Index, ve.Field}, yamlKey)
+	}
 	switch ve.Resource {
 	case "Spec":
 		if f == "RejectBehavior" {
@@ -390,23 +340,6 @@ func (s *Scenario) modelPath(ve *cloudmock.ValidationError) string {
 		p := s.refPath(ve.Resource, ve.ID, fmt.Sprintf("network.loadBalancers[%d]", ve.Index))
 		f = strings.Replace(f, ".NetworkInterfaceId", ".Id", 1)
 		return p + "." + rename(f, map[string]string{"LoadBalancerArn": "name", "VpcEndpointId": "Type"})
-	case "TrafficMirrorFilter":
-		p := s.refPath(ve.Resource, ve.ID, fmt.Sprintf("mirror.filters[%d]", ve.Index))
-		if m := indexRE.FindStringSubmatch(f); m != nil && (m[1] == "IngressFilterRules" || m[1] == "EgressFilterRules") {
-			k, _ := strconv.Atoi(m[2])
-			if j, ok := s.ruleIndex(ve.ID, m[1] == "EgressFilterRules", k); ok {
-				return fmt.Sprintf("%s.rules[%d]%s", p, j, m[3])
-			}
-			return p + ".rules"
-		}
-		if f == "IngressFilterRules" || f == "EgressFilterRules" {
-			return p + ".rules"
-		}
-		return p + "." + rename(f, map[string]string{"TrafficMirrorFilterId": "name"})
-	case "TrafficMirrorTarget":
-		return s.refPath(ve.Resource, ve.ID, fmt.Sprintf("mirror.targets[%d]", ve.Index)) + "." + rename(f, map[string]string{"TrafficMirrorTargetId": "name"})
-	case "TrafficMirrorSession":
-		return s.refPath(ve.Resource, ve.ID, fmt.Sprintf("mirror.sessions[%d]", ve.Index)) + "." + rename(f, map[string]string{"TrafficMirrorSessionId": "name"})
 	}
 	return ""
 }
@@ -424,25 +357,6 @@ func rename(field string, names map[string]string) string {
 		return n
 	}
 	return field
-}
-
-// ruleIndex maps the k-th ingress (or egress) rule of a filter to its index
-// in the scenario's rules list.
-func (s *Scenario) ruleIndex(filter string, egress bool, k int) (int, bool) {
-	f, ok := s.refs.filters[filter]
-	if !ok {
-		return 0, false
-	}
-	n := 0
-	for j, r := range f.Rules {
-		if (r.TrafficDirection == "egress") == egress {
-			if n == k {
-				return j, true
-			}
-			n++
-		}
-	}
-	return 0, false
 }
 
 // notFound reports the model's codes for a reference to nothing.

@@ -3,6 +3,8 @@ package spec
 import (
 	"fmt"
 	"regexp"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
 // refs resolves the names a scenario uses to refer to its resources.
@@ -16,9 +18,9 @@ type refs struct {
 	instances map[string]*Instance
 	enis      map[string]eniRef
 	lbs       map[string]*LoadBalancer
-	filters   map[string]*Filter
-	targets   map[string]*Target
-	sessions  map[string]*Session
+	filters   map[string]*cloudmock.TrafficMirrorFilter
+	targets   map[string]*cloudmock.TrafficMirrorTarget
+	sessions  map[string]*cloudmock.TrafficMirrorSession
 	programs  map[string]*Program
 	traffic   map[string]*Traffic
 	// paths gives the document path of each resource by "Kind/name", the
@@ -48,15 +50,15 @@ func buildRefs(s *Scenario, c *problems) *refs {
 	r := &refs{
 		vpcs: map[string]*VPC{}, peerings: map[string]*VPCPeeringConnection{}, tgws: map[string]*TransitGateway{}, subnets: map[string]subnetRef{}, acls: map[string]*NetworkACL{},
 		sgs: map[string]*SecurityGroup{}, instances: map[string]*Instance{}, enis: map[string]eniRef{},
-		lbs: map[string]*LoadBalancer{}, filters: map[string]*Filter{}, targets: map[string]*Target{},
-		sessions: map[string]*Session{}, programs: map[string]*Program{}, traffic: map[string]*Traffic{},
+		lbs: map[string]*LoadBalancer{}, filters: map[string]*cloudmock.TrafficMirrorFilter{}, targets: map[string]*cloudmock.TrafficMirrorTarget{},
+		sessions: map[string]*cloudmock.TrafficMirrorSession{}, programs: map[string]*Program{}, traffic: map[string]*Traffic{},
 		paths: map[string]string{}, groups: map[string]string{},
 	}
 	r.addNetwork(c, &s.Network)
 	m := &s.Mirror
-	addEach(r, c, "mirror filter", "mirror.filters", m.Filters, func(f *Filter) string { return f.Name }, r.filters)
-	addEach(r, c, "mirror target", "mirror.targets", m.Targets, func(t *Target) string { return t.Name }, r.targets)
-	addEach(r, c, "mirror session", "mirror.sessions", m.Sessions, func(ss *Session) string { return ss.Name }, r.sessions)
+	addEach(r, c, "mirror filter", "mirror.filters", m.Filters, func(f *filter) string { return f.TrafficMirrorFilterId }, r.filters)
+	addEach(r, c, "mirror target", "mirror.targets", m.Targets, func(t *target) string { return t.TrafficMirrorTargetId }, r.targets)
+	addEach(r, c, "mirror session", "mirror.sessions", m.Sessions, func(ss *session) string { return ss.TrafficMirrorSessionId }, r.sessions)
 	// programs and traffic steps have namespaces of their own
 	r.addPrograms(c, s.Programs)
 	r.addTraffic(c, s.Traffic)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"strconv"
 
 	"gopkg.in/yaml.v3"
@@ -307,4 +308,29 @@ func shiftLines(n *yaml.Node, by int) {
 	for _, c := range n.Content {
 		shiftLines(c, by)
 	}
+}
+
+// runsOutside drops the runs inside the top-level sections named keys,
+// which decode themselves (by the model's tables) and are not split.
+func runsOutside(data []byte, runs []seqRun, keys ...string) []seqRun {
+	if runs == nil {
+		return nil
+	}
+	lines := splitLines(data)
+	var out []seqRun
+	top, next := "", 0 // the top-level key above line next
+	for _, r := range runs {
+		for ; next < r.keyLine && next < len(lines); next++ {
+			if l := lines[next]; l.indent == 0 {
+				t := data[l.start:l.end]
+				if k, _, ok := bytes.Cut(t, []byte(":")); ok {
+					top = string(k)
+				}
+			}
+		}
+		if !slices.Contains(keys, top) {
+			out = append(out, r)
+		}
+	}
+	return out
 }

@@ -133,7 +133,7 @@ func Explain(s *spec.Scenario, opts Options) (*Report, error) {
 	}
 	r.VNIs = map[string]uint32{}
 	for _, ss := range s.Mirror.Sessions {
-		r.VNIs[ss.Name], _ = m.SessionVNI(ss.Name)
+		r.VNIs[ss.TrafficMirrorSessionId], _ = m.SessionVNI(ss.TrafficMirrorSessionId)
 	}
 	if opts.Hours <= 0 {
 		opts.Hours = 730

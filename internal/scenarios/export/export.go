@@ -78,13 +78,13 @@ func New(file string, src []byte, names map[string]string) (*Exporter, error) {
 		add(gHost, lb.Name)
 	}
 	for _, f := range orig.Mirror.Filters {
-		add(gFilter, f.Name)
+		add(gFilter, f.TrafficMirrorFilterId)
 	}
 	for _, t := range orig.Mirror.Targets {
-		add(gTarget, t.Name)
+		add(gTarget, t.TrafficMirrorTargetId)
 	}
 	for _, s := range orig.Mirror.Sessions {
-		add(gSession, s.Name)
+		add(gSession, s.TrafficMirrorSessionId)
 	}
 	for _, p := range orig.Programs {
 		add(gProgram, p.Name)
@@ -326,10 +326,7 @@ func (c *conv) document() (*yaml.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	mi, err := encode(c.mirror())
-	if err != nil {
-		return nil, err
-	}
+	mi := c.mirror()
 	comment := "network and mirror: the API server's state, exported by mirrorlab export"
 	if len(c.notes) > 0 {
 		comment = joinComment(comment, "left out, as the scenario format cannot say it:", c.notes)

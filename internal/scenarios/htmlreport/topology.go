@@ -309,9 +309,9 @@ func prefix(p spec.Prefix) string {
 // sessionRoles marks the interfaces that are a session's source or target.
 func sessionRoles(s *spec.Scenario) map[string]string {
 	roles := map[string]string{}
-	targets := map[string]spec.Target{}
+	targets := map[string]cloudmock.TrafficMirrorTarget{}
 	for _, t := range s.Mirror.Targets {
-		targets[t.Name] = t
+		targets[t.TrafficMirrorTargetId] = t
 	}
 	for _, ss := range s.Mirror.Sessions {
 		for _, src := range sources(ss) {
@@ -324,7 +324,7 @@ func sessionRoles(s *spec.Scenario) map[string]string {
 	return roles
 }
 
-func sources(ss spec.Session) []string {
+func sources(ss cloudmock.TrafficMirrorSession) []string {
 	out := []string{}
 	if ss.NetworkInterfaceId != "" {
 		out = append(out, ss.NetworkInterfaceId)
@@ -424,9 +424,9 @@ func lbLinks(s *spec.Scenario, anchors map[string]anchor) []linkView {
 
 // sessionArrows draws each session from each of its sources to its target.
 func sessionArrows(s *spec.Scenario, res *report.Result, anchors map[string]anchor) []arrowView {
-	targets := map[string]spec.Target{}
+	targets := map[string]cloudmock.TrafficMirrorTarget{}
 	for _, t := range s.Mirror.Targets {
-		targets[t.Name] = t
+		targets[t.TrafficMirrorTargetId] = t
 	}
 	counters := map[string]report.SessionResult{}
 	if res != nil {
@@ -449,7 +449,7 @@ func sessionArrows(s *spec.Scenario, res *report.Result, anchors map[string]anch
 			continue
 		}
 		color := palette[i%len(palette)]
-		c, ran := counters[ss.Name]
+		c, ran := counters[ss.TrafficMirrorSessionId]
 		vni := ""
 		switch {
 		case ran:
@@ -474,10 +474,10 @@ func sessionArrows(s *spec.Scenario, res *report.Result, anchors map[string]anch
 				continue
 			}
 			av := arrowView{
-				Session: ss.Name, Color: color, Marker: fmt.Sprintf("m%d", i%len(palette)),
-				Line1: short(ss.Name) + fmt.Sprintf(" (#%d)", ss.SessionNumber), Line2: line2, Line3: line3, Lost: lost > 0,
+				Session: ss.TrafficMirrorSessionId, Color: color, Marker: fmt.Sprintf("m%d", i%len(palette)),
+				Line1: short(ss.TrafficMirrorSessionId) + fmt.Sprintf(" (#%d)", ss.SessionNumber), Line2: line2, Line3: line3, Lost: lost > 0,
 				Title: fmt.Sprintf("session %s (number %d): %s -> target %s (%s), %s, filter %s",
-					ss.Name, ss.SessionNumber, src, ss.TrafficMirrorTargetId, dst, vni, ss.TrafficMirrorFilterId),
+					ss.TrafficMirrorSessionId, ss.SessionNumber, src, ss.TrafficMirrorTargetId, dst, vni, ss.TrafficMirrorFilterId),
 				from: a, to: b,
 			}
 			if lost > 0 {

@@ -1,0 +1,114 @@
+package spec
+
+import (
+	"encoding/json"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// TestMirrorRoundTrip: the mirror section of every library scenario, written
+// by the tables (as export writes it) and read back, is the same model.
+func TestMirrorRoundTrip(t *testing.T) {
+	for _, f := range libraryFiles(t) {
+		s, err := Load(f)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		ms, err := s.ModelSpec()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := yaml.Marshal(MirrorNode(ms))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Mirror
+		if err := yaml.Unmarshal(out, &back); err != nil {
+			t.Fatalf("%s: written mirror section does not load: %v\n%s", f, err, out)
+		}
+		if !reflect.DeepEqual(back.Filters, s.Mirror.Filters) || !reflect.DeepEqual(back.Targets, s.Mirror.Targets) ||
+			!reflect.DeepEqual(back.Sessions, s.Mirror.Sessions) {
+			t.Errorf("%s: read back differs:\n%s", f, out)
+		}
+	}
+}
+
+// TestMirrorPlaces: the model's errors inside a filter's rules, split by
+// direction in the model and one list in the file, find their rule; a
+// field the file leaves out is named by its YAML key at its resource.
+func TestMirrorPlaces(t *testing.T) {
+	src := strings.Replace(string(defaultSource(t)), "        - TrafficDirection: egress\n          RuleNumber: 100\n",
+		"        - TrafficDirection: egress\n          RuleNumber: 7\n          RuleAction: accept\n          Protocol: 6\n"+
+			"          SourceCidrBlock: 0.0.0.0/0\n          DestinationCidrBlock: 0.0.0.0/0\n"+
+			"        - TrafficDirection: egress\n          RuleNumber: 7\n", 1)
+	s, err := Parse("f.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := s.ModelProblems()
+	if len(ps) != 1 || ps[0].Path != "mirror.filters[web-in].rules[2].RuleNumber" || ps[0].Field != "EgressFilterRules[1].RuleNumber" {
+		t.Fatalf("problems %v (path %q)", ps, ps[0].Path)
+	}
+	lines := strings.Split(src, "\n")
+	if l := lines[ps[0].Line-1]; !strings.Contains(l, "RuleNumber: 7") || ps[0].Line < 80 {
+		t.Errorf("line %d: %q", ps[0].Line, l)
+	}
+	p := s.Mirror.places
+	for k, want := range map[placeKey]string{
+		{"TrafficMirrorSession", 0, "PacketLength"}:                                 "mirror.sessions[0].PacketLength",
+		{"TrafficMirrorSession", 0, "TrafficMirrorSessionId"}:                       "mirror.sessions[0].name",
+		{"TrafficMirrorFilter", 0, "IngressFilterRules"}:                            "mirror.filters[0].rules",
+		{"TrafficMirrorFilter", 0, "EgressFilterRules[0].Description"}:              "mirror.filters[0].rules[1].Description",
+		{"TrafficMirrorFilter", 0, "IngressFilterRules[0].Protocol"}:                "mirror.filters[0].rules[0].Protocol",
+		{"TrafficMirrorFilter", 0, "EgressFilterRules[0].SourcePortRange.FromPort"}: "mirror.filters[0].rules[1].SourcePortRange.FromPort",
+		{"TrafficMirrorTarget", 3, "NetworkInterfaceId"}:                            "",
+	} {
+		if got := p.path(k, mirrorKeys[k.Resource]); got != want {
+			t.Errorf("%v: %q, want %q", k, got, want)
+		}
+	}
+}
+
+// TestMirrorTablesMatchSchema: the tables and the JSON Schema know the same
+// keys, so neither can drift from the other.
+func TestMirrorTablesMatchSchema(t *testing.T) {
+	var schema struct {
+		Properties map[string]json.RawMessage
+		Defs       map[string]json.RawMessage `json:"$defs"`
+	}
+	if err := json.Unmarshal(mustRead(t, "../schema.json"), &schema); err != nil {
+		t.Fatal(err)
+	}
+	keys := func(raw json.RawMessage, at ...string) []string {
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range at {
+			v = v.(map[string]any)[k]
+		}
+		var out []string
+		for k := range v.(map[string]any)["properties"].(map[string]any) {
+			out = append(out, k)
+		}
+		sort.Strings(out)
+		return out
+	}
+	for name, c := range map[string]struct{ got, want []string }{
+		"mirror":      {mirrorTable.names(), keys(schema.Properties["mirror"])},
+		"filter":      {filterTable.names(), keys(schema.Defs["filter"])},
+		"filter rule": {ruleTable.names(), keys(schema.Defs["filter"], "properties", "rules", "items")},
+		"port range":  {portsTable.names(), keys(schema.Defs["portRange"])},
+		"target":      {targetTable.names(), keys(schema.Defs["target"])},
+		"session":     {sessionTable.names(), keys(schema.Defs["session"])},
+	} {
+		if !slices.Equal(c.got, c.want) {
+			t.Errorf("%s: table keys %v, schema keys %v", name, c.got, c.want)
+		}
+	}
+}
