@@ -72,8 +72,8 @@ func (s *Scenario) checkNetwork(c *problems) {
 	for i, acl := range s.Network.NetworkAcls {
 		s.checkNetworkACL(c, fmt.Sprintf("network.networkAcls[%d]", i), acl)
 	}
-	for i, sg := range s.Network.SecurityGroups {
-		s.checkSecurityGroup(c, fmt.Sprintf("network.securityGroups[%d]", i), sg)
+	for i := range s.Network.SecurityGroups.List {
+		s.checkSecurityGroup(c, i)
 	}
 	for i, inst := range s.Network.Instances {
 		s.checkInstance(c, fmt.Sprintf("network.instances[%d]", i), inst)
@@ -132,26 +132,23 @@ func (s *Scenario) checkNetworkACL(c *problems, p string, acl NetworkACL) {
 	}
 }
 
-// checkSecurityGroup checks the security group at path p and its rules.
-func (s *Scenario) checkSecurityGroup(c *problems, p string, sg SecurityGroup) {
-	s.checkVPCRef(c, p+".VpcId", sg.VpcId)
+// checkSecurityGroup checks security group i and its rules.
+func (s *Scenario) checkSecurityGroup(c *problems, i int) {
+	sgs := &s.Network.SecurityGroups
+	sg, at := sgs.List[i], func(f string) string { return sgs.places.path(placeKey{"SecurityGroup", i, f}, sgKeys) }
+	s.checkVPCRef(c, at("VpcId"), sg.VpcId)
 	for _, list := range []struct {
-		key   string
-		rules []SGRule
-		peer  func(SGRule) string
-	}{
-		{"SecurityGroupIngress", sg.SecurityGroupIngress, func(r SGRule) string { return r.SourceSecurityGroupId }},
-		{"SecurityGroupEgress", sg.SecurityGroupEgress, func(r SGRule) string { return r.DestinationSecurityGroupId }},
-	} {
+		field string
+		rules []cloudmock.IpPermission
+	}{{"IpPermissions", sg.IpPermissions}, {"IpPermissionsEgress", sg.IpPermissionsEgress}} {
 		for j, rule := range list.rules {
-			rp := fmt.Sprintf("%s.%s[%d]", p, list.key, j)
-			peer := list.peer(rule)
-			if peer != "" {
-				if _, ok := s.refs.sgs[peer]; !ok {
-					c.at(rp, "no security group named %q", peer)
+			rp := at(fmt.Sprintf("%s[%d]", list.field, j))
+			for _, peer := range rule.UserIdGroupPairs {
+				if _, ok := s.refs.sgs[peer.GroupId]; !ok {
+					c.at(rp, "no security group named %q", peer.GroupId)
 				}
 			}
-			if peer == "" && !rule.CidrIp.IsValid() && !rule.CidrIpv6.IsValid() {
+			if len(rule.UserIdGroupPairs)+len(rule.IpRanges)+len(rule.Ipv6Ranges) == 0 {
 				c.at(rp, "a rule needs CidrIp, CidrIpv6 or a peer security group")
 			}
 		}

@@ -87,7 +87,7 @@ func TestUnknownFieldsAsKnownFields(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Fatalf("%s, a stray key in each of its %d mappings:\ngot  %q\nwant %q", f, len(ms), got, want)
 		}
-		strays += len(want) + mirrorStrays(t, f, &doc, b)
+		strays += len(want) + tableStrays(t, f, &doc, b)
 	}
 	merged := `name: m
 profile: &p {provider: aws, colour: red}
@@ -182,23 +182,27 @@ func TestInterruptStopsValidation(t *testing.T) {
 	}
 }
 
-// mirrorStrays checks that the mirror section's decoder (the model's
-// tables) reports the stray key of each mapping of the section, and
-// returns how many there were.
-func mirrorStrays(t *testing.T, f string, doc *yaml.Node, b []byte) int {
+// tableStrays checks that the sections decoded by the model's tables
+// (mirror, network.securityGroups) report the stray key of each of their
+// mappings, and returns how many there were.
+func tableStrays(t *testing.T, f string, doc *yaml.Node, b []byte) int {
 	t.Helper()
-	var mirror *yaml.Node
-	root := doc.Content[0]
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i].Value == "mirror" {
-			mirror = root.Content[i+1]
+	var ms []*yaml.Node
+	for _, path := range [][]string{{"mirror"}, {"network", "securityGroups"}} {
+		n := doc.Content[0]
+		for _, k := range path {
+			var next *yaml.Node
+			for i := 0; n != nil && i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == k {
+					next = n.Content[i+1]
+				}
+			}
+			n = next
+		}
+		if n != nil {
+			mappings(n, &ms)
 		}
 	}
-	if mirror == nil {
-		return 0
-	}
-	var ms []*yaml.Node
-	mappings(mirror, &ms)
 	_, err := Parse(f, b)
 	reported := map[string]bool{}
 	for _, p := range AsProblems(err) {
@@ -207,7 +211,7 @@ func mirrorStrays(t *testing.T, f string, doc *yaml.Node, b []byte) int {
 	for _, m := range ms {
 		k := m.Content[len(m.Content)-2].Value
 		if !reported["unknown field \""+k+"\""] {
-			t.Errorf("%s: stray key %s of the mirror section not reported (problems: %v)", f, k, err)
+			t.Errorf("%s: stray key %s not reported (problems: %v)", f, k, err)
 		}
 	}
 	return len(ms)

@@ -27,8 +27,8 @@ func (s *Scenario) ModelSpec() (cloudmock.Spec, error) {
 	for _, a := range s.Network.NetworkAcls {
 		m.NetworkAcls = append(m.NetworkAcls, s.modelNetworkACL(a))
 	}
-	for _, g := range s.Network.SecurityGroups {
-		m.SecurityGroups = append(m.SecurityGroups, s.modelSecurityGroup(g))
+	for i, g := range s.Network.SecurityGroups.List {
+		m.SecurityGroups = append(m.SecurityGroups, s.modelSecurityGroup(g, s.Network.SecurityGroups.Lab[i].DefaultEgress))
 	}
 	m.NetworkInterfaces = s.modelInterfaces(addrs)
 	for _, lb := range s.Network.LoadBalancers {
@@ -115,25 +115,20 @@ func (s *Scenario) modelNetworkACL(a NetworkACL) cloudmock.NetworkAcl {
 	return acl
 }
 
-// modelSecurityGroup converts one security group, with CloudFormation's
-// default egress rule when the scenario gives none.
-func (s *Scenario) modelSecurityGroup(g SecurityGroup) cloudmock.SecurityGroup {
-	cg := cloudmock.SecurityGroup{GroupId: g.Name, VpcId: s.defaultVPC(g.VpcId)}
-	for _, r := range g.SecurityGroupIngress {
-		cg.IpPermissions = append(cg.IpPermissions, permission(r, r.SourceSecurityGroupId))
-	}
-	if g.SecurityGroupEgress == nil { // CloudFormation's default: all outbound
+// modelSecurityGroup is one security group with the defaults the scenario
+// leaves out: the only VPC, and CloudFormation's default egress rule
+// (defaultEgress: the group gives none).
+func (s *Scenario) modelSecurityGroup(g cloudmock.SecurityGroup, defaultEgress bool) cloudmock.SecurityGroup {
+	g.VpcId = s.defaultVPC(g.VpcId)
+	if defaultEgress { // CloudFormation's default: all outbound
 		all := cloudmock.IpPermission{IpProtocol: "-1", IpRanges: []cloudmock.IpRange{{CidrIp: "0.0.0.0/0"}}}
-		if s.dualStack(s.defaultVPC(g.VpcId)) {
+		if s.dualStack(g.VpcId) {
 			// AWS adds all outbound IPv6 too in a VPC with an IPv6 block.
 			all.Ipv6Ranges = []cloudmock.Ipv6Range{{CidrIpv6: "::/0"}}
 		}
-		cg.IpPermissionsEgress = []cloudmock.IpPermission{all}
+		g.IpPermissionsEgress = []cloudmock.IpPermission{all}
 	}
-	for _, r := range g.SecurityGroupEgress {
-		cg.IpPermissionsEgress = append(cg.IpPermissionsEgress, permission(r, r.DestinationSecurityGroupId))
-	}
-	return cg
+	return g
 }
 
 // modelInterfaces converts the instances' network interfaces; addrs holds
@@ -210,32 +205,6 @@ func prefixString(p Prefix) string {
 	return p.String()
 }
 
-func permission(r SGRule, peer string) cloudmock.IpPermission {
-	p := cloudmock.IpPermission{IpProtocol: strconv.Itoa(int(r.IpProtocol))}
-	if r.FromPort != nil {
-		p.FromPort = *r.FromPort
-	}
-	if r.ToPort != nil {
-		p.ToPort = *r.ToPort
-	}
-	if r.IpProtocol == ProtocolAll || (r.FromPort == nil && r.ToPort == nil && (r.IpProtocol == 6 || r.IpProtocol == 17)) {
-		p.FromPort, p.ToPort = 0, 65535
-	}
-	if (r.IpProtocol == 1 || r.IpProtocol == 58) && r.FromPort == nil && r.ToPort == nil {
-		p.FromPort, p.ToPort = -1, -1
-	}
-	if r.CidrIp.IsValid() {
-		p.IpRanges = []cloudmock.IpRange{{CidrIp: r.CidrIp.String()}}
-	}
-	if r.CidrIpv6.IsValid() {
-		p.Ipv6Ranges = []cloudmock.Ipv6Range{{CidrIpv6: r.CidrIpv6.String()}}
-	}
-	if peer != "" {
-		p.UserIdGroupPairs = []cloudmock.UserIdGroupPair{{GroupId: peer}}
-	}
-	return p
-}
-
 // ModelProblems validates the mirror configuration against the provider's
 // rules (cloudmock's Validate) and returns each problem at its place in the
 // file, with the provider's error code; nil when there is none.
@@ -289,6 +258,9 @@ func (s *Scenario) modelPath(ve *cloudmock.ValidationError) string {
 	if yamlKey, ok := mirrorKeys[ve.Resource]; ok {
 		return s.Mirror.places.path(placeKey{ve.Resource, ve.Index, ve.Field}, yamlKey)
 	}
+	if ve.Resource == "SecurityGroup" {
+		return s.Network.SecurityGroups.places.path(placeKey{ve.Resource, ve.Index, ve.Field}, sgKeys)
+	}
 	switch ve.Resource {
 	case "Spec":
 		if f == "RejectBehavior" {
@@ -314,21 +286,6 @@ func (s *Scenario) modelPath(ve *cloudmock.ValidationError) string {
 			return p + ".entries[" + m[2] + "]" + m[3]
 		}
 		return p + "." + rename(f, map[string]string{"NetworkAclId": "name"})
-	case "SecurityGroup":
-		p := s.refPath(ve.Resource, ve.ID, fmt.Sprintf("network.securityGroups[%d]", ve.Index))
-		if m := indexRE.FindStringSubmatch(f); m != nil {
-			list := map[string]string{"IpPermissions": "SecurityGroupIngress", "IpPermissionsEgress": "SecurityGroupEgress"}[m[1]]
-			rest := m[3]
-			rest = regexp.MustCompile(`^\.IpRanges\[\d+\]`).ReplaceAllString(rest, "")
-			if strings.HasPrefix(rest, ".UserIdGroupPairs") {
-				rest = ".SourceSecurityGroupId"
-				if list == "SecurityGroupEgress" {
-					rest = ".DestinationSecurityGroupId"
-				}
-			}
-			return p + "." + list + "[" + m[2] + "]" + rest
-		}
-		return p + "." + rename(f, map[string]string{"GroupId": "name"})
 	case "NetworkInterface":
 		p := s.refPath(ve.Resource, ve.ID, "network.instances")
 		f = rename(f, map[string]string{"NetworkInterfaceId": "name", "Mtu": "mtu"})

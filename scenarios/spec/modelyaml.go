@@ -104,6 +104,18 @@ func (d *modelDecoder) errorf(n *yaml.Node, format string, args ...any) {
 	d.errs = append(d.errs, fmt.Sprintf("line %d: ", n.Line)+fmt.Sprintf(format, args...))
 }
 
+// wrongKind reports a node of the wrong kind, in yaml.v3's words.
+func (d *modelDecoder) wrongKind(n *yaml.Node, what string) {
+	value := ""
+	if n.Kind == yaml.ScalarNode {
+		value = " `" + n.Value + "`"
+		if len(n.Value) > 10 {
+			value = " `" + n.Value[:7] + "...`"
+		}
+	}
+	d.errorf(n, "cannot unmarshal %s%s into %s", n.ShortTag(), value, what)
+}
+
 // err is the decoding problems as a *yaml.TypeError (nil when none).
 func (d *modelDecoder) err() error {
 	if len(d.errs) == 0 {
@@ -176,15 +188,16 @@ func unknownKey(k string, keys []string) string {
 }
 
 // decodeInto fills r from the mapping n by table t; what, the kind's words,
-// names it in a message when n is no mapping.
-func decodeInto[T any](d *modelDecoder, n *yaml.Node, a at, t table[T], what string, r *T) {
+// names it in a message when n is no mapping. It returns the keys given,
+// a bit for each by its index in t.
+func decodeInto[T any](d *modelDecoder, n *yaml.Node, a at, t table[T], what string, r *T) (seen uint64) {
 	n = resolve(n)
 	if isNull(n) {
-		return
+		return 0
 	}
 	if n.Kind != yaml.MappingNode {
-		d.errorf(n, "cannot unmarshal %s `%s` into %s", n.ShortTag(), n.Value, what)
-		return
+		d.wrongKind(n, what)
+		return 0
 	}
 	for _, p := range pairs(n) {
 		k, v := p[0], p[1]
@@ -193,12 +206,14 @@ func decodeInto[T any](d *modelDecoder, n *yaml.Node, a at, t table[T], what str
 			d.errorf(k, "%s", unknownKey(k.Value, t.names()))
 			continue
 		}
+		seen |= 1 << i
 		ka := a.field(t[i].field, k.Value)
 		if t[i].field != "" {
 			d.record(ka)
 		}
 		t[i].dec(d, v, ka, r)
 	}
+	return seen
 }
 
 // decodeList decodes the sequence n, each item by item (given the item's
@@ -209,7 +224,7 @@ func decodeList(d *modelDecoder, n *yaml.Node, what string, item func(i int, n *
 		return
 	}
 	if n.Kind != yaml.SequenceNode {
-		d.errorf(n, "cannot unmarshal %s `%s` into a list of %s", n.ShortTag(), n.Value, what)
+		d.wrongKind(n, "a list of "+what)
 		return
 	}
 	for i, it := range n.Content {

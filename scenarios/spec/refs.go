@@ -14,7 +14,7 @@ type refs struct {
 	tgws      map[string]*TransitGateway
 	subnets   map[string]subnetRef
 	acls      map[string]*NetworkACL
-	sgs       map[string]*SecurityGroup
+	sgs       map[string]*cloudmock.SecurityGroup
 	instances map[string]*Instance
 	enis      map[string]eniRef
 	lbs       map[string]*LoadBalancer
@@ -49,7 +49,7 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,62}$`)
 func buildRefs(s *Scenario, c *problems) *refs {
 	r := &refs{
 		vpcs: map[string]*VPC{}, peerings: map[string]*VPCPeeringConnection{}, tgws: map[string]*TransitGateway{}, subnets: map[string]subnetRef{}, acls: map[string]*NetworkACL{},
-		sgs: map[string]*SecurityGroup{}, instances: map[string]*Instance{}, enis: map[string]eniRef{},
+		sgs: map[string]*cloudmock.SecurityGroup{}, instances: map[string]*Instance{}, enis: map[string]eniRef{},
 		lbs: map[string]*LoadBalancer{}, filters: map[string]*cloudmock.TrafficMirrorFilter{}, targets: map[string]*cloudmock.TrafficMirrorTarget{},
 		sessions: map[string]*cloudmock.TrafficMirrorSession{}, programs: map[string]*Program{}, traffic: map[string]*Traffic{},
 		paths: map[string]string{}, groups: map[string]string{},
@@ -129,7 +129,7 @@ func (r *refs) addNetwork(c *problems, n *Network) {
 		}
 	}
 	addEach(r, c, "network ACL", "network.networkAcls", n.NetworkAcls, func(a *NetworkACL) string { return a.Name }, r.acls)
-	addEach(r, c, "security group", "network.securityGroups", n.SecurityGroups, func(g *SecurityGroup) string { return g.Name }, r.sgs)
+	addEach(r, c, "security group", "network.securityGroups", n.SecurityGroups.List, func(g *cloudmock.SecurityGroup) string { return g.GroupId }, r.sgs)
 	for i := range n.Instances {
 		in := &n.Instances[i]
 		p := fmt.Sprintf("network.instances[%d]", i)

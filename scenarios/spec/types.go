@@ -43,7 +43,7 @@ type Network struct {
 	// TransitGateways join the VPCs attached to each.
 	TransitGateways []TransitGateway `yaml:"transitGateways"`
 	NetworkAcls     []NetworkACL     `yaml:"networkAcls"`
-	SecurityGroups  []SecurityGroup  `yaml:"securityGroups"`
+	SecurityGroups  SecurityGroups   `yaml:"securityGroups"`
 	Instances       []Instance       `yaml:"instances"`
 	LoadBalancers   []LoadBalancer   `yaml:"loadBalancers"`
 }
@@ -114,28 +114,6 @@ type NetworkACLEntry struct {
 type PortRange struct {
 	From int `yaml:"From"`
 	To   int `yaml:"To"`
-}
-
-// SecurityGroup is AWS::EC2::SecurityGroup. A nil SecurityGroupEgress allows
-// all outbound traffic, as on AWS.
-type SecurityGroup struct {
-	Name                 string   `yaml:"name"`
-	VpcId                string   `yaml:"VpcId"`
-	GroupDescription     string   `yaml:"GroupDescription"`
-	SecurityGroupIngress []SGRule `yaml:"SecurityGroupIngress"`
-	SecurityGroupEgress  []SGRule `yaml:"SecurityGroupEgress"`
-}
-
-// SGRule is one SecurityGroupIngress/SecurityGroupEgress entry.
-type SGRule struct {
-	IpProtocol                 Protocol `yaml:"IpProtocol"`
-	FromPort                   *int     `yaml:"FromPort"`
-	ToPort                     *int     `yaml:"ToPort"`
-	CidrIp                     Prefix   `yaml:"CidrIp"`
-	CidrIpv6                   Prefix   `yaml:"CidrIpv6"`
-	SourceSecurityGroupId      string   `yaml:"SourceSecurityGroupId"`
-	DestinationSecurityGroupId string   `yaml:"DestinationSecurityGroupId"`
-	Description                string   `yaml:"Description"`
 }
 
 // Instance is an emulated EC2 instance: one network namespace.

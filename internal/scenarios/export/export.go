@@ -65,8 +65,8 @@ func New(file string, src []byte, names map[string]string) (*Exporter, error) {
 	for _, a := range nw.NetworkAcls {
 		add(gACL, a.Name)
 	}
-	for _, g := range nw.SecurityGroups {
-		add(gSG, g.Name)
+	for _, g := range nw.SecurityGroups.List {
+		add(gSG, g.GroupId)
 	}
 	for _, in := range nw.Instances {
 		add(gHost, in.Name)

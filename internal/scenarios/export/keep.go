@@ -196,10 +196,11 @@ func scalarAt(m *yaml.Node, key string) string {
 
 // Lookups in the original scenario, by name (nil when absent).
 
-func (e *Exporter) origSG(name string) *spec.SecurityGroup {
-	for i := range e.orig.Network.SecurityGroups {
-		if g := &e.orig.Network.SecurityGroups[i]; g.Name == name {
-			return g
+func (e *Exporter) origSG(name string) *spec.SecurityGroupLab {
+	sgs := &e.orig.Network.SecurityGroups
+	for i := range sgs.List {
+		if sgs.List[i].GroupId == name {
+			return &sgs.Lab[i]
 		}
 	}
 	return nil

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
@@ -16,7 +18,7 @@ type (
 		Peerings       []outPeering  `yaml:"vpcPeeringConnections,omitempty"`
 		Transits       []outTGW      `yaml:"transitGateways,omitempty"`
 		NetworkAcls    []outACL      `yaml:"networkAcls,omitempty"`
-		SecurityGroups []outSG       `yaml:"securityGroups,omitempty"`
+		SecurityGroups *yaml.Node    `yaml:"securityGroups,omitempty"`
 		Instances      []outInstance `yaml:"instances,omitempty"`
 		LoadBalancers  []outLB       `yaml:"loadBalancers,omitempty"`
 	}
@@ -63,25 +65,6 @@ type (
 	outPortRange struct {
 		From int `yaml:"From"`
 		To   int `yaml:"To"`
-	}
-	outSG struct {
-		Name             string      `yaml:"name"`
-		VpcId            string      `yaml:"VpcId,omitempty"`
-		GroupDescription string      `yaml:"GroupDescription,omitempty"`
-		Ingress          []outSGRule `yaml:"SecurityGroupIngress,omitempty"`
-		// Egress: nil is the format's default (all outbound allowed); a
-		// pointer to an empty list is written as [] (nothing allowed).
-		Egress *[]outSGRule `yaml:"SecurityGroupEgress,omitempty"`
-	}
-	outSGRule struct {
-		IpProtocol                 string `yaml:"IpProtocol"`
-		FromPort                   *int   `yaml:"FromPort,omitempty"`
-		ToPort                     *int   `yaml:"ToPort,omitempty"`
-		CidrIp                     string `yaml:"CidrIp,omitempty"`
-		CidrIpv6                   string `yaml:"CidrIpv6,omitempty"`
-		SourceSecurityGroupId      string `yaml:"SourceSecurityGroupId,omitempty"`
-		DestinationSecurityGroupId string `yaml:"DestinationSecurityGroupId,omitempty"`
-		Description                string `yaml:"Description,omitempty"`
 	}
 	outInstance struct {
 		Name              string     `yaml:"name"`
@@ -178,7 +161,7 @@ func (c *conv) network() outNetwork {
 	for _, a := range st.NetworkAcls {
 		oa := outACL{Name: c.ref(a.NetworkAclId), VpcId: vpcRef(a.VpcId)}
 		for _, e := range a.Entries {
-			oe := outACLEntry{RuleNumber: e.RuleNumber, Egress: e.Egress, Protocol: protocolName(e.Protocol), RuleAction: e.RuleAction,
+			oe := outACLEntry{RuleNumber: e.RuleNumber, Egress: e.Egress, Protocol: spec.ProtocolName(e.Protocol), RuleAction: e.RuleAction,
 				CidrBlock: e.CidrBlock, Ipv6Block: e.Ipv6CidrBlock}
 			if e.PortRange != nil {
 				oe.PortRange = &outPortRange{From: e.PortRange.From, To: e.PortRange.To}
@@ -187,9 +170,7 @@ func (c *conv) network() outNetwork {
 		}
 		out.NetworkAcls = append(out.NetworkAcls, oa)
 	}
-	for _, g := range st.SecurityGroups {
-		out.SecurityGroups = append(out.SecurityGroups, c.securityGroup(g, vpcRef(g.VpcId)))
-	}
+	out.SecurityGroups = c.securityGroups(vpcRef)
 	out.Instances = c.instances()
 	for _, lb := range st.LoadBalancers {
 		out.LoadBalancers = append(out.LoadBalancers, c.loadBalancer(lb))
@@ -197,31 +178,27 @@ func (c *conv) network() outNetwork {
 	return out
 }
 
-// protocolName writes an EC2 protocol string ("6", "-1", "tcp") the way
-// scenario files do (tcp, udp, icmp, all, or the number).
-func protocolName(p string) string {
-	v, err := spec.ParseProtocol(p)
-	if err != nil {
-		return p // the loader reports it, with its line
-	}
-	return v.String()
-}
-
-func (c *conv) securityGroup(g cloudmock.SecurityGroup, vpc string) outSG {
-	og := outSG{Name: c.ref(g.GroupId), VpcId: vpc}
-	orig := c.e.origSG(c.origName(g.GroupId, gSG))
-	if orig != nil {
-		og.GroupDescription = orig.GroupDescription
-	}
-	og.Ingress = c.sgRules(og.Name, g.IpPermissions, false, orig)
-	if !allOutbound(g.IpPermissionsEgress, c.dualStack(g.VpcId)) {
-		eg := c.sgRules(og.Name, g.IpPermissionsEgress, true, orig)
-		if eg == nil {
-			eg = []outSGRule{}
+// securityGroups writes the security groups, with the exported names for
+// ids (VpcId by vpcRef); a group's GroupDescription is the original's.
+func (c *conv) securityGroups(vpcRef func(string) string) *yaml.Node {
+	groups := c.st.Clone().SecurityGroups
+	lab := make([]spec.SecurityGroupLab, len(groups))
+	for i := range groups {
+		g := &groups[i]
+		lab[i].DefaultEgress = allOutbound(g.IpPermissionsEgress, c.dualStack(g.VpcId))
+		if orig := c.e.origSG(c.origName(g.GroupId, gSG)); orig != nil {
+			lab[i].GroupDescription = orig.GroupDescription
 		}
-		og.Egress = &eg
+		g.GroupId, g.VpcId = c.ref(g.GroupId), vpcRef(g.VpcId)
+		for _, ps := range [][]cloudmock.IpPermission{g.IpPermissions, g.IpPermissionsEgress} {
+			for j := range ps {
+				for k := range ps[j].UserIdGroupPairs {
+					ps[j].UserIdGroupPairs[k].GroupId = c.ref(ps[j].UserIdGroupPairs[k].GroupId)
+				}
+			}
+		}
 	}
-	return og
+	return spec.SecurityGroupsNode(groups, lab)
 }
 
 // allOutbound reports whether egress rules are the format's default: one
@@ -248,96 +225,6 @@ func (c *conv) dualStack(vpc string) bool {
 		}
 	}
 	return false
-}
-
-// sgRules writes IpPermissions as scenario rules: one rule per peer (CIDR
-// or group). A rule's Description is kept from the original scenario when
-// the same rule was there.
-func (c *conv) sgRules(group string, ps []cloudmock.IpPermission, egress bool, orig *spec.SecurityGroup) []outSGRule {
-	var out []outSGRule
-	for _, p := range ps {
-		base := outSGRule{IpProtocol: protocolName(p.IpProtocol)}
-		proto, err := spec.ParseProtocol(p.IpProtocol)
-		if err != nil || proto != spec.ProtocolAll {
-			base.FromPort, base.ToPort = cloudmock.Ptr(p.FromPort), cloudmock.Ptr(p.ToPort)
-		}
-		for _, r := range p.IpRanges {
-			o := base
-			o.CidrIp = r.CidrIp
-			o.Description = origRuleDescription(orig, egress, proto, p, r.CidrIp, "", c)
-			out = append(out, o)
-		}
-		for _, pair := range p.UserIdGroupPairs {
-			o := base
-			peer := c.ref(pair.GroupId)
-			if egress {
-				o.DestinationSecurityGroupId = peer
-			} else {
-				o.SourceSecurityGroupId = peer
-			}
-			o.Description = origRuleDescription(orig, egress, proto, p, "", pair.GroupId, c)
-			out = append(out, o)
-		}
-		for _, r := range p.Ipv6Ranges {
-			o := base
-			o.CidrIpv6 = r.CidrIpv6
-			out = append(out, o)
-		}
-	}
-	return out
-}
-
-// origRuleDescription finds the Description of the original scenario's rule
-// that equals this one (same protocol, ports and peer).
-func origRuleDescription(orig *spec.SecurityGroup, egress bool, proto spec.Protocol, p cloudmock.IpPermission, cidr, peerID string, c *conv) string {
-	if orig == nil {
-		return ""
-	}
-	rules := orig.SecurityGroupIngress
-	if egress {
-		rules = orig.SecurityGroupEgress
-	}
-	for _, r := range rules {
-		if r.Description == "" || r.IpProtocol != proto {
-			continue
-		}
-		from, to := effectivePorts(r)
-		if proto != spec.ProtocolAll && (from != p.FromPort || to != p.ToPort) {
-			continue
-		}
-		rp := r.SourceSecurityGroupId
-		if egress {
-			rp = r.DestinationSecurityGroupId
-		}
-		switch {
-		case cidr != "" && r.CidrIp.IsValid() && r.CidrIp.String() == cidr:
-			return r.Description
-		case peerID != "" && rp != "" && rp == c.origName(peerID, gSG):
-			return r.Description
-		}
-	}
-	return ""
-}
-
-// effectivePorts are a scenario rule's ports as the model sees them (the
-// loader's defaults: TCP/UDP without ports is 0-65535, ICMP is -1/-1).
-func effectivePorts(r spec.SGRule) (int, int) {
-	if r.FromPort == nil && r.ToPort == nil {
-		switch r.IpProtocol {
-		case 6, 17:
-			return 0, 65535
-		case 1:
-			return -1, -1
-		}
-	}
-	from, to := 0, 0
-	if r.FromPort != nil {
-		from = *r.FromPort
-	}
-	if r.ToPort != nil {
-		to = *r.ToPort
-	}
-	return from, to
 }
 
 // instances groups the network interfaces by instance, in the order of

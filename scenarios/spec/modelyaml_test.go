@@ -11,9 +11,10 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// TestMirrorRoundTrip: the mirror section of every library scenario, written
-// by the tables (as export writes it) and read back, is the same model.
-func TestMirrorRoundTrip(t *testing.T) {
+// TestTablesRoundTrip: the mirror section and the security groups of every
+// library scenario, written by the tables (as export writes them) and read
+// back, are the same model.
+func TestTablesRoundTrip(t *testing.T) {
 	for _, f := range libraryFiles(t) {
 		s, err := Load(f)
 		if err != nil {
@@ -34,6 +35,17 @@ func TestMirrorRoundTrip(t *testing.T) {
 		if !reflect.DeepEqual(back.Filters, s.Mirror.Filters) || !reflect.DeepEqual(back.Targets, s.Mirror.Targets) ||
 			!reflect.DeepEqual(back.Sessions, s.Mirror.Sessions) {
 			t.Errorf("%s: read back differs:\n%s", f, out)
+		}
+		sgs := &s.Network.SecurityGroups
+		if out, err = yaml.Marshal(SecurityGroupsNode(sgs.List, sgs.Lab)); err != nil {
+			t.Fatal(err)
+		}
+		var sgBack SecurityGroups
+		if err := yaml.Unmarshal(out, &sgBack); err != nil {
+			t.Fatalf("%s: written security groups do not load: %v\n%s", f, err, out)
+		}
+		if !reflect.DeepEqual(sgBack.List, sgs.List) || !reflect.DeepEqual(sgBack.Lab, sgs.Lab) {
+			t.Errorf("%s: security groups read back differ:\n%s", f, out)
 		}
 	}
 }
@@ -74,9 +86,9 @@ func TestMirrorPlaces(t *testing.T) {
 	}
 }
 
-// TestMirrorTablesMatchSchema: the tables and the JSON Schema know the same
+// TestTablesMatchSchema: the tables and the JSON Schema know the same
 // keys, so neither can drift from the other.
-func TestMirrorTablesMatchSchema(t *testing.T) {
+func TestTablesMatchSchema(t *testing.T) {
 	var schema struct {
 		Properties map[string]json.RawMessage
 		Defs       map[string]json.RawMessage `json:"$defs"`
@@ -100,12 +112,14 @@ func TestMirrorTablesMatchSchema(t *testing.T) {
 		return out
 	}
 	for name, c := range map[string]struct{ got, want []string }{
-		"mirror":      {mirrorTable.names(), keys(schema.Properties["mirror"])},
-		"filter":      {filterTable.names(), keys(schema.Defs["filter"])},
-		"filter rule": {ruleTable.names(), keys(schema.Defs["filter"], "properties", "rules", "items")},
-		"port range":  {portsTable.names(), keys(schema.Defs["portRange"])},
-		"target":      {targetTable.names(), keys(schema.Defs["target"])},
-		"session":     {sessionTable.names(), keys(schema.Defs["session"])},
+		"mirror":              {mirrorTable.names(), keys(schema.Properties["mirror"])},
+		"filter":              {filterTable.names(), keys(schema.Defs["filter"])},
+		"filter rule":         {ruleTable.names(), keys(schema.Defs["filter"], "properties", "rules", "items")},
+		"port range":          {portsTable.names(), keys(schema.Defs["portRange"])},
+		"target":              {targetTable.names(), keys(schema.Defs["target"])},
+		"session":             {sessionTable.names(), keys(schema.Defs["session"])},
+		"security group":      {sgTable.names(), keys(schema.Properties["network"], "properties", "securityGroups", "items")},
+		"security group rule": {sgRuleTable.names(), keys(schema.Defs["sgRule"])},
 	} {
 		if !slices.Equal(c.got, c.want) {
 			t.Errorf("%s: table keys %v, schema keys %v", name, c.got, c.want)
