@@ -126,3 +126,41 @@ func TestTablesMatchSchema(t *testing.T) {
 		}
 	}
 }
+
+// TestSecurityGroupRuleDescription: a rule's Description goes to its peer
+// in the model (an IPv4 or IPv6 range, or a group pair), whichever key
+// comes first, and is written back on the rule.
+func TestSecurityGroupRuleDescription(t *testing.T) {
+	src := strings.Replace(string(defaultSource(t)), "        - {IpProtocol: tcp, FromPort: 80, ToPort: 80, CidrIp: 0.0.0.0/0}\n",
+		"        - {IpProtocol: tcp, FromPort: 80, ToPort: 80, CidrIp: 0.0.0.0/0, Description: web}\n"+
+			"        - {Description: ipv6 web, IpProtocol: tcp, FromPort: 80, ToPort: 80, CidrIpv6: '::/0'}\n"+
+			"        - {IpProtocol: udp, Description: from the adapter, SourceSecurityGroupId: adapter-sg}\n", 1)
+	var sgs SecurityGroups
+	var doc struct {
+		Network struct {
+			SecurityGroups *SecurityGroups `yaml:"securityGroups"`
+		} `yaml:"network"`
+	}
+	doc.Network.SecurityGroups = &sgs
+	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
+		t.Fatal(err)
+	}
+	rules := sgs.List[0].IpPermissions
+	if len(rules) != 3 || rules[0].IpRanges[0].Description != "web" || rules[1].Ipv6Ranges[0].Description != "ipv6 web" ||
+		rules[2].UserIdGroupPairs[0].Description != "from the adapter" {
+		t.Fatalf("rules %+v", rules)
+	}
+	out, err := yaml.Marshal(SecurityGroupsNode(sgs.List[:1], sgs.Lab[:1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back SecurityGroups
+	if err := yaml.Unmarshal(out, &back); err != nil || !reflect.DeepEqual(back.List, sgs.List[:1]) {
+		t.Errorf("written rules read back as %+v (%v):\n%s", back.List, err, out)
+	}
+	for _, want := range []string{"Description: web\n", "Description: ipv6 web\n", "Description: from the adapter\n"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("written rules lack %q:\n%s", want, out)
+		}
+	}
+}

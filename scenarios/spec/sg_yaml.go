@@ -96,6 +96,9 @@ func sgRulesKey(name, field string, egress bool) key[sgItem] {
 			d.record(ra)
 			seen := decodeInto(d, it, ra, sgRuleTable, "a security group rule", &r)
 			r.defaultPorts(seen)
+			for _, p := range r.peerDescriptions() {
+				*p = r.description
+			}
 			rules = append(rules, r.IpPermission)
 		})
 		*list(g) = rules
@@ -121,6 +124,24 @@ func sgRulesKey(name, field string, egress bool) key[sgItem] {
 type sgRule struct {
 	cloudmock.IpPermission
 	egress bool
+	// description is the rule's, given to its peer (the model's place of
+	// a rule's description) once the rule is read.
+	description string
+}
+
+// peerDescriptions points to the Description of each of the rule's peers.
+func (r *sgRule) peerDescriptions() []*string {
+	var out []*string
+	for i := range r.IpRanges {
+		out = append(out, &r.IpRanges[i].Description)
+	}
+	for i := range r.Ipv6Ranges {
+		out = append(out, &r.Ipv6Ranges[i].Description)
+	}
+	for i := range r.UserIdGroupPairs {
+		out = append(out, &r.UserIdGroupPairs[i].Description)
+	}
+	return out
 }
 
 // defaultPorts applies CloudFormation's ports when neither FromPort nor
@@ -146,7 +167,7 @@ func splitPermission(p cloudmock.IpPermission, egress bool) []sgRule {
 		q := p
 		q.IpRanges, q.Ipv6Ranges, q.UserIdGroupPairs = nil, nil, nil
 		set(&q)
-		out = append(out, sgRule{q, egress})
+		out = append(out, sgRule{IpPermission: q, egress: egress})
 	}
 	for _, r := range p.IpRanges {
 		one(func(q *cloudmock.IpPermission) { q.IpRanges = []cloudmock.IpRange{r} })
@@ -182,8 +203,15 @@ var sgRuleTable = table[sgRule]{
 		}, true),
 	sgGroupKey("SourceSecurityGroupId", false),
 	sgGroupKey("DestinationSecurityGroupId", true),
-	{name: "Description", dec: func(d *modelDecoder, n *yaml.Node, _ at, _ *sgRule) {
-		leaf[string](d, n) // not part of the model yet
+	{name: "Description", dec: func(d *modelDecoder, n *yaml.Node, _ at, r *sgRule) {
+		r.description, _ = leaf[string](d, n)
+	}, enc: func(r *sgRule) *yaml.Node {
+		for _, p := range r.peerDescriptions() {
+			if *p != "" {
+				return encodeValue(*p)
+			}
+		}
+		return nil
 	}},
 }
 
