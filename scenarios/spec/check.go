@@ -59,15 +59,15 @@ func (s *Scenario) checkNetwork(c *problems) {
 	for i, v := range s.Network.VPCs {
 		s.checkVPC(c, fmt.Sprintf("network.vpcs[%d]", i), v)
 	}
-	for i, pc := range s.Network.VPCPeeringConnections {
-		p := fmt.Sprintf("network.vpcPeeringConnections[%d]", i)
-		s.checkVPCNamed(c, p, "VpcId", pc.VpcId)
-		s.checkVPCNamed(c, p, "PeerVpcId", pc.PeerVpcId)
+	pcs := &s.Network.VPCPeeringConnections
+	for i, pc := range pcs.List {
+		p := pcs.places.path(placeKey{"VpcPeeringConnection", i, ""}, nil)
+		s.checkVPCNamed(c, p, "VpcId", pc.RequesterVpcInfo.VpcId)
+		s.checkVPCNamed(c, p, "PeerVpcId", pc.AccepterVpcInfo.VpcId)
 	}
-	for i, g := range s.Network.TransitGateways {
-		for j, a := range g.Attachments {
-			s.checkVPCNamed(c, fmt.Sprintf("network.transitGateways[%d].attachments[%d]", i, j), "VpcId", a.VpcId)
-		}
+	tg := &s.Network.TransitGateways
+	for k, a := range tg.Attachments {
+		s.checkVPCNamed(c, tg.places.path(placeKey{"TransitGatewayVpcAttachment", k, ""}, nil), "VpcId", a.VpcId)
 	}
 	for i, acl := range s.Network.NetworkAcls {
 		s.checkNetworkACL(c, fmt.Sprintf("network.networkAcls[%d]", i), acl)

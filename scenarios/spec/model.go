@@ -22,8 +22,10 @@ func (s *Scenario) ModelSpec() (cloudmock.Spec, error) {
 	}
 	m := cloudmock.Spec{Profile: s.Profile.Provider, RejectBehavior: s.Profile.RejectBehaviour}
 	m.Vpcs, m.Subnets = s.modelVPCs()
-	m.VpcPeeringConnections = s.modelPeerings()
-	m.TransitGateways, m.TransitGatewayVpcAttachments = s.modelTransitGateways()
+	joins := cloudmock.Spec{VpcPeeringConnections: s.Network.VPCPeeringConnections.List,
+		TransitGateways: s.Network.TransitGateways.List, TransitGatewayVpcAttachments: s.Network.TransitGateways.Attachments}
+	joins = joins.Clone()
+	m.VpcPeeringConnections, m.TransitGateways, m.TransitGatewayVpcAttachments = joins.VpcPeeringConnections, joins.TransitGateways, joins.TransitGatewayVpcAttachments
 	for _, a := range s.Network.NetworkAcls {
 		m.NetworkAcls = append(m.NetworkAcls, s.modelNetworkACL(a))
 	}
@@ -63,32 +65,6 @@ func (s *Scenario) modelVPCs() (vpcs []cloudmock.Vpc, subnets []cloudmock.Subnet
 		}
 	}
 	return vpcs, subnets
-}
-
-// modelPeerings converts the VPC peering connections.
-func (s *Scenario) modelPeerings() []cloudmock.VpcPeeringConnection {
-	var out []cloudmock.VpcPeeringConnection
-	for _, pc := range s.Network.VPCPeeringConnections {
-		out = append(out, cloudmock.VpcPeeringConnection{
-			VpcPeeringConnectionId: pc.Name,
-			RequesterVpcInfo:       cloudmock.VpcPeeringConnectionVpcInfo{VpcId: pc.VpcId},
-			AccepterVpcInfo:        cloudmock.VpcPeeringConnectionVpcInfo{VpcId: pc.PeerVpcId},
-		})
-	}
-	return out
-}
-
-// modelTransitGateways converts the transit gateways and their VPC
-// attachments.
-func (s *Scenario) modelTransitGateways() (tgws []cloudmock.TransitGateway, atts []cloudmock.TransitGatewayVpcAttachment) {
-	for _, g := range s.Network.TransitGateways {
-		tgws = append(tgws, cloudmock.TransitGateway{TransitGatewayId: g.Name, Description: g.Description})
-		for _, a := range g.Attachments {
-			atts = append(atts, cloudmock.TransitGatewayVpcAttachment{
-				TransitGatewayAttachmentId: a.Name, TransitGatewayId: g.Name, VpcId: a.VpcId})
-		}
-	}
-	return tgws, atts
 }
 
 // modelNetworkACL converts one network ACL, associated with the subnets
@@ -255,11 +231,8 @@ var indexRE = regexp.MustCompile(`^([A-Za-z]+)\[(\d+)\](.*)$`)
 // modelPath finds the place in the file of a model validation error.
 func (s *Scenario) modelPath(ve *cloudmock.ValidationError) string {
 	f := ve.Field
-	if yamlKey, ok := mirrorKeys[ve.Resource]; ok {
-		return s.Mirror.places.path(placeKey{ve.Resource, ve.Index, ve.Field}, yamlKey)
-	}
-	if ve.Resource == "SecurityGroup" {
-		return s.Network.SecurityGroups.places.path(placeKey{ve.Resource, ve.Index, ve.Field}, sgKeys)
+	if p, yamlKey, ok := s.placesOf(ve.Resource); ok {
+		return p.path(placeKey{ve.Resource, ve.Index, ve.Field}, yamlKey)
 	}
 	switch ve.Resource {
 	case "Spec":
@@ -269,15 +242,6 @@ func (s *Scenario) modelPath(ve *cloudmock.ValidationError) string {
 		return "profile.provider"
 	case "Vpc":
 		return s.refPath(ve.Resource, ve.ID, fmt.Sprintf("network.vpcs[%d]", ve.Index)) + "." + rename(f, map[string]string{"VpcId": "name"})
-	case "VpcPeeringConnection":
-		p := s.refPath(ve.Resource, ve.ID, fmt.Sprintf("network.vpcPeeringConnections[%d]", ve.Index))
-		return p + "." + rename(f, map[string]string{"VpcPeeringConnectionId": "name",
-			"RequesterVpcInfo.VpcId": "VpcId", "AccepterVpcInfo.VpcId": "PeerVpcId", "Status.Code": "name"})
-	case "TransitGateway":
-		return s.refPath(ve.Resource, ve.ID, fmt.Sprintf("network.transitGateways[%d]", ve.Index)) + ".name"
-	case "TransitGatewayVpcAttachment":
-		p := s.refPath(ve.Resource, ve.ID, "network.transitGateways")
-		return p + "." + rename(f, map[string]string{"TransitGatewayAttachmentId": "name", "TransitGatewayId": "name"})
 	case "Subnet":
 		return s.refPath(ve.Resource, ve.ID, "network.vpcs") + "." + rename(f, map[string]string{"SubnetId": "name", "VpcId": "name"})
 	case "NetworkAcl":
@@ -325,4 +289,23 @@ func notFound(code string) bool {
 		return true
 	}
 	return false
+}
+
+// placesOf returns the places the decoder recorded for a kind of resource
+// (cloudmock's name) and its model-field-to-key lookup; false for a kind
+// not decoded by the model's tables.
+func (s *Scenario) placesOf(res string) (places, func(string) string, bool) {
+	switch res {
+	case "TrafficMirrorFilter", "TrafficMirrorTarget", "TrafficMirrorSession":
+		return s.Mirror.places, mirrorKeys[res], true
+	case "SecurityGroup":
+		return s.Network.SecurityGroups.places, sgTable.yamlKey, true
+	case "VpcPeeringConnection":
+		return s.Network.VPCPeeringConnections.places, peeringTable.yamlKey, true
+	case "TransitGateway":
+		return s.Network.TransitGateways.places, tgwTable.yamlKey, true
+	case "TransitGatewayVpcAttachment":
+		return s.Network.TransitGateways.places, attachmentTable.yamlKey, true
+	}
+	return nil, nil, false
 }

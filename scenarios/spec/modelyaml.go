@@ -94,11 +94,14 @@ type modelDecoder struct {
 	// later are problems of the file's check (reported with the
 	// semantic problems, not the decoding ones).
 	later []laterProblem
+	// next is the model index of the next resource of a kind nested in
+	// another (transit gateway attachments), by kind.
+	next map[string]int
 }
 
 type laterProblem struct{ path, msg string }
 
-func newModelDecoder() *modelDecoder { return &modelDecoder{places: places{}} }
+func newModelDecoder() *modelDecoder { return &modelDecoder{places: places{}, next: map[string]int{}} }
 
 func (d *modelDecoder) errorf(n *yaml.Node, format string, args ...any) {
 	d.errs = append(d.errs, fmt.Sprintf("line %d: ", n.Line)+fmt.Sprintf(format, args...))

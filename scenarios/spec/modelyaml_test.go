@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
 // TestTablesRoundTrip: the mirror section and the security groups of every
@@ -35,6 +37,18 @@ func TestTablesRoundTrip(t *testing.T) {
 		if !reflect.DeepEqual(back.Filters, s.Mirror.Filters) || !reflect.DeepEqual(back.Targets, s.Mirror.Targets) ||
 			!reflect.DeepEqual(back.Sessions, s.Mirror.Sessions) {
 			t.Errorf("%s: read back differs:\n%s", f, out)
+		}
+		joins := cloudmock.Spec{VpcPeeringConnections: s.Network.VPCPeeringConnections.List,
+			TransitGateways: s.Network.TransitGateways.List, TransitGatewayVpcAttachments: s.Network.TransitGateways.Attachments}
+		pn, tn := JoinsNodes(joins)
+		var pBack Peerings
+		var tBack TransitGateways
+		if err := roundTrip(pn, &pBack); err != nil || !reflect.DeepEqual(pBack.List, joins.VpcPeeringConnections) {
+			t.Errorf("%s: peerings read back as %+v (%v)", f, pBack.List, err)
+		}
+		if err := roundTrip(tn, &tBack); err != nil || !reflect.DeepEqual(tBack.List, joins.TransitGateways) ||
+			!reflect.DeepEqual(tBack.Attachments, joins.TransitGatewayVpcAttachments) {
+			t.Errorf("%s: transit gateways read back as %+v %+v (%v)", f, tBack.List, tBack.Attachments, err)
 		}
 		sgs := &s.Network.SecurityGroups
 		if out, err = yaml.Marshal(SecurityGroupsNode(sgs.List, sgs.Lab)); err != nil {
@@ -120,6 +134,9 @@ func TestTablesMatchSchema(t *testing.T) {
 		"session":             {sessionTable.names(), keys(schema.Defs["session"])},
 		"security group":      {sgTable.names(), keys(schema.Properties["network"], "properties", "securityGroups", "items")},
 		"security group rule": {sgRuleTable.names(), keys(schema.Defs["sgRule"])},
+		"peering":             {peeringTable.names(), keys(schema.Properties["network"], "properties", "vpcPeeringConnections", "items")},
+		"transit gateway":     {tgwTable.names(), keys(schema.Properties["network"], "properties", "transitGateways", "items")},
+		"attachment":          {attachmentTable.names(), keys(schema.Properties["network"], "properties", "transitGateways", "items", "properties", "attachments", "items")},
 	} {
 		if !slices.Equal(c.got, c.want) {
 			t.Errorf("%s: table keys %v, schema keys %v", name, c.got, c.want)
@@ -163,4 +180,16 @@ func TestSecurityGroupRuleDescription(t *testing.T) {
 			t.Errorf("written rules lack %q:\n%s", want, out)
 		}
 	}
+}
+
+// roundTrip writes node n and reads it into v (nothing for nil).
+func roundTrip(n *yaml.Node, v yaml.Unmarshaler) error {
+	if n == nil {
+		return nil
+	}
+	out, err := yaml.Marshal(n)
+	if err != nil {
+		return err
+	}
+	return yaml.Unmarshal(out, v)
 }

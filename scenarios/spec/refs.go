@@ -10,8 +10,8 @@ import (
 // refs resolves the names a scenario uses to refer to its resources.
 type refs struct {
 	vpcs      map[string]*VPC
-	peerings  map[string]*VPCPeeringConnection
-	tgws      map[string]*TransitGateway
+	peerings  map[string]*cloudmock.VpcPeeringConnection
+	tgws      map[string]*cloudmock.TransitGateway
 	subnets   map[string]subnetRef
 	acls      map[string]*NetworkACL
 	sgs       map[string]*cloudmock.SecurityGroup
@@ -48,7 +48,7 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,62}$`)
 
 func buildRefs(s *Scenario, c *problems) *refs {
 	r := &refs{
-		vpcs: map[string]*VPC{}, peerings: map[string]*VPCPeeringConnection{}, tgws: map[string]*TransitGateway{}, subnets: map[string]subnetRef{}, acls: map[string]*NetworkACL{},
+		vpcs: map[string]*VPC{}, peerings: map[string]*cloudmock.VpcPeeringConnection{}, tgws: map[string]*cloudmock.TransitGateway{}, subnets: map[string]subnetRef{}, acls: map[string]*NetworkACL{},
 		sgs: map[string]*cloudmock.SecurityGroup{}, instances: map[string]*Instance{}, enis: map[string]eniRef{},
 		lbs: map[string]*LoadBalancer{}, filters: map[string]*cloudmock.TrafficMirrorFilter{}, targets: map[string]*cloudmock.TrafficMirrorTarget{},
 		sessions: map[string]*cloudmock.TrafficMirrorSession{}, programs: map[string]*Program{}, traffic: map[string]*Traffic{},
@@ -116,17 +116,13 @@ func (r *refs) addNetwork(c *problems, n *Network) {
 			}
 		}
 	}
-	addEach(r, c, "VPC peering connection", "network.vpcPeeringConnections", n.VPCPeeringConnections,
-		func(pc *VPCPeeringConnection) string { return pc.Name }, r.peerings)
-	for i := range n.TransitGateways {
-		g := &n.TransitGateways[i]
-		p := fmt.Sprintf("network.transitGateways[%d]", i)
-		if r.add(c, "transit gateway", p, g.Name) {
-			r.tgws[g.Name] = g
-		}
-		for j := range g.Attachments {
-			r.add(c, "transit gateway attachment", fmt.Sprintf("%s.attachments[%d]", p, j), g.Attachments[j].Name)
-		}
+	addEach(r, c, "VPC peering connection", "network.vpcPeeringConnections", n.VPCPeeringConnections.List,
+		func(pc *cloudmock.VpcPeeringConnection) string { return pc.VpcPeeringConnectionId }, r.peerings)
+	tg := &n.TransitGateways
+	addEach(r, c, "transit gateway", "network.transitGateways", tg.List,
+		func(g *cloudmock.TransitGateway) string { return g.TransitGatewayId }, r.tgws)
+	for k, a := range tg.Attachments {
+		r.add(c, "transit gateway attachment", tg.places.path(placeKey{"TransitGatewayVpcAttachment", k, ""}, nil), a.TransitGatewayAttachmentId)
 	}
 	addEach(r, c, "network ACL", "network.networkAcls", n.NetworkAcls, func(a *NetworkACL) string { return a.Name }, r.acls)
 	addEach(r, c, "security group", "network.securityGroups", n.SecurityGroups.List, func(g *cloudmock.SecurityGroup) string { return g.GroupId }, r.sgs)

@@ -39,13 +39,13 @@ type Network struct {
 	VPCs []VPC `yaml:"vpcs"`
 	// VPCPeeringConnections join VPCs pairwise; each implies the routes for
 	// the other VPC's whole CIDR on both sides.
-	VPCPeeringConnections []VPCPeeringConnection `yaml:"vpcPeeringConnections"`
+	VPCPeeringConnections Peerings `yaml:"vpcPeeringConnections"`
 	// TransitGateways join the VPCs attached to each.
-	TransitGateways []TransitGateway `yaml:"transitGateways"`
-	NetworkAcls     []NetworkACL     `yaml:"networkAcls"`
-	SecurityGroups  SecurityGroups   `yaml:"securityGroups"`
-	Instances       []Instance       `yaml:"instances"`
-	LoadBalancers   []LoadBalancer   `yaml:"loadBalancers"`
+	TransitGateways TransitGateways `yaml:"transitGateways"`
+	NetworkAcls     []NetworkACL    `yaml:"networkAcls"`
+	SecurityGroups  SecurityGroups  `yaml:"securityGroups"`
+	Instances       []Instance      `yaml:"instances"`
+	LoadBalancers   []LoadBalancer  `yaml:"loadBalancers"`
 }
 
 // VPC is AWS::EC2::VPC with its subnets. Ipv6CidrBlock (optional, a /44 to
@@ -55,29 +55,6 @@ type VPC struct {
 	CidrBlock     Prefix   `yaml:"CidrBlock"`
 	Ipv6CidrBlock Prefix   `yaml:"Ipv6CidrBlock"`
 	Subnets       []Subnet `yaml:"subnets"`
-}
-
-// VPCPeeringConnection is AWS::EC2::VPCPeeringConnection between two VPCs
-// of the scenario (VpcId the requester, PeerVpcId the accepter), active.
-type VPCPeeringConnection struct {
-	Name      string `yaml:"name"`
-	VpcId     string `yaml:"VpcId"`
-	PeerVpcId string `yaml:"PeerVpcId"`
-}
-
-// TransitGateway is AWS::EC2::TransitGateway with its VPC attachments
-// (AWS::EC2::TransitGatewayAttachment, TransitGatewayId implied), all
-// associated with its one route table and propagated to it.
-type TransitGateway struct {
-	Name        string                     `yaml:"name"`
-	Description string                     `yaml:"Description"`
-	Attachments []TransitGatewayAttachment `yaml:"attachments"`
-}
-
-// TransitGatewayAttachment attaches VpcId to the transit gateway.
-type TransitGatewayAttachment struct {
-	Name  string `yaml:"name"`
-	VpcId string `yaml:"VpcId"`
 }
 
 // Subnet is AWS::EC2::Subnet; NetworkAcl names its network ACL (empty: the

@@ -53,14 +53,14 @@ func New(file string, src []byte, names map[string]string) (*Exporter, error) {
 			add(gSubnet, sn.Name)
 		}
 	}
-	for _, pc := range nw.VPCPeeringConnections {
-		add(gPeering, pc.Name)
+	for _, pc := range nw.VPCPeeringConnections.List {
+		add(gPeering, pc.VpcPeeringConnectionId)
 	}
-	for _, g := range nw.TransitGateways {
-		add(gTGW, g.Name)
-		for _, a := range g.Attachments {
-			add(gTGWAtt, a.Name)
-		}
+	for _, g := range nw.TransitGateways.List {
+		add(gTGW, g.TransitGatewayId)
+	}
+	for _, a := range nw.TransitGateways.Attachments {
+		add(gTGWAtt, a.TransitGatewayAttachmentId)
 	}
 	for _, a := range nw.NetworkAcls {
 		add(gACL, a.Name)

@@ -15,8 +15,8 @@ import (
 type (
 	outNetwork struct {
 		VPCs           []outVPC      `yaml:"vpcs"`
-		Peerings       []outPeering  `yaml:"vpcPeeringConnections,omitempty"`
-		Transits       []outTGW      `yaml:"transitGateways,omitempty"`
+		Peerings       *yaml.Node    `yaml:"vpcPeeringConnections,omitempty"`
+		Transits       *yaml.Node    `yaml:"transitGateways,omitempty"`
 		NetworkAcls    []outACL      `yaml:"networkAcls,omitempty"`
 		SecurityGroups *yaml.Node    `yaml:"securityGroups,omitempty"`
 		Instances      []outInstance `yaml:"instances,omitempty"`
@@ -27,20 +27,6 @@ type (
 		CidrBlock     string      `yaml:"CidrBlock"`
 		Ipv6CidrBlock string      `yaml:"Ipv6CidrBlock,omitempty"`
 		Subnets       []outSubnet `yaml:"subnets,omitempty"`
-	}
-	outPeering struct {
-		Name      string `yaml:"name"`
-		VpcId     string `yaml:"VpcId"`
-		PeerVpcId string `yaml:"PeerVpcId"`
-	}
-	outTGW struct {
-		Name        string          `yaml:"name"`
-		Description string          `yaml:"Description,omitempty"`
-		Attachments []outAttachment `yaml:"attachments"`
-	}
-	outAttachment struct {
-		Name  string `yaml:"name"`
-		VpcId string `yaml:"VpcId"`
 	}
 	outSubnet struct {
 		Name          string `yaml:"name"`
@@ -141,23 +127,7 @@ func (c *conv) network() outNetwork {
 		}
 		out.VPCs = append(out.VPCs, ov)
 	}
-	for _, p := range st.VpcPeeringConnections {
-		name := c.ref(p.VpcPeeringConnectionId)
-		if !p.Active() {
-			c.note("VPC peering connection %s is left out: it is %s, not active (scenario peerings are active)", name, p.Status.Code)
-			continue
-		}
-		out.Peerings = append(out.Peerings, outPeering{Name: name, VpcId: c.ref(p.RequesterVpcInfo.VpcId), PeerVpcId: c.ref(p.AccepterVpcInfo.VpcId)})
-	}
-	for _, g := range st.TransitGateways {
-		og := outTGW{Name: c.ref(g.TransitGatewayId), Description: g.Description, Attachments: []outAttachment{}}
-		for _, a := range st.TransitGatewayVpcAttachments {
-			if a.TransitGatewayId == g.TransitGatewayId {
-				og.Attachments = append(og.Attachments, outAttachment{Name: c.ref(a.TransitGatewayAttachmentId), VpcId: c.ref(a.VpcId)})
-			}
-		}
-		out.Transits = append(out.Transits, og)
-	}
+	out.Peerings, out.Transits = c.joins()
 	for _, a := range st.NetworkAcls {
 		oa := outACL{Name: c.ref(a.NetworkAclId), VpcId: vpcRef(a.VpcId)}
 		for _, e := range a.Entries {
@@ -176,6 +146,31 @@ func (c *conv) network() outNetwork {
 		out.LoadBalancers = append(out.LoadBalancers, c.loadBalancer(lb))
 	}
 	return out
+}
+
+// joins writes the active peerings and the transit gateways with their
+// attachments, with the exported names for ids.
+func (c *conv) joins() (peerings, tgws *yaml.Node) {
+	st := c.st.Clone()
+	var m cloudmock.Spec
+	for _, p := range st.VpcPeeringConnections {
+		if !p.Active() {
+			c.note("VPC peering connection %s is left out: it is %s, not active (scenario peerings are active)", c.ref(p.VpcPeeringConnectionId), p.Status.Code)
+			continue
+		}
+		p.VpcPeeringConnectionId, p.Status = c.ref(p.VpcPeeringConnectionId), nil
+		p.RequesterVpcInfo.VpcId, p.AccepterVpcInfo.VpcId = c.ref(p.RequesterVpcInfo.VpcId), c.ref(p.AccepterVpcInfo.VpcId)
+		m.VpcPeeringConnections = append(m.VpcPeeringConnections, p)
+	}
+	for _, g := range st.TransitGateways {
+		g.TransitGatewayId = c.ref(g.TransitGatewayId)
+		m.TransitGateways = append(m.TransitGateways, g)
+	}
+	for _, a := range st.TransitGatewayVpcAttachments {
+		a.TransitGatewayAttachmentId, a.TransitGatewayId, a.VpcId = c.ref(a.TransitGatewayAttachmentId), c.ref(a.TransitGatewayId), c.ref(a.VpcId)
+		m.TransitGatewayVpcAttachments = append(m.TransitGatewayVpcAttachments, a)
+	}
+	return spec.JoinsNodes(m)
 }
 
 // securityGroups writes the security groups, with the exported names for

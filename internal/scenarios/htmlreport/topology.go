@@ -128,7 +128,7 @@ func layout(s *spec.Scenario, res *report.Result) topoView {
 	var v topoView
 	p := newPlacer(s)
 	y, left := margin, margin
-	if n := len(s.Network.VPCPeeringConnections); n > 0 {
+	if n := len(s.Network.VPCPeeringConnections.List); n > 0 {
 		left += peerGutter + n*peerStep
 	}
 	peers := peersOf(s)
@@ -253,14 +253,13 @@ func titleWidth(vb vpcBox) int {
 // with, the transit gateways it is attached to, in file order.
 func peersOf(s *spec.Scenario) map[string]string {
 	peers, tgws := map[string][]string{}, map[string][]string{}
-	for _, pc := range s.Network.VPCPeeringConnections {
-		peers[pc.VpcId] = append(peers[pc.VpcId], pc.PeerVpcId)
-		peers[pc.PeerVpcId] = append(peers[pc.PeerVpcId], pc.VpcId)
+	for _, pc := range s.Network.VPCPeeringConnections.List {
+		a, b := pc.RequesterVpcInfo.VpcId, pc.AccepterVpcInfo.VpcId
+		peers[a] = append(peers[a], b)
+		peers[b] = append(peers[b], a)
 	}
-	for _, g := range s.Network.TransitGateways {
-		for _, a := range g.Attachments {
-			tgws[a.VpcId] = append(tgws[a.VpcId], g.Name)
-		}
+	for _, a := range s.Network.TransitGateways.Attachments {
+		tgws[a.VpcId] = append(tgws[a.VpcId], a.TransitGatewayId)
 	}
 	out := map[string]string{}
 	for _, v := range s.Network.VPCs {
@@ -284,16 +283,16 @@ func peeringBrackets(s *spec.Scenario, vpcs []vpcBox) []peeringView {
 		at[vb.Name] = vb
 	}
 	var out []peeringView
-	for k, pc := range s.Network.VPCPeeringConnections {
-		a, okA := at[pc.VpcId]
-		b, okB := at[pc.PeerVpcId]
+	for k, pc := range s.Network.VPCPeeringConnections.List {
+		a, okA := at[pc.RequesterVpcInfo.VpcId]
+		b, okB := at[pc.AccepterVpcInfo.VpcId]
 		if !okA || !okB {
 			continue
 		}
 		gx := a.X - peerGutter/2 - k*peerStep
 		ya, yb := a.Y+vpcHeader/2+k*4, b.Y+vpcHeader/2+k*4
-		out = append(out, peeringView{Name: pc.Name,
-			Title: fmt.Sprintf("VPC peering connection %s: %s (%s) and %s (%s) route each other's CIDR through it", pc.Name, a.Name, a.CIDR, b.Name, b.CIDR),
+		out = append(out, peeringView{Name: pc.VpcPeeringConnectionId,
+			Title: fmt.Sprintf("VPC peering connection %s: %s (%s) and %s (%s) route each other's CIDR through it", pc.VpcPeeringConnectionId, a.Name, a.CIDR, b.Name, b.CIDR),
 			Path:  fmt.Sprintf("M%d,%d H%d V%d H%d", a.X, ya, gx, yb, b.X)})
 	}
 	return out
