@@ -90,8 +90,9 @@ func (s *Scenario) addrSlots() []addrSlot {
 			slots = append(slots, addrSlot{name: in.Name, inst: i, eni: j, lb: -1, subnet: e.SubnetId, given: e.PrivateIpAddress.Addr})
 		}
 	}
-	for i, lb := range s.Network.LoadBalancers {
-		slots = append(slots, addrSlot{name: lb.Name, lb: i, subnet: lb.SubnetId, given: lb.PrivateIpAddress.Addr})
+	for i, lb := range s.Network.LoadBalancers.List {
+		given, _ := netip.ParseAddr(lb.PrivateIpAddress) // valid or empty: decoded
+		slots = append(slots, addrSlot{name: lb.LoadBalancerArn, lb: i, subnet: lb.SubnetId, given: given})
 	}
 	return slots
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
@@ -78,8 +79,8 @@ func (s *Scenario) checkNetwork(c *problems) {
 	for i, inst := range s.Network.Instances {
 		s.checkInstance(c, fmt.Sprintf("network.instances[%d]", i), inst)
 	}
-	for i, lb := range s.Network.LoadBalancers {
-		s.checkLoadBalancer(c, fmt.Sprintf("network.loadBalancers[%d]", i), lb)
+	for i := range s.Network.LoadBalancers.List {
+		s.checkLoadBalancer(c, i)
 	}
 }
 
@@ -205,20 +206,24 @@ func (s *Scenario) checkInterface(c *problems, ep, inst, vpc string, eni Network
 	return vpc
 }
 
-// checkLoadBalancer checks the load balancer at path p.
-func (s *Scenario) checkLoadBalancer(c *problems, p string, lb LoadBalancer) {
+// checkLoadBalancer checks load balancer i.
+func (s *Scenario) checkLoadBalancer(c *problems, i int) {
+	lbs := &s.Network.LoadBalancers
+	lb, at := lbs.List[i], func(f string) string { return lbs.places.path(placeKey{"LoadBalancer", i, f}, lbTable.yamlKey) }
+	p := at("")
 	if !oneOf(lb.Type, "", "network", "gateway") {
-		c.at(p+".Type", "Type %q: want network or gateway", lb.Type)
+		c.at(at("Type"), "Type %q: want network or gateway", lb.Type)
 	}
 	if sn, ok := s.checkSubnetRef(c, p, lb.SubnetId); ok {
-		checkPrivateAddr(c, p, lb.PrivateIpAddress, lb.SubnetId, sn)
+		a, _ := netip.ParseAddr(lb.PrivateIpAddress) // valid or empty: decoded
+		checkPrivateAddr(c, p, Addr{a}, lb.SubnetId, sn)
 	}
-	if lb.HealthCheckPort != 0 && !validPort(lb.HealthCheckPort) {
-		c.at(p+".healthCheckPort", "port %d out of range 1-65535", lb.HealthCheckPort)
+	if port := lbs.Lab[i].HealthCheckPort; port != 0 && !validPort(port) {
+		c.at(p+".healthCheckPort", "port %d out of range 1-65535", port)
 	}
 	for j, t := range lb.Targets {
-		if _, ok := s.refs.eniOrInstance(t.Id); !ok {
-			c.at(fmt.Sprintf("%s.Targets[%d].Id", p, j), "no network interface or instance named %q", t.Id)
+		if _, ok := s.refs.eniOrInstance(t.NetworkInterfaceId); !ok {
+			c.at(at(fmt.Sprintf("Targets[%d].NetworkInterfaceId", j)), "no network interface or instance named %q", t.NetworkInterfaceId)
 		}
 	}
 }
@@ -288,7 +293,7 @@ func (s *Scenario) checkMirror(c *problems) {
 			}
 		}
 	}
-	has := func(m map[string]*LoadBalancer, id string) bool { _, ok := m[id]; return ok }
+	has := func(m map[string]*cloudmock.LoadBalancer, id string) bool { _, ok := m[id]; return ok }
 	for i, t := range m.Targets {
 		_, eni := r.enis[t.NetworkInterfaceId]
 		check("TrafficMirrorTarget", i, ref{"NetworkInterfaceId", t.NetworkInterfaceId, "network interface", eni},

@@ -183,12 +183,12 @@ func TestInterruptStopsValidation(t *testing.T) {
 }
 
 // tableStrays checks that the sections decoded by the model's tables
-// (mirror, network.securityGroups, …) report the stray key of each of their
+// (tableSections) report the stray key of each of their
 // mappings, and returns how many there were.
 func tableStrays(t *testing.T, f string, doc *yaml.Node, b []byte) int {
 	t.Helper()
 	var ms []*yaml.Node
-	for _, path := range [][]string{{"mirror"}, {"network", "securityGroups"}, {"network", "vpcPeeringConnections"}, {"network", "transitGateways"}} {
+	for _, path := range tableSections {
 		n := doc.Content[0]
 		for _, k := range path {
 			var next *yaml.Node

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
@@ -33,12 +33,12 @@ func (s *Scenario) ModelSpec() (cloudmock.Spec, error) {
 		m.SecurityGroups = append(m.SecurityGroups, s.modelSecurityGroup(g, s.Network.SecurityGroups.Lab[i].DefaultEgress))
 	}
 	m.NetworkInterfaces = s.modelInterfaces(addrs)
-	for _, lb := range s.Network.LoadBalancers {
-		addr, ok := addrs[lb.Name+"/"+IfName(0)]
+	for i, lb := range s.Network.LoadBalancers.List {
+		addr, ok := addrs[lb.LoadBalancerArn+"/"+IfName(0)]
 		if !ok {
 			continue // its subnet does not resolve: reported by Check
 		}
-		m.LoadBalancers = append(m.LoadBalancers, s.modelLoadBalancer(lb, addr))
+		m.LoadBalancers = append(m.LoadBalancers, s.modelLoadBalancer(lb, s.Network.LoadBalancers.Lab[i], addr))
 	}
 	mirror := cloudmock.Spec{TrafficMirrorFilters: s.Mirror.Filters, TrafficMirrorTargets: s.Mirror.Targets, TrafficMirrorSessions: s.Mirror.Sessions}
 	mirror = mirror.Clone()
@@ -127,34 +127,64 @@ func (s *Scenario) modelInterfaces(addrs map[string]string) []cloudmock.NetworkI
 	return out
 }
 
-// modelLoadBalancer converts one load balancer whose private address is
-// addr, with the defaults the scenario leaves out (a network load balancer
-// listening on VXLAN's port).
-func (s *Scenario) modelLoadBalancer(lb LoadBalancer, addr string) cloudmock.LoadBalancer {
-	cl := cloudmock.LoadBalancer{
-		LoadBalancerArn: lb.Name, Type: lb.Type, SubnetId: lb.SubnetId,
-		PrivateIpAddress: addr, Ipv6Address: addrString(lb.Ipv6Address),
+// modelLoadBalancer is one load balancer whose private address is addr,
+// with the defaults the scenario leaves out (a network load balancer
+// listening on VXLAN's port) and its targets named by interface.
+func (s *Scenario) modelLoadBalancer(lb cloudmock.LoadBalancer, lab LoadBalancerLab, addr string) cloudmock.LoadBalancer {
+	lb.PrivateIpAddress = addr
+	if lb.Type == "" {
+		lb.Type = "network"
 	}
-	if cl.Type == "" {
-		cl.Type = "network"
+	if lb.Type == "gateway" {
+		lb.VpcEndpointId = lb.LoadBalancerArn
 	}
-	if cl.Type == "gateway" {
-		cl.VpcEndpointId = lb.Name
+	if lab.DefaultListeners {
+		lb.Listeners = []cloudmock.Listener{{Protocol: "UDP", Port: 4789}}
+	} else {
+		lb.Listeners = slices.Clone(lb.Listeners)
 	}
-	if lb.Listeners == nil {
-		cl.Listeners = []cloudmock.Listener{{Protocol: "UDP", Port: 4789}}
-	}
-	for _, l := range lb.Listeners {
-		cl.Listeners = append(cl.Listeners, cloudmock.Listener{Protocol: l.Protocol, Port: l.Port})
-	}
-	for _, t := range lb.Targets {
-		id := t.Id
-		if r, ok := s.refs.eniOrInstance(t.Id); ok {
-			id = r.eni.Name
+	lb.Targets = slices.Clone(lb.Targets)
+	for j, t := range lb.Targets {
+		if r, ok := s.refs.eniOrInstance(t.NetworkInterfaceId); ok {
+			lb.Targets[j].NetworkInterfaceId = r.eni.Name
 		}
-		cl.Targets = append(cl.Targets, cloudmock.TargetDescription{NetworkInterfaceId: id})
 	}
-	return cl
+	return lb
+}
+
+// UnhealthyTarget is a registered target that the scenario marks as failing
+// its health check from the start.
+type UnhealthyTarget struct{ LoadBalancer, NetworkInterface string }
+
+// UnhealthyTargets lists the targets marked unhealthy, by interface name.
+func (s *Scenario) UnhealthyTargets() []UnhealthyTarget {
+	var out []UnhealthyTarget
+	lbs := &s.Network.LoadBalancers
+	for i, lb := range lbs.List {
+		for j, t := range lb.Targets {
+			if !lbs.Lab[i].Unhealthy[j] {
+				continue
+			}
+			eni := t.NetworkInterfaceId
+			if r, ok := s.refs.eniOrInstance(eni); ok {
+				eni = r.eni.Name
+			}
+			out = append(out, UnhealthyTarget{lb.LoadBalancerArn, eni})
+		}
+	}
+	return out
+}
+
+// HealthCheckPort is the port the load balancers health-check their
+// targets on (the last one given; 0: no checks).
+func (s *Scenario) HealthCheckPort() int {
+	port := 0
+	for _, l := range s.Network.LoadBalancers.Lab {
+		if l.HealthCheckPort != 0 {
+			port = l.HealthCheckPort
+		}
+	}
+	return port
 }
 
 // dualStack reports whether the VPC named vpc has an IPv6 block.
@@ -257,10 +287,6 @@ func (s *Scenario) modelPath(ve *cloudmock.ValidationError) string {
 			f = "GroupSet[" + m[2] + "]"
 		}
 		return p + "." + f
-	case "LoadBalancer":
-		p := s.refPath(ve.Resource, ve.ID, fmt.Sprintf("network.loadBalancers[%d]", ve.Index))
-		f = strings.Replace(f, ".NetworkInterfaceId", ".Id", 1)
-		return p + "." + rename(f, map[string]string{"LoadBalancerArn": "name", "VpcEndpointId": "Type"})
 	}
 	return ""
 }
@@ -306,6 +332,8 @@ func (s *Scenario) placesOf(res string) (places, func(string) string, bool) {
 		return s.Network.TransitGateways.places, tgwTable.yamlKey, true
 	case "TransitGatewayVpcAttachment":
 		return s.Network.TransitGateways.places, attachmentTable.yamlKey, true
+	case "LoadBalancer":
+		return s.Network.LoadBalancers.places, lbTable.yamlKey, true
 	}
 	return nil, nil, false
 }

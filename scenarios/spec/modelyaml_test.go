@@ -50,6 +50,12 @@ func TestTablesRoundTrip(t *testing.T) {
 			!reflect.DeepEqual(tBack.Attachments, joins.TransitGatewayVpcAttachments) {
 			t.Errorf("%s: transit gateways read back as %+v %+v (%v)", f, tBack.List, tBack.Attachments, err)
 		}
+		lbs := &s.Network.LoadBalancers
+		var lbBack LoadBalancers
+		if err := roundTrip(LoadBalancersNode(lbs.List, lbs.Lab), &lbBack); err != nil || !reflect.DeepEqual(lbBack.List, lbs.List) ||
+			!reflect.DeepEqual(lbBack.Lab, lbs.Lab) {
+			t.Errorf("%s: load balancers read back as %+v %+v (%v)", f, lbBack.List, lbBack.Lab, err)
+		}
 		sgs := &s.Network.SecurityGroups
 		if out, err = yaml.Marshal(SecurityGroupsNode(sgs.List, sgs.Lab)); err != nil {
 			t.Fatal(err)
@@ -136,6 +142,9 @@ func TestTablesMatchSchema(t *testing.T) {
 		"security group rule": {sgRuleTable.names(), keys(schema.Defs["sgRule"])},
 		"peering":             {peeringTable.names(), keys(schema.Properties["network"], "properties", "vpcPeeringConnections", "items")},
 		"transit gateway":     {tgwTable.names(), keys(schema.Properties["network"], "properties", "transitGateways", "items")},
+		"load balancer":       {lbTable.names(), keys(schema.Defs["loadBalancer"])},
+		"listener":            {listenerTable.names(), keys(schema.Defs["loadBalancer"], "properties", "Listeners", "items")},
+		"lb target":           {lbTargetTable.names(), keys(schema.Defs["loadBalancer"], "properties", "Targets", "items")},
 		"attachment":          {attachmentTable.names(), keys(schema.Properties["network"], "properties", "transitGateways", "items", "properties", "attachments", "items")},
 	} {
 		if !slices.Equal(c.got, c.want) {

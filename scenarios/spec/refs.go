@@ -17,7 +17,7 @@ type refs struct {
 	sgs       map[string]*cloudmock.SecurityGroup
 	instances map[string]*Instance
 	enis      map[string]eniRef
-	lbs       map[string]*LoadBalancer
+	lbs       map[string]*cloudmock.LoadBalancer
 	filters   map[string]*cloudmock.TrafficMirrorFilter
 	targets   map[string]*cloudmock.TrafficMirrorTarget
 	sessions  map[string]*cloudmock.TrafficMirrorSession
@@ -50,7 +50,7 @@ func buildRefs(s *Scenario, c *problems) *refs {
 	r := &refs{
 		vpcs: map[string]*VPC{}, peerings: map[string]*cloudmock.VpcPeeringConnection{}, tgws: map[string]*cloudmock.TransitGateway{}, subnets: map[string]subnetRef{}, acls: map[string]*NetworkACL{},
 		sgs: map[string]*cloudmock.SecurityGroup{}, instances: map[string]*Instance{}, enis: map[string]eniRef{},
-		lbs: map[string]*LoadBalancer{}, filters: map[string]*cloudmock.TrafficMirrorFilter{}, targets: map[string]*cloudmock.TrafficMirrorTarget{},
+		lbs: map[string]*cloudmock.LoadBalancer{}, filters: map[string]*cloudmock.TrafficMirrorFilter{}, targets: map[string]*cloudmock.TrafficMirrorTarget{},
 		sessions: map[string]*cloudmock.TrafficMirrorSession{}, programs: map[string]*Program{}, traffic: map[string]*Traffic{},
 		paths: map[string]string{}, groups: map[string]string{},
 	}
@@ -139,7 +139,7 @@ func (r *refs) addNetwork(c *problems, n *Network) {
 			}
 		}
 	}
-	addEach(r, c, "load balancer", "network.loadBalancers", n.LoadBalancers, func(lb *LoadBalancer) string { return lb.Name }, r.lbs)
+	addEach(r, c, "load balancer", "network.loadBalancers", n.LoadBalancers.List, func(lb *cloudmock.LoadBalancer) string { return lb.LoadBalancerArn }, r.lbs)
 }
 
 // addPrograms registers the programs' names, in a namespace of their own.

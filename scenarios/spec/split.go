@@ -310,25 +310,47 @@ func shiftLines(n *yaml.Node, by int) {
 	}
 }
 
-// runsOutside drops the runs inside the top-level sections named keys,
-// which decode themselves (by the model's tables) and are not split.
-func runsOutside(data []byte, runs []seqRun, keys ...string) []seqRun {
+// tableSections are the parts of the file that the model's tables decode
+// (their lists are not split: they are small).
+var tableSections = [][]string{
+	{"mirror"}, {"network", "securityGroups"}, {"network", "vpcPeeringConnections"}, {"network", "transitGateways"},
+	{"network", "loadBalancers"},
+}
+
+// runsOutside drops the runs inside tableSections.
+func runsOutside(data []byte, runs []seqRun) []seqRun {
 	if runs == nil {
 		return nil
 	}
 	lines := splitLines(data)
 	var out []seqRun
-	top, next := "", 0 // the top-level key above line next
+	type level struct {
+		indent int
+		key    string
+	}
+	var stack []level // the keys above line next, by indentation
+	next := 0
 	for _, r := range runs {
 		for ; next < r.keyLine && next < len(lines); next++ {
-			if l := lines[next]; l.indent == 0 {
-				t := data[l.start:l.end]
-				if k, _, ok := bytes.Cut(t, []byte(":")); ok {
-					top = string(k)
-				}
+			l := lines[next]
+			if l.indent < 0 {
+				continue
 			}
+			t := bytes.TrimLeft(data[l.start+l.indent:l.end], "- ")
+			k, _, ok := bytes.Cut(t, []byte(":"))
+			if !ok {
+				continue
+			}
+			indent := l.end - l.start - len(t)
+			for len(stack) > 0 && stack[len(stack)-1].indent >= indent {
+				stack = stack[:len(stack)-1]
+			}
+			stack = append(stack, level{indent, string(k)})
 		}
-		if !slices.Contains(keys, top) {
+		inside := slices.ContainsFunc(tableSections, func(sec []string) bool {
+			return len(stack) >= len(sec) && slices.EqualFunc(stack[:len(sec)], sec, func(l level, k string) bool { return l.key == k })
+		})
+		if !inside {
 			out = append(out, r)
 		}
 	}

@@ -87,7 +87,7 @@ func (s *Scenario) simPath(t sim.Topology, field string) string {
 		p, ok = s.refs.resourcePath("Instance", t.Instances[i].Name)
 		rest = strings.Replace(rest, ".ENIs[", ".networkInterfaces[", 1)
 	case list == "Instances" && i < len(t.Instances):
-		n := i - (len(t.Instances) - len(s.Network.LoadBalancers))
+		n := i - (len(t.Instances) - len(s.Network.LoadBalancers.List))
 		p, ok = "network.loadBalancers["+strconv.Itoa(n)+"]", n >= 0
 		rest = strings.TrimPrefix(rest, ".ENIs[0]")
 	}

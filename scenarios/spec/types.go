@@ -45,7 +45,7 @@ type Network struct {
 	NetworkAcls     []NetworkACL    `yaml:"networkAcls"`
 	SecurityGroups  SecurityGroups  `yaml:"securityGroups"`
 	Instances       []Instance      `yaml:"instances"`
-	LoadBalancers   []LoadBalancer  `yaml:"loadBalancers"`
+	LoadBalancers   LoadBalancers   `yaml:"loadBalancers"`
 }
 
 // VPC is AWS::EC2::VPC with its subnets. Ipv6CidrBlock (optional, a /44 to
@@ -116,42 +116,4 @@ type NetworkInterface struct {
 	Description       string   `yaml:"Description"`
 	// MTU of the interface (default 9001).
 	MTU int `yaml:"mtu"`
-}
-
-// LoadBalancer is a network load balancer (AWS NLB, Alibaba private CLB) or
-// a Gateway Load Balancer endpoint, as a mirror target. It spreads flows over
-// its healthy targets.
-type LoadBalancer struct {
-	Name     string `yaml:"name"`
-	Type     string `yaml:"Type"` // network (default) | gateway
-	SubnetId string `yaml:"SubnetId"`
-	// PrivateIpAddress is its own address (default: assigned in SubnetId).
-	PrivateIpAddress Addr `yaml:"PrivateIpAddress"`
-	// Ipv6Address (optional) makes it dual-stack: an address of the
-	// subnet's Ipv6CidrBlock. Copies from an interface with a primary IPv6
-	// address then reach it over IPv6 (74 bytes reserved); a network load
-	// balancer forwards them to its targets' Ipv6Address.
-	Ipv6Address Addr `yaml:"Ipv6Address"`
-	// Listeners default to UDP 4789; an empty list (Listeners: []) has none,
-	// so mirrored traffic to it is lost silently.
-	Listeners []Listener `yaml:"Listeners"`
-	// Targets are the registered targets.
-	Targets []LBTarget `yaml:"Targets"`
-	// HealthCheckPort: the targets are health-checked by TCP connections
-	// to this port (an agent's -health-port); 0: no checks, all healthy.
-	HealthCheckPort int `yaml:"healthCheckPort"`
-}
-
-// Listener is a load balancer listener.
-type Listener struct {
-	Protocol string `yaml:"Protocol"`
-	Port     int    `yaml:"Port"`
-}
-
-// LBTarget is one registered target: a network interface name, or an
-// instance name (its first interface).
-type LBTarget struct {
-	Id string `yaml:"Id"`
-	// Unhealthy marks the target as failing its health check from the start.
-	Unhealthy bool `yaml:"unhealthy"`
 }

@@ -74,8 +74,8 @@ func New(file string, src []byte, names map[string]string) (*Exporter, error) {
 			add(gHost, eni.Name)
 		}
 	}
-	for _, lb := range nw.LoadBalancers {
-		add(gHost, lb.Name)
+	for _, lb := range nw.LoadBalancers.List {
+		add(gHost, lb.LoadBalancerArn)
 	}
 	for _, f := range orig.Mirror.Filters {
 		add(gFilter, f.TrafficMirrorFilterId)

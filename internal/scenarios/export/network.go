@@ -20,7 +20,7 @@ type (
 		NetworkAcls    []outACL      `yaml:"networkAcls,omitempty"`
 		SecurityGroups *yaml.Node    `yaml:"securityGroups,omitempty"`
 		Instances      []outInstance `yaml:"instances,omitempty"`
-		LoadBalancers  []outLB       `yaml:"loadBalancers,omitempty"`
+		LoadBalancers  *yaml.Node    `yaml:"loadBalancers,omitempty"`
 	}
 	outVPC struct {
 		Name          string      `yaml:"name"`
@@ -72,26 +72,6 @@ type (
 		VNI              int    `yaml:"vni"`
 		NetworkInterface string `yaml:"networkInterface,omitempty"`
 	}
-	outLB struct {
-		Name             string `yaml:"name"`
-		Type             string `yaml:"Type,omitempty"`
-		SubnetId         string `yaml:"SubnetId"`
-		PrivateIpAddress string `yaml:"PrivateIpAddress,omitempty"`
-		Ipv6Address      string `yaml:"Ipv6Address,omitempty"`
-		// Listeners: nil is the format's default (UDP 4789); a pointer to
-		// an empty list is written as [] (no listener).
-		Listeners       *[]outListener `yaml:"Listeners,omitempty"`
-		Targets         []outLBTarget  `yaml:"Targets,omitempty"`
-		HealthCheckPort int            `yaml:"healthCheckPort,omitempty"`
-	}
-	outListener struct {
-		Protocol string `yaml:"Protocol"`
-		Port     int    `yaml:"Port"`
-	}
-	outLBTarget struct {
-		Id        string `yaml:"Id"`
-		Unhealthy bool   `yaml:"unhealthy,omitempty"`
-	}
 )
 
 // network writes the network section from the state.
@@ -142,9 +122,7 @@ func (c *conv) network() outNetwork {
 	}
 	out.SecurityGroups = c.securityGroups(vpcRef)
 	out.Instances = c.instances()
-	for _, lb := range st.LoadBalancers {
-		out.LoadBalancers = append(out.LoadBalancers, c.loadBalancer(lb))
-	}
+	out.LoadBalancers = c.loadBalancers()
 	return out
 }
 
@@ -268,35 +246,33 @@ func (c *conv) instances() []outInstance {
 	return out
 }
 
-func (c *conv) loadBalancer(lb cloudmock.LoadBalancer) outLB {
-	ol := outLB{Name: c.ref(lb.LoadBalancerArn), SubnetId: c.ref(lb.SubnetId), PrivateIpAddress: lb.PrivateIpAddress, Ipv6Address: lb.Ipv6Address}
-	if lb.Type != "" && lb.Type != "network" {
-		ol.Type = lb.Type
-	}
-	if !(len(lb.Listeners) == 1 && lb.Listeners[0] == cloudmock.Listener{Protocol: "UDP", Port: 4789}) {
-		ls := []outListener{}
-		for _, l := range lb.Listeners {
-			ls = append(ls, outListener{Protocol: l.Protocol, Port: l.Port})
-		}
-		ol.Listeners = &ls
-	}
-	orig := c.e.origLB(c.origName(lb.LoadBalancerArn, gHost))
-	for _, t := range lb.Targets {
-		ot := outLBTarget{Id: c.ref(t.NetworkInterfaceId)}
-		if orig != nil {
+// loadBalancers writes the load balancers with the exported names for
+// ids; what the model has not (health-check port, unhealthy targets) is
+// the original's.
+func (c *conv) loadBalancers() *yaml.Node {
+	lbs := c.st.Clone().LoadBalancers
+	lab := make([]spec.LoadBalancerLab, len(lbs))
+	for i := range lbs {
+		lb := &lbs[i]
+		lab[i].DefaultListeners = len(lb.Listeners) == 1 && lb.Listeners[0] == cloudmock.Listener{Protocol: "UDP", Port: 4789}
+		orig, origLab := c.e.origLB(c.origName(lb.LoadBalancerArn, gHost))
+		lab[i].Unhealthy = make([]bool, len(lb.Targets))
+		for j, t := range lb.Targets {
 			on := c.origName(t.NetworkInterfaceId, gHost)
-			for _, o := range orig.Targets {
-				if o.Unhealthy && c.e.sameENI(o.Id, on) {
-					ot.Unhealthy = true
+			for k, o := range orig.Targets {
+				if origLab.Unhealthy[k] && c.e.sameENI(o.NetworkInterfaceId, on) {
+					lab[i].Unhealthy[j] = true
 				}
 			}
+			lb.Targets[j].NetworkInterfaceId = c.ref(t.NetworkInterfaceId)
 		}
-		ol.Targets = append(ol.Targets, ot)
+		lab[i].HealthCheckPort = origLab.HealthCheckPort
+		lb.LoadBalancerArn, lb.SubnetId, lb.VpcEndpointId = c.ref(lb.LoadBalancerArn), c.ref(lb.SubnetId), ""
+		if lb.Type == "network" {
+			lb.Type = "" // the format's default
+		}
 	}
-	if orig != nil {
-		ol.HealthCheckPort = orig.HealthCheckPort
-	}
-	return ol
+	return spec.LoadBalancersNode(lbs, lab)
 }
 
 // note records something of the state that the file cannot say.

@@ -204,12 +204,12 @@ func (p *placer) placeSubnet(sn spec.Subnet, x, y int) subnetBox {
 		sb.Instances = append(sb.Instances, ib)
 		cy += ib.H + boxGap
 	}
-	for _, lb := range p.s.Network.LoadBalancers {
+	for i, lb := range p.s.Network.LoadBalancers.List {
 		if lb.SubnetId != sn.Name {
 			continue
 		}
-		lv := placeLB(p.s, lb, x+10, cy, colW-20)
-		p.anchors[lb.Name] = anchor{left: lv.X, right: lv.X + lv.W, y: lv.Y + 16}
+		lv := placeLB(p.s, lb, p.s.Network.LoadBalancers.Lab[i], x+10, cy, colW-20)
+		p.anchors[lb.LoadBalancerArn] = anchor{left: lv.X, right: lv.X + lv.W, y: lv.Y + 16}
 		sb.LBs = append(sb.LBs, lv)
 		cy += lv.H + boxGap
 	}
@@ -370,19 +370,19 @@ func placeInstance(s *spec.Scenario, in spec.Instance, x, y, w int, roles map[st
 	return ib
 }
 
-func placeLB(s *spec.Scenario, lb spec.LoadBalancer, x, y, w int) lbBox {
+func placeLB(s *spec.Scenario, lb cloudmock.LoadBalancer, lab spec.LoadBalancerLab, x, y, w int) lbBox {
 	kind := "NLB"
 	if lb.Type == "gateway" {
 		kind = "GWLB endpoint"
 	}
 	addr := ""
-	if lb.PrivateIpAddress.IsValid() {
-		addr = lb.PrivateIpAddress.String()
-	} else if a, ok := s.Addr(lb.Name); ok {
+	if lb.PrivateIpAddress != "" {
+		addr = lb.PrivateIpAddress
+	} else if a, ok := s.Addr(lb.LoadBalancerArn); ok {
 		addr = a.String()
 	}
 	var ls []string
-	if lb.Listeners == nil {
+	if lab.DefaultListeners {
 		ls = []string{"UDP 4789"}
 	}
 	for _, l := range lb.Listeners {
@@ -392,7 +392,7 @@ func placeLB(s *spec.Scenario, lb spec.LoadBalancer, x, y, w int) lbBox {
 	if len(ls) > 0 {
 		detail = "listens " + strings.Join(ls, ", ")
 	}
-	b := lbBox{Name: lb.Name, Label: short(lb.Name), Kind: kind, Addr: addr, Detail: detail}
+	b := lbBox{Name: lb.LoadBalancerArn, Label: short(lb.LoadBalancerArn), Kind: kind, Addr: addr, Detail: detail}
 	b.X, b.Y, b.W, b.H = x, y, w, 52
 	return b
 }
@@ -400,15 +400,15 @@ func placeLB(s *spec.Scenario, lb spec.LoadBalancer, x, y, w int) lbBox {
 // lbLinks joins each load balancer to its registered targets.
 func lbLinks(s *spec.Scenario, anchors map[string]anchor) []linkView {
 	var out []linkView
-	for _, lb := range s.Network.LoadBalancers {
-		a, ok := anchors[lb.Name]
+	for _, lb := range s.Network.LoadBalancers.List {
+		a, ok := anchors[lb.LoadBalancerArn]
 		if !ok {
 			continue
 		}
 		for _, t := range lb.Targets {
-			id := t.Id
+			id := t.NetworkInterfaceId
 			if _, isENI := anchors[id]; !isENI {
-				id = s.FirstENI(t.Id)
+				id = s.FirstENI(id)
 			}
 			b, ok := anchors[id]
 			if !ok {
