@@ -46,11 +46,10 @@ func (l *LoadBalancers) UnmarshalYAML(n *yaml.Node) error {
 	d := newModelDecoder()
 	var items []lbItem
 	resources(d, n, "network.loadBalancers", "LoadBalancer", 0, lbTable, "load balancer", &items)
-	l.List, l.Lab = make([]cloudmock.LoadBalancer, len(items)), make([]LoadBalancerLab, len(items))
-	for i, it := range items {
+	l.List, l.Lab = splitItems(items, func(it lbItem) (cloudmock.LoadBalancer, LoadBalancerLab) {
 		it.DefaultListeners = it.Listeners == nil
-		l.List[i], l.Lab[i] = it.LoadBalancer, it.LoadBalancerLab
-	}
+		return it.LoadBalancer, it.LoadBalancerLab
+	})
 	l.places = d.places
 	return d.err()
 }
@@ -59,14 +58,7 @@ func (l *LoadBalancers) UnmarshalYAML(n *yaml.Node) error {
 // write) with what the scenario says beyond the model, by the tables the
 // loader reads them with.
 func LoadBalancersNode(lbs []cloudmock.LoadBalancer, lab []LoadBalancerLab) *yaml.Node {
-	items := make([]lbItem, len(lbs))
-	for i := range lbs {
-		items[i].LoadBalancer = lbs[i]
-		if i < len(lab) {
-			items[i].LoadBalancerLab = lab[i]
-		}
-	}
-	return encodeList(lbTable, items)
+	return encodeList(lbTable, joinItems(lbs, lab, func(lb cloudmock.LoadBalancer, l LoadBalancerLab) lbItem { return lbItem{lb, l} }))
 }
 
 var lbTable = table[lbItem]{

@@ -247,6 +247,29 @@ func resources[T any](d *modelDecoder, n *yaml.Node, path, res string, first int
 	})
 }
 
+// splitItems splits resources as the file holds them into the model's
+// values and what the lab keeps beside them.
+func splitItems[I, M, L any](items []I, split func(I) (M, L)) ([]M, []L) {
+	ms, ls := make([]M, len(items)), make([]L, len(items))
+	for i, it := range items {
+		ms[i], ls[i] = split(it)
+	}
+	return ms, ls
+}
+
+// joinItems is splitItems' reverse; a missing lab value is the zero one.
+func joinItems[I, M, L any](ms []M, ls []L, join func(M, L) I) []I {
+	out := make([]I, len(ms))
+	for i, m := range ms {
+		var l L
+		if i < len(ls) {
+			l = ls[i]
+		}
+		out[i] = join(m, l)
+	}
+	return out
+}
+
 // leaf decodes a scalar (or list of scalars) with yaml.v3, its problems
 // (in its words) collected; ok is false when there was one.
 func leaf[V any](d *modelDecoder, n *yaml.Node) (v V, ok bool) {

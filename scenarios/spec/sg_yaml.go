@@ -44,11 +44,10 @@ func (g *SecurityGroups) UnmarshalYAML(n *yaml.Node) error {
 	d := newModelDecoder()
 	var items []sgItem
 	resources(d, n, "network.securityGroups", "SecurityGroup", 0, sgTable, "security group", &items)
-	g.List, g.Lab = make([]cloudmock.SecurityGroup, len(items)), make([]SecurityGroupLab, len(items))
-	for i, it := range items {
+	g.List, g.Lab = splitItems(items, func(it sgItem) (cloudmock.SecurityGroup, SecurityGroupLab) {
 		it.DefaultEgress = it.IpPermissionsEgress == nil
-		g.List[i], g.Lab[i] = it.SecurityGroup, it.SecurityGroupLab
-	}
+		return it.SecurityGroup, it.SecurityGroupLab
+	})
 	g.places = d.places
 	return d.err()
 }
@@ -57,14 +56,7 @@ func (g *SecurityGroups) UnmarshalYAML(n *yaml.Node) error {
 // to write) with what the scenario says beyond the model, by the tables
 // the loader reads them with.
 func SecurityGroupsNode(groups []cloudmock.SecurityGroup, lab []SecurityGroupLab) *yaml.Node {
-	items := make([]sgItem, len(groups))
-	for i := range groups {
-		items[i].SecurityGroup = groups[i]
-		if i < len(lab) {
-			items[i].SecurityGroupLab = lab[i]
-		}
-	}
-	return encodeList(sgTable, items)
+	return encodeList(sgTable, joinItems(groups, lab, func(g cloudmock.SecurityGroup, l SecurityGroupLab) sgItem { return sgItem{g, l} }))
 }
 
 var sgTable = table[sgItem]{

@@ -46,46 +46,15 @@ func New(file string, src []byte, names map[string]string) (*Exporter, error) {
 		}
 		e.origSet[g][n] = true
 	}
-	nw := &orig.Network
-	for _, v := range nw.VPCs {
-		add(gVPC, v.Name)
-		for _, sn := range v.Subnets {
-			add(gSubnet, sn.Name)
+	ms, err := orig.ModelSpec()
+	if err != nil {
+		return nil, fmt.Errorf("export: original scenario: %w", err)
+	}
+	ms.EachID(func(r cloudmock.IDRef) {
+		if g, ok := idGroups[r.Kind]; ok && r.Own {
+			add(g, *r.ID)
 		}
-	}
-	for _, pc := range nw.VPCPeeringConnections.List {
-		add(gPeering, pc.VpcPeeringConnectionId)
-	}
-	for _, g := range nw.TransitGateways.List {
-		add(gTGW, g.TransitGatewayId)
-	}
-	for _, a := range nw.TransitGateways.Attachments {
-		add(gTGWAtt, a.TransitGatewayAttachmentId)
-	}
-	for _, a := range nw.NetworkAcls {
-		add(gACL, a.Name)
-	}
-	for _, g := range nw.SecurityGroups.List {
-		add(gSG, g.GroupId)
-	}
-	for _, in := range nw.Instances {
-		add(gHost, in.Name)
-		for _, eni := range in.NetworkInterfaces {
-			add(gHost, eni.Name)
-		}
-	}
-	for _, lb := range nw.LoadBalancers.List {
-		add(gHost, lb.LoadBalancerArn)
-	}
-	for _, f := range orig.Mirror.Filters {
-		add(gFilter, f.TrafficMirrorFilterId)
-	}
-	for _, t := range orig.Mirror.Targets {
-		add(gTarget, t.TrafficMirrorTargetId)
-	}
-	for _, s := range orig.Mirror.Sessions {
-		add(gSession, s.TrafficMirrorSessionId)
-	}
+	})
 	for _, p := range orig.Programs {
 		add(gProgram, p.Name)
 	}
