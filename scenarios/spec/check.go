@@ -54,11 +54,16 @@ func (s *Scenario) checkProfile(c *problems) {
 }
 
 func (s *Scenario) checkNetwork(c *problems) {
-	if len(s.Network.VPCs) == 0 {
+	if len(s.Network.VPCs.List) == 0 {
 		c.at("network", "no VPC: network.vpcs needs at least one")
 	}
-	for i, v := range s.Network.VPCs {
-		s.checkVPC(c, fmt.Sprintf("network.vpcs[%d]", i), v)
+	for i, v := range s.Network.VPCs.List {
+		if v.CidrBlock == "" { // or not valid: decoding reported it
+			c.at(s.Network.VPCs.places.path(placeKey{"Vpc", i, "CidrBlock"}, vpcTable.yamlKey), "missing CidrBlock")
+		}
+	}
+	for k := range s.Network.VPCs.Subnets {
+		s.checkSubnet(c, k)
 	}
 	pcs := &s.Network.VPCPeeringConnections
 	for i, pc := range pcs.List {
@@ -84,24 +89,22 @@ func (s *Scenario) checkNetwork(c *problems) {
 	}
 }
 
-// checkVPC checks the VPC at path p and its subnets.
-func (s *Scenario) checkVPC(c *problems, p string, v VPC) {
-	if !v.CidrBlock.IsValid() {
-		c.at(p+".CidrBlock", "missing CidrBlock")
+// checkSubnet checks subnet k: inside its VPC, its network ACL's.
+func (s *Scenario) checkSubnet(c *problems, k int) {
+	vs := &s.Network.VPCs
+	sn, v := vs.Subnets[k], vs.List[vs.parent[k]]
+	vcidr, _ := netip.ParsePrefix(v.CidrBlock) // valid or empty: decoded
+	sp := vs.places.path(placeKey{"Subnet", k, ""}, nil)
+	if cidr, err := netip.ParsePrefix(sn.CidrBlock); err != nil {
+		c.at(sp+".CidrBlock", "missing CidrBlock")
+	} else if vcidr.IsValid() && !(vcidr.Contains(cidr.Addr()) && cidr.Bits() >= vcidr.Bits()) {
+		c.at(sp+".CidrBlock", "subnet %s is not inside VPC %q (%s)", cidr, v.VpcId, vcidr)
 	}
-	for j, sn := range v.Subnets {
-		sp := fmt.Sprintf("%s.subnets[%d]", p, j)
-		if !sn.CidrBlock.IsValid() {
-			c.at(sp+".CidrBlock", "missing CidrBlock")
-		} else if v.CidrBlock.IsValid() && !(v.CidrBlock.Contains(sn.CidrBlock.Addr()) && sn.CidrBlock.Bits() >= v.CidrBlock.Bits()) {
-			c.at(sp+".CidrBlock", "subnet %s is not inside VPC %q (%s)", sn.CidrBlock, v.Name, v.CidrBlock)
-		}
-		if sn.NetworkAcl != "" {
-			if acl, ok := s.refs.acls[sn.NetworkAcl]; !ok {
-				c.at(sp+".networkAcl", "no network ACL named %q", sn.NetworkAcl)
-			} else if acl.VpcId != "" && acl.VpcId != v.Name {
-				c.at(sp+".networkAcl", "network ACL %q belongs to VPC %q, not %q", sn.NetworkAcl, acl.VpcId, v.Name)
-			}
+	if name := vs.SubnetACLs[k]; name != "" {
+		if acl, ok := s.refs.acls[name]; !ok {
+			c.at(sp+".networkAcl", "no network ACL named %q", name)
+		} else if acl.VpcId != "" && acl.VpcId != v.VpcId {
+			c.at(sp+".networkAcl", "network ACL %q belongs to VPC %q, not %q", name, acl.VpcId, v.VpcId)
 		}
 	}
 }
@@ -186,13 +189,13 @@ func (s *Scenario) checkInstance(c *problems, p string, inst Instance) {
 func (s *Scenario) checkInterface(c *problems, ep, inst, vpc string, eni NetworkInterface) string {
 	if sn, ok := s.checkSubnetRef(c, ep, eni.SubnetId); ok {
 		if vpc == "" {
-			vpc = sn.vpc.Name
-		} else if vpc != sn.vpc.Name {
-			c.at(ep+".SubnetId", "instance %q has interfaces in two VPCs (%s, %s)", inst, vpc, sn.vpc.Name)
+			vpc = sn.vpc.VpcId
+		} else if vpc != sn.vpc.VpcId {
+			c.at(ep+".SubnetId", "instance %q has interfaces in two VPCs (%s, %s)", inst, vpc, sn.vpc.VpcId)
 		}
 		checkPrivateAddr(c, ep, eni.PrivateIpAddress, eni.SubnetId, sn)
-		if eni.Ipv6Address.IsValid() && !sn.sub.Ipv6CidrBlock.Contains(eni.Ipv6Address.Addr) {
-			c.at(ep+".Ipv6Address", "%s is not in subnet %q's Ipv6CidrBlock (%s)", eni.Ipv6Address, eni.SubnetId, sn.sub.Ipv6CidrBlock)
+		if eni.Ipv6Address.IsValid() && !sn.cidr6.Contains(eni.Ipv6Address.Addr) {
+			c.at(ep+".Ipv6Address", "%s is not in subnet %q's Ipv6CidrBlock (%s)", eni.Ipv6Address, eni.SubnetId, Prefix{sn.cidr6})
 		}
 	}
 	for k, g := range eni.GroupSet {
@@ -245,14 +248,14 @@ func (s *Scenario) checkSubnetRef(c *problems, p, subnet string) (subnetRef, boo
 // checkPrivateAddr reports a PrivateIpAddress, of the resource at path p,
 // that is outside its subnet sn (named subnet).
 func checkPrivateAddr(c *problems, p string, a Addr, subnet string, sn subnetRef) {
-	if a.IsValid() && !sn.sub.CidrBlock.Contains(a.Addr) {
-		c.at(p+".PrivateIpAddress", "%s is not in subnet %q (%s)", a, subnet, sn.sub.CidrBlock)
+	if a.IsValid() && !sn.cidr.Contains(a.Addr) {
+		c.at(p+".PrivateIpAddress", "%s is not in subnet %q (%s)", a, subnet, Prefix{sn.cidr})
 	}
 }
 
 func (s *Scenario) checkVPCRef(c *problems, path, name string) {
 	if name == "" {
-		if len(s.Network.VPCs) > 1 {
+		if len(s.Network.VPCs.List) > 1 {
 			c.at(path, "missing VpcId (the scenario has several VPCs)")
 		}
 		return

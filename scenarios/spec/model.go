@@ -49,33 +49,24 @@ func (s *Scenario) ModelSpec() (cloudmock.Spec, error) {
 // defaultVPC is the VPC a resource without a VpcId belongs to: the only
 // one, or none when the scenario has several.
 func (s *Scenario) defaultVPC(v string) string {
-	if v == "" && len(s.Network.VPCs) == 1 {
-		return s.Network.VPCs[0].Name
+	if v == "" && len(s.Network.VPCs.List) == 1 {
+		return s.Network.VPCs.List[0].VpcId
 	}
 	return v
 }
 
-// modelVPCs converts the VPCs and their subnets.
+// modelVPCs is the VPCs and their subnets.
 func (s *Scenario) modelVPCs() (vpcs []cloudmock.Vpc, subnets []cloudmock.Subnet) {
-	for _, v := range s.Network.VPCs {
-		vpcs = append(vpcs, cloudmock.Vpc{VpcId: v.Name, CidrBlock: v.CidrBlock.String(), Ipv6CidrBlock: prefixString(v.Ipv6CidrBlock)})
-		for _, sn := range v.Subnets {
-			subnets = append(subnets, cloudmock.Subnet{SubnetId: sn.Name, VpcId: v.Name, CidrBlock: sn.CidrBlock.String(),
-				Ipv6CidrBlock: prefixString(sn.Ipv6CidrBlock)})
-		}
-	}
-	return vpcs, subnets
+	return slices.Clone(s.Network.VPCs.List), slices.Clone(s.Network.VPCs.Subnets)
 }
 
 // modelNetworkACL converts one network ACL, associated with the subnets
 // that name it.
 func (s *Scenario) modelNetworkACL(a NetworkACL) cloudmock.NetworkAcl {
 	acl := cloudmock.NetworkAcl{NetworkAclId: a.Name, VpcId: s.defaultVPC(a.VpcId)}
-	for _, v := range s.Network.VPCs {
-		for _, sn := range v.Subnets {
-			if sn.NetworkAcl == a.Name {
-				acl.Associations = append(acl.Associations, cloudmock.NetworkAclAssociation{SubnetId: sn.Name})
-			}
+	for k, name := range s.Network.VPCs.SubnetACLs {
+		if name == a.Name {
+			acl.Associations = append(acl.Associations, cloudmock.NetworkAclAssociation{SubnetId: s.Network.VPCs.Subnets[k].SubnetId})
 		}
 	}
 	for _, e := range a.Entries {
@@ -189,9 +180,9 @@ func (s *Scenario) HealthCheckPort() int {
 
 // dualStack reports whether the VPC named vpc has an IPv6 block.
 func (s *Scenario) dualStack(vpc string) bool {
-	for _, v := range s.Network.VPCs {
-		if v.Name == vpc {
-			return v.Ipv6CidrBlock.IsValid()
+	for _, v := range s.Network.VPCs.List {
+		if v.VpcId == vpc {
+			return v.Ipv6CidrBlock != ""
 		}
 	}
 	return false
@@ -270,10 +261,6 @@ func (s *Scenario) modelPath(ve *cloudmock.ValidationError) string {
 			return "profile.rejectBehaviour"
 		}
 		return "profile.provider"
-	case "Vpc":
-		return s.refPath(ve.Resource, ve.ID, fmt.Sprintf("network.vpcs[%d]", ve.Index)) + "." + rename(f, map[string]string{"VpcId": "name"})
-	case "Subnet":
-		return s.refPath(ve.Resource, ve.ID, "network.vpcs") + "." + rename(f, map[string]string{"SubnetId": "name", "VpcId": "name"})
 	case "NetworkAcl":
 		p := s.refPath(ve.Resource, ve.ID, fmt.Sprintf("network.networkAcls[%d]", ve.Index))
 		if m := indexRE.FindStringSubmatch(f); m != nil && m[1] == "Entries" {
@@ -334,6 +321,10 @@ func (s *Scenario) placesOf(res string) (places, func(string) string, bool) {
 		return s.Network.TransitGateways.places, attachmentTable.yamlKey, true
 	case "LoadBalancer":
 		return s.Network.LoadBalancers.places, lbTable.yamlKey, true
+	case "Vpc":
+		return s.Network.VPCs.places, vpcTable.yamlKey, true
+	case "Subnet":
+		return s.Network.VPCs.places, subnetTable.yamlKey, true
 	}
 	return nil, nil, false
 }

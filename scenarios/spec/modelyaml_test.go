@@ -50,6 +50,11 @@ func TestTablesRoundTrip(t *testing.T) {
 			!reflect.DeepEqual(tBack.Attachments, joins.TransitGatewayVpcAttachments) {
 			t.Errorf("%s: transit gateways read back as %+v %+v (%v)", f, tBack.List, tBack.Attachments, err)
 		}
+		vs := &s.Network.VPCs
+		var vBack VPCs
+		if err := roundTrip(VPCsNode(vs.List, vs.Subnets, vs.SubnetACLs), &vBack); err != nil || !reflect.DeepEqual(vBack, *vs) {
+			t.Errorf("%s: VPCs read back as %+v (%v)", f, vBack, err)
+		}
 		lbs := &s.Network.LoadBalancers
 		var lbBack LoadBalancers
 		if err := roundTrip(LoadBalancersNode(lbs.List, lbs.Lab), &lbBack); err != nil || !reflect.DeepEqual(lbBack.List, lbs.List) ||
@@ -145,6 +150,8 @@ func TestTablesMatchSchema(t *testing.T) {
 		"load balancer":       {lbTable.names(), keys(schema.Defs["loadBalancer"])},
 		"listener":            {listenerTable.names(), keys(schema.Defs["loadBalancer"], "properties", "Listeners", "items")},
 		"lb target":           {lbTargetTable.names(), keys(schema.Defs["loadBalancer"], "properties", "Targets", "items")},
+		"vpc":                 {vpcTable.names(), keys(schema.Defs["vpc"])},
+		"subnet":              {subnetTable.names(), keys(schema.Defs["vpc"], "properties", "subnets", "items")},
 		"attachment":          {attachmentTable.names(), keys(schema.Properties["network"], "properties", "transitGateways", "items", "properties", "attachments", "items")},
 	} {
 		if !slices.Equal(c.got, c.want) {

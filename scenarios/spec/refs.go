@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"net/netip"
 	"regexp"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
@@ -9,7 +10,7 @@ import (
 
 // refs resolves the names a scenario uses to refer to its resources.
 type refs struct {
-	vpcs      map[string]*VPC
+	vpcs      map[string]*cloudmock.Vpc
 	peerings  map[string]*cloudmock.VpcPeeringConnection
 	tgws      map[string]*cloudmock.TransitGateway
 	subnets   map[string]subnetRef
@@ -32,9 +33,11 @@ type refs struct {
 	groups map[string]string
 }
 
+// subnetRef is a subnet with its VPC and its blocks, parsed.
 type subnetRef struct {
-	vpc *VPC
-	sub *Subnet
+	vpc         *cloudmock.Vpc
+	sub         *cloudmock.Subnet
+	cidr, cidr6 netip.Prefix
 }
 
 type eniRef struct {
@@ -48,7 +51,7 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,62}$`)
 
 func buildRefs(s *Scenario, c *problems) *refs {
 	r := &refs{
-		vpcs: map[string]*VPC{}, peerings: map[string]*cloudmock.VpcPeeringConnection{}, tgws: map[string]*cloudmock.TransitGateway{}, subnets: map[string]subnetRef{}, acls: map[string]*NetworkACL{},
+		vpcs: map[string]*cloudmock.Vpc{}, peerings: map[string]*cloudmock.VpcPeeringConnection{}, tgws: map[string]*cloudmock.TransitGateway{}, subnets: map[string]subnetRef{}, acls: map[string]*NetworkACL{},
 		sgs: map[string]*cloudmock.SecurityGroup{}, instances: map[string]*Instance{}, enis: map[string]eniRef{},
 		lbs: map[string]*cloudmock.LoadBalancer{}, filters: map[string]*cloudmock.TrafficMirrorFilter{}, targets: map[string]*cloudmock.TrafficMirrorTarget{},
 		sessions: map[string]*cloudmock.TrafficMirrorSession{}, programs: map[string]*Program{}, traffic: map[string]*Traffic{},
@@ -103,17 +106,14 @@ func addEach[T any](r *refs, c *problems, kind, prefix string, list []T, name fu
 
 // addNetwork registers the resources of the network section.
 func (r *refs) addNetwork(c *problems, n *Network) {
-	for i := range n.VPCs {
-		v := &n.VPCs[i]
-		p := fmt.Sprintf("network.vpcs[%d]", i)
-		if r.add(c, "VPC", p, v.Name) {
-			r.vpcs[v.Name] = v
-		}
-		for j := range v.Subnets {
-			sn := &v.Subnets[j]
-			if r.add(c, "subnet", fmt.Sprintf("%s.subnets[%d]", p, j), sn.Name) {
-				r.subnets[sn.Name] = subnetRef{vpc: v, sub: sn}
-			}
+	v := &n.VPCs
+	addEach(r, c, "VPC", "network.vpcs", v.List, func(x *cloudmock.Vpc) string { return x.VpcId }, r.vpcs)
+	for k := range v.Subnets {
+		sn := &v.Subnets[k]
+		if r.add(c, "subnet", v.places.path(placeKey{"Subnet", k, ""}, nil), sn.SubnetId) {
+			cidr, _ := netip.ParsePrefix(sn.CidrBlock) // valid or empty: decoded
+			cidr6, _ := netip.ParsePrefix(sn.Ipv6CidrBlock)
+			r.subnets[sn.SubnetId] = subnetRef{vpc: &v.List[v.parent[k]], sub: sn, cidr: cidr, cidr6: cidr6}
 		}
 	}
 	addEach(r, c, "VPC peering connection", "network.vpcPeeringConnections", n.VPCPeeringConnections.List,

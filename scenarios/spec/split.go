@@ -314,7 +314,7 @@ func shiftLines(n *yaml.Node, by int) {
 // (their lists are not split: they are small).
 var tableSections = [][]string{
 	{"mirror"}, {"network", "securityGroups"}, {"network", "vpcPeeringConnections"}, {"network", "transitGateways"},
-	{"network", "loadBalancers"},
+	{"network", "loadBalancers"}, {"network", "vpcs"},
 }
 
 // runsOutside drops the runs inside tableSections.

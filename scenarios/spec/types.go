@@ -36,7 +36,7 @@ type Profile struct {
 
 // Network is the emulated VPC topology with its NACLs and security groups.
 type Network struct {
-	VPCs []VPC `yaml:"vpcs"`
+	VPCs VPCs `yaml:"vpcs"`
 	// VPCPeeringConnections join VPCs pairwise; each implies the routes for
 	// the other VPC's whole CIDR on both sides.
 	VPCPeeringConnections Peerings `yaml:"vpcPeeringConnections"`
@@ -46,26 +46,6 @@ type Network struct {
 	SecurityGroups  SecurityGroups  `yaml:"securityGroups"`
 	Instances       []Instance      `yaml:"instances"`
 	LoadBalancers   LoadBalancers   `yaml:"loadBalancers"`
-}
-
-// VPC is AWS::EC2::VPC with its subnets. Ipv6CidrBlock (optional, a /44 to
-// /56; AWS::EC2::VPCCidrBlock's) makes it dual-stack.
-type VPC struct {
-	Name          string   `yaml:"name"`
-	CidrBlock     Prefix   `yaml:"CidrBlock"`
-	Ipv6CidrBlock Prefix   `yaml:"Ipv6CidrBlock"`
-	Subnets       []Subnet `yaml:"subnets"`
-}
-
-// Subnet is AWS::EC2::Subnet; NetworkAcl names its network ACL (empty: the
-// VPC's default ACL, which allows everything).
-//
-// Ipv6CidrBlock (optional, in a dual-stack VPC) is the subnet's /64.
-type Subnet struct {
-	Name          string `yaml:"name"`
-	CidrBlock     Prefix `yaml:"CidrBlock"`
-	Ipv6CidrBlock Prefix `yaml:"Ipv6CidrBlock"`
-	NetworkAcl    string `yaml:"networkAcl"`
 }
 
 // NetworkACL is AWS::EC2::NetworkAcl with its entries.

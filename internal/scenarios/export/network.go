@@ -14,25 +14,13 @@ import (
 // omitempty where the format has a default.
 type (
 	outNetwork struct {
-		VPCs           []outVPC      `yaml:"vpcs"`
+		VPCs           *yaml.Node    `yaml:"vpcs"`
 		Peerings       *yaml.Node    `yaml:"vpcPeeringConnections,omitempty"`
 		Transits       *yaml.Node    `yaml:"transitGateways,omitempty"`
 		NetworkAcls    []outACL      `yaml:"networkAcls,omitempty"`
 		SecurityGroups *yaml.Node    `yaml:"securityGroups,omitempty"`
 		Instances      []outInstance `yaml:"instances,omitempty"`
 		LoadBalancers  *yaml.Node    `yaml:"loadBalancers,omitempty"`
-	}
-	outVPC struct {
-		Name          string      `yaml:"name"`
-		CidrBlock     string      `yaml:"CidrBlock"`
-		Ipv6CidrBlock string      `yaml:"Ipv6CidrBlock,omitempty"`
-		Subnets       []outSubnet `yaml:"subnets,omitempty"`
-	}
-	outSubnet struct {
-		Name          string `yaml:"name"`
-		CidrBlock     string `yaml:"CidrBlock"`
-		Ipv6CidrBlock string `yaml:"Ipv6CidrBlock,omitempty"`
-		NetworkAcl    string `yaml:"networkAcl,omitempty"`
 	}
 	outACL struct {
 		Name    string        `yaml:"name"`
@@ -93,19 +81,19 @@ func (c *conv) network() outNetwork {
 			}
 		}
 	}
-	for _, v := range st.Vpcs {
-		ov := outVPC{Name: c.ref(v.VpcId), CidrBlock: v.CidrBlock, Ipv6CidrBlock: v.Ipv6CidrBlock}
-		for _, sn := range st.Subnets {
-			if sn.VpcId != v.VpcId {
-				continue
-			}
-			os := outSubnet{Name: c.ref(sn.SubnetId), CidrBlock: sn.CidrBlock, Ipv6CidrBlock: sn.Ipv6CidrBlock}
-			if a, ok := aclOf[sn.SubnetId]; ok {
-				os.NetworkAcl = c.ref(a)
-			}
-			ov.Subnets = append(ov.Subnets, os)
+	vpcs, subnets := slices.Clone(st.Vpcs), slices.Clone(st.Subnets)
+	acls := make([]string, len(subnets))
+	for k := range subnets {
+		if a, ok := aclOf[subnets[k].SubnetId]; ok {
+			acls[k] = c.ref(a)
 		}
-		out.VPCs = append(out.VPCs, ov)
+		subnets[k].SubnetId, subnets[k].VpcId = c.ref(subnets[k].SubnetId), c.ref(subnets[k].VpcId)
+	}
+	for i := range vpcs {
+		vpcs[i].VpcId = c.ref(vpcs[i].VpcId)
+	}
+	if out.VPCs = spec.VPCsNode(vpcs, subnets, acls); out.VPCs == nil {
+		out.VPCs = &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
 	}
 	out.Peerings, out.Transits = c.joins()
 	for _, a := range st.NetworkAcls {

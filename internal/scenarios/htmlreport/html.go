@@ -130,7 +130,7 @@ func view(i int, r Run) runView {
 	}
 	if r.Scenario != nil {
 		rv.Desc = strings.TrimSpace(r.Scenario.Description)
-		if len(r.Scenario.Network.VPCs) > 0 {
+		if len(r.Scenario.Network.VPCs.List) > 0 {
 			t := layout(r.Scenario, res)
 			rv.Topo = &t
 		}

@@ -242,7 +242,9 @@ func TestWriteEscapesHostileNames(t *testing.T) {
 	s := &spec.Scenario{
 		Name: evil, Description: "</style>" + evil,
 		Network: spec.Network{
-			VPCs: []spec.VPC{{Name: "vpc" + evil, Subnets: []spec.Subnet{{Name: "a" + evil}, {Name: "b"}}}},
+			VPCs: spec.VPCs{List: []cloudmock.Vpc{{VpcId: "vpc" + evil}},
+				Subnets:    []cloudmock.Subnet{{SubnetId: "a" + evil, VpcId: "vpc" + evil}, {SubnetId: "b", VpcId: "vpc" + evil}},
+				SubnetACLs: []string{"", ""}},
 			Instances: []spec.Instance{
 				{Name: "src" + evil, NetworkInterfaces: []spec.NetworkInterface{eni("src-eni"+evil, "a"+evil, "10.0.0.5")}},
 				{Name: "dst", NetworkInterfaces: []spec.NetworkInterface{eni("dst-eni", "b", "10.0.0.20")}},

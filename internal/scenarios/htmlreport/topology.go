@@ -132,8 +132,8 @@ func layout(s *spec.Scenario, res *report.Result) topoView {
 		left += peerGutter + n*peerStep
 	}
 	peers := peersOf(s)
-	for _, vpc := range s.Network.VPCs {
-		vb := p.placeVPC(vpc, peers[vpc.Name], left, y)
+	for _, vpc := range s.Network.VPCs.List {
+		vb := p.placeVPC(vpc, peers[vpc.VpcId], left, y)
 		v.VPCs = append(v.VPCs, vb)
 		v.Width = max(v.Width, vb.X+vb.W+margin)
 		y += vb.H + vpcGap
@@ -167,13 +167,17 @@ func newPlacer(s *spec.Scenario) *placer {
 
 // placeVPC places a VPC's box at (left, y) with its subnets side by side,
 // all as tall as the tallest.
-func (p *placer) placeVPC(vpc spec.VPC, peers string, left, y int) vpcBox {
-	vb := vpcBox{Name: vpc.Name, CIDR: prefix(vpc.CidrBlock), Peers: peers}
+func (p *placer) placeVPC(vpc cloudmock.Vpc, peers string, left, y int) vpcBox {
+	vb := vpcBox{Name: vpc.VpcId, CIDR: vpc.CidrBlock, Peers: peers}
 	vb.X, vb.Y = left, y
 	x := left + vpcPad
 	maxH := 0
-	for _, sn := range vpc.Subnets {
-		sb := p.placeSubnet(sn, x, y+vpcHeader)
+	vs := &p.s.Network.VPCs
+	for k, sn := range vs.Subnets {
+		if sn.VpcId != vpc.VpcId {
+			continue
+		}
+		sb := p.placeSubnet(sn, vs.SubnetACLs[k], x, y+vpcHeader)
 		maxH = max(maxH, sb.H)
 		vb.Subnets = append(vb.Subnets, sb)
 		x += colW + colGap
@@ -182,7 +186,7 @@ func (p *placer) placeVPC(vpc spec.VPC, peers string, left, y int) vpcBox {
 		vb.Subnets[i].H = maxH
 	}
 	vb.W = x - colGap + vpcPad - left
-	if len(vpc.Subnets) == 0 {
+	if len(vb.Subnets) == 0 {
 		vb.W = colW + 2*vpcPad
 	}
 	vb.W = max(vb.W, titleWidth(vb))
@@ -192,12 +196,12 @@ func (p *placer) placeVPC(vpc spec.VPC, peers string, left, y int) vpcBox {
 
 // placeSubnet places a subnet's column at (x, y): its instances, then its
 // load balancers.
-func (p *placer) placeSubnet(sn spec.Subnet, x, y int) subnetBox {
-	sb := subnetBox{Name: sn.Name, CIDR: prefix(sn.CidrBlock), ACL: sn.NetworkAcl}
+func (p *placer) placeSubnet(sn cloudmock.Subnet, acl string, x, y int) subnetBox {
+	sb := subnetBox{Name: sn.SubnetId, CIDR: sn.CidrBlock, ACL: acl}
 	sb.X, sb.Y, sb.W = x, y, colW
 	cy := sb.Y + subHeader
 	for _, in := range p.s.Network.Instances {
-		if p.subnetOf["i/"+in.Name] != sn.Name {
+		if p.subnetOf["i/"+in.Name] != sn.SubnetId {
 			continue
 		}
 		ib := placeInstance(p.s, in, x+10, cy, colW-20, p.roles, p.anchors)
@@ -205,7 +209,7 @@ func (p *placer) placeSubnet(sn spec.Subnet, x, y int) subnetBox {
 		cy += ib.H + boxGap
 	}
 	for i, lb := range p.s.Network.LoadBalancers.List {
-		if lb.SubnetId != sn.Name {
+		if lb.SubnetId != sn.SubnetId {
 			continue
 		}
 		lv := placeLB(p.s, lb, p.s.Network.LoadBalancers.Lab[i], x+10, cy, colW-20)
@@ -262,15 +266,15 @@ func peersOf(s *spec.Scenario) map[string]string {
 		tgws[a.VpcId] = append(tgws[a.VpcId], a.TransitGatewayId)
 	}
 	out := map[string]string{}
-	for _, v := range s.Network.VPCs {
+	for _, v := range s.Network.VPCs.List {
 		var parts []string
-		if p := peers[v.Name]; len(p) > 0 {
+		if p := peers[v.VpcId]; len(p) > 0 {
 			parts = append(parts, "peered with "+strings.Join(p, ", "))
 		}
-		if g := tgws[v.Name]; len(g) > 0 {
+		if g := tgws[v.VpcId]; len(g) > 0 {
 			parts = append(parts, "attached to transit gateway "+strings.Join(g, ", "))
 		}
-		out[v.Name] = strings.Join(parts, "; ")
+		out[v.VpcId] = strings.Join(parts, "; ")
 	}
 	return out
 }
@@ -296,13 +300,6 @@ func peeringBrackets(s *spec.Scenario, vpcs []vpcBox) []peeringView {
 			Path:  fmt.Sprintf("M%d,%d H%d V%d H%d", a.X, ya, gx, yb, b.X)})
 	}
 	return out
-}
-
-func prefix(p spec.Prefix) string {
-	if !p.IsValid() {
-		return ""
-	}
-	return p.String()
 }
 
 // sessionRoles marks the interfaces that are a session's source or target.
