@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
@@ -75,8 +76,8 @@ func (s *Scenario) checkNetwork(c *problems) {
 	for k, a := range tg.Attachments {
 		s.checkVPCNamed(c, tg.places.path(placeKey{"TransitGatewayVpcAttachment", k, ""}, nil), "VpcId", a.VpcId)
 	}
-	for i, acl := range s.Network.NetworkAcls {
-		s.checkNetworkACL(c, fmt.Sprintf("network.networkAcls[%d]", i), acl)
+	for i := range s.Network.NetworkAcls.List {
+		s.checkNetworkACL(c, i)
 	}
 	for i := range s.Network.SecurityGroups.List {
 		s.checkSecurityGroup(c, i)
@@ -119,18 +120,20 @@ func (s *Scenario) checkVPCNamed(c *problems, p, key, name string) {
 	}
 }
 
-// checkNetworkACL checks the network ACL at path p and its entries.
-func (s *Scenario) checkNetworkACL(c *problems, p string, acl NetworkACL) {
-	s.checkVPCRef(c, p+".VpcId", acl.VpcId)
+// checkNetworkACL checks network ACL i and its entries.
+func (s *Scenario) checkNetworkACL(c *problems, i int) {
+	acls := &s.Network.NetworkAcls
+	acl, at := acls.List[i], func(f string) string { return acls.places.path(placeKey{"NetworkAcl", i, f}, aclTable.yamlKey) }
+	s.checkVPCRef(c, at("VpcId"), acl.VpcId)
 	for j, e := range acl.Entries {
-		ep := fmt.Sprintf("%s.entries[%d]", p, j)
+		ep := at("Entries[" + strconv.Itoa(j) + "]")
 		if !oneOf(e.RuleAction, "allow", "deny") {
 			c.at(ep+".RuleAction", "RuleAction %q: want allow or deny", e.RuleAction)
 		}
 		switch {
-		case e.CidrBlock.IsValid() && e.Ipv6CidrBlock.IsValid():
+		case e.CidrBlock != "" && e.Ipv6CidrBlock != "":
 			c.at(ep+".Ipv6CidrBlock", "give CidrBlock or Ipv6CidrBlock, not both")
-		case !e.CidrBlock.IsValid() && !e.Ipv6CidrBlock.IsValid():
+		case e.CidrBlock == "" && e.Ipv6CidrBlock == "":
 			c.at(ep+".CidrBlock", "missing CidrBlock (or Ipv6CidrBlock)")
 		}
 	}

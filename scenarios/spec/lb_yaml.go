@@ -128,7 +128,7 @@ var lbTargetTable = table[lbTarget]{
 
 // addrKey is an IP address held as a string; "" is left out when writing.
 func addrKey[T any](name string, get func(*T) *string) key[T] {
-	return key[T]{name: name, field: name,
+	return key[T]{name: name, field: name, leaf: true,
 		dec: func(d *modelDecoder, n *yaml.Node, _ at, r *T) {
 			if v, ok := leaf[Addr](d, n); ok && v.IsValid() {
 				*get(r) = v.String()

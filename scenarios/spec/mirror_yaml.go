@@ -86,12 +86,13 @@ func ruleDirection(n *yaml.Node) string {
 	if n = resolve(n); n == nil || n.Kind != yaml.MappingNode {
 		return ""
 	}
-	for _, p := range pairs(n) {
-		if v := resolve(p[1]); p[0].Value == "TrafficDirection" && v != nil && v.Kind == yaml.ScalarNode {
-			return v.Value
+	dir := ""
+	eachPair(n, func(k, v *yaml.Node) {
+		if v = resolve(v); k.Value == "TrafficDirection" && v != nil && v.Kind == yaml.ScalarNode && dir == "" {
+			dir = v.Value
 		}
-	}
-	return ""
+	})
+	return dir
 }
 
 func encodeRules(f *filter) *yaml.Node {

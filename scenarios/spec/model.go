@@ -2,10 +2,8 @@ package spec
 
 import (
 	"errors"
-	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
@@ -26,7 +24,7 @@ func (s *Scenario) ModelSpec() (cloudmock.Spec, error) {
 		TransitGateways: s.Network.TransitGateways.List, TransitGatewayVpcAttachments: s.Network.TransitGateways.Attachments}
 	joins = joins.Clone()
 	m.VpcPeeringConnections, m.TransitGateways, m.TransitGatewayVpcAttachments = joins.VpcPeeringConnections, joins.TransitGateways, joins.TransitGatewayVpcAttachments
-	for _, a := range s.Network.NetworkAcls {
+	for _, a := range s.Network.NetworkAcls.List {
 		m.NetworkAcls = append(m.NetworkAcls, s.modelNetworkACL(a))
 	}
 	for i, g := range s.Network.SecurityGroups.List {
@@ -60,26 +58,17 @@ func (s *Scenario) modelVPCs() (vpcs []cloudmock.Vpc, subnets []cloudmock.Subnet
 	return slices.Clone(s.Network.VPCs.List), slices.Clone(s.Network.VPCs.Subnets)
 }
 
-// modelNetworkACL converts one network ACL, associated with the subnets
-// that name it.
-func (s *Scenario) modelNetworkACL(a NetworkACL) cloudmock.NetworkAcl {
-	acl := cloudmock.NetworkAcl{NetworkAclId: a.Name, VpcId: s.defaultVPC(a.VpcId)}
+// modelNetworkACL is one network ACL in its VPC (the only one by
+// default), associated with the subnets that name it.
+func (s *Scenario) modelNetworkACL(a cloudmock.NetworkAcl) cloudmock.NetworkAcl {
+	a.VpcId = s.defaultVPC(a.VpcId)
 	for k, name := range s.Network.VPCs.SubnetACLs {
-		if name == a.Name {
-			acl.Associations = append(acl.Associations, cloudmock.NetworkAclAssociation{SubnetId: s.Network.VPCs.Subnets[k].SubnetId})
+		if name == a.NetworkAclId {
+			a.Associations = append(a.Associations, cloudmock.NetworkAclAssociation{SubnetId: s.Network.VPCs.Subnets[k].SubnetId})
 		}
 	}
-	for _, e := range a.Entries {
-		ce := cloudmock.NetworkAclEntry{
-			RuleNumber: e.RuleNumber, Egress: e.Egress, Protocol: strconv.Itoa(int(e.Protocol)),
-			RuleAction: e.RuleAction, CidrBlock: prefixString(e.CidrBlock), Ipv6CidrBlock: prefixString(e.Ipv6CidrBlock),
-		}
-		if e.PortRange != nil {
-			ce.PortRange = &cloudmock.PortRange{From: e.PortRange.From, To: e.PortRange.To}
-		}
-		acl.Entries = append(acl.Entries, ce)
-	}
-	return acl
+	a.Entries = slices.Clone(a.Entries) // their port ranges are not changed
+	return a
 }
 
 // modelSecurityGroup is one security group with the defaults the scenario
@@ -261,12 +250,6 @@ func (s *Scenario) modelPath(ve *cloudmock.ValidationError) string {
 			return "profile.rejectBehaviour"
 		}
 		return "profile.provider"
-	case "NetworkAcl":
-		p := s.refPath(ve.Resource, ve.ID, fmt.Sprintf("network.networkAcls[%d]", ve.Index))
-		if m := indexRE.FindStringSubmatch(f); m != nil && m[1] == "Entries" {
-			return p + ".entries[" + m[2] + "]" + m[3]
-		}
-		return p + "." + rename(f, map[string]string{"NetworkAclId": "name"})
 	case "NetworkInterface":
 		p := s.refPath(ve.Resource, ve.ID, "network.instances")
 		f = rename(f, map[string]string{"NetworkInterfaceId": "name", "Mtu": "mtu"})
@@ -323,6 +306,8 @@ func (s *Scenario) placesOf(res string) (places, func(string) string, bool) {
 		return s.Network.LoadBalancers.places, lbTable.yamlKey, true
 	case "Vpc":
 		return s.Network.VPCs.places, vpcTable.yamlKey, true
+	case "NetworkAcl":
+		return s.Network.NetworkAcls.places, aclTable.yamlKey, true
 	case "Subnet":
 		return s.Network.VPCs.places, subnetTable.yamlKey, true
 	}

@@ -63,6 +63,8 @@ type key[T any] struct {
 	field string
 	dec   func(d *modelDecoder, n *yaml.Node, a at, r *T)
 	enc   func(r *T) *yaml.Node // nil: the key is left out
+	// leaf: dec does not look at its place (which is then not built).
+	leaf bool
 }
 
 // table is the keys of a resource kind, in the order export writes them.
@@ -142,8 +144,21 @@ func isNull(n *yaml.Node) bool {
 	return n == nil || n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
 }
 
-// pairs lists a mapping's keys and values, those merged in (<<) after the
-// mapping's own, which win, as for yaml.v3.
+// eachPair calls fn with each of a mapping's keys and values, those merged
+// in (<<) after the mapping's own, which win, as for yaml.v3.
+func eachPair(n *yaml.Node, fn func(k, v *yaml.Node)) {
+	if !slices.ContainsFunc(n.Content, func(k *yaml.Node) bool { return k.Kind == yaml.AliasNode || isMergeKey(k) }) {
+		for i := 0; i+1 < len(n.Content); i += 2 { // the common case, without allocating
+			fn(n.Content[i], n.Content[i+1])
+		}
+		return
+	}
+	for _, p := range pairs(n) {
+		fn(p[0], p[1])
+	}
+}
+
+// pairs lists a mapping's keys and values as eachPair gives them.
 func pairs(n *yaml.Node) [][2]*yaml.Node {
 	var own, merged [][2]*yaml.Node
 	set := map[string]bool{}
@@ -202,20 +217,26 @@ func decodeInto[T any](d *modelDecoder, n *yaml.Node, a at, t table[T], what str
 		d.wrongKind(n, what)
 		return 0
 	}
-	for _, p := range pairs(n) {
-		k, v := p[0], p[1]
-		i := slices.IndexFunc(t, func(x key[T]) bool { return x.name == k.Value })
-		if i < 0 {
+	eachPair(n, func(k, v *yaml.Node) {
+		i := 0
+		for i < len(t) && t[i].name != k.Value {
+			i++
+		}
+		if i == len(t) {
 			d.errorf(k, "%s", unknownKey(k.Value, t.names()))
-			continue
+			return
 		}
 		seen |= 1 << i
-		ka := a.field(t[i].field, k.Value)
-		if t[i].field != "" {
+		record := t[i].field != "" && !strings.HasSuffix("."+t[i].field, "."+k.Value) // a key of the field's own name is found without
+		var ka at
+		if record || !t[i].leaf {
+			ka = a.field(t[i].field, k.Value)
+		}
+		if record {
 			d.record(ka)
 		}
 		t[i].dec(d, v, ka, r)
-	}
+	})
 	return seen
 }
 
@@ -273,6 +294,9 @@ func joinItems[I, M, L any](ms []M, ls []L, join func(M, L) I) []I {
 // leaf decodes a scalar (or list of scalars) with yaml.v3, its problems
 // (in its words) collected; ok is false when there was one.
 func leaf[V any](d *modelDecoder, n *yaml.Node) (v V, ok bool) {
+	if n.Kind == yaml.ScalarNode && quickLeaf(n, &v) {
+		return v, true
+	}
 	err := n.Decode(&v)
 	if te, isTE := err.(*yaml.TypeError); isTE {
 		d.errs = append(d.errs, te.Errors...)
@@ -283,6 +307,32 @@ func leaf[V any](d *modelDecoder, n *yaml.Node) (v V, ok bool) {
 		return v, false
 	}
 	return v, true
+}
+
+// quickLeaf decodes the common well-formed scalars without yaml.v3's
+// decoder (a decoder per value costs more than the value); false leaves
+// the scalar to it, which also words the problems.
+func quickLeaf(n *yaml.Node, out any) bool {
+	switch p := out.(type) {
+	case *string:
+		if n.ShortTag() == "!!str" {
+			*p = n.Value
+			return true
+		}
+	case *int:
+		if i, err := strconv.Atoi(n.Value); err == nil && n.ShortTag() == "!!int" {
+			*p = i
+			return true
+		}
+	case *bool:
+		if (n.Value == "true" || n.Value == "false") && n.ShortTag() == "!!bool" {
+			*p = n.Value == "true"
+			return true
+		}
+	case yaml.Unmarshaler:
+		return n.ShortTag() != "!!null" && p.UnmarshalYAML(n) == nil
+	}
+	return false
 }
 
 // encodeValue is the node of a plain value.
@@ -326,7 +376,7 @@ func encodeList[T any](t table[T], rs []T) *yaml.Node {
 // valueKey is a plain field (a string, an int, a bool); omitZero leaves
 // the zero value out when writing.
 func valueKey[T any, V comparable](name, field string, get func(*T) *V, omitZero bool) key[T] {
-	return key[T]{name: name, field: field,
+	return key[T]{name: name, field: field, leaf: true,
 		dec: func(d *modelDecoder, n *yaml.Node, _ at, r *T) {
 			if v, ok := leaf[V](d, n); ok {
 				*get(r) = v
@@ -353,7 +403,7 @@ func intKey[T any](name, field string, get func(*T) *int, omitZero bool) key[T] 
 
 // intPtrKey is an optional int field (nil: not given).
 func intPtrKey[T any](name, field string, get func(*T) **int) key[T] {
-	return key[T]{name: name, field: field,
+	return key[T]{name: name, field: field, leaf: true,
 		dec: func(d *modelDecoder, n *yaml.Node, _ at, r *T) {
 			if v, ok := leaf[*int](d, n); ok {
 				*get(r) = v
@@ -395,7 +445,7 @@ func strListKey[T any](name, field string, get func(*T) *[]string) key[T] {
 // cidrKey is a CIDR block held as a string: a valid block, without host
 // bits; "" is left out when writing.
 func cidrKey[T any](name, field string, get func(*T) *string) key[T] {
-	return key[T]{name: name, field: field,
+	return key[T]{name: name, field: field, leaf: true,
 		dec: func(d *modelDecoder, n *yaml.Node, _ at, r *T) {
 			if v, ok := leaf[Prefix](d, n); ok && v.IsValid() {
 				*get(r) = v.String()

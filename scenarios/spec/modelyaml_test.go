@@ -55,6 +55,10 @@ func TestTablesRoundTrip(t *testing.T) {
 		if err := roundTrip(VPCsNode(vs.List, vs.Subnets, vs.SubnetACLs), &vBack); err != nil || !reflect.DeepEqual(vBack, *vs) {
 			t.Errorf("%s: VPCs read back as %+v (%v)", f, vBack, err)
 		}
+		var aBack NetworkACLs
+		if err := roundTrip(NetworkACLsNode(s.Network.NetworkAcls.List), &aBack); err != nil || !reflect.DeepEqual(aBack.List, s.Network.NetworkAcls.List) {
+			t.Errorf("%s: network ACLs read back as %+v (%v)", f, aBack.List, err)
+		}
 		lbs := &s.Network.LoadBalancers
 		var lbBack LoadBalancers
 		if err := roundTrip(LoadBalancersNode(lbs.List, lbs.Lab), &lbBack); err != nil || !reflect.DeepEqual(lbBack.List, lbs.List) ||
@@ -152,6 +156,8 @@ func TestTablesMatchSchema(t *testing.T) {
 		"lb target":           {lbTargetTable.names(), keys(schema.Defs["loadBalancer"], "properties", "Targets", "items")},
 		"vpc":                 {vpcTable.names(), keys(schema.Defs["vpc"])},
 		"subnet":              {subnetTable.names(), keys(schema.Defs["vpc"], "properties", "subnets", "items")},
+		"network ACL":         {aclTable.names(), keys(schema.Properties["network"], "properties", "networkAcls", "items")},
+		"ACL entry":           {entryTable.names(), keys(schema.Defs["naclEntry"])},
 		"attachment":          {attachmentTable.names(), keys(schema.Properties["network"], "properties", "transitGateways", "items", "properties", "attachments", "items")},
 	} {
 		if !slices.Equal(c.got, c.want) {

@@ -14,7 +14,7 @@ type refs struct {
 	peerings  map[string]*cloudmock.VpcPeeringConnection
 	tgws      map[string]*cloudmock.TransitGateway
 	subnets   map[string]subnetRef
-	acls      map[string]*NetworkACL
+	acls      map[string]*cloudmock.NetworkAcl
 	sgs       map[string]*cloudmock.SecurityGroup
 	instances map[string]*Instance
 	enis      map[string]eniRef
@@ -51,7 +51,7 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,62}$`)
 
 func buildRefs(s *Scenario, c *problems) *refs {
 	r := &refs{
-		vpcs: map[string]*cloudmock.Vpc{}, peerings: map[string]*cloudmock.VpcPeeringConnection{}, tgws: map[string]*cloudmock.TransitGateway{}, subnets: map[string]subnetRef{}, acls: map[string]*NetworkACL{},
+		vpcs: map[string]*cloudmock.Vpc{}, peerings: map[string]*cloudmock.VpcPeeringConnection{}, tgws: map[string]*cloudmock.TransitGateway{}, subnets: map[string]subnetRef{}, acls: map[string]*cloudmock.NetworkAcl{},
 		sgs: map[string]*cloudmock.SecurityGroup{}, instances: map[string]*Instance{}, enis: map[string]eniRef{},
 		lbs: map[string]*cloudmock.LoadBalancer{}, filters: map[string]*cloudmock.TrafficMirrorFilter{}, targets: map[string]*cloudmock.TrafficMirrorTarget{},
 		sessions: map[string]*cloudmock.TrafficMirrorSession{}, programs: map[string]*Program{}, traffic: map[string]*Traffic{},
@@ -124,7 +124,7 @@ func (r *refs) addNetwork(c *problems, n *Network) {
 	for k, a := range tg.Attachments {
 		r.add(c, "transit gateway attachment", tg.places.path(placeKey{"TransitGatewayVpcAttachment", k, ""}, nil), a.TransitGatewayAttachmentId)
 	}
-	addEach(r, c, "network ACL", "network.networkAcls", n.NetworkAcls, func(a *NetworkACL) string { return a.Name }, r.acls)
+	addEach(r, c, "network ACL", "network.networkAcls", n.NetworkAcls.List, func(a *cloudmock.NetworkAcl) string { return a.NetworkAclId }, r.acls)
 	addEach(r, c, "security group", "network.securityGroups", n.SecurityGroups.List, func(g *cloudmock.SecurityGroup) string { return g.GroupId }, r.sgs)
 	for i := range n.Instances {
 		in := &n.Instances[i]

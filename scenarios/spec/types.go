@@ -42,35 +42,10 @@ type Network struct {
 	VPCPeeringConnections Peerings `yaml:"vpcPeeringConnections"`
 	// TransitGateways join the VPCs attached to each.
 	TransitGateways TransitGateways `yaml:"transitGateways"`
-	NetworkAcls     []NetworkACL    `yaml:"networkAcls"`
+	NetworkAcls     NetworkACLs     `yaml:"networkAcls"`
 	SecurityGroups  SecurityGroups  `yaml:"securityGroups"`
 	Instances       []Instance      `yaml:"instances"`
 	LoadBalancers   LoadBalancers   `yaml:"loadBalancers"`
-}
-
-// NetworkACL is AWS::EC2::NetworkAcl with its entries.
-type NetworkACL struct {
-	Name    string            `yaml:"name"`
-	VpcId   string            `yaml:"VpcId"`
-	Entries []NetworkACLEntry `yaml:"entries"`
-}
-
-// NetworkACLEntry is AWS::EC2::NetworkAclEntry: CidrBlock or
-// Ipv6CidrBlock.
-type NetworkACLEntry struct {
-	RuleNumber    int        `yaml:"RuleNumber"`
-	Protocol      Protocol   `yaml:"Protocol"`
-	RuleAction    string     `yaml:"RuleAction"` // allow | deny
-	Egress        bool       `yaml:"Egress"`
-	CidrBlock     Prefix     `yaml:"CidrBlock"`
-	Ipv6CidrBlock Prefix     `yaml:"Ipv6CidrBlock"`
-	PortRange     *PortRange `yaml:"PortRange"`
-}
-
-// PortRange is the NACL entry's {From, To}.
-type PortRange struct {
-	From int `yaml:"From"`
-	To   int `yaml:"To"`
 }
 
 // Instance is an emulated EC2 instance: one network namespace.

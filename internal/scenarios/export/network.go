@@ -17,28 +17,10 @@ type (
 		VPCs           *yaml.Node    `yaml:"vpcs"`
 		Peerings       *yaml.Node    `yaml:"vpcPeeringConnections,omitempty"`
 		Transits       *yaml.Node    `yaml:"transitGateways,omitempty"`
-		NetworkAcls    []outACL      `yaml:"networkAcls,omitempty"`
+		NetworkAcls    *yaml.Node    `yaml:"networkAcls,omitempty"`
 		SecurityGroups *yaml.Node    `yaml:"securityGroups,omitempty"`
 		Instances      []outInstance `yaml:"instances,omitempty"`
 		LoadBalancers  *yaml.Node    `yaml:"loadBalancers,omitempty"`
-	}
-	outACL struct {
-		Name    string        `yaml:"name"`
-		VpcId   string        `yaml:"VpcId,omitempty"`
-		Entries []outACLEntry `yaml:"entries,omitempty"`
-	}
-	outACLEntry struct {
-		RuleNumber int           `yaml:"RuleNumber"`
-		Egress     bool          `yaml:"Egress,omitempty"`
-		Protocol   string        `yaml:"Protocol"`
-		RuleAction string        `yaml:"RuleAction"`
-		CidrBlock  string        `yaml:"CidrBlock,omitempty"`
-		Ipv6Block  string        `yaml:"Ipv6CidrBlock,omitempty"`
-		PortRange  *outPortRange `yaml:"PortRange,omitempty"`
-	}
-	outPortRange struct {
-		From int `yaml:"From"`
-		To   int `yaml:"To"`
 	}
 	outInstance struct {
 		Name              string     `yaml:"name"`
@@ -96,18 +78,11 @@ func (c *conv) network() outNetwork {
 		out.VPCs = &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
 	}
 	out.Peerings, out.Transits = c.joins()
-	for _, a := range st.NetworkAcls {
-		oa := outACL{Name: c.ref(a.NetworkAclId), VpcId: vpcRef(a.VpcId)}
-		for _, e := range a.Entries {
-			oe := outACLEntry{RuleNumber: e.RuleNumber, Egress: e.Egress, Protocol: spec.ProtocolName(e.Protocol), RuleAction: e.RuleAction,
-				CidrBlock: e.CidrBlock, Ipv6Block: e.Ipv6CidrBlock}
-			if e.PortRange != nil {
-				oe.PortRange = &outPortRange{From: e.PortRange.From, To: e.PortRange.To}
-			}
-			oa.Entries = append(oa.Entries, oe)
-		}
-		out.NetworkAcls = append(out.NetworkAcls, oa)
+	nacls := c.st.Clone().NetworkAcls
+	for i := range nacls {
+		nacls[i].NetworkAclId, nacls[i].VpcId, nacls[i].Associations = c.ref(nacls[i].NetworkAclId), vpcRef(nacls[i].VpcId), nil
 	}
+	out.NetworkAcls = spec.NetworkACLsNode(nacls)
 	out.SecurityGroups = c.securityGroups(vpcRef)
 	out.Instances = c.instances()
 	out.LoadBalancers = c.loadBalancers()
