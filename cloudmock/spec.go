@@ -111,19 +111,26 @@ type IpPermission struct {
 	UserIdGroupPairs []UserIdGroupPair `json:"UserIdGroupPairs,omitempty" yaml:"UserIdGroupPairs,omitempty"`
 }
 
-// IpRange is an IPv4 peer of a security group rule.
+// IpRange is an IPv4 peer of a security group rule. Description (EC2's,
+// up to 255 characters) says what the rule is for; it does not change
+// what the rule allows.
 type IpRange struct {
-	CidrIp string `json:"CidrIp" yaml:"CidrIp"`
+	CidrIp      string `json:"CidrIp" yaml:"CidrIp"`
+	Description string `json:"Description,omitempty" yaml:"Description,omitempty"`
 }
 
-// Ipv6Range is an IPv6 peer of a security group rule.
+// Ipv6Range is an IPv6 peer of a security group rule (Description as
+// IpRange's).
 type Ipv6Range struct {
-	CidrIpv6 string `json:"CidrIpv6" yaml:"CidrIpv6"`
+	CidrIpv6    string `json:"CidrIpv6" yaml:"CidrIpv6"`
+	Description string `json:"Description,omitempty" yaml:"Description,omitempty"`
 }
 
-// UserIdGroupPair names a security group whose members are the peers.
+// UserIdGroupPair names a security group whose members are the peers
+// (Description as IpRange's).
 type UserIdGroupPair struct {
-	GroupId string `json:"GroupId" yaml:"GroupId"`
+	GroupId     string `json:"GroupId" yaml:"GroupId"`
+	Description string `json:"Description,omitempty" yaml:"Description,omitempty"`
 }
 
 // NetworkInterface is an ENI.

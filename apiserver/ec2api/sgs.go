@@ -25,16 +25,19 @@ type xmlIpPermission struct {
 }
 
 type xmlGroupPair struct {
-	GroupId string `xml:"groupId"`
-	UserId  string `xml:"userId"`
+	GroupId     string `xml:"groupId"`
+	UserId      string `xml:"userId"`
+	Description string `xml:"description,omitempty"`
 }
 
 type xmlCidr struct {
-	CidrIp string `xml:"cidrIp"`
+	CidrIp      string `xml:"cidrIp"`
+	Description string `xml:"description,omitempty"`
 }
 
 type xmlCidr6 struct {
-	CidrIpv6 string `xml:"cidrIpv6"`
+	CidrIpv6    string `xml:"cidrIpv6"`
+	Description string `xml:"description,omitempty"`
 }
 
 type xmlSecurityGroup struct {
@@ -62,13 +65,13 @@ func (s *Server) toXMLPermissions(ps []cloudmock.IpPermission) []xmlIpPermission
 			x.FromPort, x.ToPort = cloudmock.Ptr(p.FromPort), cloudmock.Ptr(p.ToPort)
 		}
 		for _, r := range p.IpRanges {
-			x.IpRanges = append(x.IpRanges, xmlCidr{r.CidrIp})
+			x.IpRanges = append(x.IpRanges, xmlCidr{r.CidrIp, r.Description})
 		}
 		for _, r := range p.Ipv6Ranges {
-			x.Ipv6Ranges = append(x.Ipv6Ranges, xmlCidr6{r.CidrIpv6})
+			x.Ipv6Ranges = append(x.Ipv6Ranges, xmlCidr6{r.CidrIpv6, r.Description})
 		}
 		for _, g := range p.UserIdGroupPairs {
-			x.Groups = append(x.Groups, xmlGroupPair{GroupId: g.GroupId, UserId: s.cfg.AccountID})
+			x.Groups = append(x.Groups, xmlGroupPair{GroupId: g.GroupId, UserId: s.cfg.AccountID, Description: g.Description})
 		}
 		out = append(out, x)
 	}

@@ -25,7 +25,7 @@ var lossCauses = map[string]string{
 func losses(s *spec.Scenario, o *Observations) []string {
 	var out []string
 	for _, ss := range s.Mirror.Sessions {
-		c, ok := o.Model.Sessions[ss.Name]
+		c, ok := o.Model.Sessions[ss.TrafficMirrorSessionId]
 		if !ok {
 			continue
 		}
@@ -37,12 +37,12 @@ func losses(s *spec.Scenario, o *Observations) []string {
 		for _, code := range codes {
 			if why, lost := lossCauses[code]; lost && c.Delivery[code] > 0 {
 				out = append(out, fmt.Sprintf("session %s -> target %s: %d mirrored packets LOST: %s (%s)",
-					ss.Name, ss.TrafficMirrorTargetId, c.Delivery[code], why, code))
+					ss.TrafficMirrorSessionId, ss.TrafficMirrorTargetId, c.Delivery[code], why, code))
 			}
 		}
 		if c.SkipPackets > 0 {
 			out = append(out, fmt.Sprintf("session %s -> target %s: %d mirrored packets SKIPPED: the mirror path was saturated (production traffic has priority)",
-				ss.Name, ss.TrafficMirrorTargetId, c.SkipPackets))
+				ss.TrafficMirrorSessionId, ss.TrafficMirrorTargetId, c.SkipPackets))
 		}
 	}
 	return out

@@ -40,20 +40,9 @@ func (r *run) labConfig() (lab.Config, error) {
 	if r.opts.PcapDir != "" {
 		m.PcapDir = filepath.Join(r.opts.PcapDir, r.s.Name)
 	}
-	for _, lb := range r.s.Network.LoadBalancers {
-		if lb.HealthCheckPort != 0 {
-			m.HealthCheckPort = lb.HealthCheckPort
-		}
-		for _, t := range lb.Targets {
-			if !t.Unhealthy {
-				continue
-			}
-			eni := t.Id
-			if _, _, ok := r.s.ENILocation(eni); !ok {
-				eni = r.s.FirstENI(t.Id)
-			}
-			m.Unhealthy = append(m.Unhealthy, lab.Target{LoadBalancer: r.id(lb.Name), ENI: r.id(eni)})
-		}
+	m.HealthCheckPort = r.s.HealthCheckPort()
+	for _, t := range r.s.UnhealthyTargets() {
+		m.Unhealthy = append(m.Unhealthy, lab.Target{LoadBalancer: r.id(t.LoadBalancer), ENI: r.id(t.NetworkInterface)})
 	}
 	cfg := lab.Config{Name: r.s.Name, File: r.s.File, Topology: topo, VXLAN: r.vxlanDevices(), Mirror: m,
 		RunID: r.opts.RunID, StateDir: r.opts.StateDir, Logger: r.log, Progress: r.progress, Phase: r.timed}

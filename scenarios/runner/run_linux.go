@@ -161,9 +161,9 @@ func (r *run) collect() {
 	}
 	r.res.ENIs = r.obs.Model.ENIs
 	for _, ss := range r.s.Mirror.Sessions {
-		vni, _ := r.lab.Model().SessionVNI(ss.Name)
+		vni, _ := r.lab.Model().SessionVNI(ss.TrafficMirrorSessionId)
 		r.res.Sessions = append(r.res.Sessions, report.SessionResult{
-			Name: ss.Name, Target: ss.TrafficMirrorTargetId, VNI: vni, SessionCounters: r.obs.Model.Sessions[ss.Name],
+			Name: ss.TrafficMirrorSessionId, Target: ss.TrafficMirrorTargetId, VNI: vni, SessionCounters: r.obs.Model.Sessions[ss.TrafficMirrorSessionId],
 		})
 	}
 	for _, p := range r.progs {

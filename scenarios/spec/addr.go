@@ -34,7 +34,7 @@ func (s *Scenario) resolveAddrs(ctx context.Context) (map[string]netip.Addr, err
 			continue
 		}
 		sn, ok := s.refs.subnets[sl.subnet]
-		if ok && sl.given.Is4() && subnetaddr.Reserved(sn.sub.CidrBlock.Prefix, sl.given) {
+		if ok && sl.given.Is4() && subnetaddr.Reserved(sn.cidr, sl.given) {
 			c.at(sl.path()+".PrivateIpAddress", "%s is reserved in subnet %q (the first four addresses and the last)", sl.given, sl.subnet)
 		}
 		if prev, dup := taken[sl.given]; dup {
@@ -54,17 +54,17 @@ func (s *Scenario) resolveAddrs(ctx context.Context) (map[string]netip.Addr, err
 			continue
 		}
 		sn, ok := s.refs.subnets[sl.subnet]
-		if !ok || !sn.sub.CidrBlock.IsValid() {
+		if !ok || !sn.cidr.IsValid() {
 			continue // reported by Check
 		}
 		al := allocs[sl.subnet]
 		if al == nil {
-			al = subnetaddr.NewAllocator(sn.sub.CidrBlock.Prefix)
+			al = subnetaddr.NewAllocator(sn.cidr)
 			allocs[sl.subnet] = al
 		}
 		a, ok := al.Next(isTaken)
 		if !ok {
-			c.at(sl.path(), "subnet %q (%s) has no free address left", sl.subnet, sn.sub.CidrBlock.Prefix.Masked())
+			c.at(sl.path(), "subnet %q (%s) has no free address left", sl.subnet, sn.cidr.Masked())
 			continue
 		}
 		taken[a] = i
@@ -90,8 +90,9 @@ func (s *Scenario) addrSlots() []addrSlot {
 			slots = append(slots, addrSlot{name: in.Name, inst: i, eni: j, lb: -1, subnet: e.SubnetId, given: e.PrivateIpAddress.Addr})
 		}
 	}
-	for i, lb := range s.Network.LoadBalancers {
-		slots = append(slots, addrSlot{name: lb.Name, lb: i, subnet: lb.SubnetId, given: lb.PrivateIpAddress.Addr})
+	for i, lb := range s.Network.LoadBalancers.List {
+		given, _ := netip.ParseAddr(lb.PrivateIpAddress) // valid or empty: decoded
+		slots = append(slots, addrSlot{name: lb.LoadBalancerArn, lb: i, subnet: lb.SubnetId, given: given})
 	}
 	return slots
 }

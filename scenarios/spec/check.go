@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
+	"strconv"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
 // check is the semantic pass over the file itself: names unique, every
@@ -51,54 +55,57 @@ func (s *Scenario) checkProfile(c *problems) {
 }
 
 func (s *Scenario) checkNetwork(c *problems) {
-	if len(s.Network.VPCs) == 0 {
+	if len(s.Network.VPCs.List) == 0 {
 		c.at("network", "no VPC: network.vpcs needs at least one")
 	}
-	for i, v := range s.Network.VPCs {
-		s.checkVPC(c, fmt.Sprintf("network.vpcs[%d]", i), v)
-	}
-	for i, pc := range s.Network.VPCPeeringConnections {
-		p := fmt.Sprintf("network.vpcPeeringConnections[%d]", i)
-		s.checkVPCNamed(c, p, "VpcId", pc.VpcId)
-		s.checkVPCNamed(c, p, "PeerVpcId", pc.PeerVpcId)
-	}
-	for i, g := range s.Network.TransitGateways {
-		for j, a := range g.Attachments {
-			s.checkVPCNamed(c, fmt.Sprintf("network.transitGateways[%d].attachments[%d]", i, j), "VpcId", a.VpcId)
+	for i, v := range s.Network.VPCs.List {
+		if v.CidrBlock == "" { // or not valid: decoding reported it
+			c.at(s.Network.VPCs.places.path(placeKey{"Vpc", i, "CidrBlock"}, vpcTable.yamlKey), "missing CidrBlock")
 		}
 	}
-	for i, acl := range s.Network.NetworkAcls {
-		s.checkNetworkACL(c, fmt.Sprintf("network.networkAcls[%d]", i), acl)
+	for k := range s.Network.VPCs.Subnets {
+		s.checkSubnet(c, k)
 	}
-	for i, sg := range s.Network.SecurityGroups {
-		s.checkSecurityGroup(c, fmt.Sprintf("network.securityGroups[%d]", i), sg)
+	pcs := &s.Network.VPCPeeringConnections
+	for i, pc := range pcs.List {
+		p := pcs.places.path(placeKey{"VpcPeeringConnection", i, ""}, nil)
+		s.checkVPCNamed(c, p, "VpcId", pc.RequesterVpcInfo.VpcId)
+		s.checkVPCNamed(c, p, "PeerVpcId", pc.AccepterVpcInfo.VpcId)
+	}
+	tg := &s.Network.TransitGateways
+	for k, a := range tg.Attachments {
+		s.checkVPCNamed(c, tg.places.path(placeKey{"TransitGatewayVpcAttachment", k, ""}, nil), "VpcId", a.VpcId)
+	}
+	for i := range s.Network.NetworkAcls.List {
+		s.checkNetworkACL(c, i)
+	}
+	for i := range s.Network.SecurityGroups.List {
+		s.checkSecurityGroup(c, i)
 	}
 	for i, inst := range s.Network.Instances {
 		s.checkInstance(c, fmt.Sprintf("network.instances[%d]", i), inst)
 	}
-	for i, lb := range s.Network.LoadBalancers {
-		s.checkLoadBalancer(c, fmt.Sprintf("network.loadBalancers[%d]", i), lb)
+	for i := range s.Network.LoadBalancers.List {
+		s.checkLoadBalancer(c, i)
 	}
 }
 
-// checkVPC checks the VPC at path p and its subnets.
-func (s *Scenario) checkVPC(c *problems, p string, v VPC) {
-	if !v.CidrBlock.IsValid() {
-		c.at(p+".CidrBlock", "missing CidrBlock")
+// checkSubnet checks subnet k: inside its VPC, its network ACL's.
+func (s *Scenario) checkSubnet(c *problems, k int) {
+	vs := &s.Network.VPCs
+	sn, v := vs.Subnets[k], vs.List[vs.parent[k]]
+	vcidr, _ := netip.ParsePrefix(v.CidrBlock) // valid or empty: decoded
+	sp := vs.places.path(placeKey{"Subnet", k, ""}, nil)
+	if cidr, err := netip.ParsePrefix(sn.CidrBlock); err != nil {
+		c.at(sp+".CidrBlock", "missing CidrBlock")
+	} else if vcidr.IsValid() && !(vcidr.Contains(cidr.Addr()) && cidr.Bits() >= vcidr.Bits()) {
+		c.at(sp+".CidrBlock", "subnet %s is not inside VPC %q (%s)", cidr, v.VpcId, vcidr)
 	}
-	for j, sn := range v.Subnets {
-		sp := fmt.Sprintf("%s.subnets[%d]", p, j)
-		if !sn.CidrBlock.IsValid() {
-			c.at(sp+".CidrBlock", "missing CidrBlock")
-		} else if v.CidrBlock.IsValid() && !(v.CidrBlock.Contains(sn.CidrBlock.Addr()) && sn.CidrBlock.Bits() >= v.CidrBlock.Bits()) {
-			c.at(sp+".CidrBlock", "subnet %s is not inside VPC %q (%s)", sn.CidrBlock, v.Name, v.CidrBlock)
-		}
-		if sn.NetworkAcl != "" {
-			if acl, ok := s.refs.acls[sn.NetworkAcl]; !ok {
-				c.at(sp+".networkAcl", "no network ACL named %q", sn.NetworkAcl)
-			} else if acl.VpcId != "" && acl.VpcId != v.Name {
-				c.at(sp+".networkAcl", "network ACL %q belongs to VPC %q, not %q", sn.NetworkAcl, acl.VpcId, v.Name)
-			}
+	if name := vs.SubnetACLs[k]; name != "" {
+		if acl, ok := s.refs.acls[name]; !ok {
+			c.at(sp+".networkAcl", "no network ACL named %q", name)
+		} else if acl.VpcId != "" && acl.VpcId != v.VpcId {
+			c.at(sp+".networkAcl", "network ACL %q belongs to VPC %q, not %q", name, acl.VpcId, v.VpcId)
 		}
 	}
 }
@@ -113,43 +120,42 @@ func (s *Scenario) checkVPCNamed(c *problems, p, key, name string) {
 	}
 }
 
-// checkNetworkACL checks the network ACL at path p and its entries.
-func (s *Scenario) checkNetworkACL(c *problems, p string, acl NetworkACL) {
-	s.checkVPCRef(c, p+".VpcId", acl.VpcId)
+// checkNetworkACL checks network ACL i and its entries.
+func (s *Scenario) checkNetworkACL(c *problems, i int) {
+	acls := &s.Network.NetworkAcls
+	acl, at := acls.List[i], func(f string) string { return acls.places.path(placeKey{"NetworkAcl", i, f}, aclTable.yamlKey) }
+	s.checkVPCRef(c, at("VpcId"), acl.VpcId)
 	for j, e := range acl.Entries {
-		ep := fmt.Sprintf("%s.entries[%d]", p, j)
+		ep := at("Entries[" + strconv.Itoa(j) + "]")
 		if !oneOf(e.RuleAction, "allow", "deny") {
 			c.at(ep+".RuleAction", "RuleAction %q: want allow or deny", e.RuleAction)
 		}
 		switch {
-		case e.CidrBlock.IsValid() && e.Ipv6CidrBlock.IsValid():
+		case e.CidrBlock != "" && e.Ipv6CidrBlock != "":
 			c.at(ep+".Ipv6CidrBlock", "give CidrBlock or Ipv6CidrBlock, not both")
-		case !e.CidrBlock.IsValid() && !e.Ipv6CidrBlock.IsValid():
+		case e.CidrBlock == "" && e.Ipv6CidrBlock == "":
 			c.at(ep+".CidrBlock", "missing CidrBlock (or Ipv6CidrBlock)")
 		}
 	}
 }
 
-// checkSecurityGroup checks the security group at path p and its rules.
-func (s *Scenario) checkSecurityGroup(c *problems, p string, sg SecurityGroup) {
-	s.checkVPCRef(c, p+".VpcId", sg.VpcId)
+// checkSecurityGroup checks security group i and its rules.
+func (s *Scenario) checkSecurityGroup(c *problems, i int) {
+	sgs := &s.Network.SecurityGroups
+	sg, at := sgs.List[i], func(f string) string { return sgs.places.path(placeKey{"SecurityGroup", i, f}, sgKeys) }
+	s.checkVPCRef(c, at("VpcId"), sg.VpcId)
 	for _, list := range []struct {
-		key   string
-		rules []SGRule
-		peer  func(SGRule) string
-	}{
-		{"SecurityGroupIngress", sg.SecurityGroupIngress, func(r SGRule) string { return r.SourceSecurityGroupId }},
-		{"SecurityGroupEgress", sg.SecurityGroupEgress, func(r SGRule) string { return r.DestinationSecurityGroupId }},
-	} {
+		field string
+		rules []cloudmock.IpPermission
+	}{{"IpPermissions", sg.IpPermissions}, {"IpPermissionsEgress", sg.IpPermissionsEgress}} {
 		for j, rule := range list.rules {
-			rp := fmt.Sprintf("%s.%s[%d]", p, list.key, j)
-			peer := list.peer(rule)
-			if peer != "" {
-				if _, ok := s.refs.sgs[peer]; !ok {
-					c.at(rp, "no security group named %q", peer)
+			rp := at(fmt.Sprintf("%s[%d]", list.field, j))
+			for _, peer := range rule.UserIdGroupPairs {
+				if _, ok := s.refs.sgs[peer.GroupId]; !ok {
+					c.at(rp, "no security group named %q", peer.GroupId)
 				}
 			}
-			if peer == "" && !rule.CidrIp.IsValid() && !rule.CidrIpv6.IsValid() {
+			if len(rule.UserIdGroupPairs)+len(rule.IpRanges)+len(rule.Ipv6Ranges) == 0 {
 				c.at(rp, "a rule needs CidrIp, CidrIpv6 or a peer security group")
 			}
 		}
@@ -186,13 +192,13 @@ func (s *Scenario) checkInstance(c *problems, p string, inst Instance) {
 func (s *Scenario) checkInterface(c *problems, ep, inst, vpc string, eni NetworkInterface) string {
 	if sn, ok := s.checkSubnetRef(c, ep, eni.SubnetId); ok {
 		if vpc == "" {
-			vpc = sn.vpc.Name
-		} else if vpc != sn.vpc.Name {
-			c.at(ep+".SubnetId", "instance %q has interfaces in two VPCs (%s, %s)", inst, vpc, sn.vpc.Name)
+			vpc = sn.vpc.VpcId
+		} else if vpc != sn.vpc.VpcId {
+			c.at(ep+".SubnetId", "instance %q has interfaces in two VPCs (%s, %s)", inst, vpc, sn.vpc.VpcId)
 		}
 		checkPrivateAddr(c, ep, eni.PrivateIpAddress, eni.SubnetId, sn)
-		if eni.Ipv6Address.IsValid() && !sn.sub.Ipv6CidrBlock.Contains(eni.Ipv6Address.Addr) {
-			c.at(ep+".Ipv6Address", "%s is not in subnet %q's Ipv6CidrBlock (%s)", eni.Ipv6Address, eni.SubnetId, sn.sub.Ipv6CidrBlock)
+		if eni.Ipv6Address.IsValid() && !sn.cidr6.Contains(eni.Ipv6Address.Addr) {
+			c.at(ep+".Ipv6Address", "%s is not in subnet %q's Ipv6CidrBlock (%s)", eni.Ipv6Address, eni.SubnetId, Prefix{sn.cidr6})
 		}
 	}
 	for k, g := range eni.GroupSet {
@@ -206,20 +212,24 @@ func (s *Scenario) checkInterface(c *problems, ep, inst, vpc string, eni Network
 	return vpc
 }
 
-// checkLoadBalancer checks the load balancer at path p.
-func (s *Scenario) checkLoadBalancer(c *problems, p string, lb LoadBalancer) {
+// checkLoadBalancer checks load balancer i.
+func (s *Scenario) checkLoadBalancer(c *problems, i int) {
+	lbs := &s.Network.LoadBalancers
+	lb, at := lbs.List[i], func(f string) string { return lbs.places.path(placeKey{"LoadBalancer", i, f}, lbTable.yamlKey) }
+	p := at("")
 	if !oneOf(lb.Type, "", "network", "gateway") {
-		c.at(p+".Type", "Type %q: want network or gateway", lb.Type)
+		c.at(at("Type"), "Type %q: want network or gateway", lb.Type)
 	}
 	if sn, ok := s.checkSubnetRef(c, p, lb.SubnetId); ok {
-		checkPrivateAddr(c, p, lb.PrivateIpAddress, lb.SubnetId, sn)
+		a, _ := netip.ParseAddr(lb.PrivateIpAddress) // valid or empty: decoded
+		checkPrivateAddr(c, p, Addr{a}, lb.SubnetId, sn)
 	}
-	if lb.HealthCheckPort != 0 && !validPort(lb.HealthCheckPort) {
-		c.at(p+".healthCheckPort", "port %d out of range 1-65535", lb.HealthCheckPort)
+	if port := lbs.Lab[i].HealthCheckPort; port != 0 && !validPort(port) {
+		c.at(p+".healthCheckPort", "port %d out of range 1-65535", port)
 	}
 	for j, t := range lb.Targets {
-		if _, ok := s.refs.eniOrInstance(t.Id); !ok {
-			c.at(fmt.Sprintf("%s.Targets[%d].Id", p, j), "no network interface or instance named %q", t.Id)
+		if _, ok := s.refs.eniOrInstance(t.NetworkInterfaceId); !ok {
+			c.at(at(fmt.Sprintf("Targets[%d].NetworkInterfaceId", j)), "no network interface or instance named %q", t.NetworkInterfaceId)
 		}
 	}
 }
@@ -241,14 +251,14 @@ func (s *Scenario) checkSubnetRef(c *problems, p, subnet string) (subnetRef, boo
 // checkPrivateAddr reports a PrivateIpAddress, of the resource at path p,
 // that is outside its subnet sn (named subnet).
 func checkPrivateAddr(c *problems, p string, a Addr, subnet string, sn subnetRef) {
-	if a.IsValid() && !sn.sub.CidrBlock.Contains(a.Addr) {
-		c.at(p+".PrivateIpAddress", "%s is not in subnet %q (%s)", a, subnet, sn.sub.CidrBlock)
+	if a.IsValid() && !sn.cidr.Contains(a.Addr) {
+		c.at(p+".PrivateIpAddress", "%s is not in subnet %q (%s)", a, subnet, Prefix{sn.cidr})
 	}
 }
 
 func (s *Scenario) checkVPCRef(c *problems, path, name string) {
 	if name == "" {
-		if len(s.Network.VPCs) > 1 {
+		if len(s.Network.VPCs.List) > 1 {
 			c.at(path, "missing VpcId (the scenario has several VPCs)")
 		}
 		return
@@ -259,50 +269,49 @@ func (s *Scenario) checkVPCRef(c *problems, path, name string) {
 }
 
 func (s *Scenario) checkMirror(c *problems) {
-	r := s.refs
-	for i, f := range s.Mirror.Filters {
-		p := fmt.Sprintf("mirror.filters[%d]", i)
-		for j, rule := range f.Rules {
-			rp := fmt.Sprintf("%s.rules[%d]", p, j)
-			if !oneOf(rule.TrafficDirection, "ingress", "egress") {
-				c.at(rp+".TrafficDirection", "TrafficDirection %q: want ingress or egress", rule.TrafficDirection)
-			}
-			if !oneOf(rule.RuleAction, "accept", "reject") {
-				c.at(rp+".RuleAction", "RuleAction %q: want accept or reject", rule.RuleAction)
-			}
-		}
+	r, m := s.refs, &s.Mirror
+	for _, p := range m.later {
+		c.at(p.path, "%s", p.msg)
 	}
-	for i, t := range s.Mirror.Targets {
-		p := fmt.Sprintf("mirror.targets[%d]", i)
-		if t.NetworkInterfaceId != "" {
-			if _, ok := r.enis[t.NetworkInterfaceId]; !ok {
-				c.at(p+".NetworkInterfaceId", "no network interface named %q", t.NetworkInterfaceId)
-			}
-		}
-		for _, id := range []struct{ key, v string }{{"NetworkLoadBalancerArn", t.NetworkLoadBalancerArn}, {"GatewayLoadBalancerEndpointId", t.GatewayLoadBalancerEndpointId}} {
-			if id.v != "" {
-				if _, ok := r.lbs[id.v]; !ok {
-					c.at(p+"."+id.key, "no load balancer named %q", id.v)
+	at := func(res string, i int, field string) string {
+		return m.places.path(placeKey{res, i, field}, mirrorKeys[res])
+	}
+	for i, f := range m.Filters {
+		for _, list := range []struct {
+			name  string
+			rules []cloudmock.TrafficMirrorFilterRule
+		}{{"IngressFilterRules", f.IngressFilterRules}, {"EgressFilterRules", f.EgressFilterRules}} {
+			for j, rule := range list.rules {
+				if !oneOf(rule.RuleAction, "accept", "reject") {
+					c.at(at("TrafficMirrorFilter", i, fmt.Sprintf("%s[%d].RuleAction", list.name, j)), "RuleAction %q: want accept or reject", rule.RuleAction)
 				}
 			}
 		}
 	}
-	for i, ss := range s.Mirror.Sessions {
-		p := fmt.Sprintf("mirror.sessions[%d]", i)
-		if ss.NetworkInterfaceId != "" {
-			if _, ok := r.enis[ss.NetworkInterfaceId]; !ok {
-				c.at(p+".NetworkInterfaceId", "no network interface named %q", ss.NetworkInterfaceId)
+	type ref struct {
+		field, id, kind string
+		ok              bool
+	}
+	check := func(res string, i int, refs ...ref) {
+		for _, x := range refs {
+			if x.id != "" && !x.ok {
+				c.at(at(res, i, x.field), "no %s named %q", x.kind, x.id)
 			}
 		}
-		if ss.TrafficMirrorTargetId != "" {
-			if _, ok := r.targets[ss.TrafficMirrorTargetId]; !ok {
-				c.at(p+".TrafficMirrorTargetId", "no mirror target named %q", ss.TrafficMirrorTargetId)
-			}
-		}
-		if ss.TrafficMirrorFilterId != "" {
-			if _, ok := r.filters[ss.TrafficMirrorFilterId]; !ok {
-				c.at(p+".TrafficMirrorFilterId", "no mirror filter named %q", ss.TrafficMirrorFilterId)
-			}
-		}
+	}
+	has := func(m map[string]*cloudmock.LoadBalancer, id string) bool { _, ok := m[id]; return ok }
+	for i, t := range m.Targets {
+		_, eni := r.enis[t.NetworkInterfaceId]
+		check("TrafficMirrorTarget", i, ref{"NetworkInterfaceId", t.NetworkInterfaceId, "network interface", eni},
+			ref{"NetworkLoadBalancerArn", t.NetworkLoadBalancerArn, "load balancer", has(r.lbs, t.NetworkLoadBalancerArn)},
+			ref{"GatewayLoadBalancerEndpointId", t.GatewayLoadBalancerEndpointId, "load balancer", has(r.lbs, t.GatewayLoadBalancerEndpointId)})
+	}
+	for i, ss := range m.Sessions {
+		_, eni := r.enis[ss.NetworkInterfaceId]
+		_, tgt := r.targets[ss.TrafficMirrorTargetId]
+		_, flt := r.filters[ss.TrafficMirrorFilterId]
+		check("TrafficMirrorSession", i, ref{"NetworkInterfaceId", ss.NetworkInterfaceId, "network interface", eni},
+			ref{"TrafficMirrorTargetId", ss.TrafficMirrorTargetId, "mirror target", tgt},
+			ref{"TrafficMirrorFilterId", ss.TrafficMirrorFilterId, "mirror filter", flt})
 	}
 }

@@ -1,7 +1,15 @@
 // Package spec is the mirrorlab scenario file format: its Go types, a strict
 // loader that keeps every node's file:line, a semantic pass that reports every
-// problem at once, and the conversion into the provider model (cloudmock.Spec)
-// and the emulated topology (sim.Topology).
+// problem at once, the provider model (cloudmock.Spec) it describes, and the
+// emulated topology (sim.Topology, the lab's derivation of the model).
+//
+// The resource sections decode straight into the model's types, by one table
+// per resource kind (YAML key, model field, read, write) in <kind>_yaml.go,
+// which export writes with too; what the model has not (health-check ports,
+// VXLAN devices, …) sits beside it (SecurityGroupLab, LoadBalancerLab, …).
+// The decoder records the document path of each model place it fills, so
+// that the model's validation errors find their line by a lookup. (The
+// instances and their interfaces still have YAML types of their own.)
 //
 // Each kind of expectation is one type in one file (expect_<kind>.go) with
 // its fields, its validation, its description and its judgement against

@@ -19,7 +19,7 @@ func (d *delivered) describe() string { return "delivered to " + d.Target }
 func (d *delivered) judge(j *judging) {
 	var n int64
 	for _, ss := range j.sessionsOf(d.Target) {
-		c := j.o.Model.Sessions[ss.Name]
+		c := j.o.Model.Sessions[ss.TrafficMirrorSessionId]
 		n += int64(c.Delivery[cloudmock.Delivered.String()]) - int64(c.SkipPackets)
 	}
 	j.count(d.Count, max(n, 0))

@@ -44,7 +44,7 @@ func (d *dropped) describe() string {
 func (d *dropped) judge(j *judging) {
 	var n int64
 	for _, ss := range j.sessionsOf(d.Target) {
-		c := j.o.Model.Sessions[ss.Name]
+		c := j.o.Model.Sessions[ss.TrafficMirrorSessionId]
 		if d.By == "queue" || d.By == "" || d.By == "any" {
 			n += int64(c.SkipPackets)
 		}

@@ -63,13 +63,13 @@ func (m *Mirrored) judge(j *judging) {
 func (m *Mirrored) sessionSum(j *judging, truncated bool) int64 {
 	var n int64
 	for _, ss := range j.sessionsOf(m.Target) {
-		if m.Session != "" && ss.Name != m.Session {
+		if m.Session != "" && ss.TrafficMirrorSessionId != m.Session {
 			continue
 		}
 		if m.NetworkInterface != "" && ss.NetworkInterfaceId != m.NetworkInterface && !slices.Contains(ss.TrafficMirrorSourceIds, m.NetworkInterface) {
 			continue
 		}
-		c := j.o.Model.Sessions[ss.Name]
+		c := j.o.Model.Sessions[ss.TrafficMirrorSessionId]
 		if truncated {
 			n += int64(c.Truncated)
 		} else {

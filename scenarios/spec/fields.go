@@ -4,9 +4,6 @@ import (
 	"reflect"
 	"regexp"
 	"sort"
-	"strings"
-
-	"github.com/mirrorlab/mirrorlab/internal/suggest"
 )
 
 // yamlKeys returns, for every struct type of the format by name, its YAML
@@ -66,18 +63,5 @@ func explainUnknownField(msg string) string {
 	if m == nil {
 		return msg
 	}
-	keys := yamlKeys()[m[2]]
-	out := "unknown field \"" + m[1] + "\""
-	for _, k := range keys {
-		if strings.EqualFold(k, m[1]) {
-			return out + " (did you mean " + k + "?)"
-		}
-	}
-	if near := suggest.Closest(m[1], keys, 1); len(near) == 1 {
-		return out + " (did you mean " + near[0] + "?)"
-	}
-	if len(keys) > 0 {
-		out += " (allowed here: " + strings.Join(keys, ", ") + ")"
-	}
-	return out
+	return unknownKey(m[1], yamlKeys()[m[2]])
 }

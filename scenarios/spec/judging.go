@@ -111,8 +111,8 @@ func (j *judging) count(c Count, got int64) {
 
 // sessionsOf returns the scenario's sessions that send to target (all
 // sessions when target is empty).
-func (j *judging) sessionsOf(target string) []Session {
-	var out []Session
+func (j *judging) sessionsOf(target string) []cloudmock.TrafficMirrorSession {
+	var out []cloudmock.TrafficMirrorSession
 	for _, ss := range j.s.Mirror.Sessions {
 		if target == "" || ss.TrafficMirrorTargetId == target {
 			out = append(out, ss)

@@ -87,7 +87,7 @@ func decode(ctx context.Context, file string, data []byte) (*Scenario, error) {
 	if p := badBytes(file, data); p != nil {
 		return nil, Problems{p}
 	}
-	if runs := findRuns(data, splitMinBytes, splitMinItems); runs != nil {
+	if runs := runsOutside(data, findRuns(data, splitMinBytes, splitMinItems)); runs != nil {
 		if s, ok, err := decodeSplit(ctx, file, data, runs); ok {
 			return s, err
 		}

@@ -2,10 +2,8 @@ package spec
 
 import (
 	"errors"
-	"fmt"
 	"regexp"
-	"strconv"
-	"strings"
+	"slices"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
@@ -22,119 +20,71 @@ func (s *Scenario) ModelSpec() (cloudmock.Spec, error) {
 	}
 	m := cloudmock.Spec{Profile: s.Profile.Provider, RejectBehavior: s.Profile.RejectBehaviour}
 	m.Vpcs, m.Subnets = s.modelVPCs()
-	m.VpcPeeringConnections = s.modelPeerings()
-	m.TransitGateways, m.TransitGatewayVpcAttachments = s.modelTransitGateways()
-	for _, a := range s.Network.NetworkAcls {
+	joins := cloudmock.Spec{VpcPeeringConnections: s.Network.VPCPeeringConnections.List,
+		TransitGateways: s.Network.TransitGateways.List, TransitGatewayVpcAttachments: s.Network.TransitGateways.Attachments}
+	joins = joins.Clone()
+	m.VpcPeeringConnections, m.TransitGateways, m.TransitGatewayVpcAttachments = joins.VpcPeeringConnections, joins.TransitGateways, joins.TransitGatewayVpcAttachments
+	for _, a := range s.Network.NetworkAcls.List {
 		m.NetworkAcls = append(m.NetworkAcls, s.modelNetworkACL(a))
 	}
-	for _, g := range s.Network.SecurityGroups {
-		m.SecurityGroups = append(m.SecurityGroups, s.modelSecurityGroup(g))
+	for i, g := range s.Network.SecurityGroups.List {
+		m.SecurityGroups = append(m.SecurityGroups, s.modelSecurityGroup(g, s.Network.SecurityGroups.Lab[i].DefaultEgress))
 	}
 	m.NetworkInterfaces = s.modelInterfaces(addrs)
-	for _, lb := range s.Network.LoadBalancers {
-		addr, ok := addrs[lb.Name+"/"+IfName(0)]
+	for i, lb := range s.Network.LoadBalancers.List {
+		addr, ok := addrs[lb.LoadBalancerArn+"/"+IfName(0)]
 		if !ok {
 			continue // its subnet does not resolve: reported by Check
 		}
-		m.LoadBalancers = append(m.LoadBalancers, s.modelLoadBalancer(lb, addr))
+		m.LoadBalancers = append(m.LoadBalancers, s.modelLoadBalancer(lb, s.Network.LoadBalancers.Lab[i], addr))
 	}
-	for _, f := range s.Mirror.Filters {
-		m.TrafficMirrorFilters = append(m.TrafficMirrorFilters, modelFilter(f))
-	}
-	m.TrafficMirrorTargets, m.TrafficMirrorSessions = s.modelTargetsAndSessions()
+	mirror := cloudmock.Spec{TrafficMirrorFilters: s.Mirror.Filters, TrafficMirrorTargets: s.Mirror.Targets, TrafficMirrorSessions: s.Mirror.Sessions}
+	mirror = mirror.Clone()
+	m.TrafficMirrorFilters, m.TrafficMirrorTargets, m.TrafficMirrorSessions = mirror.TrafficMirrorFilters, mirror.TrafficMirrorTargets, mirror.TrafficMirrorSessions
 	return m, nil
 }
 
 // defaultVPC is the VPC a resource without a VpcId belongs to: the only
 // one, or none when the scenario has several.
 func (s *Scenario) defaultVPC(v string) string {
-	if v == "" && len(s.Network.VPCs) == 1 {
-		return s.Network.VPCs[0].Name
+	if v == "" && len(s.Network.VPCs.List) == 1 {
+		return s.Network.VPCs.List[0].VpcId
 	}
 	return v
 }
 
-// modelVPCs converts the VPCs and their subnets.
+// modelVPCs is the VPCs and their subnets.
 func (s *Scenario) modelVPCs() (vpcs []cloudmock.Vpc, subnets []cloudmock.Subnet) {
-	for _, v := range s.Network.VPCs {
-		vpcs = append(vpcs, cloudmock.Vpc{VpcId: v.Name, CidrBlock: v.CidrBlock.String(), Ipv6CidrBlock: prefixString(v.Ipv6CidrBlock)})
-		for _, sn := range v.Subnets {
-			subnets = append(subnets, cloudmock.Subnet{SubnetId: sn.Name, VpcId: v.Name, CidrBlock: sn.CidrBlock.String(),
-				Ipv6CidrBlock: prefixString(sn.Ipv6CidrBlock)})
-		}
-	}
-	return vpcs, subnets
+	return slices.Clone(s.Network.VPCs.List), slices.Clone(s.Network.VPCs.Subnets)
 }
 
-// modelPeerings converts the VPC peering connections.
-func (s *Scenario) modelPeerings() []cloudmock.VpcPeeringConnection {
-	var out []cloudmock.VpcPeeringConnection
-	for _, pc := range s.Network.VPCPeeringConnections {
-		out = append(out, cloudmock.VpcPeeringConnection{
-			VpcPeeringConnectionId: pc.Name,
-			RequesterVpcInfo:       cloudmock.VpcPeeringConnectionVpcInfo{VpcId: pc.VpcId},
-			AccepterVpcInfo:        cloudmock.VpcPeeringConnectionVpcInfo{VpcId: pc.PeerVpcId},
-		})
+// modelNetworkACL is one network ACL in its VPC (the only one by
+// default), associated with the subnets that name it.
+func (s *Scenario) modelNetworkACL(a cloudmock.NetworkAcl) cloudmock.NetworkAcl {
+	a.VpcId = s.defaultVPC(a.VpcId)
+	for k, name := range s.Network.VPCs.SubnetACLs {
+		if name == a.NetworkAclId {
+			a.Associations = append(a.Associations, cloudmock.NetworkAclAssociation{SubnetId: s.Network.VPCs.Subnets[k].SubnetId})
+		}
 	}
-	return out
+	a.Entries = slices.Clone(a.Entries) // their port ranges are not changed
+	return a
 }
 
-// modelTransitGateways converts the transit gateways and their VPC
-// attachments.
-func (s *Scenario) modelTransitGateways() (tgws []cloudmock.TransitGateway, atts []cloudmock.TransitGatewayVpcAttachment) {
-	for _, g := range s.Network.TransitGateways {
-		tgws = append(tgws, cloudmock.TransitGateway{TransitGatewayId: g.Name, Description: g.Description})
-		for _, a := range g.Attachments {
-			atts = append(atts, cloudmock.TransitGatewayVpcAttachment{
-				TransitGatewayAttachmentId: a.Name, TransitGatewayId: g.Name, VpcId: a.VpcId})
-		}
-	}
-	return tgws, atts
-}
-
-// modelNetworkACL converts one network ACL, associated with the subnets
-// that name it.
-func (s *Scenario) modelNetworkACL(a NetworkACL) cloudmock.NetworkAcl {
-	acl := cloudmock.NetworkAcl{NetworkAclId: a.Name, VpcId: s.defaultVPC(a.VpcId)}
-	for _, v := range s.Network.VPCs {
-		for _, sn := range v.Subnets {
-			if sn.NetworkAcl == a.Name {
-				acl.Associations = append(acl.Associations, cloudmock.NetworkAclAssociation{SubnetId: sn.Name})
-			}
-		}
-	}
-	for _, e := range a.Entries {
-		ce := cloudmock.NetworkAclEntry{
-			RuleNumber: e.RuleNumber, Egress: e.Egress, Protocol: strconv.Itoa(int(e.Protocol)),
-			RuleAction: e.RuleAction, CidrBlock: prefixString(e.CidrBlock), Ipv6CidrBlock: prefixString(e.Ipv6CidrBlock),
-		}
-		if e.PortRange != nil {
-			ce.PortRange = &cloudmock.PortRange{From: e.PortRange.From, To: e.PortRange.To}
-		}
-		acl.Entries = append(acl.Entries, ce)
-	}
-	return acl
-}
-
-// modelSecurityGroup converts one security group, with CloudFormation's
-// default egress rule when the scenario gives none.
-func (s *Scenario) modelSecurityGroup(g SecurityGroup) cloudmock.SecurityGroup {
-	cg := cloudmock.SecurityGroup{GroupId: g.Name, VpcId: s.defaultVPC(g.VpcId)}
-	for _, r := range g.SecurityGroupIngress {
-		cg.IpPermissions = append(cg.IpPermissions, permission(r, r.SourceSecurityGroupId))
-	}
-	if g.SecurityGroupEgress == nil { // CloudFormation's default: all outbound
+// modelSecurityGroup is one security group with the defaults the scenario
+// leaves out: the only VPC, and CloudFormation's default egress rule
+// (defaultEgress: the group gives none).
+func (s *Scenario) modelSecurityGroup(g cloudmock.SecurityGroup, defaultEgress bool) cloudmock.SecurityGroup {
+	g.VpcId = s.defaultVPC(g.VpcId)
+	if defaultEgress { // CloudFormation's default: all outbound
 		all := cloudmock.IpPermission{IpProtocol: "-1", IpRanges: []cloudmock.IpRange{{CidrIp: "0.0.0.0/0"}}}
-		if s.dualStack(s.defaultVPC(g.VpcId)) {
+		if s.dualStack(g.VpcId) {
 			// AWS adds all outbound IPv6 too in a VPC with an IPv6 block.
 			all.Ipv6Ranges = []cloudmock.Ipv6Range{{CidrIpv6: "::/0"}}
 		}
-		cg.IpPermissionsEgress = []cloudmock.IpPermission{all}
+		g.IpPermissionsEgress = []cloudmock.IpPermission{all}
 	}
-	for _, r := range g.SecurityGroupEgress {
-		cg.IpPermissionsEgress = append(cg.IpPermissionsEgress, permission(r, r.DestinationSecurityGroupId))
-	}
-	return cg
+	return g
 }
 
 // modelInterfaces converts the instances' network interfaces; addrs holds
@@ -157,93 +107,71 @@ func (s *Scenario) modelInterfaces(addrs map[string]string) []cloudmock.NetworkI
 	return out
 }
 
-// modelLoadBalancer converts one load balancer whose private address is
-// addr, with the defaults the scenario leaves out (a network load balancer
-// listening on VXLAN's port).
-func (s *Scenario) modelLoadBalancer(lb LoadBalancer, addr string) cloudmock.LoadBalancer {
-	cl := cloudmock.LoadBalancer{
-		LoadBalancerArn: lb.Name, Type: lb.Type, SubnetId: lb.SubnetId,
-		PrivateIpAddress: addr, Ipv6Address: addrString(lb.Ipv6Address),
+// modelLoadBalancer is one load balancer whose private address is addr,
+// with the defaults the scenario leaves out (a network load balancer
+// listening on VXLAN's port) and its targets named by interface.
+func (s *Scenario) modelLoadBalancer(lb cloudmock.LoadBalancer, lab LoadBalancerLab, addr string) cloudmock.LoadBalancer {
+	lb.PrivateIpAddress = addr
+	if lb.Type == "" {
+		lb.Type = "network"
 	}
-	if cl.Type == "" {
-		cl.Type = "network"
+	if lb.Type == "gateway" {
+		lb.VpcEndpointId = lb.LoadBalancerArn
 	}
-	if cl.Type == "gateway" {
-		cl.VpcEndpointId = lb.Name
+	if lab.DefaultListeners {
+		lb.Listeners = []cloudmock.Listener{{Protocol: "UDP", Port: 4789}}
+	} else {
+		lb.Listeners = slices.Clone(lb.Listeners)
 	}
-	if lb.Listeners == nil {
-		cl.Listeners = []cloudmock.Listener{{Protocol: "UDP", Port: 4789}}
-	}
-	for _, l := range lb.Listeners {
-		cl.Listeners = append(cl.Listeners, cloudmock.Listener{Protocol: l.Protocol, Port: l.Port})
-	}
-	for _, t := range lb.Targets {
-		id := t.Id
-		if r, ok := s.refs.eniOrInstance(t.Id); ok {
-			id = r.eni.Name
+	lb.Targets = slices.Clone(lb.Targets)
+	for j, t := range lb.Targets {
+		if r, ok := s.refs.eniOrInstance(t.NetworkInterfaceId); ok {
+			lb.Targets[j].NetworkInterfaceId = r.eni.Name
 		}
-		cl.Targets = append(cl.Targets, cloudmock.TargetDescription{NetworkInterfaceId: id})
 	}
-	return cl
+	return lb
 }
 
-// modelFilter converts one mirror filter, its rules split by direction.
-func modelFilter(f Filter) cloudmock.TrafficMirrorFilter {
-	cf := cloudmock.TrafficMirrorFilter{TrafficMirrorFilterId: f.Name, NetworkServices: f.NetworkServices, Description: f.Description}
-	for _, r := range f.Rules {
-		cr := cloudmock.TrafficMirrorFilterRule{
-			RuleNumber: r.RuleNumber, RuleAction: r.RuleAction,
-			SourceCidrBlock: prefixString(r.SourceCidrBlock), DestinationCidrBlock: prefixString(r.DestinationCidrBlock),
-			Description: r.Description,
-		}
-		if r.Protocol != nil && *r.Protocol != ProtocolAll {
-			cr.Protocol = int(*r.Protocol)
-		}
-		cr.SourcePortRange = mirrorPorts(r.SourcePortRange)
-		cr.DestinationPortRange = mirrorPorts(r.DestinationPortRange)
-		if r.TrafficDirection == "egress" {
-			cf.EgressFilterRules = append(cf.EgressFilterRules, cr)
-		} else {
-			cf.IngressFilterRules = append(cf.IngressFilterRules, cr)
+// UnhealthyTarget is a registered target that the scenario marks as failing
+// its health check from the start.
+type UnhealthyTarget struct{ LoadBalancer, NetworkInterface string }
+
+// UnhealthyTargets lists the targets marked unhealthy, by interface name.
+func (s *Scenario) UnhealthyTargets() []UnhealthyTarget {
+	var out []UnhealthyTarget
+	lbs := &s.Network.LoadBalancers
+	for i, lb := range lbs.List {
+		for j, t := range lb.Targets {
+			if !lbs.Lab[i].Unhealthy[j] {
+				continue
+			}
+			eni := t.NetworkInterfaceId
+			if r, ok := s.refs.eniOrInstance(eni); ok {
+				eni = r.eni.Name
+			}
+			out = append(out, UnhealthyTarget{lb.LoadBalancerArn, eni})
 		}
 	}
-	return cf
+	return out
 }
 
-// mirrorPorts converts a filter rule's port range; nil stays nil.
-func mirrorPorts(p *TrafficMirrorPorts) *cloudmock.TrafficMirrorPortRange {
-	if p == nil {
-		return nil
+// HealthCheckPort is the port the load balancers health-check their
+// targets on (the last one given; 0: no checks).
+func (s *Scenario) HealthCheckPort() int {
+	port := 0
+	for _, l := range s.Network.LoadBalancers.Lab {
+		if l.HealthCheckPort != 0 {
+			port = l.HealthCheckPort
+		}
 	}
-	return &cloudmock.TrafficMirrorPortRange{FromPort: p.FromPort, ToPort: p.ToPort}
-}
-
-// modelTargetsAndSessions converts the mirror targets and sessions.
-func (s *Scenario) modelTargetsAndSessions() (targets []cloudmock.TrafficMirrorTarget, sessions []cloudmock.TrafficMirrorSession) {
-	for _, t := range s.Mirror.Targets {
-		targets = append(targets, cloudmock.TrafficMirrorTarget{
-			TrafficMirrorTargetId: t.Name, NetworkInterfaceId: t.NetworkInterfaceId,
-			NetworkLoadBalancerArn: t.NetworkLoadBalancerArn, GatewayLoadBalancerEndpointId: t.GatewayLoadBalancerEndpointId,
-			Description: t.Description,
-		})
-	}
-	for _, ss := range s.Mirror.Sessions {
-		sessions = append(sessions, cloudmock.TrafficMirrorSession{
-			TrafficMirrorSessionId: ss.Name, NetworkInterfaceId: ss.NetworkInterfaceId,
-			TrafficMirrorSourceIds: ss.TrafficMirrorSourceIds,
-			TrafficMirrorTargetId:  ss.TrafficMirrorTargetId, TrafficMirrorFilterId: ss.TrafficMirrorFilterId,
-			SessionNumber: ss.SessionNumber, VirtualNetworkId: ss.VirtualNetworkId, PacketLength: ss.PacketLength,
-			Description: ss.Description,
-		})
-	}
-	return targets, sessions
+	return port
 }
 
 // dualStack reports whether the VPC named vpc has an IPv6 block.
 func (s *Scenario) dualStack(vpc string) bool {
-	for _, v := range s.Network.VPCs {
-		if v.Name == vpc {
-			return v.Ipv6CidrBlock.IsValid()
+	for _, v := range s.Network.VPCs.List {
+		if v.VpcId == vpc {
+			return v.Ipv6CidrBlock != ""
 		}
 	}
 	return false
@@ -261,32 +189,6 @@ func prefixString(p Prefix) string {
 		return ""
 	}
 	return p.String()
-}
-
-func permission(r SGRule, peer string) cloudmock.IpPermission {
-	p := cloudmock.IpPermission{IpProtocol: strconv.Itoa(int(r.IpProtocol))}
-	if r.FromPort != nil {
-		p.FromPort = *r.FromPort
-	}
-	if r.ToPort != nil {
-		p.ToPort = *r.ToPort
-	}
-	if r.IpProtocol == ProtocolAll || (r.FromPort == nil && r.ToPort == nil && (r.IpProtocol == 6 || r.IpProtocol == 17)) {
-		p.FromPort, p.ToPort = 0, 65535
-	}
-	if (r.IpProtocol == 1 || r.IpProtocol == 58) && r.FromPort == nil && r.ToPort == nil {
-		p.FromPort, p.ToPort = -1, -1
-	}
-	if r.CidrIp.IsValid() {
-		p.IpRanges = []cloudmock.IpRange{{CidrIp: r.CidrIp.String()}}
-	}
-	if r.CidrIpv6.IsValid() {
-		p.Ipv6Ranges = []cloudmock.Ipv6Range{{CidrIpv6: r.CidrIpv6.String()}}
-	}
-	if peer != "" {
-		p.UserIdGroupPairs = []cloudmock.UserIdGroupPair{{GroupId: peer}}
-	}
-	return p
 }
 
 // ModelProblems validates the mirror configuration against the provider's
@@ -339,46 +241,15 @@ var indexRE = regexp.MustCompile(`^([A-Za-z]+)\[(\d+)\](.*)$`)
 // modelPath finds the place in the file of a model validation error.
 func (s *Scenario) modelPath(ve *cloudmock.ValidationError) string {
 	f := ve.Field
+	if p, yamlKey, ok := s.placesOf(ve.Resource); ok {
+		return p.path(placeKey{ve.Resource, ve.Index, ve.Field}, yamlKey)
+	}
 	switch ve.Resource {
 	case "Spec":
 		if f == "RejectBehavior" {
 			return "profile.rejectBehaviour"
 		}
 		return "profile.provider"
-	case "Vpc":
-		return s.refPath(ve.Resource, ve.ID, fmt.Sprintf("network.vpcs[%d]", ve.Index)) + "." + rename(f, map[string]string{"VpcId": "name"})
-	case "VpcPeeringConnection":
-		p := s.refPath(ve.Resource, ve.ID, fmt.Sprintf("network.vpcPeeringConnections[%d]", ve.Index))
-		return p + "." + rename(f, map[string]string{"VpcPeeringConnectionId": "name",
-			"RequesterVpcInfo.VpcId": "VpcId", "AccepterVpcInfo.VpcId": "PeerVpcId", "Status.Code": "name"})
-	case "TransitGateway":
-		return s.refPath(ve.Resource, ve.ID, fmt.Sprintf("network.transitGateways[%d]", ve.Index)) + ".name"
-	case "TransitGatewayVpcAttachment":
-		p := s.refPath(ve.Resource, ve.ID, "network.transitGateways")
-		return p + "." + rename(f, map[string]string{"TransitGatewayAttachmentId": "name", "TransitGatewayId": "name"})
-	case "Subnet":
-		return s.refPath(ve.Resource, ve.ID, "network.vpcs") + "." + rename(f, map[string]string{"SubnetId": "name", "VpcId": "name"})
-	case "NetworkAcl":
-		p := s.refPath(ve.Resource, ve.ID, fmt.Sprintf("network.networkAcls[%d]", ve.Index))
-		if m := indexRE.FindStringSubmatch(f); m != nil && m[1] == "Entries" {
-			return p + ".entries[" + m[2] + "]" + m[3]
-		}
-		return p + "." + rename(f, map[string]string{"NetworkAclId": "name"})
-	case "SecurityGroup":
-		p := s.refPath(ve.Resource, ve.ID, fmt.Sprintf("network.securityGroups[%d]", ve.Index))
-		if m := indexRE.FindStringSubmatch(f); m != nil {
-			list := map[string]string{"IpPermissions": "SecurityGroupIngress", "IpPermissionsEgress": "SecurityGroupEgress"}[m[1]]
-			rest := m[3]
-			rest = regexp.MustCompile(`^\.IpRanges\[\d+\]`).ReplaceAllString(rest, "")
-			if strings.HasPrefix(rest, ".UserIdGroupPairs") {
-				rest = ".SourceSecurityGroupId"
-				if list == "SecurityGroupEgress" {
-					rest = ".DestinationSecurityGroupId"
-				}
-			}
-			return p + "." + list + "[" + m[2] + "]" + rest
-		}
-		return p + "." + rename(f, map[string]string{"GroupId": "name"})
 	case "NetworkInterface":
 		p := s.refPath(ve.Resource, ve.ID, "network.instances")
 		f = rename(f, map[string]string{"NetworkInterfaceId": "name", "Mtu": "mtu"})
@@ -386,27 +257,6 @@ func (s *Scenario) modelPath(ve *cloudmock.ValidationError) string {
 			f = "GroupSet[" + m[2] + "]"
 		}
 		return p + "." + f
-	case "LoadBalancer":
-		p := s.refPath(ve.Resource, ve.ID, fmt.Sprintf("network.loadBalancers[%d]", ve.Index))
-		f = strings.Replace(f, ".NetworkInterfaceId", ".Id", 1)
-		return p + "." + rename(f, map[string]string{"LoadBalancerArn": "name", "VpcEndpointId": "Type"})
-	case "TrafficMirrorFilter":
-		p := s.refPath(ve.Resource, ve.ID, fmt.Sprintf("mirror.filters[%d]", ve.Index))
-		if m := indexRE.FindStringSubmatch(f); m != nil && (m[1] == "IngressFilterRules" || m[1] == "EgressFilterRules") {
-			k, _ := strconv.Atoi(m[2])
-			if j, ok := s.ruleIndex(ve.ID, m[1] == "EgressFilterRules", k); ok {
-				return fmt.Sprintf("%s.rules[%d]%s", p, j, m[3])
-			}
-			return p + ".rules"
-		}
-		if f == "IngressFilterRules" || f == "EgressFilterRules" {
-			return p + ".rules"
-		}
-		return p + "." + rename(f, map[string]string{"TrafficMirrorFilterId": "name"})
-	case "TrafficMirrorTarget":
-		return s.refPath(ve.Resource, ve.ID, fmt.Sprintf("mirror.targets[%d]", ve.Index)) + "." + rename(f, map[string]string{"TrafficMirrorTargetId": "name"})
-	case "TrafficMirrorSession":
-		return s.refPath(ve.Resource, ve.ID, fmt.Sprintf("mirror.sessions[%d]", ve.Index)) + "." + rename(f, map[string]string{"TrafficMirrorSessionId": "name"})
 	}
 	return ""
 }
@@ -426,25 +276,6 @@ func rename(field string, names map[string]string) string {
 	return field
 }
 
-// ruleIndex maps the k-th ingress (or egress) rule of a filter to its index
-// in the scenario's rules list.
-func (s *Scenario) ruleIndex(filter string, egress bool, k int) (int, bool) {
-	f, ok := s.refs.filters[filter]
-	if !ok {
-		return 0, false
-	}
-	n := 0
-	for j, r := range f.Rules {
-		if (r.TrafficDirection == "egress") == egress {
-			if n == k {
-				return j, true
-			}
-			n++
-		}
-	}
-	return 0, false
-}
-
 // notFound reports the model's codes for a reference to nothing.
 func notFound(code string) bool {
 	switch code {
@@ -454,4 +285,31 @@ func notFound(code string) bool {
 		return true
 	}
 	return false
+}
+
+// placesOf returns the places the decoder recorded for a kind of resource
+// (cloudmock's name) and its model-field-to-key lookup; false for a kind
+// not decoded by the model's tables.
+func (s *Scenario) placesOf(res string) (places, func(string) string, bool) {
+	switch res {
+	case "TrafficMirrorFilter", "TrafficMirrorTarget", "TrafficMirrorSession":
+		return s.Mirror.places, mirrorKeys[res], true
+	case "SecurityGroup":
+		return s.Network.SecurityGroups.places, sgTable.yamlKey, true
+	case "VpcPeeringConnection":
+		return s.Network.VPCPeeringConnections.places, peeringTable.yamlKey, true
+	case "TransitGateway":
+		return s.Network.TransitGateways.places, tgwTable.yamlKey, true
+	case "TransitGatewayVpcAttachment":
+		return s.Network.TransitGateways.places, attachmentTable.yamlKey, true
+	case "LoadBalancer":
+		return s.Network.LoadBalancers.places, lbTable.yamlKey, true
+	case "Vpc":
+		return s.Network.VPCs.places, vpcTable.yamlKey, true
+	case "NetworkAcl":
+		return s.Network.NetworkAcls.places, aclTable.yamlKey, true
+	case "Subnet":
+		return s.Network.VPCs.places, subnetTable.yamlKey, true
+	}
+	return nil, nil, false
 }

@@ -2,23 +2,26 @@ package spec
 
 import (
 	"fmt"
+	"net/netip"
 	"regexp"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
 // refs resolves the names a scenario uses to refer to its resources.
 type refs struct {
-	vpcs      map[string]*VPC
-	peerings  map[string]*VPCPeeringConnection
-	tgws      map[string]*TransitGateway
+	vpcs      map[string]*cloudmock.Vpc
+	peerings  map[string]*cloudmock.VpcPeeringConnection
+	tgws      map[string]*cloudmock.TransitGateway
 	subnets   map[string]subnetRef
-	acls      map[string]*NetworkACL
-	sgs       map[string]*SecurityGroup
+	acls      map[string]*cloudmock.NetworkAcl
+	sgs       map[string]*cloudmock.SecurityGroup
 	instances map[string]*Instance
 	enis      map[string]eniRef
-	lbs       map[string]*LoadBalancer
-	filters   map[string]*Filter
-	targets   map[string]*Target
-	sessions  map[string]*Session
+	lbs       map[string]*cloudmock.LoadBalancer
+	filters   map[string]*cloudmock.TrafficMirrorFilter
+	targets   map[string]*cloudmock.TrafficMirrorTarget
+	sessions  map[string]*cloudmock.TrafficMirrorSession
 	programs  map[string]*Program
 	traffic   map[string]*Traffic
 	// paths gives the document path of each resource by "Kind/name", the
@@ -30,9 +33,11 @@ type refs struct {
 	groups map[string]string
 }
 
+// subnetRef is a subnet with its VPC and its blocks, parsed.
 type subnetRef struct {
-	vpc *VPC
-	sub *Subnet
+	vpc         *cloudmock.Vpc
+	sub         *cloudmock.Subnet
+	cidr, cidr6 netip.Prefix
 }
 
 type eniRef struct {
@@ -46,17 +51,17 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,62}$`)
 
 func buildRefs(s *Scenario, c *problems) *refs {
 	r := &refs{
-		vpcs: map[string]*VPC{}, peerings: map[string]*VPCPeeringConnection{}, tgws: map[string]*TransitGateway{}, subnets: map[string]subnetRef{}, acls: map[string]*NetworkACL{},
-		sgs: map[string]*SecurityGroup{}, instances: map[string]*Instance{}, enis: map[string]eniRef{},
-		lbs: map[string]*LoadBalancer{}, filters: map[string]*Filter{}, targets: map[string]*Target{},
-		sessions: map[string]*Session{}, programs: map[string]*Program{}, traffic: map[string]*Traffic{},
+		vpcs: map[string]*cloudmock.Vpc{}, peerings: map[string]*cloudmock.VpcPeeringConnection{}, tgws: map[string]*cloudmock.TransitGateway{}, subnets: map[string]subnetRef{}, acls: map[string]*cloudmock.NetworkAcl{},
+		sgs: map[string]*cloudmock.SecurityGroup{}, instances: map[string]*Instance{}, enis: map[string]eniRef{},
+		lbs: map[string]*cloudmock.LoadBalancer{}, filters: map[string]*cloudmock.TrafficMirrorFilter{}, targets: map[string]*cloudmock.TrafficMirrorTarget{},
+		sessions: map[string]*cloudmock.TrafficMirrorSession{}, programs: map[string]*Program{}, traffic: map[string]*Traffic{},
 		paths: map[string]string{}, groups: map[string]string{},
 	}
 	r.addNetwork(c, &s.Network)
 	m := &s.Mirror
-	addEach(r, c, "mirror filter", "mirror.filters", m.Filters, func(f *Filter) string { return f.Name }, r.filters)
-	addEach(r, c, "mirror target", "mirror.targets", m.Targets, func(t *Target) string { return t.Name }, r.targets)
-	addEach(r, c, "mirror session", "mirror.sessions", m.Sessions, func(ss *Session) string { return ss.Name }, r.sessions)
+	addEach(r, c, "mirror filter", "mirror.filters", m.Filters, func(f *filter) string { return f.TrafficMirrorFilterId }, r.filters)
+	addEach(r, c, "mirror target", "mirror.targets", m.Targets, func(t *target) string { return t.TrafficMirrorTargetId }, r.targets)
+	addEach(r, c, "mirror session", "mirror.sessions", m.Sessions, func(ss *session) string { return ss.TrafficMirrorSessionId }, r.sessions)
 	// programs and traffic steps have namespaces of their own
 	r.addPrograms(c, s.Programs)
 	r.addTraffic(c, s.Traffic)
@@ -101,33 +106,26 @@ func addEach[T any](r *refs, c *problems, kind, prefix string, list []T, name fu
 
 // addNetwork registers the resources of the network section.
 func (r *refs) addNetwork(c *problems, n *Network) {
-	for i := range n.VPCs {
-		v := &n.VPCs[i]
-		p := fmt.Sprintf("network.vpcs[%d]", i)
-		if r.add(c, "VPC", p, v.Name) {
-			r.vpcs[v.Name] = v
-		}
-		for j := range v.Subnets {
-			sn := &v.Subnets[j]
-			if r.add(c, "subnet", fmt.Sprintf("%s.subnets[%d]", p, j), sn.Name) {
-				r.subnets[sn.Name] = subnetRef{vpc: v, sub: sn}
-			}
+	v := &n.VPCs
+	addEach(r, c, "VPC", "network.vpcs", v.List, func(x *cloudmock.Vpc) string { return x.VpcId }, r.vpcs)
+	for k := range v.Subnets {
+		sn := &v.Subnets[k]
+		if r.add(c, "subnet", v.places.path(placeKey{"Subnet", k, ""}, nil), sn.SubnetId) {
+			cidr, _ := netip.ParsePrefix(sn.CidrBlock) // valid or empty: decoded
+			cidr6, _ := netip.ParsePrefix(sn.Ipv6CidrBlock)
+			r.subnets[sn.SubnetId] = subnetRef{vpc: &v.List[v.parent[k]], sub: sn, cidr: cidr, cidr6: cidr6}
 		}
 	}
-	addEach(r, c, "VPC peering connection", "network.vpcPeeringConnections", n.VPCPeeringConnections,
-		func(pc *VPCPeeringConnection) string { return pc.Name }, r.peerings)
-	for i := range n.TransitGateways {
-		g := &n.TransitGateways[i]
-		p := fmt.Sprintf("network.transitGateways[%d]", i)
-		if r.add(c, "transit gateway", p, g.Name) {
-			r.tgws[g.Name] = g
-		}
-		for j := range g.Attachments {
-			r.add(c, "transit gateway attachment", fmt.Sprintf("%s.attachments[%d]", p, j), g.Attachments[j].Name)
-		}
+	addEach(r, c, "VPC peering connection", "network.vpcPeeringConnections", n.VPCPeeringConnections.List,
+		func(pc *cloudmock.VpcPeeringConnection) string { return pc.VpcPeeringConnectionId }, r.peerings)
+	tg := &n.TransitGateways
+	addEach(r, c, "transit gateway", "network.transitGateways", tg.List,
+		func(g *cloudmock.TransitGateway) string { return g.TransitGatewayId }, r.tgws)
+	for k, a := range tg.Attachments {
+		r.add(c, "transit gateway attachment", tg.places.path(placeKey{"TransitGatewayVpcAttachment", k, ""}, nil), a.TransitGatewayAttachmentId)
 	}
-	addEach(r, c, "network ACL", "network.networkAcls", n.NetworkAcls, func(a *NetworkACL) string { return a.Name }, r.acls)
-	addEach(r, c, "security group", "network.securityGroups", n.SecurityGroups, func(g *SecurityGroup) string { return g.Name }, r.sgs)
+	addEach(r, c, "network ACL", "network.networkAcls", n.NetworkAcls.List, func(a *cloudmock.NetworkAcl) string { return a.NetworkAclId }, r.acls)
+	addEach(r, c, "security group", "network.securityGroups", n.SecurityGroups.List, func(g *cloudmock.SecurityGroup) string { return g.GroupId }, r.sgs)
 	for i := range n.Instances {
 		in := &n.Instances[i]
 		p := fmt.Sprintf("network.instances[%d]", i)
@@ -141,7 +139,7 @@ func (r *refs) addNetwork(c *problems, n *Network) {
 			}
 		}
 	}
-	addEach(r, c, "load balancer", "network.loadBalancers", n.LoadBalancers, func(lb *LoadBalancer) string { return lb.Name }, r.lbs)
+	addEach(r, c, "load balancer", "network.loadBalancers", n.LoadBalancers.List, func(lb *cloudmock.LoadBalancer) string { return lb.LoadBalancerArn }, r.lbs)
 }
 
 // addPrograms registers the programs' names, in a namespace of their own.

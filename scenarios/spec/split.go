@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"strconv"
 
 	"gopkg.in/yaml.v3"
@@ -192,7 +193,7 @@ func decodeSplit(ctx context.Context, file string, data []byte, runs []seqRun) (
 		if ctx.Err() != nil {
 			return nil, true, interrupted(ctx, file)
 		}
-		kids, ok := fillRun(ctx, file, data, r, targets[i], &ps)
+		kids, ok := fillRun(ctx, file, data, r, targets[i], paths[i], &ps)
 		if !ok {
 			return nil, false, nil
 		}
@@ -219,6 +220,13 @@ func runTarget(n *yaml.Node, v reflect.Value, path string, line, col int) (refle
 		v = v.Elem()
 	}
 	if selfDecoding(v.Type()) {
+		if v.CanAddr() {
+			if _, ok := v.Addr().Interface().(runFiller); ok {
+				if p, found := keyPath(n, path, line, col); found {
+					return v, p, true
+				}
+			}
+		}
 		return reflect.Value{}, "", false
 	}
 	switch {
@@ -256,8 +264,11 @@ func runTarget(n *yaml.Node, v reflect.Value, path string, line, col int) (refle
 // fillRun decodes run r of data, chunkItems items at a time, into target
 // and returns the items' positions; false when a chunk is not a
 // well-formed block sequence on its own.
-func fillRun(ctx context.Context, file string, data []byte, r seqRun, target reflect.Value, ps *Problems) ([]posNode, bool) {
-	target.Set(reflect.MakeSlice(target.Type(), 0, len(r.items)))
+func fillRun(ctx context.Context, file string, data []byte, r seqRun, target reflect.Value, path string, ps *Problems) ([]posNode, bool) {
+	filler, isFiller := target.Addr().Interface().(runFiller)
+	if !isFiller {
+		target.Set(reflect.MakeSlice(target.Type(), 0, len(r.items)))
+	}
 	kids := make([]posNode, 0, len(r.items))
 	names := make([]string, 0, len(r.items))
 	b := posBuilder{keys: map[string]string{}}
@@ -277,21 +288,11 @@ func fillRun(ctx context.Context, file string, data []byte, r seqRun, target ref
 		seq := doc.Content[0]
 		shiftLines(seq, r.itemLines[j]-1)
 		duplicateKeys(file, seq, ps)
-		tmp := reflect.New(target.Type())
-		var te *yaml.TypeError
-		if err := seq.Decode(tmp.Interface()); errors.As(err, &te) {
-			for _, e := range te.Errors {
-				*ps = append(*ps, yamlProblem(file, e))
-			}
-		} else if err != nil {
+		nodes, aliases := treeStats(seq)
+		if !fillChunk(file, seq, target, filler, path, j, nodes, ps) {
 			return nil, false
 		}
-		target.Set(reflect.AppendSlice(target, tmp.Elem()))
-		nodes, aliases := treeStats(seq)
 		b.budget, b.release = nodes+maxIndexedNodes, !aliases
-		for _, e := range unknownFields(seq, target.Type(), nodes+maxIndexedNodes) {
-			*ps = append(*ps, yamlProblem(file, e))
-		}
 		for _, item := range seq.Content {
 			names = append(names, itemName(item))
 			kids = append(kids, posNode{line: int32(item.Line), col: int32(item.Column)})
@@ -307,4 +308,118 @@ func shiftLines(n *yaml.Node, by int) {
 	for _, c := range n.Content {
 		shiftLines(c, by)
 	}
+}
+
+// tableSections are the parts of the file that the model's tables decode
+// (their lists are not split: they are small).
+var tableSections = [][]string{
+	{"mirror"}, {"network", "securityGroups"}, {"network", "vpcPeeringConnections"}, {"network", "transitGateways"},
+	{"network", "loadBalancers"}, {"network", "vpcs"}, {"network", "networkAcls"},
+}
+
+// runsOutside drops the runs inside tableSections, but for a network
+// ACL's entries (NetworkACLs.fillRun).
+func runsOutside(data []byte, runs []seqRun) []seqRun {
+	if runs == nil {
+		return nil
+	}
+	lines := splitLines(data)
+	var out []seqRun
+	type level struct {
+		indent int
+		key    string
+	}
+	var stack []level // the keys above line next, by indentation
+	next := 0
+	for _, r := range runs {
+		for ; next < r.keyLine && next < len(lines); next++ {
+			l := lines[next]
+			if l.indent < 0 {
+				continue
+			}
+			t := bytes.TrimLeft(data[l.start+l.indent:l.end], "- ")
+			k, _, ok := bytes.Cut(t, []byte(":"))
+			if !ok {
+				continue
+			}
+			indent := l.end - l.start - len(t)
+			for len(stack) > 0 && stack[len(stack)-1].indent >= indent {
+				stack = stack[:len(stack)-1]
+			}
+			stack = append(stack, level{indent, string(k)})
+		}
+		keys := make([]string, len(stack))
+		for i, l := range stack {
+			keys[i] = l.key
+		}
+		inside := slices.ContainsFunc(tableSections, func(sec []string) bool {
+			return len(keys) >= len(sec) && slices.Equal(keys[:len(sec)], sec)
+		})
+		if !inside || slices.Equal(keys, []string{"network", "networkAcls", "entries"}) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// A runFiller is a part of the file that the model's tables decode and
+// that takes a long sequence of it a chunk at a time: seq holds the items
+// from the first-th on of the sequence at path; it returns their problems
+// (yaml.v3's "line N: ..."), false when it cannot take that sequence.
+type runFiller interface {
+	fillRun(path string, first int, seq *yaml.Node) (errs []string, ok bool)
+}
+
+// fillChunk decodes the chunk seq (items from the first-th on, nodes
+// nodes) into target, or through filler when it is one.
+func fillChunk(file string, seq *yaml.Node, target reflect.Value, filler runFiller, path string, first, nodes int, ps *Problems) bool {
+	var errs []string
+	if filler != nil {
+		var ok bool
+		if errs, ok = filler.fillRun(path, first, seq); !ok {
+			return false
+		}
+	} else {
+		tmp := reflect.New(target.Type())
+		var te *yaml.TypeError
+		if err := seq.Decode(tmp.Interface()); errors.As(err, &te) {
+			errs = te.Errors
+		} else if err != nil {
+			return false
+		}
+		target.Set(reflect.AppendSlice(target, tmp.Elem()))
+		errs = append(errs, unknownFields(seq, target.Type(), nodes+maxIndexedNodes)...)
+	}
+	for _, e := range errs {
+		*ps = append(*ps, yamlProblem(file, e))
+	}
+	return true
+}
+
+// keyPath finds, below node n at path, the key at line:col and returns its
+// path.
+func keyPath(n *yaml.Node, path string, line, col int) (string, bool) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			p := k.Value
+			if path != "" {
+				p = path + "." + k.Value
+			}
+			if k.Line == line && k.Column == col {
+				return p, true
+			}
+			if q, ok := keyPath(n.Content[i+1], p, line, col); ok {
+				return q, true
+			}
+		}
+	case yaml.SequenceNode:
+		for i, it := range n.Content {
+			if q, ok := keyPath(it, path+"["+strconv.Itoa(i)+"]", line, col); ok {
+				return q, true
+			}
+		}
+	}
+	return "", false
 }

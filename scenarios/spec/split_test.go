@@ -16,7 +16,7 @@ import (
 // were split.
 func splitAgrees(t *testing.T, name string, src []byte, minItems int) int {
 	t.Helper()
-	runs := findRuns(src, 0, minItems)
+	runs := runsOutside(src, findRuns(src, 0, minItems))
 	if runs == nil {
 		return 0
 	}

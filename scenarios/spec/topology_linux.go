@@ -4,78 +4,38 @@ package spec
 
 import (
 	"errors"
-	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/mirrorlab/mirrorlab/lab"
 	"github.com/mirrorlab/mirrorlab/sim"
 )
 
-// Topology is the emulated network of the scenario for sim: each instance
-// with its interfaces (eth0, eth1, … in file order), and each load balancer
-// as an appliance instance holding its address. Addresses not given are
-// assigned as AWS would (sim.Topology.Resolve), so the result is complete and
-// deterministic.
+// Topology is the emulated network of the scenario for sim, as the lab
+// derives it from the model (lab.TopologyOf): each instance with its
+// interfaces (eth0, eth1, … in file order), and each load balancer as an
+// appliance instance holding its address, resolved (sim.Topology.Resolve)
+// so that it is complete and deterministic. Sim's problems come back at
+// their places in the file.
 func (s *Scenario) Topology() (sim.Topology, error) {
-	t := s.rawTopology()
+	m, err := s.ModelSpec()
+	if err != nil {
+		return sim.Topology{}, err
+	}
+	t, err := lab.TopologyOf(m)
+	if err != nil {
+		return sim.Topology{}, err
+	}
 	rt, err := t.Resolve()
 	if err != nil {
-		return sim.Topology{}, s.simProblems(err)
+		return sim.Topology{}, s.simProblems(t, err)
 	}
 	return rt, nil
 }
 
-func (s *Scenario) rawTopology() sim.Topology {
-	var t sim.Topology
-	for _, v := range s.Network.VPCs {
-		vs := sim.VPCSpec{Name: v.Name, CIDR: v.CidrBlock.Prefix, IPv6CIDR: v.Ipv6CidrBlock.Prefix}
-		for _, sn := range v.Subnets {
-			vs.Subnets = append(vs.Subnets, sim.SubnetSpec{Name: sn.Name, CIDR: sn.CidrBlock.Prefix, IPv6CIDR: sn.Ipv6CidrBlock.Prefix})
-		}
-		t.VPCs = append(t.VPCs, vs)
-	}
-	for _, pc := range s.Network.VPCPeeringConnections {
-		t.Peerings = append(t.Peerings, sim.PeeringSpec{Name: pc.Name, VPCs: [2]string{pc.VpcId, pc.PeerVpcId}})
-	}
-	for _, g := range s.Network.TransitGateways {
-		tg := sim.TransitGatewaySpec{Name: g.Name}
-		for _, a := range g.Attachments {
-			tg.VPCs = append(tg.VPCs, a.VpcId)
-		}
-		t.TransitGateways = append(t.TransitGateways, tg)
-	}
-	vpcOf := func(subnet string) string {
-		if r, ok := s.refs.subnets[subnet]; ok {
-			return r.vpc.Name
-		}
-		return ""
-	}
-	for _, in := range s.Network.Instances {
-		is := sim.InstanceSpec{Name: in.Name}
-		for j, e := range in.NetworkInterfaces {
-			if j == 0 {
-				is.VPC = vpcOf(e.SubnetId)
-			}
-			is.ENIs = append(is.ENIs, sim.ENISpec{Name: IfName(j), Subnet: e.SubnetId, IP: s.addrs[in.Name+"/"+IfName(j)],
-				IPv6: e.Ipv6Address.Addr, MTU: e.MTU})
-		}
-		t.Instances = append(t.Instances, is)
-	}
-	for _, lb := range s.Network.LoadBalancers {
-		t.Instances = append(t.Instances, sim.InstanceSpec{
-			Name: lb.Name, VPC: vpcOf(lb.SubnetId), Appliance: true,
-			ENIs: []sim.ENISpec{{Name: IfName(0), Subnet: lb.SubnetId, IP: s.addrs[lb.Name+"/"+IfName(0)], IPv6: lb.Ipv6Address.Addr}},
-		})
-	}
-	return t
-}
-
-var simFieldRE = regexp.MustCompile(`^(VPCs|Instances|Peerings|TransitGateways)\[(\d+)\](.*)$`)
-
-// simProblems maps sim's validation errors (fields like
+// simProblems maps sim's validation errors on topology t (fields like
 // Instances[2].ENIs[0].IP) back to places in the file.
-func (s *Scenario) simProblems(err error) error {
+func (s *Scenario) simProblems(t sim.Topology, err error) error {
 	c := &problems{s: s}
 	var errs []error
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
@@ -89,41 +49,77 @@ func (s *Scenario) simProblems(err error) error {
 			c.at("network", "%v", e)
 			continue
 		}
-		c.at(s.simPath(ve.Field), "%s", ve.Message)
+		c.at(s.simPath(t, ve.Field), "%s", ve.Message)
 	}
 	return c.err()
 }
 
-var simRenames = []struct{ from, to string }{
-	{".ENIs[", ".networkInterfaces["}, {".Subnets[", ".subnets["}, {".IPv6CIDR", ".Ipv6CidrBlock"}, {".CIDR", ".CidrBlock"},
-	{".Name", ".name"}, {".IPv6", ".Ipv6Address"}, {".IP", ".PrivateIpAddress"}, {".MTU", ".mtu"}, {".Subnet", ".SubnetId"},
+// simKeys are sim's field names with the scenario's keys for them.
+var simKeys = map[string]string{
+	"CIDR": "CidrBlock", "IPv6CIDR": "Ipv6CidrBlock", "Name": "name", "IP": "PrivateIpAddress", "IPv6": "Ipv6Address",
+	"MTU": "mtu", "Subnet": "SubnetId",
 }
 
-func (s *Scenario) simPath(field string) string {
-	m := simFieldRE.FindStringSubmatch(field)
-	if m == nil {
+// simPath is the document path of sim's field of topology t: its resource
+// found by name (a load balancer's appliance by its position after the
+// instances), the rest by simKeys.
+func (s *Scenario) simPath(t sim.Topology, field string) string {
+	list, i, rest := splitIndex(field)
+	var p string
+	var ok bool
+	switch {
+	case i < 0:
+	case list == "VPCs" && i < len(t.VPCs):
+		p, ok = s.refs.resourcePath("Vpc", t.VPCs[i].Name)
+		if sub, j, r := splitIndex(strings.TrimPrefix(rest, ".")); sub == "Subnets" && j >= 0 && j < len(t.VPCs[i].Subnets) {
+			p, ok = s.refs.resourcePath("Subnet", t.VPCs[i].Subnets[j].Name)
+			rest = r
+		}
+	case list == "Peerings" && i < len(t.Peerings):
+		p, ok = s.refs.resourcePath("VpcPeeringConnection", t.Peerings[i].Name)
+		rest = strings.NewReplacer(".VPCs[0]", ".VpcId", ".VPCs[1]", ".PeerVpcId", ".VPCs", ".PeerVpcId").Replace(rest)
+	case list == "TransitGateways" && i < len(t.TransitGateways):
+		p, ok = s.refs.resourcePath("TransitGateway", t.TransitGateways[i].Name)
+		if vpcs, j, r := splitIndex(strings.TrimPrefix(rest, ".")); vpcs == "VPCs" && j >= 0 {
+			rest = ".attachments[" + strconv.Itoa(j) + "].VpcId" + r
+		}
+	case list == "Instances" && i < len(t.Instances) && !t.Instances[i].Appliance:
+		p, ok = s.refs.resourcePath("Instance", t.Instances[i].Name)
+		rest = strings.Replace(rest, ".ENIs[", ".networkInterfaces[", 1)
+	case list == "Instances" && i < len(t.Instances):
+		n := i - (len(t.Instances) - len(s.Network.LoadBalancers.List))
+		p, ok = "network.loadBalancers["+strconv.Itoa(n)+"]", n >= 0
+		rest = strings.TrimPrefix(rest, ".ENIs[0]")
+	}
+	if !ok {
 		return "network"
 	}
-	i, _ := strconv.Atoi(m[2])
-	var p string
-	switch {
-	case m[1] == "VPCs":
-		p = fmt.Sprintf("network.vpcs[%d]", i)
-	case m[1] == "TransitGateways":
-		p = fmt.Sprintf("network.transitGateways[%d]", i)
-		m[3] = regexp.MustCompile(`^\.VPCs\[(\d+)\]`).ReplaceAllString(m[3], ".attachments[$1].VpcId")
-	case m[1] == "Peerings":
-		p = fmt.Sprintf("network.vpcPeeringConnections[%d]", i)
-		m[3] = strings.NewReplacer(".VPCs[0]", ".VpcId", ".VPCs[1]", ".PeerVpcId", ".VPCs", ".PeerVpcId").Replace(m[3])
-	case i < len(s.Network.Instances):
-		p = fmt.Sprintf("network.instances[%d]", i)
-	default:
-		p = fmt.Sprintf("network.loadBalancers[%d]", i-len(s.Network.Instances))
-		m[3] = strings.TrimPrefix(m[3], ".ENIs[0]")
-	}
-	rest := m[3]
-	for _, r := range simRenames {
-		rest = strings.ReplaceAll(rest, r.from, r.to)
+	if head, last, found := cutLast(rest, "."); found {
+		if k, ok := simKeys[last]; ok {
+			rest = head + "." + k
+		}
 	}
 	return p + rest
+}
+
+// splitIndex splits "Name[3].rest" into Name, 3 and ".rest" (i -1 when
+// field has no index).
+func splitIndex(field string) (name string, i int, rest string) {
+	name, after, ok := strings.Cut(field, "[")
+	if !ok {
+		return field, -1, ""
+	}
+	num, rest, _ := strings.Cut(after, "]")
+	i, err := strconv.Atoi(num)
+	if err != nil {
+		return field, -1, ""
+	}
+	return name, i, rest
+}
+
+func cutLast(s, sep string) (before, after string, found bool) {
+	if i := strings.LastIndex(s, sep); i >= 0 {
+		return s[:i], s[i+len(sep):], true
+	}
+	return s, "", false
 }

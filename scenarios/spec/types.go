@@ -36,106 +36,16 @@ type Profile struct {
 
 // Network is the emulated VPC topology with its NACLs and security groups.
 type Network struct {
-	VPCs []VPC `yaml:"vpcs"`
+	VPCs VPCs `yaml:"vpcs"`
 	// VPCPeeringConnections join VPCs pairwise; each implies the routes for
 	// the other VPC's whole CIDR on both sides.
-	VPCPeeringConnections []VPCPeeringConnection `yaml:"vpcPeeringConnections"`
+	VPCPeeringConnections Peerings `yaml:"vpcPeeringConnections"`
 	// TransitGateways join the VPCs attached to each.
-	TransitGateways []TransitGateway `yaml:"transitGateways"`
-	NetworkAcls     []NetworkACL     `yaml:"networkAcls"`
-	SecurityGroups  []SecurityGroup  `yaml:"securityGroups"`
-	Instances       []Instance       `yaml:"instances"`
-	LoadBalancers   []LoadBalancer   `yaml:"loadBalancers"`
-}
-
-// VPC is AWS::EC2::VPC with its subnets. Ipv6CidrBlock (optional, a /44 to
-// /56; AWS::EC2::VPCCidrBlock's) makes it dual-stack.
-type VPC struct {
-	Name          string   `yaml:"name"`
-	CidrBlock     Prefix   `yaml:"CidrBlock"`
-	Ipv6CidrBlock Prefix   `yaml:"Ipv6CidrBlock"`
-	Subnets       []Subnet `yaml:"subnets"`
-}
-
-// VPCPeeringConnection is AWS::EC2::VPCPeeringConnection between two VPCs
-// of the scenario (VpcId the requester, PeerVpcId the accepter), active.
-type VPCPeeringConnection struct {
-	Name      string `yaml:"name"`
-	VpcId     string `yaml:"VpcId"`
-	PeerVpcId string `yaml:"PeerVpcId"`
-}
-
-// TransitGateway is AWS::EC2::TransitGateway with its VPC attachments
-// (AWS::EC2::TransitGatewayAttachment, TransitGatewayId implied), all
-// associated with its one route table and propagated to it.
-type TransitGateway struct {
-	Name        string                     `yaml:"name"`
-	Description string                     `yaml:"Description"`
-	Attachments []TransitGatewayAttachment `yaml:"attachments"`
-}
-
-// TransitGatewayAttachment attaches VpcId to the transit gateway.
-type TransitGatewayAttachment struct {
-	Name  string `yaml:"name"`
-	VpcId string `yaml:"VpcId"`
-}
-
-// Subnet is AWS::EC2::Subnet; NetworkAcl names its network ACL (empty: the
-// VPC's default ACL, which allows everything).
-//
-// Ipv6CidrBlock (optional, in a dual-stack VPC) is the subnet's /64.
-type Subnet struct {
-	Name          string `yaml:"name"`
-	CidrBlock     Prefix `yaml:"CidrBlock"`
-	Ipv6CidrBlock Prefix `yaml:"Ipv6CidrBlock"`
-	NetworkAcl    string `yaml:"networkAcl"`
-}
-
-// NetworkACL is AWS::EC2::NetworkAcl with its entries.
-type NetworkACL struct {
-	Name    string            `yaml:"name"`
-	VpcId   string            `yaml:"VpcId"`
-	Entries []NetworkACLEntry `yaml:"entries"`
-}
-
-// NetworkACLEntry is AWS::EC2::NetworkAclEntry: CidrBlock or
-// Ipv6CidrBlock.
-type NetworkACLEntry struct {
-	RuleNumber    int        `yaml:"RuleNumber"`
-	Protocol      Protocol   `yaml:"Protocol"`
-	RuleAction    string     `yaml:"RuleAction"` // allow | deny
-	Egress        bool       `yaml:"Egress"`
-	CidrBlock     Prefix     `yaml:"CidrBlock"`
-	Ipv6CidrBlock Prefix     `yaml:"Ipv6CidrBlock"`
-	PortRange     *PortRange `yaml:"PortRange"`
-}
-
-// PortRange is the NACL entry's {From, To}.
-type PortRange struct {
-	From int `yaml:"From"`
-	To   int `yaml:"To"`
-}
-
-// SecurityGroup is AWS::EC2::SecurityGroup. A nil SecurityGroupEgress allows
-// all outbound traffic, as on AWS.
-type SecurityGroup struct {
-	Name                 string   `yaml:"name"`
-	VpcId                string   `yaml:"VpcId"`
-	GroupDescription     string   `yaml:"GroupDescription"`
-	SecurityGroupIngress []SGRule `yaml:"SecurityGroupIngress"`
-	SecurityGroupEgress  []SGRule `yaml:"SecurityGroupEgress"`
-}
-
-// SGRule is one SecurityGroupIngress/SecurityGroupEgress entry.
-type SGRule struct {
-	IpProtocol                 Protocol `yaml:"IpProtocol"`
-	FromPort                   *int     `yaml:"FromPort"`
-	ToPort                     *int     `yaml:"ToPort"`
-	CidrIp                     Prefix   `yaml:"CidrIp"`
-	CidrIpv6                   Prefix   `yaml:"CidrIpv6"`
-	SourceSecurityGroupId      string   `yaml:"SourceSecurityGroupId"`
-	DestinationSecurityGroupId string   `yaml:"DestinationSecurityGroupId"`
-	Description                string   `yaml:"Description"`
+	TransitGateways TransitGateways `yaml:"transitGateways"`
+	NetworkAcls     NetworkACLs     `yaml:"networkAcls"`
+	SecurityGroups  SecurityGroups  `yaml:"securityGroups"`
+	Instances       []Instance      `yaml:"instances"`
+	LoadBalancers   LoadBalancers   `yaml:"loadBalancers"`
 }
 
 // Instance is an emulated EC2 instance: one network namespace.
@@ -161,99 +71,4 @@ type NetworkInterface struct {
 	Description       string   `yaml:"Description"`
 	// MTU of the interface (default 9001).
 	MTU int `yaml:"mtu"`
-}
-
-// LoadBalancer is a network load balancer (AWS NLB, Alibaba private CLB) or
-// a Gateway Load Balancer endpoint, as a mirror target. It spreads flows over
-// its healthy targets.
-type LoadBalancer struct {
-	Name     string `yaml:"name"`
-	Type     string `yaml:"Type"` // network (default) | gateway
-	SubnetId string `yaml:"SubnetId"`
-	// PrivateIpAddress is its own address (default: assigned in SubnetId).
-	PrivateIpAddress Addr `yaml:"PrivateIpAddress"`
-	// Ipv6Address (optional) makes it dual-stack: an address of the
-	// subnet's Ipv6CidrBlock. Copies from an interface with a primary IPv6
-	// address then reach it over IPv6 (74 bytes reserved); a network load
-	// balancer forwards them to its targets' Ipv6Address.
-	Ipv6Address Addr `yaml:"Ipv6Address"`
-	// Listeners default to UDP 4789; an empty list (Listeners: []) has none,
-	// so mirrored traffic to it is lost silently.
-	Listeners []Listener `yaml:"Listeners"`
-	// Targets are the registered targets.
-	Targets []LBTarget `yaml:"Targets"`
-	// HealthCheckPort: the targets are health-checked by TCP connections
-	// to this port (an agent's -health-port); 0: no checks, all healthy.
-	HealthCheckPort int `yaml:"healthCheckPort"`
-}
-
-// Listener is a load balancer listener.
-type Listener struct {
-	Protocol string `yaml:"Protocol"`
-	Port     int    `yaml:"Port"`
-}
-
-// LBTarget is one registered target: a network interface name, or an
-// instance name (its first interface).
-type LBTarget struct {
-	Id string `yaml:"Id"`
-	// Unhealthy marks the target as failing its health check from the start.
-	Unhealthy bool `yaml:"unhealthy"`
-}
-
-// Mirror is the Traffic Mirroring configuration.
-type Mirror struct {
-	Filters  []Filter  `yaml:"filters"`
-	Targets  []Target  `yaml:"targets"`
-	Sessions []Session `yaml:"sessions"`
-}
-
-// Filter is AWS::EC2::TrafficMirrorFilter with its rules.
-type Filter struct {
-	Name            string       `yaml:"name"`
-	Description     string       `yaml:"Description"`
-	NetworkServices []string     `yaml:"NetworkServices"`
-	Rules           []FilterRule `yaml:"rules"`
-}
-
-// FilterRule is AWS::EC2::TrafficMirrorFilterRule.
-type FilterRule struct {
-	TrafficDirection     string              `yaml:"TrafficDirection"` // ingress | egress
-	RuleNumber           int                 `yaml:"RuleNumber"`
-	RuleAction           string              `yaml:"RuleAction"` // accept | reject
-	Protocol             *Protocol           `yaml:"Protocol"`   // absent: all
-	SourceCidrBlock      Prefix              `yaml:"SourceCidrBlock"`
-	DestinationCidrBlock Prefix              `yaml:"DestinationCidrBlock"`
-	SourcePortRange      *TrafficMirrorPorts `yaml:"SourcePortRange"`
-	DestinationPortRange *TrafficMirrorPorts `yaml:"DestinationPortRange"`
-	Description          string              `yaml:"Description"`
-}
-
-// TrafficMirrorPorts is TrafficMirrorPortRange {FromPort, ToPort}.
-type TrafficMirrorPorts struct {
-	FromPort int `yaml:"FromPort"`
-	ToPort   int `yaml:"ToPort"`
-}
-
-// Target is AWS::EC2::TrafficMirrorTarget: exactly one of its three ids.
-type Target struct {
-	Name                          string `yaml:"name"`
-	Description                   string `yaml:"Description"`
-	NetworkInterfaceId            string `yaml:"NetworkInterfaceId"`
-	NetworkLoadBalancerArn        string `yaml:"NetworkLoadBalancerArn"`
-	GatewayLoadBalancerEndpointId string `yaml:"GatewayLoadBalancerEndpointId"`
-}
-
-// Session is AWS::EC2::TrafficMirrorSession.
-type Session struct {
-	Name               string `yaml:"name"`
-	Description        string `yaml:"Description"`
-	NetworkInterfaceId string `yaml:"NetworkInterfaceId"`
-	// TrafficMirrorSourceIds are further sources (Alibaba: up to 10 in all).
-	TrafficMirrorSourceIds []string `yaml:"TrafficMirrorSourceIds"`
-	TrafficMirrorTargetId  string   `yaml:"TrafficMirrorTargetId"`
-	TrafficMirrorFilterId  string   `yaml:"TrafficMirrorFilterId"`
-	SessionNumber          int      `yaml:"SessionNumber"`
-	VirtualNetworkId       *int     `yaml:"VirtualNetworkId"`
-	PacketLength           *int     `yaml:"PacketLength"`
 }

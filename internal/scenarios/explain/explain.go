@@ -117,23 +117,14 @@ func Explain(s *spec.Scenario, opts Options) (*Report, error) {
 		return nil, fmt.Errorf("build model: %w", err)
 	}
 	// Registered targets marked unhealthy get no copy, as in a run.
-	for _, lb := range s.Network.LoadBalancers {
-		for _, t := range lb.Targets {
-			if !t.Unhealthy {
-				continue
-			}
-			eni := t.Id
-			if _, _, ok := s.ENILocation(eni); !ok {
-				eni = s.FirstENI(t.Id)
-			}
-			if err := m.SetTargetHealth(lb.Name, eni, false); err != nil {
-				return nil, fmt.Errorf("load balancer %s: %w", lb.Name, err)
-			}
+	for _, t := range s.UnhealthyTargets() {
+		if err := m.SetTargetHealth(t.LoadBalancer, t.NetworkInterface, false); err != nil {
+			return nil, fmt.Errorf("load balancer %s: %w", t.LoadBalancer, err)
 		}
 	}
 	r.VNIs = map[string]uint32{}
 	for _, ss := range s.Mirror.Sessions {
-		r.VNIs[ss.Name], _ = m.SessionVNI(ss.Name)
+		r.VNIs[ss.TrafficMirrorSessionId], _ = m.SessionVNI(ss.TrafficMirrorSessionId)
 	}
 	if opts.Hours <= 0 {
 		opts.Hours = 730

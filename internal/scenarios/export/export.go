@@ -46,46 +46,15 @@ func New(file string, src []byte, names map[string]string) (*Exporter, error) {
 		}
 		e.origSet[g][n] = true
 	}
-	nw := &orig.Network
-	for _, v := range nw.VPCs {
-		add(gVPC, v.Name)
-		for _, sn := range v.Subnets {
-			add(gSubnet, sn.Name)
+	ms, err := orig.ModelSpec()
+	if err != nil {
+		return nil, fmt.Errorf("export: original scenario: %w", err)
+	}
+	ms.EachID(func(r cloudmock.IDRef) {
+		if g, ok := idGroups[r.Kind]; ok && r.Own {
+			add(g, *r.ID)
 		}
-	}
-	for _, pc := range nw.VPCPeeringConnections {
-		add(gPeering, pc.Name)
-	}
-	for _, g := range nw.TransitGateways {
-		add(gTGW, g.Name)
-		for _, a := range g.Attachments {
-			add(gTGWAtt, a.Name)
-		}
-	}
-	for _, a := range nw.NetworkAcls {
-		add(gACL, a.Name)
-	}
-	for _, g := range nw.SecurityGroups {
-		add(gSG, g.Name)
-	}
-	for _, in := range nw.Instances {
-		add(gHost, in.Name)
-		for _, eni := range in.NetworkInterfaces {
-			add(gHost, eni.Name)
-		}
-	}
-	for _, lb := range nw.LoadBalancers {
-		add(gHost, lb.Name)
-	}
-	for _, f := range orig.Mirror.Filters {
-		add(gFilter, f.Name)
-	}
-	for _, t := range orig.Mirror.Targets {
-		add(gTarget, t.Name)
-	}
-	for _, s := range orig.Mirror.Sessions {
-		add(gSession, s.Name)
-	}
+	})
 	for _, p := range orig.Programs {
 		add(gProgram, p.Name)
 	}
@@ -326,10 +295,7 @@ func (c *conv) document() (*yaml.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	mi, err := encode(c.mirror())
-	if err != nil {
-		return nil, err
-	}
+	mi := c.mirror()
 	comment := "network and mirror: the API server's state, exported by mirrorlab export"
 	if len(c.notes) > 0 {
 		comment = joinComment(comment, "left out, as the scenario format cannot say it:", c.notes)

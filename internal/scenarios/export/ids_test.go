@@ -62,7 +62,8 @@ func awsIDs(s cloudmock.Spec) (cloudmock.Spec, map[string]string, map[string]map
 			for _, p := range ps {
 				var pairs []cloudmock.UserIdGroupPair
 				for _, u := range p.UserIdGroupPairs {
-					pairs = append(pairs, cloudmock.UserIdGroupPair{GroupId: id("sg", u.GroupId)})
+					u.GroupId = id("sg", u.GroupId)
+					pairs = append(pairs, u)
 				}
 				p.UserIdGroupPairs = pairs
 				o = append(o, p)

@@ -5,6 +5,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 
@@ -196,10 +197,11 @@ func scalarAt(m *yaml.Node, key string) string {
 
 // Lookups in the original scenario, by name (nil when absent).
 
-func (e *Exporter) origSG(name string) *spec.SecurityGroup {
-	for i := range e.orig.Network.SecurityGroups {
-		if g := &e.orig.Network.SecurityGroups[i]; g.Name == name {
-			return g
+func (e *Exporter) origSG(name string) *spec.SecurityGroupLab {
+	sgs := &e.orig.Network.SecurityGroups
+	for i := range sgs.List {
+		if sgs.List[i].GroupId == name {
+			return &sgs.Lab[i]
 		}
 	}
 	return nil
@@ -239,13 +241,14 @@ func (e *Exporter) origENI(name string) *spec.NetworkInterface {
 	return nil
 }
 
-func (e *Exporter) origLB(name string) *spec.LoadBalancer {
-	for i := range e.orig.Network.LoadBalancers {
-		if lb := &e.orig.Network.LoadBalancers[i]; lb.Name == name {
-			return lb
+func (e *Exporter) origLB(name string) (cloudmock.LoadBalancer, spec.LoadBalancerLab) {
+	lbs := &e.orig.Network.LoadBalancers
+	for i := range lbs.List {
+		if lbs.List[i].LoadBalancerArn == name {
+			return lbs.List[i], lbs.Lab[i]
 		}
 	}
-	return nil
+	return cloudmock.LoadBalancer{}, spec.LoadBalancerLab{}
 }
 
 // sameENI reports whether a load balancer target id of the original (an

@@ -1,110 +1,48 @@
 package export
 
-import "github.com/mirrorlab/mirrorlab/cloudmock"
+import (
+	"gopkg.in/yaml.v3"
 
-// The mirror section as written.
-type (
-	outMirror struct {
-		Filters  []outFilter  `yaml:"filters,omitempty"`
-		Targets  []outTarget  `yaml:"targets,omitempty"`
-		Sessions []outSession `yaml:"sessions,omitempty"`
-	}
-	outFilter struct {
-		Name            string    `yaml:"name"`
-		Description     string    `yaml:"Description,omitempty"`
-		NetworkServices []string  `yaml:"NetworkServices,omitempty,flow"`
-		Rules           []outRule `yaml:"rules,omitempty"`
-	}
-	outRule struct {
-		TrafficDirection     string      `yaml:"TrafficDirection"`
-		RuleNumber           int         `yaml:"RuleNumber"`
-		RuleAction           string      `yaml:"RuleAction"`
-		Protocol             *int        `yaml:"Protocol,omitempty"`
-		SourceCidrBlock      string      `yaml:"SourceCidrBlock,omitempty"`
-		DestinationCidrBlock string      `yaml:"DestinationCidrBlock,omitempty"`
-		SourcePortRange      *outPortsTM `yaml:"SourcePortRange,omitempty"`
-		DestinationPortRange *outPortsTM `yaml:"DestinationPortRange,omitempty"`
-		Description          string      `yaml:"Description,omitempty"`
-	}
-	outPortsTM struct {
-		FromPort int `yaml:"FromPort"`
-		ToPort   int `yaml:"ToPort"`
-	}
-	outTarget struct {
-		Name                          string `yaml:"name"`
-		Description                   string `yaml:"Description,omitempty"`
-		NetworkInterfaceId            string `yaml:"NetworkInterfaceId,omitempty"`
-		NetworkLoadBalancerArn        string `yaml:"NetworkLoadBalancerArn,omitempty"`
-		GatewayLoadBalancerEndpointId string `yaml:"GatewayLoadBalancerEndpointId,omitempty"`
-	}
-	outSession struct {
-		Name                   string   `yaml:"name"`
-		Description            string   `yaml:"Description,omitempty"`
-		NetworkInterfaceId     string   `yaml:"NetworkInterfaceId"`
-		TrafficMirrorSourceIds []string `yaml:"TrafficMirrorSourceIds,omitempty,flow"`
-		TrafficMirrorTargetId  string   `yaml:"TrafficMirrorTargetId"`
-		TrafficMirrorFilterId  string   `yaml:"TrafficMirrorFilterId"`
-		SessionNumber          int      `yaml:"SessionNumber"`
-		VirtualNetworkId       *int     `yaml:"VirtualNetworkId,omitempty"`
-		PacketLength           *int     `yaml:"PacketLength,omitempty"`
-	}
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 
-// mirror writes the mirror section from the state.
-func (c *conv) mirror() outMirror {
-	var out outMirror
-	for _, f := range c.st.TrafficMirrorFilters {
-		of := outFilter{Name: c.ref(f.TrafficMirrorFilterId), Description: f.Description, NetworkServices: f.NetworkServices}
-		for _, r := range f.IngressFilterRules {
-			of.Rules = append(of.Rules, filterRule("ingress", r))
+// mirror writes the mirror section from the state: its resources with the
+// exported names for ids, by the loader's own tables.
+func (c *conv) mirror() *yaml.Node {
+	st := cloudmock.Spec{TrafficMirrorFilters: c.st.TrafficMirrorFilters, TrafficMirrorTargets: c.st.TrafficMirrorTargets,
+		TrafficMirrorSessions: c.st.TrafficMirrorSessions}
+	m := st.Clone()
+	for i := range m.TrafficMirrorFilters {
+		f := &m.TrafficMirrorFilters[i]
+		f.TrafficMirrorFilterId = c.ref(f.TrafficMirrorFilterId)
+		for _, rules := range [][]cloudmock.TrafficMirrorFilterRule{f.IngressFilterRules, f.EgressFilterRules} {
+			for j := range rules {
+				rules[j].TrafficMirrorFilterRuleId = "" // the scenario has no rule ids
+			}
 		}
-		for _, r := range f.EgressFilterRules {
-			of.Rules = append(of.Rules, filterRule("egress", r))
-		}
-		out.Filters = append(out.Filters, of)
 	}
-	for _, t := range c.st.TrafficMirrorTargets {
-		ot := outTarget{Name: c.ref(t.TrafficMirrorTargetId), Description: t.Description}
+	for i := range m.TrafficMirrorTargets {
+		t := &m.TrafficMirrorTargets[i]
+		t.TrafficMirrorTargetId = c.ref(t.TrafficMirrorTargetId)
 		switch {
 		case t.NetworkInterfaceId != "":
-			ot.NetworkInterfaceId = c.ref(t.NetworkInterfaceId)
+			t.NetworkInterfaceId, t.NetworkLoadBalancerArn, t.GatewayLoadBalancerEndpointId = c.ref(t.NetworkInterfaceId), "", ""
 		case t.NetworkLoadBalancerArn != "":
-			ot.NetworkLoadBalancerArn = c.ref(t.NetworkLoadBalancerArn)
+			t.NetworkLoadBalancerArn, t.GatewayLoadBalancerEndpointId = c.ref(t.NetworkLoadBalancerArn), ""
 		case t.GatewayLoadBalancerEndpointId != "":
-			ot.GatewayLoadBalancerEndpointId = c.ref(c.endpointLB(t.GatewayLoadBalancerEndpointId))
+			t.GatewayLoadBalancerEndpointId = c.ref(c.endpointLB(t.GatewayLoadBalancerEndpointId))
 		}
-		out.Targets = append(out.Targets, ot)
 	}
-	for _, s := range c.st.TrafficMirrorSessions {
-		os := outSession{
-			Name: c.ref(s.TrafficMirrorSessionId), Description: s.Description,
-			NetworkInterfaceId:    c.ref(s.NetworkInterfaceId),
-			TrafficMirrorTargetId: c.ref(s.TrafficMirrorTargetId), TrafficMirrorFilterId: c.ref(s.TrafficMirrorFilterId),
-			SessionNumber: s.SessionNumber, VirtualNetworkId: s.VirtualNetworkId, PacketLength: s.PacketLength,
+	for i := range m.TrafficMirrorSessions {
+		s := &m.TrafficMirrorSessions[i]
+		s.TrafficMirrorSessionId, s.NetworkInterfaceId = c.ref(s.TrafficMirrorSessionId), c.ref(s.NetworkInterfaceId)
+		s.TrafficMirrorTargetId, s.TrafficMirrorFilterId = c.ref(s.TrafficMirrorTargetId), c.ref(s.TrafficMirrorFilterId)
+		for j, id := range s.TrafficMirrorSourceIds {
+			s.TrafficMirrorSourceIds[j] = c.ref(id)
 		}
-		for _, id := range s.TrafficMirrorSourceIds {
-			os.TrafficMirrorSourceIds = append(os.TrafficMirrorSourceIds, c.ref(id))
-		}
-		out.Sessions = append(out.Sessions, os)
 	}
-	return out
-}
-
-func filterRule(dir string, r cloudmock.TrafficMirrorFilterRule) outRule {
-	o := outRule{
-		TrafficDirection: dir, RuleNumber: r.RuleNumber, RuleAction: r.RuleAction,
-		SourceCidrBlock: r.SourceCidrBlock, DestinationCidrBlock: r.DestinationCidrBlock, Description: r.Description,
-	}
-	if r.Protocol != 0 {
-		o.Protocol = cloudmock.Ptr(r.Protocol)
-	}
-	if p := r.SourcePortRange; p != nil {
-		o.SourcePortRange = &outPortsTM{FromPort: p.FromPort, ToPort: p.ToPort}
-	}
-	if p := r.DestinationPortRange; p != nil {
-		o.DestinationPortRange = &outPortsTM{FromPort: p.FromPort, ToPort: p.ToPort}
-	}
-	return o
+	return spec.MirrorNode(m)
 }
 
 // endpointLB is the ARN of the gateway load balancer whose endpoint is id

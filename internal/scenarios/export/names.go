@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
 // nameRE is what a scenario resource name may look like (scenarios/spec's
@@ -27,6 +29,14 @@ const (
 	gSession  = "session"
 	nameTagID = "Name"
 )
+
+// idGroups is the group of the names of each kind of the model's ids.
+var idGroups = map[cloudmock.IDKind]string{
+	cloudmock.KindVpc: gVPC, cloudmock.KindPeering: gPeering, cloudmock.KindTransitGateway: gTGW,
+	cloudmock.KindTransitGatewayAttachment: gTGWAtt, cloudmock.KindSubnet: gSubnet, cloudmock.KindNetworkAcl: gACL,
+	cloudmock.KindSecurityGroup: gSG, cloudmock.KindInstance: gHost, cloudmock.KindNetworkInterface: gHost,
+	cloudmock.KindLoadBalancer: gHost, cloudmock.KindFilter: gFilter, cloudmock.KindTarget: gTarget, cloudmock.KindSession: gSession,
+}
 
 // wanted is one resource to be named: its group, its id in the state and
 // the name to fall back on (usually the id).

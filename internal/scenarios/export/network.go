@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
@@ -12,76 +14,13 @@ import (
 // omitempty where the format has a default.
 type (
 	outNetwork struct {
-		VPCs           []outVPC      `yaml:"vpcs"`
-		Peerings       []outPeering  `yaml:"vpcPeeringConnections,omitempty"`
-		Transits       []outTGW      `yaml:"transitGateways,omitempty"`
-		NetworkAcls    []outACL      `yaml:"networkAcls,omitempty"`
-		SecurityGroups []outSG       `yaml:"securityGroups,omitempty"`
+		VPCs           *yaml.Node    `yaml:"vpcs"`
+		Peerings       *yaml.Node    `yaml:"vpcPeeringConnections,omitempty"`
+		Transits       *yaml.Node    `yaml:"transitGateways,omitempty"`
+		NetworkAcls    *yaml.Node    `yaml:"networkAcls,omitempty"`
+		SecurityGroups *yaml.Node    `yaml:"securityGroups,omitempty"`
 		Instances      []outInstance `yaml:"instances,omitempty"`
-		LoadBalancers  []outLB       `yaml:"loadBalancers,omitempty"`
-	}
-	outVPC struct {
-		Name          string      `yaml:"name"`
-		CidrBlock     string      `yaml:"CidrBlock"`
-		Ipv6CidrBlock string      `yaml:"Ipv6CidrBlock,omitempty"`
-		Subnets       []outSubnet `yaml:"subnets,omitempty"`
-	}
-	outPeering struct {
-		Name      string `yaml:"name"`
-		VpcId     string `yaml:"VpcId"`
-		PeerVpcId string `yaml:"PeerVpcId"`
-	}
-	outTGW struct {
-		Name        string          `yaml:"name"`
-		Description string          `yaml:"Description,omitempty"`
-		Attachments []outAttachment `yaml:"attachments"`
-	}
-	outAttachment struct {
-		Name  string `yaml:"name"`
-		VpcId string `yaml:"VpcId"`
-	}
-	outSubnet struct {
-		Name          string `yaml:"name"`
-		CidrBlock     string `yaml:"CidrBlock"`
-		Ipv6CidrBlock string `yaml:"Ipv6CidrBlock,omitempty"`
-		NetworkAcl    string `yaml:"networkAcl,omitempty"`
-	}
-	outACL struct {
-		Name    string        `yaml:"name"`
-		VpcId   string        `yaml:"VpcId,omitempty"`
-		Entries []outACLEntry `yaml:"entries,omitempty"`
-	}
-	outACLEntry struct {
-		RuleNumber int           `yaml:"RuleNumber"`
-		Egress     bool          `yaml:"Egress,omitempty"`
-		Protocol   string        `yaml:"Protocol"`
-		RuleAction string        `yaml:"RuleAction"`
-		CidrBlock  string        `yaml:"CidrBlock,omitempty"`
-		Ipv6Block  string        `yaml:"Ipv6CidrBlock,omitempty"`
-		PortRange  *outPortRange `yaml:"PortRange,omitempty"`
-	}
-	outPortRange struct {
-		From int `yaml:"From"`
-		To   int `yaml:"To"`
-	}
-	outSG struct {
-		Name             string      `yaml:"name"`
-		VpcId            string      `yaml:"VpcId,omitempty"`
-		GroupDescription string      `yaml:"GroupDescription,omitempty"`
-		Ingress          []outSGRule `yaml:"SecurityGroupIngress,omitempty"`
-		// Egress: nil is the format's default (all outbound allowed); a
-		// pointer to an empty list is written as [] (nothing allowed).
-		Egress *[]outSGRule `yaml:"SecurityGroupEgress,omitempty"`
-	}
-	outSGRule struct {
-		IpProtocol                 string `yaml:"IpProtocol"`
-		FromPort                   *int   `yaml:"FromPort,omitempty"`
-		ToPort                     *int   `yaml:"ToPort,omitempty"`
-		CidrIp                     string `yaml:"CidrIp,omitempty"`
-		CidrIpv6                   string `yaml:"CidrIpv6,omitempty"`
-		SourceSecurityGroupId      string `yaml:"SourceSecurityGroupId,omitempty"`
-		DestinationSecurityGroupId string `yaml:"DestinationSecurityGroupId,omitempty"`
-		Description                string `yaml:"Description,omitempty"`
+		LoadBalancers  *yaml.Node    `yaml:"loadBalancers,omitempty"`
 	}
 	outInstance struct {
 		Name              string     `yaml:"name"`
@@ -102,26 +41,6 @@ type (
 		Name             string `yaml:"name"`
 		VNI              int    `yaml:"vni"`
 		NetworkInterface string `yaml:"networkInterface,omitempty"`
-	}
-	outLB struct {
-		Name             string `yaml:"name"`
-		Type             string `yaml:"Type,omitempty"`
-		SubnetId         string `yaml:"SubnetId"`
-		PrivateIpAddress string `yaml:"PrivateIpAddress,omitempty"`
-		Ipv6Address      string `yaml:"Ipv6Address,omitempty"`
-		// Listeners: nil is the format's default (UDP 4789); a pointer to
-		// an empty list is written as [] (no listener).
-		Listeners       *[]outListener `yaml:"Listeners,omitempty"`
-		Targets         []outLBTarget  `yaml:"Targets,omitempty"`
-		HealthCheckPort int            `yaml:"healthCheckPort,omitempty"`
-	}
-	outListener struct {
-		Protocol string `yaml:"Protocol"`
-		Port     int    `yaml:"Port"`
-	}
-	outLBTarget struct {
-		Id        string `yaml:"Id"`
-		Unhealthy bool   `yaml:"unhealthy,omitempty"`
 	}
 )
 
@@ -144,84 +63,78 @@ func (c *conv) network() outNetwork {
 			}
 		}
 	}
-	for _, v := range st.Vpcs {
-		ov := outVPC{Name: c.ref(v.VpcId), CidrBlock: v.CidrBlock, Ipv6CidrBlock: v.Ipv6CidrBlock}
-		for _, sn := range st.Subnets {
-			if sn.VpcId != v.VpcId {
-				continue
-			}
-			os := outSubnet{Name: c.ref(sn.SubnetId), CidrBlock: sn.CidrBlock, Ipv6CidrBlock: sn.Ipv6CidrBlock}
-			if a, ok := aclOf[sn.SubnetId]; ok {
-				os.NetworkAcl = c.ref(a)
-			}
-			ov.Subnets = append(ov.Subnets, os)
+	vpcs, subnets := slices.Clone(st.Vpcs), slices.Clone(st.Subnets)
+	acls := make([]string, len(subnets))
+	for k := range subnets {
+		if a, ok := aclOf[subnets[k].SubnetId]; ok {
+			acls[k] = c.ref(a)
 		}
-		out.VPCs = append(out.VPCs, ov)
+		subnets[k].SubnetId, subnets[k].VpcId = c.ref(subnets[k].SubnetId), c.ref(subnets[k].VpcId)
 	}
-	for _, p := range st.VpcPeeringConnections {
-		name := c.ref(p.VpcPeeringConnectionId)
-		if !p.Active() {
-			c.note("VPC peering connection %s is left out: it is %s, not active (scenario peerings are active)", name, p.Status.Code)
-			continue
-		}
-		out.Peerings = append(out.Peerings, outPeering{Name: name, VpcId: c.ref(p.RequesterVpcInfo.VpcId), PeerVpcId: c.ref(p.AccepterVpcInfo.VpcId)})
+	for i := range vpcs {
+		vpcs[i].VpcId = c.ref(vpcs[i].VpcId)
 	}
-	for _, g := range st.TransitGateways {
-		og := outTGW{Name: c.ref(g.TransitGatewayId), Description: g.Description, Attachments: []outAttachment{}}
-		for _, a := range st.TransitGatewayVpcAttachments {
-			if a.TransitGatewayId == g.TransitGatewayId {
-				og.Attachments = append(og.Attachments, outAttachment{Name: c.ref(a.TransitGatewayAttachmentId), VpcId: c.ref(a.VpcId)})
-			}
-		}
-		out.Transits = append(out.Transits, og)
+	if out.VPCs = spec.VPCsNode(vpcs, subnets, acls); out.VPCs == nil {
+		out.VPCs = &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
 	}
-	for _, a := range st.NetworkAcls {
-		oa := outACL{Name: c.ref(a.NetworkAclId), VpcId: vpcRef(a.VpcId)}
-		for _, e := range a.Entries {
-			oe := outACLEntry{RuleNumber: e.RuleNumber, Egress: e.Egress, Protocol: protocolName(e.Protocol), RuleAction: e.RuleAction,
-				CidrBlock: e.CidrBlock, Ipv6Block: e.Ipv6CidrBlock}
-			if e.PortRange != nil {
-				oe.PortRange = &outPortRange{From: e.PortRange.From, To: e.PortRange.To}
-			}
-			oa.Entries = append(oa.Entries, oe)
-		}
-		out.NetworkAcls = append(out.NetworkAcls, oa)
+	out.Peerings, out.Transits = c.joins()
+	nacls := c.st.Clone().NetworkAcls
+	for i := range nacls {
+		nacls[i].NetworkAclId, nacls[i].VpcId, nacls[i].Associations = c.ref(nacls[i].NetworkAclId), vpcRef(nacls[i].VpcId), nil
 	}
-	for _, g := range st.SecurityGroups {
-		out.SecurityGroups = append(out.SecurityGroups, c.securityGroup(g, vpcRef(g.VpcId)))
-	}
+	out.NetworkAcls = spec.NetworkACLsNode(nacls)
+	out.SecurityGroups = c.securityGroups(vpcRef)
 	out.Instances = c.instances()
-	for _, lb := range st.LoadBalancers {
-		out.LoadBalancers = append(out.LoadBalancers, c.loadBalancer(lb))
-	}
+	out.LoadBalancers = c.loadBalancers()
 	return out
 }
 
-// protocolName writes an EC2 protocol string ("6", "-1", "tcp") the way
-// scenario files do (tcp, udp, icmp, all, or the number).
-func protocolName(p string) string {
-	v, err := spec.ParseProtocol(p)
-	if err != nil {
-		return p // the loader reports it, with its line
+// joins writes the active peerings and the transit gateways with their
+// attachments, with the exported names for ids.
+func (c *conv) joins() (peerings, tgws *yaml.Node) {
+	st := c.st.Clone()
+	var m cloudmock.Spec
+	for _, p := range st.VpcPeeringConnections {
+		if !p.Active() {
+			c.note("VPC peering connection %s is left out: it is %s, not active (scenario peerings are active)", c.ref(p.VpcPeeringConnectionId), p.Status.Code)
+			continue
+		}
+		p.VpcPeeringConnectionId, p.Status = c.ref(p.VpcPeeringConnectionId), nil
+		p.RequesterVpcInfo.VpcId, p.AccepterVpcInfo.VpcId = c.ref(p.RequesterVpcInfo.VpcId), c.ref(p.AccepterVpcInfo.VpcId)
+		m.VpcPeeringConnections = append(m.VpcPeeringConnections, p)
 	}
-	return v.String()
+	for _, g := range st.TransitGateways {
+		g.TransitGatewayId = c.ref(g.TransitGatewayId)
+		m.TransitGateways = append(m.TransitGateways, g)
+	}
+	for _, a := range st.TransitGatewayVpcAttachments {
+		a.TransitGatewayAttachmentId, a.TransitGatewayId, a.VpcId = c.ref(a.TransitGatewayAttachmentId), c.ref(a.TransitGatewayId), c.ref(a.VpcId)
+		m.TransitGatewayVpcAttachments = append(m.TransitGatewayVpcAttachments, a)
+	}
+	return spec.JoinsNodes(m)
 }
 
-func (c *conv) securityGroup(g cloudmock.SecurityGroup, vpc string) outSG {
-	og := outSG{Name: c.ref(g.GroupId), VpcId: vpc}
-	orig := c.e.origSG(c.origName(g.GroupId, gSG))
-	if orig != nil {
-		og.GroupDescription = orig.GroupDescription
-	}
-	og.Ingress = c.sgRules(og.Name, g.IpPermissions, false, orig)
-	if !allOutbound(g.IpPermissionsEgress, c.dualStack(g.VpcId)) {
-		eg := c.sgRules(og.Name, g.IpPermissionsEgress, true, orig)
-		if eg == nil {
-			eg = []outSGRule{}
+// securityGroups writes the security groups, with the exported names for
+// ids (VpcId by vpcRef); a group's GroupDescription is the original's.
+func (c *conv) securityGroups(vpcRef func(string) string) *yaml.Node {
+	groups := c.st.Clone().SecurityGroups
+	lab := make([]spec.SecurityGroupLab, len(groups))
+	for i := range groups {
+		g := &groups[i]
+		lab[i].DefaultEgress = allOutbound(g.IpPermissionsEgress, c.dualStack(g.VpcId))
+		if orig := c.e.origSG(c.origName(g.GroupId, gSG)); orig != nil {
+			lab[i].GroupDescription = orig.GroupDescription
 		}
-		og.Egress = &eg
+		g.GroupId, g.VpcId = c.ref(g.GroupId), vpcRef(g.VpcId)
+		for _, ps := range [][]cloudmock.IpPermission{g.IpPermissions, g.IpPermissionsEgress} {
+			for j := range ps {
+				for k := range ps[j].UserIdGroupPairs {
+					ps[j].UserIdGroupPairs[k].GroupId = c.ref(ps[j].UserIdGroupPairs[k].GroupId)
+				}
+			}
+		}
 	}
-	return og
+	return spec.SecurityGroupsNode(groups, lab)
 }
 
 // allOutbound reports whether egress rules are the format's default: one
@@ -248,96 +161,6 @@ func (c *conv) dualStack(vpc string) bool {
 		}
 	}
 	return false
-}
-
-// sgRules writes IpPermissions as scenario rules: one rule per peer (CIDR
-// or group). A rule's Description is kept from the original scenario when
-// the same rule was there.
-func (c *conv) sgRules(group string, ps []cloudmock.IpPermission, egress bool, orig *spec.SecurityGroup) []outSGRule {
-	var out []outSGRule
-	for _, p := range ps {
-		base := outSGRule{IpProtocol: protocolName(p.IpProtocol)}
-		proto, err := spec.ParseProtocol(p.IpProtocol)
-		if err != nil || proto != spec.ProtocolAll {
-			base.FromPort, base.ToPort = cloudmock.Ptr(p.FromPort), cloudmock.Ptr(p.ToPort)
-		}
-		for _, r := range p.IpRanges {
-			o := base
-			o.CidrIp = r.CidrIp
-			o.Description = origRuleDescription(orig, egress, proto, p, r.CidrIp, "", c)
-			out = append(out, o)
-		}
-		for _, pair := range p.UserIdGroupPairs {
-			o := base
-			peer := c.ref(pair.GroupId)
-			if egress {
-				o.DestinationSecurityGroupId = peer
-			} else {
-				o.SourceSecurityGroupId = peer
-			}
-			o.Description = origRuleDescription(orig, egress, proto, p, "", pair.GroupId, c)
-			out = append(out, o)
-		}
-		for _, r := range p.Ipv6Ranges {
-			o := base
-			o.CidrIpv6 = r.CidrIpv6
-			out = append(out, o)
-		}
-	}
-	return out
-}
-
-// origRuleDescription finds the Description of the original scenario's rule
-// that equals this one (same protocol, ports and peer).
-func origRuleDescription(orig *spec.SecurityGroup, egress bool, proto spec.Protocol, p cloudmock.IpPermission, cidr, peerID string, c *conv) string {
-	if orig == nil {
-		return ""
-	}
-	rules := orig.SecurityGroupIngress
-	if egress {
-		rules = orig.SecurityGroupEgress
-	}
-	for _, r := range rules {
-		if r.Description == "" || r.IpProtocol != proto {
-			continue
-		}
-		from, to := effectivePorts(r)
-		if proto != spec.ProtocolAll && (from != p.FromPort || to != p.ToPort) {
-			continue
-		}
-		rp := r.SourceSecurityGroupId
-		if egress {
-			rp = r.DestinationSecurityGroupId
-		}
-		switch {
-		case cidr != "" && r.CidrIp.IsValid() && r.CidrIp.String() == cidr:
-			return r.Description
-		case peerID != "" && rp != "" && rp == c.origName(peerID, gSG):
-			return r.Description
-		}
-	}
-	return ""
-}
-
-// effectivePorts are a scenario rule's ports as the model sees them (the
-// loader's defaults: TCP/UDP without ports is 0-65535, ICMP is -1/-1).
-func effectivePorts(r spec.SGRule) (int, int) {
-	if r.FromPort == nil && r.ToPort == nil {
-		switch r.IpProtocol {
-		case 6, 17:
-			return 0, 65535
-		case 1:
-			return -1, -1
-		}
-	}
-	from, to := 0, 0
-	if r.FromPort != nil {
-		from = *r.FromPort
-	}
-	if r.ToPort != nil {
-		to = *r.ToPort
-	}
-	return from, to
 }
 
 // instances groups the network interfaces by instance, in the order of
@@ -386,35 +209,33 @@ func (c *conv) instances() []outInstance {
 	return out
 }
 
-func (c *conv) loadBalancer(lb cloudmock.LoadBalancer) outLB {
-	ol := outLB{Name: c.ref(lb.LoadBalancerArn), SubnetId: c.ref(lb.SubnetId), PrivateIpAddress: lb.PrivateIpAddress, Ipv6Address: lb.Ipv6Address}
-	if lb.Type != "" && lb.Type != "network" {
-		ol.Type = lb.Type
-	}
-	if !(len(lb.Listeners) == 1 && lb.Listeners[0] == cloudmock.Listener{Protocol: "UDP", Port: 4789}) {
-		ls := []outListener{}
-		for _, l := range lb.Listeners {
-			ls = append(ls, outListener{Protocol: l.Protocol, Port: l.Port})
-		}
-		ol.Listeners = &ls
-	}
-	orig := c.e.origLB(c.origName(lb.LoadBalancerArn, gHost))
-	for _, t := range lb.Targets {
-		ot := outLBTarget{Id: c.ref(t.NetworkInterfaceId)}
-		if orig != nil {
+// loadBalancers writes the load balancers with the exported names for
+// ids; what the model has not (health-check port, unhealthy targets) is
+// the original's.
+func (c *conv) loadBalancers() *yaml.Node {
+	lbs := c.st.Clone().LoadBalancers
+	lab := make([]spec.LoadBalancerLab, len(lbs))
+	for i := range lbs {
+		lb := &lbs[i]
+		lab[i].DefaultListeners = len(lb.Listeners) == 1 && lb.Listeners[0] == cloudmock.Listener{Protocol: "UDP", Port: 4789}
+		orig, origLab := c.e.origLB(c.origName(lb.LoadBalancerArn, gHost))
+		lab[i].Unhealthy = make([]bool, len(lb.Targets))
+		for j, t := range lb.Targets {
 			on := c.origName(t.NetworkInterfaceId, gHost)
-			for _, o := range orig.Targets {
-				if o.Unhealthy && c.e.sameENI(o.Id, on) {
-					ot.Unhealthy = true
+			for k, o := range orig.Targets {
+				if origLab.Unhealthy[k] && c.e.sameENI(o.NetworkInterfaceId, on) {
+					lab[i].Unhealthy[j] = true
 				}
 			}
+			lb.Targets[j].NetworkInterfaceId = c.ref(t.NetworkInterfaceId)
 		}
-		ol.Targets = append(ol.Targets, ot)
+		lab[i].HealthCheckPort = origLab.HealthCheckPort
+		lb.LoadBalancerArn, lb.SubnetId, lb.VpcEndpointId = c.ref(lb.LoadBalancerArn), c.ref(lb.SubnetId), ""
+		if lb.Type == "network" {
+			lb.Type = "" // the format's default
+		}
 	}
-	if orig != nil {
-		ol.HealthCheckPort = orig.HealthCheckPort
-	}
-	return ol
+	return spec.LoadBalancersNode(lbs, lab)
 }
 
 // note records something of the state that the file cannot say.

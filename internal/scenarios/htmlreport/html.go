@@ -130,7 +130,7 @@ func view(i int, r Run) runView {
 	}
 	if r.Scenario != nil {
 		rv.Desc = strings.TrimSpace(r.Scenario.Description)
-		if len(r.Scenario.Network.VPCs) > 0 {
+		if len(r.Scenario.Network.VPCs.List) > 0 {
 			t := layout(r.Scenario, res)
 			rv.Topo = &t
 		}
@@ -153,12 +153,12 @@ func view(i int, r Run) runView {
 }
 
 func sessionRows(s *spec.Scenario, res *report.Result) []sessionRow {
-	byName := map[string]spec.Session{}
+	byName := map[string]cloudmock.TrafficMirrorSession{}
 	order := map[string]int{}
 	if s != nil {
 		for i, ss := range s.Mirror.Sessions {
-			byName[ss.Name] = ss
-			order[ss.Name] = i
+			byName[ss.TrafficMirrorSessionId] = ss
+			order[ss.TrafficMirrorSessionId] = i
 		}
 	}
 	var out []sessionRow

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/scenarios"
 	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
@@ -118,26 +119,26 @@ func TestWriteDrawsEverySession(t *testing.T) {
 				t.Errorf("%d distinct session arrows, want %d", len(paths), arrows)
 			}
 			for _, ss := range r.Scenario.Mirror.Sessions {
-				g, ok := groups[ss.Name]
+				g, ok := groups[ss.TrafficMirrorSessionId]
 				if !ok {
-					t.Errorf("no arrow for session %s", ss.Name)
+					t.Errorf("no arrow for session %s", ss.TrafficMirrorSessionId)
 					continue
 				}
 				path := find(g, byClass("session-arrow"))[0]
 				d, _ := attr(path, "d")
 				if !strings.HasPrefix(d, "M") || !strings.Contains(d, "C") {
-					t.Errorf("session %s: arrow path %q", ss.Name, d)
+					t.Errorf("session %s: arrow path %q", ss.TrafficMirrorSessionId, d)
 				}
 				if m, _ := attr(path, "marker-end"); !strings.HasPrefix(m, "url(#") {
-					t.Errorf("session %s: the arrow has no head (marker-end %q)", ss.Name, m)
+					t.Errorf("session %s: the arrow has no head (marker-end %q)", ss.TrafficMirrorSessionId, m)
 				}
 				label := text(find(g, byClass("arrow-label"))[0])
 				if !strings.Contains(label, "filter "+ss.TrafficMirrorFilterId) || !strings.Contains(label, "VNI ") {
-					t.Errorf("session %s: label %q lacks the VNI or the filter", ss.Name, label)
+					t.Errorf("session %s: label %q lacks the VNI or the filter", ss.TrafficMirrorSessionId, label)
 				}
 				for _, sr := range r.Result.Sessions {
-					if sr.Name == ss.Name && !strings.Contains(label, fmt.Sprintf("VNI %d", sr.VNI)) {
-						t.Errorf("session %s: label %q, want VNI %d", ss.Name, label, sr.VNI)
+					if sr.Name == ss.TrafficMirrorSessionId && !strings.Contains(label, fmt.Sprintf("VNI %d", sr.VNI)) {
+						t.Errorf("session %s: label %q, want VNI %d", ss.TrafficMirrorSessionId, label, sr.VNI)
 					}
 				}
 			}
@@ -241,15 +242,17 @@ func TestWriteEscapesHostileNames(t *testing.T) {
 	s := &spec.Scenario{
 		Name: evil, Description: "</style>" + evil,
 		Network: spec.Network{
-			VPCs: []spec.VPC{{Name: "vpc" + evil, Subnets: []spec.Subnet{{Name: "a" + evil}, {Name: "b"}}}},
+			VPCs: spec.VPCs{List: []cloudmock.Vpc{{VpcId: "vpc" + evil}},
+				Subnets:    []cloudmock.Subnet{{SubnetId: "a" + evil, VpcId: "vpc" + evil}, {SubnetId: "b", VpcId: "vpc" + evil}},
+				SubnetACLs: []string{"", ""}},
 			Instances: []spec.Instance{
 				{Name: "src" + evil, NetworkInterfaces: []spec.NetworkInterface{eni("src-eni"+evil, "a"+evil, "10.0.0.5")}},
 				{Name: "dst", NetworkInterfaces: []spec.NetworkInterface{eni("dst-eni", "b", "10.0.0.20")}},
 			},
 		},
 		Mirror: spec.Mirror{
-			Targets:  []spec.Target{{Name: "t" + evil, NetworkInterfaceId: "dst-eni"}},
-			Sessions: []spec.Session{{Name: "sess" + evil, NetworkInterfaceId: "src-eni" + evil, TrafficMirrorTargetId: "t" + evil, TrafficMirrorFilterId: "f" + evil, SessionNumber: 1, VirtualNetworkId: &vni}},
+			Targets:  []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "t" + evil, NetworkInterfaceId: "dst-eni"}},
+			Sessions: []cloudmock.TrafficMirrorSession{{TrafficMirrorSessionId: "sess" + evil, NetworkInterfaceId: "src-eni" + evil, TrafficMirrorTargetId: "t" + evil, TrafficMirrorFilterId: "f" + evil, SessionNumber: 1, VirtualNetworkId: &vni}},
 		},
 	}
 	res := &report.Result{

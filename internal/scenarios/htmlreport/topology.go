@@ -128,12 +128,12 @@ func layout(s *spec.Scenario, res *report.Result) topoView {
 	var v topoView
 	p := newPlacer(s)
 	y, left := margin, margin
-	if n := len(s.Network.VPCPeeringConnections); n > 0 {
+	if n := len(s.Network.VPCPeeringConnections.List); n > 0 {
 		left += peerGutter + n*peerStep
 	}
 	peers := peersOf(s)
-	for _, vpc := range s.Network.VPCs {
-		vb := p.placeVPC(vpc, peers[vpc.Name], left, y)
+	for _, vpc := range s.Network.VPCs.List {
+		vb := p.placeVPC(vpc, peers[vpc.VpcId], left, y)
 		v.VPCs = append(v.VPCs, vb)
 		v.Width = max(v.Width, vb.X+vb.W+margin)
 		y += vb.H + vpcGap
@@ -167,13 +167,17 @@ func newPlacer(s *spec.Scenario) *placer {
 
 // placeVPC places a VPC's box at (left, y) with its subnets side by side,
 // all as tall as the tallest.
-func (p *placer) placeVPC(vpc spec.VPC, peers string, left, y int) vpcBox {
-	vb := vpcBox{Name: vpc.Name, CIDR: prefix(vpc.CidrBlock), Peers: peers}
+func (p *placer) placeVPC(vpc cloudmock.Vpc, peers string, left, y int) vpcBox {
+	vb := vpcBox{Name: vpc.VpcId, CIDR: vpc.CidrBlock, Peers: peers}
 	vb.X, vb.Y = left, y
 	x := left + vpcPad
 	maxH := 0
-	for _, sn := range vpc.Subnets {
-		sb := p.placeSubnet(sn, x, y+vpcHeader)
+	vs := &p.s.Network.VPCs
+	for k, sn := range vs.Subnets {
+		if sn.VpcId != vpc.VpcId {
+			continue
+		}
+		sb := p.placeSubnet(sn, vs.SubnetACLs[k], x, y+vpcHeader)
 		maxH = max(maxH, sb.H)
 		vb.Subnets = append(vb.Subnets, sb)
 		x += colW + colGap
@@ -182,7 +186,7 @@ func (p *placer) placeVPC(vpc spec.VPC, peers string, left, y int) vpcBox {
 		vb.Subnets[i].H = maxH
 	}
 	vb.W = x - colGap + vpcPad - left
-	if len(vpc.Subnets) == 0 {
+	if len(vb.Subnets) == 0 {
 		vb.W = colW + 2*vpcPad
 	}
 	vb.W = max(vb.W, titleWidth(vb))
@@ -192,24 +196,24 @@ func (p *placer) placeVPC(vpc spec.VPC, peers string, left, y int) vpcBox {
 
 // placeSubnet places a subnet's column at (x, y): its instances, then its
 // load balancers.
-func (p *placer) placeSubnet(sn spec.Subnet, x, y int) subnetBox {
-	sb := subnetBox{Name: sn.Name, CIDR: prefix(sn.CidrBlock), ACL: sn.NetworkAcl}
+func (p *placer) placeSubnet(sn cloudmock.Subnet, acl string, x, y int) subnetBox {
+	sb := subnetBox{Name: sn.SubnetId, CIDR: sn.CidrBlock, ACL: acl}
 	sb.X, sb.Y, sb.W = x, y, colW
 	cy := sb.Y + subHeader
 	for _, in := range p.s.Network.Instances {
-		if p.subnetOf["i/"+in.Name] != sn.Name {
+		if p.subnetOf["i/"+in.Name] != sn.SubnetId {
 			continue
 		}
 		ib := placeInstance(p.s, in, x+10, cy, colW-20, p.roles, p.anchors)
 		sb.Instances = append(sb.Instances, ib)
 		cy += ib.H + boxGap
 	}
-	for _, lb := range p.s.Network.LoadBalancers {
-		if lb.SubnetId != sn.Name {
+	for i, lb := range p.s.Network.LoadBalancers.List {
+		if lb.SubnetId != sn.SubnetId {
 			continue
 		}
-		lv := placeLB(p.s, lb, x+10, cy, colW-20)
-		p.anchors[lb.Name] = anchor{left: lv.X, right: lv.X + lv.W, y: lv.Y + 16}
+		lv := placeLB(p.s, lb, p.s.Network.LoadBalancers.Lab[i], x+10, cy, colW-20)
+		p.anchors[lb.LoadBalancerArn] = anchor{left: lv.X, right: lv.X + lv.W, y: lv.Y + 16}
 		sb.LBs = append(sb.LBs, lv)
 		cy += lv.H + boxGap
 	}
@@ -253,25 +257,24 @@ func titleWidth(vb vpcBox) int {
 // with, the transit gateways it is attached to, in file order.
 func peersOf(s *spec.Scenario) map[string]string {
 	peers, tgws := map[string][]string{}, map[string][]string{}
-	for _, pc := range s.Network.VPCPeeringConnections {
-		peers[pc.VpcId] = append(peers[pc.VpcId], pc.PeerVpcId)
-		peers[pc.PeerVpcId] = append(peers[pc.PeerVpcId], pc.VpcId)
+	for _, pc := range s.Network.VPCPeeringConnections.List {
+		a, b := pc.RequesterVpcInfo.VpcId, pc.AccepterVpcInfo.VpcId
+		peers[a] = append(peers[a], b)
+		peers[b] = append(peers[b], a)
 	}
-	for _, g := range s.Network.TransitGateways {
-		for _, a := range g.Attachments {
-			tgws[a.VpcId] = append(tgws[a.VpcId], g.Name)
-		}
+	for _, a := range s.Network.TransitGateways.Attachments {
+		tgws[a.VpcId] = append(tgws[a.VpcId], a.TransitGatewayId)
 	}
 	out := map[string]string{}
-	for _, v := range s.Network.VPCs {
+	for _, v := range s.Network.VPCs.List {
 		var parts []string
-		if p := peers[v.Name]; len(p) > 0 {
+		if p := peers[v.VpcId]; len(p) > 0 {
 			parts = append(parts, "peered with "+strings.Join(p, ", "))
 		}
-		if g := tgws[v.Name]; len(g) > 0 {
+		if g := tgws[v.VpcId]; len(g) > 0 {
 			parts = append(parts, "attached to transit gateway "+strings.Join(g, ", "))
 		}
-		out[v.Name] = strings.Join(parts, "; ")
+		out[v.VpcId] = strings.Join(parts, "; ")
 	}
 	return out
 }
@@ -284,34 +287,27 @@ func peeringBrackets(s *spec.Scenario, vpcs []vpcBox) []peeringView {
 		at[vb.Name] = vb
 	}
 	var out []peeringView
-	for k, pc := range s.Network.VPCPeeringConnections {
-		a, okA := at[pc.VpcId]
-		b, okB := at[pc.PeerVpcId]
+	for k, pc := range s.Network.VPCPeeringConnections.List {
+		a, okA := at[pc.RequesterVpcInfo.VpcId]
+		b, okB := at[pc.AccepterVpcInfo.VpcId]
 		if !okA || !okB {
 			continue
 		}
 		gx := a.X - peerGutter/2 - k*peerStep
 		ya, yb := a.Y+vpcHeader/2+k*4, b.Y+vpcHeader/2+k*4
-		out = append(out, peeringView{Name: pc.Name,
-			Title: fmt.Sprintf("VPC peering connection %s: %s (%s) and %s (%s) route each other's CIDR through it", pc.Name, a.Name, a.CIDR, b.Name, b.CIDR),
+		out = append(out, peeringView{Name: pc.VpcPeeringConnectionId,
+			Title: fmt.Sprintf("VPC peering connection %s: %s (%s) and %s (%s) route each other's CIDR through it", pc.VpcPeeringConnectionId, a.Name, a.CIDR, b.Name, b.CIDR),
 			Path:  fmt.Sprintf("M%d,%d H%d V%d H%d", a.X, ya, gx, yb, b.X)})
 	}
 	return out
 }
 
-func prefix(p spec.Prefix) string {
-	if !p.IsValid() {
-		return ""
-	}
-	return p.String()
-}
-
 // sessionRoles marks the interfaces that are a session's source or target.
 func sessionRoles(s *spec.Scenario) map[string]string {
 	roles := map[string]string{}
-	targets := map[string]spec.Target{}
+	targets := map[string]cloudmock.TrafficMirrorTarget{}
 	for _, t := range s.Mirror.Targets {
-		targets[t.Name] = t
+		targets[t.TrafficMirrorTargetId] = t
 	}
 	for _, ss := range s.Mirror.Sessions {
 		for _, src := range sources(ss) {
@@ -324,7 +320,7 @@ func sessionRoles(s *spec.Scenario) map[string]string {
 	return roles
 }
 
-func sources(ss spec.Session) []string {
+func sources(ss cloudmock.TrafficMirrorSession) []string {
 	out := []string{}
 	if ss.NetworkInterfaceId != "" {
 		out = append(out, ss.NetworkInterfaceId)
@@ -371,19 +367,19 @@ func placeInstance(s *spec.Scenario, in spec.Instance, x, y, w int, roles map[st
 	return ib
 }
 
-func placeLB(s *spec.Scenario, lb spec.LoadBalancer, x, y, w int) lbBox {
+func placeLB(s *spec.Scenario, lb cloudmock.LoadBalancer, lab spec.LoadBalancerLab, x, y, w int) lbBox {
 	kind := "NLB"
 	if lb.Type == "gateway" {
 		kind = "GWLB endpoint"
 	}
 	addr := ""
-	if lb.PrivateIpAddress.IsValid() {
-		addr = lb.PrivateIpAddress.String()
-	} else if a, ok := s.Addr(lb.Name); ok {
+	if lb.PrivateIpAddress != "" {
+		addr = lb.PrivateIpAddress
+	} else if a, ok := s.Addr(lb.LoadBalancerArn); ok {
 		addr = a.String()
 	}
 	var ls []string
-	if lb.Listeners == nil {
+	if lab.DefaultListeners {
 		ls = []string{"UDP 4789"}
 	}
 	for _, l := range lb.Listeners {
@@ -393,7 +389,7 @@ func placeLB(s *spec.Scenario, lb spec.LoadBalancer, x, y, w int) lbBox {
 	if len(ls) > 0 {
 		detail = "listens " + strings.Join(ls, ", ")
 	}
-	b := lbBox{Name: lb.Name, Label: short(lb.Name), Kind: kind, Addr: addr, Detail: detail}
+	b := lbBox{Name: lb.LoadBalancerArn, Label: short(lb.LoadBalancerArn), Kind: kind, Addr: addr, Detail: detail}
 	b.X, b.Y, b.W, b.H = x, y, w, 52
 	return b
 }
@@ -401,15 +397,15 @@ func placeLB(s *spec.Scenario, lb spec.LoadBalancer, x, y, w int) lbBox {
 // lbLinks joins each load balancer to its registered targets.
 func lbLinks(s *spec.Scenario, anchors map[string]anchor) []linkView {
 	var out []linkView
-	for _, lb := range s.Network.LoadBalancers {
-		a, ok := anchors[lb.Name]
+	for _, lb := range s.Network.LoadBalancers.List {
+		a, ok := anchors[lb.LoadBalancerArn]
 		if !ok {
 			continue
 		}
 		for _, t := range lb.Targets {
-			id := t.Id
+			id := t.NetworkInterfaceId
 			if _, isENI := anchors[id]; !isENI {
-				id = s.FirstENI(t.Id)
+				id = s.FirstENI(id)
 			}
 			b, ok := anchors[id]
 			if !ok {
@@ -424,9 +420,9 @@ func lbLinks(s *spec.Scenario, anchors map[string]anchor) []linkView {
 
 // sessionArrows draws each session from each of its sources to its target.
 func sessionArrows(s *spec.Scenario, res *report.Result, anchors map[string]anchor) []arrowView {
-	targets := map[string]spec.Target{}
+	targets := map[string]cloudmock.TrafficMirrorTarget{}
 	for _, t := range s.Mirror.Targets {
-		targets[t.Name] = t
+		targets[t.TrafficMirrorTargetId] = t
 	}
 	counters := map[string]report.SessionResult{}
 	if res != nil {
@@ -449,7 +445,7 @@ func sessionArrows(s *spec.Scenario, res *report.Result, anchors map[string]anch
 			continue
 		}
 		color := palette[i%len(palette)]
-		c, ran := counters[ss.Name]
+		c, ran := counters[ss.TrafficMirrorSessionId]
 		vni := ""
 		switch {
 		case ran:
@@ -474,10 +470,10 @@ func sessionArrows(s *spec.Scenario, res *report.Result, anchors map[string]anch
 				continue
 			}
 			av := arrowView{
-				Session: ss.Name, Color: color, Marker: fmt.Sprintf("m%d", i%len(palette)),
-				Line1: short(ss.Name) + fmt.Sprintf(" (#%d)", ss.SessionNumber), Line2: line2, Line3: line3, Lost: lost > 0,
+				Session: ss.TrafficMirrorSessionId, Color: color, Marker: fmt.Sprintf("m%d", i%len(palette)),
+				Line1: short(ss.TrafficMirrorSessionId) + fmt.Sprintf(" (#%d)", ss.SessionNumber), Line2: line2, Line3: line3, Lost: lost > 0,
 				Title: fmt.Sprintf("session %s (number %d): %s -> target %s (%s), %s, filter %s",
-					ss.Name, ss.SessionNumber, src, ss.TrafficMirrorTargetId, dst, vni, ss.TrafficMirrorFilterId),
+					ss.TrafficMirrorSessionId, ss.SessionNumber, src, ss.TrafficMirrorTargetId, dst, vni, ss.TrafficMirrorFilterId),
 				from: a, to: b,
 			}
 			if lost > 0 {
