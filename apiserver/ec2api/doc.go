@@ -39,10 +39,11 @@
 //
 // The account around the model: what the model does not hold is kept
 // beside it. Fixed catalogues answer the region's zones (zones.go), public
-// images (images.go) and instance types (instancetypes.go); each VPC's
-// main route table is derived from it (routetables.go); Config.Account
-// names the default VPC, subnets and network ACLs and the zones of the
-// subnets (NewAccount, defaults.go, builds a new account's state); ELBv2
+// images (images.go) and instance types (instancetypes.go); a VPC with no
+// route table in the model shows a main one derived from it
+// (routetables.go); the default VPC, subnets, ACLs and groups and the
+// subnets' zones are model fields (NewAccount, defaults.go, builds a new
+// account's state; CreateVpc adds a VPC's defaults, vpcs_create.go); ELBv2
 // attributes set by clients are kept by ARN (elbv2_attrs.go). STS
 // (2011-06-15) answers GetCallerIdentity on the same endpoint.
 //

@@ -43,9 +43,6 @@ type Config struct {
 	// lab's health checks, for DescribeTargetHealth; without it, registered
 	// targets are healthy, as the model starts them.
 	TargetHealth func(loadBalancerArn, networkInterfaceID string) (bool, error)
-	// Account, when set, names the default VPC, subnets and network ACLs
-	// of Spec and the zones of its subnets (NewAccount builds both).
-	Account *Account
 	// Logger receives one record per request (default: discard).
 	Logger *slog.Logger
 	// Seed makes new ids and assigned VNIs deterministic; 0 picks a

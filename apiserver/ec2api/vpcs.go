@@ -52,7 +52,7 @@ func (s *Server) toXMLVpc(v *cloudmock.Vpc, tags tagStore) xmlVpc {
 	x := xmlVpc{
 		VpcId: v.VpcId, OwnerId: s.cfg.AccountID, State: "available", CidrBlock: v.CidrBlock,
 		CidrAssocs:    []xmlCidrAssoc{{AssociationId: derivedID("vpc-cidr-assoc", v.VpcId), CidrBlock: v.CidrBlock, State: xmlCidrStatus{"associated"}}},
-		DhcpOptionsId: "default", InstanceTenancy: "default", IsDefault: s.isDefaultVpc(v.VpcId), Tags: tags.xml(v.VpcId),
+		DhcpOptionsId: "default", InstanceTenancy: "default", IsDefault: v.IsDefault, Tags: tags.xml(v.VpcId),
 	}
 	if v.Ipv6CidrBlock != "" {
 		x.Ipv6CidrAssocs = []xmlIpv6CidrAsc{{AssociationId: derivedID("vpc-cidr-assoc", v.VpcId+"/6"), Ipv6CidrBlock: v.Ipv6CidrBlock, State: xmlCidrStatus{"associated"}}}
@@ -69,7 +69,7 @@ func (s *Server) vpcFilters() filterFields[*cloudmock.Vpc] {
 		"cidr-block-association.state":                func(*cloudmock.Vpc) []string { return one("associated") },
 		"dhcp-options-id":                             func(*cloudmock.Vpc) []string { return one("default") },
 		"ipv6-cidr-block-association.ipv6-cidr-block": func(v *cloudmock.Vpc) []string { return one(v.Ipv6CidrBlock) },
-		"is-default":                                  func(v *cloudmock.Vpc) []string { return tf(s.isDefaultVpc(v.VpcId)) },
+		"is-default":                                  func(v *cloudmock.Vpc) []string { return tf(v.IsDefault) },
 		"owner-id":                                    func(*cloudmock.Vpc) []string { return one(s.cfg.AccountID) },
 		"state":                                       func(*cloudmock.Vpc) []string { return one("available") },
 		"vpc-id":                                      func(v *cloudmock.Vpc) []string { return one(v.VpcId) },
@@ -120,7 +120,34 @@ type xmlSubnet struct {
 	DefaultForAz            bool             `xml:"defaultForAz"`
 	MapPublicIpOnLaunch     bool             `xml:"mapPublicIpOnLaunch"`
 	AssignIpv6OnCreation    bool             `xml:"assignIpv6AddressOnCreation"`
+	EnableDns64             bool             `xml:"enableDns64"`
+	Ipv6Native              bool             `xml:"ipv6Native"`
+	MapCustomerOwnedIp      bool             `xml:"mapCustomerOwnedIpOnLaunch"`
+	PrivateDnsOptions       xmlPrivateDNS    `xml:"privateDnsNameOptionsOnLaunch"`
 	Tags                    []tag            `xml:"tagSet>item"`
+}
+
+// xmlPrivateDNS is a subnet's host name options for new instances:
+// EC2's defaults (names from the IPv4 address, no DNS records).
+type xmlPrivateDNS struct {
+	HostnameType string `xml:"hostnameType"`
+	ARecord      bool   `xml:"enableResourceNameDnsARecord"`
+	AAAARecord   bool   `xml:"enableResourceNameDnsAAAARecord"`
+}
+
+func (s *Server) toXMLSubnet(spec *cloudmock.Spec, x *cloudmock.Subnet, tags tagStore) xmlSubnet {
+	z := s.zoneOf(x)
+	xs := xmlSubnet{
+		SubnetId: x.SubnetId, SubnetArn: s.ec2ARN("subnet", x.SubnetId), State: "available", VpcId: x.VpcId,
+		OwnerId: s.cfg.AccountID, CidrBlock: x.CidrBlock, AvailableIpAddressCount: freeAddresses(spec, x),
+		AvailabilityZone: z.ZoneName, AvailabilityZoneId: z.ZoneId, DefaultForAz: x.DefaultForAz,
+		MapPublicIpOnLaunch: x.MapPublicIpOnLaunch, AssignIpv6OnCreation: x.AssignIpv6AddressOnCreation, EnableDns64: x.EnableDns64,
+		PrivateDnsOptions: xmlPrivateDNS{HostnameType: "ip-name"}, Tags: tags.xml(x.SubnetId),
+	}
+	if x.Ipv6CidrBlock != "" {
+		xs.Ipv6CidrAssocs = []xmlIpv6CidrAsc{{AssociationId: derivedID("subnet-cidr-assoc", x.SubnetId), Ipv6CidrBlock: x.Ipv6CidrBlock, State: xmlCidrStatus{"associated"}}}
+	}
+	return xs
 }
 
 type describeSubnetsResult struct {
@@ -153,16 +180,16 @@ func freeAddresses(spec *cloudmock.Spec, sn *cloudmock.Subnet) int {
 func (s *Server) subnetFilters(spec *cloudmock.Spec) filterFields[*cloudmock.Subnet] {
 	cidr := func(x *cloudmock.Subnet) []string { return one(x.CidrBlock) }
 	return filterFields[*cloudmock.Subnet]{
-		"availability-zone":          func(x *cloudmock.Subnet) []string { return one(s.subnetZone(x.SubnetId).ZoneName) },
-		"availability-zone-id":       func(x *cloudmock.Subnet) []string { return one(s.subnetZone(x.SubnetId).ZoneId) },
+		"availability-zone":          func(x *cloudmock.Subnet) []string { return one(s.zoneOf(x).ZoneName) },
+		"availability-zone-id":       func(x *cloudmock.Subnet) []string { return one(s.zoneOf(x).ZoneId) },
 		"available-ip-address-count": func(x *cloudmock.Subnet) []string { return one(strconv.Itoa(freeAddresses(spec, x))) },
 		"cidr":                       cidr,
 		"cidr-block":                 cidr,
 		"cidrBlock":                  cidr,
-		"default-for-az":             func(x *cloudmock.Subnet) []string { return tf(s.isDefaultSubnet(x)) },
-		"default-for-zone":           func(x *cloudmock.Subnet) []string { return tf(s.isDefaultSubnet(x)) },
+		"default-for-az":             func(x *cloudmock.Subnet) []string { return tf(x.DefaultForAz) },
+		"default-for-zone":           func(x *cloudmock.Subnet) []string { return tf(x.DefaultForAz) },
 		"ipv6-cidr-block-association.ipv6-cidr-block": func(x *cloudmock.Subnet) []string { return one(x.Ipv6CidrBlock) },
-		"map-public-ip-on-launch":                     func(x *cloudmock.Subnet) []string { return tf(s.isDefaultSubnet(x)) },
+		"map-public-ip-on-launch":                     func(x *cloudmock.Subnet) []string { return tf(x.MapPublicIpOnLaunch) },
 		"owner-id":                                    func(*cloudmock.Subnet) []string { return one(s.cfg.AccountID) },
 		"state":                                       func(*cloudmock.Subnet) []string { return one("available") },
 		"subnet-arn":                                  func(x *cloudmock.Subnet) []string { return one(s.ec2ARN("subnet", x.SubnetId)) },
@@ -195,16 +222,7 @@ func (s *Server) describeSubnets(c *call) (any, error) {
 		items, next := page(pg, items, id)
 		out := describeSubnetsResult{NextToken: next}
 		for _, x := range items {
-			xs := xmlSubnet{
-				SubnetId: x.SubnetId, SubnetArn: s.ec2ARN("subnet", x.SubnetId), State: "available", VpcId: x.VpcId,
-				OwnerId: s.cfg.AccountID, CidrBlock: x.CidrBlock, AvailableIpAddressCount: freeAddresses(spec, x),
-				AvailabilityZone: s.subnetZone(x.SubnetId).ZoneName, AvailabilityZoneId: s.subnetZone(x.SubnetId).ZoneId,
-				DefaultForAz: s.isDefaultSubnet(x), MapPublicIpOnLaunch: s.isDefaultSubnet(x), Tags: tags.xml(x.SubnetId),
-			}
-			if x.Ipv6CidrBlock != "" {
-				xs.Ipv6CidrAssocs = []xmlIpv6CidrAsc{{AssociationId: derivedID("subnet-cidr-assoc", x.SubnetId), Ipv6CidrBlock: x.Ipv6CidrBlock, State: xmlCidrStatus{"associated"}}}
-			}
-			out.Subnets = append(out.Subnets, xs)
+			out.Subnets = append(out.Subnets, s.toXMLSubnet(spec, x, tags))
 		}
 		return out, nil
 	})
