@@ -11,6 +11,7 @@ func (s *Server) register() {
 	s.registerTrafficMirrorSessions(ec2)
 	s.registerVpcs(ec2)
 	s.registerVpcChanges(ec2)
+	s.registerSubnetChanges(ec2)
 	s.registerVpcPeeringConnections(ec2)
 	s.registerNetworkInterfaces(ec2)
 	s.registerSecurityGroups(ec2)
