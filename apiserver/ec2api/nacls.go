@@ -93,7 +93,7 @@ func (s *Server) toXMLACL(a *cloudmock.NetworkAcl, tags tagStore) xmlACL {
 	}
 	for _, as := range a.Associations {
 		x.Associations = append(x.Associations, xmlACLAssoc{
-			AssociationId: derivedID("aclassoc", a.NetworkAclId+"|"+as.SubnetId), NetworkAclId: a.NetworkAclId, SubnetId: as.SubnetId,
+			AssociationId: aclAssocID(a.NetworkAclId, as.SubnetId), NetworkAclId: a.NetworkAclId, SubnetId: as.SubnetId,
 		})
 	}
 	return x

@@ -17,6 +17,7 @@ func (s *Server) register() {
 	s.registerSecurityGroups(ec2)
 	s.registerSecurityGroupChanges(ec2)
 	s.registerNetworkAcls(ec2)
+	s.registerNetworkAclChanges(ec2)
 	s.registerTagging(ec2)
 	s.registerELBv2()
 	s.registerAccount(ec2) // after registerELBv2: it adds to ELBv2's table
