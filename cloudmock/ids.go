@@ -85,6 +85,9 @@ func (s *Spec) eachNetworkID(fn func(IDRef)) {
 		fn(idRef(KindTransitGatewayAttachment, true, &x.TransitGatewayAttachmentId, x, "TransitGatewayAttachmentId"))
 		fn(idRef(KindTransitGateway, false, &x.TransitGatewayId, x, "TransitGatewayId"))
 		fn(idRef(KindVpc, false, &x.VpcId, x, "VpcId"))
+		for j := range x.SubnetIds {
+			fn(IDRef{Kind: KindSubnet, ID: &x.SubnetIds[j], Resource: x, Field: "SubnetIds", Index: j})
+		}
 	}
 	for i := range s.VpcPeeringConnections {
 		x := &s.VpcPeeringConnections[i]

@@ -55,6 +55,12 @@ func TestValidateNetworkBuilding(t *testing.T) {
 			peer(s)
 			rt(RouteTable{RouteTableId: "rtb-1", VpcId: "vpc-1", Routes: []Route{viaPcx("10.0.0.0/25")}})(s)
 		}, "RouteTable", "rtb-1", "Routes[0]", CodeInvalidParameterValue},
+		{"attachment subnet of another VPC", func(s *Spec) {
+			s.Vpcs = append(s.Vpcs, Vpc{VpcId: "vpc-2", CidrBlock: "10.9.0.0/16"})
+			s.TransitGateways = []TransitGateway{{TransitGatewayId: "tgw-1"}}
+			s.TransitGatewayVpcAttachments = []TransitGatewayVpcAttachment{{TransitGatewayAttachmentId: "tgw-attach-1", TransitGatewayId: "tgw-1",
+				VpcId: "vpc-2", SubnetIds: []string{"subnet-test"}}}
+		}, "TransitGatewayVpcAttachment", "tgw-attach-1", "SubnetIds[0]", CodeInvalidParameterValue},
 		{"route with no target", rt(RouteTable{RouteTableId: "rtb-1", VpcId: "vpc-1", Routes: []Route{{DestinationCidrBlock: "10.9.0.0/16"}}}),
 			"RouteTable", "rtb-1", "Routes[0].VpcPeeringConnectionId", CodeInvalidParameterCombination},
 	}

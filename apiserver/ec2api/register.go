@@ -13,6 +13,8 @@ func (s *Server) register() {
 	s.registerVpcChanges(ec2)
 	s.registerSubnetChanges(ec2)
 	s.registerVpcPeeringConnections(ec2)
+	s.registerTransitGateways(ec2)
+	s.registerRouteTableChanges(ec2)
 	s.registerNetworkInterfaces(ec2)
 	s.registerSecurityGroups(ec2)
 	s.registerSecurityGroupChanges(ec2)
