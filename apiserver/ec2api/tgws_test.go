@@ -16,7 +16,7 @@ import (
 func TestTransitGatewayLifecycle(t *testing.T) {
 	_, c, applied := newAccountServer(t)
 	tgw := *must(c.CreateTransitGateway(ctx, &ec2.CreateTransitGatewayInput{Description: aws.String("hub"),
-		Options: &types.TransitGatewayRequestOptions{DefaultRouteTableAssociation: types.DefaultRouteTableAssociationValueEnable, AmazonSideAsn: aws.Int64(64512)},
+		Options:           &types.TransitGatewayRequestOptions{DefaultRouteTableAssociation: types.DefaultRouteTableAssociationValueEnable, AmazonSideAsn: aws.Int64(64512)},
 		TagSpecifications: []types.TagSpecification{{ResourceType: types.ResourceTypeTransitGateway, Tags: []types.Tag{{Key: aws.String("Name"), Value: aws.String("hub")}}}}}))(t).TransitGateway
 	id := aws.ToString(tgw.TransitGatewayId)
 	if len(id) != len("tgw-")+17 || tgw.State != types.TransitGatewayStatePending || aws.ToString(tgw.Options.AssociationDefaultRouteTableId) == "" || len(tgw.Tags) != 1 {
