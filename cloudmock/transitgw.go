@@ -7,10 +7,11 @@ import (
 
 // TransitGateway is a Regional router that attached VPCs reach each other
 // through. The model gives it AWS's defaults: one route table, with every
-// VPC attachment associated and its VPC's CIDR propagated, and the Spec's
-// route tables, which it does not have, hold a route to every other
-// attached VPC's CIDR through it. So every two VPCs attached to one
-// transit gateway reach each other.
+// VPC attachment associated and its VPC's CIDR propagated. A VPC with no
+// route table in the Spec is taken to hold a route to every other
+// attached VPC's CIDR through it, so two such VPCs attached to one
+// transit gateway reach each other; a VPC with route tables reaches
+// through it what its tables route to it (RouteTable, routing.go).
 type TransitGateway struct {
 	TransitGatewayId string `json:"TransitGatewayId" yaml:"TransitGatewayId"`
 	Description      string `json:"Description,omitempty" yaml:"Description,omitempty"`
