@@ -26,12 +26,24 @@ type createACLResult struct {
 // createNetworkAcl adds an ACL with no entries to a VPC: it denies
 // everything until entries are added, as EC2's custom ACLs do.
 func (s *Server) createNetworkAcl(c *call) (any, error) {
+	return c.createInVpc("acl", "network-acl", func(st *state, id, vpc string) any {
+		a := cloudmock.NetworkAcl{NetworkAclId: id, VpcId: vpc}
+		st.spec.NetworkAcls = append(st.spec.NetworkAcls, a)
+		return createACLResult{NetworkAcl: s.toXMLACL(&a, st.tags)}
+	})
+}
+
+// createInVpc serves the Create action of a resource of a VPC that reads
+// VpcId, ClientToken and TagSpecification (of tagType): add puts the
+// resource, under a new id of prefix, into the state and returns the
+// answer; the tags are set after it.
+func (c *call) createInVpc(prefix, tagType string, add func(st *state, id, vpc string) any) (any, error) {
 	vpc, err := c.p.required("VpcId")
 	if err != nil {
 		return nil, err
 	}
 	token, _ := c.p.str("ClientToken")
-	tags, err := c.p.tagSpecs("network-acl")
+	tags, err := c.p.tagSpecs(tagType)
 	if err != nil {
 		return nil, err
 	}
@@ -42,12 +54,11 @@ func (s *Server) createNetworkAcl(c *call) (any, error) {
 		if findVpc(&st.spec, vpc) < 0 {
 			return nil, notFound(codeVpcNotFound, "vpc ID", vpc)
 		}
-		a := cloudmock.NetworkAcl{NetworkAclId: st.newID("acl"), VpcId: vpc}
-		st.spec.NetworkAcls = append(st.spec.NetworkAcls, a)
-		if err := st.tags.set(a.NetworkAclId, tags, "TagSpecification"); err != nil {
+		id := st.newID(prefix)
+		if err := st.tags.set(id, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
-		return createACLResult{NetworkAcl: s.toXMLACL(&a, st.tags)}, nil
+		return add(st, id, vpc), nil
 	})
 }
 

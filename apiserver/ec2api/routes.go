@@ -72,22 +72,12 @@ func checkRouteTarget(spec *cloudmock.Spec, r cloudmock.Route) error {
 // route to a destination is the model's RouteAlreadyExists.
 func (s *Server) changeRoute(op routeChange) actionFunc {
 	return func(c *call) (any, error) {
-		id, err := c.p.required("RouteTableId")
-		if err != nil {
-			return nil, err
-		}
-		r, err := c.readRoute(op)
-		if err != nil {
-			return nil, err
-		}
-		if err := c.begin(); err != nil {
-			return nil, err
-		}
-		return c.mutate("", func(st *state) (any, error) {
-			i := materializeMain(&st.spec, id)
-			if i < 0 {
-				return nil, routeTableNotFound(id)
-			}
+		var r cloudmock.Route
+		return mutateTable(c, func() error {
+			var err error
+			r, err = c.readRoute(op)
+			return err
+		}, func(st *state, i int) (any, error) {
 			if err := checkRouteTarget(&st.spec, r); op != routeDelete && err != nil {
 				return nil, err
 			}
@@ -97,7 +87,7 @@ func (s *Server) changeRoute(op routeChange) actionFunc {
 			case op == routeCreate:
 				rt.Routes = append(rt.Routes, r)
 			case j < 0:
-				return nil, errorf(codeRouteNotFound, "no route with destination-cidr-block %s in route table %s", r.Destination(), id)
+				return nil, errorf(codeRouteNotFound, "no route with destination-cidr-block %s in route table %s", r.Destination(), rt.RouteTableId)
 			case op == routeReplace:
 				rt.Routes[j] = r
 			default:

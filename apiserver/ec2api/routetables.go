@@ -101,6 +101,14 @@ func materializeMain(spec *cloudmock.Spec, id string) int {
 	return -1
 }
 
+// tableAt is materializeMain answering InvalidRouteTableID.NotFound.
+func tableAt(spec *cloudmock.Spec, id string) (int, error) {
+	if i := materializeMain(spec, id); i >= 0 {
+		return i, nil
+	}
+	return -1, routeTableNotFound(id)
+}
+
 func routeTableNotFound(id string) error {
 	return notFound(cloudmock.CodeRouteTableNotFound, "routeTable ID", id)
 }

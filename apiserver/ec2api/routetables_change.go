@@ -36,54 +36,51 @@ type createRouteTableResult struct {
 }
 
 func (s *Server) createRouteTable(c *call) (any, error) {
-	vpc, err := c.p.required("VpcId")
-	if err != nil {
-		return nil, err
-	}
-	token, _ := c.p.str("ClientToken")
-	tags, err := c.p.tagSpecs("route-table")
-	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
-	return c.mutate(token, func(st *state) (any, error) {
-		if findVpc(&st.spec, vpc) < 0 {
-			return nil, notFound(codeVpcNotFound, "vpc ID", vpc)
-		}
+	return c.createInVpc("rtb", "route-table", func(st *state, id, vpc string) any {
 		storeVpcTables(&st.spec, vpc)
-		rt := cloudmock.RouteTable{RouteTableId: st.newID("rtb"), VpcId: vpc}
+		rt := cloudmock.RouteTable{RouteTableId: id, VpcId: vpc}
 		st.spec.RouteTables = append(st.spec.RouteTables, rt)
-		if err := st.tags.set(rt.RouteTableId, tags, "TagSpecification"); err != nil {
-			return nil, err
-		}
-		return createRouteTableResult{RouteTable: s.toXMLRouteTable(&st.spec, &rt, st.tags)}, nil
+		return createRouteTableResult{RouteTable: s.toXMLRouteTable(&st.spec, &rt, st.tags)}
 	})
 }
 
 // deleteRouteTable removes a table that is neither its VPC's main table
 // nor associated with a subnet.
 func (s *Server) deleteRouteTable(c *call) (any, error) {
+	return mutateTable(c, nil, func(st *state, i int) (any, error) {
+		rt := st.spec.RouteTables[i]
+		if rt.Main || len(rt.Associations) > 0 {
+			return nil, errorf(codeDependencyViolation, "The routeTable '%s' has dependencies and cannot be deleted.", rt.RouteTableId)
+		}
+		st.spec.RouteTables = slices.Delete(st.spec.RouteTables, i, i+1)
+		st.tags.remove(rt.RouteTableId)
+		return returnResult{true}, nil
+	})
+}
+
+// mutateTable serves an action on the table RouteTableId names: it reads
+// that, then the action's other parameters (more, may be nil), then runs
+// change on the table's index (a derived main table stored first) in a
+// mutation.
+func mutateTable(c *call, more func() error, change func(st *state, i int) (any, error)) (any, error) {
 	id, err := c.p.required("RouteTableId")
 	if err != nil {
 		return nil, err
+	}
+	if more != nil {
+		if err := more(); err != nil {
+			return nil, err
+		}
 	}
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	return c.mutate("", func(st *state) (any, error) {
-		i := materializeMain(&st.spec, id)
-		if i < 0 {
-			return nil, routeTableNotFound(id)
+		i, err := tableAt(&st.spec, id)
+		if err != nil {
+			return nil, err
 		}
-		rt := st.spec.RouteTables[i]
-		if rt.Main || len(rt.Associations) > 0 {
-			return nil, errorf(codeDependencyViolation, "The routeTable '%s' has dependencies and cannot be deleted.", id)
-		}
-		st.spec.RouteTables = slices.Delete(st.spec.RouteTables, i, i+1)
-		st.tags.remove(id)
-		return returnResult{true}, nil
+		return change(st, i)
 	})
 }
 
@@ -97,31 +94,21 @@ type associateRouteTableResult struct {
 }
 
 func (s *Server) associateRouteTable(c *call) (any, error) {
-	id, err := c.p.required("RouteTableId")
-	if err != nil {
-		return nil, err
-	}
-	if _, ok := c.p.str("GatewayId"); ok {
-		return nil, errorf(codeUnsupported, "Gateway route tables are not emulated: give SubnetId.")
-	}
-	subnet, err := c.p.required("SubnetId")
-	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
-	return c.mutate("", func(st *state) (any, error) {
-		i := materializeMain(&st.spec, id)
-		if i < 0 {
-			return nil, routeTableNotFound(id)
+	var subnet string
+	return mutateTable(c, func() error {
+		if _, ok := c.p.str("GatewayId"); ok {
+			return errorf(codeUnsupported, "Gateway route tables are not emulated: give SubnetId.")
 		}
+		var err error
+		subnet, err = c.p.required("SubnetId")
+		return err
+	}, func(st *state, i int) (any, error) {
 		if findSubnet(&st.spec, subnet) < 0 {
 			return nil, notFound(codeSubnetNotFound, "subnet ID", subnet)
 		}
 		rt := &st.spec.RouteTables[i]
 		rt.Associations = append(rt.Associations, cloudmock.RouteTableAssociation{SubnetId: subnet})
-		return associateRouteTableResult{AssociationId: assocID(id, subnet), State: xmlAssociationState{"associated"}}, nil
+		return associateRouteTableResult{AssociationId: assocID(rt.RouteTableId, subnet), State: xmlAssociationState{"associated"}}, nil
 	})
 }
 
@@ -188,9 +175,9 @@ func (s *Server) replaceRouteTableAssociation(c *call) (any, error) {
 		if !ok {
 			return nil, notFound(codeAssociationNotFound, "association ID", id)
 		}
-		k := materializeMain(&st.spec, to)
-		if k < 0 {
-			return nil, routeTableNotFound(to)
+		k, err := tableAt(&st.spec, to)
+		if err != nil {
+			return nil, err
 		}
 		from, dst := &st.spec.RouteTables[i], &st.spec.RouteTables[k]
 		if from.VpcId != dst.VpcId {
