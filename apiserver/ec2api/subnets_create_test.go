@@ -69,6 +69,11 @@ func TestCreateSubnetIPv6(t *testing.T) {
 	if len(sn.Ipv6CidrBlockAssociationSet) != 1 || aws.ToString(sn.Ipv6CidrBlockAssociationSet[0].Ipv6CidrBlock) != sub64 {
 		t.Fatalf("IPv6 subnet: %+v", sn)
 	}
+	byAssoc := must(c.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []types.Filter{
+		fl("ipv6-cidr-block-association.association-id", aws.ToString(sn.Ipv6CidrBlockAssociationSet[0].AssociationId))}}))(t).Subnets
+	if len(byAssoc) != 1 {
+		t.Fatalf("by IPv6 association id: %+v", byAssoc)
+	}
 	must(c.ModifySubnetAttribute(ctx, &ec2.ModifySubnetAttributeInput{SubnetId: sn.SubnetId, AssignIpv6AddressOnCreation: &types.AttributeBooleanValue{Value: aws.Bool(true)}}))(t)
 	got := must(c.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{SubnetIds: []string{aws.ToString(sn.SubnetId)}}))(t).Subnets[0]
 	if !aws.ToBool(got.AssignIpv6AddressOnCreation) {

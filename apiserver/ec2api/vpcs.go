@@ -15,16 +15,16 @@ func (s *Server) registerVpcs(a map[string]actionFunc) {
 }
 
 type xmlVpc struct {
-	VpcId           string           `xml:"vpcId"`
-	OwnerId         string           `xml:"ownerId"`
-	State           string           `xml:"state"`
-	CidrBlock       string           `xml:"cidrBlock"`
-	CidrAssocs      []xmlCidrAssoc   `xml:"cidrBlockAssociationSet>item"`
-	Ipv6CidrAssocs  []xmlIpv6CidrAsc `xml:"ipv6CidrBlockAssociationSet>item"`
-	DhcpOptionsId   string           `xml:"dhcpOptionsId"`
-	InstanceTenancy string           `xml:"instanceTenancy"`
-	IsDefault       bool             `xml:"isDefault"`
-	Tags            []tag            `xml:"tagSet>item"`
+	VpcId           string          `xml:"vpcId"`
+	OwnerId         string          `xml:"ownerId"`
+	State           string          `xml:"state"`
+	CidrBlock       string          `xml:"cidrBlock"`
+	CidrAssocs      []xmlCidrAssoc  `xml:"cidrBlockAssociationSet>item"`
+	Ipv6CidrAssocs  []xmlVpcIpv6Asc `xml:"ipv6CidrBlockAssociationSet>item"`
+	DhcpOptionsId   string          `xml:"dhcpOptionsId"`
+	InstanceTenancy string          `xml:"instanceTenancy"`
+	IsDefault       bool            `xml:"isDefault"`
+	Tags            []tag           `xml:"tagSet>item"`
 }
 
 type xmlCidrAssoc struct {
@@ -38,6 +38,19 @@ type xmlIpv6CidrAsc struct {
 	Ipv6CidrBlock string        `xml:"ipv6CidrBlock"`
 	State         xmlCidrStatus `xml:"ipv6CidrBlockState"`
 }
+
+// xmlVpcIpv6Asc is a VPC's IPv6 block: Amazon's pool, the Region's
+// border group.
+type xmlVpcIpv6Asc struct {
+	xmlIpv6CidrAsc
+	Ipv6Pool           string `xml:"ipv6Pool"`
+	NetworkBorderGroup string `xml:"networkBorderGroup"`
+	IpSource           string `xml:"ipSource"`
+	AddressAttribute   string `xml:"ipv6AddressAttribute"`
+}
+
+// vpcIpv6AssocID is the id of a VPC's IPv6 block association.
+func vpcIpv6AssocID(vpcID string) string { return derivedID("vpc-cidr-assoc", vpcID+"/6") }
 
 type xmlCidrStatus struct {
 	State string `xml:"state"`
@@ -55,7 +68,8 @@ func (s *Server) toXMLVpc(v *cloudmock.Vpc, tags tagStore) xmlVpc {
 		DhcpOptionsId: "default", InstanceTenancy: "default", IsDefault: v.IsDefault, Tags: tags.xml(v.VpcId),
 	}
 	if v.Ipv6CidrBlock != "" {
-		x.Ipv6CidrAssocs = []xmlIpv6CidrAsc{{AssociationId: derivedID("vpc-cidr-assoc", v.VpcId+"/6"), Ipv6CidrBlock: v.Ipv6CidrBlock, State: xmlCidrStatus{"associated"}}}
+		x.Ipv6CidrAssocs = []xmlVpcIpv6Asc{{xmlIpv6CidrAsc: xmlIpv6CidrAsc{AssociationId: vpcIpv6AssocID(v.VpcId), Ipv6CidrBlock: v.Ipv6CidrBlock,
+			State: xmlCidrStatus{"associated"}}, Ipv6Pool: "Amazon", NetworkBorderGroup: s.cfg.Region, IpSource: "amazon", AddressAttribute: "public"}}
 	}
 	return x
 }
@@ -69,11 +83,22 @@ func (s *Server) vpcFilters() filterFields[*cloudmock.Vpc] {
 		"cidr-block-association.state":                func(*cloudmock.Vpc) []string { return one("associated") },
 		"dhcp-options-id":                             func(*cloudmock.Vpc) []string { return one("default") },
 		"ipv6-cidr-block-association.ipv6-cidr-block": func(v *cloudmock.Vpc) []string { return one(v.Ipv6CidrBlock) },
+		"ipv6-cidr-block-association.association-id":  func(v *cloudmock.Vpc) []string { return ipv6Only(v, vpcIpv6AssocID(v.VpcId)) },
+		"ipv6-cidr-block-association.ipv6-pool":       func(v *cloudmock.Vpc) []string { return ipv6Only(v, "Amazon") },
+		"ipv6-cidr-block-association.state":           func(v *cloudmock.Vpc) []string { return ipv6Only(v, "associated") },
 		"is-default":                                  func(v *cloudmock.Vpc) []string { return tf(v.IsDefault) },
 		"owner-id":                                    func(*cloudmock.Vpc) []string { return one(s.cfg.AccountID) },
 		"state":                                       func(*cloudmock.Vpc) []string { return one("available") },
 		"vpc-id":                                      func(v *cloudmock.Vpc) []string { return one(v.VpcId) },
 	}
+}
+
+// ipv6Only is x for a VPC with an IPv6 block, nothing otherwise.
+func ipv6Only(v *cloudmock.Vpc, x string) []string {
+	if v.Ipv6CidrBlock == "" {
+		return nil
+	}
+	return one(x)
 }
 
 func (s *Server) describeVpcs(c *call) (any, error) {
@@ -135,6 +160,17 @@ type xmlPrivateDNS struct {
 	AAAARecord   bool   `xml:"enableResourceNameDnsAAAARecord"`
 }
 
+// subnetIpv6AssocID is the id of a subnet's IPv6 block association.
+func subnetIpv6AssocID(subnetID string) string { return derivedID("subnet-cidr-assoc", subnetID) }
+
+// subnetIpv6Only is x for a subnet with an IPv6 block, nothing otherwise.
+func subnetIpv6Only(sn *cloudmock.Subnet, x string) []string {
+	if sn.Ipv6CidrBlock == "" {
+		return nil
+	}
+	return one(x)
+}
+
 func (s *Server) toXMLSubnet(spec *cloudmock.Spec, x *cloudmock.Subnet, tags tagStore) xmlSubnet {
 	z := s.zoneOf(x)
 	xs := xmlSubnet{
@@ -145,7 +181,7 @@ func (s *Server) toXMLSubnet(spec *cloudmock.Spec, x *cloudmock.Subnet, tags tag
 		PrivateDnsOptions: xmlPrivateDNS{HostnameType: "ip-name"}, Tags: tags.xml(x.SubnetId),
 	}
 	if x.Ipv6CidrBlock != "" {
-		xs.Ipv6CidrAssocs = []xmlIpv6CidrAsc{{AssociationId: derivedID("subnet-cidr-assoc", x.SubnetId), Ipv6CidrBlock: x.Ipv6CidrBlock, State: xmlCidrStatus{"associated"}}}
+		xs.Ipv6CidrAssocs = []xmlIpv6CidrAsc{{AssociationId: subnetIpv6AssocID(x.SubnetId), Ipv6CidrBlock: x.Ipv6CidrBlock, State: xmlCidrStatus{"associated"}}}
 	}
 	return xs
 }
@@ -189,6 +225,8 @@ func (s *Server) subnetFilters(spec *cloudmock.Spec) filterFields[*cloudmock.Sub
 		"default-for-az":             func(x *cloudmock.Subnet) []string { return tf(x.DefaultForAz) },
 		"default-for-zone":           func(x *cloudmock.Subnet) []string { return tf(x.DefaultForAz) },
 		"ipv6-cidr-block-association.ipv6-cidr-block": func(x *cloudmock.Subnet) []string { return one(x.Ipv6CidrBlock) },
+		"ipv6-cidr-block-association.association-id":  func(x *cloudmock.Subnet) []string { return subnetIpv6Only(x, subnetIpv6AssocID(x.SubnetId)) },
+		"ipv6-cidr-block-association.state":           func(x *cloudmock.Subnet) []string { return subnetIpv6Only(x, "associated") },
 		"map-public-ip-on-launch":                     func(x *cloudmock.Subnet) []string { return tf(x.MapPublicIpOnLaunch) },
 		"owner-id":                                    func(*cloudmock.Subnet) []string { return one(s.cfg.AccountID) },
 		"state":                                       func(*cloudmock.Subnet) []string { return one("available") },

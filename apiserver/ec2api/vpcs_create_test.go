@@ -128,3 +128,18 @@ func TestDeleteVpc(t *testing.T) {
 	_, err = c.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: aws.String(id)})
 	wantCode(t, err, "InvalidVpcID.NotFound")
 }
+
+// The provider waits for a new VPC's IPv6 block by its association id
+// and reads its pool and border group.
+func TestVpcIPv6Association(t *testing.T) {
+	_, c, _ := newAccountServer(t)
+	v := *must(c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.1.0.0/16"), AmazonProvidedIpv6CidrBlock: aws.Bool(true)}))(t).Vpc
+	a := v.Ipv6CidrBlockAssociationSet[0]
+	if aws.ToString(a.Ipv6Pool) != "Amazon" || aws.ToString(a.NetworkBorderGroup) != "us-east-1" || a.Ipv6CidrBlockState.State != types.VpcCidrBlockStateCodeAssociated {
+		t.Fatalf("IPv6 association: %+v", a)
+	}
+	got := must(c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []types.Filter{fl("ipv6-cidr-block-association.association-id", aws.ToString(a.AssociationId))}}))(t).Vpcs
+	if len(got) != 1 || aws.ToString(got[0].VpcId) != aws.ToString(v.VpcId) {
+		t.Fatalf("by association id: %+v", got)
+	}
+}
