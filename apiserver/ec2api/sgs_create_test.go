@@ -79,3 +79,19 @@ func TestCreateSecurityGroupMissingDescription(t *testing.T) {
 	s, _ := testServer(t, Config{})
 	wantRaw(t, s, "Action=CreateSecurityGroup&Version=2016-11-15&GroupName=x&VpcId="+vpcID, 400, "MissingParameter")
 }
+
+// The provider's aws_security_group revokes a new group's default egress
+// rule as EC2 gives it, then the IPv6 one, which a group without it
+// answers InvalidPermission.NotFound.
+func TestRevokeDefaultEgress(t *testing.T) {
+	_, c, applied := newAccountServer(t)
+	id := must(c.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("web"), Description: aws.String("x")}))(t).GroupId
+	must(c.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: id, IpPermissions: []types.IpPermission{{
+		IpProtocol: aws.String("-1"), FromPort: aws.Int32(0), ToPort: aws.Int32(0), IpRanges: []types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}}}))(t)
+	_, err := c.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: id, IpPermissions: []types.IpPermission{{
+		IpProtocol: aws.String("-1"), FromPort: aws.Int32(0), ToPort: aws.Int32(0), Ipv6Ranges: []types.Ipv6Range{{CidrIpv6: aws.String("::/0")}}}}})
+	wantCode(t, err, "InvalidPermission.NotFound")
+	if g := applied.SecurityGroups[findGroup(applied, aws.ToString(id))]; len(g.IpPermissionsEgress) != 0 {
+		t.Fatalf("egress left: %+v", g.IpPermissionsEgress)
+	}
+}
