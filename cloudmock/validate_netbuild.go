@@ -83,19 +83,80 @@ func (v *validator) subnetConflicts(s *Spec) {
 }
 
 // VpcsPerRegion is EC2's default quota "VPCs per Region" (L-F678F1CE): 5.
-// It binds VPCs created through the API (CheckVpcQuota), not a scenario
-// file's, which may describe an account whose quota was raised.
 const VpcsPerRegion = 5
 
-// CheckVpcQuota answers VpcLimitExceeded when the Spec holds more VPCs
-// than VpcsPerRegion, reported at the first VPC beyond it.
-func (s *Spec) CheckVpcQuota() error {
-	if n := len(s.Vpcs); n > VpcsPerRegion {
-		return &ValidationError{Resource: "Vpc", ID: s.Vpcs[VpcsPerRegion].VpcId, Index: VpcsPerRegion, Field: "VpcId", Code: CodeVpcLimitExceeded,
-			Message: fmt.Sprintf("The maximum number of VPCs has been reached (%d per Region).", VpcsPerRegion)}
+// CreationQuota is one of EC2's default Amazon VPC quotas on what the API
+// creates: the count allowed per Region (PerVpc false) or per VPC, and
+// the error code of going beyond it.
+type CreationQuota struct {
+	Max      int
+	PerVpc   bool
+	Code     string
+	Name     string
+	Resource string // the ValidationError's Resource
+}
+
+// CreationQuotas are the Amazon VPC quotas (defaults, not raised ones) by
+// the kind of resource created. They bind what is created through the API
+// (CheckQuota), not a scenario file, which may describe an account whose
+// quotas were raised. Route tables count their routes (per table) under
+// KindRouteTable+"/routes".
+var CreationQuotas = map[IDKind]CreationQuota{
+	KindVpc:                    {VpcsPerRegion, false, CodeVpcLimitExceeded, "VPCs per Region", "Vpc"},
+	KindSubnet:                 {200, true, "SubnetLimitExceeded", "subnets per VPC", "Subnet"},
+	KindRouteTable:             {200, true, "RouteTableLimitExceeded", "route tables per VPC", resRouteTable},
+	KindNetworkAcl:             {200, true, "NetworkAclLimitExceeded", "network ACLs per VPC", "NetworkAcl"},
+	KindSecurityGroup:          {2500, false, "SecurityGroupLimitExceeded", "VPC security groups per Region", "SecurityGroup"},
+	KindRouteTable + "/routes": {50, false, "RouteLimitExceeded", "routes per route table", resRouteTable},
+}
+
+// CheckQuota answers the quota's error when the Spec holds more resources
+// of kind than CreationQuotas allows (in the VPC scope names for a
+// per-VPC quota; in the route table it names, for routes), reported at
+// the last of them (the one just created).
+func (s *Spec) CheckQuota(kind IDKind, scope string) error {
+	q, ok := CreationQuotas[kind]
+	if !ok {
+		return nil
+	}
+	n, last := 0, scope
+	if kind == KindRouteTable+"/routes" {
+		for _, t := range s.RouteTables {
+			if t.RouteTableId == scope {
+				n = len(t.Routes)
+			}
+		}
+	} else {
+		s.EachID(func(r IDRef) {
+			if r.Kind == kind && r.Own && *r.ID != "" && (!q.PerVpc || resourceVpc(r.Resource) == scope) {
+				n, last = n+1, *r.ID
+			}
+		})
+	}
+	if n > q.Max {
+		return &ValidationError{Resource: q.Resource, ID: last, Code: q.Code,
+			Message: fmt.Sprintf("The maximum number of %s (%d) has been reached.", q.Name, q.Max)}
 	}
 	return nil
 }
+
+// resourceVpc is the VPC of a resource that has one.
+func resourceVpc(res any) string {
+	switch x := res.(type) {
+	case *Subnet:
+		return x.VpcId
+	case *RouteTable:
+		return x.VpcId
+	case *NetworkAcl:
+		return x.VpcId
+	case *SecurityGroup:
+		return x.VpcId
+	}
+	return ""
+}
+
+// CheckVpcQuota is CheckQuota for VPCs.
+func (s *Spec) CheckVpcQuota() error { return s.CheckQuota(KindVpc, "") }
 
 // CheckNewBlock checks the size of a block given to CreateVpc or
 // CreateSubnet, which EC2 takes from /16 to /28 (IPv4): InvalidVpc.Range

@@ -119,3 +119,31 @@ func TestCheckNewBlock(t *testing.T) {
 		t.Errorf("VPC /8: %v", err)
 	}
 }
+
+// A per-VPC quota counts the VPC's resources only; routes count per
+// table; the finding names the last resource (the one just created).
+func TestCheckQuotaPerVpc(t *testing.T) {
+	s := Spec{Vpcs: []Vpc{{VpcId: "vpc-1", CidrBlock: "10.0.0.0/16"}, {VpcId: "vpc-2", CidrBlock: "10.1.0.0/16"}}}
+	q := CreationQuotas[KindSubnet]
+	for i := range q.Max + 1 {
+		s.Subnets = append(s.Subnets, Subnet{SubnetId: fmt.Sprintf("subnet-%d", i), VpcId: "vpc-1", CidrBlock: fmt.Sprintf("10.0.%d.0/24", i)})
+	}
+	var ve *ValidationError
+	if err := s.CheckQuota(KindSubnet, "vpc-1"); !errors.As(err, &ve) || ve.Code != "SubnetLimitExceeded" || ve.ID != fmt.Sprintf("subnet-%d", q.Max) || ve.Resource != "Subnet" {
+		t.Fatalf("%d subnets in vpc-1: %v", q.Max+1, err)
+	}
+	if err := s.CheckQuota(KindSubnet, "vpc-2"); err != nil {
+		t.Fatalf("vpc-2: %v", err)
+	}
+	rt := RouteTable{RouteTableId: "rtb-1", VpcId: "vpc-1"}
+	for i := range CreationQuotas[KindRouteTable+"/routes"].Max + 1 {
+		rt.Routes = append(rt.Routes, Route{DestinationCidrBlock: fmt.Sprintf("172.16.%d.0/24", i), VpcPeeringConnectionId: "pcx-1"})
+	}
+	s.RouteTables = []RouteTable{rt}
+	if err := s.CheckQuota(KindRouteTable+"/routes", "rtb-1"); !errors.As(err, &ve) || ve.Code != "RouteLimitExceeded" {
+		t.Fatalf("routes: %v", err)
+	}
+	if err := s.CheckQuota(KindRouteTable, "vpc-1"); err != nil {
+		t.Fatalf("one route table: %v", err)
+	}
+}

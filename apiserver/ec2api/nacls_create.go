@@ -26,7 +26,7 @@ type createACLResult struct {
 // createNetworkAcl adds an ACL with no entries to a VPC: it denies
 // everything until entries are added, as EC2's custom ACLs do.
 func (s *Server) createNetworkAcl(c *call) (any, error) {
-	return c.createInVpc("acl", "network-acl", func(st *state, id, vpc string) any {
+	return c.createInVpc("acl", cloudmock.KindNetworkAcl, "network-acl", func(st *state, id, vpc string) any {
 		a := cloudmock.NetworkAcl{NetworkAclId: id, VpcId: vpc}
 		st.spec.NetworkAcls = append(st.spec.NetworkAcls, a)
 		return createACLResult{NetworkAcl: s.toXMLACL(&a, st.tags)}
@@ -36,8 +36,8 @@ func (s *Server) createNetworkAcl(c *call) (any, error) {
 // createInVpc serves the Create action of a resource of a VPC that reads
 // VpcId, ClientToken and TagSpecification (of tagType): add puts the
 // resource, under a new id of prefix, into the state and returns the
-// answer; the tags are set after it.
-func (c *call) createInVpc(prefix, tagType string, add func(st *state, id, vpc string) any) (any, error) {
+// answer; the tags are set before it, the quota of kind checked after.
+func (c *call) createInVpc(prefix string, kind cloudmock.IDKind, tagType string, add func(st *state, id, vpc string) any) (any, error) {
 	vpc, err := c.p.required("VpcId")
 	if err != nil {
 		return nil, err
@@ -58,7 +58,8 @@ func (c *call) createInVpc(prefix, tagType string, add func(st *state, id, vpc s
 		if err := st.tags.set(id, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
-		return add(st, id, vpc), nil
+		res := add(st, id, vpc)
+		return res, st.quota(kind, vpc)
 	})
 }
 

@@ -86,6 +86,9 @@ func (s *Server) changeRoute(op routeChange) actionFunc {
 			switch {
 			case op == routeCreate:
 				rt.Routes = append(rt.Routes, r)
+				if err := st.quota(cloudmock.KindRouteTable+"/routes", rt.RouteTableId); err != nil {
+					return nil, err
+				}
 			case j < 0:
 				return nil, errorf(codeRouteNotFound, "no route with destination-cidr-block %s in route table %s", r.Destination(), rt.RouteTableId)
 			case op == routeReplace:

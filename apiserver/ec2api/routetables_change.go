@@ -36,7 +36,7 @@ type createRouteTableResult struct {
 }
 
 func (s *Server) createRouteTable(c *call) (any, error) {
-	return c.createInVpc("rtb", "route-table", func(st *state, id, vpc string) any {
+	return c.createInVpc("rtb", cloudmock.KindRouteTable, "route-table", func(st *state, id, vpc string) any {
 		storeVpcTables(&st.spec, vpc)
 		rt := cloudmock.RouteTable{RouteTableId: id, VpcId: vpc}
 		st.spec.RouteTables = append(st.spec.RouteTables, rt)

@@ -1,6 +1,7 @@
 package ec2api
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -127,5 +128,22 @@ func TestDerivedMainTableIsStoredOnChange(t *testing.T) {
 	again := must(c.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{fl("tag:Name", "main")}}))(t).RouteTables
 	if len(again) != 1 || len(again[0].Routes) != 2 {
 		t.Fatalf("stored main table: %+v", again)
+	}
+}
+
+// Routes per route table: EC2's default quota of 50.
+func TestRouteLimitExceeded(t *testing.T) {
+	_, c, _ := newAccountServer(t)
+	a, _, pcx := peeredVpcs(t, c)
+	rtb := must(c.CreateRouteTable(ctx, &ec2.CreateRouteTableInput{VpcId: aws.String(a)}))(t).RouteTable.RouteTableId
+	max := cloudmock.CreationQuotas[cloudmock.KindRouteTable+"/routes"].Max
+	for i := range max + 1 {
+		_, err := c.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: rtb, DestinationCidrBlock: aws.String(fmt.Sprintf("10.2.%d.0/24", i)), VpcPeeringConnectionId: aws.String(pcx)})
+		if i < max && err != nil {
+			t.Fatalf("route %d: %v", i+1, err)
+		}
+		if i == max {
+			wantCode(t, err, "RouteLimitExceeded")
+		}
 	}
 }

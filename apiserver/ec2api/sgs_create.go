@@ -76,6 +76,9 @@ func (s *Server) createSecurityGroup(c *call) (any, error) {
 		g.GroupId = st.newID("sg")
 		g.IpPermissionsEgress = []cloudmock.IpPermission{{IpProtocol: "-1", IpRanges: []cloudmock.IpRange{{CidrIp: "0.0.0.0/0"}}}}
 		st.spec.SecurityGroups = append(st.spec.SecurityGroups, g)
+		if err := st.quota(cloudmock.KindSecurityGroup, ""); err != nil {
+			return nil, err
+		}
 		if err := st.tags.set(g.GroupId, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}

@@ -98,6 +98,9 @@ func (s *Server) createSubnet(c *call) (any, error) {
 		}
 		sn.SubnetId = st.newID("subnet")
 		st.spec.Subnets = append(st.spec.Subnets, sn)
+		if err := st.quota(cloudmock.KindSubnet, sn.VpcId); err != nil {
+			return nil, err
+		}
 		if i := defaultACLOf(&st.spec, sn.VpcId); i >= 0 {
 			a := &st.spec.NetworkAcls[i]
 			a.Associations = append(a.Associations, cloudmock.NetworkAclAssociation{SubnetId: sn.SubnetId})

@@ -80,8 +80,8 @@ func (s *Server) createVpc(c *call) (any, error) {
 			v.Ipv6CidrBlock = st.newIPv6Block()
 		}
 		st.spec.Vpcs = append(st.spec.Vpcs, v)
-		if err := st.spec.CheckVpcQuota(); err != nil {
-			return nil, fromValidation(asValidation(err))
+		if err := st.quota(cloudmock.KindVpc, ""); err != nil {
+			return nil, err
 		}
 		addVpcDefaults(&st.spec, &v, vpcDefaultIDs{acl: st.newID("acl"), sg: st.newID("sg"), rtb: st.newID("rtb")})
 		if err := st.tags.set(v.VpcId, r.tags, "TagSpecification"); err != nil {
@@ -146,6 +146,16 @@ func dropDefaults[T any](items []T, tags tagStore, del func(T) (bool, string)) [
 		}
 		return ok
 	})
+}
+
+// quota answers the error of a creation quota (cloudmock.CheckQuota)
+// the state is beyond.
+func (st *state) quota(kind cloudmock.IDKind, scope string) error {
+	if err := st.spec.CheckQuota(kind, scope); err != nil {
+		ve := asValidation(err)
+		return errorf(ve.Code, "%s", ve.Message)
+	}
+	return nil
 }
 
 // dependency turns the model's finding that something refers to a
