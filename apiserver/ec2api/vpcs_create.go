@@ -108,9 +108,10 @@ func (st *state) newIPv6Block() string {
 }
 
 // deleteVpc removes a VPC with its default ACL, default group and main
-// route table. What else refers to it (subnets, groups, ACLs, tables,
-// peerings, attachments) makes the model's validation fail, answered as
-// DependencyViolation.
+// route table, and the peering connections it is part of (as AWS does;
+// routes to them elsewhere become blackholes). What else refers to it
+// (subnets, groups, ACLs, tables, transit gateway attachments) makes the
+// model's validation fail, answered as DependencyViolation.
 func (s *Server) deleteVpc(c *call) (any, error) {
 	id, err := c.p.required("VpcId")
 	if err != nil {
@@ -131,13 +132,17 @@ func (s *Server) deleteVpc(c *call) (any, error) {
 			return g.VpcId == id && g.GroupName == cloudmock.DefaultGroupName, g.GroupId
 		})
 		sp.RouteTables = dropDefaults(sp.RouteTables, st.tags, func(t cloudmock.RouteTable) (bool, string) { return t.VpcId == id && t.Main, t.RouteTableId })
+		sp.VpcPeeringConnections = dropDefaults(sp.VpcPeeringConnections, st.tags, func(p cloudmock.VpcPeeringConnection) (bool, string) {
+			return p.RequesterVpcInfo.VpcId == id || p.AccepterVpcInfo.VpcId == id, p.VpcPeeringConnectionId
+		})
 		st.tags.remove(id)
 		return returnResult{true}, nil
 	})
 	return res, dependency(err, "vpc", id)
 }
 
-// dropDefaults removes the items del picks, and their tags.
+// dropDefaults removes the items del picks (the defaults of a deleted
+// VPC, its peerings), and their tags.
 func dropDefaults[T any](items []T, tags tagStore, del func(T) (bool, string)) []T {
 	return slices.DeleteFunc(items, func(x T) bool {
 		ok, id := del(x)

@@ -143,3 +143,23 @@ func TestVpcIPv6Association(t *testing.T) {
 		t.Fatalf("by association id: %+v", got)
 	}
 }
+
+// A VPC's peering connections go with it, rejected ones included (which
+// EC2 keeps for a while), and routes to them elsewhere become blackholes.
+func TestDeleteVpcTakesItsPeerings(t *testing.T) {
+	_, c, applied := newAccountServer(t)
+	a, b, pcx := peeredVpcs(t, c)
+	other := aws.ToString(createVpc(t, c, "10.3.0.0/16").VpcId)
+	rejected := must(c.CreateVpcPeeringConnection(ctx, &ec2.CreateVpcPeeringConnectionInput{VpcId: aws.String(other), PeerVpcId: aws.String(b)}))(t).VpcPeeringConnection.VpcPeeringConnectionId
+	must(c.RejectVpcPeeringConnection(ctx, &ec2.RejectVpcPeeringConnectionInput{VpcPeeringConnectionId: rejected}))(t)
+	mainA := must(c.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{fl("vpc-id", a)}}))(t).RouteTables[0].RouteTableId
+	must(c.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: mainA, DestinationCidrBlock: aws.String("10.2.0.0/16"), VpcPeeringConnectionId: aws.String(pcx)}))(t)
+	must(c.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: aws.String(b)}))(t)
+	if len(applied.VpcPeeringConnections) != 0 {
+		t.Fatalf("peerings left: %+v", applied.VpcPeeringConnections)
+	}
+	rt := must(c.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{RouteTableIds: []string{aws.ToString(mainA)}}))(t).RouteTables[0]
+	if len(rt.Routes) != 2 || rt.Routes[1].State != types.RouteStateBlackhole {
+		t.Fatalf("the route to the deleted peering: %+v", rt.Routes)
+	}
+}
