@@ -25,6 +25,17 @@
 // are chosen (random, unique in the account) and stored in the Spec so
 // that the model never re-draws them; Config.Seed makes both repeatable.
 //
+// Building a network (vpcs_create.go, subnets_create.go, sgs_create.go,
+// nacls_create.go, routetables_change.go, routes.go, tgws.go,
+// tgw_attachments.go): every resource created is stored in the Spec, with
+// EC2's defaults where EC2 makes some (a VPC's default ACL, default group
+// and main route table; a subnet's association with the default ACL; a
+// group's egress rule). A deletion that leaves a reference to the deleted
+// resource is the model's finding turned into DependencyViolation
+// (dependency); the creation quotas and the /16-/28 block sizes come from
+// cloudmock (CheckQuota, CheckNewBlock). Options the model does not
+// emulate are refused with UnsupportedOperation naming them.
+//
 // Security: bodies are capped at MaxBodyBytes (1 MiB); malformed form
 // data, unknown actions (InvalidAction), unsupported versions
 // (NoSuchVersion) and unknown parameters (UnknownParameter) get an EC2
