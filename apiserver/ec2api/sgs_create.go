@@ -12,6 +12,7 @@ import (
 func (s *Server) registerSecurityGroupChanges(a map[string]actionFunc) {
 	a["CreateSecurityGroup"] = s.createSecurityGroup
 	a["DeleteSecurityGroup"] = s.deleteSecurityGroup
+	a["DescribeSecurityGroupRules"] = s.describeSecurityGroupRules
 }
 
 const (

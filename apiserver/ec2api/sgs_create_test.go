@@ -95,3 +95,23 @@ func TestRevokeDefaultEgress(t *testing.T) {
 		t.Fatalf("egress left: %+v", g.IpPermissionsEgress)
 	}
 }
+
+// DescribeSecurityGroupRules lists a group's rules by the ids
+// AuthorizeSecurityGroupIngress answered.
+func TestDescribeSecurityGroupRules(t *testing.T) {
+	_, c, _ := newAccountServer(t)
+	id := must(c.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("web"), Description: aws.String("x")}))(t).GroupId
+	auth := must(c.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: id, IpPermissions: []types.IpPermission{{
+		IpProtocol: aws.String("tcp"), FromPort: aws.Int32(80), ToPort: aws.Int32(80), IpRanges: []types.IpRange{{CidrIp: aws.String("10.0.0.0/8")}}}}}))(t)
+	rules := must(c.DescribeSecurityGroupRules(ctx, &ec2.DescribeSecurityGroupRulesInput{Filters: []types.Filter{fl("group-id", aws.ToString(id))}}))(t).SecurityGroupRules
+	if len(rules) != 2 { // the default egress rule and the new one
+		t.Fatalf("rules: %+v", rules)
+	}
+	ruleID := aws.ToString(auth.SecurityGroupRules[0].SecurityGroupRuleId)
+	one := must(c.DescribeSecurityGroupRules(ctx, &ec2.DescribeSecurityGroupRulesInput{SecurityGroupRuleIds: []string{ruleID}}))(t).SecurityGroupRules
+	if len(one) != 1 || aws.ToBool(one[0].IsEgress) || aws.ToString(one[0].CidrIpv4) != "10.0.0.0/8" || aws.ToInt32(one[0].FromPort) != 80 {
+		t.Fatalf("rule %s: %+v", ruleID, one)
+	}
+	_, err := c.DescribeSecurityGroupRules(ctx, &ec2.DescribeSecurityGroupRulesInput{SecurityGroupRuleIds: []string{"sgr-00000000000000000"}})
+	wantCode(t, err, "InvalidSecurityGroupRuleId.NotFound")
+}
