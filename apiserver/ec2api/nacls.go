@@ -208,7 +208,9 @@ func (c *call) readACLEntry(e *cloudmock.NetworkAclEntry) error {
 	if err != nil {
 		return err
 	}
-	e.PortRange = pr
+	if p := protocolNumber(e.Protocol); p == "6" || p == "17" {
+		e.PortRange = pr // EC2 ignores a port range given with another protocol (the provider sends 0-0)
+	}
 	for _, k := range []string{"Icmp.Type", "Icmp.Code"} {
 		v, err := c.p.int(k)
 		if err != nil {

@@ -72,3 +72,17 @@ func TestNetworkAclErrors(t *testing.T) {
 		t.Fatalf("a repeated ClientToken created %s and %s", aws.ToString(a), aws.ToString(b))
 	}
 }
+
+// EC2 ignores a port range given with a protocol that has no ports; the
+// provider's aws_network_acl sends 0-0 with protocol -1.
+func TestNetworkAclEntryIgnoresPortsOfAllProtocols(t *testing.T) {
+	_, c, applied := newAccountServer(t)
+	vpc := aws.ToString(createVpc(t, c, "10.1.0.0/16").VpcId)
+	acl := aws.ToString(must(c.CreateNetworkAcl(ctx, &ec2.CreateNetworkAclInput{VpcId: aws.String(vpc)}))(t).NetworkAcl.NetworkAclId)
+	must(c.CreateNetworkAclEntry(ctx, &ec2.CreateNetworkAclEntryInput{NetworkAclId: aws.String(acl), RuleNumber: aws.Int32(100), Egress: aws.Bool(true),
+		Protocol: aws.String("-1"), RuleAction: types.RuleActionAllow, CidrBlock: aws.String("0.0.0.0/0"),
+		PortRange: &types.PortRange{From: aws.Int32(0), To: aws.Int32(0)}}))(t)
+	if e := applied.NetworkAcls[findACL(applied, acl)].Entries[0]; e.PortRange != nil {
+		t.Fatalf("the port range of protocol -1 was kept: %+v", e)
+	}
+}

@@ -66,6 +66,7 @@ type Server struct {
 	rng    *rand.Rand
 	tokens tokenCache
 	attrs  attrStore // ELBv2 attributes set by clients (elbv2_attrs.go)
+	gone   goneStore // deleted resources EC2 still describes (gone.go)
 }
 
 // New returns a server over cfg.Spec. Sessions without a VirtualNetworkId

@@ -85,6 +85,9 @@ func (s *Server) createTransitGatewayVpcAttachment(c *call) (any, error) {
 	})
 }
 
+// deleteTransitGatewayVpcAttachment removes an attachment; EC2 then
+// describes it in state deleted for a while, which the provider's waiter
+// polls for (s.gone).
 func (s *Server) deleteTransitGatewayVpcAttachment(c *call) (any, error) {
 	id, err := c.p.required("TransitGatewayAttachmentId")
 	if err != nil {
@@ -93,17 +96,23 @@ func (s *Server) deleteTransitGatewayVpcAttachment(c *call) (any, error) {
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
-	return c.mutate("", func(st *state) (any, error) {
+	var last xmlTGWAttachment
+	res, err := c.mutate("", func(st *state) (any, error) {
 		i := findAttachment(&st.spec, id)
 		if i < 0 {
 			return nil, attachmentNotFound(id)
 		}
 		a := st.spec.TransitGatewayVpcAttachments[i]
 		st.spec.TransitGatewayVpcAttachments = slices.Delete(st.spec.TransitGatewayVpcAttachments, i, i+1)
+		last = s.toXMLAttachment(&a, "deleted", st.tags)
 		out := attachmentResult{Attachment: s.toXMLAttachment(&a, "deleting", st.tags)}
 		st.tags.remove(id)
 		return out, nil
 	})
+	if err == nil {
+		s.gone.put(id, last)
+	}
+	return res, err
 }
 
 type describeAttachmentsResult struct {
@@ -122,18 +131,35 @@ func (s *Server) attachmentFilters() filterFields[*cloudmock.TransitGatewayVpcAt
 	}
 }
 
+// describeTransitGatewayVpcAttachments answers the attachments; one
+// named by id that was deleted a moment ago is answered in state deleted.
 func (s *Server) describeTransitGatewayVpcAttachments(c *call) (any, error) {
 	q, err := c.readDescribe("TransitGatewayAttachmentIds")
 	if err != nil {
 		return nil, err
 	}
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		items, next, err := pickByID(q, spec.TransitGatewayVpcAttachments, specFinder(spec, findAttachment), attachmentNotFound, s.attachmentFilters(),
+		var out describeAttachmentsResult
+		live := q
+		live.ids = slices.DeleteFunc(slices.Clone(q.ids), func(id string) bool {
+			if findAttachment(spec, id) >= 0 {
+				return false
+			}
+			x, ok := s.gone.get(id)
+			if ok {
+				out.Attachments = append(out.Attachments, x.(xmlTGWAttachment))
+			}
+			return ok
+		})
+		if len(q.ids) > 0 && len(live.ids) == 0 {
+			return out, nil
+		}
+		items, next, err := pickByID(live, spec.TransitGatewayVpcAttachments, specFinder(spec, findAttachment), attachmentNotFound, s.attachmentFilters(),
 			func(a *cloudmock.TransitGatewayVpcAttachment) string { return a.TransitGatewayAttachmentId }, tags)
 		if err != nil {
 			return nil, err
 		}
-		out := describeAttachmentsResult{NextToken: next}
+		out.NextToken = next
 		for _, a := range items {
 			out.Attachments = append(out.Attachments, s.toXMLAttachment(a, "available", tags))
 		}

@@ -58,7 +58,16 @@ func TestTransitGatewayLifecycle(t *testing.T) {
 	if del.TransitGatewayVpcAttachment.State != types.TransitGatewayAttachmentStateDeleting {
 		t.Fatalf("DeleteTransitGatewayVpcAttachment answered %+v", del.TransitGatewayVpcAttachment)
 	}
-	_, err = c.DescribeTransitGatewayVpcAttachments(ctx, &ec2.DescribeTransitGatewayVpcAttachmentsInput{TransitGatewayAttachmentIds: []string{aid}})
+	// EC2 describes a deleted attachment as deleted for a while: the
+	// provider's waiter polls for that state
+	after := must(c.DescribeTransitGatewayVpcAttachments(ctx, &ec2.DescribeTransitGatewayVpcAttachmentsInput{TransitGatewayAttachmentIds: []string{aid}}))(t).TransitGatewayVpcAttachments
+	if len(after) != 1 || after[0].State != types.TransitGatewayAttachmentStateDeleted {
+		t.Fatalf("the deleted attachment: %+v", after)
+	}
+	if n := len(must(c.DescribeTransitGatewayVpcAttachments(ctx, &ec2.DescribeTransitGatewayVpcAttachmentsInput{}))(t).TransitGatewayVpcAttachments); n != 0 {
+		t.Fatalf("%d attachments listed after the delete", n)
+	}
+	_, err = c.DeleteTransitGatewayVpcAttachment(ctx, &ec2.DeleteTransitGatewayVpcAttachmentInput{TransitGatewayAttachmentId: aws.String(aid)})
 	wantCode(t, err, "InvalidTransitGatewayAttachmentID.NotFound")
 	gone := must(c.DeleteTransitGateway(ctx, &ec2.DeleteTransitGatewayInput{TransitGatewayId: aws.String(id)}))(t).TransitGateway
 	if gone.State != types.TransitGatewayStateDeleting {
