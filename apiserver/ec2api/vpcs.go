@@ -87,6 +87,7 @@ func (s *Server) vpcFilters() filterFields[*cloudmock.Vpc] {
 		"ipv6-cidr-block-association.ipv6-pool":       func(v *cloudmock.Vpc) []string { return ipv6Only(v, "Amazon") },
 		"ipv6-cidr-block-association.state":           func(v *cloudmock.Vpc) []string { return ipv6Only(v, "associated") },
 		"is-default":                                  func(v *cloudmock.Vpc) []string { return tf(v.IsDefault) },
+		"isDefault":                                   func(v *cloudmock.Vpc) []string { return tf(v.IsDefault) }, // data "aws_vpc" {default = true}
 		"owner-id":                                    func(*cloudmock.Vpc) []string { return one(s.cfg.AccountID) },
 		"state":                                       func(*cloudmock.Vpc) []string { return one("available") },
 		"vpc-id":                                      func(v *cloudmock.Vpc) []string { return one(v.VpcId) },

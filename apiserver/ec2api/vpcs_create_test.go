@@ -163,3 +163,14 @@ func TestDeleteVpcTakesItsPeerings(t *testing.T) {
 		t.Fatalf("the route to the deleted peering: %+v", rt.Routes)
 	}
 }
+
+// The provider's data "aws_vpc" {default = true} filters on isDefault
+// (EC2 takes that spelling besides is-default).
+func TestDescribeVpcsIsDefaultFilter(t *testing.T) {
+	_, c, applied := newAccountServer(t)
+	createVpc(t, c, "10.1.0.0/16")
+	got := must(c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []types.Filter{fl("isDefault", "true")}}))(t).Vpcs
+	if len(got) != 1 || aws.ToString(got[0].VpcId) != applied.Vpcs[0].VpcId {
+		t.Fatalf("isDefault=true: %+v", got)
+	}
+}
