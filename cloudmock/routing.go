@@ -2,6 +2,7 @@ package cloudmock
 
 import (
 	"cmp"
+	"encoding/binary"
 	"net/netip"
 	"slices"
 )
@@ -16,8 +17,12 @@ type routeTable struct {
 // blackhole (a connection gone, not active, or not joining the table's
 // VPC) has kind pathNone.
 type route struct {
-	dst  netip.Prefix
-	path vpcPath
+	dst netip.Prefix
+	// v4, base and mask: an IPv4 destination as integers, for the
+	// packet path (a table holds up to 50 routes, scanned in order).
+	v4         bool
+	base, mask uint32
+	path       vpcPath
 	// peer is the VPC (index) a peering route reaches; attached are the
 	// VPCs a transit gateway route reaches.
 	peer     int
@@ -79,6 +84,13 @@ func compileRouteTable(s *Spec, t *RouteTable, idx map[string]int) *routeTable {
 			continue // reported by validation
 		}
 		cr := route{dst: dst.Masked(), peer: -1}
+		if a := cr.dst.Addr(); a.Is4() {
+			b := a.As4()
+			cr.v4, cr.base, cr.mask = true, binary.BigEndian.Uint32(b[:]), ^uint32(0)<<(32-cr.dst.Bits())
+			if cr.dst.Bits() == 0 {
+				cr.mask = 0
+			}
+		}
 		if r.VpcPeeringConnectionId != "" {
 			cr.path, cr.peer = peeringRoute(s, r.VpcPeeringConnectionId, t.VpcId, idx)
 		} else {
@@ -125,8 +137,15 @@ func transitRoute(s *Spec, id string, from int, idx map[string]int) (vpcPath, ma
 // lookup is the path a copy to addr, bound for VPC index to, takes: the
 // longest matching route's, if it leads to that VPC; none otherwise.
 func (t *routeTable) lookup(addr netip.Addr, to int) vpcPath {
-	for _, r := range t.routes {
-		if !r.dst.Contains(addr) {
+	var a4 uint32
+	is4 := addr.Is4()
+	if is4 {
+		b := addr.As4()
+		a4 = binary.BigEndian.Uint32(b[:])
+	}
+	for i := range t.routes {
+		r := &t.routes[i]
+		if r.v4 != is4 || (is4 && a4&r.mask != r.base) || (!is4 && !r.dst.Contains(addr)) {
 			continue
 		}
 		if (r.path.kind == pathPeering && r.peer == to) || (r.path.kind == pathTransitGateway && r.attached[to]) {
