@@ -31,6 +31,8 @@ func FuzzNetworkBuilding(f *testing.F) {
 		"Action=CreateTransitGatewayVpcAttachment&Version=2016-11-15&TransitGatewayId=tgw-1&VpcId=" + vpc + "&SubnetIds.1=" + subnet,
 		"Action=CreateTransitGateway&Version=2016-11-15&Options.AmazonSideAsn=1",
 		"Action=DeleteVpc&Version=2016-11-15&VpcId=" + vpc,
+		"Action=AssociateVpcCidrBlock&Version=2016-11-15&AmazonProvidedIpv6CidrBlock=true&VpcId=" + vpc,
+		"Action=AssociateSubnetCidrBlock&Version=2016-11-15&Ipv6CidrBlock=2600::/64&SubnetId=" + subnet,
 	} {
 		f.Add(seed)
 	}

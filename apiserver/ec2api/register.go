@@ -12,6 +12,7 @@ func (s *Server) register() {
 	s.registerVpcs(ec2)
 	s.registerVpcChanges(ec2)
 	s.registerSubnetChanges(ec2)
+	s.registerCidrAssociations(ec2)
 	s.registerVpcPeeringConnections(ec2)
 	s.registerTransitGateways(ec2)
 	s.registerRouteTableChanges(ec2)
