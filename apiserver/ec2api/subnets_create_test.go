@@ -118,3 +118,18 @@ func TestDeleteSubnet(t *testing.T) {
 	wantCode(t, err, "InvalidSubnetID.NotFound")
 	must(c2.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: aws.String(vpc)}))(t)
 }
+
+// data "aws_subnet" and aws_default_subnet filter on EC2's camelCase
+// spellings: availabilityZone, availabilityZoneId, defaultForAz.
+func TestDescribeSubnetsCamelCaseFilters(t *testing.T) {
+	_, c, _ := newAccountServer(t)
+	for _, f := range [][]types.Filter{
+		{fl("availabilityZone", "us-east-1c"), fl("defaultForAz", "true")},
+		{fl("availabilityZoneId", "use1-az3"), fl("defaultForAz", "true")},
+	} {
+		got := must(c.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: f}))(t).Subnets
+		if len(got) != 1 || aws.ToString(got[0].CidrBlock) != "172.31.32.0/20" {
+			t.Fatalf("%v: %+v", f, got)
+		}
+	}
+}

@@ -217,8 +217,13 @@ func freeAddresses(spec *cloudmock.Spec, sn *cloudmock.Subnet) int {
 func (s *Server) subnetFilters(spec *cloudmock.Spec) filterFields[*cloudmock.Subnet] {
 	cidr := func(x *cloudmock.Subnet) []string { return one(x.CidrBlock) }
 	return filterFields[*cloudmock.Subnet]{
-		"availability-zone":          func(x *cloudmock.Subnet) []string { return one(s.zoneOf(x).ZoneName) },
-		"availability-zone-id":       func(x *cloudmock.Subnet) []string { return one(s.zoneOf(x).ZoneId) },
+		"availability-zone":    func(x *cloudmock.Subnet) []string { return one(s.zoneOf(x).ZoneName) },
+		"availability-zone-id": func(x *cloudmock.Subnet) []string { return one(s.zoneOf(x).ZoneId) },
+		// EC2's other spellings, which the provider's data "aws_subnet" and
+		// aws_default_subnet use
+		"availabilityZone":           func(x *cloudmock.Subnet) []string { return one(s.zoneOf(x).ZoneName) },
+		"availabilityZoneId":         func(x *cloudmock.Subnet) []string { return one(s.zoneOf(x).ZoneId) },
+		"defaultForAz":               func(x *cloudmock.Subnet) []string { return tf(x.DefaultForAz) },
 		"available-ip-address-count": func(x *cloudmock.Subnet) []string { return one(strconv.Itoa(freeAddresses(spec, x))) },
 		"cidr":                       cidr,
 		"cidr-block":                 cidr,
