@@ -27,7 +27,9 @@ func (s *Server) routeTableFilters(spec *cloudmock.Spec) filterFields[*cloudmock
 		}
 	}
 	return filterFields[R]{
-		"association.main":                       assocs(func(a xmlRouteTableAssoc) []string { return tf(a.Main) }),
+		"association.main":       assocs(func(a xmlRouteTableAssoc) []string { return tf(a.Main) }),
+		"association.gateway-id": func(R) []string { return nil }, // no gateway route tables
+
 		"association.route-table-association-id": assocs(func(a xmlRouteTableAssoc) []string { return one(a.AssociationId) }),
 		"association.route-table-id":             assocs(func(a xmlRouteTableAssoc) []string { return one(a.RouteTableId) }),
 		"association.subnet-id":                  assocs(func(a xmlRouteTableAssoc) []string { return one(a.SubnetId) }),
