@@ -147,3 +147,11 @@ func TestRouteLimitExceeded(t *testing.T) {
 		}
 	}
 }
+
+func TestDescribeRouteTablesGatewayFilter(t *testing.T) {
+	_, c, _ := newAccountServer(t)
+	got := must(c.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{fl("association.gateway-id", "igw-00000000000000000")}}))(t).RouteTables
+	if len(got) != 0 {
+		t.Fatalf("gateway associations: %+v", got)
+	}
+}
