@@ -63,6 +63,11 @@
 // VXLAN datagram inside); the sender writes it like any other copy, so no
 // kernel geneve device is needed.
 //
+// The kernel keeps an 802.1Q tag in the skb's metadata, out of the frame
+// the ring shows; the capture puts it back from the ring's header before
+// the packet is decided, so the copy carries the original frame, tag
+// included (vlan_linux.go).
+//
 // The fabric end of a veth sees the instance's GSO aggregates with partial
 // checksums; the capture reads the virtio_net_hdr the ring carries and cuts
 // them into the wire segments a hypervisor would see (gso.go), so copies

@@ -49,6 +49,9 @@ type PipeStats struct {
 	Aggregates uint64 `json:"Aggregates"`
 	Uncut      uint64 `json:"Uncut"`
 	Foreign    uint64 `json:"Foreign"`
+	// VLANTagged frames had their 802.1Q tag in the kernel's metadata
+	// and got it back before being decided and mirrored.
+	VLANTagged uint64 `json:"VLANTagged"`
 	// Mirrored frames the model decided to mirror; Kernel of them were
 	// decided, counted and sent by the in-kernel path (they count in
 	// Captured and Sent too).
@@ -98,6 +101,7 @@ func (p *pipeline) stats() PipeStats {
 		Aggregates:    p.st.aggregates.Load(),
 		Uncut:         p.st.uncut.Load(),
 		Foreign:       p.st.foreign.Load(),
+		VLANTagged:    p.st.vlanTagged.Load(),
 		Mirrored:      p.st.mirrored.Load(),
 		Kernel:        p.st.kernel.Load(),
 		Sent:          p.st.sent.Load(),
@@ -120,6 +124,7 @@ func (a *PipeStats) add(b PipeStats) {
 	a.Aggregates += b.Aggregates
 	a.Uncut += b.Uncut
 	a.Foreign += b.Foreign
+	a.VLANTagged += b.VLANTagged
 	a.Mirrored += b.Mirrored
 	a.Kernel += b.Kernel
 	a.Sent += b.Sent

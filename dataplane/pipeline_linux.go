@@ -36,6 +36,10 @@ type pipeline struct {
 	// Capture-side scratch, reused for every packet.
 	dec cloudmock.Decision
 	seg segmenter
+	// tag is the VLAN tag of the frame being handled (see vlanTag), put
+	// back into each packet in vlanBuf, grown on the first tagged frame.
+	tag     uint32
+	vlanBuf []byte
 	// Sender-side scratch.
 	failed []bool
 	onErr  func(i int, err error)
@@ -81,6 +85,7 @@ func (p *pipeline) capture() {
 			time.Sleep(readErrorBackoff)
 			continue
 		}
+		p.tag = p.ring.tag
 		p.wire(frame, vh, stamp)
 		if n++; n%statsEvery == 0 {
 			p.refreshRingStats()
@@ -133,6 +138,9 @@ func (p *pipeline) handle(frame []byte, stamp int64) {
 	if !p.ours(frame) {
 		p.st.foreign.Add(1)
 		return
+	}
+	if p.tag != 0 {
+		frame = p.tagged(frame)
 	}
 	v, ref := p.current()
 	m := v.model
@@ -195,6 +203,17 @@ func (p *pipeline) handle(frame []byte, stamp int64) {
 	p.q.commit()
 	m.CountDelivery(d, &dl)
 	m.CountMirrored(d, len(frame))
+}
+
+// tagged returns frame with the VLAN tag the kernel kept in metadata put
+// back (see vlan_linux.go), in the pipeline's scratch buffer.
+func (p *pipeline) tagged(frame []byte) []byte {
+	if len(p.vlanBuf) < len(frame)+vlanHeaderLen {
+		p.vlanBuf = make([]byte, max(len(frame)+vlanHeaderLen, 64<<10+vlanHeaderLen))
+	}
+	out, _ := insertVLAN(p.vlanBuf, frame, p.tag)
+	p.st.vlanTagged.Add(1)
+	return out
 }
 
 // Header sizes of the outer frame (outerLen: the larger, over IPv6).

@@ -107,7 +107,10 @@ type ring struct {
 	tp      *afpacket.TPacket
 	ifname  string
 	ingress bool
-	vnet    bool          // frames are preceded by a virtio_net_hdr
+	vnet    bool // frames are preceded by a virtio_net_hdr
+	// tag is the VLAN tag the kernel kept in the metadata of the frame
+	// read last (TPID << 16 | TCI; 0: none): see vlanTag.
+	tag     uint32
 	drops   atomic.Uint64 // kernel ring drops (tp_drops), accumulated
 	freezes atomic.Uint64 // TPACKET_V3 queue freezes, accumulated
 }
@@ -218,6 +221,7 @@ func (r *ring) read() ([]byte, vnetHdr, int64, error) {
 		}
 		return nil, vnetHdr{}, 0, fmt.Errorf("read af_packet ring on %s: %w", r.ifname, err)
 	}
+	r.tag = vlanTag(r.tp, ci.AncillaryData)
 	if len(data) == 0 || !r.vnet {
 		return data, vnetHdr{}, ci.Timestamp.UnixNano(), nil
 	}
