@@ -23,10 +23,11 @@
 //	  for (and every copy with Config.RoutedSend) is sent as an IPv4
 //	  datagram on a raw socket (IP_HDRINCL) and routed by the source's
 //	  fabric instead; the kernel then numbers its IPv4 id. Optional pcapng
-//	  per target.
+//	  per target (the in-kernel path's copies reach it through a perf
+//	  buffer, kernel_pcap_linux.go).
 //
 // In front of that, an in-kernel path (package kpath; off with
-// Config.UserSpaceOnly, PcapDir or RoutedSend) decides the common case
+// Config.UserSpaceOnly or RoutedSend) decides the common case
 // without leaving the kernel: kpath.PlanModel reads the model's
 // SourceRules and compiles, per source ENI and direction, the source
 // subnet's network ACL, the ENI's security groups and the filter rules,
