@@ -64,6 +64,12 @@
 // VXLAN datagram inside); the sender writes it like any other copy, so no
 // kernel geneve device is needed.
 //
+// The two directions of an ENI have their own rings and goroutines, so a
+// reply may be read before its request; a packet a stateful security
+// group refuses is decided again once the other direction has handled
+// what its ring held (order_linux.go), so a reply is never refused for
+// want of its request's record.
+//
 // The kernel keeps an 802.1Q tag in the skb's metadata, out of the frame
 // the ring shows; the capture puts it back from the ring's header before
 // the packet is decided, so the copy carries the original frame, tag

@@ -52,6 +52,9 @@ type PipeStats struct {
 	// VLANTagged frames had their 802.1Q tag in the kernel's metadata
 	// and got it back before being decided and mirrored.
 	VLANTagged uint64 `json:"VLANTagged"`
+	// Reordered packets were refused by a security group and decided
+	// again once the other direction had caught up (order_linux.go).
+	Reordered uint64 `json:"Reordered"`
 	// Mirrored frames the model decided to mirror; Kernel of them were
 	// decided, counted and sent by the in-kernel path (they count in
 	// Captured and Sent too).
@@ -102,6 +105,7 @@ func (p *pipeline) stats() PipeStats {
 		Uncut:         p.st.uncut.Load(),
 		Foreign:       p.st.foreign.Load(),
 		VLANTagged:    p.st.vlanTagged.Load(),
+		Reordered:     p.st.reordered.Load(),
 		Mirrored:      p.st.mirrored.Load(),
 		Kernel:        p.st.kernel.Load(),
 		Sent:          p.st.sent.Load(),
@@ -125,6 +129,7 @@ func (a *PipeStats) add(b PipeStats) {
 	a.Uncut += b.Uncut
 	a.Foreign += b.Foreign
 	a.VLANTagged += b.VLANTagged
+	a.Reordered += b.Reordered
 	a.Mirrored += b.Mirrored
 	a.Kernel += b.Kernel
 	a.Sent += b.Sent

@@ -28,6 +28,13 @@ type pipeline struct {
 	snd   *sender
 	st    pipeStats
 	stop  atomic.Bool // set by Close: the capture goroutine returns
+	// opp is the same ENI's other direction (see order_linux.go);
+	// ringDone counts the ring frames this capture has handled whole;
+	// waiting is set while it waits for opp.
+	opp      *pipeline
+	ringDone atomic.Uint64
+	waiting  atomic.Bool
+	order    orderClock
 	// quit ends the sender (once the queue is drained); exited and sent
 	// are closed when the capture and the sender goroutines return.
 	quit, exited, sent chan struct{}
@@ -87,6 +94,7 @@ func (p *pipeline) capture() {
 		}
 		p.tag = p.ring.tag
 		p.wire(frame, vh, stamp)
+		p.ringDone.Add(1)
 		if n++; n%statsEvery == 0 {
 			p.refreshRingStats()
 		}
@@ -146,6 +154,9 @@ func (p *pipeline) handle(frame []byte, stamp int64) {
 	m := v.model
 	d := &p.dec
 	m.DecideInto(d, ref, p.dir, frame)
+	if !d.Mirrored && d.Reason == cloudmock.ReasonSourceSG {
+		p.redecideRefused(m, ref, frame)
+	}
 	if !d.Mirrored {
 		m.CountNotMirrored(d)
 		return

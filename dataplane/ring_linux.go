@@ -110,9 +110,11 @@ type ring struct {
 	vnet    bool // frames are preceded by a virtio_net_hdr
 	// tag is the VLAN tag the kernel kept in the metadata of the frame
 	// read last (TPID << 16 | TCI; 0: none): see vlanTag.
-	tag     uint32
-	drops   atomic.Uint64 // kernel ring drops (tp_drops), accumulated
-	freezes atomic.Uint64 // TPACKET_V3 queue freezes, accumulated
+	tag uint32
+	// blockTimeout is the ring's (see RingOptions).
+	blockTimeout time.Duration
+	drops        atomic.Uint64 // kernel ring drops (tp_drops), accumulated
+	freezes      atomic.Uint64 // TPACKET_V3 queue freezes, accumulated
 }
 
 // openRing opens the ring on interface ifindex (named ifname) in the
@@ -180,7 +182,7 @@ func openRing(ifname string, ifindex int, ingress, vnet bool, mark uint32, ebpf 
 			return nil, fmt.Errorf("bind af_packet ring to %s (index %d): %w", ifname, ifindex, err)
 		}
 	}
-	return &ring{tp: tp, ifname: ifname, ingress: ingress, vnet: vnet}, nil
+	return &ring{tp: tp, ifname: ifname, ingress: ingress, vnet: vnet, blockTimeout: o.BlockTimeout}, nil
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
