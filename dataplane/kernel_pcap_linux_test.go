@@ -3,7 +3,9 @@ package dataplane
 import (
 	"fmt"
 	"net/netip"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,5 +74,31 @@ func TestPrivilegedKernelPcap(t *testing.T) {
 	}
 	if len(inFile) != len(got) {
 		t.Errorf("pcapng holds %d frames, the target received %d", len(inFile), len(got))
+	}
+	checkTsharkPcap(t, filepath.Join(pcapDir, "tmt-tgt1.pcapng"), want, 4243)
+}
+
+// checkTsharkPcap has tshark dissect the service's own pcapng: want VXLAN
+// copies, each with the outer header of the AWS capture (IPv4 id 0, TTL
+// 255, UDP checksum 0, VXLAN flags 0x08) and VNI vni.
+func checkTsharkPcap(t *testing.T, path string, want, vni int) {
+	bin, err := exec.LookPath("tshark")
+	if err != nil {
+		t.Log("tshark not installed: its dissection of the pcapng is skipped (the byte comparisons ran)")
+		return
+	}
+	out, err := exec.Command(bin, "-r", path, "-Y", "vxlan", "-T", "fields", "-E", "occurrence=f",
+		"-e", "ip.id", "-e", "ip.ttl", "-e", "udp.checksum", "-e", "vxlan.flags", "-e", "vxlan.vni").Output()
+	if err != nil {
+		t.Fatalf("tshark: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != want {
+		t.Fatalf("tshark dissected %d VXLAN copies in the pcapng, want %d:\n%s", len(lines), want, out)
+	}
+	for i, l := range lines {
+		if w := fmt.Sprintf("0x0000\t255\t0x0000\t0x0800\t%d", vni); l != w {
+			t.Errorf("tshark fields of copy %d: %q, want %q", i+1, l, w)
+		}
 	}
 }
