@@ -3,6 +3,7 @@ package dataplane
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -11,9 +12,10 @@ import (
 )
 
 // TestPrivilegedVLANTagKept: web sends an 802.1Q-tagged frame (VLAN 42,
-// priority 5, DEI set); the fabric port's kernel moves the tag into the
-// skb's metadata before the capture sees it. The copy at the target
-// carries the original frame, tag included, as AWS mirrors it; an
+// priority 5, DEI set), and receives one from client (802.1ad, VLAN 7);
+// the fabric port's kernel keeps the tag in the skb's metadata, out of
+// what the capture ring shows, in both directions. Each copy at the
+// target carries the original frame, tag included, as AWS mirrors it; an
 // untagged frame of the same burst stays untagged.
 func TestPrivilegedVLANTagKept(t *testing.T) {
 	lab := testLab(t)
@@ -29,31 +31,40 @@ func TestPrivilegedVLANTagKept(t *testing.T) {
 	const tci = 5<<13 | 1<<12 | 42
 	tagged := append(append(append([]byte{}, plain[:12]...), 0x81, 0x00, tci>>8, tci&0xff), plain[12:]...)
 	inject(t, lab, "web", tagged, plain)
+	client := lab.Instance("client").ENI("eth0")
+	toWeb := frame(t, cloudmock.Packet{Proto: 17, Src: client.IP, Dst: web.IP,
+		SrcPort: 33011, DstPort: 7780, PayloadLen: 20, SrcMAC: [6]byte(client.MAC), DstMAC: [6]byte(web.MAC)})
+	taggedIn := append(append(append([]byte{}, toWeb[:12]...), 0x88, 0xa8, 0, 7), toWeb[12:]...)
+	inject(t, lab, "client", taggedIn)
 
 	var inner [][]byte
-	for deadline := time.Now().Add(3 * time.Second); len(inner) < 2 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(3 * time.Second); len(inner) < 3 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		inner = innerFrames(wire.vxlan())
 	}
-	if len(inner) != 2 {
-		t.Fatalf("target received %d copies, want 2\n%s", len(inner), dumpSnapshot(svc))
+	if len(inner) != 3 {
+		t.Fatalf("target received %d copies, want 3\n%s", len(inner), dumpSnapshot(svc))
 	}
-	var sawTagged, sawPlain bool
+	seen := map[string]bool{}
 	for _, f := range inner {
-		switch {
-		case bytes.Equal(f, tagged):
-			sawTagged = true
-		case bytes.Equal(f, plain):
-			sawPlain = true
-		default:
-			t.Errorf("copy carries a frame that was not sent: % x", head(f))
+		seen[string(f)] = true
+	}
+	for name, f := range map[string][]byte{"egress tagged": tagged, "egress untagged": plain, "ingress tagged (802.1ad)": taggedIn} {
+		if !seen[string(f)] {
+			t.Errorf("no copy of the %s frame as sent: got\n%s", name, hexFrames(inner))
 		}
 	}
-	if !sawTagged || !sawPlain {
-		t.Errorf("tagged copy found %v, untagged copy found %v", sawTagged, sawPlain)
+	st := svc.Snapshot().ENIs["eni-web"]
+	if st.Egress.VLANTagged != 1 || st.Ingress.VLANTagged != 1 {
+		t.Errorf("VLANTagged egress %d ingress %d, want 1 and 1", st.Egress.VLANTagged, st.Ingress.VLANTagged)
 	}
-	if got := svc.Snapshot().ENIs["eni-web"].Egress.VLANTagged; got != 1 {
-		t.Errorf("VLANTagged = %d, want 1", got)
+}
+
+func hexFrames(fs [][]byte) string {
+	var b bytes.Buffer
+	for _, f := range fs {
+		fmt.Fprintf(&b, "% x\n", head(f))
 	}
+	return b.String()
 }
 
 // innerFrames returns the inner Ethernet frames of VXLAN datagrams over
