@@ -75,12 +75,8 @@ func (p *pipeline) redecideRefused(m *cloudmock.Model, ref cloudmock.ENIRef, fra
 	if d.Reason != cloudmock.ReasonSourceSG || o == nil || o.ring == nil || o.waiting.Load() || o.stop.Load() {
 		return false
 	}
-	_, v3, err := o.ring.tp.SocketStats()
-	if err != nil {
-		return false
-	}
-	queued := uint64(v3.Packets()) - uint64(v3.Drops())
-	if o.ringDone.Load() >= queued {
+	queued, ok := o.ring.queued()
+	if !ok || o.ringDone.Load() >= queued {
 		return false // it has handled all it was given: nothing to wait for
 	}
 	start := time.Now()

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -113,8 +114,12 @@ type ring struct {
 	tag uint32
 	// blockTimeout is the ring's (see RingOptions).
 	blockTimeout time.Duration
-	drops        atomic.Uint64 // kernel ring drops (tp_drops), accumulated
-	freezes      atomic.Uint64 // TPACKET_V3 queue freezes, accumulated
+	// life guards the socket against close while the other direction's
+	// capture reads its counters (queued); closed is set by close.
+	life    sync.RWMutex
+	closed  bool
+	drops   atomic.Uint64 // kernel ring drops (tp_drops), accumulated
+	freezes atomic.Uint64 // TPACKET_V3 queue freezes, accumulated
 }
 
 // openRing opens the ring on interface ifindex (named ifname) in the
@@ -249,7 +254,26 @@ func (r *ring) updateStats() error {
 	return nil
 }
 
+// queued returns how many frames the kernel has put into the ring since
+// it opened (received less dropped); false once the ring is closed or
+// the counters cannot be read. Safe from any goroutine.
+func (r *ring) queued() (uint64, bool) {
+	r.life.RLock()
+	defer r.life.RUnlock()
+	if r.closed {
+		return 0, false
+	}
+	_, v3, err := r.tp.SocketStats()
+	if err != nil {
+		return 0, false
+	}
+	return uint64(v3.Packets()) - uint64(v3.Drops()), true
+}
+
 // close releases the ring (the capture goroutine must have returned).
 func (r *ring) close() {
+	r.life.Lock()
+	defer r.life.Unlock()
+	r.closed = true
 	r.tp.Close()
 }
