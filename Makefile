@@ -77,7 +77,7 @@ test-terraform: deps
 ## namespace with only loopback; prints a table (test, PASS/FAIL/SKIP, first
 ## error) and fails unless every test passes (a SKIP is a missing action).
 ## Opt-in, not part of make test. The provider's test binary and OpenTofu are
-## built into TF_CACHE when missing (about 45 minutes and ~8 GB the first time).
+## built into TF_CACHE when missing (70 minutes and ~10 GB of memory on 2 cores).
 test-terraform-acceptance:
 	@TF_CACHE="$(TF_CACHE)" TF_PROVIDER_V=$(TF_PROVIDER_V) TOFU_V=$(TOFU_V) GO="$(GO)" sh examples/terraform/acceptance.sh
 

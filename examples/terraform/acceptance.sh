@@ -8,8 +8,8 @@
 #   tofu      OpenTofu, by tools.sh (about 5 min, 2 GB)
 #   ec2.test  the provider's EC2 acceptance tests: its module from the Go
 #             module proxy (the zip includes the tests) copied to a writable
-#             place and compiled with go test -c (about 40 min on 2 cores,
-#             peak ~8 GB of memory; log in $TF_CACHE/log/ec2test.log)
+#             place and compiled with go test -c (70 min on a busy 2-core
+#             machine, peak ~10 GB of memory; log in $TF_CACHE/log/ec2test.log)
 # then runs TestProviderAcceptance (acceptance_test.go) in a network
 # namespace of its own with only loopback (unshare --net; as a user,
 # unshare --user --map-root-user --net), so that nothing the provider or
@@ -29,7 +29,7 @@ TF_PROVIDER_BUILD=0 TF_TOOL=tofu sh "$here/tools.sh"
 (
 	flock 9
 	[ -x "$bin/ec2.test" ] && exit 0
-	echo "building the AWS provider's EC2 acceptance tests into $bin/ec2.test (about 40 min; log: $log/ec2test.log)"
+	echo "building the AWS provider's EC2 acceptance tests into $bin/ec2.test (about an hour; log: $log/ec2test.log)"
 	src=$TF_CACHE/src/terraform-provider-aws-$TF_PROVIDER_V
 	start=$(date +%s)
 	{
