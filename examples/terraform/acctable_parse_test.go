@@ -80,6 +80,9 @@ func TestAccReason(t *testing.T) {
 		{"Error: reading: operation error EC2: DescribeVpcs, deserialization failed, failed to decode response body\n",
 			"operation error EC2: DescribeVpcs, deserialization failed, failed to decode response body"},
 		{"    x_test.go:9: Check failed: attribute \"arn\" expected \"a\", got \"b\"\n", `Check failed: attribute "arn" expected "a", got "b"`},
+		// as captured from TestAccVPCTrafficMirrorSession_disappears on main
+		{"=== CONT  TestAccVPCTrafficMirrorSession_disappears\n    acctest.go:1808: skipping test for aws/us-east-1: Error running apply: exit status 1\n        \n        Error: creating EC2 VPC: operation error EC2: CreateVpc, https response error StatusCode: 400, RequestID: f4049e5b-908d-47f1-9646-0c4bb334c919, api error InvalidAction: The action CreateVpc is not valid for this web service (EC2, version 2016-11-15).\n",
+			"EC2 CreateVpc: HTTP 400 InvalidAction: The action CreateVpc is not valid for this web service (EC2, version 2016-11-15)."},
 		{"", "(no message)"},
 	} {
 		if got := accReason(c.out); got != c.want {
