@@ -260,9 +260,16 @@ func (s *Server) toXMLLB(spec *cloudmock.Spec, lb *cloudmock.LoadBalancer) xmlLo
 	if scheme == "" {
 		scheme = "internal"
 	}
-	zones := []xmlLBZone{{ZoneName: s.subnetZone(lb.SubnetId).ZoneName, SubnetId: lb.SubnetId, Addresses: []xmlLBAddress{{lb.PrivateIpAddress, lb.Ipv6Address}}}}
+	zone := func(subnet, addr, addr6 string) xmlLBZone {
+		z := xmlLBZone{ZoneName: s.subnetZone(subnet).ZoneName, SubnetId: subnet}
+		if lb.Type != "gateway" { // a Gateway Load Balancer shows no addresses (the provider's plan would differ)
+			z.Addresses = []xmlLBAddress{{addr, addr6}}
+		}
+		return z
+	}
+	zones := []xmlLBZone{zone(lb.SubnetId, lb.PrivateIpAddress, lb.Ipv6Address)}
 	for _, z := range lb.AdditionalSubnets {
-		zones = append(zones, xmlLBZone{ZoneName: s.subnetZone(z.SubnetId).ZoneName, SubnetId: z.SubnetId, Addresses: []xmlLBAddress{{z.PrivateIpAddress, z.Ipv6Address}}})
+		zones = append(zones, zone(z.SubnetId, z.PrivateIpAddress, z.Ipv6Address))
 	}
 	return xmlLoadBalancer{
 		LoadBalancerArn: lb.LoadBalancerArn, LoadBalancerName: lbName(lb),

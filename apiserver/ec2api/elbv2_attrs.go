@@ -52,8 +52,14 @@ var (
 		intAttr("secondary_ips.auto_assigned.per_subnet", "0", 0, 7),
 		boolAttr("zonal_shift.config.enabled", "false"),
 	}
-	gwlbAttrs = []attrDef{boolAttr("deletion_protection.enabled", "false"), boolAttr("load_balancing.cross_zone.enabled", "false")}
-	tgHealth  = []attrDef{
+	// access logs are answered for a Gateway Load Balancer too: the
+	// provider's read sets access_logs from them, and without them its
+	// plan after apply is not empty (TestAccVPCTrafficMirrorTarget_gwlb).
+	gwlbAttrs = []attrDef{
+		boolAttr("access_logs.s3.enabled", "false"), strAttr("access_logs.s3.bucket"), strAttr("access_logs.s3.prefix"),
+		boolAttr("deletion_protection.enabled", "false"), boolAttr("load_balancing.cross_zone.enabled", "false"),
+	}
+	tgHealth = []attrDef{
 		orOff("target_group_health.dns_failover.minimum_healthy_targets.count", "1", 1, 1<<20),
 		orOff("target_group_health.dns_failover.minimum_healthy_targets.percentage", "off", 1, 100),
 		intAttr("target_group_health.unhealthy_state_routing.minimum_healthy_targets.count", "1", 1, 1<<20),

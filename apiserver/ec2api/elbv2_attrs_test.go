@@ -33,7 +33,7 @@ func TestLoadBalancerAttributes(t *testing.T) {
 		t.Fatalf("NLB defaults: %v", nlb)
 	}
 	gw := attrMap(must(c.DescribeLoadBalancerAttributes(ctx, &elb.DescribeLoadBalancerAttributesInput{LoadBalancerArn: aws.String(gwlbArn)}))(t).Attributes)
-	if len(gw) != 2 || gw["load_balancing.cross_zone.enabled"] != "false" {
+	if len(gw) != len(gwlbAttrs) || gw["load_balancing.cross_zone.enabled"] != "false" || gw["access_logs.s3.enabled"] != "false" {
 		t.Fatalf("GWLB defaults: %v", gw)
 	}
 	mod := must(c.ModifyLoadBalancerAttributes(ctx, &elb.ModifyLoadBalancerAttributesInput{LoadBalancerArn: aws.String(nlbArn),
