@@ -32,11 +32,12 @@ type mmsgReader struct {
 	oobs [][]byte
 	// used is how many headers the last call may have changed.
 	used int
-	// n and errno are the last call's result; read is the closure given
-	// to rc.Read, made once so that a call allocates nothing.
-	n     int
-	errno syscall.Errno
-	read  func(fd uintptr) bool
+	// errno is the error of the last call; handle is what Run was
+	// given.
+	errno  syscall.Errno
+	handle func(n int)
+	// syscalls counts recvmmsg calls (for tests).
+	syscalls int
 }
 
 // newMmsgReader returns a reader of batch datagrams per call, each into
@@ -55,14 +56,6 @@ func newMmsgReader(rc syscall.RawConn, batch, size int) *mmsgReader {
 		h.Control = &r.oobs[i][0]
 	}
 	r.used = batch
-	r.read = func(fd uintptr) bool {
-		n, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.hdrs[0])), uintptr(len(r.hdrs)), 0, 0, 0)
-		if e == unix.EAGAIN || e == unix.EWOULDBLOCK {
-			return false // nothing yet: wait in the poller
-		}
-		r.n, r.errno = int(n), e
-		return true
-	}
 	return r
 }
 
@@ -77,22 +70,49 @@ func (r *mmsgReader) reset() {
 	}
 }
 
-// Read waits for datagrams and reads up to a batch of them; it returns
-// how many. Datagram and Control give each one's bytes.
-func (r *mmsgReader) Read() (int, error) {
-	r.reset()
-	r.n, r.errno = 0, 0
-	if err := r.rc.Read(r.read); err != nil {
-		r.used = len(r.hdrs)
-		return 0, err
+// Run reads datagrams, up to a batch per recvmmsg call, and gives each
+// batch's count to handle (Datagram and Control give each one's bytes,
+// valid during the call), until an error: the socket's deadline or
+// closing, or a failed call.
+func (r *mmsgReader) Run(handle func(n int)) error {
+	r.handle = handle
+	if err := r.rc.Read(r.readFd); err != nil {
+		return err
 	}
-	// The kernel may have written into the header after the last one
-	// received (the attempt that found the queue empty).
-	r.used = min(r.n+1, len(r.hdrs))
-	if r.errno != 0 {
-		return 0, fmt.Errorf("recvmmsg: %w", r.errno)
+	return fmt.Errorf("recvmmsg: %w", r.errno)
+}
+
+// readFd reads and handles batches until the queue is empty, and then
+// returns false: the runtime waits for the socket to be readable and
+// calls it again. The whole of Run is one rc.Read because each rc.Read
+// starts by forgetting the readiness the poller saw, so it must try a
+// call first; within one, a call that returned fewer messages than
+// asked (the kernel stops early only at EAGAIN on our unconnected
+// socket) is not followed by a call that could only fail with EAGAIN:
+// the poller is edge-triggered and every datagram queued after the
+// kernel's check raises an edge. It returns true only on an error.
+func (r *mmsgReader) readFd(fd uintptr) bool {
+	for {
+		r.reset()
+		r.syscalls++
+		n, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.hdrs[0])), uintptr(len(r.hdrs)), 0, 0, 0)
+		if e == unix.EAGAIN || e == unix.EWOULDBLOCK {
+			r.used = 1
+			return false // nothing yet: wait in the poller
+		}
+		if e != 0 {
+			r.errno = e
+			r.used = len(r.hdrs)
+			return true
+		}
+		// The kernel may have written into the header after the last one
+		// received (the attempt that found the queue empty).
+		r.used = min(int(n)+1, len(r.hdrs))
+		r.handle(int(n))
+		if int(n) < len(r.hdrs) {
+			return false
+		}
 	}
-	return r.n, nil
 }
 
 // Datagram returns message i's bytes and whether the kernel truncated it.

@@ -242,14 +242,7 @@ func socketDrops(c net.PacketConn) (uint32, bool) {
 }
 
 func (u *UDP) read(ctx context.Context, r *mmsgReader, h DatagramHandler, drops *dropCount) error {
-	for {
-		n, err := r.Read()
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
-				return nil
-			}
-			return fmt.Errorf("read udp: %w", err)
-		}
+	err := r.Run(func(n int) {
 		batchTS := time.Now()
 		for i := 0; i < n; i++ {
 			c := parseControl(r.Control(i))
@@ -268,7 +261,11 @@ func (u *UDP) read(ctx context.Context, r *mmsgReader, h DatagramHandler, drops 
 			}
 			h.Datagram(b, ts)
 		}
+	})
+	if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+		return nil
 	}
+	return fmt.Errorf("read udp: %w", err)
 }
 
 // control is what a datagram's control messages say.
