@@ -427,7 +427,12 @@ func (a *Agent) openInput(engine *pipeline.Engine) (func(context.Context) error,
 		a.setAddr("udp", u.LocalAddr())
 		return func(ctx context.Context) error {
 			defer u.Close()
-			return u.Run(ctx, func() input.DatagramHandler { return engine.NewDecoder() })
+			// A Decoder is an input.BatchHandler: each read's packets go
+			// to the workers together.
+			return u.Run(ctx, func() input.DatagramHandler {
+				var d input.BatchHandler = engine.NewDecoder()
+				return d
+			})
 		}, nil
 	}
 }
