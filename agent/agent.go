@@ -427,12 +427,7 @@ func (a *Agent) openInput(engine *pipeline.Engine) (func(context.Context) error,
 		a.setAddr("udp", u.LocalAddr())
 		return func(ctx context.Context) error {
 			defer u.Close()
-			// A Decoder is an input.BatchHandler: each read's packets go
-			// to the workers together.
-			return u.Run(ctx, func() input.DatagramHandler {
-				var d input.BatchHandler = engine.NewDecoder()
-				return d
-			})
+			return u.Run(ctx, func() input.DatagramHandler { return engine.NewDecoder() })
 		}, nil
 	}
 }

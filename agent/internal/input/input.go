@@ -10,15 +10,6 @@ type DatagramHandler interface {
 	Datagram(b []byte, ts time.Time)
 }
 
-// BatchHandler is a DatagramHandler told where each read's datagrams
-// begin and end (the UDP input reads many per call), so that it can hand
-// them on together.
-type BatchHandler interface {
-	DatagramHandler
-	BeginBatch()
-	EndBatch()
-}
-
 // FrameHandler receives captured frames. b is only valid during the call.
 type FrameHandler interface {
 	// Frame handles one frame: Ethernet when ethernet is true, else raw IP.

@@ -316,7 +316,15 @@ func (c *contents) Datagram(b []byte, ts time.Time) {
 // whole, with its own bytes and length (a length or control size left
 // over from an earlier call would show here).
 func TestUDPReusedBatchKeepsEachDatagram(t *testing.T) {
-	u, c := listenAndDial(t, 3)
+	u, err := ListenUDP(context.Background(), UDPConfig{Addr: "127.0.0.1:0", Sockets: 1, Batch: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("udp", u.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
 	const count = 200
 	want := map[string]int{}
 	for i := 0; i < count; i++ {
@@ -327,11 +335,23 @@ func TestUDPReusedBatchKeepsEachDatagram(t *testing.T) {
 		}
 	}
 	h := &contents{got: map[string]int{}}
-	runUntil(t, u, h, func() bool {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- u.Run(ctx, func() DatagramHandler { return h }) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
 		h.mu.Lock()
-		defer h.mu.Unlock()
-		return len(h.got) >= count
-	})
+		n := len(h.got)
+		h.mu.Unlock()
+		if n >= count || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
 	for b, n := range want {
 		if h.got[b] != n {
 			t.Fatalf("datagram %q… received %d times, want %d", b[:min(len(b), 20)], h.got[b], n)
@@ -340,76 +360,4 @@ func TestUDPReusedBatchKeepsEachDatagram(t *testing.T) {
 	if len(h.got) != len(want) {
 		t.Fatalf("%d distinct datagrams received, want %d", len(h.got), len(want))
 	}
-}
-
-// batchLog records what a BatchHandler is told.
-type batchLog struct {
-	mu      sync.Mutex
-	open    bool
-	outside int // datagrams given outside Begin/EndBatch
-	n       int
-	batches int
-}
-
-func (l *batchLog) BeginBatch() { l.mu.Lock(); l.open = true; l.batches++; l.mu.Unlock() }
-func (l *batchLog) EndBatch()   { l.mu.Lock(); l.open = false; l.mu.Unlock() }
-func (l *batchLog) Datagram(b []byte, ts time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.n++
-	if !l.open {
-		l.outside++
-	}
-}
-
-// A BatchHandler is told where each read's datagrams begin and end.
-func TestUDPTellsBatchHandlerEachRead(t *testing.T) {
-	u, c := listenAndDial(t, 4)
-	const count = 50
-	for i := 0; i < count; i++ {
-		if _, err := c.Write([]byte{8, 0, 0, 0, 0, 0, 1, 0}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	l := &batchLog{}
-	runUntil(t, u, l, func() bool {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		return l.n >= count
-	})
-	if l.n != count || l.outside != 0 || l.open || l.batches < count/4 {
-		t.Fatalf("%d datagrams (%d outside a batch) in %d batches, a batch left open: %v", l.n, l.outside, l.batches, l.open)
-	}
-}
-
-// runUntil runs u with handler h until done says so (or 5 s), then stops it.
-func runUntil(t *testing.T, u *UDP, h DatagramHandler, done func() bool) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { errc <- u.Run(ctx, func() DatagramHandler { return h }) }()
-	deadline := time.Now().Add(5 * time.Second)
-	for !done() && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	cancel()
-	if err := <-errc; err != nil {
-		t.Fatal(err)
-	}
-}
-
-// listenAndDial opens one UDP socket reading batch datagrams per call, and
-// a socket sending to it (closed at the end of the test).
-func listenAndDial(t *testing.T, batch int) (*UDP, net.Conn) {
-	t.Helper()
-	u, err := ListenUDP(context.Background(), UDPConfig{Addr: "127.0.0.1:0", Sockets: 1, Batch: batch})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := net.Dial("udp", u.LocalAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return u, c
 }

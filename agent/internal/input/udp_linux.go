@@ -242,12 +242,7 @@ func socketDrops(c net.PacketConn) (uint32, bool) {
 }
 
 func (u *UDP) read(ctx context.Context, r *mmsgReader, h DatagramHandler, drops *dropCount) error {
-	bh, _ := h.(BatchHandler)
 	err := r.Run(func(n int) {
-		if bh != nil {
-			bh.BeginBatch()
-			defer bh.EndBatch()
-		}
 		batchTS := time.Now()
 		for i := 0; i < n; i++ {
 			c := parseControl(r.Control(i))

@@ -31,54 +31,11 @@ type Decoder struct {
 	ip   frame.IP
 	in   frame.Inner
 	vnis *metrics.VNICache
-	// pending holds, between BeginBatch and EndBatch, each worker's
-	// packets not yet sent.
-	pending  []*batch
-	batching bool
 }
 
 // NewDecoder returns a decoder feeding e.
 func (e *Engine) NewDecoder() *Decoder {
-	return &Decoder{e: e, c: e.cfg.Counters, vnis: metrics.NewVNICache(e.cfg.Counters), pending: make([]*batch, len(e.queues))}
-}
-
-// BeginBatch says that the packets up to EndBatch came in one read: they
-// are handed to each worker together, at EndBatch (or every batchLen
-// packets), so that a worker wakes once per read, not once per packet.
-// With Config.Block packets are sent one by one all the same (a decoder
-// waiting for budget must not hold packets back).
-func (d *Decoder) BeginBatch() { d.batching = !d.e.cfg.Block }
-
-// EndBatch sends the packets held since BeginBatch.
-func (d *Decoder) EndBatch() {
-	d.batching = false
-	for w, b := range d.pending {
-		if b != nil {
-			d.pending[w] = nil
-			d.e.send(w, b)
-		}
-	}
-}
-
-// enqueue copies the IP packet of in for the worker of its flow: at once,
-// or at EndBatch while batching.
-func (d *Decoder) enqueue(in *frame.Inner, vni uint32, ts time.Time) {
-	p, ok := d.e.packetOf(in, vni, ts)
-	if !ok {
-		return
-	}
-	w := d.e.workerOf(in)
-	b := d.pending[w]
-	if b == nil {
-		b = d.e.newBatch()
-	}
-	b.pkts = append(b.pkts, p)
-	if !d.batching || len(b.pkts) >= batchLen {
-		d.pending[w] = nil
-		d.e.send(w, b)
-		return
-	}
-	d.pending[w] = b
+	return &Decoder{e: e, c: e.cfg.Counters, vnis: metrics.NewVNICache(e.cfg.Counters)}
 }
 
 // Datagram handles one UDP payload (starting with the VXLAN header, or
@@ -187,7 +144,7 @@ func (d *Decoder) transport(vni uint32, ts time.Time) {
 		d.c.OtherPort.Add(1)
 		return
 	}
-	d.enqueue(in, vni, ts)
+	d.e.enqueue(in, vni, ts)
 }
 
 // Frame handles one captured frame (Ethernet when ethernet is true, raw IP

@@ -60,16 +60,6 @@ type packet struct {
 	ts  time.Time
 }
 
-// batchLen is the most packets handed to a worker at once (a UDP read's
-// worth: input.UDPConfig's default batch).
-const batchLen = 64
-
-// batch is packets handed to a worker in one channel send: a decoder
-// told where an input's read begins and ends (Decoder.BeginBatch) sends
-// one per worker per read instead of one per packet, so a worker wakes
-// once per read.
-type batch struct{ pkts []packet }
-
 // Engine runs the reassembly workers.
 type Engine struct {
 	cfg     Config
@@ -77,10 +67,9 @@ type Engine struct {
 	vnis    map[uint32]struct{}
 	group   *stream.Group
 	budget  *budget.Budget
-	queues  []chan *batch
+	queues  []chan packet
 	small   sync.Pool
 	large   sync.Pool
-	batches sync.Pool
 	wg      sync.WaitGroup
 	stop    chan struct{}
 	closeMu sync.RWMutex
@@ -115,16 +104,15 @@ func New(cfg Config) *Engine {
 	}
 	e.small.New = func() any { b := make([]byte, smallPacket); return &b }
 	e.large.New = func() any { b := make([]byte, largePacket); return &b }
-	e.batches.New = func() any { return &batch{pkts: make([]packet, 0, batchLen)} }
 	if cfg.Stream.Responses != nil && cfg.Stream.ServerPort == nil {
 		cfg.Stream.ServerPort = e.watched
 		e.cfg.Stream.ServerPort = e.watched
 	}
 	e.group = stream.NewGroup(cfg.Stream)
 	e.budget = e.group.Config().Budget
-	e.queues = make([]chan *batch, cfg.Workers)
+	e.queues = make([]chan packet, cfg.Workers)
 	for i := range e.queues {
-		e.queues[i] = make(chan *batch, cfg.QueueLen)
+		e.queues[i] = make(chan packet, cfg.QueueLen)
 	}
 	return e
 }
@@ -144,9 +132,8 @@ func (e *Engine) watched(port uint16) bool {
 	return e.ports[port/64]&(1<<(port%64)) != 0
 }
 
-// packetOf copies the IP packet of in into a pooled buffer charged to
-// the budget; false when over budget (counted as a memory drop).
-func (e *Engine) packetOf(in *frame.Inner, vni uint32, ts time.Time) (packet, bool) {
+// enqueue copies the IP packet of in to the worker of its flow.
+func (e *Engine) enqueue(in *frame.Inner, vni uint32, ts time.Time) {
 	var bp *[]byte
 	switch n := len(in.Packet); {
 	case n <= smallPacket:
@@ -158,49 +145,30 @@ func (e *Engine) packetOf(in *frame.Inner, vni uint32, ts time.Time) (packet, bo
 		bp = &b
 	}
 	n := copy(*bp, in.Packet)
+	p := packet{buf: bp, n: n, vni: vni, ts: ts}
 	if !e.charge(bp) {
 		e.cfg.Counters.MemoryDrops.Add(1)
 		e.putBuf(bp)
-		return packet{}, false
+		return
 	}
-	return packet{buf: bp, n: n, vni: vni, ts: ts}, true
-}
-
-// workerOf returns the index of the worker of in's flow.
-func (e *Engine) workerOf(in *frame.Inner) int {
-	return int(in.FlowHash() % uint32(len(e.queues)))
-}
-
-func (e *Engine) newBatch() *batch { return e.batches.Get().(*batch) }
-
-// send hands b to worker w; with a full queue (and no Block), or once
-// the engine is closed, its packets are dropped (counted as shard drops).
-func (e *Engine) send(w int, b *batch) {
 	e.closeMu.RLock()
 	defer e.closeMu.RUnlock()
-	if !e.closed {
-		if e.cfg.Block {
-			e.queues[w] <- b
-			return
-		}
-		select {
-		case e.queues[w] <- b:
-			return
-		default:
-		}
+	if e.closed {
+		e.cfg.Counters.ShardDrops.Add(1)
+		e.release(bp)
+		return
 	}
-	e.cfg.Counters.ShardDrops.Add(uint64(len(b.pkts)))
-	e.releaseBatch(b)
-}
-
-// releaseBatch gives back the charges and buffers of b's packets, and b.
-func (e *Engine) releaseBatch(b *batch) {
-	for i := range b.pkts {
-		e.release(b.pkts[i].buf)
+	q := e.queues[in.FlowHash()%uint32(len(e.queues))]
+	if e.cfg.Block {
+		q <- p
+		return
 	}
-	clear(b.pkts)
-	b.pkts = b.pkts[:0]
-	e.batches.Put(b)
+	select {
+	case q <- p:
+	default:
+		e.cfg.Counters.ShardDrops.Add(1)
+		e.release(bp)
+	}
 }
 
 // charge charges the budget for a queued packet's buffer. With Block it
@@ -238,7 +206,7 @@ func (e *Engine) putBuf(bp *[]byte) {
 	}
 }
 
-func (e *Engine) worker(q chan *batch) {
+func (e *Engine) worker(q chan packet) {
 	defer e.wg.Done()
 	shard := e.group.NewShard(len(e.queues))
 	tick := time.NewTicker(e.cfg.FlushInterval)
@@ -246,19 +214,17 @@ func (e *Engine) worker(q chan *batch) {
 	var in frame.Inner
 	for {
 		select {
-		case b, ok := <-q:
+		case p, ok := <-q:
 			if !ok {
 				shard.Close()
 				return
 			}
-			e.cfg.Counters.ReassemblyPackets.Add(uint64(len(b.pkts)))
-			for i := range b.pkts {
-				p := &b.pkts[i]
-				if in.DecodeIP((*p.buf)[:p.n]) == frame.OK && in.DecodeTCP() == frame.OK {
-					shard.Packet(&in, p.vni, p.ts)
-				}
+			e.cfg.Counters.ReassemblyPackets.Add(1)
+			b := (*p.buf)[:p.n]
+			if in.DecodeIP(b) == frame.OK && in.DecodeTCP() == frame.OK {
+				shard.Packet(&in, p.vni, p.ts)
 			}
-			e.releaseBatch(b)
+			e.release(p.buf)
 		case now := <-tick.C:
 			if e.cfg.PacketClock {
 				now = shard.LastSeen()
