@@ -185,3 +185,25 @@ func FuzzOuterInner(f *testing.F) {
 		}
 	})
 }
+
+// Connections between the same two hosts (one client, one server port,
+// many client ports: a load balancer's or a load generator's) spread
+// over 2, 3 and 4 workers, each getting at least a sixth of its share.
+func TestInnerFlowHashSpreadsOnePairOfHosts(t *testing.T) {
+	_, inner := decodeOuter(t, awsSYN)
+	var in Inner
+	in.DecodeEthernet(inner)
+	const conns = 256
+	for _, workers := range []uint32{2, 3, 4} {
+		got := make([]int, workers)
+		for p := 0; p < conns; p++ {
+			in.SrcPort = uint16(40000 + p)
+			got[in.FlowHash()%workers]++
+		}
+		for w, n := range got {
+			if n < conns/int(workers)/6 {
+				t.Fatalf("%d workers: worker %d got %d of %d connections (%v)", workers, w, n, conns, got)
+			}
+		}
+	}
+}

@@ -94,5 +94,14 @@ func (in *Inner) FlowHash() uint32 {
 	h *= 16777619
 	h ^= uint32(in.SrcPort) + uint32(in.DstPort)
 	h *= 16777619
+	// Mix the bits down (murmur3's finaliser): the low bits alone, which
+	// pick a worker, have the same parity for every port pair of two
+	// addresses (the port terms cancel in bit 0), so with two workers
+	// every connection between two hosts went to the same one.
+	h ^= h >> 16
+	h *= 0x85ebca6b
+	h ^= h >> 13
+	h *= 0xc2b2ae35
+	h ^= h >> 16
 	return h
 }

@@ -299,3 +299,65 @@ func TestUDPOverIPv6(t *testing.T) {
 		}
 	}
 }
+
+type contents struct {
+	mu  sync.Mutex
+	got map[string]int
+}
+
+func (c *contents) Datagram(b []byte, ts time.Time) {
+	c.mu.Lock()
+	c.got[string(b)]++
+	c.mu.Unlock()
+}
+
+// The message array is built once and reused: every datagram, over many
+// batches of a small array and of lengths that shrink and grow, arrives
+// whole, with its own bytes and length (a length or control size left
+// over from an earlier call would show here).
+func TestUDPReusedBatchKeepsEachDatagram(t *testing.T) {
+	u, err := ListenUDP(context.Background(), UDPConfig{Addr: "127.0.0.1:0", Sockets: 1, Batch: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("udp", u.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	const count = 200
+	want := map[string]int{}
+	for i := 0; i < count; i++ {
+		b := []byte(strings.Repeat(strconv.Itoa(i%10), 1+(i*37)%1500) + "#" + strconv.Itoa(i))
+		want[string(b)]++
+		if _, err := c.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := &contents{got: map[string]int{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- u.Run(ctx, func() DatagramHandler { return h }) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		h.mu.Lock()
+		n := len(h.got)
+		h.mu.Unlock()
+		if n >= count || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for b, n := range want {
+		if h.got[b] != n {
+			t.Fatalf("datagram %q… received %d times, want %d", b[:min(len(b), 20)], h.got[b], n)
+		}
+	}
+	if len(h.got) != len(want) {
+		t.Fatalf("%d distinct datagrams received, want %d", len(h.got), len(want))
+	}
+}

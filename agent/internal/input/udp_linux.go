@@ -12,8 +12,6 @@ import (
 	"time"
 	"unsafe"
 
-	"golang.org/x/net/ipv4"
-	"golang.org/x/net/ipv6"
 	"golang.org/x/sys/unix"
 )
 
@@ -40,7 +38,6 @@ type UDPConfig struct {
 type UDP struct {
 	cfg   UDPConfig
 	conns []net.PacketConn
-	v6    bool
 }
 
 // maxDatagram is the receive buffer per datagram.
@@ -70,7 +67,7 @@ func ListenUDP(ctx context.Context, cfg UDPConfig) (*UDP, error) {
 	} else if ip != nil {
 		network = "udp6"
 	}
-	u := &UDP{cfg: cfg, v6: network != "udp4"}
+	u := &UDP{cfg: cfg}
 	lc := net.ListenConfig{Control: func(network, address string, c syscall.RawConn) error {
 		var serr error
 		err := c.Control(func(fd uintptr) {
@@ -135,10 +132,6 @@ func (u *UDP) Close() error {
 	return errors.Join(errs...)
 }
 
-type batchReader interface {
-	ReadBatch(ms []ipv4.Message, flags int) (int, error)
-}
-
 // drainTime is how long Run keeps reading, once ctx is done, what the
 // sockets already hold.
 const drainTime = 200 * time.Millisecond
@@ -179,16 +172,20 @@ func (u *UDP) Run(ctx context.Context, newHandler func() DatagramHandler) error 
 	var wg sync.WaitGroup
 	errs := make([]error, len(u.conns))
 	for i, c := range u.conns {
-		var br batchReader
-		if u.v6 {
-			br = ipv6.NewPacketConn(c)
-		} else {
-			br = ipv4.NewPacketConn(c)
+		sc, ok := c.(syscall.Conn)
+		if !ok {
+			errs[i] = fmt.Errorf("udp socket %d: no raw access (%T)", i+1, c)
+			continue
+		}
+		rc, err := sc.SyscallConn()
+		if err != nil {
+			errs[i] = fmt.Errorf("udp socket %d: %w", i+1, err)
+			continue
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = u.read(ctx, br, newHandler(), &drops[i])
+			errs[i] = u.read(ctx, newMmsgReader(rc, u.cfg.Batch, maxDatagram), newHandler(), &drops[i])
 		}()
 	}
 	wg.Wait()
@@ -244,24 +241,11 @@ func socketDrops(c net.PacketConn) (uint32, bool) {
 	return info[skMeminfoDrops], err == nil && got
 }
 
-func (u *UDP) read(ctx context.Context, br batchReader, h DatagramHandler, drops *dropCount) error {
-	ms := make([]ipv4.Message, u.cfg.Batch)
-	for i := range ms {
-		ms[i].Buffers = [][]byte{make([]byte, maxDatagram)}
-		ms[i].OOB = make([]byte, 64)
-	}
-	for {
-		n, err := br.ReadBatch(ms, 0)
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
-				return nil
-			}
-			return fmt.Errorf("read udp: %w", err)
-		}
+func (u *UDP) read(ctx context.Context, r *mmsgReader, h DatagramHandler, drops *dropCount) error {
+	err := r.Run(func(n int) {
 		batchTS := time.Now()
 		for i := 0; i < n; i++ {
-			m := &ms[i]
-			c := parseControl(m.OOB[:m.NN])
+			c := parseControl(r.Control(i))
 			if c.hasOvfl {
 				drops.report(c.ovfl, u.cfg.Drops)
 			}
@@ -269,14 +253,19 @@ func (u *UDP) read(ctx context.Context, br batchReader, h DatagramHandler, drops
 			if ts.IsZero() {
 				ts = batchTS // the kernel gave no receive time
 			}
-			if m.Flags&unix.MSG_TRUNC != 0 {
+			b, trunc := r.Datagram(i)
+			if trunc {
 				// Larger than our buffer: cannot be a whole datagram.
 				h.Datagram(nil, ts)
 				continue
 			}
-			h.Datagram(m.Buffers[0][:m.N], ts)
+			h.Datagram(b, ts)
 		}
+	})
+	if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+		return nil
 	}
+	return fmt.Errorf("read udp: %w", err)
 }
 
 // control is what a datagram's control messages say.
