@@ -86,30 +86,12 @@ func (v *validator) elb(s *Spec) {
 // an interface or another load balancer zone already holds.
 func (v *validator) lbAddressesFree(s *Spec) {
 	held := map[string]string{}
-	for _, e := range s.NetworkInterfaces {
-		held[e.PrivateIpAddress] = e.NetworkInterfaceId
-		if e.Ipv6Address != "" {
-			held[e.Ipv6Address] = e.NetworkInterfaceId
+	s.EachAddress(func(h HeldAddress) {
+		if other, dup := held[h.Address]; dup && h.Resource == "LoadBalancer" {
+			v.add("LoadBalancer", h.Holder, h.Index, h.Field, CodeIPAddressInUse, "%s is already the address of %s", h.Address, other)
 		}
-	}
-	for i, l := range s.LoadBalancers {
-		zones := append([]LoadBalancerSubnet{{SubnetId: l.SubnetId, PrivateIpAddress: l.PrivateIpAddress, Ipv6Address: l.Ipv6Address}}, l.AdditionalSubnets...)
-		for j, z := range zones {
-			prefix := ""
-			if j > 0 {
-				prefix = fmt.Sprintf("AdditionalSubnets[%d].", j-1)
-			}
-			for _, f := range [2][2]string{{"PrivateIpAddress", z.PrivateIpAddress}, {"Ipv6Address", z.Ipv6Address}} {
-				field, a := f[0], f[1]
-				if other, dup := held[a]; dup && a != "" {
-					v.add("LoadBalancer", l.LoadBalancerArn, i, prefix+field, CodeIPAddressInUse, "%s is already the address of %s", a, other)
-				}
-				if a != "" {
-					held[a] = l.LoadBalancerArn
-				}
-			}
-		}
-	}
+		held[h.Address] = h.Holder
+	})
 }
 
 // vpcOfSubnet is a subnet's VPC ("" when the subnet does not exist).

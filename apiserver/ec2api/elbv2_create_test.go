@@ -195,3 +195,22 @@ func TestDualStackNLB(t *testing.T) {
 		IpAddressType: elbtypes.IpAddressTypeDualstack, Subnets: []string{subPublic}})
 	wantCode(t, err, "ValidationError")
 }
+
+// An instance launched after a load balancer spanning two zones does not
+// take the address the balancer holds in its second zone (the provider's
+// TestAccVPCTrafficMirrorSession_basic launched into it and was refused).
+func TestLaunchAvoidsLoadBalancerZoneAddresses(t *testing.T) {
+	_, c, e := bothClients(t, twoZones())
+	lb := must(c.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("two"), Type: elbtypes.LoadBalancerTypeEnumNetwork,
+		Subnets: []string{subPublic, subTest}}))(t).LoadBalancers[0]
+	held := map[string]bool{}
+	for _, z := range lb.AvailabilityZones {
+		held[aws.ToString(z.LoadBalancerAddresses[0].PrivateIPv4Address)] = true
+	}
+	for range 3 {
+		in := runOne(t, e, &ec2.RunInstancesInput{ImageId: aws.String(amazonLinux2(t, e)), InstanceType: ec2types.InstanceTypeM5Large, SubnetId: aws.String(subTest)})
+		if a := aws.ToString(in.PrivateIpAddress); held[a] {
+			t.Fatalf("the instance took %s, an address of the load balancer (%v)", a, held)
+		}
+	}
+}

@@ -153,19 +153,11 @@ func nextFreeAddress(spec *cloudmock.Spec, cidr string) (string, bool) {
 		return "", false
 	}
 	taken := map[netip.Addr]bool{}
-	mark := func(s string) {
-		if a, err := netip.ParseAddr(s); err == nil {
+	spec.EachAddress(func(h cloudmock.HeldAddress) {
+		if a, err := netip.ParseAddr(h.Address); err == nil {
 			taken[a] = true
 		}
-	}
-	for i := range spec.NetworkInterfaces {
-		mark(spec.NetworkInterfaces[i].PrivateIpAddress)
-		mark(spec.NetworkInterfaces[i].Ipv6Address)
-	}
-	for i := range spec.LoadBalancers {
-		mark(spec.LoadBalancers[i].PrivateIpAddress)
-		mark(spec.LoadBalancers[i].Ipv6Address)
-	}
+	})
 	a, ok := subnetaddr.NewAllocator(p).Next(func(a netip.Addr) bool { return taken[a] })
 	if !ok {
 		return "", false

@@ -39,14 +39,6 @@ func freeIn(spec *cloudmock.Spec, subnetID string, used map[string]bool, block f
 // usedAddresses are the addresses interfaces and load balancers hold.
 func usedAddresses(spec *cloudmock.Spec) map[string]bool {
 	used := map[string]bool{}
-	for _, e := range spec.NetworkInterfaces {
-		used[e.PrivateIpAddress], used[e.Ipv6Address] = true, true
-	}
-	for _, l := range spec.LoadBalancers {
-		used[l.PrivateIpAddress], used[l.Ipv6Address] = true, true
-		for _, z := range l.AdditionalSubnets {
-			used[z.PrivateIpAddress], used[z.Ipv6Address] = true, true
-		}
-	}
+	spec.EachAddress(func(h cloudmock.HeldAddress) { used[h.Address] = true })
 	return used
 }

@@ -201,16 +201,11 @@ func freeAddresses(spec *cloudmock.Spec, sn *cloudmock.Subnet) int {
 		return 0
 	}
 	n := int(subnetaddr.Assignable(p))
-	for _, e := range spec.NetworkInterfaces {
-		if e.SubnetId == sn.SubnetId {
+	spec.EachAddress(func(h cloudmock.HeldAddress) {
+		if h.SubnetId == sn.SubnetId && !h.IPv6 {
 			n--
 		}
-	}
-	for _, lb := range spec.LoadBalancers {
-		if lb.SubnetId == sn.SubnetId {
-			n--
-		}
-	}
+	})
 	return max(n, 0)
 }
 
