@@ -2,7 +2,6 @@ package spec
 
 import (
 	"errors"
-	"regexp"
 	"slices"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
@@ -91,17 +90,14 @@ func (s *Scenario) modelSecurityGroup(g cloudmock.SecurityGroup, defaultEgress b
 // the resolved private address of each by "instance/ifname".
 func (s *Scenario) modelInterfaces(addrs map[string]string) []cloudmock.NetworkInterface {
 	var out []cloudmock.NetworkInterface
-	for _, in := range s.Network.Instances {
+	for _, in := range s.Network.Instances.List {
 		for j, e := range in.NetworkInterfaces {
 			addr, ok := addrs[in.Name+"/"+IfName(j)]
 			if !ok {
 				continue // its subnet does not resolve: reported by Check
 			}
-			out = append(out, cloudmock.NetworkInterface{
-				NetworkInterfaceId: e.Name, SubnetId: e.SubnetId, PrivateIpAddress: addr,
-				Ipv6Address: addrString(e.Ipv6Address), EnablePrimaryIpv6: e.EnablePrimaryIpv6,
-				Mtu: e.MTU, Groups: e.GroupSet, InstanceId: in.Name,
-			})
+			e.PrivateIpAddress = addr
+			out = append(out, e)
 		}
 	}
 	return out
@@ -126,7 +122,7 @@ func (s *Scenario) modelLoadBalancer(lb cloudmock.LoadBalancer, lab LoadBalancer
 	lb.Targets = slices.Clone(lb.Targets)
 	for j, t := range lb.Targets {
 		if r, ok := s.refs.eniOrInstance(t.NetworkInterfaceId); ok {
-			lb.Targets[j].NetworkInterfaceId = r.eni.Name
+			lb.Targets[j].NetworkInterfaceId = r.eni.NetworkInterfaceId
 		}
 	}
 	return lb
@@ -147,7 +143,7 @@ func (s *Scenario) UnhealthyTargets() []UnhealthyTarget {
 			}
 			eni := t.NetworkInterfaceId
 			if r, ok := s.refs.eniOrInstance(eni); ok {
-				eni = r.eni.Name
+				eni = r.eni.NetworkInterfaceId
 			}
 			out = append(out, UnhealthyTarget{lb.LoadBalancerArn, eni})
 		}
@@ -175,20 +171,6 @@ func (s *Scenario) dualStack(vpc string) bool {
 		}
 	}
 	return false
-}
-
-func addrString(a Addr) string {
-	if !a.IsValid() {
-		return ""
-	}
-	return a.String()
-}
-
-func prefixString(p Prefix) string {
-	if !p.IsValid() {
-		return ""
-	}
-	return p.String()
 }
 
 // ModelProblems validates the mirror configuration against the provider's
@@ -236,44 +218,25 @@ func (s *Scenario) ModelProblems() Problems {
 	return out.sorted()
 }
 
-var indexRE = regexp.MustCompile(`^([A-Za-z]+)\[(\d+)\](.*)$`)
-
 // modelPath finds the place in the file of a model validation error.
 func (s *Scenario) modelPath(ve *cloudmock.ValidationError) string {
-	f := ve.Field
 	if p, yamlKey, ok := s.placesOf(ve.Resource); ok {
 		return p.path(placeKey{ve.Resource, ve.Index, ve.Field}, yamlKey)
 	}
 	switch ve.Resource {
 	case "Spec":
-		if f == "RejectBehavior" {
+		if ve.Field == "RejectBehavior" {
 			return "profile.rejectBehaviour"
 		}
 		return "profile.provider"
-	case "NetworkInterface":
-		p := s.refPath(ve.Resource, ve.ID, "network.instances")
-		f = rename(f, map[string]string{"NetworkInterfaceId": "name", "Mtu": "mtu"})
-		if m := indexRE.FindStringSubmatch(f); m != nil && m[1] == "Groups" {
-			f = "GroupSet[" + m[2] + "]"
+	case "NetworkInterface": // found by its name: the model's index skips those without an address
+		p, ok := s.refs.resourcePath(ve.Resource, ve.ID)
+		if !ok {
+			p = "network.instances"
 		}
-		return p + "." + f
+		return p + "." + eniFieldPath(ve.Field)
 	}
 	return ""
-}
-
-// refPath is the path of the resource named id, or fallback.
-func (s *Scenario) refPath(kind, id, fallback string) string {
-	if p, ok := s.refs.resourcePath(kind, id); ok {
-		return p
-	}
-	return fallback
-}
-
-func rename(field string, names map[string]string) string {
-	if n, ok := names[field]; ok {
-		return n
-	}
-	return field
 }
 
 // notFound reports the model's codes for a reference to nothing.

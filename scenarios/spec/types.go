@@ -44,31 +44,6 @@ type Network struct {
 	TransitGateways TransitGateways `yaml:"transitGateways"`
 	NetworkAcls     NetworkACLs     `yaml:"networkAcls"`
 	SecurityGroups  SecurityGroups  `yaml:"securityGroups"`
-	Instances       []Instance      `yaml:"instances"`
+	Instances       Instances       `yaml:"instances"`
 	LoadBalancers   LoadBalancers   `yaml:"loadBalancers"`
-}
-
-// Instance is an emulated EC2 instance: one network namespace.
-type Instance struct {
-	Name              string             `yaml:"name"`
-	NetworkInterfaces []NetworkInterface `yaml:"networkInterfaces"`
-	// VXLANDevices are kernel VXLAN devices made in the instance, for
-	// programs that read decapsulated traffic from them (tcpdump -i vxlan0).
-	VXLANDevices []VXLANDevice `yaml:"vxlanDevices"`
-}
-
-// NetworkInterface is AWS::EC2::NetworkInterface plus its MTU.
-type NetworkInterface struct {
-	Name             string `yaml:"name"`
-	SubnetId         string `yaml:"SubnetId"`
-	PrivateIpAddress Addr   `yaml:"PrivateIpAddress"`
-	// Ipv6Address (optional) is an address of the subnet's Ipv6CidrBlock;
-	// EnablePrimaryIpv6 makes it the primary IPv6 address (a session
-	// between two such interfaces carries its copies over IPv6).
-	Ipv6Address       Addr     `yaml:"Ipv6Address"`
-	EnablePrimaryIpv6 bool     `yaml:"EnablePrimaryIpv6"`
-	GroupSet          []string `yaml:"GroupSet"`
-	Description       string   `yaml:"Description"`
-	// MTU of the interface (default 9001).
-	MTU int `yaml:"mtu"`
 }

@@ -145,17 +145,17 @@ func TestRoundTrip(t *testing.T) {
 
 // withAddrs is the original's instances with every interface's address
 // given (the export writes the addresses the loader assigned).
-func withAddrs(s *spec.Scenario) []spec.Instance {
-	out := slices.Clone(s.Network.Instances)
+func withAddrs(s *spec.Scenario) spec.Instances {
+	out := slices.Clone(s.Network.Instances.List)
 	for i := range out {
 		out[i].NetworkInterfaces = slices.Clone(out[i].NetworkInterfaces)
 		for j := range out[i].NetworkInterfaces {
 			e := &out[i].NetworkInterfaces[j]
-			a, _ := s.Addr(e.Name)
-			e.PrivateIpAddress = spec.Addr{Addr: a}
+			a, _ := s.Addr(e.NetworkInterfaceId)
+			e.PrivateIpAddress = a.String()
 		}
 	}
-	return out
+	return spec.Instances{List: out}
 }
 
 func serve2(t *testing.T, src []byte, s *spec.Scenario) served {

@@ -19,28 +19,8 @@ type (
 		Transits       *yaml.Node    `yaml:"transitGateways,omitempty"`
 		NetworkAcls    *yaml.Node    `yaml:"networkAcls,omitempty"`
 		SecurityGroups *yaml.Node    `yaml:"securityGroups,omitempty"`
-		Instances      []outInstance `yaml:"instances,omitempty"`
+		Instances      *yaml.Node    `yaml:"instances,omitempty"`
 		LoadBalancers  *yaml.Node    `yaml:"loadBalancers,omitempty"`
-	}
-	outInstance struct {
-		Name              string     `yaml:"name"`
-		NetworkInterfaces []outENI   `yaml:"networkInterfaces"`
-		VXLANDevices      []outVXLAN `yaml:"vxlanDevices,omitempty"`
-	}
-	outENI struct {
-		Name             string   `yaml:"name"`
-		SubnetId         string   `yaml:"SubnetId"`
-		PrivateIpAddress string   `yaml:"PrivateIpAddress,omitempty"`
-		Ipv6Address      string   `yaml:"Ipv6Address,omitempty"`
-		PrimaryIpv6      bool     `yaml:"EnablePrimaryIpv6,omitempty"`
-		GroupSet         []string `yaml:"GroupSet,omitempty,flow"`
-		Description      string   `yaml:"Description,omitempty"`
-		MTU              int      `yaml:"mtu,omitempty"`
-	}
-	outVXLAN struct {
-		Name             string `yaml:"name"`
-		VNI              int    `yaml:"vni"`
-		NetworkInterface string `yaml:"networkInterface,omitempty"`
 	}
 )
 
@@ -165,8 +145,8 @@ func (c *conv) dualStack(vpc string) bool {
 
 // instances groups the network interfaces by instance, in the order of
 // their first interface; an instance keeps its VXLAN devices.
-func (c *conv) instances() []outInstance {
-	var out []outInstance
+func (c *conv) instances() *yaml.Node {
+	var out []spec.Instance
 	index := map[string]int{}
 	for _, e := range c.st.NetworkInterfaces {
 		iid := c.instanceOf(e)
@@ -174,17 +154,14 @@ func (c *conv) instances() []outInstance {
 		if !ok {
 			i = len(out)
 			index[iid] = i
-			out = append(out, outInstance{Name: c.ref(iid)})
+			out = append(out, spec.Instance{Name: c.ref(iid)})
 		}
-		oe := outENI{
-			Name: c.ref(e.NetworkInterfaceId), SubnetId: c.ref(e.SubnetId), PrivateIpAddress: e.PrivateIpAddress,
-			Ipv6Address: e.Ipv6Address, PrimaryIpv6: e.EnablePrimaryIpv6, MTU: e.Mtu,
+		oe := cloudmock.NetworkInterface{
+			NetworkInterfaceId: c.ref(e.NetworkInterfaceId), SubnetId: c.ref(e.SubnetId), PrivateIpAddress: e.PrivateIpAddress,
+			Ipv6Address: e.Ipv6Address, EnablePrimaryIpv6: e.EnablePrimaryIpv6, Mtu: e.Mtu, Description: e.Description,
 		}
 		for _, g := range e.Groups {
-			oe.GroupSet = append(oe.GroupSet, c.ref(g))
-		}
-		if o := c.e.origENI(c.origName(e.NetworkInterfaceId, gHost)); o != nil {
-			oe.Description = o.Description
+			oe.Groups = append(oe.Groups, c.ref(g))
 		}
 		out[i].NetworkInterfaces = append(out[i].NetworkInterfaces, oe)
 	}
@@ -194,10 +171,10 @@ func (c *conv) instances() []outInstance {
 			continue
 		}
 		for _, d := range in.VXLANDevices {
-			od := outVXLAN{Name: d.Name, VNI: d.VNI}
+			od := spec.VXLANDevice{Name: d.Name, VNI: d.VNI}
 			if d.NetworkInterface != "" {
 				n, ok := c.rename(gHost, d.NetworkInterface)
-				if !ok || !slices.ContainsFunc(out[i].NetworkInterfaces, func(e outENI) bool { return e.Name == n }) {
+				if !ok || !slices.ContainsFunc(out[i].NetworkInterfaces, func(e cloudmock.NetworkInterface) bool { return e.NetworkInterfaceId == n }) {
 					c.note("instance %s: VXLAN device %s is left out (its network interface %s is gone)", out[i].Name, d.Name, d.NetworkInterface)
 					continue
 				}
@@ -206,7 +183,7 @@ func (c *conv) instances() []outInstance {
 			out[i].VXLANDevices = append(out[i].VXLANDevices, od)
 		}
 	}
-	return out
+	return spec.InstancesNode(out)
 }
 
 // loadBalancers writes the load balancers with the exported names for
