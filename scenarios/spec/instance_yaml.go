@@ -8,7 +8,7 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-// Instances is the network section's instances. The model has no instance
+// instanceSection is the network section's instances. The model has no instance
 // of a scenario's own: an instance is its network interfaces' InstanceId.
 // Each interface decodes straight into the model's NetworkInterface (its id
 // the scenario's name, InstanceId the instance's, PrivateIpAddress the
@@ -16,7 +16,7 @@ import (
 // hands out); the rest of an instance (its name, its place in the file for
 // programs and traffic, its VXLAN devices) is the lab's. A long list of
 // instances is decoded a chunk at a time (fillRun).
-type Instances struct {
+type instanceSection struct {
 	List []Instance
 }
 
@@ -30,13 +30,13 @@ type Instance struct {
 }
 
 // UnmarshalYAML implements yaml.Unmarshaler: the list by instanceTable.
-func (l *Instances) UnmarshalYAML(n *yaml.Node) error {
+func (l *instanceSection) UnmarshalYAML(n *yaml.Node) error {
 	d := &modelDecoder{} // no places: an interface's is found by its name (refs)
 	decodeList(d, n, "instances", func(_ int, it *yaml.Node) { l.add(d, it) })
 	return d.err()
 }
 
-func (l *Instances) add(d *modelDecoder, n *yaml.Node) {
+func (l *instanceSection) add(d *modelDecoder, n *yaml.Node) {
 	var in Instance
 	decodeInto(d, n, at{}, instanceTable, "an instance", &in)
 	for j := range in.NetworkInterfaces {
@@ -47,7 +47,7 @@ func (l *Instances) add(d *modelDecoder, n *yaml.Node) {
 
 // fillRun decodes seq, items of the list at network.instances, after the
 // instances decoded so far; problems go to errs, in yaml.v3's words.
-func (l *Instances) fillRun(path string, _ int, seq *yaml.Node) (errs []string, ok bool) {
+func (l *instanceSection) fillRun(path string, _ int, seq *yaml.Node) (errs []string, ok bool) {
 	if path != "network.instances" {
 		return nil, false
 	}
@@ -57,10 +57,6 @@ func (l *Instances) fillRun(path string, _ int, seq *yaml.Node) (errs []string, 
 	}
 	return d.errs, true
 }
-
-// InstancesNode writes instances (their interfaces' ids being the names to
-// write) by the tables the loader reads them with.
-func InstancesNode(instances []Instance) *yaml.Node { return encodeList(instanceTable, instances) }
 
 var instanceTable = table[Instance]{
 	strKey("name", "", func(in *Instance) *string { return &in.Name }, false),

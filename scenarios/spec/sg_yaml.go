@@ -9,13 +9,13 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-// SecurityGroups is the network section's security groups: the model's,
+// sgSection is the network section's security groups: the model's,
 // whose ids are the scenario's names. The YAML is CloudFormation's
 // (AWS::EC2::SecurityGroup): one rule per peer (CidrIp, CidrIpv6 or a
 // group), the ports defaulting by protocol (TCP and UDP: all, ICMP: any
 // type and code), and a group that gives no SecurityGroupEgress allows all
 // outbound traffic (Model adds that rule).
-type SecurityGroups struct {
+type sgSection struct {
 	List []cloudmock.SecurityGroup
 	// Lab holds what the model has not, by group.
 	Lab []SecurityGroupLab
@@ -40,7 +40,7 @@ type sgItem struct {
 }
 
 // UnmarshalYAML implements yaml.Unmarshaler: the list by sgTable.
-func (g *SecurityGroups) UnmarshalYAML(n *yaml.Node) error {
+func (g *sgSection) UnmarshalYAML(n *yaml.Node) error {
 	d := newModelDecoder()
 	var items []sgItem
 	resources(d, n, "network.securityGroups", "SecurityGroup", 0, sgTable, "security group", &items)
@@ -52,11 +52,10 @@ func (g *SecurityGroups) UnmarshalYAML(n *yaml.Node) error {
 	return d.err()
 }
 
-// SecurityGroupsNode writes security groups (their ids being the names
-// to write) with what the scenario says beyond the model, by the tables
+// node writes the security groups (their ids being the names to write) with what the scenario says beyond the model, by the tables
 // the loader reads them with.
-func SecurityGroupsNode(groups []cloudmock.SecurityGroup, lab []SecurityGroupLab) *yaml.Node {
-	return encodeList(sgTable, joinItems(groups, lab, func(g cloudmock.SecurityGroup, l SecurityGroupLab) sgItem { return sgItem{g, l} }))
+func (g *sgSection) node() *yaml.Node {
+	return encodeList(sgTable, joinItems(g.List, g.Lab, func(g cloudmock.SecurityGroup, l SecurityGroupLab) sgItem { return sgItem{g, l} }))
 }
 
 var sgTable = table[sgItem]{

@@ -319,7 +319,7 @@ var tableSections = [][]string{
 }
 
 // runsOutside drops the runs inside tableSections, but for a network
-// ACL's entries (NetworkACLs.fillRun) and the instances (Instances.fillRun).
+// ACL's entries (aclSection.fillRun) and the instances (instanceSection.fillRun).
 func runsOutside(data []byte, runs []seqRun) []seqRun {
 	if runs == nil {
 		return nil

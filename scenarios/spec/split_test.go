@@ -70,7 +70,7 @@ func TestSplitDecodeAgrees(t *testing.T) {
 		t.Error("the generated file's entries were not split")
 	}
 	inst := string(largeInstances(3000))
-	for _, e := range [][2]string{ // faults inside the instances, decoded by Instances.fillRun
+	for _, e := range [][2]string{ // faults inside the instances, decoded by instanceSection.fillRun
 		{"{name: e17, SubnetId: sub0,", "{name: e17, colour: red, SubnetId: sub0,"},
 		{"{name: e300, SubnetId: sub0,", "{name: e300, PrivateIpAddress: 10.0.0.300, SubnetId: sub0,"},
 		{"    - name: i600\n", "    - name: i600\n      vxlanDevices:\n        - {name: vx0, vni: x}\n"},

@@ -1,6 +1,10 @@
 package spec
 
-import "net/netip"
+import (
+	"net/netip"
+
+	"gopkg.in/yaml.v3"
+)
 
 // Scenario is one scenario file: the whole test.
 type Scenario struct {
@@ -36,14 +40,39 @@ type Profile struct {
 
 // Network is the emulated VPC topology with its NACLs and security groups.
 type Network struct {
-	VPCs VPCs `yaml:"vpcs"`
+	VPCs vpcSection `yaml:"vpcs"`
 	// VPCPeeringConnections join VPCs pairwise; each implies the routes for
 	// the other VPC's whole CIDR on both sides.
-	VPCPeeringConnections Peerings `yaml:"vpcPeeringConnections"`
+	VPCPeeringConnections peeringSection `yaml:"vpcPeeringConnections"`
 	// TransitGateways join the VPCs attached to each.
-	TransitGateways TransitGateways `yaml:"transitGateways"`
-	NetworkAcls     NetworkACLs     `yaml:"networkAcls"`
-	SecurityGroups  SecurityGroups  `yaml:"securityGroups"`
-	Instances       Instances       `yaml:"instances"`
-	LoadBalancers   LoadBalancers   `yaml:"loadBalancers"`
+	TransitGateways tgwSection      `yaml:"transitGateways"`
+	NetworkAcls     aclSection      `yaml:"networkAcls"`
+	SecurityGroups  sgSection       `yaml:"securityGroups"`
+	Instances       instanceSection `yaml:"instances"`
+	LoadBalancers   lbSection       `yaml:"loadBalancers"`
+}
+
+// MarshalYAML implements yaml.Marshaler: the section (ids being the names
+// to write) by the tables the loader reads it with, vpcs always, the other
+// lists when not empty.
+func (n Network) MarshalYAML() (any, error) {
+	m := &yaml.Node{Kind: yaml.MappingNode}
+	vpcs := n.VPCs.node()
+	if vpcs == nil {
+		vpcs = &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+	}
+	for _, kv := range []struct {
+		key  string
+		node *yaml.Node
+	}{
+		{"vpcs", vpcs}, {"vpcPeeringConnections", encodeList(peeringTable, n.VPCPeeringConnections.List)},
+		{"transitGateways", n.TransitGateways.node()}, {"networkAcls", encodeList(aclTable, n.NetworkAcls.List)},
+		{"securityGroups", n.SecurityGroups.node()}, {"instances", encodeList(instanceTable, n.Instances.List)},
+		{"loadBalancers", n.LoadBalancers.node()},
+	} {
+		if kv.node != nil {
+			m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: kv.key}, kv.node)
+		}
+	}
+	return m, nil
 }

@@ -123,7 +123,7 @@ func TestRoundTrip(t *testing.T) {
 				{"programs", got.Programs, s.orig.Programs},
 				{"traffic", got.Traffic, s.orig.Traffic},
 				{"expect", got.Expect, s.orig.Expect},
-				{"instances", got.Network.Instances, withAddrs(s.orig)},
+				{"instances", got.Network.Instances.List, withAddrs(s.orig)},
 			} {
 				if !reflect.DeepEqual(c.got, c.want) {
 					t.Errorf("%s differ:\n got %+v\nwant %+v", c.what, c.got, c.want)
@@ -145,7 +145,7 @@ func TestRoundTrip(t *testing.T) {
 
 // withAddrs is the original's instances with every interface's address
 // given (the export writes the addresses the loader assigned).
-func withAddrs(s *spec.Scenario) spec.Instances {
+func withAddrs(s *spec.Scenario) []spec.Instance {
 	out := slices.Clone(s.Network.Instances.List)
 	for i := range out {
 		out[i].NetworkInterfaces = slices.Clone(out[i].NetworkInterfaces)
@@ -155,7 +155,7 @@ func withAddrs(s *spec.Scenario) spec.Instances {
 			e.PrivateIpAddress = a.String()
 		}
 	}
-	return spec.Instances{List: out}
+	return out
 }
 
 func serve2(t *testing.T, src []byte, s *spec.Scenario) served {

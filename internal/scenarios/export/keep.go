@@ -216,7 +216,6 @@ func (e *Exporter) origInstance(name string) *spec.Instance {
 	return nil
 }
 
-
 func (e *Exporter) instanceOfENI(eni string) *spec.Instance {
 	for i := range e.orig.Network.Instances.List {
 		in := &e.orig.Network.Instances.List[i]

@@ -235,21 +235,17 @@ func TestWriteEscapesHostileNames(t *testing.T) {
 		return cloudmock.NetworkInterface{NetworkInterfaceId: name, SubnetId: subnet, PrivateIpAddress: ip}
 	}
 	vni := 7
-	s := &spec.Scenario{
-		Name: evil, Description: "</style>" + evil,
-		Network: spec.Network{
-			VPCs: spec.VPCs{List: []cloudmock.Vpc{{VpcId: "vpc" + evil}},
-				Subnets:    []cloudmock.Subnet{{SubnetId: "a" + evil, VpcId: "vpc" + evil}, {SubnetId: "b", VpcId: "vpc" + evil}},
-				SubnetACLs: []string{"", ""}},
-			Instances: spec.Instances{List: []spec.Instance{
-				{Name: "src" + evil, NetworkInterfaces: []cloudmock.NetworkInterface{eni("src-eni"+evil, "a"+evil, "10.0.0.5")}},
-				{Name: "dst", NetworkInterfaces: []cloudmock.NetworkInterface{eni("dst-eni", "b", "10.0.0.20")}},
-			}},
-		},
-		Mirror: spec.Mirror{
-			Targets:  []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "t" + evil, NetworkInterfaceId: "dst-eni"}},
-			Sessions: []cloudmock.TrafficMirrorSession{{TrafficMirrorSessionId: "sess" + evil, NetworkInterfaceId: "src-eni" + evil, TrafficMirrorTargetId: "t" + evil, TrafficMirrorFilterId: "f" + evil, SessionNumber: 1, VirtualNetworkId: &vni}},
-		},
+	s := &spec.Scenario{Name: evil, Description: "</style>" + evil}
+	s.Network.VPCs.List = []cloudmock.Vpc{{VpcId: "vpc" + evil}}
+	s.Network.VPCs.Subnets = []cloudmock.Subnet{{SubnetId: "a" + evil, VpcId: "vpc" + evil}, {SubnetId: "b", VpcId: "vpc" + evil}}
+	s.Network.VPCs.SubnetACLs = []string{"", ""}
+	s.Network.Instances.List = []spec.Instance{
+		{Name: "src" + evil, NetworkInterfaces: []cloudmock.NetworkInterface{eni("src-eni"+evil, "a"+evil, "10.0.0.5")}},
+		{Name: "dst", NetworkInterfaces: []cloudmock.NetworkInterface{eni("dst-eni", "b", "10.0.0.20")}},
+	}
+	s.Mirror = spec.Mirror{
+		Targets:  []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "t" + evil, NetworkInterfaceId: "dst-eni"}},
+		Sessions: []cloudmock.TrafficMirrorSession{{TrafficMirrorSessionId: "sess" + evil, NetworkInterfaceId: "src-eni" + evil, TrafficMirrorTargetId: "t" + evil, TrafficMirrorFilterId: "f" + evil, SessionNumber: 1, VirtualNetworkId: &vni}},
 	}
 	res := &report.Result{
 		Scenario: evil, File: "evil.yaml" + evil, Error: evil,
