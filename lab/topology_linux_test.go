@@ -25,10 +25,7 @@ func TestTopologyOfLibrary(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: scenario topology: %v", name, err)
 		}
-		m, err := s.ModelSpec()
-		if err != nil {
-			t.Fatalf("%s: model: %v", name, err)
-		}
+		m := s.Model()
 		got, err := lab.TopologyOf(m)
 		if err != nil {
 			t.Fatalf("%s: TopologyOf: %v", name, err)

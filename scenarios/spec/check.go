@@ -36,6 +36,7 @@ func (s *Scenario) check(ctx context.Context) error {
 		return aerr
 	}
 	s.addrs = addrs
+	s.model = s.buildModel()
 	c.out = append(c.out, AsProblems(aerr)...)
 	if err := c.err(); err != nil {
 		return err

@@ -7,12 +7,14 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-// ModelSpec is the scenario's account configuration for the provider model.
-// Ids are the scenario's names. Call it on a scenario that passed Check.
-func (s *Scenario) ModelSpec() (cloudmock.Spec, error) {
-	if s.addrs == nil {
-		return cloudmock.Spec{}, errors.New("scenario not checked: call Check (or Load) first")
-	}
+// Model is the scenario's account configuration for the provider model
+// (ids are the scenario's names), a copy of the one the loader built; the
+// zero Spec for a scenario not loaded.
+func (s *Scenario) Model() cloudmock.Spec { return s.model.Clone() }
+
+// buildModel is the model of the sections, with the defaults the file
+// leaves out and the addresses resolveAddrs handed out.
+func (s *Scenario) buildModel() cloudmock.Spec {
 	addrs := map[string]string{} // instance/ifname -> address
 	for k, a := range s.addrs {
 		addrs[k] = a.String()
@@ -40,7 +42,7 @@ func (s *Scenario) ModelSpec() (cloudmock.Spec, error) {
 	mirror := cloudmock.Spec{TrafficMirrorFilters: s.Mirror.Filters, TrafficMirrorTargets: s.Mirror.Targets, TrafficMirrorSessions: s.Mirror.Sessions}
 	mirror = mirror.Clone()
 	m.TrafficMirrorFilters, m.TrafficMirrorTargets, m.TrafficMirrorSessions = mirror.TrafficMirrorFilters, mirror.TrafficMirrorTargets, mirror.TrafficMirrorSessions
-	return m, nil
+	return m
 }
 
 // defaultVPC is the VPC a resource without a VpcId belongs to: the only
@@ -182,11 +184,7 @@ func (s *Scenario) dualStack(vpc string) bool {
 // file's check already reported, and dangling references (which the file's
 // check reports in its own terms), are left out.
 func (s *Scenario) ModelProblems() Problems {
-	ms, err := s.ModelSpec()
-	if err != nil {
-		return AsProblems(err)
-	}
-	verr := ms.Validate()
+	verr := s.model.Validate()
 	if verr == nil {
 		return nil
 	}

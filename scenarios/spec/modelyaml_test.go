@@ -20,10 +20,7 @@ func TestTablesRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
-		ms, err := s.ModelSpec()
-		if err != nil {
-			t.Fatal(err)
-		}
+		ms := s.Model()
 		out, err := yaml.Marshal(MirrorNode(ms))
 		if err != nil {
 			t.Fatal(err)

@@ -3,6 +3,8 @@ package spec
 import (
 	"net/netip"
 
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -28,6 +30,7 @@ type Scenario struct {
 	fileProblems map[int]bool
 	refs         *refs
 	addrs        map[string]netip.Addr // "instance/ifname" -> address, by Check
+	model        cloudmock.Spec        // by Check
 }
 
 // Profile selects the provider's semantics.
