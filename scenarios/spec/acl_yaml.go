@@ -71,10 +71,10 @@ var entryTable = table[aclEntry]{
 	intKey("RuleNumber", "RuleNumber", func(e *aclEntry) *int { return &e.RuleNumber }, false),
 	valueKey("Egress", "Egress", func(e *aclEntry) *bool { return &e.Egress }, true),
 	{name: "Protocol", field: "Protocol", dec: func(d *modelDecoder, n *yaml.Node, _ at, e *aclEntry) {
-		if v, ok := leaf[Protocol](d, n); ok {
+		if v, ok := leaf[protocol](d, n); ok {
 			e.Protocol = strconv.Itoa(int(v))
 		}
-	}, enc: func(e *aclEntry) *yaml.Node { return encodeValue(ProtocolName(e.Protocol)) }, leaf: true},
+	}, enc: func(e *aclEntry) *yaml.Node { return encodeValue(protocolName(e.Protocol)) }, leaf: true},
 	strKey("RuleAction", "RuleAction", func(e *aclEntry) *string { return &e.RuleAction }, false),
 	cidrKey("CidrBlock", "CidrBlock", func(e *aclEntry) *string { return &e.CidrBlock }),
 	cidrKey("Ipv6CidrBlock", "Ipv6CidrBlock", func(e *aclEntry) *string { return &e.Ipv6CidrBlock }),

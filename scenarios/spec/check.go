@@ -198,9 +198,9 @@ func (s *Scenario) checkInterface(c *problems, ep, inst, vpc string, eni cloudmo
 			c.at(ep+".SubnetId", "instance %q has interfaces in two VPCs (%s, %s)", inst, vpc, sn.vpc.VpcId)
 		}
 		a, _ := netip.ParseAddr(eni.PrivateIpAddress) // valid or empty: decoded
-		checkPrivateAddr(c, ep, Addr{a}, eni.SubnetId, sn)
+		checkPrivateAddr(c, ep, a, eni.SubnetId, sn)
 		if a6, err := netip.ParseAddr(eni.Ipv6Address); err == nil && !sn.cidr6.Contains(a6) {
-			c.at(ep+".Ipv6Address", "%s is not in subnet %q's Ipv6CidrBlock (%s)", a6, eni.SubnetId, Prefix{sn.cidr6})
+			c.at(ep+".Ipv6Address", "%s is not in subnet %q's Ipv6CidrBlock (%s)", a6, eni.SubnetId, sn.cidr6)
 		}
 	}
 	for k, g := range eni.Groups {
@@ -224,7 +224,7 @@ func (s *Scenario) checkLoadBalancer(c *problems, i int) {
 	}
 	if sn, ok := s.checkSubnetRef(c, p, lb.SubnetId); ok {
 		a, _ := netip.ParseAddr(lb.PrivateIpAddress) // valid or empty: decoded
-		checkPrivateAddr(c, p, Addr{a}, lb.SubnetId, sn)
+		checkPrivateAddr(c, p, a, lb.SubnetId, sn)
 	}
 	if port := lbs.Lab[i].HealthCheckPort; port != 0 && !validPort(port) {
 		c.at(p+".healthCheckPort", "port %d out of range 1-65535", port)
@@ -252,9 +252,9 @@ func (s *Scenario) checkSubnetRef(c *problems, p, subnet string) (subnetRef, boo
 
 // checkPrivateAddr reports a PrivateIpAddress, of the resource at path p,
 // that is outside its subnet sn (named subnet).
-func checkPrivateAddr(c *problems, p string, a Addr, subnet string, sn subnetRef) {
-	if a.IsValid() && !sn.cidr.Contains(a.Addr) {
-		c.at(p+".PrivateIpAddress", "%s is not in subnet %q (%s)", a, subnet, Prefix{sn.cidr})
+func checkPrivateAddr(c *problems, p string, a netip.Addr, subnet string, sn subnetRef) {
+	if a.IsValid() && !sn.cidr.Contains(a) {
+		c.at(p+".PrivateIpAddress", "%s is not in subnet %q (%s)", a, subnet, sn.cidr)
 	}
 }
 

@@ -129,7 +129,7 @@ var lbTargetTable = table[lbTarget]{
 func addrKey[T any](name string, get func(*T) *string) key[T] {
 	return key[T]{name: name, field: name, leaf: true,
 		dec: func(d *modelDecoder, n *yaml.Node, _ at, r *T) {
-			if v, ok := leaf[Addr](d, n); ok && v.IsValid() {
+			if v, ok := leaf[ipAddr](d, n); ok && v.IsValid() {
 				*get(r) = v.String()
 			}
 		},

@@ -447,7 +447,7 @@ func strListKey[T any](name, field string, get func(*T) *[]string) key[T] {
 func cidrKey[T any](name, field string, get func(*T) *string) key[T] {
 	return key[T]{name: name, field: field, leaf: true,
 		dec: func(d *modelDecoder, n *yaml.Node, _ at, r *T) {
-			if v, ok := leaf[Prefix](d, n); ok && v.IsValid() {
+			if v, ok := leaf[ipPrefix](d, n); ok && v.IsValid() {
 				*get(r) = v.String()
 			}
 		},

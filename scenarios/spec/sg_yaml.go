@@ -180,10 +180,10 @@ const (
 
 var sgRuleTable = table[sgRule]{
 	{name: "IpProtocol", field: "IpProtocol", dec: func(d *modelDecoder, n *yaml.Node, _ at, r *sgRule) {
-		if v, ok := leaf[Protocol](d, n); ok {
+		if v, ok := leaf[protocol](d, n); ok {
 			r.IpProtocol = strconv.Itoa(int(v))
 		}
-	}, enc: func(r *sgRule) *yaml.Node { return encodeValue(ProtocolName(r.IpProtocol)) }},
+	}, enc: func(r *sgRule) *yaml.Node { return encodeValue(protocolName(r.IpProtocol)) }},
 	sgPortKey("FromPort", func(r *sgRule) *int { return &r.FromPort }),
 	sgPortKey("ToPort", func(r *sgRule) *int { return &r.ToPort }),
 	sgPeerKey("CidrIp", "IpRanges[0].CidrIp", func(r *sgRule, v string) { r.IpRanges = []cloudmock.IpRange{{CidrIp: v}} },
@@ -228,7 +228,7 @@ func sgPeerKey(name, field string, set func(*sgRule, string), get func(*sgRule) 
 			item, _, _ := strings.Cut(field, ".") // IpRanges[0]: the rule's one peer
 			d.record(at{key: placeKey{a.key.Resource, a.key.Index, strings.TrimSuffix(a.key.Field, field) + item}, path: a.path})
 			if cidr {
-				if v, ok := leaf[Prefix](d, n); ok && v.IsValid() {
+				if v, ok := leaf[ipPrefix](d, n); ok && v.IsValid() {
 					set(r, v.String())
 				}
 			} else if v, ok := leaf[string](d, n); ok && v != "" {
@@ -267,10 +267,10 @@ func first[E any](list []E, f func(E) string) string {
 	return f(list[0])
 }
 
-// ProtocolName writes an EC2 protocol string ("6", "-1", "tcp") the way
+// protocolName writes an EC2 protocol string ("6", "-1", "tcp") the way
 // scenario files do (tcp, udp, icmp, all, or the number).
-func ProtocolName(p string) string {
-	v, err := ParseProtocol(p)
+func protocolName(p string) string {
+	v, err := parseProtocol(p)
 	if err != nil {
 		return p // the loader reports it, with its line
 	}
