@@ -2,7 +2,6 @@ package spec
 
 import (
 	"errors"
-	"slices"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
@@ -12,36 +11,45 @@ import (
 // zero Spec for a scenario not loaded.
 func (s *Scenario) Model() cloudmock.Spec { return s.model.Clone() }
 
-// buildModel is the model of the sections, with the defaults the file
-// leaves out and the addresses resolveAddrs handed out.
+// buildModel is the model of the sections (a copy), with the defaults the
+// file leaves out and the addresses resolveAddrs handed out; an interface
+// or load balancer whose subnet does not resolve (reported by Check) is
+// left out.
 func (s *Scenario) buildModel() cloudmock.Spec {
-	addrs := map[string]string{} // instance/ifname -> address
-	for k, a := range s.addrs {
-		addrs[k] = a.String()
+	n := &s.Network
+	m := cloudmock.Spec{Profile: s.Profile.Provider, RejectBehavior: s.Profile.RejectBehaviour,
+		Vpcs: n.VPCs.List, Subnets: n.VPCs.Subnets, VpcPeeringConnections: n.VPCPeeringConnections.List,
+		TransitGateways: n.TransitGateways.List, TransitGatewayVpcAttachments: n.TransitGateways.Attachments,
+		NetworkAcls: n.NetworkAcls.List, SecurityGroups: n.SecurityGroups.List, LoadBalancers: n.LoadBalancers.List,
+		TrafficMirrorFilters: s.Mirror.Filters, TrafficMirrorTargets: s.Mirror.Targets, TrafficMirrorSessions: s.Mirror.Sessions}
+	for _, in := range n.Instances.List {
+		m.NetworkInterfaces = append(m.NetworkInterfaces, in.NetworkInterfaces...)
 	}
-	m := cloudmock.Spec{Profile: s.Profile.Provider, RejectBehavior: s.Profile.RejectBehaviour}
-	m.Vpcs, m.Subnets = s.modelVPCs()
-	joins := cloudmock.Spec{VpcPeeringConnections: s.Network.VPCPeeringConnections.List,
-		TransitGateways: s.Network.TransitGateways.List, TransitGatewayVpcAttachments: s.Network.TransitGateways.Attachments}
-	joins = joins.Clone()
-	m.VpcPeeringConnections, m.TransitGateways, m.TransitGatewayVpcAttachments = joins.VpcPeeringConnections, joins.TransitGateways, joins.TransitGatewayVpcAttachments
-	for _, a := range s.Network.NetworkAcls.List {
-		m.NetworkAcls = append(m.NetworkAcls, s.modelNetworkACL(a))
+	m = m.Clone()
+	for i := range m.NetworkAcls {
+		s.defaultACL(&m.NetworkAcls[i])
 	}
-	for i, g := range s.Network.SecurityGroups.List {
-		m.SecurityGroups = append(m.SecurityGroups, s.modelSecurityGroup(g, s.Network.SecurityGroups.Lab[i].DefaultEgress))
+	for i := range m.SecurityGroups {
+		s.defaultSG(&m.SecurityGroups[i], n.SecurityGroups.Lab[i].DefaultEgress)
 	}
-	m.NetworkInterfaces = s.modelInterfaces(addrs)
-	for i, lb := range s.Network.LoadBalancers.List {
-		addr, ok := addrs[lb.LoadBalancerArn+"/"+IfName(0)]
-		if !ok {
-			continue // its subnet does not resolve: reported by Check
+	enis, k := m.NetworkInterfaces[:0], 0
+	for _, in := range n.Instances.List {
+		for j := range in.NetworkInterfaces {
+			if a, ok := s.addrs[in.Name+"/"+IfName(j)]; ok {
+				m.NetworkInterfaces[k].PrivateIpAddress = a.String()
+				enis = append(enis, m.NetworkInterfaces[k])
+			}
+			k++
 		}
-		m.LoadBalancers = append(m.LoadBalancers, s.modelLoadBalancer(lb, s.Network.LoadBalancers.Lab[i], addr))
 	}
-	mirror := cloudmock.Spec{TrafficMirrorFilters: s.Mirror.Filters, TrafficMirrorTargets: s.Mirror.Targets, TrafficMirrorSessions: s.Mirror.Sessions}
-	mirror = mirror.Clone()
-	m.TrafficMirrorFilters, m.TrafficMirrorTargets, m.TrafficMirrorSessions = mirror.TrafficMirrorFilters, mirror.TrafficMirrorTargets, mirror.TrafficMirrorSessions
+	lbs := m.LoadBalancers[:0]
+	for i := range m.LoadBalancers {
+		if a, ok := s.addrs[m.LoadBalancers[i].LoadBalancerArn+"/"+IfName(0)]; ok {
+			s.defaultLB(&m.LoadBalancers[i], n.LoadBalancers.Lab[i], a.String())
+			lbs = append(lbs, m.LoadBalancers[i])
+		}
+	}
+	m.NetworkInterfaces, m.LoadBalancers = enis, lbs
 	return m
 }
 
@@ -54,28 +62,21 @@ func (s *Scenario) defaultVPC(v string) string {
 	return v
 }
 
-// modelVPCs is the VPCs and their subnets.
-func (s *Scenario) modelVPCs() (vpcs []cloudmock.Vpc, subnets []cloudmock.Subnet) {
-	return slices.Clone(s.Network.VPCs.List), slices.Clone(s.Network.VPCs.Subnets)
-}
-
-// modelNetworkACL is one network ACL in its VPC (the only one by
-// default), associated with the subnets that name it.
-func (s *Scenario) modelNetworkACL(a cloudmock.NetworkAcl) cloudmock.NetworkAcl {
+// defaultACL puts network ACL a in its VPC (the only one by default) and
+// associates it with the subnets that name it.
+func (s *Scenario) defaultACL(a *cloudmock.NetworkAcl) {
 	a.VpcId = s.defaultVPC(a.VpcId)
 	for k, name := range s.Network.VPCs.SubnetACLs {
 		if name == a.NetworkAclId {
 			a.Associations = append(a.Associations, cloudmock.NetworkAclAssociation{SubnetId: s.Network.VPCs.Subnets[k].SubnetId})
 		}
 	}
-	a.Entries = slices.Clone(a.Entries) // their port ranges are not changed
-	return a
 }
 
-// modelSecurityGroup is one security group with the defaults the scenario
-// leaves out: the only VPC, and CloudFormation's default egress rule
-// (defaultEgress: the group gives none).
-func (s *Scenario) modelSecurityGroup(g cloudmock.SecurityGroup, defaultEgress bool) cloudmock.SecurityGroup {
+// defaultSG gives security group g the defaults the scenario leaves out:
+// the only VPC, and CloudFormation's default egress rule (defaultEgress:
+// the group gives none).
+func (s *Scenario) defaultSG(g *cloudmock.SecurityGroup, defaultEgress bool) {
 	g.VpcId = s.defaultVPC(g.VpcId)
 	if defaultEgress { // CloudFormation's default: all outbound
 		all := cloudmock.IpPermission{IpProtocol: "-1", IpRanges: []cloudmock.IpRange{{CidrIp: "0.0.0.0/0"}}}
@@ -85,30 +86,12 @@ func (s *Scenario) modelSecurityGroup(g cloudmock.SecurityGroup, defaultEgress b
 		}
 		g.IpPermissionsEgress = []cloudmock.IpPermission{all}
 	}
-	return g
 }
 
-// modelInterfaces converts the instances' network interfaces; addrs holds
-// the resolved private address of each by "instance/ifname".
-func (s *Scenario) modelInterfaces(addrs map[string]string) []cloudmock.NetworkInterface {
-	var out []cloudmock.NetworkInterface
-	for _, in := range s.Network.Instances.List {
-		for j, e := range in.NetworkInterfaces {
-			addr, ok := addrs[in.Name+"/"+IfName(j)]
-			if !ok {
-				continue // its subnet does not resolve: reported by Check
-			}
-			e.PrivateIpAddress = addr
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// modelLoadBalancer is one load balancer whose private address is addr,
-// with the defaults the scenario leaves out (a network load balancer
-// listening on VXLAN's port) and its targets named by interface.
-func (s *Scenario) modelLoadBalancer(lb cloudmock.LoadBalancer, lab LoadBalancerLab, addr string) cloudmock.LoadBalancer {
+// defaultLB gives load balancer lb its private address addr and the
+// defaults the scenario leaves out (a network load balancer listening on
+// VXLAN's port), and names its targets by interface.
+func (s *Scenario) defaultLB(lb *cloudmock.LoadBalancer, lab LoadBalancerLab, addr string) {
 	lb.PrivateIpAddress = addr
 	if lb.Type == "" {
 		lb.Type = "network"
@@ -118,16 +101,12 @@ func (s *Scenario) modelLoadBalancer(lb cloudmock.LoadBalancer, lab LoadBalancer
 	}
 	if lab.DefaultListeners {
 		lb.Listeners = []cloudmock.Listener{{Protocol: "UDP", Port: 4789}}
-	} else {
-		lb.Listeners = slices.Clone(lb.Listeners)
 	}
-	lb.Targets = slices.Clone(lb.Targets)
 	for j, t := range lb.Targets {
 		if r, ok := s.refs.eniOrInstance(t.NetworkInterfaceId); ok {
 			lb.Targets[j].NetworkInterfaceId = r.eni.NetworkInterfaceId
 		}
 	}
-	return lb
 }
 
 // UnhealthyTarget is a registered target that the scenario marks as failing
