@@ -33,7 +33,7 @@ func Serve(ctx context.Context, s *spec.Scenario, opts Options, cfg ServeConfig,
 
 // ServeConfig is the mirror configuration a served lab starts from.
 type ServeConfig struct {
-	// Spec is the initial configuration (nil: the scenario's ModelSpec).
+	// Spec is the initial configuration (nil: the scenario's Model).
 	// Its ids may differ from the scenario's names (the EC2 API's
 	// AWS-shaped ids); its ENIs are found in the lab by address.
 	Spec *cloudmock.Spec
