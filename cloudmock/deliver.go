@@ -150,6 +150,9 @@ func (m *Model) routeToTarget(d *Decision, t *target, dl *Delivery) bool {
 		to = t.lb.vpc
 	}
 	p := m.path(src.vpc, to)
+	if src.routes != nil && to != src.vpc {
+		p = src.routes.lookup(d.Outer.Dst, to)
+	}
 	dl.FromVpc, dl.ToVpc, dl.Via, dl.ViaKind = m.vpcID(src.vpc), m.vpcID(to), p.via, p.viaKind()
 	if p.kind == pathNone {
 		dl.Reason = NoRouteToTarget
@@ -347,7 +350,7 @@ func (dl Delivery) String() string {
 	case NoHealthyTarget:
 		return fmt.Sprintf("lost: the load balancer of target %s has no healthy registered target", dl.TargetId)
 	case NoRouteToTarget:
-		return fmt.Sprintf("lost: target %s is in VPC %s and the source's VPC %s has no route to it (copies follow the source VPC's route table: peer the two VPCs or attach both to a transit gateway)", dl.TargetId, dl.ToVpc, dl.FromVpc)
+		return fmt.Sprintf("lost: target %s is in VPC %s and the source's VPC %s has no route to it (copies follow the source subnet's route table: peer the two VPCs or attach both to a transit gateway, and where the VPC has route tables, route the target's address through that connection)", dl.TargetId, dl.ToVpc, dl.FromVpc)
 	}
 	return dl.Reason.String()
 }

@@ -8,6 +8,7 @@ type IDKind string
 const (
 	KindVpc                      IDKind = "vpc"
 	KindSubnet                   IDKind = "subnet"
+	KindRouteTable               IDKind = "rtb"
 	KindTransitGateway           IDKind = "tgw"
 	KindTransitGatewayAttachment IDKind = "tgw-attach"
 	KindPeering                  IDKind = "pcx"
@@ -47,11 +48,11 @@ type IDRef struct {
 }
 
 // EachID calls fn for every resource id of the Spec and every reference
-// to one, empty ones included, in a fixed order: VPCs, subnets, transit
-// gateways, their attachments, peering connections, network ACLs,
-// security groups, network interfaces, load balancers, target groups,
-// endpoint services, mirror filters (with their rules), targets, sessions
-// and instances; within a resource, its own id
+// to one, empty ones included, in a fixed order: VPCs, subnets, route
+// tables, transit gateways, their attachments, peering connections,
+// network ACLs, security groups, network interfaces, load balancers,
+// target groups, endpoint services, mirror filters (with their rules),
+// targets, sessions and instances; within a resource, its own id
 // first. It is the one place that knows which fields hold ids: a field
 // added to the model that names a resource is added here (a test in this
 // package fails otherwise).
@@ -78,6 +79,7 @@ func (s *Spec) eachNetworkID(fn func(IDRef)) {
 		fn(idRef(KindSubnet, true, &x.SubnetId, x, "SubnetId"))
 		fn(idRef(KindVpc, false, &x.VpcId, x, "VpcId"))
 	}
+	s.eachRouteTableID(fn)
 	for i := range s.TransitGateways {
 		x := &s.TransitGateways[i]
 		fn(idRef(KindTransitGateway, true, &x.TransitGatewayId, x, "TransitGatewayId"))
@@ -87,6 +89,9 @@ func (s *Spec) eachNetworkID(fn func(IDRef)) {
 		fn(idRef(KindTransitGatewayAttachment, true, &x.TransitGatewayAttachmentId, x, "TransitGatewayAttachmentId"))
 		fn(idRef(KindTransitGateway, false, &x.TransitGatewayId, x, "TransitGatewayId"))
 		fn(idRef(KindVpc, false, &x.VpcId, x, "VpcId"))
+		for j := range x.SubnetIds {
+			fn(IDRef{Kind: KindSubnet, ID: &x.SubnetIds[j], Resource: x, Field: "SubnetIds", Index: j})
+		}
 	}
 	for i := range s.VpcPeeringConnections {
 		x := &s.VpcPeeringConnections[i]
@@ -225,5 +230,21 @@ func (s *Spec) eachInstanceID(fn func(IDRef)) {
 		x := &s.Instances[i]
 		fn(idRef(KindInstance, true, &x.InstanceId, x, "InstanceId"))
 		fn(idRef(KindImage, false, &x.ImageId, x, "ImageId"))
+	}
+}
+
+func (s *Spec) eachRouteTableID(fn func(IDRef)) {
+	for i := range s.RouteTables {
+		x := &s.RouteTables[i]
+		fn(idRef(KindRouteTable, true, &x.RouteTableId, x, "RouteTableId"))
+		fn(idRef(KindVpc, false, &x.VpcId, x, "VpcId"))
+		for j := range x.Associations {
+			fn(IDRef{Kind: KindSubnet, ID: &x.Associations[j].SubnetId, Resource: x, Field: "Associations.SubnetId", Index: j})
+		}
+		for j := range x.Routes {
+			r := &x.Routes[j]
+			fn(IDRef{Kind: KindPeering, ID: &r.VpcPeeringConnectionId, Resource: x, Field: "Routes.VpcPeeringConnectionId", Index: j})
+			fn(IDRef{Kind: KindTransitGateway, ID: &r.TransitGatewayId, Resource: x, Field: "Routes.TransitGatewayId", Index: j})
+		}
 	}
 }

@@ -77,7 +77,8 @@ type eni struct {
 	subnet4  netip.Prefix
 	subnet6  netip.Prefix
 	resolver netip.Addr
-	nacl     *nacl // nil: default ACL, allows all
+	nacl     *nacl       // nil: default ACL, allows all
+	routes   *routeTable // nil: the VPC has no route tables (routing.go)
 	sgs      []*securityGroup
 	sessions []*session // as a source, ascending session number
 	groups   []string
@@ -185,6 +186,7 @@ func New(spec Spec, opts ...Option) (*Model, error) {
 	r := newResolver(&spec)
 	m.buildPaths(&spec)
 	m.addENIs(&spec, r, o)
+	m.addRoutes(&spec)
 	m.addLoadBalancers(&spec, r, o)
 	targets := m.addTargets(&spec)
 	filters := map[string]*filter{}

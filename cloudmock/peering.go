@@ -6,9 +6,11 @@ import (
 )
 
 // VpcPeeringConnection joins two VPCs of the account (intra-Region): each
-// routes the other's CIDR through it while it is active. The model takes an
+// routes the other's CIDR through it while it is active. For a VPC with no
+// route table in the Spec (every scenario file's), the model takes an
 // active peering as implying the route table entries on both sides (the
-// whole peer CIDR), since the Spec has no route tables. Mirrored copies
+// whole peer CIDR); a VPC with route tables routes through the peering
+// only what its tables say (RouteTable, routing.go). Mirrored copies
 // follow the source VPC's routes, as AWS sends them ("using the source VPC
 // route table"), so a target in another VPC is reachable only through an
 // active peering (or a transit gateway both VPCs are attached to).

@@ -17,10 +17,13 @@ type Spec struct {
 	// TransitGatewayVpcAttachments attach VPCs to transit gateways.
 	TransitGatewayVpcAttachments []TransitGatewayVpcAttachment `json:"TransitGatewayVpcAttachments,omitempty" yaml:"TransitGatewayVpcAttachments,omitempty"`
 	Subnets                      []Subnet                      `json:"Subnets,omitempty" yaml:"Subnets,omitempty"`
-	NetworkAcls                  []NetworkAcl                  `json:"NetworkAcls,omitempty" yaml:"NetworkAcls,omitempty"`
-	SecurityGroups               []SecurityGroup               `json:"SecurityGroups,omitempty" yaml:"SecurityGroups,omitempty"`
-	NetworkInterfaces            []NetworkInterface            `json:"NetworkInterfaces,omitempty" yaml:"NetworkInterfaces,omitempty"`
-	LoadBalancers                []LoadBalancer                `json:"LoadBalancers,omitempty" yaml:"LoadBalancers,omitempty"`
+	// RouteTables are the VPCs' route tables (spec_routetable.go). A VPC
+	// with none routes as the model always has (see VpcPeeringConnection).
+	RouteTables       []RouteTable       `json:"RouteTables,omitempty" yaml:"RouteTables,omitempty"`
+	NetworkAcls       []NetworkAcl       `json:"NetworkAcls,omitempty" yaml:"NetworkAcls,omitempty"`
+	SecurityGroups    []SecurityGroup    `json:"SecurityGroups,omitempty" yaml:"SecurityGroups,omitempty"`
+	NetworkInterfaces []NetworkInterface `json:"NetworkInterfaces,omitempty" yaml:"NetworkInterfaces,omitempty"`
+	LoadBalancers     []LoadBalancer     `json:"LoadBalancers,omitempty" yaml:"LoadBalancers,omitempty"`
 	// TargetGroups and VpcEndpointServices: see spec_elb.go.
 	TargetGroups          []TargetGroup          `json:"TargetGroups,omitempty" yaml:"TargetGroups,omitempty"`
 	VpcEndpointServices   []VpcEndpointService   `json:"VpcEndpointServices,omitempty" yaml:"VpcEndpointServices,omitempty"`
@@ -40,7 +43,21 @@ type Vpc struct {
 	CidrBlock string `json:"CidrBlock" yaml:"CidrBlock"`
 	// Ipv6CidrBlock is optional.
 	Ipv6CidrBlock string `json:"Ipv6CidrBlock,omitempty" yaml:"Ipv6CidrBlock,omitempty"`
+	// IsDefault marks the account's default VPC (at most one).
+	IsDefault bool `json:"IsDefault,omitempty" yaml:"IsDefault,omitempty"`
+	// EnableDnsSupport is whether the VPC's resolver answers; nil means
+	// true, EC2's default (see DnsSupport).
+	EnableDnsSupport *bool `json:"EnableDnsSupport,omitempty" yaml:"EnableDnsSupport,omitempty"`
+	// EnableDnsHostnames gives instances DNS host names (EC2: false but
+	// in the default VPC).
+	EnableDnsHostnames bool `json:"EnableDnsHostnames,omitempty" yaml:"EnableDnsHostnames,omitempty"`
+	// EnableNetworkAddressUsageMetrics is EC2's NAU metrics switch.
+	EnableNetworkAddressUsageMetrics bool `json:"EnableNetworkAddressUsageMetrics,omitempty" yaml:"EnableNetworkAddressUsageMetrics,omitempty"`
 }
+
+// DnsSupport reports whether the VPC's resolver answers (EnableDnsSupport,
+// true when unset).
+func (v *Vpc) DnsSupport() bool { return v.EnableDnsSupport == nil || *v.EnableDnsSupport }
 
 // Subnet is a range of a VPC.
 type Subnet struct {
@@ -48,6 +65,18 @@ type Subnet struct {
 	VpcId         string `json:"VpcId" yaml:"VpcId"`
 	CidrBlock     string `json:"CidrBlock" yaml:"CidrBlock"`
 	Ipv6CidrBlock string `json:"Ipv6CidrBlock,omitempty" yaml:"Ipv6CidrBlock,omitempty"`
+	// AvailabilityZone is the zone's name (us-east-1a); empty: the
+	// Region's first zone.
+	AvailabilityZone string `json:"AvailabilityZone,omitempty" yaml:"AvailabilityZone,omitempty"`
+	// DefaultForAz marks its zone's default subnet (of the default VPC).
+	DefaultForAz bool `json:"DefaultForAz,omitempty" yaml:"DefaultForAz,omitempty"`
+	// MapPublicIpOnLaunch and AssignIpv6AddressOnCreation are the
+	// subnet's launch attributes (ModifySubnetAttribute).
+	MapPublicIpOnLaunch         bool `json:"MapPublicIpOnLaunch,omitempty" yaml:"MapPublicIpOnLaunch,omitempty"`
+	AssignIpv6AddressOnCreation bool `json:"AssignIpv6AddressOnCreation,omitempty" yaml:"AssignIpv6AddressOnCreation,omitempty"`
+	// EnableDns64 makes the resolver synthesize IPv6 addresses for
+	// IPv4-only names.
+	EnableDns64 bool `json:"EnableDns64,omitempty" yaml:"EnableDns64,omitempty"`
 }
 
 // NetworkAcl is a stateless, numbered rule list per direction, associated
@@ -57,6 +86,9 @@ type Subnet struct {
 type NetworkAcl struct {
 	NetworkAclId string `json:"NetworkAclId" yaml:"NetworkAclId"`
 	VpcId        string `json:"VpcId" yaml:"VpcId"`
+	// IsDefault marks the VPC's default network ACL (at most one per VPC):
+	// new subnets are associated with it, and it cannot be deleted.
+	IsDefault bool `json:"IsDefault,omitempty" yaml:"IsDefault,omitempty"`
 	// Associations lists the subnets that use this ACL.
 	Associations []NetworkAclAssociation `json:"Associations,omitempty" yaml:"Associations,omitempty"`
 	Entries      []NetworkAclEntry       `json:"Entries,omitempty" yaml:"Entries,omitempty"`
@@ -93,8 +125,14 @@ type PortRange struct {
 // or when the rules of the opposite direction allow its reverse (it may be
 // the return traffic of an allowed connection).
 type SecurityGroup struct {
-	GroupId             string         `json:"GroupId" yaml:"GroupId"`
-	VpcId               string         `json:"VpcId" yaml:"VpcId"`
+	GroupId string `json:"GroupId" yaml:"GroupId"`
+	VpcId   string `json:"VpcId" yaml:"VpcId"`
+	// GroupName is unique in its VPC; "default" is the VPC's default
+	// group. Empty in a scenario file, whose groups are named by their
+	// Name tag.
+	GroupName string `json:"GroupName,omitempty" yaml:"GroupName,omitempty"`
+	// Description is the group's description (EC2: required, 255 chars).
+	Description         string         `json:"Description,omitempty" yaml:"Description,omitempty"`
 	IpPermissions       []IpPermission `json:"IpPermissions,omitempty" yaml:"IpPermissions,omitempty"`
 	IpPermissionsEgress []IpPermission `json:"IpPermissionsEgress,omitempty" yaml:"IpPermissionsEgress,omitempty"`
 }

@@ -1,13 +1,17 @@
 package cloudmock
 
-import "net/netip"
+import (
+	"fmt"
+	"net/netip"
+)
 
 // TransitGateway is a Regional router that attached VPCs reach each other
 // through. The model gives it AWS's defaults: one route table, with every
-// VPC attachment associated and its VPC's CIDR propagated, and the Spec's
-// route tables, which it does not have, hold a route to every other
-// attached VPC's CIDR through it. So every two VPCs attached to one
-// transit gateway reach each other.
+// VPC attachment associated and its VPC's CIDR propagated. A VPC with no
+// route table in the Spec is taken to hold a route to every other
+// attached VPC's CIDR through it, so two such VPCs attached to one
+// transit gateway reach each other; a VPC with route tables reaches
+// through it what its tables route to it (RouteTable, routing.go).
 type TransitGateway struct {
 	TransitGatewayId string `json:"TransitGatewayId" yaml:"TransitGatewayId"`
 	Description      string `json:"Description,omitempty" yaml:"Description,omitempty"`
@@ -18,13 +22,38 @@ type TransitGatewayVpcAttachment struct {
 	TransitGatewayAttachmentId string `json:"TransitGatewayAttachmentId" yaml:"TransitGatewayAttachmentId"`
 	TransitGatewayId           string `json:"TransitGatewayId" yaml:"TransitGatewayId"`
 	VpcId                      string `json:"VpcId" yaml:"VpcId"`
+	// SubnetIds are the VPC's subnets the attachment has an interface in
+	// (at most one per zone); none in a scenario file.
+	SubnetIds []string `json:"SubnetIds,omitempty" yaml:"SubnetIds,omitempty"`
 }
 
 // EC2 codes for transit gateways.
 const (
 	CodeTransitGatewayNotFound = "InvalidTransitGatewayID.NotFound"
 	CodeDuplicateAttachment    = "DuplicateTransitGatewayAttachment"
+	CodeDuplicateSubnetsInZone = "DuplicateSubnetsInSameZone"
 )
+
+// attachmentSubnets checks attachment i's subnets: they exist, lie in its
+// VPC, one per zone.
+func (v *validator) attachmentSubnets(a *TransitGatewayVpcAttachment, i int) {
+	zones := map[string]string{}
+	for j, id := range a.SubnetIds {
+		f := fmt.Sprintf("SubnetIds[%d]", j)
+		sn := v.r.subnets[id]
+		switch {
+		case sn == nil:
+			v.add("TransitGatewayVpcAttachment", a.TransitGatewayAttachmentId, i, f, CodeSubnetNotFound, "subnet %q does not exist", id)
+		case sn.VpcId != a.VpcId:
+			v.add("TransitGatewayVpcAttachment", a.TransitGatewayAttachmentId, i, f, CodeInvalidParameterValue, "subnet %s is in VPC %s, not %s", id, sn.VpcId, a.VpcId)
+		case zones[sn.AvailabilityZone] != "":
+			v.add("TransitGatewayVpcAttachment", a.TransitGatewayAttachmentId, i, f, CodeDuplicateSubnetsInZone,
+				"subnets %s and %s are in the same zone %q", zones[sn.AvailabilityZone], id, sn.AvailabilityZone)
+		default:
+			zones[sn.AvailabilityZone] = id
+		}
+	}
+}
 
 func (v *validator) transitGateways(s *Spec) {
 	seen := map[string]bool{}
@@ -58,6 +87,7 @@ func (v *validator) transitGateways(s *Spec) {
 	for i, a := range s.TransitGatewayVpcAttachments {
 		id := a.TransitGatewayAttachmentId
 		v.unique(res, "TransitGatewayAttachmentId", id, i, seen)
+		v.attachmentSubnets(&s.TransitGatewayVpcAttachments[i], i)
 		if !tgws[a.TransitGatewayId] {
 			v.add(res, id, i, "TransitGatewayId", CodeTransitGatewayNotFound, "transit gateway %q does not exist", a.TransitGatewayId)
 			continue

@@ -90,6 +90,8 @@ func (s *Spec) Validate() error {
 	}
 	v.vpcs(s)
 	v.subnets(s)
+	v.netDefaults(s)
+	v.routeTables(s)
 	v.peerings(s)
 	v.transitGateways(s)
 	v.acls(s)

@@ -246,8 +246,8 @@ func TestSessionSourceInstanceType(t *testing.T) {
 // A new account's state: a default VPC with a default /20 subnet per
 // zone, its default group and network ACL, answered as EC2 does.
 func TestNewAccount(t *testing.T) {
-	spec, names, acct := NewAccount("us-east-1")
-	_, c := testServer(t, Config{Spec: spec, Names: names, Account: acct})
+	spec, names := NewAccount("us-east-1")
+	_, c := testServer(t, Config{Spec: spec, Names: names})
 	vpcs := must(c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []types.Filter{fl("is-default", "true")}}))(t).Vpcs
 	if len(vpcs) != 1 || aws.ToString(vpcs[0].CidrBlock) != "172.31.0.0/16" || !aws.ToBool(vpcs[0].IsDefault) {
 		t.Fatalf("default VPC: %+v", vpcs)
@@ -295,7 +295,7 @@ func TestNewAccount(t *testing.T) {
 		t.Fatalf("an implicit association is listed: %+v", none)
 	}
 	// the same ids at every start
-	again, _, _ := NewAccount("us-east-1")
+	again, _ := NewAccount("us-east-1")
 	if again.Vpcs[0].VpcId != spec.Vpcs[0].VpcId || again.Subnets[5].SubnetId != spec.Subnets[5].SubnetId {
 		t.Fatal("ids change between starts")
 	}

@@ -25,6 +25,17 @@
 // are chosen (random, unique in the account) and stored in the Spec so
 // that the model never re-draws them; Config.Seed makes both repeatable.
 //
+// Building a network (vpcs_create.go, subnets_create.go, sgs_create.go,
+// nacls_create.go, routetables_change.go, routes.go, tgws.go,
+// tgw_attachments.go): every resource created is stored in the Spec, with
+// EC2's defaults where EC2 makes some (a VPC's default ACL, default group
+// and main route table; a subnet's association with the default ACL; a
+// group's egress rule). A deletion that leaves a reference to the deleted
+// resource is the model's finding turned into DependencyViolation
+// (dependency); the creation quotas and the /16-/28 block sizes come from
+// cloudmock (CheckQuota, CheckNewBlock). Options the model does not
+// emulate are refused with UnsupportedOperation naming them.
+//
 // Security: bodies are capped at MaxBodyBytes (1 MiB); malformed form
 // data, unknown actions (InvalidAction), unsupported versions
 // (NoSuchVersion) and unknown parameters (UnknownParameter) get an EC2
@@ -39,10 +50,11 @@
 //
 // The account around the model: what the model does not hold is kept
 // beside it. Fixed catalogues answer the region's zones (zones.go), public
-// images (images.go) and instance types (instancetypes.go); each VPC's
-// main route table is derived from it (routetables.go); Config.Account
-// names the default VPC, subnets and network ACLs and the zones of the
-// subnets (NewAccount, defaults.go, builds a new account's state); ELBv2
+// images (images.go) and instance types (instancetypes.go); a VPC with no
+// route table in the model shows a main one derived from it
+// (routetables.go); the default VPC, subnets, ACLs and groups and the
+// subnets' zones are model fields (NewAccount, defaults.go, builds a new
+// account's state; CreateVpc adds a VPC's defaults, vpcs_create.go); ELBv2
 // attributes set by clients are kept by ARN (elbv2_attrs.go). STS
 // (2011-06-15) answers GetCallerIdentity on the same endpoint.
 //

@@ -18,7 +18,16 @@ import (
 // twoZones places the public and test subnets in two zones, so that a
 // load balancer may span them.
 func twoZones() Config {
-	return Config{Account: &Account{Zones: map[string]string{subPublic: "us-east-1a", subTest: "us-east-1b"}}}
+	spec := fixtureSpec()
+	for i := range spec.Subnets {
+		switch spec.Subnets[i].SubnetId {
+		case subPublic:
+			spec.Subnets[i].AvailabilityZone = "us-east-1a"
+		case subTest:
+			spec.Subnets[i].AvailabilityZone = "us-east-1b"
+		}
+	}
+	return Config{Spec: spec}
 }
 
 // bothClients serves cfg and returns ELBv2 and EC2 clients of it.
@@ -140,7 +149,6 @@ func TestCreateLoadBalancerRefuses(t *testing.T) {
 
 func TestTooManyLoadBalancers(t *testing.T) {
 	cfg := twoZones()
-	cfg.Spec = fixtureSpec()
 	cfg.Spec.Subnets = append(cfg.Spec.Subnets, cloudmock.Subnet{SubnetId: "subnet-0000000000000000d", VpcId: vpcID, CidrBlock: "10.0.0.128/25"})
 	for i := range cloudmock.NetworkLoadBalancersPerRegion - 1 { // the fixture has one
 		cfg.Spec.LoadBalancers = append(cfg.Spec.LoadBalancers, cloudmock.LoadBalancer{Type: "network", SubnetId: "subnet-0000000000000000d",
@@ -154,7 +162,6 @@ func TestTooManyLoadBalancers(t *testing.T) {
 
 func TestDualStackNLB(t *testing.T) {
 	cfg := twoZones()
-	cfg.Spec = fixtureSpec()
 	cfg.Spec.Vpcs[0].Ipv6CidrBlock = "2001:db8:0:100::/56"
 	cfg.Spec.Subnets[0].Ipv6CidrBlock = "2001:db8:0:100::/64" // public
 	cfg.Spec.Subnets[2].Ipv6CidrBlock = "2001:db8:0:102::/64" // test

@@ -114,8 +114,13 @@ func groupName(tags tagStore, id string) string {
 
 func (s *Server) groupIdents(ids []string, tags tagStore) []xmlGroupIdent {
 	var out []xmlGroupIdent
+	spec := &s.cur.Load().spec // groups are created before they are used
 	for _, g := range ids {
-		out = append(out, xmlGroupIdent{GroupId: g, GroupName: groupName(tags, g)})
+		name := groupName(tags, g)
+		if i := findGroup(spec, g); i >= 0 {
+			name = sgName(&spec.SecurityGroups[i], tags)
+		}
+		out = append(out, xmlGroupIdent{GroupId: g, GroupName: name})
 	}
 	return out
 }

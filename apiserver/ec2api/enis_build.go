@@ -138,17 +138,11 @@ func (s *Server) launchGroups(spec *cloudmock.Spec, tags tagStore, vpc string, i
 // "default" ("" if it has none).
 func defaultGroup(spec *cloudmock.Spec, tags tagStore, vpc string) string {
 	for i := range spec.SecurityGroups {
-		if g := &spec.SecurityGroups[i]; g.VpcId == vpc && nameOfGroup(g, tags) == "default" {
+		if g := &spec.SecurityGroups[i]; g.VpcId == vpc && sgName(g, tags) == "default" {
 			return g.GroupId
 		}
 	}
 	return ""
-}
-
-// nameOfGroup is a group's name, as launches and interfaces look groups
-// up by name (the one place that knows where the name is kept).
-func nameOfGroup(g *cloudmock.SecurityGroup, tags tagStore) string {
-	return groupName(tags, g.GroupId)
 }
 
 // nextFreeAddress is the lowest address of a subnet's block (IPv4 or

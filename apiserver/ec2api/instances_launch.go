@@ -112,7 +112,7 @@ func (s *Server) launchSubnet(spec *cloudmock.Spec, zone string) (string, error)
 	var best string
 	for i := range spec.Subnets {
 		sn := &spec.Subnets[i]
-		if !s.isDefaultSubnet(sn) { // its zone's default subnet (of the default VPC)
+		if !sn.DefaultForAz { // its zone's default subnet (of the default VPC)
 			continue
 		}
 		z := s.subnetZone(sn.SubnetId).ZoneName
@@ -135,7 +135,7 @@ func (s *Server) groupsByName(st *state, subnet string, names []string) ([]strin
 	for i, n := range names {
 		found := ""
 		for i := range st.spec.SecurityGroups {
-			if g := &st.spec.SecurityGroups[i]; g.VpcId == vpc && nameOfGroup(g, st.tags) == n {
+			if g := &st.spec.SecurityGroups[i]; g.VpcId == vpc && sgName(g, st.tags) == n {
 				found = g.GroupId
 			}
 		}

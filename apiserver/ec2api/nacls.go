@@ -75,7 +75,7 @@ func toXMLACLEntry(e cloudmock.NetworkAclEntry) xmlACLEntry {
 }
 
 func (s *Server) toXMLACL(a *cloudmock.NetworkAcl, tags tagStore) xmlACL {
-	x := xmlACL{NetworkAclId: a.NetworkAclId, VpcId: a.VpcId, IsDefault: s.isDefaultACL(a.NetworkAclId), OwnerId: s.cfg.AccountID, Tags: tags.xml(a.NetworkAclId)}
+	x := xmlACL{NetworkAclId: a.NetworkAclId, VpcId: a.VpcId, IsDefault: a.IsDefault, OwnerId: s.cfg.AccountID, Tags: tags.xml(a.NetworkAclId)}
 	// per direction (inbound first), by rule number, then the implicit
 	// deny-all that ends each list
 	for _, egress := range []bool{false, true} {
@@ -93,7 +93,7 @@ func (s *Server) toXMLACL(a *cloudmock.NetworkAcl, tags tagStore) xmlACL {
 	}
 	for _, as := range a.Associations {
 		x.Associations = append(x.Associations, xmlACLAssoc{
-			AssociationId: derivedID("aclassoc", a.NetworkAclId+"|"+as.SubnetId), NetworkAclId: a.NetworkAclId, SubnetId: as.SubnetId,
+			AssociationId: aclAssocID(a.NetworkAclId, as.SubnetId), NetworkAclId: a.NetworkAclId, SubnetId: as.SubnetId,
 		})
 	}
 	return x
@@ -134,7 +134,7 @@ func (s *Server) aclFilters() filterFields[*cloudmock.NetworkAcl] {
 		"association.association-id": assoc(func(x xmlACLAssoc) []string { return one(x.AssociationId) }),
 		"association.network-acl-id": assoc(func(x xmlACLAssoc) []string { return one(x.NetworkAclId) }),
 		"association.subnet-id":      assoc(func(x xmlACLAssoc) []string { return one(x.SubnetId) }),
-		"default":                    func(a A) []string { return tf(s.isDefaultACL(a.NetworkAclId)) },
+		"default":                    func(a A) []string { return tf(a.IsDefault) },
 		"entry.cidr":                 entries(func(e xmlACLEntry) []string { return one(e.CidrBlock) }),
 		"entry.ipv6-cidr":            entries(func(e xmlACLEntry) []string { return one(e.Ipv6CidrBlock) }),
 		"entry.egress":               entries(func(e xmlACLEntry) []string { return tf(e.Egress) }),
@@ -208,7 +208,9 @@ func (c *call) readACLEntry(e *cloudmock.NetworkAclEntry) error {
 	if err != nil {
 		return err
 	}
-	e.PortRange = pr
+	if p := protocolNumber(e.Protocol); p == "6" || p == "17" {
+		e.PortRange = pr // EC2 ignores a port range given with another protocol (the provider sends 0-0)
+	}
 	for _, k := range []string{"Icmp.Type", "Icmp.Code"} {
 		v, err := c.p.int(k)
 		if err != nil {

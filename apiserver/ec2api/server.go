@@ -43,9 +43,6 @@ type Config struct {
 	// lab's health checks, for DescribeTargetHealth; without it, registered
 	// targets are healthy, as the model starts them.
 	TargetHealth func(loadBalancerArn, networkInterfaceID string) (bool, error)
-	// Account, when set, names the default VPC, subnets and network ACLs
-	// of Spec and the zones of its subnets (NewAccount builds both).
-	Account *Account
 	// ConsoleOutput, when set, returns what an instance's user data has
 	// written (the running lab keeps it), for GetConsoleOutput; without
 	// it, the output is empty.
@@ -77,6 +74,7 @@ type Server struct {
 	rng    *rand.Rand
 	tokens tokenCache
 	attrs  attrStore // ELBv2 attributes set by clients (elbv2_attrs.go)
+	gone   goneStore // deleted resources EC2 still describes (gone.go)
 }
 
 // New returns a server over cfg.Spec. Sessions without a VirtualNetworkId

@@ -108,7 +108,7 @@ func (s *Server) revoke(groupID string, list *[]cloudmock.IpPermission, rules []
 			}
 		}
 		if !found {
-			return nil, errorf("InvalidSecurityGroupRuleId.NotFound", "The security group rule ID '%s' does not exist in security group %s.", id, groupID)
+			return nil, errorf(codeRuleNotFound, "The security group rule ID '%s' does not exist in security group %s.", id, groupID)
 		}
 	}
 	for _, r := range rules {

@@ -78,10 +78,28 @@ func (s *Server) toXMLPermissions(ps []cloudmock.IpPermission) []xmlIpPermission
 	return out
 }
 
+// sgName is a group's name: its GroupName, else (a scenario file's
+// group) its Name tag, else its id.
+func sgName(g *cloudmock.SecurityGroup, tags tagStore) string {
+	if g.GroupName != "" {
+		return g.GroupName
+	}
+	return groupName(tags, g.GroupId)
+}
+
+// sgDescription is a group's description: its Description, else (a
+// scenario file's group) its Description tag.
+func sgDescription(g *cloudmock.SecurityGroup, tags tagStore) string {
+	if g.Description != "" {
+		return g.Description
+	}
+	v, _ := tags.value(g.GroupId, "Description")
+	return v
+}
+
 func (s *Server) toXMLGroup(g *cloudmock.SecurityGroup, tags tagStore) xmlSecurityGroup {
-	desc, _ := tags.value(g.GroupId, "Description")
 	return xmlSecurityGroup{
-		OwnerId: s.cfg.AccountID, GroupId: g.GroupId, GroupName: groupName(tags, g.GroupId), GroupDescription: desc,
+		OwnerId: s.cfg.AccountID, GroupId: g.GroupId, GroupName: sgName(g, tags), GroupDescription: sgDescription(g, tags),
 		VpcId: g.VpcId, SecurityGroupArn: s.ec2ARN("security-group", g.GroupId),
 		IpPermissions: s.toXMLPermissions(g.IpPermissions), IpPermissionsEg: s.toXMLPermissions(g.IpPermissionsEgress),
 		Tags: tags.xml(g.GroupId),
@@ -110,9 +128,9 @@ func (s *Server) groupFilters(tags tagStore) filterFields[*cloudmock.SecurityGro
 		return one(strconv.Itoa(p))
 	}
 	ff := filterFields[G]{
-		"description": func(g G) []string { v, _ := tags.value(g.GroupId, "Description"); return one(v) },
+		"description": func(g G) []string { return one(sgDescription(g, tags)) },
 		"group-id":    func(g G) []string { return one(g.GroupId) },
-		"group-name":  func(g G) []string { return one(groupName(tags, g.GroupId)) },
+		"group-name":  func(g G) []string { return one(sgName(g, tags)) },
 		"owner-id":    func(G) []string { return one(s.cfg.AccountID) },
 		"vpc-id":      func(g G) []string { return one(g.VpcId) },
 	}
@@ -130,10 +148,10 @@ func (s *Server) groupFilters(tags tagStore) filterFields[*cloudmock.SecurityGro
 	return ff
 }
 
-// groupByName finds a group by its name (see groupName).
+// groupByName finds a group by its name (see sgName).
 func groupByName(spec *cloudmock.Spec, tags tagStore, name string) (string, bool) {
-	for _, g := range spec.SecurityGroups {
-		if groupName(tags, g.GroupId) == name {
+	for i := range spec.SecurityGroups {
+		if g := &spec.SecurityGroups[i]; sgName(g, tags) == name {
 			return g.GroupId, true
 		}
 	}
@@ -162,7 +180,7 @@ func (s *Server) describeSecurityGroups(c *call) (any, error) {
 		var items []*cloudmock.SecurityGroup
 		for i := range spec.SecurityGroups {
 			g := &spec.SecurityGroups[i]
-			if (len(ids) == 0 || slices.Contains(ids, g.GroupId)) && (len(names) == 0 || slices.Contains(names, groupName(tags, g.GroupId))) {
+			if (len(ids) == 0 || slices.Contains(ids, g.GroupId)) && (len(names) == 0 || slices.Contains(names, sgName(g, tags))) {
 				items = append(items, g)
 			}
 		}

@@ -29,6 +29,7 @@ var taggable = []struct {
 	{cloudmock.KindTransitGatewayAttachment, "transit-gateway-attachment", "InvalidTransitGatewayAttachmentID.NotFound", "transit gateway attachment ID"},
 	{cloudmock.KindTransitGateway, "transit-gateway", cloudmock.CodeTransitGatewayNotFound, "transit gateway ID"},
 	{cloudmock.KindSubnet, "subnet", codeSubnetNotFound, "subnet ID"},
+	{cloudmock.KindRouteTable, "route-table", cloudmock.CodeRouteTableNotFound, "route table ID"},
 	{cloudmock.KindSecurityGroup, "security-group", codeGroupNotFound, "security group"},
 	{cloudmock.KindNetworkAcl, "network-acl", codeACLNotFound, "network ACL ID"},
 	{cloudmock.KindNetworkInterface, "network-interface", codeENINotFound, "network interface ID"},
@@ -93,6 +94,9 @@ func (s *Server) createTags(c *call) (any, error) {
 		return nil, err
 	}
 	return c.mutate("", func(st *state) (any, error) {
+		for _, id := range ids {
+			materializeMain(&st.spec, id) // a derived main route table becomes taggable
+		}
 		if err := checkResources(resourceTypes(&st.spec), ids); err != nil {
 			return nil, err
 		}

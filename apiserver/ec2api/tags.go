@@ -126,13 +126,19 @@ func (p *params) tagList(prefix string) ([]tag, error) {
 // "traffic-mirror-filter"); another resource type is InvalidParameterValue,
 // as EC2 answers.
 func (p *params) tagSpecs(resourceType string) ([]tag, error) {
-	idx, err := p.indexes("TagSpecification")
+	return p.tagSpecsNamed("TagSpecification", resourceType)
+}
+
+// tagSpecsNamed is tagSpecs for an action whose parameter has another
+// name (CreateTransitGatewayVpcAttachment's TagSpecifications.N).
+func (p *params) tagSpecsNamed(param, resourceType string) ([]tag, error) {
+	idx, err := p.indexes(param)
 	if err != nil {
 		return nil, err
 	}
 	var out []tag
 	for _, n := range idx {
-		pre := fmt.Sprintf("TagSpecification.%d", n)
+		pre := fmt.Sprintf("%s.%d", param, n)
 		rt, err := p.required(pre + ".ResourceType")
 		if err != nil {
 			return nil, err

@@ -15,16 +15,16 @@ func (s *Server) registerVpcs(a map[string]actionFunc) {
 }
 
 type xmlVpc struct {
-	VpcId           string           `xml:"vpcId"`
-	OwnerId         string           `xml:"ownerId"`
-	State           string           `xml:"state"`
-	CidrBlock       string           `xml:"cidrBlock"`
-	CidrAssocs      []xmlCidrAssoc   `xml:"cidrBlockAssociationSet>item"`
-	Ipv6CidrAssocs  []xmlIpv6CidrAsc `xml:"ipv6CidrBlockAssociationSet>item"`
-	DhcpOptionsId   string           `xml:"dhcpOptionsId"`
-	InstanceTenancy string           `xml:"instanceTenancy"`
-	IsDefault       bool             `xml:"isDefault"`
-	Tags            []tag            `xml:"tagSet>item"`
+	VpcId           string          `xml:"vpcId"`
+	OwnerId         string          `xml:"ownerId"`
+	State           string          `xml:"state"`
+	CidrBlock       string          `xml:"cidrBlock"`
+	CidrAssocs      []xmlCidrAssoc  `xml:"cidrBlockAssociationSet>item"`
+	Ipv6CidrAssocs  []xmlVpcIpv6Asc `xml:"ipv6CidrBlockAssociationSet>item"`
+	DhcpOptionsId   string          `xml:"dhcpOptionsId"`
+	InstanceTenancy string          `xml:"instanceTenancy"`
+	IsDefault       bool            `xml:"isDefault"`
+	Tags            []tag           `xml:"tagSet>item"`
 }
 
 type xmlCidrAssoc struct {
@@ -39,6 +39,19 @@ type xmlIpv6CidrAsc struct {
 	State         xmlCidrStatus `xml:"ipv6CidrBlockState"`
 }
 
+// xmlVpcIpv6Asc is a VPC's IPv6 block: Amazon's pool, the Region's
+// border group.
+type xmlVpcIpv6Asc struct {
+	xmlIpv6CidrAsc
+	Ipv6Pool           string `xml:"ipv6Pool"`
+	NetworkBorderGroup string `xml:"networkBorderGroup"`
+	IpSource           string `xml:"ipSource"`
+	AddressAttribute   string `xml:"ipv6AddressAttribute"`
+}
+
+// vpcIpv6AssocID is the id of a VPC's IPv6 block association.
+func vpcIpv6AssocID(vpcID string) string { return derivedID("vpc-cidr-assoc", vpcID+"/6") }
+
 type xmlCidrStatus struct {
 	State string `xml:"state"`
 }
@@ -52,10 +65,11 @@ func (s *Server) toXMLVpc(v *cloudmock.Vpc, tags tagStore) xmlVpc {
 	x := xmlVpc{
 		VpcId: v.VpcId, OwnerId: s.cfg.AccountID, State: "available", CidrBlock: v.CidrBlock,
 		CidrAssocs:    []xmlCidrAssoc{{AssociationId: derivedID("vpc-cidr-assoc", v.VpcId), CidrBlock: v.CidrBlock, State: xmlCidrStatus{"associated"}}},
-		DhcpOptionsId: "default", InstanceTenancy: "default", IsDefault: s.isDefaultVpc(v.VpcId), Tags: tags.xml(v.VpcId),
+		DhcpOptionsId: "default", InstanceTenancy: "default", IsDefault: v.IsDefault, Tags: tags.xml(v.VpcId),
 	}
 	if v.Ipv6CidrBlock != "" {
-		x.Ipv6CidrAssocs = []xmlIpv6CidrAsc{{AssociationId: derivedID("vpc-cidr-assoc", v.VpcId+"/6"), Ipv6CidrBlock: v.Ipv6CidrBlock, State: xmlCidrStatus{"associated"}}}
+		x.Ipv6CidrAssocs = []xmlVpcIpv6Asc{{xmlIpv6CidrAsc: xmlIpv6CidrAsc{AssociationId: vpcIpv6AssocID(v.VpcId), Ipv6CidrBlock: v.Ipv6CidrBlock,
+			State: xmlCidrStatus{"associated"}}, Ipv6Pool: "Amazon", NetworkBorderGroup: s.cfg.Region, IpSource: "amazon", AddressAttribute: "public"}}
 	}
 	return x
 }
@@ -69,11 +83,23 @@ func (s *Server) vpcFilters() filterFields[*cloudmock.Vpc] {
 		"cidr-block-association.state":                func(*cloudmock.Vpc) []string { return one("associated") },
 		"dhcp-options-id":                             func(*cloudmock.Vpc) []string { return one("default") },
 		"ipv6-cidr-block-association.ipv6-cidr-block": func(v *cloudmock.Vpc) []string { return one(v.Ipv6CidrBlock) },
-		"is-default":                                  func(v *cloudmock.Vpc) []string { return tf(s.isDefaultVpc(v.VpcId)) },
+		"ipv6-cidr-block-association.association-id":  func(v *cloudmock.Vpc) []string { return ipv6Only(v, vpcIpv6AssocID(v.VpcId)) },
+		"ipv6-cidr-block-association.ipv6-pool":       func(v *cloudmock.Vpc) []string { return ipv6Only(v, "Amazon") },
+		"ipv6-cidr-block-association.state":           func(v *cloudmock.Vpc) []string { return ipv6Only(v, "associated") },
+		"is-default":                                  func(v *cloudmock.Vpc) []string { return tf(v.IsDefault) },
+		"isDefault":                                   func(v *cloudmock.Vpc) []string { return tf(v.IsDefault) }, // data "aws_vpc" {default = true}
 		"owner-id":                                    func(*cloudmock.Vpc) []string { return one(s.cfg.AccountID) },
 		"state":                                       func(*cloudmock.Vpc) []string { return one("available") },
 		"vpc-id":                                      func(v *cloudmock.Vpc) []string { return one(v.VpcId) },
 	}
+}
+
+// ipv6Only is x for a VPC with an IPv6 block, nothing otherwise.
+func ipv6Only(v *cloudmock.Vpc, x string) []string {
+	if v.Ipv6CidrBlock == "" {
+		return nil
+	}
+	return one(x)
 }
 
 func (s *Server) describeVpcs(c *call) (any, error) {
@@ -120,7 +146,45 @@ type xmlSubnet struct {
 	DefaultForAz            bool             `xml:"defaultForAz"`
 	MapPublicIpOnLaunch     bool             `xml:"mapPublicIpOnLaunch"`
 	AssignIpv6OnCreation    bool             `xml:"assignIpv6AddressOnCreation"`
+	EnableDns64             bool             `xml:"enableDns64"`
+	Ipv6Native              bool             `xml:"ipv6Native"`
+	MapCustomerOwnedIp      bool             `xml:"mapCustomerOwnedIpOnLaunch"`
+	PrivateDnsOptions       xmlPrivateDNS    `xml:"privateDnsNameOptionsOnLaunch"`
 	Tags                    []tag            `xml:"tagSet>item"`
+}
+
+// xmlPrivateDNS is a subnet's host name options for new instances:
+// EC2's defaults (names from the IPv4 address, no DNS records).
+type xmlPrivateDNS struct {
+	HostnameType string `xml:"hostnameType"`
+	ARecord      bool   `xml:"enableResourceNameDnsARecord"`
+	AAAARecord   bool   `xml:"enableResourceNameDnsAAAARecord"`
+}
+
+// subnetIpv6AssocID is the id of a subnet's IPv6 block association.
+func subnetIpv6AssocID(subnetID string) string { return derivedID("subnet-cidr-assoc", subnetID) }
+
+// subnetIpv6Only is x for a subnet with an IPv6 block, nothing otherwise.
+func subnetIpv6Only(sn *cloudmock.Subnet, x string) []string {
+	if sn.Ipv6CidrBlock == "" {
+		return nil
+	}
+	return one(x)
+}
+
+func (s *Server) toXMLSubnet(spec *cloudmock.Spec, x *cloudmock.Subnet, tags tagStore) xmlSubnet {
+	z := s.zoneOf(x)
+	xs := xmlSubnet{
+		SubnetId: x.SubnetId, SubnetArn: s.ec2ARN("subnet", x.SubnetId), State: "available", VpcId: x.VpcId,
+		OwnerId: s.cfg.AccountID, CidrBlock: x.CidrBlock, AvailableIpAddressCount: freeAddresses(spec, x),
+		AvailabilityZone: z.ZoneName, AvailabilityZoneId: z.ZoneId, DefaultForAz: x.DefaultForAz,
+		MapPublicIpOnLaunch: x.MapPublicIpOnLaunch, AssignIpv6OnCreation: x.AssignIpv6AddressOnCreation, EnableDns64: x.EnableDns64,
+		PrivateDnsOptions: xmlPrivateDNS{HostnameType: "ip-name"}, Tags: tags.xml(x.SubnetId),
+	}
+	if x.Ipv6CidrBlock != "" {
+		xs.Ipv6CidrAssocs = []xmlIpv6CidrAsc{{AssociationId: subnetIpv6AssocID(x.SubnetId), Ipv6CidrBlock: x.Ipv6CidrBlock, State: xmlCidrStatus{"associated"}}}
+	}
+	return xs
 }
 
 type describeSubnetsResult struct {
@@ -153,16 +217,23 @@ func freeAddresses(spec *cloudmock.Spec, sn *cloudmock.Subnet) int {
 func (s *Server) subnetFilters(spec *cloudmock.Spec) filterFields[*cloudmock.Subnet] {
 	cidr := func(x *cloudmock.Subnet) []string { return one(x.CidrBlock) }
 	return filterFields[*cloudmock.Subnet]{
-		"availability-zone":          func(x *cloudmock.Subnet) []string { return one(s.subnetZone(x.SubnetId).ZoneName) },
-		"availability-zone-id":       func(x *cloudmock.Subnet) []string { return one(s.subnetZone(x.SubnetId).ZoneId) },
+		"availability-zone":    func(x *cloudmock.Subnet) []string { return one(s.zoneOf(x).ZoneName) },
+		"availability-zone-id": func(x *cloudmock.Subnet) []string { return one(s.zoneOf(x).ZoneId) },
+		// EC2's other spellings, which the provider's data "aws_subnet" and
+		// aws_default_subnet use
+		"availabilityZone":           func(x *cloudmock.Subnet) []string { return one(s.zoneOf(x).ZoneName) },
+		"availabilityZoneId":         func(x *cloudmock.Subnet) []string { return one(s.zoneOf(x).ZoneId) },
+		"defaultForAz":               func(x *cloudmock.Subnet) []string { return tf(x.DefaultForAz) },
 		"available-ip-address-count": func(x *cloudmock.Subnet) []string { return one(strconv.Itoa(freeAddresses(spec, x))) },
 		"cidr":                       cidr,
 		"cidr-block":                 cidr,
 		"cidrBlock":                  cidr,
-		"default-for-az":             func(x *cloudmock.Subnet) []string { return tf(s.isDefaultSubnet(x)) },
-		"default-for-zone":           func(x *cloudmock.Subnet) []string { return tf(s.isDefaultSubnet(x)) },
+		"default-for-az":             func(x *cloudmock.Subnet) []string { return tf(x.DefaultForAz) },
+		"default-for-zone":           func(x *cloudmock.Subnet) []string { return tf(x.DefaultForAz) },
 		"ipv6-cidr-block-association.ipv6-cidr-block": func(x *cloudmock.Subnet) []string { return one(x.Ipv6CidrBlock) },
-		"map-public-ip-on-launch":                     func(x *cloudmock.Subnet) []string { return tf(s.isDefaultSubnet(x)) },
+		"ipv6-cidr-block-association.association-id":  func(x *cloudmock.Subnet) []string { return subnetIpv6Only(x, subnetIpv6AssocID(x.SubnetId)) },
+		"ipv6-cidr-block-association.state":           func(x *cloudmock.Subnet) []string { return subnetIpv6Only(x, "associated") },
+		"map-public-ip-on-launch":                     func(x *cloudmock.Subnet) []string { return tf(x.MapPublicIpOnLaunch) },
 		"owner-id":                                    func(*cloudmock.Subnet) []string { return one(s.cfg.AccountID) },
 		"state":                                       func(*cloudmock.Subnet) []string { return one("available") },
 		"subnet-arn":                                  func(x *cloudmock.Subnet) []string { return one(s.ec2ARN("subnet", x.SubnetId)) },
@@ -195,16 +266,7 @@ func (s *Server) describeSubnets(c *call) (any, error) {
 		items, next := page(pg, items, id)
 		out := describeSubnetsResult{NextToken: next}
 		for _, x := range items {
-			xs := xmlSubnet{
-				SubnetId: x.SubnetId, SubnetArn: s.ec2ARN("subnet", x.SubnetId), State: "available", VpcId: x.VpcId,
-				OwnerId: s.cfg.AccountID, CidrBlock: x.CidrBlock, AvailableIpAddressCount: freeAddresses(spec, x),
-				AvailabilityZone: s.subnetZone(x.SubnetId).ZoneName, AvailabilityZoneId: s.subnetZone(x.SubnetId).ZoneId,
-				DefaultForAz: s.isDefaultSubnet(x), MapPublicIpOnLaunch: s.isDefaultSubnet(x), Tags: tags.xml(x.SubnetId),
-			}
-			if x.Ipv6CidrBlock != "" {
-				xs.Ipv6CidrAssocs = []xmlIpv6CidrAsc{{AssociationId: derivedID("subnet-cidr-assoc", x.SubnetId), Ipv6CidrBlock: x.Ipv6CidrBlock, State: xmlCidrStatus{"associated"}}}
-			}
-			out.Subnets = append(out.Subnets, xs)
+			out.Subnets = append(out.Subnets, s.toXMLSubnet(spec, x, tags))
 		}
 		return out, nil
 	})

@@ -25,7 +25,7 @@ func runServeEmpty(ctx context.Context, a *app, file string, exposed bool, o ser
 	if o.provider == "alibaba" {
 		return usageError{errors.New("--empty starts from a new AWS account: it serves the EC2 API, not --provider alibaba")}
 	}
-	st, tags, acct := ec2api.NewAccount("us-east-1")
+	st, tags := ec2api.NewAccount("us-east-1")
 	s, err := accountScenario(st)
 	if err != nil {
 		return failed(err)
@@ -35,7 +35,7 @@ func runServeEmpty(ctx context.Context, a *app, file string, exposed bool, o ser
 	// it deletes removed; GetConsoleOutput answers the lab's user data
 	// output.
 	fwd := &applyForwarder{follow: true}
-	srv, err := ec2api.New(ec2api.Config{Spec: st, Names: tags, Account: acct, Apply: fwd.apply, TargetHealth: fwd.health,
+	srv, err := ec2api.New(ec2api.Config{Spec: st, Names: tags, Apply: fwd.apply, TargetHealth: fwd.health,
 		ConsoleOutput: fwd.consoleOutput, Seed: s.Seed()})
 	if err != nil {
 		return failed(fmt.Errorf("serve --empty: %w", err))

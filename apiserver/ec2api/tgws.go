@@ -1,0 +1,201 @@
+package ec2api
+
+import (
+	"slices"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+// Transit gateways and their VPC attachments (the model's
+// TransitGateways and TransitGatewayVpcAttachments). The model gives a
+// transit gateway AWS's defaults: one route table that every attachment
+// is associated with and propagates to; options other than those defaults
+// are refused. A create answers state pending and a Describe available
+// (the model holds what exists); a delete answers deleting and the
+// account forgets the resource at once (a Describe by id then answers
+// NotFound, which the provider's waiters take as deleted).
+
+func (s *Server) registerTransitGateways(a map[string]actionFunc) {
+	a["CreateTransitGateway"] = s.createTransitGateway
+	a["DeleteTransitGateway"] = s.deleteTransitGateway
+	a["DescribeTransitGateways"] = s.describeTransitGateways
+	a["CreateTransitGatewayVpcAttachment"] = s.createTransitGatewayVpcAttachment
+	a["DeleteTransitGatewayVpcAttachment"] = s.deleteTransitGatewayVpcAttachment
+	a["DescribeTransitGatewayVpcAttachments"] = s.describeTransitGatewayVpcAttachments
+	a["GetTransitGatewayRouteTableAssociations"] = s.getTransitGatewayRouteTableEntries(false)
+	a["GetTransitGatewayRouteTablePropagations"] = s.getTransitGatewayRouteTableEntries(true)
+}
+
+const (
+	codeAttachmentNotFound = "InvalidTransitGatewayAttachmentID.NotFound"
+	codeIncorrectState     = "IncorrectState"
+	defaultAmazonSideAsn   = 64512
+)
+
+func findTransitGateway(spec *cloudmock.Spec, id string) int {
+	return slices.IndexFunc(spec.TransitGateways, func(g cloudmock.TransitGateway) bool { return g.TransitGatewayId == id })
+}
+
+func findAttachment(spec *cloudmock.Spec, id string) int {
+	return slices.IndexFunc(spec.TransitGatewayVpcAttachments, func(a cloudmock.TransitGatewayVpcAttachment) bool {
+		return a.TransitGatewayAttachmentId == id
+	})
+}
+
+func tgwNotFound(id string) error {
+	return notFound(cloudmock.CodeTransitGatewayNotFound, "transit gateway ID", id)
+}
+
+func attachmentNotFound(id string) error {
+	return notFound(codeAttachmentNotFound, "transit gateway attachment ID", id)
+}
+
+// tgwRouteTableID is a transit gateway's one (default) route table.
+func tgwRouteTableID(tgw string) string { return derivedID("tgw-rtb", tgw) }
+
+type xmlTGWOptions struct {
+	AmazonSideAsn               int64  `xml:"amazonSideAsn"`
+	AutoAcceptSharedAttachments string `xml:"autoAcceptSharedAttachments"`
+	DefaultRouteTableAssoc      string `xml:"defaultRouteTableAssociation"`
+	AssociationDefaultRouteTab  string `xml:"associationDefaultRouteTableId"`
+	DefaultRouteTablePropag     string `xml:"defaultRouteTablePropagation"`
+	PropagationDefaultRouteTab  string `xml:"propagationDefaultRouteTableId"`
+	VpnEcmpSupport              string `xml:"vpnEcmpSupport"`
+	DnsSupport                  string `xml:"dnsSupport"`
+	SecurityGroupReferencing    string `xml:"securityGroupReferencingSupport"`
+	MulticastSupport            string `xml:"multicastSupport"`
+}
+
+type xmlTransitGateway struct {
+	TransitGatewayId  string        `xml:"transitGatewayId"`
+	TransitGatewayArn string        `xml:"transitGatewayArn"`
+	State             string        `xml:"state"`
+	OwnerId           string        `xml:"ownerId"`
+	Description       string        `xml:"description"`
+	Options           xmlTGWOptions `xml:"options"`
+	Tags              []tag         `xml:"tagSet>item"`
+}
+
+func (s *Server) toXMLTransitGateway(g *cloudmock.TransitGateway, state string, tags tagStore) xmlTransitGateway {
+	rtb := tgwRouteTableID(g.TransitGatewayId)
+	return xmlTransitGateway{
+		TransitGatewayId: g.TransitGatewayId, TransitGatewayArn: s.ec2ARN("transit-gateway", g.TransitGatewayId), State: state,
+		OwnerId: s.cfg.AccountID, Description: g.Description, Tags: tags.xml(g.TransitGatewayId),
+		Options: xmlTGWOptions{AmazonSideAsn: defaultAmazonSideAsn, AutoAcceptSharedAttachments: "disable", DefaultRouteTableAssoc: "enable",
+			AssociationDefaultRouteTab: rtb, DefaultRouteTablePropag: "enable", PropagationDefaultRouteTab: rtb, VpnEcmpSupport: "enable",
+			DnsSupport: "enable", SecurityGroupReferencing: "disable", MulticastSupport: "disable"},
+	}
+}
+
+// tgwOptions are CreateTransitGateway's options: the value the model
+// emulates for each (another is refused).
+var tgwOptions = [][2]string{
+	{"Options.AmazonSideAsn", "64512"}, {"Options.AutoAcceptSharedAttachments", "disable"},
+	{"Options.DefaultRouteTableAssociation", "enable"}, {"Options.DefaultRouteTablePropagation", "enable"},
+	{"Options.VpnEcmpSupport", "enable"}, {"Options.DnsSupport", "enable"},
+	{"Options.SecurityGroupReferencingSupport", "disable"}, {"Options.MulticastSupport", "disable"},
+}
+
+// readFixedOptions refuses an option given with another value than the
+// one emulated.
+func (c *call) readFixedOptions(opts [][2]string) error {
+	for _, o := range opts {
+		if v, ok := c.p.str(o[0]); ok && v != o[1] {
+			return errorf(codeUnsupported, "%s=%s is not emulated: only %s.", o[0], v, o[1])
+		}
+	}
+	if ids, err := c.p.list("Options.TransitGatewayCidrBlocks"); err != nil || len(ids) > 0 {
+		return firstErr(err, errorf(codeUnsupported, "Transit gateway CIDR blocks are not emulated."))
+	}
+	return nil
+}
+
+type transitGatewayResult struct {
+	TransitGateway xmlTransitGateway `xml:"transitGateway"`
+}
+
+func (s *Server) createTransitGateway(c *call) (any, error) {
+	desc, _ := c.p.str("Description")
+	if err := c.readFixedOptions(tgwOptions); err != nil {
+		return nil, err
+	}
+	tags, err := c.p.tagSpecs("transit-gateway")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.mutate("", func(st *state) (any, error) {
+		g := cloudmock.TransitGateway{TransitGatewayId: st.newID("tgw"), Description: desc}
+		st.spec.TransitGateways = append(st.spec.TransitGateways, g)
+		if err := st.tags.set(g.TransitGatewayId, tags, "TagSpecification"); err != nil {
+			return nil, err
+		}
+		return transitGatewayResult{TransitGateway: s.toXMLTransitGateway(&g, "pending", st.tags)}, nil
+	})
+}
+
+// deleteTransitGateway removes a transit gateway with no attachment left
+// (EC2: IncorrectState, which the provider retries). Routes to it stay,
+// as blackholes.
+func (s *Server) deleteTransitGateway(c *call) (any, error) {
+	id, err := c.p.required("TransitGatewayId")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.mutate("", func(st *state) (any, error) {
+		i := findTransitGateway(&st.spec, id)
+		if i < 0 {
+			return nil, tgwNotFound(id)
+		}
+		for _, a := range st.spec.TransitGatewayVpcAttachments {
+			if a.TransitGatewayId == id {
+				return nil, errorf(codeIncorrectState, "%s has non-deleted VPC Attachments: %s.", id, a.TransitGatewayAttachmentId)
+			}
+		}
+		g := st.spec.TransitGateways[i]
+		st.spec.TransitGateways = slices.Delete(st.spec.TransitGateways, i, i+1)
+		out := transitGatewayResult{TransitGateway: s.toXMLTransitGateway(&g, "deleting", st.tags)}
+		st.tags.remove(id)
+		return out, nil
+	})
+}
+
+type describeTGWsResult struct {
+	TransitGateways []xmlTransitGateway `xml:"transitGatewaySet>item"`
+	NextToken       string              `xml:"nextToken,omitempty"`
+}
+
+func (s *Server) tgwFilters() filterFields[*cloudmock.TransitGateway] {
+	type G = *cloudmock.TransitGateway
+	return filterFields[G]{
+		"owner-id":           func(G) []string { return one(s.cfg.AccountID) },
+		"state":              func(G) []string { return one("available") },
+		"transit-gateway-id": func(g G) []string { return one(g.TransitGatewayId) },
+		"options.association-default-route-table-id": func(g G) []string { return one(tgwRouteTableID(g.TransitGatewayId)) },
+		"options.propagation-default-route-table-id": func(g G) []string { return one(tgwRouteTableID(g.TransitGatewayId)) },
+	}
+}
+
+func (s *Server) describeTransitGateways(c *call) (any, error) {
+	q, err := c.readDescribe("TransitGatewayIds")
+	if err != nil {
+		return nil, err
+	}
+	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
+		items, next, err := pickByID(q, spec.TransitGateways, specFinder(spec, findTransitGateway), tgwNotFound, s.tgwFilters(),
+			func(g *cloudmock.TransitGateway) string { return g.TransitGatewayId }, tags)
+		if err != nil {
+			return nil, err
+		}
+		out := describeTGWsResult{NextToken: next}
+		for _, g := range items {
+			out.TransitGateways = append(out.TransitGateways, s.toXMLTransitGateway(g, "available", tags))
+		}
+		return out, nil
+	})
+}

@@ -1,0 +1,109 @@
+package ec2api
+
+import (
+	"strings"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+// vpcAttributes are the attributes of Describe/ModifyVpcAttribute: the
+// name EC2 gives each, and the model field behind it.
+var vpcAttributes = []struct {
+	name string
+	get  func(*cloudmock.Vpc) bool
+	set  func(*cloudmock.Vpc, bool)
+}{
+	{"enableDnsSupport", (*cloudmock.Vpc).DnsSupport, func(v *cloudmock.Vpc, b bool) { v.EnableDnsSupport = cloudmock.Ptr(b) }},
+	{"enableDnsHostnames", func(v *cloudmock.Vpc) bool { return v.EnableDnsHostnames }, func(v *cloudmock.Vpc, b bool) { v.EnableDnsHostnames = b }},
+	{"enableNetworkAddressUsageMetrics", func(v *cloudmock.Vpc) bool { return v.EnableNetworkAddressUsageMetrics },
+		func(v *cloudmock.Vpc, b bool) { v.EnableNetworkAddressUsageMetrics = b }},
+}
+
+type xmlAttrValue struct {
+	Value bool `xml:"value"`
+}
+
+type describeVpcAttributeResult struct {
+	VpcId          string        `xml:"vpcId"`
+	DnsSupport     *xmlAttrValue `xml:"enableDnsSupport"`
+	DnsHostnames   *xmlAttrValue `xml:"enableDnsHostnames"`
+	AddressMetrics *xmlAttrValue `xml:"enableNetworkAddressUsageMetrics"`
+}
+
+func (s *Server) describeVpcAttribute(c *call) (any, error) {
+	id, err := c.p.required("VpcId")
+	if err != nil {
+		return nil, err
+	}
+	attr, err := c.p.required("Attribute")
+	if err != nil {
+		return nil, err
+	}
+	k := -1
+	for i, a := range vpcAttributes {
+		if a.name == attr {
+			k = i
+		}
+	}
+	if k < 0 {
+		return nil, errInvalid("Attribute", attr, "It must be enableDnsSupport, enableDnsHostnames or enableNetworkAddressUsageMetrics.")
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.read(func(spec *cloudmock.Spec, _ tagStore) (any, error) {
+		i := findVpc(spec, id)
+		if i < 0 {
+			return nil, notFound(codeVpcNotFound, "vpc ID", id)
+		}
+		out := describeVpcAttributeResult{VpcId: id}
+		v := &xmlAttrValue{vpcAttributes[k].get(&spec.Vpcs[i])}
+		switch k {
+		case 0:
+			out.DnsSupport = v
+		case 1:
+			out.DnsHostnames = v
+		default:
+			out.AddressMetrics = v
+		}
+		return out, nil
+	})
+}
+
+// modifyVpcAttribute sets one attribute (<Name>.Value); EC2 takes one
+// per request.
+func (s *Server) modifyVpcAttribute(c *call) (any, error) {
+	id, err := c.p.required("VpcId")
+	if err != nil {
+		return nil, err
+	}
+	k, val := -1, false
+	for i, a := range vpcAttributes {
+		name := strings.ToUpper(a.name[:1]) + a.name[1:] + ".Value"
+		if _, ok := c.p.str(name); !ok {
+			continue
+		}
+		b, err := c.p.bool(name)
+		if err != nil {
+			return nil, err
+		}
+		if k >= 0 {
+			return nil, errorf(cloudmock.CodeInvalidParameterCombination, "Fields for multiple attribute types specified: %s, %s", vpcAttributes[k].name, a.name)
+		}
+		k, val = i, b
+	}
+	if k < 0 {
+		return nil, errMissing("EnableDnsSupport.Value")
+	}
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	return c.mutate("", func(st *state) (any, error) {
+		i := findVpc(&st.spec, id)
+		if i < 0 {
+			return nil, notFound(codeVpcNotFound, "vpc ID", id)
+		}
+		vpcAttributes[k].set(&st.spec.Vpcs[i], val)
+		return returnResult{true}, nil
+	})
+}
