@@ -82,10 +82,7 @@ func TestAssignIDsOnTheLibrary(t *testing.T) {
 			if err != nil {
 				t.Fatalf("load: %v", err)
 			}
-			orig, err := sc.ModelSpec()
-			if err != nil {
-				t.Fatalf("ModelSpec: %v", err)
-			}
+			orig := sc.Model()
 			before, _ := json.Marshal(orig)
 			spec, ids := ec2api.AssignIDs(orig, name)
 			if after, _ := json.Marshal(orig); string(after) != string(before) {

@@ -160,10 +160,7 @@ func runServe(ctx context.Context, a *app, file string, o serveOpts) error {
 	if ps := s.ModelProblems(); ps != nil {
 		return failed(ps)
 	}
-	ms, err := s.ModelSpec()
-	if err != nil {
-		return failed(err)
-	}
+	ms := s.Model()
 	if alibaba, err := servesAlibaba(o.provider, ms); err != nil || alibaba {
 		if err != nil {
 			return err

@@ -61,7 +61,7 @@ func (r *run) labConfig() (lab.Config, error) {
 // vxlanDevices are the scenario's kernel VXLAN devices.
 func (r *run) vxlanDevices() []lab.VXLANDevice {
 	var out []lab.VXLANDevice
-	for _, in := range r.s.Network.Instances {
+	for _, in := range r.s.Network.Instances.List {
 		for _, d := range in.VXLANDevices {
 			ifname := spec.IfName(0)
 			if d.NetworkInterface != "" {

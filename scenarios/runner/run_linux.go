@@ -89,9 +89,7 @@ func (r *run) execute(ctx context.Context) (err error) {
 		r.progress("the provider accepts the configuration; the scenario expected a refusal: nothing is built")
 		return nil
 	}
-	if r.mspec, err = r.s.ModelSpec(); err != nil {
-		return err
-	}
+	r.mspec = r.s.Model()
 	buildErr := r.build(ctx)
 	if r.lab == nil {
 		return buildErr

@@ -25,10 +25,7 @@ func Up(ctx context.Context, s *spec.Scenario, opts Options, ready func(*lab.Lab
 // configuration in. It keeps the lab up until ctx ends.
 func Serve(ctx context.Context, s *spec.Scenario, opts Options, cfg ServeConfig, ready func(*lab.Lab) error) error {
 	if cfg.Spec == nil {
-		ms, err := s.ModelSpec()
-		if err != nil {
-			return err
-		}
+		ms := s.Model()
 		cfg.Spec = &ms
 	}
 	return up(ctx, s, opts, &cfg, ready)
@@ -36,7 +33,7 @@ func Serve(ctx context.Context, s *spec.Scenario, opts Options, cfg ServeConfig,
 
 // ServeConfig is the mirror configuration a served lab starts from.
 type ServeConfig struct {
-	// Spec is the initial configuration (nil: the scenario's ModelSpec).
+	// Spec is the initial configuration (nil: the scenario's Model).
 	// Its ids may differ from the scenario's names (the EC2 API's
 	// AWS-shaped ids); its ENIs are found in the lab by address.
 	Spec *cloudmock.Spec
@@ -57,8 +54,8 @@ func up(ctx context.Context, s *spec.Scenario, opts Options, served *ServeConfig
 		for id, name := range served.Names {
 			r.ids[name] = id
 		}
-	} else if r.mspec, err = s.ModelSpec(); err != nil {
-		return err
+	} else {
+		r.mspec = s.Model()
 	}
 	buildErr := r.build(ctx)
 	if r.lab == nil {

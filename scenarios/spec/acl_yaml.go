@@ -9,17 +9,17 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-// NetworkACLs is the network section's network ACLs with their entries:
+// aclSection is the network section's network ACLs with their entries:
 // the model's, whose ids are the scenario's names (VpcId defaulting to the
 // only VPC; the subnets that name an ACL are its associations). A long
 // list of entries is decoded a chunk at a time (fillRun).
-type NetworkACLs struct {
+type aclSection struct {
 	List   []cloudmock.NetworkAcl
 	places places
 }
 
 // UnmarshalYAML implements yaml.Unmarshaler: the list by aclTable.
-func (a *NetworkACLs) UnmarshalYAML(n *yaml.Node) error {
+func (a *aclSection) UnmarshalYAML(n *yaml.Node) error {
 	d := newModelDecoder()
 	resources(d, n, "network.networkAcls", "NetworkAcl", 0, aclTable, "network ACL", &a.List)
 	a.places = d.places
@@ -29,7 +29,7 @@ func (a *NetworkACLs) UnmarshalYAML(n *yaml.Node) error {
 // fillRun decodes seq, the items from the first-th on of the entries at
 // path (network.networkAcls[i].entries), into ACL i; problems go to
 // errs, in yaml.v3's words.
-func (a *NetworkACLs) fillRun(path string, first int, seq *yaml.Node) (errs []string, ok bool) {
+func (a *aclSection) fillRun(path string, first int, seq *yaml.Node) (errs []string, ok bool) {
 	num, found := strings.CutPrefix(path, "network.networkAcls[")
 	num, _, _ = strings.Cut(num, "]")
 	i, err := strconv.Atoi(num)
@@ -44,10 +44,6 @@ func (a *NetworkACLs) fillRun(path string, first int, seq *yaml.Node) (errs []st
 	}
 	return d.errs, true
 }
-
-// NetworkACLsNode writes network ACLs (their ids being the names to write)
-// by the tables the loader reads them with.
-func NetworkACLsNode(acls []cloudmock.NetworkAcl) *yaml.Node { return encodeList(aclTable, acls) }
 
 type (
 	acl      = cloudmock.NetworkAcl
@@ -75,10 +71,10 @@ var entryTable = table[aclEntry]{
 	intKey("RuleNumber", "RuleNumber", func(e *aclEntry) *int { return &e.RuleNumber }, false),
 	valueKey("Egress", "Egress", func(e *aclEntry) *bool { return &e.Egress }, true),
 	{name: "Protocol", field: "Protocol", dec: func(d *modelDecoder, n *yaml.Node, _ at, e *aclEntry) {
-		if v, ok := leaf[Protocol](d, n); ok {
+		if v, ok := leaf[protocol](d, n); ok {
 			e.Protocol = strconv.Itoa(int(v))
 		}
-	}, enc: func(e *aclEntry) *yaml.Node { return encodeValue(ProtocolName(e.Protocol)) }, leaf: true},
+	}, enc: func(e *aclEntry) *yaml.Node { return encodeValue(protocolName(e.Protocol)) }, leaf: true},
 	strKey("RuleAction", "RuleAction", func(e *aclEntry) *string { return &e.RuleAction }, false),
 	cidrKey("CidrBlock", "CidrBlock", func(e *aclEntry) *string { return &e.CidrBlock }),
 	cidrKey("Ipv6CidrBlock", "Ipv6CidrBlock", func(e *aclEntry) *string { return &e.Ipv6CidrBlock }),

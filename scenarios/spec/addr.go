@@ -85,9 +85,10 @@ type addrSlot struct {
 // addrSlots lists the holders of addresses in file order, instances first.
 func (s *Scenario) addrSlots() []addrSlot {
 	var slots []addrSlot
-	for i, in := range s.Network.Instances {
+	for i, in := range s.Network.Instances.List {
 		for j, e := range in.NetworkInterfaces {
-			slots = append(slots, addrSlot{name: in.Name, inst: i, eni: j, lb: -1, subnet: e.SubnetId, given: e.PrivateIpAddress.Addr})
+			given, _ := netip.ParseAddr(e.PrivateIpAddress) // valid or empty: decoded
+			slots = append(slots, addrSlot{name: in.Name, inst: i, eni: j, lb: -1, subnet: e.SubnetId, given: given})
 		}
 	}
 	for i, lb := range s.Network.LoadBalancers.List {
@@ -135,12 +136,13 @@ func (s *Scenario) Addr6(name string) (netip.Addr, bool) {
 		return a, true
 	}
 	if r, ok := s.refs.enis[name]; ok {
-		return r.eni.Ipv6Address.Addr, r.eni.Ipv6Address.IsValid()
+		a, err := netip.ParseAddr(r.eni.Ipv6Address)
+		return a, err == nil
 	}
-	for _, in := range s.Network.Instances {
+	for _, in := range s.Network.Instances.List {
 		if in.Name == name && len(in.NetworkInterfaces) > 0 {
-			a := in.NetworkInterfaces[0].Ipv6Address
-			return a.Addr, a.IsValid()
+			a, err := netip.ParseAddr(in.NetworkInterfaces[0].Ipv6Address)
+			return a, err == nil
 		}
 	}
 	return netip.Addr{}, false
@@ -183,7 +185,7 @@ func (s *Scenario) ENILocation(name string) (instance, ifname string, ok bool) {
 // none).
 func (s *Scenario) FirstENI(instance string) string {
 	if in, ok := s.refs.instances[instance]; ok && len(in.NetworkInterfaces) > 0 {
-		return in.NetworkInterfaces[0].Name
+		return in.NetworkInterfaces[0].NetworkInterfaceId
 	}
 	return ""
 }

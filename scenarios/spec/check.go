@@ -36,6 +36,7 @@ func (s *Scenario) check(ctx context.Context) error {
 		return aerr
 	}
 	s.addrs = addrs
+	s.model = s.buildModel()
 	c.out = append(c.out, AsProblems(aerr)...)
 	if err := c.err(); err != nil {
 		return err
@@ -82,7 +83,7 @@ func (s *Scenario) checkNetwork(c *problems) {
 	for i := range s.Network.SecurityGroups.List {
 		s.checkSecurityGroup(c, i)
 	}
-	for i, inst := range s.Network.Instances {
+	for i, inst := range s.Network.Instances.List {
 		s.checkInstance(c, fmt.Sprintf("network.instances[%d]", i), inst)
 	}
 	for i := range s.Network.LoadBalancers.List {
@@ -180,7 +181,7 @@ func (s *Scenario) checkInstance(c *problems, p string, inst Instance) {
 		if d.VNI < 0 || d.VNI > 1<<24-1 {
 			c.at(dp+".vni", "vni %d out of range 0-16777215", d.VNI)
 		}
-		if d.NetworkInterface != "" && !slices.ContainsFunc(inst.NetworkInterfaces, func(e NetworkInterface) bool { return e.Name == d.NetworkInterface }) {
+		if d.NetworkInterface != "" && !slices.ContainsFunc(inst.NetworkInterfaces, func(e cloudmock.NetworkInterface) bool { return e.NetworkInterfaceId == d.NetworkInterface }) {
 			c.at(dp+".networkInterface", "instance %q has no interface named %q", inst.Name, d.NetworkInterface)
 		}
 	}
@@ -189,25 +190,26 @@ func (s *Scenario) checkInstance(c *problems, p string, inst Instance) {
 // checkInterface checks the network interface at path ep of instance inst,
 // whose earlier interfaces are in VPC vpc ("" when none resolved yet), and
 // returns the VPC of the instance's interfaces so far.
-func (s *Scenario) checkInterface(c *problems, ep, inst, vpc string, eni NetworkInterface) string {
+func (s *Scenario) checkInterface(c *problems, ep, inst, vpc string, eni cloudmock.NetworkInterface) string {
 	if sn, ok := s.checkSubnetRef(c, ep, eni.SubnetId); ok {
 		if vpc == "" {
 			vpc = sn.vpc.VpcId
 		} else if vpc != sn.vpc.VpcId {
 			c.at(ep+".SubnetId", "instance %q has interfaces in two VPCs (%s, %s)", inst, vpc, sn.vpc.VpcId)
 		}
-		checkPrivateAddr(c, ep, eni.PrivateIpAddress, eni.SubnetId, sn)
-		if eni.Ipv6Address.IsValid() && !sn.cidr6.Contains(eni.Ipv6Address.Addr) {
-			c.at(ep+".Ipv6Address", "%s is not in subnet %q's Ipv6CidrBlock (%s)", eni.Ipv6Address, eni.SubnetId, Prefix{sn.cidr6})
+		a, _ := netip.ParseAddr(eni.PrivateIpAddress) // valid or empty: decoded
+		checkPrivateAddr(c, ep, a, eni.SubnetId, sn)
+		if a6, err := netip.ParseAddr(eni.Ipv6Address); err == nil && !sn.cidr6.Contains(a6) {
+			c.at(ep+".Ipv6Address", "%s is not in subnet %q's Ipv6CidrBlock (%s)", a6, eni.SubnetId, sn.cidr6)
 		}
 	}
-	for k, g := range eni.GroupSet {
+	for k, g := range eni.Groups {
 		if _, ok := s.refs.sgs[g]; !ok {
 			c.at(fmt.Sprintf("%s.GroupSet[%d]", ep, k), "no security group named %q", g)
 		}
 	}
-	if eni.MTU != 0 && (eni.MTU < 576 || eni.MTU > 9001) {
-		c.at(ep+".mtu", "mtu %d out of range 576-9001", eni.MTU)
+	if eni.Mtu != 0 && (eni.Mtu < 576 || eni.Mtu > 9001) {
+		c.at(ep+".mtu", "mtu %d out of range 576-9001", eni.Mtu)
 	}
 	return vpc
 }
@@ -222,7 +224,7 @@ func (s *Scenario) checkLoadBalancer(c *problems, i int) {
 	}
 	if sn, ok := s.checkSubnetRef(c, p, lb.SubnetId); ok {
 		a, _ := netip.ParseAddr(lb.PrivateIpAddress) // valid or empty: decoded
-		checkPrivateAddr(c, p, Addr{a}, lb.SubnetId, sn)
+		checkPrivateAddr(c, p, a, lb.SubnetId, sn)
 	}
 	if port := lbs.Lab[i].HealthCheckPort; port != 0 && !validPort(port) {
 		c.at(p+".healthCheckPort", "port %d out of range 1-65535", port)
@@ -250,9 +252,9 @@ func (s *Scenario) checkSubnetRef(c *problems, p, subnet string) (subnetRef, boo
 
 // checkPrivateAddr reports a PrivateIpAddress, of the resource at path p,
 // that is outside its subnet sn (named subnet).
-func checkPrivateAddr(c *problems, p string, a Addr, subnet string, sn subnetRef) {
-	if a.IsValid() && !sn.cidr.Contains(a.Addr) {
-		c.at(p+".PrivateIpAddress", "%s is not in subnet %q (%s)", a, subnet, Prefix{sn.cidr})
+func checkPrivateAddr(c *problems, p string, a netip.Addr, subnet string, sn subnetRef) {
+	if a.IsValid() && !sn.cidr.Contains(a) {
+		c.at(p+".PrivateIpAddress", "%s is not in subnet %q (%s)", a, subnet, sn.cidr)
 	}
 }
 

@@ -5,11 +5,12 @@
 //
 // The resource sections decode straight into the model's types, by one table
 // per resource kind (YAML key, model field, read, write) in <kind>_yaml.go,
-// which export writes with too; what the model has not (health-check ports,
-// VXLAN devices, …) sits beside it (SecurityGroupLab, LoadBalancerLab, …).
-// The decoder records the document path of each model place it fills, so
-// that the model's validation errors find their line by a lookup. (The
-// instances and their interfaces still have YAML types of their own.)
+// which Network's MarshalYAML and export write with too; what the model has
+// not (health-check ports, an instance's name and VXLAN devices, …) sits
+// beside it (SecurityGroupLab, LoadBalancerLab, Instance). The decoder
+// records the document path of each model place it fills (an interface's is
+// found by its name), so that the model's validation errors find their line
+// by a lookup. Check builds the model once; Model returns a copy.
 //
 // Each kind of expectation is one type in one file (expect_<kind>.go) with
 // its fields, its validation, its description and its judgement against

@@ -6,16 +6,16 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-// Peerings is the network section's VPC peering connections: the model's
+// peeringSection is the network section's VPC peering connections: the model's
 // (AWS::EC2::VPCPeeringConnection, active), whose ids are the scenario's
 // names; VpcId is the requester, PeerVpcId the accepter.
-type Peerings struct {
+type peeringSection struct {
 	List   []cloudmock.VpcPeeringConnection
 	places places
 }
 
 // UnmarshalYAML implements yaml.Unmarshaler: the list by peeringTable.
-func (p *Peerings) UnmarshalYAML(n *yaml.Node) error {
+func (p *peeringSection) UnmarshalYAML(n *yaml.Node) error {
 	d := newModelDecoder()
 	resources(d, n, "network.vpcPeeringConnections", "VpcPeeringConnection", 0, peeringTable, "VPC peering connection", &p.List)
 	p.places = d.places
@@ -30,10 +30,10 @@ var peeringTable = table[peering]{
 	strKey("PeerVpcId", "AccepterVpcInfo.VpcId", func(p *peering) *string { return &p.AccepterVpcInfo.VpcId }, false),
 }
 
-// TransitGateways is the network section's transit gateways with their VPC
+// tgwSection is the network section's transit gateways with their VPC
 // attachments: the model's, whose ids are the scenario's names. The YAML
 // nests each gateway's attachments in it (TransitGatewayId implied).
-type TransitGateways struct {
+type tgwSection struct {
 	List        []cloudmock.TransitGateway
 	Attachments []cloudmock.TransitGatewayVpcAttachment
 	places      places
@@ -46,7 +46,7 @@ type tgwItem struct {
 }
 
 // UnmarshalYAML implements yaml.Unmarshaler: the list by tgwTable.
-func (g *TransitGateways) UnmarshalYAML(n *yaml.Node) error {
+func (g *tgwSection) UnmarshalYAML(n *yaml.Node) error {
 	d := newModelDecoder()
 	var items []tgwItem
 	resources(d, n, "network.transitGateways", "TransitGateway", 0, tgwTable, "transit gateway", &items)
@@ -62,21 +62,21 @@ func (g *TransitGateways) UnmarshalYAML(n *yaml.Node) error {
 	return d.err()
 }
 
-// JoinsNodes writes a model's peerings and transit gateways (their ids
+// node writes the transit gateways with their attachments (their ids
 // being the names to write) by the tables the loader reads them with; nil
 // for none.
-func JoinsNodes(m cloudmock.Spec) (peerings, tgws *yaml.Node) {
+func (g *tgwSection) node() *yaml.Node {
 	var items []tgwItem
-	for _, g := range m.TransitGateways {
-		it := tgwItem{TransitGateway: g, attachments: []cloudmock.TransitGatewayVpcAttachment{}}
-		for _, a := range m.TransitGatewayVpcAttachments {
-			if a.TransitGatewayId == g.TransitGatewayId {
+	for _, tg := range g.List {
+		it := tgwItem{TransitGateway: tg, attachments: []cloudmock.TransitGatewayVpcAttachment{}}
+		for _, a := range g.Attachments {
+			if a.TransitGatewayId == tg.TransitGatewayId {
 				it.attachments = append(it.attachments, a)
 			}
 		}
 		items = append(items, it)
 	}
-	return encodeList(peeringTable, m.VpcPeeringConnections), encodeList(tgwTable, items)
+	return encodeList(tgwTable, items)
 }
 
 var tgwTable = table[tgwItem]{

@@ -6,14 +6,14 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-// LoadBalancers is the network section's load balancers (AWS NLB, Alibaba
+// lbSection is the network section's load balancers (AWS NLB, Alibaba
 // private CLB) and Gateway Load Balancer endpoints, as mirror targets: the
 // model's, whose ids are the scenario's names. What the YAML leaves out,
 // Model adds: Type network, the address (the next free one of the subnet),
 // a network load balancer's UDP 4789 listener (Listeners: [] is none), a
 // gateway's endpoint id (its name). A target's Id names a network
 // interface, or an instance for its first one.
-type LoadBalancers struct {
+type lbSection struct {
 	List []cloudmock.LoadBalancer
 	// Lab holds what the model has not, by load balancer.
 	Lab []LoadBalancerLab
@@ -42,7 +42,7 @@ type lbItem struct {
 }
 
 // UnmarshalYAML implements yaml.Unmarshaler: the list by lbTable.
-func (l *LoadBalancers) UnmarshalYAML(n *yaml.Node) error {
+func (l *lbSection) UnmarshalYAML(n *yaml.Node) error {
 	d := newModelDecoder()
 	var items []lbItem
 	resources(d, n, "network.loadBalancers", "LoadBalancer", 0, lbTable, "load balancer", &items)
@@ -54,11 +54,10 @@ func (l *LoadBalancers) UnmarshalYAML(n *yaml.Node) error {
 	return d.err()
 }
 
-// LoadBalancersNode writes load balancers (their ids being the names to
-// write) with what the scenario says beyond the model, by the tables the
+// node writes the load balancers (their ids being the names to write) with what the scenario says beyond the model, by the tables the
 // loader reads them with.
-func LoadBalancersNode(lbs []cloudmock.LoadBalancer, lab []LoadBalancerLab) *yaml.Node {
-	return encodeList(lbTable, joinItems(lbs, lab, func(lb cloudmock.LoadBalancer, l LoadBalancerLab) lbItem { return lbItem{lb, l} }))
+func (l *lbSection) node() *yaml.Node {
+	return encodeList(lbTable, joinItems(l.List, l.Lab, func(lb cloudmock.LoadBalancer, l LoadBalancerLab) lbItem { return lbItem{lb, l} }))
 }
 
 var lbTable = table[lbItem]{
@@ -130,7 +129,7 @@ var lbTargetTable = table[lbTarget]{
 func addrKey[T any](name string, get func(*T) *string) key[T] {
 	return key[T]{name: name, field: name, leaf: true,
 		dec: func(d *modelDecoder, n *yaml.Node, _ at, r *T) {
-			if v, ok := leaf[Addr](d, n); ok && v.IsValid() {
+			if v, ok := leaf[ipAddr](d, n); ok && v.IsValid() {
 				*get(r) = v.String()
 			}
 		},

@@ -123,7 +123,7 @@ var ruleTable = table[dirRule]{
 	intKey("RuleNumber", "RuleNumber", func(r *dirRule) *int { return &r.RuleNumber }, false),
 	strKey("RuleAction", "RuleAction", func(r *dirRule) *string { return &r.RuleAction }, false),
 	{name: "Protocol", field: "Protocol", dec: func(d *modelDecoder, n *yaml.Node, _ at, r *dirRule) {
-		if v, ok := leaf[Protocol](d, n); ok && v != ProtocolAll {
+		if v, ok := leaf[protocol](d, n); ok && v != protocolAll {
 			r.Protocol = int(v) // the model's 0 is all
 		}
 	}, enc: func(r *dirRule) *yaml.Node {

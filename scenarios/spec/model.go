@@ -2,46 +2,55 @@ package spec
 
 import (
 	"errors"
-	"regexp"
-	"slices"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-// ModelSpec is the scenario's account configuration for the provider model.
-// Ids are the scenario's names. Call it on a scenario that passed Check.
-func (s *Scenario) ModelSpec() (cloudmock.Spec, error) {
-	if s.addrs == nil {
-		return cloudmock.Spec{}, errors.New("scenario not checked: call Check (or Load) first")
+// Model is the scenario's account configuration for the provider model
+// (ids are the scenario's names), a copy of the one the loader built; the
+// zero Spec for a scenario not loaded.
+func (s *Scenario) Model() cloudmock.Spec { return s.model.Clone() }
+
+// buildModel is the model of the sections (a copy), with the defaults the
+// file leaves out and the addresses resolveAddrs handed out; an interface
+// or load balancer whose subnet does not resolve (reported by Check) is
+// left out.
+func (s *Scenario) buildModel() cloudmock.Spec {
+	n := &s.Network
+	m := cloudmock.Spec{Profile: s.Profile.Provider, RejectBehavior: s.Profile.RejectBehaviour,
+		Vpcs: n.VPCs.List, Subnets: n.VPCs.Subnets, VpcPeeringConnections: n.VPCPeeringConnections.List,
+		TransitGateways: n.TransitGateways.List, TransitGatewayVpcAttachments: n.TransitGateways.Attachments,
+		NetworkAcls: n.NetworkAcls.List, SecurityGroups: n.SecurityGroups.List, LoadBalancers: n.LoadBalancers.List,
+		TrafficMirrorFilters: s.Mirror.Filters, TrafficMirrorTargets: s.Mirror.Targets, TrafficMirrorSessions: s.Mirror.Sessions}
+	for _, in := range n.Instances.List {
+		m.NetworkInterfaces = append(m.NetworkInterfaces, in.NetworkInterfaces...)
 	}
-	addrs := map[string]string{} // instance/ifname -> address
-	for k, a := range s.addrs {
-		addrs[k] = a.String()
+	m = m.Clone()
+	for i := range m.NetworkAcls {
+		s.defaultACL(&m.NetworkAcls[i])
 	}
-	m := cloudmock.Spec{Profile: s.Profile.Provider, RejectBehavior: s.Profile.RejectBehaviour}
-	m.Vpcs, m.Subnets = s.modelVPCs()
-	joins := cloudmock.Spec{VpcPeeringConnections: s.Network.VPCPeeringConnections.List,
-		TransitGateways: s.Network.TransitGateways.List, TransitGatewayVpcAttachments: s.Network.TransitGateways.Attachments}
-	joins = joins.Clone()
-	m.VpcPeeringConnections, m.TransitGateways, m.TransitGatewayVpcAttachments = joins.VpcPeeringConnections, joins.TransitGateways, joins.TransitGatewayVpcAttachments
-	for _, a := range s.Network.NetworkAcls.List {
-		m.NetworkAcls = append(m.NetworkAcls, s.modelNetworkACL(a))
+	for i := range m.SecurityGroups {
+		s.defaultSG(&m.SecurityGroups[i], n.SecurityGroups.Lab[i].DefaultEgress)
 	}
-	for i, g := range s.Network.SecurityGroups.List {
-		m.SecurityGroups = append(m.SecurityGroups, s.modelSecurityGroup(g, s.Network.SecurityGroups.Lab[i].DefaultEgress))
-	}
-	m.NetworkInterfaces = s.modelInterfaces(addrs)
-	for i, lb := range s.Network.LoadBalancers.List {
-		addr, ok := addrs[lb.LoadBalancerArn+"/"+IfName(0)]
-		if !ok {
-			continue // its subnet does not resolve: reported by Check
+	enis, k := m.NetworkInterfaces[:0], 0
+	for _, in := range n.Instances.List {
+		for j := range in.NetworkInterfaces {
+			if a, ok := s.addrs[in.Name+"/"+IfName(j)]; ok {
+				m.NetworkInterfaces[k].PrivateIpAddress = a.String()
+				enis = append(enis, m.NetworkInterfaces[k])
+			}
+			k++
 		}
-		m.LoadBalancers = append(m.LoadBalancers, s.modelLoadBalancer(lb, s.Network.LoadBalancers.Lab[i], addr))
 	}
-	mirror := cloudmock.Spec{TrafficMirrorFilters: s.Mirror.Filters, TrafficMirrorTargets: s.Mirror.Targets, TrafficMirrorSessions: s.Mirror.Sessions}
-	mirror = mirror.Clone()
-	m.TrafficMirrorFilters, m.TrafficMirrorTargets, m.TrafficMirrorSessions = mirror.TrafficMirrorFilters, mirror.TrafficMirrorTargets, mirror.TrafficMirrorSessions
-	return m, nil
+	lbs := m.LoadBalancers[:0]
+	for i := range m.LoadBalancers {
+		if a, ok := s.addrs[m.LoadBalancers[i].LoadBalancerArn+"/"+IfName(0)]; ok {
+			s.defaultLB(&m.LoadBalancers[i], n.LoadBalancers.Lab[i], a.String())
+			lbs = append(lbs, m.LoadBalancers[i])
+		}
+	}
+	m.NetworkInterfaces, m.LoadBalancers = enis, lbs
+	return m
 }
 
 // defaultVPC is the VPC a resource without a VpcId belongs to: the only
@@ -53,28 +62,21 @@ func (s *Scenario) defaultVPC(v string) string {
 	return v
 }
 
-// modelVPCs is the VPCs and their subnets.
-func (s *Scenario) modelVPCs() (vpcs []cloudmock.Vpc, subnets []cloudmock.Subnet) {
-	return slices.Clone(s.Network.VPCs.List), slices.Clone(s.Network.VPCs.Subnets)
-}
-
-// modelNetworkACL is one network ACL in its VPC (the only one by
-// default), associated with the subnets that name it.
-func (s *Scenario) modelNetworkACL(a cloudmock.NetworkAcl) cloudmock.NetworkAcl {
+// defaultACL puts network ACL a in its VPC (the only one by default) and
+// associates it with the subnets that name it.
+func (s *Scenario) defaultACL(a *cloudmock.NetworkAcl) {
 	a.VpcId = s.defaultVPC(a.VpcId)
 	for k, name := range s.Network.VPCs.SubnetACLs {
 		if name == a.NetworkAclId {
 			a.Associations = append(a.Associations, cloudmock.NetworkAclAssociation{SubnetId: s.Network.VPCs.Subnets[k].SubnetId})
 		}
 	}
-	a.Entries = slices.Clone(a.Entries) // their port ranges are not changed
-	return a
 }
 
-// modelSecurityGroup is one security group with the defaults the scenario
-// leaves out: the only VPC, and CloudFormation's default egress rule
-// (defaultEgress: the group gives none).
-func (s *Scenario) modelSecurityGroup(g cloudmock.SecurityGroup, defaultEgress bool) cloudmock.SecurityGroup {
+// defaultSG gives security group g the defaults the scenario leaves out:
+// the only VPC, and CloudFormation's default egress rule (defaultEgress:
+// the group gives none).
+func (s *Scenario) defaultSG(g *cloudmock.SecurityGroup, defaultEgress bool) {
 	g.VpcId = s.defaultVPC(g.VpcId)
 	if defaultEgress { // CloudFormation's default: all outbound
 		all := cloudmock.IpPermission{IpProtocol: "-1", IpRanges: []cloudmock.IpRange{{CidrIp: "0.0.0.0/0"}}}
@@ -84,33 +86,12 @@ func (s *Scenario) modelSecurityGroup(g cloudmock.SecurityGroup, defaultEgress b
 		}
 		g.IpPermissionsEgress = []cloudmock.IpPermission{all}
 	}
-	return g
 }
 
-// modelInterfaces converts the instances' network interfaces; addrs holds
-// the resolved private address of each by "instance/ifname".
-func (s *Scenario) modelInterfaces(addrs map[string]string) []cloudmock.NetworkInterface {
-	var out []cloudmock.NetworkInterface
-	for _, in := range s.Network.Instances {
-		for j, e := range in.NetworkInterfaces {
-			addr, ok := addrs[in.Name+"/"+IfName(j)]
-			if !ok {
-				continue // its subnet does not resolve: reported by Check
-			}
-			out = append(out, cloudmock.NetworkInterface{
-				NetworkInterfaceId: e.Name, SubnetId: e.SubnetId, PrivateIpAddress: addr,
-				Ipv6Address: addrString(e.Ipv6Address), EnablePrimaryIpv6: e.EnablePrimaryIpv6,
-				Mtu: e.MTU, Groups: e.GroupSet, InstanceId: in.Name,
-			})
-		}
-	}
-	return out
-}
-
-// modelLoadBalancer is one load balancer whose private address is addr,
-// with the defaults the scenario leaves out (a network load balancer
-// listening on VXLAN's port) and its targets named by interface.
-func (s *Scenario) modelLoadBalancer(lb cloudmock.LoadBalancer, lab LoadBalancerLab, addr string) cloudmock.LoadBalancer {
+// defaultLB gives load balancer lb its private address addr and the
+// defaults the scenario leaves out (a network load balancer listening on
+// VXLAN's port), and names its targets by interface.
+func (s *Scenario) defaultLB(lb *cloudmock.LoadBalancer, lab LoadBalancerLab, addr string) {
 	lb.PrivateIpAddress = addr
 	if lb.Type == "" {
 		lb.Type = "network"
@@ -120,16 +101,12 @@ func (s *Scenario) modelLoadBalancer(lb cloudmock.LoadBalancer, lab LoadBalancer
 	}
 	if lab.DefaultListeners {
 		lb.Listeners = []cloudmock.Listener{{Protocol: "UDP", Port: 4789}}
-	} else {
-		lb.Listeners = slices.Clone(lb.Listeners)
 	}
-	lb.Targets = slices.Clone(lb.Targets)
 	for j, t := range lb.Targets {
 		if r, ok := s.refs.eniOrInstance(t.NetworkInterfaceId); ok {
-			lb.Targets[j].NetworkInterfaceId = r.eni.Name
+			lb.Targets[j].NetworkInterfaceId = r.eni.NetworkInterfaceId
 		}
 	}
-	return lb
 }
 
 // UnhealthyTarget is a registered target that the scenario marks as failing
@@ -147,7 +124,7 @@ func (s *Scenario) UnhealthyTargets() []UnhealthyTarget {
 			}
 			eni := t.NetworkInterfaceId
 			if r, ok := s.refs.eniOrInstance(eni); ok {
-				eni = r.eni.Name
+				eni = r.eni.NetworkInterfaceId
 			}
 			out = append(out, UnhealthyTarget{lb.LoadBalancerArn, eni})
 		}
@@ -177,20 +154,6 @@ func (s *Scenario) dualStack(vpc string) bool {
 	return false
 }
 
-func addrString(a Addr) string {
-	if !a.IsValid() {
-		return ""
-	}
-	return a.String()
-}
-
-func prefixString(p Prefix) string {
-	if !p.IsValid() {
-		return ""
-	}
-	return p.String()
-}
-
 // ModelProblems validates the mirror configuration against the provider's
 // rules (cloudmock's Validate) and returns each problem at its place in the
 // file, with the provider's error code; nil when there is none.
@@ -200,11 +163,7 @@ func prefixString(p Prefix) string {
 // file's check already reported, and dangling references (which the file's
 // check reports in its own terms), are left out.
 func (s *Scenario) ModelProblems() Problems {
-	ms, err := s.ModelSpec()
-	if err != nil {
-		return AsProblems(err)
-	}
-	verr := ms.Validate()
+	verr := s.model.Validate()
 	if verr == nil {
 		return nil
 	}
@@ -236,44 +195,25 @@ func (s *Scenario) ModelProblems() Problems {
 	return out.sorted()
 }
 
-var indexRE = regexp.MustCompile(`^([A-Za-z]+)\[(\d+)\](.*)$`)
-
 // modelPath finds the place in the file of a model validation error.
 func (s *Scenario) modelPath(ve *cloudmock.ValidationError) string {
-	f := ve.Field
 	if p, yamlKey, ok := s.placesOf(ve.Resource); ok {
 		return p.path(placeKey{ve.Resource, ve.Index, ve.Field}, yamlKey)
 	}
 	switch ve.Resource {
 	case "Spec":
-		if f == "RejectBehavior" {
+		if ve.Field == "RejectBehavior" {
 			return "profile.rejectBehaviour"
 		}
 		return "profile.provider"
-	case "NetworkInterface":
-		p := s.refPath(ve.Resource, ve.ID, "network.instances")
-		f = rename(f, map[string]string{"NetworkInterfaceId": "name", "Mtu": "mtu"})
-		if m := indexRE.FindStringSubmatch(f); m != nil && m[1] == "Groups" {
-			f = "GroupSet[" + m[2] + "]"
+	case "NetworkInterface": // found by its name: the model's index skips those without an address
+		p, ok := s.refs.resourcePath(ve.Resource, ve.ID)
+		if !ok {
+			p = "network.instances"
 		}
-		return p + "." + f
+		return p + "." + eniFieldPath(ve.Field)
 	}
 	return ""
-}
-
-// refPath is the path of the resource named id, or fallback.
-func (s *Scenario) refPath(kind, id, fallback string) string {
-	if p, ok := s.refs.resourcePath(kind, id); ok {
-		return p
-	}
-	return fallback
-}
-
-func rename(field string, names map[string]string) string {
-	if n, ok := names[field]; ok {
-		return n
-	}
-	return field
 }
 
 // notFound reports the model's codes for a reference to nothing.

@@ -227,7 +227,7 @@ func decodeInto[T any](d *modelDecoder, n *yaml.Node, a at, t table[T], what str
 			return
 		}
 		seen |= 1 << i
-		record := t[i].field != "" && !strings.HasSuffix("."+t[i].field, "."+k.Value) // a key of the field's own name is found without
+		record := d.places != nil && t[i].field != "" && !strings.HasSuffix("."+t[i].field, "."+k.Value) // a key of the field's own name is found without
 		var ka at
 		if record || !t[i].leaf {
 			ka = a.field(t[i].field, k.Value)
@@ -447,7 +447,7 @@ func strListKey[T any](name, field string, get func(*T) *[]string) key[T] {
 func cidrKey[T any](name, field string, get func(*T) *string) key[T] {
 	return key[T]{name: name, field: field, leaf: true,
 		dec: func(d *modelDecoder, n *yaml.Node, _ at, r *T) {
-			if v, ok := leaf[Prefix](d, n); ok && v.IsValid() {
+			if v, ok := leaf[ipPrefix](d, n); ok && v.IsValid() {
 				*get(r) = v.String()
 			}
 		},

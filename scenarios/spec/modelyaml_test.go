@@ -9,23 +9,18 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-// TestTablesRoundTrip: the mirror section and the security groups of every
-// library scenario, written by the tables (as export writes them) and read
-// back, are the same model.
+// TestTablesRoundTrip: the mirror and network sections of every library
+// scenario, written by the tables (as export writes them) and read back,
+// are the same model and lab's part.
 func TestTablesRoundTrip(t *testing.T) {
 	for _, f := range libraryFiles(t) {
 		s, err := Load(f)
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
-		ms, err := s.ModelSpec()
-		if err != nil {
-			t.Fatal(err)
-		}
+		ms := s.Model()
 		out, err := yaml.Marshal(MirrorNode(ms))
 		if err != nil {
 			t.Fatal(err)
@@ -38,43 +33,27 @@ func TestTablesRoundTrip(t *testing.T) {
 			!reflect.DeepEqual(back.Sessions, s.Mirror.Sessions) {
 			t.Errorf("%s: read back differs:\n%s", f, out)
 		}
-		joins := cloudmock.Spec{VpcPeeringConnections: s.Network.VPCPeeringConnections.List,
-			TransitGateways: s.Network.TransitGateways.List, TransitGatewayVpcAttachments: s.Network.TransitGateways.Attachments}
-		pn, tn := JoinsNodes(joins)
-		var pBack Peerings
-		var tBack TransitGateways
-		if err := roundTrip(pn, &pBack); err != nil || !reflect.DeepEqual(pBack.List, joins.VpcPeeringConnections) {
-			t.Errorf("%s: peerings read back as %+v (%v)", f, pBack.List, err)
-		}
-		if err := roundTrip(tn, &tBack); err != nil || !reflect.DeepEqual(tBack.List, joins.TransitGateways) ||
-			!reflect.DeepEqual(tBack.Attachments, joins.TransitGatewayVpcAttachments) {
-			t.Errorf("%s: transit gateways read back as %+v %+v (%v)", f, tBack.List, tBack.Attachments, err)
-		}
-		vs := &s.Network.VPCs
-		var vBack VPCs
-		if err := roundTrip(VPCsNode(vs.List, vs.Subnets, vs.SubnetACLs), &vBack); err != nil || !reflect.DeepEqual(vBack, *vs) {
-			t.Errorf("%s: VPCs read back as %+v (%v)", f, vBack, err)
-		}
-		var aBack NetworkACLs
-		if err := roundTrip(NetworkACLsNode(s.Network.NetworkAcls.List), &aBack); err != nil || !reflect.DeepEqual(aBack.List, s.Network.NetworkAcls.List) {
-			t.Errorf("%s: network ACLs read back as %+v (%v)", f, aBack.List, err)
-		}
-		lbs := &s.Network.LoadBalancers
-		var lbBack LoadBalancers
-		if err := roundTrip(LoadBalancersNode(lbs.List, lbs.Lab), &lbBack); err != nil || !reflect.DeepEqual(lbBack.List, lbs.List) ||
-			!reflect.DeepEqual(lbBack.Lab, lbs.Lab) {
-			t.Errorf("%s: load balancers read back as %+v %+v (%v)", f, lbBack.List, lbBack.Lab, err)
-		}
-		sgs := &s.Network.SecurityGroups
-		if out, err = yaml.Marshal(SecurityGroupsNode(sgs.List, sgs.Lab)); err != nil {
+		out, err = yaml.Marshal(s.Network)
+		if err != nil {
 			t.Fatal(err)
 		}
-		var sgBack SecurityGroups
-		if err := yaml.Unmarshal(out, &sgBack); err != nil {
-			t.Fatalf("%s: written security groups do not load: %v\n%s", f, err, out)
+		var nBack Network
+		if err := yaml.Unmarshal(out, &nBack); err != nil {
+			t.Fatalf("%s: written network section does not load: %v\n%s", f, err, out)
 		}
-		if !reflect.DeepEqual(sgBack.List, sgs.List) || !reflect.DeepEqual(sgBack.Lab, sgs.Lab) {
-			t.Errorf("%s: security groups read back differ:\n%s", f, out)
+		n := &s.Network
+		for what, same := range map[string]bool{
+			"VPCs":             reflect.DeepEqual(nBack.VPCs.List, n.VPCs.List) && reflect.DeepEqual(nBack.VPCs.Subnets, n.VPCs.Subnets) && reflect.DeepEqual(nBack.VPCs.SubnetACLs, n.VPCs.SubnetACLs),
+			"peerings":         reflect.DeepEqual(nBack.VPCPeeringConnections.List, n.VPCPeeringConnections.List),
+			"transit gateways": reflect.DeepEqual(nBack.TransitGateways.List, n.TransitGateways.List) && reflect.DeepEqual(nBack.TransitGateways.Attachments, n.TransitGateways.Attachments),
+			"network ACLs":     reflect.DeepEqual(nBack.NetworkAcls.List, n.NetworkAcls.List),
+			"security groups":  reflect.DeepEqual(nBack.SecurityGroups.List, n.SecurityGroups.List) && reflect.DeepEqual(nBack.SecurityGroups.Lab, n.SecurityGroups.Lab),
+			"instances":        reflect.DeepEqual(nBack.Instances.List, n.Instances.List),
+			"load balancers":   reflect.DeepEqual(nBack.LoadBalancers.List, n.LoadBalancers.List) && reflect.DeepEqual(nBack.LoadBalancers.Lab, n.LoadBalancers.Lab),
+		} {
+			if !same {
+				t.Errorf("%s: %s read back differ:\n%s", f, what, out)
+			}
 		}
 	}
 }
@@ -174,10 +153,10 @@ func TestSecurityGroupRuleDescription(t *testing.T) {
 		"        - {IpProtocol: tcp, FromPort: 80, ToPort: 80, CidrIp: 0.0.0.0/0, Description: web}\n"+
 			"        - {Description: ipv6 web, IpProtocol: tcp, FromPort: 80, ToPort: 80, CidrIpv6: '::/0'}\n"+
 			"        - {IpProtocol: udp, Description: from the adapter, SourceSecurityGroupId: adapter-sg}\n", 1)
-	var sgs SecurityGroups
+	var sgs sgSection
 	var doc struct {
 		Network struct {
-			SecurityGroups *SecurityGroups `yaml:"securityGroups"`
+			SecurityGroups *sgSection `yaml:"securityGroups"`
 		} `yaml:"network"`
 	}
 	doc.Network.SecurityGroups = &sgs
@@ -189,11 +168,12 @@ func TestSecurityGroupRuleDescription(t *testing.T) {
 		rules[2].UserIdGroupPairs[0].Description != "from the adapter" {
 		t.Fatalf("rules %+v", rules)
 	}
-	out, err := yaml.Marshal(SecurityGroupsNode(sgs.List[:1], sgs.Lab[:1]))
+	one := sgSection{List: sgs.List[:1], Lab: sgs.Lab[:1]}
+	out, err := yaml.Marshal(one.node())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var back SecurityGroups
+	var back sgSection
 	if err := yaml.Unmarshal(out, &back); err != nil || !reflect.DeepEqual(back.List, sgs.List[:1]) {
 		t.Errorf("written rules read back as %+v (%v):\n%s", back.List, err, out)
 	}
@@ -202,16 +182,4 @@ func TestSecurityGroupRuleDescription(t *testing.T) {
 			t.Errorf("written rules lack %q:\n%s", want, out)
 		}
 	}
-}
-
-// roundTrip writes node n and reads it into v (nothing for nil).
-func roundTrip(n *yaml.Node, v yaml.Unmarshaler) error {
-	if n == nil {
-		return nil
-	}
-	out, err := yaml.Marshal(n)
-	if err != nil {
-		return err
-	}
-	return yaml.Unmarshal(out, v)
 }

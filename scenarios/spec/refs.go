@@ -42,7 +42,7 @@ type subnetRef struct {
 
 type eniRef struct {
 	inst  *Instance
-	eni   *NetworkInterface
+	eni   *cloudmock.NetworkInterface
 	index int // position in the instance: interface eth<index>
 }
 
@@ -126,16 +126,16 @@ func (r *refs) addNetwork(c *problems, n *Network) {
 	}
 	addEach(r, c, "network ACL", "network.networkAcls", n.NetworkAcls.List, func(a *cloudmock.NetworkAcl) string { return a.NetworkAclId }, r.acls)
 	addEach(r, c, "security group", "network.securityGroups", n.SecurityGroups.List, func(g *cloudmock.SecurityGroup) string { return g.GroupId }, r.sgs)
-	for i := range n.Instances {
-		in := &n.Instances[i]
+	for i := range n.Instances.List {
+		in := &n.Instances.List[i]
 		p := fmt.Sprintf("network.instances[%d]", i)
 		if r.add(c, "instance", p, in.Name) {
 			r.instances[in.Name] = in
 		}
 		for j := range in.NetworkInterfaces {
 			e := &in.NetworkInterfaces[j]
-			if r.add(c, "network interface", fmt.Sprintf("%s.networkInterfaces[%d]", p, j), e.Name) {
-				r.enis[e.Name] = eniRef{inst: in, eni: e, index: j}
+			if r.add(c, "network interface", fmt.Sprintf("%s.networkInterfaces[%d]", p, j), e.NetworkInterfaceId) {
+				r.enis[e.NetworkInterfaceId] = eniRef{inst: in, eni: e, index: j}
 			}
 		}
 	}

@@ -10,17 +10,17 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Protocol is an IP protocol: an IANA number, -1 for all, or a name (tcp,
+// protocol is an IP protocol: an IANA number, -1 for all, or a name (tcp,
 // udp, icmp, all).
-type Protocol int
+type protocol int
 
-// ProtocolAll matches every protocol.
-const ProtocolAll Protocol = -1
+// protocolAll matches every protocol.
+const protocolAll protocol = -1
 
-var protocolNames = map[string]Protocol{"all": -1, "-1": -1, "icmp": 1, "tcp": 6, "udp": 17, "icmpv6": 58}
+var protocolNames = map[string]protocol{"all": -1, "-1": -1, "icmp": 1, "tcp": 6, "udp": 17, "icmpv6": 58}
 
-// ParseProtocol reads a protocol name or number.
-func ParseProtocol(s string) (Protocol, error) {
+// parseProtocol reads a protocol name or number.
+func parseProtocol(s string) (protocol, error) {
 	if p, ok := protocolNames[strings.ToLower(s)]; ok {
 		return p, nil
 	}
@@ -28,15 +28,15 @@ func ParseProtocol(s string) (Protocol, error) {
 	if err != nil || n < -1 || n > 255 {
 		return 0, fmt.Errorf("protocol %q: want tcp, udp, icmp, all, -1 or a number 0-255", s)
 	}
-	return Protocol(n), nil
+	return protocol(n), nil
 }
 
 // UnmarshalYAML implements yaml.Unmarshaler.
-func (p *Protocol) UnmarshalYAML(n *yaml.Node) error {
+func (p *protocol) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
 		return typeErr(n, "protocol must be a name or number")
 	}
-	v, err := ParseProtocol(n.Value)
+	v, err := parseProtocol(n.Value)
 	if err != nil {
 		return typeErr(n, err.Error())
 	}
@@ -45,7 +45,7 @@ func (p *Protocol) UnmarshalYAML(n *yaml.Node) error {
 }
 
 // String names the protocol.
-func (p Protocol) String() string {
+func (p protocol) String() string {
 	for name, v := range protocolNames {
 		if v == p && name != "-1" {
 			return name
@@ -54,11 +54,11 @@ func (p Protocol) String() string {
 	return strconv.Itoa(int(p))
 }
 
-// Prefix is a CIDR block; the zero value means "not given".
-type Prefix struct{ netip.Prefix }
+// ipPrefix is a CIDR block; the zero value means "not given".
+type ipPrefix struct{ netip.Prefix }
 
 // UnmarshalYAML implements yaml.Unmarshaler.
-func (p *Prefix) UnmarshalYAML(n *yaml.Node) error {
+func (p *ipPrefix) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
 		return typeErr(n, "CIDR block must be a string like 10.0.0.0/24")
 	}
@@ -73,11 +73,11 @@ func (p *Prefix) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// Addr is an IP address; the zero value means "not given".
-type Addr struct{ netip.Addr }
+// ipAddr is an IP address; the zero value means "not given".
+type ipAddr struct{ netip.Addr }
 
 // UnmarshalYAML implements yaml.Unmarshaler.
-func (a *Addr) UnmarshalYAML(n *yaml.Node) error {
+func (a *ipAddr) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
 		return typeErr(n, "address must be a string like 10.0.0.5")
 	}

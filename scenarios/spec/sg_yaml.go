@@ -9,13 +9,13 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-// SecurityGroups is the network section's security groups: the model's,
+// sgSection is the network section's security groups: the model's,
 // whose ids are the scenario's names. The YAML is CloudFormation's
 // (AWS::EC2::SecurityGroup): one rule per peer (CidrIp, CidrIpv6 or a
 // group), the ports defaulting by protocol (TCP and UDP: all, ICMP: any
 // type and code), and a group that gives no SecurityGroupEgress allows all
 // outbound traffic (Model adds that rule).
-type SecurityGroups struct {
+type sgSection struct {
 	List []cloudmock.SecurityGroup
 	// Lab holds what the model has not, by group.
 	Lab []SecurityGroupLab
@@ -40,7 +40,7 @@ type sgItem struct {
 }
 
 // UnmarshalYAML implements yaml.Unmarshaler: the list by sgTable.
-func (g *SecurityGroups) UnmarshalYAML(n *yaml.Node) error {
+func (g *sgSection) UnmarshalYAML(n *yaml.Node) error {
 	d := newModelDecoder()
 	var items []sgItem
 	resources(d, n, "network.securityGroups", "SecurityGroup", 0, sgTable, "security group", &items)
@@ -52,11 +52,10 @@ func (g *SecurityGroups) UnmarshalYAML(n *yaml.Node) error {
 	return d.err()
 }
 
-// SecurityGroupsNode writes security groups (their ids being the names
-// to write) with what the scenario says beyond the model, by the tables
+// node writes the security groups (their ids being the names to write) with what the scenario says beyond the model, by the tables
 // the loader reads them with.
-func SecurityGroupsNode(groups []cloudmock.SecurityGroup, lab []SecurityGroupLab) *yaml.Node {
-	return encodeList(sgTable, joinItems(groups, lab, func(g cloudmock.SecurityGroup, l SecurityGroupLab) sgItem { return sgItem{g, l} }))
+func (g *sgSection) node() *yaml.Node {
+	return encodeList(sgTable, joinItems(g.List, g.Lab, func(g cloudmock.SecurityGroup, l SecurityGroupLab) sgItem { return sgItem{g, l} }))
 }
 
 var sgTable = table[sgItem]{
@@ -181,10 +180,10 @@ const (
 
 var sgRuleTable = table[sgRule]{
 	{name: "IpProtocol", field: "IpProtocol", dec: func(d *modelDecoder, n *yaml.Node, _ at, r *sgRule) {
-		if v, ok := leaf[Protocol](d, n); ok {
+		if v, ok := leaf[protocol](d, n); ok {
 			r.IpProtocol = strconv.Itoa(int(v))
 		}
-	}, enc: func(r *sgRule) *yaml.Node { return encodeValue(ProtocolName(r.IpProtocol)) }},
+	}, enc: func(r *sgRule) *yaml.Node { return encodeValue(protocolName(r.IpProtocol)) }},
 	sgPortKey("FromPort", func(r *sgRule) *int { return &r.FromPort }),
 	sgPortKey("ToPort", func(r *sgRule) *int { return &r.ToPort }),
 	sgPeerKey("CidrIp", "IpRanges[0].CidrIp", func(r *sgRule, v string) { r.IpRanges = []cloudmock.IpRange{{CidrIp: v}} },
@@ -229,7 +228,7 @@ func sgPeerKey(name, field string, set func(*sgRule, string), get func(*sgRule) 
 			item, _, _ := strings.Cut(field, ".") // IpRanges[0]: the rule's one peer
 			d.record(at{key: placeKey{a.key.Resource, a.key.Index, strings.TrimSuffix(a.key.Field, field) + item}, path: a.path})
 			if cidr {
-				if v, ok := leaf[Prefix](d, n); ok && v.IsValid() {
+				if v, ok := leaf[ipPrefix](d, n); ok && v.IsValid() {
 					set(r, v.String())
 				}
 			} else if v, ok := leaf[string](d, n); ok && v != "" {
@@ -268,10 +267,10 @@ func first[E any](list []E, f func(E) string) string {
 	return f(list[0])
 }
 
-// ProtocolName writes an EC2 protocol string ("6", "-1", "tcp") the way
+// protocolName writes an EC2 protocol string ("6", "-1", "tcp") the way
 // scenario files do (tcp, udp, icmp, all, or the number).
-func ProtocolName(p string) string {
-	v, err := ParseProtocol(p)
+func protocolName(p string) string {
+	v, err := parseProtocol(p)
 	if err != nil {
 		return p // the loader reports it, with its line
 	}

@@ -27,10 +27,7 @@ func TestDefaultScenarioLoads(t *testing.T) {
 	if a, ok := s.Addr("web"); !ok || a != netip.MustParseAddr("10.0.0.5") {
 		t.Fatalf("Addr(web) = %v, %v", a, ok)
 	}
-	m, err := s.ModelSpec()
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := s.Model()
 	if len(m.TrafficMirrorSessions) != 1 || *m.TrafficMirrorSessions[0].VirtualNetworkId != 1 ||
 		m.TrafficMirrorFilters[0].IngressFilterRules[0].Protocol != 6 {
 		t.Fatalf("model spec %+v", m)

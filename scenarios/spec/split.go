@@ -245,7 +245,8 @@ func runTarget(n *yaml.Node, v reflect.Value, path string, line, col int) (refle
 			}
 			if k.Line == line && k.Column == col {
 				empty := val.Kind == yaml.ScalarNode && val.Tag == "!!null" && val.Value == ""
-				return f, p, empty && f.Kind() == reflect.Slice && !selfDecoding(f.Type())
+				filler := f.CanAddr() && f.Addr().Type().Implements(reflect.TypeFor[runFiller]())
+				return f, p, empty && (filler || f.Kind() == reflect.Slice && !selfDecoding(f.Type()))
 			}
 			if t, tp, ok := runTarget(val, f, p, line, col); ok {
 				return t, tp, true
@@ -314,11 +315,11 @@ func shiftLines(n *yaml.Node, by int) {
 // (their lists are not split: they are small).
 var tableSections = [][]string{
 	{"mirror"}, {"network", "securityGroups"}, {"network", "vpcPeeringConnections"}, {"network", "transitGateways"},
-	{"network", "loadBalancers"}, {"network", "vpcs"}, {"network", "networkAcls"},
+	{"network", "loadBalancers"}, {"network", "vpcs"}, {"network", "networkAcls"}, {"network", "instances"},
 }
 
 // runsOutside drops the runs inside tableSections, but for a network
-// ACL's entries (NetworkACLs.fillRun).
+// ACL's entries (aclSection.fillRun) and the instances (instanceSection.fillRun).
 func runsOutside(data []byte, runs []seqRun) []seqRun {
 	if runs == nil {
 		return nil
@@ -355,7 +356,7 @@ func runsOutside(data []byte, runs []seqRun) []seqRun {
 		inside := slices.ContainsFunc(tableSections, func(sec []string) bool {
 			return len(keys) >= len(sec) && slices.Equal(keys[:len(sec)], sec)
 		})
-		if !inside || slices.Equal(keys, []string{"network", "networkAcls", "entries"}) {
+		if !inside || slices.Equal(keys, []string{"network", "networkAcls", "entries"}) || slices.Equal(keys, []string{"network", "instances"}) {
 			out = append(out, r)
 		}
 	}

@@ -69,7 +69,19 @@ func TestSplitDecodeAgrees(t *testing.T) {
 	if splitAgrees(t, "big.yaml", []byte(src), 1000) != 1 {
 		t.Error("the generated file's entries were not split")
 	}
-	if splitAgrees(t, "instances.yaml", largeInstances(3000), 1000) != 1 {
+	inst := string(largeInstances(3000))
+	for _, e := range [][2]string{ // faults inside the instances, decoded by instanceSection.fillRun
+		{"{name: e17, SubnetId: sub0,", "{name: e17, colour: red, SubnetId: sub0,"},
+		{"{name: e300, SubnetId: sub0,", "{name: e300, PrivateIpAddress: 10.0.0.300, SubnetId: sub0,"},
+		{"    - name: i600\n", "    - name: i600\n      vxlanDevices:\n        - {name: vx0, vni: x}\n"},
+		{"    - name: i900\n      networkInterfaces:\n", "    - name: i900\n      networkInterfaces: 5\n      x:\n"},
+	} {
+		if !strings.Contains(inst, e[0]) {
+			t.Fatalf("%q not in the generated file", e[0])
+		}
+		inst = strings.Replace(inst, e[0], e[1], 1)
+	}
+	if splitAgrees(t, "instances.yaml", []byte(inst), 1000) != 1 {
 		t.Error("the generated instances were not split")
 	}
 }

@@ -18,10 +18,7 @@ import (
 // so that it is complete and deterministic. Sim's problems come back at
 // their places in the file.
 func (s *Scenario) Topology() (sim.Topology, error) {
-	m, err := s.ModelSpec()
-	if err != nil {
-		return sim.Topology{}, err
-	}
+	m := s.Model()
 	t, err := lab.TopologyOf(m)
 	if err != nil {
 		return sim.Topology{}, err

@@ -1,6 +1,12 @@
 package spec
 
-import "net/netip"
+import (
+	"net/netip"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+
+	"gopkg.in/yaml.v3"
+)
 
 // Scenario is one scenario file: the whole test.
 type Scenario struct {
@@ -24,6 +30,7 @@ type Scenario struct {
 	fileProblems map[int]bool
 	refs         *refs
 	addrs        map[string]netip.Addr // "instance/ifname" -> address, by Check
+	model        cloudmock.Spec        // by Check
 }
 
 // Profile selects the provider's semantics.
@@ -36,39 +43,39 @@ type Profile struct {
 
 // Network is the emulated VPC topology with its NACLs and security groups.
 type Network struct {
-	VPCs VPCs `yaml:"vpcs"`
+	VPCs vpcSection `yaml:"vpcs"`
 	// VPCPeeringConnections join VPCs pairwise; each implies the routes for
 	// the other VPC's whole CIDR on both sides.
-	VPCPeeringConnections Peerings `yaml:"vpcPeeringConnections"`
+	VPCPeeringConnections peeringSection `yaml:"vpcPeeringConnections"`
 	// TransitGateways join the VPCs attached to each.
-	TransitGateways TransitGateways `yaml:"transitGateways"`
-	NetworkAcls     NetworkACLs     `yaml:"networkAcls"`
-	SecurityGroups  SecurityGroups  `yaml:"securityGroups"`
-	Instances       []Instance      `yaml:"instances"`
-	LoadBalancers   LoadBalancers   `yaml:"loadBalancers"`
+	TransitGateways tgwSection      `yaml:"transitGateways"`
+	NetworkAcls     aclSection      `yaml:"networkAcls"`
+	SecurityGroups  sgSection       `yaml:"securityGroups"`
+	Instances       instanceSection `yaml:"instances"`
+	LoadBalancers   lbSection       `yaml:"loadBalancers"`
 }
 
-// Instance is an emulated EC2 instance: one network namespace.
-type Instance struct {
-	Name              string             `yaml:"name"`
-	NetworkInterfaces []NetworkInterface `yaml:"networkInterfaces"`
-	// VXLANDevices are kernel VXLAN devices made in the instance, for
-	// programs that read decapsulated traffic from them (tcpdump -i vxlan0).
-	VXLANDevices []VXLANDevice `yaml:"vxlanDevices"`
-}
-
-// NetworkInterface is AWS::EC2::NetworkInterface plus its MTU.
-type NetworkInterface struct {
-	Name             string `yaml:"name"`
-	SubnetId         string `yaml:"SubnetId"`
-	PrivateIpAddress Addr   `yaml:"PrivateIpAddress"`
-	// Ipv6Address (optional) is an address of the subnet's Ipv6CidrBlock;
-	// EnablePrimaryIpv6 makes it the primary IPv6 address (a session
-	// between two such interfaces carries its copies over IPv6).
-	Ipv6Address       Addr     `yaml:"Ipv6Address"`
-	EnablePrimaryIpv6 bool     `yaml:"EnablePrimaryIpv6"`
-	GroupSet          []string `yaml:"GroupSet"`
-	Description       string   `yaml:"Description"`
-	// MTU of the interface (default 9001).
-	MTU int `yaml:"mtu"`
+// MarshalYAML implements yaml.Marshaler: the section (ids being the names
+// to write) by the tables the loader reads it with, vpcs always, the other
+// lists when not empty.
+func (n Network) MarshalYAML() (any, error) {
+	m := &yaml.Node{Kind: yaml.MappingNode}
+	vpcs := n.VPCs.node()
+	if vpcs == nil {
+		vpcs = &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+	}
+	for _, kv := range []struct {
+		key  string
+		node *yaml.Node
+	}{
+		{"vpcs", vpcs}, {"vpcPeeringConnections", encodeList(peeringTable, n.VPCPeeringConnections.List)},
+		{"transitGateways", n.TransitGateways.node()}, {"networkAcls", encodeList(aclTable, n.NetworkAcls.List)},
+		{"securityGroups", n.SecurityGroups.node()}, {"instances", encodeList(instanceTable, n.Instances.List)},
+		{"loadBalancers", n.LoadBalancers.node()},
+	} {
+		if kv.node != nil {
+			m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: kv.key}, kv.node)
+		}
+	}
+	return m, nil
 }

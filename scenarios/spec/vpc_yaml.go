@@ -6,11 +6,11 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-// VPCs is the network section's VPCs with their subnets: the model's,
+// vpcSection is the network section's VPCs with their subnets: the model's,
 // whose ids are the scenario's names. The YAML nests each VPC's subnets in
 // it (VpcId implied); a subnet's networkAcl names its network ACL (in the
 // model, the ACL's association).
-type VPCs struct {
+type vpcSection struct {
 	List    []cloudmock.Vpc
 	Subnets []cloudmock.Subnet
 	// SubnetACLs is the network ACL each subnet names, by subnet ("": the
@@ -34,11 +34,11 @@ type subnetItem struct {
 }
 
 // UnmarshalYAML implements yaml.Unmarshaler: the list by vpcTable.
-func (v *VPCs) UnmarshalYAML(n *yaml.Node) error {
+func (v *vpcSection) UnmarshalYAML(n *yaml.Node) error {
 	d := newModelDecoder()
 	var items []vpcItem
 	resources(d, n, "network.vpcs", "Vpc", 0, vpcTable, "VPC", &items)
-	*v = VPCs{places: d.places}
+	*v = vpcSection{places: d.places}
 	for i, it := range items {
 		v.List = append(v.List, it.Vpc)
 		for _, sn := range it.subnets {
@@ -49,16 +49,16 @@ func (v *VPCs) UnmarshalYAML(n *yaml.Node) error {
 	return d.err()
 }
 
-// VPCsNode writes VPCs with their subnets (ids being the names to write)
-// and the network ACL each subnet names (by subnet), by the tables the
-// loader reads them with.
-func VPCsNode(vpcs []cloudmock.Vpc, subnets []cloudmock.Subnet, acls []string) *yaml.Node {
-	items := make([]vpcItem, len(vpcs))
-	for i, v := range vpcs {
-		items[i].Vpc = v
-		for k, sn := range subnets {
-			if sn.VpcId == v.VpcId {
-				items[i].subnets = append(items[i].subnets, subnetItem{sn, acls[k]})
+// node writes the VPCs with their subnets (ids being the names to write)
+// and the network ACL each subnet names, by the tables the loader reads
+// them with.
+func (v *vpcSection) node() *yaml.Node {
+	items := make([]vpcItem, len(v.List))
+	for i, vpc := range v.List {
+		items[i].Vpc = vpc
+		for k, sn := range v.Subnets {
+			if sn.VpcId == vpc.VpcId {
+				items[i].subnets = append(items[i].subnets, subnetItem{sn, v.SubnetACLs[k]})
 			}
 		}
 	}

@@ -27,7 +27,7 @@ func TestLabScaleValid(t *testing.T) {
 		if ps := s.ModelProblems(); ps != nil {
 			t.Fatalf("n=%d: %v", n, ps)
 		}
-		if got := len(s.Network.Instances); got != n+1+(n+9)/10 {
+		if got := len(s.Network.Instances.List); got != n+1+(n+9)/10 {
 			t.Errorf("n=%d: %d instances", n, got)
 		}
 	}

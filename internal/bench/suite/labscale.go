@@ -90,7 +90,7 @@ func (b *bench) labScaleOurs(ctx context.Context, run, n int) error {
 		b.col.add(labPhaseSpec(n, p.Name), p.End.Sub(p.Start).Seconds())
 	}
 	ready := phases[runreport.PhaseBuild] + phases[runreport.PhaseDataPlane] + phases[runreport.PhasePrograms]
-	ifaces := len(s.Network.Instances)
+	ifaces := len(s.Network.Instances.List)
 	b.col.add(labReadySpec(n), ready.Seconds())
 	b.col.add(labPerInterfaceSpec(n), ready.Seconds()*1e3/float64(ifaces))
 	if rssErr == nil {

@@ -108,10 +108,7 @@ func Explain(s *spec.Scenario, opts Options) (*Report, error) {
 		r.Problems = ps
 		return r, nil
 	}
-	ms, err := s.ModelSpec()
-	if err != nil {
-		return nil, err
-	}
+	ms := s.Model()
 	m, err := cloudmock.New(ms, cloudmock.WithSeed(s.Seed()))
 	if err != nil {
 		return nil, fmt.Errorf("build model: %w", err)

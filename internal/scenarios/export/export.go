@@ -46,10 +46,7 @@ func New(file string, src []byte, names map[string]string) (*Exporter, error) {
 		}
 		e.origSet[g][n] = true
 	}
-	ms, err := orig.ModelSpec()
-	if err != nil {
-		return nil, fmt.Errorf("export: original scenario: %w", err)
-	}
+	ms := orig.Model()
 	ms.EachID(func(r cloudmock.IDRef) {
 		if g, ok := idGroups[r.Kind]; ok && r.Own {
 			add(g, *r.ID)

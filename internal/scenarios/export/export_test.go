@@ -46,10 +46,7 @@ func serve(t *testing.T, file string) served {
 	if err != nil {
 		t.Fatalf("load: %v", err)
 	}
-	ms, err := orig.ModelSpec()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ms := orig.Model()
 	st, names, tags := awsIDs(ms)
 	return served{src, orig, st, names, tags}
 }
@@ -85,10 +82,7 @@ func load(t *testing.T, out []byte, wantModelProblems bool) *spec.Scenario {
 // with the same AWS ids.
 func stateOf(t *testing.T, s *spec.Scenario) cloudmock.Spec {
 	t.Helper()
-	ms, err := s.ModelSpec()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ms := s.Model()
 	st, _, _ := awsIDs(ms)
 	return st
 }
@@ -123,7 +117,7 @@ func TestRoundTrip(t *testing.T) {
 				{"programs", got.Programs, s.orig.Programs},
 				{"traffic", got.Traffic, s.orig.Traffic},
 				{"expect", got.Expect, s.orig.Expect},
-				{"instances", got.Network.Instances, withAddrs(s.orig)},
+				{"instances", got.Network.Instances.List, withAddrs(s.orig)},
 			} {
 				if !reflect.DeepEqual(c.got, c.want) {
 					t.Errorf("%s differ:\n got %+v\nwant %+v", c.what, c.got, c.want)
@@ -146,13 +140,13 @@ func TestRoundTrip(t *testing.T) {
 // withAddrs is the original's instances with every interface's address
 // given (the export writes the addresses the loader assigned).
 func withAddrs(s *spec.Scenario) []spec.Instance {
-	out := slices.Clone(s.Network.Instances)
+	out := slices.Clone(s.Network.Instances.List)
 	for i := range out {
 		out[i].NetworkInterfaces = slices.Clone(out[i].NetworkInterfaces)
 		for j := range out[i].NetworkInterfaces {
 			e := &out[i].NetworkInterfaces[j]
-			a, _ := s.Addr(e.Name)
-			e.PrivateIpAddress = spec.Addr{Addr: a}
+			a, _ := s.Addr(e.NetworkInterfaceId)
+			e.PrivateIpAddress = a.String()
 		}
 	}
 	return out
@@ -160,10 +154,7 @@ func withAddrs(s *spec.Scenario) []spec.Instance {
 
 func serve2(t *testing.T, src []byte, s *spec.Scenario) served {
 	t.Helper()
-	ms, err := s.ModelSpec()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ms := s.Model()
 	st, names, tags := awsIDs(ms)
 	return served{src, s, st, names, tags}
 }
@@ -253,10 +244,7 @@ func TestExportAfterChanges(t *testing.T) {
 		t.Errorf("traffic goes to %+v, want prod", got.Traffic[0].Step)
 	}
 	// the exported state is the server's, the IPv6 range included
-	ms, err := got.ModelSpec()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ms := got.Model()
 	v6 := false
 	for _, g := range ms.SecurityGroups {
 		for _, p := range g.IpPermissions {

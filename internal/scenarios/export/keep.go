@@ -208,8 +208,8 @@ func (e *Exporter) origSG(name string) *spec.SecurityGroupLab {
 }
 
 func (e *Exporter) origInstance(name string) *spec.Instance {
-	for i := range e.orig.Network.Instances {
-		if in := &e.orig.Network.Instances[i]; in.Name == name {
+	for i := range e.orig.Network.Instances.List {
+		if in := &e.orig.Network.Instances.List[i]; in.Name == name {
 			return in
 		}
 	}
@@ -217,25 +217,12 @@ func (e *Exporter) origInstance(name string) *spec.Instance {
 }
 
 func (e *Exporter) instanceOfENI(eni string) *spec.Instance {
-	for i := range e.orig.Network.Instances {
-		in := &e.orig.Network.Instances[i]
+	for i := range e.orig.Network.Instances.List {
+		in := &e.orig.Network.Instances.List[i]
 		for _, n := range in.NetworkInterfaces {
-			if n.Name == eni {
+			if n.NetworkInterfaceId == eni {
 				return in
 			}
-		}
-	}
-	return nil
-}
-
-func (e *Exporter) origENI(name string) *spec.NetworkInterface {
-	in := e.instanceOfENI(name)
-	if in == nil {
-		return nil
-	}
-	for i := range in.NetworkInterfaces {
-		if in.NetworkInterfaces[i].Name == name {
-			return &in.NetworkInterfaces[i]
 		}
 	}
 	return nil
@@ -258,5 +245,5 @@ func (e *Exporter) sameENI(id, eni string) bool {
 		return true
 	}
 	in := e.origInstance(id)
-	return in != nil && len(in.NetworkInterfaces) > 0 && in.NetworkInterfaces[0].Name == eni
+	return in != nil && len(in.NetworkInterfaces) > 0 && in.NetworkInterfaces[0].NetworkInterfaceId == eni
 }

@@ -4,50 +4,15 @@ import (
 	"fmt"
 	"slices"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 
-// The network section as written: the scenario format's keys, with
-// omitempty where the format has a default.
-type (
-	outNetwork struct {
-		VPCs           *yaml.Node    `yaml:"vpcs"`
-		Peerings       *yaml.Node    `yaml:"vpcPeeringConnections,omitempty"`
-		Transits       *yaml.Node    `yaml:"transitGateways,omitempty"`
-		NetworkAcls    *yaml.Node    `yaml:"networkAcls,omitempty"`
-		SecurityGroups *yaml.Node    `yaml:"securityGroups,omitempty"`
-		Instances      []outInstance `yaml:"instances,omitempty"`
-		LoadBalancers  *yaml.Node    `yaml:"loadBalancers,omitempty"`
-	}
-	outInstance struct {
-		Name              string     `yaml:"name"`
-		NetworkInterfaces []outENI   `yaml:"networkInterfaces"`
-		VXLANDevices      []outVXLAN `yaml:"vxlanDevices,omitempty"`
-	}
-	outENI struct {
-		Name             string   `yaml:"name"`
-		SubnetId         string   `yaml:"SubnetId"`
-		PrivateIpAddress string   `yaml:"PrivateIpAddress,omitempty"`
-		Ipv6Address      string   `yaml:"Ipv6Address,omitempty"`
-		PrimaryIpv6      bool     `yaml:"EnablePrimaryIpv6,omitempty"`
-		GroupSet         []string `yaml:"GroupSet,omitempty,flow"`
-		Description      string   `yaml:"Description,omitempty"`
-		MTU              int      `yaml:"mtu,omitempty"`
-	}
-	outVXLAN struct {
-		Name             string `yaml:"name"`
-		VNI              int    `yaml:"vni"`
-		NetworkInterface string `yaml:"networkInterface,omitempty"`
-	}
-)
-
-// network writes the network section from the state.
-func (c *conv) network() outNetwork {
+// network is the network section from the state, with the exported
+// names for ids (written by spec's tables).
+func (c *conv) network() spec.Network {
 	st := &c.st
-	var out outNetwork
+	var out spec.Network
 	multiVPC := len(st.Vpcs) > 1
 	vpcRef := func(id string) string {
 		if !multiVPC {
@@ -74,24 +39,22 @@ func (c *conv) network() outNetwork {
 	for i := range vpcs {
 		vpcs[i].VpcId = c.ref(vpcs[i].VpcId)
 	}
-	if out.VPCs = spec.VPCsNode(vpcs, subnets, acls); out.VPCs == nil {
-		out.VPCs = &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
-	}
-	out.Peerings, out.Transits = c.joins()
+	out.VPCs.List, out.VPCs.Subnets, out.VPCs.SubnetACLs = vpcs, subnets, acls
+	c.joins(&out)
 	nacls := c.st.Clone().NetworkAcls
 	for i := range nacls {
 		nacls[i].NetworkAclId, nacls[i].VpcId, nacls[i].Associations = c.ref(nacls[i].NetworkAclId), vpcRef(nacls[i].VpcId), nil
 	}
-	out.NetworkAcls = spec.NetworkACLsNode(nacls)
-	out.SecurityGroups = c.securityGroups(vpcRef)
-	out.Instances = c.instances()
-	out.LoadBalancers = c.loadBalancers()
+	out.NetworkAcls.List = nacls
+	out.SecurityGroups.List, out.SecurityGroups.Lab = c.securityGroups(vpcRef)
+	out.Instances.List = c.instances()
+	out.LoadBalancers.List, out.LoadBalancers.Lab = c.loadBalancers()
 	return out
 }
 
-// joins writes the active peerings and the transit gateways with their
+// joins sets out's active peerings and transit gateways with their
 // attachments, with the exported names for ids.
-func (c *conv) joins() (peerings, tgws *yaml.Node) {
+func (c *conv) joins(out *spec.Network) {
 	st := c.st.Clone()
 	var m cloudmock.Spec
 	for _, p := range st.VpcPeeringConnections {
@@ -111,12 +74,13 @@ func (c *conv) joins() (peerings, tgws *yaml.Node) {
 		a.TransitGatewayAttachmentId, a.TransitGatewayId, a.VpcId = c.ref(a.TransitGatewayAttachmentId), c.ref(a.TransitGatewayId), c.ref(a.VpcId)
 		m.TransitGatewayVpcAttachments = append(m.TransitGatewayVpcAttachments, a)
 	}
-	return spec.JoinsNodes(m)
+	out.VPCPeeringConnections.List = m.VpcPeeringConnections
+	out.TransitGateways.List, out.TransitGateways.Attachments = m.TransitGateways, m.TransitGatewayVpcAttachments
 }
 
-// securityGroups writes the security groups, with the exported names for
+// securityGroups is the security groups and their lab parts, with the exported names for
 // ids (VpcId by vpcRef); a group's GroupDescription is the original's.
-func (c *conv) securityGroups(vpcRef func(string) string) *yaml.Node {
+func (c *conv) securityGroups(vpcRef func(string) string) ([]cloudmock.SecurityGroup, []spec.SecurityGroupLab) {
 	groups := c.st.Clone().SecurityGroups
 	lab := make([]spec.SecurityGroupLab, len(groups))
 	for i := range groups {
@@ -134,7 +98,7 @@ func (c *conv) securityGroups(vpcRef func(string) string) *yaml.Node {
 			}
 		}
 	}
-	return spec.SecurityGroupsNode(groups, lab)
+	return groups, lab
 }
 
 // allOutbound reports whether egress rules are the format's default: one
@@ -165,8 +129,8 @@ func (c *conv) dualStack(vpc string) bool {
 
 // instances groups the network interfaces by instance, in the order of
 // their first interface; an instance keeps its VXLAN devices.
-func (c *conv) instances() []outInstance {
-	var out []outInstance
+func (c *conv) instances() []spec.Instance {
+	var out []spec.Instance
 	index := map[string]int{}
 	for _, e := range c.st.NetworkInterfaces {
 		iid := c.instanceOf(e)
@@ -174,17 +138,14 @@ func (c *conv) instances() []outInstance {
 		if !ok {
 			i = len(out)
 			index[iid] = i
-			out = append(out, outInstance{Name: c.ref(iid)})
+			out = append(out, spec.Instance{Name: c.ref(iid)})
 		}
-		oe := outENI{
-			Name: c.ref(e.NetworkInterfaceId), SubnetId: c.ref(e.SubnetId), PrivateIpAddress: e.PrivateIpAddress,
-			Ipv6Address: e.Ipv6Address, PrimaryIpv6: e.EnablePrimaryIpv6, MTU: e.Mtu,
+		oe := cloudmock.NetworkInterface{
+			NetworkInterfaceId: c.ref(e.NetworkInterfaceId), SubnetId: c.ref(e.SubnetId), PrivateIpAddress: e.PrivateIpAddress,
+			Ipv6Address: e.Ipv6Address, EnablePrimaryIpv6: e.EnablePrimaryIpv6, Mtu: e.Mtu, Description: e.Description,
 		}
 		for _, g := range e.Groups {
-			oe.GroupSet = append(oe.GroupSet, c.ref(g))
-		}
-		if o := c.e.origENI(c.origName(e.NetworkInterfaceId, gHost)); o != nil {
-			oe.Description = o.Description
+			oe.Groups = append(oe.Groups, c.ref(g))
 		}
 		out[i].NetworkInterfaces = append(out[i].NetworkInterfaces, oe)
 	}
@@ -194,10 +155,10 @@ func (c *conv) instances() []outInstance {
 			continue
 		}
 		for _, d := range in.VXLANDevices {
-			od := outVXLAN{Name: d.Name, VNI: d.VNI}
+			od := spec.VXLANDevice{Name: d.Name, VNI: d.VNI}
 			if d.NetworkInterface != "" {
 				n, ok := c.rename(gHost, d.NetworkInterface)
-				if !ok || !slices.ContainsFunc(out[i].NetworkInterfaces, func(e outENI) bool { return e.Name == n }) {
+				if !ok || !slices.ContainsFunc(out[i].NetworkInterfaces, func(e cloudmock.NetworkInterface) bool { return e.NetworkInterfaceId == n }) {
 					c.note("instance %s: VXLAN device %s is left out (its network interface %s is gone)", out[i].Name, d.Name, d.NetworkInterface)
 					continue
 				}
@@ -209,10 +170,10 @@ func (c *conv) instances() []outInstance {
 	return out
 }
 
-// loadBalancers writes the load balancers with the exported names for
+// loadBalancers is the load balancers and their lab parts, with the exported names for
 // ids; what the model has not (health-check port, unhealthy targets) is
 // the original's.
-func (c *conv) loadBalancers() *yaml.Node {
+func (c *conv) loadBalancers() ([]cloudmock.LoadBalancer, []spec.LoadBalancerLab) {
 	lbs := c.st.Clone().LoadBalancers
 	lab := make([]spec.LoadBalancerLab, len(lbs))
 	for i := range lbs {
@@ -235,7 +196,7 @@ func (c *conv) loadBalancers() *yaml.Node {
 			lb.Type = "" // the format's default
 		}
 	}
-	return spec.LoadBalancersNode(lbs, lab)
+	return lbs, lab
 }
 
 // note records something of the state that the file cannot say.

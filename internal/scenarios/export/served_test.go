@@ -35,10 +35,7 @@ func serveFile(t *testing.T, file string, src []byte) server {
 	if err != nil {
 		t.Fatalf("load %s: %v", file, err)
 	}
-	ms, err := s.ModelSpec()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ms := s.Model()
 	st, names := ec2api.AssignIDs(ms, s.Name)
 	ex, err := New(file, src, names)
 	if err != nil {

@@ -143,11 +143,11 @@ func TestWriteDrawsEverySession(t *testing.T) {
 				}
 			}
 			// every ENI of the scenario is drawn once
-			for _, in := range r.Scenario.Network.Instances {
+			for _, in := range r.Scenario.Network.Instances.List {
 				for _, e := range in.NetworkInterfaces {
-					n := find(sec, func(n *html.Node) bool { v, _ := attr(n, "data-eni"); return v == e.Name })
+					n := find(sec, func(n *html.Node) bool { v, _ := attr(n, "data-eni"); return v == e.NetworkInterfaceId })
 					if len(n) != 1 {
-						t.Errorf("ENI %s drawn %d times", e.Name, len(n))
+						t.Errorf("ENI %s drawn %d times", e.NetworkInterfaceId, len(n))
 					}
 				}
 			}
@@ -231,29 +231,21 @@ func TestWriteFetchesNothing(t *testing.T) {
 // program's output are text on the page, never markup.
 func TestWriteEscapesHostileNames(t *testing.T) {
 	const evil = `"><script>alert(1)</script><img src=x onerror=alert(2)>`
-	eni := func(name, subnet, ip string) spec.NetworkInterface {
-		e := spec.NetworkInterface{Name: name, SubnetId: subnet}
-		if err := e.PrivateIpAddress.UnmarshalText([]byte(ip)); err != nil {
-			t.Fatal(err)
-		}
-		return e
+	eni := func(name, subnet, ip string) cloudmock.NetworkInterface {
+		return cloudmock.NetworkInterface{NetworkInterfaceId: name, SubnetId: subnet, PrivateIpAddress: ip}
 	}
 	vni := 7
-	s := &spec.Scenario{
-		Name: evil, Description: "</style>" + evil,
-		Network: spec.Network{
-			VPCs: spec.VPCs{List: []cloudmock.Vpc{{VpcId: "vpc" + evil}},
-				Subnets:    []cloudmock.Subnet{{SubnetId: "a" + evil, VpcId: "vpc" + evil}, {SubnetId: "b", VpcId: "vpc" + evil}},
-				SubnetACLs: []string{"", ""}},
-			Instances: []spec.Instance{
-				{Name: "src" + evil, NetworkInterfaces: []spec.NetworkInterface{eni("src-eni"+evil, "a"+evil, "10.0.0.5")}},
-				{Name: "dst", NetworkInterfaces: []spec.NetworkInterface{eni("dst-eni", "b", "10.0.0.20")}},
-			},
-		},
-		Mirror: spec.Mirror{
-			Targets:  []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "t" + evil, NetworkInterfaceId: "dst-eni"}},
-			Sessions: []cloudmock.TrafficMirrorSession{{TrafficMirrorSessionId: "sess" + evil, NetworkInterfaceId: "src-eni" + evil, TrafficMirrorTargetId: "t" + evil, TrafficMirrorFilterId: "f" + evil, SessionNumber: 1, VirtualNetworkId: &vni}},
-		},
+	s := &spec.Scenario{Name: evil, Description: "</style>" + evil}
+	s.Network.VPCs.List = []cloudmock.Vpc{{VpcId: "vpc" + evil}}
+	s.Network.VPCs.Subnets = []cloudmock.Subnet{{SubnetId: "a" + evil, VpcId: "vpc" + evil}, {SubnetId: "b", VpcId: "vpc" + evil}}
+	s.Network.VPCs.SubnetACLs = []string{"", ""}
+	s.Network.Instances.List = []spec.Instance{
+		{Name: "src" + evil, NetworkInterfaces: []cloudmock.NetworkInterface{eni("src-eni"+evil, "a"+evil, "10.0.0.5")}},
+		{Name: "dst", NetworkInterfaces: []cloudmock.NetworkInterface{eni("dst-eni", "b", "10.0.0.20")}},
+	}
+	s.Mirror = spec.Mirror{
+		Targets:  []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "t" + evil, NetworkInterfaceId: "dst-eni"}},
+		Sessions: []cloudmock.TrafficMirrorSession{{TrafficMirrorSessionId: "sess" + evil, NetworkInterfaceId: "src-eni" + evil, TrafficMirrorTargetId: "t" + evil, TrafficMirrorFilterId: "f" + evil, SessionNumber: 1, VirtualNetworkId: &vni}},
 	}
 	res := &report.Result{
 		Scenario: evil, File: "evil.yaml" + evil, Error: evil,

@@ -157,7 +157,7 @@ type placer struct {
 
 func newPlacer(s *spec.Scenario) *placer {
 	p := &placer{s: s, anchors: map[string]anchor{}, roles: sessionRoles(s), subnetOf: map[string]string{}}
-	for _, in := range s.Network.Instances {
+	for _, in := range s.Network.Instances.List {
 		if len(in.NetworkInterfaces) > 0 {
 			p.subnetOf["i/"+in.Name] = in.NetworkInterfaces[0].SubnetId
 		}
@@ -200,7 +200,7 @@ func (p *placer) placeSubnet(sn cloudmock.Subnet, acl string, x, y int) subnetBo
 	sb := subnetBox{Name: sn.SubnetId, CIDR: sn.CidrBlock, ACL: acl}
 	sb.X, sb.Y, sb.W = x, y, colW
 	cy := sb.Y + subHeader
-	for _, in := range p.s.Network.Instances {
+	for _, in := range p.s.Network.Instances.List {
 		if p.subnetOf["i/"+in.Name] != sn.SubnetId {
 			continue
 		}
@@ -333,19 +333,19 @@ func placeInstance(s *spec.Scenario, in spec.Instance, x, y, w int, roles map[st
 	ib.X, ib.Y, ib.W = x, y, w
 	py := y + instHeader
 	for j, e := range in.NetworkInterfaces {
-		addr := ""
-		if e.PrivateIpAddress.IsValid() {
-			addr = e.PrivateIpAddress.String()
-		} else if a, ok := s.Addr(e.Name); ok {
-			addr = a.String()
+		name, addr := e.NetworkInterfaceId, e.PrivateIpAddress
+		if addr == "" {
+			if a, ok := s.Addr(name); ok {
+				addr = a.String()
+			}
 		}
-		title := fmt.Sprintf("%s (%s, eth%d) in subnet %s", e.Name, addr, j, e.SubnetId)
-		if e.MTU != 0 {
-			title += fmt.Sprintf(", MTU %d", e.MTU)
+		title := fmt.Sprintf("%s (%s, eth%d) in subnet %s", name, addr, j, e.SubnetId)
+		if e.Mtu != 0 {
+			title += fmt.Sprintf(", MTU %d", e.Mtu)
 		}
-		p := pillView{Name: e.Name, Label: short(e.Name), Addr: addr, Title: title, Role: roles[e.Name]}
+		p := pillView{Name: name, Label: short(name), Addr: addr, Title: title, Role: roles[name]}
 		p.X, p.Y, p.W, p.H = x+8, py, w-16, pillH
-		anchors[e.Name] = anchor{left: p.X, right: p.X + p.W, y: p.Y + pillH/2}
+		anchors[name] = anchor{left: p.X, right: p.X + p.W, y: p.Y + pillH/2}
 		ib.ENIs = append(ib.ENIs, p)
 		py += pillH + pillGap
 	}
