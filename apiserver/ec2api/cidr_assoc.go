@@ -51,11 +51,10 @@ func (s *Server) associateVpcCidrBlock(c *call) (any, error) {
 		return nil, err
 	}
 	return c.mutate("", func(st *state) (any, error) {
-		i := findVpc(&st.spec, id)
-		if i < 0 {
-			return nil, notFound(codeVpcNotFound, "vpc ID", id)
+		v, err := findByID(st.spec.Vpcs, id, idOfVpc, vpcNotFound)
+		if err != nil {
+			return nil, err
 		}
-		v := &st.spec.Vpcs[i]
 		if v.Ipv6CidrBlock != "" {
 			return nil, errorf(codeUnsupported, "VPC %s has its IPv6 block %s: a second one is not emulated.", id, v.Ipv6CidrBlock)
 		}
@@ -122,11 +121,10 @@ func (s *Server) associateSubnetCidrBlock(c *call) (any, error) {
 		return nil, err
 	}
 	return c.mutate("", func(st *state) (any, error) {
-		i := findSubnet(&st.spec, id)
-		if i < 0 {
-			return nil, notFound(codeSubnetNotFound, "subnet ID", id)
+		sn, err := findByID(st.spec.Subnets, id, idOfSubnet, subnetNotFound)
+		if err != nil {
+			return nil, err
 		}
-		sn := &st.spec.Subnets[i]
 		if sn.Ipv6CidrBlock != "" {
 			return nil, errorf(codeUnsupported, "Subnet %s has its IPv6 block %s: a second one is not emulated.", id, sn.Ipv6CidrBlock)
 		}

@@ -97,14 +97,14 @@ func (s *Server) deleteNetworkInterface(c *call) (any, error) {
 		return nil, err
 	}
 	res, err := c.mutate("", func(st *state) (any, error) {
-		i := findENI(&st.spec, id)
-		if i < 0 {
-			return nil, notFound(codeENINotFound, "network interface ID", id)
+		// a failed change leaves the state as it was: remove, then check
+		e, err := removeByID(&st.spec.NetworkInterfaces, id, idOfENI, eniNotFound)
+		if err != nil {
+			return nil, err
 		}
-		if e := &st.spec.NetworkInterfaces[i]; e.InstanceId != "" {
+		if e.InstanceId != "" {
 			return nil, errorf(codeENIInUse, "The network interface '%s' is currently in use (attached to %s).", id, e.InstanceId)
 		}
-		st.spec.NetworkInterfaces = slices.Delete(st.spec.NetworkInterfaces, i, i+1)
 		st.tags.remove(id)
 		return returnResult{true}, nil
 	})
@@ -239,11 +239,10 @@ func (s *Server) modifyNetworkInterfaceAttribute(c *call) (any, error) {
 		return nil, err
 	}
 	return c.mutate("", func(st *state) (any, error) {
-		i := findENI(&st.spec, id)
-		if i < 0 {
-			return nil, notFound(codeENINotFound, "network interface ID", id)
+		e, err := findByID(st.spec.NetworkInterfaces, id, idOfENI, eniNotFound)
+		if err != nil {
+			return nil, err
 		}
-		e := &st.spec.NetworkInterfaces[i]
 		if desc != nil {
 			e.Description = *desc
 		}

@@ -154,23 +154,11 @@ func (s *Server) describeNetworkAcls(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, fs, pg := q.ids, q.fs, q.pg
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		if err := idsExist(ids, func(id string) bool { return findACL(spec, id) >= 0 }, codeACLNotFound, "network ACL ID"); err != nil {
-			return nil, err
-		}
-		var items []*cloudmock.NetworkAcl
-		for i := range spec.NetworkAcls {
-			if len(ids) == 0 || slices.Contains(ids, spec.NetworkAcls[i].NetworkAclId) {
-				items = append(items, &spec.NetworkAcls[i])
-			}
-		}
-		id := func(a *cloudmock.NetworkAcl) string { return a.NetworkAclId }
-		items, err := applyFilters(items, fs, s.aclFilters(), id, tags)
+		items, next, err := pickByID(q, spec.NetworkAcls, specFinder(spec, findACL), aclNotFound, s.aclFilters(), idOfACL, tags)
 		if err != nil {
 			return nil, err
 		}
-		items, next := page(pg, items, id)
 		out := describeACLsResult{NextToken: next}
 		for _, a := range items {
 			out.NetworkAcls = append(out.NetworkAcls, s.toXMLACL(a, tags))

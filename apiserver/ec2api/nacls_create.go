@@ -74,18 +74,16 @@ func (s *Server) deleteNetworkAcl(c *call) (any, error) {
 		return nil, err
 	}
 	return c.mutate("", func(st *state) (any, error) {
-		i := findACL(&st.spec, id)
-		if i < 0 {
-			return nil, notFound(codeACLNotFound, "network ACL ID", id)
-		}
-		a := st.spec.NetworkAcls[i]
+		// a failed change leaves the state as it was: remove, then check
+		a, err := removeByID(&st.spec.NetworkAcls, id, idOfACL, aclNotFound)
 		switch {
+		case err != nil:
+			return nil, err
 		case a.IsDefault:
 			return nil, errorf(cloudmock.CodeInvalidParameterValue, "cannot delete default network ACL %s", id)
 		case len(a.Associations) > 0:
 			return nil, errorf(codeDependencyViolation, "The networkAcl '%s' has dependencies and cannot be deleted (subnet %s is associated with it).", id, a.Associations[0].SubnetId)
 		}
-		st.spec.NetworkAcls = slices.Delete(st.spec.NetworkAcls, i, i+1)
 		st.tags.remove(id)
 		return returnResult{true}, nil
 	})
@@ -116,7 +114,7 @@ func (s *Server) replaceNetworkAclAssociation(c *call) (any, error) {
 		}
 		k := findACL(&st.spec, to)
 		if k < 0 {
-			return nil, notFound(codeACLNotFound, "network ACL ID", to)
+			return nil, aclNotFound(to)
 		}
 		old := &st.spec.NetworkAcls[from]
 		if old.VpcId != st.spec.NetworkAcls[k].VpcId {

@@ -20,7 +20,7 @@ func (s *Server) registerVpcPeeringConnections(a map[string]actionFunc) {
 const codeInvalidStateTransition = "InvalidStateTransition"
 
 func findPeering(spec *cloudmock.Spec, id string) int {
-	return slices.IndexFunc(spec.VpcPeeringConnections, func(p cloudmock.VpcPeeringConnection) bool { return p.VpcPeeringConnectionId == id })
+	return indexByID(spec.VpcPeeringConnections, id, idOfPeering)
 }
 
 func peeringNotFound(id string) error {

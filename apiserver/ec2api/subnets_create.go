@@ -124,11 +124,9 @@ func (s *Server) deleteSubnet(c *call) (any, error) {
 		return nil, err
 	}
 	res, err := c.mutate("", func(st *state) (any, error) {
-		i := findSubnet(&st.spec, id)
-		if i < 0 {
-			return nil, notFound(codeSubnetNotFound, "subnet ID", id)
+		if _, err := removeByID(&st.spec.Subnets, id, idOfSubnet, subnetNotFound); err != nil {
+			return nil, err
 		}
-		st.spec.Subnets = slices.Delete(st.spec.Subnets, i, i+1)
 		for j := range st.spec.NetworkAcls {
 			a := &st.spec.NetworkAcls[j]
 			a.Associations = slices.DeleteFunc(a.Associations, func(x cloudmock.NetworkAclAssociation) bool { return x.SubnetId == id })

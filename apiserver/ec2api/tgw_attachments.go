@@ -98,12 +98,10 @@ func (s *Server) deleteTransitGatewayVpcAttachment(c *call) (any, error) {
 	}
 	var last xmlTGWAttachment
 	res, err := c.mutate("", func(st *state) (any, error) {
-		i := findAttachment(&st.spec, id)
-		if i < 0 {
-			return nil, attachmentNotFound(id)
+		a, err := removeByID(&st.spec.TransitGatewayVpcAttachments, id, idOfAttachment, attachmentNotFound)
+		if err != nil {
+			return nil, err
 		}
-		a := st.spec.TransitGatewayVpcAttachments[i]
-		st.spec.TransitGatewayVpcAttachments = slices.Delete(st.spec.TransitGatewayVpcAttachments, i, i+1)
 		last = s.toXMLAttachment(&a, "deleted", st.tags)
 		out := attachmentResult{Attachment: s.toXMLAttachment(&a, "deleting", st.tags)}
 		st.tags.remove(id)

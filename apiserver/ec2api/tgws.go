@@ -1,8 +1,6 @@
 package ec2api
 
 import (
-	"slices"
-
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -33,13 +31,11 @@ const (
 )
 
 func findTransitGateway(spec *cloudmock.Spec, id string) int {
-	return slices.IndexFunc(spec.TransitGateways, func(g cloudmock.TransitGateway) bool { return g.TransitGatewayId == id })
+	return indexByID(spec.TransitGateways, id, idOfTGW)
 }
 
 func findAttachment(spec *cloudmock.Spec, id string) int {
-	return slices.IndexFunc(spec.TransitGatewayVpcAttachments, func(a cloudmock.TransitGatewayVpcAttachment) bool {
-		return a.TransitGatewayAttachmentId == id
-	})
+	return indexByID(spec.TransitGatewayVpcAttachments, id, idOfAttachment)
 }
 
 func tgwNotFound(id string) error {
@@ -148,17 +144,15 @@ func (s *Server) deleteTransitGateway(c *call) (any, error) {
 		return nil, err
 	}
 	return c.mutate("", func(st *state) (any, error) {
-		i := findTransitGateway(&st.spec, id)
-		if i < 0 {
-			return nil, tgwNotFound(id)
+		g, err := removeByID(&st.spec.TransitGateways, id, idOfTGW, tgwNotFound)
+		if err != nil {
+			return nil, err
 		}
 		for _, a := range st.spec.TransitGatewayVpcAttachments {
 			if a.TransitGatewayId == id {
 				return nil, errorf(codeIncorrectState, "%s has non-deleted VPC Attachments: %s.", id, a.TransitGatewayAttachmentId)
 			}
 		}
-		g := st.spec.TransitGateways[i]
-		st.spec.TransitGateways = slices.Delete(st.spec.TransitGateways, i, i+1)
 		out := transitGatewayResult{TransitGateway: s.toXMLTransitGateway(&g, "deleting", st.tags)}
 		st.tags.remove(id)
 		return out, nil

@@ -35,7 +35,7 @@ func (s *Server) serviceName(id string) string {
 }
 
 func findService(spec *cloudmock.Spec, id string) int {
-	return slices.IndexFunc(spec.VpcEndpointServices, func(x cloudmock.VpcEndpointService) bool { return x.ServiceId == id })
+	return indexByID(spec.VpcEndpointServices, id, idOfService)
 }
 
 func serviceNotFound(id string) error {
