@@ -68,11 +68,8 @@ func (s *Server) associateVpcCidrBlock(c *call) (any, error) {
 // disassociateVpcCidrBlock removes a VPC's IPv6 block; a subnet that
 // still has an IPv6 block of it is InvalidCidrBlock.InUse.
 func (s *Server) disassociateVpcCidrBlock(c *call) (any, error) {
-	assoc, err := c.p.required("AssociationId")
+	assoc, err := c.beginWith("AssociationId")
 	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	res, err := c.mutate("", func(st *state) (any, error) {
@@ -113,11 +110,8 @@ func (s *Server) associateSubnetCidrBlock(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	block, err := c.p.required("Ipv6CidrBlock")
+	block, err := c.beginWith("Ipv6CidrBlock")
 	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	return c.mutate("", func(st *state) (any, error) {
@@ -137,11 +131,8 @@ func (s *Server) associateSubnetCidrBlock(c *call) (any, error) {
 // disassociateSubnetCidrBlock removes a subnet's IPv6 block; an
 // interface with an IPv6 address of it is InvalidCidrBlock.InUse.
 func (s *Server) disassociateSubnetCidrBlock(c *call) (any, error) {
-	assoc, err := c.p.required("AssociationId")
+	assoc, err := c.beginWith("AssociationId")
 	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	res, err := c.mutate("", func(st *state) (any, error) {

@@ -89,11 +89,8 @@ func (s *Server) createNetworkInterface(c *call) (any, error) {
 }
 
 func (s *Server) deleteNetworkInterface(c *call) (any, error) {
-	id, err := c.p.required("NetworkInterfaceId")
+	id, err := c.beginWith("NetworkInterfaceId")
 	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	res, err := c.mutate("", func(st *state) (any, error) {

@@ -66,11 +66,8 @@ func (c *call) createInVpc(prefix string, kind cloudmock.IDKind, tagType string,
 // deleteNetworkAcl removes an ACL that no subnet is associated with; a
 // VPC's default ACL cannot be deleted.
 func (s *Server) deleteNetworkAcl(c *call) (any, error) {
-	id, err := c.p.required("NetworkAclId")
+	id, err := c.beginWith("NetworkAclId")
 	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	return c.mutate("", func(st *state) (any, error) {
@@ -100,11 +97,8 @@ func (s *Server) replaceNetworkAclAssociation(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	to, err := c.p.required("NetworkAclId")
+	to, err := c.beginWith("NetworkAclId")
 	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	return c.mutate("", func(st *state) (any, error) {

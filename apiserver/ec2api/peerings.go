@@ -134,11 +134,8 @@ func (s *Server) createVpcPeeringConnection(c *call) (any, error) {
 // mutatePeering runs change on the connection that VpcPeeringConnectionId
 // names (its index in the spec), in a mutation of the account's state.
 func mutatePeering(c *call, change func(st *state, i int) (any, error)) (any, error) {
-	id, err := c.p.required("VpcPeeringConnectionId")
+	id, err := c.beginWith("VpcPeeringConnectionId")
 	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	return c.mutate("", func(st *state) (any, error) {

@@ -116,11 +116,8 @@ func (s *Server) createSubnet(c *call) (any, error) {
 // table); an interface or load balancer still in it is a
 // DependencyViolation.
 func (s *Server) deleteSubnet(c *call) (any, error) {
-	id, err := c.p.required("SubnetId")
+	id, err := c.beginWith("SubnetId")
 	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	res, err := c.mutate("", func(st *state) (any, error) {

@@ -89,11 +89,8 @@ func (s *Server) createTransitGatewayVpcAttachment(c *call) (any, error) {
 // describes it in state deleted for a while, which the provider's waiter
 // polls for (s.gone).
 func (s *Server) deleteTransitGatewayVpcAttachment(c *call) (any, error) {
-	id, err := c.p.required("TransitGatewayAttachmentId")
+	id, err := c.beginWith("TransitGatewayAttachmentId")
 	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	var last xmlTGWAttachment

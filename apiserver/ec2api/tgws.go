@@ -136,11 +136,8 @@ func (s *Server) createTransitGateway(c *call) (any, error) {
 // (EC2: IncorrectState, which the provider retries). Routes to it stay,
 // as blackholes.
 func (s *Server) deleteTransitGateway(c *call) (any, error) {
-	id, err := c.p.required("TransitGatewayId")
+	id, err := c.beginWith("TransitGatewayId")
 	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	return c.mutate("", func(st *state) (any, error) {

@@ -113,11 +113,8 @@ func (st *state) newIPv6Block() string {
 // (subnets, groups, ACLs, tables, transit gateway attachments) makes the
 // model's validation fail, answered as DependencyViolation.
 func (s *Server) deleteVpc(c *call) (any, error) {
-	id, err := c.p.required("VpcId")
+	id, err := c.beginWith("VpcId")
 	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	res, err := c.mutate("", func(st *state) (any, error) {
