@@ -214,23 +214,11 @@ func (c *call) readACLEntry(e *cloudmock.NetworkAclEntry) error {
 // portRangeFromTo reads "<name>.From"/"<name>.To" (network ACL entries);
 // nil when neither is given.
 func (c *call) portRangeFromTo(name string) (*cloudmock.PortRange, error) {
-	from, err := c.p.int(name + ".From")
-	if err != nil {
+	pr, err := c.p.intPair(name+".From", name+".To")
+	if pr == nil {
 		return nil, err
 	}
-	to, err := c.p.int(name + ".To")
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case from == nil && to == nil:
-		return nil, nil
-	case from == nil:
-		return nil, errMissing(name + ".From")
-	case to == nil:
-		return nil, errMissing(name + ".To")
-	}
-	return &cloudmock.PortRange{From: *from, To: *to}, nil
+	return &cloudmock.PortRange{From: pr[0], To: pr[1]}, nil
 }
 
 func (s *Server) changeACLEntry(op aclChange) actionFunc {
