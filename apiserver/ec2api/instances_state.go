@@ -41,12 +41,9 @@ func stateOfCode(code int) xmlInstanceState {
 // one mutation and answers the state changes. The action has read its
 // other parameters.
 func (s *Server) changeInstances(c *call, fn func(st *state, in *instance, now int) (int, error)) ([]xmlStateChange, error) {
-	ids, err := c.p.list("InstanceId")
+	ids, err := c.p.requiredList("InstanceId")
 	if err != nil {
 		return nil, err
-	}
-	if len(ids) == 0 {
-		return nil, errMissing("InstanceId.1")
 	}
 	if err := c.begin(); err != nil {
 		return nil, err
@@ -223,12 +220,9 @@ func (s *Server) unmonitorInstances(c *call) (any, error) { return s.setMonitori
 // setMonitoring turns detailed monitoring on or off (shown, not emulated:
 // nothing here reads CloudWatch metrics).
 func (s *Server) setMonitoring(c *call, on bool) (any, error) {
-	ids, err := c.p.list("InstanceId")
+	ids, err := c.p.requiredList("InstanceId")
 	if err != nil {
 		return nil, err
-	}
-	if len(ids) == 0 {
-		return nil, errMissing("InstanceId.1")
 	}
 	if err := c.begin(); err != nil {
 		return nil, err

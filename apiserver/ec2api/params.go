@@ -169,6 +169,16 @@ func (p *params) list(name string) ([]string, error) {
 	return out, nil
 }
 
+// requiredList is list for a list that must name one item at least
+// (MissingParameter name.1 when it names none).
+func (p *params) requiredList(name string) ([]string, error) {
+	out, err := p.list(name)
+	if err == nil && len(out) == 0 {
+		err = errMissing(name + ".1")
+	}
+	return out, err
+}
+
 // Filter is one Filter.N of a Describe request: a name and its values
 // (Filter.N.Value.M).
 type Filter struct {

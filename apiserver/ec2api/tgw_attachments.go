@@ -53,11 +53,8 @@ func (s *Server) createTransitGatewayVpcAttachment(c *call) (any, error) {
 	if a.VpcId, err = c.p.required("VpcId"); err != nil {
 		return nil, err
 	}
-	if a.SubnetIds, err = c.p.list("SubnetIds"); err != nil {
+	if a.SubnetIds, err = c.p.requiredList("SubnetIds"); err != nil {
 		return nil, err
-	}
-	if len(a.SubnetIds) == 0 {
-		return nil, errMissing("SubnetIds.1")
 	}
 	if err := c.readFixedOptions(attachmentOptions); err != nil {
 		return nil, err

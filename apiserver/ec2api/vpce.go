@@ -268,12 +268,9 @@ func (s *Server) describeVpcEndpoints(c *call) (any, error) {
 }
 
 func (s *Server) deleteVpcEndpoints(c *call) (any, error) {
-	ids, err := c.p.list("VpcEndpointId")
+	ids, err := c.p.requiredList("VpcEndpointId")
 	if err != nil {
 		return nil, err
-	}
-	if len(ids) == 0 {
-		return nil, errMissing("VpcEndpointId.1")
 	}
 	if err := c.begin(); err != nil {
 		return nil, err

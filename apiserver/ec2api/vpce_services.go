@@ -198,12 +198,9 @@ func (c *call) eachDelete(ids []string, del func(st *state, id string) error, in
 }
 
 func (s *Server) deleteVpcEndpointServices(c *call) (any, error) {
-	ids, err := c.p.list("ServiceId")
+	ids, err := c.p.requiredList("ServiceId")
 	if err != nil {
 		return nil, err
-	}
-	if len(ids) == 0 {
-		return nil, errMissing("ServiceId.1")
 	}
 	if err := c.begin(); err != nil {
 		return nil, err
