@@ -66,11 +66,10 @@ func pickByID[T any](q describeQuery, all []T, find func(string) int, missing fu
 			items = append(items, &all[i])
 		}
 	}
-	items, err := applyFilters(items, q.fs, fields, id, tags)
+	items, next, err := filterPage(items, q.fs, q.pg, fields, id, tags)
 	if err != nil {
 		return nil, "", err
 	}
-	items, next := page(q.pg, items, id)
 	return items, next, nil
 }
 

@@ -239,11 +239,10 @@ func (s *Server) describeInstanceTypes(c *call) (any, error) {
 			}
 		}
 		id := func(t *instanceType) string { return t.name }
-		items, err := applyFilters(items, fs, instanceTypeFilters(), id, nil)
+		items, next, err := filterPage(items, fs, pg, instanceTypeFilters(), id, nil)
 		if err != nil {
 			return nil, err
 		}
-		items, next := page(pg, items, id)
 		out := describeInstanceTypesResult{NextToken: next}
 		for _, t := range items {
 			out.Types = append(out.Types, toXMLInstanceType(t))
@@ -299,14 +298,13 @@ func (s *Server) describeInstanceTypeOfferings(c *call) (any, error) {
 			}
 		}
 		id := func(o xmlOffering) string { return fmt.Sprintf("%s/%s", o.Location, o.InstanceType) }
-		items, err := applyFilters(items, fs, filterFields[xmlOffering]{
+		items, next, err := filterPage(items, fs, pg, filterFields[xmlOffering]{
 			"location":      func(o xmlOffering) []string { return one(o.Location) },
 			"instance-type": func(o xmlOffering) []string { return one(o.InstanceType) },
 		}, id, nil)
 		if err != nil {
 			return nil, err
 		}
-		items, next := page(pg, items, id)
 		return describeOfferingsResult{Offerings: items, NextToken: next}, nil
 	})
 }
