@@ -204,24 +204,11 @@ type describeInstanceTypesResult struct {
 // InstanceType.N (an unknown one is InvalidInstanceType, as EC2 answers),
 // filtered, paged (MaxResults 5-100, as EC2 documents).
 func (s *Server) describeInstanceTypes(c *call) (any, error) {
-	names, err := c.p.list("InstanceType")
+	q, err := c.readDescribePage("InstanceType", 100, "IncludeUnsupportedInRegion")
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.p.bool("IncludeUnsupportedInRegion"); err != nil {
-		return nil, err
-	}
-	fs, err := c.p.filters()
-	if err != nil {
-		return nil, err
-	}
-	pg, err := c.p.paging(5, 100)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
+	names, fs, pg := q.ids, q.fs, q.pg
 	return c.read(func(*cloudmock.Spec, tagStore) (any, error) {
 		var items []*instanceType
 		var unknown []string
