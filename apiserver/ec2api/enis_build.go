@@ -124,7 +124,7 @@ func (s *Server) launchGroups(spec *cloudmock.Spec, tags tagStore, vpc string, i
 	for _, g := range ids {
 		i := findGroup(spec, g)
 		if i < 0 {
-			return nil, notFound(codeGroupNotFound, "security group", g)
+			return nil, groupNotFound(g)
 		}
 		if spec.SecurityGroups[i].VpcId != vpc {
 			return nil, errInvalid(param, g, fmt.Sprintf("Security group %s and subnet belong to different networks (%s, %s).", g, spec.SecurityGroups[i].VpcId, vpc))

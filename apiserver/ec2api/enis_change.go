@@ -144,7 +144,7 @@ func (s *Server) attachNetworkInterface(c *call) (any, error) {
 func (s *Server) attach(st *state, id, instID string, index int) (any, error) {
 	i := findENI(&st.spec, id)
 	if i < 0 {
-		return nil, notFound(codeENINotFound, "network interface ID", id)
+		return nil, eniNotFound(id)
 	}
 	in, err := liveInstance(&st.spec, st.inst, instID)
 	if err != nil {

@@ -52,7 +52,7 @@ func (c *call) createInVpc(prefix string, kind cloudmock.IDKind, tagType string,
 	}
 	return c.mutate(token, func(st *state) (any, error) {
 		if findVpc(&st.spec, vpc) < 0 {
-			return nil, notFound(codeVpcNotFound, "vpc ID", vpc)
+			return nil, vpcNotFound(vpc)
 		}
 		id := st.newID(prefix)
 		if err := st.tags.set(id, tags, "TagSpecification"); err != nil {

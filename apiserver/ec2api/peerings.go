@@ -115,7 +115,7 @@ func (s *Server) createVpcPeeringConnection(c *call) (any, error) {
 	return c.mutate("", func(st *state) (any, error) {
 		for _, id := range []string{vpc, peer} {
 			if findVpc(&st.spec, id) < 0 {
-				return nil, notFound(codeVpcNotFound, "vpc ID", id)
+				return nil, vpcNotFound(id)
 			}
 		}
 		p := cloudmock.VpcPeeringConnection{VpcPeeringConnectionId: st.newID("pcx"),

@@ -104,7 +104,7 @@ func (s *Server) associateRouteTable(c *call) (any, error) {
 		return err
 	}, func(st *state, i int) (any, error) {
 		if findSubnet(&st.spec, subnet) < 0 {
-			return nil, notFound(codeSubnetNotFound, "subnet ID", subnet)
+			return nil, subnetNotFound(subnet)
 		}
 		rt := &st.spec.RouteTables[i]
 		rt.Associations = append(rt.Associations, cloudmock.RouteTableAssociation{SubnetId: subnet})

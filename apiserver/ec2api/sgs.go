@@ -174,7 +174,7 @@ func (s *Server) describeSecurityGroups(c *call) (any, error) {
 		}
 		for _, n := range names {
 			if _, ok := groupByName(spec, tags, n); !ok {
-				return nil, notFound(codeGroupNotFound, "security group", n)
+				return nil, groupNotFound(n)
 			}
 		}
 		var items []*cloudmock.SecurityGroup

@@ -94,7 +94,7 @@ func (s *Server) createSubnet(c *call) (any, error) {
 	}
 	return c.mutate("", func(st *state) (any, error) {
 		if findVpc(&st.spec, sn.VpcId) < 0 {
-			return nil, notFound(codeVpcNotFound, "vpc ID", sn.VpcId)
+			return nil, vpcNotFound(sn.VpcId)
 		}
 		sn.SubnetId = st.newID("subnet")
 		st.spec.Subnets = append(st.spec.Subnets, sn)

@@ -71,7 +71,7 @@ func (s *Server) createTransitGatewayVpcAttachment(c *call) (any, error) {
 			return nil, tgwNotFound(a.TransitGatewayId)
 		}
 		if findVpc(&st.spec, a.VpcId) < 0 {
-			return nil, notFound(codeVpcNotFound, "vpc ID", a.VpcId)
+			return nil, vpcNotFound(a.VpcId)
 		}
 		a.TransitGatewayAttachmentId = st.newID("tgw-attach")
 		st.spec.TransitGatewayVpcAttachments = append(st.spec.TransitGatewayVpcAttachments, a)

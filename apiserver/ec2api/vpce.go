@@ -217,10 +217,10 @@ func (s *Server) endpoints(spec *cloudmock.Spec, tags tagStore) []xmlVpcEndpoint
 // index.
 func (s *Server) endpointChecks(st *state, r endpointRequest) (int, error) {
 	if findVpc(&st.spec, r.vpc) < 0 {
-		return -1, notFound(codeVpcNotFound, "vpc ID", r.vpc)
+		return -1, vpcNotFound(r.vpc)
 	}
 	if findSubnet(&st.spec, r.subnet) < 0 {
-		return -1, notFound(codeSubnetNotFound, "subnet ID", r.subnet)
+		return -1, subnetNotFound(r.subnet)
 	}
 	if v := subnetVpc(&st.spec, r.subnet); v != r.vpc {
 		return -1, errInvalid("SubnetId.1", r.subnet, fmt.Sprintf("The subnet is in VPC %s, not %s.", v, r.vpc))
