@@ -48,9 +48,13 @@ func (c *call) readDescribePage(idParam string, maxPage int, flags ...string) (d
 // pickByID answers a Describe: the items of all named by q.ids, each once
 // (every item when none is named; the first unknown id answers
 // missing(id)), then filtered by q.fs, sorted by id and cut to q's page.
-// It returns the page and the next token.
+// find is the index in all of an id; nil finds it by id. It returns the
+// page and the next token.
 func pickByID[T any](q describeQuery, all []T, find func(string) int, missing func(string) error,
 	fields filterFields[*T], id func(*T) string, tags tagStore) ([]*T, string, error) {
+	if find == nil {
+		find = func(want string) int { return indexByID(all, want, id) }
+	}
 	var items []*T
 	for k, want := range q.ids {
 		i := find(want)

@@ -19,10 +19,17 @@ func TestPickByIDNamesEachItemOnce(t *testing.T) {
 		t.Fatalf("pickByID(c, a, c) = %v, want vpc-a and vpc-c once each, by id", items)
 	}
 	q.ids = []string{"vpc-a", "vpc-x", "vpc-y"}
-	_, _, err = pickByID(q, all, find, vpcNotFound, filterFields[*cloudmock.Vpc]{}, idOfVpc, nil)
-	var ae *apiError
-	if !errors.As(err, &ae) || ae.Code != codeVpcNotFound || ae.Message != "The vpc ID 'vpc-x' does not exist." {
-		t.Fatalf("unknown ids: %v, want the first unknown one (vpc-x) NotFound", err)
+	for _, f := range []func(string) int{find, nil} { // nil: by id
+		_, _, err = pickByID(q, all, f, vpcNotFound, filterFields[*cloudmock.Vpc]{}, idOfVpc, nil)
+		var ae *apiError
+		if !errors.As(err, &ae) || ae.Code != codeVpcNotFound || ae.Message != "The vpc ID 'vpc-x' does not exist." {
+			t.Fatalf("unknown ids: %v, want the first unknown one (vpc-x) NotFound", err)
+		}
+	}
+	q.ids = []string{"vpc-b"}
+	items, _, err = pickByID(q, all, nil, vpcNotFound, filterFields[*cloudmock.Vpc]{}, idOfVpc, nil)
+	if err != nil || len(items) != 1 || items[0] != &all[0] {
+		t.Fatalf("pickByID(b) by id = %v, %v; want the stored vpc-b", items, err)
 	}
 }
 

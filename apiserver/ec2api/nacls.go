@@ -155,7 +155,7 @@ func (s *Server) describeNetworkAcls(c *call) (any, error) {
 		return nil, err
 	}
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		items, next, err := pickByID(q, spec.NetworkAcls, specFinder(spec, findACL), aclNotFound, s.aclFilters(), idOfACL, tags)
+		items, next, err := pickByID(q, spec.NetworkAcls, nil, aclNotFound, s.aclFilters(), idOfACL, tags)
 		if err != nil {
 			return nil, err
 		}

@@ -221,7 +221,7 @@ func (s *Server) describeVpcPeeringConnections(c *call) (any, error) {
 		return nil, err
 	}
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		items, next, err := pickByID(q, spec.VpcPeeringConnections, specFinder(spec, findPeering), peeringNotFound, s.peeringFilters(spec),
+		items, next, err := pickByID(q, spec.VpcPeeringConnections, nil, peeringNotFound, s.peeringFilters(spec),
 			func(x *cloudmock.VpcPeeringConnection) string { return x.VpcPeeringConnectionId }, tags)
 		if err != nil {
 			return nil, err

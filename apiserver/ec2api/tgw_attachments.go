@@ -146,7 +146,7 @@ func (s *Server) describeTransitGatewayVpcAttachments(c *call) (any, error) {
 		if len(q.ids) > 0 && len(live.ids) == 0 {
 			return out, nil
 		}
-		items, next, err := pickByID(live, spec.TransitGatewayVpcAttachments, specFinder(spec, findAttachment), attachmentNotFound, s.attachmentFilters(),
+		items, next, err := pickByID(live, spec.TransitGatewayVpcAttachments, nil, attachmentNotFound, s.attachmentFilters(),
 			func(a *cloudmock.TransitGatewayVpcAttachment) string { return a.TransitGatewayAttachmentId }, tags)
 		if err != nil {
 			return nil, err

@@ -178,7 +178,7 @@ func (s *Server) describeTransitGateways(c *call) (any, error) {
 		return nil, err
 	}
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		items, next, err := pickByID(q, spec.TransitGateways, specFinder(spec, findTransitGateway), tgwNotFound, s.tgwFilters(),
+		items, next, err := pickByID(q, spec.TransitGateways, nil, tgwNotFound, s.tgwFilters(),
 			func(g *cloudmock.TransitGateway) string { return g.TransitGatewayId }, tags)
 		if err != nil {
 			return nil, err

@@ -252,10 +252,7 @@ func (s *Server) describeVpcEndpoints(c *call) (any, error) {
 			"vpc-endpoint-state": func(x X) []string { return one(x.State) },
 			"vpc-endpoint-type":  func(x X) []string { return one(x.VpcEndpointType) },
 		}
-		find := func(id string) int {
-			return slices.IndexFunc(all, func(x xmlVpcEndpoint) bool { return x.VpcEndpointId == id })
-		}
-		items, next, err := pickByID(q, all, find, endpointNotFound, fields, func(x X) string { return x.VpcEndpointId }, tags)
+		items, next, err := pickByID(q, all, nil, endpointNotFound, fields, func(x X) string { return x.VpcEndpointId }, tags)
 		if err != nil {
 			return nil, err
 		}

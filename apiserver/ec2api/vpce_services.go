@@ -153,7 +153,7 @@ func (s *Server) describeVpcEndpointServices(c *call) (any, error) {
 			"service-state":              func(X) []string { return one("Available") },
 			"supported-ip-address-types": func(X) []string { return one("ipv4") },
 		}
-		items, next, err := pickByID(q, spec.VpcEndpointServices, specFinder(spec, findService), serviceNotFound, fields,
+		items, next, err := pickByID(q, spec.VpcEndpointServices, nil, serviceNotFound, fields,
 			func(x X) string { return x.ServiceId }, tags)
 		if err != nil {
 			return nil, err

@@ -107,7 +107,7 @@ func (s *Server) describeVpcs(c *call) (any, error) {
 		return nil, err
 	}
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		items, next, err := pickByID(q, spec.Vpcs, specFinder(spec, findVpc), vpcNotFound, s.vpcFilters(), idOfVpc, tags)
+		items, next, err := pickByID(q, spec.Vpcs, nil, vpcNotFound, s.vpcFilters(), idOfVpc, tags)
 		if err != nil {
 			return nil, err
 		}
@@ -235,7 +235,7 @@ func (s *Server) describeSubnets(c *call) (any, error) {
 		return nil, err
 	}
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		items, next, err := pickByID(q, spec.Subnets, specFinder(spec, findSubnet), subnetNotFound, s.subnetFilters(spec), idOfSubnet, tags)
+		items, next, err := pickByID(q, spec.Subnets, nil, subnetNotFound, s.subnetFilters(spec), idOfSubnet, tags)
 		if err != nil {
 			return nil, err
 		}
