@@ -196,15 +196,7 @@ func opListFilters(c *call) (any, error) {
 		return nil, err
 	}
 	return c.read(func(a *account, now time.Time) (any, error) {
-		var items []filterItem
-		for i := range a.spec.TrafficMirrorFilters {
-			items = append(items, filterItemOf(a, &a.spec.TrafficMirrorFilters[i], now))
-		}
-		for _, g := range a.ghosts {
-			if g.Kind == "filter" && now.Before(g.Until) {
-				items = append(items, *g.Filt)
-			}
-		}
+		items := withGhosts(a, now, a.spec.TrafficMirrorFilters, filterItemOf, "filter", func(g ghost) filterItem { return *g.Filt })
 		items = slices.DeleteFunc(items, func(f filterItem) bool {
 			return (len(ids) > 0 && !slices.Contains(ids, f.TrafficMirrorFilterId)) || (name != nil && f.TrafficMirrorFilterName != *name) ||
 				(rg != nil && f.ResourceGroupId != *rg) || !hasTags(f.Tags, tags)

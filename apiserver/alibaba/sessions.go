@@ -382,15 +382,7 @@ func opListSessions(c *call) (any, error) {
 		return nil, err
 	}
 	return c.read(func(a *account, now time.Time) (any, error) {
-		var items []sessionItem
-		for i := range a.spec.TrafficMirrorSessions {
-			items = append(items, sessionItemOf(a, &a.spec.TrafficMirrorSessions[i], now))
-		}
-		for _, g := range a.ghosts {
-			if g.Kind == "session" && now.Before(g.Until) {
-				items = append(items, *g.Sess)
-			}
-		}
+		items := withGhosts(a, now, a.spec.TrafficMirrorSessions, sessionItemOf, "session", func(g ghost) sessionItem { return *g.Sess })
 		items = slices.DeleteFunc(items, func(s sessionItem) bool { return !q.match(s) })
 		out, p := paginate(items, pg, func(s sessionItem) string { return s.TrafficMirrorSessionId })
 		return listSessionsResult{TrafficMirrorSessions: out, NextToken: p.NextToken, TotalCount: p.TotalCount}, nil

@@ -47,6 +47,21 @@ const (
 	statusDeleting  = "Deleting"
 )
 
+// withGhosts lists the items of models (itemOf each) and then those of
+// the ghosts of kind still shown at now.
+func withGhosts[M, T any](a *account, now time.Time, models []M, itemOf func(*account, *M, time.Time) T, kind string, of func(ghost) T) []T {
+	var items []T
+	for i := range models {
+		items = append(items, itemOf(a, &models[i], now))
+	}
+	for _, g := range a.ghosts {
+		if g.Kind == kind && now.Before(g.Until) {
+			items = append(items, of(g))
+		}
+	}
+	return items
+}
+
 // ghost is a deleted filter, rule or session that is still listed as
 // Deleting until it settles (the model no longer has it: the data plane
 // stopped using it when the deletion was accepted).

@@ -51,11 +51,10 @@ func (s *Server) associateVpcCidrBlock(c *call) (any, error) {
 		return nil, err
 	}
 	return c.mutate("", func(st *state) (any, error) {
-		i := findVpc(&st.spec, id)
-		if i < 0 {
-			return nil, notFound(codeVpcNotFound, "vpc ID", id)
+		v, err := findByID(st.spec.Vpcs, id, idOfVpc, vpcNotFound)
+		if err != nil {
+			return nil, err
 		}
-		v := &st.spec.Vpcs[i]
 		if v.Ipv6CidrBlock != "" {
 			return nil, errorf(codeUnsupported, "VPC %s has its IPv6 block %s: a second one is not emulated.", id, v.Ipv6CidrBlock)
 		}
@@ -69,11 +68,8 @@ func (s *Server) associateVpcCidrBlock(c *call) (any, error) {
 // disassociateVpcCidrBlock removes a VPC's IPv6 block; a subnet that
 // still has an IPv6 block of it is InvalidCidrBlock.InUse.
 func (s *Server) disassociateVpcCidrBlock(c *call) (any, error) {
-	assoc, err := c.p.required("AssociationId")
+	assoc, err := c.beginWith("AssociationId")
 	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	res, err := c.mutate("", func(st *state) (any, error) {
@@ -114,19 +110,15 @@ func (s *Server) associateSubnetCidrBlock(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	block, err := c.p.required("Ipv6CidrBlock")
+	block, err := c.beginWith("Ipv6CidrBlock")
 	if err != nil {
 		return nil, err
 	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
 	return c.mutate("", func(st *state) (any, error) {
-		i := findSubnet(&st.spec, id)
-		if i < 0 {
-			return nil, notFound(codeSubnetNotFound, "subnet ID", id)
+		sn, err := findByID(st.spec.Subnets, id, idOfSubnet, subnetNotFound)
+		if err != nil {
+			return nil, err
 		}
-		sn := &st.spec.Subnets[i]
 		if sn.Ipv6CidrBlock != "" {
 			return nil, errorf(codeUnsupported, "Subnet %s has its IPv6 block %s: a second one is not emulated.", id, sn.Ipv6CidrBlock)
 		}
@@ -139,11 +131,8 @@ func (s *Server) associateSubnetCidrBlock(c *call) (any, error) {
 // disassociateSubnetCidrBlock removes a subnet's IPv6 block; an
 // interface with an IPv6 address of it is InvalidCidrBlock.InUse.
 func (s *Server) disassociateSubnetCidrBlock(c *call) (any, error) {
-	assoc, err := c.p.required("AssociationId")
+	assoc, err := c.beginWith("AssociationId")
 	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	res, err := c.mutate("", func(st *state) (any, error) {

@@ -1,6 +1,10 @@
 package ec2api
 
-import "github.com/mirrorlab/mirrorlab/cloudmock"
+import (
+	"slices"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
 
 // describeQuery is what a Describe action reads before it looks at the
 // state: the ids it names (X.N), its Filter.N and its page.
@@ -41,30 +45,35 @@ func (c *call) readDescribePage(idParam string, maxPage int, flags ...string) (d
 	return q, c.begin()
 }
 
-// pickByID answers a Describe of the traffic-mirror resources: the items
-// of all named by q.ids in that order (every item when none is named; an
-// unknown id answers missing(id)), then filtered by q.fs and cut to q's
-// page. It returns the page and the next token.
+// pickByID answers a Describe: the items of all named by q.ids, each once
+// (every item when none is named; the first unknown id answers
+// missing(id)), then filtered by q.fs, sorted by id and cut to q's page.
+// find is the index in all of an id; nil finds it by id. It returns the
+// page and the next token.
 func pickByID[T any](q describeQuery, all []T, find func(string) int, missing func(string) error,
 	fields filterFields[*T], id func(*T) string, tags tagStore) ([]*T, string, error) {
+	if find == nil {
+		find = func(want string) int { return indexByID(all, want, id) }
+	}
 	var items []*T
-	for _, want := range q.ids {
+	for k, want := range q.ids {
 		i := find(want)
 		if i < 0 {
 			return nil, "", missing(want)
 		}
-		items = append(items, &all[i])
+		if !slices.Contains(q.ids[:k], want) {
+			items = append(items, &all[i])
+		}
 	}
 	if len(q.ids) == 0 {
 		for i := range all {
 			items = append(items, &all[i])
 		}
 	}
-	items, err := applyFilters(items, q.fs, fields, id, tags)
+	items, next, err := filterPage(items, q.fs, q.pg, fields, id, tags)
 	if err != nil {
 		return nil, "", err
 	}
-	items, next := page(q.pg, items, id)
 	return items, next, nil
 }
 

@@ -78,6 +78,19 @@ func (c *call) elbList(name string) ([]string, error) {
 	return c.p.list(name + ".member")
 }
 
+// elbDescribe reads what ELBv2's Describe actions share: their arns
+// ("<arnParam>.member.N"), Names.member.N and page.
+func (c *call) elbDescribe(arnParam string) (arns, names []string, pg pager, err error) {
+	if arns, err = c.elbList(arnParam); err != nil {
+		return nil, nil, pg, err
+	}
+	if names, err = c.elbList("Names"); err != nil {
+		return nil, nil, pg, err
+	}
+	pg, err = c.elbPaging()
+	return arns, names, pg, err
+}
+
 // elbPaging reads PageSize (1-400) and Marker, ELBv2's paging, into the
 // pager Describe actions share (a Marker is a NextToken of this server).
 func (c *call) elbPaging() (pager, error) {
@@ -280,15 +293,7 @@ func (s *Server) toXMLLB(spec *cloudmock.Spec, lb *cloudmock.LoadBalancer) xmlLo
 }
 
 func (s *Server) describeLoadBalancers(c *call) (any, error) {
-	arns, err := c.elbList("LoadBalancerArns")
-	if err != nil {
-		return nil, err
-	}
-	names, err := c.elbList("Names")
-	if err != nil {
-		return nil, err
-	}
-	pg, err := c.elbPaging()
+	arns, names, pg, err := c.elbDescribe("LoadBalancerArns")
 	if err != nil {
 		return nil, err
 	}

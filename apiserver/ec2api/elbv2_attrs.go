@@ -137,6 +137,22 @@ func (a *attrStore) drop(arn string) {
 	delete(a.m, arn)
 }
 
+// readAttrsOf reads the arn (param) whose attributes an action describes
+// or (modify) changes, and the attributes to set, then begins.
+func (c *call) readAttrsOf(param string, modify bool) (string, []xmlAttr, error) {
+	arn, err := c.elbRequired(param)
+	if err != nil {
+		return "", nil, err
+	}
+	var set []xmlAttr
+	if modify {
+		if set, err = c.readAttrs(); err != nil {
+			return "", nil, err
+		}
+	}
+	return arn, set, c.begin()
+}
+
 // readAttrs decodes Attributes.member.N.Key/Value (at least one).
 func (c *call) readAttrs() ([]xmlAttr, error) {
 	idx, err := c.p.indexes("Attributes.member")
@@ -215,17 +231,8 @@ func (s *Server) attrsAction(byTG, modify bool) actionFunc {
 		param, missing = "TargetGroupArn", s.tgNotFound
 	}
 	return func(c *call) (any, error) {
-		arn, err := c.elbRequired(param)
+		arn, set, err := c.readAttrsOf(param, modify)
 		if err != nil {
-			return nil, err
-		}
-		var set []xmlAttr
-		if modify {
-			if set, err = c.readAttrs(); err != nil {
-				return nil, err
-			}
-		}
-		if err := c.begin(); err != nil {
 			return nil, err
 		}
 		return c.read(func(spec *cloudmock.Spec, _ tagStore) (any, error) {

@@ -21,17 +21,8 @@ func listenerAttrDefs(l cloudmock.Listener) []attrDef {
 
 func (s *Server) listenerAttrs(modify bool) actionFunc {
 	return func(c *call) (any, error) {
-		arn, err := c.elbRequired("ListenerArn")
+		arn, set, err := c.readAttrsOf("ListenerArn", modify)
 		if err != nil {
-			return nil, err
-		}
-		var set []xmlAttr
-		if modify {
-			if set, err = c.readAttrs(); err != nil {
-				return nil, err
-			}
-		}
-		if err := c.begin(); err != nil {
 			return nil, err
 		}
 		return c.read(func(spec *cloudmock.Spec, _ tagStore) (any, error) {

@@ -56,15 +56,7 @@ func toXMLTG(v tgView) xmlTargetGroup {
 
 func (s *Server) describeTargetGroups(c *call) (any, error) {
 	lbArn, _ := c.p.str("LoadBalancerArn")
-	arns, err := c.elbList("TargetGroupArns")
-	if err != nil {
-		return nil, err
-	}
-	names, err := c.elbList("Names")
-	if err != nil {
-		return nil, err
-	}
-	pg, err := c.elbPaging()
+	arns, names, pg, err := c.elbDescribe("TargetGroupArns")
 	if err != nil {
 		return nil, err
 	}

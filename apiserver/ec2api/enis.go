@@ -38,26 +38,14 @@ type xmlIPv6Address struct {
 	IsPrimaryIpv6 bool   `xml:"isPrimaryIpv6"`
 }
 
+// xmlENI is an interface as DescribeNetworkInterfaces shows it: what an
+// instance's networkInterfaceSet shows, and its zone, manager and tags.
 type xmlENI struct {
-	NetworkInterfaceId string            `xml:"networkInterfaceId"`
-	SubnetId           string            `xml:"subnetId"`
-	VpcId              string            `xml:"vpcId"`
-	AvailabilityZone   string            `xml:"availabilityZone"`
-	AvailabilityZoneId string            `xml:"availabilityZoneId"`
-	Description        string            `xml:"description"`
-	OwnerId            string            `xml:"ownerId"`
-	RequesterManaged   bool              `xml:"requesterManaged"`
-	Status             string            `xml:"status"`
-	MacAddress         string            `xml:"macAddress"`
-	PrivateIpAddress   string            `xml:"privateIpAddress"`
-	PrivateDnsName     string            `xml:"privateDnsName,omitempty"`
-	SourceDestCheck    bool              `xml:"sourceDestCheck"`
-	InterfaceType      string            `xml:"interfaceType"`
-	Groups             []xmlGroupIdent   `xml:"groupSet>item"`
-	Attachment         *xmlENIAttachment `xml:"attachment"`
-	PrivateIPs         []xmlPrivateIP    `xml:"privateIpAddressesSet>item"`
-	IPv6               []xmlIPv6Address  `xml:"ipv6AddressesSet>item"`
-	Tags               []tag             `xml:"tagSet>item"`
+	xmlInstanceENI
+	AvailabilityZone   string `xml:"availabilityZone"`
+	AvailabilityZoneId string `xml:"availabilityZoneId"`
+	RequesterManaged   bool   `xml:"requesterManaged"`
+	Tags               []tag  `xml:"tagSet>item"`
 }
 
 type describeENIsResult struct {
@@ -126,15 +114,17 @@ func (s *Server) groupIdents(ids []string, tags tagStore) []xmlGroupIdent {
 }
 
 func (s *Server) toXMLENI(spec *cloudmock.Spec, e *cloudmock.NetworkInterface, tags tagStore) xmlENI {
-	x := xmlENI{
+	x := xmlENI{xmlInstanceENI: xmlInstanceENI{
 		NetworkInterfaceId: e.NetworkInterfaceId, SubnetId: e.SubnetId, VpcId: subnetVpc(spec, e.SubnetId),
-		AvailabilityZone: s.subnetZone(e.SubnetId).ZoneName, AvailabilityZoneId: s.subnetZone(e.SubnetId).ZoneId, OwnerId: s.cfg.AccountID, Status: "available",
+		OwnerId: s.cfg.AccountID, Status: "available",
 		MacAddress: macAddress(e.NetworkInterfaceId), PrivateIpAddress: e.PrivateIpAddress,
 		PrivateDnsName: s.privateDNSName(e.PrivateIpAddress), SourceDestCheck: sourceDestCheck(e), InterfaceType: "interface",
 		Description: e.Description,
 		Groups:      s.groupIdents(e.Groups, tags),
 		PrivateIPs:  []xmlPrivateIP{{PrivateIpAddress: e.PrivateIpAddress, PrivateDnsName: s.privateDNSName(e.PrivateIpAddress), Primary: true}},
-		Tags:        tags.xml(e.NetworkInterfaceId),
+	},
+		AvailabilityZone: s.subnetZone(e.SubnetId).ZoneName, AvailabilityZoneId: s.subnetZone(e.SubnetId).ZoneId,
+		Tags: tags.xml(e.NetworkInterfaceId),
 	}
 	if e.Ipv6Address != "" {
 		x.IPv6 = []xmlIPv6Address{{Ipv6Address: e.Ipv6Address, IsPrimaryIpv6: e.EnablePrimaryIpv6}}

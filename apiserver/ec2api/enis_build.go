@@ -79,11 +79,10 @@ func (r *eniRequest) checkIPv6(v6 []string) error {
 // when the change is validated.
 func (s *Server) buildENI(st *state, r eniRequest) (cloudmock.NetworkInterface, error) {
 	spec := &st.spec
-	i := findSubnet(spec, r.subnet)
-	if i < 0 {
-		return cloudmock.NetworkInterface{}, notFound(codeSubnetNotFound, "subnet ID", r.subnet)
+	sn, err := findByID(spec.Subnets, r.subnet, idOfSubnet, subnetNotFound)
+	if err != nil {
+		return cloudmock.NetworkInterface{}, err
 	}
-	sn := &spec.Subnets[i]
 	groups, err := s.launchGroups(spec, st.tags, sn.VpcId, r.groups, r.param+"SecurityGroupId")
 	if err != nil {
 		return cloudmock.NetworkInterface{}, err
@@ -125,7 +124,7 @@ func (s *Server) launchGroups(spec *cloudmock.Spec, tags tagStore, vpc string, i
 	for _, g := range ids {
 		i := findGroup(spec, g)
 		if i < 0 {
-			return nil, notFound(codeGroupNotFound, "security group", g)
+			return nil, groupNotFound(g)
 		}
 		if spec.SecurityGroups[i].VpcId != vpc {
 			return nil, errInvalid(param, g, fmt.Sprintf("Security group %s and subnet belong to different networks (%s, %s).", g, spec.SecurityGroups[i].VpcId, vpc))

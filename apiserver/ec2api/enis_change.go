@@ -89,22 +89,19 @@ func (s *Server) createNetworkInterface(c *call) (any, error) {
 }
 
 func (s *Server) deleteNetworkInterface(c *call) (any, error) {
-	id, err := c.p.required("NetworkInterfaceId")
+	id, err := c.beginWith("NetworkInterfaceId")
 	if err != nil {
 		return nil, err
 	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
 	res, err := c.mutate("", func(st *state) (any, error) {
-		i := findENI(&st.spec, id)
-		if i < 0 {
-			return nil, notFound(codeENINotFound, "network interface ID", id)
+		// a failed change leaves the state as it was: remove, then check
+		e, err := removeByID(&st.spec.NetworkInterfaces, id, idOfENI, eniNotFound)
+		if err != nil {
+			return nil, err
 		}
-		if e := &st.spec.NetworkInterfaces[i]; e.InstanceId != "" {
+		if e.InstanceId != "" {
 			return nil, errorf(codeENIInUse, "The network interface '%s' is currently in use (attached to %s).", id, e.InstanceId)
 		}
-		st.spec.NetworkInterfaces = slices.Delete(st.spec.NetworkInterfaces, i, i+1)
 		st.tags.remove(id)
 		return returnResult{true}, nil
 	})
@@ -147,7 +144,7 @@ func (s *Server) attachNetworkInterface(c *call) (any, error) {
 func (s *Server) attach(st *state, id, instID string, index int) (any, error) {
 	i := findENI(&st.spec, id)
 	if i < 0 {
-		return nil, notFound(codeENINotFound, "network interface ID", id)
+		return nil, eniNotFound(id)
 	}
 	in, err := liveInstance(&st.spec, st.inst, instID)
 	if err != nil {
@@ -239,11 +236,10 @@ func (s *Server) modifyNetworkInterfaceAttribute(c *call) (any, error) {
 		return nil, err
 	}
 	return c.mutate("", func(st *state) (any, error) {
-		i := findENI(&st.spec, id)
-		if i < 0 {
-			return nil, notFound(codeENINotFound, "network interface ID", id)
+		e, err := findByID(st.spec.NetworkInterfaces, id, idOfENI, eniNotFound)
+		if err != nil {
+			return nil, err
 		}
-		e := &st.spec.NetworkInterfaces[i]
 		if desc != nil {
 			e.Description = *desc
 		}

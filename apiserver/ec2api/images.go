@@ -244,11 +244,10 @@ func (s *Server) findImages(ids, owners []string, fs []Filter, pg pager) (any, e
 		}
 	}
 	id := func(im *image) string { return im.id() }
-	items, err := applyFilters(items, fs, imageFilters(), id, nil)
+	items, next, err := filterPage(items, fs, pg, imageFilters(), id, nil)
 	if err != nil {
 		return nil, err
 	}
-	items, next := page(pg, items, id)
 	out := describeImagesResult{NextToken: next}
 	for _, im := range items {
 		out.Images = append(out.Images, toXMLImage(im))

@@ -279,11 +279,10 @@ func (s *Server) describeInstances(c *call) (any, error) {
 			}
 		}
 		id := func(in *instance) string { return in.id }
-		items, err := applyFilters(items, fs, s.instanceFilters(spec, tags), id, goneTags(tags, all))
+		items, next, err := filterPage(items, fs, pg, s.instanceFilters(spec, tags), id, goneTags(tags, all))
 		if err != nil {
 			return nil, err
 		}
-		items, next := page(pg, items, id)
 		return describeInstancesResult{NextToken: next, Reservations: s.reservations(spec, items, tags)}, nil
 	})
 }

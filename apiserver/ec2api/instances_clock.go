@@ -1,6 +1,7 @@
 package ec2api
 
 import (
+	"fmt"
 	"maps"
 	"sort"
 	"time"
@@ -88,6 +89,19 @@ func (st *state) putRecord(id string, r instRecord) {
 		st.instOwned = true
 	}
 	st.inst[id] = r
+}
+
+// updateRecord changes a copy of a live instance's record and stores it.
+func (st *state) updateRecord(in *instance, change func(r *instRecord)) {
+	r := in.rec
+	change(&r)
+	st.putRecord(in.id, r)
+}
+
+// userInitiated is the state reason of a stop or termination a user asked
+// for at t.
+func userInitiated(t time.Time) string {
+	return fmt.Sprintf("User initiated (%s)", t.UTC().Format("2006-01-02 15:04:05 GMT"))
 }
 
 // now is the server's clock.

@@ -49,11 +49,10 @@ func (s *Server) describeInstanceCreditSpecifications(c *call) (any, error) {
 			}
 		}
 		key := func(x xmlCreditSpec) string { return x.InstanceId }
-		items, err := applyFilters(items, q.fs, filterFields[xmlCreditSpec]{"instance-id": func(x xmlCreditSpec) []string { return one(x.InstanceId) }}, key, nil)
+		items, next, err := filterPage(items, q.fs, q.pg, filterFields[xmlCreditSpec]{"instance-id": func(x xmlCreditSpec) []string { return one(x.InstanceId) }}, key, nil)
 		if err != nil {
 			return nil, err
 		}
-		items, next := page(q.pg, items, key)
 		return struct {
 			Items     []xmlCreditSpec `xml:"instanceCreditSpecificationSet>item"`
 			NextToken string          `xml:"nextToken,omitempty"`

@@ -210,7 +210,7 @@ func (s *Server) launchInterface(st *state, instanceID, typ string, l launchENI)
 	if l.eniID != "" {
 		i := findENI(&st.spec, l.eniID)
 		if i < 0 {
-			return "", notFound(codeENINotFound, "network interface ID", l.eniID)
+			return "", eniNotFound(l.eniID)
 		}
 		e = st.spec.NetworkInterfaces[i]
 		if e.InstanceId != "" {

@@ -238,29 +238,3 @@ func (c *call) readRunInterfaces(r *runRequest) error {
 	}
 	return nil
 }
-
-// tagSpecsOf decodes TagSpecification.N for an action that creates
-// resources of the given types: the tags by resource type.
-func (p *params) tagSpecsOf(types ...string) (map[string][]tag, error) {
-	idx, err := p.indexes("TagSpecification")
-	if err != nil {
-		return nil, err
-	}
-	out := map[string][]tag{}
-	for _, n := range idx {
-		pre := fmt.Sprintf("TagSpecification.%d", n)
-		rt, err := p.required(pre + ".ResourceType")
-		if err != nil {
-			return nil, err
-		}
-		if !slices.Contains(types, rt) {
-			return nil, errInvalid(pre+".ResourceType", rt, "This action tags resources of types "+strings.Join(types, ", ")+".")
-		}
-		tags, err := p.tagList(pre + ".Tag")
-		if err != nil {
-			return nil, err
-		}
-		out[rt] = append(out[rt], tags...)
-	}
-	return out, nil
-}

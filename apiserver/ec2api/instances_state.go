@@ -2,7 +2,6 @@ package ec2api
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
@@ -41,12 +40,9 @@ func stateOfCode(code int) xmlInstanceState {
 // one mutation and answers the state changes. The action has read its
 // other parameters.
 func (s *Server) changeInstances(c *call, fn func(st *state, in *instance, now int) (int, error)) ([]xmlStateChange, error) {
-	ids, err := c.p.list("InstanceId")
+	ids, err := c.p.requiredList("InstanceId")
 	if err != nil {
 		return nil, err
-	}
-	if len(ids) == 0 {
-		return nil, errMissing("InstanceId.1")
 	}
 	if err := c.begin(); err != nil {
 		return nil, err
@@ -117,7 +113,6 @@ func (s *Server) terminateInstances(c *call) (any, error) {
 // terminate takes an instance out of the model, deletes its interfaces
 // that go with it and detaches the others, and keeps its record.
 func (s *Server) terminate(st *state, in *instance) error {
-	rec := in.rec
 	gone := &goneInstance{subnet: in.subnetOf(), vpc: s.vpcOf(&st.spec, in), tags: st.tags[in.id]}
 	if in.model != nil {
 		gone.inst = *in.model
@@ -146,8 +141,7 @@ func (s *Server) terminate(st *state, in *instance) error {
 	st.tags.remove(in.id)
 	st.tags.remove(derivedID("vol", in.id)) // its root volume goes with it
 	now := s.now()
-	rec.gone, rec.since, rec.reason = gone, now, fmt.Sprintf("User initiated (%s)", now.UTC().Format("2006-01-02 15:04:05 GMT"))
-	st.putRecord(in.id, rec)
+	st.updateRecord(in, func(r *instRecord) { r.gone, r.since, r.reason = gone, now, userInitiated(now) })
 	return nil
 }
 
@@ -169,9 +163,8 @@ func (s *Server) stopInstances(c *call) (any, error) {
 			return 0, errorf(codeOperationNotPermitted, "The instance '%s' may not be stopped. Modify its 'disableApiStop' instance attribute and try again.", in.id)
 		}
 		m.State = cloudmock.InstanceStopped
-		rec := in.rec
-		rec.since, rec.reason = s.now(), fmt.Sprintf("User initiated (%s)", s.now().UTC().Format("2006-01-02 15:04:05 GMT"))
-		st.putRecord(in.id, rec)
+		t := s.now()
+		st.updateRecord(in, func(r *instRecord) { r.since, r.reason = t, userInitiated(t) })
 		return stateStopping, nil
 	})
 	return stopInstancesResult{Instances: out}, err
@@ -191,9 +184,7 @@ func (s *Server) startInstances(c *call) (any, error) {
 			return 0, errorf(cloudmock.CodeIncorrectInstanceState, "The instance '%s' is not in a state from which it can be started.", in.id)
 		}
 		m.State = cloudmock.InstanceRunning
-		rec := in.rec
-		rec.since, rec.reason = s.now(), ""
-		st.putRecord(in.id, rec)
+		st.updateRecord(in, func(r *instRecord) { r.since, r.reason = s.now(), "" })
 		return statePending, nil
 	})
 	return startInstancesResult{Instances: out}, err
@@ -223,12 +214,9 @@ func (s *Server) unmonitorInstances(c *call) (any, error) { return s.setMonitori
 // setMonitoring turns detailed monitoring on or off (shown, not emulated:
 // nothing here reads CloudWatch metrics).
 func (s *Server) setMonitoring(c *call, on bool) (any, error) {
-	ids, err := c.p.list("InstanceId")
+	ids, err := c.p.requiredList("InstanceId")
 	if err != nil {
 		return nil, err
-	}
-	if len(ids) == 0 {
-		return nil, errMissing("InstanceId.1")
 	}
 	if err := c.begin(); err != nil {
 		return nil, err
@@ -240,9 +228,7 @@ func (s *Server) setMonitoring(c *call, on bool) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			rec := in.rec
-			rec.monitored = on
-			st.putRecord(id, rec)
+			st.updateRecord(in, func(r *instRecord) { r.monitored = on })
 			state := map[bool]string{true: "pending", false: "disabling"}[on]
 			out = append(out, xmlMonitoring{InstanceId: id, Monitoring: xmlState{State: state}})
 		}

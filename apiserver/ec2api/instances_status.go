@@ -69,7 +69,7 @@ func (s *Server) describeInstanceStatus(c *call) (any, error) {
 			}
 		}
 		key := func(x xmlInstanceStatus) string { return x.InstanceId }
-		items, err := applyFilters(items, q.fs, filterFields[xmlInstanceStatus]{
+		items, next, err := filterPage(items, q.fs, q.pg, filterFields[xmlInstanceStatus]{
 			"availability-zone":      func(x xmlInstanceStatus) []string { return one(x.AvailabilityZone) },
 			"instance-state-name":    func(x xmlInstanceStatus) []string { return one(x.State.Name) },
 			"instance-state-code":    func(x xmlInstanceStatus) []string { return num(x.State.Code) },
@@ -79,7 +79,6 @@ func (s *Server) describeInstanceStatus(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		items, next := page(q.pg, items, key)
 		return struct {
 			Items     []xmlInstanceStatus `xml:"instanceStatusSet>item"`
 			NextToken string              `xml:"nextToken,omitempty"`

@@ -22,6 +22,8 @@ type xmlPlacement struct {
 	Tenancy            string `xml:"tenancy"`
 }
 
+// xmlInstanceENI is an interface as an instance's networkInterfaceSet
+// shows it (xmlENI adds what DescribeNetworkInterfaces shows besides).
 type xmlInstanceENI struct {
 	NetworkInterfaceId string            `xml:"networkInterfaceId"`
 	SubnetId           string            `xml:"subnetId"`
@@ -194,13 +196,7 @@ func (s *Server) toXMLInstance(spec *cloudmock.Spec, in *instance, tags tagStore
 		x.Groups = s.groupIdents(p.Groups, tags)
 	}
 	for _, e := range in.enis {
-		xe := s.toXMLENI(spec, e, tags)
-		x.NetworkInterfaces = append(x.NetworkInterfaces, xmlInstanceENI{
-			NetworkInterfaceId: xe.NetworkInterfaceId, SubnetId: xe.SubnetId, VpcId: xe.VpcId, Description: xe.Description,
-			OwnerId: xe.OwnerId, Status: xe.Status, MacAddress: xe.MacAddress, PrivateIpAddress: xe.PrivateIpAddress,
-			PrivateDnsName: xe.PrivateDnsName, SourceDestCheck: xe.SourceDestCheck, InterfaceType: xe.InterfaceType,
-			Groups: xe.Groups, Attachment: xe.Attachment, PrivateIPs: xe.PrivateIPs, IPv6: xe.IPv6,
-		})
+		x.NetworkInterfaces = append(x.NetworkInterfaces, s.toXMLENI(spec, e, tags).xmlInstanceENI)
 	}
 	return x
 }

@@ -204,24 +204,11 @@ type describeInstanceTypesResult struct {
 // InstanceType.N (an unknown one is InvalidInstanceType, as EC2 answers),
 // filtered, paged (MaxResults 5-100, as EC2 documents).
 func (s *Server) describeInstanceTypes(c *call) (any, error) {
-	names, err := c.p.list("InstanceType")
+	q, err := c.readDescribePage("InstanceType", 100, "IncludeUnsupportedInRegion")
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.p.bool("IncludeUnsupportedInRegion"); err != nil {
-		return nil, err
-	}
-	fs, err := c.p.filters()
-	if err != nil {
-		return nil, err
-	}
-	pg, err := c.p.paging(5, 100)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
+	names, fs, pg := q.ids, q.fs, q.pg
 	return c.read(func(*cloudmock.Spec, tagStore) (any, error) {
 		var items []*instanceType
 		var unknown []string
@@ -239,11 +226,10 @@ func (s *Server) describeInstanceTypes(c *call) (any, error) {
 			}
 		}
 		id := func(t *instanceType) string { return t.name }
-		items, err := applyFilters(items, fs, instanceTypeFilters(), id, nil)
+		items, next, err := filterPage(items, fs, pg, instanceTypeFilters(), id, nil)
 		if err != nil {
 			return nil, err
 		}
-		items, next := page(pg, items, id)
 		out := describeInstanceTypesResult{NextToken: next}
 		for _, t := range items {
 			out.Types = append(out.Types, toXMLInstanceType(t))
@@ -299,14 +285,13 @@ func (s *Server) describeInstanceTypeOfferings(c *call) (any, error) {
 			}
 		}
 		id := func(o xmlOffering) string { return fmt.Sprintf("%s/%s", o.Location, o.InstanceType) }
-		items, err := applyFilters(items, fs, filterFields[xmlOffering]{
+		items, next, err := filterPage(items, fs, pg, filterFields[xmlOffering]{
 			"location":      func(o xmlOffering) []string { return one(o.Location) },
 			"instance-type": func(o xmlOffering) []string { return one(o.InstanceType) },
 		}, id, nil)
 		if err != nil {
 			return nil, err
 		}
-		items, next := page(pg, items, id)
 		return describeOfferingsResult{Offerings: items, NextToken: next}, nil
 	})
 }

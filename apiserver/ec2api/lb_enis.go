@@ -48,13 +48,15 @@ func lbENIID(lb *cloudmock.LoadBalancer, subnet string) string {
 func (s *Server) lbInterface(spec *cloudmock.Spec, lb *cloudmock.LoadBalancer, z cloudmock.LoadBalancerSubnet, desc, typ string) xmlENI {
 	id := lbENIID(lb, z.SubnetId)
 	zone := s.subnetZone(z.SubnetId)
-	x := xmlENI{
+	x := xmlENI{xmlInstanceENI: xmlInstanceENI{
 		NetworkInterfaceId: id, SubnetId: z.SubnetId, VpcId: subnetVpc(spec, z.SubnetId),
-		AvailabilityZone: zone.ZoneName, AvailabilityZoneId: zone.ZoneId, Description: desc, OwnerId: s.cfg.AccountID,
-		RequesterManaged: true, Status: "in-use", MacAddress: macAddress(id), PrivateIpAddress: z.PrivateIpAddress,
+		Description: desc, OwnerId: s.cfg.AccountID,
+		Status: "in-use", MacAddress: macAddress(id), PrivateIpAddress: z.PrivateIpAddress,
 		PrivateDnsName: s.privateDNSName(z.PrivateIpAddress), InterfaceType: typ,
 		PrivateIPs: []xmlPrivateIP{{PrivateIpAddress: z.PrivateIpAddress, PrivateDnsName: s.privateDNSName(z.PrivateIpAddress), Primary: true}},
 		Attachment: &xmlENIAttachment{AttachmentId: derivedID("ela-attach", id), InstanceOwnerId: elbOwner, DeviceIndex: 1, Status: "attached"},
+	},
+		AvailabilityZone: zone.ZoneName, AvailabilityZoneId: zone.ZoneId, RequesterManaged: true,
 	}
 	if z.Ipv6Address != "" {
 		x.IPv6 = []xmlIPv6Address{{Ipv6Address: z.Ipv6Address}}

@@ -154,23 +154,11 @@ func (s *Server) describeNetworkAcls(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, fs, pg := q.ids, q.fs, q.pg
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		if err := idsExist(ids, func(id string) bool { return findACL(spec, id) >= 0 }, codeACLNotFound, "network ACL ID"); err != nil {
-			return nil, err
-		}
-		var items []*cloudmock.NetworkAcl
-		for i := range spec.NetworkAcls {
-			if len(ids) == 0 || slices.Contains(ids, spec.NetworkAcls[i].NetworkAclId) {
-				items = append(items, &spec.NetworkAcls[i])
-			}
-		}
-		id := func(a *cloudmock.NetworkAcl) string { return a.NetworkAclId }
-		items, err := applyFilters(items, fs, s.aclFilters(), id, tags)
+		items, next, err := pickByID(q, spec.NetworkAcls, nil, aclNotFound, s.aclFilters(), idOfACL, tags)
 		if err != nil {
 			return nil, err
 		}
-		items, next := page(pg, items, id)
 		out := describeACLsResult{NextToken: next}
 		for _, a := range items {
 			out.NetworkAcls = append(out.NetworkAcls, s.toXMLACL(a, tags))
@@ -226,23 +214,11 @@ func (c *call) readACLEntry(e *cloudmock.NetworkAclEntry) error {
 // portRangeFromTo reads "<name>.From"/"<name>.To" (network ACL entries);
 // nil when neither is given.
 func (c *call) portRangeFromTo(name string) (*cloudmock.PortRange, error) {
-	from, err := c.p.int(name + ".From")
-	if err != nil {
+	pr, err := c.p.intPair(name+".From", name+".To")
+	if pr == nil {
 		return nil, err
 	}
-	to, err := c.p.int(name + ".To")
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case from == nil && to == nil:
-		return nil, nil
-	case from == nil:
-		return nil, errMissing(name + ".From")
-	case to == nil:
-		return nil, errMissing(name + ".To")
-	}
-	return &cloudmock.PortRange{From: *from, To: *to}, nil
+	return &cloudmock.PortRange{From: pr[0], To: pr[1]}, nil
 }
 
 func (s *Server) changeACLEntry(op aclChange) actionFunc {

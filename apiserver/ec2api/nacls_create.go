@@ -52,7 +52,7 @@ func (c *call) createInVpc(prefix string, kind cloudmock.IDKind, tagType string,
 	}
 	return c.mutate(token, func(st *state) (any, error) {
 		if findVpc(&st.spec, vpc) < 0 {
-			return nil, notFound(codeVpcNotFound, "vpc ID", vpc)
+			return nil, vpcNotFound(vpc)
 		}
 		id := st.newID(prefix)
 		if err := st.tags.set(id, tags, "TagSpecification"); err != nil {
@@ -66,26 +66,21 @@ func (c *call) createInVpc(prefix string, kind cloudmock.IDKind, tagType string,
 // deleteNetworkAcl removes an ACL that no subnet is associated with; a
 // VPC's default ACL cannot be deleted.
 func (s *Server) deleteNetworkAcl(c *call) (any, error) {
-	id, err := c.p.required("NetworkAclId")
+	id, err := c.beginWith("NetworkAclId")
 	if err != nil {
 		return nil, err
 	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
 	return c.mutate("", func(st *state) (any, error) {
-		i := findACL(&st.spec, id)
-		if i < 0 {
-			return nil, notFound(codeACLNotFound, "network ACL ID", id)
-		}
-		a := st.spec.NetworkAcls[i]
+		// a failed change leaves the state as it was: remove, then check
+		a, err := removeByID(&st.spec.NetworkAcls, id, idOfACL, aclNotFound)
 		switch {
+		case err != nil:
+			return nil, err
 		case a.IsDefault:
 			return nil, errorf(cloudmock.CodeInvalidParameterValue, "cannot delete default network ACL %s", id)
 		case len(a.Associations) > 0:
 			return nil, errorf(codeDependencyViolation, "The networkAcl '%s' has dependencies and cannot be deleted (subnet %s is associated with it).", id, a.Associations[0].SubnetId)
 		}
-		st.spec.NetworkAcls = slices.Delete(st.spec.NetworkAcls, i, i+1)
 		st.tags.remove(id)
 		return returnResult{true}, nil
 	})
@@ -102,11 +97,8 @@ func (s *Server) replaceNetworkAclAssociation(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	to, err := c.p.required("NetworkAclId")
+	to, err := c.beginWith("NetworkAclId")
 	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	return c.mutate("", func(st *state) (any, error) {
@@ -116,7 +108,7 @@ func (s *Server) replaceNetworkAclAssociation(c *call) (any, error) {
 		}
 		k := findACL(&st.spec, to)
 		if k < 0 {
-			return nil, notFound(codeACLNotFound, "network ACL ID", to)
+			return nil, aclNotFound(to)
 		}
 		old := &st.spec.NetworkAcls[from]
 		if old.VpcId != st.spec.NetworkAcls[k].VpcId {

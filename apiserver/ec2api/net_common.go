@@ -94,49 +94,14 @@ func protocolNumber(p string) string {
 
 // Lookups by id in a spec: the index, -1 when absent.
 
-func findVpc(spec *cloudmock.Spec, id string) int {
-	for i := range spec.Vpcs {
-		if spec.Vpcs[i].VpcId == id {
-			return i
-		}
-	}
-	return -1
-}
-
-func findSubnet(spec *cloudmock.Spec, id string) int {
-	for i := range spec.Subnets {
-		if spec.Subnets[i].SubnetId == id {
-			return i
-		}
-	}
-	return -1
-}
-
+func findVpc(spec *cloudmock.Spec, id string) int    { return indexByID(spec.Vpcs, id, idOfVpc) }
+func findSubnet(spec *cloudmock.Spec, id string) int { return indexByID(spec.Subnets, id, idOfSubnet) }
 func findGroup(spec *cloudmock.Spec, id string) int {
-	for i := range spec.SecurityGroups {
-		if spec.SecurityGroups[i].GroupId == id {
-			return i
-		}
-	}
-	return -1
+	return indexByID(spec.SecurityGroups, id, idOfGroup)
 }
-
-func findACL(spec *cloudmock.Spec, id string) int {
-	for i := range spec.NetworkAcls {
-		if spec.NetworkAcls[i].NetworkAclId == id {
-			return i
-		}
-	}
-	return -1
-}
-
+func findACL(spec *cloudmock.Spec, id string) int { return indexByID(spec.NetworkAcls, id, idOfACL) }
 func findENI(spec *cloudmock.Spec, id string) int {
-	for i := range spec.NetworkInterfaces {
-		if spec.NetworkInterfaces[i].NetworkInterfaceId == id {
-			return i
-		}
-	}
-	return -1
+	return indexByID(spec.NetworkInterfaces, id, idOfENI)
 }
 
 // subnetVpc is the VPC of a subnet ("" if unknown).

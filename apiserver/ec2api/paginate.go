@@ -42,6 +42,17 @@ func (p *params) paging(lo, hi int) (pager, error) {
 	return pg, nil
 }
 
+// filterPage keeps the items that match fs (applyFilters) and returns
+// pg's page of them and the next token (page).
+func filterPage[T any](items []T, fs []Filter, pg pager, fields filterFields[T], id func(T) string, tags tagStore) ([]T, string, error) {
+	items, err := applyFilters(items, fs, fields, id, tags)
+	if err != nil {
+		return nil, "", err
+	}
+	items, next := page(pg, items, id)
+	return items, next, nil
+}
+
 // page returns the items after the token (items sorted by id) and the
 // next token ("" on the last page).
 func page[T any](pg pager, items []T, id func(T) string) ([]T, string) {

@@ -169,6 +169,16 @@ func (p *params) list(name string) ([]string, error) {
 	return out, nil
 }
 
+// requiredList is list for a list that must name one item at least
+// (MissingParameter name.1 when it names none).
+func (p *params) requiredList(name string) ([]string, error) {
+	out, err := p.list(name)
+	if err == nil && len(out) == 0 {
+		err = errMissing(name + ".1")
+	}
+	return out, err
+}
+
 // Filter is one Filter.N of a Describe request: a name and its values
 // (Filter.N.Value.M).
 type Filter struct {
@@ -209,23 +219,29 @@ func (p *params) filters() ([]Filter, error) {
 // portRange decodes a nested "<name>.FromPort"/"<name>.ToPort"; nil when
 // neither is given, MissingParameter when only one is.
 func (p *params) portRange(name string) (*[2]int, error) {
-	from, err := p.int(name + ".FromPort")
+	return p.intPair(name+".FromPort", name+".ToPort")
+}
+
+// intPair reads two integer parameters that go together (a port range's
+// ends): nil when neither is given, MissingParameter when only one is.
+func (p *params) intPair(first, second string) (*[2]int, error) {
+	a, err := p.int(first)
 	if err != nil {
 		return nil, err
 	}
-	to, err := p.int(name + ".ToPort")
+	b, err := p.int(second)
 	if err != nil {
 		return nil, err
 	}
 	switch {
-	case from == nil && to == nil:
+	case a == nil && b == nil:
 		return nil, nil
-	case from == nil:
-		return nil, errMissing(name + ".FromPort")
-	case to == nil:
-		return nil, errMissing(name + ".ToPort")
+	case a == nil:
+		return nil, errMissing(first)
+	case b == nil:
+		return nil, errMissing(second)
 	}
-	return &[2]int{*from, *to}, nil
+	return &[2]int{*a, *b}, nil
 }
 
 // removeFields decodes RemoveField.N and checks each against the allowed

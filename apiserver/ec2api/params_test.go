@@ -52,3 +52,15 @@ func TestRequestIDsAreRandom(t *testing.T) {
 		}
 	}
 }
+
+// A list an action needs names one item at least: none is MissingParameter
+// on its first item, as EC2 answers.
+func TestRequiredListNamesItsFirstItem(t *testing.T) {
+	s, _ := testServer(t, Config{})
+	for action, first := range map[string]string{"StopInstances": "InstanceId.1", "DeleteTags": "ResourceId.1", "DeleteVpcEndpoints": "VpcEndpointId.1"} {
+		rec := serveForm(s, "Action="+action+"&Version=2016-11-15")
+		if body := rec.Body.String(); rec.Code != 400 || !strings.Contains(body, "<Code>MissingParameter</Code>") || !strings.Contains(body, first) {
+			t.Errorf("%s with no %s: %d %s, want MissingParameter naming it", action, first, rec.Code, body)
+		}
+	}
+}

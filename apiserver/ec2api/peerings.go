@@ -20,7 +20,7 @@ func (s *Server) registerVpcPeeringConnections(a map[string]actionFunc) {
 const codeInvalidStateTransition = "InvalidStateTransition"
 
 func findPeering(spec *cloudmock.Spec, id string) int {
-	return slices.IndexFunc(spec.VpcPeeringConnections, func(p cloudmock.VpcPeeringConnection) bool { return p.VpcPeeringConnectionId == id })
+	return indexByID(spec.VpcPeeringConnections, id, idOfPeering)
 }
 
 func peeringNotFound(id string) error {
@@ -115,7 +115,7 @@ func (s *Server) createVpcPeeringConnection(c *call) (any, error) {
 	return c.mutate("", func(st *state) (any, error) {
 		for _, id := range []string{vpc, peer} {
 			if findVpc(&st.spec, id) < 0 {
-				return nil, notFound(codeVpcNotFound, "vpc ID", id)
+				return nil, vpcNotFound(id)
 			}
 		}
 		p := cloudmock.VpcPeeringConnection{VpcPeeringConnectionId: st.newID("pcx"),
@@ -134,11 +134,8 @@ func (s *Server) createVpcPeeringConnection(c *call) (any, error) {
 // mutatePeering runs change on the connection that VpcPeeringConnectionId
 // names (its index in the spec), in a mutation of the account's state.
 func mutatePeering(c *call, change func(st *state, i int) (any, error)) (any, error) {
-	id, err := c.p.required("VpcPeeringConnectionId")
+	id, err := c.beginWith("VpcPeeringConnectionId")
 	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	return c.mutate("", func(st *state) (any, error) {
@@ -224,7 +221,7 @@ func (s *Server) describeVpcPeeringConnections(c *call) (any, error) {
 		return nil, err
 	}
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		items, next, err := pickByID(q, spec.VpcPeeringConnections, specFinder(spec, findPeering), peeringNotFound, s.peeringFilters(spec),
+		items, next, err := pickByID(q, spec.VpcPeeringConnections, nil, peeringNotFound, s.peeringFilters(spec),
 			func(x *cloudmock.VpcPeeringConnection) string { return x.VpcPeeringConnectionId }, tags)
 		if err != nil {
 			return nil, err

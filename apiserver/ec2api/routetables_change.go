@@ -104,7 +104,7 @@ func (s *Server) associateRouteTable(c *call) (any, error) {
 		return err
 	}, func(st *state, i int) (any, error) {
 		if findSubnet(&st.spec, subnet) < 0 {
-			return nil, notFound(codeSubnetNotFound, "subnet ID", subnet)
+			return nil, subnetNotFound(subnet)
 		}
 		rt := &st.spec.RouteTables[i]
 		rt.Associations = append(rt.Associations, cloudmock.RouteTableAssociation{SubnetId: subnet})
@@ -130,11 +130,8 @@ func findRouteAssociation(spec *cloudmock.Spec, id string) (int, string, bool) {
 }
 
 func (s *Server) disassociateRouteTable(c *call) (any, error) {
-	id, err := c.p.required("AssociationId")
+	id, err := c.beginWith("AssociationId")
 	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	return c.mutate("", func(st *state) (any, error) {
@@ -163,11 +160,8 @@ func (s *Server) replaceRouteTableAssociation(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	to, err := c.p.required("RouteTableId")
+	to, err := c.beginWith("RouteTableId")
 	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	return c.mutate("", func(st *state) (any, error) {

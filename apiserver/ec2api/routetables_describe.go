@@ -1,10 +1,6 @@
 package ec2api
 
-import (
-	"slices"
-
-	"github.com/mirrorlab/mirrorlab/cloudmock"
-)
+import "github.com/mirrorlab/mirrorlab/cloudmock"
 
 func (s *Server) routeTableFilters(spec *cloudmock.Spec) filterFields[*cloudmock.RouteTable] {
 	type R = *cloudmock.RouteTable
@@ -61,10 +57,7 @@ func (s *Server) describeRouteTables(c *call) (any, error) {
 	}
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
 		all := routeTables(spec)
-		find := func(id string) int {
-			return slices.IndexFunc(all, func(rt *cloudmock.RouteTable) bool { return rt.RouteTableId == id })
-		}
-		items, next, err := pickByID(q, all, find, routeTableNotFound, refFields(s.routeTableFilters(spec)),
+		items, next, err := pickByID(q, all, nil, routeTableNotFound, refFields(s.routeTableFilters(spec)),
 			func(rt **cloudmock.RouteTable) string { return (*rt).RouteTableId }, tags)
 		if err != nil {
 			return nil, err

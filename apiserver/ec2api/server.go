@@ -190,6 +190,16 @@ func (c *call) begin() error {
 	return nil
 }
 
+// beginWith reads the last parameter of an action, one that must be
+// given and not empty, then begins (c.begin).
+func (c *call) beginWith(name string) (string, error) {
+	v, err := c.p.required(name)
+	if err != nil {
+		return "", err
+	}
+	return v, c.begin()
+}
+
 // ServeHTTP serves POST (or GET, for queries only) "/" as the EC2 Query
 // API, and
 // GET /mirrorlab/spec and /mirrorlab/scenario.

@@ -40,19 +40,19 @@ func (s *Server) changeRules(egress, authorize bool) actionFunc {
 			if groupID == "" {
 				id, ok := groupByName(&st.spec, st.tags, name)
 				if !ok {
-					return nil, notFound(codeGroupNotFound, "security group", name)
+					return nil, groupNotFound(name)
 				}
 				groupID = id
 			}
 			i := findGroup(&st.spec, groupID)
 			if i < 0 {
-				return nil, notFound(codeGroupNotFound, "security group", groupID)
+				return nil, groupNotFound(groupID)
 			}
 			for k := range rules {
 				if n := rules[k].groupName; n != "" {
 					id, ok := groupByName(&st.spec, st.tags, n)
 					if !ok {
-						return nil, notFound(codeGroupNotFound, "security group", n)
+						return nil, groupNotFound(n)
 					}
 					rules[k].group = id
 				}

@@ -44,19 +44,11 @@ func (s *Server) describeSecurityGroupRules(c *call) (any, error) {
 	}
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
 		all := allGroupRules(spec)
-		find := func(id string) int {
-			for i, r := range all {
-				if r.id == id {
-					return i
-				}
-			}
-			return -1
-		}
 		fields := filterFields[*groupRule]{
 			"group-id":               func(r *groupRule) []string { return one(r.group) },
 			"security-group-rule-id": func(r *groupRule) []string { return one(r.id) },
 		}
-		items, next, err := pickByID(q, all, find, func(id string) error { return notFound(codeRuleNotFound, "security group rule ID", id) },
+		items, next, err := pickByID(q, all, nil, func(id string) error { return notFound(codeRuleNotFound, "security group rule ID", id) },
 			fields, func(r *groupRule) string { return r.id }, tags)
 		if err != nil {
 			return nil, err

@@ -174,7 +174,7 @@ func (s *Server) describeSecurityGroups(c *call) (any, error) {
 		}
 		for _, n := range names {
 			if _, ok := groupByName(spec, tags, n); !ok {
-				return nil, notFound(codeGroupNotFound, "security group", n)
+				return nil, groupNotFound(n)
 			}
 		}
 		var items []*cloudmock.SecurityGroup
@@ -185,11 +185,10 @@ func (s *Server) describeSecurityGroups(c *call) (any, error) {
 			}
 		}
 		id := func(g *cloudmock.SecurityGroup) string { return g.GroupId }
-		items, err := applyFilters(items, fs, s.groupFilters(tags), id, tags)
+		items, next, err := filterPage(items, fs, pg, s.groupFilters(tags), id, tags)
 		if err != nil {
 			return nil, err
 		}
-		items, next := page(pg, items, id)
 		out := describeGroupsResult{NextToken: next}
 		for _, g := range items {
 			out.SecurityGroups = append(out.SecurityGroups, s.toXMLGroup(g, tags))

@@ -72,7 +72,7 @@ func (s *Server) createSecurityGroup(c *call) (any, error) {
 			g.VpcId = st.spec.Vpcs[i].VpcId
 		}
 		if findVpc(&st.spec, g.VpcId) < 0 {
-			return nil, notFound(codeVpcNotFound, "vpc ID", g.VpcId)
+			return nil, vpcNotFound(g.VpcId)
 		}
 		g.GroupId = st.newID("sg")
 		g.IpPermissionsEgress = []cloudmock.IpPermission{{IpProtocol: "-1", IpRanges: []cloudmock.IpRange{{CidrIp: "0.0.0.0/0"}}}}

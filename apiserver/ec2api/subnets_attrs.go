@@ -60,11 +60,10 @@ func (s *Server) modifySubnetAttribute(c *call) (any, error) {
 		return nil, err
 	}
 	return c.mutate("", func(st *state) (any, error) {
-		i := findSubnet(&st.spec, id)
-		if i < 0 {
-			return nil, notFound(codeSubnetNotFound, "subnet ID", id)
+		sn, err := findByID(st.spec.Subnets, id, idOfSubnet, subnetNotFound)
+		if err != nil {
+			return nil, err
 		}
-		sn := &st.spec.Subnets[i]
 		set(sn)
 		if sn.AssignIpv6AddressOnCreation && sn.Ipv6CidrBlock == "" {
 			return nil, errInvalid("AssignIpv6AddressOnCreation", "true", "The subnet "+id+" has no IPv6 CIDR block.")

@@ -94,7 +94,7 @@ func (s *Server) createSubnet(c *call) (any, error) {
 	}
 	return c.mutate("", func(st *state) (any, error) {
 		if findVpc(&st.spec, sn.VpcId) < 0 {
-			return nil, notFound(codeVpcNotFound, "vpc ID", sn.VpcId)
+			return nil, vpcNotFound(sn.VpcId)
 		}
 		sn.SubnetId = st.newID("subnet")
 		st.spec.Subnets = append(st.spec.Subnets, sn)
@@ -116,19 +116,14 @@ func (s *Server) createSubnet(c *call) (any, error) {
 // table); an interface or load balancer still in it is a
 // DependencyViolation.
 func (s *Server) deleteSubnet(c *call) (any, error) {
-	id, err := c.p.required("SubnetId")
+	id, err := c.beginWith("SubnetId")
 	if err != nil {
 		return nil, err
 	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
 	res, err := c.mutate("", func(st *state) (any, error) {
-		i := findSubnet(&st.spec, id)
-		if i < 0 {
-			return nil, notFound(codeSubnetNotFound, "subnet ID", id)
+		if _, err := removeByID(&st.spec.Subnets, id, idOfSubnet, subnetNotFound); err != nil {
+			return nil, err
 		}
-		st.spec.Subnets = slices.Delete(st.spec.Subnets, i, i+1)
 		for j := range st.spec.NetworkAcls {
 			a := &st.spec.NetworkAcls[j]
 			a.Associations = slices.DeleteFunc(a.Associations, func(x cloudmock.NetworkAclAssociation) bool { return x.SubnetId == id })

@@ -76,12 +76,9 @@ func checkResources(types map[string]string, ids []string) error {
 }
 
 func (s *Server) createTags(c *call) (any, error) {
-	ids, err := c.p.list("ResourceId")
+	ids, err := c.p.requiredList("ResourceId")
 	if err != nil {
 		return nil, err
-	}
-	if len(ids) == 0 {
-		return nil, errMissing("ResourceId.1")
 	}
 	tags, err := c.p.tagList("Tag")
 	if err != nil {
@@ -118,12 +115,9 @@ type tagKey struct {
 }
 
 func (s *Server) deleteTags(c *call) (any, error) {
-	ids, err := c.p.list("ResourceId")
+	ids, err := c.p.requiredList("ResourceId")
 	if err != nil {
 		return nil, err
-	}
-	if len(ids) == 0 {
-		return nil, errMissing("ResourceId.1")
 	}
 	idx, err := c.p.indexes("Tag")
 	if err != nil {

@@ -3,6 +3,7 @@ package ec2api
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -132,25 +133,42 @@ func (p *params) tagSpecs(resourceType string) ([]tag, error) {
 // tagSpecsNamed is tagSpecs for an action whose parameter has another
 // name (CreateTransitGatewayVpcAttachment's TagSpecifications.N).
 func (p *params) tagSpecsNamed(param, resourceType string) ([]tag, error) {
+	byType, err := p.tagSpecsIn(param, resourceType)
+	return byType[resourceType], err
+}
+
+// tagSpecsOf decodes TagSpecification.N for an action that creates
+// resources of the given types: the tags by resource type.
+func (p *params) tagSpecsOf(types ...string) (map[string][]tag, error) {
+	return p.tagSpecsIn("TagSpecification", types...)
+}
+
+// tagSpecsIn decodes param.N.ResourceType / .Tag.M.Key / .Value, each
+// ResourceType one of types: the tags by resource type.
+func (p *params) tagSpecsIn(param string, types ...string) (map[string][]tag, error) {
 	idx, err := p.indexes(param)
 	if err != nil {
 		return nil, err
 	}
-	var out []tag
+	out := map[string][]tag{}
 	for _, n := range idx {
 		pre := fmt.Sprintf("%s.%d", param, n)
 		rt, err := p.required(pre + ".ResourceType")
 		if err != nil {
 			return nil, err
 		}
-		if rt != resourceType {
-			return nil, errInvalid(pre+".ResourceType", rt, fmt.Sprintf("This action creates a %s.", resourceType))
+		if !slices.Contains(types, rt) {
+			why := "This action tags resources of types " + strings.Join(types, ", ") + "."
+			if len(types) == 1 {
+				why = fmt.Sprintf("This action creates a %s.", types[0])
+			}
+			return nil, errInvalid(pre+".ResourceType", rt, why)
 		}
 		tags, err := p.tagList(pre + ".Tag")
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, tags...)
+		out[rt] = append(out[rt], tags...)
 	}
 	return out, nil
 }

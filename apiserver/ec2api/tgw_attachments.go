@@ -53,11 +53,8 @@ func (s *Server) createTransitGatewayVpcAttachment(c *call) (any, error) {
 	if a.VpcId, err = c.p.required("VpcId"); err != nil {
 		return nil, err
 	}
-	if a.SubnetIds, err = c.p.list("SubnetIds"); err != nil {
+	if a.SubnetIds, err = c.p.requiredList("SubnetIds"); err != nil {
 		return nil, err
-	}
-	if len(a.SubnetIds) == 0 {
-		return nil, errMissing("SubnetIds.1")
 	}
 	if err := c.readFixedOptions(attachmentOptions); err != nil {
 		return nil, err
@@ -74,7 +71,7 @@ func (s *Server) createTransitGatewayVpcAttachment(c *call) (any, error) {
 			return nil, tgwNotFound(a.TransitGatewayId)
 		}
 		if findVpc(&st.spec, a.VpcId) < 0 {
-			return nil, notFound(codeVpcNotFound, "vpc ID", a.VpcId)
+			return nil, vpcNotFound(a.VpcId)
 		}
 		a.TransitGatewayAttachmentId = st.newID("tgw-attach")
 		st.spec.TransitGatewayVpcAttachments = append(st.spec.TransitGatewayVpcAttachments, a)
@@ -89,21 +86,16 @@ func (s *Server) createTransitGatewayVpcAttachment(c *call) (any, error) {
 // describes it in state deleted for a while, which the provider's waiter
 // polls for (s.gone).
 func (s *Server) deleteTransitGatewayVpcAttachment(c *call) (any, error) {
-	id, err := c.p.required("TransitGatewayAttachmentId")
+	id, err := c.beginWith("TransitGatewayAttachmentId")
 	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	var last xmlTGWAttachment
 	res, err := c.mutate("", func(st *state) (any, error) {
-		i := findAttachment(&st.spec, id)
-		if i < 0 {
-			return nil, attachmentNotFound(id)
+		a, err := removeByID(&st.spec.TransitGatewayVpcAttachments, id, idOfAttachment, attachmentNotFound)
+		if err != nil {
+			return nil, err
 		}
-		a := st.spec.TransitGatewayVpcAttachments[i]
-		st.spec.TransitGatewayVpcAttachments = slices.Delete(st.spec.TransitGatewayVpcAttachments, i, i+1)
 		last = s.toXMLAttachment(&a, "deleted", st.tags)
 		out := attachmentResult{Attachment: s.toXMLAttachment(&a, "deleting", st.tags)}
 		st.tags.remove(id)
@@ -154,7 +146,7 @@ func (s *Server) describeTransitGatewayVpcAttachments(c *call) (any, error) {
 		if len(q.ids) > 0 && len(live.ids) == 0 {
 			return out, nil
 		}
-		items, next, err := pickByID(live, spec.TransitGatewayVpcAttachments, specFinder(spec, findAttachment), attachmentNotFound, s.attachmentFilters(),
+		items, next, err := pickByID(live, spec.TransitGatewayVpcAttachments, nil, attachmentNotFound, s.attachmentFilters(),
 			func(a *cloudmock.TransitGatewayVpcAttachment) string { return a.TransitGatewayAttachmentId }, tags)
 		if err != nil {
 			return nil, err

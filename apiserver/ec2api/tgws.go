@@ -1,8 +1,6 @@
 package ec2api
 
 import (
-	"slices"
-
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -33,13 +31,11 @@ const (
 )
 
 func findTransitGateway(spec *cloudmock.Spec, id string) int {
-	return slices.IndexFunc(spec.TransitGateways, func(g cloudmock.TransitGateway) bool { return g.TransitGatewayId == id })
+	return indexByID(spec.TransitGateways, id, idOfTGW)
 }
 
 func findAttachment(spec *cloudmock.Spec, id string) int {
-	return slices.IndexFunc(spec.TransitGatewayVpcAttachments, func(a cloudmock.TransitGatewayVpcAttachment) bool {
-		return a.TransitGatewayAttachmentId == id
-	})
+	return indexByID(spec.TransitGatewayVpcAttachments, id, idOfAttachment)
 }
 
 func tgwNotFound(id string) error {
@@ -140,25 +136,20 @@ func (s *Server) createTransitGateway(c *call) (any, error) {
 // (EC2: IncorrectState, which the provider retries). Routes to it stay,
 // as blackholes.
 func (s *Server) deleteTransitGateway(c *call) (any, error) {
-	id, err := c.p.required("TransitGatewayId")
+	id, err := c.beginWith("TransitGatewayId")
 	if err != nil {
 		return nil, err
 	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
 	return c.mutate("", func(st *state) (any, error) {
-		i := findTransitGateway(&st.spec, id)
-		if i < 0 {
-			return nil, tgwNotFound(id)
+		g, err := removeByID(&st.spec.TransitGateways, id, idOfTGW, tgwNotFound)
+		if err != nil {
+			return nil, err
 		}
 		for _, a := range st.spec.TransitGatewayVpcAttachments {
 			if a.TransitGatewayId == id {
 				return nil, errorf(codeIncorrectState, "%s has non-deleted VPC Attachments: %s.", id, a.TransitGatewayAttachmentId)
 			}
 		}
-		g := st.spec.TransitGateways[i]
-		st.spec.TransitGateways = slices.Delete(st.spec.TransitGateways, i, i+1)
 		out := transitGatewayResult{TransitGateway: s.toXMLTransitGateway(&g, "deleting", st.tags)}
 		st.tags.remove(id)
 		return out, nil
@@ -187,7 +178,7 @@ func (s *Server) describeTransitGateways(c *call) (any, error) {
 		return nil, err
 	}
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		items, next, err := pickByID(q, spec.TransitGateways, specFinder(spec, findTransitGateway), tgwNotFound, s.tgwFilters(),
+		items, next, err := pickByID(q, spec.TransitGateways, nil, tgwNotFound, s.tgwFilters(),
 			func(g *cloudmock.TransitGateway) string { return g.TransitGatewayId }, tags)
 		if err != nil {
 			return nil, err

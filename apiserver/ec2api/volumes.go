@@ -135,11 +135,10 @@ func (s *Server) describeVolumes(c *call) (any, error) {
 			}
 		}
 		key := func(v *rootVolume) string { return v.id }
-		items, err := applyFilters(items, q.fs, volumeFilters(), key, nil)
+		items, next, err := filterPage(items, q.fs, q.pg, volumeFilters(), key, nil)
 		if err != nil {
 			return nil, err
 		}
-		items, next := page(q.pg, items, key)
 		out := struct {
 			Volumes   []xmlVolume `xml:"volumeSet>item"`
 			NextToken string      `xml:"nextToken,omitempty"`

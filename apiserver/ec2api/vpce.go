@@ -217,10 +217,10 @@ func (s *Server) endpoints(spec *cloudmock.Spec, tags tagStore) []xmlVpcEndpoint
 // index.
 func (s *Server) endpointChecks(st *state, r endpointRequest) (int, error) {
 	if findVpc(&st.spec, r.vpc) < 0 {
-		return -1, notFound(codeVpcNotFound, "vpc ID", r.vpc)
+		return -1, vpcNotFound(r.vpc)
 	}
 	if findSubnet(&st.spec, r.subnet) < 0 {
-		return -1, notFound(codeSubnetNotFound, "subnet ID", r.subnet)
+		return -1, subnetNotFound(r.subnet)
 	}
 	if v := subnetVpc(&st.spec, r.subnet); v != r.vpc {
 		return -1, errInvalid("SubnetId.1", r.subnet, fmt.Sprintf("The subnet is in VPC %s, not %s.", v, r.vpc))
@@ -252,10 +252,7 @@ func (s *Server) describeVpcEndpoints(c *call) (any, error) {
 			"vpc-endpoint-state": func(x X) []string { return one(x.State) },
 			"vpc-endpoint-type":  func(x X) []string { return one(x.VpcEndpointType) },
 		}
-		find := func(id string) int {
-			return slices.IndexFunc(all, func(x xmlVpcEndpoint) bool { return x.VpcEndpointId == id })
-		}
-		items, next, err := pickByID(q, all, find, endpointNotFound, fields, func(x X) string { return x.VpcEndpointId }, tags)
+		items, next, err := pickByID(q, all, nil, endpointNotFound, fields, func(x X) string { return x.VpcEndpointId }, tags)
 		if err != nil {
 			return nil, err
 		}
@@ -268,12 +265,9 @@ func (s *Server) describeVpcEndpoints(c *call) (any, error) {
 }
 
 func (s *Server) deleteVpcEndpoints(c *call) (any, error) {
-	ids, err := c.p.list("VpcEndpointId")
+	ids, err := c.p.requiredList("VpcEndpointId")
 	if err != nil {
 		return nil, err
-	}
-	if len(ids) == 0 {
-		return nil, errMissing("VpcEndpointId.1")
 	}
 	if err := c.begin(); err != nil {
 		return nil, err

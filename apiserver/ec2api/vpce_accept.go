@@ -36,12 +36,9 @@ func (s *Server) endpointConnections(accept bool) actionFunc {
 		if err != nil {
 			return nil, err
 		}
-		ids, err := c.p.list("VpcEndpointId")
+		ids, err := c.p.requiredList("VpcEndpointId")
 		if err != nil {
 			return nil, err
-		}
-		if len(ids) == 0 {
-			return nil, errMissing("VpcEndpointId.1")
 		}
 		if err := c.begin(); err != nil {
 			return nil, err

@@ -102,11 +102,10 @@ func (s *Server) describeVpcEndpointServicePermissions(c *call) (any, error) {
 			"principal-type": func(x X) []string { return one(x.PrincipalType) },
 		}
 		key := func(x X) string { return x.ServicePermissionId }
-		all, err := applyFilters(all, q.fs, fields, key, tags)
+		all, next, err := filterPage(all, q.fs, q.pg, fields, key, tags)
 		if err != nil {
 			return nil, err
 		}
-		all, next := page(q.pg, all, key)
 		out := describePermsResult{NextToken: next}
 		for _, x := range all {
 			out.AllowedPrincipals = append(out.AllowedPrincipals, *x)

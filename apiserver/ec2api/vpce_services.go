@@ -35,7 +35,7 @@ func (s *Server) serviceName(id string) string {
 }
 
 func findService(spec *cloudmock.Spec, id string) int {
-	return slices.IndexFunc(spec.VpcEndpointServices, func(x cloudmock.VpcEndpointService) bool { return x.ServiceId == id })
+	return indexByID(spec.VpcEndpointServices, id, idOfService)
 }
 
 func serviceNotFound(id string) error {
@@ -153,7 +153,7 @@ func (s *Server) describeVpcEndpointServices(c *call) (any, error) {
 			"service-state":              func(X) []string { return one("Available") },
 			"supported-ip-address-types": func(X) []string { return one("ipv4") },
 		}
-		items, next, err := pickByID(q, spec.VpcEndpointServices, specFinder(spec, findService), serviceNotFound, fields,
+		items, next, err := pickByID(q, spec.VpcEndpointServices, nil, serviceNotFound, fields,
 			func(x X) string { return x.ServiceId }, tags)
 		if err != nil {
 			return nil, err
@@ -198,12 +198,9 @@ func (c *call) eachDelete(ids []string, del func(st *state, id string) error, in
 }
 
 func (s *Server) deleteVpcEndpointServices(c *call) (any, error) {
-	ids, err := c.p.list("ServiceId")
+	ids, err := c.p.requiredList("ServiceId")
 	if err != nil {
 		return nil, err
-	}
-	if len(ids) == 0 {
-		return nil, errMissing("ServiceId.1")
 	}
 	if err := c.begin(); err != nil {
 		return nil, err

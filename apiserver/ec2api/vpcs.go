@@ -2,7 +2,6 @@ package ec2api
 
 import (
 	"net/netip"
-	"slices"
 	"strconv"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
@@ -107,23 +106,11 @@ func (s *Server) describeVpcs(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, fs, pg := q.ids, q.fs, q.pg
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		if err := idsExist(ids, func(id string) bool { return findVpc(spec, id) >= 0 }, codeVpcNotFound, "vpc ID"); err != nil {
-			return nil, err
-		}
-		var items []*cloudmock.Vpc
-		for i := range spec.Vpcs {
-			if len(ids) == 0 || slices.Contains(ids, spec.Vpcs[i].VpcId) {
-				items = append(items, &spec.Vpcs[i])
-			}
-		}
-		id := func(v *cloudmock.Vpc) string { return v.VpcId }
-		items, err := applyFilters(items, fs, s.vpcFilters(), id, tags)
+		items, next, err := pickByID(q, spec.Vpcs, nil, vpcNotFound, s.vpcFilters(), idOfVpc, tags)
 		if err != nil {
 			return nil, err
 		}
-		items, next := page(pg, items, id)
 		out := describeVpcsResult{NextToken: next}
 		for _, v := range items {
 			out.Vpcs = append(out.Vpcs, s.toXMLVpc(v, tags))
@@ -242,23 +229,11 @@ func (s *Server) describeSubnets(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, fs, pg := q.ids, q.fs, q.pg
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		if err := idsExist(ids, func(id string) bool { return findSubnet(spec, id) >= 0 }, codeSubnetNotFound, "subnet ID"); err != nil {
-			return nil, err
-		}
-		var items []*cloudmock.Subnet
-		for i := range spec.Subnets {
-			if len(ids) == 0 || slices.Contains(ids, spec.Subnets[i].SubnetId) {
-				items = append(items, &spec.Subnets[i])
-			}
-		}
-		id := func(x *cloudmock.Subnet) string { return x.SubnetId }
-		items, err := applyFilters(items, fs, s.subnetFilters(spec), id, tags)
+		items, next, err := pickByID(q, spec.Subnets, nil, subnetNotFound, s.subnetFilters(spec), idOfSubnet, tags)
 		if err != nil {
 			return nil, err
 		}
-		items, next := page(pg, items, id)
 		out := describeSubnetsResult{NextToken: next}
 		for _, x := range items {
 			out.Subnets = append(out.Subnets, s.toXMLSubnet(spec, x, tags))

@@ -52,12 +52,12 @@ func (s *Server) describeVpcAttribute(c *call) (any, error) {
 		return nil, err
 	}
 	return c.read(func(spec *cloudmock.Spec, _ tagStore) (any, error) {
-		i := findVpc(spec, id)
-		if i < 0 {
-			return nil, notFound(codeVpcNotFound, "vpc ID", id)
+		vpc, err := findByID(spec.Vpcs, id, idOfVpc, vpcNotFound)
+		if err != nil {
+			return nil, err
 		}
 		out := describeVpcAttributeResult{VpcId: id}
-		v := &xmlAttrValue{vpcAttributes[k].get(&spec.Vpcs[i])}
+		v := &xmlAttrValue{vpcAttributes[k].get(vpc)}
 		switch k {
 		case 0:
 			out.DnsSupport = v
@@ -99,11 +99,11 @@ func (s *Server) modifyVpcAttribute(c *call) (any, error) {
 		return nil, err
 	}
 	return c.mutate("", func(st *state) (any, error) {
-		i := findVpc(&st.spec, id)
-		if i < 0 {
-			return nil, notFound(codeVpcNotFound, "vpc ID", id)
+		v, err := findByID(st.spec.Vpcs, id, idOfVpc, vpcNotFound)
+		if err != nil {
+			return nil, err
 		}
-		vpcAttributes[k].set(&st.spec.Vpcs[i], val)
+		vpcAttributes[k].set(v, val)
 		return returnResult{true}, nil
 	})
 }

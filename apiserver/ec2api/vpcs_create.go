@@ -113,20 +113,15 @@ func (st *state) newIPv6Block() string {
 // (subnets, groups, ACLs, tables, transit gateway attachments) makes the
 // model's validation fail, answered as DependencyViolation.
 func (s *Server) deleteVpc(c *call) (any, error) {
-	id, err := c.p.required("VpcId")
+	id, err := c.beginWith("VpcId")
 	if err != nil {
 		return nil, err
 	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
 	res, err := c.mutate("", func(st *state) (any, error) {
-		i := findVpc(&st.spec, id)
-		if i < 0 {
-			return nil, notFound(codeVpcNotFound, "vpc ID", id)
-		}
 		sp := &st.spec
-		sp.Vpcs = slices.Delete(sp.Vpcs, i, i+1)
+		if _, err := removeByID(&sp.Vpcs, id, idOfVpc, vpcNotFound); err != nil {
+			return nil, err
+		}
 		sp.NetworkAcls = dropDefaults(sp.NetworkAcls, st.tags, func(a cloudmock.NetworkAcl) (bool, string) { return a.VpcId == id && a.IsDefault, a.NetworkAclId })
 		sp.SecurityGroups = dropDefaults(sp.SecurityGroups, st.tags, func(g cloudmock.SecurityGroup) (bool, string) {
 			return g.VpcId == id && g.GroupName == cloudmock.DefaultGroupName, g.GroupId
