@@ -317,7 +317,27 @@ func (w *walk) export(ep string) {
 		}
 	}
 	t.Logf("export:\n%s", b)
+	// With the two lines of the README, mirrorlab run passes it: the user
+	// data is not exported (no servers), so the client's connections to
+	// web are refused, but their SYNs and web's resets are mirrored.
+	withLines := append(b, []byte(exportAddedLines)...)
+	if err := os.WriteFile(file, withLines, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := mainOut(t, "run", file, "--state-dir", t.TempDir()); code != 0 || !strings.Contains(out, "PASS") {
+		t.Fatalf("mirrorlab run of the export with the README's two lines: exit %d\n%s%s", code, out, errOut)
+	}
+	readme, _ := os.ReadFile("../../README.md")
+	if !strings.Contains(string(readme), exportAddedLines) {
+		t.Errorf("README.md does not show the two lines added to the export:\n%s", exportAddedLines)
+	}
 }
+
+// exportAddedLines are the README's two lines that make the export of the
+// walk-through a scenario that mirrorlab run passes.
+const exportAddedLines = `traffic: [{from: client, tcp: {to: web, port: 80, count: 10}, allowFailure: true}]
+expect: [{mirrored: {session: web-session, min: 10}}, {metric: {networkInterface: web-eni, name: NetworkPacketsMirrorIn, min: 10}}]
+`
 
 // teardown deletes through the API everything the walk-through made, in
 // the order Terraform would, and checks the instances' namespaces are gone.
