@@ -62,10 +62,11 @@ type Config struct {
 	// directly (the default) reaches the receiver's interface exactly as
 	// recorded; a routed one (RoutedSend, or a receiver without a bridge
 	// port) differs on the wire in its IPv4 id, which the kernel fills in.
+	// The in-kernel path stays on: it streams the copies it sends out
+	// through a perf buffer into the same files (kernel_pcap_linux.go).
 	PcapDir string
 	// UserSpaceOnly decides every packet in user space: no in-kernel path
-	// (see doc.go). The in-kernel path is also off with PcapDir (its copies
-	// never reach user space to be recorded) and RoutedSend.
+	// (see doc.go). The in-kernel path is also off with RoutedSend.
 	UserSpaceOnly bool
 	// HealthCheck configures the checks of load balancers' targets.
 	HealthCheck HealthCheck

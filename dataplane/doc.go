@@ -23,10 +23,11 @@
 //	  for (and every copy with Config.RoutedSend) is sent as an IPv4
 //	  datagram on a raw socket (IP_HDRINCL) and routed by the source's
 //	  fabric instead; the kernel then numbers its IPv4 id. Optional pcapng
-//	  per target.
+//	  per target (the in-kernel path's copies reach it through a perf
+//	  buffer, kernel_pcap_linux.go).
 //
 // In front of that, an in-kernel path (package kpath; off with
-// Config.UserSpaceOnly, PcapDir or RoutedSend) decides the common case
+// Config.UserSpaceOnly or RoutedSend) decides the common case
 // without leaving the kernel: kpath.PlanModel reads the model's
 // SourceRules and compiles, per source ENI and direction, the source
 // subnet's network ACL, the ENI's security groups and the filter rules,
@@ -62,6 +63,17 @@
 // GWLB sends its appliance (outer source the GWLB's address, UDP 6081, the
 // VXLAN datagram inside); the sender writes it like any other copy, so no
 // kernel geneve device is needed.
+//
+// The two directions of an ENI have their own rings and goroutines, so a
+// reply may be read before its request; a packet a stateful security
+// group refuses is decided again once the other direction has handled
+// what its ring held (order_linux.go), so a reply is never refused for
+// want of its request's record.
+//
+// The kernel keeps an 802.1Q tag in the skb's metadata, out of the frame
+// the ring shows; the capture puts it back from the ring's header before
+// the packet is decided, so the copy carries the original frame, tag
+// included (vlan_linux.go).
 //
 // The fabric end of a veth sees the instance's GSO aggregates with partial
 // checksums; the capture reads the virtio_net_hdr the ring carries and cuts

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cilium/ebpf"
 	"github.com/vishvananda/netlink"
@@ -54,6 +55,9 @@ type kernelPath struct {
 	// programs it again); closed: the maps are gone.
 	view   *view
 	closed bool
+	// pcapLost counts the kernel's copies missing from the pcapng files
+	// (see kernel_pcap_linux.go).
+	pcapLost atomic.Uint64
 }
 
 type kernelFabric struct {
@@ -71,6 +75,10 @@ type kernelFabric struct {
 	// (Model.SetFlowTable), by NetworkInterfaceId: the index of their
 	// table.
 	conns map[string]int
+	// copies is the stream of the copies the path wraps (Config.PcapDir),
+	// read until copiesDone is closed; nil without PcapDir.
+	copies     *kpath.CopyStream
+	copiesDone chan struct{}
 }
 
 // kernelSlot is one session in one direction, with its running counters.
@@ -117,8 +125,6 @@ func (s *Service) startKernelPath(refs []cloudmock.ENIRef) error {
 	switch {
 	case s.cfg.UserSpaceOnly:
 		s.kernWhy = "turned off: every packet is decided in user space (Config.UserSpaceOnly)"
-	case s.cfg.PcapDir != "":
-		s.kernWhy = "per-target pcapng files record every copy in user space (Config.PcapDir)"
 	case s.cfg.RoutedSend:
 		s.kernWhy = "every copy is routed (Config.RoutedSend)"
 	}
@@ -197,8 +203,12 @@ func (k *kernelPath) newPath(run func(func() error) error, name string) (*kernel
 	kf := &kernelFabric{run: run, name: name, path: p, attached: map[int]bool{}, conns: map[string]int{},
 		forwarding: map[int]bool{}}
 	// Every receiver's port completes checksums (receiverChecksums).
-	return kf, p.SetConfig(kpath.Config{CopyMark: s.cfg.Mark, RejectStops: s.cfg.Model.RejectBehavior() == cloudmock.RejectStops,
-		ReceiversCompleteChecksums: true})
+	stream := s.cfg.PcapDir != ""
+	if err := p.SetConfig(kpath.Config{CopyMark: s.cfg.Mark, RejectStops: s.cfg.Model.RejectBehavior() == cloudmock.RejectStops,
+		ReceiversCompleteChecksums: true, StreamCopies: stream}); err != nil || !stream {
+		return kf, err
+	}
+	return kf, k.streamCopies(kf)
 }
 
 // fabricIndex returns the index of the fabric holding ENI e.
@@ -455,11 +465,11 @@ func (k *kernelPath) close() error {
 	}
 	for _, kf := range k.fabrics {
 		if kf != nil {
-			errs = append(errs, kf.detach(), kf.path.Close())
+			errs = append(errs, kf.detach(), kf.endCopies(), kf.path.Close())
 		}
 	}
 	for _, kf := range k.transits {
-		errs = append(errs, kf.path.Close())
+		errs = append(errs, kf.endCopies(), kf.path.Close())
 	}
 	return errors.Join(errs...)
 }

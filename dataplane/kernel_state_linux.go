@@ -114,7 +114,7 @@ func (s *Service) kernelStats() KernelStats {
 func (k *kernelPath) stats() KernelStats {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	st := KernelStats{Enabled: true, Decided: map[string]string{}, Punted: map[string]uint64{}}
+	st := KernelStats{Enabled: true, Decided: map[string]string{}, Punted: map[string]uint64{}, PcapLost: k.pcapLost.Load()}
 	for id, whys := range k.decided {
 		for dir, why := range whys {
 			st.Decided[id+"/"+cloudmock.Direction(dir).String()] = why
@@ -201,4 +201,8 @@ type KernelStats struct {
 	Decided map[string]string `json:"Decided,omitempty"`
 	// Punted counts the packets the kernel left to user space, by reason.
 	Punted map[string]uint64 `json:"Punted,omitempty"`
+	// PcapLost counts copies the kernel sent that are missing from the
+	// per-target pcapng files (Config.PcapDir): their records were lost
+	// on the way out of the kernel (see kernel_pcap_linux.go).
+	PcapLost uint64 `json:"PcapLost,omitempty"`
 }

@@ -41,11 +41,21 @@ func fabricState(t *testing.T, ns string) string {
 	return string(all)
 }
 
-// TestPrivilegedCloseReleasesEverything: the service's only kernel state is
-// sockets (no link, route, rule or qdisc appears in the fabric namespace
-// even while it runs); after Close no descriptor or goroutine is left, and
-// a second Close returns the same result.
+// TestPrivilegedCloseReleasesEverything: in user space, the service's
+// only kernel state is sockets (no link, route, rule or qdisc appears in
+// the fabric namespace even while it runs); with the in-kernel path (and
+// its copy stream for the pcapng files) the filters it attaches are gone
+// after Close. After Close no descriptor or goroutine is left, and a
+// second Close returns the same result.
 func TestPrivilegedCloseReleasesEverything(t *testing.T) {
+	for _, userOnly := range []bool{true, false} {
+		t.Run(map[bool]string{true: "user-space", false: "kernel"}[userOnly], func(t *testing.T) {
+			closeReleasesEverything(t, userOnly)
+		})
+	}
+}
+
+func closeReleasesEverything(t *testing.T, userOnly bool) {
 	lab := testLab(t)
 	spec := nlbSpec(true)
 	addSession(&spec, "tms-web15", "web15", "tgt1", 1, 15, cloudmock.TrafficMirrorFilter{
@@ -68,7 +78,7 @@ func TestPrivilegedCloseReleasesEverything(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 
 	svc, err := Start(context.Background(), Config{Model: m, Spec: &spec, Lab: lab, PcapDir: t.TempDir(),
-		HealthCheck: HealthCheck{Port: 8081, Interval: 50 * time.Millisecond}})
+		UserSpaceOnly: userOnly, HealthCheck: HealthCheck{Port: 8081, Interval: 50 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,9 +91,10 @@ func TestPrivilegedCloseReleasesEverything(t *testing.T) {
 	if during := openFDs(t); during <= fds {
 		t.Errorf("open descriptors while running %d, before %d: the service opened no socket?", during, fds)
 	}
-	// While running, the namespace holds nothing of the service but its
-	// sockets: a crash (the kernel closing them) leaves nothing behind.
-	if during := fabricState(t, ns); during != before {
+	// While running in user space, the namespace holds nothing of the
+	// service but its sockets: a crash (the kernel closing them) leaves
+	// nothing behind.
+	if during := fabricState(t, ns); userOnly && during != before {
 		t.Errorf("fabric namespace changed while the service runs:\nbefore:\n%s\nduring:\n%s", before, during)
 	}
 	err1 := svc.Close()
@@ -216,7 +227,9 @@ func TestPrivilegedStartFailureReleases(t *testing.T) {
 	bogus.PeerName, bogus.PeerIndex = "ml-no-such-if", 1<<30 // rings bind by index
 	fds := openFDs(t)
 	ignore := goleak.IgnoreCurrent()
-	_, err = Start(context.Background(), Config{Model: m, Lab: lab, PcapDir: t.TempDir(),
+	// The rings fail (the in-kernel path, were it on, would fail first,
+	// attaching to the port).
+	_, err = Start(context.Background(), Config{Model: m, Lab: lab, PcapDir: t.TempDir(), UserSpaceOnly: true,
 		ENIs: map[string]*sim.ENI{"eni-web15": &bogus}})
 	if err == nil || !strings.Contains(err.Error(), "eni-web15") || !strings.Contains(err.Error(), "ml-no-such-if") {
 		t.Fatalf("Start error = %v, want one naming eni-web15 and its interface", err)

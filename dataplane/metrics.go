@@ -49,6 +49,12 @@ type PipeStats struct {
 	Aggregates uint64 `json:"Aggregates"`
 	Uncut      uint64 `json:"Uncut"`
 	Foreign    uint64 `json:"Foreign"`
+	// VLANTagged frames had their 802.1Q tag in the kernel's metadata
+	// and got it back before being decided and mirrored.
+	VLANTagged uint64 `json:"VLANTagged"`
+	// Reordered packets were refused by a security group and decided
+	// again once the other direction had caught up (order_linux.go).
+	Reordered uint64 `json:"Reordered"`
 	// Mirrored frames the model decided to mirror; Kernel of them were
 	// decided, counted and sent by the in-kernel path (they count in
 	// Captured and Sent too).
@@ -98,6 +104,8 @@ func (p *pipeline) stats() PipeStats {
 		Aggregates:    p.st.aggregates.Load(),
 		Uncut:         p.st.uncut.Load(),
 		Foreign:       p.st.foreign.Load(),
+		VLANTagged:    p.st.vlanTagged.Load(),
+		Reordered:     p.st.reordered.Load(),
 		Mirrored:      p.st.mirrored.Load(),
 		Kernel:        p.st.kernel.Load(),
 		Sent:          p.st.sent.Load(),
@@ -120,6 +128,8 @@ func (a *PipeStats) add(b PipeStats) {
 	a.Aggregates += b.Aggregates
 	a.Uncut += b.Uncut
 	a.Foreign += b.Foreign
+	a.VLANTagged += b.VLANTagged
+	a.Reordered += b.Reordered
 	a.Mirrored += b.Mirrored
 	a.Kernel += b.Kernel
 	a.Sent += b.Sent

@@ -28,6 +28,13 @@ type pipeline struct {
 	snd   *sender
 	st    pipeStats
 	stop  atomic.Bool // set by Close: the capture goroutine returns
+	// opp is the same ENI's other direction (see order_linux.go);
+	// ringDone counts the ring frames this capture has handled whole;
+	// waiting is set while it waits for opp.
+	opp      *pipeline
+	ringDone atomic.Uint64
+	waiting  atomic.Bool
+	order    orderClock
 	// quit ends the sender (once the queue is drained); exited and sent
 	// are closed when the capture and the sender goroutines return.
 	quit, exited, sent chan struct{}
@@ -36,6 +43,10 @@ type pipeline struct {
 	// Capture-side scratch, reused for every packet.
 	dec cloudmock.Decision
 	seg segmenter
+	// tag is the VLAN tag of the frame being handled (see vlanTag), put
+	// back into each packet in vlanBuf, grown on the first tagged frame.
+	tag     uint32
+	vlanBuf []byte
 	// Sender-side scratch.
 	failed []bool
 	onErr  func(i int, err error)
@@ -81,7 +92,9 @@ func (p *pipeline) capture() {
 			time.Sleep(readErrorBackoff)
 			continue
 		}
+		p.tag = p.ring.tag
 		p.wire(frame, vh, stamp)
+		p.ringDone.Add(1)
 		if n++; n%statsEvery == 0 {
 			p.refreshRingStats()
 		}
@@ -134,10 +147,16 @@ func (p *pipeline) handle(frame []byte, stamp int64) {
 		p.st.foreign.Add(1)
 		return
 	}
+	if p.tag != 0 {
+		frame = p.tagged(frame)
+	}
 	v, ref := p.current()
 	m := v.model
 	d := &p.dec
 	m.DecideInto(d, ref, p.dir, frame)
+	if !d.Mirrored && d.Reason == cloudmock.ReasonSourceSG {
+		p.redecideRefused(m, ref, frame)
+	}
 	if !d.Mirrored {
 		m.CountNotMirrored(d)
 		return
@@ -195,6 +214,17 @@ func (p *pipeline) handle(frame []byte, stamp int64) {
 	p.q.commit()
 	m.CountDelivery(d, &dl)
 	m.CountMirrored(d, len(frame))
+}
+
+// tagged returns frame with the VLAN tag the kernel kept in metadata put
+// back (see vlan_linux.go), in the pipeline's scratch buffer.
+func (p *pipeline) tagged(frame []byte) []byte {
+	if len(p.vlanBuf) < len(frame)+vlanHeaderLen {
+		p.vlanBuf = make([]byte, max(len(frame)+vlanHeaderLen, 64<<10+vlanHeaderLen))
+	}
+	out, _ := insertVLAN(p.vlanBuf, frame, p.tag)
+	p.st.vlanTagged.Add(1)
+	return out
 }
 
 // Header sizes of the outer frame (outerLen: the larger, over IPv6).

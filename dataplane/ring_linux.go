@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -107,7 +108,16 @@ type ring struct {
 	tp      *afpacket.TPacket
 	ifname  string
 	ingress bool
-	vnet    bool          // frames are preceded by a virtio_net_hdr
+	vnet    bool // frames are preceded by a virtio_net_hdr
+	// tag is the VLAN tag the kernel kept in the metadata of the frame
+	// read last (TPID << 16 | TCI; 0: none): see vlanTag.
+	tag uint32
+	// blockTimeout is the ring's (see RingOptions).
+	blockTimeout time.Duration
+	// life guards the socket against close while the other direction's
+	// capture reads its counters (queued); closed is set by close.
+	life    sync.RWMutex
+	closed  bool
 	drops   atomic.Uint64 // kernel ring drops (tp_drops), accumulated
 	freezes atomic.Uint64 // TPACKET_V3 queue freezes, accumulated
 }
@@ -177,7 +187,7 @@ func openRing(ifname string, ifindex int, ingress, vnet bool, mark uint32, ebpf 
 			return nil, fmt.Errorf("bind af_packet ring to %s (index %d): %w", ifname, ifindex, err)
 		}
 	}
-	return &ring{tp: tp, ifname: ifname, ingress: ingress, vnet: vnet}, nil
+	return &ring{tp: tp, ifname: ifname, ingress: ingress, vnet: vnet, blockTimeout: o.BlockTimeout}, nil
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
@@ -218,6 +228,7 @@ func (r *ring) read() ([]byte, vnetHdr, int64, error) {
 		}
 		return nil, vnetHdr{}, 0, fmt.Errorf("read af_packet ring on %s: %w", r.ifname, err)
 	}
+	r.tag = vlanTag(r.tp, ci.AncillaryData)
 	if len(data) == 0 || !r.vnet {
 		return data, vnetHdr{}, ci.Timestamp.UnixNano(), nil
 	}
@@ -243,7 +254,26 @@ func (r *ring) updateStats() error {
 	return nil
 }
 
+// queued returns how many frames the kernel has put into the ring since
+// it opened (received less dropped); false once the ring is closed or
+// the counters cannot be read. Safe from any goroutine.
+func (r *ring) queued() (uint64, bool) {
+	r.life.RLock()
+	defer r.life.RUnlock()
+	if r.closed {
+		return 0, false
+	}
+	_, v3, err := r.tp.SocketStats()
+	if err != nil {
+		return 0, false
+	}
+	return uint64(v3.Packets()) - uint64(v3.Drops()), true
+}
+
 // close releases the ring (the capture goroutine must have returned).
 func (r *ring) close() {
+	r.life.Lock()
+	defer r.life.Unlock()
+	r.closed = true
 	r.tp.Close()
 }

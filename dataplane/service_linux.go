@@ -217,6 +217,11 @@ func (s *Service) newPipelines(ctx context.Context, v *view, refs []cloudmock.EN
 		}
 	}
 	err := g.Wait()
+	for i := 0; i+1 < len(pipes); i += len(dirs) {
+		if in, out := pipes[i], pipes[i+1]; in != nil && out != nil {
+			in.opp, out.opp = out, in // decisions in order: see order_linux.go
+		}
+	}
 	pipes = slices.DeleteFunc(pipes, func(p *pipeline) bool { return p == nil })
 	if err == nil {
 		err = ctx.Err()

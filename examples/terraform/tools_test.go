@@ -86,12 +86,19 @@ func findTools(t *testing.T) tools {
 	}
 	ver, _ := exec.Command(tl.tool, "version").Output()
 	t.Logf("using %s: %s (provider: %s)", tl.toolName, strings.SplitN(string(ver), "\n", 2)[0], provider)
-	tl.mirrorlab = filepath.Join(t.TempDir(), "mirrorlab")
-	build := exec.Command("go", "build", "-o", tl.mirrorlab, "../../cmd/mirrorlab")
+	tl.mirrorlab = buildMirrorlab(t)
+	return tl
+}
+
+// buildMirrorlab builds mirrorlab from this tree into a temporary directory.
+func buildMirrorlab(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "mirrorlab")
+	build := exec.Command("go", "build", "-o", bin, "../../cmd/mirrorlab")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build mirrorlab: %v\n%s", err, out)
 	}
-	return tl
+	return bin
 }
 
 func isExec(p string) bool {

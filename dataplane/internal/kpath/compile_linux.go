@@ -92,6 +92,7 @@ const (
 	ruleHasDport              = uint8(kpathFlagKPATH_RULE_HAS_DPORT)
 	flagRejectStops           = uint32(kpathFlagKPATH_REJECT_STOPS)
 	flagReceiversCompleteCsum = uint32(kpathFlagKPATH_RECEIVERS_COMPLETE_CSUM)
+	flagStreamCopies          = uint32(kpathFlagKPATH_STREAM_COPIES)
 	portStateful              = uint16(kpathFlagKPATH_PORT_STATEFUL)
 	portACL                   = uint16(kpathFlagKPATH_PORT_ACL)
 	allowAll                  = uint8(kpathFlagKPATH_ALLOW_ALL)

@@ -78,6 +78,7 @@ func TestConstantsMatchObject(t *testing.T) {
 		"KPATH_DEFAULT_COPY_MARK": uint64(DefaultCopyMark), "KPATH_DIR_INGRESS": uint64(Ingress), "KPATH_DIR_EGRESS": uint64(Egress),
 		"KPATH_RULE_ACCEPT": uint64(ruleAccept), "KPATH_RULE_HAS_SPORT": uint64(ruleHasSport), "KPATH_RULE_HAS_DPORT": uint64(ruleHasDport),
 		"KPATH_REJECT_STOPS": uint64(flagRejectStops), "KPATH_RECEIVERS_COMPLETE_CSUM": uint64(flagReceiversCompleteCsum),
+		"KPATH_STREAM_COPIES": uint64(flagStreamCopies),
 		"KPATH_PORT_STATEFUL": uint64(portStateful), "KPATH_PORT_ACL": uint64(portACL), "KPATH_ALLOW_ALL": uint64(allowAll),
 		"KPATH_ACL_ALLOW": uint64(aclAllow), "KPATH_ACL_ALL": uint64(aclAll), "KPATH_ACL_PORTS": uint64(aclPorts),
 		"KPATH_PUNT_REASONS": uint64(NumPunts), "KPATH_PUNT_NETWORK_ACL": uint64(PuntNetworkACL), "KPATH_PUNT_NOT_IPV4": uint64(PuntNotIPv4),

@@ -43,6 +43,12 @@
 // space and counted by reason (Punts). The caller adds Counters to the
 // model's (Model.CountCopies).
 //
+// With Config.StreamCopies the receiver port's program also writes each
+// copy it wraps, whole, to the copies perf buffer, after a copy_event
+// (its counting slot, length, time and, if still partial, where its
+// inner checksum lies); StreamCopies/CopyStream read it (copies_linux.go)
+// for the per-target pcapng files.
+//
 // The programs are compiled from bpf/ by bpf2go and committed
 // (kpath_bpfel.go, kpath_bpfel.o); `make generate` rebuilds them (clang,
 // libbpf-dev) byte for byte. The probe program, never attached, runs

@@ -58,6 +58,7 @@ const (
 	kpathFlagKPATH_RULE_HAS_DPORT          kpathFlag = 4
 	kpathFlagKPATH_REJECT_STOPS            kpathFlag = 1
 	kpathFlagKPATH_RECEIVERS_COMPLETE_CSUM kpathFlag = 2
+	kpathFlagKPATH_STREAM_COPIES           kpathFlag = 4
 	kpathFlagKPATH_PORT_STATEFUL           kpathFlag = 1
 	kpathFlagKPATH_PORT_ACL                kpathFlag = 2
 	kpathFlagKPATH_ALLOW_ALL               kpathFlag = 1
@@ -203,6 +204,7 @@ type kpathTally struct {
 const (
 	kpathMapConfig            = "config"
 	kpathMapConns             = "conns"
+	kpathMapCopies            = "copies"
 	kpathMapCounters          = "counters"
 	kpathMapForwards          = "forwards"
 	kpathMapPorts             = "ports"
@@ -272,6 +274,7 @@ type kpathProgramSpecs struct {
 type kpathMapSpecs struct {
 	Config   *ebpf.MapSpec `ebpf:"config"`
 	Conns    *ebpf.MapSpec `ebpf:"conns"`
+	Copies   *ebpf.MapSpec `ebpf:"copies"`
 	Counters *ebpf.MapSpec `ebpf:"counters"`
 	Forwards *ebpf.MapSpec `ebpf:"forwards"`
 	Ports    *ebpf.MapSpec `ebpf:"ports"`
@@ -307,6 +310,7 @@ func (o *kpathObjects) Close() error {
 type kpathMaps struct {
 	Config   *ebpf.Map `ebpf:"config"`
 	Conns    *ebpf.Map `ebpf:"conns"`
+	Copies   *ebpf.Map `ebpf:"copies"`
 	Counters *ebpf.Map `ebpf:"counters"`
 	Forwards *ebpf.Map `ebpf:"forwards"`
 	Ports    *ebpf.Map `ebpf:"ports"`
@@ -318,6 +322,7 @@ func (m *kpathMaps) Close() error {
 	return _KpathClose(
 		m.Config,
 		m.Conns,
+		m.Copies,
 		m.Counters,
 		m.Forwards,
 		m.Ports,

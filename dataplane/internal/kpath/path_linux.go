@@ -107,6 +107,9 @@ type Config struct {
 	// kernel unless the copy is cut; without it they are left to user
 	// space.
 	ReceiversCompleteChecksums bool
+	// StreamCopies: every copy the kernel wraps is also written, whole,
+	// to the copies perf buffer (read it with StreamCopies).
+	StreamCopies bool
 }
 
 // SetConfig sets the settings shared by the ports.
@@ -120,6 +123,9 @@ func (p *Path) SetConfig(cfg Config) error {
 	}
 	if cfg.ReceiversCompleteChecksums {
 		c.Flags |= flagReceiversCompleteCsum
+	}
+	if cfg.StreamCopies {
+		c.Flags |= flagStreamCopies
 	}
 	if err := p.objs.Config.Update(uint32(0), &c, ebpf.UpdateAny); err != nil {
 		return fmt.Errorf("set kernel mirror path config: %w", err)

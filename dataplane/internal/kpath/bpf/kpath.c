@@ -74,6 +74,14 @@ struct {
 	__type(value, struct stats);
 } counters SEC(".maps");
 
+/* The copies, whole, when KPATH_STREAM_COPIES is set (one ring per CPU;
+ * the loader sizes it to the CPUs). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} copies SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, KPATH_PUNT_REASONS);
@@ -574,6 +582,19 @@ static __always_inline int encap(struct __sk_buff *skb, __u32 mark, const struct
 	if (r->udp6 && udp6_csum(skb, r->udp6, r->pseudo, checksum_partial(skb)) < 0)
 		goto fail;
 	skb->mark = cfg->copy_mark;
+	if (cfg->flags & KPATH_STREAM_COPIES) {
+		/* a full perf ring loses the record, not the copy; the reader
+		 * counts what it lost */
+		struct copy_event ev = {.slot = slot, .len = skb->len, .ns = bpf_ktime_get_ns()};
+		if (checksum_partial(skb)) {
+			__u32 start = 0, at = 0;
+			partial_field(skb, &start, &at);
+			ev.partial = 1;
+			ev.csum_start = start;
+			ev.csum_at = at;
+		}
+		bpf_perf_event_output(skb, &copies, BPF_F_CURRENT_CPU | ((__u64)ev.len << 32), &ev, sizeof(ev));
+	}
 	if (r->flags & KPATH_ROUTE_FORWARD)
 		bpf_set_hash(skb, KPATH_FORWARD_HASH); /* see kpath_tc_forward */
 	return TCX_NEXT;

@@ -51,6 +51,9 @@ enum flag {
 	 * the device (CHECKSUM_PARTIAL) may be mirrored whole, its clone's
 	 * inner checksum completed as it leaves the receiver's port. */
 	KPATH_RECEIVERS_COMPLETE_CSUM = 2,
+	/* Every copy the kernel wraps is also written, whole, to the copies
+	 * perf buffer with a struct copy_event (per-target pcapng files). */
+	KPATH_STREAM_COPIES = 4,
 	KPATH_PORT_STATEFUL = 1, /* the ENI has security groups: see decide */
 	KPATH_PORT_ACL = 2,      /* the subnet has a network ACL: see decide */
 	KPATH_ALLOW_ALL = 1,
@@ -183,9 +186,22 @@ struct forward {
 	__u32 ifindex;
 };
 
+/* What precedes a copy's frame in the copies perf buffer: the slot that
+ * counts it (its route's count_in), its length (the perf record is padded),
+ * when it was wrapped (bpf_ktime_get_ns) and, for a copy whose inner
+ * checksum the port completes later (CHECKSUM_PARTIAL, partial = 1),
+ * where that checksum starts and its field lies, from the frame's start. */
+struct copy_event {
+	__u32 slot;
+	__u32 len;
+	__u64 ns;
+	__u32 partial;
+	__u16 csum_start, csum_at;
+};
+
 struct settings {
 	__u32 copy_mark;
-	__u32 flags; /* KPATH_REJECT_STOPS */
+	__u32 flags; /* KPATH_REJECT_STOPS, KPATH_RECEIVERS_COMPLETE_CSUM, KPATH_STREAM_COPIES */
 };
 
 /* Copies counted by what became of them. */
