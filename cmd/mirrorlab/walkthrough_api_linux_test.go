@@ -104,7 +104,29 @@ func TestPrivilegedWalkthroughAPI(t *testing.T) {
 	if left := labNamespaces(t, runID); len(left) != 0 {
 		t.Fatalf("namespaces of run %s left after serve stopped: %v", runID, left)
 	}
+	if left := processesOf(t, self); len(left) != 0 {
+		t.Fatalf("processes of this binary (the instances' web servers and agent, the lab's) left after serve stopped: %v", left)
+	}
 	t.Logf("whole flow: %.1fs", time.Since(t0).Seconds())
+}
+
+// processesOf lists the processes other than this one that run the
+// executable exe (each as "pid: command line").
+func processesOf(t *testing.T, exe string) []string {
+	t.Helper()
+	procs, err := filepath.Glob("/proc/[0-9]*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, p := range procs {
+		if target, err := os.Readlink(p + "/exe"); err != nil || target != exe || p == fmt.Sprintf("/proc/%d", os.Getpid()) {
+			continue
+		}
+		cmd, _ := os.ReadFile(p + "/cmdline")
+		out = append(out, filepath.Base(p)+": "+strings.ReplaceAll(string(cmd), "\x00", " "))
+	}
+	return out
 }
 
 // labNamespaces lists the network namespaces of run id, sorted.
