@@ -17,6 +17,12 @@ type xmlValue struct {
 	Value string `xml:"value"`
 }
 
+// xmlOptValue is a value EC2 leaves out when there is none (<userData/>
+// for an instance launched without user data).
+type xmlOptValue struct {
+	Value string `xml:"value,omitempty"`
+}
+
 type xmlBoolValue struct {
 	Value bool `xml:"value"`
 }
@@ -24,7 +30,7 @@ type xmlBoolValue struct {
 type instanceAttributeResult struct {
 	InstanceId       string                   `xml:"instanceId"`
 	InstanceType     *xmlValue                `xml:"instanceType"`
-	UserData         *xmlValue                `xml:"userData"`
+	UserData         *xmlOptValue             `xml:"userData"`
 	DisableTerm      *xmlBoolValue            `xml:"disableApiTermination"`
 	DisableStop      *xmlBoolValue            `xml:"disableApiStop"`
 	ShutdownBehavior *xmlValue                `xml:"instanceInitiatedShutdownBehavior"`
@@ -93,7 +99,7 @@ func (s *Server) instanceAttribute(cur *published, in *instance, attr string) in
 	case "instanceType":
 		out.InstanceType = &xmlValue{m.InstanceType}
 	case "userData":
-		out.UserData = &xmlValue{}
+		out.UserData = &xmlOptValue{}
 		if m.UserData != "" {
 			out.UserData.Value = base64.StdEncoding.EncodeToString([]byte(m.UserData))
 		}

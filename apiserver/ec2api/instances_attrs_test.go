@@ -44,6 +44,12 @@ func TestInstanceAttributes(t *testing.T) {
 	if m := s.Spec().Instances[0]; m.InstanceType != "m5.large" || m.CpuCredits != "" || s.Spec().NetworkInterfaces[len(s.Spec().NetworkInterfaces)-1].InstanceType != "m5.large" {
 		t.Fatalf("retyped: %+v", m)
 	}
+	// without user data, <userData/> has no value, as EC2 answers (an
+	// empty value is taken by the AWS provider for user data: a diff)
+	bare := runOne(t, c, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: types.InstanceTypeT2Micro})
+	if ud := must(c.DescribeInstanceAttribute(ctx, &ec2.DescribeInstanceAttributeInput{InstanceId: bare.InstanceId, Attribute: "userData"}))(t).UserData; ud == nil || ud.Value != nil {
+		t.Fatalf("userData of an instance launched without: %+v", ud)
+	}
 	_, err = c.DescribeInstanceAttribute(ctx, &ec2.DescribeInstanceAttributeInput{InstanceId: aws.String("i-00000000000000000"), Attribute: "userData"})
 	wantCode(t, err, "InvalidInstanceID.NotFound")
 	out := must(c.GetConsoleOutput(ctx, &ec2.GetConsoleOutputInput{InstanceId: aws.String(id)}))(t)

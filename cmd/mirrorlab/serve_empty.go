@@ -8,6 +8,7 @@ import (
 
 	"github.com/mirrorlab/mirrorlab/apiserver/ec2api"
 	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/export"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 
@@ -26,9 +27,15 @@ func runServeEmpty(ctx context.Context, a *app, file string, exposed bool, o ser
 		return usageError{errors.New("--empty starts from a new AWS account: it serves the EC2 API, not --provider alibaba")}
 	}
 	st, tags := ec2api.NewAccount("us-east-1")
-	s, err := accountScenario(st)
+	s, src, err := accountScenario(st)
 	if err != nil {
 		return failed(err)
+	}
+	// mirrorlab export writes what was built on the account (named after
+	// the Name tags) on top of the account's own network
+	ex, err := export.New(emptyFile, src, nil)
+	if err != nil {
+		return failed(fmt.Errorf("serve --empty: %w", err))
 	}
 	// The lab follows the model: what the API creates (VPCs, subnets,
 	// instances with their user data, load balancers…) is realised, what
@@ -36,7 +43,7 @@ func runServeEmpty(ctx context.Context, a *app, file string, exposed bool, o ser
 	// output.
 	fwd := &applyForwarder{follow: true}
 	srv, err := ec2api.New(ec2api.Config{Spec: st, Names: tags, Apply: fwd.apply, TargetHealth: fwd.health,
-		ConsoleOutput: fwd.consoleOutput, Seed: s.Seed()})
+		ConsoleOutput: fwd.consoleOutput, Seed: s.Seed(), Export: ex.Export})
 	if err != nil {
 		return failed(fmt.Errorf("serve --empty: %w", err))
 	}
@@ -56,9 +63,10 @@ func runServeEmpty(ctx context.Context, a *app, file string, exposed bool, o ser
 }
 
 // accountScenario is the scenario of a new account's network, for its
-// lab: its VPC and subnets, named by their ids (the lab finds the
-// served state's resources by address), no instances.
-func accountScenario(st cloudmock.Spec) (*spec.Scenario, error) {
+// lab and for export, with its source: its VPC and subnets, named by
+// their ids (the lab finds the served state's resources by address), no
+// instances.
+func accountScenario(st cloudmock.Spec) (*spec.Scenario, []byte, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "name: new-account\nprofile: {provider: aws}\nnetwork:\n  vpcs:\n")
 	for _, v := range st.Vpcs {
@@ -69,9 +77,10 @@ func accountScenario(st cloudmock.Spec) (*spec.Scenario, error) {
 			}
 		}
 	}
-	s, err := spec.Parse(emptyFile, []byte(b.String()))
+	src := []byte(b.String())
+	s, err := spec.Parse(emptyFile, src)
 	if err != nil {
-		return nil, fmt.Errorf("the new account's network as a scenario: %w", err)
+		return nil, nil, fmt.Errorf("the new account's network as a scenario: %w", err)
 	}
-	return s, nil
+	return s, src, nil
 }

@@ -117,13 +117,24 @@ type workspace struct {
 
 func newWorkspace(t *testing.T, tl tools, endpoint string) *workspace {
 	t.Helper()
+	return newWorkspaceFrom(t, tl, endpoint, ".")
+}
+
+// newWorkspaceFrom is newWorkspace for the module in directory src (its
+// .tf files).
+func newWorkspaceFrom(t *testing.T, tl tools, endpoint, src string) *workspace {
+	t.Helper()
 	dir := t.TempDir()
-	for _, f := range []string{"main.tf", "variables.tf", "outputs.tf"} {
+	files, err := filepath.Glob(filepath.Join(src, "*.tf"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no .tf file in %s (%v)", src, err)
+	}
+	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
