@@ -152,7 +152,7 @@ func TestPrivilegedLabScalePart(t *testing.T) {
 			t.Errorf("%s = %+v", sp.key(), m)
 		}
 	}
-	if p := b.labScalePlot(res); len(p.Series) != 2 {
+	if p := b.labScalePlots(res)[0]; len(p.Series) != 2 {
 		t.Errorf("plot has %d series, want ours and bare netlink", len(p.Series))
 	}
 	if files, _ := os.ReadDir(cfg.StateDir); len(files) > 0 {
