@@ -64,6 +64,11 @@ func (b *bench) labScalePhase(ctx context.Context, run int) error {
 			b.col.fail(labReadySpec(n), err)
 			b.cfg.logf("  run %d lab scale %d sources: %v", run, n, err)
 		}
+		if err := b.labScaleFollow(ctx, run, n); err != nil {
+			b.col.fail(labAddSpec(n), err)
+			b.col.fail(labRemoveSpec(n), err)
+			b.cfg.logf("  run %d lab scale %d instances running, add and remove one: %v", run, n, err)
+		}
 	}
 	return nil
 }
@@ -228,7 +233,13 @@ func (b *bench) labScalePlots(res *report.Result) []report.Plot {
 		Note:   "the bench process's VmHWM over the run (reset before it); median, bars min–max",
 		XLabel: "source instances", YLabel: "MB", LogX: true}
 	addSeries(&rss, figureSeries(res, labelOurs, srcs, func(n int) string { return labRSSSpec(n).key() }, same))
-	return []report.Plot{ready, per, phases, rss}
+
+	follow := report.Plot{ID: "lab-scale-follow", Title: "Adding or removing one instance on a running lab by its size",
+		Note:   "add: until the new instance's packets are mirrored; remove: until the lab is rid of it; goal 100 ms; median of each run's median, bars min–max",
+		XLabel: "instances in the running lab", YLabel: "ms", LogX: true}
+	addSeries(&follow, figureSeries(res, "add one", srcs, func(n int) string { return labAddSpec(n).key() }, same))
+	addSeries(&follow, figureSeries(res, "remove one", srcs, func(n int) string { return labRemoveSpec(n).key() }, same))
+	return []report.Plot{ready, per, phases, rss, follow}
 }
 
 func same(v float64) float64 { return v }

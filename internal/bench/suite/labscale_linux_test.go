@@ -147,7 +147,8 @@ func TestPrivilegedLabScalePart(t *testing.T) {
 	if ready == nil || ready.Error != "" || len(ready.Runs) != 1 || ready.Ratio == nil || ready.Runs[0] <= 0 {
 		t.Fatalf("ready = %+v", ready)
 	}
-	for _, sp := range []spec{labBareSpec(10), labRSSSpec(10), labPhaseSpec(10, runreport.PhaseDataPlane), labPhaseSpec(10, runreport.PhaseTeardown)} {
+	for _, sp := range []spec{labBareSpec(10), labRSSSpec(10), labPhaseSpec(10, runreport.PhaseDataPlane), labPhaseSpec(10, runreport.PhaseTeardown),
+		labAddSpec(10), labRemoveSpec(10)} {
 		if m := res.Find(sp.key()); m == nil || m.Error != "" || len(m.Runs) != 1 || m.Runs[0] <= 0 {
 			t.Errorf("%s = %+v", sp.key(), m)
 		}

@@ -215,6 +215,8 @@ func TestLabScalePlots(t *testing.T) {
 			b.col.add(labBareSpec(n), ready/2)
 			b.col.add(labRSSSpec(n), float64(n+100*run))
 			b.col.add(labPhaseSpec(n, runreport.PhaseTeardown), 1)
+			b.col.add(labAddSpec(n), float64(60+20*run)) // 70 (60–80)
+			b.col.add(labRemoveSpec(n), 40)
 		}
 	}
 	res := &report.Result{Schema: report.Schema, Runs: 2}
@@ -250,5 +252,45 @@ func TestLabScalePlots(t *testing.T) {
 	}
 	if p := series("lab-scale-rss", labelOurs).Points[1]; p.Y != 150 || p.YMax != 200 {
 		t.Errorf("RSS at 100 plotted as %+v, want 150 MB (100–200)", p)
+	}
+	if p := series("lab-scale-follow", "add one").Points[1]; p.X != 100 || p.Y != 70 || p.YMin != 60 {
+		t.Errorf("add one at 100 plotted as %+v, want 70 ms (60–80)", p)
+	}
+	if p := series("lab-scale-follow", "remove one").Points[0]; p.Y != 40 {
+		t.Errorf("remove one at 10 plotted as %+v, want 40 ms", p)
+	}
+}
+
+// TestLabScaleTable: the summary has a lab-scale table, one row per size,
+// only when the part has figures.
+func TestLabScaleTable(t *testing.T) {
+	cfg := Defaults(true)
+	cfg.Runs, cfg.LabSources = 1, []int{10, 100}
+	b := &bench{cfg: cfg, col: newCollector()}
+	if _, ok := b.labScaleTable(&report.Result{}, ""); ok {
+		t.Error("a lab-scale table without figures")
+	}
+	b.col.add(labReadySpec(100), 2)
+	b.col.add(labBareSpec(100), 1)
+	b.col.add(labAddSpec(100), 70)
+	b.col.add(labPhaseSpec(100, runreport.PhaseCollect), 0.5)
+	res := &report.Result{Schema: report.Schema, Runs: 1}
+	b.col.fill(res)
+	if err := res.ComputeRatios(); err != nil {
+		t.Fatal(err)
+	}
+	tb, ok := b.labScaleTable(res, "")
+	if !ok || len(tb.Rows) != 2 {
+		t.Fatalf("table %+v", tb)
+	}
+	row := map[string]string{}
+	for i, h := range tb.Header {
+		row[h] = tb.Rows[1][i]
+	}
+	for h, want := range map[string]string{"sources": "100", "interfaces": "111", "ready (s)": "2.000", "ours ÷ bare netlink": "2.000×",
+		"collect (s)": "0.500", "add one instance (ms)": "70.0", "remove one instance (ms)": "—"} {
+		if row[h] != want {
+			t.Errorf("column %q: %q, want %q", h, row[h], want)
+		}
 	}
 }
