@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -244,9 +245,14 @@ func (b *bench) labScalePlots(res *report.Result) []report.Plot {
 
 func same(v float64) float64 { return v }
 
-// resetPeakRSS resets this process's peak resident size (VmHWM), so that
-// peakRSS reads the peak of what follows (Linux 4.0+).
-func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+// resetPeakRSS returns the memory the process no longer uses to the
+// system (a larger lab before this one would otherwise count) and resets
+// its peak resident size (VmHWM) to what is left, so that peakRSS reads
+// the peak of what follows (Linux 4.0+).
+func resetPeakRSS() {
+	debug.FreeOSMemory()
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+}
 
 // peakRSS returns this process's peak resident size in bytes.
 func peakRSS() (int64, error) {
