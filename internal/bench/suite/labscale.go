@@ -205,7 +205,7 @@ func (b *bench) labScalePlots(res *report.Result) []report.Plot {
 	srcs := b.cfg.LabSources
 	const bareLabel, bareColor = "bare netlink", "#7f7f7f"
 	ready := report.Plot{ID: "lab-scale", Title: "Time until the lab is ready by its number of sources",
-		Note:   "ours: build, data plane and programs of the generated lab; bare netlink: its namespaces, veth pairs and bridge ports alone; median, bars min–max",
+		Note:   "ours: build, data plane, programs; bare netlink: its namespaces, veths, bridge ports alone; median, bars min–max",
 		XLabel: "source instances", YLabel: "seconds", LogX: true}
 	addSeries(&ready, figureSeries(res, labelOurs, srcs, func(n int) string { return labReadySpec(n).key() }, same))
 	bare := figureSeries(res, bareLabel, srcs, func(n int) string { return labBareSpec(n).key() }, same)
@@ -213,7 +213,7 @@ func (b *bench) labScalePlots(res *report.Result) []report.Plot {
 	addSeries(&ready, bare)
 
 	per := report.Plot{ID: "lab-scale-per-interface", Title: "Time until ready per interface by the lab's number of sources",
-		Note:   "ready time ÷ instances (sources, one target per ten, the client); flat means linear; median, bars min–max",
+		Note:   "ready time ÷ instances (sources, a target per ten, the client); flat is linear; median, bars min–max",
 		XLabel: "source instances", YLabel: "ms per interface", LogX: true}
 	addSeries(&per, figureSeries(res, labelOurs, srcs, func(n int) string { return labPerInterfaceSpec(n).key() }, same))
 	barePer := report.Series{Label: bareLabel, Color: bareColor}
@@ -236,7 +236,7 @@ func (b *bench) labScalePlots(res *report.Result) []report.Plot {
 	addSeries(&rss, figureSeries(res, labelOurs, srcs, func(n int) string { return labRSSSpec(n).key() }, same))
 
 	follow := report.Plot{ID: "lab-scale-follow", Title: "Adding or removing one instance on a running lab by its size",
-		Note:   "add: until the new instance's packets are mirrored; remove: until the lab is rid of it; goal 100 ms; median of each run's median, bars min–max",
+		Note:   "add: until its packets are mirrored; remove: until it is gone; goal 100 ms; median, bars min–max",
 		XLabel: "instances in the running lab", YLabel: "ms", LogX: true}
 	addSeries(&follow, figureSeries(res, "add one", srcs, func(n int) string { return labAddSpec(n).key() }, same))
 	addSeries(&follow, figureSeries(res, "remove one", srcs, func(n int) string { return labRemoveSpec(n).key() }, same))
