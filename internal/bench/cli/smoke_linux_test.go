@@ -44,6 +44,7 @@ func TestPrivilegedBenchSmoke(t *testing.T) {
 	}
 	size := func(n string) map[string]string { return map[string]string{"size": n} }
 	load := map[string]string{"load": "200"}
+	sources := map[string]string{"sources": "100"}
 	required := []string{
 		report.Key("throughput/kernel-veth/zero-loss-rate", size("64")),
 		report.Key("throughput/kernel-vxlan/zero-loss-rate", size("1400")),
@@ -60,6 +61,11 @@ func TestPrivilegedBenchSmoke(t *testing.T) {
 		"agent/ours/decode-rate",
 		"agent/ours/decode-rate-file",
 		"agent/ours/decode-per-cpu-second",
+		report.Key("labscale/ours/ready", sources),
+		report.Key("labscale/bare-netlink/ready", sources),
+		report.Key("labscale/ours/peak-rss", sources),
+		report.Key("labscale/ours/add-instance", sources),
+		report.Key("labscale/ours/remove-instance", sources),
 	}
 	for _, k := range required {
 		m := res.Find(k)

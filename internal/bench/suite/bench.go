@@ -246,7 +246,9 @@ func (b *bench) plots(res *report.Result) []report.Plot {
 		XLabel: "offered load on production (req/s)", YLabel: "CPU-ms per 1000 requests", LogX: true}
 	b.addReplaySeries(&cp, res, "cpu-per-1k-req", func(v float64) float64 { return v })
 	keep(cp)
-	keep(b.labScalePlot(res))
+	for _, p := range b.labScalePlots(res) {
+		keep(p)
+	}
 	return out
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -63,6 +64,11 @@ func (b *bench) labScalePhase(ctx context.Context, run int) error {
 		if err := b.labScaleOurs(ctx, run, n); err != nil {
 			b.col.fail(labReadySpec(n), err)
 			b.cfg.logf("  run %d lab scale %d sources: %v", run, n, err)
+		}
+		if err := b.labScaleFollow(ctx, run, n); err != nil {
+			b.col.fail(labAddSpec(n), err)
+			b.col.fail(labRemoveSpec(n), err)
+			b.cfg.logf("  run %d lab scale %d instances running, add and remove one: %v", run, n, err)
 		}
 	}
 	return nil
@@ -121,7 +127,7 @@ func firstFailure(res *runreport.Result) string {
 // bridge, a veth pair per instance with one end in the instance and the
 // other a bridge port, all up; then removes it. Only the making is timed.
 func (b *bench) labScaleBare(n int) error {
-	instances := n + (n+gen.LabScaleSessionsPerTarget-1)/gen.LabScaleSessionsPerTarget + 1
+	instances := labInterfaces(n)
 	roles := []string{"fabric"}
 	for i := range instances {
 		roles = append(roles, "i"+strconv.Itoa(i))
@@ -185,35 +191,68 @@ func bareLab(nss *sim.Namespaces, roles []string, sources int) error {
 	return nil
 }
 
-// labScalePlot is the time until a lab is ready by its number of
-// sources, ours against the bare netlink work.
-func (b *bench) labScalePlot(res *report.Result) report.Plot {
-	p := report.Plot{ID: "lab-scale", Title: "Time until the lab is ready by its number of sources",
-		Note:   "ours: build, data plane and programs of the generated lab; bare netlink: its namespaces, veth pairs and bridge ports alone; median, bars min–max",
-		XLabel: "source instances", YLabel: "seconds", LogX: true}
-	for _, who := range []struct {
-		label string
-		spec  func(int) spec
-		color string
-	}{{labelOurs, labReadySpec, colors[labelOurs]}, {"bare netlink", labBareSpec, "#7f7f7f"}} {
-		s := report.Series{Label: who.label, Color: who.color}
-		for _, n := range b.cfg.LabSources {
-			m := res.Find(who.spec(n).key())
-			if m == nil || m.Error != "" || len(m.Runs) == 0 {
-				continue
-			}
-			s.Points = append(s.Points, report.Point{X: float64(n), Y: m.Median, YMin: m.Min, YMax: m.Max})
-		}
-		if len(s.Points) > 0 {
-			p.Series = append(p.Series, s)
-		}
-	}
-	return p
+// labInterfaces is how many instances (one interface each) the lab of n
+// sources has: the sources, a target per ten of them, and the client.
+func labInterfaces(n int) int {
+	return n + (n+gen.LabScaleSessionsPerTarget-1)/gen.LabScaleSessionsPerTarget + 1
 }
 
-// resetPeakRSS resets this process's peak resident size (VmHWM), so that
-// peakRSS reads the peak of what follows (Linux 4.0+).
-func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+// labScalePlots are the lab-scale part's plots, by number of sources:
+// the time until the lab is ready and the cost per interface, ours
+// against the bare netlink work; the time of each phase; the peak
+// resident size.
+func (b *bench) labScalePlots(res *report.Result) []report.Plot {
+	srcs := b.cfg.LabSources
+	const bareLabel, bareColor = "bare netlink", "#7f7f7f"
+	ready := report.Plot{ID: "lab-scale", Title: "Time until the lab is ready by its number of sources",
+		Note:   "ours: build, data plane, programs; bare netlink: its namespaces, veths, bridge ports alone; median, bars min–max",
+		XLabel: "source instances", YLabel: "seconds", LogX: true}
+	addSeries(&ready, figureSeries(res, labelOurs, srcs, func(n int) string { return labReadySpec(n).key() }, same))
+	bare := figureSeries(res, bareLabel, srcs, func(n int) string { return labBareSpec(n).key() }, same)
+	bare.Color = bareColor
+	addSeries(&ready, bare)
+
+	per := report.Plot{ID: "lab-scale-per-interface", Title: "Time until ready per interface by the lab's number of sources",
+		Note:   "ready time ÷ instances (sources, a target per ten, the client); flat is linear; median, bars min–max",
+		XLabel: "source instances", YLabel: "ms per interface", LogX: true}
+	addSeries(&per, figureSeries(res, labelOurs, srcs, func(n int) string { return labPerInterfaceSpec(n).key() }, same))
+	barePer := report.Series{Label: bareLabel, Color: bareColor}
+	for _, pt := range bare.Points {
+		k := 1e3 / float64(labInterfaces(int(pt.X)))
+		barePer.Points = append(barePer.Points, report.Point{X: pt.X, Y: pt.Y * k, YMin: pt.YMin * k, YMax: pt.YMax * k})
+	}
+	addSeries(&per, barePer)
+
+	phases := report.Plot{ID: "lab-scale-phases", Title: "Time of each phase of the lab run by its number of sources",
+		Note:   "the runner's phases (traffic and settle left out: the scenario sets them); median, bars min–max",
+		XLabel: "source instances", YLabel: "seconds", LogX: true}
+	for _, ph := range []string{runreport.PhaseBuild, runreport.PhaseDataPlane, runreport.PhasePrograms, runreport.PhaseCollect, runreport.PhaseTeardown} {
+		addSeries(&phases, figureSeries(res, ph, srcs, func(n int) string { return labPhaseSpec(n, ph).key() }, same))
+	}
+
+	rss := report.Plot{ID: "lab-scale-rss", Title: "Peak resident size of the lab's owner by its number of sources",
+		Note:   "the bench process's VmHWM over the run (reset before it); median, bars min–max",
+		XLabel: "source instances", YLabel: "MB", LogX: true}
+	addSeries(&rss, figureSeries(res, labelOurs, srcs, func(n int) string { return labRSSSpec(n).key() }, same))
+
+	follow := report.Plot{ID: "lab-scale-follow", Title: "Adding or removing one instance on a running lab by its size",
+		Note:   "add: until its packets are mirrored; remove: until it is gone; goal 100 ms; median, bars min–max",
+		XLabel: "instances in the running lab", YLabel: "ms", LogX: true}
+	addSeries(&follow, figureSeries(res, "add one", srcs, func(n int) string { return labAddSpec(n).key() }, same))
+	addSeries(&follow, figureSeries(res, "remove one", srcs, func(n int) string { return labRemoveSpec(n).key() }, same))
+	return []report.Plot{ready, per, phases, rss, follow}
+}
+
+func same(v float64) float64 { return v }
+
+// resetPeakRSS returns the memory the process no longer uses to the
+// system (a larger lab before this one would otherwise count) and resets
+// its peak resident size (VmHWM) to what is left, so that peakRSS reads
+// the peak of what follows (Linux 4.0+).
+func resetPeakRSS() {
+	debug.FreeOSMemory()
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+}
 
 // peakRSS returns this process's peak resident size in bytes.
 func peakRSS() (int64, error) {

@@ -2,10 +2,12 @@ package suite
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
 	"github.com/mirrorlab/mirrorlab/internal/bench/report"
+	runreport "github.com/mirrorlab/mirrorlab/scenarios/report"
 )
 
 // fakeBench fills a bench with figures as two runs would, without a kernel.
@@ -195,5 +197,100 @@ func TestValidateLabSources(t *testing.T) {
 	cfg.LabSources = []int{10, 0}
 	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "0 sources") {
 		t.Errorf("LabSources with 0: error %v", err)
+	}
+}
+
+// TestLabScalePlots: the lab-scale part plots, by number of sources, the
+// ready time and the cost per interface (ours and bare netlink), each
+// phase, and the peak resident size, from the figures of two runs.
+func TestLabScalePlots(t *testing.T) {
+	cfg := Defaults(true)
+	cfg.Runs, cfg.LabSources = 2, []int{10, 100}
+	b := &bench{cfg: cfg, col: newCollector()}
+	for run := range 2 {
+		for _, n := range cfg.LabSources {
+			ready := float64(n) * 0.01 * float64(1+run) // 0.1 and 0.2 s at 10
+			b.col.add(labReadySpec(n), ready)
+			b.col.add(labPerInterfaceSpec(n), ready*1e3/float64(labInterfaces(n)))
+			b.col.add(labBareSpec(n), ready/2)
+			b.col.add(labRSSSpec(n), float64(n+100*run))
+			b.col.add(labPhaseSpec(n, runreport.PhaseTeardown), 1)
+			b.col.add(labAddSpec(n), float64(60+20*run)) // 70 (60–80)
+			b.col.add(labRemoveSpec(n), 40)
+		}
+	}
+	res := &report.Result{Schema: report.Schema, Runs: 2}
+	b.col.fill(res)
+	plots := map[string]report.Plot{}
+	for _, p := range b.plots(res) {
+		plots[p.ID] = p
+	}
+	series := func(id, label string) report.Series {
+		for _, s := range plots[id].Series {
+			if s.Label == label {
+				return s
+			}
+		}
+		t.Errorf("plot %s has no series %q: %+v", id, label, plots[id])
+		return report.Series{Points: make([]report.Point, 2)}
+	}
+	if p := series("lab-scale", labelOurs).Points[0]; p.X != 10 || math.Abs(p.Y-0.15) > 1e-9 || p.YMin != 0.1 || p.YMax != 0.2 {
+		t.Errorf("ready at 10 sources plotted as %+v, want 0.15 s (0.1–0.2)", p)
+	}
+	// 12 interfaces at 10 sources: 0.075 s ÷ 12 for the bare work.
+	if p := series("lab-scale-per-interface", "bare netlink").Points[0]; math.Abs(p.Y-75.0/12) > 1e-9 {
+		t.Errorf("bare netlink per interface at 10 plotted as %+v, want %v ms", p, 75.0/12)
+	}
+	if s := series("lab-scale-per-interface", labelOurs); len(s.Points) != 2 || math.Abs(s.Points[1].Y-1500.0/111) > 1e-9 {
+		t.Errorf("ours per interface = %+v, want 1500/111 ms at 100", s)
+	}
+	if s := series("lab-scale-phases", runreport.PhaseTeardown); len(s.Points) != 2 || s.Points[1].Y != 1 {
+		t.Errorf("teardown phase = %+v", s)
+	}
+	if len(plots["lab-scale-phases"].Series) != 1 {
+		t.Errorf("phases without figures plotted: %+v", plots["lab-scale-phases"].Series)
+	}
+	if p := series("lab-scale-rss", labelOurs).Points[1]; p.Y != 150 || p.YMax != 200 {
+		t.Errorf("RSS at 100 plotted as %+v, want 150 MB (100–200)", p)
+	}
+	if p := series("lab-scale-follow", "add one").Points[1]; p.X != 100 || p.Y != 70 || p.YMin != 60 {
+		t.Errorf("add one at 100 plotted as %+v, want 70 ms (60–80)", p)
+	}
+	if p := series("lab-scale-follow", "remove one").Points[0]; p.Y != 40 {
+		t.Errorf("remove one at 10 plotted as %+v, want 40 ms", p)
+	}
+}
+
+// TestLabScaleTable: the summary has a lab-scale table, one row per size,
+// only when the part has figures.
+func TestLabScaleTable(t *testing.T) {
+	cfg := Defaults(true)
+	cfg.Runs, cfg.LabSources = 1, []int{10, 100}
+	b := &bench{cfg: cfg, col: newCollector()}
+	if _, ok := b.labScaleTable(&report.Result{}, ""); ok {
+		t.Error("a lab-scale table without figures")
+	}
+	b.col.add(labReadySpec(100), 2)
+	b.col.add(labBareSpec(100), 1)
+	b.col.add(labAddSpec(100), 70)
+	b.col.add(labPhaseSpec(100, runreport.PhaseCollect), 0.5)
+	res := &report.Result{Schema: report.Schema, Runs: 1}
+	b.col.fill(res)
+	if err := res.ComputeRatios(); err != nil {
+		t.Fatal(err)
+	}
+	tb, ok := b.labScaleTable(res, "")
+	if !ok || len(tb.Rows) != 2 {
+		t.Fatalf("table %+v", tb)
+	}
+	row := map[string]string{}
+	for i, h := range tb.Header {
+		row[h] = tb.Rows[1][i]
+	}
+	for h, want := range map[string]string{"sources": "100", "interfaces": "111", "ready (s)": "2.000", "ours ÷ bare netlink": "2.000×",
+		"collect (s)": "0.500", "add one instance (ms)": "70.0", "remove one instance (ms)": "—"} {
+		if row[h] != want {
+			t.Errorf("column %q: %q, want %q", h, row[h], want)
+		}
 	}
 }
