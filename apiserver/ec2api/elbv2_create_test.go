@@ -214,3 +214,15 @@ func TestLaunchAvoidsLoadBalancerZoneAddresses(t *testing.T) {
 		}
 	}
 }
+
+// A subnet that holds only a load balancer cannot be deleted: EC2 answers
+// DependencyViolation, as for a subnet with interfaces.
+func TestDeleteSubnetUnderLoadBalancer(t *testing.T) {
+	cfg := twoZones()
+	cfg.Spec.Subnets = append(cfg.Spec.Subnets, cloudmock.Subnet{SubnetId: "subnet-00000000000000lb1", VpcId: vpcID, CidrBlock: "10.0.0.64/28"})
+	_, c, e := bothClients(t, cfg)
+	must(c.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("only"), Type: elbtypes.LoadBalancerTypeEnumNetwork,
+		Subnets: []string{"subnet-00000000000000lb1"}}))(t)
+	_, err := e.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: aws.String("subnet-00000000000000lb1")})
+	wantCode(t, err, "DependencyViolation")
+}
