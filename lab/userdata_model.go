@@ -13,9 +13,9 @@ type instanceRun struct {
 // whether it runs (State "running", or empty).
 func userDataOf(s cloudmock.Spec) []instanceRun {
 	out := make([]instanceRun, 0, len(s.Instances))
-	for _, in := range s.Instances {
-		out = append(out, instanceRun{ID: in.InstanceId, UserData: in.UserData,
-			Running: in.State == "" || in.State == cloudmock.InstanceRunning})
+	for i := range s.Instances {
+		in := &s.Instances[i]
+		out = append(out, instanceRun{ID: in.InstanceId, UserData: in.UserData, Running: in.Running()})
 	}
 	return out
 }

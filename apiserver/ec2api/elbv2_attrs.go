@@ -43,22 +43,20 @@ func orOff(key, def string, lo, hi int) attrDef {
 }
 
 var (
-	nlbAttrs = []attrDef{
-		boolAttr("access_logs.s3.enabled", "false"), strAttr("access_logs.s3.bucket"), strAttr("access_logs.s3.prefix"),
+	// accessLogs are answered for network and Gateway Load Balancers
+	// alike: the provider's read sets access_logs from them, and without
+	// them its plan after apply is not empty (TestAccVPCTrafficMirrorTarget_gwlb).
+	accessLogs = []attrDef{boolAttr("access_logs.s3.enabled", "false"), strAttr("access_logs.s3.bucket"), strAttr("access_logs.s3.prefix")}
+	nlbAttrs   = append(slices.Clone(accessLogs),
 		boolAttr("deletion_protection.enabled", "false"),
 		enumAttr("dns_record.client_routing_policy", "any_availability_zone", "availability_zone_affinity", "partial_availability_zone_affinity", "any_availability_zone"),
 		boolAttr("ipv6.deny_all_igw_traffic", "true"), // internal load balancers
 		boolAttr("load_balancing.cross_zone.enabled", "false"),
 		intAttr("secondary_ips.auto_assigned.per_subnet", "0", 0, 7),
 		boolAttr("zonal_shift.config.enabled", "false"),
-	}
-	// access logs are answered for a Gateway Load Balancer too: the
-	// provider's read sets access_logs from them, and without them its
-	// plan after apply is not empty (TestAccVPCTrafficMirrorTarget_gwlb).
-	gwlbAttrs = []attrDef{
-		boolAttr("access_logs.s3.enabled", "false"), strAttr("access_logs.s3.bucket"), strAttr("access_logs.s3.prefix"),
-		boolAttr("deletion_protection.enabled", "false"), boolAttr("load_balancing.cross_zone.enabled", "false"),
-	}
+	)
+	gwlbAttrs = append(slices.Clone(accessLogs),
+		boolAttr("deletion_protection.enabled", "false"), boolAttr("load_balancing.cross_zone.enabled", "false"))
 	tgHealth = []attrDef{
 		orOff("target_group_health.dns_failover.minimum_healthy_targets.count", "1", 1, 1<<20),
 		orOff("target_group_health.dns_failover.minimum_healthy_targets.percentage", "off", 1, 100),
