@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/mirrorlab/mirrorlab/internal/suggest"
+	"github.com/mirrorlab/mirrorlab/scenarios/runner"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 
@@ -60,7 +61,7 @@ func Library() (map[string][]byte, []string) {
 // Load reads a scenario by argument: "" is the embedded default scenario; a
 // path that exists is read from disk; otherwise a name of the embedded
 // library ("rule-order" or "rule-order.yaml"). Its built-in programs' args
-// are checked as the programs parse them (builtins).
+// are checked as the programs parse them (runner.Builtins).
 func Load(arg string) (*spec.Scenario, error) {
 	return LoadContext(context.Background(), arg)
 }
@@ -72,7 +73,7 @@ func LoadContext(ctx context.Context, arg string) (*spec.Scenario, error) {
 	if s == nil {
 		return s, err
 	}
-	return s, spec.JoinProblems(err, s.CheckArgs(builtins()))
+	return s, spec.JoinProblems(err, s.CheckArgs(runner.Builtins()))
 }
 
 func read(ctx context.Context, arg string) (*spec.Scenario, error) {

@@ -5,14 +5,14 @@ import (
 	"testing"
 
 	"github.com/mirrorlab/mirrorlab/agent"
-	"github.com/mirrorlab/mirrorlab/scenarios"
+	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 
 // The library's shadow-baseline points its agent at the baseline server
 // (its address and port); an agent whose own -compare-baseline names
 // another server is refused.
 func TestCompareSettingsBaseline(t *testing.T) {
-	s, err := scenarios.Load("shadow-baseline")
+	s, err := spec.Load("../library/shadow-baseline.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,8 +94,8 @@ func (r *run) liveStats(step string, elapsed time.Duration) Live {
 		l.Mirrored = svc.Snapshot().Totals.Mirrored
 	}
 	for _, p := range r.progs {
-		if p.agent != nil {
-			l.Replayed += p.agent.Stats().Requests.Replayed
+		if a, ok := p.run.(*agentRun); ok {
+			l.Replayed += a.agent.Stats().Requests.Replayed
 		}
 	}
 	return l

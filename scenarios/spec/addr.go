@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock/subnetaddr"
+	"github.com/mirrorlab/mirrorlab/scenarios/workload"
 )
 
 // IfName is the interface name, inside its instance, of the instance's
@@ -158,7 +159,7 @@ func (s *Scenario) ServerURL(name string) (string, error) {
 		if p.Builtin != BuiltinHTTPServer {
 			return "", fmt.Errorf("program %q is not the built-in http-server", name)
 		}
-		cfg, err := ParseHTTPServerArgs(p.Args)
+		cfg, err := workload.ParseServerArgs(p.Args)
 		if err != nil {
 			return "", fmt.Errorf("program %q: %w", name, err)
 		}

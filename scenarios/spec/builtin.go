@@ -3,8 +3,6 @@ package spec
 import (
 	"fmt"
 	"slices"
-
-	"github.com/mirrorlab/mirrorlab/scenarios/workload"
 )
 
 // Built-in program names.
@@ -19,8 +17,8 @@ var builtinNames = []string{BuiltinHTTPServer, BuiltinAgent, BuiltinUDPSink}
 
 // Builtins are the checks that only the programs themselves know: each
 // built-in program's args by its name, parsed as the program parses them,
-// and the agent's response comparison options. The package that knows the
-// programs builds it (package scenarios), so that spec imports none of
+// and the agent's response comparison options. The package that runs the
+// programs registers them (runner.Builtins), so that spec imports none of
 // them.
 type Builtins struct {
 	Args map[string]func(args []string) error
@@ -69,7 +67,6 @@ func JoinProblems(err error, more error) error {
 
 func isBuiltin(name string) bool { return slices.Contains(builtinNames, name) }
 
-// ParseHTTPServerArgs reads the flags of the built-in http-server.
-func ParseHTTPServerArgs(args []string) (workload.ServerConfig, error) {
-	return workload.ParseServerArgs(args)
-}
+// BuiltinNames are the built-in programs' names, the keys of the programs
+// that the runner registers (runner.Builtins).
+func BuiltinNames() []string { return slices.Clone(builtinNames) }

@@ -1,6 +1,9 @@
 package spec
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 func (s *Scenario) checkPrograms(c *problems) {
 	for i, pr := range s.Programs {
@@ -16,9 +19,10 @@ func (s *Scenario) checkPrograms(c *problems) {
 		case pr.Builtin != "" && len(pr.Command) > 0:
 			c.at(p, "program %q has both builtin and command: give one", pr.Name)
 		case pr.Builtin == "" && len(pr.Command) == 0:
-			c.at(p, "program %q needs builtin (http-server, agent, udp-sink) or command", pr.Name)
+			c.at(p, "program %q needs builtin (%s) or command", pr.Name, strings.Join(builtinNames, ", "))
 		case pr.Builtin != "" && !isBuiltin(pr.Builtin):
-			c.at(p+".builtin", "unknown builtin %q (want http-server, agent or udp-sink)", pr.Builtin)
+			last := len(builtinNames) - 1
+			c.at(p+".builtin", "unknown builtin %q (want %s or %s)", pr.Builtin, strings.Join(builtinNames[:last], ", "), builtinNames[last])
 		case pr.Builtin != "":
 			// its args are the program's to check (CheckArgs)
 		case len(pr.Args) > 0:
