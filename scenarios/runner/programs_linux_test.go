@@ -1,7 +1,9 @@
 package runner
 
 import (
+	"encoding/json"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -36,5 +38,35 @@ func TestProgramKindsAreTheBuiltins(t *testing.T) {
 	}
 	if d := kindOf(spec.Program{Command: []string{"sleep", "1"}}).describe(spec.Program{Command: []string{"sleep", "1"}}); d != "sleep 1" {
 		t.Errorf("a command is described as %q", d)
+	}
+}
+
+// Every kind of traffic step that the schema knows (and spec's
+// TestKindsDocumented ties the schema's kinds to spec's registry) has a
+// runner, and no other kind has one.
+func TestTrafficRunnersCoverTheKinds(t *testing.T) {
+	b, err := os.ReadFile("../schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schema struct {
+		Defs struct {
+			Traffic struct {
+				OneOf []struct {
+					Required []string `json:"required"`
+				} `json:"oneOf"`
+			} `json:"traffic"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(b, &schema); err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, k := range schema.Defs.Traffic.OneOf {
+		kinds = append(kinds, k.Required...)
+	}
+	slices.Sort(kinds)
+	if got := slices.Sorted(maps.Keys(trafficRunners)); len(kinds) == 0 || !slices.Equal(got, kinds) {
+		t.Fatalf("traffic runners %v, the schema's kinds %v", got, kinds)
 	}
 }

@@ -5,11 +5,8 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"path/filepath"
 	"strconv"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
@@ -108,48 +105,57 @@ func (r *run) addr(to string) netip.Addr {
 
 func (r *run) step(ctx context.Context, t spec.Traffic) report.TrafficResult {
 	start := time.Now()
-	tr := report.TrafficResult{From: t.From, Started: start}
+	tr := report.TrafficResult{From: t.From, Started: start, Kind: t.Kind()}
 	var in *sim.Instance
 	if t.From != "" {
 		in = r.lab.Sim().Instance(t.From)
 	}
-	tr.Kind = t.Kind()
-	switch k := t.Step.(type) {
-	case *spec.HTTPLoad:
-		keep := k.KeepAlive == nil || *k.KeepAlive
-		lr := workload.RunHTTPLoad(ctx, instanceNet(in), workload.HTTPLoad{
-			URL:  "http://" + net.JoinHostPort(r.addr(k.To).String(), strconv.Itoa(k.PortOrDefault())),
-			Rate: k.Rate, Duration: k.Duration.D(), Count: k.Count, Paths: k.Paths, Methods: k.Methods,
-			Bodies: k.Bodies, Headers: k.Headers, KeepAlive: keep, Connections: k.Connections, Timeout: k.Timeout.D(),
-		})
-		tr.Sent, tr.Succeeded, tr.Failed, tr.Errors = lr.Sent, lr.Succeeded, lr.Failed, lr.Errors
-	case *spec.TCPSend:
-		r.send(ctx, in, &tr, &k.Sender)
-	case *spec.UDPSend:
-		r.send(ctx, in, &tr, &k.Sender)
-	case *spec.ICMPEcho:
-		r.send(ctx, in, &tr, &k.Sender)
-	case *spec.Replay:
-		n, err := r.replay(ctx, k)
-		tr.Sent, tr.Succeeded = n, n
-		if err != nil {
-			tr.Failed, tr.Errors = 1, []string{err.Error()}
-		}
-	case *spec.Command:
-		tr.Sent = 1
-		w := newLineWatch(nil, "")
-		proc, err := in.Exec(ctx, *k, sim.ExecOptions{Stdout: w, Stderr: w})
-		if err == nil {
-			err = proc.Wait()
-		}
-		if err != nil {
-			tr.Failed, tr.Errors = 1, []string{fmt.Sprintf("%s: %v; output: %s", joinArgs(*k), err, lastLines(w.lastOutput(), 5))}
-		} else {
-			tr.Succeeded = 1
-		}
+	if send := trafficRunners[tr.Kind]; send != nil && t.Step != nil {
+		send(ctx, r, in, t.Step, &tr)
+	} else {
+		tr.Failed, tr.Errors = 1, []string{fmt.Sprintf("no runner for traffic of kind %q", tr.Kind)}
 	}
 	tr.Elapsed = time.Since(start)
 	return tr
+}
+
+// stepFunc sends one traffic step from instance in (nil for replay) and
+// counts what came of it in tr.
+type stepFunc func(ctx context.Context, r *run, in *sim.Instance, step spec.TrafficKind, tr *report.TrafficResult)
+
+// trafficRunners sends each kind of traffic step, by the key that spec
+// registers it under (TestTrafficRunnersCoverTheKinds).
+var trafficRunners = map[string]stepFunc{
+	"http": sendAs(sendHTTP),
+	"tcp": sendAs(func(ctx context.Context, r *run, in *sim.Instance, k *spec.TCPSend, tr *report.TrafficResult) {
+		r.send(ctx, in, tr, &k.Sender)
+	}),
+	"udp": sendAs(func(ctx context.Context, r *run, in *sim.Instance, k *spec.UDPSend, tr *report.TrafficResult) {
+		r.send(ctx, in, tr, &k.Sender)
+	}),
+	"icmp": sendAs(func(ctx context.Context, r *run, in *sim.Instance, k *spec.ICMPEcho, tr *report.TrafficResult) {
+		r.send(ctx, in, tr, &k.Sender)
+	}),
+	"replay":  sendAs(sendReplay),
+	"command": sendAs(sendCommand),
+}
+
+// sendAs is f as a stepFunc, for steps of f's kind K.
+func sendAs[K spec.TrafficKind](f func(context.Context, *run, *sim.Instance, K, *report.TrafficResult)) stepFunc {
+	return func(ctx context.Context, r *run, in *sim.Instance, step spec.TrafficKind, tr *report.TrafficResult) {
+		f(ctx, r, in, step.(K), tr)
+	}
+}
+
+// sendHTTP runs an http step with the built-in load generator.
+func sendHTTP(ctx context.Context, r *run, in *sim.Instance, k *spec.HTTPLoad, tr *report.TrafficResult) {
+	keep := k.KeepAlive == nil || *k.KeepAlive
+	lr := workload.RunHTTPLoad(ctx, instanceNet(in), workload.HTTPLoad{
+		URL:  "http://" + net.JoinHostPort(r.addr(k.To).String(), strconv.Itoa(k.PortOrDefault())),
+		Rate: k.Rate, Duration: k.Duration.D(), Count: k.Count, Paths: k.Paths, Methods: k.Methods,
+		Bodies: k.Bodies, Headers: k.Headers, KeepAlive: keep, Connections: k.Connections, Timeout: k.Timeout.D(),
+	})
+	tr.Sent, tr.Succeeded, tr.Failed, tr.Errors = lr.Sent, lr.Succeeded, lr.Failed, lr.Errors
 }
 
 // send runs a tcp, udp or icmp step (tr.Kind) with the built-in sender.
@@ -161,64 +167,18 @@ func (r *run) send(ctx context.Context, in *sim.Instance, tr *report.TrafficResu
 	tr.Sent, tr.Succeeded, tr.Failed, tr.Errors = sr.Sent, sr.Succeeded, sr.Failed, sr.Errors
 }
 
-// replay writes a capture's frames onto an ENI: egress frames from the
-// instance's end of the veth, ingress frames from the fabric's end, so the
-// mirror service sees them as the instance sending or receiving them. The
-// Ethernet addresses are rewritten to the ENI's and its router's.
-func (r *run) replay(ctx context.Context, rp *spec.Replay) (int64, error) {
-	instName, ifname, _ := r.s.ENILocation(rp.NetworkInterface)
-	in := r.lab.Sim().Instance(instName)
-	eni := in.ENI(ifname)
-	fab := r.lab.Sim().Fabric(eni.VPC)
-	br := fab.Bridge(eni.Subnet)
-	run, ifindex := in.Run, eni.Index
-	var src, dst [6]byte
-	copy(src[:], eni.MAC)
-	copy(dst[:], br.MAC)
-	if rp.Direction == "ingress" {
-		run, ifindex = fab.Run, eni.PeerIndex
-		src, dst = dst, src
+// sendCommand runs a command step in its instance; it succeeds when the
+// command exits 0.
+func sendCommand(ctx context.Context, _ *run, in *sim.Instance, k *spec.Command, tr *report.TrafficResult) {
+	tr.Sent = 1
+	w := newLineWatch(nil, "")
+	proc, err := in.Exec(ctx, *k, sim.ExecOptions{Stdout: w, Stderr: w})
+	if err == nil {
+		err = proc.Wait()
 	}
-	path := rp.File
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(filepath.Dir(r.s.File), path)
+	if err != nil {
+		tr.Failed, tr.Errors = 1, []string{fmt.Sprintf("%s: %v; output: %s", joinArgs(*k), err, lastLines(w.lastOutput(), 5))}
+	} else {
+		tr.Succeeded = 1
 	}
-	var fd int
-	if err := run(func() (err error) {
-		fd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
-		return err
-	}); err != nil {
-		return 0, fmt.Errorf("replay socket: %w", err)
-	}
-	defer unix.Close(fd)
-	sa := &unix.SockaddrLinklayer{Ifindex: ifindex}
-	var tick <-chan time.Time
-	if rp.Rate > 0 {
-		t := time.NewTicker(time.Duration(float64(time.Second) / rp.Rate))
-		defer t.Stop()
-		tick = t.C
-	}
-	var n int64
-	buf := make([]byte, 0, 65536)
-	err := workload.ReadFrames(path, func(frame []byte) error {
-		if tick != nil {
-			select {
-			case <-ctx.Done():
-				return context.Cause(ctx)
-			case <-tick:
-			}
-		}
-		if len(frame) < 14 {
-			return nil
-		}
-		buf = append(buf[:0], frame...)
-		copy(buf[0:6], dst[:])
-		copy(buf[6:12], src[:])
-		if err := unix.Sendto(fd, buf, 0, sa); err != nil {
-			return fmt.Errorf("replay frame %d: %w", n+1, err)
-		}
-		n++
-		return nil
-	})
-	return n, err
 }
