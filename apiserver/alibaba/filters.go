@@ -47,14 +47,27 @@ func requireOpen(a *account) error {
 
 // settledFilter returns a filter that exists and is Created.
 func (c *call) settledFilter(a *account, id string, now time.Time) (*cloudmock.TrafficMirrorFilter, error) {
-	i := slices.IndexFunc(a.spec.TrafficMirrorFilters, func(f cloudmock.TrafficMirrorFilter) bool { return f.TrafficMirrorFilterId == id })
+	return settled(a, a.spec.TrafficMirrorFilters, func(f *cloudmock.TrafficMirrorFilter) string { return f.TrafficMirrorFilterId }, id, now,
+		settledKind{codeFilterNotFound, codeFilterStatus, "traffic mirror filter", "filter"})
+}
+
+// settledKind is how the answers about one kind of resource name it.
+type settledKind struct {
+	notFound, status string // the codes of the answers
+	name, statusName string // the kind in their messages
+}
+
+// settled returns the element of list whose id (idOf) is id, when it
+// exists and is Created.
+func settled[T any](a *account, list []T, idOf func(*T) string, id string, now time.Time, k settledKind) (*T, error) {
+	i := slices.IndexFunc(list, func(x T) bool { return idOf(&x) == id })
 	if i < 0 {
-		return nil, notFound(codeFilterNotFound, "traffic mirror filter", id)
+		return nil, notFound(k.notFound, k.name, id)
 	}
 	if st := a.meta[id].status(now); st != statusCreated {
-		return nil, errStatus(codeFilterStatus, "filter", id, st)
+		return nil, errStatus(k.status, k.statusName, id, st)
 	}
-	return &a.spec.TrafficMirrorFilters[i], nil
+	return &list[i], nil
 }
 
 type createFilterResult struct {

@@ -2,8 +2,9 @@ package alibaba
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -126,7 +127,7 @@ func (p *params) list(prefix string) ([]string, error) {
 		return nil, err
 	}
 	var out []string
-	for _, n := range sortedKeys(m) {
+	for _, n := range slices.Sorted(maps.Keys(m)) {
 		v, ok := m[n][""]
 		if !ok || len(m[n]) > 1 {
 			return nil, errorf(codeInvalidParameter, "The parameter %s.%d must be a plain value.", prefix, n)
@@ -134,6 +135,15 @@ func (p *params) list(prefix string) ([]string, error) {
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// requiredList is list of a parameter that needs at least prefix.1.
+func (p *params) requiredList(prefix string) ([]string, error) {
+	out, err := p.list(prefix)
+	if err == nil && len(out) == 0 {
+		err = errMissing(prefix + ".1")
+	}
+	return out, err
 }
 
 // objects returns the members "prefix.N.Field" as one map per N, in the
@@ -144,7 +154,7 @@ func (p *params) objects(prefix string) ([]indexedObject, error) {
 		return nil, err
 	}
 	var out []indexedObject
-	for _, n := range sortedKeys(m) {
+	for _, n := range slices.Sorted(maps.Keys(m)) {
 		if _, plain := m[n][""]; plain {
 			return nil, errorf(codeInvalidParameter, "The parameter %s.%d needs members (%s.%d.Name).", prefix, n, prefix, n)
 		}
@@ -157,15 +167,6 @@ func (p *params) objects(prefix string) ([]indexedObject, error) {
 type indexedObject struct {
 	n int
 	f map[string]string
-}
-
-func sortedKeys[V any](m map[int]V) []int {
-	keys := make([]int, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Ints(keys)
-	return keys
 }
 
 // tags reads "prefix.N.Key"/"prefix.N.Value" pairs (Tag.N or Tags.N).

@@ -257,12 +257,9 @@ func opDeleteRules(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, err := c.p.list("TrafficMirrorFilterRuleIds")
+	ids, err := c.p.requiredList("TrafficMirrorFilterRuleIds")
 	if err != nil {
 		return nil, err
-	}
-	if len(ids) == 0 {
-		return nil, errMissing("TrafficMirrorFilterRuleIds.1")
 	}
 	return c.mutate(func(a *account, now time.Time) (any, error) {
 		f, err := c.settledFilter(a, id, now)

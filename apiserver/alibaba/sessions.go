@@ -101,14 +101,8 @@ func dropUnusedTargets(a *account) {
 
 // settledSession returns a session that exists and is Created.
 func settledSession(a *account, id string, now time.Time) (*cloudmock.TrafficMirrorSession, error) {
-	i := slices.IndexFunc(a.spec.TrafficMirrorSessions, func(x cloudmock.TrafficMirrorSession) bool { return x.TrafficMirrorSessionId == id })
-	if i < 0 {
-		return nil, notFound(codeSessionNotFound, "traffic mirror session", id)
-	}
-	if st := a.meta[id].status(now); st != statusCreated {
-		return nil, errStatus(codeSessionStatus, "traffic mirror session", id, st)
-	}
-	return &a.spec.TrafficMirrorSessions[i], nil
+	return settled(a, a.spec.TrafficMirrorSessions, func(x *cloudmock.TrafficMirrorSession) string { return x.TrafficMirrorSessionId }, id, now,
+		settledKind{codeSessionNotFound, codeSessionStatus, "traffic mirror session", "traffic mirror session"})
 }
 
 // sessionParams are the settable fields of CreateTrafficMirrorSession and
@@ -199,12 +193,9 @@ func opCreateSession(c *call) (any, error) {
 			return nil, errMissing(req.name)
 		}
 	}
-	srcs, err := c.p.list("TrafficMirrorSourceIds")
+	srcs, err := c.p.requiredList("TrafficMirrorSourceIds")
 	if err != nil {
 		return nil, err
-	}
-	if len(srcs) == 0 {
-		return nil, errMissing("TrafficMirrorSourceIds.1")
 	}
 	tags, err := c.p.tags("Tag")
 	if err != nil {
@@ -280,12 +271,9 @@ func changeSources(c *call, add bool) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	srcs, err := c.p.list("TrafficMirrorSourceIds")
+	srcs, err := c.p.requiredList("TrafficMirrorSourceIds")
 	if err != nil {
 		return nil, err
-	}
-	if len(srcs) == 0 {
-		return nil, errMissing("TrafficMirrorSourceIds.1")
 	}
 	return c.mutate(func(a *account, now time.Time) (any, error) {
 		x, err := settledSession(a, id, now)
