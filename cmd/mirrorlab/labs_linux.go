@@ -3,7 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,12 +42,12 @@ func writeLabSummary(w io.Writer, l lab.Entry, now time.Time) {
 		}
 		fmt.Fprintln(w)
 	}
-	for _, name := range sortedKeys(c.Agents) {
+	for _, name := range slices.Sorted(maps.Keys(c.Agents)) {
 		st := c.Agents[name]
 		fmt.Fprintf(w, "  agent %s: decoded %.0f packets, parsed %.0f requests, replayed %.0f, failed %.0f, dropped %.0f\n",
 			name, st["packets"], st["requests.parsed"], st["requests.replayed"], st["requests.failed"], sumPrefix(st, "requests.dropped."))
 	}
-	for _, name := range sortedKeys(c.Servers) {
+	for _, name := range slices.Sorted(maps.Keys(c.Servers)) {
 		fmt.Fprintf(w, "  server %s: received %d requests\n", name, c.Servers[name])
 	}
 	if !c.Updated.IsZero() {
@@ -56,9 +57,9 @@ func writeLabSummary(w io.Writer, l lab.Entry, now time.Time) {
 
 func writeInstances(w io.Writer, info lab.Info) {
 	fmt.Fprintln(w, "  instances:")
-	for _, inst := range sortedKeys(info.Instances) {
+	for _, inst := range slices.Sorted(maps.Keys(info.Instances)) {
 		var addrs []string
-		for _, k := range sortedKeys(info.Addrs) {
+		for _, k := range slices.Sorted(maps.Keys(info.Addrs)) {
 			if name, eni, _ := strings.Cut(k, "/"); name == inst {
 				a := eni + " " + info.Addrs[k]
 				if v6, ok := info.Addrs6[k]; ok {
@@ -74,7 +75,7 @@ func writeInstances(w io.Writer, info lab.Info) {
 // dropped lists the delivery outcomes other than delivered.
 func dropped(d map[string]uint64) string {
 	var parts []string
-	for _, k := range sortedKeys(d) {
+	for _, k := range slices.Sorted(maps.Keys(d)) {
 		if k != "delivered" && d[k] > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", k, d[k]))
 		}
@@ -83,15 +84,6 @@ func dropped(d map[string]uint64) string {
 		return ""
 	}
 	return " (" + strings.Join(parts, ", ") + ")"
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func sumPrefix(m map[string]float64, prefix string) float64 {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -378,11 +379,17 @@ func printServe(w io.Writer, endpoint, keyID string, s *spec.Scenario, st cloudm
 		fmt.Fprintln(w, "environment for the aws CLI and the SDKs (requests must be signed with this access key id; the secret key is not checked):")
 	}
 	fmt.Fprintf(w, "  export AWS_ENDPOINT_URL=%s AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=test\n", endpoint, keyID)
+	printENIs(w, st, names, "  %-22s %-16s Name=%s\n")
+	fmt.Fprintln(w, footer)
+}
+
+// printENIs lists the network interfaces by name, each line with format
+// (id, address, name).
+func printENIs(w io.Writer, st cloudmock.Spec, names map[string]string, format string) {
 	fmt.Fprintln(w, "network interfaces:")
-	enis := append([]cloudmock.NetworkInterface(nil), st.NetworkInterfaces...)
+	enis := slices.Clone(st.NetworkInterfaces)
 	sort.Slice(enis, func(i, j int) bool { return names[enis[i].NetworkInterfaceId] < names[enis[j].NetworkInterfaceId] })
 	for _, e := range enis {
-		fmt.Fprintf(w, "  %-22s %-16s Name=%s\n", e.NetworkInterfaceId, e.PrivateIpAddress, names[e.NetworkInterfaceId])
+		fmt.Fprintf(w, format, e.NetworkInterfaceId, e.PrivateIpAddress, names[e.NetworkInterfaceId])
 	}
-	fmt.Fprintln(w, footer)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -108,11 +107,6 @@ func printServeAlibaba(w io.Writer, endpoint, keyID string, s *spec.Scenario, st
 	}
 	fmt.Fprintf(w, "SDK config: Endpoint=%s Protocol=http RegionId=%s (%s):\n", endpoint, alibabaRegion, checked)
 	fmt.Fprintf(w, "  export ALIBABA_CLOUD_ACCESS_KEY_ID=%s ALIBABA_CLOUD_ACCESS_KEY_SECRET=test ALIBABA_CLOUD_REGION_ID=%s\n", key, alibabaRegion)
-	fmt.Fprintln(w, "network interfaces:")
-	enis := append([]cloudmock.NetworkInterface(nil), st.NetworkInterfaces...)
-	sort.Slice(enis, func(i, j int) bool { return names[enis[i].NetworkInterfaceId] < names[enis[j].NetworkInterfaceId] })
-	for _, e := range enis {
-		fmt.Fprintf(w, "  %-26s %-16s %s\n", e.NetworkInterfaceId, e.PrivateIpAddress, names[e.NetworkInterfaceId])
-	}
+	printENIs(w, st, names, "  %-26s %-16s %s\n")
 	fmt.Fprintln(w, footer)
 }

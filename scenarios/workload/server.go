@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -84,8 +83,7 @@ func DefaultServerConfig() ServerConfig {
 
 // ParseServerArgs reads the http-server's flags.
 func ParseServerArgs(args []string) (ServerConfig, error) {
-	fs := flag.NewFlagSet("http-server", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("http-server")
 	c := DefaultServerConfig()
 	fs.IntVar(&c.Port, "port", c.Port, "TCP port to listen on")
 	fs.IntVar(&c.Status, "status", c.Status, "status code of every answer")
@@ -94,14 +92,8 @@ func ParseServerArgs(args []string) (ServerConfig, error) {
 	fs.Var(routeFlag{&c}, "route", "PATH=STATUS[:BODY] answer for one path (repeatable)")
 	fs.StringVar(&c.NoiseField, "noise-field", "", "add a JSON field with a value that changes per response")
 	fs.DurationVar(&c.Delay, "delay", 0, "added before every answer")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, &c.Port); err != nil {
 		return c, err
-	}
-	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	if c.Port < 1 || c.Port > 65535 {
-		return c, fmt.Errorf("-port %d out of range 1-65535", c.Port)
 	}
 	if c.Status < 100 || c.Status > 999 {
 		return c, fmt.Errorf("-status %d is not an HTTP status", c.Status)

@@ -16,20 +16,34 @@ type SinkConfig struct {
 
 // ParseSinkArgs reads the udp-sink's flags.
 func ParseSinkArgs(args []string) (SinkConfig, error) {
-	fs := flag.NewFlagSet("udp-sink", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("udp-sink")
 	var c SinkConfig
 	fs.IntVar(&c.Port, "port", 4789, "UDP port to swallow")
+	err := parseFlags(fs, args, &c.Port)
+	return c, err
+}
+
+// newFlagSet is a built-in program's flag set: its errors are returned,
+// nothing is printed.
+func newFlagSet(program string) *flag.FlagSet {
+	fs := flag.NewFlagSet(program, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// parseFlags parses a built-in program's args, which are flags only, and
+// checks its -port.
+func parseFlags(fs *flag.FlagSet, args []string, port *int) error {
 	if err := fs.Parse(args); err != nil {
-		return c, err
+		return err
 	}
 	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if c.Port < 1 || c.Port > 65535 {
-		return c, fmt.Errorf("-port %d out of range 1-65535", c.Port)
+	if *port < 1 || *port > 65535 {
+		return fmt.Errorf("-port %d out of range 1-65535", *port)
 	}
-	return c, nil
+	return nil
 }
 
 // Sink swallows the datagrams sent to a UDP port and counts them: a mirror

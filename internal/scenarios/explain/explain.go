@@ -3,7 +3,6 @@ package explain
 import (
 	"fmt"
 	"net/netip"
-	"sort"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
@@ -308,14 +307,4 @@ func (x *explainer) packet(p Packet, eni, dir string) (Flow, error) {
 	}
 	f.Hops = append(f.Hops, x.hopAt("packet", p.frame(), p.String(), ref, d))
 	return f, nil
-}
-
-// sortedKeys returns m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

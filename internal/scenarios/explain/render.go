@@ -3,6 +3,8 @@ package explain
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -26,7 +28,7 @@ func (r *Report) Render(w io.Writer, verbose bool) {
 	fmt.Fprintln(w, "validation: ok (quotas and parameters within the profile's limits)")
 	if len(r.VNIs) > 0 {
 		var parts []string
-		for _, k := range sortedKeys(r.VNIs) {
+		for _, k := range slices.Sorted(maps.Keys(r.VNIs)) {
 			parts = append(parts, fmt.Sprintf("%s=%d", k, r.VNIs[k]))
 		}
 		fmt.Fprintf(w, "session VNIs: %s\n", strings.Join(parts, ", "))
@@ -44,7 +46,7 @@ func (r *Report) Render(w io.Writer, verbose bool) {
 		if shown == 0 && len(f.Hops) > 0 {
 			fmt.Fprintln(w, "  no interface on its path is the source of a session: nothing mirrored")
 		}
-		for _, k := range sortedKeys(f.Summary) {
+		for _, k := range slices.Sorted(maps.Keys(f.Summary)) {
 			fmt.Fprintf(w, "  %6d x %s\n", f.Summary[k], k)
 		}
 		if f.Note != "" {
