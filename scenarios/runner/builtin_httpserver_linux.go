@@ -7,20 +7,17 @@ import (
 
 	"github.com/mirrorlab/mirrorlab/lab"
 	"github.com/mirrorlab/mirrorlab/scenarios/report"
-	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 	"github.com/mirrorlab/mirrorlab/scenarios/workload"
 )
 
 // httpServer is the built-in http-server: it answers and records every
 // request (requests, sameRequests and sameResponses read them).
-type httpServer struct{}
+type httpServer struct{ inProcess }
 
 func (httpServer) checkArgs(args []string) error {
 	_, err := workload.ParseServerArgs(args)
 	return err
 }
-
-func (httpServer) describe(spec.Program) string { return "built-in " + spec.BuiltinHTTPServer }
 
 func (httpServer) start(_ context.Context, p *program) (running, error) {
 	cfg, err := workload.ParseServerArgs(p.spec.Args)

@@ -7,20 +7,17 @@ import (
 
 	"github.com/mirrorlab/mirrorlab/lab"
 	"github.com/mirrorlab/mirrorlab/scenarios/report"
-	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 	"github.com/mirrorlab/mirrorlab/scenarios/workload"
 )
 
 // udpSink is the built-in udp-sink: it swallows the mirrored datagrams at a
 // target that runs no agent, so that no ICMP port-unreachable answers them.
-type udpSink struct{}
+type udpSink struct{ inProcess }
 
 func (udpSink) checkArgs(args []string) error {
 	_, err := workload.ParseSinkArgs(args)
 	return err
 }
-
-func (udpSink) describe(spec.Program) string { return "built-in " + spec.BuiltinUDPSink }
 
 func (udpSink) start(_ context.Context, p *program) (running, error) {
 	cfg, err := workload.ParseSinkArgs(p.spec.Args)

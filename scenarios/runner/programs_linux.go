@@ -61,6 +61,12 @@ func compareIgnores(headers, jsonPaths []string) error {
 	return err
 }
 
+// inProcess is what the built-ins that run in the lab's own process
+// share: progress lines name them "built-in NAME".
+type inProcess struct{}
+
+func (inProcess) describe(ps spec.Program) string { return "built-in " + ps.Builtin }
+
 // running is a started program.
 type running interface {
 	// stop ends what the program does on its own (an agent drains its
