@@ -9,50 +9,43 @@ import (
 // portList is a comma-separated list of TCP ports.
 type portList []uint16
 
-func (p *portList) String() string {
-	var s []string
-	for _, v := range *p {
-		s = append(s, strconv.Itoa(int(v)))
-	}
-	return strings.Join(s, ",")
-}
+func (p *portList) String() string { return joinNumbers(*p) }
 
 func (p *portList) Set(v string) error {
-	var out []uint16
-	for _, f := range strings.Split(v, ",") {
-		f = strings.TrimSpace(f)
-		n, err := strconv.ParseUint(f, 10, 16)
-		if err != nil || n == 0 {
-			return fmt.Errorf("%q is not a port: give 1..65535, or a comma list such as 80,8080", f)
-		}
-		out = append(out, uint16(n))
-	}
-	*p = out
-	return nil
+	return setNumbers((*[]uint16)(p), v, 16, 1, 65535, "%q is not a port: give 1..65535, or a comma list such as 80,8080")
 }
 
 // vniList is a comma-separated list of VNIs.
 type vniList []uint32
 
-func (l *vniList) String() string {
-	var s []string
-	for _, v := range *l {
-		s = append(s, strconv.FormatUint(uint64(v), 10))
+func (l *vniList) String() string { return joinNumbers(*l) }
+
+func (l *vniList) Set(v string) error {
+	return setNumbers((*[]uint32)(l), v, 32, 0, 1<<24-1, "%q is not a VNI: give 0..16777215, or a comma list such as 1,42")
+}
+
+// joinNumbers writes a list of numbers as the flag takes it.
+func joinNumbers[T ~uint16 | ~uint32](l []T) string {
+	s := make([]string, len(l))
+	for i, v := range l {
+		s[i] = strconv.FormatUint(uint64(v), 10)
 	}
 	return strings.Join(s, ",")
 }
 
-func (l *vniList) Set(v string) error {
-	var out []uint32
+// setNumbers sets *dst to the comma list v of numbers of bitSize bits,
+// each in lo..hi; bad is the error, with the item, for one that is not.
+func setNumbers[T ~uint16 | ~uint32](dst *[]T, v string, bitSize int, lo, hi uint64, bad string) error {
+	var out []T
 	for _, f := range strings.Split(v, ",") {
 		f = strings.TrimSpace(f)
-		n, err := strconv.ParseUint(f, 10, 32)
-		if err != nil || n > 1<<24-1 {
-			return fmt.Errorf("%q is not a VNI: give 0..16777215, or a comma list such as 1,42", f)
+		n, err := strconv.ParseUint(f, 10, bitSize)
+		if err != nil || n < lo || n > hi {
+			return fmt.Errorf(bad, f)
 		}
-		out = append(out, uint32(n))
+		out = append(out, T(n))
 	}
-	*l = out
+	*dst = out
 	return nil
 }
 

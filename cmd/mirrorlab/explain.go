@@ -39,11 +39,7 @@ configuration and the scenario does not expect that.`,
 		ValidArgsFunction: completeScenarios(1),
 		Args:              maxArgs(1, "a scenario FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			file := ""
-			if len(args) == 1 {
-				file = args[0]
-			}
-			return cmdExplain(a, file, o)
+			return cmdExplain(a, firstArg(args), o)
 		},
 	}
 	f := cmd.Flags()

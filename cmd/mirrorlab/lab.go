@@ -57,11 +57,7 @@ reference walk-through. Needs root on Linux.`,
 		Args:              maxArgs(1, "a scenario FILE"),
 		ValidArgsFunction: completeScenarios(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			file := ""
-			if len(args) == 1 {
-				file = args[0]
-			}
-			return exited(cmdUp(cmd.Context(), a, file, o))
+			return exited(cmdUp(cmd.Context(), a, firstArg(args), o))
 		},
 	}
 	stateDirFlag(cmd, &o.stateDir)

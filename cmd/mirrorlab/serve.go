@@ -102,11 +102,7 @@ or terminates.`,
 		Args:              maxArgs(1, "a scenario FILE"),
 		ValidArgsFunction: completeScenarios(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			file := ""
-			if len(args) == 1 {
-				file = args[0]
-			}
-			return runServe(cmd.Context(), a, file, o)
+			return runServe(cmd.Context(), a, firstArg(args), o)
 		},
 	}
 	cmd.Flags().StringVar(&o.listen, "listen", defaultListen, "`address:port` of the API (another address than loopback only when named here)")
