@@ -105,27 +105,24 @@ func newConv(e *Exporter, st cloudmock.Spec, tags map[string]map[string]string) 
 	c := &conv{e: e, st: st, tags: tags, ren: map[string]map[string]string{}}
 	var items []wanted
 	w := func(group, id, fallback string) { items = append(items, wanted{group, id, fallback}) }
-	for _, v := range st.Vpcs {
-		w(gVPC, v.VpcId, v.VpcId)
+	own := map[cloudmock.IDKind][]string{}
+	st.EachID(func(r cloudmock.IDRef) {
+		if r.Own {
+			own[r.Kind] = append(own[r.Kind], *r.ID)
+		}
+	})
+	each := func(groups []idGroup) {
+		for _, g := range groups {
+			for _, id := range own[g.kind] {
+				fallback := id
+				if g.kind == cloudmock.KindLoadBalancer {
+					fallback = lbFallback(id)
+				}
+				w(g.group, id, fallback)
+			}
+		}
 	}
-	for _, p := range st.VpcPeeringConnections {
-		w(gPeering, p.VpcPeeringConnectionId, p.VpcPeeringConnectionId)
-	}
-	for _, g := range st.TransitGateways {
-		w(gTGW, g.TransitGatewayId, g.TransitGatewayId)
-	}
-	for _, a := range st.TransitGatewayVpcAttachments {
-		w(gTGWAtt, a.TransitGatewayAttachmentId, a.TransitGatewayAttachmentId)
-	}
-	for _, s := range st.Subnets {
-		w(gSubnet, s.SubnetId, s.SubnetId)
-	}
-	for _, a := range st.NetworkAcls {
-		w(gACL, a.NetworkAclId, a.NetworkAclId)
-	}
-	for _, g := range st.SecurityGroups {
-		w(gSG, g.GroupId, g.GroupId)
-	}
+	each(networkGroups)
 	seen := map[string]bool{}
 	for _, n := range st.NetworkInterfaces {
 		if iid := c.instanceOf(n); !seen[iid] {
@@ -133,21 +130,7 @@ func newConv(e *Exporter, st cloudmock.Spec, tags map[string]map[string]string) 
 			w(gHost, iid, iid)
 		}
 	}
-	for _, n := range st.NetworkInterfaces {
-		w(gHost, n.NetworkInterfaceId, n.NetworkInterfaceId)
-	}
-	for _, lb := range st.LoadBalancers {
-		w(gHost, lb.LoadBalancerArn, lbFallback(lb.LoadBalancerArn))
-	}
-	for _, f := range st.TrafficMirrorFilters {
-		w(gFilter, f.TrafficMirrorFilterId, f.TrafficMirrorFilterId)
-	}
-	for _, t := range st.TrafficMirrorTargets {
-		w(gTarget, t.TrafficMirrorTargetId, t.TrafficMirrorTargetId)
-	}
-	for _, s := range st.TrafficMirrorSessions {
-		w(gSession, s.TrafficMirrorSessionId, s.TrafficMirrorSessionId)
-	}
+	each(hostAndMirrorGroups)
 	c.name = assignNames(items, tags)
 	for _, it := range items {
 		on := c.origName(it.id, it.group)
@@ -163,6 +146,21 @@ func newConv(e *Exporter, st cloudmock.Spec, tags map[string]map[string]string) 
 	}
 	return c
 }
+
+// idGroup is the group of names of one kind of resource id.
+type idGroup struct {
+	kind  cloudmock.IDKind
+	group string
+}
+
+// networkGroups and hostAndMirrorGroups are the kinds whose resources are
+// named, in the order they claim names (the instances come between).
+var (
+	networkGroups = []idGroup{{cloudmock.KindVpc, gVPC}, {cloudmock.KindPeering, gPeering}, {cloudmock.KindTransitGateway, gTGW},
+		{cloudmock.KindTransitGatewayAttachment, gTGWAtt}, {cloudmock.KindSubnet, gSubnet}, {cloudmock.KindNetworkAcl, gACL}, {cloudmock.KindSecurityGroup, gSG}}
+	hostAndMirrorGroups = []idGroup{{cloudmock.KindNetworkInterface, gHost}, {cloudmock.KindLoadBalancer, gHost},
+		{cloudmock.KindFilter, gFilter}, {cloudmock.KindTarget, gTarget}, {cloudmock.KindSession, gSession}}
+)
 
 // ref is the exported name of the resource with this id (the id itself
 // when the state has no such resource: the loader then reports it).
