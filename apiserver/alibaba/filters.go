@@ -51,6 +51,18 @@ func (c *call) settledFilter(a *account, id string, now time.Time) (*cloudmock.T
 		settledKind{codeFilterNotFound, codeFilterStatus, "traffic mirror filter", "filter"})
 }
 
+// changeSettled changes resource id in one mutation (change), once find
+// has found it Created.
+func changeSettled[T any](c *call, id string, find func(*account, string, time.Time) (*T, error), change func(*account, *T, time.Time) (any, error)) (any, error) {
+	return c.mutate(func(a *account, now time.Time) (any, error) {
+		x, err := find(a, id, now)
+		if err != nil {
+			return nil, err
+		}
+		return change(a, x, now)
+	})
+}
+
 // settledKind is how the answers about one kind of resource name it.
 type settledKind struct {
 	notFound, status string // the codes of the answers
@@ -106,11 +118,7 @@ func opDeleteFilter(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := c.mutate(func(a *account, now time.Time) (any, error) {
-		f, err := c.settledFilter(a, id, now)
-		if err != nil {
-			return nil, err
-		}
+	res, err := changeSettled(c, id, c.settledFilter, func(a *account, f *cloudmock.TrafficMirrorFilter, now time.Time) (any, error) {
 		item := filterItemOf(a, f, now)
 		item.TrafficMirrorFilterStatus = statusDeleting
 		for _, rules := range [2][]ruleItem{item.IngressRules, item.EgressRules} {
@@ -146,11 +154,7 @@ func opUpdateFilter(c *call) (any, error) {
 	if err := errors.Join(checkName("TrafficMirrorFilterName", name, 128), checkName("TrafficMirrorFilterDescription", desc, 256)); err != nil {
 		return nil, asAPIError(err)
 	}
-	return c.mutate(func(a *account, now time.Time) (any, error) {
-		f, err := c.settledFilter(a, id, now)
-		if err != nil {
-			return nil, err
-		}
+	return changeSettled(c, id, c.settledFilter, func(a *account, f *cloudmock.TrafficMirrorFilter, now time.Time) (any, error) {
 		m := a.meta[id]
 		if name != nil {
 			m.Name = *name

@@ -224,11 +224,7 @@ func opCreateRules(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.mutate(func(a *account, now time.Time) (any, error) {
-		f, err := c.settledFilter(a, id, now)
-		if err != nil {
-			return nil, err
-		}
+	return changeSettled(c, id, c.settledFilter, func(a *account, f *cloudmock.TrafficMirrorFilter, now time.Time) (any, error) {
 		rules, err := c.newRules(a, now)
 		if err != nil {
 			return nil, err
@@ -261,11 +257,7 @@ func opDeleteRules(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.mutate(func(a *account, now time.Time) (any, error) {
-		f, err := c.settledFilter(a, id, now)
-		if err != nil {
-			return nil, err
-		}
+	return changeSettled(c, id, c.settledFilter, func(a *account, f *cloudmock.TrafficMirrorFilter, now time.Time) (any, error) {
 		for _, rid := range ids {
 			fi, d, ri, ok := findRule(a, rid)
 			if !ok || a.spec.TrafficMirrorFilters[fi].TrafficMirrorFilterId != id {

@@ -230,11 +230,7 @@ func opUpdateSession(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.mutate(func(a *account, now time.Time) (any, error) {
-		x, err := settledSession(a, id, now)
-		if err != nil {
-			return nil, err
-		}
+	return changeSettled(c, id, settledSession, func(a *account, x *cloudmock.TrafficMirrorSession, now time.Time) (any, error) {
 		m := a.meta[id]
 		if err := c.apply(a, x, &m, sp); err != nil {
 			return nil, err
@@ -250,11 +246,7 @@ func opDeleteSession(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.mutate(func(a *account, now time.Time) (any, error) {
-		x, err := settledSession(a, id, now)
-		if err != nil {
-			return nil, err
-		}
+	return changeSettled(c, id, settledSession, func(a *account, x *cloudmock.TrafficMirrorSession, now time.Time) (any, error) {
 		item := sessionItemOf(a, x, now)
 		item.TrafficMirrorSessionStatus = statusDeleting
 		a.spec.TrafficMirrorSessions = slices.DeleteFunc(a.spec.TrafficMirrorSessions, func(x cloudmock.TrafficMirrorSession) bool { return x.TrafficMirrorSessionId == id })
@@ -275,11 +267,7 @@ func changeSources(c *call, add bool) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.mutate(func(a *account, now time.Time) (any, error) {
-		x, err := settledSession(a, id, now)
-		if err != nil {
-			return nil, err
-		}
+	return changeSettled(c, id, settledSession, func(a *account, x *cloudmock.TrafficMirrorSession, now time.Time) (any, error) {
 		cur := sessionSources(x)
 		for i, s := range srcs {
 			has := slices.Contains(cur, s)
