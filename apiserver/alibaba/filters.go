@@ -45,6 +45,23 @@ func requireOpen(a *account) error {
 	return nil
 }
 
+// create runs a Create operation's change in one mutation of an account
+// whose mirroring is open; m is the new resource's meta: created now,
+// with the request's Tag.N and ResourceGroupId.
+func (c *call) create(change func(a *account, now time.Time, m meta) (any, error)) (any, error) {
+	tags, err := c.p.tags("Tag")
+	if err != nil {
+		return nil, err
+	}
+	rg, _ := c.p.str("ResourceGroupId")
+	return c.mutate(func(a *account, now time.Time) (any, error) {
+		if err := requireOpen(a); err != nil {
+			return nil, err
+		}
+		return change(a, now, meta{Created: now, Tags: tags, RG: rg})
+	})
+}
+
 // settledFilter returns a filter that exists and is Created.
 func (c *call) settledFilter(a *account, id string, now time.Time) (*cloudmock.TrafficMirrorFilter, error) {
 	return settled(a, a.spec.TrafficMirrorFilters, func(f *cloudmock.TrafficMirrorFilter) string { return f.TrafficMirrorFilterId }, id, now,
@@ -92,15 +109,7 @@ func opCreateFilter(c *call) (any, error) {
 	if err := errors.Join(checkName("TrafficMirrorFilterName", name, 128), checkName("TrafficMirrorFilterDescription", desc, 256)); err != nil {
 		return nil, asAPIError(err)
 	}
-	tags, err := c.p.tags("Tag")
-	if err != nil {
-		return nil, err
-	}
-	rg, _ := c.p.str("ResourceGroupId")
-	return c.mutate(func(a *account, now time.Time) (any, error) {
-		if err := requireOpen(a); err != nil {
-			return nil, err
-		}
+	return c.create(func(a *account, now time.Time, m meta) (any, error) {
 		f := cloudmock.TrafficMirrorFilter{TrafficMirrorFilterId: c.s.newID(a, "tmf"), Description: deref(desc)}
 		rules, err := c.newRules(a, now)
 		if err != nil {
@@ -108,8 +117,9 @@ func opCreateFilter(c *call) (any, error) {
 		}
 		f.IngressFilterRules, f.EgressFilterRules = rules[0], rules[1]
 		a.spec.TrafficMirrorFilters = append(a.spec.TrafficMirrorFilters, f)
-		a.meta[f.TrafficMirrorFilterId] = c.s.busy(meta{Name: deref(name), Created: now, Tags: tags, RG: rg}, statusCreating, now)
-		return createFilterResult{TrafficMirrorFilterId: f.TrafficMirrorFilterId, ResourceGroupId: rg}, nil
+		m.Name = deref(name)
+		a.meta[f.TrafficMirrorFilterId] = c.s.busy(m, statusCreating, now)
+		return createFilterResult{TrafficMirrorFilterId: f.TrafficMirrorFilterId, ResourceGroupId: m.RG}, nil
 	})
 }
 

@@ -197,18 +197,9 @@ func opCreateSession(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	tags, err := c.p.tags("Tag")
-	if err != nil {
-		return nil, err
-	}
-	rg, _ := c.p.str("ResourceGroupId")
-	return c.mutate(func(a *account, now time.Time) (any, error) {
-		if err := requireOpen(a); err != nil {
-			return nil, err
-		}
+	return c.create(func(a *account, now time.Time, m meta) (any, error) {
 		x := cloudmock.TrafficMirrorSession{TrafficMirrorSessionId: c.s.newID(a, "tms"), PacketLength: cloudmock.Ptr(defaultPacketLength)}
 		setSources(&x, srcs)
-		m := meta{Created: now, Tags: tags, RG: rg}
 		if err := c.apply(a, &x, &m, sp); err != nil {
 			return nil, err
 		}
@@ -217,7 +208,7 @@ func opCreateSession(c *call) (any, error) {
 		}
 		a.spec.TrafficMirrorSessions = append(a.spec.TrafficMirrorSessions, x)
 		a.meta[x.TrafficMirrorSessionId] = c.s.busy(m, statusCreating, now)
-		return createSessionResult{TrafficMirrorSessionId: x.TrafficMirrorSessionId, ResourceGroupId: rg}, nil
+		return createSessionResult{TrafficMirrorSessionId: x.TrafficMirrorSessionId, ResourceGroupId: m.RG}, nil
 	})
 }
 
