@@ -30,13 +30,15 @@ func (httpServer) start(_ context.Context, p *program) (running, error) {
 	}
 	srv := workload.NewServer(cfg, p.out)
 	srv.Start(ln)
-	return httpServerRun{srv}, nil
+	return httpServerRun{srv: srv}, nil
 }
 
 // httpServerRun is a started http-server.
-type httpServerRun struct{ srv *workload.Server }
+type httpServerRun struct {
+	serving
+	srv *workload.Server
+}
 
-func (httpServerRun) stop() error    { return nil } // it receives the agents' last replays until close
 func (h httpServerRun) close() error { return h.srv.Close() }
 
 func (h httpServerRun) result(pr *report.ProgramResult, o *report.Observations) {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/mirrorlab/mirrorlab/lab"
 	"github.com/mirrorlab/mirrorlab/scenarios/report"
 	"github.com/mirrorlab/mirrorlab/scenarios/workload"
 )
@@ -28,17 +27,17 @@ func (udpSink) start(_ context.Context, p *program) (running, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
-	return udpSinkRun{workload.StartSink(pc)}, nil
+	return udpSinkRun{sink: workload.StartSink(pc)}, nil
 }
 
 // udpSinkRun is a started udp-sink.
-type udpSinkRun struct{ sink *workload.Sink }
+type udpSinkRun struct {
+	serving
+	sink *workload.Sink
+}
 
-func (udpSinkRun) stop() error    { return nil }
 func (u udpSinkRun) close() error { return u.sink.Close() }
 
 func (u udpSinkRun) result(pr *report.ProgramResult, _ *report.Observations) {
 	pr.Datagrams, _ = u.sink.Counts()
 }
-
-func (udpSinkRun) status(string, *lab.Status) {}

@@ -67,6 +67,14 @@ type inProcess struct{}
 
 func (inProcess) describe(ps spec.Program) string { return "built-in " + ps.Builtin }
 
+// serving is what the started in-process built-ins share: they serve
+// until close (the agents' last replays reach them after stop), and add
+// nothing to a lab's status unless they say otherwise.
+type serving struct{}
+
+func (serving) stop() error                { return nil }
+func (serving) status(string, *lab.Status) {}
+
 // running is a started program.
 type running interface {
 	// stop ends what the program does on its own (an agent drains its

@@ -2,13 +2,16 @@ package runner
 
 import (
 	"encoding/json"
+	"io"
 	"maps"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/mirrorlab/mirrorlab/lab"
 	"github.com/mirrorlab/mirrorlab/scenarios/spec"
+	"github.com/mirrorlab/mirrorlab/scenarios/workload"
 )
 
 // Every built-in program that a scenario may name has one kind in the
@@ -68,5 +71,21 @@ func TestTrafficRunnersCoverTheKinds(t *testing.T) {
 	slices.Sort(kinds)
 	if got := slices.Sorted(maps.Keys(trafficRunners)); len(kinds) == 0 || !slices.Equal(got, kinds) {
 		t.Fatalf("traffic runners %v, the schema's kinds %v", got, kinds)
+	}
+}
+
+// A started http-server adds its request count to a lab's status (its own
+// status, not serving's), a udp-sink adds nothing, and neither stops
+// before close.
+func TestServingStatus(t *testing.T) {
+	var st lab.Status
+	var srv, sink running = httpServerRun{srv: workload.NewServer(workload.DefaultServerConfig(), io.Discard)}, udpSinkRun{}
+	srv.status("web", &st)
+	sink.status("sink", &st)
+	if n, ok := st.Servers["web"]; !ok || n != 0 || len(st.Servers) != 1 || st.Agents != nil {
+		t.Fatalf("status %+v", st)
+	}
+	if srv.stop() != nil || sink.stop() != nil {
+		t.Fatal("an in-process server failed to stop")
 	}
 }
