@@ -16,12 +16,15 @@
 // its fields, its validation, its description and its judgement against
 // Observations, registered in expectKinds; each kind of traffic step is one
 // type in one file (traffic_<kind>.go) with its fields, its validation and
-// its description, registered in trafficKinds. A new kind is that file,
-// its row, and its entries in schema.json and FORMAT.md, which a test
-// holds to the registries.
+// its description, registered in trafficKinds (the runner sends each kind
+// through its own row of trafficRunners). A new kind is that file, its
+// row, and its entries in schema.json and FORMAT.md, which a test holds to
+// the registries.
 //
-// spec must never import the agent or the runner: the built-in programs'
-// own checks of their args come in as a Builtins value built by package scenarios.
+// spec must never import the agent or the runner: spec knows the built-in
+// programs by name (BuiltinNames); each is one type in one file of the
+// runner, whose registered checks of their args come in as a Builtins
+// value (runner.Builtins).
 //
 // Loading costs time and memory in proportion to the file: it is parsed
 // once, a large file's long lists a chunk at a time; LoadContext and
