@@ -122,6 +122,15 @@ func (r *run) startPrograms(ctx context.Context) error {
 	return nil
 }
 
+// programStatus adds the programs' counters to the lab's status.
+func (r *run) programStatus(st *lab.Status) {
+	for _, p := range r.progs {
+		if p.run != nil {
+			p.run.status(p.spec.Name, st)
+		}
+	}
+}
+
 // stopPrograms stops the agents and commands (agents drain their queued
 // replays); the in-process servers stay up to receive those replays until
 // close.
