@@ -152,9 +152,20 @@ static __always_inline int mac_eq(const __u8 *a, const __u8 *b)
 	       a[5] == b[5];
 }
 
-static __always_inline int link_local(__u32 a)
+#define ADDR_AMAZON_DNS 0xa9fea9fd /* 169.254.169.253, cloudmock's addrDNS */
+
+/* never_link_local: an address of 169.254.0.0/16 but Amazon DNS's (the
+ * metadata, time and activation services are there: user space tells
+ * them apart). */
+static __always_inline int never_link_local(__u32 a)
 {
-	return (a & 0xffff0000) == 0xa9fe0000; /* 169.254.0.0/16 */
+	return (a & 0xffff0000) == 0xa9fe0000 && a != ADDR_AMAZON_DNS;
+}
+
+/* amazon_dns: a is Amazon DNS, the VPC resolver (cloudmock's isAmazonDNS). */
+static __always_inline int amazon_dns(const struct port *port, __u32 a)
+{
+	return a == ADDR_AMAZON_DNS || (port->resolver != 0 && a == port->resolver);
 }
 
 #define PROTO_ICMP 1
@@ -166,7 +177,8 @@ struct facts {
 	__u32 src, dst, peer, len;
 	__u16 sport, dport;
 	__u8 proto, has_ports, partial, icmp, itype, icode;
-	__u8 pad[2];
+	__u8 dns;       /* to or from Amazon DNS (cloudmock's isAmazonDNS) */
+	__u8 dns_reply; /* from Amazon DNS: the copy's hash bits are 0 */
 };
 
 /*
@@ -254,7 +266,10 @@ __noinline int kpath_security_groups(const struct port *port, const struct facts
 /*
  * kpath_rules walks the filter rules (cloudmock's decide and filter.match):
  * KERNEL(slot, hash7) for an accept the kernel can mirror, else the punt
- * reason.
+ * reason. Amazon DNS skips the rules of sessions without the amazon-dns
+ * network service; when no rule mirrors it and some were skipped, it is
+ * never mirrored (cloudmock's ReasonAmazonDNS, or a reject user space
+ * names). A reply from Amazon DNS carries hash7 0 (isResolverReply).
  */
 __noinline __u32 kpath_rules(const struct port *port, const struct facts *f, __u32 flags)
 {
@@ -262,12 +277,17 @@ __noinline __u32 kpath_rules(const struct port *port, const struct facts *f, __u
 		return KPATH_PUNT_NO_MATCH;
 	__u32 n = port->nrules;
 	__u32 skip = 0xffffffff; /* the group a reject decided */
+	int dns_skipped = 0;
 	for (__u32 i = 0; i < KPATH_MAX_RULES; i++) {
 		if (i >= n)
 			break;
 		const struct rule *r = &port->rules[i];
 		if (r->group == skip)
 			continue;
+		if (f->dns && !(r->flags & KPATH_RULE_AMAZON_DNS)) {
+			dns_skipped = 1;
+			continue;
+		}
 		if (r->proto != 0 && r->proto != f->proto)
 			continue;
 		if (r->flags & KPATH_RULE_HAS_DPORT) {
@@ -287,13 +307,13 @@ __noinline __u32 kpath_rules(const struct port *port, const struct facts *f, __u
 			const struct session *s = bpf_map_lookup_elem(&sessions, &slot);
 			if (!s)
 				return KPATH_PUNT_NO_SESSION;
-			return KERNEL(slot, f->hash & 0x7f);
+			return KERNEL(slot, f->dns_reply ? 0 : f->hash & 0x7f);
 		}
 		if (flags & KPATH_REJECT_STOPS)
 			return KPATH_PUNT_REJECT;
 		skip = r->group;
 	}
-	return KPATH_PUNT_NO_MATCH;
+	return dns_skipped ? KPATH_PUNT_NEVER : KPATH_PUNT_NO_MATCH;
 }
 
 /*
@@ -359,10 +379,10 @@ static __always_inline __u32 decide(struct __sk_buff *skb, const struct port *po
 	}
 	if (f.proto == PROTO_UDP && (f.sport == 67 || f.sport == 68) && (f.dport == 67 || f.dport == 68))
 		return KPATH_PUNT_NEVER;
-	if (link_local(f.src) || link_local(f.dst))
+	if (never_link_local(f.src) || never_link_local(f.dst))
 		return KPATH_PUNT_NEVER;
-	if (port->resolver != 0 && (f.src == port->resolver || f.dst == port->resolver))
-		return KPATH_PUNT_NEVER;
+	f.dns_reply = amazon_dns(port, f.src);
+	f.dns = f.dns_reply || amazon_dns(port, f.dst);
 
 	f.hash = flow_hash(f.src, f.dst, f.sport, f.dport, f.proto);
 	if ((port->flags & KPATH_PORT_ACL) && !kpath_network_acl(port, &f))
