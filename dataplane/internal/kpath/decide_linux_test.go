@@ -149,9 +149,17 @@ func TestPrivilegedDecideVerdicts(t *testing.T) {
 		{"dhcp", Egress, fall, true, udp(68, 67), nil, [2]uint32{}, punt(PuntNever)},
 		{"udp 67 to 53 is not dhcp", Egress, fall, true, udp(67, 53), nil, [2]uint32{}, kernel(slotB)},
 		{"metadata", Egress, fall, true, with(tcpTo(1, 80), func(k *pkt) { k.dst = ll }), nil, [2]uint32{}, punt(PuntNever)},
-		{"link-local source", Ingress, fall, true, with(tcpTo(1, 80), func(k *pkt) {
+		{"another link-local source is mirrored", Ingress, fall, true, with(tcpTo(1, 80), func(k *pkt) {
 			k.dstMAC, k.srcMAC, k.src, k.dst = instMAC, peerMAC, netip.MustParseAddr("169.254.0.1"), inst
+		}), nil, [2]uint32{}, kernel(slotA)},
+		{"metadata source", Ingress, fall, true, with(tcpTo(80, 1), func(k *pkt) { k.dstMAC, k.srcMAC, k.src, k.dst = instMAC, peerMAC, ll, inst }), nil, [2]uint32{}, punt(PuntNever)},
+		{"time service", Egress, fall, true, with(udp(1, 123), func(k *pkt) { k.dst = netip.MustParseAddr("169.254.169.123") }), nil, [2]uint32{}, punt(PuntNever)},
+		{"windows activation", Egress, fall, true, with(tcpTo(1, 1688), func(k *pkt) { k.dst = netip.MustParseAddr("169.254.169.250") }), nil, [2]uint32{}, punt(PuntNever)},
+		{"windows activation reply", Ingress, fall, true, with(tcpTo(1688, 1), func(k *pkt) {
+			k.dstMAC, k.srcMAC, k.src, k.dst = instMAC, peerMAC, netip.MustParseAddr("169.254.169.251"), inst
 		}), nil, [2]uint32{}, punt(PuntNever)},
+		{"activation address, another port", Egress, fall, true, with(tcpTo(1688, 80), func(k *pkt) { k.dst = netip.MustParseAddr("169.254.169.250") }), nil, [2]uint32{}, kernel(slotA)},
+		{"activation address and port over udp", Egress, fall, true, with(udp(1, 1688), func(k *pkt) { k.dst = netip.MustParseAddr("169.254.169.250") }), nil, [2]uint32{}, kernel(slotB)},
 		{"resolver", Egress, fall, true, with(udp(1, 53), func(k *pkt) { k.dst = resolver }), nil, [2]uint32{}, punt(PuntNever)},
 		{"resolver reply", Ingress, fall, true, with(udp(53, 1), fromResolver), nil, [2]uint32{}, punt(PuntNever)},
 		{"169.254.169.253 without amazon-dns", Egress, fall, true, with(udp(1, 53), func(k *pkt) { k.dst = toDNS }), nil, [2]uint32{}, punt(PuntNever)},

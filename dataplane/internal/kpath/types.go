@@ -65,7 +65,7 @@ const (
 	PuntIPHeader      = Punt(kpathPuntKPATH_PUNT_IP_HEADER)      // IP options, a bad total length, an L4 header cut short
 	PuntFragment      = Punt(kpathPuntKPATH_PUNT_FRAGMENT)       // MF set or a fragment offset
 	PuntOffload       = Punt(kpathPuntKPATH_PUNT_OFFLOAD)        // a GSO aggregate or CHECKSUM_PARTIAL
-	PuntNever         = Punt(kpathPuntKPATH_PUNT_NEVER)          // DHCP, 169.254.0.0/16 but Amazon DNS, Amazon DNS no rule with AmazonDNS mirrors
+	PuntNever         = Punt(kpathPuntKPATH_PUNT_NEVER)          // DHCP, the metadata, time and activation services, Amazon DNS no rule with AmazonDNS mirrors
 	PuntReject        = Punt(kpathPuntKPATH_PUNT_REJECT)         // a reject rule matched and rejects stop
 	PuntNoMatch       = Punt(kpathPuntKPATH_PUNT_NO_MATCH)       // no accept rule matched
 	PuntNoSession     = Punt(kpathPuntKPATH_PUNT_NO_SESSION)     // the accepting rule's slot has no session

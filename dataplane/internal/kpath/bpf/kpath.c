@@ -152,14 +152,17 @@ static __always_inline int mac_eq(const __u8 *a, const __u8 *b)
 	       a[5] == b[5];
 }
 
-#define ADDR_AMAZON_DNS 0xa9fea9fd /* 169.254.169.253, cloudmock's addrDNS */
+/* The link-local services of cloudmock's neverMirrored and isAmazonDNS. */
+#define ADDR_METADATA 0xa9fea9fe   /* 169.254.169.254 */
+#define ADDR_TIME 0xa9fea97b       /* 169.254.169.123 */
+#define ADDR_AMAZON_DNS 0xa9fea9fd /* 169.254.169.253 */
+#define ADDR_KMS1 0xa9fea9fa       /* 169.254.169.250 */
+#define ADDR_KMS2 0xa9fea9fb       /* 169.254.169.251 */
+#define KMS_PORT 1688
 
-/* never_link_local: an address of 169.254.0.0/16 but Amazon DNS's (the
- * metadata, time and activation services are there: user space tells
- * them apart). */
-static __always_inline int never_link_local(__u32 a)
+static __always_inline int kms(__u32 a, __u16 port)
 {
-	return (a & 0xffff0000) == 0xa9fe0000 && a != ADDR_AMAZON_DNS;
+	return (a == ADDR_KMS1 || a == ADDR_KMS2) && port == KMS_PORT;
 }
 
 /* amazon_dns: a is Amazon DNS, the VPC resolver (cloudmock's isAmazonDNS). */
@@ -379,8 +382,10 @@ static __always_inline __u32 decide(struct __sk_buff *skb, const struct port *po
 	}
 	if (f.proto == PROTO_UDP && (f.sport == 67 || f.sport == 68) && (f.dport == 67 || f.dport == 68))
 		return KPATH_PUNT_NEVER;
-	if (never_link_local(f.src) || never_link_local(f.dst))
+	if (f.src == ADDR_METADATA || f.dst == ADDR_METADATA || f.src == ADDR_TIME || f.dst == ADDR_TIME)
 		return KPATH_PUNT_NEVER;
+	if (f.proto == PROTO_TCP && (kms(f.dst, f.dport) || kms(f.src, f.sport)))
+		return KPATH_PUNT_NEVER; /* Windows activation */
 	f.dns_reply = amazon_dns(port, f.src);
 	f.dns = f.dns_reply || amazon_dns(port, f.dst);
 

@@ -87,7 +87,7 @@ enum punt {
 	KPATH_PUNT_IP_HEADER = 2, /* IPv4 header not the plain kind, cut short */
 	KPATH_PUNT_FRAGMENT = 3,  /* MF or a fragment offset */
 	KPATH_PUNT_OFFLOAD = 4,   /* GSO aggregate or CHECKSUM_PARTIAL */
-	KPATH_PUNT_NEVER = 5,     /* DHCP, 169.254.0.0/16, Amazon DNS no rule may mirror */
+	KPATH_PUNT_NEVER = 5,     /* DHCP, metadata, time, activation, Amazon DNS no rule may mirror */
 	KPATH_PUNT_REJECT = 6,    /* a reject rule matched, reject stops */
 	KPATH_PUNT_NO_MATCH = 7,  /* no accept rule matched */
 	KPATH_PUNT_NO_SESSION = 8, /* the accepting rule's slot has no session */
