@@ -171,7 +171,7 @@ func TestPrivilegedDecideVerdicts(t *testing.T) {
 		{"not amazon dns: every session", Egress, dns, true, tcpTo(1, 53), nil, [2]uint32{}, kernel(slotA)},
 		{"metadata: never, whatever amazon-dns", Egress, dns, true, with(udp(1, 80), func(k *pkt) { k.dst = ll }), nil, [2]uint32{}, punt(PuntNever)},
 		{"resolver: the amazon-dns session rejects, rejects stop", Egress, dnsReject, true, with(udp(1, 53), func(k *pkt) { k.dst = resolver }), nil, [2]uint32{}, punt(PuntReject)},
-		{"resolver: the amazon-dns session rejects, falls through", Egress, dnsReject, false, with(udp(1, 53), func(k *pkt) { k.dst = resolver }), nil, [2]uint32{}, punt(PuntNever)},
+		{"resolver: the amazon-dns session rejects, falls through", Egress, dnsReject, false, with(udp(1, 53), func(k *pkt) { k.dst = resolver }), nil, [2]uint32{}, punt(PuntNoMatch)},
 		{"resolver: the amazon-dns session's reject misses", Egress, dnsReject, true, with(udp(1, 54), func(k *pkt) { k.dst = resolver }), nil, [2]uint32{}, punt(PuntNever)},
 	}
 	for _, c := range cases {

@@ -270,9 +270,9 @@ __noinline int kpath_security_groups(const struct port *port, const struct facts
  * kpath_rules walks the filter rules (cloudmock's decide and filter.match):
  * KERNEL(slot, hash7) for an accept the kernel can mirror, else the punt
  * reason. Amazon DNS skips the rules of sessions without the amazon-dns
- * network service; when no rule mirrors it and some were skipped, it is
- * never mirrored (cloudmock's ReasonAmazonDNS, or a reject user space
- * names). A reply from Amazon DNS carries hash7 0 (isResolverReply).
+ * network service; when no rule mirrors or rejects it and some were
+ * skipped, it is never mirrored (cloudmock's ReasonAmazonDNS). A reply
+ * from Amazon DNS carries hash7 0 (isResolverReply).
  */
 __noinline __u32 kpath_rules(const struct port *port, const struct facts *f, __u32 flags)
 {
@@ -316,7 +316,9 @@ __noinline __u32 kpath_rules(const struct port *port, const struct facts *f, __u
 			return KPATH_PUNT_REJECT;
 		skip = r->group;
 	}
-	return dns_skipped ? KPATH_PUNT_NEVER : KPATH_PUNT_NO_MATCH;
+	if (dns_skipped && skip == 0xffffffff)
+		return KPATH_PUNT_NEVER;
+	return KPATH_PUNT_NO_MATCH;
 }
 
 /*
