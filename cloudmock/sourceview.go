@@ -91,6 +91,10 @@ type SessionRules struct {
 	OuterSrc, OuterDst netip.Addr
 	// MaxInner is how many bytes of the inner frame a copy keeps (0: all).
 	MaxInner int
+	// AmazonDNS: the session's filter has the amazon-dns network service;
+	// traffic to or from the VPC resolver (Resolver, 169.254.169.253,
+	// fd00:ec2::253) skips every session without it.
+	AmazonDNS bool
 	// Undelivered is "" when every copy reaches OuterDst as sent whatever
 	// the packet (the receiving side's network ACL and security groups
 	// let every outer source port in, no load balancer chooses);
@@ -145,7 +149,7 @@ func (m *Model) SourceRules(ref ENIRef, dir Direction) (SourceRules, bool) {
 
 func (m *Model) sessionRules(e *eni, s *session, dir Direction) SessionRules {
 	t := s.target
-	sr := SessionRules{SessionId: s.id, Number: s.number, VNI: s.vni, TargetId: t.id, OuterSrc: e.ip, OuterDst: t.ip}
+	sr := SessionRules{SessionId: s.id, Number: s.number, VNI: s.vni, TargetId: t.id, OuterSrc: e.ip, OuterDst: t.ip, AmazonDNS: s.filter.amazonDNS}
 	if t.kind == targetENI && t.eni != nil {
 		sr.TargetENIId, sr.CrossVPC = t.eni.id, t.eni.vpc != e.vpc
 	} else if t.lb != nil {

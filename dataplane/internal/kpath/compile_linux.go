@@ -66,6 +66,9 @@ func compileRules(rules []Rule, out *[MaxRules]kpathRule) error {
 		if r.Accept {
 			c.Flags |= ruleAccept
 		}
+		if r.AmazonDNS {
+			c.Flags |= ruleAmazonDNS
+		}
 		if p := r.SrcPorts; p != nil {
 			if p.From > p.To {
 				return fmt.Errorf("rule %d: source ports %d-%d: from > to", i, p.From, p.To)
@@ -90,6 +93,7 @@ const (
 	ruleAccept                = uint8(kpathFlagKPATH_RULE_ACCEPT)
 	ruleHasSport              = uint8(kpathFlagKPATH_RULE_HAS_SPORT)
 	ruleHasDport              = uint8(kpathFlagKPATH_RULE_HAS_DPORT)
+	ruleAmazonDNS             = uint8(kpathFlagKPATH_RULE_AMAZON_DNS)
 	flagRejectStops           = uint32(kpathFlagKPATH_REJECT_STOPS)
 	flagReceiversCompleteCsum = uint32(kpathFlagKPATH_RECEIVERS_COMPLETE_CSUM)
 	flagStreamCopies          = uint32(kpathFlagKPATH_STREAM_COPIES)

@@ -76,7 +76,7 @@ func TestConstantsMatchObject(t *testing.T) {
 		"KPATH_MAX_ALLOW": uint64(MaxAllow), "KPATH_MAX_ACL": uint64(MaxACL), "KPATH_CONN_SLOTS": uint64(ConnSlots),
 		"KPATH_MAX_CONN_TABLES": uint64(MaxConnTables), "KPATH_CLONE_TAG": uint64(CloneTag),
 		"KPATH_DEFAULT_COPY_MARK": uint64(DefaultCopyMark), "KPATH_DIR_INGRESS": uint64(Ingress), "KPATH_DIR_EGRESS": uint64(Egress),
-		"KPATH_RULE_ACCEPT": uint64(ruleAccept), "KPATH_RULE_HAS_SPORT": uint64(ruleHasSport), "KPATH_RULE_HAS_DPORT": uint64(ruleHasDport),
+		"KPATH_RULE_ACCEPT": uint64(ruleAccept), "KPATH_RULE_HAS_SPORT": uint64(ruleHasSport), "KPATH_RULE_HAS_DPORT": uint64(ruleHasDport), "KPATH_RULE_AMAZON_DNS": uint64(ruleAmazonDNS),
 		"KPATH_REJECT_STOPS": uint64(flagRejectStops), "KPATH_RECEIVERS_COMPLETE_CSUM": uint64(flagReceiversCompleteCsum),
 		"KPATH_STREAM_COPIES": uint64(flagStreamCopies),
 		"KPATH_PORT_STATEFUL": uint64(portStateful), "KPATH_PORT_ACL": uint64(portACL), "KPATH_ALLOW_ALL": uint64(allowAll),

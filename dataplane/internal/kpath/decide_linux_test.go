@@ -81,6 +81,18 @@ func TestPrivilegedDecideVerdicts(t *testing.T) {
 		return with(tcpTo(sport, dport), func(k *pkt) { k.proto = 17 })
 	}
 	ll := netip.MustParseAddr("169.254.169.254")
+	// group 1 (slotA): accept all TCP; group 2 (slotB, amazon-dns): accept UDP
+	dns := []Rule{
+		{Group: 1, Accept: true, Proto: 6, Src: anyNet, Dst: anyNet, Slot: slotA},
+		{Group: 2, Accept: true, Proto: 17, Src: anyNet, Dst: anyNet, Slot: slotB, AmazonDNS: true},
+	}
+	// group 1 (slotA): accept all; group 2 (amazon-dns): reject UDP to 53
+	dnsReject := []Rule{
+		{Group: 1, Accept: true, Src: anyNet, Dst: anyNet, Slot: slotA},
+		{Group: 2, Proto: 17, Src: anyNet, Dst: anyNet, DstPorts: &PortRange{53, 53}, AmazonDNS: true},
+	}
+	toDNS := netip.MustParseAddr("169.254.169.253")
+	fromResolver := func(k *pkt) { k.dstMAC, k.srcMAC, k.src, k.dst = instMAC, peerMAC, resolver, inst }
 	cases := []struct {
 		name  string
 		dir   uint32
@@ -137,11 +149,30 @@ func TestPrivilegedDecideVerdicts(t *testing.T) {
 		{"dhcp", Egress, fall, true, udp(68, 67), nil, [2]uint32{}, punt(PuntNever)},
 		{"udp 67 to 53 is not dhcp", Egress, fall, true, udp(67, 53), nil, [2]uint32{}, kernel(slotB)},
 		{"metadata", Egress, fall, true, with(tcpTo(1, 80), func(k *pkt) { k.dst = ll }), nil, [2]uint32{}, punt(PuntNever)},
-		{"link-local source", Ingress, fall, true, with(tcpTo(1, 80), func(k *pkt) {
+		{"another link-local source is mirrored", Ingress, fall, true, with(tcpTo(1, 80), func(k *pkt) {
 			k.dstMAC, k.srcMAC, k.src, k.dst = instMAC, peerMAC, netip.MustParseAddr("169.254.0.1"), inst
+		}), nil, [2]uint32{}, kernel(slotA)},
+		{"metadata source", Ingress, fall, true, with(tcpTo(80, 1), func(k *pkt) { k.dstMAC, k.srcMAC, k.src, k.dst = instMAC, peerMAC, ll, inst }), nil, [2]uint32{}, punt(PuntNever)},
+		{"time service", Egress, fall, true, with(udp(1, 123), func(k *pkt) { k.dst = netip.MustParseAddr("169.254.169.123") }), nil, [2]uint32{}, punt(PuntNever)},
+		{"windows activation", Egress, fall, true, with(tcpTo(1, 1688), func(k *pkt) { k.dst = netip.MustParseAddr("169.254.169.250") }), nil, [2]uint32{}, punt(PuntNever)},
+		{"windows activation reply", Ingress, fall, true, with(tcpTo(1688, 1), func(k *pkt) {
+			k.dstMAC, k.srcMAC, k.src, k.dst = instMAC, peerMAC, netip.MustParseAddr("169.254.169.251"), inst
 		}), nil, [2]uint32{}, punt(PuntNever)},
+		{"activation address, another port", Egress, fall, true, with(tcpTo(1688, 80), func(k *pkt) { k.dst = netip.MustParseAddr("169.254.169.250") }), nil, [2]uint32{}, kernel(slotA)},
+		{"activation address and port over udp", Egress, fall, true, with(udp(1, 1688), func(k *pkt) { k.dst = netip.MustParseAddr("169.254.169.250") }), nil, [2]uint32{}, kernel(slotB)},
 		{"resolver", Egress, fall, true, with(udp(1, 53), func(k *pkt) { k.dst = resolver }), nil, [2]uint32{}, punt(PuntNever)},
-		{"resolver reply", Ingress, fall, true, with(udp(53, 1), func(k *pkt) { k.dstMAC, k.srcMAC, k.src, k.dst = instMAC, peerMAC, resolver, inst }), nil, [2]uint32{}, punt(PuntNever)},
+		{"resolver reply", Ingress, fall, true, with(udp(53, 1), fromResolver), nil, [2]uint32{}, punt(PuntNever)},
+		{"169.254.169.253 without amazon-dns", Egress, fall, true, with(udp(1, 53), func(k *pkt) { k.dst = toDNS }), nil, [2]uint32{}, punt(PuntNever)},
+		{"resolver: the amazon-dns session", Egress, dns, true, with(udp(1, 53), func(k *pkt) { k.dst = resolver }), nil, [2]uint32{}, kernel(slotB)},
+		{"resolver reply: the amazon-dns session", Ingress, dns, true, with(udp(53, 1), fromResolver), nil, [2]uint32{}, kernel(slotB)},
+		{"169.254.169.253: the amazon-dns session", Egress, dns, true, with(udp(1, 53), func(k *pkt) { k.dst = toDNS }), nil, [2]uint32{}, kernel(slotB)},
+		{"169.254.169.253 reply: the amazon-dns session", Ingress, dns, true, with(udp(53, 1), func(k *pkt) { fromResolver(k); k.src = toDNS }), nil, [2]uint32{}, kernel(slotB)},
+		{"resolver over tcp: only a session without amazon-dns matches", Egress, dns, true, with(tcpTo(1, 53), func(k *pkt) { k.dst = resolver }), nil, [2]uint32{}, punt(PuntNever)},
+		{"not amazon dns: every session", Egress, dns, true, tcpTo(1, 53), nil, [2]uint32{}, kernel(slotA)},
+		{"metadata: never, whatever amazon-dns", Egress, dns, true, with(udp(1, 80), func(k *pkt) { k.dst = ll }), nil, [2]uint32{}, punt(PuntNever)},
+		{"resolver: the amazon-dns session rejects, rejects stop", Egress, dnsReject, true, with(udp(1, 53), func(k *pkt) { k.dst = resolver }), nil, [2]uint32{}, punt(PuntReject)},
+		{"resolver: the amazon-dns session rejects, falls through", Egress, dnsReject, false, with(udp(1, 53), func(k *pkt) { k.dst = resolver }), nil, [2]uint32{}, punt(PuntNoMatch)},
+		{"resolver: the amazon-dns session's reject misses", Egress, dnsReject, true, with(udp(1, 54), func(k *pkt) { k.dst = resolver }), nil, [2]uint32{}, punt(PuntNever)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -185,14 +216,22 @@ func TestPrivilegedDecideVerdicts(t *testing.T) {
 }
 
 // checkHash7 compares the clone mark's hash bits with cloudmock's outer
-// source port for the frame.
+// source port for the frame: its flow's, but 0 for a reply from Amazon
+// DNS (the resolver of the tests' ports, or 169.254.169.253), whose
+// copies all carry the outer source port 65408 (cloudmock's
+// isResolverReply; TestPrivilegedPlanDifferential checks it against the
+// model's bytes).
 func checkHash7(tb testing.TB, frame []byte, mark uint32) {
 	tb.Helper()
 	f, ok := cloudmock.ParseFlow(frame)
 	if !ok {
 		tb.Fatalf("cloudmock cannot parse a frame the kernel mirrors")
 	}
-	if want := uint32(cloudmock.OuterSrcPort(&f) & 0x7f); mark>>16&0x7f != want {
+	want := uint32(cloudmock.OuterSrcPort(&f) & 0x7f)
+	if f.Src == resolver || f.Src == netip.MustParseAddr("169.254.169.253") {
+		want = 0
+	}
+	if mark>>16&0x7f != want {
 		tb.Fatalf("hash7 of %v: kernel %#x, cloudmock %#x", f, mark>>16&0x7f, want)
 	}
 }

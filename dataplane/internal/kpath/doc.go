@@ -20,7 +20,9 @@
 // attaches TCPrograms itself as cls_bpf filters, cheaper in a large lab,
 // and says so with MarkAttached). A port's tc hooks
 // decide plain IPv4 packets of the ENI (bpf/kpath.c decide: the network
-// ACL, the security groups, the filter rules in decision order). What
+// ACL, the security groups, the filter rules in decision order; Amazon
+// DNS, the VPC resolver and 169.254.169.253, only by the rules of
+// sessions whose filter has the amazon-dns network service). What
 // becomes of a copy on its way depends on the packet only through its
 // outer source port (7 bits of flow hash), so each session holds one route
 // per port, which PlanModel takes from the model's CopyDecision, Deliver

@@ -56,6 +56,7 @@ const (
 	kpathFlagKPATH_RULE_ACCEPT             kpathFlag = 1
 	kpathFlagKPATH_RULE_HAS_SPORT          kpathFlag = 2
 	kpathFlagKPATH_RULE_HAS_DPORT          kpathFlag = 4
+	kpathFlagKPATH_RULE_AMAZON_DNS         kpathFlag = 8
 	kpathFlagKPATH_REJECT_STOPS            kpathFlag = 1
 	kpathFlagKPATH_RECEIVERS_COMPLETE_CSUM kpathFlag = 2
 	kpathFlagKPATH_STREAM_COPIES           kpathFlag = 4

@@ -138,7 +138,7 @@ func planDirection(m *cloudmock.Model, ref cloudmock.ENIRef, p *Plan, index map[
 			if !fr.Src.Addr().Is4() || !fr.Dst.Addr().Is4() {
 				continue // never matches an IPv4 packet
 			}
-			pd.Port.Rules = append(pd.Port.Rules, planRule(fr, group))
+			pd.Port.Rules = append(pd.Port.Rules, planRule(fr, group, s.AmazonDNS))
 		}
 		if len(pd.Port.Rules) == 0 || pd.Port.Rules[len(pd.Port.Rules)-1].Group != uint16(group) {
 			continue // no IPv4 rule of this session
@@ -194,8 +194,8 @@ func planCopies(m *cloudmock.Model, ref cloudmock.ENIRef, s *cloudmock.SessionRu
 	return copies, ""
 }
 
-func planRule(fr cloudmock.FilterRule, group int) Rule {
-	k := Rule{Group: uint16(group), Accept: fr.Accept, Proto: fr.Proto, Src: fr.Src, Dst: fr.Dst}
+func planRule(fr cloudmock.FilterRule, group int, amazonDNS bool) Rule {
+	k := Rule{Group: uint16(group), Accept: fr.Accept, Proto: fr.Proto, Src: fr.Src, Dst: fr.Dst, AmazonDNS: amazonDNS}
 	if fr.HasSport {
 		k.SrcPorts = &PortRange{fr.Sport[0], fr.Sport[1]}
 	}

@@ -62,6 +62,55 @@ func planSpec(reject string) cloudmock.Spec {
 	return s
 }
 
+// amazonDNSFilters gives tmf-b and tmf-c the amazon-dns network service
+// (tmf-a has none), and tmf-b an ingress rule that accepts what comes
+// from 10.0.0.0/30 (the VPC resolver, 10.0.0.2) and 169.254.169.252/30
+// (Amazon DNS, .253, beside the metadata service, .254): Amazon DNS skips
+// tms-a; replies from it are mirrored by tms-b, queries by tms-b or
+// tms-c.
+func amazonDNSFilters(s *cloudmock.Spec) {
+	for i := range s.TrafficMirrorFilters {
+		f := &s.TrafficMirrorFilters[i]
+		switch f.TrafficMirrorFilterId {
+		case "tmf-b":
+			f.IngressFilterRules = append(f.IngressFilterRules,
+				cloudmock.TrafficMirrorFilterRule{RuleNumber: 300, RuleAction: "accept", SourceCidrBlock: "10.0.0.0/30", DestinationCidrBlock: "0.0.0.0/0"},
+				cloudmock.TrafficMirrorFilterRule{RuleNumber: 310, RuleAction: "accept", SourceCidrBlock: "169.254.169.252/30", DestinationCidrBlock: "0.0.0.0/0"})
+			fallthrough
+		case "tmf-c":
+			f.NetworkServices = []string{cloudmock.NetworkServiceAmazonDNS}
+		}
+	}
+}
+
+// isAmazonDNS reports a flow to or from Amazon DNS (the test VPC's
+// resolver or 169.254.169.253), and whether it comes from there.
+func isAmazonDNS(f *cloudmock.Flow) (dns, reply bool) {
+	is := func(a netip.Addr) bool { return a == resolver || a == netip.MustParseAddr("169.254.169.253") }
+	return is(f.Src) || is(f.Dst), is(f.Src)
+}
+
+// neverReasons are the model's never-mirrored classes of IPv4 packets,
+// which the kernel punts as PuntNever.
+var neverReasons = map[cloudmock.Reason]bool{cloudmock.ReasonDHCP: true, cloudmock.ReasonMetadata: true,
+	cloudmock.ReasonTimeService: true, cloudmock.ReasonWindowsActivation: true, cloudmock.ReasonAmazonDNS: true}
+
+// diffSpec is the spec of a variant of the differential tests, and its
+// reject behaviour.
+func diffSpec(variant string) (cloudmock.Spec, string) {
+	switch variant {
+	case "stateful":
+		spec := planSpec("reject-stops")
+		statefulGroups(&spec)
+		return spec, "reject-stops"
+	case "amazon-dns":
+		spec := planSpec("reject-stops")
+		amazonDNSFilters(&spec)
+		return spec, "reject-stops"
+	}
+	return planSpec(variant), variant
+}
+
 // statefulGroups gives the web server's ENI two security groups: in, TCP
 // to ports 1-1024 from 10.0.1.0/24 and ICMP echo from anywhere; out, UDP
 // to 10.0.2.0/23 and everything to 10.0.3.0/24.
@@ -99,8 +148,9 @@ func statefulGroups(s *cloudmock.Spec) {
 // diffPkt is a random packet at the web server's ENI, drawn to hit the
 // rules' edges.
 func diffPkt(r *rand.Rand, dir uint32) pkt {
-	peers := []string{"10.0.1.7", "10.0.1.200", "10.0.2.9", "10.0.3.3", "10.0.3.250", "10.9.9.9", "10.0.0.2", "169.254.169.254", "10.0.0.5"}
-	ports := []uint16{22, 53, 80, 1, 1024, 1025, 5000, 5100, 5101, 4999, 0, 65535}
+	peers := []string{"10.0.1.7", "10.0.1.200", "10.0.2.9", "10.0.3.3", "10.0.3.250", "10.9.9.9", "10.0.0.2", "169.254.169.254", "10.0.0.5",
+		"169.254.169.253", "169.254.169.123", "169.254.169.250", "169.254.1.1"}
+	ports := []uint16{22, 53, 80, 1, 1024, 1025, 5000, 5100, 5101, 4999, 0, 65535, 1688}
 	port := func() uint16 {
 		if r.IntN(4) == 0 {
 			return uint16(r.IntN(65536))
@@ -155,17 +205,17 @@ func withLab(s Session, routerMAC, receiverMAC [6]byte, receiverIfindex int) Ses
 // packet answers the one before it, so replies pass by their recorded
 // flow. A packet the kernel leaves to user space for its groups is one
 // the model drops there.
+//
+// The amazon-dns variant gives two of the three filters the amazon-dns
+// network service: the kernel mirrors Amazon DNS queries and replies by
+// those sessions alone, into the model's bytes (a reply's outer source
+// port 65408), and what it punts as never mirrored the model does not
+// mirror.
 func TestPrivilegedPlanDifferential(t *testing.T) {
 	p := loadPath(t)
-	for _, variant := range []string{"reject-stops", "reject-falls-through", "stateful"} {
+	for _, variant := range []string{"reject-stops", "reject-falls-through", "stateful", "amazon-dns"} {
 		t.Run(variant, func(t *testing.T) {
-			reject := variant
-			spec := planSpec(variant)
-			if variant == "stateful" {
-				reject = "reject-stops"
-				spec = planSpec(reject)
-				statefulGroups(&spec)
-			}
+			spec, reject := diffSpec(variant)
 			m, err := cloudmock.New(spec)
 			if err != nil {
 				t.Fatal(err)
@@ -239,6 +289,9 @@ func TestPrivilegedPlanDifferential(t *testing.T) {
 							t.Fatalf("packet %d (%v %v): kernel punts for the security groups, cloudmock: %v", i, d.Flow, d.Direction, d)
 						}
 					case PuntNever:
+						if !neverReasons[d.Reason] {
+							t.Fatalf("packet %d (%v %v): kernel punts as never mirrored, cloudmock: %v", i, d.Flow, d.Direction, d)
+						}
 					default:
 						t.Fatalf("packet %d (%v): unexpected punt %v", i, d.Flow, Punt(mark))
 					}
@@ -255,13 +308,22 @@ func TestPrivilegedPlanDifferential(t *testing.T) {
 					t.Fatalf("packet %d (%v): kernel frame differs from cloudmock's\nkernel:    %x\ncloudmock: %x", i, d.Flow, out, want)
 				}
 				count[d.SessionId]++
+				if dns, reply := isAmazonDNS(&d.Flow); dns {
+					count["amazon-dns"]++
+					if reply {
+						count["amazon-dns-replies"]++
+					}
+				}
 				if variant == "stateful" && i%3 == 2 {
 					count["replies"]++
 				}
 			}
 			t.Logf("%v", count)
 			classes := []string{"tms-a", "tms-b", "tms-c", "no-match", "never-mirrored"}
-			if variant == "stateful" {
+			switch variant {
+			case "amazon-dns":
+				classes = append(classes, "amazon-dns", "amazon-dns-replies")
+			case "stateful":
 				classes = []string{"tms-a", "tms-b", "security-group", "network-acl"}
 				if count["replies"] < 10 {
 					t.Errorf("only %d replies mirrored", count["replies"])

@@ -65,7 +65,7 @@ const (
 	PuntIPHeader      = Punt(kpathPuntKPATH_PUNT_IP_HEADER)      // IP options, a bad total length, an L4 header cut short
 	PuntFragment      = Punt(kpathPuntKPATH_PUNT_FRAGMENT)       // MF set or a fragment offset
 	PuntOffload       = Punt(kpathPuntKPATH_PUNT_OFFLOAD)        // a GSO aggregate or CHECKSUM_PARTIAL
-	PuntNever         = Punt(kpathPuntKPATH_PUNT_NEVER)          // DHCP, 169.254.0.0/16, the VPC resolver
+	PuntNever         = Punt(kpathPuntKPATH_PUNT_NEVER)          // DHCP, the metadata, time and activation services, Amazon DNS no rule with AmazonDNS mirrors
 	PuntReject        = Punt(kpathPuntKPATH_PUNT_REJECT)         // a reject rule matched and rejects stop
 	PuntNoMatch       = Punt(kpathPuntKPATH_PUNT_NO_MATCH)       // no accept rule matched
 	PuntNoSession     = Punt(kpathPuntKPATH_PUNT_NO_SESSION)     // the accepting rule's slot has no session
@@ -105,14 +105,18 @@ type Rule struct {
 	SrcPorts, DstPorts *PortRange
 	// Slot is the session slot an accept mirrors into.
 	Slot uint32
+	// AmazonDNS: the rule's session mirrors Amazon DNS (its filter has the
+	// amazon-dns network service). A packet to or from Port.Resolver or
+	// 169.254.169.253 skips every rule without it.
+	AmazonDNS bool
 }
 
 // Port is what the kernel decides at one port in one direction.
 type Port struct {
 	// MAC is the instance end's MAC.
 	MAC [6]byte
-	// Resolver is the VPC resolver, whose traffic is left to user space
-	// (invalid: none).
+	// Resolver is the VPC resolver (invalid: none): like 169.254.169.253,
+	// Amazon DNS, which only rules with AmazonDNS mirror.
 	Resolver netip.Addr
 	// Rules are the filter rules in decision order.
 	Rules []Rule

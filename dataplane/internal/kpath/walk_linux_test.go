@@ -23,7 +23,8 @@ type walker struct {
 // subnet, then the security groups (an entry allows and records the
 // flow, or the flow is recorded), then the rules: the first matching
 // rule of a group decides that group; an accept mirrors; a reject ends
-// the walk when rejects stop, else only its group.
+// the walk when rejects stop, else only its group. Amazon DNS skips the
+// rules of sessions without the amazon-dns network service.
 func (w *walker) walk(pd *PlanDirection, dir cloudmock.Direction, f *cloudmock.Flow) int {
 	peer := f.Src
 	if dir == cloudmock.Egress {
@@ -44,8 +45,9 @@ func (w *walker) walk(pd *PlanDirection, dir cloudmock.Direction, f *cloudmock.F
 		}
 	}
 	skip := -1
+	dns, _ := isAmazonDNS(f)
 	for _, r := range pd.Port.Rules {
-		if int(r.Group) == skip || !ruleMatches(r, f) {
+		if int(r.Group) == skip || dns && !r.AmazonDNS || !ruleMatches(r, f) {
 			continue
 		}
 		if r.Accept {
@@ -104,16 +106,12 @@ func groupsAllow(entries []Allow, peer netip.Addr, f *cloudmock.Flow) bool {
 // TestPlanDecidesLikeTheModel walks the plan over random IPv4 packets, as
 // the programs would but without a kernel, and requires the model's
 // verdict: the same session (or none), VNI, outer addresses, outer
-// source port and inner limit. The privileged differential tests do the
-// same with the programs themselves.
+// source port (65408 for a reply from Amazon DNS) and inner limit. The
+// privileged differential tests do the same with the programs themselves.
 func TestPlanDecidesLikeTheModel(t *testing.T) {
-	for _, variant := range []string{"reject-stops", "reject-falls-through", "stateful"} {
+	for _, variant := range []string{"reject-stops", "reject-falls-through", "stateful", "amazon-dns"} {
 		t.Run(variant, func(t *testing.T) {
-			spec := planSpec(variant)
-			if variant == "stateful" {
-				spec = planSpec("reject-stops")
-				statefulGroups(&spec)
-			}
+			spec, _ := diffSpec(variant)
 			m, err := cloudmock.New(spec)
 			if err != nil {
 				t.Fatal(err)
@@ -125,7 +123,7 @@ func TestPlanDecidesLikeTheModel(t *testing.T) {
 			}
 			w := &walker{p: &p}
 			rng := rand.New(rand.NewPCG(1, 2))
-			mirrored := 0
+			mirrored, dnsReplies := 0, 0
 			var prev pkt
 			for i := range 5000 {
 				k := diffPkt(rng, uint32(rng.IntN(2)))
@@ -145,7 +143,7 @@ func TestPlanDecidesLikeTheModel(t *testing.T) {
 					t.Fatalf("direction %d not for the kernel: %s", dir, pd.Why)
 				}
 				never := d.Reason != cloudmock.ReasonMirrored && d.Reason != cloudmock.ReasonNoRuleMatched && d.Reason != cloudmock.ReasonRejected &&
-					d.Reason != cloudmock.ReasonSourceSG && d.Reason != cloudmock.ReasonSourceNACL
+					d.Reason != cloudmock.ReasonSourceSG && d.Reason != cloudmock.ReasonSourceNACL && d.Reason != cloudmock.ReasonAmazonDNS
 				if never {
 					continue // never mirrored: the programs punt it before the plan
 				}
@@ -165,10 +163,18 @@ func TestPlanDecidesLikeTheModel(t *testing.T) {
 				if wantMax == 1<<31-1 {
 					wantMax = 0
 				}
+				port := cloudmock.OuterSrcPort(&d.Flow)
+				if _, reply := isAmazonDNS(&d.Flow); reply {
+					port = cloudmock.OuterPortBase // the kernel's hash bits 0
+					dnsReplies++
+				}
 				if ps.SessionId != d.SessionId || ps.Session.VNI != d.VNI || ps.Session.OuterSrc != d.Outer.Src || ps.Session.OuterDst != d.Outer.Dst ||
-					ps.Session.MaxInner != wantMax || cloudmock.OuterSrcPort(&d.Flow) != d.Outer.SrcPort {
+					ps.Session.MaxInner != wantMax || port != d.Outer.SrcPort {
 					t.Fatalf("plan session %+v, model: %s (max inner %d)", ps, d, d.MaxInner)
 				}
+			}
+			if variant == "amazon-dns" && dnsReplies < 10 {
+				t.Fatalf("only %d replies from Amazon DNS mirrored", dnsReplies)
 			}
 			if variant == "stateful" && w.byConn == 0 {
 				t.Fatal("no packet passed the security groups by its recorded flow alone")

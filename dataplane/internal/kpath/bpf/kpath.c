@@ -152,9 +152,23 @@ static __always_inline int mac_eq(const __u8 *a, const __u8 *b)
 	       a[5] == b[5];
 }
 
-static __always_inline int link_local(__u32 a)
+/* The link-local services of cloudmock's neverMirrored and isAmazonDNS. */
+#define ADDR_METADATA 0xa9fea9fe   /* 169.254.169.254 */
+#define ADDR_TIME 0xa9fea97b       /* 169.254.169.123 */
+#define ADDR_AMAZON_DNS 0xa9fea9fd /* 169.254.169.253 */
+#define ADDR_KMS1 0xa9fea9fa       /* 169.254.169.250 */
+#define ADDR_KMS2 0xa9fea9fb       /* 169.254.169.251 */
+#define KMS_PORT 1688
+
+static __always_inline int kms(__u32 a, __u16 port)
 {
-	return (a & 0xffff0000) == 0xa9fe0000; /* 169.254.0.0/16 */
+	return (a == ADDR_KMS1 || a == ADDR_KMS2) && port == KMS_PORT;
+}
+
+/* amazon_dns: a is Amazon DNS, the VPC resolver (cloudmock's isAmazonDNS). */
+static __always_inline int amazon_dns(const struct port *port, __u32 a)
+{
+	return a == ADDR_AMAZON_DNS || (port->resolver != 0 && a == port->resolver);
 }
 
 #define PROTO_ICMP 1
@@ -166,7 +180,8 @@ struct facts {
 	__u32 src, dst, peer, len;
 	__u16 sport, dport;
 	__u8 proto, has_ports, partial, icmp, itype, icode;
-	__u8 pad[2];
+	__u8 dns;       /* to or from Amazon DNS (cloudmock's isAmazonDNS) */
+	__u8 dns_reply; /* from Amazon DNS: the copy's hash bits are 0 */
 };
 
 /*
@@ -254,7 +269,10 @@ __noinline int kpath_security_groups(const struct port *port, const struct facts
 /*
  * kpath_rules walks the filter rules (cloudmock's decide and filter.match):
  * KERNEL(slot, hash7) for an accept the kernel can mirror, else the punt
- * reason.
+ * reason. Amazon DNS skips the rules of sessions without the amazon-dns
+ * network service; when no rule mirrors or rejects it and some were
+ * skipped, it is never mirrored (cloudmock's ReasonAmazonDNS). A reply
+ * from Amazon DNS carries hash7 0 (isResolverReply).
  */
 __noinline __u32 kpath_rules(const struct port *port, const struct facts *f, __u32 flags)
 {
@@ -262,12 +280,17 @@ __noinline __u32 kpath_rules(const struct port *port, const struct facts *f, __u
 		return KPATH_PUNT_NO_MATCH;
 	__u32 n = port->nrules;
 	__u32 skip = 0xffffffff; /* the group a reject decided */
+	int dns_skipped = 0;
 	for (__u32 i = 0; i < KPATH_MAX_RULES; i++) {
 		if (i >= n)
 			break;
 		const struct rule *r = &port->rules[i];
 		if (r->group == skip)
 			continue;
+		if (f->dns && !(r->flags & KPATH_RULE_AMAZON_DNS)) {
+			dns_skipped = 1;
+			continue;
+		}
 		if (r->proto != 0 && r->proto != f->proto)
 			continue;
 		if (r->flags & KPATH_RULE_HAS_DPORT) {
@@ -287,12 +310,14 @@ __noinline __u32 kpath_rules(const struct port *port, const struct facts *f, __u
 			const struct session *s = bpf_map_lookup_elem(&sessions, &slot);
 			if (!s)
 				return KPATH_PUNT_NO_SESSION;
-			return KERNEL(slot, f->hash & 0x7f);
+			return KERNEL(slot, f->dns_reply ? 0 : f->hash & 0x7f);
 		}
 		if (flags & KPATH_REJECT_STOPS)
 			return KPATH_PUNT_REJECT;
 		skip = r->group;
 	}
+	if (dns_skipped && skip == 0xffffffff)
+		return KPATH_PUNT_NEVER;
 	return KPATH_PUNT_NO_MATCH;
 }
 
@@ -359,10 +384,12 @@ static __always_inline __u32 decide(struct __sk_buff *skb, const struct port *po
 	}
 	if (f.proto == PROTO_UDP && (f.sport == 67 || f.sport == 68) && (f.dport == 67 || f.dport == 68))
 		return KPATH_PUNT_NEVER;
-	if (link_local(f.src) || link_local(f.dst))
+	if (f.src == ADDR_METADATA || f.dst == ADDR_METADATA || f.src == ADDR_TIME || f.dst == ADDR_TIME)
 		return KPATH_PUNT_NEVER;
-	if (port->resolver != 0 && (f.src == port->resolver || f.dst == port->resolver))
-		return KPATH_PUNT_NEVER;
+	if (f.proto == PROTO_TCP && (kms(f.dst, f.dport) || kms(f.src, f.sport)))
+		return KPATH_PUNT_NEVER; /* Windows activation */
+	f.dns_reply = amazon_dns(port, f.src);
+	f.dns = f.dns_reply || amazon_dns(port, f.dst);
 
 	f.hash = flow_hash(f.src, f.dst, f.sport, f.dport, f.proto);
 	if ((port->flags & KPATH_PORT_ACL) && !kpath_network_acl(port, &f))

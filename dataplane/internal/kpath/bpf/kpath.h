@@ -45,6 +45,10 @@ enum flag {
 	KPATH_RULE_ACCEPT = 1,
 	KPATH_RULE_HAS_SPORT = 2,
 	KPATH_RULE_HAS_DPORT = 4,
+	/* The rule's session mirrors Amazon DNS (its filter has the
+	 * amazon-dns network service): the VPC resolver's and
+	 * 169.254.169.253's packets skip every rule without it. */
+	KPATH_RULE_AMAZON_DNS = 8,
 	KPATH_REJECT_STOPS = 1,
 	/* Every receiver's port completes checksums in software (transmit
 	 * checksum offload off): a packet whose checksum the instance left to
@@ -83,7 +87,7 @@ enum punt {
 	KPATH_PUNT_IP_HEADER = 2, /* IPv4 header not the plain kind, cut short */
 	KPATH_PUNT_FRAGMENT = 3,  /* MF or a fragment offset */
 	KPATH_PUNT_OFFLOAD = 4,   /* GSO aggregate or CHECKSUM_PARTIAL */
-	KPATH_PUNT_NEVER = 5,     /* DHCP, 169.254.0.0/16, the VPC resolver */
+	KPATH_PUNT_NEVER = 5,     /* DHCP, metadata, time, activation, Amazon DNS no rule may mirror */
 	KPATH_PUNT_REJECT = 6,    /* a reject rule matched, reject stops */
 	KPATH_PUNT_NO_MATCH = 7,  /* no accept rule matched */
 	KPATH_PUNT_NO_SESSION = 8, /* the accepting rule's slot has no session */
@@ -132,7 +136,7 @@ struct acl {
 struct port {
 	__u8 mac[6]; /* the instance end's MAC */
 	__u16 flags; /* KPATH_PORT_* */
-	__u32 resolver; /* the VPC resolver's IPv4 address, 0: none */
+	__u32 resolver; /* the VPC resolver's IPv4 address (Amazon DNS), 0: none */
 	__u32 nrules;
 	__u32 nallow;
 	__u32 conn_table; /* index of the ENI's table of allowed flows (conns) */
