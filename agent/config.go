@@ -48,7 +48,10 @@ type Config struct {
 
 	// Ports are the watched request ports (default 80).
 	Ports []uint16
-	// Workers is the number of reassembly workers (default: GOMAXPROCS).
+	// Workers is the number of reassembly workers (default: 1 on up to
+	// two CPUs, else GOMAXPROCS). With one, there is no worker: packets
+	// are reassembled on the input goroutines themselves (no queue, no
+	// copy, no hand-off to another goroutine per packet).
 	Workers int
 	// QueueLen is each worker's packet queue (default 8192).
 	QueueLen int

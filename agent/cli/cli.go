@@ -211,7 +211,7 @@ func defineInputFlags(fs *flag.FlagSet, cfg *agent.Config, v *flagValues) {
 
 // defineStreamFlags defines the flags of TCP reassembly and HTTP parsing.
 func defineStreamFlags(fs *flag.FlagSet, cfg *agent.Config, v *flagValues) {
-	fs.IntVar(&cfg.Workers, "workers", 0, "reassembly workers (0: one per CPU)")
+	fs.IntVar(&cfg.Workers, "workers", 0, "reassembly workers (0: 1 on up to two CPUs, else one per CPU; 1: on the input goroutines, no queue)")
 	fs.IntVar(&cfg.QueueLen, "queue", 8192, "packets queued per reassembly worker before drops")
 	fs.IntVar(&cfg.MaxStreams, "max-streams", 100_000, "live TCP streams at most")
 	v.maxBuf = size(256 << 20)

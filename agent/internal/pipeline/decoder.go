@@ -144,6 +144,10 @@ func (d *Decoder) transport(vni uint32, ts time.Time) {
 		d.c.OtherPort.Add(1)
 		return
 	}
+	if d.e.cfg.Inline {
+		d.e.reassemble(in, vni, ts)
+		return
+	}
 	d.e.enqueue(in, vni, ts)
 }
 

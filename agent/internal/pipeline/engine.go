@@ -30,8 +30,16 @@ type Config struct {
 	// the VXLAN datagram, as a Gateway Load Balancer sends them on UDP
 	// 6081. Captured frames to UDP 6081 are taken as GENEVE either way.
 	Geneve bool
-	// Workers is the number of reassembly workers (default 1).
+	// Workers is the number of reassembly workers (default 1). With
+	// Inline, none is started.
 	Workers int
+	// Inline reassembles on the goroutine that decodes (the input's),
+	// with no queue and no worker: one shard, behind a lock when several
+	// inputs feed it. Each packet then costs no hand-off to another
+	// goroutine (a wake-up, often of another thread, per packet at low
+	// load) and no copy; a slow reassembly holds the input back, and the
+	// socket's receive buffer takes the queue's place.
+	Inline bool
 	// QueueLen is each worker's queue length in packets (default 8192).
 	QueueLen int
 	// Block makes a full queue wait instead of dropping (offline input).
@@ -74,6 +82,11 @@ type Engine struct {
 	stop    chan struct{}
 	closeMu sync.RWMutex
 	closed  bool
+	// inline is the one shard of Config.Inline, behind its lock.
+	inline struct {
+		sync.Mutex
+		shard *stream.Shard
+	}
 }
 
 // New returns an engine; call Start, then feed it through Decoders, then
@@ -110,6 +123,10 @@ func New(cfg Config) *Engine {
 	}
 	e.group = stream.NewGroup(cfg.Stream)
 	e.budget = e.group.Config().Budget
+	if cfg.Inline {
+		e.inline.shard = e.group.NewShard(1)
+		return e
+	}
 	e.queues = make([]chan packet, cfg.Workers)
 	for i := range e.queues {
 		e.queues[i] = make(chan packet, cfg.QueueLen)
@@ -120,8 +137,13 @@ func New(cfg Config) *Engine {
 // Group returns the stream group (for live-stream counts).
 func (e *Engine) Group() *stream.Group { return e.group }
 
-// Start starts the workers.
+// Start starts the workers (with Inline, the flusher of the inline shard).
 func (e *Engine) Start() {
+	if e.cfg.Inline {
+		e.wg.Add(1)
+		go e.flusher()
+		return
+	}
 	for _, q := range e.queues {
 		e.wg.Add(1)
 		go e.worker(q)
@@ -206,6 +228,48 @@ func (e *Engine) putBuf(bp *[]byte) {
 	}
 }
 
+// reassemble feeds a decoded packet to the inline shard (Config.Inline).
+func (e *Engine) reassemble(in *frame.Inner, vni uint32, ts time.Time) {
+	e.inline.Lock()
+	defer e.inline.Unlock()
+	if e.inline.shard == nil { // closed
+		e.cfg.Counters.ShardDrops.Add(1)
+		return
+	}
+	e.cfg.Counters.ReassemblyPackets.Add(1)
+	e.inline.shard.Packet(in, vni, ts)
+}
+
+// flusher flushes the inline shard every FlushInterval until Close.
+func (e *Engine) flusher() {
+	defer e.wg.Done()
+	tick := time.NewTicker(e.cfg.FlushInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-e.stop:
+			return
+		case now := <-tick.C:
+			e.inline.Lock()
+			if s := e.inline.shard; s != nil {
+				e.flush(s, now)
+			}
+			e.inline.Unlock()
+		}
+	}
+}
+
+// flush flushes shard s as of now (the wall clock), or as of its newest
+// packet with PacketClock.
+func (e *Engine) flush(s *stream.Shard, now time.Time) {
+	if e.cfg.PacketClock {
+		if now = s.LastSeen(); now.IsZero() {
+			return
+		}
+	}
+	s.Flush(now)
+}
+
 func (e *Engine) worker(q chan packet) {
 	defer e.wg.Done()
 	shard := e.group.NewShard(len(e.queues))
@@ -226,13 +290,7 @@ func (e *Engine) worker(q chan packet) {
 			}
 			e.release(p.buf)
 		case now := <-tick.C:
-			if e.cfg.PacketClock {
-				now = shard.LastSeen()
-				if now.IsZero() {
-					continue
-				}
-			}
-			shard.Flush(now)
+			e.flush(shard, now)
 		}
 	}
 }
@@ -250,5 +308,12 @@ func (e *Engine) Close() {
 		close(q)
 	}
 	e.closeMu.Unlock()
+	close(e.stop)
 	e.wg.Wait()
+	e.inline.Lock()
+	if s := e.inline.shard; s != nil {
+		s.Close()
+		e.inline.shard = nil
+	}
+	e.inline.Unlock()
 }

@@ -2,7 +2,6 @@ package replay
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -41,7 +40,6 @@ type Replayer struct {
 	base string // destination without a trailing slash
 	// destPath is the destination's path prefix without a trailing slash.
 	destPath string
-	client   *http.Client
 	limiter  *rate.Limiter
 	queues   []chan job
 	wg       sync.WaitGroup
@@ -60,30 +58,14 @@ func New(cfg Config) (*Replayer, error) {
 	}
 	cfg = cfg.withDefaults()
 	dest, _ := url.Parse(cfg.Destination)
-	tr := &http.Transport{
-		Proxy:                 nil, // never send replays through an environment proxy
-		DialContext:           cfg.DialContext,
-		MaxIdleConns:          cfg.Workers,
-		MaxIdleConnsPerHost:   cfg.Workers,
-		MaxConnsPerHost:       cfg.Workers,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   cfg.Timeout,
-		ResponseHeaderTimeout: cfg.Timeout,
-		DisableCompression:    true,                                                    // do not add Accept-Encoding
-		TLSClientConfig:       &tls.Config{InsecureSkipVerify: cfg.InsecureSkipVerify}, //nolint:gosec // opt-in flag
-	}
+	// Each worker keeps its own connection (destConn): never through an
+	// environment proxy, no Accept-Encoding added, redirects not
+	// followed (exactly one request is replayed), HTTP/1.1 only.
 	rp := &Replayer{
 		cfg:      cfg,
 		dest:     dest,
 		base:     strings.TrimSuffix(dest.String(), "/"),
 		destPath: strings.TrimSuffix(dest.EscapedPath(), "/"),
-		client: &http.Client{
-			Transport: tr,
-			Timeout:   cfg.Timeout,
-			CheckRedirect: func(*http.Request, []*http.Request) error {
-				return http.ErrUseLastResponse // replay exactly one request
-			},
-		},
 	}
 	if cfg.RateLimit > 0 {
 		rp.limiter = rate.NewLimiter(rate.Limit(cfg.RateLimit), cfg.Burst)
@@ -156,19 +138,21 @@ func (rp *Replayer) finish(c stream.Conn, r *httpparse.Request, res *Result) {
 
 func (rp *Replayer) worker(q chan job) {
 	defer rp.wg.Done()
+	dc := rp.newDestConn()
+	defer dc.close()
 	for j := range q {
 		rp.cfg.Counters.ReplayQueued.Add(-1)
 		if rp.ctx.Err() != nil {
 			rp.cfg.Counters.RequestDrops[metrics.DropShutdown].Add(1)
 			rp.finish(j.conn, j.req, &Result{Dropped: "shutdown"})
 		} else {
-			rp.replay(j)
+			rp.replay(dc, j)
 		}
 		rp.cfg.Budget.Release(j.cost)
 	}
 }
 
-func (rp *Replayer) replay(j job) {
+func (rp *Replayer) replay(dc *destConn, j job) {
 	cnt := rp.cfg.Counters
 	if rp.limiter != nil {
 		if err := rp.limiter.Wait(rp.ctx); err != nil {
@@ -185,7 +169,7 @@ func (rp *Replayer) replay(j job) {
 		return
 	}
 	start := time.Now()
-	resp, err := rp.client.Do(req)
+	resp, err := dc.roundTrip(req)
 	if err != nil {
 		if rp.ctx.Err() != nil {
 			cnt.RequestDrops[metrics.DropShutdown].Add(1)
@@ -202,8 +186,12 @@ func (rp *Replayer) replay(j job) {
 		res = &Result{Status: resp.StatusCode, Header: fields(resp)}
 		res.Body, _ = io.ReadAll(io.LimitReader(resp.Body, int64(rp.cfg.KeepBody)))
 	}
-	n, _ := io.Copy(io.Discard, io.LimitReader(resp.Body, rp.cfg.MaxResponseDrain))
-	_ = resp.Body.Close() // the response is discarded; a close error changes nothing
+	n, err := io.Copy(io.Discard, io.LimitReader(resp.Body, rp.cfg.MaxResponseDrain))
+	end := err == nil && atEOF(resp.Body)
+	if end {
+		_ = resp.Body.Close() // read to its end: nothing to release
+	}
+	dc.done(resp, end)
 	lat := time.Since(start)
 	cnt.Latency.Observe(lat)
 	cnt.ReplayStatus[metrics.StatusClass(resp.StatusCode)].Add(1)
@@ -264,6 +252,5 @@ func (rp *Replayer) Close(ctx context.Context) error {
 		err = fmt.Errorf("replay: drain cut short: %w", ctx.Err())
 	}
 	rp.cancel()
-	rp.client.CloseIdleConnections()
 	return err
 }

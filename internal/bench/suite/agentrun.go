@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -76,18 +75,11 @@ func startAgentProcess(ctx context.Context, argv []string, env *vpc.Env, srv *se
 	}
 	o := &ourAgent{p: p, client: &http.Client{Timeout: 2 * time.Second,
 		Transport: &http.Transport{DialContext: vpc.Dialer(env.Adapter), Proxy: nil}}}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if err := o.Exited(); err != nil {
-			return nil, err
-		}
-		if _, err := o.stats(); err == nil {
-			return o, nil
-		} else if time.Now().After(deadline) {
-			return nil, errors.Join(fmt.Errorf("no /stats after 10s: %w", err), o.Stop())
-		}
-		time.Sleep(50 * time.Millisecond)
+	stats := func() error { _, err := o.stats(); return err }
+	if err := waitAnswer("/stats", o.Exited, stats, o.Stop); err != nil {
+		return nil, err
 	}
+	return o, nil
 }
 
 func (o *ourAgent) where() string {
@@ -150,13 +142,7 @@ func (o *ourAgent) Sample() (time.Duration, uint64, bool) {
 // Stop ends the agent (SIGTERM, then SIGKILL after a grace period).
 func (o *ourAgent) Stop() error {
 	if o.p != nil {
-		err := o.p.Stop(5 * time.Second)
-		var ee *exec.ExitError
-		var se *sim.ExitError
-		if errors.As(err, &ee) || errors.As(err, &se) {
-			return nil // stopped by our signal
-		}
-		return err
+		return stopProcess(o.p, 5*time.Second)
 	}
 	o.cancel()
 	select {

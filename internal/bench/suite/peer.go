@@ -119,14 +119,7 @@ func (r *procReplayer) Exited() error {
 	}
 }
 
-func (r *procReplayer) Stop() error {
-	err := r.p.Stop(2 * time.Second)
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return nil // stopped by our signal
-	}
-	return err
-}
+func (r *procReplayer) Stop() error { return stopProcess(r.p, 2*time.Second) }
 
 // procUsage reads a process's CPU time (utime+stime of /proc/PID/stat) and
 // peak RSS (VmHWM of /proc/PID/status).

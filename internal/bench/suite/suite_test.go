@@ -5,9 +5,11 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mirrorlab/mirrorlab/internal/bench/report"
 	runreport "github.com/mirrorlab/mirrorlab/scenarios/report"
+	"github.com/mirrorlab/mirrorlab/scenarios/workload"
 )
 
 // fakeBench fills a bench with figures as two runs would, without a kernel.
@@ -33,6 +35,11 @@ func fakeBench(t *testing.T) (*bench, *report.Result) {
 			b.col.add(replaySpecsFor(labelOurs, load).cpu, float64(100+run*20))
 			b.col.add(replaySpecsFor(labelOursCompare, load).cpu, float64(150+run*150))
 			b.col.add(replaySpecsFor(labelOurs, load).agentCores, 0.5)
+			// The agent's CPU per replayed request ÷ the test server's:
+			// 0.8 and 1.2.
+			b.recordServerRatio(replaySpecsFor(labelOurs, load), workload.ArrivalComparison{Served: 1000, Replayed: 1000},
+				&loadWindow{sampled: true, cpu0: time.Second, cpu1: time.Second + time.Duration(80+run*40)*time.Millisecond,
+					srvSampled: true, srv0: 0, srv1: 200 * time.Millisecond, served: 2000})
 		}
 		b.col.add(highestLosslessSpec(labelGoReplay), 200)
 		b.col.add(highestLosslessSpec(labelOurs), 800)
@@ -72,7 +79,7 @@ func TestSummaryAndPlotsFromFigures(t *testing.T) {
 		t.Errorf("failed figure = %+v", m)
 	}
 	tables := b.summary(res)
-	if len(tables) != 4 {
+	if len(tables) != 5 {
 		t.Fatalf("%d tables", len(tables))
 	}
 	row := strings.Join(tables[0].Rows[0], " | ")
@@ -106,13 +113,21 @@ func TestSummaryAndPlotsFromFigures(t *testing.T) {
 	}
 	for f, want := range map[string]string{
 		"ours ÷ GoReplay, highest lossless load":                                                        "4.000×",
-		"ours ÷ direct ceiling, same run":                                                               "0.400",
 		"ours, -compare on ÷ off, highest lossless load":                                                "0.500×",
 		"apply latency: CreateTrafficMirrorSession through the EC2 API → first copy at the target, p50": "2.500 (2.000–3.000)",
 	} {
 		if figures[f] != want {
 			t.Errorf("figure %q: %q, want %q", f, figures[f], want)
 		}
+	}
+	ceiling := tables[4]
+	if !strings.Contains(ceiling.Title, "÷ the test server's CPU per request served") || len(ceiling.Rows) != len(b.cfg.HTTPLoads) {
+		t.Fatalf("ceiling table = %+v", ceiling)
+	}
+	// Test server: 200 ms for 2000 requests served, 100 ms per 1k; ours
+	// 80 and 120 ms per 1000 replayed: 0.8 and 1.2 times that.
+	if got := strings.Join(ceiling.Rows[0][:3], " | "); got != "200 | 100 | 1.000 (0.800–1.200)" {
+		t.Errorf("ceiling row %q", got)
 	}
 	plots := map[string]report.Plot{}
 	for _, p := range b.plots(res) {

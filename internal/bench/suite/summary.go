@@ -43,7 +43,7 @@ func (b *bench) summary(res *report.Result) []report.Table {
 			"ours: CPU-ms per 1k requests", "ours, -compare on: CPU-ms per 1k requests", "-compare on ÷ off, CPU per request",
 			"GoReplay: CPU-ms per 1k requests", "GoReplay: peak RSS (MiB)"}}
 	ct := report.Table{Title: "Replay — cores busy while the load ran (of " + strconv.Itoa(max(res.Machine.Cores, 1)) + "), " + runs,
-		Header: []string{"offered load (req/s)", "ours: agent process", "ours: bench process (load generator, production, test server, mirror)",
+		Header: []string{"offered load (req/s)", "ours: agent process", "ours: bench process (load generator, production, mirror; test server unless its own process)",
 			"ours: machine", "ours, -compare on: agent process", "ours, -compare on: machine"}}
 	for _, load := range b.cfg.HTTPLoads {
 		lp := loadParams(load)
@@ -71,7 +71,6 @@ func (b *bench) summary(res *report.Result) []report.Table {
 		{"direct load: cores busy, bench process (load generator and test server) / machine",
 			report.FormatRange(find("http/direct/bench-process-cores", nil)) + " / " + report.FormatRange(find("http/direct/machine-cores", nil)), "cores"},
 		{"ours: highest offered load replayed ≥ 99.9% (and every lower one)", withNote(oursHL), "requests/s"},
-		{"ours ÷ direct ceiling, same run", report.FormatRange(find(ceilingShareSpec(labelOurs).name, nil)), "ratio"},
 		{"ours, -compare on: highest offered load replayed ≥ 99.9% (and every lower one)", withNote(cmpHL), "requests/s"},
 		{"ours, -compare on ÷ off, highest lossless load", report.FormatRatio(cmpHL), "ratio"},
 		{"GoReplay: highest offered load replayed ≥ 99.9% (and every lower one)", withNote(find("replay/"+labelGoReplay+"/highest-lossless-load", nil)), "requests/s"},
@@ -79,7 +78,7 @@ func (b *bench) summary(res *report.Result) []report.Table {
 		{"apply latency: CreateTrafficMirrorSession through the EC2 API → first copy at the target, p50", report.FormatRange(find(applySpec().name, nil)), "ms"},
 		{"apply latency, slowest change of a run", report.FormatRange(find(applyMaxSpec().name, nil)), "ms"},
 	}}
-	out = append(out, ot)
+	out = append(out, ot, b.ceilingTable(find, runs))
 	if lt, ok := b.labScaleTable(res, runs); ok {
 		out = append(out, lt)
 	}
