@@ -31,9 +31,11 @@ type Config struct {
 	// appear in ARNs and ownerId.
 	Region    string
 	AccountID string
-	// Apply, when set, receives every accepted state (a copy) before the
-	// server commits it, synchronously; an error keeps the old state and
-	// answers the request with InternalError.
+	// Apply, when set, receives every accepted state before the server
+	// commits it, synchronously; an error keeps the old state and answers
+	// the request with InternalError. The state is the one the server
+	// publishes (shared with its queries, never changed again): Apply
+	// must not change it.
 	Apply func(cloudmock.Spec) error
 	// Export, when set, renders the state as a scenario file for
 	// GET /mirrorlab/scenario.

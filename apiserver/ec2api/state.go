@@ -84,7 +84,7 @@ func (c *call) read(fn func(spec *cloudmock.Spec, tags tagStore) (any, error)) (
 
 // mutate applies one change: under the mutation lock it copies the
 // published state, runs change on the copy, has the model validate the
-// result (cloudmock.New: the model's rules are the only rules), hands it
+// result (Spec.Validate: the model's rules are the only rules), hands it
 // to Config.Apply and only then publishes it. Any error leaves the state as it
 // was. With a ClientToken (token != ""), a repeated request with the same
 // parameters answers the first result again without changing anything,
@@ -118,7 +118,9 @@ func (c *call) mutate(token string, change func(st *state) (any, error)) (any, e
 		return nil, err
 	}
 	st.spec.SyncLoadBalancers() // balancers' targets follow target groups and interfaces
-	if _, err := cloudmock.New(st.spec); err != nil {
+	// the model's rules alone: the compiled model (cloudmock.New) is the
+	// lab's business, and New fails only where Validate does
+	if err := st.spec.Validate(); err != nil {
 		var ve *cloudmock.ValidationError
 		if errors.As(err, &ve) {
 			return nil, fromValidation(ve)
@@ -129,7 +131,9 @@ func (c *call) mutate(token string, change func(st *state) (any, error)) (any, e
 		return nil, errDryRun()
 	}
 	if s.cfg.Apply != nil {
-		if err := s.cfg.Apply(st.spec.Clone()); err != nil {
+		// the state about to be published is never changed again (a
+		// change works on a copy), so the lab shares it
+		if err := s.cfg.Apply(st.spec); err != nil {
 			return nil, internalError("The change was valid but the running lab could not apply it; nothing was changed: %v", err)
 		}
 	}
