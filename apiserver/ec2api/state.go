@@ -84,7 +84,7 @@ func (c *call) read(fn func(spec *cloudmock.Spec, tags tagStore) (any, error)) (
 
 // mutate applies one change: under the mutation lock it copies the
 // published state, runs change on the copy, has the model validate the
-// result (Spec.Validate: the model's rules are the only rules), hands it
+// result (Spec.ValidateChange: the model's rules are the only rules), hands it
 // to Config.Apply and only then publishes it. Any error leaves the state as it
 // was. With a ClientToken (token != ""), a repeated request with the same
 // parameters answers the first result again without changing anything,
@@ -118,9 +118,11 @@ func (c *call) mutate(token string, change func(st *state) (any, error)) (any, e
 		return nil, err
 	}
 	st.spec.SyncLoadBalancers() // balancers' targets follow target groups and interfaces
-	// the model's rules alone: the compiled model (cloudmock.New) is the
-	// lab's business, and New fails only where Validate does
-	if err := st.spec.Validate(); err != nil {
+	// the model's rules alone (the compiled model, cloudmock.New, is the
+	// lab's business; New fails only where Validate does), checked on
+	// what changed: the published state is valid, and ValidateChange
+	// answers what Validate would
+	if err := st.spec.ValidateChange(&cur.spec); err != nil {
 		var ve *cloudmock.ValidationError
 		if errors.As(err, &ve) {
 			return nil, fromValidation(ve)

@@ -1,0 +1,114 @@
+package cloudmock
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// changeStep makes one random change to s, mostly to its mirror filters
+// (the lists ValidateChange checks alone), sometimes valid, sometimes not:
+// ids reused or empty, rule numbers repeated or out of range, a filter a
+// session uses removed, too many rules, another list or the profile
+// changed.
+func changeStep(r *rand.Rand, s *Spec) {
+	ids := []string{"tmf-web", "tmf-a", "tmf-b", "tmf-c", "tmf-d", ""}
+	fs := &s.TrafficMirrorFilters
+	pick := func() *TrafficMirrorFilter {
+		if len(*fs) == 0 {
+			*fs = append(*fs, TrafficMirrorFilter{TrafficMirrorFilterId: ids[r.IntN(len(ids))]})
+		}
+		return &(*fs)[r.IntN(len(*fs))]
+	}
+	switch r.IntN(12) {
+	case 0, 1:
+		*fs = append(*fs, TrafficMirrorFilter{TrafficMirrorFilterId: fmt.Sprintf("tmf-%d", r.IntN(40)), IngressFilterRules: []TrafficMirrorFilterRule{randomRule(r)}})
+	case 2:
+		if len(*fs) > 0 {
+			i := r.IntN(len(*fs))
+			*fs = append((*fs)[:i], (*fs)[i+1:]...)
+		}
+	case 3:
+		pick().TrafficMirrorFilterId = ids[r.IntN(len(ids))]
+	case 4, 5, 6:
+		f := pick()
+		f.EgressFilterRules = append(f.EgressFilterRules, randomRule(r))
+	case 7:
+		if f := pick(); len(f.EgressFilterRules) > 0 {
+			f.EgressFilterRules[r.IntN(len(f.EgressFilterRules))] = randomRule(r)
+		}
+	case 8:
+		pick().NetworkServices = [][]string{nil, {NetworkServiceAmazonDNS}, {"amazon-ntp"}}[r.IntN(3)]
+	case 9:
+		pick().Description = fmt.Sprint(r.IntN(3))
+	case 10:
+		s.TrafficMirrorSessions[0].TrafficMirrorFilterId = ids[r.IntN(len(ids))]
+	case 11:
+		s.Profile = []string{"", "aws", "alibaba"}[r.IntN(3)]
+	}
+}
+
+// randomRule is a filter rule, valid about half the time.
+func randomRule(r *rand.Rand) TrafficMirrorFilterRule {
+	rule := TrafficMirrorFilterRule{RuleNumber: 1 + r.IntN(6), RuleAction: "accept", SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "10.0.0.0/8"}
+	switch r.IntN(8) {
+	case 0:
+		rule.RuleNumber = 40000
+	case 1:
+		rule.RuleAction = "drop"
+	case 2:
+		rule.DestinationCidrBlock = "::/0"
+	case 3:
+		rule.DestinationPortRange = &TrafficMirrorPortRange{FromPort: 90, ToPort: 80}
+	case 4:
+		rule.Protocol, rule.SourcePortRange = ProtoUDP, &TrafficMirrorPortRange{FromPort: 53, ToPort: 53}
+	}
+	return rule
+}
+
+// ValidateChange answers exactly what Validate answers on random change
+// sequences (a valid result becomes the next state, as the API server
+// commits it), and clears a good share of the valid changes without
+// Validate (or this test would compare Validate with itself).
+func TestValidateChangeIsValidate(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 25))
+	prev := walkthroughSpec()
+	if err := prev.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	cleared, valid := 0, 0
+	for step := range 4000 {
+		next := prev.Clone()
+		for range 1 + r.IntN(2) {
+			changeStep(r, &next)
+		}
+		fast, got := next.validateChange(&prev)
+		want := next.Validate()
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("step %d: ValidateChange = %v\nValidate = %v\nprev %+v\nnext %+v", step, got, want, prev.TrafficMirrorFilters, next.TrafficMirrorFilters)
+		}
+		if want == nil {
+			prev, valid = next, valid+1
+		}
+		if fast {
+			cleared++
+		}
+	}
+	if cleared < valid/2 {
+		t.Fatalf("%d of %d valid changes cleared without Validate", cleared, valid)
+	}
+	t.Logf("%d valid changes of 4000, %d cleared without Validate", valid, cleared)
+}
+
+// A filter beyond the account's quota answers Validate's error, at the
+// filter beyond it.
+func TestValidateChangeFilterQuota(t *testing.T) {
+	prev := walkthroughSpec()
+	manyFilters(10_000)(&prev)
+	next := prev.Clone()
+	next.TrafficMirrorFilters = append(next.TrafficMirrorFilters, TrafficMirrorFilter{TrafficMirrorFilterId: "tmf-new"})
+	got, want := next.ValidateChange(&prev), next.Validate()
+	if want == nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("ValidateChange = %v, Validate = %v", got, want)
+	}
+}
