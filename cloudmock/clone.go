@@ -21,13 +21,13 @@ func (s *Spec) Clone() Spec {
 	out.RouteTables = deepSlice(s.RouteTables, (*RouteTable).unshare)
 	out.NetworkAcls = deepSlice(s.NetworkAcls, (*NetworkAcl).unshare)
 	out.SecurityGroups = deepSlice(s.SecurityGroups, (*SecurityGroup).unshare)
-	out.NetworkInterfaces = deepSlice(s.NetworkInterfaces, (*NetworkInterface).unshare)
+	out.NetworkInterfaces = cloneInterfaces(s.NetworkInterfaces)
 	out.LoadBalancers = deepSlice(s.LoadBalancers, (*LoadBalancer).unshare)
 	out.TargetGroups = deepSlice(s.TargetGroups, (*TargetGroup).unshare)
 	out.VpcEndpointServices = deepSlice(s.VpcEndpointServices, (*VpcEndpointService).unshare)
-	out.TrafficMirrorFilters = deepSlice(s.TrafficMirrorFilters, (*TrafficMirrorFilter).unshare)
+	out.TrafficMirrorFilters = cloneFilters(s.TrafficMirrorFilters)
 	out.TrafficMirrorTargets = cloneSlice(s.TrafficMirrorTargets)
-	out.TrafficMirrorSessions = deepSlice(s.TrafficMirrorSessions, (*TrafficMirrorSession).unshare)
+	out.TrafficMirrorSessions = cloneSessions(s.TrafficMirrorSessions)
 	out.Instances = cloneSlice(s.Instances)
 	return out
 }
@@ -89,12 +89,6 @@ func (x *IpPermission) unshare() {
 	x.UserIdGroupPairs = cloneSlice(x.UserIdGroupPairs)
 }
 
-func (x *NetworkInterface) unshare() {
-	x.Groups = cloneSlice(x.Groups)
-	x.SourceDestCheck = clonePtr(x.SourceDestCheck)
-	x.Attachment = clonePtr(x.Attachment)
-}
-
 func (x *LoadBalancer) unshare() {
 	x.AdditionalSubnets = cloneSlice(x.AdditionalSubnets)
 	x.Listeners = cloneSlice(x.Listeners)
@@ -110,23 +104,6 @@ func (x *VpcEndpointService) unshare() {
 	x.GatewayLoadBalancerArns = cloneSlice(x.GatewayLoadBalancerArns)
 	x.AllowedPrincipals = cloneSlice(x.AllowedPrincipals)
 	x.PendingEndpoints = cloneSlice(x.PendingEndpoints)
-}
-
-func (x *TrafficMirrorFilter) unshare() {
-	x.IngressFilterRules = deepSlice(x.IngressFilterRules, (*TrafficMirrorFilterRule).unshare)
-	x.EgressFilterRules = deepSlice(x.EgressFilterRules, (*TrafficMirrorFilterRule).unshare)
-	x.NetworkServices = cloneSlice(x.NetworkServices)
-}
-
-func (x *TrafficMirrorFilterRule) unshare() {
-	x.SourcePortRange = clonePtr(x.SourcePortRange)
-	x.DestinationPortRange = clonePtr(x.DestinationPortRange)
-}
-
-func (x *TrafficMirrorSession) unshare() {
-	x.TrafficMirrorSourceIds = cloneSlice(x.TrafficMirrorSourceIds)
-	x.VirtualNetworkId = clonePtr(x.VirtualNetworkId)
-	x.PacketLength = clonePtr(x.PacketLength)
 }
 
 // NewVNI returns a VXLAN network id (1..2^24-1), drawn from rng, that no

@@ -99,3 +99,30 @@ func TestDiffListSpans(t *testing.T) {
 		}
 	}
 }
+
+// filtersSpec is the walk-through with n more filters of one rule each.
+func filtersSpec(n int) Spec {
+	s := walkthroughSpec()
+	for i := range n {
+		s.TrafficMirrorFilters = append(s.TrafficMirrorFilters, TrafficMirrorFilter{TrafficMirrorFilterId: fmt.Sprintf("tmf-%017x", i+1),
+			IngressFilterRules: []TrafficMirrorFilterRule{acceptAll(100)}})
+	}
+	return s
+}
+
+// BenchmarkCloneDiff is the copy and the comparison a change of an
+// account of 10 000 filters costs.
+func BenchmarkCloneDiff(b *testing.B) {
+	s := filtersSpec(10000)
+	b.Run("clone", func(b *testing.B) {
+		for b.Loop() {
+			_ = s.Clone()
+		}
+	})
+	c := s.Clone()
+	b.Run("diff", func(b *testing.B) {
+		for b.Loop() {
+			_ = diffSpecs(&s, &c)
+		}
+	})
+}
