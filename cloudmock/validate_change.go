@@ -4,34 +4,99 @@ package cloudmock
 // to check them alone; beyond it, the whole Spec is validated.
 const maxDeltaFilters = 64
 
-// ValidateChange answers what next.Validate() answers, in time that
-// follows the change rather than the account, provided prev (the state
-// next was made from) is valid: the API server's published state always
-// is. It compares the two Specs list by list (diffSpecs); when nothing
-// changed, next is valid; when only mirror filters changed, it runs the
-// model's own checks of a filter (the same code as Validate) on the
-// changed filters alone, and checks what involves the other resources
-// (unique ids, the account's filter quota, sessions naming a filter that
-// went). Whatever it cannot clear, and any problem it finds, goes to
-// next.Validate(), so the answer (errors, their order and wording) is
-// always Validate's: ValidateChange only ever skips work on a valid
-// change.
-func (next *Spec) ValidateChange(prev *Spec) error {
-	_, err := next.validateChange(prev)
+// Change is the difference between a Spec and the next one, as a change
+// of the account makes it: per resource list, the span that differs
+// (diffSpecs, in time that follows the size of the Specs but allocates
+// nothing). The API server computes it once per change, to validate the
+// change and to keep its indexes of the account up to date.
+type Change struct {
+	prev, next *Spec
+	d          specDiff
+}
+
+// Diff returns the change from prev to next. Neither may change while
+// the Change is used.
+func Diff(prev, next *Spec) *Change {
+	return &Change{prev: prev, next: next, d: diffSpecs(prev, next)}
+}
+
+// ValidateChange is Diff(prev, next).Validate().
+func (next *Spec) ValidateChange(prev *Spec) error { return Diff(prev, next).Validate() }
+
+// Validate answers what next.Validate() answers, in time that follows the
+// change rather than the account, provided prev is valid (the API
+// server's published state always is). When nothing changed, next is
+// valid; when only mirror filters changed, the model's own checks of a
+// filter (the same code as Validate's) run on the changed filters alone,
+// and what involves the other resources is checked apart (unique ids, the
+// account's filter quota, sessions naming a filter that went). Whatever
+// it cannot clear, and any problem it finds, goes to next.Validate(), so
+// the answer (errors, their order and wording) is always Validate's: only
+// the work on a valid change is skipped.
+func (c *Change) Validate() error {
+	_, err := c.validate()
 	return err
 }
 
-// validateChange is ValidateChange; cleared says the change was found
-// valid without Validate.
-func (next *Spec) validateChange(prev *Spec) (cleared bool, err error) {
-	d := diffSpecs(prev, next)
-	if d.only() {
+// validate is Validate; cleared says the change was found valid without
+// next.Validate().
+func (c *Change) validate() (cleared bool, err error) {
+	if c.d.only() {
 		return true, nil
 	}
-	if d.only(listFilters) && filtersChangeValid(prev, next, d.lists[listFilters]) {
+	if c.d.only(listFilters) && filtersChangeValid(c.prev, c.next, c.d.lists[listFilters]) {
 		return true, nil
 	}
-	return false, next.Validate()
+	return false, c.next.Validate()
+}
+
+// EachOwnID calls fn for each resource's own id (EachID's Own ids, not
+// empty) in the resources that differ: prev's with added false, then
+// next's with added true. A resource changed in place gives its id
+// twice, removed then added; an instance's id comes once per network
+// interface naming it, as EachID gives it.
+func (c *Change) EachOwnID(fn func(kind IDKind, id string, added bool)) {
+	for k, s := range [2]*Spec{c.prev, c.next} {
+		part := c.d.part(s, k == 1)
+		part.EachID(func(r IDRef) {
+			if r.Own && *r.ID != "" {
+				fn(r.Kind, *r.ID, k == 1)
+			}
+		})
+	}
+}
+
+// part is the Spec holding only the changed span of each of s's lists
+// (s is the change's prev, or its next when next is true).
+func (d *specDiff) part(s *Spec, next bool) *Spec {
+	l := &d.lists
+	return &Spec{
+		Vpcs:                         sub(s.Vpcs, l[listVpcs], next),
+		VpcPeeringConnections:        sub(s.VpcPeeringConnections, l[listPeerings], next),
+		TransitGateways:              sub(s.TransitGateways, l[listTransitGateways], next),
+		TransitGatewayVpcAttachments: sub(s.TransitGatewayVpcAttachments, l[listAttachments], next),
+		Subnets:                      sub(s.Subnets, l[listSubnets], next),
+		RouteTables:                  sub(s.RouteTables, l[listRouteTables], next),
+		NetworkAcls:                  sub(s.NetworkAcls, l[listNetworkAcls], next),
+		SecurityGroups:               sub(s.SecurityGroups, l[listSecurityGroups], next),
+		NetworkInterfaces:            sub(s.NetworkInterfaces, l[listNetworkInterfaces], next),
+		LoadBalancers:                sub(s.LoadBalancers, l[listLoadBalancers], next),
+		TargetGroups:                 sub(s.TargetGroups, l[listTargetGroups], next),
+		VpcEndpointServices:          sub(s.VpcEndpointServices, l[listEndpointServices], next),
+		TrafficMirrorFilters:         sub(s.TrafficMirrorFilters, l[listFilters], next),
+		TrafficMirrorTargets:         sub(s.TrafficMirrorTargets, l[listTargets], next),
+		TrafficMirrorSessions:        sub(s.TrafficMirrorSessions, l[listSessions], next),
+		Instances:                    sub(s.Instances, l[listInstances], next),
+	}
+}
+
+// sub is a list's changed span, of prev's list or of next's.
+func sub[T any](list []T, sp span, next bool) []T {
+	hi := sp.prevHi
+	if next {
+		hi = sp.nextHi
+	}
+	return list[sp.lo:hi:hi]
 }
 
 // filtersChangeValid says that next, made from the valid prev by changing

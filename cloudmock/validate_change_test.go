@@ -2,6 +2,7 @@ package cloudmock
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"testing"
 )
@@ -82,7 +83,7 @@ func TestValidateChangeIsValidate(t *testing.T) {
 		for range 1 + r.IntN(2) {
 			changeStep(r, &next)
 		}
-		fast, got := next.validateChange(&prev)
+		fast, got := Diff(&prev, &next).validate()
 		want := next.Validate()
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("step %d: ValidateChange = %v\nValidate = %v\nprev %+v\nnext %+v", step, got, want, prev.TrafficMirrorFilters, next.TrafficMirrorFilters)
@@ -110,5 +111,75 @@ func TestValidateChangeFilterQuota(t *testing.T) {
 	got, want := next.ValidateChange(&prev), next.Validate()
 	if want == nil || fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("ValidateChange = %v, Validate = %v", got, want)
+	}
+}
+
+// ownIDs counts the own ids of a Spec, as EachID gives them.
+func ownIDs(s *Spec) map[string]int {
+	m := map[string]int{}
+	s.EachID(func(r IDRef) {
+		if r.Own && *r.ID != "" {
+			m[*r.ID]++
+		}
+	})
+	return m
+}
+
+// idStep adds, removes or renames a resource of one of several lists
+// (interfaces share instance ids; filter rules have ids of their own).
+func idStep(r *rand.Rand, s *Spec) {
+	id := fmt.Sprintf("x-%d", r.IntN(30))
+	switch r.IntN(8) {
+	case 0:
+		s.NetworkInterfaces = append(s.NetworkInterfaces, NetworkInterface{NetworkInterfaceId: id, InstanceId: fmt.Sprintf("i-%d", r.IntN(3))})
+	case 1:
+		if n := len(s.NetworkInterfaces); n > 0 {
+			i := r.IntN(n)
+			s.NetworkInterfaces = append(s.NetworkInterfaces[:i], s.NetworkInterfaces[i+1:]...)
+		}
+	case 2:
+		if n := len(s.NetworkInterfaces); n > 0 {
+			s.NetworkInterfaces[r.IntN(n)].InstanceId = fmt.Sprintf("i-%d", r.IntN(3))
+		}
+	case 3:
+		s.Subnets = append(s.Subnets, Subnet{SubnetId: id})
+	case 4:
+		if n := len(s.Subnets); n > 0 {
+			s.Subnets[r.IntN(n)].SubnetId = id
+		}
+	case 5:
+		f := &s.TrafficMirrorFilters[r.IntN(len(s.TrafficMirrorFilters))]
+		f.IngressFilterRules = append(f.IngressFilterRules, TrafficMirrorFilterRule{TrafficMirrorFilterRuleId: id})
+	case 6:
+		s.Instances = append(s.Instances, Instance{InstanceId: fmt.Sprintf("i-%d", r.IntN(3))})
+	case 7:
+		if n := len(s.TrafficMirrorSessions); n > 0 {
+			s.TrafficMirrorSessions[r.IntN(n)].TrafficMirrorSessionId = id
+		}
+	}
+}
+
+// A count of the own ids kept up to date with EachOwnID, change by
+// change, is the count of the last Spec's ids.
+func TestEachOwnIDKeepsAnIndex(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 25))
+	prev := walkthroughSpec()
+	idx := ownIDs(&prev)
+	for step := range 2000 {
+		next := prev.Clone()
+		for range 1 + r.IntN(3) {
+			idStep(r, &next)
+		}
+		Diff(&prev, &next).EachOwnID(func(_ IDKind, id string, added bool) {
+			if added {
+				idx[id]++
+			} else if idx[id]--; idx[id] == 0 {
+				delete(idx, id)
+			}
+		})
+		if want := ownIDs(&next); !maps.Equal(idx, want) {
+			t.Fatalf("step %d: index %v, want %v", step, idx, want)
+		}
+		prev = next
 	}
 }
