@@ -77,7 +77,13 @@ func (v *validator) add(res, id string, idx int, field, code, format string, arg
 
 // Validate reports every problem of the spec at once: errors.Join of
 // *ValidationError, nil when there is none.
-func (s *Spec) Validate() error {
+func (s *Spec) Validate() error { return s.validate(nil) }
+
+// validate is Validate. Given d, the difference from a valid Spec, it
+// skips the checks whose inputs d shows unchanged (their answer on the
+// valid Spec was nothing): the filters' checks read the filters and the
+// profile alone, and an account's filters outnumber the rest.
+func (s *Spec) validate(d *specDiff) error {
 	v := &validator{r: newResolver(s)}
 	prof, err := LookupProfile(s.Profile)
 	if err != nil {
@@ -100,7 +106,9 @@ func (s *Spec) Validate() error {
 	v.instances(s)
 	v.loadBalancers(s)
 	v.elb(s)
-	v.filters(s)
+	if d == nil || d.settings || !d.lists[listFilters].same() {
+		v.filters(s)
+	}
 	v.targets(s)
 	v.sessions(s)
 	v.quotas(s)

@@ -30,8 +30,9 @@ func (next *Spec) ValidateChange(prev *Spec) error { return Diff(prev, next).Val
 // filter (the same code as Validate's) run on the changed filters alone,
 // and what involves the other resources is checked apart (unique ids, the
 // account's filter quota, sessions naming a filter that went). Whatever
-// it cannot clear, and any problem it finds, goes to next.Validate(), so
-// the answer (errors, their order and wording) is always Validate's: only
+// it cannot clear, and any problem it finds, goes to next.Validate()
+// (less the filters' checks when the filters did not change), so the
+// answer (errors, their order and wording) is always Validate's: only
 // the work on a valid change is skipped.
 func (c *Change) Validate() error {
 	_, err := c.validate()
@@ -47,7 +48,7 @@ func (c *Change) validate() (cleared bool, err error) {
 	if c.d.only(listFilters) && filtersChangeValid(c.prev, c.next, c.d.lists[listFilters]) {
 		return true, nil
 	}
-	return false, c.next.Validate()
+	return false, c.next.validate(&c.d)
 }
 
 // EachOwnID calls fn for each resource's own id (EachID's Own ids, not

@@ -10,8 +10,9 @@ import (
 // changeStep makes one random change to s, mostly to its mirror filters
 // (the lists ValidateChange checks alone), sometimes valid, sometimes not:
 // ids reused or empty, rule numbers repeated or out of range, a filter a
-// session uses removed, too many rules, another list or the profile
-// changed.
+// session uses removed, too many rules, rules the other profile refuses,
+// another list (a session's filter, an interface's address, a target's
+// interface) or the profile changed.
 func changeStep(r *rand.Rand, s *Spec) {
 	ids := []string{"tmf-web", "tmf-a", "tmf-b", "tmf-c", "tmf-d", ""}
 	fs := &s.TrafficMirrorFilters
@@ -21,7 +22,7 @@ func changeStep(r *rand.Rand, s *Spec) {
 		}
 		return &(*fs)[r.IntN(len(*fs))]
 	}
-	switch r.IntN(12) {
+	switch r.IntN(14) {
 	case 0, 1:
 		*fs = append(*fs, TrafficMirrorFilter{TrafficMirrorFilterId: fmt.Sprintf("tmf-%d", r.IntN(40)), IngressFilterRules: []TrafficMirrorFilterRule{randomRule(r)}})
 	case 2:
@@ -46,6 +47,10 @@ func changeStep(r *rand.Rand, s *Spec) {
 		s.TrafficMirrorSessions[0].TrafficMirrorFilterId = ids[r.IntN(len(ids))]
 	case 11:
 		s.Profile = []string{"", "aws", "alibaba"}[r.IntN(3)]
+	case 12:
+		s.NetworkInterfaces[2].PrivateIpAddress = []string{"10.0.0.36", "10.0.0.37", "10.0.0.5", "10.0.0.99"}[r.IntN(4)]
+	case 13:
+		s.TrafficMirrorTargets[0].NetworkInterfaceId = []string{"eni-adapter", "eni-test", "eni-web", "eni-none"}[r.IntN(4)]
 	}
 }
 
@@ -63,6 +68,8 @@ func randomRule(r *rand.Rand) TrafficMirrorFilterRule {
 		rule.DestinationPortRange = &TrafficMirrorPortRange{FromPort: 90, ToPort: 80}
 	case 4:
 		rule.Protocol, rule.SourcePortRange = ProtoUDP, &TrafficMirrorPortRange{FromPort: 53, ToPort: 53}
+	case 5:
+		rule.SourceCidrBlock, rule.DestinationCidrBlock = "::/0", "2001:db8::/32" // not under alibaba
 	}
 	return rule
 }
