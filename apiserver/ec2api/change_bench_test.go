@@ -107,3 +107,35 @@ func BenchmarkOneChangeCreateDelete(b *testing.B) {
 		})
 	}
 }
+
+var targetIDInAnswer = regexp.MustCompile(`<trafficMirrorTargetId>([^<]+)<`)
+
+// BenchmarkOneChangeTarget alternates CreateTrafficMirrorTarget and
+// DeleteTrafficMirrorTarget at 10 and 10 000 filters: a change of a list
+// other than the filters (the whole account is validated, but for the
+// filters' checks).
+func BenchmarkOneChangeTarget(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("resources=%d", n), func(b *testing.B) {
+			s := benchServer(b, n)
+			created := ""
+			for b.Loop() {
+				form := "Action=CreateTrafficMirrorTarget&Version=2016-11-15&NetworkInterfaceId=" + eniAdapter
+				if created != "" {
+					form = "Action=DeleteTrafficMirrorTarget&Version=2016-11-15&TrafficMirrorTargetId=" + created
+				}
+				rec := serveForm(s, form)
+				if rec.Code != 200 {
+					b.Fatalf("%d %s", rec.Code, rec.Body.String())
+				}
+				if created != "" {
+					created = ""
+				} else if m := targetIDInAnswer.FindStringSubmatch(rec.Body.String()); m != nil {
+					created = m[1]
+				} else {
+					b.Fatalf("no target id in %s", rec.Body.String())
+				}
+			}
+		})
+	}
+}
