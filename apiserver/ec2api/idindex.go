@@ -56,9 +56,10 @@ func (s *Server) idIndex() idIndex {
 }
 
 // resourceTypesOf is resourceTypes(&st.spec) for the ids named (the others
-// left out): the index answers for the ids of the published state, and
-// only an id it does not know (one the change itself added, or none)
-// costs a walk of the change's Spec.
+// left out), for a change that has removed nothing yet: the index answers
+// for the ids of the published state, and only an id it does not know
+// (one the change itself added, or none) costs a walk of the change's
+// Spec.
 func (st *state) resourceTypesOf(ids []string) map[string]string {
 	rtype := func(k cloudmock.IDKind) (string, bool) {
 		for _, t := range taggable {
