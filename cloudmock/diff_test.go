@@ -8,8 +8,8 @@ import (
 
 // perturb changes the n-th leaf of v, in a fixed walk order, and returns
 // its path: a string, number or bool changed, a pointer set to nil, a list
-// shortened by one. It returns "" when v has n leaves or fewer (n counts
-// down as leaves are passed).
+// shortened by one (a nil pointer or an empty list is no leaf). It returns
+// "" when v has n leaves or fewer (n counts down as leaves are passed).
 func perturb(v reflect.Value, n *int, path string) string {
 	switch v.Kind() {
 	case reflect.Struct:
@@ -22,7 +22,10 @@ func perturb(v reflect.Value, n *int, path string) string {
 		}
 		return ""
 	case reflect.Slice:
-		if *n == 0 && v.Len() > 0 {
+		if v.Len() == 0 {
+			return ""
+		}
+		if *n == 0 {
 			v.Set(v.Slice(0, v.Len()-1))
 			return path + " (shortened)"
 		}
@@ -34,14 +37,14 @@ func perturb(v reflect.Value, n *int, path string) string {
 		}
 		return ""
 	case reflect.Pointer:
-		if *n == 0 && !v.IsNil() {
+		if v.IsNil() {
+			return ""
+		}
+		if *n == 0 {
 			v.Set(reflect.Zero(v.Type()))
 			return path + " (nil)"
 		}
 		*n--
-		if v.IsNil() {
-			return ""
-		}
 		return perturb(v.Elem(), n, path)
 	}
 	if *n == 0 {

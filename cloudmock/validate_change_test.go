@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 )
 
@@ -188,5 +189,47 @@ func TestEachOwnIDKeepsAnIndex(t *testing.T) {
 			t.Fatalf("step %d: index %v, want %v", step, idx, want)
 		}
 		prev = next
+	}
+}
+
+// Change.Validate answers what Validate answers when any one field of a
+// valid Spec is changed (a string, number or flag changed, a pointer set
+// to nil, a list shortened), and any two: a check it skips or clears
+// must not depend on the field.
+func TestChangeValidateAnyField(t *testing.T) {
+	prev := walkthroughSpec()
+	prev.TrafficMirrorFilters = append(prev.TrafficMirrorFilters, TrafficMirrorFilter{TrafficMirrorFilterId: "tmf-2",
+		EgressFilterRules: []TrafficMirrorFilterRule{acceptAll(1), acceptAll(2)}, NetworkServices: []string{NetworkServiceAmazonDNS}})
+	if err := prev.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	check := func(next *Spec, what string) {
+		t.Helper()
+		if got, want := Diff(&prev, next).Validate(), next.Validate(); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("%s: Change.Validate = %v\nValidate = %v", what, got, want)
+		}
+	}
+	leaves := 0
+	for ; ; leaves++ {
+		next := prev.Clone()
+		k := leaves
+		path := perturb(reflect.ValueOf(&next).Elem(), &k, "Spec")
+		if path == "" {
+			break
+		}
+		check(&next, path)
+	}
+	if leaves < 100 {
+		t.Fatalf("only %d fields changed: the walk checks little", leaves)
+	}
+	r := rand.New(rand.NewPCG(25, 2))
+	for range 2000 {
+		next := prev.Clone()
+		var paths []string
+		for range 2 {
+			k := r.IntN(leaves)
+			paths = append(paths, perturb(reflect.ValueOf(&next).Elem(), &k, "Spec"))
+		}
+		check(&next, fmt.Sprint(paths))
 	}
 }
