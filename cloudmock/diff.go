@@ -93,6 +93,20 @@ func (d *specDiff) only(lists ...int) bool {
 	return true
 }
 
+// unchanged says that d (not nil) shows neither the settings nor the
+// lists named changed.
+func (d *specDiff) unchanged(lists ...int) bool {
+	if d == nil || d.settings {
+		return false
+	}
+	for _, l := range lists {
+		if !d.lists[l].same() {
+			return false
+		}
+	}
+	return true
+}
+
 // The equalities below compare resources by value (pointers by what they
 // point to; nil and empty lists alike). Where a type is comparable once
 // its pointers are set aside, == covers every other field, a field added

@@ -194,18 +194,34 @@ func TestEachOwnIDKeepsAnIndex(t *testing.T) {
 
 // Change.Validate answers what Validate answers when any one field of a
 // valid Spec is changed (a string, number or flag changed, a pointer set
-// to nil, a list shortened), and any two: a check it skips or clears
-// must not depend on the field.
+// to nil, a list shortened), and any two, on the valid Specs of the
+// tests (mirroring, load balancers, endpoints, peerings, transit
+// gateways, instances): a check it skips or clears must not depend on
+// the field.
 func TestChangeValidateAnyField(t *testing.T) {
-	prev := walkthroughSpec()
-	prev.TrafficMirrorFilters = append(prev.TrafficMirrorFilters, TrafficMirrorFilter{TrafficMirrorFilterId: "tmf-2",
+	walk := walkthroughSpec()
+	walk.TrafficMirrorFilters = append(walk.TrafficMirrorFilters, TrafficMirrorFilter{TrafficMirrorFilterId: "tmf-2",
 		EgressFilterRules: []TrafficMirrorFilterRule{acceptAll(1), acceptAll(2)}, NetworkServices: []string{NetworkServiceAmazonDNS}})
-	if err := prev.Validate(); err != nil {
-		t.Fatal(err)
+	r := rand.New(rand.NewPCG(25, 2))
+	for name, prev := range map[string]Spec{"walkthrough": walk, "nlb": nlbSpec(true), "gwlb": createdGWLBSpec(),
+		"gwlb6": gwlbSpec6(), "inspection": inspectionSpec(), "tgw": tgwSpec(), "instances": instanceSpec()} {
+		if err := prev.Validate(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		leaves := anyFieldChange(t, r, &prev)
+		if leaves < 50 {
+			t.Fatalf("%s: only %d fields changed: the walk checks little", name, leaves)
+		}
 	}
+}
+
+// anyFieldChange checks every change of one field of prev and 300 random
+// changes of two; it returns the number of fields.
+func anyFieldChange(t *testing.T, r *rand.Rand, prev *Spec) int {
+	t.Helper()
 	check := func(next *Spec, what string) {
 		t.Helper()
-		if got, want := Diff(&prev, next).Validate(), next.Validate(); fmt.Sprint(got) != fmt.Sprint(want) {
+		if got, want := Diff(prev, next).Validate(), next.Validate(); fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("%s: Change.Validate = %v\nValidate = %v", what, got, want)
 		}
 	}
@@ -219,11 +235,7 @@ func TestChangeValidateAnyField(t *testing.T) {
 		}
 		check(&next, path)
 	}
-	if leaves < 100 {
-		t.Fatalf("only %d fields changed: the walk checks little", leaves)
-	}
-	r := rand.New(rand.NewPCG(25, 2))
-	for range 2000 {
+	for range 300 {
 		next := prev.Clone()
 		var paths []string
 		for range 2 {
@@ -232,4 +244,5 @@ func TestChangeValidateAnyField(t *testing.T) {
 		}
 		check(&next, fmt.Sprint(paths))
 	}
+	return leaves
 }
