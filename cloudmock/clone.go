@@ -2,95 +2,108 @@ package cloudmock
 
 import (
 	"math/rand/v2"
-	"reflect"
+	"slices"
 )
 
-// Clone deep-copies the Spec structurally: every slice, pointer and map
-// is copied, whatever the model's types hold (by reflection, so a field
-// added to the model is copied too). It replaces a JSON round trip that
-// cost about ten times as much per change, and cannot fail.
+// Clone deep-copies the Spec: every slice and pointer of every resource is
+// copied (strings, immutable, are shared). It is written out per type, so
+// a change copies memory rather than walking the types by reflection
+// (about twenty times faster on an account of 10 000 filters, which the
+// API server copies on each change); TestCloneIsDeep fails when a slice or
+// pointer field added to the model is left shared.
 func (s *Spec) Clone() Spec {
 	out := *s
-	c := copier{refs: map[reflect.Type]bool{}}
-	c.unshare(reflect.ValueOf(&out).Elem())
+	out.Vpcs = deepSlice(s.Vpcs, (*Vpc).unshare)
+	out.VpcPeeringConnections = deepSlice(s.VpcPeeringConnections, (*VpcPeeringConnection).unshare)
+	out.TransitGateways = cloneSlice(s.TransitGateways)
+	out.TransitGatewayVpcAttachments = deepSlice(s.TransitGatewayVpcAttachments, (*TransitGatewayVpcAttachment).unshare)
+	out.Subnets = cloneSlice(s.Subnets)
+	out.RouteTables = deepSlice(s.RouteTables, (*RouteTable).unshare)
+	out.NetworkAcls = deepSlice(s.NetworkAcls, (*NetworkAcl).unshare)
+	out.SecurityGroups = deepSlice(s.SecurityGroups, (*SecurityGroup).unshare)
+	out.NetworkInterfaces = cloneInterfaces(s.NetworkInterfaces)
+	out.LoadBalancers = deepSlice(s.LoadBalancers, (*LoadBalancer).unshare)
+	out.TargetGroups = deepSlice(s.TargetGroups, (*TargetGroup).unshare)
+	out.VpcEndpointServices = deepSlice(s.VpcEndpointServices, (*VpcEndpointService).unshare)
+	out.TrafficMirrorFilters = cloneFilters(s.TrafficMirrorFilters)
+	out.TrafficMirrorTargets = cloneSlice(s.TrafficMirrorTargets)
+	out.TrafficMirrorSessions = cloneSessions(s.TrafficMirrorSessions)
+	out.Instances = cloneSlice(s.Instances)
 	return out
 }
 
-// copier is one deep copy: refs caches hasRefs by element type.
-type copier struct{ refs map[reflect.Type]bool }
-
-// unshare replaces, in v (settable, a shallow copy), every slice, pointer
-// and map by a copy of its own, recursively.
-func (c copier) unshare(v reflect.Value) {
-	switch v.Kind() {
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if f := v.Field(i); f.CanSet() {
-				c.unshare(f)
-			}
-		}
-	case reflect.Array:
-		for i := range v.Len() {
-			c.unshare(v.Index(i))
-		}
-	case reflect.Slice:
-		if v.IsNil() {
-			return
-		}
-		n := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
-		reflect.Copy(n, v)
-		et := v.Type().Elem()
-		refs, ok := c.refs[et]
-		if !ok {
-			refs = hasRefs(et)
-			c.refs[et] = refs
-		}
-		if refs {
-			for i := range n.Len() {
-				c.unshare(n.Index(i))
-			}
-		}
-		v.Set(n)
-	case reflect.Pointer:
-		if v.IsNil() {
-			return
-		}
-		n := reflect.New(v.Type().Elem())
-		n.Elem().Set(v.Elem())
-		c.unshare(n.Elem())
-		v.Set(n)
-	case reflect.Map:
-		if v.IsNil() {
-			return
-		}
-		n := reflect.MakeMapWithSize(v.Type(), v.Len())
-		for it := v.MapRange(); it.Next(); {
-			e := reflect.New(v.Type().Elem()).Elem()
-			e.Set(it.Value())
-			c.unshare(e)
-			n.SetMapIndex(it.Key(), e)
-		}
-		v.Set(n)
+// cloneSlice copies a slice of values that hold no slice or pointer (nil
+// stays nil).
+func cloneSlice[T any](s []T) []T {
+	if s == nil {
+		return nil
 	}
+	return slices.Clone(s)
 }
 
-// hasRefs says whether a value of type t holds a slice, pointer or map
-// (a []string's elements need no copy of their own: strings are
-// immutable).
-func hasRefs(t reflect.Type) bool {
-	switch t.Kind() {
-	case reflect.Slice, reflect.Pointer, reflect.Map, reflect.Interface, reflect.Chan, reflect.Func:
-		return true
-	case reflect.Array:
-		return hasRefs(t.Elem())
-	case reflect.Struct:
-		for i := range t.NumField() {
-			if hasRefs(t.Field(i).Type) {
-				return true
-			}
-		}
+// deepSlice copies a slice and has each element copy what it refers to.
+func deepSlice[T any](s []T, unshare func(*T)) []T {
+	out := cloneSlice(s)
+	for i := range out {
+		unshare(&out[i])
 	}
-	return false
+	return out
+}
+
+// clonePtr copies what p points to (nil stays nil).
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	c := *p
+	return &c
+}
+
+// The unshare methods replace, in a shallow copy of a resource, every
+// slice and pointer by a copy of its own.
+
+func (x *Vpc) unshare() { x.EnableDnsSupport = clonePtr(x.EnableDnsSupport) }
+
+func (x *VpcPeeringConnection) unshare() { x.Status = clonePtr(x.Status) }
+
+func (x *TransitGatewayVpcAttachment) unshare() { x.SubnetIds = cloneSlice(x.SubnetIds) }
+
+func (x *RouteTable) unshare() {
+	x.Associations = cloneSlice(x.Associations)
+	x.Routes = cloneSlice(x.Routes)
+}
+
+func (x *NetworkAcl) unshare() {
+	x.Associations = cloneSlice(x.Associations)
+	x.Entries = deepSlice(x.Entries, func(e *NetworkAclEntry) { e.PortRange = clonePtr(e.PortRange) })
+}
+
+func (x *SecurityGroup) unshare() {
+	x.IpPermissions = deepSlice(x.IpPermissions, (*IpPermission).unshare)
+	x.IpPermissionsEgress = deepSlice(x.IpPermissionsEgress, (*IpPermission).unshare)
+}
+
+func (x *IpPermission) unshare() {
+	x.IpRanges = cloneSlice(x.IpRanges)
+	x.Ipv6Ranges = cloneSlice(x.Ipv6Ranges)
+	x.UserIdGroupPairs = cloneSlice(x.UserIdGroupPairs)
+}
+
+func (x *LoadBalancer) unshare() {
+	x.AdditionalSubnets = cloneSlice(x.AdditionalSubnets)
+	x.Listeners = cloneSlice(x.Listeners)
+	x.Targets = cloneSlice(x.Targets)
+}
+
+func (x *TargetGroup) unshare() {
+	x.HealthCheck = clonePtr(x.HealthCheck)
+	x.Targets = cloneSlice(x.Targets)
+}
+
+func (x *VpcEndpointService) unshare() {
+	x.GatewayLoadBalancerArns = cloneSlice(x.GatewayLoadBalancerArns)
+	x.AllowedPrincipals = cloneSlice(x.AllowedPrincipals)
+	x.PendingEndpoints = cloneSlice(x.PendingEndpoints)
 }
 
 // NewVNI returns a VXLAN network id (1..2^24-1), drawn from rng, that no

@@ -14,8 +14,10 @@
 //
 // A Spec is plain data with the EC2 API's field names; Spec.Validate reports
 // every problem at once (errors.Join of *ValidationError naming resource,
-// field and provider error code); New resolves it into a Model whose packet
-// path does not allocate:
+// field and provider error code); Diff(prev, next).Validate answers the
+// same for a Spec made from a valid one, checking only what changed (the
+// API server's path for each change). New resolves a Spec into a Model
+// whose packet path does not allocate:
 //
 //	m, err := cloudmock.New(spec)
 //	ref, _ := m.ENI("eni-web")

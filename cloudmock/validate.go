@@ -77,7 +77,15 @@ func (v *validator) add(res, id string, idx int, field, code, format string, arg
 
 // Validate reports every problem of the spec at once: errors.Join of
 // *ValidationError, nil when there is none.
-func (s *Spec) Validate() error {
+func (s *Spec) Validate() error { return s.validate(nil) }
+
+// validate is Validate. Given d, the difference from a valid Spec, it
+// skips the checks of the lists an account holds thousands of when d
+// shows their inputs unchanged (their answer on the valid Spec was
+// nothing). The inputs are what each check reads, directly or through
+// the resolver: keep them in step with the checks
+// (TestChangeValidateAnyField fails on a missing one it can reach).
+func (s *Spec) validate(d *specDiff) error {
 	v := &validator{r: newResolver(s)}
 	prof, err := LookupProfile(s.Profile)
 	if err != nil {
@@ -96,13 +104,21 @@ func (s *Spec) Validate() error {
 	v.transitGateways(s)
 	v.acls(s)
 	v.groups(s)
-	v.enis(s)
+	if !d.unchanged(listNetworkInterfaces, listSubnets, listSecurityGroups) {
+		v.enis(s)
+	}
 	v.instances(s)
 	v.loadBalancers(s)
 	v.elb(s)
-	v.filters(s)
-	v.targets(s)
-	v.sessions(s)
+	if !d.unchanged(listFilters) {
+		v.filters(s)
+	}
+	if !d.unchanged(listTargets, listNetworkInterfaces, listLoadBalancers) {
+		v.targets(s)
+	}
+	if !d.unchanged(listSessions, listFilters, listTargets, listNetworkInterfaces) {
+		v.sessions(s)
+	}
 	v.quotas(s)
 	return errors.Join(v.errs...)
 }
@@ -254,34 +270,41 @@ func (v *validator) loadBalancers(s *Spec) {
 
 func (v *validator) filters(s *Spec) {
 	seen := map[string]bool{}
-	for i, f := range s.TrafficMirrorFilters {
-		const res = "TrafficMirrorFilter"
-		id := f.TrafficMirrorFilterId
-		v.unique(res, "TrafficMirrorFilterId", id, i, seen)
-		for j, ns := range f.NetworkServices {
-			if ns != NetworkServiceAmazonDNS {
-				v.add(res, id, i, fmt.Sprintf("NetworkServices[%d]", j), CodeInvalidParameterValue, "network service %q is not %s", ns, NetworkServiceAmazonDNS)
-			}
+	for i := range s.TrafficMirrorFilters {
+		f := &s.TrafficMirrorFilters[i]
+		v.unique("TrafficMirrorFilter", "TrafficMirrorFilterId", f.TrafficMirrorFilterId, i, seen)
+		v.filter(i, f)
+	}
+}
+
+// filter checks filter i alone (its id's uniqueness and its references
+// aside): its network services, its rules and their limits.
+func (v *validator) filter(i int, f *TrafficMirrorFilter) {
+	const res = "TrafficMirrorFilter"
+	id := f.TrafficMirrorFilterId
+	for j, ns := range f.NetworkServices {
+		if ns != NetworkServiceAmazonDNS {
+			v.add(res, id, i, fmt.Sprintf("NetworkServices[%d]", j), CodeInvalidParameterValue, "network service %q is not %s", ns, NetworkServiceAmazonDNS)
 		}
-		lists := [2][]TrafficMirrorFilterRule{f.IngressFilterRules, f.EgressFilterRules}
-		names := [2]string{"IngressFilterRules", "EgressFilterRules"}
-		total := len(lists[0]) + len(lists[1])
-		if v.prof.RulesPerFilter > 0 && total > v.prof.RulesPerFilter {
-			v.add(res, id, i, "IngressFilterRules", CodeFilterRuleLimitExceeded, "%d rules, profile %s allows %d per filter", total, v.prof.Name, v.prof.RulesPerFilter)
+	}
+	lists := [2][]TrafficMirrorFilterRule{f.IngressFilterRules, f.EgressFilterRules}
+	names := [2]string{"IngressFilterRules", "EgressFilterRules"}
+	total := len(lists[0]) + len(lists[1])
+	if v.prof.RulesPerFilter > 0 && total > v.prof.RulesPerFilter {
+		v.add(res, id, i, "IngressFilterRules", CodeFilterRuleLimitExceeded, "%d rules, profile %s allows %d per filter", total, v.prof.Name, v.prof.RulesPerFilter)
+	}
+	for d, rules := range lists {
+		if v.prof.RulesPerDirection > 0 && len(rules) > v.prof.RulesPerDirection {
+			v.add(res, id, i, names[d], CodeFilterRuleLimitExceeded, "%d rules, profile %s allows %d per direction", len(rules), v.prof.Name, v.prof.RulesPerDirection)
 		}
-		for d, rules := range lists {
-			if v.prof.RulesPerDirection > 0 && len(rules) > v.prof.RulesPerDirection {
-				v.add(res, id, i, names[d], CodeFilterRuleLimitExceeded, "%d rules, profile %s allows %d per direction", len(rules), v.prof.Name, v.prof.RulesPerDirection)
+		nums := map[int]bool{}
+		for j, r := range rules {
+			fp := fmt.Sprintf("%s[%d]", names[d], j)
+			if nums[r.RuleNumber] {
+				v.add(res, id, i, fp+".RuleNumber", CodeFilterRuleExists, "rule number %d is used twice in %s", r.RuleNumber, names[d])
 			}
-			nums := map[int]bool{}
-			for j, r := range rules {
-				fp := fmt.Sprintf("%s[%d]", names[d], j)
-				if nums[r.RuleNumber] {
-					v.add(res, id, i, fp+".RuleNumber", CodeFilterRuleExists, "rule number %d is used twice in %s", r.RuleNumber, names[d])
-				}
-				nums[r.RuleNumber] = true
-				v.filterRule(id, i, fp, r)
-			}
+			nums[r.RuleNumber] = true
+			v.filterRule(id, i, fp, r)
 		}
 	}
 }

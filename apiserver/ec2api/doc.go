@@ -12,8 +12,9 @@
 // GET /mirrorlab/scenario as a scenario file when Config.Export is set.
 //
 // Every change follows one path (state.go, mutate): copy the published
-// Spec (structurally, clone.go), apply the change, validate the whole
-// result with the model (cloudmock.New: the model's rules are the only
+// Spec (cloudmock's Clone), apply the change, validate the result with
+// the model on what changed (cloudmock.Diff, Change.Validate: it answers
+// what the model's whole Validate would; the model's rules are the only
 // rules; the server adds none of its own beyond parsing and EC2's length
 // limits, limits.go), hand it to Config.Apply synchronously, and publish
 // it only when that succeeded; a dry run stops before Apply and answers

@@ -31,9 +31,11 @@ type Config struct {
 	// appear in ARNs and ownerId.
 	Region    string
 	AccountID string
-	// Apply, when set, receives every accepted state (a copy) before the
-	// server commits it, synchronously; an error keeps the old state and
-	// answers the request with InternalError.
+	// Apply, when set, receives every accepted state before the server
+	// commits it, synchronously; an error keeps the old state and answers
+	// the request with InternalError. The state is the one the server
+	// publishes (shared with its queries, never changed again): Apply
+	// must not change it.
 	Apply func(cloudmock.Spec) error
 	// Export, when set, renders the state as a scenario file for
 	// GET /mirrorlab/scenario.
@@ -75,6 +77,7 @@ type Server struct {
 	tokens tokenCache
 	attrs  attrStore // ELBv2 attributes set by clients (elbv2_attrs.go)
 	gone   goneStore // deleted resources EC2 still describes (gone.go)
+	ids    idIndex   // own ids of cur's Spec (idindex.go); nil until needed
 }
 
 // New returns a server over cfg.Spec. Sessions without a VirtualNetworkId
@@ -105,6 +108,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	spec := cfg.Spec.Clone()
 	st := &state{spec: spec, tags: tagStore{}, srv: s, inst: instRecords{}}
+	s.ids = newIDIndex(&st.spec) // complete draws ids besides these
 	st.complete()
 	if _, err := cloudmock.New(st.spec); err != nil {
 		return nil, fmt.Errorf("initial spec: %w", err)
@@ -113,6 +117,7 @@ func New(cfg Config) (*Server, error) {
 		st.tags[id] = map[string]string{"Name": name}
 	}
 	s.cur.Store(&published{spec: st.spec, tags: st.tags, inst: st.inst})
+	s.ids = nil // built from the published state when a change needs it
 	s.register()
 	return s, nil
 }

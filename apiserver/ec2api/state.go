@@ -19,21 +19,22 @@ type state struct {
 	inst instRecords // copy on write (instances_clock.go)
 	// instOwned says inst is this state's own copy.
 	instOwned bool
-	// used are the ids of the state and those newID handed out (nil
-	// until the first newID).
+	// used are the ids newID handed out (nil until the first newID).
 	used map[string]bool
 }
 
 // newID returns a new AWS-shaped id "<prefix>-" + 17 lowercase hex digits
-// that no resource of the state uses.
+// that no resource of the published state uses (the server's id index)
+// and that this change has not handed out yet.
 func (st *state) newID(prefix string) string {
 	if st.used == nil {
-		st.used = specIDs(&st.spec) // once per change: ids are only added
+		st.used = map[string]bool{}
 	}
+	index := st.srv.idIndex()
 	for {
 		hi, lo := st.srv.rng.Uint64()&0xf, st.srv.rng.Uint64()
 		id := fmt.Sprintf("%s-%x%016x", prefix, hi, lo)
-		if !st.used[id] {
+		if _, taken := index[id]; !taken && !st.used[id] {
 			st.used[id] = true
 			return id
 		}
@@ -59,17 +60,6 @@ func (st *state) complete() {
 	}
 }
 
-// specIDs returns every resource id of a spec.
-func specIDs(s *cloudmock.Spec) map[string]bool {
-	ids := map[string]bool{}
-	s.EachID(func(r cloudmock.IDRef) {
-		if r.Own && *r.ID != "" {
-			ids[*r.ID] = true
-		}
-	})
-	return ids
-}
-
 // read runs a query on the published state, without a lock: that state
 // is never changed (a mutation publishes a new one), so a long query
 // neither waits for a change nor holds one up. fn must not change what it
@@ -84,7 +74,7 @@ func (c *call) read(fn func(spec *cloudmock.Spec, tags tagStore) (any, error)) (
 
 // mutate applies one change: under the mutation lock it copies the
 // published state, runs change on the copy, has the model validate the
-// result (cloudmock.New: the model's rules are the only rules), hands it
+// result (Spec.ValidateChange: the model's rules are the only rules), hands it
 // to Config.Apply and only then publishes it. Any error leaves the state as it
 // was. With a ClientToken (token != ""), a repeated request with the same
 // parameters answers the first result again without changing anything,
@@ -118,7 +108,12 @@ func (c *call) mutate(token string, change func(st *state) (any, error)) (any, e
 		return nil, err
 	}
 	st.spec.SyncLoadBalancers() // balancers' targets follow target groups and interfaces
-	if _, err := cloudmock.New(st.spec); err != nil {
+	// the model's rules alone (the compiled model, cloudmock.New, is the
+	// lab's business; New fails only where Validate does), checked on
+	// what changed: the published state is valid, and Change.Validate
+	// answers what Validate would
+	delta := cloudmock.Diff(&cur.spec, &st.spec)
+	if err := delta.Validate(); err != nil {
 		var ve *cloudmock.ValidationError
 		if errors.As(err, &ve) {
 			return nil, fromValidation(ve)
@@ -129,9 +124,14 @@ func (c *call) mutate(token string, change func(st *state) (any, error)) (any, e
 		return nil, errDryRun()
 	}
 	if s.cfg.Apply != nil {
-		if err := s.cfg.Apply(st.spec.Clone()); err != nil {
+		// the state about to be published is never changed again (a
+		// change works on a copy), so the lab shares it
+		if err := s.cfg.Apply(st.spec); err != nil {
 			return nil, internalError("The change was valid but the running lab could not apply it; nothing was changed: %v", err)
 		}
+	}
+	if s.ids != nil {
+		s.ids.update(delta)
 	}
 	s.cur.Store(&published{spec: st.spec, tags: st.tags, inst: st.inst})
 	if token != "" {

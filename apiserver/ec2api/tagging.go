@@ -94,7 +94,7 @@ func (s *Server) createTags(c *call) (any, error) {
 		for _, id := range ids {
 			materializeMain(&st.spec, id) // a derived main route table becomes taggable
 		}
-		if err := checkResources(resourceTypes(&st.spec), ids); err != nil {
+		if err := checkResources(st.resourceTypesOf(ids), ids); err != nil {
 			return nil, err
 		}
 		for _, id := range ids {
@@ -140,7 +140,7 @@ func (s *Server) deleteTags(c *call) (any, error) {
 		return nil, err
 	}
 	return c.mutate("", func(st *state) (any, error) {
-		if err := checkResources(resourceTypes(&st.spec), ids); err != nil {
+		if err := checkResources(st.resourceTypesOf(ids), ids); err != nil {
 			return nil, err
 		}
 		for _, id := range ids {
