@@ -12,9 +12,11 @@ import (
 // labFollowRounds is how many instances are added to and removed from a
 // running lab per size and run after the first (their median is the
 // figure). The first change to a freshly built lab is a figure of its own
-// (first-add-instance, first-remove-instance): it once took several
-// times longer at 1000 (0.2-0.6 s against 50-150 ms on the loaded 2-core
-// machine), and the API-built lab meets it at every start.
+// (first-add-instance, first-remove-instance): made right after the
+// build it takes several times longer (at 1000: 0.2-0.3 s against 50-100
+// ms on the loaded 2-core machine; at 100: 65-150 ms against 20-40),
+// made 2 s later it costs what the later ones do, and the API-built lab
+// meets it at every start.
 const labFollowRounds = 5
 
 func labAddSpec(n int) spec {
