@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -194,5 +195,26 @@ func TestReplaceKeepsOneFile(t *testing.T) {
 	ents, _ := os.ReadDir(dir)
 	if len(ents) != 1 {
 		t.Fatalf("files in the state directory: %v, want only ab12.json", ents)
+	}
+}
+
+// BenchmarkReplace1000: rewriting the state file of a lab of 1000
+// namespaces, as every change to a running lab does (twice: Grow records
+// the new namespaces, Shrink forgets the old ones). Run it with the state
+// directory on a disk (-benchdir is not a flag: TMPDIR decides) to see
+// what a sync would cost.
+func BenchmarkReplace1000(b *testing.B) {
+	dir := b.TempDir()
+	r := &Run{RunID: "ab12", PID: 1}
+	for i := range 1000 {
+		r.Namespaces = append(r.Namespaces, Prefix(r.RunID)+"src"+strconv.Itoa(i))
+	}
+	if err := Create(dir, r); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if err := Replace(dir, r); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

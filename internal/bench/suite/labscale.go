@@ -66,8 +66,9 @@ func (b *bench) labScalePhase(ctx context.Context, run int) error {
 			b.cfg.logf("  run %d lab scale %d sources: %v", run, n, err)
 		}
 		if err := b.labScaleFollow(ctx, run, n); err != nil {
-			b.col.fail(labAddSpec(n), err)
-			b.col.fail(labRemoveSpec(n), err)
+			for _, sp := range labFollowSpecs(n) {
+				b.col.fail(sp, err)
+			}
 			b.cfg.logf("  run %d lab scale %d instances running, add and remove one: %v", run, n, err)
 		}
 	}
@@ -236,10 +237,12 @@ func (b *bench) labScalePlots(res *report.Result) []report.Plot {
 	addSeries(&rss, figureSeries(res, labelOurs, srcs, func(n int) string { return labRSSSpec(n).key() }, same))
 
 	follow := report.Plot{ID: "lab-scale-follow", Title: "Adding or removing one instance on a running lab by its size",
-		Note:   "add: until its packets are mirrored; remove: until it is gone; goal 100 ms; median, bars min–max",
+		Note:   "add: until its packets are mirrored; remove: until it is gone; first: the first change to the freshly built lab; goal 100 ms; median, bars min–max",
 		XLabel: "instances in the running lab", YLabel: "ms", LogX: true}
 	addSeries(&follow, figureSeries(res, "add one", srcs, func(n int) string { return labAddSpec(n).key() }, same))
 	addSeries(&follow, figureSeries(res, "remove one", srcs, func(n int) string { return labRemoveSpec(n).key() }, same))
+	addSeries(&follow, figureSeries(res, "first add", srcs, func(n int) string { return labFirstAddSpec(n).key() }, same))
+	addSeries(&follow, figureSeries(res, "first remove", srcs, func(n int) string { return labFirstRemoveSpec(n).key() }, same))
 	return []report.Plot{ready, per, phases, rss, follow}
 }
 

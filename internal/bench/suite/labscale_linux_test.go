@@ -129,7 +129,8 @@ func children(t *testing.T) []string {
 
 // TestPrivilegedLabScalePart: the bench part records, for each size, the
 // lab's readiness against the bare netlink reference with a ratio, its
-// phases and its peak resident size, and plots both series.
+// phases, its peak resident size, and the times to add and remove an
+// instance (the first change apart), and plots both series.
 func TestPrivilegedLabScalePart(t *testing.T) {
 	privtest.Require(t)
 	cfg := Defaults(true)
@@ -147,8 +148,8 @@ func TestPrivilegedLabScalePart(t *testing.T) {
 	if ready == nil || ready.Error != "" || len(ready.Runs) != 1 || ready.Ratio == nil || ready.Runs[0] <= 0 {
 		t.Fatalf("ready = %+v", ready)
 	}
-	for _, sp := range []spec{labBareSpec(10), labRSSSpec(10), labPhaseSpec(10, runreport.PhaseDataPlane), labPhaseSpec(10, runreport.PhaseTeardown),
-		labAddSpec(10), labRemoveSpec(10)} {
+	for _, sp := range append([]spec{labBareSpec(10), labRSSSpec(10), labPhaseSpec(10, runreport.PhaseDataPlane), labPhaseSpec(10, runreport.PhaseTeardown)},
+		labFollowSpecs(10)...) {
 		if m := res.Find(sp.key()); m == nil || m.Error != "" || len(m.Runs) != 1 || m.Runs[0] <= 0 {
 			t.Errorf("%s = %+v", sp.key(), m)
 		}

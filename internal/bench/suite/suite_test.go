@@ -232,6 +232,8 @@ func TestLabScalePlots(t *testing.T) {
 			b.col.add(labPhaseSpec(n, runreport.PhaseTeardown), 1)
 			b.col.add(labAddSpec(n), float64(60+20*run)) // 70 (60–80)
 			b.col.add(labRemoveSpec(n), 40)
+			b.col.add(labFirstAddSpec(n), float64(90+20*run)) // 100 (90–110)
+			b.col.add(labFirstRemoveSpec(n), 50)
 		}
 	}
 	res := &report.Result{Schema: report.Schema, Runs: 2}
@@ -274,6 +276,12 @@ func TestLabScalePlots(t *testing.T) {
 	if p := series("lab-scale-follow", "remove one").Points[0]; p.Y != 40 {
 		t.Errorf("remove one at 10 plotted as %+v, want 40 ms", p)
 	}
+	if p := series("lab-scale-follow", "first add").Points[1]; p.Y != 100 || p.YMin != 90 || p.YMax != 110 {
+		t.Errorf("first add at 100 plotted as %+v, want 100 ms (90–110)", p)
+	}
+	if p := series("lab-scale-follow", "first remove").Points[0]; p.Y != 50 {
+		t.Errorf("first remove at 10 plotted as %+v, want 50 ms", p)
+	}
 }
 
 // TestLabScaleTable: the summary has a lab-scale table, one row per size,
@@ -288,6 +296,7 @@ func TestLabScaleTable(t *testing.T) {
 	b.col.add(labReadySpec(100), 2)
 	b.col.add(labBareSpec(100), 1)
 	b.col.add(labAddSpec(100), 70)
+	b.col.add(labFirstAddSpec(100), 95)
 	b.col.add(labPhaseSpec(100, runreport.PhaseCollect), 0.5)
 	res := &report.Result{Schema: report.Schema, Runs: 1}
 	b.col.fill(res)
@@ -303,7 +312,8 @@ func TestLabScaleTable(t *testing.T) {
 		row[h] = tb.Rows[1][i]
 	}
 	for h, want := range map[string]string{"sources": "100", "interfaces": "111", "ready (s)": "2.000", "ours ÷ bare netlink": "2.000×",
-		"collect (s)": "0.500", "add one instance (ms)": "70.0", "remove one instance (ms)": "—"} {
+		"collect (s)": "0.500", "add one instance (ms)": "70.0", "remove one instance (ms)": "—",
+		"first change: add (ms)": "95.0", "first change: remove (ms)": "—"} {
 		if row[h] != want {
 			t.Errorf("column %q: %q, want %q", h, row[h], want)
 		}

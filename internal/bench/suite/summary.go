@@ -91,14 +91,15 @@ func (b *bench) summary(res *report.Result) []report.Table {
 func (b *bench) labScaleTable(res *report.Result, runs string) (t report.Table, ok bool) {
 	t = report.Table{Title: "Lab scale — " + runs + "; goals at 1000 sources: ready ≤ 30 s and ≤ 2× bare netlink, peak RSS ≤ 1 GB, collect ≤ 3 s, teardown ≤ 10 s, add or remove one instance ≤ 100 ms",
 		Header: []string{"sources", "interfaces", "ready (s)", "bare netlink (s)", "ours ÷ bare netlink", "ready per interface (ms)",
-			"peak RSS (MB)", "collect (s)", "teardown (s)", "add one instance (ms)", "remove one instance (ms)"}}
+			"peak RSS (MB)", "collect (s)", "teardown (s)", "add one instance (ms)", "remove one instance (ms)",
+			"first change: add (ms)", "first change: remove (ms)"}}
 	for _, n := range b.cfg.LabSources {
 		ready := res.Find(labReadySpec(n).key())
 		ok = ok || ready != nil
 		f := func(sp spec) string { return report.FormatRange(res.Find(sp.key())) }
 		t.Rows = append(t.Rows, []string{strconv.Itoa(n), strconv.Itoa(labInterfaces(n)), report.FormatRange(ready), f(labBareSpec(n)),
 			report.FormatRatio(ready), f(labPerInterfaceSpec(n)), f(labRSSSpec(n)), f(labPhaseSpec(n, runreport.PhaseCollect)),
-			f(labPhaseSpec(n, runreport.PhaseTeardown)), f(labAddSpec(n)), f(labRemoveSpec(n))})
+			f(labPhaseSpec(n, runreport.PhaseTeardown)), f(labAddSpec(n)), f(labRemoveSpec(n)), f(labFirstAddSpec(n)), f(labFirstRemoveSpec(n))})
 	}
 	return t, ok
 }
