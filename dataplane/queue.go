@@ -6,11 +6,16 @@ import (
 )
 
 // slot is one preallocated datagram buffer in a queue. buf holds the whole
-// outer Ethernet frame (for the pcapng writer); the datagram handed to the
-// kernel is buf[ipOff:n].
+// outer Ethernet frame, or its headers with ext (for the pcapng writer);
+// the datagram handed to the kernel is buf[ipOff:n] followed by ext.
 type slot struct {
-	buf    []byte
-	n      int         // bytes used in buf
+	buf []byte
+	n   int // bytes used in buf
+	// ext, when not nil, is the rest of the frame after buf[:n]: the
+	// inner frame where it lies in the capture ring, whose block (block)
+	// is held until the copy is sent.
+	ext    []byte
+	block  int
 	ipOff  int         // where the outer IPv4 header starts in buf
 	dst    netip.Addr  // outer destination (the target or the NLB's chosen agent)
 	target *targetAddr // the receiving address (pcap writer, per-target counters)

@@ -3,13 +3,11 @@ package dataplane
 import (
 	"errors"
 	"fmt"
-	"reflect"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
-	"github.com/gopacket/gopacket/afpacket"
 	"golang.org/x/sys/unix"
 )
 
@@ -105,12 +103,12 @@ const pollTimeout = 50 * time.Millisecond
 
 // ring is one direction's capture at one fabric-side veth.
 type ring struct {
-	tp      *afpacket.TPacket
+	tp      *tpRing
 	ifname  string
 	ingress bool
 	vnet    bool // frames are preceded by a virtio_net_hdr
 	// tag is the VLAN tag the kernel kept in the metadata of the frame
-	// read last (TPID << 16 | TCI; 0: none): see vlanTag.
+	// read last (TPID << 16 | TCI; 0: none): see vlan_linux.go.
 	tag uint32
 	// blockTimeout is the ring's (see RingOptions).
 	blockTimeout time.Duration
@@ -124,19 +122,15 @@ type ring struct {
 
 // openRing opens the ring on interface ifindex (named ifname) in the
 // calling thread's network namespace (call it inside nsrun.Run) and
-// attaches captureFilter.
+// attaches captureFilter (see tpRing).
 //
 // The socket is created listening to no protocol, so nothing enters the
 // ring, and no RCU grace period is waited for, while the ring is set up
 // and the filter attached; only then is it bound to ifindex for every
-// protocol. Binding by index also spares afpacket's net.InterfaceByName,
-// which dumps every link of the namespace: once per ring, that made
-// opening a lab's rings quadratic (60% of the CPU at 200 sources).
-// Should afpacket's descriptor not be reachable (see tpacketFD), the ring
-// is opened by name as afpacket does it, and a frame of the wrong
-// direction or a marked datagram can slip in before the filter: the
-// capture loop's MAC check rejects the former, and the service sends
-// nothing before every ring is open.
+// protocol. Binding by index spares a lookup by name, which dumps every
+// link of the namespace: once per ring, that made opening a lab's rings
+// quadratic (60% of the CPU at 200 sources); an ifindex of 0 or less is
+// looked up by name.
 //
 // vnet says whether to ask for a virtio_net_hdr before each frame
 // (vnetHdrSupported, probed once per service: each probe's socket costs an
@@ -151,59 +145,33 @@ func openRing(ifname string, ifindex int, ingress, vnet bool, mark uint32, ebpf 
 	if err != nil {
 		return nil, err
 	}
-	opts := []any{
-		afpacket.OptInterface(""), afpacket.OptProtocol(0),
-		afpacket.TPacketVersion3,
-		afpacket.OptFrameSize(o.BlockSize), // v3 frames are variable: only blocks matter
-		afpacket.OptBlockSize(o.BlockSize),
-		afpacket.OptNumBlocks(o.Blocks),
-		afpacket.OptBlockTimeout(o.BlockTimeout),
-		afpacket.OptPollTimeout(max(pollTimeout, o.BlockTimeout)),
-	}
-	fallback := ifindex <= 0 || !tpacketFDReachable()
-	if fallback {
-		opts[0], opts[1] = afpacket.OptInterface(ifname), afpacket.OptProtocol(unix.ETH_P_ALL)
-	}
-	if vnet {
-		opts = append(opts, afpacket.OptVNetHdrSize(vnetHdrLen))
-	}
-	tp, err := afpacket.NewTPacket(opts...)
-	if err != nil {
-		return nil, fmt.Errorf("open af_packet ring on %s: %w", ifname, err)
+	if ifindex <= 0 {
+		ifi, err := net.InterfaceByName(ifname)
+		if err != nil {
+			return nil, fmt.Errorf("open af_packet ring on %s: %w", ifname, err)
+		}
+		ifindex = ifi.Index
 	}
 	if ebpf >= 0 {
-		if err := tp.SetEBPF(int32(ebpf)); err != nil {
-			tp.Close()
-			return nil, fmt.Errorf("attach the in-kernel path's capture filter on %s: %w", ifname, err)
-		}
-	} else if err := tp.SetBPF(prog); err != nil {
-		tp.Close()
-		return nil, fmt.Errorf("attach capture filter (%s) on %s: %w", filterText(ingress, mark), ifname, err)
+		prog = nil
 	}
-	if !fallback {
-		sa := &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: ifindex}
-		if err := unix.Bind(tpacketFD(tp), sa); err != nil {
-			tp.Close()
-			return nil, fmt.Errorf("bind af_packet ring to %s (index %d): %w", ifname, ifindex, err)
+	tp, err := openTPRing(tpRingConfig{blockSize: o.BlockSize, blocks: o.Blocks, timeout: o.BlockTimeout,
+		poll: max(pollTimeout, o.BlockTimeout), vnet: vnet}, prog, ebpf)
+	if err != nil {
+		what := "in-kernel path's filter"
+		if ebpf < 0 {
+			what = filterText(ingress, mark)
 		}
+		return nil, fmt.Errorf("open af_packet ring on %s (filter: %s): %w", ifname, what, err)
+	}
+	if err := tp.bind(ifindex); err != nil {
+		tp.close()
+		return nil, fmt.Errorf("af_packet ring on %s: %w", ifname, err)
 	}
 	return &ring{tp: tp, ifname: ifname, ingress: ingress, vnet: vnet, blockTimeout: o.BlockTimeout}, nil
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
-
-// tpacketFD returns the socket of tp: afpacket keeps it in an unexported
-// field and binds only by name, so it is read by reflection (reading an
-// unexported int field is allowed; nothing is written).
-// tpacketFDReachable says whether this afpacket version still has it.
-func tpacketFD(tp *afpacket.TPacket) int {
-	return int(reflect.ValueOf(tp).Elem().FieldByName("fd").Int())
-}
-
-func tpacketFDReachable() bool {
-	f, ok := reflect.TypeFor[afpacket.TPacket]().FieldByName("fd")
-	return ok && f.Type.Kind() == reflect.Int
-}
 
 // vnetHdrSupported reports whether the kernel takes PACKET_VNET_HDR_SZ
 // (Linux 6.2+). Without it the rings carry no virtio_net_hdr, and GSO
@@ -218,39 +186,51 @@ func vnetHdrSupported() bool {
 }
 
 // read returns the next frame, zero-copy: valid (and writable) until the
-// next read, with its virtio_net_hdr. It returns errTimeout when nothing
-// arrived within pollTimeout.
+// next read, unless its block is held (hold), with its virtio_net_hdr and
+// capture time. It returns errTimeout when nothing arrived within the
+// poll timeout, and an empty frame for a packet the ring holds no frame
+// of.
 func (r *ring) read() ([]byte, vnetHdr, int64, error) {
-	data, ci, err := r.tp.ZeroCopyReadPacketData()
+	data, err := r.tp.next()
 	if err != nil {
-		if errors.Is(err, afpacket.ErrTimeout) || errors.Is(err, unix.EINTR) {
+		if errors.Is(err, errTimeout) {
 			return nil, vnetHdr{}, 0, errTimeout
 		}
 		return nil, vnetHdr{}, 0, fmt.Errorf("read af_packet ring on %s: %w", r.ifname, err)
 	}
-	r.tag = vlanTag(r.tp, ci.AncillaryData)
-	if len(data) == 0 || !r.vnet {
-		return data, vnetHdr{}, ci.Timestamp.UnixNano(), nil
+	if len(data) == 0 {
+		return nil, vnetHdr{}, 0, nil
 	}
-	// With PACKET_VNET_HDR_SZ the kernel writes the virtio_net_hdr right
-	// before the frame in the ring (tpacket_rcv: h.raw + macoff - 10);
-	// afpacket does not return it, so read it from the ring memory.
-	hdr := unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(data)), -vnetHdrLen)), vnetHdrLen)
-	return data, parseVnetHdr(hdr), ci.Timestamp.UnixNano(), nil
+	r.tag = r.tp.vlanTag()
+	if !r.vnet {
+		return data, vnetHdr{}, r.tp.stamp(), nil
+	}
+	return data, parseVnetHdr(r.tp.vnetHeader(data)), r.tp.stamp(), nil
 }
 
 var errTimeout = errors.New("capture poll timeout")
 
+// hold keeps the block of the frame read last from going back to the
+// kernel until unhold(the returned block): a copy that points into it is
+// queued.
+func (r *ring) hold() int {
+	b := r.tp.block()
+	r.tp.hold(b)
+	return b
+}
+
+// unhold lets go of block b (see hold); safe from the sender.
+func (r *ring) unhold(b int) { r.tp.unhold(b) }
+
 // updateStats folds the kernel's ring counters (which reset on read) into
 // r.drops and r.freezes.
 func (r *ring) updateStats() error {
-	_, v3, err := r.tp.SocketStats()
+	_, drops, freezes, err := r.tp.stats()
 	if err != nil {
-		return fmt.Errorf("read af_packet statistics on %s: %w", r.ifname, err)
+		return fmt.Errorf("af_packet statistics on %s: %w", r.ifname, err)
 	}
-	// afpacket accumulates itself; store its running totals.
-	r.drops.Store(uint64(v3.Drops()))
-	r.freezes.Store(uint64(v3.QueueFreezes()))
+	r.drops.Store(drops)
+	r.freezes.Store(freezes)
 	return nil
 }
 
@@ -263,17 +243,18 @@ func (r *ring) queued() (uint64, bool) {
 	if r.closed {
 		return 0, false
 	}
-	_, v3, err := r.tp.SocketStats()
+	packets, drops, _, err := r.tp.stats()
 	if err != nil {
 		return 0, false
 	}
-	return uint64(v3.Packets()) - uint64(v3.Drops()), true
+	return packets - drops, true
 }
 
-// close releases the ring (the capture goroutine must have returned).
+// close releases the ring (the capture goroutine and the sender must
+// have returned: no copy points into it any more).
 func (r *ring) close() {
 	r.life.Lock()
 	defer r.life.Unlock()
 	r.closed = true
-	r.tp.Close()
+	_ = r.tp.close()
 }
