@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
 // RingOptions size the AF_PACKET TPACKET_V3 ring of one capture (there are
@@ -18,16 +20,24 @@ type RingOptions struct {
 	// size and larger than the biggest frame (default 256 KiB; 128 KiB when
 	// Budget leaves a ring less than 1 MiB).
 	BlockSize int
-	// Blocks is the number of blocks (default 16: 4 MiB per ring, fewer
-	// when Budget says so).
+	// Blocks is the number of blocks (default: enough for Frames frames
+	// at the interface's MTU, fewer when Budget says so, at least 2).
 	Blocks int
+	// Frames is how many frames of the interface's MTU the ring holds
+	// when Blocks is left at its default (default 4096). A ring is the
+	// capture's only buffer while its goroutine waits for a core, so its
+	// depth is counted in frames: the former fixed 4 MiB held 4096
+	// frames at MTU 1500 but 450 at MTU 9001, 2 ms at the rate tc mirred
+	// keeps up with, and jumbo frames were lost whenever the capture
+	// was off the CPU that long. 4096 jumbo frames are 37 MiB.
+	Frames int
 	// Budget bounds the kernel memory of all the service's rings together
-	// when Blocks is left at its default (default 128 MiB): a lab of up to
-	// 16 captured ENIs gets the full 4 MiB rings, a larger one smaller
-	// rings, down to two blocks of 128 KiB (256 KiB per ring; still room
-	// for two 64 KiB GSO aggregates). Ring memory is allocated and mapped
-	// up front, so without a bound it grew by 8 MiB per source ENI (1 GB
-	// of resident memory for 100 sources).
+	// when Blocks is left at its default (default 128 MiB): a small lab
+	// gets rings of Frames frames, a larger one smaller rings, down to
+	// two blocks of 128 KiB (256 KiB per ring; still room for two 64 KiB
+	// GSO aggregates). Ring memory is allocated and mapped up front, so
+	// without a bound it grew by 8 MiB per source ENI (1 GB of resident
+	// memory for 100 sources).
 	Budget int
 	// BlockTimeout is how long the kernel keeps a partly filled block before
 	// handing it over: the capture's added latency at low rates (default
@@ -37,13 +47,20 @@ type RingOptions struct {
 
 const (
 	defaultRingBudget = 128 << 20
+	defaultRingFrames = 4096
+	defaultBlockSize  = 256 << 10
 	smallBlockSize    = 128 << 10
 	minRingBlocks     = 2
+	// ringFrameOverhead is what the ring adds to each frame: the
+	// tpacket3_hdr and sockaddr_ll (68 bytes, aligned), the virtio_net_hdr,
+	// alignment, and room for two VLAN tags the kernel may keep in the
+	// frame.
+	ringFrameOverhead = 128
 )
 
 func (o RingOptions) withDefaults() RingOptions {
 	if o.BlockSize <= 0 {
-		o.BlockSize = 256 << 10
+		o.BlockSize = defaultBlockSize
 	}
 	if o.Blocks <= 0 {
 		o.Blocks = 16
@@ -54,11 +71,12 @@ func (o RingOptions) withDefaults() RingOptions {
 	return o
 }
 
-// forRings returns the options of each of n rings: the defaults, with
-// Blocks (and BlockSize, unless set) cut so that the n rings stay within
-// Budget, and BlockTimeout, unless set, stretched so that the rings'
-// block timers fire at most ringTimerRate times a second in all. Explicit
-// Blocks are kept as they are.
+// forRings returns the options of each of n rings on interfaces of MTU
+// mtu: Blocks (unless set) for Frames frames of that MTU, cut (with
+// BlockSize, unless set) so that the n rings stay within Budget, and
+// BlockTimeout, unless set, stretched so that the rings' block timers
+// fire at most ringTimerRate times a second in all. Explicit Blocks are
+// kept as they are.
 //
 // A TPACKET_V3 ring's block timer fires every BlockTimeout even when
 // nothing arrives: with 2 ms, the 1000 rings of 500 idle sources made
@@ -68,23 +86,31 @@ func (o RingOptions) withDefaults() RingOptions {
 // block is handed over as soon as it is full), so a large lab waits up to
 // n/ringTimerRate seconds for a lone copy decided in user space (200 ms at
 // 1000 sources); the in-kernel path does not wait.
-func (o RingOptions) forRings(n int) RingOptions {
+func (o RingOptions) forRings(n, mtu int) RingOptions {
 	if o.BlockTimeout < time.Millisecond && n > 0 {
 		o.BlockTimeout = max(2*time.Millisecond, time.Duration(n)*time.Second/ringTimerRate)
 	}
-	budget := o.Budget
+	if o.Blocks > 0 {
+		return o.withDefaults()
+	}
+	budget, frames := o.Budget, o.Frames
 	if budget <= 0 {
 		budget = defaultRingBudget
 	}
-	if o.Blocks > 0 || n <= 0 {
-		return o.withDefaults()
+	if frames <= 0 {
+		frames = defaultRingFrames
 	}
 	d := o.withDefaults()
-	per := budget / n
+	if mtu <= 0 {
+		mtu = cloudmock.DefaultMTU
+	}
+	want := frames * (mtu + EthernetHeaderLen + ringFrameOverhead)
+	d.Blocks = max((want+d.BlockSize-1)/d.BlockSize, minRingBlocks)
+	per := budget / max(n, 1)
 	if per >= d.Blocks*d.BlockSize {
 		return d
 	}
-	if o.BlockSize <= 0 && per < 8*d.BlockSize/2 {
+	if o.BlockSize <= 0 && per < 4*defaultBlockSize {
 		d.BlockSize = smallBlockSize
 	}
 	d.Blocks = max(per/d.BlockSize, minRingBlocks)
