@@ -106,6 +106,14 @@ func (p *pipeline) capture() {
 	p.refreshRingStats()
 }
 
+// halt asks the capture goroutine to return, and wakes it if it waits.
+func (p *pipeline) halt() {
+	p.stop.Store(true)
+	if p.ring != nil {
+		p.ring.wake()
+	}
+}
+
 func (p *pipeline) refreshRingStats() {
 	if err := p.ring.updateStats(); err != nil {
 		p.errLog.log(p.logger, "ring statistics", err)

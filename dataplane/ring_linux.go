@@ -121,11 +121,11 @@ func (o RingOptions) forRings(n, mtu int) RingOptions {
 // fire in all, per second (see forRings).
 const ringTimerRate = 10_000
 
-// pollTimeout (or the ring's BlockTimeout, when longer: a capture goroutine
-// need not wake more often than its ring hands blocks over) bounds how
-// long a capture goroutine sleeps in poll, hence how
-// long Close waits for it.
-const pollTimeout = 50 * time.Millisecond
+// idleWait bounds how long a capture goroutine waits for a block before
+// it reads its ring's counters again and looks whether it should stop.
+// It waits in the netpoller (see tpRing.waitBlock), and Close wakes it
+// (ring.wake), so the wait costs an idle ring one timer a second.
+const idleWait = time.Second
 
 // ring is one direction's capture at one fabric-side veth.
 type ring struct {
@@ -182,7 +182,7 @@ func openRing(ifname string, ifindex int, ingress, vnet bool, mark uint32, ebpf 
 		prog = nil
 	}
 	tp, err := openTPRing(tpRingConfig{blockSize: o.BlockSize, blocks: o.Blocks, timeout: o.BlockTimeout,
-		poll: max(pollTimeout, o.BlockTimeout), vnet: vnet}, prog, ebpf)
+		poll: idleWait, vnet: vnet}, prog, ebpf)
 	if err != nil {
 		what := "in-kernel path's filter"
 		if ebpf < 0 {
@@ -247,6 +247,27 @@ func (r *ring) hold() int {
 
 // unhold lets go of block b (see hold); safe from the sender.
 func (r *ring) unhold(b int) { r.tp.unhold(b) }
+
+// wake makes the capture's wait for a block return at once, now and
+// from now on: the capture is asked to stop.
+func (r *ring) wake() {
+	r.life.RLock()
+	defer r.life.RUnlock()
+	if !r.closed {
+		r.tp.wake()
+	}
+}
+
+// counters returns the kernel's drop and freeze counts, read now unless
+// the ring is closed (then as last read).
+func (r *ring) counters() (drops, freezes uint64) {
+	r.life.RLock()
+	if !r.closed {
+		_ = r.updateStats() // on failure, the last values read
+	}
+	r.life.RUnlock()
+	return r.drops.Load(), r.freezes.Load()
+}
 
 // updateStats folds the kernel's ring counters (which reset on read) into
 // r.drops and r.freezes.

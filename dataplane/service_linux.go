@@ -313,7 +313,7 @@ func (s *Service) Close() error {
 		s.closed = true
 		s.mu.Unlock()
 		for _, p := range s.pipelines() {
-			p.stop.Store(true)
+			p.halt()
 		}
 		s.captureWG.Wait()
 		close(s.done)

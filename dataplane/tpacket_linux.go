@@ -3,8 +3,10 @@ package dataplane
 import (
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -36,12 +38,16 @@ type tpRing struct {
 	mem       []byte
 	blockSize int
 	blocks    int
-	pollMs    int
+	// file and raw put the socket into the Go runtime's netpoller: a
+	// capture waiting for a block parks its goroutine instead of an OS
+	// thread in poll(2) (see waitBlock).
+	file *os.File
+	raw  syscall.RawConn
+	wait time.Duration // longest wait in next
 	// holds counts each block's holders (see the type's comment).
 	holds []atomic.Int32
-	// released wakes a reader that waits for a block the sender holds.
-	released chan struct{}
-	wait     *time.Timer
+	// stopping makes next return at once (wake).
+	stopping atomic.Bool
 
 	// Reader state (the capture goroutine only).
 	cur   int  // block being read, or to be read next
@@ -69,19 +75,23 @@ type tpRingConfig struct {
 // the classic filter cbpf, or the eBPF socket filter ebpf when not -1.
 // bind starts the capture.
 func openTPRing(c tpRingConfig, cbpf []bpf.RawInstruction, ebpf int) (*tpRing, error) {
-	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
+	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
 	if err != nil {
 		return nil, fmt.Errorf("open af_packet socket: %w", err)
 	}
-	r := &tpRing{fd: fd, blockSize: c.blockSize, blocks: c.blocks, released: make(chan struct{}, 1),
-		pollMs: int(max(c.poll, time.Millisecond) / time.Millisecond)}
+	r := &tpRing{fd: fd, blockSize: c.blockSize, blocks: c.blocks, wait: max(c.poll, time.Millisecond)}
 	if err := r.setup(c, cbpf, ebpf); err != nil {
 		r.close()
 		return nil, err
 	}
+	// A non-blocking descriptor makes a pollable File (registered with
+	// the netpoller, edge-triggered); the File owns it from here on.
+	r.file = os.NewFile(uintptr(fd), "af_packet ring")
+	if r.raw, err = r.file.SyscallConn(); err != nil {
+		r.close()
+		return nil, fmt.Errorf("af_packet ring: %w", err)
+	}
 	r.holds = make([]atomic.Int32, c.blocks)
-	r.wait = time.NewTimer(time.Hour)
-	r.wait.Stop()
 	return r, nil
 }
 
@@ -137,8 +147,8 @@ func (r *tpRing) blockDesc(b int) *unix.TpacketHdrV1 {
 
 // next returns the next frame, in place in the ring: valid until the
 // block it lies in (block()) is given back, so until the next call unless
-// the caller holds the block. It returns errTimeout after waiting pollMs
-// for nothing.
+// the caller holds the block. It returns errTimeout after waiting
+// tpRingConfig.poll for nothing, or at once after wake.
 func (r *tpRing) next() ([]byte, error) {
 	for r.left == 0 {
 		if r.inCur {
@@ -198,54 +208,42 @@ func (r *tpRing) vlanTag() uint32 {
 	return tpid<<16 | h.Hv1.Vlan_tci&0xffff
 }
 
-// waitBlock waits until block cur is the reader's, at most pollMs.
-//
-// poll reports the socket readable while the block before the one the
-// kernel fills is not the kernel's: that is also the case while a block
-// the reader is done with is still held by unsent copies. Then, rather
-// than spin on poll, it waits for the sender to give a block back.
+// waitBlock waits until block cur is the reader's, at most r.wait, in
+// the netpoller: the kernel wakes the socket's waiters when it hands a
+// block over (prb_close_block), and the Go runtime parks the goroutine
+// until then, so an idle ring costs no thread and no wake-up but the
+// deadline's. (poll(2) would also report the socket readable while the
+// block before the one the kernel fills is still held by unsent copies;
+// the edge-triggered netpoller wakes on hand-overs only, and readiness
+// is decided by the block's status alone.)
 func (r *tpRing) waitBlock() error {
 	bd := r.blockDesc(r.cur)
-	deadline := time.Now().Add(time.Duration(r.pollMs) * time.Millisecond)
-	for atomic.LoadUint32(&bd.Block_status)&unix.TP_STATUS_USER == 0 {
-		left := time.Until(deadline)
-		if left <= 0 {
-			return errTimeout
-		}
-		fds := [1]unix.PollFd{{Fd: int32(r.fd), Events: unix.POLLIN}}
-		n, err := unix.Poll(fds[:], int(left/time.Millisecond)+1)
-		switch {
-		case errors.Is(err, unix.EINTR):
-			continue
-		case err != nil:
-			return fmt.Errorf("poll: %w", err)
-		case n == 0:
-			return errTimeout
-		case fds[0].Revents&(unix.POLLERR|unix.POLLNVAL) != 0:
-			return fmt.Errorf("poll: revents %#x", fds[0].Revents)
-		}
-		if atomic.LoadUint32(&bd.Block_status)&unix.TP_STATUS_USER == 0 && r.heldBySender() {
-			r.waitRelease(left)
-		}
+	ready := func(uintptr) bool { return atomic.LoadUint32(&bd.Block_status)&unix.TP_STATUS_USER != 0 }
+	if ready(0) {
+		return nil
+	}
+	if err := r.file.SetReadDeadline(time.Now().Add(r.wait)); err != nil {
+		return fmt.Errorf("set the wait deadline: %w", err)
+	}
+	if r.stopping.Load() { // after the deadline is set: see wake
+		return errTimeout
+	}
+	err := r.raw.Read(ready)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return errTimeout
+	}
+	if err != nil {
+		return fmt.Errorf("wait for a block: %w", err)
 	}
 	return nil
 }
 
-// heldBySender reports whether a block the reader is done with is still
-// held.
-func (r *tpRing) heldBySender() bool {
-	prev := (r.cur + r.blocks - 1) % r.blocks
-	return r.holds[prev].Load() > 0
-}
-
-// waitRelease waits until the sender gives a block back, or d passes.
-func (r *tpRing) waitRelease(d time.Duration) {
-	r.wait.Reset(d)
-	select {
-	case <-r.released:
-	case <-r.wait.C:
-	}
-	r.wait.Stop()
+// wake makes the reader's current and next waits return errTimeout at
+// once (the caller has asked the capture to stop). Safe from any
+// goroutine.
+func (r *tpRing) wake() {
+	r.stopping.Store(true)
+	_ = r.file.SetReadDeadline(time.Now())
 }
 
 // hold adds a holder to block b (the reader, for a copy it queues).
@@ -254,13 +252,8 @@ func (r *tpRing) hold(b int) { r.holds[b].Add(1) }
 // unhold drops a holder of block b; the last one gives the block back to
 // the kernel. Safe from the sender's goroutine.
 func (r *tpRing) unhold(b int) {
-	if r.holds[b].Add(-1) != 0 {
-		return
-	}
-	atomic.StoreUint32(&r.blockDesc(b).Block_status, unix.TP_STATUS_KERNEL)
-	select {
-	case r.released <- struct{}{}:
-	default:
+	if r.holds[b].Add(-1) == 0 {
+		atomic.StoreUint32(&r.blockDesc(b).Block_status, unix.TP_STATUS_KERNEL)
 	}
 }
 
@@ -291,7 +284,11 @@ func (r *tpRing) close() error {
 		errs = append(errs, unix.Munmap(r.mem))
 		r.mem = nil
 	}
-	if r.fd >= 0 {
+	switch {
+	case r.file != nil:
+		errs = append(errs, r.file.Close())
+		r.file, r.fd = nil, -1
+	case r.fd >= 0:
 		errs = append(errs, unix.Close(r.fd))
 		r.fd = -1
 	}
