@@ -42,8 +42,9 @@ func idleLab(b *testing.B, n int) (*sim.Lab, cloudmock.Spec) {
 	return lab, spec
 }
 
-// threads is the process's number of OS threads.
-func threads(b *testing.B) int {
+// osThreads is the process's number of OS threads.
+func osThreads(b testing.TB) int {
+	b.Helper()
 	st, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		b.Fatal(err)
@@ -71,7 +72,7 @@ func BenchmarkPrivilegedIdleRings(b *testing.B) {
 				b.Fatal(err)
 			}
 			for b.Loop() {
-				t0 := threads(b)
+				t0 := osThreads(b)
 				svc, err := Start(context.Background(), Config{Model: m, Lab: lab, AllENIs: true, UserSpaceOnly: true})
 				if err != nil {
 					b.Fatal(err)
@@ -81,7 +82,7 @@ func BenchmarkPrivilegedIdleRings(b *testing.B) {
 				c0 := processCPU(b)
 				time.Sleep(window)
 				cpu := processCPU(b) - c0
-				th := threads(b) - t0
+				th := osThreads(b) - t0
 				pipes := svc.pipelines()
 				tov := pipes[0].ring.blockTimeout
 				if err := svc.Close(); err != nil {
