@@ -316,13 +316,22 @@ func (p *pipeline) sendBatch() {
 		}
 	}
 	p.snd.flush(n, p.onErr)
+	held, block := int32(0), 0 // a run of copies from one ring block
 	for i := 0; i < n; i++ {
 		s := p.q.at(first + uint64(i))
 		p.account(s, p.failed[i], p.snd.fds[i] < 0)
-		if s.ext != nil {
-			s.ext = nil
-			p.ring.unhold(s.block) // sent (or refused): the ring may have it back
+		if s.ext == nil {
+			continue
 		}
+		s.ext = nil
+		if held > 0 && s.block != block {
+			p.ring.unhold(block, held) // sent (or refused): the ring may have them back
+			held = 0
+		}
+		held, block = held+1, s.block
+	}
+	if held > 0 {
+		p.ring.unhold(block, held)
 	}
 	p.q.release(n)
 }

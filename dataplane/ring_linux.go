@@ -237,16 +237,12 @@ func (r *ring) read() ([]byte, vnetHdr, int64, error) {
 var errTimeout = errors.New("capture poll timeout")
 
 // hold keeps the block of the frame read last from going back to the
-// kernel until unhold(the returned block): a copy that points into it is
-// queued.
-func (r *ring) hold() int {
-	b := r.tp.block()
-	r.tp.hold(b)
-	return b
-}
+// kernel until unhold(the returned block, 1): a copy that points into it
+// is queued.
+func (r *ring) hold() int { return r.tp.hold() }
 
-// unhold lets go of block b (see hold); safe from the sender.
-func (r *ring) unhold(b int) { r.tp.unhold(b) }
+// unhold lets go of n holds of block b (see hold); safe from the sender.
+func (r *ring) unhold(b int, n int32) { r.tp.unhold(b, n) }
 
 // wake makes the capture's wait for a block return at once, now and
 // from now on: the capture is asked to stop.

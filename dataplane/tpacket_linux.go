@@ -25,7 +25,13 @@ import (
 // copies went ring → queue → socket. Here each block carries a count of
 // holds, the reader's while it walks the block and one per queued copy
 // whose frame lies in it; the last to let go (the reader, or the sender
-// once the copy is sent) gives it back. Blocks are read and sent in
+// once the copy is sent) gives it back. The count is shared with the
+// sender's goroutine, so it is touched once per block by the reader and
+// once per run of sent copies by the sender, not per copy: the reader
+// holds the block with a bias larger than any count of copies, counts
+// its copies privately, and at the block's end exchanges the bias for
+// that count; while the bias is there, the sender's releases cannot
+// bring the count to zero. Blocks are read and sent in
 // order, so they come back in order; when the kernel reaches a block that
 // is still held it stops filling (a "freeze", counted) and drops what
 // arrives (counted by the kernel as ring drops) until the block is back.
@@ -46,6 +52,7 @@ type tpRing struct {
 	wait time.Duration // longest wait in next
 	// holds counts each block's holders (see the type's comment).
 	holds []atomic.Int32
+	pend  int32 // copies of cur held, not yet in holds[cur] (reader only)
 	// stopping makes next return at once (wake).
 	stopping atomic.Bool
 
@@ -153,14 +160,15 @@ func (r *tpRing) next() ([]byte, error) {
 	for r.left == 0 {
 		if r.inCur {
 			r.inCur = false
-			r.unhold(r.cur)
+			r.unhold(r.cur, readerBias-r.pend)
 			r.cur = (r.cur + 1) % r.blocks
 		}
 		if err := r.waitBlock(); err != nil {
 			return nil, err
 		}
 		bd := r.blockDesc(r.cur)
-		r.holds[r.cur].Store(1)
+		r.holds[r.cur].Store(readerBias)
+		r.pend = 0
 		r.inCur, r.left, r.off = true, int(bd.Num_pkts), int(bd.Offset_to_first_pkt)
 	}
 	base := r.cur * r.blockSize
@@ -180,9 +188,6 @@ func (r *tpRing) next() ([]byte, error) {
 	}
 	return r.mem[start:end:end], nil
 }
-
-// block returns the block of the frame next returned last.
-func (r *tpRing) block() int { return r.cur }
 
 // vnetHeader returns the virtio_net_hdr the kernel wrote right before the
 // frame next returned last (tpacket_rcv: h.raw + macoff - 10); only with
@@ -246,13 +251,22 @@ func (r *tpRing) wake() {
 	_ = r.file.SetReadDeadline(time.Now())
 }
 
-// hold adds a holder to block b (the reader, for a copy it queues).
-func (r *tpRing) hold(b int) { r.holds[b].Add(1) }
+// readerBias is the reader's hold on the block it walks: more than the
+// copies a block can hold (a frame takes at least 16 bytes of it).
+const readerBias = 1 << 30
 
-// unhold drops a holder of block b; the last one gives the block back to
-// the kernel. Safe from the sender's goroutine.
-func (r *tpRing) unhold(b int) {
-	if r.holds[b].Add(-1) == 0 {
+// hold adds a holder to the block of the frame next returned last, for a
+// copy pointing into it that is queued, and returns the block (reader
+// only).
+func (r *tpRing) hold() int {
+	r.pend++
+	return r.cur
+}
+
+// unhold drops n holders of block b; the last one gives the block back
+// to the kernel. Safe from the sender's goroutine.
+func (r *tpRing) unhold(b int, n int32) {
+	if r.holds[b].Add(-n) == 0 {
 		atomic.StoreUint32(&r.blockDesc(b).Block_status, unix.TP_STATUS_KERNEL)
 	}
 }

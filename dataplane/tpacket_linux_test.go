@@ -122,10 +122,9 @@ func TestPrivilegedRingHoldsBlockUntilSent(t *testing.T) {
 	r := f.open(tpRingConfig{blockSize: page, blocks: 8, timeout: time.Millisecond, poll: 20 * time.Millisecond})
 	f.send(testFrame(1, 1500), testFrame(2, 1500), testFrame(3, 1500), testFrame(4, 1500))
 	first := nextOurs(t, r)
-	b := r.block()
-	r.hold(b) // a copy of first is queued
+	b := r.hold() // a copy of first is queued
 	want := bytes.Clone(first)
-	for r.block() == b {
+	for r.cur == b {
 		nextOurs(t, r) // the reader walks on into the next block
 	}
 	status := func() uint32 { return atomic.LoadUint32(&r.blockDesc(b).Block_status) }
@@ -137,7 +136,7 @@ func TestPrivilegedRingHoldsBlockUntilSent(t *testing.T) {
 	if !bytes.Equal(first, want) {
 		t.Fatal("the held frame changed under the copy")
 	}
-	r.unhold(b) // sent
+	r.unhold(b, 1) // sent
 	if status() != unix.TP_STATUS_KERNEL {
 		t.Fatalf("block %d not given back once sent (status %#x)", b, status())
 	}
