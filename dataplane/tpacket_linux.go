@@ -53,6 +53,10 @@ type tpRing struct {
 	// holds counts each block's holders (see the type's comment).
 	holds []atomic.Int32
 	pend  int32 // copies of cur held, not yet in holds[cur] (reader only)
+	// seq is the kernel's sequence number of the block read last (the
+	// kernel numbers the blocks it opens from 1): a block still held from
+	// the reader's last lap is the user's too, but not newer (see ready).
+	seq uint64
 	// stopping makes next return at once (wake).
 	stopping atomic.Bool
 
@@ -167,6 +171,7 @@ func (r *tpRing) next() ([]byte, error) {
 			return nil, err
 		}
 		bd := r.blockDesc(r.cur)
+		r.seq = bd.Seq_num
 		r.holds[r.cur].Store(readerBias)
 		r.pend = 0
 		r.inCur, r.left, r.off = true, int(bd.Num_pkts), int(bd.Offset_to_first_pkt)
@@ -223,7 +228,7 @@ func (r *tpRing) vlanTag() uint32 {
 // is decided by the block's status alone.)
 func (r *tpRing) waitBlock() error {
 	bd := r.blockDesc(r.cur)
-	ready := func(uintptr) bool { return atomic.LoadUint32(&bd.Block_status)&unix.TP_STATUS_USER != 0 }
+	ready := func(uintptr) bool { return r.ready(bd) }
 	if ready(0) {
 		return nil
 	}
@@ -241,6 +246,15 @@ func (r *tpRing) waitBlock() error {
 		return fmt.Errorf("wait for a block: %w", err)
 	}
 	return nil
+}
+
+// ready reports whether block bd is one the kernel handed over since
+// the reader's last block. The user's status alone does not say it: the
+// reader may come round the ring to a block it read a lap ago whose
+// copies are still queued (the queue may hold more copies than the ring
+// frames); that block is older than the last one read.
+func (r *tpRing) ready(bd *unix.TpacketHdrV1) bool {
+	return atomic.LoadUint32(&bd.Block_status)&unix.TP_STATUS_USER != 0 && bd.Seq_num > r.seq
 }
 
 // wake makes the reader's current and next waits return errTimeout at

@@ -3,6 +3,7 @@ package dataplane
 import (
 	"bytes"
 	"errors"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -27,6 +28,13 @@ func newRingFixture(t *testing.T) *ringFixture {
 	ns := privtest.Netns(t)
 	f := &ringFixture{t: t, ns: func(fn func() error) error { return nsrun.Run(ns, fn) }, fd: -1}
 	err := f.ns(func() error {
+		// No IPv6 on the pair: the kernel's own chatter (DAD, MLD) would
+		// take ring space the tests count on.
+		for _, k := range []string{"all", "default"} {
+			if err := os.WriteFile("/proc/sys/net/ipv6/conf/"+k+"/disable_ipv6", []byte("1"), 0o644); err != nil {
+				return err
+			}
+		}
 		if err := netlink.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "p0"}, PeerName: "p1"}); err != nil {
 			return err
 		}
@@ -176,5 +184,45 @@ func TestPrivilegedIdleRingsHoldNoThreads(t *testing.T) {
 	case <-done:
 	case <-time.After(20 * time.Second):
 		t.Fatal("woken captures still wait (their wait is a minute)")
+	}
+}
+
+// TestPrivilegedRingNotReadTwice: a reader that comes round the ring to a
+// block it read a lap ago, still held by queued copies, does not take it
+// for a new one (every frame is returned once), and reads on once the
+// copies are sent.
+func TestPrivilegedRingNotReadTwice(t *testing.T) {
+	f := newRingFixture(t)
+	r := f.open(tpRingConfig{blockSize: unix.Getpagesize(), blocks: 4, timeout: time.Millisecond, poll: 20 * time.Millisecond})
+	seen := map[byte]int{}
+	held := map[int]int32{}
+	read := func(want int) {
+		t.Helper()
+		for range want {
+			b := nextOurs(t, r)
+			seen[b[14]]++
+			held[r.hold()]++ // a copy of it is queued, never sent yet
+		}
+	}
+	for i := range byte(4) { // a block each: the reader waits out the block timeout
+		f.send(testFrame(i+1, 1500))
+		read(1)
+	}
+	// The ring is full of held blocks: nothing new may come out of it.
+	for deadline := time.Now().Add(300 * time.Millisecond); time.Now().Before(deadline); {
+		b, err := r.next()
+		if err == nil && len(b) > 14 && b[12] == 0x88 && b[13] == 0xb5 {
+			t.Fatalf("frame %d returned again from a held block", b[14])
+		}
+	}
+	for b, n := range held {
+		r.unhold(b, n) // the copies are sent
+	}
+	f.send(testFrame(5, 1500))
+	read(1)
+	for tag := range byte(5) {
+		if seen[tag+1] != 1 {
+			t.Errorf("frame %d returned %d times, want once", tag+1, seen[tag+1])
+		}
 	}
 }
