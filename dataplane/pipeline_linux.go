@@ -247,7 +247,7 @@ func (p *pipeline) queueCopy(dl *cloudmock.Delivery, t *targetAddr, frame []byte
 		}
 	}
 	if s.ext == nil {
-		s.n = len(d.AppendWire(s.buf[:0], h, dl, frame))
+		s.n = len(d.AppendWire(p.q.whole(s)[:0], h, dl, frame))
 	}
 	s.ipOff, s.dst, s.target, s.stamp = EthernetHeaderLen, dl.To, t, stamp
 	p.q.commit()
