@@ -64,7 +64,7 @@ func osThreads(b testing.TB) int {
 // rings' block timers fire (in the kernel, not in the process's CPU).
 // Run it once: go test -run '^$' -bench PrivilegedIdleRings -benchtime 1x.
 func BenchmarkPrivilegedIdleRings(b *testing.B) {
-	for _, n := range []int{100, 400} {
+	for _, n := range []int{100, 1000} {
 		b.Run(fmt.Sprintf("%d-ENIs", n), func(b *testing.B) {
 			lab, spec := idleLab(b, n)
 			m, err := cloudmock.New(spec)
