@@ -50,6 +50,9 @@ type tpRing struct {
 	file *os.File
 	raw  syscall.RawConn
 	wait time.Duration // longest wait in next
+	// curReady is ready for block cur, made once (a closure per wait
+	// would be allocated per wait).
+	curReady func(uintptr) bool
 	// holds counts each block's holders (see the type's comment).
 	holds []atomic.Int32
 	pend  int32 // copies of cur held, not yet in holds[cur] (reader only)
@@ -103,6 +106,7 @@ func openTPRing(c tpRingConfig, cbpf []bpf.RawInstruction, ebpf int) (*tpRing, e
 		return nil, fmt.Errorf("af_packet ring: %w", err)
 	}
 	r.holds = make([]atomic.Int32, c.blocks)
+	r.curReady = func(uintptr) bool { return r.ready(r.blockDesc(r.cur)) }
 	return r, nil
 }
 
@@ -157,8 +161,8 @@ func (r *tpRing) blockDesc(b int) *unix.TpacketHdrV1 {
 }
 
 // next returns the next frame, in place in the ring: valid until the
-// block it lies in (block()) is given back, so until the next call unless
-// the caller holds the block. It returns errTimeout after waiting
+// block it lies in is given back, so until the next call unless the
+// caller holds the block (hold). It returns errTimeout after waiting
 // tpRingConfig.poll for nothing, or at once after wake.
 func (r *tpRing) next() ([]byte, error) {
 	for r.left == 0 {
@@ -225,11 +229,9 @@ func (r *tpRing) vlanTag() uint32 {
 // deadline's. (poll(2) would also report the socket readable while the
 // block before the one the kernel fills is still held by unsent copies;
 // the edge-triggered netpoller wakes on hand-overs only, and readiness
-// is decided by the block's status alone.)
+// is decided by the block itself: see ready.)
 func (r *tpRing) waitBlock() error {
-	bd := r.blockDesc(r.cur)
-	ready := func(uintptr) bool { return r.ready(bd) }
-	if ready(0) {
+	if r.ready(r.blockDesc(r.cur)) {
 		return nil
 	}
 	if err := r.file.SetReadDeadline(time.Now().Add(r.wait)); err != nil {
@@ -238,7 +240,7 @@ func (r *tpRing) waitBlock() error {
 	if r.stopping.Load() { // after the deadline is set: see wake
 		return errTimeout
 	}
-	err := r.raw.Read(ready)
+	err := r.raw.Read(r.curReady)
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return errTimeout
 	}
