@@ -45,13 +45,19 @@ func idleLab(b *testing.B, n int) (*sim.Lab, cloudmock.Spec) {
 // osThreads is the process's number of OS threads.
 func osThreads(b testing.TB) int {
 	b.Helper()
+	return procStatus(b, "Threads:")
+}
+
+// procStatus is the number after key in /proc/self/status (kB for sizes).
+func procStatus(b testing.TB, key string) int {
+	b.Helper()
 	st, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		b.Fatal(err)
 	}
 	for _, l := range strings.Split(string(st), "\n") {
-		if v, ok := strings.CutPrefix(l, "Threads:"); ok {
-			n, _ := strconv.Atoi(strings.TrimSpace(v))
+		if v, ok := strings.CutPrefix(l, key); ok {
+			n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
 			return n
 		}
 	}
@@ -60,7 +66,8 @@ func osThreads(b testing.TB) int {
 
 // BenchmarkPrivilegedIdleRings reports what a service capturing n idle
 // ENIs (2n rings, user space only) costs while nothing arrives: the
-// process's CPU per second and its OS threads, and the rate at which the
+// process's CPU per second, its OS threads and resident memory (rings,
+// queues), and the rate at which the
 // rings' block timers fire (in the kernel, not in the process's CPU).
 // Run it once: go test -run '^$' -bench PrivilegedIdleRings -benchtime 1x.
 func BenchmarkPrivilegedIdleRings(b *testing.B) {
@@ -72,7 +79,7 @@ func BenchmarkPrivilegedIdleRings(b *testing.B) {
 				b.Fatal(err)
 			}
 			for b.Loop() {
-				t0 := osThreads(b)
+				t0, rss0 := osThreads(b), procStatus(b, "VmRSS:")
 				svc, err := Start(context.Background(), Config{Model: m, Lab: lab, AllENIs: true, UserSpaceOnly: true})
 				if err != nil {
 					b.Fatal(err)
@@ -82,7 +89,7 @@ func BenchmarkPrivilegedIdleRings(b *testing.B) {
 				c0 := processCPU(b)
 				time.Sleep(window)
 				cpu := processCPU(b) - c0
-				th := osThreads(b) - t0
+				th, rss := osThreads(b)-t0, procStatus(b, "VmRSS:")-rss0
 				pipes := svc.pipelines()
 				tov := pipes[0].ring.blockTimeout
 				if err := svc.Close(); err != nil {
@@ -90,6 +97,7 @@ func BenchmarkPrivilegedIdleRings(b *testing.B) {
 				}
 				b.ReportMetric(float64(cpu.Milliseconds())/window.Seconds(), "cpu-ms/s")
 				b.ReportMetric(float64(th), "threads")
+				b.ReportMetric(float64(rss)/1024, "rss-MB")
 				b.ReportMetric(float64(len(pipes))/tov.Seconds(), "timer-fires/s")
 			}
 		})
