@@ -17,7 +17,10 @@
 //	  a VLAN-tagged frame or a copy over IPv6 is written whole with
 //	  Decision.AppendWire)
 //	→ bounded SPSC queue (full: the copy is skipped and counted as the
-//	  provider's NetworkSkipMirrorIn/Out; the kernel path never waits);
+//	  provider's NetworkSkipMirrorIn/Out; the kernel path never waits;
+//	  since queued copies hold ring blocks, a ring of fewer frames than
+//	  the queue has slots, jumbo frames, fills first: the kernel drops
+//	  and counts them as ring drops, RingDrops, before they are decided);
 //	  FIFO, with free slots reused last-in first-out, so copies are
 //	  written into buffers that are still in the caches
 //	→ sender goroutine: sendmmsg of the whole outer frame, as the model built
