@@ -118,7 +118,7 @@ func (d *Decision) AppendVXLAN(dst []byte, frame []byte) []byte {
 	if !d.Mirrored {
 		return dst
 	}
-	dst = append(dst, VXLANFlags, 0, 0, 0, byte(d.VNI>>16), byte(d.VNI>>8), byte(d.VNI), 0)
+	dst = d.appendVXLANHeader(dst)
 	return append(dst, frame[:d.InnerLen(len(frame))]...)
 }
 
@@ -214,6 +214,9 @@ func (d *Decision) AppendWire(dst []byte, h FrameHeader, dl *Delivery, frame []b
 	if !dl.Delivered {
 		return dst
 	}
+	if b, ok := d.AppendWireHeader(dst, h, dl, len(frame)); ok {
+		return append(b, frame[:d.InnerLen(len(frame))]...)
+	}
 	if !dl.Geneve {
 		h.Dst = dl.To
 		return d.AppendFrame(dst, h, frame)
@@ -234,6 +237,52 @@ func (d *Decision) AppendWire(dst []byte, h FrameHeader, dl *Delivery, frame []b
 	dst = appendGeneveGWLB(dst, &dl.Tunnel, EtherTypeIPv4)
 	dst = appendIPv4UDP(dst, d.Outer.Src, d.Outer.Dst, d.Outer.SrcPort, d.Outer.DstPort, vx-OuterIPv4Len-UDPHeaderLen)
 	return d.AppendVXLAN(dst, frame)
+}
+
+// AppendWireHeader appends what AppendWire appends before the inner frame
+// for a frame of frameLen bytes, and reports true: the headers followed
+// by frame[:InnerLen(frameLen)] are AppendWire's bytes, so a caller can
+// hand the kernel the frame where it lies (a capture ring) instead of
+// copying it behind the headers. It appends nothing and reports false
+// when the headers depend on the frame's content (a copy over IPv6, whose
+// UDP checksum covers the frame: use AppendWire) or AppendWire would
+// append nothing.
+func (d *Decision) AppendWireHeader(dst []byte, h FrameHeader, dl *Delivery, frameLen int) ([]byte, bool) {
+	if !dl.Delivered || !d.Mirrored || !d.Outer.Src.Is4() || !d.Outer.Dst.Is4() {
+		return dst, false
+	}
+	inner := d.InnerLen(frameLen)
+	if !dl.Geneve {
+		to := d.Outer.Dst
+		if dl.To.IsValid() {
+			to = dl.To
+		}
+		if !to.Is4() {
+			return dst, false
+		}
+		dst = append(dst, h.DstMAC[:]...)
+		dst = append(dst, h.SrcMAC[:]...)
+		dst = append(dst, 0x08, 0x00)
+		dst = appendIPv4UDP(dst, d.Outer.Src, to, d.Outer.SrcPort, d.Outer.DstPort, VXLANHeaderLen+inner)
+		return d.appendVXLANHeader(dst), true
+	}
+	if !dl.From.Is4() || !dl.To.Is4() {
+		return dst, false
+	}
+	vx := OuterIPv4Len + UDPHeaderLen + VXLANHeaderLen + inner
+	dst = append(dst, h.DstMAC[:]...)
+	dst = append(dst, h.SrcMAC[:]...)
+	dst = append(dst, 0x08, 0x00)
+	dst = appendIPv4UDP(dst, dl.From, dl.To, dl.Tunnel.SrcPort, GenevePort, GWLBGeneveLen+vx)
+	dst = appendGeneveGWLB(dst, &dl.Tunnel, EtherTypeIPv4)
+	dst = appendIPv4UDP(dst, d.Outer.Src, d.Outer.Dst, d.Outer.SrcPort, d.Outer.DstPort, VXLANHeaderLen+inner)
+	return d.appendVXLANHeader(dst), true
+}
+
+// appendVXLANHeader appends the VXLAN header: flags 0x08, the session's
+// VNI.
+func (d *Decision) appendVXLANHeader(dst []byte) []byte {
+	return append(dst, VXLANFlags, 0, 0, 0, byte(d.VNI>>16), byte(d.VNI>>8), byte(d.VNI), 0)
 }
 
 // WireIPLen is the length of the IP datagram (without Ethernet) that

@@ -36,14 +36,17 @@ type Config struct {
 
 	// QueueLen is the number of datagram buffers between each capture
 	// (one per source ENI and direction) and its sender; when they are all
-	// in use, copies are skipped and counted (default 4096: on the 2-core
-	// development VM, 1024 overflowed at 150 kpps while the sender thread
-	// waited for a core, although it kept up on average). Each buffer holds
-	// the largest datagram: 4096 at MTU 9001 are 37 MiB per direction,
-	// allocated 16 at a time as the queue first gets that deep. Left at
-	// 0, a lab of more than 16 pipelines gets shorter queues (see
-	// queueLenFor): a queue's slot table alone is 80 bytes a slot, written
-	// when allocated, and 4096-slot queues cost 720 MB for 1000 sources.
+	// in use, copies are skipped and counted (default 16384: on the
+	// shared 2-core development VM, 4096 overflowed at 120 kpps of small
+	// frames while the sender thread waited for a core, although it kept
+	// up on average). A copy whose frame stays in the ring takes a
+	// 256-byte buffer, allocated 16 at a time as the queue first gets
+	// that deep; a slot gets a buffer for the largest datagram the first
+	// time it carries a copy written whole (a GSO segment, a VLAN-tagged
+	// frame, a copy over IPv6). Left at 0, a lab of more than 4 pipelines
+	// gets shorter queues (see queueLenFor): a queue's slot table alone is
+	// about 170 bytes a slot, written when allocated, and 4096-slot queues
+	// cost 1.4 GB for 1000 sources.
 	QueueLen int
 	// Batch is the most datagrams per sendmmsg (default 64).
 	Batch int
@@ -83,7 +86,7 @@ type Config struct {
 // a large lab gets; all the pipelines share queueSlotBudget slots when the
 // shortest queue allows.
 const (
-	defaultQueueLen = 4096
+	defaultQueueLen = 16384
 	minQueueLen     = 256
 	queueSlotBudget = 64 << 10
 )

@@ -264,7 +264,7 @@ func TestPrivilegedSendNoAlloc(t *testing.T) {
 		const runs = 200
 		allocs := testing.AllocsPerRun(runs, func() {
 			for i := 0; i < p.svc.cfg.Batch; i++ {
-				p.handle(f, 1)
+				p.handle(f, 1, false)
 			}
 			p.sendBatch()
 		})

@@ -5,18 +5,29 @@
 //
 // Per source ENI and direction there is one pipeline:
 //
-//	AF_PACKET TPACKET_V3 ring on the fabric-side veth (afpacket, zero-copy)
+//	AF_PACKET TPACKET_V3 ring on the fabric-side veth (tpacket_linux.go:
+//	  sized in frames of the interface's MTU, read in place, blocks held
+//	  until the copies pointing into them are sent; the capture waits in
+//	  the Go netpoller, so an idle ring costs no thread)
 //	  classic BPF: drop our SO_MARK; keep one direction by packet type
 //	  (PACKET_OUTGOING at the fabric end = instance ingress)
 //	→ capture goroutine: Model.DecideInto, Model.Deliver (target NACL/SG,
-//	  NLB choice), Decision.AppendWire into a preallocated queue slot
+//	  NLB choice), Decision.AppendWireHeader into a preallocated queue
+//	  slot that points at the frame in the ring (over IPv4; a GSO segment,
+//	  a VLAN-tagged frame or a copy over IPv6 is written whole with
+//	  Decision.AppendWire)
 //	→ bounded SPSC queue (full: the copy is skipped and counted as the
-//	  provider's NetworkSkipMirrorIn/Out; the kernel path never waits);
+//	  provider's NetworkSkipMirrorIn/Out; the kernel path never waits;
+//	  since queued copies hold ring blocks, a ring of fewer frames than
+//	  the queue has slots, jumbo frames, fills first: the kernel drops
+//	  and counts them as ring drops, RingDrops, before they are decided);
 //	  FIFO, with free slots reused last-in first-out, so copies are
 //	  written into buffers that are still in the caches
 //	→ sender goroutine: sendmmsg of the whole outer frame, as the model built
 //	  it (router MAC → receiver MAC, IPv4 id 0, outer source = the source
-//	  ENI's address), on an AF_PACKET socket (qdisc bypass, SO_MARK) in the
+//	  ENI's address; the headers and the frame in the ring as two iovecs,
+//	  so the kernel copies the frame once, from the ring into the
+//	  datagram, and the block goes back once sent), on an AF_PACKET socket (qdisc bypass, SO_MARK) in the
 //	  fabric namespace holding the receiver's subnet, onto the receiver's
 //	  bridge port: what the VPC router would hand the bridge, without the
 //	  routing, neighbour and netfilter work. A receiver the lab has no port

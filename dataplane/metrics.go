@@ -115,7 +115,7 @@ func (p *pipeline) stats() PipeStats {
 		QueueDepth:    p.q.depth(),
 	}
 	if p.ring != nil {
-		ps.RingDrops, ps.RingFreezes = p.ring.drops.Load(), p.ring.freezes.Load()
+		ps.RingDrops, ps.RingFreezes = p.ring.counters()
 	}
 	for r := range p.st.dropped {
 		ps.Dropped[DropReason(r).String()] = p.st.dropped[r].Load()

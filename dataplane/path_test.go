@@ -59,7 +59,7 @@ func fixtureSpec(packetLength int) cloudmock.Spec {
 
 func TestHandleEnqueuesEncapsulated(t *testing.T) {
 	p, f := pathFixture(t, 0)
-	p.handle(f, 1)
+	p.handle(f, 1, false)
 	first, n := p.q.peek(8)
 	if n != 1 {
 		t.Fatalf("queue holds %d datagrams, want 1", n)
@@ -72,7 +72,7 @@ func TestHandleEnqueuesEncapsulated(t *testing.T) {
 	// A frame not addressed to the ENI (bridge flooding) is ignored.
 	g := append([]byte(nil), f...)
 	g[5] = 99
-	p.handle(g, 2)
+	p.handle(g, 2, false)
 	if p.st.foreign.Load() != 1 || p.q.depth() != 1 {
 		t.Fatalf("foreign frame: foreign=%d depth=%d", p.st.foreign.Load(), p.q.depth())
 	}
@@ -81,7 +81,7 @@ func TestHandleEnqueuesEncapsulated(t *testing.T) {
 func TestHandleNoAlloc(t *testing.T) {
 	p, f := pathFixture(t, 0)
 	allocs := testing.AllocsPerRun(1000, func() {
-		p.handle(f, 1)
+		p.handle(f, 1, false)
 		_, n := p.q.peek(64)
 		p.q.release(n)
 	})
@@ -101,7 +101,7 @@ func BenchmarkHandle(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(size))
 			for b.Loop() {
-				p.handle(f, 1)
+				p.handle(f, 1, false)
 				if p.q.depth() >= 32 {
 					_, n := p.q.peek(64)
 					p.q.release(n)

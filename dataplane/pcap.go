@@ -34,6 +34,7 @@ type pcapWriter struct {
 	logger  *slog.Logger
 	err     error // first write error; later writes are skipped
 	errText atomic.Pointer[string]
+	join    []byte // a frame sent in two parts, joined (writeParts)
 
 	written atomic.Uint64 // frames handed to the file
 	lost    atomic.Uint64 // frames not written because of err
@@ -91,10 +92,28 @@ func pcapFileName(id string) string {
 	return strings.NewReplacer("/", "_", string(os.PathSeparator), "_").Replace(id) + ".pcapng"
 }
 
+// writeParts appends the frame made of head and tail (tail may be empty),
+// captured at stamp (unix nanoseconds).
+func (p *pcapWriter) writeParts(head, tail []byte, stamp int64) {
+	if len(tail) == 0 {
+		p.write(head, stamp)
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.join = append(append(p.join[:0], head...), tail...)
+	p.writeLocked(p.join, stamp)
+}
+
 // write appends one frame captured at stamp (unix nanoseconds).
 func (p *pcapWriter) write(frame []byte, stamp int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.writeLocked(frame, stamp)
+}
+
+// writeLocked is write with p.mu held.
+func (p *pcapWriter) writeLocked(frame []byte, stamp int64) {
 	if p.err != nil {
 		p.lost.Add(1)
 		return

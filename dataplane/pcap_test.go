@@ -159,3 +159,36 @@ func TestPcapLossInSnapshotAndMetrics(t *testing.T) {
 		t.Errorf("metrics lack %q", want)
 	}
 }
+
+// TestPcapWriterJoinsParts: a copy sent as its headers and the frame in
+// the ring is recorded as one frame, the two joined in order.
+func TestPcapWriterJoinsParts(t *testing.T) {
+	w, err := newPcapWriter(t.TempDir(), "tmt-1", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, tail := bytes.Repeat([]byte{0x01}, 64), bytes.Repeat([]byte{0x02}, 1400)
+	w.writeParts(head, tail, 1)
+	w.writeParts(tail, nil, 2)
+	if err := w.close(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(w.stats().Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := pcapgo.NewNgReader(f, pcapgo.DefaultNgReaderOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range [][]byte{append(bytes.Clone(head), tail...), tail} {
+		got, _, err := r.ReadPacketData()
+		if err != nil {
+			t.Fatalf("frame %d: %v", i, err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("frame %d: %d bytes, want the %d of its parts in order", i, len(got), len(want))
+		}
+	}
+}

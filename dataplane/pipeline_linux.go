@@ -92,6 +92,10 @@ func (p *pipeline) capture() {
 			time.Sleep(readErrorBackoff)
 			continue
 		}
+		if len(frame) == 0 {
+			p.ringDone.Add(1) // no frame to read: nothing to decide
+			continue
+		}
 		p.tag = p.ring.tag
 		p.wire(frame, vh, stamp)
 		p.ringDone.Add(1)
@@ -100,6 +104,14 @@ func (p *pipeline) capture() {
 		}
 	}
 	p.refreshRingStats()
+}
+
+// halt asks the capture goroutine to return, and wakes it if it waits.
+func (p *pipeline) halt() {
+	p.stop.Store(true)
+	if p.ring != nil {
+		p.ring.wake()
+	}
 }
 
 func (p *pipeline) refreshRingStats() {
@@ -115,7 +127,7 @@ func (p *pipeline) wire(frame []byte, vh vnetHdr, stamp int64) {
 		if p.seg.init(frame, vh) {
 			p.st.aggregates.Add(1)
 			for seg := p.seg.next(); seg != nil; seg = p.seg.next() {
-				p.handle(seg, stamp)
+				p.handle(seg, stamp, false)
 			}
 			return
 		}
@@ -124,7 +136,7 @@ func (p *pipeline) wire(frame []byte, vh vnetHdr, stamp int64) {
 	if vh.flags&vnetNeedsCsum != 0 {
 		completeChecksum(frame, int(vh.csumStart), int(vh.csumOffset))
 	}
-	p.handle(frame, stamp)
+	p.handle(frame, stamp, true)
 }
 
 // current returns the configuration in force and the ENI's ref in it.
@@ -140,15 +152,17 @@ func (p *pipeline) current() (*view, cloudmock.ENIRef) {
 }
 
 // handle is the per-packet path: no allocation. One packet is decided,
-// delivered, queued and counted with one configuration.
-func (p *pipeline) handle(frame []byte, stamp int64) {
+// delivered, queued and counted with one configuration. inRing says
+// whether frame lies in the ring block read last (not in a scratch
+// buffer): then the copy points at it (see queueCopy).
+func (p *pipeline) handle(frame []byte, stamp int64, inRing bool) {
 	p.st.captured.Add(1)
 	if !p.ours(frame) {
 		p.st.foreign.Add(1)
 		return
 	}
 	if p.tag != 0 {
-		frame = p.tagged(frame)
+		frame, inRing = p.tagged(frame), false
 	}
 	v, ref := p.current()
 	m := v.model
@@ -198,22 +212,46 @@ func (p *pipeline) handle(frame []byte, stamp int64) {
 		p.st.dropped[DropOversize].Add(1)
 		return
 	}
-	s := p.q.reserve()
-	if s == nil {
+	if !p.queueCopy(&dl, t, frame, stamp, inRing) {
 		// The mirror path is saturated: production has priority.
 		m.CountSkipped(d, len(frame))
 		p.st.dropped[DropQueueFull].Add(1)
 		return
 	}
-	// VXLAN to the receiver, or, behind a Gateway Load Balancer, that
-	// datagram in GENEVE from the GWLB to the appliance: the sender puts
-	// the frame on the wire as built (see sender), whatever outer source
-	// the model wrote.
-	b := d.AppendWire(s.buf[:0], cloudmock.FrameHeader{SrcMAC: t.srcMAC, DstMAC: t.dstMAC}, &dl, frame)
-	s.n, s.ipOff, s.dst, s.target, s.stamp = len(b), EthernetHeaderLen, dl.To, t, stamp
-	p.q.commit()
 	m.CountDelivery(d, &dl)
 	m.CountMirrored(d, len(frame))
+}
+
+// queueCopy queues the copy of frame that p.dec and dl describe, to t;
+// false when the queue is full. The copy is VXLAN to the receiver, or,
+// behind a Gateway Load Balancer, that datagram in GENEVE from the GWLB
+// to the appliance: the sender puts the frame on the wire as built (see
+// sender), whatever outer source the model wrote.
+//
+// When frame lies in the ring and its headers do not depend on its
+// content (Decision.AppendWireHeader: over IPv4), only the headers are
+// written into the slot and the slot points at the frame in the ring,
+// whose block is held until the copy is sent: the kernel gathers the two
+// into the datagram, and the frame is not copied in user space.
+func (p *pipeline) queueCopy(dl *cloudmock.Delivery, t *targetAddr, frame []byte, stamp int64, inRing bool) bool {
+	s := p.q.reserve()
+	if s == nil {
+		return false
+	}
+	d := &p.dec
+	h := cloudmock.FrameHeader{SrcMAC: t.srcMAC, DstMAC: t.dstMAC}
+	s.ext = nil
+	if inRing {
+		if b, ok := d.AppendWireHeader(s.buf[:0], h, dl, len(frame)); ok {
+			s.n, s.ext, s.block = len(b), frame[:d.InnerLen(len(frame))], p.ring.hold()
+		}
+	}
+	if s.ext == nil {
+		s.n = len(d.AppendWire(p.q.whole(s)[:0], h, dl, frame))
+	}
+	s.ipOff, s.dst, s.target, s.stamp = EthernetHeaderLen, dl.To, t, stamp
+	p.q.commit()
+	return true
 }
 
 // tagged returns frame with the VLAN tag the kernel kept in metadata put
@@ -267,9 +305,9 @@ func (p *pipeline) sendBatch() {
 		p.failed[i] = false
 		switch t := s.target; {
 		case t.port.ok && t.port.fabric < len(p.snd.pkt): // a fabric added later has no socket here: routed
-			p.snd.setDirect(i, s.buf[:s.n], t.port.fabric, t.port.ifindex)
+			p.snd.setDirect(i, s.buf[:s.n], s.ext, t.port.fabric, t.port.ifindex)
 		case s.dst.Is4():
-			p.snd.setRouted(i, s.buf[s.ipOff:s.n], s.dst.As4())
+			p.snd.setRouted(i, s.buf[s.ipOff:s.n], s.ext, s.dst.As4())
 		default:
 			// Only the direct path carries another outer family: no
 			// way out for this one.
@@ -278,27 +316,46 @@ func (p *pipeline) sendBatch() {
 		}
 	}
 	p.snd.flush(n, p.onErr)
+	held, block := int32(0), 0 // a run of copies from one ring block
 	for i := 0; i < n; i++ {
 		s := p.q.at(first + uint64(i))
-		if p.failed[i] {
-			reason := DropSendError
-			if p.snd.fds[i] < 0 {
-				reason = DropOther
-			}
-			p.st.dropped[reason].Add(1)
+		p.account(s, p.failed[i], p.snd.fds[i] < 0)
+		if s.ext == nil {
 			continue
 		}
-		size := uint64(s.n - s.ipOff)
-		p.st.sent.Add(1)
-		p.st.sentBytes.Add(size)
-		t := s.target
-		t.st.sent.Add(1)
-		t.st.sentBytes.Add(size)
-		if t.pcap != nil {
-			t.pcap.write(s.buf[:s.n], s.stamp)
+		s.ext = nil
+		if held > 0 && s.block != block {
+			p.ring.unhold(block, held) // sent (or refused): the ring may have them back
+			held = 0
 		}
+		held, block = held+1, s.block
+	}
+	if held > 0 {
+		p.ring.unhold(block, held)
 	}
 	p.q.release(n)
+}
+
+// account counts the copy in s once the kernel took it (or refused it:
+// failed; none: it had no way out) and writes it to its target's pcapng.
+func (p *pipeline) account(s *slot, failed, none bool) {
+	if failed {
+		reason := DropSendError
+		if none {
+			reason = DropOther
+		}
+		p.st.dropped[reason].Add(1)
+		return
+	}
+	size := uint64(s.n - s.ipOff + len(s.ext))
+	p.st.sent.Add(1)
+	p.st.sentBytes.Add(size)
+	t := s.target
+	t.st.sent.Add(1)
+	t.st.sentBytes.Add(size)
+	if t.pcap != nil {
+		t.pcap.writeParts(s.buf[:s.n], s.ext, s.stamp)
+	}
 }
 
 func (p *pipeline) markFailed(i int, err error) {

@@ -142,7 +142,7 @@ func (s *Service) retirePorts(gone []*pipeline) {
 		if s.captured[p.eniID] == p.sim {
 			delete(s.captured, p.eniID)
 		}
-		p.stop.Store(true)
+		p.halt()
 		if s.kern != nil && p.dir == cloudmock.Ingress {
 			s.kern.forgetPort(p)
 		}

@@ -6,11 +6,21 @@ import (
 )
 
 // slot is one preallocated datagram buffer in a queue. buf holds the whole
-// outer Ethernet frame (for the pcapng writer); the datagram handed to the
-// kernel is buf[ipOff:n].
+// outer Ethernet frame, or its headers with ext (for the pcapng writer);
+// the datagram handed to the kernel is buf[ipOff:n] followed by ext.
+//
+// buf is head, room for the headers (the common case: the frame stays
+// in the ring), or whole, room for the largest copy, allocated the first
+// time the slot carries a copy written whole (see queue.whole).
 type slot struct {
-	buf    []byte
-	n      int         // bytes used in buf
+	buf         []byte
+	head, whole []byte
+	n           int // bytes used in buf
+	// ext, when not nil, is the rest of the frame after buf[:n]: the
+	// inner frame where it lies in the capture ring, whose block (block)
+	// is held until the copy is sent.
+	ext    []byte
+	block  int
 	ipOff  int         // where the outer IPv4 header starts in buf
 	dst    netip.Addr  // outer destination (the target or the NLB's chosen agent)
 	target *targetAddr // the receiving address (pcap writer, per-target counters)
@@ -21,7 +31,8 @@ type slot struct {
 // slots between one capture goroutine and its sender. The producer never
 // blocks: when every slot is in use, reserve fails and the caller counts
 // the copy as skipped. Nothing is allocated after newQueue except a chunk
-// of buffers the first time the queue gets that deep.
+// of head buffers the first time the queue gets that deep, and a slot's
+// whole buffer the first time it carries a copy written whole.
 //
 // Committed slots travel in FIFO order (ready, a ring of slot indexes);
 // free slots are reused last-in first-out: the sender returns each batch
@@ -62,6 +73,11 @@ type queue struct {
 // queueChunk is how many slot buffers are allocated at once.
 const queueChunk = 16
 
+// slotHeadSize is the room for a copy's headers in every slot: the
+// largest written apart from the frame (Ethernet, a GWLB's IPv4, UDP and
+// GENEVE with its options, then IPv4, UDP and VXLAN) are 118 bytes.
+const slotHeadSize = 256
+
 // newQueue returns a queue of at least n slots (rounded up to a power of
 // two) of slotSize bytes each. Only the first queueChunk buffers are
 // allocated here; the others in chunks, the first time the queue holds
@@ -90,15 +106,34 @@ func newQueue(n, slotSize int) *queue {
 	return q
 }
 
-// grow allocates the buffers of the chunk holding slot i.
+// grow allocates the head buffers of the chunk holding slot i (whole
+// ones too when a copy fits in a head).
 func (q *queue) grow(i uint32) {
 	first := int(i) / queueChunk * queueChunk
 	last := min(first+queueChunk, len(q.slots))
-	backing := make([]byte, (last-first)*q.slotSize)
+	hs := q.headSize()
+	backing := make([]byte, (last-first)*hs)
 	for j := first; j < last; j++ {
 		k := j - first
-		q.slots[j].buf = backing[k*q.slotSize : (k+1)*q.slotSize : (k+1)*q.slotSize]
+		s := &q.slots[j]
+		s.head = backing[k*hs : (k+1)*hs : (k+1)*hs]
+		s.buf = s.head
+		if hs == q.slotSize {
+			s.whole = s.head
+		}
 	}
+}
+
+func (q *queue) headSize() int { return min(slotHeadSize, q.slotSize) }
+
+// whole returns s's buffer for a copy written whole (slotSize bytes),
+// allocated the first time s needs one, and makes it s.buf.
+func (q *queue) whole(s *slot) []byte {
+	if s.whole == nil {
+		s.whole = make([]byte, q.slotSize)
+	}
+	s.buf = s.whole
+	return s.buf
 }
 
 // capacity is the number of slots.
@@ -117,10 +152,12 @@ func (q *queue) reserve() *slot {
 		return nil
 	}
 	i := q.own[len(q.own)-1]
-	if q.slots[i].buf == nil {
+	if q.slots[i].head == nil {
 		q.grow(i) // the queue never held this many copies before
 	}
-	return &q.slots[i]
+	s := &q.slots[i]
+	s.buf = s.head
+	return s
 }
 
 // takeReturned moves every slot the consumer returned onto own, the last

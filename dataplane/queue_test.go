@@ -165,3 +165,30 @@ func TestQueueBuffersOnDemand(t *testing.T) {
 		seen[b] = true
 	}
 }
+
+// TestQueueWholeBuffersOnDemand: with jumbo copies, a slot hands out a
+// head buffer for the headers of a copy whose frame stays in the ring,
+// and a buffer for the largest copy only once it carries one written
+// whole, which it keeps for the next.
+func TestQueueWholeBuffersOnDemand(t *testing.T) {
+	q := newQueue(64, 9200)
+	s := q.reserve()
+	if len(s.buf) != slotHeadSize || s.whole != nil {
+		t.Fatalf("fresh slot: buffer of %d bytes, whole %v; want a %d-byte head and no whole buffer", len(s.buf), s.whole != nil, slotHeadSize)
+	}
+	w := q.whole(s)
+	if len(w) != 9200 || &s.buf[0] != &w[0] {
+		t.Fatalf("whole buffer of %d bytes (in use: %v), want 9200 in use", len(w), &s.buf[0] == &w[0])
+	}
+	q.commit()
+	first, n := q.peek(8)
+	_ = q.at(first)
+	q.release(n)
+	again := q.reserve()
+	if again != s || len(again.buf) != slotHeadSize {
+		t.Fatalf("reused slot: same %v, buffer of %d bytes; want the same slot with its head in use", again == s, len(again.buf))
+	}
+	if w2 := q.whole(again); &w2[0] != &w[0] {
+		t.Fatal("a slot's whole buffer was allocated again")
+	}
+}

@@ -3,14 +3,14 @@ package dataplane
 import (
 	"errors"
 	"fmt"
-	"reflect"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
-	"github.com/gopacket/gopacket/afpacket"
 	"golang.org/x/sys/unix"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
 // RingOptions size the AF_PACKET TPACKET_V3 ring of one capture (there are
@@ -20,16 +20,24 @@ type RingOptions struct {
 	// size and larger than the biggest frame (default 256 KiB; 128 KiB when
 	// Budget leaves a ring less than 1 MiB).
 	BlockSize int
-	// Blocks is the number of blocks (default 16: 4 MiB per ring, fewer
-	// when Budget says so).
+	// Blocks is the number of blocks (default: enough for Frames frames
+	// at the interface's MTU, fewer when Budget says so, at least 2).
 	Blocks int
+	// Frames is how many frames of the interface's MTU the ring holds
+	// when Blocks is left at its default (default 4096). A ring is the
+	// capture's only buffer while its goroutine waits for a core, so its
+	// depth is counted in frames: the former fixed 4 MiB held 4096
+	// frames at MTU 1500 but 450 at MTU 9001, 2 ms at the rate tc mirred
+	// keeps up with, and jumbo frames were lost whenever the capture
+	// was off the CPU that long. 4096 jumbo frames are 37 MiB.
+	Frames int
 	// Budget bounds the kernel memory of all the service's rings together
-	// when Blocks is left at its default (default 128 MiB): a lab of up to
-	// 16 captured ENIs gets the full 4 MiB rings, a larger one smaller
-	// rings, down to two blocks of 128 KiB (256 KiB per ring; still room
-	// for two 64 KiB GSO aggregates). Ring memory is allocated and mapped
-	// up front, so without a bound it grew by 8 MiB per source ENI (1 GB
-	// of resident memory for 100 sources).
+	// when Blocks is left at its default (default 128 MiB): a small lab
+	// gets rings of Frames frames, a larger one smaller rings, down to
+	// two blocks of 128 KiB (256 KiB per ring; still room for two 64 KiB
+	// GSO aggregates). Ring memory is allocated and mapped up front, so
+	// without a bound it grew by 8 MiB per source ENI (1 GB of resident
+	// memory for 100 sources).
 	Budget int
 	// BlockTimeout is how long the kernel keeps a partly filled block before
 	// handing it over: the capture's added latency at low rates (default
@@ -39,13 +47,20 @@ type RingOptions struct {
 
 const (
 	defaultRingBudget = 128 << 20
+	defaultRingFrames = 4096
+	defaultBlockSize  = 256 << 10
 	smallBlockSize    = 128 << 10
 	minRingBlocks     = 2
+	// ringFrameOverhead is what the ring adds to each frame: the
+	// tpacket3_hdr and sockaddr_ll (68 bytes, aligned), the virtio_net_hdr,
+	// alignment, and room for two VLAN tags the kernel may keep in the
+	// frame.
+	ringFrameOverhead = 128
 )
 
 func (o RingOptions) withDefaults() RingOptions {
 	if o.BlockSize <= 0 {
-		o.BlockSize = 256 << 10
+		o.BlockSize = defaultBlockSize
 	}
 	if o.Blocks <= 0 {
 		o.Blocks = 16
@@ -56,11 +71,12 @@ func (o RingOptions) withDefaults() RingOptions {
 	return o
 }
 
-// forRings returns the options of each of n rings: the defaults, with
-// Blocks (and BlockSize, unless set) cut so that the n rings stay within
-// Budget, and BlockTimeout, unless set, stretched so that the rings'
-// block timers fire at most ringTimerRate times a second in all. Explicit
-// Blocks are kept as they are.
+// forRings returns the options of each of n rings on interfaces of MTU
+// mtu: Blocks (unless set) for Frames frames of that MTU, cut (with
+// BlockSize, unless set) so that the n rings stay within Budget, and
+// BlockTimeout, unless set, stretched so that the rings' block timers
+// fire at most ringTimerRate times a second in all. Explicit Blocks are
+// kept as they are.
 //
 // A TPACKET_V3 ring's block timer fires every BlockTimeout even when
 // nothing arrives: with 2 ms, the 1000 rings of 500 idle sources made
@@ -70,23 +86,31 @@ func (o RingOptions) withDefaults() RingOptions {
 // block is handed over as soon as it is full), so a large lab waits up to
 // n/ringTimerRate seconds for a lone copy decided in user space (200 ms at
 // 1000 sources); the in-kernel path does not wait.
-func (o RingOptions) forRings(n int) RingOptions {
+func (o RingOptions) forRings(n, mtu int) RingOptions {
 	if o.BlockTimeout < time.Millisecond && n > 0 {
 		o.BlockTimeout = max(2*time.Millisecond, time.Duration(n)*time.Second/ringTimerRate)
 	}
-	budget := o.Budget
+	if o.Blocks > 0 {
+		return o.withDefaults()
+	}
+	budget, frames := o.Budget, o.Frames
 	if budget <= 0 {
 		budget = defaultRingBudget
 	}
-	if o.Blocks > 0 || n <= 0 {
-		return o.withDefaults()
+	if frames <= 0 {
+		frames = defaultRingFrames
 	}
 	d := o.withDefaults()
-	per := budget / n
+	if mtu <= 0 {
+		mtu = cloudmock.DefaultMTU
+	}
+	want := frames * (mtu + EthernetHeaderLen + ringFrameOverhead)
+	d.Blocks = max((want+d.BlockSize-1)/d.BlockSize, minRingBlocks)
+	per := budget / max(n, 1)
 	if per >= d.Blocks*d.BlockSize {
 		return d
 	}
-	if o.BlockSize <= 0 && per < 8*d.BlockSize/2 {
+	if o.BlockSize <= 0 && per < 4*defaultBlockSize {
 		d.BlockSize = smallBlockSize
 	}
 	d.Blocks = max(per/d.BlockSize, minRingBlocks)
@@ -97,20 +121,20 @@ func (o RingOptions) forRings(n int) RingOptions {
 // fire in all, per second (see forRings).
 const ringTimerRate = 10_000
 
-// pollTimeout (or the ring's BlockTimeout, when longer: a capture goroutine
-// need not wake more often than its ring hands blocks over) bounds how
-// long a capture goroutine sleeps in poll, hence how
-// long Close waits for it.
-const pollTimeout = 50 * time.Millisecond
+// idleWait bounds how long a capture goroutine waits for a block before
+// it reads its ring's counters again and looks whether it should stop.
+// It waits in the netpoller (see tpRing.waitBlock), and Close wakes it
+// (ring.wake), so the wait costs an idle ring one timer a second.
+const idleWait = time.Second
 
 // ring is one direction's capture at one fabric-side veth.
 type ring struct {
-	tp      *afpacket.TPacket
+	tp      *tpRing
 	ifname  string
 	ingress bool
 	vnet    bool // frames are preceded by a virtio_net_hdr
 	// tag is the VLAN tag the kernel kept in the metadata of the frame
-	// read last (TPID << 16 | TCI; 0: none): see vlanTag.
+	// read last (TPID << 16 | TCI; 0: none): see vlan_linux.go.
 	tag uint32
 	// blockTimeout is the ring's (see RingOptions).
 	blockTimeout time.Duration
@@ -124,19 +148,15 @@ type ring struct {
 
 // openRing opens the ring on interface ifindex (named ifname) in the
 // calling thread's network namespace (call it inside nsrun.Run) and
-// attaches captureFilter.
+// attaches captureFilter (see tpRing).
 //
 // The socket is created listening to no protocol, so nothing enters the
 // ring, and no RCU grace period is waited for, while the ring is set up
 // and the filter attached; only then is it bound to ifindex for every
-// protocol. Binding by index also spares afpacket's net.InterfaceByName,
-// which dumps every link of the namespace: once per ring, that made
-// opening a lab's rings quadratic (60% of the CPU at 200 sources).
-// Should afpacket's descriptor not be reachable (see tpacketFD), the ring
-// is opened by name as afpacket does it, and a frame of the wrong
-// direction or a marked datagram can slip in before the filter: the
-// capture loop's MAC check rejects the former, and the service sends
-// nothing before every ring is open.
+// protocol. Binding by index spares a lookup by name, which dumps every
+// link of the namespace: once per ring, that made opening a lab's rings
+// quadratic (60% of the CPU at 200 sources); an ifindex of 0 or less is
+// looked up by name.
 //
 // vnet says whether to ask for a virtio_net_hdr before each frame
 // (vnetHdrSupported, probed once per service: each probe's socket costs an
@@ -151,59 +171,33 @@ func openRing(ifname string, ifindex int, ingress, vnet bool, mark uint32, ebpf 
 	if err != nil {
 		return nil, err
 	}
-	opts := []any{
-		afpacket.OptInterface(""), afpacket.OptProtocol(0),
-		afpacket.TPacketVersion3,
-		afpacket.OptFrameSize(o.BlockSize), // v3 frames are variable: only blocks matter
-		afpacket.OptBlockSize(o.BlockSize),
-		afpacket.OptNumBlocks(o.Blocks),
-		afpacket.OptBlockTimeout(o.BlockTimeout),
-		afpacket.OptPollTimeout(max(pollTimeout, o.BlockTimeout)),
-	}
-	fallback := ifindex <= 0 || !tpacketFDReachable()
-	if fallback {
-		opts[0], opts[1] = afpacket.OptInterface(ifname), afpacket.OptProtocol(unix.ETH_P_ALL)
-	}
-	if vnet {
-		opts = append(opts, afpacket.OptVNetHdrSize(vnetHdrLen))
-	}
-	tp, err := afpacket.NewTPacket(opts...)
-	if err != nil {
-		return nil, fmt.Errorf("open af_packet ring on %s: %w", ifname, err)
+	if ifindex <= 0 {
+		ifi, err := net.InterfaceByName(ifname)
+		if err != nil {
+			return nil, fmt.Errorf("open af_packet ring on %s: %w", ifname, err)
+		}
+		ifindex = ifi.Index
 	}
 	if ebpf >= 0 {
-		if err := tp.SetEBPF(int32(ebpf)); err != nil {
-			tp.Close()
-			return nil, fmt.Errorf("attach the in-kernel path's capture filter on %s: %w", ifname, err)
-		}
-	} else if err := tp.SetBPF(prog); err != nil {
-		tp.Close()
-		return nil, fmt.Errorf("attach capture filter (%s) on %s: %w", filterText(ingress, mark), ifname, err)
+		prog = nil
 	}
-	if !fallback {
-		sa := &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: ifindex}
-		if err := unix.Bind(tpacketFD(tp), sa); err != nil {
-			tp.Close()
-			return nil, fmt.Errorf("bind af_packet ring to %s (index %d): %w", ifname, ifindex, err)
+	tp, err := openTPRing(tpRingConfig{blockSize: o.BlockSize, blocks: o.Blocks, timeout: o.BlockTimeout,
+		poll: idleWait, vnet: vnet}, prog, ebpf)
+	if err != nil {
+		what := "in-kernel path's filter"
+		if ebpf < 0 {
+			what = filterText(ingress, mark)
 		}
+		return nil, fmt.Errorf("open af_packet ring on %s (filter: %s): %w", ifname, what, err)
+	}
+	if err := tp.bind(ifindex); err != nil {
+		tp.close()
+		return nil, fmt.Errorf("af_packet ring on %s: %w", ifname, err)
 	}
 	return &ring{tp: tp, ifname: ifname, ingress: ingress, vnet: vnet, blockTimeout: o.BlockTimeout}, nil
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
-
-// tpacketFD returns the socket of tp: afpacket keeps it in an unexported
-// field and binds only by name, so it is read by reflection (reading an
-// unexported int field is allowed; nothing is written).
-// tpacketFDReachable says whether this afpacket version still has it.
-func tpacketFD(tp *afpacket.TPacket) int {
-	return int(reflect.ValueOf(tp).Elem().FieldByName("fd").Int())
-}
-
-func tpacketFDReachable() bool {
-	f, ok := reflect.TypeFor[afpacket.TPacket]().FieldByName("fd")
-	return ok && f.Type.Kind() == reflect.Int
-}
 
 // vnetHdrSupported reports whether the kernel takes PACKET_VNET_HDR_SZ
 // (Linux 6.2+). Without it the rings carry no virtio_net_hdr, and GSO
@@ -218,39 +212,68 @@ func vnetHdrSupported() bool {
 }
 
 // read returns the next frame, zero-copy: valid (and writable) until the
-// next read, with its virtio_net_hdr. It returns errTimeout when nothing
-// arrived within pollTimeout.
+// next read, unless its block is held (hold), with its virtio_net_hdr and
+// capture time. It returns errTimeout when nothing arrived within the
+// poll timeout, and an empty frame for a packet the ring holds no frame
+// of.
 func (r *ring) read() ([]byte, vnetHdr, int64, error) {
-	data, ci, err := r.tp.ZeroCopyReadPacketData()
+	data, err := r.tp.next()
 	if err != nil {
-		if errors.Is(err, afpacket.ErrTimeout) || errors.Is(err, unix.EINTR) {
+		if errors.Is(err, errTimeout) {
 			return nil, vnetHdr{}, 0, errTimeout
 		}
 		return nil, vnetHdr{}, 0, fmt.Errorf("read af_packet ring on %s: %w", r.ifname, err)
 	}
-	r.tag = vlanTag(r.tp, ci.AncillaryData)
-	if len(data) == 0 || !r.vnet {
-		return data, vnetHdr{}, ci.Timestamp.UnixNano(), nil
+	if len(data) == 0 {
+		return nil, vnetHdr{}, 0, nil
 	}
-	// With PACKET_VNET_HDR_SZ the kernel writes the virtio_net_hdr right
-	// before the frame in the ring (tpacket_rcv: h.raw + macoff - 10);
-	// afpacket does not return it, so read it from the ring memory.
-	hdr := unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(data)), -vnetHdrLen)), vnetHdrLen)
-	return data, parseVnetHdr(hdr), ci.Timestamp.UnixNano(), nil
+	r.tag = r.tp.vlanTag()
+	if !r.vnet {
+		return data, vnetHdr{}, r.tp.stamp(), nil
+	}
+	return data, parseVnetHdr(r.tp.vnetHeader(data)), r.tp.stamp(), nil
 }
 
 var errTimeout = errors.New("capture poll timeout")
 
+// hold keeps the block of the frame read last from going back to the
+// kernel until unhold(the returned block, 1): a copy that points into it
+// is queued.
+func (r *ring) hold() int { return r.tp.hold() }
+
+// unhold lets go of n holds of block b (see hold); safe from the sender.
+func (r *ring) unhold(b int, n int32) { r.tp.unhold(b, n) }
+
+// wake makes the capture's wait for a block return at once, now and
+// from now on: the capture is asked to stop.
+func (r *ring) wake() {
+	r.life.RLock()
+	defer r.life.RUnlock()
+	if !r.closed {
+		r.tp.wake()
+	}
+}
+
+// counters returns the kernel's drop and freeze counts, read now unless
+// the ring is closed (then as last read).
+func (r *ring) counters() (drops, freezes uint64) {
+	r.life.RLock()
+	if !r.closed {
+		_ = r.updateStats() // on failure, the last values read
+	}
+	r.life.RUnlock()
+	return r.drops.Load(), r.freezes.Load()
+}
+
 // updateStats folds the kernel's ring counters (which reset on read) into
 // r.drops and r.freezes.
 func (r *ring) updateStats() error {
-	_, v3, err := r.tp.SocketStats()
+	_, drops, freezes, err := r.tp.stats()
 	if err != nil {
-		return fmt.Errorf("read af_packet statistics on %s: %w", r.ifname, err)
+		return fmt.Errorf("af_packet statistics on %s: %w", r.ifname, err)
 	}
-	// afpacket accumulates itself; store its running totals.
-	r.drops.Store(uint64(v3.Drops()))
-	r.freezes.Store(uint64(v3.QueueFreezes()))
+	r.drops.Store(drops)
+	r.freezes.Store(freezes)
 	return nil
 }
 
@@ -263,17 +286,18 @@ func (r *ring) queued() (uint64, bool) {
 	if r.closed {
 		return 0, false
 	}
-	_, v3, err := r.tp.SocketStats()
+	packets, drops, _, err := r.tp.stats()
 	if err != nil {
 		return 0, false
 	}
-	return uint64(v3.Packets()) - uint64(v3.Drops()), true
+	return packets - drops, true
 }
 
-// close releases the ring (the capture goroutine must have returned).
+// close releases the ring (the capture goroutine and the sender must
+// have returned: no copy points into it any more).
 func (r *ring) close() {
 	r.life.Lock()
 	defer r.life.Unlock()
 	r.closed = true
-	r.tp.Close()
+	_ = r.tp.close()
 }

@@ -13,14 +13,11 @@ import (
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
 )
 
-// TestRingBindsByIndex: a ring opened by interface index (not afpacket's
-// lookup by name, which dumps every link) captures what arrives at that
+// TestRingBindsByIndex: a ring opened by interface index (not a lookup
+// by name, which dumps every link) captures what arrives at that
 // interface in the ring's direction, and nothing of what the interface
 // sends nor of a neighbour's traffic.
 func TestRingBindsByIndex(t *testing.T) {
-	if !tpacketFDReachable() {
-		t.Fatal("afpacket.TPacket has no int field fd any more: rings open by name again (quadratic in the lab's size)")
-	}
 	ns := privtest.Netns(t)
 	var r *ring
 	frame := func(b byte) []byte {

@@ -5,26 +5,32 @@ import (
 	"time"
 )
 
-// TestRingsWithinBudget: a small lab keeps the full 4 MiB rings; a large
-// one gets smaller rings whose sum stays within the budget, never below two
-// 128 KiB blocks; explicit Blocks are kept.
+// TestRingsWithinBudget: a small lab gets rings of Frames frames of its
+// MTU (so a jumbo interface's ring is as deep in frames as another's); a
+// large one gets smaller rings whose sum stays within the budget, never
+// below two 128 KiB blocks; explicit Blocks are kept.
 func TestRingsWithinBudget(t *testing.T) {
+	const jumbo = 9001
 	for _, c := range []struct {
 		name              string
 		o                 RingOptions
-		n                 int
+		n, mtu            int
 		blockSize, blocks int
 	}{
-		{"small lab", RingOptions{}, 2, 256 << 10, 16},
-		{"16 ENIs", RingOptions{}, 32, 256 << 10, 16},
-		{"100 ENIs", RingOptions{}, 200, 128 << 10, 5},
-		{"50 ENIs", RingOptions{}, 100, 256 << 10, 5},
-		{"1000 ENIs", RingOptions{}, 2000, 128 << 10, 2},
-		{"explicit blocks", RingOptions{Blocks: 4}, 2000, 256 << 10, 4},
-		{"explicit block size", RingOptions{BlockSize: 64 << 10}, 2000, 64 << 10, 2},
-		{"larger budget", RingOptions{Budget: 1 << 30}, 200, 256 << 10, 16},
+		{"small lab", RingOptions{}, 2, 1500, 256 << 10, 26},          // 4096 × 1642 B
+		{"small lab, jumbo", RingOptions{}, 2, jumbo, 256 << 10, 143}, // 4096 × 9143 B
+		{"small lab, fewer frames", RingOptions{Frames: 512}, 2, jumbo, 256 << 10, 18},
+		{"16 ENIs", RingOptions{}, 32, 1500, 256 << 10, 16}, // 4 MiB each
+		{"16 ENIs, jumbo", RingOptions{}, 32, jumbo, 256 << 10, 16},
+		{"100 ENIs", RingOptions{}, 200, 1500, 128 << 10, 5},
+		{"50 ENIs", RingOptions{}, 100, 1500, 256 << 10, 5},
+		{"1000 ENIs", RingOptions{}, 2000, jumbo, 128 << 10, 2},
+		{"explicit blocks", RingOptions{Blocks: 4}, 2000, 1500, 256 << 10, 4},
+		{"explicit block size", RingOptions{BlockSize: 64 << 10}, 2000, 1500, 64 << 10, 2},
+		{"larger budget", RingOptions{Budget: 1 << 30}, 20, 1500, 256 << 10, 26},
+		{"larger budget, shared", RingOptions{Budget: 1 << 30}, 200, 1500, 256 << 10, 20},
 	} {
-		got := c.o.forRings(c.n)
+		got := c.o.forRings(c.n, c.mtu)
 		if got.BlockSize != c.blockSize || got.Blocks != c.blocks {
 			t.Errorf("%s: %d rings get %d blocks of %d bytes, want %d of %d", c.name, c.n, got.Blocks, got.BlockSize, c.blocks, c.blockSize)
 		}
@@ -52,7 +58,7 @@ func TestRingTimersBounded(t *testing.T) {
 		{RingOptions{Blocks: 4}, 2000, 200 * time.Millisecond},
 		{RingOptions{BlockTimeout: 5 * time.Millisecond}, 2000, 5 * time.Millisecond},
 	} {
-		got := c.o.forRings(c.n).BlockTimeout
+		got := c.o.forRings(c.n, 1500).BlockTimeout
 		if got != c.want {
 			t.Errorf("%d rings (%+v): block timeout %s, want %s", c.n, c.o, got, c.want)
 		}

@@ -33,7 +33,7 @@ type sender struct {
 	pkt []int // direct: one AF_PACKET socket per fabric, by fabric index
 
 	msgs []unix.Mmsghdr
-	iovs []unix.Iovec
+	iovs []unix.Iovec // two per message: headers (or the whole frame), the frame in the ring
 	in4  []unix.RawSockaddrInet4
 	ll   []unix.RawSockaddrLinklayer
 	fds  []int // the socket of message i
@@ -50,13 +50,13 @@ func newSender(batch int, mark uint32) (*sender, error) {
 	s := &sender{
 		raw:  fd,
 		msgs: make([]unix.Mmsghdr, batch),
-		iovs: make([]unix.Iovec, batch),
+		iovs: make([]unix.Iovec, 2*batch),
 		in4:  make([]unix.RawSockaddrInet4, batch),
 		ll:   make([]unix.RawSockaddrLinklayer, batch),
 		fds:  make([]int, batch),
 	}
 	for i := range s.msgs {
-		s.msgs[i].Hdr.Iov = &s.iovs[i]
+		s.msgs[i].Hdr.Iov = &s.iovs[2*i]
 		s.msgs[i].Hdr.Iovlen = 1
 		s.in4[i].Family = unix.AF_INET
 		s.ll[i].Family = unix.AF_PACKET
@@ -64,11 +64,11 @@ func newSender(batch int, mark uint32) (*sender, error) {
 	return s, nil
 }
 
-// setDirect fills message i with the Ethernet frame f, written on
-// interface ifindex by the AF_PACKET socket of fabric fab.
-func (s *sender) setDirect(i int, f []byte, fab int, ifindex int32) {
-	s.iovs[i].Base = &f[0]
-	s.iovs[i].SetLen(len(f))
+// setDirect fills message i with the Ethernet frame f (followed by ext,
+// when not empty: the inner frame where it lies in the capture ring),
+// written on interface ifindex by the AF_PACKET socket of fabric fab.
+func (s *sender) setDirect(i int, f, ext []byte, fab int, ifindex int32) {
+	s.setIov(i, f, ext)
 	s.ll[i].Ifindex = ifindex
 	s.ll[i].Protocol = binary.NativeEndian.Uint16(f[12:14]) // the frame's EtherType, in network order
 	s.msgs[i].Hdr.Name = (*byte)(unsafe.Pointer(&s.ll[i]))
@@ -76,15 +76,28 @@ func (s *sender) setDirect(i int, f []byte, fab int, ifindex int32) {
 	s.fds[i] = s.pkt[fab]
 }
 
-// setRouted fills message i with the IPv4 datagram d to dst, routed by the
-// source's fabric.
-func (s *sender) setRouted(i int, d []byte, dst [4]byte) {
-	s.iovs[i].Base = &d[0]
-	s.iovs[i].SetLen(len(d))
+// setRouted fills message i with the IPv4 datagram d (followed by ext,
+// when not empty) to dst, routed by the source's fabric.
+func (s *sender) setRouted(i int, d, ext []byte, dst [4]byte) {
+	s.setIov(i, d, ext)
 	s.in4[i].Addr = dst
 	s.msgs[i].Hdr.Name = (*byte)(unsafe.Pointer(&s.in4[i]))
 	s.msgs[i].Hdr.Namelen = unix.SizeofSockaddrInet4
 	s.fds[i] = s.raw
+}
+
+// setIov points message i at b, and at ext after it when not empty: the
+// kernel gathers the two (one copy, from where each lies).
+func (s *sender) setIov(i int, b, ext []byte) {
+	iov := s.iovs[2*i : 2*i+2]
+	iov[0].Base = &b[0]
+	iov[0].SetLen(len(b))
+	s.msgs[i].Hdr.Iovlen = 1
+	if len(ext) > 0 {
+		iov[1].Base = &ext[0]
+		iov[1].SetLen(len(ext))
+		s.msgs[i].Hdr.Iovlen = 2
+	}
 }
 
 // setNone marks message i as not to be sent (flush skips it silently).

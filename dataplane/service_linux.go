@@ -191,7 +191,6 @@ func (s *Service) newPipelines(ctx context.Context, v *view, refs []cloudmock.EN
 	m := v.model
 	dirs := []cloudmock.Direction{cloudmock.Ingress, cloudmock.Egress}
 	pipes := make([]*pipeline, len(refs)*len(dirs))
-	ro := s.cfg.Ring.forRings(total)
 	ql := s.cfg.queueLenFor(total)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(openConcurrency)
@@ -210,7 +209,7 @@ func (s *Service) newPipelines(ctx context.Context, v *view, refs []cloudmock.EN
 				if err := gctx.Err(); err != nil {
 					return err
 				}
-				p, err := s.newPipeline(f, v, ref, e, dir, pipeSizes{slot: slotSize, queue: ql, ring: ro})
+				p, err := s.newPipeline(f, v, ref, e, dir, pipeSizes{slot: slotSize, queue: ql, ring: s.cfg.Ring.forRings(total, e.MTU)})
 				pipes[i*len(dirs)+j] = p
 				return err
 			})
@@ -314,7 +313,7 @@ func (s *Service) Close() error {
 		s.closed = true
 		s.mu.Unlock()
 		for _, p := range s.pipelines() {
-			p.stop.Store(true)
+			p.halt()
 		}
 		s.captureWG.Wait()
 		close(s.done)

@@ -39,7 +39,7 @@ func TestApplyConcurrentWithTraffic(t *testing.T) {
 	go func() { // the capture goroutine
 		defer wg.Done()
 		for !stop.Load() {
-			p.handle(f, 1)
+			p.handle(f, 1, false)
 			handled.Add(1)
 		}
 	}()

@@ -1,13 +1,5 @@
 package dataplane
 
-import (
-	"reflect"
-	"unsafe"
-
-	"github.com/gopacket/gopacket/afpacket"
-	"golang.org/x/sys/unix"
-)
-
 // VLAN tags in packet metadata.
 //
 // The kernel moves an 802.1Q tag out of the frame into the skb's metadata
@@ -20,58 +12,8 @@ import (
 // (ParseFlow reads up to two tags). The capture puts the tag back before
 // the packet is decided.
 //
-// afpacket's OptAddVLANHeader would do it, but into a new slice per
-// packet, which hides the virtio_net_hdr in front of the frame in the
-// ring (see ring.read); and its AncillaryVLAN carries the VLAN id only,
-// not the priority bits nor the TPID. So the tag is read from the
-// header itself.
-
-// vlanTag returns the tag (TPID << 16 | TCI) the kernel keeps in the
-// metadata of the frame read last, 0 if none. tpacket3Header finds the
-// header; without it (another afpacket), the VLAN id afpacket reports is
-// used, with TPID 802.1Q and priority 0.
-func vlanTag(tp *afpacket.TPacket, anc []any) uint32 {
-	if len(anc) == 0 {
-		return 0 // afpacket reports TP_STATUS_VLAN_VALID as AncillaryVLAN
-	}
-	if h := tpacket3Header(tp); h != nil {
-		if h.Status&unix.TP_STATUS_VLAN_VALID == 0 {
-			return 0
-		}
-		tpid := uint32(h.Hv1.Vlan_tpid)
-		if h.Status&unix.TP_STATUS_VLAN_TPID_VALID == 0 || tpid == 0 {
-			tpid = unix.ETH_P_8021Q
-		}
-		return tpid<<16 | h.Hv1.Vlan_tci&0xffff
-	}
-	for _, a := range anc {
-		if v, ok := a.(afpacket.AncillaryVLAN); ok {
-			return unix.ETH_P_8021Q<<16 | uint32(v.VLAN)&0xfff
-		}
-	}
-	return 0
-}
-
-// tpacket3Header returns the tpacket3_hdr of the packet tp returned last:
-// afpacket keeps it in unexported fields (TPacket.current, a *v3wrapper
-// whose packet field points into the ring), read by reflection (reading
-// is allowed; nothing is written). nil if this afpacket has other fields.
-func tpacket3Header(tp *afpacket.TPacket) *unix.Tpacket3Hdr {
-	cur := reflect.ValueOf(tp).Elem().FieldByName("current")
-	if !cur.IsValid() || cur.Kind() != reflect.Interface || cur.IsNil() {
-		return nil
-	}
-	w := cur.Elem()
-	if w.Kind() != reflect.Pointer || w.Elem().Kind() != reflect.Struct {
-		return nil
-	}
-	pk := w.Elem().FieldByName("packet")
-	if !pk.IsValid() || pk.Kind() != reflect.Pointer || pk.IsNil() ||
-		pk.Type().Elem().Size() != unsafe.Sizeof(unix.Tpacket3Hdr{}) {
-		return nil
-	}
-	return (*unix.Tpacket3Hdr)(pk.UnsafePointer())
-}
+// The ring's reader (tpRing.vlanTag) reads the tag, priority bits and
+// TPID included, from the packet's tpacket3_hdr.
 
 // vlanHeaderLen is the size of one 802.1Q tag.
 const vlanHeaderLen = 4
