@@ -38,7 +38,8 @@
 // bytes. A receiver in a peered VPC's fabric (or behind a transit gateway)
 // is reached through the link between the namespaces, whose far end's
 // forward program hands the copy on to the receiver's port
-// (forward_linux.go). The capture rings take SocketFilter(dir), which
+// (forward_linux.go). The capture rings take SocketFilter(dir) (one ring
+// per direction) or SocketFilterBoth (one ring for both), which
 // drops what the kernel mirrored, so each packet is decided once.
 // Everything else (ARP, IPv6 packets, VLAN, IP options, fragments,
 // offloads, never-mirrored services, rejects, no match) is punted to user

@@ -19,7 +19,7 @@ import (
 // that a rule accepts reach the receiver's instance as the VXLAN frame
 // cloudmock writes, byte for byte; each capture ring's socket filter sees
 // its direction's packets that the kernel left to user space, not the
-// mirrored ones; a UDP datagram from the instance's own stack
+// mirrored ones (a two-direction ring, both directions' of them); a UDP datagram from the instance's own stack
 // (CHECKSUM_PARTIAL over veth) and a frame with a VLAN tag in the skb's
 // metadata are punted.
 func TestPrivilegedEndToEnd(t *testing.T) {
@@ -62,6 +62,7 @@ func TestPrivilegedEndToEnd(t *testing.T) {
 	got := readIPv4(copies, 500*time.Millisecond)
 	seen := readIPv4(ring, 100*time.Millisecond)
 	seenIn := readIPv4(ringIn, 100*time.Millisecond)
+	seenBoth := readIPv4(l.ringBoth, 100*time.Millisecond)
 	for _, c := range []struct {
 		name  string
 		dir   cloudmock.Direction
@@ -91,6 +92,10 @@ func TestPrivilegedEndToEnd(t *testing.T) {
 	}
 	if contains(seen, ingressUDP) {
 		t.Errorf("the egress ring saw an ingress packet")
+	}
+	// One ring for both directions keeps what the two would, no more.
+	if !contains(seenBoth, egressUDP) || !contains(seenBoth, ingressUDP) || len(seenBoth) != 2 {
+		t.Errorf("the two-direction ring saw %d IPv4 frames, want the 2 punted ones (egress and ingress UDP)", len(seenBoth))
 	}
 	c, err := p.Counters(slot)
 	if err != nil {

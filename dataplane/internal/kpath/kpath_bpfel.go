@@ -212,6 +212,7 @@ const (
 	kpathMapPunts             = "punts"
 	kpathMapSessions          = "sessions"
 	kpathProgKpathProbe       = "kpath_probe"
+	kpathProgKpathSockBoth    = "kpath_sock_both"
 	kpathProgKpathSockEgress  = "kpath_sock_egress"
 	kpathProgKpathSockIngress = "kpath_sock_ingress"
 	kpathProgKpathTcEgress    = "kpath_tc_egress"
@@ -262,6 +263,7 @@ type kpathSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type kpathProgramSpecs struct {
 	KpathProbe       *ebpf.ProgramSpec `ebpf:"kpath_probe"`
+	KpathSockBoth    *ebpf.ProgramSpec `ebpf:"kpath_sock_both"`
 	KpathSockEgress  *ebpf.ProgramSpec `ebpf:"kpath_sock_egress"`
 	KpathSockIngress *ebpf.ProgramSpec `ebpf:"kpath_sock_ingress"`
 	KpathTcEgress    *ebpf.ProgramSpec `ebpf:"kpath_tc_egress"`
@@ -343,6 +345,7 @@ type kpathVariables struct {
 // It can be passed to loadKpathObjects or ebpf.CollectionSpec.LoadAndAssign.
 type kpathPrograms struct {
 	KpathProbe       *ebpf.Program `ebpf:"kpath_probe"`
+	KpathSockBoth    *ebpf.Program `ebpf:"kpath_sock_both"`
 	KpathSockEgress  *ebpf.Program `ebpf:"kpath_sock_egress"`
 	KpathSockIngress *ebpf.Program `ebpf:"kpath_sock_ingress"`
 	KpathTcEgress    *ebpf.Program `ebpf:"kpath_tc_egress"`
@@ -353,6 +356,7 @@ type kpathPrograms struct {
 func (p *kpathPrograms) Close() error {
 	return _KpathClose(
 		p.KpathProbe,
+		p.KpathSockBoth,
 		p.KpathSockEgress,
 		p.KpathSockIngress,
 		p.KpathTcEgress,

@@ -131,11 +131,11 @@ func contains(frames [][]byte, f []byte) bool {
 // the receiver's instance end, the two capture rings on fsrc with the
 // path's socket filters, and senders in the instance and in the fabric.
 type lab struct {
-	p                    *Path
-	fabric, src, rcv     netns.NsHandle
-	ps, pr               port
-	copies, ring, ringIn int
-	sendSrc, sendFab     int
+	p                              *Path
+	fabric, src, rcv               netns.NsHandle
+	ps, pr                         port
+	copies, ring, ringIn, ringBoth int
+	sendSrc, sendFab               int
 }
 
 func newLab(t *testing.T) *lab {
@@ -155,6 +155,7 @@ func newLab(t *testing.T) *lab {
 	l.copies = packetSocket(t, l.rcv, "ircv", nil)
 	l.ring = packetSocket(t, l.fabric, "fsrc", l.p.SocketFilter(Egress))
 	l.ringIn = packetSocket(t, l.fabric, "fsrc", l.p.SocketFilter(Ingress))
+	l.ringBoth = packetSocket(t, l.fabric, "fsrc", l.p.SocketFilterBoth())
 	l.sendSrc = packetSocket(t, l.src, "isrc", nil)
 	l.sendFab = packetSocket(t, l.fabric, "fsrc", nil)
 	return l

@@ -333,6 +333,13 @@ func (p *Path) SocketFilter(dir uint32) *ebpf.Program {
 	return p.objs.KpathSockEgress
 }
 
+// SocketFilterBoth returns the socket filter of a ring that captures
+// both directions of a port: each packet is taken as the direction its
+// packet type says (PACKET_OUTGOING at the fabric end is instance
+// ingress) and kept or dropped as SocketFilter of that direction would.
+// The Path owns it.
+func (p *Path) SocketFilterBoth() *ebpf.Program { return p.objs.KpathSockBoth }
+
 // Close detaches every link and unloads the programs and maps.
 func (p *Path) Close() error {
 	p.mu.Lock()

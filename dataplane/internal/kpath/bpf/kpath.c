@@ -764,6 +764,17 @@ int kpath_sock_egress(struct __sk_buff *skb)
 	return filter(skb, KPATH_DIR_EGRESS);
 }
 
+/*
+ * kpath_sock_both is the socket filter of a ring that captures both
+ * directions of a port: the direction is the packet type's (PACKET_OUTGOING
+ * at the fabric end is instance ingress, as the reader tells it too).
+ */
+SEC("socket")
+int kpath_sock_both(struct __sk_buff *skb)
+{
+	return filter(skb, skb->pkt_type == PACKET_OUTGOING ? KPATH_DIR_INGRESS : KPATH_DIR_EGRESS);
+}
+
 /* kpath_probe runs decide for the direction in cb[0] and returns its
  * verdict (the clone's mark, or the punt reason); when the kernel
  * mirrors, cb[1] is the receiver's port the clone goes to (0: the copy is
