@@ -65,10 +65,11 @@ func procStatus(b testing.TB, key string) int {
 }
 
 // BenchmarkPrivilegedIdleRings reports what a service capturing n idle
-// ENIs (2n rings, user space only) costs while nothing arrives: the
-// process's CPU per second, its OS threads and resident memory (rings,
-// queues), and the rate at which the
-// rings' block timers fire (in the kernel, not in the process's CPU).
+// ENIs (user space only) costs to start (start-ms: Start until the rings
+// are open and the goroutines run; rings: how many it opened) and while
+// nothing arrives: the process's CPU per second, its OS threads and
+// resident memory (rings, queues), and the rate at which the rings'
+// block timers fire (in the kernel, not in the process's CPU).
 // Run it once: go test -run '^$' -bench PrivilegedIdleRings -benchtime 1x.
 func BenchmarkPrivilegedIdleRings(b *testing.B) {
 	for _, n := range []int{100, 1000} {
@@ -80,10 +81,12 @@ func BenchmarkPrivilegedIdleRings(b *testing.B) {
 			}
 			for b.Loop() {
 				t0, rss0 := osThreads(b), procStatus(b, "VmRSS:")
+				start := time.Now()
 				svc, err := Start(context.Background(), Config{Model: m, Lab: lab, AllENIs: true, UserSpaceOnly: true})
 				if err != nil {
 					b.Fatal(err)
 				}
+				started := time.Since(start)
 				time.Sleep(500 * time.Millisecond)
 				const window = 3 * time.Second
 				c0 := processCPU(b)
@@ -92,13 +95,19 @@ func BenchmarkPrivilegedIdleRings(b *testing.B) {
 				th, rss := osThreads(b)-t0, procStatus(b, "VmRSS:")-rss0
 				pipes := svc.pipelines()
 				tov := pipes[0].ring.blockTimeout
+				rings := map[*ring]bool{}
+				for _, p := range pipes {
+					rings[p.ring] = true
+				}
 				if err := svc.Close(); err != nil {
 					b.Fatal(err)
 				}
 				b.ReportMetric(float64(cpu.Milliseconds())/window.Seconds(), "cpu-ms/s")
 				b.ReportMetric(float64(th), "threads")
 				b.ReportMetric(float64(rss)/1024, "rss-MB")
-				b.ReportMetric(float64(len(pipes))/tov.Seconds(), "timer-fires/s")
+				b.ReportMetric(float64(len(rings))/tov.Seconds(), "timer-fires/s")
+				b.ReportMetric(float64(len(rings)), "rings")
+				b.ReportMetric(float64(started.Milliseconds()), "start-ms")
 			}
 		})
 	}
