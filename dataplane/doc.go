@@ -3,15 +3,19 @@
 // what to do with each packet, and sends the VXLAN datagrams the model
 // prescribes onto the receiver's subnet.
 //
-// Per source ENI and direction there is one pipeline:
+// Per source ENI and direction there is one pipeline; the two of an ENI
+// share its ring and its capture goroutine:
 //
-//	AF_PACKET TPACKET_V3 ring on the fabric-side veth (tpacket_linux.go:
-//	  sized in frames of the interface's MTU, read in place, blocks held
-//	  until the copies pointing into them are sent; the capture waits in
-//	  the Go netpoller, so an idle ring costs no thread)
-//	  classic BPF: drop our SO_MARK; keep one direction by packet type
-//	  (PACKET_OUTGOING at the fabric end = instance ingress)
-//	→ capture goroutine: Model.DecideInto, Model.Deliver (target NACL/SG,
+//	AF_PACKET TPACKET_V3 ring on the fabric-side veth, both directions
+//	  (tpacket_linux.go: sized in frames of the interface's MTU, read in
+//	  place, blocks held until the copies pointing into them are sent;
+//	  the capture waits in the Go netpoller, so an idle ring costs no
+//	  thread)
+//	  classic BPF: drop our SO_MARK; the reader tells the direction by
+//	  the frame's packet type (PACKET_OUTGOING at the fabric end =
+//	  instance ingress)
+//	→ capture goroutine (the ENI's ingress pipeline's, for both):
+//	  Model.DecideInto, Model.Deliver (target NACL/SG,
 //	  NLB choice), Decision.AppendWireHeader into a preallocated queue
 //	  slot that points at the frame in the ring (over IPv4; a GSO segment,
 //	  a VLAN-tagged frame or a copy over IPv6 is written whole with
@@ -75,11 +79,12 @@
 // VXLAN datagram inside); the sender writes it like any other copy, so no
 // kernel geneve device is needed.
 //
-// The two directions of an ENI have their own rings and goroutines, so a
-// reply may be read before its request; a packet a stateful security
-// group refuses is decided again once the other direction has handled
-// what its ring held (order_linux.go), so a reply is never refused for
-// want of its request's record.
+// The two directions of an ENI share one ring and one reader, so its
+// packets are decided in the order the kernel saw them at the port: a
+// reply is never refused by a stateful security group for want of its
+// request's record (with a ring per direction a reply could be read
+// first). The kernel does not say which direction a frame it dropped for
+// want of room had: the ring's drops count in the ENI's ingress stats.
 //
 // The kernel keeps an 802.1Q tag in the skb's metadata, out of the frame
 // the ring shows; the capture puts it back from the ring's header before

@@ -13,11 +13,11 @@ const (
 	snapAll     = 0x40000
 )
 
-// captureFilter returns the classic BPF program attached to the ring of one
-// direction at a source ENI's fabric-side veth. It drops every frame whose
-// skb mark is the service's own (the mirror datagrams, so the service never
-// mirrors its own traffic) and keeps only one direction, read from the
-// packet type:
+// captureFilter returns the classic BPF program attached to the ring at a
+// source ENI's fabric-side veth, which captures both directions. It drops
+// every frame whose skb mark is the service's own (the mirror datagrams,
+// so the service never mirrors its own traffic) and keeps the rest whole;
+// the reader tells the direction by the packet type (ring.read):
 //
 //   - egress (what the instance sends) arrives at the fabric end: any type
 //     but PACKET_OUTGOING (host, broadcast, multicast, otherhost);
@@ -25,22 +25,14 @@ const (
 //     PACKET_OUTGOING.
 //
 // The equivalent tcpdump-style text is shown by filterText.
-func captureFilter(ingress bool, mark uint32) ([]bpf.RawInstruction, error) {
+func captureFilter(mark uint32) ([]bpf.RawInstruction, error) {
 	// Jump targets are relative: instruction i with skip k goes to i+1+k.
-	prog := []bpf.Instruction{
+	raw, err := bpf.Assemble([]bpf.Instruction{
 		/* 0 */ bpf.LoadExtension{Num: bpf.ExtMark},
-		/* 1 */ bpf.JumpIf{Cond: bpf.JumpEqual, Val: mark, SkipTrue: 3}, // → drop (5)
-		/* 2 */ bpf.LoadExtension{Num: bpf.ExtType},
-		/* 3 */ nil, // direction test, below
-		/* 4 */ bpf.RetConstant{Val: snapAll},
-		/* 5 */ bpf.RetConstant{Val: 0},
-	}
-	if ingress { // keep outgoing
-		prog[3] = bpf.JumpIf{Cond: bpf.JumpEqual, Val: pktOutgoing, SkipFalse: 1}
-	} else { // keep all but outgoing
-		prog[3] = bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: pktOutgoing, SkipFalse: 1}
-	}
-	raw, err := bpf.Assemble(prog)
+		/* 1 */ bpf.JumpIf{Cond: bpf.JumpEqual, Val: mark, SkipTrue: 1}, // → drop (3)
+		/* 2 */ bpf.RetConstant{Val: snapAll},
+		/* 3 */ bpf.RetConstant{Val: 0},
+	})
 	if err != nil {
 		return nil, fmt.Errorf("assemble capture filter: %w", err)
 	}
@@ -48,9 +40,6 @@ func captureFilter(ingress bool, mark uint32) ([]bpf.RawInstruction, error) {
 }
 
 // filterText describes captureFilter in words, for logs.
-func filterText(ingress bool, mark uint32) string {
-	if ingress {
-		return fmt.Sprintf("skb mark != %#x and pkttype == outgoing", mark)
-	}
-	return fmt.Sprintf("skb mark != %#x and pkttype != outgoing", mark)
+func filterText(mark uint32) string {
+	return fmt.Sprintf("skb mark != %#x", mark)
 }

@@ -221,9 +221,10 @@ func (s *Service) fabricIndex(e *sim.ENI) int {
 	return -1
 }
 
-// socketFilter returns the capture filter of a ring in fabric i.
-func (k *kernelPath) socketFilter(i int, dir cloudmock.Direction) int {
-	return k.fabrics[i].path.SocketFilter(uint32(dir)).FD()
+// socketFilter returns the capture filter of a (two-direction) ring in
+// fabric i.
+func (k *kernelPath) socketFilter(i int) int {
+	return k.fabrics[i].path.SocketFilterBoth().FD()
 }
 
 // apply programs the kernel with v's plan: new slots for its sessions,

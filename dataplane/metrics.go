@@ -52,9 +52,6 @@ type PipeStats struct {
 	// VLANTagged frames had their 802.1Q tag in the kernel's metadata
 	// and got it back before being decided and mirrored.
 	VLANTagged uint64 `json:"VLANTagged"`
-	// Reordered packets were refused by a security group and decided
-	// again once the other direction had caught up (order_linux.go).
-	Reordered uint64 `json:"Reordered"`
 	// Mirrored frames the model decided to mirror; Kernel of them were
 	// decided, counted and sent by the in-kernel path (they count in
 	// Captured and Sent too).
@@ -68,7 +65,9 @@ type PipeStats struct {
 	Dropped map[string]uint64 `json:"Dropped"`
 	// RingDrops are frames the kernel dropped because the ring was full
 	// (they were never seen, so never decided); RingFreezes are TPACKET_V3
-	// queue freezes.
+	// queue freezes. The ring is the ENI's, for both directions, and the
+	// kernel does not say which direction a dropped frame had: both count
+	// in Ingress (the ring's reader), none in Egress.
 	RingDrops   uint64 `json:"RingDrops"`
 	RingFreezes uint64 `json:"RingFreezes"`
 	// QueueDepth is the number of datagrams waiting for the sender now,
@@ -105,7 +104,6 @@ func (p *pipeline) stats() PipeStats {
 		Uncut:         p.st.uncut.Load(),
 		Foreign:       p.st.foreign.Load(),
 		VLANTagged:    p.st.vlanTagged.Load(),
-		Reordered:     p.st.reordered.Load(),
 		Mirrored:      p.st.mirrored.Load(),
 		Kernel:        p.st.kernel.Load(),
 		Sent:          p.st.sent.Load(),
@@ -114,8 +112,8 @@ func (p *pipeline) stats() PipeStats {
 		QueueCapacity: p.q.capacity(),
 		QueueDepth:    p.q.depth(),
 	}
-	if p.ring != nil {
-		ps.RingDrops, ps.RingFreezes = p.ring.counters()
+	if p.ring != nil && (p.opp == nil || p.dir == cloudmock.Ingress) {
+		ps.RingDrops, ps.RingFreezes = p.ring.counters() // the ENI's ring: counted once
 	}
 	for r := range p.st.dropped {
 		ps.Dropped[DropReason(r).String()] = p.st.dropped[r].Load()
@@ -129,7 +127,6 @@ func (a *PipeStats) add(b PipeStats) {
 	a.Uncut += b.Uncut
 	a.Foreign += b.Foreign
 	a.VLANTagged += b.VLANTagged
-	a.Reordered += b.Reordered
 	a.Mirrored += b.Mirrored
 	a.Kernel += b.Kernel
 	a.Sent += b.Sent

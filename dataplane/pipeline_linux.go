@@ -9,9 +9,10 @@ import (
 	"github.com/mirrorlab/mirrorlab/sim"
 )
 
-// pipeline is the path of one source ENI in one direction: its ring, the
-// capture goroutine (decide, deliver, encapsulate into the queue), the
-// queue, and the sender goroutine (sendmmsg: see sender).
+// pipeline is the path of one source ENI in one direction: the ENI's ring
+// (shared with the other direction), the capture (decide, deliver,
+// encapsulate into the queue; the ingress pipeline's goroutine does it for
+// both), the queue, and the sender goroutine (sendmmsg: see sender).
 type pipeline struct {
 	svc *Service
 	// view and eni are the configuration the capture goroutine last
@@ -28,13 +29,8 @@ type pipeline struct {
 	snd   *sender
 	st    pipeStats
 	stop  atomic.Bool // set by Close: the capture goroutine returns
-	// opp is the same ENI's other direction (see order_linux.go);
-	// ringDone counts the ring frames this capture has handled whole;
-	// waiting is set while it waits for opp.
-	opp      *pipeline
-	ringDone atomic.Uint64
-	waiting  atomic.Bool
-	order    orderClock
+	// opp is the same ENI's other direction, on the same ring.
+	opp *pipeline
 	// quit ends the sender (once the queue is drained); exited and sent
 	// are closed when the capture and the sender goroutines return.
 	quit, exited, sent chan struct{}
@@ -77,6 +73,14 @@ const statsEvery = 4096
 
 // capture runs until stop is set. It never blocks on the mirror path: a
 // full queue skips the copy (counted), so the kernel ring keeps draining.
+//
+// It reads the ENI's ring for both directions and hands each frame to the
+// pipeline of the direction the kernel says (by the packet type): one
+// reader decides the ENI's packets in the order the kernel saw them at the
+// port, so a stateful security group always knows a request before its
+// reply is decided. (With a ring and a reader per direction, a reply
+// could be read before its request and be refused: the rings hand blocks
+// over independently.)
 func (p *pipeline) capture() {
 	var n uint64
 	for !p.stop.Load() {
@@ -93,12 +97,14 @@ func (p *pipeline) capture() {
 			continue
 		}
 		if len(frame) == 0 {
-			p.ringDone.Add(1) // no frame to read: nothing to decide
+			continue // no frame to read: nothing to decide
+		}
+		q := p.of(p.ring.ingress)
+		if q == nil {
 			continue
 		}
-		p.tag = p.ring.tag
-		p.wire(frame, vh, stamp)
-		p.ringDone.Add(1)
+		q.tag = p.ring.tag
+		q.wire(frame, vh, stamp)
 		if n++; n%statsEvery == 0 {
 			p.refreshRingStats()
 		}
@@ -106,9 +112,23 @@ func (p *pipeline) capture() {
 	p.refreshRingStats()
 }
 
-// halt asks the capture goroutine to return, and wakes it if it waits.
+// of returns the pipeline of the ENI's direction ingress or egress: p or
+// p.opp (nil when it has none).
+func (p *pipeline) of(ingress bool) *pipeline {
+	if ingress == (p.dir == cloudmock.Ingress) {
+		return p
+	}
+	return p.opp
+}
+
+// halt asks the capture goroutine of the ENI's ring to return, and wakes
+// it if it waits: the ring is the other direction's too, so that one
+// stops as well.
 func (p *pipeline) halt() {
 	p.stop.Store(true)
+	if p.opp != nil {
+		p.opp.stop.Store(true)
+	}
 	if p.ring != nil {
 		p.ring.wake()
 	}
@@ -168,9 +188,6 @@ func (p *pipeline) handle(frame []byte, stamp int64, inRing bool) {
 	m := v.model
 	d := &p.dec
 	m.DecideInto(d, ref, p.dir, frame)
-	if !d.Mirrored && d.Reason == cloudmock.ReasonSourceSG {
-		p.redecideRefused(m, ref, frame)
-	}
 	if !d.Mirrored {
 		m.CountNotMirrored(d)
 		return

@@ -161,7 +161,7 @@ func (s *Service) retirePorts(gone []*pipeline) {
 // never started).
 func (s *Service) closePipeline(p *pipeline) {
 	if p.ring != nil {
-		p.ring.close()
+		p.ring.release()
 	}
 	if p.snd != nil {
 		if err := p.snd.close(); err != nil {

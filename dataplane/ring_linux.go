@@ -13,8 +13,8 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-// RingOptions size the AF_PACKET TPACKET_V3 ring of one capture (there are
-// two per source ENI, one per direction).
+// RingOptions size the AF_PACKET TPACKET_V3 ring of one capture (one per
+// source ENI, for both directions).
 type RingOptions struct {
 	// BlockSize is the ring's block size in bytes, a multiple of the page
 	// size and larger than the biggest frame (default 256 KiB; 128 KiB when
@@ -127,15 +127,25 @@ const ringTimerRate = 10_000
 // (ring.wake), so the wait costs an idle ring one timer a second.
 const idleWait = time.Second
 
-// ring is one direction's capture at one fabric-side veth.
+// ring is the capture at one fabric-side veth, both directions: one
+// ring per ENI rather than one per direction halves the sockets a lab
+// opens (and their memory, and the time to open them: 2 000 rings at
+// 1 000 sources took 1.4 s and 512 MB), and the kernel puts both
+// directions' frames into it in the order it saw them, so a reply is
+// never decided before its request (see pipeline.capture).
 type ring struct {
-	tp      *tpRing
-	ifname  string
-	ingress bool
-	vnet    bool // frames are preceded by a virtio_net_hdr
+	tp     *tpRing
+	ifname string
+	vnet   bool // frames are preceded by a virtio_net_hdr
 	// tag is the VLAN tag the kernel kept in the metadata of the frame
 	// read last (TPID << 16 | TCI; 0: none): see vlan_linux.go.
 	tag uint32
+	// ingress is the direction of the frame read last: it left the
+	// fabric end toward the instance (PACKET_OUTGOING).
+	ingress bool
+	// users counts the pipelines (the ENI's two directions) whose copies
+	// may point into the ring; the last release closes it.
+	users atomic.Int32
 	// blockTimeout is the ring's (see RingOptions).
 	blockTimeout time.Duration
 	// life guards the socket against close while the other direction's
@@ -148,7 +158,7 @@ type ring struct {
 
 // openRing opens the ring on interface ifindex (named ifname) in the
 // calling thread's network namespace (call it inside nsrun.Run) and
-// attaches captureFilter (see tpRing).
+// attaches captureFilter (see tpRing). It has one user (share adds one).
 //
 // The socket is created listening to no protocol, so nothing enters the
 // ring, and no RCU grace period is waited for, while the ring is set up
@@ -163,11 +173,11 @@ type ring struct {
 // RCU grace period at close).
 //
 // ebpf, when not -1, is the descriptor of an eBPF socket filter (the
-// in-kernel path's, which also drops what the kernel mirrored) attached
-// instead of captureFilter.
-func openRing(ifname string, ifindex int, ingress, vnet bool, mark uint32, ebpf int, o RingOptions) (*ring, error) {
+// in-kernel path's two-direction one, which also drops what the kernel
+// mirrored) attached instead of captureFilter.
+func openRing(ifname string, ifindex int, vnet bool, mark uint32, ebpf int, o RingOptions) (*ring, error) {
 	o = o.withDefaults()
-	prog, err := captureFilter(ingress, mark)
+	prog, err := captureFilter(mark)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +196,7 @@ func openRing(ifname string, ifindex int, ingress, vnet bool, mark uint32, ebpf 
 	if err != nil {
 		what := "in-kernel path's filter"
 		if ebpf < 0 {
-			what = filterText(ingress, mark)
+			what = filterText(mark)
 		}
 		return nil, fmt.Errorf("open af_packet ring on %s (filter: %s): %w", ifname, what, err)
 	}
@@ -194,7 +204,15 @@ func openRing(ifname string, ifindex int, ingress, vnet bool, mark uint32, ebpf 
 		tp.close()
 		return nil, fmt.Errorf("af_packet ring on %s: %w", ifname, err)
 	}
-	return &ring{tp: tp, ifname: ifname, ingress: ingress, vnet: vnet, blockTimeout: o.BlockTimeout}, nil
+	r := &ring{tp: tp, ifname: ifname, vnet: vnet, blockTimeout: o.BlockTimeout}
+	r.users.Store(1)
+	return r, nil
+}
+
+// share adds a user of the ring (see release).
+func (r *ring) share() *ring {
+	r.users.Add(1)
+	return r
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
@@ -213,7 +231,7 @@ func vnetHdrSupported() bool {
 
 // read returns the next frame, zero-copy: valid (and writable) until the
 // next read, unless its block is held (hold), with its virtio_net_hdr and
-// capture time. It returns errTimeout when nothing arrived within the
+// capture time; r.ingress and r.tag describe it. It returns errTimeout when nothing arrived within the
 // poll timeout, and an empty frame for a packet the ring holds no frame
 // of.
 func (r *ring) read() ([]byte, vnetHdr, int64, error) {
@@ -227,7 +245,7 @@ func (r *ring) read() ([]byte, vnetHdr, int64, error) {
 	if len(data) == 0 {
 		return nil, vnetHdr{}, 0, nil
 	}
-	r.tag = r.tp.vlanTag()
+	r.tag, r.ingress = r.tp.vlanTag(), r.tp.outgoing()
 	if !r.vnet {
 		return data, vnetHdr{}, r.tp.stamp(), nil
 	}
@@ -293,8 +311,16 @@ func (r *ring) queued() (uint64, bool) {
 	return packets - drops, true
 }
 
-// close releases the ring (the capture goroutine and the sender must
-// have returned: no copy points into it any more).
+// release gives up one user's hold on the ring and closes it when that
+// was the last (the capture goroutine and every user's sender must have
+// returned: no copy points into it any more).
+func (r *ring) release() {
+	if r.users.Add(-1) == 0 {
+		r.close()
+	}
+}
+
+// close closes the ring at once (see release).
 func (r *ring) close() {
 	r.life.Lock()
 	defer r.life.Unlock()

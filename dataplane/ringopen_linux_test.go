@@ -3,6 +3,7 @@ package dataplane
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -15,8 +16,9 @@ import (
 
 // TestRingBindsByIndex: a ring opened by interface index (not a lookup
 // by name, which dumps every link) captures what arrives at that
-// interface in the ring's direction, and nothing of what the interface
-// sends nor of a neighbour's traffic.
+// interface and what it sends, each told by its direction (what the
+// fabric end sends is the instance's ingress), and nothing of a
+// neighbour's traffic.
 func TestRingBindsByIndex(t *testing.T) {
 	ns := privtest.Netns(t)
 	var r *ring
@@ -45,7 +47,7 @@ func TestRingBindsByIndex(t *testing.T) {
 			}
 		}
 		var err error
-		if r, err = openRing("p0", idx["p0"], false, false, DefaultMark, -1, RingOptions{Blocks: 2, BlockTimeout: time.Millisecond}); err != nil {
+		if r, err = openRing("p0", idx["p0"], false, DefaultMark, -1, RingOptions{Blocks: 2, BlockTimeout: time.Millisecond}); err != nil {
 			return err
 		}
 		fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
@@ -67,7 +69,11 @@ func TestRingBindsByIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.close()
-	var got [][]byte
+	type seen struct {
+		b       byte
+		ingress bool
+	}
+	var got []seen
 	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
 		data, _, _, err := r.read()
 		if errors.Is(err, errTimeout) {
@@ -79,11 +85,16 @@ func TestRingBindsByIndex(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(data) >= 14 && data[12] == 0x88 && data[13] == 0xb5 { // not the kernel's own IPv6 chatter
-			got = append(got, bytes.Clone(data))
+		if len(data) >= 60 && data[12] == 0x88 && data[13] == 0xb5 { // not the kernel's own IPv6 chatter
+			if !bytes.Equal(data[:60], frame(data[20])) {
+				t.Fatalf("ring on p0 captured %x, not a frame the test sent", data)
+			}
+			got = append(got, seen{data[20], r.ingress})
 		}
 	}
-	if len(got) != 1 || !bytes.Equal(got[0][:60], frame(1)) {
-		t.Fatalf("ring on p0 captured %d frames (%x), want only the one sent to p0", len(got), got)
+	// Sent in this order: q1 (a neighbour's), p0 (out of p0: ingress),
+	// p1 (arrives at p0: egress).
+	if want := []seen{{3, true}, {1, false}}; !slices.Equal(got, want) {
+		t.Fatalf("ring on p0 captured %v (frame, ingress), want %v", got, want)
 	}
 }

@@ -184,13 +184,13 @@ func (s *Service) pipelines() []*pipeline {
 // the service starts).
 func (s *Service) setPipes(p []*pipeline) { s.pipes.Store(&p) }
 
-// newPipelines opens the pipelines of refs (both directions each) of
-// view v's model concurrently, in the order of refs; sized for a service
-// of total pipelines. On failure it returns those it opened too.
+// newPipelines opens the pipelines of refs (both directions each, on one
+// ring) of view v's model concurrently, in the order of refs (ingress,
+// then egress); sized for a service of total pipelines. On failure it
+// returns those it opened too.
 func (s *Service) newPipelines(ctx context.Context, v *view, refs []cloudmock.ENIRef, slotSize, total int) ([]*pipeline, error) {
 	m := v.model
-	dirs := []cloudmock.Direction{cloudmock.Ingress, cloudmock.Egress}
-	pipes := make([]*pipeline, len(refs)*len(dirs))
+	pipes := make([]*pipeline, 2*len(refs))
 	ql := s.cfg.queueLenFor(total)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(openConcurrency)
@@ -204,23 +204,25 @@ func (s *Service) newPipelines(ctx context.Context, v *view, refs []cloudmock.EN
 			return nil, fmt.Errorf("source network interface %s: no fabric for VPC %s", m.ENIID(ref), e.VPC)
 		}
 		s.captured[m.ENIID(ref)] = e
-		for j, dir := range dirs {
-			g.Go(func() error {
-				if err := gctx.Err(); err != nil {
-					return err
-				}
-				p, err := s.newPipeline(f, v, ref, e, dir, pipeSizes{slot: slotSize, queue: ql, ring: s.cfg.Ring.forRings(total, e.MTU)})
-				pipes[i*len(dirs)+j] = p
+		sz := pipeSizes{slot: slotSize, queue: ql, ring: s.cfg.Ring.forRings(total/2, e.MTU)}
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
 				return err
-			})
-		}
+			}
+			in, err := s.newPipeline(f, v, ref, e, cloudmock.Ingress, sz, nil)
+			pipes[2*i] = in
+			if err != nil {
+				return err
+			}
+			out, err := s.newPipeline(f, v, ref, e, cloudmock.Egress, sz, in.ring)
+			pipes[2*i+1] = out
+			if err == nil {
+				in.opp, out.opp = out, in // one reader for both: see pipeline.capture
+			}
+			return err
+		})
 	}
 	err := g.Wait()
-	for i := 0; i+1 < len(pipes); i += len(dirs) {
-		if in, out := pipes[i], pipes[i+1]; in != nil && out != nil {
-			in.opp, out.opp = out, in // decisions in order: see order_linux.go
-		}
-	}
 	pipes = slices.DeleteFunc(pipes, func(p *pipeline) bool { return p == nil })
 	if err == nil {
 		err = ctx.Err()
@@ -230,10 +232,17 @@ func (s *Service) newPipelines(ctx context.Context, v *view, refs []cloudmock.EN
 
 // startPipeline starts p's capture and sender goroutines; p.quit ends
 // the sender once its queue is empty.
+//
+// The ENI's ingress pipeline reads the ring for both; the egress one's
+// capture "ends" when the ingress one's does (it queues into the egress
+// queue until then).
 func (s *Service) startPipeline(p *pipeline) {
-	p.quit, p.exited, p.sent = make(chan struct{}), make(chan struct{}), make(chan struct{})
 	s.captureWG.Add(1)
-	go func() { defer s.captureWG.Done(); defer close(p.exited); p.capture() }()
+	if p.opp != nil && p.dir == cloudmock.Egress {
+		go func() { defer s.captureWG.Done(); defer close(p.exited); <-p.opp.exited }()
+	} else {
+		go func() { defer s.captureWG.Done(); defer close(p.exited); p.capture() }()
+	}
 	s.sendWG.Add(1)
 	go func() { defer s.sendWG.Done(); defer close(p.sent); p.send(p.quit) }()
 }
@@ -247,22 +256,30 @@ type pipeSizes struct {
 	ring        RingOptions
 }
 
-func (s *Service) newPipeline(f *sim.Fabric, v *view, ref cloudmock.ENIRef, e *sim.ENI, dir cloudmock.Direction, sz pipeSizes) (*pipeline, error) {
+// The pipeline captures on shared, the ENI's ring, when not nil, and
+// opens the ring otherwise.
+func (s *Service) newPipeline(f *sim.Fabric, v *view, ref cloudmock.ENIRef, e *sim.ENI, dir cloudmock.Direction, sz pipeSizes, shared *ring) (*pipeline, error) {
 	id := v.model.ENIID(ref)
 	p := &pipeline{svc: s, view: v, eni: ref, eniID: id, sim: e, dir: dir,
 		mac: [6]byte(e.MAC), logger: s.cfg.Logger.With("eni", id, "direction", dir.String()),
-		failed: make([]bool, s.cfg.Batch)}
+		failed: make([]bool, s.cfg.Batch),
+		quit:   make(chan struct{}), exited: make(chan struct{}), sent: make(chan struct{})}
 	p.onErr = p.markFailed
 	filter := -1
 	if s.kern != nil {
-		filter = s.kern.socketFilter(s.fabricIndex(e), dir)
+		filter = s.kern.socketFilter(s.fabricIndex(e))
+	}
+	if shared != nil {
+		p.ring = shared.share()
 	}
 	err := f.Run(func() error {
-		r, err := openRing(e.PeerName, e.PeerIndex, dir == cloudmock.Ingress, s.vnet, s.cfg.Mark, filter, sz.ring)
-		if err != nil {
-			return err
+		if p.ring == nil {
+			r, err := openRing(e.PeerName, e.PeerIndex, s.vnet, s.cfg.Mark, filter, sz.ring)
+			if err != nil {
+				return err
+			}
+			p.ring = r
 		}
-		p.ring = r
 		snd, err := newSender(s.cfg.Batch, s.cfg.Mark)
 		if err != nil {
 			return err
@@ -355,7 +372,7 @@ func (s *Service) release() error {
 	for _, p := range s.pipelines() {
 		g.Go(func() error {
 			if p.ring != nil {
-				p.ring.close()
+				p.ring.release()
 			}
 			if p.snd != nil {
 				keep(p.snd.close())

@@ -12,9 +12,9 @@ import (
 // flow its request recorded. web sends requests on many flows at rate;
 // client echoes each at once, so requests (web's egress pipeline) and
 // replies (its ingress pipeline) interleave. In user space the two
-// directions have their own rings and goroutines: a reply decided before
-// its request was recorded would be refused (dropped-by-source-sg). None
-// may be.
+// directions share the ENI's ring and its reader (pipeline.capture): a
+// reply decided before its request was recorded would be refused
+// (dropped-by-source-sg). None may be.
 func TestPrivilegedStatefulRepliesInOrder(t *testing.T) {
 	lab := testLab(t)
 	spec := baseSpec()
@@ -68,8 +68,7 @@ func TestPrivilegedStatefulRepliesInOrder(t *testing.T) {
 	// way, this would fail too, and say so).
 	refused := st.Model.ENIs["eni-web"].NotMirrored["dropped-by-source-sg"]
 	if refused != 0 {
-		t.Errorf("%d replies refused by web's security group (%d decided again): decided before their requests",
-			refused, st.ENIs["eni-web"].Ingress.Reordered)
+		t.Errorf("%d replies refused by web's security group: decided before their requests", refused)
 	}
 	if len(replies) != flows {
 		t.Errorf("%d of %d replies mirrored, %d refused\n%s", len(replies), flows, refused, dumpSnapshot(svc))

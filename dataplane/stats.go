@@ -58,7 +58,6 @@ type pipeStats struct {
 	uncut      atomic.Uint64 // GSO aggregates that could not be cut (handled whole)
 	foreign    atomic.Uint64 // frames not addressed to/from the ENI (bridge flooding), ignored
 	vlanTagged atomic.Uint64 // frames whose VLAN tag was put back from metadata
-	reordered  atomic.Uint64 // packets a security group refused, decided again once the other direction caught up
 	mirrored   atomic.Uint64 // frames the model decided to mirror
 	kernel     atomic.Uint64 // of those, mirrored by the in-kernel path
 	sent       atomic.Uint64 // datagrams the kernel accepted

@@ -69,6 +69,8 @@ type tpRing struct {
 	off   int  // offset in cur of the next packet
 	left  int  // packets of cur not returned yet
 	hdr   *unix.Tpacket3Hdr
+	// pktType is the sll_pkttype of the frame next returned last.
+	pktType uint8
 
 	// Statistics: the kernel resets its counters on every read, so they
 	// are read under statsMu and summed.
@@ -188,6 +190,10 @@ func (r *tpRing) next() ([]byte, error) {
 	}
 	h := (*unix.Tpacket3Hdr)(unsafe.Pointer(&r.mem[off]))
 	r.hdr = h
+	r.pktType = 0
+	if ll := off + sllOffset + int(unsafe.Offsetof(unix.RawSockaddrLinklayer{}.Pkttype)); ll < base+r.blockSize {
+		r.pktType = r.mem[ll]
+	}
 	r.left--
 	r.off += int(h.Next_offset)
 	start := off + int(h.Mac)
@@ -197,6 +203,14 @@ func (r *tpRing) next() ([]byte, error) {
 	}
 	return r.mem[start:end:end], nil
 }
+
+// sllOffset is where the kernel writes a frame's sockaddr_ll, from its
+// tpacket3_hdr: TPACKET_ALIGN(sizeof(struct tpacket3_hdr)).
+const sllOffset = (unix.SizeofTpacket3Hdr + unix.TPACKET_ALIGNMENT - 1) &^ (unix.TPACKET_ALIGNMENT - 1)
+
+// outgoing reports whether the frame next returned last left the
+// interface (PACKET_OUTGOING) rather than arrived at it.
+func (r *tpRing) outgoing() bool { return r.pktType == pktOutgoing }
 
 // vnetHeader returns the virtio_net_hdr the kernel wrote right before the
 // frame next returned last (tpacket_rcv: h.raw + macoff - 10); only with

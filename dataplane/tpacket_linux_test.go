@@ -63,10 +63,10 @@ func newRingFixture(t *testing.T) *ringFixture {
 	return f
 }
 
-// open opens a ring on p0 (every frame but outgoing ones).
+// open opens a ring on p0 (every frame but the service's copies).
 func (f *ringFixture) open(c tpRingConfig) *tpRing {
 	f.t.Helper()
-	prog, err := captureFilter(false, DefaultMark)
+	prog, err := captureFilter(DefaultMark)
 	if err != nil {
 		f.t.Fatal(err)
 	}
