@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -28,9 +29,15 @@ import (
 //
 // Every array is allocated once: building and sending a batch does not
 // allocate.
+//
+// The senders of an ENI's two directions share the sockets (twin): a
+// sendmmsg is safe from two goroutines, and the lab then opens half as
+// many sockets (closing an AF_PACKET socket waits for an RCU grace
+// period). The last of the two to close closes them.
 type sender struct {
-	raw int   // routed: raw IPv4 socket in the source's fabric namespace
-	pkt []int // direct: one AF_PACKET socket per fabric, by fabric index
+	raw   int           // routed: raw IPv4 socket in the source's fabric namespace
+	pkt   []int         // direct: one AF_PACKET socket per fabric, by fabric index
+	users *atomic.Int32 // senders of raw and pkt
 
 	msgs []unix.Mmsghdr
 	iovs []unix.Iovec // two per message: headers (or the whole frame), the frame in the ring
@@ -47,8 +54,25 @@ func newSender(batch int, mark uint32) (*sender, error) {
 	if err != nil {
 		return nil, err
 	}
+	s := newBatch(batch)
+	s.raw, s.users = fd, new(atomic.Int32)
+	s.users.Store(1)
+	return s, nil
+}
+
+// twin returns a sender of its own batch on s's sockets (see sender).
+func (s *sender) twin() *sender {
+	t := newBatch(len(s.msgs))
+	s.users.Add(1)
+	t.raw, t.pkt, t.users = s.raw, s.pkt, s.users
+	return t
+}
+
+// newBatch returns a sender without sockets, its arrays for batch
+// messages allocated.
+func newBatch(batch int) *sender {
 	s := &sender{
-		raw:  fd,
+		raw:  -1,
 		msgs: make([]unix.Mmsghdr, batch),
 		iovs: make([]unix.Iovec, 2*batch),
 		in4:  make([]unix.RawSockaddrInet4, batch),
@@ -61,7 +85,7 @@ func newSender(batch int, mark uint32) (*sender, error) {
 		s.in4[i].Family = unix.AF_INET
 		s.ll[i].Family = unix.AF_PACKET
 	}
-	return s, nil
+	return s
 }
 
 // setDirect fills message i with the Ethernet frame f (followed by ext,
@@ -143,8 +167,13 @@ func sendmmsg(fd int, msgs []unix.Mmsghdr, base int, onErr func(i int, err error
 	return sent
 }
 
-// close closes every socket.
+// close closes every socket, unless its twin still uses them (then the
+// twin's close does).
 func (s *sender) close() error {
+	if s.users != nil && s.users.Add(-1) > 0 {
+		s.raw, s.pkt = -1, nil
+		return nil
+	}
 	var errs []error
 	for _, fd := range append([]int{s.raw}, s.pkt...) {
 		if fd >= 0 {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unsafe"
@@ -77,5 +78,46 @@ func TestSenderFlushRunsAndErrors(t *testing.T) {
 		if got := string(buf[:n]); got != string(payloads[want]) {
 			t.Fatalf("received %q, want %q (each message once, in order)", got, payloads[want])
 		}
+	}
+}
+
+// TestSenderTwinSharesSockets: an ENI's two senders share the sockets
+// but not their batches, and the sockets close with the second close,
+// not the first (the other direction may still be sending). UDP sockets
+// stand in for the mirror sockets, so it needs no root.
+func TestSenderTwinSharesSockets(t *testing.T) {
+	var fds [2]int
+	for i := range fds {
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fds[i] = fd
+	}
+	open := func(fd int) bool {
+		_, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		return err == nil
+	}
+	s := newBatch(4)
+	s.raw, s.pkt, s.users = fds[0], []int{fds[1]}, new(atomic.Int32)
+	s.users.Store(1)
+	tw := s.twin()
+	if tw.raw != s.raw || len(tw.pkt) != 1 || tw.pkt[0] != fds[1] {
+		t.Fatalf("twin sockets raw %d pkt %v, want %d %v", tw.raw, tw.pkt, s.raw, s.pkt)
+	}
+	if &tw.msgs[0] == &s.msgs[0] || &tw.iovs[0] == &s.iovs[0] || len(tw.msgs) != 4 {
+		t.Fatal("twin shares the batch arrays or has another batch size")
+	}
+	if err := s.close(); err != nil {
+		t.Fatal(err)
+	}
+	if !open(fds[0]) || !open(fds[1]) {
+		t.Fatal("the first close closed sockets the twin still uses")
+	}
+	if err := tw.close(); err != nil {
+		t.Fatal(err)
+	}
+	if open(fds[0]) || open(fds[1]) {
+		t.Fatal("the last close left the sockets open")
 	}
 }

@@ -214,7 +214,7 @@ func (s *Service) newPipelines(ctx context.Context, v *view, refs []cloudmock.EN
 			if err != nil {
 				return err
 			}
-			out, err := s.newPipeline(f, v, ref, e, cloudmock.Egress, sz, in.ring)
+			out, err := s.newPipeline(f, v, ref, e, cloudmock.Egress, sz, in)
 			pipes[2*i+1] = out
 			if err == nil {
 				in.opp, out.opp = out, in // one reader for both: see pipeline.capture
@@ -256,49 +256,48 @@ type pipeSizes struct {
 	ring        RingOptions
 }
 
-// The pipeline captures on shared, the ENI's ring, when not nil, and
-// opens the ring otherwise.
-func (s *Service) newPipeline(f *sim.Fabric, v *view, ref cloudmock.ENIRef, e *sim.ENI, dir cloudmock.Direction, sz pipeSizes, shared *ring) (*pipeline, error) {
+// With twin (the ENI's other direction) the pipeline shares its ring and
+// its sockets; otherwise it opens them.
+func (s *Service) newPipeline(f *sim.Fabric, v *view, ref cloudmock.ENIRef, e *sim.ENI, dir cloudmock.Direction, sz pipeSizes, twin *pipeline) (*pipeline, error) {
 	id := v.model.ENIID(ref)
 	p := &pipeline{svc: s, view: v, eni: ref, eniID: id, sim: e, dir: dir,
 		mac: [6]byte(e.MAC), logger: s.cfg.Logger.With("eni", id, "direction", dir.String()),
 		failed: make([]bool, s.cfg.Batch),
 		quit:   make(chan struct{}), exited: make(chan struct{}), sent: make(chan struct{})}
 	p.onErr = p.markFailed
-	filter := -1
-	if s.kern != nil {
-		filter = s.kern.socketFilter(s.fabricIndex(e))
-	}
-	if shared != nil {
-		p.ring = shared.share()
-	}
-	err := f.Run(func() error {
-		if p.ring == nil {
-			r, err := openRing(e.PeerName, e.PeerIndex, s.vnet, s.cfg.Mark, filter, sz.ring)
-			if err != nil {
-				return err
-			}
-			p.ring = r
-		}
-		snd, err := newSender(s.cfg.Batch, s.cfg.Mark)
-		if err != nil {
-			return err
-		}
-		p.snd = snd
-		return nil
-	})
-	if err == nil {
-		err = s.openDirect(p.snd)
-	}
-	if err != nil {
+	if twin != nil {
+		p.ring, p.snd = twin.ring.share(), twin.snd.twin()
+	} else if err := s.openCapture(f, e, p, sz.ring); err != nil {
 		return p, fmt.Errorf("source network interface %s %s (fabric %s, %s): %w", p.eniID, dir, f.NsName, e.PeerName, err)
-	}
-	if !p.ring.vnet {
-		p.logger.Warn("kernel lacks PACKET_VNET_HDR_SZ: GSO aggregates and partial checksums are mirrored as captured")
 	}
 	p.q = newQueue(sz.queue, sz.slot)
 	p.seg.buf = make([]byte, sz.slot)
 	return p, nil
+}
+
+// openCapture opens p's ring on ENI e's port in fabric f and its sender's
+// sockets, for both directions of the ENI (see newPipeline).
+func (s *Service) openCapture(f *sim.Fabric, e *sim.ENI, p *pipeline, ro RingOptions) error {
+	filter := -1
+	if s.kern != nil {
+		filter = s.kern.socketFilter(s.fabricIndex(e))
+	}
+	err := f.Run(func() error {
+		r, err := openRing(e.PeerName, e.PeerIndex, s.vnet, s.cfg.Mark, filter, ro)
+		if err != nil {
+			return err
+		}
+		p.ring = r
+		p.snd, err = newSender(s.cfg.Batch, s.cfg.Mark)
+		return err
+	})
+	if err == nil {
+		err = s.openDirect(p.snd)
+	}
+	if err == nil && !p.ring.vnet {
+		p.logger.Warn("kernel lacks PACKET_VNET_HDR_SZ: GSO aggregates and partial checksums are mirrored as captured")
+	}
+	return err
 }
 
 // openDirect opens snd's direct sockets, one in each fabric of the lab (a

@@ -11,8 +11,9 @@ import (
 // waits long; the queue in front absorbs (and counts) the rest.
 const sendTimeout = 100 * time.Millisecond
 
-// sendBuffer is each mirror socket's send buffer.
-const sendBuffer = 4 << 20
+// sendBuffer is each mirror socket's send buffer: 4 MiB for each of the
+// two directions of an ENI, which share the sockets (see sender).
+const sendBuffer = 2 * 4 << 20
 
 // openRawSocket opens the routed fallback: a raw IPv4 socket taking whole
 // datagrams (IP_HDRINCL), in the calling thread's network namespace.
