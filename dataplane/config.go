@@ -50,7 +50,7 @@ type Config struct {
 	QueueLen int
 	// Batch is the most datagrams per sendmmsg (default 64).
 	Batch int
-	// Ring sizes the AF_PACKET rings.
+	// Ring sizes the AF_PACKET rings (one per source ENI).
 	Ring RingOptions
 	// RoutedSend sends every copy as an IPv4 datagram routed by the source's
 	// fabric (a raw socket; the kernel fills in the IPv4 id), instead of

@@ -84,8 +84,8 @@ func (o RingOptions) withDefaults() RingOptions {
 // a lab of 1000 sources did not finish starting in 10 minutes. The
 // timeout is only the user-space path's added latency at low rates (a
 // block is handed over as soon as it is full), so a large lab waits up to
-// n/ringTimerRate seconds for a lone copy decided in user space (200 ms at
-// 1000 sources); the in-kernel path does not wait.
+// n/ringTimerRate seconds for a lone copy decided in user space (100 ms at
+// 1000 sources, one ring each); the in-kernel path does not wait.
 func (o RingOptions) forRings(n, mtu int) RingOptions {
 	if o.BlockTimeout < time.Millisecond && n > 0 {
 		o.BlockTimeout = max(2*time.Millisecond, time.Duration(n)*time.Second/ringTimerRate)
