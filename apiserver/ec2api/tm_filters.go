@@ -24,8 +24,8 @@ func filterNotFound(id string) error {
 }
 
 type createFilterResult struct {
-	TrafficMirrorFilter xmlFilter `xml:"trafficMirrorFilter"`
-	ClientToken         string    `xml:"clientToken,omitempty"`
+	TrafficMirrorFilter xres   `xml:"trafficMirrorFilter"`
+	ClientToken         string `xml:"clientToken,omitempty"`
 }
 
 func (s *Server) createTrafficMirrorFilter(c *call) (any, error) {
@@ -77,8 +77,8 @@ func (s *Server) deleteTrafficMirrorFilter(c *call) (any, error) {
 }
 
 type describeFiltersResult struct {
-	TrafficMirrorFilters []xmlFilter `xml:"trafficMirrorFilterSet>item"`
-	NextToken            string      `xml:"nextToken,omitempty"`
+	TrafficMirrorFilters []xres `xml:"trafficMirrorFilterSet>item"`
+	NextToken            string `xml:"nextToken,omitempty"`
 }
 
 var filterFilters = filterFields[*cloudmock.TrafficMirrorFilter]{
@@ -106,7 +106,7 @@ func (s *Server) describeTrafficMirrorFilters(c *call) (any, error) {
 }
 
 type modifyFilterResult struct {
-	TrafficMirrorFilter xmlFilter `xml:"trafficMirrorFilter"`
+	TrafficMirrorFilter xres `xml:"trafficMirrorFilter"`
 }
 
 func (s *Server) modifyTrafficMirrorFilterNetworkServices(c *call) (any, error) {

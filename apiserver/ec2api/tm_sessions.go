@@ -22,8 +22,8 @@ func sessionNotFound(id string) error {
 }
 
 type sessionResult struct {
-	TrafficMirrorSession xmlSession `xml:"trafficMirrorSession"`
-	ClientToken          string     `xml:"clientToken,omitempty"`
+	TrafficMirrorSession xres   `xml:"trafficMirrorSession"`
+	ClientToken          string `xml:"clientToken,omitempty"`
 }
 
 func (s *Server) createTrafficMirrorSession(c *call) (any, error) {
@@ -170,8 +170,8 @@ func (s *Server) modifyTrafficMirrorSession(c *call) (any, error) {
 }
 
 type describeSessionsResult struct {
-	TrafficMirrorSessions []xmlSession `xml:"trafficMirrorSessionSet>item"`
-	NextToken             string       `xml:"nextToken,omitempty"`
+	TrafficMirrorSessions []xres `xml:"trafficMirrorSessionSet>item"`
+	NextToken             string `xml:"nextToken,omitempty"`
 }
 
 func (s *Server) sessionFilters() filterFields[*cloudmock.TrafficMirrorSession] {

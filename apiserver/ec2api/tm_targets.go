@@ -21,8 +21,8 @@ func targetNotFound(id string) error {
 }
 
 type createTargetResult struct {
-	TrafficMirrorTarget xmlTarget `xml:"trafficMirrorTarget"`
-	ClientToken         string    `xml:"clientToken,omitempty"`
+	TrafficMirrorTarget xres   `xml:"trafficMirrorTarget"`
+	ClientToken         string `xml:"clientToken,omitempty"`
 }
 
 func (s *Server) createTrafficMirrorTarget(c *call) (any, error) {
@@ -76,8 +76,8 @@ func (s *Server) deleteTrafficMirrorTarget(c *call) (any, error) {
 }
 
 type describeTargetsResult struct {
-	TrafficMirrorTargets []xmlTarget `xml:"trafficMirrorTargetSet>item"`
-	NextToken            string      `xml:"nextToken,omitempty"`
+	TrafficMirrorTargets []xres `xml:"trafficMirrorTargetSet>item"`
+	NextToken            string `xml:"nextToken,omitempty"`
 }
 
 func (s *Server) targetFilters() filterFields[*cloudmock.TrafficMirrorTarget] {

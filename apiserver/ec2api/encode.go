@@ -1,0 +1,206 @@
+package ec2api
+
+import (
+	"encoding/xml"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The API writes a model resource (a cloudmock type) as EC2 XML by
+// reflection over the model's type, not through a hand-written copy of
+// it: each exported field becomes the element EC2 names after it, its
+// name in lowerCamel (VpcId → vpcId); a slice becomes
+// <xxxSet><item>…</item></xxxSet> (IngressFilterRules →
+// ingressFilterRuleSet). shapes lists, per model type, where EC2's name
+// differs, which empty fields EC2 leaves out, and which fields a
+// Describe answer does not serve (with where they are served instead).
+// What the model does not hold (the owner, a state, derived ids) the
+// action adds as extra elements (xres.add), and a field the answer shows
+// converted (sorted, renumbered, joined with others) it swaps
+// (xres.swap). So a new model field shows in the answers with no edit
+// here; TestModelFieldsServed fails when one does not.
+//
+// The mapping stays here, not as xml tags on the model: the model is
+// plain data shared by the YAML loader, the export and the API, and must
+// not carry one wire format's names.
+
+// xel is one element the model does not hold: its name and value.
+type xel struct {
+	name string
+	v    any
+}
+
+// xres is a model value written as EC2 XML.
+type xres struct {
+	// v is the model value, a struct or a pointer to one.
+	v any
+	// swap writes a field from another value (its element name stays
+	// the field's).
+	swap map[string]any
+	// add are elements the model does not hold, written after the fields.
+	add []xel
+}
+
+// with returns r with more elements added.
+func (r xres) with(add ...xel) xres {
+	r.add = append(r.add, add...)
+	return r
+}
+
+// set returns r with a field written from v.
+func (r xres) set(field string, v any) xres {
+	m := make(map[string]any, len(r.swap)+1)
+	for k, x := range r.swap {
+		m[k] = x
+	}
+	m[field] = v
+	r.swap = m
+	return r
+}
+
+// shape is how EC2 shows one model type, where it departs from the rule.
+type shape struct {
+	// names are EC2's element names where they are not the rule's.
+	names map[string]string
+	// omitEmpty are the fields EC2 leaves out when empty (others are
+	// written empty: <description></description>, <xxxSet></xxxSet>).
+	omitEmpty []string
+	// first are fields written before the others, in this order (where a
+	// client reads the answer's bytes).
+	first []string
+	// notServed are the fields no answer of the type's Describe action
+	// shows, each with where it is served instead or why not.
+	notServed map[string]string
+}
+
+// MarshalXML writes r as the element start.
+func (r xres) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	v := reflect.ValueOf(r.v)
+	for v.Kind() == reflect.Pointer {
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return fmt.Errorf("encode %s: %T is not a model struct", start.Name.Local, r.v)
+	}
+	if err := e.EncodeToken(start); err != nil {
+		return err
+	}
+	if err := writeFields(e, v, r.swap); err != nil {
+		return fmt.Errorf("encode %s: %w", start.Name.Local, err)
+	}
+	for _, x := range r.add {
+		if err := writeValue(e, x.name, reflect.ValueOf(x.v), false); err != nil {
+			return fmt.Errorf("encode %s.%s: %w", start.Name.Local, x.name, err)
+		}
+	}
+	return e.EncodeToken(start.End())
+}
+
+// writeFields writes a model struct's served fields, swapped ones from
+// swap.
+func writeFields(e *xml.Encoder, v reflect.Value, swap map[string]any) error {
+	t := v.Type()
+	sh := shapes[t]
+	order := make([]int, 0, t.NumField())
+	for _, name := range sh.first {
+		if f, ok := t.FieldByName(name); ok {
+			order = append(order, f.Index[0])
+		}
+	}
+	for i := range t.NumField() {
+		if !slices.Contains(sh.first, t.Field(i).Name) {
+			order = append(order, i)
+		}
+	}
+	for _, i := range order {
+		f := t.Field(i)
+		if !f.IsExported() || sh.notServed[f.Name] != "" {
+			continue
+		}
+		fv := v.Field(i)
+		if x, ok := swap[f.Name]; ok {
+			fv = reflect.ValueOf(x)
+		}
+		name := elementName(f, sh)
+		if err := writeValue(e, name, fv, slices.Contains(sh.omitEmpty, f.Name)); err != nil {
+			return fmt.Errorf("%s: %w", f.Name, err)
+		}
+	}
+	return nil
+}
+
+// elementName is EC2's element for a model field.
+func elementName(f reflect.StructField, sh shape) string {
+	if n := sh.names[f.Name]; n != "" {
+		return n
+	}
+	n := lowerFirst(f.Name)
+	if f.Type.Kind() == reflect.Slice {
+		n = singular(n) + "Set"
+	}
+	return n
+}
+
+// writeValue writes one element: a model struct by its fields, a slice
+// as <name><item>…</item></name>, a nil pointer or invalid value not at
+// all, anything else as encoding/xml does.
+func writeValue(e *xml.Encoder, name string, v reflect.Value, omitEmpty bool) error {
+	for v.IsValid() && (v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface) {
+		if v.IsNil() {
+			return nil
+		}
+		if _, ok := v.Interface().(xml.Marshaler); ok {
+			break
+		}
+		v = v.Elem()
+	}
+	if !v.IsValid() || (omitEmpty && v.IsZero()) {
+		return nil
+	}
+	start := xml.StartElement{Name: xml.Name{Local: name}}
+	switch {
+	case v.Kind() == reflect.Slice:
+		if omitEmpty && v.Len() == 0 {
+			return nil
+		}
+		if err := e.EncodeToken(start); err != nil {
+			return err
+		}
+		for i := range v.Len() {
+			if err := writeValue(e, "item", v.Index(i), false); err != nil {
+				return err
+			}
+		}
+		return e.EncodeToken(start.End())
+	case v.Kind() == reflect.Struct && isModel(v.Type()):
+		return xres{v: v.Interface()}.MarshalXML(e, start)
+	}
+	return e.EncodeElement(v.Interface(), start)
+}
+
+// isModel says whether t is one of the model's types (package cloudmock).
+func isModel(t reflect.Type) bool { return strings.HasSuffix(t.PkgPath(), "/cloudmock") }
+
+func lowerFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToLower(r)) + s[n:]
+}
+
+// singular is a plural field name's singular (Entries → Entry, Routes →
+// Route, Addresses → Address).
+func singular(s string) string {
+	switch {
+	case strings.HasSuffix(s, "ies"):
+		return strings.TrimSuffix(s, "ies") + "y"
+	case strings.HasSuffix(s, "sses"):
+		return strings.TrimSuffix(s, "es")
+	}
+	return strings.TrimSuffix(s, "s")
+}
+
+// tagSet is a resource's tags as the element EC2 lists them in.
+func tagSet(tags tagStore, id string) xel { return xel{"tagSet", tags.xml(id)} }

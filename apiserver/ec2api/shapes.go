@@ -1,0 +1,23 @@
+package ec2api
+
+import (
+	"reflect"
+
+	"github.com/mirrorlab/mirrorlab/cloudmock"
+)
+
+// shapes are where EC2's answers depart from the rule of encode.go, per
+// model type; a type not listed follows the rule in full.
+var shapes = map[reflect.Type]shape{
+	reflect.TypeFor[cloudmock.TrafficMirrorFilter](): {
+		omitEmpty: []string{"Description"}, first: []string{"TrafficMirrorFilterId", "Description"},
+	},
+	reflect.TypeFor[cloudmock.TrafficMirrorFilterRule](): {omitEmpty: []string{"Protocol", "Description"}},
+	reflect.TypeFor[cloudmock.TrafficMirrorTarget](): {
+		omitEmpty: []string{"NetworkInterfaceId", "NetworkLoadBalancerArn", "GatewayLoadBalancerEndpointId", "Description"},
+	},
+	reflect.TypeFor[cloudmock.TrafficMirrorSession](): {
+		omitEmpty: []string{"Description"},
+		notServed: map[string]string{"TrafficMirrorSourceIds": "Alibaba's further sources: an EC2 session has one"},
+	},
+}
