@@ -13,6 +13,8 @@ import (
 // Spec's lists) as its Describe action answers it.
 func describeWriters(s *Server, spec *cloudmock.Spec) map[reflect.Type]func(v any) any {
 	return map[reflect.Type]func(v any) any{
+		reflect.TypeFor[cloudmock.Vpc]():                 func(v any) any { return s.toXMLVpc(v.(*cloudmock.Vpc), "available", nil) },
+		reflect.TypeFor[cloudmock.Subnet]():              func(v any) any { return s.toXMLSubnet(spec, v.(*cloudmock.Subnet), nil) },
 		reflect.TypeFor[cloudmock.TrafficMirrorFilter](): func(v any) any { return toXMLFilter(v.(*cloudmock.TrafficMirrorFilter), nil) },
 		reflect.TypeFor[cloudmock.TrafficMirrorTarget](): func(v any) any { return s.toXMLTarget(v.(*cloudmock.TrafficMirrorTarget), nil) },
 		reflect.TypeFor[cloudmock.TrafficMirrorSession](): func(v any) any {
@@ -24,8 +26,8 @@ func describeWriters(s *Server, spec *cloudmock.Spec) map[reflect.Type]func(v an
 // notDerivedYet are the resource types whose answers are still written
 // by hand (not checked here).
 var notDerivedYet = map[string]bool{
-	"Vpc": true, "VpcPeeringConnection": true, "TransitGateway": true, "TransitGatewayVpcAttachment": true,
-	"Subnet": true, "RouteTable": true, "NetworkAcl": true, "SecurityGroup": true, "NetworkInterface": true,
+	"VpcPeeringConnection": true, "TransitGateway": true, "TransitGatewayVpcAttachment": true,
+	"RouteTable": true, "NetworkAcl": true, "SecurityGroup": true, "NetworkInterface": true,
 	"LoadBalancer": true, "TargetGroup": true, "VpcEndpointService": true, "Instance": true,
 }
 

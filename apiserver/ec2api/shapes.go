@@ -9,6 +9,13 @@ import (
 // shapes are where EC2's answers depart from the rule of encode.go, per
 // model type; a type not listed follows the rule in full.
 var shapes = map[reflect.Type]shape{
+	reflect.TypeFor[cloudmock.Vpc](): {notServed: map[string]string{
+		"Ipv6CidrBlock":                    "in ipv6CidrBlockAssociationSet",
+		"EnableDnsSupport":                 "by DescribeVpcAttribute",
+		"EnableDnsHostnames":               "by DescribeVpcAttribute",
+		"EnableNetworkAddressUsageMetrics": "by DescribeVpcAttribute",
+	}},
+	reflect.TypeFor[cloudmock.Subnet](): {notServed: map[string]string{"Ipv6CidrBlock": "in ipv6CidrBlockAssociationSet"}},
 	reflect.TypeFor[cloudmock.TrafficMirrorFilter](): {
 		omitEmpty: []string{"Description"}, first: []string{"TrafficMirrorFilterId", "Description"},
 	},

@@ -16,7 +16,7 @@ func (s *Server) registerSubnetChanges(a map[string]actionFunc) {
 }
 
 type createSubnetResult struct {
-	Subnet xmlSubnet `xml:"subnet"`
+	Subnet xres `xml:"subnet"`
 }
 
 // readSubnetRequest reads CreateSubnet's subnet (its id not yet given)

@@ -23,7 +23,7 @@ func (s *Server) registerVpcChanges(a map[string]actionFunc) {
 }
 
 type createVpcResult struct {
-	Vpc xmlVpc `xml:"vpc"`
+	Vpc xres `xml:"vpc"`
 }
 
 // vpcRequest is what CreateVpc reads.
@@ -87,9 +87,7 @@ func (s *Server) createVpc(c *call) (any, error) {
 		if err := st.tags.set(v.VpcId, r.tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
-		x := s.toXMLVpc(&v, st.tags)
-		x.State = "pending"
-		return createVpcResult{Vpc: x}, nil
+		return createVpcResult{Vpc: s.toXMLVpc(&v, "pending", st.tags)}, nil
 	})
 }
 
