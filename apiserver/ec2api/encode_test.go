@@ -15,6 +15,7 @@ func describeWriters(s *Server, spec *cloudmock.Spec) map[reflect.Type]func(v an
 	return map[reflect.Type]func(v any) any{
 		reflect.TypeFor[cloudmock.Vpc]():                 func(v any) any { return s.toXMLVpc(v.(*cloudmock.Vpc), "available", nil) },
 		reflect.TypeFor[cloudmock.Subnet]():              func(v any) any { return s.toXMLSubnet(spec, v.(*cloudmock.Subnet), nil) },
+		reflect.TypeFor[cloudmock.NetworkAcl]():          func(v any) any { return s.toXMLACL(v.(*cloudmock.NetworkAcl), nil) },
 		reflect.TypeFor[cloudmock.TrafficMirrorFilter](): func(v any) any { return toXMLFilter(v.(*cloudmock.TrafficMirrorFilter), nil) },
 		reflect.TypeFor[cloudmock.TrafficMirrorTarget](): func(v any) any { return s.toXMLTarget(v.(*cloudmock.TrafficMirrorTarget), nil) },
 		reflect.TypeFor[cloudmock.TrafficMirrorSession](): func(v any) any {
@@ -27,7 +28,7 @@ func describeWriters(s *Server, spec *cloudmock.Spec) map[reflect.Type]func(v an
 // by hand (not checked here).
 var notDerivedYet = map[string]bool{
 	"VpcPeeringConnection": true, "TransitGateway": true, "TransitGatewayVpcAttachment": true,
-	"RouteTable": true, "NetworkAcl": true, "SecurityGroup": true, "NetworkInterface": true,
+	"RouteTable": true, "SecurityGroup": true, "NetworkInterface": true,
 	"LoadBalancer": true, "TargetGroup": true, "VpcEndpointService": true, "Instance": true,
 }
 
@@ -92,7 +93,7 @@ func checkServed(t *testing.T, path string, typ reflect.Type, x *xmlTree) {
 		}
 		ft := f.Type
 		if ft.Kind() == reflect.Slice {
-			c, ft = c.child("item"), ft.Elem()
+			c, ft = c.items(), ft.Elem()
 		}
 		if ft.Kind() == reflect.Pointer {
 			ft = ft.Elem()
@@ -152,6 +153,21 @@ type xmlTree struct {
 	XMLName xml.Name
 	Kids    []xmlTree `xml:",any"`
 	Text    string    `xml:",chardata"`
+}
+
+// items is x's items as one element holding the children of them all
+// (a field is served when some item shows it).
+func (x *xmlTree) items() *xmlTree {
+	var all xmlTree
+	for _, it := range x.Kids {
+		if it.XMLName.Local == "item" {
+			all.Kids = append(all.Kids, it.Kids...)
+		}
+	}
+	if len(all.Kids) == 0 {
+		return nil
+	}
+	return &all
 }
 
 func (x *xmlTree) child(name string) *xmlTree {

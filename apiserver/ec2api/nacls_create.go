@@ -20,7 +20,7 @@ const codeAssociationNotFound = "InvalidAssociationID.NotFound"
 func aclAssocID(acl, subnet string) string { return derivedID("aclassoc", acl+"|"+subnet) }
 
 type createACLResult struct {
-	NetworkAcl xmlACL `xml:"networkAcl"`
+	NetworkAcl xres `xml:"networkAcl"`
 }
 
 // createNetworkAcl adds an ACL with no entries to a VPC: it denies

@@ -15,7 +15,9 @@ var shapes = map[reflect.Type]shape{
 		"EnableDnsHostnames":               "by DescribeVpcAttribute",
 		"EnableNetworkAddressUsageMetrics": "by DescribeVpcAttribute",
 	}},
-	reflect.TypeFor[cloudmock.Subnet](): {notServed: map[string]string{"Ipv6CidrBlock": "in ipv6CidrBlockAssociationSet"}},
+	reflect.TypeFor[cloudmock.Subnet]():          {notServed: map[string]string{"Ipv6CidrBlock": "in ipv6CidrBlockAssociationSet"}},
+	reflect.TypeFor[cloudmock.NetworkAcl]():      {names: map[string]string{"IsDefault": "default"}},
+	reflect.TypeFor[cloudmock.NetworkAclEntry](): {omitEmpty: []string{"CidrBlock", "Ipv6CidrBlock"}},
 	reflect.TypeFor[cloudmock.TrafficMirrorFilter](): {
 		omitEmpty: []string{"Description"}, first: []string{"TrafficMirrorFilterId", "Description"},
 	},
