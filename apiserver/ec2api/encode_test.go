@@ -16,6 +16,7 @@ func describeWriters(s *Server, spec *cloudmock.Spec) map[reflect.Type]func(v an
 		reflect.TypeFor[cloudmock.Vpc]():                 func(v any) any { return s.toXMLVpc(v.(*cloudmock.Vpc), "available", nil) },
 		reflect.TypeFor[cloudmock.Subnet]():              func(v any) any { return s.toXMLSubnet(spec, v.(*cloudmock.Subnet), nil) },
 		reflect.TypeFor[cloudmock.NetworkAcl]():          func(v any) any { return s.toXMLACL(v.(*cloudmock.NetworkAcl), nil) },
+		reflect.TypeFor[cloudmock.SecurityGroup]():       func(v any) any { return s.toXMLGroup(v.(*cloudmock.SecurityGroup), nil) },
 		reflect.TypeFor[cloudmock.TrafficMirrorFilter](): func(v any) any { return toXMLFilter(v.(*cloudmock.TrafficMirrorFilter), nil) },
 		reflect.TypeFor[cloudmock.TrafficMirrorTarget](): func(v any) any { return s.toXMLTarget(v.(*cloudmock.TrafficMirrorTarget), nil) },
 		reflect.TypeFor[cloudmock.TrafficMirrorSession](): func(v any) any {
@@ -28,7 +29,7 @@ func describeWriters(s *Server, spec *cloudmock.Spec) map[reflect.Type]func(v an
 // by hand (not checked here).
 var notDerivedYet = map[string]bool{
 	"VpcPeeringConnection": true, "TransitGateway": true, "TransitGatewayVpcAttachment": true,
-	"RouteTable": true, "SecurityGroup": true, "NetworkInterface": true,
+	"RouteTable": true, "NetworkInterface": true,
 	"LoadBalancer": true, "TargetGroup": true, "VpcEndpointService": true, "Instance": true,
 }
 

@@ -18,6 +18,15 @@ var shapes = map[reflect.Type]shape{
 	reflect.TypeFor[cloudmock.Subnet]():          {notServed: map[string]string{"Ipv6CidrBlock": "in ipv6CidrBlockAssociationSet"}},
 	reflect.TypeFor[cloudmock.NetworkAcl]():      {names: map[string]string{"IsDefault": "default"}},
 	reflect.TypeFor[cloudmock.NetworkAclEntry](): {omitEmpty: []string{"CidrBlock", "Ipv6CidrBlock"}},
+	reflect.TypeFor[cloudmock.SecurityGroup](): {names: map[string]string{
+		"Description": "groupDescription", "IpPermissions": "ipPermissions", "IpPermissionsEgress": "ipPermissionsEgress",
+	}},
+	reflect.TypeFor[cloudmock.IpPermission](): {names: map[string]string{
+		"IpRanges": "ipRanges", "Ipv6Ranges": "ipv6Ranges", "UserIdGroupPairs": "groups",
+	}},
+	reflect.TypeFor[cloudmock.IpRange]():         {omitEmpty: []string{"Description"}},
+	reflect.TypeFor[cloudmock.Ipv6Range]():       {omitEmpty: []string{"Description"}},
+	reflect.TypeFor[cloudmock.UserIdGroupPair](): {omitEmpty: []string{"Description"}},
 	reflect.TypeFor[cloudmock.TrafficMirrorFilter](): {
 		omitEmpty: []string{"Description"}, first: []string{"TrafficMirrorFilterId", "Description"},
 	},
