@@ -17,6 +17,7 @@ func describeWriters(s *Server, spec *cloudmock.Spec) map[reflect.Type]func(v an
 		reflect.TypeFor[cloudmock.Subnet]():              func(v any) any { return s.toXMLSubnet(spec, v.(*cloudmock.Subnet), nil) },
 		reflect.TypeFor[cloudmock.NetworkAcl]():          func(v any) any { return s.toXMLACL(v.(*cloudmock.NetworkAcl), nil) },
 		reflect.TypeFor[cloudmock.SecurityGroup]():       func(v any) any { return s.toXMLGroup(v.(*cloudmock.SecurityGroup), nil) },
+		reflect.TypeFor[cloudmock.RouteTable]():          func(v any) any { return s.toXMLRouteTable(spec, v.(*cloudmock.RouteTable), nil) },
 		reflect.TypeFor[cloudmock.TrafficMirrorFilter](): func(v any) any { return toXMLFilter(v.(*cloudmock.TrafficMirrorFilter), nil) },
 		reflect.TypeFor[cloudmock.TrafficMirrorTarget](): func(v any) any { return s.toXMLTarget(v.(*cloudmock.TrafficMirrorTarget), nil) },
 		reflect.TypeFor[cloudmock.TrafficMirrorSession](): func(v any) any {
@@ -29,8 +30,8 @@ func describeWriters(s *Server, spec *cloudmock.Spec) map[reflect.Type]func(v an
 // by hand (not checked here).
 var notDerivedYet = map[string]bool{
 	"VpcPeeringConnection": true, "TransitGateway": true, "TransitGatewayVpcAttachment": true,
-	"RouteTable": true, "NetworkInterface": true,
-	"LoadBalancer": true, "TargetGroup": true, "VpcEndpointService": true, "Instance": true,
+	"NetworkInterface": true,
+	"LoadBalancer":     true, "TargetGroup": true, "VpcEndpointService": true, "Instance": true,
 }
 
 // TestModelFieldsServed fails when a model resource type has an exported

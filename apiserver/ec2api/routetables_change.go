@@ -32,7 +32,7 @@ func storeVpcTables(spec *cloudmock.Spec, vpcID string) {
 }
 
 type createRouteTableResult struct {
-	RouteTable xmlRouteTable `xml:"routeTable"`
+	RouteTable xres `xml:"routeTable"`
 }
 
 func (s *Server) createRouteTable(c *call) (any, error) {

@@ -24,9 +24,14 @@ var shapes = map[reflect.Type]shape{
 	reflect.TypeFor[cloudmock.IpPermission](): {names: map[string]string{
 		"IpRanges": "ipRanges", "Ipv6Ranges": "ipv6Ranges", "UserIdGroupPairs": "groups",
 	}},
-	reflect.TypeFor[cloudmock.IpRange]():         {omitEmpty: []string{"Description"}},
-	reflect.TypeFor[cloudmock.Ipv6Range]():       {omitEmpty: []string{"Description"}},
-	reflect.TypeFor[cloudmock.UserIdGroupPair](): {omitEmpty: []string{"Description"}},
+	reflect.TypeFor[cloudmock.IpRange]():               {omitEmpty: []string{"Description"}},
+	reflect.TypeFor[cloudmock.Ipv6Range]():             {omitEmpty: []string{"Description"}},
+	reflect.TypeFor[cloudmock.UserIdGroupPair]():       {omitEmpty: []string{"Description"}},
+	reflect.TypeFor[cloudmock.RouteTable]():            {notServed: map[string]string{"Main": "as the main association in associationSet"}},
+	reflect.TypeFor[cloudmock.RouteTableAssociation](): {omitEmpty: []string{"SubnetId"}},
+	reflect.TypeFor[cloudmock.Route](): {
+		omitEmpty: []string{"DestinationCidrBlock", "DestinationIpv6CidrBlock", "VpcPeeringConnectionId", "TransitGatewayId"},
+	},
 	reflect.TypeFor[cloudmock.TrafficMirrorFilter](): {
 		omitEmpty: []string{"Description"}, first: []string{"TrafficMirrorFilterId", "Description"},
 	},
