@@ -45,6 +45,20 @@ type xres struct {
 	add []xel
 }
 
+// res is a model value (a struct or a pointer to one) to write: a copy
+// of the struct, taken now, so that the answer shows the value as the
+// action saw it.
+func res(v any) xres {
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		rv = rv.Elem()
+	}
+	if rv.Kind() != reflect.Struct {
+		return xres{v: v}
+	}
+	return xres{v: rv.Interface()}
+}
+
 // with returns r with more elements added.
 func (r xres) with(add ...xel) xres {
 	r.add = append(r.add, add...)
@@ -177,7 +191,7 @@ func writeValue(e *xml.Encoder, name string, v reflect.Value, omitEmpty bool) er
 		}
 		return e.EncodeToken(start.End())
 	case v.Kind() == reflect.Struct && isModel(v.Type()):
-		return xres{v: v.Interface()}.MarshalXML(e, start)
+		return res(v.Interface()).MarshalXML(e, start)
 	}
 	return e.EncodeElement(v.Interface(), start)
 }

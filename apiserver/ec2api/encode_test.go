@@ -13,11 +13,20 @@ import (
 // Spec's lists) as its Describe action answers it.
 func describeWriters(s *Server, spec *cloudmock.Spec) map[reflect.Type]func(v any) any {
 	return map[reflect.Type]func(v any) any{
-		reflect.TypeFor[cloudmock.Vpc]():                 func(v any) any { return s.toXMLVpc(v.(*cloudmock.Vpc), "available", nil) },
-		reflect.TypeFor[cloudmock.Subnet]():              func(v any) any { return s.toXMLSubnet(spec, v.(*cloudmock.Subnet), nil) },
-		reflect.TypeFor[cloudmock.NetworkAcl]():          func(v any) any { return s.toXMLACL(v.(*cloudmock.NetworkAcl), nil) },
-		reflect.TypeFor[cloudmock.SecurityGroup]():       func(v any) any { return s.toXMLGroup(v.(*cloudmock.SecurityGroup), nil) },
-		reflect.TypeFor[cloudmock.RouteTable]():          func(v any) any { return s.toXMLRouteTable(spec, v.(*cloudmock.RouteTable), nil) },
+		reflect.TypeFor[cloudmock.Vpc]():           func(v any) any { return s.toXMLVpc(v.(*cloudmock.Vpc), "available", nil) },
+		reflect.TypeFor[cloudmock.Subnet]():        func(v any) any { return s.toXMLSubnet(spec, v.(*cloudmock.Subnet), nil) },
+		reflect.TypeFor[cloudmock.NetworkAcl]():    func(v any) any { return s.toXMLACL(v.(*cloudmock.NetworkAcl), nil) },
+		reflect.TypeFor[cloudmock.SecurityGroup](): func(v any) any { return s.toXMLGroup(v.(*cloudmock.SecurityGroup), nil) },
+		reflect.TypeFor[cloudmock.RouteTable]():    func(v any) any { return s.toXMLRouteTable(spec, v.(*cloudmock.RouteTable), nil) },
+		reflect.TypeFor[cloudmock.TransitGateway](): func(v any) any {
+			return s.toXMLTransitGateway(v.(*cloudmock.TransitGateway), "available", nil)
+		},
+		reflect.TypeFor[cloudmock.TransitGatewayVpcAttachment](): func(v any) any {
+			return s.toXMLAttachment(v.(*cloudmock.TransitGatewayVpcAttachment), "available", nil)
+		},
+		reflect.TypeFor[cloudmock.VpcPeeringConnection](): func(v any) any {
+			return s.toXMLPeering(spec, v.(*cloudmock.VpcPeeringConnection), nil)
+		},
 		reflect.TypeFor[cloudmock.TrafficMirrorFilter](): func(v any) any { return toXMLFilter(v.(*cloudmock.TrafficMirrorFilter), nil) },
 		reflect.TypeFor[cloudmock.TrafficMirrorTarget](): func(v any) any { return s.toXMLTarget(v.(*cloudmock.TrafficMirrorTarget), nil) },
 		reflect.TypeFor[cloudmock.TrafficMirrorSession](): func(v any) any {
@@ -29,7 +38,6 @@ func describeWriters(s *Server, spec *cloudmock.Spec) map[reflect.Type]func(v an
 // notDerivedYet are the resource types whose answers are still written
 // by hand (not checked here).
 var notDerivedYet = map[string]bool{
-	"VpcPeeringConnection": true, "TransitGateway": true, "TransitGatewayVpcAttachment": true,
 	"NetworkInterface": true,
 	"LoadBalancer":     true, "TargetGroup": true, "VpcEndpointService": true, "Instance": true,
 }
@@ -190,7 +198,7 @@ func (x *xmlTree) child(name string) *xmlTree {
 func TestEncodeRule(t *testing.T) {
 	f := cloudmock.TrafficMirrorFilterRule{TrafficMirrorFilterRuleId: "r", RuleNumber: 3, RuleAction: "accept",
 		SourceCidrBlock: "a", DestinationCidrBlock: "b", SourcePortRange: &cloudmock.TrafficMirrorPortRange{FromPort: 1, ToPort: 2}}
-	b, err := xml.Marshal(xres{v: f}.set("RuleAction", "reject").with(xel{"extra", []string{"p", "q"}}))
+	b, err := xml.Marshal(res(f).set("RuleAction", "reject").with(xel{"extra", []string{"p", "q"}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +212,7 @@ func TestEncodeRule(t *testing.T) {
 	if got := singular("entries") + "," + singular("addresses") + "," + singular("routes"); got != "entry,address,route" {
 		t.Fatalf("singular: %s", got)
 	}
-	if _, err := xml.Marshal(xres{v: 3}); err == nil || !strings.Contains(err.Error(), "not a model struct") {
+	if _, err := xml.Marshal(res(3)); err == nil || !strings.Contains(err.Error(), "not a model struct") {
 		t.Fatalf("a non-struct: %v", err)
 	}
 }

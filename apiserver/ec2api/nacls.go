@@ -66,13 +66,13 @@ func aclAssocs(a *cloudmock.NetworkAcl) []xmlACLAssoc {
 func (s *Server) toXMLACL(a *cloudmock.NetworkAcl, tags tagStore) xres {
 	var entries []xres
 	for _, e := range aclEntries(a) {
-		x := xres{v: e}
+		x := res(e)
 		if e.Protocol == "1" || e.Protocol == "58" {
 			x = x.with(xel{"icmpTypeCode", xmlICMPTypes{Code: -1, Type: -1}})
 		}
 		entries = append(entries, x)
 	}
-	return xres{v: a}.set("Entries", entries).set("Associations", aclAssocs(a)).with(xel{"ownerId", s.cfg.AccountID}, tagSet(tags, a.NetworkAclId))
+	return res(a).set("Entries", entries).set("Associations", aclAssocs(a)).with(xel{"ownerId", s.cfg.AccountID}, tagSet(tags, a.NetworkAclId))
 }
 
 func (s *Server) aclFilters() filterFields[*cloudmock.NetworkAcl] {

@@ -27,29 +27,8 @@ func peeringNotFound(id string) error {
 	return notFound(cloudmock.CodePeeringNotFound, "vpcPeeringConnection ID", id)
 }
 
-type xmlPeeringVpcInfo struct {
-	OwnerId   string         `xml:"ownerId"`
-	VpcId     string         `xml:"vpcId"`
-	CidrBlock string         `xml:"cidrBlock,omitempty"`
-	CidrSet   []xmlCidrBlock `xml:"cidrBlockSet>item"`
-	Region    string         `xml:"region"`
-}
-
 type xmlCidrBlock struct {
 	CidrBlock string `xml:"cidrBlock"`
-}
-
-type xmlPeeringStatus struct {
-	Code    string `xml:"code"`
-	Message string `xml:"message"`
-}
-
-type xmlPeering struct {
-	VpcPeeringConnectionId string            `xml:"vpcPeeringConnectionId"`
-	Requester              xmlPeeringVpcInfo `xml:"requesterVpcInfo"`
-	Accepter               xmlPeeringVpcInfo `xml:"accepterVpcInfo"`
-	Status                 xmlPeeringStatus  `xml:"status"`
-	Tags                   []tag             `xml:"tagSet>item"`
 }
 
 // peeringMessages are the status messages EC2 shows for the states the
@@ -66,23 +45,22 @@ func peeringState(p *cloudmock.VpcPeeringConnection) cloudmock.VpcPeeringConnect
 	return *p.Status
 }
 
-func (s *Server) toXMLPeering(spec *cloudmock.Spec, p *cloudmock.VpcPeeringConnection, tags tagStore) xmlPeering {
-	info := func(vpc string) xmlPeeringVpcInfo {
-		x := xmlPeeringVpcInfo{OwnerId: s.cfg.AccountID, VpcId: vpc, Region: s.cfg.Region}
-		if i := findVpc(spec, vpc); i >= 0 {
-			x.CidrBlock = spec.Vpcs[i].CidrBlock
-			x.CidrSet = []xmlCidrBlock{{x.CidrBlock}}
+func (s *Server) toXMLPeering(spec *cloudmock.Spec, p *cloudmock.VpcPeeringConnection, tags tagStore) xres {
+	info := func(side cloudmock.VpcPeeringConnectionVpcInfo) xres {
+		var set []xmlCidrBlock
+		x := res(side).with(xel{"ownerId", s.cfg.AccountID}, xel{"region", s.cfg.Region})
+		if i := findVpc(spec, side.VpcId); i >= 0 {
+			set = []xmlCidrBlock{{spec.Vpcs[i].CidrBlock}}
+			x = x.with(xel{"cidrBlock", spec.Vpcs[i].CidrBlock})
 		}
-		return x
+		return x.with(xel{"cidrBlockSet", set})
 	}
-	st := peeringState(p)
-	return xmlPeering{VpcPeeringConnectionId: p.VpcPeeringConnectionId, Requester: info(p.RequesterVpcInfo.VpcId),
-		Accepter: info(p.AccepterVpcInfo.VpcId), Status: xmlPeeringStatus{Code: st.Code, Message: st.Message},
-		Tags: tags.xml(p.VpcPeeringConnectionId)}
+	return res(p).set("RequesterVpcInfo", info(p.RequesterVpcInfo)).set("AccepterVpcInfo", info(p.AccepterVpcInfo)).
+		set("Status", peeringState(p)).with(tagSet(tags, p.VpcPeeringConnectionId))
 }
 
 type peeringResult struct {
-	VpcPeeringConnection xmlPeering `xml:"vpcPeeringConnection"`
+	VpcPeeringConnection xres `xml:"vpcPeeringConnection"`
 }
 
 // createVpcPeeringConnection requests a peering of VpcId with PeerVpcId in
@@ -190,8 +168,8 @@ func (s *Server) deleteVpcPeeringConnection(c *call) (any, error) {
 }
 
 type describePeeringsResult struct {
-	VpcPeeringConnections []xmlPeering `xml:"vpcPeeringConnectionSet>item"`
-	NextToken             string       `xml:"nextToken,omitempty"`
+	VpcPeeringConnections []xres `xml:"vpcPeeringConnectionSet>item"`
+	NextToken             string `xml:"nextToken,omitempty"`
 }
 
 func (s *Server) peeringFilters(spec *cloudmock.Spec) filterFields[*cloudmock.VpcPeeringConnection] {

@@ -121,7 +121,7 @@ type tableRoute struct {
 }
 
 func (r tableRoute) xml() xres {
-	x := xres{v: r.Route}.with(xel{"origin", r.origin}, xel{"state", r.state})
+	x := res(r.Route).with(xel{"origin", r.origin}, xel{"state", r.state})
 	if r.gateway != "" {
 		x = x.with(xel{"gatewayId", r.gateway})
 	}
@@ -137,7 +137,7 @@ type tableAssoc struct {
 }
 
 func (a tableAssoc) xml() xres {
-	return xres{v: a.RouteTableAssociation}.with(xel{"routeTableAssociationId", a.id}, xel{"routeTableId", a.table},
+	return res(a.RouteTableAssociation).with(xel{"routeTableAssociationId", a.id}, xel{"routeTableId", a.table},
 		xel{"main", a.main}, xel{"associationState", xmlCidrStatus{"associated"}})
 }
 
@@ -194,6 +194,6 @@ func (s *Server) toXMLRouteTable(spec *cloudmock.Spec, rt *cloudmock.RouteTable,
 	for _, a := range tableAssocs(rt) {
 		assocs = append(assocs, a.xml())
 	}
-	return xres{v: rt}.set("Routes", routes).set("Associations", assocs).
+	return res(rt).set("Routes", routes).set("Associations", assocs).
 		with(xel{"ownerId", s.cfg.AccountID}, xel{"propagatingVgwSet", []struct{}(nil)}, tagSet(tags, rt.RouteTableId))
 }

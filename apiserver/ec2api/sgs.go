@@ -22,13 +22,13 @@ type describeGroupsResult struct {
 
 // groupPair is a group named by a rule, with its owner.
 func (s *Server) groupPair(g cloudmock.UserIdGroupPair) xres {
-	return xres{v: g}.with(xel{"userId", s.cfg.AccountID})
+	return res(g).with(xel{"userId", s.cfg.AccountID})
 }
 
 func (s *Server) toXMLPermissions(ps []cloudmock.IpPermission) []xres {
 	var out []xres
 	for _, p := range ps {
-		x := xres{v: p}.set("IpProtocol", protocolName(p.IpProtocol))
+		x := res(p).set("IpProtocol", protocolName(p.IpProtocol))
 		if protocolName(p.IpProtocol) == "-1" {
 			x = x.set("FromPort", (*int)(nil)).set("ToPort", (*int)(nil))
 		}
@@ -61,7 +61,7 @@ func sgDescription(g *cloudmock.SecurityGroup, tags tagStore) string {
 }
 
 func (s *Server) toXMLGroup(g *cloudmock.SecurityGroup, tags tagStore) xres {
-	return xres{v: g}.set("GroupName", sgName(g, tags)).set("Description", sgDescription(g, tags)).
+	return res(g).set("GroupName", sgName(g, tags)).set("Description", sgDescription(g, tags)).
 		set("IpPermissions", s.toXMLPermissions(g.IpPermissions)).set("IpPermissionsEgress", s.toXMLPermissions(g.IpPermissionsEgress)).
 		with(xel{"ownerId", s.cfg.AccountID}, xel{"securityGroupArn", s.ec2ARN("security-group", g.GroupId)}, tagSet(tags, g.GroupId))
 }

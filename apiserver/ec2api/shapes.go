@@ -32,6 +32,7 @@ var shapes = map[reflect.Type]shape{
 	reflect.TypeFor[cloudmock.Route](): {
 		omitEmpty: []string{"DestinationCidrBlock", "DestinationIpv6CidrBlock", "VpcPeeringConnectionId", "TransitGatewayId"},
 	},
+	reflect.TypeFor[cloudmock.TransitGatewayVpcAttachment](): {names: map[string]string{"SubnetIds": "subnetIds"}},
 	reflect.TypeFor[cloudmock.TrafficMirrorFilter](): {
 		omitEmpty: []string{"Description"}, first: []string{"TrafficMirrorFilterId", "Description"},
 	},

@@ -13,21 +13,10 @@ type xmlAttachmentOptions struct {
 	SecurityGroupReferencing string `xml:"securityGroupReferencingSupport"`
 }
 
-type xmlTGWAttachment struct {
-	TransitGatewayAttachmentId string               `xml:"transitGatewayAttachmentId"`
-	TransitGatewayId           string               `xml:"transitGatewayId"`
-	VpcId                      string               `xml:"vpcId"`
-	VpcOwnerId                 string               `xml:"vpcOwnerId"`
-	State                      string               `xml:"state"`
-	SubnetIds                  []string             `xml:"subnetIds>item"`
-	Options                    xmlAttachmentOptions `xml:"options"`
-	Tags                       []tag                `xml:"tagSet>item"`
-}
-
-func (s *Server) toXMLAttachment(a *cloudmock.TransitGatewayVpcAttachment, state string, tags tagStore) xmlTGWAttachment {
-	return xmlTGWAttachment{TransitGatewayAttachmentId: a.TransitGatewayAttachmentId, TransitGatewayId: a.TransitGatewayId, VpcId: a.VpcId,
-		VpcOwnerId: s.cfg.AccountID, State: state, SubnetIds: a.SubnetIds, Tags: tags.xml(a.TransitGatewayAttachmentId),
-		Options: xmlAttachmentOptions{DnsSupport: "enable", Ipv6Support: "disable", ApplianceModeSupport: "disable", SecurityGroupReferencing: "disable"}}
+func (s *Server) toXMLAttachment(a *cloudmock.TransitGatewayVpcAttachment, state string, tags tagStore) xres {
+	return res(a).with(xel{"vpcOwnerId", s.cfg.AccountID}, xel{"state", state},
+		xel{"options", xmlAttachmentOptions{DnsSupport: "enable", Ipv6Support: "disable", ApplianceModeSupport: "disable", SecurityGroupReferencing: "disable"}},
+		tagSet(tags, a.TransitGatewayAttachmentId))
 }
 
 // attachmentOptions are CreateTransitGatewayVpcAttachment's options: the
@@ -38,7 +27,7 @@ var attachmentOptions = [][2]string{
 }
 
 type attachmentResult struct {
-	Attachment xmlTGWAttachment `xml:"transitGatewayVpcAttachment"`
+	Attachment xres `xml:"transitGatewayVpcAttachment"`
 }
 
 // createTransitGatewayVpcAttachment attaches a VPC through one subnet per
@@ -90,7 +79,7 @@ func (s *Server) deleteTransitGatewayVpcAttachment(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var last xmlTGWAttachment
+	var last xres
 	res, err := c.mutate("", func(st *state) (any, error) {
 		a, err := removeByID(&st.spec.TransitGatewayVpcAttachments, id, idOfAttachment, attachmentNotFound)
 		if err != nil {
@@ -108,8 +97,8 @@ func (s *Server) deleteTransitGatewayVpcAttachment(c *call) (any, error) {
 }
 
 type describeAttachmentsResult struct {
-	Attachments []xmlTGWAttachment `xml:"transitGatewayVpcAttachments>item"`
-	NextToken   string             `xml:"nextToken,omitempty"`
+	Attachments []xres `xml:"transitGatewayVpcAttachments>item"`
+	NextToken   string `xml:"nextToken,omitempty"`
 }
 
 func (s *Server) attachmentFilters() filterFields[*cloudmock.TransitGatewayVpcAttachment] {
@@ -139,7 +128,7 @@ func (s *Server) describeTransitGatewayVpcAttachments(c *call) (any, error) {
 			}
 			x, ok := s.gone.get(id)
 			if ok {
-				out.Attachments = append(out.Attachments, x.(xmlTGWAttachment))
+				out.Attachments = append(out.Attachments, x.(xres))
 			}
 			return ok
 		})

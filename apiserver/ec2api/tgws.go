@@ -62,25 +62,13 @@ type xmlTGWOptions struct {
 	MulticastSupport            string `xml:"multicastSupport"`
 }
 
-type xmlTransitGateway struct {
-	TransitGatewayId  string        `xml:"transitGatewayId"`
-	TransitGatewayArn string        `xml:"transitGatewayArn"`
-	State             string        `xml:"state"`
-	OwnerId           string        `xml:"ownerId"`
-	Description       string        `xml:"description"`
-	Options           xmlTGWOptions `xml:"options"`
-	Tags              []tag         `xml:"tagSet>item"`
-}
-
-func (s *Server) toXMLTransitGateway(g *cloudmock.TransitGateway, state string, tags tagStore) xmlTransitGateway {
+func (s *Server) toXMLTransitGateway(g *cloudmock.TransitGateway, state string, tags tagStore) xres {
 	rtb := tgwRouteTableID(g.TransitGatewayId)
-	return xmlTransitGateway{
-		TransitGatewayId: g.TransitGatewayId, TransitGatewayArn: s.ec2ARN("transit-gateway", g.TransitGatewayId), State: state,
-		OwnerId: s.cfg.AccountID, Description: g.Description, Tags: tags.xml(g.TransitGatewayId),
-		Options: xmlTGWOptions{AmazonSideAsn: defaultAmazonSideAsn, AutoAcceptSharedAttachments: "disable", DefaultRouteTableAssoc: "enable",
-			AssociationDefaultRouteTab: rtb, DefaultRouteTablePropag: "enable", PropagationDefaultRouteTab: rtb, VpnEcmpSupport: "enable",
-			DnsSupport: "enable", SecurityGroupReferencing: "disable", MulticastSupport: "disable"},
-	}
+	opts := xmlTGWOptions{AmazonSideAsn: defaultAmazonSideAsn, AutoAcceptSharedAttachments: "disable", DefaultRouteTableAssoc: "enable",
+		AssociationDefaultRouteTab: rtb, DefaultRouteTablePropag: "enable", PropagationDefaultRouteTab: rtb, VpnEcmpSupport: "enable",
+		DnsSupport: "enable", SecurityGroupReferencing: "disable", MulticastSupport: "disable"}
+	return res(g).with(xel{"transitGatewayArn", s.ec2ARN("transit-gateway", g.TransitGatewayId)}, xel{"state", state},
+		xel{"ownerId", s.cfg.AccountID}, xel{"options", opts}, tagSet(tags, g.TransitGatewayId))
 }
 
 // tgwOptions are CreateTransitGateway's options: the value the model
@@ -107,7 +95,7 @@ func (c *call) readFixedOptions(opts [][2]string) error {
 }
 
 type transitGatewayResult struct {
-	TransitGateway xmlTransitGateway `xml:"transitGateway"`
+	TransitGateway xres `xml:"transitGateway"`
 }
 
 func (s *Server) createTransitGateway(c *call) (any, error) {
@@ -157,8 +145,8 @@ func (s *Server) deleteTransitGateway(c *call) (any, error) {
 }
 
 type describeTGWsResult struct {
-	TransitGateways []xmlTransitGateway `xml:"transitGatewaySet>item"`
-	NextToken       string              `xml:"nextToken,omitempty"`
+	TransitGateways []xres `xml:"transitGatewaySet>item"`
+	NextToken       string `xml:"nextToken,omitempty"`
 }
 
 func (s *Server) tgwFilters() filterFields[*cloudmock.TransitGateway] {

@@ -59,7 +59,7 @@ func (s *Server) vpcIpv6Assoc(v *cloudmock.Vpc, state string) []xmlVpcIpv6Asc {
 // toXMLVpc is a VPC in its state (available, or pending when created).
 func (s *Server) toXMLVpc(v *cloudmock.Vpc, state string, tags tagStore) xres {
 	assoc := []xmlCidrAssoc{{AssociationId: derivedID("vpc-cidr-assoc", v.VpcId), CidrBlock: v.CidrBlock, State: xmlCidrStatus{"associated"}}}
-	return xres{v: v}.with(xel{"ownerId", s.cfg.AccountID}, xel{"state", state}, xel{"cidrBlockAssociationSet", assoc},
+	return res(v).with(xel{"ownerId", s.cfg.AccountID}, xel{"state", state}, xel{"cidrBlockAssociationSet", assoc},
 		xel{"ipv6CidrBlockAssociationSet", s.vpcIpv6Assoc(v, "associated")}, xel{"dhcpOptionsId", "default"},
 		xel{"instanceTenancy", "default"}, tagSet(tags, v.VpcId))
 }
@@ -135,7 +135,7 @@ func (s *Server) toXMLSubnet(spec *cloudmock.Spec, x *cloudmock.Subnet, tags tag
 	if x.Ipv6CidrBlock != "" {
 		assoc = []xmlIpv6CidrAsc{{AssociationId: subnetIpv6AssocID(x.SubnetId), Ipv6CidrBlock: x.Ipv6CidrBlock, State: xmlCidrStatus{"associated"}}}
 	}
-	return xres{v: x}.set("AvailabilityZone", z.ZoneName).with(xel{"subnetArn", s.ec2ARN("subnet", x.SubnetId)}, xel{"state", "available"},
+	return res(x).set("AvailabilityZone", z.ZoneName).with(xel{"subnetArn", s.ec2ARN("subnet", x.SubnetId)}, xel{"state", "available"},
 		xel{"ownerId", s.cfg.AccountID}, xel{"ipv6CidrBlockAssociationSet", assoc}, xel{"availableIpAddressCount", freeAddresses(spec, x)},
 		xel{"availabilityZoneId", z.ZoneId}, xel{"ipv6Native", false}, xel{"mapCustomerOwnedIpOnLaunch", false},
 		xel{"privateDnsNameOptionsOnLaunch", xmlPrivateDNS{HostnameType: "ip-name"}}, tagSet(tags, x.SubnetId))

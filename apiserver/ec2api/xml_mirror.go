@@ -23,7 +23,7 @@ type filterRule struct {
 }
 
 func (r filterRule) xml(tags tagStore) xres {
-	return xres{v: r.TrafficMirrorFilterRule}.with(xel{"trafficMirrorFilterId", r.filter}, xel{"trafficDirection", r.dir},
+	return res(r.TrafficMirrorFilterRule).with(xel{"trafficMirrorFilterId", r.filter}, xel{"trafficDirection", r.dir},
 		tagSet(tags, r.TrafficMirrorFilterRuleId))
 }
 
@@ -49,7 +49,7 @@ func toXMLFilter(f *cloudmock.TrafficMirrorFilter, tags tagStore) xres {
 			eg = append(eg, r.xml(tags))
 		}
 	}
-	return xres{v: f}.set("IngressFilterRules", in).set("EgressFilterRules", eg).with(tagSet(tags, f.TrafficMirrorFilterId))
+	return res(f).set("IngressFilterRules", in).set("EgressFilterRules", eg).with(tagSet(tags, f.TrafficMirrorFilterId))
 }
 
 func byRuleNumber(rules []cloudmock.TrafficMirrorFilterRule) []cloudmock.TrafficMirrorFilterRule {
@@ -70,9 +70,9 @@ func targetType(t *cloudmock.TrafficMirrorTarget) string {
 }
 
 func (s *Server) toXMLTarget(t *cloudmock.TrafficMirrorTarget, tags tagStore) xres {
-	return xres{v: t}.with(xel{"type", targetType(t)}, xel{"ownerId", s.cfg.AccountID}, tagSet(tags, t.TrafficMirrorTargetId))
+	return res(t).with(xel{"type", targetType(t)}, xel{"ownerId", s.cfg.AccountID}, tagSet(tags, t.TrafficMirrorTargetId))
 }
 
 func (s *Server) toXMLSession(x *cloudmock.TrafficMirrorSession, tags tagStore) xres {
-	return xres{v: x}.with(xel{"ownerId", s.cfg.AccountID}, tagSet(tags, x.TrafficMirrorSessionId))
+	return res(x).with(xel{"ownerId", s.cfg.AccountID}, tagSet(tags, x.TrafficMirrorSessionId))
 }
