@@ -22,7 +22,7 @@ func (s *Server) registerNetworkInterfaceChanges(a map[string]actionFunc) {
 }
 
 type createENIResult struct {
-	NetworkInterface xmlENI `xml:"networkInterface"`
+	NetworkInterface xres   `xml:"networkInterface"`
 	ClientToken      string `xml:"clientToken,omitempty"`
 }
 
@@ -84,7 +84,7 @@ func (s *Server) createNetworkInterface(c *call) (any, error) {
 		if err := st.tags.set(e.NetworkInterfaceId, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
-		return createENIResult{NetworkInterface: s.toXMLENI(&st.spec, &st.spec.NetworkInterfaces[len(st.spec.NetworkInterfaces)-1], st.tags), ClientToken: token}, nil
+		return createENIResult{NetworkInterface: s.toXMLENI(s.eniOf(&st.spec, &st.spec.NetworkInterfaces[len(st.spec.NetworkInterfaces)-1]), st.tags), ClientToken: token}, nil
 	})
 }
 

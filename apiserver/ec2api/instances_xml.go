@@ -22,26 +22,6 @@ type xmlPlacement struct {
 	Tenancy            string `xml:"tenancy"`
 }
 
-// xmlInstanceENI is an interface as an instance's networkInterfaceSet
-// shows it (xmlENI adds what DescribeNetworkInterfaces shows besides).
-type xmlInstanceENI struct {
-	NetworkInterfaceId string            `xml:"networkInterfaceId"`
-	SubnetId           string            `xml:"subnetId"`
-	VpcId              string            `xml:"vpcId"`
-	Description        string            `xml:"description"`
-	OwnerId            string            `xml:"ownerId"`
-	Status             string            `xml:"status"`
-	MacAddress         string            `xml:"macAddress"`
-	PrivateIpAddress   string            `xml:"privateIpAddress"`
-	PrivateDnsName     string            `xml:"privateDnsName,omitempty"`
-	SourceDestCheck    bool              `xml:"sourceDestCheck"`
-	InterfaceType      string            `xml:"interfaceType"`
-	Groups             []xmlGroupIdent   `xml:"groupSet>item"`
-	Attachment         *xmlENIAttachment `xml:"attachment"`
-	PrivateIPs         []xmlPrivateIP    `xml:"privateIpAddressesSet>item"`
-	IPv6               []xmlIPv6Address  `xml:"ipv6AddressesSet>item"`
-}
-
 type xmlStateReason struct {
 	Code    string `xml:"code"`
 	Message string `xml:"message"`
@@ -99,7 +79,7 @@ type xmlInstance struct {
 	ClientToken           string                   `xml:"clientToken"`
 	Tags                  []tag                    `xml:"tagSet>item"`
 	Hypervisor            string                   `xml:"hypervisor"`
-	NetworkInterfaces     []xmlInstanceENI         `xml:"networkInterfaceSet>item"`
+	NetworkInterfaces     []xres                   `xml:"networkInterfaceSet>item"`
 	EbsOptimized          bool                     `xml:"ebsOptimized"`
 	EnaSupport            bool                     `xml:"enaSupport"`
 	CPUOptions            xmlCPUOptions            `xml:"cpuOptions"`
@@ -196,7 +176,7 @@ func (s *Server) toXMLInstance(spec *cloudmock.Spec, in *instance, tags tagStore
 		x.Groups = s.groupIdents(p.Groups, tags)
 	}
 	for _, e := range in.enis {
-		x.NetworkInterfaces = append(x.NetworkInterfaces, s.toXMLENI(spec, e, tags).xmlInstanceENI)
+		x.NetworkInterfaces = append(x.NetworkInterfaces, s.eniXML(s.eniOf(spec, e), tags))
 	}
 	return x
 }

@@ -33,6 +33,13 @@ var shapes = map[reflect.Type]shape{
 		omitEmpty: []string{"DestinationCidrBlock", "DestinationIpv6CidrBlock", "VpcPeeringConnectionId", "TransitGatewayId"},
 	},
 	reflect.TypeFor[cloudmock.TransitGatewayVpcAttachment](): {names: map[string]string{"SubnetIds": "subnetIds"}},
+	reflect.TypeFor[cloudmock.NetworkInterface](): {notServed: map[string]string{
+		"Ipv6Address":       "in ipv6AddressesSet",
+		"EnablePrimaryIpv6": "as ipv6AddressesSet's isPrimaryIpv6",
+		"Mtu":               "EC2 shows no MTU on an interface",
+		"InstanceId":        "in attachment",
+		"InstanceType":      "by DescribeInstances (the instance's)",
+	}},
 	reflect.TypeFor[cloudmock.TrafficMirrorFilter](): {
 		omitEmpty: []string{"Description"}, first: []string{"TrafficMirrorFilterId", "Description"},
 	},
