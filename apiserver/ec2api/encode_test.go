@@ -30,6 +30,9 @@ func describeWriters(s *Server, spec *cloudmock.Spec) map[reflect.Type]func(v an
 		reflect.TypeFor[cloudmock.NetworkInterface](): func(v any) any {
 			return s.toXMLENI(s.eniOf(spec, v.(*cloudmock.NetworkInterface)), nil)
 		},
+		reflect.TypeFor[cloudmock.VpcEndpointService](): func(v any) any {
+			return s.toXMLService(spec, v.(*cloudmock.VpcEndpointService), nil)
+		},
 		reflect.TypeFor[cloudmock.TrafficMirrorFilter](): func(v any) any { return toXMLFilter(v.(*cloudmock.TrafficMirrorFilter), nil) },
 		reflect.TypeFor[cloudmock.TrafficMirrorTarget](): func(v any) any { return s.toXMLTarget(v.(*cloudmock.TrafficMirrorTarget), nil) },
 		reflect.TypeFor[cloudmock.TrafficMirrorSession](): func(v any) any {
@@ -42,7 +45,7 @@ func describeWriters(s *Server, spec *cloudmock.Spec) map[reflect.Type]func(v an
 // by hand (not checked here).
 var notDerivedYet = map[string]bool{
 
-	"LoadBalancer": true, "TargetGroup": true, "VpcEndpointService": true, "Instance": true,
+	"LoadBalancer": true, "TargetGroup": true, "Instance": true,
 }
 
 // TestModelFieldsServed fails when a model resource type has an exported

@@ -40,6 +40,14 @@ var shapes = map[reflect.Type]shape{
 		"InstanceId":        "in attachment",
 		"InstanceType":      "by DescribeInstances (the instance's)",
 	}},
+	reflect.TypeFor[cloudmock.VpcEndpointService](): {notServed: map[string]string{
+		"AllowedPrincipals": "by DescribeVpcEndpointServicePermissions",
+		"PendingEndpoints":  "by DescribeVpcEndpoints (state pendingAcceptance or rejected)",
+	}},
+	reflect.TypeFor[cloudmock.PendingVpcEndpoint](): {
+		names:     map[string]string{"SubnetId": "subnetIdSet"},
+		notServed: map[string]string{"Rejected": "as state rejected"},
+	},
 	reflect.TypeFor[cloudmock.TrafficMirrorFilter](): {
 		omitEmpty: []string{"Description"}, first: []string{"TrafficMirrorFilterId", "Description"},
 	},

@@ -46,32 +46,20 @@ type xmlServiceType struct {
 	ServiceType string `xml:"serviceType"`
 }
 
-type xmlServiceConfig struct {
-	ServiceType             []xmlServiceType `xml:"serviceType>item"`
-	ServiceId               string           `xml:"serviceId"`
-	ServiceName             string           `xml:"serviceName"`
-	ServiceState            string           `xml:"serviceState"`
-	AvailabilityZones       []string         `xml:"availabilityZoneSet>item"`
-	AcceptanceRequired      bool             `xml:"acceptanceRequired"`
-	ManagesVpcEndpoints     bool             `xml:"managesVpcEndpoints"`
-	GatewayLoadBalancerArns []string         `xml:"gatewayLoadBalancerArnSet>item"`
-	SupportedIpAddressTypes []string         `xml:"supportedIpAddressTypeSet>item"`
-	BaseEndpointDnsNames    []string         `xml:"baseEndpointDnsNameSet>item"`
-	Tags                    []tag            `xml:"tagSet>item"`
+func (s *Server) toXMLService(spec *cloudmock.Spec, x *cloudmock.VpcEndpointService, tags tagStore) xres {
+	return res(x).with(xel{"serviceType", []xmlServiceType{{"GatewayLoadBalancer"}}}, xel{"serviceName", s.serviceName(x.ServiceId)},
+		xel{"serviceState", "Available"}, xel{"availabilityZoneSet", s.serviceZones(spec, x)}, xel{"managesVpcEndpoints", false},
+		xel{"supportedIpAddressTypeSet", []string{"ipv4"}}, xel{"baseEndpointDnsNameSet", s.serviceDNSNames(x)}, tagSet(tags, x.ServiceId))
 }
 
-func (s *Server) toXMLService(spec *cloudmock.Spec, x *cloudmock.VpcEndpointService, tags tagStore) xmlServiceConfig {
-	out := xmlServiceConfig{
-		ServiceType: []xmlServiceType{{"GatewayLoadBalancer"}}, ServiceId: x.ServiceId, ServiceName: s.serviceName(x.ServiceId),
-		ServiceState: "Available", AcceptanceRequired: x.AcceptanceRequired, GatewayLoadBalancerArns: x.GatewayLoadBalancerArns,
-		SupportedIpAddressTypes: []string{"ipv4"}, BaseEndpointDnsNames: []string{fmt.Sprintf("%s.%s.vpce.amazonaws.com", x.ServiceId, s.cfg.Region)},
-		Tags: tags.xml(x.ServiceId),
-	}
+// serviceZones are the zones of a service's load balancers.
+func (s *Server) serviceZones(spec *cloudmock.Spec, x *cloudmock.VpcEndpointService) []string {
+	var out []string
 	for _, a := range x.GatewayLoadBalancerArns {
 		if i := s.findLB(spec, a, false); i >= 0 {
 			for _, sub := range lbSubnets(&spec.LoadBalancers[i]) {
-				if z := s.subnetZone(sub).ZoneName; !slices.Contains(out.AvailabilityZones, z) {
-					out.AvailabilityZones = append(out.AvailabilityZones, z)
+				if z := s.subnetZone(sub).ZoneName; !slices.Contains(out, z) {
+					out = append(out, z)
 				}
 			}
 		}
@@ -79,9 +67,14 @@ func (s *Server) toXMLService(spec *cloudmock.Spec, x *cloudmock.VpcEndpointServ
 	return out
 }
 
+// serviceDNSNames are a service's base endpoint DNS names.
+func (s *Server) serviceDNSNames(x *cloudmock.VpcEndpointService) []string {
+	return []string{fmt.Sprintf("%s.%s.vpce.amazonaws.com", x.ServiceId, s.cfg.Region)}
+}
+
 type createServiceResult struct {
-	ServiceConfiguration xmlServiceConfig `xml:"serviceConfiguration"`
-	ClientToken          string           `xml:"clientToken,omitempty"`
+	ServiceConfiguration xres   `xml:"serviceConfiguration"`
+	ClientToken          string `xml:"clientToken,omitempty"`
 }
 
 func (s *Server) createVpcEndpointService(c *call) (any, error) {
@@ -136,8 +129,8 @@ func (s *Server) createVpcEndpointService(c *call) (any, error) {
 }
 
 type describeServicesResult struct {
-	ServiceConfigurations []xmlServiceConfig `xml:"serviceConfigurationSet>item"`
-	NextToken             string             `xml:"nextToken,omitempty"`
+	ServiceConfigurations []xres `xml:"serviceConfigurationSet>item"`
+	NextToken             string `xml:"nextToken,omitempty"`
 }
 
 func (s *Server) describeVpcEndpointServices(c *call) (any, error) {
