@@ -171,7 +171,7 @@ func (c *call) readHealthCheck(proto string) (cloudmock.HealthCheck, error) {
 }
 
 type createTGResult struct {
-	TargetGroups []xmlTargetGroup `xml:"TargetGroups>member"`
+	TargetGroups []xres `xml:"TargetGroups>member"`
 }
 
 func (s *Server) createTargetGroup(c *call) (any, error) {
@@ -188,7 +188,7 @@ func (s *Server) createTargetGroup(c *call) (any, error) {
 				continue
 			}
 			if i := findModelTG(&st.spec, o.arn); i >= 0 && sameTG(st.spec.TargetGroups[i], tg) {
-				return createTGResult{TargetGroups: []xmlTargetGroup{toXMLTG(o)}}, nil // ELBv2 is idempotent here
+				return createTGResult{TargetGroups: []xres{toXMLTG(o)}}, nil // ELBv2 is idempotent here
 			}
 			return nil, elbError(codeDuplicateTGName, "A target group with the same name '%s' exists, but with different settings", name)
 		}
@@ -201,7 +201,7 @@ func (s *Server) createTargetGroup(c *call) (any, error) {
 			return nil, err
 		}
 		v, _ := s.findTG(&st.spec, tg.TargetGroupArn)
-		return createTGResult{TargetGroups: []xmlTargetGroup{toXMLTG(v)}}, nil
+		return createTGResult{TargetGroups: []xres{toXMLTG(v)}}, nil
 	})
 }
 

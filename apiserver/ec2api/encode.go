@@ -43,6 +43,8 @@ type xres struct {
 	swap map[string]any
 	// add are elements the model does not hold, written after the fields.
 	add []xel
+	// query writes in the query protocol's style (ELBv2's).
+	query bool
 }
 
 // res is a model value (a struct or a pointer to one) to write: a copy
@@ -57,6 +59,13 @@ func res(v any) xres {
 		return xres{v: v}
 	}
 	return xres{v: rv.Interface()}
+}
+
+// qres is res for the query protocol (ELBv2).
+func qres(v any) xres {
+	r := res(v)
+	r.query = true
+	return r
 }
 
 // with returns r with more elements added.
@@ -83,6 +92,9 @@ type shape struct {
 	// omitEmpty are the fields EC2 leaves out when empty (others are
 	// written empty: <description></description>, <xxxSet></xxxSet>).
 	omitEmpty []string
+	// inline are struct fields whose own fields are written in their
+	// place (ELBv2 shows a target group's HealthCheck so).
+	inline []string
 	// first are fields written before the others, in this order (where a
 	// client reads the answer's bytes).
 	first []string
@@ -103,20 +115,28 @@ func (r xres) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	if err := e.EncodeToken(start); err != nil {
 		return err
 	}
-	if err := writeFields(e, v, r.swap); err != nil {
+	w := wire{e, r.query}
+	if err := w.fields(v, r.swap); err != nil {
 		return fmt.Errorf("encode %s: %w", start.Name.Local, err)
 	}
 	for _, x := range r.add {
-		if err := writeValue(e, x.name, reflect.ValueOf(x.v), false); err != nil {
+		if err := w.value(x.name, reflect.ValueOf(x.v), false); err != nil {
 			return fmt.Errorf("encode %s.%s: %w", start.Name.Local, x.name, err)
 		}
 	}
 	return e.EncodeToken(start.End())
 }
 
-// writeFields writes a model struct's served fields, swapped ones from
-// swap.
-func writeFields(e *xml.Encoder, v reflect.Value, swap map[string]any) error {
+// wire writes model values in one protocol's style: EC2's, or the query
+// protocol's of ELBv2 (query: elements named as the fields, lists of
+// <member>).
+type wire struct {
+	e     *xml.Encoder
+	query bool
+}
+
+// fields writes a model struct's served fields, swapped ones from swap.
+func (w wire) fields(v reflect.Value, swap map[string]any) error {
 	t := v.Type()
 	sh := shapes[t]
 	order := make([]int, 0, t.NumField())
@@ -139,18 +159,38 @@ func writeFields(e *xml.Encoder, v reflect.Value, swap map[string]any) error {
 		if x, ok := swap[f.Name]; ok {
 			fv = reflect.ValueOf(x)
 		}
-		name := elementName(f, sh)
-		if err := writeValue(e, name, fv, slices.Contains(sh.omitEmpty, f.Name)); err != nil {
+		var err error
+		if slices.Contains(sh.inline, f.Name) {
+			err = w.inline(fv, swap)
+		} else {
+			err = w.value(elementName(f, sh, w.query), fv, slices.Contains(sh.omitEmpty, f.Name))
+		}
+		if err != nil {
 			return fmt.Errorf("%s: %w", f.Name, err)
 		}
 	}
 	return nil
 }
 
-// elementName is EC2's element for a model field.
-func elementName(f reflect.StructField, sh shape) string {
+// inline writes the fields of a struct field (or of what it points to)
+// in place of the field.
+func (w wire) inline(v reflect.Value, swap map[string]any) error {
+	for v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return nil
+		}
+		v = v.Elem()
+	}
+	return w.fields(v, swap)
+}
+
+// elementName is the element of a model field.
+func elementName(f reflect.StructField, sh shape, query bool) string {
 	if n := sh.names[f.Name]; n != "" {
 		return n
+	}
+	if query {
+		return f.Name
 	}
 	n := lowerFirst(f.Name)
 	if f.Type.Kind() == reflect.Slice {
@@ -159,10 +199,11 @@ func elementName(f reflect.StructField, sh shape) string {
 	return n
 }
 
-// writeValue writes one element: a model struct by its fields, a slice
-// as <name><item>…</item></name>, a nil pointer or invalid value not at
-// all, anything else as encoding/xml does.
-func writeValue(e *xml.Encoder, name string, v reflect.Value, omitEmpty bool) error {
+// value writes one element: a model struct by its fields, a slice as
+// <name><item>…</item></name> (<member> in the query style), a nil
+// pointer or invalid value not at all, anything else as encoding/xml
+// does.
+func (w wire) value(name string, v reflect.Value, omitEmpty bool) error {
 	for v.IsValid() && (v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface) {
 		if v.IsNil() {
 			return nil
@@ -181,19 +222,23 @@ func writeValue(e *xml.Encoder, name string, v reflect.Value, omitEmpty bool) er
 		if omitEmpty && v.Len() == 0 {
 			return nil
 		}
-		if err := e.EncodeToken(start); err != nil {
+		if err := w.e.EncodeToken(start); err != nil {
 			return err
 		}
+		item := "item"
+		if w.query {
+			item = "member"
+		}
 		for i := range v.Len() {
-			if err := writeValue(e, "item", v.Index(i), false); err != nil {
+			if err := w.value(item, v.Index(i), false); err != nil {
 				return err
 			}
 		}
-		return e.EncodeToken(start.End())
+		return w.e.EncodeToken(start.End())
 	case v.Kind() == reflect.Struct && isModel(v.Type()):
-		return res(v.Interface()).MarshalXML(e, start)
+		return xres{v: v.Interface(), query: w.query}.MarshalXML(w.e, start)
 	}
-	return e.EncodeElement(v.Interface(), start)
+	return w.e.EncodeElement(v.Interface(), start)
 }
 
 // isModel says whether t is one of the model's types (package cloudmock).

@@ -48,6 +48,29 @@ var shapes = map[reflect.Type]shape{
 		names:     map[string]string{"SubnetId": "subnetIdSet"},
 		notServed: map[string]string{"Rejected": "as state rejected"},
 	},
+	// ELBv2's (the query protocol: elements named as the fields)
+	reflect.TypeFor[cloudmock.LoadBalancer](): {notServed: map[string]string{
+		"SubnetId":               "in AvailabilityZones",
+		"PrivateIpAddress":       "in AvailabilityZones",
+		"Ipv6Address":            "in AvailabilityZones (and as IpAddressType dualstack)",
+		"AdditionalSubnets":      "in AvailabilityZones",
+		"VpcEndpointId":          "by DescribeVpcEndpoints (an endpoint's)",
+		"GatewayLoadBalancerArn": "by DescribeVpcEndpoints (an endpoint's service)",
+		"Listeners":              "by DescribeListeners",
+		"Targets":                "by DescribeTargetHealth",
+	}},
+	reflect.TypeFor[cloudmock.TargetGroup](): {
+		inline:    []string{"HealthCheck"},
+		notServed: map[string]string{"Targets": "by DescribeTargetHealth"},
+	},
+	reflect.TypeFor[cloudmock.HealthCheck](): {
+		names: map[string]string{
+			"Enabled": "HealthCheckEnabled", "Protocol": "HealthCheckProtocol", "Port": "HealthCheckPort", "Path": "HealthCheckPath",
+			"IntervalSeconds": "HealthCheckIntervalSeconds", "TimeoutSeconds": "HealthCheckTimeoutSeconds",
+			"HealthyThreshold": "HealthyThresholdCount", "UnhealthyThreshold": "UnhealthyThresholdCount",
+		},
+		omitEmpty: []string{"Path", "IntervalSeconds", "TimeoutSeconds", "HealthyThreshold", "UnhealthyThreshold", "Matcher"},
+	},
 	reflect.TypeFor[cloudmock.TrafficMirrorFilter](): {
 		omitEmpty: []string{"Description"}, first: []string{"TrafficMirrorFilterId", "Description"},
 	},
