@@ -1,8 +1,10 @@
 package ec2api
 
 import (
+	"bytes"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"reflect"
 	"slices"
 	"strings"
@@ -28,7 +30,9 @@ import (
 // plain data shared by the YAML loader, the export and the API, and must
 // not carry one wire format's names.
 
-// xel is one element the model does not hold: its name and value.
+// xel is one element the model does not hold: its name and value. With
+// no name, the value is a struct whose elements (as encoding/xml writes
+// them) stand in place.
 type xel struct {
 	name string
 	v    any
@@ -120,6 +124,12 @@ func (r xres) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 		return fmt.Errorf("encode %s: %w", start.Name.Local, err)
 	}
 	for _, x := range r.add {
+		if x.name == "" {
+			if err := inlineXML(e, x.v); err != nil {
+				return fmt.Errorf("encode %s: %w", start.Name.Local, err)
+			}
+			continue
+		}
 		if err := w.value(x.name, reflect.ValueOf(x.v), false); err != nil {
 			return fmt.Errorf("encode %s.%s: %w", start.Name.Local, x.name, err)
 		}
@@ -239,6 +249,28 @@ func (w wire) value(name string, v reflect.Value, omitEmpty bool) error {
 		return xres{v: v.Interface(), query: w.query}.MarshalXML(w.e, start)
 	}
 	return w.e.EncodeElement(v.Interface(), start)
+}
+
+// inlineXML writes the elements of v (a struct with xml tags) without an
+// element of its own.
+func inlineXML(e *xml.Encoder, v any) error {
+	b, err := fieldsXML(v)
+	if err != nil {
+		return err
+	}
+	d := xml.NewDecoder(bytes.NewReader(b))
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := e.EncodeToken(xml.CopyToken(tok)); err != nil {
+			return err
+		}
+	}
 }
 
 // isModel says whether t is one of the model's types (package cloudmock).

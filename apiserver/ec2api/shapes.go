@@ -71,6 +71,17 @@ var shapes = map[reflect.Type]shape{
 		},
 		omitEmpty: []string{"Path", "IntervalSeconds", "TimeoutSeconds", "HealthyThreshold", "UnhealthyThreshold", "Matcher"},
 	},
+	reflect.TypeFor[cloudmock.Instance](): {
+		names:     map[string]string{"State": "instanceState"},
+		omitEmpty: []string{"ImageId", "KeyName"},
+		notServed: map[string]string{
+			"UserData":                          "by DescribeInstanceAttribute",
+			"DisableApiTermination":             "by DescribeInstanceAttribute",
+			"DisableApiStop":                    "by DescribeInstanceAttribute",
+			"InstanceInitiatedShutdownBehavior": "by DescribeInstanceAttribute",
+			"CpuCredits":                        "by DescribeInstanceCreditSpecifications",
+		},
+	},
 	reflect.TypeFor[cloudmock.TrafficMirrorFilter](): {
 		omitEmpty: []string{"Description"}, first: []string{"TrafficMirrorFilterId", "Description"},
 	},
