@@ -245,11 +245,6 @@ type xmlLBState struct {
 	Code string `xml:"Code"`
 }
 
-type describeLBsResult struct {
-	LoadBalancers []xres `xml:"LoadBalancers>member"`
-	NextMarker    string `xml:"NextMarker,omitempty"`
-}
-
 // toXMLLB is a load balancer in its state (active, or provisioning when
 // created).
 func (s *Server) toXMLLB(spec *cloudmock.Spec, lb *cloudmock.LoadBalancer, state string) xres {
@@ -317,9 +312,9 @@ func (s *Server) describeLoadBalancers(c *call) (any, error) {
 			}
 		}
 		items, next := page(pg, items, func(lb *cloudmock.LoadBalancer) string { return lb.LoadBalancerArn })
-		out := describeLBsResult{NextMarker: next}
+		out := listResult{set: "LoadBalancers", next: next, query: true}
 		for _, lb := range items {
-			out.LoadBalancers = append(out.LoadBalancers, s.toXMLLB(spec, lb, "active"))
+			out.items = append(out.items, s.toXMLLB(spec, lb, "active"))
 		}
 		return out, nil
 	})

@@ -14,11 +14,6 @@ type xmlMatcher struct {
 	HttpCode string `xml:"HttpCode,omitempty"`
 }
 
-type describeTGsResult struct {
-	TargetGroups []xres `xml:"TargetGroups>member"`
-	NextMarker   string `xml:"NextMarker,omitempty"`
-}
-
 // toXMLTG is a target group as ELBv2 answers it: the model's TargetGroup
 // with its health check in place and the load balancers that use it.
 func toXMLTG(v tgView) xres {
@@ -62,9 +57,9 @@ func (s *Server) describeTargetGroups(c *call) (any, error) {
 			}
 		}
 		items, next := page(pg, items, func(v tgView) string { return v.arn })
-		out := describeTGsResult{NextMarker: next}
+		out := listResult{set: "TargetGroups", next: next, query: true}
 		for _, v := range items {
-			out.TargetGroups = append(out.TargetGroups, toXMLTG(v))
+			out.items = append(out.items, toXMLTG(v))
 		}
 		return out, nil
 	})

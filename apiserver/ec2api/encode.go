@@ -89,6 +89,34 @@ func (r xres) set(field string, v any) xres {
 	return r
 }
 
+// listResult is a Describe answer: its items in the set EC2 (or ELBv2)
+// names, and the token of the next page.
+type listResult struct {
+	set   string
+	items []xres
+	next  string
+	query bool
+}
+
+// MarshalXML writes the answer's fields in start (which fieldsXML
+// takes off).
+func (l listResult) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	w, token := wire{e, l.query}, "nextToken"
+	if l.query {
+		token = "NextMarker"
+	}
+	if err := e.EncodeToken(start); err != nil {
+		return err
+	}
+	if err := w.value(l.set, reflect.ValueOf(l.items), false); err != nil {
+		return err
+	}
+	if err := w.value(token, reflect.ValueOf(l.next), true); err != nil {
+		return err
+	}
+	return e.EncodeToken(start.End())
+}
+
 // shape is how EC2 shows one model type, where it departs from the rule.
 type shape struct {
 	// names are EC2's element names where they are not the rule's.

@@ -46,11 +46,6 @@ type eniAttachment struct {
 	instance, owner string
 }
 
-type describeENIsResult struct {
-	NetworkInterfaces []xres `xml:"networkInterfaceSet>item"`
-	NextToken         string `xml:"nextToken,omitempty"`
-}
-
 // deviceIndex is an ENI's device index: its attachment's, else its
 // position among its instance's interfaces (the order of the Spec: eth0,
 // eth1, …).

@@ -124,9 +124,9 @@ func (s *Server) eniPage(spec *cloudmock.Spec, tags tagStore, q describeQuery, i
 		all = append(all, *x)
 	}
 	all, next := page(q.pg, all, func(x eniView) string { return x.NetworkInterfaceId })
-	out := describeENIsResult{NextToken: next}
+	out := listResult{set: "networkInterfaceSet", next: next}
 	for _, v := range all {
-		out.NetworkInterfaces = append(out.NetworkInterfaces, s.toXMLENI(v, tags))
+		out.items = append(out.items, s.toXMLENI(v, tags))
 	}
 	return out, nil
 }

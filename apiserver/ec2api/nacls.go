@@ -29,11 +29,6 @@ type xmlACLAssoc struct {
 	SubnetId      string `xml:"subnetId"`
 }
 
-type describeACLsResult struct {
-	NetworkAcls []xres `xml:"networkAclSet>item"`
-	NextToken   string `xml:"nextToken,omitempty"`
-}
-
 // aclEntries are an ACL's entries as EC2 lists them: per direction
 // (inbound first), by rule number, then the implicit deny-all that ends
 // each list; protocols as numbers.
@@ -135,9 +130,9 @@ func (s *Server) describeNetworkAcls(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := describeACLsResult{NextToken: next}
+		out := listResult{set: "networkAclSet", next: next}
 		for _, a := range items {
-			out.NetworkAcls = append(out.NetworkAcls, s.toXMLACL(a, tags))
+			out.items = append(out.items, s.toXMLACL(a, tags))
 		}
 		return out, nil
 	})

@@ -167,11 +167,6 @@ func (s *Server) deleteVpcPeeringConnection(c *call) (any, error) {
 	})
 }
 
-type describePeeringsResult struct {
-	VpcPeeringConnections []xres `xml:"vpcPeeringConnectionSet>item"`
-	NextToken             string `xml:"nextToken,omitempty"`
-}
-
 func (s *Server) peeringFilters(spec *cloudmock.Spec) filterFields[*cloudmock.VpcPeeringConnection] {
 	cidr := func(vpc string) []string {
 		if i := findVpc(spec, vpc); i >= 0 {
@@ -204,9 +199,9 @@ func (s *Server) describeVpcPeeringConnections(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := describePeeringsResult{NextToken: next}
+		out := listResult{set: "vpcPeeringConnectionSet", next: next}
 		for _, x := range items {
-			out.VpcPeeringConnections = append(out.VpcPeeringConnections, s.toXMLPeering(spec, x, tags))
+			out.items = append(out.items, s.toXMLPeering(spec, x, tags))
 		}
 		return out, nil
 	})

@@ -42,11 +42,6 @@ func (s *Server) routeTableFilters(spec *cloudmock.Spec) filterFields[*cloudmock
 	}
 }
 
-type describeRouteTablesResult struct {
-	RouteTables []xres `xml:"routeTableSet>item"`
-	NextToken   string `xml:"nextToken,omitempty"`
-}
-
 // describeRouteTables answers the route tables of RouteTableId.N (an
 // unknown one is InvalidRouteTableID.NotFound), filtered, paged
 // (MaxResults 5-100).
@@ -62,9 +57,9 @@ func (s *Server) describeRouteTables(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := describeRouteTablesResult{NextToken: next}
+		out := listResult{set: "routeTableSet", next: next}
 		for _, rt := range items {
-			out.RouteTables = append(out.RouteTables, s.toXMLRouteTable(spec, *rt, tags))
+			out.items = append(out.items, s.toXMLRouteTable(spec, *rt, tags))
 		}
 		return out, nil
 	})

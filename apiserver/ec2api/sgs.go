@@ -15,11 +15,6 @@ func (s *Server) registerSecurityGroups(a map[string]actionFunc) {
 	a["RevokeSecurityGroupEgress"] = s.changeRules(true, false)
 }
 
-type describeGroupsResult struct {
-	SecurityGroups []xres `xml:"securityGroupInfo>item"`
-	NextToken      string `xml:"nextToken,omitempty"`
-}
-
 // groupPair is a group named by a rule, with its owner.
 func (s *Server) groupPair(g cloudmock.UserIdGroupPair) xres {
 	return res(g).with(xel{"userId", s.cfg.AccountID})
@@ -149,9 +144,9 @@ func (s *Server) describeSecurityGroups(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := describeGroupsResult{NextToken: next}
+		out := listResult{set: "securityGroupInfo", next: next}
 		for _, g := range items {
-			out.SecurityGroups = append(out.SecurityGroups, s.toXMLGroup(g, tags))
+			out.items = append(out.items, s.toXMLGroup(g, tags))
 		}
 		return out, nil
 	})

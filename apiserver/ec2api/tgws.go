@@ -144,11 +144,6 @@ func (s *Server) deleteTransitGateway(c *call) (any, error) {
 	})
 }
 
-type describeTGWsResult struct {
-	TransitGateways []xres `xml:"transitGatewaySet>item"`
-	NextToken       string `xml:"nextToken,omitempty"`
-}
-
 func (s *Server) tgwFilters() filterFields[*cloudmock.TransitGateway] {
 	type G = *cloudmock.TransitGateway
 	return filterFields[G]{
@@ -171,9 +166,9 @@ func (s *Server) describeTransitGateways(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := describeTGWsResult{NextToken: next}
+		out := listResult{set: "transitGatewaySet", next: next}
 		for _, g := range items {
-			out.TransitGateways = append(out.TransitGateways, s.toXMLTransitGateway(g, "available", tags))
+			out.items = append(out.items, s.toXMLTransitGateway(g, "available", tags))
 		}
 		return out, nil
 	})

@@ -76,11 +76,6 @@ func (s *Server) deleteTrafficMirrorFilter(c *call) (any, error) {
 	return res, inUse(err, "traffic mirror filter", id)
 }
 
-type describeFiltersResult struct {
-	TrafficMirrorFilters []xres `xml:"trafficMirrorFilterSet>item"`
-	NextToken            string `xml:"nextToken,omitempty"`
-}
-
 var filterFilters = filterFields[*cloudmock.TrafficMirrorFilter]{
 	"description":              func(f *cloudmock.TrafficMirrorFilter) []string { return one(f.Description) },
 	"traffic-mirror-filter-id": func(f *cloudmock.TrafficMirrorFilter) []string { return one(f.TrafficMirrorFilterId) },
@@ -97,9 +92,9 @@ func (s *Server) describeTrafficMirrorFilters(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := describeFiltersResult{NextToken: next}
+		out := listResult{set: "trafficMirrorFilterSet", next: next}
 		for _, x := range items {
-			out.TrafficMirrorFilters = append(out.TrafficMirrorFilters, toXMLFilter(x, tags))
+			out.items = append(out.items, toXMLFilter(x, tags))
 		}
 		return out, nil
 	})

@@ -274,11 +274,6 @@ func (ch *ruleChange) apply(r *cloudmock.TrafficMirrorFilterRule) {
 	}
 }
 
-type describeRulesResult struct {
-	TrafficMirrorFilterRules []xres `xml:"trafficMirrorFilterRuleSet>item"`
-	NextToken                string `xml:"nextToken,omitempty"`
-}
-
 var ruleFilters = filterFields[filterRule]{
 	"traffic-mirror-filter-rule-id": func(r filterRule) []string { return one(r.TrafficMirrorFilterRuleId) },
 	"traffic-mirror-filter-id":      func(r filterRule) []string { return one(r.filter) },
@@ -327,9 +322,9 @@ func (s *Server) describeTrafficMirrorFilterRules(c *call) (any, error) {
 			return nil, err
 		}
 		items, next := page(pg, items, id)
-		out := describeRulesResult{NextToken: next}
+		out := listResult{set: "trafficMirrorFilterRuleSet", next: next}
 		for _, r := range items {
-			out.TrafficMirrorFilterRules = append(out.TrafficMirrorFilterRules, r.xml(tags))
+			out.items = append(out.items, r.xml(tags))
 		}
 		return out, nil
 	})

@@ -169,11 +169,6 @@ func (s *Server) modifyTrafficMirrorSession(c *call) (any, error) {
 	})
 }
 
-type describeSessionsResult struct {
-	TrafficMirrorSessions []xres `xml:"trafficMirrorSessionSet>item"`
-	NextToken             string `xml:"nextToken,omitempty"`
-}
-
 func (s *Server) sessionFilters() filterFields[*cloudmock.TrafficMirrorSession] {
 	type x = *cloudmock.TrafficMirrorSession
 	return filterFields[x]{
@@ -200,9 +195,9 @@ func (s *Server) describeTrafficMirrorSessions(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := describeSessionsResult{NextToken: next}
+		out := listResult{set: "trafficMirrorSessionSet", next: next}
 		for _, x := range items {
-			out.TrafficMirrorSessions = append(out.TrafficMirrorSessions, s.toXMLSession(x, tags))
+			out.items = append(out.items, s.toXMLSession(x, tags))
 		}
 		return out, nil
 	})

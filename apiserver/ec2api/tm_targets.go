@@ -75,11 +75,6 @@ func (s *Server) deleteTrafficMirrorTarget(c *call) (any, error) {
 	return res, inUse(err, "traffic mirror target", id)
 }
 
-type describeTargetsResult struct {
-	TrafficMirrorTargets []xres `xml:"trafficMirrorTargetSet>item"`
-	NextToken            string `xml:"nextToken,omitempty"`
-}
-
 func (s *Server) targetFilters() filterFields[*cloudmock.TrafficMirrorTarget] {
 	return filterFields[*cloudmock.TrafficMirrorTarget]{
 		"description":               func(t *cloudmock.TrafficMirrorTarget) []string { return one(t.Description) },
@@ -101,9 +96,9 @@ func (s *Server) describeTrafficMirrorTargets(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := describeTargetsResult{NextToken: next}
+		out := listResult{set: "trafficMirrorTargetSet", next: next}
 		for _, x := range items {
-			out.TrafficMirrorTargets = append(out.TrafficMirrorTargets, s.toXMLTarget(x, tags))
+			out.items = append(out.items, s.toXMLTarget(x, tags))
 		}
 		return out, nil
 	})

@@ -229,11 +229,6 @@ func (s *Server) endpointChecks(st *state, r endpointRequest) (int, error) {
 	return i, nil
 }
 
-type describeEndpointsResult struct {
-	VpcEndpoints []xres `xml:"vpcEndpointSet>item"`
-	NextToken    string `xml:"nextToken,omitempty"`
-}
-
 func (s *Server) describeVpcEndpoints(c *call) (any, error) {
 	q, err := c.readDescribe("VpcEndpointId")
 	if err != nil {
@@ -253,9 +248,9 @@ func (s *Server) describeVpcEndpoints(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := describeEndpointsResult{NextToken: next}
+		out := listResult{set: "vpcEndpointSet", next: next}
 		for _, x := range items {
-			out.VpcEndpoints = append(out.VpcEndpoints, s.endpointXML(*x, tags))
+			out.items = append(out.items, s.endpointXML(*x, tags))
 		}
 		return out, nil
 	})

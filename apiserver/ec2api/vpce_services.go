@@ -128,11 +128,6 @@ func (s *Server) createVpcEndpointService(c *call) (any, error) {
 	return res, renamedParam(err, "GatewayLoadBalancerArns[", "GatewayLoadBalancerArn[")
 }
 
-type describeServicesResult struct {
-	ServiceConfigurations []xres `xml:"serviceConfigurationSet>item"`
-	NextToken             string `xml:"nextToken,omitempty"`
-}
-
 func (s *Server) describeVpcEndpointServices(c *call) (any, error) {
 	q, err := c.readDescribe("ServiceId")
 	if err != nil {
@@ -151,9 +146,9 @@ func (s *Server) describeVpcEndpointServices(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := describeServicesResult{NextToken: next}
+		out := listResult{set: "serviceConfigurationSet", next: next}
 		for _, x := range items {
-			out.ServiceConfigurations = append(out.ServiceConfigurations, s.toXMLService(spec, x, tags))
+			out.items = append(out.items, s.toXMLService(spec, x, tags))
 		}
 		return out, nil
 	})

@@ -42,11 +42,6 @@ type xmlCidrStatus struct {
 	State string `xml:"state"`
 }
 
-type describeVpcsResult struct {
-	Vpcs      []xres `xml:"vpcSet>item"`
-	NextToken string `xml:"nextToken,omitempty"`
-}
-
 // vpcIpv6Assoc is a VPC's IPv6 block association, nil without one.
 func (s *Server) vpcIpv6Assoc(v *cloudmock.Vpc, state string) []xmlVpcIpv6Asc {
 	if v.Ipv6CidrBlock == "" {
@@ -102,9 +97,9 @@ func (s *Server) describeVpcs(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := describeVpcsResult{NextToken: next}
+		out := listResult{set: "vpcSet", next: next}
 		for _, v := range items {
-			out.Vpcs = append(out.Vpcs, s.toXMLVpc(v, "available", tags))
+			out.items = append(out.items, s.toXMLVpc(v, "available", tags))
 		}
 		return out, nil
 	})
@@ -139,11 +134,6 @@ func (s *Server) toXMLSubnet(spec *cloudmock.Spec, x *cloudmock.Subnet, tags tag
 		xel{"ownerId", s.cfg.AccountID}, xel{"ipv6CidrBlockAssociationSet", assoc}, xel{"availableIpAddressCount", freeAddresses(spec, x)},
 		xel{"availabilityZoneId", z.ZoneId}, xel{"ipv6Native", false}, xel{"mapCustomerOwnedIpOnLaunch", false},
 		xel{"privateDnsNameOptionsOnLaunch", xmlPrivateDNS{HostnameType: "ip-name"}}, tagSet(tags, x.SubnetId))
-}
-
-type describeSubnetsResult struct {
-	Subnets   []xres `xml:"subnetSet>item"`
-	NextToken string `xml:"nextToken,omitempty"`
 }
 
 // freeAddresses is how many addresses of a subnet are left: those AWS can
@@ -201,9 +191,9 @@ func (s *Server) describeSubnets(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := describeSubnetsResult{NextToken: next}
+		out := listResult{set: "subnetSet", next: next}
 		for _, x := range items {
-			out.Subnets = append(out.Subnets, s.toXMLSubnet(spec, x, tags))
+			out.items = append(out.items, s.toXMLSubnet(spec, x, tags))
 		}
 		return out, nil
 	})
