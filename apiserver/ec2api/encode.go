@@ -117,6 +117,31 @@ func (l listResult) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	return e.EncodeToken(start.End())
 }
 
+// itemResult is the answer of an action that creates or changes one
+// resource: the resource in its element, and the client token.
+type itemResult struct {
+	name  string
+	item  xres
+	token string
+}
+
+// MarshalXML writes the answer's fields in start (which fieldsXML
+// takes off).
+func (r itemResult) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	if err := e.EncodeToken(start); err != nil {
+		return err
+	}
+	if err := e.EncodeElement(r.item, xml.StartElement{Name: xml.Name{Local: r.name}}); err != nil {
+		return err
+	}
+	if r.token != "" {
+		if err := e.EncodeElement(r.token, xml.StartElement{Name: xml.Name{Local: "clientToken"}}); err != nil {
+			return err
+		}
+	}
+	return e.EncodeToken(start.End())
+}
+
 // shape is how EC2 shows one model type, where it departs from the rule.
 type shape struct {
 	// names are EC2's element names where they are not the rule's.

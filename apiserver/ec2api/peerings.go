@@ -59,10 +59,6 @@ func (s *Server) toXMLPeering(spec *cloudmock.Spec, p *cloudmock.VpcPeeringConne
 		set("Status", peeringState(p)).with(tagSet(tags, p.VpcPeeringConnectionId))
 }
 
-type peeringResult struct {
-	VpcPeeringConnection xres `xml:"vpcPeeringConnection"`
-}
-
 // createVpcPeeringConnection requests a peering of VpcId with PeerVpcId in
 // the same account and Region (Traffic Mirroring crosses intra-Region
 // peering only; the emulation has one account): pending acceptance until
@@ -105,7 +101,7 @@ func (s *Server) createVpcPeeringConnection(c *call) (any, error) {
 		if err := st.tags.set(p.VpcPeeringConnectionId, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
-		return peeringResult{VpcPeeringConnection: s.toXMLPeering(&st.spec, &p, st.tags)}, nil
+		return itemResult{name: "vpcPeeringConnection", item: s.toXMLPeering(&st.spec, &p, st.tags)}, nil
 	})
 }
 
@@ -144,7 +140,7 @@ func (s *Server) changePeering(c *call, code string, result func(st *state, p *c
 
 func (s *Server) acceptVpcPeeringConnection(c *call) (any, error) {
 	return s.changePeering(c, cloudmock.PeeringActive, func(st *state, p *cloudmock.VpcPeeringConnection) any {
-		return peeringResult{VpcPeeringConnection: s.toXMLPeering(&st.spec, p, st.tags)}
+		return itemResult{name: "vpcPeeringConnection", item: s.toXMLPeering(&st.spec, p, st.tags)}
 	})
 }
 

@@ -26,10 +26,6 @@ var attachmentOptions = [][2]string{
 	{"Options.ApplianceModeSupport", "disable"}, {"Options.SecurityGroupReferencingSupport", "disable"},
 }
 
-type attachmentResult struct {
-	Attachment xres `xml:"transitGatewayVpcAttachment"`
-}
-
 // createTransitGatewayVpcAttachment attaches a VPC through one subnet per
 // zone (SubnetIds.N). The model refuses a VPC attached twice to one
 // transit gateway, or one whose block overlaps another attached VPC's.
@@ -67,7 +63,7 @@ func (s *Server) createTransitGatewayVpcAttachment(c *call) (any, error) {
 		if err := st.tags.set(a.TransitGatewayAttachmentId, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
-		return attachmentResult{Attachment: s.toXMLAttachment(&a, "pending", st.tags)}, nil
+		return itemResult{name: "transitGatewayVpcAttachment", item: s.toXMLAttachment(&a, "pending", st.tags)}, nil
 	})
 }
 
@@ -86,7 +82,7 @@ func (s *Server) deleteTransitGatewayVpcAttachment(c *call) (any, error) {
 			return nil, err
 		}
 		last = s.toXMLAttachment(&a, "deleted", st.tags)
-		out := attachmentResult{Attachment: s.toXMLAttachment(&a, "deleting", st.tags)}
+		out := itemResult{name: "transitGatewayVpcAttachment", item: s.toXMLAttachment(&a, "deleting", st.tags)}
 		st.tags.remove(id)
 		return out, nil
 	})

@@ -94,10 +94,6 @@ func (c *call) readFixedOptions(opts [][2]string) error {
 	return nil
 }
 
-type transitGatewayResult struct {
-	TransitGateway xres `xml:"transitGateway"`
-}
-
 func (s *Server) createTransitGateway(c *call) (any, error) {
 	desc, _ := c.p.str("Description")
 	if err := c.readFixedOptions(tgwOptions); err != nil {
@@ -116,7 +112,7 @@ func (s *Server) createTransitGateway(c *call) (any, error) {
 		if err := st.tags.set(g.TransitGatewayId, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
-		return transitGatewayResult{TransitGateway: s.toXMLTransitGateway(&g, "pending", st.tags)}, nil
+		return itemResult{name: "transitGateway", item: s.toXMLTransitGateway(&g, "pending", st.tags)}, nil
 	})
 }
 
@@ -138,7 +134,7 @@ func (s *Server) deleteTransitGateway(c *call) (any, error) {
 				return nil, errorf(codeIncorrectState, "%s has non-deleted VPC Attachments: %s.", id, a.TransitGatewayAttachmentId)
 			}
 		}
-		out := transitGatewayResult{TransitGateway: s.toXMLTransitGateway(&g, "deleting", st.tags)}
+		out := itemResult{name: "transitGateway", item: s.toXMLTransitGateway(&g, "deleting", st.tags)}
 		st.tags.remove(id)
 		return out, nil
 	})

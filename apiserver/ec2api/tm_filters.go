@@ -23,11 +23,6 @@ func filterNotFound(id string) error {
 	return notFound(codeFilterNotFound, "traffic mirror filter", id)
 }
 
-type createFilterResult struct {
-	TrafficMirrorFilter xres   `xml:"trafficMirrorFilter"`
-	ClientToken         string `xml:"clientToken,omitempty"`
-}
-
 func (s *Server) createTrafficMirrorFilter(c *call) (any, error) {
 	desc, _ := c.p.str("Description")
 	token, _ := c.p.str("ClientToken")
@@ -44,7 +39,7 @@ func (s *Server) createTrafficMirrorFilter(c *call) (any, error) {
 		if err := st.tags.set(f.TrafficMirrorFilterId, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
-		return createFilterResult{TrafficMirrorFilter: toXMLFilter(&f, st.tags), ClientToken: token}, nil
+		return itemResult{name: "trafficMirrorFilter", item: toXMLFilter(&f, st.tags), token: token}, nil
 	})
 }
 
@@ -100,10 +95,6 @@ func (s *Server) describeTrafficMirrorFilters(c *call) (any, error) {
 	})
 }
 
-type modifyFilterResult struct {
-	TrafficMirrorFilter xres `xml:"trafficMirrorFilter"`
-}
-
 func (s *Server) modifyTrafficMirrorFilterNetworkServices(c *call) (any, error) {
 	id, err := c.p.required("TrafficMirrorFilterId")
 	if err != nil {
@@ -139,6 +130,6 @@ func (s *Server) modifyTrafficMirrorFilterNetworkServices(c *call) (any, error) 
 			}
 		}
 		f.NetworkServices = slices.DeleteFunc(f.NetworkServices, func(ns string) bool { return slices.Contains(remove, ns) })
-		return modifyFilterResult{TrafficMirrorFilter: toXMLFilter(f, st.tags)}, nil
+		return itemResult{name: "trafficMirrorFilter", item: toXMLFilter(f, st.tags)}, nil
 	})
 }

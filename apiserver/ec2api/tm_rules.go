@@ -64,11 +64,6 @@ func (p *params) rulePortRange(name string) (*cloudmock.TrafficMirrorPortRange, 
 	return &cloudmock.TrafficMirrorPortRange{FromPort: pr[0], ToPort: pr[1]}, nil
 }
 
-type ruleResult struct {
-	TrafficMirrorFilterRule xres   `xml:"trafficMirrorFilterRule"`
-	ClientToken             string `xml:"clientToken,omitempty"`
-}
-
 func (s *Server) createTrafficMirrorFilterRule(c *call) (any, error) {
 	p := c.p
 	var r cloudmock.TrafficMirrorFilterRule
@@ -129,7 +124,7 @@ func (s *Server) createTrafficMirrorFilterRule(c *call) (any, error) {
 		if err := st.tags.set(r.TrafficMirrorFilterRuleId, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
-		return ruleResult{TrafficMirrorFilterRule: filterRule{filterID, dir, r}.xml(st.tags), ClientToken: token}, nil
+		return itemResult{name: "trafficMirrorFilterRule", item: filterRule{filterID, dir, r}.xml(st.tags), token: token}, nil
 	})
 }
 
@@ -192,7 +187,7 @@ func (s *Server) modifyTrafficMirrorFilterRule(c *call) (any, error) {
 			other := rulesOf(f, newDir)
 			*other = append(*other, r)
 		}
-		return ruleResult{TrafficMirrorFilterRule: filterRule{f.TrafficMirrorFilterId, newDir, r}.xml(st.tags)}, nil
+		return itemResult{name: "trafficMirrorFilterRule", item: filterRule{f.TrafficMirrorFilterId, newDir, r}.xml(st.tags)}, nil
 	})
 }
 

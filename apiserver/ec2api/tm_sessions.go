@@ -21,11 +21,6 @@ func sessionNotFound(id string) error {
 	return notFound(codeSessionNotFound, "traffic mirror session", id)
 }
 
-type sessionResult struct {
-	TrafficMirrorSession xres   `xml:"trafficMirrorSession"`
-	ClientToken          string `xml:"clientToken,omitempty"`
-}
-
 func (s *Server) createTrafficMirrorSession(c *call) (any, error) {
 	p := c.p
 	var x cloudmock.TrafficMirrorSession
@@ -68,7 +63,7 @@ func (s *Server) createTrafficMirrorSession(c *call) (any, error) {
 		if err := st.tags.set(x.TrafficMirrorSessionId, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
-		return sessionResult{TrafficMirrorSession: s.toXMLSession(&x, st.tags), ClientToken: token}, nil
+		return itemResult{name: "trafficMirrorSession", item: s.toXMLSession(&x, st.tags), token: token}, nil
 	})
 }
 
@@ -165,7 +160,7 @@ func (s *Server) modifyTrafficMirrorSession(c *call) (any, error) {
 			x.VirtualNetworkId = nil // not counted as used by NewVNI
 			x.VirtualNetworkId = cloudmock.Ptr(st.spec.NewVNI(st.srv.rng))
 		}
-		return sessionResult{TrafficMirrorSession: s.toXMLSession(x, st.tags)}, nil
+		return itemResult{name: "trafficMirrorSession", item: s.toXMLSession(x, st.tags)}, nil
 	})
 }
 

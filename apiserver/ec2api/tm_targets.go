@@ -20,11 +20,6 @@ func targetNotFound(id string) error {
 	return notFound(codeTargetNotFound, "traffic mirror target", id)
 }
 
-type createTargetResult struct {
-	TrafficMirrorTarget xres   `xml:"trafficMirrorTarget"`
-	ClientToken         string `xml:"clientToken,omitempty"`
-}
-
 func (s *Server) createTrafficMirrorTarget(c *call) (any, error) {
 	var t cloudmock.TrafficMirrorTarget
 	t.NetworkInterfaceId, _ = c.p.str("NetworkInterfaceId")
@@ -47,7 +42,7 @@ func (s *Server) createTrafficMirrorTarget(c *call) (any, error) {
 		if err := st.tags.set(t.TrafficMirrorTargetId, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
-		return createTargetResult{TrafficMirrorTarget: s.toXMLTarget(&t, st.tags), ClientToken: token}, nil
+		return itemResult{name: "trafficMirrorTarget", item: s.toXMLTarget(&t, st.tags), token: token}, nil
 	})
 }
 

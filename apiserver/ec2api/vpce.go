@@ -126,11 +126,6 @@ func (c *call) readEndpointRequest() (endpointRequest, error) {
 	return r, err
 }
 
-type createEndpointResult struct {
-	VpcEndpoint xres   `xml:"vpcEndpoint"`
-	ClientToken string `xml:"clientToken,omitempty"`
-}
-
 func (s *Server) createVpcEndpoint(c *call) (any, error) {
 	r, err := c.readEndpointRequest()
 	if err != nil {
@@ -151,7 +146,7 @@ func (s *Server) createVpcEndpoint(c *call) (any, error) {
 		if err := st.tags.set(x.VpcEndpointId, r.tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
-		return createEndpointResult{VpcEndpoint: s.endpointXML(x, st.tags), ClientToken: r.token}, nil
+		return itemResult{name: "vpcEndpoint", item: s.endpointXML(x, st.tags), token: r.token}, nil
 	})
 }
 

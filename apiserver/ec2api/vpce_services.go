@@ -72,11 +72,6 @@ func (s *Server) serviceDNSNames(x *cloudmock.VpcEndpointService) []string {
 	return []string{fmt.Sprintf("%s.%s.vpce.amazonaws.com", x.ServiceId, s.cfg.Region)}
 }
 
-type createServiceResult struct {
-	ServiceConfiguration xres   `xml:"serviceConfiguration"`
-	ClientToken          string `xml:"clientToken,omitempty"`
-}
-
 func (s *Server) createVpcEndpointService(c *call) (any, error) {
 	var x cloudmock.VpcEndpointService
 	var err error
@@ -123,7 +118,7 @@ func (s *Server) createVpcEndpointService(c *call) (any, error) {
 		if err := st.tags.set(x.ServiceId, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
-		return createServiceResult{ServiceConfiguration: s.toXMLService(&st.spec, &x, st.tags), ClientToken: token}, nil
+		return itemResult{name: "serviceConfiguration", item: s.toXMLService(&st.spec, &x, st.tags), token: token}, nil
 	})
 	return res, renamedParam(err, "GatewayLoadBalancerArns[", "GatewayLoadBalancerArn[")
 }
