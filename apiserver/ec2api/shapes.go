@@ -63,6 +63,10 @@ var shapes = map[reflect.Type]shape{
 		inline:    []string{"HealthCheck"},
 		notServed: map[string]string{"Targets": "by DescribeTargetHealth"},
 	},
+	reflect.TypeFor[cloudmock.Listener](): {
+		omitEmpty: []string{"Protocol", "Port"},
+		notServed: map[string]string{"TargetGroupArn": "in DefaultActions (forward)"},
+	},
 	reflect.TypeFor[cloudmock.HealthCheck](): {
 		names: map[string]string{
 			"Enabled": "HealthCheckEnabled", "Protocol": "HealthCheckProtocol", "Port": "HealthCheckPort", "Path": "HealthCheckPath",
