@@ -59,9 +59,7 @@ func (s *Server) associateVpcCidrBlock(c *call) (any, error) {
 			return nil, errorf(codeUnsupported, "VPC %s has its IPv6 block %s: a second one is not emulated.", id, v.Ipv6CidrBlock)
 		}
 		v.Ipv6CidrBlock = st.newIPv6Block()
-		x := s.toXMLVpc(v, st.tags).Ipv6CidrAssocs[0]
-		x.State.State = "associating"
-		return vpcCidrResult{VpcId: id, Ipv6: x}, nil
+		return vpcCidrResult{VpcId: id, Ipv6: s.vpcIpv6Assoc(v, "associating")[0]}, nil
 	})
 }
 
@@ -82,8 +80,7 @@ func (s *Server) disassociateVpcCidrBlock(c *call) (any, error) {
 				if v.Ipv6CidrBlock == "" {
 					break
 				}
-				x := s.toXMLVpc(v, st.tags).Ipv6CidrAssocs[0]
-				x.State.State = "disassociating"
+				x := s.vpcIpv6Assoc(v, "disassociating")[0]
 				v.Ipv6CidrBlock = ""
 				return vpcCidrResult{VpcId: v.VpcId, Ipv6: x}, nil
 			}

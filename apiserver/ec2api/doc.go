@@ -89,7 +89,12 @@
 // removeFields for RemoveField.N, paging for MaxResults/NextToken), calls
 // c.begin() (UnknownParameter, DryRun), then c.read for queries or
 // c.mutate for changes (ClientToken idempotency included), and returns a
-// struct whose xml tags name the response's children. Describe actions
+// struct whose xml tags name the response's children. A model resource
+// in an answer is not copied into an xml struct: encode.go writes it
+// from its cloudmock type (res for EC2, qres for ELBv2; shapes.go lists
+// where EC2's names differ and the fields served elsewhere), the action
+// adding only what the model does not hold; listResult and itemResult
+// are the Describe and the one-resource answers. Describe actions
 // use applyFilters (EC2 filter semantics, wildcards, tag:KEY, tag-key,
 // tag-value) and page (answers sorted by id). Errors are *apiError
 // (errorf, errMissing, errInvalid, notFound); the model's validation

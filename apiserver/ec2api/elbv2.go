@@ -245,26 +245,9 @@ type xmlLBState struct {
 	Code string `xml:"Code"`
 }
 
-type xmlLoadBalancer struct {
-	LoadBalancerArn       string      `xml:"LoadBalancerArn"`
-	DNSName               string      `xml:"DNSName"`
-	CanonicalHostedZoneId string      `xml:"CanonicalHostedZoneId"`
-	CreatedTime           string      `xml:"CreatedTime"`
-	LoadBalancerName      string      `xml:"LoadBalancerName"`
-	Scheme                string      `xml:"Scheme"`
-	VpcId                 string      `xml:"VpcId"`
-	State                 xmlLBState  `xml:"State"`
-	Type                  string      `xml:"Type"`
-	Zones                 []xmlLBZone `xml:"AvailabilityZones>member"`
-	IpAddressType         string      `xml:"IpAddressType"`
-}
-
-type describeLBsResult struct {
-	LoadBalancers []xmlLoadBalancer `xml:"LoadBalancers>member"`
-	NextMarker    string            `xml:"NextMarker,omitempty"`
-}
-
-func (s *Server) toXMLLB(spec *cloudmock.Spec, lb *cloudmock.LoadBalancer) xmlLoadBalancer {
+// toXMLLB is a load balancer in its state (active, or provisioning when
+// created).
+func (s *Server) toXMLLB(spec *cloudmock.Spec, lb *cloudmock.LoadBalancer, state string) xres {
 	ipType := "ipv4"
 	if lb.Ipv6Address != "" {
 		ipType = "dualstack" // elbv2's IpAddressType for IPv4 and IPv6
@@ -284,12 +267,10 @@ func (s *Server) toXMLLB(spec *cloudmock.Spec, lb *cloudmock.LoadBalancer) xmlLo
 	for _, z := range lb.AdditionalSubnets {
 		zones = append(zones, zone(z.SubnetId, z.PrivateIpAddress, z.Ipv6Address))
 	}
-	return xmlLoadBalancer{
-		LoadBalancerArn: lb.LoadBalancerArn, LoadBalancerName: lbName(lb),
-		DNSName:               fmt.Sprintf("%s-%016x.elb.%s.amazonaws.com", lbName(lb), hash64(lb.LoadBalancerArn), s.cfg.Region),
-		CanonicalHostedZoneId: "Z26RNL4JYFTOTI", CreatedTime: createdTime, Scheme: scheme,
-		VpcId: subnetVpc(spec, lb.SubnetId), State: xmlLBState{"active"}, Type: lb.Type, IpAddressType: ipType, Zones: zones,
-	}
+	return qres(lb).set("Scheme", scheme).with(xel{"DNSName", fmt.Sprintf("%s-%016x.elb.%s.amazonaws.com", lbName(lb), hash64(lb.LoadBalancerArn), s.cfg.Region)},
+		xel{"CanonicalHostedZoneId", "Z26RNL4JYFTOTI"}, xel{"CreatedTime", createdTime}, xel{"LoadBalancerName", lbName(lb)},
+		xel{"VpcId", subnetVpc(spec, lb.SubnetId)}, xel{"State", xmlLBState{state}}, xel{"AvailabilityZones", zones},
+		xel{"IpAddressType", ipType})
 }
 
 func (s *Server) describeLoadBalancers(c *call) (any, error) {
@@ -331,9 +312,9 @@ func (s *Server) describeLoadBalancers(c *call) (any, error) {
 			}
 		}
 		items, next := page(pg, items, func(lb *cloudmock.LoadBalancer) string { return lb.LoadBalancerArn })
-		out := describeLBsResult{NextMarker: next}
+		out := listResult{set: "LoadBalancers", next: next, query: true}
 		for _, lb := range items {
-			out.LoadBalancers = append(out.LoadBalancers, s.toXMLLB(spec, lb))
+			out.items = append(out.items, s.toXMLLB(spec, lb, "active"))
 		}
 		return out, nil
 	})

@@ -135,7 +135,7 @@ func (s *Server) createLoadBalancer(c *call) (any, error) {
 		for i := range st.spec.LoadBalancers {
 			if o := &st.spec.LoadBalancers[i]; !isEndpointEntry(o) && lbName(o) == r.name {
 				if o.Type == r.typ && slices.Equal(lbSubnets(o), r.subnets()) {
-					return createLBResult{LoadBalancers: []xmlLoadBalancer{s.toXMLLB(&st.spec, o)}}, nil // ELBv2 is idempotent here
+					return listResult{set: "LoadBalancers", items: []xres{s.toXMLLB(&st.spec, o, "active")}, query: true}, nil // ELBv2 is idempotent here
 				}
 				return nil, elbError(codeDuplicateLBName, "A load balancer with the name '%s' already exists", r.name)
 			}
@@ -148,14 +148,9 @@ func (s *Server) createLoadBalancer(c *call) (any, error) {
 		if err := st.tags.set(lb.LoadBalancerArn, r.tags, "Tags"); err != nil {
 			return nil, err
 		}
-		x := s.toXMLLB(&st.spec, &lb)
-		x.State.Code = "provisioning" // active by the next Describe: the lab is built when the call returns
-		return createLBResult{LoadBalancers: []xmlLoadBalancer{x}}, nil
+		// active by the next Describe: the lab is built when the call returns
+		return listResult{set: "LoadBalancers", items: []xres{s.toXMLLB(&st.spec, &lb, "provisioning")}, query: true}, nil
 	})
-}
-
-type createLBResult struct {
-	LoadBalancers []xmlLoadBalancer `xml:"LoadBalancers>member"`
 }
 
 func (r lbRequest) subnets() []string {

@@ -14,31 +14,25 @@ type xmlAction struct {
 	Order          int    `xml:"Order"`
 }
 
-type xmlListener struct {
-	ListenerArn     string      `xml:"ListenerArn"`
-	LoadBalancerArn string      `xml:"LoadBalancerArn"`
-	Port            int         `xml:"Port,omitempty"`
-	Protocol        string      `xml:"Protocol,omitempty"`
-	DefaultActions  []xmlAction `xml:"DefaultActions>member"`
+// toXMLListener is a listener as ELBv2 answers it: the model's, with its
+// ARN, its load balancer and its forward action (to the file's balancer's
+// own group when it names none).
+func (s *Server) toXMLListener(lb *cloudmock.LoadBalancer, l cloudmock.Listener) xres {
+	tg := l.TargetGroupArn
+	if tg == "" {
+		tg = s.tgArn(lb)
+	}
+	x := qres(l)
+	if lb.Type == "gateway" { // a gateway's listener has no protocol or port
+		x = x.set("Protocol", "").set("Port", 0)
+	}
+	return x.with(xel{"ListenerArn", s.listenerArn(lb, l)}, xel{"LoadBalancerArn", lb.LoadBalancerArn},
+		xel{"DefaultActions", []xmlAction{{Type: "forward", TargetGroupArn: tg, Order: 1}}})
 }
 
-type listenersResult struct {
-	Listeners  []xmlListener `xml:"Listeners>member"`
-	NextMarker string        `xml:"NextMarker,omitempty"`
-}
-
-func (s *Server) toXMLListener(lb *cloudmock.LoadBalancer, l cloudmock.Listener) xmlListener {
-	x := xmlListener{
-		ListenerArn: s.listenerArn(lb, l), LoadBalancerArn: lb.LoadBalancerArn,
-		DefaultActions: []xmlAction{{Type: "forward", TargetGroupArn: l.TargetGroupArn, Order: 1}},
-	}
-	if l.TargetGroupArn == "" {
-		x.DefaultActions[0].TargetGroupArn = s.tgArn(lb)
-	}
-	if lb.Type != "gateway" { // a gateway's listener has no protocol or port
-		x.Port, x.Protocol = l.Port, l.Protocol
-	}
-	return x
+// listenerResult is the answer of an action on one listener.
+func (s *Server) listenerResult(lb *cloudmock.LoadBalancer, l cloudmock.Listener) listResult {
+	return listResult{set: "Listeners", items: []xres{s.toXMLListener(lb, l)}, query: true}
 }
 
 // listenerProtocols are those of a Network Load Balancer's listeners.
@@ -88,7 +82,7 @@ func (s *Server) createListener(c *call) (any, error) {
 			switch {
 			case o == l:
 				// the same listener again: EC2's idempotent answer
-				return listenersResult{Listeners: []xmlListener{s.toXMLListener(lb, o)}}, nil
+				return s.listenerResult(lb, o), nil
 			case o.Port == l.Port || lb.Type == "gateway":
 				return nil, elbError(codeDuplicateListener, "A listener already exists on port %d of '%s'", o.Port, lbArn)
 			}
@@ -100,7 +94,7 @@ func (s *Server) createListener(c *call) (any, error) {
 		if err := st.tags.set(s.listenerArn(lb, l), tags, "Tags"); err != nil {
 			return nil, err
 		}
-		return listenersResult{Listeners: []xmlListener{s.toXMLListener(lb, l)}}, nil
+		return s.listenerResult(lb, l), nil
 	})
 }
 
@@ -238,7 +232,11 @@ func (s *Server) describeListeners(c *call) (any, error) {
 		return nil, err
 	}
 	return c.read(func(spec *cloudmock.Spec, _ tagStore) (any, error) {
-		var items []xmlListener
+		type L struct {
+			lb *cloudmock.LoadBalancer
+			l  cloudmock.Listener
+		}
+		var items []L
 		if lbArn != "" {
 			i := s.findLB(spec, lbArn, false)
 			if i < 0 {
@@ -246,7 +244,7 @@ func (s *Server) describeListeners(c *call) (any, error) {
 			}
 			lb := &spec.LoadBalancers[i]
 			for _, l := range lb.Listeners {
-				items = append(items, s.toXMLListener(lb, l))
+				items = append(items, L{lb, l})
 			}
 		}
 		for _, a := range arns {
@@ -255,9 +253,13 @@ func (s *Server) describeListeners(c *call) (any, error) {
 				return nil, elbError(codeListenerNotFound, "Listener '%s' not found", a)
 			}
 			lb := &spec.LoadBalancers[i]
-			items = append(items, s.toXMLListener(lb, lb.Listeners[j]))
+			items = append(items, L{lb, lb.Listeners[j]})
 		}
-		items, next := page(pg, items, func(x xmlListener) string { return x.ListenerArn })
-		return listenersResult{Listeners: items, NextMarker: next}, nil
+		items, next := page(pg, items, func(x L) string { return s.listenerArn(x.lb, x.l) })
+		out := listResult{set: "Listeners", next: next, query: true}
+		for _, x := range items {
+			out.items = append(out.items, s.toXMLListener(x.lb, x.l))
+		}
+		return out, nil
 	})
 }

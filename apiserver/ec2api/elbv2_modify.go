@@ -68,7 +68,7 @@ func (s *Server) modifyTargetGroup(c *call) (any, error) {
 		hc = mergeHealthCheck(old, hc, c)
 		tg.HealthCheck = &hc
 		v, _ := s.findTG(&st.spec, arn)
-		return createTGResult{TargetGroups: []xmlTargetGroup{toXMLTG(v)}}, nil
+		return tgResult(v), nil
 	})
 }
 

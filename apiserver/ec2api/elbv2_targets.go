@@ -14,44 +14,15 @@ type xmlMatcher struct {
 	HttpCode string `xml:"HttpCode,omitempty"`
 }
 
-type xmlTargetGroup struct {
-	TargetGroupArn             string      `xml:"TargetGroupArn"`
-	TargetGroupName            string      `xml:"TargetGroupName"`
-	Protocol                   string      `xml:"Protocol"`
-	Port                       int         `xml:"Port"`
-	VpcId                      string      `xml:"VpcId"`
-	TargetType                 string      `xml:"TargetType"`
-	IpAddressType              string      `xml:"IpAddressType"`
-	HealthCheckEnabled         bool        `xml:"HealthCheckEnabled"`
-	HealthCheckProtocol        string      `xml:"HealthCheckProtocol"`
-	HealthCheckPort            string      `xml:"HealthCheckPort"`
-	HealthCheckPath            string      `xml:"HealthCheckPath,omitempty"`
-	HealthCheckIntervalSeconds int         `xml:"HealthCheckIntervalSeconds,omitempty"`
-	HealthCheckTimeoutSeconds  int         `xml:"HealthCheckTimeoutSeconds,omitempty"`
-	HealthyThresholdCount      int         `xml:"HealthyThresholdCount,omitempty"`
-	UnhealthyThresholdCount    int         `xml:"UnhealthyThresholdCount,omitempty"`
-	Matcher                    *xmlMatcher `xml:"Matcher,omitempty"`
-	LoadBalancerArns           []string    `xml:"LoadBalancerArns>member"`
-}
-
-type describeTGsResult struct {
-	TargetGroups []xmlTargetGroup `xml:"TargetGroups>member"`
-	NextMarker   string           `xml:"NextMarker,omitempty"`
-}
-
-func toXMLTG(v tgView) xmlTargetGroup {
-	x := xmlTargetGroup{
-		TargetGroupArn: v.arn, TargetGroupName: v.name, Protocol: v.proto, Port: v.port,
-		VpcId: v.vpc, TargetType: v.targetType, IpAddressType: "ipv4",
-		HealthCheckEnabled: v.hc.Enabled, HealthCheckProtocol: v.hc.Protocol, HealthCheckPort: v.hc.Port, HealthCheckPath: v.hc.Path,
-		HealthCheckIntervalSeconds: v.hc.IntervalSeconds, HealthCheckTimeoutSeconds: v.hc.TimeoutSeconds,
-		HealthyThresholdCount: v.hc.HealthyThreshold, UnhealthyThresholdCount: v.hc.UnhealthyThreshold,
-		LoadBalancerArns: v.lbs,
-	}
+// toXMLTG is a target group as ELBv2 answers it: the model's TargetGroup
+// with its health check in place and the load balancers that use it.
+func toXMLTG(v tgView) xres {
+	var matcher *xmlMatcher
 	if v.hc.Matcher != "" {
-		x.Matcher = &xmlMatcher{HttpCode: v.hc.Matcher}
+		matcher = &xmlMatcher{HttpCode: v.hc.Matcher}
 	}
-	return x
+	tg := cloudmock.TargetGroup{TargetGroupArn: v.arn, Protocol: v.proto, Port: v.port, VpcId: v.vpc, TargetType: v.targetType, HealthCheck: &v.hc}
+	return qres(tg).set("Matcher", matcher).with(xel{"TargetGroupName", v.name}, xel{"IpAddressType", "ipv4"}, xel{"LoadBalancerArns", v.lbs})
 }
 
 func (s *Server) describeTargetGroups(c *call) (any, error) {
@@ -86,9 +57,9 @@ func (s *Server) describeTargetGroups(c *call) (any, error) {
 			}
 		}
 		items, next := page(pg, items, func(v tgView) string { return v.arn })
-		out := describeTGsResult{NextMarker: next}
+		out := listResult{set: "TargetGroups", next: next, query: true}
 		for _, v := range items {
-			out.TargetGroups = append(out.TargetGroups, toXMLTG(v))
+			out.items = append(out.items, toXMLTG(v))
 		}
 		return out, nil
 	})

@@ -170,8 +170,9 @@ func (c *call) readHealthCheck(proto string) (cloudmock.HealthCheck, error) {
 	return hc, nil
 }
 
-type createTGResult struct {
-	TargetGroups []xmlTargetGroup `xml:"TargetGroups>member"`
+// tgResult is the answer of an action on one target group.
+func tgResult(v tgView) listResult {
+	return listResult{set: "TargetGroups", items: []xres{toXMLTG(v)}, query: true}
 }
 
 func (s *Server) createTargetGroup(c *call) (any, error) {
@@ -188,7 +189,7 @@ func (s *Server) createTargetGroup(c *call) (any, error) {
 				continue
 			}
 			if i := findModelTG(&st.spec, o.arn); i >= 0 && sameTG(st.spec.TargetGroups[i], tg) {
-				return createTGResult{TargetGroups: []xmlTargetGroup{toXMLTG(o)}}, nil // ELBv2 is idempotent here
+				return tgResult(o), nil // ELBv2 is idempotent here
 			}
 			return nil, elbError(codeDuplicateTGName, "A target group with the same name '%s' exists, but with different settings", name)
 		}
@@ -201,7 +202,7 @@ func (s *Server) createTargetGroup(c *call) (any, error) {
 			return nil, err
 		}
 		v, _ := s.findTG(&st.spec, tg.TargetGroupArn)
-		return createTGResult{TargetGroups: []xmlTargetGroup{toXMLTG(v)}}, nil
+		return tgResult(v), nil
 	})
 }
 

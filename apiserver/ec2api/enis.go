@@ -17,16 +17,6 @@ type xmlGroupIdent struct {
 	GroupName string `xml:"groupName"`
 }
 
-type xmlENIAttachment struct {
-	AttachmentId        string `xml:"attachmentId"`
-	InstanceId          string `xml:"instanceId,omitempty"`
-	InstanceOwnerId     string `xml:"instanceOwnerId,omitempty"`
-	DeviceIndex         int    `xml:"deviceIndex"`
-	NetworkCardIndex    int    `xml:"networkCardIndex"`
-	Status              string `xml:"status"`
-	DeleteOnTermination bool   `xml:"deleteOnTermination"`
-}
-
 type xmlPrivateIP struct {
 	PrivateIpAddress string `xml:"privateIpAddress"`
 	PrivateDnsName   string `xml:"privateDnsName,omitempty"`
@@ -38,19 +28,22 @@ type xmlIPv6Address struct {
 	IsPrimaryIpv6 bool   `xml:"isPrimaryIpv6"`
 }
 
-// xmlENI is an interface as DescribeNetworkInterfaces shows it: what an
-// instance's networkInterfaceSet shows, and its zone, manager and tags.
-type xmlENI struct {
-	xmlInstanceENI
-	AvailabilityZone   string `xml:"availabilityZone"`
-	AvailabilityZoneId string `xml:"availabilityZoneId"`
-	RequesterManaged   bool   `xml:"requesterManaged"`
-	Tags               []tag  `xml:"tagSet>item"`
+// eniView is an interface as the answers show it: one of the model's, or
+// a load balancer's (lb_enis.go), with what EC2 shows beyond the model.
+type eniView struct {
+	cloudmock.NetworkInterface
+	vpc, status, typ string
+	zone             zoneInfo
+	srcDst, managed  bool
+	// att is its attachment (nil: none).
+	att *eniAttachment
 }
 
-type describeENIsResult struct {
-	NetworkInterfaces []xmlENI `xml:"networkInterfaceSet>item"`
-	NextToken         string   `xml:"nextToken,omitempty"`
+// eniAttachment is an interface's attachment: the model's, with the
+// instance and its owner.
+type eniAttachment struct {
+	cloudmock.NetworkInterfaceAttachment
+	instance, owner string
 }
 
 // deviceIndex is an ENI's device index: its attachment's, else its
@@ -113,30 +106,49 @@ func (s *Server) groupIdents(ids []string, tags tagStore) []xmlGroupIdent {
 	return out
 }
 
-func (s *Server) toXMLENI(spec *cloudmock.Spec, e *cloudmock.NetworkInterface, tags tagStore) xmlENI {
-	x := xmlENI{xmlInstanceENI: xmlInstanceENI{
-		NetworkInterfaceId: e.NetworkInterfaceId, SubnetId: e.SubnetId, VpcId: subnetVpc(spec, e.SubnetId),
-		OwnerId: s.cfg.AccountID, Status: "available",
-		MacAddress: macAddress(e.NetworkInterfaceId), PrivateIpAddress: e.PrivateIpAddress,
-		PrivateDnsName: s.privateDNSName(e.PrivateIpAddress), SourceDestCheck: sourceDestCheck(e), InterfaceType: "interface",
-		Description: e.Description,
-		Groups:      s.groupIdents(e.Groups, tags),
-		PrivateIPs:  []xmlPrivateIP{{PrivateIpAddress: e.PrivateIpAddress, PrivateDnsName: s.privateDNSName(e.PrivateIpAddress), Primary: true}},
-	},
-		AvailabilityZone: s.subnetZone(e.SubnetId).ZoneName, AvailabilityZoneId: s.subnetZone(e.SubnetId).ZoneId,
-		Tags: tags.xml(e.NetworkInterfaceId),
-	}
-	if e.Ipv6Address != "" {
-		x.IPv6 = []xmlIPv6Address{{Ipv6Address: e.Ipv6Address, IsPrimaryIpv6: e.EnablePrimaryIpv6}}
-	}
+// eniOf is a model interface's view.
+func (s *Server) eniOf(spec *cloudmock.Spec, e *cloudmock.NetworkInterface) eniView {
+	v := eniView{NetworkInterface: *e, vpc: subnetVpc(spec, e.SubnetId), status: "available", typ: "interface",
+		zone: s.subnetZone(e.SubnetId), srcDst: sourceDestCheck(e)}
 	if e.InstanceId != "" {
-		x.Status = "in-use"
-		x.Attachment = &xmlENIAttachment{
-			AttachmentId: attachmentID(e), InstanceId: e.InstanceId, InstanceOwnerId: s.cfg.AccountID,
-			DeviceIndex: deviceIndex(spec, e), Status: "attached", DeleteOnTermination: deleteOnTermination(e),
+		v.status = "in-use"
+		v.att = &eniAttachment{NetworkInterfaceAttachment: cloudmock.NetworkInterfaceAttachment{AttachmentId: attachmentID(e),
+			DeviceIndex: deviceIndex(spec, e), DeleteOnTermination: deleteOnTermination(e)}, instance: e.InstanceId, owner: s.cfg.AccountID}
+	}
+	return v
+}
+
+// eniXML is an interface as an instance's networkInterfaceSet shows it.
+func (s *Server) eniXML(v eniView, tags tagStore) xres {
+	dns := s.privateDNSName(v.PrivateIpAddress)
+	x := res(v.NetworkInterface).set("Groups", s.groupIdents(v.Groups, tags)).set("SourceDestCheck", v.srcDst).
+		set("Attachment", (*xres)(nil)).with(xel{"vpcId", v.vpc}, xel{"ownerId", s.cfg.AccountID}, xel{"status", v.status},
+		xel{"macAddress", macAddress(v.NetworkInterfaceId)}, xel{"interfaceType", v.typ},
+		xel{"privateIpAddressesSet", []xmlPrivateIP{{PrivateIpAddress: v.PrivateIpAddress, PrivateDnsName: dns, Primary: true}}})
+	if dns != "" {
+		x = x.with(xel{"privateDnsName", dns})
+	}
+	var six []xmlIPv6Address
+	if v.Ipv6Address != "" {
+		six = []xmlIPv6Address{{Ipv6Address: v.Ipv6Address, IsPrimaryIpv6: v.EnablePrimaryIpv6}}
+	}
+	x = x.with(xel{"ipv6AddressesSet", six})
+	if a := v.att; a != nil {
+		ax := res(a.NetworkInterfaceAttachment)
+		if a.instance != "" {
+			ax = ax.with(xel{"instanceId", a.instance})
 		}
+		x = x.set("Attachment", ax.with(xel{"instanceOwnerId", a.owner}, xel{"networkCardIndex", 0}, xel{"status", "attached"}))
 	}
 	return x
+}
+
+// toXMLENI is an interface as DescribeNetworkInterfaces shows it: what
+// an instance's networkInterfaceSet shows, and its zone, manager and
+// tags.
+func (s *Server) toXMLENI(v eniView, tags tagStore) xres {
+	return s.eniXML(v, tags).with(xel{"availabilityZone", v.zone.ZoneName}, xel{"availabilityZoneId", v.zone.ZoneId},
+		xel{"requesterManaged", v.managed}, tagSet(tags, v.NetworkInterfaceId))
 }
 
 func (s *Server) eniFilters(spec *cloudmock.Spec, tags tagStore) filterFields[*cloudmock.NetworkInterface] {

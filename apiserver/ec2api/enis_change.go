@@ -21,11 +21,6 @@ func (s *Server) registerNetworkInterfaceChanges(a map[string]actionFunc) {
 	a["ModifyNetworkInterfaceAttribute"] = s.modifyNetworkInterfaceAttribute
 }
 
-type createENIResult struct {
-	NetworkInterface xmlENI `xml:"networkInterface"`
-	ClientToken      string `xml:"clientToken,omitempty"`
-}
-
 // readPrivateIPs reads PrivateIpAddresses.N (the model holds one address:
 // the primary one) and SecondaryPrivateIpAddressCount (0 only).
 func (c *call) readPrivateIPs(r *eniRequest) error {
@@ -84,7 +79,7 @@ func (s *Server) createNetworkInterface(c *call) (any, error) {
 		if err := st.tags.set(e.NetworkInterfaceId, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
-		return createENIResult{NetworkInterface: s.toXMLENI(&st.spec, &st.spec.NetworkInterfaces[len(st.spec.NetworkInterfaces)-1], st.tags), ClientToken: token}, nil
+		return itemResult{name: "networkInterface", item: s.toXMLENI(s.eniOf(&st.spec, &st.spec.NetworkInterfaces[len(st.spec.NetworkInterfaces)-1]), st.tags), token: token}, nil
 	})
 }
 

@@ -195,7 +195,7 @@ func (s *Server) instanceFilters(spec *cloudmock.Spec, tags tagStore) filterFiel
 func (s *Server) renderedInstanceFilters(spec *cloudmock.Spec, tags tagStore) filterFields[*instance] {
 	x := func(f func(v *xmlInstance) []string) func(*instance) []string {
 		return func(in *instance) []string {
-			v := s.toXMLInstance(spec, in, tags)
+			v := s.renderInstance(spec, in, tags)
 			return f(&v)
 		}
 	}

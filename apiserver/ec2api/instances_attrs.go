@@ -113,7 +113,7 @@ func (s *Server) instanceAttribute(cur *published, in *instance, attr string) in
 			out.ShutdownBehavior.Value = "stop"
 		}
 	case "rootDeviceName":
-		x := s.toXMLInstance(&cur.spec, in, cur.tags)
+		x := s.renderInstance(&cur.spec, in, cur.tags)
 		out.RootDeviceName = &xmlValue{x.RootDeviceName}
 	case "sourceDestCheck":
 		out.SourceDestCheck = &xmlBoolValue{sourceDestCheck(in.primary())}

@@ -9,10 +9,10 @@ import (
 )
 
 type runInstancesResult struct {
-	ReservationId string        `xml:"reservationId"`
-	OwnerId       string        `xml:"ownerId"`
-	Groups        []struct{}    `xml:"groupSet>item"`
-	Instances     []xmlInstance `xml:"instancesSet>item"`
+	ReservationId string     `xml:"reservationId"`
+	OwnerId       string     `xml:"ownerId"`
+	Groups        []struct{} `xml:"groupSet>item"`
+	Instances     []xres     `xml:"instancesSet>item"`
 }
 
 // runInstances launches MinCount to MaxCount instances (as many as the

@@ -22,26 +22,6 @@ type xmlPlacement struct {
 	Tenancy            string `xml:"tenancy"`
 }
 
-// xmlInstanceENI is an interface as an instance's networkInterfaceSet
-// shows it (xmlENI adds what DescribeNetworkInterfaces shows besides).
-type xmlInstanceENI struct {
-	NetworkInterfaceId string            `xml:"networkInterfaceId"`
-	SubnetId           string            `xml:"subnetId"`
-	VpcId              string            `xml:"vpcId"`
-	Description        string            `xml:"description"`
-	OwnerId            string            `xml:"ownerId"`
-	Status             string            `xml:"status"`
-	MacAddress         string            `xml:"macAddress"`
-	PrivateIpAddress   string            `xml:"privateIpAddress"`
-	PrivateDnsName     string            `xml:"privateDnsName,omitempty"`
-	SourceDestCheck    bool              `xml:"sourceDestCheck"`
-	InterfaceType      string            `xml:"interfaceType"`
-	Groups             []xmlGroupIdent   `xml:"groupSet>item"`
-	Attachment         *xmlENIAttachment `xml:"attachment"`
-	PrivateIPs         []xmlPrivateIP    `xml:"privateIpAddressesSet>item"`
-	IPv6               []xmlIPv6Address  `xml:"ipv6AddressesSet>item"`
-}
-
 type xmlStateReason struct {
 	Code    string `xml:"code"`
 	Message string `xml:"message"`
@@ -72,16 +52,13 @@ type xmlPrivateDNSNameOptions struct {
 	EnableResourceNameDnsAAAARecord bool   `xml:"enableResourceNameDnsAAAARecord"`
 }
 
+// xmlInstance is what an instance's answer shows beyond the model's
+// Instance (toXMLInstance writes both).
 type xmlInstance struct {
-	InstanceId            string                   `xml:"instanceId"`
-	ImageId               string                   `xml:"imageId,omitempty"`
-	State                 xmlInstanceState         `xml:"instanceState"`
 	PrivateDnsName        string                   `xml:"privateDnsName"`
 	DnsName               string                   `xml:"dnsName"`
 	Reason                string                   `xml:"reason"`
-	KeyName               string                   `xml:"keyName,omitempty"`
 	AmiLaunchIndex        int                      `xml:"amiLaunchIndex"`
-	InstanceType          string                   `xml:"instanceType"`
 	LaunchTime            string                   `xml:"launchTime,omitempty"`
 	Placement             xmlPlacement             `xml:"placement"`
 	Monitoring            xmlState                 `xml:"monitoring"`
@@ -99,7 +76,7 @@ type xmlInstance struct {
 	ClientToken           string                   `xml:"clientToken"`
 	Tags                  []tag                    `xml:"tagSet>item"`
 	Hypervisor            string                   `xml:"hypervisor"`
-	NetworkInterfaces     []xmlInstanceENI         `xml:"networkInterfaceSet>item"`
+	NetworkInterfaces     []xres                   `xml:"networkInterfaceSet>item"`
 	EbsOptimized          bool                     `xml:"ebsOptimized"`
 	EnaSupport            bool                     `xml:"enaSupport"`
 	CPUOptions            xmlCPUOptions            `xml:"cpuOptions"`
@@ -135,10 +112,10 @@ type xmlCapacityReservation struct {
 }
 
 type xmlReservation struct {
-	ReservationId string        `xml:"reservationId"`
-	OwnerId       string        `xml:"ownerId"`
-	Groups        []struct{}    `xml:"groupSet>item"`
-	Instances     []xmlInstance `xml:"instancesSet>item"`
+	ReservationId string     `xml:"reservationId"`
+	OwnerId       string     `xml:"ownerId"`
+	Groups        []struct{} `xml:"groupSet>item"`
+	Instances     []xres     `xml:"instancesSet>item"`
 }
 
 type describeInstancesResult struct {
@@ -146,13 +123,26 @@ type describeInstancesResult struct {
 	NextToken    string           `xml:"nextToken,omitempty"`
 }
 
-// toXMLInstance is an instance as EC2 describes it now.
-func (s *Server) toXMLInstance(spec *cloudmock.Spec, in *instance, tags tagStore) xmlInstance {
+// toXMLInstance is an instance as EC2 describes it now: its model entry
+// (a scenario's instance has none: its id and type), its state and the
+// rest.
+func (s *Server) toXMLInstance(spec *cloudmock.Spec, in *instance, tags tagStore) xres {
+	m := cloudmock.Instance{InstanceId: in.id}
+	if w := in.what(); w != nil {
+		m = *w
+	}
+	code := s.stateOf(in)
+	return res(m).set("InstanceType", instanceTypeOf(in)).set("State", xmlInstanceState{Code: code, Name: stateNames[code]}).
+		with(xel{"", s.renderInstance(spec, in, tags)})
+}
+
+// renderInstance is what DescribeInstances shows of an instance beyond
+// the model.
+func (s *Server) renderInstance(spec *cloudmock.Spec, in *instance, tags tagStore) xmlInstance {
 	code := s.stateOf(in)
 	typ := instanceTypeOf(in)
 	zone := s.subnetZone(in.subnetOf())
 	x := xmlInstance{
-		InstanceId: in.id, InstanceType: typ, State: xmlInstanceState{Code: code, Name: stateNames[code]},
 		Placement:  xmlPlacement{AvailabilityZone: zone.ZoneName, AvailabilityZoneId: zone.ZoneId, Tenancy: "default"},
 		Monitoring: xmlState{State: "disabled"}, SubnetId: in.subnetOf(), VpcId: s.vpcOf(spec, in), SourceDestCheck: true,
 		Architecture: "x86_64", RootDeviceType: "ebs", RootDeviceName: "/dev/xvda", VirtualizationType: "hvm",
@@ -164,7 +154,6 @@ func (s *Server) toXMLInstance(spec *cloudmock.Spec, in *instance, tags tagStore
 		Reason: in.rec.reason,
 	}
 	if m := in.what(); m != nil {
-		x.ImageId, x.KeyName = m.ImageId, m.KeyName
 		if im := findImage(m.ImageId); im != nil {
 			x.Architecture, x.RootDeviceName = im.arch, im.rootDevice
 		}
@@ -196,7 +185,7 @@ func (s *Server) toXMLInstance(spec *cloudmock.Spec, in *instance, tags tagStore
 		x.Groups = s.groupIdents(p.Groups, tags)
 	}
 	for _, e := range in.enis {
-		x.NetworkInterfaces = append(x.NetworkInterfaces, s.toXMLENI(spec, e, tags).xmlInstanceENI)
+		x.NetworkInterfaces = append(x.NetworkInterfaces, s.eniXML(s.eniOf(spec, e), tags))
 	}
 	return x
 }

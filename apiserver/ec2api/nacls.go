@@ -18,22 +18,6 @@ func (s *Server) registerNetworkAcls(a map[string]actionFunc) {
 // network ACL (deny all), which EC2 lists as "*".
 const defaultRuleNumber = 32767
 
-type xmlACLEntry struct {
-	RuleNumber    int           `xml:"ruleNumber"`
-	Protocol      string        `xml:"protocol"`
-	RuleAction    string        `xml:"ruleAction"`
-	Egress        bool          `xml:"egress"`
-	CidrBlock     string        `xml:"cidrBlock,omitempty"`
-	Ipv6CidrBlock string        `xml:"ipv6CidrBlock,omitempty"`
-	PortRange     *xmlACLPorts  `xml:"portRange"`
-	Icmp          *xmlICMPTypes `xml:"icmpTypeCode"`
-}
-
-type xmlACLPorts struct {
-	From int `xml:"from"`
-	To   int `xml:"to"`
-}
-
 type xmlICMPTypes struct {
 	Code int `xml:"code"`
 	Type int `xml:"type"`
@@ -45,66 +29,53 @@ type xmlACLAssoc struct {
 	SubnetId      string `xml:"subnetId"`
 }
 
-type xmlACL struct {
-	NetworkAclId string        `xml:"networkAclId"`
-	VpcId        string        `xml:"vpcId"`
-	IsDefault    bool          `xml:"default"`
-	OwnerId      string        `xml:"ownerId"`
-	Entries      []xmlACLEntry `xml:"entrySet>item"`
-	Associations []xmlACLAssoc `xml:"associationSet>item"`
-	Tags         []tag         `xml:"tagSet>item"`
-}
-
-type describeACLsResult struct {
-	NetworkAcls []xmlACL `xml:"networkAclSet>item"`
-	NextToken   string   `xml:"nextToken,omitempty"`
-}
-
-func toXMLACLEntry(e cloudmock.NetworkAclEntry) xmlACLEntry {
-	x := xmlACLEntry{
-		RuleNumber: e.RuleNumber, Protocol: protocolNumber(e.Protocol), RuleAction: e.RuleAction, Egress: e.Egress,
-		CidrBlock: e.CidrBlock, Ipv6CidrBlock: e.Ipv6CidrBlock,
-	}
-	if e.PortRange != nil {
-		x.PortRange = &xmlACLPorts{From: e.PortRange.From, To: e.PortRange.To}
-	}
-	if x.Protocol == "1" || x.Protocol == "58" {
-		x.Icmp = &xmlICMPTypes{Code: -1, Type: -1}
-	}
-	return x
-}
-
-func (s *Server) toXMLACL(a *cloudmock.NetworkAcl, tags tagStore) xmlACL {
-	x := xmlACL{NetworkAclId: a.NetworkAclId, VpcId: a.VpcId, IsDefault: a.IsDefault, OwnerId: s.cfg.AccountID, Tags: tags.xml(a.NetworkAclId)}
-	// per direction (inbound first), by rule number, then the implicit
-	// deny-all that ends each list
+// aclEntries are an ACL's entries as EC2 lists them: per direction
+// (inbound first), by rule number, then the implicit deny-all that ends
+// each list; protocols as numbers.
+func aclEntries(a *cloudmock.NetworkAcl) []cloudmock.NetworkAclEntry {
+	var out []cloudmock.NetworkAclEntry
 	for _, egress := range []bool{false, true} {
 		var entries []cloudmock.NetworkAclEntry
 		for _, e := range a.Entries {
 			if e.Egress == egress {
+				e.Protocol = protocolNumber(e.Protocol)
 				entries = append(entries, e)
 			}
 		}
 		slices.SortStableFunc(entries, func(p, q cloudmock.NetworkAclEntry) int { return p.RuleNumber - q.RuleNumber })
-		for _, e := range entries {
-			x.Entries = append(x.Entries, toXMLACLEntry(e))
-		}
-		x.Entries = append(x.Entries, xmlACLEntry{RuleNumber: defaultRuleNumber, Protocol: "-1", RuleAction: "deny", Egress: egress, CidrBlock: "0.0.0.0/0"})
+		out = append(append(out, entries...),
+			cloudmock.NetworkAclEntry{RuleNumber: defaultRuleNumber, Protocol: "-1", RuleAction: "deny", Egress: egress, CidrBlock: "0.0.0.0/0"})
 	}
+	return out
+}
+
+// aclAssocs are an ACL's associations with their ids.
+func aclAssocs(a *cloudmock.NetworkAcl) []xmlACLAssoc {
+	var out []xmlACLAssoc
 	for _, as := range a.Associations {
-		x.Associations = append(x.Associations, xmlACLAssoc{
-			AssociationId: aclAssocID(a.NetworkAclId, as.SubnetId), NetworkAclId: a.NetworkAclId, SubnetId: as.SubnetId,
-		})
+		out = append(out, xmlACLAssoc{AssociationId: aclAssocID(a.NetworkAclId, as.SubnetId), NetworkAclId: a.NetworkAclId, SubnetId: as.SubnetId})
 	}
-	return x
+	return out
+}
+
+func (s *Server) toXMLACL(a *cloudmock.NetworkAcl, tags tagStore) xres {
+	var entries []xres
+	for _, e := range aclEntries(a) {
+		x := res(e)
+		if e.Protocol == "1" || e.Protocol == "58" {
+			x = x.with(xel{"icmpTypeCode", xmlICMPTypes{Code: -1, Type: -1}})
+		}
+		entries = append(entries, x)
+	}
+	return res(a).set("Entries", entries).set("Associations", aclAssocs(a)).with(xel{"ownerId", s.cfg.AccountID}, tagSet(tags, a.NetworkAclId))
 }
 
 func (s *Server) aclFilters() filterFields[*cloudmock.NetworkAcl] {
 	type A = *cloudmock.NetworkAcl
-	entries := func(f func(e xmlACLEntry) []string) func(A) []string {
+	entries := func(f func(e cloudmock.NetworkAclEntry) []string) func(A) []string {
 		return func(a A) []string {
 			var out []string
-			for _, e := range s.toXMLACL(a, nil).Entries {
+			for _, e := range aclEntries(a) {
 				out = append(out, f(e)...)
 			}
 			return out
@@ -113,14 +84,14 @@ func (s *Server) aclFilters() filterFields[*cloudmock.NetworkAcl] {
 	assoc := func(f func(x xmlACLAssoc) []string) func(A) []string {
 		return func(a A) []string {
 			var out []string
-			for _, x := range s.toXMLACL(a, nil).Associations {
+			for _, x := range aclAssocs(a) {
 				out = append(out, f(x)...)
 			}
 			return out
 		}
 	}
-	ports := func(from bool) func(e xmlACLEntry) []string {
-		return func(e xmlACLEntry) []string {
+	ports := func(from bool) func(e cloudmock.NetworkAclEntry) []string {
+		return func(e cloudmock.NetworkAclEntry) []string {
 			switch {
 			case e.PortRange == nil:
 				return nil
@@ -135,12 +106,12 @@ func (s *Server) aclFilters() filterFields[*cloudmock.NetworkAcl] {
 		"association.network-acl-id": assoc(func(x xmlACLAssoc) []string { return one(x.NetworkAclId) }),
 		"association.subnet-id":      assoc(func(x xmlACLAssoc) []string { return one(x.SubnetId) }),
 		"default":                    func(a A) []string { return tf(a.IsDefault) },
-		"entry.cidr":                 entries(func(e xmlACLEntry) []string { return one(e.CidrBlock) }),
-		"entry.ipv6-cidr":            entries(func(e xmlACLEntry) []string { return one(e.Ipv6CidrBlock) }),
-		"entry.egress":               entries(func(e xmlACLEntry) []string { return tf(e.Egress) }),
-		"entry.protocol":             entries(func(e xmlACLEntry) []string { return one(e.Protocol) }),
-		"entry.rule-action":          entries(func(e xmlACLEntry) []string { return one(e.RuleAction) }),
-		"entry.rule-number":          entries(func(e xmlACLEntry) []string { return num(e.RuleNumber) }),
+		"entry.cidr":                 entries(func(e cloudmock.NetworkAclEntry) []string { return one(e.CidrBlock) }),
+		"entry.ipv6-cidr":            entries(func(e cloudmock.NetworkAclEntry) []string { return one(e.Ipv6CidrBlock) }),
+		"entry.egress":               entries(func(e cloudmock.NetworkAclEntry) []string { return tf(e.Egress) }),
+		"entry.protocol":             entries(func(e cloudmock.NetworkAclEntry) []string { return one(e.Protocol) }),
+		"entry.rule-action":          entries(func(e cloudmock.NetworkAclEntry) []string { return one(e.RuleAction) }),
+		"entry.rule-number":          entries(func(e cloudmock.NetworkAclEntry) []string { return num(e.RuleNumber) }),
 		"entry.port-range.from":      entries(ports(true)),
 		"entry.port-range.to":        entries(ports(false)),
 		"network-acl-id":             func(a A) []string { return one(a.NetworkAclId) },
@@ -159,9 +130,9 @@ func (s *Server) describeNetworkAcls(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := describeACLsResult{NextToken: next}
+		out := listResult{set: "networkAclSet", next: next}
 		for _, a := range items {
-			out.NetworkAcls = append(out.NetworkAcls, s.toXMLACL(a, tags))
+			out.items = append(out.items, s.toXMLACL(a, tags))
 		}
 		return out, nil
 	})

@@ -19,17 +19,13 @@ const codeAssociationNotFound = "InvalidAssociationID.NotFound"
 // aclAssocID is the id of a subnet's association with a network ACL.
 func aclAssocID(acl, subnet string) string { return derivedID("aclassoc", acl+"|"+subnet) }
 
-type createACLResult struct {
-	NetworkAcl xmlACL `xml:"networkAcl"`
-}
-
 // createNetworkAcl adds an ACL with no entries to a VPC: it denies
 // everything until entries are added, as EC2's custom ACLs do.
 func (s *Server) createNetworkAcl(c *call) (any, error) {
 	return c.createInVpc("acl", cloudmock.KindNetworkAcl, "network-acl", func(st *state, id, vpc string) any {
 		a := cloudmock.NetworkAcl{NetworkAclId: id, VpcId: vpc}
 		st.spec.NetworkAcls = append(st.spec.NetworkAcls, a)
-		return createACLResult{NetworkAcl: s.toXMLACL(&a, st.tags)}
+		return itemResult{name: "networkAcl", item: s.toXMLACL(&a, st.tags)}
 	})
 }
 

@@ -27,29 +27,8 @@ func peeringNotFound(id string) error {
 	return notFound(cloudmock.CodePeeringNotFound, "vpcPeeringConnection ID", id)
 }
 
-type xmlPeeringVpcInfo struct {
-	OwnerId   string         `xml:"ownerId"`
-	VpcId     string         `xml:"vpcId"`
-	CidrBlock string         `xml:"cidrBlock,omitempty"`
-	CidrSet   []xmlCidrBlock `xml:"cidrBlockSet>item"`
-	Region    string         `xml:"region"`
-}
-
 type xmlCidrBlock struct {
 	CidrBlock string `xml:"cidrBlock"`
-}
-
-type xmlPeeringStatus struct {
-	Code    string `xml:"code"`
-	Message string `xml:"message"`
-}
-
-type xmlPeering struct {
-	VpcPeeringConnectionId string            `xml:"vpcPeeringConnectionId"`
-	Requester              xmlPeeringVpcInfo `xml:"requesterVpcInfo"`
-	Accepter               xmlPeeringVpcInfo `xml:"accepterVpcInfo"`
-	Status                 xmlPeeringStatus  `xml:"status"`
-	Tags                   []tag             `xml:"tagSet>item"`
 }
 
 // peeringMessages are the status messages EC2 shows for the states the
@@ -66,23 +45,18 @@ func peeringState(p *cloudmock.VpcPeeringConnection) cloudmock.VpcPeeringConnect
 	return *p.Status
 }
 
-func (s *Server) toXMLPeering(spec *cloudmock.Spec, p *cloudmock.VpcPeeringConnection, tags tagStore) xmlPeering {
-	info := func(vpc string) xmlPeeringVpcInfo {
-		x := xmlPeeringVpcInfo{OwnerId: s.cfg.AccountID, VpcId: vpc, Region: s.cfg.Region}
-		if i := findVpc(spec, vpc); i >= 0 {
-			x.CidrBlock = spec.Vpcs[i].CidrBlock
-			x.CidrSet = []xmlCidrBlock{{x.CidrBlock}}
+func (s *Server) toXMLPeering(spec *cloudmock.Spec, p *cloudmock.VpcPeeringConnection, tags tagStore) xres {
+	info := func(side cloudmock.VpcPeeringConnectionVpcInfo) xres {
+		var set []xmlCidrBlock
+		x := res(side).with(xel{"ownerId", s.cfg.AccountID}, xel{"region", s.cfg.Region})
+		if i := findVpc(spec, side.VpcId); i >= 0 {
+			set = []xmlCidrBlock{{spec.Vpcs[i].CidrBlock}}
+			x = x.with(xel{"cidrBlock", spec.Vpcs[i].CidrBlock})
 		}
-		return x
+		return x.with(xel{"cidrBlockSet", set})
 	}
-	st := peeringState(p)
-	return xmlPeering{VpcPeeringConnectionId: p.VpcPeeringConnectionId, Requester: info(p.RequesterVpcInfo.VpcId),
-		Accepter: info(p.AccepterVpcInfo.VpcId), Status: xmlPeeringStatus{Code: st.Code, Message: st.Message},
-		Tags: tags.xml(p.VpcPeeringConnectionId)}
-}
-
-type peeringResult struct {
-	VpcPeeringConnection xmlPeering `xml:"vpcPeeringConnection"`
+	return res(p).set("RequesterVpcInfo", info(p.RequesterVpcInfo)).set("AccepterVpcInfo", info(p.AccepterVpcInfo)).
+		set("Status", peeringState(p)).with(tagSet(tags, p.VpcPeeringConnectionId))
 }
 
 // createVpcPeeringConnection requests a peering of VpcId with PeerVpcId in
@@ -127,7 +101,7 @@ func (s *Server) createVpcPeeringConnection(c *call) (any, error) {
 		if err := st.tags.set(p.VpcPeeringConnectionId, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
-		return peeringResult{VpcPeeringConnection: s.toXMLPeering(&st.spec, &p, st.tags)}, nil
+		return itemResult{name: "vpcPeeringConnection", item: s.toXMLPeering(&st.spec, &p, st.tags)}, nil
 	})
 }
 
@@ -166,7 +140,7 @@ func (s *Server) changePeering(c *call, code string, result func(st *state, p *c
 
 func (s *Server) acceptVpcPeeringConnection(c *call) (any, error) {
 	return s.changePeering(c, cloudmock.PeeringActive, func(st *state, p *cloudmock.VpcPeeringConnection) any {
-		return peeringResult{VpcPeeringConnection: s.toXMLPeering(&st.spec, p, st.tags)}
+		return itemResult{name: "vpcPeeringConnection", item: s.toXMLPeering(&st.spec, p, st.tags)}
 	})
 }
 
@@ -187,11 +161,6 @@ func (s *Server) deleteVpcPeeringConnection(c *call) (any, error) {
 		st.tags.remove(id)
 		return returnResult{true}, nil
 	})
-}
-
-type describePeeringsResult struct {
-	VpcPeeringConnections []xmlPeering `xml:"vpcPeeringConnectionSet>item"`
-	NextToken             string       `xml:"nextToken,omitempty"`
 }
 
 func (s *Server) peeringFilters(spec *cloudmock.Spec) filterFields[*cloudmock.VpcPeeringConnection] {
@@ -226,9 +195,9 @@ func (s *Server) describeVpcPeeringConnections(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := describePeeringsResult{NextToken: next}
+		out := listResult{set: "vpcPeeringConnectionSet", next: next}
 		for _, x := range items {
-			out.VpcPeeringConnections = append(out.VpcPeeringConnections, s.toXMLPeering(spec, x, tags))
+			out.items = append(out.items, s.toXMLPeering(spec, x, tags))
 		}
 		return out, nil
 	})

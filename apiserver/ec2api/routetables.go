@@ -113,32 +113,32 @@ func routeTableNotFound(id string) error {
 	return notFound(cloudmock.CodeRouteTableNotFound, "routeTable ID", id)
 }
 
-type xmlRoute struct {
-	DestinationCidrBlock     string `xml:"destinationCidrBlock,omitempty"`
-	DestinationIpv6CidrBlock string `xml:"destinationIpv6CidrBlock,omitempty"`
-	GatewayId                string `xml:"gatewayId,omitempty"`
-	VpcPeeringConnectionId   string `xml:"vpcPeeringConnectionId,omitempty"`
-	TransitGatewayId         string `xml:"transitGatewayId,omitempty"`
-	Origin                   string `xml:"origin"`
-	State                    string `xml:"state"`
+// tableRoute is a route as a table lists it: the model's, or a local
+// one, with its origin and state.
+type tableRoute struct {
+	cloudmock.Route
+	gateway, origin, state string
 }
 
-type xmlRouteTableAssoc struct {
-	AssociationId string        `xml:"routeTableAssociationId"`
-	RouteTableId  string        `xml:"routeTableId"`
-	SubnetId      string        `xml:"subnetId,omitempty"`
-	Main          bool          `xml:"main"`
-	State         xmlCidrStatus `xml:"associationState"`
+func (r tableRoute) xml() xres {
+	x := res(r.Route).with(xel{"origin", r.origin}, xel{"state", r.state})
+	if r.gateway != "" {
+		x = x.with(xel{"gatewayId", r.gateway})
+	}
+	return x
 }
 
-type xmlRouteTable struct {
-	RouteTableId string               `xml:"routeTableId"`
-	VpcId        string               `xml:"vpcId"`
-	OwnerId      string               `xml:"ownerId"`
-	Routes       []xmlRoute           `xml:"routeSet>item"`
-	Associations []xmlRouteTableAssoc `xml:"associationSet>item"`
-	Propagations []struct{}           `xml:"propagatingVgwSet>item"`
-	Tags         []tag                `xml:"tagSet>item"`
+// tableAssoc is an association as a table lists it: a subnet's, or the
+// table's main association (no subnet).
+type tableAssoc struct {
+	cloudmock.RouteTableAssociation
+	id, table string
+	main      bool
+}
+
+func (a tableAssoc) xml() xres {
+	return res(a.RouteTableAssociation).with(xel{"routeTableAssociationId", a.id}, xel{"routeTableId", a.table},
+		xel{"main", a.main}, xel{"associationState", xmlCidrStatus{"associated"}})
 }
 
 // routeState is "active" when the route's connection carries traffic
@@ -158,25 +158,42 @@ func routeState(spec *cloudmock.Spec, vpc string, r cloudmock.Route) string {
 	return "blackhole"
 }
 
-func (s *Server) toXMLRouteTable(spec *cloudmock.Spec, rt *cloudmock.RouteTable, tags tagStore) xmlRouteTable {
-	x := xmlRouteTable{RouteTableId: rt.RouteTableId, VpcId: rt.VpcId, OwnerId: s.cfg.AccountID, Tags: tags.xml(rt.RouteTableId)}
+// tableRoutes are a table's routes: the VPC's local ones, then the
+// model's.
+func tableRoutes(spec *cloudmock.Spec, rt *cloudmock.RouteTable) []tableRoute {
+	var out []tableRoute
 	if i := findVpc(spec, rt.VpcId); i >= 0 {
-		x.Routes = append(x.Routes, xmlRoute{DestinationCidrBlock: spec.Vpcs[i].CidrBlock, GatewayId: "local", Origin: "CreateRouteTable", State: "active"})
+		out = append(out, tableRoute{Route: cloudmock.Route{DestinationCidrBlock: spec.Vpcs[i].CidrBlock}, gateway: "local", origin: "CreateRouteTable", state: "active"})
 		if b := spec.Vpcs[i].Ipv6CidrBlock; b != "" {
-			x.Routes = append(x.Routes, xmlRoute{DestinationIpv6CidrBlock: b, GatewayId: "local", Origin: "CreateRouteTable", State: "active"})
+			out = append(out, tableRoute{Route: cloudmock.Route{DestinationIpv6CidrBlock: b}, gateway: "local", origin: "CreateRouteTable", state: "active"})
 		}
 	}
 	for _, r := range rt.Routes {
-		x.Routes = append(x.Routes, xmlRoute{DestinationCidrBlock: r.DestinationCidrBlock, DestinationIpv6CidrBlock: r.DestinationIpv6CidrBlock,
-			VpcPeeringConnectionId: r.VpcPeeringConnectionId, TransitGatewayId: r.TransitGatewayId, Origin: "CreateRoute", State: routeState(spec, rt.VpcId, r)})
+		out = append(out, tableRoute{Route: r, origin: "CreateRoute", state: routeState(spec, rt.VpcId, r)})
 	}
+	return out
+}
+
+// tableAssocs are a table's associations: the main one first.
+func tableAssocs(rt *cloudmock.RouteTable) []tableAssoc {
+	var out []tableAssoc
 	if rt.Main {
-		x.Associations = append(x.Associations, xmlRouteTableAssoc{AssociationId: assocID(rt.RouteTableId, ""), RouteTableId: rt.RouteTableId, Main: true,
-			State: xmlCidrStatus{"associated"}})
+		out = append(out, tableAssoc{id: assocID(rt.RouteTableId, ""), table: rt.RouteTableId, main: true})
 	}
 	for _, a := range rt.Associations {
-		x.Associations = append(x.Associations, xmlRouteTableAssoc{AssociationId: assocID(rt.RouteTableId, a.SubnetId), RouteTableId: rt.RouteTableId,
-			SubnetId: a.SubnetId, State: xmlCidrStatus{"associated"}})
+		out = append(out, tableAssoc{RouteTableAssociation: a, id: assocID(rt.RouteTableId, a.SubnetId), table: rt.RouteTableId})
 	}
-	return x
+	return out
+}
+
+func (s *Server) toXMLRouteTable(spec *cloudmock.Spec, rt *cloudmock.RouteTable, tags tagStore) xres {
+	var routes, assocs []xres
+	for _, r := range tableRoutes(spec, rt) {
+		routes = append(routes, r.xml())
+	}
+	for _, a := range tableAssocs(rt) {
+		assocs = append(assocs, a.xml())
+	}
+	return res(rt).set("Routes", routes).set("Associations", assocs).
+		with(xel{"ownerId", s.cfg.AccountID}, xel{"propagatingVgwSet", []struct{}(nil)}, tagSet(tags, rt.RouteTableId))
 }

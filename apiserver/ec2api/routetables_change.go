@@ -31,16 +31,12 @@ func storeVpcTables(spec *cloudmock.Spec, vpcID string) {
 	}
 }
 
-type createRouteTableResult struct {
-	RouteTable xmlRouteTable `xml:"routeTable"`
-}
-
 func (s *Server) createRouteTable(c *call) (any, error) {
 	return c.createInVpc("rtb", cloudmock.KindRouteTable, "route-table", func(st *state, id, vpc string) any {
 		storeVpcTables(&st.spec, vpc)
 		rt := cloudmock.RouteTable{RouteTableId: id, VpcId: vpc}
 		st.spec.RouteTables = append(st.spec.RouteTables, rt)
-		return createRouteTableResult{RouteTable: s.toXMLRouteTable(&st.spec, &rt, st.tags)}
+		return itemResult{name: "routeTable", item: s.toXMLRouteTable(&st.spec, &rt, st.tags)}
 	})
 }
 

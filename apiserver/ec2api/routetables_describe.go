@@ -4,47 +4,42 @@ import "github.com/mirrorlab/mirrorlab/cloudmock"
 
 func (s *Server) routeTableFilters(spec *cloudmock.Spec) filterFields[*cloudmock.RouteTable] {
 	type R = *cloudmock.RouteTable
-	routes := func(f func(xmlRoute) string) func(R) []string {
+	routes := func(f func(tableRoute) string) func(R) []string {
 		return func(rt R) []string {
 			var out []string
-			for _, r := range s.toXMLRouteTable(spec, rt, nil).Routes {
+			for _, r := range tableRoutes(spec, rt) {
 				out = append(out, one(f(r))...)
 			}
 			return out
 		}
 	}
-	assocs := func(f func(xmlRouteTableAssoc) []string) func(R) []string {
+	assocs := func(f func(tableAssoc) []string) func(R) []string {
 		return func(rt R) []string {
 			var out []string
-			for _, a := range s.toXMLRouteTable(spec, rt, nil).Associations {
+			for _, a := range tableAssocs(rt) {
 				out = append(out, f(a)...)
 			}
 			return out
 		}
 	}
 	return filterFields[R]{
-		"association.main":       assocs(func(a xmlRouteTableAssoc) []string { return tf(a.Main) }),
+		"association.main":       assocs(func(a tableAssoc) []string { return tf(a.main) }),
 		"association.gateway-id": func(R) []string { return nil }, // no gateway route tables
 
-		"association.route-table-association-id": assocs(func(a xmlRouteTableAssoc) []string { return one(a.AssociationId) }),
-		"association.route-table-id":             assocs(func(a xmlRouteTableAssoc) []string { return one(a.RouteTableId) }),
-		"association.subnet-id":                  assocs(func(a xmlRouteTableAssoc) []string { return one(a.SubnetId) }),
+		"association.route-table-association-id": assocs(func(a tableAssoc) []string { return one(a.id) }),
+		"association.route-table-id":             assocs(func(a tableAssoc) []string { return one(a.table) }),
+		"association.subnet-id":                  assocs(func(a tableAssoc) []string { return one(a.SubnetId) }),
 		"owner-id":                               func(R) []string { return one(s.cfg.AccountID) },
 		"route-table-id":                         func(rt R) []string { return one(rt.RouteTableId) },
-		"route.destination-cidr-block":           routes(func(r xmlRoute) string { return r.DestinationCidrBlock }),
-		"route.destination-ipv6-cidr-block":      routes(func(r xmlRoute) string { return r.DestinationIpv6CidrBlock }),
-		"route.gateway-id":                       routes(func(r xmlRoute) string { return r.GatewayId }),
-		"route.origin":                           routes(func(r xmlRoute) string { return r.Origin }),
-		"route.state":                            routes(func(r xmlRoute) string { return r.State }),
-		"route.transit-gateway-id":               routes(func(r xmlRoute) string { return r.TransitGatewayId }),
-		"route.vpc-peering-connection-id":        routes(func(r xmlRoute) string { return r.VpcPeeringConnectionId }),
+		"route.destination-cidr-block":           routes(func(r tableRoute) string { return r.DestinationCidrBlock }),
+		"route.destination-ipv6-cidr-block":      routes(func(r tableRoute) string { return r.DestinationIpv6CidrBlock }),
+		"route.gateway-id":                       routes(func(r tableRoute) string { return r.gateway }),
+		"route.origin":                           routes(func(r tableRoute) string { return r.origin }),
+		"route.state":                            routes(func(r tableRoute) string { return r.state }),
+		"route.transit-gateway-id":               routes(func(r tableRoute) string { return r.TransitGatewayId }),
+		"route.vpc-peering-connection-id":        routes(func(r tableRoute) string { return r.VpcPeeringConnectionId }),
 		"vpc-id":                                 func(rt R) []string { return one(rt.VpcId) },
 	}
-}
-
-type describeRouteTablesResult struct {
-	RouteTables []xmlRouteTable `xml:"routeTableSet>item"`
-	NextToken   string          `xml:"nextToken,omitempty"`
 }
 
 // describeRouteTables answers the route tables of RouteTableId.N (an
@@ -62,9 +57,9 @@ func (s *Server) describeRouteTables(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := describeRouteTablesResult{NextToken: next}
+		out := listResult{set: "routeTableSet", next: next}
 		for _, rt := range items {
-			out.RouteTables = append(out.RouteTables, s.toXMLRouteTable(spec, *rt, tags))
+			out.items = append(out.items, s.toXMLRouteTable(spec, *rt, tags))
 		}
 		return out, nil
 	})

@@ -15,65 +15,23 @@ func (s *Server) registerSecurityGroups(a map[string]actionFunc) {
 	a["RevokeSecurityGroupEgress"] = s.changeRules(true, false)
 }
 
-type xmlIpPermission struct {
-	IpProtocol string         `xml:"ipProtocol"`
-	FromPort   *int           `xml:"fromPort"`
-	ToPort     *int           `xml:"toPort"`
-	Groups     []xmlGroupPair `xml:"groups>item"`
-	IpRanges   []xmlCidr      `xml:"ipRanges>item"`
-	Ipv6Ranges []xmlCidr6     `xml:"ipv6Ranges>item"`
+// groupPair is a group named by a rule, with its owner.
+func (s *Server) groupPair(g cloudmock.UserIdGroupPair) xres {
+	return res(g).with(xel{"userId", s.cfg.AccountID})
 }
 
-type xmlGroupPair struct {
-	GroupId     string `xml:"groupId"`
-	UserId      string `xml:"userId"`
-	Description string `xml:"description,omitempty"`
-}
-
-type xmlCidr struct {
-	CidrIp      string `xml:"cidrIp"`
-	Description string `xml:"description,omitempty"`
-}
-
-type xmlCidr6 struct {
-	CidrIpv6    string `xml:"cidrIpv6"`
-	Description string `xml:"description,omitempty"`
-}
-
-type xmlSecurityGroup struct {
-	OwnerId          string            `xml:"ownerId"`
-	GroupId          string            `xml:"groupId"`
-	GroupName        string            `xml:"groupName"`
-	GroupDescription string            `xml:"groupDescription"`
-	VpcId            string            `xml:"vpcId"`
-	SecurityGroupArn string            `xml:"securityGroupArn"`
-	IpPermissions    []xmlIpPermission `xml:"ipPermissions>item"`
-	IpPermissionsEg  []xmlIpPermission `xml:"ipPermissionsEgress>item"`
-	Tags             []tag             `xml:"tagSet>item"`
-}
-
-type describeGroupsResult struct {
-	SecurityGroups []xmlSecurityGroup `xml:"securityGroupInfo>item"`
-	NextToken      string             `xml:"nextToken,omitempty"`
-}
-
-func (s *Server) toXMLPermissions(ps []cloudmock.IpPermission) []xmlIpPermission {
-	var out []xmlIpPermission
+func (s *Server) toXMLPermissions(ps []cloudmock.IpPermission) []xres {
+	var out []xres
 	for _, p := range ps {
-		x := xmlIpPermission{IpProtocol: protocolName(p.IpProtocol)}
-		if x.IpProtocol != "-1" {
-			x.FromPort, x.ToPort = cloudmock.Ptr(p.FromPort), cloudmock.Ptr(p.ToPort)
+		x := res(p).set("IpProtocol", protocolName(p.IpProtocol))
+		if protocolName(p.IpProtocol) == "-1" {
+			x = x.set("FromPort", (*int)(nil)).set("ToPort", (*int)(nil))
 		}
-		for _, r := range p.IpRanges {
-			x.IpRanges = append(x.IpRanges, xmlCidr{r.CidrIp, r.Description})
-		}
-		for _, r := range p.Ipv6Ranges {
-			x.Ipv6Ranges = append(x.Ipv6Ranges, xmlCidr6{r.CidrIpv6, r.Description})
-		}
+		var pairs []xres
 		for _, g := range p.UserIdGroupPairs {
-			x.Groups = append(x.Groups, xmlGroupPair{GroupId: g.GroupId, UserId: s.cfg.AccountID, Description: g.Description})
+			pairs = append(pairs, s.groupPair(g))
 		}
-		out = append(out, x)
+		out = append(out, x.set("UserIdGroupPairs", pairs))
 	}
 	return out
 }
@@ -97,13 +55,10 @@ func sgDescription(g *cloudmock.SecurityGroup, tags tagStore) string {
 	return v
 }
 
-func (s *Server) toXMLGroup(g *cloudmock.SecurityGroup, tags tagStore) xmlSecurityGroup {
-	return xmlSecurityGroup{
-		OwnerId: s.cfg.AccountID, GroupId: g.GroupId, GroupName: sgName(g, tags), GroupDescription: sgDescription(g, tags),
-		VpcId: g.VpcId, SecurityGroupArn: s.ec2ARN("security-group", g.GroupId),
-		IpPermissions: s.toXMLPermissions(g.IpPermissions), IpPermissionsEg: s.toXMLPermissions(g.IpPermissionsEgress),
-		Tags: tags.xml(g.GroupId),
-	}
+func (s *Server) toXMLGroup(g *cloudmock.SecurityGroup, tags tagStore) xres {
+	return res(g).set("GroupName", sgName(g, tags)).set("Description", sgDescription(g, tags)).
+		set("IpPermissions", s.toXMLPermissions(g.IpPermissions)).set("IpPermissionsEgress", s.toXMLPermissions(g.IpPermissionsEgress)).
+		with(xel{"ownerId", s.cfg.AccountID}, xel{"securityGroupArn", s.ec2ARN("security-group", g.GroupId)}, tagSet(tags, g.GroupId))
 }
 
 func (s *Server) groupFilters(tags tagStore) filterFields[*cloudmock.SecurityGroup] {
@@ -189,26 +144,26 @@ func (s *Server) describeSecurityGroups(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := describeGroupsResult{NextToken: next}
+		out := listResult{set: "securityGroupInfo", next: next}
 		for _, g := range items {
-			out.SecurityGroups = append(out.SecurityGroups, s.toXMLGroup(g, tags))
+			out.items = append(out.items, s.toXMLGroup(g, tags))
 		}
 		return out, nil
 	})
 }
 
 type xmlGroupRule struct {
-	SecurityGroupRuleId string        `xml:"securityGroupRuleId"`
-	GroupId             string        `xml:"groupId"`
-	GroupOwnerId        string        `xml:"groupOwnerId,omitempty"`
-	IsEgress            bool          `xml:"isEgress"`
-	IpProtocol          string        `xml:"ipProtocol"`
-	FromPort            *int          `xml:"fromPort"`
-	ToPort              *int          `xml:"toPort"`
-	CidrIpv4            string        `xml:"cidrIpv4,omitempty"`
-	CidrIpv6            string        `xml:"cidrIpv6,omitempty"`
-	Referenced          *xmlGroupPair `xml:"referencedGroupInfo"`
-	ReferencedGroupId   string        `xml:"referencedGroupId,omitempty"`
+	SecurityGroupRuleId string `xml:"securityGroupRuleId"`
+	GroupId             string `xml:"groupId"`
+	GroupOwnerId        string `xml:"groupOwnerId,omitempty"`
+	IsEgress            bool   `xml:"isEgress"`
+	IpProtocol          string `xml:"ipProtocol"`
+	FromPort            *int   `xml:"fromPort"`
+	ToPort              *int   `xml:"toPort"`
+	CidrIpv4            string `xml:"cidrIpv4,omitempty"`
+	CidrIpv6            string `xml:"cidrIpv6,omitempty"`
+	Referenced          *xres  `xml:"referencedGroupInfo"`
+	ReferencedGroupId   string `xml:"referencedGroupId,omitempty"`
 }
 
 type authorizeResult struct {
@@ -217,9 +172,9 @@ type authorizeResult struct {
 }
 
 type revokeResult struct {
-	Return  bool              `xml:"return"`
-	Unknown []xmlIpPermission `xml:"unknownIpPermissionSet>item"`
-	Revoked []xmlGroupRule    `xml:"revokedSecurityGroupRuleSet>item"`
+	Return  bool           `xml:"return"`
+	Unknown []xres         `xml:"unknownIpPermissionSet>item"`
+	Revoked []xmlGroupRule `xml:"revokedSecurityGroupRuleSet>item"`
 }
 
 func (s *Server) toXMLGroupRule(groupID string, r sgRule, revoked bool) xmlGroupRule {
@@ -237,7 +192,7 @@ func (s *Server) toXMLGroupRule(groupID string, r sgRule, revoked bool) xmlGroup
 		if revoked {
 			x.ReferencedGroupId = r.group
 		} else {
-			x.Referenced = &xmlGroupPair{GroupId: r.group, UserId: s.cfg.AccountID}
+			x.Referenced = cloudmock.Ptr(s.groupPair(cloudmock.UserIdGroupPair{GroupId: r.group}))
 		}
 	}
 	return x

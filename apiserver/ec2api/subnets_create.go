@@ -15,10 +15,6 @@ func (s *Server) registerSubnetChanges(a map[string]actionFunc) {
 	a["ModifySubnetAttribute"] = s.modifySubnetAttribute
 }
 
-type createSubnetResult struct {
-	Subnet xmlSubnet `xml:"subnet"`
-}
-
 // readSubnetRequest reads CreateSubnet's subnet (its id not yet given)
 // and tags.
 func (c *call) readSubnetRequest() (cloudmock.Subnet, []tag, error) {
@@ -108,7 +104,7 @@ func (s *Server) createSubnet(c *call) (any, error) {
 		if err := st.tags.set(sn.SubnetId, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
-		return createSubnetResult{Subnet: s.toXMLSubnet(&st.spec, &sn, st.tags)}, nil
+		return itemResult{name: "subnet", item: s.toXMLSubnet(&st.spec, &sn, st.tags)}, nil
 	})
 }
 

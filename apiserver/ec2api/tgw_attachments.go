@@ -13,21 +13,10 @@ type xmlAttachmentOptions struct {
 	SecurityGroupReferencing string `xml:"securityGroupReferencingSupport"`
 }
 
-type xmlTGWAttachment struct {
-	TransitGatewayAttachmentId string               `xml:"transitGatewayAttachmentId"`
-	TransitGatewayId           string               `xml:"transitGatewayId"`
-	VpcId                      string               `xml:"vpcId"`
-	VpcOwnerId                 string               `xml:"vpcOwnerId"`
-	State                      string               `xml:"state"`
-	SubnetIds                  []string             `xml:"subnetIds>item"`
-	Options                    xmlAttachmentOptions `xml:"options"`
-	Tags                       []tag                `xml:"tagSet>item"`
-}
-
-func (s *Server) toXMLAttachment(a *cloudmock.TransitGatewayVpcAttachment, state string, tags tagStore) xmlTGWAttachment {
-	return xmlTGWAttachment{TransitGatewayAttachmentId: a.TransitGatewayAttachmentId, TransitGatewayId: a.TransitGatewayId, VpcId: a.VpcId,
-		VpcOwnerId: s.cfg.AccountID, State: state, SubnetIds: a.SubnetIds, Tags: tags.xml(a.TransitGatewayAttachmentId),
-		Options: xmlAttachmentOptions{DnsSupport: "enable", Ipv6Support: "disable", ApplianceModeSupport: "disable", SecurityGroupReferencing: "disable"}}
+func (s *Server) toXMLAttachment(a *cloudmock.TransitGatewayVpcAttachment, state string, tags tagStore) xres {
+	return res(a).with(xel{"vpcOwnerId", s.cfg.AccountID}, xel{"state", state},
+		xel{"options", xmlAttachmentOptions{DnsSupport: "enable", Ipv6Support: "disable", ApplianceModeSupport: "disable", SecurityGroupReferencing: "disable"}},
+		tagSet(tags, a.TransitGatewayAttachmentId))
 }
 
 // attachmentOptions are CreateTransitGatewayVpcAttachment's options: the
@@ -35,10 +24,6 @@ func (s *Server) toXMLAttachment(a *cloudmock.TransitGatewayVpcAttachment, state
 var attachmentOptions = [][2]string{
 	{"Options.DnsSupport", "enable"}, {"Options.Ipv6Support", "disable"},
 	{"Options.ApplianceModeSupport", "disable"}, {"Options.SecurityGroupReferencingSupport", "disable"},
-}
-
-type attachmentResult struct {
-	Attachment xmlTGWAttachment `xml:"transitGatewayVpcAttachment"`
 }
 
 // createTransitGatewayVpcAttachment attaches a VPC through one subnet per
@@ -78,7 +63,7 @@ func (s *Server) createTransitGatewayVpcAttachment(c *call) (any, error) {
 		if err := st.tags.set(a.TransitGatewayAttachmentId, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
-		return attachmentResult{Attachment: s.toXMLAttachment(&a, "pending", st.tags)}, nil
+		return itemResult{name: "transitGatewayVpcAttachment", item: s.toXMLAttachment(&a, "pending", st.tags)}, nil
 	})
 }
 
@@ -90,14 +75,14 @@ func (s *Server) deleteTransitGatewayVpcAttachment(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var last xmlTGWAttachment
+	var last xres
 	res, err := c.mutate("", func(st *state) (any, error) {
 		a, err := removeByID(&st.spec.TransitGatewayVpcAttachments, id, idOfAttachment, attachmentNotFound)
 		if err != nil {
 			return nil, err
 		}
 		last = s.toXMLAttachment(&a, "deleted", st.tags)
-		out := attachmentResult{Attachment: s.toXMLAttachment(&a, "deleting", st.tags)}
+		out := itemResult{name: "transitGatewayVpcAttachment", item: s.toXMLAttachment(&a, "deleting", st.tags)}
 		st.tags.remove(id)
 		return out, nil
 	})
@@ -108,8 +93,8 @@ func (s *Server) deleteTransitGatewayVpcAttachment(c *call) (any, error) {
 }
 
 type describeAttachmentsResult struct {
-	Attachments []xmlTGWAttachment `xml:"transitGatewayVpcAttachments>item"`
-	NextToken   string             `xml:"nextToken,omitempty"`
+	Attachments []xres `xml:"transitGatewayVpcAttachments>item"`
+	NextToken   string `xml:"nextToken,omitempty"`
 }
 
 func (s *Server) attachmentFilters() filterFields[*cloudmock.TransitGatewayVpcAttachment] {
@@ -139,7 +124,7 @@ func (s *Server) describeTransitGatewayVpcAttachments(c *call) (any, error) {
 			}
 			x, ok := s.gone.get(id)
 			if ok {
-				out.Attachments = append(out.Attachments, x.(xmlTGWAttachment))
+				out.Attachments = append(out.Attachments, x.(xres))
 			}
 			return ok
 		})

@@ -62,25 +62,13 @@ type xmlTGWOptions struct {
 	MulticastSupport            string `xml:"multicastSupport"`
 }
 
-type xmlTransitGateway struct {
-	TransitGatewayId  string        `xml:"transitGatewayId"`
-	TransitGatewayArn string        `xml:"transitGatewayArn"`
-	State             string        `xml:"state"`
-	OwnerId           string        `xml:"ownerId"`
-	Description       string        `xml:"description"`
-	Options           xmlTGWOptions `xml:"options"`
-	Tags              []tag         `xml:"tagSet>item"`
-}
-
-func (s *Server) toXMLTransitGateway(g *cloudmock.TransitGateway, state string, tags tagStore) xmlTransitGateway {
+func (s *Server) toXMLTransitGateway(g *cloudmock.TransitGateway, state string, tags tagStore) xres {
 	rtb := tgwRouteTableID(g.TransitGatewayId)
-	return xmlTransitGateway{
-		TransitGatewayId: g.TransitGatewayId, TransitGatewayArn: s.ec2ARN("transit-gateway", g.TransitGatewayId), State: state,
-		OwnerId: s.cfg.AccountID, Description: g.Description, Tags: tags.xml(g.TransitGatewayId),
-		Options: xmlTGWOptions{AmazonSideAsn: defaultAmazonSideAsn, AutoAcceptSharedAttachments: "disable", DefaultRouteTableAssoc: "enable",
-			AssociationDefaultRouteTab: rtb, DefaultRouteTablePropag: "enable", PropagationDefaultRouteTab: rtb, VpnEcmpSupport: "enable",
-			DnsSupport: "enable", SecurityGroupReferencing: "disable", MulticastSupport: "disable"},
-	}
+	opts := xmlTGWOptions{AmazonSideAsn: defaultAmazonSideAsn, AutoAcceptSharedAttachments: "disable", DefaultRouteTableAssoc: "enable",
+		AssociationDefaultRouteTab: rtb, DefaultRouteTablePropag: "enable", PropagationDefaultRouteTab: rtb, VpnEcmpSupport: "enable",
+		DnsSupport: "enable", SecurityGroupReferencing: "disable", MulticastSupport: "disable"}
+	return res(g).with(xel{"transitGatewayArn", s.ec2ARN("transit-gateway", g.TransitGatewayId)}, xel{"state", state},
+		xel{"ownerId", s.cfg.AccountID}, xel{"options", opts}, tagSet(tags, g.TransitGatewayId))
 }
 
 // tgwOptions are CreateTransitGateway's options: the value the model
@@ -106,10 +94,6 @@ func (c *call) readFixedOptions(opts [][2]string) error {
 	return nil
 }
 
-type transitGatewayResult struct {
-	TransitGateway xmlTransitGateway `xml:"transitGateway"`
-}
-
 func (s *Server) createTransitGateway(c *call) (any, error) {
 	desc, _ := c.p.str("Description")
 	if err := c.readFixedOptions(tgwOptions); err != nil {
@@ -128,7 +112,7 @@ func (s *Server) createTransitGateway(c *call) (any, error) {
 		if err := st.tags.set(g.TransitGatewayId, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
-		return transitGatewayResult{TransitGateway: s.toXMLTransitGateway(&g, "pending", st.tags)}, nil
+		return itemResult{name: "transitGateway", item: s.toXMLTransitGateway(&g, "pending", st.tags)}, nil
 	})
 }
 
@@ -150,15 +134,10 @@ func (s *Server) deleteTransitGateway(c *call) (any, error) {
 				return nil, errorf(codeIncorrectState, "%s has non-deleted VPC Attachments: %s.", id, a.TransitGatewayAttachmentId)
 			}
 		}
-		out := transitGatewayResult{TransitGateway: s.toXMLTransitGateway(&g, "deleting", st.tags)}
+		out := itemResult{name: "transitGateway", item: s.toXMLTransitGateway(&g, "deleting", st.tags)}
 		st.tags.remove(id)
 		return out, nil
 	})
-}
-
-type describeTGWsResult struct {
-	TransitGateways []xmlTransitGateway `xml:"transitGatewaySet>item"`
-	NextToken       string              `xml:"nextToken,omitempty"`
 }
 
 func (s *Server) tgwFilters() filterFields[*cloudmock.TransitGateway] {
@@ -183,9 +162,9 @@ func (s *Server) describeTransitGateways(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := describeTGWsResult{NextToken: next}
+		out := listResult{set: "transitGatewaySet", next: next}
 		for _, g := range items {
-			out.TransitGateways = append(out.TransitGateways, s.toXMLTransitGateway(g, "available", tags))
+			out.items = append(out.items, s.toXMLTransitGateway(g, "available", tags))
 		}
 		return out, nil
 	})

@@ -23,11 +23,6 @@ func filterNotFound(id string) error {
 	return notFound(codeFilterNotFound, "traffic mirror filter", id)
 }
 
-type createFilterResult struct {
-	TrafficMirrorFilter xmlFilter `xml:"trafficMirrorFilter"`
-	ClientToken         string    `xml:"clientToken,omitempty"`
-}
-
 func (s *Server) createTrafficMirrorFilter(c *call) (any, error) {
 	desc, _ := c.p.str("Description")
 	token, _ := c.p.str("ClientToken")
@@ -44,7 +39,7 @@ func (s *Server) createTrafficMirrorFilter(c *call) (any, error) {
 		if err := st.tags.set(f.TrafficMirrorFilterId, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
-		return createFilterResult{TrafficMirrorFilter: toXMLFilter(&f, st.tags), ClientToken: token}, nil
+		return itemResult{name: "trafficMirrorFilter", item: toXMLFilter(&f, st.tags), token: token}, nil
 	})
 }
 
@@ -76,11 +71,6 @@ func (s *Server) deleteTrafficMirrorFilter(c *call) (any, error) {
 	return res, inUse(err, "traffic mirror filter", id)
 }
 
-type describeFiltersResult struct {
-	TrafficMirrorFilters []xmlFilter `xml:"trafficMirrorFilterSet>item"`
-	NextToken            string      `xml:"nextToken,omitempty"`
-}
-
 var filterFilters = filterFields[*cloudmock.TrafficMirrorFilter]{
 	"description":              func(f *cloudmock.TrafficMirrorFilter) []string { return one(f.Description) },
 	"traffic-mirror-filter-id": func(f *cloudmock.TrafficMirrorFilter) []string { return one(f.TrafficMirrorFilterId) },
@@ -97,16 +87,12 @@ func (s *Server) describeTrafficMirrorFilters(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := describeFiltersResult{NextToken: next}
+		out := listResult{set: "trafficMirrorFilterSet", next: next}
 		for _, x := range items {
-			out.TrafficMirrorFilters = append(out.TrafficMirrorFilters, toXMLFilter(x, tags))
+			out.items = append(out.items, toXMLFilter(x, tags))
 		}
 		return out, nil
 	})
-}
-
-type modifyFilterResult struct {
-	TrafficMirrorFilter xmlFilter `xml:"trafficMirrorFilter"`
 }
 
 func (s *Server) modifyTrafficMirrorFilterNetworkServices(c *call) (any, error) {
@@ -144,6 +130,6 @@ func (s *Server) modifyTrafficMirrorFilterNetworkServices(c *call) (any, error) 
 			}
 		}
 		f.NetworkServices = slices.DeleteFunc(f.NetworkServices, func(ns string) bool { return slices.Contains(remove, ns) })
-		return modifyFilterResult{TrafficMirrorFilter: toXMLFilter(f, st.tags)}, nil
+		return itemResult{name: "trafficMirrorFilter", item: toXMLFilter(f, st.tags)}, nil
 	})
 }

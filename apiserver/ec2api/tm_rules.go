@@ -64,11 +64,6 @@ func (p *params) rulePortRange(name string) (*cloudmock.TrafficMirrorPortRange, 
 	return &cloudmock.TrafficMirrorPortRange{FromPort: pr[0], ToPort: pr[1]}, nil
 }
 
-type ruleResult struct {
-	TrafficMirrorFilterRule xmlFilterRule `xml:"trafficMirrorFilterRule"`
-	ClientToken             string        `xml:"clientToken,omitempty"`
-}
-
 func (s *Server) createTrafficMirrorFilterRule(c *call) (any, error) {
 	p := c.p
 	var r cloudmock.TrafficMirrorFilterRule
@@ -129,7 +124,7 @@ func (s *Server) createTrafficMirrorFilterRule(c *call) (any, error) {
 		if err := st.tags.set(r.TrafficMirrorFilterRuleId, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
-		return ruleResult{TrafficMirrorFilterRule: toXMLRule(filterID, dir, r, st.tags), ClientToken: token}, nil
+		return itemResult{name: "trafficMirrorFilterRule", item: filterRule{filterID, dir, r}.xml(st.tags), token: token}, nil
 	})
 }
 
@@ -192,7 +187,7 @@ func (s *Server) modifyTrafficMirrorFilterRule(c *call) (any, error) {
 			other := rulesOf(f, newDir)
 			*other = append(*other, r)
 		}
-		return ruleResult{TrafficMirrorFilterRule: toXMLRule(f.TrafficMirrorFilterId, newDir, r, st.tags)}, nil
+		return itemResult{name: "trafficMirrorFilterRule", item: filterRule{f.TrafficMirrorFilterId, newDir, r}.xml(st.tags)}, nil
 	})
 }
 
@@ -274,21 +269,16 @@ func (ch *ruleChange) apply(r *cloudmock.TrafficMirrorFilterRule) {
 	}
 }
 
-type describeRulesResult struct {
-	TrafficMirrorFilterRules []xmlFilterRule `xml:"trafficMirrorFilterRuleSet>item"`
-	NextToken                string          `xml:"nextToken,omitempty"`
-}
-
-var ruleFilters = filterFields[xmlFilterRule]{
-	"traffic-mirror-filter-rule-id": func(r xmlFilterRule) []string { return one(r.TrafficMirrorFilterRuleId) },
-	"traffic-mirror-filter-id":      func(r xmlFilterRule) []string { return one(r.TrafficMirrorFilterId) },
-	"rule-number":                   func(r xmlFilterRule) []string { return num(r.RuleNumber) },
-	"rule-action":                   func(r xmlFilterRule) []string { return one(r.RuleAction) },
-	"traffic-direction":             func(r xmlFilterRule) []string { return one(r.TrafficDirection) },
-	"protocol":                      func(r xmlFilterRule) []string { return num(r.Protocol) },
-	"source-cidr-block":             func(r xmlFilterRule) []string { return one(r.SourceCidrBlock) },
-	"destination-cidr-block":        func(r xmlFilterRule) []string { return one(r.DestinationCidrBlock) },
-	"description":                   func(r xmlFilterRule) []string { return one(r.Description) },
+var ruleFilters = filterFields[filterRule]{
+	"traffic-mirror-filter-rule-id": func(r filterRule) []string { return one(r.TrafficMirrorFilterRuleId) },
+	"traffic-mirror-filter-id":      func(r filterRule) []string { return one(r.filter) },
+	"rule-number":                   func(r filterRule) []string { return num(r.RuleNumber) },
+	"rule-action":                   func(r filterRule) []string { return one(r.RuleAction) },
+	"traffic-direction":             func(r filterRule) []string { return one(r.dir) },
+	"protocol":                      func(r filterRule) []string { return num(r.Protocol) },
+	"source-cidr-block":             func(r filterRule) []string { return one(r.SourceCidrBlock) },
+	"destination-cidr-block":        func(r filterRule) []string { return one(r.DestinationCidrBlock) },
+	"description":                   func(r filterRule) []string { return one(r.Description) },
 }
 
 func (s *Server) describeTrafficMirrorFilterRules(c *call) (any, error) {
@@ -302,32 +292,35 @@ func (s *Server) describeTrafficMirrorFilterRules(c *call) (any, error) {
 		if hasFilter && findFilter(spec, filterID) < 0 {
 			return nil, filterNotFound(filterID)
 		}
-		var all []xmlFilterRule
+		var all []filterRule
 		for i := range spec.TrafficMirrorFilters {
 			f := &spec.TrafficMirrorFilters[i]
 			if hasFilter && f.TrafficMirrorFilterId != filterID {
 				continue
 			}
-			x := toXMLFilter(f, tags)
-			all = append(append(all, x.IngressFilterRules...), x.EgressFilterRules...)
+			all = append(all, filterRules(f)...)
 		}
 		items := all
 		if len(ids) > 0 {
 			items = nil
 			for _, id := range ids {
-				j := slices.IndexFunc(all, func(r xmlFilterRule) bool { return r.TrafficMirrorFilterRuleId == id })
+				j := slices.IndexFunc(all, func(r filterRule) bool { return r.TrafficMirrorFilterRuleId == id })
 				if j < 0 {
 					return nil, ruleNotFound(id)
 				}
 				items = append(items, all[j])
 			}
 		}
-		id := func(r xmlFilterRule) string { return r.TrafficMirrorFilterRuleId }
+		id := func(r filterRule) string { return r.TrafficMirrorFilterRuleId }
 		items, err := applyFilters(items, fs, ruleFilters, id, tags)
 		if err != nil {
 			return nil, err
 		}
 		items, next := page(pg, items, id)
-		return describeRulesResult{TrafficMirrorFilterRules: items, NextToken: next}, nil
+		out := listResult{set: "trafficMirrorFilterRuleSet", next: next}
+		for _, r := range items {
+			out.items = append(out.items, r.xml(tags))
+		}
+		return out, nil
 	})
 }

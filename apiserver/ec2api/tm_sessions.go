@@ -21,11 +21,6 @@ func sessionNotFound(id string) error {
 	return notFound(codeSessionNotFound, "traffic mirror session", id)
 }
 
-type sessionResult struct {
-	TrafficMirrorSession xmlSession `xml:"trafficMirrorSession"`
-	ClientToken          string     `xml:"clientToken,omitempty"`
-}
-
 func (s *Server) createTrafficMirrorSession(c *call) (any, error) {
 	p := c.p
 	var x cloudmock.TrafficMirrorSession
@@ -68,7 +63,7 @@ func (s *Server) createTrafficMirrorSession(c *call) (any, error) {
 		if err := st.tags.set(x.TrafficMirrorSessionId, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
-		return sessionResult{TrafficMirrorSession: s.toXMLSession(&x, st.tags), ClientToken: token}, nil
+		return itemResult{name: "trafficMirrorSession", item: s.toXMLSession(&x, st.tags), token: token}, nil
 	})
 }
 
@@ -165,13 +160,8 @@ func (s *Server) modifyTrafficMirrorSession(c *call) (any, error) {
 			x.VirtualNetworkId = nil // not counted as used by NewVNI
 			x.VirtualNetworkId = cloudmock.Ptr(st.spec.NewVNI(st.srv.rng))
 		}
-		return sessionResult{TrafficMirrorSession: s.toXMLSession(x, st.tags)}, nil
+		return itemResult{name: "trafficMirrorSession", item: s.toXMLSession(x, st.tags)}, nil
 	})
-}
-
-type describeSessionsResult struct {
-	TrafficMirrorSessions []xmlSession `xml:"trafficMirrorSessionSet>item"`
-	NextToken             string       `xml:"nextToken,omitempty"`
 }
 
 func (s *Server) sessionFilters() filterFields[*cloudmock.TrafficMirrorSession] {
@@ -200,9 +190,9 @@ func (s *Server) describeTrafficMirrorSessions(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := describeSessionsResult{NextToken: next}
+		out := listResult{set: "trafficMirrorSessionSet", next: next}
 		for _, x := range items {
-			out.TrafficMirrorSessions = append(out.TrafficMirrorSessions, s.toXMLSession(x, tags))
+			out.items = append(out.items, s.toXMLSession(x, tags))
 		}
 		return out, nil
 	})

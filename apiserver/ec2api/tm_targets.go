@@ -20,11 +20,6 @@ func targetNotFound(id string) error {
 	return notFound(codeTargetNotFound, "traffic mirror target", id)
 }
 
-type createTargetResult struct {
-	TrafficMirrorTarget xmlTarget `xml:"trafficMirrorTarget"`
-	ClientToken         string    `xml:"clientToken,omitempty"`
-}
-
 func (s *Server) createTrafficMirrorTarget(c *call) (any, error) {
 	var t cloudmock.TrafficMirrorTarget
 	t.NetworkInterfaceId, _ = c.p.str("NetworkInterfaceId")
@@ -47,7 +42,7 @@ func (s *Server) createTrafficMirrorTarget(c *call) (any, error) {
 		if err := st.tags.set(t.TrafficMirrorTargetId, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
-		return createTargetResult{TrafficMirrorTarget: s.toXMLTarget(&t, st.tags), ClientToken: token}, nil
+		return itemResult{name: "trafficMirrorTarget", item: s.toXMLTarget(&t, st.tags), token: token}, nil
 	})
 }
 
@@ -75,11 +70,6 @@ func (s *Server) deleteTrafficMirrorTarget(c *call) (any, error) {
 	return res, inUse(err, "traffic mirror target", id)
 }
 
-type describeTargetsResult struct {
-	TrafficMirrorTargets []xmlTarget `xml:"trafficMirrorTargetSet>item"`
-	NextToken            string      `xml:"nextToken,omitempty"`
-}
-
 func (s *Server) targetFilters() filterFields[*cloudmock.TrafficMirrorTarget] {
 	return filterFields[*cloudmock.TrafficMirrorTarget]{
 		"description":               func(t *cloudmock.TrafficMirrorTarget) []string { return one(t.Description) },
@@ -101,9 +91,9 @@ func (s *Server) describeTrafficMirrorTargets(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := describeTargetsResult{NextToken: next}
+		out := listResult{set: "trafficMirrorTargetSet", next: next}
 		for _, x := range items {
-			out.TrafficMirrorTargets = append(out.TrafficMirrorTargets, s.toXMLTarget(x, tags))
+			out.items = append(out.items, s.toXMLTarget(x, tags))
 		}
 		return out, nil
 	})

@@ -44,33 +44,34 @@ func endpointService(spec *cloudmock.Spec, l *cloudmock.LoadBalancer) string {
 	return ""
 }
 
-type xmlVpcEndpoint struct {
-	VpcEndpointId       string   `xml:"vpcEndpointId"`
-	VpcEndpointType     string   `xml:"vpcEndpointType"`
-	VpcId               string   `xml:"vpcId"`
-	ServiceName         string   `xml:"serviceName"`
-	State               string   `xml:"state"`
-	RouteTableIds       []string `xml:"routeTableIdSet>item"`
-	SubnetIds           []string `xml:"subnetIdSet>item"`
-	IpAddressType       string   `xml:"ipAddressType"`
-	PrivateDnsEnabled   bool     `xml:"privateDnsEnabled"`
-	RequesterManaged    bool     `xml:"requesterManaged"`
-	NetworkInterfaceIds []string `xml:"networkInterfaceIdSet>item"`
-	CreationTimestamp   string   `xml:"creationTimestamp"`
-	OwnerId             string   `xml:"ownerId"`
-	Tags                []tag    `xml:"tagSet>item"`
+// endpointView is an endpoint as DescribeVpcEndpoints answers it: the
+// model's id and subnet (a service's PendingVpcEndpoint, or those of an
+// accepted endpoint's LoadBalancer), its VPC, service and state, and its
+// interface once accepted.
+type endpointView struct {
+	cloudmock.PendingVpcEndpoint
+	vpc, service, state, eni string
 }
 
-func (s *Server) toXMLEndpoint(spec *cloudmock.Spec, l *cloudmock.LoadBalancer, tags tagStore) xmlVpcEndpoint {
+func (s *Server) toXMLEndpoint(spec *cloudmock.Spec, l *cloudmock.LoadBalancer) endpointView {
 	name := ""
 	if svc := endpointService(spec, l); svc != "" {
 		name = s.serviceName(svc)
 	}
-	return xmlVpcEndpoint{
-		VpcEndpointId: l.VpcEndpointId, VpcEndpointType: "GatewayLoadBalancer", VpcId: subnetVpc(spec, l.SubnetId), ServiceName: name,
-		State: "available", SubnetIds: []string{l.SubnetId}, IpAddressType: "ipv4", NetworkInterfaceIds: []string{lbENIID(l, l.SubnetId)},
-		CreationTimestamp: createdTime, OwnerId: s.cfg.AccountID, Tags: tags.xml(l.VpcEndpointId),
+	return endpointView{PendingVpcEndpoint: cloudmock.PendingVpcEndpoint{VpcEndpointId: l.VpcEndpointId, SubnetId: l.SubnetId},
+		vpc: subnetVpc(spec, l.SubnetId), service: name, state: "available", eni: lbENIID(l, l.SubnetId)}
+}
+
+func (s *Server) endpointXML(v endpointView, tags tagStore) xres {
+	var enis []string
+	if v.eni != "" {
+		enis = []string{v.eni}
 	}
+	return res(v.PendingVpcEndpoint).set("SubnetId", []string{v.SubnetId}).with(xel{"vpcEndpointType", "GatewayLoadBalancer"},
+		xel{"vpcId", v.vpc}, xel{"serviceName", v.service}, xel{"state", v.state}, xel{"routeTableIdSet", []string(nil)},
+		xel{"ipAddressType", "ipv4"}, xel{"privateDnsEnabled", false}, xel{"requesterManaged", false},
+		xel{"networkInterfaceIdSet", enis}, xel{"creationTimestamp", createdTime}, xel{"ownerId", s.cfg.AccountID},
+		tagSet(tags, v.VpcEndpointId))
 }
 
 // endpointRequest is what CreateVpcEndpoint asks for.
@@ -125,11 +126,6 @@ func (c *call) readEndpointRequest() (endpointRequest, error) {
 	return r, err
 }
 
-type createEndpointResult struct {
-	VpcEndpoint xmlVpcEndpoint `xml:"vpcEndpoint"`
-	ClientToken string         `xml:"clientToken,omitempty"`
-}
-
 func (s *Server) createVpcEndpoint(c *call) (any, error) {
 	r, err := c.readEndpointRequest()
 	if err != nil {
@@ -143,34 +139,33 @@ func (s *Server) createVpcEndpoint(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		var x xmlVpcEndpoint
-		if x, err = s.addEndpoint(st, svc, r.subnet); err != nil {
+		x, err := s.addEndpoint(st, svc, r.subnet)
+		if err != nil {
 			return nil, err
 		}
 		if err := st.tags.set(x.VpcEndpointId, r.tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
-		x.Tags = st.tags.xml(x.VpcEndpointId)
-		return createEndpointResult{VpcEndpoint: x, ClientToken: r.token}, nil
+		return itemResult{name: "vpcEndpoint", item: s.endpointXML(x, st.tags), token: r.token}, nil
 	})
 }
 
 // addEndpoint adds an endpoint of service svc (an index) in subnet: one
 // waiting for acceptance when the service requires it, else one that
 // carries copies (a LoadBalancer, whose Targets follow in mutate).
-func (s *Server) addEndpoint(st *state, svc int, subnet string) (xmlVpcEndpoint, error) {
+func (s *Server) addEndpoint(st *state, svc int, subnet string) (endpointView, error) {
 	id := st.newID("vpce")
 	x := &st.spec.VpcEndpointServices[svc]
 	if x.AcceptanceRequired {
 		x.PendingEndpoints = append(x.PendingEndpoints, cloudmock.PendingVpcEndpoint{VpcEndpointId: id, SubnetId: subnet})
-		return s.toXMLPending(&st.spec, x, x.PendingEndpoints[len(x.PendingEndpoints)-1], st.tags), nil
+		return s.toXMLPending(&st.spec, x, x.PendingEndpoints[len(x.PendingEndpoints)-1]), nil
 	}
 	l, err := s.acceptedEndpoint(&st.spec, x, id, subnet)
 	if err != nil {
-		return xmlVpcEndpoint{}, err
+		return endpointView{}, err
 	}
 	st.spec.LoadBalancers = append(st.spec.LoadBalancers, l)
-	return s.toXMLEndpoint(&st.spec, &l, st.tags), nil
+	return s.toXMLEndpoint(&st.spec, &l), nil
 }
 
 // acceptedEndpoint is endpoint id of service x in subnet, carrying
@@ -185,29 +180,26 @@ func (s *Server) acceptedEndpoint(spec *cloudmock.Spec, x *cloudmock.VpcEndpoint
 }
 
 // toXMLPending is an endpoint waiting for acceptance (or rejected).
-func (s *Server) toXMLPending(spec *cloudmock.Spec, x *cloudmock.VpcEndpointService, p cloudmock.PendingVpcEndpoint, tags tagStore) xmlVpcEndpoint {
+func (s *Server) toXMLPending(spec *cloudmock.Spec, x *cloudmock.VpcEndpointService, p cloudmock.PendingVpcEndpoint) endpointView {
 	state := "pendingAcceptance"
 	if p.Rejected {
 		state = "rejected"
 	}
-	return xmlVpcEndpoint{
-		VpcEndpointId: p.VpcEndpointId, VpcEndpointType: "GatewayLoadBalancer", VpcId: subnetVpc(spec, p.SubnetId), ServiceName: s.serviceName(x.ServiceId),
-		State: state, SubnetIds: []string{p.SubnetId}, IpAddressType: "ipv4", CreationTimestamp: createdTime, OwnerId: s.cfg.AccountID, Tags: tags.xml(p.VpcEndpointId),
-	}
+	return endpointView{PendingVpcEndpoint: p, vpc: subnetVpc(spec, p.SubnetId), service: s.serviceName(x.ServiceId), state: state}
 }
 
 // endpoints are every endpoint as DescribeVpcEndpoints answers it.
-func (s *Server) endpoints(spec *cloudmock.Spec, tags tagStore) []xmlVpcEndpoint {
-	var out []xmlVpcEndpoint
+func (s *Server) endpoints(spec *cloudmock.Spec) []endpointView {
+	var out []endpointView
 	for i := range spec.LoadBalancers {
 		if l := &spec.LoadBalancers[i]; l.VpcEndpointId != "" {
-			out = append(out, s.toXMLEndpoint(spec, l, tags))
+			out = append(out, s.toXMLEndpoint(spec, l))
 		}
 	}
 	for i := range spec.VpcEndpointServices {
 		x := &spec.VpcEndpointServices[i]
 		for _, p := range x.PendingEndpoints {
-			out = append(out, s.toXMLPending(spec, x, p, tags))
+			out = append(out, s.toXMLPending(spec, x, p))
 		}
 	}
 	return out
@@ -232,33 +224,28 @@ func (s *Server) endpointChecks(st *state, r endpointRequest) (int, error) {
 	return i, nil
 }
 
-type describeEndpointsResult struct {
-	VpcEndpoints []xmlVpcEndpoint `xml:"vpcEndpointSet>item"`
-	NextToken    string           `xml:"nextToken,omitempty"`
-}
-
 func (s *Server) describeVpcEndpoints(c *call) (any, error) {
 	q, err := c.readDescribe("VpcEndpointId")
 	if err != nil {
 		return nil, err
 	}
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		all := s.endpoints(spec, tags)
-		type X = *xmlVpcEndpoint
+		all := s.endpoints(spec)
+		type X = *endpointView
 		fields := filterFields[X]{
-			"service-name":       func(x X) []string { return one(x.ServiceName) },
-			"vpc-id":             func(x X) []string { return one(x.VpcId) },
+			"service-name":       func(x X) []string { return one(x.service) },
+			"vpc-id":             func(x X) []string { return one(x.vpc) },
 			"vpc-endpoint-id":    func(x X) []string { return one(x.VpcEndpointId) },
-			"vpc-endpoint-state": func(x X) []string { return one(x.State) },
-			"vpc-endpoint-type":  func(x X) []string { return one(x.VpcEndpointType) },
+			"vpc-endpoint-state": func(x X) []string { return one(x.state) },
+			"vpc-endpoint-type":  func(X) []string { return one("GatewayLoadBalancer") },
 		}
 		items, next, err := pickByID(q, all, nil, endpointNotFound, fields, func(x X) string { return x.VpcEndpointId }, tags)
 		if err != nil {
 			return nil, err
 		}
-		out := describeEndpointsResult{NextToken: next}
+		out := listResult{set: "vpcEndpointSet", next: next}
 		for _, x := range items {
-			out.VpcEndpoints = append(out.VpcEndpoints, *x)
+			out.items = append(out.items, s.endpointXML(*x, tags))
 		}
 		return out, nil
 	})

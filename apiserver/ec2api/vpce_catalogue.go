@@ -39,10 +39,11 @@ func (s *Server) describeVpcEndpointCatalogue(c *call) (any, error) {
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
 		var all []*xmlServiceDetail
 		for i := range spec.VpcEndpointServices {
-			x := s.toXMLService(spec, &spec.VpcEndpointServices[i], tags)
-			all = append(all, &xmlServiceDetail{ServiceName: x.ServiceName, ServiceId: x.ServiceId, ServiceType: x.ServiceType,
-				AvailabilityZones: x.AvailabilityZones, Owner: s.cfg.AccountID, BaseEndpointDnsNames: x.BaseEndpointDnsNames,
-				AcceptanceRequired: x.AcceptanceRequired, SupportedIpAddressTypes: x.SupportedIpAddressTypes, Tags: x.Tags})
+			x := &spec.VpcEndpointServices[i]
+			all = append(all, &xmlServiceDetail{ServiceName: s.serviceName(x.ServiceId), ServiceId: x.ServiceId,
+				ServiceType: []xmlServiceType{{"GatewayLoadBalancer"}}, AvailabilityZones: s.serviceZones(spec, x), Owner: s.cfg.AccountID,
+				BaseEndpointDnsNames: s.serviceDNSNames(x), AcceptanceRequired: x.AcceptanceRequired, SupportedIpAddressTypes: []string{"ipv4"},
+				Tags: tags.xml(x.ServiceId)})
 		}
 		for _, n := range q.ids {
 			if !slices.ContainsFunc(all, func(x *xmlServiceDetail) bool { return x.ServiceName == n }) {

@@ -46,32 +46,20 @@ type xmlServiceType struct {
 	ServiceType string `xml:"serviceType"`
 }
 
-type xmlServiceConfig struct {
-	ServiceType             []xmlServiceType `xml:"serviceType>item"`
-	ServiceId               string           `xml:"serviceId"`
-	ServiceName             string           `xml:"serviceName"`
-	ServiceState            string           `xml:"serviceState"`
-	AvailabilityZones       []string         `xml:"availabilityZoneSet>item"`
-	AcceptanceRequired      bool             `xml:"acceptanceRequired"`
-	ManagesVpcEndpoints     bool             `xml:"managesVpcEndpoints"`
-	GatewayLoadBalancerArns []string         `xml:"gatewayLoadBalancerArnSet>item"`
-	SupportedIpAddressTypes []string         `xml:"supportedIpAddressTypeSet>item"`
-	BaseEndpointDnsNames    []string         `xml:"baseEndpointDnsNameSet>item"`
-	Tags                    []tag            `xml:"tagSet>item"`
+func (s *Server) toXMLService(spec *cloudmock.Spec, x *cloudmock.VpcEndpointService, tags tagStore) xres {
+	return res(x).with(xel{"serviceType", []xmlServiceType{{"GatewayLoadBalancer"}}}, xel{"serviceName", s.serviceName(x.ServiceId)},
+		xel{"serviceState", "Available"}, xel{"availabilityZoneSet", s.serviceZones(spec, x)}, xel{"managesVpcEndpoints", false},
+		xel{"supportedIpAddressTypeSet", []string{"ipv4"}}, xel{"baseEndpointDnsNameSet", s.serviceDNSNames(x)}, tagSet(tags, x.ServiceId))
 }
 
-func (s *Server) toXMLService(spec *cloudmock.Spec, x *cloudmock.VpcEndpointService, tags tagStore) xmlServiceConfig {
-	out := xmlServiceConfig{
-		ServiceType: []xmlServiceType{{"GatewayLoadBalancer"}}, ServiceId: x.ServiceId, ServiceName: s.serviceName(x.ServiceId),
-		ServiceState: "Available", AcceptanceRequired: x.AcceptanceRequired, GatewayLoadBalancerArns: x.GatewayLoadBalancerArns,
-		SupportedIpAddressTypes: []string{"ipv4"}, BaseEndpointDnsNames: []string{fmt.Sprintf("%s.%s.vpce.amazonaws.com", x.ServiceId, s.cfg.Region)},
-		Tags: tags.xml(x.ServiceId),
-	}
+// serviceZones are the zones of a service's load balancers.
+func (s *Server) serviceZones(spec *cloudmock.Spec, x *cloudmock.VpcEndpointService) []string {
+	var out []string
 	for _, a := range x.GatewayLoadBalancerArns {
 		if i := s.findLB(spec, a, false); i >= 0 {
 			for _, sub := range lbSubnets(&spec.LoadBalancers[i]) {
-				if z := s.subnetZone(sub).ZoneName; !slices.Contains(out.AvailabilityZones, z) {
-					out.AvailabilityZones = append(out.AvailabilityZones, z)
+				if z := s.subnetZone(sub).ZoneName; !slices.Contains(out, z) {
+					out = append(out, z)
 				}
 			}
 		}
@@ -79,9 +67,9 @@ func (s *Server) toXMLService(spec *cloudmock.Spec, x *cloudmock.VpcEndpointServ
 	return out
 }
 
-type createServiceResult struct {
-	ServiceConfiguration xmlServiceConfig `xml:"serviceConfiguration"`
-	ClientToken          string           `xml:"clientToken,omitempty"`
+// serviceDNSNames are a service's base endpoint DNS names.
+func (s *Server) serviceDNSNames(x *cloudmock.VpcEndpointService) []string {
+	return []string{fmt.Sprintf("%s.%s.vpce.amazonaws.com", x.ServiceId, s.cfg.Region)}
 }
 
 func (s *Server) createVpcEndpointService(c *call) (any, error) {
@@ -130,14 +118,9 @@ func (s *Server) createVpcEndpointService(c *call) (any, error) {
 		if err := st.tags.set(x.ServiceId, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
-		return createServiceResult{ServiceConfiguration: s.toXMLService(&st.spec, &x, st.tags), ClientToken: token}, nil
+		return itemResult{name: "serviceConfiguration", item: s.toXMLService(&st.spec, &x, st.tags), token: token}, nil
 	})
 	return res, renamedParam(err, "GatewayLoadBalancerArns[", "GatewayLoadBalancerArn[")
-}
-
-type describeServicesResult struct {
-	ServiceConfigurations []xmlServiceConfig `xml:"serviceConfigurationSet>item"`
-	NextToken             string             `xml:"nextToken,omitempty"`
 }
 
 func (s *Server) describeVpcEndpointServices(c *call) (any, error) {
@@ -158,9 +141,9 @@ func (s *Server) describeVpcEndpointServices(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := describeServicesResult{NextToken: next}
+		out := listResult{set: "serviceConfigurationSet", next: next}
 		for _, x := range items {
-			out.ServiceConfigurations = append(out.ServiceConfigurations, s.toXMLService(spec, x, tags))
+			out.items = append(out.items, s.toXMLService(spec, x, tags))
 		}
 		return out, nil
 	})

@@ -13,19 +13,6 @@ func (s *Server) registerVpcs(a map[string]actionFunc) {
 	a["DescribeSubnets"] = s.describeSubnets
 }
 
-type xmlVpc struct {
-	VpcId           string          `xml:"vpcId"`
-	OwnerId         string          `xml:"ownerId"`
-	State           string          `xml:"state"`
-	CidrBlock       string          `xml:"cidrBlock"`
-	CidrAssocs      []xmlCidrAssoc  `xml:"cidrBlockAssociationSet>item"`
-	Ipv6CidrAssocs  []xmlVpcIpv6Asc `xml:"ipv6CidrBlockAssociationSet>item"`
-	DhcpOptionsId   string          `xml:"dhcpOptionsId"`
-	InstanceTenancy string          `xml:"instanceTenancy"`
-	IsDefault       bool            `xml:"isDefault"`
-	Tags            []tag           `xml:"tagSet>item"`
-}
-
 type xmlCidrAssoc struct {
 	AssociationId string        `xml:"associationId"`
 	CidrBlock     string        `xml:"cidrBlock"`
@@ -55,22 +42,21 @@ type xmlCidrStatus struct {
 	State string `xml:"state"`
 }
 
-type describeVpcsResult struct {
-	Vpcs      []xmlVpc `xml:"vpcSet>item"`
-	NextToken string   `xml:"nextToken,omitempty"`
+// vpcIpv6Assoc is a VPC's IPv6 block association, nil without one.
+func (s *Server) vpcIpv6Assoc(v *cloudmock.Vpc, state string) []xmlVpcIpv6Asc {
+	if v.Ipv6CidrBlock == "" {
+		return nil
+	}
+	return []xmlVpcIpv6Asc{{xmlIpv6CidrAsc: xmlIpv6CidrAsc{AssociationId: vpcIpv6AssocID(v.VpcId), Ipv6CidrBlock: v.Ipv6CidrBlock,
+		State: xmlCidrStatus{state}}, Ipv6Pool: "Amazon", NetworkBorderGroup: s.cfg.Region, IpSource: "amazon", AddressAttribute: "public"}}
 }
 
-func (s *Server) toXMLVpc(v *cloudmock.Vpc, tags tagStore) xmlVpc {
-	x := xmlVpc{
-		VpcId: v.VpcId, OwnerId: s.cfg.AccountID, State: "available", CidrBlock: v.CidrBlock,
-		CidrAssocs:    []xmlCidrAssoc{{AssociationId: derivedID("vpc-cidr-assoc", v.VpcId), CidrBlock: v.CidrBlock, State: xmlCidrStatus{"associated"}}},
-		DhcpOptionsId: "default", InstanceTenancy: "default", IsDefault: v.IsDefault, Tags: tags.xml(v.VpcId),
-	}
-	if v.Ipv6CidrBlock != "" {
-		x.Ipv6CidrAssocs = []xmlVpcIpv6Asc{{xmlIpv6CidrAsc: xmlIpv6CidrAsc{AssociationId: vpcIpv6AssocID(v.VpcId), Ipv6CidrBlock: v.Ipv6CidrBlock,
-			State: xmlCidrStatus{"associated"}}, Ipv6Pool: "Amazon", NetworkBorderGroup: s.cfg.Region, IpSource: "amazon", AddressAttribute: "public"}}
-	}
-	return x
+// toXMLVpc is a VPC in its state (available, or pending when created).
+func (s *Server) toXMLVpc(v *cloudmock.Vpc, state string, tags tagStore) xres {
+	assoc := []xmlCidrAssoc{{AssociationId: derivedID("vpc-cidr-assoc", v.VpcId), CidrBlock: v.CidrBlock, State: xmlCidrStatus{"associated"}}}
+	return res(v).with(xel{"ownerId", s.cfg.AccountID}, xel{"state", state}, xel{"cidrBlockAssociationSet", assoc},
+		xel{"ipv6CidrBlockAssociationSet", s.vpcIpv6Assoc(v, "associated")}, xel{"dhcpOptionsId", "default"},
+		xel{"instanceTenancy", "default"}, tagSet(tags, v.VpcId))
 }
 
 func (s *Server) vpcFilters() filterFields[*cloudmock.Vpc] {
@@ -111,33 +97,12 @@ func (s *Server) describeVpcs(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := describeVpcsResult{NextToken: next}
+		out := listResult{set: "vpcSet", next: next}
 		for _, v := range items {
-			out.Vpcs = append(out.Vpcs, s.toXMLVpc(v, tags))
+			out.items = append(out.items, s.toXMLVpc(v, "available", tags))
 		}
 		return out, nil
 	})
-}
-
-type xmlSubnet struct {
-	SubnetId                string           `xml:"subnetId"`
-	SubnetArn               string           `xml:"subnetArn"`
-	State                   string           `xml:"state"`
-	VpcId                   string           `xml:"vpcId"`
-	OwnerId                 string           `xml:"ownerId"`
-	CidrBlock               string           `xml:"cidrBlock"`
-	Ipv6CidrAssocs          []xmlIpv6CidrAsc `xml:"ipv6CidrBlockAssociationSet>item"`
-	AvailableIpAddressCount int              `xml:"availableIpAddressCount"`
-	AvailabilityZone        string           `xml:"availabilityZone"`
-	AvailabilityZoneId      string           `xml:"availabilityZoneId"`
-	DefaultForAz            bool             `xml:"defaultForAz"`
-	MapPublicIpOnLaunch     bool             `xml:"mapPublicIpOnLaunch"`
-	AssignIpv6OnCreation    bool             `xml:"assignIpv6AddressOnCreation"`
-	EnableDns64             bool             `xml:"enableDns64"`
-	Ipv6Native              bool             `xml:"ipv6Native"`
-	MapCustomerOwnedIp      bool             `xml:"mapCustomerOwnedIpOnLaunch"`
-	PrivateDnsOptions       xmlPrivateDNS    `xml:"privateDnsNameOptionsOnLaunch"`
-	Tags                    []tag            `xml:"tagSet>item"`
 }
 
 // xmlPrivateDNS is a subnet's host name options for new instances:
@@ -159,24 +124,16 @@ func subnetIpv6Only(sn *cloudmock.Subnet, x string) []string {
 	return one(x)
 }
 
-func (s *Server) toXMLSubnet(spec *cloudmock.Spec, x *cloudmock.Subnet, tags tagStore) xmlSubnet {
+func (s *Server) toXMLSubnet(spec *cloudmock.Spec, x *cloudmock.Subnet, tags tagStore) xres {
 	z := s.zoneOf(x)
-	xs := xmlSubnet{
-		SubnetId: x.SubnetId, SubnetArn: s.ec2ARN("subnet", x.SubnetId), State: "available", VpcId: x.VpcId,
-		OwnerId: s.cfg.AccountID, CidrBlock: x.CidrBlock, AvailableIpAddressCount: freeAddresses(spec, x),
-		AvailabilityZone: z.ZoneName, AvailabilityZoneId: z.ZoneId, DefaultForAz: x.DefaultForAz,
-		MapPublicIpOnLaunch: x.MapPublicIpOnLaunch, AssignIpv6OnCreation: x.AssignIpv6AddressOnCreation, EnableDns64: x.EnableDns64,
-		PrivateDnsOptions: xmlPrivateDNS{HostnameType: "ip-name"}, Tags: tags.xml(x.SubnetId),
-	}
+	var assoc []xmlIpv6CidrAsc
 	if x.Ipv6CidrBlock != "" {
-		xs.Ipv6CidrAssocs = []xmlIpv6CidrAsc{{AssociationId: subnetIpv6AssocID(x.SubnetId), Ipv6CidrBlock: x.Ipv6CidrBlock, State: xmlCidrStatus{"associated"}}}
+		assoc = []xmlIpv6CidrAsc{{AssociationId: subnetIpv6AssocID(x.SubnetId), Ipv6CidrBlock: x.Ipv6CidrBlock, State: xmlCidrStatus{"associated"}}}
 	}
-	return xs
-}
-
-type describeSubnetsResult struct {
-	Subnets   []xmlSubnet `xml:"subnetSet>item"`
-	NextToken string      `xml:"nextToken,omitempty"`
+	return res(x).set("AvailabilityZone", z.ZoneName).with(xel{"subnetArn", s.ec2ARN("subnet", x.SubnetId)}, xel{"state", "available"},
+		xel{"ownerId", s.cfg.AccountID}, xel{"ipv6CidrBlockAssociationSet", assoc}, xel{"availableIpAddressCount", freeAddresses(spec, x)},
+		xel{"availabilityZoneId", z.ZoneId}, xel{"ipv6Native", false}, xel{"mapCustomerOwnedIpOnLaunch", false},
+		xel{"privateDnsNameOptionsOnLaunch", xmlPrivateDNS{HostnameType: "ip-name"}}, tagSet(tags, x.SubnetId))
 }
 
 // freeAddresses is how many addresses of a subnet are left: those AWS can
@@ -234,9 +191,9 @@ func (s *Server) describeSubnets(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := describeSubnetsResult{NextToken: next}
+		out := listResult{set: "subnetSet", next: next}
 		for _, x := range items {
-			out.Subnets = append(out.Subnets, s.toXMLSubnet(spec, x, tags))
+			out.items = append(out.items, s.toXMLSubnet(spec, x, tags))
 		}
 		return out, nil
 	})

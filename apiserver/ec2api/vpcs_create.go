@@ -22,10 +22,6 @@ func (s *Server) registerVpcChanges(a map[string]actionFunc) {
 	a["ModifyVpcAttribute"] = s.modifyVpcAttribute
 }
 
-type createVpcResult struct {
-	Vpc xmlVpc `xml:"vpc"`
-}
-
 // vpcRequest is what CreateVpc reads.
 type vpcRequest struct {
 	cidr string
@@ -87,9 +83,7 @@ func (s *Server) createVpc(c *call) (any, error) {
 		if err := st.tags.set(v.VpcId, r.tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
-		x := s.toXMLVpc(&v, st.tags)
-		x.State = "pending"
-		return createVpcResult{Vpc: x}, nil
+		return itemResult{name: "vpc", item: s.toXMLVpc(&v, "pending", st.tags)}, nil
 	})
 }
 
