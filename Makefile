@@ -23,12 +23,12 @@ build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/...
 
 ## generate: rebuild the committed eBPF objects and their Go bindings
-## (dataplane/internal/kpath) from C; needs clang, llvm and libbpf-dev (Debian 12's
+## (internal/dataplane/internal/kpath) from C; needs clang, llvm and libbpf-dev (Debian 12's
 ## clang 14 reproduces the committed object byte for byte). Run it after
 ## editing bpf/: TestConstantsMatchObject fails while kpath.h and the
 ## object disagree.
 generate:
-	$(GO) generate ./dataplane/internal/kpath/
+	$(GO) generate ./internal/dataplane/internal/kpath/
 
 ## deps: install the Debian packages that tests use, when missing (needs root
 ## and apt-get; elsewhere it only reports what is missing).

@@ -2,7 +2,7 @@
 // Mirroring (AWS and Alibaba Cloud semantics): resources, validation, the
 // decision for a packet seen at a source ENI, VXLAN encapsulation, delivery
 // checks at the target, and the provider's counters. It makes no syscalls;
-// the Linux data plane is package dataplane, the API server apiserver/ec2api.
+// the Linux data plane is package dataplane, the API server internal/apiserver/ec2api.
 //
 // Boundary: cloudmock imports only the standard library; it must never
 // import dataplane (or its kpath), sim, the agent, the API server or any

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"sync/atomic"
 
-	"github.com/mirrorlab/mirrorlab/cloudmock/subnetaddr"
+	"github.com/mirrorlab/mirrorlab/internal/subnetaddr"
 )
 
 // Direction is the direction of a packet at a source ENI.

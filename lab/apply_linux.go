@@ -6,8 +6,8 @@ import (
 	"fmt"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/dataplane"
-	"github.com/mirrorlab/mirrorlab/sim"
+	"github.com/mirrorlab/mirrorlab/internal/dataplane"
+	"github.com/mirrorlab/mirrorlab/internal/sim"
 )
 
 // errClosed: the lab is closed (or left to run --keep's users).

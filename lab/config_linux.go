@@ -4,7 +4,7 @@ import (
 	"log/slog"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/sim"
+	"github.com/mirrorlab/mirrorlab/internal/sim"
 )
 
 // Config describes a lab: a plain description, no OS state.

@@ -6,8 +6,8 @@ import (
 	"fmt"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/dataplane"
-	"github.com/mirrorlab/mirrorlab/sim"
+	"github.com/mirrorlab/mirrorlab/internal/dataplane"
+	"github.com/mirrorlab/mirrorlab/internal/sim"
 )
 
 // follow applies FollowSpec: the network grows to TopologyOf(spec), the

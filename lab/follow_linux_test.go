@@ -16,7 +16,7 @@ import (
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
-	"github.com/mirrorlab/mirrorlab/sim/state"
+	"github.com/mirrorlab/mirrorlab/internal/sim/state"
 )
 
 // emptySpec is an account with one VPC and one subnet, nothing in it.

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/dataplane"
-	"github.com/mirrorlab/mirrorlab/sim"
+	"github.com/mirrorlab/mirrorlab/internal/dataplane"
+	"github.com/mirrorlab/mirrorlab/internal/sim"
 )
 
 // Supported reports whether this process can build a lab: ErrNeedsRoot

@@ -10,8 +10,8 @@ import (
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
-	"github.com/mirrorlab/mirrorlab/sim"
-	"github.com/mirrorlab/mirrorlab/sim/state"
+	"github.com/mirrorlab/mirrorlab/internal/sim"
+	"github.com/mirrorlab/mirrorlab/internal/sim/state"
 )
 
 // twoHosts is a VPC with a source and a receiver in one subnet.

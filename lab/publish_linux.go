@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/mirrorlab/mirrorlab/sim/state"
+	"github.com/mirrorlab/mirrorlab/internal/sim/state"
 )
 
 // refreshEvery is how often a lab's owner rewrites its record's counters.

@@ -13,12 +13,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/mirrorlab/mirrorlab/sim"
-	"github.com/mirrorlab/mirrorlab/sim/state"
+	"github.com/mirrorlab/mirrorlab/internal/sim"
+	"github.com/mirrorlab/mirrorlab/internal/sim/state"
 )
 
 // A lab is recorded in its run's state file (<state dir>/<run id>.json,
-// package sim/state), whose "lab" member holds its Record: one file per
+// package internal/sim/state), whose "lab" member holds its Record: one file per
 // lab, written atomically. Labs recorded by earlier versions had a second
 // file, <state dir>/labs/<run id>.json; List reads it and Clean removes it.
 

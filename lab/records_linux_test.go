@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mirrorlab/mirrorlab/sim/state"
+	"github.com/mirrorlab/mirrorlab/internal/sim/state"
 )
 
 // newRun makes the state file of a run whose owner is this process when

@@ -1,6 +1,6 @@
 package lab
 
-import "github.com/mirrorlab/mirrorlab/lab/labstatus"
+import "github.com/mirrorlab/mirrorlab/internal/labstatus"
 
 // The phases of Build, as Config.Phase receives them.
 const (

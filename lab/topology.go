@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/sim"
+	"github.com/mirrorlab/mirrorlab/internal/sim"
 )
 
 // TopologyOf is the emulated network a model describes, the one

@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/internal/sim"
 	"github.com/mirrorlab/mirrorlab/lab"
-	"github.com/mirrorlab/mirrorlab/sim"
 )
 
 // TestTopologyOf checks the one derivation of a lab's network from the

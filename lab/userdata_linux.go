@@ -9,8 +9,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/mirrorlab/mirrorlab/sim"
-	"github.com/mirrorlab/mirrorlab/sim/state"
+	"github.com/mirrorlab/mirrorlab/internal/sim"
+	"github.com/mirrorlab/mirrorlab/internal/sim/state"
 )
 
 // consoleMax is how much of a user data script's output the lab keeps

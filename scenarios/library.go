@@ -11,9 +11,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/runner"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/spec"
 	"github.com/mirrorlab/mirrorlab/internal/suggest"
-	"github.com/mirrorlab/mirrorlab/scenarios/runner"
-	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 
 //go:embed default.yaml schema.json library

@@ -9,16 +9,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mirrorlab/mirrorlab/scenarios/report"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/report"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
 	"github.com/mirrorlab/mirrorlab/internal/scenarios/explain"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/runner"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/spec"
 	"github.com/mirrorlab/mirrorlab/scenarios"
-	"github.com/mirrorlab/mirrorlab/scenarios/runner"
-	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 
 // TestScenarios runs the default scenario and the whole library on the

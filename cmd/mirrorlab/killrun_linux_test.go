@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
-	"github.com/mirrorlab/mirrorlab/sim/state"
+	"github.com/mirrorlab/mirrorlab/internal/sim/state"
 )
 
 // killScenario starts tcpdump, which drops to user tcpdump (-Z) once it has

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
-	"github.com/mirrorlab/mirrorlab/sim/state"
+	"github.com/mirrorlab/mirrorlab/internal/sim/state"
 	"golang.org/x/sys/unix"
 )
 

@@ -6,7 +6,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/mirrorlab/mirrorlab/scenarios/report"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/report"
 )
 
 // The commands that need Linux (network namespaces) exist everywhere, with

@@ -39,7 +39,7 @@ var readmeSkipPrefixes = map[string]string{
 	"ACL=$(aws ec2": awsReason,
 }
 
-const awsReason = "the aws CLI against a running mirrorlab serve: needs the aws CLI; internal/scenarios/export/served_test.go and apiserver/ec2api's tests drive the same actions through the served API"
+const awsReason = "the aws CLI against a running mirrorlab serve: needs the aws CLI; internal/scenarios/export/served_test.go and internal/apiserver/ec2api's tests drive the same actions through the served API"
 
 func skipReason(c string) (string, bool) {
 	if r, ok := readmeSkips[c]; ok {

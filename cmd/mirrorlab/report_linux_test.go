@@ -2,7 +2,7 @@ package main
 
 import (
 	"encoding/json"
-	"github.com/mirrorlab/mirrorlab/scenarios/report"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/report"
 	"path/filepath"
 	"strings"
 	"testing"

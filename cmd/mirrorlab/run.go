@@ -5,16 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/mirrorlab/mirrorlab/scenarios/report"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/report"
 	"io"
 	"log/slog"
 	"os"
 
 	"github.com/mirrorlab/mirrorlab/internal/scenarios/progress"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/runner"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/spec"
 	"github.com/mirrorlab/mirrorlab/lab"
 	"github.com/mirrorlab/mirrorlab/scenarios"
-	"github.com/mirrorlab/mirrorlab/scenarios/runner"
-	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 	"github.com/spf13/cobra"
 )
 

@@ -12,9 +12,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/mirrorlab/mirrorlab/internal/scenarios/progress"
-	"github.com/mirrorlab/mirrorlab/scenarios/report"
-	"github.com/mirrorlab/mirrorlab/scenarios/runner"
-	"github.com/mirrorlab/mirrorlab/scenarios/spec"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/report"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/runner"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/spec"
 )
 
 // runFunc runs one scenario and returns its result: runner.Run, or a fake

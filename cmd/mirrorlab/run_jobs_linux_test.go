@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
-	"github.com/mirrorlab/mirrorlab/scenarios/report"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/report"
 )
 
 // TestPrivilegedRunJobs runs two small scenarios of the library two at a

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/internal/scenarios/progress"
-	"github.com/mirrorlab/mirrorlab/scenarios/report"
-	"github.com/mirrorlab/mirrorlab/scenarios/runner"
-	"github.com/mirrorlab/mirrorlab/scenarios/spec"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/report"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/runner"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/spec"
 )
 
 func fakeList(n int) []*spec.Scenario {

@@ -2,7 +2,7 @@ package main
 
 import (
 	"fmt"
-	"github.com/mirrorlab/mirrorlab/scenarios/report"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/report"
 	"io"
 	"os"
 	"path"
@@ -10,8 +10,8 @@ import (
 
 	"github.com/mirrorlab/mirrorlab/internal/scenarios/htmlreport"
 	"github.com/mirrorlab/mirrorlab/internal/scenarios/shard"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/spec"
 	"github.com/mirrorlab/mirrorlab/scenarios"
-	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 
 // shardFlagHelp documents --shard where it is defined and in the docs.

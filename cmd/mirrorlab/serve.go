@@ -17,12 +17,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mirrorlab/mirrorlab/apiserver/ec2api"
-	"github.com/mirrorlab/mirrorlab/apiserver/httpserve"
 	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/internal/apiserver/ec2api"
+	"github.com/mirrorlab/mirrorlab/internal/apiserver/httpserve"
 	"github.com/mirrorlab/mirrorlab/internal/scenarios/export"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/spec"
 	"github.com/mirrorlab/mirrorlab/scenarios"
-	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 
 // defaultListen is where serve listens: LocalStack's port, on loopback.

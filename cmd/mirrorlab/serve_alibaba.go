@@ -8,10 +8,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mirrorlab/mirrorlab/apiserver/alibaba"
-	"github.com/mirrorlab/mirrorlab/apiserver/httpserve"
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/scenarios/spec"
+	"github.com/mirrorlab/mirrorlab/internal/apiserver/alibaba"
+	"github.com/mirrorlab/mirrorlab/internal/apiserver/httpserve"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/spec"
 )
 
 // providerFlag adds serve's --provider.

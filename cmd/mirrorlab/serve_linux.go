@@ -6,9 +6,9 @@ import (
 	"fmt"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/runner"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/spec"
 	"github.com/mirrorlab/mirrorlab/lab"
-	"github.com/mirrorlab/mirrorlab/scenarios/runner"
-	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 
 // serveLab builds the scenario's lab with a live data plane started from

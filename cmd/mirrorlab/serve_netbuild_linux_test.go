@@ -11,7 +11,7 @@ import (
 // serve --empty --no-lab, driven by the aws CLI (each one present): a
 // network built and taken down again — VPC (waited for, DNS attributes),
 // subnet, security group — and the DependencyViolation of a VPC deleted
-// too early (route tables and ACLs: the SDK tests of apiserver/ec2api).
+// too early (route tables and ACLs: the SDK tests of internal/apiserver/ec2api).
 // Needs no root.
 func TestServeEmptyAWSCLIBuildsNetwork(t *testing.T) {
 	ep, _ := startServe(t, "", serveOpts{empty: true, noLab: true})

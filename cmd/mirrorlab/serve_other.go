@@ -7,7 +7,7 @@ import (
 	"errors"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/scenarios/spec"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/spec"
 )
 
 // serveLab needs Linux; serve --no-lab works here.

@@ -13,8 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
-	"github.com/mirrorlab/mirrorlab/apiserver/ec2api"
 	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/internal/apiserver/ec2api"
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
 	"github.com/mirrorlab/mirrorlab/internal/sdkhttp"
 	"github.com/mirrorlab/mirrorlab/lab"

@@ -10,7 +10,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 
-	"github.com/mirrorlab/mirrorlab/sim"
+	"github.com/mirrorlab/mirrorlab/internal/sim"
 )
 
 // The references' links, built on namespaces of package sim: a bare veth

@@ -12,7 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/mirrorlab/mirrorlab/internal/bench/gen"
-	"github.com/mirrorlab/mirrorlab/sim"
+	"github.com/mirrorlab/mirrorlab/internal/sim"
 )
 
 // Kind names a reference path.
@@ -65,7 +65,7 @@ type countSpec struct {
 }
 
 // Build creates the namespaces and devices of kind, recording them in a
-// state file under stateDir (sim/state's default when empty) so a killed run
+// state file under stateDir (internal/sim/state's default when empty) so a killed run
 // is swept by `mirrorlab clean`. Close removes them.
 func Build(ctx context.Context, kind Kind, stateDir string) (_ *Setup, err error) {
 	nss, err := sim.NewNamespaces(stateDir, roles(kind)...)

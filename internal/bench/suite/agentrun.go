@@ -13,7 +13,7 @@ import (
 
 	"github.com/mirrorlab/mirrorlab/agent"
 	"github.com/mirrorlab/mirrorlab/internal/bench/vpc"
-	"github.com/mirrorlab/mirrorlab/sim"
+	"github.com/mirrorlab/mirrorlab/internal/sim"
 )
 
 // labelOursCompare is our agent replaying with response comparison on.

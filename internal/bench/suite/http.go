@@ -14,7 +14,7 @@ import (
 	"github.com/mirrorlab/mirrorlab/internal/bench/gen"
 	"github.com/mirrorlab/mirrorlab/internal/bench/report"
 	"github.com/mirrorlab/mirrorlab/internal/bench/vpc"
-	"github.com/mirrorlab/mirrorlab/scenarios/workload"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/workload"
 )
 
 const labelGoReplay = "goreplay"

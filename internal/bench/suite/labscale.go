@@ -16,10 +16,10 @@ import (
 
 	"github.com/mirrorlab/mirrorlab/internal/bench/gen"
 	"github.com/mirrorlab/mirrorlab/internal/bench/report"
-	runreport "github.com/mirrorlab/mirrorlab/scenarios/report"
-	"github.com/mirrorlab/mirrorlab/scenarios/runner"
-	scenario "github.com/mirrorlab/mirrorlab/scenarios/spec"
-	"github.com/mirrorlab/mirrorlab/sim"
+	runreport "github.com/mirrorlab/mirrorlab/internal/scenarios/report"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/runner"
+	scenario "github.com/mirrorlab/mirrorlab/internal/scenarios/spec"
+	"github.com/mirrorlab/mirrorlab/internal/sim"
 )
 
 // The lab-scale figures: a generated lab of n sources (gen.LabScale) run

@@ -13,9 +13,9 @@ import (
 	"github.com/mirrorlab/mirrorlab/internal/bench/gen"
 	"github.com/mirrorlab/mirrorlab/internal/bench/report"
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
-	runreport "github.com/mirrorlab/mirrorlab/scenarios/report"
-	"github.com/mirrorlab/mirrorlab/scenarios/runner"
-	scenario "github.com/mirrorlab/mirrorlab/scenarios/spec"
+	runreport "github.com/mirrorlab/mirrorlab/internal/scenarios/report"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/runner"
+	scenario "github.com/mirrorlab/mirrorlab/internal/scenarios/spec"
 )
 
 // TestPrivilegedLargeLabLeavesNothing: a lab of 1000 sources (100 with

@@ -14,7 +14,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/mirrorlab/mirrorlab/internal/bench/vpc"
-	"github.com/mirrorlab/mirrorlab/sim"
+	"github.com/mirrorlab/mirrorlab/internal/sim"
 )
 
 // GoReplayVersion is the peer the bench installs and measures.

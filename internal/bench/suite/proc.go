@@ -6,7 +6,7 @@ import (
 	"os/exec"
 	"time"
 
-	"github.com/mirrorlab/mirrorlab/sim"
+	"github.com/mirrorlab/mirrorlab/internal/sim"
 )
 
 // stopProcess ends p (SIGTERM, then SIGKILL after grace); an exit caused

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/internal/bench/report"
-	runreport "github.com/mirrorlab/mirrorlab/scenarios/report"
-	"github.com/mirrorlab/mirrorlab/scenarios/workload"
+	runreport "github.com/mirrorlab/mirrorlab/internal/scenarios/report"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/workload"
 )
 
 // fakeBench fills a bench with figures as two runs would, without a kernel.

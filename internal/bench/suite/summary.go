@@ -7,7 +7,7 @@ import (
 
 	"github.com/mirrorlab/mirrorlab/internal/bench/ref"
 	"github.com/mirrorlab/mirrorlab/internal/bench/report"
-	runreport "github.com/mirrorlab/mirrorlab/scenarios/report"
+	runreport "github.com/mirrorlab/mirrorlab/internal/scenarios/report"
 )
 
 // summary builds the headline tables shown before the full list.

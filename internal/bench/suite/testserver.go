@@ -15,8 +15,8 @@ import (
 
 	"github.com/mirrorlab/mirrorlab/internal/bench/report"
 	"github.com/mirrorlab/mirrorlab/internal/bench/vpc"
-	"github.com/mirrorlab/mirrorlab/scenarios/workload"
-	"github.com/mirrorlab/mirrorlab/sim"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/workload"
+	"github.com/mirrorlab/mirrorlab/internal/sim"
 )
 
 // The test server can run as its own process, so that its CPU per

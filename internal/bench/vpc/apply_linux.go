@@ -14,10 +14,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mirrorlab/mirrorlab/apiserver/ec2api"
 	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/internal/apiserver/ec2api"
+	"github.com/mirrorlab/mirrorlab/internal/sim"
 	"github.com/mirrorlab/mirrorlab/lab"
-	"github.com/mirrorlab/mirrorlab/sim"
 )
 
 // ApplyLatency measures, n times, how long a configuration change takes to

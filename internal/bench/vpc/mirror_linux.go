@@ -4,9 +4,9 @@ import (
 	"context"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/dataplane"
+	"github.com/mirrorlab/mirrorlab/internal/dataplane"
+	"github.com/mirrorlab/mirrorlab/internal/sim"
 	"github.com/mirrorlab/mirrorlab/lab"
-	"github.com/mirrorlab/mirrorlab/sim"
 )
 
 // MirrorSpec is the bench's mirror configuration over the realised lab: a

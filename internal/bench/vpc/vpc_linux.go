@@ -12,8 +12,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/mirrorlab/mirrorlab/internal/bench/gen"
+	"github.com/mirrorlab/mirrorlab/internal/sim"
 	"github.com/mirrorlab/mirrorlab/lab"
-	"github.com/mirrorlab/mirrorlab/sim"
 )
 
 // Instance names of the bench VPC.

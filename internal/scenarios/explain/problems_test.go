@@ -5,8 +5,8 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/mirrorlab/mirrorlab/scenarios/report"
-	"github.com/mirrorlab/mirrorlab/scenarios/spec"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/report"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/spec"
 )
 
 // `explain --json` and `run --json` write a refused configuration's

@@ -5,8 +5,8 @@ import (
 	"path/filepath"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/scenarios/spec"
-	"github.com/mirrorlab/mirrorlab/scenarios/workload"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/spec"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/workload"
 )
 
 // maxReplayHops is how many frames of a replay are listed one by one; the

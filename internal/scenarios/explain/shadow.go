@@ -3,7 +3,7 @@ package explain
 import (
 	"fmt"
 
-	"github.com/mirrorlab/mirrorlab/scenarios/spec"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/spec"
 )
 
 // Comparison is what a sameResponses expectation asks of its agent

@@ -1,4 +1,4 @@
-// Package export turns the state of the EC2 API server (apiserver/ec2api)
+// Package export turns the state of the EC2 API server (internal/apiserver/ec2api)
 // back into a scenario file that `mirrorlab validate` accepts, so that what
 // a user built with the aws CLI, an SDK or Terraform becomes a CI scenario.
 //

@@ -14,7 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/scenarios/spec"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/spec"
 )
 
 func scenarioFiles(t *testing.T) []string {

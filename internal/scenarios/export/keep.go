@@ -6,7 +6,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/scenarios/spec"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/spec"
 )
 
 // Name groups of the sections kept from the original.

@@ -4,7 +4,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
-	"github.com/mirrorlab/mirrorlab/scenarios/spec"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/spec"
 )
 
 // mirror writes the mirror section from the state: its resources with the

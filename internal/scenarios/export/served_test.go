@@ -16,9 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
-	"github.com/mirrorlab/mirrorlab/apiserver/ec2api"
+	"github.com/mirrorlab/mirrorlab/internal/apiserver/ec2api"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/spec"
 	"github.com/mirrorlab/mirrorlab/internal/sdkhttp"
-	"github.com/mirrorlab/mirrorlab/scenarios/spec"
 )
 
 // server serves a scenario file as mirrorlab serve does (AssignIDs, Name

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/report"
 	"github.com/mirrorlab/mirrorlab/scenarios"
-	"github.com/mirrorlab/mirrorlab/scenarios/report"
 )
 
 // fixture is real results (testdata/results.json, written by

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/mirrorlab/mirrorlab/agent/compare"
-	"github.com/mirrorlab/mirrorlab/scenarios/report"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/report"
 )
 
 // responsesView is one agent's response comparison (shadow testing): its

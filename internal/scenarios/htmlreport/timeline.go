@@ -3,7 +3,7 @@ package htmlreport
 import (
 	"time"
 
-	"github.com/mirrorlab/mirrorlab/scenarios/report"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/report"
 )
 
 // Geometry of the timeline drawing.

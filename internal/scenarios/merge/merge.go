@@ -9,7 +9,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/mirrorlab/mirrorlab/scenarios/report"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/report"
 )
 
 // readJSON reads the results that `mirrorlab run --json` wrote (an array

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mirrorlab/mirrorlab/scenarios/report"
-	"github.com/mirrorlab/mirrorlab/scenarios/workload"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/report"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/workload"
 )
 
 func result(name string, verdicts ...bool) *report.Result {

@@ -6,7 +6,7 @@ import (
 	"os"
 	"sync"
 
-	"github.com/mirrorlab/mirrorlab/scenarios/runner"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/runner"
 )
 
 // Display writes progress lines to w and, when w is a terminal, a status

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mirrorlab/mirrorlab/scenarios/runner"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/runner"
 )
 
 func live(mirrored, replayed uint64) runner.Live {
