@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
 // createdGWLBSpec is gwlbSpec as the API builds it: the gateway load
@@ -68,23 +70,23 @@ func TestValidateELB(t *testing.T) {
 		name, field, code string
 		change            func(*Spec)
 	}{
-		{"listener to a missing group", "Listeners[0].TargetGroupArn", CodeTargetGroupNotFound, func(s *Spec) { s.LoadBalancers[0].Listeners[0].TargetGroupArn = "arn:nope" }},
-		{"GENEVE off 6081", "Port", CodeInvalidParameterValue, func(s *Spec) { s.TargetGroups[0].Port = 6082 }},
-		{"bad protocol", "Protocol", CodeInvalidParameterValue, func(s *Spec) { s.TargetGroups[0].Protocol = "HTTP" }},
-		{"bad target type", "TargetType", CodeInvalidParameterValue, func(s *Spec) { s.TargetGroups[0].TargetType = "lambda" }},
-		{"group in no VPC", "VpcId", CodeVpcNotFound, func(s *Spec) { s.TargetGroups[0].VpcId = "vpc-nope" }},
-		{"target missing", "Targets[0].NetworkInterfaceId", CodeNetworkInterfaceNotFound, func(s *Spec) { s.TargetGroups[0].Targets[0].NetworkInterfaceId = "eni-nope" }},
-		{"endpoint of no service", "GatewayLoadBalancerArn", CodeVpcEndpointServiceNotFound, func(s *Spec) { s.VpcEndpointServices = nil }},
-		{"endpoint of a missing balancer", "GatewayLoadBalancerArn", CodeLoadBalancerNotFound, func(s *Spec) { s.LoadBalancers[1].GatewayLoadBalancerArn = "arn:nope" }},
-		{"service of a missing balancer", "GatewayLoadBalancerArns[0]", CodeLoadBalancerNotFound, func(s *Spec) { s.VpcEndpointServices[0].GatewayLoadBalancerArns[0] = "arn:nope" }},
-		{"balancer offered twice", "GatewayLoadBalancerArns[0]", CodeInvalidParameterValue, func(s *Spec) {
+		{"listener to a missing group", "Listeners[0].TargetGroupArn", codes.TargetGroupNotFound, func(s *Spec) { s.LoadBalancers[0].Listeners[0].TargetGroupArn = "arn:nope" }},
+		{"GENEVE off 6081", "Port", codes.InvalidParameterValue, func(s *Spec) { s.TargetGroups[0].Port = 6082 }},
+		{"bad protocol", "Protocol", codes.InvalidParameterValue, func(s *Spec) { s.TargetGroups[0].Protocol = "HTTP" }},
+		{"bad target type", "TargetType", codes.InvalidParameterValue, func(s *Spec) { s.TargetGroups[0].TargetType = "lambda" }},
+		{"group in no VPC", "VpcId", codes.VpcNotFound, func(s *Spec) { s.TargetGroups[0].VpcId = "vpc-nope" }},
+		{"target missing", "Targets[0].NetworkInterfaceId", codes.NetworkInterfaceNotFound, func(s *Spec) { s.TargetGroups[0].Targets[0].NetworkInterfaceId = "eni-nope" }},
+		{"endpoint of no service", "GatewayLoadBalancerArn", codes.VpcEndpointServiceNotFound, func(s *Spec) { s.VpcEndpointServices = nil }},
+		{"endpoint of a missing balancer", "GatewayLoadBalancerArn", codes.LoadBalancerNotFound, func(s *Spec) { s.LoadBalancers[1].GatewayLoadBalancerArn = "arn:nope" }},
+		{"service of a missing balancer", "GatewayLoadBalancerArns[0]", codes.LoadBalancerNotFound, func(s *Spec) { s.VpcEndpointServices[0].GatewayLoadBalancerArns[0] = "arn:nope" }},
+		{"balancer offered twice", "GatewayLoadBalancerArns[0]", codes.InvalidParameterValue, func(s *Spec) {
 			s.VpcEndpointServices = append(s.VpcEndpointServices, VpcEndpointService{ServiceId: "vpce-svc-2", GatewayLoadBalancerArns: s.VpcEndpointServices[0].GatewayLoadBalancerArns})
 		}},
-		{"zone twice", "AdditionalSubnets[0].SubnetId", CodeInvalidParameterValue, func(s *Spec) {
+		{"zone twice", "AdditionalSubnets[0].SubnetId", codes.InvalidParameterValue, func(s *Spec) {
 			s.LoadBalancers[0].AdditionalSubnets = []LoadBalancerSubnet{{SubnetId: "subnet-gwlb", PrivateIpAddress: "10.0.0.52"}}
 		}},
-		{"two balancers on one address", "PrivateIpAddress", CodeIPAddressInUse, func(s *Spec) { s.LoadBalancers[0].PrivateIpAddress = "10.0.0.50" }},
-		{"zone address outside", "AdditionalSubnets[0].PrivateIpAddress", CodeInvalidParameterValue, func(s *Spec) {
+		{"two balancers on one address", "PrivateIpAddress", codes.IPAddressInUse, func(s *Spec) { s.LoadBalancers[0].PrivateIpAddress = "10.0.0.50" }},
+		{"zone address outside", "AdditionalSubnets[0].PrivateIpAddress", codes.InvalidParameterValue, func(s *Spec) {
 			s.LoadBalancers[0].AdditionalSubnets = []LoadBalancerSubnet{{SubnetId: "subnet-test", PrivateIpAddress: "10.0.0.52"}}
 		}},
 	}
@@ -110,7 +112,7 @@ func TestELBQuotas(t *testing.T) {
 			SubnetId: "subnet-big", PrivateIpAddress: fmt.Sprintf("10.0.0.%d", 132+i)})
 	}
 	err := s.Validate()
-	if !strings.Contains(fmt.Sprint(err), "LoadBalancer arn:nlb-50: Type: "+CodeTooManyLoadBalancers) || strings.Count(fmt.Sprint(err), CodeTooManyLoadBalancers) != 1 {
+	if !strings.Contains(fmt.Sprint(err), "LoadBalancer arn:nlb-50: Type: "+codes.TooManyLoadBalancers) || strings.Count(fmt.Sprint(err), codes.TooManyLoadBalancers) != 1 {
 		t.Fatalf("51 network load balancers: %v", err)
 	}
 	s.LoadBalancers = s.LoadBalancers[:len(s.LoadBalancers)-1]

@@ -4,13 +4,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-)
 
-// CodeSourceInstanceType is the code of a session refused because its
-// source ENI's instance type cannot be a mirror source. EC2's own code
-// and message for it are not documented; InvalidParameterValue is what
-// EC2 answers for a source it refuses otherwise.
-const CodeSourceInstanceType = CodeInvalidParameterValue
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+)
 
 // The AWS Traffic Mirroring guide ("Traffic Mirroring limitations",
 // "Instance types", which apply to the source only): mirroring is not
@@ -65,7 +61,7 @@ func (v *validator) instanceType(e NetworkInterface, i int, types map[string]str
 		return
 	}
 	if t, ok := types[e.InstanceId]; ok && t != e.InstanceType {
-		v.add("NetworkInterface", e.NetworkInterfaceId, i, "InstanceType", CodeInvalidParameterValue,
+		v.add("NetworkInterface", e.NetworkInterfaceId, i, "InstanceType", codes.InvalidParameterValue,
 			"instance %s is of type %s on another network interface, not %s", e.InstanceId, t, e.InstanceType)
 		return
 	}

@@ -3,6 +3,8 @@ package cloudmock
 import (
 	"strings"
 	"testing"
+
+	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
 func TestMirrorSourceSupported(t *testing.T) {
@@ -42,7 +44,7 @@ func TestValidateSourceInstanceType(t *testing.T) {
 		t.Fatalf("m5.large source refused: %v", err)
 	}
 	ves := validationErrors(t, bad.Validate())
-	if len(ves) != 1 || ves[0].Code != CodeSourceInstanceType || ves[0].Resource != "TrafficMirrorSession" ||
+	if len(ves) != 1 || ves[0].Code != codes.SourceInstanceType || ves[0].Resource != "TrafficMirrorSession" ||
 		ves[0].ID != "tms-web" || ves[0].Field != "NetworkInterfaceId" || !strings.Contains(ves[0].Message, "t2.micro") {
 		t.Fatalf("t2.micro source: %+v", ves)
 	}

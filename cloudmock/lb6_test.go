@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 )
@@ -199,10 +201,10 @@ func TestLoadBalancerIPv6Validation(t *testing.T) {
 		name, field, code string
 		mod               func(*Spec)
 	}{
-		{"not ipv6", "Ipv6Address", CodeInvalidParameterValue, func(s *Spec) { s.LoadBalancers[0].Ipv6Address = "10.0.0.51" }},
-		{"outside the subnet", "Ipv6Address", CodeInvalidParameterValue, func(s *Spec) { s.LoadBalancers[0].Ipv6Address = "2001:db8:0:101::50" }},
-		{"subnet without block", "Ipv6Address", CodeInvalidParameterValue, func(s *Spec) { s.Subnets[3].Ipv6CidrBlock = "" }},
-		{"nlb target without ipv6", "Targets[1].NetworkInterfaceId", CodeInvalidParameterCombination, func(s *Spec) {
+		{"not ipv6", "Ipv6Address", codes.InvalidParameterValue, func(s *Spec) { s.LoadBalancers[0].Ipv6Address = "10.0.0.51" }},
+		{"outside the subnet", "Ipv6Address", codes.InvalidParameterValue, func(s *Spec) { s.LoadBalancers[0].Ipv6Address = "2001:db8:0:101::50" }},
+		{"subnet without block", "Ipv6Address", codes.InvalidParameterValue, func(s *Spec) { s.Subnets[3].Ipv6CidrBlock = "" }},
+		{"nlb target without ipv6", "Targets[1].NetworkInterfaceId", codes.InvalidParameterCombination, func(s *Spec) {
 			s.LoadBalancers[0].Type, s.LoadBalancers[0].VpcEndpointId = "network", ""
 			s.LoadBalancers[0].Listeners = []Listener{{Protocol: "UDP", Port: 4789}}
 			s.NetworkInterfaces[3].Ipv6Address = "2001:db8:0:101::21"

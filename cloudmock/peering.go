@@ -3,6 +3,8 @@ package cloudmock
 import (
 	"fmt"
 	"net/netip"
+
+	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
 // VpcPeeringConnection joins two VPCs of the account (intra-Region): each
@@ -52,13 +54,6 @@ func (p *VpcPeeringConnection) Active() bool {
 	return p.Status == nil || p.Status.Code == PeeringActive
 }
 
-// CodePeeringNotFound is the EC2 code for an unknown peering connection.
-const CodePeeringNotFound = "InvalidVpcPeeringConnectionID.NotFound"
-
-// CodePeeringExists is the EC2 code for a second connection between the
-// same two VPCs.
-const CodePeeringExists = "VpcPeeringConnectionAlreadyExists"
-
 func (v *validator) peerings(s *Spec) {
 	const res = "VpcPeeringConnection"
 	seen := map[string]bool{}
@@ -73,7 +68,7 @@ func (v *validator) peerings(s *Spec) {
 			field := [2]string{"RequesterVpcInfo.VpcId", "AccepterVpcInfo.VpcId"}[k]
 			vpc := v.r.vpcs[side]
 			if vpc == nil {
-				v.add(res, id, i, field, CodeVpcNotFound, "VPC %q does not exist", side)
+				v.add(res, id, i, field, codes.VpcNotFound, "VPC %q does not exist", side)
 				ok = false
 				continue
 			}
@@ -84,21 +79,21 @@ func (v *validator) peerings(s *Spec) {
 			cidr[k] = c
 		}
 		if p.Status != nil && !peeringStates[p.Status.Code] {
-			v.add(res, id, i, "Status.Code", CodeInvalidParameterValue, "state %q is not active, pending-acceptance, rejected, failed, expired, deleted, ...", p.Status.Code)
+			v.add(res, id, i, "Status.Code", codes.InvalidParameterValue, "state %q is not active, pending-acceptance, rejected, failed, expired, deleted, ...", p.Status.Code)
 		}
 		if !ok {
 			continue
 		}
 		a, b := p.RequesterVpcInfo.VpcId, p.AccepterVpcInfo.VpcId
 		if a == b {
-			v.add(res, id, i, "AccepterVpcInfo.VpcId", CodeInvalidParameterValue, "a VPC cannot be peered with itself (%s)", a)
+			v.add(res, id, i, "AccepterVpcInfo.VpcId", codes.InvalidParameterValue, "a VPC cannot be peered with itself (%s)", a)
 			continue
 		}
 		if cidr[0].Overlaps(cidr[1]) {
-			v.add(res, id, i, "AccepterVpcInfo.VpcId", CodeInvalidParameterValue,
+			v.add(res, id, i, "AccepterVpcInfo.VpcId", codes.InvalidParameterValue,
 				"VPCs %s (%s) and %s (%s) have overlapping CIDR blocks: they cannot be peered", a, cidr[0], b, cidr[1])
 		} else if x, y, over := ipv6Overlap(v.r.vpcs[a], v.r.vpcs[b]); over {
-			v.add(res, id, i, "AccepterVpcInfo.VpcId", CodeInvalidParameterValue,
+			v.add(res, id, i, "AccepterVpcInfo.VpcId", codes.InvalidParameterValue,
 				"VPCs %s (%s) and %s (%s) have overlapping IPv6 CIDR blocks: they cannot be peered", a, x, b, y)
 		}
 		if !p.Active() {
@@ -106,7 +101,7 @@ func (v *validator) peerings(s *Spec) {
 		}
 		key := [2]string{min(a, b), max(a, b)}
 		if other, dup := pairs[key]; dup {
-			v.add(res, id, i, "AccepterVpcInfo.VpcId", CodePeeringExists, "VPCs %s and %s are already peered by %s", a, b, other)
+			v.add(res, id, i, "AccepterVpcInfo.VpcId", codes.PeeringExists, "VPCs %s and %s are already peered by %s", a, b, other)
 		}
 		pairs[key] = id
 	}

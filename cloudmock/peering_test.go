@@ -3,6 +3,8 @@ package cloudmock
 import (
 	"strings"
 	"testing"
+
+	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
 // inspectionSpec: two application VPCs (app-a 10.1.0.0/24, app-b
@@ -148,29 +150,29 @@ func TestValidatePeering(t *testing.T) {
 		msg   string
 	}{
 		{"unknown VPC", func(s *Spec) { s.VpcPeeringConnections[0].AccepterVpcInfo.VpcId = "vpc-x" },
-			"AccepterVpcInfo.VpcId", CodeVpcNotFound, `"vpc-x" does not exist`},
+			"AccepterVpcInfo.VpcId", codes.VpcNotFound, `"vpc-x" does not exist`},
 		{"unknown requester", func(s *Spec) { s.VpcPeeringConnections[0].RequesterVpcInfo.VpcId = "" },
-			"RequesterVpcInfo.VpcId", CodeVpcNotFound, "does not exist"},
+			"RequesterVpcInfo.VpcId", codes.VpcNotFound, "does not exist"},
 		{"with itself", func(s *Spec) { s.VpcPeeringConnections[0].AccepterVpcInfo.VpcId = "vpc-a" },
-			"AccepterVpcInfo.VpcId", CodeInvalidParameterValue, "cannot be peered with itself"},
+			"AccepterVpcInfo.VpcId", codes.InvalidParameterValue, "cannot be peered with itself"},
 		{"overlapping CIDRs", func(s *Spec) {
 			s.Vpcs[2].CidrBlock = "10.1.0.0/16"
 			s.Subnets[2].CidrBlock = "10.1.1.16/28"
 			s.NetworkInterfaces[2].PrivateIpAddress = "10.1.1.20"
 			s.LoadBalancers[0].PrivateIpAddress = "10.1.1.24"
 		},
-			"AccepterVpcInfo.VpcId", CodeInvalidParameterValue, "overlapping CIDR blocks"},
+			"AccepterVpcInfo.VpcId", codes.InvalidParameterValue, "overlapping CIDR blocks"},
 		{"twice", func(s *Spec) {
 			p := s.VpcPeeringConnections[0]
 			p.VpcPeeringConnectionId = "pcx-again"
 			p.RequesterVpcInfo, p.AccepterVpcInfo = p.AccepterVpcInfo, p.RequesterVpcInfo
 			s.VpcPeeringConnections = append(s.VpcPeeringConnections, p)
-		}, "AccepterVpcInfo.VpcId", CodePeeringExists, "already peered by pcx-a"},
+		}, "AccepterVpcInfo.VpcId", codes.PeeringExists, "already peered by pcx-a"},
 		{"duplicate id", func(s *Spec) { s.VpcPeeringConnections[1].VpcPeeringConnectionId = "pcx-a" },
-			"VpcPeeringConnectionId", CodeDuplicateID, "used twice"},
+			"VpcPeeringConnectionId", codes.DuplicateID, "used twice"},
 		{"bad state", func(s *Spec) {
 			s.VpcPeeringConnections[0].Status = &VpcPeeringConnectionStateReason{Code: "up"}
-		}, "Status.Code", CodeInvalidParameterValue, `state "up"`},
+		}, "Status.Code", codes.InvalidParameterValue, `state "up"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -250,20 +252,20 @@ func TestValidateTransitGateway(t *testing.T) {
 		name, field, code, msg string
 		mod                    func(*Spec)
 	}{
-		{"unknown gateway", "TransitGatewayId", CodeTransitGatewayNotFound, `"tgw-x" does not exist`,
+		{"unknown gateway", "TransitGatewayId", codes.TransitGatewayNotFound, `"tgw-x" does not exist`,
 			func(s *Spec) { s.TransitGatewayVpcAttachments[0].TransitGatewayId = "tgw-x" }},
-		{"unknown VPC", "VpcId", CodeVpcNotFound, `"vpc-x" does not exist`,
+		{"unknown VPC", "VpcId", codes.VpcNotFound, `"vpc-x" does not exist`,
 			func(s *Spec) { s.TransitGatewayVpcAttachments[0].VpcId = "vpc-x" }},
-		{"attached twice", "VpcId", CodeDuplicateAttachment, "already attached to transit gateway tgw-1 by tgw-attach-a",
+		{"attached twice", "VpcId", codes.DuplicateAttachment, "already attached to transit gateway tgw-1 by tgw-attach-a",
 			func(s *Spec) { s.TransitGatewayVpcAttachments[1].VpcId = "vpc-a" }},
-		{"overlap", "VpcId", CodeInvalidParameterValue, "overlaps VPC vpc-a",
+		{"overlap", "VpcId", codes.InvalidParameterValue, "overlaps VPC vpc-a",
 			func(s *Spec) {
 				s.Vpcs[1].CidrBlock, s.Subnets[1].CidrBlock, s.NetworkInterfaces[1].PrivateIpAddress = "10.1.0.0/16", "10.1.1.0/28", "10.1.1.5"
 				s.TransitGatewayVpcAttachments[1].VpcId = "vpc-b"
 			}},
-		{"peered and attached", "VpcId", CodeInvalidParameterValue, "peered by pcx-a and attached",
+		{"peered and attached", "VpcId", codes.InvalidParameterValue, "peered by pcx-a and attached",
 			func(s *Spec) { s.VpcPeeringConnections = inspectionSpec().VpcPeeringConnections[:1] }},
-		{"duplicate attachment id", "TransitGatewayAttachmentId", CodeDuplicateID, "used twice",
+		{"duplicate attachment id", "TransitGatewayAttachmentId", codes.DuplicateID, "used twice",
 			func(s *Spec) { s.TransitGatewayVpcAttachments[1].TransitGatewayAttachmentId = "tgw-attach-a" }},
 	}
 	for _, c := range cases {
@@ -296,7 +298,7 @@ func TestAlibabaHasNoTransitGateways(t *testing.T) {
 	s.Profile = "alibaba"
 	s.TrafficMirrorSessions[1].SessionNumber = 2 // alibaba's session numbers are unique in the account
 	errs := validationErrors(t, s.Validate())
-	if len(errs) != 1 || errs[0].Resource != "TransitGateway" || errs[0].Code != CodeUnsupported {
+	if len(errs) != 1 || errs[0].Resource != "TransitGateway" || errs[0].Code != codes.Unsupported {
 		t.Fatalf("got %v", errs)
 	}
 	s = inspectionSpec()

@@ -54,11 +54,6 @@ type NetworkInterfaceAttachment struct {
 }
 
 // Instance codes (EC2's).
-const (
-	CodeInstanceNotFound       = "InvalidInstanceID.NotFound"
-	CodeAttachmentLimit        = "AttachmentLimitExceeded"
-	CodeIncorrectInstanceState = "IncorrectInstanceState"
-)
 
 // DeviceIndex is an interface's device index: its Attachment's, else its
 // position among its instance's interfaces in the Spec (i is its index in

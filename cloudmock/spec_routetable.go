@@ -3,6 +3,8 @@ package cloudmock
 import (
 	"fmt"
 	"net/netip"
+
+	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
 // RouteTable is a VPC's route table (EC2 names). The VPC's CIDR blocks
@@ -51,11 +53,6 @@ func (r *Route) Destination() string {
 }
 
 // EC2 codes of route tables.
-const (
-	CodeRouteTableNotFound = "InvalidRouteTableID.NotFound"
-	CodeRouteExists        = "RouteAlreadyExists"
-	CodeAlreadyAssociated  = "Resource.AlreadyAssociated"
-)
 
 const resRouteTable = "RouteTable"
 
@@ -68,11 +65,11 @@ func (v *validator) routeTables(s *Spec) {
 		id := t.RouteTableId
 		v.unique(resRouteTable, "RouteTableId", id, i, seen)
 		if v.r.vpcs[t.VpcId] == nil {
-			v.add(resRouteTable, id, i, "VpcId", CodeVpcNotFound, "VPC %q does not exist", t.VpcId)
+			v.add(resRouteTable, id, i, "VpcId", codes.VpcNotFound, "VPC %q does not exist", t.VpcId)
 		}
 		if t.Main {
 			if other, dup := mains[t.VpcId]; dup {
-				v.add(resRouteTable, id, i, "Main", CodeInvalidParameterValue, "VPC %s already has main route table %s", t.VpcId, other)
+				v.add(resRouteTable, id, i, "Main", codes.InvalidParameterValue, "VPC %s already has main route table %s", t.VpcId, other)
 			}
 			mains[t.VpcId] = id
 		}
@@ -81,11 +78,11 @@ func (v *validator) routeTables(s *Spec) {
 			sn := v.r.subnets[a.SubnetId]
 			switch {
 			case sn == nil:
-				v.add(resRouteTable, id, i, f, CodeSubnetNotFound, "subnet %q does not exist", a.SubnetId)
+				v.add(resRouteTable, id, i, f, codes.SubnetNotFound, "subnet %q does not exist", a.SubnetId)
 			case sn.VpcId != t.VpcId:
-				v.add(resRouteTable, id, i, f, CodeInvalidParameterValue, "subnet %s is in VPC %s, route table %s in %s", a.SubnetId, sn.VpcId, id, t.VpcId)
+				v.add(resRouteTable, id, i, f, codes.InvalidParameterValue, "subnet %s is in VPC %s, route table %s in %s", a.SubnetId, sn.VpcId, id, t.VpcId)
 			case assoc[a.SubnetId] != "":
-				v.add(resRouteTable, id, i, f, CodeAlreadyAssociated, "subnet %s is already associated with route table %s", a.SubnetId, assoc[a.SubnetId])
+				v.add(resRouteTable, id, i, f, codes.AlreadyAssociated, "subnet %s is already associated with route table %s", a.SubnetId, assoc[a.SubnetId])
 			}
 			assoc[a.SubnetId] = id
 		}
@@ -112,26 +109,26 @@ func (v *validator) routes(t *RouteTable, i int) {
 		var ok bool
 		switch {
 		case (r.DestinationCidrBlock == "") == (r.DestinationIpv6CidrBlock == ""):
-			v.add(resRouteTable, t.RouteTableId, i, f+".DestinationCidrBlock", CodeInvalidParameterCombination, "give one of DestinationCidrBlock and DestinationIpv6CidrBlock")
+			v.add(resRouteTable, t.RouteTableId, i, f+".DestinationCidrBlock", codes.InvalidParameterCombination, "give one of DestinationCidrBlock and DestinationIpv6CidrBlock")
 		case r.DestinationCidrBlock != "":
 			p, ok = v.prefix(resRouteTable, t.RouteTableId, i, f+".DestinationCidrBlock", r.DestinationCidrBlock, 4)
 		default:
 			p, ok = v.prefix(resRouteTable, t.RouteTableId, i, f+".DestinationIpv6CidrBlock", r.DestinationIpv6CidrBlock, 6)
 		}
 		if (r.VpcPeeringConnectionId == "") == (r.TransitGatewayId == "") {
-			v.add(resRouteTable, t.RouteTableId, i, f+".VpcPeeringConnectionId", CodeInvalidParameterCombination, "give one target: VpcPeeringConnectionId or TransitGatewayId")
+			v.add(resRouteTable, t.RouteTableId, i, f+".VpcPeeringConnectionId", codes.InvalidParameterCombination, "give one target: VpcPeeringConnectionId or TransitGatewayId")
 		}
 		if !ok {
 			continue
 		}
 		p = p.Masked()
 		if dests[p] {
-			v.add(resRouteTable, t.RouteTableId, i, f, CodeRouteExists, "the route table already has a route for %s", p)
+			v.add(resRouteTable, t.RouteTableId, i, f, codes.RouteExists, "the route table already has a route for %s", p)
 		}
 		dests[p] = true
 		for _, l := range local {
 			if l.Overlaps(p) && p.Bits() >= l.Bits() {
-				v.add(resRouteTable, t.RouteTableId, i, f, CodeInvalidParameterValue,
+				v.add(resRouteTable, t.RouteTableId, i, f, codes.InvalidParameterValue,
 					"the destination %s is equal to or more specific than the VPC's block %s, routed locally", p, l)
 			}
 		}

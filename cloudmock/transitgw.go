@@ -3,6 +3,8 @@ package cloudmock
 import (
 	"fmt"
 	"net/netip"
+
+	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
 // TransitGateway is a Regional router that attached VPCs reach each other
@@ -28,11 +30,6 @@ type TransitGatewayVpcAttachment struct {
 }
 
 // EC2 codes for transit gateways.
-const (
-	CodeTransitGatewayNotFound = "InvalidTransitGatewayID.NotFound"
-	CodeDuplicateAttachment    = "DuplicateTransitGatewayAttachment"
-	CodeDuplicateSubnetsInZone = "DuplicateSubnetsInSameZone"
-)
 
 // attachmentSubnets checks attachment i's subnets: they exist, lie in its
 // VPC, one per zone.
@@ -43,11 +40,11 @@ func (v *validator) attachmentSubnets(a *TransitGatewayVpcAttachment, i int) {
 		sn := v.r.subnets[id]
 		switch {
 		case sn == nil:
-			v.add("TransitGatewayVpcAttachment", a.TransitGatewayAttachmentId, i, f, CodeSubnetNotFound, "subnet %q does not exist", id)
+			v.add("TransitGatewayVpcAttachment", a.TransitGatewayAttachmentId, i, f, codes.SubnetNotFound, "subnet %q does not exist", id)
 		case sn.VpcId != a.VpcId:
-			v.add("TransitGatewayVpcAttachment", a.TransitGatewayAttachmentId, i, f, CodeInvalidParameterValue, "subnet %s is in VPC %s, not %s", id, sn.VpcId, a.VpcId)
+			v.add("TransitGatewayVpcAttachment", a.TransitGatewayAttachmentId, i, f, codes.InvalidParameterValue, "subnet %s is in VPC %s, not %s", id, sn.VpcId, a.VpcId)
 		case zones[sn.AvailabilityZone] != "":
-			v.add("TransitGatewayVpcAttachment", a.TransitGatewayAttachmentId, i, f, CodeDuplicateSubnetsInZone,
+			v.add("TransitGatewayVpcAttachment", a.TransitGatewayAttachmentId, i, f, codes.DuplicateSubnetsInZone,
 				"subnets %s and %s are in the same zone %q", zones[sn.AvailabilityZone], id, sn.AvailabilityZone)
 		default:
 			zones[sn.AvailabilityZone] = id
@@ -65,7 +62,7 @@ func (v *validator) transitGateways(s *Spec) {
 			// Alibaba's traffic mirroring overview joins a source and a
 			// destination in different VPCs by VPC peering; its transit
 			// routers (CEN) are not modelled.
-			v.add("TransitGateway", g.TransitGatewayId, i, "TransitGatewayId", CodeUnsupported,
+			v.add("TransitGateway", g.TransitGatewayId, i, "TransitGatewayId", codes.Unsupported,
 				"profile alibaba has no transit gateways: join the VPCs by VPC peering")
 		}
 	}
@@ -89,12 +86,12 @@ func (v *validator) transitGateways(s *Spec) {
 		v.unique(res, "TransitGatewayAttachmentId", id, i, seen)
 		v.attachmentSubnets(&s.TransitGatewayVpcAttachments[i], i)
 		if !tgws[a.TransitGatewayId] {
-			v.add(res, id, i, "TransitGatewayId", CodeTransitGatewayNotFound, "transit gateway %q does not exist", a.TransitGatewayId)
+			v.add(res, id, i, "TransitGatewayId", codes.TransitGatewayNotFound, "transit gateway %q does not exist", a.TransitGatewayId)
 			continue
 		}
 		vpc := v.r.vpcs[a.VpcId]
 		if vpc == nil {
-			v.add(res, id, i, "VpcId", CodeVpcNotFound, "VPC %q does not exist", a.VpcId)
+			v.add(res, id, i, "VpcId", codes.VpcNotFound, "VPC %q does not exist", a.VpcId)
 			continue
 		}
 		cidr, err := netip.ParsePrefix(vpc.CidrBlock)
@@ -105,15 +102,15 @@ func (v *validator) transitGateways(s *Spec) {
 		for _, o := range on[a.TransitGatewayId] {
 			switch {
 			case o.vpc == a.VpcId:
-				v.add(res, id, i, "VpcId", CodeDuplicateAttachment, "VPC %s is already attached to transit gateway %s by %s", a.VpcId, a.TransitGatewayId, o.id)
+				v.add(res, id, i, "VpcId", codes.DuplicateAttachment, "VPC %s is already attached to transit gateway %s by %s", a.VpcId, a.TransitGatewayId, o.id)
 			case o.cidr.Overlaps(cidr):
-				v.add(res, id, i, "VpcId", CodeInvalidParameterValue, "VPC %s (%s) overlaps VPC %s (%s), attached to transit gateway %s by %s: their propagated routes would conflict",
+				v.add(res, id, i, "VpcId", codes.InvalidParameterValue, "VPC %s (%s) overlaps VPC %s (%s), attached to transit gateway %s by %s: their propagated routes would conflict",
 					a.VpcId, cidr, o.vpc, o.cidr, a.TransitGatewayId, o.id)
 			case overlaps6(o.v, vpc):
-				v.add(res, id, i, "VpcId", CodeInvalidParameterValue, "VPC %s (%s) overlaps VPC %s (%s), attached to transit gateway %s by %s: their propagated routes would conflict",
+				v.add(res, id, i, "VpcId", codes.InvalidParameterValue, "VPC %s (%s) overlaps VPC %s (%s), attached to transit gateway %s by %s: their propagated routes would conflict",
 					a.VpcId, vpc.Ipv6CidrBlock, o.vpc, o.v.Ipv6CidrBlock, a.TransitGatewayId, o.id)
 			case peered[[2]string{min(o.vpc, a.VpcId), max(o.vpc, a.VpcId)}] != "":
-				v.add(res, id, i, "VpcId", CodeInvalidParameterValue, "VPCs %s and %s are peered by %s and attached to transit gateway %s: give them one route, not two",
+				v.add(res, id, i, "VpcId", codes.InvalidParameterValue, "VPCs %s and %s are peered by %s and attached to transit gateway %s: give them one route, not two",
 					a.VpcId, o.vpc, peered[[2]string{min(o.vpc, a.VpcId), max(o.vpc, a.VpcId)}], a.TransitGatewayId)
 			default:
 				continue

@@ -6,34 +6,11 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+
+	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
 // Error codes: the EC2 API's where one exists.
-const (
-	CodeInvalidParameterValue       = "InvalidParameterValue"
-	CodeInvalidParameterCombination = "InvalidParameterCombination"
-	CodeMissingParameter            = "MissingParameter"
-	CodeDuplicateID                 = "InvalidParameterValue.Duplicate"
-	CodeVpcNotFound                 = "InvalidVpcID.NotFound"
-	CodeSubnetNotFound              = "InvalidSubnetID.NotFound"
-	CodeSubnetRange                 = "InvalidSubnet.Range"
-	CodeGroupNotFound               = "InvalidGroup.NotFound"
-	CodeNetworkInterfaceNotFound    = "InvalidNetworkInterfaceID.NotFound"
-	CodeIPAddressInUse              = "InvalidIPAddress.InUse"
-	CodeLoadBalancerNotFound        = "LoadBalancerNotFound"
-	// CodeFilterNotFound and CodeTargetNotFound are the codes the EC2
-	// service answers with (the ones the SDKs' waiters and the Terraform
-	// provider match), not the error reference's "InvalidTrafficMirror
-	// FilterNotFound"/"...TargetNoFound" spellings.
-	CodeFilterNotFound          = "InvalidTrafficMirrorFilterId.NotFound"
-	CodeTargetNotFound          = "InvalidTrafficMirrorTargetId.NotFound"
-	CodeNetworkAclEntryExists   = "NetworkAclEntryAlreadyExists"
-	CodeFilterRuleExists        = "TrafficMirrorFilterRuleAlreadyExists"
-	CodeFilterRuleLimitExceeded = "TrafficMirrorFilterRuleLimitExceeded"
-	CodeSessionLimitExceeded    = "TrafficMirrorSessionLimitExceeded"
-	CodeSourceLimitExceeded     = "TrafficMirrorSourcesPerSessionLimitExceeded"
-	CodeUnsupported             = "UnsupportedOperation"
-)
 
 // ValidationError is one problem of a Spec: the resource (type, id and
 // index in its list), the field (a path such as
@@ -89,12 +66,12 @@ func (s *Spec) validate(d *specDiff) error {
 	v := &validator{r: newResolver(s)}
 	prof, err := LookupProfile(s.Profile)
 	if err != nil {
-		v.add("Spec", "", 0, "Profile", CodeInvalidParameterValue, "%v", err)
+		v.add("Spec", "", 0, "Profile", codes.InvalidParameterValue, "%v", err)
 		prof = awsProfile()
 	}
 	v.prof = prof
 	if _, err := ParseRejectBehavior(s.RejectBehavior); err != nil {
-		v.add("Spec", "", 0, "RejectBehavior", CodeInvalidParameterValue, "%v", err)
+		v.add("Spec", "", 0, "RejectBehavior", codes.InvalidParameterValue, "%v", err)
 	}
 	v.vpcs(s)
 	v.subnets(s)
@@ -127,9 +104,9 @@ func (s *Spec) validate(d *specDiff) error {
 func (v *validator) unique(res, idField, id string, idx int, seen map[string]bool) {
 	switch {
 	case id == "":
-		v.add(res, id, idx, idField, CodeMissingParameter, "%s is required", idField)
+		v.add(res, id, idx, idField, codes.MissingParameter, "%s is required", idField)
 	case seen[id]:
-		v.add(res, id, idx, idField, CodeDuplicateID, "%s %q is used twice", idField, id)
+		v.add(res, id, idx, idField, codes.DuplicateID, "%s %q is used twice", idField, id)
 	}
 	seen[id] = true
 }
@@ -138,11 +115,11 @@ func (v *validator) unique(res, idField, id string, idx int, seen map[string]boo
 func (v *validator) prefix(res, id string, idx int, field, s string, family int) (netip.Prefix, bool) {
 	p, err := netip.ParsePrefix(s)
 	if err != nil {
-		v.add(res, id, idx, field, CodeInvalidParameterValue, "%q is not a CIDR block", s)
+		v.add(res, id, idx, field, codes.InvalidParameterValue, "%q is not a CIDR block", s)
 		return p, false
 	}
 	if (family == 4) != p.Addr().Is4() {
-		v.add(res, id, idx, field, CodeInvalidParameterValue, "%q is not an IPv%d CIDR block", s, family)
+		v.add(res, id, idx, field, codes.InvalidParameterValue, "%q is not an IPv%d CIDR block", s, family)
 		return p, false
 	}
 	return p, true
@@ -152,12 +129,12 @@ func (v *validator) prefix(res, id string, idx int, field, s string, family int)
 func (v *validator) address(res, id string, idx int, field, addr, subnetID string) (netip.Addr, bool) {
 	a, err := netip.ParseAddr(addr)
 	if err != nil || !a.Is4() {
-		v.add(res, id, idx, field, CodeInvalidParameterValue, "%q is not an IPv4 address", addr)
+		v.add(res, id, idx, field, codes.InvalidParameterValue, "%q is not an IPv4 address", addr)
 		return a, false
 	}
 	if sn := v.r.subnets[subnetID]; sn != nil {
 		if p, err := netip.ParsePrefix(sn.CidrBlock); err == nil && !p.Contains(a) {
-			v.add(res, id, idx, field, CodeInvalidParameterValue, "%s is not inside subnet %s's %s", addr, subnetID, sn.CidrBlock)
+			v.add(res, id, idx, field, codes.InvalidParameterValue, "%s is not inside subnet %s's %s", addr, subnetID, sn.CidrBlock)
 		}
 	}
 	return a, true
@@ -172,22 +149,22 @@ func (v *validator) enis(s *Spec) {
 		id := e.NetworkInterfaceId
 		v.unique(res, "NetworkInterfaceId", id, i, seen)
 		if v.r.subnets[e.SubnetId] == nil {
-			v.add(res, id, i, "SubnetId", CodeSubnetNotFound, "subnet %q does not exist", e.SubnetId)
+			v.add(res, id, i, "SubnetId", codes.SubnetNotFound, "subnet %q does not exist", e.SubnetId)
 		}
 		if a, ok := v.address(res, id, i, "PrivateIpAddress", e.PrivateIpAddress, e.SubnetId); ok {
 			if other, dup := ips[a]; dup {
-				v.add(res, id, i, "PrivateIpAddress", CodeIPAddressInUse, "%s is already the address of %s", a, other)
+				v.add(res, id, i, "PrivateIpAddress", codes.IPAddressInUse, "%s is already the address of %s", a, other)
 			}
 			ips[a] = id
 		}
 		v.eniIPv6(e, i, ips)
 		v.instanceType(e, i, types)
 		if e.Mtu != 0 && (e.Mtu < 576 || e.Mtu > DefaultMTU) {
-			v.add(res, id, i, "Mtu", CodeInvalidParameterValue, "MTU %d is out of range 576-%d", e.Mtu, DefaultMTU)
+			v.add(res, id, i, "Mtu", codes.InvalidParameterValue, "MTU %d is out of range 576-%d", e.Mtu, DefaultMTU)
 		}
 		for j, g := range e.Groups {
 			if v.r.groups[g] == nil {
-				v.add(res, id, i, fmt.Sprintf("Groups[%d]", j), CodeGroupNotFound, "security group %q does not exist", g)
+				v.add(res, id, i, fmt.Sprintf("Groups[%d]", j), codes.GroupNotFound, "security group %q does not exist", g)
 			}
 		}
 	}
@@ -203,30 +180,30 @@ func (v *validator) eniIPv6(e NetworkInterface, i int, ips map[netip.Addr]string
 	id := e.NetworkInterfaceId
 	if e.Ipv6Address == "" {
 		if e.EnablePrimaryIpv6 {
-			v.add(res, id, i, "EnablePrimaryIpv6", CodeInvalidParameterCombination, "a primary IPv6 address needs an Ipv6Address")
+			v.add(res, id, i, "EnablePrimaryIpv6", codes.InvalidParameterCombination, "a primary IPv6 address needs an Ipv6Address")
 		}
 		return
 	}
 	a, err := netip.ParseAddr(e.Ipv6Address)
 	if err != nil || !a.Is6() || a.Is4In6() {
-		v.add(res, id, i, "Ipv6Address", CodeInvalidParameterValue, "%q is not an IPv6 address", e.Ipv6Address)
+		v.add(res, id, i, "Ipv6Address", codes.InvalidParameterValue, "%q is not an IPv6 address", e.Ipv6Address)
 		return
 	}
 	if sn := v.r.subnets[e.SubnetId]; sn != nil {
 		p, err := netip.ParsePrefix(sn.Ipv6CidrBlock)
 		switch {
 		case sn.Ipv6CidrBlock == "":
-			v.add(res, id, i, "Ipv6Address", CodeInvalidParameterValue, "subnet %s has no Ipv6CidrBlock for %s", e.SubnetId, a)
+			v.add(res, id, i, "Ipv6Address", codes.InvalidParameterValue, "subnet %s has no Ipv6CidrBlock for %s", e.SubnetId, a)
 		case err == nil && !p.Contains(a):
-			v.add(res, id, i, "Ipv6Address", CodeInvalidParameterValue, "%s is not inside subnet %s's %s", a, e.SubnetId, sn.Ipv6CidrBlock)
+			v.add(res, id, i, "Ipv6Address", codes.InvalidParameterValue, "%s is not inside subnet %s's %s", a, e.SubnetId, sn.Ipv6CidrBlock)
 		}
 	}
 	if other, dup := ips[a]; dup {
-		v.add(res, id, i, "Ipv6Address", CodeIPAddressInUse, "%s is already the address of %s", a, other)
+		v.add(res, id, i, "Ipv6Address", codes.IPAddressInUse, "%s is already the address of %s", a, other)
 	}
 	ips[a] = id
 	if e.EnablePrimaryIpv6 && !v.prof.IPv6 {
-		v.add(res, id, i, "EnablePrimaryIpv6", CodeUnsupported, "profile %s does not mirror IPv6", v.prof.Name)
+		v.add(res, id, i, "EnablePrimaryIpv6", codes.Unsupported, "profile %s does not mirror IPv6", v.prof.Name)
 	}
 }
 
@@ -240,29 +217,29 @@ func (v *validator) loadBalancers(s *Spec) {
 		case "network":
 		case "gateway": // without VpcEndpointId: a gateway load balancer behind endpoints (GatewayLoadBalancerArn)
 			if v.prof.Name == "alibaba" {
-				v.add(res, id, i, "Type", CodeUnsupported, "profile alibaba has no gateway load balancer targets")
+				v.add(res, id, i, "Type", codes.Unsupported, "profile alibaba has no gateway load balancer targets")
 			}
 		default:
-			v.add(res, id, i, "Type", CodeInvalidParameterValue, "type %q is not network or gateway", l.Type)
+			v.add(res, id, i, "Type", codes.InvalidParameterValue, "type %q is not network or gateway", l.Type)
 		}
 		if v.r.subnets[l.SubnetId] == nil {
-			v.add(res, id, i, "SubnetId", CodeSubnetNotFound, "subnet %q does not exist", l.SubnetId)
+			v.add(res, id, i, "SubnetId", codes.SubnetNotFound, "subnet %q does not exist", l.SubnetId)
 		}
 		v.address(res, id, i, "PrivateIpAddress", l.PrivateIpAddress, l.SubnetId)
 		v.loadBalancerIPv6(l, i)
 		for j, li := range l.Listeners {
 			if li.Port < 1 || li.Port > 65535 {
-				v.add(res, id, i, fmt.Sprintf("Listeners[%d].Port", j), CodeInvalidParameterValue, "port %d is out of range 1-65535", li.Port)
+				v.add(res, id, i, fmt.Sprintf("Listeners[%d].Port", j), codes.InvalidParameterValue, "port %d is out of range 1-65535", li.Port)
 			}
 			switch strings.ToUpper(li.Protocol) {
 			case "UDP", "TCP", "TCP_UDP", "TLS":
 			default:
-				v.add(res, id, i, fmt.Sprintf("Listeners[%d].Protocol", j), CodeInvalidParameterValue, "protocol %q is not UDP, TCP, TCP_UDP or TLS", li.Protocol)
+				v.add(res, id, i, fmt.Sprintf("Listeners[%d].Protocol", j), codes.InvalidParameterValue, "protocol %q is not UDP, TCP, TCP_UDP or TLS", li.Protocol)
 			}
 		}
 		for j, t := range l.Targets {
 			if v.r.enis[t.NetworkInterfaceId] == nil {
-				v.add(res, id, i, fmt.Sprintf("Targets[%d].NetworkInterfaceId", j), CodeNetworkInterfaceNotFound, "network interface %q does not exist", t.NetworkInterfaceId)
+				v.add(res, id, i, fmt.Sprintf("Targets[%d].NetworkInterfaceId", j), codes.NetworkInterfaceNotFound, "network interface %q does not exist", t.NetworkInterfaceId)
 			}
 		}
 	}
@@ -284,24 +261,24 @@ func (v *validator) filter(i int, f *TrafficMirrorFilter) {
 	id := f.TrafficMirrorFilterId
 	for j, ns := range f.NetworkServices {
 		if ns != NetworkServiceAmazonDNS {
-			v.add(res, id, i, fmt.Sprintf("NetworkServices[%d]", j), CodeInvalidParameterValue, "network service %q is not %s", ns, NetworkServiceAmazonDNS)
+			v.add(res, id, i, fmt.Sprintf("NetworkServices[%d]", j), codes.InvalidParameterValue, "network service %q is not %s", ns, NetworkServiceAmazonDNS)
 		}
 	}
 	lists := [2][]TrafficMirrorFilterRule{f.IngressFilterRules, f.EgressFilterRules}
 	names := [2]string{"IngressFilterRules", "EgressFilterRules"}
 	total := len(lists[0]) + len(lists[1])
 	if v.prof.RulesPerFilter > 0 && total > v.prof.RulesPerFilter {
-		v.add(res, id, i, "IngressFilterRules", CodeFilterRuleLimitExceeded, "%d rules, profile %s allows %d per filter", total, v.prof.Name, v.prof.RulesPerFilter)
+		v.add(res, id, i, "IngressFilterRules", codes.FilterRuleLimitExceeded, "%d rules, profile %s allows %d per filter", total, v.prof.Name, v.prof.RulesPerFilter)
 	}
 	for d, rules := range lists {
 		if v.prof.RulesPerDirection > 0 && len(rules) > v.prof.RulesPerDirection {
-			v.add(res, id, i, names[d], CodeFilterRuleLimitExceeded, "%d rules, profile %s allows %d per direction", len(rules), v.prof.Name, v.prof.RulesPerDirection)
+			v.add(res, id, i, names[d], codes.FilterRuleLimitExceeded, "%d rules, profile %s allows %d per direction", len(rules), v.prof.Name, v.prof.RulesPerDirection)
 		}
 		nums := map[int]bool{}
 		for j, r := range rules {
 			fp := fmt.Sprintf("%s[%d]", names[d], j)
 			if nums[r.RuleNumber] {
-				v.add(res, id, i, fp+".RuleNumber", CodeFilterRuleExists, "rule number %d is used twice in %s", r.RuleNumber, names[d])
+				v.add(res, id, i, fp+".RuleNumber", codes.FilterRuleExists, "rule number %d is used twice in %s", r.RuleNumber, names[d])
 			}
 			nums[r.RuleNumber] = true
 			v.filterRule(id, i, fp, r)
@@ -312,36 +289,36 @@ func (v *validator) filter(i int, f *TrafficMirrorFilter) {
 func (v *validator) filterRule(id string, idx int, f string, r TrafficMirrorFilterRule) {
 	const res = "TrafficMirrorFilter"
 	if r.RuleNumber < 1 || r.RuleNumber > 32766 {
-		v.add(res, id, idx, f+".RuleNumber", CodeInvalidParameterValue, "rule number %d is out of range 1-32766", r.RuleNumber)
+		v.add(res, id, idx, f+".RuleNumber", codes.InvalidParameterValue, "rule number %d is out of range 1-32766", r.RuleNumber)
 	}
 	if r.RuleAction != "accept" && r.RuleAction != "reject" {
-		v.add(res, id, idx, f+".RuleAction", CodeInvalidParameterValue, "rule action %q is not accept or reject", r.RuleAction)
+		v.add(res, id, idx, f+".RuleAction", codes.InvalidParameterValue, "rule action %q is not accept or reject", r.RuleAction)
 	}
 	if r.Protocol < 0 || r.Protocol > 255 {
-		v.add(res, id, idx, f+".Protocol", CodeInvalidParameterValue, "protocol %d is out of range 0-255", r.Protocol)
+		v.add(res, id, idx, f+".Protocol", codes.InvalidParameterValue, "protocol %d is out of range 0-255", r.Protocol)
 	}
 	var fam [2]int
 	for k, c := range [2]string{r.SourceCidrBlock, r.DestinationCidrBlock} {
 		field := f + [2]string{".SourceCidrBlock", ".DestinationCidrBlock"}[k]
 		if c == "" {
-			v.add(res, id, idx, field, CodeMissingParameter, "a CIDR block is required (0.0.0.0/0 for any)")
+			v.add(res, id, idx, field, codes.MissingParameter, "a CIDR block is required (0.0.0.0/0 for any)")
 			continue
 		}
 		p, err := netip.ParsePrefix(c)
 		if err != nil {
-			v.add(res, id, idx, field, CodeInvalidParameterValue, "%q is not a CIDR block", c)
+			v.add(res, id, idx, field, codes.InvalidParameterValue, "%q is not a CIDR block", c)
 			continue
 		}
 		fam[k] = 4
 		if p.Addr().Is6() {
 			fam[k] = 6
 			if !v.prof.IPv6 && (k == 0 || fam[0] != 6) {
-				v.add(res, id, idx, field, CodeUnsupported, "profile %s does not support IPv6", v.prof.Name)
+				v.add(res, id, idx, field, codes.Unsupported, "profile %s does not support IPv6", v.prof.Name)
 			}
 		}
 	}
 	if fam[0] != 0 && fam[1] != 0 && fam[0] != fam[1] {
-		v.add(res, id, idx, f+".DestinationCidrBlock", CodeInvalidParameterValue, "source %s and destination %s are of different address families", r.SourceCidrBlock, r.DestinationCidrBlock)
+		v.add(res, id, idx, f+".DestinationCidrBlock", codes.InvalidParameterValue, "source %s and destination %s are of different address families", r.SourceCidrBlock, r.DestinationCidrBlock)
 	}
 	for k, p := range [2]*TrafficMirrorPortRange{r.SourcePortRange, r.DestinationPortRange} {
 		if p == nil {
@@ -349,16 +326,16 @@ func (v *validator) filterRule(id string, idx int, f string, r TrafficMirrorFilt
 		}
 		field := f + [2]string{".SourcePortRange", ".DestinationPortRange"}[k]
 		if r.Protocol != ProtoTCP && r.Protocol != ProtoUDP {
-			v.add(res, id, idx, field, CodeInvalidParameterCombination, "port ranges need protocol 6 (TCP) or 17 (UDP), not %d", r.Protocol)
+			v.add(res, id, idx, field, codes.InvalidParameterCombination, "port ranges need protocol 6 (TCP) or 17 (UDP), not %d", r.Protocol)
 		}
 		if p.FromPort < 0 || p.FromPort > 65535 {
-			v.add(res, id, idx, field+".FromPort", CodeInvalidParameterValue, "port %d is out of range 0-65535", p.FromPort)
+			v.add(res, id, idx, field+".FromPort", codes.InvalidParameterValue, "port %d is out of range 0-65535", p.FromPort)
 		}
 		if p.ToPort < 0 || p.ToPort > 65535 {
-			v.add(res, id, idx, field+".ToPort", CodeInvalidParameterValue, "port %d is out of range 0-65535", p.ToPort)
+			v.add(res, id, idx, field+".ToPort", codes.InvalidParameterValue, "port %d is out of range 0-65535", p.ToPort)
 		}
 		if p.FromPort > p.ToPort {
-			v.add(res, id, idx, field, CodeInvalidParameterValue, "port range %d-%d has FromPort > ToPort", p.FromPort, p.ToPort)
+			v.add(res, id, idx, field, codes.InvalidParameterValue, "port range %d-%d has FromPort > ToPort", p.FromPort, p.ToPort)
 		}
 	}
 }
@@ -377,20 +354,20 @@ func (v *validator) targets(s *Spec) {
 		}
 		switch {
 		case n == 0:
-			v.add(res, id, i, "NetworkInterfaceId", CodeMissingParameter, "one of NetworkInterfaceId, NetworkLoadBalancerArn, GatewayLoadBalancerEndpointId is required")
+			v.add(res, id, i, "NetworkInterfaceId", codes.MissingParameter, "one of NetworkInterfaceId, NetworkLoadBalancerArn, GatewayLoadBalancerEndpointId is required")
 		case n > 1:
-			v.add(res, id, i, "NetworkInterfaceId", CodeInvalidParameterCombination, "give only one of NetworkInterfaceId, NetworkLoadBalancerArn, GatewayLoadBalancerEndpointId")
+			v.add(res, id, i, "NetworkInterfaceId", codes.InvalidParameterCombination, "give only one of NetworkInterfaceId, NetworkLoadBalancerArn, GatewayLoadBalancerEndpointId")
 		case t.NetworkInterfaceId != "":
 			if v.r.enis[t.NetworkInterfaceId] == nil {
-				v.add(res, id, i, "NetworkInterfaceId", CodeNetworkInterfaceNotFound, "network interface %q does not exist", t.NetworkInterfaceId)
+				v.add(res, id, i, "NetworkInterfaceId", codes.NetworkInterfaceNotFound, "network interface %q does not exist", t.NetworkInterfaceId)
 			}
 		case t.NetworkLoadBalancerArn != "":
 			if lb := v.r.lbs[t.NetworkLoadBalancerArn]; lb == nil || lb.Type == "gateway" {
-				v.add(res, id, i, "NetworkLoadBalancerArn", CodeLoadBalancerNotFound, "network load balancer %q does not exist", t.NetworkLoadBalancerArn)
+				v.add(res, id, i, "NetworkLoadBalancerArn", codes.LoadBalancerNotFound, "network load balancer %q does not exist", t.NetworkLoadBalancerArn)
 			}
 		default:
 			if v.r.endpoints[t.GatewayLoadBalancerEndpointId] == nil {
-				v.add(res, id, i, "GatewayLoadBalancerEndpointId", CodeLoadBalancerNotFound, "gateway load balancer endpoint %q does not exist", t.GatewayLoadBalancerEndpointId)
+				v.add(res, id, i, "GatewayLoadBalancerEndpointId", codes.LoadBalancerNotFound, "gateway load balancer endpoint %q does not exist", t.GatewayLoadBalancerEndpointId)
 			}
 		}
 	}
@@ -407,7 +384,7 @@ func (v *validator) sessions(s *Spec) {
 		v.unique(resSession, "TrafficMirrorSessionId", id, i, seen)
 		v.sessionSources(&x, i, tally)
 		if v.r.filters[x.TrafficMirrorFilterId] == nil {
-			v.add(resSession, id, i, "TrafficMirrorFilterId", CodeFilterNotFound, "filter %q does not exist", x.TrafficMirrorFilterId)
+			v.add(resSession, id, i, "TrafficMirrorFilterId", codes.FilterNotFound, "filter %q does not exist", x.TrafficMirrorFilterId)
 		}
 		isLB := v.sessionTarget(&x, i, tally)
 		v.sessionValues(&x, i, isLB, tally)
@@ -438,10 +415,10 @@ func newSessionTally(s *Spec) *sessionTally {
 func (v *validator) sessionSources(x *TrafficMirrorSession, i int, tally *sessionTally) {
 	id := x.TrafficMirrorSessionId
 	if x.NetworkInterfaceId == "" {
-		v.add(resSession, id, i, "NetworkInterfaceId", CodeMissingParameter, "the source NetworkInterfaceId is required")
+		v.add(resSession, id, i, "NetworkInterfaceId", codes.MissingParameter, "the source NetworkInterfaceId is required")
 	}
 	if n := len(sessionSources(x)); n > v.prof.SourcesPerSession {
-		v.add(resSession, id, i, "TrafficMirrorSourceIds", CodeSourceLimitExceeded, "%d sources, profile %s allows %d per session", n, v.prof.Name, v.prof.SourcesPerSession)
+		v.add(resSession, id, i, "TrafficMirrorSourceIds", codes.SourceLimitExceeded, "%d sources, profile %s allows %d per session", n, v.prof.Name, v.prof.SourcesPerSession)
 	}
 	for j, src := range sessionSources(x) {
 		field := "NetworkInterfaceId"
@@ -449,21 +426,21 @@ func (v *validator) sessionSources(x *TrafficMirrorSession, i int, tally *sessio
 			field = fmt.Sprintf("TrafficMirrorSourceIds[%d]", slices.Index(x.TrafficMirrorSourceIds, src))
 		}
 		if v.r.enis[src] == nil {
-			v.add(resSession, id, i, field, CodeNetworkInterfaceNotFound, "network interface %q does not exist", src)
+			v.add(resSession, id, i, field, codes.NetworkInterfaceNotFound, "network interface %q does not exist", src)
 			continue
 		}
 		if ok, why := MirrorSourceSupported(v.r.enis[src].InstanceType); !ok && v.prof.Name == "aws" {
-			v.add(resSession, id, i, field, CodeSourceInstanceType, "network interface %q cannot be a mirror source: %s", src, why)
+			v.add(resSession, id, i, field, codes.SourceInstanceType, "network interface %q cannot be a mirror source: %s", src, why)
 		}
 		if t, ok := tally.targetENIs[src]; ok {
-			v.add(resSession, id, i, field, CodeInvalidParameterValue, "network interface %q is the ENI of target %s: an ENI cannot be both source and target", src, t)
+			v.add(resSession, id, i, field, codes.InvalidParameterValue, "network interface %q is the ENI of target %s: an ENI cannot be both source and target", src, t)
 		}
 		if slices.Contains(tally.perSource[src], x.SessionNumber) {
-			v.add(resSession, id, i, "SessionNumber", CodeInvalidParameterValue, "session number %d is already used on source %s", x.SessionNumber, src)
+			v.add(resSession, id, i, "SessionNumber", codes.InvalidParameterValue, "session number %d is already used on source %s", x.SessionNumber, src)
 		}
 		tally.perSource[src] = append(tally.perSource[src], x.SessionNumber)
 		if n := len(tally.perSource[src]); n == v.prof.SessionsPerSource+1 {
-			v.add(resSession, id, i, field, CodeSessionLimitExceeded, "source %s has more than %d sessions (profile %s)", src, v.prof.SessionsPerSource, v.prof.Name)
+			v.add(resSession, id, i, field, codes.SessionLimitExceeded, "source %s has more than %d sessions (profile %s)", src, v.prof.SessionsPerSource, v.prof.Name)
 		}
 	}
 }
@@ -474,7 +451,7 @@ func (v *validator) sessionTarget(x *TrafficMirrorSession, i int, tally *session
 	id := x.TrafficMirrorSessionId
 	tg := v.r.targets[x.TrafficMirrorTargetId]
 	if tg == nil {
-		v.add(resSession, id, i, "TrafficMirrorTargetId", CodeTargetNotFound, "target %q does not exist", x.TrafficMirrorTargetId)
+		v.add(resSession, id, i, "TrafficMirrorTargetId", codes.TargetNotFound, "target %q does not exist", x.TrafficMirrorTargetId)
 	}
 	isLB = tg != nil && tg.NetworkInterfaceId == ""
 	if tg != nil {
@@ -484,7 +461,7 @@ func (v *validator) sessionTarget(x *TrafficMirrorSession, i int, tally *session
 			limit = v.prof.SessionsPerLBTarget
 		}
 		if limit > 0 && tally.perTarget[tg.TrafficMirrorTargetId] == limit+1 {
-			v.add(resSession, id, i, "TrafficMirrorTargetId", CodeSessionLimitExceeded, "target %s has more than %d sessions (profile %s)", tg.TrafficMirrorTargetId, limit, v.prof.Name)
+			v.add(resSession, id, i, "TrafficMirrorTargetId", codes.SessionLimitExceeded, "target %s has more than %d sessions (profile %s)", tg.TrafficMirrorTargetId, limit, v.prof.Name)
 		}
 	}
 	return isLB
@@ -494,15 +471,15 @@ func (v *validator) sessionTarget(x *TrafficMirrorSession, i int, tally *session
 func (v *validator) sessionValues(x *TrafficMirrorSession, i int, isLB bool, tally *sessionTally) {
 	id := x.TrafficMirrorSessionId
 	if first, dup := tally.byNumber[x.SessionNumber]; dup && v.prof.UniqueSessionNumbers {
-		v.add(resSession, id, i, "SessionNumber", CodeInvalidParameterValue, "session number %d is already used by session %s (profile %s: one session per number in the account)", x.SessionNumber, first, v.prof.Name)
+		v.add(resSession, id, i, "SessionNumber", codes.InvalidParameterValue, "session number %d is already used by session %s (profile %s: one session per number in the account)", x.SessionNumber, first, v.prof.Name)
 	} else if !dup {
 		tally.byNumber[x.SessionNumber] = id
 	}
 	if x.SessionNumber < 1 || x.SessionNumber > 32766 {
-		v.add(resSession, id, i, "SessionNumber", CodeInvalidParameterValue, "session number %d is out of range 1-32766", x.SessionNumber)
+		v.add(resSession, id, i, "SessionNumber", codes.InvalidParameterValue, "session number %d is out of range 1-32766", x.SessionNumber)
 	}
 	if x.VirtualNetworkId != nil && (*x.VirtualNetworkId < 0 || *x.VirtualNetworkId > 1<<24-1) {
-		v.add(resSession, id, i, "VirtualNetworkId", CodeInvalidParameterValue, "VNI %d is out of range 0-16777215", *x.VirtualNetworkId)
+		v.add(resSession, id, i, "VirtualNetworkId", codes.InvalidParameterValue, "VNI %d is out of range 0-16777215", *x.VirtualNetworkId)
 	}
 	if x.PacketLength != nil {
 		pl, maxPL := *x.PacketLength, v.prof.MaxPacketLength
@@ -510,7 +487,7 @@ func (v *validator) sessionValues(x *TrafficMirrorSession, i int, isLB bool, tal
 			maxPL = v.prof.MaxPacketLengthLB
 		}
 		if pl < 1 || pl > maxPL {
-			v.add(resSession, id, i, "PacketLength", CodeInvalidParameterValue, "packet length %d is out of range 1-%d%s", pl, maxPL, map[bool]string{true: " (load balancer target)"}[isLB])
+			v.add(resSession, id, i, "PacketLength", codes.InvalidParameterValue, "packet length %d is out of range 1-%d%s", pl, maxPL, map[bool]string{true: " (load balancer target)"}[isLB])
 		}
 	}
 }

@@ -5,13 +5,11 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+
+	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
 // Codes of the Elastic Load Balancing resources (ELBv2's and EC2's).
-const (
-	CodeTargetGroupNotFound        = "TargetGroupNotFound"
-	CodeVpcEndpointServiceNotFound = "InvalidVpcEndpointServiceId.NotFound"
-)
 
 // Elastic Load Balancing's default quotas per region (the service
 // quotas page, as remembered: "Network Load Balancers per Region 50",
@@ -21,8 +19,6 @@ const (
 	NetworkLoadBalancersPerRegion = 50
 	GatewayLoadBalancersPerRegion = 100
 	TargetGroupsPerRegion         = 3000
-	CodeTooManyLoadBalancers      = "TooManyLoadBalancers"
-	CodeTooManyTargetGroups       = "TooManyTargetGroups"
 )
 
 // elbQuotas reports the first load balancer of a type, and the first
@@ -36,12 +32,12 @@ func (v *validator) elbQuotas(s *Spec) {
 		}
 		n[l.Type]++
 		if n[l.Type] == limit[l.Type]+1 {
-			v.add("LoadBalancer", l.LoadBalancerArn, i, "Type", CodeTooManyLoadBalancers, "more than %d %s load balancers in the region", limit[l.Type], l.Type)
+			v.add("LoadBalancer", l.LoadBalancerArn, i, "Type", codes.TooManyLoadBalancers, "more than %d %s load balancers in the region", limit[l.Type], l.Type)
 		}
 	}
 	if len(s.TargetGroups) > TargetGroupsPerRegion {
 		i := TargetGroupsPerRegion
-		v.add("TargetGroup", s.TargetGroups[i].TargetGroupArn, i, "TargetGroupArn", CodeTooManyTargetGroups, "more than %d target groups in the region", TargetGroupsPerRegion)
+		v.add("TargetGroup", s.TargetGroups[i].TargetGroupArn, i, "TargetGroupArn", codes.TooManyTargetGroups, "more than %d target groups in the region", TargetGroupsPerRegion)
 	}
 }
 
@@ -68,11 +64,11 @@ func (v *validator) elb(s *Spec) {
 			field := fmt.Sprintf("Listeners[%d].TargetGroupArn", j)
 			switch {
 			case tg == nil:
-				v.add("LoadBalancer", l.LoadBalancerArn, i, field, CodeTargetGroupNotFound, "target group %q does not exist", li.TargetGroupArn)
+				v.add("LoadBalancer", l.LoadBalancerArn, i, field, codes.TargetGroupNotFound, "target group %q does not exist", li.TargetGroupArn)
 			case tg.VpcId != v.r.vpcOfSubnet(l.SubnetId):
-				v.add("LoadBalancer", l.LoadBalancerArn, i, field, CodeInvalidParameterValue, "target group %s is in VPC %s, the load balancer in %s", tg.TargetGroupArn, tg.VpcId, v.r.vpcOfSubnet(l.SubnetId))
+				v.add("LoadBalancer", l.LoadBalancerArn, i, field, codes.InvalidParameterValue, "target group %s is in VPC %s, the load balancer in %s", tg.TargetGroupArn, tg.VpcId, v.r.vpcOfSubnet(l.SubnetId))
 			case (tg.Protocol == "GENEVE") != (l.Type == "gateway"):
-				v.add("LoadBalancer", l.LoadBalancerArn, i, field, CodeInvalidParameterValue, "a %s load balancer cannot forward to a %s target group", l.Type, tg.Protocol)
+				v.add("LoadBalancer", l.LoadBalancerArn, i, field, codes.InvalidParameterValue, "a %s load balancer cannot forward to a %s target group", l.Type, tg.Protocol)
 			}
 		}
 	}
@@ -88,7 +84,7 @@ func (v *validator) lbAddressesFree(s *Spec) {
 	held := map[string]string{}
 	s.EachAddress(func(h HeldAddress) {
 		if other, dup := held[h.Address]; dup && h.Resource == "LoadBalancer" {
-			v.add("LoadBalancer", h.Holder, h.Index, h.Field, CodeIPAddressInUse, "%s is already the address of %s", h.Address, other)
+			v.add("LoadBalancer", h.Holder, h.Index, h.Field, codes.IPAddressInUse, "%s is already the address of %s", h.Address, other)
 		}
 		held[h.Address] = h.Holder
 	})
@@ -110,17 +106,17 @@ func (v *validator) lbZones(l LoadBalancer, i int) {
 		field := fmt.Sprintf("AdditionalSubnets[%d]", j)
 		switch {
 		case v.r.subnets[z.SubnetId] == nil:
-			v.add("LoadBalancer", l.LoadBalancerArn, i, field+".SubnetId", CodeSubnetNotFound, "subnet %q does not exist", z.SubnetId)
+			v.add("LoadBalancer", l.LoadBalancerArn, i, field+".SubnetId", codes.SubnetNotFound, "subnet %q does not exist", z.SubnetId)
 			continue
 		case seen[z.SubnetId]:
-			v.add("LoadBalancer", l.LoadBalancerArn, i, field+".SubnetId", CodeInvalidParameterValue, "subnet %s is given twice", z.SubnetId)
+			v.add("LoadBalancer", l.LoadBalancerArn, i, field+".SubnetId", codes.InvalidParameterValue, "subnet %s is given twice", z.SubnetId)
 		case v.r.vpcOfSubnet(z.SubnetId) != v.r.vpcOfSubnet(l.SubnetId):
-			v.add("LoadBalancer", l.LoadBalancerArn, i, field+".SubnetId", CodeInvalidParameterValue, "subnet %s is not in the load balancer's VPC %s", z.SubnetId, v.r.vpcOfSubnet(l.SubnetId))
+			v.add("LoadBalancer", l.LoadBalancerArn, i, field+".SubnetId", codes.InvalidParameterValue, "subnet %s is not in the load balancer's VPC %s", z.SubnetId, v.r.vpcOfSubnet(l.SubnetId))
 		}
 		seen[z.SubnetId] = true
 		v.address("LoadBalancer", l.LoadBalancerArn, i, field+".PrivateIpAddress", z.PrivateIpAddress, z.SubnetId)
 		if (z.Ipv6Address != "") != (l.Ipv6Address != "") {
-			v.add("LoadBalancer", l.LoadBalancerArn, i, field+".Ipv6Address", CodeInvalidParameterCombination, "a dual-stack load balancer has an IPv6 address in every zone; an IPv4-only one has none")
+			v.add("LoadBalancer", l.LoadBalancerArn, i, field+".Ipv6Address", codes.InvalidParameterCombination, "a dual-stack load balancer has an IPv6 address in every zone; an IPv4-only one has none")
 		} else if z.Ipv6Address != "" {
 			v.zoneIPv6(l.LoadBalancerArn, i, field+".Ipv6Address", z)
 		}
@@ -132,11 +128,11 @@ func (v *validator) lbZones(l LoadBalancer, i int) {
 func (v *validator) zoneIPv6(id string, i int, field string, z LoadBalancerSubnet) {
 	a, err := netip.ParseAddr(z.Ipv6Address)
 	if err != nil || !a.Is6() || a.Is4In6() {
-		v.add("LoadBalancer", id, i, field, CodeInvalidParameterValue, "%q is not an IPv6 address", z.Ipv6Address)
+		v.add("LoadBalancer", id, i, field, codes.InvalidParameterValue, "%q is not an IPv6 address", z.Ipv6Address)
 		return
 	}
 	if p, err := netip.ParsePrefix(v.r.subnets[z.SubnetId].Ipv6CidrBlock); err != nil || !p.Contains(a) {
-		v.add("LoadBalancer", id, i, field, CodeInvalidParameterValue, "%s is not inside subnet %s's IPv6 block", a, z.SubnetId)
+		v.add("LoadBalancer", id, i, field, codes.InvalidParameterValue, "%s is not inside subnet %s's IPv6 block", a, z.SubnetId)
 	}
 }
 
@@ -148,11 +144,11 @@ func (v *validator) lbGateway(l LoadBalancer, i int) {
 	}
 	const field = "GatewayLoadBalancerArn"
 	if l.Type != "gateway" || l.VpcEndpointId == "" {
-		v.add("LoadBalancer", l.LoadBalancerArn, i, field, CodeInvalidParameterCombination, "only a Gateway Load Balancer endpoint (Type gateway, with VpcEndpointId) sends to a gateway load balancer")
+		v.add("LoadBalancer", l.LoadBalancerArn, i, field, codes.InvalidParameterCombination, "only a Gateway Load Balancer endpoint (Type gateway, with VpcEndpointId) sends to a gateway load balancer")
 	}
 	gw := v.r.lbs[l.GatewayLoadBalancerArn]
 	if gw == nil || gw.Type != "gateway" || gw.VpcEndpointId != "" {
-		v.add("LoadBalancer", l.LoadBalancerArn, i, field, CodeLoadBalancerNotFound, "gateway load balancer %q does not exist", l.GatewayLoadBalancerArn)
+		v.add("LoadBalancer", l.LoadBalancerArn, i, field, codes.LoadBalancerNotFound, "gateway load balancer %q does not exist", l.GatewayLoadBalancerArn)
 	}
 }
 
@@ -164,24 +160,24 @@ func (v *validator) targetGroups(s *Spec) {
 		v.unique(res, "TargetGroupArn", id, i, seen)
 		switch {
 		case !slices.Contains(TargetGroupProtocols, tg.Protocol):
-			v.add(res, id, i, "Protocol", CodeInvalidParameterValue, "protocol %q is not one of %s", tg.Protocol, strings.Join(TargetGroupProtocols, ", "))
+			v.add(res, id, i, "Protocol", codes.InvalidParameterValue, "protocol %q is not one of %s", tg.Protocol, strings.Join(TargetGroupProtocols, ", "))
 		case tg.Protocol == "GENEVE" && tg.Port != GenevePort:
-			v.add(res, id, i, "Port", CodeInvalidParameterValue, "a GENEVE target group listens on port %d, not %d", GenevePort, tg.Port)
+			v.add(res, id, i, "Port", codes.InvalidParameterValue, "a GENEVE target group listens on port %d, not %d", GenevePort, tg.Port)
 		case tg.Port < 1 || tg.Port > 65535:
-			v.add(res, id, i, "Port", CodeInvalidParameterValue, "port %d is out of range 1-65535", tg.Port)
+			v.add(res, id, i, "Port", codes.InvalidParameterValue, "port %d is out of range 1-65535", tg.Port)
 		}
 		if tg.TargetType != "" && tg.TargetType != "instance" && tg.TargetType != "ip" {
-			v.add(res, id, i, "TargetType", CodeInvalidParameterValue, "target type %q is not instance or ip", tg.TargetType)
+			v.add(res, id, i, "TargetType", codes.InvalidParameterValue, "target type %q is not instance or ip", tg.TargetType)
 		}
 		if v.r.vpcs[tg.VpcId] == nil {
-			v.add(res, id, i, "VpcId", CodeVpcNotFound, "VPC %q does not exist", tg.VpcId)
+			v.add(res, id, i, "VpcId", codes.VpcNotFound, "VPC %q does not exist", tg.VpcId)
 		}
 		for j, t := range tg.Targets {
 			field := fmt.Sprintf("Targets[%d].NetworkInterfaceId", j)
 			if e := v.r.enis[t.NetworkInterfaceId]; e == nil {
-				v.add(res, id, i, field, CodeNetworkInterfaceNotFound, "network interface %q does not exist", t.NetworkInterfaceId)
+				v.add(res, id, i, field, codes.NetworkInterfaceNotFound, "network interface %q does not exist", t.NetworkInterfaceId)
 			} else if v.r.vpcOfSubnet(e.SubnetId) != tg.VpcId {
-				v.add(res, id, i, field, CodeInvalidParameterValue, "network interface %s is not in the target group's VPC %s", t.NetworkInterfaceId, tg.VpcId)
+				v.add(res, id, i, field, codes.InvalidParameterValue, "network interface %s is not in the target group's VPC %s", t.NetworkInterfaceId, tg.VpcId)
 			}
 		}
 	}
@@ -195,28 +191,28 @@ func (v *validator) endpointServices(s *Spec) {
 		id := es.ServiceId
 		v.unique(res, "ServiceId", id, i, seen)
 		if len(es.GatewayLoadBalancerArns) == 0 {
-			v.add(res, id, i, "GatewayLoadBalancerArns", CodeMissingParameter, "an endpoint service needs a gateway load balancer")
+			v.add(res, id, i, "GatewayLoadBalancerArns", codes.MissingParameter, "an endpoint service needs a gateway load balancer")
 		}
 		for j, a := range es.GatewayLoadBalancerArns {
 			field := fmt.Sprintf("GatewayLoadBalancerArns[%d]", j)
 			gw := v.r.lbs[a]
 			switch {
 			case gw == nil || gw.Type != "gateway" || gw.VpcEndpointId != "":
-				v.add(res, id, i, field, CodeLoadBalancerNotFound, "gateway load balancer %q does not exist", a)
+				v.add(res, id, i, field, codes.LoadBalancerNotFound, "gateway load balancer %q does not exist", a)
 			case offered[a] != "":
-				v.add(res, id, i, field, CodeInvalidParameterValue, "gateway load balancer %s is already offered by %s", a, offered[a])
+				v.add(res, id, i, field, codes.InvalidParameterValue, "gateway load balancer %s is already offered by %s", a, offered[a])
 			}
 			offered[a] = id
 		}
 		for j, p := range es.PendingEndpoints {
 			if v.r.subnets[p.SubnetId] == nil {
-				v.add(res, id, i, fmt.Sprintf("PendingEndpoints[%d].SubnetId", j), CodeSubnetNotFound, "subnet %q does not exist", p.SubnetId)
+				v.add(res, id, i, fmt.Sprintf("PendingEndpoints[%d].SubnetId", j), codes.SubnetNotFound, "subnet %q does not exist", p.SubnetId)
 			}
 		}
 	}
 	for i, l := range s.LoadBalancers {
 		if l.GatewayLoadBalancerArn != "" && v.r.lbs[l.GatewayLoadBalancerArn] != nil && offered[l.GatewayLoadBalancerArn] == "" {
-			v.add("LoadBalancer", l.LoadBalancerArn, i, "GatewayLoadBalancerArn", CodeVpcEndpointServiceNotFound,
+			v.add("LoadBalancer", l.LoadBalancerArn, i, "GatewayLoadBalancerArn", codes.VpcEndpointServiceNotFound,
 				"gateway load balancer %s is offered by no endpoint service", l.GatewayLoadBalancerArn)
 		}
 	}

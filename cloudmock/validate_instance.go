@@ -1,6 +1,10 @@
 package cloudmock
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+)
 
 // instances checks the instances and how interfaces are attached: ids
 // unique, a type, known values, a primary interface of the instance's
@@ -15,20 +19,20 @@ func (v *validator) instances(s *Spec) {
 		v.unique(res, "InstanceId", x.InstanceId, i, seen)
 		byID[x.InstanceId] = x
 		if x.InstanceType == "" {
-			v.add(res, x.InstanceId, i, "InstanceType", CodeMissingParameter, "InstanceType is required")
+			v.add(res, x.InstanceId, i, "InstanceType", codes.MissingParameter, "InstanceType is required")
 		}
 		for _, f := range []struct{ field, val string }{
 			{"State", x.State}, {"InstanceInitiatedShutdownBehavior", x.InstanceInitiatedShutdownBehavior}, {"CpuCredits", x.CpuCredits},
 		} {
 			if ok := instanceValues[f.field]; f.val != "" && !slices.Contains(ok, f.val) {
-				v.add(res, x.InstanceId, i, f.field, CodeInvalidParameterValue, "%s %q is not one of %v", f.field, f.val, ok)
+				v.add(res, x.InstanceId, i, f.field, codes.InvalidParameterValue, "%s %q is not one of %v", f.field, f.val, ok)
 			}
 		}
 	}
 	primary := v.attachments(s, byID)
 	for i, x := range s.Instances {
 		if !primary[x.InstanceId] {
-			v.add("Instance", x.InstanceId, i, "InstanceId", CodeInvalidParameterValue,
+			v.add("Instance", x.InstanceId, i, "InstanceId", codes.InvalidParameterValue,
 				"instance %s has no primary network interface (device index 0)", x.InstanceId)
 		}
 	}
@@ -53,7 +57,7 @@ func (v *validator) attachments(s *Spec, byID map[string]*Instance) map[string]b
 		id := e.NetworkInterfaceId
 		if e.InstanceId == "" {
 			if e.Attachment != nil {
-				v.add(res, id, i, "Attachment", CodeInvalidParameterCombination, "an attachment needs an InstanceId")
+				v.add(res, id, i, "Attachment", codes.InvalidParameterCombination, "an attachment needs an InstanceId")
 			}
 			continue
 		}
@@ -67,12 +71,12 @@ func (v *validator) attachments(s *Spec, byID map[string]*Instance) map[string]b
 		}
 		switch {
 		case idx < 0:
-			v.add(res, id, i, "Attachment.DeviceIndex", CodeInvalidParameterValue, "device index %d is negative", idx)
+			v.add(res, id, i, "Attachment.DeviceIndex", codes.InvalidParameterValue, "device index %d is negative", idx)
 		case seen && idx == prev:
-			v.add(res, id, i, "Attachment.DeviceIndex", CodeInvalidParameterValue,
+			v.add(res, id, i, "Attachment.DeviceIndex", codes.InvalidParameterValue,
 				"instance %s already has an interface attached at device index %d", e.InstanceId, idx)
 		case seen && idx < prev:
-			v.add(res, id, i, "Attachment.DeviceIndex", CodeInvalidParameterValue,
+			v.add(res, id, i, "Attachment.DeviceIndex", codes.InvalidParameterValue,
 				"device index %d comes after %d on instance %s: keep an instance's interfaces in device-index order", idx, prev, e.InstanceId)
 		}
 		last[e.InstanceId] = idx
@@ -80,7 +84,7 @@ func (v *validator) attachments(s *Spec, byID map[string]*Instance) map[string]b
 			primary[e.InstanceId] = true
 		}
 		if in := byID[e.InstanceId]; in != nil && e.InstanceType != in.InstanceType {
-			v.add(res, id, i, "InstanceType", CodeInvalidParameterValue,
+			v.add(res, id, i, "InstanceType", codes.InvalidParameterValue,
 				"instance %s is of type %s, not %q", e.InstanceId, in.InstanceType, e.InstanceType)
 		}
 	}

@@ -3,6 +3,8 @@ package cloudmock
 import (
 	"errors"
 	"testing"
+
+	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
 // instanceSpec is a VPC with one subnet and an instance i-1 with two
@@ -32,20 +34,20 @@ func TestValidateInstances(t *testing.T) {
 		field, code  string
 		wantResource string
 	}{
-		{"no type", func(s *Spec) { s.Instances[0].InstanceType = "" }, "InstanceType", CodeMissingParameter, "Instance"},
-		{"bad state", func(s *Spec) { s.Instances[0].State = "pending" }, "State", CodeInvalidParameterValue, "Instance"},
-		{"bad credits", func(s *Spec) { s.Instances[0].CpuCredits = "lots" }, "CpuCredits", CodeInvalidParameterValue, "Instance"},
-		{"bad shutdown", func(s *Spec) { s.Instances[0].InstanceInitiatedShutdownBehavior = "hibernate" }, "InstanceInitiatedShutdownBehavior", CodeInvalidParameterValue, "Instance"},
-		{"twice", func(s *Spec) { s.Instances = append(s.Instances, s.Instances[0]) }, "InstanceId", CodeDuplicateID, "Instance"},
-		{"no primary", func(s *Spec) { s.NetworkInterfaces[0].Attachment.DeviceIndex = 1 }, "InstanceId", CodeInvalidParameterValue, "Instance"},
-		{"no interface", func(s *Spec) { s.NetworkInterfaces = nil }, "InstanceId", CodeInvalidParameterValue, "Instance"},
-		{"same index", func(s *Spec) { s.NetworkInterfaces[1].Attachment.DeviceIndex = 0 }, "Attachment.DeviceIndex", CodeInvalidParameterValue, "NetworkInterface"},
+		{"no type", func(s *Spec) { s.Instances[0].InstanceType = "" }, "InstanceType", codes.MissingParameter, "Instance"},
+		{"bad state", func(s *Spec) { s.Instances[0].State = "pending" }, "State", codes.InvalidParameterValue, "Instance"},
+		{"bad credits", func(s *Spec) { s.Instances[0].CpuCredits = "lots" }, "CpuCredits", codes.InvalidParameterValue, "Instance"},
+		{"bad shutdown", func(s *Spec) { s.Instances[0].InstanceInitiatedShutdownBehavior = "hibernate" }, "InstanceInitiatedShutdownBehavior", codes.InvalidParameterValue, "Instance"},
+		{"twice", func(s *Spec) { s.Instances = append(s.Instances, s.Instances[0]) }, "InstanceId", codes.DuplicateID, "Instance"},
+		{"no primary", func(s *Spec) { s.NetworkInterfaces[0].Attachment.DeviceIndex = 1 }, "InstanceId", codes.InvalidParameterValue, "Instance"},
+		{"no interface", func(s *Spec) { s.NetworkInterfaces = nil }, "InstanceId", codes.InvalidParameterValue, "Instance"},
+		{"same index", func(s *Spec) { s.NetworkInterfaces[1].Attachment.DeviceIndex = 0 }, "Attachment.DeviceIndex", codes.InvalidParameterValue, "NetworkInterface"},
 		{"out of order", func(s *Spec) {
 			s.NetworkInterfaces[0].Attachment.DeviceIndex, s.NetworkInterfaces[1].Attachment.DeviceIndex = 2, 0
-		}, "Attachment.DeviceIndex", CodeInvalidParameterValue, "NetworkInterface"},
-		{"negative", func(s *Spec) { s.NetworkInterfaces[1].Attachment.DeviceIndex = -1 }, "Attachment.DeviceIndex", CodeInvalidParameterValue, "NetworkInterface"},
-		{"type differs", func(s *Spec) { s.NetworkInterfaces[1].InstanceType = "t2.micro" }, "InstanceType", CodeInvalidParameterValue, "NetworkInterface"},
-		{"detached attachment", func(s *Spec) { s.NetworkInterfaces[1].InstanceId = "" }, "Attachment", CodeInvalidParameterCombination, "NetworkInterface"},
+		}, "Attachment.DeviceIndex", codes.InvalidParameterValue, "NetworkInterface"},
+		{"negative", func(s *Spec) { s.NetworkInterfaces[1].Attachment.DeviceIndex = -1 }, "Attachment.DeviceIndex", codes.InvalidParameterValue, "NetworkInterface"},
+		{"type differs", func(s *Spec) { s.NetworkInterfaces[1].InstanceType = "t2.micro" }, "InstanceType", codes.InvalidParameterValue, "NetworkInterface"},
+		{"detached attachment", func(s *Spec) { s.NetworkInterfaces[1].InstanceId = "" }, "Attachment", codes.InvalidParameterCombination, "NetworkInterface"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

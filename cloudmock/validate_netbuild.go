@@ -3,16 +3,12 @@ package cloudmock
 import (
 	"fmt"
 	"net/netip"
+
+	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
 // EC2 codes of the network-building rules below.
 const (
-	CodeSubnetConflict    = "InvalidSubnet.Conflict"
-	CodeGroupDuplicate    = "InvalidGroup.Duplicate"
-	CodeVpcLimitExceeded  = "VpcLimitExceeded"
-	CodeVpcRange          = "InvalidVpc.Range"
-	CodeDependency        = "DependencyViolation"
-	CodeCannotDelete      = "CannotDelete"
 	defaultSecurityGroup  = "default"
 	defaultVpcsPerAccount = 1
 )
@@ -28,7 +24,7 @@ func (v *validator) netDefaults(s *Spec) {
 	for i, x := range s.Vpcs {
 		if x.IsDefault {
 			if n++; n > defaultVpcsPerAccount {
-				v.add("Vpc", x.VpcId, i, "IsDefault", CodeInvalidParameterValue, "the account has another default VPC")
+				v.add("Vpc", x.VpcId, i, "IsDefault", codes.InvalidParameterValue, "the account has another default VPC")
 			}
 		}
 	}
@@ -38,7 +34,7 @@ func (v *validator) netDefaults(s *Spec) {
 			continue
 		}
 		if other, dup := defACL[a.VpcId]; dup {
-			v.add("NetworkAcl", a.NetworkAclId, i, "IsDefault", CodeInvalidParameterValue, "VPC %s already has default network ACL %s", a.VpcId, other)
+			v.add("NetworkAcl", a.NetworkAclId, i, "IsDefault", codes.InvalidParameterValue, "VPC %s already has default network ACL %s", a.VpcId, other)
 		}
 		defACL[a.VpcId] = a.NetworkAclId
 	}
@@ -49,7 +45,7 @@ func (v *validator) netDefaults(s *Spec) {
 		}
 		key := [2]string{g.VpcId, g.GroupName}
 		if other, dup := names[key]; dup {
-			v.add("SecurityGroup", g.GroupId, i, "GroupName", CodeGroupDuplicate, "the security group '%s' already exists for VPC '%s' (%s)", g.GroupName, g.VpcId, other)
+			v.add("SecurityGroup", g.GroupId, i, "GroupName", codes.GroupDuplicate, "the security group '%s' already exists for VPC '%s' (%s)", g.GroupName, g.VpcId, other)
 		}
 		names[key] = g.GroupId
 	}
@@ -73,7 +69,7 @@ func (v *validator) subnetConflicts(s *Spec) {
 			field := [2]string{"CidrBlock", "Ipv6CidrBlock"}[k]
 			for _, o := range by[x.VpcId] {
 				if o.p.Overlaps(p) {
-					v.add("Subnet", x.SubnetId, i, field, CodeSubnetConflict, "the CIDR '%s' conflicts with another subnet (%s, %s)", c, o.id, o.p)
+					v.add("Subnet", x.SubnetId, i, field, codes.SubnetConflict, "the CIDR '%s' conflicts with another subnet (%s, %s)", c, o.id, o.p)
 					break
 				}
 			}
@@ -102,7 +98,7 @@ type CreationQuota struct {
 // quotas were raised. Route tables count their routes (per table) under
 // KindRouteTable+"/routes".
 var CreationQuotas = map[IDKind]CreationQuota{
-	KindVpc:                    {VpcsPerRegion, false, CodeVpcLimitExceeded, "VPCs per Region", "Vpc"},
+	KindVpc:                    {VpcsPerRegion, false, codes.VpcLimitExceeded, "VPCs per Region", "Vpc"},
 	KindSubnet:                 {200, true, "SubnetLimitExceeded", "subnets per VPC", "Subnet"},
 	KindRouteTable:             {200, true, "RouteTableLimitExceeded", "route tables per VPC", resRouteTable},
 	KindNetworkAcl:             {200, true, "NetworkAclLimitExceeded", "network ACLs per VPC", "NetworkAcl"},
@@ -163,7 +159,7 @@ func (s *Spec) CheckVpcQuota() error { return s.CheckQuota(KindVpc, "") }
 // or InvalidSubnet.Range. A scenario file's blocks are not bound by it.
 func CheckNewBlock(kind, cidr string) error {
 	p, err := netip.ParsePrefix(cidr)
-	code := map[string]string{"Vpc": CodeVpcRange, "Subnet": CodeSubnetRange}[kind]
+	code := map[string]string{"Vpc": codes.VpcRange, "Subnet": codes.SubnetRange}[kind]
 	if err != nil || !p.Addr().Is4() || p.Bits() < 16 || p.Bits() > 28 {
 		return &ValidationError{Resource: kind, Field: "CidrBlock", Code: code, Message: fmt.Sprintf("The CIDR '%s' is invalid.", cidr)}
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+
+	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
 // The network-building rules: each case breaks one and expects exactly
@@ -25,44 +27,44 @@ func TestValidateNetworkBuilding(t *testing.T) {
 		{"overlapping subnets", func(s *Spec) {
 			s.Subnets = append(s.Subnets, Subnet{SubnetId: "subnet-x", VpcId: "vpc-1", CidrBlock: "10.0.0.16/29"})
 		},
-			"Subnet", "subnet-x", "CidrBlock", CodeSubnetConflict},
+			"Subnet", "subnet-x", "CidrBlock", codes.SubnetConflict},
 		{"two default VPCs", func(s *Spec) {
 			s.Vpcs[0].IsDefault = true
 			s.Vpcs = append(s.Vpcs, Vpc{VpcId: "vpc-2", CidrBlock: "10.1.0.0/16", IsDefault: true})
-		}, "Vpc", "vpc-2", "IsDefault", CodeInvalidParameterValue},
+		}, "Vpc", "vpc-2", "IsDefault", codes.InvalidParameterValue},
 		{"two default ACLs", func(s *Spec) {
 			s.NetworkAcls[0].IsDefault = true
 			s.NetworkAcls = append(s.NetworkAcls, NetworkAcl{NetworkAclId: "acl-2", VpcId: "vpc-1", IsDefault: true})
-		}, "NetworkAcl", "acl-2", "IsDefault", CodeInvalidParameterValue},
+		}, "NetworkAcl", "acl-2", "IsDefault", codes.InvalidParameterValue},
 		{"group name twice", func(s *Spec) { s.SecurityGroups[0].GroupName, s.SecurityGroups[1].GroupName = "web", "web" },
-			"SecurityGroup", "sg-adapter", "GroupName", CodeGroupDuplicate},
-		{"route table of no VPC", rt(RouteTable{RouteTableId: "rtb-1", VpcId: "vpc-9"}), "RouteTable", "rtb-1", "VpcId", CodeVpcNotFound},
+			"SecurityGroup", "sg-adapter", "GroupName", codes.GroupDuplicate},
+		{"route table of no VPC", rt(RouteTable{RouteTableId: "rtb-1", VpcId: "vpc-9"}), "RouteTable", "rtb-1", "VpcId", codes.VpcNotFound},
 		{"two main tables", func(s *Spec) {
 			rt(RouteTable{RouteTableId: "rtb-1", VpcId: "vpc-1", Main: true})(s)
 			rt(RouteTable{RouteTableId: "rtb-2", VpcId: "vpc-1", Main: true})(s)
-		}, "RouteTable", "rtb-2", "Main", CodeInvalidParameterValue},
+		}, "RouteTable", "rtb-2", "Main", codes.InvalidParameterValue},
 		{"subnet in two tables", func(s *Spec) {
 			rt(RouteTable{RouteTableId: "rtb-1", VpcId: "vpc-1", Associations: []RouteTableAssociation{{SubnetId: "subnet-test"}}})(s)
 			rt(RouteTable{RouteTableId: "rtb-2", VpcId: "vpc-1", Associations: []RouteTableAssociation{{SubnetId: "subnet-test"}}})(s)
-		}, "RouteTable", "rtb-2", "Associations[0].SubnetId", CodeAlreadyAssociated},
+		}, "RouteTable", "rtb-2", "Associations[0].SubnetId", codes.AlreadyAssociated},
 		{"association of no subnet", rt(RouteTable{RouteTableId: "rtb-1", VpcId: "vpc-1", Associations: []RouteTableAssociation{{SubnetId: "subnet-9"}}}),
-			"RouteTable", "rtb-1", "Associations[0].SubnetId", CodeSubnetNotFound},
+			"RouteTable", "rtb-1", "Associations[0].SubnetId", codes.SubnetNotFound},
 		{"route twice", func(s *Spec) {
 			peer(s)
 			rt(RouteTable{RouteTableId: "rtb-1", VpcId: "vpc-1", Routes: []Route{viaPcx("10.9.0.0/16"), viaPcx("10.9.0.0/16")}})(s)
-		}, "RouteTable", "rtb-1", "Routes[1]", CodeRouteExists},
+		}, "RouteTable", "rtb-1", "Routes[1]", codes.RouteExists},
 		{"route inside the VPC", func(s *Spec) {
 			peer(s)
 			rt(RouteTable{RouteTableId: "rtb-1", VpcId: "vpc-1", Routes: []Route{viaPcx("10.0.0.0/25")}})(s)
-		}, "RouteTable", "rtb-1", "Routes[0]", CodeInvalidParameterValue},
+		}, "RouteTable", "rtb-1", "Routes[0]", codes.InvalidParameterValue},
 		{"attachment subnet of another VPC", func(s *Spec) {
 			s.Vpcs = append(s.Vpcs, Vpc{VpcId: "vpc-2", CidrBlock: "10.9.0.0/16"})
 			s.TransitGateways = []TransitGateway{{TransitGatewayId: "tgw-1"}}
 			s.TransitGatewayVpcAttachments = []TransitGatewayVpcAttachment{{TransitGatewayAttachmentId: "tgw-attach-1", TransitGatewayId: "tgw-1",
 				VpcId: "vpc-2", SubnetIds: []string{"subnet-test"}}}
-		}, "TransitGatewayVpcAttachment", "tgw-attach-1", "SubnetIds[0]", CodeInvalidParameterValue},
+		}, "TransitGatewayVpcAttachment", "tgw-attach-1", "SubnetIds[0]", codes.InvalidParameterValue},
 		{"route with no target", rt(RouteTable{RouteTableId: "rtb-1", VpcId: "vpc-1", Routes: []Route{{DestinationCidrBlock: "10.9.0.0/16"}}}),
-			"RouteTable", "rtb-1", "Routes[0].VpcPeeringConnectionId", CodeInvalidParameterCombination},
+			"RouteTable", "rtb-1", "Routes[0].VpcPeeringConnectionId", codes.InvalidParameterCombination},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -101,7 +103,7 @@ func TestCheckVpcQuota(t *testing.T) {
 	}
 	s.Vpcs = append(s.Vpcs, Vpc{VpcId: "vpc-x", CidrBlock: "10.0.0.0/16"})
 	var ve *ValidationError
-	if err := s.CheckVpcQuota(); !errors.As(err, &ve) || ve.Code != CodeVpcLimitExceeded || ve.ID != "vpc-x" {
+	if err := s.CheckVpcQuota(); !errors.As(err, &ve) || ve.Code != codes.VpcLimitExceeded || ve.ID != "vpc-x" {
 		t.Fatalf("%d VPCs: %v", VpcsPerRegion+1, err)
 	}
 }
@@ -110,12 +112,12 @@ func TestCheckNewBlock(t *testing.T) {
 	for cidr, ok := range map[string]bool{"10.0.0.0/16": true, "10.0.0.0/28": true, "10.0.0.0/15": false, "10.0.0.0/29": false, "fd00::/56": false, "x": false} {
 		err := CheckNewBlock("Subnet", cidr)
 		var ve *ValidationError
-		if ok != (err == nil) || (!ok && (!errors.As(err, &ve) || ve.Code != CodeSubnetRange)) {
+		if ok != (err == nil) || (!ok && (!errors.As(err, &ve) || ve.Code != codes.SubnetRange)) {
 			t.Errorf("%s: %v", cidr, err)
 		}
 	}
 	var ve *ValidationError
-	if err := CheckNewBlock("Vpc", "10.0.0.0/8"); !errors.As(err, &ve) || ve.Code != CodeVpcRange {
+	if err := CheckNewBlock("Vpc", "10.0.0.0/8"); !errors.As(err, &ve) || ve.Code != codes.VpcRange {
 		t.Errorf("VPC /8: %v", err)
 	}
 }

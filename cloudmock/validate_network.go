@@ -3,6 +3,8 @@ package cloudmock
 import (
 	"fmt"
 	"net/netip"
+
+	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
 func (v *validator) vpcs(s *Spec) {
@@ -26,11 +28,11 @@ func (v *validator) subnets(s *Spec) {
 			v.subnetIPv6(x, i, vpc)
 		}
 		if vpc == nil {
-			v.add("Subnet", x.SubnetId, i, "VpcId", CodeVpcNotFound, "VPC %q does not exist", x.VpcId)
+			v.add("Subnet", x.SubnetId, i, "VpcId", codes.VpcNotFound, "VPC %q does not exist", x.VpcId)
 			continue
 		}
 		if vp, err := netip.ParsePrefix(vpc.CidrBlock); ok && err == nil && (p.Bits() < vp.Bits() || !vp.Contains(p.Addr())) {
-			v.add("Subnet", x.SubnetId, i, "CidrBlock", CodeSubnetRange, "%s is not inside VPC %s's %s", x.CidrBlock, x.VpcId, vpc.CidrBlock)
+			v.add("Subnet", x.SubnetId, i, "CidrBlock", codes.SubnetRange, "%s is not inside VPC %s's %s", x.CidrBlock, x.VpcId, vpc.CidrBlock)
 		}
 	}
 }
@@ -44,26 +46,26 @@ func (v *validator) subnetIPv6(x Subnet, i int, vpc *Vpc) {
 		return
 	}
 	if p.Bits() > 64 {
-		v.add("Subnet", x.SubnetId, i, "Ipv6CidrBlock", CodeInvalidParameterValue, "%s: an IPv6 subnet is at most a /64", x.Ipv6CidrBlock)
+		v.add("Subnet", x.SubnetId, i, "Ipv6CidrBlock", codes.InvalidParameterValue, "%s: an IPv6 subnet is at most a /64", x.Ipv6CidrBlock)
 	}
 	if vpc.Ipv6CidrBlock == "" {
-		v.add("Subnet", x.SubnetId, i, "Ipv6CidrBlock", CodeSubnetRange, "VPC %s has no Ipv6CidrBlock", x.VpcId)
+		v.add("Subnet", x.SubnetId, i, "Ipv6CidrBlock", codes.SubnetRange, "VPC %s has no Ipv6CidrBlock", x.VpcId)
 		return
 	}
 	if vp, err := netip.ParsePrefix(vpc.Ipv6CidrBlock); err == nil && (p.Bits() < vp.Bits() || !vp.Contains(p.Addr())) {
-		v.add("Subnet", x.SubnetId, i, "Ipv6CidrBlock", CodeSubnetRange, "%s is not inside VPC %s's %s", x.Ipv6CidrBlock, x.VpcId, vpc.Ipv6CidrBlock)
+		v.add("Subnet", x.SubnetId, i, "Ipv6CidrBlock", codes.SubnetRange, "%s is not inside VPC %s's %s", x.Ipv6CidrBlock, x.VpcId, vpc.Ipv6CidrBlock)
 	}
 }
 
 func (v *validator) portRange(res, id string, idx int, field string, from, to int) {
 	if from < 0 || from > 65535 {
-		v.add(res, id, idx, field+".From", CodeInvalidParameterValue, "port %d is out of range 0-65535", from)
+		v.add(res, id, idx, field+".From", codes.InvalidParameterValue, "port %d is out of range 0-65535", from)
 	}
 	if to < 0 || to > 65535 {
-		v.add(res, id, idx, field+".To", CodeInvalidParameterValue, "port %d is out of range 0-65535", to)
+		v.add(res, id, idx, field+".To", codes.InvalidParameterValue, "port %d is out of range 0-65535", to)
 	}
 	if from > to {
-		v.add(res, id, idx, field, CodeInvalidParameterValue, "port range %d-%d has from > to", from, to)
+		v.add(res, id, idx, field, codes.InvalidParameterValue, "port range %d-%d has from > to", from, to)
 	}
 }
 
@@ -74,14 +76,14 @@ func (v *validator) acls(s *Spec) {
 		const res = "NetworkAcl"
 		v.unique(res, "NetworkAclId", a.NetworkAclId, i, seen)
 		if v.r.vpcs[a.VpcId] == nil {
-			v.add(res, a.NetworkAclId, i, "VpcId", CodeVpcNotFound, "VPC %q does not exist", a.VpcId)
+			v.add(res, a.NetworkAclId, i, "VpcId", codes.VpcNotFound, "VPC %q does not exist", a.VpcId)
 		}
 		for j, as := range a.Associations {
 			f := fmt.Sprintf("Associations[%d].SubnetId", j)
 			if v.r.subnets[as.SubnetId] == nil {
-				v.add(res, a.NetworkAclId, i, f, CodeSubnetNotFound, "subnet %q does not exist", as.SubnetId)
+				v.add(res, a.NetworkAclId, i, f, codes.SubnetNotFound, "subnet %q does not exist", as.SubnetId)
 			} else if other, dup := assoc[as.SubnetId]; dup {
-				v.add(res, a.NetworkAclId, i, f, CodeInvalidParameterValue, "subnet %q is already associated with network ACL %q", as.SubnetId, other)
+				v.add(res, a.NetworkAclId, i, f, codes.InvalidParameterValue, "subnet %q is already associated with network ACL %q", as.SubnetId, other)
 			}
 			assoc[as.SubnetId] = a.NetworkAclId
 		}
@@ -89,36 +91,36 @@ func (v *validator) acls(s *Spec) {
 		for j, e := range a.Entries {
 			f := fmt.Sprintf("Entries[%d]", j)
 			if e.RuleNumber < 1 || e.RuleNumber > 32766 {
-				v.add(res, a.NetworkAclId, i, f+".RuleNumber", CodeInvalidParameterValue, "rule number %d is out of range 1-32766", e.RuleNumber)
+				v.add(res, a.NetworkAclId, i, f+".RuleNumber", codes.InvalidParameterValue, "rule number %d is out of range 1-32766", e.RuleNumber)
 			}
 			dir := 0
 			if e.Egress {
 				dir = 1
 			}
 			if nums[dir][e.RuleNumber] {
-				v.add(res, a.NetworkAclId, i, f+".RuleNumber", CodeNetworkAclEntryExists, "rule number %d is used twice in the %s entries", e.RuleNumber, [2]string{"inbound", "outbound"}[dir])
+				v.add(res, a.NetworkAclId, i, f+".RuleNumber", codes.NetworkAclEntryExists, "rule number %d is used twice in the %s entries", e.RuleNumber, [2]string{"inbound", "outbound"}[dir])
 			}
 			nums[dir][e.RuleNumber] = true
 			proto, all, ok := parseProtocol(e.Protocol)
 			if !ok {
-				v.add(res, a.NetworkAclId, i, f+".Protocol", CodeInvalidParameterValue, "protocol %q is not -1, a number 0-255, tcp, udp, icmp or icmpv6", e.Protocol)
+				v.add(res, a.NetworkAclId, i, f+".Protocol", codes.InvalidParameterValue, "protocol %q is not -1, a number 0-255, tcp, udp, icmp or icmpv6", e.Protocol)
 			}
 			if e.RuleAction != "allow" && e.RuleAction != "deny" {
-				v.add(res, a.NetworkAclId, i, f+".RuleAction", CodeInvalidParameterValue, "rule action %q is not allow or deny", e.RuleAction)
+				v.add(res, a.NetworkAclId, i, f+".RuleAction", codes.InvalidParameterValue, "rule action %q is not allow or deny", e.RuleAction)
 			}
 			switch {
 			case e.CidrBlock != "" && e.Ipv6CidrBlock != "":
-				v.add(res, a.NetworkAclId, i, f+".CidrBlock", CodeInvalidParameterCombination, "give CidrBlock or Ipv6CidrBlock, not both")
+				v.add(res, a.NetworkAclId, i, f+".CidrBlock", codes.InvalidParameterCombination, "give CidrBlock or Ipv6CidrBlock, not both")
 			case e.CidrBlock != "":
 				v.prefix(res, a.NetworkAclId, i, f+".CidrBlock", e.CidrBlock, 4)
 			case e.Ipv6CidrBlock != "":
 				v.prefix(res, a.NetworkAclId, i, f+".Ipv6CidrBlock", e.Ipv6CidrBlock, 6)
 			default:
-				v.add(res, a.NetworkAclId, i, f+".CidrBlock", CodeMissingParameter, "CidrBlock or Ipv6CidrBlock is required")
+				v.add(res, a.NetworkAclId, i, f+".CidrBlock", codes.MissingParameter, "CidrBlock or Ipv6CidrBlock is required")
 			}
 			if e.PortRange != nil {
 				if ok && (all || (proto != ProtoTCP && proto != ProtoUDP)) {
-					v.add(res, a.NetworkAclId, i, f+".PortRange", CodeInvalidParameterCombination, "a port range needs protocol tcp (6) or udp (17), not %q", e.Protocol)
+					v.add(res, a.NetworkAclId, i, f+".PortRange", codes.InvalidParameterCombination, "a port range needs protocol tcp (6) or udp (17), not %q", e.Protocol)
 				}
 				v.portRange(res, a.NetworkAclId, i, f+".PortRange", e.PortRange.From, e.PortRange.To)
 			}
@@ -132,7 +134,7 @@ func (v *validator) groups(s *Spec) {
 		const res = "SecurityGroup"
 		v.unique(res, "GroupId", g.GroupId, i, seen)
 		if v.r.vpcs[g.VpcId] == nil {
-			v.add(res, g.GroupId, i, "VpcId", CodeVpcNotFound, "VPC %q does not exist", g.VpcId)
+			v.add(res, g.GroupId, i, "VpcId", codes.VpcNotFound, "VPC %q does not exist", g.VpcId)
 		}
 		for k, list := range [2][]IpPermission{g.IpPermissions, g.IpPermissionsEgress} {
 			name := [2]string{"IpPermissions", "IpPermissionsEgress"}[k]
@@ -148,15 +150,15 @@ func (v *validator) permission(id string, idx int, f string, p IpPermission) {
 	proto, all, ok := parseProtocol(p.IpProtocol)
 	switch {
 	case !ok:
-		v.add(res, id, idx, f+".IpProtocol", CodeInvalidParameterValue, "protocol %q is not -1, a number 0-255, tcp, udp, icmp or icmpv6", p.IpProtocol)
+		v.add(res, id, idx, f+".IpProtocol", codes.InvalidParameterValue, "protocol %q is not -1, a number 0-255, tcp, udp, icmp or icmpv6", p.IpProtocol)
 	case all:
 	case proto == ProtoTCP || proto == ProtoUDP:
 		if p.FromPort < 0 || p.FromPort > 65535 || p.ToPort < 0 || p.ToPort > 65535 || p.FromPort > p.ToPort {
-			v.add(res, id, idx, f+".FromPort", CodeInvalidParameterValue, "port range %d-%d is not within 0-65535 with from <= to", p.FromPort, p.ToPort)
+			v.add(res, id, idx, f+".FromPort", codes.InvalidParameterValue, "port range %d-%d is not within 0-65535 with from <= to", p.FromPort, p.ToPort)
 		}
 	case proto == ProtoICMP || proto == ProtoICMPv6:
 		if p.FromPort < -1 || p.FromPort > 255 || p.ToPort < -1 || p.ToPort > 255 {
-			v.add(res, id, idx, f+".FromPort", CodeInvalidParameterValue, "ICMP type %d / code %d is not within -1..255", p.FromPort, p.ToPort)
+			v.add(res, id, idx, f+".FromPort", codes.InvalidParameterValue, "ICMP type %d / code %d is not within -1..255", p.FromPort, p.ToPort)
 		}
 	}
 	for j, r := range p.IpRanges {
@@ -167,7 +169,7 @@ func (v *validator) permission(id string, idx int, f string, p IpPermission) {
 	}
 	for j, g := range p.UserIdGroupPairs {
 		if v.r.groups[g.GroupId] == nil {
-			v.add(res, id, idx, fmt.Sprintf("%s.UserIdGroupPairs[%d].GroupId", f, j), CodeGroupNotFound, "security group %q does not exist", g.GroupId)
+			v.add(res, id, idx, fmt.Sprintf("%s.UserIdGroupPairs[%d].GroupId", f, j), codes.GroupNotFound, "security group %q does not exist", g.GroupId)
 		}
 	}
 }

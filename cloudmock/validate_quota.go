@@ -1,17 +1,13 @@
 package cloudmock
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+)
 
 // Error codes of the quotas below (EC2's spelling; the model speaks the EC2
 // API's vocabulary for both profiles).
-const (
-	CodeNetworkAclEntryLimitExceeded    = "NetworkAclEntryLimitExceeded"
-	CodeRulesPerSecurityGroupExceeded   = "RulesPerSecurityGroupLimitExceeded"
-	CodeSecurityGroupsPerENIExceeded    = "SecurityGroupsPerInterfaceLimitExceeded"
-	CodeFilterLimitExceeded             = "TrafficMirrorFilterLimitExceeded"
-	CodeTargetLimitExceeded             = "TrafficMirrorTargetLimitExceeded"
-	CodeSessionsPerAccountLimitExceeded = CodeSessionLimitExceeded
-)
 
 // Quotas are the account and resource quotas checked besides the mirroring
 // ones of Profile. 0 means no limit. Where each figure comes from:
@@ -80,7 +76,7 @@ func (v *validator) quotas(s *Spec) {
 							total++
 						}
 					}
-					v.add("NetworkAcl", a.NetworkAclId, i, fmt.Sprintf("Entries[%d]", j), CodeNetworkAclEntryLimitExceeded,
+					v.add("NetworkAcl", a.NetworkAclId, i, fmt.Sprintf("Entries[%d]", j), codes.NetworkAclEntryLimitExceeded,
 						"%d %s entries, profile %s allows %d per network ACL", total, directionNames[d], v.prof.Name, n)
 				}
 			}
@@ -95,33 +91,33 @@ func (v *validator) quotas(s *Spec) {
 				counts[d] += permissionRules(p)
 			}
 			if n := q.SecurityGroupRulesPerDirection; n > 0 && counts[d] > n {
-				v.add("SecurityGroup", g.GroupId, i, names[d], CodeRulesPerSecurityGroupExceeded,
+				v.add("SecurityGroup", g.GroupId, i, names[d], codes.RulesPerSecurityGroupExceeded,
 					"%d %s rules, profile %s allows %d per security group", counts[d], directionNames[d], v.prof.Name, n)
 			}
 		}
 		if n := q.SecurityGroupRulesTotal; n > 0 && counts[0]+counts[1] > n {
-			v.add("SecurityGroup", g.GroupId, i, "IpPermissions", CodeRulesPerSecurityGroupExceeded,
+			v.add("SecurityGroup", g.GroupId, i, "IpPermissions", codes.RulesPerSecurityGroupExceeded,
 				"%d rules, profile %s allows %d per security group", counts[0]+counts[1], v.prof.Name, n)
 		}
 	}
 	if n := q.SecurityGroupsPerENI; n > 0 {
 		for i, e := range s.NetworkInterfaces {
 			if len(e.Groups) > n {
-				v.add("NetworkInterface", e.NetworkInterfaceId, i, fmt.Sprintf("Groups[%d]", n), CodeSecurityGroupsPerENIExceeded,
+				v.add("NetworkInterface", e.NetworkInterfaceId, i, fmt.Sprintf("Groups[%d]", n), codes.SecurityGroupsPerENIExceeded,
 					"%d security groups, profile %s allows %d per network interface", len(e.Groups), v.prof.Name, n)
 			}
 		}
 	}
 	if n := q.FiltersPerAccount; n > 0 && len(s.TrafficMirrorFilters) > n {
-		v.add("TrafficMirrorFilter", s.TrafficMirrorFilters[n].TrafficMirrorFilterId, n, "TrafficMirrorFilterId", CodeFilterLimitExceeded,
+		v.add("TrafficMirrorFilter", s.TrafficMirrorFilters[n].TrafficMirrorFilterId, n, "TrafficMirrorFilterId", codes.FilterLimitExceeded,
 			"%d filters, profile %s allows %d per account", len(s.TrafficMirrorFilters), v.prof.Name, n)
 	}
 	if n := q.TargetsPerAccount; n > 0 && len(s.TrafficMirrorTargets) > n {
-		v.add("TrafficMirrorTarget", s.TrafficMirrorTargets[n].TrafficMirrorTargetId, n, "TrafficMirrorTargetId", CodeTargetLimitExceeded,
+		v.add("TrafficMirrorTarget", s.TrafficMirrorTargets[n].TrafficMirrorTargetId, n, "TrafficMirrorTargetId", codes.TargetLimitExceeded,
 			"%d targets, profile %s allows %d per account", len(s.TrafficMirrorTargets), v.prof.Name, n)
 	}
 	if n := q.SessionsPerAccount; n > 0 && len(s.TrafficMirrorSessions) > n {
-		v.add("TrafficMirrorSession", s.TrafficMirrorSessions[n].TrafficMirrorSessionId, n, "TrafficMirrorSessionId", CodeSessionsPerAccountLimitExceeded,
+		v.add("TrafficMirrorSession", s.TrafficMirrorSessions[n].TrafficMirrorSessionId, n, "TrafficMirrorSessionId", codes.SessionsPerAccountLimitExceeded,
 			"%d sessions, profile %s allows %d per account", len(s.TrafficMirrorSessions), v.prof.Name, n)
 	}
 }

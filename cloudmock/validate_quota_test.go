@@ -3,6 +3,8 @@ package cloudmock
 import (
 	"fmt"
 	"testing"
+
+	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
 // quotaCase changes the walk-through spec and names the one problem wanted.
@@ -93,17 +95,17 @@ func manySessions(n int) func(*Spec) {
 
 func TestValidateQuotas(t *testing.T) {
 	cases := []quotaCase{
-		{"nacl 21 inbound", "aws", naclEntries(21, 1), "NetworkAcl", "acl-adapter", "Entries[20]", CodeNetworkAclEntryLimitExceeded},
-		{"nacl 21 outbound", "aws", naclEntries(1, 21), "NetworkAcl", "acl-adapter", "Entries[21]", CodeNetworkAclEntryLimitExceeded},
-		{"nacl 21 inbound alibaba", "alibaba", naclEntries(21, 0), "NetworkAcl", "acl-adapter", "Entries[20]", CodeNetworkAclEntryLimitExceeded},
-		{"sg 61 inbound", "aws", sgRules(61, 1), "SecurityGroup", "sg-web", "IpPermissions", CodeRulesPerSecurityGroupExceeded},
-		{"sg 61 outbound", "aws", sgRules(1, 61), "SecurityGroup", "sg-web", "IpPermissionsEgress", CodeRulesPerSecurityGroupExceeded},
-		{"sg 201 rules alibaba", "alibaba", sgRules(150, 51), "SecurityGroup", "sg-web", "IpPermissions", CodeRulesPerSecurityGroupExceeded},
-		{"6 groups on an eni", "aws", manyGroups(6), "NetworkInterface", "eni-test", "Groups[5]", CodeSecurityGroupsPerENIExceeded},
-		{"6 groups on an eni alibaba", "alibaba", manyGroups(6), "NetworkInterface", "eni-test", "Groups[5]", CodeSecurityGroupsPerENIExceeded},
-		{"10001 filters", "aws", manyFilters(10_001), "TrafficMirrorFilter", "tmf-10000", "TrafficMirrorFilterId", CodeFilterLimitExceeded},
-		{"10001 targets", "aws", manyTargets(10_001), "TrafficMirrorTarget", "tmt-10000", "TrafficMirrorTargetId", CodeTargetLimitExceeded},
-		{"10001 sessions", "aws", manySessions(10_001), "TrafficMirrorSession", "tms-10000", "TrafficMirrorSessionId", CodeSessionLimitExceeded},
+		{"nacl 21 inbound", "aws", naclEntries(21, 1), "NetworkAcl", "acl-adapter", "Entries[20]", codes.NetworkAclEntryLimitExceeded},
+		{"nacl 21 outbound", "aws", naclEntries(1, 21), "NetworkAcl", "acl-adapter", "Entries[21]", codes.NetworkAclEntryLimitExceeded},
+		{"nacl 21 inbound alibaba", "alibaba", naclEntries(21, 0), "NetworkAcl", "acl-adapter", "Entries[20]", codes.NetworkAclEntryLimitExceeded},
+		{"sg 61 inbound", "aws", sgRules(61, 1), "SecurityGroup", "sg-web", "IpPermissions", codes.RulesPerSecurityGroupExceeded},
+		{"sg 61 outbound", "aws", sgRules(1, 61), "SecurityGroup", "sg-web", "IpPermissionsEgress", codes.RulesPerSecurityGroupExceeded},
+		{"sg 201 rules alibaba", "alibaba", sgRules(150, 51), "SecurityGroup", "sg-web", "IpPermissions", codes.RulesPerSecurityGroupExceeded},
+		{"6 groups on an eni", "aws", manyGroups(6), "NetworkInterface", "eni-test", "Groups[5]", codes.SecurityGroupsPerENIExceeded},
+		{"6 groups on an eni alibaba", "alibaba", manyGroups(6), "NetworkInterface", "eni-test", "Groups[5]", codes.SecurityGroupsPerENIExceeded},
+		{"10001 filters", "aws", manyFilters(10_001), "TrafficMirrorFilter", "tmf-10000", "TrafficMirrorFilterId", codes.FilterLimitExceeded},
+		{"10001 targets", "aws", manyTargets(10_001), "TrafficMirrorTarget", "tmt-10000", "TrafficMirrorTargetId", codes.TargetLimitExceeded},
+		{"10001 sessions", "aws", manySessions(10_001), "TrafficMirrorSession", "tms-10000", "TrafficMirrorSessionId", codes.SessionLimitExceeded},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -149,7 +151,7 @@ func TestValidateHugeNACL(t *testing.T) {
 	s := walkthroughSpec()
 	naclEntries(16_000, 16_000)(&s)
 	errs := validationErrors(t, s.Validate())
-	if len(errs) != 2 || errs[0].Code != CodeNetworkAclEntryLimitExceeded || errs[1].Code != CodeNetworkAclEntryLimitExceeded {
+	if len(errs) != 2 || errs[0].Code != codes.NetworkAclEntryLimitExceeded || errs[1].Code != codes.NetworkAclEntryLimitExceeded {
 		t.Fatalf("want two NetworkAclEntryLimitExceeded, got %v", errs)
 	}
 }

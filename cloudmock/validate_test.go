@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
 func TestValidateErrors(t *testing.T) {
@@ -54,24 +56,24 @@ func TestValidateErrors(t *testing.T) {
 		res, id, field string
 		code           string
 	}{
-		{"profile", func(s *Spec) { s.Profile = "gcp" }, "Spec", "", "Profile", CodeInvalidParameterValue},
-		{"reject behaviour", func(s *Spec) { s.RejectBehavior = "reject-sometimes" }, "Spec", "", "RejectBehavior", CodeInvalidParameterValue},
-		{"session number 0", sess(func(x *TrafficMirrorSession) { x.SessionNumber = 0 }), "TrafficMirrorSession", "tms-web", "SessionNumber", CodeInvalidParameterValue},
-		{"session number 32767", sess(func(x *TrafficMirrorSession) { x.SessionNumber = 32767 }), "TrafficMirrorSession", "tms-web", "SessionNumber", CodeInvalidParameterValue},
-		{"vni negative", sess(func(x *TrafficMirrorSession) { x.VirtualNetworkId = Ptr(-1) }), "TrafficMirrorSession", "tms-web", "VirtualNetworkId", CodeInvalidParameterValue},
-		{"vni 2^24", sess(func(x *TrafficMirrorSession) { x.VirtualNetworkId = Ptr(1 << 24) }), "TrafficMirrorSession", "tms-web", "VirtualNetworkId", CodeInvalidParameterValue},
-		{"packet length 0", sess(func(x *TrafficMirrorSession) { x.PacketLength = Ptr(0) }), "TrafficMirrorSession", "tms-web", "PacketLength", CodeInvalidParameterValue},
-		{"packet length 8948", sess(func(x *TrafficMirrorSession) { x.PacketLength = Ptr(8948) }), "TrafficMirrorSession", "tms-web", "PacketLength", CodeInvalidParameterValue},
+		{"profile", func(s *Spec) { s.Profile = "gcp" }, "Spec", "", "Profile", codes.InvalidParameterValue},
+		{"reject behaviour", func(s *Spec) { s.RejectBehavior = "reject-sometimes" }, "Spec", "", "RejectBehavior", codes.InvalidParameterValue},
+		{"session number 0", sess(func(x *TrafficMirrorSession) { x.SessionNumber = 0 }), "TrafficMirrorSession", "tms-web", "SessionNumber", codes.InvalidParameterValue},
+		{"session number 32767", sess(func(x *TrafficMirrorSession) { x.SessionNumber = 32767 }), "TrafficMirrorSession", "tms-web", "SessionNumber", codes.InvalidParameterValue},
+		{"vni negative", sess(func(x *TrafficMirrorSession) { x.VirtualNetworkId = Ptr(-1) }), "TrafficMirrorSession", "tms-web", "VirtualNetworkId", codes.InvalidParameterValue},
+		{"vni 2^24", sess(func(x *TrafficMirrorSession) { x.VirtualNetworkId = Ptr(1 << 24) }), "TrafficMirrorSession", "tms-web", "VirtualNetworkId", codes.InvalidParameterValue},
+		{"packet length 0", sess(func(x *TrafficMirrorSession) { x.PacketLength = Ptr(0) }), "TrafficMirrorSession", "tms-web", "PacketLength", codes.InvalidParameterValue},
+		{"packet length 8948", sess(func(x *TrafficMirrorSession) { x.PacketLength = Ptr(8948) }), "TrafficMirrorSession", "tms-web", "PacketLength", codes.InvalidParameterValue},
 		{"packet length 8501 to nlb", func(s *Spec) {
 			*s = nlbSpec(true)
 			s.TrafficMirrorSessions[0].PacketLength = Ptr(8501)
-		}, "TrafficMirrorSession", "tms-web", "PacketLength", CodeInvalidParameterValue},
-		{"source not found", sess(func(x *TrafficMirrorSession) { x.NetworkInterfaceId = "eni-nope" }), "TrafficMirrorSession", "tms-web", "NetworkInterfaceId", CodeNetworkInterfaceNotFound},
-		{"source missing", sess(func(x *TrafficMirrorSession) { x.NetworkInterfaceId = "" }), "TrafficMirrorSession", "tms-web", "NetworkInterfaceId", CodeMissingParameter},
-		{"target not found", sess(func(x *TrafficMirrorSession) { x.TrafficMirrorTargetId = "tmt-nope" }), "TrafficMirrorSession", "tms-web", "TrafficMirrorTargetId", CodeTargetNotFound},
-		{"filter not found", sess(func(x *TrafficMirrorSession) { x.TrafficMirrorFilterId = "tmf-nope" }), "TrafficMirrorSession", "tms-web", "TrafficMirrorFilterId", CodeFilterNotFound},
-		{"source is a target", sess(func(x *TrafficMirrorSession) { x.NetworkInterfaceId = "eni-adapter" }), "TrafficMirrorSession", "tms-web", "NetworkInterfaceId", CodeInvalidParameterValue},
-		{"two sources on aws", sess(func(x *TrafficMirrorSession) { x.TrafficMirrorSourceIds = []string{"eni-test"} }), "TrafficMirrorSession", "tms-web", "TrafficMirrorSourceIds", CodeSourceLimitExceeded},
+		}, "TrafficMirrorSession", "tms-web", "PacketLength", codes.InvalidParameterValue},
+		{"source not found", sess(func(x *TrafficMirrorSession) { x.NetworkInterfaceId = "eni-nope" }), "TrafficMirrorSession", "tms-web", "NetworkInterfaceId", codes.NetworkInterfaceNotFound},
+		{"source missing", sess(func(x *TrafficMirrorSession) { x.NetworkInterfaceId = "" }), "TrafficMirrorSession", "tms-web", "NetworkInterfaceId", codes.MissingParameter},
+		{"target not found", sess(func(x *TrafficMirrorSession) { x.TrafficMirrorTargetId = "tmt-nope" }), "TrafficMirrorSession", "tms-web", "TrafficMirrorTargetId", codes.TargetNotFound},
+		{"filter not found", sess(func(x *TrafficMirrorSession) { x.TrafficMirrorFilterId = "tmf-nope" }), "TrafficMirrorSession", "tms-web", "TrafficMirrorFilterId", codes.FilterNotFound},
+		{"source is a target", sess(func(x *TrafficMirrorSession) { x.NetworkInterfaceId = "eni-adapter" }), "TrafficMirrorSession", "tms-web", "NetworkInterfaceId", codes.InvalidParameterValue},
+		{"two sources on aws", sess(func(x *TrafficMirrorSession) { x.TrafficMirrorSourceIds = []string{"eni-test"} }), "TrafficMirrorSession", "tms-web", "TrafficMirrorSourceIds", codes.SourceLimitExceeded},
 		{"eleven sources on alibaba", alibaba(func(s *Spec) {
 			addSessions(10, "tmt-adapter")(s)
 			var ids []string
@@ -80,122 +82,122 @@ func TestValidateErrors(t *testing.T) {
 			}
 			s.TrafficMirrorSessions = s.TrafficMirrorSessions[:1]
 			s.TrafficMirrorSessions[0].TrafficMirrorSourceIds = ids
-		}), "TrafficMirrorSession", "tms-web", "TrafficMirrorSourceIds", CodeSourceLimitExceeded},
+		}), "TrafficMirrorSession", "tms-web", "TrafficMirrorSourceIds", codes.SourceLimitExceeded},
 		{"session number twice on a source", func(s *Spec) {
 			moreSessionsOnWeb(2)(s)
 			s.TrafficMirrorSessions[1].SessionNumber = 1
-		}, "TrafficMirrorSession", "tms-2", "SessionNumber", CodeInvalidParameterValue},
-		{"four sessions on an aws source", moreSessionsOnWeb(4), "TrafficMirrorSession", "tms-4", "NetworkInterfaceId", CodeSessionLimitExceeded},
-		{"two sessions on an alibaba source", alibaba(moreSessionsOnWeb(2)), "TrafficMirrorSession", "tms-2", "NetworkInterfaceId", CodeSessionLimitExceeded},
+		}, "TrafficMirrorSession", "tms-2", "SessionNumber", codes.InvalidParameterValue},
+		{"four sessions on an aws source", moreSessionsOnWeb(4), "TrafficMirrorSession", "tms-4", "NetworkInterfaceId", codes.SessionLimitExceeded},
+		{"two sessions on an alibaba source", alibaba(moreSessionsOnWeb(2)), "TrafficMirrorSession", "tms-2", "NetworkInterfaceId", codes.SessionLimitExceeded},
 		{"session number twice on alibaba", alibaba(func(s *Spec) {
 			addSessions(1, "tmt-adapter")(s) // another source, session number 1 as tms-web's
-		}), "TrafficMirrorSession", "tms-eni-x0", "SessionNumber", CodeInvalidParameterValue},
-		{"eleven sessions on an eni target", addSessions(10, "tmt-adapter"), "TrafficMirrorSession", "tms-eni-x9", "TrafficMirrorTargetId", CodeSessionLimitExceeded},
+		}), "TrafficMirrorSession", "tms-eni-x0", "SessionNumber", codes.InvalidParameterValue},
+		{"eleven sessions on an eni target", addSessions(10, "tmt-adapter"), "TrafficMirrorSession", "tms-eni-x9", "TrafficMirrorTargetId", codes.SessionLimitExceeded},
 		{"session id twice", func(s *Spec) {
 			moreSessionsOnWeb(2)(s)
 			s.TrafficMirrorSessions[1].TrafficMirrorSessionId = "tms-web"
-		}, "TrafficMirrorSession", "tms-web", "TrafficMirrorSessionId", CodeDuplicateID},
-		{"rule number 0", rule(func(r *TrafficMirrorFilterRule) { r.RuleNumber = 0 }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].RuleNumber", CodeInvalidParameterValue},
-		{"rule number 32767", rule(func(r *TrafficMirrorFilterRule) { r.RuleNumber = 32767 }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].RuleNumber", CodeInvalidParameterValue},
+		}, "TrafficMirrorSession", "tms-web", "TrafficMirrorSessionId", codes.DuplicateID},
+		{"rule number 0", rule(func(r *TrafficMirrorFilterRule) { r.RuleNumber = 0 }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].RuleNumber", codes.InvalidParameterValue},
+		{"rule number 32767", rule(func(r *TrafficMirrorFilterRule) { r.RuleNumber = 32767 }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].RuleNumber", codes.InvalidParameterValue},
 		{"rule number twice", func(s *Spec) {
 			s.TrafficMirrorFilters[0].IngressFilterRules = append(s.TrafficMirrorFilters[0].IngressFilterRules, acceptAll(100))
-		}, "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[1].RuleNumber", CodeFilterRuleExists},
-		{"same rule number in both directions is fine, then 11 rules", rules(1, 10), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules", CodeFilterRuleLimitExceeded},
-		{"alibaba 11 per direction", alibaba(rules(11, 0)), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules", CodeFilterRuleLimitExceeded},
-		{"rule action", rule(func(r *TrafficMirrorFilterRule) { r.RuleAction = "drop" }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].RuleAction", CodeInvalidParameterValue},
-		{"protocol 256", rule(func(r *TrafficMirrorFilterRule) { r.Protocol = 256; r.DestinationPortRange = nil }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].Protocol", CodeInvalidParameterValue},
-		{"bad source cidr", rule(func(r *TrafficMirrorFilterRule) { r.SourceCidrBlock = "10.0.0.0/33" }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].SourceCidrBlock", CodeInvalidParameterValue},
-		{"missing destination cidr", rule(func(r *TrafficMirrorFilterRule) { r.DestinationCidrBlock = "" }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].DestinationCidrBlock", CodeMissingParameter},
-		{"mixed families", rule(func(r *TrafficMirrorFilterRule) { r.DestinationCidrBlock = "::/0" }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].DestinationCidrBlock", CodeInvalidParameterValue},
+		}, "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[1].RuleNumber", codes.FilterRuleExists},
+		{"same rule number in both directions is fine, then 11 rules", rules(1, 10), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules", codes.FilterRuleLimitExceeded},
+		{"alibaba 11 per direction", alibaba(rules(11, 0)), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules", codes.FilterRuleLimitExceeded},
+		{"rule action", rule(func(r *TrafficMirrorFilterRule) { r.RuleAction = "drop" }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].RuleAction", codes.InvalidParameterValue},
+		{"protocol 256", rule(func(r *TrafficMirrorFilterRule) { r.Protocol = 256; r.DestinationPortRange = nil }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].Protocol", codes.InvalidParameterValue},
+		{"bad source cidr", rule(func(r *TrafficMirrorFilterRule) { r.SourceCidrBlock = "10.0.0.0/33" }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].SourceCidrBlock", codes.InvalidParameterValue},
+		{"missing destination cidr", rule(func(r *TrafficMirrorFilterRule) { r.DestinationCidrBlock = "" }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].DestinationCidrBlock", codes.MissingParameter},
+		{"mixed families", rule(func(r *TrafficMirrorFilterRule) { r.DestinationCidrBlock = "::/0" }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].DestinationCidrBlock", codes.InvalidParameterValue},
 		{"ipv6 rule on alibaba", alibaba(rule(func(r *TrafficMirrorFilterRule) { r.SourceCidrBlock, r.DestinationCidrBlock = "::/0", "::/0" })),
-			"TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].SourceCidrBlock", CodeUnsupported},
-		{"ports with icmp", rule(func(r *TrafficMirrorFilterRule) { r.Protocol = ProtoICMP }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].DestinationPortRange", CodeInvalidParameterCombination},
-		{"ports with all protocols", rule(func(r *TrafficMirrorFilterRule) { r.Protocol = 0 }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].DestinationPortRange", CodeInvalidParameterCombination},
-		{"port 65536", rule(func(r *TrafficMirrorFilterRule) { r.DestinationPortRange.ToPort = 65536 }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].DestinationPortRange.ToPort", CodeInvalidParameterValue},
-		{"port -1", rule(func(r *TrafficMirrorFilterRule) { r.SourcePortRange = &TrafficMirrorPortRange{FromPort: -1, ToPort: 5} }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].SourcePortRange.FromPort", CodeInvalidParameterValue},
-		{"from > to", rule(func(r *TrafficMirrorFilterRule) { r.DestinationPortRange.FromPort = 81 }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].DestinationPortRange", CodeInvalidParameterValue},
-		{"network service", func(s *Spec) { s.TrafficMirrorFilters[0].NetworkServices = []string{"amazon-ntp"} }, "TrafficMirrorFilter", "tmf-web", "NetworkServices[0]", CodeInvalidParameterValue},
-		{"target eni not found", func(s *Spec) { s.TrafficMirrorTargets[0].NetworkInterfaceId = "eni-nope" }, "TrafficMirrorTarget", "tmt-adapter", "NetworkInterfaceId", CodeNetworkInterfaceNotFound},
-		{"target with nothing", func(s *Spec) { s.TrafficMirrorTargets[0].NetworkInterfaceId = "" }, "TrafficMirrorTarget", "tmt-adapter", "NetworkInterfaceId", CodeMissingParameter},
-		{"target with two", func(s *Spec) { s.TrafficMirrorTargets[0].NetworkLoadBalancerArn = "arn:x" }, "TrafficMirrorTarget", "tmt-adapter", "NetworkInterfaceId", CodeInvalidParameterCombination},
+			"TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].SourceCidrBlock", codes.Unsupported},
+		{"ports with icmp", rule(func(r *TrafficMirrorFilterRule) { r.Protocol = ProtoICMP }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].DestinationPortRange", codes.InvalidParameterCombination},
+		{"ports with all protocols", rule(func(r *TrafficMirrorFilterRule) { r.Protocol = 0 }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].DestinationPortRange", codes.InvalidParameterCombination},
+		{"port 65536", rule(func(r *TrafficMirrorFilterRule) { r.DestinationPortRange.ToPort = 65536 }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].DestinationPortRange.ToPort", codes.InvalidParameterValue},
+		{"port -1", rule(func(r *TrafficMirrorFilterRule) { r.SourcePortRange = &TrafficMirrorPortRange{FromPort: -1, ToPort: 5} }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].SourcePortRange.FromPort", codes.InvalidParameterValue},
+		{"from > to", rule(func(r *TrafficMirrorFilterRule) { r.DestinationPortRange.FromPort = 81 }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].DestinationPortRange", codes.InvalidParameterValue},
+		{"network service", func(s *Spec) { s.TrafficMirrorFilters[0].NetworkServices = []string{"amazon-ntp"} }, "TrafficMirrorFilter", "tmf-web", "NetworkServices[0]", codes.InvalidParameterValue},
+		{"target eni not found", func(s *Spec) { s.TrafficMirrorTargets[0].NetworkInterfaceId = "eni-nope" }, "TrafficMirrorTarget", "tmt-adapter", "NetworkInterfaceId", codes.NetworkInterfaceNotFound},
+		{"target with nothing", func(s *Spec) { s.TrafficMirrorTargets[0].NetworkInterfaceId = "" }, "TrafficMirrorTarget", "tmt-adapter", "NetworkInterfaceId", codes.MissingParameter},
+		{"target with two", func(s *Spec) { s.TrafficMirrorTargets[0].NetworkLoadBalancerArn = "arn:x" }, "TrafficMirrorTarget", "tmt-adapter", "NetworkInterfaceId", codes.InvalidParameterCombination},
 		{"target nlb not found", func(s *Spec) {
 			s.TrafficMirrorTargets[0] = TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-adapter", NetworkLoadBalancerArn: "arn:nope"}
-		}, "TrafficMirrorTarget", "tmt-adapter", "NetworkLoadBalancerArn", CodeLoadBalancerNotFound},
+		}, "TrafficMirrorTarget", "tmt-adapter", "NetworkLoadBalancerArn", codes.LoadBalancerNotFound},
 		{"target endpoint not found", func(s *Spec) {
 			s.TrafficMirrorTargets[0] = TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-adapter", GatewayLoadBalancerEndpointId: "vpce-nope"}
-		}, "TrafficMirrorTarget", "tmt-adapter", "GatewayLoadBalancerEndpointId", CodeLoadBalancerNotFound},
+		}, "TrafficMirrorTarget", "tmt-adapter", "GatewayLoadBalancerEndpointId", codes.LoadBalancerNotFound},
 		{"lb target not found", func(s *Spec) {
 			*s = nlbSpec(true)
 			s.LoadBalancers[0].Targets[0].NetworkInterfaceId = "eni-nope"
-		}, "LoadBalancer", "arn:nlb", "Targets[0].NetworkInterfaceId", CodeNetworkInterfaceNotFound},
+		}, "LoadBalancer", "arn:nlb", "Targets[0].NetworkInterfaceId", codes.NetworkInterfaceNotFound},
 		{"lb type", func(s *Spec) {
 			*s = nlbSpec(true)
 			s.LoadBalancers[0].Type = "application"
-		}, "LoadBalancer", "arn:nlb", "Type", CodeInvalidParameterValue},
+		}, "LoadBalancer", "arn:nlb", "Type", codes.InvalidParameterValue},
 		{"lb address outside subnet", func(s *Spec) {
 			*s = nlbSpec(true)
 			s.LoadBalancers[0].PrivateIpAddress = "10.0.0.50"
-		}, "LoadBalancer", "arn:nlb", "PrivateIpAddress", CodeInvalidParameterValue},
-		{"eni subnet not found", func(s *Spec) { s.NetworkInterfaces[2].SubnetId = "subnet-nope" }, "NetworkInterface", "eni-test", "SubnetId", CodeSubnetNotFound},
-		{"eni address outside subnet", func(s *Spec) { s.NetworkInterfaces[2].PrivateIpAddress = "10.0.0.5" + "0" }, "NetworkInterface", "eni-test", "PrivateIpAddress", CodeInvalidParameterValue},
-		{"eni address not ipv4", func(s *Spec) { s.NetworkInterfaces[2].PrivateIpAddress = "2001:db8::1" }, "NetworkInterface", "eni-test", "PrivateIpAddress", CodeInvalidParameterValue},
+		}, "LoadBalancer", "arn:nlb", "PrivateIpAddress", codes.InvalidParameterValue},
+		{"eni subnet not found", func(s *Spec) { s.NetworkInterfaces[2].SubnetId = "subnet-nope" }, "NetworkInterface", "eni-test", "SubnetId", codes.SubnetNotFound},
+		{"eni address outside subnet", func(s *Spec) { s.NetworkInterfaces[2].PrivateIpAddress = "10.0.0.5" + "0" }, "NetworkInterface", "eni-test", "PrivateIpAddress", codes.InvalidParameterValue},
+		{"eni address not ipv4", func(s *Spec) { s.NetworkInterfaces[2].PrivateIpAddress = "2001:db8::1" }, "NetworkInterface", "eni-test", "PrivateIpAddress", codes.InvalidParameterValue},
 		{"eni address in use", func(s *Spec) {
 			s.NetworkInterfaces = append(s.NetworkInterfaces, NetworkInterface{NetworkInterfaceId: "eni-dup", SubnetId: "subnet-test", PrivateIpAddress: "10.0.0.36"})
-		}, "NetworkInterface", "eni-dup", "PrivateIpAddress", CodeIPAddressInUse},
-		{"eni mtu", func(s *Spec) { s.NetworkInterfaces[2].Mtu = 9002 }, "NetworkInterface", "eni-test", "Mtu", CodeInvalidParameterValue},
-		{"eni group", func(s *Spec) { s.NetworkInterfaces[2].Groups = []string{"sg-nope"} }, "NetworkInterface", "eni-test", "Groups[0]", CodeGroupNotFound},
+		}, "NetworkInterface", "eni-dup", "PrivateIpAddress", codes.IPAddressInUse},
+		{"eni mtu", func(s *Spec) { s.NetworkInterfaces[2].Mtu = 9002 }, "NetworkInterface", "eni-test", "Mtu", codes.InvalidParameterValue},
+		{"eni group", func(s *Spec) { s.NetworkInterfaces[2].Groups = []string{"sg-nope"} }, "NetworkInterface", "eni-test", "Groups[0]", codes.GroupNotFound},
 		{"eni primary ipv6 on alibaba", alibaba(func(s *Spec) {
 			dualStack(s)
 			s.NetworkInterfaces[2].EnablePrimaryIpv6 = true
-		}), "NetworkInterface", "eni-test", "EnablePrimaryIpv6", CodeUnsupported},
-		{"eni ipv6 without subnet block", func(s *Spec) { s.NetworkInterfaces[2].Ipv6Address = "2001:db8::36" }, "NetworkInterface", "eni-test", "Ipv6Address", CodeInvalidParameterValue},
+		}), "NetworkInterface", "eni-test", "EnablePrimaryIpv6", codes.Unsupported},
+		{"eni ipv6 without subnet block", func(s *Spec) { s.NetworkInterfaces[2].Ipv6Address = "2001:db8::36" }, "NetworkInterface", "eni-test", "Ipv6Address", codes.InvalidParameterValue},
 		{"eni ipv6 outside subnet", func(s *Spec) {
 			dualStack(s)
 			s.NetworkInterfaces[2].Ipv6Address = "2001:db8:0:100::99"
-		}, "NetworkInterface", "eni-test", "Ipv6Address", CodeInvalidParameterValue},
+		}, "NetworkInterface", "eni-test", "Ipv6Address", codes.InvalidParameterValue},
 		{"eni ipv6 in use", func(s *Spec) {
 			dualStack(s)
 			s.NetworkInterfaces[1].Ipv6Address = "2001:db8:0:100::5"
 			s.NetworkInterfaces[1].SubnetId = "subnet-public"
 			s.NetworkInterfaces[1].PrivateIpAddress = "10.0.0.6"
-		}, "NetworkInterface", "eni-adapter", "Ipv6Address", CodeIPAddressInUse},
-		{"eni primary ipv6 without address", func(s *Spec) { s.NetworkInterfaces[2].EnablePrimaryIpv6 = true }, "NetworkInterface", "eni-test", "EnablePrimaryIpv6", CodeInvalidParameterCombination},
+		}, "NetworkInterface", "eni-adapter", "Ipv6Address", codes.IPAddressInUse},
+		{"eni primary ipv6 without address", func(s *Spec) { s.NetworkInterfaces[2].EnablePrimaryIpv6 = true }, "NetworkInterface", "eni-test", "EnablePrimaryIpv6", codes.InvalidParameterCombination},
 		{"subnet ipv6 without vpc block", func(s *Spec) {
 			s.Subnets[2].Ipv6CidrBlock = "2001:db8:0:102::/64"
-		}, "Subnet", "subnet-test", "Ipv6CidrBlock", CodeSubnetRange},
+		}, "Subnet", "subnet-test", "Ipv6CidrBlock", codes.SubnetRange},
 		{"subnet ipv6 outside vpc", func(s *Spec) {
 			dualStack(s)
 			s.Subnets[2].Ipv6CidrBlock = "2001:db8:1:102::/64"
 			s.NetworkInterfaces[2].Ipv6Address = ""
-		}, "Subnet", "subnet-test", "Ipv6CidrBlock", CodeSubnetRange},
+		}, "Subnet", "subnet-test", "Ipv6CidrBlock", codes.SubnetRange},
 		{"subnet ipv6 longer than /64", func(s *Spec) {
 			dualStack(s)
 			s.Subnets[2].Ipv6CidrBlock = "2001:db8:0:102::/80"
 			s.NetworkInterfaces[2].Ipv6Address = ""
-		}, "Subnet", "subnet-test", "Ipv6CidrBlock", CodeInvalidParameterValue},
-		{"eni id twice", func(s *Spec) { s.NetworkInterfaces[2].NetworkInterfaceId = "eni-web" }, "NetworkInterface", "eni-web", "NetworkInterfaceId", CodeDuplicateID},
-		{"subnet vpc", func(s *Spec) { s.Subnets[2].VpcId = "vpc-nope" }, "Subnet", "subnet-test", "VpcId", CodeVpcNotFound},
+		}, "Subnet", "subnet-test", "Ipv6CidrBlock", codes.InvalidParameterValue},
+		{"eni id twice", func(s *Spec) { s.NetworkInterfaces[2].NetworkInterfaceId = "eni-web" }, "NetworkInterface", "eni-web", "NetworkInterfaceId", codes.DuplicateID},
+		{"subnet vpc", func(s *Spec) { s.Subnets[2].VpcId = "vpc-nope" }, "Subnet", "subnet-test", "VpcId", codes.VpcNotFound},
 		{"subnet outside vpc", func(s *Spec) {
 			s.Subnets = append(s.Subnets, Subnet{SubnetId: "subnet-out", VpcId: "vpc-1", CidrBlock: "10.1.0.0/28"})
-		}, "Subnet", "subnet-out", "CidrBlock", CodeSubnetRange},
+		}, "Subnet", "subnet-out", "CidrBlock", codes.SubnetRange},
 		{"vpc cidr", func(s *Spec) {
 			s.Vpcs = append(s.Vpcs, Vpc{VpcId: "vpc-2", CidrBlock: "banana"})
-		}, "Vpc", "vpc-2", "CidrBlock", CodeInvalidParameterValue},
-		{"acl rule number", entry(func(e *NetworkAclEntry) { e.RuleNumber = 0 }), "NetworkAcl", "acl-adapter", "Entries[0].RuleNumber", CodeInvalidParameterValue},
+		}, "Vpc", "vpc-2", "CidrBlock", codes.InvalidParameterValue},
+		{"acl rule number", entry(func(e *NetworkAclEntry) { e.RuleNumber = 0 }), "NetworkAcl", "acl-adapter", "Entries[0].RuleNumber", codes.InvalidParameterValue},
 		{"acl rule number twice", func(s *Spec) {
 			s.NetworkAcls[0].Entries = append(s.NetworkAcls[0].Entries, NetworkAclEntry{RuleNumber: 100, Protocol: "-1", RuleAction: "deny", CidrBlock: "0.0.0.0/0"})
-		}, "NetworkAcl", "acl-adapter", "Entries[2].RuleNumber", CodeNetworkAclEntryExists},
-		{"acl protocol", entry(func(e *NetworkAclEntry) { e.Protocol = "sctp-ish" }), "NetworkAcl", "acl-adapter", "Entries[0].Protocol", CodeInvalidParameterValue},
-		{"acl action", entry(func(e *NetworkAclEntry) { e.RuleAction = "accept" }), "NetworkAcl", "acl-adapter", "Entries[0].RuleAction", CodeInvalidParameterValue},
-		{"acl ports with all", entry(func(e *NetworkAclEntry) { e.Protocol = "-1" }), "NetworkAcl", "acl-adapter", "Entries[0].PortRange", CodeInvalidParameterCombination},
-		{"acl port range", entry(func(e *NetworkAclEntry) { e.PortRange.From = 5000 }), "NetworkAcl", "acl-adapter", "Entries[0].PortRange", CodeInvalidParameterValue},
-		{"acl no cidr", entry(func(e *NetworkAclEntry) { e.CidrBlock = "" }), "NetworkAcl", "acl-adapter", "Entries[0].CidrBlock", CodeMissingParameter},
-		{"acl subnet", func(s *Spec) { s.NetworkAcls[0].Associations[0].SubnetId = "subnet-nope" }, "NetworkAcl", "acl-adapter", "Associations[0].SubnetId", CodeSubnetNotFound},
+		}, "NetworkAcl", "acl-adapter", "Entries[2].RuleNumber", codes.NetworkAclEntryExists},
+		{"acl protocol", entry(func(e *NetworkAclEntry) { e.Protocol = "sctp-ish" }), "NetworkAcl", "acl-adapter", "Entries[0].Protocol", codes.InvalidParameterValue},
+		{"acl action", entry(func(e *NetworkAclEntry) { e.RuleAction = "accept" }), "NetworkAcl", "acl-adapter", "Entries[0].RuleAction", codes.InvalidParameterValue},
+		{"acl ports with all", entry(func(e *NetworkAclEntry) { e.Protocol = "-1" }), "NetworkAcl", "acl-adapter", "Entries[0].PortRange", codes.InvalidParameterCombination},
+		{"acl port range", entry(func(e *NetworkAclEntry) { e.PortRange.From = 5000 }), "NetworkAcl", "acl-adapter", "Entries[0].PortRange", codes.InvalidParameterValue},
+		{"acl no cidr", entry(func(e *NetworkAclEntry) { e.CidrBlock = "" }), "NetworkAcl", "acl-adapter", "Entries[0].CidrBlock", codes.MissingParameter},
+		{"acl subnet", func(s *Spec) { s.NetworkAcls[0].Associations[0].SubnetId = "subnet-nope" }, "NetworkAcl", "acl-adapter", "Associations[0].SubnetId", codes.SubnetNotFound},
 		{"sg group pair", func(s *Spec) { s.SecurityGroups[1].IpPermissions[0].UserIdGroupPairs[0].GroupId = "sg-nope" },
-			"SecurityGroup", "sg-adapter", "IpPermissions[0].UserIdGroupPairs[0].GroupId", CodeGroupNotFound},
-		{"sg ports", func(s *Spec) { s.SecurityGroups[0].IpPermissions[0].ToPort = 70000 }, "SecurityGroup", "sg-web", "IpPermissions[0].FromPort", CodeInvalidParameterValue},
+			"SecurityGroup", "sg-adapter", "IpPermissions[0].UserIdGroupPairs[0].GroupId", codes.GroupNotFound},
+		{"sg ports", func(s *Spec) { s.SecurityGroups[0].IpPermissions[0].ToPort = 70000 }, "SecurityGroup", "sg-web", "IpPermissions[0].FromPort", codes.InvalidParameterValue},
 		{"sg cidr", func(s *Spec) { s.SecurityGroups[0].IpPermissionsEgress[0].IpRanges[0].CidrIp = "::/0" },
-			"SecurityGroup", "sg-web", "IpPermissionsEgress[0].IpRanges[0].CidrIp", CodeInvalidParameterValue},
+			"SecurityGroup", "sg-web", "IpPermissionsEgress[0].IpRanges[0].CidrIp", codes.InvalidParameterValue},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -343,7 +345,7 @@ func TestValidateLBSessionQuota(t *testing.T) {
 			}
 			continue
 		}
-		if len(errs) != 1 || errs[0].Code != CodeSessionLimitExceeded || errs[0].Field != "TrafficMirrorTargetId" || errs[0].ID != "tms-eni-s200" {
+		if len(errs) != 1 || errs[0].Code != codes.SessionLimitExceeded || errs[0].Field != "TrafficMirrorTargetId" || errs[0].ID != "tms-eni-s200" {
 			t.Errorf("%s with %d sessions: %v", c.profile, c.n, errs)
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -101,15 +103,15 @@ func asAPIError(err error) *apiError {
 
 // modelCodes maps the model's codes (EC2's) to Alibaba's.
 var modelCodes = map[string]string{
-	cloudmock.CodeFilterNotFound:           codeFilterNotFound,
-	cloudmock.CodeNetworkInterfaceNotFound: codeENINotFound,
-	cloudmock.CodeLoadBalancerNotFound:     codeLBNotFound,
-	cloudmock.CodeSessionLimitExceeded:     codeSessionQuota,
-	cloudmock.CodeSourceLimitExceeded:      codeSourceQuota,
-	cloudmock.CodeFilterRuleLimitExceeded:  codeRuleQuota,
-	cloudmock.CodeFilterLimitExceeded:      codeFilterQuota,
-	cloudmock.CodeFilterRuleExists:         codeDuplicatePriority,
-	cloudmock.CodeMissingParameter:         codeMissingParameter,
+	codes.FilterNotFound:           codeFilterNotFound,
+	codes.NetworkInterfaceNotFound: codeENINotFound,
+	codes.LoadBalancerNotFound:     codeLBNotFound,
+	codes.SessionLimitExceeded:     codeSessionQuota,
+	codes.SourceLimitExceeded:      codeSourceQuota,
+	codes.FilterRuleLimitExceeded:  codeRuleQuota,
+	codes.FilterLimitExceeded:      codeFilterQuota,
+	codes.FilterRuleExists:         codeDuplicatePriority,
+	codes.MissingParameter:         codeMissingParameter,
 }
 
 // fromValidation maps the model's finding to Alibaba's code, naming the
@@ -117,7 +119,7 @@ var modelCodes = map[string]string{
 func fromValidation(ve *cloudmock.ValidationError) *apiError {
 	code, ok := modelCodes[ve.Code]
 	switch {
-	case ve.Code == cloudmock.CodeUnsupported && strings.Contains(ve.Message, "IPv6"):
+	case ve.Code == codes.Unsupported && strings.Contains(ve.Message, "IPv6"):
 		code = codeUnsupportedIPVersion
 	case !ok:
 		code = codeInvalidParameter

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -149,7 +151,7 @@ func opDeleteFilter(c *call) (any, error) {
 // Alibaba's answer to deleting a filter in use.
 func inUse(err error, id string) error {
 	var ae *apiError
-	if errors.As(err, &ae) && ae.cause != nil && ae.cause.Code == cloudmock.CodeFilterNotFound && ae.cause.Resource == "TrafficMirrorSession" {
+	if errors.As(err, &ae) && ae.cause != nil && ae.cause.Code == codes.FilterNotFound && ae.cause.Resource == "TrafficMirrorSession" {
 		return errorf(codeFilterInUse, "The filter %q is used by the traffic mirror session %q.", id, ae.cause.ID)
 	}
 	return err

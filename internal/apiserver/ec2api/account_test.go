@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -220,7 +222,7 @@ func TestDescribeInstanceTypeOfferings(t *testing.T) {
 // not mirror from is refused with the model's error; the same ENI on a
 // Nitro type is accepted.
 func TestSessionSourceInstanceType(t *testing.T) {
-	for typ, code := range map[string]string{"t2.micro": cloudmock.CodeSourceInstanceType, "m5.large": ""} {
+	for typ, code := range map[string]string{"t2.micro": codes.SourceInstanceType, "m5.large": ""} {
 		spec := fixtureSpec()
 		spec.NetworkInterfaces[0].InstanceType = typ
 		_, c := testServer(t, Config{Spec: spec})

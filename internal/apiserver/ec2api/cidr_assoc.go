@@ -3,7 +3,7 @@ package ec2api
 import (
 	"errors"
 
-	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
 // IPv6 blocks added to and removed from a VPC or a subnet after their
@@ -75,7 +75,7 @@ func (s *Server) disassociateVpcCidrBlock(c *call) (any, error) {
 			v := &st.spec.Vpcs[i]
 			switch assoc {
 			case derivedID("vpc-cidr-assoc", v.VpcId):
-				return nil, errorf(cloudmock.CodeInvalidParameterValue, "The vpc CIDR block with association ID %s may not be disassociated. It is the primary IPv4 CIDR block of the VPC", assoc)
+				return nil, errorf(codes.InvalidParameterValue, "The vpc CIDR block with association ID %s may not be disassociated. It is the primary IPv4 CIDR block of the VPC", assoc)
 			case vpcIpv6AssocID(v.VpcId):
 				if v.Ipv6CidrBlock == "" {
 					break

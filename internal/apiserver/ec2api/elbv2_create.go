@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -282,7 +284,7 @@ func (s *Server) deleteLoadBalancer(c *call) (any, error) {
 // ResourceInUse.
 func lbInUse(err error, arn string) error {
 	var ae *apiError
-	if errors.As(err, &ae) && ae.cause != nil && ae.cause.Code == cloudmock.CodeLoadBalancerNotFound && ae.cause.ID != arn {
+	if errors.As(err, &ae) && ae.cause != nil && ae.cause.Code == codes.LoadBalancerNotFound && ae.cause.ID != arn {
 		return elbError(codeResourceInUse, "Load balancer '%s' cannot be deleted because it is currently associated with %s %s", arn, ae.cause.Resource, ae.cause.ID)
 	}
 	return err

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -237,7 +239,7 @@ func (s *Server) deleteTargetGroup(c *call) (any, error) {
 		return struct{}{}, nil
 	})
 	var ae *apiError
-	if errors.As(err, &ae) && ae.cause != nil && ae.cause.Code == cloudmock.CodeTargetGroupNotFound {
+	if errors.As(err, &ae) && ae.cause != nil && ae.cause.Code == codes.TargetGroupNotFound {
 		return nil, elbError(codeTGInUse, "Target group '%s' is currently in use by a listener of %s", arn, ae.cause.ID)
 	}
 	if err != nil {

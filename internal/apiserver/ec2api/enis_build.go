@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"slices"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/internal/subnetaddr"
 )
@@ -64,7 +66,7 @@ func (r *eniRequest) checkIPv6(v6 []string) error {
 	case len(v6) > 1 || r.ipv6Count > 1:
 		return errInvalid(r.param+"Ipv6AddressCount", fmt.Sprint(max(len(v6), r.ipv6Count)), "An interface here has at most one IPv6 address.")
 	case len(v6) == 1 && r.ipv6Count > 0:
-		return errorf(cloudmock.CodeInvalidParameterCombination, "Only one of %sIpv6Addresses and %sIpv6AddressCount may be given.", r.param, r.param)
+		return errorf(codes.InvalidParameterCombination, "Only one of %sIpv6Addresses and %sIpv6AddressCount may be given.", r.param, r.param)
 	case r.ipv6Count < 0:
 		return errInvalid(r.param+"Ipv6AddressCount", fmt.Sprint(r.ipv6Count), "It must not be negative.")
 	case len(v6) == 1:

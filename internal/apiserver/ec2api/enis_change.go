@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -152,10 +154,10 @@ func (s *Server) attach(st *state, id, instID string, index int) (any, error) {
 	case index < 0:
 		return nil, errInvalid("DeviceIndex", fmt.Sprint(index), "It must not be negative.")
 	case s.subnetZone(e.SubnetId).ZoneName != s.subnetZone(in.subnetOf()).ZoneName:
-		return nil, errorf(cloudmock.CodeInvalidParameterCombination, "You may not attach a network interface to an instance if they are not in the same availability zone (%s, %s).",
+		return nil, errorf(codes.InvalidParameterCombination, "You may not attach a network interface to an instance if they are not in the same availability zone (%s, %s).",
 			s.subnetZone(e.SubnetId).ZoneName, s.subnetZone(in.subnetOf()).ZoneName)
 	case subnetVpc(&st.spec, e.SubnetId) != s.vpcOf(&st.spec, in):
-		return nil, errorf(cloudmock.CodeInvalidParameterCombination, "The network interface %s and instance %s are in different VPCs.", id, instID)
+		return nil, errorf(codes.InvalidParameterCombination, "The network interface %s and instance %s are in different VPCs.", id, instID)
 	}
 	for _, o := range in.enis {
 		if deviceIndex(&st.spec, o) == index {
@@ -164,7 +166,7 @@ func (s *Server) attach(st *state, id, instID string, index int) (any, error) {
 	}
 	typ := instanceTypeOf(in)
 	if t := findInstanceType(typ); t != nil && len(in.enis)+1 > t.enis {
-		return nil, errorf(cloudmock.CodeAttachmentLimit, "Interface count %d exceeds the limit for %s", len(in.enis)+1, typ)
+		return nil, errorf(codes.AttachmentLimit, "Interface count %d exceeds the limit for %s", len(in.enis)+1, typ)
 	}
 	if in.model == nil {
 		typ = in.primary().InstanceType // a scenario's instance keeps its type unsaid

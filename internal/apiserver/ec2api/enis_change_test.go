@@ -3,6 +3,8 @@ package ec2api
 import (
 	"testing"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -78,7 +80,7 @@ func TestNetworkInterfaceLifecycle(t *testing.T) {
 	// a zone apart
 	far := aws.ToString(must(c.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(other)}))(t).NetworkInterface.NetworkInterfaceId)
 	_, err = c.AttachNetworkInterface(ctx, &ec2.AttachNetworkInterfaceInput{NetworkInterfaceId: aws.String(far), InstanceId: aws.String(inst), DeviceIndex: aws.Int32(1)})
-	wantCode(t, err, cloudmock.CodeInvalidParameterCombination)
+	wantCode(t, err, codes.InvalidParameterCombination)
 	must(c.DeleteNetworkInterface(ctx, &ec2.DeleteNetworkInterfaceInput{NetworkInterfaceId: aws.String(id)}))(t)
 	_, err = c.DeleteNetworkInterface(ctx, &ec2.DeleteNetworkInterfaceInput{NetworkInterfaceId: aws.String(id)})
 	wantCode(t, err, codeENINotFound)
@@ -99,7 +101,7 @@ func TestInterfacesAndTermination(t *testing.T) {
 	}
 	must(c.AttachNetworkInterface(ctx, &ec2.AttachNetworkInterfaceInput{NetworkInterfaceId: aws.String(ids[0]), InstanceId: aws.String(inst), DeviceIndex: aws.Int32(1)}))(t)
 	_, err := c.AttachNetworkInterface(ctx, &ec2.AttachNetworkInterfaceInput{NetworkInterfaceId: aws.String(ids[1]), InstanceId: aws.String(inst), DeviceIndex: aws.Int32(2)})
-	wantCode(t, err, cloudmock.CodeAttachmentLimit)
+	wantCode(t, err, codes.AttachmentLimit)
 	if got := s.Spec().NetworkInterfaces[findENI(ptr(s.Spec()), ids[0])].InstanceType; got != "t2.micro" {
 		t.Fatalf("attached interface's type %q", got)
 	}
@@ -131,7 +133,7 @@ func TestLaunchedInstancesAsMirrorSources(t *testing.T) {
 	f := newFilter(t, c, "all")
 	tgt := newTarget(t, c, &ec2.CreateTrafficMirrorTargetInput{NetworkInterfaceId: aws.String(collector)})
 	_, err := c.CreateTrafficMirrorSession(ctx, sessionIn(small, f, tgt, 1))
-	wantCode(t, err, cloudmock.CodeSourceInstanceType)
+	wantCode(t, err, codes.SourceInstanceType)
 	must(c.CreateTrafficMirrorSession(ctx, sessionIn(big, f, tgt, 1)))(t)
 	_, err = c.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{s.Spec().Instances[1].InstanceId}})
 	wantCode(t, err, codeDependencyViolation) // its primary interface is the session's source
@@ -183,7 +185,7 @@ func TestRunInstancesWithInterfaces(t *testing.T) {
 	eni := aws.ToString(must(c.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(sub)}))(t).NetworkInterface.NetworkInterfaceId)
 	spec0 := []types.InstanceNetworkInterfaceSpecification{{DeviceIndex: aws.Int32(0), NetworkInterfaceId: aws.String(eni)}}
 	_, err := c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: types.InstanceTypeM5Large, MinCount: aws.Int32(1), MaxCount: aws.Int32(2), NetworkInterfaces: spec0})
-	wantCode(t, err, cloudmock.CodeInvalidParameterCombination)
+	wantCode(t, err, codes.InvalidParameterCombination)
 	in := runOne(t, c, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: types.InstanceTypeM5Large, NetworkInterfaces: spec0})
 	if aws.ToString(in.NetworkInterfaces[0].NetworkInterfaceId) != eni || aws.ToBool(in.NetworkInterfaces[0].Attachment.DeleteOnTermination) {
 		t.Fatalf("primary: %+v", in.NetworkInterfaces)
@@ -202,7 +204,7 @@ func TestRunInstancesWithInterfaces(t *testing.T) {
 	}
 	_, err = c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: types.InstanceTypeM5Large, MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
 		NetworkInterfaces: []types.InstanceNetworkInterfaceSpecification{{DeviceIndex: aws.Int32(1), SubnetId: aws.String(sub)}}})
-	wantCode(t, err, cloudmock.CodeInvalidParameterCombination) // no device index 0
+	wantCode(t, err, codes.InvalidParameterCombination) // no device index 0
 }
 
 // Every instance and interface action answers DryRunOperation to a dry

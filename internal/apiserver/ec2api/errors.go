@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"regexp"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -24,9 +26,9 @@ const (
 	codeDependencyViolation = "DependencyViolation"
 	codeTagLimitExceeded    = "TagLimitExceeded"
 	codeMethodNotAllowed    = "MethodNotAllowed"
-	codeFilterNotFound      = cloudmock.CodeFilterNotFound
+	codeFilterNotFound      = codes.FilterNotFound
 	codeFilterRuleNotFound  = "InvalidTrafficMirrorFilterRuleId.NotFound"
-	codeTargetNotFound      = cloudmock.CodeTargetNotFound
+	codeTargetNotFound      = codes.TargetNotFound
 	codeSessionNotFound     = "InvalidTrafficMirrorSessionId.NotFound"
 )
 
@@ -49,12 +51,12 @@ func errorf(code, format string, args ...any) *apiError {
 
 // errMissing is EC2's answer to a missing required parameter.
 func errMissing(param string) *apiError {
-	return errorf(cloudmock.CodeMissingParameter, "The request must contain the parameter %s", param)
+	return errorf(codes.MissingParameter, "The request must contain the parameter %s", param)
 }
 
 // errInvalid is InvalidParameterValue naming the parameter and its value.
 func errInvalid(param, value, why string) *apiError {
-	return errorf(cloudmock.CodeInvalidParameterValue, "Value (%s) for parameter %s is invalid. %s", value, param, why)
+	return errorf(codes.InvalidParameterValue, "Value (%s) for parameter %s is invalid. %s", value, param, why)
 }
 
 // errDryRun is the answer to a request with DryRun=true that would succeed.

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -217,7 +219,7 @@ func (s *Server) describeImages(c *call) (any, error) {
 		return nil, err
 	}
 	if len(ids) > 0 && pg.max > 0 {
-		return nil, errorf(cloudmock.CodeInvalidParameterCombination, "The parameter ImageId cannot be used with the parameter MaxResults")
+		return nil, errorf(codes.InvalidParameterCombination, "The parameter ImageId cannot be used with the parameter MaxResults")
 	}
 	if err := c.begin(); err != nil {
 		return nil, err

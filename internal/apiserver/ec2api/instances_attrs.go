@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -181,14 +183,14 @@ func (c *call) readModifyAttribute() (string, string, error) {
 	for _, k := range slices.Sorted(maps.Keys(modifiable)) {
 		if v, ok := c.p.str(k); ok {
 			if attr != "" {
-				return "", "", errorf(cloudmock.CodeInvalidParameterCombination, "Only one attribute can be modified at a time (%s).", k)
+				return "", "", errorf(codes.InvalidParameterCombination, "Only one attribute can be modified at a time (%s).", k)
 			}
 			attr, val = modifiable[k], v
 		}
 	}
 	if a, ok := c.p.str("Attribute"); ok {
 		if attr != "" {
-			return "", "", errorf(cloudmock.CodeInvalidParameterCombination, "Attribute cannot be given with %s.", attr)
+			return "", "", errorf(codes.InvalidParameterCombination, "Attribute cannot be given with %s.", attr)
 		}
 		v, _ := c.p.str("Value")
 		attr, val = a, v
@@ -231,7 +233,7 @@ func (s *Server) setModelAttribute(st *state, m *cloudmock.Instance, attr, val s
 	}
 	stoppedOnly := func() error {
 		if m.Running() {
-			return errorf(cloudmock.CodeIncorrectInstanceState, "The instance '%s' is not in the 'stopped' state.", m.InstanceId)
+			return errorf(codes.IncorrectInstanceState, "The instance '%s' is not in the 'stopped' state.", m.InstanceId)
 		}
 		return nil
 	}
@@ -276,7 +278,7 @@ func (s *Server) retype(st *state, m *cloudmock.Instance, typ string) error {
 		}
 	}
 	if n > t.enis {
-		return errorf(cloudmock.CodeAttachmentLimit, "Instance type %s supports at most %d network interfaces; %s has %d.", typ, t.enis, m.InstanceId, n)
+		return errorf(codes.AttachmentLimit, "Instance type %s supports at most %d network interfaces; %s has %d.", typ, t.enis, m.InstanceId, n)
 	}
 	m.InstanceType = typ
 	if t.burstable && m.CpuCredits == "" {

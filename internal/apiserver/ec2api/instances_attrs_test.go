@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"testing"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -29,7 +31,7 @@ func TestInstanceAttributes(t *testing.T) {
 		t.Fatal("attributes do not say what the launch asked")
 	}
 	_, err := c.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: []string{id}})
-	wantCode(t, err, cloudmock.CodeIncorrectInstanceState) // still pending
+	wantCode(t, err, codes.IncorrectInstanceState) // still pending
 	clock.step(transitionTime)
 	_, err = c.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{id}})
 	wantCode(t, err, codeOperationNotPermitted)
@@ -37,7 +39,7 @@ func TestInstanceAttributes(t *testing.T) {
 	wantCode(t, err, codeOperationNotPermitted)
 	must(c.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: aws.String(id), DisableApiStop: &types.AttributeBooleanValue{Value: aws.Bool(false)}}))(t)
 	_, err = c.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: aws.String(id), InstanceType: &types.AttributeValue{Value: aws.String("m5.large")}})
-	wantCode(t, err, cloudmock.CodeIncorrectInstanceState)
+	wantCode(t, err, codes.IncorrectInstanceState)
 	must(c.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: []string{id}}))(t)
 	clock.step(transitionTime)
 	must(c.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: aws.String(id), InstanceType: &types.AttributeValue{Value: aws.String("m5.large")}}))(t)

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -90,7 +92,7 @@ func (s *Server) checkLaunch(r *runRequest) (*instanceType, error) {
 	}
 	switch {
 	case r.model.CpuCredits != "" && !t.burstable:
-		return nil, errorf(cloudmock.CodeInvalidParameterCombination, "The parameter CreditSpecification is not supported for the %s instance type.", r.typ)
+		return nil, errorf(codes.InvalidParameterCombination, "The parameter CreditSpecification is not supported for the %s instance type.", r.typ)
 	case r.model.CpuCredits == "" && t.burstable:
 		r.model.CpuCredits = defaultCredits(t.name)
 	}
@@ -157,7 +159,7 @@ func (s *Server) launchOne(st *state, r *runRequest, t *instanceType, res string
 	enis := []launchENI{{index: 0, eniID: r.attachENI, req: r.primary}}
 	enis = append(enis, r.more...)
 	if len(enis) > t.enis {
-		return "", errorf(cloudmock.CodeAttachmentLimit, "Instance type %s supports at most %d network interfaces.", t.name, t.enis)
+		return "", errorf(codes.AttachmentLimit, "Instance type %s supports at most %d network interfaces.", t.name, t.enis)
 	}
 	var made []string
 	for _, l := range enis {

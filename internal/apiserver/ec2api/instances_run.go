@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -95,7 +97,7 @@ func (c *call) readRun() (*runRequest, error) {
 		return nil, err
 	}
 	if r.max > 1 && (r.primary.privateIP != "" || r.primary.ipv6 != "") {
-		return nil, errorf(cloudmock.CodeInvalidParameterCombination, "A private IP address can be given only when launching one instance (MaxCount 1).")
+		return nil, errorf(codes.InvalidParameterCombination, "A private IP address can be given only when launching one instance (MaxCount 1).")
 	}
 	if r.tags, err = p.tagSpecsOf("instance", "network-interface", "volume"); err != nil {
 		return nil, err
@@ -205,7 +207,7 @@ func (c *call) readRunInterfaces(r *runRequest) error {
 		return err
 	}
 	if r.primary.subnet != "" || len(r.primary.groups) > 0 || r.primary.privateIP != "" || len(r.groupNames) > 0 {
-		return errorf(cloudmock.CodeInvalidParameterCombination, "Network interfaces and an instance-level subnet ID, security groups or private IP address may not be specified on the same request")
+		return errorf(codes.InvalidParameterCombination, "Network interfaces and an instance-level subnet ID, security groups or private IP address may not be specified on the same request")
 	}
 	seen := map[int]bool{}
 	for _, n := range idx {
@@ -231,10 +233,10 @@ func (c *call) readRunInterfaces(r *runRequest) error {
 		r.more = append(r.more, l)
 	}
 	if !seen[0] {
-		return errorf(cloudmock.CodeInvalidParameterCombination, "A network interface with device index 0 is required when NetworkInterface.N is given.")
+		return errorf(codes.InvalidParameterCombination, "A network interface with device index 0 is required when NetworkInterface.N is given.")
 	}
 	if r.max > 1 && (r.attachENI != "" || len(r.more) > 0 && slices.ContainsFunc(r.more, func(l launchENI) bool { return l.eniID != "" })) {
-		return errorf(cloudmock.CodeInvalidParameterCombination, "An existing network interface can be attached to one instance only: MaxCount must be 1.")
+		return errorf(codes.InvalidParameterCombination, "An existing network interface can be attached to one instance only: MaxCount must be 1.")
 	}
 	return nil
 }

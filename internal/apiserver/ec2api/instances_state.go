@@ -4,6 +4,8 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -99,7 +101,7 @@ func (s *Server) terminateInstances(c *call) (any, error) {
 		return stateShuttingDown, s.terminate(st, in)
 	})
 	var ae *apiError
-	if errors.As(err, &ae) && ae.cause != nil && ae.cause.Code == cloudmock.CodeNetworkInterfaceNotFound {
+	if errors.As(err, &ae) && ae.cause != nil && ae.cause.Code == codes.NetworkInterfaceNotFound {
 		// an interface that goes with the instance is still used (a mirror
 		// session's source, a target, a load balancer's target)
 		return nil, errorf(codeDependencyViolation, "A network interface of the instance is in use by %s %s.", ae.cause.Resource, ae.cause.ID)
@@ -158,7 +160,7 @@ func (s *Server) stopInstances(c *call) (any, error) {
 		case now == stateStopped || now == stateStopping:
 			return now, nil
 		case now != stateRunning:
-			return 0, errorf(cloudmock.CodeIncorrectInstanceState, "The instance '%s' is not in a state from which it can be stopped.", in.id)
+			return 0, errorf(codes.IncorrectInstanceState, "The instance '%s' is not in a state from which it can be stopped.", in.id)
 		case m.DisableApiStop:
 			return 0, errorf(codeOperationNotPermitted, "The instance '%s' may not be stopped. Modify its 'disableApiStop' instance attribute and try again.", in.id)
 		}
@@ -181,7 +183,7 @@ func (s *Server) startInstances(c *call) (any, error) {
 		case now == stateRunning || now == statePending:
 			return now, nil
 		case now != stateStopped:
-			return 0, errorf(cloudmock.CodeIncorrectInstanceState, "The instance '%s' is not in a state from which it can be started.", in.id)
+			return 0, errorf(codes.IncorrectInstanceState, "The instance '%s' is not in a state from which it can be started.", in.id)
 		}
 		m.State = cloudmock.InstanceRunning
 		st.updateRecord(in, func(r *instRecord) { r.since, r.reason = s.now(), "" })
@@ -194,7 +196,7 @@ func (s *Server) startInstances(c *call) (any, error) {
 // instance (no entry) or a terminated one cannot change state.
 func modelOf(st *state, in *instance) (*cloudmock.Instance, error) {
 	if in.rec.gone != nil {
-		return nil, errorf(cloudmock.CodeIncorrectInstanceState, "The instance '%s' is terminated.", in.id)
+		return nil, errorf(codes.IncorrectInstanceState, "The instance '%s' is terminated.", in.id)
 	}
 	k := st.spec.FindInstance(in.id)
 	if k < 0 {

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -265,7 +267,7 @@ func TestRunInstancesCountAndToken(t *testing.T) {
 	}
 	_, err = c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: types.InstanceTypeT2Micro, SubnetId: aws.String(sub),
 		PrivateIpAddress: aws.String("172.31.40.9"), MinCount: aws.Int32(1), MaxCount: aws.Int32(1)})
-	wantCode(t, err, cloudmock.CodeIPAddressInUse)
+	wantCode(t, err, codes.IPAddressInUse)
 	// paging through the instances
 	p := ec2.NewDescribeInstancesPaginator(c, &ec2.DescribeInstancesInput{MaxResults: aws.Int32(5)})
 	n := 0

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
 // Length and count limits on what a request may carry. They keep each
@@ -34,7 +34,7 @@ const codeFilterLimitExceeded = "FilterLimitExceeded"
 // errTooLong is InvalidParameterValue for a value over its length limit;
 // the message does not echo the value.
 func errTooLong(param string, n, limit int) *apiError {
-	return errorf(cloudmock.CodeInvalidParameterValue, "The value for parameter %s is %d characters long; at most %d are allowed.", param, n, limit)
+	return errorf(codes.InvalidParameterValue, "The value for parameter %s is %d characters long; at most %d are allowed.", param, n, limit)
 }
 
 // checkLen refuses a value longer than limit characters.
@@ -59,7 +59,7 @@ func checkValueLimits(k, v string) error {
 	case k == "ClientToken":
 		for i := 0; i < len(v); i++ {
 			if v[i] >= utf8.RuneSelf {
-				return errorf(cloudmock.CodeInvalidParameterValue, "The parameter ClientToken must be ASCII.")
+				return errorf(codes.InvalidParameterValue, "The parameter ClientToken must be ASCII.")
 			}
 		}
 		return checkLen(k, v, maxClientTokenLen)

@@ -3,6 +3,8 @@ package ec2api
 import (
 	"slices"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -73,7 +75,7 @@ func (s *Server) deleteNetworkAcl(c *call) (any, error) {
 		case err != nil:
 			return nil, err
 		case a.IsDefault:
-			return nil, errorf(cloudmock.CodeInvalidParameterValue, "cannot delete default network ACL %s", id)
+			return nil, errorf(codes.InvalidParameterValue, "cannot delete default network ACL %s", id)
 		case len(a.Associations) > 0:
 			return nil, errorf(codeDependencyViolation, "The networkAcl '%s' has dependencies and cannot be deleted (subnet %s is associated with it).", id, a.Associations[0].SubnetId)
 		}

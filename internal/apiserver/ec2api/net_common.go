@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -114,10 +116,10 @@ func subnetVpc(spec *cloudmock.Spec, subnetID string) string {
 
 // Not-found answers of the network resources.
 const (
-	codeVpcNotFound      = cloudmock.CodeVpcNotFound
-	codeSubnetNotFound   = cloudmock.CodeSubnetNotFound
-	codeGroupNotFound    = cloudmock.CodeGroupNotFound
-	codeENINotFound      = cloudmock.CodeNetworkInterfaceNotFound
+	codeVpcNotFound      = codes.VpcNotFound
+	codeSubnetNotFound   = codes.SubnetNotFound
+	codeGroupNotFound    = codes.GroupNotFound
+	codeENINotFound      = codes.NetworkInterfaceNotFound
 	codeACLNotFound      = "InvalidNetworkAclID.NotFound"
 	codeACLEntryNotFound = "InvalidNetworkAclEntry.NotFound"
 	codeInstanceNotFound = "InvalidInstanceID.NotFound"
@@ -125,7 +127,7 @@ const (
 	codePermDuplicate    = "InvalidPermission.Duplicate"
 	codePermNotFound     = "InvalidPermission.NotFound"
 	codePermMalformed    = "InvalidPermission.Malformed"
-	codeUnsupported      = cloudmock.CodeUnsupported
+	codeUnsupported      = codes.Unsupported
 )
 
 // idsExist checks every requested id, answering the first unknown one

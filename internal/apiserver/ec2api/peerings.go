@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -24,7 +26,7 @@ func findPeering(spec *cloudmock.Spec, id string) int {
 }
 
 func peeringNotFound(id string) error {
-	return notFound(cloudmock.CodePeeringNotFound, "vpcPeeringConnection ID", id)
+	return notFound(codes.PeeringNotFound, "vpcPeeringConnection ID", id)
 }
 
 type xmlCidrBlock struct {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -97,18 +99,18 @@ func TestVpcPeeringConnections(t *testing.T) {
 	sameIDs(t, "requester cidr", ids(filter("requester-vpc-info.cidr-block", "10.0.0.0/24")...), []string{id})
 	sameIDs(t, "tag", ids(filter("tag:Name", "to-inspection")...), []string{id})
 	_, err = c.DescribeVpcPeeringConnections(ctx, &ec2.DescribeVpcPeeringConnectionsInput{VpcPeeringConnectionIds: []string{"pcx-00000000000000099"}})
-	wantCode(t, err, cloudmock.CodePeeringNotFound)
+	wantCode(t, err, codes.PeeringNotFound)
 
 	// refused: a second active one, overlapping CIDRs, unknown VPC, another account or Region
 	second := must(c.CreateVpcPeeringConnection(ctx, &ec2.CreateVpcPeeringConnectionInput{VpcId: aws.String(vpcInsp), PeerVpcId: aws.String(vpcID)}))(t)
 	_, err = c.AcceptVpcPeeringConnection(ctx, &ec2.AcceptVpcPeeringConnectionInput{VpcPeeringConnectionId: second.VpcPeeringConnection.VpcPeeringConnectionId})
-	wantCode(t, err, cloudmock.CodePeeringExists)
+	wantCode(t, err, codes.PeeringExists)
 	must(c.RejectVpcPeeringConnection(ctx, &ec2.RejectVpcPeeringConnectionInput{VpcPeeringConnectionId: second.VpcPeeringConnection.VpcPeeringConnectionId}))(t)
 	sameIDs(t, "rejected", ids(filter("status-code", "rejected")...), []string{aws.ToString(second.VpcPeeringConnection.VpcPeeringConnectionId)})
 	_, err = c.CreateVpcPeeringConnection(ctx, &ec2.CreateVpcPeeringConnectionInput{VpcId: aws.String(vpcID), PeerVpcId: aws.String(vpcOverlap)})
-	wantCode(t, err, cloudmock.CodeInvalidParameterValue)
+	wantCode(t, err, codes.InvalidParameterValue)
 	_, err = c.CreateVpcPeeringConnection(ctx, &ec2.CreateVpcPeeringConnectionInput{VpcId: aws.String(vpcID), PeerVpcId: aws.String("vpc-00000000000000099")})
-	wantCode(t, err, cloudmock.CodeVpcNotFound)
+	wantCode(t, err, codes.VpcNotFound)
 	_, err = c.CreateVpcPeeringConnection(ctx, &ec2.CreateVpcPeeringConnectionInput{VpcId: aws.String(vpcID), PeerVpcId: aws.String(vpcInsp), PeerOwnerId: aws.String("210987654321")})
 	wantCode(t, err, codeUnsupported)
 	_, err = c.CreateVpcPeeringConnection(ctx, &ec2.CreateVpcPeeringConnectionInput{VpcId: aws.String(vpcID), PeerVpcId: aws.String(vpcInsp), PeerRegion: aws.String("eu-west-1")})
@@ -119,5 +121,5 @@ func TestVpcPeeringConnections(t *testing.T) {
 		t.Fatalf("deleted: %v, want no-route-to-target", r)
 	}
 	_, err = c.DeleteVpcPeeringConnection(ctx, &ec2.DeleteVpcPeeringConnectionInput{VpcPeeringConnectionId: aws.String(id)})
-	wantCode(t, err, cloudmock.CodePeeringNotFound)
+	wantCode(t, err, codes.PeeringNotFound)
 }

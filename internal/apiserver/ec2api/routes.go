@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"slices"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -63,7 +65,7 @@ func checkRouteTarget(spec *cloudmock.Spec, r cloudmock.Route) error {
 		return peeringNotFound(r.VpcPeeringConnectionId)
 	}
 	if r.TransitGatewayId != "" && findTransitGateway(spec, r.TransitGatewayId) < 0 {
-		return notFound(cloudmock.CodeTransitGatewayNotFound, "transit gateway ID", r.TransitGatewayId)
+		return notFound(codes.TransitGatewayNotFound, "transit gateway ID", r.TransitGatewayId)
 	}
 	return nil
 }

@@ -3,6 +3,8 @@ package ec2api
 import (
 	"slices"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -110,7 +112,7 @@ func tableAt(spec *cloudmock.Spec, id string) (int, error) {
 }
 
 func routeTableNotFound(id string) error {
-	return notFound(cloudmock.CodeRouteTableNotFound, "routeTable ID", id)
+	return notFound(codes.RouteTableNotFound, "routeTable ID", id)
 }
 
 // tableRoute is a route as a table lists it: the model's, or a local

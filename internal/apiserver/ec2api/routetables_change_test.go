@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -44,11 +46,11 @@ func TestRouteTableLifecycle(t *testing.T) {
 		t.Fatal("the table is not in the model")
 	}
 	_, err := c.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: aws.String(id), DestinationCidrBlock: aws.String("10.2.0.0/16"), VpcPeeringConnectionId: aws.String(pcx)})
-	wantCode(t, err, cloudmock.CodeRouteExists)
+	wantCode(t, err, codes.RouteExists)
 	_, err = c.DeleteRouteTable(ctx, &ec2.DeleteRouteTableInput{RouteTableId: aws.String(id)})
 	wantCode(t, err, "DependencyViolation")
 	_, err = c.AssociateRouteTable(ctx, &ec2.AssociateRouteTableInput{RouteTableId: aws.String(id), SubnetId: aws.String(sn)})
-	wantCode(t, err, cloudmock.CodeAlreadyAssociated)
+	wantCode(t, err, codes.AlreadyAssociated)
 	must(c.DisassociateRouteTable(ctx, &ec2.DisassociateRouteTableInput{AssociationId: assoc.AssociationId}))(t)
 	_, err = c.DisassociateRouteTable(ctx, &ec2.DisassociateRouteTableInput{AssociationId: assoc.AssociationId})
 	wantCode(t, err, "InvalidAssociationID.NotFound")
@@ -58,7 +60,7 @@ func TestRouteTableLifecycle(t *testing.T) {
 	wantCode(t, err, "InvalidRoute.NotFound")
 	must(c.DeleteRouteTable(ctx, &ec2.DeleteRouteTableInput{RouteTableId: aws.String(id)}))(t)
 	_, err = c.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{RouteTableIds: []string{id}})
-	wantCode(t, err, cloudmock.CodeRouteTableNotFound)
+	wantCode(t, err, codes.RouteTableNotFound)
 }
 
 func TestCreateRouteErrors(t *testing.T) {
@@ -69,8 +71,8 @@ func TestCreateRouteErrors(t *testing.T) {
 		in   ec2.CreateRouteInput
 		code string
 	}{
-		{ec2.CreateRouteInput{DestinationCidrBlock: aws.String("10.2.0.0/16"), VpcPeeringConnectionId: aws.String("pcx-00000000000000000")}, cloudmock.CodePeeringNotFound},
-		{ec2.CreateRouteInput{DestinationCidrBlock: aws.String("10.2.0.0/16"), TransitGatewayId: aws.String("tgw-00000000000000000")}, cloudmock.CodeTransitGatewayNotFound},
+		{ec2.CreateRouteInput{DestinationCidrBlock: aws.String("10.2.0.0/16"), VpcPeeringConnectionId: aws.String("pcx-00000000000000000")}, codes.PeeringNotFound},
+		{ec2.CreateRouteInput{DestinationCidrBlock: aws.String("10.2.0.0/16"), TransitGatewayId: aws.String("tgw-00000000000000000")}, codes.TransitGatewayNotFound},
 		{ec2.CreateRouteInput{DestinationCidrBlock: aws.String("0.0.0.0/0"), GatewayId: aws.String("igw-00000000000000000")}, "UnsupportedOperation"},
 		{ec2.CreateRouteInput{DestinationCidrBlock: aws.String("10.1.2.0/24"), VpcPeeringConnectionId: aws.String(pcx)}, "InvalidParameterValue"},
 		{ec2.CreateRouteInput{DestinationCidrBlock: aws.String("10.2.0.0/16")}, "MissingParameter"},
@@ -81,7 +83,7 @@ func TestCreateRouteErrors(t *testing.T) {
 		wantCode(t, err, tc.code)
 	}
 	_, err := c.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: aws.String("rtb-00000000000000000"), DestinationCidrBlock: aws.String("10.2.0.0/16"), VpcPeeringConnectionId: aws.String(pcx)})
-	wantCode(t, err, cloudmock.CodeRouteTableNotFound)
+	wantCode(t, err, codes.RouteTableNotFound)
 	_, err = c.DeleteRouteTable(ctx, &ec2.DeleteRouteTableInput{RouteTableId: aws.String(main)})
 	wantCode(t, err, "DependencyViolation")
 }

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -175,7 +177,7 @@ func (c *call) readRules(egress, allowNone bool) ([]sgRule, error) {
 	c.p.str("SourceSecurityGroupOwnerId")
 	if okProto || okCidr || okSrc {
 		if len(idx) > 0 {
-			return nil, errorf(cloudmock.CodeInvalidParameterCombination, "Give the rules in IpPermissions or in IpProtocol/FromPort/ToPort/CidrIp, not both.")
+			return nil, errorf(codes.InvalidParameterCombination, "Give the rules in IpPermissions or in IpProtocol/FromPort/ToPort/CidrIp, not both.")
 		}
 		if !okProto && okSrc {
 			proto = "-1"

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -107,7 +109,7 @@ func (s *Server) deleteSecurityGroup(c *call) (any, error) {
 		}
 		g := st.spec.SecurityGroups[i]
 		if g.GroupName == cloudmock.DefaultGroupName {
-			return nil, errorf(cloudmock.CodeCannotDelete, "the specified group: \"%s\" name: \"default\" cannot be deleted by a user", g.GroupId)
+			return nil, errorf(codes.CannotDelete, "the specified group: \"%s\" name: \"default\" cannot be deleted by a user", g.GroupId)
 		}
 		id = g.GroupId
 		st.spec.SecurityGroups = slices.Delete(st.spec.SecurityGroups, i, i+1)

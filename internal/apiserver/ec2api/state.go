@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -146,7 +148,7 @@ func (c *call) mutate(token string, change func(st *state) (any, error)) (any, e
 func inUse(err error, kind, id string) error {
 	var ae *apiError
 	if errors.As(err, &ae) && ae.cause != nil && ae.cause.ID != id &&
-		(ae.cause.Code == cloudmock.CodeFilterNotFound || ae.cause.Code == cloudmock.CodeTargetNotFound || ae.cause.Code == cloudmock.CodeNetworkInterfaceNotFound) {
+		(ae.cause.Code == codes.FilterNotFound || ae.cause.Code == codes.TargetNotFound || ae.cause.Code == codes.NetworkInterfaceNotFound) {
 		return errorf(codeDependencyViolation, "The %s '%s' is in use by %s %s.", kind, id, ae.cause.Resource, ae.cause.ID)
 	}
 	return err

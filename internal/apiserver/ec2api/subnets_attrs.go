@@ -2,6 +2,7 @@ package ec2api
 
 import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
 // subnetAttributes are ModifySubnetAttribute's boolean attributes that
@@ -42,7 +43,7 @@ func (s *Server) modifySubnetAttribute(c *call) (any, error) {
 			return nil, err
 		}
 		if set != nil {
-			return nil, errorf(cloudmock.CodeInvalidParameterCombination, "Specify only one attribute: %s and %s were given.", name, a.param)
+			return nil, errorf(codes.InvalidParameterCombination, "Specify only one attribute: %s and %s were given.", name, a.param)
 		}
 		set, name = func(sn *cloudmock.Subnet) { a.set(sn, b) }, a.param
 	}

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -61,7 +63,7 @@ func (c *call) readZone() (string, error) {
 	zones := availabilityZones(c.s.cfg.Region)
 	switch {
 	case byName && byID:
-		return "", errorf(cloudmock.CodeInvalidParameterCombination, "Give AvailabilityZone or AvailabilityZoneId, not both.")
+		return "", errorf(codes.InvalidParameterCombination, "Give AvailabilityZone or AvailabilityZoneId, not both.")
 	case !byName && !byID:
 		return zones[0].ZoneName, nil
 	}

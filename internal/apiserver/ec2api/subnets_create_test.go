@@ -3,11 +3,11 @@ package ec2api
 import (
 	"testing"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
-
-	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
 func createSubnet(t *testing.T, c *ec2.Client, vpc, cidr, zone string) types.Subnet {
@@ -44,9 +44,9 @@ func TestCreateSubnet(t *testing.T) {
 		in   ec2.CreateSubnetInput
 		code string
 	}{
-		{ec2.CreateSubnetInput{VpcId: vpc.VpcId, CidrBlock: aws.String("10.1.1.128/25")}, cloudmock.CodeSubnetConflict},
-		{ec2.CreateSubnetInput{VpcId: vpc.VpcId, CidrBlock: aws.String("10.2.0.0/24")}, cloudmock.CodeSubnetRange},
-		{ec2.CreateSubnetInput{VpcId: vpc.VpcId, CidrBlock: aws.String("10.1.3.0/29")}, cloudmock.CodeSubnetRange},
+		{ec2.CreateSubnetInput{VpcId: vpc.VpcId, CidrBlock: aws.String("10.1.1.128/25")}, codes.SubnetConflict},
+		{ec2.CreateSubnetInput{VpcId: vpc.VpcId, CidrBlock: aws.String("10.2.0.0/24")}, codes.SubnetRange},
+		{ec2.CreateSubnetInput{VpcId: vpc.VpcId, CidrBlock: aws.String("10.1.3.0/29")}, codes.SubnetRange},
 		{ec2.CreateSubnetInput{VpcId: aws.String("vpc-00000000000000000"), CidrBlock: aws.String("10.1.3.0/24")}, "InvalidVpcID.NotFound"},
 		{ec2.CreateSubnetInput{VpcId: vpc.VpcId, CidrBlock: aws.String("10.1.3.0/24"), AvailabilityZone: aws.String("us-east-1z")}, "InvalidParameterValue"},
 		{ec2.CreateSubnetInput{VpcId: vpc.VpcId, CidrBlock: aws.String("10.1.3.0/24"), AvailabilityZone: aws.String("us-east-1a"), AvailabilityZoneId: aws.String("use1-az1")}, "InvalidParameterCombination"},

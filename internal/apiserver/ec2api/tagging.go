@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -25,11 +27,11 @@ var taggable = []struct {
 	rtype, code, kind string
 }{
 	{cloudmock.KindVpc, "vpc", codeVpcNotFound, "vpc ID"},
-	{cloudmock.KindPeering, "vpc-peering-connection", cloudmock.CodePeeringNotFound, "vpcPeeringConnection ID"},
+	{cloudmock.KindPeering, "vpc-peering-connection", codes.PeeringNotFound, "vpcPeeringConnection ID"},
 	{cloudmock.KindTransitGatewayAttachment, "transit-gateway-attachment", "InvalidTransitGatewayAttachmentID.NotFound", "transit gateway attachment ID"},
-	{cloudmock.KindTransitGateway, "transit-gateway", cloudmock.CodeTransitGatewayNotFound, "transit gateway ID"},
+	{cloudmock.KindTransitGateway, "transit-gateway", codes.TransitGatewayNotFound, "transit gateway ID"},
 	{cloudmock.KindSubnet, "subnet", codeSubnetNotFound, "subnet ID"},
-	{cloudmock.KindRouteTable, "route-table", cloudmock.CodeRouteTableNotFound, "route table ID"},
+	{cloudmock.KindRouteTable, "route-table", codes.RouteTableNotFound, "route table ID"},
 	{cloudmock.KindSecurityGroup, "security-group", codeGroupNotFound, "security group"},
 	{cloudmock.KindNetworkAcl, "network-acl", codeACLNotFound, "network ACL ID"},
 	{cloudmock.KindNetworkInterface, "network-interface", codeENINotFound, "network interface ID"},

@@ -2,6 +2,7 @@ package ec2api
 
 import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
 // Transit gateways and their VPC attachments (the model's
@@ -39,7 +40,7 @@ func findAttachment(spec *cloudmock.Spec, id string) int {
 }
 
 func tgwNotFound(id string) error {
-	return notFound(cloudmock.CodeTransitGatewayNotFound, "transit gateway ID", id)
+	return notFound(codes.TransitGatewayNotFound, "transit gateway ID", id)
 }
 
 func attachmentNotFound(id string) error {

@@ -3,11 +3,11 @@ package ec2api
 import (
 	"testing"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
-
-	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
 // The provider's aws_ec2_transit_gateway and _vpc_attachment flow: create
@@ -74,7 +74,7 @@ func TestTransitGatewayLifecycle(t *testing.T) {
 		t.Fatalf("DeleteTransitGateway answered %+v", gone)
 	}
 	_, err = c.DescribeTransitGateways(ctx, &ec2.DescribeTransitGatewaysInput{TransitGatewayIds: []string{id}})
-	wantCode(t, err, cloudmock.CodeTransitGatewayNotFound)
+	wantCode(t, err, codes.TransitGatewayNotFound)
 }
 
 func TestTransitGatewayErrors(t *testing.T) {
@@ -93,8 +93,8 @@ func TestTransitGatewayErrors(t *testing.T) {
 		in   ec2.CreateTransitGatewayVpcAttachmentInput
 		code string
 	}{
-		{ec2.CreateTransitGatewayVpcAttachmentInput{TransitGatewayId: aws.String("tgw-00000000000000000"), VpcId: aws.String(vpc), SubnetIds: []string{sa}}, cloudmock.CodeTransitGatewayNotFound},
-		{ec2.CreateTransitGatewayVpcAttachmentInput{TransitGatewayId: id, VpcId: aws.String(vpc), SubnetIds: []string{sa, sa2}}, cloudmock.CodeDuplicateSubnetsInZone},
+		{ec2.CreateTransitGatewayVpcAttachmentInput{TransitGatewayId: aws.String("tgw-00000000000000000"), VpcId: aws.String(vpc), SubnetIds: []string{sa}}, codes.TransitGatewayNotFound},
+		{ec2.CreateTransitGatewayVpcAttachmentInput{TransitGatewayId: id, VpcId: aws.String(vpc), SubnetIds: []string{sa, sa2}}, codes.DuplicateSubnetsInZone},
 		{ec2.CreateTransitGatewayVpcAttachmentInput{TransitGatewayId: id, VpcId: aws.String(vpc), SubnetIds: []string{so}}, "InvalidParameterValue"},
 		{ec2.CreateTransitGatewayVpcAttachmentInput{TransitGatewayId: id, VpcId: aws.String(vpc), SubnetIds: []string{"subnet-00000000000000000"}}, "InvalidSubnetID.NotFound"},
 	} {
@@ -103,7 +103,7 @@ func TestTransitGatewayErrors(t *testing.T) {
 	}
 	must(c.CreateTransitGatewayVpcAttachment(ctx, &ec2.CreateTransitGatewayVpcAttachmentInput{TransitGatewayId: id, VpcId: aws.String(vpc), SubnetIds: []string{sa}}))(t)
 	_, err = c.CreateTransitGatewayVpcAttachment(ctx, &ec2.CreateTransitGatewayVpcAttachmentInput{TransitGatewayId: id, VpcId: aws.String(vpc), SubnetIds: []string{sa2}})
-	wantCode(t, err, cloudmock.CodeDuplicateAttachment)
+	wantCode(t, err, codes.DuplicateAttachment)
 	_, err = c.CreateTransitGatewayVpcAttachment(ctx, &ec2.CreateTransitGatewayVpcAttachmentInput{TransitGatewayId: id, VpcId: aws.String(other), SubnetIds: []string{so}})
 	wantCode(t, err, "InvalidParameterValue") // overlapping blocks on one transit gateway
 	_, err = c.GetTransitGatewayRouteTableAssociations(ctx, &ec2.GetTransitGatewayRouteTableAssociationsInput{TransitGatewayRouteTableId: aws.String("tgw-rtb-00000000000000000")})

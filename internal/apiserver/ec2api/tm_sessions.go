@@ -3,6 +3,8 @@ package ec2api
 import (
 	"slices"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -118,7 +120,7 @@ func (s *Server) modifyTrafficMirrorSession(c *call) (any, error) {
 	}
 	for field, given := range map[string]bool{"packet-length": plen != nil, "description": desc != nil, "virtual-network-id": vni != nil} {
 		if given && remove[field] {
-			return nil, errorf(cloudmock.CodeInvalidParameterCombination, "RemoveField %s cannot be combined with a new value for it.", field)
+			return nil, errorf(codes.InvalidParameterCombination, "RemoveField %s cannot be combined with a new value for it.", field)
 		}
 	}
 	if err := c.begin(); err != nil {

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -280,9 +282,9 @@ func (s *Server) deleteVpcEndpoints(c *call) (any, error) {
 // lbTargetMissing makes the model's finding that a mirror target names a
 // deleted endpoint read as the target-not-found finding inUse knows.
 func lbTargetMissing(err error) error {
-	if ae := asAPIError(err); ae.cause != nil && ae.cause.Code == cloudmock.CodeLoadBalancerNotFound && ae.cause.Resource == "TrafficMirrorTarget" {
+	if ae := asAPIError(err); ae.cause != nil && ae.cause.Code == codes.LoadBalancerNotFound && ae.cause.Resource == "TrafficMirrorTarget" {
 		c := *ae.cause
-		c.Code = cloudmock.CodeTargetNotFound
+		c.Code = codes.TargetNotFound
 		return &apiError{Status: ae.Status, Code: ae.Code, Message: ae.Message, cause: &c}
 	}
 	return err

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -27,7 +29,7 @@ func (s *Server) registerVpcEndpoints(a map[string]actionFunc) {
 	a["RejectVpcEndpointConnections"] = s.endpointConnections(false)
 }
 
-const codeServiceNotFound = cloudmock.CodeVpcEndpointServiceNotFound
+const codeServiceNotFound = codes.VpcEndpointServiceNotFound
 
 // serviceName is the name endpoints connect to.
 func (s *Server) serviceName(id string) string {

@@ -3,6 +3,8 @@ package ec2api
 import (
 	"strings"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -88,7 +90,7 @@ func (s *Server) modifyVpcAttribute(c *call) (any, error) {
 			return nil, err
 		}
 		if k >= 0 {
-			return nil, errorf(cloudmock.CodeInvalidParameterCombination, "Fields for multiple attribute types specified: %s, %s", vpcAttributes[k].name, a.name)
+			return nil, errorf(codes.InvalidParameterCombination, "Fields for multiple attribute types specified: %s, %s", vpcAttributes[k].name, a.name)
 		}
 		k, val = i, b
 	}

@@ -3,6 +3,8 @@ package spec
 import (
 	"errors"
 
+	"github.com/mirrorlab/mirrorlab/internal/codes"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -219,9 +221,9 @@ func (s *Scenario) modelPath(ve *cloudmock.ValidationError) string {
 // notFound reports the model's codes for a reference to nothing.
 func notFound(code string) bool {
 	switch code {
-	case cloudmock.CodeVpcNotFound, cloudmock.CodeSubnetNotFound, cloudmock.CodeGroupNotFound,
-		cloudmock.CodeNetworkInterfaceNotFound, cloudmock.CodeLoadBalancerNotFound,
-		cloudmock.CodeFilterNotFound, cloudmock.CodeTargetNotFound:
+	case codes.VpcNotFound, codes.SubnetNotFound, codes.GroupNotFound,
+		codes.NetworkInterfaceNotFound, codes.LoadBalancerNotFound,
+		codes.FilterNotFound, codes.TargetNotFound:
 		return true
 	}
 	return false
