@@ -3,6 +3,8 @@ package cloudmock
 import (
 	"fmt"
 	"testing"
+
+	"github.com/mirrorlab/mirrorlab/internal/encap"
 )
 
 // benchSpec: three sessions on eni-web, each with a 10-rule ingress filter;
@@ -17,7 +19,7 @@ func benchSpec() Spec {
 		f := TrafficMirrorFilter{TrafficMirrorFilterId: fmt.Sprintf("tmf-%d", n)}
 		for r := 1; r <= 10; r++ {
 			rule := TrafficMirrorFilterRule{
-				RuleNumber: r * 10, RuleAction: "accept", Protocol: ProtoTCP,
+				RuleNumber: r * 10, RuleAction: "accept", Protocol: encap.ProtoTCP,
 				SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "10.0.0.0/24",
 				DestinationPortRange: &TrafficMirrorPortRange{FromPort: 1000 + r, ToPort: 1000 + r},
 			}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"sync/atomic"
+
+	"github.com/mirrorlab/mirrorlab/internal/encap"
 )
 
 // Reason says why a packet is, or is not, mirrored.
@@ -214,7 +216,7 @@ func (m *Model) mirrored(d *Decision, e *eni, s *session, rule int, hash uint64)
 	if m.isResolverReply(e, &d.Flow) {
 		port = outerPortBase
 	}
-	d.Outer = Outer{Src: e.ip, Dst: s.target.ip, SrcPort: port, DstPort: VXLANPort}
+	d.Outer = Outer{Src: e.ip, Dst: s.target.ip, SrcPort: port, DstPort: encap.VXLANPort}
 	if dst, ok := overIPv6(e, s.target); ok {
 		d.Outer.Src, d.Outer.Dst = e.ip6, dst
 	}
@@ -247,20 +249,20 @@ func overIPv6(src *eni, t *target) (netip.Addr, bool) {
 // neverMirrored classifies the traffic that no session mirrors.
 func (m *Model) neverMirrored(f *Flow) (Reason, bool) {
 	switch f.EtherType {
-	case EtherTypeARP:
+	case encap.EtherTypeARP:
 		return ReasonARP, true
-	case EtherTypeIPv4:
-	case EtherTypeIPv6:
+	case encap.EtherTypeIPv4:
+	case encap.EtherTypeIPv6:
 		if !m.profile.IPv6 {
 			return ReasonIPv6Unsupported, true
 		}
 	default:
 		return ReasonNotIP, true
 	}
-	if f.Proto == ProtoICMPv6 && f.HasICMP && isNDP(f.ICMPType) {
+	if f.Proto == encap.ProtoICMPv6 && f.HasICMP && isNDP(f.ICMPType) {
 		return ReasonNDP, true
 	}
-	if f.Proto == ProtoUDP && f.HasPorts {
+	if f.Proto == encap.ProtoUDP && f.HasPorts {
 		sp, dp := f.SrcPort, f.DstPort
 		if (sp == 67 || sp == 68) && (dp == 67 || dp == 68) || (sp == 546 || sp == 547) && (dp == 546 || dp == 547) {
 			return ReasonDHCP, true
@@ -274,7 +276,7 @@ func (m *Model) neverMirrored(f *Flow) (Reason, bool) {
 			return ReasonTimeService, true
 		}
 	}
-	if f.Proto == ProtoTCP && f.HasPorts {
+	if f.Proto == encap.ProtoTCP && f.HasPorts {
 		if (f.Dst == addrKMS1 || f.Dst == addrKMS2) && f.DstPort == kmsPort ||
 			(f.Src == addrKMS1 || f.Src == addrKMS2) && f.SrcPort == kmsPort {
 			return ReasonWindowsActivation, true
@@ -483,9 +485,9 @@ func (r Reason) text() string {
 // String renders a flow as "tcp 10.0.0.1:1234 -> 10.0.0.2:80".
 func (f Flow) String() string {
 	switch f.EtherType {
-	case EtherTypeARP:
+	case encap.EtherTypeARP:
 		return "arp"
-	case EtherTypeIPv4, EtherTypeIPv6:
+	case encap.EtherTypeIPv4, encap.EtherTypeIPv6:
 	default:
 		return fmt.Sprintf("ethertype %#04x", f.EtherType)
 	}
@@ -501,13 +503,13 @@ func (f Flow) String() string {
 
 func protoName(p uint8) string {
 	switch p {
-	case ProtoTCP:
+	case encap.ProtoTCP:
 		return "tcp"
-	case ProtoUDP:
+	case encap.ProtoUDP:
 		return "udp"
-	case ProtoICMP:
+	case encap.ProtoICMP:
 		return "icmp"
-	case ProtoICMPv6:
+	case encap.ProtoICMPv6:
 		return "icmpv6"
 	}
 	return fmt.Sprintf("proto %d", p)

@@ -2,6 +2,8 @@ package cloudmock
 
 import (
 	"testing"
+
+	"github.com/mirrorlab/mirrorlab/internal/encap"
 )
 
 func TestWalkthroughValidates(t *testing.T) {
@@ -168,12 +170,12 @@ func TestDecideSessionsAndRules(t *testing.T) {
 		}
 	}
 	web := tcp("203.0.113.9", "10.0.0.5", 40000, 80)
-	rejectWeb := TrafficMirrorFilterRule{RuleNumber: 10, RuleAction: "reject", Protocol: ProtoTCP, SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0",
+	rejectWeb := TrafficMirrorFilterRule{RuleNumber: 10, RuleAction: "reject", Protocol: encap.ProtoTCP, SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0",
 		DestinationPortRange: &TrafficMirrorPortRange{FromPort: 80, ToPort: 80}}
-	acceptTCP := TrafficMirrorFilterRule{RuleNumber: 20, RuleAction: "accept", Protocol: ProtoTCP, SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0"}
+	acceptTCP := TrafficMirrorFilterRule{RuleNumber: 20, RuleAction: "accept", Protocol: encap.ProtoTCP, SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0"}
 	runDecideCases(t, []decideCase{
 		{name: "lowest session number first", spec: three("", acceptAll(5)), pkt: web, want: ReasonMirrored, session: "tms-1", rule: 5},
-		{name: "no match falls to next session", spec: three("", TrafficMirrorFilterRule{RuleNumber: 5, RuleAction: "accept", Protocol: ProtoUDP,
+		{name: "no match falls to next session", spec: three("", TrafficMirrorFilterRule{RuleNumber: 5, RuleAction: "accept", Protocol: encap.ProtoUDP,
 			SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0"}), pkt: web, want: ReasonMirrored, session: "tms-2", rule: 100},
 		{name: "reject stops", spec: three("reject-stops", rejectWeb), pkt: web, want: ReasonRejected, session: "tms-1", rule: 10},
 		{name: "reject stops is the default", spec: three("", rejectWeb), pkt: web, want: ReasonRejected, session: "tms-1", rule: 10},
@@ -188,14 +190,14 @@ func TestDecideSessionsAndRules(t *testing.T) {
 			pkt: tcp("198.51.100.7", "10.0.0.5", 1, 80), want: ReasonRejected, session: "tms-1", rule: 5},
 		{name: "destination cidr", spec: three("", TrafficMirrorFilterRule{RuleNumber: 5, RuleAction: "reject", SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "10.0.0.6/32"}),
 			pkt: web, want: ReasonMirrored, session: "tms-2", rule: 100},
-		{name: "source port range", spec: three("", TrafficMirrorFilterRule{RuleNumber: 5, RuleAction: "reject", Protocol: ProtoTCP, SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0",
+		{name: "source port range", spec: three("", TrafficMirrorFilterRule{RuleNumber: 5, RuleAction: "reject", Protocol: encap.ProtoTCP, SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0",
 			SourcePortRange: &TrafficMirrorPortRange{FromPort: 39000, ToPort: 40000}}), pkt: web, want: ReasonRejected, rule: 5},
-		{name: "port rule does not match icmp", spec: three("", rejectWeb), pkt: Packet{Proto: ProtoICMP, Src: addr("203.0.113.9"), Dst: addr("10.0.0.5"), ICMPType: 8},
+		{name: "port rule does not match icmp", spec: three("", rejectWeb), pkt: Packet{Proto: encap.ProtoICMP, Src: addr("203.0.113.9"), Dst: addr("10.0.0.5"), ICMPType: 8},
 			want: ReasonMirrored, session: "tms-2", rule: 100},
 		{name: "egress rules for egress", dir: Egress, spec: three("", rejectWeb), pkt: tcp("10.0.0.5", "203.0.113.9", 80, 40000), want: ReasonMirrored, session: "tms-2"},
 		{name: "no rule matched", spec: func(s *Spec) {
 			openAll(s)
-			s.TrafficMirrorFilters[0].IngressFilterRules = []TrafficMirrorFilterRule{{RuleNumber: 1, RuleAction: "accept", Protocol: ProtoUDP, SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0"}}
+			s.TrafficMirrorFilters[0].IngressFilterRules = []TrafficMirrorFilterRule{{RuleNumber: 1, RuleAction: "accept", Protocol: encap.ProtoUDP, SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0"}}
 		}, pkt: web, want: ReasonNoRuleMatched},
 		{name: "no session", eni: "eni-test", pkt: tcp("203.0.113.9", "10.0.0.36", 40000, 80), want: ReasonNoSession},
 	})

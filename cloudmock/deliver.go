@@ -3,6 +3,8 @@ package cloudmock
 import (
 	"fmt"
 	"net/netip"
+
+	"github.com/mirrorlab/mirrorlab/internal/encap"
 )
 
 // DeliveryReason says whether a copy reaches its receiver, or why not.
@@ -190,7 +192,7 @@ func (lb *loadBalancer) forward(d *Decision, kind targetKind, dl *Delivery) (rec
 	}
 	if kind == targetGWLB {
 		dl.Geneve, dl.Tunnel = true, lb.tunnel(h)
-		dl.From, dl.Port, sport = lb.ip, GenevePort, dl.Tunnel.SrcPort
+		dl.From, dl.Port, sport = lb.ip, encap.GenevePort, dl.Tunnel.SrcPort
 	}
 	return b.eni, sport, true
 }
@@ -199,11 +201,11 @@ func (lb *loadBalancer) forward(d *Decision, kind targetKind, dl *Delivery) (rec
 // groups let the copy in (from dl.From and sport to dl.Port); when not,
 // dl says why.
 func (recv *eni) admits(sport uint16, dl *Delivery) bool {
-	f := Flow{EtherType: EtherTypeIPv4, Proto: ProtoUDP, Src: dl.From, Dst: recv.ip,
+	f := Flow{EtherType: encap.EtherTypeIPv4, Proto: encap.ProtoUDP, Src: dl.From, Dst: recv.ip,
 		SrcPort: sport, DstPort: dl.Port, HasPorts: true}
 	if dl.From.Is6() {
 		// Over IPv6 (see overIPv6): the ACL's and groups' IPv6 rules apply.
-		dl.To, f.EtherType, f.Dst = recv.ip6, EtherTypeIPv6, recv.ip6
+		dl.To, f.EtherType, f.Dst = recv.ip6, encap.EtherTypeIPv6, recv.ip6
 	}
 	if recv.nacl != nil && !recv.subnet4.Contains(f.Src) && !recv.subnet6.Contains(f.Src) {
 		allow, rule := recv.nacl.eval(false, &f)
@@ -244,18 +246,18 @@ func (lb *loadBalancer) endpointAllows(o *Outer) (int, bool) {
 	if lb.nacl == nil || lb.subnet.Contains(o.Src) || lb.subnet6.Contains(o.Src) {
 		return 0, true
 	}
-	et := uint16(EtherTypeIPv4)
+	et := uint16(encap.EtherTypeIPv4)
 	if o.Src.Is6() {
-		et = EtherTypeIPv6 // over IPv6: the ACL's IPv6 entries apply
+		et = encap.EtherTypeIPv6 // over IPv6: the ACL's IPv6 entries apply
 	}
-	f := Flow{EtherType: et, Proto: ProtoUDP, Src: o.Src, Dst: o.Dst, SrcPort: o.SrcPort, DstPort: o.DstPort, HasPorts: true}
+	f := Flow{EtherType: et, Proto: encap.ProtoUDP, Src: o.Src, Dst: o.Dst, SrcPort: o.SrcPort, DstPort: o.DstPort, HasPorts: true}
 	allow, rule := lb.nacl.eval(false, &f)
 	return rule, allow
 }
 
 // outerHash hashes the outer 5-tuple (protocol UDP).
 func outerHash(o *Outer) uint64 {
-	h := mixAddr(uint64(ProtoUDP), o.Src)
+	h := mixAddr(uint64(encap.ProtoUDP), o.Src)
 	h = mixAddr(h, o.Dst)
 	return mix(h, uint64(o.SrcPort)<<16|uint64(o.DstPort))
 }
@@ -329,7 +331,7 @@ func (dl Delivery) String() string {
 		s := fmt.Sprintf("delivered to %s (%s) of target %s", dl.ToId, dl.To, dl.TargetId)
 		if dl.Geneve {
 			s = fmt.Sprintf("delivered to appliance %s (%s) of target %s, chosen by the flow hash among %d healthy of %d, in GENEVE from the gateway load balancer (%s:%d -> %d; endpoint id %#016x, attachment id %#016x, flow cookie %#08x)",
-				dl.ToId, dl.To, dl.TargetId, dl.Healthy, dl.Registered, dl.From, dl.Tunnel.SrcPort, GenevePort, dl.Tunnel.EndpointID, dl.Tunnel.AttachmentID, dl.Tunnel.FlowCookie)
+				dl.ToId, dl.To, dl.TargetId, dl.Healthy, dl.Registered, dl.From, dl.Tunnel.SrcPort, encap.GenevePort, dl.Tunnel.EndpointID, dl.Tunnel.AttachmentID, dl.Tunnel.FlowCookie)
 		}
 		if dl.Via != "" {
 			s += fmt.Sprintf(", from VPC %s to VPC %s through %s %s", dl.FromVpc, dl.ToVpc, dl.ViaKind, dl.Via)
@@ -346,7 +348,7 @@ func (dl Delivery) String() string {
 	case DroppedByTargetSG:
 		return fmt.Sprintf("dropped at %s (%s): no security group allows inbound UDP %d from %s", dl.ToId, dl.To, dl.Port, dl.sender())
 	case NoListener:
-		return fmt.Sprintf("lost silently: the load balancer of target %s has no UDP %d listener", dl.TargetId, VXLANPort)
+		return fmt.Sprintf("lost silently: the load balancer of target %s has no UDP %d listener", dl.TargetId, encap.VXLANPort)
 	case NoHealthyTarget:
 		return fmt.Sprintf("lost: the load balancer of target %s has no healthy registered target", dl.TargetId)
 	case NoRouteToTarget:

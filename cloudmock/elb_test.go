@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mirrorlab/mirrorlab/internal/encap"
+
 	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
@@ -19,11 +21,11 @@ func createdGWLBSpec() Spec {
 	file := s.LoadBalancers[0]
 	s.LoadBalancers = []LoadBalancer{
 		{LoadBalancerArn: gw, Type: "gateway", SubnetId: "subnet-gwlb", PrivateIpAddress: "10.0.0.51",
-			Listeners: []Listener{{Protocol: "UDP", Port: GenevePort, TargetGroupArn: tg}}},
+			Listeners: []Listener{{Protocol: "UDP", Port: encap.GenevePort, TargetGroupArn: tg}}},
 		{LoadBalancerArn: "arn:aws:ec2:us-east-1:123456789012:vpc-endpoint/" + file.VpcEndpointId, Type: "gateway",
 			SubnetId: "subnet-gwlb", PrivateIpAddress: "10.0.0.50", VpcEndpointId: file.VpcEndpointId, GatewayLoadBalancerArn: gw},
 	}
-	s.TargetGroups = []TargetGroup{{TargetGroupArn: tg, Protocol: "GENEVE", Port: GenevePort, VpcId: "vpc-1", TargetType: "ip", Targets: file.Targets}}
+	s.TargetGroups = []TargetGroup{{TargetGroupArn: tg, Protocol: "GENEVE", Port: encap.GenevePort, VpcId: "vpc-1", TargetType: "ip", Targets: file.Targets}}
 	s.VpcEndpointServices = []VpcEndpointService{{ServiceId: "vpce-svc-1", GatewayLoadBalancerArns: []string{gw}}}
 	s.SyncLoadBalancers()
 	return s
@@ -40,7 +42,7 @@ func TestCreatedGWLBEndpointDelivers(t *testing.T) {
 	seen := map[string]bool{}
 	for i := range 50 {
 		_, dl, _ := gwlbDeliver(t, m, tcp("203.0.113.9", "10.0.0.5", uint16(20000+i), 80), Ingress)
-		if !dl.Delivered || !dl.Geneve || dl.Port != GenevePort {
+		if !dl.Delivered || !dl.Geneve || dl.Port != encap.GenevePort {
 			t.Fatalf("flow %d: %s", i, dl)
 		}
 		seen[dl.ToId] = true

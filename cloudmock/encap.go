@@ -4,26 +4,12 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/netip"
+
+	"github.com/mirrorlab/mirrorlab/internal/encap"
 )
 
 // Encapsulation constants (RFC 7348 and what the AWS capture shows).
 const (
-	// VXLANPort is the outer UDP destination port.
-	VXLANPort = 4789
-	// VXLANFlags is the first byte of the VXLAN header: the I flag (VNI valid).
-	VXLANFlags = 0x08
-	// VXLANHeaderLen, OuterIPv4Len, UDPHeaderLen, EthernetHeaderLen are the
-	// header sizes; OuterOverhead (50) is what the copy adds to the inner IP
-	// packet: outer IPv4 + UDP + VXLAN + inner Ethernet.
-	VXLANHeaderLen    = 8
-	OuterIPv4Len      = 20
-	OuterIPv6Len      = 40
-	UDPHeaderLen      = 8
-	EthernetHeaderLen = 14
-	OuterOverhead     = OuterIPv4Len + UDPHeaderLen + VXLANHeaderLen + EthernetHeaderLen
-	// OuterTTL is the outer IPv4 TTL seen in the AWS capture (and the
-	// outer IPv6 hop limit the model uses).
-	OuterTTL = 255
 	// outerPortBase: the AWS capture's outer source ports lie in
 	// 65408-65525, i.e. 0xFF80 plus 7 bits of flow hash.
 	outerPortBase = 0xFF80
@@ -67,8 +53,8 @@ func (m *Model) maxInner(src *eni, s *session, outer6 bool) (limit int, rule str
 	case s.target.kind == targetGWLB:
 		mtu, mtuRule = m.profile.GatewayLBMTU, CutGatewayLBMTU
 	}
-	if mtu > 0 && mtu-reserve+EthernetHeaderLen < limit {
-		return mtu - reserve + EthernetHeaderLen, mtuRule, mtu
+	if mtu > 0 && mtu-reserve+encap.EthernetHeaderLen < limit {
+		return mtu - reserve + encap.EthernetHeaderLen, mtuRule, mtu
 	}
 	return limit, rule, 0
 }
@@ -85,7 +71,7 @@ const (
 // "the gateway load balancer's MTU 8500 less 54 reserved"); "" when
 // nothing limits the copy.
 func (d *Decision) TruncationText() string {
-	reserve := d.MaxInnerMTU - (d.MaxInner - EthernetHeaderLen)
+	reserve := d.MaxInnerMTU - (d.MaxInner - encap.EthernetHeaderLen)
 	switch d.MaxInnerRule {
 	case CutPacketLength:
 		return fmt.Sprintf("the session's packet length %d", d.MaxInner)
@@ -138,9 +124,9 @@ func (d *Decision) OuterHeaderLen() int {
 	case !d.Mirrored:
 		return 0
 	case d.Outer.Src.Is6():
-		return OuterIPv6Len + UDPHeaderLen + VXLANHeaderLen
+		return encap.OuterIPv6Len + encap.UDPHeaderLen + encap.VXLANHeaderLen
 	}
-	return OuterIPv4Len + UDPHeaderLen + VXLANHeaderLen
+	return encap.OuterIPv4Len + encap.UDPHeaderLen + encap.VXLANHeaderLen
 }
 
 // AppendFrame appends the whole outer frame to dst: Ethernet, the outer IP
@@ -175,7 +161,7 @@ func (d *Decision) AppendFrame(dst []byte, h FrameHeader, frame []byte) []byte {
 	dst = append(dst, h.DstMAC[:]...)
 	dst = append(dst, h.SrcMAC[:]...)
 	dst = append(dst, 0x08, 0x00)
-	dst = appendIPv4UDP(dst, d.Outer.Src, outerDst, d.Outer.SrcPort, d.Outer.DstPort, VXLANHeaderLen+inner)
+	dst = appendIPv4UDP(dst, d.Outer.Src, outerDst, d.Outer.SrcPort, d.Outer.DstPort, encap.VXLANHeaderLen+inner)
 	return d.AppendVXLAN(dst, frame)
 }
 
@@ -183,17 +169,17 @@ func (d *Decision) AppendFrame(dst []byte, h FrameHeader, frame []byte) []byte {
 // header checksum) and a UDP header (checksum 0) for a UDP payload of
 // payloadLen bytes.
 func appendIPv4UDP(dst []byte, src, to netip.Addr, sport, dport uint16, payloadLen int) []byte {
-	ipLen := OuterIPv4Len + UDPHeaderLen + payloadLen
+	ipLen := encap.OuterIPv4Len + encap.UDPHeaderLen + payloadLen
 	ip := len(dst)
 	src4, dst4 := src.As4(), to.As4()
 	dst = append(dst,
 		0x45, 0, byte(ipLen>>8), byte(ipLen), // version/IHL, TOS, total length
 		0, 0, 0, 0, // id, flags/fragment offset
-		OuterTTL, ProtoUDP, 0, 0, // TTL, protocol, checksum
+		encap.OuterTTL, encap.ProtoUDP, 0, 0, // TTL, protocol, checksum
 		src4[0], src4[1], src4[2], src4[3],
 		dst4[0], dst4[1], dst4[2], dst4[3])
-	binary.BigEndian.PutUint16(dst[ip+10:], ipv4Checksum(dst[ip:ip+OuterIPv4Len]))
-	udpLen := ipLen - OuterIPv4Len
+	binary.BigEndian.PutUint16(dst[ip+10:], ipv4Checksum(dst[ip:ip+encap.OuterIPv4Len]))
+	udpLen := ipLen - encap.OuterIPv4Len
 	return append(dst, byte(sport>>8), byte(sport), byte(dport>>8), byte(dport),
 		byte(udpLen>>8), byte(udpLen), 0, 0)
 }
@@ -229,13 +215,13 @@ func (d *Decision) AppendWire(dst []byte, h FrameHeader, dl *Delivery, frame []b
 	dst = append(dst, h.DstMAC[:]...)
 	dst = append(dst, h.SrcMAC[:]...)
 	dst = append(dst, 0x08, 0x00)
-	dst = appendIPv4UDP(dst, dl.From, dl.To, dl.Tunnel.SrcPort, GenevePort, GWLBGeneveLen+vx)
+	dst = appendIPv4UDP(dst, dl.From, dl.To, dl.Tunnel.SrcPort, encap.GenevePort, encap.GWLBGeneveLen+vx)
 	if in6 {
-		dst = appendGeneveGWLB(dst, &dl.Tunnel, EtherTypeIPv6)
+		dst = appendGeneveGWLB(dst, &dl.Tunnel, encap.EtherTypeIPv6)
 		return d.appendIPv6VXLAN(dst, d.Outer.Dst, frame)
 	}
-	dst = appendGeneveGWLB(dst, &dl.Tunnel, EtherTypeIPv4)
-	dst = appendIPv4UDP(dst, d.Outer.Src, d.Outer.Dst, d.Outer.SrcPort, d.Outer.DstPort, vx-OuterIPv4Len-UDPHeaderLen)
+	dst = appendGeneveGWLB(dst, &dl.Tunnel, encap.EtherTypeIPv4)
+	dst = appendIPv4UDP(dst, d.Outer.Src, d.Outer.Dst, d.Outer.SrcPort, d.Outer.DstPort, vx-encap.OuterIPv4Len-encap.UDPHeaderLen)
 	return d.AppendVXLAN(dst, frame)
 }
 
@@ -263,26 +249,26 @@ func (d *Decision) AppendWireHeader(dst []byte, h FrameHeader, dl *Delivery, fra
 		dst = append(dst, h.DstMAC[:]...)
 		dst = append(dst, h.SrcMAC[:]...)
 		dst = append(dst, 0x08, 0x00)
-		dst = appendIPv4UDP(dst, d.Outer.Src, to, d.Outer.SrcPort, d.Outer.DstPort, VXLANHeaderLen+inner)
+		dst = appendIPv4UDP(dst, d.Outer.Src, to, d.Outer.SrcPort, d.Outer.DstPort, encap.VXLANHeaderLen+inner)
 		return d.appendVXLANHeader(dst), true
 	}
 	if !dl.From.Is4() || !dl.To.Is4() {
 		return dst, false
 	}
-	vx := OuterIPv4Len + UDPHeaderLen + VXLANHeaderLen + inner
+	vx := encap.OuterIPv4Len + encap.UDPHeaderLen + encap.VXLANHeaderLen + inner
 	dst = append(dst, h.DstMAC[:]...)
 	dst = append(dst, h.SrcMAC[:]...)
 	dst = append(dst, 0x08, 0x00)
-	dst = appendIPv4UDP(dst, dl.From, dl.To, dl.Tunnel.SrcPort, GenevePort, GWLBGeneveLen+vx)
-	dst = appendGeneveGWLB(dst, &dl.Tunnel, EtherTypeIPv4)
-	dst = appendIPv4UDP(dst, d.Outer.Src, d.Outer.Dst, d.Outer.SrcPort, d.Outer.DstPort, VXLANHeaderLen+inner)
+	dst = appendIPv4UDP(dst, dl.From, dl.To, dl.Tunnel.SrcPort, encap.GenevePort, encap.GWLBGeneveLen+vx)
+	dst = appendGeneveGWLB(dst, &dl.Tunnel, encap.EtherTypeIPv4)
+	dst = appendIPv4UDP(dst, d.Outer.Src, d.Outer.Dst, d.Outer.SrcPort, d.Outer.DstPort, encap.VXLANHeaderLen+inner)
 	return d.appendVXLANHeader(dst), true
 }
 
 // appendVXLANHeader appends the VXLAN header: flags 0x08, the session's
 // VNI.
 func (d *Decision) appendVXLANHeader(dst []byte) []byte {
-	return append(dst, VXLANFlags, 0, 0, 0, byte(d.VNI>>16), byte(d.VNI>>8), byte(d.VNI), 0)
+	return append(dst, encap.VXLANFlags, 0, 0, 0, byte(d.VNI>>16), byte(d.VNI>>8), byte(d.VNI), 0)
 }
 
 // WireIPLen is the length of the IP datagram (without Ethernet) that
@@ -292,7 +278,7 @@ func (d *Decision) appendVXLANHeader(dst []byte) []byte {
 func (d *Decision) WireIPLen(dl *Delivery, frameLen int) int {
 	n := d.OuterHeaderLen() + d.InnerLen(frameLen)
 	if dl.Geneve {
-		n += GWLBOverhead
+		n += encap.GWLBOverhead
 	}
 	return n
 }
@@ -309,9 +295,9 @@ func (d *Decision) appendFrame6(dst []byte, h FrameHeader, outerDst netip.Addr, 
 // header, UDP (checksum computed), VXLAN and the inner frame cut to
 // InnerLen.
 func (d *Decision) appendIPv6VXLAN(dst []byte, outerDst netip.Addr, frame []byte) []byte {
-	udpLen := UDPHeaderLen + VXLANHeaderLen + d.InnerLen(len(frame))
+	udpLen := encap.UDPHeaderLen + encap.VXLANHeaderLen + d.InnerLen(len(frame))
 	src16, dst16 := d.Outer.Src.As16(), outerDst.As16()
-	dst = append(dst, 0x60, 0, 0, 0, byte(udpLen>>8), byte(udpLen), ProtoUDP, OuterTTL)
+	dst = append(dst, 0x60, 0, 0, 0, byte(udpLen>>8), byte(udpLen), encap.ProtoUDP, encap.OuterTTL)
 	dst = append(dst, src16[:]...)
 	dst = append(dst, dst16[:]...)
 	udp := len(dst)
@@ -334,7 +320,7 @@ func udp6Checksum(src, dst [16]byte, seg []byte) uint16 {
 		sum += uint64(src[i])<<8 | uint64(src[i+1])
 		sum += uint64(dst[i])<<8 | uint64(dst[i+1])
 	}
-	sum += uint64(len(seg)) + ProtoUDP
+	sum += uint64(len(seg)) + encap.ProtoUDP
 	n := len(seg) &^ 7
 	for i := 0; i < n; i += 8 {
 		v := binary.BigEndian.Uint64(seg[i:])

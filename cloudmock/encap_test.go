@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mirrorlab/mirrorlab/internal/encap"
+
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 )
@@ -143,13 +145,13 @@ func TestEncapGoldenDecodedByGopacket(t *testing.T) {
 	if oip.SrcIP.String() != "10.0.0.5" || oip.DstIP.String() != "10.0.0.20" || oip.TTL != 255 || oip.Protocol != layers.IPProtocolUDP || oip.Flags != 0 || oip.Id != 0 {
 		t.Errorf("outer IPv4: %+v", oip)
 	}
-	if int(oip.Length) != int(iip.Length)+OuterOverhead {
+	if int(oip.Length) != int(iip.Length)+encap.OuterOverhead {
 		t.Errorf("outer length %d, want inner %d + 50", oip.Length, iip.Length)
 	}
 	if oudp.DstPort != 4789 || uint16(oudp.SrcPort) != d.Outer.SrcPort || oudp.Checksum != 0 || int(oudp.Length) != len(want)-34 {
 		t.Errorf("outer UDP: %+v", oudp)
 	}
-	if !vx.ValidIDFlag || vx.VNI != 1 || want[42] != VXLANFlags {
+	if !vx.ValidIDFlag || vx.VNI != 1 || want[42] != encap.VXLANFlags {
 		t.Errorf("VXLAN: %+v", vx)
 	}
 	if iip.SrcIP.String() != "203.0.113.9" || itcp.DstPort != 80 || !itcp.SYN {
@@ -195,7 +197,7 @@ func TestOuterSrcPortSymmetric(t *testing.T) {
 		for range i % 7 {
 			b = b.Next()
 		}
-		fw := Flow{EtherType: EtherTypeIPv4, Proto: ProtoTCP, Src: a, Dst: b, SrcPort: uint16(30000 + i), DstPort: 443, HasPorts: true}
+		fw := Flow{EtherType: encap.EtherTypeIPv4, Proto: encap.ProtoTCP, Src: a, Dst: b, SrcPort: uint16(30000 + i), DstPort: 443, HasPorts: true}
 		fwB, _ := ParseFlow(frame(t, tcp(a.String(), b.String(), fw.SrcPort, 443)))
 		rvB, _ := ParseFlow(frame(t, tcp(b.String(), a.String(), 443, fw.SrcPort)))
 		p1, p2 := OuterSrcPort(&fwB), OuterSrcPort(&rvB)
@@ -208,8 +210,8 @@ func TestOuterSrcPortSymmetric(t *testing.T) {
 		ports[p1] = true
 	}
 	// ICMP (no ports): the 3-tuple, also symmetric.
-	f1, _ := ParseFlow(frame(t, Packet{Proto: ProtoICMP, Src: addr("10.0.0.5"), Dst: addr("10.0.0.9"), ICMPType: 8}))
-	f2, _ := ParseFlow(frame(t, Packet{Proto: ProtoICMP, Src: addr("10.0.0.9"), Dst: addr("10.0.0.5"), ICMPType: 0}))
+	f1, _ := ParseFlow(frame(t, Packet{Proto: encap.ProtoICMP, Src: addr("10.0.0.5"), Dst: addr("10.0.0.9"), ICMPType: 8}))
+	f2, _ := ParseFlow(frame(t, Packet{Proto: encap.ProtoICMP, Src: addr("10.0.0.9"), Dst: addr("10.0.0.5"), ICMPType: 0}))
 	if OuterSrcPort(&f1) != OuterSrcPort(&f2) {
 		t.Errorf("ICMP echo and reply get different ports")
 	}

@@ -3,6 +3,8 @@ package cloudmock
 import (
 	"strings"
 	"testing"
+
+	"github.com/mirrorlab/mirrorlab/internal/encap"
 )
 
 func TestExplain(t *testing.T) {
@@ -22,7 +24,7 @@ func TestExplain(t *testing.T) {
 	if _, _, err := m.Explain("eni-nope", Ingress, tcp("203.0.113.9", "10.0.0.5", 1, 80)); err == nil {
 		t.Error("unknown ENI accepted")
 	}
-	if _, _, err := m.Explain("eni-web", Ingress, Packet{Proto: ProtoTCP}); err == nil {
+	if _, _, err := m.Explain("eni-web", Ingress, Packet{Proto: encap.ProtoTCP}); err == nil {
 		t.Error("packet without addresses accepted")
 	}
 	for in, want := range map[string]Direction{"ingress": Ingress, "in": Ingress, "egress": Egress, "out": Egress} {

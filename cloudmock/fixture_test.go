@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/netip"
 	"testing"
+
+	"github.com/mirrorlab/mirrorlab/internal/encap"
 )
 
 // The reference walk-through: VPC 10.0.0.0/24 cut into /28s (public,
@@ -41,7 +43,7 @@ func walkthroughSpec() Spec {
 		TrafficMirrorFilters: []TrafficMirrorFilter{{
 			TrafficMirrorFilterId: "tmf-web",
 			IngressFilterRules: []TrafficMirrorFilterRule{{
-				RuleNumber: 100, RuleAction: "accept", Protocol: ProtoTCP,
+				RuleNumber: 100, RuleAction: "accept", Protocol: encap.ProtoTCP,
 				SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0",
 				DestinationPortRange: &TrafficMirrorPortRange{FromPort: 80, ToPort: 80},
 			}},
@@ -90,11 +92,11 @@ func frame(tb testing.TB, p Packet) []byte {
 }
 
 func tcp(src, dst string, sport, dport uint16) Packet {
-	return Packet{Proto: ProtoTCP, Src: addr(src), Dst: addr(dst), SrcPort: sport, DstPort: dport}
+	return Packet{Proto: encap.ProtoTCP, Src: addr(src), Dst: addr(dst), SrcPort: sport, DstPort: dport}
 }
 
 func udp(src, dst string, sport, dport uint16) Packet {
-	return Packet{Proto: ProtoUDP, Src: addr(src), Dst: addr(dst), SrcPort: sport, DstPort: dport}
+	return Packet{Proto: encap.ProtoUDP, Src: addr(src), Dst: addr(dst), SrcPort: sport, DstPort: dport}
 }
 
 // validationErrors unpacks Validate's joined error.

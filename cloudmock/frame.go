@@ -5,13 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+
+	"github.com/mirrorlab/mirrorlab/internal/encap"
 )
 
 // Packet describes a synthetic frame for BuildFrame (explain, tests).
 type Packet struct {
 	// ARP builds an ARP request from Src for Dst instead of an IP packet.
 	ARP bool
-	// Proto is the IP protocol (ProtoTCP, ProtoUDP, ProtoICMP, ...).
+	// Proto is the IP protocol (encap.ProtoTCP, encap.ProtoUDP, encap.ProtoICMP, ...).
 	Proto uint8
 	// Src and Dst are both IPv4 or both IPv6.
 	Src, Dst netip.Addr
@@ -54,7 +56,7 @@ func BuildFrame(p Packet) ([]byte, error) {
 		if !p.Src.Is4() {
 			return nil, errors.New("build frame: ARP needs IPv4 addresses")
 		}
-		b = binary.BigEndian.AppendUint16(b, EtherTypeARP)
+		b = binary.BigEndian.AppendUint16(b, encap.EtherTypeARP)
 		b = append(b, 0, 1, 8, 0, 6, 4, 0, 1)
 		b = append(b, p.SrcMAC[:]...)
 		b = append(b, p.Src.AsSlice()...)
@@ -63,7 +65,7 @@ func BuildFrame(p Packet) ([]byte, error) {
 	}
 	l4 := transport(p)
 	if p.Src.Is4() {
-		b = binary.BigEndian.AppendUint16(b, EtherTypeIPv4)
+		b = binary.BigEndian.AppendUint16(b, encap.EtherTypeIPv4)
 		ip := len(b)
 		total := 20 + len(l4)
 		b = append(b, 0x45, 0, byte(total>>8), byte(total), 0, 1, 0x40, 0, 64, p.Proto, 0, 0)
@@ -71,7 +73,7 @@ func BuildFrame(p Packet) ([]byte, error) {
 		b = append(b, p.Dst.AsSlice()...)
 		binary.BigEndian.PutUint16(b[ip+10:], ipv4Checksum(b[ip:ip+20]))
 	} else {
-		b = binary.BigEndian.AppendUint16(b, EtherTypeIPv6)
+		b = binary.BigEndian.AppendUint16(b, encap.EtherTypeIPv6)
 		b = append(b, 0x60, 0, 0, 0, byte(len(l4)>>8), byte(len(l4)), p.Proto, 64)
 		b = append(b, p.Src.AsSlice()...)
 		b = append(b, p.Dst.AsSlice()...)
@@ -80,18 +82,18 @@ func BuildFrame(p Packet) ([]byte, error) {
 	b = append(b, l4...)
 	var ck int
 	switch p.Proto {
-	case ProtoTCP:
+	case encap.ProtoTCP:
 		ck = 16
-	case ProtoUDP:
+	case encap.ProtoUDP:
 		ck = 6
-	case ProtoICMP, ProtoICMPv6:
+	case encap.ProtoICMP, encap.ProtoICMPv6:
 		ck = 2
 	default:
 		return b, nil
 	}
-	pseudo := p.Proto != ProtoICMP
+	pseudo := p.Proto != encap.ProtoICMP
 	sum := l4Checksum(p.Src, p.Dst, p.Proto, b[l4off:], pseudo)
-	if p.Proto == ProtoUDP && sum == 0 {
+	if p.Proto == encap.ProtoUDP && sum == 0 {
 		sum = 0xffff
 	}
 	binary.BigEndian.PutUint16(b[l4off+ck:], sum)
@@ -102,7 +104,7 @@ func BuildFrame(p Packet) ([]byte, error) {
 func transport(p Packet) []byte {
 	var h []byte
 	switch p.Proto {
-	case ProtoTCP:
+	case encap.ProtoTCP:
 		flags := p.TCPFlags
 		if flags == 0 {
 			flags = 0x02
@@ -113,12 +115,12 @@ func transport(p Packet) []byte {
 		binary.BigEndian.PutUint32(h[4:], 1)
 		h[12], h[13] = 5<<4, flags
 		binary.BigEndian.PutUint16(h[14:], 65535)
-	case ProtoUDP:
+	case encap.ProtoUDP:
 		h = make([]byte, 8, 8+p.PayloadLen)
 		binary.BigEndian.PutUint16(h, p.SrcPort)
 		binary.BigEndian.PutUint16(h[2:], p.DstPort)
 		binary.BigEndian.PutUint16(h[4:], uint16(8+p.PayloadLen))
-	case ProtoICMP, ProtoICMPv6:
+	case encap.ProtoICMP, encap.ProtoICMPv6:
 		h = make([]byte, 8, 8+p.PayloadLen)
 		h[0], h[1] = p.ICMPType, p.ICMPCode
 	}

@@ -3,6 +3,8 @@ package cloudmock
 import (
 	"testing"
 
+	"github.com/mirrorlab/mirrorlab/internal/encap"
+
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 )
@@ -15,11 +17,11 @@ func TestBuildFrame(t *testing.T) {
 		p    Packet
 		l4   gopacket.LayerType
 	}{
-		{"tcp4", Packet{Proto: ProtoTCP, Src: addr("10.0.0.5"), Dst: addr("10.0.0.9"), SrcPort: 1234, DstPort: 80, PayloadLen: 11}, layers.LayerTypeTCP},
-		{"udp4", Packet{Proto: ProtoUDP, Src: addr("10.0.0.5"), Dst: addr("10.0.0.9"), SrcPort: 5000, DstPort: 6000, PayloadLen: 7}, layers.LayerTypeUDP},
-		{"icmp4", Packet{Proto: ProtoICMP, Src: addr("10.0.0.5"), Dst: addr("10.0.0.9"), ICMPType: 8, PayloadLen: 5}, layers.LayerTypeICMPv4},
-		{"tcp6", Packet{Proto: ProtoTCP, Src: addr("2001:db8::1"), Dst: addr("2001:db8::2"), SrcPort: 1, DstPort: 443}, layers.LayerTypeTCP},
-		{"udp6", Packet{Proto: ProtoUDP, Src: addr("2001:db8::1"), Dst: addr("2001:db8::2"), SrcPort: 1, DstPort: 6001, PayloadLen: 3}, layers.LayerTypeUDP},
+		{"tcp4", Packet{Proto: encap.ProtoTCP, Src: addr("10.0.0.5"), Dst: addr("10.0.0.9"), SrcPort: 1234, DstPort: 80, PayloadLen: 11}, layers.LayerTypeTCP},
+		{"udp4", Packet{Proto: encap.ProtoUDP, Src: addr("10.0.0.5"), Dst: addr("10.0.0.9"), SrcPort: 5000, DstPort: 6000, PayloadLen: 7}, layers.LayerTypeUDP},
+		{"icmp4", Packet{Proto: encap.ProtoICMP, Src: addr("10.0.0.5"), Dst: addr("10.0.0.9"), ICMPType: 8, PayloadLen: 5}, layers.LayerTypeICMPv4},
+		{"tcp6", Packet{Proto: encap.ProtoTCP, Src: addr("2001:db8::1"), Dst: addr("2001:db8::2"), SrcPort: 1, DstPort: 443}, layers.LayerTypeTCP},
+		{"udp6", Packet{Proto: encap.ProtoUDP, Src: addr("2001:db8::1"), Dst: addr("2001:db8::2"), SrcPort: 1, DstPort: 6001, PayloadLen: 3}, layers.LayerTypeUDP},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -68,9 +70,9 @@ func TestBuildFrame(t *testing.T) {
 		t.Errorf("ARP frame does not decode as an ARP request")
 	}
 	for _, bad := range []Packet{
-		{Proto: ProtoTCP, Src: addr("10.0.0.1"), Dst: addr("2001:db8::1")},
-		{Proto: ProtoTCP},
-		{Proto: ProtoUDP, Src: addr("10.0.0.1"), Dst: addr("10.0.0.2"), PayloadLen: -1},
+		{Proto: encap.ProtoTCP, Src: addr("10.0.0.1"), Dst: addr("2001:db8::1")},
+		{Proto: encap.ProtoTCP},
+		{Proto: encap.ProtoUDP, Src: addr("10.0.0.1"), Dst: addr("10.0.0.2"), PayloadLen: -1},
 		{ARP: true, Src: addr("2001:db8::1"), Dst: addr("2001:db8::2")},
 	} {
 		if _, err := BuildFrame(bad); err == nil {

@@ -3,6 +3,8 @@ package cloudmock
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/mirrorlab/mirrorlab/internal/encap"
 )
 
 // FuzzDecide: no input frame makes the decision, delivery, encapsulation or
@@ -13,8 +15,8 @@ func FuzzDecide(f *testing.F) {
 		udp("10.0.0.5", "10.0.0.2", 5353, 53),
 		tcp("2001:db8::1", "2001:db8::5", 1, 80),
 		tcp("2001:db8:0:102::36", "2001:db8:0:100::5", 40000, 80),
-		{Proto: ProtoICMPv6, Src: addr("2001:db8:0:100::6"), Dst: addr("2001:db8:0:100::5"), ICMPType: 135},
-		{Proto: ProtoICMP, Src: addr("10.0.0.9"), Dst: addr("10.0.0.5"), ICMPType: 8},
+		{Proto: encap.ProtoICMPv6, Src: addr("2001:db8:0:100::6"), Dst: addr("2001:db8:0:100::5"), ICMPType: 135},
+		{Proto: encap.ProtoICMP, Src: addr("10.0.0.9"), Dst: addr("10.0.0.5"), ICMPType: 8},
 		{ARP: true, Src: addr("10.0.0.1"), Dst: addr("10.0.0.5")},
 	} {
 		b, err := BuildFrame(p)
@@ -50,13 +52,13 @@ func FuzzDecide(f *testing.F) {
 				}
 				continue
 			}
-			if d.Outer.SrcPort < 65408 || d.Outer.DstPort != VXLANPort {
+			if d.Outer.SrcPort < 65408 || d.Outer.DstPort != encap.VXLANPort {
 				t.Fatalf("outer ports %d -> %d", d.Outer.SrcPort, d.Outer.DstPort)
 			}
 			if d.Outer.Src.Is6() {
 				// payload length = UDP length; the UDP checksum verifies
-				udpLen := UDPHeaderLen + VXLANHeaderLen + d.InnerLen(len(b))
-				if len(buf) != 14+OuterIPv6Len+udpLen || int(buf[18])<<8|int(buf[19]) != udpLen || int(buf[58])<<8|int(buf[59]) != udpLen {
+				udpLen := encap.UDPHeaderLen + encap.VXLANHeaderLen + d.InnerLen(len(b))
+				if len(buf) != 14+encap.OuterIPv6Len+udpLen || int(buf[18])<<8|int(buf[19]) != udpLen || int(buf[58])<<8|int(buf[59]) != udpLen {
 					t.Fatalf("outer IPv6 frame %d bytes, payload length %d, UDP length %d, want %d", len(buf), int(buf[18])<<8|int(buf[19]), int(buf[58])<<8|int(buf[59]), udpLen)
 				}
 				// Over a segment with a right checksum in place the sum is
@@ -66,7 +68,7 @@ func FuzzDecide(f *testing.F) {
 				}
 				continue
 			}
-			if want := OuterIPv4Len + UDPHeaderLen + VXLANHeaderLen + d.InnerLen(len(b)); len(buf) != 14+want || int(buf[16])<<8|int(buf[17]) != want {
+			if want := encap.OuterIPv4Len + encap.UDPHeaderLen + encap.VXLANHeaderLen + d.InnerLen(len(b)); len(buf) != 14+want || int(buf[16])<<8|int(buf[17]) != want {
 				t.Fatalf("outer frame %d bytes, IPv4 length field %d, want %d", len(buf), int(buf[16])<<8|int(buf[17]), want)
 			}
 			if ipv4Checksum(buf[14:34]) != 0 {

@@ -5,6 +5,8 @@ import (
 	"hash/fnv"
 	"strconv"
 	"strings"
+
+	"github.com/mirrorlab/mirrorlab/internal/encap"
 )
 
 // GENEVE as a Gateway Load Balancer sends it to its appliances (RFC 8926;
@@ -16,23 +18,6 @@ import (
 // options of class 0x0108 (AWS): the endpoint id (type 1, 8 bytes), the
 // attachment id (type 2, 8 bytes) and the flow cookie (type 3, 4 bytes).
 const (
-	// GenevePort is the UDP destination port of GENEVE.
-	GenevePort = 6081
-	// GeneveHeaderLen is the fixed GENEVE header.
-	GeneveHeaderLen = 8
-	// GeneveOptionClassAWS is the option class of a GWLB's TLVs.
-	GeneveOptionClassAWS = 0x0108
-	// The option types of a GWLB's TLVs.
-	GeneveOptionEndpointID   = 1
-	GeneveOptionAttachmentID = 2
-	GeneveOptionFlowCookie   = 3
-	// GWLBOptionsLen is the three options with their 4-byte headers.
-	GWLBOptionsLen = (4 + 8) + (4 + 8) + (4 + 4)
-	// GWLBGeneveLen is the GENEVE header with a GWLB's options (40).
-	GWLBGeneveLen = GeneveHeaderLen + GWLBOptionsLen
-	// GWLBOverhead (68) is what a GWLB adds to the packet it forwards:
-	// outer IPv4, UDP and GENEVE with its options (AWS: "68 bytes").
-	GWLBOverhead = OuterIPv4Len + UDPHeaderLen + GWLBGeneveLen
 	// geneveSrcPortBase: the outer UDP source port of a GWLB's GENEVE is
 	// 49152 plus 14 bits of its flow hash (RFC 8926 section 3.3 asks for a
 	// hash of the inner headers in the ephemeral range; AWS does not
@@ -61,7 +46,7 @@ func gwlbFlowHash(o *Outer) uint64 {
 	if c := a.Compare(b); c > 0 || (c == 0 && pa > pb) {
 		a, b, pa, pb = b, a, pb, pa
 	}
-	h := uint64(0x67776c6267656e76) ^ uint64(ProtoUDP)
+	h := uint64(0x67776c6267656e76) ^ uint64(encap.ProtoUDP)
 	h = mixAddr(h, a)
 	h = mixAddr(h, b)
 	return mix(h, uint64(pa)<<16|uint64(pb))
@@ -111,12 +96,12 @@ func fnv64(s string) uint64 {
 func appendGeneveGWLB(dst []byte, t *GeneveTunnel, proto uint16) []byte {
 	const words8, words4 = 2, 1 // option data lengths in 4-byte words
 	dst = append(dst,
-		GWLBOptionsLen/4, 0, byte(proto>>8), byte(proto), // version 0, option length; no flags; protocol
+		encap.GWLBOptionsLen/4, 0, byte(proto>>8), byte(proto), // version 0, option length; no flags; protocol
 		0, 0, 0, 0, // VNI 0, reserved
-		GeneveOptionClassAWS>>8, GeneveOptionClassAWS&0xff, GeneveOptionEndpointID, words8)
+		encap.GeneveOptionClassAWS>>8, encap.GeneveOptionClassAWS&0xff, encap.GeneveOptionEndpointID, words8)
 	dst = binary.BigEndian.AppendUint64(dst, t.EndpointID)
-	dst = append(dst, GeneveOptionClassAWS>>8, GeneveOptionClassAWS&0xff, GeneveOptionAttachmentID, words8)
+	dst = append(dst, encap.GeneveOptionClassAWS>>8, encap.GeneveOptionClassAWS&0xff, encap.GeneveOptionAttachmentID, words8)
 	dst = binary.BigEndian.AppendUint64(dst, t.AttachmentID)
-	dst = append(dst, GeneveOptionClassAWS>>8, GeneveOptionClassAWS&0xff, GeneveOptionFlowCookie, words4)
+	dst = append(dst, encap.GeneveOptionClassAWS>>8, encap.GeneveOptionClassAWS&0xff, encap.GeneveOptionFlowCookie, words4)
 	return binary.BigEndian.AppendUint32(dst, t.FlowCookie)
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mirrorlab/mirrorlab/internal/encap"
+
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 )
@@ -20,9 +22,9 @@ func gwlbSpec() Spec {
 	openAll(&s)
 	s.Subnets = append(s.Subnets, Subnet{SubnetId: "subnet-gwlb", VpcId: "vpc-1", CidrBlock: "10.0.0.48/28"})
 	s.SecurityGroups = append(s.SecurityGroups, SecurityGroup{GroupId: "sg-appliance", VpcId: "vpc-1",
-		IpPermissions: []IpPermission{{IpProtocol: "udp", FromPort: GenevePort, ToPort: GenevePort, IpRanges: []IpRange{{CidrIp: "10.0.0.48/28"}}}}})
+		IpPermissions: []IpPermission{{IpProtocol: "udp", FromPort: encap.GenevePort, ToPort: encap.GenevePort, IpRanges: []IpRange{{CidrIp: "10.0.0.48/28"}}}}})
 	s.NetworkAcls[0].Entries = []NetworkAclEntry{
-		{RuleNumber: 100, Protocol: "udp", RuleAction: "allow", CidrBlock: "10.0.0.48/28", PortRange: &PortRange{From: GenevePort, To: GenevePort}},
+		{RuleNumber: 100, Protocol: "udp", RuleAction: "allow", CidrBlock: "10.0.0.48/28", PortRange: &PortRange{From: encap.GenevePort, To: encap.GenevePort}},
 	}
 	for i := 1; i <= 2; i++ {
 		s.NetworkInterfaces = append(s.NetworkInterfaces, NetworkInterface{
@@ -41,7 +43,7 @@ func gwlbDeliver(t *testing.T, m *Model, p Packet, dir Direction) (Decision, Del
 	t.Helper()
 	f := frame(t, p)
 	d := m.Decide(mustENI(t, m, "eni-web"), dir, f)
-	if !d.Mirrored || d.Outer.Dst != addr("10.0.0.50") || d.Outer.DstPort != VXLANPort {
+	if !d.Mirrored || d.Outer.Dst != addr("10.0.0.50") || d.Outer.DstPort != encap.VXLANPort {
 		t.Fatalf("not mirrored to the endpoint in VXLAN: %s", d)
 	}
 	return d, m.Deliver(&d), f
@@ -53,7 +55,7 @@ func TestGWLBFlowsSpreadAndStick(t *testing.T) {
 	for i := range 200 {
 		p := tcp("203.0.113.9", "10.0.0.5", uint16(20000+i), 80)
 		_, dl, _ := gwlbDeliver(t, m, p, Ingress)
-		if !dl.Delivered || !dl.Geneve || dl.From != addr("10.0.0.50") || dl.Port != GenevePort {
+		if !dl.Delivered || !dl.Geneve || dl.From != addr("10.0.0.50") || dl.Port != encap.GenevePort {
 			t.Fatalf("flow %d: %+v (%s)", i, dl, dl)
 		}
 		_, back, _ := gwlbDeliver(t, m, tcp("10.0.0.5", "203.0.113.9", 80, uint16(20000+i)), Egress)
@@ -167,7 +169,7 @@ func TestGWLBGeneveBytes(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("GENEVE frame differs:\n got %x\nwant %x", got, want)
 	}
-	if len(got) != 14+GWLBOverhead+vxLen || d.WireIPLen(&dl, len(f)) != GWLBOverhead+vxLen {
+	if len(got) != 14+encap.GWLBOverhead+vxLen || d.WireIPLen(&dl, len(f)) != encap.GWLBOverhead+vxLen {
 		t.Fatalf("length %d, WireIPLen %d; want 14+68+%d", len(got), d.WireIPLen(&dl, len(f)), vxLen)
 	}
 
@@ -179,7 +181,7 @@ func TestGWLBGeneveBytes(t *testing.T) {
 		t.Fatalf("GENEVE layer: %+v (%v)", g, pkt.ErrorLayer())
 	}
 	for i, o := range g.Options {
-		if o.Class != GeneveOptionClassAWS || int(o.Type) != i+1 {
+		if o.Class != encap.GeneveOptionClassAWS || int(o.Type) != i+1 {
 			t.Errorf("option %d: class %#x type %d", i, o.Class, o.Type)
 		}
 	}

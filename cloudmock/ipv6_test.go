@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"testing"
 
+	"github.com/mirrorlab/mirrorlab/internal/encap"
+
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 )
@@ -22,7 +24,7 @@ func openAll6(s *Spec) {
 }
 
 func icmp6(src, dst string, typ uint8) Packet {
-	return Packet{Proto: ProtoICMPv6, Src: addr(src), Dst: addr(dst), ICMPType: typ}
+	return Packet{Proto: encap.ProtoICMPv6, Src: addr(src), Dst: addr(dst), ICMPType: typ}
 }
 
 func TestDecideIPv6(t *testing.T) {
@@ -58,17 +60,17 @@ func TestDecideIPv6(t *testing.T) {
 		{name: "ipv6 cidr and port", spec: func(s *Spec) {
 			openAll6(s)
 			s.TrafficMirrorFilters[0].IngressFilterRules = []TrafficMirrorFilterRule{
-				{RuleNumber: 10, RuleAction: "reject", Protocol: ProtoTCP, SourceCidrBlock: "2001:db8:0:102::/64", DestinationCidrBlock: "::/0",
+				{RuleNumber: 10, RuleAction: "reject", Protocol: encap.ProtoTCP, SourceCidrBlock: "2001:db8:0:102::/64", DestinationCidrBlock: "::/0",
 					DestinationPortRange: &TrafficMirrorPortRange{FromPort: 22, ToPort: 22}},
-				{RuleNumber: 20, RuleAction: "accept", Protocol: ProtoTCP, SourceCidrBlock: "2001:db8:0:102::/64", DestinationCidrBlock: web + "/128"},
+				{RuleNumber: 20, RuleAction: "accept", Protocol: encap.ProtoTCP, SourceCidrBlock: "2001:db8:0:102::/64", DestinationCidrBlock: web + "/128"},
 			}
 		}, dir: Ingress, pkt: tcp(peer, web, 40000, 80), want: ReasonMirrored, rule: 20},
 		{name: "ipv6 reject rule", spec: func(s *Spec) {
 			openAll6(s)
 			s.TrafficMirrorFilters[0].IngressFilterRules = []TrafficMirrorFilterRule{
-				{RuleNumber: 10, RuleAction: "reject", Protocol: ProtoTCP, SourceCidrBlock: "2001:db8:0:102::/64", DestinationCidrBlock: "::/0",
+				{RuleNumber: 10, RuleAction: "reject", Protocol: encap.ProtoTCP, SourceCidrBlock: "2001:db8:0:102::/64", DestinationCidrBlock: "::/0",
 					DestinationPortRange: &TrafficMirrorPortRange{FromPort: 22, ToPort: 22}},
-				{RuleNumber: 20, RuleAction: "accept", Protocol: ProtoTCP, SourceCidrBlock: "2001:db8:0:102::/64", DestinationCidrBlock: web + "/128"},
+				{RuleNumber: 20, RuleAction: "accept", Protocol: encap.ProtoTCP, SourceCidrBlock: "2001:db8:0:102::/64", DestinationCidrBlock: web + "/128"},
 			}
 		}, dir: Ingress, pkt: tcp(peer, web, 40000, 22), want: ReasonRejected, rule: 10},
 		{name: "source security group ipv6 range", spec: func(s *Spec) {
@@ -156,7 +158,7 @@ func TestOuterIPv6(t *testing.T) {
 				t.Errorf("delivery %s, want delivered to %s", dl, wantDst)
 			}
 			out := d.AppendFrame(nil, FrameHeader{}, f)
-			if want := EthernetHeaderLen + d.OuterHeaderLen() + c.wantKeep; len(out) != want {
+			if want := encap.EthernetHeaderLen + d.OuterHeaderLen() + c.wantKeep; len(out) != want {
 				t.Errorf("outer frame %d bytes, want %d", len(out), want)
 			}
 			if c.outer6 && d.OuterHeaderLen() != 56 || !c.outer6 && d.OuterHeaderLen() != 36 {
@@ -282,7 +284,7 @@ func TestUDP6Checksum(t *testing.T) {
 		for i := 0; i < 16; i += 2 {
 			sum += uint32(src[i])<<8 | uint32(src[i+1]) + uint32(dst[i])<<8 | uint32(dst[i+1])
 		}
-		sum += uint32(len(seg)) + ProtoUDP
+		sum += uint32(len(seg)) + encap.ProtoUDP
 		for i := 0; i < len(seg); i += 2 {
 			w := uint32(seg[i]) << 8
 			if i+1 < len(seg) {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mirrorlab/mirrorlab/internal/encap"
+
 	"github.com/mirrorlab/mirrorlab/internal/codes"
 
 	"github.com/gopacket/gopacket"
@@ -100,7 +102,7 @@ func TestGWLBGeneveIPv6Payload(t *testing.T) {
 	d := m.Decide(mustENI(t, m, "eni-web"), Ingress, f)
 	dl := m.Deliver(&d)
 	got := d.AppendWire(nil, FrameHeader{SrcMAC: [6]byte{2, 0, 0, 0, 0, 1}, DstMAC: [6]byte{2, 0, 0, 0, 0, 2}}, &dl, f)
-	if len(got) < 14+GWLBOverhead {
+	if len(got) < 14+encap.GWLBOverhead {
 		t.Fatalf("wire frame of %d bytes", len(got))
 	}
 	if got[12] != 0x08 || got[13] != 0x00 {
@@ -110,8 +112,8 @@ func TestGWLBGeneveIPv6Payload(t *testing.T) {
 	if geneve[2] != 0x86 || geneve[3] != 0xdd {
 		t.Errorf("GENEVE protocol type %x, want 86dd", geneve[2:4])
 	}
-	if want := d.AppendFrame(nil, FrameHeader{}, f)[14:]; !bytes.Equal(geneve[GWLBGeneveLen:], want) {
-		t.Fatalf("GENEVE payload differs from the endpoint's datagram:\n got %x\nwant %x", geneve[GWLBGeneveLen:], want)
+	if want := d.AppendFrame(nil, FrameHeader{}, f)[14:]; !bytes.Equal(geneve[encap.GWLBGeneveLen:], want) {
+		t.Fatalf("GENEVE payload differs from the endpoint's datagram:\n got %x\nwant %x", geneve[encap.GWLBGeneveLen:], want)
 	}
 	pkt := gopacket.NewPacket(got, layers.LayerTypeEthernet, gopacket.Default)
 	g, _ := pkt.Layer(layers.LayerTypeGeneve).(*layers.Geneve)

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sync/atomic"
 
+	"github.com/mirrorlab/mirrorlab/internal/encap"
+
 	"github.com/mirrorlab/mirrorlab/internal/subnetaddr"
 )
 
@@ -273,7 +275,7 @@ func (m *Model) addLoadBalancers(spec *Spec, r *resolver, o options) {
 			lb.ip6, _ = netip.ParseAddr(l.Ipv6Address)
 		}
 		for _, li := range l.Listeners {
-			if (li.Protocol == "UDP" || li.Protocol == "udp" || li.Protocol == "TCP_UDP") && li.Port == VXLANPort {
+			if (li.Protocol == "UDP" || li.Protocol == "udp" || li.Protocol == "TCP_UDP") && li.Port == encap.VXLANPort {
 				lb.hasListener = true
 			}
 		}

@@ -3,21 +3,11 @@ package cloudmock
 import (
 	"encoding/binary"
 	"net/netip"
+
+	"github.com/mirrorlab/mirrorlab/internal/encap"
 )
 
 // EtherTypes and IP protocol numbers the model looks at.
-const (
-	EtherTypeIPv4 = 0x0800
-	EtherTypeARP  = 0x0806
-	EtherTypeIPv6 = 0x86DD
-	EtherTypeVLAN = 0x8100
-	EtherTypeQinQ = 0x88A8
-
-	ProtoICMP   = 1
-	ProtoTCP    = 6
-	ProtoUDP    = 17
-	ProtoICMPv6 = 58
-)
 
 // Flow is what the model reads from a frame: the inner 5-tuple and a little
 // more. It is parsed by hand with bounds checks (no allocation).
@@ -48,7 +38,9 @@ type Flow struct {
 }
 
 // IsIP reports whether the frame carried IPv4 or IPv6.
-func (f *Flow) IsIP() bool { return f.EtherType == EtherTypeIPv4 || f.EtherType == EtherTypeIPv6 }
+func (f *Flow) IsIP() bool {
+	return f.EtherType == encap.EtherTypeIPv4 || f.EtherType == encap.EtherTypeIPv6
+}
 
 // ParseFlow reads an Ethernet frame (with up to two VLAN tags). ok is false
 // when an IP header is cut short or invalid; a non-IP frame parses with only
@@ -60,7 +52,7 @@ func ParseFlow(frame []byte) (f Flow, ok bool) {
 	off := 12
 	et := binary.BigEndian.Uint16(frame[off:])
 	off += 2
-	for i := 0; i < 2 && (et == EtherTypeVLAN || et == EtherTypeQinQ); i++ {
+	for i := 0; i < 2 && (et == encap.EtherTypeVLAN || et == encap.EtherTypeQinQ); i++ {
 		if len(frame) < off+4 {
 			return f, false
 		}
@@ -70,9 +62,9 @@ func ParseFlow(frame []byte) (f Flow, ok bool) {
 	f.EtherType = et
 	f.L3Offset = off
 	switch et {
-	case EtherTypeIPv4:
+	case encap.EtherTypeIPv4:
 		return f, parseIPv4(&f, frame[off:])
-	case EtherTypeIPv6:
+	case encap.EtherTypeIPv6:
 		return f, parseIPv6(&f, frame[off:])
 	}
 	return f, true
@@ -146,20 +138,20 @@ walk:
 // unset (such a packet matches no port range).
 func parseL4(f *Flow, b []byte) {
 	switch f.Proto {
-	case ProtoTCP:
+	case encap.ProtoTCP:
 		if len(b) >= 14 {
 			f.SrcPort = binary.BigEndian.Uint16(b)
 			f.DstPort = binary.BigEndian.Uint16(b[2:])
 			f.TCPFlags = b[13]
 			f.HasPorts = true
 		}
-	case ProtoUDP:
+	case encap.ProtoUDP:
 		if len(b) >= 8 {
 			f.SrcPort = binary.BigEndian.Uint16(b)
 			f.DstPort = binary.BigEndian.Uint16(b[2:])
 			f.HasPorts = true
 		}
-	case ProtoICMP, ProtoICMPv6:
+	case encap.ProtoICMP, encap.ProtoICMPv6:
 		if len(b) >= 2 {
 			f.ICMPType, f.ICMPCode = b[0], b[1]
 			f.HasICMP = true

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mirrorlab/mirrorlab/internal/encap"
+
 	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
@@ -44,7 +46,7 @@ func inspectionSpec() Spec {
 			{NetworkInterfaceId: "eni-agent", SubnetId: "subnet-agents", PrivateIpAddress: "10.9.0.20", Groups: []string{"sg-agent"}},
 		},
 		LoadBalancers: []LoadBalancer{{LoadBalancerArn: "nlb-insp", Type: "network", SubnetId: "subnet-agents",
-			PrivateIpAddress: "10.9.0.24", Listeners: []Listener{{Protocol: "UDP", Port: VXLANPort}},
+			PrivateIpAddress: "10.9.0.24", Listeners: []Listener{{Protocol: "UDP", Port: encap.VXLANPort}},
 			Targets: []TargetDescription{{NetworkInterfaceId: "eni-agent"}}}},
 		TrafficMirrorFilters: []TrafficMirrorFilter{{TrafficMirrorFilterId: "tmf-all",
 			IngressFilterRules: []TrafficMirrorFilterRule{acceptAll(100)}}},

@@ -3,6 +3,8 @@ package cloudmock
 import (
 	"fmt"
 	"testing"
+
+	"github.com/mirrorlab/mirrorlab/internal/encap"
 )
 
 // With route tables, a copy crosses a peering or a transit gateway only
@@ -139,7 +141,7 @@ func TestDeliverFollowsIPv6Routes(t *testing.T) {
 		s.NetworkInterfaces[2].Ipv6Address, s.NetworkInterfaces[2].EnablePrimaryIpv6 = "2600:1f18:1:900::20", true
 		s.SecurityGroups[0].IpPermissions[0].Ipv6Ranges = []Ipv6Range{{CidrIpv6: "::/0"}}
 		s.NetworkAcls[0].Entries = append(s.NetworkAcls[0].Entries, NetworkAclEntry{RuleNumber: 120, Protocol: "udp", RuleAction: "allow",
-			Ipv6CidrBlock: "::/0", PortRange: &PortRange{From: VXLANPort, To: VXLANPort}})
+			Ipv6CidrBlock: "::/0", PortRange: &PortRange{From: encap.VXLANPort, To: encap.VXLANPort}})
 		s.TrafficMirrorSessions[0].TrafficMirrorTargetId = "tmt-agent"
 		r := Route{DestinationIpv6CidrBlock: "2600:1f18:1:900::/56", VpcPeeringConnectionId: "pcx-a"}
 		if v4Only {

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/mirrorlab/mirrorlab/internal/encap"
 )
 
 // resolver indexes a Spec's resources by id (first occurrence wins).
@@ -77,13 +79,13 @@ func parseProtocol(s string) (proto uint8, all, ok bool) {
 	case "-1", "all":
 		return 0, true, true
 	case "tcp":
-		return ProtoTCP, false, true
+		return encap.ProtoTCP, false, true
 	case "udp":
-		return ProtoUDP, false, true
+		return encap.ProtoUDP, false, true
 	case "icmp":
-		return ProtoICMP, false, true
+		return encap.ProtoICMP, false, true
 	case "icmpv6", "58":
-		return ProtoICMPv6, false, true
+		return encap.ProtoICMPv6, false, true
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 || n > 255 {
@@ -118,7 +120,7 @@ func compileNACL(a *NetworkAcl) *nacl {
 			ce.cidr, _ = netip.ParsePrefix(e.Ipv6CidrBlock)
 		}
 		ce.cidr = ce.cidr.Masked()
-		if e.PortRange != nil && (ce.proto == ProtoTCP || ce.proto == ProtoUDP) && !ce.all {
+		if e.PortRange != nil && (ce.proto == encap.ProtoTCP || ce.proto == encap.ProtoUDP) && !ce.all {
 			ce.ports = portRange{uint16(e.PortRange.From), uint16(e.PortRange.To)}
 			ce.hasPorts = true
 		}
@@ -218,11 +220,11 @@ func sgAllows(rules []sgRule, peer netip.Addr, f *Flow) bool {
 				continue
 			}
 			switch r.proto {
-			case ProtoTCP, ProtoUDP:
+			case encap.ProtoTCP, encap.ProtoUDP:
 				if !f.HasPorts || int(f.DstPort) < r.from || int(f.DstPort) > r.to {
 					continue
 				}
-			case ProtoICMP, ProtoICMPv6:
+			case encap.ProtoICMP, encap.ProtoICMPv6:
 				if r.from != -1 && (!f.HasICMP || int(f.ICMPType) != r.from) {
 					continue
 				}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/mirrorlab/mirrorlab/internal/encap"
 )
 
 // TestSourceRules: what decides a source's packets comes back in Decide's
@@ -14,7 +16,7 @@ import (
 func TestSourceRules(t *testing.T) {
 	s := walkthroughSpec()
 	s.TrafficMirrorFilters = append(s.TrafficMirrorFilters, TrafficMirrorFilter{TrafficMirrorFilterId: "tmf-2",
-		IngressFilterRules: []TrafficMirrorFilterRule{acceptAll(20), {RuleNumber: 10, RuleAction: "reject", Protocol: ProtoUDP,
+		IngressFilterRules: []TrafficMirrorFilterRule{acceptAll(20), {RuleNumber: 10, RuleAction: "reject", Protocol: encap.ProtoUDP,
 			SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "10.0.0.0/28", SourcePortRange: &TrafficMirrorPortRange{FromPort: 1, ToPort: 9}}}})
 	s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, TrafficMirrorSession{TrafficMirrorSessionId: "tms-0",
 		NetworkInterfaceId: "eni-web", TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-2", SessionNumber: 0 + 5, PacketLength: Ptr(100)})
@@ -35,7 +37,7 @@ func TestSourceRules(t *testing.T) {
 	if r.ACLId != "acl-web" || len(r.ACL) != 2 || r.ACL[0].Number != 10 || r.ACL[0].Allow || !r.ACL[0].HasPorts || r.ACL[0].Ports != [2]uint16{22, 22} || !r.ACL[1].All {
 		t.Errorf("ingress ACL %+v", r.ACL)
 	}
-	if !r.HasGroups || len(r.Groups) != 1 || r.Groups[0].Proto != ProtoTCP || r.Groups[0].From != 80 || r.Groups[0].Peer != netip.MustParsePrefix("0.0.0.0/0") {
+	if !r.HasGroups || len(r.Groups) != 1 || r.Groups[0].Proto != encap.ProtoTCP || r.Groups[0].From != 80 || r.Groups[0].Peer != netip.MustParsePrefix("0.0.0.0/0") {
 		t.Errorf("groups %+v", r.Groups)
 	}
 	if len(r.Sessions) != 2 || r.Sessions[0].SessionId != "tms-0" || r.Sessions[1].SessionId != "tms-web" {

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mirrorlab/mirrorlab/internal/encap"
+
 	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
@@ -325,7 +327,7 @@ func (v *validator) filterRule(id string, idx int, f string, r TrafficMirrorFilt
 			continue
 		}
 		field := f + [2]string{".SourcePortRange", ".DestinationPortRange"}[k]
-		if r.Protocol != ProtoTCP && r.Protocol != ProtoUDP {
+		if r.Protocol != encap.ProtoTCP && r.Protocol != encap.ProtoUDP {
 			v.add(res, id, idx, field, codes.InvalidParameterCombination, "port ranges need protocol 6 (TCP) or 17 (UDP), not %d", r.Protocol)
 		}
 		if p.FromPort < 0 || p.FromPort > 65535 {

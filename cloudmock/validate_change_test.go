@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"testing"
+
+	"github.com/mirrorlab/mirrorlab/internal/encap"
 )
 
 // changeStep makes one random change to s, mostly to its mirror filters
@@ -68,7 +70,7 @@ func randomRule(r *rand.Rand) TrafficMirrorFilterRule {
 	case 3:
 		rule.DestinationPortRange = &TrafficMirrorPortRange{FromPort: 90, ToPort: 80}
 	case 4:
-		rule.Protocol, rule.SourcePortRange = ProtoUDP, &TrafficMirrorPortRange{FromPort: 53, ToPort: 53}
+		rule.Protocol, rule.SourcePortRange = encap.ProtoUDP, &TrafficMirrorPortRange{FromPort: 53, ToPort: 53}
 	case 5:
 		rule.SourceCidrBlock, rule.DestinationCidrBlock = "::/0", "2001:db8::/32" // not under alibaba
 	}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mirrorlab/mirrorlab/internal/encap"
+
 	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
@@ -161,8 +163,8 @@ func (v *validator) targetGroups(s *Spec) {
 		switch {
 		case !slices.Contains(TargetGroupProtocols, tg.Protocol):
 			v.add(res, id, i, "Protocol", codes.InvalidParameterValue, "protocol %q is not one of %s", tg.Protocol, strings.Join(TargetGroupProtocols, ", "))
-		case tg.Protocol == "GENEVE" && tg.Port != GenevePort:
-			v.add(res, id, i, "Port", codes.InvalidParameterValue, "a GENEVE target group listens on port %d, not %d", GenevePort, tg.Port)
+		case tg.Protocol == "GENEVE" && tg.Port != encap.GenevePort:
+			v.add(res, id, i, "Port", codes.InvalidParameterValue, "a GENEVE target group listens on port %d, not %d", encap.GenevePort, tg.Port)
 		case tg.Port < 1 || tg.Port > 65535:
 			v.add(res, id, i, "Port", codes.InvalidParameterValue, "port %d is out of range 1-65535", tg.Port)
 		}

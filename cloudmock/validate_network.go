@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/mirrorlab/mirrorlab/internal/encap"
+
 	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
@@ -119,7 +121,7 @@ func (v *validator) acls(s *Spec) {
 				v.add(res, a.NetworkAclId, i, f+".CidrBlock", codes.MissingParameter, "CidrBlock or Ipv6CidrBlock is required")
 			}
 			if e.PortRange != nil {
-				if ok && (all || (proto != ProtoTCP && proto != ProtoUDP)) {
+				if ok && (all || (proto != encap.ProtoTCP && proto != encap.ProtoUDP)) {
 					v.add(res, a.NetworkAclId, i, f+".PortRange", codes.InvalidParameterCombination, "a port range needs protocol tcp (6) or udp (17), not %q", e.Protocol)
 				}
 				v.portRange(res, a.NetworkAclId, i, f+".PortRange", e.PortRange.From, e.PortRange.To)
@@ -152,11 +154,11 @@ func (v *validator) permission(id string, idx int, f string, p IpPermission) {
 	case !ok:
 		v.add(res, id, idx, f+".IpProtocol", codes.InvalidParameterValue, "protocol %q is not -1, a number 0-255, tcp, udp, icmp or icmpv6", p.IpProtocol)
 	case all:
-	case proto == ProtoTCP || proto == ProtoUDP:
+	case proto == encap.ProtoTCP || proto == encap.ProtoUDP:
 		if p.FromPort < 0 || p.FromPort > 65535 || p.ToPort < 0 || p.ToPort > 65535 || p.FromPort > p.ToPort {
 			v.add(res, id, idx, f+".FromPort", codes.InvalidParameterValue, "port range %d-%d is not within 0-65535 with from <= to", p.FromPort, p.ToPort)
 		}
-	case proto == ProtoICMP || proto == ProtoICMPv6:
+	case proto == encap.ProtoICMP || proto == encap.ProtoICMPv6:
 		if p.FromPort < -1 || p.FromPort > 255 || p.ToPort < -1 || p.ToPort > 255 {
 			v.add(res, id, idx, f+".FromPort", codes.InvalidParameterValue, "ICMP type %d / code %d is not within -1..255", p.FromPort, p.ToPort)
 		}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mirrorlab/mirrorlab/internal/encap"
+
 	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
@@ -111,7 +113,7 @@ func TestValidateErrors(t *testing.T) {
 		{"mixed families", rule(func(r *TrafficMirrorFilterRule) { r.DestinationCidrBlock = "::/0" }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].DestinationCidrBlock", codes.InvalidParameterValue},
 		{"ipv6 rule on alibaba", alibaba(rule(func(r *TrafficMirrorFilterRule) { r.SourceCidrBlock, r.DestinationCidrBlock = "::/0", "::/0" })),
 			"TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].SourceCidrBlock", codes.Unsupported},
-		{"ports with icmp", rule(func(r *TrafficMirrorFilterRule) { r.Protocol = ProtoICMP }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].DestinationPortRange", codes.InvalidParameterCombination},
+		{"ports with icmp", rule(func(r *TrafficMirrorFilterRule) { r.Protocol = encap.ProtoICMP }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].DestinationPortRange", codes.InvalidParameterCombination},
 		{"ports with all protocols", rule(func(r *TrafficMirrorFilterRule) { r.Protocol = 0 }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].DestinationPortRange", codes.InvalidParameterCombination},
 		{"port 65536", rule(func(r *TrafficMirrorFilterRule) { r.DestinationPortRange.ToPort = 65536 }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].DestinationPortRange.ToPort", codes.InvalidParameterValue},
 		{"port -1", rule(func(r *TrafficMirrorFilterRule) { r.SourcePortRange = &TrafficMirrorPortRange{FromPort: -1, ToPort: 5} }), "TrafficMirrorFilter", "tmf-web", "IngressFilterRules[0].SourcePortRange.FromPort", codes.InvalidParameterValue},

@@ -3,6 +3,8 @@ package cloudmock
 import (
 	"bytes"
 	"testing"
+
+	"github.com/mirrorlab/mirrorlab/internal/encap"
 )
 
 // TestAppendWireHeaderThenFrame: over IPv4 (VXLAN to an ENI, GENEVE from a
@@ -29,8 +31,8 @@ func TestAppendWireHeaderThenFrame(t *testing.T) {
 		if !bytes.Equal(got, want) {
 			t.Fatalf("%s: header + frame\n%x\nwant AppendWire's\n%x", name, got, want)
 		}
-		if len(hdr)-1 != EthernetHeaderLen+d.WireIPLen(&dl, len(f))-d.InnerLen(len(f)) {
-			t.Fatalf("%s: header of %d bytes, WireIPLen says %d", name, len(hdr)-1, EthernetHeaderLen+d.WireIPLen(&dl, len(f))-d.InnerLen(len(f)))
+		if len(hdr)-1 != encap.EthernetHeaderLen+d.WireIPLen(&dl, len(f))-d.InnerLen(len(f)) {
+			t.Fatalf("%s: header of %d bytes, WireIPLen says %d", name, len(hdr)-1, encap.EthernetHeaderLen+d.WireIPLen(&dl, len(f))-d.InnerLen(len(f)))
 		}
 	}
 	m := mustNew(t, awsCaptureSpec())

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/mirrorlab/mirrorlab/internal/encap"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
 )
@@ -59,7 +61,7 @@ func TestPrivilegedKernelPathMatchesUserSpace(t *testing.T) {
 	}
 	clientENI, webENI := lab.Instance("client").ENI("eth0"), lab.Instance("web").ENI("eth0")
 	frames := append(sizedFrames(clientENI, webENI), udpFrame(clientENI, webENI, 47100, 9001, 200),
-		frame(t, cloudmock.Packet{Proto: cloudmock.ProtoICMP, Src: clientENI.IP, Dst: webENI.IP, ICMPType: 8, PayloadLen: 56,
+		frame(t, cloudmock.Packet{Proto: encap.ProtoICMP, Src: clientENI.IP, Dst: webENI.IP, ICMPType: 8, PayloadLen: 56,
 			SrcMAC: [6]byte(clientENI.MAC), DstMAC: [6]byte(webENI.MAC)}),
 		udpFrame(clientENI, webENI, 48100, 9002, 300))
 	// Sent by web once the frames above are decided: the reply to the

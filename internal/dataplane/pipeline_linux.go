@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mirrorlab/mirrorlab/internal/encap"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/internal/sim"
 )
@@ -284,8 +286,8 @@ func (p *pipeline) tagged(frame []byte) []byte {
 
 // Header sizes of the outer frame (outerLen: the larger, over IPv6).
 const (
-	EthernetHeaderLen = cloudmock.EthernetHeaderLen
-	outerLen          = cloudmock.OuterIPv6Len + cloudmock.UDPHeaderLen + cloudmock.VXLANHeaderLen
+	EthernetHeaderLen = encap.EthernetHeaderLen
+	outerLen          = encap.OuterIPv6Len + encap.UDPHeaderLen + encap.VXLANHeaderLen
 )
 
 func deliveryDrop(r cloudmock.DeliveryReason) DropReason {

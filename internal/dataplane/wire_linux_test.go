@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mirrorlab/mirrorlab/internal/encap"
+
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
@@ -58,8 +60,8 @@ func TestPrivilegedWireFormat(t *testing.T) {
 			t.Errorf("outer Ethernet destination %s, want tgt1's %s", eth.DstMAC, tgt1.MAC)
 		case ip.SrcIP.String() != "10.0.0.5" || ip.DstIP.String() != "10.0.0.20":
 			t.Errorf("outer IPv4 %s -> %s, want 10.0.0.5 -> 10.0.0.20", ip.SrcIP, ip.DstIP)
-		case ip.TTL != cloudmock.OuterTTL || ip.Protocol != layers.IPProtocolUDP:
-			t.Errorf("outer TTL %d protocol %v, want %d UDP", ip.TTL, ip.Protocol, cloudmock.OuterTTL)
+		case ip.TTL != encap.OuterTTL || ip.Protocol != layers.IPProtocolUDP:
+			t.Errorf("outer TTL %d protocol %v, want %d UDP", ip.TTL, ip.Protocol, encap.OuterTTL)
 		case naiveSum(f[14:34]) != 0xffff:
 			t.Errorf("outer IPv4 header checksum invalid")
 		case int(ip.Length) != len(f)-14 || int(udp.Length) != len(f)-34:

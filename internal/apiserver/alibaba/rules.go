@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mirrorlab/mirrorlab/internal/encap"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -29,7 +31,7 @@ type ruleItem struct {
 // (IngressFilterRules, EgressFilterRules).
 var directions = [2]string{"ingress", "egress"}
 
-var protocolNumbers = map[string]int{"ALL": 0, "ICMP": 1, "TCP": cloudmock.ProtoTCP, "UDP": cloudmock.ProtoUDP}
+var protocolNumbers = map[string]int{"ALL": 0, "ICMP": 1, "TCP": encap.ProtoTCP, "UDP": encap.ProtoUDP}
 
 func protocolName(n int) string {
 	for k, v := range protocolNumbers {
@@ -107,7 +109,7 @@ func parseRuleInto(r *cloudmock.TrafficMirrorFilterRule, f ruleFields, name stri
 			r.DestinationPortRange = rng
 		}
 	}
-	if r.Protocol != cloudmock.ProtoTCP && r.Protocol != cloudmock.ProtoUDP {
+	if r.Protocol != encap.ProtoTCP && r.Protocol != encap.ProtoUDP {
 		r.SourcePortRange, r.DestinationPortRange = nil, nil // all ports
 	}
 	return nil

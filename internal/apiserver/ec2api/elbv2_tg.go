@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mirrorlab/mirrorlab/internal/encap"
+
 	"github.com/mirrorlab/mirrorlab/internal/codes"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
@@ -125,8 +127,8 @@ func (c *call) readTargetGroup() (cloudmock.TargetGroup, string, []tag, error) {
 		return tg, "", nil, elbError(codeELBValidation, "A target group of type %s needs Protocol, Port and VpcId", tg.TargetType)
 	}
 	tg.Port = *port
-	if tg.Protocol == "GENEVE" && tg.Port != cloudmock.GenevePort {
-		return tg, "", nil, elbError(codeELBValidation, "Port %d: a GENEVE target group's port is %d", tg.Port, cloudmock.GenevePort)
+	if tg.Protocol == "GENEVE" && tg.Port != encap.GenevePort {
+		return tg, "", nil, elbError(codeELBValidation, "Port %d: a GENEVE target group's port is %d", tg.Port, encap.GenevePort)
 	}
 	if ip, _ := c.p.str("IpAddressType"); ip != "" && ip != "ipv4" {
 		return tg, "", nil, elbError(codeELBValidation, "IpAddressType %q: target groups created here are ipv4", ip)

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/mirrorlab/mirrorlab/internal/encap"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -190,7 +192,7 @@ func TestCopiesReachACreatedNLBsTarget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, dl, err := m.Explain(eniWeb, cloudmock.Ingress, cloudmock.Packet{Proto: cloudmock.ProtoTCP, Src: netip.MustParseAddr("203.0.113.9"),
+	d, dl, err := m.Explain(eniWeb, cloudmock.Ingress, cloudmock.Packet{Proto: encap.ProtoTCP, Src: netip.MustParseAddr("203.0.113.9"),
 		Dst: netip.MustParseAddr("10.0.0.5"), SrcPort: 40000, DstPort: 80})
 	if err != nil || !d.Mirrored || d.Outer.Dst != netip.MustParseAddr("10.0.0.4") || !dl.Delivered || dl.ToId != eniAgent2 {
 		t.Fatalf("copy: %v; decision %s; delivery %s", err, d, dl)

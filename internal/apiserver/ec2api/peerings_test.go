@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mirrorlab/mirrorlab/internal/encap"
+
 	"github.com/mirrorlab/mirrorlab/internal/codes"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -52,7 +54,7 @@ func TestVpcPeeringConnections(t *testing.T) {
 			t.Fatal(err)
 		}
 		ref, _ := m.ENI(eniWeb)
-		fr, err := cloudmock.BuildFrame(cloudmock.Packet{Proto: cloudmock.ProtoTCP, Src: netip.MustParseAddr("203.0.113.9"), Dst: netip.MustParseAddr("10.0.0.5"), SrcPort: 4000, DstPort: 80})
+		fr, err := cloudmock.BuildFrame(cloudmock.Packet{Proto: encap.ProtoTCP, Src: netip.MustParseAddr("203.0.113.9"), Dst: netip.MustParseAddr("10.0.0.5"), SrcPort: 4000, DstPort: 80})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/internal/encap"
+
 	"github.com/mirrorlab/mirrorlab/internal/scenarios/spec"
 )
 
@@ -32,9 +33,9 @@ func (a *Arrival) Record(b []byte) {
 		return
 	}
 	geneve := false
-	if binary.BigEndian.Uint16(udp[2:]) == cloudmock.GenevePort {
+	if binary.BigEndian.Uint16(udp[2:]) == encap.GenevePort {
 		g := udp[8:]
-		hl := cloudmock.GeneveHeaderLen + int(g[0]&0x3f)*4
+		hl := encap.GeneveHeaderLen + int(g[0]&0x3f)*4
 		if len(g) < hl {
 			return
 		}
@@ -54,7 +55,7 @@ func (a *Arrival) Record(b []byte) {
 		}
 		geneve = true
 	}
-	if binary.BigEndian.Uint16(udp[2:]) != cloudmock.VXLANPort {
+	if binary.BigEndian.Uint16(udp[2:]) != encap.VXLANPort {
 		return
 	}
 	vx := udp[8:]

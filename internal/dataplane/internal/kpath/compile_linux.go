@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/mirrorlab/mirrorlab/internal/encap"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -203,8 +205,8 @@ func vxlanRoutes(slot uint32, s *Session) ([]Route, error) {
 		return nil, fmt.Errorf("receiver ifindex %d: want a positive interface index", s.ReceiverIfindex)
 	}
 	routes := make([]Route, OuterPorts)
-	d := cloudmock.Decision{Mirrored: true, VNI: s.VNI, Outer: cloudmock.Outer{Src: s.OuterSrc, Dst: s.OuterDst, DstPort: cloudmock.VXLANPort}}
-	var inner [cloudmock.EthernetHeaderLen]byte
+	d := cloudmock.Decision{Mirrored: true, VNI: s.VNI, Outer: cloudmock.Outer{Src: s.OuterSrc, Dst: s.OuterDst, DstPort: encap.VXLANPort}}
+	var inner [encap.EthernetHeaderLen]byte
 	for i := range routes {
 		d.Outer.SrcPort = uint16(cloudmock.OuterPortBase + i)
 		h := d.AppendFrame(nil, cloudmock.FrameHeader{SrcMAC: s.SrcMAC, DstMAC: s.DstMAC}, inner[:])

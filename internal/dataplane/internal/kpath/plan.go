@@ -5,6 +5,8 @@ package kpath
 import (
 	"fmt"
 
+	"github.com/mirrorlab/mirrorlab/internal/encap"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -78,7 +80,7 @@ func (c *PlanCopy) Route(srcMAC, dstMAC [6]byte, ifindex int, countIn uint32) Ro
 	if !c.Delivery.Delivered {
 		return Route{Lost: c.Delivery.Reason, CountIn: countIn}
 	}
-	var inner [cloudmock.EthernetHeaderLen]byte // an inner frame of an Ethernet header alone
+	var inner [encap.EthernetHeaderLen]byte // an inner frame of an Ethernet header alone
 	b := c.Decision.AppendWire(nil, cloudmock.FrameHeader{SrcMAC: srcMAC, DstMAC: dstMAC}, &c.Delivery, inner[:])
 	return Route{ReceiverIfindex: ifindex, CountIn: countIn, Header: b[:len(b)-len(inner)]}
 }

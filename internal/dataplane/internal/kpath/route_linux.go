@@ -4,12 +4,14 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/mirrorlab/mirrorlab/internal/encap"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
 // vxlanHeaderLen is the header of a copy in VXLAN over IPv4 (Ethernet,
 // IPv4, UDP, VXLAN).
-const vxlanHeaderLen = cloudmock.EthernetHeaderLen + cloudmock.OuterIPv4Len + cloudmock.UDPHeaderLen + cloudmock.VXLANHeaderLen
+const vxlanHeaderLen = encap.EthernetHeaderLen + encap.OuterIPv4Len + encap.UDPHeaderLen + encap.VXLANHeaderLen
 
 // compileRoute checks r and converts it into the map's layout: the
 // header as the model wrote it, and where the program sets its lengths
@@ -71,16 +73,16 @@ func walkHeader(h []byte) (header, error) {
 		return w, fmt.Errorf("%d bytes: want %d to %d", len(h), vxlanHeaderLen, MaxHeader)
 	}
 	et := binary.BigEndian.Uint16(h[12:])
-	for ip := cloudmock.EthernetHeaderLen; ; {
+	for ip := encap.EthernetHeaderLen; ; {
 		udp, err := w.ipLayer(h, et, ip)
 		if err != nil {
 			return w, err
 		}
-		next := udp + cloudmock.UDPHeaderLen
+		next := udp + encap.UDPHeaderLen
 		switch port := binary.BigEndian.Uint16(h[udp+2:]); {
-		case port == cloudmock.VXLANPort && next+cloudmock.VXLANHeaderLen == len(h):
+		case port == encap.VXLANPort && next+encap.VXLANHeaderLen == len(h):
 			return w, nil
-		case port == cloudmock.GenevePort && next+8 <= len(h):
+		case port == encap.GenevePort && next+8 <= len(h):
 			et = binary.BigEndian.Uint16(h[next+2:])
 			ip = next + 8 + int(h[next]&0x3f)*4
 		default:
@@ -94,18 +96,18 @@ func walkHeader(h []byte) (header, error) {
 func (w *header) ipLayer(h []byte, et uint16, ip int) (int, error) {
 	var udp int
 	switch et {
-	case cloudmock.EtherTypeIPv4:
-		udp = ip + cloudmock.OuterIPv4Len
-		if udp+cloudmock.UDPHeaderLen > len(h) || h[ip] != 0x45 || h[ip+9] != cloudmock.ProtoUDP {
+	case encap.EtherTypeIPv4:
+		udp = ip + encap.OuterIPv4Len
+		if udp+encap.UDPHeaderLen > len(h) || h[ip] != 0x45 || h[ip+9] != encap.ProtoUDP {
 			return 0, fmt.Errorf("offset %d: not IPv4 without options carrying UDP", ip)
 		}
 		if binary.BigEndian.Uint16(h[udp+6:]) != 0 {
 			return 0, fmt.Errorf("offset %d: a UDP checksum over IPv4", udp)
 		}
 		w.fixes = append(w.fixes, kpathFix{At: uint8(ip + 2), Base: uint8(ip), Csum: uint8(ip + 10)})
-	case cloudmock.EtherTypeIPv6:
-		udp = ip + cloudmock.OuterIPv6Len
-		if udp+cloudmock.UDPHeaderLen > len(h) || h[ip]>>4 != 6 || h[ip+6] != cloudmock.ProtoUDP {
+	case encap.EtherTypeIPv6:
+		udp = ip + encap.OuterIPv6Len
+		if udp+encap.UDPHeaderLen > len(h) || h[ip]>>4 != 6 || h[ip+6] != encap.ProtoUDP {
 			return 0, fmt.Errorf("offset %d: not IPv6 carrying UDP", ip)
 		}
 		if w.udp6 != 0 {
@@ -114,7 +116,7 @@ func (w *header) ipLayer(h []byte, et uint16, ip int) (int, error) {
 		w.udp6 = udp
 		// Words as the program reads them (little-endian host), the next
 		// header byte-swapped so.
-		w.pseudo = uint32(cloudmock.ProtoUDP) << 8
+		w.pseudo = uint32(encap.ProtoUDP) << 8
 		for i := ip + 8; i < udp; i += 2 {
 			w.pseudo += uint32(binary.LittleEndian.Uint16(h[i:]))
 		}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mirrorlab/mirrorlab/internal/encap"
+
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
@@ -86,11 +88,11 @@ func groupsAllow(entries []Allow, peer netip.Addr, f *cloudmock.Flow) bool {
 				continue
 			}
 			switch a.Proto {
-			case cloudmock.ProtoTCP, cloudmock.ProtoUDP:
+			case encap.ProtoTCP, encap.ProtoUDP:
 				if !f.HasPorts || int(f.DstPort) < a.From || int(f.DstPort) > a.To {
 					continue
 				}
-			case cloudmock.ProtoICMP, cloudmock.ProtoICMPv6:
+			case encap.ProtoICMP, encap.ProtoICMPv6:
 				if a.From != -1 && (!f.HasICMP || int(f.ICMPType) != a.From) || a.To != -1 && (!f.HasICMP || int(f.ICMPCode) != a.To) {
 					continue
 				}
