@@ -123,7 +123,7 @@ func TestProfiles(t *testing.T) {
 		t.Error("unknown profile accepted")
 	}
 	for in, want := range map[string]RejectBehavior{"": RejectStops, "reject-stops": RejectStops, "reject-falls-through": RejectFallsThrough} {
-		if got, err := ParseRejectBehavior(in); err != nil || got != want || (in != "" && got.String() != in) {
+		if got, err := parseRejectBehavior(in); err != nil || got != want || (in != "" && got.String() != in) {
 			t.Errorf("ParseRejectBehavior(%q) = %v, %v", in, got, err)
 		}
 	}

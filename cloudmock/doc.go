@@ -2,9 +2,13 @@
 // Mirroring (AWS and Alibaba Cloud semantics): resources, validation, the
 // decision for a packet seen at a source ENI, VXLAN encapsulation, delivery
 // checks at the target, and the provider's counters. It makes no syscalls;
-// the Linux data plane is package dataplane, the API server internal/apiserver/ec2api.
+// the Linux data plane is internal/dataplane, the API servers are under
+// internal/apiserver, and a user builds a running lab with package lab.
 //
-// Boundary: cloudmock imports only the standard library; it must never
+// Boundary: cloudmock imports only the standard library and three leaf
+// packages of this module: internal/codes (the providers' error codes),
+// internal/encap (header sizes, ports, EtherTypes) and internal/subnetaddr
+// (a subnet's address rules). It must never
 // import dataplane (or its kpath), sim, the agent, the API server or any
 // lab package, and knows nothing of kernels. A data plane that decides some
 // packets elsewhere (the in-kernel path) reads what decides a source's

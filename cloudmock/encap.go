@@ -96,11 +96,11 @@ func (d *Decision) InnerLen(frameLen int) int {
 // Truncated reports whether a frame of frameLen bytes is cut in the copy.
 func (d *Decision) Truncated(frameLen int) bool { return d.InnerLen(frameLen) < frameLen }
 
-// AppendVXLAN appends the copy's UDP payload to dst: the VXLAN header (flags
+// appendVXLAN appends the copy's UDP payload to dst: the VXLAN header (flags
 // 0x08, the session's VNI) and the inner frame cut to InnerLen. It does not
 // allocate when dst has room. The inner checksums are left as they are.
 // A decision that is not Mirrored appends nothing.
-func (d *Decision) AppendVXLAN(dst []byte, frame []byte) []byte {
+func (d *Decision) appendVXLAN(dst []byte, frame []byte) []byte {
 	if !d.Mirrored {
 		return dst
 	}
@@ -117,9 +117,9 @@ type FrameHeader struct {
 	Dst            netip.Addr
 }
 
-// OuterHeaderLen is the length of a decision's outer IP, UDP and VXLAN
+// outerHeaderLen is the length of a decision's outer IP, UDP and VXLAN
 // headers: 36 over IPv4, 56 over IPv6 (0 when not mirrored).
-func (d *Decision) OuterHeaderLen() int {
+func (d *Decision) outerHeaderLen() int {
 	switch {
 	case !d.Mirrored:
 		return 0
@@ -162,7 +162,7 @@ func (d *Decision) AppendFrame(dst []byte, h FrameHeader, frame []byte) []byte {
 	dst = append(dst, h.SrcMAC[:]...)
 	dst = append(dst, 0x08, 0x00)
 	dst = appendIPv4UDP(dst, d.Outer.Src, outerDst, d.Outer.SrcPort, d.Outer.DstPort, encap.VXLANHeaderLen+inner)
-	return d.AppendVXLAN(dst, frame)
+	return d.appendVXLAN(dst, frame)
 }
 
 // appendIPv4UDP appends an IPv4 header (TTL 255, id 0, no DF, correct
@@ -211,7 +211,7 @@ func (d *Decision) AppendWire(dst []byte, h FrameHeader, dl *Delivery, frame []b
 	if !dl.From.Is4() || !dl.To.Is4() || !in6 && (!d.Outer.Src.Is4() || !d.Outer.Dst.Is4()) {
 		return dst
 	}
-	vx := d.OuterHeaderLen() + d.InnerLen(len(frame))
+	vx := d.outerHeaderLen() + d.InnerLen(len(frame))
 	dst = append(dst, h.DstMAC[:]...)
 	dst = append(dst, h.SrcMAC[:]...)
 	dst = append(dst, 0x08, 0x00)
@@ -222,7 +222,7 @@ func (d *Decision) AppendWire(dst []byte, h FrameHeader, dl *Delivery, frame []b
 	}
 	dst = appendGeneveGWLB(dst, &dl.Tunnel, encap.EtherTypeIPv4)
 	dst = appendIPv4UDP(dst, d.Outer.Src, d.Outer.Dst, d.Outer.SrcPort, d.Outer.DstPort, vx-encap.OuterIPv4Len-encap.UDPHeaderLen)
-	return d.AppendVXLAN(dst, frame)
+	return d.appendVXLAN(dst, frame)
 }
 
 // AppendWireHeader appends what AppendWire appends before the inner frame
@@ -276,7 +276,7 @@ func (d *Decision) appendVXLANHeader(dst []byte) []byte {
 // (inner + 36, over IPv6 inner + 56), and 68 more behind a Gateway Load
 // Balancer.
 func (d *Decision) WireIPLen(dl *Delivery, frameLen int) int {
-	n := d.OuterHeaderLen() + d.InnerLen(frameLen)
+	n := d.outerHeaderLen() + d.InnerLen(frameLen)
 	if dl.Geneve {
 		n += encap.GWLBOverhead
 	}
@@ -304,7 +304,7 @@ func (d *Decision) appendIPv6VXLAN(dst []byte, outerDst netip.Addr, frame []byte
 	dst = append(dst,
 		byte(d.Outer.SrcPort>>8), byte(d.Outer.SrcPort), byte(d.Outer.DstPort>>8), byte(d.Outer.DstPort),
 		byte(udpLen>>8), byte(udpLen), 0, 0)
-	dst = d.AppendVXLAN(dst, frame)
+	dst = d.appendVXLAN(dst, frame)
 	sum := udp6Checksum(src16, dst16, dst[udp:])
 	binary.BigEndian.PutUint16(dst[udp+6:], sum)
 	return dst

@@ -184,7 +184,7 @@ func TestEncapGoldenDecodedByGopacket(t *testing.T) {
 	}
 
 	// AppendVXLAN is the UDP payload of the same frame.
-	if vxl := d.AppendVXLAN(nil, inner); !bytes.Equal(vxl, want[42:]) {
+	if vxl := d.appendVXLAN(nil, inner); !bytes.Equal(vxl, want[42:]) {
 		t.Errorf("AppendVXLAN differs from the frame's UDP payload")
 	}
 }

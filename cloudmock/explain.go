@@ -2,17 +2,6 @@ package cloudmock
 
 import "fmt"
 
-// ParseDirection maps "ingress" (or "in") and "egress" (or "out").
-func ParseDirection(s string) (Direction, error) {
-	switch s {
-	case "ingress", "in":
-		return Ingress, nil
-	case "egress", "out":
-		return Egress, nil
-	}
-	return Ingress, fmt.Errorf("unknown direction %q (want ingress or egress)", s)
-}
-
 // Explain builds a frame for p, decides it at the ENI named eniID in
 // direction dir, and, when it is mirrored, checks its delivery; for
 // `mirrorlab explain`. Like Decide, it records a flow that the source's

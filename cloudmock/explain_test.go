@@ -27,12 +27,4 @@ func TestExplain(t *testing.T) {
 	if _, _, err := m.Explain("eni-web", Ingress, Packet{Proto: encap.ProtoTCP}); err == nil {
 		t.Error("packet without addresses accepted")
 	}
-	for in, want := range map[string]Direction{"ingress": Ingress, "in": Ingress, "egress": Egress, "out": Egress} {
-		if got, err := ParseDirection(in); err != nil || got != want {
-			t.Errorf("ParseDirection(%q) = %v, %v", in, got, err)
-		}
-	}
-	if _, err := ParseDirection("sideways"); err == nil {
-		t.Error("ParseDirection accepted sideways")
-	}
 }

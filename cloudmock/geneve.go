@@ -62,12 +62,12 @@ func (lb *loadBalancer) tunnel(h uint64) GeneveTunnel {
 	}
 }
 
-// EndpointID64 is the 64-bit value a GWLB carries in its endpoint-id TLV
+// endpointID64 is the 64-bit value a GWLB carries in its endpoint-id TLV
 // for a VpcEndpointId: the hexadecimal digits of "vpce-<hex>" (AWS's ids,
 // 17 digits whose value fits 64 bits; the tunnel handler prints them back
 // as vpce-%017x), or, for any other name (a scenario's), the FNV-1a 64 hash
 // of the whole id.
-func EndpointID64(vpcEndpointID string) uint64 {
+func endpointID64(vpcEndpointID string) uint64 {
 	if hex, ok := strings.CutPrefix(vpcEndpointID, "vpce-"); ok && hex != "" && len(hex) <= 17 {
 		if v, err := strconv.ParseUint(hex, 16, 64); err == nil {
 			return v

@@ -261,13 +261,13 @@ func TestEndpointID64(t *testing.T) {
 		{"vpce-1", 1},
 		{"vpce-ffffffffffffffff", 0xffffffffffffffff},
 	} {
-		if got := EndpointID64(c.id); got != c.want {
+		if got := endpointID64(c.id); got != c.want {
 			t.Errorf("EndpointID64(%q) = %#x, want %#x", c.id, got, c.want)
 		}
 	}
 	// Not AWS's form: a stable hash, distinct for distinct names.
-	a, b := EndpointID64("inspection-gwlb"), EndpointID64("other-gwlb")
-	if a == b || a != EndpointID64("inspection-gwlb") || EndpointID64("vpce-1ffffffffffffffff") != fnv64("vpce-1ffffffffffffffff") {
+	a, b := endpointID64("inspection-gwlb"), endpointID64("other-gwlb")
+	if a == b || a != endpointID64("inspection-gwlb") || endpointID64("vpce-1ffffffffffffffff") != fnv64("vpce-1ffffffffffffffff") {
 		t.Errorf("hashed ids: %#x %#x", a, b)
 	}
 }

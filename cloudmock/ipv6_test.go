@@ -158,11 +158,11 @@ func TestOuterIPv6(t *testing.T) {
 				t.Errorf("delivery %s, want delivered to %s", dl, wantDst)
 			}
 			out := d.AppendFrame(nil, FrameHeader{}, f)
-			if want := encap.EthernetHeaderLen + d.OuterHeaderLen() + c.wantKeep; len(out) != want {
+			if want := encap.EthernetHeaderLen + d.outerHeaderLen() + c.wantKeep; len(out) != want {
 				t.Errorf("outer frame %d bytes, want %d", len(out), want)
 			}
-			if c.outer6 && d.OuterHeaderLen() != 56 || !c.outer6 && d.OuterHeaderLen() != 36 {
-				t.Errorf("OuterHeaderLen %d", d.OuterHeaderLen())
+			if c.outer6 && d.outerHeaderLen() != 56 || !c.outer6 && d.outerHeaderLen() != 36 {
+				t.Errorf("OuterHeaderLen %d", d.outerHeaderLen())
 			}
 		})
 	}

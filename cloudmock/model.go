@@ -176,7 +176,7 @@ func New(spec Spec, opts ...Option) (*Model, error) {
 		return nil, fmt.Errorf("invalid spec: %w", err)
 	}
 	prof, _ := LookupProfile(spec.Profile)
-	rb, _ := ParseRejectBehavior(spec.RejectBehavior)
+	rb, _ := parseRejectBehavior(spec.RejectBehavior)
 	m := &Model{
 		profile: prof,
 		reject:  rb,
@@ -299,7 +299,7 @@ func (m *Model) addLoadBalancers(spec *Spec, r *resolver, o options) {
 // its id, and the subnet and network ACL the copies must pass.
 func (lb *loadBalancer) setEndpoint(l *LoadBalancer, r *resolver) {
 	lb.hasListener = true // a GWLB endpoint takes all traffic
-	lb.endpointID = EndpointID64(l.VpcEndpointId)
+	lb.endpointID = endpointID64(l.VpcEndpointId)
 	lb.attachmentID = attachmentID64(l.LoadBalancerArn, l.VpcEndpointId)
 	lb.endpoint = l.VpcEndpointId
 	if sn := r.subnets[l.SubnetId]; sn != nil {

@@ -37,11 +37,6 @@ type Flow struct {
 	src4, dst4 uint32
 }
 
-// IsIP reports whether the frame carried IPv4 or IPv6.
-func (f *Flow) IsIP() bool {
-	return f.EtherType == encap.EtherTypeIPv4 || f.EtherType == encap.EtherTypeIPv6
-}
-
 // ParseFlow reads an Ethernet frame (with up to two VLAN tags). ok is false
 // when an IP header is cut short or invalid; a non-IP frame parses with only
 // EtherType set.

@@ -169,9 +169,9 @@ func (m *Model) path(a, b int) vpcPath {
 	return m.paths[a][b]
 }
 
-// VpcRoute describes how VPC from reaches VPC to: "local", "peering
+// vpcRoute describes how VPC from reaches VPC to: "local", "peering
 // connection <id>", "transit gateway <id>", or "" (no route).
-func (m *Model) VpcRoute(from, to string) string {
+func (m *Model) vpcRoute(from, to string) string {
 	a, b := -1, -1
 	for i, id := range m.vpcIDs {
 		if id == from {

@@ -138,7 +138,7 @@ func TestDeliverSameVPCHasNoVia(t *testing.T) {
 	if !dl.Delivered || dl.Via != "" || dl.FromVpc != "vpc-1" || dl.ToVpc != "vpc-1" {
 		t.Fatalf("%+v", dl)
 	}
-	if got := m.VpcRoute("vpc-1", "vpc-1"); got != "local" {
+	if got := m.vpcRoute("vpc-1", "vpc-1"); got != "local" {
 		t.Errorf("VpcRoute = %q", got)
 	}
 }
@@ -237,15 +237,15 @@ func TestDeliverThroughTransitGateway(t *testing.T) {
 			t.Errorf("%s: %s", c.eni, dl)
 		}
 	}
-	if got := m.VpcRoute("vpc-insp", "vpc-a"); got != "transit gateway tgw-1" {
+	if got := m.vpcRoute("vpc-insp", "vpc-a"); got != "transit gateway tgw-1" {
 		t.Errorf("VpcRoute = %q", got)
 	}
 	// Attaching app-b too joins it (and app-a and app-b to each other).
 	s := tgwSpec()
 	s.TransitGatewayVpcAttachments = append(s.TransitGatewayVpcAttachments, TransitGatewayVpcAttachment{TransitGatewayAttachmentId: "tgw-attach-b", TransitGatewayId: "tgw-1", VpcId: "vpc-b"})
 	m = mustNew(t, s)
-	if m.VpcRoute("vpc-b", "vpc-insp") != "transit gateway tgw-1" || m.VpcRoute("vpc-a", "vpc-b") != "transit gateway tgw-1" {
-		t.Errorf("routes: %q %q", m.VpcRoute("vpc-b", "vpc-insp"), m.VpcRoute("vpc-a", "vpc-b"))
+	if m.vpcRoute("vpc-b", "vpc-insp") != "transit gateway tgw-1" || m.vpcRoute("vpc-a", "vpc-b") != "transit gateway tgw-1" {
+		t.Errorf("routes: %q %q", m.vpcRoute("vpc-b", "vpc-insp"), m.vpcRoute("vpc-a", "vpc-b"))
 	}
 }
 

@@ -23,8 +23,8 @@ func (r RejectBehavior) String() string {
 	return "reject-stops"
 }
 
-// ParseRejectBehavior maps "reject-stops" (or "") and "reject-falls-through".
-func ParseRejectBehavior(s string) (RejectBehavior, error) {
+// parseRejectBehavior maps "reject-stops" (or "") and "reject-falls-through".
+func parseRejectBehavior(s string) (RejectBehavior, error) {
 	switch s {
 	case "", "reject-stops":
 		return RejectStops, nil

@@ -72,7 +72,7 @@ func (s *Spec) validate(d *specDiff) error {
 		prof = awsProfile()
 	}
 	v.prof = prof
-	if _, err := ParseRejectBehavior(s.RejectBehavior); err != nil {
+	if _, err := parseRejectBehavior(s.RejectBehavior); err != nil {
 		v.add("Spec", "", 0, "RejectBehavior", codes.InvalidParameterValue, "%v", err)
 	}
 	v.vpcs(s)

@@ -20,8 +20,8 @@ func Diff(prev, next *Spec) *Change {
 	return &Change{prev: prev, next: next, d: diffSpecs(prev, next)}
 }
 
-// ValidateChange is Diff(prev, next).Validate().
-func (next *Spec) ValidateChange(prev *Spec) error { return Diff(prev, next).Validate() }
+// validateChange is Diff(prev, next).Validate().
+func (next *Spec) validateChange(prev *Spec) error { return Diff(prev, next).Validate() }
 
 // Validate answers what next.Validate() answers, in time that follows the
 // change rather than the account, provided prev is valid (the API

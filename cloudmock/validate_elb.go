@@ -19,15 +19,15 @@ import (
 // 3000"); an endpoint is no load balancer of ELB's.
 const (
 	NetworkLoadBalancersPerRegion = 50
-	GatewayLoadBalancersPerRegion = 100
-	TargetGroupsPerRegion         = 3000
+	gatewayLoadBalancersPerRegion = 100
+	targetGroupsPerRegion         = 3000
 )
 
 // elbQuotas reports the first load balancer of a type, and the first
 // target group, beyond the region's quota.
 func (v *validator) elbQuotas(s *Spec) {
 	n := map[string]int{}
-	limit := map[string]int{"network": NetworkLoadBalancersPerRegion, "gateway": GatewayLoadBalancersPerRegion}
+	limit := map[string]int{"network": NetworkLoadBalancersPerRegion, "gateway": gatewayLoadBalancersPerRegion}
 	for i, l := range s.LoadBalancers {
 		if l.GatewayLoadBalancerArn != "" || limit[l.Type] == 0 {
 			continue // an endpoint created through the API (a file's endpoint is its balancer too), or a bad type
@@ -37,15 +37,15 @@ func (v *validator) elbQuotas(s *Spec) {
 			v.add("LoadBalancer", l.LoadBalancerArn, i, "Type", codes.TooManyLoadBalancers, "more than %d %s load balancers in the region", limit[l.Type], l.Type)
 		}
 	}
-	if len(s.TargetGroups) > TargetGroupsPerRegion {
-		i := TargetGroupsPerRegion
-		v.add("TargetGroup", s.TargetGroups[i].TargetGroupArn, i, "TargetGroupArn", codes.TooManyTargetGroups, "more than %d target groups in the region", TargetGroupsPerRegion)
+	if len(s.TargetGroups) > targetGroupsPerRegion {
+		i := targetGroupsPerRegion
+		v.add("TargetGroup", s.TargetGroups[i].TargetGroupArn, i, "TargetGroupArn", codes.TooManyTargetGroups, "more than %d target groups in the region", targetGroupsPerRegion)
 	}
 }
 
-// TargetGroupProtocols are the protocols of a target group: a network
+// targetGroupProtocols are the protocols of a target group: a network
 // load balancer's, and GENEVE behind a gateway load balancer.
-var TargetGroupProtocols = []string{"TCP", "UDP", "TCP_UDP", "TLS", "GENEVE"}
+var targetGroupProtocols = []string{"TCP", "UDP", "TCP_UDP", "TLS", "GENEVE"}
 
 // elb checks what spec_elb.go adds: a load balancer's further zones, an
 // endpoint's Gateway Load Balancer, listeners' target groups, target
@@ -161,8 +161,8 @@ func (v *validator) targetGroups(s *Spec) {
 		id := tg.TargetGroupArn
 		v.unique(res, "TargetGroupArn", id, i, seen)
 		switch {
-		case !slices.Contains(TargetGroupProtocols, tg.Protocol):
-			v.add(res, id, i, "Protocol", codes.InvalidParameterValue, "protocol %q is not one of %s", tg.Protocol, strings.Join(TargetGroupProtocols, ", "))
+		case !slices.Contains(targetGroupProtocols, tg.Protocol):
+			v.add(res, id, i, "Protocol", codes.InvalidParameterValue, "protocol %q is not one of %s", tg.Protocol, strings.Join(targetGroupProtocols, ", "))
 		case tg.Protocol == "GENEVE" && tg.Port != encap.GenevePort:
 			v.add(res, id, i, "Port", codes.InvalidParameterValue, "a GENEVE target group listens on port %d, not %d", encap.GenevePort, tg.Port)
 		case tg.Port < 1 || tg.Port > 65535:

@@ -151,8 +151,8 @@ func resourceVpc(res any) string {
 	return ""
 }
 
-// CheckVpcQuota is CheckQuota for VPCs.
-func (s *Spec) CheckVpcQuota() error { return s.CheckQuota(KindVpc, "") }
+// checkVpcQuota is CheckQuota for VPCs.
+func (s *Spec) checkVpcQuota() error { return s.CheckQuota(KindVpc, "") }
 
 // CheckNewBlock checks the size of a block given to CreateVpc or
 // CreateSubnet, which EC2 takes from /16 to /28 (IPv4): InvalidVpc.Range

@@ -98,12 +98,12 @@ func TestCheckVpcQuota(t *testing.T) {
 	for i := range VpcsPerRegion {
 		s.Vpcs = append(s.Vpcs, Vpc{VpcId: fmt.Sprintf("vpc-%d", i), CidrBlock: "10.0.0.0/16"})
 	}
-	if err := s.CheckVpcQuota(); err != nil {
+	if err := s.checkVpcQuota(); err != nil {
 		t.Fatalf("%d VPCs: %v", VpcsPerRegion, err)
 	}
 	s.Vpcs = append(s.Vpcs, Vpc{VpcId: "vpc-x", CidrBlock: "10.0.0.0/16"})
 	var ve *ValidationError
-	if err := s.CheckVpcQuota(); !errors.As(err, &ve) || ve.Code != codes.VpcLimitExceeded || ve.ID != "vpc-x" {
+	if err := s.checkVpcQuota(); !errors.As(err, &ve) || ve.Code != codes.VpcLimitExceeded || ve.ID != "vpc-x" {
 		t.Fatalf("%d VPCs: %v", VpcsPerRegion+1, err)
 	}
 }

@@ -360,7 +360,7 @@ func TestPrivilegedFollowLoadBalancer(t *testing.T) {
 	if err := l.Apply(ctx, FollowSpec{Spec: withLB}); err != nil {
 		t.Fatalf("add a load balancer: %v", err)
 	}
-	app := l.Sim().Instance(ApplianceName(lb))
+	app := l.Sim().Instance(applianceName(lb))
 	if app == nil || app.ENIs[0].IP != netip.MustParseAddr("10.0.1.50") {
 		t.Fatalf("appliance of %s: %+v", lb.LoadBalancerArn, app)
 	}

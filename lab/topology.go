@@ -18,7 +18,7 @@ import (
 //     id, holding its interfaces in the Spec's order as eth0, eth1, …
 //     (an interface with no InstanceId is not attached and not realized);
 //   - each load balancer (or Gateway Load Balancer endpoint) is an
-//     appliance holding its own address as eth0, named by ApplianceName;
+//     appliance holding its own address as eth0, named by applianceName;
 //   - each active peering, and each transit gateway with its attached
 //     VPCs, joins fabrics.
 //
@@ -79,7 +79,7 @@ func TopologyOf(s cloudmock.Spec) (sim.Topology, error) {
 		if e.IPv6, err = addr(lb.Ipv6Address); err != nil {
 			return sim.Topology{}, fmt.Errorf("load balancer %s Ipv6Address: %w", lb.LoadBalancerArn, err)
 		}
-		t.Instances = append(t.Instances, sim.InstanceSpec{Name: ApplianceName(lb), VPC: vpcOf[lb.SubnetId],
+		t.Instances = append(t.Instances, sim.InstanceSpec{Name: applianceName(lb), VPC: vpcOf[lb.SubnetId],
 			Appliance: true, ENIs: []sim.ENISpec{e}})
 	}
 	return t, nil
@@ -113,10 +113,10 @@ func addInstances(t *sim.Topology, s cloudmock.Spec, vpcOf map[string]string) er
 	return nil
 }
 
-// ApplianceName is the instance name of a load balancer's appliance: its
+// applianceName is the instance name of a load balancer's appliance: its
 // id when that is a usable name (a scenario's), else "lb-" and the last
 // part of its ARN (EC2's arn:…:loadbalancer/net/NAME/ID gives "lb-ID").
-func ApplianceName(lb cloudmock.LoadBalancer) string {
+func applianceName(lb cloudmock.LoadBalancer) string {
 	id := lb.LoadBalancerArn
 	if !strings.ContainsAny(id, ":/") {
 		return id

@@ -237,10 +237,3 @@ func (c *Comparer) endpointList() []*endpoint {
 	}
 	return out
 }
-
-// KeptBytes returns the bytes of production responses kept for learning.
-func (c *Comparer) KeptBytes() int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.keptBytes
-}

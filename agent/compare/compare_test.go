@@ -213,8 +213,8 @@ func TestLearningIsBounded(t *testing.T) {
 		t.Fatalf("per endpoint: kept %d (%d bytes, budget %d), skipped %d", s.LearnKept, s.LearnKeptBytes, b.Used(), s.LearnSkipped)
 	}
 	c.Close()
-	if b.Used() != 0 || c.KeptBytes() != 0 {
-		t.Fatalf("after Close the budget holds %d, kept %d", b.Used(), c.KeptBytes())
+	if b.Used() != 0 || c.Stats().LearnKeptBytes != 0 {
+		t.Fatalf("after Close the budget holds %d, kept %d", b.Used(), c.Stats().LearnKeptBytes)
 	}
 
 	c = mustNew(t, Options{LearnBytes: 5000})

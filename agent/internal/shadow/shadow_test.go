@@ -61,7 +61,7 @@ func TestJoinCompareAndDrops(t *testing.T) {
 	}
 	// Two distinct requests' production answers are kept to learn noise
 	// from: charged to the budget until Close.
-	if kept := s.Comparer().KeptBytes(); kept == 0 || b.Used() != kept || st.LearnKept != 2 || st.LearnKeptBytes != kept {
+	if kept := s.Comparer().Stats().LearnKeptBytes; kept == 0 || b.Used() != kept || st.LearnKept != 2 || st.LearnKeptBytes != kept {
 		t.Fatalf("budget holds %d bytes, kept for learning %d (stats: %d responses, %d bytes)", b.Used(), kept, st.LearnKept, st.LearnKeptBytes)
 	}
 	s.Close()
