@@ -32,7 +32,7 @@ func benchSpec() Spec {
 		s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, TrafficMirrorSession{
 			TrafficMirrorSessionId: fmt.Sprintf("tms-%d", n), NetworkInterfaceId: "eni-web",
 			TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: f.TrafficMirrorFilterId,
-			SessionNumber: n, VirtualNetworkId: Ptr(n),
+			SessionNumber: n, VirtualNetworkId: new(n),
 		})
 	}
 	return s

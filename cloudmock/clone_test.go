@@ -108,7 +108,7 @@ func TestCloneIsDeep(t *testing.T) {
 func TestNewVNISkipsUsed(t *testing.T) {
 	draws := rand.New(rand.NewPCG(1, 2))
 	first, second := draws.IntN(1<<24-1)+1, draws.IntN(1<<24-1)+1
-	s := Spec{TrafficMirrorSessions: []TrafficMirrorSession{{VirtualNetworkId: Ptr(first)}, {}}}
+	s := Spec{TrafficMirrorSessions: []TrafficMirrorSession{{VirtualNetworkId: new(first)}, {}}}
 	if got := s.NewVNI(rand.New(rand.NewPCG(1, 2))); got != second || got == first {
 		t.Fatalf("NewVNI = %d, want %d (the first draw %d is used)", got, second, first)
 	}

@@ -73,7 +73,7 @@ func TestCountersConcurrent(t *testing.T) {
 func TestCountersEgressAndTruncated(t *testing.T) {
 	s := walkthroughSpec()
 	openAll(&s)
-	s.TrafficMirrorSessions[0].PacketLength = Ptr(64)
+	s.TrafficMirrorSessions[0].PacketLength = new(64)
 	m := mustNew(t, s)
 	web := mustENI(t, m, "eni-web")
 	p := tcp("10.0.0.5", "203.0.113.9", 80, 40000)

@@ -34,7 +34,7 @@ func awsCaptureSpec() Spec {
 		TrafficMirrorTargets: []TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-dst", NetworkInterfaceId: "eni-dst"}},
 		TrafficMirrorSessions: []TrafficMirrorSession{{
 			TrafficMirrorSessionId: "tms-1", NetworkInterfaceId: "eni-src", TrafficMirrorTargetId: "tmt-dst",
-			TrafficMirrorFilterId: "tmf-all", SessionNumber: 1, VirtualNetworkId: Ptr(5569041),
+			TrafficMirrorFilterId: "tmf-all", SessionNumber: 1, VirtualNetworkId: new(5569041),
 		}},
 	}
 }

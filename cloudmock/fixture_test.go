@@ -52,7 +52,7 @@ func walkthroughSpec() Spec {
 		TrafficMirrorSessions: []TrafficMirrorSession{{
 			TrafficMirrorSessionId: "tms-web", NetworkInterfaceId: "eni-web",
 			TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-web",
-			SessionNumber: 1, VirtualNetworkId: Ptr(1),
+			SessionNumber: 1, VirtualNetworkId: new(1),
 		}},
 	}
 }

@@ -27,7 +27,7 @@ func FuzzDecide(f *testing.F) {
 		f.Add(b, uint8(1), uint8(1))
 		f.Add(b, uint8(0), uint8(1)) // ingress at eni-web
 	}
-	s := truncSpec(func(s *Spec) { s.TrafficMirrorSessions[0].PacketLength = Ptr(200) })
+	s := truncSpec(func(s *Spec) { s.TrafficMirrorSessions[0].PacketLength = new(200) })
 	m := mustNew(f, s)
 	n := mustNew(f, nlbSpec(true))
 	// o carries its copies over IPv6 (eni-web and eni-adapter primary).

@@ -55,8 +55,8 @@ func inspectionSpec() Spec {
 			{TrafficMirrorTargetId: "tmt-agent", NetworkInterfaceId: "eni-agent"},
 		},
 		TrafficMirrorSessions: []TrafficMirrorSession{
-			{TrafficMirrorSessionId: "tms-a", NetworkInterfaceId: "eni-web-a", TrafficMirrorTargetId: "tmt-nlb", TrafficMirrorFilterId: "tmf-all", SessionNumber: 1, VirtualNetworkId: Ptr(1)},
-			{TrafficMirrorSessionId: "tms-b", NetworkInterfaceId: "eni-web-b", TrafficMirrorTargetId: "tmt-nlb", TrafficMirrorFilterId: "tmf-all", SessionNumber: 1, VirtualNetworkId: Ptr(2)},
+			{TrafficMirrorSessionId: "tms-a", NetworkInterfaceId: "eni-web-a", TrafficMirrorTargetId: "tmt-nlb", TrafficMirrorFilterId: "tmf-all", SessionNumber: 1, VirtualNetworkId: new(1)},
+			{TrafficMirrorSessionId: "tms-b", NetworkInterfaceId: "eni-web-b", TrafficMirrorTargetId: "tmt-nlb", TrafficMirrorFilterId: "tmf-all", SessionNumber: 1, VirtualNetworkId: new(2)},
 		},
 	}
 }

@@ -323,6 +323,3 @@ type TrafficMirrorSession struct {
 	PacketLength *int   `json:"PacketLength,omitempty" yaml:"PacketLength,omitempty"`
 	Description  string `json:"Description,omitempty" yaml:"Description,omitempty"`
 }
-
-// Ptr returns a pointer to v, for the optional fields of a Spec.
-func Ptr[T any](v T) *T { return &v }

@@ -57,7 +57,7 @@ func TestWithStateFromKeepsAssignedVNI(t *testing.T) {
 	spec.TrafficMirrorSessions = append(spec.TrafficMirrorSessions, TrafficMirrorSession{
 		TrafficMirrorSessionId: "tms-test", NetworkInterfaceId: "eni-test",
 		TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-web", SessionNumber: 1,
-		VirtualNetworkId: Ptr(int(v))})
+		VirtualNetworkId: new(int(v))})
 	m := mustNew(t, spec, WithStateFrom(old))
 	if got, _ := m.SessionVNI("tms-web"); got == v {
 		t.Errorf("tms-web kept VNI %d although tms-test claims it", v)

@@ -39,7 +39,7 @@ func TestTruncation(t *testing.T) {
 			}
 		}
 	}
-	plen := func(v int) func(*Spec) { return func(s *Spec) { s.TrafficMirrorSessions[0].PacketLength = Ptr(v) } }
+	plen := func(v int) func(*Spec) { return func(s *Spec) { s.TrafficMirrorSessions[0].PacketLength = new(v) } }
 	alibaba := func(s *Spec) {
 		s.Profile = "alibaba"
 		s.TrafficMirrorFilters[0].IngressFilterRules = s.TrafficMirrorFilters[0].IngressFilterRules[:1]

@@ -62,13 +62,13 @@ func TestValidateErrors(t *testing.T) {
 		{"reject behaviour", func(s *Spec) { s.RejectBehavior = "reject-sometimes" }, "Spec", "", "RejectBehavior", codes.InvalidParameterValue},
 		{"session number 0", sess(func(x *TrafficMirrorSession) { x.SessionNumber = 0 }), "TrafficMirrorSession", "tms-web", "SessionNumber", codes.InvalidParameterValue},
 		{"session number 32767", sess(func(x *TrafficMirrorSession) { x.SessionNumber = 32767 }), "TrafficMirrorSession", "tms-web", "SessionNumber", codes.InvalidParameterValue},
-		{"vni negative", sess(func(x *TrafficMirrorSession) { x.VirtualNetworkId = Ptr(-1) }), "TrafficMirrorSession", "tms-web", "VirtualNetworkId", codes.InvalidParameterValue},
-		{"vni 2^24", sess(func(x *TrafficMirrorSession) { x.VirtualNetworkId = Ptr(1 << 24) }), "TrafficMirrorSession", "tms-web", "VirtualNetworkId", codes.InvalidParameterValue},
-		{"packet length 0", sess(func(x *TrafficMirrorSession) { x.PacketLength = Ptr(0) }), "TrafficMirrorSession", "tms-web", "PacketLength", codes.InvalidParameterValue},
-		{"packet length 8948", sess(func(x *TrafficMirrorSession) { x.PacketLength = Ptr(8948) }), "TrafficMirrorSession", "tms-web", "PacketLength", codes.InvalidParameterValue},
+		{"vni negative", sess(func(x *TrafficMirrorSession) { x.VirtualNetworkId = new(-1) }), "TrafficMirrorSession", "tms-web", "VirtualNetworkId", codes.InvalidParameterValue},
+		{"vni 2^24", sess(func(x *TrafficMirrorSession) { x.VirtualNetworkId = new(1 << 24) }), "TrafficMirrorSession", "tms-web", "VirtualNetworkId", codes.InvalidParameterValue},
+		{"packet length 0", sess(func(x *TrafficMirrorSession) { x.PacketLength = new(0) }), "TrafficMirrorSession", "tms-web", "PacketLength", codes.InvalidParameterValue},
+		{"packet length 8948", sess(func(x *TrafficMirrorSession) { x.PacketLength = new(8948) }), "TrafficMirrorSession", "tms-web", "PacketLength", codes.InvalidParameterValue},
 		{"packet length 8501 to nlb", func(s *Spec) {
 			*s = nlbSpec(true)
-			s.TrafficMirrorSessions[0].PacketLength = Ptr(8501)
+			s.TrafficMirrorSessions[0].PacketLength = new(8501)
 		}, "TrafficMirrorSession", "tms-web", "PacketLength", codes.InvalidParameterValue},
 		{"source not found", sess(func(x *TrafficMirrorSession) { x.NetworkInterfaceId = "eni-nope" }), "TrafficMirrorSession", "tms-web", "NetworkInterfaceId", codes.NetworkInterfaceNotFound},
 		{"source missing", sess(func(x *TrafficMirrorSession) { x.NetworkInterfaceId = "" }), "TrafficMirrorSession", "tms-web", "NetworkInterfaceId", codes.MissingParameter},
@@ -226,7 +226,7 @@ func TestValidateErrors(t *testing.T) {
 func TestValidateReportsEverything(t *testing.T) {
 	s := walkthroughSpec()
 	s.TrafficMirrorSessions[0].SessionNumber = 0
-	s.TrafficMirrorSessions[0].PacketLength = Ptr(9000)
+	s.TrafficMirrorSessions[0].PacketLength = new(9000)
 	s.TrafficMirrorFilters[0].IngressFilterRules[0].RuleAction = "maybe"
 	s.NetworkInterfaces[2].SubnetId = "subnet-nope"
 	errs := validationErrors(t, s.Validate())
@@ -279,7 +279,7 @@ func TestVNIAssignment(t *testing.T) {
 	s := benchSpec()
 	s.TrafficMirrorSessions[0].VirtualNetworkId = nil
 	s.TrafficMirrorSessions[1].VirtualNetworkId = nil
-	s.TrafficMirrorSessions[2].VirtualNetworkId = Ptr(7)
+	s.TrafficMirrorSessions[2].VirtualNetworkId = new(7)
 	a := mustNew(t, s, WithSeed(42))
 	b := mustNew(t, s, WithSeed(42))
 	seen := map[uint32]bool{}

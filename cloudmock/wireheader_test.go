@@ -45,7 +45,7 @@ func TestAppendWireHeaderThenFrame(t *testing.T) {
 		check("vxlan", d, m.Deliver(&d), f, true)
 	}
 	cut := awsCaptureSpec()
-	cut.TrafficMirrorSessions[0].PacketLength = Ptr(100)
+	cut.TrafficMirrorSessions[0].PacketLength = new(100)
 	mc := mustNew(t, cut)
 	p := udp("172.31.0.238", "172.31.17.188", 5000, 6000)
 	p.PayloadLen = 1000

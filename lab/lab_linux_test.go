@@ -39,7 +39,7 @@ func mirrorSpec(l *Lab, sessions ...string) cloudmock.Spec {
 	sp.TrafficMirrorTargets = []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "t", NetworkInterfaceId: "dst"}}
 	for i, name := range sessions {
 		sp.TrafficMirrorSessions = append(sp.TrafficMirrorSessions, cloudmock.TrafficMirrorSession{TrafficMirrorSessionId: name,
-			NetworkInterfaceId: "src", TrafficMirrorTargetId: "t", TrafficMirrorFilterId: "f", SessionNumber: i + 1, VirtualNetworkId: cloudmock.Ptr(7 + i)})
+			NetworkInterfaceId: "src", TrafficMirrorTargetId: "t", TrafficMirrorFilterId: "f", SessionNumber: i + 1, VirtualNetworkId: new(7 + i)})
 	}
 	return sp
 }

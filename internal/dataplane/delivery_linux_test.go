@@ -32,7 +32,7 @@ func TestPrivilegedTruncation(t *testing.T) {
 				IngressFilterRules: rules{rule(100, "accept", 17, 9000, 9000)},
 			})
 			if tc.packetLength != 0 {
-				spec.TrafficMirrorSessions[0].PacketLength = cloudmock.Ptr(tc.packetLength)
+				spec.TrafficMirrorSessions[0].PacketLength = new(tc.packetLength)
 			}
 			sk := newSink(t, lab, tc.target)
 			startService(t, lab, spec, nil)

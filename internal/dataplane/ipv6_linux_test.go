@@ -91,7 +91,7 @@ func dualStackSpec() cloudmock.Spec {
 			IngressFilterRules: []cloudmock.TrafficMirrorFilterRule{v6rule(x.port)}})
 		s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, cloudmock.TrafficMirrorSession{TrafficMirrorSessionId: id,
 			NetworkInterfaceId: "eni-web", TrafficMirrorTargetId: "tmt-" + x.tgt, TrafficMirrorFilterId: "tmf-" + x.tgt,
-			SessionNumber: i + 1, VirtualNetworkId: cloudmock.Ptr(600 + i)})
+			SessionNumber: i + 1, VirtualNetworkId: new(600 + i)})
 	}
 	return s
 }

@@ -77,7 +77,7 @@ func addSession(s *cloudmock.Spec, id, src, targetInst string, number, vni int, 
 	s.TrafficMirrorFilters = append(s.TrafficMirrorFilters, f)
 	s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, cloudmock.TrafficMirrorSession{
 		TrafficMirrorSessionId: id, NetworkInterfaceId: "eni-" + src, TrafficMirrorTargetId: tid,
-		TrafficMirrorFilterId: f.TrafficMirrorFilterId, SessionNumber: number, VirtualNetworkId: cloudmock.Ptr(vni)})
+		TrafficMirrorFilterId: f.TrafficMirrorFilterId, SessionNumber: number, VirtualNetworkId: new(vni)})
 }
 
 // rule is a filter rule on protocol proto (0: all) and a destination port

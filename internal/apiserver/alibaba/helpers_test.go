@@ -193,5 +193,5 @@ func fixtureTarget() cloudmock.TrafficMirrorTarget {
 
 func fixtureSession() cloudmock.TrafficMirrorSession {
 	return cloudmock.TrafficMirrorSession{TrafficMirrorSessionId: "web-session", NetworkInterfaceId: "web-eni", TrafficMirrorTargetId: "collector-target",
-		TrafficMirrorFilterId: "udp-in", SessionNumber: 1, VirtualNetworkId: cloudmock.Ptr(11)}
+		TrafficMirrorFilterId: "udp-in", SessionNumber: 1, VirtualNetworkId: new(11)}
 }

@@ -133,7 +133,7 @@ func (s *Server) initialMeta(a *account) {
 	for i := range a.spec.TrafficMirrorSessions {
 		x := &a.spec.TrafficMirrorSessions[i]
 		if x.VirtualNetworkId == nil {
-			x.VirtualNetworkId = cloudmock.Ptr(a.spec.NewVNI(s.rng))
+			x.VirtualNetworkId = new(a.spec.NewVNI(s.rng))
 		}
 		a.meta[x.TrafficMirrorSessionId] = meta{Name: s.cfg.Names[x.TrafficMirrorSessionId], Created: t0, Enabled: true}
 	}

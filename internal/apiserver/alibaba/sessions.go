@@ -198,13 +198,13 @@ func opCreateSession(c *call) (any, error) {
 		return nil, err
 	}
 	return c.create(func(a *account, now time.Time, m meta) (any, error) {
-		x := cloudmock.TrafficMirrorSession{TrafficMirrorSessionId: c.s.newID(a, "tms"), PacketLength: cloudmock.Ptr(defaultPacketLength)}
+		x := cloudmock.TrafficMirrorSession{TrafficMirrorSessionId: c.s.newID(a, "tms"), PacketLength: new(defaultPacketLength)}
 		setSources(&x, srcs)
 		if err := c.apply(a, &x, &m, sp); err != nil {
 			return nil, err
 		}
 		if x.VirtualNetworkId == nil {
-			x.VirtualNetworkId = cloudmock.Ptr(a.spec.NewVNI(c.s.rng))
+			x.VirtualNetworkId = new(a.spec.NewVNI(c.s.rng))
 		}
 		a.spec.TrafficMirrorSessions = append(a.spec.TrafficMirrorSessions, x)
 		a.meta[x.TrafficMirrorSessionId] = c.s.busy(m, statusCreating, now)

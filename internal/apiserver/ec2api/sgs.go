@@ -186,13 +186,13 @@ func (s *Server) toXMLGroupRule(groupID string, r sgRule, revoked bool) xmlGroup
 		x.GroupOwnerId = s.cfg.AccountID
 	}
 	if r.proto != "-1" {
-		x.FromPort, x.ToPort = cloudmock.Ptr(r.from), cloudmock.Ptr(r.to)
+		x.FromPort, x.ToPort = new(r.from), new(r.to)
 	}
 	if r.group != "" {
 		if revoked {
 			x.ReferencedGroupId = r.group
 		} else {
-			x.Referenced = cloudmock.Ptr(s.groupPair(cloudmock.UserIdGroupPair{GroupId: r.group}))
+			x.Referenced = new(s.groupPair(cloudmock.UserIdGroupPair{GroupId: r.group}))
 		}
 	}
 	return x

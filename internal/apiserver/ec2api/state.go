@@ -47,7 +47,7 @@ func (st *state) newID(prefix string) string {
 func (st *state) complete() {
 	for i := range st.spec.TrafficMirrorSessions {
 		if x := &st.spec.TrafficMirrorSessions[i]; x.VirtualNetworkId == nil {
-			x.VirtualNetworkId = cloudmock.Ptr(st.spec.NewVNI(st.srv.rng))
+			x.VirtualNetworkId = new(st.spec.NewVNI(st.srv.rng))
 		}
 	}
 	for i := range st.spec.TrafficMirrorFilters {

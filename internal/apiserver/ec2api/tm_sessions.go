@@ -59,7 +59,7 @@ func (s *Server) createTrafficMirrorSession(c *call) (any, error) {
 	return c.mutate(token, func(st *state) (any, error) {
 		x.TrafficMirrorSessionId = st.newID("tms")
 		if x.VirtualNetworkId == nil {
-			x.VirtualNetworkId = cloudmock.Ptr(st.spec.NewVNI(st.srv.rng))
+			x.VirtualNetworkId = new(st.spec.NewVNI(st.srv.rng))
 		}
 		st.spec.TrafficMirrorSessions = append(st.spec.TrafficMirrorSessions, x)
 		if err := st.tags.set(x.TrafficMirrorSessionId, tags, "TagSpecification"); err != nil {
@@ -160,7 +160,7 @@ func (s *Server) modifyTrafficMirrorSession(c *call) (any, error) {
 			// EC2 then chooses a VNI; it is drawn here and stored, so
 			// that the model does not draw its own.
 			x.VirtualNetworkId = nil // not counted as used by NewVNI
-			x.VirtualNetworkId = cloudmock.Ptr(st.spec.NewVNI(st.srv.rng))
+			x.VirtualNetworkId = new(st.spec.NewVNI(st.srv.rng))
 		}
 		return itemResult{name: "trafficMirrorSession", item: s.toXMLSession(x, st.tags)}, nil
 	})

@@ -15,7 +15,7 @@ var vpcAttributes = []struct {
 	get  func(*cloudmock.Vpc) bool
 	set  func(*cloudmock.Vpc, bool)
 }{
-	{"enableDnsSupport", (*cloudmock.Vpc).DnsSupport, func(v *cloudmock.Vpc, b bool) { v.EnableDnsSupport = cloudmock.Ptr(b) }},
+	{"enableDnsSupport", (*cloudmock.Vpc).DnsSupport, func(v *cloudmock.Vpc, b bool) { v.EnableDnsSupport = new(b) }},
 	{"enableDnsHostnames", func(v *cloudmock.Vpc) bool { return v.EnableDnsHostnames }, func(v *cloudmock.Vpc, b bool) { v.EnableDnsHostnames = b }},
 	{"enableNetworkAddressUsageMetrics", func(v *cloudmock.Vpc) bool { return v.EnableNetworkAddressUsageMetrics },
 		func(v *cloudmock.Vpc, b bool) { v.EnableNetworkAddressUsageMetrics = b }},

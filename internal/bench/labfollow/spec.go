@@ -41,6 +41,6 @@ func withSession(s cloudmock.Spec, src, dst string, vni int) cloudmock.Spec {
 	s.TrafficMirrorTargets = []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-1", NetworkInterfaceId: "eni-" + dst}}
 	s.TrafficMirrorSessions = append(slices.Clone(s.TrafficMirrorSessions), cloudmock.TrafficMirrorSession{
 		TrafficMirrorSessionId: "tms-" + src, NetworkInterfaceId: "eni-" + src, TrafficMirrorTargetId: "tmt-1",
-		TrafficMirrorFilterId: "tmf-1", SessionNumber: 1, VirtualNetworkId: cloudmock.Ptr(vni)})
+		TrafficMirrorFilterId: "tmf-1", SessionNumber: 1, VirtualNetworkId: new(vni)})
 	return s
 }

@@ -44,7 +44,7 @@ func MirrorSpec(lab *sim.Lab, responses bool) cloudmock.Spec {
 	}
 	spec.TrafficMirrorTargets = []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-adapter", NetworkInterfaceId: "eni-" + Adapter}}
 	spec.TrafficMirrorSessions = []cloudmock.TrafficMirrorSession{{TrafficMirrorSessionId: "tms-bench", NetworkInterfaceId: "eni-" + Prod,
-		TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-bench", SessionNumber: 1, VirtualNetworkId: cloudmock.Ptr(MirrorVNI)}}
+		TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-bench", SessionNumber: 1, VirtualNetworkId: new(MirrorVNI)}}
 	return spec
 }
 

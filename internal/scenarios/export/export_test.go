@@ -200,7 +200,7 @@ func TestExportAfterChanges(t *testing.T) {
 	st.TrafficMirrorSessions = append(st.TrafficMirrorSessions, cloudmock.TrafficMirrorSession{
 		TrafficMirrorSessionId: "tms-0ddddddddddddddddd", NetworkInterfaceId: testENI,
 		TrafficMirrorTargetId: "tmt-0ccccccccccccccccc", TrafficMirrorFilterId: "tmf-0aaaaaaaaaaaaaaaa",
-		SessionNumber: 2, VirtualNetworkId: cloudmock.Ptr(77),
+		SessionNumber: 2, VirtualNetworkId: new(77),
 	})
 	s.tags["tmf-0aaaaaaaaaaaaaaaa"] = map[string]string{"Name": "all-egress"}
 	s.tags["tms-0ddddddddddddddddd"] = map[string]string{"Name": "test-session"}

@@ -27,7 +27,7 @@ func TestPrivilegedEndToEnd(t *testing.T) {
 	p, ps, pr, src := l.p, l.ps, l.pr, l.src
 	copies, ring, ringIn := l.copies, l.ring, l.ringIn
 
-	m, err := cloudmock.New(encapSpec(cloudmock.Ptr(600)))
+	m, err := cloudmock.New(encapSpec(new(600)))
 	if err != nil {
 		t.Fatal(err)
 	}

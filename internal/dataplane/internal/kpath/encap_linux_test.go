@@ -32,7 +32,7 @@ func encapSpec(packetLength *int) cloudmock.Spec {
 		TrafficMirrorSessions: []cloudmock.TrafficMirrorSession{{
 			TrafficMirrorSessionId: "tms-web", NetworkInterfaceId: "eni-web",
 			TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-all",
-			SessionNumber: 1, VirtualNetworkId: cloudmock.Ptr(4242), PacketLength: packetLength,
+			SessionNumber: 1, VirtualNetworkId: new(4242), PacketLength: packetLength,
 		}},
 	}
 }
@@ -64,7 +64,7 @@ func TestPrivilegedEncapMatchesCloudmock(t *testing.T) {
 	for i := range 400 {
 		var pl *int
 		if r.IntN(2) == 0 {
-			pl = cloudmock.Ptr(MinMaxInner + r.IntN(1500))
+			pl = new(MinMaxInner + r.IntN(1500))
 		}
 		m, err := cloudmock.New(encapSpec(pl))
 		if err != nil {

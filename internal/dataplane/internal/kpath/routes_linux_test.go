@@ -189,7 +189,7 @@ func TestPrivilegedRoutesMatchCloudmock(t *testing.T) {
 		variant := variants[round%len(variants)]
 		var pl *int
 		if r.IntN(2) == 0 {
-			pl = cloudmock.Ptr(MinMaxInner + r.IntN(1500))
+			pl = new(MinMaxInner + r.IntN(1500))
 		}
 		m, err := cloudmock.New(routeSpec(variant, pl))
 		if err != nil {
@@ -253,7 +253,7 @@ func TestPrivilegedRoutesMatchCloudmock(t *testing.T) {
 // with its bytes and whether it would have been cut.
 func TestPrivilegedLostCopiesCounted(t *testing.T) {
 	p := loadPath(t)
-	m, err := cloudmock.New(routeSpec("eni-nacl", cloudmock.Ptr(100)))
+	m, err := cloudmock.New(routeSpec("eni-nacl", new(100)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -204,7 +204,7 @@ func TestPlanSaysWhy(t *testing.T) {
 			}
 		}, cloudmock.Ingress, "security groups with 33 IPv4 peers ingress"},
 		{"copies cut too short", func(s *cloudmock.Spec) {
-			s.TrafficMirrorSessions[0].PacketLength = cloudmock.Ptr(MinMaxInner - 1)
+			s.TrafficMirrorSessions[0].PacketLength = new(MinMaxInner - 1)
 		}, cloudmock.Ingress, "copies cut to 63 bytes"},
 	}
 	for _, c := range cases {
