@@ -295,22 +295,6 @@ func (r *ring) updateStats() error {
 	return nil
 }
 
-// queued returns how many frames the kernel has put into the ring since
-// it opened (received less dropped); false once the ring is closed or
-// the counters cannot be read. Safe from any goroutine.
-func (r *ring) queued() (uint64, bool) {
-	r.life.RLock()
-	defer r.life.RUnlock()
-	if r.closed {
-		return 0, false
-	}
-	packets, drops, _, err := r.tp.stats()
-	if err != nil {
-		return 0, false
-	}
-	return packets - drops, true
-}
-
 // release gives up one user's hold on the ring and closes it when that
 // was the last (the capture goroutine and every user's sender must have
 // returned: no copy points into it any more).
