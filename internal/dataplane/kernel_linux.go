@@ -155,10 +155,10 @@ func (s *Service) startKernel(refs []cloudmock.ENIRef) (*kernelPath, error) {
 		transits: map[string]*kernelFabric{}}
 	fabrics := s.cfg.Lab.Fabrics()
 	k.fabrics = make([]*kernelFabric, len(fabrics))
-	ports := map[int][]int{} // by fabric index
+	ports := map[int][]sourcePort{} // by fabric index
 	for _, ref := range refs {
 		if e, err := s.simENI(s.cfg.Model, ref); err == nil && s.fabricIndex(e) >= 0 {
-			ports[s.fabricIndex(e)] = append(ports[s.fabricIndex(e)], e.PeerIndex)
+			ports[s.fabricIndex(e)] = append(ports[s.fabricIndex(e)], sourcePort{s.cfg.Model.ENIID(ref), e})
 		}
 	}
 	for i, f := range fabrics {
@@ -166,13 +166,13 @@ func (s *Service) startKernel(refs []cloudmock.ENIRef) (*kernelPath, error) {
 			continue // the kernel clones within a fabric: no source, no use
 		}
 		err := k.loadFabric(i)
-		for _, ifindex := range ports[i] {
-			if err == nil {
-				err = k.attach(i, ifindex)
-			}
-		}
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("fabric %s: %w", f.NsName, err), k.close())
+		}
+		for _, p := range ports[i] {
+			if err := k.attach(i, p.e.PeerIndex, portOf(p.id, p.e)); err != nil {
+				return nil, errors.Join(err, k.close())
+			}
 		}
 	}
 	return k, nil
@@ -341,7 +341,7 @@ func (k *kernelPath) setPort(v *view, plan *kpath.Plan, pe *kpath.PlanENI, e *si
 			port.Rules[i].Slot = slots[port.Rules[i].Group]
 		}
 	}
-	if err := k.attach(fi, e.PeerIndex); err != nil {
+	if err := k.attach(fi, e.PeerIndex, portOf(pe.ENIId, e)); err != nil {
 		return key, "", err
 	}
 	return key, "", k.fabrics[fi].path.SetPort(e.PeerIndex, uint32(dir), port)
@@ -385,8 +385,24 @@ func (k *kernelPath) freeSlot(slot uint32) {
 	delete(k.slots, slot)
 }
 
-// attach puts the programs on port ifindex of fabric fi once.
-func (k *kernelPath) attach(fi, ifindex int) error {
+// portOf names the fabric-side port of ENI e, the network interface id
+// of the model (when known), for attach's errors.
+func portOf(id string, e *sim.ENI) string {
+	if id == "" {
+		return fmt.Sprintf("the port %s of %s", e.PeerName, e.Name)
+	}
+	return fmt.Sprintf("network interface %s (%s, port %s)", id, e.Name, e.PeerName)
+}
+
+// sourcePort is a source ENI of the kernel path, with the model's id.
+type sourcePort struct {
+	id string
+	e  *sim.ENI
+}
+
+// attach puts the programs on port ifindex of fabric fi once; what names
+// the port (the network interface or receiver behind it) in an error.
+func (k *kernelPath) attach(fi, ifindex int, what string) error {
 	kf := k.fabrics[fi]
 	if _, done := kf.attached[ifindex]; done {
 		return nil
@@ -398,7 +414,7 @@ func (k *kernelPath) attach(fi, ifindex int) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("fabric %s: attach to port %d: %w", kf.name, ifindex, err)
+		return fmt.Errorf("fabric %s: attach to port %d of %s: %w", kf.name, ifindex, what, err)
 	}
 	kf.attached[ifindex] = created
 	kf.path.MarkAttached(ifindex, true)

@@ -113,7 +113,7 @@ func (k *kernelPath) forward(kf *kernelFabric, in int, dst netip.Addr, out int) 
 // completing checksums, and the slot that counts its copies: the
 // session's own for the first receiver, a new one for each other.
 func (k *kernelPath) receiverSlot(fi int, slot uint32, t *targetAddr, port int) (uint32, error) {
-	if err := k.attach(fi, port); err != nil {
+	if err := k.attach(fi, port, fmt.Sprintf("receiver %s of target %s", t.eniID, t.id)); err != nil {
 		return 0, err
 	}
 	if err := k.receiverChecksums(fi, port); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/internal/dataplane/internal/kpath"
+	"github.com/mirrorlab/mirrorlab/internal/sim"
 )
 
 // TestKernelUnsupported: only what says the kernel lacks a feature lets
@@ -91,5 +93,36 @@ func TestPrivilegedKernelStartErrors(t *testing.T) {
 	if errors.Is(err, ErrKernelUnsupported) || !errors.As(err, &ve) ||
 		!strings.Contains(err.Error(), "kpath_tc_ingress") || !strings.Contains(err.Error(), "R5 !read_ok") {
 		t.Errorf("Start error %v: want the verifier rejection, naming the program and the log's last words", err)
+	}
+}
+
+// TestPrivilegedAttachErrorNamesThePort: a source whose port the kernel
+// programs cannot be put on fails Start with an error naming the network
+// interface and its port (once with its fabric), not an index alone.
+func TestPrivilegedAttachErrorNamesThePort(t *testing.T) {
+	lab := testLab(t)
+	spec := baseSpec()
+	addSession(&spec, "tms-web", "web", "tgt1", 1, 1, cloudmock.TrafficMirrorFilter{
+		IngressFilterRules: rules{rule(100, "accept", 17, 0, 0)},
+	})
+	m, err := cloudmock.New(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	web := lab.ENIByIP(netip.MustParseAddr("10.0.0.5"))
+	if web == nil {
+		t.Fatal("no ENI at 10.0.0.5 in the test lab")
+	}
+	gone := *web
+	gone.PeerIndex = 1 << 30 // no such device in the fabric
+	svc, err := Start(context.Background(), Config{Model: m, Spec: &spec, Lab: lab,
+		ENIs: map[string]*sim.ENI{"eni-web": &gone}})
+	if err == nil {
+		svc.Close()
+		t.Fatal("Start succeeded with a source port that does not exist")
+	}
+	if !strings.Contains(err.Error(), "network interface eni-web") || !strings.Contains(err.Error(), web.PeerName) ||
+		strings.Count(err.Error(), "fabric ") != 1 {
+		t.Errorf("Start error %q: want it to name network interface eni-web and its port %s, and the fabric once", err, web.PeerName)
 	}
 }

@@ -126,7 +126,7 @@ func (s *Service) kernelPort(e *sim.ENI) error {
 	if err := k.loadFabric(fi); err != nil {
 		return err
 	}
-	return k.attach(fi, e.PeerIndex)
+	return k.attach(fi, e.PeerIndex, portOf("", e))
 }
 
 // retirePorts stops the pipelines of ENIs that left (mu held): they are
