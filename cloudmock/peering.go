@@ -1,7 +1,6 @@
 package cloudmock
 
 import (
-	"fmt"
 	"net/netip"
 
 	"github.com/mirrorlab/mirrorlab/internal/codes"
@@ -167,26 +166,4 @@ func (m *Model) path(a, b int) vpcPath {
 		return vpcPath{}
 	}
 	return m.paths[a][b]
-}
-
-// vpcRoute describes how VPC from reaches VPC to: "local", "peering
-// connection <id>", "transit gateway <id>", or "" (no route).
-func (m *Model) vpcRoute(from, to string) string {
-	a, b := -1, -1
-	for i, id := range m.vpcIDs {
-		if id == from {
-			a = i
-		}
-		if id == to {
-			b = i
-		}
-	}
-	p := m.path(a, b)
-	switch p.kind {
-	case pathLocal:
-		return "local"
-	case pathPeering, pathTransitGateway:
-		return fmt.Sprintf("%s %s", p.viaKind(), p.via)
-	}
-	return ""
 }

@@ -1,6 +1,7 @@
 package cloudmock
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -316,4 +317,26 @@ func TestAlibabaHasNoTransitGateways(t *testing.T) {
 	if dl := m.Deliver(&d); !dl.Delivered || dl.Via != "pcx-a" {
 		t.Fatalf("alibaba across a peering: %s", dl)
 	}
+}
+
+// vpcRoute, for these tests, describes how VPC from reaches VPC to: "local", "peering
+// connection <id>", "transit gateway <id>", or "" (no route).
+func (m *Model) vpcRoute(from, to string) string {
+	a, b := -1, -1
+	for i, id := range m.vpcIDs {
+		if id == from {
+			a = i
+		}
+		if id == to {
+			b = i
+		}
+	}
+	p := m.path(a, b)
+	switch p.kind {
+	case pathLocal:
+		return "local"
+	case pathPeering, pathTransitGateway:
+		return fmt.Sprintf("%s %s", p.viaKind(), p.via)
+	}
+	return ""
 }

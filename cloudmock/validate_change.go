@@ -1,7 +1,7 @@
 package cloudmock
 
-// maxDeltaFilters bounds the filters a change may touch for ValidateChange
-// to check them alone; beyond it, the whole Spec is validated.
+// maxDeltaFilters bounds the filters a change may touch for
+// Change.Validate to check them alone; beyond it, the whole Spec is validated.
 const maxDeltaFilters = 64
 
 // Change is the difference between a Spec and the next one, as a change
@@ -19,9 +19,6 @@ type Change struct {
 func Diff(prev, next *Spec) *Change {
 	return &Change{prev: prev, next: next, d: diffSpecs(prev, next)}
 }
-
-// validateChange is Diff(prev, next).Validate().
-func (next *Spec) validateChange(prev *Spec) error { return Diff(prev, next).Validate() }
 
 // Validate answers what next.Validate() answers, in time that follows the
 // change rather than the account, provided prev is valid (the API

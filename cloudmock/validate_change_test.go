@@ -118,7 +118,7 @@ func TestValidateChangeFilterQuota(t *testing.T) {
 	manyFilters(10_000)(&prev)
 	next := prev.Clone()
 	next.TrafficMirrorFilters = append(next.TrafficMirrorFilters, TrafficMirrorFilter{TrafficMirrorFilterId: "tmf-new"})
-	got, want := next.validateChange(&prev), next.Validate()
+	got, want := Diff(&prev, &next).Validate(), next.Validate()
 	if want == nil || fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("ValidateChange = %v, Validate = %v", got, want)
 	}

@@ -76,7 +76,7 @@ func (c *call) read(fn func(spec *cloudmock.Spec, tags tagStore) (any, error)) (
 
 // mutate applies one change: under the mutation lock it copies the
 // published state, runs change on the copy, has the model validate the
-// result (Spec.ValidateChange: the model's rules are the only rules), hands it
+// result (cloudmock.Diff(prev, next).Validate: the model's rules are the only rules), hands it
 // to Config.Apply and only then publishes it. Any error leaves the state as it
 // was. With a ClientToken (token != ""), a repeated request with the same
 // parameters answers the first result again without changing anything,
