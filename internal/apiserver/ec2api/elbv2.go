@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
 // Elastic Load Balancing v2, on the same endpoint as EC2 (selected by
@@ -24,8 +25,8 @@ const (
 // ELBv2 error codes.
 const (
 	codeELBValidation       = "ValidationError"
-	codeLBNotFound          = "LoadBalancerNotFound"
-	codeTGNotFound          = "TargetGroupNotFound"
+	codeLBNotFound          = codes.LoadBalancerNotFound
+	codeTGNotFound          = codes.TargetGroupNotFound
 	codeListenerNotFound    = "ListenerNotFound"
 	codeInvalidTarget       = "InvalidTarget"
 	codeDuplicateListener   = "DuplicateListener"

@@ -23,7 +23,7 @@ const (
 	codeTooLarge            = "RequestEntityTooLarge"
 	codeInternal            = "InternalError"
 	codeIdempotentMismatch  = "IdempotentParameterMismatch"
-	codeDependencyViolation = "DependencyViolation"
+	codeDependencyViolation = codes.Dependency
 	codeTagLimitExceeded    = "TagLimitExceeded"
 	codeMethodNotAllowed    = "MethodNotAllowed"
 	codeFilterNotFound      = codes.FilterNotFound

@@ -122,7 +122,7 @@ const (
 	codeENINotFound      = codes.NetworkInterfaceNotFound
 	codeACLNotFound      = "InvalidNetworkAclID.NotFound"
 	codeACLEntryNotFound = "InvalidNetworkAclEntry.NotFound"
-	codeInstanceNotFound = "InvalidInstanceID.NotFound"
+	codeInstanceNotFound = codes.InstanceNotFound
 	codeInvalidID        = "InvalidID"
 	codePermDuplicate    = "InvalidPermission.Duplicate"
 	codePermNotFound     = "InvalidPermission.NotFound"
