@@ -7,8 +7,6 @@ import (
 	"github.com/mirrorlab/mirrorlab/internal/encap"
 )
 
-// EtherTypes and IP protocol numbers the model looks at.
-
 // Flow is what the model reads from a frame: the inner 5-tuple and a little
 // more. It is parsed by hand with bounds checks (no allocation).
 type Flow struct {

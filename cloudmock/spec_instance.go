@@ -53,8 +53,6 @@ type NetworkInterfaceAttachment struct {
 	DeleteOnTermination bool `json:"DeleteOnTermination,omitempty" yaml:"DeleteOnTermination,omitempty"`
 }
 
-// Instance codes (EC2's).
-
 // DeviceIndex is an interface's device index: its Attachment's, else its
 // position among its instance's interfaces in the Spec (i is its index in
 // s.NetworkInterfaces). Only meaningful when InstanceId is set.

@@ -52,8 +52,6 @@ func (r *Route) Destination() string {
 	return r.DestinationIpv6CidrBlock
 }
 
-// EC2 codes of route tables.
-
 const resRouteTable = "RouteTable"
 
 func (v *validator) routeTables(s *Spec) {

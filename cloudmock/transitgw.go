@@ -29,8 +29,6 @@ type TransitGatewayVpcAttachment struct {
 	SubnetIds []string `json:"SubnetIds,omitempty" yaml:"SubnetIds,omitempty"`
 }
 
-// EC2 codes for transit gateways.
-
 // attachmentSubnets checks attachment i's subnets: they exist, lie in its
 // VPC, one per zone.
 func (v *validator) attachmentSubnets(a *TransitGatewayVpcAttachment, i int) {

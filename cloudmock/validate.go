@@ -12,8 +12,6 @@ import (
 	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
-// Error codes: the EC2 API's where one exists.
-
 // ValidationError is one problem of a Spec: the resource (type, id and
 // index in its list), the field (a path such as
 // "IngressFilterRules[1].DestinationPortRange.FromPort"), the provider's

@@ -11,8 +11,6 @@ import (
 	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
-// Codes of the Elastic Load Balancing resources (ELBv2's and EC2's).
-
 // Elastic Load Balancing's default quotas per region (the service
 // quotas page, as remembered: "Network Load Balancers per Region 50",
 // "Gateway Load Balancers per Region 100", "Target groups per Region

@@ -6,9 +6,6 @@ import (
 	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
-// Error codes of the quotas below (EC2's spelling; the model speaks the EC2
-// API's vocabulary for both profiles).
-
 // Quotas are the account and resource quotas checked besides the mirroring
 // ones of Profile. 0 means no limit. Where each figure comes from:
 //

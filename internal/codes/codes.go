@@ -10,7 +10,9 @@ const (
 	PeeringNotFound = "InvalidVpcPeeringConnectionID.NotFound"
 	// PeeringExists is the EC2 code for a second connection between the
 	// same two VPCs.
-	PeeringExists               = "VpcPeeringConnectionAlreadyExists"
+	PeeringExists = "VpcPeeringConnectionAlreadyExists"
+	// The codes below are EC2's (ELBv2's for its resources); the model
+	// speaks the EC2 API's vocabulary for both providers' profiles.
 	InstanceNotFound            = "InvalidInstanceID.NotFound"
 	AttachmentLimit             = "AttachmentLimitExceeded"
 	IncorrectInstanceState      = "IncorrectInstanceState"
@@ -31,7 +33,7 @@ const (
 	NetworkInterfaceNotFound    = "InvalidNetworkInterfaceID.NotFound"
 	IPAddressInUse              = "InvalidIPAddress.InUse"
 	LoadBalancerNotFound        = "LoadBalancerNotFound"
-	// FilterNotFound and CodeTargetNotFound are the codes the EC2
+	// FilterNotFound and TargetNotFound are the codes the EC2
 	// service answers with (the ones the SDKs' waiters and the Terraform
 	// provider match), not the error reference's "InvalidTrafficMirror
 	// FilterNotFound"/"...TargetNoFound" spellings.

@@ -33,7 +33,8 @@ const (
 	GWLBGeneveLen = GeneveHeaderLen + GWLBOptionsLen
 	// GWLBOverhead (68) is what a GWLB adds to the packet it forwards:
 	// outer IPv4, UDP and GENEVE with its options (AWS: "68 bytes").
-	GWLBOverhead  = OuterIPv4Len + UDPHeaderLen + GWLBGeneveLen
+	GWLBOverhead = OuterIPv4Len + UDPHeaderLen + GWLBGeneveLen
+	// EtherTypes and IP protocol numbers the model looks at.
 	EtherTypeIPv4 = 0x0800
 	EtherTypeARP  = 0x0806
 	EtherTypeIPv6 = 0x86DD
