@@ -26,6 +26,9 @@ func MirrorSpec(lab *sim.Lab, responses bool) cloudmock.Spec {
 		}
 	}
 	for _, in := range topo.Instances {
+		if in.Appliance {
+			continue // a load balancer's address, not an ENI (see retarget)
+		}
 		for _, e := range in.ENIs {
 			spec.NetworkInterfaces = append(spec.NetworkInterfaces, cloudmock.NetworkInterface{NetworkInterfaceId: "eni-" + in.Name,
 				SubnetId: "subnet-" + e.Subnet, PrivateIpAddress: e.IP.String(), Mtu: e.MTU, InstanceId: "i-" + in.Name})
@@ -56,6 +59,8 @@ type mirror struct {
 	// userSpace: the running (or next) service decides every packet in
 	// user space (lab.Mirror.UserSpaceOnly), not in the kernel.
 	userSpace bool
+	// to is the session's target (empty: TargetENI; see MirrorTarget).
+	to Target
 }
 
 // StartMirror starts the lab's mirror service with MirrorSpec:
@@ -65,6 +70,9 @@ func (e *Env) StartMirror(ctx context.Context) error {
 		return nil
 	}
 	m := lab.Mirror{Spec: MirrorSpec(e.Lab, e.mirror.responses), UserSpaceOnly: e.mirror.userSpace}
+	if err := retarget(&m.Spec, e.mirror.target()); err != nil {
+		return err
+	}
 	return e.lab.Apply(ctx, lab.StartMirror{Mirror: m})
 }
 

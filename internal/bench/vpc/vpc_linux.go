@@ -31,10 +31,12 @@ const SinkPort = 9
 const VXLANPort = 4789
 
 // Topology is the walk-through's VPC: 10.0.0.0/24 cut into /28s (public:
-// client and production; adapter; test), every ENI eth0 at MTU 9001.
-func Topology() sim.Topology {
+// client and production; adapter; test), every ENI eth0 at MTU 9001, and
+// the appliances of the load balancers that MirrorTarget can point the
+// session at (an NLB and a GWLB endpoint in the adapter subnet).
+func Topology() (sim.Topology, error) {
 	eni := func(subnet string) []sim.ENISpec { return []sim.ENISpec{{Name: "eth0", Subnet: subnet}} }
-	return sim.Topology{
+	t := sim.Topology{
 		VPCs: []sim.VPCSpec{{Name: "bench", CIDR: netip.MustParsePrefix("10.0.0.0/24"), Subnets: []sim.SubnetSpec{
 			{Name: "public", CIDR: netip.MustParsePrefix("10.0.0.0/28")},
 			{Name: "adapter", CIDR: netip.MustParsePrefix("10.0.0.16/28")},
@@ -47,6 +49,12 @@ func Topology() sim.Topology {
 			{Name: Test, VPC: "bench", ENIs: eni("test")},
 		},
 	}
+	lbs, err := appliances(t.VPCs[0])
+	if err != nil {
+		return sim.Topology{}, err
+	}
+	t.Instances = append(t.Instances, lbs...)
+	return t, nil
 }
 
 // Env is the realised bench VPC.
@@ -55,6 +63,7 @@ type Env struct {
 	Lab                         *sim.Lab
 	Client, Prod, Adapter, Test *sim.Instance
 	prodHold, adapterHold       int
+	geneveHold                  int // UDP 6081 on the adapter (holdGeneve)
 	lab                         *lab.Lab
 	mirror                      mirror
 }
@@ -64,13 +73,17 @@ type Env struct {
 // holds UDP SinkPort on production so generated datagrams end at a socket
 // without ICMP replies. Close removes everything.
 func Build(ctx context.Context, stateDir string) (_ *Env, err error) {
-	l, err := lab.Build(ctx, lab.Config{Name: "bench", Topology: Topology(), StateDir: stateDir})
+	topo, err := Topology()
+	if err != nil {
+		return nil, err
+	}
+	l, err := lab.Build(ctx, lab.Config{Name: "bench", Topology: topo, StateDir: stateDir})
 	if err != nil {
 		return nil, fmt.Errorf("realize bench vpc: %w", err)
 	}
 	sl := l.Sim()
 	e := &Env{Lab: sl, lab: l, Client: sl.Instance(Client), Prod: sl.Instance(Prod), Adapter: sl.Instance(Adapter),
-		Test: sl.Instance(Test), prodHold: -1, adapterHold: -1}
+		Test: sl.Instance(Test), prodHold: -1, adapterHold: -1, geneveHold: -1}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, e.Close())
@@ -135,10 +148,11 @@ func (e *Env) ReleaseMirrorPort() error {
 
 // Path is a generator path from the client to production's UDP SinkPort,
 // IP packets of size bytes; it counts production's received packets
-// ("delivered") and the adapter's ("mirrored": one copy per packet). It
-// holds UDP 4789 on the adapter (see HoldMirrorPort).
+// ("delivered") and the adapter's ("mirrored": one copy per packet, of
+// whatever target the session has). It holds UDP 4789 on the adapter (see
+// HoldMirrorPort), and UDP 6081 where a GWLB's GENEVE copies arrive.
 func (e *Env) Path(size int, trial, settle time.Duration) (*gen.Path, error) {
-	if err := e.HoldMirrorPort(); err != nil {
+	if err := errors.Join(e.HoldMirrorPort(), e.holdGeneve()); err != nil {
 		return nil, err
 	}
 	c, p := ENI(e.Client), ENI(e.Prod)
@@ -198,11 +212,13 @@ func Dialer(in *sim.Instance) func(ctx context.Context, network, addr string) (n
 func (e *Env) Close() error {
 	var errs []error
 	errs = append(errs, e.StopMirror(), e.ReleaseMirrorPort())
-	if e.prodHold >= 0 {
-		if err := unix.Close(e.prodHold); err != nil {
-			errs = append(errs, fmt.Errorf("close held socket: %w", err))
+	for _, fd := range []*int{&e.prodHold, &e.geneveHold} {
+		if *fd >= 0 {
+			if err := unix.Close(*fd); err != nil {
+				errs = append(errs, fmt.Errorf("close held socket: %w", err))
+			}
+			*fd = -1
 		}
-		e.prodHold = -1
 	}
 	if e.lab != nil {
 		if err := e.lab.Close(); err != nil {
