@@ -66,6 +66,13 @@ func TestPrivilegedBenchSmoke(t *testing.T) {
 		report.Key("labscale/ours/peak-rss", sources),
 		report.Key("labscale/ours/add-instance", sources),
 		report.Key("labscale/ours/remove-instance", sources),
+		report.Key("throughput/ours-nlb/zero-loss-rate", size("64")),
+		report.Key("throughput/ours-gwlb/zero-loss-rate", size("64")),
+		report.Key("mirror/ours-nlb/copies-delivered-at-ceiling", size("64")),
+		report.Key("mirror/ours-gwlb/copies-delivered-at-ceiling", size("64")),
+	}
+	for _, kind := range []string{"eni", "nlb", "gwlb", "cross-vpc", "ipv6", "all"} {
+		required = append(required, report.Key("kernelshare/ours/share", map[string]string{"kind": kind}))
 	}
 	for _, k := range required {
 		m := res.Find(k)
@@ -77,8 +84,18 @@ func TestPrivilegedBenchSmoke(t *testing.T) {
 			t.Errorf("%s: runs %v, error %q", k, m.Runs, m.Error)
 		}
 	}
-	if m := res.Find(report.Key("throughput/ours/zero-loss-rate", size("64"))); m != nil && m.Ratio == nil && m.Median > 0 {
-		t.Errorf("ours has no ratio to the tc mirred reference")
+	for _, label := range []string{"ours", "ours-nlb", "ours-gwlb"} {
+		if m := res.Find(report.Key("throughput/"+label+"/zero-loss-rate", size("64"))); m != nil && m.Ratio == nil && m.Median > 0 {
+			t.Errorf("%s has no ratio to the tc mirred reference", label)
+		}
+	}
+	// The smoke run measures the load balancer targets at its first size
+	// only, and every kind's copies (the in-kernel share is what it is).
+	if m := res.Find(report.Key("throughput/ours-nlb/zero-loss-rate", size("1400"))); m != nil {
+		t.Errorf("the smoke run measured the NLB target at 1400 B: %+v", m)
+	}
+	if m := res.Find(report.Key("kernelshare/ours/copies", map[string]string{"kind": "all"})); m == nil || len(m.Runs) != 1 || m.Runs[0] <= 0 {
+		t.Errorf("copies over every kind: %+v", m)
 	}
 	_, grErr := suite.FindGoReplay("")
 	for _, k := range []string{report.Key("replay/goreplay/completeness", load), report.Key("replay/goreplay/peak-rss", load)} {
@@ -96,8 +113,11 @@ func TestPrivilegedBenchSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(md), "| ours | throughput/ours/zero-loss-rate | size=64 |") {
-		t.Errorf("markdown lacks our throughput row:\n%s", md)
+	for _, row := range []string{"| ours | throughput/ours/zero-loss-rate | size=64 |", "| ours | kernelshare/ours/share | kind=ipv6 |",
+		"| 64 | NLB, in-kernel path on |", "| 64 | GWLB endpoint, in-kernel path on |"} {
+		if !strings.Contains(string(md), row) {
+			t.Errorf("markdown lacks the row %q:\n%s", row, md)
+		}
 	}
 	for _, id := range []string{"mirror-throughput", "loss-curve-64", "replay-completeness"} {
 		checkSVG(t, filepath.Join(out, id+".svg"))

@@ -44,7 +44,7 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 	defer st.close(cfg)
 	st.references(ctx, cfg)
 	st.buildVPC(ctx, cfg)
-	if cfg.wants(PartMirror) {
+	if cfg.wants(PartMirror) || cfg.wants(PartLBTargets) {
 		st.mirrorTargets(ctx, cfg)
 	}
 
@@ -100,7 +100,7 @@ func (st *benchSetup) references(ctx context.Context, cfg Config) {
 // buildVPC builds the bench VPC and starts our mirror on it, when a part
 // cfg wants needs them.
 func (st *benchSetup) buildVPC(ctx context.Context, cfg Config) {
-	st.needVPC = cfg.wants(PartMirror) || cfg.wants(PartHTTP) || cfg.wants(PartAgent) || cfg.wants(PartCompare) || cfg.wants(PartPeer) || cfg.wants(PartApply)
+	st.needVPC = cfg.wants(PartMirror) || cfg.wants(PartLBTargets) || cfg.wants(PartHTTP) || cfg.wants(PartAgent) || cfg.wants(PartCompare) || cfg.wants(PartPeer) || cfg.wants(PartApply)
 	if st.needVPC {
 		cfg.logf("building the bench VPC")
 		st.env, st.envErr = vpc.Build(ctx, cfg.StateDir)
@@ -120,15 +120,21 @@ func (st *benchSetup) buildVPC(ctx context.Context, cfg Config) {
 }
 
 // mirrorTargets adds the throughput targets on the bench VPC: ours, tc
-// mirred on the same path and, in a full run, ours in user space.
+// mirred on the same path and, in a full run, ours in user space; then the
+// load balancer targets when cfg wants them (with the ENI ones at their
+// sizes only, when cfg does not want the mirror part).
 func (st *benchSetup) mirrorTargets(ctx context.Context, cfg Config) {
 	env, mirrorErr := st.env, st.mirrorErr
-	t := &target{label: labelOurs, group: "ours", mirror: true, buildErr: mirrorErr}
+	var sizes []int
+	if !cfg.wants(PartMirror) {
+		sizes = lbSizes(cfg)
+	}
+	t := &target{label: labelOurs, group: "ours", mirror: true, buildErr: mirrorErr, sizes: sizes}
 	if mirrorErr == nil {
 		t.maker = env
 	}
 	st.targets = append(st.targets, t)
-	tc := &target{label: labelTCMirredVPC, group: "reference", mirror: true, buildErr: mirrorErr}
+	tc := &target{label: labelTCMirredVPC, group: "reference", mirror: true, buildErr: mirrorErr, sizes: sizes}
 	if mirrorErr == nil {
 		tc.maker = env
 		tc.setup = func() error { return errors.Join(env.StopMirror(), env.StartTCMirred(ctx)) }
@@ -137,13 +143,16 @@ func (st *benchSetup) mirrorTargets(ctx context.Context, cfg Config) {
 	st.targets = append(st.targets, tc)
 	if !cfg.Smoke {
 		// The user-space path beside the in-kernel one, in the same run.
-		us := &target{label: labelOursUser, group: "variant", mirror: true, buildErr: mirrorErr}
+		us := &target{label: labelOursUser, group: "variant", mirror: true, buildErr: mirrorErr, sizes: sizes}
 		if mirrorErr == nil {
 			us.maker = env
 			us.setup = func() error { return env.MirrorUserSpace(ctx, true) }
 			us.teardown = func() error { return env.MirrorUserSpace(ctx, false) }
 		}
 		st.targets = append(st.targets, us)
+	}
+	if cfg.wants(PartLBTargets) {
+		st.lbTargets(ctx, cfg)
 	}
 }
 
@@ -155,6 +164,9 @@ func (b *bench) measureRun(ctx context.Context, run int, st *benchSetup) error {
 	// measured close in time.
 	for _, size := range cfg.Sizes {
 		for _, t := range st.targets {
+			if t.sizes != nil && !slices.Contains(t.sizes, size) {
+				continue
+			}
 			if err := b.throughput(ctx, run, t, size); err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
@@ -176,6 +188,11 @@ func (b *bench) measureRun(ctx context.Context, run int, st *benchSetup) error {
 			return err
 		}
 	}
+	if cfg.wants(PartKernelShare) {
+		if err := b.kernelSharePhase(ctx, run); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -191,6 +208,9 @@ func (b *bench) finish(res *report.Result) {
 	res.Plots = b.plots(res)
 	res.Summary = b.summary(res)
 	res.Notes = append(res.Notes, b.notes...)
+	if b.cfg.wants(PartKernelShare) {
+		res.Notes = append(res.Notes, shareNote(b.cfg))
+	}
 	res.Notes = append(res.Notes,
 		"Packet size is the IP packet length; 8947 is the largest untruncated size at MTU 9001 (AWS reserves 54 bytes).",
 		"Zero-loss rate: RFC 2544-style binary search over the generator's unpaced rate; a path faster than the generator reports the generator's rate, marked generator-limited.",
@@ -215,7 +235,8 @@ func agentNote(cfg Config) string {
 
 // colors keeps one colour per path across plots.
 var colors = map[string]string{labelOurs: "#1f77b4", labelTCMirred: "#d62728", labelTCMirredVPC: "#8c564b",
-	string(ref.VXLAN): "#2ca02c", string(ref.Veth): "#ff7f0e", labelGoReplay: "#9467bd", labelOursCompare: "#17becf"}
+	string(ref.VXLAN): "#2ca02c", string(ref.Veth): "#ff7f0e", labelGoReplay: "#9467bd", labelOursCompare: "#17becf",
+	labelOursNLB: "#aec7e8", labelOursGWLB: "#bcbd22"}
 
 // plots builds the SVG plots from the collected figures.
 func (b *bench) plots(res *report.Result) []report.Plot {
@@ -230,7 +251,7 @@ func (b *bench) plots(res *report.Result) []report.Plot {
 		Note:   "median, bars min–max; a path with no loss at the generator's top rate is plotted at that rate (a lower bound)",
 		XLabel: "IP packet size (bytes)",
 		YLabel: "zero-loss rate (kpps)", LogX: true}
-	for _, label := range []string{labelOurs, labelTCMirredVPC, labelTCMirred, string(ref.VXLAN), string(ref.Veth)} {
+	for _, label := range []string{labelOurs, labelOursNLB, labelOursGWLB, labelTCMirredVPC, labelTCMirred, string(ref.VXLAN), string(ref.Veth)} {
 		addSeries(&tp, figureSeries(res, label, b.cfg.Sizes,
 			func(size int) string { return zeroLossSpec(label, "", size).key() },
 			func(pps float64) float64 { return pps / 1e3 }))

@@ -22,10 +22,17 @@ const (
 	// PartLabScale is the cost of a lab by its size (gen.LabScale) against
 	// the bare netlink work of the same interfaces.
 	PartLabScale = "labscale"
+	// PartLBTargets is the mirror path's rate and CPU with the session's
+	// target an NLB and a GWLB endpoint, beside the ENI target, in the
+	// kernel and in user space (see lbtargets.go).
+	PartLBTargets = "lbtargets"
+	// PartKernelShare is the share of copies decided by the in-kernel
+	// path in library scenarios, by kind of scenario (see kernelshare.go).
+	PartKernelShare = "kernelshare"
 )
 
 // AllParts is every part, in the order they run.
-var AllParts = []string{PartReferences, PartMirror, PartHTTP, PartAgent, PartCompare, PartPeer, PartApply, PartLabScale}
+var AllParts = []string{PartReferences, PartMirror, PartLBTargets, PartHTTP, PartAgent, PartCompare, PartPeer, PartApply, PartLabScale, PartKernelShare}
 
 // Config tunes a bench run.
 type Config struct {
@@ -34,6 +41,12 @@ type Config struct {
 	Runs int
 	// Sizes are the IP packet sizes of the throughput searches.
 	Sizes []int
+	// LBSizes is how many of Sizes, the first ones, the load balancer
+	// targets (PartLBTargets) are measured at; 0: every one.
+	LBSizes int
+	// ShareScenarios is how many library scenarios of each kind, the
+	// first ones, the kernel share (PartKernelShare) runs; 0: every one.
+	ShareScenarios int
 	// Trial is the duration of one throughput trial; Settle the wait after
 	// it before counting.
 	Trial, Settle time.Duration
@@ -84,7 +97,7 @@ type Config struct {
 // run, two sizes, short trials: under two minutes).
 func Defaults(smoke bool) Config {
 	if smoke {
-		return Config{Smoke: true, Runs: 1, Sizes: []int{64, 1400}, Trial: 200 * time.Millisecond, Settle: 50 * time.Millisecond,
+		return Config{Smoke: true, Runs: 1, Sizes: []int{64, 1400}, LBSizes: 1, ShareScenarios: 1, Trial: 200 * time.Millisecond, Settle: 50 * time.Millisecond,
 			Resolution: 0.15, CurvePoints: 1, Confirmations: 1, HTTPLoads: []float64{200, 800}, HTTPTrial: time.Second, Drain: 2500 * time.Millisecond,
 			HTTPConns: 8, DecodeTrial: 500 * time.Millisecond, DecodePackets: 200_000, ApplyRounds: 3, LabSources: []int{10, 100}}
 	}
@@ -103,6 +116,10 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("no packet sizes")
 	case c.Trial <= 0:
 		return fmt.Errorf("trial duration %v: want > 0", c.Trial)
+	case c.LBSizes < 0:
+		return fmt.Errorf("load balancer sizes %d: want 0 (every size) or more", c.LBSizes)
+	case c.ShareScenarios < 0:
+		return fmt.Errorf("kernel share scenarios per kind %d: want 0 (every one) or more", c.ShareScenarios)
 	}
 	for i, l := range c.HTTPLoads {
 		if i > 0 && l <= c.HTTPLoads[i-1] {

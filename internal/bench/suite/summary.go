@@ -82,7 +82,7 @@ func (b *bench) summary(res *report.Result) []report.Table {
 	if lt, ok := b.labScaleTable(res, runs); ok {
 		out = append(out, lt)
 	}
-	return out
+	return append(out, b.figureTables(res, runs)...)
 }
 
 // labScaleTable is the lab-scale part's figures by number of sources,

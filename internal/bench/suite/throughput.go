@@ -28,7 +28,7 @@ const (
 
 // paired reports the labels whose figures are divided by the same-path tc
 // mirred reference's.
-func paired(label string) bool { return label == labelOurs || label == labelOursUser }
+func paired(label string) bool { return label == labelOurs || label == labelOursUser || lbLabel(label) }
 
 // pathMaker builds a generator path of a packet size (ref.Setup, vpc.Env).
 type pathMaker interface {
@@ -44,6 +44,8 @@ type target struct {
 	// setup, when set, runs before each search on the target and teardown
 	// after it (the in-VPC tc reference swaps itself for our mirror).
 	setup, teardown func() error
+	// sizes, when set, are the only packet sizes the target runs at.
+	sizes []int
 }
 
 type curvePoint struct{ offered, loss float64 }
@@ -59,9 +61,10 @@ func zeroLossSpec(label, group string, size int) spec {
 }
 
 // machineCPUSpec is the machine's CPU per million packets at the zero-loss
-// rate: ours is a goal (≤ the same-path tc mirred's), the others inform.
+// rate: ours (the ENI target's and the load balancer targets') is a goal
+// (≤ the same-path tc mirred's), the others inform.
 func machineCPUSpec(label, group string, size int) spec {
-	s := spec{name: "throughput/" + label + "/machine-cpu-per-mpkt", group: group, unit: "cpu-s/Mpkt", params: sizeParams(size), informational: label != labelOurs}
+	s := spec{name: "throughput/" + label + "/machine-cpu-per-mpkt", group: group, unit: "cpu-s/Mpkt", params: sizeParams(size), informational: label != labelOurs && !lbLabel(label)}
 	if paired(label) {
 		s.reference = report.Key("throughput/"+labelTCMirredVPC+"/machine-cpu-per-mpkt", sizeParams(size))
 	}
