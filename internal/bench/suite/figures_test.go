@@ -30,6 +30,9 @@ func figureResult(t *testing.T, nlb float64, counts map[string][2]uint64) (*benc
 		for _, k := range shareKinds {
 			c := counts[k.name]
 			sc = append(sc, shareCount{copies: c[0], kernel: c[1]})
+			if c[1] == 0 && k.name == "gwlb" {
+				sc[len(sc)-1].userSpace = []string{"gwlb-two-appliances: eni-web ingress: target is a GWLB endpoint"}
+			}
 		}
 		b.recordShares(run, sc)
 	}
@@ -99,9 +102,10 @@ func TestKernelShareFigures(t *testing.T) {
 		t.Fatalf("kernel share table = %+v", kt)
 	}
 	for i, want := range map[int]string{
-		1: "NLB target | nlb-two-agents | 200 | 150 | 75.00% | —",
-		4: "IPv6 sources and copies | ipv6-dual-stack | 50 | 0 | 0.00% | —",
-		5: "all of the above | — | 600 | 300 | 50.00% | —",
+		1: "NLB target | nlb-two-agents | 200 | 150 | 75.00% | none listed (decided packet by packet)",
+		2: "GWLB endpoint target | gwlb-two-appliances | 200 | 0 | 0.00% | gwlb-two-appliances: eni-web ingress: target is a GWLB endpoint",
+		4: "IPv6 sources and copies | ipv6-dual-stack | 50 | 0 | 0.00% | none listed (decided packet by packet)",
+		5: "all of the above | — | 600 | 300 | 50.00% | none listed (decided packet by packet)",
 	} {
 		if got := strings.Join(kt.Rows[i], " | "); got != want {
 			t.Errorf("row %d %q, want %q", i, got, want)

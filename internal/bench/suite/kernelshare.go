@@ -72,7 +72,7 @@ func kindScenarios(cfg Config, k shareKind) []string {
 func (b *bench) kernelSharePhase(ctx context.Context, run int) error {
 	counts := make([]shareCount, len(shareKinds))
 	for i, k := range shareKinds {
-		counts[i] = b.shareOfKind(ctx, k)
+		counts[i] = b.shareOfKind(ctx, run, k)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -108,16 +108,18 @@ func (b *bench) recordShares(run int, counts []shareCount) {
 
 // shareOfKind runs k's scenarios and sums their data plane's counters
 // (c.err: why they could not be counted).
-func (b *bench) shareOfKind(ctx context.Context, k shareKind) (c shareCount) {
+func (b *bench) shareOfKind(ctx context.Context, run int, k shareKind) (c shareCount) {
 	for _, name := range kindScenarios(b.cfg, k) {
 		s, err := scenarios.LoadContext(ctx, name)
 		if err != nil {
 			c.err = fmt.Errorf("load scenario %s: %w", name, err)
 			return c
 		}
+		copies, kernel := c.copies, c.kernel
 		if c.err = c.add(name, runner.Run(ctx, s, runner.Options{StateDir: b.cfg.StateDir})); c.err != nil {
 			return c
 		}
+		b.cfg.logf("  run %d kernel share, %s: scenario %s mirrored %d copies, %d by the in-kernel path", run, k.name, name, c.copies-copies, c.kernel-kernel)
 	}
 	return c
 }
@@ -171,7 +173,7 @@ func (b *bench) recordShare(run int, kind string, c shareCount) {
 func (b *bench) kernelShareTable(res *report.Result, runs string) (t report.Table, ok bool) {
 	t = report.Table{Title: "Kernel share — copies decided by the in-kernel path ÷ all copies, library scenarios run as `mirrorlab run` runs them, by kind; " +
 		runs + "; issue 23's goal: at least 95% over the library",
-		Header: []string{"kind", "scenarios", "copies", "by the in-kernel path", "kernel share", "decided in user space"}}
+		Header: []string{"kind", "scenarios", "copies", "by the in-kernel path", "kernel share", "source directions the data plane left to user space, and why"}}
 	for _, k := range append(slices.Clone(shareKinds), shareKind{name: shareAll, title: "all of the above"}) {
 		sp := shareSpecsFor(k.name)
 		share, copies := res.Find(sp.share.key()), res.Find(sp.copies.key())
@@ -180,7 +182,7 @@ func (b *bench) kernelShareTable(res *report.Result, runs string) (t report.Tabl
 		}
 		ok = true
 		names := strings.Join(kindScenarios(b.cfg, k), ", ")
-		why := "—"
+		why := "none listed (decided packet by packet)"
 		if copies != nil && strings.HasPrefix(copies.Note, "decided in user space: ") {
 			why = strings.TrimPrefix(copies.Note, "decided in user space: ")
 		}
