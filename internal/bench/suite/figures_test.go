@@ -102,6 +102,7 @@ func TestKernelShareFigures(t *testing.T) {
 		t.Fatalf("kernel share table = %+v", kt)
 	}
 	for i, want := range map[int]string{
+		0: "ENI target | vni | 100 | 100 | 100.00% | —",
 		1: "NLB target | nlb-two-agents | 200 | 150 | 75.00% | none listed (decided packet by packet)",
 		2: "GWLB endpoint target | gwlb-two-appliances | 200 | 0 | 0.00% | gwlb-two-appliances: eni-web ingress: target is a GWLB endpoint",
 		4: "IPv6 sources and copies | ipv6-dual-stack | 50 | 0 | 0.00% | none listed (decided packet by packet)",

@@ -182,9 +182,11 @@ func (b *bench) kernelShareTable(res *report.Result, runs string) (t report.Tabl
 		}
 		ok = true
 		names := strings.Join(kindScenarios(b.cfg, k), ", ")
-		why := "none listed (decided packet by packet)"
+		why := "—"
 		if copies != nil && strings.HasPrefix(copies.Note, "decided in user space: ") {
 			why = strings.TrimPrefix(copies.Note, "decided in user space: ")
+		} else if share != nil && len(share.Runs) > 0 && share.Min < 1 {
+			why = "none listed (decided packet by packet)"
 		}
 		t.Rows = append(t.Rows, []string{k.title, orDash(names), countRange(copies), countRange(res.Find(sp.kernel.key())),
 			percent(share), why})
