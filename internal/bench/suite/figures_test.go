@@ -57,6 +57,14 @@ func TestLoadBalancerTargetFigures(t *testing.T) {
 	if cpu == nil || cpu.Informational || cpu.Ratio == nil || cpu.Ratio.Median != 2 {
 		t.Fatalf("NLB machine CPU = %+v, want compared, 2× tc mirred's", cpu)
 	}
+	// The user-space path's copies at the generator's top rate measure
+	// overload: shown, not compared; the in-kernel path's are compared.
+	if sp := throughputSpecsFor(&target{label: labelOursNLBUser, group: "ours", mirror: true}, 64); !sp.copies.informational || sp.zl.informational || sp.mach.informational {
+		t.Errorf("NLB user-space specs: %+v", sp)
+	}
+	if sp := throughputSpecsFor(&target{label: labelOursNLB, group: "ours", mirror: true}, 64); sp.copies.informational {
+		t.Errorf("NLB in-kernel copies not compared: %+v", sp.copies)
+	}
 	tt, ok := b.targetTable(res, "runs")
 	if !ok {
 		t.Fatal("no table by target")

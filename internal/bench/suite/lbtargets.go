@@ -48,6 +48,18 @@ func lbLabel(label string) bool {
 	return false
 }
 
+// lbUserSpace reports whether label is a load balancer target's path in
+// user space: slower than the generator, so its copies at the generator's
+// top rate are a measure of overload, which varies from run to run.
+func lbUserSpace(label string) bool {
+	for _, p := range targetPaths {
+		if p.label == label {
+			return p.to != vpc.TargetENI && p.userSpace
+		}
+	}
+	return false
+}
+
 // lbSizes are the sizes the load balancer targets run at (cfg.LBSizes).
 func lbSizes(cfg Config) []int {
 	if cfg.LBSizes == 0 || cfg.LBSizes >= len(cfg.Sizes) {

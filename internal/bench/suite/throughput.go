@@ -92,6 +92,10 @@ func throughputSpecsFor(t *target, size int) throughputSpecs {
 		cpu:      spec{name: "mirror/" + t.label + "/cpu-per-mpkt", group: t.group, unit: "cpu-s/Mpkt", params: sizeParams(size)},
 		genCores: spec{name: "throughput/" + t.label + "/generator-thread-cores", group: t.group, unit: "cores", params: sizeParams(size), informational: true},
 	}
+	if lbUserSpace(t.label) {
+		// Overload figures: shown, not compared.
+		sp.copies.informational, sp.prodLoss.informational = true, true
+	}
 	sp.all = []spec{sp.zl, sp.ceil, sp.mach}
 	if t.mirror {
 		sp.all = append(sp.all, sp.copies, sp.prodLoss)
