@@ -47,6 +47,9 @@ type Config struct {
 	// ShareScenarios is how many library scenarios of each kind, the
 	// first ones, the kernel share (PartKernelShare) runs; 0: every one.
 	ShareScenarios int
+	// ShareLibrary adds the kernel share of the whole embedded library
+	// (issue 23's goal) to PartKernelShare.
+	ShareLibrary bool
 	// Trial is the duration of one throughput trial; Settle the wait after
 	// it before counting.
 	Trial, Settle time.Duration
@@ -101,7 +104,7 @@ func Defaults(smoke bool) Config {
 			Resolution: 0.15, CurvePoints: 1, Confirmations: 1, HTTPLoads: []float64{200, 800}, HTTPTrial: time.Second, Drain: 2500 * time.Millisecond,
 			HTTPConns: 8, DecodeTrial: 500 * time.Millisecond, DecodePackets: 200_000, ApplyRounds: 3, LabSources: []int{10, 100}}
 	}
-	return Config{Runs: 3, Sizes: []int{64, 512, 1400, 8947}, Trial: time.Second, Settle: 100 * time.Millisecond,
+	return Config{Runs: 3, Sizes: []int{64, 512, 1400, 8947}, ShareLibrary: true, Trial: time.Second, Settle: 100 * time.Millisecond,
 		Resolution: 0.05, CurvePoints: 3, Confirmations: 2, HTTPLoads: []float64{500, 1000, 2000, 4000, 8000, 12000, 16000, 24000, 32000}, HTTPTrial: 3 * time.Second,
 		Drain: 3 * time.Second, HTTPConns: 32, DecodeTrial: 2 * time.Second, DecodePackets: 1_000_000, ApplyRounds: 10,
 		LabSources: []int{10, 100, 1000}}

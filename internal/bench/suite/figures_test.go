@@ -3,11 +3,14 @@ package suite
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/mirrorlab/mirrorlab/internal/bench/report"
 	runreport "github.com/mirrorlab/mirrorlab/internal/scenarios/report"
+	scenariospec "github.com/mirrorlab/mirrorlab/internal/scenarios/spec"
+	"github.com/mirrorlab/mirrorlab/scenarios"
 )
 
 // figureResult fills a result as two runs of the load balancer targets
@@ -106,7 +109,7 @@ func TestKernelShareFigures(t *testing.T) {
 		t.Errorf("IPv6 copies = %+v", m)
 	}
 	kt, ok := b.kernelShareTable(res, "runs")
-	if !ok || len(kt.Rows) != len(shareKinds)+1 {
+	if !ok || len(kt.Rows) != len(shareKinds)+1 { // no library figure: no row
 		t.Fatalf("kernel share table = %+v", kt)
 	}
 	for i, want := range map[int]string{
@@ -168,6 +171,27 @@ func TestCompareWatchesTargetsAndShares(t *testing.T) {
 	}
 }
 
+// The whole library's figure has its own row, after the kinds' sum.
+func TestKernelShareOfTheLibrary(t *testing.T) {
+	b, res := figureResult(t, 150_000, shareCounts)
+	b.recordShare(1, shareLibrary, shareCount{copies: 2547, kernel: 2433})
+	res = &report.Result{}
+	b.col.fill(res)
+	kt, _ := b.kernelShareTable(res, "runs")
+	last := kt.Rows[len(kt.Rows)-1]
+	_, names := scenarios.Library()
+	want := fmt.Sprintf("the whole library | every one (%d; those the provider refuses, as they expect, build nothing) | 2547 | 2433 | 95.52%%", len(names))
+	if got := strings.Join(last, " | "); !strings.HasPrefix(got, want) {
+		t.Errorf("library row %q, want it to start %q", got, want)
+	}
+	if kindScenarios(Defaults(true), libraryKind())[0] != names[0] || len(kindScenarios(Defaults(true), libraryKind())) != len(names) {
+		t.Error("the smoke limit of scenarios per kind cut the library")
+	}
+	if Defaults(true).ShareLibrary || !Defaults(false).ShareLibrary {
+		t.Error("the whole library belongs to the full run only")
+	}
+}
+
 // A kind whose scenarios could not run carries the error, and the sum over
 // every kind is not made of the others alone.
 func TestKernelShareOfAFailedKind(t *testing.T) {
@@ -205,9 +229,17 @@ func TestShareCountAdd(t *testing.T) {
 		strings.Join(c.userSpace, "; ") != "a: eni-1 ingress: IPv6; b: in-kernel path off: no BTF" {
 		t.Fatalf("count = %+v", c)
 	}
-	for _, r := range []*runreport.Result{{Error: "build the VPC: no root"}, {Passed: true, DataPlane: &runreport.DataPlaneStats{}}} {
+	for _, r := range []*runreport.Result{{Error: "build the VPC: no root"}, {Passed: false}} {
 		if err := c.add("x", r); err == nil || !strings.Contains(err.Error(), "scenario x") {
 			t.Errorf("result %+v: error %v, want one naming the scenario", r, err)
+		}
+	}
+	// A refusal the scenario expects builds nothing and adds nothing, as
+	// does a run that mirrored nothing.
+	refused := &runreport.Result{Passed: true, Validation: scenariospec.Problems{{File: "quota.yaml", Line: 3, Message: "quota"}}}
+	for _, r := range []*runreport.Result{refused, {Passed: true, DataPlane: &runreport.DataPlaneStats{}}} {
+		if err := c.add("y", r); err != nil || c.copies != 15 {
+			t.Errorf("result %+v: %v, copies %d", r, err, c.copies)
 		}
 	}
 }

@@ -31,8 +31,18 @@ var shareKinds = []shareKind{
 	{"ipv6", "IPv6 sources and copies", []string{"ipv6-dual-stack"}},
 }
 
-// shareAll names the sum over every kind.
-const shareAll = "all"
+// shareAll names the sum over every kind; shareLibrary the whole
+// library's figures (cfg.ShareLibrary), issue 23's goal.
+const (
+	shareAll     = "all"
+	shareLibrary = "library"
+)
+
+// libraryKind is every scenario of the embedded library.
+func libraryKind() shareKind {
+	_, names := scenarios.Library()
+	return shareKind{name: shareLibrary, title: "the whole library", scenarios: names}
+}
 
 func kindParams(kind string) map[string]string { return map[string]string{"kind": kind} }
 
@@ -59,7 +69,7 @@ type shareCount struct {
 
 // kindScenarios are the scenarios of k that cfg runs.
 func kindScenarios(cfg Config, k shareKind) []string {
-	if cfg.ShareScenarios > 0 && cfg.ShareScenarios < len(k.scenarios) {
+	if k.name != shareLibrary && cfg.ShareScenarios > 0 && cfg.ShareScenarios < len(k.scenarios) {
 		return k.scenarios[:cfg.ShareScenarios]
 	}
 	return k.scenarios
@@ -68,7 +78,7 @@ func kindScenarios(cfg Config, k shareKind) []string {
 // kernelSharePhase runs every kind's scenarios as `mirrorlab run` does
 // (the library's file, runner.Run, default options: the in-kernel path
 // on) and records each kind's copies, kernel copies and share, and their
-// sum over the kinds.
+// sum over the kinds; then, when cfg asks, the whole library's.
 func (b *bench) kernelSharePhase(ctx context.Context, run int) error {
 	counts := make([]shareCount, len(shareKinds))
 	for i, k := range shareKinds {
@@ -78,6 +88,22 @@ func (b *bench) kernelSharePhase(ctx context.Context, run int) error {
 		}
 	}
 	b.recordShares(run, counts)
+	if !b.cfg.ShareLibrary {
+		return nil
+	}
+	c := b.shareOfKind(ctx, run, libraryKind())
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if c.err != nil {
+		sp := shareSpecsFor(shareLibrary)
+		for _, s := range []spec{sp.copies, sp.kernel, sp.share} {
+			b.col.fail(s, c.err)
+		}
+		b.cfg.logf("  run %d kernel share, the whole library: %v", run, c.err)
+		return nil
+	}
+	b.recordShare(run, shareLibrary, c)
 	return nil
 }
 
@@ -124,15 +150,18 @@ func (b *bench) shareOfKind(ctx context.Context, run int, k shareKind) (c shareC
 	return c
 }
 
-// add adds a scenario's result to c; a run that did not get as far as
-// mirroring is an error.
+// add adds a scenario's result to c. A scenario whose configuration the
+// provider refuses, as it expects, builds nothing and adds nothing; any
+// other run that did not get as far as the mirror service is an error.
 func (c *shareCount) add(name string, res *runreport.Result) error {
 	d := res.DataPlane
 	switch {
-	case res.Error != "" && d == nil:
+	case d == nil && res.Passed && res.Error == "" && len(res.Validation) > 0:
+		return nil
+	case d == nil && res.Error != "":
 		return fmt.Errorf("scenario %s: %s", name, res.Error)
-	case d == nil || d.Mirrored == 0:
-		return fmt.Errorf("scenario %s: the mirror data plane copied nothing", name)
+	case d == nil:
+		return fmt.Errorf("scenario %s: no mirror data plane counters", name)
 	}
 	if !res.Passed {
 		c.failed = append(c.failed, name+" ("+firstFailure(res)+")")
@@ -174,7 +203,7 @@ func (b *bench) kernelShareTable(res *report.Result, runs string) (t report.Tabl
 	t = report.Table{Title: "Kernel share — copies decided by the in-kernel path ÷ all copies, library scenarios run as `mirrorlab run` runs them, by kind; " +
 		runs + "; issue 23's goal: at least 95% over the library",
 		Header: []string{"kind", "scenarios", "copies", "by the in-kernel path", "kernel share", "source directions the data plane left to user space, and why"}}
-	for _, k := range append(slices.Clone(shareKinds), shareKind{name: shareAll, title: "all of the above"}) {
+	for _, k := range append(slices.Clone(shareKinds), shareKind{name: shareAll, title: "all of the above"}, libraryKind()) {
 		sp := shareSpecsFor(k.name)
 		share, copies := res.Find(sp.share.key()), res.Find(sp.copies.key())
 		if share == nil && copies == nil {
@@ -182,6 +211,9 @@ func (b *bench) kernelShareTable(res *report.Result, runs string) (t report.Tabl
 		}
 		ok = true
 		names := strings.Join(kindScenarios(b.cfg, k), ", ")
+		if k.name == shareLibrary {
+			names = fmt.Sprintf("every one (%d; those the provider refuses, as they expect, build nothing)", len(k.scenarios))
+		}
 		why := "—"
 		if copies != nil && strings.HasPrefix(copies.Note, "decided in user space: ") {
 			why = strings.TrimPrefix(copies.Note, "decided in user space: ")
@@ -223,7 +255,8 @@ func shareNote(cfg Config) string {
 	}
 	return "Kernel share: each kind's library scenarios run as `mirrorlab run` runs them (in-kernel path on, no pcap); " +
 		"copies are the mirror data plane's, kernel copies those it decided and sent in the kernel; the share is their quotient, " +
-		"summed over the kind's scenarios (" + strings.Join(kinds, "; ") + "), and over every kind for " + strconv.Quote(shareAll) + "."
+		"summed over the kind's scenarios (" + strings.Join(kinds, "; ") + "), and over every kind for " + strconv.Quote(shareAll) +
+		"; " + strconv.Quote(shareLibrary) + ", in a full run, is every scenario of the embedded library (issue 23's goal: at least 95%)."
 }
 
 // figureTables are issue 23's tables that have figures: the mirror path by
