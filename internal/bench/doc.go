@@ -24,6 +24,15 @@
 //     highest offered rate with no loss of production packets nor of mirror
 //     copies, and measures the loss curve above it; copies delivered and
 //     production loss at the generator's top rate; CPU per million packets.
+//   - Ours, by target (part lbtargets): the same search with the session's
+//     target an NLB (copies on to its one healthy target, the adapter) and a
+//     GWLB endpoint (copies on to the adapter in GENEVE), in the kernel and
+//     in user space, beside the ENI target, each divided by tc mirred to the
+//     ENI on the same path.
+//   - Ours, kernel share (part kernelshare): library scenarios of each kind
+//     (ENI, NLB, GWLB, cross-VPC, IPv6) run as `mirrorlab run` runs them;
+//     the copies the in-kernel path decided ÷ all copies, per kind, over
+//     the kinds and, in a full run, over the whole library.
 //   - Ours, agent: decode rate from a pcap file and on the UDP input; then,
 //     with our agent on the adapter's UDP 4789 replaying to the test server,
 //     HTTP load on production at each offered load: completeness (request
