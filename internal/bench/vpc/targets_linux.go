@@ -95,14 +95,26 @@ func retarget(s *cloudmock.Spec, t Target) error {
 }
 
 // MirrorTarget chooses the bench session's target and whether the mirror
-// decides every packet in user space; a running service is restarted when
-// either changes. The copies reach the adapter's ENI whatever the target,
-// so Path counts them the same way.
+// decides every packet in user space. A running service takes a new target
+// as the EC2 API hands it one, by a swap of its model (lab.SetSpec), and is
+// restarted when the path changes. The copies reach the adapter's ENI
+// whatever the target, so Path counts them the same way.
 func (e *Env) MirrorTarget(ctx context.Context, t Target, userSpace bool) error {
 	if !slices.Contains(Targets, t) {
 		return fmt.Errorf("bench mirror target %q: want one of %v", t, Targets)
 	}
-	if e.mirror.target() == t && e.mirror.userSpace == userSpace {
+	switch {
+	case e.mirror.target() == t && e.mirror.userSpace == userSpace:
+		return nil
+	case e.mirror.userSpace == userSpace && e.lab.Service() != nil:
+		s := MirrorSpec(e.Lab, e.mirror.responses)
+		if err := retarget(&s, t); err != nil {
+			return err
+		}
+		if err := e.lab.Apply(ctx, lab.SetSpec{Spec: s}); err != nil {
+			return fmt.Errorf("bench mirror target %s: %w", t, err)
+		}
+		e.mirror.to = t
 		return nil
 	}
 	return e.restartMirror(ctx, func() { e.mirror.to, e.mirror.userSpace = t, userSpace })
