@@ -140,6 +140,34 @@ static __always_inline __u64 flow_hash(__u32 a, __u32 b, __u16 pa, __u16 pb, __u
 	return mix(h, (__u64)pa << 16 | (__u64)pb);
 }
 
+/* cloudmock's flowHash, IPv6 branch: the addresses as words read from
+ * their bytes in memory order (little-endian: the model's
+ * binary.LittleEndian), ordered as big-endian numbers (netip's Compare). */
+static __always_inline __u64 flow_hash6(const __u64 *a, const __u64 *b, __u16 pa, __u16 pb, __u8 proto)
+{
+	__u64 a0 = bpf_be64_to_cpu(a[0]), a1 = bpf_be64_to_cpu(a[1]);
+	__u64 b0 = bpf_be64_to_cpu(b[0]), b1 = bpf_be64_to_cpu(b[1]);
+	if (a0 > b0 || (a0 == b0 && (a1 > b1 || (a1 == b1 && pa > pb)))) {
+		const __u64 *t = a;
+		__u16 tp = pa;
+		a = b;
+		b = t;
+		pa = pb;
+		pb = tp;
+	}
+	__u64 h = 0x6d6972726f726c61ULL ^ (__u64)proto;
+	h = mix(h, a[0]);
+	h = mix(h, a[1]);
+	h = mix(h, b[0]);
+	h = mix(h, b[1]);
+	return mix(h, (__u64)pa << 16 | (__u64)pb);
+}
+
+static __always_inline int in6(const struct prefix6 *p, const __u64 *a)
+{
+	return (a[0] & p->mask[0]) == p->addr[0] && (a[1] & p->mask[1]) == p->addr[1];
+}
+
 static __always_inline int checksum_partial(struct __sk_buff *ctx)
 {
 	struct sk_buff *skb = bpf_cast_to_kern_ctx(ctx);
@@ -174,14 +202,28 @@ static __always_inline int amazon_dns(const struct port *port, __u32 a)
 #define PROTO_ICMP 1
 #define PROTO_ICMPV6 58
 
+/* fd00:ec2::254, ::123, ::253 (cloudmock's addrMetadata6, addrTime6,
+ * addrDNS6): their first word, and each one's last. */
+#define ADDR6_EC2_HI 0xfd000ec200000000ULL
+#define ADDR6_METADATA_LO 0x254ULL
+#define ADDR6_TIME_LO 0x123ULL
+#define ADDR6_AMAZON_DNS_LO 0x253ULL
+
+static __always_inline int ec2_service6(const __u64 *a, __u64 lo)
+{
+	return a[0] == bpf_cpu_to_be64(ADDR6_EC2_HI) && a[1] == bpf_cpu_to_be64(lo);
+}
+
 /* What decide read of a packet, for the checks below. */
 struct facts {
 	__u64 hash; /* cloudmock's flowHash */
-	__u32 src, dst, peer, len;
+	__u64 src6[2], dst6[2], peer6[2]; /* v6: the addresses (prefix6's words) */
+	__u32 src, dst, peer, len; /* v4 */
 	__u16 sport, dport;
 	__u8 proto, has_ports, partial, icmp, itype, icode;
 	__u8 dns;       /* to or from Amazon DNS (cloudmock's isAmazonDNS) */
 	__u8 dns_reply; /* from Amazon DNS: the copy's hash bits are 0 */
+	__u8 v6;        /* an IPv6 packet: decided by the port's IPv6 tables */
 };
 
 /*
@@ -199,16 +241,20 @@ __noinline int kpath_network_acl(const struct port *port, const struct facts *f)
 {
 	if (!port || !f)
 		return 0;
-	if ((f->peer & port->subnet_mask) == port->subnet)
+	if (f->v6) {
+		if ((port->flags & KPATH_PORT_SUBNET6) && in6(&port->subnet6, f->peer6))
+			return 1;
+	} else if ((f->peer & port->subnet_mask) == port->subnet) {
 		return 1;
-	__u32 n = port->nacl;
+	}
+	__u32 n = f->v6 ? port->nacl6 : port->nacl;
 	for (__u32 i = 0; i < KPATH_MAX_ACL; i++) {
 		if (i >= n)
 			break;
-		const struct acl *a = &port->acl[i];
+		const struct acl *a = f->v6 ? &port->acl6[i].a : &port->acl[i];
 		if (!(a->flags & KPATH_ACL_ALL) && a->proto != f->proto)
 			continue;
-		if ((f->peer & a->mask) != a->addr)
+		if (f->v6 ? !in6(&port->acl6[i].peer, f->peer6) : (f->peer & a->mask) != a->addr)
 			continue;
 		if ((a->flags & KPATH_ACL_PORTS) &&
 		    (!f->has_ports || f->dport < a->port_lo || f->dport > a->port_hi))
@@ -230,11 +276,11 @@ __noinline int kpath_security_groups(const struct port *port, const struct facts
 	if (!port || !f)
 		return 0;
 	int ok = 0;
-	__u32 na = port->nallow;
+	__u32 na = f->v6 ? port->nallow6 : port->nallow;
 	for (__u32 i = 0; i < KPATH_MAX_ALLOW; i++) {
 		if (i >= na)
 			break;
-		const struct allow *a = &port->allow[i];
+		const struct allow *a = f->v6 ? &port->allow6[i].a : &port->allow[i];
 		if (!(a->flags & KPATH_ALLOW_ALL)) {
 			if (a->proto != f->proto)
 				continue;
@@ -248,7 +294,7 @@ __noinline int kpath_security_groups(const struct port *port, const struct facts
 					continue;
 			}
 		}
-		if ((f->peer & a->mask) == a->addr) {
+		if (f->v6 ? in6(&port->allow6[i].peer, f->peer6) : (f->peer & a->mask) == a->addr) {
 			ok = 1;
 			break;
 		}
@@ -278,13 +324,13 @@ __noinline __u32 kpath_rules(const struct port *port, const struct facts *f, __u
 {
 	if (!port || !f)
 		return KPATH_PUNT_NO_MATCH;
-	__u32 n = port->nrules;
+	__u32 n = f->v6 ? port->nrules6 : port->nrules;
 	__u32 skip = 0xffffffff; /* the group a reject decided */
 	int dns_skipped = 0;
 	for (__u32 i = 0; i < KPATH_MAX_RULES; i++) {
 		if (i >= n)
 			break;
-		const struct rule *r = &port->rules[i];
+		const struct rule *r = f->v6 ? &port->rules6[i].r : &port->rules[i];
 		if (r->group == skip)
 			continue;
 		if (f->dns && !(r->flags & KPATH_RULE_AMAZON_DNS)) {
@@ -301,8 +347,12 @@ __noinline __u32 kpath_rules(const struct port *port, const struct facts *f, __u
 			if (!f->has_ports || f->sport < r->sport_lo || f->sport > r->sport_hi)
 				continue;
 		}
-		if ((f->src & r->smask) != r->src || (f->dst & r->dmask) != r->dst)
+		if (f->v6) {
+			if (!in6(&port->rules6[i].src, f->src6) || !in6(&port->rules6[i].dst, f->dst6))
+				continue;
+		} else if ((f->src & r->smask) != r->src || (f->dst & r->dmask) != r->dst) {
 			continue;
+		}
 		if (r->flags & KPATH_RULE_ACCEPT) {
 			__u32 slot = r->slot;
 			if (slot >= KPATH_MAX_SLOTS)
@@ -321,6 +371,68 @@ __noinline __u32 kpath_rules(const struct port *port, const struct facts *f, __u
 	return KPATH_PUNT_NO_MATCH;
 }
 
+/* parse4 reads a plain IPv4 header (after Ethernet) into f: 0, or the
+ * punt reason; *tot is the packet's length from its header. */
+static __always_inline __u32 parse4(struct __sk_buff *skb, struct facts *f, __u32 *tot)
+{
+	__u8 ip[20];
+	if (bpf_skb_load_bytes(skb, 14, ip, sizeof(ip)) < 0 || ip[0] != 0x45)
+		return KPATH_PUNT_IP_HEADER;
+	*tot = (__u32)ip[2] << 8 | ip[3];
+	if (*tot < 20 || *tot + 14 > f->len)
+		return KPATH_PUNT_IP_HEADER;
+	if ((ip[6] & 0x3f) != 0 || ip[7] != 0) /* MF or an offset */
+		return KPATH_PUNT_FRAGMENT;
+	f->proto = ip[9];
+	f->src = (__u32)ip[12] << 24 | (__u32)ip[13] << 16 | (__u32)ip[14] << 8 | ip[15];
+	f->dst = (__u32)ip[16] << 24 | (__u32)ip[17] << 16 | (__u32)ip[18] << 8 | ip[19];
+	return 0;
+}
+
+/* parse6 reads an IPv6 header (after Ethernet) into f: 0, or the punt
+ * reason. Extension headers (hop-by-hop, routing, destination options)
+ * and fragments are left to user space, as is a jumbogram; any other
+ * next header is the protocol, as cloudmock reads it. */
+static __always_inline __u32 parse6(struct __sk_buff *skb, struct facts *f, __u32 *tot)
+{
+	__u8 ip[40];
+	if (bpf_skb_load_bytes(skb, 14, ip, sizeof(ip)) < 0 || ip[0] >> 4 != 6)
+		return KPATH_PUNT_IP_HEADER;
+	*tot = 40 + ((__u32)ip[4] << 8 | ip[5]);
+	if (*tot == 40 || *tot + 14 > f->len)
+		return KPATH_PUNT_IP_HEADER;
+	__u8 next = ip[6];
+	if (next == 44)
+		return KPATH_PUNT_FRAGMENT;
+	if (next == 0 || next == 43 || next == 60)
+		return KPATH_PUNT_IP_HEADER;
+	f->v6 = 1;
+	f->proto = next;
+	__builtin_memcpy(f->src6, &ip[8], 16);
+	__builtin_memcpy(f->dst6, &ip[24], 16);
+	return 0;
+}
+
+/* never_mirrored: the packet is of a class no session mirrors (cloudmock's
+ * neverMirrored, whatever the family it checks): DHCP, DHCPv6, neighbour
+ * and multicast listener discovery, the metadata and time services,
+ * Windows activation. */
+static __always_inline int never_mirrored(const struct facts *f)
+{
+	__u16 sp = f->sport, dp = f->dport;
+	if (f->proto == PROTO_UDP && (((sp == 67 || sp == 68) && (dp == 67 || dp == 68)) ||
+				      ((sp == 546 || sp == 547) && (dp == 546 || dp == 547))))
+		return 1;
+	if (f->proto == PROTO_ICMPV6 && f->icmp && ((f->itype >= 130 && f->itype <= 137) || f->itype == 143))
+		return 1;
+	if (f->v6)
+		return ec2_service6(f->src6, ADDR6_METADATA_LO) || ec2_service6(f->dst6, ADDR6_METADATA_LO) ||
+		       ec2_service6(f->src6, ADDR6_TIME_LO) || ec2_service6(f->dst6, ADDR6_TIME_LO);
+	if (f->src == ADDR_METADATA || f->dst == ADDR_METADATA || f->src == ADDR_TIME || f->dst == ADDR_TIME)
+		return 1;
+	return f->proto == PROTO_TCP && (kms(f->dst, f->dport) || kms(f->src, f->sport)); /* Windows activation */
+}
+
 /*
  * decide: KERNEL(slot, hash7) when the rule walk accepts a packet that the
  * kernel can mirror exactly as cloudmock would, else the punt reason.
@@ -330,15 +442,17 @@ __noinline __u32 kpath_rules(const struct port *port, const struct facts *f, __u
 static __always_inline __u32 decide(struct __sk_buff *skb, const struct port *port,
 				    __u32 dir, __u32 flags)
 {
-	__u8 h[34]; /* Ethernet + IPv4 without options */
+	__u8 h[14]; /* Ethernet */
 	struct facts f = {};
-	__u32 len = skb->len;
+	__u32 len = skb->len, tot = 0, l4;
 
-	if (len < sizeof(h) || bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0)
-		return KPATH_PUNT_NOT_IPV4;
+	if (len < 34 || bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0)
+		return KPATH_PUNT_NOT_IP;
 	/* a VLAN tag may ride in the skb's metadata (veth offloads it) */
-	if (h[12] != 0x08 || h[13] != 0x00 || skb->vlan_present)
-		return KPATH_PUNT_NOT_IPV4;
+	int v4 = h[12] == 0x08 && h[13] == 0x00;
+	int v6 = h[12] == 0x86 && h[13] == 0xdd && (port->flags & KPATH_PORT_IPV6);
+	if ((!v4 && !v6) || skb->vlan_present)
+		return KPATH_PUNT_NOT_IP;
 	if (dir == KPATH_DIR_EGRESS) {
 		if (!mac_eq(&h[6], port->mac))
 			return KPATH_PUNT_NOT_OURS;
@@ -346,13 +460,12 @@ static __always_inline __u32 decide(struct __sk_buff *skb, const struct port *po
 		/* a group address too: user space keeps it simple */
 		return KPATH_PUNT_NOT_OURS;
 	}
-	if (h[14] != 0x45)
-		return KPATH_PUNT_IP_HEADER;
-	__u32 tot = (__u32)h[16] << 8 | h[17];
-	if (tot < 20 || tot + 14 > len)
-		return KPATH_PUNT_IP_HEADER;
-	if ((h[20] & 0x3f) != 0 || h[21] != 0) /* MF or an offset */
-		return KPATH_PUNT_FRAGMENT;
+	f.len = len;
+	__u32 v = v4 ? parse4(skb, &f, &tot) : parse6(skb, &f, &tot);
+	if (v)
+		return v;
+	__u32 iphl = f.v6 ? 40 : 20;
+	l4 = 14 + iphl;
 	if (skb->gso_segs > 1 || skb->gso_size != 0)
 		return KPATH_PUNT_OFFLOAD;
 	/* A partial checksum is completed on the receiver's port, over the
@@ -361,37 +474,35 @@ static __always_inline __u32 decide(struct __sk_buff *skb, const struct port *po
 	if (f.partial && !(flags & KPATH_RECEIVERS_COMPLETE_CSUM))
 		return KPATH_PUNT_OFFLOAD;
 
-	f.len = len;
-	f.proto = h[23];
-	f.src = (__u32)h[26] << 24 | (__u32)h[27] << 16 | (__u32)h[28] << 8 | h[29];
-	f.dst = (__u32)h[30] << 24 | (__u32)h[31] << 16 | (__u32)h[32] << 8 | h[33];
-	f.peer = dir == KPATH_DIR_EGRESS ? f.dst : f.src;
 	if (f.proto == PROTO_TCP || f.proto == PROTO_UDP) {
 		/* cloudmock reads TCP ports with 14 bytes of header (for the
 		 * flags), UDP ports with 8; anything shorter: user space. */
 		__u32 need = f.proto == PROTO_TCP ? 14 : 8;
 		__u8 p[4];
-		if (tot < 20 + need || bpf_skb_load_bytes(skb, 34, p, 4) < 0)
+		if (tot < iphl + need || bpf_skb_load_bytes(skb, l4, p, 4) < 0)
 			return KPATH_PUNT_IP_HEADER;
 		f.sport = (__u16)p[0] << 8 | p[1];
 		f.dport = (__u16)p[2] << 8 | p[3];
 		f.has_ports = 1;
-	} else if ((f.proto == PROTO_ICMP || f.proto == PROTO_ICMPV6) && len >= 36) {
+	} else if ((f.proto == PROTO_ICMP || f.proto == PROTO_ICMPV6) && len >= l4 + 2) {
 		/* cloudmock reads the ICMP type and code when the frame holds them */
 		__u8 ic[2];
-		if (bpf_skb_load_bytes(skb, 34, ic, 2) == 0)
+		if (bpf_skb_load_bytes(skb, l4, ic, 2) == 0)
 			f.icmp = 1, f.itype = ic[0], f.icode = ic[1];
 	}
-	if (f.proto == PROTO_UDP && (f.sport == 67 || f.sport == 68) && (f.dport == 67 || f.dport == 68))
+	if (never_mirrored(&f))
 		return KPATH_PUNT_NEVER;
-	if (f.src == ADDR_METADATA || f.dst == ADDR_METADATA || f.src == ADDR_TIME || f.dst == ADDR_TIME)
-		return KPATH_PUNT_NEVER;
-	if (f.proto == PROTO_TCP && (kms(f.dst, f.dport) || kms(f.src, f.sport)))
-		return KPATH_PUNT_NEVER; /* Windows activation */
-	f.dns_reply = amazon_dns(port, f.src);
-	f.dns = f.dns_reply || amazon_dns(port, f.dst);
-
-	f.hash = flow_hash(f.src, f.dst, f.sport, f.dport, f.proto);
+	if (f.v6) {
+		__builtin_memcpy(f.peer6, dir == KPATH_DIR_EGRESS ? f.dst6 : f.src6, 16);
+		f.dns_reply = ec2_service6(f.src6, ADDR6_AMAZON_DNS_LO);
+		f.dns = f.dns_reply || ec2_service6(f.dst6, ADDR6_AMAZON_DNS_LO);
+		f.hash = flow_hash6(f.src6, f.dst6, f.sport, f.dport, f.proto);
+	} else {
+		f.peer = dir == KPATH_DIR_EGRESS ? f.dst : f.src;
+		f.dns_reply = amazon_dns(port, f.src);
+		f.dns = f.dns_reply || amazon_dns(port, f.dst);
+		f.hash = flow_hash(f.src, f.dst, f.sport, f.dport, f.proto);
+	}
 	if ((port->flags & KPATH_PORT_ACL) && !kpath_network_acl(port, &f))
 		return KPATH_PUNT_NETWORK_ACL;
 	if ((port->flags & KPATH_PORT_STATEFUL) && !kpath_security_groups(port, &f))
