@@ -232,6 +232,22 @@ struct facts {
  * program's load (and so a mirror service's start) near a second.
  */
 
+/* kpath_acl_entry: entry i of the packet's family matches it (1) or
+ * not (0). Each entry is checked by a call: the verifier checks the
+ * entry once, and each step of the loop that calls it costs a few
+ * instructions. */
+__noinline int kpath_acl_entry(const struct port *port, __u32 i, const struct facts *f)
+{
+	if (!port || !f || i >= KPATH_MAX_ACL)
+		return 0;
+	const struct acl *a = f->v6 ? &port->acl6[i].a : &port->acl[i];
+	if (!(a->flags & KPATH_ACL_ALL) && a->proto != f->proto)
+		return 0;
+	if (f->v6 ? !in6(&port->acl6[i].peer, f->peer6) : (f->peer & a->mask) != a->addr)
+		return 0;
+	return !(a->flags & KPATH_ACL_PORTS) || (f->has_ports && f->dport >= a->port_lo && f->dport <= a->port_hi);
+}
+
 /*
  * kpath_network_acl applies the source subnet's network ACL (cloudmock's
  * nacl.eval) to a packet that crosses the subnet's boundary: the first
@@ -251,17 +267,35 @@ __noinline int kpath_network_acl(const struct port *port, const struct facts *f)
 	for (__u32 i = 0; i < KPATH_MAX_ACL; i++) {
 		if (i >= n)
 			break;
-		const struct acl *a = f->v6 ? &port->acl6[i].a : &port->acl[i];
-		if (!(a->flags & KPATH_ACL_ALL) && a->proto != f->proto)
-			continue;
-		if (f->v6 ? !in6(&port->acl6[i].peer, f->peer6) : (f->peer & a->mask) != a->addr)
-			continue;
-		if ((a->flags & KPATH_ACL_PORTS) &&
-		    (!f->has_ports || f->dport < a->port_lo || f->dport > a->port_hi))
-			continue;
-		return a->flags & KPATH_ACL_ALLOW;
+		if (kpath_acl_entry(port, i, f)) {
+			const struct acl *a = f->v6 ? &port->acl6[i].a : &port->acl[i];
+			return a->flags & KPATH_ACL_ALLOW;
+		}
 	}
 	return 0;
+}
+
+/* kpath_allow_entry: security group entry i of the packet's family
+ * allows it (1) or not (0); see kpath_acl_entry. */
+__noinline int kpath_allow_entry(const struct port *port, __u32 i, const struct facts *f)
+{
+	if (!port || !f || i >= KPATH_MAX_ALLOW)
+		return 0;
+	const struct allow *a = f->v6 ? &port->allow6[i].a : &port->allow[i];
+	if (!(a->flags & KPATH_ALLOW_ALL)) {
+		if (a->proto != f->proto)
+			return 0;
+		if (f->proto == PROTO_TCP || f->proto == PROTO_UDP) {
+			if (!f->has_ports || (__s32)f->dport < a->from || (__s32)f->dport > a->to)
+				return 0;
+		} else if (f->proto == PROTO_ICMP || f->proto == PROTO_ICMPV6) {
+			if (a->from != -1 && (!f->icmp || (__s32)f->itype != a->from))
+				return 0;
+			if (a->to != -1 && (!f->icmp || (__s32)f->icode != a->to))
+				return 0;
+		}
+	}
+	return f->v6 ? in6(&port->allow6[i].peer, f->peer6) : (f->peer & a->mask) == a->addr;
 }
 
 /*
@@ -280,21 +314,7 @@ __noinline int kpath_security_groups(const struct port *port, const struct facts
 	for (__u32 i = 0; i < KPATH_MAX_ALLOW; i++) {
 		if (i >= na)
 			break;
-		const struct allow *a = f->v6 ? &port->allow6[i].a : &port->allow[i];
-		if (!(a->flags & KPATH_ALLOW_ALL)) {
-			if (a->proto != f->proto)
-				continue;
-			if (f->proto == PROTO_TCP || f->proto == PROTO_UDP) {
-				if (!f->has_ports || (__s32)f->dport < a->from || (__s32)f->dport > a->to)
-					continue;
-			} else if (f->proto == PROTO_ICMP || f->proto == PROTO_ICMPV6) {
-				if (a->from != -1 && (!f->icmp || (__s32)f->itype != a->from))
-					continue;
-				if (a->to != -1 && (!f->icmp || (__s32)f->icode != a->to))
-					continue;
-			}
-		}
-		if (f->v6 ? in6(&port->allow6[i].peer, f->peer6) : (f->peer & a->mask) == a->addr) {
+		if (kpath_allow_entry(port, i, f)) {
 			ok = 1;
 			break;
 		}
@@ -310,6 +330,24 @@ __noinline int kpath_security_groups(const struct port *port, const struct facts
 		return 1;
 	}
 	return *slot == h;
+}
+
+/* kpath_rule_matches: rule i of the packet's family matches its
+ * protocol, ports and addresses (1) or not (0); see kpath_acl_entry. */
+__noinline int kpath_rule_matches(const struct port *port, __u32 i, const struct facts *f)
+{
+	if (!port || !f || i >= KPATH_MAX_RULES)
+		return 0;
+	const struct rule *r = f->v6 ? &port->rules6[i].r : &port->rules[i];
+	if (r->proto != 0 && r->proto != f->proto)
+		return 0;
+	if ((r->flags & KPATH_RULE_HAS_DPORT) && (!f->has_ports || f->dport < r->dport_lo || f->dport > r->dport_hi))
+		return 0;
+	if ((r->flags & KPATH_RULE_HAS_SPORT) && (!f->has_ports || f->sport < r->sport_lo || f->sport > r->sport_hi))
+		return 0;
+	if (f->v6)
+		return in6(&port->rules6[i].src, f->src6) && in6(&port->rules6[i].dst, f->dst6);
+	return (f->src & r->smask) == r->src && (f->dst & r->dmask) == r->dst;
 }
 
 /*
@@ -337,22 +375,8 @@ __noinline __u32 kpath_rules(const struct port *port, const struct facts *f, __u
 			dns_skipped = 1;
 			continue;
 		}
-		if (r->proto != 0 && r->proto != f->proto)
+		if (!kpath_rule_matches(port, i, f))
 			continue;
-		if (r->flags & KPATH_RULE_HAS_DPORT) {
-			if (!f->has_ports || f->dport < r->dport_lo || f->dport > r->dport_hi)
-				continue;
-		}
-		if (r->flags & KPATH_RULE_HAS_SPORT) {
-			if (!f->has_ports || f->sport < r->sport_lo || f->sport > r->sport_hi)
-				continue;
-		}
-		if (f->v6) {
-			if (!in6(&port->rules6[i].src, f->src6) || !in6(&port->rules6[i].dst, f->dst6))
-				continue;
-		} else if ((f->src & r->smask) != r->src || (f->dst & r->dmask) != r->dst) {
-			continue;
-		}
 		if (r->flags & KPATH_RULE_ACCEPT) {
 			__u32 slot = r->slot;
 			if (slot >= KPATH_MAX_SLOTS)
@@ -439,8 +463,7 @@ static __always_inline int never_mirrored(const struct facts *f)
  * Offset 0 is the Ethernet header in both program types (tc; a packet
  * socket pushes the MAC header back before its filter runs).
  */
-static __always_inline __u32 decide(struct __sk_buff *skb, const struct port *port,
-				    __u32 dir, __u32 flags)
+static __always_inline __u32 decide(struct __sk_buff *skb, const struct port *port, __u32 dir, __u32 flags)
 {
 	__u8 h[14]; /* Ethernet */
 	struct facts f = {};
