@@ -117,8 +117,9 @@ func TestConstantsMatchObject(t *testing.T) {
 			len(session.Routes), cloudmock.OuterPorts, len(route.Hdr), len(route.Fix), len(stats.Lost))
 	}
 	var port kpathPort
-	if len(port.Rules) != MaxRules || len(port.Allow) != MaxAllow || len(port.Acl) != MaxACL {
-		t.Errorf("struct port holds %d rules, %d allow, %d acl entries; Go's limits are %d, %d, %d",
-			len(port.Rules), len(port.Allow), len(port.Acl), MaxRules, MaxAllow, MaxACL)
+	if len(port.Rules) != MaxRules || len(port.Allow) != MaxAllow || len(port.Acl) != MaxACL ||
+		len(port.Rules6) != MaxRules || len(port.Allow6) != MaxAllow || len(port.Acl6) != MaxACL {
+		t.Errorf("struct port holds %d/%d rules, %d/%d allow, %d/%d acl entries (IPv4/IPv6); Go's limits are %d, %d, %d",
+			len(port.Rules), len(port.Rules6), len(port.Allow), len(port.Allow6), len(port.Acl), len(port.Acl6), MaxRules, MaxAllow, MaxACL)
 	}
 }

@@ -217,7 +217,7 @@ func TestPrivilegedDecideVerdicts(t *testing.T) {
 
 // checkHash7 compares the clone mark's hash bits with cloudmock's outer
 // source port for the frame: its flow's, but 0 for a reply from Amazon
-// DNS (the resolver of the tests' ports, or 169.254.169.253), whose
+// DNS (the resolver of the tests' ports, 169.254.169.253 or fd00:ec2::253), whose
 // copies all carry the outer source port 65408 (cloudmock's
 // isResolverReply; TestPrivilegedPlanDifferential checks it against the
 // model's bytes).
@@ -228,7 +228,7 @@ func checkHash7(tb testing.TB, frame []byte, mark uint32) {
 		tb.Fatalf("cloudmock cannot parse a frame the kernel mirrors")
 	}
 	want := uint32(cloudmock.OuterSrcPort(&f) & 0x7f)
-	if f.Src == resolver || f.Src == netip.MustParseAddr("169.254.169.253") {
+	if f.Src == resolver || f.Src == netip.MustParseAddr("169.254.169.253") || f.Src == netip.MustParseAddr("fd00:ec2::253") {
 		want = 0
 	}
 	if mark>>16&0x7f != want {

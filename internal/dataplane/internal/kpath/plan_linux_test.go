@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
@@ -84,15 +85,18 @@ func amazonDNSFilters(s *cloudmock.Spec) {
 }
 
 // isAmazonDNS reports a flow to or from Amazon DNS (the test VPC's
-// resolver or 169.254.169.253), and whether it comes from there.
+// resolver, 169.254.169.253 or fd00:ec2::253), and whether it comes from
+// there.
 func isAmazonDNS(f *cloudmock.Flow) (dns, reply bool) {
-	is := func(a netip.Addr) bool { return a == resolver || a == netip.MustParseAddr("169.254.169.253") }
+	is := func(a netip.Addr) bool {
+		return a == resolver || a == netip.MustParseAddr("169.254.169.253") || a == netip.MustParseAddr("fd00:ec2::253")
+	}
 	return is(f.Src) || is(f.Dst), is(f.Src)
 }
 
-// neverReasons are the model's never-mirrored classes of IPv4 packets,
+// neverReasons are the model's never-mirrored classes of IP packets,
 // which the kernel punts as PuntNever.
-var neverReasons = map[cloudmock.Reason]bool{cloudmock.ReasonDHCP: true, cloudmock.ReasonMetadata: true,
+var neverReasons = map[cloudmock.Reason]bool{cloudmock.ReasonDHCP: true, cloudmock.ReasonNDP: true, cloudmock.ReasonMetadata: true,
 	cloudmock.ReasonTimeService: true, cloudmock.ReasonWindowsActivation: true, cloudmock.ReasonAmazonDNS: true}
 
 // diffSpec is the spec of a variant of the differential tests, and its
@@ -107,6 +111,9 @@ func diffSpec(variant string) (cloudmock.Spec, string) {
 		spec := planSpec("reject-stops")
 		amazonDNSFilters(&spec)
 		return spec, "reject-stops"
+	}
+	if strings.HasPrefix(variant, "ipv6") {
+		return diffSpec6(variant), "reject-stops"
 	}
 	return planSpec(variant), variant
 }
@@ -186,6 +193,20 @@ func installable(pd PlanDirection, mac [6]byte, table int, slot func(session int
 	return port
 }
 
+// labSession is a plan session as the lab completes it (withLab), with
+// a route per outer source port (PlanCopy.Route) when its copies travel
+// over IPv6 (one receiver's VXLAN over IPv4 otherwise).
+func labSession(s *PlanSession, slot uint32) Session {
+	if !s.Session.OuterDst.Is6() {
+		return withLab(s.Session, routeMAC, recvMAC, noReceiver)
+	}
+	k := Session{MaxInner: s.Session.MaxInner, Routes: make([]Route, len(s.Copies))}
+	for i := range s.Copies {
+		k.Routes[i] = s.Copies[i].Route(routeMAC, recvMAC, noReceiver, slot)
+	}
+	return k
+}
+
 // withLab completes a plan session with the lab's MACs and receiver port.
 func withLab(s Session, routerMAC, receiverMAC [6]byte, receiverIfindex int) Session {
 	s.SrcMAC, s.DstMAC, s.ReceiverIfindex = routerMAC, receiverMAC, receiverIfindex
@@ -211,10 +232,19 @@ func withLab(s Session, routerMAC, receiverMAC [6]byte, receiverIfindex int) Ses
 // those sessions alone, into the model's bytes (a reply's outer source
 // port 65408), and what it punts as never mirrored the model does not
 // mirror.
+//
+// The ipv6 variants make the VPC dual-stack and add IPv6 rules (and, in
+// ipv6-stateful, IPv6 security group peers and network ACL entries; in
+// ipv6-outer-dns, copies carried over IPv6 and Amazon DNS over IPv6), and
+// half the packets are IPv6: the kernel decides them as the model does,
+// into the same bytes, and leaves to user space only what it must
+// (extension headers, fragments) or what the model does not mirror.
 func TestPrivilegedPlanDifferential(t *testing.T) {
 	p := loadPath(t)
-	for _, variant := range []string{"reject-stops", "reject-falls-through", "stateful", "amazon-dns"} {
+	for _, variant := range []string{"reject-stops", "reject-falls-through", "stateful", "amazon-dns", "ipv6", "ipv6-stateful", "ipv6-outer-dns"} {
 		t.Run(variant, func(t *testing.T) {
+			v6 := strings.HasPrefix(variant, "ipv6")
+			stateful := strings.HasSuffix(variant, "stateful")
 			spec, reject := diffSpec(variant)
 			m, err := cloudmock.New(spec)
 			if err != nil {
@@ -243,17 +273,17 @@ func TestPrivilegedPlanDifferential(t *testing.T) {
 				}
 				slot := func(s int) uint32 { return uint32(2*s + dir) }
 				port := installable(pd, instMAC, 3, slot)
-				if (port.NetworkACL != nil) != (variant == "stateful") {
-					t.Fatalf("network ACL %+v in variant %s", port.NetworkACL, variant)
+				if (port.NetworkACL != nil) != stateful || !port.IPv6 {
+					t.Fatalf("network ACL %+v, IPv6 %v (the AWS profile mirrors IPv6) in variant %s", port.NetworkACL, port.IPv6, variant)
 				}
-				if sg := port.SecurityGroups; variant == "stateful" && (sg == nil || len(sg.Allow) != 2) {
-					t.Fatalf("security groups %+v, want the stateful groups' two entries", sg)
+				if sg := port.SecurityGroups; stateful && (sg == nil || len(sg.Allow) != map[bool]int{false: 2, true: 4}[v6]) {
+					t.Fatalf("security groups %+v, want the stateful groups' two entries per family", sg)
 				}
 				if err := p.SetPort(testIfindex, uint32(dir), port); err != nil {
 					t.Fatal(err)
 				}
 				for i, s := range plan.Sessions {
-					if err := p.SetSession(slot(i), withLab(s.Session, routeMAC, recvMAC, noReceiver)); err != nil {
+					if err := p.SetSession(slot(i), labSession(&s, slot(i))); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -264,7 +294,10 @@ func TestPrivilegedPlanDifferential(t *testing.T) {
 			for i := range 4000 {
 				dir := uint32(i % 2)
 				k := diffPkt(r, dir)
-				if variant == "stateful" && i%3 == 2 {
+				if v6 {
+					k = diffPkt6(r, dir)
+				}
+				if stateful && i%3 == 2 {
 					// The answer to the packet before, the other way.
 					k = prev
 					k.srcMAC, k.dstMAC, k.src, k.dst, k.sport, k.dport = prev.dstMAC, prev.srcMAC, prev.dst, prev.src, prev.dport, prev.sport
@@ -292,10 +325,17 @@ func TestPrivilegedPlanDifferential(t *testing.T) {
 						if !neverReasons[d.Reason] {
 							t.Fatalf("packet %d (%v %v): kernel punts as never mirrored, cloudmock: %v", i, d.Flow, d.Direction, d)
 						}
+					case PuntIPHeader, PuntFragment:
+						if !k.hasExt {
+							t.Fatalf("packet %d (%v %v): kernel punts (%v) a packet without extension headers", i, d.Flow, d.Direction, Punt(mark))
+						}
 					default:
 						t.Fatalf("packet %d (%v): unexpected punt %v", i, d.Flow, Punt(mark))
 					}
 					count[Punt(mark).String()]++
+					if k.src.Is6() {
+						count["ipv6-"+Punt(mark).String()]++
+					}
 					continue
 				}
 				slot := mark & 0xffff
@@ -308,25 +348,39 @@ func TestPrivilegedPlanDifferential(t *testing.T) {
 					t.Fatalf("packet %d (%v): kernel frame differs from cloudmock's\nkernel:    %x\ncloudmock: %x", i, d.Flow, out, want)
 				}
 				count[d.SessionId]++
+				if k.src.Is6() {
+					count["ipv6"]++
+					if outer6 := want[12] == 0x86 && want[13] == 0xdd; outer6 != strings.Contains(variant, "outer") {
+						t.Fatalf("packet %d (%v): the copy's outer header is IPv6: %v, in variant %s", i, d.Flow, outer6, variant)
+					}
+				}
 				if dns, reply := isAmazonDNS(&d.Flow); dns {
 					count["amazon-dns"]++
 					if reply {
 						count["amazon-dns-replies"]++
 					}
 				}
-				if variant == "stateful" && i%3 == 2 {
+				if stateful && i%3 == 2 {
 					count["replies"]++
 				}
 			}
 			t.Logf("%v", count)
 			classes := []string{"tms-a", "tms-b", "tms-c", "no-match", "never-mirrored"}
-			switch variant {
-			case "amazon-dns":
+			if strings.Contains(variant, "dns") {
 				classes = append(classes, "amazon-dns", "amazon-dns-replies")
-			case "stateful":
+			}
+			if stateful {
 				classes = []string{"tms-a", "tms-b", "security-group", "network-acl"}
 				if count["replies"] < 10 {
 					t.Errorf("only %d replies mirrored", count["replies"])
+				}
+			}
+			if v6 {
+				classes = append(classes, "ipv6", "ip-header", "ipv6-never-mirrored")
+				if stateful {
+					classes = append(classes, "ipv6-security-group", "ipv6-network-acl")
+				} else {
+					classes = append(classes, "ipv6-rejected", "ipv6-no-match")
 				}
 			}
 			for _, k := range classes {
