@@ -1,6 +1,8 @@
 package dataplane
 
 import (
+	"bytes"
+	"context"
 	"encoding/binary"
 	"net/netip"
 	"testing"
@@ -8,6 +10,7 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/internal/encap"
 	"github.com/mirrorlab/mirrorlab/internal/privtest"
+	"github.com/mirrorlab/mirrorlab/internal/sim"
 )
 
 // TestPrivilegedKernelMirrorsIPv6 sends the same IPv6 frames through the
@@ -117,4 +120,110 @@ func checkOuterFamilies(t *testing.T, frames [][]byte, etherType uint16, n, maxI
 	if len(frames) != n || largest != maxInner {
 		t.Errorf("%d copies, the largest inner frame %d bytes; want %d, %d", len(frames), largest, n, maxInner)
 	}
+}
+
+// TestPrivilegedKernelCrossVPCOverIPv6: the peering lab made dual-stack,
+// web and both targets with primary IPv6 addresses, so the copies to tgt
+// in the peered VPC (or behind the transit gateway) travel over IPv6: the
+// kernel hands them across the link to the receiver's fabric, whose
+// forward program finds the receiver by its IPv6 address; the copies to
+// lone, in a VPC with no way to, are counted lost. Same bytes and
+// counters as user space, every copy by the kernel.
+func TestPrivilegedKernelCrossVPCOverIPv6(t *testing.T) {
+	for _, viaTGW := range []bool{false, true} {
+		t.Run(map[bool]string{false: "peering", true: "transit gateway"}[viaTGW], func(t *testing.T) {
+			lab := peeringLab6(t, viaTGW)
+			spec := peeringSpec6(viaTGW)
+			wires := map[string]*wireCapture{"tgt": captureWire(t, lab, "tgt"), "lone": captureWire(t, lab, "lone")}
+			for _, port := range []int{9000, 9001} {
+				listenUDP(t, lab, "web", port).drain()
+			}
+			const flows = 12
+			var clients []*udpPeer
+			for i := range flows {
+				clients = append(clients, listenUDP(t, lab, "client", 44000+i))
+			}
+			var results [2]pathRun
+			for i, userSpace := range []bool{true, false} {
+				before := wiresBefore(wires)
+				svc, m := startService(t, lab, spec, func(c *Config) { c.UserSpaceOnly = userSpace })
+				privtest.SkipIfNotSupported(t, svc.kernErr)
+				for j, c := range clients {
+					c.send(t, netip.AddrPortFrom(netip.MustParseAddr("10.1.0.5"), uint16(9000+j%2)), bytes.Repeat([]byte("x"), 100*j), 1)
+				}
+				results[i] = endRun(t, svc, m, wires, before, flows)
+			}
+			user, kern := results[0], results[1]
+			allByKernel(t, user, kern, flows)
+			if n := compareWires(t, user, kern); n != flows/2 || len(user.wire["lone"]) != 0 {
+				t.Errorf("the receivers' wires carried %d copies per run (lone: %d), want %d at tgt", n, len(user.wire["lone"]), flows/2)
+			}
+			for _, f := range kern.wire["tgt"] {
+				if binary.BigEndian.Uint16(f[12:]) != 0x86dd {
+					t.Fatalf("a copy at tgt with outer ethertype %#04x, want IPv6", f[12:14])
+				}
+			}
+			compareCounters(t, user, kern)
+		})
+	}
+}
+
+// peeringLab6 is peeringLab dual-stack: app 2001:db8:1::/56, insp
+// 2001:db8:9::/56, iso 2001:db8:3::/56, a /64 per subnet.
+func peeringLab6(t *testing.T, viaTGW bool) *sim.Lab {
+	t.Helper()
+	privtest.Require(t)
+	p, a := netip.MustParsePrefix, netip.MustParseAddr
+	vpc := func(name, n, cidr, sub string) sim.VPCSpec {
+		return sim.VPCSpec{Name: name, CIDR: p(cidr), IPv6CIDR: p("2001:db8:" + n + "::/56"),
+			Subnets: []sim.SubnetSpec{{Name: name + "-s", CIDR: p(sub), IPv6CIDR: p("2001:db8:" + n + "::/64")}}}
+	}
+	inst := func(name, vpc, n, ip, host string) sim.InstanceSpec {
+		return sim.InstanceSpec{Name: name, VPC: vpc, ENIs: []sim.ENISpec{{Name: "eth0", Subnet: vpc + "-s", IP: a(ip), IPv6: a("2001:db8:" + n + "::" + host)}}}
+	}
+	topo := sim.Topology{
+		VPCs: []sim.VPCSpec{vpc("app", "1", "10.1.0.0/24", "10.1.0.0/28"), vpc("insp", "9", "10.9.0.0/24", "10.9.0.16/28"),
+			vpc("iso", "3", "10.3.0.0/24", "10.3.0.16/28")},
+		Instances: []sim.InstanceSpec{inst("web", "app", "1", "10.1.0.5", "5"), inst("client", "app", "1", "10.1.0.6", "6"),
+			inst("tgt", "insp", "9", "10.9.0.20", "20"), inst("lone", "iso", "3", "10.3.0.20", "20")},
+		Peerings: []sim.PeeringSpec{{Name: "pcx-1", VPCs: [2]string{"app", "insp"}}},
+	}
+	if viaTGW {
+		topo.Peerings = nil
+		topo.TransitGateways = []sim.TransitGatewaySpec{{Name: "tgw-1", VPCs: []string{"app", "insp"}}}
+	}
+	lab, err := sim.Realize(context.Background(), topo, sim.Options{})
+	if err != nil {
+		t.Fatalf("realize: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := lab.Close(); err != nil {
+			t.Errorf("close lab: %v", err)
+		}
+	})
+	return lab
+}
+
+// peeringSpec6 is peeringSpec dual-stack, as peeringLab6: web, tgt and
+// lone have primary IPv6 addresses (the copies travel over IPv6), and
+// tgt's ACL and group open UDP 4789 from app's IPv6 CIDR too.
+func peeringSpec6(viaTGW bool) cloudmock.Spec {
+	s := peeringSpec(viaTGW)
+	for i := range s.Vpcs {
+		s.Vpcs[i].Ipv6CidrBlock = map[string]string{"vpc-app": "2001:db8:1::/56", "vpc-insp": "2001:db8:9::/56", "vpc-iso": "2001:db8:3::/56"}[s.Vpcs[i].VpcId]
+	}
+	for i := range s.Subnets {
+		s.Subnets[i].Ipv6CidrBlock = map[string]string{"subnet-app": "2001:db8:1::/64", "subnet-insp": "2001:db8:9::/64", "subnet-iso": "2001:db8:3::/64"}[s.Subnets[i].SubnetId]
+	}
+	for i := range s.NetworkInterfaces {
+		e := &s.NetworkInterfaces[i]
+		e.Ipv6Address = map[string]string{"eni-web": "2001:db8:1::5", "eni-client": "2001:db8:1::6", "eni-tgt": "2001:db8:9::20", "eni-lone": "2001:db8:3::20"}[e.NetworkInterfaceId]
+		e.EnablePrimaryIpv6 = e.NetworkInterfaceId != "eni-client"
+	}
+	acl := &s.NetworkAcls[0]
+	acl.Entries = append(acl.Entries, cloudmock.NetworkAclEntry{RuleNumber: 110, Protocol: "udp", RuleAction: "allow", Ipv6CidrBlock: "2001:db8:1::/56",
+		PortRange: &cloudmock.PortRange{From: 4789, To: 4789}})
+	sg := &s.SecurityGroups[0].IpPermissions[0]
+	sg.Ipv6Ranges = append(sg.Ipv6Ranges, cloudmock.Ipv6Range{CidrIpv6: "2001:db8:1::/56"})
+	return s
 }

@@ -45,8 +45,7 @@
 // per direction) or SocketFilterBoth (one ring for both), which
 // drops what the kernel mirrored, so each packet is decided once.
 // Everything else (ARP, VLAN, IPv4 options, IPv6 extension headers,
-// fragments, offloads, never-mirrored services, rejects, no match; copies
-// over IPv6 to another fabric, which the plan leaves to user space) is
+// fragments, offloads, never-mirrored services, rejects, no match) is
 // punted to user space and counted by reason (Punts). The caller adds
 // Counters to the model's (Model.CountCopies).
 //

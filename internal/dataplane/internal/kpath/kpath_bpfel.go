@@ -89,6 +89,11 @@ type kpathForward struct {
 	Ifindex uint32
 }
 
+type kpathForwardKey struct {
+	_    structs.HostLayout
+	Addr [16]uint8
+}
+
 type kpathLimit uint32
 
 const (

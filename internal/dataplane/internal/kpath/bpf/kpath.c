@@ -63,7 +63,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, KPATH_MAX_FORWARDS);
-	__type(key, __u32);
+	__type(key, struct forward_key);
 	__type(value, struct forward);
 } forwards SEC(".maps");
 
@@ -850,15 +850,28 @@ int kpath_tc_forward(struct __sk_buff *skb)
 		return TCX_NEXT;
 	__u32 zero = 0;
 	struct settings *cfg = bpf_map_lookup_elem(&config, &zero);
-	__u8 h[38]; /* Ethernet, IPv4, the UDP ports */
-	if (!cfg || bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[12] != 0x08 || h[13] != 0x00 ||
-	    h[14] != 0x45 || h[23] != PROTO_UDP)
+	__u8 h[58]; /* Ethernet, IPv4 (or IPv6), the UDP ports */
+	struct forward_key key = {};
+	__u16 dport;
+	if (!cfg || bpf_skb_load_bytes(skb, 0, h, 14) < 0)
 		return TCX_NEXT;
-	__u16 dport = (__u16)h[36] << 8 | h[37];
+	if (h[12] == 0x08 && h[13] == 0x00) {
+		if (bpf_skb_load_bytes(skb, 14, &h[14], 24) < 0 || h[14] != 0x45 || h[23] != PROTO_UDP)
+			return TCX_NEXT;
+		dport = (__u16)h[36] << 8 | h[37];
+		key.addr[10] = key.addr[11] = 0xff;
+		__builtin_memcpy(&key.addr[12], &h[30], 4);
+	} else if (h[12] == 0x86 && h[13] == 0xdd) {
+		if (bpf_skb_load_bytes(skb, 14, &h[14], 44) < 0 || h[14] >> 4 != 6 || h[20] != PROTO_UDP)
+			return TCX_NEXT;
+		dport = (__u16)h[56] << 8 | h[57];
+		__builtin_memcpy(key.addr, &h[38], 16);
+	} else {
+		return TCX_NEXT;
+	}
 	if (dport != 4789 && dport != 6081)
 		return TCX_NEXT;
-	__u32 dst = (__u32)h[30] << 24 | (__u32)h[31] << 16 | (__u32)h[32] << 8 | h[33];
-	struct forward *f = bpf_map_lookup_elem(&forwards, &dst);
+	struct forward *f = bpf_map_lookup_elem(&forwards, &key);
 	if (!f) {
 		count_error(KPATH_GLOBAL_SLOT);
 		return TCX_NEXT;

@@ -220,8 +220,14 @@ struct session {
 	struct route routes[KPATH_OUTER_PORTS];
 };
 
+/* The key of forwards: a copy's outer destination, an IPv4 one as
+ * ::ffff:a.b.c.d. */
+struct forward_key {
+	__u8 addr[16];
+};
+
 /* Where a copy that arrives from another fabric goes: the receiver's
- * bridge port (forwards, by the copy's outer IPv4 destination). */
+ * bridge port (forwards, by the copy's outer destination). */
 struct forward {
 	__u32 ifindex;
 };
