@@ -227,3 +227,61 @@ func peeringSpec6(viaTGW bool) cloudmock.Spec {
 	sg.Ipv6Ranges = append(sg.Ipv6Ranges, cloudmock.Ipv6Range{CidrIpv6: "2001:db8:1::/56"})
 	return s
 }
+
+// TestPrivilegedKernelMirrorsIPv6FromSockets: IPv6 datagrams from the
+// client's socket (their checksums left to the device: CHECKSUM_PARTIAL),
+// mirrored over IPv6 to tgt6 (the large ones cut at its MTU, the bytes
+// cut off carried into the checksum the receiver's port completes) and
+// over IPv4 to tgt4. The same copies as from user space but for the flow
+// labels, which the client's stack draws anew in each run; every copy
+// by the kernel.
+func TestPrivilegedKernelMirrorsIPv6FromSockets(t *testing.T) {
+	lab := dualStackLab(t)
+	spec := dualStackSpec()
+	web6 := netip.MustParseAddr("2001:db8:0:100::5")
+	for _, port := range []uint16{9000, 9001} {
+		listenUDPAt(t, lab, "web", netip.AddrPortFrom(web6, port))
+	}
+	listenUDPAt(t, lab, "tgt6", ap("[2001:db8:0:102::36]:4789"))
+	listenUDPAt(t, lab, "tgt4", ap("10.0.0.20:4789"))
+	client := listenUDPAt(t, lab, "client", ap("[2001:db8:0:100::6]:45001"))
+	sends := []struct{ port, size int }{{9000, 20}, {9000, 701}, {9000, 1452}, {9000, 4000}, {9001, 21}, {9001, 1401}, {9001, 8000}}
+	wires := map[string]*wireCapture{"tgt6": captureWire(t, lab, "tgt6"), "tgt4": captureWire(t, lab, "tgt4")}
+	var results [2]pathRun
+	for i, userSpace := range []bool{true, false} {
+		before := wiresBefore(wires)
+		svc, m := startService(t, lab, spec, func(c *Config) { c.UserSpaceOnly = userSpace })
+		privtest.SkipIfNotSupported(t, svc.kernErr)
+		for _, x := range sends {
+			if _, err := client.conn.WriteToUDPAddrPort(bytes.Repeat([]byte{byte(x.size)}, x.size), netip.AddrPortFrom(web6, uint16(x.port))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		results[i] = endRun(t, svc, m, wires, before, uint64(len(sends)))
+		for _, frames := range results[i].wire {
+			for _, f := range frames {
+				withoutInnerFlowLabel(f)
+			}
+		}
+	}
+	user, kern := results[0], results[1]
+	allByKernel(t, user, kern, uint64(len(sends)))
+	if n := compareWires(t, user, kern); n != len(sends) {
+		t.Errorf("the receivers' wires carried %d copies per run, want %d", n, len(sends))
+	}
+	checkOuterFamilies(t, kern.wire["tgt6"], 0x86dd, 4, 1440)
+	compareCounters(t, user, kern)
+}
+
+// withoutInnerFlowLabel zeroes the flow label of a copy's inner IPv6
+// header (after VXLAN over IPv4 or IPv6), in place.
+func withoutInnerFlowLabel(f []byte) {
+	inner := 14 + 20 + 8 + 8 + 14
+	if binary.BigEndian.Uint16(f[12:]) == 0x86dd {
+		inner = 14 + 40 + 8 + 8 + 14
+	}
+	if len(f) >= inner+4 && f[inner]>>4 == 6 {
+		f[inner+1] &= 0xf0
+		f[inner+2], f[inner+3] = 0, 0
+	}
+}
