@@ -104,8 +104,7 @@ type pkt struct {
 	l4Len          int     // -1: the protocol's header length
 	totLenDelta    int     // added to the IPv4 total length
 	icmp           [2]byte // ICMP type and code (proto 1 or 58)
-	ext            uint8   // IPv6, with hasExt: an 8-byte extension header of this type before the protocol's
-	hasExt         bool
+	exts           []uint8 // IPv6: 8-byte extension headers of these types before the protocol's
 }
 
 // build writes the frame: Ethernet, IPv4 (checksum correct; IPv6 when
@@ -160,14 +159,11 @@ func (k pkt) l4Bytes() int {
 }
 
 // build6 writes an IPv6 frame: Ethernet, IPv6 (hop limit 64), the
-// extension header ext (if any), the transport header as build's, and
-// payload bytes.
+// extension headers exts (a fragment header's offset and M flag: frag),
+// the transport header as build's, and payload bytes.
 func (k pkt) build6() []byte {
 	l4 := k.l4Bytes()
-	ext := 0
-	if k.hasExt {
-		ext = 8
-	}
+	ext := 8 * len(k.exts)
 	f := make([]byte, 14+40+ext+l4+k.payload)
 	copy(f[0:], k.dstMAC[:])
 	copy(f[6:], k.srcMAC[:])
@@ -179,14 +175,19 @@ func (k pkt) build6() []byte {
 	ip := f[14:]
 	ip[0] = 0x60
 	binary.BigEndian.PutUint16(ip[4:], uint16(ext+l4+k.payload+k.totLenDelta))
-	ip[6], ip[7] = k.proto, 64
+	ip[7] = 64
 	s, d := k.src.As16(), k.dst.As16()
 	copy(ip[8:], s[:])
 	copy(ip[24:], d[:])
-	if ext != 0 {
-		ip[6], ip[40] = k.ext, k.proto
-		binary.BigEndian.PutUint16(ip[42:], k.frag)
+	next := &ip[6]
+	for i, typ := range k.exts {
+		h := ip[40+8*i:]
+		*next, next = typ, &h[0]
+		if typ == 44 {
+			binary.BigEndian.PutUint16(h[2:], k.frag)
+		}
 	}
+	*next = k.proto
 	k.transport(ip[40+ext:], l4)
 	return f
 }

@@ -113,8 +113,8 @@ func diffSpec6(variant string) cloudmock.Spec {
 // diffPkt6 is diffPkt's packet or, half the time, an IPv6 one drawn to
 // hit the IPv6 rules' edges, the never-mirrored classes (DHCPv6,
 // neighbour discovery, fd00:ec2::123 and ::254), Amazon DNS
-// (fd00:ec2::253) and, now and then, an extension header the kernel
-// leaves to user space.
+// (fd00:ec2::253) and, now and then, extension headers: the kernel
+// skips up to 4 but fragment headers, and leaves the rest to user space.
 func diffPkt6(r *rand.Rand, dir uint32) pkt {
 	if r.IntN(2) == 0 {
 		return diffPkt(r, dir)
@@ -134,8 +134,8 @@ func diffPkt6(r *rand.Rand, dir uint32) pkt {
 	k := pkt{dstMAC: instMAC, srcMAC: peerMAC, src: netip.MustParseAddr(peers[r.IntN(len(peers))]), dst: inst6,
 		proto: protos[r.IntN(len(protos))], sport: port(), dport: port(), payload: r.IntN(400),
 		icmp: [2]byte{icmp[r.IntN(len(icmp))], byte(r.IntN(2))}}
-	if r.IntN(20) == 0 {
-		k.ext, k.hasExt = []uint8{0, 43, 44, 60}[r.IntN(4)], true
+	for r.IntN(8) == 0 && len(k.exts) < 6 {
+		k.exts = append(k.exts, []uint8{0, 43, 44, 60, 60}[r.IntN(5)])
 	}
 	if dir == Egress {
 		k.dstMAC, k.srcMAC, k.src, k.dst = k.srcMAC, k.dstMAC, k.dst, k.src

@@ -62,7 +62,7 @@ type Punt uint32
 const (
 	PuntNotIP         = Punt(kpathPuntKPATH_PUNT_NOT_IP)         // not an untagged IPv4 (or, with Port.IPv6, IPv6) Ethernet frame
 	PuntNotOurs       = Punt(kpathPuntKPATH_PUNT_NOT_OURS)       // not the ENI's frame in this direction, or a group address
-	PuntIPHeader      = Punt(kpathPuntKPATH_PUNT_IP_HEADER)      // IPv4 options, IPv6 extension headers, a bad length, an L4 header cut short
+	PuntIPHeader      = Punt(kpathPuntKPATH_PUNT_IP_HEADER)      // IPv4 options, more than 4 IPv6 extension headers, a bad length, an L4 header cut short
 	PuntFragment      = Punt(kpathPuntKPATH_PUNT_FRAGMENT)       // MF set or a fragment offset, an IPv6 fragment header
 	PuntOffload       = Punt(kpathPuntKPATH_PUNT_OFFLOAD)        // a GSO aggregate or CHECKSUM_PARTIAL
 	PuntNever         = Punt(kpathPuntKPATH_PUNT_NEVER)          // DHCP, the metadata, time and activation services, Amazon DNS no rule with AmazonDNS mirrors

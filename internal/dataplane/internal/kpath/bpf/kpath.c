@@ -396,8 +396,9 @@ __noinline __u32 kpath_rules(const struct port *port, const struct facts *f, __u
 }
 
 /* parse4 reads a plain IPv4 header (after Ethernet) into f: 0, or the
- * punt reason; *tot is the packet's length from its header. */
-static __always_inline __u32 parse4(struct __sk_buff *skb, struct facts *f, __u32 *tot)
+ * punt reason; *tot is the packet's length from its header, *hl its
+ * header's (20). */
+static __always_inline __u32 parse4(struct __sk_buff *skb, struct facts *f, __u32 *tot, __u32 *hl)
 {
 	__u8 ip[20];
 	if (bpf_skb_load_bytes(skb, 14, ip, sizeof(ip)) < 0 || ip[0] != 0x45)
@@ -407,6 +408,7 @@ static __always_inline __u32 parse4(struct __sk_buff *skb, struct facts *f, __u3
 		return KPATH_PUNT_IP_HEADER;
 	if ((ip[6] & 0x3f) != 0 || ip[7] != 0) /* MF or an offset */
 		return KPATH_PUNT_FRAGMENT;
+	*hl = 20;
 	f->proto = ip[9];
 	f->src = (__u32)ip[12] << 24 | (__u32)ip[13] << 16 | (__u32)ip[14] << 8 | ip[15];
 	f->dst = (__u32)ip[16] << 24 | (__u32)ip[17] << 16 | (__u32)ip[18] << 8 | ip[19];
@@ -414,10 +416,13 @@ static __always_inline __u32 parse4(struct __sk_buff *skb, struct facts *f, __u3
 }
 
 /* parse6 reads an IPv6 header (after Ethernet) into f: 0, or the punt
- * reason. Extension headers (hop-by-hop, routing, destination options)
- * and fragments are left to user space, as is a jumbogram; any other
- * next header is the protocol, as cloudmock reads it. */
-static __always_inline __u32 parse6(struct __sk_buff *skb, struct facts *f, __u32 *tot)
+ * reason; *tot is the packet's length from its header, *hl the length
+ * of its headers. Up to KPATH_MAX_EXT hop-by-hop, routing and destination
+ * options headers are skipped as cloudmock walks them; more, a fragment
+ * header or a jumbogram are left to user space. Any other next header is
+ * the protocol, as cloudmock reads it. */
+#define KPATH_MAX_EXT 4
+static __always_inline __u32 parse6(struct __sk_buff *skb, struct facts *f, __u32 *tot, __u32 *hl)
 {
 	__u8 ip[40];
 	if (bpf_skb_load_bytes(skb, 14, ip, sizeof(ip)) < 0 || ip[0] >> 4 != 6)
@@ -426,12 +431,21 @@ static __always_inline __u32 parse6(struct __sk_buff *skb, struct facts *f, __u3
 	if (*tot == 40 || *tot + 14 > f->len)
 		return KPATH_PUNT_IP_HEADER;
 	__u8 next = ip[6];
+	__u32 off = 40;
+	for (int i = 0; i < KPATH_MAX_EXT && (next == 0 || next == 43 || next == 60); i++) {
+		__u8 e[2];
+		if (off + 8 > *tot || bpf_skb_load_bytes(skb, 14 + off, e, sizeof(e)) < 0)
+			return KPATH_PUNT_IP_HEADER;
+		next = e[0];
+		off += 8 * ((__u32)e[1] + 1);
+	}
 	if (next == 44)
 		return KPATH_PUNT_FRAGMENT;
-	if (next == 0 || next == 43 || next == 60)
+	if (next == 0 || next == 43 || next == 60 || off > *tot)
 		return KPATH_PUNT_IP_HEADER;
 	f->v6 = 1;
 	f->proto = next;
+	*hl = off;
 	__builtin_memcpy(f->src6, &ip[8], 16);
 	__builtin_memcpy(f->dst6, &ip[24], 16);
 	return 0;
@@ -484,10 +498,10 @@ static __always_inline __u32 decide(struct __sk_buff *skb, const struct port *po
 		return KPATH_PUNT_NOT_OURS;
 	}
 	f.len = len;
-	__u32 v = v4 ? parse4(skb, &f, &tot) : parse6(skb, &f, &tot);
+	__u32 iphl = 0;
+	__u32 v = v4 ? parse4(skb, &f, &tot, &iphl) : parse6(skb, &f, &tot, &iphl);
 	if (v)
 		return v;
-	__u32 iphl = f.v6 ? 40 : 20;
 	l4 = 14 + iphl;
 	if (skb->gso_segs > 1 || skb->gso_size != 0)
 		return KPATH_PUNT_OFFLOAD;

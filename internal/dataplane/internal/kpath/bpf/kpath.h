@@ -88,7 +88,7 @@ enum mark {
 enum punt {
 	KPATH_PUNT_NOT_IP = 0,    /* not an untagged IPv4 (or, with KPATH_PORT_IPV6, IPv6) Ethernet frame */
 	KPATH_PUNT_NOT_OURS = 1,  /* not the ENI's frame, or a group address */
-	KPATH_PUNT_IP_HEADER = 2, /* IPv4 options, IPv6 extension headers, a header cut short */
+	KPATH_PUNT_IP_HEADER = 2, /* IPv4 options, over 4 IPv6 extension headers, a header cut short */
 	KPATH_PUNT_FRAGMENT = 3,  /* MF or a fragment offset; an IPv6 fragment header */
 	KPATH_PUNT_OFFLOAD = 4,   /* GSO aggregate or CHECKSUM_PARTIAL */
 	KPATH_PUNT_NEVER = 5,     /* DHCP, metadata, time, activation, Amazon DNS no rule may mirror */
