@@ -70,7 +70,7 @@ func TestPrivilegedDecideVerdictsIPv6(t *testing.T) {
 		{"five extension headers", Egress, all, true, with(tcp6(1, 80), func(k *pkt) { k.exts = []uint8{0, 60, 43, 60, 60} }), [2]uint32{}, punt(PuntIPHeader)},
 		{"extension header past the payload", Egress, all, true, with(tcp6(1, 80), func(k *pkt) { k.exts, k.totLenDelta = []uint8{60}, -34 }), [2]uint32{}, punt(PuntIPHeader)},
 		{"ports past the payload", Egress, all, true, with(tcp6(1, 80), func(k *pkt) { k.exts, k.totLenDelta = []uint8{60}, -17 }), [2]uint32{}, punt(PuntIPHeader)},
-		{"fragment header", Egress, all, true, with(tcp6(1, 80), func(k *pkt) { k.exts, k.frag = []uint8{44}, 8 | 1 }), [2]uint32{}, punt(PuntFragment)},
+		{"fragment header", Egress, all, true, with(tcp6(1, 80), func(k *pkt) { k.exts, k.frag = []uint8{44}, 8|1 }), [2]uint32{}, punt(PuntFragment)},
 		{"atomic fragment header", Egress, all, true, with(tcp6(1, 80), func(k *pkt) { k.exts = []uint8{44} }), [2]uint32{}, punt(PuntFragment)},
 		{"fragment header after options", Egress, all, true, with(tcp6(1, 80), func(k *pkt) { k.exts = []uint8{60, 44} }), [2]uint32{}, punt(PuntFragment)},
 		{"icmpv6 behind hop-by-hop", Egress, all, true, with(icmp6(143), func(k *pkt) { k.exts = []uint8{0} }), [2]uint32{}, punt(PuntNever)},
