@@ -18,6 +18,49 @@ func TestPrivilegedDecideVerdictsIPv6(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	for _, c := range verdictCases6() {
+		t.Run(c.name, func(t *testing.T) {
+			if err := p.SetPort(testIfindex, c.dir, Port{MAC: instMAC, Resolver: resolver, Rules: c.rules, IPv6: c.ipv6}); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { p.DeletePort(testIfindex, c.dir) })
+			frame := c.k.build()
+			ctx := skbCtx{GSOSegs: c.gso[0], GSOSize: c.gso[1]}
+			ret := probe(t, p, c.dir, frame, ctx)
+			if v := got(ret); v != c.want {
+				t.Fatalf("probe: got %v, want %v", v, c.want)
+			}
+			if c.want.kernel {
+				checkHash7(t, frame, ret)
+			}
+			if c.dir == Egress {
+				wantSock := uint32(len(frame))
+				if c.want.kernel {
+					wantSock = 0
+				}
+				if got := sockFilter(t, p.SocketFilter(Egress), frame, ctx); got != wantSock {
+					t.Fatalf("egress socket filter: got %d, want %d", got, wantSock)
+				}
+			}
+		})
+	}
+}
+
+// verdictCase6 is a case of TestPrivilegedDecideVerdictsIPv6: a frame
+// in a direction, the port's rules and whether it decides IPv6, the
+// frame's GSO segments and size, and the verdict.
+type verdictCase6 struct {
+	name  string
+	dir   uint32
+	rules []Rule
+	ipv6  bool
+	k     pkt
+	gso   [2]uint32
+	want  verdict
+}
+
+// verdictCases6 are TestPrivilegedDecideVerdictsIPv6's cases.
+func verdictCases6() []verdictCase6 {
 	a := netip.MustParseAddr
 	any6 := pfx("::/0")
 	me := a("2001:db8:0:100::5")
@@ -44,15 +87,7 @@ func TestPrivilegedDecideVerdictsIPv6(t *testing.T) {
 	}
 	all := []Rule{{Group: 1, Accept: true, Src: any6, Dst: any6, Slot: slotA}, {Group: 2, Accept: true, Src: anyNet, Dst: anyNet, Slot: slotB}}
 	dns := []Rule{{Group: 1, Accept: true, Src: any6, Dst: any6, Slot: slotA}, {Group: 2, Accept: true, Proto: 17, Src: any6, Dst: any6, Slot: slotB, AmazonDNS: true}}
-	cases := []struct {
-		name  string
-		dir   uint32
-		rules []Rule
-		ipv6  bool
-		k     pkt
-		gso   [2]uint32
-		want  verdict
-	}{
+	return []verdictCase6{
 		{"tcp 80 accepted", Egress, std, true, tcp6(40000, 80), [2]uint32{}, kernel(slotA)},
 		{"tcp 22 rejected", Egress, std, true, tcp6(40000, 22), [2]uint32{}, punt(PuntReject)},
 		{"tcp 1025 falls to group 2", Egress, std, true, tcp6(40000, 1025), [2]uint32{}, kernel(slotB)},
@@ -97,31 +132,5 @@ func TestPrivilegedDecideVerdictsIPv6(t *testing.T) {
 		{"amazon dns without amazon-dns", Egress, all, true, to(udp6(1, 53), "fd00:ec2::253"), [2]uint32{}, punt(PuntNever)},
 		{"amazon dns: the amazon-dns session", Egress, dns, true, to(udp6(1, 53), "fd00:ec2::253"), [2]uint32{}, kernel(slotB)},
 		{"amazon dns reply: the amazon-dns session", Ingress, dns, true, from(udp6(53, 1), "fd00:ec2::253"), [2]uint32{}, kernel(slotB)},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			if err := p.SetPort(testIfindex, c.dir, Port{MAC: instMAC, Resolver: resolver, Rules: c.rules, IPv6: c.ipv6}); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { p.DeletePort(testIfindex, c.dir) })
-			frame := c.k.build()
-			ctx := skbCtx{GSOSegs: c.gso[0], GSOSize: c.gso[1]}
-			ret := probe(t, p, c.dir, frame, ctx)
-			if v := got(ret); v != c.want {
-				t.Fatalf("probe: got %v, want %v", v, c.want)
-			}
-			if c.want.kernel {
-				checkHash7(t, frame, ret)
-			}
-			if c.dir == Egress {
-				wantSock := uint32(len(frame))
-				if c.want.kernel {
-					wantSock = 0
-				}
-				if got := sockFilter(t, p.SocketFilter(Egress), frame, ctx); got != wantSock {
-					t.Fatalf("egress socket filter: got %d, want %d", got, wantSock)
-				}
-			}
-		})
 	}
 }

@@ -244,157 +244,194 @@ func TestPrivilegedPlanDifferential(t *testing.T) {
 	p := loadPath(t)
 	for _, variant := range []string{"reject-stops", "reject-falls-through", "stateful", "amazon-dns", "ipv6", "ipv6-stateful", "ipv6-outer-dns"} {
 		t.Run(variant, func(t *testing.T) {
-			v6 := strings.HasPrefix(variant, "ipv6")
-			stateful := strings.HasSuffix(variant, "stateful")
 			spec, reject := diffSpec(variant)
-			m, err := cloudmock.New(spec)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ref, _ := m.ENI("eni-web")
-			mem, err := p.ConnTable(3)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := m.SetFlowTable("eni-web", mem); err != nil {
-				t.Fatal(err)
-			}
-			plan := PlanModel(m, []cloudmock.ENIRef{ref})
-			if len(plan.ENIs) != 1 || len(plan.Sessions) != 3 {
-				t.Fatalf("plan: %d ENIs, %d sessions", len(plan.ENIs), len(plan.Sessions))
-			}
-			if err := p.SetConfig(Config{CopyMark: DefaultCopyMark, RejectStops: plan.RejectStops}); err != nil {
-				t.Fatal(err)
-			}
-			e := plan.ENIs[0]
-			for dir := range e.Dirs {
-				pd := e.Dirs[dir]
-				if pd.Why != "" {
-					t.Fatalf("direction %d is left to user space: %s", dir, pd.Why)
-				}
-				slot := func(s int) uint32 { return uint32(2*s + dir) }
-				port := installable(pd, instMAC, 3, slot)
-				if (port.NetworkACL != nil) != stateful || !port.IPv6 {
-					t.Fatalf("network ACL %+v, IPv6 %v (the AWS profile mirrors IPv6) in variant %s", port.NetworkACL, port.IPv6, variant)
-				}
-				if sg := port.SecurityGroups; stateful && (sg == nil || len(sg.Allow) != map[bool]int{false: 2, true: 4}[v6]) {
-					t.Fatalf("security groups %+v, want the stateful groups' two entries per family", sg)
-				}
-				if err := p.SetPort(testIfindex, uint32(dir), port); err != nil {
-					t.Fatal(err)
-				}
-				for i, s := range plan.Sessions {
-					if err := p.SetSession(slot(i), labSession(&s, slot(i))); err != nil {
-						t.Fatal(err)
-					}
-				}
-			}
+			run := diffRun{t: t, p: p, variant: variant, v6: strings.HasPrefix(variant, "ipv6"),
+				stateful: strings.HasSuffix(variant, "stateful"), count: map[string]int{}}
+			run.install(spec)
 			r := rand.New(rand.NewPCG(5, 6))
-			count := map[string]int{}
 			var prev pkt
 			for i := range 4000 {
 				dir := uint32(i % 2)
 				k := diffPkt(r, dir)
-				if v6 {
+				if run.v6 {
 					k = diffPkt6(r, dir)
 				}
-				if stateful && i%3 == 2 {
+				if run.stateful && i%3 == 2 {
 					// The answer to the packet before, the other way.
 					k = prev
 					k.srcMAC, k.dstMAC, k.src, k.dst, k.sport, k.dport = prev.dstMAC, prev.srcMAC, prev.dst, prev.src, prev.dport, prev.sport
 					dir = 1 - uint32((i-1)%2)
 				}
 				prev = k
-				frame := k.build()
-				mark := probe(t, p, dir, frame, skbCtx{})
-				d := m.Decide(ref, cloudmock.Direction(dir), frame)
-				if mark>>24 != CloneTag {
-					switch Punt(mark) {
-					case PuntNoMatch, PuntReject:
-						if d.Mirrored {
-							t.Fatalf("packet %d (%v %v): kernel punts (%v), cloudmock mirrors: %v", i, d.Flow, d.Direction, Punt(mark), d)
-						}
-					case PuntNetworkACL:
-						if d.Reason != cloudmock.ReasonSourceNACL {
-							t.Fatalf("packet %d (%v %v): kernel punts for the network ACL, cloudmock: %v", i, d.Flow, d.Direction, d)
-						}
-					case PuntSecurityGroup:
-						if d.Reason != cloudmock.ReasonSourceSG {
-							t.Fatalf("packet %d (%v %v): kernel punts for the security groups, cloudmock: %v", i, d.Flow, d.Direction, d)
-						}
-					case PuntNever:
-						if !neverReasons[d.Reason] {
-							t.Fatalf("packet %d (%v %v): kernel punts as never mirrored, cloudmock: %v", i, d.Flow, d.Direction, d)
-						}
-					case PuntIPHeader, PuntFragment:
-						if !slices.Contains(k.exts, 44) && len(k.exts) <= 4 {
-							t.Fatalf("packet %d (%v %v): kernel punts (%v) a packet with extension headers %v", i, d.Flow, d.Direction, Punt(mark), k.exts)
-						}
-					default:
-						t.Fatalf("packet %d (%v): unexpected punt %v", i, d.Flow, Punt(mark))
-					}
-					count[Punt(mark).String()]++
-					if k.src.Is6() {
-						count["ipv6-"+Punt(mark).String()]++
-					}
-					continue
-				}
-				slot := mark & 0xffff
-				if !d.Mirrored || d.SessionId != plan.Sessions[slot/2].SessionId || slot%2 != dir {
-					t.Fatalf("packet %d (%v %v): kernel mirrors into slot %d (%s), cloudmock: %v", i, d.Flow, d.Direction, slot, plan.Sessions[slot/2].SessionId, d)
-				}
-				dl := m.Deliver(&d)
-				want := d.AppendWire(nil, cloudmock.FrameHeader{SrcMAC: routeMAC, DstMAC: recvMAC}, &dl, frame)
-				if out, _, _ := encapRun(t, p, frame, mark); !bytes.Equal(out, want) {
-					t.Fatalf("packet %d (%v): kernel frame differs from cloudmock's\nkernel:    %x\ncloudmock: %x", i, d.Flow, out, want)
-				}
-				count[d.SessionId]++
-				if k.src.Is6() {
-					count["ipv6"]++
-					if len(k.exts) > 0 {
-						count["ipv6-extension-headers"]++
-					}
-					if outer6 := want[12] == 0x86 && want[13] == 0xdd; outer6 != strings.Contains(variant, "outer") {
-						t.Fatalf("packet %d (%v): the copy's outer header is IPv6: %v, in variant %s", i, d.Flow, outer6, variant)
-					}
-				}
-				if dns, reply := isAmazonDNS(&d.Flow); dns {
-					count["amazon-dns"]++
-					if reply {
-						count["amazon-dns-replies"]++
-					}
-				}
-				if stateful && i%3 == 2 {
-					count["replies"]++
+				if run.packet(i, k, dir) && run.stateful && i%3 == 2 {
+					run.count["replies"]++
 				}
 			}
-			t.Logf("%v", count)
-			classes := []string{"tms-a", "tms-b", "tms-c", "no-match", "never-mirrored"}
-			if strings.Contains(variant, "dns") {
-				classes = append(classes, "amazon-dns", "amazon-dns-replies")
-			}
-			if stateful {
-				classes = []string{"tms-a", "tms-b", "security-group", "network-acl"}
-				if count["replies"] < 10 {
-					t.Errorf("only %d replies mirrored", count["replies"])
+			t.Logf("%v", run.count)
+			for _, k := range run.classes() {
+				if run.count[k] < 10 {
+					t.Errorf("only %d packets of class %s", run.count[k], k)
 				}
 			}
-			if v6 {
-				classes = append(classes, "ipv6", "ipv6-extension-headers", "fragment", "ipv6-never-mirrored")
-				if stateful {
-					classes = append(classes, "ipv6-security-group", "ipv6-network-acl")
-				} else {
-					classes = append(classes, "ipv6-rejected", "ipv6-no-match")
-				}
-			}
-			for _, k := range classes {
-				if count[k] < 10 {
-					t.Errorf("only %d packets of class %s", count[k], k)
-				}
-			}
-			if reject == "reject-stops" && count["rejected"] < 20 {
-				t.Errorf("only %d rejected packets", count["rejected"])
+			if reject == "reject-stops" && run.count["rejected"] < 20 {
+				t.Errorf("only %d rejected packets", run.count["rejected"])
 			}
 		})
 	}
+}
+
+// diffRun is one variant of TestPrivilegedPlanDifferential: the model,
+// its plan installed in the path, and the packets counted by class.
+type diffRun struct {
+	t            *testing.T
+	p            *Path
+	variant      string
+	v6, stateful bool
+	m            *cloudmock.Model
+	ref          cloudmock.ENIRef
+	plan         Plan
+	count        map[string]int
+}
+
+// install builds the model of spec, shares web's flow table with the
+// kernel and installs the plan: web's port both ways, each session in
+// slot 2*session+direction.
+func (d *diffRun) install(spec cloudmock.Spec) {
+	t, p := d.t, d.p
+	m, err := cloudmock.New(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.m = m
+	d.ref, _ = m.ENI("eni-web")
+	mem, err := p.ConnTable(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SetFlowTable("eni-web", mem); err != nil {
+		t.Fatal(err)
+	}
+	d.plan = PlanModel(m, []cloudmock.ENIRef{d.ref})
+	if len(d.plan.ENIs) != 1 || len(d.plan.Sessions) != 3 {
+		t.Fatalf("plan: %d ENIs, %d sessions", len(d.plan.ENIs), len(d.plan.Sessions))
+	}
+	if err := p.SetConfig(Config{CopyMark: DefaultCopyMark, RejectStops: d.plan.RejectStops}); err != nil {
+		t.Fatal(err)
+	}
+	for dir, pd := range d.plan.ENIs[0].Dirs {
+		if pd.Why != "" {
+			t.Fatalf("direction %d is left to user space: %s", dir, pd.Why)
+		}
+		slot := func(s int) uint32 { return uint32(2*s + dir) }
+		port := installable(pd, instMAC, 3, slot)
+		if (port.NetworkACL != nil) != d.stateful || !port.IPv6 {
+			t.Fatalf("network ACL %+v, IPv6 %v (the AWS profile mirrors IPv6) in variant %s", port.NetworkACL, port.IPv6, d.variant)
+		}
+		if sg := port.SecurityGroups; d.stateful && (sg == nil || len(sg.Allow) != map[bool]int{false: 2, true: 4}[d.v6]) {
+			t.Fatalf("security groups %+v, want the stateful groups' two entries per family", sg)
+		}
+		if err := p.SetPort(testIfindex, uint32(dir), port); err != nil {
+			t.Fatal(err)
+		}
+		for i, s := range d.plan.Sessions {
+			if err := p.SetSession(slot(i), labSession(&s, slot(i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// packet decides packet i (k, in direction dir) in the kernel and in the
+// model, fails the test where they differ, and counts it by class;
+// true: the kernel mirrored it.
+func (d *diffRun) packet(i int, k pkt, dir uint32) bool {
+	t := d.t
+	frame := k.build()
+	mark := probe(t, d.p, dir, frame, skbCtx{})
+	dc := d.m.Decide(d.ref, cloudmock.Direction(dir), frame)
+	if mark>>24 != CloneTag {
+		d.punted(i, k, &dc, Punt(mark))
+		return false
+	}
+	slot := mark & 0xffff
+	if !dc.Mirrored || dc.SessionId != d.plan.Sessions[slot/2].SessionId || slot%2 != dir {
+		t.Fatalf("packet %d (%v %v): kernel mirrors into slot %d (%s), cloudmock: %v", i, dc.Flow, dc.Direction, slot, d.plan.Sessions[slot/2].SessionId, dc)
+	}
+	dl := d.m.Deliver(&dc)
+	want := dc.AppendWire(nil, cloudmock.FrameHeader{SrcMAC: routeMAC, DstMAC: recvMAC}, &dl, frame)
+	if out, _, _ := encapRun(t, d.p, frame, mark); !bytes.Equal(out, want) {
+		t.Fatalf("packet %d (%v): kernel frame differs from cloudmock's\nkernel:    %x\ncloudmock: %x", i, dc.Flow, out, want)
+	}
+	d.count[dc.SessionId]++
+	if k.src.Is6() {
+		d.count["ipv6"]++
+		if len(k.exts) > 0 {
+			d.count["ipv6-extension-headers"]++
+		}
+		if outer6 := want[12] == 0x86 && want[13] == 0xdd; outer6 != strings.Contains(d.variant, "outer") {
+			t.Fatalf("packet %d (%v): the copy's outer header is IPv6: %v, in variant %s", i, dc.Flow, outer6, d.variant)
+		}
+	}
+	if dns, reply := isAmazonDNS(&dc.Flow); dns {
+		d.count["amazon-dns"]++
+		if reply {
+			d.count["amazon-dns-replies"]++
+		}
+	}
+	return true
+}
+
+// punted checks a packet the kernel left to user space for why: the
+// model must not mirror it, or drop it for that reason.
+func (d *diffRun) punted(i int, k pkt, dc *cloudmock.Decision, why Punt) {
+	t := d.t
+	switch why {
+	case PuntNoMatch, PuntReject:
+		if dc.Mirrored {
+			t.Fatalf("packet %d (%v %v): kernel punts (%v), cloudmock mirrors: %v", i, dc.Flow, dc.Direction, why, dc)
+		}
+	case PuntNetworkACL:
+		if dc.Reason != cloudmock.ReasonSourceNACL {
+			t.Fatalf("packet %d (%v %v): kernel punts for the network ACL, cloudmock: %v", i, dc.Flow, dc.Direction, dc)
+		}
+	case PuntSecurityGroup:
+		if dc.Reason != cloudmock.ReasonSourceSG {
+			t.Fatalf("packet %d (%v %v): kernel punts for the security groups, cloudmock: %v", i, dc.Flow, dc.Direction, dc)
+		}
+	case PuntNever:
+		if !neverReasons[dc.Reason] {
+			t.Fatalf("packet %d (%v %v): kernel punts as never mirrored, cloudmock: %v", i, dc.Flow, dc.Direction, dc)
+		}
+	case PuntIPHeader, PuntFragment:
+		if !slices.Contains(k.exts, 44) && len(k.exts) <= 4 {
+			t.Fatalf("packet %d (%v %v): kernel punts (%v) a packet with extension headers %v", i, dc.Flow, dc.Direction, why, k.exts)
+		}
+	default:
+		t.Fatalf("packet %d (%v): unexpected punt %v", i, dc.Flow, why)
+	}
+	d.count[why.String()]++
+	if k.src.Is6() {
+		d.count["ipv6-"+why.String()]++
+	}
+}
+
+// classes are the classes of packets the variant must meet (10 each at
+// least), so that each check above ran.
+func (d *diffRun) classes() []string {
+	classes := []string{"tms-a", "tms-b", "tms-c", "no-match", "never-mirrored"}
+	if strings.Contains(d.variant, "dns") {
+		classes = append(classes, "amazon-dns", "amazon-dns-replies")
+	}
+	if d.stateful {
+		classes = []string{"tms-a", "tms-b", "security-group", "network-acl", "replies"}
+	}
+	if d.v6 {
+		classes = append(classes, "ipv6", "ipv6-extension-headers", "fragment", "ipv6-never-mirrored")
+		if d.stateful {
+			classes = append(classes, "ipv6-security-group", "ipv6-network-acl")
+		} else {
+			classes = append(classes, "ipv6-rejected", "ipv6-no-match")
+		}
+	}
+	return classes
 }
