@@ -81,7 +81,7 @@ func TestConstantsMatchObject(t *testing.T) {
 		"KPATH_STREAM_COPIES": uint64(flagStreamCopies),
 		"KPATH_PORT_STATEFUL": uint64(portStateful), "KPATH_PORT_ACL": uint64(portACL), "KPATH_PORT_IPV6": uint64(portIPv6), "KPATH_PORT_SUBNET6": uint64(portSubnet6), "KPATH_ALLOW_ALL": uint64(allowAll),
 		"KPATH_ACL_ALLOW": uint64(aclAllow), "KPATH_ACL_ALL": uint64(aclAll), "KPATH_ACL_PORTS": uint64(aclPorts),
-		"KPATH_PUNT_REASONS": uint64(NumPunts), "KPATH_PUNT_NETWORK_ACL": uint64(PuntNetworkACL), "KPATH_PUNT_NOT_IP": uint64(PuntNotIP),
+		"KPATH_PUNT_REASONS": uint64(NumPunts), "KPATH_PUNT_NETWORK_ACL": uint64(PuntNetworkACL), "KPATH_PUNT_CUT": uint64(PuntCut), "KPATH_PUNT_NOT_IP": uint64(PuntNotIP),
 		"KPATH_OUTER_PORTS": uint64(OuterPorts), "KPATH_MAX_HEADER": uint64(MaxHeader), "KPATH_MAX_FIXES": uint64(MaxFixes),
 		"KPATH_LOST_REASONS": uint64(LostReasons), "KPATH_MAX_FORWARDS": uint64(MaxForwards),
 		"KPATH_FORWARD_HASH": uint64(ForwardHash), "KPATH_ROUTE_FORWARD": uint64(routeForward),

@@ -134,3 +134,42 @@ func verdictCases6() []verdictCase6 {
 		{"amazon dns reply: the amazon-dns session", Ingress, dns, true, from(udp6(53, 1), "fd00:ec2::253"), [2]uint32{}, kernel(slotB)},
 	}
 }
+
+// TestPrivilegedCutWithinHeaders: a session that cuts its copies to 64
+// bytes mirrors an IPv6 datagram whose transport header starts before
+// the cut, but leaves to user space one whose extension headers reach
+// past it (bpf_skb_change_tail keeps the transport header; user space
+// cuts anywhere), in the probe and in the ring's filter alike.
+func TestPrivilegedCutWithinHeaders(t *testing.T) {
+	p := loadPath(t)
+	if err := p.SetSession(slotA, Session{VNI: 1, OuterSrc: inst, OuterDst: netip.MustParseAddr("10.0.0.20"), MaxInner: MinMaxInner, ReceiverIfindex: noReceiver}); err != nil {
+		t.Fatal(err)
+	}
+	all := []Rule{{Group: 1, Accept: true, Src: pfx("::/0"), Dst: pfx("::/0"), Slot: slotA}}
+	if err := p.SetPort(testIfindex, Egress, Port{MAC: instMAC, Rules: all, IPv6: true}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.DeletePort(testIfindex, Egress) })
+	udp := pkt{dstMAC: peerMAC, srcMAC: instMAC, src: netip.MustParseAddr("2001:db8::5"), dst: netip.MustParseAddr("2001:db8::9"), proto: 17, sport: 1, dport: 2, payload: 100}
+	for _, c := range []struct {
+		name string
+		k    pkt
+		want verdict
+	}{
+		{"transport header at 54", udp, kernel(slotA)},
+		{"transport header at 62", with(udp, func(k *pkt) { k.exts = []uint8{60} }), kernel(slotA)},
+		{"transport header at 70, past the cut", with(udp, func(k *pkt) { k.exts = []uint8{60, 0} }), punt(PuntCut)},
+	} {
+		frame := c.k.build()
+		if v := got(probe(t, p, Egress, frame, skbCtx{})); v != c.want {
+			t.Errorf("%s (%d bytes): probe %v, want %v", c.name, len(frame), v, c.want)
+		}
+		wantSock := uint32(len(frame))
+		if c.want.kernel {
+			wantSock = 0
+		}
+		if got := sockFilter(t, p.SocketFilter(Egress), frame, skbCtx{}); got != wantSock {
+			t.Errorf("%s: socket filter %d, want %d", c.name, got, wantSock)
+		}
+	}
+}

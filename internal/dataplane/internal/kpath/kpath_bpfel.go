@@ -170,7 +170,8 @@ const (
 	kpathPuntKPATH_PUNT_NO_SESSION     kpathPunt = 8
 	kpathPuntKPATH_PUNT_SECURITY_GROUP kpathPunt = 9
 	kpathPuntKPATH_PUNT_NETWORK_ACL    kpathPunt = 10
-	kpathPuntKPATH_PUNT_REASONS        kpathPunt = 11
+	kpathPuntKPATH_PUNT_CUT            kpathPunt = 11
+	kpathPuntKPATH_PUNT_REASONS        kpathPunt = 12
 )
 
 type kpathRoute struct {

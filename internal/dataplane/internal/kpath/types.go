@@ -71,10 +71,11 @@ const (
 	PuntNoSession     = Punt(kpathPuntKPATH_PUNT_NO_SESSION)     // the accepting rule's slot has no session
 	PuntSecurityGroup = Punt(kpathPuntKPATH_PUNT_SECURITY_GROUP) // no security group entry allows it and its flow is not recorded
 	PuntNetworkACL    = Punt(kpathPuntKPATH_PUNT_NETWORK_ACL)    // the source subnet's network ACL denies it
+	PuntCut           = Punt(kpathPuntKPATH_PUNT_CUT)            // its session cuts it shorter than its headers (and a partial checksum's field) reach
 	NumPunts          = Punt(kpathPuntKPATH_PUNT_REASONS)
 )
 
-var puntNames = [NumPunts]string{"not-ip", "not-ours", "ip-header", "fragment", "offload", "never-mirrored", "rejected", "no-match", "no-session", "security-group", "network-acl"}
+var puntNames = [NumPunts]string{"not-ip", "not-ours", "ip-header", "fragment", "offload", "never-mirrored", "rejected", "no-match", "no-session", "security-group", "network-acl", "cut-in-headers"}
 
 // String is the reason's stable code.
 func (p Punt) String() string {

@@ -423,6 +423,15 @@ __noinline __u32 kpath_rules(const struct port *port, const struct facts *f, __u
 	return KPATH_PUNT_NO_MATCH;
 }
 
+/* partial_field returns where a CHECKSUM_PARTIAL packet's checksum
+ * starts and its field lies, from the packet's start. */
+static __always_inline void partial_field(struct __sk_buff *skb, __u32 *start, __u32 *at)
+{
+	struct sk_buff *k = bpf_cast_to_kern_ctx(skb);
+	*start = BPF_CORE_READ(k, csum_start) - (__u32)(BPF_CORE_READ(k, data) - BPF_CORE_READ(k, head));
+	*at = *start + BPF_CORE_READ(k, csum_offset);
+}
+
 /* parse4 reads a plain IPv4 header (after Ethernet) into f: 0, or the
  * punt reason; *tot is the packet's length from its header, *hl its
  * header's (20). */
@@ -501,11 +510,14 @@ static __always_inline int never_mirrored(const struct facts *f)
 
 /*
  * decide: KERNEL(slot, hash7) when the rule walk accepts a packet that the
- * kernel can mirror exactly as cloudmock would, else the punt reason.
+ * kernel can mirror exactly as cloudmock would, else the punt reason;
+ * *need is how short the packet may be cut (bpf_skb_change_tail keeps
+ * its transport header's start, and a partial checksum's field).
  * Offset 0 is the Ethernet header in both program types (tc; a packet
  * socket pushes the MAC header back before its filter runs).
  */
-static __always_inline __u32 decide(struct __sk_buff *skb, const struct port *port, __u32 dir, __u32 flags)
+static __always_inline __u32 decide(struct __sk_buff *skb, const struct port *port, __u32 dir, __u32 flags,
+				    __u32 *need)
 {
 	__u8 h[14]; /* Ethernet */
 	struct facts f = {};
@@ -538,6 +550,13 @@ static __always_inline __u32 decide(struct __sk_buff *skb, const struct port *po
 	f.partial = checksum_partial(skb);
 	if (f.partial && !(flags & KPATH_RECEIVERS_COMPLETE_CSUM))
 		return KPATH_PUNT_OFFLOAD;
+	*need = l4;
+	if (f.partial) {
+		__u32 start = 0, at = 0;
+		partial_field(skb, &start, &at);
+		if (at + 2 > *need)
+			*need = at + 2;
+	}
 
 	if (f.proto == PROTO_TCP || f.proto == PROTO_UDP) {
 		/* cloudmock reads TCP ports with 14 bytes of header (for the
@@ -573,6 +592,22 @@ static __always_inline __u32 decide(struct __sk_buff *skb, const struct port *po
 	if ((port->flags & KPATH_PORT_STATEFUL) && !kpath_security_groups(port, &f))
 		return KPATH_PUNT_SECURITY_GROUP;
 	return kpath_rules(port, &f, flags);
+}
+
+/* verdict is decide's, but a packet its session cuts shorter than the
+ * kernel can (see decide's need: IPv6 extension headers, a partial
+ * checksum's field past the cut) is left to user space. */
+static __always_inline __u32 verdict(struct __sk_buff *skb, const struct port *port, __u32 dir, __u32 flags)
+{
+	__u32 need = 0;
+	__u32 v = decide(skb, port, dir, flags, &need);
+	if (!IS_KERNEL(v))
+		return v;
+	__u32 slot = v & 0xffff;
+	const struct session *s = bpf_map_lookup_elem(&sessions, &slot);
+	if (s && s->max_inner > 0 && skb->len > s->max_inner && need > s->max_inner)
+		return KPATH_PUNT_CUT;
+	return v;
 }
 
 static __always_inline void count_punt(__u32 reason)
@@ -670,14 +705,6 @@ static __always_inline __u16 csum_fold(__u32 sum)
 	return sum;
 }
 
-/* partial_field returns where a CHECKSUM_PARTIAL packet's checksum
- * starts and its field lies, from the packet's start. */
-static __always_inline void partial_field(struct __sk_buff *skb, __u32 *start, __u32 *at)
-{
-	struct sk_buff *k = bpf_cast_to_kern_ctx(skb);
-	*start = BPF_CORE_READ(k, csum_start) - (__u32)(BPF_CORE_READ(k, data) - BPF_CORE_READ(k, head));
-	*at = *start + BPF_CORE_READ(k, csum_offset);
-}
 
 /* udp6_csum completes the checksum of the UDP datagram over IPv6 at
  * offset udp, which runs to the end of the packet (its checksum field
@@ -823,7 +850,7 @@ static __always_inline int mirror(struct __sk_buff *skb, __u32 dir)
 	struct port *port = bpf_map_lookup_elem(&ports, &key);
 	if (!port)
 		return TCX_NEXT;
-	__u32 v = decide(skb, port, dir, cfg->flags);
+	__u32 v = verdict(skb, port, dir, cfg->flags);
 	if (!IS_KERNEL(v)) {
 		count_punt(v);
 		return TCX_NEXT;
@@ -936,7 +963,7 @@ static __always_inline int filter(struct __sk_buff *skb, __u32 dir)
 	struct port *port = bpf_map_lookup_elem(&ports, &key);
 	if (!port)
 		return skb->len;
-	if (IS_KERNEL(decide(skb, port, dir, cfg->flags)))
+	if (IS_KERNEL(verdict(skb, port, dir, cfg->flags)))
 		return 0;
 	return skb->len;
 }
@@ -981,7 +1008,7 @@ int kpath_probe(struct __sk_buff *skb)
 	struct port *port = bpf_map_lookup_elem(&ports, &key);
 	if (!port)
 		return -1;
-	__u32 v = decide(skb, port, dir, cfg->flags);
+	__u32 v = verdict(skb, port, dir, cfg->flags);
 	struct session *s = 0;
 	struct route *r = IS_KERNEL(v) ? route_of(v, &s) : 0;
 	if (r) {

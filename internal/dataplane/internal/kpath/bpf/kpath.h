@@ -97,7 +97,8 @@ enum punt {
 	KPATH_PUNT_NO_SESSION = 8, /* the accepting rule's slot has no session */
 	KPATH_PUNT_SECURITY_GROUP = 9, /* no group entry allows it, its flow is not recorded */
 	KPATH_PUNT_NETWORK_ACL = 10, /* the source subnet's network ACL denies it */
-	KPATH_PUNT_REASONS = 11,
+	KPATH_PUNT_CUT = 11,     /* its session cuts it within its headers (IPv6 extension headers, a partial checksum) */
+	KPATH_PUNT_REASONS = 12,
 };
 
 struct rule {
