@@ -30,8 +30,6 @@ func (k *kernelPath) setSession(v *view, fi int, eniID string, ps *kpath.PlanSes
 		switch {
 		case !found || !t.port.ok:
 			return 0, fmt.Sprintf("session %s: the receiver %s has no port in the lab", ps.SessionId, dl.To), nil
-		case t.port.fabric != fi && !dl.To.Is4():
-			return 0, fmt.Sprintf("session %s: the receiver %s is in another fabric, over IPv6 (the kernel forwards IPv4 copies)", ps.SessionId, dl.To), nil
 		case t.port.fabric != fi && k.link(fi, t.port.fabric) == nil:
 			return 0, fmt.Sprintf("session %s: the receiver %s is in a fabric the source's has no way to in the lab", ps.SessionId, dl.To), nil
 		}

@@ -197,7 +197,8 @@ type KernelStats struct {
 	Why     string `json:"Why,omitempty"`
 	// Decided lists, per source ENI and direction ("eni-1/ingress"), why
 	// its packets are decided in user space; "" when the kernel decides
-	// the packets it can (plain IPv4, no offload aggregate; see kpath).
+	// the packets it can (plain IPv4 and IPv6, no offload aggregate; see
+	// kpath).
 	Decided map[string]string `json:"Decided,omitempty"`
 	// Punted counts the packets the kernel left to user space, by reason.
 	Punted map[string]uint64 `json:"Punted,omitempty"`

@@ -1,6 +1,7 @@
 package kpath
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 
@@ -36,55 +37,113 @@ func checkSlot(slot uint32) error {
 	return nil
 }
 
-// compileRules checks rules and converts them into the map's layout.
-func compileRules(rules []Rule, out *[MaxRules]kpathRule) error {
-	if len(rules) > MaxRules {
-		return fmt.Errorf("%d rules: at most %d per port and direction", len(rules), MaxRules)
+// The address families of prefixes (family), which index the per-family
+// counts of the compile functions.
+const (
+	noFamily = iota // an invalid prefix
+	ipv4
+	ipv6
+)
+
+var familyNames = [...]string{noFamily: "invalid", ipv4: "IPv4", ipv6: "IPv6"}
+
+func family(p netip.Prefix) int {
+	switch {
+	case !p.IsValid():
+		return noFamily
+	case p.Addr().Is4():
+		return ipv4
 	}
-	seen := map[uint16]bool{}
+	return ipv6
+}
+
+// prefix6 converts an IPv6 prefix into the map's layout: its address
+// and mask as words read from their bytes in memory order (the object is
+// little-endian, bpfel).
+func prefix6(p netip.Prefix) kpathPrefix6 {
+	m := p.Masked()
+	a := m.Addr().As16()
+	var mask [16]byte
+	for i := 0; i < m.Bits(); i++ {
+		mask[i/8] |= 0x80 >> (i % 8)
+	}
+	le := binary.LittleEndian
+	return kpathPrefix6{Addr: [2]uint64{le.Uint64(a[:8]), le.Uint64(a[8:])}, Mask: [2]uint64{le.Uint64(mask[:8]), le.Uint64(mask[8:])}}
+}
+
+// compileRules checks rules and converts them into the port's layout:
+// the IPv4 rules into v.Rules, the IPv6 ones into v.Rules6, each family
+// in order (a rule matches only packets of its own family).
+func compileRules(rules []Rule, v *kpathPort) error {
+	var n [3]int                                   // rules per family
+	prev := [3]int{-1, -1, -1}                     // the family's last group
+	seen := [3]map[uint16]bool{ipv4: {}, ipv6: {}} // the family's groups
 	for i, r := range rules {
-		if i > 0 && r.Group != rules[i-1].Group {
-			if seen[r.Group] {
-				return fmt.Errorf("rule %d: group %d is not consecutive (its rules must follow each other)", i, r.Group)
-			}
+		fam := family(r.Src)
+		if fam == noFamily || family(r.Dst) != fam {
+			return fmt.Errorf("rule %d: source %v and destination %v are not prefixes of one family", i, r.Src, r.Dst)
 		}
-		seen[r.Group] = true
-		c := &out[i]
-		for _, p := range []struct {
-			name       string
-			pf         netip.Prefix
-			addr, mask *uint32
-		}{{"source", r.Src, &c.Src, &c.Smask}, {"destination", r.Dst, &c.Dst, &c.Dmask}} {
-			if !p.pf.IsValid() || !p.pf.Addr().Is4() {
-				return fmt.Errorf("rule %d: %s %v is not an IPv4 prefix", i, p.name, p.pf)
-			}
-			*p.mask = prefixMask(p.pf.Bits())
-			*p.addr = v4(p.pf.Masked().Addr())
+		if n[fam] == MaxRules {
+			return fmt.Errorf("%d %s rules: at most %d per port and direction", countFamily(rules, fam), familyNames[fam], MaxRules)
 		}
-		if err := checkSlot(r.Slot); err != nil && r.Accept {
+		if int(r.Group) != prev[fam] && seen[fam][r.Group] {
+			return fmt.Errorf("rule %d: group %d is not consecutive (its rules must follow each other)", i, r.Group)
+		}
+		prev[fam], seen[fam][r.Group] = int(r.Group), true
+		var c *kpathRule
+		if fam == ipv4 {
+			c = &v.Rules[n[ipv4]]
+			c.Src, c.Smask = v4(r.Src.Masked().Addr()), prefixMask(r.Src.Bits())
+			c.Dst, c.Dmask = v4(r.Dst.Masked().Addr()), prefixMask(r.Dst.Bits())
+		} else {
+			k := &v.Rules6[n[ipv6]]
+			k.Src, k.Dst = prefix6(r.Src), prefix6(r.Dst)
+			c = &k.R
+		}
+		n[fam]++
+		if err := compileRule(r, c); err != nil {
 			return fmt.Errorf("rule %d: %w", i, err)
 		}
-		c.Proto, c.Group, c.Slot = r.Proto, r.Group, r.Slot
-		if r.Accept {
-			c.Flags |= ruleAccept
+	}
+	v.Nrules, v.Nrules6 = uint32(n[ipv4]), uint32(n[ipv6])
+	return nil
+}
+
+func countFamily(rules []Rule, fam int) int {
+	n := 0
+	for _, r := range rules {
+		if family(r.Src) == fam {
+			n++
 		}
-		if r.AmazonDNS {
-			c.Flags |= ruleAmazonDNS
+	}
+	return n
+}
+
+// compileRule fills what a rule's layout holds besides its addresses.
+func compileRule(r Rule, c *kpathRule) error {
+	if err := checkSlot(r.Slot); err != nil && r.Accept {
+		return err
+	}
+	c.Proto, c.Group, c.Slot = r.Proto, r.Group, r.Slot
+	if r.Accept {
+		c.Flags |= ruleAccept
+	}
+	if r.AmazonDNS {
+		c.Flags |= ruleAmazonDNS
+	}
+	if p := r.SrcPorts; p != nil {
+		if p.From > p.To {
+			return fmt.Errorf("source ports %d-%d: from > to", p.From, p.To)
 		}
-		if p := r.SrcPorts; p != nil {
-			if p.From > p.To {
-				return fmt.Errorf("rule %d: source ports %d-%d: from > to", i, p.From, p.To)
-			}
-			c.Flags |= ruleHasSport
-			c.SportLo, c.SportHi = p.From, p.To
+		c.Flags |= ruleHasSport
+		c.SportLo, c.SportHi = p.From, p.To
+	}
+	if p := r.DstPorts; p != nil {
+		if p.From > p.To {
+			return fmt.Errorf("destination ports %d-%d: from > to", p.From, p.To)
 		}
-		if p := r.DstPorts; p != nil {
-			if p.From > p.To {
-				return fmt.Errorf("rule %d: destination ports %d-%d: from > to", i, p.From, p.To)
-			}
-			c.Flags |= ruleHasDport
-			c.DportLo, c.DportHi = p.From, p.To
-		}
+		c.Flags |= ruleHasDport
+		c.DportLo, c.DportHi = p.From, p.To
 	}
 	return nil
 }
@@ -101,29 +160,51 @@ const (
 	flagStreamCopies          = uint32(kpathFlagKPATH_STREAM_COPIES)
 	portStateful              = uint16(kpathFlagKPATH_PORT_STATEFUL)
 	portACL                   = uint16(kpathFlagKPATH_PORT_ACL)
+	portIPv6                  = uint16(kpathFlagKPATH_PORT_IPV6)
+	portSubnet6               = uint16(kpathFlagKPATH_PORT_SUBNET6)
 	allowAll                  = uint8(kpathFlagKPATH_ALLOW_ALL)
 	aclAllow                  = uint8(kpathFlagKPATH_ACL_ALLOW)
 	aclAll                    = uint8(kpathFlagKPATH_ACL_ALL)
 	aclPorts                  = uint8(kpathFlagKPATH_ACL_PORTS)
 )
 
-// compileACL checks a network ACL and converts it into the map's layout.
+// compileACL checks a network ACL and converts it into the port's
+// layout: IPv4 entries into v.Acl, IPv6 ones into v.Acl6, each family in
+// order.
 func compileACL(a *NetworkACL, v *kpathPort) error {
 	if !a.Subnet.IsValid() || !a.Subnet.Addr().Is4() {
 		return fmt.Errorf("network ACL: subnet %v is not an IPv4 prefix", a.Subnet)
 	}
-	if len(a.Entries) > MaxACL {
-		return fmt.Errorf("network ACL: %d entries, at most %d", len(a.Entries), MaxACL)
-	}
 	sub := a.Subnet.Masked()
 	v.Flags |= portACL
-	v.Subnet, v.SubnetMask, v.Nacl = v4(sub.Addr()), prefixMask(sub.Bits()), uint32(len(a.Entries))
-	for i, e := range a.Entries {
-		if !e.CIDR.IsValid() || !e.CIDR.Addr().Is4() {
-			return fmt.Errorf("network ACL entry %d: %v is not an IPv4 prefix", i, e.CIDR)
+	v.Subnet, v.SubnetMask = v4(sub.Addr()), prefixMask(sub.Bits())
+	if s6 := a.Subnet6; s6.IsValid() {
+		if !s6.Addr().Is6() {
+			return fmt.Errorf("network ACL: subnet %v is not an IPv6 prefix", s6)
 		}
-		c := e.CIDR.Masked()
-		k := kpathAcl{Addr: v4(c.Addr()), Mask: prefixMask(c.Bits()), Proto: e.Proto}
+		v.Flags |= portSubnet6
+		v.Subnet6 = prefix6(s6)
+	}
+	var n [3]int
+	for i, e := range a.Entries {
+		fam := family(e.CIDR)
+		if fam == noFamily {
+			return fmt.Errorf("network ACL entry %d: %v is not a prefix", i, e.CIDR)
+		}
+		if n[fam] == MaxACL {
+			return fmt.Errorf("network ACL: more than %d %s entries", MaxACL, familyNames[fam])
+		}
+		var k *kpathAcl
+		if fam == ipv4 {
+			k = &v.Acl[n[ipv4]]
+			c := e.CIDR.Masked()
+			k.Addr, k.Mask = v4(c.Addr()), prefixMask(c.Bits())
+		} else {
+			v.Acl6[n[ipv6]].Peer = prefix6(e.CIDR)
+			k = &v.Acl6[n[ipv6]].A
+		}
+		n[fam]++
+		k.Proto = e.Proto
 		if e.Allow {
 			k.Flags |= aclAllow
 		}
@@ -137,31 +218,42 @@ func compileACL(a *NetworkACL, v *kpathPort) error {
 			k.Flags |= aclPorts
 			k.PortLo, k.PortHi = e.Ports.From, e.Ports.To
 		}
-		v.Acl[i] = k
 	}
+	v.Nacl, v.Nacl6 = uint32(n[ipv4]), uint32(n[ipv6])
 	return nil
 }
 
 // compileAllow checks security group entries and converts them into the
-// map's layout.
-func compileAllow(allow []Allow, out *[MaxAllow]kpathAllow) error {
-	if len(allow) > MaxAllow {
-		return fmt.Errorf("security groups: %d entries, at most %d", len(allow), MaxAllow)
-	}
+// port's layout: IPv4 peers into v.Allow, IPv6 ones into v.Allow6.
+func compileAllow(allow []Allow, v *kpathPort) error {
+	var n [3]int
 	for i, a := range allow {
-		if !a.Peer.IsValid() || !a.Peer.Addr().Is4() {
-			return fmt.Errorf("security group entry %d: peer %v is not an IPv4 prefix", i, a.Peer)
+		fam := family(a.Peer)
+		if fam == noFamily {
+			return fmt.Errorf("security group entry %d: peer %v is not a prefix", i, a.Peer)
+		}
+		if n[fam] == MaxAllow {
+			return fmt.Errorf("security groups: more than %d %s entries", MaxAllow, familyNames[fam])
 		}
 		if a.From < -1 || a.From > 65535 || a.To < -1 || a.To > 65535 {
 			return fmt.Errorf("security group entry %d: range %d-%d out of -1..65535", i, a.From, a.To)
 		}
-		m := a.Peer.Masked()
-		k := kpathAllow{Addr: v4(m.Addr()), Mask: prefixMask(m.Bits()), From: int32(a.From), To: int32(a.To), Proto: a.Proto}
+		var k *kpathAllow
+		if fam == ipv4 {
+			k = &v.Allow[n[ipv4]]
+			m := a.Peer.Masked()
+			k.Addr, k.Mask = v4(m.Addr()), prefixMask(m.Bits())
+		} else {
+			v.Allow6[n[ipv6]].Peer = prefix6(a.Peer)
+			k = &v.Allow6[n[ipv6]].A
+		}
+		n[fam]++
+		k.From, k.To, k.Proto = int32(a.From), int32(a.To), a.Proto
 		if a.All {
 			k.Flags |= allowAll
 		}
-		out[i] = k
 	}
+	v.Nallow, v.Nallow6 = uint32(n[ipv4]), uint32(n[ipv6])
 	return nil
 }
 

@@ -79,9 +79,9 @@ func TestConstantsMatchObject(t *testing.T) {
 		"KPATH_RULE_ACCEPT": uint64(ruleAccept), "KPATH_RULE_HAS_SPORT": uint64(ruleHasSport), "KPATH_RULE_HAS_DPORT": uint64(ruleHasDport), "KPATH_RULE_AMAZON_DNS": uint64(ruleAmazonDNS),
 		"KPATH_REJECT_STOPS": uint64(flagRejectStops), "KPATH_RECEIVERS_COMPLETE_CSUM": uint64(flagReceiversCompleteCsum),
 		"KPATH_STREAM_COPIES": uint64(flagStreamCopies),
-		"KPATH_PORT_STATEFUL": uint64(portStateful), "KPATH_PORT_ACL": uint64(portACL), "KPATH_ALLOW_ALL": uint64(allowAll),
+		"KPATH_PORT_STATEFUL": uint64(portStateful), "KPATH_PORT_ACL": uint64(portACL), "KPATH_PORT_IPV6": uint64(portIPv6), "KPATH_PORT_SUBNET6": uint64(portSubnet6), "KPATH_ALLOW_ALL": uint64(allowAll),
 		"KPATH_ACL_ALLOW": uint64(aclAllow), "KPATH_ACL_ALL": uint64(aclAll), "KPATH_ACL_PORTS": uint64(aclPorts),
-		"KPATH_PUNT_REASONS": uint64(NumPunts), "KPATH_PUNT_NETWORK_ACL": uint64(PuntNetworkACL), "KPATH_PUNT_NOT_IPV4": uint64(PuntNotIPv4),
+		"KPATH_PUNT_REASONS": uint64(NumPunts), "KPATH_PUNT_NETWORK_ACL": uint64(PuntNetworkACL), "KPATH_PUNT_CUT": uint64(PuntCut), "KPATH_PUNT_NOT_IP": uint64(PuntNotIP),
 		"KPATH_OUTER_PORTS": uint64(OuterPorts), "KPATH_MAX_HEADER": uint64(MaxHeader), "KPATH_MAX_FIXES": uint64(MaxFixes),
 		"KPATH_LOST_REASONS": uint64(LostReasons), "KPATH_MAX_FORWARDS": uint64(MaxForwards),
 		"KPATH_FORWARD_HASH": uint64(ForwardHash), "KPATH_ROUTE_FORWARD": uint64(routeForward),
@@ -117,8 +117,9 @@ func TestConstantsMatchObject(t *testing.T) {
 			len(session.Routes), cloudmock.OuterPorts, len(route.Hdr), len(route.Fix), len(stats.Lost))
 	}
 	var port kpathPort
-	if len(port.Rules) != MaxRules || len(port.Allow) != MaxAllow || len(port.Acl) != MaxACL {
-		t.Errorf("struct port holds %d rules, %d allow, %d acl entries; Go's limits are %d, %d, %d",
-			len(port.Rules), len(port.Allow), len(port.Acl), MaxRules, MaxAllow, MaxACL)
+	if len(port.Rules) != MaxRules || len(port.Allow) != MaxAllow || len(port.Acl) != MaxACL ||
+		len(port.Rules6) != MaxRules || len(port.Allow6) != MaxAllow || len(port.Acl6) != MaxACL {
+		t.Errorf("struct port holds %d/%d rules, %d/%d allow, %d/%d acl entries (IPv4/IPv6); Go's limits are %d, %d, %d",
+			len(port.Rules), len(port.Rules6), len(port.Allow), len(port.Allow6), len(port.Acl), len(port.Acl6), MaxRules, MaxAllow, MaxACL)
 	}
 }

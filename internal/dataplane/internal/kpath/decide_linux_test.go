@@ -130,10 +130,10 @@ func TestPrivilegedDecideVerdicts(t *testing.T) {
 		{"ingress: to another MAC", Ingress, fall, true, tcpTo(80, 40000), nil, [2]uint32{}, punt(PuntNotOurs)},
 		{"ingress: broadcast", Ingress, fall, true, with(tcpTo(80, 40000), func(k *pkt) { k.dstMAC = [6]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff} }), nil, [2]uint32{}, punt(PuntNotOurs)},
 		{"egress: from another MAC", Egress, fall, true, with(tcpTo(1, 2), func(k *pkt) { k.srcMAC = peerMAC }), nil, [2]uint32{}, punt(PuntNotOurs)},
-		{"arp", Egress, fall, true, with(tcpTo(1, 2), func(k *pkt) { k.etherType = 0x0806 }), nil, [2]uint32{}, punt(PuntNotIPv4)},
-		{"ipv6 ethertype", Egress, fall, true, with(tcpTo(1, 2), func(k *pkt) { k.etherType = 0x86dd }), nil, [2]uint32{}, punt(PuntNotIPv4)},
-		{"vlan", Egress, fall, true, with(tcpTo(1, 2), func(k *pkt) { k.etherType = 0x8100 }), nil, [2]uint32{}, punt(PuntNotIPv4)},
-		{"runt frame", Egress, fall, true, pkt{}, tcpTo(1, 2).build()[:30], [2]uint32{}, punt(PuntNotIPv4)},
+		{"arp", Egress, fall, true, with(tcpTo(1, 2), func(k *pkt) { k.etherType = 0x0806 }), nil, [2]uint32{}, punt(PuntNotIP)},
+		{"ipv6 ethertype", Egress, fall, true, with(tcpTo(1, 2), func(k *pkt) { k.etherType = 0x86dd }), nil, [2]uint32{}, punt(PuntNotIP)},
+		{"vlan", Egress, fall, true, with(tcpTo(1, 2), func(k *pkt) { k.etherType = 0x8100 }), nil, [2]uint32{}, punt(PuntNotIP)},
+		{"runt frame", Egress, fall, true, pkt{}, tcpTo(1, 2).build()[:30], [2]uint32{}, punt(PuntNotIP)},
 		{"ip options", Egress, fall, true, with(tcpTo(1, 2), func(k *pkt) { k.ihl = 6 }), nil, [2]uint32{}, punt(PuntIPHeader)},
 		{"total length past the frame", Egress, fall, true, with(tcpTo(1, 2), func(k *pkt) { k.totLenDelta = 1 }), nil, [2]uint32{}, punt(PuntIPHeader)},
 		{"total length below 20", Egress, fall, true, with(tcpTo(1, 2), func(k *pkt) { k.totLenDelta = -(20 + 10 + 1) }), nil, [2]uint32{}, punt(PuntIPHeader)},
@@ -217,7 +217,7 @@ func TestPrivilegedDecideVerdicts(t *testing.T) {
 
 // checkHash7 compares the clone mark's hash bits with cloudmock's outer
 // source port for the frame: its flow's, but 0 for a reply from Amazon
-// DNS (the resolver of the tests' ports, or 169.254.169.253), whose
+// DNS (the resolver of the tests' ports, 169.254.169.253 or fd00:ec2::253), whose
 // copies all carry the outer source port 65408 (cloudmock's
 // isResolverReply; TestPrivilegedPlanDifferential checks it against the
 // model's bytes).
@@ -228,7 +228,7 @@ func checkHash7(tb testing.TB, frame []byte, mark uint32) {
 		tb.Fatalf("cloudmock cannot parse a frame the kernel mirrors")
 	}
 	want := uint32(cloudmock.OuterSrcPort(&f) & 0x7f)
-	if f.Src == resolver || f.Src == netip.MustParseAddr("169.254.169.253") {
+	if f.Src == resolver || f.Src == netip.MustParseAddr("169.254.169.253") || f.Src == netip.MustParseAddr("fd00:ec2::253") {
 		want = 0
 	}
 	if mark>>16&0x7f != want {

@@ -18,8 +18,11 @@
 // are keyed by interface index); its programs attach to fabric-side veth
 // ports with TCX links, which vanish with the process (the data plane
 // attaches TCPrograms itself as cls_bpf filters, cheaper in a large lab,
-// and says so with MarkAttached). A port's tc hooks
-// decide plain IPv4 packets of the ENI (bpf/kpath.c decide: the network
+// and says so with MarkAttached). A port's tc hooks decide plain IPv4
+// packets of the ENI and, when the profile mirrors IPv6 (Port.IPv6), IPv6
+// packets without extension headers, each family by the port's tables of
+// its own (rules, security group peers, network ACL entries; an IPv6
+// prefix is matched on 128 bits) (bpf/kpath.c decide: the network
 // ACL, the security groups, the filter rules in decision order; Amazon
 // DNS, the VPC resolver and 169.254.169.253, only by the rules of
 // sessions whose filter has the amazon-dns network service). What
@@ -41,10 +44,10 @@
 // (forward_linux.go). The capture rings take SocketFilter(dir) (one ring
 // per direction) or SocketFilterBoth (one ring for both), which
 // drops what the kernel mirrored, so each packet is decided once.
-// Everything else (ARP, IPv6 packets, VLAN, IP options, fragments,
-// offloads, never-mirrored services, rejects, no match) is punted to user
-// space and counted by reason (Punts). The caller adds Counters to the
-// model's (Model.CountCopies).
+// Everything else (ARP, VLAN, IPv4 options, IPv6 extension headers,
+// fragments, offloads, never-mirrored services, rejects, no match) is
+// punted to user space and counted by reason (Punts). The caller adds
+// Counters to the model's (Model.CountCopies).
 //
 // With Config.StreamCopies the receiver port's program also writes each
 // copy it wraps, whole, to the copies perf buffer, after a copy_event

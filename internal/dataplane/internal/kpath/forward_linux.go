@@ -56,12 +56,13 @@ func (p *Path) AttachForward(ifindex int) error {
 }
 
 // SetForward has the forward program hand copies to outer destination dst
-// (a receiver's IPv4 address) to port ifindex, the receiver's bridge port.
+// (a receiver's IPv4 or IPv6 address) to port ifindex, the receiver's
+// bridge port.
 func (p *Path) SetForward(dst netip.Addr, ifindex int) error {
-	if !dst.Is4() || ifindex <= 0 {
-		return fmt.Errorf("set kernel mirror forwarding: %v to ifindex %d: want an IPv4 address and a positive interface index", dst, ifindex)
+	if !dst.IsValid() || ifindex <= 0 {
+		return fmt.Errorf("set kernel mirror forwarding: %v to ifindex %d: want an address and a positive interface index", dst, ifindex)
 	}
-	if err := p.objs.Forwards.Update(v4(dst), kpathForward{Ifindex: uint32(ifindex)}, ebpf.UpdateAny); err != nil {
+	if err := p.objs.Forwards.Update(forwardKey(dst), kpathForward{Ifindex: uint32(ifindex)}, ebpf.UpdateAny); err != nil {
 		return fmt.Errorf("set kernel mirror forwarding for %v: %w", dst, err)
 	}
 	return nil
@@ -69,11 +70,17 @@ func (p *Path) SetForward(dst netip.Addr, ifindex int) error {
 
 // DeleteForward stops forwarding copies to dst.
 func (p *Path) DeleteForward(dst netip.Addr) error {
-	if !dst.Is4() {
-		return fmt.Errorf("delete kernel mirror forwarding: %v is not an IPv4 address", dst)
+	if !dst.IsValid() {
+		return fmt.Errorf("delete kernel mirror forwarding: %v is not an address", dst)
 	}
-	if err := p.objs.Forwards.Delete(v4(dst)); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+	if err := p.objs.Forwards.Delete(forwardKey(dst)); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
 		return fmt.Errorf("delete kernel mirror forwarding for %v: %w", dst, err)
 	}
 	return nil
+}
+
+// forwardKey is dst as the forwards map keys it: 16 bytes, an IPv4
+// address as ::ffff:a.b.c.d.
+func forwardKey(dst netip.Addr) kpathForwardKey {
+	return kpathForwardKey{Addr: dst.As16()}
 }

@@ -103,13 +103,17 @@ type pkt struct {
 	frag           uint16  // flags and offset
 	l4Len          int     // -1: the protocol's header length
 	totLenDelta    int     // added to the IPv4 total length
-	icmp           [2]byte // ICMP type and code (proto 1)
+	icmp           [2]byte // ICMP type and code (proto 1 or 58)
+	exts           []uint8 // IPv6: 8-byte extension headers of these types before the protocol's
 }
 
-// build writes the frame: Ethernet, IPv4 (checksum correct), a TCP (20)
-// or UDP (8) header with the ports, or 8 bytes of header for other
-// protocols, and payload bytes.
+// build writes the frame: Ethernet, IPv4 (checksum correct; IPv6 when
+// src is an IPv6 address, see build6), a TCP (20) or UDP (8) header with
+// the ports, or 8 bytes of header for other protocols, and payload bytes.
 func (k pkt) build() []byte {
+	if k.src.Is6() {
+		return k.build6()
+	}
 	et := k.etherType
 	if et == 0 {
 		et = 0x0800
@@ -118,17 +122,7 @@ func (k pkt) build() []byte {
 	if ihl == 0 {
 		ihl = 5
 	}
-	l4 := k.l4Len
-	if l4 < 0 || l4 == 0 && k.proto != 0 {
-		switch k.proto {
-		case 6:
-			l4 = 20
-		case 17:
-			l4 = 8
-		default:
-			l4 = 8
-		}
-	}
+	l4 := k.l4Bytes()
 	ipLen := int(ihl)*4 + l4 + k.payload
 	f := make([]byte, 14+ipLen)
 	copy(f[0:], k.dstMAC[:])
@@ -149,7 +143,58 @@ func (k pkt) build() []byte {
 	sum = sum>>16 + sum&0xffff
 	sum += sum >> 16
 	binary.BigEndian.PutUint16(ip[10:], ^uint16(sum))
-	t := ip[int(ihl)*4:]
+	k.transport(ip[int(ihl)*4:], l4)
+	return f
+}
+
+// l4Bytes is the transport header's length build writes.
+func (k pkt) l4Bytes() int {
+	switch {
+	case k.l4Len > 0 || k.l4Len == 0 && k.proto == 0:
+		return max(k.l4Len, 0)
+	case k.proto == 6:
+		return 20
+	}
+	return 8
+}
+
+// build6 writes an IPv6 frame: Ethernet, IPv6 (hop limit 64), the
+// extension headers exts (a fragment header's offset and M flag: frag),
+// the transport header as build's, and payload bytes.
+func (k pkt) build6() []byte {
+	l4 := k.l4Bytes()
+	ext := 8 * len(k.exts)
+	f := make([]byte, 14+40+ext+l4+k.payload)
+	copy(f[0:], k.dstMAC[:])
+	copy(f[6:], k.srcMAC[:])
+	et := k.etherType
+	if et == 0 {
+		et = 0x86dd
+	}
+	binary.BigEndian.PutUint16(f[12:], et)
+	ip := f[14:]
+	ip[0] = 0x60
+	binary.BigEndian.PutUint16(ip[4:], uint16(ext+l4+k.payload+k.totLenDelta))
+	ip[7] = 64
+	s, d := k.src.As16(), k.dst.As16()
+	copy(ip[8:], s[:])
+	copy(ip[24:], d[:])
+	next := &ip[6]
+	for i, typ := range k.exts {
+		h := ip[40+8*i:]
+		*next, next = typ, &h[0]
+		if typ == 44 {
+			binary.BigEndian.PutUint16(h[2:], k.frag)
+		}
+	}
+	*next = k.proto
+	k.transport(ip[40+ext:], l4)
+	return f
+}
+
+// transport writes the transport header of l4 bytes and the payload
+// into t.
+func (k pkt) transport(t []byte, l4 int) {
 	if (k.proto == 6 || k.proto == 17) && l4 >= 4 {
 		binary.BigEndian.PutUint16(t[0:], k.sport)
 		binary.BigEndian.PutUint16(t[2:], k.dport)
@@ -160,13 +205,12 @@ func (k pkt) build() []byte {
 	if k.proto == 17 && l4 >= 8 {
 		binary.BigEndian.PutUint16(t[4:], uint16(l4+k.payload))
 	}
-	if k.proto == 1 && l4 >= 2 {
+	if (k.proto == 1 || k.proto == 58) && l4 >= 2 {
 		t[0], t[1] = k.icmp[0], k.icmp[1]
 	}
 	for i := l4; i < len(t); i++ {
 		t[i] = byte(i * 7)
 	}
-	return f
 }
 
 // randomPkt is a random flow toward (dir Ingress) or from the instance

@@ -24,6 +24,12 @@ type kpathAcl struct {
 	Pad    uint16
 }
 
+type kpathAcl6 struct {
+	_    structs.HostLayout
+	Peer kpathPrefix6
+	A    kpathAcl
+}
+
 type kpathAllow struct {
 	_     structs.HostLayout
 	Addr  uint32
@@ -33,6 +39,13 @@ type kpathAllow struct {
 	Proto uint8
 	Flags uint8
 	Pad   uint16
+}
+
+type kpathAllow6 struct {
+	_    structs.HostLayout
+	Peer kpathPrefix6
+	A    kpathAllow
+	_    [4]byte
 }
 
 type kpathDir uint32
@@ -62,6 +75,8 @@ const (
 	kpathFlagKPATH_STREAM_COPIES           kpathFlag = 4
 	kpathFlagKPATH_PORT_STATEFUL           kpathFlag = 1
 	kpathFlagKPATH_PORT_ACL                kpathFlag = 2
+	kpathFlagKPATH_PORT_IPV6               kpathFlag = 4
+	kpathFlagKPATH_PORT_SUBNET6            kpathFlag = 8
 	kpathFlagKPATH_ALLOW_ALL               kpathFlag = 1
 	kpathFlagKPATH_ACL_ALLOW               kpathFlag = 1
 	kpathFlagKPATH_ACL_ALL                 kpathFlag = 2
@@ -72,6 +87,11 @@ const (
 type kpathForward struct {
 	_       structs.HostLayout
 	Ifindex uint32
+}
+
+type kpathForwardKey struct {
+	_    structs.HostLayout
+	Addr [16]uint8
 }
 
 type kpathLimit uint32
@@ -113,6 +133,15 @@ type kpathPort struct {
 	Rules      [40]kpathRule
 	Allow      [32]kpathAllow
 	Acl        [20]kpathAcl
+	Nrules6    uint32
+	Nallow6    uint32
+	Nacl6      uint32
+	Pad6       uint32
+	_          [4]byte
+	Subnet6    kpathPrefix6
+	Rules6     [40]kpathRule6
+	Allow6     [32]kpathAllow6
+	Acl6       [20]kpathAcl6
 }
 
 type kpathPortKey struct {
@@ -121,10 +150,16 @@ type kpathPortKey struct {
 	Dir     uint32
 }
 
+type kpathPrefix6 struct {
+	_    structs.HostLayout
+	Addr [2]uint64
+	Mask [2]uint64
+}
+
 type kpathPunt uint32
 
 const (
-	kpathPuntKPATH_PUNT_NOT_IPV4       kpathPunt = 0
+	kpathPuntKPATH_PUNT_NOT_IP         kpathPunt = 0
 	kpathPuntKPATH_PUNT_NOT_OURS       kpathPunt = 1
 	kpathPuntKPATH_PUNT_IP_HEADER      kpathPunt = 2
 	kpathPuntKPATH_PUNT_FRAGMENT       kpathPunt = 3
@@ -135,7 +170,8 @@ const (
 	kpathPuntKPATH_PUNT_NO_SESSION     kpathPunt = 8
 	kpathPuntKPATH_PUNT_SECURITY_GROUP kpathPunt = 9
 	kpathPuntKPATH_PUNT_NETWORK_ACL    kpathPunt = 10
-	kpathPuntKPATH_PUNT_REASONS        kpathPunt = 11
+	kpathPuntKPATH_PUNT_CUT            kpathPunt = 11
+	kpathPuntKPATH_PUNT_REASONS        kpathPunt = 12
 )
 
 type kpathRoute struct {
@@ -167,6 +203,13 @@ type kpathRule struct {
 	Flags   uint8
 	Group   uint16
 	Slot    uint32
+}
+
+type kpathRule6 struct {
+	_   structs.HostLayout
+	Src kpathPrefix6
+	Dst kpathPrefix6
+	R   kpathRule
 }
 
 type kpathSession struct {

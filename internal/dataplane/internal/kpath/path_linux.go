@@ -27,7 +27,7 @@ type Path struct {
 	// written holds a hash of each port entry last written (SetPort
 	// skips an entry the map holds already: a running service sets every
 	// port at every change of its configuration, so an unchanged port
-	// costs a hash instead of a map update, which copies 2 KiB and frees
+	// costs a hash instead of a map update, which copies 8 KiB and frees
 	// the old element after an RCU grace period).
 	written map[kpathPortKey]uint64
 	seed    maphash.Seed
@@ -149,17 +149,20 @@ func (p *Path) setPort(ifindex int, dir uint32, port Port) error {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	// One value reused under mu: a port entry is 2 KiB, and a service
+	// One value reused under mu: a port entry is 8 KiB, and a service
 	// sets every port at each change of its configuration.
 	v := &p.scratch
-	*v = kpathPort{Mac: port.MAC, Nrules: uint32(len(port.Rules))}
+	*v = kpathPort{Mac: port.MAC}
+	if port.IPv6 {
+		v.Flags |= portIPv6
+	}
 	if r := port.Resolver; r.IsValid() {
 		if !r.Is4() {
 			return fmt.Errorf("resolver %v: not an IPv4 address", r)
 		}
 		v.Resolver = v4(r)
 	}
-	if err := compileRules(port.Rules, &v.Rules); err != nil {
+	if err := compileRules(port.Rules, v); err != nil {
 		return err
 	}
 	if sg := port.SecurityGroups; sg != nil {
@@ -168,8 +171,7 @@ func (p *Path) setPort(ifindex int, dir uint32, port Port) error {
 		}
 		v.Flags |= portStateful
 		v.ConnTable = uint32(sg.ConnTable)
-		v.Nallow = uint32(len(sg.Allow))
-		if err := compileAllow(sg.Allow, &v.Allow); err != nil {
+		if err := compileAllow(sg.Allow, v); err != nil {
 			return err
 		}
 	}

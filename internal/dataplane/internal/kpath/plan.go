@@ -4,6 +4,7 @@ package kpath
 
 import (
 	"fmt"
+	"net/netip"
 
 	"github.com/mirrorlab/mirrorlab/internal/encap"
 
@@ -13,9 +14,10 @@ import (
 // Plan is the part of a model that the kernel can decide exactly, read
 // through the model's SourceRules: per source ENI and direction, the
 // port's contents, or why its packets must be decided in user space
-// (cloudmock's Decide). The kernel decides only plain IPv4 packets and
-// punts every other one, so a plan holds no IPv6 entries and no
-// never-mirrored classes (the programs punt those). PlanSession.Copies
+// (cloudmock's Decide). The kernel decides plain IPv4 packets and, when
+// the profile mirrors IPv6, IPv6 packets without extension headers, and
+// punts every other one; a plan holds no never-mirrored classes (the
+// programs punt those). PlanSession.Copies
 // says where each copy goes (an ENI target, the receiver a load balancer
 // chooses, in the source's VPC or another, over IPv4 or IPv6); a direction
 // where anything fails is left to user space whole.
@@ -121,29 +123,30 @@ func planDirection(m *cloudmock.Model, ref cloudmock.ENIRef, p *Plan, index map[
 			return PlanDirection{Why: fmt.Sprintf("session %s: %s", r.Sessions[i].SessionId, why)}
 		}
 	}
-	pd := PlanDirection{Port: Port{Resolver: r.Resolver}}
+	v6 := m.Profile().IPv6
+	pd := PlanDirection{Port: Port{Resolver: r.Resolver, IPv6: v6}}
 	if r.ACLId != "" {
-		pd.Port.NetworkACL = planACL(r)
-		if n := len(pd.Port.NetworkACL.Entries); n > MaxACL {
-			return PlanDirection{Why: fmt.Sprintf("network ACL %s has %d IPv4 entries %s (the kernel path holds %d)", r.ACLId, n, dir, MaxACL)}
+		pd.Port.NetworkACL = planACL(r, v6)
+		if why := overLimit(len(pd.Port.NetworkACL.Entries), MaxACL, func(i int) netip.Prefix { return pd.Port.NetworkACL.Entries[i].CIDR }); why != "" {
+			return PlanDirection{Why: fmt.Sprintf("network ACL %s has %s entries %s (the kernel path holds %d per family)", r.ACLId, why, dir, MaxACL)}
 		}
 	}
 	if r.HasGroups {
-		pd.Port.SecurityGroups = planGroups(r)
-		if n := len(pd.Port.SecurityGroups.Allow); n > MaxAllow {
-			return PlanDirection{Why: fmt.Sprintf("security groups with %d IPv4 peers %s (the kernel path holds %d)", n, dir, MaxAllow)}
+		pd.Port.SecurityGroups = planGroups(r, v6)
+		if why := overLimit(len(pd.Port.SecurityGroups.Allow), MaxAllow, func(i int) netip.Prefix { return pd.Port.SecurityGroups.Allow[i].Peer }); why != "" {
+			return PlanDirection{Why: fmt.Sprintf("security groups with %s peers %s (the kernel path holds %d per family)", why, dir, MaxAllow)}
 		}
 	}
 	for si, s := range r.Sessions {
 		group := len(pd.Sessions)
 		for _, fr := range s.Rules {
-			if !fr.Src.Addr().Is4() || !fr.Dst.Addr().Is4() {
-				continue // never matches an IPv4 packet
+			if !kernelFamily(fr.Src, v6) || family(fr.Dst) != family(fr.Src) {
+				continue // never matches a packet the kernel decides
 			}
 			pd.Port.Rules = append(pd.Port.Rules, planRule(fr, group, s.AmazonDNS))
 		}
 		if len(pd.Port.Rules) == 0 || pd.Port.Rules[len(pd.Port.Rules)-1].Group != uint16(group) {
-			continue // no IPv4 rule of this session
+			continue // no rule of this session the kernel decides by
 		}
 		if s.MaxInner > 0 && s.MaxInner < MinMaxInner {
 			return PlanDirection{Why: fmt.Sprintf("session %s: copies cut to %d bytes (the kernel cuts no shorter than %d)", s.SessionId, s.MaxInner, MinMaxInner)}
@@ -158,10 +161,32 @@ func planDirection(m *cloudmock.Model, ref cloudmock.ENIRef, p *Plan, index map[
 		}
 		pd.Sessions = append(pd.Sessions, i)
 	}
-	if n := len(pd.Port.Rules); n > MaxRules {
-		return PlanDirection{Why: fmt.Sprintf("%d filter rules (the kernel path holds %d)", n, MaxRules)}
+	if why := overLimit(len(pd.Port.Rules), MaxRules, func(i int) netip.Prefix { return pd.Port.Rules[i].Src }); why != "" {
+		return PlanDirection{Why: fmt.Sprintf("%s filter rules (the kernel path holds %d per family)", why, MaxRules)}
 	}
 	return pd
+}
+
+// kernelFamily reports whether a prefix is of a family the kernel decides
+// (IPv4, and IPv6 when v6).
+func kernelFamily(p netip.Prefix, v6 bool) bool {
+	f := family(p)
+	return f == ipv4 || (v6 && f == ipv6)
+}
+
+// overLimit counts n entries by the family of prefix(i): "" when each
+// family's fit in max, else the count of one that does not ("41 IPv6").
+func overLimit(n, max int, prefix func(int) netip.Prefix) string {
+	var count [3]int
+	for i := range n {
+		count[family(prefix(i))]++
+	}
+	for _, f := range []int{ipv4, ipv6} {
+		if count[f] > max {
+			return fmt.Sprintf("%d %s", count[f], familyNames[f])
+		}
+	}
+	return ""
 }
 
 // sourceWhy returns why none of a source's packets can be decided in the
@@ -207,12 +232,16 @@ func planRule(fr cloudmock.FilterRule, group int, amazonDNS bool) Rule {
 	return k
 }
 
-// planACL lists the network ACL's entries that can match an IPv4 packet.
-func planACL(r *cloudmock.SourceRules) *NetworkACL {
+// planACL lists the network ACL's entries that can match a packet the
+// kernel decides (IPv4, and IPv6 when v6).
+func planACL(r *cloudmock.SourceRules, v6 bool) *NetworkACL {
 	a := &NetworkACL{Subnet: r.Subnet4, Entries: []ACLEntry{}}
+	if v6 && r.Subnet6.Addr().Is6() {
+		a.Subnet6 = r.Subnet6
+	}
 	for _, e := range r.ACL {
-		if !e.CIDR.Addr().Is4() {
-			continue // never matches an IPv4 packet
+		if !kernelFamily(e.CIDR, v6) {
+			continue // never matches a packet the kernel decides
 		}
 		k := ACLEntry{Allow: e.Allow, All: e.All, Proto: e.Proto, CIDR: e.CIDR}
 		if e.HasPorts {
@@ -223,11 +252,12 @@ func planACL(r *cloudmock.SourceRules) *NetworkACL {
 	return a
 }
 
-// planGroups lists the security groups' IPv4 peers.
-func planGroups(r *cloudmock.SourceRules) *SecurityGroups {
+// planGroups lists the security groups' peers of the families the
+// kernel decides (IPv4, and IPv6 when v6).
+func planGroups(r *cloudmock.SourceRules, v6 bool) *SecurityGroups {
 	sg := &SecurityGroups{Allow: []Allow{}}
 	for _, g := range r.Groups {
-		if g.Peer.Addr().Is4() {
+		if kernelFamily(g.Peer, v6) {
 			sg.Allow = append(sg.Allow, Allow{All: g.All, Proto: g.Proto, From: g.From, To: g.To, Peer: g.Peer})
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
@@ -84,15 +86,18 @@ func amazonDNSFilters(s *cloudmock.Spec) {
 }
 
 // isAmazonDNS reports a flow to or from Amazon DNS (the test VPC's
-// resolver or 169.254.169.253), and whether it comes from there.
+// resolver, 169.254.169.253 or fd00:ec2::253), and whether it comes from
+// there.
 func isAmazonDNS(f *cloudmock.Flow) (dns, reply bool) {
-	is := func(a netip.Addr) bool { return a == resolver || a == netip.MustParseAddr("169.254.169.253") }
+	is := func(a netip.Addr) bool {
+		return a == resolver || a == netip.MustParseAddr("169.254.169.253") || a == netip.MustParseAddr("fd00:ec2::253")
+	}
 	return is(f.Src) || is(f.Dst), is(f.Src)
 }
 
-// neverReasons are the model's never-mirrored classes of IPv4 packets,
+// neverReasons are the model's never-mirrored classes of IP packets,
 // which the kernel punts as PuntNever.
-var neverReasons = map[cloudmock.Reason]bool{cloudmock.ReasonDHCP: true, cloudmock.ReasonMetadata: true,
+var neverReasons = map[cloudmock.Reason]bool{cloudmock.ReasonDHCP: true, cloudmock.ReasonNDP: true, cloudmock.ReasonMetadata: true,
 	cloudmock.ReasonTimeService: true, cloudmock.ReasonWindowsActivation: true, cloudmock.ReasonAmazonDNS: true}
 
 // diffSpec is the spec of a variant of the differential tests, and its
@@ -107,6 +112,9 @@ func diffSpec(variant string) (cloudmock.Spec, string) {
 		spec := planSpec("reject-stops")
 		amazonDNSFilters(&spec)
 		return spec, "reject-stops"
+	}
+	if strings.HasPrefix(variant, "ipv6") {
+		return diffSpec6(variant), "reject-stops"
 	}
 	return planSpec(variant), variant
 }
@@ -186,6 +194,20 @@ func installable(pd PlanDirection, mac [6]byte, table int, slot func(session int
 	return port
 }
 
+// labSession is a plan session as the lab completes it (withLab), with
+// a route per outer source port (PlanCopy.Route) when its copies travel
+// over IPv6 (one receiver's VXLAN over IPv4 otherwise).
+func labSession(s *PlanSession, slot uint32) Session {
+	if !s.Session.OuterDst.Is6() {
+		return withLab(s.Session, routeMAC, recvMAC, noReceiver)
+	}
+	k := Session{MaxInner: s.Session.MaxInner, Routes: make([]Route, len(s.Copies))}
+	for i := range s.Copies {
+		k.Routes[i] = s.Copies[i].Route(routeMAC, recvMAC, noReceiver, slot)
+	}
+	return k
+}
+
 // withLab completes a plan session with the lab's MACs and receiver port.
 func withLab(s Session, routerMAC, receiverMAC [6]byte, receiverIfindex int) Session {
 	s.SrcMAC, s.DstMAC, s.ReceiverIfindex = routerMAC, receiverMAC, receiverIfindex
@@ -211,132 +233,205 @@ func withLab(s Session, routerMAC, receiverMAC [6]byte, receiverIfindex int) Ses
 // those sessions alone, into the model's bytes (a reply's outer source
 // port 65408), and what it punts as never mirrored the model does not
 // mirror.
+//
+// The ipv6 variants make the VPC dual-stack and add IPv6 rules (and, in
+// ipv6-stateful, IPv6 security group peers and network ACL entries; in
+// ipv6-outer-dns, copies carried over IPv6 and Amazon DNS over IPv6), and
+// half the packets are IPv6: the kernel decides them as the model does,
+// into the same bytes, and leaves to user space only what it must
+// (extension headers, fragments) or what the model does not mirror.
 func TestPrivilegedPlanDifferential(t *testing.T) {
 	p := loadPath(t)
-	for _, variant := range []string{"reject-stops", "reject-falls-through", "stateful", "amazon-dns"} {
+	for _, variant := range []string{"reject-stops", "reject-falls-through", "stateful", "amazon-dns", "ipv6", "ipv6-stateful", "ipv6-outer-dns"} {
 		t.Run(variant, func(t *testing.T) {
 			spec, reject := diffSpec(variant)
-			m, err := cloudmock.New(spec)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ref, _ := m.ENI("eni-web")
-			mem, err := p.ConnTable(3)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := m.SetFlowTable("eni-web", mem); err != nil {
-				t.Fatal(err)
-			}
-			plan := PlanModel(m, []cloudmock.ENIRef{ref})
-			if len(plan.ENIs) != 1 || len(plan.Sessions) != 3 {
-				t.Fatalf("plan: %d ENIs, %d sessions", len(plan.ENIs), len(plan.Sessions))
-			}
-			if err := p.SetConfig(Config{CopyMark: DefaultCopyMark, RejectStops: plan.RejectStops}); err != nil {
-				t.Fatal(err)
-			}
-			e := plan.ENIs[0]
-			for dir := range e.Dirs {
-				pd := e.Dirs[dir]
-				if pd.Why != "" {
-					t.Fatalf("direction %d is left to user space: %s", dir, pd.Why)
-				}
-				slot := func(s int) uint32 { return uint32(2*s + dir) }
-				port := installable(pd, instMAC, 3, slot)
-				if (port.NetworkACL != nil) != (variant == "stateful") {
-					t.Fatalf("network ACL %+v in variant %s", port.NetworkACL, variant)
-				}
-				if sg := port.SecurityGroups; variant == "stateful" && (sg == nil || len(sg.Allow) != 2) {
-					t.Fatalf("security groups %+v, want the stateful groups' two entries", sg)
-				}
-				if err := p.SetPort(testIfindex, uint32(dir), port); err != nil {
-					t.Fatal(err)
-				}
-				for i, s := range plan.Sessions {
-					if err := p.SetSession(slot(i), withLab(s.Session, routeMAC, recvMAC, noReceiver)); err != nil {
-						t.Fatal(err)
-					}
-				}
-			}
+			run := diffRun{t: t, p: p, variant: variant, v6: strings.HasPrefix(variant, "ipv6"),
+				stateful: strings.HasSuffix(variant, "stateful"), count: map[string]int{}}
+			run.install(spec)
 			r := rand.New(rand.NewPCG(5, 6))
-			count := map[string]int{}
 			var prev pkt
 			for i := range 4000 {
 				dir := uint32(i % 2)
 				k := diffPkt(r, dir)
-				if variant == "stateful" && i%3 == 2 {
+				if run.v6 {
+					k = diffPkt6(r, dir)
+				}
+				if run.stateful && i%3 == 2 {
 					// The answer to the packet before, the other way.
 					k = prev
 					k.srcMAC, k.dstMAC, k.src, k.dst, k.sport, k.dport = prev.dstMAC, prev.srcMAC, prev.dst, prev.src, prev.dport, prev.sport
 					dir = 1 - uint32((i-1)%2)
 				}
 				prev = k
-				frame := k.build()
-				mark := probe(t, p, dir, frame, skbCtx{})
-				d := m.Decide(ref, cloudmock.Direction(dir), frame)
-				if mark>>24 != CloneTag {
-					switch Punt(mark) {
-					case PuntNoMatch, PuntReject:
-						if d.Mirrored {
-							t.Fatalf("packet %d (%v %v): kernel punts (%v), cloudmock mirrors: %v", i, d.Flow, d.Direction, Punt(mark), d)
-						}
-					case PuntNetworkACL:
-						if d.Reason != cloudmock.ReasonSourceNACL {
-							t.Fatalf("packet %d (%v %v): kernel punts for the network ACL, cloudmock: %v", i, d.Flow, d.Direction, d)
-						}
-					case PuntSecurityGroup:
-						if d.Reason != cloudmock.ReasonSourceSG {
-							t.Fatalf("packet %d (%v %v): kernel punts for the security groups, cloudmock: %v", i, d.Flow, d.Direction, d)
-						}
-					case PuntNever:
-						if !neverReasons[d.Reason] {
-							t.Fatalf("packet %d (%v %v): kernel punts as never mirrored, cloudmock: %v", i, d.Flow, d.Direction, d)
-						}
-					default:
-						t.Fatalf("packet %d (%v): unexpected punt %v", i, d.Flow, Punt(mark))
-					}
-					count[Punt(mark).String()]++
-					continue
-				}
-				slot := mark & 0xffff
-				if !d.Mirrored || d.SessionId != plan.Sessions[slot/2].SessionId || slot%2 != dir {
-					t.Fatalf("packet %d (%v %v): kernel mirrors into slot %d (%s), cloudmock: %v", i, d.Flow, d.Direction, slot, plan.Sessions[slot/2].SessionId, d)
-				}
-				dl := m.Deliver(&d)
-				want := d.AppendWire(nil, cloudmock.FrameHeader{SrcMAC: routeMAC, DstMAC: recvMAC}, &dl, frame)
-				if out, _, _ := encapRun(t, p, frame, mark); !bytes.Equal(out, want) {
-					t.Fatalf("packet %d (%v): kernel frame differs from cloudmock's\nkernel:    %x\ncloudmock: %x", i, d.Flow, out, want)
-				}
-				count[d.SessionId]++
-				if dns, reply := isAmazonDNS(&d.Flow); dns {
-					count["amazon-dns"]++
-					if reply {
-						count["amazon-dns-replies"]++
-					}
-				}
-				if variant == "stateful" && i%3 == 2 {
-					count["replies"]++
+				if run.packet(i, k, dir) && run.stateful && i%3 == 2 {
+					run.count["replies"]++
 				}
 			}
-			t.Logf("%v", count)
-			classes := []string{"tms-a", "tms-b", "tms-c", "no-match", "never-mirrored"}
-			switch variant {
-			case "amazon-dns":
-				classes = append(classes, "amazon-dns", "amazon-dns-replies")
-			case "stateful":
-				classes = []string{"tms-a", "tms-b", "security-group", "network-acl"}
-				if count["replies"] < 10 {
-					t.Errorf("only %d replies mirrored", count["replies"])
+			t.Logf("%v", run.count)
+			for _, k := range run.classes() {
+				if run.count[k] < 10 {
+					t.Errorf("only %d packets of class %s", run.count[k], k)
 				}
 			}
-			for _, k := range classes {
-				if count[k] < 10 {
-					t.Errorf("only %d packets of class %s", count[k], k)
-				}
-			}
-			if reject == "reject-stops" && count["rejected"] < 20 {
-				t.Errorf("only %d rejected packets", count["rejected"])
+			if reject == "reject-stops" && run.count["rejected"] < 20 {
+				t.Errorf("only %d rejected packets", run.count["rejected"])
 			}
 		})
 	}
+}
+
+// diffRun is one variant of TestPrivilegedPlanDifferential: the model,
+// its plan installed in the path, and the packets counted by class.
+type diffRun struct {
+	t            *testing.T
+	p            *Path
+	variant      string
+	v6, stateful bool
+	m            *cloudmock.Model
+	ref          cloudmock.ENIRef
+	plan         Plan
+	count        map[string]int
+}
+
+// install builds the model of spec, shares web's flow table with the
+// kernel and installs the plan: web's port both ways, each session in
+// slot 2*session+direction.
+func (d *diffRun) install(spec cloudmock.Spec) {
+	t, p := d.t, d.p
+	m, err := cloudmock.New(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.m = m
+	d.ref, _ = m.ENI("eni-web")
+	mem, err := p.ConnTable(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SetFlowTable("eni-web", mem); err != nil {
+		t.Fatal(err)
+	}
+	d.plan = PlanModel(m, []cloudmock.ENIRef{d.ref})
+	if len(d.plan.ENIs) != 1 || len(d.plan.Sessions) != 3 {
+		t.Fatalf("plan: %d ENIs, %d sessions", len(d.plan.ENIs), len(d.plan.Sessions))
+	}
+	if err := p.SetConfig(Config{CopyMark: DefaultCopyMark, RejectStops: d.plan.RejectStops}); err != nil {
+		t.Fatal(err)
+	}
+	for dir, pd := range d.plan.ENIs[0].Dirs {
+		if pd.Why != "" {
+			t.Fatalf("direction %d is left to user space: %s", dir, pd.Why)
+		}
+		slot := func(s int) uint32 { return uint32(2*s + dir) }
+		port := installable(pd, instMAC, 3, slot)
+		if (port.NetworkACL != nil) != d.stateful || !port.IPv6 {
+			t.Fatalf("network ACL %+v, IPv6 %v (the AWS profile mirrors IPv6) in variant %s", port.NetworkACL, port.IPv6, d.variant)
+		}
+		if sg := port.SecurityGroups; d.stateful && (sg == nil || len(sg.Allow) != map[bool]int{false: 2, true: 4}[d.v6]) {
+			t.Fatalf("security groups %+v, want the stateful groups' two entries per family", sg)
+		}
+		if err := p.SetPort(testIfindex, uint32(dir), port); err != nil {
+			t.Fatal(err)
+		}
+		for i, s := range d.plan.Sessions {
+			if err := p.SetSession(slot(i), labSession(&s, slot(i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// packet decides packet i (k, in direction dir) in the kernel and in the
+// model, fails the test where they differ, and counts it by class;
+// true: the kernel mirrored it.
+func (d *diffRun) packet(i int, k pkt, dir uint32) bool {
+	t := d.t
+	frame := k.build()
+	mark := probe(t, d.p, dir, frame, skbCtx{})
+	dc := d.m.Decide(d.ref, cloudmock.Direction(dir), frame)
+	if mark>>24 != CloneTag {
+		d.punted(i, k, &dc, Punt(mark))
+		return false
+	}
+	slot := mark & 0xffff
+	if !dc.Mirrored || dc.SessionId != d.plan.Sessions[slot/2].SessionId || slot%2 != dir {
+		t.Fatalf("packet %d (%v %v): kernel mirrors into slot %d (%s), cloudmock: %v", i, dc.Flow, dc.Direction, slot, d.plan.Sessions[slot/2].SessionId, dc)
+	}
+	dl := d.m.Deliver(&dc)
+	want := dc.AppendWire(nil, cloudmock.FrameHeader{SrcMAC: routeMAC, DstMAC: recvMAC}, &dl, frame)
+	if out, _, _ := encapRun(t, d.p, frame, mark); !bytes.Equal(out, want) {
+		t.Fatalf("packet %d (%v): kernel frame differs from cloudmock's\nkernel:    %x\ncloudmock: %x", i, dc.Flow, out, want)
+	}
+	d.count[dc.SessionId]++
+	if k.src.Is6() {
+		d.count["ipv6"]++
+		if len(k.exts) > 0 {
+			d.count["ipv6-extension-headers"]++
+		}
+		if outer6 := want[12] == 0x86 && want[13] == 0xdd; outer6 != strings.Contains(d.variant, "outer") {
+			t.Fatalf("packet %d (%v): the copy's outer header is IPv6: %v, in variant %s", i, dc.Flow, outer6, d.variant)
+		}
+	}
+	if dns, reply := isAmazonDNS(&dc.Flow); dns {
+		d.count["amazon-dns"]++
+		if reply {
+			d.count["amazon-dns-replies"]++
+		}
+	}
+	return true
+}
+
+// punted checks a packet the kernel left to user space for why: the
+// model must not mirror it, or drop it for that reason.
+func (d *diffRun) punted(i int, k pkt, dc *cloudmock.Decision, why Punt) {
+	t := d.t
+	switch why {
+	case PuntNoMatch, PuntReject:
+		if dc.Mirrored {
+			t.Fatalf("packet %d (%v %v): kernel punts (%v), cloudmock mirrors: %v", i, dc.Flow, dc.Direction, why, dc)
+		}
+	case PuntNetworkACL:
+		if dc.Reason != cloudmock.ReasonSourceNACL {
+			t.Fatalf("packet %d (%v %v): kernel punts for the network ACL, cloudmock: %v", i, dc.Flow, dc.Direction, dc)
+		}
+	case PuntSecurityGroup:
+		if dc.Reason != cloudmock.ReasonSourceSG {
+			t.Fatalf("packet %d (%v %v): kernel punts for the security groups, cloudmock: %v", i, dc.Flow, dc.Direction, dc)
+		}
+	case PuntNever:
+		if !neverReasons[dc.Reason] {
+			t.Fatalf("packet %d (%v %v): kernel punts as never mirrored, cloudmock: %v", i, dc.Flow, dc.Direction, dc)
+		}
+	case PuntIPHeader, PuntFragment:
+		if !slices.Contains(k.exts, 44) && len(k.exts) <= 4 {
+			t.Fatalf("packet %d (%v %v): kernel punts (%v) a packet with extension headers %v", i, dc.Flow, dc.Direction, why, k.exts)
+		}
+	default:
+		t.Fatalf("packet %d (%v): unexpected punt %v", i, dc.Flow, why)
+	}
+	d.count[why.String()]++
+	if k.src.Is6() {
+		d.count["ipv6-"+why.String()]++
+	}
+}
+
+// classes are the classes of packets the variant must meet (10 each at
+// least), so that each check above ran.
+func (d *diffRun) classes() []string {
+	classes := []string{"tms-a", "tms-b", "tms-c", "no-match", "never-mirrored"}
+	if strings.Contains(d.variant, "dns") {
+		classes = append(classes, "amazon-dns", "amazon-dns-replies")
+	}
+	if d.stateful {
+		classes = []string{"tms-a", "tms-b", "security-group", "network-acl", "replies"}
+	}
+	if d.v6 {
+		classes = append(classes, "ipv6", "ipv6-extension-headers", "fragment", "ipv6-never-mirrored")
+		if d.stateful {
+			classes = append(classes, "ipv6-security-group", "ipv6-network-acl")
+		} else {
+			classes = append(classes, "ipv6-rejected", "ipv6-no-match")
+		}
+	}
+	return classes
 }

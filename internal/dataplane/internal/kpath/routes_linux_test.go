@@ -288,7 +288,7 @@ func TestPrivilegedLostCopiesCounted(t *testing.T) {
 // tagged copies (BPF_PROG_TEST_RUN cannot set an skb hash, so the tagged
 // case is tested through a lab: dataplane's
 // TestPrivilegedKernelCrossVPCMatchesUserSpace); untagged traffic to a
-// forwarded receiver passes, unmarked.
+// forwarded receiver, IPv4 or IPv6, passes, unmarked.
 func TestPrivilegedForwardPassesOthers(t *testing.T) {
 	p := loadPath(t)
 	if err := p.SetForward(inst, 7); err != nil {
@@ -300,10 +300,20 @@ func TestPrivilegedForwardPassesOthers(t *testing.T) {
 	if err != nil || ret != tcxNext || out.Mark != 0 {
 		t.Fatalf("verdict %#x mark %#x (%v), want TCX_NEXT and no mark", ret, out.Mark, err)
 	}
-	if err := p.SetForward(netip.MustParseAddr("::1"), 7); err == nil {
-		t.Error("an IPv6 receiver: no error")
+	k6 := with(k, func(k *pkt) { k.src, k.dst = netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("2001:db8::5") })
+	if err := p.SetForward(k6.dst, 7); err != nil {
+		t.Fatal(err)
 	}
-	if err := p.DeleteForward(inst); err != nil {
-		t.Error(err)
+	ret, err = p.objs.KpathTcForward.Run(&ebpf.RunOptions{Data: k6.build(), ContextOut: &out})
+	if err != nil || ret != tcxNext || out.Mark != 0 {
+		t.Fatalf("over IPv6: verdict %#x mark %#x (%v), want TCX_NEXT and no mark", ret, out.Mark, err)
+	}
+	if err := p.SetForward(netip.Addr{}, 7); err == nil {
+		t.Error("no receiver address: no error")
+	}
+	for _, a := range []netip.Addr{inst, k6.dst} {
+		if err := p.DeleteForward(a); err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -60,10 +60,10 @@ type Punt uint32
 
 // The punt reasons (bpf/kpath.h enum punt).
 const (
-	PuntNotIPv4       = Punt(kpathPuntKPATH_PUNT_NOT_IPV4)       // not an untagged IPv4 Ethernet frame
+	PuntNotIP         = Punt(kpathPuntKPATH_PUNT_NOT_IP)         // not an untagged IPv4 (or, with Port.IPv6, IPv6) Ethernet frame
 	PuntNotOurs       = Punt(kpathPuntKPATH_PUNT_NOT_OURS)       // not the ENI's frame in this direction, or a group address
-	PuntIPHeader      = Punt(kpathPuntKPATH_PUNT_IP_HEADER)      // IP options, a bad total length, an L4 header cut short
-	PuntFragment      = Punt(kpathPuntKPATH_PUNT_FRAGMENT)       // MF set or a fragment offset
+	PuntIPHeader      = Punt(kpathPuntKPATH_PUNT_IP_HEADER)      // IPv4 options, more than 4 IPv6 extension headers, a bad length, an L4 header cut short
+	PuntFragment      = Punt(kpathPuntKPATH_PUNT_FRAGMENT)       // MF set or a fragment offset, an IPv6 fragment header
 	PuntOffload       = Punt(kpathPuntKPATH_PUNT_OFFLOAD)        // a GSO aggregate or CHECKSUM_PARTIAL
 	PuntNever         = Punt(kpathPuntKPATH_PUNT_NEVER)          // DHCP, the metadata, time and activation services, Amazon DNS no rule with AmazonDNS mirrors
 	PuntReject        = Punt(kpathPuntKPATH_PUNT_REJECT)         // a reject rule matched and rejects stop
@@ -71,10 +71,11 @@ const (
 	PuntNoSession     = Punt(kpathPuntKPATH_PUNT_NO_SESSION)     // the accepting rule's slot has no session
 	PuntSecurityGroup = Punt(kpathPuntKPATH_PUNT_SECURITY_GROUP) // no security group entry allows it and its flow is not recorded
 	PuntNetworkACL    = Punt(kpathPuntKPATH_PUNT_NETWORK_ACL)    // the source subnet's network ACL denies it
+	PuntCut           = Punt(kpathPuntKPATH_PUNT_CUT)            // its session cuts it shorter than its headers (and a partial checksum's field) reach
 	NumPunts          = Punt(kpathPuntKPATH_PUNT_REASONS)
 )
 
-var puntNames = [NumPunts]string{"not-ipv4", "not-ours", "ip-header", "fragment", "offload", "never-mirrored", "rejected", "no-match", "no-session", "security-group", "network-acl"}
+var puntNames = [NumPunts]string{"not-ip", "not-ours", "ip-header", "fragment", "offload", "never-mirrored", "rejected", "no-match", "no-session", "security-group", "network-acl", "cut-in-headers"}
 
 // String is the reason's stable code.
 func (p Punt) String() string {
@@ -98,7 +99,8 @@ type Rule struct {
 	Accept bool
 	// Proto is the IP protocol number, 0 for all.
 	Proto uint8
-	// Src and Dst are IPv4 prefixes (0.0.0.0/0 for any).
+	// Src and Dst are prefixes of one family: IPv4 (0.0.0.0/0 for any),
+	// or IPv6 (::/0), which match only IPv6 packets (Port.IPv6).
 	Src, Dst netip.Prefix
 	// SrcPorts and DstPorts, when set, need a TCP or UDP packet with the
 	// port in range.
@@ -115,6 +117,11 @@ type Rule struct {
 type Port struct {
 	// MAC is the instance end's MAC.
 	MAC [6]byte
+	// IPv6: the port decides IPv6 packets too (the profile mirrors
+	// IPv6), by the IPv6 rules, security group peers and network ACL
+	// entries, each family's in order; otherwise they are punted
+	// (PuntNotIP). MaxRules, MaxAllow and MaxACL bound each family.
+	IPv6 bool
 	// Resolver is the VPC resolver (invalid: none): like 169.254.169.253,
 	// Amazon DNS, which only rules with AmazonDNS mirror.
 	Resolver netip.Addr
@@ -128,14 +135,15 @@ type Port struct {
 
 // NetworkACL is a subnet's network ACL in one direction: a packet whose
 // peer (its source at ingress, its destination at egress) lies outside
-// Subnet passes if the first entry that matches it allows it; otherwise
-// it is left to user space (which drops it).
+// Subnet (an IPv6 one: outside Subnet6, when valid) passes if the first
+// entry of its family that matches it allows it; otherwise it is left to
+// user space (which drops it).
 type NetworkACL struct {
-	Subnet  netip.Prefix
-	Entries []ACLEntry
+	Subnet, Subnet6 netip.Prefix
+	Entries         []ACLEntry
 }
 
-// ACLEntry is one IPv4 entry of a network ACL: the packet's peer lies in
+// ACLEntry is one entry of a network ACL (IPv4 or IPv6): the packet's peer lies in
 // CIDR, its protocol is Proto (any with All), and with Ports its TCP or
 // UDP destination port lies in the range.
 type ACLEntry struct {
@@ -155,7 +163,7 @@ type SecurityGroups struct {
 	Allow     []Allow
 }
 
-// Allow is one IPv4 peer of a security group rule: the packet's peer (its
+// Allow is one peer (IPv4 or IPv6) of a security group rule: the packet's peer (its
 // source at ingress, its destination at egress) is in Peer, and, unless
 // All, its protocol is Proto and for TCP and UDP its destination port lies
 // in From..To, for ICMP its type is From and its code To (-1: any).

@@ -63,7 +63,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, KPATH_MAX_FORWARDS);
-	__type(key, __u32);
+	__type(key, struct forward_key);
 	__type(value, struct forward);
 } forwards SEC(".maps");
 
@@ -140,6 +140,34 @@ static __always_inline __u64 flow_hash(__u32 a, __u32 b, __u16 pa, __u16 pb, __u
 	return mix(h, (__u64)pa << 16 | (__u64)pb);
 }
 
+/* cloudmock's flowHash, IPv6 branch: the addresses as words read from
+ * their bytes in memory order (little-endian: the model's
+ * binary.LittleEndian), ordered as big-endian numbers (netip's Compare). */
+static __always_inline __u64 flow_hash6(const __u64 *a, const __u64 *b, __u16 pa, __u16 pb, __u8 proto)
+{
+	__u64 a0 = bpf_be64_to_cpu(a[0]), a1 = bpf_be64_to_cpu(a[1]);
+	__u64 b0 = bpf_be64_to_cpu(b[0]), b1 = bpf_be64_to_cpu(b[1]);
+	if (a0 > b0 || (a0 == b0 && (a1 > b1 || (a1 == b1 && pa > pb)))) {
+		const __u64 *t = a;
+		__u16 tp = pa;
+		a = b;
+		b = t;
+		pa = pb;
+		pb = tp;
+	}
+	__u64 h = 0x6d6972726f726c61ULL ^ (__u64)proto;
+	h = mix(h, a[0]);
+	h = mix(h, a[1]);
+	h = mix(h, b[0]);
+	h = mix(h, b[1]);
+	return mix(h, (__u64)pa << 16 | (__u64)pb);
+}
+
+static __always_inline int in6(const struct prefix6 *p, const __u64 *a)
+{
+	return (a[0] & p->mask[0]) == p->addr[0] && (a[1] & p->mask[1]) == p->addr[1];
+}
+
 static __always_inline int checksum_partial(struct __sk_buff *ctx)
 {
 	struct sk_buff *skb = bpf_cast_to_kern_ctx(ctx);
@@ -174,14 +202,28 @@ static __always_inline int amazon_dns(const struct port *port, __u32 a)
 #define PROTO_ICMP 1
 #define PROTO_ICMPV6 58
 
+/* fd00:ec2::254, ::123, ::253 (cloudmock's addrMetadata6, addrTime6,
+ * addrDNS6): their first word, and each one's last. */
+#define ADDR6_EC2_HI 0xfd000ec200000000ULL
+#define ADDR6_METADATA_LO 0x254ULL
+#define ADDR6_TIME_LO 0x123ULL
+#define ADDR6_AMAZON_DNS_LO 0x253ULL
+
+static __always_inline int ec2_service6(const __u64 *a, __u64 lo)
+{
+	return a[0] == bpf_cpu_to_be64(ADDR6_EC2_HI) && a[1] == bpf_cpu_to_be64(lo);
+}
+
 /* What decide read of a packet, for the checks below. */
 struct facts {
 	__u64 hash; /* cloudmock's flowHash */
-	__u32 src, dst, peer, len;
+	__u64 src6[2], dst6[2], peer6[2]; /* v6: the addresses (prefix6's words) */
+	__u32 src, dst, peer, len; /* v4 */
 	__u16 sport, dport;
 	__u8 proto, has_ports, partial, icmp, itype, icode;
 	__u8 dns;       /* to or from Amazon DNS (cloudmock's isAmazonDNS) */
 	__u8 dns_reply; /* from Amazon DNS: the copy's hash bits are 0 */
+	__u8 v6;        /* an IPv6 packet: decided by the port's IPv6 tables */
 };
 
 /*
@@ -191,31 +233,87 @@ struct facts {
  */
 
 /*
+ * An IPv4 packet is checked against each entry inline, as it always was
+ * (the common case pays no call); an IPv6 packet by a global function per
+ * entry (kpath_acl6_entry, kpath_allow6_entry, kpath_rule6_matches),
+ * which the verifier checks once: the 128-bit compares add a few
+ * instructions a step to the loops' walk, not a second walk.
+ */
+
+/* acl_fields: network ACL entry a matches the packet's protocol and
+ * destination port. */
+static __always_inline int acl_fields(const struct acl *a, const struct facts *f)
+{
+	if (!(a->flags & KPATH_ACL_ALL) && a->proto != f->proto)
+		return 0;
+	return !(a->flags & KPATH_ACL_PORTS) || (f->has_ports && f->dport >= a->port_lo && f->dport <= a->port_hi);
+}
+
+/* kpath_acl6_entry: IPv6 network ACL entry i matches the packet. */
+__noinline int kpath_acl6_entry(const struct port *port, __u32 i, const struct facts *f)
+{
+	if (!port || !f || i >= KPATH_MAX_ACL)
+		return 0;
+	return acl_fields(&port->acl6[i].a, f) && in6(&port->acl6[i].peer, f->peer6);
+}
+
+/*
  * kpath_network_acl applies the source subnet's network ACL (cloudmock's
  * nacl.eval) to a packet that crosses the subnet's boundary: the first
- * entry that matches decides; none: denied. 1: the packet passes.
+ * entry of its family that matches decides; none: denied. 1: the packet
+ * passes.
  */
 __noinline int kpath_network_acl(const struct port *port, const struct facts *f)
 {
 	if (!port || !f)
 		return 0;
-	if ((f->peer & port->subnet_mask) == port->subnet)
+	if (f->v6) {
+		if ((port->flags & KPATH_PORT_SUBNET6) && in6(&port->subnet6, f->peer6))
+			return 1;
+	} else if ((f->peer & port->subnet_mask) == port->subnet) {
 		return 1;
-	__u32 n = port->nacl;
+	}
+	__u32 n = f->v6 ? port->nacl6 : port->nacl;
 	for (__u32 i = 0; i < KPATH_MAX_ACL; i++) {
 		if (i >= n)
 			break;
+		if (f->v6) {
+			if (kpath_acl6_entry(port, i, f))
+				return port->acl6[i].a.flags & KPATH_ACL_ALLOW;
+			continue;
+		}
 		const struct acl *a = &port->acl[i];
-		if (!(a->flags & KPATH_ACL_ALL) && a->proto != f->proto)
-			continue;
-		if ((f->peer & a->mask) != a->addr)
-			continue;
-		if ((a->flags & KPATH_ACL_PORTS) &&
-		    (!f->has_ports || f->dport < a->port_lo || f->dport > a->port_hi))
-			continue;
-		return a->flags & KPATH_ACL_ALLOW;
+		if (acl_fields(a, f) && (f->peer & a->mask) == a->addr)
+			return a->flags & KPATH_ACL_ALLOW;
 	}
 	return 0;
+}
+
+/* allow_fields: security group entry a lets the packet's protocol, port
+ * or ICMP type and code through. */
+static __always_inline int allow_fields(const struct allow *a, const struct facts *f)
+{
+	if (a->flags & KPATH_ALLOW_ALL)
+		return 1;
+	if (a->proto != f->proto)
+		return 0;
+	if (f->proto == PROTO_TCP || f->proto == PROTO_UDP)
+		return f->has_ports && (__s32)f->dport >= a->from && (__s32)f->dport <= a->to;
+	if (f->proto == PROTO_ICMP || f->proto == PROTO_ICMPV6) {
+		if (a->from != -1 && (!f->icmp || (__s32)f->itype != a->from))
+			return 0;
+		if (a->to != -1 && (!f->icmp || (__s32)f->icode != a->to))
+			return 0;
+	}
+	return 1;
+}
+
+/* kpath_allow6_entry: IPv6 security group entry i allows the packet. */
+__noinline int kpath_allow6_entry(const struct port *port, __u32 i, const struct facts *f)
+{
+	if (!port || !f || i >= KPATH_MAX_ALLOW)
+		return 0;
+	return allow_fields(&port->allow6[i].a, f) && in6(&port->allow6[i].peer, f->peer6);
 }
 
 /*
@@ -230,25 +328,19 @@ __noinline int kpath_security_groups(const struct port *port, const struct facts
 	if (!port || !f)
 		return 0;
 	int ok = 0;
-	__u32 na = port->nallow;
+	__u32 na = f->v6 ? port->nallow6 : port->nallow;
 	for (__u32 i = 0; i < KPATH_MAX_ALLOW; i++) {
 		if (i >= na)
 			break;
-		const struct allow *a = &port->allow[i];
-		if (!(a->flags & KPATH_ALLOW_ALL)) {
-			if (a->proto != f->proto)
-				continue;
-			if (f->proto == PROTO_TCP || f->proto == PROTO_UDP) {
-				if (!f->has_ports || (__s32)f->dport < a->from || (__s32)f->dport > a->to)
-					continue;
-			} else if (f->proto == PROTO_ICMP || f->proto == PROTO_ICMPV6) {
-				if (a->from != -1 && (!f->icmp || (__s32)f->itype != a->from))
-					continue;
-				if (a->to != -1 && (!f->icmp || (__s32)f->icode != a->to))
-					continue;
+		if (f->v6) {
+			if (kpath_allow6_entry(port, i, f)) {
+				ok = 1;
+				break;
 			}
+			continue;
 		}
-		if ((f->peer & a->mask) == a->addr) {
+		const struct allow *a = &port->allow[i];
+		if (allow_fields(a, f) && (f->peer & a->mask) == a->addr) {
 			ok = 1;
 			break;
 		}
@@ -266,6 +358,25 @@ __noinline int kpath_security_groups(const struct port *port, const struct facts
 	return *slot == h;
 }
 
+/* rule_fields: rule r matches the packet's protocol and ports. */
+static __always_inline int rule_fields(const struct rule *r, const struct facts *f)
+{
+	if (r->proto != 0 && r->proto != f->proto)
+		return 0;
+	if ((r->flags & KPATH_RULE_HAS_DPORT) && (!f->has_ports || f->dport < r->dport_lo || f->dport > r->dport_hi))
+		return 0;
+	return !(r->flags & KPATH_RULE_HAS_SPORT) || (f->has_ports && f->sport >= r->sport_lo && f->sport <= r->sport_hi);
+}
+
+/* kpath_rule6_matches: IPv6 rule i matches the packet. */
+__noinline int kpath_rule6_matches(const struct port *port, __u32 i, const struct facts *f)
+{
+	if (!port || !f || i >= KPATH_MAX_RULES)
+		return 0;
+	const struct rule6 *r = &port->rules6[i];
+	return rule_fields(&r->r, f) && in6(&r->src, f->src6) && in6(&r->dst, f->dst6);
+}
+
 /*
  * kpath_rules walks the filter rules (cloudmock's decide and filter.match):
  * KERNEL(slot, hash7) for an accept the kernel can mirror, else the punt
@@ -278,30 +389,21 @@ __noinline __u32 kpath_rules(const struct port *port, const struct facts *f, __u
 {
 	if (!port || !f)
 		return KPATH_PUNT_NO_MATCH;
-	__u32 n = port->nrules;
+	__u32 n = f->v6 ? port->nrules6 : port->nrules;
 	__u32 skip = 0xffffffff; /* the group a reject decided */
 	int dns_skipped = 0;
 	for (__u32 i = 0; i < KPATH_MAX_RULES; i++) {
 		if (i >= n)
 			break;
-		const struct rule *r = &port->rules[i];
+		const struct rule *r = f->v6 ? &port->rules6[i].r : &port->rules[i];
 		if (r->group == skip)
 			continue;
 		if (f->dns && !(r->flags & KPATH_RULE_AMAZON_DNS)) {
 			dns_skipped = 1;
 			continue;
 		}
-		if (r->proto != 0 && r->proto != f->proto)
-			continue;
-		if (r->flags & KPATH_RULE_HAS_DPORT) {
-			if (!f->has_ports || f->dport < r->dport_lo || f->dport > r->dport_hi)
-				continue;
-		}
-		if (r->flags & KPATH_RULE_HAS_SPORT) {
-			if (!f->has_ports || f->sport < r->sport_lo || f->sport > r->sport_hi)
-				continue;
-		}
-		if ((f->src & r->smask) != r->src || (f->dst & r->dmask) != r->dst)
+		if (f->v6 ? !kpath_rule6_matches(port, i, f)
+			  : !rule_fields(r, f) || (f->src & r->smask) != r->src || (f->dst & r->dmask) != r->dst)
 			continue;
 		if (r->flags & KPATH_RULE_ACCEPT) {
 			__u32 slot = r->slot;
@@ -321,24 +423,113 @@ __noinline __u32 kpath_rules(const struct port *port, const struct facts *f, __u
 	return KPATH_PUNT_NO_MATCH;
 }
 
+/* partial_field returns where a CHECKSUM_PARTIAL packet's checksum
+ * starts and its field lies, from the packet's start. */
+static __always_inline void partial_field(struct __sk_buff *skb, __u32 *start, __u32 *at)
+{
+	struct sk_buff *k = bpf_cast_to_kern_ctx(skb);
+	*start = BPF_CORE_READ(k, csum_start) - (__u32)(BPF_CORE_READ(k, data) - BPF_CORE_READ(k, head));
+	*at = *start + BPF_CORE_READ(k, csum_offset);
+}
+
+/* parse4 reads a plain IPv4 header (after Ethernet) into f: 0, or the
+ * punt reason; *tot is the packet's length from its header, *hl its
+ * header's (20). */
+static __always_inline __u32 parse4(struct __sk_buff *skb, struct facts *f, __u32 *tot, __u32 *hl)
+{
+	__u8 ip[20];
+	if (bpf_skb_load_bytes(skb, 14, ip, sizeof(ip)) < 0 || ip[0] != 0x45)
+		return KPATH_PUNT_IP_HEADER;
+	*tot = (__u32)ip[2] << 8 | ip[3];
+	if (*tot < 20 || *tot + 14 > f->len)
+		return KPATH_PUNT_IP_HEADER;
+	if ((ip[6] & 0x3f) != 0 || ip[7] != 0) /* MF or an offset */
+		return KPATH_PUNT_FRAGMENT;
+	*hl = 20;
+	f->proto = ip[9];
+	f->src = (__u32)ip[12] << 24 | (__u32)ip[13] << 16 | (__u32)ip[14] << 8 | ip[15];
+	f->dst = (__u32)ip[16] << 24 | (__u32)ip[17] << 16 | (__u32)ip[18] << 8 | ip[19];
+	return 0;
+}
+
+/* parse6 reads an IPv6 header (after Ethernet) into f: 0, or the punt
+ * reason; *tot is the packet's length from its header, *hl the length
+ * of its headers. Up to KPATH_MAX_EXT hop-by-hop, routing and destination
+ * options headers are skipped as cloudmock walks them; more, a fragment
+ * header or a jumbogram are left to user space. Any other next header is
+ * the protocol, as cloudmock reads it. */
+#define KPATH_MAX_EXT 4
+static __always_inline __u32 parse6(struct __sk_buff *skb, struct facts *f, __u32 *tot, __u32 *hl)
+{
+	__u8 ip[40];
+	if (bpf_skb_load_bytes(skb, 14, ip, sizeof(ip)) < 0 || ip[0] >> 4 != 6)
+		return KPATH_PUNT_IP_HEADER;
+	*tot = 40 + ((__u32)ip[4] << 8 | ip[5]);
+	if (*tot == 40 || *tot + 14 > f->len)
+		return KPATH_PUNT_IP_HEADER;
+	__u8 next = ip[6];
+	__u32 off = 40;
+	for (int i = 0; i < KPATH_MAX_EXT && (next == 0 || next == 43 || next == 60); i++) {
+		__u8 e[2];
+		if (off + 8 > *tot || bpf_skb_load_bytes(skb, 14 + off, e, sizeof(e)) < 0)
+			return KPATH_PUNT_IP_HEADER;
+		next = e[0];
+		off += 8 * ((__u32)e[1] + 1);
+	}
+	if (next == 44)
+		return KPATH_PUNT_FRAGMENT;
+	if (next == 0 || next == 43 || next == 60 || off > *tot)
+		return KPATH_PUNT_IP_HEADER;
+	f->v6 = 1;
+	f->proto = next;
+	*hl = off;
+	__builtin_memcpy(f->src6, &ip[8], 16);
+	__builtin_memcpy(f->dst6, &ip[24], 16);
+	return 0;
+}
+
+/* never_mirrored: the packet is of a class no session mirrors (cloudmock's
+ * neverMirrored, whatever the family it checks): DHCP, DHCPv6, neighbour
+ * and multicast listener discovery, the metadata and time services,
+ * Windows activation. */
+static __always_inline int never_mirrored(const struct facts *f)
+{
+	__u16 sp = f->sport, dp = f->dport;
+	if (f->proto == PROTO_UDP && (((sp == 67 || sp == 68) && (dp == 67 || dp == 68)) ||
+				      ((sp == 546 || sp == 547) && (dp == 546 || dp == 547))))
+		return 1;
+	if (f->proto == PROTO_ICMPV6 && f->icmp && ((f->itype >= 130 && f->itype <= 137) || f->itype == 143))
+		return 1;
+	if (f->v6)
+		return ec2_service6(f->src6, ADDR6_METADATA_LO) || ec2_service6(f->dst6, ADDR6_METADATA_LO) ||
+		       ec2_service6(f->src6, ADDR6_TIME_LO) || ec2_service6(f->dst6, ADDR6_TIME_LO);
+	if (f->src == ADDR_METADATA || f->dst == ADDR_METADATA || f->src == ADDR_TIME || f->dst == ADDR_TIME)
+		return 1;
+	return f->proto == PROTO_TCP && (kms(f->dst, f->dport) || kms(f->src, f->sport)); /* Windows activation */
+}
+
 /*
  * decide: KERNEL(slot, hash7) when the rule walk accepts a packet that the
- * kernel can mirror exactly as cloudmock would, else the punt reason.
+ * kernel can mirror exactly as cloudmock would, else the punt reason;
+ * *need is how short the packet may be cut (bpf_skb_change_tail keeps
+ * its transport header's start, and a partial checksum's field).
  * Offset 0 is the Ethernet header in both program types (tc; a packet
  * socket pushes the MAC header back before its filter runs).
  */
-static __always_inline __u32 decide(struct __sk_buff *skb, const struct port *port,
-				    __u32 dir, __u32 flags)
+static __always_inline __u32 decide(struct __sk_buff *skb, const struct port *port, __u32 dir, __u32 flags,
+				    __u32 *need)
 {
-	__u8 h[34]; /* Ethernet + IPv4 without options */
+	__u8 h[14]; /* Ethernet */
 	struct facts f = {};
-	__u32 len = skb->len;
+	__u32 len = skb->len, tot = 0, l4;
 
-	if (len < sizeof(h) || bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0)
-		return KPATH_PUNT_NOT_IPV4;
+	if (len < 34 || bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0)
+		return KPATH_PUNT_NOT_IP;
 	/* a VLAN tag may ride in the skb's metadata (veth offloads it) */
-	if (h[12] != 0x08 || h[13] != 0x00 || skb->vlan_present)
-		return KPATH_PUNT_NOT_IPV4;
+	int v4 = h[12] == 0x08 && h[13] == 0x00;
+	int v6 = h[12] == 0x86 && h[13] == 0xdd && (port->flags & KPATH_PORT_IPV6);
+	if ((!v4 && !v6) || skb->vlan_present)
+		return KPATH_PUNT_NOT_IP;
 	if (dir == KPATH_DIR_EGRESS) {
 		if (!mac_eq(&h[6], port->mac))
 			return KPATH_PUNT_NOT_OURS;
@@ -346,13 +537,12 @@ static __always_inline __u32 decide(struct __sk_buff *skb, const struct port *po
 		/* a group address too: user space keeps it simple */
 		return KPATH_PUNT_NOT_OURS;
 	}
-	if (h[14] != 0x45)
-		return KPATH_PUNT_IP_HEADER;
-	__u32 tot = (__u32)h[16] << 8 | h[17];
-	if (tot < 20 || tot + 14 > len)
-		return KPATH_PUNT_IP_HEADER;
-	if ((h[20] & 0x3f) != 0 || h[21] != 0) /* MF or an offset */
-		return KPATH_PUNT_FRAGMENT;
+	f.len = len;
+	__u32 iphl = 0;
+	__u32 v = v4 ? parse4(skb, &f, &tot, &iphl) : parse6(skb, &f, &tot, &iphl);
+	if (v)
+		return v;
+	l4 = 14 + iphl;
 	if (skb->gso_segs > 1 || skb->gso_size != 0)
 		return KPATH_PUNT_OFFLOAD;
 	/* A partial checksum is completed on the receiver's port, over the
@@ -360,43 +550,64 @@ static __always_inline __u32 decide(struct __sk_buff *skb, const struct port *po
 	f.partial = checksum_partial(skb);
 	if (f.partial && !(flags & KPATH_RECEIVERS_COMPLETE_CSUM))
 		return KPATH_PUNT_OFFLOAD;
+	*need = l4;
+	if (f.partial) {
+		__u32 start = 0, at = 0;
+		partial_field(skb, &start, &at);
+		if (at + 2 > *need)
+			*need = at + 2;
+	}
 
-	f.len = len;
-	f.proto = h[23];
-	f.src = (__u32)h[26] << 24 | (__u32)h[27] << 16 | (__u32)h[28] << 8 | h[29];
-	f.dst = (__u32)h[30] << 24 | (__u32)h[31] << 16 | (__u32)h[32] << 8 | h[33];
-	f.peer = dir == KPATH_DIR_EGRESS ? f.dst : f.src;
 	if (f.proto == PROTO_TCP || f.proto == PROTO_UDP) {
 		/* cloudmock reads TCP ports with 14 bytes of header (for the
 		 * flags), UDP ports with 8; anything shorter: user space. */
 		__u32 need = f.proto == PROTO_TCP ? 14 : 8;
 		__u8 p[4];
-		if (tot < 20 + need || bpf_skb_load_bytes(skb, 34, p, 4) < 0)
+		if (tot < iphl + need || bpf_skb_load_bytes(skb, l4, p, 4) < 0)
 			return KPATH_PUNT_IP_HEADER;
 		f.sport = (__u16)p[0] << 8 | p[1];
 		f.dport = (__u16)p[2] << 8 | p[3];
 		f.has_ports = 1;
-	} else if ((f.proto == PROTO_ICMP || f.proto == PROTO_ICMPV6) && len >= 36) {
+	} else if ((f.proto == PROTO_ICMP || f.proto == PROTO_ICMPV6) && len >= l4 + 2) {
 		/* cloudmock reads the ICMP type and code when the frame holds them */
 		__u8 ic[2];
-		if (bpf_skb_load_bytes(skb, 34, ic, 2) == 0)
+		if (bpf_skb_load_bytes(skb, l4, ic, 2) == 0)
 			f.icmp = 1, f.itype = ic[0], f.icode = ic[1];
 	}
-	if (f.proto == PROTO_UDP && (f.sport == 67 || f.sport == 68) && (f.dport == 67 || f.dport == 68))
+	if (never_mirrored(&f))
 		return KPATH_PUNT_NEVER;
-	if (f.src == ADDR_METADATA || f.dst == ADDR_METADATA || f.src == ADDR_TIME || f.dst == ADDR_TIME)
-		return KPATH_PUNT_NEVER;
-	if (f.proto == PROTO_TCP && (kms(f.dst, f.dport) || kms(f.src, f.sport)))
-		return KPATH_PUNT_NEVER; /* Windows activation */
-	f.dns_reply = amazon_dns(port, f.src);
-	f.dns = f.dns_reply || amazon_dns(port, f.dst);
-
-	f.hash = flow_hash(f.src, f.dst, f.sport, f.dport, f.proto);
+	if (f.v6) {
+		__builtin_memcpy(f.peer6, dir == KPATH_DIR_EGRESS ? f.dst6 : f.src6, 16);
+		f.dns_reply = ec2_service6(f.src6, ADDR6_AMAZON_DNS_LO);
+		f.dns = f.dns_reply || ec2_service6(f.dst6, ADDR6_AMAZON_DNS_LO);
+		f.hash = flow_hash6(f.src6, f.dst6, f.sport, f.dport, f.proto);
+	} else {
+		f.peer = dir == KPATH_DIR_EGRESS ? f.dst : f.src;
+		f.dns_reply = amazon_dns(port, f.src);
+		f.dns = f.dns_reply || amazon_dns(port, f.dst);
+		f.hash = flow_hash(f.src, f.dst, f.sport, f.dport, f.proto);
+	}
 	if ((port->flags & KPATH_PORT_ACL) && !kpath_network_acl(port, &f))
 		return KPATH_PUNT_NETWORK_ACL;
 	if ((port->flags & KPATH_PORT_STATEFUL) && !kpath_security_groups(port, &f))
 		return KPATH_PUNT_SECURITY_GROUP;
 	return kpath_rules(port, &f, flags);
+}
+
+/* verdict is decide's, but a packet its session cuts shorter than the
+ * kernel can (see decide's need: IPv6 extension headers, a partial
+ * checksum's field past the cut) is left to user space. */
+static __always_inline __u32 verdict(struct __sk_buff *skb, const struct port *port, __u32 dir, __u32 flags)
+{
+	__u32 need = 0;
+	__u32 v = decide(skb, port, dir, flags, &need);
+	if (!IS_KERNEL(v))
+		return v;
+	__u32 slot = v & 0xffff;
+	const struct session *s = bpf_map_lookup_elem(&sessions, &slot);
+	if (s && s->max_inner > 0 && skb->len > s->max_inner && need > s->max_inner)
+		return KPATH_PUNT_CUT;
+	return v;
 }
 
 static __always_inline void count_punt(__u32 reason)
@@ -494,14 +705,6 @@ static __always_inline __u16 csum_fold(__u32 sum)
 	return sum;
 }
 
-/* partial_field returns where a CHECKSUM_PARTIAL packet's checksum
- * starts and its field lies, from the packet's start. */
-static __always_inline void partial_field(struct __sk_buff *skb, __u32 *start, __u32 *at)
-{
-	struct sk_buff *k = bpf_cast_to_kern_ctx(skb);
-	*start = BPF_CORE_READ(k, csum_start) - (__u32)(BPF_CORE_READ(k, data) - BPF_CORE_READ(k, head));
-	*at = *start + BPF_CORE_READ(k, csum_offset);
-}
 
 /* udp6_csum completes the checksum of the UDP datagram over IPv6 at
  * offset udp, which runs to the end of the packet (its checksum field
@@ -647,7 +850,7 @@ static __always_inline int mirror(struct __sk_buff *skb, __u32 dir)
 	struct port *port = bpf_map_lookup_elem(&ports, &key);
 	if (!port)
 		return TCX_NEXT;
-	__u32 v = decide(skb, port, dir, cfg->flags);
+	__u32 v = verdict(skb, port, dir, cfg->flags);
 	if (!IS_KERNEL(v)) {
 		count_punt(v);
 		return TCX_NEXT;
@@ -716,15 +919,28 @@ int kpath_tc_forward(struct __sk_buff *skb)
 		return TCX_NEXT;
 	__u32 zero = 0;
 	struct settings *cfg = bpf_map_lookup_elem(&config, &zero);
-	__u8 h[38]; /* Ethernet, IPv4, the UDP ports */
-	if (!cfg || bpf_skb_load_bytes(skb, 0, h, sizeof(h)) < 0 || h[12] != 0x08 || h[13] != 0x00 ||
-	    h[14] != 0x45 || h[23] != PROTO_UDP)
+	__u8 h[58]; /* Ethernet, IPv4 (or IPv6), the UDP ports */
+	struct forward_key key = {};
+	__u16 dport;
+	if (!cfg || bpf_skb_load_bytes(skb, 0, h, 14) < 0)
 		return TCX_NEXT;
-	__u16 dport = (__u16)h[36] << 8 | h[37];
+	if (h[12] == 0x08 && h[13] == 0x00) {
+		if (bpf_skb_load_bytes(skb, 14, &h[14], 24) < 0 || h[14] != 0x45 || h[23] != PROTO_UDP)
+			return TCX_NEXT;
+		dport = (__u16)h[36] << 8 | h[37];
+		key.addr[10] = key.addr[11] = 0xff;
+		__builtin_memcpy(&key.addr[12], &h[30], 4);
+	} else if (h[12] == 0x86 && h[13] == 0xdd) {
+		if (bpf_skb_load_bytes(skb, 14, &h[14], 44) < 0 || h[14] >> 4 != 6 || h[20] != PROTO_UDP)
+			return TCX_NEXT;
+		dport = (__u16)h[56] << 8 | h[57];
+		__builtin_memcpy(key.addr, &h[38], 16);
+	} else {
+		return TCX_NEXT;
+	}
 	if (dport != 4789 && dport != 6081)
 		return TCX_NEXT;
-	__u32 dst = (__u32)h[30] << 24 | (__u32)h[31] << 16 | (__u32)h[32] << 8 | h[33];
-	struct forward *f = bpf_map_lookup_elem(&forwards, &dst);
+	struct forward *f = bpf_map_lookup_elem(&forwards, &key);
 	if (!f) {
 		count_error(KPATH_GLOBAL_SLOT);
 		return TCX_NEXT;
@@ -747,7 +963,7 @@ static __always_inline int filter(struct __sk_buff *skb, __u32 dir)
 	struct port *port = bpf_map_lookup_elem(&ports, &key);
 	if (!port)
 		return skb->len;
-	if (IS_KERNEL(decide(skb, port, dir, cfg->flags)))
+	if (IS_KERNEL(verdict(skb, port, dir, cfg->flags)))
 		return 0;
 	return skb->len;
 }
@@ -792,7 +1008,7 @@ int kpath_probe(struct __sk_buff *skb)
 	struct port *port = bpf_map_lookup_elem(&ports, &key);
 	if (!port)
 		return -1;
-	__u32 v = decide(skb, port, dir, cfg->flags);
+	__u32 v = verdict(skb, port, dir, cfg->flags);
 	struct session *s = 0;
 	struct route *r = IS_KERNEL(v) ? route_of(v, &s) : 0;
 	if (r) {

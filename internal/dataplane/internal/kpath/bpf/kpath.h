@@ -60,6 +60,10 @@ enum flag {
 	KPATH_STREAM_COPIES = 4,
 	KPATH_PORT_STATEFUL = 1, /* the ENI has security groups: see decide */
 	KPATH_PORT_ACL = 2,      /* the subnet has a network ACL: see decide */
+	/* The port decides IPv6 packets too (the profile mirrors IPv6), by
+	 * rules6, allow6 and acl6. */
+	KPATH_PORT_IPV6 = 4,
+	KPATH_PORT_SUBNET6 = 8,  /* subnet6 holds the ENI's IPv6 subnet */
 	KPATH_ALLOW_ALL = 1,
 	KPATH_ACL_ALLOW = 1,
 	KPATH_ACL_ALL = 2,
@@ -82,10 +86,10 @@ enum mark {
 
 /* Why a packet is left to user space (index of punts). */
 enum punt {
-	KPATH_PUNT_NOT_IPV4 = 0,  /* not an untagged IPv4 Ethernet frame */
+	KPATH_PUNT_NOT_IP = 0,    /* not an untagged IPv4 (or, with KPATH_PORT_IPV6, IPv6) Ethernet frame */
 	KPATH_PUNT_NOT_OURS = 1,  /* not the ENI's frame, or a group address */
-	KPATH_PUNT_IP_HEADER = 2, /* IPv4 header not the plain kind, cut short */
-	KPATH_PUNT_FRAGMENT = 3,  /* MF or a fragment offset */
+	KPATH_PUNT_IP_HEADER = 2, /* IPv4 options, over 4 IPv6 extension headers, a header cut short */
+	KPATH_PUNT_FRAGMENT = 3,  /* MF or a fragment offset; an IPv6 fragment header */
 	KPATH_PUNT_OFFLOAD = 4,   /* GSO aggregate or CHECKSUM_PARTIAL */
 	KPATH_PUNT_NEVER = 5,     /* DHCP, metadata, time, activation, Amazon DNS no rule may mirror */
 	KPATH_PUNT_REJECT = 6,    /* a reject rule matched, reject stops */
@@ -93,7 +97,8 @@ enum punt {
 	KPATH_PUNT_NO_SESSION = 8, /* the accepting rule's slot has no session */
 	KPATH_PUNT_SECURITY_GROUP = 9, /* no group entry allows it, its flow is not recorded */
 	KPATH_PUNT_NETWORK_ACL = 10, /* the source subnet's network ACL denies it */
-	KPATH_PUNT_REASONS = 11,
+	KPATH_PUNT_CUT = 11,     /* its session cuts it within its headers (IPv6 extension headers, a partial checksum) */
+	KPATH_PUNT_REASONS = 12,
 };
 
 struct rule {
@@ -103,6 +108,19 @@ struct rule {
 	__u8 flags; /* KPATH_RULE_* */
 	__u16 group; /* the rules of one session share a group */
 	__u32 slot;  /* session slot used when this rule accepts */
+};
+
+/* An IPv6 prefix: an address a is in it when (a & mask) == addr, each
+ * 128-bit value as two 64-bit words read from its bytes in memory order
+ * (the comparison needs no byte order). */
+struct prefix6 {
+	__u64 addr[2], mask[2];
+};
+
+/* An IPv6 rule: r's IPv4 fields unused (0). */
+struct rule6 {
+	struct prefix6 src, dst;
+	struct rule r;
 };
 
 struct port_key {
@@ -133,6 +151,18 @@ struct acl {
 	__u16 pad;
 };
 
+/* An IPv6 peer of a security group rule: a's addr and mask unused. */
+struct allow6 {
+	struct prefix6 peer;
+	struct allow a;
+};
+
+/* An IPv6 entry of a network ACL: a's addr and mask unused. */
+struct acl6 {
+	struct prefix6 peer;
+	struct acl a;
+};
+
 struct port {
 	__u8 mac[6]; /* the instance end's MAC */
 	__u16 flags; /* KPATH_PORT_* */
@@ -145,6 +175,13 @@ struct port {
 	struct rule rules[KPATH_MAX_RULES];
 	struct allow allow[KPATH_MAX_ALLOW];
 	struct acl acl[KPATH_MAX_ACL];
+	/* IPv6 packets (KPATH_PORT_IPV6) are decided by these, as IPv4 ones
+	 * by the above: a rule or entry matches packets of its own family. */
+	__u32 nrules6, nallow6, nacl6, pad6;
+	struct prefix6 subnet6; /* KPATH_PORT_SUBNET6: inside, no ACL */
+	struct rule6 rules6[KPATH_MAX_RULES];
+	struct allow6 allow6[KPATH_MAX_ALLOW];
+	struct acl6 acl6[KPATH_MAX_ACL];
 };
 
 /* A length field of a route's header: the 16-bit big-endian field at
@@ -184,8 +221,14 @@ struct session {
 	struct route routes[KPATH_OUTER_PORTS];
 };
 
+/* The key of forwards: a copy's outer destination, an IPv4 one as
+ * ::ffff:a.b.c.d. */
+struct forward_key {
+	__u8 addr[16];
+};
+
 /* Where a copy that arrives from another fabric goes: the receiver's
- * bridge port (forwards, by the copy's outer IPv4 destination). */
+ * bridge port (forwards, by the copy's outer destination). */
 struct forward {
 	__u32 ifindex;
 };
