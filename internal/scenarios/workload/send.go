@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"strconv"
 	"time"
+
+	"github.com/mirrorlab/mirrorlab/internal/encap"
 )
 
 // Send is a TCP, UDP or ICMP sender.
@@ -208,17 +210,5 @@ func echoRequest(id, seq uint16, payload []byte) []byte {
 	return b
 }
 
-// checksum is the Internet checksum (RFC 1071).
-func checksum(b []byte) uint16 {
-	var sum uint32
-	for i := 0; i+1 < len(b); i += 2 {
-		sum += uint32(b[i])<<8 | uint32(b[i+1])
-	}
-	if len(b)%2 == 1 {
-		sum += uint32(b[len(b)-1]) << 8
-	}
-	for sum>>16 != 0 {
-		sum = sum&0xffff + sum>>16
-	}
-	return ^uint16(sum)
-}
+// checksum is the Internet checksum (RFC 1071) of b.
+func checksum(b []byte) uint16 { return encap.Checksum(encap.Sum(0, b)) }
