@@ -4,6 +4,8 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -29,11 +31,7 @@ func losses(s *spec.Scenario, o *Observations) []string {
 		if !ok {
 			continue
 		}
-		codes := make([]string, 0, len(c.Delivery))
-		for code := range c.Delivery {
-			codes = append(codes, code)
-		}
-		sort.Strings(codes)
+		codes := slices.Sorted(maps.Keys(c.Delivery))
 		for _, code := range codes {
 			if why, lost := lossCauses[code]; lost && c.Delivery[code] > 0 {
 				out = append(out, fmt.Sprintf("session %s -> target %s: %d mirrored packets LOST: %s (%s)",
