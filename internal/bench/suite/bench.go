@@ -262,10 +262,7 @@ func (b *bench) lossCurvePlots() []report.Plot {
 	for _, size := range sizes {
 		p := report.Plot{ID: "loss-curve-" + strconv.Itoa(size), Title: "Loss above the zero-loss rate, " + strconv.Itoa(size) + "-byte packets",
 			XLabel: "offered rate (kpps)", YLabel: "loss (%)"}
-		labels := make([]string, 0, len(b.curves[size]))
-		for l := range b.curves[size] {
-			labels = append(labels, l)
-		}
+		labels := slices.Collect(maps.Keys(b.curves[size]))
 		// Ours first (solid line), then the references by name.
 		slices.SortFunc(labels, func(a, b string) int {
 			if (a == labelOurs) != (b == labelOurs) {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
@@ -195,13 +194,8 @@ func vniList(a Arrival) string {
 	if len(a.ByVNI) == 0 {
 		return ""
 	}
-	vnis := make([]uint32, 0, len(a.ByVNI))
-	for v := range a.ByVNI {
-		vnis = append(vnis, v)
-	}
-	sort.Slice(vnis, func(i, j int) bool { return vnis[i] < vnis[j] })
 	var parts []string
-	for _, v := range vnis {
+	for _, v := range slices.Sorted(maps.Keys(a.ByVNI)) {
 		parts = append(parts, fmt.Sprintf("VNI %d: %d", v, a.ByVNI[v]))
 	}
 	return " (" + strings.Join(parts, ", ") + ")"

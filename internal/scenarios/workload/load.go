@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -129,7 +130,7 @@ func RunHTTPLoad(ctx context.Context, n Net, l HTTPLoad) LoadResult {
 				}
 				failed.Add(1)
 				mu.Lock()
-				if len(errs) < 5 && !contains(errs, err.Error()) {
+				if len(errs) < 5 && !slices.Contains(errs, err.Error()) {
 					errs = append(errs, err.Error())
 				}
 				mu.Unlock()
@@ -183,15 +184,6 @@ func dispatch(stop context.Context, tickets chan<- int, rate float64, count int,
 			return
 		}
 	}
-}
-
-func contains(ss []string, s string) bool {
-	for _, v := range ss {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // requestAt returns the method, path and body of request i of the load.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"time"
 
@@ -37,7 +38,7 @@ type SendResult struct {
 
 func (r *SendResult) fail(err error) {
 	r.Failed++
-	if len(r.Errors) < 5 && !contains(r.Errors, err.Error()) {
+	if len(r.Errors) < 5 && !slices.Contains(r.Errors, err.Error()) {
 		r.Errors = append(r.Errors, err.Error())
 	}
 }
