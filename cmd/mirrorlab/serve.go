@@ -185,12 +185,7 @@ func runServeEC2(ctx context.Context, a *app, s *spec.Scenario, ms cloudmock.Spe
 		return err
 	}
 	defer ln.Close()
-	if o.noLab {
-		return serveAPIOnly(ctx, a, fwd, start)
-	}
-	return serveLab(ctx, a, s, srv.Spec(), names, o, func() func() error {
-		return start(labFooter)
-	}, fwd)
+	return serveAPIOrLab(ctx, a, s, srv.Spec(), names, o, start, fwd)
 }
 
 // newEC2Server builds the EC2 API server for a scenario: ids AWS-shaped
@@ -256,6 +251,17 @@ func listenEC2(a *app, o serveOpts, exposed bool, exposes string, srv *ec2api.Se
 		}
 		return stop
 	}, nil
+}
+
+// serveAPIOrLab serves the API alone (--no-lab) or with a lab of s that
+// follows it from st; start starts the API and prints its listing with a
+// footer.
+func serveAPIOrLab(ctx context.Context, a *app, s *spec.Scenario, st cloudmock.Spec, names map[string]string, o serveOpts,
+	start func(footer string) (stop func() error), fwd *applyForwarder) error {
+	if o.noLab {
+		return serveAPIOnly(ctx, a, fwd, start)
+	}
+	return serveLab(ctx, a, s, st, names, o, func() func() error { return start(labFooter) }, fwd)
 }
 
 // serveAPIOnly is serve --no-lab: start (which prints the listing with

@@ -89,12 +89,7 @@ func runServeAlibaba(ctx context.Context, a *app, s *spec.Scenario, ms cloudmock
 			return hs.Shutdown(sctx)
 		}
 	}
-	if o.noLab {
-		return serveAPIOnly(ctx, a, fwd, start)
-	}
-	return serveLab(ctx, a, s, srv.Applied(), names, o, func() func() error {
-		return start(labFooter)
-	}, fwd)
+	return serveAPIOrLab(ctx, a, s, srv.Applied(), names, o, start, fwd)
 }
 
 // printServeAlibaba prints the endpoint, how an SDK reaches it and the
