@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"slices"
@@ -237,7 +238,7 @@ func listenEC2(a *app, o serveOpts, exposed bool, exposes string, srv *ec2api.Se
 	if err != nil {
 		return nil, nil, err
 	}
-	serve, err := guardedStart(srv, ln, o)
+	serve, err := guardedStart(srv, ln, httpserve.GuardOptions{AccessKeyID: o.accessKeyID, Refuse: srv.Refuse})
 	if err != nil {
 		ln.Close()
 		return nil, nil, failed(err)
@@ -278,10 +279,11 @@ func serveAPIOnly(ctx context.Context, a *app, fwd *applyForwarder, start func(f
 	return nil
 }
 
-// guardedStart puts srv behind httpserve's guard (o's access key id) and
+// guardedStart puts h behind httpserve's guard (g, listening on ln) and
 // returns what starts serving it on ln (and its stop).
-func guardedStart(srv *ec2api.Server, ln net.Listener, o serveOpts) (func() (stop func() error), error) {
-	handler, err := httpserve.Guard(srv, httpserve.GuardOptions{Listen: ln.Addr().String(), AccessKeyID: o.accessKeyID, Refuse: srv.Refuse})
+func guardedStart(h http.Handler, ln net.Listener, g httpserve.GuardOptions) (func() (stop func() error), error) {
+	g.Listen = ln.Addr().String()
+	handler, err := httpserve.Guard(h, g)
 	if err != nil {
 		return nil, err
 	}
