@@ -26,21 +26,35 @@ type Send struct {
 	Timeout    time.Duration
 }
 
-// SendResult counts what a sender did. For TCP a success is a completed
-// connection that took the payload; for UDP a datagram written; for ICMP an
-// echo reply received.
-type SendResult struct {
+// Counts are what a sender or a load did: requests or packets sent, those
+// that succeeded and failed, and the first few distinct failure messages.
+// For TCP a success is a completed connection that took the payload; for
+// UDP a datagram written; for ICMP an echo reply received; for HTTP an
+// answer with a status below 500.
+type Counts struct {
 	Sent      int64    `json:"sent"`
 	Succeeded int64    `json:"succeeded"`
 	Failed    int64    `json:"failed"`
 	Errors    []string `json:"errors,omitempty"`
 }
 
-func (r *SendResult) fail(err error) {
-	r.Failed++
-	if len(r.Errors) < 5 && !slices.Contains(r.Errors, err.Error()) {
-		r.Errors = append(r.Errors, err.Error())
+// String is the counts in a verdict's words.
+func (c Counts) String() string {
+	return fmt.Sprintf("sent %d, succeeded %d, failed %d", c.Sent, c.Succeeded, c.Failed)
+}
+
+func (c *Counts) fail(err error) {
+	c.Failed++
+	c.Errors = addError(c.Errors, err)
+}
+
+// addError appends err's message to errs unless errs has it already or
+// holds five.
+func addError(errs []string, err error) []string {
+	if len(errs) < 5 && !slices.Contains(errs, err.Error()) {
+		errs = append(errs, err.Error())
 	}
+	return errs
 }
 
 func (s Send) payload() []byte {
@@ -59,14 +73,14 @@ func (s Send) payload() []byte {
 }
 
 // RunSend sends through n and reports what happened.
-func RunSend(ctx context.Context, n Net, s Send) SendResult {
+func RunSend(ctx context.Context, n Net, s Send) Counts {
 	if s.Count <= 0 {
 		s.Count = 1
 	}
 	if s.Timeout <= 0 {
 		s.Timeout = 2 * time.Second
 	}
-	var res SendResult
+	var res Counts
 	var tick <-chan time.Time
 	if s.Rate > 0 {
 		t := time.NewTicker(time.Duration(float64(time.Second) / s.Rate))
