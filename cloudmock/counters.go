@@ -151,14 +151,7 @@ func (m *Model) Snapshot() Snapshot {
 			NetworkPacketsSkipMirrorIn:  c.skipPackets[Ingress].Load(),
 			NetworkPacketsSkipMirrorOut: c.skipPackets[Egress].Load(),
 		}
-		for r := range c.notMirrored {
-			if v := c.notMirrored[r].Load(); v != 0 {
-				if ec.NotMirrored == nil {
-					ec.NotMirrored = map[string]uint64{}
-				}
-				ec.NotMirrored[Reason(r).String()] = v
-			}
-		}
+		ec.NotMirrored = byReason[Reason](c.notMirrored[:])
 		s.ENIs[e.id] = ec
 	}
 	for _, ss := range m.sessions {
@@ -168,15 +161,26 @@ func (m *Model) Snapshot() Snapshot {
 			SkipPackets: c.skipPackets.Load(), SkipBytes: c.skipBytes.Load(),
 			Truncated: c.truncated.Load(),
 		}
-		for r := range c.delivery {
-			if v := c.delivery[r].Load(); v != 0 {
-				if sc.Delivery == nil {
-					sc.Delivery = map[string]uint64{}
-				}
-				sc.Delivery[DeliveryReason(r).String()] = v
-			}
-		}
+		sc.Delivery = byReason[DeliveryReason](c.delivery[:])
 		s.Sessions[ss.id] = sc
 	}
 	return s
+}
+
+// byReason returns the counters that are not zero, indexed by a reason
+// code, under their reason's name; nil when all are zero.
+func byReason[R interface {
+	~uint8
+	String() string
+}](counters []atomic.Uint64) map[string]uint64 {
+	var m map[string]uint64
+	for r := range counters {
+		if v := counters[r].Load(); v != 0 {
+			if m == nil {
+				m = map[string]uint64{}
+			}
+			m[R(r).String()] = v
+		}
+	}
+	return m
 }

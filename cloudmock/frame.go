@@ -129,22 +129,8 @@ func transport(p Packet) []byte {
 
 func l4Checksum(src, dst netip.Addr, proto uint8, seg []byte, pseudo bool) uint16 {
 	var sum uint32
-	add := func(b []byte) {
-		for i := 0; i+1 < len(b); i += 2 {
-			sum += uint32(b[i])<<8 | uint32(b[i+1])
-		}
-		if len(b)%2 == 1 {
-			sum += uint32(b[len(b)-1]) << 8
-		}
-	}
 	if pseudo {
-		add(src.AsSlice())
-		add(dst.AsSlice())
-		sum += uint32(proto) + uint32(len(seg))
+		sum = encap.Sum(encap.Sum(0, src.AsSlice()), dst.AsSlice()) + uint32(proto) + uint32(len(seg))
 	}
-	add(seg)
-	for sum > 0xffff {
-		sum = sum>>16 + sum&0xffff
-	}
-	return ^uint16(sum)
+	return encap.Checksum(encap.Sum(sum, seg))
 }

@@ -69,6 +69,19 @@ func idRef(kind IDKind, own bool, id *string, res any, field string) IDRef {
 	return IDRef{Kind: kind, Own: own, ID: id, Resource: res, Field: field}
 }
 
+// listRefs calls fn for the id field (id) of each element of list, a list
+// inside res, with the element's Index.
+func listRefs[E any](fn func(IDRef), kind IDKind, own bool, list []E, id func(*E) *string, res any, field string) {
+	for j := range list {
+		fn(IDRef{Kind: kind, Own: own, ID: id(&list[j]), Resource: res, Field: field, Index: j})
+	}
+}
+
+// stringRefs calls fn for each id of ids, a list of references inside res.
+func stringRefs(fn func(IDRef), kind IDKind, ids []string, res any, field string) {
+	listRefs(fn, kind, false, ids, func(id *string) *string { return id }, res, field)
+}
+
 func (s *Spec) eachNetworkID(fn func(IDRef)) {
 	for i := range s.Vpcs {
 		x := &s.Vpcs[i]
@@ -89,9 +102,7 @@ func (s *Spec) eachNetworkID(fn func(IDRef)) {
 		fn(idRef(KindTransitGatewayAttachment, true, &x.TransitGatewayAttachmentId, x, "TransitGatewayAttachmentId"))
 		fn(idRef(KindTransitGateway, false, &x.TransitGatewayId, x, "TransitGatewayId"))
 		fn(idRef(KindVpc, false, &x.VpcId, x, "VpcId"))
-		for j := range x.SubnetIds {
-			fn(IDRef{Kind: KindSubnet, ID: &x.SubnetIds[j], Resource: x, Field: "SubnetIds", Index: j})
-		}
+		stringRefs(fn, KindSubnet, x.SubnetIds, x, "SubnetIds")
 	}
 	for i := range s.VpcPeeringConnections {
 		x := &s.VpcPeeringConnections[i]
@@ -106,9 +117,7 @@ func (s *Spec) eachAccessID(fn func(IDRef)) {
 		x := &s.NetworkAcls[i]
 		fn(idRef(KindNetworkAcl, true, &x.NetworkAclId, x, "NetworkAclId"))
 		fn(idRef(KindVpc, false, &x.VpcId, x, "VpcId"))
-		for j := range x.Associations {
-			fn(IDRef{Kind: KindSubnet, ID: &x.Associations[j].SubnetId, Resource: x, Field: "Associations.SubnetId", Index: j})
-		}
+		listRefs(fn, KindSubnet, false, x.Associations, func(e *NetworkAclAssociation) *string { return &e.SubnetId }, x, "Associations.SubnetId")
 	}
 	for i := range s.SecurityGroups {
 		x := &s.SecurityGroups[i]
@@ -119,10 +128,8 @@ func (s *Spec) eachAccessID(fn func(IDRef)) {
 			perms []IpPermission
 		}{{"IpPermissions", x.IpPermissions}, {"IpPermissionsEgress", x.IpPermissionsEgress}} {
 			for _, p := range d.perms {
-				for k := range p.UserIdGroupPairs {
-					fn(IDRef{Kind: KindSecurityGroup, ID: &p.UserIdGroupPairs[k].GroupId, Resource: x,
-						Field: d.field + ".UserIdGroupPairs.GroupId", Index: k})
-				}
+				listRefs(fn, KindSecurityGroup, false, p.UserIdGroupPairs, func(g *UserIdGroupPair) *string { return &g.GroupId },
+					x, d.field+".UserIdGroupPairs.GroupId")
 			}
 		}
 	}
@@ -137,9 +144,7 @@ func (s *Spec) eachInterfaceID(fn func(IDRef)) {
 		if x.Attachment != nil {
 			fn(idRef(KindAttachment, true, &x.Attachment.AttachmentId, x, "Attachment.AttachmentId"))
 		}
-		for j := range x.Groups {
-			fn(IDRef{Kind: KindSecurityGroup, ID: &x.Groups[j], Resource: x, Field: "Groups", Index: j})
-		}
+		stringRefs(fn, KindSecurityGroup, x.Groups, x, "Groups")
 	}
 	for i := range s.LoadBalancers {
 		x := &s.LoadBalancers[i]
@@ -147,15 +152,9 @@ func (s *Spec) eachInterfaceID(fn func(IDRef)) {
 		fn(idRef(KindSubnet, false, &x.SubnetId, x, "SubnetId"))
 		fn(idRef(KindVpcEndpoint, true, &x.VpcEndpointId, x, "VpcEndpointId"))
 		fn(idRef(KindLoadBalancer, false, &x.GatewayLoadBalancerArn, x, "GatewayLoadBalancerArn"))
-		for j := range x.AdditionalSubnets {
-			fn(IDRef{Kind: KindSubnet, ID: &x.AdditionalSubnets[j].SubnetId, Resource: x, Field: "AdditionalSubnets.SubnetId", Index: j})
-		}
-		for j := range x.Listeners {
-			fn(IDRef{Kind: KindTargetGroup, ID: &x.Listeners[j].TargetGroupArn, Resource: x, Field: "Listeners.TargetGroupArn", Index: j})
-		}
-		for j := range x.Targets {
-			fn(IDRef{Kind: KindNetworkInterface, ID: &x.Targets[j].NetworkInterfaceId, Resource: x, Field: "Targets.NetworkInterfaceId", Index: j})
-		}
+		listRefs(fn, KindSubnet, false, x.AdditionalSubnets, func(e *LoadBalancerSubnet) *string { return &e.SubnetId }, x, "AdditionalSubnets.SubnetId")
+		listRefs(fn, KindTargetGroup, false, x.Listeners, func(e *Listener) *string { return &e.TargetGroupArn }, x, "Listeners.TargetGroupArn")
+		listRefs(fn, KindNetworkInterface, false, x.Targets, func(e *TargetDescription) *string { return &e.NetworkInterfaceId }, x, "Targets.NetworkInterfaceId")
 	}
 	s.eachELBID(fn)
 }
@@ -166,16 +165,12 @@ func (s *Spec) eachELBID(fn func(IDRef)) {
 		x := &s.TargetGroups[i]
 		fn(idRef(KindTargetGroup, true, &x.TargetGroupArn, x, "TargetGroupArn"))
 		fn(idRef(KindVpc, false, &x.VpcId, x, "VpcId"))
-		for j := range x.Targets {
-			fn(IDRef{Kind: KindNetworkInterface, ID: &x.Targets[j].NetworkInterfaceId, Resource: x, Field: "Targets.NetworkInterfaceId", Index: j})
-		}
+		listRefs(fn, KindNetworkInterface, false, x.Targets, func(e *TargetDescription) *string { return &e.NetworkInterfaceId }, x, "Targets.NetworkInterfaceId")
 	}
 	for i := range s.VpcEndpointServices {
 		x := &s.VpcEndpointServices[i]
 		fn(idRef(KindVpcEndpointService, true, &x.ServiceId, x, "ServiceId"))
-		for j := range x.GatewayLoadBalancerArns {
-			fn(IDRef{Kind: KindLoadBalancer, ID: &x.GatewayLoadBalancerArns[j], Resource: x, Field: "GatewayLoadBalancerArns", Index: j})
-		}
+		stringRefs(fn, KindLoadBalancer, x.GatewayLoadBalancerArns, x, "GatewayLoadBalancerArns")
 		for j := range x.PendingEndpoints {
 			p := &x.PendingEndpoints[j]
 			fn(IDRef{Kind: KindVpcEndpoint, Own: true, ID: &p.VpcEndpointId, Resource: x, Field: "PendingEndpoints.VpcEndpointId", Index: j})
@@ -188,14 +183,8 @@ func (s *Spec) eachMirrorID(fn func(IDRef)) {
 	for i := range s.TrafficMirrorFilters {
 		x := &s.TrafficMirrorFilters[i]
 		fn(idRef(KindFilter, true, &x.TrafficMirrorFilterId, x, "TrafficMirrorFilterId"))
-		for j := range x.IngressFilterRules {
-			fn(IDRef{Kind: KindFilterRule, Own: true, ID: &x.IngressFilterRules[j].TrafficMirrorFilterRuleId, Resource: x,
-				Field: "IngressFilterRules.TrafficMirrorFilterRuleId", Index: j})
-		}
-		for j := range x.EgressFilterRules {
-			fn(IDRef{Kind: KindFilterRule, Own: true, ID: &x.EgressFilterRules[j].TrafficMirrorFilterRuleId, Resource: x,
-				Field: "EgressFilterRules.TrafficMirrorFilterRuleId", Index: j})
-		}
+		listRefs(fn, KindFilterRule, true, x.IngressFilterRules, func(e *TrafficMirrorFilterRule) *string { return &e.TrafficMirrorFilterRuleId }, x, "IngressFilterRules.TrafficMirrorFilterRuleId")
+		listRefs(fn, KindFilterRule, true, x.EgressFilterRules, func(e *TrafficMirrorFilterRule) *string { return &e.TrafficMirrorFilterRuleId }, x, "EgressFilterRules.TrafficMirrorFilterRuleId")
 	}
 	for i := range s.TrafficMirrorTargets {
 		x := &s.TrafficMirrorTargets[i]
@@ -208,9 +197,7 @@ func (s *Spec) eachMirrorID(fn func(IDRef)) {
 		x := &s.TrafficMirrorSessions[i]
 		fn(idRef(KindSession, true, &x.TrafficMirrorSessionId, x, "TrafficMirrorSessionId"))
 		fn(idRef(KindNetworkInterface, false, &x.NetworkInterfaceId, x, "NetworkInterfaceId"))
-		for j := range x.TrafficMirrorSourceIds {
-			fn(IDRef{Kind: KindNetworkInterface, ID: &x.TrafficMirrorSourceIds[j], Resource: x, Field: "TrafficMirrorSourceIds", Index: j})
-		}
+		stringRefs(fn, KindNetworkInterface, x.TrafficMirrorSourceIds, x, "TrafficMirrorSourceIds")
 		fn(idRef(KindTarget, false, &x.TrafficMirrorTargetId, x, "TrafficMirrorTargetId"))
 		fn(idRef(KindFilter, false, &x.TrafficMirrorFilterId, x, "TrafficMirrorFilterId"))
 	}
@@ -238,9 +225,7 @@ func (s *Spec) eachRouteTableID(fn func(IDRef)) {
 		x := &s.RouteTables[i]
 		fn(idRef(KindRouteTable, true, &x.RouteTableId, x, "RouteTableId"))
 		fn(idRef(KindVpc, false, &x.VpcId, x, "VpcId"))
-		for j := range x.Associations {
-			fn(IDRef{Kind: KindSubnet, ID: &x.Associations[j].SubnetId, Resource: x, Field: "Associations.SubnetId", Index: j})
-		}
+		listRefs(fn, KindSubnet, false, x.Associations, func(e *RouteTableAssociation) *string { return &e.SubnetId }, x, "Associations.SubnetId")
 		for j := range x.Routes {
 			r := &x.Routes[j]
 			fn(IDRef{Kind: KindPeering, ID: &r.VpcPeeringConnectionId, Resource: x, Field: "Routes.VpcPeeringConnectionId", Index: j})

@@ -73,18 +73,10 @@ func cmdExec(ctx context.Context, a *app, instance string, argv []string, o labO
 }
 
 func cmdStatus(a *app, o labOptions) int {
-	labs, err := lab.List(o.stateDir)
+	labs, err := labsOf(o, o.lab == "")
 	if err != nil {
 		fmt.Fprintln(a.stderr, "mirrorlab status:", err)
 		return 1
-	}
-	if o.lab != "" {
-		l, err := lab.Choose(o.stateDir, o.lab)
-		if err != nil {
-			fmt.Fprintln(a.stderr, "mirrorlab status:", err)
-			return 1
-		}
-		labs = []lab.Entry{l}
 	}
 	if o.json {
 		out := make([]labStatusJSON, len(labs))
@@ -118,24 +110,14 @@ type labStatusJSON struct {
 }
 
 func cmdDown(a *app, o labOptions) int {
-	var labs []lab.Entry
-	if o.all {
-		var err error
-		if labs, err = lab.List(o.stateDir); err != nil {
-			fmt.Fprintln(a.stderr, "mirrorlab down:", err)
-			return 1
-		}
-		if len(labs) == 0 {
-			fmt.Fprintln(a.stdout, "no lab is up")
-			return 0
-		}
-	} else {
-		l, err := lab.Choose(o.stateDir, o.lab)
-		if err != nil {
-			fmt.Fprintln(a.stderr, "mirrorlab down:", err)
-			return 1
-		}
-		labs = []lab.Entry{l}
+	labs, err := labsOf(o, o.all)
+	if err != nil {
+		fmt.Fprintln(a.stderr, "mirrorlab down:", err)
+		return 1
+	}
+	if len(labs) == 0 {
+		fmt.Fprintln(a.stdout, "no lab is up")
+		return 0
 	}
 	code := 0
 	for _, l := range labs {
@@ -152,6 +134,19 @@ func cmdDown(a *app, o labOptions) int {
 		}
 	}
 	return code
+}
+
+// labsOf returns every lab that is up (all), or the one --lab names (the
+// only one when --lab is not given).
+func labsOf(o labOptions, all bool) ([]lab.Entry, error) {
+	if all {
+		return lab.List(o.stateDir)
+	}
+	l, err := lab.Choose(o.stateDir, o.lab)
+	if err != nil {
+		return nil, err
+	}
+	return []lab.Entry{l}, nil
 }
 
 func cmdClean(a *app, o labOptions) int {

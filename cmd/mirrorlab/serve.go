@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"slices"
@@ -185,12 +186,7 @@ func runServeEC2(ctx context.Context, a *app, s *spec.Scenario, ms cloudmock.Spe
 		return err
 	}
 	defer ln.Close()
-	if o.noLab {
-		return serveAPIOnly(ctx, a, fwd, start)
-	}
-	return serveLab(ctx, a, s, srv.Spec(), names, o, func() func() error {
-		return start(labFooter)
-	}, fwd)
+	return serveAPIOrLab(ctx, a, s, srv.Spec(), names, o, start, fwd)
 }
 
 // newEC2Server builds the EC2 API server for a scenario: ids AWS-shaped
@@ -242,7 +238,7 @@ func listenEC2(a *app, o serveOpts, exposed bool, exposes string, srv *ec2api.Se
 	if err != nil {
 		return nil, nil, err
 	}
-	serve, err := guardedStart(srv, ln, o)
+	serve, err := guardedStart(srv, ln, httpserve.GuardOptions{AccessKeyID: o.accessKeyID, Refuse: srv.Refuse})
 	if err != nil {
 		ln.Close()
 		return nil, nil, failed(err)
@@ -256,6 +252,17 @@ func listenEC2(a *app, o serveOpts, exposed bool, exposes string, srv *ec2api.Se
 		}
 		return stop
 	}, nil
+}
+
+// serveAPIOrLab serves the API alone (--no-lab) or with a lab of s that
+// follows it from st; start starts the API and prints its listing with a
+// footer.
+func serveAPIOrLab(ctx context.Context, a *app, s *spec.Scenario, st cloudmock.Spec, names map[string]string, o serveOpts,
+	start func(footer string) (stop func() error), fwd *applyForwarder) error {
+	if o.noLab {
+		return serveAPIOnly(ctx, a, fwd, start)
+	}
+	return serveLab(ctx, a, s, st, names, o, func() func() error { return start(labFooter) }, fwd)
 }
 
 // serveAPIOnly is serve --no-lab: start (which prints the listing with
@@ -272,10 +279,11 @@ func serveAPIOnly(ctx context.Context, a *app, fwd *applyForwarder, start func(f
 	return nil
 }
 
-// guardedStart puts srv behind httpserve's guard (o's access key id) and
+// guardedStart puts h behind httpserve's guard (g, listening on ln) and
 // returns what starts serving it on ln (and its stop).
-func guardedStart(srv *ec2api.Server, ln net.Listener, o serveOpts) (func() (stop func() error), error) {
-	handler, err := httpserve.Guard(srv, httpserve.GuardOptions{Listen: ln.Addr().String(), AccessKeyID: o.accessKeyID, Refuse: srv.Refuse})
+func guardedStart(h http.Handler, ln net.Listener, g httpserve.GuardOptions) (func() (stop func() error), error) {
+	g.Listen = ln.Addr().String()
+	handler, err := httpserve.Guard(h, g)
 	if err != nil {
 		return nil, err
 	}

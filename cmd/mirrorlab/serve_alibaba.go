@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -71,30 +70,20 @@ func runServeAlibaba(ctx context.Context, a *app, s *spec.Scenario, ms cloudmock
 		return err
 	}
 	defer ln.Close()
-	handler, err := httpserve.Guard(srv, httpserve.GuardOptions{Listen: ln.Addr().String(), AccessKeyID: o.accessKeyID, KeyID: alibaba.KeyID, Refuse: srv.Refuse})
+	serve, err := guardedStart(srv, ln, httpserve.GuardOptions{AccessKeyID: o.accessKeyID, KeyID: alibaba.KeyID, Refuse: srv.Refuse})
 	if err != nil {
 		return failed(err)
 	}
 	endpoint := ln.Addr().String()
 	start := func(footer string) func() error {
-		hs := httpserve.Start(ln, handler, httpserve.Options{})
-		st := srv.Spec()
-		printServeAlibaba(a.stdout, endpoint, o.accessKeyID, s, st, names, footer)
+		stop := serve()
+		printServeAlibaba(a.stdout, endpoint, o.accessKeyID, s, srv.Spec(), names, footer)
 		if o.ready != nil {
 			o.ready("http://" + endpoint)
 		}
-		return func() error {
-			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			return hs.Shutdown(sctx)
-		}
+		return stop
 	}
-	if o.noLab {
-		return serveAPIOnly(ctx, a, fwd, start)
-	}
-	return serveLab(ctx, a, s, srv.Applied(), names, o, func() func() error {
-		return start(labFooter)
-	}, fwd)
+	return serveAPIOrLab(ctx, a, s, srv.Applied(), names, o, start, fwd)
 }
 
 // printServeAlibaba prints the endpoint, how an SDK reaches it and the

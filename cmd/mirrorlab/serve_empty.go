@@ -54,12 +54,7 @@ func runServeEmpty(ctx context.Context, a *app, file string, exposed bool, o ser
 		return err
 	}
 	defer ln.Close()
-	if !o.noLab {
-		return serveLab(ctx, a, s, srv.Spec(), nil, o, func() func() error {
-			return start(labFooter)
-		}, fwd)
-	}
-	return serveAPIOnly(ctx, a, fwd, start)
+	return serveAPIOrLab(ctx, a, s, srv.Spec(), nil, o, start, fwd)
 }
 
 // accountScenario is the scenario of a new account's network, for its

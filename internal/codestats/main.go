@@ -8,9 +8,11 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -183,10 +185,7 @@ func (st *stats) print(w *os.File) {
 }
 
 func (st *stats) printPackages(w *os.File) {
-	dirs := make([]string, 0, len(st.packages))
-	for d := range st.packages {
-		dirs = append(dirs, d)
-	}
+	dirs := slices.Collect(maps.Keys(st.packages))
 	sort.Slice(dirs, func(i, j int) bool { return st.packages[dirs[i]] > st.packages[dirs[j]] })
 	fmt.Fprintln(w, "exported outside internal/, by package:")
 	for _, d := range dirs {

@@ -18,11 +18,6 @@ type LinkCounters struct {
 	RxPackets, TxPackets, RxDropped, TxDropped uint64
 }
 
-// Sub returns c - o, field by field.
-func (c LinkCounters) Sub(o LinkCounters) LinkCounters {
-	return LinkCounters{c.RxPackets - o.RxPackets, c.TxPackets - o.TxPackets, c.RxDropped - o.RxDropped, c.TxDropped - o.TxDropped}
-}
-
 // ReadLink reads the counters of the interface named ifname in ns (like
 // `ip -n NS -s link show IFNAME`).
 func ReadLink(ns netns.NsHandle, ifname string) (LinkCounters, error) {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+
+	"github.com/mirrorlab/mirrorlab/internal/encap"
 )
 
 // Header sizes of the frames the generator builds.
@@ -70,7 +72,7 @@ func frame(f Flow, sport uint16) []byte {
 	src, dst := f.Src.As4(), f.Dst.As4()
 	copy(ip[12:16], src[:])
 	copy(ip[16:20], dst[:])
-	binary.BigEndian.PutUint16(ip[10:12], ^fold(sum(ip[:IPv4HeaderLen], 0)))
+	binary.BigEndian.PutUint16(ip[10:12], encap.Checksum(encap.Sum(0, ip[:IPv4HeaderLen])))
 	udp := ip[IPv4HeaderLen:]
 	ulen := f.IPLen - IPv4HeaderLen
 	binary.BigEndian.PutUint16(udp[0:2], sport)
@@ -84,31 +86,12 @@ func frame(f Flow, sport uint16) []byte {
 		}
 	}
 	// Pseudo-header: addresses, protocol, UDP length.
-	s := sum(src[:], 0)
-	s = sum(dst[:], s)
+	s := encap.Sum(encap.Sum(0, src[:]), dst[:])
 	s += 17 + uint32(ulen)
-	s = sum(udp[:ulen], s)
-	c := ^fold(s)
+	c := encap.Checksum(encap.Sum(s, udp[:ulen]))
 	if c == 0 {
 		c = 0xffff
 	}
 	binary.BigEndian.PutUint16(udp[6:8], c)
 	return b
-}
-
-func sum(b []byte, s uint32) uint32 {
-	for i := 0; i+1 < len(b); i += 2 {
-		s += uint32(b[i])<<8 | uint32(b[i+1])
-	}
-	if len(b)%2 == 1 {
-		s += uint32(b[len(b)-1]) << 8
-	}
-	return s
-}
-
-func fold(s uint32) uint16 {
-	for s>>16 != 0 {
-		s = s&0xffff + s>>16
-	}
-	return uint16(s)
 }

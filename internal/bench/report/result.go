@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"time"
 )
@@ -123,11 +125,7 @@ func Key(name string, params map[string]string) string {
 	if len(params) == 0 {
 		return name
 	}
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(params))
 	s := name + "{"
 	for i, k := range keys {
 		if i > 0 {

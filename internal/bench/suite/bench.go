@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -278,18 +279,11 @@ func (b *bench) plots(res *report.Result) []report.Plot {
 // lossCurvePlots is one loss curve plot per packet size, by size.
 func (b *bench) lossCurvePlots() []report.Plot {
 	var out []report.Plot
-	sizes := make([]int, 0, len(b.curves))
-	for s := range b.curves {
-		sizes = append(sizes, s)
-	}
-	slices.Sort(sizes)
+	sizes := slices.Sorted(maps.Keys(b.curves))
 	for _, size := range sizes {
 		p := report.Plot{ID: "loss-curve-" + strconv.Itoa(size), Title: "Loss above the zero-loss rate, " + strconv.Itoa(size) + "-byte packets",
 			XLabel: "offered rate (kpps)", YLabel: "loss (%)"}
-		labels := make([]string, 0, len(b.curves[size]))
-		for l := range b.curves[size] {
-			labels = append(labels, l)
-		}
+		labels := slices.Collect(maps.Keys(b.curves[size]))
 		// Ours first (solid line), then the references by name.
 		slices.SortFunc(labels, func(a, b string) int {
 			if (a == labelOurs) != (b == labelOurs) {

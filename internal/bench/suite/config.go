@@ -2,6 +2,7 @@ package suite
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/internal/bench/gen"
@@ -152,15 +153,7 @@ func (c *Config) Validate() error {
 }
 
 func (c *Config) wants(part string) bool {
-	if len(c.Parts) == 0 {
-		return true
-	}
-	for _, p := range c.Parts {
-		if p == part {
-			return true
-		}
-	}
-	return false
+	return len(c.Parts) == 0 || slices.Contains(c.Parts, part)
 }
 
 func (c *Config) logf(format string, args ...any) {

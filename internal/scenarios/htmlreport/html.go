@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -136,11 +138,7 @@ func view(i int, r Run) runView {
 		}
 	}
 	rv.Sessions = sessionRows(r.Scenario, res)
-	names := make([]string, 0, len(res.ENIs))
-	for n := range res.ENIs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(res.ENIs))
 	for _, n := range names {
 		c := res.ENIs[n]
 		row := eniRow{Name: n, C: c, Not: countsText(c.NotMirrored)}
@@ -175,11 +173,7 @@ func sessionRows(s *spec.Scenario, res *report.Result) []sessionRow {
 				row.PacketLength = fmt.Sprintf("%d bytes", *ss.PacketLength)
 			}
 		}
-		codes := make([]string, 0, len(sr.Delivery))
-		for code := range sr.Delivery {
-			codes = append(codes, code)
-		}
-		sort.Strings(codes)
+		codes := slices.Sorted(maps.Keys(sr.Delivery))
 		for _, code := range codes {
 			if code != cloudmock.Delivered.String() && sr.Delivery[code] > 0 {
 				row.Lost = append(row.Lost, fmt.Sprintf("%s: %s", code, num(sr.Delivery[code])))

@@ -4,7 +4,8 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
@@ -29,11 +30,7 @@ func losses(s *spec.Scenario, o *Observations) []string {
 		if !ok {
 			continue
 		}
-		codes := make([]string, 0, len(c.Delivery))
-		for code := range c.Delivery {
-			codes = append(codes, code)
-		}
-		sort.Strings(codes)
+		codes := slices.Sorted(maps.Keys(c.Delivery))
 		for _, code := range codes {
 			if why, lost := lossCauses[code]; lost && c.Delivery[code] > 0 {
 				out = append(out, fmt.Sprintf("session %s -> target %s: %d mirrored packets LOST: %s (%s)",
@@ -197,13 +194,8 @@ func vniList(a Arrival) string {
 	if len(a.ByVNI) == 0 {
 		return ""
 	}
-	vnis := make([]uint32, 0, len(a.ByVNI))
-	for v := range a.ByVNI {
-		vnis = append(vnis, v)
-	}
-	sort.Slice(vnis, func(i, j int) bool { return vnis[i] < vnis[j] })
 	var parts []string
-	for _, v := range vnis {
+	for _, v := range slices.Sorted(maps.Keys(a.ByVNI)) {
 		parts = append(parts, fmt.Sprintf("VNI %d: %d", v, a.ByVNI[v]))
 	}
 	return " (" + strings.Join(parts, ", ") + ")"

@@ -155,16 +155,15 @@ func sendHTTP(ctx context.Context, r *run, in *sim.Instance, k *spec.HTTPLoad, t
 		Rate: k.Rate, Duration: k.Duration.D(), Count: k.Count, Paths: k.Paths, Methods: k.Methods,
 		Bodies: k.Bodies, Headers: k.Headers, KeepAlive: keep, Connections: k.Connections, Timeout: k.Timeout.D(),
 	})
-	tr.Sent, tr.Succeeded, tr.Failed, tr.Errors = lr.Sent, lr.Succeeded, lr.Failed, lr.Errors
+	tr.TrafficCounts = lr.Counts
 }
 
 // send runs a tcp, udp or icmp step (tr.Kind) with the built-in sender.
 func (r *run) send(ctx context.Context, in *sim.Instance, tr *report.TrafficResult, snd *spec.Sender) {
-	sr := workload.RunSend(ctx, instanceNet(in), workload.Send{
+	tr.TrafficCounts = workload.RunSend(ctx, instanceNet(in), workload.Send{
 		Proto: tr.Kind, To: r.addr(snd.To), Port: snd.Port, SourcePort: snd.SourcePort,
 		Count: snd.Count, Size: snd.Size, Payload: snd.Payload, Rate: snd.Rate,
 	})
-	tr.Sent, tr.Succeeded, tr.Failed, tr.Errors = sr.Sent, sr.Succeeded, sr.Failed, sr.Errors
 }
 
 // sendCommand runs a command step in its instance; it succeeds when the

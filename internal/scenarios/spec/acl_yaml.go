@@ -20,10 +20,9 @@ type aclSection struct {
 
 // UnmarshalYAML implements yaml.Unmarshaler: the list by aclTable.
 func (a *aclSection) UnmarshalYAML(n *yaml.Node) error {
-	d := newModelDecoder()
-	resources(d, n, "network.networkAcls", "NetworkAcl", 0, aclTable, "network ACL", &a.List)
-	a.places = d.places
-	return d.err()
+	var err error
+	a.List, a.places, err = section(n, "network.networkAcls", "NetworkAcl", aclTable, "network ACL")
+	return err
 }
 
 // fillRun decodes seq, the items from the first-th on of the entries at

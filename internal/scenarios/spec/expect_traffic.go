@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -47,8 +46,4 @@ func (t *TrafficOutcome) judge(j *judging) {
 	if !j.v.Passed && len(tr.Errors) > 0 {
 		j.v.Detail = "errors: " + strings.Join(tr.Errors, "; ")
 	}
-}
-
-func (t TrafficCounts) String() string {
-	return fmt.Sprintf("sent %d, succeeded %d, failed %d", t.Sent, t.Succeeded, t.Failed)
 }

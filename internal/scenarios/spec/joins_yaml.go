@@ -16,10 +16,9 @@ type peeringSection struct {
 
 // UnmarshalYAML implements yaml.Unmarshaler: the list by peeringTable.
 func (p *peeringSection) UnmarshalYAML(n *yaml.Node) error {
-	d := newModelDecoder()
-	resources(d, n, "network.vpcPeeringConnections", "VpcPeeringConnection", 0, peeringTable, "VPC peering connection", &p.List)
-	p.places = d.places
-	return d.err()
+	var err error
+	p.List, p.places, err = section(n, "network.vpcPeeringConnections", "VpcPeeringConnection", peeringTable, "VPC peering connection")
+	return err
 }
 
 type peering = cloudmock.VpcPeeringConnection
@@ -47,10 +46,8 @@ type tgwItem struct {
 
 // UnmarshalYAML implements yaml.Unmarshaler: the list by tgwTable.
 func (g *tgwSection) UnmarshalYAML(n *yaml.Node) error {
-	d := newModelDecoder()
-	var items []tgwItem
-	resources(d, n, "network.transitGateways", "TransitGateway", 0, tgwTable, "transit gateway", &items)
-	g.List, g.Attachments = nil, nil
+	items, places, err := section(n, "network.transitGateways", "TransitGateway", tgwTable, "transit gateway")
+	g.List, g.Attachments, g.places = nil, nil, places
 	for _, it := range items {
 		g.List = append(g.List, it.TransitGateway)
 		for _, a := range it.attachments {
@@ -58,8 +55,7 @@ func (g *tgwSection) UnmarshalYAML(n *yaml.Node) error {
 			g.Attachments = append(g.Attachments, a)
 		}
 	}
-	g.places = d.places
-	return d.err()
+	return err
 }
 
 // node writes the transit gateways with their attachments (their ids

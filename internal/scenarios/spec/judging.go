@@ -48,13 +48,8 @@ type ArrivalCounts struct {
 	Error        string `json:"error,omitempty"`
 }
 
-// TrafficCounts is how a traffic step went.
-type TrafficCounts struct {
-	Sent      int64    `json:"sent"`
-	Succeeded int64    `json:"succeeded"`
-	Failed    int64    `json:"failed"`
-	Errors    []string `json:"errors,omitempty"`
-}
+// TrafficCounts is how a traffic step went: its sender's counts.
+type TrafficCounts = workload.Counts
 
 // ResponseStats is an agent's response comparison (shadow testing) as the
 // expectations read it.

@@ -43,15 +43,13 @@ type lbItem struct {
 
 // UnmarshalYAML implements yaml.Unmarshaler: the list by lbTable.
 func (l *lbSection) UnmarshalYAML(n *yaml.Node) error {
-	d := newModelDecoder()
-	var items []lbItem
-	resources(d, n, "network.loadBalancers", "LoadBalancer", 0, lbTable, "load balancer", &items)
+	items, places, err := section(n, "network.loadBalancers", "LoadBalancer", lbTable, "load balancer")
 	l.List, l.Lab = splitItems(items, func(it lbItem) (cloudmock.LoadBalancer, LoadBalancerLab) {
 		it.DefaultListeners = it.Listeners == nil
 		return it.LoadBalancer, it.LoadBalancerLab
 	})
-	l.places = d.places
-	return d.err()
+	l.places = places
+	return err
 }
 
 // node writes the load balancers (their ids being the names to write) with what the scenario says beyond the model, by the tables the

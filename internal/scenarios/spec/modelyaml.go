@@ -268,6 +268,16 @@ func resources[T any](d *modelDecoder, n *yaml.Node, path, res string, first int
 	})
 }
 
+// section decodes a network section: the list n, at path, of resources of
+// kind res by table t. It returns them with the places it recorded and the
+// section's problems.
+func section[T any](n *yaml.Node, path, res string, t table[T], what string) ([]T, places, error) {
+	d := newModelDecoder()
+	var items []T
+	resources(d, n, path, res, 0, t, what, &items)
+	return items, d.places, d.err()
+}
+
 // splitItems splits resources as the file holds them into the model's
 // values and what the lab keeps beside them.
 func splitItems[I, M, L any](items []I, split func(I) (M, L)) ([]M, []L) {

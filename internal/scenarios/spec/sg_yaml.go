@@ -41,15 +41,13 @@ type sgItem struct {
 
 // UnmarshalYAML implements yaml.Unmarshaler: the list by sgTable.
 func (g *sgSection) UnmarshalYAML(n *yaml.Node) error {
-	d := newModelDecoder()
-	var items []sgItem
-	resources(d, n, "network.securityGroups", "SecurityGroup", 0, sgTable, "security group", &items)
+	items, places, err := section(n, "network.securityGroups", "SecurityGroup", sgTable, "security group")
 	g.List, g.Lab = splitItems(items, func(it sgItem) (cloudmock.SecurityGroup, SecurityGroupLab) {
 		it.DefaultEgress = it.IpPermissionsEgress == nil
 		return it.SecurityGroup, it.SecurityGroupLab
 	})
-	g.places = d.places
-	return d.err()
+	g.places = places
+	return err
 }
 
 // node writes the security groups (their ids being the names to write) with what the scenario says beyond the model, by the tables

@@ -35,10 +35,8 @@ type subnetItem struct {
 
 // UnmarshalYAML implements yaml.Unmarshaler: the list by vpcTable.
 func (v *vpcSection) UnmarshalYAML(n *yaml.Node) error {
-	d := newModelDecoder()
-	var items []vpcItem
-	resources(d, n, "network.vpcs", "Vpc", 0, vpcTable, "VPC", &items)
-	*v = vpcSection{places: d.places}
+	items, places, err := section(n, "network.vpcs", "Vpc", vpcTable, "VPC")
+	*v = vpcSection{places: places}
 	for i, it := range items {
 		v.List = append(v.List, it.Vpc)
 		for _, sn := range it.subnets {
@@ -46,7 +44,7 @@ func (v *vpcSection) UnmarshalYAML(n *yaml.Node) error {
 			v.Subnets, v.SubnetACLs, v.parent = append(v.Subnets, sn.Subnet), append(v.SubnetACLs, sn.acl), append(v.parent, i)
 		}
 	}
-	return d.err()
+	return err
 }
 
 // node writes the VPCs with their subnets (ids being the names to write)

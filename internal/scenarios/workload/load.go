@@ -41,11 +41,7 @@ type HTTPLoad struct {
 
 // LoadResult is what a load run did.
 type LoadResult struct {
-	Sent      int64 `json:"sent"`
-	Succeeded int64 `json:"succeeded"` // answered with status < 500
-	Failed    int64 `json:"failed"`
-	// Errors holds the first few distinct failure messages.
-	Errors  []string      `json:"errors,omitempty"`
+	Counts
 	Elapsed time.Duration `json:"elapsed"`
 }
 
@@ -129,9 +125,7 @@ func RunHTTPLoad(ctx context.Context, n Net, l HTTPLoad) LoadResult {
 				}
 				failed.Add(1)
 				mu.Lock()
-				if len(errs) < 5 && !contains(errs, err.Error()) {
-					errs = append(errs, err.Error())
-				}
+				errs = addError(errs, err)
 				mu.Unlock()
 			}
 		})
@@ -143,7 +137,7 @@ func RunHTTPLoad(ctx context.Context, n Net, l HTTPLoad) LoadResult {
 	dispatch(stop, tickets, l.Rate, l.Count, start, end)
 	close(tickets)
 	wg.Wait()
-	return LoadResult{Sent: sent.Load(), Succeeded: ok.Load(), Failed: failed.Load(), Errors: errs, Elapsed: time.Since(start)}
+	return LoadResult{Counts{Sent: sent.Load(), Succeeded: ok.Load(), Failed: failed.Load(), Errors: errs}, time.Since(start)}
 }
 
 // dispatch hands out request indices until stop ends or count (when > 0) is
@@ -183,15 +177,6 @@ func dispatch(stop context.Context, tickets chan<- int, rate float64, count int,
 			return
 		}
 	}
-}
-
-func contains(ss []string, s string) bool {
-	for _, v := range ss {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // requestAt returns the method, path and body of request i of the load.

@@ -7,9 +7,16 @@ import (
 	"io"
 	"os"
 
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 )
+
+// frameReader is what ReadFrames needs of pcapgo's pcap and pcapng readers.
+type frameReader interface {
+	LinkType() layers.LinkType
+	ZeroCopyReadPacketData() ([]byte, gopacket.CaptureInfo, error)
+}
 
 // ReadFrames calls fn with each Ethernet frame of a pcap or pcapng file, in
 // order (fn must not keep the slice).
@@ -24,28 +31,22 @@ func ReadFrames(path string, fn func(frame []byte) error) error {
 	if err != nil {
 		return fmt.Errorf("read capture %s: %w", path, err)
 	}
-	var next func() ([]byte, error)
+	var r frameReader
+	format := "pcap"
 	if string(magic) == "\x0a\x0d\x0d\x0a" {
-		r, err := pcapgo.NewNgReader(br, pcapgo.DefaultNgReaderOptions)
-		if err != nil {
-			return fmt.Errorf("read pcapng %s: %w", path, err)
-		}
-		if r.LinkType() != layers.LinkTypeEthernet {
-			return fmt.Errorf("%s: link type %s, want Ethernet", path, r.LinkType())
-		}
-		next = func() ([]byte, error) { b, _, err := r.ZeroCopyReadPacketData(); return b, err }
+		format = "pcapng"
+		r, err = pcapgo.NewNgReader(br, pcapgo.DefaultNgReaderOptions)
 	} else {
-		r, err := pcapgo.NewReader(br)
-		if err != nil {
-			return fmt.Errorf("read pcap %s: %w", path, err)
-		}
-		if r.LinkType() != layers.LinkTypeEthernet {
-			return fmt.Errorf("%s: link type %s, want Ethernet", path, r.LinkType())
-		}
-		next = func() ([]byte, error) { b, _, err := r.ZeroCopyReadPacketData(); return b, err }
+		r, err = pcapgo.NewReader(br)
+	}
+	if err != nil {
+		return fmt.Errorf("read %s %s: %w", format, path, err)
+	}
+	if r.LinkType() != layers.LinkTypeEthernet {
+		return fmt.Errorf("%s: link type %s, want Ethernet", path, r.LinkType())
 	}
 	for {
-		b, err := next()
+		b, _, err := r.ZeroCopyReadPacketData()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"time"
+
+	"github.com/mirrorlab/mirrorlab/internal/encap"
 )
 
 // Send is a TCP, UDP or ICMP sender.
@@ -23,21 +26,35 @@ type Send struct {
 	Timeout    time.Duration
 }
 
-// SendResult counts what a sender did. For TCP a success is a completed
-// connection that took the payload; for UDP a datagram written; for ICMP an
-// echo reply received.
-type SendResult struct {
+// Counts are what a sender or a load did: requests or packets sent, those
+// that succeeded and failed, and the first few distinct failure messages.
+// For TCP a success is a completed connection that took the payload; for
+// UDP a datagram written; for ICMP an echo reply received; for HTTP an
+// answer with a status below 500.
+type Counts struct {
 	Sent      int64    `json:"sent"`
 	Succeeded int64    `json:"succeeded"`
 	Failed    int64    `json:"failed"`
 	Errors    []string `json:"errors,omitempty"`
 }
 
-func (r *SendResult) fail(err error) {
-	r.Failed++
-	if len(r.Errors) < 5 && !contains(r.Errors, err.Error()) {
-		r.Errors = append(r.Errors, err.Error())
+// String is the counts in a verdict's words.
+func (c Counts) String() string {
+	return fmt.Sprintf("sent %d, succeeded %d, failed %d", c.Sent, c.Succeeded, c.Failed)
+}
+
+func (c *Counts) fail(err error) {
+	c.Failed++
+	c.Errors = addError(c.Errors, err)
+}
+
+// addError appends err's message to errs unless errs has it already or
+// holds five.
+func addError(errs []string, err error) []string {
+	if len(errs) < 5 && !slices.Contains(errs, err.Error()) {
+		errs = append(errs, err.Error())
 	}
+	return errs
 }
 
 func (s Send) payload() []byte {
@@ -56,14 +73,14 @@ func (s Send) payload() []byte {
 }
 
 // RunSend sends through n and reports what happened.
-func RunSend(ctx context.Context, n Net, s Send) SendResult {
+func RunSend(ctx context.Context, n Net, s Send) Counts {
 	if s.Count <= 0 {
 		s.Count = 1
 	}
 	if s.Timeout <= 0 {
 		s.Timeout = 2 * time.Second
 	}
-	var res SendResult
+	var res Counts
 	var tick <-chan time.Time
 	if s.Rate > 0 {
 		t := time.NewTicker(time.Duration(float64(time.Second) / s.Rate))
@@ -208,17 +225,5 @@ func echoRequest(id, seq uint16, payload []byte) []byte {
 	return b
 }
 
-// checksum is the Internet checksum (RFC 1071).
-func checksum(b []byte) uint16 {
-	var sum uint32
-	for i := 0; i+1 < len(b); i += 2 {
-		sum += uint32(b[i])<<8 | uint32(b[i+1])
-	}
-	if len(b)%2 == 1 {
-		sum += uint32(b[len(b)-1]) << 8
-	}
-	for sum>>16 != 0 {
-		sum = sum&0xffff + sum>>16
-	}
-	return ^uint16(sum)
-}
+// checksum is the Internet checksum (RFC 1071) of b.
+func checksum(b []byte) uint16 { return encap.Checksum(encap.Sum(0, b)) }
