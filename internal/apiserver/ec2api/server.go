@@ -78,6 +78,12 @@ type Server struct {
 	attrs  attrStore // ELBv2 attributes set by clients (elbv2_attrs.go)
 	gone   goneStore // deleted resources EC2 still describes (gone.go)
 	ids    idIndex   // own ids of cur's Spec (idindex.go); nil until needed
+	front  frontier  // how far published Specs see into the filters' array (cow.go)
+	// verify has each change check that it left the published Spec as
+	// it was and that its shortcuts answer what the whole model would
+	// (verify.go): set by the tests, costly.
+	verify bool
+	broken error // the first fault verify found
 }
 
 // New returns a server over cfg.Spec. Sessions without a VirtualNetworkId
@@ -107,7 +113,7 @@ func New(cfg Config) (*Server, error) {
 		tokens:   newTokenCache(maxTokens),
 	}
 	spec := cfg.Spec.Clone()
-	st := &state{spec: spec, tags: tagStore{}, srv: s, inst: instRecords{}}
+	st := &state{spec: spec, deep: cloudmock.AllLists, tags: tagStore{}, srv: s, inst: instRecords{}}
 	s.ids = newIDIndex(&st.spec) // complete draws ids besides these
 	st.complete()
 	if _, err := cloudmock.New(st.spec); err != nil {
@@ -116,7 +122,7 @@ func New(cfg Config) (*Server, error) {
 	for id, name := range cfg.Names {
 		st.tags[id] = map[string]string{"Name": name}
 	}
-	s.cur.Store(&published{spec: st.spec, tags: st.tags, inst: st.inst})
+	s.publish(&published{spec: st.spec, tags: st.tags, inst: st.inst})
 	s.ids = nil // built from the published state when a change needs it
 	s.register()
 	return s, nil
