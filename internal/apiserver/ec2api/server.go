@@ -83,7 +83,8 @@ type Server struct {
 	// it was and that its shortcuts answer what the whole model would
 	// (verify.go): set by the tests, costly.
 	verify bool
-	broken error // the first fault verify found
+	broken error  // the first fault verify found
+	kept   []kept // the last published states and their copies (verify.go)
 }
 
 // New returns a server over cfg.Spec. Sessions without a VirtualNetworkId

@@ -3,6 +3,7 @@ package ec2api
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -92,7 +93,13 @@ func (s *Server) createTags(c *call) (any, error) {
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
-	return c.mutate("", func(st *state) (any, error) {
+	// the tags alone, and the route tables where a derived main one
+	// becomes taggable
+	lists := cloudmock.Lists(0)
+	if slices.ContainsFunc(ids, func(id string) bool { return strings.HasPrefix(id, string(cloudmock.KindRouteTable)+"-") }) {
+		lists = cloudmock.RouteTablesList
+	}
+	return c.mutateIn(lists, "", func(st *state) (any, error) {
 		for _, id := range ids {
 			materializeMain(&st.spec, id) // a derived main route table becomes taggable
 		}
@@ -141,7 +148,7 @@ func (s *Server) deleteTags(c *call) (any, error) {
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
-	return c.mutate("", func(st *state) (any, error) {
+	return c.mutateIn(0, "", func(st *state) (any, error) { // the tags alone
 		if err := checkResources(st.resourceTypesOf(ids), ids); err != nil {
 			return nil, err
 		}

@@ -112,13 +112,13 @@ func (s *Server) createTrafficMirrorFilterRule(c *call) (any, error) {
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
-	return c.mutate(token, func(st *state) (any, error) {
+	return c.mutateIn(0, token, func(st *state) (any, error) { // the filters through filterW (cow.go)
 		i := findFilter(&st.spec, filterID)
 		if i < 0 {
 			return nil, filterNotFound(filterID)
 		}
 		r.TrafficMirrorFilterRuleId = st.newID("tmfr")
-		f := &st.spec.TrafficMirrorFilters[i]
+		f := st.filterW(i)
 		rules := rulesOf(f, dir)
 		*rules = append(*rules, r)
 		if err := st.tags.set(r.TrafficMirrorFilterRuleId, tags, "TagSpecification"); err != nil {
@@ -140,12 +140,12 @@ func (s *Server) deleteTrafficMirrorFilterRule(c *call) (any, error) {
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
-	return c.mutate("", func(st *state) (any, error) {
+	return c.mutateIn(0, "", func(st *state) (any, error) {
 		ref, ok := findRule(&st.spec, id)
 		if !ok {
 			return nil, ruleNotFound(id)
 		}
-		rules := rulesOf(&st.spec.TrafficMirrorFilters[ref.filter], ref.dir)
+		rules := rulesOf(st.filterW(ref.filter), ref.dir)
 		*rules = slices.Delete(*rules, ref.rule, ref.rule+1)
 		st.tags.remove(id)
 		return deleteRuleResult{TrafficMirrorFilterRuleId: id}, nil
@@ -167,12 +167,12 @@ func (s *Server) modifyTrafficMirrorFilterRule(c *call) (any, error) {
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
-	return c.mutate("", func(st *state) (any, error) {
+	return c.mutateIn(0, "", func(st *state) (any, error) {
 		ref, ok := findRule(&st.spec, id)
 		if !ok {
 			return nil, ruleNotFound(id)
 		}
-		f := &st.spec.TrafficMirrorFilters[ref.filter]
+		f := st.filterW(ref.filter)
 		rules := rulesOf(f, ref.dir)
 		r := (*rules)[ref.rule]
 		ch.apply(&r)

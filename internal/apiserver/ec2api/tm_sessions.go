@@ -56,7 +56,7 @@ func (s *Server) createTrafficMirrorSession(c *call) (any, error) {
 	}
 	// References, quotas (sessions per source and per target), session
 	// number and packet length ranges are the model's rules.
-	return c.mutate(token, func(st *state) (any, error) {
+	return c.mutateIn(cloudmock.SessionsList, token, func(st *state) (any, error) {
 		x.TrafficMirrorSessionId = st.newID("tms")
 		if x.VirtualNetworkId == nil {
 			x.VirtualNetworkId = new(st.spec.NewVNI(st.srv.rng))
@@ -81,7 +81,7 @@ func (s *Server) deleteTrafficMirrorSession(c *call) (any, error) {
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
-	return c.mutate("", func(st *state) (any, error) {
+	return c.mutateIn(cloudmock.SessionsList, "", func(st *state) (any, error) {
 		i := findSession(&st.spec, id)
 		if i < 0 {
 			return nil, sessionNotFound(id)
@@ -126,7 +126,7 @@ func (s *Server) modifyTrafficMirrorSession(c *call) (any, error) {
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
-	return c.mutate("", func(st *state) (any, error) {
+	return c.mutateIn(cloudmock.SessionsList, "", func(st *state) (any, error) {
 		i := findSession(&st.spec, id)
 		if i < 0 {
 			return nil, sessionNotFound(id)

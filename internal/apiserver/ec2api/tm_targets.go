@@ -36,7 +36,7 @@ func (s *Server) createTrafficMirrorTarget(c *call) (any, error) {
 	}
 	// Which of the three is given, and whether it exists, is the model's
 	// rule (TrafficMirrorTarget validation).
-	return c.mutate(token, func(st *state) (any, error) {
+	return c.mutateIn(cloudmock.TargetsList, token, func(st *state) (any, error) {
 		t.TrafficMirrorTargetId = st.newID("tmt")
 		st.spec.TrafficMirrorTargets = append(st.spec.TrafficMirrorTargets, t)
 		if err := st.tags.set(t.TrafficMirrorTargetId, tags, "TagSpecification"); err != nil {
@@ -58,7 +58,7 @@ func (s *Server) deleteTrafficMirrorTarget(c *call) (any, error) {
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
-	res, err := c.mutate("", func(st *state) (any, error) {
+	res, err := c.mutateIn(cloudmock.TargetsList, "", func(st *state) (any, error) {
 		i := findTarget(&st.spec, id)
 		if i < 0 {
 			return nil, targetNotFound(id)

@@ -3,6 +3,7 @@ package ec2api
 import (
 	"fmt"
 	"reflect"
+	"slices"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
@@ -11,19 +12,41 @@ import (
 // (the package's tests set it): they cost a copy and a validation of the
 // whole account, which is what a change otherwise avoids.
 
-// checkUnchanged copies the published state p and returns a function
-// that notes in s.broken (the tests fail on it) when p no longer equals
-// its copy: an action wrote into a list it shares with the published
-// Spec instead of its own copy. The caller holds s.wmu until it runs.
+// kept is a published state and a copy of it made when it was published.
+type kept struct {
+	p    *published
+	spec cloudmock.Spec
+	tags tagStore
+}
+
+// maxKept is how many of the last published states verify keeps: a
+// change must leave every one as it was (a reader, or the lab, may hold
+// any), not only the one it started from.
+const maxKept = 16
+
+// checkUnchanged keeps a copy of the published state p and returns a
+// function that notes in s.broken (the tests fail on it) when one of the
+// kept states no longer equals its copy: an action wrote into a list it
+// shares with a published Spec instead of its own copy. The caller holds
+// s.wmu until it runs.
 func (s *Server) checkUnchanged(p *published) func() {
-	spec, tags := p.spec.Clone(), p.tags.deepClone()
+	if n := len(s.kept); n == 0 || s.kept[n-1].p != p {
+		s.kept = append(s.kept, kept{p: p, spec: p.spec.Clone(), tags: p.tags.deepClone()})
+		if len(s.kept) > maxKept {
+			s.kept = s.kept[1:]
+		}
+	}
 	return func() {
-		switch {
-		case s.broken != nil:
-		case !reflect.DeepEqual(spec, p.spec):
-			s.broken = fmt.Errorf("a change wrote into the published Spec's %s", firstDifference(&spec, &p.spec))
-		case !reflect.DeepEqual(tags, p.tags):
-			s.broken = fmt.Errorf("a change wrote into the published tags")
+		for i, k := range slices.Backward(s.kept) {
+			since := len(s.kept) - 1 - i // states published after k
+			switch {
+			case s.broken != nil:
+			case !reflect.DeepEqual(k.spec, k.p.spec):
+				s.broken = fmt.Errorf("a change wrote into a published Spec (%d published since): its %s",
+					since, firstDifference(&k.spec, &k.p.spec))
+			case !reflect.DeepEqual(k.tags, k.p.tags):
+				s.broken = fmt.Errorf("a change wrote into published tags (%d published since)", since)
+			}
 		}
 	}
 }
