@@ -260,4 +260,3 @@ func anyFieldChange(t *testing.T, r *rand.Rand, prev *Spec) int {
 	}
 	return leaves
 }
-
