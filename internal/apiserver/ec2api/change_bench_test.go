@@ -139,3 +139,23 @@ func BenchmarkOneChangeTarget(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkOneChangeElsewhere is one ModifyVpcAttribute (a change of an
+// action that declares no list: everything but the mirror resources is
+// copied) at 10 and 10 000 filters: the filters are not its cost.
+func BenchmarkOneChangeElsewhere(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("resources=%d", n), func(b *testing.B) {
+			s := benchServer(b, n)
+			values := [2]string{"false", "true"}
+			i := 0
+			for b.Loop() {
+				rec := serveForm(s, "Action=ModifyVpcAttribute&Version=2016-11-15&VpcId="+vpcID+"&EnableDnsHostnames.Value="+values[i%2])
+				if rec.Code != 200 {
+					b.Fatalf("%d %s", rec.Code, rec.Body.String())
+				}
+				i++
+			}
+		})
+	}
+}

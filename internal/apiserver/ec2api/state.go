@@ -81,7 +81,8 @@ func (c *call) read(fn func(spec *cloudmock.Spec, tags tagStore) (any, error)) (
 }
 
 // mutate applies one change: under the mutation lock it copies the
-// published state, runs change on the copy, has the model validate the
+// published state (the lists the change may write, cow.go; the others
+// are shared), runs change on the copy, has the model validate the
 // result (cloudmock.Diff(prev, next).Validate: the model's rules are the only rules), hands it
 // to Config.Apply and only then publishes it. Any error leaves the state as it
 // was. With a ClientToken (token != ""), a repeated request with the same
@@ -89,8 +90,15 @@ func (c *call) read(fn func(spec *cloudmock.Spec, tags tagStore) (any, error)) (
 // and different parameters answer IdempotentParameterMismatch. A dry run
 // goes as far as the model's validation and answers DryRunOperation.
 func (c *call) mutate(token string, change func(st *state) (any, error)) (any, error) {
-	return c.mutateIn(cloudmock.AllLists, token, change)
+	return c.mutateIn(mirrorShared, token, change)
 }
+
+// mirrorShared are the lists a change declaring none copies: all but the
+// mirror filters, targets and sessions, which only their own actions
+// write (the filters through filterW and its siblings, the others
+// declaring their list), so that a change elsewhere does not pay for
+// the thousands of filters an account may hold.
+const mirrorShared = cloudmock.AllLists &^ (cloudmock.FiltersList | cloudmock.TargetsList | cloudmock.SessionsList)
 
 // mutateIn is mutate for a change that writes only the lists in lists
 // (and the filters through filterW and its siblings, cow.go): the others
