@@ -2,6 +2,7 @@ package ec2api
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -125,5 +126,38 @@ func TestSharedFilterChangeRefused(t *testing.T) {
 	}
 	if err := s.verifyFault(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A clone of the tag store shares its parts: its writes (set, put,
+// unset, remove) copy the part they change, and the original, with a
+// thousand resources tagged, stays as it was.
+func TestTagStoreCloneCopiesWhatItWrites(t *testing.T) {
+	orig := newTagStore()
+	for i := range 1000 {
+		orig.put(fmt.Sprintf("tmf-%017x", i), map[string]string{"Name": fmt.Sprint(i)})
+	}
+	want := orig.plain()
+	c := orig.clone()
+	if err := c.set("tmf-00000000000000001", []tag{{Key: "k", Value: "v"}}, "Tag"); err != nil {
+		t.Fatal(err)
+	}
+	c.remove("tmf-00000000000000002")
+	c.unset("tmf-00000000000000003", []string{"Name"})
+	c.put("vpc-1", map[string]string{"a": "b"})
+	if got := orig.plain(); !reflect.DeepEqual(got, want) {
+		t.Fatal("writing the clone changed the original")
+	}
+	copied := 0
+	for k := range tagShards {
+		if c.parts[k] != nil && orig.parts[k] != nil && fmt.Sprintf("%p", c.parts[k]) != fmt.Sprintf("%p", orig.parts[k]) {
+			copied++
+		}
+	}
+	if copied == 0 || copied > 4 {
+		t.Fatalf("%d parts copied for 4 writes", copied)
+	}
+	if c.get("tmf-00000000000000001")["k"] != "v" || c.get("tmf-00000000000000002") != nil || c.get("tmf-00000000000000003") != nil || len(c.plain()) != 999 {
+		t.Fatalf("the clone's tags are wrong: %v %v", c.get("tmf-00000000000000001"), len(c.plain()))
 	}
 }

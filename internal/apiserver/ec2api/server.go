@@ -114,14 +114,14 @@ func New(cfg Config) (*Server, error) {
 		tokens:   newTokenCache(maxTokens),
 	}
 	spec := cfg.Spec.Clone()
-	st := &state{spec: spec, deep: cloudmock.AllLists, tags: tagStore{}, srv: s, inst: instRecords{}}
+	st := &state{spec: spec, deep: cloudmock.AllLists, tags: newTagStore(), srv: s, inst: instRecords{}}
 	s.ids = newIDIndex(&st.spec) // complete draws ids besides these
 	st.complete()
 	if _, err := cloudmock.New(st.spec); err != nil {
 		return nil, fmt.Errorf("initial spec: %w", err)
 	}
 	for id, name := range cfg.Names {
-		st.tags[id] = map[string]string{"Name": name}
+		st.tags.put(id, map[string]string{"Name": name})
 	}
 	s.publish(&published{spec: st.spec, tags: st.tags, inst: st.inst})
 	s.ids = nil // built from the published state when a change needs it
@@ -151,21 +151,13 @@ func (s *Server) Spec() cloudmock.Spec {
 
 // Tags returns a copy of a resource's tags (nil when it has none).
 func (s *Server) Tags(id string) map[string]string {
-	tags := s.cur.Load().tags
-	if len(tags[id]) == 0 {
-		return nil
-	}
-	out := make(map[string]string, len(tags[id]))
-	for k, v := range tags[id] {
-		out[k] = v
-	}
-	return out
+	return cloneTags(s.cur.Load().tags.get(id))
 }
 
 // snapshot returns copies of the state and all tags.
-func (s *Server) snapshot() (cloudmock.Spec, tagStore) {
+func (s *Server) snapshot() (cloudmock.Spec, map[string]map[string]string) {
 	cur := s.cur.Load()
-	return cur.spec.Clone(), cur.tags.deepClone()
+	return cur.spec.Clone(), cur.tags.plain()
 }
 
 // call is one request being served.

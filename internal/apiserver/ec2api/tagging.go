@@ -157,17 +157,13 @@ func (s *Server) deleteTags(c *call) (any, error) {
 				st.tags.remove(id)
 				continue
 			}
-			m := maps.Clone(st.tags[id]) // the stored map is shared with the published state
+			m := maps.Clone(st.tags.get(id)) // the stored map is shared with the published state
 			for _, k := range keys {
 				if v, ok := m[k.key]; ok && (!k.hasValue || v == k.value) {
 					delete(m, k.key)
 				}
 			}
-			if len(m) == 0 {
-				st.tags.remove(id)
-			} else {
-				st.tags[id] = m
-			}
+			st.tags.put(id, m) // none left removes them
 		}
 		return emptyResult{Return: true}, nil
 	})
@@ -194,15 +190,15 @@ func (s *Server) describeTags(c *call) (any, error) {
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
 		types := resourceTypes(spec)
 		var items []xmlTagDescription
-		for id, m := range tags {
+		tags.each(func(id string, m map[string]string) {
 			t, ok := types[id]
 			if !ok {
-				continue // not an EC2 resource (a load balancer's ARN)
+				return // not an EC2 resource (a load balancer's ARN)
 			}
 			for k, v := range m {
 				items = append(items, xmlTagDescription{ResourceId: id, ResourceType: t, Key: k, Value: v})
 			}
-		}
+		})
 		sort.Slice(items, func(i, j int) bool {
 			if items[i].ResourceId != items[j].ResourceId {
 				return items[i].ResourceId < items[j].ResourceId
