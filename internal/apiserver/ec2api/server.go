@@ -35,7 +35,8 @@ type Config struct {
 	// commits it, synchronously; an error keeps the old state and answers
 	// the request with InternalError. The state is the one the server
 	// publishes (shared with its queries, never changed again): Apply
-	// must not change it.
+	// must not change it, nor append to its lists in place (the room past
+	// a list's end may hold the next state's elements, cow.go).
 	Apply func(cloudmock.Spec) error
 	// Export, when set, renders the state as a scenario file for
 	// GET /mirrorlab/scenario.
