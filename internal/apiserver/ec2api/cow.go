@@ -1,6 +1,8 @@
 package ec2api
 
 import (
+	"cmp"
+	"fmt"
 	"slices"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
@@ -84,6 +86,7 @@ func (st *state) appendFilter(f cloudmock.TrafficMirrorFilter) {
 	fs := st.spec.TrafficMirrorFilters
 	if !st.sharedFilters() {
 		st.spec.TrafficMirrorFilters = append(fs, f)
+		st.placed(len(fs), f.TrafficMirrorFilterId, "")
 		return
 	}
 	fw := &st.fw
@@ -92,6 +95,7 @@ func (st *state) appendFilter(f cloudmock.TrafficMirrorFilter) {
 	}
 	fw.touch(len(fs), len(fs)+1)
 	st.spec.TrafficMirrorFilters = append(st.spec.TrafficMirrorFilters, f)
+	st.placed(len(fs), f.TrafficMirrorFilterId, "")
 	if fw.mine == nil {
 		fw.mine = map[int]bool{}
 	}
@@ -155,4 +159,103 @@ func (f *frontier) publish(fs []cloudmock.TrafficMirrorFilter) {
 		return
 	}
 	f.n = max(f.n, len(fs))
+}
+
+// filterPlaces remembers where the filters and their rules are in the
+// filter list, so that an action finds the one it names without a walk
+// of the account. It is a cache, kept under the mutation lock: every
+// answer is checked against the list, and an entry found wrong (a
+// filter moved by a removal before it) has it rebuilt, which costs what
+// that removal did.
+type filterPlaces struct {
+	filter map[string]int // filter id → index
+	rule   map[string]int // rule id → index of its filter
+}
+
+// build indexes every filter and rule of fs.
+func (p *filterPlaces) build(fs []cloudmock.TrafficMirrorFilter) {
+	p.filter, p.rule = make(map[string]int, len(fs)), make(map[string]int, len(fs))
+	for i := range fs {
+		p.filter[fs[i].TrafficMirrorFilterId] = i
+		for _, rules := range [2][]cloudmock.TrafficMirrorFilterRule{fs[i].IngressFilterRules, fs[i].EgressFilterRules} {
+			for _, r := range rules {
+				p.rule[r.TrafficMirrorFilterRuleId] = i
+			}
+		}
+	}
+}
+
+// lookup answers the index of the filter that at(i) says holds id: the
+// entry of m when it is right; when it is wrong, from the places rebuilt
+// from fs; without one, from a walk of fs (an id the list does not hold,
+// or one that a change that failed kept out of the places). -1 when fs
+// does not hold it.
+func (p *filterPlaces) lookup(fs []cloudmock.TrafficMirrorFilter, m func() map[string]int, id string, at func(i int) bool) int {
+	if p.filter == nil {
+		p.build(fs)
+	}
+	i, ok := m()[id]
+	switch {
+	case ok && i < len(fs) && at(i):
+		return i
+	case ok:
+		p.build(fs)
+		if i, ok := m()[id]; ok && at(i) {
+			return i
+		}
+		return -1
+	}
+	for i := range fs {
+		if at(i) {
+			m()[id] = i
+			return i
+		}
+	}
+	return -1
+}
+
+// filterIndex is findFilter on the change's Spec, through the places.
+func (st *state) filterIndex(id string) int {
+	fs, p := st.spec.TrafficMirrorFilters, &st.srv.places
+	i := p.lookup(fs, func() map[string]int { return p.filter }, id, func(i int) bool { return fs[i].TrafficMirrorFilterId == id })
+	if st.srv.verify && i != findFilter(&st.spec, id) {
+		st.srv.broken = cmp.Or(st.srv.broken, fmt.Errorf("the places put filter %s at %d, the list at %d", id, i, findFilter(&st.spec, id)))
+	}
+	return i
+}
+
+// ruleRef is findRule on the change's Spec, through the places.
+func (st *state) ruleRef(id string) (ruleRef, bool) {
+	fs, p := st.spec.TrafficMirrorFilters, &st.srv.places
+	var ref ruleRef
+	i := p.lookup(fs, func() map[string]int { return p.rule }, id, func(i int) bool {
+		for _, dir := range [2]string{dirIngress, dirEgress} {
+			rules := *rulesOf(&fs[i], dir)
+			if j := slices.IndexFunc(rules, func(r cloudmock.TrafficMirrorFilterRule) bool { return r.TrafficMirrorFilterRuleId == id }); j >= 0 {
+				ref = ruleRef{filter: i, dir: dir, rule: j}
+				return true
+			}
+		}
+		return false
+	})
+	if st.srv.verify {
+		if want, ok := findRule(&st.spec, id); ok != (i >= 0) || ok && want != ref {
+			st.srv.broken = cmp.Or(st.srv.broken, fmt.Errorf("the places put rule %s at %+v, the list at %+v", id, ref, want))
+		}
+	}
+	return ref, i >= 0
+}
+
+// placed notes where a filter, or a rule of filter i, now is (rule ""
+// for the filter itself).
+func (st *state) placed(i int, filter, rule string) {
+	p := &st.srv.places
+	if p.filter == nil {
+		return // built at the first lookup, from the list as it is then
+	}
+	if rule != "" {
+		p.rule[rule] = i
+	} else {
+		p.filter[filter] = i
+	}
 }

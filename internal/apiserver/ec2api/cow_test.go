@@ -161,3 +161,36 @@ func TestTagStoreCloneCopiesWhatItWrites(t *testing.T) {
 		t.Fatalf("the clone's tags are wrong: %v %v", c.get("tmf-00000000000000001"), len(c.plain()))
 	}
 }
+
+// The places of filters and rules follow removals in the middle, dry
+// runs and refused changes (whose Specs are never published): each
+// lookup answers what a walk of the list would (verify compares them).
+func TestFilterPlacesFollowTheList(t *testing.T) {
+	s := verifiedServer(t, 6)
+	ruleForm := func(n int) string {
+		return fmt.Sprintf("Action=ModifyTrafficMirrorFilterRule&Version=2016-11-15&TrafficMirrorFilterRuleId=tmfr-%017x&RuleNumber=7", n)
+	}
+	steps := []struct {
+		form string
+		code int
+	}{
+		{ruleForm(5), 200},
+		{"Action=DeleteTrafficMirrorFilter&Version=2016-11-15&DryRun=true&TrafficMirrorFilterId=tmf-00000000000000002", 412},
+		{ruleForm(6), 200},
+		{"Action=DeleteTrafficMirrorFilter&Version=2016-11-15&TrafficMirrorFilterId=tmf-00000000000000002", 200},
+		{ruleForm(5), 200},
+		{ruleForm(2), 400},
+		{"Action=CreateTrafficMirrorFilterRule&Version=2016-11-15&TrafficMirrorFilterId=tmf-00000000000000006&TrafficDirection=egress&RuleNumber=5&RuleAction=accept&SourceCidrBlock=0.0.0.0/0&DestinationCidrBlock=10.0.0.0/33", 400},
+		{"Action=DeleteTrafficMirrorFilter&Version=2016-11-15&TrafficMirrorFilterId=tmf-00000000000000001", 200},
+		{ruleForm(6), 200},
+		{ruleForm(3), 200},
+	}
+	for _, st := range steps {
+		if rec := serveForm(s, st.form); rec.Code != st.code {
+			t.Fatalf("%s: %d %s, want %d", st.form, rec.Code, rec.Body.String(), st.code)
+		}
+	}
+	if err := s.verifyFault(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -76,10 +76,11 @@ type Server struct {
 	wmu    sync.Mutex // serializes mutations; guards below
 	rng    *rand.Rand
 	tokens tokenCache
-	attrs  attrStore // ELBv2 attributes set by clients (elbv2_attrs.go)
-	gone   goneStore // deleted resources EC2 still describes (gone.go)
-	ids    idIndex   // own ids of cur's Spec (idindex.go); nil until needed
-	front  frontier  // how far published Specs see into the filters' array (cow.go)
+	attrs  attrStore    // ELBv2 attributes set by clients (elbv2_attrs.go)
+	gone   goneStore    // deleted resources EC2 still describes (gone.go)
+	ids    idIndex      // own ids of cur's Spec (idindex.go); nil until needed
+	front  frontier     // how far published Specs see into the filters' array (cow.go)
+	places filterPlaces // where filters and rules are (cow.go)
 	// verify has each change check that it left the published Spec as
 	// it was and that its shortcuts answer what the whole model would
 	// (verify.go): set by the tests, costly.

@@ -56,7 +56,7 @@ func (s *Server) deleteTrafficMirrorFilter(c *call) (any, error) {
 		return nil, err
 	}
 	res, err := c.mutateIn(0, "", func(st *state) (any, error) {
-		i := findFilter(&st.spec, id)
+		i := st.filterIndex(id)
 		if i < 0 {
 			return nil, filterNotFound(id)
 		}
@@ -119,7 +119,7 @@ func (s *Server) modifyTrafficMirrorFilterNetworkServices(c *call) (any, error) 
 		return nil, err
 	}
 	return c.mutateIn(0, "", func(st *state) (any, error) {
-		i := findFilter(&st.spec, id)
+		i := st.filterIndex(id)
 		if i < 0 {
 			return nil, filterNotFound(id)
 		}

@@ -113,7 +113,7 @@ func (s *Server) createTrafficMirrorFilterRule(c *call) (any, error) {
 		return nil, err
 	}
 	return c.mutateIn(0, token, func(st *state) (any, error) { // the filters through filterW (cow.go)
-		i := findFilter(&st.spec, filterID)
+		i := st.filterIndex(filterID)
 		if i < 0 {
 			return nil, filterNotFound(filterID)
 		}
@@ -121,6 +121,7 @@ func (s *Server) createTrafficMirrorFilterRule(c *call) (any, error) {
 		f := st.filterW(i)
 		rules := rulesOf(f, dir)
 		*rules = append(*rules, r)
+		st.placed(i, "", r.TrafficMirrorFilterRuleId)
 		if err := st.tags.set(r.TrafficMirrorFilterRuleId, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
@@ -141,7 +142,7 @@ func (s *Server) deleteTrafficMirrorFilterRule(c *call) (any, error) {
 		return nil, err
 	}
 	return c.mutateIn(0, "", func(st *state) (any, error) {
-		ref, ok := findRule(&st.spec, id)
+		ref, ok := st.ruleRef(id)
 		if !ok {
 			return nil, ruleNotFound(id)
 		}
@@ -168,7 +169,7 @@ func (s *Server) modifyTrafficMirrorFilterRule(c *call) (any, error) {
 		return nil, err
 	}
 	return c.mutateIn(0, "", func(st *state) (any, error) {
-		ref, ok := findRule(&st.spec, id)
+		ref, ok := st.ruleRef(id)
 		if !ok {
 			return nil, ruleNotFound(id)
 		}
