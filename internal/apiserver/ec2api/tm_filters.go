@@ -48,11 +48,8 @@ type deleteFilterResult struct {
 }
 
 func (s *Server) deleteTrafficMirrorFilter(c *call) (any, error) {
-	id, err := c.p.required("TrafficMirrorFilterId")
+	id, err := c.beginWith("TrafficMirrorFilterId")
 	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	res, err := c.mutateIn(0, "", func(st *state) (any, error) {

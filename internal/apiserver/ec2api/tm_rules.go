@@ -129,23 +129,28 @@ func (s *Server) createTrafficMirrorFilterRule(c *call) (any, error) {
 	})
 }
 
-type deleteRuleResult struct {
-	TrafficMirrorFilterRuleId string `xml:"trafficMirrorFilterRuleId"`
-}
-
-func (s *Server) deleteTrafficMirrorFilterRule(c *call) (any, error) {
-	id, err := c.p.required("TrafficMirrorFilterRuleId")
-	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
+// changeRule is a change of the rule id (RuleNotFound without one): fn
+// writes it through st.filterW.
+func (c *call) changeRule(id string, fn func(st *state, ref ruleRef) (any, error)) (any, error) {
 	return c.mutateIn(0, "", func(st *state) (any, error) {
 		ref, ok := st.ruleRef(id)
 		if !ok {
 			return nil, ruleNotFound(id)
 		}
+		return fn(st, ref)
+	})
+}
+
+type deleteRuleResult struct {
+	TrafficMirrorFilterRuleId string `xml:"trafficMirrorFilterRuleId"`
+}
+
+func (s *Server) deleteTrafficMirrorFilterRule(c *call) (any, error) {
+	id, err := c.beginWith("TrafficMirrorFilterRuleId")
+	if err != nil {
+		return nil, err
+	}
+	return c.changeRule(id, func(st *state, ref ruleRef) (any, error) {
 		rules := rulesOf(st.filterW(ref.filter), ref.dir)
 		*rules = slices.Delete(*rules, ref.rule, ref.rule+1)
 		st.tags.remove(id)
@@ -168,11 +173,7 @@ func (s *Server) modifyTrafficMirrorFilterRule(c *call) (any, error) {
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
-	return c.mutateIn(0, "", func(st *state) (any, error) {
-		ref, ok := st.ruleRef(id)
-		if !ok {
-			return nil, ruleNotFound(id)
-		}
+	return c.changeRule(id, func(st *state, ref ruleRef) (any, error) {
 		f := st.filterW(ref.filter)
 		rules := rulesOf(f, ref.dir)
 		r := (*rules)[ref.rule]

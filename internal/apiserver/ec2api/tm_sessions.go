@@ -74,19 +74,14 @@ type deleteSessionResult struct {
 }
 
 func (s *Server) deleteTrafficMirrorSession(c *call) (any, error) {
-	id, err := c.p.required("TrafficMirrorSessionId")
+	id, err := c.beginWith("TrafficMirrorSessionId")
 	if err != nil {
 		return nil, err
 	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
 	return c.mutateIn(cloudmock.SessionsList, "", func(st *state) (any, error) {
-		i := findSession(&st.spec, id)
-		if i < 0 {
-			return nil, sessionNotFound(id)
+		if _, err := removeByID(&st.spec.TrafficMirrorSessions, id, idOfSession, sessionNotFound); err != nil {
+			return nil, err
 		}
-		st.spec.TrafficMirrorSessions = slices.Delete(st.spec.TrafficMirrorSessions, i, i+1)
 		st.tags.remove(id)
 		return deleteSessionResult{TrafficMirrorSessionId: id}, nil
 	})
