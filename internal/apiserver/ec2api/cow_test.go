@@ -194,3 +194,55 @@ func TestFilterPlacesFollowTheList(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Queries read the published state while changes append in the room
+// past its filters, cut their end and copy the filter they write: under
+// the race detector (go test -race) a write into memory a reader sees
+// fails here, and every answer is whole.
+func TestReadersBesideSharedChanges(t *testing.T) {
+	s := verifiedServer(t, 50)
+	done := make(chan struct{})
+	read := make(chan error, 2)
+	for _, form := range []string{"Action=DescribeTrafficMirrorFilters&Version=2016-11-15", "Action=DescribeTrafficMirrorFilterRules&Version=2016-11-15"} {
+		go func() {
+			for {
+				select {
+				case <-done:
+					read <- nil
+					return
+				default:
+				}
+				if rec := serveForm(s, form); rec.Code != 200 {
+					read <- fmt.Errorf("%s: %d %s", form, rec.Code, rec.Body.String())
+					return
+				}
+			}
+		}()
+	}
+	created := ""
+	for i := range 200 {
+		form := "Action=CreateTrafficMirrorFilter&Version=2016-11-15"
+		switch {
+		case i%9 == 8: // a new array for the filters now and then
+			form = fmt.Sprintf("Action=ModifyTrafficMirrorFilterRule&Version=2016-11-15&TrafficMirrorFilterRuleId=tmfr-%017x&RuleNumber=%d", i%50+1, i+1)
+		case created != "":
+			form, created = "Action=DeleteTrafficMirrorFilter&Version=2016-11-15&TrafficMirrorFilterId="+created, ""
+		}
+		rec := serveForm(s, form)
+		if rec.Code != 200 {
+			t.Fatalf("%s: %d %s", form, rec.Code, rec.Body.String())
+		}
+		if m := filterIDInAnswer.FindStringSubmatch(rec.Body.String()); m != nil && strings.HasPrefix(form, "Action=Create") {
+			created = m[1]
+		}
+	}
+	close(done)
+	for range 2 {
+		if err := <-read; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.verifyFault(); err != nil {
+		t.Fatal(err)
+	}
+}
