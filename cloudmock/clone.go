@@ -11,25 +11,77 @@ import (
 // (about twenty times faster on an account of 10 000 filters, which the
 // API server copies on each change); TestCloneIsDeep fails when a slice or
 // pointer field added to the model is left shared.
-func (s *Spec) Clone() Spec {
+func (s *Spec) Clone() Spec { return s.CloneLists(AllLists) }
+
+// Lists is a set of the Spec's resource lists (one bit per list, in the
+// Spec's order).
+type Lists uint32
+
+// The Spec's resource lists, as a Lists set.
+const (
+	VpcsList Lists = 1 << iota
+	PeeringsList
+	TransitGatewaysList
+	AttachmentsList
+	SubnetsList
+	RouteTablesList
+	NetworkAclsList
+	SecurityGroupsList
+	NetworkInterfacesList
+	LoadBalancersList
+	TargetGroupsList
+	EndpointServicesList
+	FiltersList
+	TargetsList
+	SessionsList
+	InstancesList
+	// AllLists is every list.
+	AllLists Lists = 1<<nLists - 1
+)
+
+// Has says the set holds every list of l.
+func (s Lists) Has(l Lists) bool { return s&l == l }
+
+// CloneLists is a copy of the Spec whose lists in set are deep copies (as
+// Clone makes them) and whose other lists are the Spec's own, shared: a
+// change that writes only the lists in set leaves s as it was, and
+// costs the size of those lists rather than of the account.
+func (s *Spec) CloneLists(set Lists) Spec {
 	out := *s
-	out.Vpcs = deepSlice(s.Vpcs, (*Vpc).unshare)
-	out.VpcPeeringConnections = deepSlice(s.VpcPeeringConnections, (*VpcPeeringConnection).unshare)
-	out.TransitGateways = cloneSlice(s.TransitGateways)
-	out.TransitGatewayVpcAttachments = deepSlice(s.TransitGatewayVpcAttachments, (*TransitGatewayVpcAttachment).unshare)
-	out.Subnets = cloneSlice(s.Subnets)
-	out.RouteTables = deepSlice(s.RouteTables, (*RouteTable).unshare)
-	out.NetworkAcls = deepSlice(s.NetworkAcls, (*NetworkAcl).unshare)
-	out.SecurityGroups = deepSlice(s.SecurityGroups, (*SecurityGroup).unshare)
-	out.NetworkInterfaces = cloneInterfaces(s.NetworkInterfaces)
-	out.LoadBalancers = deepSlice(s.LoadBalancers, (*LoadBalancer).unshare)
-	out.TargetGroups = deepSlice(s.TargetGroups, (*TargetGroup).unshare)
-	out.VpcEndpointServices = deepSlice(s.VpcEndpointServices, (*VpcEndpointService).unshare)
-	out.TrafficMirrorFilters = cloneFilters(s.TrafficMirrorFilters)
-	out.TrafficMirrorTargets = cloneSlice(s.TrafficMirrorTargets)
-	out.TrafficMirrorSessions = cloneSessions(s.TrafficMirrorSessions)
-	out.Instances = cloneSlice(s.Instances)
+	deep := func(l Lists, f func()) {
+		if set.Has(l) {
+			f()
+		}
+	}
+	deep(VpcsList, func() { out.Vpcs = deepSlice(s.Vpcs, (*Vpc).unshare) })
+	deep(PeeringsList, func() {
+		out.VpcPeeringConnections = deepSlice(s.VpcPeeringConnections, (*VpcPeeringConnection).unshare)
+	})
+	deep(TransitGatewaysList, func() { out.TransitGateways = cloneSlice(s.TransitGateways) })
+	deep(AttachmentsList, func() {
+		out.TransitGatewayVpcAttachments = deepSlice(s.TransitGatewayVpcAttachments, (*TransitGatewayVpcAttachment).unshare)
+	})
+	deep(SubnetsList, func() { out.Subnets = cloneSlice(s.Subnets) })
+	deep(RouteTablesList, func() { out.RouteTables = deepSlice(s.RouteTables, (*RouteTable).unshare) })
+	deep(NetworkAclsList, func() { out.NetworkAcls = deepSlice(s.NetworkAcls, (*NetworkAcl).unshare) })
+	deep(SecurityGroupsList, func() { out.SecurityGroups = deepSlice(s.SecurityGroups, (*SecurityGroup).unshare) })
+	deep(NetworkInterfacesList, func() { out.NetworkInterfaces = cloneInterfaces(s.NetworkInterfaces) })
+	deep(LoadBalancersList, func() { out.LoadBalancers = deepSlice(s.LoadBalancers, (*LoadBalancer).unshare) })
+	deep(TargetGroupsList, func() { out.TargetGroups = deepSlice(s.TargetGroups, (*TargetGroup).unshare) })
+	deep(EndpointServicesList, func() {
+		out.VpcEndpointServices = deepSlice(s.VpcEndpointServices, (*VpcEndpointService).unshare)
+	})
+	deep(FiltersList, func() { out.TrafficMirrorFilters = cloneFilters(s.TrafficMirrorFilters) })
+	deep(TargetsList, func() { out.TrafficMirrorTargets = cloneSlice(s.TrafficMirrorTargets) })
+	deep(SessionsList, func() { out.TrafficMirrorSessions = cloneSessions(s.TrafficMirrorSessions) })
+	deep(InstancesList, func() { out.Instances = cloneSlice(s.Instances) })
 	return out
+}
+
+// Clone deep-copies a filter: its rules, their port ranges and its
+// network services are its own.
+func (f *TrafficMirrorFilter) Clone() TrafficMirrorFilter {
+	return cloneFilters([]TrafficMirrorFilter{*f})[0]
 }
 
 // cloneSlice copies a slice of values that hold no slice or pointer (nil

@@ -103,6 +103,35 @@ func TestCloneIsDeep(t *testing.T) {
 	}
 }
 
+// CloneLists copies deeply the lists named, each bit the Spec's list of
+// that rank, and shares the others: scribbling on a list copied leaves
+// the original as it was, and the lists not named are the original's
+// own memory.
+func TestCloneListsCopiesOnlyThoseNamed(t *testing.T) {
+	var orig, want Spec
+	fill(reflect.ValueOf(&orig).Elem(), 0)
+	fill(reflect.ValueOf(&want).Elem(), 0)
+	ov := reflect.ValueOf(&orig).Elem()
+	const firstList = 2 // after Profile and RejectBehavior
+	if n := ov.NumField() - firstList; AllLists != 1<<n-1 {
+		t.Fatalf("AllLists is %b for %d lists", AllLists, n)
+	}
+	for bit := range nLists {
+		c := orig.CloneLists(1 << bit)
+		cv := reflect.ValueOf(&c).Elem()
+		for f := firstList; f < cv.NumField(); f++ {
+			shared := cv.Field(f).Pointer() == ov.Field(f).Pointer()
+			if shared != (f-firstList != bit) {
+				t.Fatalf("CloneLists(1<<%d): %s shared %v", bit, cv.Type().Field(f).Name, shared)
+			}
+		}
+		scribble(cv.Field(firstList + bit))
+		if !reflect.DeepEqual(orig, want) {
+			t.Fatalf("changing the copy of %s changed the original", cv.Type().Field(firstList+bit).Name)
+		}
+	}
+}
+
 // NewVNI skips the VNIs the sessions use: with the first draw taken, it
 // returns the next one from the same rng.
 func TestNewVNISkipsUsed(t *testing.T) {

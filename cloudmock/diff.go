@@ -14,8 +14,14 @@ func (sp span) same() bool { return sp.prevHi == sp.lo && sp.nextHi == sp.lo }
 
 // diffList returns the span of next that differs from prev: the longest
 // equal prefix, then the longest equal suffix of the rest.
+// Lists that share their backing array (a change that left the list
+// alone, or only appended to it or cut its end) are the same memory up
+// to the shorter length: that prefix costs nothing to compare.
 func diffList[T any](prev, next []T, eq func(a, b *T) bool) span {
 	lo := 0
+	if len(prev) > 0 && len(next) > 0 && &prev[0] == &next[0] {
+		lo = min(len(prev), len(next))
+	}
 	for lo < len(prev) && lo < len(next) && eq(&prev[lo], &next[lo]) {
 		lo++
 	}
@@ -54,10 +60,28 @@ const (
 	nLists
 )
 
+// Window is the part of a list that a change may have altered: the
+// elements before Lo, and those after PrevHi in the previous list and
+// after NextHi in the next (as many in both), are the same.
+type Window struct{ Lo, PrevHi, NextHi int }
+
+// diffWithin is diffList for lists equal outside w: only w is compared.
+func diffWithin[T any](prev, next []T, w Window, eq func(a, b *T) bool) span {
+	lo, p, n := w.Lo, w.PrevHi, w.NextHi
+	for lo < p && lo < n && eq(&prev[lo], &next[lo]) {
+		lo++
+	}
+	for p > lo && n > lo && eq(&prev[p-1], &next[n-1]) {
+		p, n = p-1, n-1
+	}
+	return span{lo: lo, prevHi: p, nextHi: n}
+}
+
 // diffSpecs compares two Specs list by list (time in proportion to the
-// size of the Specs, no allocation: strings shared by a Clone compare by
-// pointer).
-func diffSpecs(prev, next *Spec) specDiff {
+// size of the lists that differ, no allocation: strings shared by a Clone
+// compare by pointer, lists that share their memory cost nothing). With
+// filters not nil, only that window of the filters is compared.
+func diffSpecs(prev, next *Spec, filters *Window) specDiff {
 	var d specDiff
 	d.settings = prev.Profile != next.Profile || prev.RejectBehavior != next.RejectBehavior
 	l := &d.lists
@@ -73,7 +97,11 @@ func diffSpecs(prev, next *Spec) specDiff {
 	l[listLoadBalancers] = diffList(prev.LoadBalancers, next.LoadBalancers, eqLoadBalancer)
 	l[listTargetGroups] = diffList(prev.TargetGroups, next.TargetGroups, eqTargetGroup)
 	l[listEndpointServices] = diffList(prev.VpcEndpointServices, next.VpcEndpointServices, eqEndpointService)
-	l[listFilters] = diffList(prev.TrafficMirrorFilters, next.TrafficMirrorFilters, eqFilter)
+	if filters != nil {
+		l[listFilters] = diffWithin(prev.TrafficMirrorFilters, next.TrafficMirrorFilters, *filters, eqFilter)
+	} else {
+		l[listFilters] = diffList(prev.TrafficMirrorFilters, next.TrafficMirrorFilters, eqFilter)
+	}
 	l[listTargets] = diffList(prev.TrafficMirrorTargets, next.TrafficMirrorTargets, eqVal)
 	l[listSessions] = diffList(prev.TrafficMirrorSessions, next.TrafficMirrorSessions, eqSession)
 	l[listInstances] = diffList(prev.Instances, next.Instances, eqVal)

@@ -62,7 +62,7 @@ func TestDiffSeesEveryField(t *testing.T) {
 	var orig Spec
 	fill(reflect.ValueOf(&orig).Elem(), 0)
 	c := orig.Clone()
-	if d := diffSpecs(&orig, &c); !d.only() {
+	if d := diffSpecs(&orig, &c, nil); !d.only() {
 		t.Fatalf("a copy differs: %+v", d)
 	}
 	leaves := 0
@@ -73,7 +73,7 @@ func TestDiffSeesEveryField(t *testing.T) {
 		if path == "" {
 			break
 		}
-		if d := diffSpecs(&orig, &c); d.only() {
+		if d := diffSpecs(&orig, &c, nil); d.only() {
 			t.Errorf("changing %s is not seen", path)
 		}
 	}
@@ -125,7 +125,7 @@ func BenchmarkCloneDiff(b *testing.B) {
 	c := s.Clone()
 	b.Run("diff", func(b *testing.B) {
 		for b.Loop() {
-			_ = diffSpecs(&s, &c)
+			_ = diffSpecs(&s, &c, nil)
 		}
 	})
 }

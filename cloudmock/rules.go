@@ -19,8 +19,23 @@ type resolver struct {
 	enis        map[string]*NetworkInterface
 	lbs         map[string]*LoadBalancer
 	endpoints   map[string]*LoadBalancer
-	filters     map[string]*TrafficMirrorFilter
+	filters     map[string]*TrafficMirrorFilter // nil until filter builds it
 	targets     map[string]*TrafficMirrorTarget
+	spec        *Spec
+}
+
+// filter is the first filter with the id (nil without). The index of the
+// filters, the list an account holds thousands of, is built at the first
+// question: a validation that asks none does not pay for it.
+func (r *resolver) filter(id string) *TrafficMirrorFilter {
+	if r.filters == nil {
+		fs := r.spec.TrafficMirrorFilters
+		r.filters = make(map[string]*TrafficMirrorFilter, len(fs))
+		for i := range fs {
+			putFirst(r.filters, fs[i].TrafficMirrorFilterId, &fs[i])
+		}
+	}
+	return r.filters[id]
 }
 
 func newResolver(s *Spec) *resolver {
@@ -28,8 +43,7 @@ func newResolver(s *Spec) *resolver {
 		vpcs: map[string]*Vpc{}, subnets: map[string]*Subnet{}, groups: map[string]*SecurityGroup{},
 		acls: map[string]*NetworkAcl{}, aclOfSubnet: map[string]*NetworkAcl{},
 		enis: map[string]*NetworkInterface{}, lbs: map[string]*LoadBalancer{},
-		endpoints: map[string]*LoadBalancer{}, filters: map[string]*TrafficMirrorFilter{},
-		targets: map[string]*TrafficMirrorTarget{},
+		endpoints: map[string]*LoadBalancer{}, targets: map[string]*TrafficMirrorTarget{}, spec: s,
 	}
 	for i := range s.Vpcs {
 		putFirst(r.vpcs, s.Vpcs[i].VpcId, &s.Vpcs[i])
@@ -56,9 +70,6 @@ func newResolver(s *Spec) *resolver {
 		if l.VpcEndpointId != "" {
 			putFirst(r.endpoints, l.VpcEndpointId, l)
 		}
-	}
-	for i := range s.TrafficMirrorFilters {
-		putFirst(r.filters, s.TrafficMirrorFilters[i].TrafficMirrorFilterId, &s.TrafficMirrorFilters[i])
 	}
 	for i := range s.TrafficMirrorTargets {
 		putFirst(r.targets, s.TrafficMirrorTargets[i].TrafficMirrorTargetId, &s.TrafficMirrorTargets[i])

@@ -46,6 +46,20 @@ type validator struct {
 	prof Profile
 	errs []error
 	r    *resolver
+	// d, when validating a change (Change.Validate), is what differs from
+	// the previous Spec, which is valid.
+	d *specDiff
+}
+
+// filterStands says session i is known to name an existing filter
+// without looking: the change left the filters and that session as they
+// were in a valid Spec.
+func (v *validator) filterStands(i int) bool {
+	if !v.d.unchanged(listFilters) {
+		return false
+	}
+	sp := v.d.lists[listSessions]
+	return i < sp.lo || i >= sp.nextHi
 }
 
 func (v *validator) add(res, id string, idx int, field, code, format string, args ...any) {
@@ -63,7 +77,7 @@ func (s *Spec) Validate() error { return s.validate(nil) }
 // the resolver: keep them in step with the checks
 // (TestChangeValidateAnyField fails on a missing one it can reach).
 func (s *Spec) validate(d *specDiff) error {
-	v := &validator{r: newResolver(s)}
+	v := &validator{r: newResolver(s), d: d}
 	prof, err := LookupProfile(s.Profile)
 	if err != nil {
 		v.add("Spec", "", 0, "Profile", codes.InvalidParameterValue, "%v", err)
@@ -383,7 +397,7 @@ func (v *validator) sessions(s *Spec) {
 		id := x.TrafficMirrorSessionId
 		v.unique(resSession, "TrafficMirrorSessionId", id, i, seen)
 		v.sessionSources(&x, i, tally)
-		if v.r.filters[x.TrafficMirrorFilterId] == nil {
+		if !v.filterStands(i) && v.r.filter(x.TrafficMirrorFilterId) == nil {
 			v.add(resSession, id, i, "TrafficMirrorFilterId", codes.FilterNotFound, "filter %q does not exist", x.TrafficMirrorFilterId)
 		}
 		isLB := v.sessionTarget(&x, i, tally)

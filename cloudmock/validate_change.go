@@ -12,12 +12,33 @@ const maxDeltaFilters = 64
 type Change struct {
 	prev, next *Spec
 	d          specDiff
+	// known, when set, says whether an id may be the own id of one of
+	// prev's resources (WithIDs).
+	known func(id string) bool
 }
 
 // Diff returns the change from prev to next. Neither may change while
 // the Change is used.
 func Diff(prev, next *Spec) *Change {
-	return &Change{prev: prev, next: next, d: diffSpecs(prev, next)}
+	return &Change{prev: prev, next: next, d: diffSpecs(prev, next, nil)}
+}
+
+// DiffWithin is Diff for a next whose filters are prev's outside the
+// window w (the caller, which made next, knows what it touched): only the
+// filters in w are compared, so the change costs what it touched rather
+// than the account. A wrong window hides a difference: the API server's
+// tests check the window against the whole lists.
+func DiffWithin(prev, next *Spec, w Window) *Change {
+	return &Change{prev: prev, next: next, d: diffSpecs(prev, next, &w)}
+}
+
+// WithIDs gives the change an index of prev's ids: known(id) is false
+// only for an id that is no resource's own id in prev. Validate then
+// checks a new filter id against it instead of against every filter (the
+// answer is the same). It returns c.
+func (c *Change) WithIDs(known func(id string) bool) *Change {
+	c.known = known
+	return c
 }
 
 // Validate answers what next.Validate() answers, in time that follows the
@@ -42,7 +63,7 @@ func (c *Change) validate() (cleared bool, err error) {
 	if c.d.only() {
 		return true, nil
 	}
-	if c.d.only(listFilters) && filtersChangeValid(c.prev, c.next, c.d.lists[listFilters]) {
+	if c.d.only(listFilters) && filtersChangeValid(c.prev, c.next, c.d.lists[listFilters], c.known) {
 		return true, nil
 	}
 	return false, c.next.validate(&c.d)
@@ -100,7 +121,7 @@ func sub[T any](list []T, sp span, next bool) []T {
 // filtersChangeValid says that next, made from the valid prev by changing
 // the filters of sp alone, passes Validate. false means "not shown", not
 // "invalid".
-func filtersChangeValid(prev, next *Spec, sp span) bool {
+func filtersChangeValid(prev, next *Spec, sp span, known func(string) bool) bool {
 	if sp.nextHi-sp.lo > maxDeltaFilters || sp.prevHi-sp.lo > maxDeltaFilters {
 		return false
 	}
@@ -128,15 +149,17 @@ func filtersChangeValid(prev, next *Spec, sp span) bool {
 	for _, f := range prev.TrafficMirrorFilters[sp.lo:sp.prevHi] {
 		before[f.TrafficMirrorFilterId] = true
 	}
-	return !newIDTaken(next.TrafficMirrorFilters, sp, now, before) && !goneFilterNamed(next, now, before)
+	return !newIDTaken(next.TrafficMirrorFilters, sp, now, before, known) && !goneFilterNamed(next, now, before)
 }
 
 // newIDTaken says whether an id the change gave a filter (in now, not in
-// before) is also the id of a filter outside the span.
-func newIDTaken(fs []TrafficMirrorFilter, sp span, now, before map[string]bool) bool {
+// before) is also the id of a filter outside the span. The filters
+// outside the span are prev's, whose ids known (when not nil) indexes:
+// a fresh id it does not know is no filter's.
+func newIDTaken(fs []TrafficMirrorFilter, sp span, now, before map[string]bool, known func(string) bool) bool {
 	fresh := false
 	for id := range now {
-		fresh = fresh || !before[id]
+		fresh = fresh || (!before[id] && (known == nil || known(id)))
 	}
 	if !fresh {
 		return false

@@ -93,10 +93,22 @@ func TestValidateChangeIsValidate(t *testing.T) {
 		for range 1 + r.IntN(2) {
 			changeStep(r, &next)
 		}
-		fast, got := Diff(&prev, &next).validate()
+		full := Diff(&prev, &next)
+		fast, got := full.validate()
 		want := next.Validate()
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("step %d: ValidateChange = %v\nValidate = %v\nprev %+v\nnext %+v", step, got, want, prev.TrafficMirrorFilters, next.TrafficMirrorFilters)
+		}
+		// the same through a window of filters (the span, widened at
+		// random, as an API change that knows what it touched gives it)
+		// and with an index of prev's ids
+		sp, known := full.d.lists[listFilters], ownIDs(&prev)
+		lo := r.IntN(sp.lo + 1)
+		tail := r.IntN(min(len(prev.TrafficMirrorFilters)-sp.prevHi, len(next.TrafficMirrorFilters)-sp.nextHi) + 1)
+		w := Window{Lo: lo, PrevHi: len(prev.TrafficMirrorFilters) - tail, NextHi: len(next.TrafficMirrorFilters) - tail}
+		within := DiffWithin(&prev, &next, w).WithIDs(func(id string) bool { return known[id] > 0 })
+		if got := within.Validate(); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("step %d: within %+v, ValidateChange = %v\nValidate = %v", step, w, got, want)
 		}
 		if want == nil {
 			prev, valid = next, valid+1

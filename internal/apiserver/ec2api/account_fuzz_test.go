@@ -24,6 +24,7 @@ func FuzzAccountActions(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		verifyChanges(t, s)
 		serveFuzzed(t, s, body)
 	})
 }

@@ -25,8 +25,13 @@ func benchSpec(n int) cloudmock.Spec {
 // benchServer is a server over benchSpec(n) whose Apply accepts every
 // state, as a running lab's would.
 func benchServer(b *testing.B, n int) *Server {
+	return benchServerNamed(b, n, nil)
+}
+
+// benchServerNamed is benchServer with Name tags.
+func benchServerNamed(b *testing.B, n int, names map[string]string) *Server {
 	b.Helper()
-	s, err := New(Config{Spec: benchSpec(n), Seed: 1, Apply: func(cloudmock.Spec) error { return nil }})
+	s, err := New(Config{Spec: benchSpec(n), Names: names, Seed: 1, Apply: func(cloudmock.Spec) error { return nil }})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -37,18 +42,26 @@ func benchServer(b *testing.B, n int) *Server {
 // change should be what it changes, not the size of the account.
 var benchSizes = []int{10, 10000}
 
-// BenchmarkOneChange is one ModifyTrafficMirrorFilterRule (a rule's
-// action flipped) on an account of 10 and of 10 000 filters.
-func BenchmarkOneChange(b *testing.B) {
+// benchForms measures one request per iteration at each account size,
+// the i-th request being form(n, i) on an account of n filters.
+func benchForms(b *testing.B, form func(n, i int) string) { benchFormsNamed(b, false, form) }
+
+// benchFormsNamed is benchForms, on accounts whose filters all have a
+// Name tag when named.
+func benchFormsNamed(b *testing.B, named bool, form func(n, i int) string) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("resources=%d", n), func(b *testing.B) {
-			s := benchServer(b, n)
-			rule := fmt.Sprintf("tmfr-%017x", n/2+1)
-			actions := [2]string{"reject", "accept"}
+			var names map[string]string
+			if named {
+				names = map[string]string{}
+				for i := range n {
+					names[fmt.Sprintf("tmf-%017x", i+1)] = fmt.Sprint("filter ", i)
+				}
+			}
+			s := benchServerNamed(b, n, names)
 			i := 0
 			for b.Loop() {
-				rec := serveForm(s, "Action=ModifyTrafficMirrorFilterRule&Version=2016-11-15&TrafficMirrorFilterRuleId="+rule+"&RuleAction="+actions[i%2])
-				if rec.Code != 200 {
+				if rec := serveForm(s, form(n, i)); rec.Code != 200 {
 					b.Fatalf("%d %s", rec.Code, rec.Body.String())
 				}
 				i++
@@ -57,23 +70,40 @@ func BenchmarkOneChange(b *testing.B) {
 	}
 }
 
+// BenchmarkOneChange is one ModifyTrafficMirrorFilterRule (a rule's
+// action flipped) on an account of 10 and of 10 000 filters.
+func BenchmarkOneChange(b *testing.B) {
+	actions := [2]string{"reject", "accept"}
+	benchForms(b, func(n, i int) string {
+		return fmt.Sprintf("Action=ModifyTrafficMirrorFilterRule&Version=2016-11-15&TrafficMirrorFilterRuleId=tmfr-%017x&RuleAction=%s", n/2+1, actions[i%2])
+	})
+}
+
 // BenchmarkOneChangeTags is one CreateTags on a filter (a change of the
 // tags alone) at 10 and 10 000 filters.
 func BenchmarkOneChangeTags(b *testing.B) {
-	for _, n := range benchSizes {
-		b.Run(fmt.Sprintf("resources=%d", n), func(b *testing.B) {
-			s := benchServer(b, n)
-			filter := fmt.Sprintf("tmf-%017x", n/2+1)
-			i := 0
-			for b.Loop() {
-				rec := serveForm(s, fmt.Sprintf("Action=CreateTags&Version=2016-11-15&ResourceId.1=%s&Tag.1.Key=k&Tag.1.Value=v%d", filter, i%2))
-				if rec.Code != 200 {
-					b.Fatalf("%d %s", rec.Code, rec.Body.String())
-				}
-				i++
-			}
-		})
-	}
+	benchForms(b, func(n, i int) string {
+		return fmt.Sprintf("Action=CreateTags&Version=2016-11-15&ResourceId.1=tmf-%017x&Tag.1.Key=k&Tag.1.Value=v%d", n/2+1, i%2)
+	})
+}
+
+// BenchmarkOneChangeTagged is BenchmarkOneChangeTags on an account whose
+// every filter has a Name tag: a change copies the part of the tags it
+// writes, not every resource's.
+func BenchmarkOneChangeTagged(b *testing.B) {
+	benchFormsNamed(b, true, func(n, i int) string {
+		return fmt.Sprintf("Action=CreateTags&Version=2016-11-15&ResourceId.1=tmf-%017x&Tag.1.Key=k&Tag.1.Value=v%d", n/2+1, i%2)
+	})
+}
+
+// BenchmarkOneChangeElsewhere is one ModifyVpcAttribute (a change of an
+// action that declares no list: everything but the mirror resources is
+// copied) at 10 and 10 000 filters: the filters are not its cost.
+func BenchmarkOneChangeElsewhere(b *testing.B) {
+	values := [2]string{"false", "true"}
+	benchForms(b, func(_, i int) string {
+		return "Action=ModifyVpcAttribute&Version=2016-11-15&VpcId=" + vpcID + "&EnableDnsHostnames.Value=" + values[i%2]
+	})
 }
 
 var filterIDInAnswer = regexp.MustCompile(`<trafficMirrorFilterId>([^<]+)<`)

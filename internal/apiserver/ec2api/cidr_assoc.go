@@ -3,6 +3,7 @@ package ec2api
 import (
 	"errors"
 
+	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/internal/codes"
 )
 
@@ -50,11 +51,7 @@ func (s *Server) associateVpcCidrBlock(c *call) (any, error) {
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
-	return c.mutate("", func(st *state) (any, error) {
-		v, err := findByID(st.spec.Vpcs, id, idOfVpc, vpcNotFound)
-		if err != nil {
-			return nil, err
-		}
+	return c.changeVpc(id, func(st *state, v *cloudmock.Vpc) (any, error) {
 		if v.Ipv6CidrBlock != "" {
 			return nil, errorf(codeUnsupported, "VPC %s has its IPv6 block %s: a second one is not emulated.", id, v.Ipv6CidrBlock)
 		}
@@ -111,11 +108,7 @@ func (s *Server) associateSubnetCidrBlock(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.mutate("", func(st *state) (any, error) {
-		sn, err := findByID(st.spec.Subnets, id, idOfSubnet, subnetNotFound)
-		if err != nil {
-			return nil, err
-		}
+	return c.changeSubnet(id, func(st *state, sn *cloudmock.Subnet) (any, error) {
 		if sn.Ipv6CidrBlock != "" {
 			return nil, errorf(codeUnsupported, "Subnet %s has its IPv6 block %s: a second one is not emulated.", id, sn.Ipv6CidrBlock)
 		}

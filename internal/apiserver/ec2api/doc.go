@@ -11,9 +11,12 @@
 // GET /mirrorlab/spec answers the state as JSON ({"Spec":…,"Tags":…}),
 // GET /mirrorlab/scenario as a scenario file when Config.Export is set.
 //
-// Every change follows one path (state.go, mutate): copy the published
-// Spec (cloudmock's Clone), apply the change, validate the result with
-// the model on what changed (cloudmock.Diff, Change.Validate: it answers
+// Every change follows one path (state.go, mutate): start from the
+// published Spec, sharing it but for the lists the action writes (cow.go:
+// cloudmock's CloneLists for the lists an action declares, copy on write
+// of the filter it touches for the filters; the tags by part, tags.go),
+// apply the change, validate the result with the model on what changed
+// (cloudmock.Diff or DiffWithin, Change.Validate: it answers
 // what the model's whole Validate would; the model's rules are the only
 // rules; the server adds none of its own beyond parsing and EC2's length
 // limits, limits.go), hand it to Config.Apply synchronously, and publish

@@ -156,10 +156,10 @@ func (s *Server) describeCapacityReservation(c *call) (any, error) {
 
 // unset removes keys from a resource's tags (the stored map is shared
 // with the published state: a new one replaces it).
-func (t tagStore) unset(id string, keys []string) {
-	m := maps.Clone(t[id])
+func (t *tagStore) unset(id string, keys []string) {
+	m := maps.Clone(t.get(id))
 	for _, k := range keys {
 		delete(m, k)
 	}
-	t[id] = m
+	t.put(id, m)
 }

@@ -14,25 +14,25 @@ import (
 // Spec's lists) as its Describe action answers it.
 func describeWriters(s *Server, spec *cloudmock.Spec) map[reflect.Type]func(v any) any {
 	return map[reflect.Type]func(v any) any{
-		reflect.TypeFor[cloudmock.Vpc]():           func(v any) any { return s.toXMLVpc(v.(*cloudmock.Vpc), "available", nil) },
-		reflect.TypeFor[cloudmock.Subnet]():        func(v any) any { return s.toXMLSubnet(spec, v.(*cloudmock.Subnet), nil) },
-		reflect.TypeFor[cloudmock.NetworkAcl]():    func(v any) any { return s.toXMLACL(v.(*cloudmock.NetworkAcl), nil) },
-		reflect.TypeFor[cloudmock.SecurityGroup](): func(v any) any { return s.toXMLGroup(v.(*cloudmock.SecurityGroup), nil) },
-		reflect.TypeFor[cloudmock.RouteTable]():    func(v any) any { return s.toXMLRouteTable(spec, v.(*cloudmock.RouteTable), nil) },
+		reflect.TypeFor[cloudmock.Vpc]():           func(v any) any { return s.toXMLVpc(v.(*cloudmock.Vpc), "available", tagStore{}) },
+		reflect.TypeFor[cloudmock.Subnet]():        func(v any) any { return s.toXMLSubnet(spec, v.(*cloudmock.Subnet), tagStore{}) },
+		reflect.TypeFor[cloudmock.NetworkAcl]():    func(v any) any { return s.toXMLACL(v.(*cloudmock.NetworkAcl), tagStore{}) },
+		reflect.TypeFor[cloudmock.SecurityGroup](): func(v any) any { return s.toXMLGroup(v.(*cloudmock.SecurityGroup), tagStore{}) },
+		reflect.TypeFor[cloudmock.RouteTable]():    func(v any) any { return s.toXMLRouteTable(spec, v.(*cloudmock.RouteTable), tagStore{}) },
 		reflect.TypeFor[cloudmock.TransitGateway](): func(v any) any {
-			return s.toXMLTransitGateway(v.(*cloudmock.TransitGateway), "available", nil)
+			return s.toXMLTransitGateway(v.(*cloudmock.TransitGateway), "available", tagStore{})
 		},
 		reflect.TypeFor[cloudmock.TransitGatewayVpcAttachment](): func(v any) any {
-			return s.toXMLAttachment(v.(*cloudmock.TransitGatewayVpcAttachment), "available", nil)
+			return s.toXMLAttachment(v.(*cloudmock.TransitGatewayVpcAttachment), "available", tagStore{})
 		},
 		reflect.TypeFor[cloudmock.VpcPeeringConnection](): func(v any) any {
-			return s.toXMLPeering(spec, v.(*cloudmock.VpcPeeringConnection), nil)
+			return s.toXMLPeering(spec, v.(*cloudmock.VpcPeeringConnection), tagStore{})
 		},
 		reflect.TypeFor[cloudmock.NetworkInterface](): func(v any) any {
-			return s.toXMLENI(s.eniOf(spec, v.(*cloudmock.NetworkInterface)), nil)
+			return s.toXMLENI(s.eniOf(spec, v.(*cloudmock.NetworkInterface)), tagStore{})
 		},
 		reflect.TypeFor[cloudmock.VpcEndpointService](): func(v any) any {
-			return s.toXMLService(spec, v.(*cloudmock.VpcEndpointService), nil)
+			return s.toXMLService(spec, v.(*cloudmock.VpcEndpointService), tagStore{})
 		},
 		reflect.TypeFor[cloudmock.LoadBalancer](): func(v any) any { return s.toXMLLB(spec, v.(*cloudmock.LoadBalancer), "active") },
 		reflect.TypeFor[cloudmock.TargetGroup](): func(v any) any {
@@ -41,12 +41,12 @@ func describeWriters(s *Server, spec *cloudmock.Spec) map[reflect.Type]func(v an
 		},
 		reflect.TypeFor[cloudmock.Instance](): func(v any) any {
 			m := v.(*cloudmock.Instance)
-			return s.toXMLInstance(spec, &instance{id: m.InstanceId, model: m}, nil)
+			return s.toXMLInstance(spec, &instance{id: m.InstanceId, model: m}, tagStore{})
 		},
-		reflect.TypeFor[cloudmock.TrafficMirrorFilter](): func(v any) any { return toXMLFilter(v.(*cloudmock.TrafficMirrorFilter), nil) },
-		reflect.TypeFor[cloudmock.TrafficMirrorTarget](): func(v any) any { return s.toXMLTarget(v.(*cloudmock.TrafficMirrorTarget), nil) },
+		reflect.TypeFor[cloudmock.TrafficMirrorFilter](): func(v any) any { return toXMLFilter(v.(*cloudmock.TrafficMirrorFilter), tagStore{}) },
+		reflect.TypeFor[cloudmock.TrafficMirrorTarget](): func(v any) any { return s.toXMLTarget(v.(*cloudmock.TrafficMirrorTarget), tagStore{}) },
 		reflect.TypeFor[cloudmock.TrafficMirrorSession](): func(v any) any {
-			return s.toXMLSession(v.(*cloudmock.TrafficMirrorSession), nil)
+			return s.toXMLSession(v.(*cloudmock.TrafficMirrorSession), tagStore{})
 		},
 	}
 }

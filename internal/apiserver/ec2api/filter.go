@@ -34,9 +34,9 @@ func applyFilters[T any](items []T, fs []Filter, fields filterFields[T], id func
 				return nil
 			}
 		case f.Name == "tag-key":
-			tests[i] = func(x T) []string { return slices.Sorted(maps.Keys(tags[id(x)])) }
+			tests[i] = func(x T) []string { return slices.Sorted(maps.Keys(tags.get(id(x)))) }
 		case f.Name == "tag-value":
-			tests[i] = func(x T) []string { return slices.Sorted(maps.Values(tags[id(x)])) }
+			tests[i] = func(x T) []string { return slices.Sorted(maps.Values(tags.get(id(x)))) }
 		case fields[f.Name] != nil:
 			tests[i] = fields[f.Name]
 		default:

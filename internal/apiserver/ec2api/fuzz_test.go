@@ -42,6 +42,7 @@ func FuzzDecodeRequest(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		verifyChanges(t, s)
 		req := httptest.NewRequest("POST", "/", strings.NewReader(body))
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, req)

@@ -90,6 +90,7 @@ func startServer(tb testing.TB, cfg Config) (*Server, string) {
 	if err != nil {
 		tb.Fatalf("New: %v", err)
 	}
+	verifyChanges(tb, s)
 	hs := httptest.NewServer(s)
 	tb.Cleanup(hs.Close)
 	return s, hs.URL
@@ -169,3 +170,18 @@ func wantRaw(tb testing.TB, s *Server, form string, status int, code string) {
 
 // asAPI is errors.As for an API error.
 func asAPI(err error, ae *smithy.APIError) bool { return errors.As(err, ae) }
+
+// verifyChanges has each change of s check that it left the published
+// state as it was and that its shortcuts (the lists it shares, the
+// window of filters it touched, the model's validation of the delta)
+// answer what copying and validating the whole account would; the test
+// fails at its end on the first fault.
+func verifyChanges(tb testing.TB, s *Server) {
+	tb.Helper()
+	s.verify = true
+	tb.Cleanup(func() {
+		if err := s.verifyFault(); err != nil {
+			tb.Errorf("verify: %v", err)
+		}
+	})
+}

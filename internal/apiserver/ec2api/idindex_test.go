@@ -17,6 +17,7 @@ func TestIDIndexFollowsChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	verifyChanges(t, s)
 	s.wmu.Lock()
 	s.idIndex()
 	s.wmu.Unlock()

@@ -246,7 +246,7 @@ func (s *Server) findImages(ids, owners []string, fs []Filter, pg pager) (any, e
 		}
 	}
 	id := func(im *image) string { return im.id() }
-	items, next, err := filterPage(items, fs, pg, imageFilters(), id, nil)
+	items, next, err := filterPage(items, fs, pg, imageFilters(), id, tagStore{})
 	if err != nil {
 		return nil, err
 	}

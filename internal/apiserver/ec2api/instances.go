@@ -312,7 +312,7 @@ func goneTags(tags tagStore, all []*instance) tagStore {
 			if !copied {
 				out, copied = tags.clone(), true
 			}
-			out[in.id] = g.tags
+			out.put(in.id, g.tags)
 		}
 	}
 	return out

@@ -49,7 +49,7 @@ func (s *Server) describeInstanceCreditSpecifications(c *call) (any, error) {
 			}
 		}
 		key := func(x xmlCreditSpec) string { return x.InstanceId }
-		items, next, err := filterPage(items, q.fs, q.pg, filterFields[xmlCreditSpec]{"instance-id": func(x xmlCreditSpec) []string { return one(x.InstanceId) }}, key, nil)
+		items, next, err := filterPage(items, q.fs, q.pg, filterFields[xmlCreditSpec]{"instance-id": func(x xmlCreditSpec) []string { return one(x.InstanceId) }}, key, tagStore{})
 		if err != nil {
 			return nil, err
 		}

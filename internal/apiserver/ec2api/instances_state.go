@@ -115,7 +115,7 @@ func (s *Server) terminateInstances(c *call) (any, error) {
 // terminate takes an instance out of the model, deletes its interfaces
 // that go with it and detaches the others, and keeps its record.
 func (s *Server) terminate(st *state, in *instance) error {
-	gone := &goneInstance{subnet: in.subnetOf(), vpc: s.vpcOf(&st.spec, in), tags: st.tags[in.id]}
+	gone := &goneInstance{subnet: in.subnetOf(), vpc: s.vpcOf(&st.spec, in), tags: st.tags.get(in.id)}
 	if in.model != nil {
 		gone.inst = *in.model
 	} else {

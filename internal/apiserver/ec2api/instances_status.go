@@ -75,7 +75,7 @@ func (s *Server) describeInstanceStatus(c *call) (any, error) {
 			"instance-state-code":    func(x xmlInstanceStatus) []string { return num(x.State.Code) },
 			"instance-status.status": func(x xmlInstanceStatus) []string { return one(x.InstanceStatus.Status) },
 			"system-status.status":   func(x xmlInstanceStatus) []string { return one(x.SystemStatus.Status) },
-		}, key, nil)
+		}, key, tagStore{})
 		if err != nil {
 			return nil, err
 		}

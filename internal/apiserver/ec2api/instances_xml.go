@@ -170,7 +170,7 @@ func (s *Server) renderInstance(spec *cloudmock.Spec, in *instance, tags tagStor
 		x.Monitoring.State = "enabled"
 	}
 	if in.rec.gone != nil {
-		x.Tags = tagStore{in.id: in.rec.gone.tags}.xml(in.id)
+		x.Tags = tagsXML(in.rec.gone.tags)
 	}
 	if code == stateTerminated || code == stateShuttingDown {
 		x.StateReason = &xmlStateReason{Code: "Client.UserInitiatedShutdown", Message: "Client.UserInitiatedShutdown: User initiated shutdown"}

@@ -226,7 +226,7 @@ func (s *Server) describeInstanceTypes(c *call) (any, error) {
 			}
 		}
 		id := func(t *instanceType) string { return t.name }
-		items, next, err := filterPage(items, fs, pg, instanceTypeFilters(), id, nil)
+		items, next, err := filterPage(items, fs, pg, instanceTypeFilters(), id, tagStore{})
 		if err != nil {
 			return nil, err
 		}
@@ -288,7 +288,7 @@ func (s *Server) describeInstanceTypeOfferings(c *call) (any, error) {
 		items, next, err := filterPage(items, fs, pg, filterFields[xmlOffering]{
 			"location":      func(o xmlOffering) []string { return one(o.Location) },
 			"instance-type": func(o xmlOffering) []string { return one(o.InstanceType) },
-		}, id, nil)
+		}, id, tagStore{})
 		if err != nil {
 			return nil, err
 		}

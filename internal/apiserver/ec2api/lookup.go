@@ -53,9 +53,35 @@ func idOfAttachment(a *cloudmock.TransitGatewayVpcAttachment) string {
 	return a.TransitGatewayAttachmentId
 }
 func idOfPeering(p *cloudmock.VpcPeeringConnection) string { return p.VpcPeeringConnectionId }
+func idOfSession(x *cloudmock.TrafficMirrorSession) string { return x.TrafficMirrorSessionId }
+func idOfTarget(x *cloudmock.TrafficMirrorTarget) string   { return x.TrafficMirrorTargetId }
 
 func vpcNotFound(id string) error    { return notFound(codeVpcNotFound, "vpc ID", id) }
 func subnetNotFound(id string) error { return notFound(codeSubnetNotFound, "subnet ID", id) }
 func groupNotFound(id string) error  { return notFound(codeGroupNotFound, "security group", id) }
 func aclNotFound(id string) error    { return notFound(codeACLNotFound, "network ACL ID", id) }
 func eniNotFound(id string) error    { return notFound(codeENINotFound, "network interface ID", id) }
+
+// changeByID is a change of the element of a list whose id is want (list
+// picks the list of the change's Spec; missing answers when there is
+// none): fn changes it.
+func changeByID[T any](c *call, list func(*cloudmock.Spec) []T, want string, id func(*T) string, missing func(string) error,
+	fn func(st *state, x *T) (any, error)) (any, error) {
+	return c.mutate("", func(st *state) (any, error) {
+		x, err := findByID(list(&st.spec), want, id, missing)
+		if err != nil {
+			return nil, err
+		}
+		return fn(st, x)
+	})
+}
+
+// changeVpc is a change of the VPC id.
+func (c *call) changeVpc(id string, fn func(st *state, v *cloudmock.Vpc) (any, error)) (any, error) {
+	return changeByID(c, func(s *cloudmock.Spec) []cloudmock.Vpc { return s.Vpcs }, id, idOfVpc, vpcNotFound, fn)
+}
+
+// changeSubnet is a change of the subnet id.
+func (c *call) changeSubnet(id string, fn func(st *state, sn *cloudmock.Subnet) (any, error)) (any, error) {
+	return changeByID(c, func(s *cloudmock.Spec) []cloudmock.Subnet { return s.Subnets }, id, idOfSubnet, subnetNotFound, fn)
+}

@@ -11,7 +11,7 @@ func TestPickByIDNamesEachItemOnce(t *testing.T) {
 	all := []cloudmock.Vpc{{VpcId: "vpc-b"}, {VpcId: "vpc-a"}, {VpcId: "vpc-c"}}
 	find := func(id string) int { return indexByID(all, id, idOfVpc) }
 	q := describeQuery{ids: []string{"vpc-c", "vpc-a", "vpc-c"}}
-	items, next, err := pickByID(q, all, find, vpcNotFound, filterFields[*cloudmock.Vpc]{}, idOfVpc, nil)
+	items, next, err := pickByID(q, all, find, vpcNotFound, filterFields[*cloudmock.Vpc]{}, idOfVpc, tagStore{})
 	if err != nil || next != "" {
 		t.Fatalf("pickByID: %v, next %q", err, next)
 	}
@@ -20,14 +20,14 @@ func TestPickByIDNamesEachItemOnce(t *testing.T) {
 	}
 	q.ids = []string{"vpc-a", "vpc-x", "vpc-y"}
 	for _, f := range []func(string) int{find, nil} { // nil: by id
-		_, _, err = pickByID(q, all, f, vpcNotFound, filterFields[*cloudmock.Vpc]{}, idOfVpc, nil)
+		_, _, err = pickByID(q, all, f, vpcNotFound, filterFields[*cloudmock.Vpc]{}, idOfVpc, tagStore{})
 		var ae *apiError
 		if !errors.As(err, &ae) || ae.Code != codeVpcNotFound || ae.Message != "The vpc ID 'vpc-x' does not exist." {
 			t.Fatalf("unknown ids: %v, want the first unknown one (vpc-x) NotFound", err)
 		}
 	}
 	q.ids = []string{"vpc-b"}
-	items, _, err = pickByID(q, all, nil, vpcNotFound, filterFields[*cloudmock.Vpc]{}, idOfVpc, nil)
+	items, _, err = pickByID(q, all, nil, vpcNotFound, filterFields[*cloudmock.Vpc]{}, idOfVpc, tagStore{})
 	if err != nil || len(items) != 1 || items[0] != &all[0] {
 		t.Fatalf("pickByID(b) by id = %v, %v; want the stored vpc-b", items, err)
 	}

@@ -41,6 +41,7 @@ func FuzzNetworkBuilding(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		verifyChanges(t, s)
 		serveFuzzed(t, s, body)
 	})
 }

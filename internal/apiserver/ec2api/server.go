@@ -35,7 +35,8 @@ type Config struct {
 	// commits it, synchronously; an error keeps the old state and answers
 	// the request with InternalError. The state is the one the server
 	// publishes (shared with its queries, never changed again): Apply
-	// must not change it.
+	// must not change it, nor append to its lists in place (the room past
+	// a list's end may hold the next state's elements, cow.go).
 	Apply func(cloudmock.Spec) error
 	// Export, when set, renders the state as a scenario file for
 	// GET /mirrorlab/scenario.
@@ -75,9 +76,17 @@ type Server struct {
 	wmu    sync.Mutex // serializes mutations; guards below
 	rng    *rand.Rand
 	tokens tokenCache
-	attrs  attrStore // ELBv2 attributes set by clients (elbv2_attrs.go)
-	gone   goneStore // deleted resources EC2 still describes (gone.go)
-	ids    idIndex   // own ids of cur's Spec (idindex.go); nil until needed
+	attrs  attrStore    // ELBv2 attributes set by clients (elbv2_attrs.go)
+	gone   goneStore    // deleted resources EC2 still describes (gone.go)
+	ids    idIndex      // own ids of cur's Spec (idindex.go); nil until needed
+	front  frontier     // how far published Specs see into the filters' array (cow.go)
+	places filterPlaces // where filters and rules are (cow.go)
+	// verify has each change check that it left the published Spec as
+	// it was and that its shortcuts answer what the whole model would
+	// (verify.go): set by the tests, costly.
+	verify bool
+	broken error  // the first fault verify found
+	kept   []kept // the last published states and their copies (verify.go)
 }
 
 // New returns a server over cfg.Spec. Sessions without a VirtualNetworkId
@@ -107,16 +116,16 @@ func New(cfg Config) (*Server, error) {
 		tokens:   newTokenCache(maxTokens),
 	}
 	spec := cfg.Spec.Clone()
-	st := &state{spec: spec, tags: tagStore{}, srv: s, inst: instRecords{}}
+	st := &state{spec: spec, deep: cloudmock.AllLists, tags: newTagStore(), srv: s, inst: instRecords{}}
 	s.ids = newIDIndex(&st.spec) // complete draws ids besides these
 	st.complete()
 	if _, err := cloudmock.New(st.spec); err != nil {
 		return nil, fmt.Errorf("initial spec: %w", err)
 	}
 	for id, name := range cfg.Names {
-		st.tags[id] = map[string]string{"Name": name}
+		st.tags.put(id, map[string]string{"Name": name})
 	}
-	s.cur.Store(&published{spec: st.spec, tags: st.tags, inst: st.inst})
+	s.publish(&published{spec: st.spec, tags: st.tags, inst: st.inst})
 	s.ids = nil // built from the published state when a change needs it
 	s.register()
 	return s, nil
@@ -144,21 +153,13 @@ func (s *Server) Spec() cloudmock.Spec {
 
 // Tags returns a copy of a resource's tags (nil when it has none).
 func (s *Server) Tags(id string) map[string]string {
-	tags := s.cur.Load().tags
-	if len(tags[id]) == 0 {
-		return nil
-	}
-	out := make(map[string]string, len(tags[id]))
-	for k, v := range tags[id] {
-		out[k] = v
-	}
-	return out
+	return cloneTags(s.cur.Load().tags.get(id))
 }
 
 // snapshot returns copies of the state and all tags.
-func (s *Server) snapshot() (cloudmock.Spec, tagStore) {
+func (s *Server) snapshot() (cloudmock.Spec, map[string]map[string]string) {
 	cur := s.cur.Load()
-	return cur.spec.Clone(), cur.tags.deepClone()
+	return cur.spec.Clone(), cur.tags.plain()
 }
 
 // call is one request being served.

@@ -1,6 +1,7 @@
 package ec2api
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -15,7 +16,12 @@ import (
 // the Spec and the tags. Changes are made on it; mutate validates and
 // commits it as a whole.
 type state struct {
+	// spec shares the published Spec's lists but those in deep, which
+	// are its own copies (cow.go); fw says what it did to the filters
+	// when they are shared.
 	spec cloudmock.Spec
+	deep cloudmock.Lists
+	fw   filterWrites
 	tags tagStore
 	srv  *Server
 	inst instRecords // copy on write (instances_clock.go)
@@ -75,7 +81,8 @@ func (c *call) read(fn func(spec *cloudmock.Spec, tags tagStore) (any, error)) (
 }
 
 // mutate applies one change: under the mutation lock it copies the
-// published state, runs change on the copy, has the model validate the
+// published state (the lists the change may write, cow.go; the others
+// are shared), runs change on the copy, has the model validate the
 // result (cloudmock.Diff(prev, next).Validate: the model's rules are the only rules), hands it
 // to Config.Apply and only then publishes it. Any error leaves the state as it
 // was. With a ClientToken (token != ""), a repeated request with the same
@@ -83,6 +90,20 @@ func (c *call) read(fn func(spec *cloudmock.Spec, tags tagStore) (any, error)) (
 // and different parameters answer IdempotentParameterMismatch. A dry run
 // goes as far as the model's validation and answers DryRunOperation.
 func (c *call) mutate(token string, change func(st *state) (any, error)) (any, error) {
+	return c.mutateIn(mirrorShared, token, change)
+}
+
+// mirrorShared are the lists a change declaring none copies: all but the
+// mirror filters, targets and sessions, which only their own actions
+// write (the filters through filterW and its siblings, the others
+// declaring their list), so that a change elsewhere does not pay for
+// the thousands of filters an account may hold.
+const mirrorShared = cloudmock.AllLists &^ (cloudmock.FiltersList | cloudmock.TargetsList | cloudmock.SessionsList)
+
+// mutateIn is mutate for a change that writes only the lists in lists
+// (and the filters through filterW and its siblings, cow.go): the others
+// are the published Spec's, shared, so the change costs what it writes.
+func (c *call) mutateIn(lists cloudmock.Lists, token string, change func(st *state) (any, error)) (any, error) {
 	if !c.post {
 		return nil, &apiError{Status: http.StatusMethodNotAllowed, Code: codeMethodNotAllowed,
 			Message: fmt.Sprintf("%s changes the state: send it with POST (a GET, which any web page can make a browser send, only queries).", c.action)}
@@ -104,17 +125,26 @@ func (c *call) mutate(token string, change func(st *state) (any, error)) (any, e
 		}
 	}
 	cur := s.cur.Load()
-	st := &state{spec: cur.spec.Clone(), tags: cur.tags.clone(), srv: s, inst: cur.inst}
+	if s.verify {
+		defer s.checkUnchanged(cur)()
+	}
+	st := &state{spec: cur.spec.CloneLists(lists), deep: lists, tags: cur.tags.clone(), srv: s, inst: cur.inst}
 	res, err := change(st)
 	if err != nil {
 		return nil, err
 	}
-	st.spec.SyncLoadBalancers() // balancers' targets follow target groups and interfaces
+	st.syncLoadBalancers()
 	// the model's rules alone (the compiled model, cloudmock.New, is the
 	// lab's business; New fails only where Validate does), checked on
 	// what changed: the published state is valid, and Change.Validate
 	// answers what Validate would
-	delta := cloudmock.Diff(&cur.spec, &st.spec)
+	delta := st.diff(&cur.spec)
+	if s.verify {
+		if err := s.checkDelta(&cur.spec, st, delta); err != nil {
+			s.broken = cmp.Or(s.broken, err)
+			return nil, internalError("%v", err)
+		}
+	}
 	if err := delta.Validate(); err != nil {
 		var ve *cloudmock.ValidationError
 		if errors.As(err, &ve) {
@@ -135,11 +165,46 @@ func (c *call) mutate(token string, change func(st *state) (any, error)) (any, e
 	if s.ids != nil {
 		s.ids.update(delta)
 	}
-	s.cur.Store(&published{spec: st.spec, tags: st.tags, inst: st.inst})
+	s.publish(&published{spec: st.spec, tags: st.tags, inst: st.inst})
 	if token != "" {
 		s.tokens.put(key, tokenEntry{fingerprint: fingerprint, result: res})
 	}
 	return res, nil
+}
+
+// syncLoadBalancers has the balancers' targets follow the target groups
+// and interfaces, when the change wrote one of those lists (the
+// published Spec is in step).
+func (st *state) syncLoadBalancers() {
+	const feeds = cloudmock.NetworkInterfacesList | cloudmock.TargetGroupsList | cloudmock.LoadBalancersList
+	if st.deep&feeds == 0 {
+		return
+	}
+	if missing := feeds &^ st.deep; missing != 0 {
+		st.spec, st.deep = st.spec.CloneLists(missing), st.deep|missing
+	}
+	st.spec.SyncLoadBalancers()
+}
+
+// diff is the change from prev, the published Spec it started from:
+// where the change shared the filters, only the window it touched is
+// compared, and new ids are checked against the server's index.
+func (st *state) diff(prev *cloudmock.Spec) *cloudmock.Change {
+	var d *cloudmock.Change
+	if st.sharedFilters() {
+		d = cloudmock.DiffWithin(prev, &st.spec, st.fw.window(len(prev.TrafficMirrorFilters), len(st.spec.TrafficMirrorFilters)))
+	} else {
+		d = cloudmock.Diff(prev, &st.spec)
+	}
+	index := st.srv.idIndex()
+	return d.WithIDs(func(id string) bool { _, ok := index[id]; return ok })
+}
+
+// publish stores the state queries read and the next change starts from.
+// The caller holds s.wmu (or is New).
+func (s *Server) publish(p *published) {
+	s.front.publish(p.spec.TrafficMirrorFilters)
+	s.cur.Store(p)
 }
 
 // inUse turns the model's "not found" finding on another resource after a

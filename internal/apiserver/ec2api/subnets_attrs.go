@@ -60,11 +60,7 @@ func (s *Server) modifySubnetAttribute(c *call) (any, error) {
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
-	return c.mutate("", func(st *state) (any, error) {
-		sn, err := findByID(st.spec.Subnets, id, idOfSubnet, subnetNotFound)
-		if err != nil {
-			return nil, err
-		}
+	return c.changeSubnet(id, func(st *state, sn *cloudmock.Subnet) (any, error) {
 		set(sn)
 		if sn.AssignIpv6AddressOnCreation && sn.Ipv6CidrBlock == "" {
 			return nil, errInvalid("AssignIpv6AddressOnCreation", "true", "The subnet "+id+" has no IPv6 CIDR block.")

@@ -3,6 +3,7 @@ package ec2api
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -92,7 +93,13 @@ func (s *Server) createTags(c *call) (any, error) {
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
-	return c.mutate("", func(st *state) (any, error) {
+	// the tags alone, and the route tables where a derived main one
+	// becomes taggable
+	lists := cloudmock.Lists(0)
+	if slices.ContainsFunc(ids, func(id string) bool { return strings.HasPrefix(id, string(cloudmock.KindRouteTable)+"-") }) {
+		lists = cloudmock.RouteTablesList
+	}
+	return c.mutateIn(lists, "", func(st *state) (any, error) {
 		for _, id := range ids {
 			materializeMain(&st.spec, id) // a derived main route table becomes taggable
 		}
@@ -141,7 +148,7 @@ func (s *Server) deleteTags(c *call) (any, error) {
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
-	return c.mutate("", func(st *state) (any, error) {
+	return c.mutateIn(0, "", func(st *state) (any, error) { // the tags alone
 		if err := checkResources(st.resourceTypesOf(ids), ids); err != nil {
 			return nil, err
 		}
@@ -150,17 +157,13 @@ func (s *Server) deleteTags(c *call) (any, error) {
 				st.tags.remove(id)
 				continue
 			}
-			m := maps.Clone(st.tags[id]) // the stored map is shared with the published state
+			m := maps.Clone(st.tags.get(id)) // the stored map is shared with the published state
 			for _, k := range keys {
 				if v, ok := m[k.key]; ok && (!k.hasValue || v == k.value) {
 					delete(m, k.key)
 				}
 			}
-			if len(m) == 0 {
-				st.tags.remove(id)
-			} else {
-				st.tags[id] = m
-			}
+			st.tags.put(id, m) // none left removes them
 		}
 		return emptyResult{Return: true}, nil
 	})
@@ -187,15 +190,15 @@ func (s *Server) describeTags(c *call) (any, error) {
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
 		types := resourceTypes(spec)
 		var items []xmlTagDescription
-		for id, m := range tags {
+		tags.each(func(id string, m map[string]string) {
 			t, ok := types[id]
 			if !ok {
-				continue // not an EC2 resource (a load balancer's ARN)
+				return // not an EC2 resource (a load balancer's ARN)
 			}
 			for k, v := range m {
 				items = append(items, xmlTagDescription{ResourceId: id, ResourceType: t, Key: k, Value: v})
 			}
-		}
+		})
 		sort.Slice(items, func(i, j int) bool {
 			if items[i].ResourceId != items[j].ResourceId {
 				return items[i].ResourceId < items[j].ResourceId

@@ -20,28 +20,109 @@ const (
 // no tags: they are the API's alone (Name tags from Config.Names, tags from
 // TagSpecification.N and, in api2's files, CreateTags/DeleteTags). A
 // resource's map is never changed once stored (set and DeleteTags store a
-// new one), so that a mutation's copy shares them with the published
-// state.
-type tagStore map[string]map[string]string
+// new one), and the index is cut into tagShards parts by a hash of the
+// id: a change's copy (clone) shares every part with the published store
+// and copies a part at its first write there, so a change costs the part
+// it writes rather than every tagged resource of the account.
+type tagStore struct {
+	parts *[tagShards]map[string]map[string]string
+	own   uint64 // the parts that are this store's (it may write them)
+}
 
-// clone copies the index; the resources' maps are shared (never changed
-// in place).
-func (t tagStore) clone() tagStore { return maps.Clone(t) }
+// tagShards is how many parts a tagStore is cut into (at most 64: own's
+// bits).
+const tagShards = 64
+
+// newTagStore is an empty store, all its own.
+func newTagStore() tagStore {
+	return tagStore{parts: new([tagShards]map[string]map[string]string), own: ^uint64(0)}
+}
+
+// tagPart is the part that holds an id (FNV-1a of the id).
+func tagPart(id string) int {
+	h := uint32(2166136261)
+	for i := range len(id) {
+		h = (h ^ uint32(id[i])) * 16777619
+	}
+	return int(h % tagShards)
+}
+
+// get is a resource's tags (nil without); the map must not be changed.
+func (t tagStore) get(id string) map[string]string {
+	if t.parts == nil {
+		return nil
+	}
+	return t.parts[tagPart(id)][id]
+}
+
+// each calls fn for every resource with tags, in no order.
+func (t tagStore) each(fn func(id string, m map[string]string)) {
+	if t.parts == nil {
+		return
+	}
+	for _, part := range t.parts {
+		for id, m := range part {
+			fn(id, m)
+		}
+	}
+}
+
+// clone is a copy sharing every part with t: its writes copy the part
+// they change first, and t stays as it is.
+func (t tagStore) clone() tagStore {
+	parts := *t.parts
+	return tagStore{parts: &parts}
+}
 
 // deepClone copies the index and every resource's map, for a caller that
 // may change them.
 func (t tagStore) deepClone() tagStore {
-	out := make(tagStore, len(t))
-	for id, m := range t {
-		out[id] = maps.Clone(m)
-	}
+	out := newTagStore()
+	t.each(func(id string, m map[string]string) { out.put(id, maps.Clone(m)) })
 	return out
+}
+
+// plain is a copy of every resource's tags, by id.
+func (t tagStore) plain() map[string]map[string]string {
+	out := map[string]map[string]string{}
+	t.each(func(id string, m map[string]string) { out[id] = maps.Clone(m) })
+	return out
+}
+
+// cloneTags is a copy of a resource's tags (nil for none).
+func cloneTags(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return maps.Clone(m)
+}
+
+// put stores a resource's tags (m, never changed after; empty removes
+// them).
+func (t *tagStore) put(id string, m map[string]string) {
+	k := tagPart(id)
+	if len(m) == 0 {
+		if _, ok := t.parts[k][id]; !ok {
+			return
+		}
+	}
+	if t.own&(1<<k) == 0 {
+		t.parts[k], t.own = maps.Clone(t.parts[k]), t.own|1<<k
+	}
+	if len(m) == 0 {
+		delete(t.parts[k], id)
+		return
+	}
+	if t.parts[k] == nil {
+		t.parts[k] = map[string]map[string]string{}
+	}
+	t.parts[k][id] = m
 }
 
 // set merges tags into a resource's, checking the EC2 limits; param names
 // the request parameter for the error message.
-func (t tagStore) set(id string, tags []tag, param string) error {
-	m := maps.Clone(t[id])
+func (t *tagStore) set(id string, tags []tag, param string) error {
+	m := maps.Clone(t.get(id))
 	if m == nil {
 		m = map[string]string{}
 	}
@@ -51,16 +132,18 @@ func (t tagStore) set(id string, tags []tag, param string) error {
 	if len(m) > maxTagsPerResource {
 		return errorf(codeTagLimitExceeded, "The maximum number of tags per resource (%d) would be exceeded on %s (%s).", maxTagsPerResource, id, param)
 	}
-	t[id] = m
+	if len(m) > 0 {
+		t.put(id, m)
+	}
 	return nil
 }
 
 // remove drops a resource's tags (on deletion).
-func (t tagStore) remove(id string) { delete(t, id) }
+func (t *tagStore) remove(id string) { t.put(id, nil) }
 
 // value returns a resource's tag value and whether it has the key.
 func (t tagStore) value(id, key string) (string, bool) {
-	v, ok := t[id][key]
+	v, ok := t.get(id)[key]
 	return v, ok
 }
 
@@ -72,8 +155,10 @@ type tag struct {
 
 // xmlTags is a resource's tags as EC2's tagSet (sorted by key); nil for
 // none, so that the element is left out.
-func (t tagStore) xml(id string) []tag {
-	m := t[id]
+func (t tagStore) xml(id string) []tag { return tagsXML(t.get(id)) }
+
+// tagsXML is tags as EC2's tagSet (sorted by key); nil for none.
+func tagsXML(m map[string]string) []tag {
 	if len(m) == 0 {
 		return nil
 	}

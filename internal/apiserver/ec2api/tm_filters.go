@@ -33,9 +33,9 @@ func (s *Server) createTrafficMirrorFilter(c *call) (any, error) {
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
-	return c.mutate(token, func(st *state) (any, error) {
+	return c.mutateIn(0, token, func(st *state) (any, error) { // the filters through filterW (cow.go)
 		f := cloudmock.TrafficMirrorFilter{TrafficMirrorFilterId: st.newID("tmf"), Description: desc}
-		st.spec.TrafficMirrorFilters = append(st.spec.TrafficMirrorFilters, f)
+		st.appendFilter(f)
 		if err := st.tags.set(f.TrafficMirrorFilterId, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
@@ -48,15 +48,12 @@ type deleteFilterResult struct {
 }
 
 func (s *Server) deleteTrafficMirrorFilter(c *call) (any, error) {
-	id, err := c.p.required("TrafficMirrorFilterId")
+	id, err := c.beginWith("TrafficMirrorFilterId")
 	if err != nil {
 		return nil, err
 	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
-	res, err := c.mutate("", func(st *state) (any, error) {
-		i := findFilter(&st.spec, id)
+	res, err := c.mutateIn(0, "", func(st *state) (any, error) {
+		i := st.filterIndex(id)
 		if i < 0 {
 			return nil, filterNotFound(id)
 		}
@@ -65,7 +62,7 @@ func (s *Server) deleteTrafficMirrorFilter(c *call) (any, error) {
 			st.tags.remove(r.TrafficMirrorFilterRuleId)
 		}
 		st.tags.remove(id)
-		st.spec.TrafficMirrorFilters = slices.Delete(st.spec.TrafficMirrorFilters, i, i+1)
+		st.removeFilter(i)
 		return deleteFilterResult{TrafficMirrorFilterId: id}, nil
 	})
 	return res, inUse(err, "traffic mirror filter", id)
@@ -118,12 +115,12 @@ func (s *Server) modifyTrafficMirrorFilterNetworkServices(c *call) (any, error) 
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
-	return c.mutate("", func(st *state) (any, error) {
-		i := findFilter(&st.spec, id)
+	return c.mutateIn(0, "", func(st *state) (any, error) {
+		i := st.filterIndex(id)
 		if i < 0 {
 			return nil, filterNotFound(id)
 		}
-		f := &st.spec.TrafficMirrorFilters[i]
+		f := st.filterW(i)
 		for _, ns := range add {
 			if !slices.Contains(f.NetworkServices, ns) {
 				f.NetworkServices = append(f.NetworkServices, ns)

@@ -112,19 +112,32 @@ func (s *Server) createTrafficMirrorFilterRule(c *call) (any, error) {
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
-	return c.mutate(token, func(st *state) (any, error) {
-		i := findFilter(&st.spec, filterID)
+	return c.mutateIn(0, token, func(st *state) (any, error) { // the filters through filterW (cow.go)
+		i := st.filterIndex(filterID)
 		if i < 0 {
 			return nil, filterNotFound(filterID)
 		}
 		r.TrafficMirrorFilterRuleId = st.newID("tmfr")
-		f := &st.spec.TrafficMirrorFilters[i]
+		f := st.filterW(i)
 		rules := rulesOf(f, dir)
 		*rules = append(*rules, r)
+		st.placed(i, "", r.TrafficMirrorFilterRuleId)
 		if err := st.tags.set(r.TrafficMirrorFilterRuleId, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
 		return itemResult{name: "trafficMirrorFilterRule", item: filterRule{filterID, dir, r}.xml(st.tags), token: token}, nil
+	})
+}
+
+// changeRule is a change of the rule id (RuleNotFound without one): fn
+// writes it through st.filterW.
+func (c *call) changeRule(id string, fn func(st *state, ref ruleRef) (any, error)) (any, error) {
+	return c.mutateIn(0, "", func(st *state) (any, error) {
+		ref, ok := st.ruleRef(id)
+		if !ok {
+			return nil, ruleNotFound(id)
+		}
+		return fn(st, ref)
 	})
 }
 
@@ -133,19 +146,12 @@ type deleteRuleResult struct {
 }
 
 func (s *Server) deleteTrafficMirrorFilterRule(c *call) (any, error) {
-	id, err := c.p.required("TrafficMirrorFilterRuleId")
+	id, err := c.beginWith("TrafficMirrorFilterRuleId")
 	if err != nil {
 		return nil, err
 	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
-	return c.mutate("", func(st *state) (any, error) {
-		ref, ok := findRule(&st.spec, id)
-		if !ok {
-			return nil, ruleNotFound(id)
-		}
-		rules := rulesOf(&st.spec.TrafficMirrorFilters[ref.filter], ref.dir)
+	return c.changeRule(id, func(st *state, ref ruleRef) (any, error) {
+		rules := rulesOf(st.filterW(ref.filter), ref.dir)
 		*rules = slices.Delete(*rules, ref.rule, ref.rule+1)
 		st.tags.remove(id)
 		return deleteRuleResult{TrafficMirrorFilterRuleId: id}, nil
@@ -167,12 +173,8 @@ func (s *Server) modifyTrafficMirrorFilterRule(c *call) (any, error) {
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
-	return c.mutate("", func(st *state) (any, error) {
-		ref, ok := findRule(&st.spec, id)
-		if !ok {
-			return nil, ruleNotFound(id)
-		}
-		f := &st.spec.TrafficMirrorFilters[ref.filter]
+	return c.changeRule(id, func(st *state, ref ruleRef) (any, error) {
+		f := st.filterW(ref.filter)
 		rules := rulesOf(f, ref.dir)
 		r := (*rules)[ref.rule]
 		ch.apply(&r)

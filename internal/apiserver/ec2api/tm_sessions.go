@@ -56,7 +56,7 @@ func (s *Server) createTrafficMirrorSession(c *call) (any, error) {
 	}
 	// References, quotas (sessions per source and per target), session
 	// number and packet length ranges are the model's rules.
-	return c.mutate(token, func(st *state) (any, error) {
+	return c.mutateIn(cloudmock.SessionsList, token, func(st *state) (any, error) {
 		x.TrafficMirrorSessionId = st.newID("tms")
 		if x.VirtualNetworkId == nil {
 			x.VirtualNetworkId = new(st.spec.NewVNI(st.srv.rng))
@@ -74,19 +74,14 @@ type deleteSessionResult struct {
 }
 
 func (s *Server) deleteTrafficMirrorSession(c *call) (any, error) {
-	id, err := c.p.required("TrafficMirrorSessionId")
+	id, err := c.beginWith("TrafficMirrorSessionId")
 	if err != nil {
 		return nil, err
 	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
-	return c.mutate("", func(st *state) (any, error) {
-		i := findSession(&st.spec, id)
-		if i < 0 {
-			return nil, sessionNotFound(id)
+	return c.mutateIn(cloudmock.SessionsList, "", func(st *state) (any, error) {
+		if _, err := removeByID(&st.spec.TrafficMirrorSessions, id, idOfSession, sessionNotFound); err != nil {
+			return nil, err
 		}
-		st.spec.TrafficMirrorSessions = slices.Delete(st.spec.TrafficMirrorSessions, i, i+1)
 		st.tags.remove(id)
 		return deleteSessionResult{TrafficMirrorSessionId: id}, nil
 	})
@@ -126,7 +121,7 @@ func (s *Server) modifyTrafficMirrorSession(c *call) (any, error) {
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
-	return c.mutate("", func(st *state) (any, error) {
+	return c.mutateIn(cloudmock.SessionsList, "", func(st *state) (any, error) {
 		i := findSession(&st.spec, id)
 		if i < 0 {
 			return nil, sessionNotFound(id)

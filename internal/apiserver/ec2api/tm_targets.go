@@ -36,7 +36,7 @@ func (s *Server) createTrafficMirrorTarget(c *call) (any, error) {
 	}
 	// Which of the three is given, and whether it exists, is the model's
 	// rule (TrafficMirrorTarget validation).
-	return c.mutate(token, func(st *state) (any, error) {
+	return c.mutateIn(cloudmock.TargetsList, token, func(st *state) (any, error) {
 		t.TrafficMirrorTargetId = st.newID("tmt")
 		st.spec.TrafficMirrorTargets = append(st.spec.TrafficMirrorTargets, t)
 		if err := st.tags.set(t.TrafficMirrorTargetId, tags, "TagSpecification"); err != nil {
@@ -51,19 +51,14 @@ type deleteTargetResult struct {
 }
 
 func (s *Server) deleteTrafficMirrorTarget(c *call) (any, error) {
-	id, err := c.p.required("TrafficMirrorTargetId")
+	id, err := c.beginWith("TrafficMirrorTargetId")
 	if err != nil {
 		return nil, err
 	}
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
-	res, err := c.mutate("", func(st *state) (any, error) {
-		i := findTarget(&st.spec, id)
-		if i < 0 {
-			return nil, targetNotFound(id)
+	res, err := c.mutateIn(cloudmock.TargetsList, "", func(st *state) (any, error) {
+		if _, err := removeByID(&st.spec.TrafficMirrorTargets, id, idOfTarget, targetNotFound); err != nil {
+			return nil, err
 		}
-		st.spec.TrafficMirrorTargets = slices.Delete(st.spec.TrafficMirrorTargets, i, i+1)
 		st.tags.remove(id)
 		return deleteTargetResult{TrafficMirrorTargetId: id}, nil
 	})

@@ -135,7 +135,7 @@ func (s *Server) describeVolumes(c *call) (any, error) {
 			}
 		}
 		key := func(v *rootVolume) string { return v.id }
-		items, next, err := filterPage(items, q.fs, q.pg, volumeFilters(), key, nil)
+		items, next, err := filterPage(items, q.fs, q.pg, volumeFilters(), key, tagStore{})
 		if err != nil {
 			return nil, err
 		}

@@ -100,11 +100,7 @@ func (s *Server) modifyVpcAttribute(c *call) (any, error) {
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
-	return c.mutate("", func(st *state) (any, error) {
-		v, err := findByID(st.spec.Vpcs, id, idOfVpc, vpcNotFound)
-		if err != nil {
-			return nil, err
-		}
+	return c.changeVpc(id, func(st *state, v *cloudmock.Vpc) (any, error) {
 		vpcAttributes[k].set(v, val)
 		return returnResult{true}, nil
 	})

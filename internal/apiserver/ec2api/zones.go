@@ -138,7 +138,7 @@ func (s *Server) findZones(names, ids []string, all bool, fs []Filter) (any, err
 			items = append(items, z)
 		}
 	}
-	items, err := applyFilters(items, fs, s.zoneFilters(), func(z zoneInfo) string { return z.ZoneName }, nil)
+	items, err := applyFilters(items, fs, s.zoneFilters(), func(z zoneInfo) string { return z.ZoneName }, tagStore{})
 	if err != nil {
 		return nil, err
 	}
