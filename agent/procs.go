@@ -64,6 +64,9 @@ func (t *procTuner) kick() {
 	if t.one.Load() {
 		select {
 		case t.wake <- struct{}{}:
+			// On one P the tuner runs only when this reader yields,
+			// and a reader with datagrams waiting does not park.
+			runtime.Gosched()
 		default:
 		}
 	}
