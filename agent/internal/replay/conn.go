@@ -28,13 +28,8 @@ type destConn struct {
 	mu      sync.Mutex
 	c       net.Conn
 	aborted bool
-	// raw is c's socket when it has one (nil otherwise): its reads'
-	// kernel times, and the quiet mode of deferred responses; quiet says
-	// the mode is on.
-	raw   *rawConn
-	quiet bool
-	br    *bufio.Reader
-	bw    *bufio.Writer
+	br      *bufio.Reader
+	bw      *bufio.Writer
 	// reused: a response was read on c before (a failure on it may be the
 	// server closing an idle connection: the request is sent again once).
 	reused bool
@@ -86,7 +81,7 @@ func (d *destConn) drop() {
 	defer d.mu.Unlock()
 	if d.c != nil {
 		_ = d.c.Close() // nothing is lost with it
-		d.c, d.raw, d.quiet = nil, nil, false
+		d.c = nil
 	}
 	d.reused = false
 }
@@ -100,7 +95,6 @@ func (d *destConn) dial() error {
 		return err
 	}
 	c = withRawIO(c)
-	d.raw, _ = c.(*rawConn)
 	if d.rp.dest.Scheme == "https" {
 		tc := tls.Client(c, &tls.Config{ServerName: d.rp.dest.Hostname(), InsecureSkipVerify: d.rp.cfg.InsecureSkipVerify}) //nolint:gosec // opt-in flag
 		if err := tc.HandshakeContext(ctx); err != nil {
@@ -125,52 +119,26 @@ func (d *destConn) dial() error {
 	return nil
 }
 
-// sent is a request written (or whose writing failed) whose response is
-// still to be read: finish reads it.
-type sent struct {
-	req *http.Request
-	// reused: the connection had served before; wrote: the request was
-	// written whole; err: the dial or the write failed.
-	reused, wrote bool
-	err           error
-}
-
-// send writes req on the connection, dialling first when there is none.
-func (d *destConn) send(req *http.Request) sent {
-	if d.c == nil {
-		if err := d.dial(); err != nil {
-			return sent{req: req, err: err}
-		}
-	}
-	s := sent{req: req, reused: d.reused}
-	s.err = d.write(req)
-	s.wrote = s.err == nil
-	return s
-}
-
 // roundTrip sends req and reads its response head; the body is read from
-// the connection, then done must be called.
-func (d *destConn) roundTrip(req *http.Request) (*http.Response, error) {
-	return d.finish(d.send(req))
-}
-
-// finish reads the response head of s. A request that fails on a
+// the connection, then done must be called. A request that fails on a
 // connection that served before, before any of its response was read, is
 // sent again once on a new connection when sending it again is safe (as
 // net/http's Transport does: nothing was written, or the method is
 // idempotent).
-func (d *destConn) finish(s sent) (*http.Response, error) {
+func (d *destConn) roundTrip(req *http.Request) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
-		err, readAny := s.err, false
-		if err == nil {
-			var resp *http.Response
-			if resp, readAny, err = d.readHead(s.req); err == nil {
-				return resp, nil
+		if d.c == nil {
+			if err := d.dial(); err != nil {
+				return nil, err
 			}
 		}
+		reused := d.reused
+		resp, wrote, readAny, err := d.exchange(req)
+		if err == nil {
+			return resp, nil
+		}
 		d.drop()
-		req := s.req
-		if attempt > 0 || !s.reused || readAny || d.rp.ctx.Err() != nil || (s.wrote && !replayable(req)) {
+		if attempt > 0 || !reused || readAny || d.rp.ctx.Err() != nil || (wrote && !replayable(req)) {
 			return nil, err
 		}
 		if req.GetBody != nil {
@@ -178,74 +146,34 @@ func (d *destConn) finish(s sent) (*http.Response, error) {
 				return nil, err
 			}
 		}
-		s = d.send(req)
 	}
 }
 
-// write sets the exchange's deadline and writes req.
-func (d *destConn) write(req *http.Request) error {
+// exchange writes req and reads the head of its final response (interim
+// 1xx answers skipped). It says whether the request was written whole
+// and whether any byte of a response was read.
+func (d *destConn) exchange(req *http.Request) (resp *http.Response, wrote, readAny bool, err error) {
 	if err := d.c.SetDeadline(time.Now().Add(d.rp.cfg.Timeout)); err != nil {
-		return err
+		return nil, false, false, err
 	}
 	if err := req.Write(d.bw); err != nil {
-		return err
+		return nil, false, false, err
 	}
-	return d.bw.Flush()
-}
-
-// readHead reads the head of req's final response (interim 1xx answers
-// skipped), saying whether any byte of a response was read. A response
-// left unread (quiet) is waited for as any other from here on.
-func (d *destConn) readHead(req *http.Request) (resp *http.Response, readAny bool, err error) {
-	d.loud()
+	if err := d.bw.Flush(); err != nil {
+		return nil, false, false, err
+	}
 	if _, err := d.br.Peek(1); err != nil {
-		return nil, false, err
+		return nil, true, false, err
 	}
 	for {
 		resp, err = http.ReadResponse(d.br, req)
 		if err != nil {
-			return nil, true, err
+			return nil, true, true, err
 		}
 		if resp.StatusCode < 100 || resp.StatusCode > 199 || resp.StatusCode == http.StatusSwitchingProtocols {
-			return resp, true, nil
+			return resp, true, true, nil
 		}
 	}
-}
-
-// quietLowat is the receive low-water mark while a response is deferred:
-// any shorter response arrives without waking the process.
-const quietLowat = 16 << 10
-
-// hush makes the arrival of a response shorter than quietLowat wake
-// nothing (the worker reads it later, see Replayer.worker); false when
-// the connection cannot.
-func (d *destConn) hush() bool {
-	if d.raw == nil || !d.raw.setLowat(quietLowat) {
-		return false
-	}
-	d.quiet = true
-	return true
-}
-
-// loud ends hush: from here any byte wakes a reader waiting for it.
-func (d *destConn) loud() {
-	if d.quiet {
-		// A failure leaves the exchange to its deadline (the socket
-		// is then unusable anyway).
-		d.raw.setLowat(1)
-		d.quiet = false
-	}
-}
-
-// received is when the response read last was received: the kernel's
-// time of its last segment when known, else now.
-func (d *destConn) received() time.Time {
-	if d.raw != nil {
-		if t := d.raw.lastRead(); !t.IsZero() {
-			return t
-		}
-	}
-	return time.Now()
 }
 
 // done ends the exchange of resp: the connection is kept for the next

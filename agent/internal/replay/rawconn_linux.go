@@ -5,7 +5,6 @@ import (
 	"net"
 	"os"
 	"syscall"
-	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -25,10 +24,6 @@ import (
 type rawConn struct {
 	net.Conn
 	rc syscall.RawConn
-	// oob receives each read's control message: the kernel's receive time
-	// of the last segment read (SO_TIMESTAMPNS), kept in last.
-	oob  [64]byte
-	last time.Time
 }
 
 // withRawIO wraps c when it gives raw access to its socket (a TCP
@@ -42,48 +37,7 @@ func withRawIO(c net.Conn) net.Conn {
 	if err != nil {
 		return c
 	}
-	// Best effort: without it reads carry no time and lastRead is zero.
-	_ = rc.Control(func(fd uintptr) {
-		_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
-	})
 	return &rawConn{Conn: c, rc: rc}
-}
-
-// lastRead is the kernel's receive time of the last segment a read
-// returned (zero when it gave none).
-func (c *rawConn) lastRead() time.Time { return c.last }
-
-// setLowat sets the socket's receive low-water mark (SO_RCVLOWAT): TCP
-// does not report the socket readable, so the poller does not wake, until
-// that many bytes are waiting (or the peer closed); a read returns what
-// is there whatever the mark.
-func (c *rawConn) setLowat(n int) bool {
-	ok := false
-	err := c.rc.Control(func(fd uintptr) {
-		v := int32(n)
-		_, _, e := unix.RawSyscall6(unix.SYS_SETSOCKOPT, fd, unix.SOL_SOCKET, unix.SO_RCVLOWAT,
-			uintptr(unsafe.Pointer(&v)), unsafe.Sizeof(v), 0)
-		ok = e == 0
-	})
-	return ok && err == nil
-}
-
-// recv reads into p with recvmsg, keeping the receive time it carries.
-func (c *rawConn) recv(fd uintptr, p []byte) (int, syscall.Errno) {
-	iov := unix.Iovec{Base: &p[0]}
-	iov.SetLen(len(p))
-	msg := unix.Msghdr{Iov: &iov, Control: &c.oob[0]}
-	msg.SetIovlen(1)
-	msg.SetControllen(len(c.oob))
-	r, _, e := unix.RawSyscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&msg)), 0)
-	if e == 0 && r > 0 && int(msg.Controllen) >= unix.SizeofCmsghdr+int(unsafe.Sizeof(unix.Timespec{})) {
-		h := (*unix.Cmsghdr)(unsafe.Pointer(&c.oob[0]))
-		if h.Level == unix.SOL_SOCKET && h.Type == unix.SO_TIMESTAMPNS {
-			ts := (*unix.Timespec)(unsafe.Pointer(&c.oob[unix.SizeofCmsghdr]))
-			c.last = time.Unix(ts.Unix())
-		}
-	}
-	return int(r), e
 }
 
 func (c *rawConn) Read(p []byte) (int, error) {
@@ -94,14 +48,14 @@ func (c *rawConn) Read(p []byte) (int, error) {
 	var errno syscall.Errno
 	err := c.rc.Read(func(fd uintptr) bool {
 		for {
-			r, e := c.recv(fd, p)
+			r, _, e := unix.RawSyscall(unix.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
 			switch e {
 			case unix.EINTR:
 				continue
 			case unix.EAGAIN:
 				return false // wait in the poller
 			}
-			n, errno = r, e
+			n, errno = int(r), e
 			return true
 		}
 	})

@@ -8,8 +8,6 @@ import (
 	"os"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // tcpPair is a connected TCP pair on loopback: the dialled end and the
@@ -101,57 +99,5 @@ func TestRawConnDeadlineAndClose(t *testing.T) {
 	}
 	if _, err := rc.Write(one[:]); !errors.Is(err, net.ErrClosed) {
 		t.Fatalf("write on a closed connection: %v, want net.ErrClosed", err)
-	}
-}
-
-// readable polls c's socket for input for up to wait.
-func readable(t *testing.T, c *rawConn, wait time.Duration) bool {
-	t.Helper()
-	var ready bool
-	err := c.rc.Control(func(fd uintptr) {
-		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-		n, err := unix.Poll(fds, int(wait.Milliseconds()))
-		ready = err == nil && n == 1 && fds[0].Revents&unix.POLLIN != 0
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ready
-}
-
-// A hushed connection is not readable for a short answer (so the poller
-// is not woken), a read still returns it, with its receive time; loud
-// makes it readable again.
-func TestDestConnHushHoldsShortAnswers(t *testing.T) {
-	c, s := tcpPair(t)
-	d := &destConn{}
-	d.raw = withRawIO(c).(*rawConn)
-	if !d.hush() {
-		t.Fatal("hush failed on a TCP connection")
-	}
-	before := time.Now()
-	if _, err := s.Write([]byte("HTTP/1.1 200 OK\r\n\r\n")); err != nil {
-		t.Fatal(err)
-	}
-	if readable(t, d.raw, 100*time.Millisecond) {
-		t.Fatal("a hushed connection reported a short answer readable")
-	}
-	d.loud()
-	if !readable(t, d.raw, time.Second) {
-		t.Fatal("after loud the waiting answer is not readable")
-	}
-	if d.hush(); readable(t, d.raw, 0) {
-		t.Fatal("hushed again, the answer still waiting is reported readable")
-	}
-	b := make([]byte, 64)
-	n, err := d.raw.Read(b)
-	if err != nil || string(b[:n]) != "HTTP/1.1 200 OK\r\n\r\n" {
-		t.Fatalf("read on a hushed connection: %q, %v", b[:n], err)
-	}
-	if at := d.received(); at.Before(before.Add(-time.Second)) || at.After(time.Now()) {
-		t.Fatalf("receive time %v, not between the write (%v) and now", at, before)
-	}
-	if d.raw.lastRead().IsZero() {
-		t.Fatal("the read carried no kernel receive time")
 	}
 }

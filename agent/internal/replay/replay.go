@@ -126,9 +126,7 @@ type Result struct {
 	// BodyCut says it was longer.
 	Body    []byte
 	BodyCut bool
-	// Latency is from sending the request to receiving the whole
-	// response (the kernel's receive time of its last segment when known,
-	// else when it was read).
+	// Latency is from sending the request to reading the whole response.
 	Latency time.Duration
 }
 
@@ -138,120 +136,51 @@ func (rp *Replayer) finish(c stream.Conn, r *httpparse.Request, res *Result) {
 	}
 }
 
-// deferResponse is how long a worker leaves a response unread while no
-// other request comes for it (see worker).
-const deferResponse = 100 * time.Millisecond
-
-// inflight is a replay whose request was sent and whose response is
-// still to read.
-type inflight struct {
-	j     job
-	s     sent
-	start time.Time
-}
-
-// worker replays its queue's requests, one at a time on its connection.
-// When its queue is empty after a request is sent, the response is left
-// to arrive unannounced (destConn.hush) and is read when the next request
-// comes or after deferResponse, whichever is first: at a few thousand
-// requests a second the test server's answer then costs no wake-up of its
-// own (the next mirrored datagram's serves): in the bench at 500 req/s the
-// agent's voluntary context switches went from 1.8 to 1.1 per request. The
-// request itself is sent at once; only the
-// bookkeeping of its response (counters, OnResult) waits, and its latency
-// is taken from the kernel's receive time of the response, not from when
-// it was read.
 func (rp *Replayer) worker(q chan job) {
 	defer rp.wg.Done()
 	dc := rp.newDestConn()
 	defer dc.close()
-	later := time.NewTimer(time.Hour)
-	later.Stop()
-	var held *inflight
-	for {
-		var j job
-		ok := true
-		if held == nil {
-			j, ok = <-q
-		} else {
-			select {
-			case j, ok = <-q:
-				later.Stop()
-			case <-later.C:
-				rp.complete(dc, held)
-				held = nil
-				continue
-			}
-			rp.complete(dc, held)
-			held = nil
-		}
-		if !ok {
-			return
-		}
+	for j := range q {
 		rp.cfg.Counters.ReplayQueued.Add(-1)
-		f := rp.send(dc, j)
-		switch {
-		case f == nil:
-		case len(q) == 0 && dc.hush():
-			held = f
-			later.Reset(deferResponse)
-		default:
-			rp.complete(dc, f)
+		if rp.ctx.Err() != nil {
+			rp.cfg.Counters.RequestDrops[metrics.DropShutdown].Add(1)
+			rp.finish(j.conn, j.req, &Result{Dropped: "shutdown"})
+		} else {
+			rp.replay(dc, j)
 		}
+		rp.cfg.Budget.Release(j.cost)
 	}
 }
 
-// send sends j's request; nil when j is finished already (dropped or
-// failed before anything was sent).
-func (rp *Replayer) send(dc *destConn, j job) *inflight {
+func (rp *Replayer) replay(dc *destConn, j job) {
 	cnt := rp.cfg.Counters
-	if rp.ctx.Err() != nil {
-		rp.drop(j, metrics.DropShutdown, "shutdown")
-		return nil
-	}
 	if rp.limiter != nil {
 		if err := rp.limiter.Wait(rp.ctx); err != nil {
-			rp.drop(j, metrics.DropShutdown, "shutdown")
-			return nil
+			cnt.RequestDrops[metrics.DropShutdown].Add(1)
+			rp.finish(j.conn, j.req, &Result{Dropped: "shutdown"})
+			return
 		}
 	}
 	req, err := rp.build(rp.ctx, j.conn, j.req)
 	if err != nil {
 		cnt.ReplayFailed.Add(1)
 		rp.logFailure("build request", j, err)
-		rp.drop(j, -1, "failed")
-		return nil
+		rp.finish(j.conn, j.req, &Result{Dropped: "failed"})
+		return
 	}
 	start := time.Now()
-	return &inflight{j: j, s: dc.send(req), start: start}
-}
-
-// drop finishes j unreplayed: counted under reason (none when negative;
-// failures have their own counter), reported as dropped.
-func (rp *Replayer) drop(j job, reason int, dropped string) {
-	if reason >= 0 {
-		rp.cfg.Counters.RequestDrops[reason].Add(1)
-	}
-	rp.finish(j.conn, j.req, &Result{Dropped: dropped})
-	rp.cfg.Budget.Release(j.cost)
-}
-
-// complete reads f's response and records the replay.
-func (rp *Replayer) complete(dc *destConn, f *inflight) {
-	cnt := rp.cfg.Counters
-	j := f.j
-	resp, err := dc.finish(f.s)
+	resp, err := dc.roundTrip(req)
 	if err != nil {
 		if rp.ctx.Err() != nil {
-			rp.drop(j, metrics.DropShutdown, "shutdown")
+			cnt.RequestDrops[metrics.DropShutdown].Add(1)
+			rp.finish(j.conn, j.req, &Result{Dropped: "shutdown"})
 			return
 		}
 		cnt.ReplayFailed.Add(1)
 		rp.logFailure("replay", j, err)
-		rp.drop(j, -1, "failed")
+		rp.finish(j.conn, j.req, &Result{Dropped: "failed"})
 		return
 	}
-	defer rp.cfg.Budget.Release(j.cost)
 	var res *Result
 	if rp.cfg.OnResult != nil {
 		res = &Result{Status: resp.StatusCode, Header: fields(resp)}
@@ -262,11 +191,8 @@ func (rp *Replayer) complete(dc *destConn, f *inflight) {
 	if end {
 		_ = resp.Body.Close() // read to its end: nothing to release
 	}
-	lat := time.Since(f.start)
-	if at := dc.received(); at.After(f.start) && at.Before(f.start.Add(lat)) {
-		lat = at.Sub(f.start)
-	}
 	dc.done(resp, end)
+	lat := time.Since(start)
 	cnt.Latency.Observe(lat)
 	cnt.ReplayStatus[metrics.StatusClass(resp.StatusCode)].Add(1)
 	cnt.Replayed.Add(1)
