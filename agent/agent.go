@@ -172,7 +172,8 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 		return err
 	}
 
-	run, err := a.openInput(engine)
+	tuner := a.newProcTuner()
+	run, err := a.openInput(engine, tuner.inputBacklog())
 	if err != nil {
 		out.abandonReplay()
 		return err
@@ -183,7 +184,9 @@ func (a *Agent) Run(ctx context.Context) (err error) {
 	close(a.ready)
 
 	stopSummaries := a.startSummaries(ctx, out.jw, out.pw)
+	stopTuner := tuner.start()
 	inputErr := run(ctx)
+	stopTuner() // every P for the drain
 	// Drain.
 	stopSummaries()
 	engine.Close()
@@ -392,8 +395,9 @@ func (f frameAdapter) Frame(b []byte, ethernet bool, ts time.Time) {
 }
 
 // openInput opens the configured input and returns the function that
-// reads it until ctx is done.
-func (a *Agent) openInput(engine *pipeline.Engine) (func(context.Context) error, error) {
+// reads it until ctx is done. The UDP input calls backlog (when not nil)
+// whenever it finds datagrams waiting (a full batch).
+func (a *Agent) openInput(engine *pipeline.Engine, backlog func()) (func(context.Context) error, error) {
 	cfg := &a.cfg
 	switch cfg.Input {
 	case "pcap":
@@ -426,7 +430,7 @@ func (a *Agent) openInput(engine *pipeline.Engine) (func(context.Context) error,
 		}, nil
 	default:
 		u, err := input.ListenUDP(context.Background(), input.UDPConfig{Addr: cfg.Listen, Sockets: cfg.UDPSockets,
-			RcvBuf: cfg.RcvBuf, InNamespace: cfg.InNamespace, Drops: &a.counters.InputDrops})
+			RcvBuf: cfg.RcvBuf, InNamespace: cfg.InNamespace, Drops: &a.counters.InputDrops, Backlog: backlog})
 		if err != nil {
 			return nil, err
 		}

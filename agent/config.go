@@ -127,6 +127,12 @@ type Config struct {
 	SummaryInterval time.Duration
 	Logger          *slog.Logger
 
+	// TuneProcs says the agent owns its process (the command line sets
+	// it): it then runs on one scheduler P (GOMAXPROCS 1) while it uses
+	// less than half a core, and on all of them above (see procs.go).
+	// A library caller's GOMAXPROCS is left alone without it.
+	TuneProcs bool
+
 	// InNamespace, when set, is used to create every socket (UDP
 	// listeners, AF_PACKET, health and metrics listeners, replay dials),
 	// so the agent can run in-process inside a network namespace.

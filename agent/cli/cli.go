@@ -41,6 +41,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cfg.Logger = logger
+	// The process is the agent's: fewer Ps while idle, unless the user
+	// chose their number.
+	cfg.TuneProcs = os.Getenv("GOMAXPROCS") == ""
 	a, err := agent.New(cfg)
 	if err != nil {
 		for _, line := range strings.Split(err.Error(), "\n") {

@@ -361,3 +361,77 @@ func TestUDPReusedBatchKeepsEachDatagram(t *testing.T) {
 		t.Fatalf("%d distinct datagrams received, want %d", len(h.got), len(want))
 	}
 }
+
+// backlogSocket is a UDP input with batches of 4 that counts its
+// Backlog calls in calls, and a client connected to it.
+func backlogSocket(t *testing.T, calls *atomic.Int64) (*UDP, net.Conn) {
+	t.Helper()
+	u, err := ListenUDP(context.Background(), UDPConfig{Addr: "127.0.0.1:0", Sockets: 1, Batch: 4,
+		Backlog: func() { calls.Add(1) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("udp", u.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return u, c
+}
+
+// Datagrams waiting beyond one batch make the reader call Backlog; one
+// datagram at a time never does.
+func TestUDPBacklogOnFullBatch(t *testing.T) {
+	var calls atomic.Int64
+	h := &contents{got: map[string]int{}}
+	waitFor := func(n int) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+			h.mu.Lock()
+			got := len(h.got)
+			h.mu.Unlock()
+			if got >= n {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d datagrams received, want %d", got, n)
+			}
+		}
+	}
+	run := func(u *UDP) func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- u.Run(ctx, func() DatagramHandler { return h }) }()
+		return func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	u, c := backlogSocket(t, &calls)
+	stop := run(u)
+	for i := 0; i < 3; i++ { // one at a time: never a full batch
+		if _, err := c.Write([]byte("single " + strconv.Itoa(i))); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(i + 1)
+	}
+	stop()
+	if n := calls.Load(); n != 0 {
+		t.Fatalf("Backlog called %d times for datagrams read one by one", n)
+	}
+	// Forty datagrams queued before the reader starts: full batches.
+	u, c = backlogSocket(t, &calls)
+	for i := 0; i < 40; i++ {
+		if _, err := c.Write([]byte("queued " + strconv.Itoa(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop = run(u)
+	waitFor(43)
+	stop()
+	if n := calls.Load(); n == 0 {
+		t.Fatal("Backlog never called for 40 datagrams waiting, batches of 4")
+	}
+}

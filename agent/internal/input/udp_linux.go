@@ -32,6 +32,10 @@ type UDPConfig struct {
 	// each message; SO_MEMINFO once a second and when Run returns, so the
 	// drops at the end of a burst are counted without a later datagram).
 	Drops Drops
+	// Backlog, when set, is called on a reading goroutine each time a
+	// recvmmsg call fills its whole batch (more datagrams were waiting
+	// than it takes): the reader is falling behind.
+	Backlog func()
 }
 
 // UDP is a set of listening sockets.
@@ -243,6 +247,9 @@ func socketDrops(c net.PacketConn) (uint32, bool) {
 
 func (u *UDP) read(ctx context.Context, r *mmsgReader, h DatagramHandler, drops *dropCount) error {
 	err := r.Run(func(n int) {
+		if n == len(r.hdrs) && u.cfg.Backlog != nil {
+			u.cfg.Backlog()
+		}
 		batchTS := time.Now()
 		for i := 0; i < n; i++ {
 			c := parseControl(r.Control(i))

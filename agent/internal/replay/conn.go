@@ -94,6 +94,7 @@ func (d *destConn) dial() error {
 	if err != nil {
 		return err
 	}
+	c = withRawIO(c)
 	if d.rp.dest.Scheme == "https" {
 		tc := tls.Client(c, &tls.Config{ServerName: d.rp.dest.Hostname(), InsecureSkipVerify: d.rp.cfg.InsecureSkipVerify}) //nolint:gosec // opt-in flag
 		if err := tc.HandshakeContext(ctx); err != nil {
