@@ -173,9 +173,9 @@ func TestCompareWatchesTargetsAndShares(t *testing.T) {
 
 // The whole library's figure has its own row, after the kinds' sum.
 func TestKernelShareOfTheLibrary(t *testing.T) {
-	b, res := figureResult(t, 150_000, shareCounts)
+	b, _ := figureResult(t, 150_000, shareCounts)
 	b.recordShare(1, shareLibrary, shareCount{copies: 2547, kernel: 2433})
-	res = &report.Result{}
+	res := &report.Result{}
 	b.col.fill(res)
 	kt, _ := b.kernelShareTable(res, "runs")
 	last := kt.Rows[len(kt.Rows)-1]
