@@ -31,7 +31,9 @@
 //	  it (router MAC → receiver MAC, IPv4 id 0, outer source = the source
 //	  ENI's address; the headers and the frame in the ring as two iovecs,
 //	  so the kernel copies the frame once, from the ring into the
-//	  datagram, and the block goes back once sent), on an AF_PACKET socket (qdisc bypass, SO_MARK) in the
+//	  datagram, and the block goes back once sent; behind a
+//	  virtio_net_hdr that has the kernel build it as one linear buffer,
+//	  not page by page), on an AF_PACKET socket (qdisc bypass, SO_MARK) in the
 //	  fabric namespace holding the receiver's subnet, onto the receiver's
 //	  bridge port: what the VPC router would hand the bridge, without the
 //	  routing, neighbour and netfilter work. A receiver the lab has no port

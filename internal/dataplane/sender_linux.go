@@ -27,6 +27,16 @@ import (
 //     the VPC router delivers it; the kernel fills in the IPv4 id. It serves
 //     receivers the lab has no port for.
 //
+// A direct copy is preceded by a virtio_net_hdr (the socket has
+// PACKET_VNET_HDR) whose hdr_len covers the whole frame, so the kernel
+// builds it as one linear buffer: without it, a frame larger than a page
+// goes into a paged skb, two fresh pages (8 + 4 KiB for a jumbo frame)
+// filled page by page. The header asks for nothing else (no checksum, no
+// segmentation); the bytes on the wire are the same. Measured with the
+// sending thread's CPU clock around sendmmsg, a jumbo copy costs about
+// 14 % less (1.55 against 1.8 µs); copies under a page are built linear
+// either way.
+//
 // Every array is allocated once: building and sending a batch does not
 // allocate.
 //
@@ -40,7 +50,10 @@ type sender struct {
 	users *atomic.Int32 // senders of raw and pkt
 
 	msgs []unix.Mmsghdr
-	iovs []unix.Iovec // two per message: headers (or the whole frame), the frame in the ring
+	// iovs are three per message: the virtio_net_hdr (direct only),
+	// the headers (or the whole frame), the frame in the ring.
+	iovs []unix.Iovec
+	vnet [][vnetHdrLen]byte // message i's virtio_net_hdr (direct)
 	in4  []unix.RawSockaddrInet4
 	ll   []unix.RawSockaddrLinklayer
 	fds  []int // the socket of message i
@@ -74,13 +87,14 @@ func newBatch(batch int) *sender {
 	s := &sender{
 		raw:  -1,
 		msgs: make([]unix.Mmsghdr, batch),
-		iovs: make([]unix.Iovec, 2*batch),
+		iovs: make([]unix.Iovec, iovsPerMsg*batch),
+		vnet: make([][vnetHdrLen]byte, batch),
 		in4:  make([]unix.RawSockaddrInet4, batch),
 		ll:   make([]unix.RawSockaddrLinklayer, batch),
 		fds:  make([]int, batch),
 	}
 	for i := range s.msgs {
-		s.msgs[i].Hdr.Iov = &s.iovs[2*i]
+		s.msgs[i].Hdr.Iov = &s.iovs[iovsPerMsg*i]
 		s.msgs[i].Hdr.Iovlen = 1
 		s.in4[i].Family = unix.AF_INET
 		s.ll[i].Family = unix.AF_PACKET
@@ -88,11 +102,16 @@ func newBatch(batch int) *sender {
 	return s
 }
 
+// iovsPerMsg is the most iovecs a message takes (see sender.iovs).
+const iovsPerMsg = 3
+
 // setDirect fills message i with the Ethernet frame f (followed by ext,
 // when not empty: the inner frame where it lies in the capture ring),
-// written on interface ifindex by the AF_PACKET socket of fabric fab.
+// written on interface ifindex by the AF_PACKET socket of fabric fab,
+// behind a virtio_net_hdr that makes the kernel build it linear (see
+// sender).
 func (s *sender) setDirect(i int, f, ext []byte, fab int, ifindex int32) {
-	s.setIov(i, f, ext)
+	s.setIov(i, linearVnetHdr(&s.vnet[i], len(f)+len(ext)), f, ext)
 	s.ll[i].Ifindex = ifindex
 	s.ll[i].Protocol = binary.NativeEndian.Uint16(f[12:14]) // the frame's EtherType, in network order
 	s.msgs[i].Hdr.Name = (*byte)(unsafe.Pointer(&s.ll[i]))
@@ -103,25 +122,38 @@ func (s *sender) setDirect(i int, f, ext []byte, fab int, ifindex int32) {
 // setRouted fills message i with the IPv4 datagram d (followed by ext,
 // when not empty) to dst, routed by the source's fabric.
 func (s *sender) setRouted(i int, d, ext []byte, dst [4]byte) {
-	s.setIov(i, d, ext)
+	s.setIov(i, nil, d, ext)
 	s.in4[i].Addr = dst
 	s.msgs[i].Hdr.Name = (*byte)(unsafe.Pointer(&s.in4[i]))
 	s.msgs[i].Hdr.Namelen = unix.SizeofSockaddrInet4
 	s.fds[i] = s.raw
 }
 
-// setIov points message i at b, and at ext after it when not empty: the
-// kernel gathers the two (one copy, from where each lies).
-func (s *sender) setIov(i int, b, ext []byte) {
-	iov := s.iovs[2*i : 2*i+2]
-	iov[0].Base = &b[0]
-	iov[0].SetLen(len(b))
-	s.msgs[i].Hdr.Iovlen = 1
-	if len(ext) > 0 {
-		iov[1].Base = &ext[0]
-		iov[1].SetLen(len(ext))
-		s.msgs[i].Hdr.Iovlen = 2
+// setIov points message i at vh, b and ext, those not empty, in that
+// order: the kernel gathers them (one copy, from where each lies).
+func (s *sender) setIov(i int, vh, b, ext []byte) {
+	iov := s.iovs[iovsPerMsg*i : iovsPerMsg*(i+1)]
+	n := 0
+	for _, part := range [iovsPerMsg][]byte{vh, b, ext} {
+		if len(part) > 0 {
+			iov[n].Base = &part[0]
+			iov[n].SetLen(len(part))
+			n++
+		}
 	}
+	s.msgs[i].Hdr.SetIovlen(n)
+}
+
+// linearVnetHdr writes into h the virtio_net_hdr of a frame of n bytes
+// sent whole and linear: no checksum to complete, no segmentation, and
+// hdr_len n (the kernel's linear part; 0, a paged skb as without the
+// header, for a frame too long for the field, which no copy is).
+func linearVnetHdr(h *[vnetHdrLen]byte, n int) []byte {
+	*h = [vnetHdrLen]byte{}
+	if n <= 0xffff {
+		binary.NativeEndian.PutUint16(h[2:], uint16(n))
+	}
+	return h[:]
 }
 
 // setNone marks message i as not to be sent (flush skips it silently).

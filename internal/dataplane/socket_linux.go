@@ -37,12 +37,16 @@ func openRawSocket(mark uint32) (int, error) {
 // taps, so our own captures on the fabric ends (Config.AllENIs) never see
 // the copies (SO_MARK would have them dropped anyway) and a tcpdump in the
 // fabric namespace does not either: capture at the target.
+//
+// PACKET_VNET_HDR: each frame written is preceded by a virtio_net_hdr,
+// which lets the sender have it built linear (see sender).
 func openPacketSocket(mark uint32) (int, error) {
 	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return -1, fmt.Errorf("open af_packet socket: %w", err)
 	}
-	if err := setSendOptions(fd, "af_packet", mark, sockopt{"PACKET_QDISC_BYPASS", unix.SOL_PACKET, unix.PACKET_QDISC_BYPASS, 1}); err != nil {
+	if err := setSendOptions(fd, "af_packet", mark, sockopt{"PACKET_QDISC_BYPASS", unix.SOL_PACKET, unix.PACKET_QDISC_BYPASS, 1},
+		sockopt{"PACKET_VNET_HDR", unix.SOL_PACKET, unix.PACKET_VNET_HDR, 1}); err != nil {
 		return -1, err
 	}
 	return fd, nil
