@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/cilium/ebpf"
 	"github.com/vishvananda/netlink"
@@ -58,6 +59,8 @@ type kernelPath struct {
 	// pcapLost counts the kernel's copies missing from the pcapng files
 	// (see kernel_pcap_linux.go).
 	pcapLost atomic.Uint64
+	// attachTook sums the time attach took (Service.StartSteps).
+	attachTook time.Duration
 }
 
 type kernelFabric struct {
@@ -66,6 +69,9 @@ type kernelFabric struct {
 	run  func(func() error) error
 	name string
 	path *kpath.Path
+	// nl is a netlink socket opened in the namespace: the ports' tc
+	// filters are added and removed through it (tcAttach).
+	nl *netlink.Handle
 	// attached are the port ifindexes with the programs attached (see
 	// tcAttach), true where the clsact qdisc is ours.
 	attached map[int]bool
@@ -145,6 +151,15 @@ func (s *Service) startKernelPath(refs []cloudmock.ENIRef) error {
 	return fmt.Errorf("in-kernel path (Config.UserSpaceOnly turns it off): %w", err)
 }
 
+// kernAttachTook is the time the in-kernel path spent attaching its
+// programs so far (none without it).
+func (s *Service) kernAttachTook() time.Duration {
+	if s.kern == nil {
+		return 0
+	}
+	return s.kern.attachTook
+}
+
 // startKernel loads the programs into every fabric holding one of the
 // captured ENIs refs and attaches them to those ENIs' ports (before the
 // rings open: they take the socket filters; with no port programmed yet
@@ -169,13 +184,36 @@ func (s *Service) startKernel(refs []cloudmock.ENIRef) (*kernelPath, error) {
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("fabric %s: %w", f.NsName, err), k.close())
 		}
-		for _, p := range ports[i] {
-			if err := k.attach(i, p.e.PeerIndex, portOf(p.id, p.e)); err != nil {
-				return nil, errors.Join(err, k.close())
-			}
+		if err := k.attachAll(i, ports[i]); err != nil {
+			return nil, errors.Join(err, k.close())
 		}
 	}
 	return k, nil
+}
+
+// attachAll attaches the programs to the ports of fabric fi: every port's
+// qdisc first, then every port's filters (see tcFilters).
+func (k *kernelPath) attachAll(fi int, ports []sourcePort) error {
+	defer func(t time.Time) { k.attachTook += time.Since(t) }(time.Now())
+	kf := k.fabrics[fi]
+	for _, p := range ports {
+		if _, done := kf.attached[p.e.PeerIndex]; done {
+			continue
+		}
+		created, err := tcQdisc(kf.nl, p.e.PeerIndex)
+		if err != nil {
+			return fmt.Errorf("fabric %s: attach to port %d of %s: %w", kf.name, p.e.PeerIndex, portOf(p.id, p.e), err)
+		}
+		kf.attached[p.e.PeerIndex] = created // detach removes what it added
+	}
+	in, out := kf.path.TCPrograms()
+	for _, p := range ports {
+		if err := tcFilters(kf.nl, p.e.PeerIndex, in, out); err != nil {
+			return fmt.Errorf("fabric %s: attach to port %d of %s: %w", kf.name, p.e.PeerIndex, portOf(p.id, p.e), err)
+		}
+		kf.path.MarkAttached(p.e.PeerIndex, true)
+	}
+	return nil
 }
 
 // loadFabric loads the programs into fabric i, once.
@@ -193,14 +231,22 @@ func (k *kernelPath) loadFabric(i int) error {
 func (k *kernelPath) newPath(run func(func() error) error, name string) (*kernelFabric, error) {
 	s := k.svc
 	load := s.cfg.loadKernel
-	if load == nil {
+	switch {
+	case load != nil:
+	case s.cfg.Preload != nil:
+		load = s.cfg.Preload.load
+	default:
 		load = kpath.Load
 	}
 	p, err := load()
 	if err != nil {
 		return nil, err
 	}
-	kf := &kernelFabric{run: run, name: name, path: p, attached: map[int]bool{}, conns: map[string]int{},
+	var h *netlink.Handle
+	if err := run(func() (err error) { h, err = netlink.NewHandle(unix.NETLINK_ROUTE); return err }); err != nil {
+		return nil, errors.Join(fmt.Errorf("%s: netlink socket: %w", name, err), p.Close())
+	}
+	kf := &kernelFabric{run: run, name: name, path: p, nl: h, attached: map[int]bool{}, conns: map[string]int{},
 		forwarding: map[int]bool{}}
 	// Every receiver's port completes checksums (receiverChecksums).
 	stream := s.cfg.PcapDir != ""
@@ -407,12 +453,9 @@ func (k *kernelPath) attach(fi, ifindex int, what string) error {
 	if _, done := kf.attached[ifindex]; done {
 		return nil
 	}
+	defer func(t time.Time) { k.attachTook += time.Since(t) }(time.Now())
 	in, out := kf.path.TCPrograms()
-	var created bool
-	err := kf.run(func() (err error) {
-		created, err = tcAttach(ifindex, in, out)
-		return err
-	})
+	created, err := tcAttach(kf.nl, ifindex, in, out)
 	if err != nil {
 		return fmt.Errorf("fabric %s: attach to port %d of %s: %w", kf.name, ifindex, what, err)
 	}
@@ -421,17 +464,17 @@ func (k *kernelPath) attach(fi, ifindex int, what string) error {
 	return nil
 }
 
-// detach takes the programs off every port of fabric kf.
+// detach takes the programs off every port of fabric kf, and closes its
+// netlink socket.
 func (kf *kernelFabric) detach() error {
-	return kf.run(func() error {
-		var errs []error
-		for ifindex, created := range kf.attached {
-			errs = append(errs, tcDetach(ifindex, created))
-			kf.path.MarkAttached(ifindex, false)
-		}
-		clear(kf.attached)
-		return errors.Join(errs...)
-	})
+	var errs []error
+	for ifindex, created := range kf.attached {
+		errs = append(errs, tcDetach(kf.nl, ifindex, created))
+		kf.path.MarkAttached(ifindex, false)
+	}
+	clear(kf.attached)
+	kf.nl.Close()
+	return errors.Join(errs...)
 }
 
 // receiverChecksums switches transmit checksum offload off on a
@@ -486,6 +529,7 @@ func (k *kernelPath) close() error {
 		}
 	}
 	for _, kf := range k.transits {
+		kf.nl.Close()
 		errs = append(errs, kf.endCopies(), kf.path.Close())
 	}
 	return errors.Join(errs...)

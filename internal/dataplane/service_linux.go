@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 	"github.com/mirrorlab/mirrorlab/internal/sim"
@@ -63,6 +64,8 @@ type Service struct {
 
 	closeOnce sync.Once
 	closeErr  error
+	// steps are Start's steps, timed (written by Start only).
+	steps startSteps
 }
 
 // Start opens a capture on the fabric end of every source ENI of the model
@@ -87,8 +90,8 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		s.startPipeline(p)
 	}
 	s.health.start()
-	cfg.Logger.Info("mirror service started", "pipelines", len(s.pipelines()), "targets", len(s.targets),
-		"health_checks", len(s.health.checks))
+	cfg.Logger.Info(StartedMessage, append([]any{"pipelines", len(s.pipelines()), "targets", len(s.targets),
+		"health_checks", len(s.health.checks)}, s.steps.attrs()...)...)
 	return s, nil
 }
 
@@ -122,9 +125,12 @@ func (s *Service) build(ctx context.Context) error {
 	if s.cfg.AllENIs {
 		refs = m.ENIs()
 	}
+	t := time.Now()
 	if err := s.startKernelPath(refs); err != nil {
 		return err
 	}
+	s.steps.add(StepLoad, time.Since(t)-s.kernAttachTook())
+	s.steps.add(StepAttach, s.kernAttachTook())
 	for _, ref := range refs {
 		e, err := s.simENI(m, ref)
 		if err != nil {
@@ -132,10 +138,13 @@ func (s *Service) build(ctx context.Context) error {
 		}
 		s.slotSize = max(s.slotSize, slotFor(e))
 	}
+	t = time.Now()
 	if err := s.openPipelines(ctx, v, refs, s.slotSize); err != nil {
 		return err
 	}
+	s.steps.add(StepRings, time.Since(t))
 	if s.kern != nil {
+		t, attached := time.Now(), s.kernAttachTook()
 		if err := s.kern.shareConnTables(m); err != nil {
 			s.cfg.Logger.Warn("in-kernel path: some security groups are applied in user space only", "error", err)
 		}
@@ -144,8 +153,13 @@ func (s *Service) build(ctx context.Context) error {
 		if err := s.kern.apply(v); err != nil {
 			return fmt.Errorf("in-kernel path (Config.UserSpaceOnly turns it off): %w", err)
 		}
+		attached = s.kernAttachTook() - attached
+		s.steps.add(StepPlan, time.Since(t)-attached)
+		s.steps.add(StepAttach, attached)
 	}
+	t = time.Now()
 	s.health, err = s.buildHealthChecks(m, s.cfg.Spec)
+	s.steps.add(StepHealth, time.Since(t))
 	return err
 }
 
