@@ -75,6 +75,9 @@ type kernelFabric struct {
 	// attached are the port ifindexes with the programs attached (see
 	// tcAttach), true where the clsact qdisc is ours.
 	attached map[int]bool
+	// pending are the receivers' ports given a clsact qdisc ahead of
+	// their filters (receiverQdiscs), true where it is ours.
+	pending map[int]bool
 	// forwarding are the link ends with the forward program attached.
 	forwarding map[int]bool
 	// conns are the ENIs whose flow table lives in the path's map
@@ -191,31 +194,6 @@ func (s *Service) startKernel(refs []cloudmock.ENIRef) (*kernelPath, error) {
 	return k, nil
 }
 
-// attachAll attaches the programs to the ports of fabric fi: every port's
-// qdisc first, then every port's filters (see tcFilters).
-func (k *kernelPath) attachAll(fi int, ports []sourcePort) error {
-	defer func(t time.Time) { k.attachTook += time.Since(t) }(time.Now())
-	kf := k.fabrics[fi]
-	for _, p := range ports {
-		if _, done := kf.attached[p.e.PeerIndex]; done {
-			continue
-		}
-		created, err := tcQdisc(kf.nl, p.e.PeerIndex)
-		if err != nil {
-			return fmt.Errorf("fabric %s: attach to port %d of %s: %w", kf.name, p.e.PeerIndex, portOf(p.id, p.e), err)
-		}
-		kf.attached[p.e.PeerIndex] = created // detach removes what it added
-	}
-	in, out := kf.path.TCPrograms()
-	for _, p := range ports {
-		if err := tcFilters(kf.nl, p.e.PeerIndex, in, out); err != nil {
-			return fmt.Errorf("fabric %s: attach to port %d of %s: %w", kf.name, p.e.PeerIndex, portOf(p.id, p.e), err)
-		}
-		kf.path.MarkAttached(p.e.PeerIndex, true)
-	}
-	return nil
-}
-
 // loadFabric loads the programs into fabric i, once.
 func (k *kernelPath) loadFabric(i int) error {
 	if k.fabrics[i] != nil {
@@ -246,7 +224,7 @@ func (k *kernelPath) newPath(run func(func() error) error, name string) (*kernel
 	if err := run(func() (err error) { h, err = netlink.NewHandle(unix.NETLINK_ROUTE); return err }); err != nil {
 		return nil, errors.Join(fmt.Errorf("%s: netlink socket: %w", name, err), p.Close())
 	}
-	kf := &kernelFabric{run: run, name: name, path: p, nl: h, attached: map[int]bool{}, conns: map[string]int{},
+	kf := &kernelFabric{run: run, name: name, path: p, nl: h, attached: map[int]bool{}, pending: map[int]bool{}, conns: map[string]int{},
 		forwarding: map[int]bool{}}
 	// Every receiver's port completes checksums (receiverChecksums).
 	stream := s.cfg.PcapDir != ""
@@ -444,37 +422,6 @@ func portOf(id string, e *sim.ENI) string {
 type sourcePort struct {
 	id string
 	e  *sim.ENI
-}
-
-// attach puts the programs on port ifindex of fabric fi once; what names
-// the port (the network interface or receiver behind it) in an error.
-func (k *kernelPath) attach(fi, ifindex int, what string) error {
-	kf := k.fabrics[fi]
-	if _, done := kf.attached[ifindex]; done {
-		return nil
-	}
-	defer func(t time.Time) { k.attachTook += time.Since(t) }(time.Now())
-	in, out := kf.path.TCPrograms()
-	created, err := tcAttach(kf.nl, ifindex, in, out)
-	if err != nil {
-		return fmt.Errorf("fabric %s: attach to port %d of %s: %w", kf.name, ifindex, what, err)
-	}
-	kf.attached[ifindex] = created
-	kf.path.MarkAttached(ifindex, true)
-	return nil
-}
-
-// detach takes the programs off every port of fabric kf, and closes its
-// netlink socket.
-func (kf *kernelFabric) detach() error {
-	var errs []error
-	for ifindex, created := range kf.attached {
-		errs = append(errs, tcDetach(kf.nl, ifindex, created))
-		kf.path.MarkAttached(ifindex, false)
-	}
-	clear(kf.attached)
-	kf.nl.Close()
-	return errors.Join(errs...)
 }
 
 // receiverChecksums switches transmit checksum offload off on a
