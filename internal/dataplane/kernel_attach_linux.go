@@ -3,8 +3,22 @@ package dataplane
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 )
+
+// attachSources attaches the programs to the source ports that
+// startKernel found, fabric by fabric (attachAll).
+func (k *kernelPath) attachSources() error {
+	for _, fi := range slices.Sorted(maps.Keys(k.sources)) {
+		if err := k.attachAll(fi, k.sources[fi]); err != nil {
+			return err
+		}
+	}
+	k.sources = nil
+	return nil
+}
 
 // attachAll attaches the programs to the source ports of fabric fi, and
 // readies the receivers' ports there (receiverQdiscs): every port's

@@ -61,6 +61,9 @@ type kernelPath struct {
 	pcapLost atomic.Uint64
 	// attachTook sums the time attach took (Service.StartSteps).
 	attachTook time.Duration
+	// sources are the source ports startKernel found, by fabric index,
+	// until attachSources attaches them.
+	sources map[int][]sourcePort
 }
 
 type kernelFabric struct {
@@ -164,9 +167,9 @@ func (s *Service) kernAttachTook() time.Duration {
 }
 
 // startKernel loads the programs into every fabric holding one of the
-// captured ENIs refs and attaches them to those ENIs' ports (before the
-// rings open: they take the socket filters; with no port programmed yet
-// the programs let every packet pass to the rings).
+// captured ENIs refs (before the rings open: they take the socket
+// filters), and notes those ENIs' ports for attachSources (with no port
+// programmed yet the programs let every packet pass to the rings).
 func (s *Service) startKernel(refs []cloudmock.ENIRef) (*kernelPath, error) {
 	k := &kernelPath{svc: s, slots: map[uint32]*kernelSlot{}, ports: map[kernelPortKey]bool{},
 		decided: map[string][2]string{}, txOff: map[kernelPortKey]bool{}, links: map[[2]int]*fabricLink{},
@@ -187,10 +190,8 @@ func (s *Service) startKernel(refs []cloudmock.ENIRef) (*kernelPath, error) {
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("fabric %s: %w", f.NsName, err), k.close())
 		}
-		if err := k.attachAll(i, ports[i]); err != nil {
-			return nil, errors.Join(err, k.close())
-		}
 	}
+	k.sources = ports
 	return k, nil
 }
 
@@ -277,17 +278,23 @@ func (k *kernelPath) targetHealthChanged() {
 }
 
 func (k *kernelPath) applyLocked(v *view) error {
-	k.view = v
-	m := v.model
 	var refs []cloudmock.ENIRef
 	for _, p := range k.svc.pipelines() {
 		if p.dir == cloudmock.Ingress {
-			if ref, ok := m.ENI(p.eniID); ok {
+			if ref, ok := v.model.ENI(p.eniID); ok {
 				refs = append(refs, ref)
 			}
 		}
 	}
-	plan := kpath.PlanModel(m, refs)
+	return k.applyPlanLocked(v, kpath.PlanModel(v.model, refs))
+}
+
+// applyPlanLocked is applyLocked with the plan of v's model for the
+// captured ENIs computed already (Start computes it while the rings
+// open).
+func (k *kernelPath) applyPlanLocked(v *view, plan kpath.Plan) error {
+	k.view = v
+	m := v.model
 	k.flushLocked(k.svc.Model()) // the model in force: v is not yet
 	for _, s := range k.previous {
 		k.freeSlot(s)

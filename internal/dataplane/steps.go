@@ -6,9 +6,11 @@ import (
 	"time"
 )
 
-// The steps of Start, timed (Service.StartSteps), in the order they
-// first run. Start logs them, as durations, in its "mirror service
-// started" message (StartedMessage), one attribute per step.
+// The steps of Start, timed (Service.StartSteps). Attaching, opening the
+// rings and computing the plan run at once (each step's time is its own:
+// they overlap); the plan is written once all three are done. Start logs
+// them, as durations, in its "mirror service started" message
+// (StartedMessage), one attribute per step.
 const (
 	// StepLoad: the in-kernel path's programs and maps loaded into the
 	// fabrics (or taken from a Preload).
@@ -18,7 +20,7 @@ const (
 	StepAttach = "attach"
 	// StepRings: the capture rings and the senders' sockets opened.
 	StepRings = "rings"
-	// StepPlan: the kernel plan computed from the model and written into
+	// StepPlan: the kernel plan computed from the model, and written into
 	// the maps (the receivers' attaching left out: StepAttach).
 	StepPlan = "plan"
 	// StepHealth: the load balancers' health checks set up.
