@@ -8,6 +8,15 @@ import (
 	"time"
 )
 
+// kernAttachTook is the time the in-kernel path spent attaching its
+// programs so far (none without it).
+func (s *Service) kernAttachTook() time.Duration {
+	if s.kern == nil {
+		return 0
+	}
+	return s.kern.attachTook
+}
+
 // attachSources attaches the programs to the source ports that
 // startKernel found, fabric by fabric (attachAll).
 func (k *kernelPath) attachSources() error {

@@ -157,15 +157,6 @@ func (s *Service) startKernelPath(refs []cloudmock.ENIRef) error {
 	return fmt.Errorf("in-kernel path (Config.UserSpaceOnly turns it off): %w", err)
 }
 
-// kernAttachTook is the time the in-kernel path spent attaching its
-// programs so far (none without it).
-func (s *Service) kernAttachTook() time.Duration {
-	if s.kern == nil {
-		return 0
-	}
-	return s.kern.attachTook
-}
-
 // startKernel loads the programs into every fabric holding one of the
 // captured ENIs refs (before the rings open: they take the socket
 // filters), and notes those ENIs' ports for attachSources (with no port

@@ -211,8 +211,8 @@ func (s *Service) programKernel(v *view, plan kpath.Plan) error {
 	if err := s.kern.shareConnTables(v.model); err != nil {
 		s.cfg.Logger.Warn("in-kernel path: some security groups are applied in user space only", "error", err)
 	}
-	// Programs attach with every ring open: what the kernel mirrors from
-	// now on, the rings' filters drop, and nothing in between.
+	// The plan is written with every ring open: what the kernel mirrors
+	// from then on, the rings' filters drop, and nothing in between.
 	s.kern.mu.Lock()
 	defer s.kern.mu.Unlock()
 	if err := s.kern.applyPlanLocked(v, plan); err != nil {
