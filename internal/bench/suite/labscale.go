@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -114,8 +115,16 @@ func (b *bench) labScaleOurs(ctx context.Context, run, n int) error {
 	return nil
 }
 
+// labStepsNote says how to read the data plane steps.
+const labStepsNote = "labscale/ours/data-plane-step: each step's own time (load, attach, rings, plan, health: the mirror service's start; " +
+	"captures: the receivers' arrival captures). Attaching, opening the rings and computing the plan run at once, so the steps overlap: " +
+	"they do not add up to the data plane phase. load is what the phase waited for the programs loaded during the build."
+
 // labSteps records the data plane phase's steps and logs them.
 func (b *bench) labSteps(run, n int, steps *stepLog) {
+	if !slices.Contains(b.notes, labStepsNote) {
+		b.notes = append(b.notes, labStepsNote)
+	}
 	line := fmt.Sprintf("  run %d lab scale %d sources: data plane steps:", run, n)
 	for _, st := range labDataPlaneSteps {
 		d := steps.took(st)
