@@ -45,6 +45,9 @@ type Lab struct {
 	closers []func() error
 	pub     *publisher
 	done    bool
+	// preload is the in-kernel path loading while Build makes the
+	// namespaces (nil once the mirror service started: see preloadKernel).
+	preload *dataplane.Preload
 }
 
 // Build builds the lab that cfg describes: root check, the mirror model
@@ -65,6 +68,8 @@ func Build(ctx context.Context, cfg Config) (_ *Lab, err error) {
 		}
 	}
 	l := &Lab{cfg: cfg, started: time.Now(), ud: userData{scripts: map[string]*script{}}}
+	l.preloadKernel()
+	defer l.releasePreload()
 	l.progress("building the VPC: %d VPC(s), %d instance(s)", len(cfg.Topology.VPCs), len(cfg.Topology.Instances))
 	if err := l.phase(PhaseBuild, func() error { return l.realize(ctx) }); err != nil {
 		return nil, err
@@ -121,10 +126,32 @@ func (l *Lab) realize(ctx context.Context) (err error) {
 	return nil
 }
 
+// preloadKernel starts loading the in-kernel path of the mirror service
+// that Build will start, so that it loads while the namespaces are made
+// (dataplane.StartPreload): one fabric's, the common case (a fabric with
+// no source needs none; another loads in Start).
+func (l *Lab) preloadKernel() {
+	if m := l.cfg.Mirror; m != nil && !m.UserSpaceOnly && len(l.cfg.Topology.VPCs) > 0 {
+		l.preload = dataplane.StartPreload(1)
+	}
+}
+
+// releasePreload releases what the mirror service did not take of the
+// preload, once Build is done with it.
+func (l *Lab) releasePreload() {
+	if l.preload == nil {
+		return
+	}
+	if err := l.preload.Close(); err != nil {
+		l.cfg.Logger.Warn("release the preloaded in-kernel path", "error", err)
+	}
+	l.preload = nil
+}
+
 // startMirror starts the mirror service on model, built from m.Spec.
 func (l *Lab) startMirror(ctx context.Context, m Mirror, model *cloudmock.Model) error {
 	cfg := dataplane.Config{Model: model, Spec: &m.Spec, Lab: l.sim, Logger: l.cfg.Logger,
-		AllENIs: m.AllENIs, UserSpaceOnly: m.UserSpaceOnly, PcapDir: m.PcapDir}
+		AllENIs: m.AllENIs, UserSpaceOnly: m.UserSpaceOnly, PcapDir: m.PcapDir, Preload: l.preload}
 	cfg.HealthCheck.Port = m.HealthCheckPort
 	if m.PcapDir != "" {
 		if err := os.MkdirAll(m.PcapDir, 0o755); err != nil {

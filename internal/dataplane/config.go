@@ -76,6 +76,11 @@ type Config struct {
 	// Logger receives start/stop and error messages (never per packet);
 	// nil discards them.
 	Logger *slog.Logger
+	// Preload, when set, holds in-kernel paths loaded ahead of Start
+	// (StartPreload): Start takes them instead of loading its own. The
+	// caller closes it after Start (Preload.Close releases what Start did
+	// not take).
+	Preload *Preload
 
 	// loadKernel loads one fabric's in-kernel path (nil: kpath.Load);
 	// tests inject its failures.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/cilium/ebpf"
 	"github.com/vishvananda/netlink"
@@ -58,6 +59,11 @@ type kernelPath struct {
 	// pcapLost counts the kernel's copies missing from the pcapng files
 	// (see kernel_pcap_linux.go).
 	pcapLost atomic.Uint64
+	// attachTook sums the time attach took (Service.StartSteps).
+	attachTook time.Duration
+	// sources are the source ports startKernel found, by fabric index,
+	// until attachSources attaches them.
+	sources map[int][]sourcePort
 }
 
 type kernelFabric struct {
@@ -66,9 +72,15 @@ type kernelFabric struct {
 	run  func(func() error) error
 	name string
 	path *kpath.Path
+	// nl is a netlink socket opened in the namespace: the ports' tc
+	// filters are added and removed through it (tcAttach).
+	nl *netlink.Handle
 	// attached are the port ifindexes with the programs attached (see
 	// tcAttach), true where the clsact qdisc is ours.
 	attached map[int]bool
+	// pending are the receivers' ports given a clsact qdisc ahead of
+	// their filters (receiverQdiscs), true where it is ours.
+	pending map[int]bool
 	// forwarding are the link ends with the forward program attached.
 	forwarding map[int]bool
 	// conns are the ENIs whose flow table lives in the path's map
@@ -146,9 +158,9 @@ func (s *Service) startKernelPath(refs []cloudmock.ENIRef) error {
 }
 
 // startKernel loads the programs into every fabric holding one of the
-// captured ENIs refs and attaches them to those ENIs' ports (before the
-// rings open: they take the socket filters; with no port programmed yet
-// the programs let every packet pass to the rings).
+// captured ENIs refs (before the rings open: they take the socket
+// filters), and notes those ENIs' ports for attachSources (with no port
+// programmed yet the programs let every packet pass to the rings).
 func (s *Service) startKernel(refs []cloudmock.ENIRef) (*kernelPath, error) {
 	k := &kernelPath{svc: s, slots: map[uint32]*kernelSlot{}, ports: map[kernelPortKey]bool{},
 		decided: map[string][2]string{}, txOff: map[kernelPortKey]bool{}, links: map[[2]int]*fabricLink{},
@@ -169,12 +181,8 @@ func (s *Service) startKernel(refs []cloudmock.ENIRef) (*kernelPath, error) {
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("fabric %s: %w", f.NsName, err), k.close())
 		}
-		for _, p := range ports[i] {
-			if err := k.attach(i, p.e.PeerIndex, portOf(p.id, p.e)); err != nil {
-				return nil, errors.Join(err, k.close())
-			}
-		}
 	}
+	k.sources = ports
 	return k, nil
 }
 
@@ -193,14 +201,22 @@ func (k *kernelPath) loadFabric(i int) error {
 func (k *kernelPath) newPath(run func(func() error) error, name string) (*kernelFabric, error) {
 	s := k.svc
 	load := s.cfg.loadKernel
-	if load == nil {
+	switch {
+	case load != nil:
+	case s.cfg.Preload != nil:
+		load = s.cfg.Preload.load
+	default:
 		load = kpath.Load
 	}
 	p, err := load()
 	if err != nil {
 		return nil, err
 	}
-	kf := &kernelFabric{run: run, name: name, path: p, attached: map[int]bool{}, conns: map[string]int{},
+	var h *netlink.Handle
+	if err := run(func() (err error) { h, err = netlink.NewHandle(unix.NETLINK_ROUTE); return err }); err != nil {
+		return nil, errors.Join(fmt.Errorf("%s: netlink socket: %w", name, err), p.Close())
+	}
+	kf := &kernelFabric{run: run, name: name, path: p, nl: h, attached: map[int]bool{}, pending: map[int]bool{}, conns: map[string]int{},
 		forwarding: map[int]bool{}}
 	// Every receiver's port completes checksums (receiverChecksums).
 	stream := s.cfg.PcapDir != ""
@@ -253,17 +269,23 @@ func (k *kernelPath) targetHealthChanged() {
 }
 
 func (k *kernelPath) applyLocked(v *view) error {
-	k.view = v
-	m := v.model
 	var refs []cloudmock.ENIRef
 	for _, p := range k.svc.pipelines() {
 		if p.dir == cloudmock.Ingress {
-			if ref, ok := m.ENI(p.eniID); ok {
+			if ref, ok := v.model.ENI(p.eniID); ok {
 				refs = append(refs, ref)
 			}
 		}
 	}
-	plan := kpath.PlanModel(m, refs)
+	return k.applyPlanLocked(v, kpath.PlanModel(v.model, refs))
+}
+
+// applyPlanLocked is applyLocked with the plan of v's model for the
+// captured ENIs computed already (Start computes it while the rings
+// open).
+func (k *kernelPath) applyPlanLocked(v *view, plan kpath.Plan) error {
+	k.view = v
+	m := v.model
 	k.flushLocked(k.svc.Model()) // the model in force: v is not yet
 	for _, s := range k.previous {
 		k.freeSlot(s)
@@ -400,40 +422,6 @@ type sourcePort struct {
 	e  *sim.ENI
 }
 
-// attach puts the programs on port ifindex of fabric fi once; what names
-// the port (the network interface or receiver behind it) in an error.
-func (k *kernelPath) attach(fi, ifindex int, what string) error {
-	kf := k.fabrics[fi]
-	if _, done := kf.attached[ifindex]; done {
-		return nil
-	}
-	in, out := kf.path.TCPrograms()
-	var created bool
-	err := kf.run(func() (err error) {
-		created, err = tcAttach(ifindex, in, out)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("fabric %s: attach to port %d of %s: %w", kf.name, ifindex, what, err)
-	}
-	kf.attached[ifindex] = created
-	kf.path.MarkAttached(ifindex, true)
-	return nil
-}
-
-// detach takes the programs off every port of fabric kf.
-func (kf *kernelFabric) detach() error {
-	return kf.run(func() error {
-		var errs []error
-		for ifindex, created := range kf.attached {
-			errs = append(errs, tcDetach(ifindex, created))
-			kf.path.MarkAttached(ifindex, false)
-		}
-		clear(kf.attached)
-		return errors.Join(errs...)
-	})
-}
-
 // receiverChecksums switches transmit checksum offload off on a
 // receiver's port (see txChecksum), once.
 func (k *kernelPath) receiverChecksums(fi, ifindex int) error {
@@ -486,6 +474,7 @@ func (k *kernelPath) close() error {
 		}
 	}
 	for _, kf := range k.transits {
+		kf.nl.Close()
 		errs = append(errs, kf.endCopies(), kf.path.Close())
 	}
 	return errors.Join(errs...)

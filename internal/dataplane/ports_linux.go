@@ -182,8 +182,7 @@ func (k *kernelPath) forgetPort(p *pipeline) {
 	kf := k.fabrics[fi]
 	ifindex := p.sim.PeerIndex
 	if created, ok := kf.attached[ifindex]; ok {
-		err := kf.run(func() error { return tcDetach(ifindex, created) })
-		if err != nil {
+		if err := tcDetach(kf.nl, ifindex, created); err != nil {
 			k.svc.cfg.Logger.Warn("in-kernel path: detach from a retired port", "eni", p.eniID, "error", err)
 		}
 		delete(kf.attached, ifindex)

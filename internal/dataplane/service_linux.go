@@ -8,8 +8,10 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/internal/dataplane/internal/kpath"
 	"github.com/mirrorlab/mirrorlab/internal/sim"
 	"golang.org/x/sync/errgroup"
 )
@@ -63,6 +65,8 @@ type Service struct {
 
 	closeOnce sync.Once
 	closeErr  error
+	// steps are Start's steps, timed (written by Start only).
+	steps startSteps
 }
 
 // Start opens a capture on the fabric end of every source ENI of the model
@@ -87,8 +91,8 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		s.startPipeline(p)
 	}
 	s.health.start()
-	cfg.Logger.Info("mirror service started", "pipelines", len(s.pipelines()), "targets", len(s.targets),
-		"health_checks", len(s.health.checks))
+	cfg.Logger.Info(StartedMessage, append([]any{"pipelines", len(s.pipelines()), "targets", len(s.targets),
+		"health_checks", len(s.health.checks)}, s.steps.attrs()...)...)
 	return s, nil
 }
 
@@ -122,9 +126,11 @@ func (s *Service) build(ctx context.Context) error {
 	if s.cfg.AllENIs {
 		refs = m.ENIs()
 	}
+	t := time.Now()
 	if err := s.startKernelPath(refs); err != nil {
 		return err
 	}
+	s.steps.add(StepLoad, time.Since(t))
 	for _, ref := range refs {
 		e, err := s.simENI(m, ref)
 		if err != nil {
@@ -132,21 +138,87 @@ func (s *Service) build(ctx context.Context) error {
 		}
 		s.slotSize = max(s.slotSize, slotFor(e))
 	}
-	if err := s.openPipelines(ctx, v, refs, s.slotSize); err != nil {
+	// The programs go onto the ports, and the kernel plan is computed,
+	// while the rings open: the three are independent until the plan is
+	// written (the rings need only the loaded programs' socket filter),
+	// and each waits in turn (for the kernel, for a CPU).
+	prep := s.prepareKernel(m, refs)
+	t = time.Now()
+	err = s.openPipelines(ctx, v, refs, s.slotSize)
+	s.steps.add(StepRings, time.Since(t))
+	if prep != nil {
+		p := <-prep
+		s.steps.add(StepAttach, s.kernAttachTook())
+		s.steps.add(StepPlan, p.took)
+		if p.err != nil {
+			return fmt.Errorf("in-kernel path (Config.UserSpaceOnly turns it off): %w", p.err)
+		}
+		if err == nil {
+			t := time.Now()
+			err = s.programKernel(v, p.plan)
+			s.steps.add(StepPlan, time.Since(t))
+		}
+	}
+	if err != nil {
 		return err
 	}
-	if s.kern != nil {
-		if err := s.kern.shareConnTables(m); err != nil {
-			s.cfg.Logger.Warn("in-kernel path: some security groups are applied in user space only", "error", err)
-		}
-		// Programs attach with every ring open: what the kernel mirrors
-		// from now on, the rings' filters drop, and nothing in between.
-		if err := s.kern.apply(v); err != nil {
-			return fmt.Errorf("in-kernel path (Config.UserSpaceOnly turns it off): %w", err)
-		}
-	}
+	t = time.Now()
 	s.health, err = s.buildHealthChecks(m, s.cfg.Spec)
+	s.steps.add(StepHealth, time.Since(t))
 	return err
+}
+
+// kernelPrep is what prepareKernel did.
+type kernelPrep struct {
+	plan kpath.Plan
+	took time.Duration // computing plan
+	err  error         // attaching
+}
+
+// prepareKernel, with the in-kernel path on, attaches its programs to the
+// source ports and computes the plan of model m for the ENIs refs,
+// concurrently, and sends what it did once both are done (nil without the
+// in-kernel path).
+func (s *Service) prepareKernel(m *cloudmock.Model, refs []cloudmock.ENIRef) <-chan kernelPrep {
+	if s.kern == nil {
+		return nil
+	}
+	c, planned := make(chan kernelPrep, 1), make(chan kernelPrep, 1)
+	go func() {
+		t := time.Now()
+		plan := kpath.PlanModel(m, refs)
+		planned <- kernelPrep{plan: plan, took: time.Since(t)}
+	}()
+	go func() {
+		err := s.kern.attachSources()
+		p := <-planned
+		p.err = err
+		c <- p
+	}()
+	return c
+}
+
+// programKernel programs the in-kernel path with plan, v's: its
+// receivers' ports attached (their time counts as StepAttach's, not as
+// StepPlan's, in which the caller times this) and the maps written.
+func (s *Service) programKernel(v *view, plan kpath.Plan) error {
+	attached := s.kernAttachTook()
+	defer func() {
+		d := s.kernAttachTook() - attached
+		s.steps.add(StepAttach, d)
+		s.steps.add(StepPlan, -d)
+	}()
+	if err := s.kern.shareConnTables(v.model); err != nil {
+		s.cfg.Logger.Warn("in-kernel path: some security groups are applied in user space only", "error", err)
+	}
+	// The plan is written with every ring open: what the kernel mirrors
+	// from then on, the rings' filters drop, and nothing in between.
+	s.kern.mu.Lock()
+	defer s.kern.mu.Unlock()
+	if err := s.kern.applyPlanLocked(v, plan); err != nil {
+		return fmt.Errorf("in-kernel path (Config.UserSpaceOnly turns it off): %w", err)
+	}
+	return nil
 }
 
 // slotFor is the largest copy from ENI e: outer Ethernet + IPv4 + UDP +

@@ -203,20 +203,12 @@ func (l *Lab) grow(ctx context.Context, g *growth) error {
 			return fmt.Errorf("transit gateway %s: %w", tg.Name, err)
 		}
 	}
-	var enis []*ENI
-	for i, spec := range g.instances {
-		err := ctx.Err()
-		var in *Instance
-		if err == nil {
-			in, err = l.addInstance(spec)
-		}
-		if err != nil {
-			return errors.Join(err, l.undoInstances(in, g.instances[i:]))
-		}
-		enis = append(enis, in.ENIs...)
+	enis, err := l.addInstances(ctx, g.instances)
+	if err != nil {
+		return err
 	}
 	for _, a := range g.attach {
-		added, err := l.attachENIs(l.Instance(a.instance), a.enis)
+		added, err := l.attachENIs(l.Instance(a.instance), a.enis, nil)
 		enis = append(enis, added...)
 		if err != nil {
 			return err
@@ -294,7 +286,7 @@ func (l *Lab) addPeering(p PeeringSpec) error {
 
 // addInstance creates the instance's namespace (recorded already) and its
 // ENIs (the lab's topology has the instance already).
-func (l *Lab) addInstance(spec InstanceSpec) (*Instance, error) {
+func (l *Lab) addInstance(spec InstanceSpec, configure *configurer) (*Instance, error) {
 	name := instanceNsName(l.runID, spec.Name)
 	ns, h, err := createNamespace(name, commonSysctls, instanceSysctls, l.ipv6Sysctls(spec.VPC, nil))
 	if err != nil {
@@ -305,7 +297,7 @@ func (l *Lab) addInstance(spec InstanceSpec) (*Instance, error) {
 	l.created = append(l.created, name)
 	l.instances = append(slices.Clip(l.instances), in)
 	l.topoMu.Unlock()
-	if _, err := l.attachENIs(in, spec.ENIs); err != nil {
+	if _, err := l.attachENIs(in, spec.ENIs, configure); err != nil {
 		return in, err
 	}
 	return in, nil
@@ -335,13 +327,26 @@ func (l *Lab) undoInstances(in *Instance, specs []InstanceSpec) error {
 }
 
 // attachENIs adds enis to instance in, after those it has, and returns
-// those it added.
-func (l *Lab) attachENIs(in *Instance, enis []ENISpec) ([]*ENI, error) {
+// those it added. With a configurer, their instance ends are configured
+// by it (see addInstances), else at once.
+func (l *Lab) attachENIs(in *Instance, enis []ENISpec, configure *configurer) ([]*ENI, error) {
 	f := l.Fabric(in.VPC)
 	var added []*ENI
 	for _, es := range enis {
 		port := f.ports.take()
-		e, err := l.buildENI(f, in, es, len(in.ENIs), port)
+		var e *ENI
+		var err error
+		if configure == nil {
+			e, err = l.buildENI(f, in, es, len(in.ENIs), port)
+		} else if e, err = l.newENI(f, in, es, port); err == nil {
+			pos := len(in.ENIs)
+			configure.do(func() error {
+				if err := l.configureENI(f, in, e, pos); err != nil {
+					return fmt.Errorf("instance %s: eni %s: %w", in.Name, es.Name, err)
+				}
+				return nil
+			})
+		}
 		if e == nil {
 			f.ports.release(port)
 		} else {

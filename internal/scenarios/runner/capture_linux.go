@@ -3,8 +3,10 @@ package runner
 import (
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"sync"
-	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -14,28 +16,39 @@ import (
 	"github.com/mirrorlab/mirrorlab/internal/sim"
 )
 
+// CapturesOpenMessage is what a run logs at level Info once the
+// receivers' arrival captures are open, with the attribute "took" (a
+// duration) and "receivers" (how many).
+const CapturesOpenMessage = "receivers' captures open"
+
 // arrivalCapture counts the VXLAN datagrams that arrive at a receiving
 // interface, inside its instance: what a target really got, independent of
-// the mirror service's own counters.
+// the mirror service's own counters. It waits in the Go netpoller: an idle
+// receiver costs no thread and no wake-up.
 type arrivalCapture struct {
-	fd int
-	// quit asks the capture to stop without waiting; stop stops it (after
-	// at most the socket's 100 ms receive timeout) and returns the count.
-	quit func()
-	stop func() *report.Arrival
+	file *os.File
+	raw  syscall.RawConn
+	a    *report.Arrival
+	// done is closed when the reader has returned, with rerr set.
+	done chan struct{}
+	rerr error
+	once sync.Once
 }
 
 // stopCaptures stops every capture and returns their arrivals, in order.
-// All are told to quit before any is waited for, so that stopping n
-// captures takes one receive timeout, not n (2 s for 20 targets).
+// All are told to quit before any is waited for, and they close
+// concurrently: closing a packet socket waits for an RCU grace period,
+// which concurrent closes share (100 receivers closed in turn took 1 s).
 func stopCaptures(cs []*arrivalCapture) []*report.Arrival {
 	for _, c := range cs {
 		c.quit()
 	}
 	out := make([]*report.Arrival, len(cs))
+	var wg sync.WaitGroup
 	for i, c := range cs {
-		out[i] = c.stop()
+		wg.Go(func() { out[i] = c.stop() })
 	}
+	wg.Wait()
 	return out
 }
 
@@ -63,10 +76,11 @@ func (r *run) receivers() []string {
 	return out
 }
 
-// startCaptures opens the receivers' captures, several at once: binding a
-// packet socket waits for an RCU grace period, tens of milliseconds on a
-// loaded machine, and concurrent waiters share one.
+// startCaptures opens the receivers' captures, several at once (each
+// needs a thread that enters the receiver's namespace), and logs how long
+// it took (CapturesOpenMessage).
 func (r *run) startCaptures() error {
+	start := time.Now()
 	names := r.receivers()
 	cs := make([]*arrivalCapture, len(names))
 	var g errgroup.Group
@@ -90,76 +104,108 @@ func (r *run) startCaptures() error {
 			r.captures = append(r.captures, c)
 		}
 	}
+	r.log.Info(CapturesOpenMessage, slog.Duration("took", time.Since(start)), "receivers", len(r.captures))
 	return err
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
-func startArrivalCapture(in *sim.Instance, e *sim.ENI, name string) (*arrivalCapture, error) {
-	var fd int
+// openArrivalSocket opens a non-blocking packet socket on e, in the
+// calling thread's namespace. It is made with no protocol and bound with
+// one: binding a socket that already captures (made with a protocol)
+// waits for an RCU grace period first, tens of milliseconds on a loaded
+// machine.
+func openArrivalSocket(e *sim.ENI) (int, error) {
 	proto := htons(unix.ETH_P_IP)
 	if e.IPv6.IsValid() {
 		proto = htons(unix.ETH_P_ALL) // copies may come over IPv6 too
 	}
+	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+	if err != nil {
+		return -1, err
+	}
+	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<20)
+	if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: proto, Ifindex: e.Index}); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
+}
+
+func startArrivalCapture(in *sim.Instance, e *sim.ENI, name string) (*arrivalCapture, error) {
+	var fd int
 	err := in.Run(func() (err error) {
-		fd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, int(proto))
-		if err != nil {
-			return err
-		}
-		if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: proto, Ifindex: e.Index}); err != nil {
-			unix.Close(fd)
-			return err
-		}
-		tv := unix.NsecToTimeval(int64(100 * time.Millisecond))
-		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<20)
-		return unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+		fd, err = openArrivalSocket(e)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("AF_PACKET socket: %w", err)
 	}
-	a := report.NewArrival(name, in.Name)
-	var (
-		quit atomic.Bool
-		wg   sync.WaitGroup
-		rerr error
-	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		buf := make([]byte, 65536)
-		for !quit.Load() {
-			n, from, err := unix.Recvfrom(fd, buf, unix.MSG_TRUNC)
-			if err != nil {
-				if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
-					continue
-				}
-				rerr = err
-				return
-			}
-			if ll, ok := from.(*unix.SockaddrLinklayer); ok && ll.Pkttype == unix.PACKET_OUTGOING {
-				continue
-			}
-			if n > len(buf) {
-				n = len(buf)
-			}
-			a.Record(buf[:n])
+	// A non-blocking descriptor makes a pollable File: the reader waits
+	// in the netpoller. The File owns the descriptor from here on.
+	c := &arrivalCapture{file: os.NewFile(uintptr(fd), "arrivals at "+name), a: report.NewArrival(name, in.Name),
+		done: make(chan struct{})}
+	if c.raw, err = c.file.SyscallConn(); err != nil {
+		c.file.Close()
+		return nil, fmt.Errorf("AF_PACKET socket: %w", err)
+	}
+	go c.read()
+	return c, nil
+}
+
+// read records every datagram until quit, then those still queued.
+func (c *arrivalCapture) read() {
+	defer close(c.done)
+	buf := make([]byte, 65536)
+	var derr error
+	err := c.raw.Read(func(fd uintptr) bool {
+		derr = c.drain(int(fd), buf)
+		return derr != nil // false: wait until more arrive
+	})
+	if errors.Is(err, os.ErrDeadlineExceeded) { // quit
+		err = c.raw.Control(func(fd uintptr) { derr = c.drain(int(fd), buf) })
+	}
+	c.rerr = errors.Join(derr, err)
+}
+
+// drain records the datagrams queued on fd, until none is left (nil) or
+// the socket fails.
+func (c *arrivalCapture) drain(fd int, buf []byte) error {
+	for {
+		n, from, err := unix.Recvfrom(fd, buf, unix.MSG_TRUNC|unix.MSG_DONTWAIT)
+		switch {
+		case errors.Is(err, unix.EINTR):
+			continue
+		case errors.Is(err, unix.EAGAIN):
+			return nil
+		case err != nil:
+			return err
 		}
-	}()
-	c := &arrivalCapture{fd: fd, quit: func() { quit.Store(true) }}
-	var once sync.Once
-	c.stop = func() *report.Arrival {
-		once.Do(func() {
-			quit.Store(true)
-			wg.Wait()
-			if st, err := unix.GetsockoptTpacketStats(fd, unix.SOL_PACKET, unix.PACKET_STATISTICS); err == nil {
-				a.CaptureDrops = int64(st.Drops)
-			}
-			unix.Close(fd)
-			if rerr != nil {
-				a.Error = rerr.Error()
+		if ll, ok := from.(*unix.SockaddrLinklayer); ok && ll.Pkttype == unix.PACKET_OUTGOING {
+			continue
+		}
+		c.a.Record(buf[:min(n, len(buf))])
+	}
+}
+
+// quit asks the capture to stop (it takes what is queued, then returns)
+// without waiting.
+func (c *arrivalCapture) quit() { _ = c.file.SetReadDeadline(time.Now()) }
+
+// stop stops the capture, closes its socket and returns its arrivals.
+func (c *arrivalCapture) stop() *report.Arrival {
+	c.once.Do(func() {
+		c.quit()
+		<-c.done
+		_ = c.raw.Control(func(fd uintptr) {
+			if st, err := unix.GetsockoptTpacketStats(int(fd), unix.SOL_PACKET, unix.PACKET_STATISTICS); err == nil {
+				c.a.CaptureDrops = int64(st.Drops)
 			}
 		})
-		return a
-	}
-	return c, nil
+		c.file.Close()
+		if c.rerr != nil {
+			c.a.Error = c.rerr.Error()
+		}
+	})
+	return c.a
 }
