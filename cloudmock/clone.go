@@ -19,22 +19,22 @@ type Lists uint32
 
 // The Spec's resource lists, as a Lists set.
 const (
-	VpcsList Lists = 1 << iota
-	PeeringsList
-	TransitGatewaysList
-	AttachmentsList
-	SubnetsList
+	vpcsList Lists = 1 << iota
+	peeringsList
+	transitGatewaysList
+	attachmentsList
+	subnetsList
 	RouteTablesList
-	NetworkAclsList
-	SecurityGroupsList
+	networkAclsList
+	securityGroupsList
 	NetworkInterfacesList
 	LoadBalancersList
 	TargetGroupsList
-	EndpointServicesList
+	endpointServicesList
 	FiltersList
 	TargetsList
 	SessionsList
-	InstancesList
+	instancesList
 	// AllLists is every list.
 	AllLists Lists = 1<<nLists - 1
 )
@@ -53,28 +53,28 @@ func (s *Spec) CloneLists(set Lists) Spec {
 			f()
 		}
 	}
-	deep(VpcsList, func() { out.Vpcs = deepSlice(s.Vpcs, (*Vpc).unshare) })
-	deep(PeeringsList, func() {
+	deep(vpcsList, func() { out.Vpcs = deepSlice(s.Vpcs, (*Vpc).unshare) })
+	deep(peeringsList, func() {
 		out.VpcPeeringConnections = deepSlice(s.VpcPeeringConnections, (*VpcPeeringConnection).unshare)
 	})
-	deep(TransitGatewaysList, func() { out.TransitGateways = cloneSlice(s.TransitGateways) })
-	deep(AttachmentsList, func() {
+	deep(transitGatewaysList, func() { out.TransitGateways = cloneSlice(s.TransitGateways) })
+	deep(attachmentsList, func() {
 		out.TransitGatewayVpcAttachments = deepSlice(s.TransitGatewayVpcAttachments, (*TransitGatewayVpcAttachment).unshare)
 	})
-	deep(SubnetsList, func() { out.Subnets = cloneSlice(s.Subnets) })
+	deep(subnetsList, func() { out.Subnets = cloneSlice(s.Subnets) })
 	deep(RouteTablesList, func() { out.RouteTables = deepSlice(s.RouteTables, (*RouteTable).unshare) })
-	deep(NetworkAclsList, func() { out.NetworkAcls = deepSlice(s.NetworkAcls, (*NetworkAcl).unshare) })
-	deep(SecurityGroupsList, func() { out.SecurityGroups = deepSlice(s.SecurityGroups, (*SecurityGroup).unshare) })
+	deep(networkAclsList, func() { out.NetworkAcls = deepSlice(s.NetworkAcls, (*NetworkAcl).unshare) })
+	deep(securityGroupsList, func() { out.SecurityGroups = deepSlice(s.SecurityGroups, (*SecurityGroup).unshare) })
 	deep(NetworkInterfacesList, func() { out.NetworkInterfaces = cloneInterfaces(s.NetworkInterfaces) })
 	deep(LoadBalancersList, func() { out.LoadBalancers = deepSlice(s.LoadBalancers, (*LoadBalancer).unshare) })
 	deep(TargetGroupsList, func() { out.TargetGroups = deepSlice(s.TargetGroups, (*TargetGroup).unshare) })
-	deep(EndpointServicesList, func() {
+	deep(endpointServicesList, func() {
 		out.VpcEndpointServices = deepSlice(s.VpcEndpointServices, (*VpcEndpointService).unshare)
 	})
 	deep(FiltersList, func() { out.TrafficMirrorFilters = cloneFilters(s.TrafficMirrorFilters) })
 	deep(TargetsList, func() { out.TrafficMirrorTargets = cloneSlice(s.TrafficMirrorTargets) })
 	deep(SessionsList, func() { out.TrafficMirrorSessions = cloneSessions(s.TrafficMirrorSessions) })
-	deep(InstancesList, func() { out.Instances = cloneSlice(s.Instances) })
+	deep(instancesList, func() { out.Instances = cloneSlice(s.Instances) })
 	return out
 }
 
