@@ -2,9 +2,9 @@ package dataplane
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"net/netip"
+	"strconv"
 	"testing"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
@@ -132,32 +132,7 @@ func checkOuterFamilies(t *testing.T, frames [][]byte, etherType uint16, n, maxI
 func TestPrivilegedKernelCrossVPCOverIPv6(t *testing.T) {
 	for _, viaTGW := range []bool{false, true} {
 		t.Run(map[bool]string{false: "peering", true: "transit gateway"}[viaTGW], func(t *testing.T) {
-			lab := peeringLab6(t, viaTGW)
-			spec := peeringSpec6(viaTGW)
-			wires := map[string]*wireCapture{"tgt": captureWire(t, lab, "tgt"), "lone": captureWire(t, lab, "lone")}
-			for _, port := range []int{9000, 9001} {
-				listenUDP(t, lab, "web", port).drain()
-			}
-			const flows = 12
-			var clients []*udpPeer
-			for i := range flows {
-				clients = append(clients, listenUDP(t, lab, "client", 44000+i))
-			}
-			var results [2]pathRun
-			for i, userSpace := range []bool{true, false} {
-				before := wiresBefore(wires)
-				svc, m := startService(t, lab, spec, func(c *Config) { c.UserSpaceOnly = userSpace })
-				privtest.SkipIfNotSupported(t, svc.kernErr)
-				for j, c := range clients {
-					c.send(t, netip.AddrPortFrom(netip.MustParseAddr("10.1.0.5"), uint16(9000+j%2)), bytes.Repeat([]byte("x"), 100*j), 1)
-				}
-				results[i] = endRun(t, svc, m, wires, before, flows)
-			}
-			user, kern := results[0], results[1]
-			allByKernel(t, user, kern, flows)
-			if n := compareWires(t, user, kern); n != flows/2 || len(user.wire["lone"]) != 0 {
-				t.Errorf("the receivers' wires carried %d copies per run (lone: %d), want %d at tgt", n, len(user.wire["lone"]), flows/2)
-			}
+			user, kern := crossVPCRuns(t, peeringLab6(t, viaTGW), peeringSpec6(viaTGW))
 			for _, f := range kern.wire["tgt"] {
 				if binary.BigEndian.Uint16(f[12:]) != 0x86dd {
 					t.Fatalf("a copy at tgt with outer ethertype %#04x, want IPv6", f[12:14])
@@ -171,37 +146,18 @@ func TestPrivilegedKernelCrossVPCOverIPv6(t *testing.T) {
 // peeringLab6 is peeringLab dual-stack: app 2001:db8:1::/56, insp
 // 2001:db8:9::/56, iso 2001:db8:3::/56, a /64 per subnet.
 func peeringLab6(t *testing.T, viaTGW bool) *sim.Lab {
-	t.Helper()
-	privtest.Require(t)
-	p, a := netip.MustParsePrefix, netip.MustParseAddr
-	vpc := func(name, n, cidr, sub string) sim.VPCSpec {
-		return sim.VPCSpec{Name: name, CIDR: p(cidr), IPv6CIDR: p("2001:db8:" + n + "::/56"),
-			Subnets: []sim.SubnetSpec{{Name: name + "-s", CIDR: p(sub), IPv6CIDR: p("2001:db8:" + n + "::/64")}}}
+	topo := peeringTopology(viaTGW)
+	block := map[string]string{"app": "2001:db8:1::", "insp": "2001:db8:9::", "iso": "2001:db8:3::"}
+	for i := range topo.VPCs {
+		v := &topo.VPCs[i]
+		v.IPv6CIDR = netip.MustParsePrefix(block[v.Name] + "/56")
+		v.Subnets[0].IPv6CIDR = netip.MustParsePrefix(block[v.Name] + "/64")
 	}
-	inst := func(name, vpc, n, ip, host string) sim.InstanceSpec {
-		return sim.InstanceSpec{Name: name, VPC: vpc, ENIs: []sim.ENISpec{{Name: "eth0", Subnet: vpc + "-s", IP: a(ip), IPv6: a("2001:db8:" + n + "::" + host)}}}
+	for i := range topo.Instances {
+		e := &topo.Instances[i].ENIs[0]
+		e.IPv6 = netip.MustParseAddr(block[topo.Instances[i].VPC] + strconv.Itoa(int(e.IP.As4()[3])))
 	}
-	topo := sim.Topology{
-		VPCs: []sim.VPCSpec{vpc("app", "1", "10.1.0.0/24", "10.1.0.0/28"), vpc("insp", "9", "10.9.0.0/24", "10.9.0.16/28"),
-			vpc("iso", "3", "10.3.0.0/24", "10.3.0.16/28")},
-		Instances: []sim.InstanceSpec{inst("web", "app", "1", "10.1.0.5", "5"), inst("client", "app", "1", "10.1.0.6", "6"),
-			inst("tgt", "insp", "9", "10.9.0.20", "20"), inst("lone", "iso", "3", "10.3.0.20", "20")},
-		Peerings: []sim.PeeringSpec{{Name: "pcx-1", VPCs: [2]string{"app", "insp"}}},
-	}
-	if viaTGW {
-		topo.Peerings = nil
-		topo.TransitGateways = []sim.TransitGatewaySpec{{Name: "tgw-1", VPCs: []string{"app", "insp"}}}
-	}
-	lab, err := sim.Realize(context.Background(), topo, sim.Options{})
-	if err != nil {
-		t.Fatalf("realize: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := lab.Close(); err != nil {
-			t.Errorf("close lab: %v", err)
-		}
-	})
-	return lab
+	return realizeTopology(t, topo)
 }
 
 // peeringSpec6 is peeringSpec dual-stack, as peeringLab6: web, tgt and

@@ -241,8 +241,16 @@ func TestPrivilegedKernelCrossVPCMatchesUserSpace(t *testing.T) {
 }
 
 func kernelCrossVPCMatch(t *testing.T, viaTGW bool) {
-	lab := peeringLab(t, viaTGW)
-	spec := peeringSpec(viaTGW)
+	user, kern := crossVPCRuns(t, peeringLab(t, viaTGW), peeringSpec(viaTGW))
+	compareCounters(t, user, kern)
+}
+
+// crossVPCRuns sends 12 flows from client to web in the peering lab, once
+// in user space and once with the kernel path, and checks that every copy
+// was the kernel's and that both runs put the same frames on tgt's wire
+// (none on lone's): what the cross-VPC tests share. It returns both runs.
+func crossVPCRuns(t *testing.T, lab *sim.Lab, spec cloudmock.Spec) (user, kern pathRun) {
+	t.Helper()
 	wires := map[string]*wireCapture{"tgt": captureWire(t, lab, "tgt"), "lone": captureWire(t, lab, "lone")}
 	for _, port := range []int{9000, 9001} {
 		listenUDP(t, lab, "web", port).drain()
@@ -262,12 +270,12 @@ func kernelCrossVPCMatch(t *testing.T, viaTGW bool) {
 		}
 		results[i] = endRun(t, svc, m, wires, before, flows)
 	}
-	user, kern := results[0], results[1]
+	user, kern = results[0], results[1]
 	allByKernel(t, user, kern, flows)
 	if n := compareWires(t, user, kern); n != flows/2 || len(user.wire["lone"]) != 0 {
 		t.Errorf("the receivers' wires carried %d copies per run (lone: %d), want %d at tgt", n, len(user.wire["lone"]), flows/2)
 	}
-	compareCounters(t, user, kern)
+	return user, kern
 }
 
 // TestPrivilegedKernelOuterIPv6MatchesUserSpace: IPv4 frames of 64 to

@@ -20,8 +20,11 @@ import (
 // a transit gateway (viaTGW), and iso (10.3.0.0/24: lone .20) is joined to
 // neither. Closed when the test ends.
 func peeringLab(t *testing.T, viaTGW bool) *sim.Lab {
-	t.Helper()
-	privtest.Require(t)
+	return realizeTopology(t, peeringTopology(viaTGW))
+}
+
+// peeringTopology is peeringLab's network.
+func peeringTopology(viaTGW bool) sim.Topology {
 	p, a := netip.MustParsePrefix, netip.MustParseAddr
 	vpc := func(name, cidr, sub string) sim.VPCSpec {
 		return sim.VPCSpec{Name: name, CIDR: p(cidr), Subnets: []sim.SubnetSpec{{Name: name + "-s", CIDR: p(sub)}}}
@@ -40,6 +43,13 @@ func peeringLab(t *testing.T, viaTGW bool) *sim.Lab {
 		topo.Peerings = nil
 		topo.TransitGateways = []sim.TransitGatewaySpec{{Name: "tgw-1", VPCs: []string{"app", "insp"}}}
 	}
+	return topo
+}
+
+// realizeTopology builds topo, closed when the test ends.
+func realizeTopology(t *testing.T, topo sim.Topology) *sim.Lab {
+	t.Helper()
+	privtest.Require(t)
 	lab, err := sim.Realize(context.Background(), topo, sim.Options{})
 	if err != nil {
 		t.Fatalf("realize: %v", err)
