@@ -58,6 +58,13 @@ func (l *Lab) RunID() string { return l.runID }
 // StateDir returns the directory that holds the lab's state file.
 func (l *Lab) StateDir() string { return l.stateDir }
 
+// copyOf returns a copy of *list, read under mu.
+func copyOf[T any](mu *sync.RWMutex, list *[]T) []T {
+	mu.RLock()
+	defer mu.RUnlock()
+	return append([]T(nil), *list...)
+}
+
 // Topology returns the resolved topology the lab realises: every ENI has its
 // IP and MTU filled in. The caller may keep and change the copy.
 func (l *Lab) Topology() Topology {
@@ -68,16 +75,12 @@ func (l *Lab) Topology() Topology {
 
 // Fabrics returns the fabric of every VPC, in topology order.
 func (l *Lab) Fabrics() []*Fabric {
-	l.topoMu.RLock()
-	defer l.topoMu.RUnlock()
-	return append([]*Fabric(nil), l.fabrics...)
+	return copyOf(&l.topoMu, &l.fabrics)
 }
 
 // Peerings returns every realised peering, in topology order.
 func (l *Lab) Peerings() []*Peering {
-	l.topoMu.RLock()
-	defer l.topoMu.RUnlock()
-	return append([]*Peering(nil), l.peerings...)
+	return copyOf(&l.topoMu, &l.peerings)
 }
 
 // Peering is a realised VPC peering connection: a veth pair whose ends,
@@ -94,9 +97,7 @@ type Peering struct {
 // TransitGateways returns every realised transit gateway, in topology
 // order.
 func (l *Lab) TransitGateways() []*TransitGateway {
-	l.topoMu.RLock()
-	defer l.topoMu.RUnlock()
-	return append([]*TransitGateway(nil), l.transits...)
+	return copyOf(&l.topoMu, &l.transits)
 }
 
 // TransitGateway is a realised transit gateway: a namespace routing
@@ -115,9 +116,7 @@ type TransitGateway struct {
 
 // Instances returns every instance, in topology order.
 func (l *Lab) Instances() []*Instance {
-	l.topoMu.RLock()
-	defer l.topoMu.RUnlock()
-	return append([]*Instance(nil), l.instances...)
+	return copyOf(&l.topoMu, &l.instances)
 }
 
 // Fabric returns the fabric of the VPC named vpc, or nil.
@@ -202,9 +201,7 @@ func (f *Fabric) Bridge(subnet string) *Bridge {
 
 // ENIs returns the ENIs of the VPC, in topology order.
 func (f *Fabric) ENIs() []*ENI {
-	f.lab.topoMu.RLock()
-	defer f.lab.topoMu.RUnlock()
-	return append([]*ENI(nil), f.enis...)
+	return copyOf(&f.lab.topoMu, &f.enis)
 }
 
 // ENIByIP returns the VPC's ENI whose primary (or IPv6) address is ip, or

@@ -28,13 +28,7 @@ func (t Topology) validatePeerings(v *validator) {
 	pairs := map[[2]string]int{}
 	for i, p := range t.Peerings {
 		f := fmt.Sprintf("Peerings[%d]", i)
-		if err := checkName(p.Name); err != nil {
-			v.add(f+".Name", "%v", err)
-		} else if j, dup := names[p.Name]; dup {
-			v.add(f+".Name", "peering name %q already used by Peerings[%d]", p.Name, j)
-		} else {
-			names[p.Name] = i
-		}
+		v.name(f, "Peerings", "peering", p.Name, checkName(p.Name), names, i)
 		var cidr [2]netip.Prefix
 		ok := true
 		for k, name := range p.VPCs {

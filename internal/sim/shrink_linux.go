@@ -68,6 +68,14 @@ func (l *Lab) Shrink(t Topology) error {
 	return errors.Join(errs...)
 }
 
+// drop removes x from *list under mu, into a new array: the old one may be
+// in a copy a reader holds (copyOf copies, bridgesNow does not).
+func drop[T comparable](mu *sync.RWMutex, list *[]T, x T) {
+	mu.Lock()
+	*list = slices.DeleteFunc(slices.Clone(*list), func(o T) bool { return o == x })
+	mu.Unlock()
+}
+
 func (f *Fabric) bridgesNow() []*Bridge {
 	f.lab.topoMu.RLock()
 	defer f.lab.topoMu.RUnlock()
@@ -92,9 +100,7 @@ func (l *Lab) removeInstance(in *Instance) error {
 	l.setTopo(func(t *Topology) {
 		t.Instances = slices.DeleteFunc(t.Instances, func(s InstanceSpec) bool { return s.Name == in.Name })
 	})
-	l.topoMu.Lock()
-	l.instances = slices.DeleteFunc(slices.Clone(l.instances), func(o *Instance) bool { return o == in })
-	l.topoMu.Unlock()
+	drop(&l.topoMu, &l.instances, in)
 	in.nl.Close()
 	errs = append(errs, l.dropNamespace(&in.ns, in.NsName))
 	if err := errors.Join(errs...); err != nil {
@@ -175,9 +181,7 @@ func (l *Lab) removeENI(f *Fabric, e *ENI) error {
 	if err := f.nl.LinkDel(&netlink.Veth{LinkAttrs: la}); err != nil && !errors.Is(err, unix.ENODEV) {
 		errs = append(errs, fmt.Errorf("delete veth %s: %w", e.PeerName, err))
 	}
-	l.topoMu.Lock()
-	f.enis = slices.DeleteFunc(slices.Clone(f.enis), func(o *ENI) bool { return o == e })
-	l.topoMu.Unlock()
+	drop(&l.topoMu, &f.enis, e)
 	f.ports.release(e.port)
 	return errors.Join(errs...)
 }
@@ -216,9 +220,7 @@ func (l *Lab) dropNamespace(ns *netns.NsHandle, name string) error {
 	*ns = netns.None()
 	l.mu.Unlock()
 	errs := []error{closeNS(h, name), state.DeleteNamespace(name)}
-	l.topoMu.Lock()
-	l.created = slices.DeleteFunc(slices.Clone(l.created), func(n string) bool { return n == name })
-	l.topoMu.Unlock()
+	drop(&l.topoMu, &l.created, name)
 	if err := errors.Join(errs...); err != nil {
 		return err // still recorded: a sweep finishes it
 	}
@@ -243,9 +245,7 @@ func (l *Lab) removeTransitGateway(g *TransitGateway) error {
 	l.setTopo(func(t *Topology) {
 		t.TransitGateways = slices.DeleteFunc(t.TransitGateways, func(s TransitGatewaySpec) bool { return s.Name == g.Name })
 	})
-	l.topoMu.Lock()
-	l.transits = slices.DeleteFunc(slices.Clone(l.transits), func(o *TransitGateway) bool { return o == g })
-	l.topoMu.Unlock()
+	drop(&l.topoMu, &l.transits, g)
 	g.nl.Close()
 	errs = append(errs, l.dropNamespace(&g.ns, g.NsName))
 	if err := errors.Join(errs...); err != nil {
@@ -275,9 +275,7 @@ func (l *Lab) removePeering(p *Peering) error {
 	l.setTopo(func(t *Topology) {
 		t.Peerings = slices.DeleteFunc(t.Peerings, func(s PeeringSpec) bool { return s.Name == p.Name })
 	})
-	l.topoMu.Lock()
-	l.peerings = slices.DeleteFunc(slices.Clone(l.peerings), func(o *Peering) bool { return o == p })
-	l.topoMu.Unlock()
+	drop(&l.topoMu, &l.peerings, p)
 	if err != nil {
 		return fmt.Errorf("remove peering %s: %w", p.Name, err)
 	}
@@ -316,9 +314,7 @@ func (l *Lab) removeBridge(f *Fabric, b *Bridge) error {
 		v := t.vpc(f.VPC)
 		v.Subnets = slices.DeleteFunc(slices.Clone(v.Subnets), func(s SubnetSpec) bool { return s.Name == b.Subnet })
 	})
-	l.topoMu.Lock()
-	f.Bridges = slices.DeleteFunc(slices.Clone(f.Bridges), func(o *Bridge) bool { return o == b })
-	l.topoMu.Unlock()
+	drop(&l.topoMu, &f.Bridges, b)
 	return nil
 }
 
@@ -343,9 +339,7 @@ func (l *Lab) removeFabric(f *Fabric) error {
 	l.setTopo(func(t *Topology) {
 		t.VPCs = slices.DeleteFunc(t.VPCs, func(v VPCSpec) bool { return v.Name == f.VPC })
 	})
-	l.topoMu.Lock()
-	l.fabrics = slices.DeleteFunc(slices.Clone(l.fabrics), func(o *Fabric) bool { return o == f })
-	l.topoMu.Unlock()
+	drop(&l.topoMu, &l.fabrics, f)
 	f.nl.Close()
 	if err := l.dropNamespace(&f.ns, f.NsName); err != nil {
 		return fmt.Errorf("remove vpc %s: %w", f.VPC, err)

@@ -26,13 +26,7 @@ func (t Topology) validateTransitGateways(v *validator) {
 	}
 	for i, g := range t.TransitGateways {
 		f := fmt.Sprintf("TransitGateways[%d]", i)
-		if err := checkName(g.Name); err != nil {
-			v.add(f+".Name", "%v", err)
-		} else if j, dup := names[g.Name]; dup {
-			v.add(f+".Name", "transit gateway name %q already used by TransitGateways[%d]", g.Name, j)
-		} else {
-			names[g.Name] = i
-		}
+		v.name(f, "TransitGateways", "transit gateway", g.Name, checkName(g.Name), names, i)
 		n += len(g.VPCs)
 		var on []*VPCSpec
 		for k, name := range g.VPCs {

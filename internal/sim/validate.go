@@ -38,6 +38,19 @@ func (v *validator) add(field, format string, args ...any) {
 	v.errs = append(v.errs, &ValidationError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
+// name checks the name of item i of the list at list (item's field f): err
+// is its syntax check's verdict, seen the names of the items before it,
+// what the kind of thing it names.
+func (v *validator) name(f, list, what, name string, err error, seen map[string]int, i int) {
+	if err != nil {
+		v.add(f+".Name", "%v", err)
+	} else if j, dup := seen[name]; dup {
+		v.add(f+".Name", "%s name %q already used by %s[%d]", what, name, list, j)
+	} else {
+		seen[name] = i
+	}
+}
+
 // Validate reports every problem of the topology at once, joined; each is a
 // *ValidationError naming its field. It checks names (unique, usable in
 // namespace and interface names), CIDRs (IPv4, canonical, /16 to /28,
@@ -75,13 +88,7 @@ func (t Topology) Validate() error {
 func (t Topology) validateVPC(v *validator, i int, seen map[string]int) {
 	vpc := &t.VPCs[i]
 	f := fmt.Sprintf("VPCs[%d]", i)
-	if err := checkName(vpc.Name); err != nil {
-		v.add(f+".Name", "%v", err)
-	} else if j, dup := seen[vpc.Name]; dup {
-		v.add(f+".Name", "VPC name %q already used by VPCs[%d]", vpc.Name, j)
-	} else {
-		seen[vpc.Name] = i
-	}
+	v.name(f, "VPCs", "VPC", vpc.Name, checkName(vpc.Name), seen, i)
 	vpcOK := checkPrefix(v, f+".CIDR", vpc.CIDR)
 	vpc6OK := vpc.IPv6CIDR.IsValid() && checkPrefix6(v, f+".IPv6CIDR", vpc.IPv6CIDR, 44, 56)
 	if len(vpc.Subnets) > MaxSubnetsPerVPC {
@@ -91,13 +98,7 @@ func (t Topology) validateVPC(v *validator, i int, seen map[string]int) {
 	for j := range vpc.Subnets {
 		s := &vpc.Subnets[j]
 		sf := fmt.Sprintf("%s.Subnets[%d]", f, j)
-		if err := checkName(s.Name); err != nil {
-			v.add(sf+".Name", "%v", err)
-		} else if k, dup := names[s.Name]; dup {
-			v.add(sf+".Name", "subnet name %q already used by %s.Subnets[%d]", s.Name, f, k)
-		} else {
-			names[s.Name] = j
-		}
+		v.name(sf, f+".Subnets", "subnet", s.Name, checkName(s.Name), names, j)
 		t.validateSubnet6(v, vpc, j, sf, vpc6OK)
 		if !checkPrefix(v, sf+".CIDR", s.CIDR) {
 			continue
@@ -134,13 +135,7 @@ func checkPrefix(v *validator, field string, p netip.Prefix) bool {
 func (t Topology) validateInstance(v *validator, i int, seen map[string]int, ips map[string]map[netip.Addr]string) {
 	in := &t.Instances[i]
 	f := fmt.Sprintf("Instances[%d]", i)
-	if err := checkName(in.Name); err != nil {
-		v.add(f+".Name", "%v", err)
-	} else if j, dup := seen[in.Name]; dup {
-		v.add(f+".Name", "instance name %q already used by Instances[%d]", in.Name, j)
-	} else {
-		seen[in.Name] = i
-	}
+	v.name(f, "Instances", "instance", in.Name, checkName(in.Name), seen, i)
 	vpc := t.vpc(in.VPC)
 	if vpc == nil {
 		v.add(f+".VPC", "instance %s: no VPC named %q", in.Name, in.VPC)
@@ -152,13 +147,7 @@ func (t Topology) validateInstance(v *validator, i int, seen map[string]int, ips
 	for j := range in.ENIs {
 		e := &in.ENIs[j]
 		ef := fmt.Sprintf("%s.ENIs[%d]", f, j)
-		if err := checkIfName(e.Name); err != nil {
-			v.add(ef+".Name", "%v", err)
-		} else if k, dup := ifnames[e.Name]; dup {
-			v.add(ef+".Name", "interface name %q already used by %s.ENIs[%d]", e.Name, f, k)
-		} else {
-			ifnames[e.Name] = j
-		}
+		v.name(ef, f+".ENIs", "interface", e.Name, checkIfName(e.Name), ifnames, j)
 		if e.MTU != 0 && (e.MTU < MinMTU || e.MTU > MaxMTU) {
 			v.add(ef+".MTU", "MTU %d out of range %d..%d (0 means %d)", e.MTU, MinMTU, MaxMTU, DefaultMTU)
 		}
