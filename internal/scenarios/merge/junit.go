@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/report"
 )
 
 // junitReport is a JUnit XML report: test suites and their totals. It reads the
@@ -141,15 +143,4 @@ func (j *junitReport) add(o *junitReport) {
 func (j *junitReport) passed() bool { return j.Failures == 0 && j.Errors == 0 }
 
 // write writes j as JUnit XML.
-func (j *junitReport) write(w io.Writer) error {
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(j); err != nil {
-		return fmt.Errorf("write junit: %w", err)
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
-}
+func (j *junitReport) write(w io.Writer) error { return report.WriteXML(w, j) }

@@ -275,6 +275,11 @@ func WriteJUnit(w io.Writer, results []*Result) error {
 		}
 		doc.Suites = append(doc.Suites, s)
 	}
+	return WriteXML(w, doc)
+}
+
+// WriteXML writes doc (a JUnit document) as indented XML with its header.
+func WriteXML(w io.Writer, doc any) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
