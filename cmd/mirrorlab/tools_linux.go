@@ -21,5 +21,5 @@ func runBench(ctx context.Context, a *app, args []string) int {
 	if exe, err := os.Executable(); err == nil {
 		agent = []string{exe, "agent"}
 	}
-	return benchcli.MainWithAgent(ctx, args, a.stdout, a.stderr, agent)
+	return benchcli.Main(ctx, args, a.stdout, a.stderr, agent)
 }

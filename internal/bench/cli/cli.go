@@ -32,16 +32,10 @@ const (
 )
 
 // Main runs `mirrorlab bench` with args (after "bench") and returns the exit
-// code.
-// Our agent runs in the bench's process.
-func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return MainWithAgent(ctx, args, stdout, stderr, nil)
-}
-
-// MainWithAgent is Main with our agent run as its own process by
-// agentCommand (argv before the agent's flags, e.g. mirrorlab's path and
-// "agent"), so that its CPU is measured apart; nil: in the bench's process.
-func MainWithAgent(ctx context.Context, args []string, stdout, stderr io.Writer, agentCommand []string) int {
+// code. agentCommand runs our agent as its own process (argv before the
+// agent's flags, e.g. mirrorlab's path and "agent"), so that its CPU is
+// measured apart; nil: in the bench's process.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer, agentCommand []string) int {
 	if len(args) > 0 && args[0] == "compare" {
 		return compare(args[1:], stdout, stderr)
 	}

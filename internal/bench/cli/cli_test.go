@@ -51,7 +51,7 @@ func TestCompareExitCodes(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
-			code := Main(ctx, c.args, &out, &errb)
+			code := Main(ctx, c.args, &out, &errb, nil)
 			if code != c.code {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, c.code, out.String(), errb.String())
 			}
@@ -70,7 +70,7 @@ func TestCompareRejectsAnInvalidResult(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errb bytes.Buffer
-	if code := Main(context.Background(), []string{"compare", good, bad}, &out, &errb); code != ExitUsage {
+	if code := Main(context.Background(), []string{"compare", good, bad}, &out, &errb, nil); code != ExitUsage {
 		t.Fatalf("exit %d, want %d", code, ExitUsage)
 	}
 	if !strings.Contains(errb.String(), "unit is empty") {
@@ -80,19 +80,19 @@ func TestCompareRejectsAnInvalidResult(t *testing.T) {
 
 func TestBenchUsage(t *testing.T) {
 	var out, errb bytes.Buffer
-	if code := Main(context.Background(), []string{"--runs", "0", "--only", "nonsense"}, &out, &errb); code != ExitUsage {
+	if code := Main(context.Background(), []string{"--runs", "0", "--only", "nonsense"}, &out, &errb, nil); code != ExitUsage {
 		t.Fatalf("exit %d, want %d (stderr %s)", code, ExitUsage, errb.String())
 	}
 	if !strings.Contains(errb.String(), `unknown part "nonsense"`) {
 		t.Fatalf("stderr: %s", errb.String())
 	}
-	if code := Main(context.Background(), []string{"--sizes", "64,abc"}, &out, &errb); code != ExitUsage || !strings.Contains(errb.String(), `"abc" is not a positive number`) {
+	if code := Main(context.Background(), []string{"--sizes", "64,abc"}, &out, &errb, nil); code != ExitUsage || !strings.Contains(errb.String(), `"abc" is not a positive number`) {
 		t.Fatalf("bad --sizes: exit %d, stderr %s", code, errb.String())
 	}
-	if code := Main(context.Background(), []string{"--sizes", "20000"}, &out, &errb); code != ExitUsage || !strings.Contains(errb.String(), "8947") {
+	if code := Main(context.Background(), []string{"--sizes", "20000"}, &out, &errb, nil); code != ExitUsage || !strings.Contains(errb.String(), "8947") {
 		t.Fatalf("oversize --sizes: exit %d, stderr %s", code, errb.String())
 	}
-	if code := Main(context.Background(), []string{"extra"}, &out, &errb); code != ExitUsage {
+	if code := Main(context.Background(), []string{"extra"}, &out, &errb, nil); code != ExitUsage {
 		t.Fatalf("stray argument: exit %d", code)
 	}
 }

@@ -28,7 +28,7 @@ func TestPrivilegedBenchSmoke(t *testing.T) {
 	defer cancel()
 	var stdout, stderr bytes.Buffer
 	stateDir := t.TempDir()
-	code := Main(ctx, []string{"--smoke", "--out", out, "--state-dir", stateDir}, &stdout, &stderr)
+	code := Main(ctx, []string{"--smoke", "--out", out, "--state-dir", stateDir}, &stdout, &stderr, nil)
 	if code != ExitOK {
 		t.Fatalf("bench --smoke exited %d\nstderr:\n%s", code, stderr.String())
 	}

@@ -3,7 +3,6 @@ package vpc
 import (
 	"context"
 	"fmt"
-	"net/netip"
 	"slices"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
@@ -126,17 +125,6 @@ func (m mirror) target() Target {
 		return TargetENI
 	}
 	return m.to
-}
-
-// LoadBalancerAddr is the address of a target's load balancer (the
-// GWLB's is also its endpoint's); invalid for the ENI.
-func LoadBalancerAddr(t Target) netip.Addr {
-	for _, lb := range loadBalancers("", "") {
-		if (t == TargetNLB && lb.LoadBalancerArn == nlbID) || (t == TargetGWLB && lb.LoadBalancerArn == gwlbID) {
-			return netip.MustParseAddr(lb.PrivateIpAddress)
-		}
-	}
-	return netip.Addr{}
 }
 
 // holdGeneve binds UDP 6081 on the adapter (never read), so that the

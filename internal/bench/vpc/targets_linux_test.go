@@ -38,7 +38,7 @@ func TestRetargetPointsTheSessionAtTheLoadBalancer(t *testing.T) {
 	if err := retarget(&cloudmock.Spec{}, "alb"); err == nil {
 		t.Error("target alb accepted")
 	}
-	if a, b := LoadBalancerAddr(TargetNLB), LoadBalancerAddr(TargetGWLB); !a.IsValid() || !b.IsValid() || a == b || LoadBalancerAddr(TargetENI).IsValid() {
+	if a, b := loadBalancerAddr(TargetNLB), loadBalancerAddr(TargetGWLB); !a.IsValid() || !b.IsValid() || a == b || loadBalancerAddr(TargetENI).IsValid() {
 		t.Errorf("load balancer addresses: nlb %v, gwlb %v", a, b)
 	}
 }
@@ -129,7 +129,7 @@ func sentByTarget(env *Env) map[string]uint64 {
 func checkCopy(env *Env, t Target) error {
 	port, from := VXLANPort, ENI(env.Prod).IP
 	if t == TargetGWLB {
-		port, from = encap.GenevePort, LoadBalancerAddr(t)
+		port, from = encap.GenevePort, loadBalancerAddr(t)
 	}
 	if err := env.ReleaseMirrorPort(); err != nil {
 		return err
@@ -188,4 +188,15 @@ func checkPayload(b []byte, t Target) error {
 		return fmt.Errorf("the copy does not end with the datagram sent: % x", b[max(0, len(b)-16):])
 	}
 	return nil
+}
+
+// loadBalancerAddr is the address of a target's load balancer (the
+// GWLB's is also its endpoint's); invalid for the ENI.
+func loadBalancerAddr(t Target) netip.Addr {
+	for _, lb := range loadBalancers("", "") {
+		if (t == TargetNLB && lb.LoadBalancerArn == nlbID) || (t == TargetGWLB && lb.LoadBalancerArn == gwlbID) {
+			return netip.MustParseAddr(lb.PrivateIpAddress)
+		}
+	}
+	return netip.Addr{}
 }
