@@ -9,10 +9,9 @@ const (
 )
 
 // The lab's descriptions and counters are package labstatus's plain types,
-// so that reports need not import lab.
+// so that reports need not import lab (Status's parts keep their labstatus
+// names).
 type (
-	Info           = labstatus.Info
-	Status         = labstatus.Status
-	Session        = labstatus.Session
-	DataPlaneStats = labstatus.DataPlaneStats
+	Info   = labstatus.Info
+	Status = labstatus.Status
 )

@@ -5,6 +5,8 @@ import (
 	"os"
 	"slices"
 	"time"
+
+	"github.com/mirrorlab/mirrorlab/internal/labstatus"
 )
 
 // Info describes the lab.
@@ -43,14 +45,14 @@ func (l *Lab) statusNow() Status {
 	if l.svc != nil {
 		snap := l.svc.Snapshot()
 		t := snap.Totals
-		st.DataPlane = &DataPlaneStats{Captured: t.Captured, Mirrored: t.Mirrored, Sent: t.Sent, RingDrops: t.RingDrops, Dropped: t.Dropped}
+		st.DataPlane = &labstatus.DataPlaneStats{Captured: t.Captured, Mirrored: t.Mirrored, Sent: t.Sent, RingDrops: t.RingDrops, Dropped: t.Dropped}
 		// The model in force, not the spec the lab started from: a served
 		// lab's sessions come and go through the API.
 		model := l.svc.Model()
 		for _, id := range slices.Sorted(maps.Keys(snap.Model.Sessions)) {
 			vni, _ := model.SessionVNI(id)
 			target, _ := model.SessionTarget(id)
-			st.Sessions = append(st.Sessions, Session{Name: id, Target: target, VNI: vni, SessionCounters: snap.Model.Sessions[id]})
+			st.Sessions = append(st.Sessions, labstatus.Session{Name: id, Target: target, VNI: vni, SessionCounters: snap.Model.Sessions[id]})
 		}
 	}
 	for _, f := range l.status {
