@@ -102,10 +102,10 @@ func (st *stats) add(fset *token.FileSet, path string, limit int) error {
 				st.all++
 				st.allPackages[dir] = true
 			}
-			if public && d.Name.IsExported() {
+			if public && d.Name.IsExported() && (d.Recv == nil || recvExported(d)) {
 				if d.Recv == nil {
 					st.funcs++
-				} else if recvExported(d) {
+				} else {
 					st.methods++
 				}
 				st.packages[dir]++
