@@ -65,6 +65,20 @@ func copyOf[T any](mu *sync.RWMutex, list *[]T) []T {
 	return append([]T(nil), *list...)
 }
 
+// find returns the first item of *list that match accepts, read under
+// mu; the zero value for none.
+func find[T any](mu *sync.RWMutex, list *[]T, match func(T) bool) T {
+	mu.RLock()
+	defer mu.RUnlock()
+	for _, x := range *list {
+		if match(x) {
+			return x
+		}
+	}
+	var none T
+	return none
+}
+
 // Topology returns the resolved topology the lab realises: every ENI has its
 // IP and MTU filled in. The caller may keep and change the copy.
 func (l *Lab) Topology() Topology {
@@ -121,26 +135,12 @@ func (l *Lab) Instances() []*Instance {
 
 // Fabric returns the fabric of the VPC named vpc, or nil.
 func (l *Lab) Fabric(vpc string) *Fabric {
-	l.topoMu.RLock()
-	defer l.topoMu.RUnlock()
-	for _, f := range l.fabrics {
-		if f.VPC == vpc {
-			return f
-		}
-	}
-	return nil
+	return find(&l.topoMu, &l.fabrics, func(f *Fabric) bool { return f.VPC == vpc })
 }
 
 // Instance returns the instance named name, or nil.
 func (l *Lab) Instance(name string) *Instance {
-	l.topoMu.RLock()
-	defer l.topoMu.RUnlock()
-	for _, in := range l.instances {
-		if in.Name == name {
-			return in
-		}
-	}
-	return nil
+	return find(&l.topoMu, &l.instances, func(in *Instance) bool { return in.Name == name })
 }
 
 // ENIs returns every ENI of the lab, in topology order.
@@ -189,14 +189,7 @@ func (f *Fabric) NS() netns.NsHandle { return f.ns }
 
 // Bridge returns the bridge of the subnet named subnet, or nil.
 func (f *Fabric) Bridge(subnet string) *Bridge {
-	f.lab.topoMu.RLock()
-	defer f.lab.topoMu.RUnlock()
-	for _, b := range f.Bridges {
-		if b.Subnet == subnet {
-			return b
-		}
-	}
-	return nil
+	return find(&f.lab.topoMu, &f.Bridges, func(b *Bridge) bool { return b.Subnet == subnet })
 }
 
 // ENIs returns the ENIs of the VPC, in topology order.
@@ -207,14 +200,7 @@ func (f *Fabric) ENIs() []*ENI {
 // ENIByIP returns the VPC's ENI whose primary (or IPv6) address is ip, or
 // nil.
 func (f *Fabric) ENIByIP(ip netip.Addr) *ENI {
-	f.lab.topoMu.RLock()
-	defer f.lab.topoMu.RUnlock()
-	for _, e := range f.enis {
-		if e.IP == ip || e.IPv6.IsValid() && e.IPv6 == ip {
-			return e
-		}
-	}
-	return nil
+	return find(&f.lab.topoMu, &f.enis, func(e *ENI) bool { return e.IP == ip || e.IPv6.IsValid() && e.IPv6 == ip })
 }
 
 // Bridge is one subnet in the fabric namespace.

@@ -256,12 +256,7 @@ func (l *Lab) removeTransitGateway(g *TransitGateway) error {
 
 // transit returns the realised transit gateway named name, or nil.
 func (l *Lab) transit(name string) *TransitGateway {
-	for _, g := range l.TransitGateways() {
-		if g.Name == name {
-			return g
-		}
-	}
-	return nil
+	return find(&l.topoMu, &l.transits, func(g *TransitGateway) bool { return g.Name == name })
 }
 
 // removePeering deletes the peering's veth pair (both ends, and the routes
