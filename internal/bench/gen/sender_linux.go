@@ -24,6 +24,18 @@ type Sender struct {
 	next   int
 }
 
+// OpenSenderIn is OpenSender inside a namespace: run runs a function
+// there (sim's Instance.Run, Namespace.Run).
+func OpenSenderIn(run func(func() error) error, ifindex int, frames [][]byte) (*Sender, error) {
+	var snd *Sender
+	err := run(func() error {
+		var err error
+		snd, err = OpenSender(ifindex, frames)
+		return err
+	})
+	return snd, err
+}
+
 // OpenSender opens the socket on the interface with index ifindex. It must be
 // called inside the namespace that holds the interface (the socket stays
 // there). The frames are sent round robin.

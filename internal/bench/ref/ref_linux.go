@@ -226,12 +226,8 @@ func (s *Setup) Path(size int, trial, settle time.Duration) (*gen.Path, error) {
 	if err != nil {
 		return nil, err
 	}
-	var snd *gen.Sender
-	if err := s.gen.Run(func() error {
-		var err error
-		snd, err = gen.OpenSender(idx, frames)
-		return err
-	}); err != nil {
+	snd, err := gen.OpenSenderIn(s.gen.Run, idx, frames)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.Kind, err)
 	}
 	p := &gen.Path{Name: string(s.Kind) + "/" + strconv.Itoa(size), Sender: snd, Trial: trial, Settle: settle}

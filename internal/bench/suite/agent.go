@@ -99,12 +99,8 @@ func (b *bench) decodeRate(ctx context.Context, run int, env *vpc.Env, a *ourAge
 	if err != nil {
 		return err
 	}
-	var snd *gen.Sender
-	if err := env.Client.Run(func() error {
-		var err error
-		snd, err = gen.OpenSender(c.Index, frames)
-		return err
-	}); err != nil {
+	snd, err := gen.OpenSenderIn(env.Client.Run, c.Index, frames)
+	if err != nil {
 		return fmt.Errorf("decode generator: %w", err)
 	}
 	defer snd.Close()

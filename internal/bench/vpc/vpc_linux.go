@@ -160,12 +160,8 @@ func (e *Env) Path(size int, trial, settle time.Duration) (*gen.Path, error) {
 	if err != nil {
 		return nil, err
 	}
-	var snd *gen.Sender
-	if err := e.Client.Run(func() error {
-		var err error
-		snd, err = gen.OpenSender(c.Index, frames)
-		return err
-	}); err != nil {
+	snd, err := gen.OpenSenderIn(e.Client.Run, c.Index, frames)
+	if err != nil {
 		return nil, fmt.Errorf("generator in %s: %w", e.Client.Name, err)
 	}
 	rx := func(in *sim.Instance) func() (uint64, error) {
