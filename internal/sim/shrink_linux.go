@@ -101,12 +101,7 @@ func (l *Lab) removeInstance(in *Instance) error {
 		t.Instances = slices.DeleteFunc(t.Instances, func(s InstanceSpec) bool { return s.Name == in.Name })
 	})
 	drop(&l.topoMu, &l.instances, in)
-	in.nl.Close()
-	errs = append(errs, l.dropNamespace(&in.ns, in.NsName))
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("remove instance %s: %w", in.Name, err)
-	}
-	return nil
+	return l.closeNamespace(in.nl, &in.ns, in.NsName, errs, "instance "+in.Name)
 }
 
 // detachENIs removes the ENIs of instance in from the keep-th on (the
@@ -212,6 +207,17 @@ func stopAll(procs []*Process) []error {
 	return errs
 }
 
+// closeNamespace ends what owns a namespace: closes its netlink handle,
+// drops the namespace (dropNamespace) and joins what failed to errs, in
+// one error that says what was removed.
+func (l *Lab) closeNamespace(nl *netlink.Handle, ns *netns.NsHandle, name string, errs []error, what string) error {
+	nl.Close()
+	if err := errors.Join(append(errs, l.dropNamespace(ns, name))...); err != nil {
+		return fmt.Errorf("remove %s: %w", what, err)
+	}
+	return nil
+}
+
 // dropNamespace closes the handle (none is entered from then on, see
 // enter), deletes the namespace and forgets it in the state file.
 func (l *Lab) dropNamespace(ns *netns.NsHandle, name string) error {
@@ -246,12 +252,7 @@ func (l *Lab) removeTransitGateway(g *TransitGateway) error {
 		t.TransitGateways = slices.DeleteFunc(t.TransitGateways, func(s TransitGatewaySpec) bool { return s.Name == g.Name })
 	})
 	drop(&l.topoMu, &l.transits, g)
-	g.nl.Close()
-	errs = append(errs, l.dropNamespace(&g.ns, g.NsName))
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("remove transit gateway %s: %w", g.Name, err)
-	}
-	return nil
+	return l.closeNamespace(g.nl, &g.ns, g.NsName, errs, "transit gateway "+g.Name)
 }
 
 // transit returns the realised transit gateway named name, or nil.
@@ -335,9 +336,5 @@ func (l *Lab) removeFabric(f *Fabric) error {
 		t.VPCs = slices.DeleteFunc(t.VPCs, func(v VPCSpec) bool { return v.Name == f.VPC })
 	})
 	drop(&l.topoMu, &l.fabrics, f)
-	f.nl.Close()
-	if err := l.dropNamespace(&f.ns, f.NsName); err != nil {
-		return fmt.Errorf("remove vpc %s: %w", f.VPC, err)
-	}
-	return nil
+	return l.closeNamespace(f.nl, &f.ns, f.NsName, nil, "vpc "+f.VPC)
 }
