@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"maps"
@@ -16,7 +17,7 @@ func WriteMarkdown(w io.Writer, r *Result) error {
 	var b strings.Builder
 	m := r.Machine
 	fmt.Fprintf(&b, "Measured %s on %s (%d cores), kernel %s, %s, commit %s; %d run(s) per figure",
-		m.Date.UTC().Format("2006-01-02 15:04 UTC"), orDash(m.CPUModel), m.Cores, orDash(m.Kernel), orDash(m.GoVersion), orDash(m.Commit), r.Runs)
+		m.Date.UTC().Format("2006-01-02 15:04 UTC"), cmp.Or(m.CPUModel, "—"), m.Cores, cmp.Or(m.Kernel, "—"), cmp.Or(m.GoVersion, "—"), cmp.Or(m.Commit, "—"), r.Runs)
 	if r.Smoke {
 		b.WriteString(", smoke mode (short trials)")
 	}
@@ -133,13 +134,6 @@ func fmtParams(p map[string]string) string {
 func cell(s string) string {
 	s = strings.ReplaceAll(s, "|", "\\|")
 	return strings.ReplaceAll(s, "\n", " ")
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "—"
-	}
-	return s
 }
 
 // fmtNum prints a figure with three significant digits, grouping large ones.

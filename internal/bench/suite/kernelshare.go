@@ -1,6 +1,7 @@
 package suite
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -220,7 +221,7 @@ func (b *bench) kernelShareTable(res *report.Result, runs string) (t report.Tabl
 		} else if share != nil && len(share.Runs) > 0 && share.Min < 1 {
 			why = "none listed (decided packet by packet)"
 		}
-		t.Rows = append(t.Rows, []string{k.title, orDash(names), countRange(copies), countRange(res.Find(sp.kernel.key())),
+		t.Rows = append(t.Rows, []string{k.title, cmp.Or(names, "—"), countRange(copies), countRange(res.Find(sp.kernel.key())),
 			percent(share), why})
 	}
 	return t, ok
@@ -236,14 +237,6 @@ func countRange(m *report.Measurement) string {
 		return f(m.Median)
 	}
 	return f(m.Median) + " (" + f(m.Min) + "–" + f(m.Max) + ")"
-}
-
-// orDash is s, or "—" when empty.
-func orDash(s string) string {
-	if s == "" {
-		return "—"
-	}
-	return s
 }
 
 // shareNote says what the kernel share part measures, for the result's

@@ -234,10 +234,3 @@ func (c Count) bounds(got int64) (want string, ok bool) {
 	}
 	return strings.Join(parts, ", "), ok
 }
-
-func orAll(s, all string) string {
-	if s == "" {
-		return all
-	}
-	return s
-}

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -38,7 +39,7 @@ func (d *dropped) check(k *kindCheck) {
 }
 
 func (d *dropped) describe() string {
-	return fmt.Sprintf("dropped before %s (%s)", orAll(d.Target, "any target"), orAll(d.By, "any cause"))
+	return fmt.Sprintf("dropped before %s (%s)", cmp.Or(d.Target, "any target"), cmp.Or(d.By, "any cause"))
 }
 
 func (d *dropped) judge(j *judging) {

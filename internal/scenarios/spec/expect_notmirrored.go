@@ -1,6 +1,9 @@
 package spec
 
-import "fmt"
+import (
+	"cmp"
+	"fmt"
+)
 
 // notMirrored counts the packets a source interface saw that were not
 // mirrored, by the model's reason code (rejected-by-rule, no-rule-matched,
@@ -18,7 +21,7 @@ func (m *notMirrored) check(k *kindCheck) {
 }
 
 func (m *notMirrored) describe() string {
-	return fmt.Sprintf("not mirrored at %s (%s)", m.NetworkInterface, orAll(m.Reason, "any reason"))
+	return fmt.Sprintf("not mirrored at %s (%s)", m.NetworkInterface, cmp.Or(m.Reason, "any reason"))
 }
 
 func (m *notMirrored) judge(j *judging) {
