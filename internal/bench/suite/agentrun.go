@@ -94,19 +94,25 @@ func (o *ourAgent) stats() (agent.Stats, error) {
 	if o.a != nil {
 		return o.a.Stats(), nil
 	}
-	resp, err := o.client.Get("http://" + agentMetricsAddr + "/stats")
+	var s agent.Stats
+	err := getJSON(o.client, "http://"+agentMetricsAddr+"/stats", &s)
 	if err != nil {
-		return agent.Stats{}, fmt.Errorf("agent /stats: %w", err)
+		err = fmt.Errorf("agent /stats: %w", err)
+	}
+	return s, err
+}
+
+// getJSON decodes the JSON answer of a GET of url (200 OK) into v.
+func getJSON(c *http.Client, url string, v any) error {
+	resp, err := c.Get(url)
+	if err != nil {
+		return err
 	}
 	defer resp.Body.Close()
-	var s agent.Stats
 	if resp.StatusCode != http.StatusOK {
-		return s, fmt.Errorf("agent /stats: %s", resp.Status)
+		return errors.New(resp.Status)
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
-		return s, fmt.Errorf("agent /stats: %w", err)
-	}
-	return s, nil
+	return json.NewDecoder(resp.Body).Decode(v)
 }
 
 // Exited reports an agent that stopped early.

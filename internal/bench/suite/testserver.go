@@ -156,15 +156,7 @@ func (s *procServer) Reset() error {
 
 func (s *procServer) Received() (received, error) {
 	var r received
-	resp, err := s.client.Get(s.control + "/arrivals")
-	if err != nil {
-		return r, fmt.Errorf("test server arrivals: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return r, fmt.Errorf("test server arrivals: %s", resp.Status)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+	if err := getJSON(s.client, s.control+"/arrivals", &r); err != nil {
 		return r, fmt.Errorf("test server arrivals: %w", err)
 	}
 	return r, nil
