@@ -15,12 +15,8 @@ func checkPrefix6(v *validator, field string, p netip.Prefix, minBits, maxBits i
 	switch {
 	case !p.Addr().Is6() || p.Addr().Is4In6():
 		v.add(field, "%s is not an IPv6 CIDR", p)
-	case p.Bits() < minBits || p.Bits() > maxBits:
-		v.add(field, "%s: prefix length must be between /%d and /%d", p, minBits, maxBits)
-	case p.Masked() != p:
-		v.add(field, "%s has host bits set; did you mean %s?", p, p.Masked())
 	default:
-		return true
+		return checkBits(v, field, p, minBits, maxBits)
 	}
 	return false
 }

@@ -122,8 +122,17 @@ func checkPrefix(v *validator, field string, p netip.Prefix) bool {
 		v.add(field, "a CIDR is required, e.g. 10.0.0.0/24")
 	case !p.Addr().Is4():
 		v.add(field, "%s is not an IPv4 CIDR", p)
-	case p.Bits() < MinPrefixLen || p.Bits() > MaxPrefixLen:
-		v.add(field, "%s: prefix length must be between /%d and /%d", p, MinPrefixLen, MaxPrefixLen)
+	default:
+		return checkBits(v, field, p, MinPrefixLen, MaxPrefixLen)
+	}
+	return false
+}
+
+// checkBits accepts a canonical prefix (no host bits) of minBits..maxBits.
+func checkBits(v *validator, field string, p netip.Prefix, minBits, maxBits int) bool {
+	switch {
+	case p.Bits() < minBits || p.Bits() > maxBits:
+		v.add(field, "%s: prefix length must be between /%d and /%d", p, minBits, maxBits)
 	case p.Masked() != p:
 		v.add(field, "%s has host bits set; did you mean %s?", p, p.Masked())
 	default:
