@@ -60,9 +60,7 @@ func addAddr6(h *netlink.Handle, link netlink.Link, p netip.Prefix) error {
 // and, for a later ENI, its subnet and default route in its own table with
 // a rule for its source address.
 func (l *Lab) buildENI6(f *Fabric, in *Instance, e *ENI, br *Bridge, pos int) error {
-	nb := &netlink.Neigh{LinkIndex: br.Index, Family: unix.AF_INET6, State: netlink.NUD_PERMANENT,
-		IP: e.IPv6.AsSlice(), HardwareAddr: e.MAC}
-	if err := f.nl.NeighSet(nb); err != nil {
+	if err := setNeigh(f.nl, br.Index, e.IPv6, e.MAC); err != nil {
 		return fmt.Errorf("fabric neighbour %s on %s: %w", e.IPv6, br.Name, err)
 	}
 	link, err := in.nl.LinkByIndex(e.Index)
@@ -72,33 +70,8 @@ func (l *Lab) buildENI6(f *Fabric, in *Instance, e *ENI, br *Bridge, pos int) er
 	if err := addAddr6(in.nl, link, e.Prefix6); err != nil {
 		return err
 	}
-	gw := &netlink.Neigh{LinkIndex: e.Index, Family: unix.AF_INET6, State: netlink.NUD_PERMANENT,
-		IP: e.Gateway6.AsSlice(), HardwareAddr: br.MAC}
-	if err := in.nl.NeighSet(gw); err != nil {
+	if err := setNeigh(in.nl, e.Index, e.Gateway6, br.MAC); err != nil {
 		return fmt.Errorf("gateway neighbour %s: %w", e.Gateway6, err)
 	}
-	if pos == 0 {
-		def := &netlink.Route{LinkIndex: e.Index, Gw: e.Gateway6.AsSlice(), Family: unix.AF_INET6}
-		if err := in.nl.RouteAdd(def); err != nil {
-			return fmt.Errorf("default route via %s: %w", e.Gateway6, err)
-		}
-		return nil
-	}
-	table := 10000 + pos
-	routes := []*netlink.Route{
-		{LinkIndex: e.Index, Dst: ipNet(e.Prefix6.Masked()), Table: table, Family: unix.AF_INET6},
-		{LinkIndex: e.Index, Gw: e.Gateway6.AsSlice(), Table: table, Family: unix.AF_INET6},
-	}
-	for _, r := range routes {
-		if err := in.nl.RouteAdd(r); err != nil {
-			return fmt.Errorf("route %v in table %d: %w", r, table, err)
-		}
-	}
-	rule := netlink.NewRule()
-	rule.Family = unix.AF_INET6
-	rule.Src, rule.Table, rule.Priority = ipNet(netip.PrefixFrom(e.IPv6, 128)), table, 1000+pos
-	if err := in.nl.RuleAdd(rule); err != nil {
-		return fmt.Errorf("rule from %s table %d: %w", e.IPv6, table, err)
-	}
-	return nil
+	return routeENI(in.nl, e.Index, pos, e.Gateway6, e.IPv6, &netlink.Route{Dst: ipNet(e.Prefix6.Masked())})
 }

@@ -240,9 +240,7 @@ func (l *Lab) newENI(f *Fabric, in *Instance, es ENISpec, port int) (*ENI, error
 	if err := f.nl.NeighSet(fdb); err != nil {
 		return e, fmt.Errorf("fdb entry %s on %s: %w", e.MAC, e.PeerName, err)
 	}
-	arp := &netlink.Neigh{LinkIndex: br.Index, Family: unix.AF_INET, State: netlink.NUD_PERMANENT,
-		IP: e.IP.AsSlice(), HardwareAddr: e.MAC}
-	if err := f.nl.NeighSet(arp); err != nil {
+	if err := setNeigh(f.nl, br.Index, e.IP, e.MAC); err != nil {
 		return e, fmt.Errorf("fabric neighbour %s on %s: %w", e.IP, br.Name, err)
 	}
 	return e, nil
@@ -264,9 +262,7 @@ func (l *Lab) configureENI(f *Fabric, in *Instance, e *ENI, pos int) error {
 	if err := in.nl.AddrAdd(link, &netlink.Addr{IPNet: ipNet(e.Prefix)}); err != nil {
 		return fmt.Errorf("add address %s: %w", e.Prefix, err)
 	}
-	gw := &netlink.Neigh{LinkIndex: e.Index, Family: unix.AF_INET, State: netlink.NUD_PERMANENT,
-		IP: e.Gateway.AsSlice(), HardwareAddr: br.MAC}
-	if err := in.nl.NeighSet(gw); err != nil {
+	if err := setNeigh(in.nl, e.Index, e.Gateway, br.MAC); err != nil {
 		return fmt.Errorf("gateway neighbour %s: %w", e.Gateway, err)
 	}
 	if e.IPv6.IsValid() {
@@ -274,26 +270,36 @@ func (l *Lab) configureENI(f *Fabric, in *Instance, e *ENI, pos int) error {
 			return err
 		}
 	}
+	return routeENI(in.nl, e.Index, pos, e.Gateway, e.IP, &netlink.Route{Dst: ipNet(sub.CIDR), Src: e.IP.AsSlice(), Scope: netlink.SCOPE_LINK})
+}
+
+// routeENI routes through the instance's pos-th ENI (link index) for the
+// family of gw: the first ENI holds the default route via gw; a later one
+// its subnet route (subnet, its link and table set here) and a default
+// route in table 10000+pos, chosen by a rule for its address src.
+func routeENI(nl *netlink.Handle, index, pos int, gw, src netip.Addr, subnet *netlink.Route) error {
+	family := 0 // IPv4: netlink's default
+	if gw.Is6() {
+		family = unix.AF_INET6
+	}
 	if pos == 0 {
-		if err := in.nl.RouteAdd(&netlink.Route{LinkIndex: e.Index, Gw: e.Gateway.AsSlice()}); err != nil {
-			return fmt.Errorf("default route via %s: %w", e.Gateway, err)
+		if err := nl.RouteAdd(&netlink.Route{LinkIndex: index, Gw: gw.AsSlice(), Family: family}); err != nil {
+			return fmt.Errorf("default route via %s: %w", gw, err)
 		}
 		return nil
 	}
 	table := 10000 + pos
-	routes := []*netlink.Route{
-		{LinkIndex: e.Index, Dst: ipNet(sub.CIDR), Src: e.IP.AsSlice(), Scope: netlink.SCOPE_LINK, Table: table},
-		{LinkIndex: e.Index, Gw: e.Gateway.AsSlice(), Table: table},
-	}
-	for _, r := range routes {
-		if err := in.nl.RouteAdd(r); err != nil {
+	subnet.LinkIndex, subnet.Table, subnet.Family = index, table, family
+	for _, r := range []*netlink.Route{subnet, {LinkIndex: index, Gw: gw.AsSlice(), Table: table, Family: family}} {
+		if err := nl.RouteAdd(r); err != nil {
 			return fmt.Errorf("route %v in table %d: %w", r, table, err)
 		}
 	}
 	rule := netlink.NewRule()
-	rule.Src, rule.Table, rule.Priority = ipNet(netip.PrefixFrom(e.IP, 32)), table, 1000+pos
-	if err := in.nl.RuleAdd(rule); err != nil {
-		return fmt.Errorf("rule from %s table %d: %w", e.IP, table, err)
+	rule.Family = family
+	rule.Src, rule.Table, rule.Priority = ipNet(netip.PrefixFrom(src, src.BitLen())), table, 1000+pos
+	if err := nl.RuleAdd(rule); err != nil {
+		return fmt.Errorf("rule from %s table %d: %w", src, table, err)
 	}
 	return nil
 }

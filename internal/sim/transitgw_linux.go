@@ -105,16 +105,22 @@ func (l *Lab) buildTransitGateway(g TransitGatewaySpec) (*TransitGateway, error)
 	return tg, nil
 }
 
+// setNeigh: ip neigh replace IP lladdr MAC dev LINK nud permanent (IPv4 or
+// IPv6), in h.
+func setNeigh(h *netlink.Handle, link int, ip netip.Addr, mac net.HardwareAddr) error {
+	fam := unix.AF_INET
+	if ip.Is6() {
+		fam = unix.AF_INET6
+	}
+	return h.NeighSet(&netlink.Neigh{LinkIndex: link, Family: fam, State: netlink.NUD_PERMANENT, IP: ip.AsSlice(), HardwareAddr: mac})
+}
+
 // onlinkRoute: ip neigh replace GW lladdr MAC dev LINK nud permanent; ip
 // route add CIDR via GW dev LINK onlink (GW: CIDR's base + 1; IPv4 or
 // IPv6).
 func onlinkRoute(h *netlink.Handle, link netlink.Link, cidr netip.Prefix, mac net.HardwareAddr) error {
-	gw, idx, fam := subnetaddr.Gateway(cidr), link.Attrs().Index, unix.AF_INET
-	if gw.Is6() {
-		fam = unix.AF_INET6
-	}
-	nb := &netlink.Neigh{LinkIndex: idx, Family: fam, State: netlink.NUD_PERMANENT, IP: gw.AsSlice(), HardwareAddr: mac}
-	if err := h.NeighSet(nb); err != nil {
+	gw, idx := subnetaddr.Gateway(cidr), link.Attrs().Index
+	if err := setNeigh(h, idx, gw, mac); err != nil {
 		return fmt.Errorf("neighbour %s on %s: %w", gw, link.Attrs().Name, err)
 	}
 	r := &netlink.Route{LinkIndex: idx, Dst: ipNet(cidr), Gw: gw.AsSlice(), Flags: int(netlink.FLAG_ONLINK)}
