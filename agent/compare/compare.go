@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -110,9 +111,7 @@ func New(opts Options) (*Comparer, error) {
 	if c.maxEP <= 0 {
 		c.maxEP = 1000
 	}
-	if c.learnN == 0 {
-		c.learnN = 64
-	}
+	c.learnN = cmp.Or(c.learnN, 64)
 	if c.learnMax <= 0 {
 		c.learnMax = 8 << 20
 	}

@@ -1,6 +1,9 @@
 package compare
 
-import "strings"
+import (
+	"cmp"
+	"strings"
+)
 
 // endpointName returns the endpoint of a request: its method and the path of
 // target (query dropped) with numeric, UUID-like and long hexadecimal
@@ -18,9 +21,7 @@ func endpointName(method, target string) string {
 			path = "/"
 		}
 	}
-	if path == "" {
-		path = "/"
-	}
+	path = cmp.Or(path, "/")
 	if !needsFold(path) {
 		return method + " " + path
 	}

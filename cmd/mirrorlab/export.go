@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -40,13 +41,7 @@ access key id in $AWS_ACCESS_KEY_ID is sent along, for a serve started with
 		GroupID: groupScenarios,
 		Args:    maxArgs(0, "none"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if endpoint == "" {
-				endpoint = os.Getenv("AWS_ENDPOINT_URL")
-			}
-			if endpoint == "" {
-				endpoint = defaultEndpoint
-			}
-			return runExport(cmd.Context(), a, endpoint, out)
+			return runExport(cmd.Context(), a, cmp.Or(endpoint, os.Getenv("AWS_ENDPOINT_URL"), defaultEndpoint), out)
 		},
 	}
 	cmd.Flags().StringVar(&endpoint, "endpoint", "", "`URL` of the mirrorlab serve API (default $AWS_ENDPOINT_URL, then "+defaultEndpoint+")")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -22,10 +23,7 @@ func providerFlag(cmd *cobra.Command, p *string) {
 // or else the scenario's profile. Alibaba's API over an aws-profile
 // scenario is refused (the model's rules would be AWS's).
 func servesAlibaba(provider string, ms cloudmock.Spec) (bool, error) {
-	profile := ms.Profile
-	if profile == "" {
-		profile = "aws"
-	}
+	profile := cmp.Or(ms.Profile, "aws")
 	switch provider {
 	case "":
 		return profile == "alibaba", nil

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -36,9 +37,7 @@ func (t Topology) Resolve() (Topology, error) {
 		vpc := out.vpc(in.VPC)
 		for j := range in.ENIs {
 			e := &in.ENIs[j]
-			if e.MTU == 0 {
-				e.MTU = DefaultMTU
-			}
+			e.MTU = cmp.Or(e.MTU, DefaultMTU)
 			if e.IP.IsValid() {
 				continue
 			}

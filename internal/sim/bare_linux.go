@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -37,9 +38,7 @@ type Namespace struct {
 // given roles in a state file under stateDir (state.DefaultDir when empty).
 // Nothing is created yet: Add creates each.
 func NewNamespaces(stateDir string, roles ...string) (*Namespaces, error) {
-	if stateDir == "" {
-		stateDir = state.DefaultDir
-	}
+	stateDir = cmp.Or(stateDir, state.DefaultDir)
 	r, err := recordRun(stateDir, "", func(id string) []string {
 		names := make([]string, len(roles))
 		for i, role := range roles {

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -33,10 +34,7 @@ func Realize(ctx context.Context, topo Topology, opts Options) (*Lab, error) {
 	if err != nil {
 		return nil, fmt.Errorf("invalid topology: %w", err)
 	}
-	dir := opts.StateDir
-	if dir == "" {
-		dir = state.DefaultDir
-	}
+	dir := cmp.Or(opts.StateDir, state.DefaultDir)
 	l := &Lab{stateDir: dir, procs: map[*Process]struct{}{}}
 	if err := l.record(opts.RunID, topo); err != nil {
 		return nil, err

@@ -1,6 +1,10 @@
 package sim
 
-import "github.com/mirrorlab/mirrorlab/internal/sim/state"
+import (
+	"cmp"
+
+	"github.com/mirrorlab/mirrorlab/internal/sim/state"
+)
 
 // Sweep removes what dead runs left: for every state file in stateDir
 // (empty: state.DefaultDir) whose owner process is gone (or whose PID now
@@ -9,8 +13,6 @@ import "github.com/mirrorlab/mirrorlab/internal/sim/state"
 // alive, and anything no state file names, are never touched. It returns the
 // ids of the runs removed and every error, joined. `mirrorlab clean` is this.
 func Sweep(stateDir string) ([]string, error) {
-	if stateDir == "" {
-		stateDir = state.DefaultDir
-	}
+	stateDir = cmp.Or(stateDir, state.DefaultDir)
 	return state.Sweep(stateDir)
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"html"
 	"io"
@@ -71,10 +72,7 @@ func WriteSVG(w io.Writer, p *Plot) error {
 	fmt.Fprintf(&b, `<text x="18" y="%.1f" text-anchor="middle" transform="rotate(-90 18 %.1f)">%s</text>`+"\n", padT+ph/2, padT+ph/2, esc(p.YLabel))
 	// Series.
 	for i, s := range p.Series {
-		color := s.Color
-		if color == "" {
-			color = palette[i%len(palette)]
-		}
+		color := cmp.Or(s.Color, palette[i%len(palette)])
 		dash := ""
 		if d := dashes[i%len(dashes)]; d != "" {
 			dash = ` stroke-dasharray="` + d + `"`

@@ -1,6 +1,7 @@
 package suite
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -180,9 +181,7 @@ func (o *ourAgent) Diag() string {
 	for _, k := range keys {
 		dropped += fmt.Sprintf(" %s=%d", k, s.Requests.Dropped[k])
 	}
-	if dropped == "" {
-		dropped = " none"
-	}
+	dropped = cmp.Or(dropped, " none")
 	cmp := ""
 	if s.Compare != nil {
 		cmp = fmt.Sprintf("; responses compared %d, identical %d, incomplete %d, pending %d", s.Compare.Compared, s.Compare.Identical,

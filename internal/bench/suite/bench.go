@@ -1,6 +1,7 @@
 package suite
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -34,10 +35,7 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 	}
 	b := &bench{cfg: cfg, col: newCollector(), curves: map[int]map[string][]curvePoint{}, replay: map[string]map[float64][]float64{}, direct: map[int]float64{}}
 	res := &report.Result{Schema: report.Schema, Smoke: cfg.Smoke, Runs: cfg.Runs}
-	dir := cfg.RepoDir
-	if dir == "" {
-		dir = "."
-	}
+	dir := cmp.Or(cfg.RepoDir, ".")
 	res.Machine = report.DetectMachine(ctx, dir)
 	res.Machine.Note = cfg.Note
 

@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 
@@ -91,12 +92,8 @@ type Hop struct {
 // s must have loaded without problems.
 func Explain(s *spec.Scenario, opts Options) (*Report, error) {
 	r := &Report{Scenario: s.Name, File: s.File, Provider: s.Profile.Provider, RejectBehaviour: s.Profile.RejectBehaviour}
-	if r.Provider == "" {
-		r.Provider = "aws"
-	}
-	if r.RejectBehaviour == "" {
-		r.RejectBehaviour = cloudmock.RejectStops.String()
-	}
+	r.Provider = cmp.Or(r.Provider, "aws")
+	r.RejectBehaviour = cmp.Or(r.RejectBehaviour, cloudmock.RejectStops.String())
 	prof, err := cloudmock.LookupProfile(r.Provider)
 	if err != nil {
 		return nil, err

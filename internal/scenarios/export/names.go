@@ -1,6 +1,7 @@
 package export
 
 import (
+	"cmp"
 	"regexp"
 	"strconv"
 	"strings"
@@ -96,9 +97,7 @@ func sanitize(s string) string {
 	if len(s) > 56 {
 		s = s[:56]
 	}
-	if s == "" {
-		s = "r"
-	}
+	s = cmp.Or(s, "r")
 	return s
 }
 

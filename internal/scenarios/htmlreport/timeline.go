@@ -1,6 +1,7 @@
 package htmlreport
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/internal/scenarios/report"
@@ -68,10 +69,7 @@ func timeline(res *report.Result) *timelineView {
 		y += tlRowH
 	}
 	for _, p := range res.Timeline {
-		color := phaseColors[p.Name]
-		if color == "" {
-			color = "#64748b"
-		}
+		color := cmp.Or(phaseColors[p.Name], "#64748b")
 		add(p.Name, color, p.Name, p.Start, p.End.Sub(p.Start), false, p.Error)
 		if p.Name != report.PhaseTraffic {
 			continue

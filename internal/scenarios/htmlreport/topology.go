@@ -1,6 +1,7 @@
 package htmlreport
 
 import (
+	"cmp"
 	"fmt"
 	"sort"
 	"strconv"
@@ -433,13 +434,7 @@ func sessionArrows(s *spec.Scenario, res *report.Result, anchors map[string]anch
 	var out []arrowView
 	for i, ss := range s.Mirror.Sessions {
 		t := targets[ss.TrafficMirrorTargetId]
-		dst := t.NetworkInterfaceId
-		if dst == "" {
-			dst = t.NetworkLoadBalancerArn
-		}
-		if dst == "" {
-			dst = t.GatewayLoadBalancerEndpointId
-		}
+		dst := cmp.Or(t.NetworkInterfaceId, t.NetworkLoadBalancerArn, t.GatewayLoadBalancerEndpointId)
 		b, ok := anchors[dst]
 		if !ok {
 			continue

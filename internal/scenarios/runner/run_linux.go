@@ -1,9 +1,7 @@
 package runner
 
 import (
-	"github.com/mirrorlab/mirrorlab/agent/compare"
-	"github.com/mirrorlab/mirrorlab/internal/scenarios/report"
-
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,7 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mirrorlab/mirrorlab/agent/compare"
 	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/internal/scenarios/report"
 	"github.com/mirrorlab/mirrorlab/internal/scenarios/spec"
 	"github.com/mirrorlab/mirrorlab/internal/scenarios/workload"
 	"github.com/mirrorlab/mirrorlab/lab"
@@ -49,14 +49,8 @@ type run struct {
 }
 
 func newRun(s *spec.Scenario, opts Options) *run {
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	provider := s.Profile.Provider
-	if provider == "" {
-		provider = "aws"
-	}
+	log := cmp.Or(opts.Logger, slog.New(slog.DiscardHandler))
+	provider := cmp.Or(s.Profile.Provider, "aws")
 	return &run{
 		s: s, opts: opts, log: log,
 		res: &report.Result{Scenario: s.Name, File: s.File, Provider: provider, Started: time.Now()},

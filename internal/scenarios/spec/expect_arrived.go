@@ -1,6 +1,9 @@
 package spec
 
-import "fmt"
+import (
+	"cmp"
+	"fmt"
+)
 
 // arrived counts the VXLAN datagrams (UDP 4789) that really arrived at a
 // receiving interface (a target's ENI, or an NLB's registered target), as
@@ -40,10 +43,7 @@ func (a *arrived) describe() string {
 }
 
 func (a *arrived) judge(j *judging) {
-	got := j.o.Arrivals[a.NetworkInterface]
-	if got == nil {
-		got = &ArrivalCounts{}
-	}
+	got := cmp.Or(j.o.Arrivals[a.NetworkInterface], &ArrivalCounts{})
 	n, maxInner, minInner, v6 := got.Total, got.MaxInner, got.MinInner, got.IPv6
 	if a.VNI != nil {
 		vni := uint32(*a.VNI)

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"cmp"
 	"fmt"
 	"sort"
 	"strings"
@@ -39,12 +40,8 @@ func (rl *ResponseLatency) describe() string {
 
 func (rl *ResponseLatency) judge(j *judging) {
 	ratio, pct, slack := rl.MaxRatio, rl.Percentile, 5.0
-	if ratio == 0 {
-		ratio = 1.5
-	}
-	if pct == 0 {
-		pct = 99
-	}
+	ratio = cmp.Or(ratio, 1.5)
+	pct = cmp.Or(pct, 99)
 	if rl.SlackMs != nil {
 		slack = *rl.SlackMs
 	}

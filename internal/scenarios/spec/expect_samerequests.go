@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -29,10 +30,7 @@ func (sr *sameRequests) describe() string {
 }
 
 func (sr *sameRequests) judge(j *judging) {
-	want := sr.Completeness
-	if want == 0 {
-		want = 1
-	}
+	want := cmp.Or(sr.Completeness, 1)
 	c := workload.CompareRequests(j.o.Requests[sr.Production], j.o.Requests[sr.Test])
 	j.v.Want = fmt.Sprintf("test got >= %.0f%% of production's requests (method, path, body), none extra", want*100)
 	j.v.Observed = fmt.Sprintf("production %d, test %d, matched %d (%.1f%%), missing %d, unexpected %d",

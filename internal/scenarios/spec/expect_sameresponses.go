@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 )
@@ -71,10 +72,7 @@ func (sr *SameResponses) describe() string {
 }
 
 func (sr *SameResponses) judge(j *judging) {
-	want := sr.MinIdentical
-	if want == 0 {
-		want = 1
-	}
+	want := cmp.Or(sr.MinIdentical, 1)
 	j.v.Want = fmt.Sprintf(">= %.1f%% of compared responses identical or differing only in noise", want*100)
 	if sr.Baseline != "" {
 		j.v.Want += " (noise: what production and the baseline " + sr.Baseline + " disagree on)"

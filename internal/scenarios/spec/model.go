@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"cmp"
 	"errors"
 
 	"github.com/mirrorlab/mirrorlab/internal/codes"
@@ -95,9 +96,7 @@ func (s *Scenario) defaultSG(g *cloudmock.SecurityGroup, defaultEgress bool) {
 // VXLAN's port), and names its targets by interface.
 func (s *Scenario) defaultLB(lb *cloudmock.LoadBalancer, lab LoadBalancerLab, addr string) {
 	lb.PrivateIpAddress = addr
-	if lb.Type == "" {
-		lb.Type = "network"
-	}
+	lb.Type = cmp.Or(lb.Type, "network")
 	if lb.Type == "gateway" {
 		lb.VpcEndpointId = lb.LoadBalancerArn
 	}

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"cmp"
 	"fmt"
 	"path/filepath"
 )
@@ -29,9 +30,6 @@ func (rp *Replay) check(k *kindCheck) {
 }
 
 func (rp *Replay) describe(string) string {
-	dir := rp.Direction
-	if dir == "" {
-		dir = "egress"
-	}
+	dir := cmp.Or(rp.Direction, "egress")
 	return fmt.Sprintf("%s into %s (%s)", filepath.Base(rp.File), rp.NetworkInterface, dir)
 }

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"cmp"
 	"net/netip"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
@@ -60,10 +61,7 @@ type Network struct {
 // lists when not empty.
 func (n Network) MarshalYAML() (any, error) {
 	m := &yaml.Node{Kind: yaml.MappingNode}
-	vpcs := n.VPCs.node()
-	if vpcs == nil {
-		vpcs = &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
-	}
+	vpcs := cmp.Or(n.VPCs.node(), &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle})
 	for _, kv := range []struct {
 		key  string
 		node *yaml.Node

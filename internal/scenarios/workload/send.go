@@ -1,6 +1,7 @@
 package workload
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -61,10 +62,7 @@ func (s Send) payload() []byte {
 	if s.Payload != "" {
 		return []byte(s.Payload)
 	}
-	size := s.Size
-	if size == 0 {
-		size = 64
-	}
+	size := cmp.Or(s.Size, 64)
 	b := make([]byte, size)
 	for i := range b {
 		b[i] = 'a' + byte(i%26)
