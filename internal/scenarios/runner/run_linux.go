@@ -14,6 +14,7 @@ import (
 
 	"github.com/mirrorlab/mirrorlab/agent/compare"
 	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/internal/interrupt"
 	"github.com/mirrorlab/mirrorlab/internal/scenarios/report"
 	"github.com/mirrorlab/mirrorlab/internal/scenarios/spec"
 	"github.com/mirrorlab/mirrorlab/internal/scenarios/workload"
@@ -28,7 +29,7 @@ import (
 func Run(ctx context.Context, s *spec.Scenario, opts Options) *report.Result {
 	r := newRun(s, opts)
 	r.judging = true
-	return r.finish(lab.Interrupted(ctx, r.execute(ctx)))
+	return r.finish(interrupt.Mark(ctx, r.execute(ctx)))
 }
 
 // run is one scenario run in progress.
@@ -98,7 +99,7 @@ func (r *run) execute(ctx context.Context) (err error) {
 	if err := r.timed(report.PhaseSettle, func() error {
 		select {
 		case <-ctx.Done():
-			return lab.Interrupted(ctx, nil)
+			return interrupt.Mark(ctx, nil)
 		case <-time.After(settle):
 			return nil
 		}
