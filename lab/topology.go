@@ -27,30 +27,23 @@ import (
 func TopologyOf(s cloudmock.Spec) (sim.Topology, error) {
 	var t sim.Topology
 	vpcOf := map[string]string{} // subnet -> vpc
+	var err error                // the first address that does not parse
 	for _, v := range s.Vpcs {
-		vs := sim.VPCSpec{Name: v.VpcId}
-		var err error
-		if vs.CIDR, err = prefix(v.CidrBlock); err != nil {
-			return sim.Topology{}, fmt.Errorf("vpc %s CidrBlock: %w", v.VpcId, err)
-		}
-		if vs.IPv6CIDR, err = prefix(v.Ipv6CidrBlock); err != nil {
-			return sim.Topology{}, fmt.Errorf("vpc %s Ipv6CidrBlock: %w", v.VpcId, err)
-		}
+		vs := sim.VPCSpec{Name: v.VpcId, CIDR: parse(&err, "vpc "+v.VpcId, "CidrBlock", v.CidrBlock, netip.ParsePrefix),
+			IPv6CIDR: parse(&err, "vpc "+v.VpcId, "Ipv6CidrBlock", v.Ipv6CidrBlock, netip.ParsePrefix)}
 		for _, sn := range s.Subnets {
 			if sn.VpcId != v.VpcId {
 				continue
 			}
-			ss := sim.SubnetSpec{Name: sn.SubnetId}
-			if ss.CIDR, err = prefix(sn.CidrBlock); err != nil {
-				return sim.Topology{}, fmt.Errorf("subnet %s CidrBlock: %w", sn.SubnetId, err)
-			}
-			if ss.IPv6CIDR, err = prefix(sn.Ipv6CidrBlock); err != nil {
-				return sim.Topology{}, fmt.Errorf("subnet %s Ipv6CidrBlock: %w", sn.SubnetId, err)
-			}
-			vs.Subnets = append(vs.Subnets, ss)
+			vs.Subnets = append(vs.Subnets, sim.SubnetSpec{Name: sn.SubnetId,
+				CIDR:     parse(&err, "subnet "+sn.SubnetId, "CidrBlock", sn.CidrBlock, netip.ParsePrefix),
+				IPv6CIDR: parse(&err, "subnet "+sn.SubnetId, "Ipv6CidrBlock", sn.Ipv6CidrBlock, netip.ParsePrefix)})
 			vpcOf[sn.SubnetId] = v.VpcId
 		}
 		t.VPCs = append(t.VPCs, vs)
+	}
+	if err != nil {
+		return sim.Topology{}, err
 	}
 	for _, p := range s.VpcPeeringConnections {
 		if p.Status == nil || p.Status.Code == cloudmock.PeeringActive {
@@ -71,16 +64,14 @@ func TopologyOf(s cloudmock.Spec) (sim.Topology, error) {
 		return sim.Topology{}, err
 	}
 	for _, lb := range s.LoadBalancers {
-		e := sim.ENISpec{Name: "eth0", Subnet: lb.SubnetId}
-		var err error
-		if e.IP, err = addr(lb.PrivateIpAddress); err != nil {
-			return sim.Topology{}, fmt.Errorf("load balancer %s PrivateIpAddress: %w", lb.LoadBalancerArn, err)
-		}
-		if e.IPv6, err = addr(lb.Ipv6Address); err != nil {
-			return sim.Topology{}, fmt.Errorf("load balancer %s Ipv6Address: %w", lb.LoadBalancerArn, err)
-		}
+		what := "load balancer " + lb.LoadBalancerArn
+		e := sim.ENISpec{Name: "eth0", Subnet: lb.SubnetId, IP: parse(&err, what, "PrivateIpAddress", lb.PrivateIpAddress, netip.ParseAddr),
+			IPv6: parse(&err, what, "Ipv6Address", lb.Ipv6Address, netip.ParseAddr)}
 		t.Instances = append(t.Instances, sim.InstanceSpec{Name: applianceName(lb), VPC: vpcOf[lb.SubnetId],
 			Appliance: true, ENIs: []sim.ENISpec{e}})
+	}
+	if err != nil {
+		return sim.Topology{}, err
 	}
 	return t, nil
 }
@@ -88,6 +79,7 @@ func TopologyOf(s cloudmock.Spec) (sim.Topology, error) {
 // addInstances adds an instance per distinct InstanceId, in the order of
 // their first interface.
 func addInstances(t *sim.Topology, s cloudmock.Spec, vpcOf map[string]string) error {
+	var err error // the first address that does not parse
 	index := map[string]int{}
 	for _, n := range s.NetworkInterfaces {
 		if n.InstanceId == "" {
@@ -100,17 +92,12 @@ func addInstances(t *sim.Topology, s cloudmock.Spec, vpcOf map[string]string) er
 			t.Instances = append(t.Instances, sim.InstanceSpec{Name: n.InstanceId, VPC: vpcOf[n.SubnetId]})
 		}
 		in := &t.Instances[i]
-		e := sim.ENISpec{Name: fmt.Sprintf("eth%d", len(in.ENIs)), Subnet: n.SubnetId, MTU: n.Mtu}
-		var err error
-		if e.IP, err = addr(n.PrivateIpAddress); err != nil {
-			return fmt.Errorf("network interface %s PrivateIpAddress: %w", n.NetworkInterfaceId, err)
-		}
-		if e.IPv6, err = addr(n.Ipv6Address); err != nil {
-			return fmt.Errorf("network interface %s Ipv6Address: %w", n.NetworkInterfaceId, err)
-		}
-		in.ENIs = append(in.ENIs, e)
+		what := "network interface " + n.NetworkInterfaceId
+		in.ENIs = append(in.ENIs, sim.ENISpec{Name: fmt.Sprintf("eth%d", len(in.ENIs)), Subnet: n.SubnetId, MTU: n.Mtu,
+			IP:   parse(&err, what, "PrivateIpAddress", n.PrivateIpAddress, netip.ParseAddr),
+			IPv6: parse(&err, what, "Ipv6Address", n.Ipv6Address, netip.ParseAddr)})
 	}
-	return nil
+	return err
 }
 
 // applianceName is the instance name of a load balancer's appliance: its
@@ -124,16 +111,16 @@ func applianceName(lb cloudmock.LoadBalancer) string {
 	return "lb-" + id[strings.LastIndexAny(id, ":/")+1:]
 }
 
-func prefix(s string) (netip.Prefix, error) {
+// parse parses the model's field of the resource what ("" is the zero
+// value); the first value that does not parse sets *first, naming them.
+func parse[T any](first *error, what, field, s string, p func(string) (T, error)) T {
+	var v T
 	if s == "" {
-		return netip.Prefix{}, nil
+		return v
 	}
-	return netip.ParsePrefix(s)
-}
-
-func addr(s string) (netip.Addr, error) {
-	if s == "" {
-		return netip.Addr{}, nil
+	v, err := p(s)
+	if err != nil && *first == nil {
+		*first = fmt.Errorf("%s %s: %w", what, field, err)
 	}
-	return netip.ParseAddr(s)
+	return v
 }

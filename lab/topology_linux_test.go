@@ -67,4 +67,14 @@ func TestTopologyOf(t *testing.T) {
 	if _, err := lab.TopologyOf(s); err == nil || !strings.Contains(err.Error(), "eni-1 PrivateIpAddress") {
 		t.Errorf("a bad address: got %v, want an error naming eni-1 PrivateIpAddress", err)
 	}
+	// the first bad value in the model's order is named, with its resource
+	s.Subnets[1].Ipv6CidrBlock = "2600:1f18::/129"
+	s.LoadBalancers[0].PrivateIpAddress = "x"
+	if _, err := lab.TopologyOf(s); err == nil || !strings.HasPrefix(err.Error(), "subnet sn-b Ipv6CidrBlock: ") {
+		t.Errorf("bad subnet and interface: got %v, want the subnet's error", err)
+	}
+	s.Subnets[1].Ipv6CidrBlock, s.NetworkInterfaces[0].PrivateIpAddress = "2600:1f18::/64", "10.0.1.10"
+	if _, err := lab.TopologyOf(s); err == nil || !strings.HasPrefix(err.Error(), "load balancer ") || !strings.Contains(err.Error(), " PrivateIpAddress: ") {
+		t.Errorf("bad load balancer address: got %v", err)
+	}
 }
