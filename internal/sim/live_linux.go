@@ -278,9 +278,7 @@ func (l *Lab) addPeering(p PeeringSpec) error {
 		return fmt.Errorf("peering %s: %w", p.Name, err)
 	}
 	pe.num = n
-	l.topoMu.Lock()
-	l.peerings = append(slices.Clip(l.peerings), pe)
-	l.topoMu.Unlock()
+	push(&l.topoMu, &l.peerings, pe)
 	return nil
 }
 

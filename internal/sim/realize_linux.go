@@ -147,9 +147,7 @@ func (l *Lab) addBridge(f *Fabric, s SubnetSpec) error {
 		return fmt.Errorf("subnet %s: %w", s.Name, err)
 	}
 	b.num = n
-	l.topoMu.Lock()
-	f.Bridges = append(slices.Clip(f.Bridges), b)
-	l.topoMu.Unlock()
+	push(&l.topoMu, &f.Bridges, b)
 	return nil
 }
 

@@ -68,6 +68,14 @@ func (l *Lab) Shrink(t Topology) error {
 	return errors.Join(errs...)
 }
 
+// push appends x to *list under mu, never into the array of a copy a
+// reader holds (copyOf copies, bridgesNow does not).
+func push[T any](mu *sync.RWMutex, list *[]T, x T) {
+	mu.Lock()
+	*list = append(slices.Clip(*list), x)
+	mu.Unlock()
+}
+
 // drop removes x from *list under mu, into a new array: the old one may be
 // in a copy a reader holds (copyOf copies, bridgesNow does not).
 func drop[T comparable](mu *sync.RWMutex, list *[]T, x T) {
