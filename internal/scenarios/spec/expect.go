@@ -55,9 +55,6 @@ var expectKinds = kindTable[ExpectKind]{
 	{"validationError", func() ExpectKind { return &ValidationError{} }},
 }
 
-// expectKeys returns the keys of every kind of expectation.
-func expectKeys() []string { return expectKinds.keys() }
-
 // kindTable lists the kinds of one thing (an expectation, a traffic
 // step) by the key that a file writes.
 type kindTable[K any] []struct {

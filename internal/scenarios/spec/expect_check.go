@@ -94,7 +94,7 @@ func (k *kindCheck) compareAgent(key, name string) {
 }
 
 func (s *Scenario) checkExpect(c *problems) {
-	keys := strings.Join(expectKeys(), ", ")
+	keys := strings.Join(expectKinds.keys(), ", ")
 	baselines := map[string]string{}
 	for i, e := range s.Expect {
 		p := fmt.Sprintf("expect[%d]", i)

@@ -90,7 +90,7 @@ func TestEveryTrafficKindDecodes(t *testing.T) {
 // schema's kinds (a branch of its oneOf); TestSchemaMatchesTypes checks
 // each kind's keys.
 func TestKindsDocumented(t *testing.T) {
-	keys := expectKeys()
+	keys := expectKinds.keys()
 	sort.Strings(keys)
 	format := string(mustRead(t, "../../../scenarios/FORMAT.md"))
 	_, table, _ := strings.Cut(format, "## Expectations")
@@ -120,7 +120,7 @@ func TestKindsDocumented(t *testing.T) {
 	}
 	_, steps, _ := strings.Cut(format, "| `traffic` |")
 	steps, _, _ = strings.Cut(steps, "\n")
-	for _, k := range trafficKeys() {
+	for _, k := range trafficKinds.keys() {
 		if !strings.Contains(steps, "`"+k+"`") {
 			t.Errorf("FORMAT.md's traffic row lacks the kind %s", k)
 		}
@@ -135,7 +135,7 @@ func TestKindsDocumented(t *testing.T) {
 	if err := json.Unmarshal(mustRead(t, "../../../scenarios/schema.json"), &schema); err != nil {
 		t.Fatal(err)
 	}
-	tkeys := trafficKeys()
+	tkeys := trafficKinds.keys()
 	sort.Strings(tkeys)
 	for def, want := range map[string][]string{"expectation": keys, "traffic": tkeys} {
 		var branches []string

@@ -46,9 +46,6 @@ var trafficKinds = kindTable[TrafficKind]{
 	{"command", func() TrafficKind { return &Command{} }},
 }
 
-// trafficKeys returns the keys of every kind of traffic step.
-func trafficKeys() []string { return trafficKinds.keys() }
-
 // UnmarshalYAML decodes a traffic step strictly, its kind into its own
 // type (see decodeOneOf).
 func (t *Traffic) UnmarshalYAML(n *yaml.Node) error {
@@ -78,7 +75,7 @@ func (t Traffic) StepName(i int) string {
 }
 
 func (s *Scenario) checkTraffic(c *problems) {
-	keys := strings.Join(trafficKeys(), ", ")
+	keys := strings.Join(trafficKinds.keys(), ", ")
 	for i, t := range s.Traffic {
 		p := fmt.Sprintf("traffic[%d]", i)
 		c.checkOneOf(t.decodeErrs, func(tc *problems) {
