@@ -232,25 +232,22 @@ func notFound(code string) bool {
 // (cloudmock's name) and its model-field-to-key lookup; false for a kind
 // not decoded by the model's tables.
 func (s *Scenario) placesOf(res string) (places, func(string) string, bool) {
-	switch res {
-	case "TrafficMirrorFilter", "TrafficMirrorTarget", "TrafficMirrorSession":
-		return s.Mirror.places, mirrorKeys[res], true
-	case "SecurityGroup":
-		return s.Network.SecurityGroups.places, sgTable.yamlKey, true
-	case "VpcPeeringConnection":
-		return s.Network.VPCPeeringConnections.places, peeringTable.yamlKey, true
-	case "TransitGateway":
-		return s.Network.TransitGateways.places, tgwTable.yamlKey, true
-	case "TransitGatewayVpcAttachment":
-		return s.Network.TransitGateways.places, attachmentTable.yamlKey, true
-	case "LoadBalancer":
-		return s.Network.LoadBalancers.places, lbTable.yamlKey, true
-	case "Vpc":
-		return s.Network.VPCs.places, vpcTable.yamlKey, true
-	case "NetworkAcl":
-		return s.Network.NetworkAcls.places, aclTable.yamlKey, true
-	case "Subnet":
-		return s.Network.VPCs.places, subnetTable.yamlKey, true
+	if key, ok := mirrorKeys[res]; ok {
+		return s.Mirror.places, key, true
 	}
-	return nil, nil, false
+	n := &s.Network
+	t, ok := map[string]struct {
+		places places
+		key    func(string) string
+	}{
+		"SecurityGroup":               {n.SecurityGroups.places, sgTable.yamlKey},
+		"VpcPeeringConnection":        {n.VPCPeeringConnections.places, peeringTable.yamlKey},
+		"TransitGateway":              {n.TransitGateways.places, tgwTable.yamlKey},
+		"TransitGatewayVpcAttachment": {n.TransitGateways.places, attachmentTable.yamlKey},
+		"LoadBalancer":                {n.LoadBalancers.places, lbTable.yamlKey},
+		"Vpc":                         {n.VPCs.places, vpcTable.yamlKey},
+		"NetworkAcl":                  {n.NetworkAcls.places, aclTable.yamlKey},
+		"Subnet":                      {n.VPCs.places, subnetTable.yamlKey},
+	}[res]
+	return t.places, t.key, ok
 }
