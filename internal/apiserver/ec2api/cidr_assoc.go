@@ -33,17 +33,14 @@ type subnetCidrResult struct {
 
 // associateVpcCidrBlock gives a VPC an Amazon-provided IPv6 /56.
 func (s *Server) associateVpcCidrBlock(c *call) (any, error) {
-	id, err := c.p.required("VpcId")
-	if err != nil {
-		return nil, err
-	}
+	id := c.p.required("VpcId")
 	for _, p := range []string{"CidrBlock", "Ipv6CidrBlock", "Ipv6Pool", "Ipv6IpamPoolId", "Ipv4IpamPoolId"} {
 		if _, ok := c.p.str(p); ok {
 			return nil, errorf(codeUnsupported, "%s is not emulated: a VPC has one IPv4 block, and its IPv6 block is Amazon-provided (AmazonProvidedIpv6CidrBlock).", p)
 		}
 	}
-	if ok, err := c.p.bool("AmazonProvidedIpv6CidrBlock"); err != nil || !ok {
-		return nil, firstErr(err, errMissing("AmazonProvidedIpv6CidrBlock"))
+	if !c.p.bool("AmazonProvidedIpv6CidrBlock") && c.p.Err() == nil {
+		return nil, errMissing("AmazonProvidedIpv6CidrBlock")
 	}
 	if g, ok := c.p.str("Ipv6CidrBlockNetworkBorderGroup"); ok && g != s.cfg.Region {
 		return nil, errInvalid("Ipv6CidrBlockNetworkBorderGroup", g, "The network border group is the Region's ("+s.cfg.Region+").")
@@ -100,10 +97,7 @@ func blockInUse(err error) error {
 // associateSubnetCidrBlock gives a subnet an IPv6 block of its VPC's
 // (the model checks that it lies in it and overlaps no other subnet's).
 func (s *Server) associateSubnetCidrBlock(c *call) (any, error) {
-	id, err := c.p.required("SubnetId")
-	if err != nil {
-		return nil, err
-	}
+	id := c.p.required("SubnetId")
 	block, err := c.beginWith("Ipv6CidrBlock")
 	if err != nil {
 		return nil, err

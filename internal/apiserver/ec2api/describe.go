@@ -25,22 +25,13 @@ func (c *call) readDescribe(idParam string) (describeQuery, error) {
 // (which it accepts and ignores) after the page and before c.begin.
 func (c *call) readDescribePage(idParam string, maxPage int, flags ...string) (describeQuery, error) {
 	var q describeQuery
-	var err error
 	if idParam != "" {
-		if q.ids, err = c.p.list(idParam); err != nil {
-			return q, err
-		}
+		q.ids = c.p.list(idParam)
 	}
-	if q.fs, err = c.p.filters(); err != nil {
-		return q, err
-	}
-	if q.pg, err = c.p.paging(5, maxPage); err != nil {
-		return q, err
-	}
+	q.fs = c.p.filters()
+	q.pg = c.p.paging(5, maxPage)
 	for _, f := range flags {
-		if _, err := c.p.bool(f); err != nil {
-			return q, err
-		}
+		c.p.bool(f)
 	}
 	return q, c.begin()
 }

@@ -154,61 +154,42 @@ type emptyResult struct {
 // readACLEntry reads the entry of Create/ReplaceNetworkAclEntry. ICMP
 // types and codes are not modelled: only -1 (all) is taken.
 func (c *call) readACLEntry(e *cloudmock.NetworkAclEntry) error {
-	var err error
-	if e.Protocol, err = c.p.required("Protocol"); err != nil {
-		return err
-	}
-	if e.RuleAction, err = c.p.required("RuleAction"); err != nil {
-		return err
-	}
+	e.Protocol = c.p.required("Protocol")
+	e.RuleAction = c.p.required("RuleAction")
 	e.CidrBlock, _ = c.p.str("CidrBlock")
 	e.Ipv6CidrBlock, _ = c.p.str("Ipv6CidrBlock")
-	pr, err := c.portRangeFromTo("PortRange")
-	if err != nil {
-		return err
+	pr := c.portRangeFromTo("PortRange")
+	if !c.p.ok() {
+		return c.p.Err()
 	}
 	if p := protocolNumber(e.Protocol); p == "6" || p == "17" {
 		e.PortRange = pr // EC2 ignores a port range given with another protocol (the provider sends 0-0)
 	}
 	for _, k := range []string{"Icmp.Type", "Icmp.Code"} {
-		v, err := c.p.int(k)
-		if err != nil {
-			return err
-		}
-		if v != nil && *v != -1 {
+		if v := c.p.int(k); v != nil && *v != -1 {
 			return errorf(codeUnsupported, "ICMP types and codes on network ACL entries are not modelled: give %s -1 (all) or leave it out.", k)
 		}
 	}
-	return nil
+	return c.p.Err()
 }
 
 // portRangeFromTo reads "<name>.From"/"<name>.To" (network ACL entries);
 // nil when neither is given.
-func (c *call) portRangeFromTo(name string) (*cloudmock.PortRange, error) {
-	pr, err := c.p.intPair(name+".From", name+".To")
-	if pr == nil {
-		return nil, err
+func (c *call) portRangeFromTo(name string) *cloudmock.PortRange {
+	if pr := c.p.intPair(name+".From", name+".To"); pr != nil {
+		return &cloudmock.PortRange{From: pr[0], To: pr[1]}
 	}
-	return &cloudmock.PortRange{From: pr[0], To: pr[1]}, nil
+	return nil
 }
 
 func (s *Server) changeACLEntry(op aclChange) actionFunc {
 	return func(c *call) (any, error) {
-		aclID, err := c.p.required("NetworkAclId")
-		if err != nil {
-			return nil, err
-		}
-		number, err := c.p.requiredInt("RuleNumber")
-		if err != nil {
-			return nil, err
-		}
-		if _, ok := c.p.str("Egress"); !ok {
+		aclID := c.p.required("NetworkAclId")
+		number := c.p.requiredInt("RuleNumber")
+		if _, ok := c.p.str("Egress"); !ok && c.p.ok() {
 			return nil, errMissing("Egress")
 		}
-		egress, err := c.p.bool("Egress")
-		if err != nil {
-			return nil, err
-		}
+		egress := c.p.bool("Egress")
 		e := cloudmock.NetworkAclEntry{RuleNumber: number, Egress: egress}
 		if op != aclDelete {
 			if err := c.readACLEntry(&e); err != nil {

@@ -67,24 +67,15 @@ func (s *Server) toXMLPeering(spec *cloudmock.Spec, p *cloudmock.VpcPeeringConne
 // AcceptVpcPeeringConnection. Overlapping CIDRs are refused (the model's
 // rule).
 func (s *Server) createVpcPeeringConnection(c *call) (any, error) {
-	vpc, err := c.p.required("VpcId")
-	if err != nil {
-		return nil, err
-	}
-	peer, err := c.p.required("PeerVpcId")
-	if err != nil {
-		return nil, err
-	}
+	vpc := c.p.required("VpcId")
+	peer := c.p.required("PeerVpcId")
 	if o, ok := c.p.str("PeerOwnerId"); ok && o != s.cfg.AccountID {
 		return nil, errorf(codeUnsupported, "Peering with account %s is not emulated: the account is %s.", o, s.cfg.AccountID)
 	}
 	if r, ok := c.p.str("PeerRegion"); ok && r != s.cfg.Region {
 		return nil, errorf(codeUnsupported, "Inter-Region peering (%s) is not emulated: Traffic Mirroring reaches a target in another VPC through intra-Region peering, and the Region is %s.", r, s.cfg.Region)
 	}
-	tags, err := c.p.tagSpecs("vpc-peering-connection")
-	if err != nil {
-		return nil, err
-	}
+	tags := c.p.tagSpecs("vpc-peering-connection")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}

@@ -59,10 +59,7 @@ func (s *Server) deleteRouteTable(c *call) (any, error) {
 // change on the table's index (a derived main table stored first) in a
 // mutation.
 func mutateTable(c *call, more func() error, change func(st *state, i int) (any, error)) (any, error) {
-	id, err := c.p.required("RouteTableId")
-	if err != nil {
-		return nil, err
-	}
+	id := c.p.required("RouteTableId")
 	if more != nil {
 		if err := more(); err != nil {
 			return nil, err
@@ -95,9 +92,8 @@ func (s *Server) associateRouteTable(c *call) (any, error) {
 		if _, ok := c.p.str("GatewayId"); ok {
 			return errorf(codeUnsupported, "Gateway route tables are not emulated: give SubnetId.")
 		}
-		var err error
-		subnet, err = c.p.required("SubnetId")
-		return err
+		subnet = c.p.required("SubnetId")
+		return c.p.Err()
 	}, func(st *state, i int) (any, error) {
 		if findSubnet(&st.spec, subnet) < 0 {
 			return nil, subnetNotFound(subnet)
@@ -152,10 +148,7 @@ type replaceRouteAssociationResult struct {
 // replaceRouteTableAssociation moves an association to another table of
 // the VPC: a subnet's, or the main one (the new table becomes main).
 func (s *Server) replaceRouteTableAssociation(c *call) (any, error) {
-	id, err := c.p.required("AssociationId")
-	if err != nil {
-		return nil, err
-	}
+	id := c.p.required("AssociationId")
 	to, err := c.beginWith("RouteTableId")
 	if err != nil {
 		return nil, err

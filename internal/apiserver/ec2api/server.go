@@ -185,8 +185,8 @@ type call struct {
 // Actions call it after reading their parameters and before touching the
 // state.
 func (c *call) begin() error {
-	dry, err := c.p.bool("DryRun")
-	if err != nil {
+	dry := c.p.bool("DryRun")
+	if err := c.p.Err(); err != nil {
 		return err
 	}
 	if un := c.p.unread(); len(un) > 0 {
@@ -199,10 +199,7 @@ func (c *call) begin() error {
 // beginWith reads the last parameter of an action, one that must be
 // given and not empty, then begins (c.begin).
 func (c *call) beginWith(name string) (string, error) {
-	v, err := c.p.required(name)
-	if err != nil {
-		return "", err
-	}
+	v := c.p.required(name)
 	return v, c.begin()
 }
 

@@ -19,10 +19,7 @@ func (s *Server) changeRules(egress, authorize bool) actionFunc {
 		}
 		var ruleIDs []string
 		if !authorize {
-			var err error
-			if ruleIDs, err = c.p.list("SecurityGroupRuleId"); err != nil {
-				return nil, err
-			}
+			ruleIDs = c.p.list("SecurityGroupRuleId")
 		}
 		rules, err := c.readRules(egress, len(ruleIDs) > 0)
 		if err != nil {

@@ -114,10 +114,7 @@ func groupByName(spec *cloudmock.Spec, tags tagStore, name string) (string, bool
 }
 
 func (s *Server) describeSecurityGroups(c *call) (any, error) {
-	names, err := c.p.list("GroupName")
-	if err != nil {
-		return nil, err
-	}
+	names := c.p.list("GroupName")
 	q, err := c.readDescribe("GroupId")
 	if err != nil {
 		return nil, err

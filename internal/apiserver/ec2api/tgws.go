@@ -89,10 +89,10 @@ func (c *call) readFixedOptions(opts [][2]string) error {
 			return errorf(codeUnsupported, "%s=%s is not emulated: only %s.", o[0], v, o[1])
 		}
 	}
-	if ids, err := c.p.list("Options.TransitGatewayCidrBlocks"); err != nil || len(ids) > 0 {
-		return firstErr(err, errorf(codeUnsupported, "Transit gateway CIDR blocks are not emulated."))
+	if ids := c.p.list("Options.TransitGatewayCidrBlocks"); len(ids) > 0 {
+		return errorf(codeUnsupported, "Transit gateway CIDR blocks are not emulated.")
 	}
-	return nil
+	return c.p.Err()
 }
 
 func (s *Server) createTransitGateway(c *call) (any, error) {
@@ -100,10 +100,7 @@ func (s *Server) createTransitGateway(c *call) (any, error) {
 	if err := c.readFixedOptions(tgwOptions); err != nil {
 		return nil, err
 	}
-	tags, err := c.p.tagSpecs("transit-gateway")
-	if err != nil {
-		return nil, err
-	}
+	tags := c.p.tagSpecs("transit-gateway")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}

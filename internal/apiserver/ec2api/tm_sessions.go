@@ -26,31 +26,15 @@ func sessionNotFound(id string) error {
 func (s *Server) createTrafficMirrorSession(c *call) (any, error) {
 	p := c.p
 	var x cloudmock.TrafficMirrorSession
-	var err error
-	if x.NetworkInterfaceId, err = p.required("NetworkInterfaceId"); err != nil {
-		return nil, err
-	}
-	if x.TrafficMirrorTargetId, err = p.required("TrafficMirrorTargetId"); err != nil {
-		return nil, err
-	}
-	if x.TrafficMirrorFilterId, err = p.required("TrafficMirrorFilterId"); err != nil {
-		return nil, err
-	}
-	if x.SessionNumber, err = p.requiredInt("SessionNumber"); err != nil {
-		return nil, err
-	}
-	if x.PacketLength, err = p.int("PacketLength"); err != nil {
-		return nil, err
-	}
-	if x.VirtualNetworkId, err = p.int("VirtualNetworkId"); err != nil {
-		return nil, err
-	}
+	x.NetworkInterfaceId = p.required("NetworkInterfaceId")
+	x.TrafficMirrorTargetId = p.required("TrafficMirrorTargetId")
+	x.TrafficMirrorFilterId = p.required("TrafficMirrorFilterId")
+	x.SessionNumber = p.requiredInt("SessionNumber")
+	x.PacketLength = p.int("PacketLength")
+	x.VirtualNetworkId = p.int("VirtualNetworkId")
 	x.Description, _ = p.str("Description")
 	token, _ := p.str("ClientToken")
-	tags, err := p.tagSpecs("traffic-mirror-session")
-	if err != nil {
-		return nil, err
-	}
+	tags := p.tagSpecs("traffic-mirror-session")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
@@ -92,27 +76,12 @@ var sessionRemovable = []string{"packet-length", "description", "virtual-network
 
 func (s *Server) modifyTrafficMirrorSession(c *call) (any, error) {
 	p := c.p
-	id, err := p.required("TrafficMirrorSessionId")
-	if err != nil {
-		return nil, err
-	}
+	id := p.required("TrafficMirrorSessionId")
 	target, filter, desc := p.optStr("TrafficMirrorTargetId"), p.optStr("TrafficMirrorFilterId"), p.optStr("Description")
-	number, err := p.int("SessionNumber")
-	if err != nil {
-		return nil, err
-	}
-	plen, err := p.int("PacketLength")
-	if err != nil {
-		return nil, err
-	}
-	vni, err := p.int("VirtualNetworkId")
-	if err != nil {
-		return nil, err
-	}
-	remove, err := p.removeFields(sessionRemovable...)
-	if err != nil {
-		return nil, err
-	}
+	number := p.int("SessionNumber")
+	plen := p.int("PacketLength")
+	vni := p.int("VirtualNetworkId")
+	remove := p.removeFields(sessionRemovable...)
 	for field, given := range map[string]bool{"packet-length": plen != nil, "description": desc != nil, "virtual-network-id": vni != nil} {
 		if given && remove[field] {
 			return nil, errorf(codes.InvalidParameterCombination, "RemoveField %s cannot be combined with a new value for it.", field)

@@ -27,10 +27,7 @@ func (s *Server) createTrafficMirrorTarget(c *call) (any, error) {
 	t.GatewayLoadBalancerEndpointId, _ = c.p.str("GatewayLoadBalancerEndpointId")
 	t.Description, _ = c.p.str("Description")
 	token, _ := c.p.str("ClientToken")
-	tags, err := c.p.tagSpecs("traffic-mirror-target")
-	if err != nil {
-		return nil, err
-	}
+	tags := c.p.tagSpecs("traffic-mirror-target")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}

@@ -84,39 +84,28 @@ type endpointRequest struct {
 
 func (c *call) readEndpointRequest() (endpointRequest, error) {
 	var r endpointRequest
-	var err error
 	if typ, _ := c.p.str("VpcEndpointType"); typ != "GatewayLoadBalancer" {
 		return r, errInvalid("VpcEndpointType", typ, "This server makes Gateway Load Balancer endpoints (GatewayLoadBalancer), the mirror targets.")
 	}
-	if r.vpc, err = c.p.required("VpcId"); err != nil {
-		return r, err
-	}
-	if r.service, err = c.p.required("ServiceName"); err != nil {
-		return r, err
-	}
-	subnets, err := c.p.list("SubnetId")
-	if err != nil {
-		return r, err
+	r.vpc = c.p.required("VpcId")
+	r.service = c.p.required("ServiceName")
+	subnets := c.p.list("SubnetId")
+	if !c.p.ok() {
+		return r, c.p.Err()
 	}
 	if len(subnets) != 1 {
 		return r, errInvalid("SubnetId", strings.Join(subnets, ","), "A Gateway Load Balancer endpoint is in exactly one subnet.")
 	}
 	r.subnet = subnets[0]
 	for _, p := range []string{"SecurityGroupId", "RouteTableId"} {
-		if v, err := c.p.list(p); err != nil || len(v) > 0 {
-			if err != nil {
-				return r, err
-			}
+		if v := c.p.list(p); len(v) > 0 {
 			return r, errInvalid(p+".1", v[0], "A Gateway Load Balancer endpoint takes none.")
 		}
 	}
 	if v, _ := c.p.str("PolicyDocument"); v != "" {
 		return r, errInvalid("PolicyDocument", "(policy)", "A Gateway Load Balancer endpoint takes no policy.")
 	}
-	if ok, err := c.p.bool("PrivateDnsEnabled"); err != nil || ok {
-		if err != nil {
-			return r, err
-		}
+	if c.p.bool("PrivateDnsEnabled") {
 		return r, errInvalid("PrivateDnsEnabled", "true", "A Gateway Load Balancer endpoint has no private DNS.")
 	}
 	if v, _ := c.p.str("IpAddressType"); v != "" && v != "ipv4" {
@@ -124,8 +113,8 @@ func (c *call) readEndpointRequest() (endpointRequest, error) {
 	}
 	c.p.str("DnsOptions.DnsRecordIpType")
 	r.token, _ = c.p.str("ClientToken")
-	r.tags, err = c.p.tagSpecs("vpc-endpoint")
-	return r, err
+	r.tags = c.p.tagSpecs("vpc-endpoint")
+	return r, c.p.Err()
 }
 
 func (s *Server) createVpcEndpoint(c *call) (any, error) {
@@ -254,10 +243,7 @@ func (s *Server) describeVpcEndpoints(c *call) (any, error) {
 }
 
 func (s *Server) deleteVpcEndpoints(c *call) (any, error) {
-	ids, err := c.p.requiredList("VpcEndpointId")
-	if err != nil {
-		return nil, err
-	}
+	ids := c.p.requiredList("VpcEndpointId")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}

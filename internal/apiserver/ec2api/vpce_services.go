@@ -76,40 +76,24 @@ func (s *Server) serviceDNSNames(x *cloudmock.VpcEndpointService) []string {
 
 func (s *Server) createVpcEndpointService(c *call) (any, error) {
 	var x cloudmock.VpcEndpointService
-	var err error
-	if x.GatewayLoadBalancerArns, err = c.p.list("GatewayLoadBalancerArn"); err != nil {
-		return nil, err
-	}
-	if nlbs, err := c.p.list("NetworkLoadBalancerArn"); err != nil || len(nlbs) > 0 {
-		if err != nil {
-			return nil, err
-		}
+	x.GatewayLoadBalancerArns = c.p.list("GatewayLoadBalancerArn")
+	if nlbs := c.p.list("NetworkLoadBalancerArn"); len(nlbs) > 0 {
 		return nil, errInvalid("NetworkLoadBalancerArn.1", nlbs[0], "Endpoint services here offer gateway load balancers (interface endpoints carry no mirrored traffic).")
 	}
-	if len(x.GatewayLoadBalancerArns) == 0 {
+	if c.p.ok() && len(x.GatewayLoadBalancerArns) == 0 {
 		return nil, errMissing("GatewayLoadBalancerArn.1")
 	}
-	if x.AcceptanceRequired, err = c.p.bool("AcceptanceRequired"); err != nil {
-		return nil, err
-	}
+	x.AcceptanceRequired = c.p.bool("AcceptanceRequired")
 	if v, _ := c.p.str("PrivateDnsName"); v != "" {
 		return nil, errInvalid("PrivateDnsName", v, "A gateway load balancer's endpoint service has no private DNS name.")
 	}
-	ipTypes, err := c.p.list("SupportedIpAddressType")
-	if err != nil {
-		return nil, err
-	}
+	ipTypes := c.p.list("SupportedIpAddressType")
 	if len(ipTypes) > 0 && !slices.Equal(ipTypes, []string{"ipv4"}) {
 		return nil, errInvalid("SupportedIpAddressType.1", strings.Join(ipTypes, ","), "Endpoint services created here are ipv4.")
 	}
-	if _, err := c.p.list("SupportedRegion"); err != nil {
-		return nil, err
-	}
+	c.p.list("SupportedRegion")
 	token, _ := c.p.str("ClientToken")
-	tags, err := c.p.tagSpecs("vpc-endpoint-service")
-	if err != nil {
-		return nil, err
-	}
+	tags := c.p.tagSpecs("vpc-endpoint-service")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
@@ -183,10 +167,7 @@ func (c *call) eachDelete(ids []string, del func(st *state, id string) error, in
 }
 
 func (s *Server) deleteVpcEndpointServices(c *call) (any, error) {
-	ids, err := c.p.requiredList("ServiceId")
-	if err != nil {
-		return nil, err
-	}
+	ids := c.p.requiredList("ServiceId")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}

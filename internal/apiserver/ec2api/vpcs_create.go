@@ -31,28 +31,23 @@ type vpcRequest struct {
 
 func (c *call) readVpcRequest() (vpcRequest, error) {
 	var r vpcRequest
-	var err error
 	if _, ok := c.p.str("Ipv4IpamPoolId"); ok {
 		return r, errorf(codeUnsupported, "IPAM pools are not emulated: give CidrBlock.")
 	}
-	if r.cidr, err = c.p.required("CidrBlock"); err != nil {
-		return r, err
+	if r.cidr = c.p.required("CidrBlock"); !c.p.ok() {
+		return r, c.p.Err()
 	}
 	if err := cloudmock.CheckNewBlock("Vpc", r.cidr); err != nil {
 		return r, fromValidation(asValidation(err))
 	}
-	if r.ipv6, err = c.p.bool("AmazonProvidedIpv6CidrBlock"); err != nil {
-		return r, err
-	}
+	r.ipv6 = c.p.bool("AmazonProvidedIpv6CidrBlock")
 	if g, ok := c.p.str("Ipv6CidrBlockNetworkBorderGroup"); ok && g != c.s.cfg.Region {
 		return r, errInvalid("Ipv6CidrBlockNetworkBorderGroup", g, "The network border group is the Region's ("+c.s.cfg.Region+").")
 	}
 	if t, ok := c.p.str("InstanceTenancy"); ok && t != "default" {
 		return r, errorf(codeUnsupported, "Instance tenancy %q is not emulated: only default.", t)
 	}
-	if r.tags, err = c.p.tagSpecs("vpc"); err != nil {
-		return r, err
-	}
+	r.tags = c.p.tagSpecs("vpc")
 	return r, c.begin()
 }
 
