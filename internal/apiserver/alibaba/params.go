@@ -185,3 +185,45 @@ func (p *params) tags(prefix string) ([]tag, error) {
 	}
 	return out, nil
 }
+
+// reads is a handler's reading of its parameters with the first failure
+// kept, as bufio.Scanner keeps its error: a read after a failure answers
+// a zero value without reading, and c.read and c.mutate answer the kept
+// error before they touch the state (mutate before DryRun), so the first
+// bad parameter in code order is the answer. A handler checks ok before
+// any logic on what it read.
+type reads struct {
+	p   *params
+	err error
+}
+
+// keep runs one read of p unless an earlier one failed, keeping its error.
+func keep[T any](r *reads, read func(string) (T, error), name string) T {
+	var zero T
+	if r.err != nil {
+		return zero
+	}
+	v, err := read(name)
+	if err != nil {
+		r.err = err
+		return zero
+	}
+	return v
+}
+
+func (r *reads) required(name string) string       { return keep(r, r.p.required, name) }
+func (r *reads) int(name string) *int              { return keep(r, r.p.int, name) }
+func (r *reads) bool(name string) *bool            { return keep(r, r.p.bool, name) }
+func (r *reads) list(name string) []string         { return keep(r, r.p.list, name) }
+func (r *reads) requiredList(name string) []string { return keep(r, r.p.requiredList, name) }
+func (r *reads) tags(prefix string) []tag          { return keep(r, r.p.tags, prefix) }
+
+// ok reports that no read failed so far.
+func (r *reads) ok() bool { return r.err == nil }
+
+// fail keeps err (a check of values read) unless a read failed before.
+func (r *reads) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
+}

@@ -89,6 +89,7 @@ type call struct {
 	s         *Server
 	action    string
 	p         *params
+	in        reads // the handler's reads of p
 	requestID string
 }
 
@@ -279,7 +280,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, reqID string) 
 	if region, ok := p.str("RegionId"); ok && region != s.cfg.Region {
 		return nil, action, errInvalid("RegionId", region, fmt.Sprintf("This emulated account has the region %s only.", s.cfg.Region))
 	}
-	res, err := fn(&call{s: s, action: action, p: p, requestID: reqID})
+	res, err := fn(&call{s: s, action: action, p: p, in: reads{p: p}, requestID: reqID})
 	return res, action, err
 }
 

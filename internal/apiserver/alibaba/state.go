@@ -117,14 +117,19 @@ func (a *account) applied() cloudmock.Spec {
 	return out
 }
 
-// read runs a query on the current state under the read lock.
+// read runs a query on the current state under the read lock, unless a
+// parameter read failed (c.in), which it answers.
 func (c *call) read(fn func(a *account, now time.Time) (any, error)) (any, error) {
+	if err := c.in.err; err != nil {
+		return nil, err
+	}
 	c.s.mu.RLock()
 	defer c.s.mu.RUnlock()
 	return fn(&c.s.acct, c.s.now())
 }
 
-// mutate applies one change: under the mutation lock it copies the
+// mutate applies one change (unless a parameter read failed: c.in's
+// error is the answer, before DryRun): under the mutation lock it copies the
 // account, runs change on the copy, has the model validate the result
 // (cloudmock.New: the model's rules are the only rules), answers
 // DryRunOperation when DryRun=true (so a dry run checks everything a real
@@ -133,8 +138,8 @@ func (c *call) read(fn func(a *account, now time.Time) (any, error)) (any, error
 // ClientToken with the same parameters answers the first result again;
 // with other parameters, IdempotentParameterMismatch.
 func (c *call) mutate(change func(a *account, now time.Time) (any, error)) (any, error) {
-	dry, err := c.p.bool("DryRun")
-	if err != nil {
+	dry := c.in.bool("DryRun")
+	if err := c.in.err; err != nil {
 		return nil, err
 	}
 	token, _ := c.p.str("ClientToken")
