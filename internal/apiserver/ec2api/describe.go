@@ -36,6 +36,31 @@ func (c *call) readDescribePage(idParam string, maxPage int, flags ...string) (d
 	return q, c.begin()
 }
 
+// describeByID serves a Describe action over one list of the Spec: it
+// reads idParam.N, Filter.N and the page (readDescribe), then answers the
+// items of list picked by id (pickByID, missing(id) for an unknown one;
+// list also gives the filters), each shown by xml, as the set element
+// set.
+func describeByID[T any](c *call, idParam, set string, missing func(string) error, id func(*T) string,
+	list func(*cloudmock.Spec) ([]T, filterFields[*T]), xml func(*cloudmock.Spec, *T, tagStore) xres) (any, error) {
+	q, err := c.readDescribe(idParam)
+	if err != nil {
+		return nil, err
+	}
+	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
+		all, fields := list(spec)
+		items, next, err := pickByID(q, all, nil, missing, fields, id, tags)
+		if err != nil {
+			return nil, err
+		}
+		out := listResult{set: set, next: next}
+		for _, x := range items {
+			out.items = append(out.items, xml(spec, x, tags))
+		}
+		return out, nil
+	})
+}
+
 // pickByID answers a Describe: the items of all named by q.ids, each once
 // (every item when none is named; the first unknown id answers
 // missing(id)), then filtered by q.fs, sorted by id and cut to q's page.

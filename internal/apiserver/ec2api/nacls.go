@@ -121,21 +121,11 @@ func (s *Server) aclFilters() filterFields[*cloudmock.NetworkAcl] {
 }
 
 func (s *Server) describeNetworkAcls(c *call) (any, error) {
-	q, err := c.readDescribe("NetworkAclId")
-	if err != nil {
-		return nil, err
-	}
-	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		items, next, err := pickByID(q, spec.NetworkAcls, nil, aclNotFound, s.aclFilters(), idOfACL, tags)
-		if err != nil {
-			return nil, err
-		}
-		out := listResult{set: "networkAclSet", next: next}
-		for _, a := range items {
-			out.items = append(out.items, s.toXMLACL(a, tags))
-		}
-		return out, nil
-	})
+	return describeByID(c, "NetworkAclId", "networkAclSet", aclNotFound, idOfACL,
+		func(spec *cloudmock.Spec) ([]cloudmock.NetworkAcl, filterFields[*cloudmock.NetworkAcl]) {
+			return spec.NetworkAcls, s.aclFilters()
+		},
+		func(_ *cloudmock.Spec, a *cloudmock.NetworkAcl, tags tagStore) xres { return s.toXMLACL(a, tags) })
 }
 
 type aclChange int

@@ -178,20 +178,10 @@ func (s *Server) peeringFilters(spec *cloudmock.Spec) filterFields[*cloudmock.Vp
 }
 
 func (s *Server) describeVpcPeeringConnections(c *call) (any, error) {
-	q, err := c.readDescribe("VpcPeeringConnectionId")
-	if err != nil {
-		return nil, err
-	}
-	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		items, next, err := pickByID(q, spec.VpcPeeringConnections, nil, peeringNotFound, s.peeringFilters(spec),
-			func(x *cloudmock.VpcPeeringConnection) string { return x.VpcPeeringConnectionId }, tags)
-		if err != nil {
-			return nil, err
-		}
-		out := listResult{set: "vpcPeeringConnectionSet", next: next}
-		for _, x := range items {
-			out.items = append(out.items, s.toXMLPeering(spec, x, tags))
-		}
-		return out, nil
-	})
+	type P = cloudmock.VpcPeeringConnection
+	return describeByID(c, "VpcPeeringConnectionId", "vpcPeeringConnectionSet", peeringNotFound, func(x *P) string { return x.VpcPeeringConnectionId },
+		func(spec *cloudmock.Spec) ([]P, filterFields[*P]) {
+			return spec.VpcPeeringConnections, s.peeringFilters(spec)
+		},
+		s.toXMLPeering)
 }

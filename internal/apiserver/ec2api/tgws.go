@@ -150,20 +150,8 @@ func (s *Server) tgwFilters() filterFields[*cloudmock.TransitGateway] {
 }
 
 func (s *Server) describeTransitGateways(c *call) (any, error) {
-	q, err := c.readDescribe("TransitGatewayIds")
-	if err != nil {
-		return nil, err
-	}
-	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		items, next, err := pickByID(q, spec.TransitGateways, nil, tgwNotFound, s.tgwFilters(),
-			func(g *cloudmock.TransitGateway) string { return g.TransitGatewayId }, tags)
-		if err != nil {
-			return nil, err
-		}
-		out := listResult{set: "transitGatewaySet", next: next}
-		for _, g := range items {
-			out.items = append(out.items, s.toXMLTransitGateway(g, "available", tags))
-		}
-		return out, nil
-	})
+	type G = cloudmock.TransitGateway
+	return describeByID(c, "TransitGatewayIds", "transitGatewaySet", tgwNotFound, func(g *G) string { return g.TransitGatewayId },
+		func(spec *cloudmock.Spec) ([]G, filterFields[*G]) { return spec.TransitGateways, s.tgwFilters() },
+		func(_ *cloudmock.Spec, g *G, tags tagStore) xres { return s.toXMLTransitGateway(g, "available", tags) })
 }

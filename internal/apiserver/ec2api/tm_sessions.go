@@ -146,20 +146,10 @@ func (s *Server) sessionFilters() filterFields[*cloudmock.TrafficMirrorSession] 
 }
 
 func (s *Server) describeTrafficMirrorSessions(c *call) (any, error) {
-	q, err := c.readDescribe("TrafficMirrorSessionId")
-	if err != nil {
-		return nil, err
-	}
-	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		items, next, err := pickByID(q, spec.TrafficMirrorSessions, specFinder(spec, findSession), sessionNotFound, s.sessionFilters(),
-			func(x *cloudmock.TrafficMirrorSession) string { return x.TrafficMirrorSessionId }, tags)
-		if err != nil {
-			return nil, err
-		}
-		out := listResult{set: "trafficMirrorSessionSet", next: next}
-		for _, x := range items {
-			out.items = append(out.items, s.toXMLSession(x, tags))
-		}
-		return out, nil
-	})
+	type X = cloudmock.TrafficMirrorSession
+	return describeByID(c, "TrafficMirrorSessionId", "trafficMirrorSessionSet", sessionNotFound, func(x *X) string { return x.TrafficMirrorSessionId },
+		func(spec *cloudmock.Spec) ([]X, filterFields[*X]) {
+			return spec.TrafficMirrorSessions, s.sessionFilters()
+		},
+		func(_ *cloudmock.Spec, x *X, tags tagStore) xres { return s.toXMLSession(x, tags) })
 }

@@ -216,30 +216,17 @@ func (s *Server) endpointChecks(st *state, r endpointRequest) (int, error) {
 }
 
 func (s *Server) describeVpcEndpoints(c *call) (any, error) {
-	q, err := c.readDescribe("VpcEndpointId")
-	if err != nil {
-		return nil, err
+	type X = endpointView
+	fields := filterFields[*X]{
+		"service-name":       func(x *X) []string { return one(x.service) },
+		"vpc-id":             func(x *X) []string { return one(x.vpc) },
+		"vpc-endpoint-id":    func(x *X) []string { return one(x.VpcEndpointId) },
+		"vpc-endpoint-state": func(x *X) []string { return one(x.state) },
+		"vpc-endpoint-type":  func(*X) []string { return one("GatewayLoadBalancer") },
 	}
-	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		all := s.endpoints(spec)
-		type X = *endpointView
-		fields := filterFields[X]{
-			"service-name":       func(x X) []string { return one(x.service) },
-			"vpc-id":             func(x X) []string { return one(x.vpc) },
-			"vpc-endpoint-id":    func(x X) []string { return one(x.VpcEndpointId) },
-			"vpc-endpoint-state": func(x X) []string { return one(x.state) },
-			"vpc-endpoint-type":  func(X) []string { return one("GatewayLoadBalancer") },
-		}
-		items, next, err := pickByID(q, all, nil, endpointNotFound, fields, func(x X) string { return x.VpcEndpointId }, tags)
-		if err != nil {
-			return nil, err
-		}
-		out := listResult{set: "vpcEndpointSet", next: next}
-		for _, x := range items {
-			out.items = append(out.items, s.endpointXML(*x, tags))
-		}
-		return out, nil
-	})
+	return describeByID(c, "VpcEndpointId", "vpcEndpointSet", endpointNotFound, func(x *X) string { return x.VpcEndpointId },
+		func(spec *cloudmock.Spec) ([]X, filterFields[*X]) { return s.endpoints(spec), fields },
+		func(_ *cloudmock.Spec, x *X, tags tagStore) xres { return s.endpointXML(*x, tags) })
 }
 
 func (s *Server) deleteVpcEndpoints(c *call) (any, error) {

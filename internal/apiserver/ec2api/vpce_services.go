@@ -110,29 +110,15 @@ func (s *Server) createVpcEndpointService(c *call) (any, error) {
 }
 
 func (s *Server) describeVpcEndpointServices(c *call) (any, error) {
-	q, err := c.readDescribe("ServiceId")
-	if err != nil {
-		return nil, err
+	type X = cloudmock.VpcEndpointService
+	fields := filterFields[*X]{
+		"service-name":               func(x *X) []string { return one(s.serviceName(x.ServiceId)) },
+		"service-id":                 func(x *X) []string { return one(x.ServiceId) },
+		"service-state":              func(*X) []string { return one("Available") },
+		"supported-ip-address-types": func(*X) []string { return one("ipv4") },
 	}
-	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		type X = *cloudmock.VpcEndpointService
-		fields := filterFields[X]{
-			"service-name":               func(x X) []string { return one(s.serviceName(x.ServiceId)) },
-			"service-id":                 func(x X) []string { return one(x.ServiceId) },
-			"service-state":              func(X) []string { return one("Available") },
-			"supported-ip-address-types": func(X) []string { return one("ipv4") },
-		}
-		items, next, err := pickByID(q, spec.VpcEndpointServices, nil, serviceNotFound, fields,
-			func(x X) string { return x.ServiceId }, tags)
-		if err != nil {
-			return nil, err
-		}
-		out := listResult{set: "serviceConfigurationSet", next: next}
-		for _, x := range items {
-			out.items = append(out.items, s.toXMLService(spec, x, tags))
-		}
-		return out, nil
-	})
+	return describeByID(c, "ServiceId", "serviceConfigurationSet", serviceNotFound, func(x *X) string { return x.ServiceId },
+		func(spec *cloudmock.Spec) ([]X, filterFields[*X]) { return spec.VpcEndpointServices, fields }, s.toXMLService)
 }
 
 type xmlUnsuccessful struct {
