@@ -12,13 +12,6 @@ import (
 // ipv6_cidr_block updates). The model holds one IPv4 and at most one IPv6
 // block per VPC and subnet: secondary blocks are refused as not emulated.
 
-func (s *Server) registerCidrAssociations(a map[string]actionFunc) {
-	a["AssociateVpcCidrBlock"] = s.associateVpcCidrBlock
-	a["DisassociateVpcCidrBlock"] = s.disassociateVpcCidrBlock
-	a["AssociateSubnetCidrBlock"] = s.associateSubnetCidrBlock
-	a["DisassociateSubnetCidrBlock"] = s.disassociateSubnetCidrBlock
-}
-
 const codeCidrInUse = "InvalidCidrBlock.InUse"
 
 type vpcCidrResult struct {

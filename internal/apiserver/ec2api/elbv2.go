@@ -41,23 +41,6 @@ const maxListeners = 50
 // no time; a fixed one keeps answers repeatable).
 const createdTime = "2026-01-01T00:00:00.000Z"
 
-func (s *Server) registerELBv2() {
-	a := s.addService("ELBv2", elbVersion, elbNamespace, styleQuery)
-	a["DescribeLoadBalancers"] = s.describeLoadBalancers
-	a["DescribeTargetGroups"] = s.describeTargetGroups
-	a["DescribeTargetHealth"] = s.describeTargetHealth
-	a["RegisterTargets"] = s.changeTargets(true)
-	a["DeregisterTargets"] = s.changeTargets(false)
-	a["CreateListener"] = s.createListener
-	a["DeleteListener"] = s.deleteListener
-	a["DescribeListeners"] = s.describeListeners
-	a["CreateLoadBalancer"] = s.createLoadBalancer
-	a["DeleteLoadBalancer"] = s.deleteLoadBalancer
-	a["DescribeCapacityReservation"] = s.describeCapacityReservation
-	s.registerTargetGroups(a)
-	s.registerELBTags(a)
-}
-
 // elbError is an ELBv2 client error.
 func elbError(code, format string, args ...any) *apiError { return errorf(code, format, args...) }
 

@@ -13,12 +13,6 @@ import (
 // DescribeCapacityReservation (no load balancer here has reserved
 // capacity).
 
-func (s *Server) registerELBTags(a map[string]actionFunc) {
-	a["AddTags"] = s.elbTagAction(true)
-	a["RemoveTags"] = s.elbTagAction(false)
-	a["DescribeTags"] = s.describeELBTags
-}
-
 // maxELBTagArns is how many ARNs one tag request names at most.
 const maxELBTagArns = 20
 

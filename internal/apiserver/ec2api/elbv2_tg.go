@@ -17,14 +17,6 @@ import (
 // Target groups: the model's TargetGroups (CreateTargetGroup) and the one
 // target group of each file's load balancer (hasOwnTG), seen alike.
 
-func (s *Server) registerTargetGroups(a map[string]actionFunc) {
-	a["CreateTargetGroup"] = s.createTargetGroup
-	a["DeleteTargetGroup"] = s.deleteTargetGroup
-	a["ModifyTargetGroup"] = s.modifyTargetGroup
-	a["DescribeListenerAttributes"] = s.listenerAttrs(false)
-	a["ModifyListenerAttributes"] = s.listenerAttrs(true)
-}
-
 const (
 	codeDuplicateTGName = "DuplicateTargetGroupName"
 	codeTGInUse         = "ResourceInUse"

@@ -15,14 +15,6 @@ import (
 // model's NetworkInterfaces (an attached interface has the InstanceId and
 // Attachment of its instance).
 
-func (s *Server) registerNetworkInterfaceChanges(a map[string]actionFunc) {
-	a["CreateNetworkInterface"] = s.createNetworkInterface
-	a["DeleteNetworkInterface"] = s.deleteNetworkInterface
-	a["AttachNetworkInterface"] = s.attachNetworkInterface
-	a["DetachNetworkInterface"] = s.detachNetworkInterface
-	a["ModifyNetworkInterfaceAttribute"] = s.modifyNetworkInterfaceAttribute
-}
-
 // readPrivateIPs reads PrivateIpAddresses.N (the model holds one address:
 // the primary one) and SecondaryPrivateIpAddressCount (0 only).
 func (c *call) readPrivateIPs(r *eniRequest) error {

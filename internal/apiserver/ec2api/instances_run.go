@@ -41,24 +41,6 @@ type launchENI struct {
 	keep  bool // DeleteOnTermination false
 }
 
-func (s *Server) registerInstances(a map[string]actionFunc) {
-	a["DescribeInstances"] = s.describeInstances
-	a["RunInstances"] = s.runInstances
-	a["TerminateInstances"] = s.terminateInstances
-	a["StopInstances"] = s.stopInstances
-	a["StartInstances"] = s.startInstances
-	a["DescribeInstanceAttribute"] = s.describeInstanceAttribute
-	a["ModifyInstanceAttribute"] = s.modifyInstanceAttribute
-	a["DescribeInstanceCreditSpecifications"] = s.describeInstanceCreditSpecifications
-	a["DescribeInstanceStatus"] = s.describeInstanceStatus
-	a["GetConsoleOutput"] = s.getConsoleOutput
-	a["DescribeVolumes"] = s.describeVolumes
-	a["ModifyInstanceCreditSpecification"] = s.modifyInstanceCreditSpecification
-	a["ModifyInstanceMetadataOptions"] = s.modifyInstanceMetadataOptions
-	a["MonitorInstances"] = s.monitorInstances
-	a["UnmonitorInstances"] = s.unmonitorInstances
-}
-
 // readRun decodes RunInstances' parameters.
 func (c *call) readRun() (*runRequest, error) {
 	p := c.p

@@ -7,13 +7,6 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-func (s *Server) registerNetworkAcls(a map[string]actionFunc) {
-	a["DescribeNetworkAcls"] = s.describeNetworkAcls
-	a["CreateNetworkAclEntry"] = s.changeACLEntry(aclCreate)
-	a["ReplaceNetworkAclEntry"] = s.changeACLEntry(aclReplace)
-	a["DeleteNetworkAclEntry"] = s.changeACLEntry(aclDelete)
-}
-
 // defaultRuleNumber is the number of the implicit last rule of every
 // network ACL (deny all), which EC2 lists as "*".
 const defaultRuleNumber = 32767

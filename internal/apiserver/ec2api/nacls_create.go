@@ -10,12 +10,6 @@ import (
 
 // Network ACLs created, deleted and associated through the API.
 
-func (s *Server) registerNetworkAclChanges(a map[string]actionFunc) {
-	a["CreateNetworkAcl"] = s.createNetworkAcl
-	a["DeleteNetworkAcl"] = s.deleteNetworkAcl
-	a["ReplaceNetworkAclAssociation"] = s.replaceNetworkAclAssociation
-}
-
 const codeAssociationNotFound = "InvalidAssociationID.NotFound"
 
 // aclAssocID is the id of a subnet's association with a network ACL.

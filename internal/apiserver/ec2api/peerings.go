@@ -9,14 +9,6 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-func (s *Server) registerVpcPeeringConnections(a map[string]actionFunc) {
-	a["CreateVpcPeeringConnection"] = s.createVpcPeeringConnection
-	a["AcceptVpcPeeringConnection"] = s.acceptVpcPeeringConnection
-	a["RejectVpcPeeringConnection"] = s.rejectVpcPeeringConnection
-	a["DeleteVpcPeeringConnection"] = s.deleteVpcPeeringConnection
-	a["DescribeVpcPeeringConnections"] = s.describeVpcPeeringConnections
-}
-
 // codeInvalidStateTransition is EC2's answer to accepting or rejecting a
 // peering connection that is not pending acceptance.
 const codeInvalidStateTransition = "InvalidStateTransition"

@@ -8,17 +8,6 @@ import (
 
 // Route tables created, deleted and associated through the API.
 
-func (s *Server) registerRouteTableChanges(a map[string]actionFunc) {
-	a["CreateRouteTable"] = s.createRouteTable
-	a["DeleteRouteTable"] = s.deleteRouteTable
-	a["AssociateRouteTable"] = s.associateRouteTable
-	a["DisassociateRouteTable"] = s.disassociateRouteTable
-	a["ReplaceRouteTableAssociation"] = s.replaceRouteTableAssociation
-	a["CreateRoute"] = s.changeRoute(routeCreate)
-	a["ReplaceRoute"] = s.changeRoute(routeReplace)
-	a["DeleteRoute"] = s.changeRoute(routeDelete)
-}
-
 // storeVpcTables stores the derived main table of a VPC that has no
 // stored table, so that a table added beside it does not change the
 // VPC's routes.

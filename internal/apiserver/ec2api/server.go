@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"sync"
@@ -139,11 +140,14 @@ type published struct {
 	inst instRecords // instances' presentation (instances_clock.go)
 }
 
-// addService adds an API selected by Version and returns its action table.
-func (s *Server) addService(name, version, namespace string, style protocolStyle) map[string]actionFunc {
+// addService adds an API selected by Version, with the actions of the
+// tables.
+func (s *Server) addService(name, version, namespace string, style protocolStyle, tables ...map[string]actionFunc) {
 	svc := &service{name: name, version: version, namespace: namespace, style: style, actions: map[string]actionFunc{}}
+	for _, t := range tables {
+		maps.Copy(svc.actions, t)
+	}
 	s.services[version] = svc
-	return svc.actions
 }
 
 // Spec returns a deep copy of the current state.

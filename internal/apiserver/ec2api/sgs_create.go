@@ -11,12 +11,6 @@ import (
 
 // Security groups created and deleted through the API.
 
-func (s *Server) registerSecurityGroupChanges(a map[string]actionFunc) {
-	a["CreateSecurityGroup"] = s.createSecurityGroup
-	a["DeleteSecurityGroup"] = s.deleteSecurityGroup
-	a["DescribeSecurityGroupRules"] = s.describeSecurityGroupRules
-}
-
 const (
 	codeGroupReserved     = "InvalidGroup.Reserved"
 	codeVpcIDNotSpecified = "VPCIdNotSpecified"

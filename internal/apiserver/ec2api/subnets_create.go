@@ -11,12 +11,6 @@ import (
 
 // Subnets created, changed and deleted through the API.
 
-func (s *Server) registerSubnetChanges(a map[string]actionFunc) {
-	a["CreateSubnet"] = s.createSubnet
-	a["DeleteSubnet"] = s.deleteSubnet
-	a["ModifySubnetAttribute"] = s.modifySubnetAttribute
-}
-
 // readSubnetRequest reads CreateSubnet's subnet (its id not yet given)
 // and tags.
 func (c *call) readSubnetRequest() (cloudmock.Subnet, []tag, error) {

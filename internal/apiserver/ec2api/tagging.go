@@ -12,12 +12,6 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-func (s *Server) registerTagging(a map[string]actionFunc) {
-	a["CreateTags"] = s.createTags
-	a["DeleteTags"] = s.deleteTags
-	a["DescribeTags"] = s.describeTags
-}
-
 // taggable are the EC2 resource types the account holds: the kind (whose
 // value is the id's prefix), the resource type DescribeTags names, and the
 // NotFound code. A prefix comes before the shorter ones it extends

@@ -14,17 +14,6 @@ import (
 // account forgets the resource at once (a Describe by id then answers
 // NotFound, which the provider's waiters take as deleted).
 
-func (s *Server) registerTransitGateways(a map[string]actionFunc) {
-	a["CreateTransitGateway"] = s.createTransitGateway
-	a["DeleteTransitGateway"] = s.deleteTransitGateway
-	a["DescribeTransitGateways"] = s.describeTransitGateways
-	a["CreateTransitGatewayVpcAttachment"] = s.createTransitGatewayVpcAttachment
-	a["DeleteTransitGatewayVpcAttachment"] = s.deleteTransitGatewayVpcAttachment
-	a["DescribeTransitGatewayVpcAttachments"] = s.describeTransitGatewayVpcAttachments
-	a["GetTransitGatewayRouteTableAssociations"] = s.getTransitGatewayRouteTableEntries(false)
-	a["GetTransitGatewayRouteTablePropagations"] = s.getTransitGatewayRouteTableEntries(true)
-}
-
 const (
 	codeAttachmentNotFound = "InvalidTransitGatewayAttachmentID.NotFound"
 	codeIncorrectState     = "IncorrectState"

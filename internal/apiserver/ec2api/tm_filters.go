@@ -7,13 +7,6 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-func (s *Server) registerTrafficMirrorFilters(a map[string]actionFunc) {
-	a["CreateTrafficMirrorFilter"] = s.createTrafficMirrorFilter
-	a["DeleteTrafficMirrorFilter"] = s.deleteTrafficMirrorFilter
-	a["DescribeTrafficMirrorFilters"] = s.describeTrafficMirrorFilters
-	a["ModifyTrafficMirrorFilterNetworkServices"] = s.modifyTrafficMirrorFilterNetworkServices
-}
-
 // findFilter returns the index of a filter, -1 when there is none.
 func findFilter(spec *cloudmock.Spec, id string) int {
 	return slices.IndexFunc(spec.TrafficMirrorFilters, func(f cloudmock.TrafficMirrorFilter) bool { return f.TrafficMirrorFilterId == id })

@@ -6,13 +6,6 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-func (s *Server) registerTrafficMirrorFilterRules(a map[string]actionFunc) {
-	a["CreateTrafficMirrorFilterRule"] = s.createTrafficMirrorFilterRule
-	a["DeleteTrafficMirrorFilterRule"] = s.deleteTrafficMirrorFilterRule
-	a["ModifyTrafficMirrorFilterRule"] = s.modifyTrafficMirrorFilterRule
-	a["DescribeTrafficMirrorFilterRules"] = s.describeTrafficMirrorFilterRules
-}
-
 // rulesOf returns a filter's rule list of a direction.
 func rulesOf(f *cloudmock.TrafficMirrorFilter, dir string) *[]cloudmock.TrafficMirrorFilterRule {
 	if dir == dirEgress {

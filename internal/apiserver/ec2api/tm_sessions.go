@@ -8,13 +8,6 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-func (s *Server) registerTrafficMirrorSessions(a map[string]actionFunc) {
-	a["CreateTrafficMirrorSession"] = s.createTrafficMirrorSession
-	a["DeleteTrafficMirrorSession"] = s.deleteTrafficMirrorSession
-	a["ModifyTrafficMirrorSession"] = s.modifyTrafficMirrorSession
-	a["DescribeTrafficMirrorSessions"] = s.describeTrafficMirrorSessions
-}
-
 func findSession(spec *cloudmock.Spec, id string) int {
 	return slices.IndexFunc(spec.TrafficMirrorSessions, func(x cloudmock.TrafficMirrorSession) bool { return x.TrafficMirrorSessionId == id })
 }

@@ -6,12 +6,6 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-func (s *Server) registerTrafficMirrorTargets(a map[string]actionFunc) {
-	a["CreateTrafficMirrorTarget"] = s.createTrafficMirrorTarget
-	a["DeleteTrafficMirrorTarget"] = s.deleteTrafficMirrorTarget
-	a["DescribeTrafficMirrorTargets"] = s.describeTrafficMirrorTargets
-}
-
 func findTarget(spec *cloudmock.Spec, id string) int {
 	return slices.IndexFunc(spec.TrafficMirrorTargets, func(t cloudmock.TrafficMirrorTarget) bool { return t.TrafficMirrorTargetId == id })
 }

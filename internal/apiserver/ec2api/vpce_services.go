@@ -13,22 +13,6 @@ import (
 // Endpoint services offering Gateway Load Balancers (the model's
 // VpcEndpointServices): Create, Describe, Delete and their permissions.
 
-func (s *Server) registerVpcEndpoints(a map[string]actionFunc) {
-	a["CreateVpcEndpointServiceConfiguration"] = s.createVpcEndpointService
-	a["DescribeVpcEndpointServiceConfigurations"] = s.describeVpcEndpointServices
-	a["DeleteVpcEndpointServiceConfigurations"] = s.deleteVpcEndpointServices
-	a["ModifyVpcEndpointServicePermissions"] = s.modifyVpcEndpointServicePermissions
-	a["ModifyVpcEndpointServiceConfiguration"] = s.modifyVpcEndpointService
-	a["DescribeVpcEndpointServicePermissions"] = s.describeVpcEndpointServicePermissions
-	a["CreateVpcEndpoint"] = s.createVpcEndpoint
-	a["DescribeVpcEndpoints"] = s.describeVpcEndpoints
-	a["DeleteVpcEndpoints"] = s.deleteVpcEndpoints
-	a["DescribePrefixLists"] = s.describePrefixLists
-	a["DescribeVpcEndpointServices"] = s.describeVpcEndpointCatalogue
-	a["AcceptVpcEndpointConnections"] = s.endpointConnections(true)
-	a["RejectVpcEndpointConnections"] = s.endpointConnections(false)
-}
-
 const codeServiceNotFound = codes.VpcEndpointServiceNotFound
 
 // serviceName is the name endpoints connect to.

@@ -8,11 +8,6 @@ import (
 	"github.com/mirrorlab/mirrorlab/internal/subnetaddr"
 )
 
-func (s *Server) registerVpcs(a map[string]actionFunc) {
-	a["DescribeVpcs"] = s.describeVpcs
-	a["DescribeSubnets"] = s.describeSubnets
-}
-
 type xmlCidrAssoc struct {
 	AssociationId string        `xml:"associationId"`
 	CidrBlock     string        `xml:"cidrBlock"`

@@ -15,13 +15,6 @@ import (
 // security group and its main route table, which DeleteVpc takes with
 // it; anything else still in the VPC is a DependencyViolation.
 
-func (s *Server) registerVpcChanges(a map[string]actionFunc) {
-	a["CreateVpc"] = s.createVpc
-	a["DeleteVpc"] = s.deleteVpc
-	a["DescribeVpcAttribute"] = s.describeVpcAttribute
-	a["ModifyVpcAttribute"] = s.modifyVpcAttribute
-}
-
 // vpcRequest is what CreateVpc reads.
 type vpcRequest struct {
 	cidr string
