@@ -145,8 +145,8 @@ func opDeleteFilter(c *call) (any, error) {
 // Alibaba's answer to deleting a filter in use.
 func inUse(err error, id string) error {
 	var ae *apiError
-	if errors.As(err, &ae) && ae.cause != nil && ae.cause.Code == codes.FilterNotFound && ae.cause.Resource == "TrafficMirrorSession" {
-		return errorf(codeFilterInUse, "The filter %q is used by the traffic mirror session %q.", id, ae.cause.ID)
+	if errors.As(err, &ae) && ae.Cause != nil && ae.Cause.Code == codes.FilterNotFound && ae.Cause.Resource == "TrafficMirrorSession" {
+		return errorf(codeFilterInUse, "The filter %q is used by the traffic mirror session %q.", id, ae.Cause.ID)
 	}
 	return err
 }

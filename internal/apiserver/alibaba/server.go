@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/internal/apiserver/httpserve"
 )
 
 // maxBodyBytes caps a request body; a larger request is refused with an
@@ -74,7 +75,7 @@ type Server struct {
 	mu     sync.RWMutex // guards below; held for writing by mutations
 	acct   account
 	rng    *rand.Rand
-	tokens tokenCache
+	tokens httpserve.TokenCache[tokenEntry]
 
 	reqSeq  atomic.Uint64
 	reqKey  uint64
@@ -99,7 +100,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Region == "" {
 		cfg.Region = "cn-hangzhou"
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, settle: cfg.Settle, tokens: tokenCache{max: 10000}}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, settle: cfg.Settle, tokens: httpserve.NewTokenCache[tokenEntry](10000)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

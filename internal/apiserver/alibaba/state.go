@@ -148,7 +148,7 @@ func (c *call) mutate(change func(a *account, now time.Time) (any, error)) (any,
 	defer s.mu.Unlock()
 	key, fp := c.action+"\x00"+token, c.fingerprint()
 	if token != "" {
-		if prev, ok := s.tokens.get(key); ok {
+		if prev, ok := s.tokens.Get(key); ok {
 			if prev.fingerprint != fp {
 				return nil, errorf(codeIdempotentMismatch, "The ClientToken %q was used before with other parameters for %s.", token, c.action)
 			}
@@ -179,7 +179,7 @@ func (c *call) mutate(change func(a *account, now time.Time) (any, error)) (any,
 	}
 	s.acct = a
 	if token != "" {
-		s.tokens.put(key, tokenEntry{fingerprint: fp, result: res})
+		s.tokens.Put(key, tokenEntry{fingerprint: fp, result: res})
 	}
 	return res, nil
 }
@@ -210,31 +210,4 @@ func (c *call) fingerprint() string {
 type tokenEntry struct {
 	fingerprint string
 	result      any
-}
-
-// tokenCache is a bounded FIFO map of ClientTokens (the oldest are
-// forgotten past max).
-type tokenCache struct {
-	m     map[string]tokenEntry
-	order []string
-	max   int
-}
-
-func (t *tokenCache) get(k string) (tokenEntry, bool) {
-	e, ok := t.m[k]
-	return e, ok
-}
-
-func (t *tokenCache) put(k string, e tokenEntry) {
-	if t.m == nil {
-		t.m = map[string]tokenEntry{}
-	}
-	if _, ok := t.m[k]; !ok {
-		t.order = append(t.order, k)
-	}
-	t.m[k] = e
-	for len(t.order) > t.max {
-		delete(t.m, t.order[0])
-		t.order = t.order[1:]
-	}
 }

@@ -81,8 +81,8 @@ func (s *Server) disassociateVpcCidrBlock(c *call) (any, error) {
 // outside a block that is gone into InvalidCidrBlock.InUse.
 func blockInUse(err error) error {
 	var ae *apiError
-	if errors.As(err, &ae) && ae.cause != nil && (ae.cause.Resource == "Subnet" || ae.cause.Resource == "NetworkInterface") {
-		return errorf(codeCidrInUse, "The IPv6 CIDR block is in use by %s %s.", ae.cause.Resource, ae.cause.ID)
+	if errors.As(err, &ae) && ae.Cause != nil && (ae.Cause.Resource == "Subnet" || ae.Cause.Resource == "NetworkInterface") {
+		return errorf(codeCidrInUse, "The IPv6 CIDR block is in use by %s %s.", ae.Cause.Resource, ae.Cause.ID)
 	}
 	return err
 }

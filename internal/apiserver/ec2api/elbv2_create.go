@@ -271,8 +271,8 @@ func (s *Server) deleteLoadBalancer(c *call) (any, error) {
 // ResourceInUse.
 func lbInUse(err error, arn string) error {
 	var ae *apiError
-	if errors.As(err, &ae) && ae.cause != nil && ae.cause.Code == codes.LoadBalancerNotFound && ae.cause.ID != arn {
-		return elbError(codeResourceInUse, "Load balancer '%s' cannot be deleted because it is currently associated with %s %s", arn, ae.cause.Resource, ae.cause.ID)
+	if errors.As(err, &ae) && ae.Cause != nil && ae.Cause.Code == codes.LoadBalancerNotFound && ae.Cause.ID != arn {
+		return elbError(codeResourceInUse, "Load balancer '%s' cannot be deleted because it is currently associated with %s %s", arn, ae.Cause.Resource, ae.Cause.ID)
 	}
 	return err
 }

@@ -223,8 +223,8 @@ func (s *Server) deleteTargetGroup(c *call) (any, error) {
 		return struct{}{}, nil
 	})
 	var ae *apiError
-	if errors.As(err, &ae) && ae.cause != nil && ae.cause.Code == codes.TargetGroupNotFound {
-		return nil, elbError(codeTGInUse, "Target group '%s' is currently in use by a listener of %s", arn, ae.cause.ID)
+	if errors.As(err, &ae) && ae.Cause != nil && ae.Cause.Code == codes.TargetGroupNotFound {
+		return nil, elbError(codeTGInUse, "Target group '%s' is currently in use by a listener of %s", arn, ae.Cause.ID)
 	}
 	if err != nil {
 		return nil, err

@@ -95,10 +95,10 @@ func (s *Server) terminateInstances(c *call) (any, error) {
 		return stateShuttingDown, s.terminate(st, in)
 	})
 	var ae *apiError
-	if errors.As(err, &ae) && ae.cause != nil && ae.cause.Code == codes.NetworkInterfaceNotFound {
+	if errors.As(err, &ae) && ae.Cause != nil && ae.Cause.Code == codes.NetworkInterfaceNotFound {
 		// an interface that goes with the instance is still used (a mirror
 		// session's source, a target, a load balancer's target)
-		return nil, errorf(codeDependencyViolation, "A network interface of the instance is in use by %s %s.", ae.cause.Resource, ae.cause.ID)
+		return nil, errorf(codeDependencyViolation, "A network interface of the instance is in use by %s %s.", ae.Cause.Resource, ae.Cause.ID)
 	}
 	if err != nil {
 		return nil, err

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/internal/apiserver/httpserve"
 )
 
 // MaxBodyBytes caps a request body; a larger request is refused with an
@@ -76,7 +77,7 @@ type Server struct {
 
 	wmu    sync.Mutex // serializes mutations; guards below
 	rng    *rand.Rand
-	tokens tokenCache
+	tokens httpserve.TokenCache[tokenEntry]
 	attrs  attrStore    // ELBv2 attributes set by clients (elbv2_attrs.go)
 	gone   goneStore    // deleted resources EC2 still describes (gone.go)
 	ids    idIndex      // own ids of cur's Spec (idindex.go); nil until needed
@@ -114,7 +115,7 @@ func New(cfg Config) (*Server, error) {
 		log:      log,
 		services: map[string]*service{},
 		rng:      rand.New(rand.NewPCG(seed, seed^0x6a09e667f3bcc908)),
-		tokens:   newTokenCache(maxTokens),
+		tokens:   httpserve.NewTokenCache[tokenEntry](maxTokens),
 	}
 	spec := cfg.Spec.Clone()
 	st := &state{spec: spec, deep: cloudmock.AllLists, tags: newTagStore(), srv: s, inst: instRecords{}}

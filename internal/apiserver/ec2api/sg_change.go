@@ -133,10 +133,10 @@ func addRuleOnly(r sgRule) []cloudmock.IpPermission {
 // parameter of that rule.
 func placedParam(err error, placed map[string]string) error {
 	ae, ok := err.(*apiError)
-	if !ok || ae.cause == nil || ae.cause.Resource != "SecurityGroup" {
+	if !ok || ae.Cause == nil || ae.Cause.Resource != "SecurityGroup" {
 		return err
 	}
-	f := ae.cause.Field
+	f := ae.Cause.Field
 	best := ""
 	for path := range placed {
 		if (strings.HasPrefix(f, path+".") || f == path) && len(path) > len(best) {
@@ -154,5 +154,5 @@ func placedParam(err error, placed map[string]string) error {
 		}
 		param += rest
 	}
-	return &apiError{Status: ae.Status, Code: ae.Code, Message: fmt.Sprintf("%s (parameter %s)", ae.cause.Message, param), cause: ae.cause}
+	return &apiError{Status: ae.Status, Code: ae.Code, Message: fmt.Sprintf("%s (parameter %s)", ae.Cause.Message, param), Cause: ae.Cause}
 }

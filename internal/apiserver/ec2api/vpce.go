@@ -255,10 +255,10 @@ func (s *Server) deleteVpcEndpoints(c *call) (any, error) {
 // lbTargetMissing makes the model's finding that a mirror target names a
 // deleted endpoint read as the target-not-found finding inUse knows.
 func lbTargetMissing(err error) error {
-	if ae := asAPIError(err); ae.cause != nil && ae.cause.Code == codes.LoadBalancerNotFound && ae.cause.Resource == "TrafficMirrorTarget" {
-		c := *ae.cause
+	if ae := asAPIError(err); ae.Cause != nil && ae.Cause.Code == codes.LoadBalancerNotFound && ae.Cause.Resource == "TrafficMirrorTarget" {
+		c := *ae.Cause
 		c.Code = codes.TargetNotFound
-		return &apiError{Status: ae.Status, Code: ae.Code, Message: ae.Message, cause: &c}
+		return &apiError{Status: ae.Status, Code: ae.Code, Message: ae.Message, Cause: &c}
 	}
 	return err
 }

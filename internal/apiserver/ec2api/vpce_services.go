@@ -161,8 +161,8 @@ func (s *Server) deleteVpcEndpointServices(c *call) (any, error) {
 // is offered by no service (after a change to its service) into EC2's
 // ExistingVpcEndpointConnections.
 func endpointsStranded(err error, id string) error {
-	if ae := asAPIError(err); ae.cause != nil && ae.cause.Code == codeServiceNotFound {
-		return errorf("ExistingVpcEndpointConnections", "Service %s has existing endpoint connections (%s)", id, ae.cause.ID)
+	if ae := asAPIError(err); ae.Cause != nil && ae.Cause.Code == codeServiceNotFound {
+		return errorf("ExistingVpcEndpointConnections", "Service %s has existing endpoint connections (%s)", id, ae.Cause.ID)
 	}
 	return err
 }

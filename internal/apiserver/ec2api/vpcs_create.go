@@ -145,8 +145,8 @@ func (st *state) quota(kind cloudmock.IDKind, scope string) error {
 // EC2's DependencyViolation for the deleted resource kind/id.
 func dependency(err error, kind, id string) error {
 	var ae *apiError
-	if errors.As(err, &ae) && ae.cause != nil && ae.cause.ID != id && strings.HasSuffix(ae.cause.Code, ".NotFound") {
-		return errorf(codeDependencyViolation, "The %s '%s' has dependencies and cannot be deleted (%s %s refers to it).", kind, id, ae.cause.Resource, ae.cause.ID)
+	if errors.As(err, &ae) && ae.Cause != nil && ae.Cause.ID != id && strings.HasSuffix(ae.Cause.Code, ".NotFound") {
+		return errorf(codeDependencyViolation, "The %s '%s' has dependencies and cannot be deleted (%s %s refers to it).", kind, id, ae.Cause.Resource, ae.Cause.ID)
 	}
 	return err
 }
