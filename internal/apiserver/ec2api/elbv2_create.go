@@ -40,6 +40,7 @@ type lbRequest struct {
 	tags              []tag
 }
 
+// readLBRequest reads CreateLoadBalancer's parameters, then begins.
 func (c *call) readLBRequest() (lbRequest, error) {
 	var r lbRequest
 	if r.name = c.elbRequired("Name"); !c.p.ok() {
@@ -83,7 +84,7 @@ func (c *call) readLBRequest() (lbRequest, error) {
 		return r, elbError(codeELBValidation, "SecurityGroups: a load balancer's security groups are not modelled here (the model would pass its traffic unchecked); leave them out")
 	}
 	r.tags = c.p.tagList("Tags.member")
-	return r, c.p.Err()
+	return r, c.begin()
 }
 
 // lbZones reads Subnets.member.N or SubnetMappings.member.N (one of them).
@@ -118,9 +119,6 @@ func (c *call) lbZones() ([]lbZoneReq, error) {
 func (s *Server) createLoadBalancer(c *call) (any, error) {
 	r, err := c.readLBRequest()
 	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	return c.mutate("", func(st *state) (any, error) {

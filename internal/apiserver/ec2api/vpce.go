@@ -82,6 +82,7 @@ type endpointRequest struct {
 	tags                        []tag
 }
 
+// readEndpointRequest reads CreateVpcEndpoint's parameters, then begins.
 func (c *call) readEndpointRequest() (endpointRequest, error) {
 	var r endpointRequest
 	if typ, _ := c.p.str("VpcEndpointType"); typ != "GatewayLoadBalancer" {
@@ -114,15 +115,12 @@ func (c *call) readEndpointRequest() (endpointRequest, error) {
 	c.p.str("DnsOptions.DnsRecordIpType")
 	r.token, _ = c.p.str("ClientToken")
 	r.tags = c.p.tagSpecs("vpc-endpoint")
-	return r, c.p.Err()
+	return r, c.begin()
 }
 
 func (s *Server) createVpcEndpoint(c *call) (any, error) {
 	r, err := c.readEndpointRequest()
 	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	return c.mutate(r.token, func(st *state) (any, error) {
