@@ -60,10 +60,9 @@ func (s *Server) createNetworkInterface(c *call) (any, error) {
 			return nil, err
 		}
 		st.spec.NetworkInterfaces = append(st.spec.NetworkInterfaces, e)
-		if err := st.tags.set(e.NetworkInterfaceId, tags, "TagSpecification"); err != nil {
-			return nil, err
-		}
-		return itemResult{name: "networkInterface", item: s.toXMLENI(s.eniOf(&st.spec, &st.spec.NetworkInterfaces[len(st.spec.NetworkInterfaces)-1]), st.tags), token: token}, nil
+		return st.created(e.NetworkInterfaceId, tags, "networkInterface", token, func() xres {
+			return s.toXMLENI(s.eniOf(&st.spec, &st.spec.NetworkInterfaces[len(st.spec.NetworkInterfaces)-1]), st.tags)
+		})
 	})
 }
 

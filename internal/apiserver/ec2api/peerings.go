@@ -83,10 +83,7 @@ func (s *Server) createVpcPeeringConnection(c *call) (any, error) {
 			Status: &cloudmock.VpcPeeringConnectionStateReason{Code: cloudmock.PeeringPendingAcceptance,
 				Message: fmt.Sprintf(peeringMessages[cloudmock.PeeringPendingAcceptance], s.cfg.AccountID)}}
 		st.spec.VpcPeeringConnections = append(st.spec.VpcPeeringConnections, p)
-		if err := st.tags.set(p.VpcPeeringConnectionId, tags, "TagSpecification"); err != nil {
-			return nil, err
-		}
-		return itemResult{name: "vpcPeeringConnection", item: s.toXMLPeering(&st.spec, &p, st.tags)}, nil
+		return st.created(p.VpcPeeringConnectionId, tags, "vpcPeeringConnection", "", func() xres { return s.toXMLPeering(&st.spec, &p, st.tags) })
 	})
 }
 

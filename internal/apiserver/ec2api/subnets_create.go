@@ -82,10 +82,7 @@ func (s *Server) createSubnet(c *call) (any, error) {
 			a := &st.spec.NetworkAcls[i]
 			a.Associations = append(a.Associations, cloudmock.NetworkAclAssociation{SubnetId: sn.SubnetId})
 		}
-		if err := st.tags.set(sn.SubnetId, tags, "TagSpecification"); err != nil {
-			return nil, err
-		}
-		return itemResult{name: "subnet", item: s.toXMLSubnet(&st.spec, &sn, st.tags)}, nil
+		return st.created(sn.SubnetId, tags, "subnet", "", func() xres { return s.toXMLSubnet(&st.spec, &sn, st.tags) })
 	})
 }
 

@@ -248,3 +248,13 @@ func (p *params) tagSpecsIn(param string, types ...string) map[string][]tag {
 	}
 	return out
 }
+
+// created answers an action that created resource id: its
+// TagSpecification.N tags set, then the new item (item shows them) as
+// the answer's name element, remembered under the request's token.
+func (st *state) created(id string, tags []tag, name, token string, item func() xres) (any, error) {
+	if err := st.tags.set(id, tags, "TagSpecification"); err != nil {
+		return nil, err
+	}
+	return itemResult{name: name, item: item(), token: token}, nil
+}

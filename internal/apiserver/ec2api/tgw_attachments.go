@@ -50,10 +50,7 @@ func (s *Server) createTransitGatewayVpcAttachment(c *call) (any, error) {
 		}
 		a.TransitGatewayAttachmentId = st.newID("tgw-attach")
 		st.spec.TransitGatewayVpcAttachments = append(st.spec.TransitGatewayVpcAttachments, a)
-		if err := st.tags.set(a.TransitGatewayAttachmentId, tags, "TagSpecification"); err != nil {
-			return nil, err
-		}
-		return itemResult{name: "transitGatewayVpcAttachment", item: s.toXMLAttachment(&a, "pending", st.tags)}, nil
+		return st.created(a.TransitGatewayAttachmentId, tags, "transitGatewayVpcAttachment", "", func() xres { return s.toXMLAttachment(&a, "pending", st.tags) })
 	})
 }
 

@@ -96,10 +96,7 @@ func (s *Server) createTransitGateway(c *call) (any, error) {
 	return c.mutate("", func(st *state) (any, error) {
 		g := cloudmock.TransitGateway{TransitGatewayId: st.newID("tgw"), Description: desc}
 		st.spec.TransitGateways = append(st.spec.TransitGateways, g)
-		if err := st.tags.set(g.TransitGatewayId, tags, "TagSpecification"); err != nil {
-			return nil, err
-		}
-		return itemResult{name: "transitGateway", item: s.toXMLTransitGateway(&g, "pending", st.tags)}, nil
+		return st.created(g.TransitGatewayId, tags, "transitGateway", "", func() xres { return s.toXMLTransitGateway(&g, "pending", st.tags) })
 	})
 }
 

@@ -132,10 +132,7 @@ func (s *Server) createVpcEndpoint(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := st.tags.set(x.VpcEndpointId, r.tags, "TagSpecification"); err != nil {
-			return nil, err
-		}
-		return itemResult{name: "vpcEndpoint", item: s.endpointXML(x, st.tags), token: r.token}, nil
+		return st.created(x.VpcEndpointId, r.tags, "vpcEndpoint", r.token, func() xres { return s.endpointXML(x, st.tags) })
 	})
 }
 

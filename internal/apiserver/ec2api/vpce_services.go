@@ -85,10 +85,7 @@ func (s *Server) createVpcEndpointService(c *call) (any, error) {
 		x.ServiceId = st.newID("vpce-svc")
 		x.AllowedPrincipals = []string{}
 		st.spec.VpcEndpointServices = append(st.spec.VpcEndpointServices, x)
-		if err := st.tags.set(x.ServiceId, tags, "TagSpecification"); err != nil {
-			return nil, err
-		}
-		return itemResult{name: "serviceConfiguration", item: s.toXMLService(&st.spec, &x, st.tags), token: token}, nil
+		return st.created(x.ServiceId, tags, "serviceConfiguration", token, func() xres { return s.toXMLService(&st.spec, &x, st.tags) })
 	})
 	return res, renamedParam(err, "GatewayLoadBalancerArns[", "GatewayLoadBalancerArn[")
 }

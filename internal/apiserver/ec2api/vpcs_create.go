@@ -68,10 +68,7 @@ func (s *Server) createVpc(c *call) (any, error) {
 			return nil, err
 		}
 		addVpcDefaults(&st.spec, &v, vpcDefaultIDs{acl: st.newID("acl"), sg: st.newID("sg"), rtb: st.newID("rtb")})
-		if err := st.tags.set(v.VpcId, r.tags, "TagSpecification"); err != nil {
-			return nil, err
-		}
-		return itemResult{name: "vpc", item: s.toXMLVpc(&v, "pending", st.tags)}, nil
+		return st.created(v.VpcId, r.tags, "vpc", "", func() xres { return s.toXMLVpc(&v, "pending", st.tags) })
 	})
 }
 
