@@ -31,6 +31,8 @@ func TestFirstBadParameterWins(t *testing.T) {
 		{"Action=ModifyVpcEndpointServicePermissions" + ec2v + "&ServiceId=vpce-svc-1&AddAllowedPrincipals.1=bogus&RemoveAllowedPrincipals.0=x",
 			"UnknownParameter", "RemoveAllowedPrincipals.0"},
 		{"Action=AuthorizeSecurityGroupIngress" + ec2v + "&GroupId=sg-1&IpPermissions.0.IpProtocol=tcp", "UnknownParameter", "IpPermissions.0"},
+		{"Action=AuthorizeSecurityGroupIngress" + ec2v + "&GroupId=sg-1&IpPermissions.1.IpProtocol=tcp&IpPermissions.1.FromPort=1&IpPermissions.1.ToPort=2" +
+			"&IpPermissions.1.IpRanges.1.CidrIp=10.0.0.0/8&IpPermissions.1.PrefixListIds.x.PrefixListId=pl-1", "UnknownParameter", "not recognized by AuthorizeSecurityGroupIngress"},
 		{"Action=CreateLoadBalancer" + elbv + "&Type=network", "ValidationError", "&#39;Name&#39;"},
 		{"Action=DescribeLoadBalancers" + elbv + "&LoadBalancerArns.member.1=a&Names.member.1=b&PageSize=x", "ValidationError", "PageSize must be an integer"},
 		{"Action=CreateListener" + elbv + "&Port=80", "ValidationError", "&#39;LoadBalancerArn&#39;"},

@@ -156,6 +156,16 @@ func (p *params) indexes(prefix string) []int {
 	if p.err != nil {
 		return nil
 	}
+	out, err := p.scanIndexes(prefix)
+	if err != nil {
+		p.fail(err)
+	}
+	return out
+}
+
+// scanIndexes is indexes without failing the reader: nil and the error
+// for a malformed N.
+func (p *params) scanIndexes(prefix string) ([]int, error) {
 	seen := map[int]bool{}
 	for k := range p.v {
 		rest, ok := strings.CutPrefix(k, prefix+".")
@@ -165,8 +175,7 @@ func (p *params) indexes(prefix string) []int {
 		num, _, _ := strings.Cut(rest, ".")
 		n, err := strconv.Atoi(num)
 		if err != nil || n < 1 || strconv.Itoa(n) != num {
-			p.fail(errorf(codeUnknownParameter, "The parameter %s is not recognized (%s.N needs a positive index)", k, prefix))
-			return nil
+			return nil, errorf(codeUnknownParameter, "The parameter %s is not recognized (%s.N needs a positive index)", k, prefix)
 		}
 		seen[n] = true
 	}
@@ -175,7 +184,7 @@ func (p *params) indexes(prefix string) []int {
 		out = append(out, n)
 	}
 	sort.Ints(out)
-	return out
+	return out, nil
 }
 
 // list returns the values of "name.1", "name.2", … in index order (EC2's

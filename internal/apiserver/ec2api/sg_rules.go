@@ -270,7 +270,8 @@ func (c *call) readPeers(pre string, base sgRule, out *[]sgRule) error {
 			*out = append(*out, r)
 		}
 	}
-	if idx := c.p.indexes(pre + ".PrefixListIds"); len(idx) > 0 {
+	// a malformed PrefixListIds.N is left to begin's UnknownParameter
+	if idx, _ := c.p.scanIndexes(pre + ".PrefixListIds"); len(idx) > 0 {
 		return errorf(codeUnsupported, "Prefix lists are not modelled (%s.PrefixListIds).", pre)
 	}
 	return c.p.Err()
