@@ -19,6 +19,8 @@ func TestFirstBadParameterWins(t *testing.T) {
 		{"Action=DescribeInstanceAttribute" + ec2v + "&InstanceId=i-1", "MissingParameter", "Attribute"},
 		{"Action=ModifyInstanceAttribute" + ec2v + "&InstanceId=i-1&GroupId.0=sg-1", "UnknownParameter", "GroupId.0"},
 		{"Action=ModifySubnetAttribute" + ec2v, "MissingParameter", "SubnetId"},
+		{"Action=ModifySubnetAttribute" + ec2v + "&SubnetId=subnet-1&MapPublicIpOnLaunch.Value=true&EnableDns64.Value=maybe", "InvalidParameterValue", "EnableDns64.Value"},
+		{"Action=ModifyVpcAttribute" + ec2v + "&VpcId=vpc-1&EnableDnsSupport.Value=true&EnableDnsHostnames.Value=maybe", "InvalidParameterValue", "EnableDnsHostnames.Value"},
 		{"Action=ModifyInstanceCreditSpecification" + ec2v + "&InstanceCreditSpecification.0.InstanceId=i-1", "UnknownParameter", "InstanceCreditSpecification.0"},
 		{"Action=ModifyInstanceCreditSpecification" + ec2v + "&InstanceCreditSpecification.1.CpuCredits=standard", "MissingParameter", "InstanceCreditSpecification.1.InstanceId"},
 		{"Action=CreateTrafficMirrorFilterRule" + ec2v, "MissingParameter", "TrafficMirrorFilterId"},

@@ -36,7 +36,7 @@ func (s *Server) modifySubnetAttribute(c *call) (any, error) {
 			continue
 		}
 		b := c.p.bool(a.param)
-		if set != nil {
+		if c.p.ok() && set != nil {
 			return nil, errorf(codes.InvalidParameterCombination, "Specify only one attribute: %s and %s were given.", name, a.param)
 		}
 		set, name = func(sn *cloudmock.Subnet) { a.set(sn, b) }, a.param

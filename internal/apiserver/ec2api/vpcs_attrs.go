@@ -77,7 +77,7 @@ func (s *Server) modifyVpcAttribute(c *call) (any, error) {
 			continue
 		}
 		b := c.p.bool(name)
-		if k >= 0 {
+		if c.p.ok() && k >= 0 {
 			return nil, errorf(codes.InvalidParameterCombination, "Fields for multiple attribute types specified: %s, %s", vpcAttributes[k].name, a.name)
 		}
 		k, val = i, b
