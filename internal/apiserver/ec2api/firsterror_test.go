@@ -25,6 +25,8 @@ func TestFirstBadParameterWins(t *testing.T) {
 		{"Action=ModifyInstanceCreditSpecification" + ec2v + "&InstanceCreditSpecification.1.CpuCredits=standard", "MissingParameter", "InstanceCreditSpecification.1.InstanceId"},
 		{"Action=CreateTrafficMirrorFilterRule" + ec2v, "MissingParameter", "TrafficMirrorFilterId"},
 		{"Action=CreateTags" + ec2v, "MissingParameter", "ResourceId.1"},
+		{"Action=CreateRoute" + ec2v, "MissingParameter", "parameter RouteTableId"},
+		{"Action=AssociateRouteTable" + ec2v + "&GatewayId=igw-1", "MissingParameter", "parameter RouteTableId"},
 		{"Action=CreateSubnet" + ec2v + "&VpcId=vpc-1", "MissingParameter", "CidrBlock"},
 		{"Action=CreateSecurityGroup" + ec2v + "&GroupName=sg-x", "MissingParameter", "GroupDescription"},
 		{"Action=DescribeImages" + ec2v + "&ImageId.1=ami-1&MaxResults=5&NextToken=bogus", "InvalidParameterValue", "NextToken"},

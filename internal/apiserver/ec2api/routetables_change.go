@@ -49,7 +49,7 @@ func (s *Server) deleteRouteTable(c *call) (any, error) {
 // mutation.
 func mutateTable(c *call, more func() error, change func(st *state, i int) (any, error)) (any, error) {
 	id := c.p.required("RouteTableId")
-	if more != nil {
+	if more != nil && c.p.ok() { // more checks what it reads
 		if err := more(); err != nil {
 			return nil, err
 		}
