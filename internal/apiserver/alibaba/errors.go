@@ -1,11 +1,11 @@
 package alibaba
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
+	"github.com/mirrorlab/mirrorlab/internal/apiserver/httpserve"
 	"github.com/mirrorlab/mirrorlab/internal/codes"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
@@ -43,19 +43,12 @@ const (
 )
 
 // apiError is an error answered to the client: the HTTP status and
-// Alibaba's code and message.
-type apiError struct {
-	Status  int
-	Code    string
-	Message string
-	cause   *cloudmock.ValidationError
-}
-
-func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+// Alibaba's code and message (and the model's finding, Cause).
+type apiError = httpserve.APIError
 
 // errorf is a client error (HTTP 400).
 func errorf(code, format string, args ...any) *apiError {
-	return &apiError{Status: http.StatusBadRequest, Code: code, Message: fmt.Sprintf(format, args...)}
+	return httpserve.Errorf(code, format, args...)
 }
 
 // notFound is a ResourceNotFound.* answer (HTTP 404).
@@ -84,22 +77,10 @@ func errStatus(code, kind, id, status string) *apiError {
 	return errorf(code, "The %s %q is %s; retry when it is Created.", kind, id, status)
 }
 
-func internalError(format string, args ...any) *apiError {
-	return &apiError{Status: http.StatusInternalServerError, Code: codeInternal, Message: fmt.Sprintf(format, args...)}
-}
+func internalError(format string, args ...any) *apiError { return httpserve.Internal(format, args...) }
 
 // asAPIError turns any error into an apiError.
-func asAPIError(err error) *apiError {
-	var ae *apiError
-	if errors.As(err, &ae) {
-		return ae
-	}
-	var ve *cloudmock.ValidationError
-	if errors.As(err, &ve) {
-		return fromValidation(ve)
-	}
-	return internalError("%v", err)
-}
+func asAPIError(err error) *apiError { return httpserve.AsAPIError(err, fromValidation) }
 
 // modelCodes maps the model's codes (EC2's) to Alibaba's.
 var modelCodes = map[string]string{
@@ -132,5 +113,5 @@ func fromValidation(ve *cloudmock.ValidationError) *apiError {
 	if id == "" {
 		id = fmt.Sprintf("#%d", ve.Index+1)
 	}
-	return &apiError{Status: status, Code: code, Message: fmt.Sprintf("%s (%s %s, field %s; model code %s)", ve.Message, ve.Resource, id, ve.Field, ve.Code), cause: ve}
+	return &apiError{Status: status, Code: code, Message: fmt.Sprintf("%s (%s %s, field %s; model code %s)", ve.Message, ve.Resource, id, ve.Field, ve.Code), Cause: ve}
 }

@@ -51,10 +51,7 @@ func requireOpen(a *account) error {
 // whose mirroring is open; m is the new resource's meta: created now,
 // with the request's Tag.N and ResourceGroupId.
 func (c *call) create(change func(a *account, now time.Time, m meta) (any, error)) (any, error) {
-	tags, err := c.p.tags("Tag")
-	if err != nil {
-		return nil, err
-	}
+	tags := c.in.tags("Tag")
 	rg, _ := c.p.str("ResourceGroupId")
 	return c.mutate(func(a *account, now time.Time) (any, error) {
 		if err := requireOpen(a); err != nil {
@@ -126,10 +123,7 @@ func opCreateFilter(c *call) (any, error) {
 }
 
 func opDeleteFilter(c *call) (any, error) {
-	id, err := c.p.required("TrafficMirrorFilterId")
-	if err != nil {
-		return nil, err
-	}
+	id := c.in.required("TrafficMirrorFilterId")
 	res, err := changeSettled(c, id, c.settledFilter, func(a *account, f *cloudmock.TrafficMirrorFilter, now time.Time) (any, error) {
 		item := filterItemOf(a, f, now)
 		item.TrafficMirrorFilterStatus = statusDeleting
@@ -151,19 +145,16 @@ func opDeleteFilter(c *call) (any, error) {
 // Alibaba's answer to deleting a filter in use.
 func inUse(err error, id string) error {
 	var ae *apiError
-	if errors.As(err, &ae) && ae.cause != nil && ae.cause.Code == codes.FilterNotFound && ae.cause.Resource == "TrafficMirrorSession" {
-		return errorf(codeFilterInUse, "The filter %q is used by the traffic mirror session %q.", id, ae.cause.ID)
+	if errors.As(err, &ae) && ae.Cause != nil && ae.Cause.Code == codes.FilterNotFound && ae.Cause.Resource == "TrafficMirrorSession" {
+		return errorf(codeFilterInUse, "The filter %q is used by the traffic mirror session %q.", id, ae.Cause.ID)
 	}
 	return err
 }
 
 func opUpdateFilter(c *call) (any, error) {
-	id, err := c.p.required("TrafficMirrorFilterId")
-	if err != nil {
-		return nil, err
-	}
+	id := c.in.required("TrafficMirrorFilterId")
 	name, desc := c.p.opt("TrafficMirrorFilterName"), c.p.opt("TrafficMirrorFilterDescription")
-	if err := errors.Join(checkName("TrafficMirrorFilterName", name, 128), checkName("TrafficMirrorFilterDescription", desc, 256)); err != nil {
+	if err := errors.Join(checkName("TrafficMirrorFilterName", name, 128), checkName("TrafficMirrorFilterDescription", desc, 256)); c.in.ok() && err != nil {
 		return nil, asAPIError(err)
 	}
 	return changeSettled(c, id, c.settledFilter, func(a *account, f *cloudmock.TrafficMirrorFilter, now time.Time) (any, error) {
@@ -210,20 +201,11 @@ type listFiltersResult struct {
 }
 
 func opListFilters(c *call) (any, error) {
-	ids, err := c.p.list("TrafficMirrorFilterIds")
-	if err != nil {
-		return nil, err
-	}
-	tags, err := c.p.tags("Tags")
-	if err != nil {
-		return nil, err
-	}
+	ids := c.in.list("TrafficMirrorFilterIds")
+	tags := c.in.tags("Tags")
 	name := c.p.opt("TrafficMirrorFilterName")
 	rg := c.p.opt("ResourceGroupId")
-	pg, err := c.paging()
-	if err != nil {
-		return nil, err
-	}
+	pg := c.paging()
 	return c.read(func(a *account, now time.Time) (any, error) {
 		items := withGhosts(a, now, a.spec.TrafficMirrorFilters, filterItemOf, "filter", func(g ghost) filterItem { return *g.Filt })
 		items = slices.DeleteFunc(items, func(f filterItem) bool {

@@ -215,16 +215,9 @@ func opDescribeENIs(c *call) (any, error) {
 	q := eniQuery{vpc: c.p.opt("VpcId"), vsw: c.p.opt("VSwitchId"), ip: c.p.opt("PrimaryIpAddress"),
 		inst: c.p.opt("InstanceId"), name: c.p.opt("NetworkInterfaceName"), sg: c.p.opt("SecurityGroupId")}
 	var err error
-	if q.ids, err = c.p.list("NetworkInterfaceId"); err != nil {
-		return nil, err
-	}
-	if q.ips, err = c.p.list("PrivateIpAddress"); err != nil {
-		return nil, err
-	}
-	maxResults, err := c.p.int("MaxResults")
-	if err != nil {
-		return nil, err
-	}
+	q.ids = c.in.list("NetworkInterfaceId")
+	q.ips = c.in.list("PrivateIpAddress")
+	maxResults := c.in.int("MaxResults")
 	token, byToken := c.p.str("NextToken")
 	byToken = byToken || maxResults != nil
 	return c.read(func(a *account, _ time.Time) (any, error) {

@@ -21,20 +21,16 @@ type page struct {
 }
 
 // paging reads MaxResults (1..100, default 10) and NextToken.
-func (c *call) paging() (paging, error) {
+func (c *call) paging() paging {
 	pg := paging{max: 10}
-	n, err := c.p.int("MaxResults")
-	if err != nil {
-		return pg, err
-	}
-	if n != nil {
+	if n := c.in.int("MaxResults"); n != nil {
 		if *n < 1 || *n > 100 {
-			return pg, errInvalid("MaxResults", strconv.Itoa(*n), "It must be 1 to 100.")
+			c.in.fail(errInvalid("MaxResults", strconv.Itoa(*n), "It must be 1 to 100."))
 		}
 		pg.max = *n
 	}
 	pg.token, _ = c.p.str("NextToken")
-	return pg, nil
+	return pg
 }
 
 // paginate sorts items by key and returns one page: from the first item

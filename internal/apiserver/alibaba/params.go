@@ -98,10 +98,11 @@ func (p *params) bool(name string) (*bool, error) {
 	return nil, errInvalid(name, v, "It must be true or false.")
 }
 
-// indexed collects the keys "prefix.N" (rest == "") or "prefix.N.rest"
-// into N -> value, refusing an N that is not 1..maxListIndex.
-func (p *params) indexed(prefix string) (map[int]map[string]string, error) {
-	out := map[int]map[string]string{}
+// indexed collects the keys "prefix.N" (field "") or "prefix.N.field"
+// into one group per N, in the order of N, refusing an N that is not
+// 1..maxListIndex.
+func (p *params) indexed(prefix string) ([]indexedObject, error) {
+	byN := map[int]map[string]string{}
 	for k, v := range p.v {
 		rest, ok := strings.CutPrefix(k, prefix+".")
 		if !ok {
@@ -112,29 +113,30 @@ func (p *params) indexed(prefix string) (map[int]map[string]string, error) {
 		if err != nil || n < 1 || n > maxListIndex || num != strconv.Itoa(n) {
 			return nil, errInvalid(k, v, fmt.Sprintf("The index of %s.N must be 1 to %d.", prefix, maxListIndex))
 		}
-		if out[n] == nil {
-			out[n] = map[string]string{}
+		if byN[n] == nil {
+			byN[n] = map[string]string{}
 		}
-		out[n][field] = v
+		byN[n][field] = v
+	}
+	out := make([]indexedObject, 0, len(byN))
+	for _, n := range slices.Sorted(maps.Keys(byN)) {
+		out = append(out, indexedObject{n: n, f: byN[n]})
 	}
 	return out, nil
 }
 
 // list returns the values of "prefix.N" in the order of N.
 func (p *params) list(prefix string) ([]string, error) {
-	m, err := p.indexed(prefix)
-	if err != nil {
-		return nil, err
-	}
+	groups, err := p.indexed(prefix)
 	var out []string
-	for _, n := range slices.Sorted(maps.Keys(m)) {
-		v, ok := m[n][""]
-		if !ok || len(m[n]) > 1 {
-			return nil, errorf(codeInvalidParameter, "The parameter %s.%d must be a plain value.", prefix, n)
+	for _, g := range groups {
+		v, ok := g.f[""]
+		if !ok || len(g.f) > 1 {
+			return nil, errorf(codeInvalidParameter, "The parameter %s.%d must be a plain value.", prefix, g.n)
 		}
 		out = append(out, v)
 	}
-	return out, nil
+	return out, err
 }
 
 // requiredList is list of a parameter that needs at least prefix.1.
@@ -149,18 +151,13 @@ func (p *params) requiredList(prefix string) ([]string, error) {
 // objects returns the members "prefix.N.Field" as one map per N, in the
 // order of N, with their index.
 func (p *params) objects(prefix string) ([]indexedObject, error) {
-	m, err := p.indexed(prefix)
-	if err != nil {
-		return nil, err
-	}
-	var out []indexedObject
-	for _, n := range slices.Sorted(maps.Keys(m)) {
-		if _, plain := m[n][""]; plain {
-			return nil, errorf(codeInvalidParameter, "The parameter %s.%d needs members (%s.%d.Name).", prefix, n, prefix, n)
+	groups, err := p.indexed(prefix)
+	for _, g := range groups {
+		if _, plain := g.f[""]; plain {
+			return nil, errorf(codeInvalidParameter, "The parameter %s.%d needs members (%s.%d.Name).", prefix, g.n, prefix, g.n)
 		}
-		out = append(out, indexedObject{n: n, f: m[n]})
 	}
-	return out, nil
+	return groups, err
 }
 
 // indexedObject is one "X.N.Field" group.
@@ -184,4 +181,46 @@ func (p *params) tags(prefix string) ([]tag, error) {
 		out = append(out, tag{Key: k, Value: o.f["Value"]})
 	}
 	return out, nil
+}
+
+// reads is a handler's reading of its parameters with the first failure
+// kept, as bufio.Scanner keeps its error: a read after a failure answers
+// a zero value without reading, and c.read and c.mutate answer the kept
+// error before they touch the state (mutate before DryRun), so the first
+// bad parameter in code order is the answer. A handler checks ok before
+// any logic on what it read.
+type reads struct {
+	p   *params
+	err error
+}
+
+// keep runs one read of p unless an earlier one failed, keeping its error.
+func keep[T any](r *reads, read func(string) (T, error), name string) T {
+	var zero T
+	if r.err != nil {
+		return zero
+	}
+	v, err := read(name)
+	if err != nil {
+		r.err = err
+		return zero
+	}
+	return v
+}
+
+func (r *reads) required(name string) string       { return keep(r, r.p.required, name) }
+func (r *reads) int(name string) *int              { return keep(r, r.p.int, name) }
+func (r *reads) bool(name string) *bool            { return keep(r, r.p.bool, name) }
+func (r *reads) list(name string) []string         { return keep(r, r.p.list, name) }
+func (r *reads) requiredList(name string) []string { return keep(r, r.p.requiredList, name) }
+func (r *reads) tags(prefix string) []tag          { return keep(r, r.p.tags, prefix) }
+
+// ok reports that no read failed so far.
+func (r *reads) ok() bool { return r.err == nil }
+
+// fail keeps err (a check of values read) unless a read failed before.
+func (r *reads) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
 }

@@ -222,10 +222,7 @@ type createRulesResult struct {
 }
 
 func opCreateRules(c *call) (any, error) {
-	id, err := c.p.required("TrafficMirrorFilterId")
-	if err != nil {
-		return nil, err
-	}
+	id := c.in.required("TrafficMirrorFilterId")
 	return changeSettled(c, id, c.settledFilter, func(a *account, f *cloudmock.TrafficMirrorFilter, now time.Time) (any, error) {
 		rules, err := c.newRules(a, now)
 		if err != nil {
@@ -251,14 +248,8 @@ func opCreateRules(c *call) (any, error) {
 }
 
 func opDeleteRules(c *call) (any, error) {
-	id, err := c.p.required("TrafficMirrorFilterId")
-	if err != nil {
-		return nil, err
-	}
-	ids, err := c.p.requiredList("TrafficMirrorFilterRuleIds")
-	if err != nil {
-		return nil, err
-	}
+	id := c.in.required("TrafficMirrorFilterId")
+	ids := c.in.requiredList("TrafficMirrorFilterRuleIds")
 	return changeSettled(c, id, c.settledFilter, func(a *account, f *cloudmock.TrafficMirrorFilter, now time.Time) (any, error) {
 		for _, rid := range ids {
 			fi, d, ri, ok := findRule(a, rid)
@@ -279,10 +270,7 @@ func opDeleteRules(c *call) (any, error) {
 }
 
 func opUpdateRule(c *call) (any, error) {
-	rid, err := c.p.required("TrafficMirrorFilterRuleId")
-	if err != nil {
-		return nil, err
-	}
+	rid := c.in.required("TrafficMirrorFilterRuleId")
 	f := ruleFields{action: c.p.opt("RuleAction"), protocol: c.p.opt("Protocol"), src: c.p.opt("SourceCidrBlock"),
 		dst: c.p.opt("DestinationCidrBlock"), srcPorts: c.p.opt("SourcePortRange"), dstPorts: c.p.opt("DestinationPortRange"),
 		priority: c.p.opt("Priority")}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/internal/apiserver/httpserve"
 )
 
 // maxBodyBytes caps a request body; a larger request is refused with an
@@ -74,7 +75,7 @@ type Server struct {
 	mu     sync.RWMutex // guards below; held for writing by mutations
 	acct   account
 	rng    *rand.Rand
-	tokens tokenCache
+	tokens httpserve.TokenCache[tokenEntry]
 
 	reqSeq  atomic.Uint64
 	reqKey  uint64
@@ -89,6 +90,7 @@ type call struct {
 	s         *Server
 	action    string
 	p         *params
+	in        reads // the handler's reads of p
 	requestID string
 }
 
@@ -98,7 +100,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Region == "" {
 		cfg.Region = "cn-hangzhou"
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, settle: cfg.Settle, tokens: tokenCache{max: 10000}}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, settle: cfg.Settle, tokens: httpserve.NewTokenCache[tokenEntry](10000)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -279,7 +281,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, reqID string) 
 	if region, ok := p.str("RegionId"); ok && region != s.cfg.Region {
 		return nil, action, errInvalid("RegionId", region, fmt.Sprintf("This emulated account has the region %s only.", s.cfg.Region))
 	}
-	res, err := fn(&call{s: s, action: action, p: p, requestID: reqID})
+	res, err := fn(&call{s: s, action: action, p: p, in: reads{p: p}, requestID: reqID})
 	return res, action, err
 }
 

@@ -116,17 +116,14 @@ type sessionParams struct {
 func (c *call) sessionParams() (sessionParams, error) {
 	sp := sessionParams{name: c.p.opt("TrafficMirrorSessionName"), desc: c.p.opt("TrafficMirrorSessionDescription"),
 		filter: c.p.opt("TrafficMirrorFilterId"), target: c.p.opt("TrafficMirrorTargetId"), targetType: c.p.opt("TrafficMirrorTargetType")}
-	var err error
 	for _, f := range []struct {
 		name string
 		dst  **int
 	}{{"Priority", &sp.priority}, {"VirtualNetworkId", &sp.vni}, {"PacketLength", &sp.packetLength}} {
-		if *f.dst, err = c.p.int(f.name); err != nil {
-			return sp, err
-		}
+		*f.dst = c.in.int(f.name)
 	}
-	if sp.enabled, err = c.p.bool("Enabled"); err != nil {
-		return sp, err
+	if sp.enabled = c.in.bool("Enabled"); !c.in.ok() {
+		return sp, c.in.err
 	}
 	if err := checkName("TrafficMirrorSessionName", sp.name, 128); err != nil {
 		return sp, err
@@ -193,10 +190,7 @@ func opCreateSession(c *call) (any, error) {
 			return nil, errMissing(req.name)
 		}
 	}
-	srcs, err := c.p.requiredList("TrafficMirrorSourceIds")
-	if err != nil {
-		return nil, err
-	}
+	srcs := c.in.requiredList("TrafficMirrorSourceIds")
 	return c.create(func(a *account, now time.Time, m meta) (any, error) {
 		x := cloudmock.TrafficMirrorSession{TrafficMirrorSessionId: c.s.newID(a, "tms"), PacketLength: new(defaultPacketLength)}
 		setSources(&x, srcs)
@@ -213,10 +207,7 @@ func opCreateSession(c *call) (any, error) {
 }
 
 func opUpdateSession(c *call) (any, error) {
-	id, err := c.p.required("TrafficMirrorSessionId")
-	if err != nil {
-		return nil, err
-	}
+	id := c.in.required("TrafficMirrorSessionId")
 	sp, err := c.sessionParams()
 	if err != nil {
 		return nil, err
@@ -233,10 +224,7 @@ func opUpdateSession(c *call) (any, error) {
 }
 
 func opDeleteSession(c *call) (any, error) {
-	id, err := c.p.required("TrafficMirrorSessionId")
-	if err != nil {
-		return nil, err
-	}
+	id := c.in.required("TrafficMirrorSessionId")
 	return changeSettled(c, id, settledSession, func(a *account, x *cloudmock.TrafficMirrorSession, now time.Time) (any, error) {
 		item := sessionItemOf(a, x, now)
 		item.TrafficMirrorSessionStatus = statusDeleting
@@ -250,14 +238,8 @@ func opDeleteSession(c *call) (any, error) {
 
 // changeSources adds (add) or removes source ENIs of a session.
 func changeSources(c *call, add bool) (any, error) {
-	id, err := c.p.required("TrafficMirrorSessionId")
-	if err != nil {
-		return nil, err
-	}
-	srcs, err := c.p.requiredList("TrafficMirrorSourceIds")
-	if err != nil {
-		return nil, err
-	}
+	id := c.in.required("TrafficMirrorSessionId")
+	srcs := c.in.requiredList("TrafficMirrorSourceIds")
 	return changeSettled(c, id, settledSession, func(a *account, x *cloudmock.TrafficMirrorSession, now time.Time) (any, error) {
 		cur := sessionSources(x)
 		for i, s := range srcs {
@@ -328,26 +310,12 @@ func (q sessionQuery) match(s sessionItem) bool {
 func opListSessions(c *call) (any, error) {
 	q := sessionQuery{name: c.p.opt("TrafficMirrorSessionName"), filter: c.p.opt("TrafficMirrorFilterId"),
 		source: c.p.opt("TrafficMirrorSourceId"), target: c.p.opt("TrafficMirrorTargetId"), rg: c.p.opt("ResourceGroupId")}
-	var err error
-	if q.ids, err = c.p.list("TrafficMirrorSessionIds"); err != nil {
-		return nil, err
-	}
-	if q.tags, err = c.p.tags("Tags"); err != nil {
-		return nil, err
-	}
-	if q.priority, err = c.p.int("Priority"); err != nil {
-		return nil, err
-	}
-	if q.vni, err = c.p.int("VirtualNetworkId"); err != nil {
-		return nil, err
-	}
-	if q.enabled, err = c.p.bool("Enabled"); err != nil {
-		return nil, err
-	}
-	pg, err := c.paging()
-	if err != nil {
-		return nil, err
-	}
+	q.ids = c.in.list("TrafficMirrorSessionIds")
+	q.tags = c.in.tags("Tags")
+	q.priority = c.in.int("Priority")
+	q.vni = c.in.int("VirtualNetworkId")
+	q.enabled = c.in.bool("Enabled")
+	pg := c.paging()
 	return c.read(func(a *account, now time.Time) (any, error) {
 		items := withGhosts(a, now, a.spec.TrafficMirrorSessions, sessionItemOf, "session", func(g ghost) sessionItem { return *g.Sess })
 		items = slices.DeleteFunc(items, func(s sessionItem) bool { return !q.match(s) })

@@ -117,14 +117,19 @@ func (a *account) applied() cloudmock.Spec {
 	return out
 }
 
-// read runs a query on the current state under the read lock.
+// read runs a query on the current state under the read lock, unless a
+// parameter read failed (c.in), which it answers.
 func (c *call) read(fn func(a *account, now time.Time) (any, error)) (any, error) {
+	if err := c.in.err; err != nil {
+		return nil, err
+	}
 	c.s.mu.RLock()
 	defer c.s.mu.RUnlock()
 	return fn(&c.s.acct, c.s.now())
 }
 
-// mutate applies one change: under the mutation lock it copies the
+// mutate applies one change (unless a parameter read failed: c.in's
+// error is the answer, before DryRun): under the mutation lock it copies the
 // account, runs change on the copy, has the model validate the result
 // (cloudmock.New: the model's rules are the only rules), answers
 // DryRunOperation when DryRun=true (so a dry run checks everything a real
@@ -133,8 +138,8 @@ func (c *call) read(fn func(a *account, now time.Time) (any, error)) (any, error
 // ClientToken with the same parameters answers the first result again;
 // with other parameters, IdempotentParameterMismatch.
 func (c *call) mutate(change func(a *account, now time.Time) (any, error)) (any, error) {
-	dry, err := c.p.bool("DryRun")
-	if err != nil {
+	dry := c.in.bool("DryRun")
+	if err := c.in.err; err != nil {
 		return nil, err
 	}
 	token, _ := c.p.str("ClientToken")
@@ -143,7 +148,7 @@ func (c *call) mutate(change func(a *account, now time.Time) (any, error)) (any,
 	defer s.mu.Unlock()
 	key, fp := c.action+"\x00"+token, c.fingerprint()
 	if token != "" {
-		if prev, ok := s.tokens.get(key); ok {
+		if prev, ok := s.tokens.Get(key); ok {
 			if prev.fingerprint != fp {
 				return nil, errorf(codeIdempotentMismatch, "The ClientToken %q was used before with other parameters for %s.", token, c.action)
 			}
@@ -174,7 +179,7 @@ func (c *call) mutate(change func(a *account, now time.Time) (any, error)) (any,
 	}
 	s.acct = a
 	if token != "" {
-		s.tokens.put(key, tokenEntry{fingerprint: fp, result: res})
+		s.tokens.Put(key, tokenEntry{fingerprint: fp, result: res})
 	}
 	return res, nil
 }
@@ -205,31 +210,4 @@ func (c *call) fingerprint() string {
 type tokenEntry struct {
 	fingerprint string
 	result      any
-}
-
-// tokenCache is a bounded FIFO map of ClientTokens (the oldest are
-// forgotten past max).
-type tokenCache struct {
-	m     map[string]tokenEntry
-	order []string
-	max   int
-}
-
-func (t *tokenCache) get(k string) (tokenEntry, bool) {
-	e, ok := t.m[k]
-	return e, ok
-}
-
-func (t *tokenCache) put(k string, e tokenEntry) {
-	if t.m == nil {
-		t.m = map[string]tokenEntry{}
-	}
-	if _, ok := t.m[k]; !ok {
-		t.order = append(t.order, k)
-	}
-	t.m[k] = e
-	for len(t.order) > t.max {
-		delete(t.m, t.order[0])
-		t.order = t.order[1:]
-	}
 }

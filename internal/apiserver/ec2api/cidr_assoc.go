@@ -12,13 +12,6 @@ import (
 // ipv6_cidr_block updates). The model holds one IPv4 and at most one IPv6
 // block per VPC and subnet: secondary blocks are refused as not emulated.
 
-func (s *Server) registerCidrAssociations(a map[string]actionFunc) {
-	a["AssociateVpcCidrBlock"] = s.associateVpcCidrBlock
-	a["DisassociateVpcCidrBlock"] = s.disassociateVpcCidrBlock
-	a["AssociateSubnetCidrBlock"] = s.associateSubnetCidrBlock
-	a["DisassociateSubnetCidrBlock"] = s.disassociateSubnetCidrBlock
-}
-
 const codeCidrInUse = "InvalidCidrBlock.InUse"
 
 type vpcCidrResult struct {
@@ -33,17 +26,14 @@ type subnetCidrResult struct {
 
 // associateVpcCidrBlock gives a VPC an Amazon-provided IPv6 /56.
 func (s *Server) associateVpcCidrBlock(c *call) (any, error) {
-	id, err := c.p.required("VpcId")
-	if err != nil {
-		return nil, err
-	}
+	id := c.p.required("VpcId")
 	for _, p := range []string{"CidrBlock", "Ipv6CidrBlock", "Ipv6Pool", "Ipv6IpamPoolId", "Ipv4IpamPoolId"} {
 		if _, ok := c.p.str(p); ok {
 			return nil, errorf(codeUnsupported, "%s is not emulated: a VPC has one IPv4 block, and its IPv6 block is Amazon-provided (AmazonProvidedIpv6CidrBlock).", p)
 		}
 	}
-	if ok, err := c.p.bool("AmazonProvidedIpv6CidrBlock"); err != nil || !ok {
-		return nil, firstErr(err, errMissing("AmazonProvidedIpv6CidrBlock"))
+	if !c.p.bool("AmazonProvidedIpv6CidrBlock") && c.p.Err() == nil {
+		return nil, errMissing("AmazonProvidedIpv6CidrBlock")
 	}
 	if g, ok := c.p.str("Ipv6CidrBlockNetworkBorderGroup"); ok && g != s.cfg.Region {
 		return nil, errInvalid("Ipv6CidrBlockNetworkBorderGroup", g, "The network border group is the Region's ("+s.cfg.Region+").")
@@ -91,8 +81,8 @@ func (s *Server) disassociateVpcCidrBlock(c *call) (any, error) {
 // outside a block that is gone into InvalidCidrBlock.InUse.
 func blockInUse(err error) error {
 	var ae *apiError
-	if errors.As(err, &ae) && ae.cause != nil && (ae.cause.Resource == "Subnet" || ae.cause.Resource == "NetworkInterface") {
-		return errorf(codeCidrInUse, "The IPv6 CIDR block is in use by %s %s.", ae.cause.Resource, ae.cause.ID)
+	if errors.As(err, &ae) && ae.Cause != nil && (ae.Cause.Resource == "Subnet" || ae.Cause.Resource == "NetworkInterface") {
+		return errorf(codeCidrInUse, "The IPv6 CIDR block is in use by %s %s.", ae.Cause.Resource, ae.Cause.ID)
 	}
 	return err
 }
@@ -100,10 +90,7 @@ func blockInUse(err error) error {
 // associateSubnetCidrBlock gives a subnet an IPv6 block of its VPC's
 // (the model checks that it lies in it and overlaps no other subnet's).
 func (s *Server) associateSubnetCidrBlock(c *call) (any, error) {
-	id, err := c.p.required("SubnetId")
-	if err != nil {
-		return nil, err
-	}
+	id := c.p.required("SubnetId")
 	block, err := c.beginWith("Ipv6CidrBlock")
 	if err != nil {
 		return nil, err

@@ -25,24 +25,40 @@ func (c *call) readDescribe(idParam string) (describeQuery, error) {
 // (which it accepts and ignores) after the page and before c.begin.
 func (c *call) readDescribePage(idParam string, maxPage int, flags ...string) (describeQuery, error) {
 	var q describeQuery
-	var err error
 	if idParam != "" {
-		if q.ids, err = c.p.list(idParam); err != nil {
-			return q, err
-		}
+		q.ids = c.p.list(idParam)
 	}
-	if q.fs, err = c.p.filters(); err != nil {
-		return q, err
-	}
-	if q.pg, err = c.p.paging(5, maxPage); err != nil {
-		return q, err
-	}
+	q.fs = c.p.filters()
+	q.pg = c.p.paging(5, maxPage)
 	for _, f := range flags {
-		if _, err := c.p.bool(f); err != nil {
-			return q, err
-		}
+		c.p.bool(f)
 	}
 	return q, c.begin()
+}
+
+// describeByID serves a Describe action over one list of the Spec: it
+// reads idParam.N, Filter.N and the page (readDescribe), then answers the
+// items of list picked by id (pickByID, missing(id) for an unknown one;
+// list also gives the filters), each shown by xml, as the set element
+// set.
+func describeByID[T any](c *call, idParam, set string, missing func(string) error, id func(*T) string,
+	list func(*cloudmock.Spec) ([]T, filterFields[*T]), xml func(*cloudmock.Spec, *T, tagStore) xres) (any, error) {
+	q, err := c.readDescribe(idParam)
+	if err != nil {
+		return nil, err
+	}
+	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
+		all, fields := list(spec)
+		items, next, err := pickByID(q, all, nil, missing, fields, id, tags)
+		if err != nil {
+			return nil, err
+		}
+		out := listResult{set: set, next: next}
+		for _, x := range items {
+			out.items = append(out.items, xml(spec, x, tags))
+		}
+		return out, nil
+	})
 }
 
 // pickByID answers a Describe: the items of all named by q.ids, each once

@@ -84,13 +84,16 @@
 // addresses from cloudmock/subnetaddr, enis_build.go). GetConsoleOutput
 // reads Config.ConsoleOutput (the running lab's user data output).
 //
-// Adding actions (for other files of this package): write a register
-// function that fills the service's table (see register.go) and call it
-// from register. An action reads its parameters through params (str,
-// required, int, bool, list for X.N, filters for Filter.N.Name/Value.M,
-// tagSpecs for TagSpecification.N, portRange for nested X.FromPort,
-// removeFields for RemoveField.N, paging for MaxResults/NextToken), calls
-// c.begin() (UnknownParameter, DryRun), then c.read for queries or
+// Adding actions (for other files of this package): add a line to the
+// service's table in register.go. An action reads its parameters through
+// params (str, required, int, bool, list for X.N, filters for
+// Filter.N.Name/Value.M, tagSpecs for TagSpecification.N, portRange for
+// nested X.FromPort, removeFields for RemoveField.N, paging for
+// MaxResults/NextToken); a failed read is kept (params.Err, as
+// bufio.Scanner's) and later reads answer zero values, so the action
+// reads on and checks c.p.ok() only before logic on what it read. It
+// calls c.begin() (the first failed read, UnknownParameter, DryRun), then
+// c.read for queries (describeByID for a Describe over one list) or
 // c.mutate for changes (ClientToken idempotency included), and returns a
 // struct whose xml tags name the response's children. A model resource
 // in an answer is not copied into an xml struct: encode.go writes it

@@ -41,68 +41,56 @@ const maxListeners = 50
 // no time; a fixed one keeps answers repeatable).
 const createdTime = "2026-01-01T00:00:00.000Z"
 
-func (s *Server) registerELBv2() {
-	a := s.addService("ELBv2", elbVersion, elbNamespace, styleQuery)
-	a["DescribeLoadBalancers"] = s.describeLoadBalancers
-	a["DescribeTargetGroups"] = s.describeTargetGroups
-	a["DescribeTargetHealth"] = s.describeTargetHealth
-	a["RegisterTargets"] = s.changeTargets(true)
-	a["DeregisterTargets"] = s.changeTargets(false)
-	a["CreateListener"] = s.createListener
-	a["DeleteListener"] = s.deleteListener
-	a["DescribeListeners"] = s.describeListeners
-	a["CreateLoadBalancer"] = s.createLoadBalancer
-	a["DeleteLoadBalancer"] = s.deleteLoadBalancer
-	a["DescribeCapacityReservation"] = s.describeCapacityReservation
-	s.registerTargetGroups(a)
-	s.registerELBTags(a)
-}
-
 // elbError is an ELBv2 client error.
 func elbError(code, format string, args ...any) *apiError { return errorf(code, format, args...) }
 
 // elbRequired reads a required ELBv2 parameter.
-func (c *call) elbRequired(name string) (string, error) {
+func (c *call) elbRequired(name string) string {
 	v, ok := c.p.str(name)
-	if !ok || v == "" {
-		return "", elbError(codeELBValidation, "1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", name)
+	if c.p.err == nil && (!ok || v == "") {
+		c.p.fail(elbError(codeELBValidation, "1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", name))
 	}
-	return v, nil
+	return v
+}
+
+// elbInt reads an ELBv2 integer parameter, nil when absent.
+func (c *call) elbInt(name string) *int {
+	v, ok := c.p.str(name)
+	if !ok {
+		return nil
+	}
+	n, isInt := parseInt(v)
+	if !isInt {
+		c.p.fail(elbError(codeELBValidation, "%s must be an integer", name))
+		return nil
+	}
+	return &n
 }
 
 // elbList reads an ELBv2 list "<name>.member.N" (an empty list is sent as
 // "<name>=").
-func (c *call) elbList(name string) ([]string, error) {
+func (c *call) elbList(name string) []string {
 	if v, ok := c.p.str(name); ok && v != "" {
-		return nil, elbError(codeELBValidation, "%s is a list: give %s.member.N", name, name)
+		c.p.fail(elbError(codeELBValidation, "%s is a list: give %s.member.N", name, name))
+		return nil
 	}
 	return c.p.list(name + ".member")
 }
 
 // elbDescribe reads what ELBv2's Describe actions share: their arns
 // ("<arnParam>.member.N"), Names.member.N and page.
-func (c *call) elbDescribe(arnParam string) (arns, names []string, pg pager, err error) {
-	if arns, err = c.elbList(arnParam); err != nil {
-		return nil, nil, pg, err
-	}
-	if names, err = c.elbList("Names"); err != nil {
-		return nil, nil, pg, err
-	}
-	pg, err = c.elbPaging()
-	return arns, names, pg, err
+func (c *call) elbDescribe(arnParam string) (arns, names []string, pg pager) {
+	return c.elbList(arnParam), c.elbList("Names"), c.elbPaging()
 }
 
 // elbPaging reads PageSize (1-400) and Marker, ELBv2's paging, into the
 // pager Describe actions share (a Marker is a NextToken of this server).
-func (c *call) elbPaging() (pager, error) {
+func (c *call) elbPaging() pager {
 	var pg pager
-	n, err := c.p.int("PageSize")
-	if err != nil {
-		return pg, elbError(codeELBValidation, "PageSize must be an integer")
-	}
-	if n != nil {
+	if n := c.elbInt("PageSize"); n != nil {
 		if *n < 1 || *n > 400 {
-			return pg, elbError(codeELBValidation, "PageSize %d: it must be between 1 and 400", *n)
+			c.p.fail(elbError(codeELBValidation, "PageSize %d: it must be between 1 and 400", *n))
+			return pg
 		}
 		pg.max = *n
 	}
@@ -110,11 +98,12 @@ func (c *call) elbPaging() (pager, error) {
 		raw, err := base64.RawURLEncoding.DecodeString(m)
 		after, found := strings.CutPrefix(string(raw), tokenPrefix)
 		if err != nil || !found || after == "" {
-			return pg, elbError(codeELBValidation, "The marker %q is not one this server issued", m)
+			c.p.fail(elbError(codeELBValidation, "The marker %q is not one this server issued", m))
+			return pg
 		}
 		pg.after = after
 	}
-	return pg, nil
+	return pg
 }
 
 // arnPrefix is "arn:aws:elasticloadbalancing:REGION:ACCOUNT" of a load
@@ -275,11 +264,8 @@ func (s *Server) toXMLLB(spec *cloudmock.Spec, lb *cloudmock.LoadBalancer, state
 }
 
 func (s *Server) describeLoadBalancers(c *call) (any, error) {
-	arns, names, pg, err := c.elbDescribe("LoadBalancerArns")
-	if err != nil {
-		return nil, err
-	}
-	if len(arns) > 0 && len(names) > 0 {
+	arns, names, pg := c.elbDescribe("LoadBalancerArns")
+	if c.p.ok() && len(arns) > 0 && len(names) > 0 {
 		return nil, elbError(codeELBValidation, "LoadBalancerArns and Names cannot be used together")
 	}
 	if err := c.begin(); err != nil {

@@ -138,39 +138,28 @@ func (a *attrStore) drop(arn string) {
 // readAttrsOf reads the arn (param) whose attributes an action describes
 // or (modify) changes, and the attributes to set, then begins.
 func (c *call) readAttrsOf(param string, modify bool) (string, []xmlAttr, error) {
-	arn, err := c.elbRequired(param)
-	if err != nil {
-		return "", nil, err
-	}
+	arn := c.elbRequired(param)
 	var set []xmlAttr
 	if modify {
-		if set, err = c.readAttrs(); err != nil {
-			return "", nil, err
-		}
+		set = c.readAttrs()
 	}
 	return arn, set, c.begin()
 }
 
 // readAttrs decodes Attributes.member.N.Key/Value (at least one).
-func (c *call) readAttrs() ([]xmlAttr, error) {
-	idx, err := c.p.indexes("Attributes.member")
-	if err != nil {
-		return nil, err
-	}
-	if len(idx) == 0 {
-		return nil, elbError(codeELBValidation, "1 validation error detected: Value null at 'attributes' failed to satisfy constraint: Member must not be null")
+func (c *call) readAttrs() []xmlAttr {
+	idx := c.p.indexes("Attributes.member")
+	if c.p.ok() && len(idx) == 0 {
+		c.p.fail(elbError(codeELBValidation, "1 validation error detected: Value null at 'attributes' failed to satisfy constraint: Member must not be null"))
 	}
 	var out []xmlAttr
 	for _, n := range idx {
 		pre := fmt.Sprintf("Attributes.member.%d", n)
-		k, err := c.elbRequired(pre + ".Key")
-		if err != nil {
-			return nil, err
-		}
+		k := c.elbRequired(pre + ".Key")
 		v, _ := c.p.str(pre + ".Value")
 		out = append(out, xmlAttr{k, v})
 	}
-	return out, nil
+	return out
 }
 
 // checkAttrs checks attributes against defs: an unknown key or a value

@@ -40,11 +40,11 @@ type lbRequest struct {
 	tags              []tag
 }
 
+// readLBRequest reads CreateLoadBalancer's parameters, then begins.
 func (c *call) readLBRequest() (lbRequest, error) {
 	var r lbRequest
-	var err error
-	if r.name, err = c.elbRequired("Name"); err != nil {
-		return r, err
+	if r.name = c.elbRequired("Name"); !c.p.ok() {
+		return r, c.p.Err()
 	}
 	if !lbNameOK.MatchString(r.name) || strings.HasPrefix(r.name, "internal-") {
 		return r, elbError(codeELBValidation, "Name %q: a load balancer's name is 1-32 letters, digits and hyphens, neither beginning nor ending with a hyphen nor beginning with 'internal-'", r.name)
@@ -71,6 +71,7 @@ func (c *call) readLBRequest() (lbRequest, error) {
 	case ip != "" && ip != "ipv4":
 		return r, elbError(codeELBValidation, "IpAddressType %q: a %s load balancer here is ipv4 (or dualstack, a network one)", ip, r.typ)
 	}
+	var err error
 	if r.zones, err = c.lbZones(); err != nil {
 		return r, err
 	}
@@ -79,36 +80,24 @@ func (c *call) readLBRequest() (lbRequest, error) {
 			return r, elbError(codeELBValidation, "%s.IPv6Address: only a dualstack load balancer has IPv6 addresses", z.param)
 		}
 	}
-	if sgs, err := c.elbList("SecurityGroups"); err != nil || len(sgs) > 0 {
-		if err != nil {
-			return r, err
-		}
+	if sgs := c.elbList("SecurityGroups"); c.p.ok() && len(sgs) > 0 {
 		return r, elbError(codeELBValidation, "SecurityGroups: a load balancer's security groups are not modelled here (the model would pass its traffic unchecked); leave them out")
 	}
-	r.tags, err = c.p.tagList("Tags.member")
-	return r, err
+	r.tags = c.p.tagList("Tags.member")
+	return r, c.begin()
 }
 
 // lbZones reads Subnets.member.N or SubnetMappings.member.N (one of them).
 func (c *call) lbZones() ([]lbZoneReq, error) {
-	subnets, err := c.elbList("Subnets")
-	if err != nil {
-		return nil, err
-	}
+	subnets := c.elbList("Subnets")
 	var zones []lbZoneReq
 	for i, s := range subnets {
 		zones = append(zones, lbZoneReq{subnet: s, param: fmt.Sprintf("Subnets.member.%d", i+1)})
 	}
-	idx, err := c.p.indexes("SubnetMappings.member")
-	if err != nil {
-		return nil, err
-	}
+	idx := c.p.indexes("SubnetMappings.member")
 	for _, n := range idx {
 		pre := fmt.Sprintf("SubnetMappings.member.%d", n)
-		sub, err := c.elbRequired(pre + ".SubnetId")
-		if err != nil {
-			return nil, err
-		}
+		sub := c.elbRequired(pre + ".SubnetId")
 		addr, _ := c.p.str(pre + ".PrivateIPv4Address")
 		if a, _ := c.p.str(pre + ".AllocationId"); a != "" {
 			return nil, elbError(codeELBValidation, "%s.AllocationId: an Elastic IP address has no place in the lab", pre)
@@ -117,6 +106,8 @@ func (c *call) lbZones() ([]lbZoneReq, error) {
 		zones = append(zones, lbZoneReq{subnet: sub, addr: addr, addr6: addr6, param: pre})
 	}
 	switch {
+	case !c.p.ok():
+		return nil, c.p.Err()
 	case len(subnets) > 0 && len(idx) > 0:
 		return nil, elbError(codeELBValidation, "Give Subnets or SubnetMappings, not both")
 	case len(zones) == 0:
@@ -128,9 +119,6 @@ func (c *call) lbZones() ([]lbZoneReq, error) {
 func (s *Server) createLoadBalancer(c *call) (any, error) {
 	r, err := c.readLBRequest()
 	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	return c.mutate("", func(st *state) (any, error) {
@@ -245,10 +233,7 @@ func lbSubnets(lb *cloudmock.LoadBalancer) []string {
 func isEndpointEntry(lb *cloudmock.LoadBalancer) bool { return lb.GatewayLoadBalancerArn != "" }
 
 func (s *Server) deleteLoadBalancer(c *call) (any, error) {
-	arn, err := c.elbRequired("LoadBalancerArn")
-	if err != nil {
-		return nil, err
-	}
+	arn := c.elbRequired("LoadBalancerArn")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
@@ -256,7 +241,7 @@ func (s *Server) deleteLoadBalancer(c *call) (any, error) {
 		return nil, elbError(codeOperationNotPerm, "Load balancer '%s' cannot be deleted because deletion protection is enabled", arn)
 	}
 	var listeners []string
-	_, err = c.mutate("", func(st *state) (any, error) {
+	_, err := c.mutate("", func(st *state) (any, error) {
 		i := s.findLB(&st.spec, arn, false)
 		if i < 0 {
 			return struct{}{}, nil // ELBv2: deleting a deleted load balancer succeeds
@@ -284,8 +269,8 @@ func (s *Server) deleteLoadBalancer(c *call) (any, error) {
 // ResourceInUse.
 func lbInUse(err error, arn string) error {
 	var ae *apiError
-	if errors.As(err, &ae) && ae.cause != nil && ae.cause.Code == codes.LoadBalancerNotFound && ae.cause.ID != arn {
-		return elbError(codeResourceInUse, "Load balancer '%s' cannot be deleted because it is currently associated with %s %s", arn, ae.cause.Resource, ae.cause.ID)
+	if errors.As(err, &ae) && ae.Cause != nil && ae.Cause.Code == codes.LoadBalancerNotFound && ae.Cause.ID != arn {
+		return elbError(codeResourceInUse, "Load balancer '%s' cannot be deleted because it is currently associated with %s %s", arn, ae.Cause.Resource, ae.Cause.ID)
 	}
 	return err
 }

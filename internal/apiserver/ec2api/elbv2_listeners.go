@@ -43,23 +43,11 @@ var listenerProtocols = []string{"TCP", "UDP", "TCP_UDP", "TLS"}
 var gatewayListener = cloudmock.Listener{Protocol: "UDP", Port: 6081}
 
 func (s *Server) createListener(c *call) (any, error) {
-	lbArn, err := c.elbRequired("LoadBalancerArn")
-	if err != nil {
-		return nil, err
-	}
+	lbArn := c.elbRequired("LoadBalancerArn")
 	proto, _ := c.p.str("Protocol")
-	port, err := c.p.int("Port")
-	if err != nil {
-		return nil, elbError(codeELBValidation, "Port must be an integer")
-	}
-	tgArns, err := c.forwardActions()
-	if err != nil {
-		return nil, err
-	}
-	tags, err := c.p.tagList("Tags.member")
-	if err != nil {
-		return nil, err
-	}
+	port := c.elbInt("Port")
+	tgArns := c.forwardActions()
+	tags := c.p.tagList("Tags.member")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
@@ -100,32 +88,21 @@ func (s *Server) createListener(c *call) (any, error) {
 
 // forwardActions reads CreateListener's DefaultActions, which may only
 // forward, and returns their target groups' ARNs (at least one).
-func (c *call) forwardActions() ([]string, error) {
-	actions, err := c.p.indexes("DefaultActions.member")
-	if err != nil {
-		return nil, err
-	}
+func (c *call) forwardActions() []string {
 	var tgArns []string
-	for _, n := range actions {
+	for _, n := range c.p.indexes("DefaultActions.member") {
 		pre := fmt.Sprintf("DefaultActions.member.%d", n)
-		typ, err := c.elbRequired(pre + ".Type")
-		if err != nil {
-			return nil, err
-		}
+		typ := c.elbRequired(pre + ".Type")
 		c.p.str(pre + ".Order")
-		if typ != "forward" {
-			return nil, elbError(codeELBValidation, "%s.Type %q: a mirror target's listener can only forward to its target group", pre, typ)
+		if c.p.ok() && typ != "forward" {
+			c.p.fail(elbError(codeELBValidation, "%s.Type %q: a mirror target's listener can only forward to its target group", pre, typ))
 		}
-		tg, err := c.elbRequired(pre + ".TargetGroupArn")
-		if err != nil {
-			return nil, err
-		}
-		tgArns = append(tgArns, tg)
+		tgArns = append(tgArns, c.elbRequired(pre+".TargetGroupArn"))
 	}
-	if len(tgArns) == 0 {
-		return nil, elbError(codeELBValidation, "1 validation error detected: Value null at 'defaultActions' failed to satisfy constraint: Member must not be null")
+	if c.p.ok() && len(tgArns) == 0 {
+		c.p.fail(elbError(codeELBValidation, "1 validation error detected: Value null at 'defaultActions' failed to satisfy constraint: Member must not be null"))
 	}
-	return tgArns, nil
+	return tgArns
 }
 
 // forwardTarget checks the target groups a listener of lb forwards to
@@ -186,10 +163,7 @@ func (s *Server) findListener(spec *cloudmock.Spec, arn string) (int, int) {
 }
 
 func (s *Server) deleteListener(c *call) (any, error) {
-	arn, err := c.elbRequired("ListenerArn")
-	if err != nil {
-		return nil, err
-	}
+	arn := c.elbRequired("ListenerArn")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
@@ -217,15 +191,9 @@ func (s *Server) deleteListener(c *call) (any, error) {
 
 func (s *Server) describeListeners(c *call) (any, error) {
 	lbArn, _ := c.p.str("LoadBalancerArn")
-	arns, err := c.elbList("ListenerArns")
-	if err != nil {
-		return nil, err
-	}
-	pg, err := c.elbPaging()
-	if err != nil {
-		return nil, err
-	}
-	if (lbArn == "") == (len(arns) == 0) {
+	arns := c.elbList("ListenerArns")
+	pg := c.elbPaging()
+	if c.p.ok() && (lbArn == "") == (len(arns) == 0) {
 		return nil, elbError(codeELBValidation, "Give LoadBalancerArn or ListenerArns, one of them")
 	}
 	if err := c.begin(); err != nil {

@@ -41,14 +41,8 @@ func (s *Server) listenerAttrs(modify bool) actionFunc {
 }
 
 func (s *Server) modifyTargetGroup(c *call) (any, error) {
-	arn, err := c.elbRequired("TargetGroupArn")
-	if err != nil {
-		return nil, err
-	}
-	hc, err := c.readHealthCheck("") // only the settings given count (mergeHealthCheck)
-	if err != nil {
-		return nil, err
-	}
+	arn := c.elbRequired("TargetGroupArn")
+	hc := c.readHealthCheck("") // only the settings given count (mergeHealthCheck)
 	if err := c.begin(); err != nil {
 		return nil, err
 	}

@@ -13,12 +13,6 @@ import (
 // DescribeCapacityReservation (no load balancer here has reserved
 // capacity).
 
-func (s *Server) registerELBTags(a map[string]actionFunc) {
-	a["AddTags"] = s.elbTagAction(true)
-	a["RemoveTags"] = s.elbTagAction(false)
-	a["DescribeTags"] = s.describeELBTags
-}
-
 // maxELBTagArns is how many ARNs one tag request names at most.
 const maxELBTagArns = 20
 
@@ -57,11 +51,10 @@ func (s *Server) elbResourceExists(spec *cloudmock.Spec, arn string) error {
 }
 
 func (c *call) elbTagArns() ([]string, error) {
-	arns, err := c.elbList("ResourceArns")
-	if err != nil {
-		return nil, err
-	}
+	arns := c.elbList("ResourceArns")
 	switch {
+	case !c.p.ok():
+		return nil, c.p.Err()
 	case len(arns) == 0:
 		return nil, elbError(codeELBValidation, "1 validation error detected: Value null at 'resourceArns' failed to satisfy constraint: Member must not be null")
 	case len(arns) > maxELBTagArns:
@@ -80,14 +73,11 @@ func (s *Server) elbTagAction(add bool) actionFunc {
 		var tags []tag
 		var keys []string
 		if add {
-			tags, err = c.p.tagList("Tags.member")
+			tags = c.p.tagList("Tags.member")
 		} else {
-			keys, err = c.elbList("TagKeys")
+			keys = c.elbList("TagKeys")
 		}
-		if err != nil {
-			return nil, err
-		}
-		if len(tags)+len(keys) == 0 {
+		if c.p.ok() && len(tags)+len(keys) == 0 {
 			return nil, elbError(codeELBValidation, "Give at least one tag (%s)", map[bool]string{true: "Tags.member.N", false: "TagKeys.member.N"}[add])
 		}
 		if err := c.begin(); err != nil {
@@ -139,10 +129,7 @@ func (s *Server) describeELBTags(c *call) (any, error) {
 type capacityResult struct{}
 
 func (s *Server) describeCapacityReservation(c *call) (any, error) {
-	arn, err := c.elbRequired("LoadBalancerArn")
-	if err != nil {
-		return nil, err
-	}
+	arn := c.elbRequired("LoadBalancerArn")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}

@@ -27,10 +27,7 @@ func toXMLTG(v tgView) xres {
 
 func (s *Server) describeTargetGroups(c *call) (any, error) {
 	lbArn, _ := c.p.str("LoadBalancerArn")
-	arns, names, pg, err := c.elbDescribe("TargetGroupArns")
-	if err != nil {
-		return nil, err
-	}
+	arns, names, pg := c.elbDescribe("TargetGroupArns")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
@@ -71,32 +68,22 @@ type elbTarget struct {
 	port      *int
 }
 
-func (c *call) elbTargets(required bool) ([]elbTarget, error) {
+func (c *call) elbTargets(required bool) []elbTarget {
 	if v, ok := c.p.str("Targets"); ok && v != "" {
-		return nil, elbError(codeELBValidation, "Targets is a list: give Targets.member.N.Id")
-	}
-	idx, err := c.p.indexes("Targets.member")
-	if err != nil {
-		return nil, err
+		c.p.fail(elbError(codeELBValidation, "Targets is a list: give Targets.member.N.Id"))
 	}
 	var out []elbTarget
-	for _, n := range idx {
+	for _, n := range c.p.indexes("Targets.member") {
 		pre := fmt.Sprintf("Targets.member.%d", n)
-		id, err := c.elbRequired(pre + ".Id")
-		if err != nil {
-			return nil, err
-		}
-		port, err := c.p.int(pre + ".Port")
-		if err != nil {
-			return nil, elbError(codeELBValidation, "%s.Port must be an integer", pre)
-		}
+		id := c.elbRequired(pre + ".Id")
+		port := c.elbInt(pre + ".Port")
 		c.p.str(pre + ".AvailabilityZone")
 		out = append(out, elbTarget{id: id, param: pre, port: port})
 	}
-	if required && len(out) == 0 {
-		return nil, elbError(codeELBValidation, "1 validation error detected: Value null at 'targets' failed to satisfy constraint: Member must not be null")
+	if c.p.ok() && required && len(out) == 0 {
+		c.p.fail(elbError(codeELBValidation, "1 validation error detected: Value null at 'targets' failed to satisfy constraint: Member must not be null"))
 	}
-	return out, nil
+	return out
 }
 
 // targetENI resolves a target id of a target group in VPC vpc: the
@@ -136,14 +123,8 @@ func targetID(spec *cloudmock.Spec, v tgView, eni string) string {
 
 func (s *Server) changeTargets(register bool) actionFunc {
 	return func(c *call) (any, error) {
-		arn, err := c.elbRequired("TargetGroupArn")
-		if err != nil {
-			return nil, err
-		}
-		targets, err := c.elbTargets(true)
-		if err != nil {
-			return nil, err
-		}
+		arn := c.elbRequired("TargetGroupArn")
+		targets := c.elbTargets(true)
 		if err := c.begin(); err != nil {
 			return nil, err
 		}
@@ -234,17 +215,9 @@ func (s *Server) health(v tgView, eni string) xmlTargetHealth {
 }
 
 func (s *Server) describeTargetHealth(c *call) (any, error) {
-	arn, err := c.elbRequired("TargetGroupArn")
-	if err != nil {
-		return nil, err
-	}
-	targets, err := c.elbTargets(false)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := c.elbList("Include"); err != nil {
-		return nil, err
-	}
+	arn := c.elbRequired("TargetGroupArn")
+	targets := c.elbTargets(false)
+	c.elbList("Include")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}

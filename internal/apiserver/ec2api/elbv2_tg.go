@@ -17,14 +17,6 @@ import (
 // Target groups: the model's TargetGroups (CreateTargetGroup) and the one
 // target group of each file's load balancer (hasOwnTG), seen alike.
 
-func (s *Server) registerTargetGroups(a map[string]actionFunc) {
-	a["CreateTargetGroup"] = s.createTargetGroup
-	a["DeleteTargetGroup"] = s.deleteTargetGroup
-	a["ModifyTargetGroup"] = s.modifyTargetGroup
-	a["DescribeListenerAttributes"] = s.listenerAttrs(false)
-	a["ModifyListenerAttributes"] = s.listenerAttrs(true)
-}
-
 const (
 	codeDuplicateTGName = "DuplicateTargetGroupName"
 	codeTGInUse         = "ResourceInUse"
@@ -103,9 +95,9 @@ func (s *Server) findTG(spec *cloudmock.Spec, arn string) (tgView, bool) {
 
 func (c *call) readTargetGroup() (cloudmock.TargetGroup, string, []tag, error) {
 	var tg cloudmock.TargetGroup
-	name, err := c.elbRequired("Name")
-	if err != nil {
-		return tg, "", nil, err
+	name := c.elbRequired("Name")
+	if !c.p.ok() {
+		return tg, "", nil, c.p.Err()
 	}
 	if !lbNameOK.MatchString(name) {
 		return tg, "", nil, elbError(codeELBValidation, "Name %q: a target group's name is 1-32 letters, digits and hyphens, neither beginning nor ending with a hyphen", name)
@@ -119,14 +111,14 @@ func (c *call) readTargetGroup() (cloudmock.TargetGroup, string, []tag, error) {
 	}
 	tg.Protocol, _ = c.p.str("Protocol")
 	tg.VpcId, _ = c.p.str("VpcId")
-	port, err := c.p.int("Port")
-	if err != nil {
-		return tg, "", nil, elbError(codeELBValidation, "Port must be an integer")
-	}
-	if tg.Protocol == "" || port == nil || tg.VpcId == "" {
+	switch port := c.elbInt("Port"); {
+	case !c.p.ok():
+		return tg, "", nil, c.p.Err()
+	case tg.Protocol == "" || port == nil || tg.VpcId == "":
 		return tg, "", nil, elbError(codeELBValidation, "A target group of type %s needs Protocol, Port and VpcId", tg.TargetType)
+	default:
+		tg.Port = *port
 	}
-	tg.Port = *port
 	if tg.Protocol == "GENEVE" && tg.Port != encap.GenevePort {
 		return tg, "", nil, elbError(codeELBValidation, "Port %d: a GENEVE target group's port is %d", tg.Port, encap.GenevePort)
 	}
@@ -134,18 +126,15 @@ func (c *call) readTargetGroup() (cloudmock.TargetGroup, string, []tag, error) {
 		return tg, "", nil, elbError(codeELBValidation, "IpAddressType %q: target groups created here are ipv4", ip)
 	}
 	c.p.str("ProtocolVersion")
-	hc, err := c.readHealthCheck(tg.Protocol)
-	if err != nil {
-		return tg, "", nil, err
-	}
+	hc := c.readHealthCheck(tg.Protocol)
 	tg.HealthCheck = &hc
-	tags, err := c.p.tagList("Tags.member")
-	return tg, name, tags, err
+	tags := c.p.tagList("Tags.member")
+	return tg, name, tags, c.p.Err()
 }
 
 // readHealthCheck reads the HealthCheck* parameters over the protocol's
 // defaults.
-func (c *call) readHealthCheck(proto string) (cloudmock.HealthCheck, error) {
+func (c *call) readHealthCheck(proto string) cloudmock.HealthCheck {
 	hc := defaultHealthCheck(proto)
 	if v, ok := c.p.str("HealthCheckEnabled"); ok {
 		hc.Enabled = v == "true"
@@ -158,20 +147,16 @@ func (c *call) readHealthCheck(proto string) (cloudmock.HealthCheck, error) {
 	c.p.str("Matcher.GrpcCode")
 	for name, dst := range map[string]*int{"HealthCheckIntervalSeconds": &hc.IntervalSeconds, "HealthCheckTimeoutSeconds": &hc.TimeoutSeconds,
 		"HealthyThresholdCount": &hc.HealthyThreshold, "UnhealthyThresholdCount": &hc.UnhealthyThreshold} {
-		n, err := c.p.int(name)
-		if err != nil {
-			return hc, elbError(codeELBValidation, "%s must be an integer", name)
-		}
-		if n != nil {
+		if n := c.elbInt(name); n != nil {
 			*dst = *n
 		}
 	}
-	if hc.Port != "traffic-port" {
+	if c.p.ok() && hc.Port != "traffic-port" {
 		if n, err := strconv.Atoi(hc.Port); err != nil || n < 1 || n > 65535 {
-			return hc, elbError(codeELBValidation, "HealthCheckPort %q is not traffic-port nor a port 1-65535", hc.Port)
+			c.p.fail(elbError(codeELBValidation, "HealthCheckPort %q is not traffic-port nor a port 1-65535", hc.Port))
 		}
 	}
-	return hc, nil
+	return hc
 }
 
 // tgResult is the answer of an action on one target group.
@@ -221,14 +206,11 @@ func findModelTG(spec *cloudmock.Spec, arn string) int {
 }
 
 func (s *Server) deleteTargetGroup(c *call) (any, error) {
-	arn, err := c.elbRequired("TargetGroupArn")
-	if err != nil {
-		return nil, err
-	}
+	arn := c.elbRequired("TargetGroupArn")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
-	_, err = c.mutate("", func(st *state) (any, error) {
+	_, err := c.mutate("", func(st *state) (any, error) {
 		i := findModelTG(&st.spec, arn)
 		if i < 0 {
 			if _, own := s.findTG(&st.spec, arn); own {
@@ -241,8 +223,8 @@ func (s *Server) deleteTargetGroup(c *call) (any, error) {
 		return struct{}{}, nil
 	})
 	var ae *apiError
-	if errors.As(err, &ae) && ae.cause != nil && ae.cause.Code == codes.TargetGroupNotFound {
-		return nil, elbError(codeTGInUse, "Target group '%s' is currently in use by a listener of %s", arn, ae.cause.ID)
+	if errors.As(err, &ae) && ae.Cause != nil && ae.Cause.Code == codes.TargetGroupNotFound {
+		return nil, elbError(codeTGInUse, "Target group '%s' is currently in use by a listener of %s", arn, ae.Cause.ID)
 	}
 	if err != nil {
 		return nil, err

@@ -7,11 +7,6 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-func (s *Server) registerNetworkInterfaces(a map[string]actionFunc) {
-	a["DescribeNetworkInterfaces"] = s.describeNetworkInterfaces
-	s.registerNetworkInterfaceChanges(a)
-}
-
 type xmlGroupIdent struct {
 	GroupId   string `xml:"groupId"`
 	GroupName string `xml:"groupName"`

@@ -36,25 +36,18 @@ func (r *eniRequest) read(p *params, groupParam, v6Param string) error {
 	r.subnet, _ = p.str(pre + "SubnetId")
 	r.privateIP, _ = p.str(pre + "PrivateIpAddress")
 	r.description, _ = p.str(pre + "Description")
-	var err error
-	if r.groups, err = p.list(pre + groupParam); err != nil {
-		return err
-	}
-	if n, err := p.int(pre + "Ipv6AddressCount"); err != nil {
-		return err
-	} else if n != nil {
+	r.groups = p.list(pre + groupParam)
+	if n := p.int(pre + "Ipv6AddressCount"); n != nil {
 		r.ipv6Count = *n
 	}
-	idx, err := p.indexes(pre + v6Param)
-	if err != nil {
-		return err
-	}
+	idx := p.indexes(pre + v6Param)
 	var v6 []string
 	for _, n := range idx {
 		a, _ := p.str(fmt.Sprintf("%s%s.%d.Ipv6Address", pre, v6Param, n))
 		v6 = append(v6, a)
 	}
-	if r.primaryIPv6, err = p.bool(pre + "EnablePrimaryIpv6"); err != nil {
+	r.primaryIPv6 = p.bool(pre + "EnablePrimaryIpv6")
+	if err := p.Err(); err != nil {
 		return err
 	}
 	return r.checkIPv6(v6)

@@ -15,39 +15,24 @@ import (
 // model's NetworkInterfaces (an attached interface has the InstanceId and
 // Attachment of its instance).
 
-func (s *Server) registerNetworkInterfaceChanges(a map[string]actionFunc) {
-	a["CreateNetworkInterface"] = s.createNetworkInterface
-	a["DeleteNetworkInterface"] = s.deleteNetworkInterface
-	a["AttachNetworkInterface"] = s.attachNetworkInterface
-	a["DetachNetworkInterface"] = s.detachNetworkInterface
-	a["ModifyNetworkInterfaceAttribute"] = s.modifyNetworkInterfaceAttribute
-}
-
 // readPrivateIPs reads PrivateIpAddresses.N (the model holds one address:
 // the primary one) and SecondaryPrivateIpAddressCount (0 only).
 func (c *call) readPrivateIPs(r *eniRequest) error {
-	idx, err := c.p.indexes("PrivateIpAddresses")
-	if err != nil {
-		return err
-	}
+	idx := c.p.indexes("PrivateIpAddresses")
 	for _, n := range idx {
 		pre := fmt.Sprintf("PrivateIpAddresses.%d.", n)
 		ip, _ := c.p.str(pre + "PrivateIpAddress")
 		// the one address is the primary one, whatever Primary says
-		if _, err := c.p.bool(pre + "Primary"); err != nil {
-			return err
-		}
-		if len(idx) > 1 || (r.privateIP != "" && r.privateIP != ip) {
+		c.p.bool(pre + "Primary")
+		if c.p.ok() && (len(idx) > 1 || r.privateIP != "" && r.privateIP != ip) {
 			return errInvalid(pre+"PrivateIpAddress", ip, "An interface here has one private IPv4 address (no secondary addresses).")
 		}
 		r.privateIP = ip
 	}
-	if n, err := c.p.int("SecondaryPrivateIpAddressCount"); err != nil {
-		return err
-	} else if n != nil && *n != 0 {
+	if n := c.p.int("SecondaryPrivateIpAddressCount"); n != nil && *n != 0 {
 		return errInvalid("SecondaryPrivateIpAddressCount", fmt.Sprint(*n), "Secondary private addresses are not supported here.")
 	}
-	return nil
+	return c.p.Err()
 }
 
 func (s *Server) createNetworkInterface(c *call) (any, error) {
@@ -64,10 +49,7 @@ func (s *Server) createNetworkInterface(c *call) (any, error) {
 	if t, _ := c.p.str("InterfaceType"); t != "" && t != "interface" {
 		return nil, errorf(codeUnsupported, "InterfaceType %q is not supported here (only interface).", t)
 	}
-	tags, err := c.p.tagSpecs("network-interface")
-	if err != nil {
-		return nil, err
-	}
+	tags := c.p.tagSpecs("network-interface")
 	token, _ := c.p.str("ClientToken")
 	if err := c.begin(); err != nil {
 		return nil, err
@@ -78,10 +60,9 @@ func (s *Server) createNetworkInterface(c *call) (any, error) {
 			return nil, err
 		}
 		st.spec.NetworkInterfaces = append(st.spec.NetworkInterfaces, e)
-		if err := st.tags.set(e.NetworkInterfaceId, tags, "TagSpecification"); err != nil {
-			return nil, err
-		}
-		return itemResult{name: "networkInterface", item: s.toXMLENI(s.eniOf(&st.spec, &st.spec.NetworkInterfaces[len(st.spec.NetworkInterfaces)-1]), st.tags), token: token}, nil
+		return st.created(e.NetworkInterfaceId, tags, "networkInterface", token, func() xres {
+			return s.toXMLENI(s.eniOf(&st.spec, &st.spec.NetworkInterfaces[len(st.spec.NetworkInterfaces)-1]), st.tags)
+		})
 	})
 }
 
@@ -111,21 +92,10 @@ type attachENIResult struct {
 }
 
 func (s *Server) attachNetworkInterface(c *call) (any, error) {
-	id, err := c.p.required("NetworkInterfaceId")
-	if err != nil {
-		return nil, err
-	}
-	inst, err := c.p.required("InstanceId")
-	if err != nil {
-		return nil, err
-	}
-	index, err := c.p.requiredInt("DeviceIndex")
-	if err != nil {
-		return nil, err
-	}
-	if card, err := c.p.int("NetworkCardIndex"); err != nil {
-		return nil, err
-	} else if card != nil && *card != 0 {
+	id := c.p.required("NetworkInterfaceId")
+	inst := c.p.required("InstanceId")
+	index := c.p.requiredInt("DeviceIndex")
+	if card := c.p.int("NetworkCardIndex"); card != nil && *card != 0 {
 		return nil, errInvalid("NetworkCardIndex", fmt.Sprint(*card), "Instances here have one network card (index 0).")
 	}
 	if err := c.begin(); err != nil {
@@ -189,13 +159,8 @@ func findENIAttachment(spec *cloudmock.Spec, id string) int {
 }
 
 func (s *Server) detachNetworkInterface(c *call) (any, error) {
-	id, err := c.p.required("AttachmentId")
-	if err != nil {
-		return nil, err
-	}
-	if _, err := c.p.bool("Force"); err != nil {
-		return nil, err
-	}
+	id := c.p.required("AttachmentId")
+	c.p.bool("Force")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
@@ -217,18 +182,12 @@ func (s *Server) detachNetworkInterface(c *call) (any, error) {
 // SecurityGroupId.N, SourceDestCheck, or the attachment's
 // DeleteOnTermination.
 func (s *Server) modifyNetworkInterfaceAttribute(c *call) (any, error) {
-	id, err := c.p.required("NetworkInterfaceId")
-	if err != nil {
-		return nil, err
-	}
+	id := c.p.required("NetworkInterfaceId")
 	desc := c.p.optStr("Description.Value")
 	check := c.p.optStr("SourceDestCheck.Value")
 	att := c.p.optStr("Attachment.AttachmentId")
 	del := c.p.optStr("Attachment.DeleteOnTermination")
-	groups, err := c.p.list("SecurityGroupId")
-	if err != nil {
-		return nil, err
-	}
+	groups := c.p.list("SecurityGroupId")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}

@@ -1,11 +1,11 @@
 package ec2api
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
 
+	"github.com/mirrorlab/mirrorlab/internal/apiserver/httpserve"
 	"github.com/mirrorlab/mirrorlab/internal/codes"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
@@ -33,20 +33,13 @@ const (
 )
 
 // apiError is an error answered to the client: an HTTP status, an EC2 error
-// code and a message. cause is the model's finding when the error comes
+// code and a message, and the model's finding (Cause) when the error comes
 // from validation.
-type apiError struct {
-	Status  int
-	Code    string
-	Message string
-	cause   *cloudmock.ValidationError
-}
-
-func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+type apiError = httpserve.APIError
 
 // errorf is a client error (HTTP 400) with an EC2 code.
 func errorf(code, format string, args ...any) *apiError {
-	return &apiError{Status: http.StatusBadRequest, Code: code, Message: fmt.Sprintf(format, args...)}
+	return httpserve.Errorf(code, format, args...)
 }
 
 // errMissing is EC2's answer to a missing required parameter.
@@ -65,24 +58,12 @@ func errDryRun() *apiError {
 }
 
 // internalError is a server-side failure (HTTP 500).
-func internalError(format string, args ...any) *apiError {
-	return &apiError{Status: http.StatusInternalServerError, Code: codeInternal, Message: fmt.Sprintf(format, args...)}
-}
+func internalError(format string, args ...any) *apiError { return httpserve.Internal(format, args...) }
 
 // asAPIError turns any error into an apiError: an *apiError as is, a model
 // validation error mapped by fromValidation, anything else an internal
 // error.
-func asAPIError(err error) *apiError {
-	var ae *apiError
-	if errors.As(err, &ae) {
-		return ae
-	}
-	var ve *cloudmock.ValidationError
-	if errors.As(err, &ve) {
-		return fromValidation(ve)
-	}
-	return internalError("%v", err)
-}
+func asAPIError(err error) *apiError { return httpserve.AsAPIError(err, fromValidation) }
 
 // ruleListField matches the model's path of a filter rule inside a filter.
 var ruleListField = regexp.MustCompile(`^(?:Ingress|Egress)FilterRules\[\d+\]\.`)
@@ -112,7 +93,7 @@ func fromValidation(ve *cloudmock.ValidationError) *apiError {
 		Status:  http.StatusBadRequest,
 		Code:    ve.Code,
 		Message: fmt.Sprintf("%s (parameter %s of %s %s)", ve.Message, paramName(ve.Field), ve.Resource, id),
-		cause:   ve,
+		Cause:   ve,
 	}
 }
 

@@ -194,31 +194,15 @@ func (s *Server) ownedBy(im *image, owners []string) bool {
 // unknown or malformed id is InvalidAMIID.NotFound / .Malformed, as EC2
 // answers), of the owners Owner.N, filtered, paged by id.
 func (s *Server) describeImages(c *call) (any, error) {
-	ids, err := c.p.list("ImageId")
-	if err != nil {
-		return nil, err
-	}
-	owners, err := c.p.list("Owner")
-	if err != nil {
-		return nil, err
-	}
-	if _, err := c.p.list("ExecutableBy"); err != nil {
-		return nil, err
-	}
+	ids := c.p.list("ImageId")
+	owners := c.p.list("Owner")
+	c.p.list("ExecutableBy")
 	for _, b := range []string{"IncludeDeprecated", "IncludeDisabled"} {
-		if _, err := c.p.bool(b); err != nil {
-			return nil, err
-		}
+		c.p.bool(b)
 	}
-	fs, err := c.p.filters()
-	if err != nil {
-		return nil, err
-	}
-	pg, err := c.p.paging(5, 1000)
-	if err != nil {
-		return nil, err
-	}
-	if len(ids) > 0 && pg.max > 0 {
+	fs := c.p.filters()
+	pg := c.p.paging(5, 1000)
+	if c.p.ok() && len(ids) > 0 && pg.max > 0 {
 		return nil, errorf(codes.InvalidParameterCombination, "The parameter ImageId cannot be used with the parameter MaxResults")
 	}
 	if err := c.begin(); err != nil {

@@ -71,11 +71,8 @@ func liveInstance(spec *cloudmock.Spec, recs instRecords, id string) (*instance,
 
 func (s *Server) describeInstanceAttribute(c *call) (any, error) {
 	id, _ := c.p.str("InstanceId")
-	attr, err := c.p.required("Attribute")
-	if err != nil {
-		return nil, err
-	}
-	if !slices.Contains(instanceAttributes, attr) {
+	attr := c.p.required("Attribute")
+	if c.p.ok() && !slices.Contains(instanceAttributes, attr) {
 		return nil, errInvalid("Attribute", attr, "It must be one of the instance attributes EC2 names.")
 	}
 	if err := c.begin(); err != nil {
@@ -150,14 +147,11 @@ func (s *Server) modifyInstanceAttribute(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	groups, err := c.p.list("GroupId")
-	if err != nil {
-		return nil, err
-	}
+	groups := c.p.list("GroupId")
 	if len(groups) > 0 {
 		attr = "groupSet"
 	}
-	if attr == "" {
+	if attr == "" && c.p.ok() {
 		return nil, errMissing("Attribute")
 	}
 	return c.changeInstance(id, func(st *state, in *instance) (any, error) {

@@ -76,23 +76,17 @@ type xmlCreditItem struct {
 // another type, or an unknown one, is named in the answer's
 // unsuccessful set, as EC2 does; the others change.
 func (s *Server) modifyInstanceCreditSpecification(c *call) (any, error) {
-	idx, err := c.p.indexes("InstanceCreditSpecification")
-	if err != nil {
-		return nil, err
-	}
-	if len(idx) == 0 {
+	idx := c.p.indexes("InstanceCreditSpecification")
+	if c.p.ok() && len(idx) == 0 {
 		return nil, errMissing("InstanceCreditSpecification.1")
 	}
 	want := map[string]string{}
 	var order []string
 	for _, n := range idx {
 		pre := fmt.Sprintf("InstanceCreditSpecification.%d.", n)
-		id, err := c.p.required(pre + "InstanceId")
-		if err != nil {
-			return nil, err
-		}
+		id := c.p.required(pre + "InstanceId")
 		credits, _ := c.p.str(pre + "CpuCredits")
-		if credits != "standard" && credits != "unlimited" {
+		if c.p.ok() && credits != "standard" && credits != "unlimited" {
 			return nil, errInvalid(pre+"CpuCredits", credits, "It must be standard or unlimited.")
 		}
 		want[id] = credits

@@ -41,40 +41,16 @@ type launchENI struct {
 	keep  bool // DeleteOnTermination false
 }
 
-func (s *Server) registerInstances(a map[string]actionFunc) {
-	a["DescribeInstances"] = s.describeInstances
-	a["RunInstances"] = s.runInstances
-	a["TerminateInstances"] = s.terminateInstances
-	a["StopInstances"] = s.stopInstances
-	a["StartInstances"] = s.startInstances
-	a["DescribeInstanceAttribute"] = s.describeInstanceAttribute
-	a["ModifyInstanceAttribute"] = s.modifyInstanceAttribute
-	a["DescribeInstanceCreditSpecifications"] = s.describeInstanceCreditSpecifications
-	a["DescribeInstanceStatus"] = s.describeInstanceStatus
-	a["GetConsoleOutput"] = s.getConsoleOutput
-	a["DescribeVolumes"] = s.describeVolumes
-	a["ModifyInstanceCreditSpecification"] = s.modifyInstanceCreditSpecification
-	a["ModifyInstanceMetadataOptions"] = s.modifyInstanceMetadataOptions
-	a["MonitorInstances"] = s.monitorInstances
-	a["UnmonitorInstances"] = s.unmonitorInstances
-}
-
 // readRun decodes RunInstances' parameters.
 func (c *call) readRun() (*runRequest, error) {
 	p := c.p
 	r := &runRequest{tags: map[string][]tag{}}
-	var err error
-	if r.image, err = p.required("ImageId"); err != nil {
-		return nil, err
-	}
-	if r.typ, err = p.required("InstanceType"); err != nil {
-		return nil, err
-	}
-	if r.min, err = p.requiredInt("MinCount"); err != nil {
-		return nil, err
-	}
-	if r.max, err = p.requiredInt("MaxCount"); err != nil {
-		return nil, err
+	r.image = p.required("ImageId")
+	r.typ = p.required("InstanceType")
+	r.min = p.requiredInt("MinCount")
+	r.max = p.requiredInt("MaxCount")
+	if !p.ok() {
+		return nil, p.Err()
 	}
 	if r.min < 1 || r.max < r.min {
 		return nil, errInvalid("MinCount", fmt.Sprint(r.min), fmt.Sprintf("MinCount must be at least 1 and at most MaxCount (%d).", r.max))
@@ -84,8 +60,8 @@ func (c *call) readRun() (*runRequest, error) {
 	if err := r.primary.read(p, "SecurityGroupId", "Ipv6Address"); err != nil {
 		return nil, err
 	}
-	if r.groupNames, err = p.list("SecurityGroup"); err != nil {
-		return nil, err
+	if r.groupNames = p.list("SecurityGroup"); !p.ok() {
+		return nil, p.Err()
 	}
 	if err := c.readRunUserData(r); err != nil {
 		return nil, err
@@ -99,9 +75,7 @@ func (c *call) readRun() (*runRequest, error) {
 	if r.max > 1 && (r.primary.privateIP != "" || r.primary.ipv6 != "") {
 		return nil, errorf(codes.InvalidParameterCombination, "A private IP address can be given only when launching one instance (MaxCount 1).")
 	}
-	if r.tags, err = p.tagSpecsOf("instance", "network-interface", "volume"); err != nil {
-		return nil, err
-	}
+	r.tags = p.tagSpecsOf("instance", "network-interface", "volume")
 	return r, c.begin()
 }
 
@@ -129,13 +103,8 @@ func (c *call) readRunUserData(r *runRequest) error {
 // (hibernation, enclaves, placement).
 func (c *call) readRunOptions(r *runRequest) error {
 	p := c.p
-	var err error
-	if r.model.DisableApiTermination, err = p.bool("DisableApiTermination"); err != nil {
-		return err
-	}
-	if r.model.DisableApiStop, err = p.bool("DisableApiStop"); err != nil {
-		return err
-	}
+	r.model.DisableApiTermination = p.bool("DisableApiTermination")
+	r.model.DisableApiStop = p.bool("DisableApiStop")
 	r.model.InstanceInitiatedShutdownBehavior, _ = p.str("InstanceInitiatedShutdownBehavior")
 	r.model.CpuCredits, _ = p.str("CreditSpecification.CpuCredits")
 	r.zone, _ = p.str("Placement.AvailabilityZone")
@@ -143,16 +112,10 @@ func (c *call) readRunOptions(r *runRequest) error {
 	if err := readMetadataOptions(p, "MetadataOptions.", &r.meta); err != nil {
 		return err
 	}
-	if r.monitored, err = p.bool("Monitoring.Enabled"); err != nil {
-		return err
-	}
-	if r.ebsOptimized, err = p.bool("EbsOptimized"); err != nil {
-		return err
-	}
+	r.monitored = p.bool("Monitoring.Enabled")
+	r.ebsOptimized = p.bool("EbsOptimized")
 	for _, off := range []string{"HibernationOptions.Configured", "EnclaveOptions.Enabled"} {
-		if on, err := p.bool(off); err != nil {
-			return err
-		} else if on {
+		if on := p.bool(off); on {
 			return errorf(codeUnsupported, "%s=true is not supported here: instances are network namespaces.", off)
 		}
 	}
@@ -161,7 +124,7 @@ func (c *call) readRunOptions(r *runRequest) error {
 			return errorf(codeUnsupported, "%s %q is not supported here (only %q).", name, v, only)
 		}
 	}
-	return nil
+	return p.Err()
 }
 
 // readMetadataOptions decodes <prefix>HttpTokens, HttpEndpoint,
@@ -184,17 +147,13 @@ func readMetadataOptions(p *params, prefix string, m *xmlMetadataOptions) error 
 			*dst = v
 		}
 	}
-	n, err := p.int(prefix + "HttpPutResponseHopLimit")
-	if err != nil {
-		return err
-	}
-	if n != nil {
+	if n := p.int(prefix + "HttpPutResponseHopLimit"); n != nil {
 		if *n < 1 || *n > 64 {
 			return errInvalid(prefix+"HttpPutResponseHopLimit", fmt.Sprint(*n), "It must be between 1 and 64.")
 		}
 		m.HttpPutResponseHopLimit = *n
 	}
-	return nil
+	return p.Err()
 }
 
 // readRunInterfaces decodes NetworkInterface.N: the one at device index 0
@@ -202,9 +161,9 @@ func readMetadataOptions(p *params, prefix string, m *xmlMetadataOptions) error 
 // top-level SubnetId, SecurityGroupId and PrivateIpAddress must not also
 // describe.
 func (c *call) readRunInterfaces(r *runRequest) error {
-	idx, err := c.p.indexes("NetworkInterface")
-	if err != nil || len(idx) == 0 {
-		return err
+	idx := c.p.indexes("NetworkInterface")
+	if len(idx) == 0 {
+		return c.p.Err()
 	}
 	if r.primary.subnet != "" || len(r.primary.groups) > 0 || r.primary.privateIP != "" || len(r.groupNames) > 0 {
 		return errorf(codes.InvalidParameterCombination, "Network interfaces and an instance-level subnet ID, security groups or private IP address may not be specified on the same request")
@@ -213,10 +172,8 @@ func (c *call) readRunInterfaces(r *runRequest) error {
 	for _, n := range idx {
 		pre := fmt.Sprintf("NetworkInterface.%d.", n)
 		l := launchENI{req: eniRequest{param: pre}}
-		if l.index, err = c.p.requiredInt(pre + "DeviceIndex"); err != nil {
-			return err
-		}
-		if seen[l.index] || l.index < 0 {
+		l.index = c.p.requiredInt(pre + "DeviceIndex")
+		if c.p.ok() && (seen[l.index] || l.index < 0) {
 			return errInvalid(pre+"DeviceIndex", fmt.Sprint(l.index), "Each interface needs its own device index.")
 		}
 		seen[l.index] = true

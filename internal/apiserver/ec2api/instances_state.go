@@ -42,10 +42,7 @@ func stateOfCode(code int) xmlInstanceState {
 // one mutation and answers the state changes. The action has read its
 // other parameters.
 func (s *Server) changeInstances(c *call, fn func(st *state, in *instance, now int) (int, error)) ([]xmlStateChange, error) {
-	ids, err := c.p.requiredList("InstanceId")
-	if err != nil {
-		return nil, err
-	}
+	ids := c.p.requiredList("InstanceId")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
@@ -76,15 +73,12 @@ func (s *Server) changeInstances(c *call, fn func(st *state, in *instance, now i
 // here (Force, SkipOsShutdown; Hibernate must be false).
 func (c *call) readStateChange(flags ...string) error {
 	for _, f := range flags {
-		on, err := c.p.bool(f)
-		if err != nil {
-			return err
-		}
+		on := c.p.bool(f)
 		if on && f != "Force" && f != "SkipOsShutdown" {
 			return errorf(codeUnsupported, "%s=true is not supported here.", f)
 		}
 	}
-	return nil
+	return c.p.Err()
 }
 
 func (s *Server) terminateInstances(c *call) (any, error) {
@@ -101,10 +95,10 @@ func (s *Server) terminateInstances(c *call) (any, error) {
 		return stateShuttingDown, s.terminate(st, in)
 	})
 	var ae *apiError
-	if errors.As(err, &ae) && ae.cause != nil && ae.cause.Code == codes.NetworkInterfaceNotFound {
+	if errors.As(err, &ae) && ae.Cause != nil && ae.Cause.Code == codes.NetworkInterfaceNotFound {
 		// an interface that goes with the instance is still used (a mirror
 		// session's source, a target, a load balancer's target)
-		return nil, errorf(codeDependencyViolation, "A network interface of the instance is in use by %s %s.", ae.cause.Resource, ae.cause.ID)
+		return nil, errorf(codeDependencyViolation, "A network interface of the instance is in use by %s %s.", ae.Cause.Resource, ae.Cause.ID)
 	}
 	if err != nil {
 		return nil, err
@@ -216,10 +210,7 @@ func (s *Server) unmonitorInstances(c *call) (any, error) { return s.setMonitori
 // setMonitoring turns detailed monitoring on or off (shown, not emulated:
 // nothing here reads CloudWatch metrics).
 func (s *Server) setMonitoring(c *call, on bool) (any, error) {
-	ids, err := c.p.requiredList("InstanceId")
-	if err != nil {
-		return nil, err
-	}
+	ids := c.p.requiredList("InstanceId")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
@@ -243,10 +234,7 @@ func (s *Server) setMonitoring(c *call, on bool) (any, error) {
 // modifyInstanceMetadataOptions changes the metadata options an instance
 // shows (nothing here serves instance metadata).
 func (s *Server) modifyInstanceMetadataOptions(c *call) (any, error) {
-	id, err := c.p.required("InstanceId")
-	if err != nil {
-		return nil, err
-	}
+	id := c.p.required("InstanceId")
 	var changes xmlMetadataOptions
 	if err := readMetadataOptions(c.p, "", &changes); err != nil {
 		return nil, err

@@ -47,7 +47,7 @@ func (s *Server) describeInstanceStatus(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	all, _ := c.p.bool("IncludeAllInstances") // read (and checked) above
+	all := c.p.bool("IncludeAllInstances") // read (and checked) above
 	return c.readAll(func(cur *published) (any, error) {
 		var items []xmlInstanceStatus
 		for _, in := range listInstances(&cur.spec, cur.inst, time.Time{}) {
@@ -95,18 +95,14 @@ type consoleOutputResult struct {
 // getConsoleOutput answers what the instance's user data has written
 // (Config.ConsoleOutput; empty without it), base64-encoded as EC2 does.
 func (s *Server) getConsoleOutput(c *call) (any, error) {
-	id, err := c.p.required("InstanceId")
-	if err != nil {
-		return nil, err
-	}
-	if _, err := c.p.bool("Latest"); err != nil {
-		return nil, err
-	}
+	id := c.p.required("InstanceId")
+	c.p.bool("Latest")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	return c.readAll(func(cur *published) (any, error) {
-		if _, err := liveInstance(&cur.spec, cur.inst, id); err != nil {
+		_, err := liveInstance(&cur.spec, cur.inst, id)
+		if err != nil {
 			return nil, err
 		}
 		var out []byte

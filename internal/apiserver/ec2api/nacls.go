@@ -7,13 +7,6 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-func (s *Server) registerNetworkAcls(a map[string]actionFunc) {
-	a["DescribeNetworkAcls"] = s.describeNetworkAcls
-	a["CreateNetworkAclEntry"] = s.changeACLEntry(aclCreate)
-	a["ReplaceNetworkAclEntry"] = s.changeACLEntry(aclReplace)
-	a["DeleteNetworkAclEntry"] = s.changeACLEntry(aclDelete)
-}
-
 // defaultRuleNumber is the number of the implicit last rule of every
 // network ACL (deny all), which EC2 lists as "*".
 const defaultRuleNumber = 32767
@@ -121,21 +114,11 @@ func (s *Server) aclFilters() filterFields[*cloudmock.NetworkAcl] {
 }
 
 func (s *Server) describeNetworkAcls(c *call) (any, error) {
-	q, err := c.readDescribe("NetworkAclId")
-	if err != nil {
-		return nil, err
-	}
-	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		items, next, err := pickByID(q, spec.NetworkAcls, nil, aclNotFound, s.aclFilters(), idOfACL, tags)
-		if err != nil {
-			return nil, err
-		}
-		out := listResult{set: "networkAclSet", next: next}
-		for _, a := range items {
-			out.items = append(out.items, s.toXMLACL(a, tags))
-		}
-		return out, nil
-	})
+	return describeByID(c, "NetworkAclId", "networkAclSet", aclNotFound, idOfACL,
+		func(spec *cloudmock.Spec) ([]cloudmock.NetworkAcl, filterFields[*cloudmock.NetworkAcl]) {
+			return spec.NetworkAcls, s.aclFilters()
+		},
+		func(_ *cloudmock.Spec, a *cloudmock.NetworkAcl, tags tagStore) xres { return s.toXMLACL(a, tags) })
 }
 
 type aclChange int
@@ -154,61 +137,42 @@ type emptyResult struct {
 // readACLEntry reads the entry of Create/ReplaceNetworkAclEntry. ICMP
 // types and codes are not modelled: only -1 (all) is taken.
 func (c *call) readACLEntry(e *cloudmock.NetworkAclEntry) error {
-	var err error
-	if e.Protocol, err = c.p.required("Protocol"); err != nil {
-		return err
-	}
-	if e.RuleAction, err = c.p.required("RuleAction"); err != nil {
-		return err
-	}
+	e.Protocol = c.p.required("Protocol")
+	e.RuleAction = c.p.required("RuleAction")
 	e.CidrBlock, _ = c.p.str("CidrBlock")
 	e.Ipv6CidrBlock, _ = c.p.str("Ipv6CidrBlock")
-	pr, err := c.portRangeFromTo("PortRange")
-	if err != nil {
-		return err
+	pr := c.portRangeFromTo("PortRange")
+	if !c.p.ok() {
+		return c.p.Err()
 	}
 	if p := protocolNumber(e.Protocol); p == "6" || p == "17" {
 		e.PortRange = pr // EC2 ignores a port range given with another protocol (the provider sends 0-0)
 	}
 	for _, k := range []string{"Icmp.Type", "Icmp.Code"} {
-		v, err := c.p.int(k)
-		if err != nil {
-			return err
-		}
-		if v != nil && *v != -1 {
+		if v := c.p.int(k); v != nil && *v != -1 {
 			return errorf(codeUnsupported, "ICMP types and codes on network ACL entries are not modelled: give %s -1 (all) or leave it out.", k)
 		}
 	}
-	return nil
+	return c.p.Err()
 }
 
 // portRangeFromTo reads "<name>.From"/"<name>.To" (network ACL entries);
 // nil when neither is given.
-func (c *call) portRangeFromTo(name string) (*cloudmock.PortRange, error) {
-	pr, err := c.p.intPair(name+".From", name+".To")
-	if pr == nil {
-		return nil, err
+func (c *call) portRangeFromTo(name string) *cloudmock.PortRange {
+	if pr := c.p.intPair(name+".From", name+".To"); pr != nil {
+		return &cloudmock.PortRange{From: pr[0], To: pr[1]}
 	}
-	return &cloudmock.PortRange{From: pr[0], To: pr[1]}, nil
+	return nil
 }
 
 func (s *Server) changeACLEntry(op aclChange) actionFunc {
 	return func(c *call) (any, error) {
-		aclID, err := c.p.required("NetworkAclId")
-		if err != nil {
-			return nil, err
-		}
-		number, err := c.p.requiredInt("RuleNumber")
-		if err != nil {
-			return nil, err
-		}
-		if _, ok := c.p.str("Egress"); !ok {
+		aclID := c.p.required("NetworkAclId")
+		number := c.p.requiredInt("RuleNumber")
+		if _, ok := c.p.str("Egress"); !ok && c.p.ok() {
 			return nil, errMissing("Egress")
 		}
-		egress, err := c.p.bool("Egress")
-		if err != nil {
-			return nil, err
-		}
+		egress := c.p.bool("Egress")
 		e := cloudmock.NetworkAclEntry{RuleNumber: number, Egress: egress}
 		if op != aclDelete {
 			if err := c.readACLEntry(&e); err != nil {

@@ -10,12 +10,6 @@ import (
 
 // Network ACLs created, deleted and associated through the API.
 
-func (s *Server) registerNetworkAclChanges(a map[string]actionFunc) {
-	a["CreateNetworkAcl"] = s.createNetworkAcl
-	a["DeleteNetworkAcl"] = s.deleteNetworkAcl
-	a["ReplaceNetworkAclAssociation"] = s.replaceNetworkAclAssociation
-}
-
 const codeAssociationNotFound = "InvalidAssociationID.NotFound"
 
 // aclAssocID is the id of a subnet's association with a network ACL.
@@ -36,15 +30,9 @@ func (s *Server) createNetworkAcl(c *call) (any, error) {
 // resource, under a new id of prefix, into the state and returns the
 // answer; the tags are set before it, the quota of kind checked after.
 func (c *call) createInVpc(prefix string, kind cloudmock.IDKind, tagType string, add func(st *state, id, vpc string) any) (any, error) {
-	vpc, err := c.p.required("VpcId")
-	if err != nil {
-		return nil, err
-	}
+	vpc := c.p.required("VpcId")
 	token, _ := c.p.str("ClientToken")
-	tags, err := c.p.tagSpecs(tagType)
-	if err != nil {
-		return nil, err
-	}
+	tags := c.p.tagSpecs(tagType)
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
@@ -91,10 +79,7 @@ type replaceAssociationResult struct {
 // replaceNetworkAclAssociation moves the subnet of an association
 // (AssociationId) to another ACL of its VPC.
 func (s *Server) replaceNetworkAclAssociation(c *call) (any, error) {
-	assoc, err := c.p.required("AssociationId")
-	if err != nil {
-		return nil, err
-	}
+	assoc := c.p.required("AssociationId")
 	to, err := c.beginWith("NetworkAclId")
 	if err != nil {
 		return nil, err

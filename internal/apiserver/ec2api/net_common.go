@@ -145,12 +145,12 @@ func idsExist(ids []string, exists func(string) bool, code, kind string) error {
 // such as "Entries[3].") so that it names the request's parameter.
 func renamedParam(err error, prefix, param string) error {
 	ae, ok := err.(*apiError)
-	if !ok || ae.cause == nil || !strings.HasPrefix(ae.cause.Field, prefix) {
+	if !ok || ae.Cause == nil || !strings.HasPrefix(ae.Cause.Field, prefix) {
 		return err
 	}
-	field := strings.TrimPrefix(ae.cause.Field, prefix)
+	field := strings.TrimPrefix(ae.Cause.Field, prefix)
 	if param != "" {
 		field = param + "." + field
 	}
-	return &apiError{Status: ae.Status, Code: ae.Code, Message: fmt.Sprintf("%s (parameter %s)", ae.cause.Message, field), cause: ae.cause}
+	return &apiError{Status: ae.Status, Code: ae.Code, Message: fmt.Sprintf("%s (parameter %s)", ae.Cause.Message, field), Cause: ae.Cause}
 }

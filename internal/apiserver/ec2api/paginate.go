@@ -19,15 +19,12 @@ const tokenPrefix = "ml1:"
 
 // paging reads MaxResults (bounded to lo..hi, as the action's reference
 // documents; out of bounds is InvalidParameterValue) and NextToken.
-func (p *params) paging(lo, hi int) (pager, error) {
+func (p *params) paging(lo, hi int) pager {
 	var pg pager
-	n, err := p.int("MaxResults")
-	if err != nil {
-		return pg, err
-	}
-	if n != nil {
+	if n := p.int("MaxResults"); n != nil {
 		if *n < lo || *n > hi {
-			return pg, errInvalid("MaxResults", fmt.Sprint(*n), fmt.Sprintf("It must be between %d and %d.", lo, hi))
+			p.fail(errInvalid("MaxResults", fmt.Sprint(*n), fmt.Sprintf("It must be between %d and %d.", lo, hi)))
+			return pg
 		}
 		pg.max = *n
 	}
@@ -35,11 +32,12 @@ func (p *params) paging(lo, hi int) (pager, error) {
 		raw, err := base64.RawURLEncoding.DecodeString(tok)
 		after, found := strings.CutPrefix(string(raw), tokenPrefix)
 		if err != nil || !found || after == "" {
-			return pg, errInvalid("NextToken", tok, "It is not a token this server issued.")
+			p.fail(errInvalid("NextToken", tok, "It is not a token this server issued."))
+			return pg
 		}
 		pg.after = after
 	}
-	return pg, nil
+	return pg
 }
 
 // filterPage keeps the items that match fs (applyFilters) and returns

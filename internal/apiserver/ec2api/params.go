@@ -17,6 +17,7 @@ import (
 type params struct {
 	v    map[string]string
 	used map[string]bool
+	err  error // the first read that failed (Err)
 }
 
 // ignoredParams are protocol and signature parameters that no action reads.
@@ -55,8 +56,30 @@ func decodeParams(body, query string) (*params, error) {
 	return p, nil
 }
 
+// Err returns the first read that failed, nil when every read succeeded.
+// As bufio.Scanner's, the error is sticky: a read after a failure returns
+// a zero value and neither reads nor marks anything, so that the first
+// failure in code order is the request's answer. A handler checks Err
+// before it uses what it read (c.begin does, before DryRun and the
+// unknown parameters).
+func (p *params) Err() error { return p.err }
+
+// ok reports that no read failed so far: a handler checks it before any
+// logic on what it read.
+func (p *params) ok() bool { return p.err == nil }
+
+// fail keeps err as the request's answer unless a read failed before.
+func (p *params) fail(err error) {
+	if p.err == nil {
+		p.err = err
+	}
+}
+
 // str returns a parameter's value and whether it was given.
 func (p *params) str(name string) (string, bool) {
+	if p.err != nil {
+		return "", false
+	}
 	p.used[name] = true
 	v, ok := p.v[name]
 	return v, ok
@@ -71,64 +94,78 @@ func (p *params) optStr(name string) *string {
 }
 
 // required returns a parameter that must be present and not empty.
-func (p *params) required(name string) (string, error) {
+func (p *params) required(name string) string {
 	v, ok := p.str(name)
-	if !ok || v == "" {
-		return "", errMissing(name)
+	if p.err == nil && (!ok || v == "") {
+		p.fail(errMissing(name))
 	}
-	return v, nil
+	return v
 }
 
 // int returns an integer parameter, nil when absent.
-func (p *params) int(name string) (*int, error) {
+func (p *params) int(name string) *int {
 	v, ok := p.str(name)
 	if !ok {
-		return nil, nil
+		return nil
 	}
-	// EC2 refuses " 5" and "+7": only an optional minus and digits.
+	n, isInt := parseInt(v)
+	if !isInt {
+		p.fail(errInvalid(name, v, "It must be an integer."))
+		return nil
+	}
+	return &n
+}
+
+// parseInt parses a 32-bit integer as EC2 does: it refuses " 5" and
+// "+7", only an optional minus and digits.
+func parseInt(v string) (int, bool) {
 	digits := strings.TrimPrefix(v, "-")
-	if digits == "" || strings.Trim(digits, "0123456789") != "" {
-		return nil, errInvalid(name, v, "It must be an integer.")
-	}
 	n, err := strconv.ParseInt(v, 10, 32)
-	if err != nil {
-		return nil, errInvalid(name, v, "It must be an integer.")
-	}
-	i := int(n)
-	return &i, nil
+	return int(n), digits != "" && strings.Trim(digits, "0123456789") == "" && err == nil
 }
 
 // requiredInt returns an integer parameter that must be present.
-func (p *params) requiredInt(name string) (int, error) {
-	n, err := p.int(name)
-	if err != nil {
-		return 0, err
-	}
+func (p *params) requiredInt(name string) int {
+	n := p.int(name)
 	if n == nil {
-		return 0, errMissing(name)
+		p.fail(errMissing(name))
+		return 0
 	}
-	return *n, nil
+	return *n
 }
 
 // bool returns a boolean parameter ("true"/"false", any case); absent is
 // false.
-func (p *params) bool(name string) (bool, error) {
+func (p *params) bool(name string) bool {
 	v, ok := p.str(name)
-	if !ok {
-		return false, nil
-	}
 	switch strings.ToLower(v) {
 	case "true":
-		return true, nil
+		return true
 	case "false":
-		return false, nil
+		return false
 	}
-	return false, errInvalid(name, v, "It must be true or false.")
+	if ok {
+		p.fail(errInvalid(name, v, "It must be true or false."))
+	}
+	return false
 }
 
 // indexes returns the N of the keys "prefix.N" or "prefix.N.<rest>", in
 // ascending order, marking nothing as used. N must be a positive integer.
-func (p *params) indexes(prefix string) ([]int, error) {
+func (p *params) indexes(prefix string) []int {
+	if p.err != nil {
+		return nil
+	}
+	out, err := p.scanIndexes(prefix)
+	if err != nil {
+		p.fail(err)
+	}
+	return out
+}
+
+// scanIndexes is indexes without failing the reader: nil and the error
+// for a malformed N.
+func (p *params) scanIndexes(prefix string) ([]int, error) {
 	seen := map[int]bool{}
 	for k := range p.v {
 		rest, ok := strings.CutPrefix(k, prefix+".")
@@ -152,31 +189,36 @@ func (p *params) indexes(prefix string) ([]int, error) {
 
 // list returns the values of "name.1", "name.2", … in index order (EC2's
 // flattened lists; gaps are allowed).
-func (p *params) list(name string) ([]string, error) {
-	idx, err := p.indexes(name)
-	if err != nil {
-		return nil, err
-	}
+func (p *params) list(name string) []string {
 	var out []string
-	for _, n := range idx {
-		k := fmt.Sprintf("%s.%d", name, n)
-		v, ok := p.str(k)
+	for _, n := range p.indexes(name) {
+		v, ok := p.str(fmt.Sprintf("%s.%d", name, n))
 		if !ok {
-			return nil, errorf(codeUnknownParameter, "The parameter %s.%d.* is not recognized", name, n)
+			p.fail(errorf(codeUnknownParameter, "The parameter %s.%d.* is not recognized", name, n))
+			return nil
 		}
 		out = append(out, v)
 	}
-	return out, nil
+	return out
 }
 
 // requiredList is list for a list that must name one item at least
 // (MissingParameter name.1 when it names none).
-func (p *params) requiredList(name string) ([]string, error) {
-	out, err := p.list(name)
-	if err == nil && len(out) == 0 {
-		err = errMissing(name + ".1")
+func (p *params) requiredList(name string) []string {
+	out := p.list(name)
+	if p.err == nil && len(out) == 0 {
+		p.fail(errMissing(name + ".1"))
 	}
-	return out, err
+	return out
+}
+
+// check keeps err (a check of values read) as the request's answer
+// unless a read failed before; it reports whether all is well.
+func (p *params) check(err error) bool {
+	if err != nil {
+		p.fail(err)
+	}
+	return p.err == nil
 }
 
 // Filter is one Filter.N of a Describe request: a name and its values
@@ -187,78 +229,61 @@ type Filter struct {
 }
 
 // filters decodes Filter.N.Name / Filter.N.Value.M.
-func (p *params) filters() ([]Filter, error) {
-	idx, err := p.indexes("Filter")
-	if err != nil {
-		return nil, err
-	}
-	if err := checkFilterCount(len(idx)); err != nil {
-		return nil, err
+func (p *params) filters() []Filter {
+	idx := p.indexes("Filter")
+	if p.err != nil || !p.check(checkFilterCount(len(idx))) {
+		return nil
 	}
 	var out []Filter
 	total := 0
 	for _, n := range idx {
 		pre := fmt.Sprintf("Filter.%d", n)
-		name, err := p.required(pre + ".Name")
-		if err != nil {
-			return nil, err
-		}
-		vals, err := p.list(pre + ".Value")
-		if err != nil {
-			return nil, err
-		}
+		name := p.required(pre + ".Name")
+		vals := p.list(pre + ".Value")
 		total += len(vals)
-		if err := checkFilterValues(pre, vals, total); err != nil {
-			return nil, err
+		if p.err != nil || !p.check(checkFilterValues(pre, vals, total)) {
+			return nil
 		}
 		out = append(out, Filter{Name: name, Values: vals})
 	}
-	return out, nil
+	return out
 }
 
 // portRange decodes a nested "<name>.FromPort"/"<name>.ToPort"; nil when
 // neither is given, MissingParameter when only one is.
-func (p *params) portRange(name string) (*[2]int, error) {
+func (p *params) portRange(name string) *[2]int {
 	return p.intPair(name+".FromPort", name+".ToPort")
 }
 
 // intPair reads two integer parameters that go together (a port range's
 // ends): nil when neither is given, MissingParameter when only one is.
-func (p *params) intPair(first, second string) (*[2]int, error) {
-	a, err := p.int(first)
-	if err != nil {
-		return nil, err
-	}
-	b, err := p.int(second)
-	if err != nil {
-		return nil, err
-	}
+func (p *params) intPair(first, second string) *[2]int {
+	a, b := p.int(first), p.int(second)
 	switch {
-	case a == nil && b == nil:
-		return nil, nil
+	case p.err != nil || a == nil && b == nil:
+		return nil
 	case a == nil:
-		return nil, errMissing(first)
+		p.fail(errMissing(first))
+		return nil
 	case b == nil:
-		return nil, errMissing(second)
+		p.fail(errMissing(second))
+		return nil
 	}
-	return &[2]int{*a, *b}, nil
+	return &[2]int{*a, *b}
 }
 
 // removeFields decodes RemoveField.N and checks each against the allowed
 // values.
-func (p *params) removeFields(allowed ...string) (map[string]bool, error) {
-	vals, err := p.list("RemoveField")
-	if err != nil {
-		return nil, err
-	}
+func (p *params) removeFields(allowed ...string) map[string]bool {
 	out := map[string]bool{}
-	for i, v := range vals {
+	for i, v := range p.list("RemoveField") {
 		if !slices.Contains(allowed, v) {
-			return nil, errInvalid(fmt.Sprintf("RemoveField.%d", i+1), v, "It must be one of: "+strings.Join(allowed, ", ")+".")
+			p.fail(errInvalid(fmt.Sprintf("RemoveField.%d", i+1), v, "It must be one of: "+strings.Join(allowed, ", ")+"."))
+			return nil
 		}
 		out[v] = true
 	}
-	return out, nil
+	return out
 }
 
 // unread returns the parameters no accessor read, sorted.

@@ -64,3 +64,27 @@ func TestRequiredListNamesItsFirstItem(t *testing.T) {
 		}
 	}
 }
+
+// A failed read is sticky, as bufio.Scanner's error: later reads answer
+// zero values and mark nothing read, and Err is the first failure.
+func TestParamsErrorIsSticky(t *testing.T) {
+	p, err := decodeParams("B=x&C=7&D=maybe", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := p.required("A"); v != "" || p.ok() {
+		t.Fatalf("required(A) of nothing = %q, ok %v", v, p.ok())
+	}
+	if n, b, c := p.int("B"), p.bool("D"), p.int("C"); n != nil || b || c != nil {
+		t.Fatalf("reads after a failure answer %v %v %v, want zero values", n, b, c)
+	}
+	if v, ok := p.str("C"); v != "" || ok {
+		t.Fatalf("str after a failure = %q, %v", v, ok)
+	}
+	if ae, ok := p.Err().(*apiError); !ok || ae.Code != "MissingParameter" || !strings.Contains(ae.Message, "parameter A") {
+		t.Fatalf("Err() = %v, want MissingParameter naming A", p.Err())
+	}
+	if un := p.unread(); len(un) != 3 {
+		t.Fatalf("unread = %v: reads after the failure marked parameters read", un)
+	}
+}

@@ -9,14 +9,6 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-func (s *Server) registerVpcPeeringConnections(a map[string]actionFunc) {
-	a["CreateVpcPeeringConnection"] = s.createVpcPeeringConnection
-	a["AcceptVpcPeeringConnection"] = s.acceptVpcPeeringConnection
-	a["RejectVpcPeeringConnection"] = s.rejectVpcPeeringConnection
-	a["DeleteVpcPeeringConnection"] = s.deleteVpcPeeringConnection
-	a["DescribeVpcPeeringConnections"] = s.describeVpcPeeringConnections
-}
-
 // codeInvalidStateTransition is EC2's answer to accepting or rejecting a
 // peering connection that is not pending acceptance.
 const codeInvalidStateTransition = "InvalidStateTransition"
@@ -67,24 +59,15 @@ func (s *Server) toXMLPeering(spec *cloudmock.Spec, p *cloudmock.VpcPeeringConne
 // AcceptVpcPeeringConnection. Overlapping CIDRs are refused (the model's
 // rule).
 func (s *Server) createVpcPeeringConnection(c *call) (any, error) {
-	vpc, err := c.p.required("VpcId")
-	if err != nil {
-		return nil, err
-	}
-	peer, err := c.p.required("PeerVpcId")
-	if err != nil {
-		return nil, err
-	}
+	vpc := c.p.required("VpcId")
+	peer := c.p.required("PeerVpcId")
 	if o, ok := c.p.str("PeerOwnerId"); ok && o != s.cfg.AccountID {
 		return nil, errorf(codeUnsupported, "Peering with account %s is not emulated: the account is %s.", o, s.cfg.AccountID)
 	}
 	if r, ok := c.p.str("PeerRegion"); ok && r != s.cfg.Region {
 		return nil, errorf(codeUnsupported, "Inter-Region peering (%s) is not emulated: Traffic Mirroring reaches a target in another VPC through intra-Region peering, and the Region is %s.", r, s.cfg.Region)
 	}
-	tags, err := c.p.tagSpecs("vpc-peering-connection")
-	if err != nil {
-		return nil, err
-	}
+	tags := c.p.tagSpecs("vpc-peering-connection")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
@@ -100,10 +83,7 @@ func (s *Server) createVpcPeeringConnection(c *call) (any, error) {
 			Status: &cloudmock.VpcPeeringConnectionStateReason{Code: cloudmock.PeeringPendingAcceptance,
 				Message: fmt.Sprintf(peeringMessages[cloudmock.PeeringPendingAcceptance], s.cfg.AccountID)}}
 		st.spec.VpcPeeringConnections = append(st.spec.VpcPeeringConnections, p)
-		if err := st.tags.set(p.VpcPeeringConnectionId, tags, "TagSpecification"); err != nil {
-			return nil, err
-		}
-		return itemResult{name: "vpcPeeringConnection", item: s.toXMLPeering(&st.spec, &p, st.tags)}, nil
+		return st.created(p.VpcPeeringConnectionId, tags, "vpcPeeringConnection", "", func() xres { return s.toXMLPeering(&st.spec, &p, st.tags) })
 	})
 }
 
@@ -187,20 +167,10 @@ func (s *Server) peeringFilters(spec *cloudmock.Spec) filterFields[*cloudmock.Vp
 }
 
 func (s *Server) describeVpcPeeringConnections(c *call) (any, error) {
-	q, err := c.readDescribe("VpcPeeringConnectionId")
-	if err != nil {
-		return nil, err
-	}
-	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		items, next, err := pickByID(q, spec.VpcPeeringConnections, nil, peeringNotFound, s.peeringFilters(spec),
-			func(x *cloudmock.VpcPeeringConnection) string { return x.VpcPeeringConnectionId }, tags)
-		if err != nil {
-			return nil, err
-		}
-		out := listResult{set: "vpcPeeringConnectionSet", next: next}
-		for _, x := range items {
-			out.items = append(out.items, s.toXMLPeering(spec, x, tags))
-		}
-		return out, nil
-	})
+	type P = cloudmock.VpcPeeringConnection
+	return describeByID(c, "VpcPeeringConnectionId", "vpcPeeringConnectionSet", peeringNotFound, func(x *P) string { return x.VpcPeeringConnectionId },
+		func(spec *cloudmock.Spec) ([]P, filterFields[*P]) {
+			return spec.VpcPeeringConnections, s.peeringFilters(spec)
+		},
+		s.toXMLPeering)
 }

@@ -8,17 +8,6 @@ import (
 
 // Route tables created, deleted and associated through the API.
 
-func (s *Server) registerRouteTableChanges(a map[string]actionFunc) {
-	a["CreateRouteTable"] = s.createRouteTable
-	a["DeleteRouteTable"] = s.deleteRouteTable
-	a["AssociateRouteTable"] = s.associateRouteTable
-	a["DisassociateRouteTable"] = s.disassociateRouteTable
-	a["ReplaceRouteTableAssociation"] = s.replaceRouteTableAssociation
-	a["CreateRoute"] = s.changeRoute(routeCreate)
-	a["ReplaceRoute"] = s.changeRoute(routeReplace)
-	a["DeleteRoute"] = s.changeRoute(routeDelete)
-}
-
 // storeVpcTables stores the derived main table of a VPC that has no
 // stored table, so that a table added beside it does not change the
 // VPC's routes.
@@ -59,11 +48,8 @@ func (s *Server) deleteRouteTable(c *call) (any, error) {
 // change on the table's index (a derived main table stored first) in a
 // mutation.
 func mutateTable(c *call, more func() error, change func(st *state, i int) (any, error)) (any, error) {
-	id, err := c.p.required("RouteTableId")
-	if err != nil {
-		return nil, err
-	}
-	if more != nil {
+	id := c.p.required("RouteTableId")
+	if more != nil && c.p.ok() { // more checks what it reads
 		if err := more(); err != nil {
 			return nil, err
 		}
@@ -95,9 +81,8 @@ func (s *Server) associateRouteTable(c *call) (any, error) {
 		if _, ok := c.p.str("GatewayId"); ok {
 			return errorf(codeUnsupported, "Gateway route tables are not emulated: give SubnetId.")
 		}
-		var err error
-		subnet, err = c.p.required("SubnetId")
-		return err
+		subnet = c.p.required("SubnetId")
+		return c.p.Err()
 	}, func(st *state, i int) (any, error) {
 		if findSubnet(&st.spec, subnet) < 0 {
 			return nil, subnetNotFound(subnet)
@@ -152,10 +137,7 @@ type replaceRouteAssociationResult struct {
 // replaceRouteTableAssociation moves an association to another table of
 // the VPC: a subnet's, or the main one (the new table becomes main).
 func (s *Server) replaceRouteTableAssociation(c *call) (any, error) {
-	id, err := c.p.required("AssociationId")
-	if err != nil {
-		return nil, err
-	}
+	id := c.p.required("AssociationId")
 	to, err := c.beginWith("RouteTableId")
 	if err != nil {
 		return nil, err

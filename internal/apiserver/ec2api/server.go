@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mirrorlab/mirrorlab/cloudmock"
+	"github.com/mirrorlab/mirrorlab/internal/apiserver/httpserve"
 )
 
 // MaxBodyBytes caps a request body; a larger request is refused with an
@@ -75,7 +77,7 @@ type Server struct {
 
 	wmu    sync.Mutex // serializes mutations; guards below
 	rng    *rand.Rand
-	tokens tokenCache
+	tokens httpserve.TokenCache[tokenEntry]
 	attrs  attrStore    // ELBv2 attributes set by clients (elbv2_attrs.go)
 	gone   goneStore    // deleted resources EC2 still describes (gone.go)
 	ids    idIndex      // own ids of cur's Spec (idindex.go); nil until needed
@@ -113,7 +115,7 @@ func New(cfg Config) (*Server, error) {
 		log:      log,
 		services: map[string]*service{},
 		rng:      rand.New(rand.NewPCG(seed, seed^0x6a09e667f3bcc908)),
-		tokens:   newTokenCache(maxTokens),
+		tokens:   httpserve.NewTokenCache[tokenEntry](maxTokens),
 	}
 	spec := cfg.Spec.Clone()
 	st := &state{spec: spec, deep: cloudmock.AllLists, tags: newTagStore(), srv: s, inst: instRecords{}}
@@ -139,11 +141,14 @@ type published struct {
 	inst instRecords // instances' presentation (instances_clock.go)
 }
 
-// addService adds an API selected by Version and returns its action table.
-func (s *Server) addService(name, version, namespace string, style protocolStyle) map[string]actionFunc {
+// addService adds an API selected by Version, with the actions of the
+// tables.
+func (s *Server) addService(name, version, namespace string, style protocolStyle, tables ...map[string]actionFunc) {
 	svc := &service{name: name, version: version, namespace: namespace, style: style, actions: map[string]actionFunc{}}
+	for _, t := range tables {
+		maps.Copy(svc.actions, t)
+	}
 	s.services[version] = svc
-	return svc.actions
 }
 
 // Spec returns a deep copy of the current state.
@@ -185,8 +190,8 @@ type call struct {
 // Actions call it after reading their parameters and before touching the
 // state.
 func (c *call) begin() error {
-	dry, err := c.p.bool("DryRun")
-	if err != nil {
+	dry := c.p.bool("DryRun")
+	if err := c.p.Err(); err != nil {
 		return err
 	}
 	if un := c.p.unread(); len(un) > 0 {
@@ -199,10 +204,7 @@ func (c *call) begin() error {
 // beginWith reads the last parameter of an action, one that must be
 // given and not empty, then begins (c.begin).
 func (c *call) beginWith(name string) (string, error) {
-	v, err := c.p.required(name)
-	if err != nil {
-		return "", err
-	}
+	v := c.p.required(name)
 	return v, c.begin()
 }
 

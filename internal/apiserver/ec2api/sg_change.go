@@ -19,10 +19,7 @@ func (s *Server) changeRules(egress, authorize bool) actionFunc {
 		}
 		var ruleIDs []string
 		if !authorize {
-			var err error
-			if ruleIDs, err = c.p.list("SecurityGroupRuleId"); err != nil {
-				return nil, err
-			}
+			ruleIDs = c.p.list("SecurityGroupRuleId")
 		}
 		rules, err := c.readRules(egress, len(ruleIDs) > 0)
 		if err != nil {
@@ -136,10 +133,10 @@ func addRuleOnly(r sgRule) []cloudmock.IpPermission {
 // parameter of that rule.
 func placedParam(err error, placed map[string]string) error {
 	ae, ok := err.(*apiError)
-	if !ok || ae.cause == nil || ae.cause.Resource != "SecurityGroup" {
+	if !ok || ae.Cause == nil || ae.Cause.Resource != "SecurityGroup" {
 		return err
 	}
-	f := ae.cause.Field
+	f := ae.Cause.Field
 	best := ""
 	for path := range placed {
 		if (strings.HasPrefix(f, path+".") || f == path) && len(path) > len(best) {
@@ -157,5 +154,5 @@ func placedParam(err error, placed map[string]string) error {
 		}
 		param += rest
 	}
-	return &apiError{Status: ae.Status, Code: ae.Code, Message: fmt.Sprintf("%s (parameter %s)", ae.cause.Message, param), cause: ae.cause}
+	return &apiError{Status: ae.Status, Code: ae.Code, Message: fmt.Sprintf("%s (parameter %s)", ae.Cause.Message, param), Cause: ae.Cause}
 }

@@ -149,9 +149,9 @@ func without[T any](xs []T, match func(T) bool) ([]T, bool) {
 // FromPort, ToPort, CidrIp and SourceSecurityGroupName) into rules; none
 // at all is MissingParameter unless allowNone.
 func (c *call) readRules(egress, allowNone bool) ([]sgRule, error) {
-	idx, err := c.p.indexes("IpPermissions")
-	if err != nil {
-		return nil, err
+	idx := c.p.indexes("IpPermissions")
+	if !c.p.ok() {
+		return nil, c.p.Err()
 	}
 	var out []sgRule
 	for _, n := range idx {
@@ -215,17 +215,13 @@ func (c *call) ruleBase(pre, proto string, egress bool) (sgRule, error) {
 		return sgRule{}, errMissing(name("IpProtocol"))
 	}
 	r := sgRule{egress: egress, proto: protocolName(proto), permParam: pre}
-	from, err := c.p.int(name("FromPort"))
-	if err != nil {
-		return r, err
-	}
-	to, err := c.p.int(name("ToPort"))
-	if err != nil {
-		return r, err
-	}
-	switch r.proto {
-	case "-1":
-	case "tcp", "udp":
+	from := c.p.int(name("FromPort"))
+	to := c.p.int(name("ToPort"))
+	switch {
+	case !c.p.ok():
+		return r, c.p.Err()
+	case r.proto == "-1":
+	case r.proto == "tcp" || r.proto == "udp":
 		if from == nil {
 			return r, errMissing(name("FromPort"))
 		}
@@ -252,10 +248,7 @@ func (c *call) ruleBase(pre, proto string, egress bool) (sgRule, error) {
 // Descriptions are read and not kept (the model has none).
 func (c *call) readPeers(pre string, base sgRule, out *[]sgRule) error {
 	for _, list := range []struct{ name, key string }{{"IpRanges", "CidrIp"}, {"Ipv6Ranges", "CidrIpv6"}, {"Groups", "GroupId"}} {
-		idx, err := c.p.indexes(pre + "." + list.name)
-		if err != nil {
-			return err
-		}
+		idx := c.p.indexes(pre + "." + list.name)
 		for _, m := range idx {
 			ip := fmt.Sprintf("%s.%s.%d", pre, list.name, m)
 			c.p.str(ip + ".Description")
@@ -263,10 +256,7 @@ func (c *call) readPeers(pre string, base sgRule, out *[]sgRule) error {
 				c.p.str(ip + ".UserId")
 				c.p.str(ip + ".GroupName")
 			}
-			v, err := c.p.required(ip + "." + list.key)
-			if err != nil {
-				return err
-			}
+			v := c.p.required(ip + "." + list.key)
 			r := base
 			r.param = ip
 			switch list.name {
@@ -280,8 +270,9 @@ func (c *call) readPeers(pre string, base sgRule, out *[]sgRule) error {
 			*out = append(*out, r)
 		}
 	}
-	if idx, _ := c.p.indexes(pre + ".PrefixListIds"); len(idx) > 0 {
+	// a malformed PrefixListIds.N is left to begin's UnknownParameter
+	if idx, _ := c.p.scanIndexes(pre + ".PrefixListIds"); len(idx) > 0 {
 		return errorf(codeUnsupported, "Prefix lists are not modelled (%s.PrefixListIds).", pre)
 	}
-	return nil
+	return c.p.Err()
 }

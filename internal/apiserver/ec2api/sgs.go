@@ -7,14 +7,6 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-func (s *Server) registerSecurityGroups(a map[string]actionFunc) {
-	a["DescribeSecurityGroups"] = s.describeSecurityGroups
-	a["AuthorizeSecurityGroupIngress"] = s.changeRules(false, true)
-	a["AuthorizeSecurityGroupEgress"] = s.changeRules(true, true)
-	a["RevokeSecurityGroupIngress"] = s.changeRules(false, false)
-	a["RevokeSecurityGroupEgress"] = s.changeRules(true, false)
-}
-
 // groupPair is a group named by a rule, with its owner.
 func (s *Server) groupPair(g cloudmock.UserIdGroupPair) xres {
 	return res(g).with(xel{"userId", s.cfg.AccountID})
@@ -114,10 +106,7 @@ func groupByName(spec *cloudmock.Spec, tags tagStore, name string) (string, bool
 }
 
 func (s *Server) describeSecurityGroups(c *call) (any, error) {
-	names, err := c.p.list("GroupName")
-	if err != nil {
-		return nil, err
-	}
+	names := c.p.list("GroupName")
 	q, err := c.readDescribe("GroupId")
 	if err != nil {
 		return nil, err

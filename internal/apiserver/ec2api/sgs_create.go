@@ -11,12 +11,6 @@ import (
 
 // Security groups created and deleted through the API.
 
-func (s *Server) registerSecurityGroupChanges(a map[string]actionFunc) {
-	a["CreateSecurityGroup"] = s.createSecurityGroup
-	a["DeleteSecurityGroup"] = s.deleteSecurityGroup
-	a["DescribeSecurityGroupRules"] = s.describeSecurityGroupRules
-}
-
 const (
 	codeGroupReserved     = "InvalidGroup.Reserved"
 	codeVpcIDNotSpecified = "VPCIdNotSpecified"
@@ -32,14 +26,11 @@ type createGroupResult struct {
 // given) and tags.
 func (c *call) readGroupRequest() (cloudmock.SecurityGroup, []tag, error) {
 	var g cloudmock.SecurityGroup
-	var err error
-	if g.GroupName, err = c.p.required("GroupName"); err != nil {
-		return g, nil, err
-	}
-	if g.Description, err = c.p.required("GroupDescription"); err != nil {
-		return g, nil, err
-	}
+	g.GroupName = c.p.required("GroupName")
+	g.Description = c.p.required("GroupDescription")
 	switch {
+	case !c.p.ok():
+		return g, nil, c.p.Err()
 	case len(g.GroupName) > 255:
 		return g, nil, errInvalid("GroupName", g.GroupName, "It is longer than 255 characters.")
 	case strings.HasPrefix(g.GroupName, "sg-"):
@@ -50,10 +41,7 @@ func (c *call) readGroupRequest() (cloudmock.SecurityGroup, []tag, error) {
 		return g, nil, errInvalid("GroupDescription", g.Description, "It is longer than 255 characters.")
 	}
 	g.VpcId, _ = c.p.str("VpcId")
-	tags, err := c.p.tagSpecs("security-group")
-	if err != nil {
-		return g, nil, err
-	}
+	tags := c.p.tagSpecs("security-group")
 	return g, tags, c.begin()
 }
 

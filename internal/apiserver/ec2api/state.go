@@ -114,7 +114,7 @@ func (c *call) mutateIn(lists cloudmock.Lists, token string, change func(st *sta
 	// a digest, not the parameters: 10 000 remembered tokens stay small
 	key, fingerprint := c.action+"\x00"+token, sha256.Sum256([]byte(c.p.canonical("ClientToken", "DryRun")))
 	if token != "" {
-		if prev, ok := s.tokens.get(key); ok {
+		if prev, ok := s.tokens.Get(key); ok {
 			if prev.fingerprint != fingerprint {
 				return nil, errorf(codeIdempotentMismatch, "The client token %q was used before with different parameters for %s.", token, c.action)
 			}
@@ -167,7 +167,7 @@ func (c *call) mutateIn(lists cloudmock.Lists, token string, change func(st *sta
 	}
 	s.publish(&published{spec: st.spec, tags: st.tags, inst: st.inst})
 	if token != "" {
-		s.tokens.put(key, tokenEntry{fingerprint: fingerprint, result: res})
+		s.tokens.Put(key, tokenEntry{fingerprint: fingerprint, result: res})
 	}
 	return res, nil
 }
@@ -212,9 +212,9 @@ func (s *Server) publish(p *published) {
 // referenced (a filter or target by a session).
 func inUse(err error, kind, id string) error {
 	var ae *apiError
-	if errors.As(err, &ae) && ae.cause != nil && ae.cause.ID != id &&
-		(ae.cause.Code == codes.FilterNotFound || ae.cause.Code == codes.TargetNotFound || ae.cause.Code == codes.NetworkInterfaceNotFound) {
-		return errorf(codeDependencyViolation, "The %s '%s' is in use by %s %s.", kind, id, ae.cause.Resource, ae.cause.ID)
+	if errors.As(err, &ae) && ae.Cause != nil && ae.Cause.ID != id &&
+		(ae.Cause.Code == codes.FilterNotFound || ae.Cause.Code == codes.TargetNotFound || ae.Cause.Code == codes.NetworkInterfaceNotFound) {
+		return errorf(codeDependencyViolation, "The %s '%s' is in use by %s %s.", kind, id, ae.Cause.Resource, ae.Cause.ID)
 	}
 	return err
 }
@@ -228,30 +228,3 @@ type tokenEntry struct {
 
 // maxTokens bounds the remembered ClientTokens (the oldest are forgotten).
 const maxTokens = 10000
-
-// tokenCache is a bounded FIFO map of ClientTokens.
-type tokenCache struct {
-	m     map[string]tokenEntry
-	order []string
-	max   int
-}
-
-func newTokenCache(max int) tokenCache {
-	return tokenCache{m: map[string]tokenEntry{}, max: max}
-}
-
-func (t *tokenCache) get(k string) (tokenEntry, bool) {
-	e, ok := t.m[k]
-	return e, ok
-}
-
-func (t *tokenCache) put(k string, e tokenEntry) {
-	if _, ok := t.m[k]; !ok {
-		t.order = append(t.order, k)
-	}
-	t.m[k] = e
-	for len(t.order) > t.max {
-		delete(t.m, t.order[0])
-		t.order = t.order[1:]
-	}
-}

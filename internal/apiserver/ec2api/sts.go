@@ -10,11 +10,6 @@ const (
 	stsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/"
 )
 
-func (s *Server) registerSTS() {
-	a := s.addService("STS", stsVersion, stsNamespace, styleQuery)
-	a["GetCallerIdentity"] = s.getCallerIdentity
-}
-
 type callerIdentityResult struct {
 	UserId  string `xml:"UserId"`
 	Account string `xml:"Account"`

@@ -28,21 +28,15 @@ var subnetDefaults = map[string]string{
 // modifySubnetAttribute sets one attribute of a subnet. An IPv6 address
 // on creation needs the subnet's IPv6 block.
 func (s *Server) modifySubnetAttribute(c *call) (any, error) {
-	id, err := c.p.required("SubnetId")
-	if err != nil {
-		return nil, err
-	}
+	id := c.p.required("SubnetId")
 	var set func(*cloudmock.Subnet)
 	name := ""
 	for _, a := range subnetAttributes {
 		if _, ok := c.p.str(a.param); !ok {
 			continue
 		}
-		b, err := c.p.bool(a.param)
-		if err != nil {
-			return nil, err
-		}
-		if set != nil {
+		b := c.p.bool(a.param)
+		if c.p.ok() && set != nil {
 			return nil, errorf(codes.InvalidParameterCombination, "Specify only one attribute: %s and %s were given.", name, a.param)
 		}
 		set, name = func(sn *cloudmock.Subnet) { a.set(sn, b) }, a.param
@@ -54,7 +48,7 @@ func (s *Server) modifySubnetAttribute(c *call) (any, error) {
 			set, name = func(*cloudmock.Subnet) {}, p
 		}
 	}
-	if set == nil {
+	if set == nil && c.p.ok() {
 		return nil, errMissing("MapPublicIpOnLaunch.Value")
 	}
 	if err := c.begin(); err != nil {

@@ -11,25 +11,17 @@ import (
 
 // Subnets created, changed and deleted through the API.
 
-func (s *Server) registerSubnetChanges(a map[string]actionFunc) {
-	a["CreateSubnet"] = s.createSubnet
-	a["DeleteSubnet"] = s.deleteSubnet
-	a["ModifySubnetAttribute"] = s.modifySubnetAttribute
-}
-
 // readSubnetRequest reads CreateSubnet's subnet (its id not yet given)
 // and tags.
 func (c *call) readSubnetRequest() (cloudmock.Subnet, []tag, error) {
 	var sn cloudmock.Subnet
 	var err error
-	if sn.VpcId, err = c.p.required("VpcId"); err != nil {
-		return sn, nil, err
+	sn.VpcId = c.p.required("VpcId")
+	if c.p.bool("Ipv6Native") {
+		return sn, nil, errorf(codeUnsupported, "IPv6-only subnets are not emulated: give CidrBlock.")
 	}
-	if native, err := c.p.bool("Ipv6Native"); err != nil || native {
-		return sn, nil, firstErr(err, errorf(codeUnsupported, "IPv6-only subnets are not emulated: give CidrBlock."))
-	}
-	if sn.CidrBlock, err = c.p.required("CidrBlock"); err != nil {
-		return sn, nil, err
+	if sn.CidrBlock = c.p.required("CidrBlock"); !c.p.ok() {
+		return sn, nil, c.p.Err()
 	}
 	if err := cloudmock.CheckNewBlock("Subnet", sn.CidrBlock); err != nil {
 		return sn, nil, fromValidation(asValidation(err))
@@ -38,21 +30,8 @@ func (c *call) readSubnetRequest() (cloudmock.Subnet, []tag, error) {
 	if sn.AvailabilityZone, err = c.readZone(); err != nil {
 		return sn, nil, err
 	}
-	tags, err := c.p.tagSpecs("subnet")
-	if err != nil {
-		return sn, nil, err
-	}
+	tags := c.p.tagSpecs("subnet")
 	return sn, tags, c.begin()
-}
-
-// firstErr is the first non-nil error.
-func firstErr(errs ...error) error {
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
-	}
-	return nil
 }
 
 // readZone reads AvailabilityZone or AvailabilityZoneId (not both): the
@@ -103,10 +82,7 @@ func (s *Server) createSubnet(c *call) (any, error) {
 			a := &st.spec.NetworkAcls[i]
 			a.Associations = append(a.Associations, cloudmock.NetworkAclAssociation{SubnetId: sn.SubnetId})
 		}
-		if err := st.tags.set(sn.SubnetId, tags, "TagSpecification"); err != nil {
-			return nil, err
-		}
-		return itemResult{name: "subnet", item: s.toXMLSubnet(&st.spec, &sn, st.tags)}, nil
+		return st.created(sn.SubnetId, tags, "subnet", "", func() xres { return s.toXMLSubnet(&st.spec, &sn, st.tags) })
 	})
 }
 

@@ -12,12 +12,6 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-func (s *Server) registerTagging(a map[string]actionFunc) {
-	a["CreateTags"] = s.createTags
-	a["DeleteTags"] = s.deleteTags
-	a["DescribeTags"] = s.describeTags
-}
-
 // taggable are the EC2 resource types the account holds: the kind (whose
 // value is the id's prefix), the resource type DescribeTags names, and the
 // NotFound code. A prefix comes before the shorter ones it extends
@@ -79,15 +73,9 @@ func checkResources(types map[string]string, ids []string) error {
 }
 
 func (s *Server) createTags(c *call) (any, error) {
-	ids, err := c.p.requiredList("ResourceId")
-	if err != nil {
-		return nil, err
-	}
-	tags, err := c.p.tagList("Tag")
-	if err != nil {
-		return nil, err
-	}
-	if len(tags) == 0 {
+	ids := c.p.requiredList("ResourceId")
+	tags := c.p.tagList("Tag")
+	if len(tags) == 0 && c.p.ok() {
 		return nil, errMissing("Tag.1.Key")
 	}
 	if err := c.begin(); err != nil {
@@ -124,21 +112,12 @@ type tagKey struct {
 }
 
 func (s *Server) deleteTags(c *call) (any, error) {
-	ids, err := c.p.requiredList("ResourceId")
-	if err != nil {
-		return nil, err
-	}
-	idx, err := c.p.indexes("Tag")
-	if err != nil {
-		return nil, err
-	}
+	ids := c.p.requiredList("ResourceId")
+	idx := c.p.indexes("Tag")
 	var keys []tagKey
 	for _, n := range idx {
 		pre := fmt.Sprintf("Tag.%d", n)
-		k, err := c.p.required(pre + ".Key")
-		if err != nil {
-			return nil, err
-		}
+		k := c.p.required(pre + ".Key")
 		if strings.HasPrefix(strings.ToLower(k), "aws:") {
 			return nil, errInvalid(pre+".Key", k, "Tag keys starting with 'aws:' are reserved for internal use.")
 		}

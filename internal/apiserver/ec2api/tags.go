@@ -188,72 +188,73 @@ func checkTag(param string, tg tag) error {
 
 // tagList decodes "<prefix>.N.Key"/"<prefix>.N.Value" (e.g. "Tag" of
 // CreateTags, "TagSpecification.1.Tag").
-func (p *params) tagList(prefix string) ([]tag, error) {
-	idx, err := p.indexes(prefix)
-	if err != nil {
-		return nil, err
-	}
+func (p *params) tagList(prefix string) []tag {
 	var out []tag
-	for _, n := range idx {
+	for _, n := range p.indexes(prefix) {
 		pre := fmt.Sprintf("%s.%d", prefix, n)
 		k, _ := p.str(pre + ".Key")
 		v, _ := p.str(pre + ".Value")
 		tg := tag{Key: k, Value: v}
-		if err := checkTag(pre, tg); err != nil {
-			return nil, err
+		if !p.check(checkTag(pre, tg)) {
+			return nil
 		}
 		out = append(out, tg)
 	}
-	return out, nil
+	return out
 }
 
 // tagSpecs decodes TagSpecification.N.ResourceType / .Tag.M.Key / .Value
 // for an action that creates one resource of resourceType (e.g.
 // "traffic-mirror-filter"); another resource type is InvalidParameterValue,
 // as EC2 answers.
-func (p *params) tagSpecs(resourceType string) ([]tag, error) {
+func (p *params) tagSpecs(resourceType string) []tag {
 	return p.tagSpecsNamed("TagSpecification", resourceType)
 }
 
 // tagSpecsNamed is tagSpecs for an action whose parameter has another
 // name (CreateTransitGatewayVpcAttachment's TagSpecifications.N).
-func (p *params) tagSpecsNamed(param, resourceType string) ([]tag, error) {
-	byType, err := p.tagSpecsIn(param, resourceType)
-	return byType[resourceType], err
+func (p *params) tagSpecsNamed(param, resourceType string) []tag {
+	return p.tagSpecsIn(param, resourceType)[resourceType]
 }
 
 // tagSpecsOf decodes TagSpecification.N for an action that creates
 // resources of the given types: the tags by resource type.
-func (p *params) tagSpecsOf(types ...string) (map[string][]tag, error) {
+func (p *params) tagSpecsOf(types ...string) map[string][]tag {
 	return p.tagSpecsIn("TagSpecification", types...)
 }
 
 // tagSpecsIn decodes param.N.ResourceType / .Tag.M.Key / .Value, each
 // ResourceType one of types: the tags by resource type.
-func (p *params) tagSpecsIn(param string, types ...string) (map[string][]tag, error) {
-	idx, err := p.indexes(param)
-	if err != nil {
-		return nil, err
-	}
+func (p *params) tagSpecsIn(param string, types ...string) map[string][]tag {
 	out := map[string][]tag{}
-	for _, n := range idx {
+	for _, n := range p.indexes(param) {
 		pre := fmt.Sprintf("%s.%d", param, n)
-		rt, err := p.required(pre + ".ResourceType")
-		if err != nil {
-			return nil, err
+		rt := p.required(pre + ".ResourceType")
+		if p.err != nil {
+			return nil
 		}
 		if !slices.Contains(types, rt) {
 			why := "This action tags resources of types " + strings.Join(types, ", ") + "."
 			if len(types) == 1 {
 				why = fmt.Sprintf("This action creates a %s.", types[0])
 			}
-			return nil, errInvalid(pre+".ResourceType", rt, why)
+			p.fail(errInvalid(pre+".ResourceType", rt, why))
+			return nil
 		}
-		tags, err := p.tagList(pre + ".Tag")
-		if err != nil {
-			return nil, err
-		}
-		out[rt] = append(out[rt], tags...)
+		out[rt] = append(out[rt], p.tagList(pre+".Tag")...)
 	}
-	return out, nil
+	if p.err != nil {
+		return nil
+	}
+	return out
+}
+
+// created answers an action that created resource id: its
+// TagSpecification.N tags set, then the new item (item shows them) as
+// the answer's name element, remembered under the request's token.
+func (st *state) created(id string, tags []tag, name, token string, item func() xres) (any, error) {
+	if err := st.tags.set(id, tags, "TagSpecification"); err != nil {
+		return nil, err
+	}
+	return itemResult{name: name, item: item(), token: token}, nil
 }

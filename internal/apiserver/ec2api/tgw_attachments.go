@@ -31,23 +31,13 @@ var attachmentOptions = [][2]string{
 // transit gateway, or one whose block overlaps another attached VPC's.
 func (s *Server) createTransitGatewayVpcAttachment(c *call) (any, error) {
 	var a cloudmock.TransitGatewayVpcAttachment
-	var err error
-	if a.TransitGatewayId, err = c.p.required("TransitGatewayId"); err != nil {
-		return nil, err
-	}
-	if a.VpcId, err = c.p.required("VpcId"); err != nil {
-		return nil, err
-	}
-	if a.SubnetIds, err = c.p.requiredList("SubnetIds"); err != nil {
-		return nil, err
-	}
+	a.TransitGatewayId = c.p.required("TransitGatewayId")
+	a.VpcId = c.p.required("VpcId")
+	a.SubnetIds = c.p.requiredList("SubnetIds")
 	if err := c.readFixedOptions(attachmentOptions); err != nil {
 		return nil, err
 	}
-	tags, err := c.p.tagSpecsNamed("TagSpecifications", "transit-gateway-attachment")
-	if err != nil {
-		return nil, err
-	}
+	tags := c.p.tagSpecsNamed("TagSpecifications", "transit-gateway-attachment")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
@@ -60,10 +50,7 @@ func (s *Server) createTransitGatewayVpcAttachment(c *call) (any, error) {
 		}
 		a.TransitGatewayAttachmentId = st.newID("tgw-attach")
 		st.spec.TransitGatewayVpcAttachments = append(st.spec.TransitGatewayVpcAttachments, a)
-		if err := st.tags.set(a.TransitGatewayAttachmentId, tags, "TagSpecification"); err != nil {
-			return nil, err
-		}
-		return itemResult{name: "transitGatewayVpcAttachment", item: s.toXMLAttachment(&a, "pending", st.tags)}, nil
+		return st.created(a.TransitGatewayAttachmentId, tags, "transitGatewayVpcAttachment", "", func() xres { return s.toXMLAttachment(&a, "pending", st.tags) })
 	})
 }
 
@@ -166,10 +153,7 @@ type tgwPropagationsResult struct {
 // the transit gateway, as the model routes them.
 func (s *Server) getTransitGatewayRouteTableEntries(propagations bool) actionFunc {
 	return func(c *call) (any, error) {
-		rtb, err := c.p.required("TransitGatewayRouteTableId")
-		if err != nil {
-			return nil, err
-		}
+		rtb := c.p.required("TransitGatewayRouteTableId")
 		q, err := c.readDescribe("")
 		if err != nil {
 			return nil, err

@@ -14,17 +14,6 @@ import (
 // account forgets the resource at once (a Describe by id then answers
 // NotFound, which the provider's waiters take as deleted).
 
-func (s *Server) registerTransitGateways(a map[string]actionFunc) {
-	a["CreateTransitGateway"] = s.createTransitGateway
-	a["DeleteTransitGateway"] = s.deleteTransitGateway
-	a["DescribeTransitGateways"] = s.describeTransitGateways
-	a["CreateTransitGatewayVpcAttachment"] = s.createTransitGatewayVpcAttachment
-	a["DeleteTransitGatewayVpcAttachment"] = s.deleteTransitGatewayVpcAttachment
-	a["DescribeTransitGatewayVpcAttachments"] = s.describeTransitGatewayVpcAttachments
-	a["GetTransitGatewayRouteTableAssociations"] = s.getTransitGatewayRouteTableEntries(false)
-	a["GetTransitGatewayRouteTablePropagations"] = s.getTransitGatewayRouteTableEntries(true)
-}
-
 const (
 	codeAttachmentNotFound = "InvalidTransitGatewayAttachmentID.NotFound"
 	codeIncorrectState     = "IncorrectState"
@@ -89,10 +78,10 @@ func (c *call) readFixedOptions(opts [][2]string) error {
 			return errorf(codeUnsupported, "%s=%s is not emulated: only %s.", o[0], v, o[1])
 		}
 	}
-	if ids, err := c.p.list("Options.TransitGatewayCidrBlocks"); err != nil || len(ids) > 0 {
-		return firstErr(err, errorf(codeUnsupported, "Transit gateway CIDR blocks are not emulated."))
+	if ids := c.p.list("Options.TransitGatewayCidrBlocks"); len(ids) > 0 {
+		return errorf(codeUnsupported, "Transit gateway CIDR blocks are not emulated.")
 	}
-	return nil
+	return c.p.Err()
 }
 
 func (s *Server) createTransitGateway(c *call) (any, error) {
@@ -100,20 +89,14 @@ func (s *Server) createTransitGateway(c *call) (any, error) {
 	if err := c.readFixedOptions(tgwOptions); err != nil {
 		return nil, err
 	}
-	tags, err := c.p.tagSpecs("transit-gateway")
-	if err != nil {
-		return nil, err
-	}
+	tags := c.p.tagSpecs("transit-gateway")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	return c.mutate("", func(st *state) (any, error) {
 		g := cloudmock.TransitGateway{TransitGatewayId: st.newID("tgw"), Description: desc}
 		st.spec.TransitGateways = append(st.spec.TransitGateways, g)
-		if err := st.tags.set(g.TransitGatewayId, tags, "TagSpecification"); err != nil {
-			return nil, err
-		}
-		return itemResult{name: "transitGateway", item: s.toXMLTransitGateway(&g, "pending", st.tags)}, nil
+		return st.created(g.TransitGatewayId, tags, "transitGateway", "", func() xres { return s.toXMLTransitGateway(&g, "pending", st.tags) })
 	})
 }
 
@@ -153,20 +136,8 @@ func (s *Server) tgwFilters() filterFields[*cloudmock.TransitGateway] {
 }
 
 func (s *Server) describeTransitGateways(c *call) (any, error) {
-	q, err := c.readDescribe("TransitGatewayIds")
-	if err != nil {
-		return nil, err
-	}
-	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		items, next, err := pickByID(q, spec.TransitGateways, nil, tgwNotFound, s.tgwFilters(),
-			func(g *cloudmock.TransitGateway) string { return g.TransitGatewayId }, tags)
-		if err != nil {
-			return nil, err
-		}
-		out := listResult{set: "transitGatewaySet", next: next}
-		for _, g := range items {
-			out.items = append(out.items, s.toXMLTransitGateway(g, "available", tags))
-		}
-		return out, nil
-	})
+	type G = cloudmock.TransitGateway
+	return describeByID(c, "TransitGatewayIds", "transitGatewaySet", tgwNotFound, func(g *G) string { return g.TransitGatewayId },
+		func(spec *cloudmock.Spec) ([]G, filterFields[*G]) { return spec.TransitGateways, s.tgwFilters() },
+		func(_ *cloudmock.Spec, g *G, tags tagStore) xres { return s.toXMLTransitGateway(g, "available", tags) })
 }

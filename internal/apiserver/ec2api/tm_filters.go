@@ -7,13 +7,6 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-func (s *Server) registerTrafficMirrorFilters(a map[string]actionFunc) {
-	a["CreateTrafficMirrorFilter"] = s.createTrafficMirrorFilter
-	a["DeleteTrafficMirrorFilter"] = s.deleteTrafficMirrorFilter
-	a["DescribeTrafficMirrorFilters"] = s.describeTrafficMirrorFilters
-	a["ModifyTrafficMirrorFilterNetworkServices"] = s.modifyTrafficMirrorFilterNetworkServices
-}
-
 // findFilter returns the index of a filter, -1 when there is none.
 func findFilter(spec *cloudmock.Spec, id string) int {
 	return slices.IndexFunc(spec.TrafficMirrorFilters, func(f cloudmock.TrafficMirrorFilter) bool { return f.TrafficMirrorFilterId == id })
@@ -26,10 +19,7 @@ func filterNotFound(id string) error {
 func (s *Server) createTrafficMirrorFilter(c *call) (any, error) {
 	desc, _ := c.p.str("Description")
 	token, _ := c.p.str("ClientToken")
-	tags, err := c.p.tagSpecs("traffic-mirror-filter")
-	if err != nil {
-		return nil, err
-	}
+	tags := c.p.tagSpecs("traffic-mirror-filter")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
@@ -93,18 +83,9 @@ func (s *Server) describeTrafficMirrorFilters(c *call) (any, error) {
 }
 
 func (s *Server) modifyTrafficMirrorFilterNetworkServices(c *call) (any, error) {
-	id, err := c.p.required("TrafficMirrorFilterId")
-	if err != nil {
-		return nil, err
-	}
-	add, err := c.p.list("AddNetworkService")
-	if err != nil {
-		return nil, err
-	}
-	remove, err := c.p.list("RemoveNetworkService")
-	if err != nil {
-		return nil, err
-	}
+	id := c.p.required("TrafficMirrorFilterId")
+	add := c.p.list("AddNetworkService")
+	remove := c.p.list("RemoveNetworkService")
 	// An added service is checked by the model; a removed one cannot be,
 	// so it must at least be a service there is.
 	for i, ns := range remove {

@@ -6,13 +6,6 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-func (s *Server) registerTrafficMirrorFilterRules(a map[string]actionFunc) {
-	a["CreateTrafficMirrorFilterRule"] = s.createTrafficMirrorFilterRule
-	a["DeleteTrafficMirrorFilterRule"] = s.deleteTrafficMirrorFilterRule
-	a["ModifyTrafficMirrorFilterRule"] = s.modifyTrafficMirrorFilterRule
-	a["DescribeTrafficMirrorFilterRules"] = s.describeTrafficMirrorFilterRules
-}
-
 // rulesOf returns a filter's rule list of a direction.
 func rulesOf(f *cloudmock.TrafficMirrorFilter, dir string) *[]cloudmock.TrafficMirrorFilterRule {
 	if dir == dirEgress {
@@ -47,68 +40,44 @@ func ruleNotFound(id string) error {
 }
 
 // direction reads TrafficDirection (ingress|egress); "" when absent.
-func (p *params) direction() (string, error) {
+func (p *params) direction() string {
 	d, ok := p.str("TrafficDirection")
 	if ok && d != dirIngress && d != dirEgress {
-		return "", errInvalid("TrafficDirection", d, "It must be ingress or egress.")
+		p.fail(errInvalid("TrafficDirection", d, "It must be ingress or egress."))
+		return ""
 	}
-	return d, nil
+	return d
 }
 
 // rulePortRange reads a rule's nested port range parameter.
-func (p *params) rulePortRange(name string) (*cloudmock.TrafficMirrorPortRange, error) {
-	pr, err := p.portRange(name)
-	if pr == nil || err != nil {
-		return nil, err
+func (p *params) rulePortRange(name string) *cloudmock.TrafficMirrorPortRange {
+	if pr := p.portRange(name); pr != nil {
+		return &cloudmock.TrafficMirrorPortRange{FromPort: pr[0], ToPort: pr[1]}
 	}
-	return &cloudmock.TrafficMirrorPortRange{FromPort: pr[0], ToPort: pr[1]}, nil
+	return nil
 }
 
 func (s *Server) createTrafficMirrorFilterRule(c *call) (any, error) {
 	p := c.p
 	var r cloudmock.TrafficMirrorFilterRule
-	filterID, err := p.required("TrafficMirrorFilterId")
-	if err != nil {
-		return nil, err
-	}
-	dir, err := p.direction()
-	if err != nil {
-		return nil, err
-	}
-	if dir == "" {
+	filterID := p.required("TrafficMirrorFilterId")
+	dir := p.direction()
+	if dir == "" && p.ok() {
 		return nil, errMissing("TrafficDirection")
 	}
-	if r.RuleNumber, err = p.requiredInt("RuleNumber"); err != nil {
-		return nil, err
-	}
-	if r.RuleAction, err = p.required("RuleAction"); err != nil {
-		return nil, err
-	}
-	if r.SourceCidrBlock, err = p.required("SourceCidrBlock"); err != nil {
-		return nil, err
-	}
-	if r.DestinationCidrBlock, err = p.required("DestinationCidrBlock"); err != nil {
-		return nil, err
-	}
-	proto, err := p.int("Protocol")
-	if err != nil {
-		return nil, err
-	}
+	r.RuleNumber = p.requiredInt("RuleNumber")
+	r.RuleAction = p.required("RuleAction")
+	r.SourceCidrBlock = p.required("SourceCidrBlock")
+	r.DestinationCidrBlock = p.required("DestinationCidrBlock")
+	proto := p.int("Protocol")
 	if proto != nil {
 		r.Protocol = *proto
 	}
-	if r.SourcePortRange, err = p.rulePortRange("SourcePortRange"); err != nil {
-		return nil, err
-	}
-	if r.DestinationPortRange, err = p.rulePortRange("DestinationPortRange"); err != nil {
-		return nil, err
-	}
+	r.SourcePortRange = p.rulePortRange("SourcePortRange")
+	r.DestinationPortRange = p.rulePortRange("DestinationPortRange")
 	r.Description, _ = p.str("Description")
 	token, _ := p.str("ClientToken")
-	tags, err := p.tagSpecs("traffic-mirror-filter-rule")
-	if err != nil {
-		return nil, err
-	}
+	tags := p.tagSpecs("traffic-mirror-filter-rule")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
@@ -162,10 +131,7 @@ func (s *Server) deleteTrafficMirrorFilterRule(c *call) (any, error) {
 var ruleRemovable = []string{"destination-port-range", "source-port-range", "protocol", "description"}
 
 func (s *Server) modifyTrafficMirrorFilterRule(c *call) (any, error) {
-	id, err := c.p.required("TrafficMirrorFilterRuleId")
-	if err != nil {
-		return nil, err
-	}
+	id := c.p.required("TrafficMirrorFilterRuleId")
 	ch, err := readRuleChange(c.p)
 	if err != nil {
 		return nil, err
@@ -208,27 +174,14 @@ type ruleChange struct {
 // rule's id.
 func readRuleChange(p *params) (ruleChange, error) {
 	var ch ruleChange
-	var err error
-	if ch.dir, err = p.direction(); err != nil {
-		return ch, err
-	}
-	if ch.num, err = p.int("RuleNumber"); err != nil {
-		return ch, err
-	}
-	if ch.proto, err = p.int("Protocol"); err != nil {
-		return ch, err
-	}
-	if ch.sport, err = p.rulePortRange("SourcePortRange"); err != nil {
-		return ch, err
-	}
-	if ch.dport, err = p.rulePortRange("DestinationPortRange"); err != nil {
-		return ch, err
-	}
+	ch.dir = p.direction()
+	ch.num = p.int("RuleNumber")
+	ch.proto = p.int("Protocol")
+	ch.sport = p.rulePortRange("SourcePortRange")
+	ch.dport = p.rulePortRange("DestinationPortRange")
 	ch.action, ch.src, ch.dst, ch.desc = p.optStr("RuleAction"), p.optStr("SourceCidrBlock"), p.optStr("DestinationCidrBlock"), p.optStr("Description")
-	if ch.remove, err = p.removeFields(ruleRemovable...); err != nil {
-		return ch, err
-	}
-	return ch, nil
+	ch.remove = p.removeFields(ruleRemovable...)
+	return ch, p.Err()
 }
 
 // apply sets the given fields of r, then clears the removed ones.

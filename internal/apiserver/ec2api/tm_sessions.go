@@ -8,13 +8,6 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-func (s *Server) registerTrafficMirrorSessions(a map[string]actionFunc) {
-	a["CreateTrafficMirrorSession"] = s.createTrafficMirrorSession
-	a["DeleteTrafficMirrorSession"] = s.deleteTrafficMirrorSession
-	a["ModifyTrafficMirrorSession"] = s.modifyTrafficMirrorSession
-	a["DescribeTrafficMirrorSessions"] = s.describeTrafficMirrorSessions
-}
-
 func findSession(spec *cloudmock.Spec, id string) int {
 	return slices.IndexFunc(spec.TrafficMirrorSessions, func(x cloudmock.TrafficMirrorSession) bool { return x.TrafficMirrorSessionId == id })
 }
@@ -26,31 +19,15 @@ func sessionNotFound(id string) error {
 func (s *Server) createTrafficMirrorSession(c *call) (any, error) {
 	p := c.p
 	var x cloudmock.TrafficMirrorSession
-	var err error
-	if x.NetworkInterfaceId, err = p.required("NetworkInterfaceId"); err != nil {
-		return nil, err
-	}
-	if x.TrafficMirrorTargetId, err = p.required("TrafficMirrorTargetId"); err != nil {
-		return nil, err
-	}
-	if x.TrafficMirrorFilterId, err = p.required("TrafficMirrorFilterId"); err != nil {
-		return nil, err
-	}
-	if x.SessionNumber, err = p.requiredInt("SessionNumber"); err != nil {
-		return nil, err
-	}
-	if x.PacketLength, err = p.int("PacketLength"); err != nil {
-		return nil, err
-	}
-	if x.VirtualNetworkId, err = p.int("VirtualNetworkId"); err != nil {
-		return nil, err
-	}
+	x.NetworkInterfaceId = p.required("NetworkInterfaceId")
+	x.TrafficMirrorTargetId = p.required("TrafficMirrorTargetId")
+	x.TrafficMirrorFilterId = p.required("TrafficMirrorFilterId")
+	x.SessionNumber = p.requiredInt("SessionNumber")
+	x.PacketLength = p.int("PacketLength")
+	x.VirtualNetworkId = p.int("VirtualNetworkId")
 	x.Description, _ = p.str("Description")
 	token, _ := p.str("ClientToken")
-	tags, err := p.tagSpecs("traffic-mirror-session")
-	if err != nil {
-		return nil, err
-	}
+	tags := p.tagSpecs("traffic-mirror-session")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
@@ -92,27 +69,12 @@ var sessionRemovable = []string{"packet-length", "description", "virtual-network
 
 func (s *Server) modifyTrafficMirrorSession(c *call) (any, error) {
 	p := c.p
-	id, err := p.required("TrafficMirrorSessionId")
-	if err != nil {
-		return nil, err
-	}
+	id := p.required("TrafficMirrorSessionId")
 	target, filter, desc := p.optStr("TrafficMirrorTargetId"), p.optStr("TrafficMirrorFilterId"), p.optStr("Description")
-	number, err := p.int("SessionNumber")
-	if err != nil {
-		return nil, err
-	}
-	plen, err := p.int("PacketLength")
-	if err != nil {
-		return nil, err
-	}
-	vni, err := p.int("VirtualNetworkId")
-	if err != nil {
-		return nil, err
-	}
-	remove, err := p.removeFields(sessionRemovable...)
-	if err != nil {
-		return nil, err
-	}
+	number := p.int("SessionNumber")
+	plen := p.int("PacketLength")
+	vni := p.int("VirtualNetworkId")
+	remove := p.removeFields(sessionRemovable...)
 	for field, given := range map[string]bool{"packet-length": plen != nil, "description": desc != nil, "virtual-network-id": vni != nil} {
 		if given && remove[field] {
 			return nil, errorf(codes.InvalidParameterCombination, "RemoveField %s cannot be combined with a new value for it.", field)
@@ -177,20 +139,10 @@ func (s *Server) sessionFilters() filterFields[*cloudmock.TrafficMirrorSession] 
 }
 
 func (s *Server) describeTrafficMirrorSessions(c *call) (any, error) {
-	q, err := c.readDescribe("TrafficMirrorSessionId")
-	if err != nil {
-		return nil, err
-	}
-	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		items, next, err := pickByID(q, spec.TrafficMirrorSessions, specFinder(spec, findSession), sessionNotFound, s.sessionFilters(),
-			func(x *cloudmock.TrafficMirrorSession) string { return x.TrafficMirrorSessionId }, tags)
-		if err != nil {
-			return nil, err
-		}
-		out := listResult{set: "trafficMirrorSessionSet", next: next}
-		for _, x := range items {
-			out.items = append(out.items, s.toXMLSession(x, tags))
-		}
-		return out, nil
-	})
+	type X = cloudmock.TrafficMirrorSession
+	return describeByID(c, "TrafficMirrorSessionId", "trafficMirrorSessionSet", sessionNotFound, func(x *X) string { return x.TrafficMirrorSessionId },
+		func(spec *cloudmock.Spec) ([]X, filterFields[*X]) {
+			return spec.TrafficMirrorSessions, s.sessionFilters()
+		},
+		func(_ *cloudmock.Spec, x *X, tags tagStore) xres { return s.toXMLSession(x, tags) })
 }

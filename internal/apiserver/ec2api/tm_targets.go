@@ -6,12 +6,6 @@ import (
 	"github.com/mirrorlab/mirrorlab/cloudmock"
 )
 
-func (s *Server) registerTrafficMirrorTargets(a map[string]actionFunc) {
-	a["CreateTrafficMirrorTarget"] = s.createTrafficMirrorTarget
-	a["DeleteTrafficMirrorTarget"] = s.deleteTrafficMirrorTarget
-	a["DescribeTrafficMirrorTargets"] = s.describeTrafficMirrorTargets
-}
-
 func findTarget(spec *cloudmock.Spec, id string) int {
 	return slices.IndexFunc(spec.TrafficMirrorTargets, func(t cloudmock.TrafficMirrorTarget) bool { return t.TrafficMirrorTargetId == id })
 }
@@ -27,10 +21,7 @@ func (s *Server) createTrafficMirrorTarget(c *call) (any, error) {
 	t.GatewayLoadBalancerEndpointId, _ = c.p.str("GatewayLoadBalancerEndpointId")
 	t.Description, _ = c.p.str("Description")
 	token, _ := c.p.str("ClientToken")
-	tags, err := c.p.tagSpecs("traffic-mirror-target")
-	if err != nil {
-		return nil, err
-	}
+	tags := c.p.tagSpecs("traffic-mirror-target")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
@@ -76,20 +67,10 @@ func (s *Server) targetFilters() filterFields[*cloudmock.TrafficMirrorTarget] {
 }
 
 func (s *Server) describeTrafficMirrorTargets(c *call) (any, error) {
-	q, err := c.readDescribe("TrafficMirrorTargetId")
-	if err != nil {
-		return nil, err
-	}
-	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		items, next, err := pickByID(q, spec.TrafficMirrorTargets, specFinder(spec, findTarget), targetNotFound, s.targetFilters(),
-			func(x *cloudmock.TrafficMirrorTarget) string { return x.TrafficMirrorTargetId }, tags)
-		if err != nil {
-			return nil, err
-		}
-		out := listResult{set: "trafficMirrorTargetSet", next: next}
-		for _, x := range items {
-			out.items = append(out.items, s.toXMLTarget(x, tags))
-		}
-		return out, nil
-	})
+	type X = cloudmock.TrafficMirrorTarget
+	return describeByID(c, "TrafficMirrorTargetId", "trafficMirrorTargetSet", targetNotFound, func(x *X) string { return x.TrafficMirrorTargetId },
+		func(spec *cloudmock.Spec) ([]X, filterFields[*X]) {
+			return spec.TrafficMirrorTargets, s.targetFilters()
+		},
+		func(_ *cloudmock.Spec, x *X, tags tagStore) xres { return s.toXMLTarget(x, tags) })
 }

@@ -82,41 +82,31 @@ type endpointRequest struct {
 	tags                        []tag
 }
 
+// readEndpointRequest reads CreateVpcEndpoint's parameters, then begins.
 func (c *call) readEndpointRequest() (endpointRequest, error) {
 	var r endpointRequest
-	var err error
 	if typ, _ := c.p.str("VpcEndpointType"); typ != "GatewayLoadBalancer" {
 		return r, errInvalid("VpcEndpointType", typ, "This server makes Gateway Load Balancer endpoints (GatewayLoadBalancer), the mirror targets.")
 	}
-	if r.vpc, err = c.p.required("VpcId"); err != nil {
-		return r, err
-	}
-	if r.service, err = c.p.required("ServiceName"); err != nil {
-		return r, err
-	}
-	subnets, err := c.p.list("SubnetId")
-	if err != nil {
-		return r, err
+	r.vpc = c.p.required("VpcId")
+	r.service = c.p.required("ServiceName")
+	subnets := c.p.list("SubnetId")
+	if !c.p.ok() {
+		return r, c.p.Err()
 	}
 	if len(subnets) != 1 {
 		return r, errInvalid("SubnetId", strings.Join(subnets, ","), "A Gateway Load Balancer endpoint is in exactly one subnet.")
 	}
 	r.subnet = subnets[0]
 	for _, p := range []string{"SecurityGroupId", "RouteTableId"} {
-		if v, err := c.p.list(p); err != nil || len(v) > 0 {
-			if err != nil {
-				return r, err
-			}
+		if v := c.p.list(p); len(v) > 0 {
 			return r, errInvalid(p+".1", v[0], "A Gateway Load Balancer endpoint takes none.")
 		}
 	}
 	if v, _ := c.p.str("PolicyDocument"); v != "" {
 		return r, errInvalid("PolicyDocument", "(policy)", "A Gateway Load Balancer endpoint takes no policy.")
 	}
-	if ok, err := c.p.bool("PrivateDnsEnabled"); err != nil || ok {
-		if err != nil {
-			return r, err
-		}
+	if c.p.bool("PrivateDnsEnabled") {
 		return r, errInvalid("PrivateDnsEnabled", "true", "A Gateway Load Balancer endpoint has no private DNS.")
 	}
 	if v, _ := c.p.str("IpAddressType"); v != "" && v != "ipv4" {
@@ -124,16 +114,13 @@ func (c *call) readEndpointRequest() (endpointRequest, error) {
 	}
 	c.p.str("DnsOptions.DnsRecordIpType")
 	r.token, _ = c.p.str("ClientToken")
-	r.tags, err = c.p.tagSpecs("vpc-endpoint")
-	return r, err
+	r.tags = c.p.tagSpecs("vpc-endpoint")
+	return r, c.begin()
 }
 
 func (s *Server) createVpcEndpoint(c *call) (any, error) {
 	r, err := c.readEndpointRequest()
 	if err != nil {
-		return nil, err
-	}
-	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	return c.mutate(r.token, func(st *state) (any, error) {
@@ -145,10 +132,7 @@ func (s *Server) createVpcEndpoint(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := st.tags.set(x.VpcEndpointId, r.tags, "TagSpecification"); err != nil {
-			return nil, err
-		}
-		return itemResult{name: "vpcEndpoint", item: s.endpointXML(x, st.tags), token: r.token}, nil
+		return st.created(x.VpcEndpointId, r.tags, "vpcEndpoint", r.token, func() xres { return s.endpointXML(x, st.tags) })
 	})
 }
 
@@ -227,37 +211,21 @@ func (s *Server) endpointChecks(st *state, r endpointRequest) (int, error) {
 }
 
 func (s *Server) describeVpcEndpoints(c *call) (any, error) {
-	q, err := c.readDescribe("VpcEndpointId")
-	if err != nil {
-		return nil, err
+	type X = endpointView
+	fields := filterFields[*X]{
+		"service-name":       func(x *X) []string { return one(x.service) },
+		"vpc-id":             func(x *X) []string { return one(x.vpc) },
+		"vpc-endpoint-id":    func(x *X) []string { return one(x.VpcEndpointId) },
+		"vpc-endpoint-state": func(x *X) []string { return one(x.state) },
+		"vpc-endpoint-type":  func(*X) []string { return one("GatewayLoadBalancer") },
 	}
-	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		all := s.endpoints(spec)
-		type X = *endpointView
-		fields := filterFields[X]{
-			"service-name":       func(x X) []string { return one(x.service) },
-			"vpc-id":             func(x X) []string { return one(x.vpc) },
-			"vpc-endpoint-id":    func(x X) []string { return one(x.VpcEndpointId) },
-			"vpc-endpoint-state": func(x X) []string { return one(x.state) },
-			"vpc-endpoint-type":  func(X) []string { return one("GatewayLoadBalancer") },
-		}
-		items, next, err := pickByID(q, all, nil, endpointNotFound, fields, func(x X) string { return x.VpcEndpointId }, tags)
-		if err != nil {
-			return nil, err
-		}
-		out := listResult{set: "vpcEndpointSet", next: next}
-		for _, x := range items {
-			out.items = append(out.items, s.endpointXML(*x, tags))
-		}
-		return out, nil
-	})
+	return describeByID(c, "VpcEndpointId", "vpcEndpointSet", endpointNotFound, func(x *X) string { return x.VpcEndpointId },
+		func(spec *cloudmock.Spec) ([]X, filterFields[*X]) { return s.endpoints(spec), fields },
+		func(_ *cloudmock.Spec, x *X, tags tagStore) xres { return s.endpointXML(*x, tags) })
 }
 
 func (s *Server) deleteVpcEndpoints(c *call) (any, error) {
-	ids, err := c.p.requiredList("VpcEndpointId")
-	if err != nil {
-		return nil, err
-	}
+	ids := c.p.requiredList("VpcEndpointId")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
@@ -282,10 +250,10 @@ func (s *Server) deleteVpcEndpoints(c *call) (any, error) {
 // lbTargetMissing makes the model's finding that a mirror target names a
 // deleted endpoint read as the target-not-found finding inUse knows.
 func lbTargetMissing(err error) error {
-	if ae := asAPIError(err); ae.cause != nil && ae.cause.Code == codes.LoadBalancerNotFound && ae.cause.Resource == "TrafficMirrorTarget" {
-		c := *ae.cause
+	if ae := asAPIError(err); ae.Cause != nil && ae.Cause.Code == codes.LoadBalancerNotFound && ae.Cause.Resource == "TrafficMirrorTarget" {
+		c := *ae.Cause
 		c.Code = codes.TargetNotFound
-		return &apiError{Status: ae.Status, Code: ae.Code, Message: ae.Message, cause: &c}
+		return &apiError{Status: ae.Status, Code: ae.Code, Message: ae.Message, Cause: &c}
 	}
 	return err
 }

@@ -32,14 +32,8 @@ func dropPending(spec *cloudmock.Spec, id string) bool {
 // RejectVpcEndpointConnections.
 func (s *Server) endpointConnections(accept bool) actionFunc {
 	return func(c *call) (any, error) {
-		svcID, err := c.p.required("ServiceId")
-		if err != nil {
-			return nil, err
-		}
-		ids, err := c.p.requiredList("VpcEndpointId")
-		if err != nil {
-			return nil, err
-		}
+		svcID := c.p.required("ServiceId")
+		ids := c.p.requiredList("VpcEndpointId")
 		if err := c.begin(); err != nil {
 			return nil, err
 		}

@@ -30,20 +30,11 @@ type modifyPermsResult struct {
 }
 
 func (s *Server) modifyVpcEndpointServicePermissions(c *call) (any, error) {
-	id, err := c.p.required("ServiceId")
-	if err != nil {
-		return nil, err
-	}
-	add, err := c.p.list("AddAllowedPrincipals")
-	if err != nil {
-		return nil, err
-	}
-	remove, err := c.p.list("RemoveAllowedPrincipals")
-	if err != nil {
-		return nil, err
-	}
+	id := c.p.required("ServiceId")
+	add := c.p.list("AddAllowedPrincipals")
+	remove := c.p.list("RemoveAllowedPrincipals")
 	for i, p := range add {
-		if !principalOK.MatchString(p) {
+		if c.p.ok() && !principalOK.MatchString(p) {
 			return nil, errInvalid("AddAllowedPrincipals."+strconv.Itoa(i+1), p, "A principal is * or an IAM account, role or user ARN.")
 		}
 	}
@@ -79,10 +70,7 @@ type describePermsResult struct {
 }
 
 func (s *Server) describeVpcEndpointServicePermissions(c *call) (any, error) {
-	id, err := c.p.required("ServiceId")
-	if err != nil {
-		return nil, err
-	}
+	id := c.p.required("ServiceId")
 	q, err := c.readDescribePage("", 1000)
 	if err != nil {
 		return nil, err
@@ -118,22 +106,13 @@ func (s *Server) describeVpcEndpointServicePermissions(c *call) (any, error) {
 // which gateway load balancers the service offers (one its endpoints
 // send to stays: the model refuses a change that strands them).
 func (s *Server) modifyVpcEndpointService(c *call) (any, error) {
-	id, err := c.p.required("ServiceId")
-	if err != nil {
-		return nil, err
-	}
+	id := c.p.required("ServiceId")
 	accept := c.p.optStr("AcceptanceRequired")
 	if accept != nil && *accept != "true" && *accept != "false" {
 		return nil, errInvalid("AcceptanceRequired", *accept, "It is true or false.")
 	}
-	add, err := c.p.list("AddGatewayLoadBalancerArn")
-	if err != nil {
-		return nil, err
-	}
-	remove, err := c.p.list("RemoveGatewayLoadBalancerArn")
-	if err != nil {
-		return nil, err
-	}
+	add := c.p.list("AddGatewayLoadBalancerArn")
+	remove := c.p.list("RemoveGatewayLoadBalancerArn")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}

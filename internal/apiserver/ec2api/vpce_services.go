@@ -13,22 +13,6 @@ import (
 // Endpoint services offering Gateway Load Balancers (the model's
 // VpcEndpointServices): Create, Describe, Delete and their permissions.
 
-func (s *Server) registerVpcEndpoints(a map[string]actionFunc) {
-	a["CreateVpcEndpointServiceConfiguration"] = s.createVpcEndpointService
-	a["DescribeVpcEndpointServiceConfigurations"] = s.describeVpcEndpointServices
-	a["DeleteVpcEndpointServiceConfigurations"] = s.deleteVpcEndpointServices
-	a["ModifyVpcEndpointServicePermissions"] = s.modifyVpcEndpointServicePermissions
-	a["ModifyVpcEndpointServiceConfiguration"] = s.modifyVpcEndpointService
-	a["DescribeVpcEndpointServicePermissions"] = s.describeVpcEndpointServicePermissions
-	a["CreateVpcEndpoint"] = s.createVpcEndpoint
-	a["DescribeVpcEndpoints"] = s.describeVpcEndpoints
-	a["DeleteVpcEndpoints"] = s.deleteVpcEndpoints
-	a["DescribePrefixLists"] = s.describePrefixLists
-	a["DescribeVpcEndpointServices"] = s.describeVpcEndpointCatalogue
-	a["AcceptVpcEndpointConnections"] = s.endpointConnections(true)
-	a["RejectVpcEndpointConnections"] = s.endpointConnections(false)
-}
-
 const codeServiceNotFound = codes.VpcEndpointServiceNotFound
 
 // serviceName is the name endpoints connect to.
@@ -76,40 +60,24 @@ func (s *Server) serviceDNSNames(x *cloudmock.VpcEndpointService) []string {
 
 func (s *Server) createVpcEndpointService(c *call) (any, error) {
 	var x cloudmock.VpcEndpointService
-	var err error
-	if x.GatewayLoadBalancerArns, err = c.p.list("GatewayLoadBalancerArn"); err != nil {
-		return nil, err
-	}
-	if nlbs, err := c.p.list("NetworkLoadBalancerArn"); err != nil || len(nlbs) > 0 {
-		if err != nil {
-			return nil, err
-		}
+	x.GatewayLoadBalancerArns = c.p.list("GatewayLoadBalancerArn")
+	if nlbs := c.p.list("NetworkLoadBalancerArn"); len(nlbs) > 0 {
 		return nil, errInvalid("NetworkLoadBalancerArn.1", nlbs[0], "Endpoint services here offer gateway load balancers (interface endpoints carry no mirrored traffic).")
 	}
-	if len(x.GatewayLoadBalancerArns) == 0 {
+	if c.p.ok() && len(x.GatewayLoadBalancerArns) == 0 {
 		return nil, errMissing("GatewayLoadBalancerArn.1")
 	}
-	if x.AcceptanceRequired, err = c.p.bool("AcceptanceRequired"); err != nil {
-		return nil, err
-	}
+	x.AcceptanceRequired = c.p.bool("AcceptanceRequired")
 	if v, _ := c.p.str("PrivateDnsName"); v != "" {
 		return nil, errInvalid("PrivateDnsName", v, "A gateway load balancer's endpoint service has no private DNS name.")
 	}
-	ipTypes, err := c.p.list("SupportedIpAddressType")
-	if err != nil {
-		return nil, err
-	}
+	ipTypes := c.p.list("SupportedIpAddressType")
 	if len(ipTypes) > 0 && !slices.Equal(ipTypes, []string{"ipv4"}) {
 		return nil, errInvalid("SupportedIpAddressType.1", strings.Join(ipTypes, ","), "Endpoint services created here are ipv4.")
 	}
-	if _, err := c.p.list("SupportedRegion"); err != nil {
-		return nil, err
-	}
+	c.p.list("SupportedRegion")
 	token, _ := c.p.str("ClientToken")
-	tags, err := c.p.tagSpecs("vpc-endpoint-service")
-	if err != nil {
-		return nil, err
-	}
+	tags := c.p.tagSpecs("vpc-endpoint-service")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
@@ -117,38 +85,21 @@ func (s *Server) createVpcEndpointService(c *call) (any, error) {
 		x.ServiceId = st.newID("vpce-svc")
 		x.AllowedPrincipals = []string{}
 		st.spec.VpcEndpointServices = append(st.spec.VpcEndpointServices, x)
-		if err := st.tags.set(x.ServiceId, tags, "TagSpecification"); err != nil {
-			return nil, err
-		}
-		return itemResult{name: "serviceConfiguration", item: s.toXMLService(&st.spec, &x, st.tags), token: token}, nil
+		return st.created(x.ServiceId, tags, "serviceConfiguration", token, func() xres { return s.toXMLService(&st.spec, &x, st.tags) })
 	})
 	return res, renamedParam(err, "GatewayLoadBalancerArns[", "GatewayLoadBalancerArn[")
 }
 
 func (s *Server) describeVpcEndpointServices(c *call) (any, error) {
-	q, err := c.readDescribe("ServiceId")
-	if err != nil {
-		return nil, err
+	type X = cloudmock.VpcEndpointService
+	fields := filterFields[*X]{
+		"service-name":               func(x *X) []string { return one(s.serviceName(x.ServiceId)) },
+		"service-id":                 func(x *X) []string { return one(x.ServiceId) },
+		"service-state":              func(*X) []string { return one("Available") },
+		"supported-ip-address-types": func(*X) []string { return one("ipv4") },
 	}
-	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		type X = *cloudmock.VpcEndpointService
-		fields := filterFields[X]{
-			"service-name":               func(x X) []string { return one(s.serviceName(x.ServiceId)) },
-			"service-id":                 func(x X) []string { return one(x.ServiceId) },
-			"service-state":              func(X) []string { return one("Available") },
-			"supported-ip-address-types": func(X) []string { return one("ipv4") },
-		}
-		items, next, err := pickByID(q, spec.VpcEndpointServices, nil, serviceNotFound, fields,
-			func(x X) string { return x.ServiceId }, tags)
-		if err != nil {
-			return nil, err
-		}
-		out := listResult{set: "serviceConfigurationSet", next: next}
-		for _, x := range items {
-			out.items = append(out.items, s.toXMLService(spec, x, tags))
-		}
-		return out, nil
-	})
+	return describeByID(c, "ServiceId", "serviceConfigurationSet", serviceNotFound, func(x *X) string { return x.ServiceId },
+		func(spec *cloudmock.Spec) ([]X, filterFields[*X]) { return spec.VpcEndpointServices, fields }, s.toXMLService)
 }
 
 type xmlUnsuccessful struct {
@@ -183,10 +134,7 @@ func (c *call) eachDelete(ids []string, del func(st *state, id string) error, in
 }
 
 func (s *Server) deleteVpcEndpointServices(c *call) (any, error) {
-	ids, err := c.p.requiredList("ServiceId")
-	if err != nil {
-		return nil, err
-	}
+	ids := c.p.requiredList("ServiceId")
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
@@ -210,8 +158,8 @@ func (s *Server) deleteVpcEndpointServices(c *call) (any, error) {
 // is offered by no service (after a change to its service) into EC2's
 // ExistingVpcEndpointConnections.
 func endpointsStranded(err error, id string) error {
-	if ae := asAPIError(err); ae.cause != nil && ae.cause.Code == codeServiceNotFound {
-		return errorf("ExistingVpcEndpointConnections", "Service %s has existing endpoint connections (%s)", id, ae.cause.ID)
+	if ae := asAPIError(err); ae.Cause != nil && ae.Cause.Code == codeServiceNotFound {
+		return errorf("ExistingVpcEndpointConnections", "Service %s has existing endpoint connections (%s)", id, ae.Cause.ID)
 	}
 	return err
 }

@@ -8,11 +8,6 @@ import (
 	"github.com/mirrorlab/mirrorlab/internal/subnetaddr"
 )
 
-func (s *Server) registerVpcs(a map[string]actionFunc) {
-	a["DescribeVpcs"] = s.describeVpcs
-	a["DescribeSubnets"] = s.describeSubnets
-}
-
 type xmlCidrAssoc struct {
 	AssociationId string        `xml:"associationId"`
 	CidrBlock     string        `xml:"cidrBlock"`
@@ -88,21 +83,11 @@ func ipv6Only(v *cloudmock.Vpc, x string) []string {
 }
 
 func (s *Server) describeVpcs(c *call) (any, error) {
-	q, err := c.readDescribe("VpcId")
-	if err != nil {
-		return nil, err
-	}
-	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		items, next, err := pickByID(q, spec.Vpcs, nil, vpcNotFound, s.vpcFilters(), idOfVpc, tags)
-		if err != nil {
-			return nil, err
-		}
-		out := listResult{set: "vpcSet", next: next}
-		for _, v := range items {
-			out.items = append(out.items, s.toXMLVpc(v, "available", tags))
-		}
-		return out, nil
-	})
+	return describeByID(c, "VpcId", "vpcSet", vpcNotFound, idOfVpc,
+		func(spec *cloudmock.Spec) ([]cloudmock.Vpc, filterFields[*cloudmock.Vpc]) {
+			return spec.Vpcs, s.vpcFilters()
+		},
+		func(_ *cloudmock.Spec, v *cloudmock.Vpc, tags tagStore) xres { return s.toXMLVpc(v, "available", tags) })
 }
 
 // xmlPrivateDNS is a subnet's host name options for new instances:
@@ -182,19 +167,9 @@ func (s *Server) subnetFilters(spec *cloudmock.Spec) filterFields[*cloudmock.Sub
 }
 
 func (s *Server) describeSubnets(c *call) (any, error) {
-	q, err := c.readDescribe("SubnetId")
-	if err != nil {
-		return nil, err
-	}
-	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		items, next, err := pickByID(q, spec.Subnets, nil, subnetNotFound, s.subnetFilters(spec), idOfSubnet, tags)
-		if err != nil {
-			return nil, err
-		}
-		out := listResult{set: "subnetSet", next: next}
-		for _, x := range items {
-			out.items = append(out.items, s.toXMLSubnet(spec, x, tags))
-		}
-		return out, nil
-	})
+	return describeByID(c, "SubnetId", "subnetSet", subnetNotFound, idOfSubnet,
+		func(spec *cloudmock.Spec) ([]cloudmock.Subnet, filterFields[*cloudmock.Subnet]) {
+			return spec.Subnets, s.subnetFilters(spec)
+		},
+		s.toXMLSubnet)
 }

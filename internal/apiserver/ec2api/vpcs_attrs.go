@@ -33,21 +33,15 @@ type describeVpcAttributeResult struct {
 }
 
 func (s *Server) describeVpcAttribute(c *call) (any, error) {
-	id, err := c.p.required("VpcId")
-	if err != nil {
-		return nil, err
-	}
-	attr, err := c.p.required("Attribute")
-	if err != nil {
-		return nil, err
-	}
+	id := c.p.required("VpcId")
+	attr := c.p.required("Attribute")
 	k := -1
 	for i, a := range vpcAttributes {
 		if a.name == attr {
 			k = i
 		}
 	}
-	if k < 0 {
+	if k < 0 && c.p.ok() {
 		return nil, errInvalid("Attribute", attr, "It must be enableDnsSupport, enableDnsHostnames or enableNetworkAddressUsageMetrics.")
 	}
 	if err := c.begin(); err != nil {
@@ -75,26 +69,20 @@ func (s *Server) describeVpcAttribute(c *call) (any, error) {
 // modifyVpcAttribute sets one attribute (<Name>.Value); EC2 takes one
 // per request.
 func (s *Server) modifyVpcAttribute(c *call) (any, error) {
-	id, err := c.p.required("VpcId")
-	if err != nil {
-		return nil, err
-	}
+	id := c.p.required("VpcId")
 	k, val := -1, false
 	for i, a := range vpcAttributes {
 		name := strings.ToUpper(a.name[:1]) + a.name[1:] + ".Value"
 		if _, ok := c.p.str(name); !ok {
 			continue
 		}
-		b, err := c.p.bool(name)
-		if err != nil {
-			return nil, err
-		}
-		if k >= 0 {
+		b := c.p.bool(name)
+		if c.p.ok() && k >= 0 {
 			return nil, errorf(codes.InvalidParameterCombination, "Fields for multiple attribute types specified: %s, %s", vpcAttributes[k].name, a.name)
 		}
 		k, val = i, b
 	}
-	if k < 0 {
+	if k < 0 && c.p.ok() {
 		return nil, errMissing("EnableDnsSupport.Value")
 	}
 	if err := c.begin(); err != nil {

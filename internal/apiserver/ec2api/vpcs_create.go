@@ -15,13 +15,6 @@ import (
 // security group and its main route table, which DeleteVpc takes with
 // it; anything else still in the VPC is a DependencyViolation.
 
-func (s *Server) registerVpcChanges(a map[string]actionFunc) {
-	a["CreateVpc"] = s.createVpc
-	a["DeleteVpc"] = s.deleteVpc
-	a["DescribeVpcAttribute"] = s.describeVpcAttribute
-	a["ModifyVpcAttribute"] = s.modifyVpcAttribute
-}
-
 // vpcRequest is what CreateVpc reads.
 type vpcRequest struct {
 	cidr string
@@ -31,28 +24,23 @@ type vpcRequest struct {
 
 func (c *call) readVpcRequest() (vpcRequest, error) {
 	var r vpcRequest
-	var err error
 	if _, ok := c.p.str("Ipv4IpamPoolId"); ok {
 		return r, errorf(codeUnsupported, "IPAM pools are not emulated: give CidrBlock.")
 	}
-	if r.cidr, err = c.p.required("CidrBlock"); err != nil {
-		return r, err
+	if r.cidr = c.p.required("CidrBlock"); !c.p.ok() {
+		return r, c.p.Err()
 	}
 	if err := cloudmock.CheckNewBlock("Vpc", r.cidr); err != nil {
 		return r, fromValidation(asValidation(err))
 	}
-	if r.ipv6, err = c.p.bool("AmazonProvidedIpv6CidrBlock"); err != nil {
-		return r, err
-	}
+	r.ipv6 = c.p.bool("AmazonProvidedIpv6CidrBlock")
 	if g, ok := c.p.str("Ipv6CidrBlockNetworkBorderGroup"); ok && g != c.s.cfg.Region {
 		return r, errInvalid("Ipv6CidrBlockNetworkBorderGroup", g, "The network border group is the Region's ("+c.s.cfg.Region+").")
 	}
 	if t, ok := c.p.str("InstanceTenancy"); ok && t != "default" {
 		return r, errorf(codeUnsupported, "Instance tenancy %q is not emulated: only default.", t)
 	}
-	if r.tags, err = c.p.tagSpecs("vpc"); err != nil {
-		return r, err
-	}
+	r.tags = c.p.tagSpecs("vpc")
 	return r, c.begin()
 }
 
@@ -80,10 +68,7 @@ func (s *Server) createVpc(c *call) (any, error) {
 			return nil, err
 		}
 		addVpcDefaults(&st.spec, &v, vpcDefaultIDs{acl: st.newID("acl"), sg: st.newID("sg"), rtb: st.newID("rtb")})
-		if err := st.tags.set(v.VpcId, r.tags, "TagSpecification"); err != nil {
-			return nil, err
-		}
-		return itemResult{name: "vpc", item: s.toXMLVpc(&v, "pending", st.tags)}, nil
+		return st.created(v.VpcId, r.tags, "vpc", "", func() xres { return s.toXMLVpc(&v, "pending", st.tags) })
 	})
 }
 
@@ -157,8 +142,8 @@ func (st *state) quota(kind cloudmock.IDKind, scope string) error {
 // EC2's DependencyViolation for the deleted resource kind/id.
 func dependency(err error, kind, id string) error {
 	var ae *apiError
-	if errors.As(err, &ae) && ae.cause != nil && ae.cause.ID != id && strings.HasSuffix(ae.cause.Code, ".NotFound") {
-		return errorf(codeDependencyViolation, "The %s '%s' has dependencies and cannot be deleted (%s %s refers to it).", kind, id, ae.cause.Resource, ae.cause.ID)
+	if errors.As(err, &ae) && ae.Cause != nil && ae.Cause.ID != id && strings.HasSuffix(ae.Cause.Code, ".NotFound") {
+		return errorf(codeDependencyViolation, "The %s '%s' has dependencies and cannot be deleted (%s %s refers to it).", kind, id, ae.Cause.Resource, ae.Cause.ID)
 	}
 	return err
 }

@@ -100,22 +100,10 @@ type describeZonesResult struct {
 // EC2 answers), else the opted-in ones, or all with AllAvailabilityZones;
 // then filtered. EC2 does not paginate it.
 func (s *Server) describeAvailabilityZones(c *call) (any, error) {
-	names, err := c.p.list("ZoneName")
-	if err != nil {
-		return nil, err
-	}
-	ids, err := c.p.list("ZoneId")
-	if err != nil {
-		return nil, err
-	}
-	all, err := c.p.bool("AllAvailabilityZones")
-	if err != nil {
-		return nil, err
-	}
-	fs, err := c.p.filters()
-	if err != nil {
-		return nil, err
-	}
+	names := c.p.list("ZoneName")
+	ids := c.p.list("ZoneId")
+	all := c.p.bool("AllAvailabilityZones")
+	fs := c.p.filters()
 	if err := c.begin(); err != nil {
 		return nil, err
 	}

@@ -19,4 +19,8 @@
 // and closed at once, not left queued (as netutil.LimitListener would).
 //
 // Which requests change state, and so must be POST, is the API's to say.
+//
+// Both APIs answer refusals with APIError (their own codes, the model's
+// finding as Cause; AsAPIError turns any error into one) and remember
+// ClientTokens in a TokenCache.
 package httpserve
