@@ -2,6 +2,7 @@ package ec2api
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"sort"
@@ -24,7 +25,10 @@ type params struct {
 var ignoredParams = []string{"Action", "Version", "AWSAccessKeyId", "SignatureMethod", "SignatureVersion", "Signature", "Timestamp", "Expires", "SecurityToken"}
 
 // decodeParams parses a form-encoded body (and a URL query) into params.
-// It never panics; errors are EC2 errors naming the offending key.
+// It never panics; errors are EC2 errors naming the offending key. The
+// query is checked before the body and, in each, the keys in sorted
+// order (url.Values keeps no request order), as unread reports them: of
+// two bad keys the answer names the same one on every retry.
 func decodeParams(body, query string) (*params, error) {
 	p := &params{v: map[string]string{}, used: map[string]bool{}}
 	for _, src := range [2]string{query, body} {
@@ -32,7 +36,8 @@ func decodeParams(body, query string) (*params, error) {
 		if err != nil {
 			return nil, errorf(codeMalformedQuery, "The request is not valid form data: %v", err)
 		}
-		for k, vs := range vals {
+		for _, k := range slices.Sorted(maps.Keys(vals)) {
+			vs := vals[k]
 			if _, dup := p.v[k]; dup || len(vs) > 1 {
 				return nil, errorf(codeMalformedQuery, "The parameter %s is given more than once", k)
 			}
@@ -164,9 +169,12 @@ func (p *params) indexes(prefix string) []int {
 }
 
 // scanIndexes is indexes without failing the reader: nil and the error
-// for a malformed N.
+// for a malformed N. Of several malformed keys it names the least in
+// sorted order, as unread does, not the map's random first (and without
+// sorting every key on each call).
 func (p *params) scanIndexes(prefix string) ([]int, error) {
 	seen := map[int]bool{}
+	bad := ""
 	for k := range p.v {
 		rest, ok := strings.CutPrefix(k, prefix+".")
 		if !ok {
@@ -175,9 +183,15 @@ func (p *params) scanIndexes(prefix string) ([]int, error) {
 		num, _, _ := strings.Cut(rest, ".")
 		n, err := strconv.Atoi(num)
 		if err != nil || n < 1 || strconv.Itoa(n) != num {
-			return nil, errorf(codeUnknownParameter, "The parameter %s is not recognized (%s.N needs a positive index)", k, prefix)
+			if bad == "" || k < bad {
+				bad = k
+			}
+			continue
 		}
 		seen[n] = true
+	}
+	if bad != "" {
+		return nil, errorf(codeUnknownParameter, "The parameter %s is not recognized (%s.N needs a positive index)", bad, prefix)
 	}
 	out := make([]int, 0, len(seen))
 	for n := range seen {
