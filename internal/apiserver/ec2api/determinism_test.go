@@ -21,11 +21,25 @@ var errorPart = regexp.MustCompile(`<Code>[^<]*</Code>\s*<Message>[^<]*</Message
 // order where the reader scans the request's keys (as unread does).
 func TestSameBadRequestSameAnswer(t *testing.T) {
 	s, _ := testServer(t, Config{})
-	const ec2v = "&Version=2016-11-15"
+	const ec2v, elbv = "&Version=2016-11-15", "&Version=2015-12-01"
 	long := strings.Repeat("d", maxDescriptionLen+1)
+	hcInts := "&HealthCheckIntervalSeconds=a&HealthCheckTimeoutSeconds=b&HealthyThresholdCount=c&UnhealthyThresholdCount=d"
 	for _, tc := range []struct{ name, form, want string }{
+		{"subnet defaults", "Action=ModifySubnetAttribute" + ec2v + "&SubnetId=subnet-1&PrivateDnsHostnameTypeOnLaunch=resource-name" +
+			"&EnableResourceNameDnsARecordOnLaunch.Value=true&EnableResourceNameDnsAAAARecordOnLaunch.Value=true&MapCustomerOwnedIpOnLaunch.Value=true",
+			"PrivateDnsHostnameTypeOnLaunch=resource-name is not emulated"},
+		{"create target group ints", "Action=CreateTargetGroup" + elbv + "&Name=g&Protocol=TCP&Port=80&VpcId=vpc-1" + hcInts,
+			"HealthCheckIntervalSeconds must be an integer"},
+		{"modify target group ints", "Action=ModifyTargetGroup" + elbv + "&TargetGroupArn=a" + hcInts,
+			"HealthCheckIntervalSeconds must be an integer"},
 		{"malformed indexes", "Action=CreateTags" + ec2v + "&Tag.1.Key=k&ResourceId.x=a&ResourceId.0=b&ResourceId.01=c&ResourceId.-1=d&ResourceId.y.z=e",
 			"The parameter ResourceId.-1 is not recognized"},
+		{"placement", "Action=RunInstances" + ec2v + "&ImageId=ami-1&InstanceType=t3.micro&MinCount=1&MaxCount=1&Placement.Tenancy=dedicated&Placement.GroupName=g",
+			"Placement.Tenancy"},
+		{"metadata options", "Action=ModifyInstanceMetadataOptions" + ec2v + "&InstanceId=i-1&HttpTokens=x&HttpEndpoint=x&HttpProtocolIpv6=x&InstanceMetadataTags=x",
+			"HttpTokens"},
+		{"session remove fields", "Action=ModifyTrafficMirrorSession" + ec2v + "&TrafficMirrorSessionId=tms-1&Description=d&PacketLength=100&VirtualNetworkId=7" +
+			"&RemoveField.1=virtual-network-id&RemoveField.2=description&RemoveField.3=packet-length", "RemoveField packet-length"},
 		{"repeated keys", "Action=DescribeVpcs" + ec2v + "&VpcId.3=a&VpcId.3=b&VpcId.1=a&VpcId.1=b&VpcId.2=a&VpcId.2=b&MaxResults=5&MaxResults=6",
 			"The parameter MaxResults is given more than once"},
 		{"value limits", "Action=CreateSecurityGroup" + ec2v + "&GroupName=g&GroupDescription=" + long + "&Description=" + long +

@@ -139,16 +139,25 @@ func (c *call) readHealthCheck(proto string) cloudmock.HealthCheck {
 	if v, ok := c.p.str("HealthCheckEnabled"); ok {
 		hc.Enabled = v == "true"
 	}
-	for name, dst := range map[string]*string{"HealthCheckProtocol": &hc.Protocol, "HealthCheckPort": &hc.Port, "HealthCheckPath": &hc.Path, "Matcher.HttpCode": &hc.Matcher} {
-		if v, ok := c.p.str(name); ok && v != "" {
-			*dst = v
+	// Slices, not maps: the parameters are read in this order, so that
+	// of two bad ones the first listed is the answer, every time (the
+	// reader's first failure in code order wins).
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"HealthCheckProtocol", &hc.Protocol}, {"HealthCheckPort", &hc.Port}, {"HealthCheckPath", &hc.Path}, {"Matcher.HttpCode", &hc.Matcher}} {
+		if v, ok := c.p.str(f.name); ok && v != "" {
+			*f.dst = v
 		}
 	}
 	c.p.str("Matcher.GrpcCode")
-	for name, dst := range map[string]*int{"HealthCheckIntervalSeconds": &hc.IntervalSeconds, "HealthCheckTimeoutSeconds": &hc.TimeoutSeconds,
-		"HealthyThresholdCount": &hc.HealthyThreshold, "UnhealthyThresholdCount": &hc.UnhealthyThreshold} {
-		if n := c.elbInt(name); n != nil {
-			*dst = *n
+	for _, f := range []struct {
+		name string
+		dst  *int
+	}{{"HealthCheckIntervalSeconds", &hc.IntervalSeconds}, {"HealthCheckTimeoutSeconds", &hc.TimeoutSeconds},
+		{"HealthyThresholdCount", &hc.HealthyThreshold}, {"UnhealthyThresholdCount", &hc.UnhealthyThreshold}} {
+		if n := c.elbInt(f.name); n != nil {
+			*f.dst = *n
 		}
 	}
 	if c.p.ok() && hc.Port != "traffic-port" {

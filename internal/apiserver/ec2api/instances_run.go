@@ -119,9 +119,11 @@ func (c *call) readRunOptions(r *runRequest) error {
 			return errorf(codeUnsupported, "%s=true is not supported here: instances are network namespaces.", off)
 		}
 	}
-	for name, only := range map[string]string{"Placement.Tenancy": "default", "Placement.GroupName": ""} {
-		if v, ok := p.str(name); ok && v != only {
-			return errorf(codeUnsupported, "%s %q is not supported here (only %q).", name, v, only)
+	// In this order (a slice, not a map), so that with both given the
+	// answer names Placement.Tenancy every time.
+	for _, pl := range [...]struct{ name, only string }{{"Placement.Tenancy", "default"}, {"Placement.GroupName", ""}} {
+		if v, ok := p.str(pl.name); ok && v != pl.only {
+			return errorf(codeUnsupported, "%s %q is not supported here (only %q).", pl.name, v, pl.only)
 		}
 	}
 	return p.Err()
@@ -132,10 +134,16 @@ func (c *call) readRunOptions(r *runRequest) error {
 // over m (RunInstances' MetadataOptions.*, ModifyInstanceMetadataOptions'
 // top-level parameters).
 func readMetadataOptions(p *params, prefix string, m *xmlMetadataOptions) error {
-	for name, dst := range map[string]*string{
-		"HttpTokens": &m.HttpTokens, "HttpEndpoint": &m.HttpEndpoint,
-		"HttpProtocolIpv6": &m.HttpProtocolIpv6, "InstanceMetadataTags": &m.InstanceMetadataTags,
+	// Read in the order above (a slice, not a map): of two bad options
+	// the first listed is the answer, every time.
+	for _, o := range [...]struct {
+		name string
+		dst  *string
+	}{
+		{"HttpTokens", &m.HttpTokens}, {"HttpEndpoint", &m.HttpEndpoint},
+		{"HttpProtocolIpv6", &m.HttpProtocolIpv6}, {"InstanceMetadataTags", &m.InstanceMetadataTags},
 	} {
+		name, dst := o.name, o.dst
 		if v, ok := p.str(prefix + name); ok && v != "" {
 			allowed := []string{"enabled", "disabled"}
 			if name == "HttpTokens" {

@@ -17,12 +17,14 @@ var subnetAttributes = []struct {
 }
 
 // subnetDefaults are attributes the model does not hold: only their
-// default value is taken (a no-op), as the provider sends them.
-var subnetDefaults = map[string]string{
-	"PrivateDnsHostnameTypeOnLaunch":                "ip-name",
-	"EnableResourceNameDnsARecordOnLaunch.Value":    "false",
-	"EnableResourceNameDnsAAAARecordOnLaunch.Value": "false",
-	"MapCustomerOwnedIpOnLaunch.Value":              "false",
+// default value is taken (a no-op), as the provider sends them. A slice,
+// not a map: they are checked in this order, so that a request with two
+// of them at other values is refused naming the same one every time.
+var subnetDefaults = []struct{ param, def string }{
+	{"PrivateDnsHostnameTypeOnLaunch", "ip-name"},
+	{"EnableResourceNameDnsARecordOnLaunch.Value", "false"},
+	{"EnableResourceNameDnsAAAARecordOnLaunch.Value", "false"},
+	{"MapCustomerOwnedIpOnLaunch.Value", "false"},
 }
 
 // modifySubnetAttribute sets one attribute of a subnet. An IPv6 address
@@ -41,7 +43,8 @@ func (s *Server) modifySubnetAttribute(c *call) (any, error) {
 		}
 		set, name = func(sn *cloudmock.Subnet) { a.set(sn, b) }, a.param
 	}
-	for p, def := range subnetDefaults {
+	for _, d := range subnetDefaults {
+		p, def := d.param, d.def
 		if v, ok := c.p.str(p); ok && v != def {
 			return nil, errorf(codeUnsupported, "%s=%s is not emulated: only %s.", p, v, def)
 		} else if ok && set == nil {

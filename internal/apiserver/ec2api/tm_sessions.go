@@ -75,8 +75,9 @@ func (s *Server) modifyTrafficMirrorSession(c *call) (any, error) {
 	plen := p.int("PacketLength")
 	vni := p.int("VirtualNetworkId")
 	remove := p.removeFields(sessionRemovable...)
-	for field, given := range map[string]bool{"packet-length": plen != nil, "description": desc != nil, "virtual-network-id": vni != nil} {
-		if given && remove[field] {
+	given := map[string]bool{"packet-length": plen != nil, "description": desc != nil, "virtual-network-id": vni != nil}
+	for _, field := range sessionRemovable { // in its order, not the map's: one answer for one request
+		if given[field] && remove[field] {
 			return nil, errorf(codes.InvalidParameterCombination, "RemoveField %s cannot be combined with a new value for it.", field)
 		}
 	}
