@@ -45,6 +45,7 @@ func TestSameBadRequestSameAnswer(t *testing.T) {
 		{"value limits", "Action=CreateSecurityGroup" + ec2v + "&GroupName=g&GroupDescription=" + long + "&Description=" + long +
 			"&TagSpecification.1.Description=" + long + "&ClientToken=" + strings.Repeat("t", maxClientTokenLen+1),
 			"ClientToken"},
+		{"unknown version", "Action=DescribeVpcs&Version=1999-01-01", "this server speaks 2011-06-15"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			answers := map[string]int{}

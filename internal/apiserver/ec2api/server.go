@@ -10,6 +10,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -292,13 +293,15 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, reqID string) 
 	return res, svc, action, err
 }
 
+// versions lists the API versions served, in ascending order (not the
+// map's), so that NoSuchVersion reads the same on every request.
 func (s *Server) versions() string {
 	var out string
-	for v, svc := range s.services {
+	for _, v := range slices.Sorted(maps.Keys(s.services)) {
 		if out != "" {
 			out += ", "
 		}
-		out += v + " (" + svc.name + ")"
+		out += v + " (" + s.services[v].name + ")"
 	}
 	return out
 }
