@@ -24,7 +24,10 @@ type params struct {
 }
 
 // decodeParams parses a URL query and a form body into params. It never
-// panics; errors are Alibaba errors naming the offending key.
+// panics; errors are Alibaba errors naming the offending key. The query
+// is checked before the body and, in each, the keys in sorted order
+// (url.Values keeps no request order): of two bad keys the answer names
+// the same one on every retry.
 func decodeParams(query, body string) (*params, error) {
 	p := &params{v: map[string]string{}}
 	for _, src := range [2]string{query, body} {
@@ -32,7 +35,8 @@ func decodeParams(query, body string) (*params, error) {
 		if err != nil {
 			return nil, errorf(codeInvalidParameter, "The request is not valid form data: %v", err)
 		}
-		for k, vs := range vals {
+		for _, k := range slices.Sorted(maps.Keys(vals)) {
+			vs := vals[k]
 			if k == "" {
 				return nil, errorf(codeInvalidParameter, "The request has a parameter with an empty name.")
 			}
@@ -100,9 +104,11 @@ func (p *params) bool(name string) (*bool, error) {
 
 // indexed collects the keys "prefix.N" (field "") or "prefix.N.field"
 // into one group per N, in the order of N, refusing an N that is not
-// 1..maxListIndex.
+// 1..maxListIndex. Of several bad keys it names the least in sorted
+// order (not the map's random first), so a retry gets the same answer.
 func (p *params) indexed(prefix string) ([]indexedObject, error) {
 	byN := map[int]map[string]string{}
+	bad := ""
 	for k, v := range p.v {
 		rest, ok := strings.CutPrefix(k, prefix+".")
 		if !ok {
@@ -111,12 +117,18 @@ func (p *params) indexed(prefix string) ([]indexedObject, error) {
 		num, field, _ := strings.Cut(rest, ".")
 		n, err := strconv.Atoi(num)
 		if err != nil || n < 1 || n > maxListIndex || num != strconv.Itoa(n) {
-			return nil, errInvalid(k, v, fmt.Sprintf("The index of %s.N must be 1 to %d.", prefix, maxListIndex))
+			if bad == "" || k < bad {
+				bad = k
+			}
+			continue
 		}
 		if byN[n] == nil {
 			byN[n] = map[string]string{}
 		}
 		byN[n][field] = v
+	}
+	if bad != "" {
+		return nil, errInvalid(bad, p.v[bad], fmt.Sprintf("The index of %s.N must be 1 to %d.", prefix, maxListIndex))
 	}
 	out := make([]indexedObject, 0, len(byN))
 	for _, n := range slices.Sorted(maps.Keys(byN)) {
