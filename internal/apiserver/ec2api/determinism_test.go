@@ -1,9 +1,11 @@
 package ec2api
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // retries is how many times each bad request is sent: a choice made by
@@ -62,5 +64,27 @@ func TestSameBadRequestSameAnswer(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Beyond maxTerminated records terminated at the same instant, the
+// ones forgotten are the least ids, on every run, not the map's first.
+func TestPruneTerminatedTiesByID(t *testing.T) {
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	const extra = 3
+	for range 20 {
+		st := &state{inst: instRecords{}, instOwned: true}
+		for i := range maxTerminated + extra {
+			st.inst[fmt.Sprintf("i-%05d", i)] = instRecord{since: at, gone: &goneInstance{}}
+		}
+		st.pruneTerminated(at)
+		if len(st.inst) != maxTerminated {
+			t.Fatalf("%d records kept, want %d", len(st.inst), maxTerminated)
+		}
+		for i := range extra {
+			if id := fmt.Sprintf("i-%05d", i); st.inst[id].gone != nil {
+				t.Fatalf("%s kept: the least ids must be forgotten first", id)
+			}
+		}
 	}
 }

@@ -133,7 +133,9 @@ func stateCode(in *cloudmock.Instance, r instRecord, now time.Time) int {
 }
 
 // pruneTerminated forgets terminated instances shown for longer than
-// terminatedRetention, and the oldest beyond maxTerminated.
+// terminatedRetention, and the oldest beyond maxTerminated. Of records
+// terminated at the same instant the least id goes first (an unstable
+// sort of the map's random order would keep a different one each time).
 func (st *state) pruneTerminated(now time.Time) {
 	var gone []string
 	for id, r := range st.inst {
@@ -141,7 +143,10 @@ func (st *state) pruneTerminated(now time.Time) {
 			gone = append(gone, id)
 		}
 	}
-	sort.Slice(gone, func(i, j int) bool { return st.inst[gone[i]].since.Before(st.inst[gone[j]].since) })
+	sort.Slice(gone, func(i, j int) bool {
+		a, b := st.inst[gone[i]].since, st.inst[gone[j]].since
+		return a.Before(b) || a.Equal(b) && gone[i] < gone[j]
+	})
 	for i, id := range gone {
 		if now.Sub(st.inst[id].since) > terminatedRetention || len(gone)-i > maxTerminated {
 			st.dropRecord(id)
