@@ -88,3 +88,13 @@ func TestPruneTerminatedTiesByID(t *testing.T) {
 		}
 	}
 }
+
+// A bad RemoveField value is named by the index the client sent, not by
+// its position among the values.
+func TestRemoveFieldNamesSentIndex(t *testing.T) {
+	s, _ := testServer(t, Config{})
+	rec := serveForm(s, "Action=ModifyTrafficMirrorSession&Version=2016-11-15&TrafficMirrorSessionId=tms-1&RemoveField.3=bogus")
+	if body := rec.Body.String(); rec.Code != 400 || !strings.Contains(body, "RemoveField.3") {
+		t.Fatalf("answer %d %s, want a 400 naming RemoveField.3", rec.Code, body)
+	}
+}

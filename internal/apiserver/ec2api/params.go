@@ -290,9 +290,17 @@ func (p *params) intPair(first, second string) *[2]int {
 // values.
 func (p *params) removeFields(allowed ...string) map[string]bool {
 	out := map[string]bool{}
-	for i, v := range p.list("RemoveField") {
+	// Read as list does, but keep the index the client sent, so that an
+	// error names RemoveField.3 when .3 is the bad one.
+	for _, n := range p.indexes("RemoveField") {
+		key := fmt.Sprintf("RemoveField.%d", n)
+		v, ok := p.str(key)
+		if !ok {
+			p.fail(errorf(codeUnknownParameter, "The parameter %s.* is not recognized", key))
+			return nil
+		}
 		if !slices.Contains(allowed, v) {
-			p.fail(errInvalid(fmt.Sprintf("RemoveField.%d", i+1), v, "It must be one of: "+strings.Join(allowed, ", ")+"."))
+			p.fail(errInvalid(key, v, "It must be one of: "+strings.Join(allowed, ", ")+"."))
 			return nil
 		}
 		out[v] = true
