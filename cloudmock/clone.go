@@ -78,10 +78,10 @@ func (s *Spec) CloneLists(set Lists) Spec {
 	return out
 }
 
-// Clone deep-copies a filter: its rules, their port ranges and its
-// network services are its own.
-func (f *TrafficMirrorFilter) Clone() TrafficMirrorFilter {
-	return cloneFilters([]TrafficMirrorFilter{*f})[0]
+// Clone deep-copies a filter: the copy, its rules, their port ranges and
+// its network services are its own.
+func (f *TrafficMirrorFilter) Clone() *TrafficMirrorFilter {
+	return cloneFilters([]*TrafficMirrorFilter{f})[0]
 }
 
 // cloneSlice copies a slice of values that hold no slice or pointer (nil

@@ -98,9 +98,9 @@ func diffSpecs(prev, next *Spec, filters *Window) specDiff {
 	l[listTargetGroups] = diffList(prev.TargetGroups, next.TargetGroups, eqTargetGroup)
 	l[listEndpointServices] = diffList(prev.VpcEndpointServices, next.VpcEndpointServices, eqEndpointService)
 	if filters != nil {
-		l[listFilters] = diffWithin(prev.TrafficMirrorFilters, next.TrafficMirrorFilters, *filters, eqFilter)
+		l[listFilters] = diffWithin(prev.TrafficMirrorFilters, next.TrafficMirrorFilters, *filters, eqFilterRef)
 	} else {
-		l[listFilters] = diffList(prev.TrafficMirrorFilters, next.TrafficMirrorFilters, eqFilter)
+		l[listFilters] = diffList(prev.TrafficMirrorFilters, next.TrafficMirrorFilters, eqFilterRef)
 	}
 	l[listTargets] = diffList(prev.TrafficMirrorTargets, next.TrafficMirrorTargets, eqVal)
 	l[listSessions] = diffList(prev.TrafficMirrorSessions, next.TrafficMirrorSessions, eqSession)
@@ -229,6 +229,12 @@ func eqFilter(a, b *TrafficMirrorFilter) bool {
 	return a.TrafficMirrorFilterId == b.TrafficMirrorFilterId && a.Description == b.Description &&
 		eqListFunc(a.IngressFilterRules, b.IngressFilterRules, eqFilterRule) &&
 		eqListFunc(a.EgressFilterRules, b.EgressFilterRules, eqFilterRule) && slices.Equal(a.NetworkServices, b.NetworkServices)
+}
+
+// eqFilterRef compares two entries of filter lists: the same filter
+// (shared by two versions of the Spec) costs a pointer comparison.
+func eqFilterRef(a, b **TrafficMirrorFilter) bool {
+	return *a == *b || *a != nil && *b != nil && eqFilter(*a, *b)
 }
 
 func eqFilterRule(a, b *TrafficMirrorFilterRule) bool {

@@ -26,7 +26,7 @@ func awsCaptureSpec() Spec {
 			{NetworkInterfaceId: "eni-src", SubnetId: "subnet-a", PrivateIpAddress: "172.31.0.238"},
 			{NetworkInterfaceId: "eni-dst", SubnetId: "subnet-b", PrivateIpAddress: "172.31.17.188"},
 		},
-		TrafficMirrorFilters: []TrafficMirrorFilter{{
+		TrafficMirrorFilters: []*TrafficMirrorFilter{{
 			TrafficMirrorFilterId: "tmf-all", NetworkServices: []string{"amazon-dns"},
 			IngressFilterRules: []TrafficMirrorFilterRule{acceptAll(1)},
 			EgressFilterRules:  []TrafficMirrorFilterRule{acceptAll(1)},

@@ -40,7 +40,7 @@ func walkthroughSpec() Spec {
 			{NetworkInterfaceId: "eni-adapter", SubnetId: "subnet-adapter", PrivateIpAddress: "10.0.0.20", Groups: []string{"sg-adapter"}},
 			{NetworkInterfaceId: "eni-test", SubnetId: "subnet-test", PrivateIpAddress: "10.0.0.36"},
 		},
-		TrafficMirrorFilters: []TrafficMirrorFilter{{
+		TrafficMirrorFilters: []*TrafficMirrorFilter{{
 			TrafficMirrorFilterId: "tmf-web",
 			IngressFilterRules: []TrafficMirrorFilterRule{{
 				RuleNumber: 100, RuleAction: "accept", Protocol: encap.ProtoTCP,

@@ -193,7 +193,7 @@ func New(spec Spec, opts ...Option) (*Model, error) {
 	targets := m.addTargets(&spec)
 	filters := map[string]*filter{}
 	for i := range spec.TrafficMirrorFilters {
-		f := compileFilter(&spec.TrafficMirrorFilters[i])
+		f := compileFilter(spec.TrafficMirrorFilters[i])
 		filters[f.id] = f
 	}
 	m.assignVNIs(spec.TrafficMirrorSessions, o)

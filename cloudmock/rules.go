@@ -32,7 +32,7 @@ func (r *resolver) filter(id string) *TrafficMirrorFilter {
 		fs := r.spec.TrafficMirrorFilters
 		r.filters = make(map[string]*TrafficMirrorFilter, len(fs))
 		for i := range fs {
-			putFirst(r.filters, fs[i].TrafficMirrorFilterId, &fs[i])
+			putFirst(r.filters, fs[i].TrafficMirrorFilterId, fs[i])
 		}
 	}
 	return r.filters[id]

@@ -77,6 +77,11 @@ func (s *Spec) Validate() error { return s.validate(nil) }
 // the resolver: keep them in step with the checks
 // (TestChangeValidateAnyField fails on a missing one it can reach).
 func (s *Spec) validate(d *specDiff) error {
+	if i := slices.Index(s.TrafficMirrorFilters, nil); i >= 0 {
+		// every other check reads the filters: none can run
+		return &ValidationError{Resource: "TrafficMirrorFilter", Index: i, Field: fmt.Sprintf("TrafficMirrorFilters[%d]", i),
+			Code: codes.InvalidParameterValue, Message: "the entry is null, not a filter"}
+	}
 	v := &validator{r: newResolver(s), d: d}
 	prof, err := LookupProfile(s.Profile)
 	if err != nil {
@@ -262,7 +267,7 @@ func (v *validator) loadBalancers(s *Spec) {
 func (v *validator) filters(s *Spec) {
 	seen := map[string]bool{}
 	for i := range s.TrafficMirrorFilters {
-		f := &s.TrafficMirrorFilters[i]
+		f := s.TrafficMirrorFilters[i]
 		v.unique("TrafficMirrorFilter", "TrafficMirrorFilterId", f.TrafficMirrorFilterId, i, seen)
 		v.filter(i, f)
 	}

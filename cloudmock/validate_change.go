@@ -135,8 +135,8 @@ func filtersChangeValid(prev, next *Spec, sp span, known func(string) bool) bool
 	v := &validator{prof: prof}
 	now := map[string]bool{} // the ids of the changed filters, now
 	for i := sp.lo; i < sp.nextHi; i++ {
-		f := &next.TrafficMirrorFilters[i]
-		if f.TrafficMirrorFilterId == "" || now[f.TrafficMirrorFilterId] {
+		f := next.TrafficMirrorFilters[i]
+		if f == nil || f.TrafficMirrorFilterId == "" || now[f.TrafficMirrorFilterId] {
 			return false
 		}
 		now[f.TrafficMirrorFilterId] = true
@@ -156,7 +156,7 @@ func filtersChangeValid(prev, next *Spec, sp span, known func(string) bool) bool
 // before) is also the id of a filter outside the span. The filters
 // outside the span are prev's, whose ids known (when not nil) indexes:
 // a fresh id it does not know is no filter's.
-func newIDTaken(fs []TrafficMirrorFilter, sp span, now, before map[string]bool, known func(string) bool) bool {
+func newIDTaken(fs []*TrafficMirrorFilter, sp span, now, before map[string]bool, known func(string) bool) bool {
 	fresh := false
 	for id := range now {
 		fresh = fresh || (!before[id] && (known == nil || known(id)))

@@ -21,13 +21,13 @@ func changeStep(r *rand.Rand, s *Spec) {
 	fs := &s.TrafficMirrorFilters
 	pick := func() *TrafficMirrorFilter {
 		if len(*fs) == 0 {
-			*fs = append(*fs, TrafficMirrorFilter{TrafficMirrorFilterId: ids[r.IntN(len(ids))]})
+			*fs = append(*fs, &TrafficMirrorFilter{TrafficMirrorFilterId: ids[r.IntN(len(ids))]})
 		}
-		return &(*fs)[r.IntN(len(*fs))]
+		return (*fs)[r.IntN(len(*fs))]
 	}
 	switch r.IntN(14) {
 	case 0, 1:
-		*fs = append(*fs, TrafficMirrorFilter{TrafficMirrorFilterId: fmt.Sprintf("tmf-%d", r.IntN(40)), IngressFilterRules: []TrafficMirrorFilterRule{randomRule(r)}})
+		*fs = append(*fs, &TrafficMirrorFilter{TrafficMirrorFilterId: fmt.Sprintf("tmf-%d", r.IntN(40)), IngressFilterRules: []TrafficMirrorFilterRule{randomRule(r)}})
 	case 2:
 		if len(*fs) > 0 {
 			i := r.IntN(len(*fs))
@@ -129,7 +129,7 @@ func TestValidateChangeFilterQuota(t *testing.T) {
 	prev := walkthroughSpec()
 	manyFilters(10_000)(&prev)
 	next := prev.Clone()
-	next.TrafficMirrorFilters = append(next.TrafficMirrorFilters, TrafficMirrorFilter{TrafficMirrorFilterId: "tmf-new"})
+	next.TrafficMirrorFilters = append(next.TrafficMirrorFilters, &TrafficMirrorFilter{TrafficMirrorFilterId: "tmf-new"})
 	got, want := Diff(&prev, &next).Validate(), next.Validate()
 	if want == nil || fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("ValidateChange = %v, Validate = %v", got, want)
@@ -170,7 +170,7 @@ func idStep(r *rand.Rand, s *Spec) {
 			s.Subnets[r.IntN(n)].SubnetId = id
 		}
 	case 5:
-		f := &s.TrafficMirrorFilters[r.IntN(len(s.TrafficMirrorFilters))]
+		f := s.TrafficMirrorFilters[r.IntN(len(s.TrafficMirrorFilters))]
 		f.IngressFilterRules = append(f.IngressFilterRules, TrafficMirrorFilterRule{TrafficMirrorFilterRuleId: id})
 	case 6:
 		s.Instances = append(s.Instances, Instance{InstanceId: fmt.Sprintf("i-%d", r.IntN(3))})
@@ -214,7 +214,7 @@ func TestEachOwnIDKeepsAnIndex(t *testing.T) {
 // the field.
 func TestChangeValidateAnyField(t *testing.T) {
 	walk := walkthroughSpec()
-	walk.TrafficMirrorFilters = append(walk.TrafficMirrorFilters, TrafficMirrorFilter{TrafficMirrorFilterId: "tmf-2",
+	walk.TrafficMirrorFilters = append(walk.TrafficMirrorFilters, &TrafficMirrorFilter{TrafficMirrorFilterId: "tmf-2",
 		EgressFilterRules: []TrafficMirrorFilterRule{acceptAll(1), acceptAll(2)}, NetworkServices: []string{NetworkServiceAmazonDNS}})
 	r := rand.New(rand.NewPCG(25, 2))
 	for name, prev := range map[string]Spec{"walkthrough": walk, "nlb": nlbSpec(true), "gwlb": createdGWLBSpec(),

@@ -56,7 +56,7 @@ func manyGroups(n int) func(*Spec) {
 func manyFilters(n int) func(*Spec) {
 	return func(s *Spec) {
 		for i := len(s.TrafficMirrorFilters); i < n; i++ {
-			s.TrafficMirrorFilters = append(s.TrafficMirrorFilters, TrafficMirrorFilter{TrafficMirrorFilterId: fmt.Sprintf("tmf-%d", i)})
+			s.TrafficMirrorFilters = append(s.TrafficMirrorFilters, &TrafficMirrorFilter{TrafficMirrorFilterId: fmt.Sprintf("tmf-%d", i)})
 		}
 	}
 }

@@ -40,7 +40,7 @@ func TestValidateErrors(t *testing.T) {
 	}
 	rules := func(n int, egress int) func(*Spec) {
 		return func(s *Spec) {
-			f := &s.TrafficMirrorFilters[0]
+			f := s.TrafficMirrorFilters[0]
 			for i := 2; i <= n; i++ {
 				f.IngressFilterRules = append(f.IngressFilterRules, acceptAll(i))
 			}

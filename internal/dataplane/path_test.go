@@ -45,7 +45,7 @@ func fixtureSpec(packetLength int) cloudmock.Spec {
 			{NetworkInterfaceId: "eni-src", SubnetId: "s", PrivateIpAddress: "10.0.0.5"},
 			{NetworkInterfaceId: "eni-dst", SubnetId: "s", PrivateIpAddress: "10.0.0.20"},
 		},
-		TrafficMirrorFilters: []cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "f",
+		TrafficMirrorFilters: []*cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "f",
 			IngressFilterRules: []cloudmock.TrafficMirrorFilterRule{{RuleNumber: 1, RuleAction: "accept", Protocol: 17,
 				SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0"}}}},
 		TrafficMirrorTargets:  []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "t", NetworkInterfaceId: "eni-dst"}},

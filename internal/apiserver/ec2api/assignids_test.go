@@ -161,7 +161,7 @@ func pinnedSpec() cloudmock.Spec {
 		NetworkInterfaces: []cloudmock.NetworkInterface{{NetworkInterfaceId: "e", SubnetId: "s", InstanceId: "i", Groups: []string{"g"}}},
 		LoadBalancers: []cloudmock.LoadBalancer{{LoadBalancerArn: "gw", Type: "gateway", SubnetId: "s", VpcEndpointId: "ep",
 			Targets: []cloudmock.TargetDescription{{NetworkInterfaceId: "e"}}}},
-		TrafficMirrorFilters: []cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "f", IngressFilterRules: rules, EgressFilterRules: rules}},
+		TrafficMirrorFilters: []*cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "f", IngressFilterRules: rules, EgressFilterRules: rules}},
 		TrafficMirrorTargets: []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tg", NetworkLoadBalancerArn: "gw"},
 			{TrafficMirrorTargetId: "tn", NetworkLoadBalancerArn: "none", GatewayLoadBalancerEndpointId: "ep"}},
 		TrafficMirrorSessions: []cloudmock.TrafficMirrorSession{{TrafficMirrorSessionId: "m", NetworkInterfaceId: "e",

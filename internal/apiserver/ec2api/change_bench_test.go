@@ -13,7 +13,7 @@ import (
 func benchSpec(n int) cloudmock.Spec {
 	spec := fixtureSpec()
 	for i := range n {
-		spec.TrafficMirrorFilters = append(spec.TrafficMirrorFilters, cloudmock.TrafficMirrorFilter{
+		spec.TrafficMirrorFilters = append(spec.TrafficMirrorFilters, &cloudmock.TrafficMirrorFilter{
 			TrafficMirrorFilterId: fmt.Sprintf("tmf-%017x", i+1),
 			IngressFilterRules: []cloudmock.TrafficMirrorFilterRule{{TrafficMirrorFilterRuleId: fmt.Sprintf("tmfr-%017x", i+1),
 				RuleNumber: 100, RuleAction: "accept", SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0", Protocol: 6}},

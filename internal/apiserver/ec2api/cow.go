@@ -65,7 +65,7 @@ func (st *state) ownFilters() {
 func (st *state) filterW(i int) *cloudmock.TrafficMirrorFilter {
 	fs := st.spec.TrafficMirrorFilters
 	if !st.sharedFilters() {
-		return &fs[i]
+		return fs[i]
 	}
 	st.ownFilters()
 	fs = st.spec.TrafficMirrorFilters
@@ -78,11 +78,11 @@ func (st *state) filterW(i int) *cloudmock.TrafficMirrorFilter {
 		fw.mine[i] = true
 	}
 	fw.touch(i, len(fs))
-	return &fs[i]
+	return fs[i]
 }
 
 // appendFilter adds f (whose parts are its own) at the end of the list.
-func (st *state) appendFilter(f cloudmock.TrafficMirrorFilter) {
+func (st *state) appendFilter(f *cloudmock.TrafficMirrorFilter) {
 	fs := st.spec.TrafficMirrorFilters
 	if !st.sharedFilters() {
 		st.spec.TrafficMirrorFilters = append(fs, f)
@@ -134,12 +134,12 @@ func (st *state) removeFilter(i int) {
 // published filter list: past it, the array's spare room is no published
 // Spec's, and a change may append there without copying the list.
 type frontier struct {
-	array *cloudmock.TrafficMirrorFilter
+	array **cloudmock.TrafficMirrorFilter
 	n     int
 }
 
 // arrayOf is the first element of a list's array (nil without room).
-func arrayOf(fs []cloudmock.TrafficMirrorFilter) *cloudmock.TrafficMirrorFilter {
+func arrayOf(fs []*cloudmock.TrafficMirrorFilter) **cloudmock.TrafficMirrorFilter {
 	if cap(fs) == 0 {
 		return nil
 	}
@@ -148,12 +148,12 @@ func arrayOf(fs []cloudmock.TrafficMirrorFilter) *cloudmock.TrafficMirrorFilter 
 
 // roomAfter says a change may append to fs in place: fs is the published
 // array seen to its frontier, with room left.
-func (f *frontier) roomAfter(fs []cloudmock.TrafficMirrorFilter) bool {
+func (f *frontier) roomAfter(fs []*cloudmock.TrafficMirrorFilter) bool {
 	return cap(fs) > len(fs) && arrayOf(fs) == f.array && len(fs) >= f.n
 }
 
 // publish notes the list of a Spec being published.
-func (f *frontier) publish(fs []cloudmock.TrafficMirrorFilter) {
+func (f *frontier) publish(fs []*cloudmock.TrafficMirrorFilter) {
 	if a := arrayOf(fs); a != f.array {
 		f.array, f.n = a, len(fs)
 		return
@@ -173,7 +173,7 @@ type filterPlaces struct {
 }
 
 // build indexes every filter and rule of fs.
-func (p *filterPlaces) build(fs []cloudmock.TrafficMirrorFilter) {
+func (p *filterPlaces) build(fs []*cloudmock.TrafficMirrorFilter) {
 	p.filter, p.rule = make(map[string]int, len(fs)), make(map[string]int, len(fs))
 	for i := range fs {
 		p.filter[fs[i].TrafficMirrorFilterId] = i
@@ -190,7 +190,7 @@ func (p *filterPlaces) build(fs []cloudmock.TrafficMirrorFilter) {
 // from fs; without one, from a walk of fs (an id the list does not hold,
 // or one that a change that failed kept out of the places). -1 when fs
 // does not hold it.
-func (p *filterPlaces) lookup(fs []cloudmock.TrafficMirrorFilter, m func() map[string]int, id string, at func(i int) bool) int {
+func (p *filterPlaces) lookup(fs []*cloudmock.TrafficMirrorFilter, m func() map[string]int, id string, at func(i int) bool) int {
 	if p.filter == nil {
 		p.build(fs)
 	}
@@ -230,7 +230,7 @@ func (st *state) ruleRef(id string) (ruleRef, bool) {
 	var ref ruleRef
 	i := p.lookup(fs, func() map[string]int { return p.rule }, id, func(i int) bool {
 		for _, dir := range [2]string{dirIngress, dirEgress} {
-			rules := *rulesOf(&fs[i], dir)
+			rules := *rulesOf(fs[i], dir)
 			if j := slices.IndexFunc(rules, func(r cloudmock.TrafficMirrorFilterRule) bool { return r.TrafficMirrorFilterRuleId == id }); j >= 0 {
 				ref = ruleRef{filter: i, dir: dir, rule: j}
 				return true

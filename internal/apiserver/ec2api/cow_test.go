@@ -56,7 +56,7 @@ func TestVerifyCatchesWritesIntoPublished(t *testing.T) {
 	t.Run("append over what a published Spec sees", func(t *testing.T) {
 		s := verifiedServer(t, 4)
 		add := func(st *state) (any, error) {
-			st.appendFilter(cloudmock.TrafficMirrorFilter{TrafficMirrorFilterId: st.newID("tmf")})
+			st.appendFilter(&cloudmock.TrafficMirrorFilter{TrafficMirrorFilterId: st.newID("tmf")})
 			return struct{}{}, nil
 		}
 		if _, err := changeCall(t, s, "Add").mutateIn(0, "", add); err != nil {

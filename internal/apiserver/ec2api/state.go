@@ -57,7 +57,10 @@ func (st *state) complete() {
 		}
 	}
 	for i := range st.spec.TrafficMirrorFilters {
-		f := &st.spec.TrafficMirrorFilters[i]
+		f := st.spec.TrafficMirrorFilters[i]
+		if f == nil {
+			continue // no filter: the model refuses it
+		}
 		for _, rules := range [2][]cloudmock.TrafficMirrorFilterRule{f.IngressFilterRules, f.EgressFilterRules} {
 			for j := range rules {
 				if rules[j].TrafficMirrorFilterRuleId == "" {

@@ -36,7 +36,7 @@ func withInstance(s cloudmock.Spec, id, subnet, addr string) cloudmock.Spec {
 
 // withSession mirrors what eni-<src> receives (UDP) to eni-<dst>, VNI vni.
 func withSession(s cloudmock.Spec, src, dst string, vni int) cloudmock.Spec {
-	s.TrafficMirrorFilters = []cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "tmf-1", IngressFilterRules: []cloudmock.TrafficMirrorFilterRule{
+	s.TrafficMirrorFilters = []*cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "tmf-1", IngressFilterRules: []cloudmock.TrafficMirrorFilterRule{
 		{RuleNumber: 100, RuleAction: "accept", Protocol: 17, SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0"}}}}
 	s.TrafficMirrorTargets = []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-1", NetworkInterfaceId: "eni-" + dst}}
 	s.TrafficMirrorSessions = append(slices.Clone(s.TrafficMirrorSessions), cloudmock.TrafficMirrorSession{

@@ -34,7 +34,7 @@ func MirrorSpec(lab *sim.Lab, responses bool) cloudmock.Spec {
 				SubnetId: "subnet-" + e.Subnet, PrivateIpAddress: e.IP.String(), Mtu: e.MTU, InstanceId: "i-" + in.Name})
 		}
 	}
-	spec.TrafficMirrorFilters = []cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "tmf-bench",
+	spec.TrafficMirrorFilters = []*cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "tmf-bench",
 		IngressFilterRules: []cloudmock.TrafficMirrorFilterRule{
 			{RuleNumber: 100, RuleAction: "accept", Protocol: 17, SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0"},
 			{RuleNumber: 200, RuleAction: "accept", Protocol: 6, SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0",

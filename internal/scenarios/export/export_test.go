@@ -189,7 +189,7 @@ func TestExportAfterChanges(t *testing.T) {
 		RuleNumber: 120, Protocol: "17", RuleAction: "allow", CidrBlock: "10.0.0.32/28", PortRange: &cloudmock.PortRange{From: 4789, To: 4789},
 	})
 	st.TrafficMirrorSessions = nil
-	st.TrafficMirrorFilters = append(st.TrafficMirrorFilters, cloudmock.TrafficMirrorFilter{
+	st.TrafficMirrorFilters = append(st.TrafficMirrorFilters, &cloudmock.TrafficMirrorFilter{
 		TrafficMirrorFilterId: "tmf-0aaaaaaaaaaaaaaaa",
 		EgressFilterRules: []cloudmock.TrafficMirrorFilterRule{{
 			TrafficMirrorFilterRuleId: "tmfr-0bbbbbbbbbbbbbbbb", RuleNumber: 10, RuleAction: "accept",

@@ -32,7 +32,11 @@ func (m *Mirror) UnmarshalYAML(n *yaml.Node) error {
 // MirrorNode writes the mirror section of m (its ids being the names to
 // write) by the same tables the loader reads it with.
 func MirrorNode(m cloudmock.Spec) *yaml.Node {
-	return encodeWith(mirrorTable, &Mirror{Filters: m.TrafficMirrorFilters, Targets: m.TrafficMirrorTargets, Sessions: m.TrafficMirrorSessions})
+	var fs []cloudmock.TrafficMirrorFilter
+	for _, f := range m.TrafficMirrorFilters {
+		fs = append(fs, *f)
+	}
+	return encodeWith(mirrorTable, &Mirror{Filters: fs, Targets: m.TrafficMirrorTargets, Sessions: m.TrafficMirrorSessions})
 }
 
 var mirrorTable = table[Mirror]{
