@@ -361,33 +361,40 @@ func (v *validator) filterRule(id string, idx int, f string, r TrafficMirrorFilt
 
 func (v *validator) targets(s *Spec) {
 	seen := map[string]bool{}
-	for i, t := range s.TrafficMirrorTargets {
-		const res = "TrafficMirrorTarget"
-		id := t.TrafficMirrorTargetId
-		v.unique(res, "TrafficMirrorTargetId", id, i, seen)
-		n := 0
-		for _, x := range [3]string{t.NetworkInterfaceId, t.NetworkLoadBalancerArn, t.GatewayLoadBalancerEndpointId} {
-			if x != "" {
-				n++
-			}
+	for i := range s.TrafficMirrorTargets {
+		t := &s.TrafficMirrorTargets[i]
+		v.unique("TrafficMirrorTarget", "TrafficMirrorTargetId", t.TrafficMirrorTargetId, i, seen)
+		v.target(i, t)
+	}
+}
+
+// target checks target i alone (its id's uniqueness aside): one
+// destination, and that it exists.
+func (v *validator) target(i int, t *TrafficMirrorTarget) {
+	const res = "TrafficMirrorTarget"
+	id := t.TrafficMirrorTargetId
+	n := 0
+	for _, x := range [3]string{t.NetworkInterfaceId, t.NetworkLoadBalancerArn, t.GatewayLoadBalancerEndpointId} {
+		if x != "" {
+			n++
 		}
-		switch {
-		case n == 0:
-			v.add(res, id, i, "NetworkInterfaceId", codes.MissingParameter, "one of NetworkInterfaceId, NetworkLoadBalancerArn, GatewayLoadBalancerEndpointId is required")
-		case n > 1:
-			v.add(res, id, i, "NetworkInterfaceId", codes.InvalidParameterCombination, "give only one of NetworkInterfaceId, NetworkLoadBalancerArn, GatewayLoadBalancerEndpointId")
-		case t.NetworkInterfaceId != "":
-			if v.r.enis[t.NetworkInterfaceId] == nil {
-				v.add(res, id, i, "NetworkInterfaceId", codes.NetworkInterfaceNotFound, "network interface %q does not exist", t.NetworkInterfaceId)
-			}
-		case t.NetworkLoadBalancerArn != "":
-			if lb := v.r.lbs[t.NetworkLoadBalancerArn]; lb == nil || lb.Type == "gateway" {
-				v.add(res, id, i, "NetworkLoadBalancerArn", codes.LoadBalancerNotFound, "network load balancer %q does not exist", t.NetworkLoadBalancerArn)
-			}
-		default:
-			if v.r.endpoints[t.GatewayLoadBalancerEndpointId] == nil {
-				v.add(res, id, i, "GatewayLoadBalancerEndpointId", codes.LoadBalancerNotFound, "gateway load balancer endpoint %q does not exist", t.GatewayLoadBalancerEndpointId)
-			}
+	}
+	switch {
+	case n == 0:
+		v.add(res, id, i, "NetworkInterfaceId", codes.MissingParameter, "one of NetworkInterfaceId, NetworkLoadBalancerArn, GatewayLoadBalancerEndpointId is required")
+	case n > 1:
+		v.add(res, id, i, "NetworkInterfaceId", codes.InvalidParameterCombination, "give only one of NetworkInterfaceId, NetworkLoadBalancerArn, GatewayLoadBalancerEndpointId")
+	case t.NetworkInterfaceId != "":
+		if v.r.enis[t.NetworkInterfaceId] == nil {
+			v.add(res, id, i, "NetworkInterfaceId", codes.NetworkInterfaceNotFound, "network interface %q does not exist", t.NetworkInterfaceId)
+		}
+	case t.NetworkLoadBalancerArn != "":
+		if lb := v.r.lbs[t.NetworkLoadBalancerArn]; lb == nil || lb.Type == "gateway" {
+			v.add(res, id, i, "NetworkLoadBalancerArn", codes.LoadBalancerNotFound, "network load balancer %q does not exist", t.NetworkLoadBalancerArn)
+		}
+	default:
+		if v.r.endpoints[t.GatewayLoadBalancerEndpointId] == nil {
+			v.add(res, id, i, "GatewayLoadBalancerEndpointId", codes.LoadBalancerNotFound, "gateway load balancer endpoint %q does not exist", t.GatewayLoadBalancerEndpointId)
 		}
 	}
 }

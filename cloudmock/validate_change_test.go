@@ -25,7 +25,7 @@ func changeStep(r *rand.Rand, s *Spec) {
 		}
 		return (*fs)[r.IntN(len(*fs))]
 	}
-	switch r.IntN(14) {
+	switch r.IntN(17) {
 	case 0, 1:
 		*fs = append(*fs, &TrafficMirrorFilter{TrafficMirrorFilterId: fmt.Sprintf("tmf-%d", r.IntN(40)), IngressFilterRules: []TrafficMirrorFilterRule{randomRule(r)}})
 	case 2:
@@ -53,8 +53,25 @@ func changeStep(r *rand.Rand, s *Spec) {
 	case 12:
 		s.NetworkInterfaces[2].PrivateIpAddress = []string{"10.0.0.36", "10.0.0.37", "10.0.0.5", "10.0.0.99"}[r.IntN(4)]
 	case 13:
-		s.TrafficMirrorTargets[0].NetworkInterfaceId = []string{"eni-adapter", "eni-test", "eni-web", "eni-none"}[r.IntN(4)]
+		if len(s.TrafficMirrorTargets) > 0 {
+			s.TrafficMirrorTargets[0].NetworkInterfaceId = []string{"eni-adapter", "eni-test", "eni-web", "eni-none"}[r.IntN(4)]
+		}
+	case 14, 15:
+		s.TrafficMirrorTargets = append(s.TrafficMirrorTargets, randomTarget(r))
+	case 16:
+		if ts := s.TrafficMirrorTargets; len(ts) > 0 {
+			i := r.IntN(len(ts))
+			s.TrafficMirrorTargets = append(ts[:i:i], ts[i+1:]...)
+		}
 	}
+}
+
+// randomTarget is a mirror target, valid about half the time: its id
+// may be taken or empty, its interface a session's source or none.
+func randomTarget(r *rand.Rand) TrafficMirrorTarget {
+	return TrafficMirrorTarget{TrafficMirrorTargetId: []string{"tmt-adapter", "", "tmt-2", "tmt-3", fmt.Sprintf("tmt-%d", r.IntN(40))}[r.IntN(5)],
+		NetworkInterfaceId:     []string{"eni-adapter", "eni-test", "eni-web", "eni-none", ""}[r.IntN(5)],
+		NetworkLoadBalancerArn: []string{"", "", "", "arn:none"}[r.IntN(4)]}
 }
 
 // randomRule is a filter rule, valid about half the time.
@@ -259,4 +276,35 @@ func anyFieldChange(t *testing.T, r *rand.Rand, prev *Spec) int {
 		check(&next, fmt.Sprint(paths))
 	}
 	return leaves
+}
+
+// A target added on an interface no session mirrors is cleared without
+// Validate; one on a session's source, or the removal of a target a
+// session uses, answers Validate's error.
+func TestValidateChangeTargets(t *testing.T) {
+	prev := walkthroughSpec()
+	for _, c := range []struct {
+		name  string
+		edit  func(s *Spec)
+		clear bool
+	}{
+		{"added", func(s *Spec) {
+			s.TrafficMirrorTargets = append(s.TrafficMirrorTargets, TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-test", NetworkInterfaceId: "eni-test"})
+		}, true},
+		{"on a source", func(s *Spec) {
+			s.TrafficMirrorTargets = append(s.TrafficMirrorTargets, TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-web", NetworkInterfaceId: "eni-web"})
+		}, false},
+		{"id taken", func(s *Spec) {
+			s.TrafficMirrorTargets = append(s.TrafficMirrorTargets, TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-adapter", NetworkInterfaceId: "eni-test"})
+		}, false},
+		{"in use", func(s *Spec) { s.TrafficMirrorTargets = nil }, false},
+	} {
+		next := prev.Clone()
+		c.edit(&next)
+		cleared, got := Diff(&prev, &next).validate()
+		want := next.Validate()
+		if fmt.Sprint(got) != fmt.Sprint(want) || cleared != c.clear || (want == nil) != c.clear {
+			t.Errorf("%s: cleared %v, %v; Validate %v", c.name, cleared, got, want)
+		}
+	}
 }
