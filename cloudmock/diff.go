@@ -102,7 +102,7 @@ func diffSpecs(prev, next *Spec, filters *Window) specDiff {
 	} else {
 		l[listFilters] = diffList(prev.TrafficMirrorFilters, next.TrafficMirrorFilters, eqFilterRef)
 	}
-	l[listTargets] = diffList(prev.TrafficMirrorTargets, next.TrafficMirrorTargets, eqVal)
+	l[listTargets] = diffList(prev.TrafficMirrorTargets, next.TrafficMirrorTargets, eqRef[TrafficMirrorTarget])
 	l[listSessions] = diffList(prev.TrafficMirrorSessions, next.TrafficMirrorSessions, eqSession)
 	l[listInstances] = diffList(prev.Instances, next.Instances, eqVal)
 	return d
@@ -230,6 +230,11 @@ func eqFilter(a, b *TrafficMirrorFilter) bool {
 		eqListFunc(a.IngressFilterRules, b.IngressFilterRules, eqFilterRule) &&
 		eqListFunc(a.EgressFilterRules, b.EgressFilterRules, eqFilterRule) && slices.Equal(a.NetworkServices, b.NetworkServices)
 }
+
+// eqRef compares two entries of lists of pointers to comparable values:
+// the same value (shared by two versions of the Spec) costs a pointer
+// comparison.
+func eqRef[T comparable](a, b **T) bool { return *a == *b || *a != nil && *b != nil && **a == **b }
 
 // eqFilterRef compares two entries of filter lists: the same filter
 // (shared by two versions of the Spec) costs a pointer comparison.

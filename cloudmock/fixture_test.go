@@ -48,7 +48,7 @@ func walkthroughSpec() Spec {
 				DestinationPortRange: &TrafficMirrorPortRange{FromPort: 80, ToPort: 80},
 			}},
 		}},
-		TrafficMirrorTargets: []TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-adapter", NetworkInterfaceId: "eni-adapter"}},
+		TrafficMirrorTargets: []*TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-adapter", NetworkInterfaceId: "eni-adapter"}},
 		TrafficMirrorSessions: []TrafficMirrorSession{{
 			TrafficMirrorSessionId: "tms-web", NetworkInterfaceId: "eni-web",
 			TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-web",

@@ -190,7 +190,10 @@ func (s *Spec) eachMirrorID(fn func(IDRef)) {
 		listRefs(fn, KindFilterRule, true, x.EgressFilterRules, func(e *TrafficMirrorFilterRule) *string { return &e.TrafficMirrorFilterRuleId }, x, "EgressFilterRules.TrafficMirrorFilterRuleId")
 	}
 	for i := range s.TrafficMirrorTargets {
-		x := &s.TrafficMirrorTargets[i]
+		x := s.TrafficMirrorTargets[i]
+		if x == nil {
+			continue // no target: Validate refuses it
+		}
 		fn(idRef(KindTarget, true, &x.TrafficMirrorTargetId, x, "TrafficMirrorTargetId"))
 		fn(idRef(KindNetworkInterface, false, &x.NetworkInterfaceId, x, "NetworkInterfaceId"))
 		fn(idRef(KindLoadBalancer, false, &x.NetworkLoadBalancerArn, x, "NetworkLoadBalancerArn"))

@@ -314,7 +314,7 @@ func (lb *loadBalancer) setEndpoint(l *LoadBalancer, r *resolver) {
 func (m *Model) addTargets(spec *Spec) map[string]*target {
 	targets := map[string]*target{}
 	for i := range spec.TrafficMirrorTargets {
-		t := &spec.TrafficMirrorTargets[i]
+		t := spec.TrafficMirrorTargets[i]
 		tg := &target{id: t.TrafficMirrorTargetId}
 		switch {
 		case t.NetworkInterfaceId != "":

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// TestNullFilterRefused: the filters are a list of pointers (a change
+// TestNullFilterRefused: the filters and targets are lists of pointers (a change
 // shares the filters it does not write), so a decoded Spec may hold a
 // null entry; the model refuses it with the place named, and neither a
 // copy nor the id walk trips on it.
@@ -23,6 +23,13 @@ func TestNullFilterRefused(t *testing.T) {
 	_, err := New(s)
 	if err == nil || !strings.Contains(err.Error(), "TrafficMirrorFilters[1]") || !strings.Contains(err.Error(), "null") {
 		t.Fatalf("New = %v, want the null entry TrafficMirrorFilters[1] refused", err)
+	}
+	var ts Spec
+	if err := json.Unmarshal([]byte(`{"TrafficMirrorTargets":[null]}`), &ts); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.Validate(); err == nil || !strings.Contains(err.Error(), "TrafficMirrorTargets[0]") {
+		t.Fatalf("Validate = %v, want the null target TrafficMirrorTargets[0] refused", err)
 	}
 	next := s.Clone()
 	next.TrafficMirrorFilters[0] = nil

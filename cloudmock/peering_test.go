@@ -51,7 +51,7 @@ func inspectionSpec() Spec {
 			Targets: []TargetDescription{{NetworkInterfaceId: "eni-agent"}}}},
 		TrafficMirrorFilters: []*TrafficMirrorFilter{{TrafficMirrorFilterId: "tmf-all",
 			IngressFilterRules: []TrafficMirrorFilterRule{acceptAll(100)}}},
-		TrafficMirrorTargets: []TrafficMirrorTarget{
+		TrafficMirrorTargets: []*TrafficMirrorTarget{
 			{TrafficMirrorTargetId: "tmt-nlb", NetworkLoadBalancerArn: "nlb-insp"},
 			{TrafficMirrorTargetId: "tmt-agent", NetworkInterfaceId: "eni-agent"},
 		},

@@ -72,7 +72,7 @@ func newResolver(s *Spec) *resolver {
 		}
 	}
 	for i := range s.TrafficMirrorTargets {
-		putFirst(r.targets, s.TrafficMirrorTargets[i].TrafficMirrorTargetId, &s.TrafficMirrorTargets[i])
+		putFirst(r.targets, s.TrafficMirrorTargets[i].TrafficMirrorTargetId, s.TrafficMirrorTargets[i])
 	}
 	return r
 }

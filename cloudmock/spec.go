@@ -28,7 +28,7 @@ type Spec struct {
 	TargetGroups          []TargetGroup          `json:"TargetGroups,omitempty" yaml:"TargetGroups,omitempty"`
 	VpcEndpointServices   []VpcEndpointService   `json:"VpcEndpointServices,omitempty" yaml:"VpcEndpointServices,omitempty"`
 	TrafficMirrorFilters  []*TrafficMirrorFilter `json:"TrafficMirrorFilters,omitempty" yaml:"TrafficMirrorFilters,omitempty"`
-	TrafficMirrorTargets  []TrafficMirrorTarget  `json:"TrafficMirrorTargets,omitempty" yaml:"TrafficMirrorTargets,omitempty"`
+	TrafficMirrorTargets  []*TrafficMirrorTarget `json:"TrafficMirrorTargets,omitempty" yaml:"TrafficMirrorTargets,omitempty"`
 	TrafficMirrorSessions []TrafficMirrorSession `json:"TrafficMirrorSessions,omitempty" yaml:"TrafficMirrorSessions,omitempty"`
 	// Instances are the instances launched through the API (spec_instance.go);
 	// an instance of a scenario file exists only as the InstanceId of its

@@ -77,10 +77,8 @@ func (s *Spec) Validate() error { return s.validate(nil) }
 // the resolver: keep them in step with the checks
 // (TestChangeValidateAnyField fails on a missing one it can reach).
 func (s *Spec) validate(d *specDiff) error {
-	if i := slices.Index(s.TrafficMirrorFilters, nil); i >= 0 {
-		// every other check reads the filters: none can run
-		return &ValidationError{Resource: "TrafficMirrorFilter", Index: i, Field: fmt.Sprintf("TrafficMirrorFilters[%d]", i),
-			Code: codes.InvalidParameterValue, Message: "the entry is null, not a filter"}
+	if err := s.nullEntry(); err != nil {
+		return err // the other checks read every entry: none can run
 	}
 	v := &validator{r: newResolver(s), d: d}
 	prof, err := LookupProfile(s.Profile)
@@ -117,6 +115,22 @@ func (s *Spec) validate(d *specDiff) error {
 	}
 	v.quotas(s)
 	return errors.Join(v.errs...)
+}
+
+// nullEntry reports the first null entry of the lists of pointers (only
+// a decoded JSON Spec can hold one).
+func (s *Spec) nullEntry() error {
+	null := func(res, list string, i int) error {
+		return &ValidationError{Resource: res, Index: i, Field: fmt.Sprintf("%s[%d]", list, i),
+			Code: codes.InvalidParameterValue, Message: "the entry is null, not a " + res}
+	}
+	if i := slices.Index(s.TrafficMirrorFilters, nil); i >= 0 {
+		return null("TrafficMirrorFilter", "TrafficMirrorFilters", i)
+	}
+	if i := slices.Index(s.TrafficMirrorTargets, nil); i >= 0 {
+		return null("TrafficMirrorTarget", "TrafficMirrorTargets", i)
+	}
+	return nil
 }
 
 // unique reports an empty or repeated id.
@@ -362,7 +376,7 @@ func (v *validator) filterRule(id string, idx int, f string, r TrafficMirrorFilt
 func (v *validator) targets(s *Spec) {
 	seen := map[string]bool{}
 	for i := range s.TrafficMirrorTargets {
-		t := &s.TrafficMirrorTargets[i]
+		t := s.TrafficMirrorTargets[i]
 		v.unique("TrafficMirrorTarget", "TrafficMirrorTargetId", t.TrafficMirrorTargetId, i, seen)
 		v.target(i, t)
 	}

@@ -219,8 +219,8 @@ func targetsChangeValid(prev, next *Spec, sp span, known func(string) bool) bool
 	v := &validator{prof: prof, r: newResolver(&others)}
 	now, enis := map[string]bool{}, map[string]bool{} // the changed targets' ids and interfaces, now
 	for i := sp.lo; i < sp.nextHi; i++ {
-		t := &next.TrafficMirrorTargets[i]
-		if t.TrafficMirrorTargetId == "" || now[t.TrafficMirrorTargetId] {
+		t := next.TrafficMirrorTargets[i]
+		if t == nil || t.TrafficMirrorTargetId == "" || now[t.TrafficMirrorTargetId] {
 			return false
 		}
 		now[t.TrafficMirrorTargetId] = true

@@ -68,8 +68,8 @@ func changeStep(r *rand.Rand, s *Spec) {
 
 // randomTarget is a mirror target, valid about half the time: its id
 // may be taken or empty, its interface a session's source or none.
-func randomTarget(r *rand.Rand) TrafficMirrorTarget {
-	return TrafficMirrorTarget{TrafficMirrorTargetId: []string{"tmt-adapter", "", "tmt-2", "tmt-3", fmt.Sprintf("tmt-%d", r.IntN(40))}[r.IntN(5)],
+func randomTarget(r *rand.Rand) *TrafficMirrorTarget {
+	return &TrafficMirrorTarget{TrafficMirrorTargetId: []string{"tmt-adapter", "", "tmt-2", "tmt-3", fmt.Sprintf("tmt-%d", r.IntN(40))}[r.IntN(5)],
 		NetworkInterfaceId:     []string{"eni-adapter", "eni-test", "eni-web", "eni-none", ""}[r.IntN(5)],
 		NetworkLoadBalancerArn: []string{"", "", "", "arn:none"}[r.IntN(4)]}
 }
@@ -289,13 +289,13 @@ func TestValidateChangeTargets(t *testing.T) {
 		clear bool
 	}{
 		{"added", func(s *Spec) {
-			s.TrafficMirrorTargets = append(s.TrafficMirrorTargets, TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-test", NetworkInterfaceId: "eni-test"})
+			s.TrafficMirrorTargets = append(s.TrafficMirrorTargets, &TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-test", NetworkInterfaceId: "eni-test"})
 		}, true},
 		{"on a source", func(s *Spec) {
-			s.TrafficMirrorTargets = append(s.TrafficMirrorTargets, TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-web", NetworkInterfaceId: "eni-web"})
+			s.TrafficMirrorTargets = append(s.TrafficMirrorTargets, &TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-web", NetworkInterfaceId: "eni-web"})
 		}, false},
 		{"id taken", func(s *Spec) {
-			s.TrafficMirrorTargets = append(s.TrafficMirrorTargets, TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-adapter", NetworkInterfaceId: "eni-test"})
+			s.TrafficMirrorTargets = append(s.TrafficMirrorTargets, &TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-adapter", NetworkInterfaceId: "eni-test"})
 		}, false},
 		{"in use", func(s *Spec) { s.TrafficMirrorTargets = nil }, false},
 	} {

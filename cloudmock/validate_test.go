@@ -123,10 +123,10 @@ func TestValidateErrors(t *testing.T) {
 		{"target with nothing", func(s *Spec) { s.TrafficMirrorTargets[0].NetworkInterfaceId = "" }, "TrafficMirrorTarget", "tmt-adapter", "NetworkInterfaceId", codes.MissingParameter},
 		{"target with two", func(s *Spec) { s.TrafficMirrorTargets[0].NetworkLoadBalancerArn = "arn:x" }, "TrafficMirrorTarget", "tmt-adapter", "NetworkInterfaceId", codes.InvalidParameterCombination},
 		{"target nlb not found", func(s *Spec) {
-			s.TrafficMirrorTargets[0] = TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-adapter", NetworkLoadBalancerArn: "arn:nope"}
+			s.TrafficMirrorTargets[0] = &TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-adapter", NetworkLoadBalancerArn: "arn:nope"}
 		}, "TrafficMirrorTarget", "tmt-adapter", "NetworkLoadBalancerArn", codes.LoadBalancerNotFound},
 		{"target endpoint not found", func(s *Spec) {
-			s.TrafficMirrorTargets[0] = TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-adapter", GatewayLoadBalancerEndpointId: "vpce-nope"}
+			s.TrafficMirrorTargets[0] = &TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-adapter", GatewayLoadBalancerEndpointId: "vpce-nope"}
 		}, "TrafficMirrorTarget", "tmt-adapter", "GatewayLoadBalancerEndpointId", codes.LoadBalancerNotFound},
 		{"lb target not found", func(s *Spec) {
 			*s = nlbSpec(true)

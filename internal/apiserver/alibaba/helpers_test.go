@@ -187,8 +187,8 @@ func fixtureFilter() *cloudmock.TrafficMirrorFilter {
 		{RuleNumber: 1, RuleAction: "accept", Protocol: 17, SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0"}}}
 }
 
-func fixtureTarget() cloudmock.TrafficMirrorTarget {
-	return cloudmock.TrafficMirrorTarget{TrafficMirrorTargetId: "collector-target", NetworkInterfaceId: "collector-eni"}
+func fixtureTarget() *cloudmock.TrafficMirrorTarget {
+	return &cloudmock.TrafficMirrorTarget{TrafficMirrorTargetId: "collector-target", NetworkInterfaceId: "collector-eni"}
 }
 
 func fixtureSession() cloudmock.TrafficMirrorSession {

@@ -21,7 +21,7 @@ func TestAssignIDsPinned(t *testing.T) {
 			Targets: []cloudmock.TargetDescription{{NetworkInterfaceId: "e"}}}},
 		TrafficMirrorFilters: []*cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "f",
 			EgressFilterRules: []cloudmock.TrafficMirrorFilterRule{{RuleNumber: 1}}}},
-		TrafficMirrorTargets: []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tg", NetworkLoadBalancerArn: "gw"}},
+		TrafficMirrorTargets: []*cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tg", NetworkLoadBalancerArn: "gw"}},
 		TrafficMirrorSessions: []cloudmock.TrafficMirrorSession{{TrafficMirrorSessionId: "m", NetworkInterfaceId: "e",
 			TrafficMirrorSourceIds: []string{"e"}, TrafficMirrorTargetId: "tg", TrafficMirrorFilterId: "f"}},
 	}

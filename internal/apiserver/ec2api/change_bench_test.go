@@ -132,7 +132,7 @@ func BenchmarkOneChangeManyTargets(b *testing.B) {
 		b.Run(fmt.Sprintf("resources=%d", n), func(b *testing.B) {
 			spec := benchSpec(0)
 			for i := range n - 1 {
-				spec.TrafficMirrorTargets = append(spec.TrafficMirrorTargets, cloudmock.TrafficMirrorTarget{
+				spec.TrafficMirrorTargets = append(spec.TrafficMirrorTargets, &cloudmock.TrafficMirrorTarget{
 					TrafficMirrorTargetId: fmt.Sprintf("tmt-%017x", i+1), NetworkInterfaceId: eniTest})
 			}
 			s, err := New(Config{Spec: spec, Seed: 1, Apply: func(cloudmock.Spec) error { return nil }})

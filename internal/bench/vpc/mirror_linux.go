@@ -45,7 +45,7 @@ func MirrorSpec(lab *sim.Lab, responses bool) cloudmock.Spec {
 			{RuleNumber: 100, RuleAction: "accept", Protocol: 6, SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0",
 				SourcePortRange: &cloudmock.TrafficMirrorPortRange{FromPort: 80, ToPort: 80}}}
 	}
-	spec.TrafficMirrorTargets = []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-adapter", NetworkInterfaceId: "eni-" + Adapter}}
+	spec.TrafficMirrorTargets = []*cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-adapter", NetworkInterfaceId: "eni-" + Adapter}}
 	spec.TrafficMirrorSessions = []cloudmock.TrafficMirrorSession{{TrafficMirrorSessionId: "tms-bench", NetworkInterfaceId: "eni-" + Prod,
 		TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-bench", SessionNumber: 1, VirtualNetworkId: new(MirrorVNI)}}
 	return spec

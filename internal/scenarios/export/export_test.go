@@ -196,7 +196,7 @@ func TestExportAfterChanges(t *testing.T) {
 			SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0",
 		}},
 	})
-	st.TrafficMirrorTargets = append(st.TrafficMirrorTargets, cloudmock.TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-0ccccccccccccccccc", NetworkInterfaceId: byName(s, "adapter-eni")})
+	st.TrafficMirrorTargets = append(st.TrafficMirrorTargets, &cloudmock.TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-0ccccccccccccccccc", NetworkInterfaceId: byName(s, "adapter-eni")})
 	st.TrafficMirrorSessions = append(st.TrafficMirrorSessions, cloudmock.TrafficMirrorSession{
 		TrafficMirrorSessionId: "tms-0ddddddddddddddddd", NetworkInterfaceId: testENI,
 		TrafficMirrorTargetId: "tmt-0ccccccccccccccccc", TrafficMirrorFilterId: "tmf-0aaaaaaaaaaaaaaaa",

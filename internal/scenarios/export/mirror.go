@@ -23,7 +23,7 @@ func (c *conv) mirror() *yaml.Node {
 		}
 	}
 	for i := range m.TrafficMirrorTargets {
-		t := &m.TrafficMirrorTargets[i]
+		t := m.TrafficMirrorTargets[i]
 		t.TrafficMirrorTargetId = c.ref(t.TrafficMirrorTargetId)
 		switch {
 		case t.NetworkInterfaceId != "":
