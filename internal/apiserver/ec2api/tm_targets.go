@@ -62,7 +62,14 @@ func (s *Server) deleteTrafficMirrorTarget(c *call) (any, error) {
 		if i < 0 {
 			return nil, targetNotFound(id)
 		}
-		st.spec.TrafficMirrorTargets = slices.Concat(ts[:i:i], ts[i+1:])
+		switch {
+		case len(ts) == 1:
+			st.spec.TrafficMirrorTargets = nil
+		case i == len(ts)-1: // the end cut, without a copy (clipped: an append copies)
+			st.spec.TrafficMirrorTargets = ts[:i:i]
+		default:
+			st.spec.TrafficMirrorTargets = slices.Concat(ts[:i:i], ts[i+1:])
+		}
 		st.tags.remove(id)
 		return deleteTargetResult{TrafficMirrorTargetId: id}, nil
 	})
