@@ -170,6 +170,7 @@ func (f *frontier) publish(fs []*cloudmock.TrafficMirrorFilter) {
 type filterPlaces struct {
 	filter map[string]int // filter id → index
 	rule   map[string]int // rule id → index of its filter
+	target map[string]int // target id → index in the target list, apart
 }
 
 // build indexes every filter and rule of fs.
@@ -257,5 +258,38 @@ func (st *state) placed(i int, filter, rule string) {
 		p.rule[rule] = i
 	} else {
 		p.filter[filter] = i
+	}
+}
+
+// targetIndex is findTarget on the change's Spec, through the places of
+// the targets (kept as the filters' are: checked against the list,
+// rebuilt when found wrong, a walk for an id they do not hold).
+func (st *state) targetIndex(id string) int {
+	ts, p := st.spec.TrafficMirrorTargets, &st.srv.places
+	at := func(i int) bool { return ts[i].TrafficMirrorTargetId == id }
+	i, ok := p.target[id]
+	switch {
+	case ok && i < len(ts) && at(i):
+	case ok || p.target == nil:
+		p.target = make(map[string]int, len(ts))
+		for k, t := range ts {
+			p.target[t.TrafficMirrorTargetId] = k
+		}
+		if i, ok = p.target[id]; !ok {
+			i = -1
+		}
+	default:
+		i = slices.IndexFunc(ts, func(t *cloudmock.TrafficMirrorTarget) bool { return t.TrafficMirrorTargetId == id })
+	}
+	if st.srv.verify && i != findTarget(&st.spec, id) {
+		st.srv.broken = cmp.Or(st.srv.broken, fmt.Errorf("the places put target %s at %d, the list at %d", id, i, findTarget(&st.spec, id)))
+	}
+	return i
+}
+
+// placedTarget notes that target id is now at i.
+func (st *state) placedTarget(i int, id string) {
+	if p := &st.srv.places; p.target != nil {
+		p.target[id] = i
 	}
 }

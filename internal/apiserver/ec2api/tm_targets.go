@@ -41,6 +41,7 @@ func (s *Server) createTrafficMirrorTarget(c *call) (any, error) {
 	return c.mutateIn(0, token, func(st *state) (any, error) {
 		t.TrafficMirrorTargetId = st.newID("tmt")
 		st.spec.TrafficMirrorTargets = append(slices.Clip(st.spec.TrafficMirrorTargets), &t)
+		st.placedTarget(len(st.spec.TrafficMirrorTargets)-1, t.TrafficMirrorTargetId)
 		if err := st.tags.set(t.TrafficMirrorTargetId, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
@@ -58,7 +59,7 @@ func (s *Server) deleteTrafficMirrorTarget(c *call) (any, error) {
 		return nil, err
 	}
 	res, err := c.mutateIn(0, "", func(st *state) (any, error) { // the list: a copy less the target
-		ts, i := st.spec.TrafficMirrorTargets, findTarget(&st.spec, id)
+		ts, i := st.spec.TrafficMirrorTargets, st.targetIndex(id)
 		if i < 0 {
 			return nil, targetNotFound(id)
 		}
