@@ -72,16 +72,16 @@ func (s *Spec) CloneLists(set Lists) Spec {
 		out.VpcEndpointServices = deepSlice(s.VpcEndpointServices, (*VpcEndpointService).unshare)
 	})
 	deep(FiltersList, func() { out.TrafficMirrorFilters = cloneFilters(s.TrafficMirrorFilters) })
-	deep(TargetsList, func() { out.TrafficMirrorTargets = cloneSlice(s.TrafficMirrorTargets) })
+	deep(TargetsList, func() { out.TrafficMirrorTargets = clonePtrs(s.TrafficMirrorTargets) })
 	deep(SessionsList, func() { out.TrafficMirrorSessions = cloneSessions(s.TrafficMirrorSessions) })
 	deep(instancesList, func() { out.Instances = cloneSlice(s.Instances) })
 	return out
 }
 
-// Clone deep-copies a filter: its rules, their port ranges and its
-// network services are its own.
-func (f *TrafficMirrorFilter) Clone() TrafficMirrorFilter {
-	return cloneFilters([]TrafficMirrorFilter{*f})[0]
+// Clone deep-copies a filter: the copy, its rules, their port ranges and
+// its network services are its own.
+func (f *TrafficMirrorFilter) Clone() *TrafficMirrorFilter {
+	return cloneFilters([]*TrafficMirrorFilter{f})[0]
 }
 
 // cloneSlice copies a slice of values that hold no slice or pointer (nil
@@ -91,6 +91,19 @@ func cloneSlice[T any](s []T) []T {
 		return nil
 	}
 	return slices.Clone(s)
+}
+
+// clonePtrs copies a list of pointers to values that hold no slice or
+// pointer: the values are new (one allocation), nil stays nil.
+func clonePtrs[T any](s []*T) []*T {
+	if s == nil {
+		return nil
+	}
+	out, vals := make([]*T, len(s)), newSlab[T](len(s))
+	for i, p := range s {
+		out[i] = vals.ptr(p)
+	}
+	return out
 }
 
 // deepSlice copies a slice and has each element copy what it refers to.

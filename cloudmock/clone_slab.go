@@ -46,12 +46,19 @@ func nonNil[T any](ps ...*T) int {
 	return n
 }
 
-// cloneFilters deep-copies filters.
-func cloneFilters(fs []TrafficMirrorFilter) []TrafficMirrorFilter {
-	out := cloneSlice(fs)
-	nRules, nPorts, nServices := 0, 0, 0
-	for i := range fs {
-		f := &fs[i]
+// cloneFilters deep-copies filters: the filters themselves are new
+// (taken from one slab), their parts too (nil stays nil).
+func cloneFilters(fs []*TrafficMirrorFilter) []*TrafficMirrorFilter {
+	if fs == nil {
+		return nil
+	}
+	out := make([]*TrafficMirrorFilter, len(fs))
+	nFilters, nRules, nPorts, nServices := 0, 0, 0, 0
+	for _, f := range fs {
+		if f == nil {
+			continue
+		}
+		nFilters++
 		nRules += len(f.IngressFilterRules) + len(f.EgressFilterRules)
 		nServices += len(f.NetworkServices)
 		for _, rules := range [2][]TrafficMirrorFilterRule{f.IngressFilterRules, f.EgressFilterRules} {
@@ -60,9 +67,13 @@ func cloneFilters(fs []TrafficMirrorFilter) []TrafficMirrorFilter {
 			}
 		}
 	}
-	rules, ports, services := newSlab[TrafficMirrorFilterRule](nRules), newSlab[TrafficMirrorPortRange](nPorts), newSlab[string](nServices)
-	for i := range out {
-		f := &out[i]
+	filters, rules := newSlab[TrafficMirrorFilter](nFilters), newSlab[TrafficMirrorFilterRule](nRules)
+	ports, services := newSlab[TrafficMirrorPortRange](nPorts), newSlab[string](nServices)
+	for i, src := range fs {
+		if src == nil {
+			continue
+		}
+		f := filters.ptr(src)
 		f.IngressFilterRules, f.EgressFilterRules = rules.list(f.IngressFilterRules), rules.list(f.EgressFilterRules)
 		f.NetworkServices = services.list(f.NetworkServices)
 		for _, list := range [2][]TrafficMirrorFilterRule{f.IngressFilterRules, f.EgressFilterRules} {
@@ -71,6 +82,7 @@ func cloneFilters(fs []TrafficMirrorFilter) []TrafficMirrorFilter {
 				r.SourcePortRange, r.DestinationPortRange = ports.ptr(r.SourcePortRange), ports.ptr(r.DestinationPortRange)
 			}
 		}
+		out[i] = f
 	}
 	return out
 }

@@ -63,7 +63,7 @@ func runDecideCases(t *testing.T, cases []decideCase) {
 // openAll makes the web ENI's filter accept everything in both directions
 // and its security group allow everything, to isolate one semantic.
 func openAll(s *Spec) {
-	f := &s.TrafficMirrorFilters[0]
+	f := s.TrafficMirrorFilters[0]
 	f.IngressFilterRules = []TrafficMirrorFilterRule{acceptAll(100)}
 	f.EgressFilterRules = []TrafficMirrorFilterRule{acceptAll(100)}
 	s.SecurityGroups[0].IpPermissions = []IpPermission{{IpProtocol: "-1", IpRanges: []IpRange{{CidrIp: "0.0.0.0/0"}}}}
@@ -94,7 +94,7 @@ func TestDecideNeverMirrored(t *testing.T) {
 		{name: "other dns server is mirrored", spec: openAll, dir: Egress, pkt: udp("10.0.0.5", "10.0.0.3", 47227, 53), want: ReasonMirrored},
 		{name: "amazon dns by a later session with the service", spec: func(s *Spec) {
 			openAll(s)
-			s.TrafficMirrorFilters = append(s.TrafficMirrorFilters, TrafficMirrorFilter{
+			s.TrafficMirrorFilters = append(s.TrafficMirrorFilters, &TrafficMirrorFilter{
 				TrafficMirrorFilterId: "tmf-dns", NetworkServices: []string{"amazon-dns"},
 				EgressFilterRules: []TrafficMirrorFilterRule{acceptAll(1)}})
 			s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, TrafficMirrorSession{
@@ -160,8 +160,8 @@ func TestDecideSessionsAndRules(t *testing.T) {
 			openAll(s)
 			s.RejectBehavior = rb
 			s.TrafficMirrorFilters = append(s.TrafficMirrorFilters,
-				TrafficMirrorFilter{TrafficMirrorFilterId: "tmf-1", IngressFilterRules: rules1},
-				TrafficMirrorFilter{TrafficMirrorFilterId: "tmf-3", IngressFilterRules: []TrafficMirrorFilterRule{acceptAll(1)}})
+				&TrafficMirrorFilter{TrafficMirrorFilterId: "tmf-1", IngressFilterRules: rules1},
+				&TrafficMirrorFilter{TrafficMirrorFilterId: "tmf-3", IngressFilterRules: []TrafficMirrorFilterRule{acceptAll(1)}})
 			s.TrafficMirrorSessions = []TrafficMirrorSession{
 				{TrafficMirrorSessionId: "tms-3", NetworkInterfaceId: "eni-web", TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-3", SessionNumber: 3},
 				{TrafficMirrorSessionId: "tms-1", NetworkInterfaceId: "eni-web", TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-1", SessionNumber: 1},

@@ -94,7 +94,7 @@ func nlbSpec(listener bool) Spec {
 		lb.Listeners = []Listener{{Protocol: "TCP", Port: 80}}
 	}
 	s.LoadBalancers = []LoadBalancer{lb}
-	s.TrafficMirrorTargets[0] = TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-adapter", NetworkLoadBalancerArn: "arn:nlb"}
+	s.TrafficMirrorTargets[0] = &TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-adapter", NetworkLoadBalancerArn: "arn:nlb"}
 	return s
 }
 

@@ -32,6 +32,20 @@ func diffList[T any](prev, next []T, eq func(a, b *T) bool) span {
 	return span{lo: lo, prevHi: p, nextHi: n}
 }
 
+// diffRefs is diffList for a list of pointers: a shared element (the
+// same pointer in both) is equal without a call of eq.
+func diffRefs[T any](prev, next []*T, eq func(a, b *T) bool) span {
+	same := func(a, b *T) bool { return a == b || a != nil && b != nil && eq(a, b) }
+	lo, p, n := 0, len(prev), len(next)
+	for lo < p && lo < n && (prev[lo] == next[lo] || same(prev[lo], next[lo])) {
+		lo++
+	}
+	for p > lo && n > lo && (prev[p-1] == next[n-1] || same(prev[p-1], next[n-1])) {
+		p, n = p-1, n-1
+	}
+	return span{lo: lo, prevHi: p, nextHi: n}
+}
+
 // specDiff is what differs between two Specs: the settings (Profile,
 // RejectBehavior) and a span per resource list, in the Spec's order.
 type specDiff struct {
@@ -98,11 +112,11 @@ func diffSpecs(prev, next *Spec, filters *Window) specDiff {
 	l[listTargetGroups] = diffList(prev.TargetGroups, next.TargetGroups, eqTargetGroup)
 	l[listEndpointServices] = diffList(prev.VpcEndpointServices, next.VpcEndpointServices, eqEndpointService)
 	if filters != nil {
-		l[listFilters] = diffWithin(prev.TrafficMirrorFilters, next.TrafficMirrorFilters, *filters, eqFilter)
+		l[listFilters] = diffWithin(prev.TrafficMirrorFilters, next.TrafficMirrorFilters, *filters, eqFilterRef)
 	} else {
-		l[listFilters] = diffList(prev.TrafficMirrorFilters, next.TrafficMirrorFilters, eqFilter)
+		l[listFilters] = diffRefs(prev.TrafficMirrorFilters, next.TrafficMirrorFilters, eqFilter)
 	}
-	l[listTargets] = diffList(prev.TrafficMirrorTargets, next.TrafficMirrorTargets, eqVal)
+	l[listTargets] = diffRefs(prev.TrafficMirrorTargets, next.TrafficMirrorTargets, eqVal[TrafficMirrorTarget])
 	l[listSessions] = diffList(prev.TrafficMirrorSessions, next.TrafficMirrorSessions, eqSession)
 	l[listInstances] = diffList(prev.Instances, next.Instances, eqVal)
 	return d
@@ -229,6 +243,12 @@ func eqFilter(a, b *TrafficMirrorFilter) bool {
 	return a.TrafficMirrorFilterId == b.TrafficMirrorFilterId && a.Description == b.Description &&
 		eqListFunc(a.IngressFilterRules, b.IngressFilterRules, eqFilterRule) &&
 		eqListFunc(a.EgressFilterRules, b.EgressFilterRules, eqFilterRule) && slices.Equal(a.NetworkServices, b.NetworkServices)
+}
+
+// eqFilterRef compares two entries of filter lists: the same filter
+// (shared by two versions of the Spec) costs a pointer comparison.
+func eqFilterRef(a, b **TrafficMirrorFilter) bool {
+	return *a == *b || *a != nil && *b != nil && eqFilter(*a, *b)
 }
 
 func eqFilterRule(a, b *TrafficMirrorFilterRule) bool {

@@ -107,7 +107,7 @@ func TestDiffListSpans(t *testing.T) {
 func filtersSpec(n int) Spec {
 	s := walkthroughSpec()
 	for i := range n {
-		s.TrafficMirrorFilters = append(s.TrafficMirrorFilters, TrafficMirrorFilter{TrafficMirrorFilterId: fmt.Sprintf("tmf-%017x", i+1),
+		s.TrafficMirrorFilters = append(s.TrafficMirrorFilters, &TrafficMirrorFilter{TrafficMirrorFilterId: fmt.Sprintf("tmf-%017x", i+1),
 			IngressFilterRules: []TrafficMirrorFilterRule{acceptAll(100)}})
 	}
 	return s

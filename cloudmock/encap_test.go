@@ -26,12 +26,12 @@ func awsCaptureSpec() Spec {
 			{NetworkInterfaceId: "eni-src", SubnetId: "subnet-a", PrivateIpAddress: "172.31.0.238"},
 			{NetworkInterfaceId: "eni-dst", SubnetId: "subnet-b", PrivateIpAddress: "172.31.17.188"},
 		},
-		TrafficMirrorFilters: []TrafficMirrorFilter{{
+		TrafficMirrorFilters: []*TrafficMirrorFilter{{
 			TrafficMirrorFilterId: "tmf-all", NetworkServices: []string{"amazon-dns"},
 			IngressFilterRules: []TrafficMirrorFilterRule{acceptAll(1)},
 			EgressFilterRules:  []TrafficMirrorFilterRule{acceptAll(1)},
 		}},
-		TrafficMirrorTargets: []TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-dst", NetworkInterfaceId: "eni-dst"}},
+		TrafficMirrorTargets: []*TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-dst", NetworkInterfaceId: "eni-dst"}},
 		TrafficMirrorSessions: []TrafficMirrorSession{{
 			TrafficMirrorSessionId: "tms-1", NetworkInterfaceId: "eni-src", TrafficMirrorTargetId: "tmt-dst",
 			TrafficMirrorFilterId: "tmf-all", SessionNumber: 1, VirtualNetworkId: new(5569041),

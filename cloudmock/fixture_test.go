@@ -40,7 +40,7 @@ func walkthroughSpec() Spec {
 			{NetworkInterfaceId: "eni-adapter", SubnetId: "subnet-adapter", PrivateIpAddress: "10.0.0.20", Groups: []string{"sg-adapter"}},
 			{NetworkInterfaceId: "eni-test", SubnetId: "subnet-test", PrivateIpAddress: "10.0.0.36"},
 		},
-		TrafficMirrorFilters: []TrafficMirrorFilter{{
+		TrafficMirrorFilters: []*TrafficMirrorFilter{{
 			TrafficMirrorFilterId: "tmf-web",
 			IngressFilterRules: []TrafficMirrorFilterRule{{
 				RuleNumber: 100, RuleAction: "accept", Protocol: encap.ProtoTCP,
@@ -48,7 +48,7 @@ func walkthroughSpec() Spec {
 				DestinationPortRange: &TrafficMirrorPortRange{FromPort: 80, ToPort: 80},
 			}},
 		}},
-		TrafficMirrorTargets: []TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-adapter", NetworkInterfaceId: "eni-adapter"}},
+		TrafficMirrorTargets: []*TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-adapter", NetworkInterfaceId: "eni-adapter"}},
 		TrafficMirrorSessions: []TrafficMirrorSession{{
 			TrafficMirrorSessionId: "tms-web", NetworkInterfaceId: "eni-web",
 			TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-web",

@@ -34,7 +34,7 @@ func gwlbSpec() Spec {
 	s.LoadBalancers = []LoadBalancer{{LoadBalancerArn: "arn:gwlb", Type: "gateway", VpcEndpointId: "vpce-0123456789abcdef0",
 		SubnetId: "subnet-gwlb", PrivateIpAddress: "10.0.0.50",
 		Targets: []TargetDescription{{NetworkInterfaceId: "eni-appliance1"}, {NetworkInterfaceId: "eni-appliance2"}}}}
-	s.TrafficMirrorTargets[0] = TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-adapter", GatewayLoadBalancerEndpointId: "vpce-0123456789abcdef0"}
+	s.TrafficMirrorTargets[0] = &TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-adapter", GatewayLoadBalancerEndpointId: "vpce-0123456789abcdef0"}
 	return s
 }
 

@@ -181,13 +181,19 @@ func (s *Spec) eachELBID(fn func(IDRef)) {
 
 func (s *Spec) eachMirrorID(fn func(IDRef)) {
 	for i := range s.TrafficMirrorFilters {
-		x := &s.TrafficMirrorFilters[i]
+		x := s.TrafficMirrorFilters[i]
+		if x == nil {
+			continue // no filter: Validate refuses it
+		}
 		fn(idRef(KindFilter, true, &x.TrafficMirrorFilterId, x, "TrafficMirrorFilterId"))
 		listRefs(fn, KindFilterRule, true, x.IngressFilterRules, func(e *TrafficMirrorFilterRule) *string { return &e.TrafficMirrorFilterRuleId }, x, "IngressFilterRules.TrafficMirrorFilterRuleId")
 		listRefs(fn, KindFilterRule, true, x.EgressFilterRules, func(e *TrafficMirrorFilterRule) *string { return &e.TrafficMirrorFilterRuleId }, x, "EgressFilterRules.TrafficMirrorFilterRuleId")
 	}
 	for i := range s.TrafficMirrorTargets {
-		x := &s.TrafficMirrorTargets[i]
+		x := s.TrafficMirrorTargets[i]
+		if x == nil {
+			continue // no target: Validate refuses it
+		}
 		fn(idRef(KindTarget, true, &x.TrafficMirrorTargetId, x, "TrafficMirrorTargetId"))
 		fn(idRef(KindNetworkInterface, false, &x.NetworkInterfaceId, x, "NetworkInterfaceId"))
 		fn(idRef(KindLoadBalancer, false, &x.NetworkLoadBalancerArn, x, "NetworkLoadBalancerArn"))

@@ -16,7 +16,7 @@ import (
 func openAll6(s *Spec) {
 	openAll(s)
 	dualStack(s)
-	f := &s.TrafficMirrorFilters[0]
+	f := s.TrafficMirrorFilters[0]
 	any6 := TrafficMirrorFilterRule{RuleNumber: 200, RuleAction: "accept", SourceCidrBlock: "::/0", DestinationCidrBlock: "::/0"}
 	f.IngressFilterRules = append(f.IngressFilterRules, any6)
 	f.EgressFilterRules = append(f.EgressFilterRules, any6)
@@ -49,12 +49,12 @@ func TestDecideIPv6(t *testing.T) {
 		{name: "ipv6 rule matches ipv6", spec: openAll6, dir: Ingress, pkt: tcp(peer, web, 40000, 80), want: ReasonMirrored, rule: 200},
 		{name: "ipv4 rule 0.0.0.0/0 never matches ipv6", spec: func(s *Spec) {
 			openAll6(s)
-			f := &s.TrafficMirrorFilters[0]
+			f := s.TrafficMirrorFilters[0]
 			f.IngressFilterRules = f.IngressFilterRules[:1]
 		}, dir: Ingress, pkt: tcp(peer, web, 40000, 80), want: ReasonNoRuleMatched},
 		{name: "ipv6 rule ::/0 never matches ipv4", spec: func(s *Spec) {
 			openAll6(s)
-			f := &s.TrafficMirrorFilters[0]
+			f := s.TrafficMirrorFilters[0]
 			f.IngressFilterRules = f.IngressFilterRules[1:]
 		}, dir: Ingress, pkt: tcp("10.0.0.36", "10.0.0.5", 40000, 80), want: ReasonNoRuleMatched},
 		{name: "ipv6 cidr and port", spec: func(s *Spec) {

@@ -210,7 +210,7 @@ func TestLoadBalancerIPv6Validation(t *testing.T) {
 			s.LoadBalancers[0].Type, s.LoadBalancers[0].VpcEndpointId = "network", ""
 			s.LoadBalancers[0].Listeners = []Listener{{Protocol: "UDP", Port: 4789}}
 			s.NetworkInterfaces[3].Ipv6Address = "2001:db8:0:101::21"
-			s.TrafficMirrorTargets[0] = TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-adapter", NetworkLoadBalancerArn: "arn:gwlb"}
+			s.TrafficMirrorTargets[0] = &TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-adapter", NetworkLoadBalancerArn: "arn:gwlb"}
 		}},
 	} {
 		s := gwlbSpec6()

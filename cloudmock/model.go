@@ -193,7 +193,7 @@ func New(spec Spec, opts ...Option) (*Model, error) {
 	targets := m.addTargets(&spec)
 	filters := map[string]*filter{}
 	for i := range spec.TrafficMirrorFilters {
-		f := compileFilter(&spec.TrafficMirrorFilters[i])
+		f := compileFilter(spec.TrafficMirrorFilters[i])
 		filters[f.id] = f
 	}
 	m.assignVNIs(spec.TrafficMirrorSessions, o)
@@ -314,7 +314,7 @@ func (lb *loadBalancer) setEndpoint(l *LoadBalancer, r *resolver) {
 func (m *Model) addTargets(spec *Spec) map[string]*target {
 	targets := map[string]*target{}
 	for i := range spec.TrafficMirrorTargets {
-		t := &spec.TrafficMirrorTargets[i]
+		t := spec.TrafficMirrorTargets[i]
 		tg := &target{id: t.TrafficMirrorTargetId}
 		switch {
 		case t.NetworkInterfaceId != "":

@@ -49,9 +49,9 @@ func inspectionSpec() Spec {
 		LoadBalancers: []LoadBalancer{{LoadBalancerArn: "nlb-insp", Type: "network", SubnetId: "subnet-agents",
 			PrivateIpAddress: "10.9.0.24", Listeners: []Listener{{Protocol: "UDP", Port: encap.VXLANPort}},
 			Targets: []TargetDescription{{NetworkInterfaceId: "eni-agent"}}}},
-		TrafficMirrorFilters: []TrafficMirrorFilter{{TrafficMirrorFilterId: "tmf-all",
+		TrafficMirrorFilters: []*TrafficMirrorFilter{{TrafficMirrorFilterId: "tmf-all",
 			IngressFilterRules: []TrafficMirrorFilterRule{acceptAll(100)}}},
-		TrafficMirrorTargets: []TrafficMirrorTarget{
+		TrafficMirrorTargets: []*TrafficMirrorTarget{
 			{TrafficMirrorTargetId: "tmt-nlb", NetworkLoadBalancerArn: "nlb-insp"},
 			{TrafficMirrorTargetId: "tmt-agent", NetworkInterfaceId: "eni-agent"},
 		},

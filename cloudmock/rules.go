@@ -32,7 +32,7 @@ func (r *resolver) filter(id string) *TrafficMirrorFilter {
 		fs := r.spec.TrafficMirrorFilters
 		r.filters = make(map[string]*TrafficMirrorFilter, len(fs))
 		for i := range fs {
-			putFirst(r.filters, fs[i].TrafficMirrorFilterId, &fs[i])
+			putFirst(r.filters, fs[i].TrafficMirrorFilterId, fs[i])
 		}
 	}
 	return r.filters[id]
@@ -72,7 +72,7 @@ func newResolver(s *Spec) *resolver {
 		}
 	}
 	for i := range s.TrafficMirrorTargets {
-		putFirst(r.targets, s.TrafficMirrorTargets[i].TrafficMirrorTargetId, &s.TrafficMirrorTargets[i])
+		putFirst(r.targets, s.TrafficMirrorTargets[i].TrafficMirrorTargetId, s.TrafficMirrorTargets[i])
 	}
 	return r
 }

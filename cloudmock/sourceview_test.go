@@ -15,7 +15,7 @@ import (
 // and whether every copy is delivered.
 func TestSourceRules(t *testing.T) {
 	s := walkthroughSpec()
-	s.TrafficMirrorFilters = append(s.TrafficMirrorFilters, TrafficMirrorFilter{TrafficMirrorFilterId: "tmf-2",
+	s.TrafficMirrorFilters = append(s.TrafficMirrorFilters, &TrafficMirrorFilter{TrafficMirrorFilterId: "tmf-2",
 		IngressFilterRules: []TrafficMirrorFilterRule{acceptAll(20), {RuleNumber: 10, RuleAction: "reject", Protocol: encap.ProtoUDP,
 			SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "10.0.0.0/28", SourcePortRange: &TrafficMirrorPortRange{FromPort: 1, ToPort: 9}}}})
 	s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, TrafficMirrorSession{TrafficMirrorSessionId: "tms-0",

@@ -48,13 +48,13 @@ func TestTruncation(t *testing.T) {
 	gwlb := func(s *Spec) {
 		s.LoadBalancers = []LoadBalancer{{LoadBalancerArn: "arn:gwlb", Type: "gateway", VpcEndpointId: "vpce-1", SubnetId: "subnet-adapter",
 			PrivateIpAddress: "10.0.0.30", Targets: []TargetDescription{{NetworkInterfaceId: "eni-adapter"}}}}
-		s.TrafficMirrorTargets[0] = TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-adapter", GatewayLoadBalancerEndpointId: "vpce-1"}
+		s.TrafficMirrorTargets[0] = &TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-adapter", GatewayLoadBalancerEndpointId: "vpce-1"}
 	}
 	nlb := func(s *Spec) {
 		s.LoadBalancers = []LoadBalancer{{LoadBalancerArn: "arn:nlb", Type: "network", SubnetId: "subnet-adapter",
 			PrivateIpAddress: "10.0.0.30", Listeners: []Listener{{Protocol: "UDP", Port: 4789}},
 			Targets: []TargetDescription{{NetworkInterfaceId: "eni-adapter"}}}}
-		s.TrafficMirrorTargets[0] = TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-adapter", NetworkLoadBalancerArn: "arn:nlb"}
+		s.TrafficMirrorTargets[0] = &TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-adapter", NetworkLoadBalancerArn: "arn:nlb"}
 	}
 	cases := []struct {
 		name   string

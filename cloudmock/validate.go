@@ -77,6 +77,9 @@ func (s *Spec) Validate() error { return s.validate(nil) }
 // the resolver: keep them in step with the checks
 // (TestChangeValidateAnyField fails on a missing one it can reach).
 func (s *Spec) validate(d *specDiff) error {
+	if err := s.nullEntry(); err != nil {
+		return err // the other checks read every entry: none can run
+	}
 	v := &validator{r: newResolver(s), d: d}
 	prof, err := LookupProfile(s.Profile)
 	if err != nil {
@@ -112,6 +115,22 @@ func (s *Spec) validate(d *specDiff) error {
 	}
 	v.quotas(s)
 	return errors.Join(v.errs...)
+}
+
+// nullEntry reports the first null entry of the lists of pointers (only
+// a decoded JSON Spec can hold one).
+func (s *Spec) nullEntry() error {
+	null := func(res, list string, i int) error {
+		return &ValidationError{Resource: res, Index: i, Field: fmt.Sprintf("%s[%d]", list, i),
+			Code: codes.InvalidParameterValue, Message: "the entry is null, not a " + res}
+	}
+	if i := slices.Index(s.TrafficMirrorFilters, nil); i >= 0 {
+		return null("TrafficMirrorFilter", "TrafficMirrorFilters", i)
+	}
+	if i := slices.Index(s.TrafficMirrorTargets, nil); i >= 0 {
+		return null("TrafficMirrorTarget", "TrafficMirrorTargets", i)
+	}
+	return nil
 }
 
 // unique reports an empty or repeated id.
@@ -262,7 +281,7 @@ func (v *validator) loadBalancers(s *Spec) {
 func (v *validator) filters(s *Spec) {
 	seen := map[string]bool{}
 	for i := range s.TrafficMirrorFilters {
-		f := &s.TrafficMirrorFilters[i]
+		f := s.TrafficMirrorFilters[i]
 		v.unique("TrafficMirrorFilter", "TrafficMirrorFilterId", f.TrafficMirrorFilterId, i, seen)
 		v.filter(i, f)
 	}
@@ -356,33 +375,40 @@ func (v *validator) filterRule(id string, idx int, f string, r TrafficMirrorFilt
 
 func (v *validator) targets(s *Spec) {
 	seen := map[string]bool{}
-	for i, t := range s.TrafficMirrorTargets {
-		const res = "TrafficMirrorTarget"
-		id := t.TrafficMirrorTargetId
-		v.unique(res, "TrafficMirrorTargetId", id, i, seen)
-		n := 0
-		for _, x := range [3]string{t.NetworkInterfaceId, t.NetworkLoadBalancerArn, t.GatewayLoadBalancerEndpointId} {
-			if x != "" {
-				n++
-			}
+	for i := range s.TrafficMirrorTargets {
+		t := s.TrafficMirrorTargets[i]
+		v.unique("TrafficMirrorTarget", "TrafficMirrorTargetId", t.TrafficMirrorTargetId, i, seen)
+		v.target(i, t)
+	}
+}
+
+// target checks target i alone (its id's uniqueness aside): one
+// destination, and that it exists.
+func (v *validator) target(i int, t *TrafficMirrorTarget) {
+	const res = "TrafficMirrorTarget"
+	id := t.TrafficMirrorTargetId
+	n := 0
+	for _, x := range [3]string{t.NetworkInterfaceId, t.NetworkLoadBalancerArn, t.GatewayLoadBalancerEndpointId} {
+		if x != "" {
+			n++
 		}
-		switch {
-		case n == 0:
-			v.add(res, id, i, "NetworkInterfaceId", codes.MissingParameter, "one of NetworkInterfaceId, NetworkLoadBalancerArn, GatewayLoadBalancerEndpointId is required")
-		case n > 1:
-			v.add(res, id, i, "NetworkInterfaceId", codes.InvalidParameterCombination, "give only one of NetworkInterfaceId, NetworkLoadBalancerArn, GatewayLoadBalancerEndpointId")
-		case t.NetworkInterfaceId != "":
-			if v.r.enis[t.NetworkInterfaceId] == nil {
-				v.add(res, id, i, "NetworkInterfaceId", codes.NetworkInterfaceNotFound, "network interface %q does not exist", t.NetworkInterfaceId)
-			}
-		case t.NetworkLoadBalancerArn != "":
-			if lb := v.r.lbs[t.NetworkLoadBalancerArn]; lb == nil || lb.Type == "gateway" {
-				v.add(res, id, i, "NetworkLoadBalancerArn", codes.LoadBalancerNotFound, "network load balancer %q does not exist", t.NetworkLoadBalancerArn)
-			}
-		default:
-			if v.r.endpoints[t.GatewayLoadBalancerEndpointId] == nil {
-				v.add(res, id, i, "GatewayLoadBalancerEndpointId", codes.LoadBalancerNotFound, "gateway load balancer endpoint %q does not exist", t.GatewayLoadBalancerEndpointId)
-			}
+	}
+	switch {
+	case n == 0:
+		v.add(res, id, i, "NetworkInterfaceId", codes.MissingParameter, "one of NetworkInterfaceId, NetworkLoadBalancerArn, GatewayLoadBalancerEndpointId is required")
+	case n > 1:
+		v.add(res, id, i, "NetworkInterfaceId", codes.InvalidParameterCombination, "give only one of NetworkInterfaceId, NetworkLoadBalancerArn, GatewayLoadBalancerEndpointId")
+	case t.NetworkInterfaceId != "":
+		if v.r.enis[t.NetworkInterfaceId] == nil {
+			v.add(res, id, i, "NetworkInterfaceId", codes.NetworkInterfaceNotFound, "network interface %q does not exist", t.NetworkInterfaceId)
+		}
+	case t.NetworkLoadBalancerArn != "":
+		if lb := v.r.lbs[t.NetworkLoadBalancerArn]; lb == nil || lb.Type == "gateway" {
+			v.add(res, id, i, "NetworkLoadBalancerArn", codes.LoadBalancerNotFound, "network load balancer %q does not exist", t.NetworkLoadBalancerArn)
+		}
+	default:
+		if v.r.endpoints[t.GatewayLoadBalancerEndpointId] == nil {
+			v.add(res, id, i, "GatewayLoadBalancerEndpointId", codes.LoadBalancerNotFound, "gateway load balancer endpoint %q does not exist", t.GatewayLoadBalancerEndpointId)
 		}
 	}
 }

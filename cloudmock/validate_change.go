@@ -1,5 +1,7 @@
 package cloudmock
 
+import "slices"
+
 // maxDeltaFilters bounds the filters a change may touch for
 // Change.Validate to check them alone; beyond it, the whole Spec is validated.
 const maxDeltaFilters = 64
@@ -64,6 +66,9 @@ func (c *Change) validate() (cleared bool, err error) {
 		return true, nil
 	}
 	if c.d.only(listFilters) && filtersChangeValid(c.prev, c.next, c.d.lists[listFilters], c.known) {
+		return true, nil
+	}
+	if c.d.only(listTargets) && targetsChangeValid(c.prev, c.next, c.d.lists[listTargets], c.known) {
 		return true, nil
 	}
 	return false, c.next.validate(&c.d)
@@ -135,8 +140,8 @@ func filtersChangeValid(prev, next *Spec, sp span, known func(string) bool) bool
 	v := &validator{prof: prof}
 	now := map[string]bool{} // the ids of the changed filters, now
 	for i := sp.lo; i < sp.nextHi; i++ {
-		f := &next.TrafficMirrorFilters[i]
-		if f.TrafficMirrorFilterId == "" || now[f.TrafficMirrorFilterId] {
+		f := next.TrafficMirrorFilters[i]
+		if f == nil || f.TrafficMirrorFilterId == "" || now[f.TrafficMirrorFilterId] {
 			return false
 		}
 		now[f.TrafficMirrorFilterId] = true
@@ -149,14 +154,15 @@ func filtersChangeValid(prev, next *Spec, sp span, known func(string) bool) bool
 	for _, f := range prev.TrafficMirrorFilters[sp.lo:sp.prevHi] {
 		before[f.TrafficMirrorFilterId] = true
 	}
-	return !newIDTaken(next.TrafficMirrorFilters, sp, now, before, known) && !goneFilterNamed(next, now, before)
+	filterID := func(i int) string { return next.TrafficMirrorFilters[i].TrafficMirrorFilterId }
+	return !newIDTaken(len(next.TrafficMirrorFilters), filterID, sp, now, before, known) && !goneFilterNamed(next, now, before)
 }
 
-// newIDTaken says whether an id the change gave a filter (in now, not in
-// before) is also the id of a filter outside the span. The filters
-// outside the span are prev's, whose ids known (when not nil) indexes:
-// a fresh id it does not know is no filter's.
-func newIDTaken(fs []TrafficMirrorFilter, sp span, now, before map[string]bool, known func(string) bool) bool {
+// newIDTaken says whether an id the change gave a resource of a list of
+// n (in now, not in before) is also the id (idAt) of one outside the
+// span. Those outside the span are prev's, whose ids known (when not
+// nil) indexes: a fresh id it does not know is no resource's.
+func newIDTaken(n int, idAt func(i int) string, sp span, now, before map[string]bool, known func(string) bool) bool {
 	fresh := false
 	for id := range now {
 		fresh = fresh || (!before[id] && (known == nil || known(id)))
@@ -164,8 +170,8 @@ func newIDTaken(fs []TrafficMirrorFilter, sp span, now, before map[string]bool, 
 	if !fresh {
 		return false
 	}
-	for i := range fs {
-		if id := fs[i].TrafficMirrorFilterId; (i < sp.lo || i >= sp.nextHi) && now[id] && !before[id] {
+	for i := range n {
+		if id := idAt(i); (i < sp.lo || i >= sp.nextHi) && now[id] && !before[id] {
 			return true
 		}
 	}
@@ -187,6 +193,61 @@ func goneFilterNamed(next *Spec, now, before map[string]bool) bool {
 	}
 	for i := range next.TrafficMirrorSessions {
 		if gone[next.TrafficMirrorSessions[i].TrafficMirrorFilterId] {
+			return true
+		}
+	}
+	return false
+}
+
+// targetsChangeValid says that next, made from the valid prev by changing
+// the mirror targets of sp alone, passes Validate. false means "not
+// shown", not "invalid". A target changed in place (its id before and
+// after) is not shown: the sessions' checks of its kind would rerun.
+func targetsChangeValid(prev, next *Spec, sp span, known func(string) bool) bool {
+	if sp.nextHi-sp.lo > maxDeltaFilters || sp.prevHi-sp.lo > maxDeltaFilters {
+		return false
+	}
+	prof, err := LookupProfile(next.Profile)
+	if err != nil {
+		return false
+	}
+	if q := prof.Quotas.TargetsPerAccount; q > 0 && len(next.TrafficMirrorTargets) > q {
+		return false
+	}
+	others := *next // what a target refers to; its targets are the change's part
+	others.TrafficMirrorTargets = nil
+	v := &validator{prof: prof, r: newResolver(&others)}
+	now, enis := map[string]bool{}, map[string]bool{} // the changed targets' ids and interfaces, now
+	for i := sp.lo; i < sp.nextHi; i++ {
+		t := next.TrafficMirrorTargets[i]
+		if t == nil || t.TrafficMirrorTargetId == "" || now[t.TrafficMirrorTargetId] {
+			return false
+		}
+		now[t.TrafficMirrorTargetId] = true
+		enis[t.NetworkInterfaceId] = t.NetworkInterfaceId != ""
+		v.target(i, t)
+	}
+	if len(v.errs) > 0 {
+		return false
+	}
+	before := map[string]bool{}
+	for _, t := range prev.TrafficMirrorTargets[sp.lo:sp.prevHi] {
+		if now[t.TrafficMirrorTargetId] {
+			return false
+		}
+		before[t.TrafficMirrorTargetId] = true
+	}
+	targetID := func(i int) string { return next.TrafficMirrorTargets[i].TrafficMirrorTargetId }
+	return !newIDTaken(len(next.TrafficMirrorTargets), targetID, sp, now, before, known) && !sessionsMeet(next, before, enis)
+}
+
+// sessionsMeet says whether a session names a target of gone or has a
+// source among the interfaces of enis (an interface cannot be both a
+// source and a target).
+func sessionsMeet(next *Spec, gone, enis map[string]bool) bool {
+	for i := range next.TrafficMirrorSessions {
+		x := &next.TrafficMirrorSessions[i]
+		if gone[x.TrafficMirrorTargetId] || slices.ContainsFunc(sessionSources(x), func(src string) bool { return enis[src] }) {
 			return true
 		}
 	}

@@ -21,13 +21,13 @@ func changeStep(r *rand.Rand, s *Spec) {
 	fs := &s.TrafficMirrorFilters
 	pick := func() *TrafficMirrorFilter {
 		if len(*fs) == 0 {
-			*fs = append(*fs, TrafficMirrorFilter{TrafficMirrorFilterId: ids[r.IntN(len(ids))]})
+			*fs = append(*fs, &TrafficMirrorFilter{TrafficMirrorFilterId: ids[r.IntN(len(ids))]})
 		}
-		return &(*fs)[r.IntN(len(*fs))]
+		return (*fs)[r.IntN(len(*fs))]
 	}
-	switch r.IntN(14) {
+	switch r.IntN(17) {
 	case 0, 1:
-		*fs = append(*fs, TrafficMirrorFilter{TrafficMirrorFilterId: fmt.Sprintf("tmf-%d", r.IntN(40)), IngressFilterRules: []TrafficMirrorFilterRule{randomRule(r)}})
+		*fs = append(*fs, &TrafficMirrorFilter{TrafficMirrorFilterId: fmt.Sprintf("tmf-%d", r.IntN(40)), IngressFilterRules: []TrafficMirrorFilterRule{randomRule(r)}})
 	case 2:
 		if len(*fs) > 0 {
 			i := r.IntN(len(*fs))
@@ -53,8 +53,25 @@ func changeStep(r *rand.Rand, s *Spec) {
 	case 12:
 		s.NetworkInterfaces[2].PrivateIpAddress = []string{"10.0.0.36", "10.0.0.37", "10.0.0.5", "10.0.0.99"}[r.IntN(4)]
 	case 13:
-		s.TrafficMirrorTargets[0].NetworkInterfaceId = []string{"eni-adapter", "eni-test", "eni-web", "eni-none"}[r.IntN(4)]
+		if len(s.TrafficMirrorTargets) > 0 {
+			s.TrafficMirrorTargets[0].NetworkInterfaceId = []string{"eni-adapter", "eni-test", "eni-web", "eni-none"}[r.IntN(4)]
+		}
+	case 14, 15:
+		s.TrafficMirrorTargets = append(s.TrafficMirrorTargets, randomTarget(r))
+	case 16:
+		if ts := s.TrafficMirrorTargets; len(ts) > 0 {
+			i := r.IntN(len(ts))
+			s.TrafficMirrorTargets = append(ts[:i:i], ts[i+1:]...)
+		}
 	}
+}
+
+// randomTarget is a mirror target, valid about half the time: its id
+// may be taken or empty, its interface a session's source or none.
+func randomTarget(r *rand.Rand) *TrafficMirrorTarget {
+	return &TrafficMirrorTarget{TrafficMirrorTargetId: []string{"tmt-adapter", "", "tmt-2", "tmt-3", fmt.Sprintf("tmt-%d", r.IntN(40))}[r.IntN(5)],
+		NetworkInterfaceId:     []string{"eni-adapter", "eni-test", "eni-web", "eni-none", ""}[r.IntN(5)],
+		NetworkLoadBalancerArn: []string{"", "", "", "arn:none"}[r.IntN(4)]}
 }
 
 // randomRule is a filter rule, valid about half the time.
@@ -129,7 +146,7 @@ func TestValidateChangeFilterQuota(t *testing.T) {
 	prev := walkthroughSpec()
 	manyFilters(10_000)(&prev)
 	next := prev.Clone()
-	next.TrafficMirrorFilters = append(next.TrafficMirrorFilters, TrafficMirrorFilter{TrafficMirrorFilterId: "tmf-new"})
+	next.TrafficMirrorFilters = append(next.TrafficMirrorFilters, &TrafficMirrorFilter{TrafficMirrorFilterId: "tmf-new"})
 	got, want := Diff(&prev, &next).Validate(), next.Validate()
 	if want == nil || fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("ValidateChange = %v, Validate = %v", got, want)
@@ -170,7 +187,7 @@ func idStep(r *rand.Rand, s *Spec) {
 			s.Subnets[r.IntN(n)].SubnetId = id
 		}
 	case 5:
-		f := &s.TrafficMirrorFilters[r.IntN(len(s.TrafficMirrorFilters))]
+		f := s.TrafficMirrorFilters[r.IntN(len(s.TrafficMirrorFilters))]
 		f.IngressFilterRules = append(f.IngressFilterRules, TrafficMirrorFilterRule{TrafficMirrorFilterRuleId: id})
 	case 6:
 		s.Instances = append(s.Instances, Instance{InstanceId: fmt.Sprintf("i-%d", r.IntN(3))})
@@ -214,7 +231,7 @@ func TestEachOwnIDKeepsAnIndex(t *testing.T) {
 // the field.
 func TestChangeValidateAnyField(t *testing.T) {
 	walk := walkthroughSpec()
-	walk.TrafficMirrorFilters = append(walk.TrafficMirrorFilters, TrafficMirrorFilter{TrafficMirrorFilterId: "tmf-2",
+	walk.TrafficMirrorFilters = append(walk.TrafficMirrorFilters, &TrafficMirrorFilter{TrafficMirrorFilterId: "tmf-2",
 		EgressFilterRules: []TrafficMirrorFilterRule{acceptAll(1), acceptAll(2)}, NetworkServices: []string{NetworkServiceAmazonDNS}})
 	r := rand.New(rand.NewPCG(25, 2))
 	for name, prev := range map[string]Spec{"walkthrough": walk, "nlb": nlbSpec(true), "gwlb": createdGWLBSpec(),
@@ -259,4 +276,35 @@ func anyFieldChange(t *testing.T, r *rand.Rand, prev *Spec) int {
 		check(&next, fmt.Sprint(paths))
 	}
 	return leaves
+}
+
+// A target added on an interface no session mirrors is cleared without
+// Validate; one on a session's source, or the removal of a target a
+// session uses, answers Validate's error.
+func TestValidateChangeTargets(t *testing.T) {
+	prev := walkthroughSpec()
+	for _, c := range []struct {
+		name  string
+		edit  func(s *Spec)
+		clear bool
+	}{
+		{"added", func(s *Spec) {
+			s.TrafficMirrorTargets = append(s.TrafficMirrorTargets, &TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-test", NetworkInterfaceId: "eni-test"})
+		}, true},
+		{"on a source", func(s *Spec) {
+			s.TrafficMirrorTargets = append(s.TrafficMirrorTargets, &TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-web", NetworkInterfaceId: "eni-web"})
+		}, false},
+		{"id taken", func(s *Spec) {
+			s.TrafficMirrorTargets = append(s.TrafficMirrorTargets, &TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-adapter", NetworkInterfaceId: "eni-test"})
+		}, false},
+		{"in use", func(s *Spec) { s.TrafficMirrorTargets = nil }, false},
+	} {
+		next := prev.Clone()
+		c.edit(&next)
+		cleared, got := Diff(&prev, &next).validate()
+		want := next.Validate()
+		if fmt.Sprint(got) != fmt.Sprint(want) || cleared != c.clear || (want == nil) != c.clear {
+			t.Errorf("%s: cleared %v, %v; Validate %v", c.name, cleared, got, want)
+		}
+	}
 }

@@ -56,7 +56,7 @@ func manyGroups(n int) func(*Spec) {
 func manyFilters(n int) func(*Spec) {
 	return func(s *Spec) {
 		for i := len(s.TrafficMirrorFilters); i < n; i++ {
-			s.TrafficMirrorFilters = append(s.TrafficMirrorFilters, TrafficMirrorFilter{TrafficMirrorFilterId: fmt.Sprintf("tmf-%d", i)})
+			s.TrafficMirrorFilters = append(s.TrafficMirrorFilters, &TrafficMirrorFilter{TrafficMirrorFilterId: fmt.Sprintf("tmf-%d", i)})
 		}
 	}
 }
@@ -64,7 +64,7 @@ func manyFilters(n int) func(*Spec) {
 func manyTargets(n int) func(*Spec) {
 	return func(s *Spec) {
 		for i := len(s.TrafficMirrorTargets); i < n; i++ {
-			s.TrafficMirrorTargets = append(s.TrafficMirrorTargets, TrafficMirrorTarget{TrafficMirrorTargetId: fmt.Sprintf("tmt-%d", i), NetworkInterfaceId: "eni-adapter"})
+			s.TrafficMirrorTargets = append(s.TrafficMirrorTargets, &TrafficMirrorTarget{TrafficMirrorTargetId: fmt.Sprintf("tmt-%d", i), NetworkInterfaceId: "eni-adapter"})
 		}
 	}
 }
@@ -85,7 +85,7 @@ func manySessions(n int) func(*Spec) {
 				dst := fmt.Sprintf("eni-t%d", i/10)
 				s.NetworkInterfaces = append(s.NetworkInterfaces, NetworkInterface{NetworkInterfaceId: dst, SubnetId: "subnet-big",
 					PrivateIpAddress: fmt.Sprintf("10.255.%d.%d", (i/10)>>8, (i/10)&255)})
-				s.TrafficMirrorTargets = append(s.TrafficMirrorTargets, TrafficMirrorTarget{TrafficMirrorTargetId: tgt, NetworkInterfaceId: dst})
+				s.TrafficMirrorTargets = append(s.TrafficMirrorTargets, &TrafficMirrorTarget{TrafficMirrorTargetId: tgt, NetworkInterfaceId: dst})
 			}
 			s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, TrafficMirrorSession{TrafficMirrorSessionId: fmt.Sprintf("tms-%d", i),
 				NetworkInterfaceId: src, TrafficMirrorTargetId: tgt, TrafficMirrorFilterId: "tmf-web", SessionNumber: i + 1}) // unique: alibaba's are per account

@@ -40,7 +40,7 @@ func TestValidateErrors(t *testing.T) {
 	}
 	rules := func(n int, egress int) func(*Spec) {
 		return func(s *Spec) {
-			f := &s.TrafficMirrorFilters[0]
+			f := s.TrafficMirrorFilters[0]
 			for i := 2; i <= n; i++ {
 				f.IngressFilterRules = append(f.IngressFilterRules, acceptAll(i))
 			}
@@ -123,10 +123,10 @@ func TestValidateErrors(t *testing.T) {
 		{"target with nothing", func(s *Spec) { s.TrafficMirrorTargets[0].NetworkInterfaceId = "" }, "TrafficMirrorTarget", "tmt-adapter", "NetworkInterfaceId", codes.MissingParameter},
 		{"target with two", func(s *Spec) { s.TrafficMirrorTargets[0].NetworkLoadBalancerArn = "arn:x" }, "TrafficMirrorTarget", "tmt-adapter", "NetworkInterfaceId", codes.InvalidParameterCombination},
 		{"target nlb not found", func(s *Spec) {
-			s.TrafficMirrorTargets[0] = TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-adapter", NetworkLoadBalancerArn: "arn:nope"}
+			s.TrafficMirrorTargets[0] = &TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-adapter", NetworkLoadBalancerArn: "arn:nope"}
 		}, "TrafficMirrorTarget", "tmt-adapter", "NetworkLoadBalancerArn", codes.LoadBalancerNotFound},
 		{"target endpoint not found", func(s *Spec) {
-			s.TrafficMirrorTargets[0] = TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-adapter", GatewayLoadBalancerEndpointId: "vpce-nope"}
+			s.TrafficMirrorTargets[0] = &TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-adapter", GatewayLoadBalancerEndpointId: "vpce-nope"}
 		}, "TrafficMirrorTarget", "tmt-adapter", "GatewayLoadBalancerEndpointId", codes.LoadBalancerNotFound},
 		{"lb target not found", func(s *Spec) {
 			*s = nlbSpec(true)

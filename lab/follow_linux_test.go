@@ -34,9 +34,9 @@ func withInstance(s cloudmock.Spec, id, subnet, addr string) cloudmock.Spec {
 
 // withSession mirrors what eni-<src> receives (UDP) to eni-<dst>, VNI vni.
 func withSession(s cloudmock.Spec, src, dst string, vni int) cloudmock.Spec {
-	s.TrafficMirrorFilters = []cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "tmf-1", IngressFilterRules: []cloudmock.TrafficMirrorFilterRule{
+	s.TrafficMirrorFilters = []*cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "tmf-1", IngressFilterRules: []cloudmock.TrafficMirrorFilterRule{
 		{RuleNumber: 100, RuleAction: "accept", Protocol: 17, SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0"}}}}
-	s.TrafficMirrorTargets = []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-1", NetworkInterfaceId: "eni-" + dst}}
+	s.TrafficMirrorTargets = []*cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-1", NetworkInterfaceId: "eni-" + dst}}
 	s.TrafficMirrorSessions = append(slices.Clone(s.TrafficMirrorSessions), cloudmock.TrafficMirrorSession{
 		TrafficMirrorSessionId: "tms-" + src, NetworkInterfaceId: "eni-" + src, TrafficMirrorTargetId: "tmt-1",
 		TrafficMirrorFilterId: "tmf-1", SessionNumber: 1, VirtualNetworkId: new(vni)})
@@ -356,7 +356,7 @@ func TestPrivilegedFollowLoadBalancer(t *testing.T) {
 		Listeners: []cloudmock.Listener{{Protocol: "UDP", Port: 4789}}, Targets: []cloudmock.TargetDescription{{NetworkInterfaceId: "eni-i-b"}}}
 	withLB := withSession(s, "i-a", "i-b", 5)
 	withLB.LoadBalancers = []cloudmock.LoadBalancer{lb}
-	withLB.TrafficMirrorTargets = []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-1", NetworkLoadBalancerArn: lb.LoadBalancerArn}}
+	withLB.TrafficMirrorTargets = []*cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-1", NetworkLoadBalancerArn: lb.LoadBalancerArn}}
 	if err := l.Apply(ctx, FollowSpec{Spec: withLB}); err != nil {
 		t.Fatalf("add a load balancer: %v", err)
 	}

@@ -34,9 +34,9 @@ func mirrorSpec(l *Lab, sessions ...string) cloudmock.Spec {
 		sp.NetworkInterfaces = append(sp.NetworkInterfaces, cloudmock.NetworkInterface{NetworkInterfaceId: in.Name,
 			SubnetId: "a", PrivateIpAddress: in.ENIs[0].IP.String(), InstanceId: "i-" + in.Name})
 	}
-	sp.TrafficMirrorFilters = []cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "f", IngressFilterRules: []cloudmock.TrafficMirrorFilterRule{
+	sp.TrafficMirrorFilters = []*cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "f", IngressFilterRules: []cloudmock.TrafficMirrorFilterRule{
 		{RuleNumber: 100, RuleAction: "accept", Protocol: 17, SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0"}}}}
-	sp.TrafficMirrorTargets = []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "t", NetworkInterfaceId: "dst"}}
+	sp.TrafficMirrorTargets = []*cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "t", NetworkInterfaceId: "dst"}}
 	for i, name := range sessions {
 		sp.TrafficMirrorSessions = append(sp.TrafficMirrorSessions, cloudmock.TrafficMirrorSession{TrafficMirrorSessionId: name,
 			NetworkInterfaceId: "src", TrafficMirrorTargetId: "t", TrafficMirrorFilterId: "f", SessionNumber: i + 1, VirtualNetworkId: new(7 + i)})

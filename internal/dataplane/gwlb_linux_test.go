@@ -31,7 +31,7 @@ func gwlbSpec() cloudmock.Spec {
 	spec.LoadBalancers = []cloudmock.LoadBalancer{{LoadBalancerArn: "arn:gwlb", Type: "gateway", VpcEndpointId: gwlbEndpoint,
 		SubnetId: "subnet-adapter", PrivateIpAddress: gwlbAddr,
 		Targets: []cloudmock.TargetDescription{{NetworkInterfaceId: "eni-agent1"}, {NetworkInterfaceId: "eni-agent2"}}}}
-	spec.TrafficMirrorTargets = []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-nlb", GatewayLoadBalancerEndpointId: gwlbEndpoint}}
+	spec.TrafficMirrorTargets = []*cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-nlb", GatewayLoadBalancerEndpointId: gwlbEndpoint}}
 	addSession(&spec, "tms-gwlb", "web", "nlb", 1, 77, cloudmock.TrafficMirrorFilter{
 		IngressFilterRules: rules{rule(100, "accept", 17, 9000, 9000)},
 	})

@@ -86,8 +86,8 @@ func dualStackSpec() cloudmock.Spec {
 		port int
 	}{{"tgt6", 9000}, {"tgt4", 9001}} {
 		id := "tms-" + x.tgt
-		s.TrafficMirrorTargets = append(s.TrafficMirrorTargets, cloudmock.TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-" + x.tgt, NetworkInterfaceId: "eni-" + x.tgt})
-		s.TrafficMirrorFilters = append(s.TrafficMirrorFilters, cloudmock.TrafficMirrorFilter{TrafficMirrorFilterId: "tmf-" + x.tgt,
+		s.TrafficMirrorTargets = append(s.TrafficMirrorTargets, &cloudmock.TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-" + x.tgt, NetworkInterfaceId: "eni-" + x.tgt})
+		s.TrafficMirrorFilters = append(s.TrafficMirrorFilters, &cloudmock.TrafficMirrorFilter{TrafficMirrorFilterId: "tmf-" + x.tgt,
 			IngressFilterRules: []cloudmock.TrafficMirrorFilterRule{v6rule(x.port)}})
 		s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, cloudmock.TrafficMirrorSession{TrafficMirrorSessionId: id,
 			NetworkInterfaceId: "eni-web", TrafficMirrorTargetId: "tmt-" + x.tgt, TrafficMirrorFilterId: "tmf-" + x.tgt,

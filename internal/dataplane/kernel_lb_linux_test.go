@@ -34,7 +34,7 @@ func TestPrivilegedKernelRoutesMatchUserSpace(t *testing.T) {
 				spec.NetworkInterfaces[j].Groups = []string{"sg-tgt"}
 			}
 		}
-		spec.TrafficMirrorTargets = append(spec.TrafficMirrorTargets, cloudmock.TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-agent1", NetworkInterfaceId: "eni-agent1"})
+		spec.TrafficMirrorTargets = append(spec.TrafficMirrorTargets, &cloudmock.TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-agent1", NetworkInterfaceId: "eni-agent1"})
 		addSession(&spec, "tms-web", "web", "agent1", 1, 77, cloudmock.TrafficMirrorFilter{
 			IngressFilterRules: rules{rule(100, "accept", 17, 9000, 9000)},
 		})

@@ -71,10 +71,10 @@ func addSession(s *cloudmock.Spec, id, src, targetInst string, number, vni int, 
 		found = found || t.TrafficMirrorTargetId == tid
 	}
 	if !found && targetInst != "nlb" {
-		s.TrafficMirrorTargets = append(s.TrafficMirrorTargets, cloudmock.TrafficMirrorTarget{TrafficMirrorTargetId: tid, NetworkInterfaceId: "eni-" + targetInst})
+		s.TrafficMirrorTargets = append(s.TrafficMirrorTargets, &cloudmock.TrafficMirrorTarget{TrafficMirrorTargetId: tid, NetworkInterfaceId: "eni-" + targetInst})
 	}
 	f.TrafficMirrorFilterId = "tmf-" + id
-	s.TrafficMirrorFilters = append(s.TrafficMirrorFilters, f)
+	s.TrafficMirrorFilters = append(s.TrafficMirrorFilters, &f)
 	s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, cloudmock.TrafficMirrorSession{
 		TrafficMirrorSessionId: id, NetworkInterfaceId: "eni-" + src, TrafficMirrorTargetId: tid,
 		TrafficMirrorFilterId: f.TrafficMirrorFilterId, SessionNumber: number, VirtualNetworkId: new(vni)})

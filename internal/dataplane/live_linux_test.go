@@ -82,7 +82,7 @@ func TestPrivilegedLiveApply(t *testing.T) {
 
 	// The rule modified to reject.
 	rejecting := withSession
-	rejecting.TrafficMirrorFilters = []cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "tmf-tms-live",
+	rejecting.TrafficMirrorFilters = []*cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "tmf-tms-live",
 		IngressFilterRules: rules{rule(100, "reject", 17, 9000, 9000)}}}
 	apply(rejecting)
 	expect("rule rejects", 0, 0)

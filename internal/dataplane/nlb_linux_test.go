@@ -21,7 +21,7 @@ func nlbSpec(listener bool) cloudmock.Spec {
 		lb.Listeners = []cloudmock.Listener{{Protocol: "UDP", Port: 4789}}
 	}
 	spec.LoadBalancers = []cloudmock.LoadBalancer{lb}
-	spec.TrafficMirrorTargets = []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-nlb", NetworkLoadBalancerArn: "arn:nlb"}}
+	spec.TrafficMirrorTargets = []*cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-nlb", NetworkLoadBalancerArn: "arn:nlb"}}
 	addSession(&spec, "tms-nlb", "web", "nlb", 1, 42, cloudmock.TrafficMirrorFilter{
 		IngressFilterRules: rules{rule(100, "accept", 17, 9000, 9000)},
 	})

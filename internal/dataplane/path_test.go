@@ -45,10 +45,10 @@ func fixtureSpec(packetLength int) cloudmock.Spec {
 			{NetworkInterfaceId: "eni-src", SubnetId: "s", PrivateIpAddress: "10.0.0.5"},
 			{NetworkInterfaceId: "eni-dst", SubnetId: "s", PrivateIpAddress: "10.0.0.20"},
 		},
-		TrafficMirrorFilters: []cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "f",
+		TrafficMirrorFilters: []*cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "f",
 			IngressFilterRules: []cloudmock.TrafficMirrorFilterRule{{RuleNumber: 1, RuleAction: "accept", Protocol: 17,
 				SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0"}}}},
-		TrafficMirrorTargets:  []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "t", NetworkInterfaceId: "eni-dst"}},
+		TrafficMirrorTargets:  []*cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "t", NetworkInterfaceId: "eni-dst"}},
 		TrafficMirrorSessions: []cloudmock.TrafficMirrorSession{{TrafficMirrorSessionId: "s1", NetworkInterfaceId: "eni-src", TrafficMirrorTargetId: "t", TrafficMirrorFilterId: "f", SessionNumber: 1, VirtualNetworkId: new(1)}},
 	}
 	if packetLength > 0 {

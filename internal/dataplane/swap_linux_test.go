@@ -23,7 +23,7 @@ func TestApplyConcurrentWithTraffic(t *testing.T) {
 	specA := fixtureSpec(0)
 	specB := fixtureSpec(0)
 	specB.NetworkInterfaces = append(specB.NetworkInterfaces, cloudmock.NetworkInterface{NetworkInterfaceId: "eni-dst2", SubnetId: "s", PrivateIpAddress: "10.0.0.21"})
-	specB.TrafficMirrorTargets = append(specB.TrafficMirrorTargets, cloudmock.TrafficMirrorTarget{TrafficMirrorTargetId: "t2", NetworkInterfaceId: "eni-dst2"})
+	specB.TrafficMirrorTargets = append(specB.TrafficMirrorTargets, &cloudmock.TrafficMirrorTarget{TrafficMirrorTargetId: "t2", NetworkInterfaceId: "eni-dst2"})
 	specB.TrafficMirrorSessions[0].TrafficMirrorTargetId = "t2"
 	specB.TrafficMirrorSessions[0].VirtualNetworkId = new(2)
 	specNone := fixtureSpec(0)

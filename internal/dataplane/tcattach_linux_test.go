@@ -97,7 +97,7 @@ func tcCount(t *testing.T, f *sim.Fabric, ifindex int) (filters, qdiscs int) {
 func TestPrivilegedUnusedReceiverQdiscRemoved(t *testing.T) {
 	lab := testLab(t)
 	spec := webToTgt1()
-	spec.TrafficMirrorTargets = append(spec.TrafficMirrorTargets, cloudmock.TrafficMirrorTarget{
+	spec.TrafficMirrorTargets = append(spec.TrafficMirrorTargets, &cloudmock.TrafficMirrorTarget{
 		TrafficMirrorTargetId: "tmt-tgt2", NetworkInterfaceId: "eni-tgt2"})
 	svc, _ := startService(t, lab, spec, nil)
 	if k := svc.Snapshot().Kernel; !k.Enabled {

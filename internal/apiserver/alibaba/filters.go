@@ -63,8 +63,12 @@ func (c *call) create(change func(a *account, now time.Time, m meta) (any, error
 
 // settledFilter returns a filter that exists and is Created.
 func (c *call) settledFilter(a *account, id string, now time.Time) (*cloudmock.TrafficMirrorFilter, error) {
-	return settled(a, a.spec.TrafficMirrorFilters, func(f *cloudmock.TrafficMirrorFilter) string { return f.TrafficMirrorFilterId }, id, now,
+	f, err := settled(a, a.spec.TrafficMirrorFilters, func(f **cloudmock.TrafficMirrorFilter) string { return (*f).TrafficMirrorFilterId }, id, now,
 		settledKind{codeFilterNotFound, codeFilterStatus, "traffic mirror filter", "filter"})
+	if err != nil {
+		return nil, err
+	}
+	return *f, nil
 }
 
 // changeSettled changes resource id in one mutation (change), once find
@@ -109,7 +113,7 @@ func opCreateFilter(c *call) (any, error) {
 		return nil, asAPIError(err)
 	}
 	return c.create(func(a *account, now time.Time, m meta) (any, error) {
-		f := cloudmock.TrafficMirrorFilter{TrafficMirrorFilterId: c.s.newID(a, "tmf"), Description: deref(desc)}
+		f := &cloudmock.TrafficMirrorFilter{TrafficMirrorFilterId: c.s.newID(a, "tmf"), Description: deref(desc)}
 		rules, err := c.newRules(a, now)
 		if err != nil {
 			return nil, err
@@ -133,7 +137,7 @@ func opDeleteFilter(c *call) (any, error) {
 				delete(a.meta, rules[i].TrafficMirrorFilterRuleId)
 			}
 		}
-		a.spec.TrafficMirrorFilters = slices.DeleteFunc(a.spec.TrafficMirrorFilters, func(f cloudmock.TrafficMirrorFilter) bool { return f.TrafficMirrorFilterId == id })
+		a.spec.TrafficMirrorFilters = slices.DeleteFunc(a.spec.TrafficMirrorFilters, func(f *cloudmock.TrafficMirrorFilter) bool { return f.TrafficMirrorFilterId == id })
 		delete(a.meta, id)
 		a.ghosts = append(a.ghosts, ghost{Kind: "filter", ID: id, Until: now.Add(c.s.settle), Filt: &item})
 		return struct{}{}, nil
@@ -207,7 +211,9 @@ func opListFilters(c *call) (any, error) {
 	rg := c.p.opt("ResourceGroupId")
 	pg := c.paging()
 	return c.read(func(a *account, now time.Time) (any, error) {
-		items := withGhosts(a, now, a.spec.TrafficMirrorFilters, filterItemOf, "filter", func(g ghost) filterItem { return *g.Filt })
+		items := withGhosts(a, now, a.spec.TrafficMirrorFilters, func(a *account, f **cloudmock.TrafficMirrorFilter, now time.Time) filterItem {
+			return filterItemOf(a, *f, now)
+		}, "filter", func(g ghost) filterItem { return *g.Filt })
 		items = slices.DeleteFunc(items, func(f filterItem) bool {
 			return (len(ids) > 0 && !slices.Contains(ids, f.TrafficMirrorFilterId)) || (name != nil && f.TrafficMirrorFilterName != *name) ||
 				(rg != nil && f.ResourceGroupId != *rg) || !hasTags(f.Tags, tags)

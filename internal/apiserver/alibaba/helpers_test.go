@@ -182,13 +182,13 @@ func must[T any](t *testing.T) func(T, error) T {
 func str(s string) *string { return dara.String(s) }
 func i32(n int32) *int32   { return dara.Int32(n) }
 
-func fixtureFilter() cloudmock.TrafficMirrorFilter {
-	return cloudmock.TrafficMirrorFilter{TrafficMirrorFilterId: "udp-in", IngressFilterRules: []cloudmock.TrafficMirrorFilterRule{
+func fixtureFilter() *cloudmock.TrafficMirrorFilter {
+	return &cloudmock.TrafficMirrorFilter{TrafficMirrorFilterId: "udp-in", IngressFilterRules: []cloudmock.TrafficMirrorFilterRule{
 		{RuleNumber: 1, RuleAction: "accept", Protocol: 17, SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0"}}}
 }
 
-func fixtureTarget() cloudmock.TrafficMirrorTarget {
-	return cloudmock.TrafficMirrorTarget{TrafficMirrorTargetId: "collector-target", NetworkInterfaceId: "collector-eni"}
+func fixtureTarget() *cloudmock.TrafficMirrorTarget {
+	return &cloudmock.TrafficMirrorTarget{TrafficMirrorTargetId: "collector-target", NetworkInterfaceId: "collector-eni"}
 }
 
 func fixtureSession() cloudmock.TrafficMirrorSession {

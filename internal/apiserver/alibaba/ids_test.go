@@ -19,9 +19,9 @@ func TestAssignIDsPinned(t *testing.T) {
 		NetworkInterfaces: []cloudmock.NetworkInterface{{NetworkInterfaceId: "e", SubnetId: "s", InstanceId: "i", Groups: []string{"g"}}},
 		LoadBalancers: []cloudmock.LoadBalancer{{LoadBalancerArn: "gw", Type: "gateway", SubnetId: "s", VpcEndpointId: "ep",
 			Targets: []cloudmock.TargetDescription{{NetworkInterfaceId: "e"}}}},
-		TrafficMirrorFilters: []cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "f",
+		TrafficMirrorFilters: []*cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "f",
 			EgressFilterRules: []cloudmock.TrafficMirrorFilterRule{{RuleNumber: 1}}}},
-		TrafficMirrorTargets: []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tg", NetworkLoadBalancerArn: "gw"}},
+		TrafficMirrorTargets: []*cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tg", NetworkLoadBalancerArn: "gw"}},
 		TrafficMirrorSessions: []cloudmock.TrafficMirrorSession{{TrafficMirrorSessionId: "m", NetworkInterfaceId: "e",
 			TrafficMirrorSourceIds: []string{"e"}, TrafficMirrorTargetId: "tg", TrafficMirrorFilterId: "f"}},
 	}

@@ -193,7 +193,7 @@ func ruleItemOf(filterID string, d int, r cloudmock.TrafficMirrorFilterRule, sta
 // findRule locates a rule by id: its filter's index, direction and index.
 func findRule(a *account, id string) (fi, d, ri int, ok bool) {
 	for fi := range a.spec.TrafficMirrorFilters {
-		f := &a.spec.TrafficMirrorFilters[fi]
+		f := a.spec.TrafficMirrorFilters[fi]
 		for d, rules := range [2][]cloudmock.TrafficMirrorFilterRule{f.IngressFilterRules, f.EgressFilterRules} {
 			for ri := range rules {
 				if rules[ri].TrafficMirrorFilterRuleId == id {
@@ -283,7 +283,7 @@ func opUpdateRule(c *call) (any, error) {
 		if st := m.status(now); st != statusCreated {
 			return nil, errStatus(codeRuleStatus, "rule", rid, st)
 		}
-		r := &(*rulesOf(&a.spec.TrafficMirrorFilters[fi], d))[ri]
+		r := &(*rulesOf(a.spec.TrafficMirrorFilters[fi], d))[ri]
 		if err := parseRuleInto(r, f, ""); err != nil {
 			return nil, err
 		}

@@ -140,7 +140,7 @@ func (s *Server) initialMeta(a *account) {
 		a.meta[x.TrafficMirrorSessionId] = meta{Name: s.cfg.Names[x.TrafficMirrorSessionId], Created: t0, Enabled: true}
 	}
 	for i := range a.spec.TrafficMirrorFilters {
-		f := &a.spec.TrafficMirrorFilters[i]
+		f := a.spec.TrafficMirrorFilters[i]
 		a.meta[f.TrafficMirrorFilterId] = meta{Name: s.cfg.Names[f.TrafficMirrorFilterId], Created: t0}
 		for _, rules := range [2][]cloudmock.TrafficMirrorFilterRule{f.IngressFilterRules, f.EgressFilterRules} {
 			for j := range rules {

@@ -86,7 +86,7 @@ func (c *call) ensureTarget(a *account, typ, rid string) (string, error) {
 	} else {
 		t.NetworkLoadBalancerArn = rid
 	}
-	a.spec.TrafficMirrorTargets = append(a.spec.TrafficMirrorTargets, t)
+	a.spec.TrafficMirrorTargets = append(a.spec.TrafficMirrorTargets, &t)
 	return t.TrafficMirrorTargetId, nil
 }
 
@@ -96,7 +96,7 @@ func dropUnusedTargets(a *account) {
 	for _, x := range a.spec.TrafficMirrorSessions {
 		used[x.TrafficMirrorTargetId] = true
 	}
-	a.spec.TrafficMirrorTargets = slices.DeleteFunc(a.spec.TrafficMirrorTargets, func(t cloudmock.TrafficMirrorTarget) bool { return !used[t.TrafficMirrorTargetId] })
+	a.spec.TrafficMirrorTargets = slices.DeleteFunc(a.spec.TrafficMirrorTargets, func(t *cloudmock.TrafficMirrorTarget) bool { return !used[t.TrafficMirrorTargetId] })
 }
 
 // settledSession returns a session that exists and is Created.

@@ -124,7 +124,7 @@ func TestAssignIDsSeedAndARN(t *testing.T) {
 		NetworkInterfaces: []cloudmock.NetworkInterface{{NetworkInterfaceId: "agent", SubnetId: "a", PrivateIpAddress: "10.0.0.5"}},
 		LoadBalancers: []cloudmock.LoadBalancer{{LoadBalancerArn: "my agents_nlb", Type: "network", SubnetId: "a", PrivateIpAddress: "10.0.0.9",
 			Targets: []cloudmock.TargetDescription{{NetworkInterfaceId: "agent"}}}},
-		TrafficMirrorTargets: []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "t", NetworkLoadBalancerArn: "my agents_nlb"}},
+		TrafficMirrorTargets: []*cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "t", NetworkLoadBalancerArn: "my agents_nlb"}},
 	}
 	a, names := ec2api.AssignIDsIn(spec, "s1", "eu-west-1", "111122223333")
 	arn := a.LoadBalancers[0].LoadBalancerArn
@@ -161,8 +161,8 @@ func pinnedSpec() cloudmock.Spec {
 		NetworkInterfaces: []cloudmock.NetworkInterface{{NetworkInterfaceId: "e", SubnetId: "s", InstanceId: "i", Groups: []string{"g"}}},
 		LoadBalancers: []cloudmock.LoadBalancer{{LoadBalancerArn: "gw", Type: "gateway", SubnetId: "s", VpcEndpointId: "ep",
 			Targets: []cloudmock.TargetDescription{{NetworkInterfaceId: "e"}}}},
-		TrafficMirrorFilters: []cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "f", IngressFilterRules: rules, EgressFilterRules: rules}},
-		TrafficMirrorTargets: []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tg", NetworkLoadBalancerArn: "gw"},
+		TrafficMirrorFilters: []*cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "f", IngressFilterRules: rules, EgressFilterRules: rules}},
+		TrafficMirrorTargets: []*cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tg", NetworkLoadBalancerArn: "gw"},
 			{TrafficMirrorTargetId: "tn", NetworkLoadBalancerArn: "none", GatewayLoadBalancerEndpointId: "ep"}},
 		TrafficMirrorSessions: []cloudmock.TrafficMirrorSession{{TrafficMirrorSessionId: "m", NetworkInterfaceId: "e",
 			TrafficMirrorSourceIds: []string{"e"}, TrafficMirrorTargetId: "tg", TrafficMirrorFilterId: "f"}},

@@ -13,7 +13,7 @@ import (
 func benchSpec(n int) cloudmock.Spec {
 	spec := fixtureSpec()
 	for i := range n {
-		spec.TrafficMirrorFilters = append(spec.TrafficMirrorFilters, cloudmock.TrafficMirrorFilter{
+		spec.TrafficMirrorFilters = append(spec.TrafficMirrorFilters, &cloudmock.TrafficMirrorFilter{
 			TrafficMirrorFilterId: fmt.Sprintf("tmf-%017x", i+1),
 			IngressFilterRules: []cloudmock.TrafficMirrorFilterRule{{TrafficMirrorFilterRuleId: fmt.Sprintf("tmfr-%017x", i+1),
 				RuleNumber: 100, RuleAction: "accept", SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0", Protocol: 6}},
@@ -108,6 +108,8 @@ func BenchmarkOneChangeElsewhere(b *testing.B) {
 
 var filterIDInAnswer = regexp.MustCompile(`<trafficMirrorFilterId>([^<]+)<`)
 
+var targetIDInAnswer = regexp.MustCompile(`<trafficMirrorTargetId>([^<]+)<`)
+
 // BenchmarkOneChangeCreateDelete alternates CreateTrafficMirrorFilter and
 // DeleteTrafficMirrorFilter of the filter just created (one change per
 // operation: a new id drawn, a resource added or removed) at 10 and
@@ -115,30 +117,56 @@ var filterIDInAnswer = regexp.MustCompile(`<trafficMirrorFilterId>([^<]+)<`)
 func BenchmarkOneChangeCreateDelete(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("resources=%d", n), func(b *testing.B) {
-			s := benchServer(b, n-1)
-			created := ""
-			for b.Loop() {
-				form := "Action=CreateTrafficMirrorFilter&Version=2016-11-15&Description=bench"
-				if created != "" {
-					form = "Action=DeleteTrafficMirrorFilter&Version=2016-11-15&TrafficMirrorFilterId=" + created
-				}
-				rec := serveForm(s, form)
-				if rec.Code != 200 {
-					b.Fatalf("%d %s", rec.Code, rec.Body.String())
-				}
-				if created != "" {
-					created = ""
-				} else if m := filterIDInAnswer.FindStringSubmatch(rec.Body.String()); m != nil {
-					created = m[1]
-				} else {
-					b.Fatalf("no filter id in %s", rec.Body.String())
-				}
-			}
+			benchCreateDelete(b, benchServer(b, n-1), "Action=CreateTrafficMirrorFilter&Version=2016-11-15&Description=bench",
+				"Action=DeleteTrafficMirrorFilter&Version=2016-11-15&TrafficMirrorFilterId=", filterIDInAnswer)
 		})
 	}
 }
 
-var targetIDInAnswer = regexp.MustCompile(`<trafficMirrorTargetId>([^<]+)<`)
+// BenchmarkOneChangeManyTargets is BenchmarkOneChangeTarget on an
+// account of 10 and 10 000 mirror targets (AWS's quota is 10 000 per
+// account): a target change copies the target list (a list of values of
+// no pointer, one allocation), so it costs that list.
+func BenchmarkOneChangeManyTargets(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("resources=%d", n), func(b *testing.B) {
+			spec := benchSpec(0)
+			for i := range n - 1 {
+				spec.TrafficMirrorTargets = append(spec.TrafficMirrorTargets, &cloudmock.TrafficMirrorTarget{
+					TrafficMirrorTargetId: fmt.Sprintf("tmt-%017x", i+1), NetworkInterfaceId: eniTest})
+			}
+			s, err := New(Config{Spec: spec, Seed: 1, Apply: func(cloudmock.Spec) error { return nil }})
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchCreateDelete(b, s, "Action=CreateTrafficMirrorTarget&Version=2016-11-15&NetworkInterfaceId="+eniAdapter,
+				"Action=DeleteTrafficMirrorTarget&Version=2016-11-15&TrafficMirrorTargetId=", targetIDInAnswer)
+		})
+	}
+}
+
+// benchCreateDelete alternates the create form and the delete form of
+// the resource just created (its id, found by idIn, appended).
+func benchCreateDelete(b *testing.B, s *Server, create, del string, idIn *regexp.Regexp) {
+	created := ""
+	for b.Loop() {
+		form := create
+		if created != "" {
+			form = del + created
+		}
+		rec := serveForm(s, form)
+		if rec.Code != 200 {
+			b.Fatalf("%d %s", rec.Code, rec.Body.String())
+		}
+		if created != "" {
+			created = ""
+		} else if m := idIn.FindStringSubmatch(rec.Body.String()); m != nil {
+			created = m[1]
+		} else {
+			b.Fatalf("no id in %s", rec.Body.String())
+		}
+	}
+}
 
 // BenchmarkOneChangeTarget alternates CreateTrafficMirrorTarget and
 // DeleteTrafficMirrorTarget at 10 and 10 000 filters: a change of a list
@@ -147,25 +175,8 @@ var targetIDInAnswer = regexp.MustCompile(`<trafficMirrorTargetId>([^<]+)<`)
 func BenchmarkOneChangeTarget(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("resources=%d", n), func(b *testing.B) {
-			s := benchServer(b, n)
-			created := ""
-			for b.Loop() {
-				form := "Action=CreateTrafficMirrorTarget&Version=2016-11-15&NetworkInterfaceId=" + eniAdapter
-				if created != "" {
-					form = "Action=DeleteTrafficMirrorTarget&Version=2016-11-15&TrafficMirrorTargetId=" + created
-				}
-				rec := serveForm(s, form)
-				if rec.Code != 200 {
-					b.Fatalf("%d %s", rec.Code, rec.Body.String())
-				}
-				if created != "" {
-					created = ""
-				} else if m := targetIDInAnswer.FindStringSubmatch(rec.Body.String()); m != nil {
-					created = m[1]
-				} else {
-					b.Fatalf("no target id in %s", rec.Body.String())
-				}
-			}
+			benchCreateDelete(b, benchServer(b, n), "Action=CreateTrafficMirrorTarget&Version=2016-11-15&NetworkInterfaceId="+eniAdapter,
+				"Action=DeleteTrafficMirrorTarget&Version=2016-11-15&TrafficMirrorTargetId=", targetIDInAnswer)
 		})
 	}
 }

@@ -17,7 +17,12 @@ import (
 // deeply), appends with appendFilter (in the published array's spare
 // room when no published Spec sees it) and removes with removeFilter, and
 // the change remembers the window it touched, so the model compares that
-// window alone (cloudmock.DiffWithin).
+// window alone (cloudmock.DiffWithin). The filters and the targets are
+// lists of pointers: a copy of the list (80 KB at 10 000) shares every
+// resource the change does not write. The targets, never changed in
+// place, are appended to a copy of the list and removed from one
+// (tm_targets.go); the places below find a filter, a rule or a target
+// without a walk of the account.
 
 // filterWrites is what a change did to the filters it shares with the
 // published Spec.
@@ -65,7 +70,7 @@ func (st *state) ownFilters() {
 func (st *state) filterW(i int) *cloudmock.TrafficMirrorFilter {
 	fs := st.spec.TrafficMirrorFilters
 	if !st.sharedFilters() {
-		return &fs[i]
+		return fs[i]
 	}
 	st.ownFilters()
 	fs = st.spec.TrafficMirrorFilters
@@ -78,11 +83,11 @@ func (st *state) filterW(i int) *cloudmock.TrafficMirrorFilter {
 		fw.mine[i] = true
 	}
 	fw.touch(i, len(fs))
-	return &fs[i]
+	return fs[i]
 }
 
 // appendFilter adds f (whose parts are its own) at the end of the list.
-func (st *state) appendFilter(f cloudmock.TrafficMirrorFilter) {
+func (st *state) appendFilter(f *cloudmock.TrafficMirrorFilter) {
 	fs := st.spec.TrafficMirrorFilters
 	if !st.sharedFilters() {
 		st.spec.TrafficMirrorFilters = append(fs, f)
@@ -134,12 +139,12 @@ func (st *state) removeFilter(i int) {
 // published filter list: past it, the array's spare room is no published
 // Spec's, and a change may append there without copying the list.
 type frontier struct {
-	array *cloudmock.TrafficMirrorFilter
+	array **cloudmock.TrafficMirrorFilter
 	n     int
 }
 
 // arrayOf is the first element of a list's array (nil without room).
-func arrayOf(fs []cloudmock.TrafficMirrorFilter) *cloudmock.TrafficMirrorFilter {
+func arrayOf(fs []*cloudmock.TrafficMirrorFilter) **cloudmock.TrafficMirrorFilter {
 	if cap(fs) == 0 {
 		return nil
 	}
@@ -148,12 +153,12 @@ func arrayOf(fs []cloudmock.TrafficMirrorFilter) *cloudmock.TrafficMirrorFilter 
 
 // roomAfter says a change may append to fs in place: fs is the published
 // array seen to its frontier, with room left.
-func (f *frontier) roomAfter(fs []cloudmock.TrafficMirrorFilter) bool {
+func (f *frontier) roomAfter(fs []*cloudmock.TrafficMirrorFilter) bool {
 	return cap(fs) > len(fs) && arrayOf(fs) == f.array && len(fs) >= f.n
 }
 
 // publish notes the list of a Spec being published.
-func (f *frontier) publish(fs []cloudmock.TrafficMirrorFilter) {
+func (f *frontier) publish(fs []*cloudmock.TrafficMirrorFilter) {
 	if a := arrayOf(fs); a != f.array {
 		f.array, f.n = a, len(fs)
 		return
@@ -170,10 +175,11 @@ func (f *frontier) publish(fs []cloudmock.TrafficMirrorFilter) {
 type filterPlaces struct {
 	filter map[string]int // filter id → index
 	rule   map[string]int // rule id → index of its filter
+	target map[string]int // target id → index in the target list, apart
 }
 
 // build indexes every filter and rule of fs.
-func (p *filterPlaces) build(fs []cloudmock.TrafficMirrorFilter) {
+func (p *filterPlaces) build(fs []*cloudmock.TrafficMirrorFilter) {
 	p.filter, p.rule = make(map[string]int, len(fs)), make(map[string]int, len(fs))
 	for i := range fs {
 		p.filter[fs[i].TrafficMirrorFilterId] = i
@@ -190,7 +196,7 @@ func (p *filterPlaces) build(fs []cloudmock.TrafficMirrorFilter) {
 // from fs; without one, from a walk of fs (an id the list does not hold,
 // or one that a change that failed kept out of the places). -1 when fs
 // does not hold it.
-func (p *filterPlaces) lookup(fs []cloudmock.TrafficMirrorFilter, m func() map[string]int, id string, at func(i int) bool) int {
+func (p *filterPlaces) lookup(fs []*cloudmock.TrafficMirrorFilter, m func() map[string]int, id string, at func(i int) bool) int {
 	if p.filter == nil {
 		p.build(fs)
 	}
@@ -230,7 +236,7 @@ func (st *state) ruleRef(id string) (ruleRef, bool) {
 	var ref ruleRef
 	i := p.lookup(fs, func() map[string]int { return p.rule }, id, func(i int) bool {
 		for _, dir := range [2]string{dirIngress, dirEgress} {
-			rules := *rulesOf(&fs[i], dir)
+			rules := *rulesOf(fs[i], dir)
 			if j := slices.IndexFunc(rules, func(r cloudmock.TrafficMirrorFilterRule) bool { return r.TrafficMirrorFilterRuleId == id }); j >= 0 {
 				ref = ruleRef{filter: i, dir: dir, rule: j}
 				return true
@@ -257,5 +263,38 @@ func (st *state) placed(i int, filter, rule string) {
 		p.rule[rule] = i
 	} else {
 		p.filter[filter] = i
+	}
+}
+
+// targetIndex is findTarget on the change's Spec, through the places of
+// the targets (kept as the filters' are: checked against the list,
+// rebuilt when found wrong, a walk for an id they do not hold).
+func (st *state) targetIndex(id string) int {
+	ts, p := st.spec.TrafficMirrorTargets, &st.srv.places
+	at := func(i int) bool { return ts[i].TrafficMirrorTargetId == id }
+	i, ok := p.target[id]
+	switch {
+	case ok && i < len(ts) && at(i):
+	case ok || p.target == nil:
+		p.target = make(map[string]int, len(ts))
+		for k, t := range ts {
+			p.target[t.TrafficMirrorTargetId] = k
+		}
+		if i, ok = p.target[id]; !ok {
+			i = -1
+		}
+	default:
+		i = slices.IndexFunc(ts, func(t *cloudmock.TrafficMirrorTarget) bool { return t.TrafficMirrorTargetId == id })
+	}
+	if st.srv.verify && i != findTarget(&st.spec, id) {
+		st.srv.broken = cmp.Or(st.srv.broken, fmt.Errorf("the places put target %s at %d, the list at %d", id, i, findTarget(&st.spec, id)))
+	}
+	return i
+}
+
+// placedTarget notes that target id is now at i.
+func (st *state) placedTarget(i int, id string) {
+	if p := &st.srv.places; p.target != nil {
+		p.target[id] = i
 	}
 }

@@ -3,6 +3,7 @@ package ec2api
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -56,7 +57,7 @@ func TestVerifyCatchesWritesIntoPublished(t *testing.T) {
 	t.Run("append over what a published Spec sees", func(t *testing.T) {
 		s := verifiedServer(t, 4)
 		add := func(st *state) (any, error) {
-			st.appendFilter(cloudmock.TrafficMirrorFilter{TrafficMirrorFilterId: st.newID("tmf")})
+			st.appendFilter(&cloudmock.TrafficMirrorFilter{TrafficMirrorFilterId: st.newID("tmf")})
 			return struct{}{}, nil
 		}
 		if _, err := changeCall(t, s, "Add").mutateIn(0, "", add); err != nil {
@@ -113,6 +114,39 @@ func TestFilterChangesShareAndKeepPublished(t *testing.T) {
 	defer s.wmu.Unlock()
 	if want := newIDIndex(&spec); fmt.Sprint(s.idIndex()) != fmt.Sprint(want) {
 		t.Fatalf("the id index drifted from the account's ids")
+	}
+}
+
+// Targets created and deleted in turn (the last one and one before it)
+// share the published list's targets and leave every Spec published on
+// the way as it was, a refused delete (a target in use) too.
+func TestTargetChangesKeepPublished(t *testing.T) {
+	s := verifiedServer(t, 3)
+	var created []string
+	for i := range 12 {
+		form := "Action=CreateTrafficMirrorTarget&Version=2016-11-15&NetworkInterfaceId=" + eniAdapter
+		if i%3 == 2 {
+			k := len(created) - 1 - i%2 // the last, or the one before it
+			form = "Action=DeleteTrafficMirrorTarget&Version=2016-11-15&TrafficMirrorTargetId=" + created[k]
+			created = append(created[:k], created[k+1:]...)
+		}
+		rec := serveForm(s, form)
+		if rec.Code != 200 {
+			t.Fatalf("%s: %d %s", form, rec.Code, rec.Body.String())
+		}
+		if m := targetIDInAnswer.FindStringSubmatch(rec.Body.String()); m != nil && i%3 != 2 {
+			created = append(created, m[1])
+		}
+	}
+	if err := s.verifyFault(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, x := range s.Spec().TrafficMirrorTargets {
+		got = append(got, x.TrafficMirrorTargetId)
+	}
+	if !slices.Equal(got[len(got)-len(created):], created) {
+		t.Fatalf("targets %v, want the fixture's and %v", got, created)
 	}
 }
 

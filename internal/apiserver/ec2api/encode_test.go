@@ -68,6 +68,9 @@ func TestModelFieldsServed(t *testing.T) {
 			continue
 		}
 		rt := f.Type.Elem()
+		if rt.Kind() == reflect.Pointer { // the filters
+			rt = rt.Elem()
+		}
 		w, ok := writers[rt]
 		if !ok {
 			t.Errorf("Spec.%s: no Describe writer for %s in describeWriters", f.Name, rt.Name())

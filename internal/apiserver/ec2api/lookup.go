@@ -54,7 +54,6 @@ func idOfAttachment(a *cloudmock.TransitGatewayVpcAttachment) string {
 }
 func idOfPeering(p *cloudmock.VpcPeeringConnection) string { return p.VpcPeeringConnectionId }
 func idOfSession(x *cloudmock.TrafficMirrorSession) string { return x.TrafficMirrorSessionId }
-func idOfTarget(x *cloudmock.TrafficMirrorTarget) string   { return x.TrafficMirrorTargetId }
 
 func vpcNotFound(id string) error    { return notFound(codeVpcNotFound, "vpc ID", id) }
 func subnetNotFound(id string) error { return notFound(codeSubnetNotFound, "subnet ID", id) }

@@ -122,9 +122,9 @@ func TestAnswerShapes(t *testing.T) {
 
 func TestSpecEndpointsAndNew(t *testing.T) {
 	spec := fixtureSpec()
-	spec.TrafficMirrorFilters = []cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "tmf-0000000000000000a",
+	spec.TrafficMirrorFilters = []*cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "tmf-0000000000000000a",
 		IngressFilterRules: []cloudmock.TrafficMirrorFilterRule{{RuleNumber: 1, RuleAction: "accept", SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0"}}}}
-	spec.TrafficMirrorTargets = []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-0000000000000000a", NetworkInterfaceId: eniAdapter}}
+	spec.TrafficMirrorTargets = []*cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-0000000000000000a", NetworkInterfaceId: eniAdapter}}
 	spec.TrafficMirrorSessions = []cloudmock.TrafficMirrorSession{{TrafficMirrorSessionId: "tms-0000000000000000a", NetworkInterfaceId: eniWeb,
 		TrafficMirrorFilterId: "tmf-0000000000000000a", TrafficMirrorTargetId: "tmt-0000000000000000a", SessionNumber: 1}}
 	var exported cloudmock.Spec

@@ -57,7 +57,10 @@ func (st *state) complete() {
 		}
 	}
 	for i := range st.spec.TrafficMirrorFilters {
-		f := &st.spec.TrafficMirrorFilters[i]
+		f := st.spec.TrafficMirrorFilters[i]
+		if f == nil {
+			continue // no filter: the model refuses it
+		}
 		for _, rules := range [2][]cloudmock.TrafficMirrorFilterRule{f.IngressFilterRules, f.EgressFilterRules} {
 			for j := range rules {
 				if rules[j].TrafficMirrorFilterRuleId == "" {
@@ -95,9 +98,10 @@ func (c *call) mutate(token string, change func(st *state) (any, error)) (any, e
 
 // mirrorShared are the lists a change declaring none copies: all but the
 // mirror filters, targets and sessions, which only their own actions
-// write (the filters through filterW and its siblings, the others
-// declaring their list), so that a change elsewhere does not pay for
-// the thousands of filters an account may hold.
+// write (the filters through filterW and its siblings, the targets on
+// a copy of the list of pointers, the sessions declaring their list), so
+// that a change elsewhere does not pay for the thousands of them an
+// account may hold.
 const mirrorShared = cloudmock.AllLists &^ (cloudmock.FiltersList | cloudmock.TargetsList | cloudmock.SessionsList)
 
 // mutateIn is mutate for a change that writes only the lists in lists

@@ -9,7 +9,7 @@ import (
 
 // findFilter returns the index of a filter, -1 when there is none.
 func findFilter(spec *cloudmock.Spec, id string) int {
-	return slices.IndexFunc(spec.TrafficMirrorFilters, func(f cloudmock.TrafficMirrorFilter) bool { return f.TrafficMirrorFilterId == id })
+	return slices.IndexFunc(spec.TrafficMirrorFilters, func(f *cloudmock.TrafficMirrorFilter) bool { return f.TrafficMirrorFilterId == id })
 }
 
 func filterNotFound(id string) error {
@@ -24,12 +24,12 @@ func (s *Server) createTrafficMirrorFilter(c *call) (any, error) {
 		return nil, err
 	}
 	return c.mutateIn(0, token, func(st *state) (any, error) { // the filters through filterW (cow.go)
-		f := cloudmock.TrafficMirrorFilter{TrafficMirrorFilterId: st.newID("tmf"), Description: desc}
+		f := &cloudmock.TrafficMirrorFilter{TrafficMirrorFilterId: st.newID("tmf"), Description: desc}
 		st.appendFilter(f)
 		if err := st.tags.set(f.TrafficMirrorFilterId, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
-		return itemResult{name: "trafficMirrorFilter", item: toXMLFilter(&f, st.tags), token: token}, nil
+		return itemResult{name: "trafficMirrorFilter", item: toXMLFilter(f, st.tags), token: token}, nil
 	})
 }
 
@@ -58,9 +58,9 @@ func (s *Server) deleteTrafficMirrorFilter(c *call) (any, error) {
 	return res, inUse(err, "traffic mirror filter", id)
 }
 
-var filterFilters = filterFields[*cloudmock.TrafficMirrorFilter]{
-	"description":              func(f *cloudmock.TrafficMirrorFilter) []string { return one(f.Description) },
-	"traffic-mirror-filter-id": func(f *cloudmock.TrafficMirrorFilter) []string { return one(f.TrafficMirrorFilterId) },
+var filterFilters = filterFields[**cloudmock.TrafficMirrorFilter]{
+	"description":              func(f **cloudmock.TrafficMirrorFilter) []string { return one((*f).Description) },
+	"traffic-mirror-filter-id": func(f **cloudmock.TrafficMirrorFilter) []string { return one((*f).TrafficMirrorFilterId) },
 }
 
 func (s *Server) describeTrafficMirrorFilters(c *call) (any, error) {
@@ -70,13 +70,13 @@ func (s *Server) describeTrafficMirrorFilters(c *call) (any, error) {
 	}
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
 		items, next, err := pickByID(q, spec.TrafficMirrorFilters, specFinder(spec, findFilter), filterNotFound, filterFilters,
-			func(x *cloudmock.TrafficMirrorFilter) string { return x.TrafficMirrorFilterId }, tags)
+			func(x **cloudmock.TrafficMirrorFilter) string { return (*x).TrafficMirrorFilterId }, tags)
 		if err != nil {
 			return nil, err
 		}
 		out := listResult{set: "trafficMirrorFilterSet", next: next}
 		for _, x := range items {
-			out.items = append(out.items, toXMLFilter(x, tags))
+			out.items = append(out.items, toXMLFilter(*x, tags))
 		}
 		return out, nil
 	})

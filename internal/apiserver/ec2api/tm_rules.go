@@ -26,7 +26,7 @@ type ruleRef struct {
 func findRule(spec *cloudmock.Spec, id string) (ruleRef, bool) {
 	for i := range spec.TrafficMirrorFilters {
 		for _, dir := range [2]string{dirIngress, dirEgress} {
-			rules := *rulesOf(&spec.TrafficMirrorFilters[i], dir)
+			rules := *rulesOf(spec.TrafficMirrorFilters[i], dir)
 			if j := slices.IndexFunc(rules, func(r cloudmock.TrafficMirrorFilterRule) bool { return r.TrafficMirrorFilterRuleId == id }); j >= 0 {
 				return ruleRef{filter: i, dir: dir, rule: j}, true
 			}
@@ -249,7 +249,7 @@ func (s *Server) describeTrafficMirrorFilterRules(c *call) (any, error) {
 		}
 		var all []filterRule
 		for i := range spec.TrafficMirrorFilters {
-			f := &spec.TrafficMirrorFilters[i]
+			f := spec.TrafficMirrorFilters[i]
 			if hasFilter && f.TrafficMirrorFilterId != filterID {
 				continue
 			}

@@ -7,7 +7,7 @@ import (
 )
 
 func findTarget(spec *cloudmock.Spec, id string) int {
-	return slices.IndexFunc(spec.TrafficMirrorTargets, func(t cloudmock.TrafficMirrorTarget) bool { return t.TrafficMirrorTargetId == id })
+	return slices.IndexFunc(spec.TrafficMirrorTargets, func(t *cloudmock.TrafficMirrorTarget) bool { return t.TrafficMirrorTargetId == id })
 }
 
 func targetNotFound(id string) error {
@@ -27,9 +27,12 @@ func (s *Server) createTrafficMirrorTarget(c *call) (any, error) {
 	}
 	// Which of the three is given, and whether it exists, is the model's
 	// rule (TrafficMirrorTarget validation).
-	return c.mutateIn(cloudmock.TargetsList, token, func(st *state) (any, error) {
+	// The list is the published one: the change appends to a copy (of
+	// pointers; the targets are shared, and never written).
+	return c.mutateIn(0, token, func(st *state) (any, error) {
 		t.TrafficMirrorTargetId = st.newID("tmt")
-		st.spec.TrafficMirrorTargets = append(st.spec.TrafficMirrorTargets, t)
+		st.spec.TrafficMirrorTargets = append(slices.Clip(st.spec.TrafficMirrorTargets), &t)
+		st.placedTarget(len(st.spec.TrafficMirrorTargets)-1, t.TrafficMirrorTargetId)
 		if err := st.tags.set(t.TrafficMirrorTargetId, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
@@ -46,9 +49,18 @@ func (s *Server) deleteTrafficMirrorTarget(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := c.mutateIn(cloudmock.TargetsList, "", func(st *state) (any, error) {
-		if _, err := removeByID(&st.spec.TrafficMirrorTargets, id, idOfTarget, targetNotFound); err != nil {
-			return nil, err
+	res, err := c.mutateIn(0, "", func(st *state) (any, error) { // the list: a copy less the target
+		ts, i := st.spec.TrafficMirrorTargets, st.targetIndex(id)
+		if i < 0 {
+			return nil, targetNotFound(id)
+		}
+		switch {
+		case len(ts) == 1:
+			st.spec.TrafficMirrorTargets = nil
+		case i == len(ts)-1: // the end cut, without a copy (clipped: an append copies)
+			st.spec.TrafficMirrorTargets = ts[:i:i]
+		default:
+			st.spec.TrafficMirrorTargets = slices.Concat(ts[:i:i], ts[i+1:])
 		}
 		st.tags.remove(id)
 		return deleteTargetResult{TrafficMirrorTargetId: id}, nil
@@ -56,21 +68,31 @@ func (s *Server) deleteTrafficMirrorTarget(c *call) (any, error) {
 	return res, inUse(err, "traffic mirror target", id)
 }
 
-func (s *Server) targetFilters() filterFields[*cloudmock.TrafficMirrorTarget] {
-	return filterFields[*cloudmock.TrafficMirrorTarget]{
-		"description":               func(t *cloudmock.TrafficMirrorTarget) []string { return one(t.Description) },
-		"network-interface-id":      func(t *cloudmock.TrafficMirrorTarget) []string { return one(t.NetworkInterfaceId) },
-		"network-load-balancer-arn": func(t *cloudmock.TrafficMirrorTarget) []string { return one(t.NetworkLoadBalancerArn) },
-		"owner-id":                  func(*cloudmock.TrafficMirrorTarget) []string { return one(s.cfg.AccountID) },
-		"traffic-mirror-target-id":  func(t *cloudmock.TrafficMirrorTarget) []string { return one(t.TrafficMirrorTargetId) },
+func (s *Server) targetFilters() filterFields[**cloudmock.TrafficMirrorTarget] {
+	return filterFields[**cloudmock.TrafficMirrorTarget]{
+		"description":               func(t **cloudmock.TrafficMirrorTarget) []string { return one((*t).Description) },
+		"network-interface-id":      func(t **cloudmock.TrafficMirrorTarget) []string { return one((*t).NetworkInterfaceId) },
+		"network-load-balancer-arn": func(t **cloudmock.TrafficMirrorTarget) []string { return one((*t).NetworkLoadBalancerArn) },
+		"owner-id":                  func(**cloudmock.TrafficMirrorTarget) []string { return one(s.cfg.AccountID) },
+		"traffic-mirror-target-id":  func(t **cloudmock.TrafficMirrorTarget) []string { return one((*t).TrafficMirrorTargetId) },
 	}
 }
 
 func (s *Server) describeTrafficMirrorTargets(c *call) (any, error) {
-	type X = cloudmock.TrafficMirrorTarget
-	return describeByID(c, "TrafficMirrorTargetId", "trafficMirrorTargetSet", targetNotFound, func(x *X) string { return x.TrafficMirrorTargetId },
-		func(spec *cloudmock.Spec) ([]X, filterFields[*X]) {
-			return spec.TrafficMirrorTargets, s.targetFilters()
-		},
-		func(_ *cloudmock.Spec, x *X, tags tagStore) xres { return s.toXMLTarget(x, tags) })
+	q, err := c.readDescribe("TrafficMirrorTargetId")
+	if err != nil {
+		return nil, err
+	}
+	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
+		items, next, err := pickByID(q, spec.TrafficMirrorTargets, specFinder(spec, findTarget), targetNotFound, s.targetFilters(),
+			func(x **cloudmock.TrafficMirrorTarget) string { return (*x).TrafficMirrorTargetId }, tags)
+		if err != nil {
+			return nil, err
+		}
+		out := listResult{set: "trafficMirrorTargetSet", next: next}
+		for _, x := range items {
+			out.items = append(out.items, s.toXMLTarget(*x, tags))
+		}
+		return out, nil
+	})
 }

@@ -34,7 +34,7 @@ func MirrorSpec(lab *sim.Lab, responses bool) cloudmock.Spec {
 				SubnetId: "subnet-" + e.Subnet, PrivateIpAddress: e.IP.String(), Mtu: e.MTU, InstanceId: "i-" + in.Name})
 		}
 	}
-	spec.TrafficMirrorFilters = []cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "tmf-bench",
+	spec.TrafficMirrorFilters = []*cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "tmf-bench",
 		IngressFilterRules: []cloudmock.TrafficMirrorFilterRule{
 			{RuleNumber: 100, RuleAction: "accept", Protocol: 17, SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0"},
 			{RuleNumber: 200, RuleAction: "accept", Protocol: 6, SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0",
@@ -45,7 +45,7 @@ func MirrorSpec(lab *sim.Lab, responses bool) cloudmock.Spec {
 			{RuleNumber: 100, RuleAction: "accept", Protocol: 6, SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0",
 				SourcePortRange: &cloudmock.TrafficMirrorPortRange{FromPort: 80, ToPort: 80}}}
 	}
-	spec.TrafficMirrorTargets = []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-adapter", NetworkInterfaceId: "eni-" + Adapter}}
+	spec.TrafficMirrorTargets = []*cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-adapter", NetworkInterfaceId: "eni-" + Adapter}}
 	spec.TrafficMirrorSessions = []cloudmock.TrafficMirrorSession{{TrafficMirrorSessionId: "tms-bench", NetworkInterfaceId: "eni-" + Prod,
 		TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-bench", SessionNumber: 1, VirtualNetworkId: new(MirrorVNI)}}
 	return spec

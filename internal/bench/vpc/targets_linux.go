@@ -84,8 +84,8 @@ func retarget(s *cloudmock.Spec, t Target) error {
 	if t != TargetENI {
 		s.LoadBalancers = loadBalancers("subnet-"+Adapter, "eni-"+Adapter)
 		s.TrafficMirrorTargets = append(s.TrafficMirrorTargets,
-			cloudmock.TrafficMirrorTarget{TrafficMirrorTargetId: targetIDs[TargetNLB], NetworkLoadBalancerArn: nlbID},
-			cloudmock.TrafficMirrorTarget{TrafficMirrorTargetId: targetIDs[TargetGWLB], GatewayLoadBalancerEndpointId: gwlbID})
+			&cloudmock.TrafficMirrorTarget{TrafficMirrorTargetId: targetIDs[TargetNLB], NetworkLoadBalancerArn: nlbID},
+			&cloudmock.TrafficMirrorTarget{TrafficMirrorTargetId: targetIDs[TargetGWLB], GatewayLoadBalancerEndpointId: gwlbID})
 	}
 	for i := range s.TrafficMirrorSessions {
 		s.TrafficMirrorSessions[i].TrafficMirrorTargetId = id

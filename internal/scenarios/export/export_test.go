@@ -189,14 +189,14 @@ func TestExportAfterChanges(t *testing.T) {
 		RuleNumber: 120, Protocol: "17", RuleAction: "allow", CidrBlock: "10.0.0.32/28", PortRange: &cloudmock.PortRange{From: 4789, To: 4789},
 	})
 	st.TrafficMirrorSessions = nil
-	st.TrafficMirrorFilters = append(st.TrafficMirrorFilters, cloudmock.TrafficMirrorFilter{
+	st.TrafficMirrorFilters = append(st.TrafficMirrorFilters, &cloudmock.TrafficMirrorFilter{
 		TrafficMirrorFilterId: "tmf-0aaaaaaaaaaaaaaaa",
 		EgressFilterRules: []cloudmock.TrafficMirrorFilterRule{{
 			TrafficMirrorFilterRuleId: "tmfr-0bbbbbbbbbbbbbbbb", RuleNumber: 10, RuleAction: "accept",
 			SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0",
 		}},
 	})
-	st.TrafficMirrorTargets = append(st.TrafficMirrorTargets, cloudmock.TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-0ccccccccccccccccc", NetworkInterfaceId: byName(s, "adapter-eni")})
+	st.TrafficMirrorTargets = append(st.TrafficMirrorTargets, &cloudmock.TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-0ccccccccccccccccc", NetworkInterfaceId: byName(s, "adapter-eni")})
 	st.TrafficMirrorSessions = append(st.TrafficMirrorSessions, cloudmock.TrafficMirrorSession{
 		TrafficMirrorSessionId: "tms-0ddddddddddddddddd", NetworkInterfaceId: testENI,
 		TrafficMirrorTargetId: "tmt-0ccccccccccccccccc", TrafficMirrorFilterId: "tmf-0aaaaaaaaaaaaaaaa",

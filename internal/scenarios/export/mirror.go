@@ -14,7 +14,7 @@ func (c *conv) mirror() *yaml.Node {
 		TrafficMirrorSessions: c.st.TrafficMirrorSessions}
 	m := st.Clone()
 	for i := range m.TrafficMirrorFilters {
-		f := &m.TrafficMirrorFilters[i]
+		f := m.TrafficMirrorFilters[i]
 		f.TrafficMirrorFilterId = c.ref(f.TrafficMirrorFilterId)
 		for _, rules := range [][]cloudmock.TrafficMirrorFilterRule{f.IngressFilterRules, f.EgressFilterRules} {
 			for j := range rules {
@@ -23,7 +23,7 @@ func (c *conv) mirror() *yaml.Node {
 		}
 	}
 	for i := range m.TrafficMirrorTargets {
-		t := &m.TrafficMirrorTargets[i]
+		t := m.TrafficMirrorTargets[i]
 		t.TrafficMirrorTargetId = c.ref(t.TrafficMirrorTargetId)
 		switch {
 		case t.NetworkInterfaceId != "":

@@ -32,7 +32,17 @@ func (m *Mirror) UnmarshalYAML(n *yaml.Node) error {
 // MirrorNode writes the mirror section of m (its ids being the names to
 // write) by the same tables the loader reads it with.
 func MirrorNode(m cloudmock.Spec) *yaml.Node {
-	return encodeWith(mirrorTable, &Mirror{Filters: m.TrafficMirrorFilters, Targets: m.TrafficMirrorTargets, Sessions: m.TrafficMirrorSessions})
+	return encodeWith(mirrorTable, &Mirror{Filters: values(m.TrafficMirrorFilters), Targets: values(m.TrafficMirrorTargets), Sessions: m.TrafficMirrorSessions})
+}
+
+// values is the file's list of the model's list of pointers (which
+// holds no nil: the model refuses one).
+func values[T any](ps []*T) []T {
+	var out []T
+	for _, p := range ps {
+		out = append(out, *p)
+	}
+	return out
 }
 
 var mirrorTable = table[Mirror]{

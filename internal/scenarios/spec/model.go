@@ -24,7 +24,7 @@ func (s *Scenario) buildModel() cloudmock.Spec {
 		Vpcs: n.VPCs.List, Subnets: n.VPCs.Subnets, VpcPeeringConnections: n.VPCPeeringConnections.List,
 		TransitGateways: n.TransitGateways.List, TransitGatewayVpcAttachments: n.TransitGateways.Attachments,
 		NetworkAcls: n.NetworkAcls.List, SecurityGroups: n.SecurityGroups.List, LoadBalancers: n.LoadBalancers.List,
-		TrafficMirrorFilters: s.Mirror.Filters, TrafficMirrorTargets: s.Mirror.Targets, TrafficMirrorSessions: s.Mirror.Sessions}
+		TrafficMirrorFilters: pointers(s.Mirror.Filters), TrafficMirrorTargets: pointers(s.Mirror.Targets), TrafficMirrorSessions: s.Mirror.Sessions}
 	for _, in := range n.Instances.List {
 		m.NetworkInterfaces = append(m.NetworkInterfaces, in.NetworkInterfaces...)
 	}
@@ -250,4 +250,17 @@ func (s *Scenario) placesOf(res string) (places, func(string) string, bool) {
 		"Subnet":                      {n.VPCs.places, subnetTable.yamlKey},
 	}[res]
 	return t.places, t.key, ok
+}
+
+// pointers is the model's list of pointers (its filters, its targets) to the
+// file's resources (nil stays nil).
+func pointers[T any](s []T) []*T {
+	if s == nil {
+		return nil
+	}
+	out := make([]*T, len(s))
+	for i := range s {
+		out[i] = &s[i]
+	}
+	return out
 }

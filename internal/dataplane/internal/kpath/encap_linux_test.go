@@ -27,8 +27,8 @@ func encapSpec(packetLength *int) cloudmock.Spec {
 			{NetworkInterfaceId: "eni-web", SubnetId: "subnet-public", PrivateIpAddress: "10.0.0.5", Groups: []string{"sg-all"}},
 			{NetworkInterfaceId: "eni-adapter", SubnetId: "subnet-adapter", PrivateIpAddress: "10.0.0.20", Groups: []string{"sg-all"}},
 		},
-		TrafficMirrorFilters: []cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "tmf-all", IngressFilterRules: accept, EgressFilterRules: accept}},
-		TrafficMirrorTargets: []cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-adapter", NetworkInterfaceId: "eni-adapter"}},
+		TrafficMirrorFilters: []*cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "tmf-all", IngressFilterRules: accept, EgressFilterRules: accept}},
+		TrafficMirrorTargets: []*cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-adapter", NetworkInterfaceId: "eni-adapter"}},
 		TrafficMirrorSessions: []cloudmock.TrafficMirrorSession{{
 			TrafficMirrorSessionId: "tms-web", NetworkInterfaceId: "eni-web",
 			TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-all",

@@ -55,7 +55,7 @@ func dualStack(s *cloudmock.Spec, outer6, amazonDNS bool) {
 			{rule(110, "accept", 47, "::/0", "::/0", nil, nil)}},
 	}
 	for i := range s.TrafficMirrorFilters {
-		f := &s.TrafficMirrorFilters[i]
+		f := s.TrafficMirrorFilters[i]
 		add := v6[f.TrafficMirrorFilterId]
 		f.IngressFilterRules = append(f.IngressFilterRules, add[0]...)
 		f.EgressFilterRules = append(f.EgressFilterRules, add[1]...)

@@ -23,7 +23,7 @@ func planSpec(reject string) cloudmock.Spec {
 		return cloudmock.TrafficMirrorFilterRule{RuleNumber: n, RuleAction: action, Protocol: proto,
 			SourceCidrBlock: src, DestinationCidrBlock: dst, SourcePortRange: sp, DestinationPortRange: dp}
 	}
-	s.TrafficMirrorFilters = []cloudmock.TrafficMirrorFilter{
+	s.TrafficMirrorFilters = []*cloudmock.TrafficMirrorFilter{
 		{TrafficMirrorFilterId: "tmf-a",
 			IngressFilterRules: []cloudmock.TrafficMirrorFilterRule{
 				rule(100, "reject", 6, "0.0.0.0/0", "0.0.0.0/0", nil, pr(22, 22)),
@@ -72,7 +72,7 @@ func planSpec(reject string) cloudmock.Spec {
 // tms-c.
 func amazonDNSFilters(s *cloudmock.Spec) {
 	for i := range s.TrafficMirrorFilters {
-		f := &s.TrafficMirrorFilters[i]
+		f := s.TrafficMirrorFilters[i]
 		switch f.TrafficMirrorFilterId {
 		case "tmf-b":
 			f.IngressFilterRules = append(f.IngressFilterRules,

@@ -57,7 +57,7 @@ func routeSpec(variant string, packetLength *int) cloudmock.Spec {
 	targets := []cloudmock.TargetDescription{{NetworkInterfaceId: "eni-adapter"}, {NetworkInterfaceId: "eni-adapter-2"}, {NetworkInterfaceId: "eni-adapter-3"}}
 	lb := cloudmock.LoadBalancer{LoadBalancerArn: "arn-lb", Type: "network", SubnetId: "subnet-adapter", PrivateIpAddress: "10.0.0.25",
 		Listeners: []cloudmock.Listener{{Protocol: "UDP", Port: 4789}}, Targets: targets}
-	t := &s.TrafficMirrorTargets[0]
+	t := s.TrafficMirrorTargets[0]
 	switch variant {
 	case "eni-nacl":
 		s.NetworkAcls = []cloudmock.NetworkAcl{{NetworkAclId: "acl-adapter", VpcId: "vpc-1",
