@@ -14,8 +14,8 @@ import (
 )
 
 // destConn is one worker's keep-alive connection to the destination, used
-// by that worker alone: the request is written (net/http's Request.Write)
-// and its response read (http.ReadResponse) on the worker's own
+// by that worker alone: the request is written (rendered by wire as
+// net/http's Request.Write renders it) and its response read (http.ReadResponse) on the worker's own
 // goroutine. net/http's Transport gives each connection a reader and a
 // writer goroutine and hands every request and response between them
 // and the caller: three wake-ups per replay, most of them of another
@@ -29,7 +29,8 @@ type destConn struct {
 	c       net.Conn
 	aborted bool
 	br      *bufio.Reader
-	bw      *bufio.Writer
+	// req is the request ReadResponse is given (only its method counts).
+	req http.Request
 	// reused: a response was read on c before (a failure on it may be the
 	// server closing an idle connection: the request is sent again once).
 	reused bool
@@ -111,21 +112,21 @@ func (d *destConn) dial() error {
 	}
 	d.c = c
 	if d.br == nil {
-		d.br, d.bw = bufio.NewReaderSize(c, 4096), bufio.NewWriterSize(c, 4096)
+		d.br = bufio.NewReaderSize(c, 4096)
 	} else {
 		d.br.Reset(c)
-		d.bw.Reset(c)
 	}
 	return nil
 }
 
-// roundTrip sends req and reads its response head; the body is read from
-// the connection, then done must be called. A request that fails on a
-// connection that served before, before any of its response was read, is
-// sent again once on a new connection when sending it again is safe (as
-// net/http's Transport does: nothing was written, or the method is
+// roundTrip sends out and reads its response head; the body is read
+// from the connection, then done must be called. A request that fails on
+// a connection that served before, before any of its response was read,
+// is sent again once on a new connection when sending it again is safe
+// (as net/http's Transport does: nothing was written, or the method is
 // idempotent).
-func (d *destConn) roundTrip(req *http.Request) (*http.Response, error) {
+func (d *destConn) roundTrip(out outgoing) (*http.Response, error) {
+	d.req.Method = out.method
 	for attempt := 0; ; attempt++ {
 		if d.c == nil {
 			if err := d.dial(); err != nil {
@@ -133,40 +134,32 @@ func (d *destConn) roundTrip(req *http.Request) (*http.Response, error) {
 			}
 		}
 		reused := d.reused
-		resp, wrote, readAny, err := d.exchange(req)
+		resp, wrote, readAny, err := d.exchange(out.bytes)
 		if err == nil {
 			return resp, nil
 		}
 		d.drop()
-		if attempt > 0 || !reused || readAny || d.rp.ctx.Err() != nil || (wrote && !replayable(req)) {
+		if attempt > 0 || !reused || readAny || d.rp.ctx.Err() != nil || (wrote && !out.replayable) {
 			return nil, err
-		}
-		if req.GetBody != nil {
-			if req.Body, err = req.GetBody(); err != nil {
-				return nil, err
-			}
 		}
 	}
 }
 
-// exchange writes req and reads the head of its final response (interim
-// 1xx answers skipped). It says whether the request was written whole
-// and whether any byte of a response was read.
-func (d *destConn) exchange(req *http.Request) (resp *http.Response, wrote, readAny bool, err error) {
+// exchange writes the request and reads the head of its final response
+// (interim 1xx answers skipped). It says whether the request was written
+// whole and whether any byte of a response was read.
+func (d *destConn) exchange(request []byte) (resp *http.Response, wrote, readAny bool, err error) {
 	if err := d.c.SetDeadline(time.Now().Add(d.rp.cfg.Timeout)); err != nil {
 		return nil, false, false, err
 	}
-	if err := req.Write(d.bw); err != nil {
-		return nil, false, false, err
-	}
-	if err := d.bw.Flush(); err != nil {
+	if _, err := d.c.Write(request); err != nil {
 		return nil, false, false, err
 	}
 	if _, err := d.br.Peek(1); err != nil {
 		return nil, true, false, err
 	}
 	for {
-		resp, err = http.ReadResponse(d.br, req)
+		resp, err = http.ReadResponse(d.br, &d.req)
 		if err != nil {
 			return nil, true, true, err
 		}

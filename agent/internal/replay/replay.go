@@ -140,19 +140,20 @@ func (rp *Replayer) worker(q chan job) {
 	defer rp.wg.Done()
 	dc := rp.newDestConn()
 	defer dc.close()
+	w := &wire{rp: rp}
 	for j := range q {
 		rp.cfg.Counters.ReplayQueued.Add(-1)
 		if rp.ctx.Err() != nil {
 			rp.cfg.Counters.RequestDrops[metrics.DropShutdown].Add(1)
 			rp.finish(j.conn, j.req, &Result{Dropped: "shutdown"})
 		} else {
-			rp.replay(dc, j)
+			rp.replay(dc, w, j)
 		}
 		rp.cfg.Budget.Release(j.cost)
 	}
 }
 
-func (rp *Replayer) replay(dc *destConn, j job) {
+func (rp *Replayer) replay(dc *destConn, w *wire, j job) {
 	cnt := rp.cfg.Counters
 	if rp.limiter != nil {
 		if err := rp.limiter.Wait(rp.ctx); err != nil {
@@ -161,7 +162,7 @@ func (rp *Replayer) replay(dc *destConn, j job) {
 			return
 		}
 	}
-	req, err := rp.build(rp.ctx, j.conn, j.req)
+	out, err := w.render(j.conn, j.req)
 	if err != nil {
 		cnt.ReplayFailed.Add(1)
 		rp.logFailure("build request", j, err)
@@ -169,7 +170,7 @@ func (rp *Replayer) replay(dc *destConn, j job) {
 		return
 	}
 	start := time.Now()
-	resp, err := dc.roundTrip(req)
+	resp, err := dc.roundTrip(out)
 	if err != nil {
 		if rp.ctx.Err() != nil {
 			cnt.RequestDrops[metrics.DropShutdown].Add(1)

@@ -105,24 +105,30 @@ func (rp *Replayer) header(c stream.Conn, r *httpparse.Request) http.Header {
 		}
 		h[k] = append(h[k], f.Value)
 	}
-	client := c.Client.Addr().Unmap().String()
-	if xff := h.Get("X-Forwarded-For"); xff != "" {
-		h.Set("X-Forwarded-For", xff+", "+client)
-	} else {
-		h.Set("X-Forwarded-For", client)
-	}
-	if h.Get("X-Forwarded-Port") == "" {
-		h.Set("X-Forwarded-Port", strconv.Itoa(int(c.Server.Port())))
-	}
-	if h.Get("X-Forwarded-Proto") == "" {
-		h.Set("X-Forwarded-Proto", "http")
-	}
-	if h.Get("X-Forwarded-Host") == "" && r.Host != "" {
-		h.Set("X-Forwarded-Host", r.Host)
-	}
+	forwarded(h.Get, h.Set, c, r.Host)
 	if _, ok := h["User-Agent"]; !ok {
 		// An empty value stops net/http from adding its own User-Agent.
 		h["User-Agent"] = []string{""}
 	}
 	return h
+}
+
+// forwarded adds the X-Forwarded-* fields of a request from c (whose Host
+// was host) through a header's get (first value) and set (replace all).
+func forwarded(get func(string) string, set func(k, v string), c stream.Conn, host string) {
+	client := c.Client.Addr().Unmap().String()
+	if xff := get("X-Forwarded-For"); xff != "" {
+		set("X-Forwarded-For", xff+", "+client)
+	} else {
+		set("X-Forwarded-For", client)
+	}
+	if get("X-Forwarded-Port") == "" {
+		set("X-Forwarded-Port", strconv.Itoa(int(c.Server.Port())))
+	}
+	if get("X-Forwarded-Proto") == "" {
+		set("X-Forwarded-Proto", "http")
+	}
+	if get("X-Forwarded-Host") == "" && host != "" {
+		set("X-Forwarded-Host", host)
+	}
 }
