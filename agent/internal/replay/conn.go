@@ -15,7 +15,8 @@ import (
 
 // destConn is one worker's keep-alive connection to the destination, used
 // by that worker alone: the request is written (rendered by wire as
-// net/http's Request.Write renders it) and its response read (http.ReadResponse) on the worker's own
+// net/http's Request.Write renders it) and its response read (respReader,
+// net/http's ReadResponse for unusual replies) on the worker's own
 // goroutine. net/http's Transport gives each connection a reader and a
 // writer goroutine and hands every request and response between them
 // and the caller: three wake-ups per replay, most of them of another
@@ -29,8 +30,9 @@ type destConn struct {
 	c       net.Conn
 	aborted bool
 	br      *bufio.Reader
-	// req is the request ReadResponse is given (only its method counts).
-	req http.Request
+	// method is the method of the request in flight (HEAD has no body).
+	method string
+	rr     respReader
 	// reused: a response was read on c before (a failure on it may be the
 	// server closing an idle connection: the request is sent again once).
 	reused bool
@@ -125,8 +127,8 @@ func (d *destConn) dial() error {
 // is sent again once on a new connection when sending it again is safe
 // (as net/http's Transport does: nothing was written, or the method is
 // idempotent).
-func (d *destConn) roundTrip(out outgoing) (*http.Response, error) {
-	d.req.Method = out.method
+func (d *destConn) roundTrip(out outgoing) (*response, error) {
+	d.method = out.method
 	for attempt := 0; ; attempt++ {
 		if d.c == nil {
 			if err := d.dial(); err != nil {
@@ -148,7 +150,7 @@ func (d *destConn) roundTrip(out outgoing) (*http.Response, error) {
 // exchange writes the request and reads the head of its final response
 // (interim 1xx answers skipped). It says whether the request was written
 // whole and whether any byte of a response was read.
-func (d *destConn) exchange(request []byte) (resp *http.Response, wrote, readAny bool, err error) {
+func (d *destConn) exchange(request []byte) (resp *response, wrote, readAny bool, err error) {
 	if err := d.c.SetDeadline(time.Now().Add(d.rp.cfg.Timeout)); err != nil {
 		return nil, false, false, err
 	}
@@ -158,22 +160,18 @@ func (d *destConn) exchange(request []byte) (resp *http.Response, wrote, readAny
 	if _, err := d.br.Peek(1); err != nil {
 		return nil, true, false, err
 	}
-	for {
-		resp, err = http.ReadResponse(d.br, &d.req)
-		if err != nil {
-			return nil, true, true, err
-		}
-		if resp.StatusCode < 100 || resp.StatusCode > 199 || resp.StatusCode == http.StatusSwitchingProtocols {
-			return resp, true, true, nil
-		}
+	resp, err = d.rr.read(d.br, d.method)
+	if err != nil {
+		return nil, true, true, err
 	}
+	return resp, true, true, nil
 }
 
 // done ends the exchange of resp: the connection is kept for the next
 // request when the response was read to its end and the server keeps
 // it open, closed otherwise.
-func (d *destConn) done(resp *http.Response, readToEnd bool) {
-	if !readToEnd || resp.Close || resp.StatusCode == http.StatusSwitchingProtocols {
+func (d *destConn) done(resp *response, readToEnd bool) {
+	if !readToEnd || resp.close || resp.status == http.StatusSwitchingProtocols {
 		d.drop()
 		return
 	}

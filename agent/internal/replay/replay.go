@@ -184,23 +184,33 @@ func (rp *Replayer) replay(dc *destConn, w *wire, j job) {
 	}
 	var res *Result
 	if rp.cfg.OnResult != nil {
-		res = &Result{Status: resp.StatusCode, Header: fields(resp)}
-		res.Body, _ = io.ReadAll(io.LimitReader(resp.Body, int64(rp.cfg.KeepBody)))
+		res = &Result{Status: resp.status, Header: resp.fields()}
 	}
-	n, err := io.Copy(io.Discard, io.LimitReader(resp.Body, rp.cfg.MaxResponseDrain))
-	end := err == nil && atEOF(resp.Body)
-	if end {
-		_ = resp.Body.Close() // read to its end: nothing to release
-	}
+	kept, cut, end := consume(resp, res != nil, rp.cfg.KeepBody, rp.cfg.MaxResponseDrain)
 	dc.done(resp, end)
 	lat := time.Since(start)
 	cnt.Latency.Observe(lat)
-	cnt.ReplayStatus[metrics.StatusClass(resp.StatusCode)].Add(1)
+	cnt.ReplayStatus[metrics.StatusClass(resp.status)].Add(1)
 	cnt.Replayed.Add(1)
 	if res != nil {
-		res.BodyCut, res.Latency = n > 0, lat
+		res.Body, res.BodyCut, res.Latency = kept, cut, lat
 		rp.finish(j.conn, j.req, res)
 	}
+}
+
+// consume reads resp's body: its first keepBody bytes kept when keep,
+// the rest drained up to maxDrain; cut says there was more than was kept,
+// end that the body was read to its end.
+func consume(resp *response, keep bool, keepBody int, maxDrain int64) (kept []byte, cut, end bool) {
+	if keep {
+		kept, _ = io.ReadAll(io.LimitReader(resp.body, int64(keepBody)))
+	}
+	n, err := io.Copy(io.Discard, io.LimitReader(resp.body, maxDrain))
+	end = err == nil && atEOF(resp.body)
+	if end && resp.std != nil {
+		_ = resp.std.Body.Close() // read to its end: nothing to release
+	}
+	return kept, n > 0, end
 }
 
 // fields lists a response's header in a stable order (net/http keeps a
