@@ -1,6 +1,8 @@
 package replay
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -49,4 +51,47 @@ func BenchmarkReplay(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkReadResponse reads a typical reply (net/http server's headers,
+// short body) and drains it, with respReader and with http.ReadResponse
+// as the agent did before; one op is one reply.
+func BenchmarkReadResponse(b *testing.B) {
+	reply := []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain; charset=utf-8\r\n" +
+		"Date: Tue, 08 Dec 2026 03:30:00 GMT\r\n\r\nok")
+	src := bytes.NewReader(reply)
+	br := bufio.NewReaderSize(src, 4096)
+	next := func() {
+		src.Reset(reply)
+		br.Reset(src)
+	}
+	b.Run("agent", func(b *testing.B) {
+		var rr respReader
+		b.ReportAllocs()
+		for range b.N {
+			next()
+			r, err := rr.read(br, "GET")
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, _, end := consume(r, false, 0, 4<<20); !end {
+				b.Fatal("not read to its end")
+			}
+		}
+	})
+	b.Run("net-http", func(b *testing.B) {
+		req := &http.Request{Method: "GET"}
+		b.ReportAllocs()
+		for range b.N {
+			next()
+			resp, err := http.ReadResponse(br, req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			r := &response{status: resp.StatusCode, close: resp.Close, body: resp.Body, std: resp}
+			if _, _, end := consume(r, false, 0, 4<<20); !end {
+				b.Fatal("not read to its end")
+			}
+		}
+	})
 }
