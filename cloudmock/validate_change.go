@@ -71,6 +71,9 @@ func (c *Change) validate() (cleared bool, err error) {
 	if c.d.only(listTargets) && targetsChangeValid(c.prev, c.next, c.d.lists[listTargets], c.known) {
 		return true, nil
 	}
+	if c.d.only(listSessions) && sessionsChangeValid(c.prev, c.next, c.d.lists[listSessions], c.known) {
+		return true, nil
+	}
 	return false, c.next.validate(&c.d)
 }
 
