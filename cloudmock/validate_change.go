@@ -49,7 +49,9 @@ func (c *Change) WithIDs(known func(id string) bool) *Change {
 // valid; when only mirror filters changed, the model's own checks of a
 // filter (the same code as Validate's) run on the changed filters alone,
 // and what involves the other resources is checked apart (unique ids, the
-// account's filter quota, sessions naming a filter that went). Whatever
+// account's filter quota, sessions naming a filter that went); so do
+// the mirror targets (targetsChangeValid) and sessions
+// (sessionsChangeValid) changed alone. Whatever
 // it cannot clear, and any problem it finds, goes to next.Validate()
 // (less the filters' checks when the filters did not change), so the
 // answer (errors, their order and wording) is always Validate's: only
@@ -69,6 +71,9 @@ func (c *Change) validate() (cleared bool, err error) {
 		return true, nil
 	}
 	if c.d.only(listTargets) && targetsChangeValid(c.prev, c.next, c.d.lists[listTargets], c.known) {
+		return true, nil
+	}
+	if c.d.only(listSessions) && sessionsChangeValid(c.prev, c.next, c.d.lists[listSessions], c.known) {
 		return true, nil
 	}
 	return false, c.next.validate(&c.d)

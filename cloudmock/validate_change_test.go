@@ -25,7 +25,7 @@ func changeStep(r *rand.Rand, s *Spec) {
 		}
 		return (*fs)[r.IntN(len(*fs))]
 	}
-	switch r.IntN(17) {
+	switch r.IntN(22) {
 	case 0, 1:
 		*fs = append(*fs, &TrafficMirrorFilter{TrafficMirrorFilterId: fmt.Sprintf("tmf-%d", r.IntN(40)), IngressFilterRules: []TrafficMirrorFilterRule{randomRule(r)}})
 	case 2:
@@ -47,7 +47,9 @@ func changeStep(r *rand.Rand, s *Spec) {
 	case 9:
 		pick().Description = fmt.Sprint(r.IntN(3))
 	case 10:
-		s.TrafficMirrorSessions[0].TrafficMirrorFilterId = ids[r.IntN(len(ids))]
+		if len(s.TrafficMirrorSessions) > 0 {
+			s.TrafficMirrorSessions[0].TrafficMirrorFilterId = ids[r.IntN(len(ids))]
+		}
 	case 11:
 		s.Profile = []string{"", "aws", "alibaba"}[r.IntN(3)]
 	case 12:
@@ -63,7 +65,65 @@ func changeStep(r *rand.Rand, s *Spec) {
 			i := r.IntN(len(ts))
 			s.TrafficMirrorTargets = append(ts[:i:i], ts[i+1:]...)
 		}
+	default:
+		sessionStep(r, s)
 	}
+}
+
+// sessionStep adds, removes or changes a mirror session of s.
+func sessionStep(r *rand.Rand, s *Spec) {
+	xs := &s.TrafficMirrorSessions
+	switch r.IntN(8) { // adds are mostly refused: enough of them to grow
+	case 0, 1, 2, 3, 4:
+		*xs = append(*xs, randomSession(r))
+	case 5:
+		if len(*xs) > 0 {
+			i := r.IntN(len(*xs))
+			*xs = append((*xs)[:i:i], (*xs)[i+1:]...)
+		}
+	default:
+		if len(*xs) > 0 {
+			x, y := &(*xs)[r.IntN(len(*xs))], randomSession(r)
+			switch r.IntN(4) {
+			case 0:
+				x.SessionNumber = y.SessionNumber
+			case 1:
+				x.TrafficMirrorTargetId = y.TrafficMirrorTargetId
+			case 2:
+				x.PacketLength, x.VirtualNetworkId = y.PacketLength, y.VirtualNetworkId
+			case 3:
+				x.NetworkInterfaceId, x.TrafficMirrorSourceIds = y.NetworkInterfaceId, y.TrafficMirrorSourceIds
+			}
+		}
+	}
+}
+
+// randomSession is a mirror session, mostly valid alone but sharing a
+// source, target or number with others: each field is a good value three
+// times in four, else an id taken or empty, a source that is a target's
+// interface or none, a target or filter that is none, a value out of
+// range.
+func randomSession(r *rand.Rand) TrafficMirrorSession {
+	pick := func(good []string, bad ...string) string {
+		if r.IntN(4) > 0 {
+			return good[r.IntN(len(good))]
+		}
+		return bad[r.IntN(len(bad))]
+	}
+	x := TrafficMirrorSession{TrafficMirrorSessionId: pick([]string{fmt.Sprintf("tms-%d", r.IntN(40))}, "tms-web", ""),
+		NetworkInterfaceId:    pick([]string{"eni-web", "eni-test", "eni-s1", "eni-s2", "eni-s3", "eni-s4"}, "eni-adapter", "eni-none", ""),
+		TrafficMirrorTargetId: pick([]string{"tmt-adapter"}, "tmt-2", "tmt-none"),
+		TrafficMirrorFilterId: pick([]string{"tmf-web"}, "tmf-none"),
+		SessionNumber:         []int{1, 2, 3, 4, 1, 2, 0, 40000}[r.IntN(8)]}
+	switch r.IntN(6) {
+	case 0:
+		x.VirtualNetworkId = new([]int{5, -1, 1 << 24}[r.IntN(3)])
+	case 1:
+		x.PacketLength = new([]int{100, 0, 9000}[r.IntN(3)])
+	case 2:
+		x.TrafficMirrorSourceIds = []string{pick([]string{"eni-web", "eni-test"}, "eni-none")}
+	}
+	return x
 }
 
 // randomTarget is a mirror target, valid about half the time: its id
@@ -306,5 +366,76 @@ func TestValidateChangeTargets(t *testing.T) {
 		if fmt.Sprint(got) != fmt.Sprint(want) || cleared != c.clear || (want == nil) != c.clear {
 			t.Errorf("%s: cleared %v, %v; Validate %v", c.name, cleared, got, want)
 		}
+	}
+}
+
+// ValidateChange answers exactly what Validate answers on random changes
+// of the sessions, under either profile (Alibaba: one session per source,
+// one per number), and clears most valid ones without Validate.
+// TestValidateChangeIsValidate's walk soon removes the filter and target
+// sessions need; this one keeps them, and has sources enough (eni-s1 to
+// eni-s4 beside eni-web and eni-test) to reach a target's limit.
+func TestValidateChangeSessions(t *testing.T) {
+	for _, profile := range []string{"aws", "alibaba"} {
+		r := rand.New(rand.NewPCG(25, 2))
+		prev := walkthroughSpec()
+		prev.Profile = profile
+		for i := range 4 {
+			prev.NetworkInterfaces = append(prev.NetworkInterfaces, NetworkInterface{NetworkInterfaceId: fmt.Sprintf("eni-s%d", i+1),
+				SubnetId: "subnet-test", PrivateIpAddress: fmt.Sprintf("10.0.0.%d", 40+i)})
+		}
+		if err := prev.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		cleared, valid, most := 0, 0, 0
+		for step := range 4000 {
+			next := prev.Clone()
+			for range 1 + r.IntN(2) {
+				sessionStep(r, &next)
+			}
+			fast, got := Diff(&prev, &next).validate()
+			if want := next.Validate(); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("%s step %d: ValidateChange = %v\nValidate = %v\nprev %+v\nnext %+v", profile, step, got, want, prev.TrafficMirrorSessions, next.TrafficMirrorSessions)
+			} else if want == nil {
+				prev, valid = next, valid+1
+				most = max(most, len(prev.TrafficMirrorSessions))
+			}
+			if fast {
+				cleared++
+			}
+		}
+		if cleared < valid*2/3 {
+			t.Fatalf("%s: %d of %d valid changes cleared without Validate", profile, cleared, valid)
+		}
+		t.Logf("%s: %d valid changes of 4000, %d cleared without Validate, at most %d sessions", profile, valid, cleared, most)
+	}
+}
+
+// A session beyond its target's limit (10 per interface target) is
+// refused as Validate refuses it, though the sessions before it are
+// unchanged.
+func TestValidateChangeSessionsPerTarget(t *testing.T) {
+	prev := walkthroughSpec()
+	prev.TrafficMirrorSessions = nil
+	session := func(i int) TrafficMirrorSession {
+		return TrafficMirrorSession{TrafficMirrorSessionId: fmt.Sprintf("tms-%d", i), NetworkInterfaceId: fmt.Sprintf("eni-s%d", i/3),
+			TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-web", SessionNumber: 1 + i%3}
+	}
+	for i := range 4 {
+		prev.NetworkInterfaces = append(prev.NetworkInterfaces, NetworkInterface{NetworkInterfaceId: fmt.Sprintf("eni-s%d", i),
+			SubnetId: "subnet-test", PrivateIpAddress: fmt.Sprintf("10.0.0.%d", 40+i)})
+	}
+	for i := range 9 {
+		prev.TrafficMirrorSessions = append(prev.TrafficMirrorSessions, session(i))
+	}
+	for n, ok := range []bool{true, false} { // the 10th, then the 11th
+		next := prev.Clone()
+		next.TrafficMirrorSessions = append(next.TrafficMirrorSessions, session(9+n))
+		cleared, got := Diff(&prev, &next).validate()
+		want := next.Validate()
+		if fmt.Sprint(got) != fmt.Sprint(want) || (want == nil) != ok || cleared != ok {
+			t.Errorf("session %d: cleared %v, %v; Validate %v", 10+n, cleared, got, want)
+		}
+		prev = next
 	}
 }

@@ -180,3 +180,73 @@ func BenchmarkOneChangeTarget(b *testing.B) {
 		})
 	}
 }
+
+var sessionIDInAnswer = regexp.MustCompile(`<trafficMirrorSessionId>([^<]+)<`)
+
+// sessionsSpec is benchSpec(1) (one filter) with a target on the
+// network load balancer (no limit of sessions per load balancer target)
+// and n sessions to it: AWS allows three sessions per source ENI, so the
+// sessions have a source ENI for every three, in a VPC of their own.
+func sessionsSpec(n int) cloudmock.Spec {
+	spec := benchSpec(1)
+	const tgt = "tmt-0000000000000000b"
+	spec.TrafficMirrorTargets = append(spec.TrafficMirrorTargets, &cloudmock.TrafficMirrorTarget{TrafficMirrorTargetId: tgt, NetworkLoadBalancerArn: nlbArn})
+	spec.Vpcs = append(spec.Vpcs, cloudmock.Vpc{VpcId: "vpc-0000000000000bench", CidrBlock: "10.1.0.0/16"})
+	spec.Subnets = append(spec.Subnets, cloudmock.Subnet{SubnetId: "subnet-000000000000bench", VpcId: "vpc-0000000000000bench", CidrBlock: "10.1.0.0/16"})
+	for i := range n {
+		eni := fmt.Sprintf("eni-%017x", 0x100000+i/3)
+		if i%3 == 0 {
+			spec.NetworkInterfaces = append(spec.NetworkInterfaces, cloudmock.NetworkInterface{NetworkInterfaceId: eni,
+				SubnetId: "subnet-000000000000bench", PrivateIpAddress: fmt.Sprintf("10.1.%d.%d", (i/3+4)/256, (i/3+4)%256)})
+		}
+		spec.TrafficMirrorSessions = append(spec.TrafficMirrorSessions, cloudmock.TrafficMirrorSession{
+			TrafficMirrorSessionId: fmt.Sprintf("tms-%017x", i+1), NetworkInterfaceId: eni,
+			TrafficMirrorTargetId: tgt, TrafficMirrorFilterId: "tmf-00000000000000001", SessionNumber: i%3 + 1})
+	}
+	return spec
+}
+
+// sessionsServer is a server over sessionsSpec(n) whose Apply accepts
+// every state.
+func sessionsServer(b *testing.B, n int) *Server {
+	b.Helper()
+	s, err := New(Config{Spec: sessionsSpec(n), Seed: 1, Apply: func(cloudmock.Spec) error { return nil }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// BenchmarkOneChangeManySessions is one session change on an account of
+// 10 and 10 000 traffic mirror sessions (AWS's quota is 10 000 per
+// account; the account also holds an ENI per three sessions):
+// CreateTrafficMirrorSession alternated with DeleteTrafficMirrorSession
+// of the session just created (n-1 before the create), and
+// ModifyTrafficMirrorSession of the middle session's description.
+func BenchmarkOneChangeManySessions(b *testing.B) {
+	b.Run("create-delete", func(b *testing.B) {
+		for _, n := range benchSizes {
+			b.Run(fmt.Sprintf("resources=%d", n), func(b *testing.B) {
+				create := "Action=CreateTrafficMirrorSession&Version=2016-11-15&NetworkInterfaceId=" + eniTest +
+					"&TrafficMirrorTargetId=tmt-0000000000000000b&TrafficMirrorFilterId=tmf-00000000000000001&SessionNumber=1"
+				benchCreateDelete(b, sessionsServer(b, n-1), create,
+					"Action=DeleteTrafficMirrorSession&Version=2016-11-15&TrafficMirrorSessionId=", sessionIDInAnswer)
+			})
+		}
+	})
+	b.Run("modify", func(b *testing.B) {
+		for _, n := range benchSizes {
+			b.Run(fmt.Sprintf("resources=%d", n), func(b *testing.B) {
+				s := sessionsServer(b, n)
+				i := 0
+				for b.Loop() {
+					form := fmt.Sprintf("Action=ModifyTrafficMirrorSession&Version=2016-11-15&TrafficMirrorSessionId=tms-%017x&Description=d%d", n/2+1, i%2)
+					if rec := serveForm(s, form); rec.Code != 200 {
+						b.Fatalf("%d %s", rec.Code, rec.Body.String())
+					}
+					i++
+				}
+			})
+		}
+	})
+}

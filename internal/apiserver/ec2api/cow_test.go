@@ -280,3 +280,50 @@ func TestReadersBesideSharedChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Sessions created, modified and deleted in turn (the last one and one
+// before it), on an account of ten, leave every Spec published on the way
+// as it was, and the sessions the account ends with are those expected.
+func TestSessionChangesKeepPublished(t *testing.T) {
+	spec := sessionsSpec(10)
+	s, err := New(Config{Spec: spec, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.verify = true
+	created, numbers := []string{}, []int{} // on eniTest, three at most
+	// two creates, a modify, a delete, twice: eniTest's three are not passed
+	for i := range 8 {
+		free := 1
+		for slices.Contains(numbers, free) {
+			free++
+		}
+		form := "Action=CreateTrafficMirrorSession&Version=2016-11-15&NetworkInterfaceId=" + eniTest +
+			"&TrafficMirrorTargetId=tmt-0000000000000000b&TrafficMirrorFilterId=tmf-00000000000000001&SessionNumber=" + fmt.Sprint(free)
+		switch {
+		case i%4 == 2:
+			form = "Action=ModifyTrafficMirrorSession&Version=2016-11-15&Description=d&TrafficMirrorSessionId=" + created[0]
+		case i%4 == 3:
+			k := len(created) - 1 - i%8/4 // the last, or the one before it
+			form = "Action=DeleteTrafficMirrorSession&Version=2016-11-15&TrafficMirrorSessionId=" + created[k]
+			created, numbers = slices.Delete(created, k, k+1), slices.Delete(numbers, k, k+1)
+		}
+		rec := serveForm(s, form)
+		if rec.Code != 200 {
+			t.Fatalf("%s: %d %s", form, rec.Code, rec.Body.String())
+		}
+		if m := sessionIDInAnswer.FindStringSubmatch(rec.Body.String()); m != nil && i%4 < 2 {
+			created, numbers = append(created, m[1]), append(numbers, free)
+		}
+	}
+	if err := s.verifyFault(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, x := range s.Spec().TrafficMirrorSessions {
+		got = append(got, x.TrafficMirrorSessionId)
+	}
+	if len(got) != 10+len(created) || !slices.Equal(got[10:], created) {
+		t.Fatalf("sessions %v, want the ten and %v", got, created)
+	}
+}
