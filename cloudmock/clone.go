@@ -185,6 +185,25 @@ func (s *Spec) NewVNI(rng *rand.Rand) int {
 	return freeVNI(rng, func(v int) bool { return used[v] })
 }
 
+// FillVNIs gives every session without a VXLAN network id one that no
+// other session uses, as NewVNI would one by one, but in one pass over
+// the sessions (NewVNI per session is quadratic in their number).
+func (s *Spec) FillVNIs(rng *rand.Rand) {
+	used := map[int]bool{}
+	for _, x := range s.TrafficMirrorSessions {
+		if x.VirtualNetworkId != nil {
+			used[*x.VirtualNetworkId] = true
+		}
+	}
+	for i := range s.TrafficMirrorSessions {
+		if x := &s.TrafficMirrorSessions[i]; x.VirtualNetworkId == nil {
+			v := freeVNI(rng, func(v int) bool { return used[v] })
+			used[v] = true
+			x.VirtualNetworkId = &v
+		}
+	}
+}
+
 // freeVNI draws VNIs (1..2^24-1) from rng until one is not used.
 func freeVNI(rng *rand.Rand, used func(int) bool) int {
 	for {

@@ -3,6 +3,7 @@ package cloudmock
 import (
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -144,5 +145,19 @@ func TestNewVNISkipsUsed(t *testing.T) {
 	s.TrafficMirrorSessions = nil
 	if got := s.NewVNI(rand.New(rand.NewPCG(1, 2))); got != first {
 		t.Fatalf("NewVNI with no sessions = %d, want the first draw %d", got, first)
+	}
+}
+
+// FillVNIs gives each session without a VNI one that no other session
+// holds, in order: with the rng's first draw held by the second session,
+// the first and third get the second and third draws.
+func TestFillVNIsDistinct(t *testing.T) {
+	draws := rand.New(rand.NewPCG(1, 2))
+	first, second, third := draws.IntN(1<<24-1)+1, draws.IntN(1<<24-1)+1, draws.IntN(1<<24-1)+1
+	s := Spec{TrafficMirrorSessions: []TrafficMirrorSession{{}, {VirtualNetworkId: new(first)}, {}}}
+	s.FillVNIs(rand.New(rand.NewPCG(1, 2)))
+	got := []int{*s.TrafficMirrorSessions[0].VirtualNetworkId, *s.TrafficMirrorSessions[1].VirtualNetworkId, *s.TrafficMirrorSessions[2].VirtualNetworkId}
+	if want := []int{second, first, third}; !slices.Equal(got, want) {
+		t.Fatalf("VNIs %v, want %v", got, want)
 	}
 }

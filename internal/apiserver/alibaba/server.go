@@ -132,11 +132,9 @@ func New(cfg Config) (*Server, error) {
 // enabled sessions, VNIs and rule ids.
 func (s *Server) initialMeta(a *account) {
 	t0 := s.now()
+	a.spec.FillVNIs(s.rng)
 	for i := range a.spec.TrafficMirrorSessions {
 		x := &a.spec.TrafficMirrorSessions[i]
-		if x.VirtualNetworkId == nil {
-			x.VirtualNetworkId = new(a.spec.NewVNI(s.rng))
-		}
 		a.meta[x.TrafficMirrorSessionId] = meta{Name: s.cfg.Names[x.TrafficMirrorSessionId], Created: t0, Enabled: true}
 	}
 	for i := range a.spec.TrafficMirrorFilters {

@@ -51,11 +51,7 @@ func (st *state) newID(prefix string) string {
 
 // complete gives every session a VNI and every filter rule an id.
 func (st *state) complete() {
-	for i := range st.spec.TrafficMirrorSessions {
-		if x := &st.spec.TrafficMirrorSessions[i]; x.VirtualNetworkId == nil {
-			x.VirtualNetworkId = new(st.spec.NewVNI(st.srv.rng))
-		}
-	}
+	st.spec.FillVNIs(st.srv.rng)
 	for i := range st.spec.TrafficMirrorFilters {
 		f := st.spec.TrafficMirrorFilters[i]
 		if f == nil {
