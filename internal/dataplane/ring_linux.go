@@ -18,7 +18,7 @@ import (
 type RingOptions struct {
 	// BlockSize is the ring's block size in bytes, a multiple of the page
 	// size and larger than the biggest frame (default: room for
-	// blockFrames frames of the interface's MTU, at least 256 KiB, 1 MiB
+	// blockFrames frames of the interface's MTU, at least 256 KiB, 2 MiB
 	// at MTU 9001, when the ring gets its full Frames; otherwise 256 KiB,
 	// or 128 KiB when Budget leaves a ring less than 1 MiB).
 	BlockSize int
@@ -135,13 +135,13 @@ func (o RingOptions) forRings(n, mtu int) RingOptions {
 // The kernel hands the capture a block at a time and wakes it once per
 // block, and a block goes back to the kernel only when all its copies are
 // sent: at MTU 9001 a 256 KiB block held 28 frames, a wake-up of the
-// capture (and of its sender) every 28 jumbo copies. With 1 MiB blocks (a
-// hundred jumbo frames) the user-space path's rate at 8947 B, over tc
-// mirred's, was higher in 11 of 15 paired runs on a shared machine (at
-// load 2: 0.82 against 0.76, the mirror's CPU per copy 9 % lower; figures
-// in the commit), not lower at 64 or 1400 B. At MTU 1500 the block stays
-// 256 KiB.
-const blockFrames = 100
+// capture (and of its sender) every 28 jumbo copies. With blocks of 100
+// frames (1 MiB) the user-space path's rate at 8947 B, over tc mirred's,
+// was 0.82 against main's 0.76 (medians, paired runs at load 2); with 200
+// (2 MiB) 0.89 against 0.78, the mirror's CPU per copy about 10 % lower;
+// at 64 and 1400 B no change beyond the noise (figures in the commit).
+// At MTU 1500 a block is 512 KiB (328 frames of 1400 B).
+const blockFrames = 200
 
 // blockSizeFor returns the block size of a full-depth ring of frames of
 // frame bytes: blockFrames of them, rounded up to a power of two, at least
