@@ -6,7 +6,8 @@ import (
 )
 
 // TestRingsWithinBudget: a small lab gets rings of Frames frames of its
-// MTU (so a jumbo interface's ring is as deep in frames as another's); a
+// MTU (so a jumbo interface's ring is as deep in frames as another's), in
+// blocks of at least blockFrames frames (2 MiB at MTU 9001); a
 // large one gets smaller rings whose sum stays within the budget, never
 // below two 128 KiB blocks; explicit Blocks are kept.
 func TestRingsWithinBudget(t *testing.T) {
@@ -17,17 +18,19 @@ func TestRingsWithinBudget(t *testing.T) {
 		n, mtu            int
 		blockSize, blocks int
 	}{
-		{"small lab", RingOptions{}, 2, 1500, 256 << 10, 26},          // 4096 × 1642 B
-		{"small lab, jumbo", RingOptions{}, 2, jumbo, 256 << 10, 143}, // 4096 × 9143 B
-		{"small lab, fewer frames", RingOptions{Frames: 512}, 2, jumbo, 256 << 10, 18},
-		{"16 ENIs", RingOptions{}, 32, 1500, 256 << 10, 16}, // 4 MiB each
+		{"small lab", RingOptions{}, 2, 1500, 512 << 10, 13},       // 4096 × 1642 B, 200 a block
+		{"small lab, jumbo", RingOptions{}, 2, jumbo, 2 << 20, 18}, // 4096 × 9143 B, 200 a block
+		{"small lab, fewer frames", RingOptions{Frames: 512}, 2, jumbo, 2 << 20, 3},
+		{"small lab, jumbo, explicit block size", RingOptions{BlockSize: 256 << 10}, 2, jumbo, 256 << 10, 143},
+		{"4 ENIs, jumbo", RingOptions{}, 8, jumbo, 256 << 10, 64}, // cut to 16 MiB each: the budget's blocks
+		{"16 ENIs", RingOptions{}, 32, 1500, 256 << 10, 16},       // 4 MiB each
 		{"16 ENIs, jumbo", RingOptions{}, 32, jumbo, 256 << 10, 16},
 		{"100 ENIs", RingOptions{}, 200, 1500, 128 << 10, 5},
 		{"50 ENIs", RingOptions{}, 100, 1500, 256 << 10, 5},
 		{"1000 ENIs", RingOptions{}, 2000, jumbo, 128 << 10, 2},
 		{"explicit blocks", RingOptions{Blocks: 4}, 2000, 1500, 256 << 10, 4},
 		{"explicit block size", RingOptions{BlockSize: 64 << 10}, 2000, 1500, 64 << 10, 2},
-		{"larger budget", RingOptions{Budget: 1 << 30}, 20, 1500, 256 << 10, 26},
+		{"larger budget", RingOptions{Budget: 1 << 30}, 20, 1500, 512 << 10, 13},
 		{"larger budget, shared", RingOptions{Budget: 1 << 30}, 200, 1500, 256 << 10, 20},
 	} {
 		got := c.o.forRings(c.n, c.mtu)
