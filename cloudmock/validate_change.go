@@ -128,18 +128,31 @@ func sub[T any](list []T, sp span, next bool) []T {
 	return list[sp.lo:hi:hi]
 }
 
+// deltaProfile is the profile a change's part is checked under, and
+// false where the part is too large to check alone (more than
+// maxDeltaFilters entries either side), the profile is unknown, or the
+// list's n entries pass the account's quota for it: Validate answers
+// those.
+func deltaProfile(next *Spec, sp span, quota func(Quotas) int, n int) (Profile, bool) {
+	if sp.nextHi-sp.lo > maxDeltaFilters || sp.prevHi-sp.lo > maxDeltaFilters {
+		return Profile{}, false
+	}
+	prof, err := LookupProfile(next.Profile)
+	if err != nil {
+		return Profile{}, false
+	}
+	if q := quota(prof.Quotas); q > 0 && n > q {
+		return Profile{}, false
+	}
+	return prof, true
+}
+
 // filtersChangeValid says that next, made from the valid prev by changing
 // the filters of sp alone, passes Validate. false means "not shown", not
 // "invalid".
 func filtersChangeValid(prev, next *Spec, sp span, known func(string) bool) bool {
-	if sp.nextHi-sp.lo > maxDeltaFilters || sp.prevHi-sp.lo > maxDeltaFilters {
-		return false
-	}
-	prof, err := LookupProfile(next.Profile)
-	if err != nil {
-		return false
-	}
-	if q := prof.Quotas.FiltersPerAccount; q > 0 && len(next.TrafficMirrorFilters) > q {
+	prof, ok := deltaProfile(next, sp, func(q Quotas) int { return q.FiltersPerAccount }, len(next.TrafficMirrorFilters))
+	if !ok {
 		return false
 	}
 	v := &validator{prof: prof}
@@ -209,14 +222,8 @@ func goneFilterNamed(next *Spec, now, before map[string]bool) bool {
 // shown", not "invalid". A target changed in place (its id before and
 // after) is not shown: the sessions' checks of its kind would rerun.
 func targetsChangeValid(prev, next *Spec, sp span, known func(string) bool) bool {
-	if sp.nextHi-sp.lo > maxDeltaFilters || sp.prevHi-sp.lo > maxDeltaFilters {
-		return false
-	}
-	prof, err := LookupProfile(next.Profile)
-	if err != nil {
-		return false
-	}
-	if q := prof.Quotas.TargetsPerAccount; q > 0 && len(next.TrafficMirrorTargets) > q {
+	prof, ok := deltaProfile(next, sp, func(q Quotas) int { return q.TargetsPerAccount }, len(next.TrafficMirrorTargets))
+	if !ok {
 		return false
 	}
 	others := *next // what a target refers to; its targets are the change's part

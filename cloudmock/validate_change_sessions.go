@@ -9,14 +9,8 @@ package cloudmock
 // within every limit, so a limit a changed session passes is reported at
 // that session, as Validate reports it.
 func sessionsChangeValid(prev, next *Spec, sp span, known func(string) bool) bool {
-	if sp.nextHi-sp.lo > maxDeltaFilters || sp.prevHi-sp.lo > maxDeltaFilters {
-		return false
-	}
-	prof, err := LookupProfile(next.Profile)
-	if err != nil {
-		return false
-	}
-	if q := prof.Quotas.SessionsPerAccount; q > 0 && len(next.TrafficMirrorSessions) > q {
+	prof, ok := deltaProfile(next, sp, func(q Quotas) int { return q.SessionsPerAccount }, len(next.TrafficMirrorSessions))
+	if !ok {
 		return false
 	}
 	changed := next.TrafficMirrorSessions[sp.lo:sp.nextHi]
