@@ -29,7 +29,7 @@ func benchSpec() Spec {
 			f.IngressFilterRules = append(f.IngressFilterRules, rule)
 		}
 		s.TrafficMirrorFilters = append(s.TrafficMirrorFilters, &f)
-		s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, TrafficMirrorSession{
+		s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, &TrafficMirrorSession{
 			TrafficMirrorSessionId: fmt.Sprintf("tms-%d", n), NetworkInterfaceId: "eni-web",
 			TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: f.TrafficMirrorFilterId,
 			SessionNumber: n, VirtualNetworkId: new(n),

@@ -84,6 +84,12 @@ func (f *TrafficMirrorFilter) Clone() *TrafficMirrorFilter {
 	return cloneFilters([]*TrafficMirrorFilter{f})[0]
 }
 
+// Clone deep-copies a mirror session: the copy, its source ids and its
+// optional numbers are its own.
+func (x *TrafficMirrorSession) Clone() *TrafficMirrorSession {
+	return cloneSessions([]*TrafficMirrorSession{x})[0]
+}
+
 // cloneSlice copies a slice of values that hold no slice or pointer (nil
 // stays nil).
 func cloneSlice[T any](s []T) []T {
@@ -187,7 +193,9 @@ func (s *Spec) NewVNI(rng *rand.Rand) int {
 
 // FillVNIs gives every session without a VXLAN network id one that no
 // other session uses, as NewVNI would one by one, but in one pass over
-// the sessions (NewVNI per session is quadratic in their number).
+// the sessions (NewVNI per session is quadratic in their number). It
+// writes the sessions themselves: call it on a Spec no one else holds
+// (a Clone).
 func (s *Spec) FillVNIs(rng *rand.Rand) {
 	used := map[int]bool{}
 	for _, x := range s.TrafficMirrorSessions {
@@ -196,7 +204,7 @@ func (s *Spec) FillVNIs(rng *rand.Rand) {
 		}
 	}
 	for i := range s.TrafficMirrorSessions {
-		if x := &s.TrafficMirrorSessions[i]; x.VirtualNetworkId == nil {
+		if x := s.TrafficMirrorSessions[i]; x.VirtualNetworkId == nil {
 			v := freeVNI(rng, func(v int) bool { return used[v] })
 			used[v] = true
 			x.VirtualNetworkId = &v

@@ -104,19 +104,31 @@ func cloneInterfaces(es []NetworkInterface) []NetworkInterface {
 	return out
 }
 
-// cloneSessions deep-copies mirror sessions.
-func cloneSessions(ss []TrafficMirrorSession) []TrafficMirrorSession {
-	out := cloneSlice(ss)
-	nSources, nInts := 0, 0
-	for i := range ss {
-		nSources += len(ss[i].TrafficMirrorSourceIds)
-		nInts += nonNil(ss[i].VirtualNetworkId, ss[i].PacketLength)
+// cloneSessions deep-copies mirror sessions: the sessions themselves are
+// new (taken from one slab), their parts too (nil stays nil).
+func cloneSessions(ss []*TrafficMirrorSession) []*TrafficMirrorSession {
+	if ss == nil {
+		return nil
 	}
-	sources, ints := newSlab[string](nSources), newSlab[int](nInts)
-	for i := range out {
-		x := &out[i]
+	out := make([]*TrafficMirrorSession, len(ss))
+	nSessions, nSources, nInts := 0, 0, 0
+	for _, x := range ss {
+		if x == nil {
+			continue
+		}
+		nSessions++
+		nSources += len(x.TrafficMirrorSourceIds)
+		nInts += nonNil(x.VirtualNetworkId, x.PacketLength)
+	}
+	sessions, sources, ints := newSlab[TrafficMirrorSession](nSessions), newSlab[string](nSources), newSlab[int](nInts)
+	for i, src := range ss {
+		if src == nil {
+			continue
+		}
+		x := sessions.ptr(src)
 		x.TrafficMirrorSourceIds = sources.list(x.TrafficMirrorSourceIds)
 		x.VirtualNetworkId, x.PacketLength = ints.ptr(x.VirtualNetworkId), ints.ptr(x.PacketLength)
+		out[i] = x
 	}
 	return out
 }

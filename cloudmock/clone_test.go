@@ -138,7 +138,7 @@ func TestCloneListsCopiesOnlyThoseNamed(t *testing.T) {
 func TestNewVNISkipsUsed(t *testing.T) {
 	draws := rand.New(rand.NewPCG(1, 2))
 	first, second := draws.IntN(1<<24-1)+1, draws.IntN(1<<24-1)+1
-	s := Spec{TrafficMirrorSessions: []TrafficMirrorSession{{VirtualNetworkId: new(first)}, {}}}
+	s := Spec{TrafficMirrorSessions: []*TrafficMirrorSession{{VirtualNetworkId: new(first)}, {}}}
 	if got := s.NewVNI(rand.New(rand.NewPCG(1, 2))); got != second || got == first {
 		t.Fatalf("NewVNI = %d, want %d (the first draw %d is used)", got, second, first)
 	}
@@ -154,7 +154,7 @@ func TestNewVNISkipsUsed(t *testing.T) {
 func TestFillVNIsDistinct(t *testing.T) {
 	draws := rand.New(rand.NewPCG(1, 2))
 	first, second, third := draws.IntN(1<<24-1)+1, draws.IntN(1<<24-1)+1, draws.IntN(1<<24-1)+1
-	s := Spec{TrafficMirrorSessions: []TrafficMirrorSession{{}, {VirtualNetworkId: new(first)}, {}}}
+	s := Spec{TrafficMirrorSessions: []*TrafficMirrorSession{{}, {VirtualNetworkId: new(first)}, {}}}
 	s.FillVNIs(rand.New(rand.NewPCG(1, 2)))
 	got := []int{*s.TrafficMirrorSessions[0].VirtualNetworkId, *s.TrafficMirrorSessions[1].VirtualNetworkId, *s.TrafficMirrorSessions[2].VirtualNetworkId}
 	if want := []int{second, first, third}; !slices.Equal(got, want) {

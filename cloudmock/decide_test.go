@@ -97,7 +97,7 @@ func TestDecideNeverMirrored(t *testing.T) {
 			s.TrafficMirrorFilters = append(s.TrafficMirrorFilters, &TrafficMirrorFilter{
 				TrafficMirrorFilterId: "tmf-dns", NetworkServices: []string{"amazon-dns"},
 				EgressFilterRules: []TrafficMirrorFilterRule{acceptAll(1)}})
-			s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, TrafficMirrorSession{
+			s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, &TrafficMirrorSession{
 				TrafficMirrorSessionId: "tms-dns", NetworkInterfaceId: "eni-web", TrafficMirrorTargetId: "tmt-adapter",
 				TrafficMirrorFilterId: "tmf-dns", SessionNumber: 2})
 		}, dir: Egress, pkt: udp("10.0.0.5", "10.0.0.2", 47227, 53), want: ReasonMirrored, session: "tms-dns"},
@@ -162,7 +162,7 @@ func TestDecideSessionsAndRules(t *testing.T) {
 			s.TrafficMirrorFilters = append(s.TrafficMirrorFilters,
 				&TrafficMirrorFilter{TrafficMirrorFilterId: "tmf-1", IngressFilterRules: rules1},
 				&TrafficMirrorFilter{TrafficMirrorFilterId: "tmf-3", IngressFilterRules: []TrafficMirrorFilterRule{acceptAll(1)}})
-			s.TrafficMirrorSessions = []TrafficMirrorSession{
+			s.TrafficMirrorSessions = []*TrafficMirrorSession{
 				{TrafficMirrorSessionId: "tms-3", NetworkInterfaceId: "eni-web", TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-3", SessionNumber: 3},
 				{TrafficMirrorSessionId: "tms-1", NetworkInterfaceId: "eni-web", TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-1", SessionNumber: 1},
 				{TrafficMirrorSessionId: "tms-2", NetworkInterfaceId: "eni-web", TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-web", SessionNumber: 2},

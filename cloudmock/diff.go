@@ -117,7 +117,7 @@ func diffSpecs(prev, next *Spec, filters *Window) specDiff {
 		l[listFilters] = diffRefs(prev.TrafficMirrorFilters, next.TrafficMirrorFilters, eqFilter)
 	}
 	l[listTargets] = diffRefs(prev.TrafficMirrorTargets, next.TrafficMirrorTargets, eqVal[TrafficMirrorTarget])
-	l[listSessions] = diffList(prev.TrafficMirrorSessions, next.TrafficMirrorSessions, eqSession)
+	l[listSessions] = diffRefs(prev.TrafficMirrorSessions, next.TrafficMirrorSessions, eqSession)
 	l[listInstances] = diffList(prev.Instances, next.Instances, eqVal)
 	return d
 }

@@ -32,7 +32,7 @@ func awsCaptureSpec() Spec {
 			EgressFilterRules:  []TrafficMirrorFilterRule{acceptAll(1)},
 		}},
 		TrafficMirrorTargets: []*TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-dst", NetworkInterfaceId: "eni-dst"}},
-		TrafficMirrorSessions: []TrafficMirrorSession{{
+		TrafficMirrorSessions: []*TrafficMirrorSession{{
 			TrafficMirrorSessionId: "tms-1", NetworkInterfaceId: "eni-src", TrafficMirrorTargetId: "tmt-dst",
 			TrafficMirrorFilterId: "tmf-all", SessionNumber: 1, VirtualNetworkId: new(5569041),
 		}},

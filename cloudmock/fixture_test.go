@@ -49,7 +49,7 @@ func walkthroughSpec() Spec {
 			}},
 		}},
 		TrafficMirrorTargets: []*TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-adapter", NetworkInterfaceId: "eni-adapter"}},
-		TrafficMirrorSessions: []TrafficMirrorSession{{
+		TrafficMirrorSessions: []*TrafficMirrorSession{{
 			TrafficMirrorSessionId: "tms-web", NetworkInterfaceId: "eni-web",
 			TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-web",
 			SessionNumber: 1, VirtualNetworkId: new(1),

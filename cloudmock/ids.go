@@ -200,7 +200,10 @@ func (s *Spec) eachMirrorID(fn func(IDRef)) {
 		fn(idRef(KindVpcEndpoint, false, &x.GatewayLoadBalancerEndpointId, x, "GatewayLoadBalancerEndpointId"))
 	}
 	for i := range s.TrafficMirrorSessions {
-		x := &s.TrafficMirrorSessions[i]
+		x := s.TrafficMirrorSessions[i]
+		if x == nil {
+			continue // no session: Validate refuses it
+		}
 		fn(idRef(KindSession, true, &x.TrafficMirrorSessionId, x, "TrafficMirrorSessionId"))
 		fn(idRef(KindNetworkInterface, false, &x.NetworkInterfaceId, x, "NetworkInterfaceId"))
 		stringRefs(fn, KindNetworkInterface, x.TrafficMirrorSourceIds, x, "TrafficMirrorSourceIds")

@@ -149,7 +149,7 @@ func TestEachIDOwn(t *testing.T) {
 		Subnets: []Subnet{{SubnetId: "s", VpcId: "v"}},
 		NetworkInterfaces: []NetworkInterface{{NetworkInterfaceId: "e", SubnetId: "s", InstanceId: "i",
 			Groups: []string{"g"}}},
-		TrafficMirrorSessions: []TrafficMirrorSession{{TrafficMirrorSessionId: "m", NetworkInterfaceId: "e",
+		TrafficMirrorSessions: []*TrafficMirrorSession{{TrafficMirrorSessionId: "m", NetworkInterfaceId: "e",
 			TrafficMirrorSourceIds: []string{"e2"}, TrafficMirrorTargetId: "t", TrafficMirrorFilterId: "f"}},
 	}
 	var got []string

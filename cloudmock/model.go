@@ -336,9 +336,9 @@ func (m *Model) addTargets(spec *Spec) map[string]*target {
 
 // addSessions adds the mirror sessions (their VNIs already assigned) and
 // gives each source ENI its sessions in ascending session number.
-func (m *Model) addSessions(ss []TrafficMirrorSession, filters map[string]*filter, targets map[string]*target, o options) {
+func (m *Model) addSessions(ss []*TrafficMirrorSession, filters map[string]*filter, targets map[string]*target, o options) {
 	for i := range ss {
-		s := &ss[i]
+		s := ss[i]
 		sess := &session{
 			idx:      i,
 			id:       s.TrafficMirrorSessionId,
@@ -365,7 +365,7 @@ func (m *Model) addSessions(ss []TrafficMirrorSession, filters map[string]*filte
 // assignVNIs gives every session without a VirtualNetworkId a random VNI
 // that no other session of the account uses; a session carried over (see
 // WithStateFrom) keeps the VNI it had, unless another session now claims it.
-func (m *Model) assignVNIs(ss []TrafficMirrorSession, o options) {
+func (m *Model) assignVNIs(ss []*TrafficMirrorSession, o options) {
 	used := map[uint32]bool{}
 	for _, s := range ss {
 		if s.VirtualNetworkId != nil {

@@ -55,7 +55,7 @@ func inspectionSpec() Spec {
 			{TrafficMirrorTargetId: "tmt-nlb", NetworkLoadBalancerArn: "nlb-insp"},
 			{TrafficMirrorTargetId: "tmt-agent", NetworkInterfaceId: "eni-agent"},
 		},
-		TrafficMirrorSessions: []TrafficMirrorSession{
+		TrafficMirrorSessions: []*TrafficMirrorSession{
 			{TrafficMirrorSessionId: "tms-a", NetworkInterfaceId: "eni-web-a", TrafficMirrorTargetId: "tmt-nlb", TrafficMirrorFilterId: "tmf-all", SessionNumber: 1, VirtualNetworkId: new(1)},
 			{TrafficMirrorSessionId: "tms-b", NetworkInterfaceId: "eni-web-b", TrafficMirrorTargetId: "tmt-nlb", TrafficMirrorFilterId: "tmf-all", SessionNumber: 1, VirtualNetworkId: new(2)},
 		},

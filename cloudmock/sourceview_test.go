@@ -18,7 +18,7 @@ func TestSourceRules(t *testing.T) {
 	s.TrafficMirrorFilters = append(s.TrafficMirrorFilters, &TrafficMirrorFilter{TrafficMirrorFilterId: "tmf-2",
 		IngressFilterRules: []TrafficMirrorFilterRule{acceptAll(20), {RuleNumber: 10, RuleAction: "reject", Protocol: encap.ProtoUDP,
 			SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "10.0.0.0/28", SourcePortRange: &TrafficMirrorPortRange{FromPort: 1, ToPort: 9}}}})
-	s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, TrafficMirrorSession{TrafficMirrorSessionId: "tms-0",
+	s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, &TrafficMirrorSession{TrafficMirrorSessionId: "tms-0",
 		NetworkInterfaceId: "eni-web", TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-2", SessionNumber: 0 + 5, PacketLength: new(100)})
 	s.TrafficMirrorSessions[0].SessionNumber = 7
 	s.NetworkAcls = append(s.NetworkAcls, NetworkAcl{NetworkAclId: "acl-web", VpcId: "vpc-1",

@@ -27,14 +27,14 @@ type Spec struct {
 	// TargetGroups and VpcEndpointServices: see spec_elb.go.
 	TargetGroups        []TargetGroup        `json:"TargetGroups,omitempty" yaml:"TargetGroups,omitempty"`
 	VpcEndpointServices []VpcEndpointService `json:"VpcEndpointServices,omitempty" yaml:"VpcEndpointServices,omitempty"`
-	// TrafficMirrorFilters and TrafficMirrorTargets, the lists an account
-	// holds thousands of, are lists of pointers: two versions of a Spec
+	// TrafficMirrorFilters, TrafficMirrorTargets and TrafficMirrorSessions,
+	// the lists an account holds thousands of, are lists of pointers: two versions of a Spec
 	// (the API server's changes) share the resources neither changed, so
 	// a resource of a Spec that others may hold is never written (copy
 	// it: Clone). No entry is nil (Validate refuses one).
-	TrafficMirrorFilters  []*TrafficMirrorFilter `json:"TrafficMirrorFilters,omitempty" yaml:"TrafficMirrorFilters,omitempty"`
-	TrafficMirrorTargets  []*TrafficMirrorTarget `json:"TrafficMirrorTargets,omitempty" yaml:"TrafficMirrorTargets,omitempty"`
-	TrafficMirrorSessions []TrafficMirrorSession `json:"TrafficMirrorSessions,omitempty" yaml:"TrafficMirrorSessions,omitempty"`
+	TrafficMirrorFilters  []*TrafficMirrorFilter  `json:"TrafficMirrorFilters,omitempty" yaml:"TrafficMirrorFilters,omitempty"`
+	TrafficMirrorTargets  []*TrafficMirrorTarget  `json:"TrafficMirrorTargets,omitempty" yaml:"TrafficMirrorTargets,omitempty"`
+	TrafficMirrorSessions []*TrafficMirrorSession `json:"TrafficMirrorSessions,omitempty" yaml:"TrafficMirrorSessions,omitempty"`
 	// Instances are the instances launched through the API (spec_instance.go);
 	// an instance of a scenario file exists only as the InstanceId of its
 	// network interfaces.

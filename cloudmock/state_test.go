@@ -16,7 +16,7 @@ func TestWithStateFromCarriesCounters(t *testing.T) {
 	// order, so refs differ between the models.
 	spec := walkthroughSpec()
 	spec.NetworkInterfaces[0], spec.NetworkInterfaces[2] = spec.NetworkInterfaces[2], spec.NetworkInterfaces[0]
-	spec.TrafficMirrorSessions = append(spec.TrafficMirrorSessions, TrafficMirrorSession{
+	spec.TrafficMirrorSessions = append(spec.TrafficMirrorSessions, &TrafficMirrorSession{
 		TrafficMirrorSessionId: "tms-test", NetworkInterfaceId: "eni-test",
 		TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-web", SessionNumber: 1})
 	m := mustNew(t, spec, WithStateFrom(old))
@@ -54,7 +54,7 @@ func TestWithStateFromKeepsAssignedVNI(t *testing.T) {
 	}
 	// Another session now claims the VNI explicitly: the carried-over
 	// session gets a new one, as VNIs are unique.
-	spec.TrafficMirrorSessions = append(spec.TrafficMirrorSessions, TrafficMirrorSession{
+	spec.TrafficMirrorSessions = append(spec.TrafficMirrorSessions, &TrafficMirrorSession{
 		TrafficMirrorSessionId: "tms-test", NetworkInterfaceId: "eni-test",
 		TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-web", SessionNumber: 1,
 		VirtualNetworkId: new(int(v))})

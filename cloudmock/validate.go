@@ -130,6 +130,9 @@ func (s *Spec) nullEntry() error {
 	if i := slices.Index(s.TrafficMirrorTargets, nil); i >= 0 {
 		return null("TrafficMirrorTarget", "TrafficMirrorTargets", i)
 	}
+	if i := slices.Index(s.TrafficMirrorSessions, nil); i >= 0 {
+		return null("TrafficMirrorSession", "TrafficMirrorSessions", i)
+	}
 	return nil
 }
 
@@ -422,12 +425,12 @@ func (v *validator) sessions(s *Spec) {
 	for i, x := range s.TrafficMirrorSessions {
 		id := x.TrafficMirrorSessionId
 		v.unique(resSession, "TrafficMirrorSessionId", id, i, seen)
-		v.sessionSources(&x, i, tally)
+		v.sessionSources(x, i, tally)
 		if !v.filterStands(i) && v.r.filter(x.TrafficMirrorFilterId) == nil {
 			v.add(resSession, id, i, "TrafficMirrorFilterId", codes.FilterNotFound, "filter %q does not exist", x.TrafficMirrorFilterId)
 		}
-		isLB := v.sessionTarget(&x, i, tally)
-		v.sessionValues(&x, i, isLB, tally)
+		isLB := v.sessionTarget(x, i, tally)
+		v.sessionValues(x, i, isLB, tally)
 	}
 }
 

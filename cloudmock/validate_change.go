@@ -258,7 +258,7 @@ func targetsChangeValid(prev, next *Spec, sp span, known func(string) bool) bool
 // source and a target).
 func sessionsMeet(next *Spec, gone, enis map[string]bool) bool {
 	for i := range next.TrafficMirrorSessions {
-		x := &next.TrafficMirrorSessions[i]
+		x := next.TrafficMirrorSessions[i]
 		if gone[x.TrafficMirrorTargetId] || slices.ContainsFunc(sessionSources(x), func(src string) bool { return enis[src] }) {
 			return true
 		}

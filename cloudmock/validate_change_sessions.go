@@ -15,12 +15,11 @@ func sessionsChangeValid(prev, next *Spec, sp span, known func(string) bool) boo
 	}
 	changed := next.TrafficMirrorSessions[sp.lo:sp.nextHi]
 	now := map[string]bool{}
-	for i := range changed {
-		id := changed[i].TrafficMirrorSessionId
-		if id == "" || now[id] {
+	for _, x := range changed {
+		if x == nil || x.TrafficMirrorSessionId == "" || now[x.TrafficMirrorSessionId] {
 			return false
 		}
-		now[id] = true
+		now[x.TrafficMirrorSessionId] = true
 	}
 	before := map[string]bool{}
 	for i := range prev.TrafficMirrorSessions[sp.lo:sp.prevHi] {
@@ -32,8 +31,7 @@ func sessionsChangeValid(prev, next *Spec, sp span, known func(string) bool) boo
 	}
 	v := &validator{prof: prof, r: sessionResolver(next, changed)}
 	tally := othersTally(next, sp, prof)
-	for i := range changed {
-		x := &changed[i]
+	for i, x := range changed {
 		v.sessionSources(x, sp.lo+i, tally)
 		if v.r.filter(x.TrafficMirrorFilterId) == nil {
 			return false
@@ -46,13 +44,13 @@ func sessionsChangeValid(prev, next *Spec, sp span, known func(string) bool) boo
 
 // sessionResolver is a resolver of what the changed sessions name (their
 // source interfaces, targets and filters), each list walked once.
-func sessionResolver(next *Spec, changed []TrafficMirrorSession) *resolver {
+func sessionResolver(next *Spec, changed []*TrafficMirrorSession) *resolver {
 	enis, targets := map[string]bool{}, map[string]bool{}
-	for i := range changed {
-		for _, src := range sessionSources(&changed[i]) {
+	for _, x := range changed {
+		for _, src := range sessionSources(x) {
 			enis[src] = true
 		}
-		targets[changed[i].TrafficMirrorTargetId] = true
+		targets[x.TrafficMirrorTargetId] = true
 	}
 	r := &resolver{enis: map[string]*NetworkInterface{}, targets: map[string]*TrafficMirrorTarget{}, spec: next}
 	for i := range next.NetworkInterfaces {
@@ -76,12 +74,12 @@ func othersTally(next *Spec, sp span, prof Profile) *sessionTally {
 	t := &sessionTally{perSource: map[string][]int{}, perTarget: map[string]int{}, byNumber: map[int]string{}, targetENIs: map[string]string{}}
 	changed := next.TrafficMirrorSessions[sp.lo:sp.nextHi]
 	srcs, numbers := map[string]bool{}, map[int]bool{}
-	for i := range changed {
-		for _, src := range sessionSources(&changed[i]) {
+	for _, x := range changed {
+		for _, src := range sessionSources(x) {
 			srcs[src] = true
 		}
-		numbers[changed[i].SessionNumber] = true
-		t.perTarget[changed[i].TrafficMirrorTargetId] = 0
+		numbers[x.SessionNumber] = true
+		t.perTarget[x.TrafficMirrorTargetId] = 0
 	}
 	for _, tg := range next.TrafficMirrorTargets {
 		if tg.NetworkInterfaceId != "" && srcs[tg.NetworkInterfaceId] {
@@ -94,7 +92,7 @@ func othersTally(next *Spec, sp span, prof Profile) *sessionTally {
 		if i >= sp.lo && i < sp.nextHi {
 			continue
 		}
-		x := &next.TrafficMirrorSessions[i]
+		x := next.TrafficMirrorSessions[i]
 		for _, src := range sessionSources(x) {
 			if srcs[src] {
 				t.perSource[src] = append(t.perSource[src], x.SessionNumber)

@@ -83,7 +83,7 @@ func sessionStep(r *rand.Rand, s *Spec) {
 		}
 	default:
 		if len(*xs) > 0 {
-			x, y := &(*xs)[r.IntN(len(*xs))], randomSession(r)
+			x, y := (*xs)[r.IntN(len(*xs))], randomSession(r) // s is a deep clone: its sessions are its own
 			switch r.IntN(4) {
 			case 0:
 				x.SessionNumber = y.SessionNumber
@@ -103,14 +103,14 @@ func sessionStep(r *rand.Rand, s *Spec) {
 // times in four, else an id taken or empty, a source that is a target's
 // interface or none, a target or filter that is none, a value out of
 // range.
-func randomSession(r *rand.Rand) TrafficMirrorSession {
+func randomSession(r *rand.Rand) *TrafficMirrorSession {
 	pick := func(good []string, bad ...string) string {
 		if r.IntN(4) > 0 {
 			return good[r.IntN(len(good))]
 		}
 		return bad[r.IntN(len(bad))]
 	}
-	x := TrafficMirrorSession{TrafficMirrorSessionId: pick([]string{fmt.Sprintf("tms-%d", r.IntN(40))}, "tms-web", ""),
+	x := &TrafficMirrorSession{TrafficMirrorSessionId: pick([]string{fmt.Sprintf("tms-%d", r.IntN(40))}, "tms-web", ""),
 		NetworkInterfaceId:    pick([]string{"eni-web", "eni-test", "eni-s1", "eni-s2", "eni-s3", "eni-s4"}, "eni-adapter", "eni-none", ""),
 		TrafficMirrorTargetId: pick([]string{"tmt-adapter"}, "tmt-2", "tmt-none"),
 		TrafficMirrorFilterId: pick([]string{"tmf-web"}, "tmf-none"),
@@ -417,8 +417,8 @@ func TestValidateChangeSessions(t *testing.T) {
 func TestValidateChangeSessionsPerTarget(t *testing.T) {
 	prev := walkthroughSpec()
 	prev.TrafficMirrorSessions = nil
-	session := func(i int) TrafficMirrorSession {
-		return TrafficMirrorSession{TrafficMirrorSessionId: fmt.Sprintf("tms-%d", i), NetworkInterfaceId: fmt.Sprintf("eni-s%d", i/3),
+	session := func(i int) *TrafficMirrorSession {
+		return &TrafficMirrorSession{TrafficMirrorSessionId: fmt.Sprintf("tms-%d", i), NetworkInterfaceId: fmt.Sprintf("eni-s%d", i/3),
 			TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-web", SessionNumber: 1 + i%3}
 	}
 	for i := range 4 {

@@ -87,7 +87,7 @@ func manySessions(n int) func(*Spec) {
 					PrivateIpAddress: fmt.Sprintf("10.255.%d.%d", (i/10)>>8, (i/10)&255)})
 				s.TrafficMirrorTargets = append(s.TrafficMirrorTargets, &TrafficMirrorTarget{TrafficMirrorTargetId: tgt, NetworkInterfaceId: dst})
 			}
-			s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, TrafficMirrorSession{TrafficMirrorSessionId: fmt.Sprintf("tms-%d", i),
+			s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, &TrafficMirrorSession{TrafficMirrorSessionId: fmt.Sprintf("tms-%d", i),
 				NetworkInterfaceId: src, TrafficMirrorTargetId: tgt, TrafficMirrorFilterId: "tmf-web", SessionNumber: i + 1}) // unique: alibaba's are per account
 		}
 	}

@@ -12,7 +12,7 @@ import (
 
 func TestValidateErrors(t *testing.T) {
 	sess := func(f func(*TrafficMirrorSession)) func(*Spec) {
-		return func(s *Spec) { f(&s.TrafficMirrorSessions[0]) }
+		return func(s *Spec) { f(s.TrafficMirrorSessions[0]) }
 	}
 	rule := func(f func(*TrafficMirrorFilterRule)) func(*Spec) {
 		return func(s *Spec) { f(&s.TrafficMirrorFilters[0].IngressFilterRules[0]) }
@@ -25,7 +25,7 @@ func TestValidateErrors(t *testing.T) {
 			for i := 0; i < n; i++ {
 				id := fmt.Sprintf("eni-x%d", i)
 				s.NetworkInterfaces = append(s.NetworkInterfaces, NetworkInterface{NetworkInterfaceId: id, SubnetId: "subnet-test", PrivateIpAddress: fmt.Sprintf("10.0.0.%d", 37+i)})
-				s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, TrafficMirrorSession{TrafficMirrorSessionId: "tms-" + id, NetworkInterfaceId: id,
+				s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, &TrafficMirrorSession{TrafficMirrorSessionId: "tms-" + id, NetworkInterfaceId: id,
 					TrafficMirrorTargetId: target, TrafficMirrorFilterId: "tmf-web", SessionNumber: 1})
 			}
 		}
@@ -33,7 +33,7 @@ func TestValidateErrors(t *testing.T) {
 	moreSessionsOnWeb := func(n int) func(*Spec) {
 		return func(s *Spec) {
 			for i := 2; i <= n; i++ {
-				s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, TrafficMirrorSession{TrafficMirrorSessionId: fmt.Sprintf("tms-%d", i), NetworkInterfaceId: "eni-web",
+				s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, &TrafficMirrorSession{TrafficMirrorSessionId: fmt.Sprintf("tms-%d", i), NetworkInterfaceId: "eni-web",
 					TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-web", SessionNumber: i})
 			}
 		}
@@ -329,7 +329,7 @@ func TestValidateLBSessionQuota(t *testing.T) {
 			id := fmt.Sprintf("eni-s%d", i)
 			s.NetworkInterfaces = append(s.NetworkInterfaces, NetworkInterface{NetworkInterfaceId: id, SubnetId: "subnet-many",
 				PrivateIpAddress: fmt.Sprintf("10.0.%d.%d", 4+i/250, 1+i%250)})
-			s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, TrafficMirrorSession{TrafficMirrorSessionId: "tms-" + id,
+			s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, &TrafficMirrorSession{TrafficMirrorSessionId: "tms-" + id,
 				NetworkInterfaceId: id, TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-web", SessionNumber: i + 1}) // unique: alibaba's are per account
 		}
 		return s

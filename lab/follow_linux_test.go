@@ -37,7 +37,7 @@ func withSession(s cloudmock.Spec, src, dst string, vni int) cloudmock.Spec {
 	s.TrafficMirrorFilters = []*cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "tmf-1", IngressFilterRules: []cloudmock.TrafficMirrorFilterRule{
 		{RuleNumber: 100, RuleAction: "accept", Protocol: 17, SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0"}}}}
 	s.TrafficMirrorTargets = []*cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-1", NetworkInterfaceId: "eni-" + dst}}
-	s.TrafficMirrorSessions = append(slices.Clone(s.TrafficMirrorSessions), cloudmock.TrafficMirrorSession{
+	s.TrafficMirrorSessions = append(slices.Clone(s.TrafficMirrorSessions), &cloudmock.TrafficMirrorSession{
 		TrafficMirrorSessionId: "tms-" + src, NetworkInterfaceId: "eni-" + src, TrafficMirrorTargetId: "tmt-1",
 		TrafficMirrorFilterId: "tmf-1", SessionNumber: 1, VirtualNetworkId: new(vni)})
 	return s

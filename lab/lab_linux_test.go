@@ -38,7 +38,7 @@ func mirrorSpec(l *Lab, sessions ...string) cloudmock.Spec {
 		{RuleNumber: 100, RuleAction: "accept", Protocol: 17, SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0"}}}}
 	sp.TrafficMirrorTargets = []*cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "t", NetworkInterfaceId: "dst"}}
 	for i, name := range sessions {
-		sp.TrafficMirrorSessions = append(sp.TrafficMirrorSessions, cloudmock.TrafficMirrorSession{TrafficMirrorSessionId: name,
+		sp.TrafficMirrorSessions = append(sp.TrafficMirrorSessions, &cloudmock.TrafficMirrorSession{TrafficMirrorSessionId: name,
 			NetworkInterfaceId: "src", TrafficMirrorTargetId: "t", TrafficMirrorFilterId: "f", SessionNumber: i + 1, VirtualNetworkId: new(7 + i)})
 	}
 	return sp

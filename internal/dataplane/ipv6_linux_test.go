@@ -89,7 +89,7 @@ func dualStackSpec() cloudmock.Spec {
 		s.TrafficMirrorTargets = append(s.TrafficMirrorTargets, &cloudmock.TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-" + x.tgt, NetworkInterfaceId: "eni-" + x.tgt})
 		s.TrafficMirrorFilters = append(s.TrafficMirrorFilters, &cloudmock.TrafficMirrorFilter{TrafficMirrorFilterId: "tmf-" + x.tgt,
 			IngressFilterRules: []cloudmock.TrafficMirrorFilterRule{v6rule(x.port)}})
-		s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, cloudmock.TrafficMirrorSession{TrafficMirrorSessionId: id,
+		s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, &cloudmock.TrafficMirrorSession{TrafficMirrorSessionId: id,
 			NetworkInterfaceId: "eni-web", TrafficMirrorTargetId: "tmt-" + x.tgt, TrafficMirrorFilterId: "tmf-" + x.tgt,
 			SessionNumber: i + 1, VirtualNetworkId: new(600 + i)})
 	}

@@ -75,7 +75,7 @@ func addSession(s *cloudmock.Spec, id, src, targetInst string, number, vni int, 
 	}
 	f.TrafficMirrorFilterId = "tmf-" + id
 	s.TrafficMirrorFilters = append(s.TrafficMirrorFilters, &f)
-	s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, cloudmock.TrafficMirrorSession{
+	s.TrafficMirrorSessions = append(s.TrafficMirrorSessions, &cloudmock.TrafficMirrorSession{
 		TrafficMirrorSessionId: id, NetworkInterfaceId: "eni-" + src, TrafficMirrorTargetId: tid,
 		TrafficMirrorFilterId: f.TrafficMirrorFilterId, SessionNumber: number, VirtualNetworkId: new(vni)})
 }

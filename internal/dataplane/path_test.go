@@ -49,7 +49,7 @@ func fixtureSpec(packetLength int) cloudmock.Spec {
 			IngressFilterRules: []cloudmock.TrafficMirrorFilterRule{{RuleNumber: 1, RuleAction: "accept", Protocol: 17,
 				SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0"}}}},
 		TrafficMirrorTargets:  []*cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "t", NetworkInterfaceId: "eni-dst"}},
-		TrafficMirrorSessions: []cloudmock.TrafficMirrorSession{{TrafficMirrorSessionId: "s1", NetworkInterfaceId: "eni-src", TrafficMirrorTargetId: "t", TrafficMirrorFilterId: "f", SessionNumber: 1, VirtualNetworkId: new(1)}},
+		TrafficMirrorSessions: []*cloudmock.TrafficMirrorSession{{TrafficMirrorSessionId: "s1", NetworkInterfaceId: "eni-src", TrafficMirrorTargetId: "t", TrafficMirrorFilterId: "f", SessionNumber: 1, VirtualNetworkId: new(1)}},
 	}
 	if packetLength > 0 {
 		spec.TrafficMirrorSessions[0].PacketLength = new(packetLength)

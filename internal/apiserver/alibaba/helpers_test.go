@@ -191,7 +191,7 @@ func fixtureTarget() *cloudmock.TrafficMirrorTarget {
 	return &cloudmock.TrafficMirrorTarget{TrafficMirrorTargetId: "collector-target", NetworkInterfaceId: "collector-eni"}
 }
 
-func fixtureSession() cloudmock.TrafficMirrorSession {
-	return cloudmock.TrafficMirrorSession{TrafficMirrorSessionId: "web-session", NetworkInterfaceId: "web-eni", TrafficMirrorTargetId: "collector-target",
+func fixtureSession() *cloudmock.TrafficMirrorSession {
+	return &cloudmock.TrafficMirrorSession{TrafficMirrorSessionId: "web-session", NetworkInterfaceId: "web-eni", TrafficMirrorTargetId: "collector-target",
 		TrafficMirrorFilterId: "udp-in", SessionNumber: 1, VirtualNetworkId: new(11)}
 }

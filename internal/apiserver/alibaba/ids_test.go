@@ -22,7 +22,7 @@ func TestAssignIDsPinned(t *testing.T) {
 		TrafficMirrorFilters: []*cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "f",
 			EgressFilterRules: []cloudmock.TrafficMirrorFilterRule{{RuleNumber: 1}}}},
 		TrafficMirrorTargets: []*cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tg", NetworkLoadBalancerArn: "gw"}},
-		TrafficMirrorSessions: []cloudmock.TrafficMirrorSession{{TrafficMirrorSessionId: "m", NetworkInterfaceId: "e",
+		TrafficMirrorSessions: []*cloudmock.TrafficMirrorSession{{TrafficMirrorSessionId: "m", NetworkInterfaceId: "e",
 			TrafficMirrorSourceIds: []string{"e"}, TrafficMirrorTargetId: "tg", TrafficMirrorFilterId: "f"}},
 	}
 	s, names := AssignIDs(spec, "pinned")

@@ -134,7 +134,7 @@ func (s *Server) initialMeta(a *account) {
 	t0 := s.now()
 	a.spec.FillVNIs(s.rng)
 	for i := range a.spec.TrafficMirrorSessions {
-		x := &a.spec.TrafficMirrorSessions[i]
+		x := a.spec.TrafficMirrorSessions[i]
 		a.meta[x.TrafficMirrorSessionId] = meta{Name: s.cfg.Names[x.TrafficMirrorSessionId], Created: t0, Enabled: true}
 	}
 	for i := range a.spec.TrafficMirrorFilters {

@@ -99,10 +99,18 @@ func dropUnusedTargets(a *account) {
 	a.spec.TrafficMirrorTargets = slices.DeleteFunc(a.spec.TrafficMirrorTargets, func(t *cloudmock.TrafficMirrorTarget) bool { return !used[t.TrafficMirrorTargetId] })
 }
 
-// settledSession returns a session that exists and is Created.
+// settledSession returns a session that exists and is Created, for the
+// change to write: a copy of it, put in its place in the account's list
+// (the change's own), so that no Spec that shares the session sees the
+// write.
 func settledSession(a *account, id string, now time.Time) (*cloudmock.TrafficMirrorSession, error) {
-	return settled(a, a.spec.TrafficMirrorSessions, func(x *cloudmock.TrafficMirrorSession) string { return x.TrafficMirrorSessionId }, id, now,
+	p, err := settled(a, a.spec.TrafficMirrorSessions, func(x **cloudmock.TrafficMirrorSession) string { return (*x).TrafficMirrorSessionId }, id, now,
 		settledKind{codeSessionNotFound, codeSessionStatus, "traffic mirror session", "traffic mirror session"})
+	if err != nil {
+		return nil, err
+	}
+	*p = (*p).Clone()
+	return *p, nil
 }
 
 // sessionParams are the settable fields of CreateTrafficMirrorSession and
@@ -200,7 +208,7 @@ func opCreateSession(c *call) (any, error) {
 		if x.VirtualNetworkId == nil {
 			x.VirtualNetworkId = new(a.spec.NewVNI(c.s.rng))
 		}
-		a.spec.TrafficMirrorSessions = append(a.spec.TrafficMirrorSessions, x)
+		a.spec.TrafficMirrorSessions = append(a.spec.TrafficMirrorSessions, &x)
 		a.meta[x.TrafficMirrorSessionId] = c.s.busy(m, statusCreating, now)
 		return createSessionResult{TrafficMirrorSessionId: x.TrafficMirrorSessionId, ResourceGroupId: m.RG}, nil
 	})
@@ -228,7 +236,7 @@ func opDeleteSession(c *call) (any, error) {
 	return changeSettled(c, id, settledSession, func(a *account, x *cloudmock.TrafficMirrorSession, now time.Time) (any, error) {
 		item := sessionItemOf(a, x, now)
 		item.TrafficMirrorSessionStatus = statusDeleting
-		a.spec.TrafficMirrorSessions = slices.DeleteFunc(a.spec.TrafficMirrorSessions, func(x cloudmock.TrafficMirrorSession) bool { return x.TrafficMirrorSessionId == id })
+		a.spec.TrafficMirrorSessions = slices.DeleteFunc(a.spec.TrafficMirrorSessions, func(x *cloudmock.TrafficMirrorSession) bool { return x.TrafficMirrorSessionId == id })
 		dropUnusedTargets(a)
 		delete(a.meta, id)
 		a.ghosts = append(a.ghosts, ghost{Kind: "session", ID: id, Until: now.Add(c.s.settle), Sess: &item})
@@ -263,6 +271,11 @@ func changeSources(c *call, add bool) (any, error) {
 
 func opAddSources(c *call) (any, error)    { return changeSources(c, true) }
 func opRemoveSources(c *call) (any, error) { return changeSources(c, false) }
+
+// sessionRefItem renders a session of the account's list.
+func sessionRefItem(a *account, x **cloudmock.TrafficMirrorSession, now time.Time) sessionItem {
+	return sessionItemOf(a, *x, now)
+}
 
 // sessionItemOf renders a session.
 func sessionItemOf(a *account, x *cloudmock.TrafficMirrorSession, now time.Time) sessionItem {
@@ -317,7 +330,7 @@ func opListSessions(c *call) (any, error) {
 	q.enabled = c.in.bool("Enabled")
 	pg := c.paging()
 	return c.read(func(a *account, now time.Time) (any, error) {
-		items := withGhosts(a, now, a.spec.TrafficMirrorSessions, sessionItemOf, "session", func(g ghost) sessionItem { return *g.Sess })
+		items := withGhosts(a, now, a.spec.TrafficMirrorSessions, sessionRefItem, "session", func(g ghost) sessionItem { return *g.Sess })
 		items = slices.DeleteFunc(items, func(s sessionItem) bool { return !q.match(s) })
 		out, p := paginate(items, pg, func(s sessionItem) string { return s.TrafficMirrorSessionId })
 		return listSessionsResult{TrafficMirrorSessions: out, NextToken: p.NextToken, TotalCount: p.TotalCount}, nil

@@ -26,9 +26,9 @@ func getSession(t *testing.T, c *vpc.Client, id string) *vpc.ListTrafficMirrorSe
 // appliedSession returns the data plane's session, nil when it has none.
 func appliedSession(h *harness, id string) *cloudmock.TrafficMirrorSession {
 	s := h.lastApplied()
-	for i := range s.TrafficMirrorSessions {
-		if s.TrafficMirrorSessions[i].TrafficMirrorSessionId == id {
-			return &s.TrafficMirrorSessions[i]
+	for _, x := range s.TrafficMirrorSessions {
+		if x.TrafficMirrorSessionId == id {
+			return x
 		}
 	}
 	return nil

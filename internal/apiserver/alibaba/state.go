@@ -111,7 +111,7 @@ func slicesDeleteFunc[T any](s []T, del func(T) bool) []T {
 // sessions that are not enabled.
 func (a *account) applied() cloudmock.Spec {
 	out := a.spec.Clone()
-	out.TrafficMirrorSessions = slicesDeleteFunc(out.TrafficMirrorSessions, func(x cloudmock.TrafficMirrorSession) bool {
+	out.TrafficMirrorSessions = slicesDeleteFunc(out.TrafficMirrorSessions, func(x *cloudmock.TrafficMirrorSession) bool {
 		return !a.meta[x.TrafficMirrorSessionId].Enabled
 	})
 	return out

@@ -199,7 +199,7 @@ func sessionsSpec(n int) cloudmock.Spec {
 			spec.NetworkInterfaces = append(spec.NetworkInterfaces, cloudmock.NetworkInterface{NetworkInterfaceId: eni,
 				SubnetId: "subnet-000000000000bench", PrivateIpAddress: fmt.Sprintf("10.1.%d.%d", (i/3+4)/256, (i/3+4)%256)})
 		}
-		spec.TrafficMirrorSessions = append(spec.TrafficMirrorSessions, cloudmock.TrafficMirrorSession{
+		spec.TrafficMirrorSessions = append(spec.TrafficMirrorSessions, &cloudmock.TrafficMirrorSession{
 			TrafficMirrorSessionId: fmt.Sprintf("tms-%017x", i+1), NetworkInterfaceId: eni,
 			TrafficMirrorTargetId: tgt, TrafficMirrorFilterId: "tmf-00000000000000001", SessionNumber: i%3 + 1})
 	}

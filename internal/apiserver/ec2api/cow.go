@@ -17,11 +17,12 @@ import (
 // deeply), appends with appendFilter (in the published array's spare
 // room when no published Spec sees it) and removes with removeFilter, and
 // the change remembers the window it touched, so the model compares that
-// window alone (cloudmock.DiffWithin). The filters and the targets are
-// lists of pointers: a copy of the list (80 KB at 10 000) shares every
-// resource the change does not write. The targets, never changed in
-// place, are appended to a copy of the list and removed from one
-// (tm_targets.go); the places below find a filter, a rule or a target
+// window alone (cloudmock.DiffWithin). The filters, targets and sessions
+// are lists of pointers: a copy of the list (80 KB at 10 000) shares every
+// resource the change does not write. The targets and sessions are
+// appended to a copy of the list and removed from one (tm_targets.go,
+// tm_sessions.go); a session modified is a copy of the published one, put
+// in its place in a copy of the list; the places below find a filter, a rule or a target
 // without a walk of the account.
 
 // filterWrites is what a change did to the filters it shares with the

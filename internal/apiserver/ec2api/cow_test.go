@@ -327,3 +327,28 @@ func TestSessionChangesKeepPublished(t *testing.T) {
 		t.Fatalf("sessions %v, want the ten and %v", got, created)
 	}
 }
+
+// A modify writes a copy of its session into a copy of the list of
+// pointers: the published session keeps its fields, the other sessions
+// are the published Spec's own (shared, not copied).
+func TestSessionModifyShares(t *testing.T) {
+	s, err := New(Config{Spec: sessionsSpec(10), Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := s.cur.Load().spec.TrafficMirrorSessions
+	const k = 3
+	form := "Action=ModifyTrafficMirrorSession&Version=2016-11-15&Description=changed&TrafficMirrorSessionId=" + before[k].TrafficMirrorSessionId
+	if rec := serveForm(s, form); rec.Code != 200 {
+		t.Fatalf("%s: %d %s", form, rec.Code, rec.Body.String())
+	}
+	after := s.cur.Load().spec.TrafficMirrorSessions
+	if len(after) != len(before) || after[k] == before[k] || after[k].Description != "changed" || before[k].Description != "" {
+		t.Fatalf("session %d: published %+v, now %+v", k, before[k], after[k])
+	}
+	for i := range before {
+		if i != k && after[i] != before[i] {
+			t.Errorf("session %d copied, want the published one shared", i)
+		}
+	}
+}

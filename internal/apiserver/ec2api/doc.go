@@ -15,7 +15,7 @@
 // published Spec, sharing it but for the lists the action writes (cow.go:
 // cloudmock's CloneLists for the lists an action declares, copy on write
 // of the filter it touches for the filters, a copy of the list of
-// pointers for the targets; the tags by part, tags.go),
+// pointers for the targets and sessions; the tags by part, tags.go),
 // apply the change, validate the result with the model on what changed
 // (cloudmock.Diff or DiffWithin, Change.Validate: it answers
 // what the model's whole Validate would; the model's rules are the only

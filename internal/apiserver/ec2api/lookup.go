@@ -42,6 +42,21 @@ func removeByID[T any](items *[]T, want string, id func(*T) string, missing func
 	return x, nil
 }
 
+// withoutEntry is a published list of pointers less its entry i, the list
+// itself left as it was: the entries are shared, the rest of the list is
+// copied, but for the last entry, cut off without a copy (clipped: an
+// append copies).
+func withoutEntry[T any](list []*T, i int) []*T {
+	switch {
+	case len(list) == 1:
+		return nil
+	case i == len(list)-1:
+		return list[:i:i]
+	default:
+		return slices.Concat(list[:i:i], list[i+1:])
+	}
+}
+
 func idOfVpc(v *cloudmock.Vpc) string                    { return v.VpcId }
 func idOfSubnet(x *cloudmock.Subnet) string              { return x.SubnetId }
 func idOfGroup(g *cloudmock.SecurityGroup) string        { return g.GroupId }

@@ -125,7 +125,7 @@ func TestSpecEndpointsAndNew(t *testing.T) {
 	spec.TrafficMirrorFilters = []*cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "tmf-0000000000000000a",
 		IngressFilterRules: []cloudmock.TrafficMirrorFilterRule{{RuleNumber: 1, RuleAction: "accept", SourceCidrBlock: "0.0.0.0/0", DestinationCidrBlock: "0.0.0.0/0"}}}}
 	spec.TrafficMirrorTargets = []*cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-0000000000000000a", NetworkInterfaceId: eniAdapter}}
-	spec.TrafficMirrorSessions = []cloudmock.TrafficMirrorSession{{TrafficMirrorSessionId: "tms-0000000000000000a", NetworkInterfaceId: eniWeb,
+	spec.TrafficMirrorSessions = []*cloudmock.TrafficMirrorSession{{TrafficMirrorSessionId: "tms-0000000000000000a", NetworkInterfaceId: eniWeb,
 		TrafficMirrorFilterId: "tmf-0000000000000000a", TrafficMirrorTargetId: "tmt-0000000000000000a", SessionNumber: 1}}
 	var exported cloudmock.Spec
 	s, err := New(Config{Spec: spec, Names: map[string]string{eniWeb: "web-eni"}, Seed: 7,

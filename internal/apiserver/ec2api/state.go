@@ -94,8 +94,9 @@ func (c *call) mutate(token string, change func(st *state) (any, error)) (any, e
 
 // mirrorShared are the lists a change declaring none copies: all but the
 // mirror filters, targets and sessions, which only their own actions
-// write (the filters through filterW and its siblings, the targets on
-// a copy of the list of pointers, the sessions declaring their list), so
+// write (the filters through filterW and its siblings, the targets and
+// sessions on a copy of the list of pointers, a session modified as a
+// copy of its own), so
 // that a change elsewhere does not pay for the thousands of them an
 // account may hold.
 const mirrorShared = cloudmock.AllLists &^ (cloudmock.FiltersList | cloudmock.TargetsList | cloudmock.SessionsList)

@@ -9,7 +9,7 @@ import (
 )
 
 func findSession(spec *cloudmock.Spec, id string) int {
-	return slices.IndexFunc(spec.TrafficMirrorSessions, func(x cloudmock.TrafficMirrorSession) bool { return x.TrafficMirrorSessionId == id })
+	return slices.IndexFunc(spec.TrafficMirrorSessions, func(x *cloudmock.TrafficMirrorSession) bool { return x.TrafficMirrorSessionId == id })
 }
 
 func sessionNotFound(id string) error {
@@ -32,13 +32,15 @@ func (s *Server) createTrafficMirrorSession(c *call) (any, error) {
 		return nil, err
 	}
 	// References, quotas (sessions per source and per target), session
-	// number and packet length ranges are the model's rules.
-	return c.mutateIn(cloudmock.SessionsList, token, func(st *state) (any, error) {
+	// number and packet length ranges are the model's rules. The list is
+	// the published one: the change appends to a copy (of pointers; the
+	// sessions are shared, and never written).
+	return c.mutateIn(0, token, func(st *state) (any, error) {
 		x.TrafficMirrorSessionId = st.newID("tms")
 		if x.VirtualNetworkId == nil {
 			x.VirtualNetworkId = new(st.spec.NewVNI(st.srv.rng))
 		}
-		st.spec.TrafficMirrorSessions = append(st.spec.TrafficMirrorSessions, x)
+		st.spec.TrafficMirrorSessions = append(slices.Clip(st.spec.TrafficMirrorSessions), &x)
 		if err := st.tags.set(x.TrafficMirrorSessionId, tags, "TagSpecification"); err != nil {
 			return nil, err
 		}
@@ -55,10 +57,12 @@ func (s *Server) deleteTrafficMirrorSession(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.mutateIn(cloudmock.SessionsList, "", func(st *state) (any, error) {
-		if _, err := removeByID(&st.spec.TrafficMirrorSessions, id, idOfSession, sessionNotFound); err != nil {
-			return nil, err
+	return c.mutateIn(0, "", func(st *state) (any, error) { // the list: a copy less the session
+		i := findSession(&st.spec, id)
+		if i < 0 {
+			return nil, sessionNotFound(id)
 		}
+		st.spec.TrafficMirrorSessions = withoutEntry(st.spec.TrafficMirrorSessions, i)
 		st.tags.remove(id)
 		return deleteSessionResult{TrafficMirrorSessionId: id}, nil
 	})
@@ -84,12 +88,16 @@ func (s *Server) modifyTrafficMirrorSession(c *call) (any, error) {
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
-	return c.mutateIn(cloudmock.SessionsList, "", func(st *state) (any, error) {
+	// The session is the published one: the change writes a copy of it
+	// into a copy of the list of pointers (the others stay shared).
+	return c.mutateIn(0, "", func(st *state) (any, error) {
 		i := findSession(&st.spec, id)
 		if i < 0 {
 			return nil, sessionNotFound(id)
 		}
-		x := &st.spec.TrafficMirrorSessions[i]
+		x := st.spec.TrafficMirrorSessions[i].Clone()
+		st.spec.TrafficMirrorSessions = slices.Clone(st.spec.TrafficMirrorSessions)
+		st.spec.TrafficMirrorSessions[i] = x
 		if target != nil {
 			x.TrafficMirrorTargetId = *target
 		}
@@ -124,26 +132,26 @@ func (s *Server) modifyTrafficMirrorSession(c *call) (any, error) {
 	})
 }
 
-func (s *Server) sessionFilters() filterFields[*cloudmock.TrafficMirrorSession] {
-	type x = *cloudmock.TrafficMirrorSession
+func (s *Server) sessionFilters() filterFields[**cloudmock.TrafficMirrorSession] {
+	type x = **cloudmock.TrafficMirrorSession
 	return filterFields[x]{
-		"description":               func(v x) []string { return one(v.Description) },
-		"network-interface-id":      func(v x) []string { return one(v.NetworkInterfaceId) },
+		"description":               func(v x) []string { return one((*v).Description) },
+		"network-interface-id":      func(v x) []string { return one((*v).NetworkInterfaceId) },
 		"owner-id":                  func(x) []string { return one(s.cfg.AccountID) },
-		"packet-length":             func(v x) []string { return optNum(v.PacketLength) },
-		"session-number":            func(v x) []string { return num(v.SessionNumber) },
-		"traffic-mirror-filter-id":  func(v x) []string { return one(v.TrafficMirrorFilterId) },
-		"traffic-mirror-session-id": func(v x) []string { return one(v.TrafficMirrorSessionId) },
-		"traffic-mirror-target-id":  func(v x) []string { return one(v.TrafficMirrorTargetId) },
-		"virtual-network-id":        func(v x) []string { return optNum(v.VirtualNetworkId) },
+		"packet-length":             func(v x) []string { return optNum((*v).PacketLength) },
+		"session-number":            func(v x) []string { return num((*v).SessionNumber) },
+		"traffic-mirror-filter-id":  func(v x) []string { return one((*v).TrafficMirrorFilterId) },
+		"traffic-mirror-session-id": func(v x) []string { return one((*v).TrafficMirrorSessionId) },
+		"traffic-mirror-target-id":  func(v x) []string { return one((*v).TrafficMirrorTargetId) },
+		"virtual-network-id":        func(v x) []string { return optNum((*v).VirtualNetworkId) },
 	}
 }
 
 func (s *Server) describeTrafficMirrorSessions(c *call) (any, error) {
-	type X = cloudmock.TrafficMirrorSession
-	return describeByID(c, "TrafficMirrorSessionId", "trafficMirrorSessionSet", sessionNotFound, func(x *X) string { return x.TrafficMirrorSessionId },
+	type X = *cloudmock.TrafficMirrorSession
+	return describeByID(c, "TrafficMirrorSessionId", "trafficMirrorSessionSet", sessionNotFound, func(x *X) string { return (*x).TrafficMirrorSessionId },
 		func(spec *cloudmock.Spec) ([]X, filterFields[*X]) {
 			return spec.TrafficMirrorSessions, s.sessionFilters()
 		},
-		func(_ *cloudmock.Spec, x *X, tags tagStore) xres { return s.toXMLSession(x, tags) })
+		func(_ *cloudmock.Spec, x *X, tags tagStore) xres { return s.toXMLSession(*x, tags) })
 }

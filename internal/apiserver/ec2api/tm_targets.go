@@ -54,14 +54,7 @@ func (s *Server) deleteTrafficMirrorTarget(c *call) (any, error) {
 		if i < 0 {
 			return nil, targetNotFound(id)
 		}
-		switch {
-		case len(ts) == 1:
-			st.spec.TrafficMirrorTargets = nil
-		case i == len(ts)-1: // the end cut, without a copy (clipped: an append copies)
-			st.spec.TrafficMirrorTargets = ts[:i:i]
-		default:
-			st.spec.TrafficMirrorTargets = slices.Concat(ts[:i:i], ts[i+1:])
-		}
+		st.spec.TrafficMirrorTargets = withoutEntry(ts, i)
 		st.tags.remove(id)
 		return deleteTargetResult{TrafficMirrorTargetId: id}, nil
 	})

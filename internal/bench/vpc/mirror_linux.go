@@ -46,7 +46,7 @@ func MirrorSpec(lab *sim.Lab, responses bool) cloudmock.Spec {
 				SourcePortRange: &cloudmock.TrafficMirrorPortRange{FromPort: 80, ToPort: 80}}}
 	}
 	spec.TrafficMirrorTargets = []*cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-adapter", NetworkInterfaceId: "eni-" + Adapter}}
-	spec.TrafficMirrorSessions = []cloudmock.TrafficMirrorSession{{TrafficMirrorSessionId: "tms-bench", NetworkInterfaceId: "eni-" + Prod,
+	spec.TrafficMirrorSessions = []*cloudmock.TrafficMirrorSession{{TrafficMirrorSessionId: "tms-bench", NetworkInterfaceId: "eni-" + Prod,
 		TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-bench", SessionNumber: 1, VirtualNetworkId: new(MirrorVNI)}}
 	return spec
 }

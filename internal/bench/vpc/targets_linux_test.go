@@ -24,7 +24,7 @@ func TestRetargetPointsTheSessionAtTheLoadBalancer(t *testing.T) {
 		balancer bool
 	}{{TargetENI, "tmt-adapter", false}, {TargetNLB, "tmt-nlb", true}, {TargetGWLB, "tmt-gwlb", true}} {
 		s := cloudmock.Spec{TrafficMirrorTargets: []*cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-adapter", NetworkInterfaceId: "eni-adapter"}},
-			TrafficMirrorSessions: []cloudmock.TrafficMirrorSession{{TrafficMirrorSessionId: "tms-bench", TrafficMirrorTargetId: "tmt-adapter"}}}
+			TrafficMirrorSessions: []*cloudmock.TrafficMirrorSession{{TrafficMirrorSessionId: "tms-bench", TrafficMirrorTargetId: "tmt-adapter"}}}
 		if err := retarget(&s, tc.to); err != nil {
 			t.Fatal(err)
 		}

@@ -197,7 +197,7 @@ func TestExportAfterChanges(t *testing.T) {
 		}},
 	})
 	st.TrafficMirrorTargets = append(st.TrafficMirrorTargets, &cloudmock.TrafficMirrorTarget{TrafficMirrorTargetId: "tmt-0ccccccccccccccccc", NetworkInterfaceId: byName(s, "adapter-eni")})
-	st.TrafficMirrorSessions = append(st.TrafficMirrorSessions, cloudmock.TrafficMirrorSession{
+	st.TrafficMirrorSessions = append(st.TrafficMirrorSessions, &cloudmock.TrafficMirrorSession{
 		TrafficMirrorSessionId: "tms-0ddddddddddddddddd", NetworkInterfaceId: testENI,
 		TrafficMirrorTargetId: "tmt-0ccccccccccccccccc", TrafficMirrorFilterId: "tmf-0aaaaaaaaaaaaaaaa",
 		SessionNumber: 2, VirtualNetworkId: new(77),

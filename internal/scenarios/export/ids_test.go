@@ -108,7 +108,8 @@ func awsIDs(s cloudmock.Spec) (cloudmock.Spec, map[string]string, map[string]map
 		out.TrafficMirrorTargets = append(out.TrafficMirrorTargets, t)
 	}
 	out.TrafficMirrorSessions = nil
-	for _, x := range s.TrafficMirrorSessions {
+	for _, p := range s.TrafficMirrorSessions {
+		x := *p // a copy: s's sessions stay as they were
 		x.TrafficMirrorSessionId = id("tms", x.TrafficMirrorSessionId)
 		x.NetworkInterfaceId = id("eni", x.NetworkInterfaceId)
 		var src []string
@@ -117,7 +118,7 @@ func awsIDs(s cloudmock.Spec) (cloudmock.Spec, map[string]string, map[string]map
 		}
 		x.TrafficMirrorSourceIds = src
 		x.TrafficMirrorTargetId, x.TrafficMirrorFilterId = id("tmt", x.TrafficMirrorTargetId), id("tmf", x.TrafficMirrorFilterId)
-		out.TrafficMirrorSessions = append(out.TrafficMirrorSessions, x)
+		out.TrafficMirrorSessions = append(out.TrafficMirrorSessions, &x)
 	}
 	return out, names, tags
 }

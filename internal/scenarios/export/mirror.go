@@ -35,7 +35,7 @@ func (c *conv) mirror() *yaml.Node {
 		}
 	}
 	for i := range m.TrafficMirrorSessions {
-		s := &m.TrafficMirrorSessions[i]
+		s := m.TrafficMirrorSessions[i] // a deep clone's: its own
 		s.TrafficMirrorSessionId, s.NetworkInterfaceId = c.ref(s.TrafficMirrorSessionId), c.ref(s.NetworkInterfaceId)
 		s.TrafficMirrorTargetId, s.TrafficMirrorFilterId = c.ref(s.TrafficMirrorTargetId), c.ref(s.TrafficMirrorFilterId)
 		for j, id := range s.TrafficMirrorSourceIds {

@@ -32,7 +32,7 @@ func (m *Mirror) UnmarshalYAML(n *yaml.Node) error {
 // MirrorNode writes the mirror section of m (its ids being the names to
 // write) by the same tables the loader reads it with.
 func MirrorNode(m cloudmock.Spec) *yaml.Node {
-	return encodeWith(mirrorTable, &Mirror{Filters: values(m.TrafficMirrorFilters), Targets: values(m.TrafficMirrorTargets), Sessions: m.TrafficMirrorSessions})
+	return encodeWith(mirrorTable, &Mirror{Filters: values(m.TrafficMirrorFilters), Targets: values(m.TrafficMirrorTargets), Sessions: values(m.TrafficMirrorSessions)})
 }
 
 // values is the file's list of the model's list of pointers (which

@@ -24,7 +24,7 @@ func (s *Scenario) buildModel() cloudmock.Spec {
 		Vpcs: n.VPCs.List, Subnets: n.VPCs.Subnets, VpcPeeringConnections: n.VPCPeeringConnections.List,
 		TransitGateways: n.TransitGateways.List, TransitGatewayVpcAttachments: n.TransitGateways.Attachments,
 		NetworkAcls: n.NetworkAcls.List, SecurityGroups: n.SecurityGroups.List, LoadBalancers: n.LoadBalancers.List,
-		TrafficMirrorFilters: pointers(s.Mirror.Filters), TrafficMirrorTargets: pointers(s.Mirror.Targets), TrafficMirrorSessions: s.Mirror.Sessions}
+		TrafficMirrorFilters: pointers(s.Mirror.Filters), TrafficMirrorTargets: pointers(s.Mirror.Targets), TrafficMirrorSessions: pointers(s.Mirror.Sessions)}
 	for _, in := range n.Instances.List {
 		m.NetworkInterfaces = append(m.NetworkInterfaces, in.NetworkInterfaces...)
 	}

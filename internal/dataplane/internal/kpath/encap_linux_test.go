@@ -29,7 +29,7 @@ func encapSpec(packetLength *int) cloudmock.Spec {
 		},
 		TrafficMirrorFilters: []*cloudmock.TrafficMirrorFilter{{TrafficMirrorFilterId: "tmf-all", IngressFilterRules: accept, EgressFilterRules: accept}},
 		TrafficMirrorTargets: []*cloudmock.TrafficMirrorTarget{{TrafficMirrorTargetId: "tmt-adapter", NetworkInterfaceId: "eni-adapter"}},
-		TrafficMirrorSessions: []cloudmock.TrafficMirrorSession{{
+		TrafficMirrorSessions: []*cloudmock.TrafficMirrorSession{{
 			TrafficMirrorSessionId: "tms-web", NetworkInterfaceId: "eni-web",
 			TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: "tmf-all",
 			SessionNumber: 1, VirtualNetworkId: new(4242), PacketLength: packetLength,

@@ -50,13 +50,13 @@ func planSpec(reject string) cloudmock.Spec {
 				rule(100, "accept", 47, "0.0.0.0/0", "0.0.0.0/0", nil, nil),
 			}},
 	}
-	sess := func(id, filter string, n, vni int, pl *int) cloudmock.TrafficMirrorSession {
-		return cloudmock.TrafficMirrorSession{TrafficMirrorSessionId: id, NetworkInterfaceId: "eni-web",
+	sess := func(id, filter string, n, vni int, pl *int) *cloudmock.TrafficMirrorSession {
+		return &cloudmock.TrafficMirrorSession{TrafficMirrorSessionId: id, NetworkInterfaceId: "eni-web",
 			TrafficMirrorTargetId: "tmt-adapter", TrafficMirrorFilterId: filter, SessionNumber: n,
 			VirtualNetworkId: new(vni), PacketLength: pl}
 	}
 	// Numbers out of list order: the plan orders them.
-	s.TrafficMirrorSessions = []cloudmock.TrafficMirrorSession{
+	s.TrafficMirrorSessions = []*cloudmock.TrafficMirrorSession{
 		sess("tms-c", "tmf-c", 30, 3, nil),
 		sess("tms-a", "tmf-a", 10, 1, nil),
 		sess("tms-b", "tmf-b", 20, 2, new(200)),
