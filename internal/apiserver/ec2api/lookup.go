@@ -68,7 +68,6 @@ func idOfAttachment(a *cloudmock.TransitGatewayVpcAttachment) string {
 	return a.TransitGatewayAttachmentId
 }
 func idOfPeering(p *cloudmock.VpcPeeringConnection) string { return p.VpcPeeringConnectionId }
-func idOfSession(x *cloudmock.TrafficMirrorSession) string { return x.TrafficMirrorSessionId }
 
 func vpcNotFound(id string) error    { return notFound(codeVpcNotFound, "vpc ID", id) }
 func subnetNotFound(id string) error { return notFound(codeSubnetNotFound, "subnet ID", id) }
