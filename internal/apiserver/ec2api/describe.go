@@ -43,13 +43,25 @@ func (c *call) readDescribePage(idParam string, maxPage int, flags ...string) (d
 // set.
 func describeByID[T any](c *call, idParam, set string, missing func(string) error, id func(*T) string,
 	list func(*cloudmock.Spec) ([]T, filterFields[*T]), xml func(*cloudmock.Spec, *T, tagStore) xres) (any, error) {
+	return describeFound(c, idParam, set, missing, id, nil, list, xml)
+}
+
+// describeFound is describeByID for a list whose ids find looks up (the
+// index cache of filters and targets) instead of a walk; nil walks.
+func describeFound[T any](c *call, idParam, set string, missing func(string) error, id func(*T) string,
+	find func(*cloudmock.Spec, string) int,
+	list func(*cloudmock.Spec) ([]T, filterFields[*T]), xml func(*cloudmock.Spec, *T, tagStore) xres) (any, error) {
 	q, err := c.readDescribe(idParam)
 	if err != nil {
 		return nil, err
 	}
 	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
 		all, fields := list(spec)
-		items, next, err := pickByID(q, all, nil, missing, fields, id, tags)
+		var found func(string) int
+		if find != nil {
+			found = func(id string) int { return find(spec, id) }
+		}
+		items, next, err := pickByID(q, all, found, missing, fields, id, tags)
 		if err != nil {
 			return nil, err
 		}
@@ -91,9 +103,4 @@ func pickByID[T any](q describeQuery, all []T, find func(string) int, missing fu
 		return nil, "", err
 	}
 	return items, next, nil
-}
-
-// specFinder adapts a find function of the Spec to pickByID.
-func specFinder(spec *cloudmock.Spec, find func(*cloudmock.Spec, string) int) func(string) int {
-	return func(id string) int { return find(spec, id) }
 }

@@ -64,22 +64,10 @@ var filterFilters = filterFields[**cloudmock.TrafficMirrorFilter]{
 }
 
 func (s *Server) describeTrafficMirrorFilters(c *call) (any, error) {
-	q, err := c.readDescribe("TrafficMirrorFilterId")
-	if err != nil {
-		return nil, err
-	}
-	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		items, next, err := pickByID(q, spec.TrafficMirrorFilters, specFinder(spec, findFilter), filterNotFound, filterFilters,
-			func(x **cloudmock.TrafficMirrorFilter) string { return (*x).TrafficMirrorFilterId }, tags)
-		if err != nil {
-			return nil, err
-		}
-		out := listResult{set: "trafficMirrorFilterSet", next: next}
-		for _, x := range items {
-			out.items = append(out.items, toXMLFilter(*x, tags))
-		}
-		return out, nil
-	})
+	type X = *cloudmock.TrafficMirrorFilter
+	return describeFound(c, "TrafficMirrorFilterId", "trafficMirrorFilterSet", filterNotFound, func(x *X) string { return (*x).TrafficMirrorFilterId },
+		findFilter, func(spec *cloudmock.Spec) ([]X, filterFields[*X]) { return spec.TrafficMirrorFilters, filterFilters },
+		func(_ *cloudmock.Spec, x *X, tags tagStore) xres { return toXMLFilter(*x, tags) })
 }
 
 func (s *Server) modifyTrafficMirrorFilterNetworkServices(c *call) (any, error) {

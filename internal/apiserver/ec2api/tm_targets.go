@@ -72,20 +72,10 @@ func (s *Server) targetFilters() filterFields[**cloudmock.TrafficMirrorTarget] {
 }
 
 func (s *Server) describeTrafficMirrorTargets(c *call) (any, error) {
-	q, err := c.readDescribe("TrafficMirrorTargetId")
-	if err != nil {
-		return nil, err
-	}
-	return c.read(func(spec *cloudmock.Spec, tags tagStore) (any, error) {
-		items, next, err := pickByID(q, spec.TrafficMirrorTargets, specFinder(spec, findTarget), targetNotFound, s.targetFilters(),
-			func(x **cloudmock.TrafficMirrorTarget) string { return (*x).TrafficMirrorTargetId }, tags)
-		if err != nil {
-			return nil, err
-		}
-		out := listResult{set: "trafficMirrorTargetSet", next: next}
-		for _, x := range items {
-			out.items = append(out.items, s.toXMLTarget(*x, tags))
-		}
-		return out, nil
-	})
+	type X = *cloudmock.TrafficMirrorTarget
+	return describeFound(c, "TrafficMirrorTargetId", "trafficMirrorTargetSet", targetNotFound, func(x *X) string { return (*x).TrafficMirrorTargetId },
+		findTarget, func(spec *cloudmock.Spec) ([]X, filterFields[*X]) {
+			return spec.TrafficMirrorTargets, s.targetFilters()
+		},
+		func(_ *cloudmock.Spec, x *X, tags tagStore) xres { return s.toXMLTarget(*x, tags) })
 }
